@@ -1,0 +1,39 @@
+"""nonlin: neural networks in plain NumPy.
+
+Readable backpropagation you can follow line by line, fast enough for real
+tabular work, with model files that can never run code.
+
+>>> import nonlin
+>>> model = nonlin.Sequential([nonlin.Dense(4), nonlin.Sigmoid(), nonlin.Dense(1)])
+"""
+
+from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .core import Layer, Param, Sequential
+from .gradcheck import gradcheck
+from .layers import Dense
+from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+from .optimizers import SGD, Optimizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BinaryCrossEntropy",
+    "CrossEntropy",
+    "Dense",
+    "GELU",
+    "Huber",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "Optimizer",
+    "Param",
+    "ReLU",
+    "SGD",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "gradcheck",
+]

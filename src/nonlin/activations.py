@@ -1,0 +1,179 @@
+"""Elementwise and row-wise activations, each with its backward rule beneath it.
+
+Backward rules use the cached output ``y`` where the math allows, as the
+tutorial does: ``sigmoid'(x) = y * (1 - y)``. Inputs as large as +-1e308 give
+finite results with no floating-point warning.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .core import Layer, const
+
+
+def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
+    """A buffer shaped like ``x``: reused across training steps, fresh otherwise."""
+    if not training:
+        if x.dtype not in _ONE:
+            raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
+        return np.empty_like(x)
+    buf = layer.__dict__.get(name)
+    if buf is None or buf.shape != x.shape or buf.dtype != x.dtype:
+        if x.dtype not in _ONE:
+            raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
+        buf = np.empty_like(x)
+        setattr(layer, name, buf)
+    return buf
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_ONE = {dt: const(1.0, dt) for dt in _FLOATS}
+_ZERO = {dt: const(0.0, dt) for dt in _FLOATS}
+# exp(-x) stays finite when -x is clipped here (float32 overflows past ~88.7).
+_EXP_MAX = {dt: const(limit, dt) for dt, limit in zip(_FLOATS, (88.0, 709.0), strict=True)}
+
+
+class Sigmoid(Layer):
+    """Logistic function ``y = 1 / (1 + exp(-x))``; backward ``g * (y * (1 - y))``."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        y = _out(self, "_y", x, training)
+        np.negative(x, y)
+        np.minimum(y, _EXP_MAX[y.dtype], out=y)
+        np.exp(y, y)
+        np.add(y, _ONE[y.dtype], y)
+        return np.reciprocal(y, y)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        y = self._y
+        grad_in = _out(self, "_grad_in", y, True)
+        np.subtract(_ONE[y.dtype], y, grad_in)
+        np.multiply(y, grad_in, grad_in)
+        return np.multiply(grad_out, grad_in, grad_in)
+
+
+class Tanh(Layer):
+    """Hyperbolic tangent ``y = tanh(x)``; backward ``g * (1 - y**2)``."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return np.tanh(x, _out(self, "_y", x, training))
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        y = self._y
+        grad_in = _out(self, "_grad_in", y, True)
+        np.multiply(y, y, grad_in)
+        np.subtract(_ONE[y.dtype], grad_in, grad_in)
+        return np.multiply(grad_out, grad_in, grad_in)
+
+
+class ReLU(Layer):
+    """Rectifier ``y = max(x, 0)``; backward ``g * [y > 0]``."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return np.maximum(x, _ZERO[x.dtype], out=_out(self, "_y", x, training))
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        y = self._y
+        grad_in = _out(self, "_grad_in", y, True)
+        np.greater(y, _ZERO[y.dtype], out=grad_in)
+        return np.multiply(grad_out, grad_in, grad_in)
+
+
+class LeakyReLU(Layer):
+    """``y = x`` where ``x > 0``, else ``alpha * x``; backward ``g`` or ``alpha * g``.
+
+    Parameters
+    ----------
+    alpha : float, default 0.01
+        Slope for negative inputs, ``alpha >= 0``.
+    """
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        if not isinstance(alpha, int | float) or not math.isfinite(alpha) or alpha < 0:
+            raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r}")
+        self.alpha = float(alpha)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        y = _out(self, "_y", x, training)
+        positive = np.greater(x, 0)
+        if training:
+            self._positive = positive
+        np.multiply(x, self.alpha, out=y)
+        np.copyto(y, x, where=positive)
+        return y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        grad_in = _out(self, "_grad_in", grad_out, True)
+        np.multiply(grad_out, self.alpha, out=grad_in)
+        np.copyto(grad_in, grad_out, where=self._positive)
+        return grad_in
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_A = 0.044715
+
+
+class GELU(Layer):
+    """Gaussian error linear unit, tanh approximation (Hendrycks & Gimpel, 2016).
+
+    ``y = x / 2 * (1 + t)`` with ``t = tanh(c (u + a u^3))``, ``u = x`` clipped to
+    [-20, 20] (where ``t`` is already +-1), ``c = sqrt(2 / pi)``, ``a = 0.044715``.
+    Backward: ``g * ((1 + t) / 2 + x / 2 * (1 - t^2) * c * (1 + 3 a u^2))``.
+    """
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        u = np.clip(x, -20.0, 20.0)
+        t = np.tanh(_GELU_C * (u + _GELU_A * u**3))
+        if training:
+            self._x, self._u, self._t = x, u, t
+        y = _out(self, "_y", x, training)
+        np.multiply(x, 0.5, out=y)
+        return np.multiply(y, 1.0 + t, out=y)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        x, u, t = self._x, self._u, self._t
+        slope = (1.0 - t * t) * (_GELU_C * (1.0 + 3.0 * _GELU_A * u * u))
+        slope *= 0.5 * x
+        slope += 0.5 * (1.0 + t)
+        return np.multiply(grad_out, slope, out=slope)
+
+
+class Softmax(Layer):
+    """Row-wise ``y_ij = exp(x_ij - m_i) / sum_k exp(x_ik - m_i)``, ``m_i = max_k x_ik``.
+
+    Backward: ``dL/dx = y * (g - sum_k g_k y_k)`` per row. For training with
+    cross-entropy prefer ``CrossEntropy(from_logits=True)`` on the raw scores:
+    it fuses both steps into ``softmax(x) - y_true``.
+    """
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        y = _out(self, "_y", x, training)
+        with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
+            np.subtract(x, x.max(axis=1, keepdims=True), out=y)
+        np.exp(y, out=y)
+        return np.divide(y, y.sum(axis=1, keepdims=True), out=y)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        y = self._y
+        grad_in = _out(self, "_grad_in", y, True)
+        np.multiply(grad_out, y, out=grad_in)
+        dot = grad_in.sum(axis=1, keepdims=True)
+        np.subtract(grad_out, dot, out=grad_in)
+        return np.multiply(grad_in, y, out=grad_in)
+
+
+class Identity(Layer):
+    """``y = x``; backward ``g``. The output activation of a regressor."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return x
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out

@@ -1,0 +1,361 @@
+"""Parameters, the layer protocol and the ``Sequential`` container.
+
+A network is a list of layers. Each layer maps a batch ``x`` of shape
+``(n_samples, in_features)`` to ``(n_samples, out_features)`` and knows how to
+send a gradient back:
+
+    forward:   y      = f(x)
+    backward:  dL/dx  = dL/dy * df/dx      (and dL/dtheta for its parameters)
+
+Rows are samples. In training mode a layer caches exactly what its backward
+rule needs for one batch and writes into buffers it reuses, so a training step
+allocates nothing once the first batch has run. In inference mode nothing is
+cached and every output is a fresh array.
+
+Non-goals: automatic differentiation, graphs other than a chain, GPUs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+RandomLike = np.random.Generator | np.random.RandomState
+SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
+
+
+def as_rng(seed: SeedLike) -> RandomLike:
+    """Return an explicit random generator for ``seed``; never the global one.
+
+    Parameters
+    ----------
+    seed : int, None, numpy.random.Generator or numpy.random.RandomState
+        An int or None seeds a new ``Generator`` (PCG64). A generator (or a
+        legacy ``RandomState``, used to replay the tutorial's stream) is
+        returned unchanged.
+    """
+    if isinstance(seed, np.random.Generator | np.random.RandomState):
+        return seed
+    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"Expected a non-negative seed. Received: seed={seed}")
+        return np.random.default_rng(seed)
+    raise TypeError(
+        "Expected an int, None or a numpy.random.Generator as seed. "
+        f"Received: seed={seed!r} of type {type(seed).__name__}"
+    )
+
+
+_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+
+
+def const(value: float, dtype: np.dtype) -> np.ndarray:
+    """A cached, read-only 0-d array holding ``value`` in ``dtype``.
+
+    Hot loops pass these instead of Python floats: NumPy converts a Python
+    scalar on every call, which costs more than the arithmetic on small arrays.
+    """
+    key = (value, dtype)
+    arr = _CONSTANTS.get(key)
+    if arr is None:
+        arr = _CONSTANTS[key] = np.array(value, dtype=dtype)
+        arr.flags.writeable = False
+    return arr
+
+
+class Param:
+    """A trainable array and the gradient of the loss with respect to it.
+
+    Attributes
+    ----------
+    value : ndarray
+        The parameter, updated in place by optimizers.
+    grad : ndarray
+        ``dL/dvalue``, same shape and dtype, overwritten by each ``backward``.
+    name : str
+        Short name used in summaries and files (``"W"``, ``"b"``).
+    """
+
+    __slots__ = ("value", "grad", "name")
+
+    def __init__(self, value: np.ndarray, name: str = "") -> None:
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.name = name
+
+    def cast(self, dtype: np.dtype) -> None:
+        """Convert value and grad to ``dtype`` (no copy when already there)."""
+        self.value = self.value.astype(dtype, copy=False)
+        self.grad = np.zeros_like(self.value)
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+@runtime_checkable
+class LayerProtocol(Protocol):
+    """What ``Sequential`` needs from a layer (any object with these methods works)."""
+
+    def build(self, in_features: int, rng: RandomLike) -> int: ...
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray: ...
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None: ...
+    def parameters(self) -> list[Param]: ...
+    def get_config(self) -> dict[str, Any]: ...
+
+
+class Layer:
+    """Base class with the protocol's defaults: no parameters, width kept.
+
+    ``input_grad`` is cleared by ``Sequential`` on its first layer, which then
+    skips computing ``dL/dx`` (nobody reads the gradient of the data).
+    """
+
+    input_grad: bool = True
+
+    def build(self, in_features: int, rng: RandomLike) -> int:
+        """Create parameters for inputs of width ``in_features``; return the output width."""
+        self.in_features = in_features
+        return in_features
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def parameters(self) -> list[Param]:
+        return []
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments as JSON-able values: ``type(self)(**config)`` rebuilds it."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def check_2d(x: Any, name: str = "X") -> np.ndarray:
+    """Return ``x`` as a 2-D float array, or raise saying what was received."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"Expected a numeric array for {name}. Received dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D array (n_samples, n_features) for {name}. "
+            f"Received an array of shape {arr.shape}"
+        )
+    return arr
+
+
+class Sequential:
+    """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
+
+    Parameters
+    ----------
+    layers : sequence of layers
+        Objects following the layer protocol (see ``Layer``).
+
+    Examples
+    --------
+    >>> from nonlin import Sequential, Dense, Sigmoid
+    >>> model = Sequential([Dense(4), Sigmoid(), Dense(1), Sigmoid()]).build(3, seed=0)
+    >>> model.predict([[0.0, 1.0, 1.0]]).shape
+    (1, 1)
+    """
+
+    def __init__(self, layers: Iterable[LayerProtocol]) -> None:
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, LayerProtocol):
+                raise TypeError(
+                    "Expected layers with build/forward/backward/parameters/get_config. "
+                    f"Received: layers[{i}]={layer!r}"
+                )
+        if not self.layers:
+            raise ValueError("Expected at least one layer. Received: layers=[]")
+        self.n_features_in: int | None = None
+        self.n_outputs: int | None = None
+        self.dtype = np.dtype(np.float64)
+        self.rng: RandomLike | None = None
+        self._params: list[Param] = []
+        self._reversed: list[LayerProtocol] = []
+
+    # -- construction -------------------------------------------------------
+    def build(
+        self, n_features: int, seed: SeedLike = None, *, dtype: Any = np.float64
+    ) -> Sequential:
+        """Create every layer's parameters for inputs of width ``n_features``.
+
+        The same ``seed`` gives the same bits whatever the global NumPy state.
+        Returns ``self`` so that construction chains.
+        """
+        if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
+            raise TypeError(f"Expected an int n_features. Received: n_features={n_features!r}")
+        if n_features <= 0:
+            raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
+        self.rng = as_rng(seed)
+        width = int(n_features)
+        for layer in self.layers:
+            width = layer.build(width, self.rng)
+            for param in layer.parameters():
+                param.cast(dtype)
+            if isinstance(layer, Layer):
+                layer.input_grad = True
+        if isinstance(self.layers[0], Layer):
+            self.layers[0].input_grad = False
+        self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
+        self._params = [p for layer in self.layers for p in layer.parameters()]
+        self._reversed = self.layers[::-1]
+        return self
+
+    @property
+    def built(self) -> bool:
+        return self.n_features_in is not None
+
+    def _require_built(self) -> None:
+        if self.n_features_in is None:
+            raise RuntimeError("This model is not built yet; call model.build(n_features, seed).")
+
+    # -- computation --------------------------------------------------------
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """Run the chain on a batch ``x`` of shape (n_samples, n_features_in).
+
+        In training mode the result is a buffer owned by the last layer, valid
+        until the next training forward.
+        """
+        if x.ndim != 2 or x.shape[1] != self.n_features_in:
+            self._check_width(x)
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
+        """Propagate ``dL/dy`` back through the chain, filling every ``Param.grad``.
+
+        Returns ``dL/dx`` when ``input_grad`` is true, else ``None`` (the first
+        layer then skips computing it).
+        """
+        if input_grad:
+            return self._backward_to_input(grad_out)
+        for layer in self._reversed:
+            grad_out = layer.backward(grad_out)
+        return None
+
+    def _backward_to_input(self, grad_out: np.ndarray) -> np.ndarray:
+        first = self.layers[0]
+        if isinstance(first, Layer):
+            first.input_grad = True
+        try:
+            for layer in self._reversed:
+                grad_out = layer.backward(grad_out)
+        finally:
+            if isinstance(first, Layer):
+                first.input_grad = False
+        return grad_out
+
+    def predict(self, X: Any, *, batch_size: int | None = None) -> np.ndarray:
+        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode."""
+        self._require_built()
+        X = check_2d(X)
+        self._check_width(X)
+        if X.dtype != self.dtype:
+            X = X.astype(self.dtype)
+        if batch_size is None or batch_size >= X.shape[0]:
+            return self.forward(X)
+        if batch_size <= 0:
+            raise ValueError(f"Expected a positive batch_size. Received: batch_size={batch_size}")
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        for start in range(0, X.shape[0], batch_size):
+            out[start : start + batch_size] = self.forward(X[start : start + batch_size])
+        return out
+
+    def _check_width(self, x: np.ndarray) -> None:
+        self._require_built()
+        if x.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D input (n_samples, {self.n_features_in}). "
+                f"Received an array of shape {x.shape}"
+            )
+        if x.shape[1] != self.n_features_in:
+            raise ValueError(
+                f"Expected input with {self.n_features_in} features. "
+                f"Received an array of shape {x.shape} ({x.shape[1]} features)"
+            )
+
+    # -- parameters ---------------------------------------------------------
+    def parameters(self) -> list[Param]:
+        """Every trainable ``Param``, layer by layer (``[W0, b0, W1, b1, ...]``)."""
+        return list(self._params)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights in Keras order: ``[W0, b0, W1, b1, ...]``, W of shape (in, out)."""
+        self._require_built()
+        return [p.value.copy() for p in self._params]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Overwrite the weights in place from a list in ``get_weights`` order."""
+        self._require_built()
+        if len(weights) != len(self._params):
+            raise ValueError(
+                f"Expected {len(self._params)} arrays. Received {len(weights)} arrays"
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for i, (param, w) in enumerate(zip(self._params, arrays, strict=True)):
+            if w.shape != param.value.shape:
+                raise ValueError(
+                    f"Expected weights[{i}] ({param.name}) of shape {param.value.shape}. "
+                    f"Received shape {w.shape}"
+                )
+            if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
+                raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
+        for param, w in zip(self._params, arrays, strict=True):
+            np.copyto(param.value, w, casting="unsafe")
+
+    def count_params(self) -> int:
+        return sum(p.value.size for p in self._params)
+
+    # -- description --------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as JSON-able data (layer class names and configs)."""
+        return {
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ],
+            "n_features_in": self.n_features_in,
+            "dtype": self.dtype.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
+        """Rebuild a model from ``get_config()`` through the layer registry (no code runs)."""
+        from .registry import layer_from_config
+
+        model = cls([layer_from_config(item) for item in config["layers"]])
+        if config.get("n_features_in") is not None:
+            model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
+        return model
+
+    def summary(self) -> str:
+        """A table of layers, output widths and parameter counts."""
+        rows = [("Layer", "Output", "Params")]
+        width: Any = self.n_features_in
+        for layer in self.layers:
+            n = sum(p.value.size for p in layer.parameters())
+            width = getattr(layer, "units", width)
+            rows.append((repr(layer), f"(None, {width})", f"{n:,}"))
+        cols = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
+        rule = "-" * len(lines[0])
+        total = f"Total params: {self.count_params():,}" if self.built else "Not built"
+        return "\n".join([lines[0], rule, *lines[1:], rule, total])
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}])"

@@ -1,0 +1,294 @@
+"""Losses: ``loss(y_true, y_pred) -> float`` and ``loss.grad(y_true, y_pred) -> dL/dy_pred``.
+
+Conventions, shared by every loss here:
+
+* ``y_pred`` has shape (n_samples, n_outputs). The per-sample loss sums over
+  the outputs; ``reduction="mean"`` averages it over samples, ``"sum"`` adds.
+* ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
+  mean still divides by ``n_samples``, as Keras does.
+* The public ``__call__`` and ``grad`` validate their inputs. Training loops
+  validate once and call the private ``_value`` / ``_grad`` on each batch.
+* ``from_logits=True`` fuses the output activation into the loss, which is
+  both faster and stable: the gradient is just ``p - y``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
+
+
+def _reduction(reduction: str) -> str:
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"Expected reduction 'mean' or 'sum'. Received: reduction={reduction!r}")
+    return reduction
+
+
+def _finite_positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"Expected a positive number. Received: {name}={value!r}")
+    if value == float("inf"):
+        raise ValueError(f"Expected a finite number. Received: {name}={value!r}")
+    return float(value)
+
+
+class Loss:
+    """Base class: validation, reduction and sample weights around ``_terms``."""
+
+    reduction = "mean"
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
+        return self._value(y_true, y_pred, sample_weight)
+
+    def grad(
+        self, y_true: Any, y_pred: Any, sample_weight: Any = None, *, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``dL/dy_pred``, shape (n_samples, n_outputs), written into ``out`` if given."""
+        y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
+        return self._grad(y_true, y_pred, sample_weight, out)
+
+    # -- per-loss math ------------------------------------------------------
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """Per-sample losses, shape (n_samples,)."""
+        raise NotImplementedError
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Unreduced ``d loss_i / d y_pred``, written into ``out``."""
+        raise NotImplementedError
+
+    # -- shared plumbing ----------------------------------------------------
+    def _value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        losses = self._sample_losses(y_true, y_pred)
+        if sample_weight is not None:
+            losses = losses * sample_weight
+        total = float(losses.sum())
+        return total / y_pred.shape[0] if self.reduction == "mean" else total
+
+    def _grad(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None
+    ) -> np.ndarray:
+        if out is None:
+            out = np.empty_like(y_pred)
+        self._grad_terms(y_true, y_pred, out)
+        if sample_weight is not None:
+            np.multiply(out, sample_weight[:, None], out=out)
+        if self.reduction == "mean":
+            np.multiply(out, 1.0 / y_pred.shape[0], out=out)
+        return out
+
+    def _check(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
+        y_pred = np.asarray(y_pred)
+        if y_pred.dtype.kind != "f":
+            y_pred = y_pred.astype(np.float64)
+        if y_pred.ndim == 1:
+            y_pred = y_pred[:, None]
+        if y_pred.ndim != 2 or y_pred.shape[0] == 0:
+            raise ValueError(
+                f"Expected y_pred of shape (n_samples, n_outputs). Received shape {y_pred.shape}"
+            )
+        y_true = self._check_target(np.asarray(y_true), y_pred)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
+            if sample_weight.shape != (y_pred.shape[0],):
+                raise ValueError(
+                    f"Expected sample_weight of shape ({y_pred.shape[0]},). "
+                    f"Received shape {sample_weight.shape}"
+                )
+            if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+                raise ValueError("Expected finite, non-negative sample weights")
+        return y_true, y_pred, sample_weight
+
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """Same shape as ``y_pred`` (a 1-D target counts as one column), real numbers."""
+        if y_true.ndim == 1:
+            y_true = y_true[:, None]
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"Expected y_true of shape {y_pred.shape} like y_pred. "
+                f"Received shape {y_true.shape}"
+            )
+        if y_true.dtype.kind not in "fiub":
+            raise TypeError(f"Expected numeric y_true. Received dtype {y_true.dtype}")
+        return y_true.astype(y_pred.dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class MeanSquaredError(Loss):
+    """Half the squared error: ``L_i = 1/2 * sum_j (p_ij - y_ij)^2``; gradient ``p - y``.
+
+    The factor 1/2 makes the gradient exactly the residual, as in the tutorial
+    (and scikit-learn). With ``reduction="sum"`` this is the tutorial's loss.
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = _reduction(reduction)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        residual = y_pred - y_true
+        return 0.5 * np.einsum("ij,ij->i", residual, residual)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.subtract(y_pred, y_true, out=out)
+
+
+class MeanAbsoluteError(Loss):
+    """``L_i = sum_j |p_ij - y_ij|``; gradient ``sign(p - y)``."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = _reduction(reduction)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return np.abs(y_pred - y_true).sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.subtract(y_pred, y_true, out=out)
+        return np.sign(out, out=out)
+
+
+class Huber(Loss):
+    """Huber loss: with ``r = p - y``, ``1/2 r^2`` for ``|r| <= delta``, else
+    ``delta * (|r| - delta / 2)``; gradient ``clip(r, -delta, delta)``.
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+        self.delta = _finite_positive("delta", delta)
+        self.reduction = _reduction(reduction)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        r = np.abs(y_pred - y_true)
+        small = np.minimum(r, self.delta)
+        return (0.5 * small * small + self.delta * (r - small)).sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.subtract(y_pred, y_true, out=out)
+        return np.clip(out, -self.delta, self.delta, out=out)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"delta": self.delta, "reduction": self.reduction}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """Stable logistic: never evaluates ``exp`` of a positive number."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+class BinaryCrossEntropy(Loss):
+    """Log loss for independent 0/1 targets (binary or multilabel).
+
+    ``L_i = -sum_j [y log p + (1 - y) log(1 - p)]``. With ``from_logits=True``
+    ``p = sigmoid(z)`` is fused in: ``L = max(z, 0) - z y + log(1 + exp(-|z|))``
+    and the gradient is ``sigmoid(z) - y``. Otherwise ``p`` is clipped to
+    ``[eps, 1 - eps]`` so the loss stays finite at 0 and 1.
+    """
+
+    def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
+        self.from_logits = bool(from_logits)
+        self.reduction = _reduction(reduction)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        if self.from_logits:
+            z = y_pred
+            terms = np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+        else:
+            eps = _EPS.get(y_pred.dtype, 1e-15)
+            p = np.clip(y_pred, eps, 1 - eps)
+            terms = -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p))
+        return terms.sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        if self.from_logits:
+            return np.subtract(_sigmoid(y_pred), y_true, out=out)
+        eps = _EPS.get(y_pred.dtype, 1e-15)
+        p = np.clip(y_pred, eps, 1 - eps)
+        np.subtract(p, y_true, out=out)
+        return np.divide(out, p * (1 - p), out=out)
+
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y_true = super()._check_target(y_true, y_pred)
+        if np.any((y_true < 0) | (y_true > 1)):
+            bad = y_true[(y_true < 0) | (y_true > 1)][0]
+            raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad}")
+        return y_true
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": self.from_logits, "reduction": self.reduction}
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ``z - logsumexp(z)``, stable for any finite ``z``."""
+    with np.errstate(over="ignore"):  # z - max may be -inf when a row spans +-1e308
+        shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class CrossEntropy(Loss):
+    """Categorical cross-entropy for one label per sample.
+
+    ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
+    one-hot (or soft) rows (n_samples, n_classes). ``L_i = -sum_j y_ij log p_ij``.
+    With ``from_logits=True``, ``log p = log_softmax(z)`` is fused in and the
+    gradient is ``softmax(z) - y``; otherwise ``p`` is clipped to ``[eps, 1]``.
+    """
+
+    def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
+        self.from_logits = bool(from_logits)
+        self.reduction = _reduction(reduction)
+
+    def _log_p(self, y_pred: np.ndarray) -> np.ndarray:
+        if self.from_logits:
+            return log_softmax(y_pred)
+        return np.log(np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None))
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        log_p = self._log_p(y_pred)
+        if y_true.ndim == 1:
+            return -log_p[np.arange(y_pred.shape[0]), y_true]
+        return -np.einsum("ij,ij->i", y_true, log_p)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        rows = np.arange(y_pred.shape[0])
+        if self.from_logits:
+            np.exp(log_softmax(y_pred), out=out)
+            if y_true.ndim == 1:
+                out[rows, y_true] -= 1
+                return out
+            return np.subtract(out, y_true, out=out)
+        p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None)
+        if y_true.ndim == 1:
+            out.fill(0)
+            out[rows, y_true] = -1.0 / p[rows, y_true]
+            return out
+        return np.divide(-y_true, p, out=out)
+
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        n, k = y_pred.shape
+        if y_true.ndim == 2 and y_true.shape[1] == 1 and k > 1:
+            y_true = y_true[:, 0]
+        if y_true.ndim == 2:
+            return super()._check_target(y_true, y_pred)
+        if y_true.shape != (n,):
+            raise ValueError(f"Expected {n} integer labels. Received shape {y_true.shape}")
+        if y_true.dtype.kind == "f" and np.all(y_true == np.round(y_true)):
+            y_true = y_true.astype(np.int64)
+        if y_true.dtype.kind not in "iu":
+            raise TypeError(f"Expected integer class labels. Received dtype {y_true.dtype}")
+        bad = (y_true < 0) | (y_true >= k)
+        if np.any(bad):
+            raise ValueError(
+                f"Expected class labels in [0, {k}) for {k} outputs. Received label {y_true[bad][0]}"
+            )
+        return y_true
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": self.from_logits, "reduction": self.reduction}

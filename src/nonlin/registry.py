@@ -1,0 +1,109 @@
+"""The one registry: names to classes, used at the boundary only.
+
+The command line, the scikit-learn estimators and the model-file loader turn
+strings ("relu", "adam", "cross_entropy") into objects here, once; everything
+inside the library passes objects. Loading a model file builds layers from
+``LAYERS`` alone, so a file can never name code outside this allowlist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import activations, layers, losses, optimizers
+from .core import Layer
+from .initializers import INITIALIZERS
+
+LAYERS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        layers.Dense,
+        activations.Sigmoid,
+        activations.Tanh,
+        activations.ReLU,
+        activations.LeakyReLU,
+        activations.GELU,
+        activations.Softmax,
+        activations.Identity,
+    )
+}
+
+ACTIVATIONS: dict[str, type] = {
+    "sigmoid": activations.Sigmoid,
+    "logistic": activations.Sigmoid,
+    "tanh": activations.Tanh,
+    "relu": activations.ReLU,
+    "leaky_relu": activations.LeakyReLU,
+    "gelu": activations.GELU,
+    "softmax": activations.Softmax,
+    "identity": activations.Identity,
+    "linear": activations.Identity,
+}
+
+LOSSES: dict[str, type] = {
+    "mse": losses.MeanSquaredError,
+    "mean_squared_error": losses.MeanSquaredError,
+    "squared_error": losses.MeanSquaredError,
+    "mae": losses.MeanAbsoluteError,
+    "mean_absolute_error": losses.MeanAbsoluteError,
+    "absolute_error": losses.MeanAbsoluteError,
+    "huber": losses.Huber,
+    "binary_crossentropy": losses.BinaryCrossEntropy,
+    "bce": losses.BinaryCrossEntropy,
+    "cross_entropy": losses.CrossEntropy,
+    "categorical_crossentropy": losses.CrossEntropy,
+}
+
+OPTIMIZERS: dict[str, type] = {"sgd": optimizers.SGD}
+
+_KINDS: dict[str, dict[str, Any]] = {
+    "layer": LAYERS,
+    "activation": ACTIVATIONS,
+    "loss": LOSSES,
+    "optimizer": OPTIMIZERS,
+    "initializer": INITIALIZERS,
+}
+
+
+def lookup(kind: str, name: str) -> Any:
+    """The class (or function) registered as ``name`` among ``kind``.
+
+    Raises ``ValueError`` listing the known names when ``name`` is unknown.
+    """
+    table = _KINDS[kind]
+    key = name if kind == "layer" else str(name).lower()
+    if not isinstance(name, str) or key not in table:
+        raise ValueError(f"Unknown {kind} {name!r}. Expected one of: {', '.join(sorted(table))}")
+    return table[key]
+
+
+def activation(name: str, **kwargs: Any) -> Layer:
+    """An activation layer from its name: ``activation("relu")`` -> ``ReLU()``."""
+    return lookup("activation", name)(**kwargs)
+
+
+def loss(name: str, **kwargs: Any) -> losses.Loss:
+    """A loss from its name: ``loss("cross_entropy", from_logits=True)``."""
+    return lookup("loss", name)(**kwargs)
+
+
+def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
+    """An optimizer from its name: ``optimizer("sgd", lr=0.1)``."""
+    return lookup("optimizer", name)(**kwargs)
+
+
+def layer_from_config(item: Any) -> Layer:
+    """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only."""
+    if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
+        raise ValueError(
+            "Expected a layer entry {'class_name': str, 'config': dict}. "
+            f"Received: {item!r:.200}"
+        )
+    cls = lookup("layer", item["class_name"])
+    config = item["config"]
+    if not isinstance(config, dict):
+        raise ValueError(f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}")
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        raise ValueError(f"Invalid config for layer {item['class_name']}: {exc}") from None
