@@ -1,0 +1,203 @@
+"""The network behind ``nonlin.sklearn``'s estimators: build it, train it, run it.
+
+The estimator's ``coefs_`` / ``intercepts_`` *are* the ``Dense`` parameters'
+arrays, so training updates them in place and ``predict`` reads them. When a
+user assigns new arrays (``est.coefs_ = [...]``), ``bind`` copies them into the
+network before the next use. This module does not import scikit-learn; the
+estimator passes in what it needs from it (warning class, scorer).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import registry
+from ._sklearn_rules import BatchObjective, PenalizedOptimizer, SklearnAdam, sklearn_sgd
+from ._sklearn_schedule import SklearnSchedule
+from .core import Param, Sequential
+from .layers import Dense
+from .losses import log_softmax
+
+try:  # the shared fit loop's extra layers, when present
+    from .layers import BatchNorm, Dropout  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - before the training branch lands
+    BatchNorm = Dropout = None
+
+
+def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: list) -> None:
+    """Create ``est.model_`` from ``layer_units`` with the given initial weights.
+
+    Layers: ``Dense -> [BatchNorm] -> activation -> [Dropout]`` per hidden layer,
+    then a final ``Dense`` whose raw outputs ``z`` feed the fused loss.
+    """
+    layers: list = []
+    for units in layer_units[1:-1]:
+        layers.append(Dense(units, init="zeros"))
+        if est.batch_norm:
+            layers.append(_extra(BatchNorm, "batch_norm")())
+        layers.append(registry.activation(est.activation))
+        if est.dropout:
+            layers.append(_extra(Dropout, "dropout")(est.dropout))
+    layers.append(Dense(layer_units[-1], init="zeros"))
+    dtype = coefs[0].dtype
+    seed = int(est._random_state.randint(2**31 - 1)) if est.dropout else 0
+    model = Sequential(layers).build(layer_units[0], seed, dtype=dtype)
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    est._coef_params = [layer.W for layer in dense]
+    est._intercept_params = [layer.b for layer in dense]
+    for param, value in zip(est._coef_params + est._intercept_params, coefs + intercepts, strict=True):
+        param.value = value
+    est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
+
+
+def _extra(cls: Any, name: str) -> Any:
+    if cls is None:
+        raise ValueError(f"{name} needs nonlin's training layers, which this install lacks")
+    return cls
+
+
+def bind(est: Any) -> None:
+    """Copy user-assigned ``coefs_`` / ``intercepts_`` into the network (if any changed)."""
+    for attr, params in (("coefs_", est._coef_params), ("intercepts_", est._intercept_params)):
+        arrays = getattr(est, attr)
+        if len(arrays) == len(params) and all(
+            a is p.value for a, p in zip(arrays, params, strict=True)
+        ):
+            continue
+        if len(arrays) != len(params):
+            raise ValueError(f"Expected {len(params)} arrays in {attr}. Received {len(arrays)}")
+        for i, (array, param) in enumerate(zip(arrays, params, strict=True)):
+            array = np.asarray(array)
+            if array.shape != param.value.shape:
+                raise ValueError(
+                    f"Expected {attr}[{i}] of shape {param.value.shape}. Received {array.shape}"
+                )
+            param.value = np.array(array, dtype=param.value.dtype)
+        setattr(est, attr, [p.value for p in params])
+
+
+def output(est: Any, z: np.ndarray) -> np.ndarray:
+    """Apply ``out_activation_`` to the network's raw outputs ``z`` (in place when possible)."""
+    kind = est.out_activation_
+    if kind == "softmax":
+        return np.exp(log_softmax(z), out=z)
+    if kind == "logistic":
+        return registry.activation("logistic").forward(z)
+    if kind == "exp":
+        return np.exp(z, out=z)
+    return z
+
+
+def make_optimizer(est: Any) -> Any:
+    """The inner optimizer for ``est.solver`` with scikit-learn's hyperparameters."""
+    if est.solver == "sgd":
+        return sklearn_sgd(est.learning_rate_init, est.momentum, est.nesterovs_momentum)
+    return SklearnAdam(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+
+
+def batch_size(est: Any, n_samples: int) -> int:
+    if est.batch_size == "auto":
+        return min(200, n_samples)
+    if est.batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+            stacklevel=3,
+        )
+    return int(np.clip(est.batch_size, 1, n_samples))
+
+
+def fit_stochastic(
+    est: Any,
+    X: np.ndarray,
+    Y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    *,
+    incremental: bool,
+    scorer: Any,
+    warning: type[Warning],
+) -> None:
+    """Epochs of minibatch SGD or Adam through the shared fit loop, with scikit-learn's rules."""
+    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    if not incremental or getattr(est, "_optimizer", None) is None:
+        est._optimizer = make_optimizer(est)
+    optimizer = PenalizedOptimizer(est._optimizer, objective, est._coef_params)
+    params = est.model_.parameters()
+    schedule = SklearnSchedule(
+        est, objective, optimizer, X.shape[0], scorer=scorer, params=params,
+        incremental=incremental, warning=warning,
+    )
+    est.n_iter_ = 0
+    try:
+        _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=3)
+    if scorer is not None:  # restore the best weights seen on the validation set
+        for param, best in zip(params, est._best_params, strict=True):
+            np.copyto(param.value, best)
+
+
+def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) -> None:
+    from ._sklearn_loop import run_epochs
+
+    run_epochs(
+        est.model_, X, Y, sample_weight, loss=objective, optimizer=optimizer,
+        epochs=1 if incremental else est.max_iter, batch_size=batch_size(est, X.shape[0]),
+        shuffle=est.shuffle, rng=est._random_state,
+        callbacks=[schedule, *(est.callbacks or [])],
+    )
+
+
+def fit_lbfgs(
+    est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
+    *, warning: type[Warning],
+) -> None:
+    """Full-batch L-BFGS-B (SciPy) on scikit-learn's objective, as scikit-learn runs it."""
+    import scipy.optimize
+
+    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    params = est._coef_params + est._intercept_params
+    params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
+    sizes = np.cumsum([0] + [p.value.size for p in params])
+
+    def unpack(theta: np.ndarray) -> None:
+        for p, start, stop in zip(params, sizes[:-1], sizes[1:], strict=True):
+            np.copyto(p.value, theta[start:stop].reshape(p.value.shape), casting="unsafe")
+
+    def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        unpack(theta)
+        z = est.model_.forward(X, training=True)
+        est.model_.backward(objective._grad(Y, z, sample_weight))
+        scale = objective.alpha / objective.weight_sum
+        for p in est._coef_params:
+            p.grad += scale * p.value
+        return objective.last_value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
+
+    theta0 = np.concatenate([p.value.ravel() for p in params]).astype(np.float64)
+    result = scipy.optimize.minimize(
+        loss_and_grad, theta0, method="L-BFGS-B", jac=True,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+    )
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}):"
+            f"\n{result.message}.\n\nIncrease the number of iterations to improve the "
+            f"convergence (max_iter={est.max_iter}).",
+            warning, stacklevel=3,
+        )
+    est.n_iter_ = min(result.nit, est.max_iter)
+    est.loss_ = float(result.fun)
+    unpack(result.x)
+
+
+def check_finite(est: Any) -> None:
+    if not all(np.isfinite(a).all() for a in est.coefs_ + est.intercepts_):
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may contain large "
+            "values and need to be preprocessed."
+        )
+
+
+__all__ = ["Param", "bind", "build_network", "fit_lbfgs", "fit_stochastic", "output"]

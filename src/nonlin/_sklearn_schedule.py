@@ -1,0 +1,147 @@
+"""scikit-learn's per-epoch MLP rules as a callback of nonlin's fit loop.
+
+After each epoch, in scikit-learn's order: record ``loss_`` (the running
+objective of ``BatchObjective``), ``t_ += n_samples``, append to
+``loss_curve_``; update the no-improvement count (training loss must fall by
+``tol``, or with early stopping the validation score must rise by ``tol``);
+apply the ``invscaling`` rate ``lr_init / (t_ + 1) ** power_t``; after more
+than ``n_iter_no_change`` epochs without improvement either divide an
+``adaptive`` SGD rate by 5 (until it is <= 1e-6) or stop; warn when
+``max_iter`` epochs ran without stopping. This module does not import
+scikit-learn: the estimator hands in its warning class and scorer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from ._sklearn_rules import BatchObjective
+from .optimizers import Optimizer
+
+try:  # the training engineer's Callback base, when present
+    from .callbacks import Callback as _Base  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - before the fit loop lands
+    _Base = object
+
+
+class SklearnSchedule(_Base):  # type: ignore[misc,valid-type]
+    """Keeps an estimator's fitted attributes and stopping rule in step with training.
+
+    Parameters
+    ----------
+    estimator : object
+        Holds ``n_iter_``, ``t_``, ``loss_``, ``loss_curve_``, ``best_loss_``,
+        ``validation_scores_``, ``best_validation_score_`` and
+        ``_no_improvement_count`` (updated in place) and the hyperparameters
+        ``tol``, ``n_iter_no_change``, ``max_iter``, ``learning_rate``,
+        ``learning_rate_init``, ``power_t``, ``solver``.
+    objective, optimizer :
+        The batch objective (running loss) and the optimizer whose ``lr`` the
+        schedules change.
+    n_samples : int
+        Training rows per epoch (``t_`` counts samples).
+    scorer : callable or None
+        ``scorer() -> float`` on the validation set, for early stopping.
+    params : list of Param
+        Whose values are copied to ``estimator._best_params`` when the
+        validation score improves.
+    incremental : bool
+        ``partial_fit``: one epoch, no convergence warning.
+    warning : Warning subclass
+        scikit-learn's ``ConvergenceWarning``.
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        objective: BatchObjective,
+        optimizer: Optimizer,
+        n_samples: int,
+        *,
+        scorer: Callable[[], float] | None,
+        params: list,
+        incremental: bool,
+        warning: type[Warning],
+    ) -> None:
+        self.estimator, self.objective, self.optimizer = estimator, objective, optimizer
+        self.n_samples, self.scorer, self.params = n_samples, scorer, params
+        self.incremental, self.warning = incremental, warning
+        self.model: Any = None
+
+    # -- the callback protocol ---------------------------------------------
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: Any) -> None:
+        pass
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        pass
+
+    def on_train_end(self, logs: Any = None) -> None:
+        pass
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.objective.reset_epoch()
+
+    def on_batch_begin(self, batch: int, logs: Any = None) -> None:
+        pass
+
+    def on_batch_end(self, batch: int, logs: Any = None) -> None:
+        pass
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        est = self.estimator
+        est.n_iter_ += 1
+        est.loss_ = self.objective.epoch_loss
+        est.t_ += self.n_samples
+        est.loss_curve_.append(est.loss_)
+        if isinstance(logs, dict):
+            logs["sklearn_loss"] = est.loss_
+        self._update_no_improvement(est)
+        if est.solver == "sgd" and est.learning_rate == "invscaling":
+            self.optimizer.lr = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t
+        stop = False
+        if est._no_improvement_count > est.n_iter_no_change:
+            stop = not self._lower_rate(est)
+            if not stop:
+                est._no_improvement_count = 0
+        if stop or self.incremental:
+            self.model.stop_training = True
+        elif est.n_iter_ == est.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                self.warning,
+                stacklevel=2,
+            )
+
+    # -- the rules ----------------------------------------------------------
+    def _update_no_improvement(self, est: Any) -> None:
+        if self.scorer is None:
+            if est.loss_curve_[-1] > est.best_loss_ - est.tol:
+                est._no_improvement_count += 1
+            else:
+                est._no_improvement_count = 0
+            est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+            return
+        score = self.scorer()
+        est.validation_scores_.append(score)
+        if score < est.best_validation_score_ + est.tol:
+            est._no_improvement_count += 1
+        else:
+            est._no_improvement_count = 0
+        if score > est.best_validation_score_:
+            est.best_validation_score_ = score
+            est._best_params = [p.value.copy() for p in self.params]
+
+    def _lower_rate(self, est: Any) -> bool:
+        """scikit-learn's ``adaptive`` rule: divide the rate by 5; False means stop."""
+        if est.solver != "sgd" or est.learning_rate != "adaptive":
+            return False
+        if self.optimizer.lr <= 1e-6:
+            return False
+        self.optimizer.lr = self.optimizer.lr / 5.0
+        return True
