@@ -1,0 +1,21 @@
+"""scikit-learn's own estimator checks on nonlin's drop-in estimators."""
+
+import pytest
+
+pytest.importorskip("sklearn")
+
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+ESTIMATORS = [
+    MLPClassifier(max_iter=100),
+    MLPRegressor(max_iter=100),
+    MLPClassifier(solver="sgd", max_iter=100, random_state=0),
+    MLPRegressor(solver="lbfgs", max_iter=100),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
