@@ -15,16 +15,20 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from ._sklearn_rules import BatchObjective, PenalizedOptimizer, SklearnAdam, sklearn_sgd
+from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
 from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
+from .exceptions import DivergenceError
 from .layers import Dense
 from .losses import log_softmax
+from .optimizers import Adam
 
-try:  # the shared fit loop's extra layers, when present
-    from .layers import BatchNorm, Dropout  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - before the training branch lands
-    BatchNorm = Dropout = None
+from .layers import Dropout
+
+try:  # batch normalization, when nonlin has it
+    from .layers import BatchNorm  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    BatchNorm = None
 
 
 def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: list) -> None:
@@ -95,7 +99,7 @@ def make_optimizer(est: Any) -> Any:
     """The inner optimizer for ``est.solver`` with scikit-learn's hyperparameters."""
     if est.solver == "sgd":
         return sklearn_sgd(est.learning_rate_init, est.momentum, est.nesterovs_momentum)
-    return SklearnAdam(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+    return Adam(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
 
 
 def batch_size(est: Any, n_samples: int) -> int:
@@ -126,7 +130,7 @@ def fit_stochastic(
     optimizer = PenalizedOptimizer(est._optimizer, objective, est._coef_params)
     params = est.model_.parameters()
     schedule = SklearnSchedule(
-        est, objective, optimizer, X.shape[0], scorer=scorer, params=params,
+        est, optimizer, X.shape[0], scorer=scorer, params=params,
         incremental=incremental, warning=warning,
     )
     est.n_iter_ = 0
@@ -140,14 +144,23 @@ def fit_stochastic(
 
 
 def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) -> None:
-    from ._sklearn_loop import run_epochs
-
-    run_epochs(
-        est.model_, X, Y, sample_weight, loss=objective, optimizer=optimizer,
-        epochs=1 if incremental else est.max_iter, batch_size=batch_size(est, X.shape[0]),
-        shuffle=est.shuffle, rng=est._random_state,
-        callbacks=[schedule, *(est.callbacks or [])],
-    )
+    """One call of nonlin's ``Sequential.fit``; shuffles compose as scikit-learn's do."""
+    rng = est._random_state
+    rng.order = np.arange(X.shape[0])
+    try:
+        est.model_.fit(
+            X, Y, loss=objective, optimizer=optimizer, epochs=1 if incremental else est.max_iter,
+            batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
+            callbacks=[schedule, *(est.callbacks or [])], sample_weight=sample_weight,
+            verbose=1 if est.verbose else 0,
+        )
+    except DivergenceError:
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may contain large "
+            "values and need to be preprocessed."
+        ) from None
+    finally:
+        rng.order = None
 
 
 def fit_lbfgs(
@@ -169,11 +182,12 @@ def fit_lbfgs(
     def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         unpack(theta)
         z = est.model_.forward(X, training=True)
+        value = objective._value(Y, z, sample_weight)
         est.model_.backward(objective._grad(Y, z, sample_weight))
         scale = objective.alpha / objective.weight_sum
         for p in est._coef_params:
             p.grad += scale * p.value
-        return objective.last_value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
+        return value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
 
     theta0 = np.concatenate([p.value.ravel() for p in params]).astype(np.float64)
     result = scipy.optimize.minimize(
@@ -190,6 +204,36 @@ def fit_lbfgs(
     est.n_iter_ = min(result.nit, est.max_iter)
     est.loss_ = float(result.fun)
     unpack(result.x)
+
+
+class ShuffleStream(np.random.RandomState):
+    """A ``RandomState`` whose ``permutation(n)``, while ``order`` is set, composes.
+
+    scikit-learn reshuffles the previous epoch's order (``order = order[perm]``)
+    rather than ``arange(n)``; nonlin's loop asks ``model.rng.permutation(n)``
+    each epoch, so this stream answers with the composed order during ``fit``.
+    """
+
+    order: np.ndarray | None = None
+
+    def permutation(self, x: Any) -> np.ndarray:
+        order = self.order
+        if order is not None and isinstance(x, int) and x == len(order):
+            self.order = order = order[super().permutation(x)]
+            return order
+        return super().permutation(x)
+
+
+def random_state(seed: Any) -> ShuffleStream:
+    """scikit-learn's stream for ``seed`` (an int, a RandomState, or None for fresh entropy).
+
+    A given ``RandomState`` is copied, never advanced.
+    """
+    if isinstance(seed, np.random.RandomState):
+        stream = ShuffleStream()
+        stream.set_state(seed.get_state())
+        return stream
+    return ShuffleStream(None if seed is None else int(seed))
 
 
 def check_finite(est: Any) -> None:

@@ -10,13 +10,12 @@ scikit-learn):
 * ``BatchObjective``: the per-batch objective. With ``s`` the batch's sample
   weight sum (its size when unweighted) the loss is
   ``sum_i w_i l_i / s + alpha / 2 * sum ||W||^2 / s``; its gradient with
-  respect to the output is ``w_i (p_i - y_i) / s``. The value is recorded for
-  every batch, so an epoch's loss is ``sum_b n_b loss_b / n`` as in
-  scikit-learn's ``loss_``.
+  respect to the output is ``w_i (p_i - y_i) / s``. nonlin's loop averages the
+  batch values weighted by batch size, which is scikit-learn's ``loss_``.
 * ``PenalizedOptimizer``: adds ``alpha / s * W`` to each weight's gradient
   (biases are not penalized) and hands the step to an inner optimizer.
-* ``SklearnAdam``: ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``,
-  ``W <- W - lr_t m / (sqrt(v) + eps)`` (epsilon outside the bias correction).
+* ``sklearn_sgd``: nonlin's ``SGD`` accepting scikit-learn's ranges. Adam is
+  nonlin's ``Adam``, which already has scikit-learn's form.
 
 The per-epoch rules (loss curve, tol and n_iter_no_change, learning-rate
 schedules, early stopping) are in ``_sklearn_schedule.py``.
@@ -92,22 +91,15 @@ class BatchObjective(Loss):
             "absolute_error": MeanAbsoluteError(reduction="sum"),
             "huber": Huber(reduction="sum"),
         }.get(kind)
-        self.weight_sum, self.last_value = 1.0, 0.0
-        self.reset_epoch()
-
-    def reset_epoch(self) -> None:
-        """Start a new epoch's running loss ``sum_b n_b loss_b``."""
-        self.epoch_total, self.epoch_samples = 0.0, 0
-
-    @property
-    def epoch_loss(self) -> float:
-        """The epoch's loss so far: ``sum_b n_b loss_b / sum_b n_b``."""
-        return self.epoch_total / max(self.epoch_samples, 1)
+        self.weight_sum = 1.0
+        self._log_p: tuple[np.ndarray, np.ndarray] | None = None
 
     def _sample_losses(self, y_true: np.ndarray, z: np.ndarray) -> np.ndarray:
         kind = self.kind
-        if kind == "log_loss":
-            return -np.einsum("ij,ij->i", y_true, _clipped_log(log_softmax(z)))
+        if kind == "log_loss":  # log_softmax is kept for the gradient of the same batch
+            log_p = log_softmax(z)
+            self._log_p = (z, log_p)
+            return -np.einsum("ij,ij->i", y_true, _clipped_log(log_p))
         if kind == "binary_log_loss":
             log_p = _clipped_log(-np.logaddexp(0, -z))
             log_q = _clipped_log(-np.logaddexp(0, z))
@@ -141,16 +133,17 @@ class BatchObjective(Loss):
     def _grad(
         self, y_true: np.ndarray, z: np.ndarray, sample_weight: Any = None, out: Any = None
     ) -> np.ndarray:
-        """``w_i (p_i - y_i) / s``; also records ``s`` and the batch's loss."""
-        n = z.shape[0]
-        weight_sum = n if sample_weight is None else float(sample_weight.sum())
-        self.last_value = self._value(y_true, z, sample_weight)
-        self.epoch_total += self.last_value * n
-        self.epoch_samples += n
+        """``w_i (p_i - y_i) / s``; records ``s`` for the penalty's gradient."""
+        weight_sum = z.shape[0] if sample_weight is None else float(sample_weight.sum())
         self.weight_sum = weight_sum
         if out is None:
             out = np.empty_like(z)
-        if self.inner is not None:
+        cached, self._log_p = self._log_p, None
+        if self.kind == "log_loss" and cached is not None and cached[0] is z:
+            np.subtract(np.exp(cached[1], out=out), y_true, out=out)  # softmax(z) - y
+            if sample_weight is not None:
+                np.multiply(out, sample_weight[:, None], out=out)
+        elif self.inner is not None:
             self.inner._grad(y_true, z, sample_weight, out)
         else:  # squared error and poisson: p - y with p = z or exp(z)
             np.subtract(np.exp(z) if self.kind == "poisson" else z, y_true, out=out)
@@ -173,15 +166,25 @@ class PenalizedOptimizer(Optimizer):
     def __init__(self, inner: Optimizer, objective: BatchObjective, coefs: list[Param]) -> None:
         self.inner, self.objective, self.coefs = inner, objective, coefs
         self.iterations = 0
+        self.check_finite = False  # set by the loop; scikit-learn checks weights after fitting
         self._scaled: list[np.ndarray] = []
 
     @property
-    def lr(self) -> float:  # type: ignore[override]
+    def lr(self) -> Any:  # type: ignore[override]
         return self.inner.lr
 
     @lr.setter
-    def lr(self, value: float) -> None:
+    def lr(self, value: Any) -> None:
         self.inner.lr = value
+
+    def current_lr(self) -> float:
+        return self.inner.current_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.inner.load_state_dict(state)
 
     def step(self, params: list[Param]) -> None:
         alpha = self.objective.alpha
@@ -207,46 +210,3 @@ def sklearn_sgd(lr: float, momentum: float, nesterov: bool) -> SGD:
     opt = SGD(lr=lr, momentum=min(momentum, 0.5), nesterov=bool(nesterov and momentum > 0))
     opt.momentum = float(momentum)
     return opt
-
-
-class SklearnAdam(Optimizer):
-    """Adam as scikit-learn writes it (Kingma & Ba, 2014, section 2)::
-
-        m <- b1 m + (1 - b1) g          v <- b2 v + (1 - b2) g^2
-        lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)
-        w <- w - lr_t m / (sqrt(v) + eps)
-
-    State is created on the first step, in the parameters' dtype.
-    """
-
-    def __init__(
-        self, lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8
-    ) -> None:
-        super().__init__(lr)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-        self._m: list[np.ndarray] = []
-        self._v: list[np.ndarray] = []
-        self._bufs: list[np.ndarray] = []
-        self._steps: list[np.ndarray] = []
-
-    def step(self, params: list[Param]) -> None:
-        if len(self._m) != len(params):
-            self._m = [np.zeros_like(p.value) for p in params]
-            self._v = [np.zeros_like(p.value) for p in params]
-            self._bufs = [np.empty_like(p.value) for p in params]
-            self._steps = [np.empty_like(p.value) for p in params]
-        self.iterations += 1
-        t, b1, b2 = self.iterations, self.beta_1, self.beta_2
-        lr_t = -self.lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        states = zip(params, self._m, self._v, self._bufs, self._steps, strict=True)
-        for p, m, v, buf, step in states:
-            g = p.grad
-            np.add(np.multiply(m, b1, out=m), np.multiply(g, 1 - b1, out=buf), out=m)
-            np.multiply(g, g, out=buf)
-            np.add(np.multiply(v, b2, out=v), np.multiply(buf, 1 - b2, out=buf), out=v)
-            np.add(np.sqrt(v, out=buf), self.epsilon, out=buf)
-            np.divide(np.multiply(m, lr_t, out=step), buf, out=step)
-            np.add(p.value, step, out=p.value)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

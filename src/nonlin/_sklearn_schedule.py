@@ -1,8 +1,8 @@
 """scikit-learn's per-epoch MLP rules as a callback of nonlin's fit loop.
 
-After each epoch, in scikit-learn's order: record ``loss_`` (the running
-objective of ``BatchObjective``), ``t_ += n_samples``, append to
-``loss_curve_``; update the no-improvement count (training loss must fall by
+After each epoch, in scikit-learn's order: record ``loss_`` (the epoch's
+``loss`` from nonlin's loop: the batch objectives averaged by batch size),
+``t_ += n_samples``, append to ``loss_curve_``; update the no-improvement count (training loss must fall by
 ``tol``, or with early stopping the validation score must rise by ``tol``);
 apply the ``invscaling`` rate ``lr_init / (t_ + 1) ** power_t``; after more
 than ``n_iter_no_change`` epochs without improvement either divide an
@@ -17,16 +17,12 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ._sklearn_rules import BatchObjective
 from .optimizers import Optimizer
 
-try:  # the training engineer's Callback base, when present
-    from .callbacks import Callback as _Base  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - before the fit loop lands
-    _Base = object
+from .callbacks import Callback
 
 
-class SklearnSchedule(_Base):  # type: ignore[misc,valid-type]
+class SklearnSchedule(Callback):
     """Keeps an estimator's fitted attributes and stopping rule in step with training.
 
     Parameters
@@ -37,9 +33,8 @@ class SklearnSchedule(_Base):  # type: ignore[misc,valid-type]
         ``_no_improvement_count`` (updated in place) and the hyperparameters
         ``tol``, ``n_iter_no_change``, ``max_iter``, ``learning_rate``,
         ``learning_rate_init``, ``power_t``, ``solver``.
-    objective, optimizer :
-        The batch objective (running loss) and the optimizer whose ``lr`` the
-        schedules change.
+    optimizer : Optimizer
+        Whose ``lr`` the schedules change.
     n_samples : int
         Training rows per epoch (``t_`` counts samples).
     scorer : callable or None
@@ -56,7 +51,6 @@ class SklearnSchedule(_Base):  # type: ignore[misc,valid-type]
     def __init__(
         self,
         estimator: Any,
-        objective: BatchObjective,
         optimizer: Optimizer,
         n_samples: int,
         *,
@@ -65,41 +59,16 @@ class SklearnSchedule(_Base):  # type: ignore[misc,valid-type]
         incremental: bool,
         warning: type[Warning],
     ) -> None:
-        self.estimator, self.objective, self.optimizer = estimator, objective, optimizer
+        self.estimator, self.optimizer = estimator, optimizer
         self.n_samples, self.scorer, self.params = n_samples, scorer, params
         self.incremental, self.warning = incremental, warning
-        self.model: Any = None
-
-    # -- the callback protocol ---------------------------------------------
-    def set_model(self, model: Any) -> None:
-        self.model = model
-
-    def set_params(self, params: Any) -> None:
-        pass
-
-    def on_train_begin(self, logs: Any = None) -> None:
-        pass
-
-    def on_train_end(self, logs: Any = None) -> None:
-        pass
-
-    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self.objective.reset_epoch()
-
-    def on_batch_begin(self, batch: int, logs: Any = None) -> None:
-        pass
-
-    def on_batch_end(self, batch: int, logs: Any = None) -> None:
-        pass
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         est = self.estimator
         est.n_iter_ += 1
-        est.loss_ = self.objective.epoch_loss
+        est.loss_ = float(logs["loss"])
         est.t_ += self.n_samples
         est.loss_curve_.append(est.loss_)
-        if isinstance(logs, dict):
-            logs["sklearn_loss"] = est.loss_
         self._update_no_improvement(est)
         if est.solver == "sgd" and est.learning_rate == "invscaling":
             self.optimizer.lr = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t

@@ -32,11 +32,11 @@ from ._sklearn_rules import sklearn_init
 require("sklearn", "sklearn", "nonlin.sklearn")
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import LabelBinarizer  # noqa: E402
-from sklearn.utils import check_random_state, column_or_1d  # noqa: E402
+from sklearn.utils import column_or_1d  # noqa: E402
 from sklearn.utils._param_validation import Interval, Options, StrOptions  # noqa: E402
 from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 from sklearn.utils.metaestimators import available_if  # noqa: E402
@@ -103,7 +103,7 @@ class _BaseMLP(BaseEstimator):
         sample_weight = self._sample_weight(sample_weight, X, y)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
-        self._random_state = _random_state(self.random_state)
+        self._random_state = engine.random_state(self.random_state)
         if first_pass:
             self._initialize(layer_units, X.dtype)
         else:
@@ -217,13 +217,6 @@ class _BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
-
-
-def _random_state(seed: Any) -> np.random.RandomState:
-    """scikit-learn's ``check_random_state`` without the global generator for ``None``."""
-    if seed is None:
-        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
-    return check_random_state(seed)
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
