@@ -19,11 +19,9 @@ from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
 from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
 from .exceptions import DivergenceError
-from .layers import Dense
+from .layers import Dense, Dropout
 from .losses import log_softmax
 from .optimizers import Adam
-
-from .layers import Dropout
 
 try:  # batch normalization, when nonlin has it
     from .layers import BatchNorm  # type: ignore[attr-defined]
@@ -52,7 +50,8 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
     est._coef_params = [layer.W for layer in dense]
     est._intercept_params = [layer.b for layer in dense]
-    for param, value in zip(est._coef_params + est._intercept_params, coefs + intercepts, strict=True):
+    params = est._coef_params + est._intercept_params
+    for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
     est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
 

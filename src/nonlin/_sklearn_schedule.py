@@ -2,8 +2,9 @@
 
 After each epoch, in scikit-learn's order: record ``loss_`` (the epoch's
 ``loss`` from nonlin's loop: the batch objectives averaged by batch size),
-``t_ += n_samples``, append to ``loss_curve_``; update the no-improvement count (training loss must fall by
-``tol``, or with early stopping the validation score must rise by ``tol``);
+``t_ += n_samples``, append to ``loss_curve_``; update the no-improvement
+count (training loss must fall by ``tol``, or with early stopping the
+validation score must rise by ``tol``);
 apply the ``invscaling`` rate ``lr_init / (t_ + 1) ** power_t``; after more
 than ``n_iter_no_change`` epochs without improvement either divide an
 ``adaptive`` SGD rate by 5 (until it is <= 1e-6) or stop; warn when
@@ -17,9 +18,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .optimizers import Optimizer
-
 from .callbacks import Callback
+from .optimizers import Optimizer
 
 
 class SklearnSchedule(Callback):

@@ -87,7 +87,7 @@ class _BaseMLP(BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
-        "dtype": [None, StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
+        "dtype": [None, StrOptions({"float32", "float64"}), Options(type, set(_FLOATS))],
         "callbacks": [list, None],
     }
 
@@ -244,7 +244,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         _store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
-        """Fit to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or indicator matrix."""
+        """Fit to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a 0/1 matrix."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
