@@ -19,7 +19,8 @@ from .callbacks import (
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
-from .layers import Dense
+from .layers import Dense, Dropout
+from .normalization import BatchNorm
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
@@ -27,6 +28,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adagrad",
+    "BatchNorm",
+    "Dropout",
     "Adam",
     "AdamW",
     "CSVLogger",
