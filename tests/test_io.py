@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 import safetensors.numpy as stnp
-from io_helpers import small_model
 from safetensors import safe_open
 
 import nonlin
+from io_helpers import small_model
 from nonlin.io import model_arrays
 
 

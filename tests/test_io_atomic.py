@@ -8,9 +8,9 @@ import stat
 
 import numpy as np
 import pytest
-from io_helpers import small_model
 
 import nonlin
+from io_helpers import small_model
 from nonlin import _atomic
 from nonlin._atomic import write_atomic
 

@@ -10,9 +10,9 @@ import zipfile
 
 import numpy as np
 import pytest
-from io_helpers import edit, edit_meta, join, model_bytes, small_model, split
 
 import nonlin
+from io_helpers import edit, edit_meta, join, model_bytes, small_model, split
 from nonlin import ModelFileError
 
 
