@@ -32,12 +32,33 @@ _MAX_WIDTH = 1 << 24  # widths beyond this need weights in the file to back them
 
 # -- the model's arrays ------------------------------------------------------
 def layer_arrays(layer: Any) -> dict[str, np.ndarray]:
-    """The arrays a file stores for ``layer``: its parameters, then any ``state_arrays()``."""
+    """The arrays a file stores for ``layer``: its parameters, then its ``get_state()``.
+
+    ``get_state`` (optional in the layer protocol) returns non-trainable state
+    such as ``BatchNorm`` running statistics, restored by ``set_state``.
+    """
     arrays = {p.name: p.value for p in layer.parameters()}
-    extra = getattr(layer, "state_arrays", None)
-    if callable(extra):
-        arrays.update(extra())
+    get_state = getattr(layer, "get_state", None)
+    for name, value in (get_state() if callable(get_state) else {}).items():
+        if name in arrays:
+            raise ValueError(f"Layer {layer!r} has a parameter and a state array named {name!r}")
+        arrays[name] = value
     return arrays
+
+
+def _restore(model: Sequential, arrays: dict[str, np.ndarray], path: str) -> None:
+    """Copy the file's arrays into the parameters and ``set_state`` of each layer."""
+    for i, layer in enumerate(model.layers):
+        for param in layer.parameters():
+            np.copyto(param.value, arrays[f"{i}.{param.name}"])
+        get_state = getattr(layer, "get_state", None)
+        names = list(get_state()) if callable(get_state) else []
+        if not names:
+            continue
+        try:
+            layer.set_state({name: arrays[f"{i}.{name}"].copy() for name in names})
+        except Exception as exc:  # the layer's own checks (e.g. a negative variance)
+            raise ModelFileError(path, str(exc)[:300], f"architecture.layers[{i}]") from None
 
 
 def model_arrays(model: Sequential) -> dict[str, np.ndarray]:
@@ -219,7 +240,6 @@ def read_model(
         raise ModelFileError(path, str(exc)[:300], "__metadata__['metadata']") from None
     targets = model_arrays(model)
     _match_tensors(targets, header, path, extra_prefix)
-    for name, target in targets.items():
-        np.copyto(target, arrays[name])
+    _restore(model, arrays, path)
     model.metadata = user
     return model, header, arrays
