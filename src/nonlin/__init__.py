@@ -16,6 +16,7 @@ from .callbacks import (
     LearningRateScheduler,
     ReduceLROnPlateau,
 )
+from .checkpoint import ModelCheckpoint, load_checkpoint
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
@@ -45,6 +46,7 @@ __all__ = [
     "Huber",
     "Identity",
     "Layer",
+    "ModelCheckpoint",
     "ModelFileError",
     "LeakyReLU",
     "MeanAbsoluteError",
@@ -59,5 +61,6 @@ __all__ = [
     "Tanh",
     "gradcheck",
     "load",
+    "load_checkpoint",
     "save",
 ]

@@ -146,6 +146,7 @@ class ModelCheckpoint(Callback):
     def __init__(
         self,
         path: str | os.PathLike[str],
+        *,
         every: int = 1,
         save_best_only: bool = False,
         monitor: str = "val_loss",

@@ -18,6 +18,7 @@ LAYERS: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         layers.Dense,
+        layers.Dropout,
         activations.Sigmoid,
         activations.Tanh,
         activations.ReLU,
