@@ -236,3 +236,86 @@ def test_missing_optimizer_slot_is_refused(tmp_path):
     stnp.save_file(tensors, str(bad), metadata=meta)
     with pytest.raises(ModelFileError, match="optimizer"):
         load_checkpoint(bad)
+
+
+class RunningMean(nonlin.Layer):
+    """A BatchNorm-like layer with state that is not trained: ``y = x - mean``."""
+
+    def build(self, in_features, rng):
+        self.in_features = in_features
+        self.mean = np.zeros(in_features)
+        return in_features
+
+    def cast_state(self, dtype):
+        self.mean = self.mean.astype(dtype)
+
+    def get_state(self):
+        return {"running_mean": self.mean}
+
+    def set_state(self, state):
+        if np.any(np.abs(state["running_mean"]) > 1e6):
+            raise ValueError("running_mean out of range")
+        np.copyto(self.mean, state["running_mean"])
+
+    def forward(self, x, *, training=False):
+        if training:
+            self.mean *= 0.9
+            self.mean += 0.1 * x.mean(axis=0)
+        return x - self.mean
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+@pytest.fixture
+def stateful(monkeypatch):
+    monkeypatch.setitem(registry.LAYERS, "RunningMean", RunningMean)
+    return lambda: [nonlin.Dense(6), RunningMean(), nonlin.Tanh(), nonlin.Dense(3)]
+
+
+def test_layer_state_round_trips_and_resumes(tmp_path, stateful):
+    X, y = _data()
+    straight = nonlin.Sequential(stateful())
+    straight.fit(X, y, optimizer="adam", epochs=4, seed=2, **FIT)
+    state = straight.layers[1].mean.copy()
+    assert np.any(state != 0)
+    nonlin.save(straight, tmp_path / "m.safetensors")
+    loaded = nonlin.load(tmp_path / "m.safetensors")
+    assert loaded.layers[1].mean.tobytes() == state.tobytes()
+    assert loaded.predict(X).tobytes() == straight.predict(X).tobytes()
+    assert "1.running_mean" in stnp.load_file(str(tmp_path / "m.safetensors"))
+
+    path = tmp_path / "ck.safetensors"
+    first = nonlin.Sequential(stateful())
+    first.fit(X, y, optimizer="adam", epochs=2, seed=2, callbacks=[ModelCheckpoint(path)], **FIT)
+    resumed = nonlin.Sequential(stateful())
+    resumed.fit(X, y, optimizer="adam", epochs=4, resume_from=path, **FIT)
+    assert resumed.layers[1].mean.tobytes() == state.tobytes()
+    _assert_same_run(resumed, straight)
+
+
+def test_bad_layer_state_in_file(tmp_path, stateful):
+    model = nonlin.Sequential(stateful()).build(4, seed=0)
+    model.layers[1].mean[:] = 1e7
+    path = tmp_path / "bad.safetensors"
+    nonlin.save(model, path)
+    with pytest.raises(ModelFileError, match=r"layers\[1\].*running_mean out of range"):
+        nonlin.load(path)
+    tensors = stnp.load_file(str(path))
+    meta = __import__("safetensors").safe_open(str(path), "np").metadata()
+    del tensors["1.running_mean"]
+    stnp.save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(ModelFileError, match="'1.running_mean'.*missing"):
+        nonlin.load(path)
+
+
+def test_other_bit_generators_round_trip(tmp_path):
+    model = _straight("sgd", 1)
+    model.rng = np.random.Generator(np.random.MT19937(5))
+    model.rng.random(3)
+    save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
+    restored = load_checkpoint(tmp_path / "ck.safetensors").model.rng
+    assert restored.random(4).tobytes() == model.rng.random(4).tobytes()
+    model.rng = np.random.RandomState(0)
+    with pytest.raises(TypeError, match="Generator"):
+        save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
