@@ -241,3 +241,14 @@ def test_missing_file_is_an_os_error(tmp_path):
     with pytest.raises(IsADirectoryError):
         nonlin.load(tmp_path)
     assert os.listdir(tmp_path) == []
+
+
+def test_error_pickles_for_multiprocessing(tmp_path):
+    error = _refused(tmp_path, b"")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.path, copy.field) == (
+        ModelFileError,
+        str(error),
+        error.path,
+        error.field,
+    )
