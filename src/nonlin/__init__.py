@@ -21,14 +21,17 @@ from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
 from .io import ModelFileError, load, save
-from .layers import Dense
+from .layers import Dense, Dropout
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+from .normalization import BatchNorm
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Adagrad",
+    "BatchNorm",
+    "Dropout",
     "Adam",
     "AdamW",
     "CSVLogger",
