@@ -16,12 +16,14 @@ from .callbacks import (
     LearningRateScheduler,
     ReduceLROnPlateau,
 )
+from .checkpoint import ModelCheckpoint, load_checkpoint
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
+from .io import ModelFileError, load, save
 from .layers import Dense, Dropout
-from .normalization import BatchNorm
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+from .normalization import BatchNorm
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
@@ -47,6 +49,8 @@ __all__ = [
     "Huber",
     "Identity",
     "Layer",
+    "ModelCheckpoint",
+    "ModelFileError",
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",
@@ -59,4 +63,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "gradcheck",
+    "load",
+    "load_checkpoint",
+    "save",
 ]
