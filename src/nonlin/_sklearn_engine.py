@@ -21,12 +21,8 @@ from .core import Param, Sequential
 from .exceptions import DivergenceError
 from .layers import Dense, Dropout
 from .losses import log_softmax
+from .normalization import BatchNorm
 from .optimizers import Adam
-
-try:  # batch normalization, when nonlin has it
-    from .layers import BatchNorm  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    BatchNorm = None
 
 
 def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: list) -> None:
@@ -39,10 +35,10 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     for units in layer_units[1:-1]:
         layers.append(Dense(units, init="zeros"))
         if est.batch_norm:
-            layers.append(_extra(BatchNorm, "batch_norm")())
+            layers.append(BatchNorm())
         layers.append(registry.activation(est.activation))
         if est.dropout:
-            layers.append(_extra(Dropout, "dropout")(est.dropout))
+            layers.append(Dropout(est.dropout))
     layers.append(Dense(layer_units[-1], init="zeros"))
     dtype = coefs[0].dtype
     seed = int(est._random_state.randint(2**31 - 1)) if est.dropout else 0
@@ -54,12 +50,6 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
     est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
-
-
-def _extra(cls: Any, name: str) -> Any:
-    if cls is None:
-        raise ValueError(f"{name} needs nonlin's training layers, which this install lacks")
-    return cls
 
 
 def bind(est: Any) -> None:

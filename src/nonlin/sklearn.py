@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
+from . import _sklearn_io
 from ._optional import require
 from ._sklearn_rules import sklearn_init
 
@@ -47,7 +48,7 @@ from sklearn.utils.multiclass import (  # noqa: E402
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data  # noqa: E402
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _FLOATS = (np.float64, np.float32)
 
@@ -198,6 +199,15 @@ class _BaseMLP(BaseEstimator):
         X = self._validate_X(X)
         engine.bind(self)
         return engine.output(self, self.model_.forward(X))
+
+    def save(self, path: Any) -> None:
+        """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically).
+
+        Read it back with ``nonlin.sklearn.load(path)`` (the estimator) or
+        ``nonlin.load(path)`` (the network, predicting probabilities).
+        """
+        check_is_fitted(self)
+        _sklearn_io.save_estimator(self, path)
 
     def __sklearn_is_fitted__(self) -> bool:
         return "model_" in self.__dict__
@@ -395,3 +405,42 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def load(path: Any) -> MLPClassifier | MLPRegressor:
+    """Rebuild an estimator written by ``est.save(path)`` (no pickle; see ``_sklearn_io``).
+
+    ``nonlin.load(path)`` reads the same file as a plain ``Sequential`` whose
+    ``predict`` returns probabilities (classifier) or predictions (regressor).
+    """
+    from .io import load as load_model
+
+    model = load_model(path)
+    training = (getattr(model, "metadata", None) or {}).get("training")
+    name = training.get("estimator") if isinstance(training, dict) else None
+    if name not in ("MLPClassifier", "MLPRegressor"):
+        raise ValueError(
+            f"Expected a file saved by nonlin.sklearn's estimators. Received {path!r} "
+            f"(metadata training.estimator={name!r})"
+        )
+    est = globals()[name](**_sklearn_io.decode_params(training["params"]))
+    fitted = training["fitted"]
+    _sklearn_io.restore_fitted(est, fitted)
+    hidden = list(est.hidden_layer_sizes)
+    units = [model.n_features_in, *hidden, est.n_outputs_]
+    coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
+    est._random_state = engine.random_state(est.random_state)
+    engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
+    est.model_.set_weights(model.get_weights())
+    est.model_.set_state(model.get_state())
+    est.n_features_in_, est._optimizer = model.n_features_in, None
+    est._best_params = [p.value.copy() for p in est.model_.parameters()]
+    if "feature_names" in model.metadata:
+        est.feature_names_in_ = np.asarray(model.metadata["feature_names"], dtype=object)
+    if "classes" in fitted:
+        est.classes_ = np.asarray(fitted["classes"])
+        est._label_binarizer = LabelBinarizer().fit(
+            np.eye(len(est.classes_), dtype=int) if fitted["y_type"].startswith("multilabel")
+            else est.classes_
+        )
+    return est
