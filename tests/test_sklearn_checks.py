@@ -12,7 +12,7 @@ ESTIMATORS = [
     MLPClassifier(max_iter=100),
     MLPRegressor(max_iter=100),
     MLPClassifier(solver="sgd", max_iter=100, random_state=0),
-    MLPRegressor(solver="lbfgs", max_iter=100),
+    MLPRegressor(solver="lbfgs", hidden_layer_sizes=(20,), max_iter=100),
 ]
 
 
