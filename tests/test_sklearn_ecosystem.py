@@ -53,8 +53,8 @@ def test_grid_and_randomized_search(digits):
     assert grid.best_params_ in grid.cv_results_["params"]
     assert grid.best_estimator_.hidden_layer_sizes == grid.best_params_["hidden_layer_sizes"]
     rand = RandomizedSearchCV(
-        MLPRegressor((16,), max_iter=20, random_state=0), {"alpha": [1e-4, 1e-2, 1.0]},
-        n_iter=3, cv=2, random_state=0,
+        MLPRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0),
+        {"alpha": [1e-4, 1e-2, 1.0]}, n_iter=3, cv=2, random_state=0,
     ).fit(X / 16, y.astype(float))
     assert set(rand.best_params_) == {"alpha"} and np.isfinite(rand.best_score_)
 
