@@ -116,15 +116,21 @@ def test_sample_weight_matches_sklearn(digits):
     assert_same_training(ref, ours)
 
 
-def test_same_random_state_same_fit_with_shuffle(digits):
-    """Same seed: same initial weights, same shuffles, same early-stopping split."""
+@pytest.mark.parametrize("task", ["multiclass", "binary-weighted", "strings-weighted"])
+def test_same_random_state_same_fit_with_shuffle(digits, task):
+    """Same seed: same initial weights, same shuffles, same (stratified) early-stopping split."""
     X, y = digits
-    params = dict(hidden_layer_sizes=(11,), max_iter=4, random_state=3, early_stopping=True,
-                  validation_fraction=0.2)
+    weights = None if task == "multiclass" else np.random.default_rng(1).uniform(0.2, 2, len(y))
+    if task == "binary-weighted":
+        y = y % 2
+    elif task == "strings-weighted":
+        y = np.array(["x", "y", "z"])[y % 3]
+    params = dict(hidden_layer_sizes=(11,), max_iter=6, random_state=3, early_stopping=True,
+                  validation_fraction=0.2, batch_size=50)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ref = skl.MLPClassifier(**params).fit(X, y)
-        ours = nls.MLPClassifier(**params).fit(X, y)
+        ref = skl.MLPClassifier(**params).fit(X, y, sample_weight=weights)
+        ours = nls.MLPClassifier(**params).fit(X, y, sample_weight=weights)
     assert max_rel_diff(ref, ours) < RTOL
     np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_)
     assert ours.best_validation_score_ == ref.best_validation_score_

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
+from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_init, sklearn_sgd
 from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
 from .exceptions import DivergenceError
@@ -23,6 +23,26 @@ from .layers import Dense, Dropout
 from .losses import log_softmax
 from .normalization import BatchNorm
 from .optimizers import Adam
+
+
+def initialize(est: Any, layer_units: list[int], dtype: np.dtype) -> None:
+    """First fit: scikit-learn's initial weights, the network, and the fitted attributes."""
+    est.n_iter_, est.t_ = 0, 0
+    est.n_layers_ = len(layer_units)
+    est.out_activation_ = est._out_activation()
+    coefs, intercepts = sklearn_init(est._random_state, layer_units, est.activation, dtype)
+    build_network(est, layer_units, coefs, intercepts)
+    est._optimizer = None
+    est._best_params = [p.value.copy() for p in est.model_.parameters()]
+    for name in ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_"):
+        est.__dict__.pop(name, None)
+    if est.solver == "lbfgs":  # scikit-learn keeps no curve for L-BFGS
+        return
+    est.loss_curve_, est._no_improvement_count = [], 0
+    if est.early_stopping:
+        est.validation_scores_, est.best_validation_score_, est.best_loss_ = [], -np.inf, None
+    else:
+        est.best_loss_, est.validation_scores_, est.best_validation_score_ = np.inf, None, None
 
 
 def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: list) -> None:

@@ -118,3 +118,44 @@ def restore_fitted(est: Any, fitted: dict[str, Any]) -> None:
             value = [_unnumber(v) for v in value] if isinstance(value, list) else _unnumber(value)
             setattr(est, name, value)
     est._objective_kind = fitted["objective"]
+
+
+def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: Any) -> Any:
+    """Rebuild a fitted estimator from a file written by ``save_estimator``.
+
+    ``estimators`` maps class names to the estimator classes; ``binarizer``
+    is scikit-learn's ``LabelBinarizer`` (passed in: this module does not
+    import scikit-learn).
+    """
+    from . import _sklearn_engine as engine
+    from .io import load
+
+    model = load(path)
+    metadata = getattr(model, "metadata", None) or {}
+    training = metadata.get("training")
+    name = training.get("estimator") if isinstance(training, dict) else None
+    if name not in estimators:
+        raise ValueError(
+            f"Expected a file saved by nonlin.sklearn's estimators. Received {path!r} "
+            f"(metadata training.estimator={name!r})"
+        )
+    est = estimators[name](**decode_params(training["params"]))
+    fitted = training["fitted"]
+    restore_fitted(est, fitted)
+    units = [model.n_features_in, *est.hidden_layer_sizes, est.n_outputs_]
+    coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
+    est._random_state = engine.random_state(est.random_state)
+    engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
+    est.model_.set_weights(model.get_weights())
+    est.model_.set_state(model.get_state())
+    est.n_features_in_, est._optimizer = model.n_features_in, None
+    est._best_params = [p.value.copy() for p in est.model_.parameters()]
+    if "feature_names" in metadata:
+        est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
+    if "classes" in fitted:
+        est.classes_ = np.asarray(fitted["classes"])
+        multilabel = fitted["y_type"].startswith("multilabel")
+        est._label_binarizer = binarizer().fit(
+            np.eye(len(est.classes_), dtype=int) if multilabel else est.classes_
+        )
+    return est

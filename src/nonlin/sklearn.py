@@ -28,7 +28,6 @@ import numpy as np
 from . import _sklearn_engine as engine
 from . import _sklearn_io
 from ._optional import require
-from ._sklearn_rules import sklearn_init
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
@@ -106,7 +105,7 @@ class _BaseMLP(BaseEstimator):
         self.n_outputs_ = Y.shape[1]
         self._random_state = engine.random_state(self.random_state)
         if first_pass:
-            self._initialize(layer_units, X.dtype)
+            engine.initialize(self, layer_units, X.dtype)
         else:
             engine.bind(self)
             shapes = [w.shape for w in self.coefs_]
@@ -152,26 +151,6 @@ class _BaseMLP(BaseEstimator):
             return self._score(X_val, y_val, sw_val)
 
         return X_train, Y_train, sw_train, scorer
-
-    def _initialize(self, layer_units: list[int], dtype: np.dtype) -> None:
-        self.n_iter_, self.t_ = 0, 0
-        self.n_layers_ = len(layer_units)
-        self.out_activation_ = self._out_activation()
-        coefs, intercepts = sklearn_init(self._random_state, layer_units, self.activation, dtype)
-        engine.build_network(self, layer_units, coefs, intercepts)
-        self._optimizer = None
-        self._best_params = [p.value.copy() for p in self.model_.parameters()]
-        for name in ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_"):
-            self.__dict__.pop(name, None)
-        if self.solver != "lbfgs":
-            self.loss_curve_, self._no_improvement_count = [], 0
-            if self.early_stopping:
-                self.validation_scores_, self.best_validation_score_ = [], -np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_, self.validation_scores_, self.best_validation_score_ = (
-                    np.inf, None, None,
-                )
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
         if sample_weight is not None:
@@ -413,34 +392,5 @@ def load(path: Any) -> MLPClassifier | MLPRegressor:
     ``nonlin.load(path)`` reads the same file as a plain ``Sequential`` whose
     ``predict`` returns probabilities (classifier) or predictions (regressor).
     """
-    from .io import load as load_model
-
-    model = load_model(path)
-    training = (getattr(model, "metadata", None) or {}).get("training")
-    name = training.get("estimator") if isinstance(training, dict) else None
-    if name not in ("MLPClassifier", "MLPRegressor"):
-        raise ValueError(
-            f"Expected a file saved by nonlin.sklearn's estimators. Received {path!r} "
-            f"(metadata training.estimator={name!r})"
-        )
-    est = globals()[name](**_sklearn_io.decode_params(training["params"]))
-    fitted = training["fitted"]
-    _sklearn_io.restore_fitted(est, fitted)
-    hidden = list(est.hidden_layer_sizes)
-    units = [model.n_features_in, *hidden, est.n_outputs_]
-    coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
-    est._random_state = engine.random_state(est.random_state)
-    engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
-    est.model_.set_weights(model.get_weights())
-    est.model_.set_state(model.get_state())
-    est.n_features_in_, est._optimizer = model.n_features_in, None
-    est._best_params = [p.value.copy() for p in est.model_.parameters()]
-    if "feature_names" in model.metadata:
-        est.feature_names_in_ = np.asarray(model.metadata["feature_names"], dtype=object)
-    if "classes" in fitted:
-        est.classes_ = np.asarray(fitted["classes"])
-        est._label_binarizer = LabelBinarizer().fit(
-            np.eye(len(est.classes_), dtype=int) if fitted["y_type"].startswith("multilabel")
-            else est.classes_
-        )
-    return est
+    estimators = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    return _sklearn_io.load_estimator(path, estimators, LabelBinarizer)
