@@ -20,8 +20,8 @@ from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
 from .layers import Dense, Dropout
-from .normalization import BatchNorm
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+from .normalization import BatchNorm
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
