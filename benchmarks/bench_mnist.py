@@ -137,7 +137,7 @@ def main() -> None:
     with threadpool_limits(THREADS):
         blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, "
                 f"{i['num_threads']} threads)" for i in threadpool_info()]
-            env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+        env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
                if k in os.environ}
         print(f"BLAS: {'; '.join(blas)}; environment: {env or 'none set'}; "
               f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -145,7 +145,8 @@ def main() -> None:
         floor = epoch_flops() / rate
         ours, acc = time_nonlin(X, y, args.repeats)
         torch_s = time_torch(X, y)
-        sk_s = None if args.skip_sklearn else min(time_sklearn(X, y) or 0 for _ in range(2)) or None
+        sk_runs = [] if args.skip_sklearn else [time_sklearn(X, y) for _ in range(2)]
+        sk_s = min(sk_runs) if sk_runs and None not in sk_runs else None
         mem = fit_memory(X, y)
     print(f"float32 GEMM rate: {rate / 1e9:.1f} GFLOP/s; "
           f"epoch GEMM FLOPs: {epoch_flops() / 1e9:.1f} G; load average after: "
