@@ -345,3 +345,18 @@ def test_evaluate_and_predict_checks() -> None:
         model.predict(bad)
     with pytest.raises(ValueError, match="batch_size"):
         model.predict(X, batch_size=0)
+
+
+def test_non_finite_gradient_with_finite_loss_is_caught_before_the_update() -> None:
+    class BadGradient(MeanSquaredError):
+        def _grad_terms(self, y_true, y_pred, out):
+            out[...] = np.inf
+            return out
+
+    X, y = blobs(n=32)
+    model = Sequential([Dense(4), Tanh(), Dense(1)]).build(4, seed=0)
+    before = model.get_weights()
+    with pytest.raises(DivergenceError, match="gradient or update.*epoch 0, batch 0"):
+        model.fit(X, y.astype(float), loss=BadGradient(), optimizer=Adam(0.1), verbose=0)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -257,19 +257,17 @@ class _Loop:
             value = self.objective.step(xb, yb, wb, self.store, where)
             if self.has_penalty:
                 value += penalty(self.model)
-        if not math.isfinite(value):
+            what = None if math.isfinite(value) else f"The loss became {value}"
+            if what is None:
+                try:
+                    self.optimizer.step(self.params)
+                except NonFiniteUpdate:
+                    what = "A gradient or update became NaN or infinite"
+        if what is not None:
             raise DivergenceError(
-                f"The loss became {value} at epoch {epoch}, batch {batch}; the weights are "
-                "those of the last finite step. Lower the learning rate or clip gradients "
-                "(clipnorm=...).", epoch=epoch, batch=batch)
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                self.optimizer.step(self.params)
-        except NonFiniteUpdate:
-            raise DivergenceError(
-                f"A gradient or update became NaN or infinite at epoch {epoch}, batch {batch}; "
-                "the weights are those of the last finite step. Lower the learning rate or "
-                "clip gradients (clipnorm=...).", epoch=epoch, batch=batch) from None
+                f"{what} at epoch {epoch}, batch {batch}; the weights are those of the last "
+                "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+                epoch=epoch, batch=batch)
         return value
 
 
