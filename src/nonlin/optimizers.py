@@ -160,6 +160,17 @@ class Optimizer:
             config["clipnorm"] = self.clipnorm
         return config
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        """Rebuild from ``get_config()``; a schedule given as ``{"class_name", "config"}``
+        is rebuilt through the allowlist in ``nonlin.schedules``."""
+        from .schedules import schedule_from_config
+
+        config = dict(config)
+        if isinstance(config.get("lr"), dict):
+            config["lr"] = schedule_from_config(config["lr"])
+        return cls(**config)
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
