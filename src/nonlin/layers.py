@@ -58,7 +58,7 @@ class Dense(Layer):
     def __init__(
         self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
         l2: float = 0.0,
-    ):
+    ) -> None:
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         if isinstance(init, str):
@@ -107,6 +107,8 @@ class Dense(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         x = self._x
+        if x is None:
+            raise RuntimeError("Dense.backward needs a forward pass with training=True first")
         np.dot(x.T, grad_out, self.W.grad)
         if self.l2:
             W = self.W.value

@@ -234,6 +234,11 @@ class SGD(Optimizer):
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
         self._slot_names = ("velocity",) if self.momentum else ()
 
+    @property
+    def _velocity(self) -> list[np.ndarray]:
+        """The momentum buffers ``v`` (kept under this name for older code)."""
+        return self._slots.get("velocity", [])
+
     def step(self, params: list[Param]) -> None:
         # The tutorial's w <- w - g, kept free of any overhead.
         if (
