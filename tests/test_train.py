@@ -167,13 +167,19 @@ def test_callback_keyboard_interrupt_keeps_history_and_weights() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_sigint_is_deferred_to_the_end_of_the_step() -> None:
+@pytest.mark.parametrize("send", ["raise_signal", "os.kill"])
+def test_sigint_is_deferred_to_the_end_of_the_step(send) -> None:
+    import os
+
     X, y = blobs()
 
     class Interrupt(Callback):
         def on_batch_begin(self, batch, logs=None):
-            if self.model.history.epoch == [0] and batch == 3:
-                signal.raise_signal(signal.SIGINT)  # arrives before this step runs
+            if self.model.history.epoch == [0] and batch == 3:  # arrives before this step runs
+                if send == "os.kill":
+                    os.kill(os.getpid(), signal.SIGINT)
+                else:
+                    signal.raise_signal(signal.SIGINT)
 
         def on_batch_end(self, batch, logs=None):
             self.last = (batch, self.model.get_weights())
