@@ -181,3 +181,12 @@ def test_schedules_by_value() -> None:
 def test_bad_arguments_raise(bad) -> None:
     with pytest.raises(ValueError, match="Received"):
         SGD(**bad)
+
+
+@pytest.mark.parametrize("opt", [SGD(0.1, momentum=0.5, nesterov=True, clipnorm=2.0),
+                                 Adam(CosineDecay(0.01, 100, warmup_steps=10)),
+                                 AdamW(weight_decay=0.1), RMSprop(rho=0.8), Adagrad(0.2)])
+def test_config_round_trip(opt) -> None:
+    clone = type(opt).from_config(opt.get_config())
+    assert clone.get_config() == opt.get_config()
+    assert repr(clone) == repr(opt)

@@ -13,8 +13,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import numpy as np
-
 from . import __version__
 from ._optional import MissingExtraError
 
@@ -23,24 +21,22 @@ class UsageError(Exception):
     """A mistake in what the user asked for; reported in one line, exit status 2."""
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(text: str, low: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected {what}, received {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1, "a positive integer")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}")
-    return value
+    return _int_at_least(text, 0, "a non-negative integer")
 
 
 # -- nonlin xor --------------------------------------------------------------

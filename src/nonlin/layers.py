@@ -17,7 +17,9 @@ from .initializers import INITIALIZERS
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
 
-__all__ = ["Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = [
+    "Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh",
+]
 
 
 def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -56,7 +58,7 @@ class Dense(Layer):
     def __init__(
         self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
         l2: float = 0.0,
-    ):
+    ) -> None:
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         if isinstance(init, str):
@@ -105,6 +107,8 @@ class Dense(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         x = self._x
+        if x is None:
+            raise RuntimeError("Dense.backward needs a forward pass with training=True first")
         np.dot(x.T, grad_out, self.W.grad)
         if self.l2:
             W = self.W.value
@@ -131,7 +135,9 @@ class Dense(Layer):
         return self.l2 * float(np.dot(w, w))
 
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"units": self.units, "bias": self.bias, "init": self.init.__name__}
+        config: dict[str, Any] = {
+            "units": self.units, "bias": self.bias, "init": self.init.__name__,
+        }
         if self.l2:
             config["l2"] = self.l2
         return config

@@ -35,6 +35,11 @@ def _finite_positive(name: str, value: Any) -> float:
     return float(value)
 
 
+def _first_bad(a: np.ndarray) -> str:
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+    return f"{a[index]} at index {index}"
+
+
 class Loss:
     """Base class: validation, reduction and sample weights around ``_terms``."""
 
@@ -90,7 +95,12 @@ class Loss:
             raise ValueError(
                 f"Expected y_pred of shape (n_samples, n_outputs). Received shape {y_pred.shape}"
             )
-        y_true = self._check_target(np.asarray(y_true), y_pred)
+        if not np.all(np.isfinite(y_pred)):
+            raise ValueError(f"Expected finite y_pred. Received {_first_bad(y_pred)}")
+        y_true = np.asarray(y_true)
+        if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
+            raise ValueError(f"Expected finite y_true. Received {_first_bad(y_true)}")
+        y_true = self._check_target(y_true, y_pred)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
             if sample_weight.shape != (y_pred.shape[0],):
@@ -286,7 +296,8 @@ class CrossEntropy(Loss):
         bad = (y_true < 0) | (y_true >= k)
         if np.any(bad):
             raise ValueError(
-                f"Expected class labels in [0, {k}) for {k} outputs. Received label {y_true[bad][0]}"
+                f"Expected class labels in [0, {k}) for {k} outputs. "
+                f"Received label {y_true[bad][0]}"
             )
         return y_true
 
