@@ -9,7 +9,7 @@ import pytest
 import safetensors.numpy as stnp
 
 import nonlin
-from io_helpers import edit_meta
+from io_helpers import edit_meta, join, split
 from nonlin import ModelFileError, registry
 from nonlin.callbacks import Callback
 from nonlin.checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
@@ -23,10 +23,13 @@ def _data(n=90, seed=0):
 
 
 def _layers():
-    layers = [nonlin.Dense(8), nonlin.ReLU()]
-    if "Dropout" in registry.LAYERS:
-        layers.append(registry.LAYERS["Dropout"](0.3))
-    return [*layers, nonlin.Dense(3)]
+    return [
+        nonlin.Dense(8),
+        nonlin.BatchNorm(),
+        nonlin.ReLU(),
+        nonlin.Dropout(0.3),
+        nonlin.Dense(3),
+    ]
 
 
 def _optimizer(kind):
@@ -99,11 +102,10 @@ def test_checkpoint_file_layout(tmp_path):
     path = tmp_path / "ck.safetensors"
     model = _straight("adam", 1, callbacks=[ModelCheckpoint(path)])
     tensors = stnp.load_file(str(path))
-    last = len(model.layers) - 1
     assert sorted(n for n in tensors if not n.startswith("optimizer.")) == sorted(
-        ["0.W", "0.b", f"{last}.W", f"{last}.b"]
+        ["0.W", "0.b", "1.gamma", "1.beta", "1.moving_mean", "1.moving_variance", "4.W", "4.b"]
     )
-    assert {f"optimizer.{s}.{i}" for s in "mv" for i in range(4)} == {
+    assert {f"optimizer.{s}.{i}" for s in "mv" for i in range(6)} == {
         n for n in tensors if n.startswith("optimizer.")
     }
     np.testing.assert_array_equal(tensors["0.W"], model.layers[0].W.value)
@@ -296,11 +298,18 @@ def test_layer_state_round_trips_and_resumes(tmp_path, stateful):
 
 def test_bad_layer_state_in_file(tmp_path, stateful):
     model = nonlin.Sequential(stateful()).build(4, seed=0)
-    model.layers[1].mean[:] = 1e7
     path = tmp_path / "bad.safetensors"
     nonlin.save(model, path)
+    header, buffer = split(path.read_bytes())
+    begin, end = header["1.running_mean"]["data_offsets"]
+    path.write_bytes(join(header, buffer[:begin] + np.full(6, 1e7).tobytes() + buffer[end:]))
     with pytest.raises(ModelFileError, match=r"layers\[1\].*running_mean out of range"):
         nonlin.load(path)
+    model.layers[1].mean[:] = 1e7
+    with pytest.raises(ValueError, match=r"layers\[1\] cannot be saved"):
+        nonlin.save(model, path)
+    model.layers[1].mean[:] = 0
+    nonlin.save(model, path)
     tensors = stnp.load_file(str(path))
     meta = __import__("safetensors").safe_open(str(path), "np").metadata()
     del tensors["1.running_mean"]

@@ -61,9 +61,19 @@ def _architecture(model: Sequential) -> list[dict[str, Any]]:
             )
         try:
             registry.layer_from_config(item)
+            _check_state(layer)
         except ValueError as exc:
             raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
     return items
+
+
+def _check_state(layer: Any) -> None:
+    """Run the layer's own ``set_state`` checks on copies, as loading will."""
+    get_state = getattr(layer, "get_state", None)
+    state = get_state() if callable(get_state) else {}
+    if not state or not np.all([np.isfinite(v).all() for v in state.values()]):
+        return  # no state, or non-finite values (reported with the tensor's name later)
+    layer.set_state({name: np.array(value) for name, value in state.items()})
 
 
 def _contiguous_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
