@@ -328,3 +328,27 @@ def test_other_bit_generators_round_trip(tmp_path):
     model.rng = np.random.RandomState(0)
     with pytest.raises(TypeError, match="Generator"):
         save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
+
+
+@pytest.mark.parametrize(
+    "rename, shape, message",
+    [
+        ("optimizer.m.99", None, "index < 6"),
+        ("optimizer.m.²", None, "index < 6"),
+        ("optimizer.m0", None, "optimizer.<slot>"),
+        (None, (2, 2), "expected shape"),
+    ],
+)
+def test_optimizer_slot_tensors_are_checked(tmp_path, rename, shape, message):
+    path = tmp_path / "ck.safetensors"
+    _straight("adam", 1, callbacks=[ModelCheckpoint(path)])
+    tensors = stnp.load_file(str(path))
+    meta = __import__("safetensors").safe_open(str(path), "np").metadata()
+    if rename:
+        tensors[rename] = tensors.pop("optimizer.m.1")
+    if shape:
+        tensors["optimizer.m.1"] = np.zeros(shape)
+    bad = tmp_path / "bad.safetensors"
+    stnp.save_file(tensors, str(bad), metadata=meta)
+    with pytest.raises(ModelFileError, match=message):
+        load_checkpoint(bad)
