@@ -207,6 +207,8 @@ def test_model_file_is_not_a_checkpoint(tmp_path):
     [
         (lambda r: {**r, "rng": {**r["rng"], "bit_generator": "os.system"}}, "checkpoint.rng"),
         (lambda r: {**r, "rng": {**r["rng"], "state": "x"}}, "checkpoint.rng"),
+        (lambda r: {**r, "rng": {**r["rng"], "bit_generator": []}}, "checkpoint.rng"),
+        (lambda r: {**r, "optimizer": {**r["optimizer"], "class_name": {}}}, "optimizer"),
         (lambda r: {**r, "epoch": -1}, "checkpoint.epoch"),
         (lambda r: {**r, "step": r["step"] + 1}, "checkpoint.step"),
         (lambda r: {**r, "optimizer": {**r["optimizer"], "class_name": "Evil"}}, "optimizer"),

@@ -58,7 +58,7 @@ def _fail(path: str, field: str, message: str) -> ModelFileError:
 
 def _restore_rng(state: Any, path: str) -> np.random.Generator:
     name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
+    if not isinstance(name, str) or name not in _BIT_GENERATORS:
         raise _fail(path, "rng", f"expected a bit generator in {sorted(_BIT_GENERATORS)}")
     bit_generator = _BIT_GENERATORS[name]()
     try:
@@ -91,7 +91,7 @@ def _restore_history(record: Any, path: str) -> History:
 
 def _optimizer_class(name: Any, path: str) -> type:
     classes = {cls.__name__: cls for cls in registry.OPTIMIZERS.values()}
-    if name not in classes:
+    if not isinstance(name, str) or name not in classes:
         raise _fail(path, "optimizer", f"unknown optimizer {name!r:.80}; known: {sorted(classes)}")
     return classes[name]
 
