@@ -10,10 +10,11 @@ Tensors, one per parameter, named ``"{layer_index}.{param_name}"``::
                                      nn.Linear.weight is W.T)
     "0.b"   (units,)                 Dense bias
     "2.W", "2.b", ...                the next Dense layer (index 1 is its activation)
+    "3.gamma", "3.beta"   (units,)   a BatchNorm's scale and shift, and its running
+    "3.moving_mean", "3.moving_variance"   statistics (state from ``get_state()``)
 
-dtype F32 or F64 (the model's), little-endian, C order. Layers with state
-that is not trained (running statistics) store it the same way under its own
-names. ``__metadata__`` maps str to JSON text::
+dtype F32 or F64 (the model's), little-endian, C order. ``__metadata__`` maps
+str to JSON text::
 
     "format"          "nonlin"
     "format_version"  1
