@@ -354,3 +354,19 @@ def test_optimizer_slot_tensors_are_checked(tmp_path, rename, shape, message):
     stnp.save_file(tensors, str(bad), metadata=meta)
     with pytest.raises(ModelFileError, match=message):
         load_checkpoint(bad)
+
+
+def test_path_with_unknown_field_is_a_clear_error(tmp_path):
+    callback = ModelCheckpoint(str(tmp_path / "ck-{nothing}.safetensors"))
+    with pytest.raises(ValueError, match=r"\{epoch\} or the logs' keys"):
+        _straight("sgd", 1, callbacks=[callback])
+    pattern = str(tmp_path / "ck-{epoch}-{val_loss:.3f}.safetensors")
+    callback = ModelCheckpoint(pattern)
+    _straight("sgd", 1, callbacks=[callback])
+    assert callback.saved[0].endswith(".safetensors") and "ck-1-" in callback.saved[0]
+
+
+@pytest.mark.parametrize("kwargs", [{"every": 0}, {"every": True}, {"mode": "best"}])
+def test_bad_callback_arguments(tmp_path, kwargs):
+    with pytest.raises(ValueError, match="Expected"):
+        ModelCheckpoint(tmp_path / "ck.safetensors", **kwargs)
