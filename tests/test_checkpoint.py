@@ -9,7 +9,7 @@ import pytest
 import safetensors.numpy as stnp
 
 import nonlin
-from io_helpers import edit_meta
+from io_helpers import edit_meta, join, split
 from nonlin import ModelFileError, registry
 from nonlin.callbacks import Callback
 from nonlin.checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
@@ -23,10 +23,13 @@ def _data(n=90, seed=0):
 
 
 def _layers():
-    layers = [nonlin.Dense(8), nonlin.ReLU()]
-    if "Dropout" in registry.LAYERS:
-        layers.append(registry.LAYERS["Dropout"](0.3))
-    return [*layers, nonlin.Dense(3)]
+    return [
+        nonlin.Dense(8),
+        nonlin.BatchNorm(),
+        nonlin.ReLU(),
+        nonlin.Dropout(0.3),
+        nonlin.Dense(3),
+    ]
 
 
 def _optimizer(kind):
@@ -99,11 +102,10 @@ def test_checkpoint_file_layout(tmp_path):
     path = tmp_path / "ck.safetensors"
     model = _straight("adam", 1, callbacks=[ModelCheckpoint(path)])
     tensors = stnp.load_file(str(path))
-    last = len(model.layers) - 1
     assert sorted(n for n in tensors if not n.startswith("optimizer.")) == sorted(
-        ["0.W", "0.b", f"{last}.W", f"{last}.b"]
+        ["0.W", "0.b", "1.gamma", "1.beta", "1.moving_mean", "1.moving_variance", "4.W", "4.b"]
     )
-    assert {f"optimizer.{s}.{i}" for s in "mv" for i in range(4)} == {
+    assert {f"optimizer.{s}.{i}" for s in "mv" for i in range(6)} == {
         n for n in tensors if n.startswith("optimizer.")
     }
     np.testing.assert_array_equal(tensors["0.W"], model.layers[0].W.value)
@@ -205,6 +207,8 @@ def test_model_file_is_not_a_checkpoint(tmp_path):
     [
         (lambda r: {**r, "rng": {**r["rng"], "bit_generator": "os.system"}}, "checkpoint.rng"),
         (lambda r: {**r, "rng": {**r["rng"], "state": "x"}}, "checkpoint.rng"),
+        (lambda r: {**r, "rng": {**r["rng"], "bit_generator": []}}, "checkpoint.rng"),
+        (lambda r: {**r, "optimizer": {**r["optimizer"], "class_name": {}}}, "optimizer"),
         (lambda r: {**r, "epoch": -1}, "checkpoint.epoch"),
         (lambda r: {**r, "step": r["step"] + 1}, "checkpoint.step"),
         (lambda r: {**r, "optimizer": {**r["optimizer"], "class_name": "Evil"}}, "optimizer"),
@@ -296,11 +300,18 @@ def test_layer_state_round_trips_and_resumes(tmp_path, stateful):
 
 def test_bad_layer_state_in_file(tmp_path, stateful):
     model = nonlin.Sequential(stateful()).build(4, seed=0)
-    model.layers[1].mean[:] = 1e7
     path = tmp_path / "bad.safetensors"
     nonlin.save(model, path)
+    header, buffer = split(path.read_bytes())
+    begin, end = header["1.running_mean"]["data_offsets"]
+    path.write_bytes(join(header, buffer[:begin] + np.full(6, 1e7).tobytes() + buffer[end:]))
     with pytest.raises(ModelFileError, match=r"layers\[1\].*running_mean out of range"):
         nonlin.load(path)
+    model.layers[1].mean[:] = 1e7
+    with pytest.raises(ValueError, match=r"layers\[1\] cannot be saved"):
+        nonlin.save(model, path)
+    model.layers[1].mean[:] = 0
+    nonlin.save(model, path)
     tensors = stnp.load_file(str(path))
     meta = __import__("safetensors").safe_open(str(path), "np").metadata()
     del tensors["1.running_mean"]
@@ -319,3 +330,43 @@ def test_other_bit_generators_round_trip(tmp_path):
     model.rng = np.random.RandomState(0)
     with pytest.raises(TypeError, match="Generator"):
         save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
+
+
+@pytest.mark.parametrize(
+    "rename, shape, message",
+    [
+        ("optimizer.m.99", None, "index < 6"),
+        ("optimizer.m.²", None, "index < 6"),
+        ("optimizer.m0", None, "optimizer.<slot>"),
+        (None, (2, 2), "expected shape"),
+    ],
+)
+def test_optimizer_slot_tensors_are_checked(tmp_path, rename, shape, message):
+    path = tmp_path / "ck.safetensors"
+    _straight("adam", 1, callbacks=[ModelCheckpoint(path)])
+    tensors = stnp.load_file(str(path))
+    meta = __import__("safetensors").safe_open(str(path), "np").metadata()
+    if rename:
+        tensors[rename] = tensors.pop("optimizer.m.1")
+    if shape:
+        tensors["optimizer.m.1"] = np.zeros(shape)
+    bad = tmp_path / "bad.safetensors"
+    stnp.save_file(tensors, str(bad), metadata=meta)
+    with pytest.raises(ModelFileError, match=message):
+        load_checkpoint(bad)
+
+
+def test_path_with_unknown_field_is_a_clear_error(tmp_path):
+    callback = ModelCheckpoint(str(tmp_path / "ck-{nothing}.safetensors"))
+    with pytest.raises(ValueError, match=r"\{epoch\} or the logs' keys"):
+        _straight("sgd", 1, callbacks=[callback])
+    pattern = str(tmp_path / "ck-{epoch}-{val_loss:.3f}.safetensors")
+    callback = ModelCheckpoint(pattern)
+    _straight("sgd", 1, callbacks=[callback])
+    assert callback.saved[0].endswith(".safetensors") and "ck-1-" in callback.saved[0]
+
+
+@pytest.mark.parametrize("kwargs", [{"every": 0}, {"every": True}, {"mode": "best"}])
+def test_bad_callback_arguments(tmp_path, kwargs):
+    with pytest.raises(ValueError, match="Expected"):
+        ModelCheckpoint(tmp_path / "ck.safetensors", **kwargs)

@@ -58,7 +58,7 @@ def _fail(path: str, field: str, message: str) -> ModelFileError:
 
 def _restore_rng(state: Any, path: str) -> np.random.Generator:
     name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
+    if not isinstance(name, str) or name not in _BIT_GENERATORS:
         raise _fail(path, "rng", f"expected a bit generator in {sorted(_BIT_GENERATORS)}")
     bit_generator = _BIT_GENERATORS[name]()
     try:
@@ -91,7 +91,7 @@ def _restore_history(record: Any, path: str) -> History:
 
 def _optimizer_class(name: Any, path: str) -> type:
     classes = {cls.__name__: cls for cls in registry.OPTIMIZERS.values()}
-    if name not in classes:
+    if not isinstance(name, str) or name not in classes:
         raise _fail(path, "optimizer", f"unknown optimizer {name!r:.80}; known: {sorted(classes)}")
     return classes[name]
 
@@ -129,6 +129,26 @@ def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
     return record
 
 
+def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) -> None:
+    """Each ``optimizer.{slot}.{i}`` tensor must match parameter ``i`` in shape and dtype."""
+    params = model.parameters()
+    for name, arr in arrays.items():
+        if not name.startswith(PREFIX):
+            continue
+        slot, _, index = name[len(PREFIX) :].rpartition(".")
+        if not slot or not (index.isascii() and index.isdigit()) or int(index) >= len(params):
+            raise ModelFileError(
+                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {name!r}"
+            )
+        target = params[int(index)].value
+        if arr.shape != target.shape or arr.dtype != target.dtype:
+            raise ModelFileError(
+                path,
+                f"expected shape {target.shape} and dtype {target.dtype} like parameter {index}",
+                f"tensor {name!r}",
+            )
+
+
 def read_checkpoint(data: bytes, path: str) -> Checkpoint:
     """Validate the bytes of a checkpoint and restore it (``ModelFileError`` on any fault)."""
     model, header, arrays = read_model(data, path, extra_prefix=PREFIX)
@@ -138,6 +158,7 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
         if hasattr(layer, "rng"):
             layer.rng = model.rng
     history = _restore_history(record["history"], path)
+    _check_slots(arrays, model, path)
     optimizer = _restore_optimizer(record["optimizer"], arrays, path)
     if optimizer.iterations != record["step"]:
         raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")

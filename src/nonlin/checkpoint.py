@@ -181,7 +181,13 @@ class ModelCheckpoint(Callback):
             return
         if self.save_best_only and not self._improved(logs):
             return
-        path = self.path.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.path.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"ModelCheckpoint path {self.path!r} must only name {{epoch}} or the logs' keys "
+                f"({', '.join(sorted(logs))}). Received: {exc!r}"
+            ) from None
         try:
             save_checkpoint(self.model, path, epoch=epoch + 1)
         except ValueError as exc:  # non-finite values: training diverged
