@@ -1,7 +1,9 @@
 """nonlin.sklearn in scikit-learn's ecosystem, and a search on a local Dask cluster."""
 
 import pickle
+import signal
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -93,6 +95,23 @@ def test_swapping_the_import_keeps_a_script_working(digits):
     assert results[1][0] == pytest.approx(results[0][0], abs=0.02)
 
 
+@contextmanager
+def time_limit(seconds: int):
+    """Raise TimeoutError in the main thread after ``seconds`` (the cluster then closes)."""
+
+    def expired(signum, frame):
+        raise TimeoutError(f"the Dask test ran past {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM for the time limit")
 def test_grid_search_on_a_local_dask_cluster_matches_the_local_run(digits):
     """joblib's Dask backend on a two-process LocalCluster: same best_params_ and scores."""
     distributed = pytest.importorskip("distributed")
@@ -102,13 +121,17 @@ def test_grid_search_on_a_local_dask_cluster_matches_the_local_run(digits):
     search = GridSearchCV(MLPClassifier(max_iter=15, random_state=0), GRID, cv=3)
     local = clone(search).fit(X, y)
     with (
+        time_limit(180),
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=40,
+            scheduler_port=0, dashboard_address=None, silence_logs=40,
         ) as cluster,
         distributed.Client(cluster, timeout="60s") as client,
     ):
+        client.wait_for_workers(n_workers=2, timeout=60)
         assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
+        assert all(addr.startswith("tcp://127.0.0.1:") for addr in client.scheduler_info(
+            n_workers=-1)["workers"])
         with joblib.parallel_config(backend="dask"), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             remote = clone(search).fit(X, y)
