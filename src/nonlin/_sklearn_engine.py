@@ -20,7 +20,6 @@ from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
 from .exceptions import DivergenceError
 from .layers import Dense, Dropout
-from .losses import log_softmax
 from .normalization import BatchNorm
 from .optimizers import Adam
 
@@ -95,8 +94,10 @@ def bind(est: Any) -> None:
 def output(est: Any, z: np.ndarray) -> np.ndarray:
     """Apply ``out_activation_`` to the network's raw outputs ``z`` (in place when possible)."""
     kind = est.out_activation_
-    if kind == "softmax":
-        return np.exp(log_softmax(z), out=z)
+    if kind == "softmax":  # scikit-learn's formula: exp(z - max) / sum
+        np.subtract(z, z.max(axis=1, keepdims=True), out=z)
+        np.exp(z, out=z)
+        return np.divide(z, z.sum(axis=1, keepdims=True), out=z)
     if kind == "logistic":
         return registry.activation("logistic").forward(z)
     if kind == "exp":
