@@ -244,3 +244,15 @@ def test_warm_start_with_other_classes_raises(digits):
     with pytest.raises(ValueError, match="warm_start can only be used"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y % 3)
+
+
+def test_missing_sklearn_names_the_extra(monkeypatch):
+    import importlib
+    import sys
+
+    from nonlin._optional import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "nonlin.sklearn")
+    with pytest.raises(MissingExtraError, match=r"nonlin\[sklearn\]"):
+        importlib.import_module("nonlin.sklearn")
