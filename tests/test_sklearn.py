@@ -204,8 +204,11 @@ def test_callbacks_and_verbose_progress(digits, capsys):
     counter = Counter()
     est = MLPClassifier((8,), max_iter=4, callbacks=[counter], verbose=True).fit(X, y)
     assert counter.epochs == 4 and counter.last_loss == est.loss_
+    lines = capsys.readouterr().out.splitlines()  # scikit-learn's verbose lines
+    assert lines == [f"Iteration {i + 1}, loss = {v:.8f}" for i, v in enumerate(est.loss_curve_)]
+    MLPClassifier((8,), max_iter=4, verbose=2).fit(X, y)  # plus nonlin's progress bar
     captured = capsys.readouterr()
-    assert "4/4" in captured.out + captured.err
+    assert "Iteration 4" in captured.out and "4/4" in captured.out + captured.err
 
 
 def test_save_and_load_in_the_safe_format(digits, tmp_path):

@@ -136,8 +136,9 @@ def fit_stochastic(
     """Epochs of minibatch SGD or Adam through the shared fit loop, with scikit-learn's rules."""
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
     if not incremental or getattr(est, "_optimizer", None) is None:
-        est._optimizer = make_optimizer(est)
-    optimizer = PenalizedOptimizer(est._optimizer, objective, est._coef_params)
+        est._optimizer = PenalizedOptimizer(make_optimizer(est), objective, est._coef_params)
+    optimizer = est._optimizer
+    optimizer.objective, optimizer.coefs = objective, est._coef_params
     params = est.model_.parameters()
     schedule = SklearnSchedule(
         est, optimizer, X.shape[0], scorer=scorer, params=params,
@@ -148,6 +149,16 @@ def fit_stochastic(
         _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
+    except DivergenceError:
+        if scorer is None:  # scikit-learn ends with non-finite weights, then raises
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            ) from None
+        # with early stopping scikit-learn records NaN and keeps the best weights
+        est.n_iter_, est.loss_ = est.n_iter_ + 1, float("nan")
+        est.loss_curve_.append(est.loss_)
+        est.validation_scores_.append(float("nan"))
     if scorer is not None:  # restore the best weights seen on the validation set
         for param, best in zip(params, est._best_params, strict=True):
             np.copyto(param.value, best)
@@ -162,13 +173,8 @@ def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) 
             X, Y, loss=objective, optimizer=optimizer, epochs=1 if incremental else est.max_iter,
             batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
             callbacks=[schedule, *(est.callbacks or [])], sample_weight=sample_weight,
-            verbose=1 if est.verbose else 0,
+            verbose=1 if est.verbose >= 2 else 0,  # verbose=1: scikit-learn's lines only
         )
-    except DivergenceError:
-        raise ValueError(
-            "Solver produced non-finite parameter weights. The input data may contain large "
-            "values and need to be preprocessed."
-        ) from None
     finally:
         rng.order = None
 

@@ -177,6 +177,8 @@ class PenalizedOptimizer(Optimizer):
     def lr(self, value: Any) -> None:
         self.inner.lr = value
 
+    learning_rate = lr  # scikit-learn's name for the current rate
+
     def current_lr(self) -> float:
         return self.inner.current_lr()
 

@@ -1,7 +1,8 @@
 """scikit-learn's per-epoch MLP rules as a callback of nonlin's fit loop.
 
-After each epoch, in scikit-learn's order: record ``loss_`` (the epoch's
-``loss`` from nonlin's loop: the batch objectives averaged by batch size),
+After each epoch, in scikit-learn's order (and with its ``verbose`` lines):
+record ``loss_`` (the epoch's ``loss`` from nonlin's loop: the batch
+objectives averaged by batch size),
 ``t_ += n_samples``, append to ``loss_curve_``; update the no-improvement
 count (training loss must fall by ``tol``, or with early stopping the
 validation score must rise by ``tol``);
@@ -14,6 +15,7 @@ scikit-learn: the estimator hands in its warning class and scorer.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -69,11 +71,17 @@ class SklearnSchedule(Callback):
         est.loss_ = float(logs["loss"])
         est.t_ += self.n_samples
         est.loss_curve_.append(est.loss_)
+        self._say(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
         self._update_no_improvement(est)
         if est.solver == "sgd" and est.learning_rate == "invscaling":
             self.optimizer.lr = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t
         stop = False
         if est._no_improvement_count > est.n_iter_no_change:
+            what = "Validation score" if self.scorer is not None else "Training loss"
+            self._say(
+                f"{what} did not improve more than tol={est.tol:f} for "
+                f"{est.n_iter_no_change} consecutive epochs.", end=" "
+            )
             stop = not self._lower_rate(est)
             if not stop:
                 est._no_improvement_count = 0
@@ -98,6 +106,7 @@ class SklearnSchedule(Callback):
             return
         score = self.scorer()
         est.validation_scores_.append(score)
+        self._say(f"Validation score: {score:f}")
         if score < est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
         else:
@@ -109,8 +118,16 @@ class SklearnSchedule(Callback):
     def _lower_rate(self, est: Any) -> bool:
         """scikit-learn's ``adaptive`` rule: divide the rate by 5; False means stop."""
         if est.solver != "sgd" or est.learning_rate != "adaptive":
+            self._say("Stopping.")
             return False
         if self.optimizer.lr <= 1e-6:
+            self._say("Learning rate too small. Stopping.")
             return False
         self.optimizer.lr = self.optimizer.lr / 5.0
+        self._say(f"Setting learning rate to {self.optimizer.lr:f}")
         return True
+
+    def _say(self, line: str, end: str = "\n") -> None:
+        """scikit-learn's verbose lines, on standard output, when ``verbose`` is set."""
+        if self.estimator.verbose:
+            sys.stdout.write(line + end)

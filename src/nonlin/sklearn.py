@@ -15,7 +15,7 @@ follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
 progress output.
 
 This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
-Non-goals: sparse input.
+Sparse input is accepted and densified (nonlin's layers are dense).
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _FLOATS = (np.float64, np.float32)
+_SPARSE = ["csr", "csc"]
+
+
+def _dense(X: Any) -> np.ndarray:
+    """Sparse input is accepted like scikit-learn and densified (memory: n_samples x n_features)."""
+    return X.toarray() if hasattr(X, "toarray") else X
 
 
 def _store(est: Any, params: dict[str, Any]) -> None:
@@ -132,7 +138,7 @@ class _BaseMLP(BaseEstimator):
         )
 
     def _validation_split(self, X, Y, sample_weight):
-        stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
+        stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
         parts = train_test_split(
             *arrays, random_state=self._random_state, test_size=self.validation_fraction,
@@ -148,7 +154,7 @@ class _BaseMLP(BaseEstimator):
         y_val = self._decode(Y_val)
 
         def scorer() -> float:
-            return self._score(X_val, y_val, sw_val)
+            return self._score(X_val, y_val, sw_val, check_input=False)
 
         return X_train, Y_train, sw_train, scorer
 
@@ -169,13 +175,14 @@ class _BaseMLP(BaseEstimator):
             and np.isfinite(X).all()
         ):
             return X
-        return validate_data(self, X, reset=False, dtype=_FLOATS)
+        return _dense(validate_data(self, X, reset=False, dtype=_FLOATS, accept_sparse=_SPARSE))
 
-    def _raw(self, X: Any) -> np.ndarray:
+    def _raw(self, X: Any, check_input: bool = True) -> np.ndarray:
         """Network outputs after ``out_activation_``, shape (n_samples, n_outputs)."""
         if "model_" not in self.__dict__:
             check_is_fitted(self)
-        X = self._validate_X(X)
+        if check_input:
+            X = self._validate_X(X)
         engine.bind(self)
         return engine.output(self, self.model_.forward(X))
 
@@ -204,7 +211,7 @@ class _BaseMLP(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -248,7 +255,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset)
+        X, y = validate_data(
+            self, X, y, multi_output=True, dtype=self._dtype(), reset=reset, accept_sparse=_SPARSE
+        )
+        X = _dense(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -285,13 +295,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _decode(self, Y: np.ndarray) -> np.ndarray:
         return self._label_binarizer.inverse_transform(Y)
 
-    def _predict(self, X: Any) -> np.ndarray:
-        proba = self._raw(X)
+    def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
+        proba = self._raw(X, check_input)
         return self._label_binarizer.inverse_transform(proba.ravel() if proba.shape[1] == 1 else
                                                        proba)
 
-    def _score(self, X, y, sample_weight) -> float:
-        y_pred = self._predict(X)
+    def _score(self, X, y, sample_weight, check_input: bool = True) -> float:
+        y_pred = self._predict(X, check_input)
         return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -351,8 +361,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset
+            self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset,
+            accept_sparse=_SPARSE,
         )
+        X = _dense(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
@@ -366,12 +378,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _decode(self, Y: np.ndarray) -> np.ndarray:
         return Y
 
-    def _predict(self, X: Any) -> np.ndarray:
-        y_pred = self._raw(X)
+    def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
+        y_pred = self._raw(X, check_input)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
-    def _score(self, X, y, sample_weight) -> float:
-        y_pred = self._predict(X)
+    def _score(self, X, y, sample_weight, check_input: bool = True) -> float:
+        y_pred = self._predict(X, check_input)
         if not np.isfinite(y_pred).all():
             return np.nan
         return r2_score(y, y_pred, sample_weight=sample_weight)
