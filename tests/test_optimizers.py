@@ -167,6 +167,11 @@ def test_schedule_as_lr_follows_iterations() -> None:
 
 
 def test_schedules_by_value() -> None:
+    from nonlin.schedules import Constant
+
+    assert Constant(0.3)(0) == Constant(0.3)(10**6) == 0.3
+    step = StepDecay(0.2, step_size=3, gamma=0.1)
+    assert [step(t) for t in (0, 2, 3, 5, 6)] == pytest.approx([0.2, 0.2, 0.02, 0.02, 0.002])
     e = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
     assert e(0) == 0.1 and e(10) == pytest.approx(0.05) and e(5) == pytest.approx(0.1 * 0.5**0.5)
     assert ExponentialDecay(0.1, 10, 0.5, staircase=True)(19) == pytest.approx(0.05)
@@ -190,3 +195,24 @@ def test_config_round_trip(opt) -> None:
     clone = type(opt).from_config(opt.get_config())
     assert clone.get_config() == opt.get_config()
     assert repr(clone) == repr(opt)
+
+
+@pytest.mark.parametrize("kind", ["adam", "sgd", "nesterov"])
+def test_updates_match_scikit_learn(kind) -> None:
+    """The scikit-learn estimator relies on these rules reproducing sklearn's MLP updates."""
+    sk = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    rng = np.random.default_rng(6)
+    params = _params(rng)
+    theirs = [p.value.copy() for p in params]
+    if kind == "adam":
+        ours = Adam(lr=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-8)
+        ref = sk.AdamOptimizer(theirs, 0.01, 0.8, 0.99, 1e-8)
+    else:
+        ours = SGD(lr=0.05, momentum=0.9, nesterov=kind == "nesterov")
+        ref = sk.SGDOptimizer(theirs, 0.05, momentum=0.9, nesterov=kind == "nesterov")
+    for _ in range(10):
+        grads = _grads(rng, params)
+        ours.step(params)
+        ref.update_params(theirs, [g.copy() for g in grads])
+    for p, t in zip(params, theirs, strict=True):
+        np.testing.assert_allclose(p.value, t, rtol=1e-12, atol=1e-14)

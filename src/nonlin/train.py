@@ -1,7 +1,9 @@
 """The training loop behind ``Sequential.fit`` and ``Sequential.evaluate``.
 
 Each epoch draws a permutation from the model's generator, gathers every batch
-into a preallocated buffer (``np.take(..., out=)``, never a copy of ``X``),
+into a preallocated buffer (``np.take(..., out=, mode="clip")``: the indices are
+valid, and the default ``mode="raise"`` would buffer the output; never a copy
+of ``X``),
 runs the fused forward/loss/backward of ``objective.Objective``, and lets the
 optimizer update the weights in place. Metrics are computed once per epoch
 from the outputs kept during the epoch, and on validation data.
@@ -121,9 +123,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     _build_if_needed(model, X, seed)
     loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
     train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight)
-    val = _validation(model, loss, train, validation_split, validation_data)
-    if validation_data is None and val is not None:
-        train, val = train.split(validation_split)
+    train, val = _validation(model, loss, train, validation_split, validation_data)
     if seed is not None and not built_here:
         model.rng = as_rng(seed)
     if resume_from is not None:
@@ -176,13 +176,14 @@ def _bind_rng(model: Sequential) -> None:
 
 
 def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
-                data: Any) -> Dataset | None:
+                data: Any) -> tuple[Dataset, Dataset | None]:
+    """(training set, validation set or None): ``validation_data`` wins over ``split``."""
     if data is None:
-        return train if split > 0 else None
+        return train.split(split) if split > 0 else (train, None)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights)")
     weights = data[2] if len(data) == 3 else None
-    return make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+    return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
 
 
 class _Loop:
