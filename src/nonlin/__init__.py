@@ -16,9 +16,11 @@ from .callbacks import (
     LearningRateScheduler,
     ReduceLROnPlateau,
 )
+from .checkpoint import ModelCheckpoint, load_checkpoint
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
+from .io import ModelFileError, load, save
 from .layers import Dense, Dropout
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
 from .normalization import BatchNorm
@@ -47,6 +49,8 @@ __all__ = [
     "Huber",
     "Identity",
     "Layer",
+    "ModelCheckpoint",
+    "ModelFileError",
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",
@@ -59,4 +63,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "gradcheck",
+    "load",
+    "load_checkpoint",
+    "save",
 ]

@@ -1,0 +1,240 @@
+"""Checkpoints: everything ``fit`` needs to continue a run bit for bit.
+
+A checkpoint is a model file (see ``nonlin.io``) with two additions:
+
+* tensors ``"optimizer.{slot}.{i}"``: the optimizer's slot arrays (e.g.
+  ``"optimizer.m.0"``, Adam's first moment for parameter 0; SGD's
+  ``"optimizer.velocity.0"``), in the model's dtype;
+* ``__metadata__["checkpoint"]``, JSON::
+
+      {"epoch": 5,                  # epochs completed = initial_epoch to resume with
+       "step": 160,                 # optimizer steps taken (optimizer.iterations)
+       "rng": {...},                # model.rng.bit_generator.state
+       "optimizer": {"class_name": "Adam", "config": {...},   # lr schedule inside
+                     "scalars": {"iterations": 160, "lr": 0.001, ...}},
+       "history": {"epoch": [0, ...], "history": {"loss": [...], ...}}}
+
+``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``;
+``fit(..., resume_from=path)`` (or ``load_checkpoint``) continues from it.
+Training N epochs, checkpointing, and training M more from the file gives the
+same bits as N + M epochs straight through: the weights, layer state,
+optimizer slots and step count, learning rate, generator state and history
+are all restored. (Callbacks keep their own counters, e.g. ``EarlyStopping``'s
+patience, and start afresh; put ``ModelCheckpoint`` after callbacks that
+change the learning rate.)
+
+A checkpoint is never written with NaN or infinite values: after a
+divergence the callback skips the write (with a warning), and the previous
+checkpoint stays intact.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import registry
+from ._atomic import write_atomic
+from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
+from ._metadata import to_json_text
+from .callbacks import Callback, History
+from .core import Sequential
+from .io import to_bytes
+
+__all__ = [
+    "Checkpoint",
+    "ModelCheckpoint",
+    "load_checkpoint",
+    "read_checkpoint",
+    "resume",
+    "save_checkpoint",
+]
+
+
+# -- writing -----------------------------------------------------------------
+def _rng_state(rng: Any) -> dict[str, Any]:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "Checkpoints need model.rng to be a numpy.random.Generator. "
+            f"Received: {type(rng).__name__}"
+        )
+    return rng.bit_generator.state  # JSON-able once arrays become lists (to_json_text)
+
+
+def _history_json(history: Any) -> dict[str, Any]:
+    if not isinstance(history, History):
+        return {"epoch": [], "history": {}}
+    values = {
+        key: [v if math.isfinite(v) else None for v in map(float, seq)]
+        for key, seq in history.history.items()
+    }
+    return {"epoch": [int(e) for e in history.epoch], "history": values}
+
+
+def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The optimizer's class, config and scalar state, and its slot arrays as tensors."""
+    state = optimizer.state_dict()
+    arrays = {PREFIX + k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+    scalars = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
+    info = {
+        "class_name": type(optimizer).__name__,
+        "config": optimizer.get_config(),
+        "scalars": scalars,
+    }
+    return info, arrays
+
+
+def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
+    """The checkpoint of ``model`` (with ``model.optimizer``) after ``epoch`` epochs, as bytes."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not hasattr(optimizer, "state_dict"):
+        raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
+    info, tensors = _optimizer_json(optimizer)
+    record = {
+        "epoch": int(epoch),
+        "step": int(optimizer.iterations),
+        "rng": _rng_state(model.rng),
+        "optimizer": info,
+        "history": _history_json(getattr(model, "history", None)),
+    }
+    header = {"checkpoint": to_json_text(record, "checkpoint")}
+    return to_bytes(model, extra_tensors=tensors, extra_header=header)
+
+
+def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
+    """Write the checkpoint of ``model`` after ``epoch`` completed epochs, atomically.
+
+    Raises ``ValueError`` (and writes nothing) when a weight, layer state or
+    optimizer slot is NaN or infinite.
+    """
+    write_atomic(path, checkpoint_bytes(model, epoch=epoch))
+
+
+class ModelCheckpoint(Callback):
+    """Save a checkpoint during ``fit`` every ``every`` epochs (Keras' callback).
+
+    Parameters
+    ----------
+    path : str or path-like
+        File to write; may contain ``{epoch}`` and log keys (``"ck-{epoch:03d}.safetensors"``).
+    every : int, default 1
+        Save after epochs ``every, 2 * every, ...`` (counted from 1).
+    save_best_only : bool, default False
+        Only save when ``monitor`` improved on the best value seen so far.
+    monitor : str, default "val_loss"
+    mode : {"auto", "min", "max"}
+        "auto" maximizes accuracies and R², minimizes the rest.
+
+    Attributes
+    ----------
+    best : float or None
+        The best monitored value saved so far.
+    saved : list of str
+        Paths written, in order.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        every: int = 1,
+        save_best_only: bool = False,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+    ) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"Expected a positive integer. Received: every={every!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
+        self.path, self.every = os.fspath(path), every
+        self.save_best_only, self.monitor = bool(save_best_only), monitor
+        name = monitor.removeprefix("val_")
+        self._maximize = mode == "max" or (
+            mode == "auto" and ("acc" in name or name in ("r2", "r2_score"))
+        )
+        self.best: float | None = None
+        self.saved: list[str] = []
+
+    def _improved(self, logs: dict[str, Any]) -> bool:
+        if self.monitor not in logs:
+            raise ValueError(
+                f"ModelCheckpoint monitors {self.monitor!r}, which fit did not report. "
+                f"Available: {', '.join(sorted(logs))}"
+            )
+        current = float(logs[self.monitor])
+        if not math.isfinite(current):
+            return False
+        better = self.best is None or (
+            current > self.best if self._maximize else current < self.best
+        )
+        if better:
+            self.best = current
+        return better
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        if (epoch + 1) % self.every:
+            return
+        if self.save_best_only and not self._improved(logs):
+            return
+        try:
+            path = self.path.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"ModelCheckpoint path {self.path!r} must only name {{epoch}} or the logs' keys "
+                f"({', '.join(sorted(logs))}). Received: {exc!r}"
+            ) from None
+        try:
+            save_checkpoint(self.model, path, epoch=epoch + 1)
+        except ValueError as exc:  # non-finite values: training diverged
+            warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}", stacklevel=2)
+            return
+        self.saved.append(path)
+
+
+# -- resuming ----------------------------------------------------------------
+def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> tuple[int, Any]:
+    """Put the checkpoint at ``path`` into a built ``model``, for ``fit(resume_from=path)``.
+
+    The model's architecture, input width and dtype must match the
+    checkpoint's, and ``optimizer`` (an instance or registry name) must be of
+    the checkpoint's class. The model's weights, layer state, generator,
+    history and metadata are overwritten.
+
+    Returns
+    -------
+    initial_epoch : int
+        The number of epochs the checkpoint had completed.
+    optimizer : Optimizer
+        The checkpoint's optimizer (its config, learning rate, slots and step
+        count), to train with in place of ``optimizer``.
+    """
+    checkpoint = load_checkpoint(path)
+    saved, source = checkpoint.model, os.fspath(path)
+    mine, theirs = model.get_config(), saved.get_config()
+    if mine != theirs:
+        raise ValueError(
+            f"The checkpoint {source!r} holds a different model. "
+            f"Expected: {theirs!r:.300}. Received: {mine!r:.300}"
+        )
+    expected = type(checkpoint.optimizer)
+    given = (
+        registry.lookup("optimizer", optimizer) if isinstance(optimizer, str) else type(optimizer)
+    )
+    if given is not expected:
+        raise ValueError(
+            f"The checkpoint {source!r} was trained with {expected.__name__}. "
+            f"Received: optimizer={optimizer!r}"
+        )
+    model.set_weights(saved.get_weights())
+    if hasattr(model, "set_state"):
+        model.set_state(saved.get_state())
+    model.rng, model.history, model.metadata = saved.rng, checkpoint.history, saved.metadata
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = model.rng
+    return checkpoint.epoch, checkpoint.optimizer

@@ -1,0 +1,174 @@
+"""Saving and loading models as safetensors files, safely.
+
+``nonlin.save(model, "model.safetensors")`` writes a standard safetensors file
+that PyTorch, Hugging Face and every other safetensors reader opens;
+``nonlin.load(path)`` rebuilds the model and predicts bit-identically.
+
+Tensors, one per parameter, named ``"{layer_index}.{param_name}"``::
+
+    "0.W"   (n_features_in, units)   Dense weights, y = x @ W + b  (PyTorch's
+                                     nn.Linear.weight is W.T)
+    "0.b"   (units,)                 Dense bias
+    "2.W", "2.b", ...                the next Dense layer (index 1 is its activation)
+    "3.gamma", "3.beta"   (units,)   a BatchNorm's scale and shift, and its running
+    "3.moving_mean", "3.moving_variance"   statistics (state from ``get_state()``)
+
+dtype F32 or F64 (the model's), little-endian, C order. ``__metadata__`` maps
+str to JSON text::
+
+    "format"          "nonlin"
+    "format_version"  1
+    "architecture"    {"layers": [{"class_name": "Dense", "config": {...}}, ...]}
+    "n_features_in"   3
+    "dtype"           "float64"
+    "metadata"        {"classes": [...], "feature_names": [...], "preprocessing": {...},
+                       "task": "...", "training": {...}}   (see ``nonlin._metadata``)
+    "checkpoint"      only in checkpoints (see ``nonlin.checkpoint``)
+
+Safety: layer types come from the allowlist ``nonlin.registry.LAYERS``; no
+pickle, no ``eval``, no import by name. Every field is checked before use and
+any fault raises ``ModelFileError`` naming the file and the field; ``load``
+raises nothing else for any content (opening the file may raise ``OSError``).
+Writes are atomic (``nonlin._atomic``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import safetensors.numpy
+
+from . import registry
+from ._atomic import write_atomic
+from ._header import DTYPE_CODES, ModelFileError
+from ._metadata import check_metadata, to_json_text
+from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
+from .core import Sequential
+
+__all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_bytes"]
+
+
+# -- saving ------------------------------------------------------------------
+def _architecture(model: Sequential) -> list[dict[str, Any]]:
+    """The layer list, checked to be rebuildable from the registry alone."""
+    items = model.get_config()["layers"]
+    for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
+        if registry.LAYERS.get(item["class_name"]) is not type(layer):
+            raise TypeError(
+                f"Only layers registered in nonlin.registry.LAYERS can be saved. "
+                f"Received: layers[{i}]={type(layer).__module__}.{type(layer).__name__}"
+            )
+        try:
+            registry.layer_from_config(item)
+            _check_state(layer)
+        except ValueError as exc:
+            raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
+    return items
+
+
+def _check_state(layer: Any) -> None:
+    """Run the layer's own ``set_state`` checks on copies, as loading will."""
+    get_state = getattr(layer, "get_state", None)
+    state = get_state() if callable(get_state) else {}
+    if not state or not np.all([np.isfinite(v).all() for v in state.values()]):
+        return  # no state, or non-finite values (reported with the tensor's name later)
+    layer.set_state({name: np.array(value) for name, value in state.items()})
+
+
+def _contiguous_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """C-contiguous little-endian copies where needed (safetensors mis-saves strided arrays)."""
+    tensors = {}
+    for name, value in arrays.items():
+        value = np.asarray(value)
+        if value.dtype not in DTYPE_CODES:
+            raise TypeError(
+                f"Expected float32 or float64 in tensor {name!r}. Received {value.dtype}"
+            )
+        if not np.isfinite(value).all():
+            raise ValueError(
+                f"Refusing to save tensor {name!r}: it holds NaN or infinite values "
+                "(did training diverge?)"
+            )
+        tensors[name] = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))
+    return tensors
+
+
+def to_bytes(
+    model: Sequential,
+    *,
+    metadata: dict[str, Any] | None = None,
+    extra_tensors: dict[str, np.ndarray] | None = None,
+    extra_header: dict[str, str] | None = None,
+) -> bytes:
+    """The safetensors file for ``model`` as bytes (``save`` without the write).
+
+    ``extra_tensors`` and ``extra_header`` carry checkpoint state.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"Expected a nonlin.Sequential. Received: {type(model).__name__}")
+    if not model.built:
+        raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
+    if metadata is None:
+        metadata = getattr(model, "metadata", None) or {}
+    user = check_metadata(metadata, model.n_features_in, model.n_outputs)
+    header = {
+        "format": to_json_text(FORMAT, "format"),
+        "format_version": to_json_text(FORMAT_VERSION, "format_version"),
+        "architecture": to_json_text({"layers": _architecture(model)}, "architecture"),
+        "n_features_in": to_json_text(model.n_features_in, "n_features_in"),
+        "dtype": to_json_text(model.dtype.name, "dtype"),
+        "metadata": to_json_text(user, "metadata"),
+        **(extra_header or {}),
+    }
+    arrays = model_arrays(model)
+    for name in extra_tensors or {}:
+        if name in arrays:
+            raise ValueError(f"Duplicate tensor name {name!r}")
+    arrays.update(extra_tensors or {})
+    return safetensors.numpy.save(_contiguous_tensors(arrays), metadata=header)
+
+
+def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | None = None) -> None:
+    """Write ``model`` to ``path`` as a safetensors file, atomically.
+
+    Parameters
+    ----------
+    model : Sequential
+        A built model of registered layers with finite weights.
+    path : str or path-like
+        The file to (over)write; on failure an existing file is left intact.
+    metadata : dict, optional
+        JSON-able facts to keep with the model: ``classes``, ``feature_names``,
+        ``preprocessing``, ``task``, ``training`` (checked against the model's
+        shape) and any other keys. Defaults to ``model.metadata`` if set.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Unbuilt model, unregistered layer, NaN/inf weights, bad metadata.
+    OSError
+        The file could not be written.
+    """
+    write_atomic(path, to_bytes(model, metadata=metadata))
+
+
+def load(path: str | os.PathLike[str]) -> Sequential:
+    """Read a model written by ``save`` (or a checkpoint) and rebuild it.
+
+    The model predicts bit-identically to the one saved; ``model.metadata``
+    holds the metadata saved with it.
+
+    Raises
+    ------
+    ModelFileError
+        The content is not a valid nonlin model file; the message names the
+        file and the tensor or field at fault.
+    OSError
+        The file cannot be opened or read.
+    """
+    source = os.fspath(path)
+    with open(source, "rb") as handle:
+        data = handle.read()
+    return read_model(data, source)[0]
