@@ -75,6 +75,7 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
     est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
+    est._flat = None  # re-homed into one buffer by the first stochastic fit
 
 
 def bind(est: Any) -> None:
@@ -175,9 +176,12 @@ def fit_stochastic(
 def flat_params(est: Any) -> FlatParams:
     """The network's parameters as views into one buffer (re-homed when the sharing broke)."""
     flat = est.__dict__.get("_flat")
-    if flat is None or not flat.intact():
-        params = est._coef_params + est._intercept_params
-        params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
+    params = est._coef_params + est._intercept_params
+    params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
+    same = flat is not None and len(flat.params) == len(params) and all(
+        p is q for p, q in zip(flat.params, params, strict=True)
+    )
+    if not same or not flat.intact():
         flat = est._flat = FlatParams(params, len(est._coef_params))
         est.coefs_ = [p.value for p in est._coef_params]
         est.intercepts_ = [p.value for p in est._intercept_params]
