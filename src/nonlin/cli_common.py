@@ -1,0 +1,206 @@
+"""Shared pieces of the command line: argument types, errors, model files, labels.
+
+Everything here turns a user's strings and files into checked values, or
+raises ``UsageError`` with one line that says what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; reported in one line, exit status 2."""
+
+
+# -- argument types ------------------------------------------------------------
+def positive_int(text: str) -> int:
+    """``"32"`` -> 32; zero, negatives and non-integers are rejected."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, received {text!r}"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def seed(text: str) -> int:
+    """``"0"`` -> 0; a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, received {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, received {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, received {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """``"1e-3"`` -> 0.001; must be finite and > 0."""
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in [0, 1) (a dropout rate, a validation share)."""
+    value = _float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text!r}")
+    return value
+
+
+def int_list(text: str) -> list[int]:
+    """``"64,32"`` -> [64, 32]: hidden layer widths, each a positive integer."""
+    parts = [p.strip() for p in text.split(",")]
+    if text.strip() in ("", "0", "none"):
+        return []
+    return [positive_int(p) for p in parts]
+
+
+def name_list(text: str) -> list[str]:
+    """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct."""
+    names = [p.strip() for p in text.split(",")]
+    if any(not n for n in names):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated column names, received {text!r}"
+        )
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"column names repeat in {text!r}")
+    return names
+
+
+def add_missing_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--missing",
+        choices=("error", "drop", "mean"),
+        default="error",
+        help="what to do with empty, nan or inf cells: stop with an error naming the cell "
+        "(default), drop the row, or use the column mean",
+    )
+
+
+# -- files ---------------------------------------------------------------------
+def check_input_file(path: str, what: str = "data file") -> None:
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such {what}")
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, expected a {what}")
+
+
+def check_output_path(path: str, what: str = "output file") -> None:
+    """Fail before any work when ``path`` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, expected a path for the {what}")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{path}: folder {folder} is not writable")
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: all or nothing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".nonlin-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_table(
+    path: str, *, target: str | None, columns: Sequence[str] | None, missing: str
+) -> Any:
+    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value."""
+    from .tabular import read_csv
+
+    check_input_file(path)
+    return read_csv(path, target=target, columns=columns, missing=missing, dtype=np.float32)
+
+
+def note(message: str) -> None:
+    """A remark for the user on stderr (stdout stays machine-readable)."""
+    import sys
+
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+# -- class labels --------------------------------------------------------------
+def label_key(value: Any) -> str:
+    """One spelling per label: 1, 1.0 and "1" are the same class; "cat" stays "cat"."""
+    if isinstance(value, str | np.str_):
+        text = str(value).strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return label_key(number)
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def label_value(key: str) -> int | float | str:
+    """The JSON value stored for a class: an int or float when it reads as one, else the text."""
+    try:
+        number = float(key)
+    except ValueError:
+        return key
+    return int(number) if number.is_integer() else number
+
+
+def encode_labels(y: np.ndarray, classes: Sequence[Any], path: str, target: str) -> np.ndarray:
+    """Class indices (n_samples,) for the labels ``y``; labels not in ``classes`` are an error."""
+    keys = [label_key(c) for c in classes]
+    index = {k: i for i, k in enumerate(keys)}
+    uniques, inverse = np.unique(np.asarray(y), return_inverse=True)
+    mapped = np.empty(len(uniques), dtype=np.int64)
+    unseen = []
+    for i, value in enumerate(uniques):
+        k = label_key(value)
+        if k not in index:
+            unseen.append(k)
+        else:
+            mapped[i] = index[k]
+    if unseen:
+        shown = ", ".join(repr(u) for u in unseen[:10]) + (" ..." if len(unseen) > 10 else "")
+        raise UsageError(
+            f"{path}: column {target!r} has {len(unseen)} label(s) the model never saw: {shown}; "
+            f"the model knows: {', '.join(repr(k) for k in keys)}"
+        )
+    return mapped[inverse.reshape(-1)]
+
+
+def find_classes(y: np.ndarray) -> list[Any]:
+    """The sorted distinct labels of ``y`` (numbers sorted numerically, text alphabetically)."""
+    keys = {label_key(v) for v in np.unique(np.asarray(y))}
+    values = [label_value(k) for k in keys]
+    if all(isinstance(v, int | float) for v in values):
+        return sorted(values)
+    return sorted(str(v) for v in values)
