@@ -31,7 +31,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
 
 
 def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.ndarray:
-    """Central differences of ``f()`` with respect to every entry of ``array`` (perturbed in place)."""
+    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place)."""
     grad = np.zeros_like(array)
     flat, out = array.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):

@@ -48,7 +48,9 @@ class Dense(Layer):
         dL/dW = x.T @ g      dL/db = sum_rows(g)      dL/dx = g @ W.T
     """
 
-    def __init__(self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform"):
+    def __init__(
+        self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform"
+    ) -> None:
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         if isinstance(init, str):
@@ -93,6 +95,8 @@ class Dense(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         x = self._x
+        if x is None:
+            raise RuntimeError("Dense.backward needs a forward pass with training=True first")
         np.dot(x.T, grad_out, self.W.grad)
         if self.b is not None:
             np.add.reduce(grad_out, 0, None, self.b.grad)

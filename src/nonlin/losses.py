@@ -286,7 +286,8 @@ class CrossEntropy(Loss):
         bad = (y_true < 0) | (y_true >= k)
         if np.any(bad):
             raise ValueError(
-                f"Expected class labels in [0, {k}) for {k} outputs. Received label {y_true[bad][0]}"
+                f"Expected class labels in [0, {k}) for {k} outputs. "
+                f"Received label {y_true[bad][0]}"
             )
         return y_true
 

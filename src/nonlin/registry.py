@@ -102,7 +102,9 @@ def layer_from_config(item: Any) -> Layer:
     cls = lookup("layer", item["class_name"])
     config = item["config"]
     if not isinstance(config, dict):
-        raise ValueError(f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}")
+        raise ValueError(
+            f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}"
+        )
     try:
         return cls(**config)
     except TypeError as exc:

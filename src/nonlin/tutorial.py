@@ -95,7 +95,7 @@ def train(
     rows = list(block)
     for start in range(0, steps, len(rows)):
         stop = min(start + len(rows), steps)
-        for step, row in zip(range(start, stop), rows):
+        for step, row in zip(range(start, stop), rows, strict=False):
             out = model.forward(X, training=True)
             loss._grad(y, out, None, residual)  # residual = l2 - y = dL/dl2
             np.abs(residual, row)

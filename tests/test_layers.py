@@ -1,0 +1,161 @@
+"""One harness over every layer: shape, dtype kept, gradient check, config round trip, extremes."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from nonlin import (
+    GELU,
+    Dense,
+    Identity,
+    LeakyReLU,
+    MeanSquaredError,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    gradcheck,
+)
+from nonlin.registry import LAYERS, layer_from_config
+
+LAYER_FACTORIES = {
+    "dense": lambda: Dense(5),
+    "dense_no_bias": lambda: Dense(3, bias=False, init="he_normal"),
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": lambda: LeakyReLU(0.2),
+    "gelu": GELU,
+    "softmax": Softmax,
+    "identity": Identity,
+}
+N_IN = 4
+
+
+def built(factory, dtype=np.float64, seed=0):
+    return Sequential([factory()]).build(N_IN, seed, dtype=dtype)
+
+
+def inputs(n, dtype=np.float64, seed=1):
+    # Keep ReLU-family inputs away from the kink at 0, where differences are not derivatives.
+    x = np.random.default_rng(seed).normal(size=(n, N_IN))
+    x += np.where(x >= 0, 0.1, -0.1)
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("name", LAYER_FACTORIES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_shape_and_dtype_kept(name, dtype):
+    model = built(LAYER_FACTORIES[name], dtype)
+    for training in (False, True):
+        y = model.forward(inputs(7, dtype), training=training)
+        assert y.dtype == dtype
+        assert y.shape == (7, model.n_outputs)
+    grad_in = model.backward(np.ones_like(y), input_grad=True)
+    assert grad_in.dtype == dtype and grad_in.shape == (7, N_IN)
+    assert all(p.grad.dtype == dtype for p in model.parameters())
+
+
+@pytest.mark.parametrize("name", LAYER_FACTORIES)
+@pytest.mark.parametrize("batch", [1, 7])
+def test_gradients_match_finite_differences(name, batch):
+    model = built(LAYER_FACTORIES[name])
+    x = inputs(batch)
+    target = np.random.default_rng(2).normal(size=(batch, model.n_outputs))
+    assert gradcheck(model, MeanSquaredError(), x, target) < 1e-6
+
+
+@pytest.mark.parametrize("name", LAYER_FACTORIES)
+def test_config_round_trip(name):
+    layer = LAYER_FACTORIES[name]()
+    item = {"class_name": type(layer).__name__, "config": layer.get_config()}
+    rebuilt = layer_from_config(item)
+    assert type(rebuilt) is type(layer)
+    assert rebuilt.get_config() == layer.get_config()
+    assert repr(rebuilt) == repr(layer)
+    assert LAYERS[type(layer).__name__] is type(layer)
+
+
+def test_first_layer_skips_input_gradient():
+    model = built(LAYER_FACTORIES["dense"])
+    model.forward(inputs(3), training=True)
+    assert model.backward(np.ones((3, 5))) is None
+    assert model.layers[0].input_grad is False
+    assert model.backward(np.ones((3, 5)), input_grad=True).shape == (3, N_IN)
+    assert model.layers[0].input_grad is False
+
+
+def test_inference_outputs_are_fresh_arrays():
+    model = built(LAYER_FACTORIES["sigmoid"])
+    first = model.predict(inputs(3))
+    kept = first.copy()
+    model.predict(inputs(3, seed=5))
+    np.testing.assert_array_equal(first, kept)
+
+
+EXTREMES = {
+    "large": np.array([[1e3, -1e3, 0.0, 5.0]]),
+    "huge": np.array([[1e308, -1e308, 1e308, -1e308]]),
+    "mixed": np.array([[1e308, -1e3, 0.0, -1e308]]),
+    "equal_rows": np.full((3, N_IN), 7.0),
+}
+
+
+@pytest.mark.parametrize("case", EXTREMES)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "softmax"])
+def test_extreme_inputs_are_finite_and_quiet(name, case):
+    x = EXTREMES[case]
+    layer = LAYER_FACTORIES[name]()
+    layer.build(N_IN, np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = layer.forward(x, training=True)
+        grad_in = layer.backward(np.ones_like(y))
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(grad_in))
+    if name in ("sigmoid", "softmax"):
+        assert np.all((y >= 0) & (y <= 1))
+    if name == "softmax":
+        np.testing.assert_allclose(y.sum(axis=1), 1.0)
+
+
+def test_extreme_values_are_correct():
+    x = np.array([[1e308, -1e308, 0.0, 1e3]])
+    np.testing.assert_array_equal(Sigmoid().forward(x)[0, [0, 2, 3]], [1.0, 0.5, 1.0])
+    assert 0.0 <= Sigmoid().forward(x)[0, 1] < 1e-300
+    np.testing.assert_array_equal(GELU().forward(x), [[1e308, -0.0, 0.0, 1e3]])
+    np.testing.assert_array_equal(Softmax().forward(x), [[1.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(Softmax().forward(np.full((2, 4), 3.0)), np.full((2, 4), 0.25))
+    np.testing.assert_array_equal(LeakyReLU(0.5).forward(x), [[1e308, -5e307, 0.0, 1e3]])
+
+
+def test_activation_values_match_formulas():
+    x = np.linspace(-4, 4, 9)[None, :]
+    np.testing.assert_allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)), rtol=1e-15)
+    np.testing.assert_allclose(Tanh().forward(x), np.tanh(x), rtol=1e-15)
+    np.testing.assert_array_equal(ReLU().forward(x), np.maximum(x, 0))
+    exact_gelu = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    np.testing.assert_allclose(GELU().forward(x), exact_gelu, rtol=1e-14)
+
+
+def test_sigmoid_backward_is_the_tutorials_expression():
+    layer = Sigmoid()
+    y = layer.forward(np.array([[0.3, -1.2]]), training=True).copy()
+    g = np.array([[0.7, -2.0]])
+    np.testing.assert_array_equal(layer.backward(g), g * (y * (1 - y)))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Dense(0), "units=0"),
+        (lambda: Dense(-3), "units=-3"),
+        (lambda: Dense(2.5), "units=2.5"),
+        (lambda: Dense(4, init="nope"), "init='nope'"),
+        (lambda: LeakyReLU(-1.0), "alpha=-1.0"),
+    ],
+)
+def test_bad_constructor_arguments(make, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        make()
