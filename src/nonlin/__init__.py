@@ -10,6 +10,7 @@ tabular work, with model files that can never run code.
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, Sequential
 from .gradcheck import gradcheck
+from .io import ModelFileError, load, save
 from .layers import Dense
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
 from .optimizers import SGD, Optimizer
@@ -24,6 +25,7 @@ __all__ = [
     "Huber",
     "Identity",
     "Layer",
+    "ModelFileError",
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",
@@ -36,4 +38,6 @@ __all__ = [
     "Softmax",
     "Tanh",
     "gradcheck",
+    "load",
+    "save",
 ]

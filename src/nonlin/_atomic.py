@@ -1,0 +1,83 @@
+"""Atomic file replacement: a failed save never corrupts an existing file.
+
+``write_atomic(path, data)``::
+
+    1. create a temporary file in the folder of ``path`` (same file system)
+    2. write all of ``data``, flush, ``fsync`` (the bytes are on disk)
+    3. ``os.replace(temporary, path)`` (readers see the old or the new file, never a mix)
+    4. ``fsync`` the folder (the rename itself is on disk)
+
+On any failure before step 3 (disk full, a read-only folder, an exception or
+Ctrl-C mid-write) the temporary file is removed and the previous file at
+``path`` is untouched; the exception propagates.
+
+Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from typing import BinaryIO
+
+_CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
+
+
+def _new_file_mode(path: str) -> int:
+    """The mode of the file being replaced, else 0o666 minus the umask (as ``open`` gives)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write_all(handle: BinaryIO, data: bytes | memoryview) -> None:
+    view = memoryview(data).cast("B")
+    for start in range(0, len(view), _CHUNK):
+        handle.write(view[start : start + _CHUNK])
+
+
+def fsync_folder(folder: str) -> None:
+    """Flush a folder's entries (a rename) to disk; a no-op where folders cannot be opened."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the rename is already done
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None:
+    """Replace the file at ``path`` with ``data`` atomically (see the module docstring).
+
+    Raises
+    ------
+    OSError
+        The folder is missing or not writable, the disk is full, ... The old
+        file (if any) is intact and no temporary file is left behind.
+    """
+    target = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(target)
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"Expected a file path. Received a folder: {os.fspath(path)!r}")
+    mode = _new_file_mode(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write_all(handle, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    fsync_folder(folder)

@@ -1,0 +1,127 @@
+"""The user metadata a model file carries: class labels, feature names, preprocessing.
+
+``check_metadata`` is run on save (a bad value raises ``ValueError`` before
+anything is written) and on load (the loader turns the ``ValueError`` into a
+``ModelFileError``). Known keys::
+
+    classes        list of str or int labels, unique; len == n_outputs, or 2
+                   for a binary classifier with one (sigmoid) output
+    feature_names  list of n_features_in unique str
+    preprocessing  {"type": str, ...}; every list of numbers in it has
+                   n_features_in finite entries; "standardize" needs "mean"
+                   and "scale" (scale != 0): x' = (x - mean) / scale
+    task           str ("classification", "regression", ...)
+    training       dict, free JSON (loss, optimizer, epochs, scores, ...)
+
+Other keys may hold any JSON value. Everything goes through a JSON round
+trip, so ``load(path).metadata`` equals what was saved (tuples become lists;
+floats round-trip exactly).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+
+def _to_json(value: Any) -> Any:
+    """``json.dumps`` default: NumPy scalars and arrays become Python values."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(
+        f"Expected JSON-serializable metadata. Received a value of type {type(value).__name__}"
+    )
+
+
+def to_json_text(value: Any, field: str) -> str:
+    """Compact JSON of ``value``; NaN/inf and non-JSON types raise ``ValueError``."""
+    try:
+        return json.dumps(value, default=_to_json, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"Cannot store {field} as JSON: {exc}") from None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_classes(classes: Any, n_outputs: int) -> None:
+    if not isinstance(classes, list) or not classes:
+        raise ValueError(f"Expected a non-empty list of class labels. Received: {classes!r:.200}")
+    for label in classes:
+        if isinstance(label, bool) or not isinstance(label, str | int):
+            raise ValueError(f"Expected str or int class labels. Received: {label!r:.100}")
+    if len(set(classes)) != len(classes):
+        raise ValueError(f"Expected unique class labels. Received: {classes!r:.200}")
+    expected = 2 if n_outputs == 1 else n_outputs
+    if len(classes) != expected:
+        raise ValueError(
+            f"Expected {expected} class labels for a model with {n_outputs} output(s) "
+            f"(one sigmoid output means 2 classes). Received {len(classes)} labels"
+        )
+
+
+def _check_feature_names(names: Any, n_features_in: int) -> None:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"Expected a list of str feature_names. Received: {names!r:.200}")
+    if len(names) != n_features_in:
+        raise ValueError(
+            f"Expected {n_features_in} feature_names (n_features_in). Received {len(names)}"
+        )
+    if len(set(names)) != len(names):
+        raise ValueError("Expected unique feature_names. Received duplicates")
+
+
+def _check_preprocessing(spec: Any, n_features_in: int) -> None:
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        raise ValueError(f"Expected preprocessing as {{'type': str, ...}}. Received: {spec!r:.200}")
+    if spec["type"] == "standardize" and not {"mean", "scale"} <= set(spec):
+        raise ValueError("Expected 'mean' and 'scale' in standardize preprocessing")
+    for key, value in spec.items():
+        if not isinstance(value, list) or not value or not all(map(_is_number, value)):
+            continue
+        if len(value) != n_features_in:
+            raise ValueError(
+                f"Expected {n_features_in} values in preprocessing[{key!r}] (n_features_in). "
+                f"Received {len(value)}"
+            )
+        if not all(math.isfinite(v) for v in value):
+            raise ValueError(f"Expected finite numbers in preprocessing[{key!r}]")
+    if spec["type"] == "standardize":
+        scale = spec["scale"]
+        if not isinstance(scale, list) or any(not _is_number(v) or v == 0 for v in scale):
+            raise ValueError("Expected non-zero numbers in preprocessing['scale']")
+
+
+def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[str, Any]:
+    """Validate user metadata against the model's shape; return a JSON-normalized copy.
+
+    Raises ``ValueError`` (or ``TypeError`` for a non-dict) naming the key at fault.
+    """
+    if not isinstance(metadata, dict):
+        raise TypeError(f"Expected a dict of metadata. Received: {type(metadata).__name__}")
+    if not all(isinstance(key, str) for key in metadata):
+        raise TypeError("Expected str keys in metadata")
+    normal = json.loads(to_json_text(metadata, "metadata"))
+    checks = {
+        "classes": lambda v: _check_classes(v, n_outputs),
+        "feature_names": lambda v: _check_feature_names(v, n_features_in),
+        "preprocessing": lambda v: _check_preprocessing(v, n_features_in),
+    }
+    checks["task"] = lambda v: _check_type(v, str)
+    checks["training"] = lambda v: _check_type(v, dict)
+    for key, check in checks.items():
+        if key in normal:
+            try:
+                check(normal[key])
+            except ValueError as exc:
+                raise ValueError(f"metadata[{key!r}]: {exc}") from None
+    return normal
+
+
+def _check_type(value: Any, kind: type) -> None:
+    if not isinstance(value, kind):
+        raise ValueError(f"Expected a {kind.__name__}. Received: {value!r:.100}")

@@ -1,0 +1,195 @@
+"""Round trips through nonlin.save / nonlin.load and the safetensors package."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import safetensors.numpy as stnp
+from safetensors import safe_open
+
+import nonlin
+from io_helpers import small_model
+from nonlin.io import model_arrays
+
+
+def _every_layer_model(dtype):
+    layers = [
+        nonlin.Dense(5),
+        nonlin.Sigmoid(),
+        nonlin.Dense(6, bias=False, init="he_normal"),
+        nonlin.ReLU(),
+        nonlin.Dense(4),
+        nonlin.LeakyReLU(alpha=0.2),
+        nonlin.Dense(4),
+        nonlin.GELU(),
+        nonlin.Dense(3),
+        nonlin.Tanh(),
+        nonlin.Identity(),
+        nonlin.Dense(3),
+        nonlin.Softmax(),
+    ]
+    return nonlin.Sequential(layers).build(7, seed=3, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_round_trip_predicts_bit_identically(tmp_path, dtype):
+    model = _every_layer_model(dtype)
+    path = tmp_path / "model.safetensors"
+    nonlin.save(model, path)
+    loaded = nonlin.load(path)
+    X = np.random.default_rng(1).normal(size=(50, 7))
+    assert loaded.dtype == model.dtype
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert loaded.metadata == {}
+
+
+def test_loaded_weights_are_owned_and_writable(tmp_path):
+    path = tmp_path / "m.safetensors"
+    nonlin.save(small_model(), path)
+    for p in nonlin.load(path).parameters():
+        assert p.value.flags.writeable and p.value.flags.c_contiguous and p.value.flags.owndata
+
+
+def test_weights_sit_where_a_pytorch_user_expects(tmp_path):
+    model = small_model()
+    path = tmp_path / "m.safetensors"
+    nonlin.save(model, path)
+    tensors = stnp.load_file(str(path))
+    assert sorted(tensors) == ["0.W", "0.b", "2.W", "2.b"]
+    np.testing.assert_array_equal(tensors["0.W"], model.layers[0].W.value)  # (in, out)
+    assert tensors["0.W"].shape == (3, 4) and tensors["2.b"].shape == (2,)
+    with safe_open(str(path), framework="np") as handle:
+        meta = handle.metadata()
+    assert json.loads(meta["format"]) == "nonlin" and json.loads(meta["n_features_in"]) == 3
+    layers = json.loads(meta["architecture"])["layers"]
+    assert [item["class_name"] for item in layers] == ["Dense", "Tanh", "Dense", "Softmax"]
+
+
+def test_file_written_by_the_safetensors_package_loads(tmp_path):
+    """Weights edited by another tool (here: doubled) and written back load into nonlin."""
+    model = small_model()
+    source, target = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    nonlin.save(model, source)
+    tensors = {k: v * 2 for k, v in stnp.load_file(str(source)).items()}
+    with safe_open(str(source), framework="np") as handle:
+        meta = handle.metadata()
+    stnp.save_file(tensors, str(target), metadata=meta)
+    loaded = nonlin.load(target)
+    for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, 2 * b)
+
+
+def test_package_mis_saves_strided_arrays_but_save_does_not(tmp_path):
+    base = np.arange(12.0).reshape(3, 4)
+    wrong = stnp.load(stnp.save({"t": base.T}))["t"]
+    assert not np.array_equal(wrong, base.T)  # the package's own writer ignores strides
+    model = nonlin.Sequential([nonlin.Dense(3)]).build(4, seed=0)
+    W = model.layers[0].W
+    W.value = np.asfortranarray(base.T)  # transposed memory order
+    model.layers[0].b.value = np.arange(6.0)[::2]  # strided view
+    path = tmp_path / "m.safetensors"
+    nonlin.save(model, path)
+    loaded = nonlin.load(path)
+    np.testing.assert_array_equal(loaded.layers[0].W.value, base.T)
+    np.testing.assert_array_equal(loaded.layers[0].b.value, [0.0, 2.0, 4.0])
+
+
+def test_metadata_round_trips_exactly(tmp_path):
+    rng = np.random.default_rng(5)
+    mean, scale = rng.normal(size=3), rng.uniform(0.1, 3, size=3)
+    meta = {
+        "classes": ["cat", "dog"],
+        "feature_names": ["a", "b", "c"],
+        "preprocessing": {"type": "standardize", "mean": mean, "scale": scale.tolist()},
+        "task": "classification",
+        "training": {"loss": "cross_entropy", "epochs": 3, "score": 1 / 3},
+        "source": {"csv": "x.csv"},
+    }
+    path = tmp_path / "m.safetensors"
+    nonlin.save(small_model(), path, metadata=meta)
+    loaded = nonlin.load(path).metadata
+    assert loaded["preprocessing"]["mean"] == mean.tolist()  # floats exact through JSON
+    assert loaded["preprocessing"]["scale"] == scale.tolist()
+    assert loaded == {**meta, "preprocessing": {**meta["preprocessing"], "mean": mean.tolist()}}
+
+
+def test_model_metadata_is_kept_when_resaving(tmp_path):
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    nonlin.save(small_model(), a, metadata={"classes": [0, 1]})
+    nonlin.save(nonlin.load(a), b)
+    assert nonlin.load(b).metadata == {"classes": [0, 1]}
+
+
+def test_binary_classifier_with_one_output_has_two_classes(tmp_path):
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()]).build(2, seed=0)
+    nonlin.save(model, tmp_path / "ok.safetensors", metadata={"classes": ["no", "yes"]})
+    with pytest.raises(ValueError, match="Expected 2 class labels"):
+        nonlin.save(model, tmp_path / "bad.safetensors", metadata={"classes": ["no"]})
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        ({"classes": ["a", "b", "c"]}, "Expected 2 class labels"),
+        ({"classes": ["a", "a"]}, "unique class labels"),
+        ({"classes": [True, False]}, "str or int class labels"),
+        ({"feature_names": ["a", "b"]}, "Expected 3 feature_names"),
+        ({"feature_names": [1, 2, 3]}, "list of str"),
+        ({"preprocessing": {"type": "standardize", "mean": [0.0] * 3}}, "'mean' and 'scale'"),
+        (
+            {"preprocessing": {"type": "standardize", "mean": [0.0] * 2, "scale": [1.0] * 3}},
+            r"Expected 3 values in preprocessing\['mean'\]",
+        ),
+        (
+            {"preprocessing": {"type": "standardize", "mean": [0.0] * 3, "scale": [1, 0, 1]}},
+            "non-zero",
+        ),
+        ({"preprocessing": {"type": "x", "mean": [np.nan] * 3}}, "JSON"),
+        ({"task": 3}, "task"),
+        ({"training": [1]}, "training"),
+        ({"other": object()}, "JSON"),
+    ],
+)
+def test_bad_metadata_is_refused_before_writing(tmp_path, meta, message):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(b"previous")
+    with pytest.raises(ValueError, match=message):
+        nonlin.save(small_model(), path, metadata=meta)
+    assert path.read_bytes() == b"previous"
+
+
+def test_save_refuses_what_it_cannot_load_back(tmp_path):
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(ValueError, match="built"):
+        nonlin.save(nonlin.Sequential([nonlin.Dense(2)]), path)
+    with pytest.raises(TypeError, match="Sequential"):
+        nonlin.save([1, 2], path)
+
+    class MyDense(nonlin.Dense):
+        pass
+
+    with pytest.raises(TypeError, match="registered"):
+        nonlin.save(nonlin.Sequential([MyDense(2)]).build(2, seed=0), path)
+    custom = nonlin.Sequential([nonlin.Dense(2, init=lambda rng, i, o: np.ones((i, o)))])
+    with pytest.raises(ValueError, match=r"layers\[0\] cannot be saved"):
+        nonlin.save(custom.build(2, seed=0), path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_save_refuses_non_finite_weights(tmp_path, bad):
+    model = small_model()
+    model.layers[2].W.value[1, 0] = bad
+    with pytest.raises(ValueError, match="'2.W'.*NaN or infinite"):
+        nonlin.save(model, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_tensor_names_follow_layer_index_and_param_name():
+    names = list(model_arrays(_every_layer_model(np.float64)))
+    assert names == ["0.W", "0.b", "2.W", "4.W", "4.b", "6.W", "6.b", "8.W", "8.b", "11.W", "11.b"]
