@@ -73,7 +73,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     n_val = min(n - 1, max(1, round(n * args.val_split))) if args.val_split else 0
     if previous:
         _check_same_data(args, previous, meta)
-        meta = {**previous, "training": dict(previous["training"])}
+        meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
         mean, scale = column_stats(X[: n - n_val])
         meta["preprocessing"] = {
