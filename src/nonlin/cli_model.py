@@ -22,7 +22,7 @@ import numpy as np
 
 from .cli_common import UsageError, check_input_file
 
-CHUNK_ROWS = 65_536  # rows per block when a pass over the data needs a temporary
+CHUNK_ROWS = 16_384  # rows per block when a pass over the data needs a temporary
 
 
 def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
