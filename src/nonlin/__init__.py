@@ -8,16 +8,36 @@ tabular work, with model files that can never run code.
 """
 
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ReduceLROnPlateau,
+)
 from .core import Layer, Param, Sequential
+from .exceptions import DivergenceError
 from .gradcheck import gradcheck
 from .io import ModelFileError, load, save
 from .layers import Dense
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
-from .optimizers import SGD, Optimizer
+from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CSVLogger",
+    "Callback",
+    "DivergenceError",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "RMSprop",
+    "ReduceLROnPlateau",
     "BinaryCrossEntropy",
     "CrossEntropy",
     "Dense",

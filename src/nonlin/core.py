@@ -182,6 +182,10 @@ class Sequential:
         self.rng: RandomLike | None = None
         self._params: list[Param] = []
         self._reversed: list[LayerProtocol] = []
+        self.optimizer: Any = None
+        self.loss: Any = None
+        self.history: Any = None
+        self.stop_training = False
 
     # -- construction -------------------------------------------------------
     def build(
@@ -205,6 +209,8 @@ class Sequential:
             width = layer.build(width, self.rng)
             for param in layer.parameters():
                 param.cast(dtype)
+            if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm statistics
+                layer.cast_state(dtype)
             if isinstance(layer, Layer):
                 layer.input_grad = True
         if isinstance(self.layers[0], Layer):
@@ -260,20 +266,91 @@ class Sequential:
         return grad_out
 
     def predict(self, X: Any, *, batch_size: int | None = None) -> np.ndarray:
-        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode."""
+        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
+
+        With ``batch_size`` the rows go through in chunks of that size (each
+        converted to the model's dtype on its own), so memory stays bounded.
+        """
+        from .validation import check_positive_int, check_X
+
         self._require_built()
-        X = check_2d(X)
-        self._check_width(X)
-        if X.dtype != self.dtype:
-            X = X.astype(self.dtype)
+        X = check_X(X, n_features=self.n_features_in)
         if batch_size is None or batch_size >= X.shape[0]:
-            return self.forward(X)
-        if batch_size <= 0:
-            raise ValueError(f"Expected a positive batch_size. Received: batch_size={batch_size}")
+            return self.forward(X.astype(self.dtype, copy=False))
+        batch_size = check_positive_int("batch_size", batch_size)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, X.shape[0], batch_size):
-            out[start : start + batch_size] = self.forward(X[start : start + batch_size])
+            chunk = X[start : start + batch_size].astype(self.dtype, copy=False)
+            out[start : start + batch_size] = self.forward(chunk)
         return out
+
+    # -- training (the loop lives in train.py) -------------------------------
+    def fit(self, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
+            batch_size: int = 32, shuffle: bool = True, seed: SeedLike = None,
+            validation_split: float = 0.0, validation_data: Any = None,
+            callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None,
+            verbose: int = 1, initial_epoch: int = 0) -> Any:
+        """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+            Builds the model (dtype float32 if X is, else float64) if needed.
+        y : array of shape (n_samples,) or (n_samples, n_outputs)
+            Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
+            cross-entropy), or real targets.
+        loss, optimizer : object or registry name ("cross_entropy", "adam")
+        epochs : int
+            Index of the last epoch + 1 (with ``initial_epoch``, as in Keras).
+        batch_size : int, default 32
+        shuffle : bool, default True
+            Reshuffle the training rows each epoch, from ``model.rng``.
+        seed : int, optional
+            Replace ``model.rng`` by a generator seeded with it first (shuffling
+            and dropout draw from ``model.rng``; building draws from it too).
+        validation_split : float in [0, 1)
+            Hold out the last fraction of the rows (before shuffling).
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
+        callbacks : sequence of ``nonlin.callbacks.Callback``
+        metrics : sequence of names or ``nonlin.metrics.Metric``
+        class_weight : dict {class index: weight}
+        sample_weight : array of shape (n_samples,)
+            Both scale each sample's loss (and gradient); they multiply.
+        verbose : {0, 1, 2}
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        initial_epoch : int, default 0
+            Epoch to start from when resuming.
+
+        Returns
+        -------
+        History
+            Also kept as ``model.history`` (even when fit raises).
+
+        Raises
+        ------
+        DivergenceError
+            When the loss or an update becomes NaN or infinite.
+        """
+        from .train import fit
+
+        return fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                   batch_size=batch_size, shuffle=shuffle, seed=seed,
+                   validation_split=validation_split, validation_data=validation_data,
+                   callbacks=callbacks, metrics=metrics, class_weight=class_weight,
+                   sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch)
+
+    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
+                 batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:
+        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode.
+
+        ``loss`` defaults to the one of the last ``fit``; the loss includes the
+        layers' regularization terms, as during training.
+        """
+        from .train import evaluate
+
+        return evaluate(self, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
+                        sample_weight=sample_weight)
 
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
@@ -316,6 +393,28 @@ class Sequential:
                 raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
         for param, w in zip(self._params, arrays, strict=True):
             np.copyto(param.value, w, casting="unsafe")
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Copies of the layers' non-trainable state (e.g. ``BatchNorm`` running
+        statistics), keyed ``"<layer index>.<name>"``; empty for most models."""
+        self._require_built()
+        state = {}
+        for i, layer in enumerate(self.layers):
+            for name, arr in getattr(layer, "get_state", dict)().items():
+                state[f"{i}.{name}"] = arr.copy()
+        return state
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Restore what ``get_state`` returned (copied into the layers' arrays)."""
+        self._require_built()
+        state = state or {}
+        for i, layer in enumerate(self.layers):
+            prefix = f"{i}."
+            mine = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+            if hasattr(layer, "set_state"):
+                layer.set_state(mine)
+            elif mine:
+                raise ValueError(f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}")
 
     def count_params(self) -> int:
         return sum(p.value.size for p in self._params)

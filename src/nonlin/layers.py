@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .core import Layer, Param, RandomLike
+from .core import Layer, Param, RandomLike, const
 from .initializers import INITIALIZERS
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
 
-__all__ = ["Dense", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
 
 
 def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -43,14 +43,20 @@ class Dense(Layer):
     Shapes: ``x`` (n_samples, in_features), ``W`` (in_features, units),
     ``b`` (units,), ``y`` (n_samples, units).
 
+    l2 : float, default 0
+        L2 penalty ``l2 * sum(W**2)`` added to the training loss (Keras'
+        convention; the bias is not penalized). Its gradient ``2 * l2 * W`` is
+        added to ``dL/dW`` in ``backward``.
+
     Backward, with ``g = dL/dy``::
 
-        dL/dW = x.T @ g      dL/db = sum_rows(g)      dL/dx = g @ W.T
+        dL/dW = x.T @ g (+ 2 l2 W)      dL/db = sum_rows(g)      dL/dx = g @ W.T
     """
 
     def __init__(
-        self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform"
-    ) -> None:
+        self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
+        l2: float = 0.0,
+    ):
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         if isinstance(init, str):
@@ -62,6 +68,10 @@ class Dense(Layer):
             init = INITIALIZERS[init]
         elif not callable(init):
             raise TypeError(f"Expected a str or callable init. Received: init={init!r}")
+        if isinstance(l2, bool) or not isinstance(l2, int | float) or not 0 <= l2 < float("inf"):
+            raise ValueError(f"Expected a finite l2 >= 0. Received: l2={l2!r}")
+        self.l2 = float(l2)
+        self._decay: np.ndarray | None = None
         self.units = int(units)
         self.bias = bool(bias)
         self.init = init
@@ -98,6 +108,11 @@ class Dense(Layer):
         if x is None:
             raise RuntimeError("Dense.backward needs a forward pass with training=True first")
         np.dot(x.T, grad_out, self.W.grad)
+        if self.l2:
+            W = self.W.value
+            decay = self._decay = scratch(self._decay, W.shape, W.dtype)
+            np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
+            np.add(self.W.grad, decay, out=self.W.grad)
         if self.b is not None:
             np.add.reduce(grad_out, 0, None, self.b.grad)
         if not self.input_grad:
@@ -110,5 +125,80 @@ class Dense(Layer):
             return []
         return [self.W] if self.b is None else [self.W, self.b]
 
+    def penalty(self) -> float:
+        """The regularization term ``l2 * sum(W**2)`` this layer adds to the loss."""
+        if not self.l2 or self.W is None:
+            return 0.0
+        w = self.W.value.reshape(-1)
+        return self.l2 * float(np.dot(w, w))
+
     def get_config(self) -> dict[str, Any]:
-        return {"units": self.units, "bias": self.bias, "init": self.init.__name__}
+        config: dict[str, Any] = {"units": self.units, "bias": self.bias, "init": self.init.__name__}
+        if self.l2:
+            config["l2"] = self.l2
+        return config
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, ``y = x * mask / (1 - rate)`` with
+    ``mask ~ Bernoulli(1 - rate)`` per entry; at inference ``y = x``.
+
+    Backward: ``dL/dx = g * mask / (1 - rate)``. The mask is drawn from the
+    model's generator (``model.rng``, bound at build and by ``fit``), so the
+    same seed gives the same masks.
+
+    Parameters
+    ----------
+    rate : float
+        Fraction of entries dropped, in [0, 1).
+
+    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same
+    shape (for gradient checks in training mode); ``freeze_mask(False)`` resumes
+    drawing.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+            raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r}")
+        self.rate = float(rate)
+        self.rng: RandomLike | None = None
+        self._mask: np.ndarray | None = None
+        self._keep: np.ndarray | None = None
+        self._frozen = False
+
+    def build(self, in_features: int, rng: RandomLike) -> int:
+        self.in_features, self.rng = in_features, rng
+        return in_features
+
+    def freeze_mask(self, frozen: bool = True) -> None:
+        self._frozen = bool(frozen)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return x
+        mask = self._mask
+        if not (self._frozen and mask is not None and mask.shape == x.shape):
+            mask = self._draw(x.shape, x.dtype)
+        self._y = y = scratch(getattr(self, "_y", None), x.shape, x.dtype)
+        return np.multiply(x, mask, out=y)
+
+    def _draw(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        mask = self._mask = scratch(self._mask, shape, dtype)
+        if isinstance(self.rng, np.random.Generator):
+            self.rng.random(out=mask, dtype=mask.dtype)
+        else:
+            mask[...] = self.rng.random_sample(shape)
+        keep = self._keep = scratch(self._keep, shape, np.dtype(bool))
+        np.greater_equal(mask, const(self.rate, dtype), out=keep)
+        return np.multiply(keep, const(1.0 / (1.0 - self.rate), dtype), out=mask)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._mask is None:
+            return grad_out
+        grad_in = self._grad_in = scratch(getattr(self, "_grad_in", None), grad_out.shape,
+                                          grad_out.dtype)
+        return np.multiply(grad_out, self._mask, out=grad_in)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate}

@@ -1,107 +1,272 @@
 """Optimizers: small objects that update a list of ``Param`` in place.
 
-An optimizer is built without parameters (``SGD(lr=0.1)``) and updates
-whatever list it is handed in ``step(params)``; its per-parameter state is
-created on the first step, in the parameters' dtype.
+An optimizer is built without parameters (``Adam(lr=1e-3)``) and updates
+whatever list it is handed in ``step(params)``; its per-parameter state
+("slots") is created on the first step, in the parameters' dtype.
+
+Every optimizer accepts ``clipnorm``: when the global norm
+``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
+is scaled by ``clipnorm / ||g||`` before the update. ``lr`` is a float or a
+schedule (``nonlin.schedules``) evaluated at ``iterations``, the number of
+steps taken so far.
+
+``step`` first computes every parameter's update, then applies them all, so
+training loops can refuse a non-finite update (``check_finite``) before any
+weight changes. ``state_dict()`` / ``load_state_dict()`` save and restore
+the slots and the step count (flat keys such as ``"m.0"``, arrays and plain
+scalars).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .core import Param
+from .core import Param, const
+from .exceptions import NonFiniteUpdate
 
 
-def _check_lr(lr: Any) -> float:
+def _check_lr(lr: Any) -> Any:
+    if hasattr(lr, "get_config") and callable(lr):
+        return lr  # a schedule
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 < lr < float("inf"):
         raise ValueError(f"Expected a positive, finite learning rate. Received: lr={lr!r}")
     return float(lr)
 
 
-class Optimizer:
-    """Base class: holds the learning rate and lazily created state."""
+def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = ok and (low <= value <= high if closed else low <= value < high)
+    if not ok:
+        bracket = "]" if closed else ")"
+        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. Received: {name}={value!r}")
+    return float(value)
 
-    def __init__(self, lr: float) -> None:
+
+def _check_positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
+    return float(value)
+
+
+def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
+    """Scale all gradients in place so that their global norm is at most ``clipnorm``.
+
+    Returns the norm before clipping (``inf`` or ``nan`` when a gradient is).
+    """
+    total = 0.0
+    for p in params:
+        g = p.grad.reshape(-1)
+        total += float(np.dot(g, g))
+    norm = math.sqrt(total) if total == total else math.nan
+    if norm > clipnorm and math.isfinite(norm):
+        for p in params:
+            np.multiply(p.grad, const(clipnorm / norm, p.grad.dtype), out=p.grad)
+    return norm
+
+
+class Optimizer:
+    """Base class: learning rate (or schedule), clipping, slots and the step count.
+
+    Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
+    which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
+    """
+
+    _slot_names: tuple[str, ...] = ()
+
+    def __init__(self, lr: Any, *, clipnorm: float | None = None) -> None:
         self.lr = _check_lr(lr)
+        self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
         self.iterations = 0
+        self.check_finite = False
+        self._slots: dict[str, list[np.ndarray]] = {}
+        self._scratch: list[np.ndarray] = []
+
+    def current_lr(self) -> float:
+        """The learning rate of the next step: ``lr`` or ``lr(iterations)``."""
+        lr = self.lr
+        return lr if isinstance(lr, float) else float(lr(self.iterations))
+
+    def _init_slots(self, params: list[Param]) -> None:
+        self._slots = {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
+
+    def _ready(self, params: list[Param]) -> None:
+        if len(self._scratch) != len(params):
+            self._scratch = [np.empty_like(p.value) for p in params]
+            loaded = self._slots and all(len(v) == len(params) for v in self._slots.values())
+            if not loaded:
+                self._init_slots(params)
 
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter from its ``grad``."""
+        self._ready(params)
+        if self.clipnorm is not None:
+            clip_by_global_norm(params, self.clipnorm)
+        deltas = self._deltas(params, self.current_lr())
+        if self.check_finite:
+            for d in deltas:
+                if not math.isfinite(float(np.add.reduce(d, axis=None))):
+                    raise NonFiniteUpdate("non-finite update")
+        for p, d in zip(params, deltas, strict=True):
+            np.add(p.value, d, p.value)
+        self.iterations += 1
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         raise NotImplementedError
 
+    # -- state --------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Step count, learning rate and slot arrays (copies), under flat keys."""
+        state: dict[str, Any] = {"iterations": int(self.iterations)}
+        if isinstance(self.lr, float):
+            state["lr"] = self.lr
+        elif hasattr(self.lr, "state_dict"):
+            state.update({f"lr.{k}": v for k, v in self.lr.state_dict().items()})
+        for name, arrays in self._slots.items():
+            for i, arr in enumerate(arrays):
+                state[f"{name}.{i}"] = arr.copy()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned (the slots are copied)."""
+        if not isinstance(state, dict) or "iterations" not in state:
+            raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
+        iterations = state["iterations"]
+        if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
+            raise ValueError(f"Expected a non-negative integer. Received: iterations={iterations!r}")
+        slots: dict[str, list[np.ndarray]] = {}
+        for name in self._slot_names:
+            keys = sorted((k for k in state if k.startswith(name + ".")), key=_index)
+            slots[name] = [np.array(state[k], copy=True) for k in keys]
+        counts = {len(v) for v in slots.values()}
+        if len(counts) > 1:
+            raise ValueError(f"Expected the same number of arrays per slot. Received {counts}")
+        if "lr" in state:
+            self.lr = _check_lr(float(state["lr"]))
+        lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
+        if lr_state and hasattr(self.lr, "load_state_dict"):
+            self.lr.load_state_dict(lr_state)
+        self.iterations = int(iterations)
+        self._slots = slots
+        self._scratch = []
+
     def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr}
+        lr = self.lr if isinstance(self.lr, float) else {
+            "class_name": type(self.lr).__name__, "config": self.lr.get_config()}
+        config: dict[str, Any] = {"lr": lr}
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        return config
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
 
+def _index(key: str) -> int:
+    return int(key.rsplit(".", 1)[1])
+
+
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional (Nesterov) momentum.
+    """Stochastic gradient descent with optional (Nesterov) momentum and weight decay.
 
     Update rule for a parameter ``w`` with gradient ``g``::
 
+        g <- g + weight_decay * w                    (if weight_decay > 0)
         momentum = 0:   w <- w - lr * g
         otherwise:      v <- momentum * v - lr * g
                         w <- w + v                        (classical)
                         w <- w + momentum * v - lr * g    (nesterov=True)
 
     This is the formulation of Keras and scikit-learn; ``v`` starts at zero.
+    Weight decay here is the classic coupled L2 term of PyTorch's ``SGD``.
 
     Parameters
     ----------
-    lr : float
+    lr : float or schedule
         Learning rate, > 0.
     momentum : float, default 0
         In [0, 1).
     nesterov : bool, default False
         Nesterov's look-ahead step (needs momentum > 0).
+    weight_decay : float, default 0
+        Coefficient of the L2 term added to the gradient.
+    clipnorm : float, optional
+        Clip the global gradient norm to this value.
     """
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
-        super().__init__(lr)
-        if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not (
-            0 <= momentum < 1
-        ):
-            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r}")
+    def __init__(
+        self,
+        lr: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        *,
+        clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm)
+        self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
         if nesterov and momentum == 0:
             raise ValueError("Expected momentum > 0 with nesterov=True. Received: momentum=0")
-        self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
-        self._scaled: list[np.ndarray] = []
-        self._velocity: list[np.ndarray] = []
-        self._lookahead: list[np.ndarray] = []
-
-    def _init_state(self, params: list[Param]) -> None:
-        self._scaled = [np.empty_like(p.value) for p in params]
-        self._velocity = [np.zeros_like(p.value) for p in params] if self.momentum else []
-        self._lookahead = [np.empty_like(p.value) for p in params] if self.nesterov else []
+        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+        self._slot_names = ("velocity",) if self.momentum else ()
 
     def step(self, params: list[Param]) -> None:
-        if len(self._scaled) != len(params):
-            self._init_state(params)
-        lr, mu = self.lr, self.momentum
-        for i, p in enumerate(params):
-            if not mu and lr == 1.0:
+        # The tutorial's w <- w - g, kept free of any overhead.
+        if (
+            self.lr == 1.0
+            and not self.momentum
+            and not self.weight_decay
+            and self.clipnorm is None
+            and not self.check_finite
+        ):
+            for p in params:
                 np.subtract(p.value, p.grad, p.value)
-                continue
-            step = np.multiply(p.grad, lr, out=self._scaled[i])  # lr * g
-            if not mu:
-                np.subtract(p.value, step, out=p.value)
-                continue
-            v = self._velocity[i]
-            np.multiply(v, mu, out=v)
-            np.subtract(v, step, out=v)  # v <- mu v - lr g
-            if self.nesterov:
-                ahead = np.multiply(v, mu, out=self._lookahead[i])
-                step = np.subtract(ahead, step, out=ahead)  # mu v - lr g
-            else:
-                step = v
-            np.add(p.value, step, out=p.value)
-        self.iterations += 1
+            self.iterations += 1
+            return
+        super().step(params)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        mu, wd = self.momentum, self.weight_decay
+        velocity = self._slots.get("velocity", [])
+        deltas = []
+        for i, p in enumerate(params):
+            dt = p.value.dtype
+            g = p.grad
+            if wd:
+                g = np.multiply(p.value, const(wd, dt), out=self._scratch[i])
+                np.add(g, p.grad, out=g)
+            step = np.multiply(g, const(-lr, dt), out=self._scratch[i])  # -lr g
+            if mu:
+                v = velocity[i]
+                np.multiply(v, const(mu, dt), out=v)
+                np.add(v, step, out=v)  # v <- mu v - lr g
+                if self.nesterov:
+                    ahead = np.multiply(v, const(mu, dt), out=self._nesterov(i, v))
+                    step = np.add(ahead, step, out=ahead)  # mu v - lr g
+                else:
+                    step = v
+            deltas.append(step)
+        return deltas
+
+    def _nesterov(self, i: int, like: np.ndarray) -> np.ndarray:
+        buffers = self.__dict__.setdefault("_ahead", {})
+        buf = buffers.get(i)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = buffers[i] = np.empty_like(like)
+        return buf
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
+        config = super().get_config()
+        config.update(momentum=self.momentum, nesterov=self.nesterov)
+        if self.weight_decay:
+            config["weight_decay"] = self.weight_decay
+        return config
+
+
+from .adaptive import Adagrad, Adam, AdamW, RMSprop  # noqa: E402  (re-exported)
+
+__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "clip_by_global_norm"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activations, layers, losses, optimizers
+from . import activations, layers, losses, metrics, optimizers
 from .core import Layer
 from .initializers import INITIALIZERS
 
@@ -54,13 +54,22 @@ LOSSES: dict[str, type] = {
     "categorical_crossentropy": losses.CrossEntropy,
 }
 
-OPTIMIZERS: dict[str, type] = {"sgd": optimizers.SGD}
+OPTIMIZERS: dict[str, type] = {
+    "sgd": optimizers.SGD,
+    "adam": optimizers.Adam,
+    "adamw": optimizers.AdamW,
+    "rmsprop": optimizers.RMSprop,
+    "adagrad": optimizers.Adagrad,
+}
+
+METRICS: dict[str, type] = dict(metrics.METRICS)
 
 _KINDS: dict[str, dict[str, Any]] = {
     "layer": LAYERS,
     "activation": ACTIVATIONS,
     "loss": LOSSES,
     "optimizer": OPTIMIZERS,
+    "metric": METRICS,
     "initializer": INITIALIZERS,
 }
 

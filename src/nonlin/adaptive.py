@@ -1,0 +1,230 @@
+"""Adaptive optimizers: ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``.
+
+Each follows the formulation of Keras (and, for Adam, scikit-learn's MLP),
+written in place with one scratch array per parameter. Import them from
+``nonlin.optimizers`` or ``nonlin``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .core import Param, const
+from .optimizers import Optimizer, _check_positive, _check_range
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) in the Keras / scikit-learn form.
+
+    At step ``t = iterations + 1``, for each parameter ``w`` with gradient ``g``::
+
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g^2
+        lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+        w <- w - lr_t * m / (sqrt(v) + epsilon)
+
+    ``m`` and ``v`` start at zero.
+
+    Parameters
+    ----------
+    lr : float or schedule, default 0.001
+    beta_1, beta_2 : float, default 0.9, 0.999
+        Decay rates of the moment estimates, in [0, 1).
+    epsilon : float, default 1e-8
+        Added to ``sqrt(v)`` (scikit-learn's default).
+    clipnorm : float, optional
+        Clip the global gradient norm to this value.
+    """
+
+    _slot_names = ("m", "v")
+
+    def __init__(
+        self,
+        lr: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        *,
+        clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm)
+        self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _check_positive("epsilon", epsilon)
+
+    def _moments(self, params: list[Param]) -> None:
+        b1, b2 = self.beta_1, self.beta_2
+        for i, p in enumerate(params):
+            dt, g, tmp = p.value.dtype, p.grad, self._scratch[i]
+            m, v = self._slots["m"][i], self._slots["v"][i]
+            np.multiply(m, const(b1, dt), out=m)
+            np.multiply(g, const(1.0 - b1, dt), out=tmp)
+            np.add(m, tmp, out=m)
+            np.multiply(v, const(b2, dt), out=v)
+            np.multiply(g, g, out=tmp)
+            np.multiply(tmp, const(1.0 - b2, dt), out=tmp)
+            np.add(v, tmp, out=v)
+
+    def _step_size(self, lr: float) -> float:
+        t = self.iterations + 1
+        return lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        self._moments(params)
+        lr_t = self._step_size(lr)
+        deltas = []
+        for i, p in enumerate(params):
+            dt, d = p.value.dtype, self._scratch[i]
+            np.sqrt(self._slots["v"][i], out=d)
+            np.add(d, const(self.epsilon, dt), out=d)
+            np.divide(self._slots["m"][i], d, out=d)
+            np.multiply(d, const(-lr_t, dt), out=d)
+            deltas.append(d)
+        return deltas
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return config
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as in PyTorch.
+
+    The Adam step above, plus a decay that does not pass through the moments::
+
+        w <- w - lr * weight_decay * w - lr_t * m / (sqrt(v) + epsilon)
+
+    Parameters
+    ----------
+    weight_decay : float, default 0.01
+        Decay coefficient, >= 0. Other parameters as for ``Adam``.
+    """
+
+    def __init__(
+        self,
+        lr: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+        *,
+        clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm)
+        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        deltas = super()._deltas(params, lr)
+        if self.weight_decay:
+            buffers = self.__dict__.setdefault("_decay", {})
+            for i, (p, d) in enumerate(zip(params, deltas, strict=True)):
+                buf = buffers.get(i)
+                if buf is None or buf.shape != d.shape or buf.dtype != d.dtype:
+                    buf = buffers[i] = np.empty_like(d)
+                np.multiply(p.value, const(-lr * self.weight_decay, d.dtype), out=buf)
+                np.add(d, buf, out=d)  # - lr * weight_decay * w - lr_t * m / (sqrt(v) + eps)
+        return deltas
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["weight_decay"] = self.weight_decay
+        return config
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton, 2012) in the Keras form::
+
+        v <- rho * v + (1 - rho) * g^2
+        w <- w - lr * g / (sqrt(v) + epsilon)
+
+    Parameters
+    ----------
+    lr : float or schedule, default 0.001
+    rho : float, default 0.9
+        Decay of the squared-gradient average, in [0, 1).
+    epsilon : float, default 1e-7
+    clipnorm : float, optional
+    """
+
+    _slot_names = ("v",)
+
+    def __init__(
+        self, lr: Any = 0.001, rho: float = 0.9, epsilon: float = 1e-7, *,
+        clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm)
+        self.rho = _check_range("rho", rho, 0.0, 1.0)
+        self.epsilon = _check_positive("epsilon", epsilon)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        deltas = []
+        for i, p in enumerate(params):
+            dt, g, d, v = p.value.dtype, p.grad, self._scratch[i], self._slots["v"][i]
+            np.multiply(v, const(self.rho, dt), out=v)
+            np.multiply(g, g, out=d)
+            np.multiply(d, const(1.0 - self.rho, dt), out=d)
+            np.add(v, d, out=v)
+            np.sqrt(v, out=d)
+            np.add(d, const(self.epsilon, dt), out=d)
+            np.divide(g, d, out=d)
+            np.multiply(d, const(-lr, dt), out=d)
+            deltas.append(d)
+        return deltas
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(rho=self.rho, epsilon=self.epsilon)
+        return config
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011) in the Keras form::
+
+        a <- a + g^2                          (a starts at initial_accumulator_value)
+        w <- w - lr * g / (sqrt(a) + epsilon)
+
+    Parameters
+    ----------
+    lr : float or schedule, default 0.001
+    initial_accumulator_value : float, default 0.1
+    epsilon : float, default 1e-7
+    clipnorm : float, optional
+    """
+
+    _slot_names = ("accumulator",)
+
+    def __init__(
+        self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+        *, clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm)
+        self.initial_accumulator_value = _check_range(
+            "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
+        self.epsilon = _check_positive("epsilon", epsilon)
+
+    def _init_slots(self, params: list[Param]) -> None:
+        a0 = self.initial_accumulator_value
+        self._slots = {"accumulator": [np.full_like(p.value, a0) for p in params]}
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        deltas = []
+        for i, p in enumerate(params):
+            dt, g, d, a = p.value.dtype, p.grad, self._scratch[i], self._slots["accumulator"][i]
+            np.multiply(g, g, out=d)
+            np.add(a, d, out=a)
+            np.sqrt(a, out=d)
+            np.add(d, const(self.epsilon, dt), out=d)
+            np.divide(g, d, out=d)
+            np.multiply(d, const(-lr, dt), out=d)
+            deltas.append(d)
+        return deltas
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(initial_accumulator_value=self.initial_accumulator_value,
+                      epsilon=self.epsilon)
+        return config

@@ -1,0 +1,261 @@
+"""Callbacks: objects whose hooks ``fit`` calls as training proceeds (Keras style).
+
+Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
+``on_batch_begin(batch)``, ``on_batch_end(batch)`` (logs: ``loss``, ``size``),
+``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and
+``on_train_end``. During ``fit`` a callback reaches the model through
+``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``).
+Setting ``model.stop_training = True`` ends training after the current epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
+          "on_epoch_end", "on_train_end")
+
+
+class Callback:
+    """Base class: every hook does nothing. Override the ones you need."""
+
+    model: Any = None
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Called at the start of each epoch (0-based)."""
+
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Called before each training step (batch index within the epoch)."""
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Called after each step; ``logs["loss"]`` is the batch loss."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Called after each epoch with the epoch's results."""
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Called once when training ends (also after an early stop)."""
+
+
+class CallbackList:
+    """Dispatches each hook to the callbacks that override it."""
+
+    def __init__(self, callbacks: Iterable[Callback], model: Any) -> None:
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"Expected Callback instances. Received: {cb!r}")
+            cb.set_model(model)
+        self._by_hook = {
+            hook: [getattr(cb, hook) for cb in self.callbacks
+                   if getattr(type(cb), hook) is not getattr(Callback, hook)]
+            for hook in _HOOKS
+        }
+        self.wants_batches = bool(self._by_hook["on_batch_begin"] or self._by_hook["on_batch_end"])
+
+    def call(self, hook: str, *args: Any) -> None:
+        for fn in self._by_hook[hook]:
+            fn(*args)
+
+
+class History(Callback):
+    """Records each epoch's logs: ``history["loss"]``, ``history["val_accuracy"]``, ...
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        One value per completed epoch for each key.
+    epoch : list of int
+        The epoch indices recorded.
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
+
+
+def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
+    if mode == "auto":
+        name = monitor.removeprefix("val_")
+        mode = "max" if ("acc" in name or name in ("r2", "r2_score")) else "min"
+    if mode == "max":
+        return lambda current, best, delta: current > best + delta
+    return lambda current, best, delta: current < best - delta
+
+
+def _monitored(logs: dict[str, Any] | None, monitor: str, owner: str) -> float | None:
+    if not logs or monitor not in logs:
+        known = ", ".join(sorted(logs or {}))
+        raise ValueError(f"{owner} monitors {monitor!r}, which fit did not report. Available: {known}")
+    value = float(logs[monitor])
+    return value if math.isfinite(value) else None
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    min_delta : float, default 0
+    patience : int, default 0
+    mode : {"auto", "min", "max"}
+        "auto" maximizes accuracies and R², minimizes the rest.
+    restore_best_weights : bool, default False
+        At the end of training, put back the weights (and layer state) of the best epoch.
+
+    Attributes
+    ----------
+    stopped_epoch, best_epoch : int
+    best : float
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
+                 mode: str = "auto", restore_best_weights: bool = False) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"Expected an integer >= 0. Received: patience={patience!r}")
+        if not isinstance(min_delta, int | float) or not min_delta >= 0:
+            raise ValueError(f"Expected min_delta >= 0. Received: min_delta={min_delta!r}")
+        self.monitor, self.min_delta, self.patience = monitor, float(min_delta), patience
+        self.mode, self.restore_best_weights = mode, bool(restore_best_weights)
+        self._improved = _better(monitor, mode)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
+        self.best: float | None = None
+        self.best_weights: list[np.ndarray] | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        current = _monitored(logs, self.monitor, "EarlyStopping")
+        if current is not None and (
+            self.best is None or self._improved(current, self.best, self.min_delta)
+        ):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+                self.best_state = self.model.get_state()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+            self.model.set_state(self.best_state)
+
+
+def _set_lr(model: Any, lr: float, owner: str) -> None:
+    optimizer = model.optimizer
+    if not isinstance(optimizer.lr, float):
+        raise TypeError(f"{owner} cannot change a scheduled learning rate ({optimizer.lr!r})")
+    if not (isinstance(lr, int | float) and 0 < lr < math.inf):
+        raise ValueError(f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}")
+    optimizer.lr = float(lr)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras)."""
+
+    def __init__(self, schedule: Callable[[int, float], float]) -> None:
+        if not callable(schedule):
+            raise TypeError(f"Expected a callable schedule(epoch, lr). Received: {schedule!r}")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        lr = self.model.optimizer.lr
+        _set_lr(self.model, self.schedule(epoch, lr), "LearningRateScheduler")
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+
+    After ``patience`` epochs without an improvement larger than ``min_delta``,
+    ``lr <- max(lr * factor, min_lr)``, then wait ``cooldown`` epochs before
+    counting again (Keras' rule).
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
+                 mode: str = "auto") -> None:
+        if not isinstance(factor, int | float) or not 0 < factor < 1:
+            raise ValueError(f"Expected factor in (0, 1). Received: factor={factor!r}")
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
+        self.monitor, self.factor, self.patience = monitor, float(factor), patience
+        self.min_delta, self.cooldown, self.min_lr = float(min_delta), cooldown, float(min_lr)
+        self._improved = _better(monitor, mode)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.wait, self.cooldown_left, self.best = 0, 0, None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.wait = 0
+        if current is not None and (
+            self.best is None or self._improved(current, self.best, self.min_delta)
+        ):
+            self.best, self.wait = current, 0
+            return
+        if self.cooldown_left > 0:
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            lr = self.model.optimizer.lr
+            new_lr = max(lr * self.factor, self.min_lr)
+            if new_lr < lr:
+                _set_lr(self.model, new_lr, "ReduceLROnPlateau")
+            self.cooldown_left, self.wait = self.cooldown, 0
+
+
+class CSVLogger(Callback):
+    """Write one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted."""
+
+    def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
+        self.filename, self.separator, self.append = str(filename), separator, bool(append)
+        self._file: Any = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+        self._writer: Any = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        if self._writer is None:
+            self._keys = sorted(logs)
+            self._writer = csv.writer(self._file, delimiter=self.separator)
+            if not (self.append and self._file.tell() > 0):
+                self._writer.writerow(["epoch", *self._keys])
+        self._writer.writerow([epoch, *(repr(float(logs.get(k, math.nan))) for k in self._keys)])
+        self._file.flush()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

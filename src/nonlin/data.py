@@ -1,0 +1,128 @@
+"""Turning user inputs into what the training loop reads: checked X, targets, weights.
+
+Nothing here copies ``X`` when it is already a contiguous array of the model's
+dtype; targets and weights (small) are converted once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .losses import BinaryCrossEntropy, CrossEntropy, Loss
+from .validation import check_labels, check_sample_weight, check_X, check_y
+
+
+@dataclass
+class Dataset:
+    """Inputs, targets in the loss's form, and per-sample weights (or None)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray | None
+
+    @property
+    def labels(self) -> bool:
+        return self.y.ndim == 1
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def split(self, fraction: float) -> tuple[Dataset, Dataset]:
+        """The last ``fraction`` of the rows as validation, as Keras does (no shuffling)."""
+        n_val = int(len(self) * fraction)
+        if n_val == 0 or n_val == len(self):
+            raise ValueError(
+                f"validation_split={fraction} leaves {len(self) - n_val} training and "
+                f"{n_val} validation samples out of {len(self)}; both need at least one"
+            )
+        cut = len(self) - n_val
+        w = self.weight
+        return (Dataset(self.X[:cut], self.y[:cut], None if w is None else w[:cut]),
+                Dataset(self.X[cut:], self.y[cut:], None if w is None else w[cut:]))
+
+
+def as_model_dtype(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``X`` itself when it is C-contiguous in ``dtype``, else one converted copy."""
+    if X.dtype == dtype and X.flags.c_contiguous:
+        return X
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def prepare_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+    """Targets in the form the loss reads, checked against the model's output width.
+
+    Cross-entropy: int64 labels (n_samples,) in ``[0, n_outputs)``, or rows of
+    width ``n_outputs`` summing to 1. Binary cross-entropy: values in [0, 1].
+    Everything else: (n_samples, n_outputs) in ``dtype``.
+    """
+    if isinstance(loss, CrossEntropy):
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
+            return check_labels(y, n_outputs)
+        _check_width(y, n_outputs)
+        rows = y.sum(axis=1)
+        if not np.allclose(rows, 1.0, atol=1e-6):
+            raise ValueError(
+                "Expected one-hot or probability rows summing to 1 for cross-entropy. "
+                f"Received a row summing to {rows[np.argmax(np.abs(rows - 1))]!r}"
+            )
+        return np.ascontiguousarray(y, dtype=dtype)
+    if y.ndim == 1:
+        y = y[:, None]
+    _check_width(y, n_outputs)
+    if isinstance(loss, BinaryCrossEntropy) and np.any((y < 0) | (y > 1)):
+        bad = y[(y < 0) | (y > 1)][0].item()
+        raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad!r}")
+    return np.ascontiguousarray(y, dtype=dtype)
+
+
+def _check_width(y: np.ndarray, n_outputs: int) -> None:
+    if y.shape[1] != n_outputs:
+        raise ValueError(
+            f"Expected targets with {n_outputs} columns for a model with {n_outputs} outputs. "
+            f"Received shape {y.shape}"
+        )
+
+
+def class_weights_for(
+    class_weight: Any, y: np.ndarray, n_outputs: int
+) -> np.ndarray | None:
+    """Per-sample weights ``class_weight[label]`` (labels or one-hot/0-1 targets)."""
+    if class_weight is None:
+        return None
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"Expected a dict {{class: weight}}. Received: class_weight={class_weight!r}")
+    n_classes = max(n_outputs, 2)
+    table = np.ones(n_classes)
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, int | np.integer) or not 0 <= key < n_classes:
+            raise ValueError(f"Expected class indices in [0, {n_classes}). Received key {key!r}")
+        if not isinstance(value, int | float) or not 0 <= value < float("inf"):
+            raise ValueError(f"Expected finite weights >= 0. Received class_weight[{key}]={value!r}")
+        table[key] = value
+    if y.ndim == 1:
+        labels = y
+    elif y.shape[1] == 1:
+        labels = (y[:, 0] > 0.5).astype(np.int64)
+    else:
+        labels = y.argmax(axis=1)
+    return table[labels]
+
+
+def make_dataset(
+    X: Any, y: Any, loss: Loss, model: Any, *, sample_weight: Any = None,
+    class_weight: Any = None, name: str = "X",
+) -> Dataset:
+    """Check and convert one (X, y[, sample_weight]) triple for ``model``."""
+    X = check_X(X, name, n_features=model.n_features_in)
+    y = check_y(y, X.shape[0], "y" if name == "X" else f"{name} targets")
+    targets = prepare_targets(loss, y, model.n_outputs, model.dtype)
+    weight = check_sample_weight(sample_weight, X.shape[0])
+    per_class = class_weights_for(class_weight, targets, model.n_outputs)
+    if per_class is not None:
+        weight = per_class if weight is None else weight * per_class
+    if weight is not None:
+        weight = np.ascontiguousarray(weight, dtype=model.dtype)
+    return Dataset(as_model_dtype(X, model.dtype), targets, weight)

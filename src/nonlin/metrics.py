@@ -1,0 +1,231 @@
+"""Metrics: ``metric(y_true, y_pred, sample_weight=None) -> float``, higher or lower is better.
+
+``y_pred`` has shape (n_samples, n_outputs), as the model returns it.
+Classification metrics take ``y_true`` as integer labels (n_samples,) or
+one-hot / 0-1 rows (n_samples, n_outputs). Regression metrics average over
+samples and outputs; unlike the ``MeanSquaredError`` loss, the ``mse``
+metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
+
+``fit`` computes metrics once per epoch on the outputs it already produced
+while training (no extra forward pass), and on validation data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
+    if sample_weight is None:
+        return float(values.mean())
+    return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+
+
+def _labels(y_true: np.ndarray) -> np.ndarray:
+    """Integer labels from labels or one-hot rows."""
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        return y_true.argmax(axis=1)
+    return y_true.reshape(-1)
+
+
+def _column(y: np.ndarray, n: int) -> np.ndarray:
+    return y.reshape(n, -1)
+
+
+class Metric:
+    """Base class. ``name`` is the key in ``History.history``; ``greater_is_better``
+    tells ``EarlyStopping`` and ``ReduceLROnPlateau`` which way is better."""
+
+    name = "metric"
+    greater_is_better = True
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        y_pred = np.asarray(y_pred)
+        if y_pred.ndim == 1:
+            y_pred = y_pred[:, None]
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        return self._compute(np.asarray(y_true), y_pred, w)
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class Accuracy(Metric):
+    """Fraction of samples whose highest-scoring output is the true class.
+
+    With a single output column this is binary accuracy at 0.5.
+    """
+
+    name = "accuracy"
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        if y_pred.shape[1] == 1:
+            return BinaryAccuracy()._compute(y_true, y_pred, w)
+        hits = y_pred.argmax(axis=1) == _labels(y_true)
+        return _weighted_mean(hits, w)
+
+
+class BinaryAccuracy(Metric):
+    """Fraction of 0/1 targets matched by ``y_pred > threshold``, over all outputs.
+
+    Use ``threshold=0`` when the model outputs logits.
+    """
+
+    name = "binary_accuracy"
+
+    def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
+        self.threshold = float(threshold)
+        self.name = name
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        n = y_pred.shape[0]
+        truth = _column(y_true, n) > 0.5
+        hits = (y_pred > self.threshold) == truth
+        return _weighted_mean(hits.mean(axis=1), w)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "name": self.name}
+
+
+class TopKAccuracy(Metric):
+    """Fraction of samples whose true class is among the ``k`` highest outputs."""
+
+    def __init__(self, k: int = 5, name: str | None = None) -> None:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"Expected a positive integer. Received: k={k!r}")
+        self.k = k
+        self.name = name or f"top_{k}_accuracy"
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        labels = _labels(y_true).astype(np.intp)
+        k = min(self.k, y_pred.shape[1])
+        true_score = y_pred[np.arange(y_pred.shape[0]), labels]
+        # rank = number of classes scoring strictly higher than the true one
+        rank = (y_pred > true_score[:, None]).sum(axis=1)
+        return _weighted_mean(rank < k, w)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"k": self.k, "name": self.name}
+
+
+class _Regression(Metric):
+    greater_is_better = False
+
+    def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return y_pred - _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
+
+
+class MeanAbsoluteError(_Regression):
+    """``mean |y_pred - y_true|`` over samples and outputs."""
+
+    name = "mae"
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        return _weighted_mean(np.abs(self._residual(y_true, y_pred)).mean(axis=1), w)
+
+
+class MeanSquaredError(_Regression):
+    """``mean (y_pred - y_true)^2`` over samples and outputs."""
+
+    name = "mse"
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        r = self._residual(y_true, y_pred)
+        return _weighted_mean((r * r).mean(axis=1), w)
+
+
+class RootMeanSquaredError(MeanSquaredError):
+    """``sqrt(mse)``."""
+
+    name = "rmse"
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        return float(np.sqrt(super()._compute(y_true, y_pred, w)))
+
+
+class R2Score(Metric):
+    """Coefficient of determination, averaged over outputs (scikit-learn's ``r2_score``).
+
+    Per output: ``1 - sum (y - p)^2 / sum (y - mean y)^2``; an output with constant
+    targets scores 1 if predicted exactly, else 0.
+    """
+
+    name = "r2"
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        y = _column(y_true, y_pred.shape[0]).astype(np.float64)
+        p = y_pred.astype(np.float64)
+        w = np.ones(y.shape[0]) if w is None else w
+        mean = np.dot(w, y) / w.sum()
+        ss_res = np.dot(w, (y - p) ** 2)
+        ss_tot = np.dot(w, (y - mean) ** 2)
+        safe = ss_tot > 0
+        score = np.where(ss_res == 0, 1.0, 0.0)
+        score[safe] = 1.0 - ss_res[safe] / ss_tot[safe]
+        return float(score.mean())
+
+
+METRICS: dict[str, type[Metric]] = {
+    "accuracy": Accuracy,
+    "acc": Accuracy,
+    "categorical_accuracy": Accuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "top_k_accuracy": TopKAccuracy,
+    "top_k_categorical_accuracy": TopKAccuracy,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "rmse": RootMeanSquaredError,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "r2": R2Score,
+    "r2_score": R2Score,
+}
+
+
+def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -> Metric:
+    """Resolve a name or object to a ``Metric``.
+
+    ``"accuracy"`` follows the loss, as in Keras: with binary cross-entropy (or
+    a single output) it is binary accuracy, thresholded at 0 when the loss
+    takes logits; otherwise the arg-max accuracy.
+    """
+    if isinstance(metric, Metric):
+        return metric
+    if isinstance(metric, str):
+        key = metric.lower()
+        if key not in METRICS:
+            raise ValueError(
+                f"Unknown metric {metric!r}. Expected one of: {', '.join(sorted(METRICS))}"
+            )
+        cls = METRICS[key]
+        from_logits = bool(getattr(loss, "from_logits", False))
+        if cls is Accuracy and (type(loss).__name__ == "BinaryCrossEntropy" or n_outputs == 1):
+            return BinaryAccuracy(0.0 if from_logits else 0.5, name="accuracy")
+        if cls is BinaryAccuracy and from_logits:
+            return BinaryAccuracy(0.0)
+        return cls()
+    if callable(metric):
+        return _FunctionMetric(metric)
+    raise TypeError(f"Expected a metric name, Metric or callable. Received: metric={metric!r}")
+
+
+class _FunctionMetric(Metric):
+    """A user function ``f(y_true, y_pred) -> float``; named after the function."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.name = getattr(fn, "name", None) or getattr(fn, "__name__", "metric")
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        if sample_weight is None:
+            return float(self.fn(y_true, y_pred))
+        return float(self.fn(y_true, y_pred, sample_weight))

@@ -1,0 +1,180 @@
+"""One training step's loss and output gradient, with the output activation fused in.
+
+A final ``Softmax`` followed by ``CrossEntropy`` (or ``CrossEntropy(from_logits=True)``
+on raw scores) is trained through the logits ``z``: with ``p = softmax(z)``::
+
+    L_i = log sum_j exp(z_ij - m_i) - (z_iy - m_i),     m_i = max_j z_ij
+    dL/dz = (p - onehot(y)) * w_i / n
+
+and likewise ``Sigmoid`` + ``BinaryCrossEntropy`` as ``dL/dz = (sigmoid(z) - y) w_i / n``.
+``MeanSquaredError`` shares one residual between its value and gradient. Any other
+loss goes through its ``_value`` / ``_grad``. Every buffer is preallocated in the
+model's dtype; the batch loss comes out of the arrays the gradient needs anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .activations import Sigmoid, Softmax
+from .core import Sequential, const
+from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
+
+
+def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
+    """(kind, drop_last): which fused path applies, and whether the last layer is skipped."""
+    if getattr(loss, "reduction", "mean") != "mean":
+        return "generic", False
+    last = model.layers[-1]
+    if type(loss) is CrossEntropy:
+        if loss.from_logits:
+            return "softmax", False
+        if type(last) is Softmax:
+            return "softmax", True
+    if type(loss) is BinaryCrossEntropy:
+        if loss.from_logits:
+            return "sigmoid", False
+        if type(last) is Sigmoid:
+            return "sigmoid", True
+    if type(loss) is MeanSquaredError:
+        return "mse", False
+    return "generic", False
+
+
+class Objective:
+    """Forward, loss and backward for one batch.
+
+    Parameters
+    ----------
+    model : Sequential
+        Built model.
+    loss : Loss
+    batch_size : int
+        Largest batch (sizes buffers).
+    labels : bool
+        Whether targets are integer labels (for cross-entropy).
+    """
+
+    def __init__(self, model: Sequential, loss: Loss, batch_size: int, labels: bool) -> None:
+        self.model, self.loss, self.labels = model, loss, labels
+        self.kind, drop_last = fused_kind(model, loss)
+        self.layers = model.layers[:-1] if drop_last else list(model.layers)
+        self.reversed = self.layers[::-1]
+        # stores the model's real output: probabilities if the activation was dropped
+        self.output_is_activated = drop_last
+        dt, k = model.dtype, model.n_outputs
+        self.dtype = dt
+        self._p = np.empty((batch_size, k), dtype=dt)
+        self._rowmax = np.empty(batch_size, dtype=dt)
+        self._rowsum = np.empty(batch_size, dtype=dt)
+        self._rows = np.arange(batch_size)
+        self._ones = np.ones(batch_size, dtype=dt)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Training forward through the kept layers (logits when fused)."""
+        for layer in self.layers:
+            x = layer.forward(x, training=True)
+        return x
+
+    def backward(self, grad: np.ndarray) -> None:
+        for layer in self.reversed:
+            grad = layer.backward(grad)
+
+    def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
+             store: np.ndarray | None = None, where: Any = None) -> float:
+        """Forward, loss and backward on one batch; returns the batch's mean loss.
+
+        ``store[where]`` receives the model's outputs when given (for metrics).
+        ``w`` holds per-sample weights already divided by the batch size, or is
+        None (then the gradient is divided by the batch size).
+        """
+        z = self.forward(x)
+        n = z.shape[0]
+        if self.kind == "softmax":
+            total, grad = self._softmax(z, y, w, store, where)
+        elif self.kind == "sigmoid":
+            total, grad = self._sigmoid(z, y, w, store, where)
+        else:
+            if store is not None:
+                store[where] = z
+            if self.kind == "mse":
+                total, grad = self._mse(z, y, w)
+            else:
+                return self._generic(z, y, w)
+        self.backward(grad)
+        return total if w is not None else total / n
+
+    # -- fused paths ----------------------------------------------------------
+    def _scale(self, grad: np.ndarray, w: np.ndarray | None) -> None:
+        if w is None:
+            np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
+        else:
+            np.multiply(grad, w[:, None], out=grad)
+
+    def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, store: Any, where: Any) -> Any:
+        n = z.shape[0]
+        p, m, s = self._p[:n], self._rowmax[:n], self._rowsum[:n]
+        if store is not None and not self.output_is_activated:
+            store[where] = z
+        np.max(z, axis=1, out=m)
+        np.subtract(z, m[:, None], out=p)
+        if self.labels:
+            picked = p[self._rows[:n], y]  # z_iy - m_i
+        else:
+            picked = np.einsum("ij,ij->i", p, y)
+        np.exp(p, out=p)
+        np.add.reduce(p, axis=1, out=s)
+        log_s = np.log(s)
+        np.subtract(log_s, picked, out=log_s)  # per-sample loss
+        total = float(np.dot(log_s, w) if w is not None else log_s.sum())
+        np.divide(p, s[:, None], out=p)
+        if store is not None and self.output_is_activated:
+            store[where] = p
+        if self.labels:
+            p[self._rows[:n], y] -= const(1.0, self.dtype)
+        else:
+            np.subtract(p, y, out=p)
+        self._scale(p, w)
+        return total, p
+
+    def _sigmoid(self, z: np.ndarray, y: np.ndarray, w: Any, store: Any, where: Any) -> Any:
+        n = z.shape[0]
+        p = self._p[:n]
+        if store is not None and not self.output_is_activated:
+            store[where] = z
+        # loss terms max(z, 0) - z y + log(1 + exp(-|z|))
+        np.abs(z, out=p)
+        np.negative(p, out=p)
+        np.exp(p, out=p)
+        terms = np.log1p(p)
+        terms += np.maximum(z, 0)
+        terms -= z * y
+        per_sample = terms.sum(axis=1)
+        total = float(np.dot(per_sample, w) if w is not None else per_sample.sum())
+        # sigmoid(z): 1 / (1 + e) for z >= 0, e / (1 + e) otherwise, with e = exp(-|z|)
+        denom = np.add(p, const(1.0, self.dtype))
+        np.copyto(p, const(1.0, self.dtype), where=z >= 0)
+        np.divide(p, denom, out=p)
+        if store is not None and self.output_is_activated:
+            store[where] = p
+        np.subtract(p, y, out=p)
+        self._scale(p, w)
+        return total, p
+
+    def _mse(self, z: np.ndarray, y: np.ndarray, w: Any) -> Any:
+        n = z.shape[0]
+        r = np.subtract(z, y, out=self._p[:n])
+        per_sample = np.einsum("ij,ij->i", r, r)
+        total = 0.5 * float(np.dot(per_sample, w) if w is not None else per_sample.sum())
+        self._scale(r, w)
+        return total, r
+
+    def _generic(self, z: np.ndarray, y: np.ndarray, w: Any) -> float:
+        n = z.shape[0]
+        weights = None if w is None else w * n  # the loss divides by n itself
+        value = self.loss._value(y, z, weights)
+        grad = self.loss._grad(y, z, weights, self._p[:n])
+        self.backward(grad)
+        return value

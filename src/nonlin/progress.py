@@ -1,0 +1,95 @@
+"""Progress display for ``fit``: a live bar per epoch (verbose=1) or one line per epoch (2).
+
+The bar uses ``tqdm`` when it is importable and falls back to plain text
+otherwise. Output goes to ``file`` (standard error by default) through its
+``write`` method; the library never calls ``print``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+from .callbacks import Callback
+
+_REFRESH_S = 0.1
+
+
+def format_logs(logs: dict[str, Any]) -> str:
+    """``"loss: 0.1234 - accuracy: 0.9876"`` (learning rate left out)."""
+    return " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "lr")
+
+
+class ProgbarLogger(Callback):
+    """Show training progress.
+
+    Parameters
+    ----------
+    verbose : {1, 2}
+        1: a bar per epoch with the running loss, refreshed at most every 0.1 s,
+        and the epoch's metrics at its end; 2: one line per epoch.
+    steps : int
+        Batches per epoch.
+    epochs : int
+    file : text stream, default sys.stderr
+    """
+
+    def __init__(self, verbose: int, steps: int, epochs: int, file: TextIO | None = None) -> None:
+        self.verbose, self.steps, self.epochs = verbose, steps, epochs
+        self.file = file if file is not None else sys.stderr
+        try:
+            import tqdm  # noqa: F401
+
+            self._tqdm = verbose == 1
+        except ImportError:
+            self._tqdm = False
+        self._bar: Any = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._start = self._last = time.monotonic()
+        self._seen, self._loss_sum, self._done = 0, 0.0, 0
+        if self.verbose == 1 and self._tqdm:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=self.steps, desc=f"Epoch {epoch + 1}/{self.epochs}",
+                             file=self.file, leave=True, unit="batch", mininterval=_REFRESH_S)
+        elif self.verbose == 1:
+            self.file.write(f"Epoch {epoch + 1}/{self.epochs}\n")
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.verbose != 1:
+            return
+        size = logs.get("size", 1) if logs else 1
+        self._seen += size
+        self._loss_sum += logs["loss"] * size if logs else 0.0
+        now = time.monotonic()
+        if now - self._last < _REFRESH_S and batch + 1 < self.steps:
+            return
+        self._last = now
+        loss = self._loss_sum / max(self._seen, 1)
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"loss: {loss:.4g}", refresh=False)
+            self._bar.update(batch + 1 - self._done)
+        else:
+            self.file.write(f"\r{batch + 1}/{self.steps} - loss: {loss:.4g}")
+        self._done = batch + 1
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        text = format_logs(logs or {})
+        elapsed = time.monotonic() - self._start
+        if self._bar is not None:
+            self._bar.update(self.steps - self._done)
+            self._bar.set_postfix_str(text)
+            self._bar.close()
+            self._bar = None
+        elif self.verbose == 1:
+            self.file.write(f"\r{self.steps}/{self.steps} - {elapsed:.1f}s - {text}\n")
+        else:
+            self.file.write(f"Epoch {epoch + 1}/{self.epochs} - {elapsed:.1f}s - {text}\n")
+        self.file.flush()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

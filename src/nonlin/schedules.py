@@ -1,0 +1,146 @@
+"""Learning-rate schedules: ``schedule(step) -> lr`` for ``step = 0, 1, 2, ...``.
+
+Pass one as an optimizer's ``lr``; it is evaluated at ``optimizer.iterations``
+(the number of updates taken, counted over batches, across epochs). Schedules
+are pure functions of the step, so they carry no state of their own.
+Reduce-on-plateau depends on validation results and is a callback instead
+(``nonlin.callbacks.ReduceLROnPlateau``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
+    return float(value)
+
+
+def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def _fraction(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r}")
+    return float(value)
+
+
+class Schedule:
+    """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``."""
+
+    def __call__(self, step: int) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Constant(Schedule):
+    """``lr(step) = lr``."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr = _positive("lr", lr)
+
+    def __call__(self, step: int) -> float:
+        return self.lr
+
+
+class StepDecay(Schedule):
+    """``lr(step) = lr * gamma ** floor(step / step_size)`` (PyTorch's ``StepLR``)."""
+
+    def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
+        self.lr = _positive("lr", lr)
+        self.step_size = _positive_int("step_size", step_size)
+        self.gamma = _positive("gamma", gamma)
+
+    def __call__(self, step: int) -> float:
+        return self.lr * self.gamma ** (step // self.step_size)
+
+
+class ExponentialDecay(Schedule):
+    """``lr(step) = lr * decay_rate ** (step / decay_steps)`` (Keras), the exponent
+    floored when ``staircase=True``."""
+
+    def __init__(
+        self, lr: float, decay_steps: int, decay_rate: float, staircase: bool = False
+    ) -> None:
+        self.lr = _positive("lr", lr)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        return self.lr * self.decay_rate ** (math.floor(p) if self.staircase else p)
+
+
+class CosineDecay(Schedule):
+    """Linear warm-up, then cosine decay (Loshchilov & Hutter's SGDR without restarts).
+
+    With ``w = warmup_steps`` and ``s = min(step - w, decay_steps)``::
+
+        step < w:   lr(step) = warmup_from + (lr - warmup_from) * step / w
+        otherwise:  lr(step) = lr * ((1 - alpha) * (1 + cos(pi * s / decay_steps)) / 2 + alpha)
+
+    Parameters
+    ----------
+    lr : float
+        Peak learning rate (reached at the end of warm-up).
+    decay_steps : int
+        Steps of cosine decay after warm-up; afterwards the rate stays at ``alpha * lr``.
+    alpha : float, default 0
+        Final rate as a fraction of ``lr``.
+    warmup_steps : int, default 0
+    warmup_from : float, default 0
+        Rate at step 0 when warming up.
+    """
+
+    def __init__(
+        self,
+        lr: float,
+        decay_steps: int,
+        alpha: float = 0.0,
+        warmup_steps: int = 0,
+        warmup_from: float = 0.0,
+    ) -> None:
+        self.lr = _positive("lr", lr)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.alpha = _fraction("alpha", alpha)
+        self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
+        if isinstance(warmup_from, bool) or not isinstance(warmup_from, int | float) or not (
+            0 <= warmup_from < math.inf
+        ):
+            raise ValueError(f"Expected a finite number >= 0. Received: warmup_from={warmup_from!r}")
+        self.warmup_from = float(warmup_from)
+
+    def __call__(self, step: int) -> float:
+        w = self.warmup_steps
+        if step < w:
+            return self.warmup_from + (self.lr - self.warmup_from) * step / w
+        s = min(step - w, self.decay_steps)
+        cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
+        return self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    cls.__name__: cls for cls in (Constant, StepDecay, ExponentialDecay, CosineDecay)
+}
+
+
+def schedule_from_config(item: dict[str, Any]) -> Schedule:
+    """Rebuild a schedule from ``{"class_name": ..., "config": {...}}`` (allowlisted names only)."""
+    if not isinstance(item, dict) or item.get("class_name") not in SCHEDULES:
+        raise ValueError(
+            f"Expected a schedule entry with class_name in {sorted(SCHEDULES)}. Received: {item!r:.200}"
+        )
+    return SCHEDULES[item["class_name"]](**item.get("config", {}))

@@ -1,0 +1,298 @@
+"""The training loop behind ``Sequential.fit`` and ``Sequential.evaluate``.
+
+Each epoch draws a permutation from the model's generator, gathers every batch
+into a preallocated buffer (``np.take(..., out=)``, never a copy of ``X``),
+runs the fused forward/loss/backward of ``objective.Objective``, and lets the
+optimizer update the weights in place. Metrics are computed once per epoch
+from the outputs kept during the epoch, and on validation data.
+
+Guarantees:
+
+* Divergence: a non-finite loss or update raises ``DivergenceError`` before
+  it reaches the weights, which stay those of the last finite step.
+* Ctrl-C: in the main thread SIGINT is deferred to the end of the running
+  step; ``KeyboardInterrupt`` is then raised with the model at that step.
+* ``model.history`` holds the epochs completed so far, whatever happens.
+* Resuming: the model's generator state, the optimizer's ``state_dict``, the
+  history and ``initial_epoch`` reproduce an uninterrupted run bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .callbacks import Callback, CallbackList, History
+from .core import Sequential, as_rng, const
+from .data import Dataset, make_dataset
+from .exceptions import DivergenceError, NonFiniteUpdate
+from .losses import Loss
+from .metrics import Metric, get_metric
+from .objective import Objective
+from .optimizers import Optimizer
+from .progress import ProgbarLogger
+from .validation import check_fraction, check_positive_int, check_X
+
+_EVAL_BATCH = 1024
+
+
+class _SigintGuard:
+    """Defers SIGINT while a step runs (main thread only); ``pending`` tells if one came."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.pending:  # a second Ctrl-C: give up waiting
+            raise KeyboardInterrupt
+        self.pending = True
+
+    @contextmanager
+    def installed(self) -> Iterator[_SigintGuard]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self._handler)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def resolve_loss(loss: Any) -> Loss:
+    from .registry import loss as loss_from_name
+
+    if isinstance(loss, str):
+        return loss_from_name(loss)
+    if not isinstance(loss, Loss):
+        raise TypeError(f"Expected a Loss or a loss name. Received: loss={loss!r}")
+    return loss
+
+
+def resolve_optimizer(optimizer: Any) -> Optimizer:
+    from .registry import optimizer as optimizer_from_name
+
+    if isinstance(optimizer, str):
+        return optimizer_from_name(optimizer)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r}")
+    return optimizer
+
+
+def _metrics(metrics: Iterable[Any], loss: Loss, model: Sequential) -> list[Metric]:
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    return [get_metric(m, loss=loss, n_outputs=model.n_outputs) for m in metrics]
+
+
+def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
+    if model.built:
+        return
+    X = check_X(X)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    model.build(X.shape[1], seed, dtype=dtype)
+
+
+def penalty(model: Sequential) -> float:
+    """Sum of the layers' regularization terms (e.g. ``l2 * sum(W**2)`` of ``Dense``)."""
+    return sum(layer.penalty() for layer in model.layers if hasattr(layer, "penalty"))
+
+
+def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
+        batch_size: int = 32, shuffle: bool = True, seed: Any = None,
+        validation_split: float = 0.0, validation_data: Any = None,
+        callbacks: Iterable[Callback] = (), metrics: Iterable[Any] = (),
+        class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
+        initial_epoch: int = 0) -> History:
+    """Train ``model``; see ``Sequential.fit`` for the parameters."""
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
+    validation_split = check_fraction("validation_split", validation_split)
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"Expected verbose 0, 1 or 2. Received: verbose={verbose!r}")
+    built_here = not model.built
+    _build_if_needed(model, X, seed)
+    loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
+    train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight)
+    val = _validation(model, loss, train, validation_split, validation_data)
+    if validation_data is None and val is not None:
+        train, val = train.split(validation_split)
+    if seed is not None and not built_here:
+        model.rng = as_rng(seed)
+    _bind_rng(model)
+    history = _history_for(model, initial_epoch)
+    model.optimizer, model.loss, model.history, model.stop_training = optimizer, loss, history, False
+    steps = math.ceil(len(train) / batch_size)
+    extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
+    cbs = CallbackList([history, *callbacks, *extra], model)
+    loop = _Loop(model, loss, optimizer, train, val, _metrics(metrics, loss, model),
+                 batch_size, shuffle, cbs)
+    guard = _SigintGuard()
+    optimizer.check_finite = True
+    try:
+        with guard.installed():
+            loop.guard = guard
+            cbs.call("on_train_begin", {})
+            for epoch in range(initial_epoch, epochs):
+                loop.run_epoch(epoch)
+                if model.stop_training:
+                    break
+            cbs.call("on_train_end", {})
+    finally:
+        optimizer.check_finite = False
+    return history
+
+
+def _history_for(model: Sequential, initial_epoch: int) -> History:
+    """A new History, continuing the model's when resuming at ``initial_epoch``."""
+    history = History()
+    old = getattr(model, "history", None)
+    if initial_epoch > 0 and isinstance(old, History) and old.epoch and (
+        old.epoch[-1] == initial_epoch - 1
+    ):
+        history.epoch = list(old.epoch)
+        history.history = {k: list(v) for k, v in old.history.items()}
+    return history
+
+
+def _bind_rng(model: Sequential) -> None:
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = model.rng
+
+
+def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
+                data: Any) -> Dataset | None:
+    if data is None:
+        return train if split > 0 else None
+    if not isinstance(data, tuple | list) or len(data) not in (2, 3):
+        raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights)")
+    weights = data[2] if len(data) == 3 else None
+    return make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+
+
+class _Loop:
+    """State of one ``fit`` call: buffers, and one epoch at a time."""
+
+    guard: _SigintGuard
+
+    def __init__(self, model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
+                 val: Dataset | None, metrics: list[Metric], batch_size: int, shuffle: bool,
+                 cbs: CallbackList) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.train, self.val, self.metrics, self.cbs = train, val, metrics, cbs
+        self.batch_size = min(batch_size, len(train))
+        self.shuffle = shuffle
+        self.params = model.parameters()
+        self.objective = Objective(model, loss, self.batch_size, train.labels)
+        self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
+        dt, bs = model.dtype, self.batch_size
+        X, y, w = train.X, train.y, train.weight
+        self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
+        self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
+        self.wbuf = None if w is None else np.empty(bs, dtype=dt)
+        self.store = np.empty((len(train), model.n_outputs), dt) if metrics else None
+
+    def run_epoch(self, epoch: int) -> None:
+        model, cbs = self.model, self.cbs
+        cbs.call("on_epoch_begin", epoch, {})
+        n = len(self.train)
+        order = model.rng.permutation(n) if self.shuffle else None
+        total = 0.0
+        for batch, start in enumerate(range(0, n, self.batch_size)):
+            stop = min(start + self.batch_size, n)
+            if cbs.wants_batches:
+                cbs.call("on_batch_begin", batch, {"batch": batch, "size": stop - start})
+            value = self._step(epoch, batch, start, stop, order)
+            total += value * (stop - start)
+            if cbs.wants_batches:
+                cbs.call("on_batch_end", batch, {"batch": batch, "size": stop - start,
+                                                 "loss": value})
+            if self.guard.pending:
+                raise KeyboardInterrupt
+        logs = {"loss": total / n}
+        if self.store is not None:
+            for metric in self.metrics:
+                logs[metric.name] = metric(self.train.y, self.store)
+        if self.val is not None:
+            for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
+                logs["val_" + key] = value
+        logs["lr"] = self.optimizer.current_lr()
+        cbs.call("on_epoch_end", epoch, logs)
+        if self.guard.pending:
+            raise KeyboardInterrupt
+
+    def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
+        train, m = self.train, stop - start
+        if order is None:
+            xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
+            wsrc = None if train.weight is None else train.weight[start:stop]
+        else:
+            where = order[start:stop]
+            xb = np.take(train.X, where, axis=0, out=self.xbuf[:m], mode="clip")
+            yb = np.take(train.y, where, axis=0, out=self.ybuf[:m], mode="clip")
+            wsrc = None if train.weight is None else train.weight[where]
+        wb = None
+        if wsrc is not None:
+            wb = np.multiply(wsrc, const(1.0 / m, self.wbuf.dtype), out=self.wbuf[:m])
+        # overflow shows up as a non-finite loss or update, reported below
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value = self.objective.step(xb, yb, wb, self.store, where)
+            if self.has_penalty:
+                value += penalty(self.model)
+        if not math.isfinite(value):
+            raise DivergenceError(
+                f"The loss became {value} at epoch {epoch}, batch {batch}; the weights are "
+                "those of the last finite step. Lower the learning rate or clip gradients "
+                "(clipnorm=...).", epoch=epoch, batch=batch)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.optimizer.step(self.params)
+        except NonFiniteUpdate:
+            raise DivergenceError(
+                f"A gradient or update became NaN or infinite at epoch {epoch}, batch {batch}; "
+                "the weights are those of the last finite step. Lower the learning rate or "
+                "clip gradients (clipnorm=...).", epoch=epoch, batch=batch) from None
+        return value
+
+
+def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.ndarray:
+    """Inference outputs for an already checked ``X`` in the model's dtype, batch by batch."""
+    if batch_size >= X.shape[0]:
+        return model.forward(X)
+    out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
+    for start in range(0, X.shape[0], batch_size):
+        out[start : start + batch_size] = model.forward(X[start : start + batch_size])
+    return out
+
+
+def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list[Metric],
+                     batch_size: int | None = None) -> dict[str, float]:
+    """Loss (plus regularization) and metrics of ``model`` on a prepared dataset."""
+    out = predict_unchecked(model, data.X, batch_size or _EVAL_BATCH)
+    results = {"loss": loss._value(data.y, out, data.weight) + penalty(model)}
+    for metric in metrics:
+        results[metric.name] = metric(data.y, out)
+    return results
+
+
+def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
+             batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:
+    """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
+    model._require_built()
+    if loss is None:
+        loss = getattr(model, "loss", None)
+        if loss is None:
+            raise ValueError("Expected a loss: pass loss=... or fit the model first")
+    loss = resolve_loss(loss)
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size)
+    data = make_dataset(X, y, loss, model, sample_weight=sample_weight)
+    return evaluate_dataset(model, loss, data, _metrics(metrics, loss, model), batch_size)

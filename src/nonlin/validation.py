@@ -1,0 +1,143 @@
+"""Input checks for ``build``, ``fit``, ``evaluate`` and ``predict``.
+
+Each check raises ``ValueError`` or ``TypeError`` naming what it expected and
+what it received. Inputs are never modified: arrays come back as views when
+no conversion is needed (read-only arrays and ``np.memmap`` work), otherwise
+as new arrays. Finiteness is checked in blocks of rows so that no temporary
+larger than a few megabytes is allocated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+_BLOCK_ELEMENTS = 1 << 20
+_BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
+              "M": "datetime", "m": "timedelta"}
+
+
+def _as_array(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        arr = value.view(np.ndarray) if type(value) is not np.ndarray else value
+    else:
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
+    kind = arr.dtype.kind
+    if kind in _BAD_KINDS:
+        raise TypeError(
+            f"Expected a real numeric array for {name}. Received dtype {arr.dtype} "
+            f"({_BAD_KINDS[kind]}); convert it to float first"
+        )
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return
+    flat_rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(-1, 1)
+    step = max(1, _BLOCK_ELEMENTS // max(1, flat_rows.shape[1]))
+    for start in range(0, flat_rows.shape[0], step):
+        block = flat_rows[start : start + step]
+        if not np.isfinite(block).all():
+            row = start + int(np.argmin(np.isfinite(block).all(axis=1)))
+            raise ValueError(
+                f"Expected finite values in {name}. Received NaN or infinity in row {row}"
+            )
+
+
+def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
+    """``X`` as a 2-D real array (n_samples, n_features), finite, with at least one row and column."""
+    arr = _as_array(X, name)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D array (n_samples, n_features) for {name}. "
+            f"Received an array of shape {arr.shape}; reshape 1-D data with "
+            "x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"Expected at least one row and one column in {name}. Received shape {arr.shape}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(
+            f"Expected {name} with {n_features} features. "
+            f"Received an array of shape {arr.shape} ({arr.shape[1]} features)"
+        )
+    check_finite(arr, name)
+    return arr
+
+
+def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
+    """``y`` as a 1-D or 2-D real array with ``n_samples`` rows, finite."""
+    arr = _as_array(y, name)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"Expected a 1-D or 2-D array for {name}. Received shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"Expected {name} with {n_samples} rows, one per sample of X. "
+            f"Received {arr.shape[0]} rows (shape {arr.shape})"
+        )
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """Finite, non-negative weights of shape (n_samples,), or None."""
+    if sample_weight is None:
+        return None
+    w = _as_array(sample_weight, "sample_weight")
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"Expected sample_weight of shape ({n_samples},). Received shape {w.shape}"
+        )
+    check_finite(w, "sample_weight")
+    if np.any(w < 0):
+        raise ValueError(f"Expected non-negative sample weights. Received {w[w < 0][0].item()}")
+    return w
+
+
+def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """An ``int`` (not bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"Expected {what}. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """A float in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ValueError(f"Expected a number in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def check_lr(value: Any) -> float:
+    """A positive, finite learning rate."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"Expected a positive, finite learning rate. Received: lr={value!r}")
+    return float(value)
+
+
+def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
+    """Integer class labels in ``[0, n_classes)`` as a new int64 array of shape (n_samples,)."""
+    labels = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
+    if labels.ndim != 1:
+        raise ValueError(f"Expected 1-D class labels for {name}. Received shape {y.shape}")
+    if labels.dtype.kind == "f":
+        if not np.all(labels == np.round(labels)):
+            raise ValueError(f"Expected integer class labels in {name}. Received fractional values")
+    elif labels.dtype.kind not in "iub":
+        raise TypeError(f"Expected integer class labels. Received dtype {labels.dtype}")
+    bad = (labels < 0) | (labels >= n_classes)
+    if np.any(bad):
+        raise ValueError(
+            f"Expected class labels in [0, {n_classes}) for a model with {n_classes} outputs. "
+            f"Received label {labels[bad][0].item()!r}"
+        )
+    return labels.astype(np.int64)
