@@ -33,7 +33,6 @@ Writes are atomic (``nonlin._atomic``).
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -42,36 +41,12 @@ import safetensors.numpy
 
 from . import registry
 from ._atomic import write_atomic
-from ._header import DTYPE_CODES, Header, ModelFileError, parse_header, strict_json
+from ._header import DTYPE_CODES, ModelFileError
 from ._metadata import check_metadata, to_json_text
+from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
 from .core import Sequential
 
-__all__ = ["ModelFileError", "load", "save"]
-
-FORMAT = "nonlin"
-FORMAT_VERSION = 1
-_KEYS = {"format", "format_version", "architecture", "n_features_in", "dtype", "metadata"}
-_OPTIONAL_KEYS = {"checkpoint"}
-_MAX_WIDTH = 1 << 24  # widths beyond this need weights in the file to back them
-
-
-# -- the model's arrays ------------------------------------------------------
-def layer_arrays(layer: Any) -> dict[str, np.ndarray]:
-    """The arrays a file stores for ``layer``: its parameters, then any ``state_arrays()``."""
-    arrays = {p.name: p.value for p in layer.parameters()}
-    extra = getattr(layer, "state_arrays", None)
-    if callable(extra):
-        arrays.update(extra())
-    return arrays
-
-
-def model_arrays(model: Sequential) -> dict[str, np.ndarray]:
-    """Every stored array of ``model`` by tensor name ``"{layer_index}.{name}"``."""
-    return {
-        f"{i}.{name}": value
-        for i, layer in enumerate(model.layers)
-        for name, value in layer_arrays(layer).items()
-    }
+__all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_bytes"]
 
 
 # -- saving ------------------------------------------------------------------
@@ -166,182 +141,6 @@ def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | No
         The file could not be written.
     """
     write_atomic(path, to_bytes(model, metadata=metadata))
-
-
-# -- loading -----------------------------------------------------------------
-def _field(meta: dict[str, str], key: str, path: str) -> Any:
-    if key not in meta:
-        raise ModelFileError(
-            path, "missing; this is not a nonlin model file", f"__metadata__[{key!r}]"
-        )
-    return strict_json(meta[key], path, f"__metadata__[{key!r}]")
-
-
-def _check_format(meta: dict[str, str], path: str) -> None:
-    if _field(meta, "format", path) != FORMAT:
-        raise ModelFileError(path, f"expected {FORMAT!r}", "__metadata__['format']")
-    version = _field(meta, "format_version", path)
-    if version != FORMAT_VERSION or isinstance(version, bool):
-        raise ModelFileError(
-            path,
-            f"unsupported format version {version!r:.50}; this nonlin reads version "
-            f"{FORMAT_VERSION} (upgrade nonlin to read newer files)",
-            "__metadata__['format_version']",
-        )
-    unknown = set(meta) - _KEYS - _OPTIONAL_KEYS
-    if unknown:
-        raise ModelFileError(path, f"unexpected keys {sorted(unknown)!r:.200}", "__metadata__")
-
-
-def _read_layers(meta: dict[str, str], path: str) -> list[Any]:
-    field = "__metadata__['architecture']"
-    arch = _field(meta, "architecture", path)
-    if (
-        not isinstance(arch, dict)
-        or set(arch) != {"layers"}
-        or not isinstance(arch["layers"], list)
-    ):
-        raise ModelFileError(path, "expected {'layers': [...]}", field)
-    if not arch["layers"]:
-        raise ModelFileError(path, "expected at least one layer", field)
-    layers = []
-    for i, item in enumerate(arch["layers"]):
-        name = item.get("class_name") if isinstance(item, dict) else None
-        if isinstance(name, str) and name not in registry.LAYERS:
-            raise ModelFileError(
-                path,
-                f"unknown layer type {name!r:.80}; known: {', '.join(sorted(registry.LAYERS))}",
-                f"architecture.layers[{i}]",
-            )
-        try:
-            layers.append(registry.layer_from_config(item))
-        except Exception as exc:  # any constructor complaint about hostile values
-            raise ModelFileError(path, str(exc)[:300], f"architecture.layers[{i}]") from None
-    return layers
-
-
-def _read_shape_fields(meta: dict[str, str], path: str) -> tuple[int, np.dtype]:
-    n_features = _field(meta, "n_features_in", path)
-    if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features <= 0:
-        raise ModelFileError(
-            path, f"expected a positive integer. Received: {n_features!r:.50}", "n_features_in"
-        )
-    dtype = _field(meta, "dtype", path)
-    if dtype not in ("float32", "float64"):
-        raise ModelFileError(
-            path, f"expected 'float32' or 'float64'. Received: {dtype!r:.50}", "dtype"
-        )
-    return n_features, np.dtype(dtype)
-
-
-def _check_widths(layers: list[Any], n_features: int, header: Header, path: str) -> int:
-    """Follow the widths through the layers without allocating; return the output width.
-
-    Every large weight must be backed by bytes in the file, so a hostile
-    header cannot make the loader allocate more than the file holds.
-    """
-    budget = sum(math.prod(t.shape) for t in header.tensors.values())
-    width = n_features
-    for i, layer in enumerate(layers):
-        if width > max(budget, _MAX_WIDTH):
-            raise ModelFileError(
-                path,
-                f"width {width} is not backed by weights in the file",
-                f"architecture.layers[{i}]",
-            )
-        units = getattr(layer, "units", None)
-        if isinstance(units, int):
-            if width * units > budget:
-                raise ModelFileError(
-                    path,
-                    f"a ({width}, {units}) weight matrix is not in the file "
-                    f"({budget} values in all)",
-                    f"architecture.layers[{i}]",
-                )
-            width = units
-    return width
-
-
-def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarray]:
-    """Let the safetensors package read the tensors; check they match the header."""
-    try:
-        arrays = safetensors.numpy.load(data)
-    except Exception as exc:  # SafetensorError, KeyError on dtypes, ...
-        raise ModelFileError(path, f"the safetensors reader failed: {str(exc)[:200]}") from None
-    if set(arrays) != set(header.tensors):
-        raise ModelFileError(path, "the safetensors reader saw different tensors than the header")
-    for name, info in header.tensors.items():
-        arr = arrays[name]
-        if arr.shape != info.shape or arr.dtype != info.dtype:
-            raise ModelFileError(
-                path, "read back with a different shape or dtype", f"tensor {name!r}"
-            )
-        if not np.isfinite(arr).all():
-            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {name!r}")
-    return arrays
-
-
-def _match_tensors(
-    expected: dict[str, np.ndarray], header: Header, path: str, extra_prefix: str | None
-) -> None:
-    """Names, dtypes and shapes in the file must be exactly what the architecture needs."""
-    for name, target in expected.items():
-        info = header.tensors.get(name)
-        if info is None:
-            raise ModelFileError(path, "missing from the file", f"tensor {name!r}")
-        if info.dtype != target.dtype:
-            raise ModelFileError(
-                path,
-                f"dtype {info.dtype.name} does not match the model's {target.dtype.name}",
-                f"tensor {name!r}",
-            )
-        if info.shape != target.shape:
-            raise ModelFileError(
-                path,
-                f"shape {info.shape} does not match {target.shape} from the architecture",
-                f"tensor {name!r}",
-            )
-    for name in header.tensors:
-        if name not in expected and not (extra_prefix and name.startswith(extra_prefix)):
-            raise ModelFileError(
-                path, "unexpected; the architecture has no such tensor", f"tensor {name!r}"
-            )
-
-
-def read_model(
-    data: bytes, path: str, *, extra_prefix: str | None = None
-) -> tuple[Sequential, Header, dict[str, np.ndarray]]:
-    """Validate ``data`` (a whole file) and rebuild its model.
-
-    Returns the model, the header and every tensor read (checkpoints take
-    their extra tensors, named ``extra_prefix...``, from it).
-    """
-    header = parse_header(data, path)
-    meta = header.metadata
-    _check_format(meta, path)
-    if extra_prefix is not None and "checkpoint" not in meta:
-        extra_prefix = None
-    elif extra_prefix is None and "checkpoint" in meta:
-        extra_prefix = "optimizer."
-    layers = _read_layers(meta, path)
-    n_features, dtype = _read_shape_fields(meta, path)
-    _check_widths(layers, n_features, header, path)
-    user = _field(meta, "metadata", path)
-    arrays = _read_tensors(data, header, path)
-    try:
-        model = Sequential(layers).build(n_features, seed=0, dtype=dtype)
-    except Exception as exc:
-        raise ModelFileError(path, f"the architecture does not build: {str(exc)[:200]}") from None
-    try:
-        user = check_metadata(user, n_features, model.n_outputs)
-    except (ValueError, TypeError) as exc:
-        raise ModelFileError(path, str(exc)[:300], "__metadata__['metadata']") from None
-    targets = model_arrays(model)
-    _match_tensors(targets, header, path, extra_prefix)
-    for name, target in targets.items():
-        np.copyto(target, arrays[name])
-    model.metadata = user
-    return model, header, arrays
 
 
 def load(path: str | os.PathLike[str]) -> Sequential:

@@ -1,0 +1,155 @@
+"""Property: any mutation of a valid file loads as a valid model or raises ModelFileError."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nonlin
+from io_helpers import join, model_bytes, small_model, split
+from nonlin import ModelFileError
+from nonlin.io import read_model
+
+MODELS = {
+    "softmax": model_bytes(
+        small_model(), metadata={"classes": ["a", "b"], "feature_names": ["x", "y", "z"]}
+    ),
+    "float32": model_bytes(
+        nonlin.Sequential([nonlin.Dense(2, bias=False), nonlin.Sigmoid()]).build(
+            2, seed=1, dtype=np.float32
+        ),
+        metadata={"preprocessing": {"type": "standardize", "mean": [0, 1], "scale": [1, 2]}},
+    ),
+}
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("NONLIN_MUTATIONS", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+def _check(data: bytes) -> None:
+    """The property itself."""
+    try:
+        model, _, _ = read_model(data, "mutated.safetensors")
+    except ModelFileError as exc:
+        assert "mutated.safetensors" in str(exc)
+        return
+    assert isinstance(model, nonlin.Sequential) and model.built
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert isinstance(model.metadata, dict)
+    with np.errstate(all="ignore"):
+        out = model.predict(np.zeros((2, model.n_features_in)))
+    assert out.shape == (2, model.n_outputs)
+
+
+def test_unmutated_files_load():
+    for data in MODELS.values():
+        _check(data)
+
+
+@SETTINGS
+@given(name=st.sampled_from(sorted(MODELS)), cut=st.integers(0, 10**6))
+def test_truncation(name, cut):
+    data = MODELS[name]
+    _check(data[: cut % len(data)])
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(sorted(MODELS)),
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4),
+)
+def test_byte_flips(name, flips):
+    data = bytearray(MODELS[name])
+    for index, mask in flips:
+        data[index % len(data)] ^= mask
+    _check(bytes(data))
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(sorted(MODELS)),
+    at=st.integers(0, 10**6),
+    insert=st.binary(max_size=16),
+    delete=st.integers(0, 16),
+)
+def test_splices(name, at, insert, delete):
+    data = MODELS[name]
+    at %= len(data)
+    _check(data[:at] + insert + data[at + delete :])
+
+
+def _slots(node: Any, found: list[tuple[Any, Any]]) -> None:
+    """Every (container, key) in a JSON tree."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items):
+        found.append((node, key))
+        if isinstance(value, dict | list):
+            _slots(value, found)
+
+
+def _decoded_header(data: bytes) -> tuple[dict[str, Any], bytes]:
+    header, buffer = split(data)
+    header["__metadata__"] = {k: json.loads(v) for k, v in header["__metadata__"].items()}
+    return header, buffer
+
+
+def _encoded(header: dict[str, Any], buffer: bytes) -> bytes:
+    meta = header.get("__metadata__")
+    if isinstance(meta, dict):
+        header["__metadata__"] = {k: json.dumps(v) for k, v in meta.items()}
+    return join(header, buffer)
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(sorted(MODELS)),
+    picks=st.lists(st.tuples(st.integers(0, 10**6), JSON, st.booleans()), min_size=1, max_size=3),
+)
+def test_header_edits(name, picks):
+    """Replace or delete values anywhere in the header, including inside the metadata JSON."""
+    header, buffer = _decoded_header(MODELS[name])
+    for index, value, delete in picks:
+        slots: list[tuple[Any, Any]] = []
+        _slots(header, slots)
+        if not slots:
+            break
+        container, key = slots[index % len(slots)]
+        if delete:
+            del container[key]
+        else:
+            container[key] = value
+    _check(_encoded(header, buffer))
+
+
+@SETTINGS
+@given(name=st.sampled_from(sorted(MODELS)), at=st.integers(0, 10**6), text=st.text(max_size=6))
+def test_header_text_edits(name, at, text):
+    """Raw edits of the header text that keep the length field consistent."""
+    header, buffer = split(MODELS[name])
+    raw = json.dumps(header)
+    at %= len(raw)
+    _check(join(raw[:at] + text + raw[at + len(text) :], buffer))
+
+
+def test_every_single_byte_truncation_of_a_small_file():
+    data = MODELS["float32"]
+    for cut in range(len(data)):
+        _check(data[:cut])
