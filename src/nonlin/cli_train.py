@@ -31,11 +31,12 @@ from .cli_common import (
     read_table,
     seed,
 )
-from .cli_model import describe_classes, load_model
+from .cli_model import describe_classes
 from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
 from .cli_train_model import (
     build_model,
     checkpoint_path,
+    epochs_done,
     final_scores,
     fit_model,
     format_scores,
@@ -137,27 +138,22 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     _check_args(args)
-    resumed = load_model(args.resume) if args.resume else None
+    resumed = _load_checkpoint(args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing)
-    prepared = prepare(args, table, resumed[1] if resumed else None)
+    prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     del table
     if resumed:
-        model, initial_epoch = resumed[0], int(resumed[1]["training"].get("epochs_done", 0))
-        if initial_epoch >= args.epochs:
-            raise UsageError(
-                f"{args.resume}: the checkpoint has already run {initial_epoch} epochs; "
-                f"ask for more with --epochs (now {args.epochs})"
-            )
+        model, initial_epoch = resumed.model, resumed.epoch
         print(f"Resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}")
     else:
         model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
-    history = _fit_or_checkpoint(args, model, prepared, initial_epoch)
+    history = _fit_or_checkpoint(args, model, prepared, resumed)
     if history is None:
         return 130
     scores = final_scores(model, prepared)
     print(format_scores(scores), flush=True)
     prepared.meta["training"].update(
-        epochs_done=initial_epoch + len(history.get("loss", [])), final=scores, history=history
+        epochs_done=epochs_done(model, initial_epoch), final=scores, history=history
     )
     _save(model, args.out, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
@@ -191,19 +187,34 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--columns lists the target {args.target!r}; leave it out")
 
 
+def _load_checkpoint(args: argparse.Namespace) -> Any:
+    from .checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(args.resume)
+    meta = getattr(checkpoint.model, "metadata", None) or {}
+    if "preprocessing" not in meta or "training" not in meta:
+        raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
+    if checkpoint.epoch >= args.epochs:
+        raise UsageError(
+            f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
+            f"ask for more with --epochs (now {args.epochs})"
+        )
+    return checkpoint
+
+
 def _fit_or_checkpoint(
-    args: argparse.Namespace, model: Any, prepared: Prepared, initial_epoch: int
+    args: argparse.Namespace, model: Any, prepared: Prepared, resumed: Any
 ) -> dict[str, list[float]] | None:
     """Fit; on Ctrl-C save a checkpoint, say how to resume and return None."""
     try:
-        return fit_model(args, model, prepared, initial_epoch)
+        return fit_model(args, model, prepared, resumed)
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
-        partial = getattr(getattr(model, "history", None), "history", None) or {}
-        done = initial_epoch + len(partial.get("loss", []))
+        _close_progress_bars()
+        done = epochs_done(model, resumed.epoch if resumed else 0)
         path = checkpoint_path(args.out)
         prepared.meta["training"].update(epochs_done=done)
-        save_checkpoint(model, path, prepared.meta)
+        save_checkpoint(model, path, prepared.meta, done)
         print(
             f"\nnonlin: interrupted after {done} of {args.epochs} epochs; "
             f"checkpoint saved to {path}",
@@ -211,6 +222,13 @@ def _fit_or_checkpoint(
         )
         print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
         return None
+
+
+def _close_progress_bars() -> None:
+    """Close the bar an interrupted ``fit`` left open, so our message is the last output."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
+        bar.close()
 
 
 def resume_command(args: argparse.Namespace, path: str) -> str:

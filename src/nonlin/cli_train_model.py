@@ -41,8 +41,14 @@ def loss_for(task: str) -> Any:
     return registry.loss("mse")
 
 
-def fit_model(args: argparse.Namespace, model: Any, prepared: Any, initial_epoch: int) -> dict:
-    """Run ``model.fit`` on the training rows, validating on the held-out ones."""
+def fit_model(
+    args: argparse.Namespace, model: Any, prepared: Any, resumed: Any = None
+) -> dict[str, list[float]]:
+    """Run ``model.fit`` on the training rows, validating on the held-out ones.
+
+    ``resumed`` is a ``nonlin.checkpoint.Checkpoint``: its optimizer (slots, step
+    count, learning rate), generator and history carry on where it stopped.
+    """
     import nonlin
 
     from . import registry
@@ -64,16 +70,18 @@ def fit_model(args: argparse.Namespace, model: Any, prepared: Any, initial_epoch
             prepared.X[:n_train],
             prepared.y[:n_train],
             loss=loss_for(task),
-            optimizer=registry.optimizer(args.optimizer, lr=args.lr),
+            optimizer=resumed.optimizer
+            if resumed
+            else registry.optimizer(args.optimizer, lr=args.lr),
             epochs=args.epochs,
             batch_size=args.batch_size,
             shuffle=True,
-            seed=args.seed,
+            seed=None if resumed else args.seed,
             validation_data=validation,
             callbacks=callbacks,
             metrics=("accuracy",) if task == "classification" else (),
             verbose=0 if args.quiet else 1,
-            initial_epoch=initial_epoch,
+            initial_epoch=resumed.epoch if resumed else 0,
         )
     except nonlin.DivergenceError as exc:
         from .cli_common import UsageError
@@ -81,7 +89,19 @@ def fit_model(args: argparse.Namespace, model: Any, prepared: Any, initial_epoch
         raise UsageError(
             f"training diverged ({exc}); try a smaller --lr (now {args.lr:g})"
         ) from None
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    return history_dict(history)
+
+
+def history_dict(history: Any) -> dict[str, list[float]]:
+    """``History.history`` as plain lists of floats (the learning rate left out)."""
+    data = getattr(history, "history", None) or {}
+    return {k: [float(v) for v in vals] for k, vals in data.items() if k != "lr"}
+
+
+def epochs_done(model: Any, initial_epoch: int) -> int:
+    """Epochs completed, from the model's History (it continues across a resume)."""
+    epochs = list(getattr(getattr(model, "history", None), "epoch", None) or [])
+    return max(initial_epoch, epochs[-1] + 1) if epochs else initial_epoch
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
@@ -125,8 +145,9 @@ def checkpoint_path(out: str) -> str:
     return f"{root}.checkpoint{ext or '.safetensors'}"
 
 
-def save_checkpoint(model: Any, path: str, meta: dict[str, Any]) -> None:
-    """Save the model as it stands, with its metadata (``training.epochs_done`` says where)."""
-    import nonlin
+def save_checkpoint(model: Any, path: str, meta: dict[str, Any], epoch: int) -> None:
+    """Save weights, optimizer state, generator, history and metadata after ``epoch`` epochs."""
+    from .checkpoint import save_checkpoint as write
 
-    nonlin.save(model, path, metadata=meta)
+    model.metadata = meta
+    write(model, path, epoch=epoch)

@@ -80,7 +80,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     ----------
     history : History or dict
         ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
-        epoch; keys starting with ``val_`` are drawn dashed next to their training twin.
+        epoch; keys starting with ``val_`` are drawn dashed next to their training twin;
+        the learning rate ``"lr"`` is left out.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     """
@@ -88,7 +89,7 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    names = ["loss"] + [k for k in data if k != "loss" and not k.startswith("val_")]
+    names = ["loss"] + [k for k in data if k not in ("loss", "lr") and not k.startswith("val_")]
     fig = _figure((6 * len(names), 4.5))
     for i, name in enumerate(names):
         ax = fig.add_subplot(1, len(names), i + 1)
