@@ -21,9 +21,9 @@ from .cli_report import classification_report, format_classification
 
 # name -> (hidden widths, epochs, learning rate, batch size)
 DEMOS: dict[str, tuple[list[int], int, float, int]] = {
-    "moons": ([32, 32], 100, 0.01, 32),
+    "moons": ([32, 32], 50, 0.01, 32),
     "circles": ([32, 32], 100, 0.01, 32),
-    "spirals": ([64, 64], 300, 0.01, 32),
+    "spirals": ([64, 64], 200, 0.01, 32),
     "digits": ([64], 30, 0.003, 32),
 }
 

@@ -228,7 +228,7 @@ def plot_confusion_matrix(
                 color=color,
                 fontsize=8 if n > 10 else 11,
             )
-    ax.set_xticks(range(n), names, rotation=45 if n > 6 else 0)
+    ax.set_xticks(range(n), names, rotation=45 if sum(map(len, names)) > 40 else 0)
     ax.set_yticks(range(n), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
