@@ -176,25 +176,37 @@ def label_value(key: str) -> int | float | str:
 
 
 def encode_labels(y: np.ndarray, classes: Sequence[Any], path: str, target: str) -> np.ndarray:
-    """Class indices (n_samples,) for the labels ``y``; labels not in ``classes`` are an error."""
+    """Class indices (n_samples,) for the labels ``y``; labels not in ``classes`` are an error.
+
+    Numeric labels against numeric classes go through ``searchsorted`` (one
+    int64 array, no sort of ``y``); text labels through ``np.unique``.
+    """
+    y = np.asarray(y)
+    values = [label_value(label_key(c)) for c in classes]
+    if y.dtype.kind in "fiu" and all(isinstance(v, int | float) for v in values):
+        order = np.argsort(values)
+        known = np.asarray(values, dtype=np.float64)[order]
+        codes = np.searchsorted(known, y).clip(0, len(known) - 1)
+        unseen = np.flatnonzero(known[codes] != y)
+        if unseen.size:
+            _unseen_error(np.unique(y[unseen]), classes, path, target)
+        return order[codes] if not np.array_equal(order, np.arange(len(order))) else codes
     keys = [label_key(c) for c in classes]
     index = {k: i for i, k in enumerate(keys)}
-    uniques, inverse = np.unique(np.asarray(y), return_inverse=True)
-    mapped = np.empty(len(uniques), dtype=np.int64)
-    unseen = []
-    for i, value in enumerate(uniques):
-        k = label_key(value)
-        if k not in index:
-            unseen.append(k)
-        else:
-            mapped[i] = index[k]
-    if unseen:
-        shown = ", ".join(repr(u) for u in unseen[:10]) + (" ..." if len(unseen) > 10 else "")
-        raise UsageError(
-            f"{path}: column {target!r} has {len(unseen)} label(s) the model never saw: {shown}; "
-            f"the model knows: {', '.join(repr(k) for k in keys)}"
-        )
+    uniques, inverse = np.unique(y, return_inverse=True)
+    mapped = np.array([index.get(label_key(u), -1) for u in uniques], dtype=np.int64)
+    if (mapped < 0).any():
+        _unseen_error(uniques[mapped < 0], classes, path, target)
     return mapped[inverse.reshape(-1)]
+
+
+def _unseen_error(unseen: np.ndarray, classes: Sequence[Any], path: str, target: str) -> None:
+    keys = [label_key(u) for u in unseen]
+    shown = ", ".join(repr(k) for k in keys[:10]) + (" ..." if len(keys) > 10 else "")
+    raise UsageError(
+        f"{path}: column {target!r} has {len(keys)} label(s) the model never saw: {shown}; "
+        f"the model knows: {', '.join(repr(label_key(c)) for c in classes)}"
+    )
 
 
 def find_classes(y: np.ndarray) -> list[Any]:
