@@ -156,3 +156,33 @@ def _add_broken_xor(run):
         subparsers.add_parser("xor").set_defaults(run=run)
 
     return add
+
+
+def test_a_diverging_train_leaves_the_existing_model_alone(tmp_path: Path) -> None:
+    rows = [[i / 10, (i % 7) / 7, 3000.0 * i] for i in range(100)]
+    write_csv(tmp_path / "r.csv", ["a", "b", "y"], rows)
+    (tmp_path / "keep.safetensors").write_bytes(b"the user's previous model")
+    result = run_cli(
+        "train",
+        "r.csv",
+        "--target",
+        "y",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e4",
+        "--out",
+        "keep.safetensors",
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert_user_error(result, "diverged", "--lr")
+    assert (tmp_path / "keep.safetensors").read_bytes() == b"the user's previous model"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
+
+
+def test_a_single_class_is_a_user_error(tmp_path: Path) -> None:
+    _write(tmp_path / "d.csv", "a,b,y\n1,2,3\n2,3,3\n4,5,3\n")
+    assert_user_error(
+        run_cli("train", "d.csv", "--target", "y", cwd=tmp_path), "d.csv", "'y'", "single class"
+    )

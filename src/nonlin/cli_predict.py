@@ -145,7 +145,11 @@ def run_info(args: argparse.Namespace) -> int:
         lines += ["", "training:"] + [f"  {k}: {v}" for k, v in training.items()]
     if final:
         for part, values in final.items():
-            cells = ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+            cells = ", ".join(
+                f"{k} {'n/a' if v is None else format(v, '.4g')}"
+                for k, v in values.items()
+                if k != "rows"
+            )
             lines.append(f"  final {part}: {cells}")
     print("\n".join(lines))
     return 0

@@ -4,7 +4,7 @@ Classification: accuracy, and per class ``precision = TP / (TP + FP)``,
 ``recall = TP / (TP + FN)``, ``F1 = 2 P R / (P + R)`` (0 where undefined), and
 the confusion matrix ``C[i, j]`` = samples of true class i predicted as j.
 Regression: ``RMSE = sqrt(mean((y - y_hat)^2))``, ``MAE = mean(|y - y_hat|)``,
-``R^2 = 1 - SS_res / SS_tot``.
+``R^2 = 1 - SS_res / SS_tot`` (None when the target is constant).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
         "n_samples": int(y_true.size),
         "rmse": float(np.sqrt(ss_res / y_true.size)),
         "mae": float(np.abs(residual).mean()),
-        "r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan"),
+        "r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else None,  # undefined for a constant target
     }
 
 
@@ -93,6 +93,10 @@ def format_classification(report: dict[str, Any]) -> str:
 
 def format_regression(report: dict[str, Any]) -> str:
     return (
-        f"RMSE: {report['rmse']:.6g}\nMAE:  {report['mae']:.6g}\nR^2:  {report['r2']:.4f}"
+        f"RMSE: {report['rmse']:.6g}\nMAE:  {report['mae']:.6g}\nR^2:  {_r2_text(report['r2'])}"
         f"\n({report['n_samples']} samples)"
     )
+
+
+def _r2_text(r2: float | None) -> str:
+    return "n/a (constant target)" if r2 is None else f"{r2:.4f}"

@@ -64,6 +64,11 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     }
     if task == "classification":
         meta["classes"] = previous["classes"] if previous else find_classes(y)
+        if len(meta["classes"]) < 2:
+            raise UsageError(
+                f"{args.data}: column {args.target!r} holds a single class "
+                f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
+            )
         targets = encode_labels(y, meta["classes"], args.data, args.target)
     else:
         targets = y.astype(np.float32).reshape(n, 1)

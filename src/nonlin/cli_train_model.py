@@ -134,7 +134,11 @@ def format_scores(scores: dict[str, dict[str, float]]) -> str:
     """``final training: loss 0.1234  accuracy 0.9650  (800 rows)`` and the same for validation."""
     lines = []
     for part, values in scores.items():
-        cells = "  ".join(f"{k} {v:.4f}" for k, v in values.items() if k != "rows")
+        cells = "  ".join(
+            f"{k} {'n/a' if v is None else format(v, '.4f')}"
+            for k, v in values.items()
+            if k != "rows"
+        )
         lines.append(f"final {part + ':':<11} {cells}  ({values['rows']} rows)")
     return "\n".join(lines)
 
