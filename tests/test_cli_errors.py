@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import nonlin
-from cli_helpers import assert_user_error, run_cli
+from cli_helpers import assert_user_error, run_cli, write_csv
 from nonlin import cli
 
 GOOD = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
