@@ -139,6 +139,10 @@ def test_bad_targets_name_what_was_received():
         MeanSquaredError()(np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"\[0, 1\].*Received 2.0"):
         BinaryCrossEntropy()(np.array([[2.0]]), np.array([[0.5]]))
+    with pytest.raises(ValueError, match=r"finite y_pred. Received nan at index \(1, 0\)"):
+        MeanSquaredError()(np.zeros((2, 1)), np.array([[0.0], [np.nan]]))
+    with pytest.raises(ValueError, match=r"finite y_true. Received inf"):
+        MeanSquaredError().grad(np.array([[np.inf]]), np.zeros((1, 1)))
     with pytest.raises(ValueError, match="reduction='avg'"):
         MeanSquaredError(reduction="avg")
     with pytest.raises(ValueError, match="delta=-1"):

@@ -35,6 +35,11 @@ def _finite_positive(name: str, value: Any) -> float:
     return float(value)
 
 
+def _first_bad(a: np.ndarray) -> str:
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+    return f"{a[index]} at index {index}"
+
+
 class Loss:
     """Base class: validation, reduction and sample weights around ``_terms``."""
 
@@ -90,7 +95,12 @@ class Loss:
             raise ValueError(
                 f"Expected y_pred of shape (n_samples, n_outputs). Received shape {y_pred.shape}"
             )
-        y_true = self._check_target(np.asarray(y_true), y_pred)
+        if not np.all(np.isfinite(y_pred)):
+            raise ValueError(f"Expected finite y_pred. Received {_first_bad(y_pred)}")
+        y_true = np.asarray(y_true)
+        if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
+            raise ValueError(f"Expected finite y_true. Received {_first_bad(y_true)}")
+        y_true = self._check_target(y_true, y_pred)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
             if sample_weight.shape != (y_pred.shape[0],):
