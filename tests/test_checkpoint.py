@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 import safetensors.numpy as stnp
-from io_helpers import edit_meta
 
 import nonlin
+from io_helpers import edit_meta, join, split
 from nonlin import ModelFileError, registry
 from nonlin.callbacks import Callback
 from nonlin.checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
@@ -23,10 +23,13 @@ def _data(n=90, seed=0):
 
 
 def _layers():
-    layers = [nonlin.Dense(8), nonlin.ReLU()]
-    if "Dropout" in registry.LAYERS:
-        layers.append(registry.LAYERS["Dropout"](0.3))
-    return [*layers, nonlin.Dense(3)]
+    return [
+        nonlin.Dense(8),
+        nonlin.BatchNorm(),
+        nonlin.ReLU(),
+        nonlin.Dropout(0.3),
+        nonlin.Dense(3),
+    ]
 
 
 def _optimizer(kind):
@@ -99,9 +102,12 @@ def test_checkpoint_file_layout(tmp_path):
     path = tmp_path / "ck.safetensors"
     model = _straight("adam", 1, callbacks=[ModelCheckpoint(path)])
     tensors = stnp.load_file(str(path))
-    dense = [name for name in tensors if not name.startswith("optimizer.")]
-    assert dense == [name for name in ("0.W", "0.b") if name in dense] + dense[2:]
-    assert {"optimizer.m.0", "optimizer.v.0"} <= set(tensors)
+    assert sorted(n for n in tensors if not n.startswith("optimizer.")) == sorted(
+        ["0.W", "0.b", "1.gamma", "1.beta", "1.moving_mean", "1.moving_variance", "4.W", "4.b"]
+    )
+    assert {f"optimizer.{s}.{i}" for s in "mv" for i in range(6)} == {
+        n for n in tensors if n.startswith("optimizer.")
+    }
     np.testing.assert_array_equal(tensors["0.W"], model.layers[0].W.value)
     loaded = nonlin.load(path)  # a checkpoint is also a model file
     np.testing.assert_array_equal(loaded.predict(_data()[0]), model.predict(_data()[0]))
@@ -132,7 +138,9 @@ def test_save_best_only(tmp_path):
     assert load_checkpoint(path).epoch == best_epoch + 1
     assert callback.best == min(losses)
     with pytest.raises(ValueError, match="monitors 'val_nothing'"):
-        _straight("adam", 1, callbacks=[ModelCheckpoint(path, True, monitor="val_nothing")])
+        _straight(
+            "adam", 1, callbacks=[ModelCheckpoint(path, save_best_only=True, monitor="val_nothing")]
+        )
 
 
 def test_never_writes_a_nan_checkpoint(tmp_path):
@@ -153,18 +161,27 @@ def test_never_writes_a_nan_checkpoint(tmp_path):
 
 
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
+    from nonlin.callbacks import LearningRateScheduler
     from nonlin.exceptions import DivergenceError
 
     path = tmp_path / "ck.safetensors"
     X, y = _data()
-    X = X * 1e150
-    model = nonlin.Sequential([nonlin.Dense(3)])
+    model = nonlin.Sequential(_layers())
+    blow_up = LearningRateScheduler(lambda epoch, lr: lr if epoch < 2 else 1e300)
     with pytest.raises(DivergenceError):
-        model.fit(X, y, loss="mse" if False else "cross_entropy", optimizer="sgd", epochs=3,
-                  callbacks=[ModelCheckpoint(path)], seed=0, verbose=0)
-    if path.exists():
-        checkpoint = load_checkpoint(path)
-        assert all(np.isfinite(w).all() for w in checkpoint.model.get_weights())
+        model.fit(
+            X,
+            y,
+            optimizer=registry.optimizer("sgd", lr=0.05),
+            epochs=4,
+            seed=0,
+            callbacks=[blow_up, ModelCheckpoint(path)],
+            **FIT,
+        )
+    assert model.history.epoch == [0, 1]
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.epoch == 2
+    assert all(np.isfinite(w).all() for w in checkpoint.model.get_weights())
 
 
 def test_resume_refuses_another_model_or_optimizer(tmp_path):
@@ -190,6 +207,8 @@ def test_model_file_is_not_a_checkpoint(tmp_path):
     [
         (lambda r: {**r, "rng": {**r["rng"], "bit_generator": "os.system"}}, "checkpoint.rng"),
         (lambda r: {**r, "rng": {**r["rng"], "state": "x"}}, "checkpoint.rng"),
+        (lambda r: {**r, "rng": {**r["rng"], "bit_generator": []}}, "checkpoint.rng"),
+        (lambda r: {**r, "optimizer": {**r["optimizer"], "class_name": {}}}, "optimizer"),
         (lambda r: {**r, "epoch": -1}, "checkpoint.epoch"),
         (lambda r: {**r, "step": r["step"] + 1}, "checkpoint.step"),
         (lambda r: {**r, "optimizer": {**r["optimizer"], "class_name": "Evil"}}, "optimizer"),
@@ -221,3 +240,133 @@ def test_missing_optimizer_slot_is_refused(tmp_path):
     stnp.save_file(tensors, str(bad), metadata=meta)
     with pytest.raises(ModelFileError, match="optimizer"):
         load_checkpoint(bad)
+
+
+class RunningMean(nonlin.Layer):
+    """A BatchNorm-like layer with state that is not trained: ``y = x - mean``."""
+
+    def build(self, in_features, rng):
+        self.in_features = in_features
+        self.mean = np.zeros(in_features)
+        return in_features
+
+    def cast_state(self, dtype):
+        self.mean = self.mean.astype(dtype)
+
+    def get_state(self):
+        return {"running_mean": self.mean}
+
+    def set_state(self, state):
+        if np.any(np.abs(state["running_mean"]) > 1e6):
+            raise ValueError("running_mean out of range")
+        np.copyto(self.mean, state["running_mean"])
+
+    def forward(self, x, *, training=False):
+        if training:
+            self.mean *= 0.9
+            self.mean += 0.1 * x.mean(axis=0)
+        return x - self.mean
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+@pytest.fixture
+def stateful(monkeypatch):
+    monkeypatch.setitem(registry.LAYERS, "RunningMean", RunningMean)
+    return lambda: [nonlin.Dense(6), RunningMean(), nonlin.Tanh(), nonlin.Dense(3)]
+
+
+def test_layer_state_round_trips_and_resumes(tmp_path, stateful):
+    X, y = _data()
+    straight = nonlin.Sequential(stateful())
+    straight.fit(X, y, optimizer="adam", epochs=4, seed=2, **FIT)
+    state = straight.layers[1].mean.copy()
+    assert np.any(state != 0)
+    nonlin.save(straight, tmp_path / "m.safetensors")
+    loaded = nonlin.load(tmp_path / "m.safetensors")
+    assert loaded.layers[1].mean.tobytes() == state.tobytes()
+    assert loaded.predict(X).tobytes() == straight.predict(X).tobytes()
+    assert "1.running_mean" in stnp.load_file(str(tmp_path / "m.safetensors"))
+
+    path = tmp_path / "ck.safetensors"
+    first = nonlin.Sequential(stateful())
+    first.fit(X, y, optimizer="adam", epochs=2, seed=2, callbacks=[ModelCheckpoint(path)], **FIT)
+    resumed = nonlin.Sequential(stateful())
+    resumed.fit(X, y, optimizer="adam", epochs=4, resume_from=path, **FIT)
+    assert resumed.layers[1].mean.tobytes() == state.tobytes()
+    _assert_same_run(resumed, straight)
+
+
+def test_bad_layer_state_in_file(tmp_path, stateful):
+    model = nonlin.Sequential(stateful()).build(4, seed=0)
+    path = tmp_path / "bad.safetensors"
+    nonlin.save(model, path)
+    header, buffer = split(path.read_bytes())
+    begin, end = header["1.running_mean"]["data_offsets"]
+    path.write_bytes(join(header, buffer[:begin] + np.full(6, 1e7).tobytes() + buffer[end:]))
+    with pytest.raises(ModelFileError, match=r"layers\[1\].*running_mean out of range"):
+        nonlin.load(path)
+    model.layers[1].mean[:] = 1e7
+    with pytest.raises(ValueError, match=r"layers\[1\] cannot be saved"):
+        nonlin.save(model, path)
+    model.layers[1].mean[:] = 0
+    nonlin.save(model, path)
+    tensors = stnp.load_file(str(path))
+    meta = __import__("safetensors").safe_open(str(path), "np").metadata()
+    del tensors["1.running_mean"]
+    stnp.save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(ModelFileError, match="'1.running_mean'.*missing"):
+        nonlin.load(path)
+
+
+def test_other_bit_generators_round_trip(tmp_path):
+    model = _straight("sgd", 1)
+    model.rng = np.random.Generator(np.random.MT19937(5))
+    model.rng.random(3)
+    save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
+    restored = load_checkpoint(tmp_path / "ck.safetensors").model.rng
+    assert restored.random(4).tobytes() == model.rng.random(4).tobytes()
+    model.rng = np.random.RandomState(0)
+    with pytest.raises(TypeError, match="Generator"):
+        save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
+
+
+@pytest.mark.parametrize(
+    "rename, shape, message",
+    [
+        ("optimizer.m.99", None, "index < 6"),
+        ("optimizer.m.²", None, "index < 6"),
+        ("optimizer.m0", None, "optimizer.<slot>"),
+        (None, (2, 2), "expected shape"),
+    ],
+)
+def test_optimizer_slot_tensors_are_checked(tmp_path, rename, shape, message):
+    path = tmp_path / "ck.safetensors"
+    _straight("adam", 1, callbacks=[ModelCheckpoint(path)])
+    tensors = stnp.load_file(str(path))
+    meta = __import__("safetensors").safe_open(str(path), "np").metadata()
+    if rename:
+        tensors[rename] = tensors.pop("optimizer.m.1")
+    if shape:
+        tensors["optimizer.m.1"] = np.zeros(shape)
+    bad = tmp_path / "bad.safetensors"
+    stnp.save_file(tensors, str(bad), metadata=meta)
+    with pytest.raises(ModelFileError, match=message):
+        load_checkpoint(bad)
+
+
+def test_path_with_unknown_field_is_a_clear_error(tmp_path):
+    callback = ModelCheckpoint(str(tmp_path / "ck-{nothing}.safetensors"))
+    with pytest.raises(ValueError, match=r"\{epoch\} or the logs' keys"):
+        _straight("sgd", 1, callbacks=[callback])
+    pattern = str(tmp_path / "ck-{epoch}-{val_loss:.3f}.safetensors")
+    callback = ModelCheckpoint(pattern)
+    _straight("sgd", 1, callbacks=[callback])
+    assert callback.saved[0].endswith(".safetensors") and "ck-1-" in callback.saved[0]
+
+
+@pytest.mark.parametrize("kwargs", [{"every": 0}, {"every": True}, {"mode": "best"}])
+def test_bad_callback_arguments(tmp_path, kwargs):
+    with pytest.raises(ValueError, match="Expected"):
+        ModelCheckpoint(tmp_path / "ck.safetensors", **kwargs)

@@ -10,7 +10,7 @@ import safetensors.numpy as stnp
 from safetensors import safe_open
 
 import nonlin
-from io_helpers import small_model
+from io_helpers import join, small_model, split
 from nonlin.io import model_arrays
 
 
@@ -193,3 +193,39 @@ def test_save_refuses_non_finite_weights(tmp_path, bad):
 def test_tensor_names_follow_layer_index_and_param_name():
     names = list(model_arrays(_every_layer_model(np.float64)))
     assert names == ["0.W", "0.b", "2.W", "4.W", "4.b", "6.W", "6.b", "8.W", "8.b", "11.W", "11.b"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batchnorm_running_statistics_round_trip(tmp_path, dtype):
+    rng = np.random.default_rng(0)
+    X = rng.normal(2.0, 3.0, size=(64, 3)).astype(dtype)
+    y = (X[:, 0] > 2).astype(int)
+    layers = [nonlin.Dense(5), nonlin.BatchNorm(), nonlin.ReLU(), nonlin.Dropout(0.2)]
+    model = nonlin.Sequential([*layers, nonlin.Dense(2)])
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, seed=0, verbose=0)
+    stats = model.layers[1].get_state()
+    assert np.any(stats["moving_mean"] != 0)
+    path = tmp_path / "bn.safetensors"
+    nonlin.save(model, path)
+    assert {"1.moving_mean", "1.moving_variance", "1.gamma", "1.beta"} <= set(
+        stnp.load_file(str(path))
+    )
+    loaded = nonlin.load(path)
+    for name, value in loaded.layers[1].get_state().items():
+        assert value.dtype == dtype and value.tobytes() == stats[name].tobytes()
+    assert loaded.predict(X).tobytes() == model.predict(X).tobytes()
+
+
+def test_batchnorm_negative_variance_is_refused(tmp_path):
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.BatchNorm()]).build(3, seed=0)
+    path = tmp_path / "bn.safetensors"
+    nonlin.save(model, path)
+    header, buffer = split(path.read_bytes())
+    begin = header["1.moving_variance"]["data_offsets"][0]
+    buffer = buffer[:begin] + np.array([-1.0]).tobytes() + buffer[begin + 8 :]
+    path.write_bytes(join(header, buffer))
+    with pytest.raises(nonlin.ModelFileError, match=r"layers\[1\].*variance"):
+        nonlin.load(path)
+    model.layers[1].moving_variance[0] = -1.0
+    with pytest.raises(ValueError, match=r"layers\[1\] cannot be saved"):
+        nonlin.save(model, path)

@@ -241,3 +241,20 @@ def test_missing_file_is_an_os_error(tmp_path):
     with pytest.raises(IsADirectoryError):
         nonlin.load(tmp_path)
     assert os.listdir(tmp_path) == []
+
+
+def test_error_pickles_for_multiprocessing(tmp_path):
+    error = _refused(tmp_path, b"")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.path, copy.field) == (
+        ModelFileError,
+        str(error),
+        error.path,
+        error.field,
+    )
+
+
+def test_wide_input_without_weights_is_refused_before_allocation(tmp_path):
+    data = model_bytes(nonlin.Sequential([nonlin.BatchNorm(), nonlin.Tanh()]).build(3, seed=0))
+    data = edit_meta(data, "n_features_in", lambda _: 10**7)
+    _refused(tmp_path, data, "layers[0]", "width 10000000 is not backed")

@@ -153,3 +153,54 @@ def test_every_single_byte_truncation_of_a_small_file():
     data = MODELS["float32"]
     for cut in range(len(data)):
         _check(data[:cut])
+
+
+def _checkpoint_sample() -> bytes:
+    from nonlin.checkpoint import checkpoint_bytes
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.ReLU(), nonlin.Dense(2)])
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0)
+    return checkpoint_bytes(model, epoch=2)
+
+
+CHECKPOINT = _checkpoint_sample()
+
+
+def _check_checkpoint(data: bytes) -> None:
+    from nonlin.checkpoint import read_checkpoint
+
+    try:
+        checkpoint = read_checkpoint(data, "mutated.safetensors")
+    except ModelFileError as exc:
+        assert "mutated.safetensors" in str(exc)
+        return
+    assert checkpoint.optimizer.iterations == checkpoint.step
+    assert isinstance(checkpoint.model.rng, np.random.Generator)
+
+
+@SETTINGS
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), max_size=3),
+    cut=st.integers(0, 10**6),
+    picks=st.lists(st.tuples(st.integers(0, 10**6), JSON, st.booleans()), max_size=2),
+)
+def test_checkpoint_mutations(flips, cut, picks):
+    header, buffer = _decoded_header(CHECKPOINT)
+    for index, value, delete in picks:
+        slots: list[tuple[Any, Any]] = []
+        _slots(header, slots)
+        if not slots:
+            break
+        container, key = slots[index % len(slots)]
+        if delete:
+            del container[key]
+        else:
+            container[key] = value
+    data = bytearray(_encoded(header, buffer))
+    for index, mask in flips:
+        data[index % len(data)] ^= mask
+    if cut % 3 == 0:
+        data = data[: cut % len(data)]
+    _check_checkpoint(bytes(data))

@@ -16,18 +16,22 @@ from .callbacks import (
     LearningRateScheduler,
     ReduceLROnPlateau,
 )
+from .checkpoint import ModelCheckpoint, load_checkpoint
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
 from .io import ModelFileError, load, save
-from .layers import Dense
+from .layers import Dense, Dropout
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+from .normalization import BatchNorm
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Adagrad",
+    "BatchNorm",
+    "Dropout",
     "Adam",
     "AdamW",
     "CSVLogger",
@@ -45,6 +49,7 @@ __all__ = [
     "Huber",
     "Identity",
     "Layer",
+    "ModelCheckpoint",
     "ModelFileError",
     "LeakyReLU",
     "MeanAbsoluteError",
@@ -59,5 +64,6 @@ __all__ = [
     "Tanh",
     "gradcheck",
     "load",
+    "load_checkpoint",
     "save",
 ]

@@ -30,9 +30,21 @@ def _new_file_mode(path: str) -> int:
         return os.stat(path).st_mode & 0o777
     except OSError:
         pass
-    umask = os.umask(0o022)
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)  # elsewhere: set and restore (briefly visible to other threads)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
 def _write_all(handle: BinaryIO, data: bytes | memoryview) -> None:

@@ -51,10 +51,12 @@ class ModelFileError(ValueError):
     """
 
     def __init__(self, path: str, message: str, field: str | None = None) -> None:
-        self.path = path
-        self.field = field
+        self.path, self.field, self.reason = path, field, message
         where = f" ({field})" if field else ""
         super().__init__(f"Cannot load model file {path!r}{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes
+        return (type(self), (self.path, self.reason, self.field))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ FORMAT = "nonlin"
 FORMAT_VERSION = 1
 _KEYS = {"format", "format_version", "architecture", "n_features_in", "dtype", "metadata"}
 _OPTIONAL_KEYS = {"checkpoint"}
-_MAX_WIDTH = 1 << 24  # widths beyond this need weights in the file to back them
+_MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
 
 
 # -- the model's arrays ------------------------------------------------------

@@ -33,32 +33,26 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import registry, schedules
+from . import registry
 from ._atomic import write_atomic
-from ._header import ModelFileError, strict_json
+from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._metadata import to_json_text
 from .callbacks import Callback, History
 from .core import Sequential
-from .io import read_model, to_bytes
+from .io import to_bytes
 
-__all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "resume", "save_checkpoint"]
-
-PREFIX = "optimizer."
-_BIT_GENERATORS = {
-    cls.__name__: cls
-    for cls in (
-        np.random.PCG64,
-        np.random.PCG64DXSM,
-        np.random.MT19937,
-        np.random.Philox,
-        np.random.SFC64,
-    )
-}
+__all__ = [
+    "Checkpoint",
+    "ModelCheckpoint",
+    "load_checkpoint",
+    "read_checkpoint",
+    "resume",
+    "save_checkpoint",
+]
 
 
 # -- writing -----------------------------------------------------------------
@@ -146,6 +140,7 @@ class ModelCheckpoint(Callback):
     def __init__(
         self,
         path: str | os.PathLike[str],
+        *,
         every: int = 1,
         save_best_only: bool = False,
         monitor: str = "val_loss",
@@ -186,7 +181,13 @@ class ModelCheckpoint(Callback):
             return
         if self.save_best_only and not self._improved(logs):
             return
-        path = self.path.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.path.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"ModelCheckpoint path {self.path!r} must only name {{epoch}} or the logs' keys "
+                f"({', '.join(sorted(logs))}). Received: {exc!r}"
+            ) from None
         try:
             save_checkpoint(self.model, path, epoch=epoch + 1)
         except ValueError as exc:  # non-finite values: training diverged
@@ -195,131 +196,7 @@ class ModelCheckpoint(Callback):
         self.saved.append(path)
 
 
-# -- reading -----------------------------------------------------------------
-@dataclass
-class Checkpoint:
-    """What ``load_checkpoint`` returns.
-
-    ``model`` has its weights, layer state, generator (``model.rng``),
-    ``history``, ``metadata`` and ``optimizer`` restored; continue with
-    ``model.fit(X, y, loss=..., optimizer=checkpoint.optimizer,
-    epochs=total, initial_epoch=checkpoint.epoch)``.
-    """
-
-    model: Sequential
-    optimizer: Any
-    epoch: int
-    step: int
-    history: History
-
-
-def _fail(path: str, field: str, message: str) -> ModelFileError:
-    return ModelFileError(path, message, f"checkpoint.{field}")
-
-
-def _restore_rng(state: Any, path: str) -> np.random.Generator:
-    name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
-        raise _fail(path, "rng", f"expected a bit generator in {sorted(_BIT_GENERATORS)}")
-    bit_generator = _BIT_GENERATORS[name]()
-    try:
-        bit_generator.state = state
-    except Exception as exc:  # numpy's own checks of the state values
-        raise _fail(path, "rng", f"invalid generator state: {str(exc)[:200]}") from None
-    return np.random.Generator(bit_generator)
-
-
-def _restore_history(record: Any, path: str) -> History:
-    history = History()
-    ok = isinstance(record, dict) and set(record) == {"epoch", "history"}
-    ok = ok and isinstance(record["epoch"], list) and isinstance(record["history"], dict)
-    if not ok:
-        raise _fail(path, "history", "expected {'epoch': [...], 'history': {...}}")
-    epochs = record["epoch"]
-    if not all(isinstance(e, int) and not isinstance(e, bool) for e in epochs):
-        raise _fail(path, "history", "expected integer epochs")
-    for key, values in record["history"].items():
-        if not isinstance(values, list) or len(values) != len(epochs):
-            raise _fail(path, f"history[{key!r}]", f"expected a list of {len(epochs)} numbers")
-        if not all(
-            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
-        ):
-            raise _fail(path, f"history[{key!r}]", "expected numbers")
-        history.history[key] = [math.nan if v is None else float(v) for v in values]
-    history.epoch = list(epochs)
-    return history
-
-
-def _optimizer_class(name: Any, path: str) -> type:
-    classes = {cls.__name__: cls for cls in registry.OPTIMIZERS.values()}
-    if name not in classes:
-        raise _fail(path, "optimizer", f"unknown optimizer {name!r:.80}; known: {sorted(classes)}")
-    return classes[name]
-
-
-def _restore_optimizer(info: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
-    if not isinstance(info, dict) or set(info) != {"class_name", "config", "scalars"}:
-        raise _fail(path, "optimizer", "expected {'class_name', 'config', 'scalars'}")
-    cls = _optimizer_class(info["class_name"], path)
-    config, scalars = info["config"], info["scalars"]
-    if not isinstance(config, dict) or not isinstance(scalars, dict):
-        raise _fail(path, "optimizer", "expected objects for config and scalars")
-    state = {**scalars, **{k[len(PREFIX) :]: v for k, v in arrays.items() if k.startswith(PREFIX)}}
-    try:
-        config = dict(config)
-        if isinstance(config.get("lr"), dict):
-            config["lr"] = schedules.schedule_from_config(config["lr"])
-        optimizer = cls(**config)
-        optimizer.load_state_dict(state)
-    except Exception as exc:  # constructor and load_state_dict checks on hostile values
-        raise _fail(path, "optimizer", str(exc)[:300]) from None
-    return optimizer
-
-
-def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
-    if "checkpoint" not in meta:
-        raise ModelFileError(path, "missing: this is a model file, not a checkpoint", "checkpoint")
-    record = strict_json(meta["checkpoint"], path, "checkpoint")
-    keys = {"epoch", "step", "rng", "optimizer", "history"}
-    if not isinstance(record, dict) or set(record) != keys:
-        raise ModelFileError(path, f"expected an object with keys {sorted(keys)}", "checkpoint")
-    for key in ("epoch", "step"):
-        value = record[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise _fail(path, key, f"expected an integer >= 0. Received: {value!r:.50}")
-    return record
-
-
-def read_checkpoint(data: bytes, path: str) -> Checkpoint:
-    """Validate the bytes of a checkpoint and restore it (``ModelFileError`` on any fault)."""
-    model, header, arrays = read_model(data, path, extra_prefix=PREFIX)
-    record = _read_record(header.metadata, path)
-    model.rng = _restore_rng(record["rng"], path)
-    for layer in model.layers:
-        if hasattr(layer, "rng"):
-            layer.rng = model.rng
-    history = _restore_history(record["history"], path)
-    optimizer = _restore_optimizer(record["optimizer"], arrays, path)
-    if optimizer.iterations != record["step"]:
-        raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")
-    model.optimizer, model.history = optimizer, history
-    return Checkpoint(model, optimizer, record["epoch"], record["step"], history)
-
-
-def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read a checkpoint written by ``ModelCheckpoint`` or ``save_checkpoint``.
-
-    Raises
-    ------
-    ModelFileError
-        For any fault in the file (as ``nonlin.load``); ``OSError`` if it cannot be read.
-    """
-    source = os.fspath(path)
-    with open(source, "rb") as handle:
-        data = handle.read()
-    return read_checkpoint(data, source)
-
-
+# -- resuming ----------------------------------------------------------------
 def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> tuple[int, Any]:
     """Put the checkpoint at ``path`` into a built ``model``, for ``fit(resume_from=path)``.
 

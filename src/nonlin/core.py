@@ -290,7 +290,7 @@ class Sequential:
             validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
-            verbose: int = 1, initial_epoch: int = 0) -> Any:
+            verbose: int = 1, initial_epoch: int = 0, resume_from: Any = None) -> Any:
         """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
 
         Parameters
@@ -321,6 +321,10 @@ class Sequential:
             0 silent, 1 a progress bar per epoch, 2 one line per epoch.
         initial_epoch : int, default 0
             Epoch to start from when resuming.
+        resume_from : str or path-like, optional
+            A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
+            weights, optimizer (replacing ``optimizer``, which must be of the
+            same class), generator, history and epoch come from it.
 
         Returns
         -------
@@ -338,7 +342,8 @@ class Sequential:
                    batch_size=batch_size, shuffle=shuffle, seed=seed,
                    validation_split=validation_split, validation_data=validation_data,
                    callbacks=callbacks, metrics=metrics, class_weight=class_weight,
-                   sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch)
+                   sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch,
+                   resume_from=resume_from)
 
     def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
                  batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:

@@ -10,10 +10,11 @@ Tensors, one per parameter, named ``"{layer_index}.{param_name}"``::
                                      nn.Linear.weight is W.T)
     "0.b"   (units,)                 Dense bias
     "2.W", "2.b", ...                the next Dense layer (index 1 is its activation)
+    "3.gamma", "3.beta"   (units,)   a BatchNorm's scale and shift, and its running
+    "3.moving_mean", "3.moving_variance"   statistics (state from ``get_state()``)
 
-dtype F32 or F64 (the model's), little-endian, C order. Layers with state
-that is not trained (running statistics) store it the same way under its own
-names. ``__metadata__`` maps str to JSON text::
+dtype F32 or F64 (the model's), little-endian, C order. ``__metadata__`` maps
+str to JSON text::
 
     "format"          "nonlin"
     "format_version"  1
@@ -61,9 +62,19 @@ def _architecture(model: Sequential) -> list[dict[str, Any]]:
             )
         try:
             registry.layer_from_config(item)
+            _check_state(layer)
         except ValueError as exc:
             raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
     return items
+
+
+def _check_state(layer: Any) -> None:
+    """Run the layer's own ``set_state`` checks on copies, as loading will."""
+    get_state = getattr(layer, "get_state", None)
+    state = get_state() if callable(get_state) else {}
+    if not state or not np.all([np.isfinite(v).all() for v in state.values()]):
+        return  # no state, or non-finite values (reported with the tensor's name later)
+    layer.set_state({name: np.array(value) for name, value in state.items()})
 
 
 def _contiguous_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -175,7 +175,6 @@ class Dropout(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         if not training or self.rate == 0.0:
-            self._mask = None
             return x
         mask = self._mask
         if not (self._frozen and mask is not None and mask.shape == x.shape):
@@ -194,7 +193,7 @@ class Dropout(Layer):
         return np.multiply(keep, const(1.0 / (1.0 - self.rate), dtype), out=mask)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._mask is None:
+        if self.rate == 0.0:
             return grad_out
         grad_in = self._grad_in = scratch(getattr(self, "_grad_in", None), grad_out.shape,
                                           grad_out.dtype)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import activations, layers, losses, metrics, optimizers
+from . import activations, layers, losses, metrics, normalization, optimizers
 from .core import Layer
 from .initializers import INITIALIZERS
 
@@ -18,6 +18,8 @@ LAYERS: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         layers.Dense,
+        layers.Dropout,
+        normalization.BatchNorm,
         activations.Sigmoid,
         activations.Tanh,
         activations.ReLU,

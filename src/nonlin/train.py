@@ -109,7 +109,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         validation_split: float = 0.0, validation_data: Any = None,
         callbacks: Iterable[Callback] = (), metrics: Iterable[Any] = (),
         class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
-        initial_epoch: int = 0) -> History:
+        initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
@@ -126,6 +126,10 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         train, val = train.split(validation_split)
     if seed is not None and not built_here:
         model.rng = as_rng(seed)
+    if resume_from is not None:
+        from .checkpoint import resume
+
+        initial_epoch, optimizer = resume(model, optimizer, resume_from)
     _bind_rng(model)
     history = _history_for(model, initial_epoch)
     model.optimizer, model.loss, model.history, model.stop_training = optimizer, loss, history, False

@@ -1,0 +1,164 @@
+"""MNIST-shaped training benchmark: one epoch of 784-256-128-10, ReLU, softmax CE.
+
+60,000 x 784 float32 synthetic inputs in [0, 1), 10 classes that are a linear
+function of the inputs, batch 128, SGD with momentum 0.9, 2 BLAS threads.
+Prints nonlin's epoch time, PyTorch's and scikit-learn's when installed, the
+floor (the epoch's matrix-multiply FLOPs / the measured float32 GEMM rate),
+the ratios, and the memory fit allocates beyond the data and the model.
+
+Run: PYTHONPATH=src python3 benchmarks/bench_mnist.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import nonlin
+
+N, D, H1, H2, K, BATCH, THREADS = 60_000, 784, 256, 128, 10, 128, 2
+
+
+def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((N, D), dtype=np.float32)
+    W = rng.standard_normal((D, K), dtype=np.float32)
+    y = ((X - 0.5) @ W).argmax(axis=1)
+    return X, y
+
+
+def epoch_flops() -> float:
+    """Forward (3 GEMMs), weight gradients (3) and input gradients of layers 2 and 3 (2)."""
+    sizes = [(D, H1), (H1, H2), (H2, K)]
+    forward = sum(2 * N * a * b for a, b in sizes)
+    input_grads = sum(2 * N * a * b for a, b in sizes[1:])
+    return 2 * forward + input_grads
+
+
+def gemm_rate(repeats: int = 5) -> float:
+    """Best float32 GEMM rate (FLOP/s) on a 2048-square product."""
+    rng = np.random.default_rng(1)
+    a = rng.random((2048, 2048), dtype=np.float32)
+    b = rng.random((2048, 2048), dtype=np.float32)
+    out = np.empty_like(a)
+    np.dot(a, b, out)
+    best = min(_timed(lambda: np.dot(a, b, out)) for _ in range(repeats))
+    return 2 * 2048**3 / best
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def nonlin_model() -> nonlin.Sequential:
+    return nonlin.Sequential([
+        nonlin.Dense(H1), nonlin.ReLU(), nonlin.Dense(H2), nonlin.ReLU(),
+        nonlin.Dense(K), nonlin.Softmax(),
+    ])
+
+
+def time_nonlin(X: np.ndarray, y: np.ndarray, repeats: int) -> tuple[float, float]:
+    model = nonlin_model().build(D, seed=0, dtype=np.float32)
+    opt = nonlin.SGD(lr=0.01, momentum=0.9)
+    fit = dict(loss="cross_entropy", optimizer=opt, batch_size=BATCH, verbose=0)
+    model.fit(X[:2048], y[:2048], **fit)  # warm-up: buffers, BLAS threads
+    times = [_timed(lambda: model.fit(X, y, **fit)) for _ in range(repeats)]
+    acc = float((model.predict(X, batch_size=4096).argmax(axis=1) == y).mean())
+    return min(times), acc
+
+
+def fit_memory(X: np.ndarray, y: np.ndarray) -> float:
+    """Peak bytes allocated during one epoch of fit (tracemalloc sees NumPy's buffers)."""
+    model = nonlin_model().build(D, seed=0, dtype=np.float32)
+    opt = nonlin.SGD(lr=0.01, momentum=0.9)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    model.fit(X, y, loss="cross_entropy", optimizer=opt, batch_size=BATCH, verbose=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - base
+
+
+def time_sklearn(X: np.ndarray, y: np.ndarray) -> float | None:
+    try:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+    except ImportError:
+        return None
+    clf = MLPClassifier(hidden_layer_sizes=(H1, H2), solver="sgd", momentum=0.9,
+                        nesterovs_momentum=False, learning_rate_init=0.01, batch_size=BATCH,
+                        max_iter=1, alpha=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X[:2048], y[:2048])
+        return _timed(lambda: clf.fit(X, y))
+
+
+def time_torch(X: np.ndarray, y: np.ndarray) -> float | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(D, H1), torch.nn.ReLU(), torch.nn.Linear(H1, H2),
+                              torch.nn.ReLU(), torch.nn.Linear(H2, K))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    lossf = torch.nn.CrossEntropyLoss()
+
+    def epoch() -> None:
+        perm = torch.randperm(N)
+        for start in range(0, N, BATCH):
+            idx = perm[start : start + BATCH]
+            opt.zero_grad()
+            lossf(net(Xt[idx]), yt[idx]).backward()
+            opt.step()
+
+    epoch()
+    return _timed(epoch)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-sklearn", action="store_true")
+    args = parser.parse_args()
+    X, y = make_data()
+    with threadpool_limits(THREADS):
+        blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, "
+                f"{i['num_threads']} threads)" for i in threadpool_info()]
+        env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+        print(f"BLAS: {'; '.join(blas)}; environment: {env or 'none set'}")
+        rate = gemm_rate()
+        floor = epoch_flops() / rate
+        ours, acc = time_nonlin(X, y, args.repeats)
+        torch_s = time_torch(X, y)
+        sk_s = None if args.skip_sklearn else time_sklearn(X, y)
+        mem = fit_memory(X, y)
+    print(f"float32 GEMM rate: {rate / 1e9:.1f} GFLOP/s; epoch GEMM FLOPs: {epoch_flops() / 1e9:.1f} G")
+    print(f"floor (FLOPs / GEMM rate): {floor:.3f} s")
+    print(f"nonlin epoch: {ours:.3f} s  ({floor / ours:.0%} of the floor; goal >= 65%); "
+          f"train accuracy after the runs {acc:.3f}")
+    if torch_s is None:
+        print("PyTorch: not installed, skipped")
+    else:
+        print(f"PyTorch epoch: {torch_s:.3f} s  (nonlin / PyTorch = {ours / torch_s:.2f}; goal <= 0.8)")
+    if sk_s is None:
+        print("scikit-learn: skipped")
+    else:
+        print(f"scikit-learn MLPClassifier epoch: {sk_s:.3f} s  "
+              f"(nonlin / scikit-learn = {ours / sk_s:.2f}; goal <= 0.65)")
+    print(f"memory allocated by fit beyond data and model: {mem / 2**20:.1f} MiB (goal <= 16 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Batch normalization (Ioffe & Szegedy, 2015).
+
+Training normalizes each feature with the batch's statistics and updates
+running averages of them; inference uses the running averages. The running
+statistics are not trained: they live outside ``parameters()`` and are read
+and restored with ``get_state`` / ``set_state`` (and ``Sequential.get_state``),
+in the model's dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import Layer, Param, RandomLike, const
+from .layers import scratch
+
+
+class BatchNorm(Layer):
+    """``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``, per feature.
+
+    Training: ``mean`` and ``var`` (biased) are the batch's, and the running
+    statistics move towards them::
+
+        moving_mean <- momentum * moving_mean + (1 - momentum) * mean
+        moving_variance <- momentum * moving_variance + (1 - momentum) * var
+
+    Inference: ``mean = moving_mean``, ``var = moving_variance``.
+
+    Backward in training, with ``xhat = (x - mean) / s``, ``s = sqrt(var + eps)``,
+    ``n`` rows and ``h = g * gamma``::
+
+        dL/dgamma = sum_rows(g * xhat)      dL/dbeta = sum_rows(g)
+        dL/dx = (h - mean_rows(h) - xhat * mean_rows(h * xhat)) / s
+
+    Parameters
+    ----------
+    momentum : float, default 0.99
+        In [0, 1) (Keras' convention: the weight of the old value).
+    epsilon : float, default 1e-3
+
+    Shapes: ``x`` and ``y`` (n_samples, n_features); ``gamma``, ``beta`` and the
+    running statistics (n_features,).
+    """
+
+    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
+        if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not (
+            0 <= momentum < 1
+        ):
+            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r}")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not epsilon > 0:
+            raise ValueError(f"Expected a positive epsilon. Received: epsilon={epsilon!r}")
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.gamma: Param | None = None
+        self.beta: Param | None = None
+        self.moving_mean: np.ndarray | None = None
+        self.moving_variance: np.ndarray | None = None
+
+    def build(self, in_features: int, rng: RandomLike) -> int:
+        self.in_features = in_features
+        self.gamma = Param(np.ones(in_features), "gamma")
+        self.beta = Param(np.zeros(in_features), "beta")
+        self.moving_mean = np.zeros(in_features)
+        self.moving_variance = np.ones(in_features)
+        return in_features
+
+    def cast_state(self, dtype: np.dtype) -> None:
+        """Convert the running statistics to the model's dtype."""
+        self.moving_mean = self.moving_mean.astype(dtype)
+        self.moving_variance = self.moving_variance.astype(dtype)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        gamma, beta = self.gamma.value, self.beta.value
+        if not training:
+            scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
+            return (x - self.moving_mean) * scale + beta
+        dt = x.dtype
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        self._inv_std = inv_std = 1.0 / np.sqrt(var + const(self.epsilon, dt))
+        xhat = self._xhat = scratch(getattr(self, "_xhat", None), x.shape, dt)
+        np.subtract(x, mean, out=xhat)
+        np.multiply(xhat, inv_std, out=xhat)
+        y = self._y = scratch(getattr(self, "_y", None), x.shape, dt)
+        np.multiply(xhat, gamma, out=y)
+        np.add(y, beta, out=y)
+        m, keep = const(self.momentum, dt), const(1.0 - self.momentum, dt)
+        self.moving_mean *= m
+        self.moving_mean += keep * mean
+        self.moving_variance *= m
+        self.moving_variance += keep * var
+        return y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        xhat = self._xhat
+        np.add.reduce(grad_out * xhat, 0, None, self.gamma.grad)
+        np.add.reduce(grad_out, 0, None, self.beta.grad)
+        h = grad_out * self.gamma.value
+        grad_in = h - h.mean(axis=0)
+        grad_in -= xhat * (h * xhat).mean(axis=0)
+        grad_in *= self._inv_std
+        return grad_in
+
+    def parameters(self) -> list[Param]:
+        return [] if self.gamma is None else [self.gamma, self.beta]
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """The running statistics: ``{"moving_mean": ..., "moving_variance": ...}``."""
+        if self.moving_mean is None:
+            return {}
+        return {"moving_mean": self.moving_mean, "moving_variance": self.moving_variance}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Copy running statistics in (shapes must match; values finite, variance >= 0)."""
+        for name in ("moving_mean", "moving_variance"):
+            if name not in state:
+                raise ValueError(f"Expected {name} in the BatchNorm state. Received {sorted(state)}")
+            target = getattr(self, name)
+            value = np.asarray(state[name])
+            if value.shape != target.shape or not np.all(np.isfinite(value)):
+                raise ValueError(
+                    f"Expected a finite {name} of shape {target.shape}. Received shape {value.shape}"
+                )
+            if name == "moving_variance" and np.any(value < 0):
+                raise ValueError("Expected a non-negative moving_variance")
+            np.copyto(target, value, casting="unsafe")
+
+    def get_config(self) -> dict[str, Any]:
+        return {"momentum": self.momentum, "epsilon": self.epsilon}

@@ -1,0 +1,66 @@
+"""Metrics against scikit-learn's definitions, and name resolution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import BinaryCrossEntropy, CrossEntropy
+from nonlin.metrics import (
+    Accuracy,
+    BinaryAccuracy,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+    TopKAccuracy,
+    get_metric,
+)
+
+skm = pytest.importorskip("sklearn.metrics")
+
+
+def test_classification_metrics() -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.random((50, 4))
+    labels = rng.integers(0, 4, 50)
+    w = rng.random(50)
+    pred = scores.argmax(axis=1)
+    assert Accuracy()(labels, scores) == pytest.approx(skm.accuracy_score(labels, pred))
+    assert Accuracy()(np.eye(4)[labels], scores) == Accuracy()(labels, scores)
+    assert Accuracy()(labels, scores, w) == pytest.approx(
+        skm.accuracy_score(labels, pred, sample_weight=w))
+    assert TopKAccuracy(2)(labels, scores) == pytest.approx(
+        skm.top_k_accuracy_score(labels, scores, k=2))
+    assert TopKAccuracy(4)(labels, scores) == 1.0
+    p = rng.random((50, 1))
+    t = rng.integers(0, 2, 50)
+    assert BinaryAccuracy()(t, p) == pytest.approx(np.mean((p[:, 0] > 0.5) == t))
+    assert BinaryAccuracy(threshold=0.0)(t, p - 0.5) == BinaryAccuracy()(t, p)
+
+
+def test_regression_metrics() -> None:
+    rng = np.random.default_rng(1)
+    y, p = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    assert MeanAbsoluteError()(y, p) == pytest.approx(skm.mean_absolute_error(y, p))
+    assert MeanSquaredError()(y, p) == pytest.approx(skm.mean_squared_error(y, p))
+    assert RootMeanSquaredError()(y, p) == pytest.approx(np.sqrt(skm.mean_squared_error(y, p)))
+    assert R2Score()(y, p) == pytest.approx(skm.r2_score(y, p))
+    assert R2Score()(y[:, 0], p[:, :1]) == pytest.approx(skm.r2_score(y[:, 0], p[:, 0]))
+    assert R2Score()(np.ones(5), np.ones((5, 1))) == 1.0
+
+
+def test_names_resolve_like_keras() -> None:
+    assert isinstance(get_metric("accuracy", loss=CrossEntropy(), n_outputs=3), Accuracy)
+    binary = get_metric("accuracy", loss=BinaryCrossEntropy(from_logits=True), n_outputs=1)
+    assert isinstance(binary, BinaryAccuracy) and binary.threshold == 0.0
+    assert binary.name == "accuracy"
+    assert get_metric("top_k_accuracy").name == "top_5_accuracy"
+    assert get_metric("RMSE").name == "rmse"
+    with pytest.raises(ValueError, match="Unknown metric 'f1'"):
+        get_metric("f1")
+
+    def hits(y_true, y_pred):
+        return 1.0
+
+    assert get_metric(hits).name == "hits"
