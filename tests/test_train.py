@@ -291,3 +291,57 @@ def test_verbose_modes(capsys) -> None:
     assert err.count("Epoch") == 2 and "accuracy" in err
     model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, verbose=1)
     assert "loss" in capsys.readouterr().err
+
+
+def test_fit_in_a_worker_thread_and_constants_do_not_pile_up() -> None:
+    import threading
+
+    from nonlin.core import _CONSTANTS
+    from nonlin.schedules import CosineDecay
+
+    X, y = blobs()
+    result = {}
+
+    def work() -> None:
+        model = mlp()
+        before = len(_CONSTANTS)
+        model.fit(X, y, loss="cross_entropy", optimizer=Adam(CosineDecay(0.01, 100)),
+                  epochs=5, verbose=0)
+        result["growth"] = len(_CONSTANTS) - before
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert result["growth"] < 20  # not one per step
+
+
+def test_plain_text_progress_without_tqdm(capsys) -> None:
+    from nonlin.progress import ProgbarLogger
+
+    X, y = blobs(n=50)
+    bar = ProgbarLogger(1, steps=2, epochs=1)
+    bar._tqdm = False
+
+    model = mlp()
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, batch_size=25,
+              verbose=0, callbacks=[bar])
+    err = capsys.readouterr().err
+    assert "Epoch 1/1" in err and "2/2" in err and "loss" in err
+
+
+def test_evaluate_and_predict_checks() -> None:
+    X, y = blobs(n=40)
+    model = mlp().build(4, seed=0)
+    w = np.zeros(40)
+    w[:10] = 1.0
+    weighted = model.evaluate(X, y, loss="cross_entropy", sample_weight=w)["loss"]
+    first = model.evaluate(X[:10], y[:10], loss="cross_entropy")["loss"]
+    assert weighted == pytest.approx(first * 10 / 40)
+    with pytest.raises(ValueError, match="Expected a loss"):
+        model.evaluate(X, y)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="row 3"):
+        model.predict(bad)
+    with pytest.raises(ValueError, match="batch_size"):
+        model.predict(X, batch_size=0)

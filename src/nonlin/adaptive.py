@@ -55,33 +55,38 @@ class Adam(Optimizer):
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
 
-    def _moments(self, params: list[Param]) -> None:
-        b1, b2 = self.beta_1, self.beta_2
+    def _moments(self, params: list[Param], dt: np.dtype) -> None:
+        b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)
+        c1, c2 = const(1.0 - self.beta_1, dt), const(1.0 - self.beta_2, dt)
         for i, p in enumerate(params):
-            dt, g, tmp = p.value.dtype, p.grad, self._scratch[i]
+            g, tmp = p.grad, self._scratch[i]
             m, v = self._slots["m"][i], self._slots["v"][i]
-            np.multiply(m, const(b1, dt), out=m)
-            np.multiply(g, const(1.0 - b1, dt), out=tmp)
-            np.add(m, tmp, out=m)
-            np.multiply(v, const(b2, dt), out=v)
+            np.multiply(m, b1, out=m)
+            np.multiply(g, c1, out=tmp)
+            np.add(m, tmp, out=m)  # m <- b1 m + (1 - b1) g
+            np.multiply(v, b2, out=v)
             np.multiply(g, g, out=tmp)
-            np.multiply(tmp, const(1.0 - b2, dt), out=tmp)
-            np.add(v, tmp, out=v)
+            np.multiply(tmp, c2, out=tmp)
+            np.add(v, tmp, out=v)  # v <- b2 v + (1 - b2) g^2
 
     def _step_size(self, lr: float) -> float:
         t = self.iterations + 1
         return lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
-        self._moments(params)
-        lr_t = self._step_size(lr)
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        self._moments(params, dt)
+        neg_lr_t = np.array(-self._step_size(lr), dtype=dt)  # changes every step
+        eps = const(self.epsilon, dt)
         deltas = []
-        for i, p in enumerate(params):
-            dt, d = p.value.dtype, self._scratch[i]
+        for i in range(len(params)):
+            d = self._scratch[i]
             np.sqrt(self._slots["v"][i], out=d)
-            np.add(d, const(self.epsilon, dt), out=d)
+            np.add(d, eps, out=d)
             np.divide(self._slots["m"][i], d, out=d)
-            np.multiply(d, const(-lr_t, dt), out=d)
+            np.multiply(d, neg_lr_t, out=d)  # -lr_t m / (sqrt(v) + eps)
             deltas.append(d)
         return deltas
 
@@ -121,11 +126,12 @@ class AdamW(Adam):
         deltas = super()._deltas(params, lr)
         if self.weight_decay:
             buffers = self.__dict__.setdefault("_decay", {})
+            decay = np.array(-lr * self.weight_decay, dtype=params[0].value.dtype)
             for i, (p, d) in enumerate(zip(params, deltas, strict=True)):
                 buf = buffers.get(i)
                 if buf is None or buf.shape != d.shape or buf.dtype != d.dtype:
                     buf = buffers[i] = np.empty_like(d)
-                np.multiply(p.value, const(-lr * self.weight_decay, d.dtype), out=buf)
+                np.multiply(p.value, decay, out=buf)
                 np.add(d, buf, out=d)  # - lr * weight_decay * w - lr_t * m / (sqrt(v) + eps)
         return deltas
 
@@ -161,17 +167,22 @@ class RMSprop(Optimizer):
         self.epsilon = _check_positive("epsilon", epsilon)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
+        neg_lr = np.array(-lr, dtype=dt)
         deltas = []
         for i, p in enumerate(params):
-            dt, g, d, v = p.value.dtype, p.grad, self._scratch[i], self._slots["v"][i]
-            np.multiply(v, const(self.rho, dt), out=v)
+            g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
+            np.multiply(v, rho, out=v)
             np.multiply(g, g, out=d)
-            np.multiply(d, const(1.0 - self.rho, dt), out=d)
-            np.add(v, d, out=v)
+            np.multiply(d, keep, out=d)
+            np.add(v, d, out=v)  # v <- rho v + (1 - rho) g^2
             np.sqrt(v, out=d)
-            np.add(d, const(self.epsilon, dt), out=d)
+            np.add(d, eps, out=d)
             np.divide(g, d, out=d)
-            np.multiply(d, const(-lr, dt), out=d)
+            np.multiply(d, neg_lr, out=d)  # -lr g / (sqrt(v) + eps)
             deltas.append(d)
         return deltas
 
@@ -211,15 +222,19 @@ class Adagrad(Optimizer):
         self._slots = {"accumulator": [np.full_like(p.value, a0) for p in params]}
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        eps, neg_lr = const(self.epsilon, dt), np.array(-lr, dtype=dt)
         deltas = []
         for i, p in enumerate(params):
-            dt, g, d, a = p.value.dtype, p.grad, self._scratch[i], self._slots["accumulator"][i]
+            g, d, a = p.grad, self._scratch[i], self._slots["accumulator"][i]
             np.multiply(g, g, out=d)
-            np.add(a, d, out=a)
+            np.add(a, d, out=a)  # a <- a + g^2
             np.sqrt(a, out=d)
-            np.add(d, const(self.epsilon, dt), out=d)
+            np.add(d, eps, out=d)
             np.divide(g, d, out=d)
-            np.multiply(d, const(-lr, dt), out=d)
+            np.multiply(d, neg_lr, out=d)  # -lr g / (sqrt(a) + eps)
             deltas.append(d)
         return deltas
 

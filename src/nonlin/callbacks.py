@@ -107,7 +107,9 @@ def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
 def _monitored(logs: dict[str, Any] | None, monitor: str, owner: str) -> float | None:
     if not logs or monitor not in logs:
         known = ", ".join(sorted(logs or {}))
-        raise ValueError(f"{owner} monitors {monitor!r}, which fit did not report. Available: {known}")
+        raise ValueError(
+            f"{owner} monitors {monitor!r}, which fit did not report. Available: {known}"
+        )
     value = float(logs[monitor])
     return value if math.isfinite(value) else None
 
@@ -173,7 +175,9 @@ def _set_lr(model: Any, lr: float, owner: str) -> None:
     if not isinstance(optimizer.lr, float):
         raise TypeError(f"{owner} cannot change a scheduled learning rate ({optimizer.lr!r})")
     if not (isinstance(lr, int | float) and 0 < lr < math.inf):
-        raise ValueError(f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}")
+        raise ValueError(
+            f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}"
+        )
     optimizer.lr = float(lr)
 
 
@@ -235,27 +239,28 @@ class ReduceLROnPlateau(Callback):
 
 
 class CSVLogger(Callback):
-    """Write one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted."""
+    """Append one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted.
+
+    The file is opened for each row and closed at once, so nothing stays open
+    when training is interrupted. ``append=False`` starts a new file at the
+    beginning of training.
+    """
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
         self.filename, self.separator, self.append = str(filename), separator, bool(append)
-        self._file: Any = None
+        self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
-        self._writer: Any = None
+        self._keys = None
+        if not self.append:
+            open(self.filename, "w").close()  # noqa: SIM115
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
-        if self._writer is None:
-            self._keys = sorted(logs)
-            self._writer = csv.writer(self._file, delimiter=self.separator)
-            if not (self.append and self._file.tell() > 0):
-                self._writer.writerow(["epoch", *self._keys])
-        self._writer.writerow([epoch, *(repr(float(logs.get(k, math.nan))) for k in self._keys)])
-        self._file.flush()
-
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        with open(self.filename, "a", newline="") as file:
+            writer = csv.writer(file, delimiter=self.separator)
+            if self._keys is None:
+                self._keys = sorted(logs)
+                if file.tell() == 0:
+                    writer.writerow(["epoch", *self._keys])
+            writer.writerow([epoch, *(repr(float(logs.get(k, math.nan))) for k in self._keys)])

@@ -419,7 +419,9 @@ class Sequential:
             if hasattr(layer, "set_state"):
                 layer.set_state(mine)
             elif mine:
-                raise ValueError(f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}")
+                raise ValueError(
+                    f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}"
+                )
 
     def count_params(self) -> int:
         return sum(p.value.size for p in self._params)

@@ -93,14 +93,19 @@ def class_weights_for(
     if class_weight is None:
         return None
     if not isinstance(class_weight, dict):
-        raise TypeError(f"Expected a dict {{class: weight}}. Received: class_weight={class_weight!r}")
+        raise TypeError(
+            f"Expected a dict {{class: weight}}. Received: class_weight={class_weight!r}"
+        )
     n_classes = max(n_outputs, 2)
     table = np.ones(n_classes)
     for key, value in class_weight.items():
-        if isinstance(key, bool) or not isinstance(key, int | np.integer) or not 0 <= key < n_classes:
+        integer = isinstance(key, int | np.integer) and not isinstance(key, bool)
+        if not integer or not 0 <= key < n_classes:
             raise ValueError(f"Expected class indices in [0, {n_classes}). Received key {key!r}")
         if not isinstance(value, int | float) or not 0 <= value < float("inf"):
-            raise ValueError(f"Expected finite weights >= 0. Received class_weight[{key}]={value!r}")
+            raise ValueError(
+                f"Expected finite weights >= 0. Received class_weight[{key}]={value!r}"
+            )
         table[key] = value
     if y.ndim == 1:
         labels = y

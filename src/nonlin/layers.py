@@ -17,7 +17,9 @@ from .initializers import INITIALIZERS
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
 
-__all__ = ["Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = [
+    "Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh",
+]
 
 
 def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -133,7 +135,9 @@ class Dense(Layer):
         return self.l2 * float(np.dot(w, w))
 
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"units": self.units, "bias": self.bias, "init": self.init.__name__}
+        config: dict[str, Any] = {
+            "units": self.units, "bias": self.bias, "init": self.init.__name__,
+        }
         if self.l2:
             config["l2"] = self.l2
         return config

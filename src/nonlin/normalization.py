@@ -114,12 +114,15 @@ class BatchNorm(Layer):
         """Copy running statistics in (shapes must match; values finite, variance >= 0)."""
         for name in ("moving_mean", "moving_variance"):
             if name not in state:
-                raise ValueError(f"Expected {name} in the BatchNorm state. Received {sorted(state)}")
+                raise ValueError(
+                    f"Expected {name} in the BatchNorm state. Received {sorted(state)}"
+                )
             target = getattr(self, name)
             value = np.asarray(state[name])
             if value.shape != target.shape or not np.all(np.isfinite(value)):
                 raise ValueError(
-                    f"Expected a finite {name} of shape {target.shape}. Received shape {value.shape}"
+                    f"Expected a finite {name} of shape {target.shape}. "
+                    f"Received shape {value.shape}"
                 )
             if name == "moving_variance" and np.any(value < 0):
                 raise ValueError("Expected a non-negative moving_variance")

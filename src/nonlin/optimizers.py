@@ -63,7 +63,7 @@ def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
     norm = math.sqrt(total) if total == total else math.nan
     if norm > clipnorm and math.isfinite(norm):
         for p in params:
-            np.multiply(p.grad, const(clipnorm / norm, p.grad.dtype), out=p.grad)
+            np.multiply(p.grad, np.array(clipnorm / norm, dtype=p.grad.dtype), out=p.grad)
     return norm
 
 
@@ -105,10 +105,8 @@ class Optimizer:
         if self.clipnorm is not None:
             clip_by_global_norm(params, self.clipnorm)
         deltas = self._deltas(params, self.current_lr())
-        if self.check_finite:
-            for d in deltas:
-                if not math.isfinite(float(np.add.reduce(d, axis=None))):
-                    raise NonFiniteUpdate("non-finite update")
+        if self.check_finite and not all(map(_finite, deltas)):
+            raise NonFiniteUpdate("non-finite update")
         for p, d in zip(params, deltas, strict=True):
             np.add(p.value, d, p.value)
         self.iterations += 1
@@ -135,7 +133,9 @@ class Optimizer:
             raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
         iterations = state["iterations"]
         if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
-            raise ValueError(f"Expected a non-negative integer. Received: iterations={iterations!r}")
+            raise ValueError(
+                f"Expected a non-negative integer. Received: iterations={iterations!r}"
+            )
         slots: dict[str, list[np.ndarray]] = {}
         for name in self._slot_names:
             keys = sorted((k for k in state if k.startswith(name + ".")), key=_index)
@@ -163,6 +163,15 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _finite(d: np.ndarray) -> bool:
+    """Whether every entry of ``d`` is finite: a BLAS dot product (NaN and inf propagate),
+    checked exactly only when the sum of squares overflows."""
+    flat = d.reshape(-1)
+    if math.isfinite(float(np.dot(flat, flat))):
+        return True
+    return bool(np.isfinite(flat).all())
 
 
 def _index(key: str) -> int:
@@ -230,22 +239,25 @@ class SGD(Optimizer):
         super().step(params)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
-        mu, wd = self.momentum, self.weight_decay
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
+        neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
         velocity = self._slots.get("velocity", [])
         deltas = []
         for i, p in enumerate(params):
-            dt = p.value.dtype
-            g = p.grad
-            if wd:
-                g = np.multiply(p.value, const(wd, dt), out=self._scratch[i])
+            g, step = p.grad, self._scratch[i]
+            if self.weight_decay:
+                g = np.multiply(p.value, wd, out=step)
                 np.add(g, p.grad, out=g)
-            step = np.multiply(g, const(-lr, dt), out=self._scratch[i])  # -lr g
-            if mu:
+            np.multiply(g, neg_lr, out=step)  # -lr g
+            if velocity:
                 v = velocity[i]
-                np.multiply(v, const(mu, dt), out=v)
+                np.multiply(v, mu, out=v)
                 np.add(v, step, out=v)  # v <- mu v - lr g
-                if self.nesterov:
-                    ahead = np.multiply(v, const(mu, dt), out=self._nesterov(i, v))
+                if nesterov:
+                    ahead = np.multiply(v, mu, out=self._nesterov(i, v))
                     step = np.add(ahead, step, out=ahead)  # mu v - lr g
                 else:
                     step = v

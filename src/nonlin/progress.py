@@ -45,6 +45,7 @@ class ProgbarLogger(Callback):
         except ImportError:
             self._tqdm = False
         self._bar: Any = None
+        self.live: Any = None  # set by fit: () -> {metric: value} over the rows seen so far
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = self._last = time.monotonic()
@@ -67,12 +68,15 @@ class ProgbarLogger(Callback):
         if now - self._last < _REFRESH_S and batch + 1 < self.steps:
             return
         self._last = now
-        loss = self._loss_sum / max(self._seen, 1)
+        running = {"loss": self._loss_sum / max(self._seen, 1)}
+        if self.live is not None:
+            running.update(self.live())
+        text = format_logs(running)
         if self._bar is not None:
-            self._bar.set_postfix_str(f"loss: {loss:.4g}", refresh=False)
+            self._bar.set_postfix_str(text, refresh=False)
             self._bar.update(batch + 1 - self._done)
         else:
-            self.file.write(f"\r{batch + 1}/{self.steps} - loss: {loss:.4g}")
+            self.file.write(f"\r{batch + 1}/{self.steps} - {text}")
         self._done = batch + 1
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:

@@ -120,7 +120,9 @@ class CosineDecay(Schedule):
         if isinstance(warmup_from, bool) or not isinstance(warmup_from, int | float) or not (
             0 <= warmup_from < math.inf
         ):
-            raise ValueError(f"Expected a finite number >= 0. Received: warmup_from={warmup_from!r}")
+            raise ValueError(
+                f"Expected a finite number >= 0. Received: warmup_from={warmup_from!r}"
+            )
         self.warmup_from = float(warmup_from)
 
     def __call__(self, step: int) -> float:
@@ -141,6 +143,7 @@ def schedule_from_config(item: dict[str, Any]) -> Schedule:
     """Rebuild a schedule from ``{"class_name": ..., "config": {...}}`` (allowlisted names only)."""
     if not isinstance(item, dict) or item.get("class_name") not in SCHEDULES:
         raise ValueError(
-            f"Expected a schedule entry with class_name in {sorted(SCHEDULES)}. Received: {item!r:.200}"
+            f"Expected a schedule entry with class_name in {sorted(SCHEDULES)}. "
+            f"Received: {item!r:.200}"
         )
     return SCHEDULES[item["class_name"]](**item.get("config", {}))

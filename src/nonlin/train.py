@@ -132,12 +132,15 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         initial_epoch, optimizer = resume(model, optimizer, resume_from)
     _bind_rng(model)
     history = _history_for(model, initial_epoch)
-    model.optimizer, model.loss, model.history, model.stop_training = optimizer, loss, history, False
+    model.optimizer, model.loss, model.history = optimizer, loss, history
+    model.stop_training = False
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     cbs = CallbackList([history, *callbacks, *extra], model)
     loop = _Loop(model, loss, optimizer, train, val, _metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
+    if extra and loop.metrics:
+        extra[0].live = loop.running_metrics
     guard = _SigintGuard()
     optimizer.check_finite = True
     try:
@@ -209,9 +212,10 @@ class _Loop:
         cbs.call("on_epoch_begin", epoch, {})
         n = len(self.train)
         order = model.rng.permutation(n) if self.shuffle else None
+        self._order, self._stop = order, 0
         total = 0.0
         for batch, start in enumerate(range(0, n, self.batch_size)):
-            stop = min(start + self.batch_size, n)
+            stop = self._stop = min(start + self.batch_size, n)
             if cbs.wants_batches:
                 cbs.call("on_batch_begin", batch, {"batch": batch, "size": stop - start})
             value = self._step(epoch, batch, start, stop, order)
@@ -232,6 +236,12 @@ class _Loop:
         cbs.call("on_epoch_end", epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
+
+    def running_metrics(self) -> dict[str, float]:
+        """The metrics over the rows trained on so far in this epoch (for progress bars)."""
+        rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
+        y, out = self.train.y[rows], self.store[rows]
+        return {metric.name: metric(y, out) for metric in self.metrics}
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
         train, m = self.train, stop - start

@@ -52,7 +52,7 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 
 
 def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
-    """``X`` as a 2-D real array (n_samples, n_features), finite, with at least one row and column."""
+    """``X`` as a finite 2-D real array (n_samples, n_features), at least 1 x 1."""
     arr = _as_array(X, name)
     if arr.ndim != 2:
         raise ValueError(
@@ -61,7 +61,9 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
             "x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"Expected at least one row and one column in {name}. Received shape {arr.shape}")
+        raise ValueError(
+            f"Expected at least one row and one column in {name}. Received shape {arr.shape}"
+        )
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
             f"Expected {name} with {n_features} features. "
