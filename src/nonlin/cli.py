@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from ._optional import MissingExtraError
-from .cli_common import UsageError
+from .cli_common import HelpFormatter, UsageError
 from .cli_common import positive_int as _positive_int
 from .cli_common import seed as _seed
 from .cli_demo import add_demo
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  nonlin demo moons --plot moons.png\n"
             "Run 'nonlin COMMAND --help' for a command's options."
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"nonlin {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)

@@ -19,6 +19,23 @@ class UsageError(Exception):
     """A mistake in what the user asked for; reported in one line, exit status 2."""
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions to the terminal; keeps an epilog of examples line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def registry_names(kind: str) -> str:
+    """The names ``nonlin.registry`` knows for ``kind``, for help texts."""
+    from . import registry
+
+    table = {"activation": registry.ACTIVATIONS, "optimizer": registry.OPTIMIZERS}[kind]
+    return ", ".join(sorted(table))
+
+
 # -- argument types ------------------------------------------------------------
 def positive_int(text: str) -> int:
     """``"32"`` -> 32; zero, negatives and non-integers are rejected."""

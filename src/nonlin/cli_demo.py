@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import check_output_path, int_list, positive_int, seed
+from .cli_common import HelpFormatter, check_output_path, int_list, positive_int, seed
 from .cli_model import column_stats, softmax_, standardize_
 from .cli_report import classification_report, format_classification
 
@@ -42,7 +42,7 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
             "examples:\n  nonlin demo moons --plot moons.png\n"
             "  nonlin demo digits --plot digits.png"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("name", choices=sorted(DEMOS), help="data set")
     p.add_argument("--plot", metavar="PATH", help="write the picture to this PNG file")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .cli_common import (
+    HelpFormatter,
     UsageError,
     add_missing_option,
     check_output_path,
@@ -46,7 +47,7 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
             "  nonlin evaluate houses.safetensors test.csv --json > scores.json\n"
             "  nonlin evaluate iris.safetensors test.csv --plot confusion.png"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
     p.add_argument("data", metavar="DATA.csv", help="labelled data with the model's columns")

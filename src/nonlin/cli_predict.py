@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .cli_common import (
+    HelpFormatter,
     UsageError,
     add_missing_option,
     atomic_write_text,
@@ -44,7 +45,7 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
             "  nonlin predict iris.safetensors new.csv\n"
             "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
     p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns")
@@ -113,7 +114,7 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
             "classes, scaling, and how it was trained (data, options, final scores)."
         ),
         epilog="examples:\n  nonlin info model.safetensors\n  nonlin info model.safetensors --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
     p.add_argument("--json", action="store_true", help="print the metadata as JSON")

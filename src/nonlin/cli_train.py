@@ -19,6 +19,7 @@ import sys
 from typing import Any
 
 from .cli_common import (
+    HelpFormatter,
     UsageError,
     add_missing_option,
     check_input_file,
@@ -29,6 +30,7 @@ from .cli_common import (
     positive_float,
     positive_int,
     read_table,
+    registry_names,
     seed,
 )
 from .cli_model import describe_classes
@@ -64,7 +66,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
             "partial model file; Ctrl-C saves a checkpoint and prints how to resume."
         ),
         epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("data", metavar="DATA.csv", help="training data, e.g. iris.csv")
     p.add_argument("--target", required=True, metavar="COLUMN", help="column to predict")
@@ -91,7 +93,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--activation",
         default="relu",
-        help="hidden activation: relu (default), tanh, sigmoid, gelu, leaky_relu, ...",
+        help=f"activation of the hidden layers (relu): {registry_names('activation')}",
     )
     p.add_argument(
         "--dropout",
@@ -102,7 +104,9 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
     p.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
-    p.add_argument("--optimizer", default="adam", help="adam (default), sgd, ...")
+    p.add_argument(
+        "--optimizer", default="adam", help=f"optimizer (adam): {registry_names('optimizer')}"
+    )
     p.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
     p.add_argument(
         "--val-split",
@@ -207,7 +211,9 @@ def _fit_or_checkpoint(
 ) -> dict[str, list[float]] | None:
     """Fit; on Ctrl-C save a checkpoint, say how to resume and return None."""
     try:
-        return fit_model(args, model, prepared, resumed)
+        history = fit_model(args, model, prepared, resumed)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # trained: scoring and saving must finish
+        return history
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
         _close_progress_bars()
