@@ -192,7 +192,16 @@ def test_evaluate_classifier_text_and_json(iris: dict) -> None:
     assert text.returncode == 0, text.stderr
     for word in ("accuracy", "precision", "recall", "confusion matrix", "virginica"):
         assert word in text.stdout
-    result = run_cli("evaluate", "iris.safetensors", "shuffled.csv", "--json", cwd=folder)
+    result = run_cli(
+        "evaluate",
+        "iris.safetensors",
+        "shuffled.csv",
+        "--json",
+        "--plot",
+        "confusion.png",
+        cwd=folder,
+    )
+    assert png_size(folder / "confusion.png") == (700, 600)
     report = json.loads(result.stdout)
     expected = python_api_predictions(folder / "iris.safetensors", iris["X"])
     assert report["accuracy"] == pytest.approx(np.mean(expected == iris["labels"]))
