@@ -109,7 +109,7 @@ def name_list(text: str) -> list[str]:
     return names
 
 
-def add_missing_option(parser: argparse.ArgumentParser) -> None:
+def add_missing_option(parser: Any) -> None:
     parser.add_argument(
         "--missing",
         choices=("error", "drop", "mean"),

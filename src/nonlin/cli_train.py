@@ -69,75 +69,99 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("data", metavar="DATA.csv", help="training data, e.g. iris.csv")
-    p.add_argument("--target", required=True, metavar="COLUMN", help="column to predict")
-    p.add_argument(
+    _add_data_options(p)
+    _add_network_options(p)
+    _add_fit_options(p)
+    _add_output_options(p)
+    p.set_defaults(run=run_train)
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    """--target, --task, --columns, --missing."""
+    group = parser.add_argument_group("data")
+    group.add_argument("--target", required=True, metavar="COLUMN", help="column to predict")
+    group.add_argument(
         "--task",
         choices=("auto", "classification", "regression"),
         default="auto",
         help="auto (default): classification when the target holds text or at most "
         f"{MAX_AUTO_CLASSES} distinct integers, else regression",
     )
-    p.add_argument(
+    group.add_argument(
         "--columns",
         type=name_list,
         metavar="A,B,C",
         help="feature columns to use (default: every column but the target)",
     )
-    p.add_argument(
+    add_missing_option(group)
+
+
+def _add_network_options(parser: argparse.ArgumentParser) -> None:
+    """--hidden, --activation, --dropout."""
+    group = parser.add_argument_group("network")
+    group.add_argument(
         "--hidden",
         type=int_list,
         default=[64, 32],
         metavar="W1,W2",
         help="hidden layer widths (default 64,32); 'none' for a linear model",
     )
-    p.add_argument(
+    group.add_argument(
         "--activation",
         default="relu",
         help=f"activation of the hidden layers (relu): {registry_names('activation')}",
     )
-    p.add_argument(
+    group.add_argument(
         "--dropout",
         type=fraction,
         default=0.0,
         metavar="RATE",
         help="dropout rate after each hidden layer, e.g. 0.1 (default 0: none)",
     )
-    p.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
-    p.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
-    p.add_argument(
+
+
+def _add_fit_options(parser: argparse.ArgumentParser) -> None:
+    """--epochs, --batch-size, --optimizer, --lr, --val-split, --early-stopping, --seed."""
+    group = parser.add_argument_group("training")
+    group.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
+    group.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
+    group.add_argument(
         "--optimizer", default="adam", help=f"optimizer (adam): {registry_names('optimizer')}"
     )
-    p.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
-    p.add_argument(
+    group.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
+    group.add_argument(
         "--val-split",
         type=fraction,
         default=0.2,
         metavar="SHARE",
         help="share of rows held out for validation (0.2); 0 for none",
     )
-    p.add_argument(
+    group.add_argument(
         "--early-stopping",
         type=positive_int,
         metavar="PATIENCE",
         help="stop after PATIENCE epochs without a better validation loss and keep "
         "the best weights",
     )
-    p.add_argument("--seed", type=seed, default=0, help="seed of every random draw (0)")
-    p.add_argument(
+    group.add_argument("--seed", type=seed, default=0, help="seed of every random draw (0)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--out, --plot, --resume, --quiet."""
+    group = parser.add_argument_group("output")
+    group.add_argument(
         "--out",
         default="model.safetensors",
         metavar="PATH",
         help="model file to write (model.safetensors)",
     )
-    p.add_argument("--plot", metavar="PATH", help="write loss and metric curves to this PNG")
-    p.add_argument(
+    group.add_argument("--plot", metavar="PATH", help="write loss and metric curves to this PNG")
+    group.add_argument(
         "--resume",
         metavar="CHECKPOINT",
         help="continue an interrupted run from the checkpoint it saved",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_missing_option(p)
-    p.set_defaults(run=run_train)
+    group.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -51,27 +51,21 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
 
 
 def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | None) -> Prepared:
-    """Encode the target, shuffle, split, standardize; build the metadata."""
+    """Encode the target, shuffle, split, standardize; build the metadata.
+
+    ``previous`` is the metadata of a checkpoint being resumed: its task,
+    classes and scaling are kept, so the resumed run sees the same numbers.
+    """
     X, y = table.X, np.asarray(table.y)
     n = X.shape[0]
     if n < 2:
         raise UsageError(f"{args.data}: {n} data row(s); training needs at least 2")
-    task = previous["task"] if previous else choose_task(args, y)
     meta: dict[str, Any] = {
-        "task": task,
+        "task": previous["task"] if previous else choose_task(args, y),
         "feature_names": list(table.feature_names),
         "target": args.target,
     }
-    if task == "classification":
-        meta["classes"] = previous["classes"] if previous else find_classes(y)
-        if len(meta["classes"]) < 2:
-            raise UsageError(
-                f"{args.data}: column {args.target!r} holds a single class "
-                f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
-            )
-        targets = encode_labels(y, meta["classes"], args.data, args.target)
-    else:
-        targets = y.astype(np.float32).reshape(n, 1)
+    targets = _encode_targets(args, meta, y, previous)
     # The same seed gives the same permutation of rows for X and for the targets.
     np.random.default_rng(args.seed).shuffle(X)
     np.random.default_rng(args.seed).shuffle(targets)
@@ -80,27 +74,45 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         _check_same_data(args, previous, meta)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
-        mean, scale = column_stats(X[: n - n_val])
-        meta["preprocessing"] = {
-            "type": "standardize",
-            "mean": mean.tolist(),
-            "scale": scale.tolist(),
-        }
-        if task == "regression":
-            t_mean, t_scale = column_stats(targets[: n - n_val])
-            meta["target_preprocessing"] = {
-                "type": "standardize",
-                "mean": t_mean.tolist(),
-                "scale": t_scale.tolist(),
-            }
+        meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
         meta["training"] = _training_record(args, n, n_val, table.n_dropped)
     standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"])
-    if task == "regression":
-        standardize_(
-            targets, meta["target_preprocessing"]["mean"], meta["target_preprocessing"]["scale"]
-        )
+    if meta["task"] == "regression":
+        target_scaling = meta["target_preprocessing"]
+        standardize_(targets, target_scaling["mean"], target_scaling["scale"])
     _describe(args, meta, n, n_val, table)
     return Prepared(X, targets, n_val, meta)
+
+
+def _encode_targets(
+    args: argparse.Namespace, meta: dict[str, Any], y: np.ndarray, previous: dict | None
+) -> np.ndarray:
+    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else floats (n, 1)."""
+    if meta["task"] != "classification":
+        return y.astype(np.float32).reshape(-1, 1)
+    meta["classes"] = previous["classes"] if previous else find_classes(y)
+    if len(meta["classes"]) < 2:
+        raise UsageError(
+            f"{args.data}: column {args.target!r} holds a single class "
+            f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
+        )
+    return encode_labels(y, meta["classes"], args.data, args.target)
+
+
+def _scaling(X_train: np.ndarray, y_train: np.ndarray, task: str) -> dict[str, Any]:
+    """``preprocessing`` (and ``target_preprocessing`` for a regressor) from training rows."""
+    mean, scale = column_stats(X_train)
+    result = {
+        "preprocessing": {"type": "standardize", "mean": mean.tolist(), "scale": scale.tolist()}
+    }
+    if task == "regression":
+        t_mean, t_scale = column_stats(y_train)
+        result["target_preprocessing"] = {
+            "type": "standardize",
+            "mean": t_mean.tolist(),
+            "scale": t_scale.tolist(),
+        }
+    return result
 
 
 def _check_same_data(args: argparse.Namespace, previous: dict[str, Any], meta: dict) -> None:

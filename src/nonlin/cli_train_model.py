@@ -54,13 +54,7 @@ def fit_model(
     from . import registry
 
     n_train = prepared.X.shape[0] - prepared.n_val
-    callbacks = []
-    if args.early_stopping:
-        callbacks.append(
-            nonlin.EarlyStopping(
-                monitor="val_loss", patience=args.early_stopping, restore_best_weights=True
-            )
-        )
+    callbacks = _callbacks(args)
     validation = None
     if prepared.n_val:
         validation = (prepared.X[n_train:], prepared.y[n_train:])
@@ -102,6 +96,18 @@ def epochs_done(model: Any, initial_epoch: int) -> int:
     """Epochs completed, from the model's History (it continues across a resume)."""
     epochs = list(getattr(getattr(model, "history", None), "epoch", None) or [])
     return max(initial_epoch, epochs[-1] + 1) if epochs else initial_epoch
+
+
+def _callbacks(args: argparse.Namespace) -> list[Any]:
+    import nonlin
+
+    if not args.early_stopping:
+        return []
+    return [
+        nonlin.EarlyStopping(
+            monitor="val_loss", patience=args.early_stopping, restore_best_weights=True
+        )
+    ]
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
