@@ -332,3 +332,29 @@ def test_resume_command_is_what_the_user_typed(tmp_path: Path) -> None:
         "--resume",
         "m.checkpoint.safetensors",
     ]
+
+
+def test_train_on_chosen_columns(iris: dict) -> None:
+    folder = iris["dir"]
+    result = run_cli(
+        "train",
+        "shuffled.csv",
+        "--target",
+        "species",
+        "--columns",
+        "petal_width,petal_length",
+        "--hidden",
+        "8",
+        "--epochs",
+        "3",
+        "--quiet",
+        "--out",
+        "two.safetensors",
+        cwd=folder,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not using column(s) id, sepal_length, sepal_width" in result.stderr
+    meta = nonlin.load(folder / "two.safetensors").metadata
+    assert meta["feature_names"] == ["petal_width", "petal_length"]
+    predicted = run_cli("predict", "two.safetensors", "iris.csv", cwd=folder)
+    assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 151

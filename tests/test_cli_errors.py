@@ -26,6 +26,7 @@ MALFORMED = {
     "stray quote": ('a,b,y\n1,2"x",0\n3,4,1\n', ["line 2", "'b'", '2"x"']),
     "not UTF-8": (b"a,b,y\n1,\xff,0\n3,4,1\n", ["line 2", "UTF-8", "\\xff"]),
     "no header": ("", ["line 1", "header"]),
+    "data where the header should be": ("1,2,0\n3,4,1\n", ["line 1", "'y'", "header row"]),
     "repeated column": ("a,a,y\n1,2,0\n", ["line 1", "'a'", "twice"]),
     "missing target cell": ("a,b,y\n1,2,\n3,4,1\n", ["line 2", "'y'", "''"]),
 }

@@ -156,10 +156,33 @@ def read_table(
     path: str, *, target: str | None, columns: Sequence[str] | None, missing: str
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value."""
-    from .tabular import read_csv
+    from .tabular import CSVError, read_csv
 
     check_input_file(path)
-    return read_csv(path, target=target, columns=columns, missing=missing, dtype=np.float32)
+    try:
+        return read_csv(path, target=target, columns=columns, missing=missing, dtype=np.float32)
+    except CSVError as exc:
+        if "no column" in str(exc) and _header_looks_like_data(path):
+            raise CSVError(
+                f"{exc} (the first line looks like data: the file needs a header row of "
+                "column names)"
+            ) from None
+        raise
+
+
+def _header_looks_like_data(path: str) -> bool:
+    """True when every cell of the first line reads as a number."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            cells = next(csv.reader([handle.readline()]), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    try:
+        return bool(cells) and all(float(cell) == float(cell) for cell in cells)
+    except ValueError:
+        return False
 
 
 def note(message: str) -> None:
