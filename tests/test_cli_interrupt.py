@@ -59,6 +59,7 @@ def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path: Path) -> None:
     checkpoint = tmp_path / "m.checkpoint.safetensors"
     assert f"checkpoint saved to {checkpoint.name}" in err
     assert (tmp_path / "m.safetensors").read_bytes() == old_model
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
     saved = nonlin.load(checkpoint)
     done = saved.metadata["training"]["epochs_done"]
     assert saved.metadata["classes"] == [0, 1] and 0 <= done < 100000

@@ -241,6 +241,9 @@ def _fit_or_checkpoint(
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
         _close_progress_bars()
+        if getattr(model, "optimizer", None) is None:  # stopped before the first step
+            print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
+            return None
         done = epochs_done(model, resumed.epoch if resumed else 0)
         path = checkpoint_path(args.out)
         prepared.meta["training"].update(epochs_done=done)
