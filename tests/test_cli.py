@@ -292,7 +292,7 @@ def test_demo_moons_draws_the_decision_boundary(tmp_path: Path) -> None:
 def test_demo_digits_draws_the_confusion_matrix(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     result = run_cli(
-        "demo", "digits", "--epochs", "5", "--plot", "digits.png", "--quiet", cwd=tmp_path
+        "demo", "digits", "--epochs", "3", "--plot", "digits.png", "--quiet", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert float(re.search(r"accuracy: (\S+)", result.stdout).group(1)) > 0.85
