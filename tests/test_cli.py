@@ -358,3 +358,11 @@ def test_train_on_chosen_columns(iris: dict) -> None:
     assert meta["feature_names"] == ["petal_width", "petal_length"]
     predicted = run_cli("predict", "two.safetensors", "iris.csv", cwd=folder)
     assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 151
+
+
+def test_info_on_a_model_saved_from_python(tmp_path: Path) -> None:
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.Tanh(), nonlin.Dense(1)]).build(2, 0)
+    nonlin.save(model, tmp_path / "plain.safetensors")
+    result = run_cli("info", "plain.safetensors", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Total params: 13" in result.stdout and "2 columns (names not recorded)" in result.stdout

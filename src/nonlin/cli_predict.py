@@ -23,6 +23,7 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     atomic_write_text,
+    check_input_file,
     check_output_path,
     note,
     read_table,
@@ -122,35 +123,42 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    model, meta = load_model(args.model)
+    import nonlin
+
+    check_input_file(args.model, "model file")
+    model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
+    meta = dict(getattr(model, "metadata", None) or {})
     if args.json:
         info = {"parameters": model.count_params(), "architecture": model.get_config(), **meta}
         print(json.dumps(info, indent=2))
         return 0
+    print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta)]))
+    return 0
+
+
+def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
+    """Task, target, input columns, classes, scaling and the training record, as lines."""
+    names = meta.get("feature_names")
+    lines = [
+        f"task:     {meta.get('task', 'not recorded')}",
+        f"target:   {meta.get('target', 'not recorded')}",
+        f"inputs:   {model.n_features_in} columns"
+        + (f": {', '.join(names)}" if names else " (names not recorded)"),
+    ]
+    if meta.get("classes"):
+        lines.append(f"classes:  {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+    if meta.get("preprocessing"):
+        lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
     training = dict(meta.get("training") or {})
     training.pop("history", None)
-    final = training.pop("final", None)
-    lines = [
-        f"{args.model}",
-        "",
-        model.summary(),
-        "",
-        f"task:     {meta['task']}",
-        f"target:   {meta.get('target', '?')}",
-        f"inputs:   {len(meta['feature_names'])} columns: {', '.join(meta['feature_names'])}",
-    ]
-    if meta["task"] == "classification":
-        lines.append(f"classes:  {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
-    lines.append(f"scaling:  {meta['preprocessing'].get('type')} (mean and scale per column)")
+    final = training.pop("final", None) or {}
     if training:
         lines += ["", "training:"] + [f"  {k}: {v}" for k, v in training.items()]
-    if final:
-        for part, values in final.items():
-            cells = ", ".join(
-                f"{k} {'n/a' if v is None else format(v, '.4g')}"
-                for k, v in values.items()
-                if k != "rows"
-            )
-            lines.append(f"  final {part}: {cells}")
-    print("\n".join(lines))
-    return 0
+    for part, values in final.items():
+        cells = ", ".join(
+            f"{k} {'n/a' if v is None else format(v, '.4g')}"
+            for k, v in values.items()
+            if k != "rows"
+        )
+        lines.append(f"  final {part}: {cells}")
+    return lines
