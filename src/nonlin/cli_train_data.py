@@ -121,6 +121,14 @@ def _check_same_data(args: argparse.Namespace, previous: dict[str, Any], meta: d
             f"{args.data}: its columns {meta['feature_names']} differ from the checkpoint's "
             f"{previous['feature_names']}; resume with the data the run started with"
         )
+    record = previous.get("training", {})
+    for option in ("seed", "val_split", "missing"):
+        if option in record and record[option] != getattr(args, option):
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"{flag} {getattr(args, option)} differs from the interrupted run's "
+                f"{record[option]}; resume with the same {flag} (the rows must split the same way)"
+            )
 
 
 def _training_record(args: argparse.Namespace, n: int, n_val: int, n_dropped: int) -> dict:
