@@ -187,3 +187,12 @@ def test_a_single_class_is_a_user_error(tmp_path: Path) -> None:
     assert_user_error(
         run_cli("train", "d.csv", "--target", "y", cwd=tmp_path), "d.csv", "'y'", "single class"
     )
+
+
+def test_numeric_labels_the_model_never_saw(tmp_path: Path) -> None:
+    _write(tmp_path / "d.csv", GOOD)
+    train = run_cli("train", "d.csv", "--target", "y", "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert train.returncode == 0, train.stderr
+    _write(tmp_path / "test.csv", "y,b,a\n1,2,3\n7,4,5\n2.5,1,1\n0,0,0\n")
+    result = run_cli("evaluate", "model.safetensors", "test.csv", cwd=tmp_path)
+    assert_user_error(result, "test.csv", "'y'", "2 label(s)", "'2.5'", "'7'", "'0', '1'")
