@@ -53,10 +53,13 @@ def gemm_rate(size: int = 1536, repeats: int = 30) -> float:
     return 2 * size**3 / best
 
 
+CLOCK = time.perf_counter
+
+
 def _timed(fn) -> float:
-    start = time.perf_counter()
+    start = CLOCK()
     fn()
-    return time.perf_counter() - start
+    return CLOCK() - start
 
 
 def nonlin_model() -> nonlin.Sequential:
@@ -108,7 +111,7 @@ def time_torch(X: np.ndarray, y: np.ndarray) -> float | None:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(threadpool_info()[0]["num_threads"] if threadpool_info() else THREADS)
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(D, H1), torch.nn.ReLU(), torch.nn.Linear(H1, H2),
                               torch.nn.ReLU(), torch.nn.Linear(H2, K))
@@ -132,9 +135,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument(
+        "--cpu-time", action="store_true",
+        help="time with process CPU time instead of wall time: steadier on a busy machine, "
+        "meaningful with --threads 1")
     args = parser.parse_args()
+    global CLOCK
+    if args.cpu_time:
+        CLOCK = time.process_time
+    print(f"clock: {'process CPU time' if args.cpu_time else 'wall time'}; "
+          f"BLAS threads: {args.threads}")
     X, y = make_data()
-    with threadpool_limits(THREADS):
+    with threadpool_limits(args.threads):
         blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, "
                 f"{i['num_threads']} threads)" for i in threadpool_info()]
         env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")

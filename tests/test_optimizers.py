@@ -181,3 +181,33 @@ def test_schedules_by_value() -> None:
 def test_bad_arguments_raise(bad) -> None:
     with pytest.raises(ValueError, match="Received"):
         SGD(**bad)
+
+
+@pytest.mark.parametrize("opt", [SGD(0.1, momentum=0.5, nesterov=True, clipnorm=2.0),
+                                 Adam(CosineDecay(0.01, 100, warmup_steps=10)),
+                                 AdamW(weight_decay=0.1), RMSprop(rho=0.8), Adagrad(0.2)])
+def test_config_round_trip(opt) -> None:
+    clone = type(opt).from_config(opt.get_config())
+    assert clone.get_config() == opt.get_config()
+    assert repr(clone) == repr(opt)
+
+
+@pytest.mark.parametrize("kind", ["adam", "sgd", "nesterov"])
+def test_updates_match_scikit_learn(kind) -> None:
+    """The scikit-learn estimator relies on these rules reproducing sklearn's MLP updates."""
+    sk = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    rng = np.random.default_rng(6)
+    params = _params(rng)
+    theirs = [p.value.copy() for p in params]
+    if kind == "adam":
+        ours = Adam(lr=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-8)
+        ref = sk.AdamOptimizer(theirs, 0.01, 0.8, 0.99, 1e-8)
+    else:
+        ours = SGD(lr=0.05, momentum=0.9, nesterov=kind == "nesterov")
+        ref = sk.SGDOptimizer(theirs, 0.05, momentum=0.9, nesterov=kind == "nesterov")
+    for _ in range(10):
+        grads = _grads(rng, params)
+        ours.step(params)
+        ref.update_params(theirs, [g.copy() for g in grads])
+    for p, t in zip(params, theirs, strict=True):
+        np.testing.assert_allclose(p.value, t, rtol=1e-12, atol=1e-14)

@@ -167,13 +167,19 @@ def test_callback_keyboard_interrupt_keeps_history_and_weights() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_sigint_is_deferred_to_the_end_of_the_step() -> None:
+@pytest.mark.parametrize("send", ["raise_signal", "os.kill"])
+def test_sigint_is_deferred_to_the_end_of_the_step(send) -> None:
+    import os
+
     X, y = blobs()
 
     class Interrupt(Callback):
         def on_batch_begin(self, batch, logs=None):
-            if self.model.history.epoch == [0] and batch == 3:
-                signal.raise_signal(signal.SIGINT)  # arrives before this step runs
+            if self.model.history.epoch == [0] and batch == 3:  # arrives before this step runs
+                if send == "os.kill":
+                    os.kill(os.getpid(), signal.SIGINT)
+                else:
+                    signal.raise_signal(signal.SIGINT)
 
         def on_batch_end(self, batch, logs=None):
             self.last = (batch, self.model.get_weights())
@@ -345,3 +351,18 @@ def test_evaluate_and_predict_checks() -> None:
         model.predict(bad)
     with pytest.raises(ValueError, match="batch_size"):
         model.predict(X, batch_size=0)
+
+
+def test_non_finite_gradient_with_finite_loss_is_caught_before_the_update() -> None:
+    class BadGradient(MeanSquaredError):
+        def _grad_terms(self, y_true, y_pred, out):
+            out[...] = np.inf
+            return out
+
+    X, y = blobs(n=32)
+    model = Sequential([Dense(4), Tanh(), Dense(1)]).build(4, seed=0)
+    before = model.get_weights()
+    with pytest.raises(DivergenceError, match="gradient or update.*epoch 0, batch 0"):
+        model.fit(X, y.astype(float), loss=BadGradient(), optimizer=Adam(0.1), verbose=0)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -58,7 +58,7 @@ class Dense(Layer):
     def __init__(
         self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
         l2: float = 0.0,
-    ):
+    ) -> None:
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         if isinstance(init, str):

@@ -160,6 +160,17 @@ class Optimizer:
             config["clipnorm"] = self.clipnorm
         return config
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        """Rebuild from ``get_config()``; a schedule given as ``{"class_name", "config"}``
+        is rebuilt through the allowlist in ``nonlin.schedules``."""
+        from .schedules import schedule_from_config
+
+        config = dict(config)
+        if isinstance(config.get("lr"), dict):
+            config["lr"] = schedule_from_config(config["lr"])
+        return cls(**config)
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
@@ -222,6 +233,11 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
         self._slot_names = ("velocity",) if self.momentum else ()
+
+    @property
+    def _velocity(self) -> list[np.ndarray]:
+        """The momentum buffers ``v`` (kept under this name for older code)."""
+        return self._slots.get("velocity", [])
 
     def step(self, params: list[Param]) -> None:
         # The tutorial's w <- w - g, kept free of any overhead.

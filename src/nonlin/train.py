@@ -121,9 +121,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     _build_if_needed(model, X, seed)
     loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
     train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight)
-    val = _validation(model, loss, train, validation_split, validation_data)
-    if validation_data is None and val is not None:
-        train, val = train.split(validation_split)
+    train, val = _validation(model, loss, train, validation_split, validation_data)
     if seed is not None and not built_here:
         model.rng = as_rng(seed)
     if resume_from is not None:
@@ -176,13 +174,14 @@ def _bind_rng(model: Sequential) -> None:
 
 
 def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
-                data: Any) -> Dataset | None:
+                data: Any) -> tuple[Dataset, Dataset | None]:
+    """(training set, validation set or None): ``validation_data`` wins over ``split``."""
     if data is None:
-        return train if split > 0 else None
+        return train.split(split) if split > 0 else (train, None)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights)")
     weights = data[2] if len(data) == 3 else None
-    return make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+    return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
 
 
 class _Loop:
@@ -261,19 +260,17 @@ class _Loop:
             value = self.objective.step(xb, yb, wb, self.store, where)
             if self.has_penalty:
                 value += penalty(self.model)
-        if not math.isfinite(value):
+            what = None if math.isfinite(value) else f"The loss became {value}"
+            if what is None:
+                try:
+                    self.optimizer.step(self.params)
+                except NonFiniteUpdate:
+                    what = "A gradient or update became NaN or infinite"
+        if what is not None:
             raise DivergenceError(
-                f"The loss became {value} at epoch {epoch}, batch {batch}; the weights are "
-                "those of the last finite step. Lower the learning rate or clip gradients "
-                "(clipnorm=...).", epoch=epoch, batch=batch)
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                self.optimizer.step(self.params)
-        except NonFiniteUpdate:
-            raise DivergenceError(
-                f"A gradient or update became NaN or infinite at epoch {epoch}, batch {batch}; "
-                "the weights are those of the last finite step. Lower the learning rate or "
-                "clip gradients (clipnorm=...).", epoch=epoch, batch=batch) from None
+                f"{what} at epoch {epoch}, batch {batch}; the weights are those of the last "
+                "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+                epoch=epoch, batch=batch)
         return value
 
 
