@@ -40,6 +40,7 @@ TUTORIAL_MATRIX = "[[0.0026057 ]\n [0.99672212]\n [0.99701713]\n [0.00386756]]"
 def iris(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """iris.csv (string labels), a copy with shuffled and extra columns, and a trained model."""
     datasets = pytest.importorskip("sklearn.datasets")
+    pytest.importorskip("matplotlib")
     folder = tmp_path_factory.mktemp("iris")
     data = datasets.load_iris()
     labels = data.target_names[data.target]
@@ -279,6 +280,7 @@ def test_regression_train_and_evaluate(tmp_path: Path) -> None:
 
 
 def test_demo_moons_draws_the_decision_boundary(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
     result = run_cli(
         "demo", "moons", "--epochs", "20", "--plot", "moons.png", "--quiet", cwd=tmp_path
     )
@@ -291,6 +293,7 @@ def test_demo_moons_draws_the_decision_boundary(tmp_path: Path) -> None:
 
 def test_demo_digits_draws_the_confusion_matrix(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
     result = run_cli(
         "demo", "digits", "--epochs", "3", "--plot", "digits.png", "--quiet", cwd=tmp_path
     )
