@@ -6,7 +6,12 @@ Prints nonlin's epoch time, PyTorch's and scikit-learn's when installed, the
 floor (the epoch's matrix-multiply FLOPs / the measured float32 GEMM rate),
 the ratios, and the memory fit allocates beyond the data and the model.
 
+It also times the same GEMMs alone at batch 128, which shows how much of the epoch
+goes to everything else (gather, elementwise passes, update, Python).
+
 Run: PYTHONPATH=src python3 benchmarks/bench_mnist.py [--repeats 3]
+On a busy machine wall-clock figures with 2 threads swing widely (OpenBLAS threads
+wait on each other); ``--threads 1 --cpu-time`` gives steadier relative figures.
 """
 
 from __future__ import annotations
@@ -54,6 +59,31 @@ def gemm_rate(size: int = 1536, repeats: int = 30) -> float:
 
 
 CLOCK = time.perf_counter
+
+
+def gemm_only_epoch() -> float:
+    """The epoch's matrix products alone, at their real shapes (batch 128): what an
+    implementation with free elementwise work, gather and update would take."""
+    rng = np.random.default_rng(2)
+    sizes = [(D, H1), (H1, H2), (H2, K)]
+    xs = [rng.random((BATCH, a), dtype=np.float32) for a, _ in sizes]
+    ws = [rng.random((a, b), dtype=np.float32) for a, b in sizes]
+    gs = [rng.random((BATCH, b), dtype=np.float32) for _, b in sizes]
+    outs = [np.empty((BATCH, b), np.float32) for _, b in sizes]
+    dws = [np.empty_like(w) for w in ws]
+    dxs = [np.empty_like(x) for x in xs]
+
+    def epoch() -> None:
+        for _ in range(-(-N // BATCH)):
+            for i in range(3):
+                np.dot(xs[i], ws[i], outs[i])
+            for i in (2, 1, 0):
+                np.dot(xs[i].T, gs[i], dws[i])
+                if i:
+                    np.dot(gs[i], ws[i].T, dxs[i])
+
+    epoch()
+    return min(_timed(epoch) for _ in range(2))
 
 
 def _timed(fn) -> float:
@@ -157,6 +187,7 @@ def main() -> None:
         rate = gemm_rate()
         floor = epoch_flops() / rate
         ours, acc = time_nonlin(X, y, args.repeats)
+        gemm_epoch = gemm_only_epoch()
         torch_s = time_torch(X, y)
         sk_runs = [] if args.skip_sklearn else [time_sklearn(X, y) for _ in range(2)]
         sk_s = min(sk_runs) if sk_runs and None not in sk_runs else None
@@ -167,6 +198,8 @@ def main() -> None:
     print(f"floor (FLOPs / GEMM rate): {floor:.3f} s")
     print(f"nonlin epoch: {ours:.3f} s  ({floor / ours:.0%} of the floor; goal >= 65%); "
           f"train accuracy after the runs {acc:.3f}")
+    print(f"the same GEMMs alone at batch 128: {gemm_epoch:.3f} s; nonlin spends "
+          f"{ours - gemm_epoch:.3f} s ({(ours - gemm_epoch) / ours:.0%}) on everything else")
     if torch_s is None:
         print("PyTorch: not installed, skipped")
     else:

@@ -142,7 +142,6 @@ def test_predict_returns_fresh_arrays_that_do_not_alias_the_input():
     assert out.flags.writeable and not np.shares_memory(out, X)
 
 
-@pytest.mark.xfail(strict=True, reason="gap in validation.py: a single class is not refused")
 @pytest.mark.parametrize(
     "loss, layers", [("bce", [Dense(1), Sigmoid()]), ("cross_entropy", [Dense(2), Softmax()])]
 )
@@ -153,7 +152,6 @@ def test_single_class_is_refused(loss, layers):
         Sequential(layers).fit(X, y, loss=loss, optimizer="sgd", verbose=0)
 
 
-@pytest.mark.xfail(strict=True, reason="gap in losses.py: NaN predictions are not refused")
 def test_loss_refuses_nan_predictions():
     with pytest.raises(ValueError, match="finite"):
         nonlin.CrossEntropy()(np.array([0, 1]), np.array([[np.nan, 1.0], [0.5, 0.5]]))

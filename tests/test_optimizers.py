@@ -167,6 +167,11 @@ def test_schedule_as_lr_follows_iterations() -> None:
 
 
 def test_schedules_by_value() -> None:
+    from nonlin.schedules import Constant
+
+    assert Constant(0.3)(0) == Constant(0.3)(10**6) == 0.3
+    step = StepDecay(0.2, step_size=3, gamma=0.1)
+    assert [step(t) for t in (0, 2, 3, 5, 6)] == pytest.approx([0.2, 0.2, 0.02, 0.02, 0.002])
     e = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
     assert e(0) == 0.1 and e(10) == pytest.approx(0.05) and e(5) == pytest.approx(0.1 * 0.5**0.5)
     assert ExponentialDecay(0.1, 10, 0.5, staircase=True)(19) == pytest.approx(0.05)

@@ -366,3 +366,17 @@ def test_non_finite_gradient_with_finite_loss_is_caught_before_the_update() -> N
         model.fit(X, y.astype(float), loss=BadGradient(), optimizer=Adam(0.1), verbose=0)
     for a, b in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_softmax_survives_rows_far_below_the_batch_max(dtype) -> None:
+    from nonlin.objective import Objective
+
+    model = Sequential([Dense(3)]).build(2, seed=0, dtype=dtype)
+    objective = Objective(model, CrossEntropy(from_logits=True), 4, labels=True)
+    z = np.array([[0, 1, 2], [-900, -899, -901], [5, 5, 5], [1e3, 0, -1e3]], dtype=dtype)
+    y = np.array([2, 0, 1, 1])
+    total, grad = objective._softmax(z.copy(), y, None, None, None)
+    loss = CrossEntropy(from_logits=True)
+    assert total / 4 == pytest.approx(loss(y, z.astype(np.float64)), rel=1e-6)
+    np.testing.assert_allclose(grad, loss.grad(y, z.astype(np.float64)), rtol=1e-5, atol=1e-9)

@@ -78,6 +78,21 @@ def prepare_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype) 
     return np.ascontiguousarray(y, dtype=dtype)
 
 
+def check_two_classes(loss: Loss, targets: np.ndarray) -> None:
+    """Refuse classification targets of a single class (nothing to separate)."""
+    if isinstance(loss, CrossEntropy):
+        labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
+    elif isinstance(loss, BinaryCrossEntropy) and targets.shape[1] == 1:
+        labels = targets[:, 0]
+    else:
+        return
+    if labels.size and np.all(labels == labels[0]):
+        raise ValueError(
+            "Expected samples of at least 2 classes to train a classifier. "
+            f"Received only class {labels[0].item()!r} in y"
+        )
+
+
 def _check_width(y: np.ndarray, n_outputs: int) -> None:
     if y.shape[1] != n_outputs:
         raise ValueError(
@@ -124,6 +139,8 @@ def make_dataset(
     X = check_X(X, name, n_features=model.n_features_in)
     y = check_y(y, X.shape[0], "y" if name == "X" else f"{name} targets")
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype)
+    if name == "X":
+        check_two_classes(loss, targets)
     weight = check_sample_weight(sample_weight, X.shape[0])
     per_class = class_weights_for(class_weight, targets, model.n_outputs)
     if per_class is not None:

@@ -69,8 +69,11 @@ class Objective:
         self._p = np.empty((batch_size, k), dtype=dt)
         self._rowmax = np.empty(batch_size, dtype=dt)
         self._rowsum = np.empty(batch_size, dtype=dt)
-        self._rows = np.arange(batch_size)
-        self._ones = np.ones(batch_size, dtype=dt)
+        self._rowbase = np.arange(batch_size) * k  # flat index of each row's first entry
+        self._flat = np.empty(batch_size, dtype=np.int64)
+        self._ones = np.ones(k, dtype=dt)
+        self._one = const(1.0, dt)
+        self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Training forward through the kept layers (logits when fused)."""
@@ -115,29 +118,38 @@ class Objective:
 
     def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, store: Any, where: Any) -> Any:
         n = z.shape[0]
-        p, m, s = self._p[:n], self._rowmax[:n], self._rowsum[:n]
+        p, s = self._p[:n], self._rowsum[:n]
         if store is not None and not self.output_is_activated:
             store[where] = z
-        np.max(z, axis=1, out=m)
-        np.subtract(z, m[:, None], out=p)
-        if self.labels:
-            picked = p[self._rows[:n], y]  # z_iy - m_i
-        else:
-            picked = np.einsum("ij,ij->i", p, y)
-        np.exp(p, out=p)
-        np.add.reduce(p, axis=1, out=s)
+        flat = np.add(self._rowbase[:n], y, out=self._flat[:n]) if self.labels else None
+        # Shift by the batch's largest logit (one fast reduction) rather than each row's;
+        # if that underflows a whole row (or z is not finite), redo it with row maxima.
+        picked = self._exp_shifted(z, np.max(z), y, flat, p, s)
+        if not s.min() > self._tiny:
+            np.max(z, axis=1, out=self._rowmax[:n])
+            picked = self._exp_shifted(z, self._rowmax[:n, None], y, flat, p, s)
         log_s = np.log(s)
-        np.subtract(log_s, picked, out=log_s)  # per-sample loss
+        np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
         np.divide(p, s[:, None], out=p)
         if store is not None and self.output_is_activated:
             store[where] = p
         if self.labels:
-            p[self._rows[:n], y] -= const(1.0, self.dtype)
+            flat_p = p.reshape(-1)
+            np.put(flat_p, flat, flat_p.take(flat) - self._one)  # p - onehot(y)
         else:
             np.subtract(p, y, out=p)
         self._scale(p, w)
         return total, p
+
+    def _exp_shifted(self, z: np.ndarray, shift: Any, y: np.ndarray, flat: Any,
+                     p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``."""
+        np.subtract(z, shift, out=p)
+        picked = p.reshape(-1).take(flat) if flat is not None else np.einsum("ij,ij->i", p, y)
+        np.exp(p, out=p)
+        np.dot(p, self._ones[: p.shape[1]], out=s)
+        return picked
 
     def _sigmoid(self, z: np.ndarray, y: np.ndarray, w: Any, store: Any, where: Any) -> Any:
         n = z.shape[0]

@@ -1,7 +1,9 @@
 """The training loop behind ``Sequential.fit`` and ``Sequential.evaluate``.
 
 Each epoch draws a permutation from the model's generator, gathers every batch
-into a preallocated buffer (``np.take(..., out=)``, never a copy of ``X``),
+into a preallocated buffer (``np.take(..., out=, mode="clip")``: the indices are
+valid, and the default ``mode="raise"`` would buffer the output; never a copy
+of ``X``),
 runs the fused forward/loss/backward of ``objective.Objective``, and lets the
 optimizer update the weights in place. Metrics are computed once per epoch
 from the outputs kept during the epoch, and on validation data.
