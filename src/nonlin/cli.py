@@ -1,7 +1,9 @@
-"""The ``nonlin`` command.
+"""The ``nonlin`` command: the entry point and ``nonlin xor``.
 
 Each sub-command is a pair of functions: ``add_X(subparsers)`` declares its
-options and ``run_X(args) -> int`` does the work. User errors raise
+options and ``run_X(args) -> int`` does the work; ``train`` lives in
+``cli_train``, ``evaluate`` in ``cli_evaluate``, ``predict`` and ``info`` in
+``cli_predict``, ``demo`` in ``cli_demo``. User errors raise
 ``UsageError`` (or ``ValueError``/``TypeError``/``OSError`` from the library):
 one line on stderr, exit status 2, no traceback. Anything else is an internal
 error: exit status 1.
@@ -15,28 +17,15 @@ from collections.abc import Sequence
 
 from . import __version__
 from ._optional import MissingExtraError
+from .cli_common import HelpFormatter, UsageError
+from .cli_common import positive_int as _positive_int
+from .cli_common import seed as _seed
+from .cli_demo import add_demo
+from .cli_evaluate import add_evaluate
+from .cli_predict import add_info, add_predict
+from .cli_train import add_train
 
-
-class UsageError(Exception):
-    """A mistake in what the user asked for; reported in one line, exit status 2."""
-
-
-def _int_at_least(text: str, low: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = low - 1
-    if value < low:
-        raise argparse.ArgumentTypeError(f"expected {what}, received {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _int_at_least(text, 1, "a positive integer")
-
-
-def _seed(text: str) -> int:
-    return _int_at_least(text, 0, "a non-negative integer")
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 
 # -- nonlin xor --------------------------------------------------------------
@@ -85,37 +74,90 @@ def run_xor(args: argparse.Namespace) -> int:
 
 
 # -- entry point ---------------------------------------------------------------
-COMMANDS = [add_xor]
+COMMANDS = [add_xor, add_train, add_evaluate, add_predict, add_info, add_demo]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``nonlin train: error: ... (see 'nonlin train --help')``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nonlin",
-        description="Neural networks in plain NumPy.",
-        epilog="Run 'nonlin COMMAND --help' for a command's options.",
+        description="Neural networks in plain NumPy: train, evaluate and use models on CSV files.",
+        epilog=(
+            "examples:\n"
+            "  nonlin xor\n"
+            "  nonlin train iris.csv --target species --out iris.safetensors\n"
+            "  nonlin evaluate iris.safetensors test.csv --target species\n"
+            "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv\n"
+            "  nonlin info iris.safetensors\n"
+            "  nonlin demo moons --plot moons.png\n"
+            "Run 'nonlin COMMAND --help' for a command's options."
+        ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"nonlin {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for add in COMMANDS:
         add(subparsers)
     return parser
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean bad input, not a bug: one line, exit status 2."""
+    import nonlin
+
+    extra = tuple(
+        cls
+        for cls in (
+            getattr(nonlin, "ModelFileError", None),
+            getattr(nonlin, "DivergenceError", None),
+        )
+        if isinstance(cls, type)
+    )
+    return (UsageError, MissingExtraError, ValueError, TypeError, OSError, *extra)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (0 ok, 1 bug, 2 user error, 130 Ctrl-C)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    args.argv = argv
     try:
         return args.run(args)
-    except (UsageError, MissingExtraError, ValueError, TypeError, OSError) as exc:
-        print(f"nonlin: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        print("nonlin: interrupted", file=sys.stderr)
+        print("\nnonlin: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `nonlin predict ... | head`
+        sys.stderr.close()
+        return 0
+    except _user_errors() as exc:
+        print(f"nonlin: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "nonlin: internal error (a bug in nonlin; please report it with the lines above)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{exc.filename}: {text}"
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover

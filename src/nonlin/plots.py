@@ -1,18 +1,24 @@
 """Plots, drawn with matplotlib (the ``plot`` extra), imported only when used.
 
-Every function writes a PNG file with a title, axis labels and, where there is
-more than one series, a legend; it returns the path it wrote. Figures are
-drawn on the non-interactive Agg canvas, so no display is needed.
+Every function writes a PNG file with a title, axis labels and a legend (or a
+colour bar, for the confusion matrix); it returns the path it wrote. Figures
+are drawn on the non-interactive Agg canvas, so no display is needed, and
+their pixel size is fixed (``figsize * 100``): ``savefig`` never crops.
+
+Non-goals: interactive figures, styling options beyond titles.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ._optional import require
+
+PathLike = str | os.PathLike[str]
 
 
 def require_matplotlib() -> Any:
@@ -24,7 +30,12 @@ def require_matplotlib() -> Any:
     return Figure, FigureCanvasAgg
 
 
-def _save(fig: Any, path: str | os.PathLike[str]) -> str:
+def _figure(size: tuple[float, float]) -> Any:
+    figure_cls, _ = require_matplotlib()
+    return figure_cls(figsize=size)
+
+
+def _save(fig: Any, path: PathLike) -> str:
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
     fig.tight_layout()
@@ -32,9 +43,7 @@ def _save(fig: Any, path: str | os.PathLike[str]) -> str:
     return os.fspath(path)
 
 
-def plot_error_curve(
-    errors: Any, path: str | os.PathLike[str], *, title: str = "Tutorial network on XOR"
-) -> str:
+def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial network on XOR") -> str:
     """The tutorial's plot: mean absolute error at every training step (log scale).
 
     Parameters
@@ -43,13 +52,185 @@ def plot_error_curve(
     path : where to write the PNG (800 x 500 pixels)
     """
     errors = np.asarray(errors, dtype=float)
-    figure_cls, _ = require_matplotlib()
-    fig = figure_cls(figsize=(8, 5))
+    fig = _figure((8, 5))
     ax = fig.add_subplot()
-    ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2)
+    ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2, label="training")
     ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel("mean absolute error")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def _history_dict(history: Any) -> dict[str, list[float]]:
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping) or "loss" not in data:
+        raise ValueError(
+            f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
+        )
+    return {str(k): [float(v) for v in vals] for k, vals in data.items()}
+
+
+def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
+    """Training and validation loss, and each metric, against the epoch.
+
+    Parameters
+    ----------
+    history : History or dict
+        ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
+        epoch; keys starting with ``val_`` are drawn dashed next to their training twin;
+        the learning rate ``"lr"`` is left out.
+    path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
+        loss and one per metric, side by side.
+    """
+    data = _history_dict(history)
+    require_matplotlib()
+    from matplotlib.ticker import MaxNLocator
+
+    names = ["loss"] + [k for k in data if k not in ("loss", "lr") and not k.startswith("val_")]
+    fig = _figure((6 * len(names), 4.5))
+    for i, name in enumerate(names):
+        ax = fig.add_subplot(1, len(names), i + 1)
+        for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
+            if data.get(key):
+                epochs = np.arange(1, len(data[key]) + 1)
+                ax.plot(epochs, data[key], style, marker="o", markersize=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(name.replace("_", " "))
+        ax.set_title(f"{title}: {name.replace('_', ' ')}")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    return _save(fig, path)
+
+
+def plot_decision_boundary(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: Any,
+    y: Any,
+    path: PathLike,
+    *,
+    classes: Sequence[Any] | None = None,
+    resolution: int = 200,
+    title: str = "Decision boundary",
+    feature_names: Sequence[str] = ("x1", "x2"),
+) -> str:
+    """The classes a 2-D classifier predicts over the plane, with the data on top.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps points of shape (n, 2) to scores of shape (n, n_classes) (the
+        predicted class is the arg-max) or to class indices of shape (n,).
+    X : array-like of shape (n_samples, 2)
+    y : array-like of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
+    path : where to write the PNG (700 x 600 pixels)
+    classes : names shown in the legend (default ``0 .. n_classes - 1``)
+    resolution : grid points per axis
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int, copy=False)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(
+            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
+            f"Received X {X.shape}, y {y.shape}"
+        )
+    n_classes = len(classes) if classes is not None else int(y.max()) + 1
+    names = list(classes) if classes is not None else list(range(n_classes))
+    pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    scores = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])))
+    regions = scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
+    fig = _figure((7, 6))
+    ax = fig.add_subplot()
+    cmap = _class_colors(n_classes)
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(gx, gy, regions.reshape(gx.shape), levels=levels, cmap=cmap, alpha=0.3)
+    for k in range(n_classes):
+        mask = y == k
+        ax.scatter(
+            X[mask, 0],
+            X[mask, 1],
+            s=12,
+            color=cmap(k),
+            edgecolors="k",
+            linewidths=0.3,
+            label=f"class {names[k]}",
+        )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel(feature_names[0])
+    ax.set_ylabel(feature_names[1])
+    ax.set_title(title)
+    ax.legend(loc="best", framealpha=0.8)
+    return _save(fig, path)
+
+
+def _class_colors(n_classes: int) -> Any:
+    from matplotlib.colors import ListedColormap
+
+    base = [
+        "tab:blue",
+        "tab:orange",
+        "tab:green",
+        "tab:red",
+        "tab:purple",
+        "tab:brown",
+        "tab:pink",
+        "tab:gray",
+        "tab:olive",
+        "tab:cyan",
+    ]
+    return ListedColormap([base[k % len(base)] for k in range(max(n_classes, 1))])
+
+
+def plot_confusion_matrix(
+    matrix: Any,
+    path: PathLike,
+    *,
+    classes: Sequence[Any] | None = None,
+    title: str = "Confusion matrix",
+) -> str:
+    """Counts of (true class, predicted class) pairs as an annotated heat map.
+
+    Parameters
+    ----------
+    matrix : array-like of shape (n_classes, n_classes)
+        ``matrix[i, j]`` counts samples of true class ``i`` predicted as ``j``.
+    path : where to write the PNG (700 x 600 pixels; 900 x 800 above 10 classes)
+    classes : tick labels (default ``0 .. n_classes - 1``)
+    """
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
+    n = matrix.shape[0]
+    names = [str(c) for c in (classes if classes is not None else range(n))]
+    fig = _figure((9, 8) if n > 10 else (7, 6))
+    ax = fig.add_subplot()
+    image = ax.imshow(matrix, cmap="Blues", interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="samples")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for i in range(n):
+        for j in range(n):
+            color = "white" if matrix[i, j] > threshold else "black"
+            ax.text(
+                j,
+                i,
+                f"{matrix[i, j]:g}",
+                ha="center",
+                va="center",
+                color=color,
+                fontsize=8 if n > 10 else 11,
+            )
+    ax.set_xticks(range(n), names, rotation=45 if sum(map(len, names)) > 40 else 0)
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
     return _save(fig, path)

@@ -1,0 +1,258 @@
+"""Shared pieces of the command line: argument types, errors, model files, labels.
+
+Everything here turns a user's strings and files into checked values, or
+raises ``UsageError`` with one line that says what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; reported in one line, exit status 2."""
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions to the terminal; keeps an epilog of examples line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def registry_names(kind: str) -> str:
+    """The names ``nonlin.registry`` knows for ``kind``, for help texts."""
+    from . import registry
+
+    table = {"activation": registry.ACTIVATIONS, "optimizer": registry.OPTIMIZERS}[kind]
+    return ", ".join(sorted(table))
+
+
+# -- argument types ------------------------------------------------------------
+def positive_int(text: str) -> int:
+    """``"32"`` -> 32; zero, negatives and non-integers are rejected."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, received {text!r}"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def seed(text: str) -> int:
+    """``"0"`` -> 0; a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, received {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, received {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, received {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """``"1e-3"`` -> 0.001; must be finite and > 0."""
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in [0, 1) (a dropout rate, a validation share)."""
+    value = _float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text!r}")
+    return value
+
+
+def int_list(text: str) -> list[int]:
+    """``"64,32"`` -> [64, 32]: hidden layer widths, each a positive integer."""
+    parts = [p.strip() for p in text.split(",")]
+    if text.strip() in ("", "0", "none"):
+        return []
+    return [positive_int(p) for p in parts]
+
+
+def name_list(text: str) -> list[str]:
+    """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct."""
+    names = [p.strip() for p in text.split(",")]
+    if any(not n for n in names):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated column names, received {text!r}"
+        )
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"column names repeat in {text!r}")
+    return names
+
+
+def add_missing_option(parser: Any) -> None:
+    parser.add_argument(
+        "--missing",
+        choices=("error", "drop", "mean"),
+        default="error",
+        help="what to do with empty, nan or inf cells: stop with an error naming the cell "
+        "(default), drop the row, or use the column mean",
+    )
+
+
+# -- files ---------------------------------------------------------------------
+def check_input_file(path: str, what: str = "data file") -> None:
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such {what}")
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, expected a {what}")
+
+
+def check_output_path(path: str, what: str = "output file") -> None:
+    """Fail before any work when ``path`` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, expected a path for the {what}")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{path}: folder {folder} is not writable")
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: all or nothing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".nonlin-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_table(
+    path: str, *, target: str | None, columns: Sequence[str] | None, missing: str
+) -> Any:
+    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value."""
+    from .tabular import CSVError, read_csv
+
+    check_input_file(path)
+    try:
+        return read_csv(path, target=target, columns=columns, missing=missing, dtype=np.float32)
+    except CSVError as exc:
+        if "no column" in str(exc) and _header_looks_like_data(path):
+            raise CSVError(
+                f"{exc} (the first line looks like data: the file needs a header row of "
+                "column names)"
+            ) from None
+        raise
+
+
+def _header_looks_like_data(path: str) -> bool:
+    """True when every cell of the first line reads as a number."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            cells = next(csv.reader([handle.readline()]), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    try:
+        return bool(cells) and all(float(cell) == float(cell) for cell in cells)
+    except ValueError:
+        return False
+
+
+def note(message: str) -> None:
+    """A remark for the user on stderr (stdout stays machine-readable)."""
+    import sys
+
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+# -- class labels --------------------------------------------------------------
+def label_key(value: Any) -> str:
+    """One spelling per label: 1, 1.0 and "1" are the same class; "cat" stays "cat"."""
+    if isinstance(value, str | np.str_):
+        text = str(value).strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return label_key(number)
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def label_value(key: str) -> int | float | str:
+    """The JSON value stored for a class: an int or float when it reads as one, else the text."""
+    try:
+        number = float(key)
+    except ValueError:
+        return key
+    return int(number) if number.is_integer() else number
+
+
+def encode_labels(y: np.ndarray, classes: Sequence[Any], path: str, target: str) -> np.ndarray:
+    """Class indices (n_samples,) for the labels ``y``; labels not in ``classes`` are an error.
+
+    Numeric labels against numeric classes go through ``searchsorted`` (one
+    int64 array, no sort of ``y``); text labels through ``np.unique``.
+    """
+    y = np.asarray(y)
+    values = [label_value(label_key(c)) for c in classes]
+    if y.dtype.kind in "fiu" and all(isinstance(v, int | float) for v in values):
+        order = np.argsort(values)
+        known = np.asarray(values, dtype=np.float64)[order]
+        codes = np.searchsorted(known, y).clip(0, len(known) - 1)
+        unseen = np.flatnonzero(known[codes] != y)
+        if unseen.size:
+            _unseen_error(np.unique(y[unseen]), classes, path, target)
+        return order[codes] if not np.array_equal(order, np.arange(len(order))) else codes
+    keys = [label_key(c) for c in classes]
+    index = {k: i for i, k in enumerate(keys)}
+    uniques, inverse = np.unique(y, return_inverse=True)
+    mapped = np.array([index.get(label_key(u), -1) for u in uniques], dtype=np.int64)
+    if (mapped < 0).any():
+        _unseen_error(uniques[mapped < 0], classes, path, target)
+    return mapped[inverse.reshape(-1)]
+
+
+def _unseen_error(unseen: np.ndarray, classes: Sequence[Any], path: str, target: str) -> None:
+    keys = [label_key(u) for u in unseen]
+    shown = ", ".join(repr(k) for k in keys[:10]) + (" ..." if len(keys) > 10 else "")
+    raise UsageError(
+        f"{path}: column {target!r} has {len(keys)} label(s) the model never saw: {shown}; "
+        f"the model knows: {', '.join(repr(label_key(c)) for c in classes)}"
+    )
+
+
+def find_classes(y: np.ndarray) -> list[Any]:
+    """The sorted distinct labels of ``y`` (numbers sorted numerically, text alphabetically)."""
+    keys = {label_key(v) for v in np.unique(np.asarray(y))}
+    values = [label_value(k) for k in keys]
+    if all(isinstance(v, int | float) for v in values):
+        return sorted(values)
+    return sorted(str(v) for v in values)

@@ -1,0 +1,146 @@
+"""``nonlin demo NAME``: train on a built-in data set and show what the network learned.
+
+The 2-D sets (moons, circles, spirals) come from ``nonlin.datasets``' own
+generators; digits comes from scikit-learn (the ``sklearn`` extra). A quarter
+of the samples is held out; the demo prints the held-out accuracy and, with
+``--plot``, draws the decision boundary (2-D sets) or the confusion matrix
+(digits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from typing import Any
+
+import numpy as np
+
+from .cli_common import HelpFormatter, check_output_path, int_list, positive_int, seed
+from .cli_model import column_stats, softmax_, standardize_
+from .cli_report import classification_report, format_classification
+
+# name -> (hidden widths, epochs, learning rate, batch size)
+DEMOS: dict[str, tuple[list[int], int, float, int]] = {
+    "moons": ([32, 32], 50, 0.01, 32),
+    "circles": ([32, 32], 100, 0.01, 32),
+    "spirals": ([64, 64], 200, 0.01, 32),
+    "digits": ([64], 30, 0.003, 32),
+}
+
+
+def add_demo(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="train on a built-in data set and show what the network learned",
+        description=(
+            "Train a small network on a built-in data set (moons, circles and spirals are "
+            "generated with a seeded generator; digits needs scikit-learn), print its accuracy "
+            "on a held-out quarter of the samples and, with --plot, draw its decision boundary "
+            "(2-D sets) or its confusion matrix (digits)."
+        ),
+        epilog=(
+            "examples:\n  nonlin demo moons --plot moons.png\n"
+            "  nonlin demo digits --plot digits.png"
+        ),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("name", choices=sorted(DEMOS), help="data set")
+    p.add_argument("--plot", metavar="PATH", help="write the picture to this PNG file")
+    p.add_argument("--epochs", type=positive_int, help="passes over the data (set per demo)")
+    p.add_argument("--hidden", type=int_list, metavar="W1,W2", help="hidden layer widths")
+    p.add_argument("--seed", type=seed, default=0, help="seed of data, split and weights (0)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_demo)
+
+
+def _load(name: str, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from . import datasets
+
+    loader = getattr(datasets, name)
+    params = inspect.signature(loader).parameters
+    kwargs = {key: random_seed for key in ("seed", "random_state") if key in params}
+    data = loader(**kwargs)
+    X, y = data if isinstance(data, tuple) else (data.X, data.y)
+    return np.asarray(X, dtype=np.float32), np.asarray(y).astype(np.int64).reshape(-1)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from . import registry
+    from .cli_train_model import build_model, loss_for
+
+    if args.plot:
+        from .plots import require_matplotlib
+
+        check_output_path(args.plot, "plot")
+        require_matplotlib()
+    X_raw, y = _load(args.name, args.seed)
+    hidden, epochs, lr, batch = DEMOS[args.name]
+    order = np.random.default_rng(args.seed).permutation(len(y))
+    n_test = len(y) // 4
+    test, train = order[:n_test], order[n_test:]
+    mean, scale = column_stats(X_raw[train])
+    X = standardize_(X_raw.copy(), mean, scale)
+    classes = list(range(int(y.max()) + 1))
+    options = argparse.Namespace(
+        hidden=args.hidden or hidden, activation="relu", dropout=0.0, seed=args.seed
+    )
+    model = build_model(options, X.shape[1], {"task": "classification", "classes": classes})
+    print(
+        f"demo {args.name}: {len(y)} samples, {X.shape[1]} features, {len(classes)} classes; "
+        f"{model.count_params()} parameters",
+        flush=True,
+    )
+    model.fit(
+        X[train],
+        y[train],
+        loss=loss_for("classification"),
+        optimizer=registry.optimizer("adam", lr=lr),
+        epochs=args.epochs or epochs,
+        batch_size=batch,
+        seed=args.seed,
+        validation_data=(X[test], y[test]),
+        metrics=("accuracy",),
+        verbose=0 if args.quiet else 1,
+    )
+    predicted = np.asarray(model.predict(X[test])).argmax(axis=1)
+    report = classification_report(y[test], predicted, classes)
+    print(f"held-out {format_classification(report)}")
+    if args.plot:
+        _plot(args, model, X_raw, y, mean, scale, report, classes)
+        print(f"Wrote {args.plot}")
+    return 0
+
+
+def _plot(
+    args: argparse.Namespace,
+    model: Any,
+    X_raw: np.ndarray,
+    y: np.ndarray,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    report: dict,
+    classes: list[int],
+) -> None:
+    from .plots import plot_confusion_matrix, plot_decision_boundary
+
+    if X_raw.shape[1] != 2:
+        plot_confusion_matrix(
+            report["confusion_matrix"],
+            args.plot,
+            classes=classes,
+            title=f"{args.name}: held-out confusion matrix (accuracy {report['accuracy']:.3f})",
+        )
+        return
+
+    def scores(points: np.ndarray) -> np.ndarray:
+        scaled = standardize_(points.astype(np.float32), mean, scale)
+        return softmax_(np.asarray(model.predict(scaled), dtype=np.float64))
+
+    plot_decision_boundary(
+        scores,
+        X_raw,
+        y,
+        args.plot,
+        classes=classes,
+        title=f"{args.name}: decision boundary (held-out accuracy {report['accuracy']:.3f})",
+    )

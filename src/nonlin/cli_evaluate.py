@@ -1,0 +1,125 @@
+"""``nonlin evaluate MODEL DATA.csv``: score a saved model on labelled data.
+
+Classifiers get accuracy, per-class precision and recall and the confusion
+matrix; regressors RMSE, MAE and R^2 (in the target's own units). ``--json``
+prints the same numbers as one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import numpy as np
+
+from .cli_common import (
+    HelpFormatter,
+    UsageError,
+    add_missing_option,
+    check_output_path,
+    encode_labels,
+    note,
+    read_table,
+)
+from .cli_model import load_model, model_outputs, prepare_features
+from .cli_report import (
+    classification_report,
+    format_classification,
+    format_regression,
+    regression_report,
+)
+
+
+def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="score a model on a labelled CSV file",
+        description=(
+            "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
+            "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "
+            "per-class precision, recall, F1 and the confusion matrix; labels the model never "
+            "saw are an error that lists them. Regressors: RMSE, MAE and R^2."
+        ),
+        epilog=(
+            "examples:\n"
+            "  nonlin evaluate iris.safetensors test.csv --target species\n"
+            "  nonlin evaluate houses.safetensors test.csv --json > scores.json\n"
+            "  nonlin evaluate iris.safetensors test.csv --plot confusion.png"
+        ),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
+    p.add_argument("data", metavar="DATA.csv", help="labelled data with the model's columns")
+    p.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="column with the true labels (default: the column the model was trained on)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument(
+        "--plot", metavar="PATH", help="write the confusion matrix to this PNG (classifiers)"
+    )
+    add_missing_option(p)
+    p.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    model, meta = load_model(args.model)
+    if args.plot:
+        from .plots import require_matplotlib
+
+        if meta["task"] != "classification":
+            raise UsageError(
+                "--plot draws a confusion matrix, which needs a classifier; "
+                f"{args.model} is a regressor"
+            )
+        check_output_path(args.plot, "plot")
+        require_matplotlib()
+    target = args.target or meta.get("target")
+    if not target:
+        raise UsageError(f"{args.model} does not record its target column; give --target")
+    table = read_table(
+        args.data, target=target, columns=meta["feature_names"], missing=args.missing
+    )
+    _notes(table)
+    if table.X.shape[0] == 0:
+        raise UsageError(f"{args.data}: no data rows to evaluate")
+    report = _report(args, model, meta, table, target)
+    report["model"], report["data"], report["target"] = args.model, args.data, target
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif meta["task"] == "classification":
+        print(format_classification(report))
+    else:
+        print(format_regression(report))
+    if args.plot:
+        from .plots import plot_confusion_matrix
+
+        plot_confusion_matrix(
+            np.asarray(report["confusion_matrix"]),
+            args.plot,
+            classes=meta["classes"],
+            title=f"{args.model} on {args.data}",
+        )
+        note(f"wrote {args.plot}")
+    return 0
+
+
+def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str) -> dict:
+    y = np.asarray(table.y)
+    if meta["task"] == "classification":
+        y_true = encode_labels(y, meta["classes"], args.data, target)
+        proba = model_outputs(model, meta, prepare_features(table.X, meta))
+        return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
+    if y.dtype.kind in "OUS":
+        raise UsageError(f"{args.data}: column {target!r} holds text; this model is a regressor")
+    predicted = model_outputs(model, meta, prepare_features(table.X, meta))
+    return regression_report(y.astype(np.float64), predicted)
+
+
+def _notes(table: Any) -> None:
+    if getattr(table, "extra_columns", None):
+        note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
+    if getattr(table, "n_dropped", 0):
+        note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")

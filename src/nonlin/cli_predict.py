@@ -1,0 +1,164 @@
+"""``nonlin predict MODEL DATA.csv`` and ``nonlin info MODEL``.
+
+``predict`` matches the model's input columns by name, in any order, ignores
+(with a note) the columns it does not use, applies the stored scaling and
+writes one row per input row: the predicted label or value, and with
+``--proba`` one probability column per class. Output goes to stdout, or
+atomically to ``-o FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+from .cli_common import (
+    HelpFormatter,
+    UsageError,
+    add_missing_option,
+    atomic_write_text,
+    check_input_file,
+    check_output_path,
+    note,
+    read_table,
+)
+from .cli_model import describe_classes, load_model, model_outputs, prepare_features
+
+
+def add_predict(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "predict",
+        help="predict with a model on a CSV file",
+        description=(
+            "Predict with MODEL (written by 'nonlin train') on DATA.csv. The model's input "
+            "columns are matched by name, in any order; extra columns are ignored with a note. "
+            "Writes a CSV with a 'prediction' column (the class label or the value) and, with "
+            "--proba, one 'proba_<class>' column per class."
+        ),
+        epilog=(
+            "examples:\n"
+            "  nonlin predict iris.safetensors new.csv\n"
+            "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv"
+        ),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
+    p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns")
+    p.add_argument("--proba", action="store_true", help="add class probabilities (classifiers)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write the predictions to this CSV file (default: stdout)",
+    )
+    add_missing_option(p)
+    p.set_defaults(run=run_predict)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    model, meta = load_model(args.model)
+    classify = meta["task"] == "classification"
+    if args.proba and not classify:
+        raise UsageError(f"--proba needs a classifier; {args.model} is a regressor")
+    if args.output:
+        check_output_path(args.output, "predictions file")
+    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing)
+    if getattr(table, "extra_columns", None):
+        note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
+    if getattr(table, "n_dropped", 0):
+        note(
+            f"dropped {table.n_dropped} row(s) with missing values: output rows no longer "
+            "line up with input rows one to one"
+        )
+    outputs = model_outputs(model, meta, prepare_features(table.X, meta))
+    text = _format(outputs, meta, args.proba)
+    if args.output:
+        atomic_write_text(args.output, text)
+        note(f"wrote {outputs.shape[0]} predictions to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _format(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if meta["task"] != "classification":
+        writer.writerow(["prediction"])
+        writer.writerows([repr(float(v))] for v in outputs)
+        return buffer.getvalue()
+    classes = [str(c) for c in meta["classes"]]
+    labels = np.asarray(classes, dtype=object)[outputs.argmax(axis=1)]
+    if not proba:
+        writer.writerow(["prediction"])
+        writer.writerows([label] for label in labels)
+        return buffer.getvalue()
+    writer.writerow(["prediction", *(f"proba_{c}" for c in classes)])
+    for label, row in zip(labels, outputs, strict=True):
+        writer.writerow([label, *(f"{p:.6g}" for p in row)])
+    return buffer.getvalue()
+
+
+# -- nonlin info ---------------------------------------------------------------
+def add_info(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "info",
+        help="describe a model file",
+        description=(
+            "Print what MODEL holds: its layers, parameter count, input columns, task and "
+            "classes, scaling, and how it was trained (data, options, final scores)."
+        ),
+        epilog="examples:\n  nonlin info model.safetensors\n  nonlin info model.safetensors --json",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.set_defaults(run=run_info)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    import nonlin
+
+    check_input_file(args.model, "model file")
+    model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
+    meta = dict(getattr(model, "metadata", None) or {})
+    if args.json:
+        info = {"parameters": model.count_params(), "architecture": model.get_config(), **meta}
+        print(json.dumps(info, indent=2))
+        return 0
+    print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta)]))
+    return 0
+
+
+def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
+    """Task, target, input columns, classes, scaling and the training record, as lines."""
+    names = meta.get("feature_names")
+    lines = [
+        f"task:     {meta.get('task', 'not recorded')}",
+        f"target:   {meta.get('target', 'not recorded')}",
+        f"inputs:   {model.n_features_in} columns"
+        + (f": {', '.join(names)}" if names else " (names not recorded)"),
+    ]
+    if meta.get("classes"):
+        lines.append(f"classes:  {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+    if meta.get("preprocessing"):
+        lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
+    training = dict(meta.get("training") or {})
+    training.pop("history", None)
+    final = training.pop("final", None) or {}
+    if training:
+        lines += ["", "training:"] + [f"  {k}: {v}" for k, v in training.items()]
+    for part, values in final.items():
+        cells = ", ".join(
+            f"{k} {'n/a' if v is None else format(v, '.4g')}"
+            for k, v in values.items()
+            if k != "rows"
+        )
+        lines.append(f"  final {part}: {cells}")
+    return lines

@@ -1,0 +1,102 @@
+"""Scores printed by ``nonlin train`` and ``nonlin evaluate``, as plain data and text.
+
+Classification: accuracy, and per class ``precision = TP / (TP + FP)``,
+``recall = TP / (TP + FN)``, ``F1 = 2 P R / (P + R)`` (0 where undefined), and
+the confusion matrix ``C[i, j]`` = samples of true class i predicted as j.
+Regression: ``RMSE = sqrt(mean((y - y_hat)^2))``, ``MAE = mean(|y - y_hat|)``,
+``R^2 = 1 - SS_res / SS_tot`` (None when the target is constant).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts (n_classes, n_classes) from class indices of shape (n_samples,)."""
+    flat = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
+    return flat.reshape(n_classes, n_classes)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.zeros(num.shape, dtype=float)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def classification_report(
+    y_true: np.ndarray, y_pred: np.ndarray, classes: list[Any]
+) -> dict[str, Any]:
+    """Accuracy, per-class precision/recall/F1/support and the confusion matrix."""
+    matrix = confusion_matrix(y_true, y_pred, len(classes))
+    tp = np.diag(matrix).astype(float)
+    precision = _ratio(tp, matrix.sum(axis=0))
+    recall = _ratio(tp, matrix.sum(axis=1))
+    f1 = _ratio(2 * precision * recall, precision + recall)
+    return {
+        "task": "classification",
+        "n_samples": int(y_true.size),
+        "accuracy": float(tp.sum() / max(y_true.size, 1)),
+        "classes": [
+            {
+                "label": label,
+                "precision": float(p),
+                "recall": float(r),
+                "f1": float(f),
+                "support": int(s),
+            }
+            for label, p, r, f, s in zip(
+                classes, precision, recall, f1, matrix.sum(axis=1), strict=True
+            )
+        ],
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+    """RMSE, MAE and R^2 of predictions (n_samples,) against targets (n_samples,)."""
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
+    residual = y_true - np.asarray(y_pred, dtype=np.float64).reshape(-1)
+    ss_res = float(residual @ residual)
+    centred = y_true - y_true.mean()
+    ss_tot = float(centred @ centred)
+    return {
+        "task": "regression",
+        "n_samples": int(y_true.size),
+        "rmse": float(np.sqrt(ss_res / y_true.size)),
+        "mae": float(np.abs(residual).mean()),
+        "r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else None,  # undefined for a constant target
+    }
+
+
+def format_classification(report: dict[str, Any]) -> str:
+    """The report as a table: accuracy, one row per class, then the confusion matrix."""
+    labels = [str(c["label"]) for c in report["classes"]]
+    width = max(8, *(len(s) for s in labels))
+    lines = [f"accuracy: {report['accuracy']:.4f} ({report['n_samples']} samples)", ""]
+    lines.append(f"{'class':<{width}}  precision  recall     f1  support")
+    for label, c in zip(labels, report["classes"], strict=True):
+        lines.append(
+            f"{label:<{width}}  {c['precision']:9.4f}  {c['recall']:6.4f}  {c['f1']:5.4f}"
+            f"  {c['support']:7d}"
+        )
+    matrix = np.asarray(report["confusion_matrix"])
+    cell = max(6, len(str(matrix.max())) + 1, *(len(s) + 1 for s in labels))
+    lines += ["", "confusion matrix (rows: true class, columns: predicted class)"]
+    lines.append(" " * width + "".join(f"{s:>{cell}}" for s in labels))
+    for label, row in zip(labels, matrix, strict=True):
+        lines.append(f"{label:<{width}}" + "".join(f"{v:>{cell}d}" for v in row))
+    return "\n".join(lines)
+
+
+def format_regression(report: dict[str, Any]) -> str:
+    return (
+        f"RMSE: {report['rmse']:.6g}\nMAE:  {report['mae']:.6g}\nR^2:  {_r2_text(report['r2'])}"
+        f"\n({report['n_samples']} samples)"
+    )
+
+
+def _r2_text(r2: float | None) -> str:
+    return "n/a (constant target)" if r2 is None else f"{r2:.4f}"

@@ -1,0 +1,291 @@
+"""``nonlin train DATA.csv --target COLUMN``: fit an MLP to a CSV file and save it.
+
+The steps, each a function below: read the CSV (streamed into one float32
+array), pick the task and encode the target, shuffle the rows in place and
+hold out the last ``--val-split`` share, standardize the features with the
+training rows' statistics (in place: no second copy of the data), build the
+network from registry names, fit, score, and save the model file atomically
+with its scaling, column names and class labels. Ctrl-C saves a checkpoint
+and says how to resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import sys
+from typing import Any
+
+from .cli_common import (
+    HelpFormatter,
+    UsageError,
+    add_missing_option,
+    check_input_file,
+    check_output_path,
+    fraction,
+    int_list,
+    name_list,
+    positive_float,
+    positive_int,
+    read_table,
+    registry_names,
+    seed,
+)
+from .cli_model import describe_classes
+from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
+from .cli_train_model import (
+    build_model,
+    checkpoint_path,
+    epochs_done,
+    final_scores,
+    fit_model,
+    format_scores,
+    save_checkpoint,
+)
+
+EXAMPLE = """examples:
+  nonlin train iris.csv --target species --hidden 32,16 --epochs 100 --plot curves.png
+  nonlin train houses.csv --target price --task regression --early-stopping 10
+  nonlin train big.csv --target y --columns a,b,c --missing drop --out big.safetensors
+  nonlin train iris.csv --target species --resume model.checkpoint.safetensors"""
+
+
+def add_train(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a model on a CSV file and save it",
+        description=(
+            "Train a multilayer perceptron on DATA (a CSV file with a header row) to predict "
+            "the column --target from the other numeric columns (or --columns). The features "
+            "are standardized; the scaling, the column names and the class labels are stored "
+            "in the model file with the weights. The rows are shuffled (by --seed) and the last "
+            "--val-split share is held out for validation. Prints a progress bar and the final "
+            "training and validation scores. A failed or interrupted run never writes a "
+            "partial model file; Ctrl-C saves a checkpoint and prints how to resume."
+        ),
+        epilog=EXAMPLE,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("data", metavar="DATA.csv", help="training data, e.g. iris.csv")
+    _add_data_options(p)
+    _add_network_options(p)
+    _add_fit_options(p)
+    _add_output_options(p)
+    p.set_defaults(run=run_train)
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    """--target, --task, --columns, --missing."""
+    group = parser.add_argument_group("data")
+    group.add_argument("--target", required=True, metavar="COLUMN", help="column to predict")
+    group.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default="auto",
+        help="auto (default): classification when the target holds text or at most "
+        f"{MAX_AUTO_CLASSES} distinct integers, else regression",
+    )
+    group.add_argument(
+        "--columns",
+        type=name_list,
+        metavar="A,B,C",
+        help="feature columns to use (default: every column but the target)",
+    )
+    add_missing_option(group)
+
+
+def _add_network_options(parser: argparse.ArgumentParser) -> None:
+    """--hidden, --activation, --dropout."""
+    group = parser.add_argument_group("network")
+    group.add_argument(
+        "--hidden",
+        type=int_list,
+        default=[64, 32],
+        metavar="W1,W2",
+        help="hidden layer widths (default 64,32); 'none' for a linear model",
+    )
+    group.add_argument(
+        "--activation",
+        default="relu",
+        help=f"activation of the hidden layers (relu): {registry_names('activation')}",
+    )
+    group.add_argument(
+        "--dropout",
+        type=fraction,
+        default=0.0,
+        metavar="RATE",
+        help="dropout rate after each hidden layer, e.g. 0.1 (default 0: none)",
+    )
+
+
+def _add_fit_options(parser: argparse.ArgumentParser) -> None:
+    """--epochs, --batch-size, --optimizer, --lr, --val-split, --early-stopping, --seed."""
+    group = parser.add_argument_group("training")
+    group.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
+    group.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
+    group.add_argument(
+        "--optimizer", default="adam", help=f"optimizer (adam): {registry_names('optimizer')}"
+    )
+    group.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
+    group.add_argument(
+        "--val-split",
+        type=fraction,
+        default=0.2,
+        metavar="SHARE",
+        help="share of rows held out for validation (0.2); 0 for none",
+    )
+    group.add_argument(
+        "--early-stopping",
+        type=positive_int,
+        metavar="PATIENCE",
+        help="stop after PATIENCE epochs without a better validation loss and keep "
+        "the best weights",
+    )
+    group.add_argument("--seed", type=seed, default=0, help="seed of every random draw (0)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--out, --plot, --resume, --quiet."""
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "--out",
+        default="model.safetensors",
+        metavar="PATH",
+        help="model file to write (model.safetensors)",
+    )
+    group.add_argument("--plot", metavar="PATH", help="write loss and metric curves to this PNG")
+    group.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue an interrupted run from the checkpoint it saved",
+    )
+    group.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    _check_args(args)
+    resumed = _load_checkpoint(args) if args.resume else None
+    table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing)
+    prepared = prepare(args, table, resumed.model.metadata if resumed else None)
+    del table
+    if resumed:
+        model, initial_epoch = resumed.model, resumed.epoch
+        print(f"Resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}")
+    else:
+        model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
+    history = _fit_or_checkpoint(args, model, prepared, resumed)
+    if history is None:
+        return 130
+    scores = final_scores(model, prepared)
+    print(format_scores(scores), flush=True)
+    prepared.meta["training"].update(
+        epochs_done=epochs_done(model, initial_epoch), final=scores, history=history
+    )
+    _save(model, args.out, prepared.meta)
+    if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
+        print(f"(the checkpoint {args.resume} is no longer needed)")
+    if args.plot:
+        from .plots import plot_history
+
+        plot_history(history, args.plot, title=os.path.basename(args.data))
+        print(f"Wrote {args.plot}")
+    return 0
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Everything that can fail without reading the data fails here, before any work."""
+    from . import registry
+
+    registry.lookup("activation", args.activation)
+    registry.lookup("optimizer", args.optimizer)
+    check_input_file(args.data)
+    check_output_path(args.out, "model file")
+    if args.resume:
+        check_input_file(args.resume, "checkpoint")
+    if args.plot:
+        from .plots import require_matplotlib
+
+        check_output_path(args.plot, "plot")
+        require_matplotlib()
+    if args.early_stopping and args.val_split == 0:
+        raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
+    if args.columns and args.target in args.columns:
+        raise UsageError(f"--columns lists the target {args.target!r}; leave it out")
+
+
+def _load_checkpoint(args: argparse.Namespace) -> Any:
+    from .checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(args.resume)
+    meta = getattr(checkpoint.model, "metadata", None) or {}
+    if "preprocessing" not in meta or "training" not in meta:
+        raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
+    if checkpoint.epoch >= args.epochs:
+        raise UsageError(
+            f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
+            f"ask for more with --epochs (now {args.epochs})"
+        )
+    return checkpoint
+
+
+def _fit_or_checkpoint(
+    args: argparse.Namespace, model: Any, prepared: Prepared, resumed: Any
+) -> dict[str, list[float]] | None:
+    """Fit; on Ctrl-C save a checkpoint, say how to resume and return None."""
+    try:
+        history = fit_model(args, model, prepared, resumed)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # trained: scoring and saving must finish
+        return history
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
+        _close_progress_bars()
+        if getattr(model, "optimizer", None) is None:  # stopped before the first step
+            print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
+            return None
+        done = epochs_done(model, resumed.epoch if resumed else 0)
+        path = checkpoint_path(args.out)
+        prepared.meta["training"].update(epochs_done=done)
+        save_checkpoint(model, path, prepared.meta, done)
+        print(
+            f"\nnonlin: interrupted after {done} of {args.epochs} epochs; "
+            f"checkpoint saved to {path}",
+            file=sys.stderr,
+        )
+        print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
+        return None
+
+
+def _close_progress_bars() -> None:
+    """Close the bar an interrupted ``fit`` left open, so our message is the last output."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
+        bar.close()
+
+
+def resume_command(args: argparse.Namespace, path: str) -> str:
+    """The command line the user ran, with ``--resume path`` in place of any earlier one."""
+    argv = list(getattr(args, "argv", None) or ["train", args.data, "--target", args.target])
+    kept: list[str] = []
+    skip = False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--resume":
+            skip = True
+        elif not item.startswith("--resume="):
+            kept.append(item)
+    return shlex.join(["nonlin", *kept, "--resume", path])
+
+
+def _save(model: Any, path: str, meta: dict[str, Any]) -> None:
+    import nonlin
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is done: finish writing the file
+    nonlin.save(model, path, metadata=meta)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    what = meta["task"]
+    if what == "classification":
+        what += f", classes: {describe_classes(meta['classes'])}"
+    print(f"Saved {path} ({len(meta['feature_names'])} inputs, {what})")

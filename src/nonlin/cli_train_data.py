@@ -1,0 +1,172 @@
+"""The data side of ``nonlin train``: choose the task, encode, shuffle, split, scale.
+
+Everything happens in place on the float32 array the CSV reader filled, so a
+large file is held once: the rows are shuffled with ``Generator.shuffle``
+(one row of buffer), the validation rows are a view of the tail, and the
+features are standardized with the training rows' mean and scale,
+``x' = (x - mean) / scale``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .cli_common import UsageError, encode_labels, find_classes, note
+from .cli_model import column_stats, describe_classes, standardize_
+
+MAX_AUTO_CLASSES = 20
+
+
+@dataclass
+class Prepared:
+    """Training data ready for ``fit``: scaled features, encoded targets and the metadata."""
+
+    X: np.ndarray
+    y: np.ndarray
+    n_val: int
+    meta: dict[str, Any]
+
+
+def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
+    is_text = y.dtype.kind in "OUS"
+    if args.task == "regression" and is_text:
+        raise UsageError(
+            f"{args.data}: --task regression needs a numeric target; "
+            f"column {args.target!r} holds text labels"
+        )
+    if args.task != "auto":
+        return args.task
+    if is_text:
+        return "classification"
+    values = np.unique(y)
+    if values.size <= MAX_AUTO_CLASSES and np.all(values == np.round(values)):
+        return "classification"
+    return "regression"
+
+
+def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | None) -> Prepared:
+    """Encode the target, shuffle, split, standardize; build the metadata.
+
+    ``previous`` is the metadata of a checkpoint being resumed: its task,
+    classes and scaling are kept, so the resumed run sees the same numbers.
+    """
+    X, y = table.X, np.asarray(table.y)
+    n = X.shape[0]
+    if n < 2:
+        raise UsageError(f"{args.data}: {n} data row(s); training needs at least 2")
+    meta: dict[str, Any] = {
+        "task": previous["task"] if previous else choose_task(args, y),
+        "feature_names": list(table.feature_names),
+        "target": args.target,
+    }
+    targets = _encode_targets(args, meta, y, previous)
+    # The same seed gives the same permutation of rows for X and for the targets.
+    np.random.default_rng(args.seed).shuffle(X)
+    np.random.default_rng(args.seed).shuffle(targets)
+    n_val = min(n - 1, max(1, round(n * args.val_split))) if args.val_split else 0
+    if previous:
+        _check_same_data(args, previous, meta)
+        meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
+    else:
+        meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
+        meta["training"] = _training_record(args, n, n_val, table.n_dropped)
+    standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"])
+    if meta["task"] == "regression":
+        target_scaling = meta["target_preprocessing"]
+        standardize_(targets, target_scaling["mean"], target_scaling["scale"])
+    _describe(args, meta, n, n_val, table)
+    return Prepared(X, targets, n_val, meta)
+
+
+def _encode_targets(
+    args: argparse.Namespace, meta: dict[str, Any], y: np.ndarray, previous: dict | None
+) -> np.ndarray:
+    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else floats (n, 1)."""
+    if meta["task"] != "classification":
+        return y.astype(np.float32).reshape(-1, 1)
+    meta["classes"] = previous["classes"] if previous else find_classes(y)
+    if len(meta["classes"]) < 2:
+        raise UsageError(
+            f"{args.data}: column {args.target!r} holds a single class "
+            f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
+        )
+    return encode_labels(y, meta["classes"], args.data, args.target)
+
+
+def _scaling(X_train: np.ndarray, y_train: np.ndarray, task: str) -> dict[str, Any]:
+    """``preprocessing`` (and ``target_preprocessing`` for a regressor) from training rows."""
+    mean, scale = column_stats(X_train)
+    result = {
+        "preprocessing": {"type": "standardize", "mean": mean.tolist(), "scale": scale.tolist()}
+    }
+    if task == "regression":
+        t_mean, t_scale = column_stats(y_train)
+        result["target_preprocessing"] = {
+            "type": "standardize",
+            "mean": t_mean.tolist(),
+            "scale": t_scale.tolist(),
+        }
+    return result
+
+
+def _check_same_data(args: argparse.Namespace, previous: dict[str, Any], meta: dict) -> None:
+    if previous["feature_names"] != meta["feature_names"]:
+        raise UsageError(
+            f"{args.data}: its columns {meta['feature_names']} differ from the checkpoint's "
+            f"{previous['feature_names']}; resume with the data the run started with"
+        )
+    record = previous.get("training", {})
+    for option in ("seed", "val_split", "missing"):
+        if option in record and record[option] != getattr(args, option):
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"{flag} {getattr(args, option)} differs from the interrupted run's "
+                f"{record[option]}; resume with the same {flag} (the rows must split the same way)"
+            )
+
+
+def _training_record(args: argparse.Namespace, n: int, n_val: int, n_dropped: int) -> dict:
+    from . import __version__
+
+    return {
+        "data": os.path.basename(args.data),
+        "rows": n,
+        "train_rows": n - n_val,
+        "val_rows": n_val,
+        "dropped_rows": int(n_dropped or 0),
+        "hidden": args.hidden,
+        "activation": args.activation,
+        "dropout": args.dropout,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "epochs": args.epochs,
+        "early_stopping": args.early_stopping,
+        "seed": args.seed,
+        "val_split": args.val_split,
+        "missing": args.missing,
+        "epochs_done": 0,
+        "nonlin_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: Any) -> None:
+    what = meta["task"]
+    if what == "classification":
+        what += f" of {len(meta['classes'])} classes ({describe_classes(meta['classes'])})"
+    print(
+        f"{args.data}: {n} rows, {len(meta['feature_names'])} features -> {args.target!r}, "
+        f"{what}; {n - n_val} for training, {n_val} for validation",
+        flush=True,
+    )
+    if table.n_dropped:
+        note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
+    if getattr(table, "extra_columns", None):
+        note(f"not using column(s) {', '.join(table.extra_columns)} (not in --columns)")

@@ -1,0 +1,163 @@
+"""The model side of ``nonlin train``: build from registry names, fit, score, checkpoint.
+
+Strings from the command line ("relu", "adam", "Dropout") become objects here,
+once, through ``nonlin.registry``. A classifier ends in ``Dense(n_classes)``
+trained with cross-entropy on logits; a regressor in ``Dense(1)`` trained with
+the mean squared error on the standardized target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+import numpy as np
+
+from .cli_model import CHUNK_ROWS
+
+
+def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
+    """``[Dense(w), activation, (Dropout)] * len(hidden) + [Dense(n_outputs)]``, float32."""
+    from . import registry
+    from .core import Sequential
+
+    dense = registry.lookup("layer", "Dense")
+    layers: list[Any] = []
+    for width in args.hidden:
+        layers += [dense(width), registry.activation(args.activation)]
+        if args.dropout:
+            layers.append(registry.lookup("layer", "Dropout")(args.dropout))
+    n_outputs = len(meta["classes"]) if meta["task"] == "classification" else 1
+    layers.append(dense(n_outputs))
+    return Sequential(layers).build(n_features, args.seed, dtype=np.float32)
+
+
+def loss_for(task: str) -> Any:
+    from . import registry
+
+    if task == "classification":
+        return registry.loss("cross_entropy", from_logits=True)
+    return registry.loss("mse")
+
+
+def fit_model(
+    args: argparse.Namespace, model: Any, prepared: Any, resumed: Any = None
+) -> dict[str, list[float]]:
+    """Run ``model.fit`` on the training rows, validating on the held-out ones.
+
+    ``resumed`` is a ``nonlin.checkpoint.Checkpoint``: its optimizer (slots, step
+    count, learning rate), generator and history carry on where it stopped.
+    """
+    import nonlin
+
+    from . import registry
+
+    n_train = prepared.X.shape[0] - prepared.n_val
+    callbacks = _callbacks(args)
+    validation = None
+    if prepared.n_val:
+        validation = (prepared.X[n_train:], prepared.y[n_train:])
+    task = prepared.meta["task"]
+    try:
+        history = model.fit(
+            prepared.X[:n_train],
+            prepared.y[:n_train],
+            loss=loss_for(task),
+            optimizer=resumed.optimizer
+            if resumed
+            else registry.optimizer(args.optimizer, lr=args.lr),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            shuffle=True,
+            seed=None if resumed else args.seed,
+            validation_data=validation,
+            callbacks=callbacks,
+            metrics=("accuracy",) if task == "classification" else (),
+            verbose=0 if args.quiet else 1,
+            initial_epoch=resumed.epoch if resumed else 0,
+        )
+    except nonlin.DivergenceError as exc:
+        from .cli_common import UsageError
+
+        raise UsageError(
+            f"training diverged ({exc}); try a smaller --lr (now {args.lr:g})"
+        ) from None
+    return history_dict(history)
+
+
+def history_dict(history: Any) -> dict[str, list[float]]:
+    """``History.history`` as plain lists of floats (the learning rate left out)."""
+    data = getattr(history, "history", None) or {}
+    return {k: [float(v) for v in vals] for k, vals in data.items() if k != "lr"}
+
+
+def epochs_done(model: Any, initial_epoch: int) -> int:
+    """Epochs completed, from the model's History (it continues across a resume)."""
+    epochs = list(getattr(getattr(model, "history", None), "epoch", None) or [])
+    return max(initial_epoch, epochs[-1] + 1) if epochs else initial_epoch
+
+
+def _callbacks(args: argparse.Namespace) -> list[Any]:
+    import nonlin
+
+    if not args.early_stopping:
+        return []
+    return [
+        nonlin.EarlyStopping(
+            monitor="val_loss", patience=args.early_stopping, restore_best_weights=True
+        )
+    ]
+
+
+def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
+    from .cli_report import regression_report
+
+    out = model.predict(X, batch_size=CHUNK_ROWS)
+    scores = {"rows": int(X.shape[0]), "loss": float(loss_for(meta["task"])(y, out))}
+    if meta["task"] == "classification":
+        scores["accuracy"] = float(np.mean(out.argmax(axis=1) == y))
+        return scores
+    target = meta["target_preprocessing"]
+    scale, mean = target["scale"][0], target["mean"][0]
+    report = regression_report(y[:, 0] * scale + mean, out[:, 0] * scale + mean)
+    scores.update(rmse=report["rmse"], mae=report["mae"], r2=report["r2"])
+    return scores
+
+
+def final_scores(model: Any, prepared: Any) -> dict[str, dict[str, float]]:
+    """Scores of the final model on the training rows and on the validation rows."""
+    n_train = prepared.X.shape[0] - prepared.n_val
+    result = {"training": _scores(model, prepared.X[:n_train], prepared.y[:n_train], prepared.meta)}
+    if prepared.n_val:
+        result["validation"] = _scores(
+            model, prepared.X[n_train:], prepared.y[n_train:], prepared.meta
+        )
+    return result
+
+
+def format_scores(scores: dict[str, dict[str, float]]) -> str:
+    """``final training: loss 0.1234  accuracy 0.9650  (800 rows)`` and the same for validation."""
+    lines = []
+    for part, values in scores.items():
+        cells = "  ".join(
+            f"{k} {'n/a' if v is None else format(v, '.4f')}"
+            for k, v in values.items()
+            if k != "rows"
+        )
+        lines.append(f"final {part + ':':<11} {cells}  ({values['rows']} rows)")
+    return "\n".join(lines)
+
+
+def checkpoint_path(out: str) -> str:
+    """``model.safetensors`` -> ``model.checkpoint.safetensors``, next to the model file."""
+    root, ext = os.path.splitext(out)
+    return f"{root}.checkpoint{ext or '.safetensors'}"
+
+
+def save_checkpoint(model: Any, path: str, meta: dict[str, Any], epoch: int) -> None:
+    """Save weights, optimizer state, generator, history and metadata after ``epoch`` epochs."""
+    from .checkpoint import save_checkpoint as write
+
+    model.metadata = meta
+    write(model, path, epoch=epoch)

@@ -1,0 +1,73 @@
+"""Ctrl-C during ``nonlin train``: exit 130, a loadable checkpoint, a resume that finishes.
+
+The model file named by ``--out`` is never written or damaged by the
+interrupted run.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nonlin
+from cli_helpers import popen_cli, run_cli, write_csv
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+
+
+def _wait_for_training(process, timeout: float = 30.0) -> str:
+    """Read stdout until the line announcing the split (printed just before fitting)."""
+    deadline = time.monotonic() + timeout
+    line = ""
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if "for training" in line or not line:
+            return line
+    raise AssertionError("train never started")
+
+
+def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 8))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    write_csv(tmp_path / "d.csv", [*"abcdefgh", "y"], np.column_stack([X, y]).tolist())
+    old_model = b"an existing model file that must survive"
+    (tmp_path / "m.safetensors").write_bytes(old_model)
+    process = popen_cli(
+        "train",
+        "d.csv",
+        "--target",
+        "y",
+        "--epochs",
+        "100000",
+        "--out",
+        "m.safetensors",
+        cwd=tmp_path,
+    )
+    assert "for training" in _wait_for_training(process)
+    time.sleep(1.0)  # let a few steps run
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    checkpoint = tmp_path / "m.checkpoint.safetensors"
+    assert f"checkpoint saved to {checkpoint.name}" in err
+    assert (tmp_path / "m.safetensors").read_bytes() == old_model
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
+    saved = nonlin.load(checkpoint)
+    done = saved.metadata["training"]["epochs_done"]
+    assert saved.metadata["classes"] == [0, 1] and 0 <= done < 100000
+    command = shlex.split(err.split("resume with: ", 1)[1].strip())
+    assert command[:2] == ["nonlin", "train"] and command[-2:] == ["--resume", checkpoint.name]
+    resumed = run_cli(*command[1:], "--epochs", done + 2, "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"from epoch {done + 1} of {done + 2}" in resumed.stdout
+    final = nonlin.load(tmp_path / "m.safetensors")
+    assert final.metadata["training"]["epochs_done"] == done + 2
+    assert final.metadata["preprocessing"] == saved.metadata["preprocessing"]

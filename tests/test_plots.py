@@ -1,0 +1,99 @@
+"""The plots: each writes a non-empty PNG of the documented size, with labels and legend."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli_helpers import png_size
+from nonlin import plots
+from nonlin._optional import MissingExtraError
+
+pytest.importorskip("matplotlib")
+
+
+def _capture_figures(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Capture the figures the plot functions save."""
+    figures: list = []
+    original = plots._save
+
+    def spy(fig, path):
+        figures.append(fig)
+        return original(fig, path)
+
+    monkeypatch.setattr(plots, "_save", spy)
+    return figures
+
+
+def _labelled(ax) -> bool:
+    return bool(ax.get_title() and ax.get_xlabel() and ax.get_ylabel())
+
+
+def test_history_curves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = _capture_figures(monkeypatch)
+    history = {
+        "loss": [1.0, 0.5, 0.3],
+        "val_loss": [1.1, 0.6, 0.4],
+        "accuracy": [0.5, 0.8, 0.9],
+        "val_accuracy": [0.4, 0.7, 0.85],
+    }
+    path = plots.plot_history(history, tmp_path / "h.png")
+    assert png_size(path) == (1200, 450) and Path(path).stat().st_size > 5000
+    loss_ax, acc_ax = figures[0].axes
+    assert all(_labelled(ax) for ax in (loss_ax, acc_ax))
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training", "validation"]
+    np.testing.assert_allclose(loss_ax.lines[1].get_ydata(), history["val_loss"])
+
+
+def test_history_object_with_loss_only(tmp_path: Path) -> None:
+    class History:
+        history = {"loss": [3.0, 2.0]}
+
+    assert png_size(plots.plot_history(History(), tmp_path / "h.png")) == (600, 450)
+    with pytest.raises(ValueError, match="loss"):
+        plots.plot_history({"accuracy": [1.0]}, tmp_path / "x.png")
+
+
+def test_decision_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = _capture_figures(monkeypatch)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = (X[:, 0] > 0).astype(int)
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        return np.column_stack([points[:, 0] <= 0, points[:, 0] > 0]).astype(float)
+
+    path = plots.plot_decision_boundary(predict, X, y, tmp_path / "d.png", classes=["l", "r"])
+    assert png_size(path) == (700, 600) and Path(path).stat().st_size > 5000
+    ax = figures[0].axes[0]
+    assert _labelled(ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class l", "class r"]
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_decision_boundary(predict, X[:, :1], y, tmp_path / "bad.png")
+
+
+def test_confusion_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = _capture_figures(monkeypatch)
+    matrix = np.array([[5, 1], [2, 7]])
+    path = plots.plot_confusion_matrix(matrix, tmp_path / "c.png", classes=["no", "yes"])
+    assert png_size(path) == (700, 600) and Path(path).stat().st_size > 5000
+    ax = figures[0].axes[0]
+    assert _labelled(ax)
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
+    assert png_size(plots.plot_confusion_matrix(np.eye(12), tmp_path / "big.png")) == (900, 800)
+    with pytest.raises(ValueError, match="square"):
+        plots.plot_confusion_matrix(np.ones((2, 3)), tmp_path / "bad.png")
+
+
+def test_error_curve(tmp_path: Path) -> None:
+    path = plots.plot_error_curve(np.geomspace(0.5, 0.003, 500), tmp_path / "e.png")
+    assert png_size(path) == (800, 500) and Path(path).stat().st_size > 5000
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingExtraError, match=r"nonlin\[plot\]"):
+        plots.plot_error_curve([1.0, 0.5], tmp_path / "e.png")
