@@ -1,0 +1,251 @@
+"""Small data sets for examples, tests and the command line.
+
+Toy problems (``xor``, ``moons``, ``circles``, ``spirals``) are generated here
+with NumPy alone, from an explicit ``np.random.Generator``: the same seed
+gives the same bits, and NumPy's global random state is never read or
+written. Three classic real data sets (``digits``, ``iris``,
+``breast_cancer``) are loaded through scikit-learn, an optional extra imported
+only when one of them is asked for.
+
+Non-goals: downloading data, caching, train/test splitting and scaling. Every
+function returns raw ``(X, y)`` arrays and leaves preprocessing to the caller.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._optional import require
+
+__all__ = ["breast_cancer", "circles", "digits", "iris", "load", "moons", "spirals", "xor"]
+
+Seed = int | np.random.Generator | None
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The seed tutorial's XOR table; the third input is a constant bias column.
+
+    Returns
+    -------
+    X : ndarray of shape (4, 3), float64
+        ``[[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]``.
+    y : ndarray of shape (4, 1), float64
+        ``[[0], [1], [1], [0]]``: the XOR of the first two inputs.
+    """
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
+    y = np.array([[0], [1], [1], [0]], dtype=np.float64)
+    return X, y
+
+
+def moons(
+    n_samples: int = 1000, *, noise: float = 0.2, seed: Seed = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles, as in scikit-learn's ``make_moons``.
+
+    Class 0 lies on the upper half of the unit circle centred at (0, 0); class 1
+    on the lower half of the unit circle centred at (1, 0.5). Gaussian noise of
+    standard deviation ``noise`` is added to both coordinates.
+
+    Parameters
+    ----------
+    n_samples : total number of points, split as evenly as possible between the classes
+    noise : standard deviation of the Gaussian noise, ``>= 0``
+    seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64, labels 0 and 1, shuffled with ``X``
+    """
+    sizes = _class_sizes(_check_n_samples(n_samples), 2)
+    _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    outer = np.linspace(0.0, math.pi, sizes[0])
+    inner = np.linspace(0.0, math.pi, sizes[1])
+    points = [
+        np.column_stack([np.cos(outer), np.sin(outer)]),
+        np.column_stack([1.0 - np.cos(inner), 0.5 - np.sin(inner)]),
+    ]
+    return _finish(points, noise, rng)
+
+
+def circles(
+    n_samples: int = 1000, *, noise: float = 0.1, factor: float = 0.5, seed: Seed = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A circle inside a circle, as in scikit-learn's ``make_circles``.
+
+    Class 0 is the unit circle, class 1 the concentric circle of radius
+    ``factor``; points are evenly spaced in angle, then Gaussian noise of
+    standard deviation ``noise`` is added to both coordinates.
+
+    Parameters
+    ----------
+    n_samples : total number of points, split as evenly as possible between the classes
+    noise : standard deviation of the Gaussian noise, ``>= 0``
+    factor : radius of the inner circle relative to the outer one, ``0 < factor < 1``
+    seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64, labels 0 and 1, shuffled with ``X``
+    """
+    sizes = _class_sizes(_check_n_samples(n_samples), 2)
+    _check_noise(noise)
+    if not _is_real(factor) or not 0.0 < factor < 1.0:
+        raise ValueError(f"Expected a number strictly between 0 and 1. Received: factor={factor!r}")
+    rng = np.random.default_rng(seed)
+    points = []
+    for radius, size in zip((1.0, float(factor)), sizes, strict=True):
+        angle = np.linspace(0.0, 2.0 * math.pi, size, endpoint=False)
+        points.append(radius * np.column_stack([np.cos(angle), np.sin(angle)]))
+    return _finish(points, noise, rng)
+
+
+def spirals(
+    n_samples: int = 1000, *, n_classes: int = 2, noise: float = 0.2, seed: Seed = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interleaved spiral arms, one per class (the CS231n spiral problem).
+
+    Arm ``c`` runs from the centre out to radius 1, turning through 1.5 turns
+    from the start angle ``2 pi c / n_classes``:
+    ``x = r (cos theta, sin theta)``, ``theta = 2 pi c / n_classes + 3 pi r + noise * e``,
+    ``e ~ N(0, 1)``. Here ``noise`` perturbs the angle (radians), not the coordinates.
+
+    Parameters
+    ----------
+    n_samples : total number of points, split as evenly as possible between the classes
+    n_classes : number of arms, ``>= 2``
+    noise : standard deviation of the angular noise in radians, ``>= 0``
+    seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64, inside the unit disc
+    y : ndarray of shape (n_samples,), int64, labels ``0 .. n_classes - 1``, shuffled with ``X``
+    """
+    n_samples = _check_n_samples(n_samples)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ValueError(f"Expected an integer >= 2. Received: n_classes={n_classes!r}")
+    _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    points = []
+    for label, size in enumerate(_class_sizes(n_samples, int(n_classes))):
+        radius = np.linspace(0.0, 1.0, size)
+        angle = 2.0 * math.pi * label / n_classes + 3.0 * math.pi * radius
+        angle = angle + noise * rng.standard_normal(size)
+        points.append(radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)]))
+    return _finish(points, 0.0, rng)
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 8 x 8 handwritten digits (UCI), loaded through scikit-learn.
+
+    Pixels are grey levels 0..16 as stored, not scaled to [0, 1]; divide by 16
+    for that.
+
+    Returns
+    -------
+    X : ndarray of shape (1797, 64), float64, values 0..16
+    y : ndarray of shape (1797,), int64, labels 0..9
+    """
+    return _load_sklearn("load_digits", "loading the digits data set")
+
+
+def iris() -> tuple[np.ndarray, np.ndarray]:
+    """Fisher's iris flowers, loaded through scikit-learn.
+
+    Returns
+    -------
+    X : ndarray of shape (150, 4), float64, sepal and petal length and width in cm
+    y : ndarray of shape (150,), int64, labels 0..2 (setosa, versicolor, virginica)
+    """
+    return _load_sklearn("load_iris", "loading the iris data set")
+
+
+def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
+    """The Wisconsin diagnostic breast cancer data, loaded through scikit-learn.
+
+    Returns
+    -------
+    X : ndarray of shape (569, 30), float64, unscaled cell-nucleus measurements
+    y : ndarray of shape (569,), int64, 0 = malignant, 1 = benign
+    """
+    return _load_sklearn("load_breast_cancer", "loading the breast cancer data set")
+
+
+_LOADERS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "xor": xor,
+    "moons": moons,
+    "circles": circles,
+    "spirals": spirals,
+    "digits": digits,
+    "iris": iris,
+    "breast_cancer": breast_cancer,
+}
+
+
+def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Load a data set by name, passing ``kwargs`` on (e.g. ``seed``, ``n_samples``).
+
+    Parameters
+    ----------
+    name : one of ``"xor"``, ``"moons"``, ``"circles"``, ``"spirals"``,
+        ``"digits"``, ``"iris"``, ``"breast_cancer"``
+
+    Returns
+    -------
+    X, y : as returned by the function of that name
+    """
+    if name not in _LOADERS:
+        known = ", ".join(repr(key) for key in sorted(_LOADERS))
+        raise ValueError(f"Unknown data set. Expected one of {known}. Received: name={name!r}")
+    return _LOADERS[name](**kwargs)
+
+
+def _load_sklearn(loader: str, purpose: str) -> tuple[np.ndarray, np.ndarray]:
+    sklearn_datasets = require("sklearn.datasets", "sklearn", purpose)
+    X, y = getattr(sklearn_datasets, loader)(return_X_y=True)
+    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+
+
+def _finish(
+    points: list[np.ndarray], noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stack the classes' points, add coordinate noise, shuffle X and y together."""
+    X = np.concatenate(points)
+    y = np.concatenate([np.full(len(p), label, dtype=np.int64) for label, p in enumerate(points)])
+    if noise > 0:
+        X += noise * rng.standard_normal(X.shape)
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def _class_sizes(n_samples: int, n_classes: int) -> list[int]:
+    """``n_samples`` split as evenly as possible; the first classes get the remainder."""
+    base, extra = divmod(n_samples, n_classes)
+    return [base + (label < extra) for label in range(n_classes)]
+
+
+def _check_n_samples(n_samples: Any) -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"Expected a positive integer. Received: n_samples={n_samples!r}")
+    return int(n_samples)
+
+
+def _check_noise(noise: Any) -> None:
+    if not _is_real(noise) or not noise >= 0.0:
+        raise ValueError(f"Expected a finite number >= 0. Received: noise={noise!r}")
+
+
+def _is_real(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
