@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2, help="epochs on the MNIST-shaped data")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads for both")
+    parser.add_argument("--skip-mnist", action="store_true", help="only load_digits and predict")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     with threadpool_limits(args.threads):
@@ -83,6 +84,9 @@ def main() -> None:
         digits = dict(hidden_layer_sizes=(100,), max_iter=60, random_state=0)
         compare_fit("load_digits", X, y, digits, args.repeats)
 
+        if args.skip_mnist:
+            compare_predict_row(X, y, dict(hidden_layer_sizes=(100,), max_iter=20, random_state=0))
+            return
         Xm, ym = make_data()
         Xm, ym = Xm[: args.mnist_samples], ym[: args.mnist_samples]
         mnist = dict(hidden_layer_sizes=(H1, H2), solver="sgd", momentum=0.9,

@@ -259,3 +259,16 @@ def test_missing_sklearn_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "nonlin.sklearn")
     with pytest.raises(MissingExtraError, match=r"nonlin\[sklearn\]"):
         importlib.import_module("nonlin.sklearn")
+
+
+def test_refit_trains_the_new_network_from_scratch(digits):
+    """A second fit (no warm start) equals a fresh fit: the flat buffer follows the new network."""
+    X, y = digits
+    est = MLPClassifier((9,), max_iter=3, random_state=0).fit(X, y)
+    first = est.predict_proba(X)
+    est.fit(X, y)
+    np.testing.assert_array_equal(est.predict_proba(X), first)
+    np.testing.assert_array_equal(
+        MLPClassifier((9,), max_iter=3, random_state=0).fit(X, y).coefs_[0], est.coefs_[0]
+    )
+    assert est.coefs_[0] is est.model_.layers[0].W.value

@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_init, sklearn_sgd
+from ._sklearn_rules import (
+    BatchObjective,
+    FlatParams,
+    PenalizedOptimizer,
+    sklearn_init,
+    sklearn_sgd,
+)
 from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
 from .exceptions import DivergenceError
@@ -69,6 +75,7 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
     est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
+    est._flat = None  # re-homed into one buffer by the first stochastic fit
 
 
 def bind(est: Any) -> None:
@@ -139,6 +146,8 @@ def fit_stochastic(
         est._optimizer = PenalizedOptimizer(make_optimizer(est), objective, est._coef_params)
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
+    optimizer.flat = flat_params(est)
+    objective.flat_coefs = optimizer.flat.coef_values
     params = est.model_.parameters()
     schedule = SklearnSchedule(
         est, optimizer, X.shape[0], scorer=scorer, params=params,
@@ -162,6 +171,21 @@ def fit_stochastic(
     if scorer is not None:  # restore the best weights seen on the validation set
         for param, best in zip(params, est._best_params, strict=True):
             np.copyto(param.value, best)
+
+
+def flat_params(est: Any) -> FlatParams:
+    """The network's parameters as views into one buffer (re-homed when the sharing broke)."""
+    flat = est.__dict__.get("_flat")
+    params = est._coef_params + est._intercept_params
+    params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
+    same = flat is not None and len(flat.params) == len(params) and all(
+        p is q for p, q in zip(flat.params, params, strict=True)
+    )
+    if not same or not flat.intact():
+        flat = est._flat = FlatParams(params, len(est._coef_params))
+        est.coefs_ = [p.value for p in est._coef_params]
+        est.intercepts_ = [p.value for p in est._intercept_params]
+    return flat
 
 
 def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) -> None:

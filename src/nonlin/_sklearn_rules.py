@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .core import Param
-from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError, log_softmax
+from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError
 from .optimizers import SGD, Optimizer
 
 OBJECTIVES = ("log_loss", "binary_log_loss", "squared_error", "absolute_error", "huber", "poisson")
@@ -55,10 +55,16 @@ def sklearn_init(
     return coefs, intercepts
 
 
+_LOG_BOUNDS = {
+    np.dtype(dt): (math.log(np.finfo(dt).eps), math.log1p(-np.finfo(dt).eps))
+    for dt in (np.float32, np.float64)
+}
+
+
 def _clipped_log(log_p: np.ndarray) -> np.ndarray:
     """``log(clip(p, eps, 1 - eps))`` from ``log p``, as scikit-learn clips probabilities."""
-    eps = np.finfo(log_p.dtype).eps
-    return np.clip(log_p, math.log(eps), math.log1p(-eps))
+    low, high = _LOG_BOUNDS[log_p.dtype]
+    return np.minimum(np.maximum(log_p, low, out=log_p), high, out=log_p)
 
 
 class BatchObjective(Loss):
@@ -92,18 +98,22 @@ class BatchObjective(Loss):
             "huber": Huber(reduction="sum"),
         }.get(kind)
         self.weight_sum = 1.0
-        self._log_p: tuple[np.ndarray, np.ndarray] | None = None
+        self.flat_coefs: np.ndarray | None = None
+        self._softmax_parts: tuple[np.ndarray, ...] | None = None
 
     def _sample_losses(self, y_true: np.ndarray, z: np.ndarray) -> np.ndarray:
         kind = self.kind
-        if kind == "log_loss":  # log_softmax is kept for the gradient of the same batch
-            log_p = log_softmax(z)
-            self._log_p = (z, log_p)
-            return -np.einsum("ij,ij->i", y_true, _clipped_log(log_p))
-        if kind == "binary_log_loss":
-            log_p = _clipped_log(-np.logaddexp(0, -z))
-            log_q = _clipped_log(-np.logaddexp(0, z))
-            return -(y_true * log_p + (1 - y_true) * log_q).sum(axis=1)
+        if kind == "log_loss":  # exp(z - max) and its row sums are kept for the gradient
+            shifted = np.subtract(z, z.max(axis=1, keepdims=True), out=self._scratch(z, 0))
+            exp = np.exp(shifted, out=self._scratch(z, 1))
+            sums = exp.sum(axis=1)
+            self._softmax_parts = (z, exp, sums)
+            picked = np.multiply(y_true, shifted, out=shifted).sum(axis=1)  # one-hot rows
+            return -_clipped_log(np.subtract(picked, np.log(sums), out=picked))
+        if kind == "binary_log_loss":  # log p = -softplus(-z), log(1 - p) = log p - z
+            log_p = np.negative(np.logaddexp(0, -z))
+            log_q = _clipped_log(log_p - z)
+            return -(y_true * _clipped_log(log_p) + (1 - y_true) * log_q).sum(axis=1)
         if kind == "squared_error":
             residual = z - y_true
             return 0.5 * np.einsum("ij,ij->i", residual, residual) / z.shape[1]
@@ -113,10 +123,20 @@ class BatchObjective(Loss):
             return (ylogy - y_true * z - y_true + np.exp(z)).sum(axis=1)
         return self.inner._sample_losses(y_true, z)
 
+    def _scratch(self, like: np.ndarray, i: int) -> np.ndarray:
+        """Reused buffer number ``i`` shaped like ``like``."""
+        bufs = self.__dict__.setdefault("_bufs", {})
+        buf = bufs.get(i)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = bufs[i] = np.empty_like(like)
+        return buf
+
     def penalty(self) -> float:
         """``alpha / 2 * sum ||W||^2`` (before dividing by the weight sum)."""
         if not self.alpha:
             return 0.0
+        if self.flat_coefs is not None:  # every weight matrix, as one slice
+            return 0.5 * self.alpha * float(np.dot(self.flat_coefs, self.flat_coefs))
         return 0.5 * self.alpha * sum(float(np.dot(w.ravel(), w.ravel())) for w in self._arrays())
 
     def _arrays(self) -> list[np.ndarray]:
@@ -138,9 +158,10 @@ class BatchObjective(Loss):
         self.weight_sum = weight_sum
         if out is None:
             out = np.empty_like(z)
-        cached, self._log_p = self._log_p, None
+        cached, self._softmax_parts = self._softmax_parts, None
         if self.kind == "log_loss" and cached is not None and cached[0] is z:
-            np.subtract(np.exp(cached[1], out=out), y_true, out=out)  # softmax(z) - y
+            _, exp, sums = cached  # softmax(z) - y = exp / sums - y
+            np.subtract(np.divide(exp, sums[:, None], out=out), y_true, out=out)
             if sample_weight is not None:
                 np.multiply(out, sample_weight[:, None], out=out)
         elif self.inner is not None:
@@ -155,16 +176,45 @@ class BatchObjective(Loss):
         return {"kind": self.kind, "alpha": self.alpha}
 
 
+class FlatParams:
+    """Parameters re-homed as views into one value and one grad buffer, weights first.
+
+    An optimizer then steps the single flat ``param``: a dozen ufunc calls per
+    step whatever the number of layers, and the L2 term is one slice
+    (``coef_values``, ``coef_grads``). Layers keep working on their views.
+    Rebinding a ``Param.value`` (or unpickling) breaks the sharing: ``intact``
+    tells, and a new ``FlatParams`` re-homes the current values.
+    """
+
+    def __init__(self, params: list[Param], n_coefs: int) -> None:
+        self.params = params
+        offsets = np.cumsum([0] + [p.value.size for p in params])
+        value = np.concatenate([p.value.ravel() for p in params])
+        grad = np.zeros_like(value)
+        for p, start, stop in zip(params, offsets[:-1], offsets[1:], strict=True):
+            shape = p.value.shape
+            p.value, p.grad = value[start:stop].reshape(shape), grad[start:stop].reshape(shape)
+        self.param = Param(value, "flat")
+        self.param.grad = grad
+        self.coef_values, self.coef_grads = value[: offsets[n_coefs]], grad[: offsets[n_coefs]]
+
+    def intact(self) -> bool:
+        value, grad = self.param.value, self.param.grad
+        return all(p.value.base is value and p.grad.base is grad for p in self.params)
+
+
 class PenalizedOptimizer(Optimizer):
     """scikit-learn's L2 rule around an inner optimizer.
 
     Before each inner step, every weight matrix gets ``dL/dW += alpha / s * W``
     where ``s`` is the current batch's weight sum (read from ``objective``).
-    ``lr`` reads and writes the inner optimizer's learning rate.
+    With ``flat`` set, the inner optimizer steps the flat parameter instead of
+    the list it is handed. ``lr`` reads and writes the inner optimizer's rate.
     """
 
     def __init__(self, inner: Optimizer, objective: BatchObjective, coefs: list[Param]) -> None:
         self.inner, self.objective, self.coefs = inner, objective, coefs
+        self.flat: FlatParams | None = None
         self.iterations = 0
         self.check_finite = False  # set by the loop; scikit-learn checks weights after fitting
         self._scaled: list[np.ndarray] = []
@@ -189,7 +239,17 @@ class PenalizedOptimizer(Optimizer):
         self.inner.load_state_dict(state)
 
     def step(self, params: list[Param]) -> None:
-        alpha = self.objective.alpha
+        alpha, flat = self.objective.alpha, self.flat
+        if flat is not None:
+            if alpha:
+                scale = alpha / self.objective.weight_sum
+                values, grads = flat.coef_values, flat.coef_grads
+                if len(self._scaled) != 1 or self._scaled[0].shape != values.shape:
+                    self._scaled = [np.empty_like(values)]
+                np.add(grads, np.multiply(values, scale, out=self._scaled[0]), out=grads)
+            self.inner.step([flat.param])
+            self.iterations += 1
+            return
         if alpha:
             if len(self._scaled) != len(self.coefs):
                 self._scaled = [np.empty_like(p.value) for p in self.coefs]

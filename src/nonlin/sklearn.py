@@ -11,8 +11,8 @@ each hidden activation), ``batch_norm`` (before each hidden activation),
 ``class_weight`` (dict or ``"balanced"``, classifier), ``dtype`` (``None``
 follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
 (nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
-``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose`` shows nonlin's
-progress output.
+``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
+scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
 This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
 Sparse input is accepted and densified (nonlin's layers are dense).
