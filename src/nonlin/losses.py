@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_labels
+
 _EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
 
 
@@ -289,17 +291,7 @@ class CrossEntropy(Loss):
             return super()._check_target(y_true, y_pred)
         if y_true.shape != (n,):
             raise ValueError(f"Expected {n} integer labels. Received shape {y_true.shape}")
-        if y_true.dtype.kind == "f" and np.all(y_true == np.round(y_true)):
-            y_true = y_true.astype(np.int64)
-        if y_true.dtype.kind not in "iu":
-            raise TypeError(f"Expected integer class labels. Received dtype {y_true.dtype}")
-        bad = (y_true < 0) | (y_true >= k)
-        if np.any(bad):
-            raise ValueError(
-                f"Expected class labels in [0, {k}) for {k} outputs. "
-                f"Received label {y_true[bad][0]}"
-            )
-        return y_true
+        return check_labels(y_true, k, "y_true")
 
     def get_config(self) -> dict[str, Any]:
         return {"from_logits": self.from_logits, "reduction": self.reduction}
