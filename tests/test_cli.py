@@ -369,3 +369,11 @@ def test_info_on_a_model_saved_from_python(tmp_path: Path) -> None:
     result = run_cli("info", "plain.safetensors", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Total params: 13" in result.stdout and "2 columns (names not recorded)" in result.stdout
+
+
+def test_demo_without_plot_prints_a_text_map(tmp_path: Path) -> None:
+    result = run_cli("demo", "circles", "--epochs", "5", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.split("what the network predicts", 1)[1].splitlines()[1:]
+    assert len(rows) == 20 and all(len(row) == 64 and set(row) <= {".", "o"} for row in rows)
+    assert "o" in rows[10] and "." in rows[0]  # the inner circle is class 1

@@ -54,8 +54,13 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(name: str, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from . import datasets
+    try:
+        from . import datasets
+    except ImportError:  # a checkout without nonlin.datasets: the command line's stand-in
+        from .cli_fallback import load_demo
 
+        X, y = load_demo(name, random_seed)
+        return np.asarray(X, dtype=np.float32), y
     loader = getattr(datasets, name)
     params = inspect.signature(loader).parameters
     kwargs = {key: random_seed for key in ("seed", "random_state") if key in params}
@@ -108,7 +113,29 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(args, model, X_raw, y, mean, scale, report, classes)
         print(f"Wrote {args.plot}")
+    elif X_raw.shape[1] == 2:
+        print(text_map(lambda points: _scores(model, points, mean, scale), X_raw))
     return 0
+
+
+def _scores(model: Any, points: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Class probabilities (n, n_classes) for raw 2-D points."""
+    scaled = standardize_(points.astype(np.float32), mean, scale)
+    return softmax_(np.asarray(model.predict(scaled), dtype=np.float64))
+
+
+def text_map(scores: Any, X: np.ndarray, width: int = 64, height: int = 20) -> str:
+    """The predicted class over the data's bounding box, one character per cell.
+
+    Rows run from the top (largest x2) down; class k is drawn with ``".o+x*#"[k]``.
+    """
+    symbols = ".o+x*#%@"
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], width), np.linspace(hi[1], lo[1], height))
+    classes = scores(np.column_stack([gx.ravel(), gy.ravel()])).argmax(axis=1)
+    rows = ["".join(symbols[k % len(symbols)] for k in row) for row in classes.reshape(gx.shape)]
+    legend = ", ".join(f"{symbols[k]} class {k}" for k in range(int(classes.max()) + 1))
+    return "\n".join(["what the network predicts over the data's range (" + legend + "):", *rows])
 
 
 def _plot(
@@ -132,12 +159,8 @@ def _plot(
         )
         return
 
-    def scores(points: np.ndarray) -> np.ndarray:
-        scaled = standardize_(points.astype(np.float32), mean, scale)
-        return softmax_(np.asarray(model.predict(scaled), dtype=np.float64))
-
     plot_decision_boundary(
-        scores,
+        lambda points: _scores(model, points, mean, scale),
         X_raw,
         y,
         args.plot,
