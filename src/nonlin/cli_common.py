@@ -156,10 +156,7 @@ def read_table(
     path: str, *, target: str | None, columns: Sequence[str] | None, missing: str
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value."""
-    try:
-        from .tabular import CSVError, read_csv
-    except ImportError:  # a checkout without nonlin.tabular: the command line's stand-in
-        from .cli_fallback import CSVError, read_csv
+    from .tabular import CSVError, read_csv
 
     check_input_file(path)
     try:

@@ -54,13 +54,8 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(name: str, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        from . import datasets
-    except ImportError:  # a checkout without nonlin.datasets: the command line's stand-in
-        from .cli_fallback import load_demo
+    from . import datasets
 
-        X, y = load_demo(name, random_seed)
-        return np.asarray(X, dtype=np.float32), y
     loader = getattr(datasets, name)
     params = inspect.signature(loader).parameters
     kwargs = {key: random_seed for key in ("seed", "random_state") if key in params}
