@@ -10,8 +10,8 @@ biases on the XOR table by full-batch backpropagation::
 That is gradient descent with learning rate 1 on the sum-of-squares loss
 ``1/2 * sum (l2 - y)^2``. Here it is ``Dense`` + ``Sigmoid`` layers, a
 ``MeanSquaredError(reduction="sum")`` loss and ``SGD(lr=1)``, with the weights
-drawn from the same stream as ``np.random.seed(1)`` (a local ``RandomState``,
-never the global one), so the numbers match the tutorial's.
+drawn from the stream the tutorial's seeded global generator gives (a local
+``RandomState(1)``, never the global one), so the numbers match the tutorial's.
 """
 
 from __future__ import annotations
