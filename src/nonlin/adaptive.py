@@ -16,6 +16,17 @@ from .core import Param, const
 from .optimizers import Optimizer, _check_positive, _check_range
 
 
+def _scaled_step(
+    numerator: np.ndarray, second_moment: np.ndarray, eps: np.ndarray, neg_lr: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
+    """``out = neg_lr * numerator / (sqrt(second_moment) + eps)``, in place in ``out``."""
+    np.sqrt(second_moment, out=out)
+    np.add(out, eps, out=out)
+    np.divide(numerator, out, out=out)
+    return np.multiply(out, neg_lr, out=out)
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) in the Keras / scikit-learn form.
 
@@ -82,12 +93,8 @@ class Adam(Optimizer):
         eps = const(self.epsilon, dt)
         deltas = []
         for i in range(len(params)):
-            d = self._scratch[i]
-            np.sqrt(self._slots["v"][i], out=d)
-            np.add(d, eps, out=d)
-            np.divide(self._slots["m"][i], d, out=d)
-            np.multiply(d, neg_lr_t, out=d)  # -lr_t m / (sqrt(v) + eps)
-            deltas.append(d)
+            d = self._scratch[i]  # -lr_t m / (sqrt(v) + eps)
+            deltas.append(_scaled_step(self._slots["m"][i], self._slots["v"][i], eps, neg_lr_t, d))
         return deltas
 
     def get_config(self) -> dict[str, Any]:
@@ -179,11 +186,7 @@ class RMSprop(Optimizer):
             np.multiply(g, g, out=d)
             np.multiply(d, keep, out=d)
             np.add(v, d, out=v)  # v <- rho v + (1 - rho) g^2
-            np.sqrt(v, out=d)
-            np.add(d, eps, out=d)
-            np.divide(g, d, out=d)
-            np.multiply(d, neg_lr, out=d)  # -lr g / (sqrt(v) + eps)
-            deltas.append(d)
+            deltas.append(_scaled_step(g, v, eps, neg_lr, d))  # -lr g / (sqrt(v) + eps)
         return deltas
 
     def get_config(self) -> dict[str, Any]:
@@ -231,11 +234,7 @@ class Adagrad(Optimizer):
             g, d, a = p.grad, self._scratch[i], self._slots["accumulator"][i]
             np.multiply(g, g, out=d)
             np.add(a, d, out=a)  # a <- a + g^2
-            np.sqrt(a, out=d)
-            np.add(d, eps, out=d)
-            np.divide(g, d, out=d)
-            np.multiply(d, neg_lr, out=d)  # -lr g / (sqrt(a) + eps)
-            deltas.append(d)
+            deltas.append(_scaled_step(g, a, eps, neg_lr, d))  # -lr g / (sqrt(a) + eps)
         return deltas
 
     def get_config(self) -> dict[str, Any]:
