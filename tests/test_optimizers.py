@@ -216,3 +216,23 @@ def test_updates_match_scikit_learn(kind) -> None:
         ref.update_params(theirs, [g.copy() for g in grads])
     for p, t in zip(params, theirs, strict=True):
         np.testing.assert_allclose(p.value, t, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.01)])
+def test_refused_update_leaves_weights_and_resets_the_slots(make):
+    from nonlin.exceptions import NonFiniteUpdate
+
+    p = Param(np.ones((2, 2)), "W")
+    opt = make()
+    opt.check_finite = True
+    p.grad[...] = 0.5
+    opt.step([p])
+    before = p.value.copy()
+    p.grad[0, 0] = np.nan
+    with pytest.raises(NonFiniteUpdate):
+        opt.step([p])
+    np.testing.assert_array_equal(p.value, before)
+    p.grad[...] = 0.5  # the same optimizer goes on with fresh, finite slots
+    opt.step([p])
+    assert np.all(np.isfinite(p.value)) and not np.array_equal(p.value, before)
+    assert all(np.all(np.isfinite(a)) for k, a in opt.state_dict().items() if "." in k)

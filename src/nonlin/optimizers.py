@@ -12,9 +12,9 @@ steps taken so far.
 
 ``step`` first computes every parameter's update, then applies them all, so
 training loops can refuse a non-finite update (``check_finite``) before any
-weight changes. ``state_dict()`` / ``load_state_dict()`` save and restore
-the slots and the step count (flat keys such as ``"m.0"``, arrays and plain
-scalars).
+weight changes; a refused update also resets the slots (moment estimates).
+``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
+step count (flat keys such as ``"m.0"``, arrays and plain scalars).
 """
 
 from __future__ import annotations
@@ -106,6 +106,9 @@ class Optimizer:
             clip_by_global_norm(params, self.clipnorm)
         deltas = self._deltas(params, self.current_lr())
         if self.check_finite and not all(map(_finite, deltas)):
+            # The slots already hold this step's non-finite values: start them afresh,
+            # so the optimizer stays usable (e.g. with a lower lr) after the refusal.
+            self._slots, self._scratch = {}, []
             raise NonFiniteUpdate("non-finite update")
         for p, d in zip(params, deltas, strict=True):
             np.add(p.value, d, p.value)
