@@ -11,7 +11,11 @@ separate untimed run). pandas is needed here only; nonlin does not depend on it.
 Usage::
 
     PYTHONPATH=src python3 benchmarks/bench_csv.py [--rows N] [--cols K] [--repeat R]
-        [--formats g7,repr,e18]
+        [--formats g7,repr,e18] [--one-core]
+
+nonlin's reader runs on one thread; pandas 3's C parser can use several, so on
+a multi-core machine its CPU time exceeds its wall time. ``--one-core`` pins
+the process to one CPU (Linux) for a like-for-like comparison.
 
 Formats: ``g7`` is ``%.7g`` (what float32 data usually looks like), ``repr``
 is Python's shortest round-trip spelling of float64 (what ``DataFrame.to_csv``
@@ -21,6 +25,7 @@ writes), ``e18`` is ``%.18e`` (``np.savetxt``'s default).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -99,7 +104,10 @@ def main() -> None:
     parser.add_argument("--cols", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--formats", default="g7", help="comma-separated: g7, repr, e18")
+    parser.add_argument("--one-core", action="store_true", help="pin to one CPU (Linux)")
     args = parser.parse_args()
+    if args.one_core:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     rng = np.random.default_rng(0)
     values = rng.standard_normal((args.rows, args.cols))

@@ -38,7 +38,7 @@ import numpy as np
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
-_BLOCK_BYTES = 1 << 19  # bytes read per block; tests patch it small to cross block boundaries
+_BLOCK_BYTES = 1 << 18  # bytes read per block; tests patch it small to cross block boundaries
 _MISSING = ("error", "drop", "mean")
 
 
@@ -167,13 +167,8 @@ def _read(
         for raw in chain([rest], blocks):
             if raw:
                 line += output.add(raw, line)
-    extra = (
-        ()
-        if columns is None
-        else tuple(
-            name for i, name in enumerate(names) if i not in plan.features and i != plan.target
-        )
-    )
+    used = {*plan.features, plan.target}
+    extra = () if columns is None else tuple(n for i, n in enumerate(names) if i not in used)
     return output.table(extra)
 
 
@@ -219,11 +214,13 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
             f"{source}, line 1: expected lines ending in \\n or \\r\\n, received \\r alone"
         )
     names = rows[0]
+    seen: set[str] = set()
     for position, name in enumerate(names):
         if not name.strip():
             raise CSVError(f"{source}, line 1: column {position + 1} has an empty name {name!r}")
-        if name in names[:position]:
+        if name in seen:
             raise CSVError(f"{source}, line 1: column name {name!r} appears twice")
+        seen.add(name)
     return names, first[len(header) :], 1 + header.count(b"\n")
 
 
@@ -236,13 +233,15 @@ def _make_plan(
     dtype: np.dtype,
     labels: bool,
 ) -> _Plan:
+    index = {name: i for i, name in enumerate(names)}
+
     def position(name: str, role: str) -> int:
-        if name not in names:
+        if name not in index:
             known = ", ".join(repr(known) for known in names)
             raise CSVError(
                 f"{source}, line 1: no column {name!r} ({role}); the columns are {known}"
             )
-        return names.index(name)
+        return index[name]
 
     target_at = None if target is None else position(target, "target")
     if columns is None:
@@ -523,7 +522,11 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
     if values is None:
         return None
     values = values.reshape(n_rows, n_cols)
-    features = values if plan.features == tuple(range(n_cols)) else values[:, plan.features]
+    first = plan.features[0]
+    if plan.features == tuple(range(first, first + len(plan.features))):  # a slice: no gather
+        features = values[:, first : first + len(plan.features)]
+    else:
+        features = values[:, plan.features]
     with np.errstate(over="ignore"):
         X = features.astype(plan.dtype)
     if not np.isfinite(X).all():  # out of the dtype's range: the strict parser reports it
