@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nonlin import tabular
+from nonlin._csv_fast import _scale
 from nonlin.tabular import CSVError, Table, read_csv
 
 
@@ -403,7 +404,7 @@ def test_fast_path_takes_common_spellings(values: list[float]) -> None:
 )
 def test_scaling_rounds_like_float(numbers: list[tuple[int, int, bool]]) -> None:
     mantissas, powers, negative = (np.array(column) for column in zip(*numbers, strict=True))
-    values, unsure = tabular._scale(mantissas.astype(np.uint64), powers, negative)
+    values, unsure = _scale(mantissas.astype(np.uint64), powers, negative)
     expected = np.array([float(f"{'-' if minus else ''}{m}e{p}") for m, p, minus in numbers])
     assert values[~unsure].tobytes() == expected[~unsure].tobytes()
 
@@ -411,7 +412,7 @@ def test_scaling_rounds_like_float(numbers: list[tuple[int, int, bool]]) -> None
 def test_scaling_flags_exact_ties(tmp_path: Path) -> None:
     # 2**53 + 1 lies exactly halfway between two doubles: only float() knows the tie rule.
     mantissas = np.array([2**53 + 1, 2**53 + 2], np.uint64)
-    values, unsure = tabular._scale(mantissas, np.zeros(2, np.int64), np.zeros(2, bool))
+    values, unsure = _scale(mantissas, np.zeros(2, np.int64), np.zeros(2, bool))
     assert unsure.tolist() == [True, False] and values[1] == 2.0**53 + 2
     path = write(tmp_path, "a\n9007199254740993\n-9007199254740995\n")
     table = read_csv(path, dtype=np.float64)
