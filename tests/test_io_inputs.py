@@ -155,3 +155,11 @@ def test_single_class_is_refused(loss, layers):
 def test_loss_refuses_nan_predictions():
     with pytest.raises(ValueError, match="finite"):
         nonlin.CrossEntropy()(np.array([0, 1]), np.array([[np.nan, 1.0], [0.5, 0.5]]))
+
+
+def test_evaluate_accepts_a_single_class():
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    model = Sequential([Dense(2), Softmax()])
+    model.fit(X, np.array([0, 1] * 4), loss="cross_entropy", optimizer="sgd", verbose=0)
+    scores = model.evaluate(X, np.zeros(8, dtype=int), metrics=["accuracy"])
+    assert 0.0 <= scores["accuracy"] <= 1.0

@@ -133,13 +133,16 @@ def class_weights_for(
 
 def make_dataset(
     X: Any, y: Any, loss: Loss, model: Any, *, sample_weight: Any = None,
-    class_weight: Any = None, name: str = "X",
+    class_weight: Any = None, name: str = "X", training: bool = False,
 ) -> Dataset:
-    """Check and convert one (X, y[, sample_weight]) triple for ``model``."""
+    """Check and convert one (X, y[, sample_weight]) triple for ``model``.
+
+    ``training`` data of a classifier must hold at least two classes.
+    """
     X = check_X(X, name, n_features=model.n_features_in)
     y = check_y(y, X.shape[0], "y" if name == "X" else f"{name} targets")
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype)
-    if name == "X":
+    if training:
         check_two_classes(loss, targets)
     weight = check_sample_weight(sample_weight, X.shape[0])
     per_class = class_weights_for(class_weight, targets, model.n_outputs)

@@ -122,7 +122,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     built_here = not model.built
     _build_if_needed(model, X, seed)
     loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
-    train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight)
+    train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight,
+                         training=True)
     train, val = _validation(model, loss, train, validation_split, validation_data)
     if seed is not None and not built_here:
         model.rng = as_rng(seed)
