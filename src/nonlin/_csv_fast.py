@@ -4,7 +4,7 @@ with vector operations.
 A block qualifies when it is plain: "\\n" or "\\r\\n" line ends, no NUL, no blank
 line, no empty cell, quotes (if any) around whole cells. Each number's sign,
 point and exponent are located with vector operations, its digits are read as
-one integer by C strtoull (``np.fromstring``) once points and signs are deleted,
+one integer by C strtoull (``np.fromstring``) once points are deleted and signs zeroed,
 and that integer is scaled by a power of ten with correct rounding (Clinger's
 fast path, double-double arithmetic beyond it), so values come out bit for bit
 as ``float`` reads them. Other spellings go through ``float`` one by one; a
@@ -176,7 +176,7 @@ def _decimals(
     """Every numeric cell as float64, bit-identical to ``float(cell)``; None if one is not a number.
 
     ``numeric`` marks the cells to read (None: all); the others become "0".
-    ``quotes`` are the positions of quotes, deleted like points and signs.
+    ``quotes`` are the positions of quotes, deleted like points.
     """
     starts, ends = layout.starts, layout.ends
     text = bytearray(raw)
@@ -188,7 +188,8 @@ def _decimals(
     parts = _number_parts(cells, layout, numeric)
     if parts is None:
         return None
-    negative, power, special = parts
+    signed, negative, power, special = parts
+    cells[starts[signed]] = _ZERO  # the sign lives on in ``negative``; any other fails strtoull
     exact = special.nonzero()[0]
     exact_values = _float_values(raw, starts[exact], ends[exact])
     if exact_values is None:
@@ -220,12 +221,12 @@ def _float_values(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> list[floa
 
 def _number_parts(
     cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Check each cell's spelling; find its sign and power of ten.
 
     A number is ``[sign] digits [. digits] [e [sign] digits]`` with at least one
-    digit. Returns ``negative``, ``power`` (the value is the cell's digits read
-    as one integer times ``10**power``) and ``special`` (cells left to
+    digit. Returns ``signed``, ``negative``, ``power`` (the value is the cell's
+    digits read as one integer times ``10**power``) and ``special`` (cells left to
     ``float``: more than 19 digits, an exponent of more than 3 digits, or
     something ``float`` will refuse). None when a cell cannot be a number.
     """
@@ -236,16 +237,13 @@ def _number_parts(
     first = cells[layout.starts]
     negative = first == _MINUS
     signed = negative | (first == _PLUS)
-    # Signs are deleted with the points before strtoull: only leading ones may be left.
-    if np.count_nonzero(cells == _MINUS) + np.count_nonzero(cells == _PLUS) != signed.sum():
-        return None
     n_digits = digits_end - layout.starts
     n_digits -= signed
     n_digits -= dotted
     special |= (n_digits < 1) | (n_digits > _MAX_DIGITS)
     if numeric is not None:
         special &= numeric
-    return negative, power, special
+    return signed, negative, power, special
 
 
 def _points_and_exponents(
@@ -309,11 +307,11 @@ def _exponents(
 def _read_digits(text: bytearray, n_cells: int) -> np.ndarray | None:
     """Each cell's digits as one unsigned integer, by ``np.fromstring`` (C strtoull).
 
-    Points, signs and quotes are deleted first; anything else but digits and
-    separators is made unparsable, so that it fails here.
+    Points are deleted first (quotes and exponents were blanked to points, signs
+    to zeros); any other byte but digits and separators is made unparsable.
     """
     try:  # on bad text NumPy raises ValueError; before 2.x it warned and stopped early
-        digits = np.fromstring(bytes(text).translate(_TO_DIGITS, b".+-"), np.uint64, sep=",")
+        digits = np.fromstring(bytes(text).translate(_TO_DIGITS, b"."), np.uint64, sep=",")
     except (ValueError, DeprecationWarning):
         return None
     return digits if digits.size == n_cells else None
