@@ -37,30 +37,24 @@ def registry_names(kind: str) -> str:
 
 
 # -- argument types ------------------------------------------------------------
-def positive_int(text: str) -> int:
-    """``"32"`` -> 32; zero, negatives and non-integers are rejected."""
+def _int_at_least(text: str, low: int, expected: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, received {text!r}"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """``"32"`` -> 32; zero, negatives and non-integers are rejected."""
+    return _int_at_least(text, 1, "a positive integer")
 
 
 def seed(text: str) -> int:
     """``"0"`` -> 0; a non-negative integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a non-negative integer, received {text!r}"
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}")
-    return value
+    return _int_at_least(text, 0, "a non-negative integer")
 
 
 def _float(text: str) -> float:
