@@ -106,9 +106,10 @@ def _layout(cells: np.ndarray, n_cols: int) -> _Layout | None:
     is_mark = (cells | 2) == _DOT  # "," | 2 == "." and "E" | 32 == "e"
     is_mark |= cells == _NEWLINE
     is_mark |= (cells | 32) == _E
-    marks = is_mark.nonzero()[0].astype(np.int32)  # blocks are small: halve the traffic
+    index = np.int32 if cells.size < 2**31 else np.int64  # blocks are small: halve the traffic
+    marks = is_mark.nonzero()[0].astype(index)
     kinds = cells[marks]
-    last = ((kinds == _COMMA) | (kinds == _NEWLINE)).nonzero()[0].astype(np.int32)
+    last = ((kinds == _COMMA) | (kinds == _NEWLINE)).nonzero()[0].astype(index)
     separators = kinds[last]
     n_rows = int((separators == _NEWLINE).sum())
     # n_rows newlines, each closing a group of n_cols separators: n_cols cells a row.
