@@ -64,3 +64,47 @@ def test_names_resolve_like_keras() -> None:
         return 1.0
 
     assert get_metric(hits).name == "hits"
+
+
+def _in_batches(metric, y, p, size):
+    metric.reset_state()
+    for start in range(0, len(y), size):
+        metric.update_state(y[start : start + size], p[start : start + size])
+    return metric.result()
+
+
+@pytest.mark.parametrize("size", [1, 7, 50])
+def test_streaming_in_batches_matches_the_whole_array(size: int) -> None:
+    rng = np.random.default_rng(3)
+    scores, labels = rng.random((50, 4)), rng.integers(0, 4, 50)
+    for metric in (Accuracy(), TopKAccuracy(2)):
+        assert _in_batches(metric, labels, scores, size) == metric(labels, scores)
+    t, p = rng.integers(0, 2, (50, 3)), rng.random((50, 3))
+    assert _in_batches(BinaryAccuracy(), t, p, size) == pytest.approx(BinaryAccuracy()(t, p))
+    # targets far from zero: the merged variance must not cancel
+    y = 1e6 + rng.normal(size=(50, 2))
+    p = y + 0.3 * rng.normal(size=(50, 2))
+    for metric in (MeanAbsoluteError(), MeanSquaredError(), RootMeanSquaredError(), R2Score()):
+        assert _in_batches(metric, y, p, size) == pytest.approx(metric(y, p), rel=1e-9)
+    assert R2Score()(y, p) == pytest.approx(skm.r2_score(y, p), rel=1e-9)
+
+
+def test_streaming_state_resets_and_starts_empty() -> None:
+    metric = Accuracy()
+    assert np.isnan(metric.result())
+    metric.update_state(np.array([0, 1]), np.array([[1.0, 0.0], [1.0, 0.0]]))
+    assert metric.result() == 0.5
+    metric.reset_state()
+    metric.update_state(np.array([1]), np.array([[0.0, 1.0]]))
+    assert metric.result() == 1.0
+    r2 = R2Score()
+    assert np.isnan(r2.result())
+    r2.update_state(np.ones(3), np.ones((3, 1)))
+    assert r2.result() == 1.0  # constant targets predicted exactly
+
+
+def test_a_plain_function_does_not_stream() -> None:
+    metric = get_metric(lambda y, p: 0.0)
+    assert not metric.streams
+    with pytest.raises(NotImplementedError, match="does not stream"):
+        metric.update_state(np.zeros(1), np.zeros((1, 1)))

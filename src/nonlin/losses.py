@@ -69,11 +69,15 @@ class Loss:
 
     # -- shared plumbing ----------------------------------------------------
     def _value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        total = self._sum(y_true, y_pred, sample_weight)
+        return total / y_pred.shape[0] if self.reduction == "mean" else total
+
+    def _sum(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        """``sum_i w_i l_i``: the sample losses (times the weights) added up."""
         losses = self._sample_losses(y_true, y_pred)
         if sample_weight is not None:
             losses = losses * sample_weight
-        total = float(losses.sum())
-        return total / y_pred.shape[0] if self.reduction == "mean" else total
+        return float(losses.sum())
 
     def _grad(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None

@@ -6,12 +6,18 @@ one-hot / 0-1 rows (n_samples, n_outputs). Regression metrics average over
 samples and outputs; unlike the ``MeanSquaredError`` loss, the ``mse``
 metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
-``fit`` computes metrics once per epoch on the outputs it already produced
-while training (no extra forward pass), and on validation data.
+``fit`` computes metrics on the outputs it already produces while training
+(no extra forward pass), and on validation data. The built-in metrics stream,
+as Keras' do: ``reset_state()``, then ``update_state(y_true, y_pred)`` once per
+batch, then ``result()``, so ``fit`` keeps a few running sums instead of every
+output of the epoch. Streaming is unweighted; a metric called on whole arrays
+takes ``sample_weight``. A plain function given as a metric cannot stream:
+``fit`` then keeps the epoch's outputs and calls it once at the end.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -36,10 +42,27 @@ def _column(y: np.ndarray, n: int) -> np.ndarray:
 
 class Metric:
     """Base class. ``name`` is the key in ``History.history``; ``greater_is_better``
-    tells ``EarlyStopping`` and ``ReduceLROnPlateau`` which way is better."""
+    tells ``EarlyStopping`` and ``ReduceLROnPlateau`` which way is better.
+
+    Subclasses define ``_compute(y_true, y_pred, w)`` over whole arrays and, to
+    stream, ``_rows(y_true, y_pred)`` (one value per sample; the metric is
+    their mean) or their own ``update_state`` / ``result`` / ``reset_state``.
+    """
 
     name = "metric"
     greater_is_better = True
+    streams = False
+
+    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        """Add one batch of targets and outputs (n_samples, n_outputs) to the running state."""
+        raise NotImplementedError(f"{type(self).__name__} does not stream")
+
+    def result(self) -> float:
+        """The metric over every batch added since ``reset_state`` (NaN before any)."""
+        raise NotImplementedError(f"{type(self).__name__} does not stream")
+
+    def reset_state(self) -> None:
+        """Forget the batches added so far."""
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         y_pred = np.asarray(y_pred)
@@ -58,7 +81,33 @@ class Metric:
         return f"{type(self).__name__}(name={self.name!r})"
 
 
-class Accuracy(Metric):
+class _RowMean(Metric):
+    """A metric that is the mean over samples of one value per sample (``_rows``)."""
+
+    streams = True
+
+    def __init__(self) -> None:
+        self.reset_state()
+
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        return _weighted_mean(self._rows(y_true, y_pred), w)
+
+    def reset_state(self) -> None:
+        self._total, self._count = 0.0, 0
+
+    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        rows = self._rows(y_true, y_pred)
+        self._total += float(np.sum(rows, dtype=np.float64))
+        self._count += rows.shape[0]
+
+    def result(self) -> float:
+        return self._total / self._count if self._count else math.nan
+
+
+class Accuracy(_RowMean):
     """Fraction of samples whose highest-scoring output is the true class.
 
     With a single output column this is binary accuracy at 0.5.
@@ -66,14 +115,13 @@ class Accuracy(Metric):
 
     name = "accuracy"
 
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if y_pred.shape[1] == 1:
-            return BinaryAccuracy()._compute(y_true, y_pred, w)
-        hits = y_pred.argmax(axis=1) == _labels(y_true)
-        return _weighted_mean(hits, w)
+            return BinaryAccuracy()._rows(y_true, y_pred)
+        return y_pred.argmax(axis=1) == _labels(y_true)
 
 
-class BinaryAccuracy(Metric):
+class BinaryAccuracy(_RowMean):
     """Fraction of 0/1 targets matched by ``y_pred > threshold``, over all outputs.
 
     Use ``threshold=0`` when the model outputs logits.
@@ -82,41 +130,42 @@ class BinaryAccuracy(Metric):
     name = "binary_accuracy"
 
     def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
+        super().__init__()
         self.threshold = float(threshold)
         self.name = name
 
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        n = y_pred.shape[0]
-        truth = _column(y_true, n) > 0.5
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        truth = _column(y_true, y_pred.shape[0]) > 0.5
         hits = (y_pred > self.threshold) == truth
-        return _weighted_mean(hits.mean(axis=1), w)
+        return hits[:, 0] if hits.shape[1] == 1 else hits.mean(axis=1)
 
     def get_config(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "name": self.name}
 
 
-class TopKAccuracy(Metric):
+class TopKAccuracy(_RowMean):
     """Fraction of samples whose true class is among the ``k`` highest outputs."""
 
     def __init__(self, k: int = 5, name: str | None = None) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"Expected a positive integer. Received: k={k!r}")
+        super().__init__()
         self.k = k
         self.name = name or f"top_{k}_accuracy"
 
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         labels = _labels(y_true).astype(np.intp)
         k = min(self.k, y_pred.shape[1])
         true_score = y_pred[np.arange(y_pred.shape[0]), labels]
         # rank = number of classes scoring strictly higher than the true one
         rank = (y_pred > true_score[:, None]).sum(axis=1)
-        return _weighted_mean(rank < k, w)
+        return rank < k
 
     def get_config(self) -> dict[str, Any]:
         return {"k": self.k, "name": self.name}
 
 
-class _Regression(Metric):
+class _Regression(_RowMean):
     greater_is_better = False
 
     def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -128,8 +177,8 @@ class MeanAbsoluteError(_Regression):
 
     name = "mae"
 
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        return _weighted_mean(np.abs(self._residual(y_true, y_pred)).mean(axis=1), w)
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return np.abs(self._residual(y_true, y_pred)).mean(axis=1)
 
 
 class MeanSquaredError(_Regression):
@@ -137,9 +186,9 @@ class MeanSquaredError(_Regression):
 
     name = "mse"
 
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         r = self._residual(y_true, y_pred)
-        return _weighted_mean((r * r).mean(axis=1), w)
+        return np.einsum("ij,ij->i", r, r) / r.shape[1]
 
 
 class RootMeanSquaredError(MeanSquaredError):
@@ -150,6 +199,9 @@ class RootMeanSquaredError(MeanSquaredError):
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
         return float(np.sqrt(super()._compute(y_true, y_pred, w)))
 
+    def result(self) -> float:
+        return math.sqrt(super().result())
+
 
 class R2Score(Metric):
     """Coefficient of determination, averaged over outputs (scikit-learn's ``r2_score``).
@@ -159,6 +211,10 @@ class R2Score(Metric):
     """
 
     name = "r2"
+    streams = True
+
+    def __init__(self) -> None:
+        self.reset_state()
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
         y = _column(y_true, y_pred.shape[0]).astype(np.float64)
@@ -167,10 +223,37 @@ class R2Score(Metric):
         mean = np.dot(w, y) / w.sum()
         ss_res = np.dot(w, (y - p) ** 2)
         ss_tot = np.dot(w, (y - mean) ** 2)
-        safe = ss_tot > 0
-        score = np.where(ss_res == 0, 1.0, 0.0)
-        score[safe] = 1.0 - ss_res[safe] / ss_tot[safe]
-        return float(score.mean())
+        return _r2(ss_res, ss_tot)
+
+    def reset_state(self) -> None:
+        self._n, self._mean, self._m2, self._ss_res = 0, 0.0, 0.0, 0.0
+
+    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        """Running per-output count, mean and sum of squared deviations of the targets,
+        merged batch by batch (Chan et al.), and the residual sum of squares."""
+        y = _column(y_true, y_pred.shape[0]).astype(np.float64)
+        n_b = y.shape[0]
+        mean_b = y.mean(axis=0)
+        m2_b = ((y - mean_b) ** 2).sum(axis=0)
+        total = self._n + n_b
+        delta = mean_b - self._mean
+        self._mean = self._mean + delta * (n_b / total)
+        self._m2 = self._m2 + m2_b + delta**2 * (self._n * n_b / total)
+        self._ss_res = self._ss_res + ((y - y_pred) ** 2).sum(axis=0)
+        self._n = total
+
+    def result(self) -> float:
+        if not self._n:
+            return math.nan
+        return _r2(np.atleast_1d(self._ss_res), np.atleast_1d(self._m2))
+
+
+def _r2(ss_res: np.ndarray, ss_tot: np.ndarray) -> float:
+    """Mean over outputs of ``1 - ss_res / ss_tot`` (1 or 0 where the targets are constant)."""
+    safe = ss_tot > 0
+    score = np.where(ss_res == 0, 1.0, 0.0)
+    score[safe] = 1.0 - ss_res[safe] / ss_tot[safe]
+    return float(score.mean())
 
 
 METRICS: dict[str, type[Metric]] = {

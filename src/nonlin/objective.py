@@ -14,6 +14,7 @@ model's dtype; the batch loss comes out of the arrays the gradient needs anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -86,22 +87,24 @@ class Objective:
             grad = layer.backward(grad)
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
-             store: np.ndarray | None = None, where: Any = None) -> float:
+             sink: Callable[[np.ndarray], None] | None = None) -> float:
         """Forward, loss and backward on one batch; returns the batch's mean loss.
 
-        ``store[where]`` receives the model's outputs when given (for metrics).
+        ``sink(out)``, when given, is called with the model's outputs for the
+        batch (probabilities when the output activation was fused in) before
+        their buffer is reused: ``fit`` updates its metrics there.
         ``w`` holds per-sample weights already divided by the batch size, or is
         None (then the gradient is divided by the batch size).
         """
         z = self.forward(x)
         n = z.shape[0]
         if self.kind == "softmax":
-            total, grad = self._softmax(z, y, w, store, where)
+            total, grad = self._softmax(z, y, w, sink)
         elif self.kind == "sigmoid":
-            total, grad = self._sigmoid(z, y, w, store, where)
+            total, grad = self._sigmoid(z, y, w, sink)
         else:
-            if store is not None:
-                store[where] = z
+            if sink is not None:
+                sink(z)
             if self.kind == "mse":
                 total, grad = self._mse(z, y, w)
             else:
@@ -116,11 +119,11 @@ class Objective:
         else:
             np.multiply(grad, w[:, None], out=grad)
 
-    def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, store: Any, where: Any) -> Any:
+    def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
         n = z.shape[0]
         p, s = self._p[:n], self._rowsum[:n]
-        if store is not None and not self.output_is_activated:
-            store[where] = z
+        if sink is not None and not self.output_is_activated:
+            sink(z)
         flat = np.add(self._rowbase[:n], y, out=self._flat[:n]) if self.labels else None
         # Shift by the batch's largest logit (one fast reduction) rather than each row's;
         # if that underflows a whole row (or z is not finite), redo it with row maxima.
@@ -132,8 +135,8 @@ class Objective:
         np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
         np.divide(p, s[:, None], out=p)
-        if store is not None and self.output_is_activated:
-            store[where] = p
+        if sink is not None and self.output_is_activated:
+            sink(p)
         if self.labels:
             flat_p = p.reshape(-1)
             np.put(flat_p, flat, flat_p.take(flat) - self._one)  # p - onehot(y)
@@ -151,11 +154,11 @@ class Objective:
         np.dot(p, self._ones[: p.shape[1]], out=s)
         return picked
 
-    def _sigmoid(self, z: np.ndarray, y: np.ndarray, w: Any, store: Any, where: Any) -> Any:
+    def _sigmoid(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
         n = z.shape[0]
         p = self._p[:n]
-        if store is not None and not self.output_is_activated:
-            store[where] = z
+        if sink is not None and not self.output_is_activated:
+            sink(z)
         # loss terms max(z, 0) - z y + log(1 + exp(-|z|))
         np.abs(z, out=p)
         np.negative(p, out=p)
@@ -169,8 +172,8 @@ class Objective:
         denom = np.add(p, const(1.0, self.dtype))
         np.copyto(p, const(1.0, self.dtype), where=z >= 0)
         np.divide(p, denom, out=p)
-        if store is not None and self.output_is_activated:
-            store[where] = p
+        if sink is not None and self.output_is_activated:
+            sink(p)
         np.subtract(p, y, out=p)
         self._scale(p, w)
         return total, p

@@ -5,8 +5,10 @@ into a preallocated buffer (``np.take(..., out=, mode="clip")``: the indices are
 valid, and the default ``mode="raise"`` would buffer the output; never a copy
 of ``X``),
 runs the fused forward/loss/backward of ``objective.Objective``, and lets the
-optimizer update the weights in place. Metrics are computed once per epoch
-from the outputs kept during the epoch, and on validation data.
+optimizer update the weights in place. Metrics stream: each batch's outputs
+update running sums (a plain function as a metric makes fit keep the epoch's
+outputs instead); validation data is evaluated in chunks of rows, so memory
+beyond the data and the model stays a few batches' worth.
 
 Guarantees:
 
@@ -207,14 +209,20 @@ class _Loop:
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
         self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
         self.wbuf = None if w is None else np.empty(bs, dtype=dt)
-        self.store = np.empty((len(train), model.n_outputs), dt) if metrics else None
+        # metrics that cannot stream (plain functions) read every output of the epoch
+        kept = any(not m.streams for m in metrics)
+        self.store = np.empty((len(train), model.n_outputs), dt) if kept else None
+        self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
 
     def run_epoch(self, epoch: int) -> None:
         model, cbs = self.model, self.cbs
         cbs.call("on_epoch_begin", epoch, {})
         n = len(self.train)
-        order = model.rng.permutation(n) if self.shuffle else None
+        order = permutation(model.rng, n) if self.shuffle else None
         self._order, self._stop = order, 0
+        for metric in self.metrics:
+            if metric.streams:
+                metric.reset_state()
         total = 0.0
         for batch, start in enumerate(range(0, n, self.batch_size)):
             stop = self._stop = min(start + self.batch_size, n)
@@ -228,9 +236,10 @@ class _Loop:
             if self.guard.pending:
                 raise KeyboardInterrupt
         logs = {"loss": total / n}
-        if self.store is not None:
-            for metric in self.metrics:
-                logs[metric.name] = metric(self.train.y, self.store)
+        for metric in self.metrics:
+            logs[metric.name] = (
+                metric.result() if metric.streams else metric(self.train.y, self.store)
+            )
         if self.val is not None:
             for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
                 logs["val_" + key] = value
@@ -242,8 +251,19 @@ class _Loop:
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the rows trained on so far in this epoch (for progress bars)."""
         rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
-        y, out = self.train.y[rows], self.store[rows]
-        return {metric.name: metric(y, out) for metric in self.metrics}
+        return {
+            m.name: m.result() if m.streams else m(self.train.y[rows], self.store[rows])
+            for m in self.metrics
+        }
+
+    def _sink(self, out: np.ndarray) -> None:
+        """The batch's outputs, handed over by the objective: update the metrics."""
+        yb, where = self._batch
+        for metric in self.metrics:
+            if metric.streams:
+                metric.update_state(yb, out)
+        if self.store is not None:
+            self.store[where] = out
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
         train, m = self.train, stop - start
@@ -258,9 +278,11 @@ class _Loop:
         wb = None
         if wsrc is not None:
             wb = np.multiply(wsrc, const(1.0 / m, self.wbuf.dtype), out=self.wbuf[:m])
+        self._batch = (yb, where)
+        sink = self._sink if self.metrics else None
         # overflow shows up as a non-finite loss or update, reported below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self.objective.step(xb, yb, wb, self.store, where)
+            value = self.objective.step(xb, yb, wb, sink)
             if self.has_penalty:
                 value += penalty(self.model)
             what = None if math.isfinite(value) else f"The loss became {value}"
@@ -277,6 +299,17 @@ class _Loop:
         return value
 
 
+def permutation(rng: Any, n: int) -> np.ndarray:
+    """``rng.permutation(n)``, as int32 when ``rng`` is a ``Generator`` and ``n`` fits
+    (half the memory; ``Generator.shuffle`` draws the same numbers, so the order and
+    the generator's state are bit-identical to ``permutation``'s)."""
+    if type(rng) is np.random.Generator and n < 2**31:
+        order = np.arange(n, dtype=np.int32)
+        rng.shuffle(order)
+        return order
+    return rng.permutation(n)
+
+
 def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.ndarray:
     """Inference outputs for an already checked ``X`` in the model's dtype, batch by batch."""
     if batch_size >= X.shape[0]:
@@ -289,11 +322,31 @@ def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.n
 
 def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list[Metric],
                      batch_size: int | None = None) -> dict[str, float]:
-    """Loss (plus regularization) and metrics of ``model`` on a prepared dataset."""
-    out = predict_unchecked(model, data.X, batch_size or _EVAL_BATCH)
-    results = {"loss": loss._value(data.y, out, data.weight) + penalty(model)}
+    """Loss (plus regularization) and metrics of ``model`` on a prepared dataset.
+
+    Rows go through the model ``batch_size`` at a time (1,024 by default); the
+    loss and the streaming metrics add up chunk by chunk, so only a chunk's
+    outputs are held, unless a metric cannot stream.
+    """
+    batch_size = batch_size or _EVAL_BATCH
+    n, X, y, w = len(data), data.X, data.y, data.weight
+    if n <= batch_size or not all(m.streams for m in metrics):
+        out = predict_unchecked(model, X, batch_size)
+        results = {"loss": loss._value(y, out, w) + penalty(model)}
+        results.update({m.name: m(y, out) for m in metrics})
+        return results
     for metric in metrics:
-        results[metric.name] = metric(data.y, out)
+        metric.reset_state()
+    total = 0.0
+    for start in range(0, n, batch_size):
+        rows = slice(start, start + batch_size)
+        out = model.forward(X[rows])
+        total += loss._sum(y[rows], out, None if w is None else w[rows])
+        for metric in metrics:
+            metric.update_state(y[rows], out)
+    value = total / n if getattr(loss, "reduction", "mean") == "mean" else total
+    results = {"loss": value + penalty(model)}
+    results.update({m.name: m.result() for m in metrics})
     return results
 
 

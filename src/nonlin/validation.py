@@ -127,7 +127,11 @@ def check_lr(value: Any) -> float:
 
 
 def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
-    """Integer class labels in ``[0, n_classes)`` as a new int64 array of shape (n_samples,)."""
+    """Integer class labels in ``[0, n_classes)``, shape (n_samples,).
+
+    Integer labels come back as they are (a view: no copy of a large label
+    column); floats holding integers and booleans are converted to int64.
+    """
     labels = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
     if labels.ndim != 1:
         raise ValueError(f"Expected 1-D class labels for {name}. Received shape {y.shape}")
@@ -142,4 +146,6 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
             f"Expected class labels in [0, {n_classes}) for a model with {n_classes} outputs. "
             f"Received label {labels[bad][0].item()!r}"
         )
+    if labels.dtype.isnative and (labels.dtype.kind == "i" or labels.dtype.itemsize < 8):
+        return labels  # uint64 is converted: it does not mix with int64 indices
     return labels.astype(np.int64)
