@@ -18,10 +18,10 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     check_output_path,
-    encode_labels,
     note,
     read_table,
 )
+from .cli_labels import encode_labels
 from .cli_model import load_model, model_outputs, prepare_features
 from .cli_report import (
     classification_report,

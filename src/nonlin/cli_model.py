@@ -23,6 +23,7 @@ import numpy as np
 from .cli_common import UsageError, check_input_file
 
 CHUNK_ROWS = 16_384  # rows per block when a pass over the data needs a temporary
+_STATS_ELEMENTS = 1 << 16  # float64 temporaries of column_stats: 512 KiB
 
 
 def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -38,14 +39,14 @@ def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ``scale`` is the population standard deviation, with 1 where it is 0
         (a constant column is centred, not blown up), as scikit-learn does.
     """
-    n = X.shape[0]
+    n, rows = X.shape[0], max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
     total = np.zeros(X.shape[1])
-    for start in range(0, n, CHUNK_ROWS):
-        total += X[start : start + CHUNK_ROWS].sum(axis=0, dtype=np.float64)
+    for start in range(0, n, rows):
+        total += X[start : start + rows].sum(axis=0, dtype=np.float64)
     mean = total / n
     squares = np.zeros(X.shape[1])
-    for start in range(0, n, CHUNK_ROWS):
-        centred = X[start : start + CHUNK_ROWS] - mean
+    for start in range(0, n, rows):
+        centred = X[start : start + rows] - mean
         squares += np.einsum("ij,ij->j", centred, centred)
     scale = np.sqrt(squares / n)
     scale[scale == 0] = 1.0

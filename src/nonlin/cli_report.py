@@ -16,7 +16,9 @@ import numpy as np
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """Counts (n_classes, n_classes) from class indices of shape (n_samples,)."""
-    flat = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
+    index = np.multiply(y_true, n_classes, dtype=np.intp)  # codes may be uint8: widen first
+    index += y_pred
+    flat = np.bincount(index, minlength=n_classes * n_classes)
     return flat.reshape(n_classes, n_classes)
 
 

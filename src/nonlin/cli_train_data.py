@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import UsageError, encode_labels, find_classes, note
+from .cli_common import UsageError, note
+from .cli_labels import distinct, encode_labels, find_classes
 from .cli_model import column_stats, describe_classes, standardize_
 
 MAX_AUTO_CLASSES = 20
@@ -44,7 +45,7 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
         return args.task
     if is_text:
         return "classification"
-    values = np.unique(y)
+    values = distinct(y, limit=MAX_AUTO_CLASSES)
     if values.size <= MAX_AUTO_CLASSES and np.all(values == np.round(values)):
         return "classification"
     return "regression"

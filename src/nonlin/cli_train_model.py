@@ -111,17 +111,27 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
-    from .cli_report import regression_report
+    """Loss and accuracy, or RMSE, MAE and R^2 in the target's units, chunk by chunk
+    (no full-length output or temporary)."""
+    from .data import Dataset
+    from .metrics import Accuracy, MeanAbsoluteError, R2Score, RootMeanSquaredError
+    from .train import evaluate_dataset
 
-    out = model.predict(X, batch_size=CHUNK_ROWS)
-    scores = {"rows": int(X.shape[0]), "loss": float(loss_for(meta["task"])(y, out))}
-    if meta["task"] == "classification":
-        scores["accuracy"] = float(np.mean(out.argmax(axis=1) == y))
+    classify = meta["task"] == "classification"
+    metrics = [Accuracy()] if classify else [RootMeanSquaredError(), MeanAbsoluteError(), R2Score()]
+    results = evaluate_dataset(
+        model, loss_for(meta["task"]), Dataset(X, y, None), metrics, CHUNK_ROWS
+    )
+    scores = {"rows": int(X.shape[0]), "loss": results["loss"]}
+    if classify:
+        scores["accuracy"] = results["accuracy"]
         return scores
-    target = meta["target_preprocessing"]
-    scale, mean = target["scale"][0], target["mean"][0]
-    report = regression_report(y[:, 0] * scale + mean, out[:, 0] * scale + mean)
-    scores.update(rmse=report["rmse"], mae=report["mae"], r2=report["r2"])
+    # RMSE and MAE scale with the standardized target's scale; R^2 does not change,
+    # and is undefined for a constant target
+    scale = meta["target_preprocessing"]["scale"][0]
+    constant = float(np.ptp(y)) == 0.0
+    scores.update(rmse=results["rmse"] * scale, mae=results["mae"] * scale,
+                  r2=None if constant else results["r2"])
     return scores
 
 
