@@ -114,8 +114,8 @@ def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> d
     """Loss and accuracy, or RMSE, MAE and R^2 in the target's units, chunk by chunk
     (no full-length output or temporary)."""
     from .data import Dataset
+    from .evaluation import evaluate_dataset
     from .metrics import Accuracy, MeanAbsoluteError, R2Score, RootMeanSquaredError
-    from .train import evaluate_dataset
 
     classify = meta["task"] == "classification"
     metrics = [Accuracy()] if classify else [RootMeanSquaredError(), MeanAbsoluteError(), R2Score()]

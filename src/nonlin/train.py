@@ -35,15 +35,14 @@ import numpy as np
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng, const
 from .data import Dataset, make_dataset
+from .evaluation import evaluate_dataset, penalty, resolve_loss, resolve_metrics
 from .exceptions import DivergenceError, NonFiniteUpdate
 from .losses import Loss
-from .metrics import Metric, get_metric
+from .metrics import Metric
 from .objective import Objective
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
 from .validation import check_fraction, check_positive_int, check_X
-
-_EVAL_BATCH = 1024
 
 
 class _SigintGuard:
@@ -69,16 +68,6 @@ class _SigintGuard:
             signal.signal(signal.SIGINT, previous)
 
 
-def resolve_loss(loss: Any) -> Loss:
-    from .registry import loss as loss_from_name
-
-    if isinstance(loss, str):
-        return loss_from_name(loss)
-    if not isinstance(loss, Loss):
-        raise TypeError(f"Expected a Loss or a loss name. Received: loss={loss!r}")
-    return loss
-
-
 def resolve_optimizer(optimizer: Any) -> Optimizer:
     from .registry import optimizer as optimizer_from_name
 
@@ -89,23 +78,12 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     return optimizer
 
 
-def _metrics(metrics: Iterable[Any], loss: Loss, model: Sequential) -> list[Metric]:
-    if isinstance(metrics, str):
-        metrics = [metrics]
-    return [get_metric(m, loss=loss, n_outputs=model.n_outputs) for m in metrics]
-
-
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
     if model.built:
         return
     X = check_X(X)
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     model.build(X.shape[1], seed, dtype=dtype)
-
-
-def penalty(model: Sequential) -> float:
-    """Sum of the layers' regularization terms (e.g. ``l2 * sum(W**2)`` of ``Dense``)."""
-    return sum(layer.penalty() for layer in model.layers if hasattr(layer, "penalty"))
 
 
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
@@ -140,7 +118,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     cbs = CallbackList([history, *callbacks, *extra], model)
-    loop = _Loop(model, loss, optimizer, train, val, _metrics(metrics, loss, model),
+    loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
     if extra and loop.metrics:
         extra[0].live = loop.running_metrics
@@ -308,58 +286,3 @@ def permutation(rng: Any, n: int) -> np.ndarray:
         rng.shuffle(order)
         return order
     return rng.permutation(n)
-
-
-def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.ndarray:
-    """Inference outputs for an already checked ``X`` in the model's dtype, batch by batch."""
-    if batch_size >= X.shape[0]:
-        return model.forward(X)
-    out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
-    for start in range(0, X.shape[0], batch_size):
-        out[start : start + batch_size] = model.forward(X[start : start + batch_size])
-    return out
-
-
-def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list[Metric],
-                     batch_size: int | None = None) -> dict[str, float]:
-    """Loss (plus regularization) and metrics of ``model`` on a prepared dataset.
-
-    Rows go through the model ``batch_size`` at a time (1,024 by default); the
-    loss and the streaming metrics add up chunk by chunk, so only a chunk's
-    outputs are held, unless a metric cannot stream.
-    """
-    batch_size = batch_size or _EVAL_BATCH
-    n, X, y, w = len(data), data.X, data.y, data.weight
-    if n <= batch_size or not all(m.streams for m in metrics):
-        out = predict_unchecked(model, X, batch_size)
-        results = {"loss": loss._value(y, out, w) + penalty(model)}
-        results.update({m.name: m(y, out) for m in metrics})
-        return results
-    for metric in metrics:
-        metric.reset_state()
-    total = 0.0
-    for start in range(0, n, batch_size):
-        rows = slice(start, start + batch_size)
-        out = model.forward(X[rows])
-        total += loss._sum(y[rows], out, None if w is None else w[rows])
-        for metric in metrics:
-            metric.update_state(y[rows], out)
-    value = total / n if getattr(loss, "reduction", "mean") == "mean" else total
-    results = {"loss": value + penalty(model)}
-    results.update({m.name: m.result() for m in metrics})
-    return results
-
-
-def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
-             batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:
-    """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
-    model._require_built()
-    if loss is None:
-        loss = getattr(model, "loss", None)
-        if loss is None:
-            raise ValueError("Expected a loss: pass loss=... or fit the model first")
-    loss = resolve_loss(loss)
-    if batch_size is not None:
-        batch_size = check_positive_int("batch_size", batch_size)
-    data = make_dataset(X, y, loss, model, sample_weight=sample_weight)
-    return evaluate_dataset(model, loss, data, _metrics(metrics, loss, model), batch_size)

@@ -1,0 +1,335 @@
+"""``Sequential``: a chain of layers, built, run, trained and described.
+
+It holds the layers, builds them for a number of input features from one
+explicit generator (``model.rng``, also used by dropout and shuffling), runs
+them forward and backward, and delegates ``fit`` / ``evaluate`` to
+``nonlin.train`` and ``nonlin.evaluation``. Weights come out and go back in
+Keras' order (each layer's parameters in turn); ``get_config`` /
+``from_config`` rebuild the architecture through the registry's allowlist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng
+
+
+class Sequential:
+    """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
+
+    Parameters
+    ----------
+    layers : sequence of layers
+        Objects following the layer protocol (see ``Layer``).
+
+    Examples
+    --------
+    >>> from nonlin import Sequential, Dense, Sigmoid
+    >>> model = Sequential([Dense(4), Sigmoid(), Dense(1), Sigmoid()]).build(3, seed=0)
+    >>> model.predict([[0.0, 1.0, 1.0]]).shape
+    (1, 1)
+    """
+
+    def __init__(self, layers: Iterable[LayerProtocol]) -> None:
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, LayerProtocol):
+                raise TypeError(
+                    "Expected layers with build/forward/backward/parameters/get_config. "
+                    f"Received: layers[{i}]={layer!r}"
+                )
+        if not self.layers:
+            raise ValueError("Expected at least one layer. Received: layers=[]")
+        self.n_features_in: int | None = None
+        self.n_outputs: int | None = None
+        self.dtype = np.dtype(np.float64)
+        self.rng: RandomLike | None = None
+        self._params: list[Param] = []
+        self._reversed: list[LayerProtocol] = []
+        self.optimizer: Any = None
+        self.loss: Any = None
+        self.history: Any = None
+        self.stop_training = False
+
+    # -- construction -------------------------------------------------------
+    def build(
+        self, n_features: int, seed: SeedLike = None, *, dtype: Any = np.float64
+    ) -> Sequential:
+        """Create every layer's parameters for inputs of width ``n_features``.
+
+        The same ``seed`` gives the same bits whatever the global NumPy state.
+        Returns ``self`` so that construction chains.
+        """
+        if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
+            raise TypeError(f"Expected an int n_features. Received: n_features={n_features!r}")
+        if n_features <= 0:
+            raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
+        self.rng = as_rng(seed)
+        width = int(n_features)
+        for layer in self.layers:
+            width = layer.build(width, self.rng)
+            for param in layer.parameters():
+                param.cast(dtype)
+            if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm statistics
+                layer.cast_state(dtype)
+            if isinstance(layer, Layer):
+                layer.input_grad = True
+        if isinstance(self.layers[0], Layer):
+            self.layers[0].input_grad = False
+        self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
+        self._params = [p for layer in self.layers for p in layer.parameters()]
+        self._reversed = self.layers[::-1]
+        return self
+
+    @property
+    def built(self) -> bool:
+        return self.n_features_in is not None
+
+    def _require_built(self) -> None:
+        if self.n_features_in is None:
+            raise RuntimeError("This model is not built yet; call model.build(n_features, seed).")
+
+    # -- computation --------------------------------------------------------
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """Run the chain on a batch ``x`` of shape (n_samples, n_features_in).
+
+        In training mode the result is a buffer owned by the last layer, valid
+        until the next training forward.
+        """
+        if x.ndim != 2 or x.shape[1] != self.n_features_in:
+            self._check_width(x)
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
+        """Propagate ``dL/dy`` back through the chain, filling every ``Param.grad``.
+
+        Returns ``dL/dx`` when ``input_grad`` is true, else ``None`` (the first
+        layer then skips computing it).
+        """
+        if input_grad:
+            return self._backward_to_input(grad_out)
+        for layer in self._reversed:
+            grad_out = layer.backward(grad_out)
+        return None
+
+    def _backward_to_input(self, grad_out: np.ndarray) -> np.ndarray:
+        first = self.layers[0]
+        if isinstance(first, Layer):
+            first.input_grad = True
+        try:
+            for layer in self._reversed:
+                grad_out = layer.backward(grad_out)
+        finally:
+            if isinstance(first, Layer):
+                first.input_grad = False
+        return grad_out
+
+    def predict(self, X: Any, *, batch_size: int | None = None) -> np.ndarray:
+        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
+
+        With ``batch_size`` the rows go through in chunks of that size (each
+        converted to the model's dtype on its own), so memory stays bounded.
+        """
+        from .validation import check_positive_int, check_X
+
+        self._require_built()
+        X = check_X(X, n_features=self.n_features_in)
+        if batch_size is None or batch_size >= X.shape[0]:
+            return self.forward(X.astype(self.dtype, copy=False))
+        batch_size = check_positive_int("batch_size", batch_size)
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        for start in range(0, X.shape[0], batch_size):
+            chunk = X[start : start + batch_size].astype(self.dtype, copy=False)
+            out[start : start + batch_size] = self.forward(chunk)
+        return out
+
+    # -- training (the loop lives in train.py) -------------------------------
+    def fit(self, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
+            batch_size: int = 32, shuffle: bool = True, seed: SeedLike = None,
+            validation_split: float = 0.0, validation_data: Any = None,
+            callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None,
+            verbose: int = 1, initial_epoch: int = 0, resume_from: Any = None) -> Any:
+        """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+            Builds the model (dtype float32 if X is, else float64) if needed.
+        y : array of shape (n_samples,) or (n_samples, n_outputs)
+            Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
+            cross-entropy), or real targets.
+        loss, optimizer : object or registry name ("cross_entropy", "adam")
+        epochs : int
+            Index of the last epoch + 1 (with ``initial_epoch``, as in Keras).
+        batch_size : int, default 32
+        shuffle : bool, default True
+            Reshuffle the training rows each epoch, from ``model.rng``.
+        seed : int, optional
+            Replace ``model.rng`` by a generator seeded with it first (shuffling
+            and dropout draw from ``model.rng``; building draws from it too).
+        validation_split : float in [0, 1)
+            Hold out the last fraction of the rows (before shuffling).
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
+        callbacks : sequence of ``nonlin.callbacks.Callback``
+        metrics : sequence of names or ``nonlin.metrics.Metric``
+        class_weight : dict {class index: weight}
+        sample_weight : array of shape (n_samples,)
+            Both scale each sample's loss (and gradient); they multiply.
+        verbose : {0, 1, 2}
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        initial_epoch : int, default 0
+            Epoch to start from when resuming.
+        resume_from : str or path-like, optional
+            A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
+            weights, optimizer (replacing ``optimizer``, which must be of the
+            same class), generator, history and epoch come from it.
+
+        Returns
+        -------
+        History
+            Also kept as ``model.history`` (even when fit raises).
+
+        Raises
+        ------
+        DivergenceError
+            When the loss or an update becomes NaN or infinite.
+        """
+        from .train import fit
+
+        return fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                   batch_size=batch_size, shuffle=shuffle, seed=seed,
+                   validation_split=validation_split, validation_data=validation_data,
+                   callbacks=callbacks, metrics=metrics, class_weight=class_weight,
+                   sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch,
+                   resume_from=resume_from)
+
+    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
+                 batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:
+        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode.
+
+        ``loss`` defaults to the one of the last ``fit``; the loss includes the
+        layers' regularization terms, as during training.
+        """
+        from .evaluation import evaluate
+
+        return evaluate(self, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
+                        sample_weight=sample_weight)
+
+    def _check_width(self, x: np.ndarray) -> None:
+        self._require_built()
+        if x.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D input (n_samples, {self.n_features_in}). "
+                f"Received an array of shape {x.shape}"
+            )
+        if x.shape[1] != self.n_features_in:
+            raise ValueError(
+                f"Expected input with {self.n_features_in} features. "
+                f"Received an array of shape {x.shape} ({x.shape[1]} features)"
+            )
+
+    # -- parameters ---------------------------------------------------------
+    def parameters(self) -> list[Param]:
+        """Every trainable ``Param``, layer by layer (``[W0, b0, W1, b1, ...]``)."""
+        return list(self._params)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights in Keras order: ``[W0, b0, W1, b1, ...]``, W of shape (in, out)."""
+        self._require_built()
+        return [p.value.copy() for p in self._params]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Overwrite the weights in place from a list in ``get_weights`` order."""
+        self._require_built()
+        if len(weights) != len(self._params):
+            raise ValueError(
+                f"Expected {len(self._params)} arrays. Received {len(weights)} arrays"
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for i, (param, w) in enumerate(zip(self._params, arrays, strict=True)):
+            if w.shape != param.value.shape:
+                raise ValueError(
+                    f"Expected weights[{i}] ({param.name}) of shape {param.value.shape}. "
+                    f"Received shape {w.shape}"
+                )
+            if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
+                raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
+        for param, w in zip(self._params, arrays, strict=True):
+            np.copyto(param.value, w, casting="unsafe")
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Copies of the layers' non-trainable state (e.g. ``BatchNorm`` running
+        statistics), keyed ``"<layer index>.<name>"``; empty for most models."""
+        self._require_built()
+        state = {}
+        for i, layer in enumerate(self.layers):
+            for name, arr in getattr(layer, "get_state", dict)().items():
+                state[f"{i}.{name}"] = arr.copy()
+        return state
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Restore what ``get_state`` returned (copied into the layers' arrays)."""
+        self._require_built()
+        state = state or {}
+        for i, layer in enumerate(self.layers):
+            prefix = f"{i}."
+            mine = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+            if hasattr(layer, "set_state"):
+                layer.set_state(mine)
+            elif mine:
+                raise ValueError(
+                    f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}"
+                )
+
+    def count_params(self) -> int:
+        return sum(p.value.size for p in self._params)
+
+    # -- description --------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as JSON-able data (layer class names and configs)."""
+        return {
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ],
+            "n_features_in": self.n_features_in,
+            "dtype": self.dtype.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
+        """Rebuild a model from ``get_config()`` through the layer registry (no code runs)."""
+        from .registry import layer_from_config
+
+        model = cls([layer_from_config(item) for item in config["layers"]])
+        if config.get("n_features_in") is not None:
+            model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
+        return model
+
+    def summary(self) -> str:
+        """A table of layers, output widths and parameter counts."""
+        rows = [("Layer", "Output", "Params")]
+        width: Any = self.n_features_in
+        for layer in self.layers:
+            n = sum(p.value.size for p in layer.parameters())
+            width = getattr(layer, "units", width)
+            rows.append((repr(layer), f"(None, {width})", f"{n:,}"))
+        cols = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
+        rule = "-" * len(lines[0])
+        total = f"Total params: {self.count_params():,}" if self.built else "Not built"
+        return "\n".join([lines[0], rule, *lines[1:], rule, total])
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}])"
