@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import registry, schedules
+from ._callback_state import PREFIX as CALLBACK_PREFIX
+from ._callback_state import read_callback_record
 from ._header import ModelFileError, strict_json
 from ._reader import read_model
 from .callbacks import History
@@ -50,6 +52,7 @@ class Checkpoint:
     epoch: int
     step: int
     history: History
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _fail(path: str, field: str, message: str) -> ModelFileError:
@@ -119,8 +122,8 @@ def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
     if "checkpoint" not in meta:
         raise ModelFileError(path, "missing: this is a model file, not a checkpoint", "checkpoint")
     record = strict_json(meta["checkpoint"], path, "checkpoint")
-    keys = {"epoch", "step", "rng", "optimizer", "history"}
-    if not isinstance(record, dict) or set(record) != keys:
+    keys = {"epoch", "step", "rng", "optimizer", "history"}  # "callbacks" in newer files
+    if not isinstance(record, dict) or not keys <= set(record) <= keys | {"callbacks"}:
         raise ModelFileError(path, f"expected an object with keys {sorted(keys)}", "checkpoint")
     for key in ("epoch", "step"):
         value = record[key]
@@ -151,7 +154,7 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
 
 def read_checkpoint(data: bytes, path: str) -> Checkpoint:
     """Validate the bytes of a checkpoint and restore it (``ModelFileError`` on any fault)."""
-    model, header, arrays = read_model(data, path, extra_prefix=PREFIX)
+    model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX))
     record = _read_record(header.metadata, path)
     model.rng = _restore_rng(record["rng"], path)
     for layer in model.layers:
@@ -162,8 +165,10 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
     optimizer = _restore_optimizer(record["optimizer"], arrays, path)
     if optimizer.iterations != record["step"]:
         raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")
+    callbacks = read_callback_record(record.get("callbacks"), arrays, path)
     model.optimizer, model.history = optimizer, history
-    return Checkpoint(model, optimizer, record["epoch"], record["step"], history)
+    model._resume_callbacks = callbacks  # the next fit with initial_epoch > 0 restores them
+    return Checkpoint(model, optimizer, record["epoch"], record["step"], history, callbacks)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:

@@ -184,7 +184,8 @@ def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarra
 
 
 def _match_tensors(
-    expected: dict[str, np.ndarray], header: Header, path: str, extra_prefix: str | None
+    expected: dict[str, np.ndarray], header: Header, path: str,
+    extra_prefix: str | tuple[str, ...] | None,
 ) -> None:
     """Names, dtypes and shapes in the file must be exactly what the architecture needs."""
     for name, target in expected.items():
@@ -211,7 +212,7 @@ def _match_tensors(
 
 
 def read_model(
-    data: bytes, path: str, *, extra_prefix: str | None = None
+    data: bytes, path: str, *, extra_prefix: str | tuple[str, ...] | None = None
 ) -> tuple[Sequential, Header, dict[str, np.ndarray]]:
     """Validate ``data`` (a whole file) and rebuild its model.
 
@@ -224,7 +225,7 @@ def read_model(
     if extra_prefix is not None and "checkpoint" not in meta:
         extra_prefix = None
     elif extra_prefix is None and "checkpoint" in meta:
-        extra_prefix = "optimizer."
+        extra_prefix = ("optimizer.", "callback.")  # a checkpoint read as a model
     layers = _read_layers(meta, path)
     n_features, dtype = _read_shape_fields(meta, path)
     _check_widths(layers, n_features, header, path)

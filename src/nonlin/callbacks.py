@@ -6,6 +6,11 @@ Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
 ``on_train_end``. During ``fit`` a callback reaches the model through
 ``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``).
 Setting ``model.stop_training = True`` ends training after the current epoch.
+
+A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``,
+``ModelCheckpoint``) also has ``state_dict()`` / ``load_state_dict()``, as in
+PyTorch Lightning: checkpoints keep it, and ``fit`` puts it back into the
+callback at the same position (and of the same class) when a run resumes.
 """
 
 from __future__ import annotations
@@ -28,6 +33,14 @@ class Callback:
 
     def set_model(self, model: Any) -> None:
         self.model = model
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps to resume this callback: flat keys, values that are
+        numbers, None or arrays. Empty for a callback without counters."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore ``state_dict()``'s result; ``fit`` calls it after ``on_train_begin``."""
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Called once before the first epoch."""
@@ -169,6 +182,57 @@ class EarlyStopping(Callback):
             self.model.set_weights(self.best_weights)
             self.model.set_state(self.best_state)
 
+    def state_dict(self) -> dict[str, Any]:
+        """Counters, the best value, and the best weights (``best_weights.{i}``) and
+        layer state (``best_state.{name}``) when ``restore_best_weights`` kept them."""
+        state: dict[str, Any] = {"wait": self.wait, "best": self.best,
+                                 "best_epoch": self.best_epoch}
+        for i, w in enumerate(self.best_weights or ()):
+            state[f"best_weights.{i}"] = w
+        for name, value in (self.best_state or {}).items():
+            state[f"best_state.{name}"] = value
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait = _count(state, "wait")
+        self.best_epoch = int(state.get("best_epoch", -1))
+        self.best = _optional_float(state, "best")
+        weights = [state[k] for k in sorted(_keys(state, "best_weights."), key=_index)]
+        if weights:
+            expected = [w.shape for w in self.model.get_weights()]
+            if [np.shape(w) for w in weights] != expected:
+                raise ValueError(
+                    f"Expected EarlyStopping best weights of shapes {expected}. "
+                    f"Received {[np.shape(w) for w in weights]}"
+                )
+            self.best_weights = [np.array(w, copy=True) for w in weights]
+            self.best_state = {k.removeprefix("best_state."): np.array(state[k], copy=True)
+                               for k in _keys(state, "best_state.")}
+
+
+def _count(state: dict[str, Any], key: str) -> int:
+    value = state.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ValueError(f"Expected an integer >= 0 for {key!r}. Received: {value!r}")
+    return int(value)
+
+
+def _optional_float(state: dict[str, Any], key: str) -> float | None:
+    value = state.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ValueError(f"Expected a number or None for {key!r}. Received: {value!r}")
+    return float(value)
+
+
+def _keys(state: dict[str, Any], prefix: str) -> list[str]:
+    return [k for k in state if k.startswith(prefix)]
+
+
+def _index(key: str) -> int:
+    return int(key.rsplit(".", 1)[1])
+
 
 def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer = model.optimizer
@@ -216,6 +280,13 @@ class ReduceLROnPlateau(Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.wait, self.cooldown_left, self.best = 0, 0, None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"wait": self.wait, "cooldown_left": self.cooldown_left, "best": self.best}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait, self.cooldown_left = _count(state, "wait"), _count(state, "cooldown_left")
+        self.best = _optional_float(state, "best")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = _monitored(logs, self.monitor, "ReduceLROnPlateau")

@@ -12,16 +12,23 @@ A checkpoint is a model file (see ``nonlin.io``) with two additions:
        "rng": {...},                # model.rng.bit_generator.state
        "optimizer": {"class_name": "Adam", "config": {...},   # lr schedule inside
                      "scalars": {"iterations": 160, "lr": 0.001, ...}},
-       "history": {"epoch": [0, ...], "history": {"loss": [...], ...}}}
+       "history": {"epoch": [0, ...], "history": {"loss": [...], ...}},
+       "callbacks": [{"index": 0, "class_name": "EarlyStopping", "state": {...}}]}
+
+  with the callbacks' arrays (``EarlyStopping``'s best weights) as tensors
+  ``"callback.{i}.{key}"`` (see ``nonlin._callback_state``).
 
 ``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``;
 ``fit(..., resume_from=path)`` (or ``load_checkpoint``) continues from it.
 Training N epochs, checkpointing, and training M more from the file gives the
 same bits as N + M epochs straight through: the weights, layer state,
 optimizer slots and step count, learning rate, generator state and history
-are all restored. (Callbacks keep their own counters, e.g. ``EarlyStopping``'s
-patience, and start afresh; put ``ModelCheckpoint`` after callbacks that
-change the learning rate.)
+are all restored, and so are the callbacks' counters (``EarlyStopping``'s
+patience and best weights, ``ReduceLROnPlateau``'s, ``ModelCheckpoint``'s best
+value) when the resumed ``fit`` gets the same callbacks in the same order.
+``ModelCheckpoint`` records the state of the callbacks at the moment it
+writes: put it after the callbacks that count epochs or change the learning
+rate.
 
 A checkpoint is never written with NaN or infinite values: after a
 divergence the callback skips the write (with a warning), and the previous
@@ -39,6 +46,7 @@ import numpy as np
 
 from . import registry
 from ._atomic import write_atomic
+from ._callback_state import callback_record
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._metadata import to_json_text
 from .callbacks import Callback, History
@@ -94,12 +102,15 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     if optimizer is None or not hasattr(optimizer, "state_dict"):
         raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
     info, tensors = _optimizer_json(optimizer)
+    callbacks, callback_tensors = callback_record(getattr(model, "_fit_callbacks", ()))
+    tensors.update(callback_tensors)
     record = {
         "epoch": int(epoch),
         "step": int(optimizer.iterations),
         "rng": _rng_state(model.rng),
         "optimizer": info,
         "history": _history_json(getattr(model, "history", None)),
+        "callbacks": callbacks,
     }
     header = {"checkpoint": to_json_text(record, "checkpoint")}
     return to_bytes(model, extra_tensors=tensors, extra_header=header)
@@ -158,6 +169,15 @@ class ModelCheckpoint(Callback):
         )
         self.best: float | None = None
         self.saved: list[str] = []
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best} if self.save_best_only else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        best = state.get("best")
+        if best is not None and (isinstance(best, bool) or not isinstance(best, int | float)):
+            raise ValueError(f"Expected a number or None for 'best'. Received: {best!r}")
+        self.best = None if best is None else float(best)
 
     def _improved(self, logs: dict[str, Any]) -> bool:
         if self.monitor not in logs:
@@ -234,6 +254,7 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> t
     if hasattr(model, "set_state"):
         model.set_state(saved.get_state())
     model.rng, model.history, model.metadata = saved.rng, checkpoint.history, saved.metadata
+    model._resume_callbacks = checkpoint.callbacks  # fit hands them to its callbacks
     for layer in model.layers:
         if hasattr(layer, "rng"):
             layer.rng = model.rng

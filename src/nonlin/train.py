@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ._callback_state import restore_callbacks
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng, const
 from .data import Dataset, make_dataset
@@ -93,6 +94,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
+    callbacks = list(callbacks)
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
@@ -114,7 +116,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     _bind_rng(model)
     history = _history_for(model, initial_epoch)
     model.optimizer, model.loss, model.history = optimizer, loss, history
-    model.stop_training = False
+    model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
+    saved_states = model.__dict__.pop("_resume_callbacks", None)
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     cbs = CallbackList([history, *callbacks, *extra], model)
@@ -128,11 +131,14 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         with guard.installed():
             loop.guard = guard
             cbs.call("on_train_begin", {})
+            if saved_states and initial_epoch > 0:
+                restore_callbacks(callbacks, saved_states)
             for epoch in range(initial_epoch, epochs):
                 loop.run_epoch(epoch)
                 if model.stop_training:
                     break
             cbs.call("on_train_end", {})
+        model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
     finally:
         optimizer.check_finite = False
     return history
