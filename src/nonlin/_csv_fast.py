@@ -9,7 +9,7 @@ and that integer is scaled by a power of ten with correct rounding (Clinger's
 fast path, double-double arithmetic beyond it), so values come out bit for bit
 as ``float`` reads them. Other spellings go through ``float`` one by one; a
 cell that is not a number makes ``_fast_block`` return None, which sends the
-block to the strict parser in ``tabular.py``.
+block to the strict parser in ``_csv_strict.py``.
 """
 
 from __future__ import annotations
