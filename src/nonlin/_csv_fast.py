@@ -21,7 +21,7 @@ import numpy as np
 from ._csv_numbers import _scale
 
 if TYPE_CHECKING:
-    from .tabular import _Plan
+    from ._csv_plan import _Plan
 
 _COMMA, _NEWLINE, _DOT, _MINUS, _PLUS, _ZERO, _E, _QUOTE = b',\n.-+0e"'
 # For np.fromstring: separators become commas, any byte but a digit "x" (unparsable).

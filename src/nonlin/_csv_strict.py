@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .tabular import _Plan
+    from ._csv_plan import _Plan
 
 
 class _LabelsFound(Exception):
