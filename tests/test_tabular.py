@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nonlin import tabular
-from nonlin._csv_fast import _scale
+from nonlin._csv_numbers import _scale
 from nonlin.tabular import CSVError, Table, read_csv
 
 

@@ -9,7 +9,7 @@ and that integer is scaled by a power of ten with correct rounding (Clinger's
 fast path, double-double arithmetic beyond it), so values come out bit for bit
 as ``float`` reads them. Other spellings go through ``float`` one by one; a
 cell that is not a number makes ``_fast_block`` return None, which sends the
-block to the strict parser in ``tabular.py``.
+block to the strict parser in ``_csv_strict.py``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ._csv_numbers import _scale
+
 if TYPE_CHECKING:
-    from .tabular import _Plan
+    from ._csv_plan import _Plan
 
 _COMMA, _NEWLINE, _DOT, _MINUS, _PLUS, _ZERO, _E, _QUOTE = b',\n.-+0e"'
 # For np.fromstring: separators become commas, any byte but a digit "x" (unparsable).
@@ -28,9 +30,6 @@ _TO_DIGITS = bytes(
 )
 _NUMBER_CHARS = b"0123456789.eE+-"
 _MAX_DIGITS = 19  # every 19-digit integer fits in uint64
-_MAX_POWER = 22  # 10**22 is the largest power of ten that float64 holds exactly
-# 1, -1, 10, -10, 100, ...: the scale of a number is _SIGNED_POW10[2 * |power| + negative].
-_SIGNED_POW10 = np.outer(10.0 ** np.arange(_MAX_POWER + 1), [1.0, -1.0]).ravel()
 _MAX_LABEL_BYTES = 256
 
 
@@ -316,70 +315,3 @@ def _read_digits(text: bytearray, n_cells: int) -> np.ndarray | None:
     except (ValueError, DeprecationWarning):
         return None
     return digits if digits.size == n_cells else None
-
-
-def _scale(
-    mantissas: np.ndarray, power: np.ndarray, negative: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``±mantissas * 10**power`` correctly rounded to float64, and which results are unsure.
-
-    With a mantissa below 2**53 and ``|power| <= 22`` both operands are exact in
-    float64 and one IEEE multiplication or division rounds correctly (Clinger's
-    fast path); the sign rides on the power of ten, so that -0 stays -0. Longer
-    mantissas are computed in double-double arithmetic; the rare results too
-    close to a rounding tie, and larger powers, are unsure.
-    """
-    magnitude = np.abs(power)
-    unsure = magnitude > _MAX_POWER
-    if unsure.any():
-        np.minimum(magnitude, _MAX_POWER, out=magnitude)
-    scale = _SIGNED_POW10[2 * magnitude + negative]
-    values = mantissas.astype(np.float64)
-    up = power > 0
-    if up.any():
-        values = np.where(up, values * scale, values / scale)
-    else:
-        values /= scale
-    long = ((mantissas > 2**53) & ~unsure).nonzero()[0]
-    if long.size:
-        value, unsure[long] = _double_double(mantissas[long], np.abs(scale[long]), up[long])
-        values[long] = np.copysign(value, scale[long])
-    return values, unsure
-
-
-def _double_double(
-    mantissas: np.ndarray, scale: np.ndarray, up: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``m * scale`` (where ``up``) or ``m / scale`` correctly rounded; and which are unsure.
-
-    ``m = high + low`` exactly, ``a * scale = product + error`` exactly (Dekker),
-    so ``base + rest`` is the exact result to about 2**-100 relative. Its
-    rounding ``value`` is correct unless ``base + rest`` lies that close to a
-    tie between two doubles, which the exact rounding error ``tail`` shows.
-    """
-    high = mantissas.astype(np.float64)
-    low = (mantissas - high.astype(np.uint64)).view(np.int64).astype(np.float64)
-    quotient = high / scale
-    product, error = _two_product(np.where(up, high, quotient), scale)
-    rest = np.where(up, error + low * scale, (((high - product) - error) + low) / scale)
-    base = np.where(up, product, quotient)
-    value = base + rest
-    tail = rest - (value - base)
-    gap = np.spacing(value)
-    gap = np.where((tail < 0) & (np.frexp(value)[0] == 0.5), gap / 2, gap)  # below a power of 2
-    return value, np.abs(tail) >= gap / 2 * (1 - 2.0**-20)
-
-
-def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a * b == product + error`` exactly (Dekker's algorithm, Veltkamp's splitting)."""
-    product = a * b
-    a_high, a_low = _split(a)
-    b_high, b_low = _split(b)
-    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    return product, error
-
-
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    spread = 134217729.0 * a  # 2**27 + 1
-    high = spread - (spread - a)
-    return high, a - high

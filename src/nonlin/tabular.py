@@ -23,33 +23,22 @@ or encodings, writing CSV. ``pandas`` does those; nonlin does not depend on it.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import chain
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from ._csv_fast import _fast_block
+from ._csv_plan import CSVError, _make_plan, _Plan, _read_header
+from ._csv_strict import _LabelsFound, _strict_block
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
 _BLOCK_BYTES = 1 << 18  # bytes read per block; tests patch it small to cross block boundaries
 _MISSING = ("error", "drop", "mean")
-
-
-class CSVError(ValueError):
-    """A CSV file that cannot be read as asked; the message names file, line, column and value."""
-
-
-class _LabelsFound(Exception):
-    """The target column holds text; the file is read again with string labels."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,34 +62,6 @@ class Table:
     target: str | None
     n_dropped: int
     extra_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What to read, decided once from the header and the arguments."""
-
-    source: str
-    names: tuple[str, ...]
-    features: tuple[int, ...]  # file positions of X's columns, in X's order
-    target: int | None
-    missing: str
-    dtype: np.dtype
-    labels: bool  # read the target as text
-
-    @cached_property
-    def numeric(self) -> np.ndarray:
-        """Which columns hold numbers: features, and the target unless it holds labels."""
-        numeric = np.zeros(len(self.names), dtype=bool)
-        numeric[list(self.features)] = True
-        if self.target is not None and not self.labels:
-            numeric[self.target] = True
-        return numeric
-
-    def fail(self, line: int, column: int | None, problem: str) -> CSVError:
-        where = f"{self.source}, line {line}"
-        if column is not None:
-            where += f", column {self.names[column]!r}"
-        return CSVError(f"{where}: {problem}")
 
 
 def read_csv(
@@ -194,70 +155,6 @@ def _blocks(handle: BinaryIO) -> Iterator[bytes]:
                 n_quotes += parts[-1].count(b'"')
                 size += len(parts[-1])
         yield b"".join(parts)
-
-
-def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
-    """Split the header record off the first block; return names, the rest, next line number."""
-    first = next(blocks, b"")
-    if first.startswith(codecs.BOM_UTF8):
-        first = first[len(codecs.BOM_UTF8) :]
-    end = first.find(b"\n") + 1
-    while end and first.count(b'"', 0, end) % 2:
-        end = first.find(b"\n", end) + 1
-    header = first[: end or len(first)]
-    try:
-        rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise CSVError(f"{source}, line 1: cannot read the header row ({error})") from None
-    if not rows or not rows[0]:
-        raise CSVError(f"{source}, line 1: expected a header row of column names, received nothing")
-    if len(rows) > 1:  # the csv module split the line at a lone carriage return
-        raise CSVError(
-            f"{source}, line 1: expected lines ending in \\n or \\r\\n, received \\r alone"
-        )
-    names = rows[0]
-    seen: set[str] = set()
-    for position, name in enumerate(names):
-        if not name.strip():
-            raise CSVError(f"{source}, line 1: column {position + 1} has an empty name {name!r}")
-        if name in seen:
-            raise CSVError(f"{source}, line 1: column name {name!r} appears twice")
-        seen.add(name)
-    return names, first[len(header) :], 1 + header.count(b"\n")
-
-
-def _make_plan(
-    source: str,
-    names: list[str],
-    target: str | None,
-    columns: Any,
-    missing: str,
-    dtype: np.dtype,
-    labels: bool,
-) -> _Plan:
-    index = {name: i for i, name in enumerate(names)}
-
-    def position(name: str, role: str) -> int:
-        if name not in index:
-            known = ", ".join(repr(known) for known in names)
-            raise CSVError(
-                f"{source}, line 1: no column {name!r} ({role}); the columns are {known}"
-            )
-        return index[name]
-
-    target_at = None if target is None else position(target, "target")
-    if columns is None:
-        features = tuple(i for i in range(len(names)) if i != target_at)
-    else:
-        features = tuple(position(name, "in columns") for name in columns)
-        if len(set(features)) != len(features) or target_at in features:
-            raise ValueError(
-                f"Expected distinct feature columns without the target {target!r}. "
-                f"Received: columns={list(columns)!r}"
-            )
-    if not features:
-        raise CSVError(f"{source}, line 1: no feature columns to read (columns: {names})")
-    return _Plan(source, tuple(names), features, target_at, missing, dtype, labels)
 
 
 class _Output:
@@ -365,100 +262,3 @@ def _join_labels(blocks: list[np.ndarray], n_rows: int) -> np.ndarray:
         labels[start : start + len(block)] = block
         start += len(block)
     return labels
-
-
-def _strict_block(
-    raw: bytes, first_line: int, plan: _Plan
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int]:
-    """Parse a block with the ``csv`` module and ``float``: exact messages, missing as NaN.
-
-    Returns ``X`` (float64, NaN where missing), ``y``, which targets are
-    missing, and the number of lines the block spans.
-    """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = first_line + raw.count(b"\n", 0, error.start)
-        bad = raw[error.start : error.end]
-        raise plan.fail(line, None, f"expected UTF-8 text, received the bytes {bad!r}") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    features: list[list[float]] = []
-    targets: list[Any] = []
-    line = first_line
-    try:
-        for row in reader:
-            if row:  # blank lines are skipped
-                features.append(_strict_row(row, line, plan, targets))
-            line = first_line + reader.line_num
-    except csv.Error as error:
-        raise plan.fail(line, None, f"malformed CSV ({error})") from None
-    X = np.array(features, dtype=np.float64).reshape(len(features), len(plan.features))
-    y_missing = np.array([value is None for value in targets], dtype=bool)
-    if plan.target is None:
-        return X, None, np.zeros(len(X), dtype=bool), reader.line_num
-    if plan.labels:
-        y = np.array(["" if value is None else value for value in targets], dtype=str)
-    else:
-        y = np.array([math.nan if value is None else value for value in targets])
-    return X, y, y_missing, reader.line_num
-
-
-def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> list[float]:
-    if len(row) != len(plan.names):
-        shown = row if len(row) <= 8 else row[:8] + ["..."]
-        raise plan.fail(
-            line,
-            None,
-            f"expected {len(plan.names)} cells (one per header column), "
-            f"received {len(row)}: {shown!r}",
-        )
-    values = []
-    for column in plan.features:
-        value = _number(row[column], plan.dtype)
-        if value is None and plan.missing == "error":
-            raise plan.fail(line, column, _why(row[column], plan.dtype))
-        values.append(math.nan if value is None else value)
-    if plan.target is not None:
-        targets.append(_strict_target(row[plan.target], line, plan))
-    return values
-
-
-def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
-    """A target value, or None when missing (allowed with ``missing="drop"`` only)."""
-    if plan.labels:
-        value: float | str | None = cell or None
-        problem = f"expected a label, received {cell!r}"
-    else:
-        value = _number(cell, np.dtype(np.float64))
-        if value is None and cell.strip() and _number(cell, None) is None:
-            raise _LabelsFound
-        problem = _why(cell, np.dtype(np.float64))
-    if value is None and plan.missing != "drop":
-        raise plan.fail(line, plan.target, f"{problem} (a missing target needs missing='drop')")
-    return value
-
-
-def _number(cell: str, dtype: np.dtype | None) -> float | None:
-    """``float(cell)`` if the cell is a plain decimal number finite in ``dtype``, else None.
-
-    With ``dtype=None`` only the spelling is checked: nan and inf count as numbers.
-    """
-    text = cell.strip()
-    if not text.isascii() or "_" in text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if dtype is None:
-        return value
-    with np.errstate(over="ignore"):
-        return value if math.isfinite(value) and np.isfinite(dtype.type(value)) else None
-
-
-def _why(cell: str, dtype: np.dtype) -> str:
-    if _number(cell, None) is None:
-        return f"expected a number, received {cell!r}"
-    if math.isfinite(float(cell)):
-        return f"expected a number within {dtype.name} range, received {cell!r}"
-    return f"expected a finite number, received {cell!r}"

@@ -1,0 +1,84 @@
+"""Correctly rounded scaling of decimal mantissas for the CSV fast path.
+
+``_scale`` turns integers read from the digits of CSV cells into float64
+values ``±mantissa * 10**power``, rounded exactly as ``float`` rounds the
+decimal text: one IEEE multiplication or division when both operands are exact
+(Clinger's fast path), double-double arithmetic (Dekker's product, Veltkamp's
+splitting) beyond it, and a flag on the rare results it cannot settle, which
+the caller then reads with ``float``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MAX_POWER = 22  # 10**22 is the largest power of ten that float64 holds exactly
+# 1, -1, 10, -10, 100, ...: the scale of a number is _SIGNED_POW10[2 * |power| + negative].
+_SIGNED_POW10 = np.outer(10.0 ** np.arange(_MAX_POWER + 1), [1.0, -1.0]).ravel()
+
+
+def _scale(
+    mantissas: np.ndarray, power: np.ndarray, negative: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``±mantissas * 10**power`` correctly rounded to float64, and which results are unsure.
+
+    With a mantissa below 2**53 and ``|power| <= 22`` both operands are exact in
+    float64 and one IEEE multiplication or division rounds correctly (Clinger's
+    fast path); the sign rides on the power of ten, so that -0 stays -0. Longer
+    mantissas are computed in double-double arithmetic; the rare results too
+    close to a rounding tie, and larger powers, are unsure.
+    """
+    magnitude = np.abs(power)
+    unsure = magnitude > _MAX_POWER
+    if unsure.any():
+        np.minimum(magnitude, _MAX_POWER, out=magnitude)
+    scale = _SIGNED_POW10[2 * magnitude + negative]
+    values = mantissas.astype(np.float64)
+    up = power > 0
+    if up.any():
+        values = np.where(up, values * scale, values / scale)
+    else:
+        values /= scale
+    long = ((mantissas > 2**53) & ~unsure).nonzero()[0]
+    if long.size:
+        value, unsure[long] = _double_double(mantissas[long], np.abs(scale[long]), up[long])
+        values[long] = np.copysign(value, scale[long])
+    return values, unsure
+
+
+def _double_double(
+    mantissas: np.ndarray, scale: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``m * scale`` (where ``up``) or ``m / scale`` correctly rounded; and which are unsure.
+
+    ``m = high + low`` exactly, ``a * scale = product + error`` exactly (Dekker),
+    so ``base + rest`` is the exact result to about 2**-100 relative. Its
+    rounding ``value`` is correct unless ``base + rest`` lies that close to a
+    tie between two doubles, which the exact rounding error ``tail`` shows.
+    """
+    high = mantissas.astype(np.float64)
+    low = (mantissas - high.astype(np.uint64)).view(np.int64).astype(np.float64)
+    quotient = high / scale
+    product, error = _two_product(np.where(up, high, quotient), scale)
+    rest = np.where(up, error + low * scale, (((high - product) - error) + low) / scale)
+    base = np.where(up, product, quotient)
+    value = base + rest
+    tail = rest - (value - base)
+    gap = np.spacing(value)
+    gap = np.where((tail < 0) & (np.frexp(value)[0] == 0.5), gap / 2, gap)  # below a power of 2
+    return value, np.abs(tail) >= gap / 2 * (1 - 2.0**-20)
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a * b == product + error`` exactly (Dekker's algorithm, Veltkamp's splitting)."""
+    product = a * b
+    a_high, a_low = _split(a)
+    b_high, b_low = _split(b)
+    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    return product, error
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    spread = 134217729.0 * a  # 2**27 + 1
+    high = spread - (spread - a)
+    return high, a - high

@@ -1,0 +1,118 @@
+"""What ``nonlin.tabular.read_csv`` reads: the header row and the plan made from it.
+
+The header is split off the first block and checked (UTF-8, one record, unique
+non-empty names); the plan resolves the ``target`` and ``columns`` names to
+file positions once, so the parsers work with positions only. ``CSVError``
+lives here because the plan writes the parsers' messages; it is public as
+``nonlin.tabular.CSVError``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+
+class CSVError(ValueError):
+    """A CSV file that cannot be read as asked; the message names file, line, column and value."""
+
+    __module__ = "nonlin.tabular"  # its public home: tracebacks and pickles name it there
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to read, decided once from the header and the arguments."""
+
+    source: str
+    names: tuple[str, ...]
+    features: tuple[int, ...]  # file positions of X's columns, in X's order
+    target: int | None
+    missing: str
+    dtype: np.dtype
+    labels: bool  # read the target as text
+
+    @cached_property
+    def numeric(self) -> np.ndarray:
+        """Which columns hold numbers: features, and the target unless it holds labels."""
+        numeric = np.zeros(len(self.names), dtype=bool)
+        numeric[list(self.features)] = True
+        if self.target is not None and not self.labels:
+            numeric[self.target] = True
+        return numeric
+
+    def fail(self, line: int, column: int | None, problem: str) -> CSVError:
+        where = f"{self.source}, line {line}"
+        if column is not None:
+            where += f", column {self.names[column]!r}"
+        return CSVError(f"{where}: {problem}")
+
+
+def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
+    """Split the header record off the first block; return names, the rest, next line number."""
+    first = next(blocks, b"")
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8) :]
+    end = first.find(b"\n") + 1
+    while end and first.count(b'"', 0, end) % 2:
+        end = first.find(b"\n", end) + 1
+    header = first[: end or len(first)]
+    try:
+        rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise CSVError(f"{source}, line 1: cannot read the header row ({error})") from None
+    if not rows or not rows[0]:
+        raise CSVError(f"{source}, line 1: expected a header row of column names, received nothing")
+    if len(rows) > 1:  # the csv module split the line at a lone carriage return
+        raise CSVError(
+            f"{source}, line 1: expected lines ending in \\n or \\r\\n, received \\r alone"
+        )
+    names = rows[0]
+    seen: set[str] = set()
+    for position, name in enumerate(names):
+        if not name.strip():
+            raise CSVError(f"{source}, line 1: column {position + 1} has an empty name {name!r}")
+        if name in seen:
+            raise CSVError(f"{source}, line 1: column name {name!r} appears twice")
+        seen.add(name)
+    return names, first[len(header) :], 1 + header.count(b"\n")
+
+
+def _make_plan(
+    source: str,
+    names: list[str],
+    target: str | None,
+    columns: Any,
+    missing: str,
+    dtype: np.dtype,
+    labels: bool,
+) -> _Plan:
+    index = {name: i for i, name in enumerate(names)}
+
+    def position(name: str, role: str) -> int:
+        if name not in index:
+            known = ", ".join(repr(known) for known in names)
+            raise CSVError(
+                f"{source}, line 1: no column {name!r} ({role}); the columns are {known}"
+            )
+        return index[name]
+
+    target_at = None if target is None else position(target, "target")
+    if columns is None:
+        features = tuple(i for i in range(len(names)) if i != target_at)
+    else:
+        features = tuple(position(name, "in columns") for name in columns)
+        if len(set(features)) != len(features) or target_at in features:
+            raise ValueError(
+                f"Expected distinct feature columns without the target {target!r}. "
+                f"Received: columns={list(columns)!r}"
+            )
+    if not features:
+        raise CSVError(f"{source}, line 1: no feature columns to read (columns: {names})")
+    return _Plan(source, tuple(names), features, target_at, missing, dtype, labels)

@@ -1,0 +1,122 @@
+"""The strict parser of ``nonlin.tabular.read_csv``: exact, row by row.
+
+Every block the fast path in ``_csv_fast.py`` does not accept comes here. It
+reads rows with the ``csv`` module and cells with ``float``, so it takes every
+spelling the fast path leaves out (blank lines, empty cells, spaces, partial
+quotes, lone CR line ends), treats missing numbers as ``missing`` asks, and
+writes the error messages: each :class:`~nonlin.tabular.CSVError` names the
+file, line, column and value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ._csv_plan import _Plan
+
+
+class _LabelsFound(Exception):
+    """The target column holds text; the file is read again with string labels."""
+
+
+def _strict_block(
+    raw: bytes, first_line: int, plan: _Plan
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int]:
+    """Parse a block with the ``csv`` module and ``float``: exact messages, missing as NaN.
+
+    Returns ``X`` (float64, NaN where missing), ``y``, which targets are
+    missing, and the number of lines the block spans.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = first_line + raw.count(b"\n", 0, error.start)
+        bad = raw[error.start : error.end]
+        raise plan.fail(line, None, f"expected UTF-8 text, received the bytes {bad!r}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    features: list[list[float]] = []
+    targets: list[Any] = []
+    line = first_line
+    try:
+        for row in reader:
+            if row:  # blank lines are skipped
+                features.append(_strict_row(row, line, plan, targets))
+            line = first_line + reader.line_num
+    except csv.Error as error:
+        raise plan.fail(line, None, f"malformed CSV ({error})") from None
+    X = np.array(features, dtype=np.float64).reshape(len(features), len(plan.features))
+    y_missing = np.array([value is None for value in targets], dtype=bool)
+    if plan.target is None:
+        return X, None, np.zeros(len(X), dtype=bool), reader.line_num
+    if plan.labels:
+        y = np.array(["" if value is None else value for value in targets], dtype=str)
+    else:
+        y = np.array([math.nan if value is None else value for value in targets])
+    return X, y, y_missing, reader.line_num
+
+
+def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> list[float]:
+    if len(row) != len(plan.names):
+        shown = row if len(row) <= 8 else row[:8] + ["..."]
+        raise plan.fail(
+            line,
+            None,
+            f"expected {len(plan.names)} cells (one per header column), "
+            f"received {len(row)}: {shown!r}",
+        )
+    values = []
+    for column in plan.features:
+        value = _number(row[column], plan.dtype)
+        if value is None and plan.missing == "error":
+            raise plan.fail(line, column, _why(row[column], plan.dtype))
+        values.append(math.nan if value is None else value)
+    if plan.target is not None:
+        targets.append(_strict_target(row[plan.target], line, plan))
+    return values
+
+
+def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
+    """A target value, or None when missing (allowed with ``missing="drop"`` only)."""
+    if plan.labels:
+        value: float | str | None = cell or None
+        problem = f"expected a label, received {cell!r}"
+    else:
+        value = _number(cell, np.dtype(np.float64))
+        if value is None and cell.strip() and _number(cell, None) is None:
+            raise _LabelsFound
+        problem = _why(cell, np.dtype(np.float64))
+    if value is None and plan.missing != "drop":
+        raise plan.fail(line, plan.target, f"{problem} (a missing target needs missing='drop')")
+    return value
+
+
+def _number(cell: str, dtype: np.dtype | None) -> float | None:
+    """``float(cell)`` if the cell is a plain decimal number finite in ``dtype``, else None.
+
+    With ``dtype=None`` only the spelling is checked: nan and inf count as numbers.
+    """
+    text = cell.strip()
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if dtype is None:
+        return value
+    with np.errstate(over="ignore"):
+        return value if math.isfinite(value) and np.isfinite(dtype.type(value)) else None
+
+
+def _why(cell: str, dtype: np.dtype) -> str:
+    if _number(cell, None) is None:
+        return f"expected a number, received {cell!r}"
+    if math.isfinite(float(cell)):
+        return f"expected a number within {dtype.name} range, received {cell!r}"
+    return f"expected a finite number, received {cell!r}"
