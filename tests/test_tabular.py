@@ -403,8 +403,11 @@ def test_fast_path_takes_common_spellings(values: list[float]) -> None:
     st.lists(st.tuples(st.integers(0, 10**19 - 1), st.integers(-22, 22), st.booleans()), min_size=1)
 )
 def test_scaling_rounds_like_float(numbers: list[tuple[int, int, bool]]) -> None:
-    mantissas, powers, negative = (np.array(column) for column in zip(*numbers, strict=True))
-    values, unsure = _scale(mantissas.astype(np.uint64), powers, negative)
+    # uint64 from the start: np.array of Python ints above 2**63 - 1 would be float64
+    mantissas = np.array([m for m, _, _ in numbers], dtype=np.uint64)
+    powers = np.array([p for _, p, _ in numbers])
+    negative = np.array([minus for _, _, minus in numbers])
+    values, unsure = _scale(mantissas, powers, negative)
     expected = np.array([float(f"{'-' if minus else ''}{m}e{p}") for m, p, minus in numbers])
     assert values[~unsure].tobytes() == expected[~unsure].tobytes()
 
