@@ -75,10 +75,7 @@ def run_demo(args: argparse.Namespace) -> int:
         require_matplotlib()
     X_raw, y = _load(args.name, args.seed)
     hidden, epochs, lr, batch = DEMOS[args.name]
-    order = np.random.default_rng(args.seed).permutation(len(y))
-    n_test = len(y) // 4
-    test, train = order[:n_test], order[n_test:]
-    mean, scale = column_stats(X_raw[train])
+    train, test, mean, scale = _split(len(y), X_raw, args.seed)
     X = standardize_(X_raw.copy(), mean, scale)
     classes = list(range(int(y.max()) + 1))
     options = argparse.Namespace(
@@ -111,6 +108,14 @@ def run_demo(args: argparse.Namespace) -> int:
     elif X_raw.shape[1] == 2:
         print(text_map(lambda points: _scores(model, points, mean, scale), X_raw))
     return 0
+
+
+def _split(n: int, X_raw: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+    """Training and held-out rows (a quarter, by ``seed``) and the training rows' scaling."""
+    order = np.random.default_rng(seed).permutation(n)
+    test, train = order[: n // 4], order[n // 4 :]
+    mean, scale = column_stats(X_raw[train])
+    return train, test, mean, scale
 
 
 def _scores(model: Any, points: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:

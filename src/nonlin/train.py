@@ -113,11 +113,22 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         from .checkpoint import resume
 
         initial_epoch, optimizer = resume(model, optimizer, resume_from)
+    loop = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size, shuffle,
+                  epochs, verbose, initial_epoch)
+    history = model.history  # the History _setup made (callbacks may rebind the attribute)
+    _run(loop, callbacks, initial_epoch, epochs)
+    return history
+
+
+def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
+           val: Dataset | None, callbacks: list[Callback], metrics: Iterable[Any],
+           batch_size: int, shuffle: bool, epochs: int, verbose: int,
+           initial_epoch: int) -> _Loop:
+    """Bind the generator, history, optimizer and callbacks to ``model``; build the loop."""
     _bind_rng(model)
     history = _history_for(model, initial_epoch)
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
-    saved_states = model.__dict__.pop("_resume_callbacks", None)
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     cbs = CallbackList([history, *callbacks, *extra], model)
@@ -125,6 +136,14 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
                  batch_size, shuffle, cbs)
     if extra and loop.metrics:
         extra[0].live = loop.running_metrics
+    return loop
+
+
+def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int) -> None:
+    """The epochs, with SIGINT deferred to step ends and non-finite updates refused;
+    a resumed run's callbacks get their saved state after ``on_train_begin``."""
+    model, cbs, optimizer = loop.model, loop.cbs, loop.optimizer
+    saved_states = model.__dict__.pop("_resume_callbacks", None)
     guard = _SigintGuard()
     optimizer.check_finite = True
     try:
@@ -141,7 +160,6 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
     finally:
         optimizer.check_finite = False
-    return history
 
 
 def _history_for(model: Sequential, initial_epoch: int) -> History:
