@@ -156,13 +156,23 @@ def test_every_single_byte_truncation_of_a_small_file():
 
 
 def _checkpoint_sample() -> bytes:
-    from nonlin.checkpoint import checkpoint_bytes
+    """A checkpoint with optimizer slots and callback state (best weights as tensors)."""
+    import tempfile
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
     model = nonlin.Sequential([nonlin.Dense(3), nonlin.ReLU(), nonlin.Dense(2)])
-    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0)
-    return checkpoint_bytes(model, epoch=2)
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/ck.safetensors"
+        callbacks = [
+            nonlin.EarlyStopping(monitor="loss", patience=5, restore_best_weights=True),
+            nonlin.ReduceLROnPlateau(monitor="loss"),
+            nonlin.ModelCheckpoint(path),
+        ]
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0,
+                  callbacks=callbacks)
+        with open(path, "rb") as handle:
+            return handle.read()
 
 
 CHECKPOINT = _checkpoint_sample()
