@@ -97,3 +97,16 @@ def test_labels_of_any_integer_dtype_train_alike(dtype) -> None:
     assert results[0][0] == results[1][0]
     for a, b in zip(results[0][1], results[1][1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_loss_with_its_own_value_is_evaluated_on_all_rows_at_once() -> None:
+    class MeanOfMax(CrossEntropy):
+        """Not a sum of per-sample terms: the chunked sum would be wrong."""
+
+        def _value(self, y_true, y_pred, sample_weight=None):
+            return float(np.max(y_pred))
+
+    X, y = data(3000)
+    net = model()
+    result = net.evaluate(X, y, loss=MeanOfMax(from_logits=True), batch_size=100)
+    assert result["loss"] == pytest.approx(float(net.predict(X).max()))

@@ -62,11 +62,14 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
 
     Rows go through the model ``batch_size`` at a time (1,024 by default); the
     loss and the streaming metrics add up chunk by chunk, so only a chunk's
-    outputs are held, unless a metric cannot stream.
+    outputs are held, unless a metric cannot stream or the loss overrides
+    ``_value``.
     """
     batch_size = batch_size or _EVAL_BATCH
     n, X, y, w = len(data), data.X, data.y, data.weight
-    if n <= batch_size or not all(m.streams for m in metrics):
+    # a loss that defines its own _value (not a sum of sample losses) sees every row at once
+    adds_up = type(loss)._value is Loss._value
+    if n <= batch_size or not adds_up or not all(m.streams for m in metrics):
         out = predict_unchecked(model, X, batch_size)
         results = {"loss": loss._value(y, out, w) + penalty(model)}
         results.update({m.name: m(y, out) for m in metrics})
