@@ -9,7 +9,9 @@ the ratios, and the memory fit allocates beyond the data and the model.
 It also times the same GEMMs alone at batch 128, which shows how much of the epoch
 goes to everything else (gather, elementwise passes, update, Python).
 
-Run: PYTHONPATH=src python3 benchmarks/bench_mnist.py [--repeats 3]
+Each library runs ``--repeats`` epochs in interleaved rounds; the figures are medians.
+
+Run: PYTHONPATH=src python3 benchmarks/bench_mnist.py [--repeats 5]
 On a busy machine wall-clock figures with 2 threads swing widely (OpenBLAS threads
 wait on each other); ``--threads 1 --cpu-time`` gives steadier relative figures.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 import tracemalloc
 import warnings
@@ -99,14 +102,17 @@ def nonlin_model() -> nonlin.Sequential:
     ])
 
 
-def time_nonlin(X: np.ndarray, y: np.ndarray, repeats: int) -> tuple[float, float]:
+def nonlin_runner(X: np.ndarray, y: np.ndarray):
+    """A function running one nonlin epoch (warmed up), and one giving the train accuracy."""
     model = nonlin_model().build(D, seed=0, dtype=np.float32)
     opt = nonlin.SGD(lr=0.01, momentum=0.9)
     fit = dict(loss="cross_entropy", optimizer=opt, batch_size=BATCH, verbose=0)
     model.fit(X[:2048], y[:2048], **fit)  # warm-up: buffers, BLAS threads
-    times = [_timed(lambda: model.fit(X, y, **fit)) for _ in range(repeats)]
-    acc = float((model.predict(X, batch_size=4096).argmax(axis=1) == y).mean())
-    return min(times), acc
+
+    def accuracy() -> float:
+        return float((model.predict(X, batch_size=4096).argmax(axis=1) == y).mean())
+
+    return (lambda: model.fit(X, y, **fit)), accuracy
 
 
 def fit_memory(X: np.ndarray, y: np.ndarray) -> float:
@@ -121,7 +127,8 @@ def fit_memory(X: np.ndarray, y: np.ndarray) -> float:
     return peak - base
 
 
-def time_sklearn(X: np.ndarray, y: np.ndarray) -> float | None:
+def sklearn_runner(X: np.ndarray, y: np.ndarray):
+    """A function fitting scikit-learn's MLPClassifier for one epoch, or None."""
     try:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
@@ -130,13 +137,20 @@ def time_sklearn(X: np.ndarray, y: np.ndarray) -> float | None:
     clf = MLPClassifier(hidden_layer_sizes=(H1, H2), solver="sgd", momentum=0.9,
                         nesterovs_momentum=False, learning_rate_init=0.01, batch_size=BATCH,
                         max_iter=1, alpha=0.0, random_state=0)
+
+    def epoch() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X[:2048], y[:2048])
-        return _timed(lambda: clf.fit(X, y))
+    return epoch
 
 
-def time_torch(X: np.ndarray, y: np.ndarray) -> float | None:
+def torch_runner(X: np.ndarray, y: np.ndarray):
+    """A function running one PyTorch epoch (warmed up), or None."""
     try:
         import torch
     except ImportError:
@@ -158,12 +172,22 @@ def time_torch(X: np.ndarray, y: np.ndarray) -> float | None:
             opt.step()
 
     epoch()
-    return _timed(epoch)
+    return epoch
+
+
+def interleaved(runners: dict, repeats: int) -> dict[str, list[float]]:
+    """Each runner timed ``repeats`` times, in rounds (nonlin, PyTorch, scikit-learn, ...),
+    so that a slow spell on a busy machine hits every library alike."""
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(repeats):
+        for name, run in runners.items():
+            times[name].append(_timed(run))
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved epochs per library")
     parser.add_argument("--skip-sklearn", action="store_true")
     parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument(
@@ -186,12 +210,18 @@ def main() -> None:
               f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         rate = gemm_rate()
         floor = epoch_flops() / rate
-        ours, acc = time_nonlin(X, y, args.repeats)
         gemm_epoch = gemm_only_epoch()
-        torch_s = time_torch(X, y)
-        sk_runs = [] if args.skip_sklearn else [time_sklearn(X, y) for _ in range(2)]
-        sk_s = min(sk_runs) if sk_runs and None not in sk_runs else None
+        ours_epoch, accuracy = nonlin_runner(X, y)
+        runners = {"nonlin": ours_epoch, "torch": torch_runner(X, y),
+                   "sklearn": None if args.skip_sklearn else sklearn_runner(X, y)}
+        times = interleaved({k: f for k, f in runners.items() if f is not None}, args.repeats)
+        acc = accuracy()
         mem = fit_memory(X, y)
+    ours = statistics.median(times["nonlin"])
+    torch_s = statistics.median(times["torch"]) if "torch" in times else None
+    sk_s = statistics.median(times["sklearn"]) if "sklearn" in times else None
+    print(f"medians of {args.repeats} interleaved epochs each; per-run times (s): " + "; ".join(
+        f"{k} {' '.join(f'{t:.3f}' for t in v)}" for k, v in times.items()))
     print(f"float32 GEMM rate: {rate / 1e9:.1f} GFLOP/s; "
           f"epoch GEMM FLOPs: {epoch_flops() / 1e9:.1f} G; load average after: "
           f"{os.getloadavg()[0]:.2f} (timings are unreliable when it exceeds the CPU count)")

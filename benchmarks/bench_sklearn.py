@@ -3,7 +3,7 @@
 Prints, for load_digits (64-100-10, Adam, 60 epochs) and the MNIST-shaped
 float32 workload of ``bench_mnist.py`` (60,000 x 784, 784-256-128-10, ReLU,
 SGD with momentum 0.9, batch 128), each library's held-out accuracy, its best
-fit time over interleaved repeats and the ratio nonlin / scikit-learn; then the
+median fit time over interleaved repeats and the ratio nonlin / scikit-learn; then the
 time of a single-row ``predict_proba``. Both use the same BLAS threads.
 
 Goals (issue 5): same accuracy within run-to-run noise, fit time ratio <= 0.65,
@@ -15,6 +15,7 @@ single-row predict_proba ratio <= 0.3.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 import warnings
 
@@ -28,22 +29,22 @@ from threadpoolctl import threadpool_limits
 from nonlin.sklearn import MLPClassifier as NlMLP
 
 
-def best_times(factories: dict, X, y, repeats: int) -> tuple[dict, dict]:
-    """Fit each estimator ``repeats`` times, interleaved; the best time and the last model."""
-    times = {name: float("inf") for name in factories}
+def median_times(factories: dict, X, y, repeats: int) -> tuple[dict, dict]:
+    """Fit each estimator ``repeats`` times, interleaved; the median time and the last model."""
+    times: dict = {name: [] for name in factories}
     models: dict = {}
     for _ in range(repeats):
         for name, make in factories.items():
             start = time.perf_counter()
             models[name] = make().fit(X, y)
-            times[name] = min(times[name], time.perf_counter() - start)
-    return times, models
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}, models
 
 
 def compare_fit(name: str, X, y, params: dict, repeats: int) -> None:
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
     factories = {"sklearn": lambda: SkMLP(**params), "nonlin": lambda: NlMLP(**params)}
-    times, models = best_times(factories, X_train, y_train, repeats)
+    times, models = median_times(factories, X_train, y_train, repeats)
     acc = {k: m.score(X_test, y_test) for k, m in models.items()}
     print(
         f"{name:<13} fit  sklearn {times['sklearn']:7.2f} s acc {acc['sklearn']:.4f} | "
@@ -73,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist-samples", type=int, default=60_000)
     parser.add_argument("--epochs", type=int, default=2, help="epochs on the MNIST-shaped data")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads for both")
     parser.add_argument("--skip-mnist", action="store_true", help="only load_digits and predict")
     args = parser.parse_args()
