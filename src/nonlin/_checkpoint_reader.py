@@ -19,6 +19,7 @@ import numpy as np
 from . import registry, schedules
 from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
+from ._epoch_state import read_partial
 from ._header import ModelFileError, strict_json
 from ._reader import read_model
 from .callbacks import History
@@ -53,6 +54,7 @@ class Checkpoint:
     step: int
     history: History
     callbacks: list[dict[str, Any]] = field(default_factory=list)
+    partial: dict[str, Any] | None = None  # the epoch fit stopped in, between two batches
 
 
 def _fail(path: str, field: str, message: str) -> ModelFileError:
@@ -122,8 +124,8 @@ def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
     if "checkpoint" not in meta:
         raise ModelFileError(path, "missing: this is a model file, not a checkpoint", "checkpoint")
     record = strict_json(meta["checkpoint"], path, "checkpoint")
-    keys = {"epoch", "step", "rng", "optimizer", "history"}  # "callbacks" in newer files
-    if not isinstance(record, dict) or not keys <= set(record) <= keys | {"callbacks"}:
+    keys = {"epoch", "step", "rng", "optimizer", "history"}  # newer: "callbacks", "partial"
+    if not isinstance(record, dict) or not keys <= set(record) <= keys | {"callbacks", "partial"}:
         raise ModelFileError(path, f"expected an object with keys {sorted(keys)}", "checkpoint")
     for key in ("epoch", "step"):
         value = record[key]
@@ -166,9 +168,14 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
     if optimizer.iterations != record["step"]:
         raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")
     callbacks = read_callback_record(record.get("callbacks"), arrays, path)
+    partial = read_partial(record.get("partial"), path, _restore_rng)
+    if partial is not None and partial["epoch"] != record["epoch"]:
+        raise _fail(path, "partial", "expected the epoch the checkpoint stopped in")
     model.optimizer, model.history = optimizer, history
-    model._resume_callbacks = callbacks  # the next fit with initial_epoch > 0 restores them
-    return Checkpoint(model, optimizer, record["epoch"], record["step"], history, callbacks)
+    # the next fit with initial_epoch > 0 restores the callbacks and carries on the epoch
+    model._resume_callbacks, model._resume_partial = callbacks, partial
+    return Checkpoint(model, optimizer, record["epoch"], record["step"], history, callbacks,
+                      partial)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:

@@ -13,10 +13,14 @@ A checkpoint is a model file (see ``nonlin.io``) with two additions:
        "optimizer": {"class_name": "Adam", "config": {...},   # lr schedule inside
                      "scalars": {"iterations": 160, "lr": 0.001, ...}},
        "history": {"epoch": [0, ...], "history": {"loss": [...], ...}},
-       "callbacks": [{"index": 0, "class_name": "EarlyStopping", "state": {...}}]}
+       "callbacks": [{"index": 0, "class_name": "EarlyStopping", "state": {...}}],
+       "partial": {"epoch": 5, "rows": 4096, ...}}   # only if saved mid-epoch
 
   with the callbacks' arrays (``EarlyStopping``'s best weights) as tensors
-  ``"callback.{i}.{key}"`` (see ``nonlin._callback_state``).
+  ``"callback.{i}.{key}"`` (see ``nonlin._callback_state``). ``partial`` is
+  written when ``fit`` stopped between two batches (``nonlin train`` saves
+  such a checkpoint on Ctrl-C): the resumed ``fit`` carries that epoch on from
+  the next row (see ``nonlin._epoch_state``).
 
 ``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``;
 ``fit(..., resume_from=path)`` (or ``load_checkpoint``) continues from it.
@@ -112,6 +116,10 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
         "history": _history_json(getattr(model, "history", None)),
         "callbacks": callbacks,
     }
+    progress = getattr(model, "_epoch_in_progress", None)  # fit stopped between two batches
+    partial = progress.record() if progress is not None and progress.epoch == epoch else None
+    if partial is not None:
+        record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
     return to_bytes(model, extra_tensors=tensors, extra_header=header)
 
@@ -255,6 +263,7 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> t
         model.set_state(saved.get_state())
     model.rng, model.history, model.metadata = saved.rng, checkpoint.history, saved.metadata
     model._resume_callbacks = checkpoint.callbacks  # fit hands them to its callbacks
+    model._resume_partial = checkpoint.partial  # and carries on a stopped epoch
     for layer in model.layers:
         if hasattr(layer, "rng"):
             layer.rng = model.rng

@@ -172,7 +172,8 @@ def run_train(args: argparse.Namespace) -> int:
     del table
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
-        print(f"Resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}")
+        within = f", row {resumed.partial['rows'] + 1}" if resumed.partial else ""
+        print(f"Resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}{within}")
     else:
         model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
     history = _fit_or_checkpoint(args, model, prepared, resumed)
@@ -248,8 +249,10 @@ def _fit_or_checkpoint(
         path = checkpoint_path(args.out)
         prepared.meta["training"].update(epochs_done=done)
         save_checkpoint(model, path, prepared.meta, done)
+        progress = getattr(model, "_epoch_in_progress", None)
+        rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
         print(
-            f"\nnonlin: interrupted after {done} of {args.epochs} epochs; "
+            f"\nnonlin: interrupted after {done} of {args.epochs} epochs{rows}; "
             f"checkpoint saved to {path}",
             file=sys.stderr,
         )

@@ -64,6 +64,14 @@ class Metric:
     def reset_state(self) -> None:
         """Forget the batches added so far."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """The running state as numbers and lists of numbers (for checkpoints mid-epoch)."""
+        raise NotImplementedError(f"{type(self).__name__} does not stream")
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
+        raise NotImplementedError(f"{type(self).__name__} does not stream")
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         y_pred = np.asarray(y_pred)
         if y_pred.ndim == 1:
@@ -105,6 +113,20 @@ class _RowMean(Metric):
 
     def result(self) -> float:
         return self._total / self._count if self._count else math.nan
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"total": self._total, "count": self._count}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        total, count = state.get("total"), state.get("count")
+        if not (_is_number(total) and isinstance(count, int) and not isinstance(count, bool)
+                and count >= 0):
+            raise ValueError(f"Expected {{'total': number, 'count': int >= 0}}. Received {state!r}")
+        self._total, self._count = float(total), count
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class Accuracy(_RowMean):
@@ -246,6 +268,25 @@ class R2Score(Metric):
         if not self._n:
             return math.nan
         return _r2(np.atleast_1d(self._ss_res), np.atleast_1d(self._m2))
+
+    def state_dict(self) -> dict[str, Any]:
+        parts = (self._mean, self._m2, self._ss_res)
+        return {"n": self._n, **{k: np.atleast_1d(v).tolist() for k, v in
+                                 zip(("mean", "m2", "ss_res"), parts, strict=True)}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        n, parts = state.get("n"), [state.get(k) for k in ("mean", "m2", "ss_res")]
+        ok = isinstance(n, int) and not isinstance(n, bool) and n >= 0
+        ok = ok and all(isinstance(p, list) and len(p) == len(parts[0]) and
+                        all(map(_is_number, p)) for p in parts)
+        if not ok:
+            raise ValueError(
+                f"Expected R2Score state {{'n', 'mean', 'm2', 'ss_res'}}. Received {state!r:.200}"
+            )
+        self.reset_state()
+        if n:
+            self._n = n
+            self._mean, self._m2, self._ss_res = (np.array(p, dtype=np.float64) for p in parts)
 
 
 def _r2(ss_res: np.ndarray, ss_tot: np.ndarray) -> float:

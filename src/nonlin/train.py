@@ -18,7 +18,8 @@ Guarantees:
   step; ``KeyboardInterrupt`` is then raised with the model at that step.
 * ``model.history`` holds the epochs completed so far, whatever happens.
 * Resuming: the model's generator state, the optimizer's ``state_dict``, the
-  history and ``initial_epoch`` reproduce an uninterrupted run bit for bit.
+  history and ``initial_epoch`` reproduce an uninterrupted run bit for bit,
+  also from a checkpoint saved between two batches (``nonlin._epoch_state``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ._callback_state import restore_callbacks
+from ._epoch_state import EpochProgress, generator_state, stopped_epoch
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng, const
 from .data import Dataset, make_dataset
@@ -136,6 +138,8 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
                  batch_size, shuffle, cbs)
     if extra and loop.metrics:
         extra[0].live = loop.running_metrics
+    loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), initial_epoch,
+                                len(train), model.rng, loop.metrics)
     return loop
 
 
@@ -215,28 +219,27 @@ class _Loop:
         kept = any(not m.streams for m in metrics)
         self.store = np.empty((len(train), model.n_outputs), dt) if kept else None
         self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
+        self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
 
     def run_epoch(self, epoch: int) -> None:
         model, cbs = self.model, self.cbs
         cbs.call("on_epoch_begin", epoch, {})
         n = len(self.train)
-        order = permutation(model.rng, n) if self.shuffle else None
-        self._order, self._stop = order, 0
-        for metric in self.metrics:
-            if metric.streams:
-                metric.reset_state()
-        total = 0.0
-        for batch, start in enumerate(range(0, n, self.batch_size)):
+        order, progress = self._begin(epoch, n)
+        total, first = progress.loss_total, progress.rows
+        for batch, start in enumerate(range(first, n, self.batch_size), first // self.batch_size):
             stop = self._stop = min(start + self.batch_size, n)
             if cbs.wants_batches:
                 cbs.call("on_batch_begin", batch, {"batch": batch, "size": stop - start})
             value = self._step(epoch, batch, start, stop, order)
             total += value * (stop - start)
+            progress.rows, progress.loss_total = stop, total
             if cbs.wants_batches:
                 cbs.call("on_batch_end", batch, {"batch": batch, "size": stop - start,
                                                  "loss": value})
             if self.guard.pending:
                 raise KeyboardInterrupt
+        model._epoch_in_progress = None
         logs = {"loss": total / n}
         for metric in self.metrics:
             logs[metric.name] = (
@@ -249,6 +252,29 @@ class _Loop:
         cbs.call("on_epoch_end", epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
+
+    def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
+        """The epoch's shuffling order and its progress record, published on the model
+        for checkpoints; a checkpoint's stopped epoch (``self.resume``) carries on."""
+        rng, resume = self.model.rng, self.resume
+        self.resume = None
+        start = resume["rng_start"] if resume else generator_state(rng)
+        if resume:  # the order drawn when the epoch first began; then the generator as it was
+            now, rng.bit_generator.state = rng.bit_generator.state, start
+        order = permutation(rng, n) if self.shuffle else None
+        if resume:
+            rng.bit_generator.state = now
+        for i, metric in enumerate(self.metrics):
+            if metric.streams:
+                metric.reset_state()
+                if resume:
+                    metric.load_state_dict(resume["metrics"][i])
+        progress = EpochProgress(epoch, start, self.metrics)
+        if resume:
+            progress.rows, progress.loss_total = resume["rows"], resume["loss_total"]
+        self._order, self._stop = order, progress.rows
+        self.model._epoch_in_progress = progress
+        return order, progress
 
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the rows trained on so far in this epoch (for progress bars)."""

@@ -1,0 +1,119 @@
+"""A run stopped between two batches (Ctrl-C in ``nonlin train``) resumes exactly:
+the same shuffling order, generator, running loss and metrics, from the next row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from io_helpers import edit_meta
+from nonlin import ModelFileError
+from nonlin.callbacks import Callback
+from nonlin.checkpoint import load_checkpoint, save_checkpoint
+from test_checkpoint import FIT, _assert_same_run, _data, _layers, _optimizer
+
+
+class _StopAt(Callback):
+    """Raise KeyboardInterrupt after batch ``batch`` of epoch ``epoch`` (as a deferred Ctrl-C)."""
+
+    def __init__(self, epoch: int, batch: int) -> None:
+        self.epoch, self.batch, self.current = epoch, batch, -1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        if (self.current, batch) == (self.epoch, self.batch):
+            raise KeyboardInterrupt
+
+
+def _fit(model, kind, epochs, **kwargs):
+    X, y = _data()
+    fit = {**FIT, "metrics": ["accuracy"], **kwargs.pop("fit", {})}
+    model.fit(X, y, optimizer=kwargs.pop("optimizer", None) or _optimizer(kind), epochs=epochs,
+              **fit, **kwargs)
+    return model
+
+
+def _stopped_checkpoint(tmp_path, kind="adam", epoch=2, batch=1):
+    """What ``nonlin train`` saves on Ctrl-C: the model as it is, epochs completed so far."""
+    model = nonlin.Sequential(_layers())
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, kind, 5, seed=7, callbacks=[_StopAt(epoch, batch)])
+    path = tmp_path / "stopped.safetensors"
+    save_checkpoint(model, path, epoch=model.history.epoch[-1] + 1)
+    return path
+
+
+@pytest.mark.parametrize("kind, batch", [("adam", 1), ("sgd", 1), ("adam", 4)])
+def test_a_run_stopped_mid_epoch_resumes_bit_identically(tmp_path, kind, batch):
+    straight = _fit(nonlin.Sequential(_layers()), kind, 5, seed=7)
+    path = _stopped_checkpoint(tmp_path, kind, batch=batch)
+    checkpoint = load_checkpoint(path)
+    # 72 training rows in batches of 16: after batch 1, 32 rows; after the last (4), all 72
+    assert checkpoint.epoch == 2 and checkpoint.partial["rows"] == min(16 * (batch + 1), 72)
+    resumed = _fit(nonlin.Sequential(_layers()), kind, 5, optimizer=kind, resume_from=path)
+    _assert_same_run(resumed, straight)  # weights, loss and accuracy history, generator
+
+
+def test_load_checkpoint_then_fit_carries_on_the_epoch(tmp_path):
+    straight = _fit(nonlin.Sequential(_layers()), "adam", 4, seed=7)
+    checkpoint = load_checkpoint(_stopped_checkpoint(tmp_path))
+    model = _fit(checkpoint.model, "adam", 4, optimizer=checkpoint.optimizer,
+                 initial_epoch=checkpoint.epoch)
+    _assert_same_run(model, straight)
+
+
+def test_a_stop_in_on_epoch_end_records_no_partial_epoch(tmp_path):
+    class StopAtEpochEnd(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    model = nonlin.Sequential(_layers())
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, "adam", 5, seed=7, callbacks=[StopAtEpochEnd()])
+    path = tmp_path / "ck.safetensors"
+    save_checkpoint(model, path, epoch=model.history.epoch[-1] + 1)
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.epoch == 3 and checkpoint.partial is None
+
+
+def test_other_metrics_on_resume_restart_the_epoch_with_a_warning(tmp_path):
+    path = _stopped_checkpoint(tmp_path)
+    with pytest.warns(UserWarning, match="starts again from its first batch"):
+        _fit(nonlin.Sequential(_layers()), "adam", 3, optimizer="adam", resume_from=path,
+             fit={"metrics": []})
+
+
+def test_a_plain_function_metric_records_no_partial_epoch(tmp_path):
+    def hits(y_true, y_pred):
+        return float(np.mean(y_pred.argmax(axis=1) == y_true))
+
+    model = nonlin.Sequential(_layers())
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, "adam", 5, seed=7, callbacks=[_StopAt(2, 1)], fit={"metrics": [hits]})
+    path = tmp_path / "ck.safetensors"
+    save_checkpoint(model, path, epoch=2)
+    assert load_checkpoint(path).partial is None
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda p: {**p, "rows": -1}, "integer >= 0 for 'rows'"),
+        (lambda p: {**p, "loss_total": "x"}, "finite number"),
+        (lambda p: {**p, "rng_start": {"bit_generator": "os.system"}}, "checkpoint.rng"),
+        (lambda p: {**p, "epoch": 0}, "the epoch the checkpoint stopped in"),
+        (lambda p: {**p, "metrics": [1]}, "metric states"),
+        (lambda p: {k: v for k, v in p.items() if k != "rows"}, "expected an object"),
+    ],
+)
+def test_hostile_partial_epoch_is_a_model_file_error(tmp_path, change, message):
+    path = _stopped_checkpoint(tmp_path)
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(edit_meta(path.read_bytes(), "checkpoint",
+                              lambda r: {**r, "partial": change(r["partial"])}))
+    with pytest.raises(ModelFileError, match=message):
+        load_checkpoint(bad)
