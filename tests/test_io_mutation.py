@@ -156,23 +156,29 @@ def test_every_single_byte_truncation_of_a_small_file():
 
 
 def _checkpoint_sample() -> bytes:
-    """A checkpoint with optimizer slots and callback state (best weights as tensors)."""
-    import tempfile
+    """A checkpoint with optimizer slots, callback state (best weights as tensors) and an
+    epoch stopped between two batches (as ``nonlin train`` saves on Ctrl-C)."""
+    from nonlin.checkpoint import checkpoint_bytes
+
+    class StopInEpoch1(nonlin.Callback):
+        def on_batch_end(self, batch, logs=None):
+            if len(self.model.history.epoch) == 1 and batch == 0:
+                raise KeyboardInterrupt
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
     model = nonlin.Sequential([nonlin.Dense(3), nonlin.ReLU(), nonlin.Dense(2)])
-    with tempfile.TemporaryDirectory() as folder:
-        path = f"{folder}/ck.safetensors"
-        callbacks = [
-            nonlin.EarlyStopping(monitor="loss", patience=5, restore_best_weights=True),
-            nonlin.ReduceLROnPlateau(monitor="loss"),
-            nonlin.ModelCheckpoint(path),
-        ]
-        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0,
-                  callbacks=callbacks)
-        with open(path, "rb") as handle:
-            return handle.read()
+    callbacks = [
+        nonlin.EarlyStopping(monitor="loss", patience=5, restore_best_weights=True),
+        nonlin.ReduceLROnPlateau(monitor="loss"),
+        StopInEpoch1(),
+    ]
+    try:
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, seed=0, verbose=0,
+                  batch_size=8, metrics=["accuracy"], callbacks=callbacks)
+    except KeyboardInterrupt:
+        pass
+    return checkpoint_bytes(model, epoch=1)
 
 
 CHECKPOINT = _checkpoint_sample()
