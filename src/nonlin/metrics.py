@@ -187,115 +187,13 @@ class TopKAccuracy(_RowMean):
         return {"k": self.k, "name": self.name}
 
 
-class _Regression(_RowMean):
-    greater_is_better = False
-
-    def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return y_pred - _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
-
-
-class MeanAbsoluteError(_Regression):
-    """``mean |y_pred - y_true|`` over samples and outputs."""
-
-    name = "mae"
-
-    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return np.abs(self._residual(y_true, y_pred)).mean(axis=1)
-
-
-class MeanSquaredError(_Regression):
-    """``mean (y_pred - y_true)^2`` over samples and outputs."""
-
-    name = "mse"
-
-    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        r = self._residual(y_true, y_pred)
-        return np.einsum("ij,ij->i", r, r) / r.shape[1]
-
-
-class RootMeanSquaredError(MeanSquaredError):
-    """``sqrt(mse)``."""
-
-    name = "rmse"
-
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        return float(np.sqrt(super()._compute(y_true, y_pred, w)))
-
-    def result(self) -> float:
-        return math.sqrt(super().result())
-
-
-class R2Score(Metric):
-    """Coefficient of determination, averaged over outputs (scikit-learn's ``r2_score``).
-
-    Per output: ``1 - sum (y - p)^2 / sum (y - mean y)^2``; an output with constant
-    targets scores 1 if predicted exactly, else 0.
-    """
-
-    name = "r2"
-    streams = True
-
-    def __init__(self) -> None:
-        self.reset_state()
-
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        y = _column(y_true, y_pred.shape[0]).astype(np.float64)
-        p = y_pred.astype(np.float64)
-        w = np.ones(y.shape[0]) if w is None else w
-        mean = np.dot(w, y) / w.sum()
-        ss_res = np.dot(w, (y - p) ** 2)
-        ss_tot = np.dot(w, (y - mean) ** 2)
-        return _r2(ss_res, ss_tot)
-
-    def reset_state(self) -> None:
-        self._n, self._mean, self._m2, self._ss_res = 0, 0.0, 0.0, 0.0
-
-    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        """Running per-output count, mean and sum of squared deviations of the targets,
-        merged batch by batch (Chan et al.), and the residual sum of squares."""
-        y = _column(y_true, y_pred.shape[0]).astype(np.float64)
-        n_b = y.shape[0]
-        mean_b = y.mean(axis=0)
-        m2_b = ((y - mean_b) ** 2).sum(axis=0)
-        total = self._n + n_b
-        delta = mean_b - self._mean
-        self._mean = self._mean + delta * (n_b / total)
-        self._m2 = self._m2 + m2_b + delta**2 * (self._n * n_b / total)
-        self._ss_res = self._ss_res + ((y - y_pred) ** 2).sum(axis=0)
-        self._n = total
-
-    def result(self) -> float:
-        if not self._n:
-            return math.nan
-        return _r2(np.atleast_1d(self._ss_res), np.atleast_1d(self._m2))
-
-    def state_dict(self) -> dict[str, Any]:
-        parts = (self._mean, self._m2, self._ss_res)
-        return {"n": self._n, **{k: np.atleast_1d(v).tolist() for k, v in
-                                 zip(("mean", "m2", "ss_res"), parts, strict=True)}}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        n, parts = state.get("n"), [state.get(k) for k in ("mean", "m2", "ss_res")]
-        ok = isinstance(n, int) and not isinstance(n, bool) and n >= 0
-        ok = ok and all(isinstance(p, list) and len(p) == len(parts[0]) and
-                        all(map(_is_number, p)) for p in parts)
-        if not ok:
-            raise ValueError(
-                f"Expected R2Score state {{'n', 'mean', 'm2', 'ss_res'}}. Received {state!r:.200}"
-            )
-        self.reset_state()
-        if n:
-            self._n = n
-            self._mean, self._m2, self._ss_res = (np.array(p, dtype=np.float64) for p in parts)
-
-
-def _r2(ss_res: np.ndarray, ss_tot: np.ndarray) -> float:
-    """Mean over outputs of ``1 - ss_res / ss_tot`` (1 or 0 where the targets are constant)."""
-    safe = ss_tot > 0
-    score = np.where(ss_res == 0, 1.0, 0.0)
-    score[safe] = 1.0 - ss_res[safe] / ss_tot[safe]
-    return float(score.mean())
-
+# Regression metrics live in their own module (re-exported here).
+from ._regression_metrics import (  # noqa: E402
+    MeanAbsoluteError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+)
 
 METRICS: dict[str, type[Metric]] = {
     "accuracy": Accuracy,
