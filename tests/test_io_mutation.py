@@ -118,14 +118,8 @@ def _encoded(header: dict[str, Any], buffer: bytes) -> bytes:
     return join(header, buffer)
 
 
-@SETTINGS
-@given(
-    name=st.sampled_from(sorted(MODELS)),
-    picks=st.lists(st.tuples(st.integers(0, 10**6), JSON, st.booleans()), min_size=1, max_size=3),
-)
-def test_header_edits(name, picks):
-    """Replace or delete values anywhere in the header, including inside the metadata JSON."""
-    header, buffer = _decoded_header(MODELS[name])
+def _apply_picks(header: dict[str, Any], picks: list[tuple[int, Any, bool]]) -> None:
+    """Replace (or delete) the value at each picked slot of the header, in place."""
     for index, value, delete in picks:
         slots: list[tuple[Any, Any]] = []
         _slots(header, slots)
@@ -136,6 +130,17 @@ def test_header_edits(name, picks):
             del container[key]
         else:
             container[key] = value
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(sorted(MODELS)),
+    picks=st.lists(st.tuples(st.integers(0, 10**6), JSON, st.booleans()), min_size=1, max_size=3),
+)
+def test_header_edits(name, picks):
+    """Replace or delete values anywhere in the header, including inside the metadata JSON."""
+    header, buffer = _decoded_header(MODELS[name])
+    _apply_picks(header, picks)
     _check(_encoded(header, buffer))
 
 
@@ -204,16 +209,7 @@ def _check_checkpoint(data: bytes) -> None:
 )
 def test_checkpoint_mutations(flips, cut, picks):
     header, buffer = _decoded_header(CHECKPOINT)
-    for index, value, delete in picks:
-        slots: list[tuple[Any, Any]] = []
-        _slots(header, slots)
-        if not slots:
-            break
-        container, key = slots[index % len(slots)]
-        if delete:
-            del container[key]
-        else:
-            container[key] = value
+    _apply_picks(header, picks)
     data = bytearray(_encoded(header, buffer))
     for index, mask in flips:
         data[index % len(data)] ^= mask
