@@ -159,3 +159,19 @@ def test_sigmoid_backward_is_the_tutorials_expression():
 def test_bad_constructor_arguments(make, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
         make()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "softmax"])
+def test_training_forward_equals_inference_as_batch_sizes_change(name, dtype):
+    """Training forwards reuse buffers (ReLU also a zeros buffer): a new batch size
+    or dtype must not leak an old buffer into the result."""
+    layer = LAYER_FACTORIES[name]()
+    layer.build(N_IN, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    for rows in (5, 3, 5, 8):
+        x = (rng.normal(size=(rows, N_IN)) * 3).astype(dtype)
+        expected = layer.forward(x)
+        got = layer.forward(x, training=True)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)

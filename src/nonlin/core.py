@@ -17,6 +17,7 @@ Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -64,6 +65,14 @@ def const(value: float, dtype: np.dtype) -> np.ndarray:
     return arr
 
 
+@functools.lru_cache(maxsize=32)
+def ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A cached, read-only vector of ``n`` ones in ``dtype`` (column sums as ``ones @ g``)."""
+    arr = np.ones(n, dtype=dtype)
+    arr.flags.writeable = False
+    return arr
+
+
 class Param:
     """A trainable array and the gradient of the loss with respect to it.
 
@@ -91,6 +100,58 @@ class Param:
 
     def __repr__(self) -> str:
         return f"Param({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+def pack_parameters(params: list[Param]) -> None:
+    """Re-home ``params`` as views into one value buffer and one grad buffer, in order.
+
+    Layers keep working on their own arrays (now views); an optimizer handed
+    exactly this list steps the two flat buffers instead, a handful of ufunc
+    calls per step whatever the number of layers (see :func:`flat_parameter`).
+    Nothing happens for fewer than two parameters, mixed dtypes or a repeated one.
+    """
+    if len(params) < 2 or len({id(p) for p in params}) != len(params):
+        return
+    dtype = params[0].value.dtype
+    if any(p.value.dtype != dtype for p in params):
+        return
+    value = np.concatenate([p.value.reshape(-1) for p in params])
+    grad = np.zeros_like(value)
+    start = 0
+    for p in params:
+        stop, shape = start + p.value.size, p.value.shape
+        p.value, p.grad = value[start:stop].reshape(shape), grad[start:stop].reshape(shape)
+        start = stop
+
+
+def flat_parameter(params: list[Param]) -> Param | None:
+    """The ``Param`` spanning the flat buffers that ``params`` tile, in order, or None.
+
+    None unless ``pack_parameters(params)`` made them and none has been rebound
+    since (assigning a new array to ``Param.value`` breaks the sharing).
+    """
+    if len(params) < 2:
+        return None
+    value, grad = params[0].value.base, params[0].grad.base
+    if value is None or grad is None or value.ndim != 1 or grad.shape != value.shape:
+        return None
+    origin = (_address(value), _address(grad))
+    offset = 0
+    for p in params:
+        if p.value.base is not value or p.grad.base is not grad:
+            return None
+        if (_address(p.value) - origin[0], _address(p.grad) - origin[1]) != (offset, offset):
+            return None
+        offset += p.value.nbytes
+    if offset != value.nbytes:
+        return None
+    flat = Param.__new__(Param)
+    flat.value, flat.grad, flat.name = value, grad, "flat"
+    return flat
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
 
 
 @runtime_checkable

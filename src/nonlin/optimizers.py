@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Param, const
+from .core import Param, const, flat_parameter
 from .exceptions import NonFiniteUpdate
 
 
@@ -81,8 +81,7 @@ class Optimizer:
         self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
         self.iterations = 0
         self.check_finite = False
-        self._slots: dict[str, list[np.ndarray]] = {}
-        self._scratch: list[np.ndarray] = []
+        self._reset()
 
     def current_lr(self) -> float:
         """The learning rate of the next step: ``lr`` or ``lr(iterations)``."""
@@ -92,25 +91,47 @@ class Optimizer:
     def _init_slots(self, params: list[Param]) -> None:
         self._slots = {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
 
-    def _ready(self, params: list[Param]) -> None:
-        if len(self._scratch) != len(params):
-            self._scratch = [np.empty_like(p.value) for p in params]
-            loaded = self._slots and all(len(v) == len(params) for v in self._slots.values())
-            if not loaded:
-                self._init_slots(params)
+    def _ready(self, params: list[Param]) -> list[Param]:
+        """The list to step: ``params``, or their one flat ``Param`` when they are packed.
+
+        Set up again whenever a parameter's array changed; the slots survive that
+        when they still fit (``load_state_dict`` fills them before the first step).
+        """
+        bound = self._bound
+        if len(bound) == len(params) and all(map(_is_value, params, bound)):
+            return self._work
+        shapes = [p.value.shape for p in params]
+        if not (self._slots and all([a.shape for a in v] == shapes for v in self._slots.values())):
+            self._init_slots(params)
+        flat = flat_parameter(params)
+        if flat is None:
+            self._work, self._step_slots = params, self._slots
+        else:  # the slots become views into flat buffers, stepped as one
+            self._work, self._step_slots = [flat], {}
+            for name, arrays in self._slots.items():
+                buffer = np.concatenate([a.reshape(-1) for a in arrays]).astype(flat.value.dtype)
+                self._slots[name] = _views(buffer, shapes)
+                self._step_slots[name] = [buffer]
+        self._scratch = [np.empty_like(p.value) for p in self._work]
+        self._bound = [p.value for p in params]
+        return self._work
+
+    def _reset(self) -> None:
+        """Forget the slots and the binding: the next step starts them afresh."""
+        self._slots, self._step_slots, self._scratch, self._bound = {}, {}, [], []
 
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter from its ``grad``."""
-        self._ready(params)
+        work = self._ready(params)
         if self.clipnorm is not None:
-            clip_by_global_norm(params, self.clipnorm)
-        deltas = self._deltas(params, self.current_lr())
+            clip_by_global_norm(work, self.clipnorm)
+        deltas = self._deltas(work, self.current_lr())
         if self.check_finite and not all(map(_finite, deltas)):
             # The slots already hold this step's non-finite values: start them afresh,
             # so the optimizer stays usable (e.g. with a lower lr) after the refusal.
-            self._slots, self._scratch = {}, []
+            self._reset()
             raise NonFiniteUpdate("non-finite update")
-        for p, d in zip(params, deltas, strict=True):
+        for p, d in zip(work, deltas, strict=True):
             np.add(p.value, d, p.value)
         self.iterations += 1
 
@@ -152,8 +173,8 @@ class Optimizer:
         if lr_state and hasattr(self.lr, "load_state_dict"):
             self.lr.load_state_dict(lr_state)
         self.iterations = int(iterations)
+        self._reset()
         self._slots = slots
-        self._scratch = []
 
     def get_config(self) -> dict[str, Any]:
         lr = self.lr if isinstance(self.lr, float) else {
@@ -186,6 +207,20 @@ def _finite(d: np.ndarray) -> bool:
     if math.isfinite(float(np.dot(flat, flat))):
         return True
     return bool(np.isfinite(flat).all())
+
+
+def _is_value(p: Param, value: np.ndarray) -> bool:
+    return p.value is value
+
+
+def _views(buffer: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Consecutive views of the flat ``buffer`` with the given shapes."""
+    views, start = [], 0
+    for shape in shapes:
+        stop = start + math.prod(shape)
+        views.append(buffer[start:stop].reshape(shape))
+        start = stop
+    return views
 
 
 def _index(key: str) -> int:
@@ -263,7 +298,7 @@ class SGD(Optimizer):
         dt = params[0].value.dtype
         mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
-        velocity = self._slots.get("velocity", [])
+        velocity = self._step_slots.get("velocity", [])
         deltas = []
         for i, p in enumerate(params):
             g, step = p.grad, self._scratch[i]

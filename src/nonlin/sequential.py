@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng
+from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng, pack_parameters
 
 
 class Sequential:
@@ -85,6 +85,7 @@ class Sequential:
             self.layers[0].input_grad = False
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
+        pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         self._reversed = self.layers[::-1]
         return self
 
