@@ -101,17 +101,26 @@ class Optimizer:
         if len(bound) == len(params) and all(map(_is_value, params, bound)):
             return self._work
         shapes = [p.value.shape for p in params]
-        if not (self._slots and all([a.shape for a in v] == shapes for v in self._slots.values())):
-            self._init_slots(params)
+        fits = self._slots and all([a.shape for a in v] == shapes for v in self._slots.values())
         flat = flat_parameter(params)
         if flat is None:
+            if not fits:
+                self._init_slots(params)
             self._work, self._step_slots = params, self._slots
-        else:  # the slots become views into flat buffers, stepped as one
-            self._work, self._step_slots = [flat], {}
-            for name, arrays in self._slots.items():
-                buffer = np.concatenate([a.reshape(-1) for a in arrays]).astype(flat.value.dtype)
-                self._slots[name] = _views(buffer, shapes)
-                self._step_slots[name] = [buffer]
+            return self._bind(params)
+        # packed: the slots are flat buffers too, with one view per parameter for state_dict
+        self._work = [flat]
+        if fits:
+            self._step_slots = {name: [_concatenate(arrays, flat.value.dtype)]
+                                for name, arrays in self._slots.items()}
+        else:
+            self._init_slots(self._work)
+            self._step_slots = self._slots
+        self._slots = {name: _views(buffers[0], shapes)
+                       for name, buffers in self._step_slots.items()}
+        return self._bind(params)
+
+    def _bind(self, params: list[Param]) -> list[Param]:
         self._scratch = [np.empty_like(p.value) for p in self._work]
         self._bound = [p.value for p in params]
         return self._work
@@ -211,6 +220,11 @@ def _finite(d: np.ndarray) -> bool:
 
 def _is_value(p: Param, value: np.ndarray) -> bool:
     return p.value is value
+
+
+def _concatenate(arrays: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """The arrays laid end to end in one flat array of ``dtype``."""
+    return np.concatenate([a.reshape(-1) for a in arrays]).astype(dtype, copy=False)
 
 
 def _views(buffer: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
