@@ -143,3 +143,19 @@ def test_slots_that_do_not_fit_the_parameters_start_afresh() -> None:
     opt.step(large.parameters())  # same count of parameters, other shapes
     for p, b in zip(large.parameters(), before, strict=True):
         np.testing.assert_allclose(p.value, b - 0.1)  # a first step: v = -lr g
+
+
+def test_an_unpickled_model_trains_like_the_original() -> None:
+    """Unpickled arrays are no views of one buffer (their base may be ``bytes``):
+    the optimizer steps them one by one, with the same result."""
+    import pickle
+
+    X, y = _data()
+    fit = dict(loss=nonlin.CrossEntropy(from_logits=True), batch_size=16, verbose=0)
+    model = _model()
+    copy = pickle.loads(pickle.dumps(model))
+    assert flat_parameter(copy.parameters()) is None
+    for m in (model, copy):
+        m.fit(X, y, optimizer=SGD(lr=0.05, momentum=0.9), epochs=2, seed=1, **fit)
+    for a, b in zip(model.get_weights(), copy.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

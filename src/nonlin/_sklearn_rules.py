@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Param
+from .core import Param, flat_parameter, pack_parameters
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError
 from .optimizers import SGD, Optimizer
 
@@ -188,19 +188,17 @@ class FlatParams:
 
     def __init__(self, params: list[Param], n_coefs: int) -> None:
         self.params = params
-        offsets = np.cumsum([0] + [p.value.size for p in params])
-        value = np.concatenate([p.value.ravel() for p in params])
-        grad = np.zeros_like(value)
-        for p, start, stop in zip(params, offsets[:-1], offsets[1:], strict=True):
-            shape = p.value.shape
-            p.value, p.grad = value[start:stop].reshape(shape), grad[start:stop].reshape(shape)
-        self.param = Param(value, "flat")
-        self.param.grad = grad
-        self.coef_values, self.coef_grads = value[: offsets[n_coefs]], grad[: offsets[n_coefs]]
+        pack_parameters(params)
+        flat = flat_parameter(params)
+        if flat is None:  # the estimator's parameters are distinct and share one dtype
+            raise RuntimeError("could not pack the network's parameters into one buffer")
+        self.param = flat
+        n = sum(p.value.size for p in params[:n_coefs])
+        self.coef_values, self.coef_grads = flat.value[:n], flat.grad[:n]
 
     def intact(self) -> bool:
-        value, grad = self.param.value, self.param.grad
-        return all(p.value.base is value and p.grad.base is grad for p in self.params)
+        flat = flat_parameter(self.params)
+        return flat is not None and flat.value is self.param.value
 
 
 class PenalizedOptimizer(Optimizer):

@@ -133,7 +133,9 @@ def flat_parameter(params: list[Param]) -> Param | None:
     if len(params) < 2:
         return None
     value, grad = params[0].value.base, params[0].grad.base
-    if value is None or grad is None or value.ndim != 1 or grad.shape != value.shape:
+    if not (isinstance(value, np.ndarray) and isinstance(grad, np.ndarray)):
+        return None  # own data, or an unpickled array's bytes
+    if value.ndim != 1 or grad.shape != value.shape:
         return None
     origin = (_address(value), _address(grad))
     offset = 0
