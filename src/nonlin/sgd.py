@@ -1,0 +1,121 @@
+"""Stochastic gradient descent, with (Nesterov) momentum and weight decay.
+
+Import it from ``nonlin.optimizers`` or ``nonlin``; the base class and its
+packed-parameter stepping live in ``optimizers.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .core import Param, const
+from .optimizers import Optimizer, _check_range
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum and weight decay.
+
+    Update rule for a parameter ``w`` with gradient ``g``::
+
+        g <- g + weight_decay * w                    (if weight_decay > 0)
+        momentum = 0:   w <- w - lr * g
+        otherwise:      v <- momentum * v - lr * g
+                        w <- w + v                        (classical)
+                        w <- w + momentum * v - lr * g    (nesterov=True)
+
+    This is the formulation of Keras and scikit-learn; ``v`` starts at zero.
+    Weight decay here is the classic coupled L2 term of PyTorch's ``SGD``.
+
+    Parameters
+    ----------
+    lr : float or schedule
+        Learning rate, > 0.
+    momentum : float, default 0
+        In [0, 1).
+    nesterov : bool, default False
+        Nesterov's look-ahead step (needs momentum > 0).
+    weight_decay : float, default 0
+        Coefficient of the L2 term added to the gradient.
+    clipnorm : float, optional
+        Clip the global gradient norm to this value.
+    """
+
+    def __init__(
+        self,
+        lr: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        *,
+        clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm)
+        self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
+        if nesterov and momentum == 0:
+            raise ValueError("Expected momentum > 0 with nesterov=True. Received: momentum=0")
+        self.nesterov = bool(nesterov)
+        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+        self._slot_names = ("velocity",) if self.momentum else ()
+
+    @property
+    def _velocity(self) -> list[np.ndarray]:
+        """The momentum buffers ``v`` (kept under this name for older code)."""
+        return self._slots.get("velocity", [])
+
+    def step(self, params: list[Param]) -> None:
+        # The tutorial's w <- w - g, kept free of any overhead.
+        if (
+            self.lr == 1.0
+            and not self.momentum
+            and not self.weight_decay
+            and self.clipnorm is None
+            and not self.check_finite
+        ):
+            for p in params:
+                np.subtract(p.value, p.grad, p.value)
+            self.iterations += 1
+            return
+        super().step(params)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
+        neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
+        velocity = self._step_slots.get("velocity", [])
+        deltas = []
+        for i, p in enumerate(params):
+            g, step = p.grad, self._scratch[i]
+            if self.weight_decay:
+                g = np.multiply(p.value, wd, out=step)
+                np.add(g, p.grad, out=g)
+            np.multiply(g, neg_lr, out=step)  # -lr g
+            if velocity:
+                v = velocity[i]
+                np.multiply(v, mu, out=v)
+                np.add(v, step, out=v)  # v <- mu v - lr g
+                if nesterov:
+                    ahead = np.multiply(v, mu, out=self._nesterov(i, v))
+                    step = np.add(ahead, step, out=ahead)  # mu v - lr g
+                else:
+                    step = v
+            deltas.append(step)
+        return deltas
+
+    def _nesterov(self, i: int, like: np.ndarray) -> np.ndarray:
+        buffers = self.__dict__.setdefault("_ahead", {})
+        buf = buffers.get(i)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = buffers[i] = np.empty_like(like)
+        return buf
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(momentum=self.momentum, nesterov=self.nesterov)
+        if self.weight_decay:
+            config["weight_decay"] = self.weight_decay
+        return config
