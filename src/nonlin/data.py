@@ -1,4 +1,5 @@
-"""Turning user inputs into what the training loop reads: checked X, targets, weights.
+"""Turning user inputs into what the training loop reads: checked X, targets, weights;
+and the shuffling order of each epoch (``permutation``).
 
 Nothing here copies ``X`` when it is already a contiguous array of the model's
 dtype; targets and weights (small) are converted once.
@@ -151,3 +152,14 @@ def make_dataset(
     if weight is not None:
         weight = np.ascontiguousarray(weight, dtype=model.dtype)
     return Dataset(as_model_dtype(X, model.dtype), targets, weight)
+
+
+def permutation(rng: Any, n: int) -> np.ndarray:
+    """``rng.permutation(n)``, as int32 when ``rng`` is a ``Generator`` and ``n`` fits
+    (half the memory; ``Generator.shuffle`` draws the same numbers, so the order and
+    the generator's state are bit-identical to ``permutation``'s)."""
+    if type(rng) is np.random.Generator and n < 2**31:
+        order = np.arange(n, dtype=np.int32)
+        rng.shuffle(order)
+        return order
+    return rng.permutation(n)

@@ -25,19 +25,17 @@ Guarantees:
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from ._callback_state import restore_callbacks
 from ._epoch_state import EpochProgress, generator_state, stopped_epoch
+from ._interrupt import SigintGuard
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng, const
-from .data import Dataset, make_dataset
+from .data import Dataset, make_dataset, permutation
 from .evaluation import evaluate_dataset, penalty, resolve_loss, resolve_metrics
 from .exceptions import DivergenceError, NonFiniteUpdate
 from .losses import Loss
@@ -46,29 +44,6 @@ from .objective import Objective
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
 from .validation import check_fraction, check_positive_int, check_X
-
-
-class _SigintGuard:
-    """Defers SIGINT while a step runs (main thread only); ``pending`` tells if one came."""
-
-    def __init__(self) -> None:
-        self.pending = False
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        if self.pending:  # a second Ctrl-C: give up waiting
-            raise KeyboardInterrupt
-        self.pending = True
-
-    @contextmanager
-    def installed(self) -> Iterator[_SigintGuard]:
-        if threading.current_thread() is not threading.main_thread():
-            yield self
-            return
-        previous = signal.signal(signal.SIGINT, self._handler)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
@@ -148,7 +123,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     a resumed run's callbacks get their saved state after ``on_train_begin``."""
     model, cbs, optimizer = loop.model, loop.cbs, loop.optimizer
     saved_states = model.__dict__.pop("_resume_callbacks", None)
-    guard = _SigintGuard()
+    guard = SigintGuard()
     optimizer.check_finite = True
     try:
         with guard.installed():
@@ -198,7 +173,7 @@ def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
 class _Loop:
     """State of one ``fit`` call: buffers, and one epoch at a time."""
 
-    guard: _SigintGuard
+    guard: SigintGuard
 
     def __init__(self, model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
                  val: Dataset | None, metrics: list[Metric], batch_size: int, shuffle: bool,
@@ -325,14 +300,3 @@ class _Loop:
                 "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
                 epoch=epoch, batch=batch)
         return value
-
-
-def permutation(rng: Any, n: int) -> np.ndarray:
-    """``rng.permutation(n)``, as int32 when ``rng`` is a ``Generator`` and ``n`` fits
-    (half the memory; ``Generator.shuffle`` draws the same numbers, so the order and
-    the generator's state are bit-identical to ``permutation``'s)."""
-    if type(rng) is np.random.Generator and n < 2**31:
-        order = np.arange(n, dtype=np.int32)
-        rng.shuffle(order)
-        return order
-    return rng.permutation(n)
