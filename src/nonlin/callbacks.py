@@ -234,81 +234,6 @@ def _index(key: str) -> int:
     return int(key.rsplit(".", 1)[1])
 
 
-def _set_lr(model: Any, lr: float, owner: str) -> None:
-    optimizer = model.optimizer
-    if not isinstance(optimizer.lr, float):
-        raise TypeError(f"{owner} cannot change a scheduled learning rate ({optimizer.lr!r})")
-    if not (isinstance(lr, int | float) and 0 < lr < math.inf):
-        raise ValueError(
-            f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}"
-        )
-    optimizer.lr = float(lr)
-
-
-class LearningRateScheduler(Callback):
-    """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras)."""
-
-    def __init__(self, schedule: Callable[[int, float], float]) -> None:
-        if not callable(schedule):
-            raise TypeError(f"Expected a callable schedule(epoch, lr). Received: {schedule!r}")
-        self.schedule = schedule
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        lr = self.model.optimizer.lr
-        _set_lr(self.model, self.schedule(epoch, lr), "LearningRateScheduler")
-
-
-class ReduceLROnPlateau(Callback):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
-
-    After ``patience`` epochs without an improvement larger than ``min_delta``,
-    ``lr <- max(lr * factor, min_lr)``, then wait ``cooldown`` epochs before
-    counting again (Keras' rule).
-    """
-
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 mode: str = "auto") -> None:
-        if not isinstance(factor, int | float) or not 0 < factor < 1:
-            raise ValueError(f"Expected factor in (0, 1). Received: factor={factor!r}")
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
-        self.monitor, self.factor, self.patience = monitor, float(factor), patience
-        self.min_delta, self.cooldown, self.min_lr = float(min_delta), cooldown, float(min_lr)
-        self._improved = _better(monitor, mode)
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.wait, self.cooldown_left, self.best = 0, 0, None
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"wait": self.wait, "cooldown_left": self.cooldown_left, "best": self.best}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.wait, self.cooldown_left = _count(state, "wait"), _count(state, "cooldown_left")
-        self.best = _optional_float(state, "best")
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
-        if self.cooldown_left > 0:
-            self.cooldown_left -= 1
-            self.wait = 0
-        if current is not None and (
-            self.best is None or self._improved(current, self.best, self.min_delta)
-        ):
-            self.best, self.wait = current, 0
-            return
-        if self.cooldown_left > 0:
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            lr = self.model.optimizer.lr
-            new_lr = max(lr * self.factor, self.min_lr)
-            if new_lr < lr:
-                _set_lr(self.model, new_lr, "ReduceLROnPlateau")
-            self.cooldown_left, self.wait = self.cooldown, 0
-
-
 class CSVLogger(Callback):
     """Append one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted.
 
@@ -335,3 +260,11 @@ class CSVLogger(Callback):
                 if file.tell() == 0:
                     writer.writerow(["epoch", *self._keys])
             writer.writerow([epoch, *(repr(float(logs.get(k, math.nan))) for k in self._keys)])
+
+
+
+
+from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau  # noqa: E402  (re-exported)
+
+__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+           "LearningRateScheduler", "ReduceLROnPlateau"]
