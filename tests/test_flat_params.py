@@ -159,3 +159,28 @@ def test_an_unpickled_model_trains_like_the_original() -> None:
         m.fit(X, y, optimizer=SGD(lr=0.05, momentum=0.9), epochs=2, seed=1, **fit)
     for a, b in zip(model.get_weights(), copy.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _rich_model() -> nonlin.Sequential:
+    layers = [nonlin.Dense(8, l2=1e-3), nonlin.BatchNorm(), nonlin.ReLU(), nonlin.Dropout(0.2),
+              nonlin.Dense(3)]
+    return nonlin.Sequential(layers).build(4, seed=5)
+
+
+@pytest.mark.parametrize("clipnorm", [None, 0.05])
+def test_batch_norm_dropout_l2_and_clipping_train_alike_packed_or_not(clipnorm) -> None:
+    X, y = _data()
+    runs = []
+    for packed in (True, False):
+        model = _rich_model()
+        if not packed:
+            _unpack(model)
+        model.fit(X, y, loss=nonlin.CrossEntropy(from_logits=True),
+                  optimizer=Adam(lr=1e-2, clipnorm=clipnorm), epochs=3, batch_size=16, seed=1,
+                  verbose=0)
+        runs.append(model.get_weights())
+    for a, b in zip(*runs, strict=True):
+        if clipnorm is None:
+            np.testing.assert_array_equal(a, b)
+        else:  # the global norm is summed in another order: equal to rounding
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
