@@ -117,3 +117,42 @@ def test_hostile_partial_epoch_is_a_model_file_error(tmp_path, change, message):
                               lambda r: {**r, "partial": change(r["partial"])}))
     with pytest.raises(ModelFileError, match=message):
         load_checkpoint(bad)
+
+
+def _sigint_during_step(optimizer, at_step: int, times: int):
+    """Make ``optimizer`` receive ``times`` real SIGINTs at the start of step ``at_step``
+    (after the forward pass and the metrics' update, before the weights change)."""
+    import os
+    import signal
+
+    step = optimizer.step
+
+    def interrupted_step(params):
+        if optimizer.iterations == at_step:
+            for _ in range(times):
+                os.kill(os.getpid(), signal.SIGINT)
+        step(params)
+
+    optimizer.step = interrupted_step
+    return optimizer
+
+
+def test_a_second_ctrl_c_inside_a_step_waits_for_its_end(tmp_path):
+    straight = _fit(nonlin.Sequential(_layers()), "sgd", 4, seed=7)
+    model, opt = nonlin.Sequential(_layers()), _sigint_during_step(_optimizer("sgd"), 9, 2)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, "sgd", 4, seed=7, optimizer=opt)
+    # 72 training rows in batches of 16 (5 per epoch): step 9 is batch 4 of epoch 1, done
+    assert opt.iterations == 10 and model._epoch_in_progress.rows == 72
+    path = tmp_path / "ck.safetensors"
+    save_checkpoint(model, path, epoch=model.history.epoch[-1] + 1)
+    resumed = _fit(nonlin.Sequential(_layers()), "sgd", 4, optimizer="sgd", resume_from=path)
+    _assert_same_run(resumed, straight)
+
+
+def test_a_third_ctrl_c_cuts_the_step_and_leaves_no_progress_record():
+    model, opt = nonlin.Sequential(_layers()), _sigint_during_step(_optimizer("sgd"), 7, 3)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, "sgd", 4, seed=7, optimizer=opt)
+    assert opt.iterations == 7  # cut before the update
+    assert model._epoch_in_progress is None  # a resume restarts the epoch

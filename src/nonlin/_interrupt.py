@@ -10,13 +10,26 @@ from typing import Any
 
 
 class SigintGuard:
-    """Defers SIGINT while a step runs (main thread only); ``pending`` tells if one came."""
+    """Defers SIGINT to the end of the running step (main thread only).
+
+    ``pending`` tells whether a Ctrl-C came. Between steps (in a callback, a
+    validation pass) a second Ctrl-C raises ``KeyboardInterrupt`` at once.
+    Inside a step (``in_step``: forward, backward, update and the epoch's
+    progress record) the second is deferred as well, so the weights, the
+    optimizer's slots, the metrics and the progress record stay consistent for
+    an exact resume; a third raises at once and sets ``torn``.
+    """
 
     def __init__(self) -> None:
         self.pending = False
+        self.in_step = False
+        self.torn = False
+        self._count = 0
 
     def _handler(self, signum: int, frame: Any) -> None:
-        if self.pending:  # a second Ctrl-C: give up waiting
+        self._count += 1
+        if self._count >= (3 if self.in_step else 2):  # give up waiting
+            self.torn = self.in_step
             raise KeyboardInterrupt
         self.pending = True
 

@@ -15,7 +15,9 @@ Guarantees:
 * Divergence: a non-finite loss or update raises ``DivergenceError`` before
   it reaches the weights, which stay those of the last finite step.
 * Ctrl-C: in the main thread SIGINT is deferred to the end of the running
-  step; ``KeyboardInterrupt`` is then raised with the model at that step.
+  step; ``KeyboardInterrupt`` is then raised with the model at that step. A
+  second Ctrl-C inside the step is deferred too (outside one it raises at
+  once); a third cuts the step, and no mid-epoch progress is then recorded.
 * ``model.history`` holds the epochs completed so far, whatever happens.
 * Resuming: the model's generator state, the optimizer's ``state_dict``, the
   history and ``initial_epoch`` reproduce an uninterrupted run bit for bit,
@@ -206,9 +208,7 @@ class _Loop:
             stop = self._stop = min(start + self.batch_size, n)
             if cbs.wants_batches:
                 cbs.call("on_batch_begin", batch, {"batch": batch, "size": stop - start})
-            value = self._step(epoch, batch, start, stop, order)
-            total += value * (stop - start)
-            progress.rows, progress.loss_total = stop, total
+            value, total = self._guarded_step(epoch, batch, start, stop, order, total)
             if cbs.wants_batches:
                 cbs.call("on_batch_end", batch, {"batch": batch, "size": stop - start,
                                                  "loss": value})
@@ -267,6 +267,24 @@ class _Loop:
                 metric.update_state(yb, out)
         if self.store is not None:
             self.store[where] = out
+
+    def _guarded_step(self, epoch: int, batch: int, start: int, stop: int, order: Any,
+                      total: float) -> tuple[float, float]:
+        """The step and the progress record it advances, shielded from a second Ctrl-C
+        (see ``SigintGuard``); a step cut by a third leaves no progress record."""
+        guard, progress = self.guard, self.model._epoch_in_progress
+        guard.in_step = True
+        try:
+            value = self._step(epoch, batch, start, stop, order)
+            total += value * (stop - start)
+            progress.rows, progress.loss_total = stop, total
+        except KeyboardInterrupt:
+            if guard.torn:  # weights, slots and metrics may be half-way through this step
+                self.model._epoch_in_progress = None
+            raise
+        finally:
+            guard.in_step = False
+        return value, total
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
         train, m = self.train, stop - start
