@@ -127,19 +127,24 @@ class Objective:
         flat = np.add(self._rowbase[:n], y, out=self._flat[:n]) if self.labels else None
         # Shift by the batch's largest logit (one fast reduction) rather than each row's;
         # if that underflows a whole row (or z is not finite), redo it with row maxima.
-        picked = self._exp_shifted(z, np.max(z), y, flat, p, s)
+        picked = self._exp_shifted(z, z.max(), y, flat, p, s)
         if not s.min() > self._tiny:
             np.max(z, axis=1, out=self._rowmax[:n])
             picked = self._exp_shifted(z, self._rowmax[:n, None], y, flat, p, s)
         log_s = np.log(s)
         np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
+        if flat is not None and not (sink is not None and self.output_is_activated):
+            # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
+            weight = const(1.0 / n, self.dtype) if w is None else w
+            np.multiply(p, np.divide(weight, s, out=s)[:, None], out=p)
+            p.reshape(-1)[flat] -= weight
+            return total, p
         np.divide(p, s[:, None], out=p)
         if sink is not None and self.output_is_activated:
             sink(p)
-        if self.labels:
-            flat_p = p.reshape(-1)
-            np.put(flat_p, flat, flat_p.take(flat) - self._one)  # p - onehot(y)
+        if flat is not None:
+            p.reshape(-1)[flat] -= self._one  # p - onehot(y)
         else:
             np.subtract(p, y, out=p)
         self._scale(p, w)
