@@ -184,3 +184,39 @@ def test_batch_norm_dropout_l2_and_clipping_train_alike_packed_or_not(clipnorm) 
             np.testing.assert_array_equal(a, b)
         else:  # the global norm is summed in another order: equal to rounding
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+class _HeavyBall(nonlin.optimizers.Optimizer):
+    """A user-written optimizer in the documented form: ``_slot_names`` and ``_deltas``
+    reading ``self._slots[name][i]`` for the i-th array it is handed."""
+
+    _slot_names = ("v",)
+
+    def _deltas(self, params, lr):
+        deltas = []
+        for i, p in enumerate(params):
+            v = self._slots["v"][i]
+            v *= 0.5
+            v -= lr * p.grad
+            deltas.append(v)
+        return deltas
+
+
+def test_a_user_written_optimizer_steps_packed_parameters_and_keeps_per_parameter_state():
+    X, y = _data()
+    fit = dict(loss=nonlin.CrossEntropy(from_logits=True), batch_size=16, verbose=0)
+    runs = []
+    for packed in (True, False):
+        model, opt = _model(), _HeavyBall(lr=0.05)
+        if not packed:
+            _unpack(model)
+        model.fit(X, y, optimizer=opt, epochs=2, seed=1, **fit)
+        state = opt.state_dict()
+        assert [state[f"v.{i}"].shape for i in range(6)] == [
+            p.value.shape for p in model.parameters()]
+        runs.append((model.get_weights(), state))
+    (w1, s1), (w2, s2) = runs
+    for a, b in zip(w1, w2, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for key in s1:
+        np.testing.assert_array_equal(s1[key], s2[key])

@@ -71,7 +71,7 @@ class Adam(Optimizer):
         c1, c2 = const(1.0 - self.beta_1, dt), const(1.0 - self.beta_2, dt)
         for i, p in enumerate(params):
             g, tmp = p.grad, self._scratch[i]
-            m, v = self._step_slots["m"][i], self._step_slots["v"][i]
+            m, v = self._slots["m"][i], self._slots["v"][i]
             np.multiply(m, b1, out=m)
             np.multiply(g, c1, out=tmp)
             np.add(m, tmp, out=m)  # m <- b1 m + (1 - b1) g
@@ -92,7 +92,7 @@ class Adam(Optimizer):
         neg_lr_t = np.array(-self._step_size(lr), dtype=dt)  # changes every step
         eps = const(self.epsilon, dt)
         deltas = []
-        m, v = self._step_slots["m"], self._step_slots["v"]
+        m, v = self._slots["m"], self._slots["v"]
         for i in range(len(params)):
             d = self._scratch[i]  # -lr_t m / (sqrt(v) + eps)
             deltas.append(_scaled_step(m[i], v[i], eps, neg_lr_t, d))
@@ -182,7 +182,7 @@ class RMSprop(Optimizer):
         neg_lr = np.array(-lr, dtype=dt)
         deltas = []
         for i, p in enumerate(params):
-            g, d, v = p.grad, self._scratch[i], self._step_slots["v"][i]
+            g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
             np.multiply(v, rho, out=v)
             np.multiply(g, g, out=d)
             np.multiply(d, keep, out=d)
@@ -232,7 +232,7 @@ class Adagrad(Optimizer):
         eps, neg_lr = const(self.epsilon, dt), np.array(-lr, dtype=dt)
         deltas = []
         for i, p in enumerate(params):
-            g, d, a = p.grad, self._scratch[i], self._step_slots["accumulator"][i]
+            g, d, a = p.grad, self._scratch[i], self._slots["accumulator"][i]
             np.multiply(g, g, out=d)
             np.add(a, d, out=a)  # a <- a + g^2
             deltas.append(_scaled_step(g, a, eps, neg_lr, d))  # -lr g / (sqrt(a) + eps)

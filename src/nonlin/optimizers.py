@@ -94,40 +94,34 @@ class Optimizer:
     def _ready(self, params: list[Param]) -> list[Param]:
         """The list to step: ``params``, or their one flat ``Param`` when they are packed.
 
-        Set up again whenever a parameter's array changed; the slots survive that
-        when they still fit (``load_state_dict`` fills them before the first step).
+        ``_slots`` follows that list (what ``_deltas`` reads); ``_param_slots`` has
+        one array per parameter (views into the flat slots when packed) for
+        ``state_dict``. Set up again whenever a parameter's array changed; the slots
+        survive that when they still fit (``load_state_dict`` fills them).
         """
         bound = self._bound
         if len(bound) == len(params) and all(map(_is_value, params, bound)):
             return self._work
         shapes = [p.value.shape for p in params]
-        fits = self._slots and all([a.shape for a in v] == shapes for v in self._slots.values())
+        kept = self._param_slots
+        fits = kept and all([a.shape for a in v] == shapes for v in kept.values())
         flat = flat_parameter(params)
-        if flat is None:
-            if not fits:
-                self._init_slots(params)
-            self._work, self._step_slots = params, self._slots
-            return self._bind(params)
-        # packed: the slots are flat buffers too, with one view per parameter for state_dict
-        self._work = [flat]
-        if fits:
-            self._step_slots = {name: [_concatenate(arrays, flat.value.dtype)]
-                                for name, arrays in self._slots.items()}
-        else:
+        self._work = params if flat is None else [flat]
+        if not fits:
             self._init_slots(self._work)
-            self._step_slots = self._slots
-        self._slots = {name: _views(buffers[0], shapes)
-                       for name, buffers in self._step_slots.items()}
-        return self._bind(params)
-
-    def _bind(self, params: list[Param]) -> list[Param]:
+        elif flat is None:
+            self._slots = kept
+        else:
+            self._slots = {name: [_concatenate(v, flat.value.dtype)] for name, v in kept.items()}
+        self._param_slots = self._slots if flat is None else {
+            name: _views(buffers[0], shapes) for name, buffers in self._slots.items()}
         self._scratch = [np.empty_like(p.value) for p in self._work]
         self._bound = [p.value for p in params]
         return self._work
 
     def _reset(self) -> None:
         """Forget the slots and the binding: the next step starts them afresh."""
-        self._slots, self._step_slots, self._scratch, self._bound = {}, {}, [], []
+        self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []
 
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter from its ``grad``."""
@@ -155,7 +149,7 @@ class Optimizer:
             state["lr"] = self.lr
         elif hasattr(self.lr, "state_dict"):
             state.update({f"lr.{k}": v for k, v in self.lr.state_dict().items()})
-        for name, arrays in self._slots.items():
+        for name, arrays in self._param_slots.items():
             for i, arr in enumerate(arrays):
                 state[f"{name}.{i}"] = arr.copy()
         return state
@@ -183,7 +177,7 @@ class Optimizer:
             self.lr.load_state_dict(lr_state)
         self.iterations = int(iterations)
         self._reset()
-        self._slots = slots
+        self._param_slots = slots
 
     def get_config(self) -> dict[str, Any]:
         lr = self.lr if isinstance(self.lr, float) else {

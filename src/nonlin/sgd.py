@@ -63,7 +63,7 @@ class SGD(Optimizer):
     @property
     def _velocity(self) -> list[np.ndarray]:
         """The momentum buffers ``v`` (kept under this name for older code)."""
-        return self._slots.get("velocity", [])
+        return self._param_slots.get("velocity", [])
 
     def step(self, params: list[Param]) -> None:
         # The tutorial's w <- w - g, kept free of any overhead.
@@ -86,7 +86,7 @@ class SGD(Optimizer):
         dt = params[0].value.dtype
         mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
-        velocity = self._step_slots.get("velocity", [])
+        velocity = self._slots.get("velocity", [])
         deltas = []
         for i, p in enumerate(params):
             g, step = p.grad, self._scratch[i]
