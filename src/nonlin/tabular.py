@@ -9,7 +9,7 @@ read in blocks of whole lines into one growing array, so a large file costs
 little more memory than the array itself.
 
 Two parsers read each block. The fast one works on the block's bytes with
-vector operations and reads digits with C ``strtoull`` (``np.fromstring``),
+vector operations and reads digits eight bytes at a time in 64-bit integers,
 then scales them with correct rounding (Clinger's fast path, double-double
 arithmetic beyond it), so numbers come out bit for bit as ``float`` reads them.
 It accepts only what it can prove it reads like the strict parser does; every

@@ -1,0 +1,117 @@
+"""The spelling of CSV numbers for the fast path of ``read_csv``: sign, point, exponent.
+
+A number is ``[sign] digits [. digits] [e [sign] digits]`` with at least one
+digit. From the marks the layout found (``,``, newline, ``.``, ``e``, ``E``),
+each cell's sign, integer and fraction fields and exponent are located with
+vector operations; the fields' digits are read by ``_csv_digits``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ._csv_fast import _Layout
+
+_DOT, _MINUS, _PLUS, _E = b".-+e"
+_MAX_DIGITS = 19  # every 19-digit integer fits in uint64
+
+
+class _Parts(NamedTuple):
+    """Each cell's number as ``±digits * 10**power``; all arrays are (n_cells,)."""
+
+    negative: np.ndarray
+    power: np.ndarray  # the exponent minus the number of decimals
+    special: np.ndarray  # left to ``float``: more than 19 digits or an unusual exponent
+    int_end: np.ndarray  # one past the integer field: the point, exponent mark or cell end
+    int_len: np.ndarray  # digits in the integer field (after the sign)
+    frac_len: np.ndarray  # digits in the fraction field, which starts after the point
+
+
+def _number_parts(
+    cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
+) -> _Parts | None:
+    """Check each cell's marks; find its sign, fields and power of ten.
+
+    ``special`` cells (more than 19 digits, none, an exponent of more than 3
+    digits or something ``float`` will refuse) are left to ``float``. Cells not
+    ``numeric`` count as plain digits. None when a cell cannot be a number.
+    """
+    found = _points_and_exponents(cells, layout, numeric)
+    if found is None:
+        return None
+    power, int_end, frac_len, special = found
+    first = cells[layout.starts]
+    negative = first == _MINUS
+    int_len = int_end - layout.starts
+    int_len -= negative
+    int_len -= first == _PLUS
+    n_digits = int_len + frac_len
+    special |= (n_digits < 1) | (n_digits > _MAX_DIGITS)
+    if numeric is not None:
+        special &= numeric
+    return _Parts(negative, power, special, int_end, int_len, frac_len)
+
+
+def _points_and_exponents(
+    cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each cell's power of ten, where its integer field ends, its number of decimals,
+    and which exponents are left to ``float``."""
+    marks, kinds, last = layout.marks, layout.kinds, layout.last
+    inner = np.empty_like(last)  # marks inside each cell: a point, an exponent mark, or both
+    inner[0] = last[0]
+    np.subtract(last[1:], last[:-1], out=inner[1:])
+    inner[1:] -= 1
+    if numeric is not None:
+        inner[~numeric] = 0  # those cells are not read
+    if inner.max() > 2:
+        return None
+    previous = last - 1
+    before = kinds[previous]
+    exponent = (inner > 0) & ((before | 32) == _E)
+    dotted = (inner > 0) & (before == _DOT)
+    digits_end = layout.ends
+    owners = exponent.nonzero()[0]
+    if owners.size:
+        both = inner == 2  # only "digits . digits e exponent" has two marks
+        if (both & ~exponent).any() or (kinds[previous[both] - 1] != _DOT).any():
+            return None
+        dotted |= both
+        previous -= both  # now the point's mark
+        digits_end = layout.ends.copy()
+        digits_end[owners] = marks[last[owners] - 1]
+    elif (inner == 2).any():
+        return None
+    frac_len = digits_end - marks[previous]
+    frac_len -= 1
+    frac_len *= dotted
+    int_end = digits_end - frac_len
+    int_end -= dotted
+    power = -frac_len
+    special = np.zeros(last.size, dtype=bool)
+    if owners.size:
+        values, valid = _exponents(cells, digits_end[owners], layout.ends[owners])
+        power[owners] += values
+        special[owners] = ~valid
+    return power, int_end, frac_len, special
+
+
+def _exponents(
+    cells: np.ndarray, marks: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values of the exponents after ``marks`` (up to 3 digits) and which are valid."""
+    sign = cells[marks + 1]
+    has_sign = (sign == _MINUS) | (sign == _PLUS)
+    first_digit = marks + 1 + has_sign
+    n_digits = ends - first_digit
+    valid = (n_digits >= 1) & (n_digits <= 3)
+    value = np.zeros(marks.size, dtype=np.int32)
+    for place in range(3):
+        present = n_digits > place
+        digit = cells[np.minimum(first_digit + place, cells.size - 1)].astype(np.int32) - ord("0")
+        valid &= ~present | ((digit >= 0) & (digit <= 9))
+        value = np.where(present, value * 10 + digit, value)
+    return np.where(sign == _MINUS, -value, value), valid
