@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nonlin._csv_digits import _PAD, _mantissas
+from nonlin._csv_digits import _mantissas
 
 DIGITS = st.text(alphabet="0123456789", max_size=19)
 
@@ -37,8 +37,7 @@ def test_mantissas_read_digits_like_int(fields: list[tuple[str, str]], prefix: b
         text += b","
     int_len = np.array([len(whole) for whole, _ in fields])
     frac_len = np.array([len(fraction) for _, fraction in fields])
-    padded = bytes(b"\xff" * _PAD) + bytes(text)
-    mantissas = _mantissas(padded, np.array(int_end), int_len, np.array(frac_end), frac_len)
+    mantissas = _mantissas(bytes(text), np.array(int_end), int_len, np.array(frac_end), frac_len)
     assert mantissas is not None and mantissas.dtype == np.uint64
     assert mantissas.tolist() == [int(whole + fraction or "0") for whole, fraction in fields]
 
@@ -50,7 +49,6 @@ def test_mantissas_refuse_any_other_byte(digits: str, data: st.DataObject) -> No
     byte = data.draw(st.integers(0, 255).filter(lambda b: not 48 <= b <= 57))
     text = bytearray(digits.encode())
     text[at] = byte
-    padded = bytes(_PAD) + bytes(text)
     end, length = np.array([len(text)]), np.array([len(text)])
-    assert _mantissas(padded, end, length, end, np.array([0])) is None
-    assert _mantissas(padded, end, np.array([0]), end, length) is None
+    assert _mantissas(bytes(text), end, length, end, np.array([0])) is None
+    assert _mantissas(bytes(text), end, np.array([0]), end, length) is None

@@ -1,14 +1,14 @@
 """Digits of CSV numbers read eight at a time, for the fast path of ``read_csv``.
 
 A number's digits lie in two fields, the integer part before the point and the
-fraction after it. Each field is read from the 8-byte words that end where it
-ends: a word is loaded for every field at once (an ``S8`` view of the block at
-every byte offset, so a gather copies 8 bytes), the bytes before the field are
-made "0", every byte is checked to be a digit, and the eight digits are
-combined into one integer with three multiplications, SWAR-style ("SIMD
-within a register", as in simdjson): pairs, then quadruples, then octets.
+fraction after it. Each field is read from the 8 bytes that end where it ends,
+for every field at once: the two aligned words holding them are gathered and
+shifted together, the bytes before the field are made "0", every byte is
+checked to be a digit, and the eight digits are combined into one integer
+with three multiplications, SWAR-style ("SIMD within a register", as in
+simdjson): pairs, then quadruples, then octets.
 
-The block is read with ``_PAD`` bytes in front, so that words ending near its
+The block is copied behind ``_PAD`` bytes, so that words ending near its
 start stay inside the buffer. Fields hold at most 19 digits (the caller sends
 longer numbers to ``float``), three words at most.
 """
@@ -18,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 _PAD = 24  # bytes in front of the block: the three words of a 19-digit field fit
+_PADDING = bytes(_PAD)
 _FULL = 2**64 - 1
+_BITS = np.uint64(64)
 _ZEROS = np.uint64(0x3030303030303030)  # "00000000"
 _SIXES = np.uint64(0x0606060606060606)
 _HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
@@ -35,7 +37,7 @@ _STEPS = (
 
 
 def _mantissas(
-    padded: bytes,
+    block: bytes,
     int_end: np.ndarray,
     int_len: np.ndarray,
     frac_end: np.ndarray,
@@ -45,7 +47,7 @@ def _mantissas(
 
     Parameters
     ----------
-    padded : the block with ``_PAD`` bytes in front
+    block : the bytes the positions refer to
     int_end, frac_end : (n_cells,) positions in the block (without the pad) one
         past each field's last digit
     int_len, frac_len : (n_cells,) digits in each field; ``int_len + frac_len <= 19``
@@ -54,7 +56,8 @@ def _mantissas(
     -------
     (n_cells,) uint64, or None when a byte of a field is not a digit.
     """
-    words = np.ndarray((len(padded) - 7,), dtype="S8", buffer=padded, strides=(1,))
+    tail = bytes(16 - len(block) % 8)  # whole words, and one spare for the last load
+    words = np.frombuffer(b"".join((_PADDING, block, tail)), dtype=np.uint64)
     ints = _field(words, int_end, int_len)
     fracs = _field(words, frac_end, frac_len)
     if ints is None or fracs is None:
@@ -83,10 +86,9 @@ def _field(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarr
 def _eight(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     """Up to 8 digits before each of ``ends`` as integers; None if a byte is not a digit.
 
-    The word of the 8 bytes before ``end`` is loaded little-endian, so its first
-    character is the lowest byte; the bytes before the field become "0".
+    The bytes before the field become "0".
     """
-    digits = words[ends + (_PAD - 8)].view(np.uint64)
+    digits = _load(words, ends)
     digits ^= _ZEROS  # digits become 0..9, every other byte something else
     digits &= _KEEP[lengths]  # and the bytes before the field 0
     check = digits + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
@@ -100,3 +102,24 @@ def _eight(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarr
         digits *= multiplier
         digits >>= shift
     return digits
+
+
+def _load(words: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The 8 bytes before each of ``ends`` as a little-endian uint64 (first byte lowest).
+
+    ``words`` is the padded block as aligned words; each load joins the two
+    words it straddles (a shift by 64 gives 0 in NumPy, so an aligned load works too).
+    """
+    at = ends.astype(np.intp)
+    at += _PAD - 8
+    shift = (at & 7).astype(np.uint64)
+    shift <<= np.uint64(3)
+    at >>= 3
+    low = words.take(at)
+    at += 1
+    high = words.take(at)
+    low >>= shift
+    np.subtract(_BITS, shift, out=shift)
+    high <<= shift
+    low |= high
+    return low

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ._csv_digits import _PAD, _mantissas
+from ._csv_digits import _mantissas
 from ._csv_numbers import _scale
 from ._csv_spelling import _number_parts
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 _COMMA, _NEWLINE, _DOT, _E, _QUOTE = b',\n.e"'
 _NUMBER_CHARS = b"0123456789.eE+-"
-_PADDING = bytes(_PAD)
 _MAX_LABEL_BYTES = 256
 
 
@@ -181,7 +180,7 @@ def _decimals(raw: bytes, layout: _Layout, numeric: np.ndarray | None) -> np.nda
         power[exact] = 0
     digits_end = int_end + frac_len
     digits_end += frac_len > 0
-    mantissas = _mantissas(_PADDING + raw, int_end, int_len, digits_end, frac_len)
+    mantissas = _mantissas(raw, int_end, int_len, digits_end, frac_len)
     if mantissas is None:
         return None
     values, unsure = _scale(mantissas, power, negative)
