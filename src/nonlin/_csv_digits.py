@@ -62,7 +62,7 @@ def _mantissas(
     fracs = _field(words, frac_end, frac_len)
     if ints is None or fracs is None:
         return None
-    ints *= _POW10[frac_len]
+    ints *= _POW10.take(frac_len)
     ints += fracs
     return ints
 
@@ -74,12 +74,12 @@ def _field(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarr
     for skip in (8, 16):
         if values is None or not longer.size:
             break
-        high = _eight(words, ends[longer] - skip, np.minimum(lengths[longer] - skip, 8))
+        high = _eight(words, ends.take(longer) - skip, np.minimum(lengths.take(longer) - skip, 8))
         if high is None:
             return None
         high *= _POW10[skip]
         values[longer] += high
-        longer = longer[lengths[longer] > skip + 8]
+        longer = longer[lengths.take(longer) > skip + 8]
     return values
 
 
@@ -90,7 +90,7 @@ def _eight(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarr
     """
     digits = _load(words, ends)
     digits ^= _ZEROS  # digits become 0..9, every other byte something else
-    digits &= _KEEP[lengths]  # and the bytes before the field 0
+    digits &= _KEEP.take(lengths)  # and the bytes before the field 0
     check = digits + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
     check |= digits
     check &= _HIGH

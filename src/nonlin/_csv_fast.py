@@ -97,20 +97,26 @@ def _plain(raw: bytes) -> bytes | None:
 
 
 def _layout(cells: np.ndarray, n_cols: int) -> _Layout | None:
-    """Find marks and cells, if every row has ``n_cols`` non-empty cells."""
-    is_mark = (cells | 2) == _DOT  # "," | 2 == "." and "E" | 32 == "e"
-    is_mark |= cells == _NEWLINE
-    is_mark |= (cells | 32) == _E
-    index = np.int32 if cells.size < 2**31 else np.int64  # blocks are small: halve the traffic
-    marks = is_mark.nonzero()[0].astype(index)
-    kinds = cells[marks]
-    last = ((kinds == _COMMA) | (kinds == _NEWLINE)).nonzero()[0].astype(index)
-    separators = kinds[last]
-    n_rows = int((separators == _NEWLINE).sum())
+    """Find marks and cells, if every row has ``n_cols`` non-empty cells.
+
+    Positions are int32 (blocks are small: half the traffic); gathers use
+    ``take``, which converts them faster than indexing does.
+    """
+    scratch = np.empty_like(cells)
+    is_mark = np.equal(np.bitwise_or(cells, 2, out=scratch), _DOT)  # "," | 2 == "."
+    is_mark |= np.equal(np.bitwise_or(cells, 32, out=scratch), _E, out=scratch.view(bool))
+    is_mark |= np.equal(cells, _NEWLINE, out=scratch.view(bool))  # "E" | 32 == "e"
+    index = np.int32 if cells.size < 2**31 else np.int64
+    marks = np.flatnonzero(is_mark).astype(index)
+    kinds = cells.take(marks)
+    is_mark = np.less_equal(kinds, _COMMA, out=is_mark[: kinds.size])  # "\n" or ","
+    last = np.flatnonzero(is_mark).astype(index)
+    separators = kinds.take(last)
+    n_rows = int(np.count_nonzero(separators == _NEWLINE))
     # n_rows newlines, each closing a group of n_cols separators: n_cols cells a row.
     if last.size != n_rows * n_cols or (separators[n_cols - 1 :: n_cols] != _NEWLINE).any():
         return None
-    ends = marks[last]
+    ends = marks.take(last)
     starts = np.empty_like(ends)
     starts[0] = 0
     np.add(ends[:-1], 1, out=starts[1:])

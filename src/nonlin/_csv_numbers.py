@@ -32,7 +32,9 @@ def _scale(
     unsure = magnitude > _MAX_POWER
     if unsure.any():
         np.minimum(magnitude, _MAX_POWER, out=magnitude)
-    scale = _SIGNED_POW10[2 * magnitude + negative]
+    magnitude <<= 1
+    magnitude += negative
+    scale = _SIGNED_POW10.take(magnitude)
     values = mantissas.astype(np.float64)
     up = power > 0
     if up.any():

@@ -43,7 +43,7 @@ def _number_parts(
     if found is None:
         return None
     power, int_end, frac_len, special = found
-    first = cells[layout.starts]
+    first = cells.take(layout.starts)
     negative = first == _MINUS
     int_len = int_end - layout.starts
     int_len -= negative
@@ -70,22 +70,22 @@ def _points_and_exponents(
     if inner.max() > 2:
         return None
     previous = last - 1
-    before = kinds[previous]
+    before = kinds.take(previous)
     exponent = (inner > 0) & ((before | 32) == _E)
     dotted = (inner > 0) & (before == _DOT)
     digits_end = layout.ends
     owners = exponent.nonzero()[0]
     if owners.size:
         both = inner == 2  # only "digits . digits e exponent" has two marks
-        if (both & ~exponent).any() or (kinds[previous[both] - 1] != _DOT).any():
+        if (both & ~exponent).any() or (kinds.take(previous[both] - 1) != _DOT).any():
             return None
         dotted |= both
         previous -= both  # now the point's mark
         digits_end = layout.ends.copy()
-        digits_end[owners] = marks[last[owners] - 1]
+        digits_end[owners] = marks.take(last.take(owners) - 1)
     elif (inner == 2).any():
         return None
-    frac_len = digits_end - marks[previous]
+    frac_len = digits_end - marks.take(previous)
     frac_len -= 1
     frac_len *= dotted
     int_end = digits_end - frac_len
@@ -93,7 +93,7 @@ def _points_and_exponents(
     power = -frac_len
     special = np.zeros(last.size, dtype=bool)
     if owners.size:
-        values, valid = _exponents(cells, digits_end[owners], layout.ends[owners])
+        values, valid = _exponents(cells, digits_end.take(owners), layout.ends.take(owners))
         power[owners] += values
         special[owners] = ~valid
     return power, int_end, frac_len, special
@@ -103,7 +103,7 @@ def _exponents(
     cells: np.ndarray, marks: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values of the exponents after ``marks`` (up to 3 digits) and which are valid."""
-    sign = cells[marks + 1]
+    sign = cells.take(marks + 1)
     has_sign = (sign == _MINUS) | (sign == _PLUS)
     first_digit = marks + 1 + has_sign
     n_digits = ends - first_digit
@@ -111,7 +111,7 @@ def _exponents(
     value = np.zeros(marks.size, dtype=np.int32)
     for place in range(3):
         present = n_digits > place
-        digit = cells[np.minimum(first_digit + place, cells.size - 1)].astype(np.int32) - ord("0")
+        digit = cells.take(first_digit + place, mode="clip").astype(np.int32) - ord("0")
         valid &= ~present | ((digit >= 0) & (digit <= 9))
         value = np.where(present, value * 10 + digit, value)
     return np.where(sign == _MINUS, -value, value), valid
