@@ -2,7 +2,7 @@
 
 The whole fast path is checked against the strict path in test_tabular.py;
 here the SWAR digit reader is checked against Python's ``int`` on random
-fields, next to any byte that is not a digit.
+digit strings with and without a point, and next to any byte that is not a digit.
 """
 
 from __future__ import annotations
@@ -14,32 +14,27 @@ from hypothesis import strategies as st
 from nonlin._csv_digits import _mantissas
 
 DIGITS = st.text(alphabet="0123456789", max_size=19)
+NUMBER = st.tuples(DIGITS, st.none() | DIGITS).filter(
+    lambda parts: len(parts[0]) + len(parts[1] or "") <= 19
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        DIGITS.flatmap(lambda whole: st.tuples(st.just(whole), DIGITS)).filter(
-            lambda fields: len(fields[0]) + len(fields[1]) <= 19
-        ),
-        min_size=1,
-        max_size=30,
-    ),
-    st.binary(max_size=30),
-)
-def test_mantissas_read_digits_like_int(fields: list[tuple[str, str]], prefix: bytes) -> None:
-    text, int_end, frac_end = bytearray(prefix), [], []
-    for whole, fraction in fields:
-        text += whole.encode()
-        int_end.append(len(text))
-        text += b"." + fraction.encode()
-        frac_end.append(len(text))
+@given(st.lists(NUMBER, min_size=1, max_size=30), st.binary(max_size=30))
+def test_mantissas_read_digits_like_int(
+    numbers: list[tuple[str, str | None]], prefix: bytes
+) -> None:
+    text, ends = bytearray(prefix), []
+    for whole, fraction in numbers:
+        text += (whole if fraction is None else f"{whole}.{fraction}").encode()
+        ends.append(len(text))
         text += b","
-    int_len = np.array([len(whole) for whole, _ in fields])
-    frac_len = np.array([len(fraction) for _, fraction in fields])
-    mantissas = _mantissas(bytes(text), np.array(int_end), int_len, np.array(frac_end), frac_len)
+    n_digits = np.array([len(whole) + len(fraction or "") for whole, fraction in numbers])
+    after = np.array([64 if fraction is None else len(fraction) for _, fraction in numbers])
+    mantissas = _mantissas(bytes(text), np.array(ends), n_digits, after)
     assert mantissas is not None and mantissas.dtype == np.uint64
-    assert mantissas.tolist() == [int(whole + fraction or "0") for whole, fraction in fields]
+    expected = [int(whole + (fraction or "") or "0") for whole, fraction in numbers]
+    assert mantissas.tolist() == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -50,5 +45,8 @@ def test_mantissas_refuse_any_other_byte(digits: str, data: st.DataObject) -> No
     text = bytearray(digits.encode())
     text[at] = byte
     end, length = np.array([len(text)]), np.array([len(text)])
-    assert _mantissas(bytes(text), end, length, end, np.array([0])) is None
-    assert _mantissas(bytes(text), end, np.array([0]), end, length) is None
+    assert _mantissas(bytes(text), end, length, np.array([64])) is None
+    point = data.draw(st.integers(0, len(digits)))  # digits after a point put in
+    dotted = text[: len(text) - point] + b"." + text[len(text) - point :]
+    end = np.array([len(dotted)])
+    assert _mantissas(bytes(dotted), end, length, np.array([point])) is None

@@ -1,32 +1,34 @@
 """Digits of CSV numbers read eight at a time, for the fast path of ``read_csv``.
 
-A number's digits lie in two fields, the integer part before the point and the
-fraction after it. Each field is read from the 8 bytes that end where it ends,
-for every field at once: the two aligned words holding them are gathered and
-shifted together, the bytes before the field are made "0", every byte is
-checked to be a digit, and the eight digits are combined into one integer
-with three multiplications, SWAR-style ("SIMD within a register", as in
-simdjson): pairs, then quadruples, then octets.
+A number's digits (up to 19, with at most one point among them) are read in
+windows of eight from their end, for every number at once. A window is built
+from two 8-byte loads: ``A``, the 8 bytes before its end, and ``B``, the 8
+before that less one (``A`` shifted by a byte, plus the byte before it); the
+digits after the point come from ``A``, those before it from ``B``, so the
+point drops out. The bytes before the number are made "0", every byte is
+checked to be a digit, and the eight digits are combined into one integer with
+three multiplications, SWAR-style ("SIMD within a register", as in simdjson):
+pairs, then quadruples, then octets.
 
-The block is copied behind ``_PAD`` bytes, so that words ending near its
-start stay inside the buffer. Fields hold at most 19 digits (the caller sends
-longer numbers to ``float``), three words at most.
+An 8-byte load joins the two aligned words it straddles; the block is copied
+behind ``_PAD`` bytes, so that loads near its start stay inside the buffer.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_PAD = 24  # bytes in front of the block: the three words of a 19-digit field fit
+_PAD = 32  # bytes in front of the block: the third window's byte before B lies 25 back
 _PADDING = bytes(_PAD)
 _FULL = 2**64 - 1
 _BITS = np.uint64(64)
+_BYTE = np.uint64(8)
 _ZEROS = np.uint64(0x3030303030303030)  # "00000000"
 _SIXES = np.uint64(0x0606060606060606)
 _HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
 # _KEEP[n]: the top n bytes of a word, its last n characters in memory order.
 _KEEP = np.array([(_FULL << (8 * (8 - n))) & _FULL for n in range(9)], dtype=np.uint64)
-_POW10 = np.array([10**k for k in range(20)], dtype=np.uint64)
+_SCALE = (np.uint64(1), np.uint64(10**8), np.uint64(10**16))  # of windows 0, 1 and 2
 # (mask, multiplier, shift) of each step: digit pairs 10 * a + b (the byte of a keeps it),
 # then 100 * ab + cd from every other byte, then 10000 * abcd + efgh from every other pair.
 _STEPS = (
@@ -37,60 +39,59 @@ _STEPS = (
 
 
 def _mantissas(
-    block: bytes,
-    int_end: np.ndarray,
-    int_len: np.ndarray,
-    frac_end: np.ndarray,
-    frac_len: np.ndarray,
+    block: bytes, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray
 ) -> np.ndarray | None:
-    """Each cell's digits as one integer: ``int_part * 10**frac_len + frac_part``.
+    """Each number's digits, the point left out, as one integer.
 
     Parameters
     ----------
     block : the bytes the positions refer to
-    int_end, frac_end : (n_cells,) positions in the block (without the pad) one
-        past each field's last digit
-    int_len, frac_len : (n_cells,) digits in each field; ``int_len + frac_len <= 19``
+    ends : (n_cells,) positions one past each number's last digit
+    n_digits : (n_cells,) digits of each number, 0 to 19 (0 reads as 0)
+    after : (n_cells,) digits after the point; 8 or more (any) when there is none
 
     Returns
     -------
-    (n_cells,) uint64, or None when a byte of a field is not a digit.
+    (n_cells,) uint64, or None when a byte among the digits is not a digit.
     """
     tail = bytes(16 - len(block) % 8)  # whole words, and one spare for the last load
     words = np.frombuffer(b"".join((_PADDING, block, tail)), dtype=np.uint64)
-    ints = _field(words, int_end, int_len)
-    fracs = _field(words, frac_end, frac_len)
-    if ints is None or fracs is None:
-        return None
-    ints *= _POW10.take(frac_len)
-    ints += fracs
-    return ints
-
-
-def _field(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
-    """The integer spelled by ``lengths`` digits before ``ends``; None if one is not a digit."""
-    values = _eight(words, ends, np.minimum(lengths, 8))
-    longer = (lengths > 8).nonzero()[0]
-    for skip in (8, 16):
+    values = _window(words, ends, n_digits, after, 0)
+    longer = np.flatnonzero(n_digits > 8)
+    for window in (1, 2):
         if values is None or not longer.size:
             break
-        high = _eight(words, ends.take(longer) - skip, np.minimum(lengths.take(longer) - skip, 8))
+        high = _window(
+            words, ends.take(longer), n_digits.take(longer), after.take(longer), 8 * window
+        )
         if high is None:
             return None
-        high *= _POW10[skip]
+        high *= _SCALE[window]
         values[longer] += high
-        longer = longer[lengths.take(longer) > skip + 8]
+        longer = longer[n_digits.take(longer) > 8 * window + 8]
     return values
 
 
-def _eight(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
-    """Up to 8 digits before each of ``ends`` as integers; None if a byte is not a digit.
+def _window(
+    words: np.ndarray, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray, skip: int
+) -> np.ndarray | None:
+    """Digits ``skip`` to ``skip + 7`` counted from each number's end, as integers."""
+    digits = _load(words, ends, skip)  # A: right for the digits after the point
+    before = words.view(np.uint8).take(ends + (_PAD - 9 - skip)).astype(np.uint64)
+    before |= digits << _BYTE  # B: one byte further back, right for those before it
+    digits ^= before
+    digits &= _KEEP.take(np.clip(after - skip, 0, 8))
+    digits ^= before
+    return _eight(digits, np.clip(n_digits - skip, 0, 8))
 
-    The bytes before the field become "0".
+
+def _eight(digits: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """The last ``lengths`` characters of each word read as a number, in place.
+
+    None if one of them is not a digit; the characters before them count as "0".
     """
-    digits = _load(words, ends)
     digits ^= _ZEROS  # digits become 0..9, every other byte something else
-    digits &= _KEEP.take(lengths)  # and the bytes before the field 0
+    digits &= _KEEP.take(lengths)  # and the bytes before the number 0
     check = digits + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
     check |= digits
     check &= _HIGH
@@ -104,14 +105,14 @@ def _eight(words: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarr
     return digits
 
 
-def _load(words: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The 8 bytes before each of ``ends`` as a little-endian uint64 (first byte lowest).
+def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:
+    """The 8 bytes before each of ``ends - skip`` as a little-endian uint64 (first byte lowest).
 
     ``words`` is the padded block as aligned words; each load joins the two
     words it straddles (a shift by 64 gives 0 in NumPy, so an aligned load works too).
     """
     at = ends.astype(np.intp)
-    at += _PAD - 8
+    at += _PAD - 8 - skip
     shift = (at & 7).astype(np.uint64)
     shift <<= np.uint64(3)
     at >>= 3

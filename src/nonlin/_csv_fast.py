@@ -174,19 +174,15 @@ def _decimals(raw: bytes, layout: _Layout, numeric: np.ndarray | None) -> np.nda
     parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, numeric)
     if parts is None:
         return None
-    negative, power, special, int_end, int_len, frac_len = parts
+    negative, power, special, digits_end, n_digits, after = parts
     exact = special.nonzero()[0]
     exact_values = _float_values(raw, starts[exact], ends[exact])
     if exact_values is None:
         return None
     if exact.size or numeric is not None:
-        skip = special if numeric is None else special | ~numeric
-        int_len[skip] = 0
-        frac_len[skip] = 0
+        n_digits[special if numeric is None else special | ~numeric] = 0
         power[exact] = 0
-    digits_end = int_end + frac_len
-    digits_end += frac_len > 0
-    mantissas = _mantissas(raw, int_end, int_len, digits_end, frac_len)
+    mantissas = _mantissas(raw, digits_end, n_digits, after)
     if mantissas is None:
         return None
     values, unsure = _scale(mantissas, power, negative)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 _DOT, _MINUS, _PLUS, _E = b".-+e"
 _MAX_DIGITS = 19  # every 19-digit integer fits in uint64
+_NO_POINT = 64  # ``after`` of a number without a point: more digits than any number has
 
 
 class _Parts(NamedTuple):
@@ -25,15 +26,15 @@ class _Parts(NamedTuple):
     negative: np.ndarray
     power: np.ndarray  # the exponent minus the number of decimals
     special: np.ndarray  # left to ``float``: more than 19 digits or an unusual exponent
-    int_end: np.ndarray  # one past the integer field: the point, exponent mark or cell end
-    int_len: np.ndarray  # digits in the integer field (after the sign)
-    frac_len: np.ndarray  # digits in the fraction field, which starts after the point
+    digits_end: np.ndarray  # one past the last digit: the exponent mark or the cell's end
+    n_digits: np.ndarray  # digits before and after the point
+    after: np.ndarray  # digits after the point; _NO_POINT when there is none
 
 
 def _number_parts(
     cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
 ) -> _Parts | None:
-    """Check each cell's marks; find its sign, fields and power of ten.
+    """Check each cell's marks; find its sign, digits, point and power of ten.
 
     ``special`` cells (more than 19 digits, none, an exponent of more than 3
     digits or something ``float`` will refuse) are left to ``float``. Cells not
@@ -42,24 +43,24 @@ def _number_parts(
     found = _points_and_exponents(cells, layout, numeric)
     if found is None:
         return None
-    power, int_end, frac_len, special = found
+    power, digits_end, after, special = found
     first = cells.take(layout.starts)
     negative = first == _MINUS
-    int_len = int_end - layout.starts
-    int_len -= negative
-    int_len -= first == _PLUS
-    n_digits = int_len + frac_len
+    n_digits = digits_end - layout.starts
+    n_digits -= negative
+    n_digits -= first == _PLUS
+    n_digits -= after != _NO_POINT
     special |= (n_digits < 1) | (n_digits > _MAX_DIGITS)
     if numeric is not None:
         special &= numeric
-    return _Parts(negative, power, special, int_end, int_len, frac_len)
+    return _Parts(negative, power, special, digits_end, n_digits, after)
 
 
 def _points_and_exponents(
     cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Each cell's power of ten, where its integer field ends, its number of decimals,
-    and which exponents are left to ``float``."""
+    """Each cell's power of ten, where its digits end, how many follow the point
+    (``_NO_POINT`` if none), and which exponents are left to ``float``."""
     marks, kinds, last = layout.marks, layout.kinds, layout.last
     inner = np.empty_like(last)  # marks inside each cell: a point, an exponent mark, or both
     inner[0] = last[0]
@@ -85,18 +86,17 @@ def _points_and_exponents(
         digits_end[owners] = marks.take(last.take(owners) - 1)
     elif (inner == 2).any():
         return None
-    frac_len = digits_end - marks.take(previous)
-    frac_len -= 1
-    frac_len *= dotted
-    int_end = digits_end - frac_len
-    int_end -= dotted
-    power = -frac_len
+    decimals = digits_end - marks.take(previous)
+    decimals -= 1
+    decimals *= dotted
+    after = np.where(dotted, decimals, _NO_POINT)
+    power = np.negative(decimals, out=decimals)
     special = np.zeros(last.size, dtype=bool)
     if owners.size:
         values, valid = _exponents(cells, digits_end.take(owners), layout.ends.take(owners))
         power[owners] += values
         special[owners] = ~valid
-    return power, int_end, frac_len, special
+    return power, digits_end, after, special
 
 
 def _exponents(
