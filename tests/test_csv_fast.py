@@ -1,16 +1,26 @@
-"""Tests for the pieces of the CSV fast path: digits read eight bytes at a time.
+"""Tests for the pieces of the CSV fast path: digits read eight bytes at a time,
+memory reused between blocks.
 
 The whole fast path is checked against the strict path in test_tabular.py;
 here the SWAR digit reader is checked against Python's ``int`` on random
-digit strings with and without a point, and next to any byte that is not a digit.
+digit strings with and without a point, and next to any byte that is not a
+digit; and a fresh process reading many blocks is checked for page faults.
 """
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nonlin import tabular
 from nonlin._csv_digits import _mantissas
 
 DIGITS = st.text(alphabet="0123456789", max_size=19)
@@ -50,3 +60,36 @@ def test_mantissas_refuse_any_other_byte(digits: str, data: st.DataObject) -> No
     dotted = text[: len(text) - point] + b"." + text[len(text) - point :]
     end = np.array([len(dotted)])
     assert _mantissas(bytes(dotted), end, length, np.array([point])) is None
+
+
+FAULTS = """
+import resource, sys
+import numpy as np
+from nonlin import tabular
+if sys.argv[2] == "off":
+    tabular._settle_allocator = lambda: None
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+table = tabular.read_csv(sys.argv[1])
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+print(faults - table.X.nbytes // resource.getpagesize())
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc thresholds")
+def test_blocks_reuse_freed_memory(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "blocks.csv"
+    with path.open("w") as handle:
+        handle.write(",".join(f"f{i}" for i in range(10)) + "\n")
+        np.savetxt(handle, rng.standard_normal((40_000, 10)), fmt="%.7g", delimiter=",")
+    n_blocks = path.stat().st_size // tabular._BLOCK_BYTES
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def faults_beyond_the_array(settle: str) -> int:
+        command = [sys.executable, "-c", FAULTS, str(path), settle]
+        return int(subprocess.run(command, env=env, capture_output=True, check=True).stdout)
+
+    # Page faults beyond the result's own pages: the first block's, not hundreds a block.
+    settled = faults_beyond_the_array("on")
+    assert settled < 100 * n_blocks
+    assert faults_beyond_the_array("off") > 2 * settled
