@@ -80,18 +80,19 @@ def _window(
     before = words.view(np.uint8).take(ends + (_PAD - 9 - skip)).astype(np.uint64)
     before |= digits << _BYTE  # B: one byte further back, right for those before it
     digits ^= before
-    digits &= _KEEP.take(np.clip(after - skip, 0, 8))
+    digits &= _KEEP.take(after - skip if skip else after, mode="clip")  # clipped to 0..8
     digits ^= before
-    return _eight(digits, np.clip(n_digits - skip, 0, 8))
+    return _eight(digits, n_digits - skip if skip else n_digits)
 
 
 def _eight(digits: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     """The last ``lengths`` characters of each word read as a number, in place.
 
-    None if one of them is not a digit; the characters before them count as "0".
+    ``lengths`` are clipped to 0..8; None if one of those characters is not a
+    digit; the characters before them count as "0".
     """
     digits ^= _ZEROS  # digits become 0..9, every other byte something else
-    digits &= _KEEP.take(lengths)  # and the bytes before the number 0
+    digits &= _KEEP.take(lengths, mode="clip")  # and the bytes before the number 0
     check = digits + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
     check |= digits
     check &= _HIGH
