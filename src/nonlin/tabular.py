@@ -270,11 +270,22 @@ class _Output:
 
 
 def _join_labels(blocks: list[np.ndarray], n_rows: int) -> np.ndarray:
-    """One str array from the blocks' labels; ASCII bytes are decoded here, once, in place."""
+    """One str array from the blocks' labels; ASCII bytes are decoded here, once, in place.
+
+    An ``S`` block (ASCII) is copied byte by byte into the code points of the
+    ``U`` array, a cast from uint8 to uint32, much faster than NumPy's bytes to str.
+    """
     width = max(block.itemsize // (4 if block.dtype.kind == "U" else 1) for block in blocks)
     labels = np.empty(n_rows, dtype=f"U{max(width, 1)}")
+    code_points = labels.view(np.uint32).reshape(n_rows, -1)
     start = 0
     for block in blocks:
-        labels[start : start + len(block)] = block
-        start += len(block)
+        end = start + len(block)
+        if block.dtype.kind == "S":
+            size = block.itemsize
+            code_points[start:end, :size] = block.view(np.uint8).reshape(len(block), size)
+            code_points[start:end, size:] = 0
+        else:
+            labels[start:end] = block
+        start = end
     return labels
