@@ -23,7 +23,7 @@ from ._csv_numbers import _scale
 from ._csv_spelling import _number_parts
 
 if TYPE_CHECKING:
-    from ._csv_plan import _Plan
+    from ._csv_plan import _Plan, _Skipped
 
 _COMMA, _NEWLINE, _DOT, _E, _QUOTE = b',\n.e"'
 _NUMBER_CHARS = b"0123456789.eE+-"
@@ -62,8 +62,7 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         labels = _fast_labels(plain, layout.starts[column], layout.ends[column])
         if labels is None:
             return None
-    numeric = None if plan.numeric.all() else np.tile(plan.numeric, n_rows)
-    values = _decimals(plain, layout, numeric)
+    values = _decimals(plain, layout, plan.skipped)
     if values is None:
         return None
     values = values.reshape(n_rows, n_cols)
@@ -165,13 +164,13 @@ def _fast_labels(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray
     return labels if raw.isascii() else np.char.decode(labels, "utf-8")
 
 
-def _decimals(raw: bytes, layout: _Layout, numeric: np.ndarray | None) -> np.ndarray | None:
+def _decimals(raw: bytes, layout: _Layout, skipped: _Skipped | None) -> np.ndarray | None:
     """Every numeric cell as float64, bit-identical to ``float(cell)``; None if one is not a number.
 
-    ``numeric`` marks the cells to read (None: all); the others become 0.
+    Cells in ``skipped`` columns become 0.
     """
     starts, ends = layout.starts, layout.ends
-    parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, numeric)
+    parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, skipped)
     if parts is None:
         return None
     negative, power, special, digits_end, n_digits, after = parts
@@ -179,9 +178,11 @@ def _decimals(raw: bytes, layout: _Layout, numeric: np.ndarray | None) -> np.nda
     exact_values = _float_values(raw, starts[exact], ends[exact])
     if exact_values is None:
         return None
-    if exact.size or numeric is not None:
-        n_digits[special if numeric is None else special | ~numeric] = 0
+    if exact.size:
+        n_digits[exact] = 0
         power[exact] = 0
+    if skipped is not None:
+        skipped.clear(n_digits, 0)
     mantissas = _mantissas(raw, digits_end, n_digits, after)
     if mantissas is None:
         return None

@@ -14,6 +14,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ._csv_fast import _Layout
+    from ._csv_plan import _Skipped
 
 _DOT, _MINUS, _PLUS, _E = b".-+e"
 _MAX_DIGITS = 19  # every 19-digit integer fits in uint64
@@ -32,15 +33,15 @@ class _Parts(NamedTuple):
 
 
 def _number_parts(
-    cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
+    cells: np.ndarray, layout: _Layout, skipped: _Skipped | None
 ) -> _Parts | None:
     """Check each cell's marks; find its sign, digits, point and power of ten.
 
     ``special`` cells (more than 19 digits, none, an exponent of more than 3
-    digits or something ``float`` will refuse) are left to ``float``. Cells not
-    ``numeric`` count as plain digits. None when a cell cannot be a number.
+    digits or something ``float`` will refuse) are left to ``float``. Cells
+    ``skipped`` count as plain digits. None when a cell cannot be a number.
     """
-    found = _points_and_exponents(cells, layout, numeric)
+    found = _points_and_exponents(cells, layout, skipped)
     if found is None:
         return None
     power, digits_end, after, special = found
@@ -51,13 +52,13 @@ def _number_parts(
     n_digits -= first == _PLUS
     n_digits -= after != _NO_POINT
     special |= (n_digits < 1) | (n_digits > _MAX_DIGITS)
-    if numeric is not None:
-        special &= numeric
+    if skipped is not None:
+        skipped.clear(special, False)
     return _Parts(negative, power, special, digits_end, n_digits, after)
 
 
 def _points_and_exponents(
-    cells: np.ndarray, layout: _Layout, numeric: np.ndarray | None
+    cells: np.ndarray, layout: _Layout, skipped: _Skipped | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Each cell's power of ten, where its digits end, how many follow the point
     (``_NO_POINT`` if none), and which exponents are left to ``float``."""
@@ -66,8 +67,8 @@ def _points_and_exponents(
     inner[0] = last[0]
     np.subtract(last[1:], last[:-1], out=inner[1:])
     inner[1:] -= 1
-    if numeric is not None:
-        inner[~numeric] = 0  # those cells are not read
+    if skipped is not None:
+        skipped.clear(inner, 0)  # those cells are not read
     if inner.max() > 2:
         return None
     previous = last - 1
