@@ -77,15 +77,17 @@ def _points_and_exponents(
     dotted = (inner > 0) & (before == _DOT)
     digits_end = layout.ends
     owners = exponent.nonzero()[0]
+    n_both = np.count_nonzero(inner == 2)  # only "digits . digits e exponent" has two marks
     if owners.size:
-        both = inner == 2  # only "digits . digits e exponent" has two marks
-        if (both & ~exponent).any() or (kinds.take(previous[both] - 1) != _DOT).any():
+        both = owners[inner.take(owners) == 2]
+        previous_both = previous.take(both) - 1
+        if both.size != n_both or (kinds.take(previous_both) != _DOT).any():
             return None
-        dotted |= both
-        previous -= both  # now the point's mark
+        dotted[both] = True
+        previous[both] = previous_both  # now the point's mark
         digits_end = layout.ends.copy()
         digits_end[owners] = marks.take(last.take(owners) - 1)
-    elif (inner == 2).any():
+    elif n_both:
         return None
     decimals = digits_end - marks.take(previous)
     decimals -= 1
