@@ -104,16 +104,16 @@ def _layout(cells: np.ndarray, n_cols: int) -> _Layout | None:
     scratch = np.empty_like(cells)
     is_mark = np.equal(np.bitwise_or(cells, 2, out=scratch), _DOT)  # "," | 2 == "."
     is_mark |= np.equal(np.bitwise_or(cells, 32, out=scratch), _E, out=scratch.view(bool))
-    is_mark |= np.equal(cells, _NEWLINE, out=scratch.view(bool))  # "E" | 32 == "e"
+    newlines = np.equal(cells, _NEWLINE, out=scratch.view(bool))  # "E" | 32 == "e" above
+    n_rows = int(np.count_nonzero(newlines))
+    is_mark |= newlines
     index = np.int32 if cells.size < 2**31 else np.int64
     marks = np.flatnonzero(is_mark).astype(index)
     kinds = cells.take(marks)
     is_mark = np.less_equal(kinds, _COMMA, out=is_mark[: kinds.size])  # "\n" or ","
     last = np.flatnonzero(is_mark).astype(index)
-    separators = kinds.take(last)
-    n_rows = int(np.count_nonzero(separators == _NEWLINE))
     # n_rows newlines, each closing a group of n_cols separators: n_cols cells a row.
-    if last.size != n_rows * n_cols or (separators[n_cols - 1 :: n_cols] != _NEWLINE).any():
+    if last.size != n_rows * n_cols or (kinds.take(last[n_cols - 1 :: n_cols]) != _NEWLINE).any():
         return None
     ends = marks.take(last)
     starts = np.empty_like(ends)
