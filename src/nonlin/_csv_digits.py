@@ -77,7 +77,7 @@ def _window(
 ) -> np.ndarray | None:
     """Digits ``skip`` to ``skip + 7`` counted from each number's end, as integers."""
     digits = _load(words, ends, skip)  # A: right for the digits after the point
-    before = words.view(np.uint8).take(ends + (_PAD - 9 - skip)).astype(np.uint64)
+    before = words.view(np.uint8).take(ends + (_PAD - 9 - skip), mode="clip").astype(np.uint64)
     before |= digits << _BYTE  # B: one byte further back, right for those before it
     digits ^= before
     digits &= _KEEP.take(after - skip if skip else after, mode="clip")  # clipped to 0..8
@@ -117,9 +117,9 @@ def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:
     shift = (at & 7).astype(np.uint64)
     shift <<= np.uint64(3)
     at >>= 3
-    low = words.take(at)
+    low = words.take(at, mode="clip")
     at += 1
-    high = words.take(at)
+    high = words.take(at, mode="clip")
     low >>= shift
     np.subtract(_BITS, shift, out=shift)
     high <<= shift

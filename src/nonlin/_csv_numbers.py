@@ -34,7 +34,7 @@ def _scale(
         np.minimum(magnitude, _MAX_POWER, out=magnitude)
     magnitude <<= 1
     magnitude += negative
-    scale = _SIGNED_POW10.take(magnitude)
+    scale = _SIGNED_POW10.take(magnitude, mode="clip")
     values = mantissas.view(np.int64).astype(np.float64)  # faster; those past 2**63 are long
     up = power > 0
     if up.any():

@@ -45,7 +45,7 @@ def _number_parts(
     if found is None:
         return None
     power, digits_end, after, special = found
-    first = cells.take(layout.starts)
+    first = cells.take(layout.starts, mode="clip")
     negative = first == _MINUS
     n_digits = digits_end - layout.starts
     n_digits -= negative
@@ -72,7 +72,7 @@ def _points_and_exponents(
     if inner.max() > 2:
         return None
     previous = last - 1
-    before = kinds.take(previous)
+    before = kinds.take(previous, mode="clip")
     exponent = (inner > 0) & ((before | 32) == _E)
     dotted = (inner > 0) & (before == _DOT)
     digits_end = layout.ends
@@ -89,7 +89,7 @@ def _points_and_exponents(
         digits_end[owners] = marks.take(last.take(owners) - 1)
     elif n_both:
         return None
-    decimals = digits_end - marks.take(previous)
+    decimals = digits_end - marks.take(previous, mode="clip")
     decimals -= 1
     decimals *= dotted
     after = np.where(dotted, decimals, _NO_POINT)
