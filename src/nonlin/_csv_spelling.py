@@ -71,23 +71,13 @@ def _points_and_exponents(
         skipped.clear(inner, 0)  # those cells are not read
     if inner.max() > 2:
         return None
-    previous = last - 1
+    previous = last - 1  # each cell's last inner mark, if it has one
     before = kinds.take(previous, mode="clip")
     exponent = (inner > 0) & ((before | 32) == _E)
     dotted = (inner > 0) & (before == _DOT)
-    digits_end = layout.ends
     owners = exponent.nonzero()[0]
-    n_both = np.count_nonzero(inner == 2)  # only "digits . digits e exponent" has two marks
-    if owners.size:
-        both = owners[inner.take(owners) == 2]
-        previous_both = previous.take(both) - 1
-        if both.size != n_both or (kinds.take(previous_both) != _DOT).any():
-            return None
-        dotted[both] = True
-        previous[both] = previous_both  # now the point's mark
-        digits_end = layout.ends.copy()
-        digits_end[owners] = marks.take(last.take(owners) - 1)
-    elif n_both:
+    digits_end = _before_exponents(layout, inner, owners, previous, dotted)
+    if digits_end is None:
         return None
     decimals = digits_end - marks.take(previous, mode="clip")
     decimals -= 1
@@ -100,6 +90,29 @@ def _points_and_exponents(
         power[owners] += values
         special[owners] = ~valid
     return power, digits_end, after, special
+
+
+def _before_exponents(
+    layout: _Layout, inner: np.ndarray, owners: np.ndarray, previous: np.ndarray, dotted: np.ndarray
+) -> np.ndarray | None:
+    """Where each cell's digits end: its exponent mark, or its end; None if marks are misplaced.
+
+    The exponent ``owners`` with a point too ("digits . digits e exponent", the
+    only spelling with two marks) get ``dotted`` and ``previous`` (in place)
+    pointing at their point's mark.
+    """
+    n_both = np.count_nonzero(inner == 2)
+    if not owners.size:
+        return None if n_both else layout.ends
+    both = owners[inner.take(owners) == 2]
+    previous_both = previous.take(both) - 1
+    if both.size != n_both or (layout.kinds.take(previous_both) != _DOT).any():
+        return None
+    dotted[both] = True
+    previous[both] = previous_both
+    digits_end = layout.ends.copy()
+    digits_end[owners] = layout.marks.take(layout.last.take(owners) - 1)
+    return digits_end
 
 
 def _exponents(
