@@ -93,3 +93,15 @@ def test_blocks_reuse_freed_memory(tmp_path: Path) -> None:
     settled = faults_beyond_the_array("on")
     assert settled < 100 * n_blocks
     assert faults_beyond_the_array("off") > 2 * settled
+
+
+def test_join_labels_mixes_bytes_and_str_blocks() -> None:
+    blocks = [
+        np.array([b"setosa", b"versicolor"]),
+        np.array(["café", "x"]),
+        np.array([b"a"]),
+        np.array(["", "wide label here"]),
+    ]
+    labels = tabular._join_labels(blocks, 7)
+    expected = ["setosa", "versicolor", "café", "x", "a", "", "wide label here"]
+    assert labels.dtype == np.dtype("U15") and labels.tolist() == expected
