@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nonlin import tabular
-from nonlin._csv_digits import _mantissas
+from nonlin._csv_digits import _mantissas, _texts, _words
 
 DIGITS = st.text(alphabet="0123456789", max_size=19)
 NUMBER = st.tuples(DIGITS, st.none() | DIGITS).filter(
@@ -41,7 +41,7 @@ def test_mantissas_read_digits_like_int(
         text += b","
     n_digits = np.array([len(whole) + len(fraction or "") for whole, fraction in numbers])
     after = np.array([64 if fraction is None else len(fraction) for _, fraction in numbers])
-    mantissas = _mantissas(bytes(text), np.array(ends), n_digits, after)
+    mantissas = _mantissas(_words(bytes(text)), np.array(ends), n_digits, after)
     assert mantissas is not None and mantissas.dtype == np.uint64
     expected = [int(whole + (fraction or "") or "0") for whole, fraction in numbers]
     assert mantissas.tolist() == expected
@@ -55,11 +55,11 @@ def test_mantissas_refuse_any_other_byte(digits: str, data: st.DataObject) -> No
     text = bytearray(digits.encode())
     text[at] = byte
     end, length = np.array([len(text)]), np.array([len(text)])
-    assert _mantissas(bytes(text), end, length, np.array([64])) is None
+    assert _mantissas(_words(bytes(text)), end, length, np.array([64])) is None
     point = data.draw(st.integers(0, len(digits)))  # digits after a point put in
     dotted = text[: len(text) - point] + b"." + text[len(text) - point :]
     end = np.array([len(dotted)])
-    assert _mantissas(bytes(dotted), end, length, np.array([point])) is None
+    assert _mantissas(_words(bytes(dotted)), end, length, np.array([point])) is None
 
 
 FAULTS = """
@@ -105,3 +105,18 @@ def test_join_labels_mixes_bytes_and_str_blocks() -> None:
     labels = tabular._join_labels(blocks, 7)
     expected = ["setosa", "versicolor", "café", "x", "a", "", "wide label here"]
     assert labels.dtype == np.dtype("U15") and labels.tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=20), st.binary(max_size=9))
+def test_texts_cut_each_cell_exactly(cells: list[bytes], prefix: bytes) -> None:
+    block, starts = prefix, []
+    for cell in cells:
+        starts.append(len(block))
+        block += cell
+    widths = np.array([len(cell) for cell in cells])
+    texts = _texts(_words(block), np.array(starts), widths)
+    assert texts.dtype == np.dtype(f"S{widths.max()}")
+    assert [text.ljust(widths.max(), b"\0") for text in texts.tolist()] == [
+        cell.ljust(widths.max(), b"\0") for cell in cells
+    ]

@@ -28,6 +28,7 @@ _SIXES = np.uint64(0x0606060606060606)
 _HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
 # _KEEP[n]: the top n bytes of a word, its last n characters in memory order.
 _KEEP = np.array([(_FULL << (8 * (8 - n))) & _FULL for n in range(9)], dtype=np.uint64)
+_LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the first n bytes
 _SCALE = (np.uint64(1), np.uint64(10**8), np.uint64(10**16))  # of windows 0, 1 and 2
 # (mask, multiplier, shift) of each step: digit pairs 10 * a + b (the byte of a keeps it),
 # then 100 * ab + cd from every other byte, then 10000 * abcd + efgh from every other pair.
@@ -38,14 +39,34 @@ _STEPS = (
 )
 
 
+def _words(block: bytes) -> np.ndarray:
+    """The block behind ``_PAD`` bytes and before 17 or more, as aligned uint64 words."""
+    tail = bytes(24 - len(block) % 8)
+    return np.frombuffer(b"".join((_PADDING, block, tail)), dtype=np.uint64)
+
+
+def _texts(words: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The ``widths`` bytes from each of ``starts`` as NUL-padded ``S`` strings.
+
+    Eight bytes at a time: each load is masked to the bytes of its text.
+    """
+    width = int(widths.max())
+    text = np.empty((starts.size, -(-width // 8)), dtype=np.uint64)
+    for word in range(text.shape[1]):
+        loaded = _load(words, starts, -8 * (word + 1))  # the 8 bytes from starts + 8 * word
+        loaded &= _LOW.take(widths - 8 * word, mode="clip")
+        text[:, word] = loaded
+    return np.ascontiguousarray(text.view(np.uint8)[:, :width]).view(f"S{width}").ravel()
+
+
 def _mantissas(
-    block: bytes, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray
+    words: np.ndarray, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray
 ) -> np.ndarray | None:
     """Each number's digits, the point left out, as one integer.
 
     Parameters
     ----------
-    block : the bytes the positions refer to
+    words : the block the positions refer to, from :func:`_words`
     ends : (n_cells,) positions one past each number's last digit
     n_digits : (n_cells,) digits of each number, 0 to 19 (0 reads as 0)
     after : (n_cells,) digits after the point; 8 or more (any) when there is none
@@ -54,8 +75,6 @@ def _mantissas(
     -------
     (n_cells,) uint64, or None when a byte among the digits is not a digit.
     """
-    tail = bytes(16 - len(block) % 8)  # whole words, and one spare for the last load
-    words = np.frombuffer(b"".join((_PADDING, block, tail)), dtype=np.uint64)
     values = _window(words, ends, n_digits, after, 0)
     longer = np.flatnonzero(n_digits > 8)
     for window in (1, 2):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ._csv_digits import _mantissas
+from ._csv_digits import _mantissas, _texts, _words
 from ._csv_numbers import _scale
 from ._csv_spelling import _number_parts
 
@@ -57,12 +57,13 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         return None
     n_rows = layout.ends.size // n_cols
     labels = None
+    words = _words(plain)
     if plan.labels and plan.target is not None:
         column = slice(plan.target, None, n_cols)
-        labels = _fast_labels(plain, layout.starts[column], layout.ends[column])
+        labels = _fast_labels(plain, words, layout.starts[column], layout.ends[column])
         if labels is None:
             return None
-    values = _decimals(plain, layout, plan.skipped)
+    values = _decimals(plain, words, layout, plan.skipped)
     if values is None:
         return None
     values = values.reshape(n_rows, n_cols)
@@ -145,7 +146,9 @@ def _unquote(cells: np.ndarray, layout: _Layout) -> _Layout | None:
     return layout._replace(starts=starts, ends=ends)
 
 
-def _fast_labels(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+def _fast_labels(
+    raw: bytes, words: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray | None:
     """The text of one column's cells: an ``S`` array if ASCII, else ``U``.
 
     None if a label is empty: it is missing, and the strict parser decides.
@@ -158,18 +161,16 @@ def _fast_labels(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray
         texts = [raw[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
         labels = np.array(texts, dtype=bytes)
     else:
-        cells = np.frombuffer(raw, dtype=np.uint8)
-        window = np.minimum(starts[:, None] + np.arange(width), cells.size - 1)
-        text = cells[window]
-        text[np.arange(width) >= widths[:, None]] = 0
-        labels = text.view(f"S{width}").ravel()
+        labels = _texts(words, starts, widths)
     return labels if raw.isascii() else np.char.decode(labels, "utf-8")
 
 
-def _decimals(raw: bytes, layout: _Layout, skipped: _Skipped | None) -> np.ndarray | None:
+def _decimals(
+    raw: bytes, words: np.ndarray, layout: _Layout, skipped: _Skipped | None
+) -> np.ndarray | None:
     """Every numeric cell as float64, bit-identical to ``float(cell)``; None if one is not a number.
 
-    Cells in ``skipped`` columns become 0.
+    ``words`` holds ``raw`` (:func:`_words`); cells in ``skipped`` columns become 0.
     """
     starts, ends = layout.starts, layout.ends
     parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, skipped)
@@ -185,7 +186,7 @@ def _decimals(raw: bytes, layout: _Layout, skipped: _Skipped | None) -> np.ndarr
         power[exact] = 0
     if skipped is not None:
         skipped.clear(n_digits, 0)
-    mantissas = _mantissas(raw, digits_end, n_digits, after)
+    mantissas = _mantissas(words, digits_end, n_digits, after)
     if mantissas is None:
         return None
     values, unsure = _scale(mantissas, power, negative)
