@@ -162,7 +162,8 @@ def _fast_labels(
         labels = np.array(texts, dtype=bytes)
     else:
         labels = _texts(words, starts, widths)
-    return labels if raw.isascii() else np.char.decode(labels, "utf-8")
+    ascii_only = labels.view(np.uint8).max() < 128
+    return labels if ascii_only else np.char.decode(labels, "utf-8")
 
 
 def _decimals(
