@@ -82,7 +82,8 @@ def _points_and_exponents(
     decimals = digits_end - marks.take(previous, mode="clip")
     decimals -= 1
     decimals *= dotted
-    after = np.where(dotted, decimals, _NO_POINT)
+    # decimals is 0 without a point: the larger of it and _NO_POINT there, itself elsewhere
+    after = np.maximum(decimals, np.multiply(~dotted, _NO_POINT, dtype=decimals.dtype))
     power = np.negative(decimals, out=decimals)
     special = np.zeros(last.size, dtype=bool)
     if owners.size:
