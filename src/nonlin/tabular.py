@@ -37,7 +37,7 @@ from ._csv_strict import _LabelsFound, _strict_block
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
-_BLOCK_BYTES = 1 << 18  # bytes read per block; tests patch it small to cross block boundaries
+_BLOCK_BYTES = 3 << 17  # bytes read per block; tests patch it small to cross block boundaries
 _SETTLE_BYTES = 1 << 22  # more than the temporaries of one block (about 10 blocks' worth)
 _MISSING = ("error", "drop", "mean")
 
