@@ -78,21 +78,23 @@ print(faults - table.X.nbytes // resource.getpagesize())
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc thresholds")
 def test_blocks_reuse_freed_memory(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
-    path = tmp_path / "blocks.csv"
-    with path.open("w") as handle:
-        handle.write(",".join(f"f{i}" for i in range(10)) + "\n")
-        np.savetxt(handle, rng.standard_normal((40_000, 10)), fmt="%.7g", delimiter=",")
-    n_blocks = path.stat().st_size // tabular._BLOCK_BYTES
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
-    def faults_beyond_the_array(settle: str) -> int:
+    def faults_beyond_the_array(n_rows: int, settle: str) -> tuple[int, int]:
+        path = tmp_path / f"{n_rows}.csv"
+        if not path.exists():
+            with path.open("w") as handle:
+                handle.write(",".join(f"f{i}" for i in range(10)) + "\n")
+                np.savetxt(handle, rng.standard_normal((n_rows, 10)), fmt="%.7g", delimiter=",")
         command = [sys.executable, "-c", FAULTS, str(path), settle]
-        return int(subprocess.run(command, env=env, capture_output=True, check=True).stdout)
+        out = subprocess.run(command, env=env, capture_output=True, check=True).stdout
+        return int(out), path.stat().st_size // tabular._BLOCK_BYTES
 
-    # Page faults beyond the result's own pages: the first block's, not hundreds a block.
-    settled = faults_beyond_the_array("on")
-    assert settled < 100 * n_blocks
-    assert faults_beyond_the_array("off") > 2 * settled
+    # Page faults beyond the result's own pages grow with the blocks read only without settling.
+    (few, n_few), (many, n_many) = (faults_beyond_the_array(n, "on") for n in (30_000, 90_000))
+    assert many - few < 20 * (n_many - n_few)
+    (few, n_few), (many, n_many) = (faults_beyond_the_array(n, "off") for n in (30_000, 90_000))
+    assert many - few > 100 * (n_many - n_few)
 
 
 def test_join_labels_mixes_bytes_and_str_blocks() -> None:
