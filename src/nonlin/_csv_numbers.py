@@ -32,8 +32,10 @@ def _scale(
     unsure = magnitude > _MAX_POWER
     if unsure.any():
         np.minimum(magnitude, _MAX_POWER, out=magnitude)
-    scale = _SIGNED_POW10[2 * magnitude + negative]
-    values = mantissas.astype(np.float64)
+    magnitude <<= 1
+    magnitude += negative
+    scale = _SIGNED_POW10.take(magnitude, mode="clip")
+    values = mantissas.view(np.int64).astype(np.float64)  # faster; those past 2**63 are long
     up = power > 0
     if up.any():
         values = np.where(up, values * scale, values / scale)

@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +24,17 @@ class CSVError(ValueError):
     """A CSV file that cannot be read as asked; the message names file, line, column and value."""
 
     __module__ = "nonlin.tabular"  # its public home: tracebacks and pickles name it there
+
+
+class _Skipped(NamedTuple):
+    """The columns the fast path does not read as numbers, in a block of n_cols columns."""
+
+    n_cols: int
+    columns: np.ndarray  # their positions
+
+    def clear(self, cells: np.ndarray, value: Any) -> None:
+        """Set every skipped cell of ``cells`` (n_rows * n_cols,) to ``value``, in place."""
+        cells.reshape(-1, self.n_cols)[:, self.columns] = value
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,12 @@ class _Plan:
         if self.target is not None and not self.labels:
             numeric[self.target] = True
         return numeric
+
+    @cached_property
+    def skipped(self) -> _Skipped | None:
+        """The columns that do not hold numbers (labels, columns not read); None if none."""
+        columns = np.flatnonzero(~self.numeric)
+        return _Skipped(len(self.names), columns) if columns.size else None
 
     def fail(self, line: int, column: int | None, problem: str) -> CSVError:
         where = f"{self.source}, line {line}"

@@ -1,0 +1,146 @@
+"""Digits of CSV numbers read eight at a time, for the fast path of ``read_csv``.
+
+A number's digits (up to 19, with at most one point among them) are read in
+windows of eight from their end, for every number at once. A window is built
+from two 8-byte loads: ``A``, the 8 bytes before its end, and ``B``, the 8
+before that less one (``A`` shifted by a byte, plus the byte before it); the
+digits after the point come from ``A``, those before it from ``B``, so the
+point drops out. The bytes before the number are made "0", every byte is
+checked to be a digit, and the eight digits are combined into one integer with
+three multiplications, SWAR-style ("SIMD within a register", as in simdjson):
+pairs, then quadruples, then octets.
+
+An 8-byte load joins the two aligned words it straddles; the block is copied
+behind ``_PAD`` bytes, so that loads near its start stay inside the buffer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_PAD = 32  # bytes in front of the block: the third window's byte before B lies 25 back
+_PADDING = bytes(_PAD)
+_FULL = 2**64 - 1
+_BITS = np.uint64(64)
+_BYTE = np.uint64(8)
+_ZEROS = np.uint64(0x3030303030303030)  # "00000000"
+_SIXES = np.uint64(0x0606060606060606)
+_HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
+# _KEEP[n]: the top n bytes of a word, its last n characters in memory order.
+_KEEP = np.array([(_FULL << (8 * (8 - n))) & _FULL for n in range(9)], dtype=np.uint64)
+_LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the first n bytes
+_SCALE = (np.uint64(1), np.uint64(10**8), np.uint64(10**16))  # of windows 0, 1 and 2
+# (mask, multiplier, shift) of each step: digit pairs 10 * a + b (the byte of a keeps it),
+# then 100 * ab + cd from every other byte, then 10000 * abcd + efgh from every other pair.
+_STEPS = (
+    (None, np.uint64(10 * 2**8 + 1), np.uint64(8)),
+    (np.uint64(0x00FF00FF00FF00FF), np.uint64(100 * 2**16 + 1), np.uint64(16)),
+    (np.uint64(0x0000FFFF0000FFFF), np.uint64(10000 * 2**32 + 1), np.uint64(32)),
+)
+
+
+def _words(block: bytes) -> np.ndarray:
+    """The block behind ``_PAD`` bytes and before 17 or more, as aligned uint64 words."""
+    tail = bytes(24 - len(block) % 8)
+    return np.frombuffer(b"".join((_PADDING, block, tail)), dtype=np.uint64)
+
+
+def _texts(words: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The ``widths`` bytes from each of ``starts`` as NUL-padded ``S`` strings.
+
+    Eight bytes at a time: each load is masked to the bytes of its text.
+    """
+    width = int(widths.max())
+    text = np.empty((starts.size, -(-width // 8)), dtype=np.uint64)
+    for word in range(text.shape[1]):
+        loaded = _load(words, starts, -8 * (word + 1))  # the 8 bytes from starts + 8 * word
+        loaded &= _LOW.take(widths - 8 * word, mode="clip")
+        text[:, word] = loaded
+    return np.ascontiguousarray(text.view(np.uint8)[:, :width]).view(f"S{width}").ravel()
+
+
+def _mantissas(
+    words: np.ndarray, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray
+) -> np.ndarray | None:
+    """Each number's digits, the point left out, as one integer.
+
+    Parameters
+    ----------
+    words : the block the positions refer to, from :func:`_words`
+    ends : (n_cells,) positions one past each number's last digit
+    n_digits : (n_cells,) digits of each number, 0 to 19 (0 reads as 0)
+    after : (n_cells,) digits after the point; 8 or more (any) when there is none
+
+    Returns
+    -------
+    (n_cells,) uint64, or None when a byte among the digits is not a digit.
+    """
+    values = _window(words, ends, n_digits, after, 0)
+    longer = np.flatnonzero(n_digits > 8)
+    for window in (1, 2):
+        if values is None or not longer.size:
+            break
+        high = _window(
+            words, ends.take(longer), n_digits.take(longer), after.take(longer), 8 * window
+        )
+        if high is None:
+            return None
+        high *= _SCALE[window]
+        values[longer] += high
+        longer = longer[n_digits.take(longer) > 8 * window + 8]
+    return values
+
+
+def _window(
+    words: np.ndarray, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray, skip: int
+) -> np.ndarray | None:
+    """Digits ``skip`` to ``skip + 7`` counted from each number's end, as integers."""
+    digits = _load(words, ends, skip)  # A: right for the digits after the point
+    before = words.view(np.uint8).take(ends + (_PAD - 9 - skip), mode="clip").astype(np.uint64)
+    before |= digits << _BYTE  # B: one byte further back, right for those before it
+    digits ^= before
+    digits &= _KEEP.take(after - skip if skip else after, mode="clip")  # clipped to 0..8
+    digits ^= before
+    return _eight(digits, n_digits - skip if skip else n_digits)
+
+
+def _eight(digits: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """The last ``lengths`` characters of each word read as a number, in place.
+
+    ``lengths`` are clipped to 0..8; None if one of those characters is not a
+    digit; the characters before them count as "0".
+    """
+    digits ^= _ZEROS  # digits become 0..9, every other byte something else
+    digits &= _KEEP.take(lengths, mode="clip")  # and the bytes before the number 0
+    check = digits + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
+    check |= digits
+    check &= _HIGH
+    if check.any():
+        return None
+    for mask, multiplier, shift in _STEPS:
+        if mask is not None:
+            digits &= mask
+        digits *= multiplier
+        digits >>= shift
+    return digits
+
+
+def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:
+    """The 8 bytes before each of ``ends - skip`` as a little-endian uint64 (first byte lowest).
+
+    ``words`` is the padded block as aligned words; each load joins the two
+    words it straddles (a shift by 64 gives 0 in NumPy, so an aligned load works too).
+    """
+    at = ends.astype(np.intp)
+    at += _PAD - 8 - skip
+    shift = (at & 7).astype(np.uint64)
+    shift <<= np.uint64(3)
+    at >>= 3
+    low = words.take(at, mode="clip")
+    at += 1
+    high = words.take(at, mode="clip")
+    low >>= shift
+    np.subtract(_BITS, shift, out=shift)
+    high <<= shift
+    low |= high
+    return low
