@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+_WORD = np.dtype("<u8")  # little-endian whatever the machine: byte 0 is the lowest
 _PAD = 32  # bytes in front of the block: the third window's byte before B lies 25 back
 _PADDING = bytes(_PAD)
 _FULL = 2**64 - 1
@@ -42,7 +43,7 @@ _STEPS = (
 def _words(block: bytes) -> np.ndarray:
     """The block behind ``_PAD`` bytes and before 17 or more, as aligned uint64 words."""
     tail = bytes(24 - len(block) % 8)
-    return np.frombuffer(b"".join((_PADDING, block, tail)), dtype=np.uint64)
+    return np.frombuffer(b"".join((_PADDING, block, tail)), dtype=_WORD)
 
 
 def _texts(words: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
@@ -51,7 +52,7 @@ def _texts(words: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndar
     Eight bytes at a time: each load is masked to the bytes of its text.
     """
     width = int(widths.max())
-    text = np.empty((starts.size, -(-width // 8)), dtype=np.uint64)
+    text = np.empty((starts.size, -(-width // 8)), dtype=_WORD)
     for word in range(text.shape[1]):
         loaded = _load(words, starts, -8 * (word + 1))  # the 8 bytes from starts + 8 * word
         loaded &= _LOW.take(widths - 8 * word, mode="clip")
