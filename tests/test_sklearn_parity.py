@@ -191,3 +191,18 @@ def test_lbfgs_reaches_the_same_loss(digits, regression, name):
         ours = getattr(nls, name)(**params).fit(X, y)
     assert ours.loss_ == pytest.approx(ref.loss_, rel=0.01)
     assert ours.n_iter_ <= 60 and not hasattr(ours, "loss_curve_")
+
+
+@pytest.mark.parametrize("nesterov, batch_size, alpha", [(True, 32, 1e-4), (False, 64, 0.0)])
+def test_float32_sgd_gives_sklearns_weights_bit_for_bit(nesterov, batch_size, alpha):
+    """In float32, with a power-of-two batch (the 1/n scaling is then exact), every
+    operation of an SGD step matches scikit-learn's, in the same order: the bias
+    gradients, for one, must be summed row after row as NumPy's mean does."""
+    X, y = load_digits(return_X_y=True)
+    X, y = (X[:256] / 16.0).astype(np.float32), y[:256]
+    ref, ours = warm_pair("MLPClassifier", X, y, solver="sgd", hidden_layer_sizes=(12, 9),
+                          momentum=0.9, nesterovs_momentum=nesterov, batch_size=batch_size,
+                          alpha=alpha, learning_rate_init=0.1)
+    assert ours.coefs_[0].dtype == np.float32
+    for a, b in zip(ref.coefs_ + ref.intercepts_, ours.coefs_ + ours.intercepts_, strict=True):
+        np.testing.assert_array_equal(b, a)

@@ -17,7 +17,6 @@ Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -62,14 +61,6 @@ def const(value: float, dtype: np.dtype) -> np.ndarray:
     if arr is None:
         arr = _CONSTANTS[key] = np.array(value, dtype=dtype)
         arr.flags.writeable = False
-    return arr
-
-
-@functools.lru_cache(maxsize=32)
-def ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A cached, read-only vector of ``n`` ones in ``dtype`` (column sums as ``ones @ g``)."""
-    arr = np.ones(n, dtype=dtype)
-    arr.flags.writeable = False
     return arr
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .core import Layer, Param, RandomLike, const, ones
+from .core import Layer, Param, RandomLike, const
 from .initializers import INITIALIZERS
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
@@ -115,8 +115,8 @@ class Dense(Layer):
             decay = self._decay = scratch(self._decay, W.shape, W.dtype)
             np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
             np.add(self.W.grad, decay, out=self.W.grad)
-        if self.b is not None:  # column sums as a BLAS product with ones: ~2x np.sum's speed
-            np.dot(ones(grad_out.shape[0], grad_out.dtype), grad_out, self.b.grad)
+        if self.b is not None:
+            np.add.reduce(grad_out, 0, None, self.b.grad)
         if not self.input_grad:
             return None
         grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)
