@@ -7,7 +7,9 @@ floor (the epoch's matrix-multiply FLOPs / the measured float32 GEMM rate),
 the ratios, and the memory fit allocates beyond the data and the model.
 
 It also times the same GEMMs alone at batch 128, which shows how much of the epoch
-goes to everything else (gather, elementwise passes, update, Python).
+goes to everything else (gather, elementwise passes, update, Python), and a lean
+hand-written NumPy loop of the same network (``handwritten_mnist.py``): what plain
+NumPy reaches here without anything a library needs.
 
 Each library runs ``--repeats`` epochs in interleaved rounds; the figures are medians.
 
@@ -26,6 +28,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from handwritten_mnist import handwritten_epoch
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import nonlin
@@ -212,10 +215,12 @@ def main() -> None:
         floor = epoch_flops() / rate
         gemm_epoch = gemm_only_epoch()
         ours_epoch, accuracy = nonlin_runner(X, y)
-        runners = {"nonlin": ours_epoch, "torch": torch_runner(X, y),
+        lean_epoch, lean_accuracy = handwritten_epoch(X, y, [(D, H1), (H1, H2), (H2, K)], BATCH)
+        lean_epoch()  # warm-up
+        runners = {"nonlin": ours_epoch, "numpy": lean_epoch, "torch": torch_runner(X, y),
                    "sklearn": None if args.skip_sklearn else sklearn_runner(X, y)}
         times = interleaved({k: f for k, f in runners.items() if f is not None}, args.repeats)
-        acc = accuracy()
+        acc, lean_acc = accuracy(), lean_accuracy()
         mem = fit_memory(X, y)
     ours = statistics.median(times["nonlin"])
     torch_s = statistics.median(times["torch"]) if "torch" in times else None
@@ -230,6 +235,9 @@ def main() -> None:
           f"train accuracy after the runs {acc:.3f}")
     print(f"the same GEMMs alone at batch 128: {gemm_epoch:.3f} s; nonlin spends "
           f"{ours - gemm_epoch:.3f} s ({(ours - gemm_epoch) / ours:.0%}) on everything else")
+    lean = statistics.median(times["numpy"])
+    print(f"hand-written NumPy loop: {lean:.3f} s  ({floor / lean:.0%} of the floor; "
+          f"nonlin / hand-written = {ours / lean:.2f}); train accuracy {lean_acc:.3f}")
     if torch_s is None:
         print("PyTorch: not installed, skipped")
     else:

@@ -1,4 +1,4 @@
-"""The tutorial's workload (60,000 full-batch steps of the 3-4-1 net) through nonlin vs its own loop.
+"""The tutorial's workload (60,000 full-batch steps of the 3-4-1 net): nonlin vs its own loop.
 
 Run: python benchmarks/bench_tutorial.py [--steps N] [--repeats R]
 
@@ -64,7 +64,8 @@ def main() -> None:
     worst = float(np.max(np.abs(lib - ref) / np.abs(ref)))
     med = {k: statistics.median(v) for k, v in runs.items()}
     for name, t in med.items():
-        print(f"{name:>9}: {t:.3f} s  ({t / args.steps * 1e6:.2f} us/step, median of {args.repeats})")
+        per_step = t / args.steps * 1e6
+        print(f"{name:>9}: {t:.3f} s  ({per_step:.2f} us/step, median of {args.repeats})")
     print(f"ratio nonlin / tutorial: {med['nonlin'] / med['tutorial']:.2f}")
     print(f"largest relative difference of the per-step errors: {worst:.1e}")
 
