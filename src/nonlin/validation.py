@@ -129,16 +129,24 @@ def check_lr(value: Any) -> float:
 def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
     """Integer class labels in ``[0, n_classes)``, shape (n_samples,).
 
-    Integer labels come back as they are (a view: no copy of a large label
-    column); floats holding integers and booleans are converted to int64.
+    Native signed integer labels (and unsigned ones narrower than 64 bits) come
+    back as they are (a view: no copy of a large label column); floats of any
+    width holding integers, booleans, uint64 and byte-swapped integers are
+    converted to int64, as Keras and scikit-learn do.
     """
     labels = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
     if labels.ndim != 1:
         raise ValueError(f"Expected 1-D class labels for {name}. Received shape {y.shape}")
-    if labels.dtype.kind == "f":
-        if not np.all(labels == np.round(labels)):
-            raise ValueError(f"Expected integer class labels in {name}. Received fractional values")
-    elif labels.dtype.kind not in "iub":
+    kind = labels.dtype.kind
+    if kind == "f":
+        fractional = labels != np.round(labels)
+        if np.any(fractional):
+            i = int(np.argmax(fractional))
+            raise ValueError(
+                f"Expected integer class labels in {name}. "
+                f"Received {name}[{i}]={labels[i].item()!r}"
+            )
+    elif kind not in "iub":
         raise TypeError(f"Expected integer class labels. Received dtype {labels.dtype}")
     bad = (labels < 0) | (labels >= n_classes)
     if np.any(bad):
@@ -146,6 +154,6 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
             f"Expected class labels in [0, {n_classes}) for a model with {n_classes} outputs. "
             f"Received label {labels[bad][0].item()!r}"
         )
-    if labels.dtype.isnative and (labels.dtype.kind == "i" or labels.dtype.itemsize < 8):
+    if labels.dtype.isnative and (kind == "i" or (kind == "u" and labels.dtype.itemsize < 8)):
         return labels  # uint64 is converted: it does not mix with int64 indices
     return labels.astype(np.int64)
