@@ -3,16 +3,23 @@ as numbers, values beyond a float32 model's range, fresh predict outputs, predic
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
+import nonlin
 from nonlin import (
+    SGD,
     CrossEntropy,
     Dense,
+    Dropout,
+    LearningRateScheduler,
     Sequential,
     Softmax,
 )
 from nonlin.metrics import Accuracy, TopKAccuracy
+from nonlin.schedules import CosineDecay
 from nonlin.validation import check_labels
 
 FIT = dict(loss="cross_entropy", optimizer="adam", epochs=1, batch_size=8, verbose=0, seed=0)
@@ -70,5 +77,64 @@ def test_fractional_labels_are_refused_with_the_value(dtype) -> None:
         Sequential([Dense(2), Softmax()]).fit(X, y, **FIT)
     with pytest.raises(ValueError, match=r"Received y_true\[2\]=0.5"):
         CrossEntropy()(y, np.full((4, 2), 0.5))
+
+
+# -- 3. NumPy scalars (and other real number types) are numbers --------------------------
+def test_is_real_and_is_integer() -> None:
+    from nonlin.validation import is_integer, is_real
+
+    for value in (1, 0.5, np.float32(0.5), np.float16(2), np.int64(3), np.uint8(1), Fraction(1, 2)):
+        assert is_real(value)
+    for value in (True, np.bool_(True), "1", None, np.array(1.0), 1j):
+        assert not is_real(value) and not is_integer(value)
+    assert is_integer(np.int64(3)) and is_integer(np.uint8(3)) and not is_integer(np.float64(3))
+
+
+@pytest.mark.parametrize("value", [np.int64(2), np.float32(2.0), np.float16(2.0), np.uint8(2)])
+def test_class_weight_takes_numpy_scalars(value) -> None:
+    X, y = _task()
+    runs = []
+    for weight in (value, 2.0):
+        model = Sequential([Dense(3), Softmax()])
+        runs.append(model.fit(X, y, class_weight={0: weight}, **FIT).history)
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("value", [np.float32(0.25), np.float64(0.25), np.int64(1), np.uint8(1)])
+def test_learning_rate_scheduler_takes_numpy_scalars(value) -> None:
+    X, y = _task()
+    model = Sequential([Dense(3), Softmax()])
+    history = model.fit(X, y, **FIT | {"optimizer": "sgd"},
+                        callbacks=[LearningRateScheduler(lambda epoch, lr: value)])
+    assert history.history["lr"] == [float(value)]
+    assert type(model.optimizer.lr) is float
+
+
+def test_constructors_take_numpy_scalars_and_store_python_numbers() -> None:
+    f32, i64 = np.float32(0.5), np.int64(3)
+    objects = [
+        Dense(4, l2=f32), Dropout(f32), nonlin.LeakyReLU(f32), nonlin.BatchNorm(f32, f32),
+        nonlin.Huber(f32), SGD(f32, momentum=f32, clipnorm=f32), nonlin.Adam(f32),
+        nonlin.EarlyStopping(min_delta=f32, patience=i64),
+        nonlin.ReduceLROnPlateau(factor=f32, patience=i64, cooldown=i64),
+        TopKAccuracy(i64), nonlin.ModelCheckpoint("unused.safetensors", every=i64),
+        CosineDecay(f32, i64, alpha=f32, warmup_steps=i64, warmup_from=f32),
+    ]
+    for obj in objects:
+        for key in ("l2", "rate", "alpha", "momentum", "epsilon", "delta", "lr", "clipnorm",
+                    "min_delta", "patience", "factor", "cooldown", "k", "every", "decay_steps",
+                    "warmup_steps", "warmup_from"):
+            value = getattr(obj, key, None)
+            assert value is None or type(value) in (int, float), (obj, key, value)
+    assert CosineDecay(f32, i64)(0) == 0.5
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Dense(4, l2=np.True_), lambda: Dropout(True), lambda: nonlin.LeakyReLU(True),
+    lambda: SGD(np.bool_(True)), lambda: TopKAccuracy(True), lambda: nonlin.Huber("1"),
+])
+def test_booleans_and_strings_are_still_not_numbers(make) -> None:
+    with pytest.raises(ValueError, match="Received"):
+        make()
 
 

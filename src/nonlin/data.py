@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
-from .validation import check_labels, check_sample_weight, check_X, check_y
+from .validation import (
+    check_labels,
+    check_sample_weight,
+    check_X,
+    check_y,
+    is_integer,
+    is_real,
+)
 
 
 @dataclass
@@ -115,14 +122,13 @@ def class_weights_for(
     n_classes = max(n_outputs, 2)
     table = np.ones(n_classes)
     for key, value in class_weight.items():
-        integer = isinstance(key, int | np.integer) and not isinstance(key, bool)
-        if not integer or not 0 <= key < n_classes:
+        if not is_integer(key) or not 0 <= key < n_classes:
             raise ValueError(f"Expected class indices in [0, {n_classes}). Received key {key!r}")
-        if not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        if not is_real(value) or not 0 <= value < float("inf"):
             raise ValueError(
                 f"Expected finite weights >= 0. Received class_weight[{key}]={value!r}"
             )
-        table[key] = value
+        table[key] = float(value)
     if y.ndim == 1:
         labels = y
     elif y.shape[1] == 1:

@@ -10,6 +10,7 @@ larger than a few megabytes is allocated.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -104,9 +105,20 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None
     return w
 
 
+def is_real(value: Any) -> bool:
+    """True for a real number of any type (``int``, ``float``, NumPy scalars such as
+    ``np.float32`` or ``np.int64``, ``Fraction``), False for ``bool`` and the rest."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def is_integer(value: Any) -> bool:
+    """True for an integer of any type (``int``, ``np.int64``, ...), False for ``bool``."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
 def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    """An ``int`` (not bool) >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+    """An integer (not bool) >= ``minimum``."""
+    if not is_integer(value) or value < minimum:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"Expected {what}. Received: {name}={value!r}")
     return int(value)
@@ -114,14 +126,14 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
 
 def check_fraction(name: str, value: Any) -> float:
     """A float in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+    if not is_real(value) or not 0 <= value < 1:
         raise ValueError(f"Expected a number in [0, 1). Received: {name}={value!r}")
     return float(value)
 
 
 def check_lr(value: Any) -> float:
     """A positive, finite learning rate."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+    if not is_real(value) or not 0 < value < math.inf:
         raise ValueError(f"Expected a positive, finite learning rate. Received: lr={value!r}")
     return float(value)
 
