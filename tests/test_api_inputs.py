@@ -79,6 +79,42 @@ def test_fractional_labels_are_refused_with_the_value(dtype) -> None:
         CrossEntropy()(y, np.full((4, 2), 0.5))
 
 
+# -- 2. class_weight applies to training rows only ---------------------------------------
+def _val_loss(**kwargs):
+    X, y = _task(n=50)
+    model = Sequential([Dense(3), Softmax()])
+    history = model.fit(X, y, loss="cross_entropy", optimizer=SGD(1e-300), epochs=1,
+                        verbose=0, seed=0, **kwargs)
+    return history.history["val_loss"][0], model, X, y
+
+
+def test_class_weight_does_not_weight_validation_split_rows() -> None:
+    cw = {0: 10.0, 1: 1.0, 2: 0.5}
+    split, model, X, y = _val_loss(validation_split=0.2, class_weight=cw)
+    given, *_ = _val_loss(validation_data=(X[40:], y[40:]), class_weight=cw)
+    assert split == given == model.evaluate(X[40:], y[40:])["loss"]
+
+
+def test_sample_weight_still_splits_with_the_rows_under_class_weight() -> None:
+    sw = np.linspace(0.1, 2.0, 50)
+    loss, model, X, y = _val_loss(validation_split=0.2, class_weight={0: 3.0}, sample_weight=sw)
+    assert loss == pytest.approx(model.evaluate(X[40:], y[40:], sample_weight=sw[40:])["loss"],
+                                 rel=1e-12)
+
+
+def test_class_weight_still_weights_the_training_rows_of_a_split() -> None:
+    X, y = _task(n=50)
+    sw = np.where(y == 0, 4.0, 1.0)
+    runs = []
+    for kwargs in ({"class_weight": {0: 4.0}}, {"sample_weight": sw}):
+        model = Sequential([Dense(3), Softmax()])
+        model.fit(X, y, loss="cross_entropy", optimizer=SGD(0.1), epochs=2, batch_size=8,
+                  verbose=0, seed=0, validation_split=0.2, **kwargs)
+        runs.append(model.get_weights())
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 # -- 3. NumPy scalars (and other real number types) are numbers --------------------------
 def test_is_real_and_is_integer() -> None:
     from nonlin.validation import is_integer, is_real

@@ -25,11 +25,18 @@ from .validation import (
 
 @dataclass
 class Dataset:
-    """Inputs, targets in the loss's form, and per-sample weights (or None)."""
+    """Inputs, targets in the loss's form, and per-sample weights (or None).
+
+    When class weights are merged into ``weight``, ``class_weighted`` is true and
+    ``sample_weight`` keeps the user's sample weights alone (or None): rows that
+    ``split`` holds out for validation take those, as in Keras.
+    """
 
     X: np.ndarray
     y: np.ndarray
     weight: np.ndarray | None
+    class_weighted: bool = False
+    sample_weight: np.ndarray | None = None
 
     @property
     def labels(self) -> bool:
@@ -48,8 +55,9 @@ class Dataset:
             )
         cut = len(self) - n_val
         w = self.weight
+        val_w = self.sample_weight if self.class_weighted else w  # class weights: training only
         return (Dataset(self.X[:cut], self.y[:cut], None if w is None else w[:cut]),
-                Dataset(self.X[cut:], self.y[cut:], None if w is None else w[cut:]))
+                Dataset(self.X[cut:], self.y[cut:], None if val_w is None else val_w[cut:]))
 
 
 def as_model_dtype(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -151,13 +159,16 @@ def make_dataset(
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype)
     if training:
         check_two_classes(loss, targets)
-    weight = check_sample_weight(sample_weight, X.shape[0])
+    own = check_sample_weight(sample_weight, X.shape[0])
     per_class = class_weights_for(class_weight, targets, model.n_outputs)
-    if per_class is not None:
-        weight = per_class if weight is None else weight * per_class
+    weight = own if per_class is None else per_class if own is None else own * per_class
     if weight is not None:
         weight = np.ascontiguousarray(weight, dtype=model.dtype)
-    return Dataset(as_model_dtype(X, model.dtype), targets, weight)
+    if per_class is not None and own is not None:  # for rows held out by Dataset.split
+        own = np.ascontiguousarray(own, dtype=model.dtype)
+    return Dataset(as_model_dtype(X, model.dtype), targets, weight,
+                   class_weighted=per_class is not None,
+                   sample_weight=None if per_class is None else own)
 
 
 def permutation(rng: Any, n: int) -> np.ndarray:
