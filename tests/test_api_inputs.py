@@ -174,3 +174,56 @@ def test_booleans_and_strings_are_still_not_numbers(make) -> None:
         make()
 
 
+# -- 4. finite values beyond a float32 model's range -------------------------------------
+def _float32_model():
+    return Sequential([Dense(2), Softmax()]).build(3, seed=0, dtype=np.float32)
+
+
+def _overflowing():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    X[5, 1] = 1e39
+    return X, (X[:, 0] > 0).astype(int)
+
+
+MESSAGE = r"within float32's range for this float32 model. Received X\[5, 1\]=1e\+39"
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_predict_refuses_values_beyond_float32(batch_size) -> None:
+    X, _ = _overflowing()
+    with pytest.raises(ValueError, match=MESSAGE):
+        _float32_model().predict(X, batch_size=batch_size)
+
+
+def test_fit_and_evaluate_refuse_values_beyond_float32() -> None:
+    X, y = _overflowing()
+    model = _float32_model()
+    with pytest.raises(ValueError, match=MESSAGE):
+        model.fit(X, y, **FIT)
+    with pytest.raises(ValueError, match=MESSAGE):
+        model.evaluate(X, y, loss="cross_entropy")
+    with pytest.raises(ValueError, match=MESSAGE.replace("X", "X_val")):
+        model.fit(np.ones_like(X), y, validation_data=(X, y), **FIT)
+    with pytest.raises(ValueError, match=r"Received sample_weight\[3\]=1e\+40"):
+        model.fit(np.zeros_like(X), y, sample_weight=np.r_[1, 1, 1, 1e40, np.ones(16)], **FIT)
+
+
+def test_float32_model_still_takes_float64_values_within_range() -> None:
+    X, y = _overflowing()
+    X[5, 1] = 3e38
+    model = _float32_model()
+    assert np.isfinite(model.predict(X)).all()
+    assert model.predict(X).dtype == np.float32
+
+
+def test_set_weights_refuses_values_beyond_float32() -> None:
+    model = _float32_model()
+    before = model.get_weights()
+    huge = [np.full_like(before[0], 1e300, dtype=np.float64), before[1]]
+    message = r"float32's range .* Received weights\[0\]\[0, 0\]=1e\+300"
+    with pytest.raises(ValueError, match=message):
+        model.set_weights(huge)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+

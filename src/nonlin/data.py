@@ -14,6 +14,7 @@ import numpy as np
 
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .validation import (
+    as_dtype,
     check_labels,
     check_sample_weight,
     check_X,
@@ -60,14 +61,15 @@ class Dataset:
                 Dataset(self.X[cut:], self.y[cut:], None if val_w is None else val_w[cut:]))
 
 
-def as_model_dtype(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``X`` itself when it is C-contiguous in ``dtype``, else one converted copy."""
-    if X.dtype == dtype and X.flags.c_contiguous:
-        return X
-    return np.ascontiguousarray(X, dtype=dtype)
+def as_model_dtype(X: np.ndarray, dtype: np.dtype, name: str = "X") -> np.ndarray:
+    """``X`` itself when it is C-contiguous in ``dtype``, else one converted copy
+    (a finite value beyond ``dtype``'s range raises ``ValueError``)."""
+    return as_dtype(X, dtype, name)
 
 
-def prepare_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+def prepare_targets(
+    loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype, name: str = "y"
+) -> np.ndarray:
     """Targets in the form the loss reads, checked against the model's output width.
 
     Cross-entropy: int64 labels (n_samples,) in ``[0, n_outputs)``, or rows of
@@ -84,14 +86,14 @@ def prepare_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype) 
                 "Expected one-hot or probability rows summing to 1 for cross-entropy. "
                 f"Received a row summing to {rows[np.argmax(np.abs(rows - 1))]!r}"
             )
-        return np.ascontiguousarray(y, dtype=dtype)
+        return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
         y = y[:, None]
     _check_width(y, n_outputs)
     if isinstance(loss, BinaryCrossEntropy) and np.any((y < 0) | (y > 1)):
         bad = y[(y < 0) | (y > 1)][0].item()
         raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad!r}")
-    return np.ascontiguousarray(y, dtype=dtype)
+    return as_model_dtype(y, dtype, name)
 
 
 def check_two_classes(loss: Loss, targets: np.ndarray) -> None:
@@ -154,19 +156,21 @@ def make_dataset(
 
     ``training`` data of a classifier must hold at least two classes.
     """
+    y_name = "y" if name == "X" else f"{name} targets"
+    w_name = "sample_weight"
     X = check_X(X, name, n_features=model.n_features_in)
-    y = check_y(y, X.shape[0], "y" if name == "X" else f"{name} targets")
-    targets = prepare_targets(loss, y, model.n_outputs, model.dtype)
+    y = check_y(y, X.shape[0], y_name)
+    targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
     if training:
         check_two_classes(loss, targets)
     own = check_sample_weight(sample_weight, X.shape[0])
     per_class = class_weights_for(class_weight, targets, model.n_outputs)
     weight = own if per_class is None else per_class if own is None else own * per_class
     if weight is not None:
-        weight = np.ascontiguousarray(weight, dtype=model.dtype)
+        weight = as_model_dtype(weight, model.dtype, w_name)
     if per_class is not None and own is not None:  # for rows held out by Dataset.split
-        own = np.ascontiguousarray(own, dtype=model.dtype)
-    return Dataset(as_model_dtype(X, model.dtype), targets, weight,
+        own = as_model_dtype(own, model.dtype, w_name)
+    return Dataset(as_model_dtype(X, model.dtype, name), targets, weight,
                    class_weighted=per_class is not None,
                    sample_weight=None if per_class is None else own)
 

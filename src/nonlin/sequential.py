@@ -140,16 +140,17 @@ class Sequential:
         With ``batch_size`` the rows go through in chunks of that size (each
         converted to the model's dtype on its own), so memory stays bounded.
         """
-        from .validation import check_positive_int, check_X
+        from .validation import as_dtype, check_positive_int, check_X
 
         self._require_built()
         X = check_X(X, n_features=self.n_features_in)
         if batch_size is None or batch_size >= X.shape[0]:
-            return self.forward(X.astype(self.dtype, copy=False))
+            return self.forward(as_dtype(X, self.dtype, "X", contiguous=False))
         batch_size = check_positive_int("batch_size", batch_size)
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, X.shape[0], batch_size):
-            chunk = X[start : start + batch_size].astype(self.dtype, copy=False)
+            chunk = as_dtype(X[start : start + batch_size], self.dtype, "X", contiguous=False,
+                             first_row=start)
             out[start : start + batch_size] = self.forward(chunk)
         return out
 
@@ -251,6 +252,8 @@ class Sequential:
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Overwrite the weights in place from a list in ``get_weights`` order."""
+        from .validation import as_dtype
+
         self._require_built()
         if len(weights) != len(self._params):
             raise ValueError(
@@ -265,6 +268,7 @@ class Sequential:
                 )
             if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
                 raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
+            arrays[i] = as_dtype(w, param.value.dtype, f"weights[{i}]", contiguous=False)
         for param, w in zip(self._params, arrays, strict=True):
             np.copyto(param.value, w, casting="unsafe")
 

@@ -37,19 +37,56 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
-    if arr.dtype.kind != "f" or arr.size == 0:
-        return
+def _first_nonfinite_row(arr: np.ndarray) -> int | None:
+    """Index of the first row of ``arr`` holding a NaN or an infinity (scanned block by block)."""
     flat_rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(-1, 1)
     step = max(1, _BLOCK_ELEMENTS // max(1, flat_rows.shape[1]))
     for start in range(0, flat_rows.shape[0], step):
         block = flat_rows[start : start + step]
         if not np.isfinite(block).all():
-            row = start + int(np.argmin(np.isfinite(block).all(axis=1)))
+            return start + int(np.argmin(np.isfinite(block).all(axis=1)))
+    return None
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return
+    row = _first_nonfinite_row(arr)
+    if row is not None:
+        raise ValueError(
+            f"Expected finite values in {name}. Received NaN or infinity in row {row}"
+        )
+
+
+def as_dtype(
+    arr: np.ndarray, dtype: Any, name: str, *, contiguous: bool = True, first_row: int = 0
+) -> np.ndarray:
+    """Finite ``arr`` converted to ``dtype`` (C-contiguous unless ``contiguous=False``).
+
+    ``arr`` itself comes back when no conversion is needed. When the conversion
+    narrows a float (float64 data for a float32 model), the result is checked
+    in the same blocks as ``check_finite``: a finite value beyond the range of
+    ``dtype`` raises ``ValueError`` naming it (its row counted from
+    ``first_row`` when ``arr`` is a chunk), instead of becoming infinity.
+    """
+    dtype = np.dtype(dtype)
+    if arr.dtype == dtype and (arr.flags.c_contiguous or not contiguous):
+        return arr
+    with np.errstate(over="ignore"):  # reported below, with the value
+        out = np.ascontiguousarray(arr, dtype=dtype) if contiguous else arr.astype(dtype)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > dtype.itemsize and out.size:
+        row = _first_nonfinite_row(out)
+        if row is not None:
+            index = (row,)
+            if out.ndim > 1:
+                index += tuple(int(i) for i in np.argwhere(~np.isfinite(out[row]))[0])
+            where = ", ".join(str(i) for i in (row + first_row, *index[1:]))
             raise ValueError(
-                f"Expected finite values in {name}. Received NaN or infinity in row {row}"
+                f"Expected values within {dtype.name}'s range for this {dtype.name} model. "
+                f"Received {name}[{where}]={arr[index].item()!r}"
             )
+    return out
 
 
 def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
