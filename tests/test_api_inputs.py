@@ -14,6 +14,7 @@ from nonlin import (
     CrossEntropy,
     Dense,
     Dropout,
+    Identity,
     LearningRateScheduler,
     Sequential,
     Softmax,
@@ -227,3 +228,30 @@ def test_set_weights_refuses_values_beyond_float32() -> None:
         np.testing.assert_array_equal(a, b)
 
 
+# -- 5. predict never hands back the caller's array --------------------------------------
+@pytest.mark.parametrize("layers", [[Identity()], [Dropout(0.5)], [Identity(), Dropout(0.2)]])
+def test_predict_of_pass_through_layers_returns_a_fresh_array(layers) -> None:
+    X = np.random.default_rng(0).normal(size=(5, 4))
+    kept = X.copy()
+    model = Sequential(layers).build(4, seed=0)
+    for out in (model.predict(X), model.forward(X)):
+        assert not np.shares_memory(out, X)
+        np.testing.assert_array_equal(out, kept)
+        out[0, 0] = 999.0
+    np.testing.assert_array_equal(X, kept)
+
+
+# -- 6. predict's batch_size on every path; validation_data's weights named ----------------
+@pytest.mark.parametrize("batch_size", [True, False, 2.5, "a", 0, -1, 3.0])
+def test_predict_validates_batch_size_on_every_path(batch_size) -> None:
+    model = Sequential([Dense(2)]).build(4, seed=0)
+    for n in (1, 2, 10):
+        with pytest.raises(ValueError, match=r"positive integer. Received: batch_size="):
+            model.predict(np.ones((n, 4)), batch_size=batch_size)
+
+
+def test_wrong_validation_weights_name_validation_data() -> None:
+    X, y = _task(n=60)
+    with pytest.raises(ValueError, match=r"X_val sample_weight \(validation_data\[2\]\) of shape "
+                                         r"\(60,\).*Received shape \(5,\)"):
+        Sequential([Dense(3), Softmax()]).fit(X, y, validation_data=(X, y, np.ones(5)), **FIT)

@@ -154,16 +154,18 @@ def make_dataset(
 ) -> Dataset:
     """Check and convert one (X, y[, sample_weight]) triple for ``model``.
 
-    ``training`` data of a classifier must hold at least two classes.
+    ``name`` is "X" for the data of fit and evaluate, "X_val" for fit's
+    ``validation_data`` (messages say which). ``training`` data of a classifier
+    must hold at least two classes.
     """
     y_name = "y" if name == "X" else f"{name} targets"
-    w_name = "sample_weight"
+    w_name = "sample_weight" if name == "X" else f"{name} sample_weight (validation_data[2])"
     X = check_X(X, name, n_features=model.n_features_in)
     y = check_y(y, X.shape[0], y_name)
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
     if training:
         check_two_classes(loss, targets)
-    own = check_sample_weight(sample_weight, X.shape[0])
+    own = check_sample_weight(sample_weight, X.shape[0], w_name)
     per_class = class_weights_for(class_weight, targets, model.n_outputs)
     weight = own if per_class is None else per_class if own is None else own * per_class
     if weight is not None:

@@ -127,16 +127,19 @@ def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     return arr
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+def check_sample_weight(
+    sample_weight: Any, n_samples: int, name: str = "sample_weight"
+) -> np.ndarray | None:
     """Finite, non-negative weights of shape (n_samples,), or None."""
     if sample_weight is None:
         return None
-    w = _as_array(sample_weight, "sample_weight")
+    w = _as_array(sample_weight, name)
     if w.shape != (n_samples,):
         raise ValueError(
-            f"Expected sample_weight of shape ({n_samples},). Received shape {w.shape}"
+            f"Expected {name} of shape ({n_samples},), one weight per sample. "
+            f"Received shape {w.shape}"
         )
-    check_finite(w, "sample_weight")
+    check_finite(w, name)
     if np.any(w < 0):
         raise ValueError(f"Expected non-negative sample weights. Received {w[w < 0][0].item()}")
     return w
