@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .core import Layer, const
+from .validation import is_real
 
 
 def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
@@ -119,7 +120,7 @@ class LeakyReLU(Layer):
     """
 
     def __init__(self, alpha: float = 0.01) -> None:
-        if not isinstance(alpha, int | float) or not math.isfinite(alpha) or alpha < 0:
+        if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
             raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r}")
         self.alpha = float(alpha)
 

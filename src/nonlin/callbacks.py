@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import is_integer, is_real
+
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
           "on_epoch_end", "on_train_end")
 
@@ -148,11 +150,11 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
                  mode: str = "auto", restore_best_weights: bool = False) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+        if not is_integer(patience) or patience < 0:
             raise ValueError(f"Expected an integer >= 0. Received: patience={patience!r}")
-        if not isinstance(min_delta, int | float) or not min_delta >= 0:
+        if not is_real(min_delta) or not min_delta >= 0:
             raise ValueError(f"Expected min_delta >= 0. Received: min_delta={min_delta!r}")
-        self.monitor, self.min_delta, self.patience = monitor, float(min_delta), patience
+        self.monitor, self.min_delta, self.patience = monitor, float(min_delta), int(patience)
         self.mode, self.restore_best_weights = mode, bool(restore_best_weights)
         self._improved = _better(monitor, mode)
 
@@ -212,7 +214,7 @@ class EarlyStopping(Callback):
 
 def _count(state: dict[str, Any], key: str) -> int:
     value = state.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+    if not is_integer(value) or value < 0:
         raise ValueError(f"Expected an integer >= 0 for {key!r}. Received: {value!r}")
     return int(value)
 
@@ -221,7 +223,7 @@ def _optional_float(state: dict[str, Any], key: str) -> float | None:
     value = state.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+    if not is_real(value):
         raise ValueError(f"Expected a number or None for {key!r}. Received: {value!r}")
     return float(value)
 

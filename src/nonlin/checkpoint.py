@@ -56,6 +56,7 @@ from ._metadata import to_json_text
 from .callbacks import Callback, History
 from .core import Sequential
 from .io import to_bytes
+from .validation import is_integer
 
 __all__ = [
     "Checkpoint",
@@ -165,11 +166,11 @@ class ModelCheckpoint(Callback):
         monitor: str = "val_loss",
         mode: str = "auto",
     ) -> None:
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        if not is_integer(every) or every < 1:
             raise ValueError(f"Expected a positive integer. Received: every={every!r}")
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
-        self.path, self.every = os.fspath(path), every
+        self.path, self.every = os.fspath(path), int(every)
         self.save_best_only, self.monitor = bool(save_best_only), monitor
         name = monitor.removeprefix("val_")
         self._maximize = mode == "max" or (

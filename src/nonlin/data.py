@@ -13,16 +13,31 @@ from typing import Any
 import numpy as np
 
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
-from .validation import check_labels, check_sample_weight, check_X, check_y
+from .validation import (
+    as_dtype,
+    check_labels,
+    check_sample_weight,
+    check_X,
+    check_y,
+    is_integer,
+    is_real,
+)
 
 
 @dataclass
 class Dataset:
-    """Inputs, targets in the loss's form, and per-sample weights (or None)."""
+    """Inputs, targets in the loss's form, and per-sample weights (or None).
+
+    When class weights are merged into ``weight``, ``class_weighted`` is true and
+    ``sample_weight`` keeps the user's sample weights alone (or None): rows that
+    ``split`` holds out for validation take those, as in Keras.
+    """
 
     X: np.ndarray
     y: np.ndarray
     weight: np.ndarray | None
+    class_weighted: bool = False
+    sample_weight: np.ndarray | None = None
 
     @property
     def labels(self) -> bool:
@@ -41,18 +56,20 @@ class Dataset:
             )
         cut = len(self) - n_val
         w = self.weight
+        val_w = self.sample_weight if self.class_weighted else w  # class weights: training only
         return (Dataset(self.X[:cut], self.y[:cut], None if w is None else w[:cut]),
-                Dataset(self.X[cut:], self.y[cut:], None if w is None else w[cut:]))
+                Dataset(self.X[cut:], self.y[cut:], None if val_w is None else val_w[cut:]))
 
 
-def as_model_dtype(X: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``X`` itself when it is C-contiguous in ``dtype``, else one converted copy."""
-    if X.dtype == dtype and X.flags.c_contiguous:
-        return X
-    return np.ascontiguousarray(X, dtype=dtype)
+def as_model_dtype(X: np.ndarray, dtype: np.dtype, name: str = "X") -> np.ndarray:
+    """``X`` itself when it is C-contiguous in ``dtype``, else one converted copy
+    (a finite value beyond ``dtype``'s range raises ``ValueError``)."""
+    return as_dtype(X, dtype, name)
 
 
-def prepare_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+def prepare_targets(
+    loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype, name: str = "y"
+) -> np.ndarray:
     """Targets in the form the loss reads, checked against the model's output width.
 
     Cross-entropy: int64 labels (n_samples,) in ``[0, n_outputs)``, or rows of
@@ -69,14 +86,14 @@ def prepare_targets(loss: Loss, y: np.ndarray, n_outputs: int, dtype: np.dtype) 
                 "Expected one-hot or probability rows summing to 1 for cross-entropy. "
                 f"Received a row summing to {rows[np.argmax(np.abs(rows - 1))]!r}"
             )
-        return np.ascontiguousarray(y, dtype=dtype)
+        return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
         y = y[:, None]
     _check_width(y, n_outputs)
     if isinstance(loss, BinaryCrossEntropy) and np.any((y < 0) | (y > 1)):
         bad = y[(y < 0) | (y > 1)][0].item()
         raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad!r}")
-    return np.ascontiguousarray(y, dtype=dtype)
+    return as_model_dtype(y, dtype, name)
 
 
 def check_two_classes(loss: Loss, targets: np.ndarray) -> None:
@@ -115,14 +132,13 @@ def class_weights_for(
     n_classes = max(n_outputs, 2)
     table = np.ones(n_classes)
     for key, value in class_weight.items():
-        integer = isinstance(key, int | np.integer) and not isinstance(key, bool)
-        if not integer or not 0 <= key < n_classes:
+        if not is_integer(key) or not 0 <= key < n_classes:
             raise ValueError(f"Expected class indices in [0, {n_classes}). Received key {key!r}")
-        if not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        if not is_real(value) or not 0 <= value < float("inf"):
             raise ValueError(
                 f"Expected finite weights >= 0. Received class_weight[{key}]={value!r}"
             )
-        table[key] = value
+        table[key] = float(value)
     if y.ndim == 1:
         labels = y
     elif y.shape[1] == 1:
@@ -138,20 +154,27 @@ def make_dataset(
 ) -> Dataset:
     """Check and convert one (X, y[, sample_weight]) triple for ``model``.
 
-    ``training`` data of a classifier must hold at least two classes.
+    ``name`` is "X" for the data of fit and evaluate, "X_val" for fit's
+    ``validation_data`` (messages say which). ``training`` data of a classifier
+    must hold at least two classes.
     """
+    y_name = "y" if name == "X" else f"{name} targets"
+    w_name = "sample_weight" if name == "X" else f"{name} sample_weight (validation_data[2])"
     X = check_X(X, name, n_features=model.n_features_in)
-    y = check_y(y, X.shape[0], "y" if name == "X" else f"{name} targets")
-    targets = prepare_targets(loss, y, model.n_outputs, model.dtype)
+    y = check_y(y, X.shape[0], y_name)
+    targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
     if training:
         check_two_classes(loss, targets)
-    weight = check_sample_weight(sample_weight, X.shape[0])
+    own = check_sample_weight(sample_weight, X.shape[0], w_name)
     per_class = class_weights_for(class_weight, targets, model.n_outputs)
-    if per_class is not None:
-        weight = per_class if weight is None else weight * per_class
+    weight = own if per_class is None else per_class if own is None else own * per_class
     if weight is not None:
-        weight = np.ascontiguousarray(weight, dtype=model.dtype)
-    return Dataset(as_model_dtype(X, model.dtype), targets, weight)
+        weight = as_model_dtype(weight, model.dtype, w_name)
+    if per_class is not None and own is not None:  # for rows held out by Dataset.split
+        own = as_model_dtype(own, model.dtype, w_name)
+    return Dataset(as_model_dtype(X, model.dtype, name), targets, weight,
+                   class_weighted=per_class is not None,
+                   sample_weight=None if per_class is None else own)
 
 
 def permutation(rng: Any, n: int) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
 from .initializers import INITIALIZERS
+from .validation import is_real
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
 
@@ -70,7 +71,7 @@ class Dense(Layer):
             init = INITIALIZERS[init]
         elif not callable(init):
             raise TypeError(f"Expected a str or callable init. Received: init={init!r}")
-        if isinstance(l2, bool) or not isinstance(l2, int | float) or not 0 <= l2 < float("inf"):
+        if not is_real(l2) or not 0 <= l2 < float("inf"):
             raise ValueError(f"Expected a finite l2 >= 0. Received: l2={l2!r}")
         self.l2 = float(l2)
         self._decay: np.ndarray | None = None
@@ -162,7 +163,7 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate: float) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+        if not is_real(rate) or not 0 <= rate < 1:
             raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r}")
         self.rate = float(rate)
         self.rng: RandomLike | None = None

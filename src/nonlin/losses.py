@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_labels
+from .validation import check_labels, is_real
 
 _EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
 
@@ -30,7 +30,7 @@ def _reduction(reduction: str) -> str:
 
 
 def _finite_positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if not is_real(value) or not value > 0:
         raise ValueError(f"Expected a positive number. Received: {name}={value!r}")
     if value == float("inf"):
         raise ValueError(f"Expected a finite number. Received: {name}={value!r}")

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .callbacks import Callback, _better, _count, _monitored, _optional_float
+from .validation import is_integer, is_real
 
 
 def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer = model.optimizer
     if not isinstance(optimizer.lr, float):
         raise TypeError(f"{owner} cannot change a scheduled learning rate ({optimizer.lr!r})")
-    if not (isinstance(lr, int | float) and 0 < lr < math.inf):
+    if not (is_real(lr) and 0 < lr < math.inf):
         raise ValueError(
             f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}"
         )
@@ -48,13 +49,13 @@ class ReduceLROnPlateau(Callback):
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  mode: str = "auto") -> None:
-        if not isinstance(factor, int | float) or not 0 < factor < 1:
+        if not is_real(factor) or not 0 < factor < 1:
             raise ValueError(f"Expected factor in (0, 1). Received: factor={factor!r}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if not is_integer(value) or value < 0:
                 raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
-        self.monitor, self.factor, self.patience = monitor, float(factor), patience
-        self.min_delta, self.cooldown, self.min_lr = float(min_delta), cooldown, float(min_lr)
+        self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
+        self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
         self._improved = _better(monitor, mode)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:

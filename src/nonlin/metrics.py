@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import is_integer
+
 
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
     if sample_weight is None:
@@ -169,10 +171,10 @@ class TopKAccuracy(_RowMean):
     """Fraction of samples whose true class is among the ``k`` highest outputs."""
 
     def __init__(self, k: int = 5, name: str | None = None) -> None:
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        if not is_integer(k) or k < 1:
             raise ValueError(f"Expected a positive integer. Received: k={k!r}")
         super().__init__()
-        self.k = k
+        self.k = int(k)
         self.name = name or f"top_{k}_accuracy"
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .core import Layer, Param, RandomLike, const
 from .layers import scratch
+from .validation import is_real
 
 
 class BatchNorm(Layer):
@@ -45,11 +46,11 @@ class BatchNorm(Layer):
     """
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
-        if isinstance(momentum, bool) or not isinstance(momentum, int | float) or not (
+        if not is_real(momentum) or not (
             0 <= momentum < 1
         ):
             raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r}")
-        if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not epsilon > 0:
+        if not is_real(epsilon) or not epsilon > 0:
             raise ValueError(f"Expected a positive epsilon. Received: epsilon={epsilon!r}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.gamma: Param | None = None

@@ -26,18 +26,19 @@ import numpy as np
 
 from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
+from .validation import is_real
 
 
 def _check_lr(lr: Any) -> Any:
     if hasattr(lr, "get_config") and callable(lr):
         return lr  # a schedule
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 < lr < float("inf"):
+    if not is_real(lr) or not 0 < lr < float("inf"):
         raise ValueError(f"Expected a positive, finite learning rate. Received: lr={lr!r}")
     return float(lr)
 
 
 def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool = False) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = is_real(value)
     ok = ok and (low <= value <= high if closed else low <= value < high)
     if not ok:
         bracket = "]" if closed else ")"
@@ -46,7 +47,7 @@ def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool
 
 
 def _check_positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+    if not is_real(value) or not 0 < value < math.inf:
         raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
     return float(value)
 

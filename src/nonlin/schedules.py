@@ -12,21 +12,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .validation import is_integer, is_real
+
 
 def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+    if not is_real(value) or not 0 < value < math.inf:
         raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
     return float(value)
 
 
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_integer(value) or value < minimum:
         raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r}")
     return int(value)
 
 
 def _fraction(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+    if not is_real(value) or not 0 <= value <= 1:
         raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r}")
     return float(value)
 
@@ -117,7 +119,7 @@ class CosineDecay(Schedule):
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha)
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
-        if isinstance(warmup_from, bool) or not isinstance(warmup_from, int | float) or not (
+        if not is_real(warmup_from) or not (
             0 <= warmup_from < math.inf
         ):
             raise ValueError(

@@ -102,13 +102,17 @@ class Sequential:
         """Run the chain on a batch ``x`` of shape (n_samples, n_features_in).
 
         In training mode the result is a buffer owned by the last layer, valid
-        until the next training forward.
+        until the next training forward. In inference mode it is a fresh array,
+        never ``x`` itself (a chain of pass-through layers returns a copy).
         """
         if x.ndim != 2 or x.shape[1] != self.n_features_in:
             self._check_width(x)
+        out = x
         for layer in self.layers:
-            x = layer.forward(x, training=training)
-        return x
+            out = layer.forward(out, training=training)
+        if not training and np.may_share_memory(out, x):  # Identity, Dropout: the input itself
+            out = out.copy()
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
         """Propagate ``dL/dy`` back through the chain, filling every ``Param.grad``.
@@ -140,16 +144,18 @@ class Sequential:
         With ``batch_size`` the rows go through in chunks of that size (each
         converted to the model's dtype on its own), so memory stays bounded.
         """
-        from .validation import check_positive_int, check_X
+        from .validation import as_dtype, check_positive_int, check_X
 
         self._require_built()
+        if batch_size is not None:
+            batch_size = check_positive_int("batch_size", batch_size)
         X = check_X(X, n_features=self.n_features_in)
         if batch_size is None or batch_size >= X.shape[0]:
-            return self.forward(X.astype(self.dtype, copy=False))
-        batch_size = check_positive_int("batch_size", batch_size)
+            return self.forward(as_dtype(X, self.dtype, "X", contiguous=False))
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, X.shape[0], batch_size):
-            chunk = X[start : start + batch_size].astype(self.dtype, copy=False)
+            chunk = as_dtype(X[start : start + batch_size], self.dtype, "X", contiguous=False,
+                             first_row=start)
             out[start : start + batch_size] = self.forward(chunk)
         return out
 
@@ -251,6 +257,8 @@ class Sequential:
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Overwrite the weights in place from a list in ``get_weights`` order."""
+        from .validation import as_dtype
+
         self._require_built()
         if len(weights) != len(self._params):
             raise ValueError(
@@ -265,6 +273,7 @@ class Sequential:
                 )
             if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
                 raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
+            arrays[i] = as_dtype(w, param.value.dtype, f"weights[{i}]", contiguous=False)
         for param, w in zip(self._params, arrays, strict=True):
             np.copyto(param.value, w, casting="unsafe")
 

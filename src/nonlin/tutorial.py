@@ -27,6 +27,7 @@ from .initializers import uniform
 from .layers import Dense
 from .losses import MeanSquaredError
 from .optimizers import SGD
+from .validation import is_integer
 
 X_XOR = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
 Y_XOR = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -81,7 +82,7 @@ def train(
     ``on_report(step, error)`` is called every ``report_every`` steps, from step 0.
     """
     for name, value in (("steps", steps), ("hidden", hidden), ("report_every", report_every)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if not is_integer(value) or value <= 0:
             raise ValueError(f"Expected a positive integer. Received: {name}={value!r}")
     X = np.ascontiguousarray(check_2d(X), dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)

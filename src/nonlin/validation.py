@@ -10,6 +10,7 @@ larger than a few megabytes is allocated.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -36,19 +37,56 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
-    if arr.dtype.kind != "f" or arr.size == 0:
-        return
+def _first_nonfinite_row(arr: np.ndarray) -> int | None:
+    """Index of the first row of ``arr`` holding a NaN or an infinity (scanned block by block)."""
     flat_rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(-1, 1)
     step = max(1, _BLOCK_ELEMENTS // max(1, flat_rows.shape[1]))
     for start in range(0, flat_rows.shape[0], step):
         block = flat_rows[start : start + step]
         if not np.isfinite(block).all():
-            row = start + int(np.argmin(np.isfinite(block).all(axis=1)))
+            return start + int(np.argmin(np.isfinite(block).all(axis=1)))
+    return None
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return
+    row = _first_nonfinite_row(arr)
+    if row is not None:
+        raise ValueError(
+            f"Expected finite values in {name}. Received NaN or infinity in row {row}"
+        )
+
+
+def as_dtype(
+    arr: np.ndarray, dtype: Any, name: str, *, contiguous: bool = True, first_row: int = 0
+) -> np.ndarray:
+    """Finite ``arr`` converted to ``dtype`` (C-contiguous unless ``contiguous=False``).
+
+    ``arr`` itself comes back when no conversion is needed. When the conversion
+    narrows a float (float64 data for a float32 model), the result is checked
+    in the same blocks as ``check_finite``: a finite value beyond the range of
+    ``dtype`` raises ``ValueError`` naming it (its row counted from
+    ``first_row`` when ``arr`` is a chunk), instead of becoming infinity.
+    """
+    dtype = np.dtype(dtype)
+    if arr.dtype == dtype and (arr.flags.c_contiguous or not contiguous):
+        return arr
+    with np.errstate(over="ignore"):  # reported below, with the value
+        out = np.ascontiguousarray(arr, dtype=dtype) if contiguous else arr.astype(dtype)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > dtype.itemsize and out.size:
+        row = _first_nonfinite_row(out)
+        if row is not None:
+            index = (row,)
+            if out.ndim > 1:
+                index += tuple(int(i) for i in np.argwhere(~np.isfinite(out[row]))[0])
+            where = ", ".join(str(i) for i in (row + first_row, *index[1:]))
             raise ValueError(
-                f"Expected finite values in {name}. Received NaN or infinity in row {row}"
+                f"Expected values within {dtype.name}'s range for this {dtype.name} model. "
+                f"Received {name}[{where}]={arr[index].item()!r}"
             )
+    return out
 
 
 def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
@@ -89,24 +127,38 @@ def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     return arr
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+def check_sample_weight(
+    sample_weight: Any, n_samples: int, name: str = "sample_weight"
+) -> np.ndarray | None:
     """Finite, non-negative weights of shape (n_samples,), or None."""
     if sample_weight is None:
         return None
-    w = _as_array(sample_weight, "sample_weight")
+    w = _as_array(sample_weight, name)
     if w.shape != (n_samples,):
         raise ValueError(
-            f"Expected sample_weight of shape ({n_samples},). Received shape {w.shape}"
+            f"Expected {name} of shape ({n_samples},), one weight per sample. "
+            f"Received shape {w.shape}"
         )
-    check_finite(w, "sample_weight")
+    check_finite(w, name)
     if np.any(w < 0):
         raise ValueError(f"Expected non-negative sample weights. Received {w[w < 0][0].item()}")
     return w
 
 
+def is_real(value: Any) -> bool:
+    """True for a real number of any type (``int``, ``float``, NumPy scalars such as
+    ``np.float32`` or ``np.int64``, ``Fraction``), False for ``bool`` and the rest."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def is_integer(value: Any) -> bool:
+    """True for an integer of any type (``int``, ``np.int64``, ...), False for ``bool``."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
 def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    """An ``int`` (not bool) >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+    """An integer (not bool) >= ``minimum``."""
+    if not is_integer(value) or value < minimum:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"Expected {what}. Received: {name}={value!r}")
     return int(value)
@@ -114,14 +166,14 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
 
 def check_fraction(name: str, value: Any) -> float:
     """A float in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+    if not is_real(value) or not 0 <= value < 1:
         raise ValueError(f"Expected a number in [0, 1). Received: {name}={value!r}")
     return float(value)
 
 
 def check_lr(value: Any) -> float:
     """A positive, finite learning rate."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+    if not is_real(value) or not 0 < value < math.inf:
         raise ValueError(f"Expected a positive, finite learning rate. Received: lr={value!r}")
     return float(value)
 
@@ -129,16 +181,24 @@ def check_lr(value: Any) -> float:
 def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
     """Integer class labels in ``[0, n_classes)``, shape (n_samples,).
 
-    Integer labels come back as they are (a view: no copy of a large label
-    column); floats holding integers and booleans are converted to int64.
+    Native signed integer labels (and unsigned ones narrower than 64 bits) come
+    back as they are (a view: no copy of a large label column); floats of any
+    width holding integers, booleans, uint64 and byte-swapped integers are
+    converted to int64, as Keras and scikit-learn do.
     """
     labels = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
     if labels.ndim != 1:
         raise ValueError(f"Expected 1-D class labels for {name}. Received shape {y.shape}")
-    if labels.dtype.kind == "f":
-        if not np.all(labels == np.round(labels)):
-            raise ValueError(f"Expected integer class labels in {name}. Received fractional values")
-    elif labels.dtype.kind not in "iub":
+    kind = labels.dtype.kind
+    if kind == "f":
+        fractional = labels != np.round(labels)
+        if np.any(fractional):
+            i = int(np.argmax(fractional))
+            raise ValueError(
+                f"Expected integer class labels in {name}. "
+                f"Received {name}[{i}]={labels[i].item()!r}"
+            )
+    elif kind not in "iub":
         raise TypeError(f"Expected integer class labels. Received dtype {labels.dtype}")
     bad = (labels < 0) | (labels >= n_classes)
     if np.any(bad):
@@ -146,6 +206,6 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
             f"Expected class labels in [0, {n_classes}) for a model with {n_classes} outputs. "
             f"Received label {labels[bad][0].item()!r}"
         )
-    if labels.dtype.isnative and (labels.dtype.kind == "i" or labels.dtype.itemsize < 8):
+    if labels.dtype.isnative and (kind == "i" or (kind == "u" and labels.dtype.itemsize < 8)):
         return labels  # uint64 is converted: it does not mix with int64 indices
     return labels.astype(np.int64)
