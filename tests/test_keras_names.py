@@ -92,3 +92,10 @@ def test_repeated_metric_requests_count_once_and_clashing_names_are_refused() ->
         with pytest.raises(ValueError, match=f"named '{name}'"):
             nonlin_metrics.get_metrics([BinaryAccuracy(name=name)])
     assert hits.name == "hits"  # the user's object is not renamed
+
+
+def test_auto_mode_reads_a_metric_name_in_any_case() -> None:
+    from nonlin.callbacks import _better
+
+    assert _better("val_ACC", "auto")(0.9, 0.8, 0.0)  # higher is better, as for "val_acc"
+    assert _better("val_RMSE", "auto")(0.1, 0.2, 0.0)

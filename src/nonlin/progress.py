@@ -21,6 +21,14 @@ def format_logs(logs: dict[str, Any]) -> str:
     return " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "lr")
 
 
+def write_line(text: str, file: TextIO | None = None) -> None:
+    """One line of a callback's message (``EarlyStopping(verbose=1)``), on ``file``
+    (standard error by default, where the progress display writes)."""
+    file = file if file is not None else sys.stderr
+    file.write(text + "\n")
+    file.flush()
+
+
 class ProgbarLogger(Callback):
     """Show training progress.
 
