@@ -5,7 +5,11 @@ Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
 ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and
 ``on_train_end``. During ``fit`` a callback reaches the model through
 ``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``).
-Setting ``model.stop_training = True`` ends training after the current epoch.
+Setting ``model.stop_training = True`` ends training, as in Keras 3: set in
+``on_epoch_end`` (or ``on_epoch_begin``), after that epoch; set in a batch
+hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the
+loss and metrics over the rows trained so far (and the validation results),
+``History`` records it as the epoch, then comes ``on_train_end``.
 
 A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``,
 ``ModelCheckpoint``) also has ``state_dict()`` / ``load_state_dict()``, as in
