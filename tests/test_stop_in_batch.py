@@ -98,3 +98,18 @@ def test_the_progress_bar_shows_the_batches_trained(capsys) -> None:
                 callbacks=[_StopAt(0, 1)], verbose=1)
     err = capsys.readouterr().err
     assert "2/5" in err and "5/5" not in err
+
+
+def test_an_epoch_resumed_from_a_ctrl_c_checkpoint_can_end_early_too(tmp_path) -> None:
+    """Ctrl-C after batch 1 of epoch 2, resumed; a callback ends that epoch after batch 3:
+    the loss and accuracy cover rows 0-63 across the interruption, as in a run straight
+    through."""
+    from test_checkpoint_partial import _fit, _stopped_checkpoint
+
+    straight = _fit(nonlin.Sequential(_layers()), "adam", 4, seed=7,
+                    callbacks=[_StopAt(2, 3, carry_on=True)])
+    path = _stopped_checkpoint(tmp_path, "adam", epoch=2, batch=1)
+    resumed = _fit(nonlin.Sequential(_layers()), "adam", 4, optimizer="adam", resume_from=path,
+                   callbacks=[_StopAt(2, 3, carry_on=True)])
+    _assert_same_run(resumed, straight)
+    assert resumed.optimizer.iterations == 3 * 5 + 4
