@@ -105,11 +105,13 @@ def test_early_stopping_mode_max_and_min_delta() -> None:
     assert len(h.history["loss"]) == 3 and stop.best == 0.6
 
 
-def test_missing_monitor_is_a_clear_error() -> None:
+def test_missing_monitor_warns_and_training_goes_on_as_in_keras() -> None:
     X, y = data()
-    with pytest.raises(ValueError, match="val_loss"):
-        model().fit(X, y, loss="cross_entropy", optimizer="sgd", callbacks=[EarlyStopping()],
-                    verbose=0)
+    with pytest.warns(UserWarning, match="Early stopping conditioned on metric `val_loss` which "
+                      "is not available. Available metrics are: loss,lr"):
+        h = model().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=3,
+                        callbacks=[EarlyStopping()], verbose=0)
+    assert h.epoch == [0, 1, 2]
 
 
 def test_learning_rate_scheduler_and_history_lr() -> None:

@@ -55,8 +55,10 @@ def test_names_resolve_like_keras() -> None:
     binary = get_metric("accuracy", loss=BinaryCrossEntropy(from_logits=True), n_outputs=1)
     assert isinstance(binary, BinaryAccuracy) and binary.threshold == 0.0
     assert binary.name == "accuracy"
-    assert get_metric("top_k_accuracy").name == "top_5_accuracy"
-    assert get_metric("RMSE").name == "rmse"
+    assert get_metric("top_k_accuracy").name == "top_k_accuracy"  # the name as given
+    rmse = get_metric("RMSE")
+    assert rmse.name == "RMSE" and isinstance(rmse, RootMeanSquaredError)
+    assert TopKAccuracy(3).name == "top_3_accuracy"  # an object keeps its own name
     with pytest.raises(ValueError, match="Unknown metric 'f1'"):
         get_metric("f1")
 

@@ -5,7 +5,11 @@ Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
 ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and
 ``on_train_end``. During ``fit`` a callback reaches the model through
 ``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``).
-Setting ``model.stop_training = True`` ends training after the current epoch.
+Setting ``model.stop_training = True`` ends training, as in Keras 3: set in
+``on_epoch_end`` (or ``on_epoch_begin``), after that epoch; set in a batch
+hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the
+loss and metrics over the rows trained so far (and the validation results),
+``History`` records it as the epoch, then comes ``on_train_end``.
 
 A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``,
 ``ModelCheckpoint``) also has ``state_dict()`` / ``load_state_dict()``, as in
@@ -19,8 +23,6 @@ import csv
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
-
-import numpy as np
 
 from .validation import is_integer, is_real
 
@@ -112,7 +114,7 @@ def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
     if mode == "auto":
-        name = monitor.removeprefix("val_")
+        name = monitor.removeprefix("val_").lower()
         mode = "max" if ("acc" in name or name in ("r2", "r2_score")) else "min"
     if mode == "max":
         return lambda current, best, delta: current > best + delta
@@ -127,89 +129,6 @@ def _monitored(logs: dict[str, Any] | None, monitor: str, owner: str) -> float |
         )
     value = float(logs[monitor])
     return value if math.isfinite(value) else None
-
-
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
-
-    Parameters
-    ----------
-    monitor : str, default "val_loss"
-    min_delta : float, default 0
-    patience : int, default 0
-    mode : {"auto", "min", "max"}
-        "auto" maximizes accuracies and R², minimizes the rest.
-    restore_best_weights : bool, default False
-        At the end of training, put back the weights (and layer state) of the best epoch.
-
-    Attributes
-    ----------
-    stopped_epoch, best_epoch : int
-    best : float
-    """
-
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
-                 mode: str = "auto", restore_best_weights: bool = False) -> None:
-        if not is_integer(patience) or patience < 0:
-            raise ValueError(f"Expected an integer >= 0. Received: patience={patience!r}")
-        if not is_real(min_delta) or not min_delta >= 0:
-            raise ValueError(f"Expected min_delta >= 0. Received: min_delta={min_delta!r}")
-        self.monitor, self.min_delta, self.patience = monitor, float(min_delta), int(patience)
-        self.mode, self.restore_best_weights = mode, bool(restore_best_weights)
-        self._improved = _better(monitor, mode)
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
-        self.best: float | None = None
-        self.best_weights: list[np.ndarray] | None = None
-        self.best_state: dict[str, np.ndarray] | None = None
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        current = _monitored(logs, self.monitor, "EarlyStopping")
-        if current is not None and (
-            self.best is None or self._improved(current, self.best, self.min_delta)
-        ):
-            self.best, self.best_epoch, self.wait = current, epoch, 0
-            if self.restore_best_weights:
-                self.best_weights = self.model.get_weights()
-                self.best_state = self.model.get_state()
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self.restore_best_weights and self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-            self.model.set_state(self.best_state)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Counters, the best value, and the best weights (``best_weights.{i}``) and
-        layer state (``best_state.{name}``) when ``restore_best_weights`` kept them."""
-        state: dict[str, Any] = {"wait": self.wait, "best": self.best,
-                                 "best_epoch": self.best_epoch}
-        for i, w in enumerate(self.best_weights or ()):
-            state[f"best_weights.{i}"] = w
-        for name, value in (self.best_state or {}).items():
-            state[f"best_state.{name}"] = value
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.wait = _count(state, "wait")
-        self.best_epoch = int(state.get("best_epoch", -1))
-        self.best = _optional_float(state, "best")
-        weights = [state[k] for k in sorted(_keys(state, "best_weights."), key=_index)]
-        if weights:
-            expected = [w.shape for w in self.model.get_weights()]
-            if [np.shape(w) for w in weights] != expected:
-                raise ValueError(
-                    f"Expected EarlyStopping best weights of shapes {expected}. "
-                    f"Received {[np.shape(w) for w in weights]}"
-                )
-            self.best_weights = [np.array(w, copy=True) for w in weights]
-            self.best_state = {k.removeprefix("best_state."): np.array(state[k], copy=True)
-                               for k in _keys(state, "best_state.")}
 
 
 def _count(state: dict[str, Any], key: str) -> int:
@@ -266,6 +185,7 @@ class CSVLogger(Callback):
 
 
 
+from .early_stopping import EarlyStopping  # noqa: E402  (re-exported)
 from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau  # noqa: E402  (re-exported)
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",

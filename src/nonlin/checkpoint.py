@@ -172,7 +172,7 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
         self.path, self.every = os.fspath(path), int(every)
         self.save_best_only, self.monitor = bool(save_best_only), monitor
-        name = monitor.removeprefix("val_")
+        name = monitor.removeprefix("val_").lower()
         self._maximize = mode == "max" or (
             mode == "auto" and ("acc" in name or name in ("r2", "r2_score"))
         )

@@ -17,7 +17,7 @@ import numpy as np
 from .core import Sequential
 from .data import Dataset, make_dataset
 from .losses import Loss
-from .metrics import Metric, get_metric
+from .metrics import Metric, get_metrics
 from .validation import check_positive_int
 
 _EVAL_BATCH = 1024
@@ -35,10 +35,9 @@ def resolve_loss(loss: Any) -> Loss:
 
 
 def resolve_metrics(metrics: Iterable[Any], loss: Loss, model: Sequential) -> list[Metric]:
-    """Metric objects for names, objects or functions (``"accuracy"`` follows the loss)."""
-    if isinstance(metrics, str):
-        metrics = [metrics]
-    return [get_metric(m, loss=loss, n_outputs=model.n_outputs) for m in metrics]
+    """Metric objects for names, objects or functions (``"accuracy"`` follows the loss),
+    each keyed by the name given (see ``metrics.get_metrics``)."""
+    return get_metrics(metrics, loss=loss, n_outputs=model.n_outputs)
 
 
 def penalty(model: Sequential) -> float:

@@ -18,6 +18,7 @@ takes ``sample_weight``. A plain function given as a metric cannot stream:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -201,9 +202,11 @@ METRICS: dict[str, type[Metric]] = {
     "accuracy": Accuracy,
     "acc": Accuracy,
     "categorical_accuracy": Accuracy,
+    "sparse_categorical_accuracy": Accuracy,
     "binary_accuracy": BinaryAccuracy,
     "top_k_accuracy": TopKAccuracy,
     "top_k_categorical_accuracy": TopKAccuracy,
+    "sparse_top_k_categorical_accuracy": TopKAccuracy,
     "mae": MeanAbsoluteError,
     "mean_absolute_error": MeanAbsoluteError,
     "mse": MeanSquaredError,
@@ -214,32 +217,81 @@ METRICS: dict[str, type[Metric]] = {
     "r2_score": R2Score,
 }
 
+# Keys of fit's logs that a metric must not take (its validation value is "val_" + name).
+_RESERVED = ("loss", "lr")
+
 
 def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -> Metric:
     """Resolve a name or object to a ``Metric``.
 
-    ``"accuracy"`` follows the loss, as in Keras: with binary cross-entropy (or
-    a single output) it is binary accuracy, thresholded at 0 when the loss
-    takes logits; otherwise the arg-max accuracy.
+    A name gives a new metric named exactly as written, as in Keras:
+    ``metrics=["acc"]`` is logged as ``"acc"`` (and ``"val_acc"``); a
+    ``Metric`` object keeps its own ``name``, a function is named after it.
+    ``"accuracy"`` and ``"acc"`` follow the loss, as in Keras: with binary
+    cross-entropy (or a single output) binary accuracy, thresholded at 0 when
+    the loss takes logits; otherwise the arg-max accuracy, which
+    ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always
+    are (both take labels or one-hot rows; with a single output column it is
+    binary accuracy, thresholded as for ``"accuracy"``).
     """
     if isinstance(metric, Metric):
         return metric
     if isinstance(metric, str):
-        key = metric.lower()
-        if key not in METRICS:
-            raise ValueError(
-                f"Unknown metric {metric!r}. Expected one of: {', '.join(sorted(METRICS))}"
-            )
-        cls = METRICS[key]
-        from_logits = bool(getattr(loss, "from_logits", False))
-        if cls is Accuracy and (type(loss).__name__ == "BinaryCrossEntropy" or n_outputs == 1):
-            return BinaryAccuracy(0.0 if from_logits else 0.5, name="accuracy")
-        if cls is BinaryAccuracy and from_logits:
-            return BinaryAccuracy(0.0)
-        return cls()
+        return _from_name(metric, loss, n_outputs)
     if callable(metric):
         return _FunctionMetric(metric)
     raise TypeError(f"Expected a metric name, Metric or callable. Received: metric={metric!r}")
+
+
+def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
+    key = name.lower()
+    if key not in METRICS:
+        raise ValueError(
+            f"Unknown metric {name!r}. Expected one of: {', '.join(sorted(METRICS))}"
+        )
+    cls = METRICS[key]
+    from_logits = bool(getattr(loss, "from_logits", False))
+    binary_loss = type(loss).__name__ == "BinaryCrossEntropy"
+    metric: Metric
+    if cls is Accuracy and (n_outputs == 1 or (binary_loss and key in ("accuracy", "acc"))):
+        metric = BinaryAccuracy(0.0 if from_logits else 0.5)
+    elif cls is BinaryAccuracy and from_logits:
+        metric = BinaryAccuracy(0.0)
+    else:
+        metric = cls()
+    metric.name = name
+    return metric
+
+
+def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None) -> list[Metric]:
+    """``get_metric`` over a sequence (or one name), each log key once.
+
+    A request repeated (the same name, or the same object) counts once.
+    Two different metrics under one name, or a metric named ``"loss"``,
+    ``"lr"`` or ``"val_..."``, would overwrite each other's value in the logs:
+    ``ValueError``, asking for a ``name=``.
+    """
+    if isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        metrics = [metrics]
+    resolved: dict[str, tuple[Any, Metric]] = {}
+    for request in metrics:
+        metric = get_metric(request, loss=loss, n_outputs=n_outputs)
+        name = metric.name
+        if not isinstance(name, str) or name in _RESERVED or name.startswith("val_"):
+            raise ValueError(
+                f"Expected a metric name other than {', '.join(_RESERVED)} or 'val_...' "
+                f"(fit logs those keys itself). Received: {request!r} named {name!r}"
+            )
+        if name in resolved:
+            first = resolved[name][0]
+            if request is first or (isinstance(request, str) and request == first):
+                continue
+            raise ValueError(
+                f"Expected distinct metric names. Received two metrics named {name!r}: "
+                f"{first!r} and {request!r}; give one another name (a Metric's name=...)"
+            )
+        resolved[name] = (request, metric)
+    return [metric for _, metric in resolved.values()]
 
 
 class _FunctionMetric(Metric):

@@ -21,6 +21,14 @@ def format_logs(logs: dict[str, Any]) -> str:
     return " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "lr")
 
 
+def write_line(text: str, file: TextIO | None = None) -> None:
+    """One line of a callback's message (``EarlyStopping(verbose=1)``), on ``file``
+    (standard error by default, where the progress display writes)."""
+    file = file if file is not None else sys.stderr
+    file.write(text + "\n")
+    file.flush()
+
+
 class ProgbarLogger(Callback):
     """Show training progress.
 
@@ -49,7 +57,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = self._last = time.monotonic()
-        self._seen, self._loss_sum, self._done = 0, 0.0, 0
+        self._seen, self._loss_sum, self._done, self._reached = 0, 0.0, 0, 0
         if self.verbose == 1 and self._tqdm:
             from tqdm.auto import tqdm
 
@@ -61,6 +69,7 @@ class ProgbarLogger(Callback):
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self.verbose != 1:
             return
+        self._reached = batch + 1  # fewer than steps when a callback ends the epoch early
         size = logs.get("size", 1) if logs else 1
         self._seen += size
         self._loss_sum += logs["loss"] * size if logs else 0.0
@@ -82,13 +91,14 @@ class ProgbarLogger(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         text = format_logs(logs or {})
         elapsed = time.monotonic() - self._start
+        reached = self._reached or self.steps
         if self._bar is not None:
-            self._bar.update(self.steps - self._done)
+            self._bar.update(reached - self._done)
             self._bar.set_postfix_str(text)
             self._bar.close()
             self._bar = None
         elif self.verbose == 1:
-            self.file.write(f"\r{self.steps}/{self.steps} - {elapsed:.1f}s - {text}\n")
+            self.file.write(f"\r{reached}/{self.steps} - {elapsed:.1f}s - {text}\n")
         else:
             self.file.write(f"Epoch {epoch + 1}/{self.epochs} - {elapsed:.1f}s - {text}\n")
         self.file.flush()

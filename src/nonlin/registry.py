@@ -54,6 +54,7 @@ LOSSES: dict[str, type] = {
     "bce": losses.BinaryCrossEntropy,
     "cross_entropy": losses.CrossEntropy,
     "categorical_crossentropy": losses.CrossEntropy,
+    "sparse_categorical_crossentropy": losses.CrossEntropy,  # labels or one-hot, both
 }
 
 OPTIMIZERS: dict[str, type] = {

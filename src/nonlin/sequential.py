@@ -189,6 +189,7 @@ class Sequential:
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
         callbacks : sequence of ``nonlin.callbacks.Callback``
         metrics : sequence of names or ``nonlin.metrics.Metric``
+            Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras.
         class_weight : dict {class index: weight}
         sample_weight : array of shape (n_samples,)
             Both scale each sample's loss (and gradient); they multiply.

@@ -19,6 +19,10 @@ Guarantees:
   second Ctrl-C inside the step is deferred too (outside one it raises at
   once); a third cuts the step, and no mid-epoch progress is then recorded.
 * ``model.history`` holds the epochs completed so far, whatever happens.
+* ``model.stop_training`` set in a batch hook ends the epoch after that batch
+  (Keras 3): its logs cover the rows trained, and it counts as an epoch done
+  (``History``, ``ModelCheckpoint``); a checkpoint written then resumes at
+  the next epoch, as the run would have gone on had nothing stopped it.
 * Resuming: the model's generator state, the optimizer's ``state_dict``, the
   history and ``initial_epoch`` reproduce an uninterrupted run bit for bit,
   also from a checkpoint saved between two batches (``nonlin._epoch_state``).
@@ -214,12 +218,10 @@ class _Loop:
                                                  "loss": value})
             if self.guard.pending:
                 raise KeyboardInterrupt
-        model._epoch_in_progress = None
-        logs = {"loss": total / n}
-        for metric in self.metrics:
-            logs[metric.name] = (
-                metric.result() if metric.streams else metric(self.train.y, self.store)
-            )
+            if model.stop_training:  # set in a batch hook: the epoch ends here (Keras 3)
+                break
+        model._epoch_in_progress = None  # the epoch is over, also when it ended early
+        logs = self._train_logs(progress.rows, total)
         if self.val is not None:
             for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
                 logs["val_" + key] = value
@@ -227,6 +229,18 @@ class _Loop:
         cbs.call("on_epoch_end", epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
+
+    def _train_logs(self, rows: int, total: float) -> dict[str, float]:
+        """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,
+        or fewer when a batch hook set ``model.stop_training`` (the epoch then ends there)."""
+        if rows < len(self.train):
+            return {"loss": total / rows, **self.running_metrics()}
+        logs = {"loss": total / rows}
+        for metric in self.metrics:
+            logs[metric.name] = (
+                metric.result() if metric.streams else metric(self.train.y, self.store)
+            )
+        return logs
 
     def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
         """The epoch's shuffling order and its progress record, published on the model

@@ -1,0 +1,159 @@
+"""``EarlyStopping``: stop training when a monitored value stops improving (Keras 3's rule).
+
+Import it from ``nonlin.callbacks`` or ``nonlin``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .callbacks import Callback, _better, _count, _index, _keys, _optional_float
+from .validation import is_integer, is_real
+
+
+def _is_finite(value: Any) -> bool:
+    return is_real(value) and math.isfinite(value)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Keras 3's rule: from ``start_from_epoch`` on, each epoch adds one to
+    ``wait``; a value better than the best so far (by more than ``min_delta``)
+    becomes the best, and resets ``wait`` to 0 if it also beats ``baseline``
+    (when given); an epoch without improvement stops training once ``wait``
+    reaches ``patience`` (never in epoch 0). NaN or infinite values never improve.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+        A key of the epoch's logs. When it is missing, a warning lists the
+        available keys and the epoch is not counted (as in Keras).
+    min_delta : float, default 0
+        Taken as ``abs(min_delta)``, as in Keras.
+    patience : int, default 0
+    verbose : int, default 0
+        Above 0: at the end of training, say in which epoch training stopped
+        early and from which epoch the weights were restored (one line each on
+        standard error, as ``fit``'s progress display writes).
+    mode : {"auto", "min", "max"}
+        "auto" maximizes accuracies and R², minimizes the rest.
+    baseline : float, optional
+        Improvements reset ``wait`` only if they beat this value too: with
+        ``patience=5`` and ``baseline=0.5``, ``val_loss`` 0.9, 0.8, 0.7, 0.71,
+        0.72 stops after the fifth epoch (Keras' rule and its test).
+    restore_best_weights : bool, default False
+        At the end of training, put back the weights (and layer state) of the
+        best epoch (of the first monitored epoch if none was finite), whether
+        training stopped early or ran all its epochs, as Keras 3 does (Keras 2
+        restored only on an early stop).
+    start_from_epoch : int, default 0
+        Epochs before this one are not monitored (a warm-up).
+
+    Attributes
+    ----------
+    stopped_epoch, best_epoch : int
+        -1 until set.
+    best : float or None
+    wait : int
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
+                 verbose: int = 0, mode: str = "auto", baseline: float | None = None,
+                 restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
+        for name, value in (("patience", patience), ("verbose", verbose),
+                            ("start_from_epoch", start_from_epoch)):
+            if not is_integer(value) or value < 0:
+                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
+        for name, value in (("min_delta", min_delta), ("baseline", baseline)):
+            if not (_is_finite(value) or (name == "baseline" and value is None)):
+                raise ValueError(f"Expected a finite number. Received: {name}={value!r}")
+        self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
+        self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
+        self.baseline = None if baseline is None else float(baseline)
+        self.restore_best_weights = bool(restore_best_weights)
+        self._improved = _better(monitor, mode)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
+        self.best: float | None = None
+        self.best_weights: list[np.ndarray] | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        if self.monitor not in logs:
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(logs)}", stacklevel=2)
+            return
+        if epoch < self.start_from_epoch:
+            return
+        value = float(logs[self.monitor])
+        current = value if math.isfinite(value) else None
+        self.wait += 1
+        if current is not None and (
+            self.best is None or self._improved(current, self.best, self.min_delta)
+        ):
+            self.best, self.best_epoch = current, epoch
+            self._keep_weights()
+            if self.baseline is None or self._improved(current, self.baseline, self.min_delta):
+                self.wait = 0
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_epoch = epoch
+            self._keep_weights()
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def _keep_weights(self) -> None:
+        if self.restore_best_weights:
+            self.best_weights = self.model.get_weights()
+            self.best_state = self.model.get_state()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        from .progress import write_line
+
+        if self.verbose and self.stopped_epoch >= 0:
+            write_line(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                write_line("Restoring model weights from the end of the best epoch: "
+                           f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+            self.model.set_state(self.best_state)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Counters, the best value, and the best weights (``best_weights.{i}``) and
+        layer state (``best_state.{name}``) when ``restore_best_weights`` kept them.
+        ``baseline`` and ``start_from_epoch`` are arguments, not state: the resumed
+        ``fit`` gets them from its own ``EarlyStopping``."""
+        state: dict[str, Any] = {"wait": self.wait, "best": self.best,
+                                 "best_epoch": self.best_epoch,
+                                 "stopped_epoch": self.stopped_epoch}
+        for i, w in enumerate(self.best_weights or ()):
+            state[f"best_weights.{i}"] = w
+        for name, value in (self.best_state or {}).items():
+            state[f"best_state.{name}"] = value
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait = _count(state, "wait")
+        self.best_epoch = int(state.get("best_epoch", -1))
+        self.stopped_epoch = int(state.get("stopped_epoch", -1))
+        self.best = _optional_float(state, "best")
+        weights = [state[k] for k in sorted(_keys(state, "best_weights."), key=_index)]
+        if weights:
+            expected = [w.shape for w in self.model.get_weights()]
+            if [np.shape(w) for w in weights] != expected:
+                raise ValueError(
+                    f"Expected EarlyStopping best weights of shapes {expected}. "
+                    f"Received {[np.shape(w) for w in weights]}"
+                )
+            self.best_weights = [np.array(w, copy=True) for w in weights]
+            self.best_state = {k.removeprefix("best_state."): np.array(state[k], copy=True)
+                               for k in _keys(state, "best_state.")}
