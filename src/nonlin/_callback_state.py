@@ -5,10 +5,15 @@ each one whose ``state_dict()`` is not empty as
 ``{"index": i, "class_name": "EarlyStopping", "state": {...numbers or null}}``
 in ``__metadata__["checkpoint"]["callbacks"]``, and its arrays (such as
 ``EarlyStopping``'s best weights) as tensors ``"callback.{i}.{key}"``.
-Reading validates that structure (``ModelFileError``); the loaded model holds
-the states until the next ``fit`` with ``initial_epoch > 0`` hands each to the
-callback at the same index, if it is of the same class (a warning otherwise).
-Checkpoints written before this record existed load with no callback state.
+Reading validates that structure and the fields of nonlin's own callbacks
+(counters, epochs, best values, ``EarlyStopping``'s best weights and layer
+state against the model), each fault a ``ModelFileError`` naming the file and
+the field; the loaded model holds the states until the next ``fit`` with
+``initial_epoch > 0`` hands each to the callback at the same index, if it is of
+the same class (a warning otherwise). A state that callback still refuses
+(another callback class's own checks) raises ``ModelFileError`` then: each
+entry keeps the file's path as ``"source"``. Checkpoints written before this
+record existed load with no callback state.
 """
 
 from __future__ import annotations
@@ -24,6 +29,12 @@ from ._header import ModelFileError
 
 PREFIX = "callback."
 _KEYS = {"index", "class_name", "state"}
+# integer fields of nonlin's callbacks and their least value; "best" is a number or null
+_INTEGERS = {
+    "EarlyStopping": {"wait": 0, "best_epoch": -1, "stopped_epoch": -1},
+    "ReduceLROnPlateau": {"wait": 0, "cooldown_left": 0},
+}
+_NUMBERS = {"EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint"}
 
 
 def callback_record(callbacks: Sequence[Any]) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
@@ -47,9 +58,10 @@ def callback_record(callbacks: Sequence[Any]) -> tuple[list[dict[str, Any]], dic
 
 
 def read_callback_record(
-    value: Any, arrays: dict[str, np.ndarray], path: str
+    value: Any, arrays: dict[str, np.ndarray], path: str, model: Any = None
 ) -> list[dict[str, Any]]:
-    """Validate the ``callbacks`` entries of a checkpoint and attach their tensors."""
+    """Validate the ``callbacks`` entries of a checkpoint and attach their tensors; with
+    ``model`` (the checkpoint's), ``EarlyStopping``'s best weights and state too."""
     if value is None:
         value = []
     if not isinstance(value, list):
@@ -73,7 +85,65 @@ def read_callback_record(
             if not (index.isascii() and index.isdigit()) or int(index) not in by_index or not key:
                 raise ModelFileError(path, "belongs to no callback state", f"tensor {tensor!r}")
             by_index[int(index)]["state"][key] = arr
-    return [by_index[i] for i in sorted(by_index)]
+    entries = [by_index[i] for i in sorted(by_index)]
+    for entry in entries:
+        _check_fields(entry, path)
+        if model is not None and entry["class_name"] == "EarlyStopping":
+            _check_best(entry, model, path)
+        entry["source"] = path
+    return entries
+
+
+def _check_fields(entry: dict[str, Any], path: str) -> None:
+    """The counters, epochs and best value of nonlin's own callbacks."""
+    name, state = entry["class_name"], entry["state"]
+    for key, least in _INTEGERS.get(name, {}).items():
+        value = state.get(key, least)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise _field(path, entry, key,
+                         f"expected an integer >= {least}. Received: {_shown(value)}")
+    if name in _NUMBERS and isinstance(state.get("best"), np.ndarray):
+        raise _field(path, entry, "best", "expected a number or null. Received a tensor")
+
+
+def _check_best(entry: dict[str, Any], model: Any, path: str) -> None:
+    """``best_weights.{i}`` like the model's weights, ``best_state.{name}`` like its state."""
+    state = entry["state"]
+    weights = {k for k in state if k.startswith("best_weights.")}
+    names = {k.removeprefix("best_state.") for k in state if k.startswith("best_state.")}
+    if not weights and not names:
+        return
+    expected = model.get_weights()
+    if weights != {f"best_weights.{i}" for i in range(len(expected))}:
+        raise _field(path, entry, "best_weights",
+                     f"expected best_weights.0 to best_weights.{len(expected) - 1}")
+    for i, target in enumerate(expected):
+        value = state[f"best_weights.{i}"]
+        if not isinstance(value, np.ndarray) or value.shape != target.shape:
+            raise _field(path, entry, f"best_weights.{i}",
+                         f"expected a tensor of shape {target.shape} like weights[{i}]")
+    if names != set(model.get_state()):
+        raise _field(path, entry, "best_state",
+                     f"expected the model's layer state {sorted(model.get_state())}")
+    for i, layer in enumerate(model.layers):
+        own = {n.partition(".")[2]: state[f"best_state.{n}"] for n in names
+               if n.partition(".")[0] == str(i)}
+        if own:
+            _try_state(layer, own, path, entry, i)
+
+
+def _try_state(layer: Any, candidate: dict[str, Any], path: str, entry: dict[str, Any],
+               i: int) -> None:
+    """Run the layer's own ``set_state`` checks on ``candidate``, then put its state back."""
+    current = {name: np.array(value, copy=True) for name, value in layer.get_state().items()}
+    try:
+        if not all(isinstance(v, np.ndarray) for v in candidate.values()):
+            raise ValueError("expected tensors")
+        layer.set_state(candidate)
+    except (ValueError, TypeError) as exc:
+        raise _field(path, entry, f"best_state.{i}", str(exc)[:200]) from None
+    finally:
+        layer.set_state(current)
 
 
 def restore_callbacks(callbacks: Sequence[Any], entries: list[dict[str, Any]]) -> None:
@@ -81,7 +151,11 @@ def restore_callbacks(callbacks: Sequence[Any], entries: list[dict[str, Any]]) -
     for entry in entries:
         i, name = entry["index"], entry["class_name"]
         if i < len(callbacks) and type(callbacks[i]).__name__ == name:
-            callbacks[i].load_state_dict(entry["state"])
+            try:
+                callbacks[i].load_state_dict(entry["state"])
+            except (ValueError, TypeError) as exc:  # the callback's own checks
+                raise ModelFileError(entry.get("source", "<checkpoint>"), str(exc)[:300],
+                                     f"checkpoint.callbacks[{i}].state") from None
         else:
             warnings.warn(
                 f"The checkpoint holds the state of callback {i} ({name}), but fit's callback "
@@ -93,3 +167,11 @@ def restore_callbacks(callbacks: Sequence[Any], entries: list[dict[str, Any]]) -
 
 def _fail(path: str, message: str) -> ModelFileError:
     return ModelFileError(path, message, "checkpoint.callbacks")
+
+
+def _field(path: str, entry: dict[str, Any], key: str, message: str) -> ModelFileError:
+    return ModelFileError(path, message, f"checkpoint.callbacks[{entry['index']}].state.{key}")
+
+
+def _shown(value: Any) -> str:
+    return "a tensor" if isinstance(value, np.ndarray) else f"{value!r:.50}"

@@ -167,7 +167,7 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
     optimizer = _restore_optimizer(record["optimizer"], arrays, path)
     if optimizer.iterations != record["step"]:
         raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")
-    callbacks = read_callback_record(record.get("callbacks"), arrays, path)
+    callbacks = read_callback_record(record.get("callbacks"), arrays, path, model)
     partial = read_partial(record.get("partial"), path, _restore_rng)
     if partial is not None and partial["epoch"] != record["epoch"]:
         raise _fail(path, "partial", "expected the epoch the checkpoint stopped in")

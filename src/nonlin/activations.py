@@ -182,10 +182,8 @@ class Softmax(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
-        with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
-            np.subtract(x, x.max(axis=1, keepdims=True), out=y)
-        np.exp(y, out=y)
-        return np.divide(y, y.sum(axis=1, keepdims=True), out=y)
+        softmax_into(x, y)
+        return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         y = self._y
@@ -194,6 +192,22 @@ class Softmax(Layer):
         dot = grad_in.sum(axis=1, keepdims=True)
         np.subtract(grad_out, dot, out=grad_in)
         return np.multiply(grad_in, y, out=grad_in)
+
+
+def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``out = softmax(x)`` by rows, as ``Softmax`` computes it.
+
+    Returns the row maxima ``m`` and the row sums ``s = sum_k exp(x_ik - m_i)``,
+    each of shape (n_samples, 1): ``log p_ij = (x_ij - m_i) - log s_i`` without
+    the underflow of ``log(out)`` (``evaluate`` scores cross-entropy so).
+    """
+    m = x.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
+        np.subtract(x, m, out=out)
+    np.exp(out, out=out)
+    s = out.sum(axis=1, keepdims=True)
+    np.divide(out, s, out=out)
+    return m, s
 
 
 class Identity(Layer):

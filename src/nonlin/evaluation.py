@@ -5,6 +5,11 @@
 at a time, the loss and the streaming metrics add up chunk by chunk, so only
 one chunk's outputs are held. Names given as strings ("cross_entropy",
 "accuracy") are resolved here, once, through the registry.
+
+A final ``Softmax`` or ``Sigmoid`` with its cross-entropy is scored as ``fit``
+trains it (``objective.fused_kind``): the loss comes from the logits, unclipped,
+so ``evaluate``, ``val_loss`` and the training loss agree even for confident
+wrong predictions; the metrics still see the probabilities.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
 from .losses import Loss
 from .metrics import Metric, get_metrics
+from .objective import fused_kind
 from .validation import check_positive_int
 
 _EVAL_BATCH = 1024
@@ -55,6 +62,51 @@ def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.n
     return out
 
 
+def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
+    """The from-logits twin of ``loss`` when ``fit`` trains ``model`` through the logits
+    of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
+    if not fused_kind(model, loss)[1]:
+        return None
+    return type(loss)(from_logits=True, reduction=loss.reduction)
+
+
+def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+def _logits_unchecked(model: Sequential, layers: list[Any], X: np.ndarray,
+                      batch_size: int) -> np.ndarray:
+    """Inference outputs of ``layers`` (the model's, or all but its output activation)
+    for an already checked ``X`` in the model's dtype, batch by batch."""
+    if batch_size >= X.shape[0]:
+        return _forward(layers, X)
+    out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
+    for start in range(0, X.shape[0], batch_size):
+        out[start : start + batch_size] = _forward(layers, X[start : start + batch_size])
+    return out
+
+
+def _scored(last: Any, scorer: Loss, z: np.ndarray, y: np.ndarray, w: np.ndarray | None,
+            outputs: bool) -> tuple[float, np.ndarray | None]:
+    """``sum_i w_i l_i`` from the logits ``z`` and, if ``outputs``, ``last.forward(z)``.
+
+    With integer labels one softmax serves both: ``l_i = log s_i - (z_iy - m_i)``
+    from ``softmax_into``'s row maxima and sums, the probabilities bit for bit
+    those of ``Softmax`` (and of ``predict``).
+    """
+    if type(last) is Softmax and y.ndim == 1:
+        out = np.empty_like(z)
+        m, s = softmax_into(z, out)
+        with np.errstate(over="ignore"):  # -inf for rows spanning +-1e308: an infinite loss
+            picked = z[np.arange(z.shape[0]), y] - m[:, 0]
+        losses = np.log(s[:, 0])
+        losses -= picked
+        return float((losses if w is None else losses * w).sum()), out
+    return scorer._sum(y, z, w), (last.forward(z) if outputs else None)
+
+
 def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list[Metric],
                      batch_size: int | None = None) -> dict[str, float]:
     """Loss (plus regularization) and metrics of ``model`` on a prepared dataset.
@@ -62,15 +114,23 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     Rows go through the model ``batch_size`` at a time (1,024 by default); the
     loss and the streaming metrics add up chunk by chunk, so only a chunk's
     outputs are held, unless a metric cannot stream or the loss overrides
-    ``_value``.
+    ``_value``. A final ``Softmax`` / ``Sigmoid`` with its cross-entropy is
+    scored from the logits, as ``fit`` trains it (see ``logit_loss``).
     """
     batch_size = batch_size or _EVAL_BATCH
     n, X, y, w = len(data), data.X, data.y, data.weight
+    scorer = logit_loss(model, loss)  # a "mean" cross-entropy then
+    head, last = (model.layers[:-1], model.layers[-1]) if scorer else (model.layers, None)
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):
-        out = predict_unchecked(model, X, batch_size)
-        results = {"loss": loss._value(y, out, w) + penalty(model)}
+        z = _logits_unchecked(model, head, X, batch_size)
+        if last is None:
+            value, out = loss._value(y, z, w), z
+        else:
+            total, out = _scored(last, scorer, z, y, w, True)
+            value = total / n
+        results = {"loss": value + penalty(model)}
         results.update({m.name: m(y, out) for m in metrics})
         return results
     for metric in metrics:
@@ -78,10 +138,15 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     total = 0.0
     for start in range(0, n, batch_size):
         rows = slice(start, start + batch_size)
-        out = model.forward(X[rows])
-        total += loss._sum(y[rows], out, None if w is None else w[rows])
+        z, yb, wb = _forward(head, X[rows]), y[rows], None if w is None else w[rows]
+        if last is None:
+            out = z
+            total += loss._sum(yb, z, wb)
+        else:
+            chunk, out = _scored(last, scorer, z, yb, wb, bool(metrics))
+            total += chunk
         for metric in metrics:
-            metric.update_state(y[rows], out)
+            metric.update_state(yb, out)
     value = total / n if getattr(loss, "reduction", "mean") == "mean" else total
     results = {"loss": value + penalty(model)}
     results.update({m.name: m.result() for m in metrics})

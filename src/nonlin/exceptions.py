@@ -6,8 +6,11 @@ from __future__ import annotations
 class DivergenceError(FloatingPointError):
     """Training produced a NaN or infinite loss, gradient or update.
 
-    Raised by ``fit`` naming the epoch and batch; the model keeps the weights
-    of the last step whose loss and update were finite.
+    Raised by ``fit`` naming the epoch and batch; the model is as after the
+    last step whose loss, update and layer state were finite: its weights, its
+    layer state (``BatchNorm`` running statistics) and its generator
+    (``model.rng``, so a retried ``fit`` draws the refused step's dropout masks
+    again).
 
     Attributes
     ----------

@@ -4,30 +4,54 @@ For every parameter entry ``w`` (and every input entry ``x``)::
 
     numeric = (L(w + eps) - L(w - eps)) / (2 eps)
 
-is compared with the analytic gradient from ``backward``. The error of one
-array is ``||analytic - numeric|| / max(||analytic|| + ||numeric||, tiny)``;
-``gradcheck`` returns the largest over all arrays. Correct rules give about
-1e-9 or less; a wrong rule gives something near 1.
+is compared with the analytic gradient from ``backward``, where ``L`` is the
+loss plus the layers' regularization terms (``Dense(l2=...)``), the objective
+``fit`` minimizes. The error of one array is::
+
+    ||analytic - numeric|| / max(||analytic|| + ||numeric||, floor)
+
+with an absolute ``floor`` of ``GRADIENT_FLOOR = 1e-2``: large gradients are
+compared relatively, gradients whose norms add up to less than the floor
+absolutely, so an exactly zero gradient (a ``Dense`` bias feeding
+``BatchNorm``) against finite-difference noise of ~1e-10 scores ~1e-8, not 1.
+``gradcheck`` returns the largest error over all arrays. Correct rules give
+about 1e-8 or less; a wrong rule gives something far larger (a gradient off
+by 1% of itself about 5e-3, a wrong one near 1).
+
+Both passes compute the same function. With ``training=False`` (inference):
+``Dropout`` keeps every unit and ``BatchNorm`` normalizes with its running
+statistics (``freeze_statistics``) during the analytic pass, whose backward is
+then that of the inference function. With ``training=True``: every finite
+difference reuses the analytic pass's dropout masks (``freeze_mask``) and
+recomputes the batch statistics, as the training backward assumes. A custom
+layer whose training forward differs from its inference one in other ways
+should be checked with ``training=True``. The check leaves the model as it
+found it: weights, running statistics, dropout settings and generators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from .core import Sequential
+from .evaluation import penalty
+from .layers import Dropout
 from .losses import Loss
+from .normalization import BatchNorm
 
-_TINY = 1e-30
+GRADIENT_FLOOR = 1e-2
 
 
-def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """``||a - n|| / max(||a|| + ||n||, tiny)``; 0 when both are zero."""
+def relative_error(analytic: np.ndarray, numeric: np.ndarray,
+                   floor: float = GRADIENT_FLOOR) -> float:
+    """``||a - n|| / max(||a|| + ||n||, floor)``; 0 when both are equal."""
     diff = float(np.linalg.norm(analytic - numeric))
     scale = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
-    return diff / max(scale, _TINY)
+    return diff / max(scale, floor)
 
 
 def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.ndarray:
@@ -45,6 +69,46 @@ def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.nd
     return grad
 
 
+@contextmanager
+def _one_function(model: Sequential, training: bool) -> Iterator[None]:
+    """Make training-mode forwards compute the checked function; restore everything after."""
+    state = model.get_state()
+    generators = {id(g): g for g in (model.rng, *(getattr(x, "rng", None) for x in model.layers))
+                  if isinstance(g, np.random.Generator | np.random.RandomState)}
+    saved_rng = {key: _rng_state(g) for key, g in generators.items()}
+    dropouts = [(x, x.rate, x._frozen) for x in model.layers if isinstance(x, Dropout)]
+    norms = [(x, x._frozen) for x in model.layers if isinstance(x, BatchNorm)]
+    for layer, _, _ in dropouts:
+        if training:
+            layer.freeze_mask(True)  # one mask for the analytic pass and every difference
+        else:
+            layer.rate = 0.0  # the inference function: every unit kept
+    for layer, frozen in norms:
+        layer.freeze_statistics(frozen or not training)
+    try:
+        yield
+    finally:
+        for layer, rate, frozen in dropouts:
+            layer.rate = rate
+            layer.freeze_mask(frozen)
+        for layer, frozen in norms:
+            layer.freeze_statistics(frozen)
+        model.set_state(state)
+        for key, generator in generators.items():
+            _set_rng_state(generator, saved_rng[key])
+
+
+def _rng_state(rng: Any) -> Any:
+    return rng.bit_generator.state if isinstance(rng, np.random.Generator) else rng.get_state()
+
+
+def _set_rng_state(rng: Any, state: Any) -> None:
+    if isinstance(rng, np.random.Generator):
+        rng.bit_generator.state = state
+    else:
+        rng.set_state(state)
+
+
 def gradcheck(
     model: Sequential,
     loss: Loss,
@@ -55,28 +119,30 @@ def gradcheck(
     training: bool = False,
     check_input: bool = True,
 ) -> float:
-    """Largest relative error between backprop and central differences.
+    """Largest error between backprop and central differences (see the module docstring).
 
     Parameters
     ----------
     model : Sequential
-        A built model with float64 parameters.
+        A built model with float64 parameters. It is left as it was found.
     loss : Loss
-        The loss whose gradient is checked, ``loss(y, model(X))``.
+        The loss whose gradient is checked: ``loss(y, model(X))`` plus the
+        layers' regularization terms.
     X : array of shape (n_samples, n_features_in)
     y : targets accepted by ``loss``
     eps : float
         Finite-difference step.
     training : bool
-        Run layers in training mode (for layers such as batch normalization whose
-        training behaviour differs).
+        Check the training-mode function (batch statistics, one frozen dropout
+        mask) instead of the inference one.
     check_input : bool
         Also check ``dL/dX`` (the first layer then computes it).
 
     Returns
     -------
     float
-        The largest relative error over all parameters (and the input).
+        The largest error over all parameters (and the input): about 1e-8 or
+        less for correct rules, far larger for a wrong one.
     """
     params = model.parameters()
     if any(p.value.dtype != np.float64 for p in params):
@@ -85,17 +151,17 @@ def gradcheck(
     y_true, _, _ = loss._check(y, model.predict(X), None)
 
     def f() -> float:
-        return loss._value(y_true, model.forward(X, training=training))
+        return loss._value(y_true, model.forward(X, training=training)) + penalty(model)
 
-    out = model.forward(X, training=True)  # caches what backward needs
-    grad_out = loss._grad(y_true, out)
-    grad_x = model.backward(grad_out, input_grad=check_input)
-    analytic = [p.grad.copy() for p in params]
-    if check_input:
-        analytic.append(np.array(grad_x, copy=True))
-    arrays = [p.value for p in params] + ([X] if check_input else [])
-    errors = [
-        relative_error(a, numeric_grad(f, arr, eps))
-        for a, arr in zip(analytic, arrays, strict=True)
-    ]
+    with _one_function(model, training):
+        out = model.forward(X, training=True)  # caches what backward needs
+        grad_x = model.backward(loss._grad(y_true, out), input_grad=check_input)
+        analytic = [p.grad.copy() for p in params]
+        if check_input:
+            analytic.append(np.array(grad_x, copy=True))
+        arrays = [p.value for p in params] + ([X] if check_input else [])
+        errors = [
+            relative_error(a, numeric_grad(f, arr, eps))
+            for a, arr in zip(analytic, arrays, strict=True)
+        ]
     return max(errors, default=0.0)

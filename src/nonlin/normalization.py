@@ -29,6 +29,11 @@ class BatchNorm(Layer):
 
     Inference: ``mean = moving_mean``, ``var = moving_variance``.
 
+    ``freeze_statistics(True)`` makes training-mode forwards compute the
+    inference function too (running statistics, left unchanged), with its
+    backward ``dL/dx = g * gamma / sqrt(moving_variance + eps)``: ``gradcheck``
+    checks inference mode so. ``freeze_statistics(False)`` resumes.
+
     Backward in training, with ``xhat = (x - mean) / s``, ``s = sqrt(var + eps)``,
     ``n`` rows and ``h = g * gamma``::
 
@@ -57,6 +62,7 @@ class BatchNorm(Layer):
         self.beta: Param | None = None
         self.moving_mean: np.ndarray | None = None
         self.moving_variance: np.ndarray | None = None
+        self._frozen = self._fixed = False  # freeze_statistics; the mode of the cached batch
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
@@ -71,13 +77,20 @@ class BatchNorm(Layer):
         self.moving_mean = self.moving_mean.astype(dtype)
         self.moving_variance = self.moving_variance.astype(dtype)
 
+    def freeze_statistics(self, frozen: bool = True) -> None:
+        """Normalize training batches with the running statistics, unchanged (see above)."""
+        self._frozen = bool(frozen)
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         gamma, beta = self.gamma.value, self.beta.value
         if not training:
             scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
             return (x - self.moving_mean) * scale + beta
-        dt = x.dtype
-        mean, var = x.mean(axis=0), x.var(axis=0)
+        dt, self._fixed = x.dtype, self._frozen
+        if self._fixed:
+            mean, var = self.moving_mean, self.moving_variance
+        else:
+            mean, var = x.mean(axis=0), x.var(axis=0)
         self._inv_std = inv_std = 1.0 / np.sqrt(var + const(self.epsilon, dt))
         xhat = self._xhat = scratch(getattr(self, "_xhat", None), x.shape, dt)
         np.subtract(x, mean, out=xhat)
@@ -85,6 +98,8 @@ class BatchNorm(Layer):
         y = self._y = scratch(getattr(self, "_y", None), x.shape, dt)
         np.multiply(xhat, gamma, out=y)
         np.add(y, beta, out=y)
+        if self._fixed:
+            return y
         m, keep = const(self.momentum, dt), const(1.0 - self.momentum, dt)
         self.moving_mean *= m
         self.moving_mean += keep * mean
@@ -97,6 +112,8 @@ class BatchNorm(Layer):
         np.add.reduce(grad_out * xhat, 0, None, self.gamma.grad)
         np.add.reduce(grad_out, 0, None, self.beta.grad)
         h = grad_out * self.gamma.value
+        if self._fixed:  # the statistics do not depend on x
+            return np.multiply(h, self._inv_std, out=h)
         grad_in = h - h.mean(axis=0)
         grad_in -= xhat * (h * xhat).mean(axis=0)
         grad_in *= self._inv_std

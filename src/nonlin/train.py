@@ -12,8 +12,11 @@ beyond the data and the model stays a few batches' worth.
 
 Guarantees:
 
-* Divergence: a non-finite loss or update raises ``DivergenceError`` before
-  it reaches the weights, which stay those of the last finite step.
+* Divergence: a non-finite loss, update or layer state (``BatchNorm``'s
+  running statistics) raises ``DivergenceError`` before it reaches the
+  weights; the model is then as after the last finite step: its weights, its
+  layer state and its generator (the dropout masks the refused step drew are
+  given back, so a retried ``fit`` draws them again), see ``_step_snapshot``.
 * Ctrl-C: in the main thread SIGINT is deferred to the end of the running
   step; ``KeyboardInterrupt`` is then raised with the model at that step. A
   second Ctrl-C inside the step is deferred too (outside one it raises at
@@ -39,6 +42,7 @@ import numpy as np
 from ._callback_state import restore_callbacks
 from ._epoch_state import EpochProgress, generator_state, stopped_epoch
 from ._interrupt import SigintGuard
+from ._step_snapshot import StepSnapshot
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng, const
 from .data import Dataset, make_dataset, permutation
@@ -190,6 +194,7 @@ class _Loop:
         self.shuffle = shuffle
         self.params = model.parameters()
         self.objective = Objective(model, loss, self.batch_size, train.labels)
+        self.snapshot = StepSnapshot(model)  # layer and generator state, to undo a diverged step
         self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
         dt, bs = model.dtype, self.batch_size
         X, y, w = train.X, train.y, train.weight
@@ -314,21 +319,27 @@ class _Loop:
         if wsrc is not None:
             wb = np.multiply(wsrc, const(1.0 / m, self.wbuf.dtype), out=self.wbuf[:m])
         self._batch = (yb, where)
-        sink = self._sink if self.metrics else None
-        # overflow shows up as a non-finite loss or update, reported below
+        sink, snapshot = self._sink if self.metrics else None, self.snapshot
+        if snapshot.active:
+            snapshot.save()
+        # overflow shows up as a non-finite loss, state or update, reported below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             value = self.objective.step(xb, yb, wb, sink)
             if self.has_penalty:
                 value += penalty(self.model)
             what = None if math.isfinite(value) else f"The loss became {value}"
+            if what is None and snapshot.stateful and not snapshot.state_finite():
+                what = "A layer's running statistics became NaN or infinite"
             if what is None:
                 try:
                     self.optimizer.step(self.params)
                 except NonFiniteUpdate:
                     what = "A gradient or update became NaN or infinite"
         if what is not None:
+            if snapshot.active:
+                snapshot.restore()
             raise DivergenceError(
-                f"{what} at epoch {epoch}, batch {batch}; the weights are those of the last "
+                f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
                 "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
                 epoch=epoch, batch=batch)
         return value

@@ -1,0 +1,79 @@
+"""After a DivergenceError the whole model is as after the last finite step: weights,
+BatchNorm running statistics and the generator the dropout masks come from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import (
+    SGD,
+    BatchNorm,
+    Callback,
+    Dense,
+    DivergenceError,
+    Dropout,
+    ReLU,
+    Sequential,
+    Softmax,
+)
+from nonlin._step_snapshot import StepSnapshot
+
+RNG = np.random.default_rng(0)
+X, Y = RNG.normal(size=(64, 4)), RNG.integers(0, 3, 64)
+FIT = dict(loss="cross_entropy", epochs=3, batch_size=8, seed=0, verbose=0)
+
+
+def _model() -> Sequential:
+    return Sequential([Dense(8), BatchNorm(), ReLU(), Dropout(0.3), Dense(3), Softmax()])
+
+
+class _StopAfter(Callback):
+    def __init__(self, batch: int) -> None:
+        self.batch = batch
+
+    def on_batch_end(self, batch, logs=None):
+        if batch == self.batch:
+            raise KeyboardInterrupt
+
+
+def _snapshot(model: Sequential):
+    return model.get_weights(), model.get_state(), model.rng.bit_generator.state
+
+
+def test_a_diverged_step_leaves_the_model_as_after_the_last_finite_step() -> None:
+    diverged = _model()
+    with pytest.raises(DivergenceError) as info:
+        diverged.fit(X, Y, optimizer=SGD(1e100), **FIT)
+    assert (info.value.epoch, info.value.batch) == (0, 2)
+    reference = _model()  # the same run, stopped after the last finite step
+    with pytest.raises(KeyboardInterrupt):
+        reference.fit(X, Y, optimizer=SGD(1e100), callbacks=[_StopAfter(1)], **FIT)
+    weights, state, rng = _snapshot(diverged)
+    want_weights, want_state, want_rng = _snapshot(reference)
+    for got, want in zip(weights, want_weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert state.keys() == want_state.keys()
+    for key in state:
+        assert np.isfinite(state[key]).all()
+        np.testing.assert_array_equal(state[key], want_state[key])
+    assert rng == want_rng  # a retried fit draws the refused step's dropout masks again
+
+
+def test_running_statistics_that_overflow_are_a_divergence() -> None:
+    # the loss and update stay finite (the batch variance is inf, so x_hat is 0),
+    # but the running variance would become inf
+    model = Sequential([Dense(8), BatchNorm(), ReLU(), Dense(3), Softmax()]).build(4, seed=0)
+    weights, state = model.get_weights(), model.get_state()
+    with pytest.raises(DivergenceError, match="running statistics.*epoch 0, batch 0"):
+        model.fit(X * 1e200, Y, optimizer=SGD(0.1), **FIT)
+    for got, want in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for key, value in model.get_state().items():
+        np.testing.assert_array_equal(value, state[key])
+
+
+def test_models_without_state_or_dropout_keep_nothing_per_step() -> None:
+    plain = Sequential([Dense(8), ReLU(), Dense(3), Softmax()]).build(4, seed=0)
+    assert not StepSnapshot(plain).active
+    assert StepSnapshot(_model().build(4, seed=0)).active

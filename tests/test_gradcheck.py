@@ -1,0 +1,112 @@
+"""gradcheck compares one function in both passes (inference or training mode, the L2
+penalty included), scores near-zero gradients with an absolute floor, still fails a
+1%-wrong rule clearly, and leaves the model as it found it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import (
+    BatchNorm,
+    CrossEntropy,
+    Dense,
+    Dropout,
+    MeanSquaredError,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    gradcheck,
+)
+
+RNG = np.random.default_rng(0)
+X, Y = RNG.normal(size=(7, 3)), RNG.normal(size=(7, 3))
+
+
+def _bn(bias: bool = True) -> Sequential:
+    return Sequential([Dense(4, bias=bias), BatchNorm(), Tanh(), Dense(3)]).build(3, seed=0)
+
+
+def _moved_statistics(model: Sequential) -> Sequential:
+    """Running statistics away from (0, 1), so inference differs from identity."""
+    for layer in model.layers:
+        if isinstance(layer, BatchNorm):
+            layer.moving_mean[:] = RNG.normal(size=4)
+            layer.moving_variance[:] = RNG.random(4) + 0.5
+    return model
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_the_l2_penalty_is_part_of_the_checked_loss(training) -> None:
+    model = Sequential([Dense(4, l2=0.1), Tanh(), Dense(3, l2=0.5)]).build(3, seed=0)
+    assert gradcheck(model, MeanSquaredError(), X, Y, training=training) < 1e-7
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [Dense(4), Dropout(0.5), Dense(3)],
+        [Dense(4, bias=False), BatchNorm(), Dense(3)],
+        [Dense(4), BatchNorm(), Dropout(0.3), Tanh(), Dense(3)],
+    ],
+    ids=["dropout", "batchnorm", "both"],
+)
+@pytest.mark.parametrize("training", [False, True])
+def test_both_passes_compute_the_same_mode(layers, training) -> None:
+    model = _moved_statistics(Sequential(layers).build(3, seed=0))
+    assert gradcheck(model, MeanSquaredError(), X, Y, training=training) < 1e-7
+
+
+def test_frozen_statistics_compute_the_inference_function() -> None:
+    model = _moved_statistics(_bn())
+    bn, before = model.layers[1], model.get_state()
+    bn.freeze_statistics()
+    np.testing.assert_allclose(model.forward(X, training=True), model.predict(X), rtol=1e-13)
+    for key, value in model.get_state().items():
+        np.testing.assert_array_equal(value, before[key])
+    bn.freeze_statistics(False)
+    model.forward(X, training=True)
+    assert not np.array_equal(model.get_state()["1.moving_mean"], before["1.moving_mean"])
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_the_check_leaves_the_model_as_it_found_it(training) -> None:
+    model = Sequential([Dense(4), BatchNorm(), Dropout(0.5), Dense(3)]).build(3, seed=0)
+    model.forward(X, training=True)  # moves the running statistics, draws a mask
+    weights, state, rng = model.get_weights(), model.get_state(), model.rng.bit_generator.state
+    gradcheck(model, MeanSquaredError(), X, Y, training=training)
+    for got, want in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for key, value in model.get_state().items():
+        np.testing.assert_array_equal(value, state[key])
+    assert model.rng.bit_generator.state == rng
+    assert model.layers[2].rate == 0.5 and not model.layers[2]._frozen
+    assert not model.layers[1]._frozen
+    first = model.forward(X, training=True).copy()  # masks are drawn again
+    assert not np.array_equal(first, model.forward(X, training=True))
+
+
+def test_an_exactly_zero_gradient_scores_near_zero() -> None:
+    # the bias before BatchNorm cannot change the loss in training mode: dL/db = 0
+    model = _bn(bias=True)
+    model.backward(MeanSquaredError().grad(Y, model.forward(X, training=True)))
+    assert np.abs(model.layers[0].b.grad).max() < 1e-15
+    assert gradcheck(model, MeanSquaredError(), X, Y, training=True) < 1e-7
+
+
+class _OffByOnePercent(Sigmoid):
+    def backward(self, grad_out):
+        return super().backward(grad_out) * 1.01
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.01])
+@pytest.mark.parametrize("batch", [1, 7])
+def test_a_rule_off_by_one_percent_still_fails_clearly(scale, batch) -> None:
+    for out, loss, y in [
+        ([], MeanSquaredError(), Y[:batch, :2]),
+        ([Softmax()], CrossEntropy(), np.arange(batch) % 2),
+    ]:
+        model = Sequential([Dense(4), _OffByOnePercent(), Dense(2), *out]).build(3, seed=0)
+        model.set_weights([w * scale for w in model.get_weights()])
+        assert gradcheck(model, loss, X[:batch], y) > 1e-4
