@@ -265,15 +265,18 @@ class ShuffleStream(np.random.RandomState):
 
 
 def random_state(seed: Any) -> ShuffleStream:
-    """scikit-learn's stream for ``seed`` (an int, a RandomState, or None for fresh entropy).
+    """scikit-learn's ``check_random_state(seed)``, as a ``ShuffleStream``.
 
-    A given ``RandomState`` is copied, never advanced.
+    An int seeds a new stream. A ``RandomState`` is drawn from in place (the
+    stream shares its bit generator), so it advances as scikit-learn's does;
+    None is NumPy's global ``RandomState`` (``np.random``), scikit-learn's
+    contract for ``random_state=None`` (so ``np.random.seed`` fixes a fit).
     """
+    if seed is None:
+        seed = np.random.mtrand._rand
     if isinstance(seed, np.random.RandomState):
-        stream = ShuffleStream()
-        stream.set_state(seed.get_state())
-        return stream
-    return ShuffleStream(None if seed is None else int(seed))
+        return ShuffleStream(seed._bit_generator)
+    return ShuffleStream(int(seed))
 
 
 def check_finite(est: Any) -> None:

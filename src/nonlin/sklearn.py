@@ -15,6 +15,10 @@ follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
 scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
 This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
+``random_state`` follows scikit-learn's contract: an int seeds the run, a
+``RandomState`` instance is drawn from and advanced in place, and None uses
+NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat).
+This is the one place where nonlin reads global random state.
 Sparse input is accepted and densified (nonlin's layers are dense).
 """
 

@@ -1,0 +1,90 @@
+"""nonlin.sklearn next to scikit-learn itself: the same calls give the same results.
+
+Each test runs scikit-learn's estimator and nonlin's through the same calls and
+compares what a user can observe: weights, fitted attributes, warnings, errors,
+dtypes, and the state of the random generators they were given.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from sklearn import neural_network as skl  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+import nonlin.sklearn as nls  # noqa: E402
+
+RTOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:200] / 16.0, y[:200]
+
+
+def assert_same_weights(ref, ours, rtol=RTOL):
+    pairs = zip(ref.coefs_ + ref.intercepts_, ours.coefs_ + ours.intercepts_, strict=True)
+    for a, b in pairs:
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=1e-12)
+
+
+def both(name, **params):
+    """scikit-learn's and nonlin's estimator ``name`` with the same parameters."""
+    return getattr(skl, name)(**params), getattr(nls, name)(**params)
+
+
+def quietly(call, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return call(*args, **kwargs)
+
+
+# -- random_state: scikit-learn's check_random_state semantics -------------------------------
+def test_random_state_none_uses_the_global_numpy_stream(digits):
+    X, y = digits
+    params = dict(hidden_layer_sizes=(7,), max_iter=3, early_stopping=True, batch_size=40)
+    fitted, states = [], []
+    for est in both("MLPClassifier", **params):
+        np.random.seed(0)
+        fitted.append(quietly(est.fit, X, y))
+        states.append(np.random.get_state()[1].copy())
+    ref, ours = fitted
+    assert_same_weights(ref, ours)
+    np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_)
+    np.testing.assert_array_equal(states[1], states[0])  # the global stream advanced alike
+
+
+def test_random_state_instance_is_advanced_in_place(digits):
+    X, y = digits
+    runs = []
+    for module in (skl, nls):
+        rng = np.random.RandomState(5)
+        est = module.MLPClassifier((6,), max_iter=2, random_state=rng, batch_size=50)
+        first = quietly(est.fit, X, y).coefs_[0].copy()
+        second = quietly(est.fit, X, y).coefs_[0].copy()
+        runs.append((first, second, rng.randint(1 << 30)))
+    (ref1, ref2, ref_next), (ours1, ours2, ours_next) = runs
+    assert not np.array_equal(ref1, ref2)  # scikit-learn: the second fit draws new weights
+    np.testing.assert_allclose(ours1, ref1, rtol=RTOL)
+    np.testing.assert_allclose(ours2, ref2, rtol=RTOL)
+    assert ours_next == ref_next
+
+
+@pytest.mark.parametrize("seed", ["none", "instance"])
+def test_partial_fit_continues_the_given_stream(digits, seed):
+    X, y = digits
+    fitted = []
+    for module in (skl, nls):
+        np.random.seed(1)
+        state = None if seed == "none" else np.random.RandomState(2)
+        est = module.MLPClassifier((6,), solver="sgd", random_state=state, batch_size=30)
+        for start in (0, 100, 0):
+            est.partial_fit(X[start:start + 100], y[start:start + 100], classes=np.arange(10))
+        fitted.append(est)
+    assert_same_weights(*fitted)
+    np.testing.assert_allclose(fitted[1].loss_curve_, fitted[0].loss_curve_, rtol=RTOL)
