@@ -88,3 +88,20 @@ def test_partial_fit_continues_the_given_stream(digits, seed):
         fitted.append(est)
     assert_same_weights(*fitted)
     np.testing.assert_allclose(fitted[1].loss_curve_, fitted[0].loss_curve_, rtol=RTOL)
+
+
+# -- warm_start with early_stopping ---------------------------------------------------------
+@pytest.mark.parametrize("lr", [1e-3, 3e-2])
+def test_warm_start_early_stopping_fits_continue_like_sklearn(digits, lr):
+    """scikit-learn's best weights are its coefs_ after an early-stopping fit: a later
+    warm-start fit that never beats the best score keeps its own training."""
+    X, y = digits
+    ref, ours = both("MLPClassifier", hidden_layer_sizes=(10,), random_state=1, max_iter=6,
+                     warm_start=True, early_stopping=True, learning_rate_init=lr)
+    for _ in range(3):
+        quietly(ref.fit, X, y)
+        quietly(ours.fit, X, y)
+        assert_same_weights(ref, ours)
+        np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
+        np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_)
+        assert ours.best_validation_score_ == ref.best_validation_score_

@@ -168,9 +168,22 @@ def fit_stochastic(
         est.n_iter_, est.loss_ = est.n_iter_ + 1, float("nan")
         est.loss_curve_.append(est.loss_)
         est.validation_scores_.append(float("nan"))
-    if scorer is not None:  # restore the best weights seen on the validation set
+    if scorer is not None:
+        restore_best(est, params)
+
+
+def restore_best(est: Any, params: list[Param]) -> None:
+    """End of an early-stopping fit: back to the weights of the best validation score.
+
+    As in scikit-learn, whose ``coefs_`` *become* its best-weight arrays here:
+    from then on the best weights are the live ones (``_best_params = None``)
+    until a validation score beats ``best_validation_score_`` again, so a later
+    warm-start fit that never does keeps its own training.
+    """
+    if est._best_params is not None:
         for param, best in zip(params, est._best_params, strict=True):
             np.copyto(param.value, best)
+    est._best_params = None
 
 
 def flat_params(est: Any) -> FlatParams:
