@@ -105,3 +105,34 @@ def test_warm_start_early_stopping_fits_continue_like_sklearn(digits, lr):
         np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
         np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_)
         assert ours.best_validation_score_ == ref.best_validation_score_
+
+
+# -- diverging training -----------------------------------------------------------------------
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_diverging_fit_runs_to_max_iter_like_sklearn(early_stopping):
+    """inf then NaN losses: scikit-learn trains on to max_iter, warns, and then raises
+    (without early stopping) or restores the best finite weights (with it)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 5)) * 100
+    y = X @ rng.normal(size=5) * 1000
+    outcomes = []
+    for est in both("MLPRegressor", hidden_layer_sizes=(10,), solver="sgd", max_iter=15,
+                    learning_rate_init=0.5, random_state=0, early_stopping=early_stopping):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                est.fit(X, y)
+                error = None
+            except ValueError as exc:
+                error = str(exc)
+        kinds = [w.category for w in caught if w.category is not RuntimeWarning]
+        outcomes.append((est, error, kinds))
+    (ref, ref_error, ref_kinds), (ours, our_error, our_kinds) = outcomes
+    assert our_error == ref_error and (ref_error is None) == early_stopping
+    assert our_kinds == ref_kinds == [ConvergenceWarning]
+    assert ours.n_iter_ == ref.n_iter_ == len(ours.loss_curve_) == 15
+    assert np.isinf(ref.loss_curve_).any() and np.isnan(ref.loss_curve_[-1])
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-9)
+    if early_stopping:
+        np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_, rtol=1e-9)
+        assert_same_weights(ref, ours)

@@ -24,7 +24,6 @@ from ._sklearn_rules import (
 )
 from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
-from .exceptions import DivergenceError
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
 from .optimizers import Adam
@@ -154,20 +153,12 @@ def fit_stochastic(
         incremental=incremental, warning=warning,
     )
     est.n_iter_ = 0
-    try:
+    try:  # a diverging run goes on to max_iter (inf/NaN losses), as scikit-learn's does;
+        # then the estimator's check of the weights raises (unless early stopping restored
+        # the best ones)
         _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
-    except DivergenceError:
-        if scorer is None:  # scikit-learn ends with non-finite weights, then raises
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed."
-            ) from None
-        # with early stopping scikit-learn records NaN and keeps the best weights
-        est.n_iter_, est.loss_ = est.n_iter_ + 1, float("nan")
-        est.loss_curve_.append(est.loss_)
-        est.validation_scores_.append(float("nan"))
     if scorer is not None:
         restore_best(est, params)
 

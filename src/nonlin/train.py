@@ -187,6 +187,9 @@ class _Loop:
         self.params = model.parameters()
         self.objective = Objective(model, loss, self.batch_size, train.labels)
         self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
+        # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
+        # (nonlin.sklearn: scikit-learn's MLP runs to max_iter, then checks the weights)
+        self.stop_on_nonfinite = getattr(loss, "stop_on_nonfinite", True)
         dt, bs = model.dtype, self.batch_size
         X, y, w = train.X, train.y, train.weight
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
@@ -306,7 +309,8 @@ class _Loop:
             value = self.objective.step(xb, yb, wb, sink)
             if self.has_penalty:
                 value += penalty(self.model)
-            what = None if math.isfinite(value) else f"The loss became {value}"
+            finite = math.isfinite(value) or not self.stop_on_nonfinite
+            what = None if finite else f"The loss became {value}"
             if what is None:
                 try:
                     self.optimizer.step(self.params)
