@@ -136,3 +136,77 @@ def test_diverging_fit_runs_to_max_iter_like_sklearn(early_stopping):
     if early_stopping:
         np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_, rtol=1e-9)
         assert_same_weights(ref, ours)
+
+
+# -- save / load: training continues as after a pickle round trip ----------------------------
+@pytest.mark.parametrize("params", [
+    dict(solver="adam"),
+    dict(solver="sgd", learning_rate="adaptive", tol=0.5, n_iter_no_change=1, momentum=0.8),
+    dict(solver="sgd", learning_rate="invscaling", learning_rate_init=0.1),
+])
+def test_load_then_training_continues_like_a_pickled_copy(digits, tmp_path, params):
+    import pickle
+
+    X, y = digits
+    ref, ours = both("MLPClassifier", hidden_layer_sizes=5, random_state=0, max_iter=8,
+                     batch_size=50, **params)
+    quietly(ref.fit, X, y)
+    quietly(ours.fit, X, y)
+    ours.save(tmp_path / "est.safetensors")
+    ref = pickle.loads(pickle.dumps(ref))
+    pickled, loaded = pickle.loads(pickle.dumps(ours)), nls.load(tmp_path / "est.safetensors")
+    assert loaded.get_params() == ours.get_params()
+    for est in (ref, pickled, loaded):
+        est.set_params(tol=10.0)  # no epoch improves: the no-improvement count goes on
+        est.partial_fit(X, y)
+        est.set_params(warm_start=True, max_iter=3)
+        quietly(est.fit, X, y)
+    for est in (pickled, loaded):
+        assert_same_weights(ref, est)
+        assert est._no_improvement_count == ref._no_improvement_count
+        assert est.loss_curve_ == pytest.approx(ref.loss_curve_, rel=RTOL)
+    for a, b in zip(pickled.coefs_ + pickled.intercepts_, loaded.coefs_ + loaded.intercepts_,
+                    strict=True):
+        np.testing.assert_array_equal(b, a)  # the same bits as the pickled copy
+    assert loaded._optimizer.lr == pickled._optimizer.lr
+    assert loaded.loss_curve_ == pickled.loss_curve_
+
+
+@pytest.mark.parametrize("params", [
+    dict(hidden_layer_sizes=5), dict(hidden_layer_sizes=[6, 3]), dict(hidden_layer_sizes=(4,)),
+    dict(dtype=np.float32), dict(dtype="float64", n_iter_no_change=np.inf, verbose=False),
+])
+def test_load_gives_back_the_same_params(digits, tmp_path, params):
+    X, y = digits
+    est = quietly(nls.MLPClassifier(max_iter=2, random_state=0, **params).fit, X, y)
+    est.save(tmp_path / "est.safetensors")
+    assert nls.load(tmp_path / "est.safetensors").get_params() == est.get_params()
+
+
+@pytest.mark.parametrize("change", [
+    lambda record, tensors: record.update(class_name="Evil"),
+    lambda record, tensors: record["config"].update(lr=-1.0),
+    lambda record, tensors: tensors.update({"optimizer.m.0": tensors["optimizer.m.0"][:-1]}),
+    lambda record, tensors: record.update(steps=-2),
+])
+def test_load_refuses_a_bad_optimizer_record(digits, tmp_path, change):
+    import json
+
+    import safetensors.numpy
+
+    from nonlin.io import ModelFileError
+
+    X, y = digits
+    est = quietly(nls.MLPClassifier((5,), max_iter=2, random_state=0).fit, X, y)
+    path = tmp_path / "est.safetensors"
+    est.save(path)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])["__metadata__"]
+    tensors = safetensors.numpy.load(data)
+    record = json.loads(header["optimizer"])
+    change(record, tensors)
+    header["optimizer"] = json.dumps(record)
+    safetensors.numpy.save_file(tensors, path, metadata=header)
+    with pytest.raises(ModelFileError, match="optimizer"):
+        nls.load(path)
