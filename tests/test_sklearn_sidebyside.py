@@ -210,3 +210,41 @@ def test_load_refuses_a_bad_optimizer_record(digits, tmp_path, change):
     safetensors.numpy.save_file(tensors, path, metadata=header)
     with pytest.raises(ModelFileError, match="optimizer"):
         nls.load(path)
+
+
+# -- dtypes -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["float64", "int64", "uint8", "float32", "list"])
+def test_float32_fit_predicts_in_the_dtype_sklearn_does(digits, kind):
+    """float32 weights times float64 or int64 X: scikit-learn computes (and returns) float64."""
+    X, y = digits
+    X32 = X.astype(np.float32)
+    ref, ours = both("MLPClassifier", hidden_layer_sizes=(6,), max_iter=3, random_state=0)
+    quietly(ref.fit, X32, y)
+    quietly(ours.fit, X32, y)
+    ours.coefs_ = [w.copy() for w in ref.coefs_]  # the same float32 weights in both
+    ours.intercepts_ = [b.copy() for b in ref.intercepts_]
+    X_new = (X * 16).astype(kind) if kind not in ("float64", "list") else X
+    X_new = X_new.tolist() if kind == "list" else X_new
+    for method in ("predict_proba", "predict_log_proba", "predict"):
+        expected, got = getattr(ref, method)(X_new), getattr(ours, method)(X_new)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
+def test_lbfgs_on_float32_data_ends_with_float64_weights_like_sklearn(digits, name):
+    """SciPy evaluates the objective in float32 (the dtype of the starting point) and
+    returns float64 parameters, which scikit-learn keeps as coefs_."""
+    X, y = digits
+    X32 = X.astype(np.float32)
+    ref, ours = both(name, solver="lbfgs", hidden_layer_sizes=(6,), max_iter=5, random_state=0)
+    quietly(ref.fit, X32, y)
+    quietly(ours.fit, X32, y)
+    for a, b in zip(ref.coefs_ + ref.intercepts_, ours.coefs_ + ours.intercepts_, strict=True):
+        assert b.dtype == a.dtype == np.float64
+        np.testing.assert_allclose(b, a, atol=1e-5 * np.abs(a).max())  # float32 roundings
+    assert ours.loss_ == pytest.approx(ref.loss_, rel=1e-6)
+    method = "predict_proba" if name == "MLPClassifier" else "predict"
+    assert getattr(ours, method)(X32).dtype == getattr(ref, method)(X32).dtype == np.float64
+    quietly(ours.set_params(warm_start=True).fit, X32, y)  # and trains on in float64
+    assert ours.coefs_[0].dtype == np.float64

@@ -68,13 +68,46 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     seed = int(est._random_state.randint(2**31 - 1)) if est.dropout else 0
     model = Sequential(layers).build(layer_units[0], seed, dtype=dtype)
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
-    est._coef_params = [layer.W for layer in dense]
-    est._intercept_params = [layer.b for layer in dense]
-    params = est._coef_params + est._intercept_params
+    params = [layer.W for layer in dense] + [layer.b for layer in dense]
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
-    est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
+    adopt(est, model)
+
+
+def adopt(est: Any, model: Sequential) -> None:
+    """Make ``model`` the estimator's network: ``coefs_`` / ``intercepts_`` are its arrays."""
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    est._coef_params = [layer.W for layer in dense]
+    est._intercept_params = [layer.b for layer in dense]
+    est.model_ = model
+    est.coefs_ = [p.value for p in est._coef_params]
+    est.intercepts_ = [p.value for p in est._intercept_params]
     est._flat = None  # re-homed into one buffer by the first stochastic fit
+
+
+def widened(model: Sequential, dtype: Any) -> Sequential:
+    """A copy of ``model`` computing in ``dtype``: the same weights and layer state."""
+    twin = Sequential.from_config({**model.get_config(), "dtype": np.dtype(dtype).name}, seed=0)
+    for mine, theirs in zip(twin.parameters(), model.parameters(), strict=True):
+        np.copyto(mine.value, theirs.value)
+    twin.set_state(model.get_state())
+    return twin
+
+
+def to_float64(est: Any) -> None:
+    """Move a float32 network to float64 (scikit-learn's L-BFGS leaves float64 ``coefs_``)."""
+    if est.model_.dtype != np.float64:
+        bind(est)
+        adopt(est, widened(est.model_, np.float64))
+
+
+def forward(est: Any, X: np.ndarray) -> np.ndarray:
+    """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does
+    (a float64 ``X`` on a float32 network runs a float64 copy of it)."""
+    model = est.model_
+    if X.dtype != model.dtype:
+        model = widened(model, X.dtype)
+    return model.forward(X)
 
 
 def bind(est: Any) -> None:
@@ -211,20 +244,19 @@ def fit_lbfgs(
     est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
     *, warning: type[Warning],
 ) -> None:
-    """Full-batch L-BFGS-B (SciPy) on scikit-learn's objective, as scikit-learn runs it."""
+    """Full-batch L-BFGS-B (SciPy) on scikit-learn's objective, as scikit-learn runs it.
+
+    SciPy evaluates the objective at points in the parameters' dtype and
+    returns a float64 result, which becomes ``coefs_`` (the network moves to
+    float64 unless the ``dtype`` parameter fixes it).
+    """
     import scipy.optimize
 
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
-    params = est._coef_params + est._intercept_params
-    params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
-    sizes = np.cumsum([0] + [p.value.size for p in params])
-
-    def unpack(theta: np.ndarray) -> None:
-        for p, start, stop in zip(params, sizes[:-1], sizes[1:], strict=True):
-            np.copyto(p.value, theta[start:stop].reshape(p.value.shape), casting="unsafe")
+    params = _packing_order(est)
 
     def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        unpack(theta)
+        _unpack(params, theta)
         z = est.model_.forward(X, training=True)
         value = objective._value(Y, z, sample_weight)
         est.model_.backward(objective._grad(Y, z, sample_weight))
@@ -247,7 +279,24 @@ def fit_lbfgs(
         )
     est.n_iter_ = min(result.nit, est.max_iter)
     est.loss_ = float(result.fun)
-    unpack(result.x)
+    if est.dtype is None:
+        to_float64(est)
+    _unpack(_packing_order(est), result.x)
+
+
+def _packing_order(est: Any) -> list[Param]:
+    """Weights, then biases, then any other parameter (scikit-learn's ``_pack`` order)."""
+    params = est._coef_params + est._intercept_params
+    return params + [p for p in est.model_.parameters() if all(p is not q for q in params)]
+
+
+def _unpack(params: list[Param], theta: np.ndarray) -> None:
+    """Copy consecutive slices of ``theta`` into ``params`` (cast to their dtype)."""
+    start = 0
+    for p in params:
+        stop = start + p.value.size
+        np.copyto(p.value, theta[start:stop].reshape(p.value.shape), casting="unsafe")
+        start = stop
 
 
 class ShuffleStream(np.random.RandomState):

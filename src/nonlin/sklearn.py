@@ -163,13 +163,19 @@ class _BaseMLP(BaseEstimator):
         return X_train, Y_train, sw_train, scorer
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if sample_weight is not None:  # float64 or float32, as given (cast when training)
+            sample_weight = _check_sample_weight(sample_weight, X)
         return sample_weight
 
     def _validate_X(self, X: Any) -> np.ndarray:
-        """Validated input for prediction; a fast path for plain float arrays."""
-        if (
+        """Validated input for prediction, in the dtype to compute in; a fast path for
+        plain float arrays.
+
+        That dtype is scikit-learn's: NumPy's promotion of ``X``'s dtype and the
+        weights' (a float32 fit predicts float64 for float64 or int64 ``X``), or
+        the weights' own with an explicit ``dtype`` parameter.
+        """
+        if not (
             type(X) is np.ndarray
             and X.ndim == 2
             and X.dtype in _FLOATS
@@ -178,8 +184,10 @@ class _BaseMLP(BaseEstimator):
             and "feature_names_in_" not in self.__dict__
             and np.isfinite(X).all()
         ):
-            return X
-        return _dense(validate_data(self, X, reset=False, dtype=_FLOATS, accept_sparse=_SPARSE))
+            X = _dense(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
+        weights = self.model_.dtype
+        dtype = weights if self.dtype is not None else np.result_type(X.dtype, weights)
+        return X.astype(dtype, copy=False)
 
     def _raw(self, X: Any, check_input: bool = True) -> np.ndarray:
         """Network outputs after ``out_activation_``, shape (n_samples, n_outputs)."""
@@ -188,7 +196,7 @@ class _BaseMLP(BaseEstimator):
         if check_input:
             X = self._validate_X(X)
         engine.bind(self)
-        return engine.output(self, self.model_.forward(X))
+        return engine.output(self, engine.forward(self, X))
 
     def save(self, path: Any) -> None:
         """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically).
@@ -374,7 +382,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("Expected non-negative targets y for loss='poisson'.")
         self._objective_kind = self.loss
-        return X, (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype)
+        return X, y.reshape(-1, 1) if y.ndim == 1 else y  # cast to the network's dtype later
 
     def _out_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
