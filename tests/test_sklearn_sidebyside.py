@@ -248,3 +248,28 @@ def test_lbfgs_on_float32_data_ends_with_float64_weights_like_sklearn(digits, na
     assert getattr(ours, method)(X32).dtype == getattr(ref, method)(X32).dtype == np.float64
     quietly(ours.set_params(warm_start=True).fit, X32, y)  # and trains on in float64
     assert ours.coefs_[0].dtype == np.float64
+
+
+# -- messages -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("limits", [dict(max_fun=3), dict(max_iter=2)])
+def test_lbfgs_convergence_warning_has_sklearns_text(digits, limits):
+    X, y = digits
+    texts = []
+    for est in both("MLPClassifier", hidden_layer_sizes=(5,), solver="lbfgs", random_state=0,
+                    **limits):
+        with pytest.warns(ConvergenceWarning) as caught:
+            est.fit(X, y)
+        texts.append([str(w.message) for w in caught if w.category is ConvergenceWarning])
+    assert texts[1] == texts[0]
+
+
+def test_validation_fraction_zero_raises_sklearns_error(digits):
+    X, y = digits
+    errors = []
+    for est in both("MLPClassifier", hidden_layer_sizes=(5,), max_iter=3, early_stopping=True,
+                    validation_fraction=0.0):
+        with pytest.raises(ValueError) as info:
+            est.fit(X, y)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]
+    assert "test_size=0.0" in errors[0][1]

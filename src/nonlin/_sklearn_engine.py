@@ -270,18 +270,24 @@ def fit_lbfgs(
         loss_and_grad, theta0, method="L-BFGS-B", jac=True,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
     )
-    if result.status != 0:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}):"
-            f"\n{result.message}.\n\nIncrease the number of iterations to improve the "
-            f"convergence (max_iter={est.max_iter}).",
-            warning, stacklevel=3,
-        )
     est.n_iter_ = min(result.nit, est.max_iter)
+    if result.status != 0:
+        warnings.warn(_lbfgs_warning(result, est.n_iter_, est.max_iter), warning, stacklevel=3)
     est.loss_ = float(result.fun)
     if est.dtype is None:
         to_float64(est)
     _unpack(_packing_order(est), result.x)
+
+
+def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
+    """scikit-learn's text (``_check_optimize_result``) for an L-BFGS run that stopped early."""
+    text = f"lbfgs failed to converge after {n_iter} iteration(s) (status={result.status}):\n"
+    text += f"{result.message}\n"
+    if n_iter == max_iter:  # the iteration limit, rather than max_fun or a line search
+        text += (f"\nIncrease the number of iterations to improve the convergence "
+                 f"(max_iter={max_iter}).")
+    return text + ("\nYou might also want to scale the data as shown in:\n"
+                   "    https://scikit-learn.org/stable/modules/preprocessing.html")
 
 
 def _packing_order(est: Any) -> list[Param]:
