@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
-from . import _sklearn_io
+from . import _sklearn_io, _sklearn_lbfgs
 from ._optional import require
 
 require("sklearn", "sklearn", "nonlin.sklearn")
@@ -131,7 +131,7 @@ class _BaseMLP(BaseEstimator):
         X = X.astype(self.model_.dtype, copy=False)
         Y = Y.astype(self.model_.dtype, copy=False)
         if self.solver == "lbfgs":
-            engine.fit_lbfgs(self, X, Y, sample_weight, warning=ConvergenceWarning)
+            _sklearn_lbfgs.fit_lbfgs(self, X, Y, sample_weight, warning=ConvergenceWarning)
         else:
             self._fit_stochastic(X, Y, sample_weight, incremental)
         engine.check_finite(self)
@@ -193,6 +193,8 @@ class _BaseMLP(BaseEstimator):
         ):
             X = _dense(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
         weights = self.model_.dtype
+        if X.dtype == weights:
+            return X
         dtype = weights if self.dtype is not None else np.result_type(X.dtype, weights)
         return X.astype(dtype, copy=False)
 
