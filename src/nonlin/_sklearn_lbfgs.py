@@ -23,9 +23,10 @@ def fit_lbfgs(
 ) -> None:
     """Full-batch L-BFGS-B (SciPy) on scikit-learn's objective, as scikit-learn runs it.
 
-    SciPy evaluates the objective at points in the parameters' dtype and
-    returns a float64 result, which becomes ``coefs_`` (the network moves to
-    float64 unless the ``dtype`` parameter fixes it).
+    On float32 data scikit-learn's SciPy call evaluates the objective at
+    float32-rounded points (here the float32 network rounds them) and returns
+    float64 parameters, which become ``coefs_``: the network then moves to
+    float64, unless the ``dtype`` parameter fixes it.
     """
     import scipy.optimize
 
