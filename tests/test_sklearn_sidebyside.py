@@ -273,3 +273,12 @@ def test_validation_fraction_zero_raises_sklearns_error(digits):
         errors.append((type(info.value), str(info.value)))
     assert errors[1] == errors[0]
     assert "test_size=0.0" in errors[0][1]
+
+
+def test_load_leaves_the_global_stream_alone(digits, tmp_path):
+    X, y = digits
+    est = quietly(nls.MLPClassifier((5,), dropout=0.1, max_iter=2).fit, X, y)
+    est.save(tmp_path / "est.safetensors")
+    np.random.seed(3)
+    nls.load(tmp_path / "est.safetensors")
+    assert np.random.randint(1 << 30) == np.random.RandomState(3).randint(1 << 30)

@@ -219,7 +219,8 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     restore_fitted(est, fitted)
     units = [model.n_features_in, *np.atleast_1d(est.hidden_layer_sizes).tolist(), est.n_outputs_]
     coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
-    est._random_state = engine.random_state(est.random_state)
+    est._random_state = engine.random_state(0)  # each fit draws from random_state anew;
+    # a fixed stream here keeps load from drawing on np.random (random_state=None)
     engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
     est.model_.set_weights(model.get_weights())
     est.model_.set_state(model.get_state())
