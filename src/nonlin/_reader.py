@@ -26,7 +26,7 @@ from .core import Sequential
 FORMAT = "nonlin"
 FORMAT_VERSION = 1
 _KEYS = {"format", "format_version", "architecture", "n_features_in", "dtype", "metadata"}
-_OPTIONAL_KEYS = {"checkpoint"}
+_OPTIONAL_KEYS = {"checkpoint", "optimizer"}  # "optimizer": nonlin.sklearn's estimator files
 _MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
 
 
@@ -222,10 +222,10 @@ def read_model(
     header = parse_header(data, path)
     meta = header.metadata
     _check_format(meta, path)
-    if extra_prefix is not None and "checkpoint" not in meta:
-        extra_prefix = None
-    elif extra_prefix is None and "checkpoint" in meta:
-        extra_prefix = ("optimizer.", "callback.")  # a checkpoint read as a model
+    carried = ("optimizer.", "callback.") if "checkpoint" in meta else (
+        "optimizer." if "optimizer" in meta else None)  # the tensors a file may add
+    if carried is None or extra_prefix is None:  # a checkpoint read as a model, say
+        extra_prefix = carried
     layers = _read_layers(meta, path)
     n_features, dtype = _read_shape_fields(meta, path)
     _check_widths(layers, n_features, header, path)

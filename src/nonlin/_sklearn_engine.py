@@ -24,7 +24,6 @@ from ._sklearn_rules import (
 )
 from ._sklearn_schedule import SklearnSchedule
 from .core import Param, Sequential
-from .exceptions import DivergenceError
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
 from .optimizers import Adam
@@ -69,13 +68,46 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     seed = int(est._random_state.randint(2**31 - 1)) if est.dropout else 0
     model = Sequential(layers).build(layer_units[0], seed, dtype=dtype)
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
-    est._coef_params = [layer.W for layer in dense]
-    est._intercept_params = [layer.b for layer in dense]
-    params = est._coef_params + est._intercept_params
+    params = [layer.W for layer in dense] + [layer.b for layer in dense]
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
-    est.model_, est.coefs_, est.intercepts_ = model, list(coefs), list(intercepts)
+    adopt(est, model)
+
+
+def adopt(est: Any, model: Sequential) -> None:
+    """Make ``model`` the estimator's network: ``coefs_`` / ``intercepts_`` are its arrays."""
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    est._coef_params = [layer.W for layer in dense]
+    est._intercept_params = [layer.b for layer in dense]
+    est.model_ = model
+    est.coefs_ = [p.value for p in est._coef_params]
+    est.intercepts_ = [p.value for p in est._intercept_params]
     est._flat = None  # re-homed into one buffer by the first stochastic fit
+
+
+def widened(model: Sequential, dtype: Any) -> Sequential:
+    """A copy of ``model`` computing in ``dtype``: the same weights and layer state."""
+    twin = Sequential.from_config({**model.get_config(), "dtype": np.dtype(dtype).name}, seed=0)
+    for mine, theirs in zip(twin.parameters(), model.parameters(), strict=True):
+        np.copyto(mine.value, theirs.value)
+    twin.set_state(model.get_state())
+    return twin
+
+
+def to_float64(est: Any) -> None:
+    """Move a float32 network to float64 (scikit-learn's L-BFGS leaves float64 ``coefs_``)."""
+    if est.model_.dtype != np.float64:
+        bind(est)
+        adopt(est, widened(est.model_, np.float64))
+
+
+def forward(est: Any, X: np.ndarray) -> np.ndarray:
+    """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does
+    (a float64 ``X`` on a float32 network runs a float64 copy of it)."""
+    model = est.model_
+    if X.dtype != model.dtype:
+        model = widened(model, X.dtype)
+    return model.forward(X)
 
 
 def bind(est: Any) -> None:
@@ -154,23 +186,28 @@ def fit_stochastic(
         incremental=incremental, warning=warning,
     )
     est.n_iter_ = 0
-    try:
+    try:  # a diverging run goes on to max_iter (inf/NaN losses), as scikit-learn's does;
+        # then the estimator's check of the weights raises (unless early stopping restored
+        # the best ones)
         _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
-    except DivergenceError:
-        if scorer is None:  # scikit-learn ends with non-finite weights, then raises
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed."
-            ) from None
-        # with early stopping scikit-learn records NaN and keeps the best weights
-        est.n_iter_, est.loss_ = est.n_iter_ + 1, float("nan")
-        est.loss_curve_.append(est.loss_)
-        est.validation_scores_.append(float("nan"))
-    if scorer is not None:  # restore the best weights seen on the validation set
+    if scorer is not None:
+        restore_best(est, params)
+
+
+def restore_best(est: Any, params: list[Param]) -> None:
+    """End of an early-stopping fit: back to the weights of the best validation score.
+
+    As in scikit-learn, whose ``coefs_`` *become* its best-weight arrays here:
+    from then on the best weights are the live ones (``_best_params = None``)
+    until a validation score beats ``best_validation_score_`` again, so a later
+    warm-start fit that never does keeps its own training.
+    """
+    if est._best_params is not None:
         for param, best in zip(params, est._best_params, strict=True):
             np.copyto(param.value, best)
+    est._best_params = None
 
 
 def flat_params(est: Any) -> FlatParams:
@@ -203,49 +240,6 @@ def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) 
         rng.order = None
 
 
-def fit_lbfgs(
-    est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
-    *, warning: type[Warning],
-) -> None:
-    """Full-batch L-BFGS-B (SciPy) on scikit-learn's objective, as scikit-learn runs it."""
-    import scipy.optimize
-
-    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
-    params = est._coef_params + est._intercept_params
-    params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
-    sizes = np.cumsum([0] + [p.value.size for p in params])
-
-    def unpack(theta: np.ndarray) -> None:
-        for p, start, stop in zip(params, sizes[:-1], sizes[1:], strict=True):
-            np.copyto(p.value, theta[start:stop].reshape(p.value.shape), casting="unsafe")
-
-    def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        unpack(theta)
-        z = est.model_.forward(X, training=True)
-        value = objective._value(Y, z, sample_weight)
-        est.model_.backward(objective._grad(Y, z, sample_weight))
-        scale = objective.alpha / objective.weight_sum
-        for p in est._coef_params:
-            p.grad += scale * p.value
-        return value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
-
-    theta0 = np.concatenate([p.value.ravel() for p in params]).astype(np.float64)
-    result = scipy.optimize.minimize(
-        loss_and_grad, theta0, method="L-BFGS-B", jac=True,
-        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-    )
-    if result.status != 0:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}):"
-            f"\n{result.message}.\n\nIncrease the number of iterations to improve the "
-            f"convergence (max_iter={est.max_iter}).",
-            warning, stacklevel=3,
-        )
-    est.n_iter_ = min(result.nit, est.max_iter)
-    est.loss_ = float(result.fun)
-    unpack(result.x)
-
-
 class ShuffleStream(np.random.RandomState):
     """A ``RandomState`` whose ``permutation(n)``, while ``order`` is set, composes.
 
@@ -265,15 +259,18 @@ class ShuffleStream(np.random.RandomState):
 
 
 def random_state(seed: Any) -> ShuffleStream:
-    """scikit-learn's stream for ``seed`` (an int, a RandomState, or None for fresh entropy).
+    """scikit-learn's ``check_random_state(seed)``, as a ``ShuffleStream``.
 
-    A given ``RandomState`` is copied, never advanced.
+    An int seeds a new stream. A ``RandomState`` is drawn from in place (the
+    stream shares its bit generator), so it advances as scikit-learn's does;
+    None is NumPy's global ``RandomState`` (``np.random``), scikit-learn's
+    contract for ``random_state=None`` (so ``np.random.seed`` fixes a fit).
     """
+    if seed is None:
+        seed = np.random.mtrand._rand
     if isinstance(seed, np.random.RandomState):
-        stream = ShuffleStream()
-        stream.set_state(seed.get_state())
-        return stream
-    return ShuffleStream(None if seed is None else int(seed))
+        return ShuffleStream(seed._bit_generator)
+    return ShuffleStream(int(seed))
 
 
 def check_finite(est: Any) -> None:
@@ -284,4 +281,4 @@ def check_finite(est: Any) -> None:
         )
 
 
-__all__ = ["Param", "bind", "build_network", "fit_lbfgs", "fit_stochastic", "output"]
+__all__ = ["Param", "bind", "build_network", "fit_stochastic", "output"]

@@ -6,8 +6,13 @@ network with its output activation appended (``Softmax``, ``Sigmoid`` or
 (or predictions) directly. The metadata keeps what rebuilds the estimator:
 ``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema, and
 under ``training`` the estimator's class, its JSON-able parameters and its
-fitted attributes. Nothing is pickled. This module does not import
-scikit-learn (``nonlin.sklearn.load`` rebuilds the estimator).
+fitted attributes. A stochastic solver's optimizer state (its class,
+hyperparameters, step count and current learning rate) is the header field
+``optimizer``, its slots (Adam's moments, SGD's velocities, each over all the
+parameters laid end to end, weights first) the tensors ``optimizer.{slot}.0``:
+``partial_fit`` or a warm-start fit continues after ``load`` as after a pickle
+round trip. Nothing is pickled. This module does not import scikit-learn
+(``nonlin.sklearn.load`` rebuilds the estimator).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity"}
 _FITTED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
-           "best_validation_score_", "n_outputs_", "n_layers_", "out_activation_")
+           "best_validation_score_", "n_outputs_", "n_layers_", "out_activation_",
+           "_no_improvement_count")
+_SLOTS = "optimizer."
 
 
 def _number(value: Any) -> Any:
@@ -47,9 +54,12 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
         if name == "random_state" and not isinstance(value, int | np.integer):
             value = None
         elif name == "dtype" and value is not None:
-            value = np.dtype(value).name
-        elif name == "hidden_layer_sizes":
-            value = [int(v) for v in np.atleast_1d(value)]
+            value = np.dtype(value).name if isinstance(value, str) else {
+                "type": np.dtype(value).name}
+        elif name == "hidden_layer_sizes":  # an int, a list or (else) a tuple, as given
+            sizes = [int(v) for v in np.atleast_1d(value)]
+            value = int(value) if np.ndim(value) == 0 else (
+                {"list": sizes} if isinstance(value, list) else sizes)
         elif name == "class_weight" and isinstance(value, dict):
             value = {"pairs": [[_number(k), float(v)] for k, v in value.items()]}
         out[name] = _number(value)
@@ -58,7 +68,13 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def decode_params(params: dict[str, Any]) -> dict[str, Any]:
     out = {name: _unnumber(value) for name, value in params.items()}
-    out["hidden_layer_sizes"] = tuple(out["hidden_layer_sizes"])
+    sizes = out["hidden_layer_sizes"]
+    if isinstance(sizes, dict):
+        out["hidden_layer_sizes"] = list(sizes["list"])
+    elif isinstance(sizes, list):
+        out["hidden_layer_sizes"] = tuple(sizes)
+    if isinstance(out.get("dtype"), dict):
+        out["dtype"] = np.dtype(out["dtype"]["type"]).type
     weights = out.get("class_weight")
     if isinstance(weights, dict):
         out["class_weight"] = {k: v for k, v in weights["pairs"]}
@@ -79,7 +95,9 @@ def export_model(est: Any) -> Sequential:
 
 def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     """Write ``est`` to ``path`` (atomically) in nonlin's safetensors model format."""
-    from .io import save
+    from ._atomic import write_atomic
+    from ._metadata import to_json_text
+    from .io import to_bytes
 
     classes = getattr(est, "classes_", None)
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
@@ -96,7 +114,61 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
         metadata["classes"] = fitted["classes"]
     if hasattr(est, "feature_names_in_"):
         metadata["feature_names"] = [str(n) for n in est.feature_names_in_]
-    save(export_model(est), path, metadata=metadata)
+    header, tensors = {}, {}
+    optimizer = est.__dict__.get("_optimizer")
+    if optimizer is not None:
+        record, tensors = optimizer_record(optimizer)
+        header["optimizer"] = to_json_text(record, "optimizer")
+    model = export_model(est)
+    write_atomic(path, to_bytes(model, metadata=metadata, extra_tensors=tensors,
+                                extra_header=header))
+
+
+def optimizer_record(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A ``PenalizedOptimizer``'s state: a JSON record and the slot arrays as tensors."""
+    inner = optimizer.inner
+    state = inner.state_dict()
+    record = {
+        "class_name": type(inner).__name__,
+        "config": inner.get_config(),
+        "scalars": {k: v for k, v in state.items() if not isinstance(v, np.ndarray)},
+        "steps": int(optimizer.iterations),
+    }
+    tensors = {_SLOTS + k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+    return record, tensors
+
+
+def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path: str) -> None:
+    """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
+    from ._header import ModelFileError
+    from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
+    from .optimizers import Adam
+
+    slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
+    size = sum(p.value.size for p in est.model_.parameters())
+    try:
+        if not isinstance(record, dict) or set(record) != {"class_name", "config", "scalars",
+                                                           "steps"}:
+            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'}")
+        config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
+        if name == "Adam":
+            inner = Adam(**config)
+        elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
+            inner = sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
+        else:
+            raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {name!r:.80}")
+        for key, value in slots.items():
+            if value.shape != (size,) or value.dtype != est.model_.dtype:
+                raise ValueError(f"expected tensor {_SLOTS + key!r:.80} of shape ({size},) "
+                                 f"and dtype {est.model_.dtype}")
+        inner.load_state_dict({**dict(record["scalars"]), **slots})
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ValueError(f"expected steps >= 0. Received {steps!r:.50}")
+    except Exception as exc:  # constructor and load_state_dict checks on hostile values
+        raise ModelFileError(path, str(exc)[:300], "optimizer") from None
+    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
+    est._optimizer.iterations = steps
 
 
 def _jsonable(value: Any) -> Any:
@@ -128,9 +200,12 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     import scikit-learn).
     """
     from . import _sklearn_engine as engine
-    from .io import load
+    from ._header import strict_json
+    from .io import read_model
 
-    model = load(path)
+    source = os.fspath(path)
+    with open(source, "rb") as handle:
+        model, header, arrays = read_model(handle.read(), source, extra_prefix=_SLOTS)
     metadata = getattr(model, "metadata", None) or {}
     training = metadata.get("training")
     name = training.get("estimator") if isinstance(training, dict) else None
@@ -142,14 +217,18 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     est = estimators[name](**decode_params(training["params"]))
     fitted = training["fitted"]
     restore_fitted(est, fitted)
-    units = [model.n_features_in, *est.hidden_layer_sizes, est.n_outputs_]
+    units = [model.n_features_in, *np.atleast_1d(est.hidden_layer_sizes).tolist(), est.n_outputs_]
     coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
-    est._random_state = engine.random_state(est.random_state)
+    est._random_state = engine.random_state(0)  # each fit draws from random_state anew;
+    # a fixed stream here keeps load from drawing on np.random (random_state=None)
     engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
     est.model_.set_weights(model.get_weights())
     est.model_.set_state(model.get_state())
     est.n_features_in_, est._optimizer = model.n_features_in, None
-    est._best_params = [p.value.copy() for p in est.model_.parameters()]
+    if "optimizer" in header.metadata:
+        record = strict_json(header.metadata["optimizer"], source, "optimizer")
+        restore_optimizer(est, record, arrays, source)
+    est._best_params = None  # the live weights, as after a fit (see engine.restore_best)
     if "feature_names" in metadata:
         est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
     if "classes" in fitted:

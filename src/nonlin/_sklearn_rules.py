@@ -86,6 +86,7 @@ class BatchObjective(Loss):
     """
 
     reduction = "sum"
+    stop_on_nonfinite = False  # nonlin's loop trains on through inf/NaN, as scikit-learn does
 
     def __init__(self, kind: str, alpha: float, coefs: list[Param]) -> None:
         if kind not in OBJECTIVES:

@@ -43,7 +43,7 @@ class SklearnSchedule(Callback):
         ``scorer() -> float`` on the validation set, for early stopping.
     params : list of Param
         Whose values are copied to ``estimator._best_params`` when the
-        validation score improves.
+        validation score improves (None there: the live weights are the best).
     incremental : bool
         ``partial_fit``: one epoch, no convergence warning.
     warning : Warning subclass

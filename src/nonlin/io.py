@@ -24,6 +24,9 @@ str to JSON text::
     "metadata"        {"classes": [...], "feature_names": [...], "preprocessing": {...},
                        "task": "...", "training": {...}}   (see ``nonlin._metadata``)
     "checkpoint"      only in checkpoints (see ``nonlin.checkpoint``)
+    "optimizer"       only in ``nonlin.sklearn`` estimator files: the optimizer's
+                      state, its slots as tensors "optimizer.{slot}.0" (see
+                      ``nonlin._sklearn_io``)
 
 Safety: layer types come from the allowlist ``nonlin.registry.LAYERS``; no
 pickle, no ``eval``, no import by name. Every field is checked before use and

@@ -15,6 +15,10 @@ follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
 scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
 This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
+``random_state`` follows scikit-learn's contract: an int seeds the run, a
+``RandomState`` instance is drawn from and advanced in place, and None uses
+NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat).
+This is the one place where nonlin reads global random state.
 Sparse input is accepted and densified (nonlin's layers are dense).
 """
 
@@ -26,11 +30,12 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
-from . import _sklearn_io
+from . import _sklearn_io, _sklearn_lbfgs
 from ._optional import require
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
+from sklearn import config_context  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
@@ -100,6 +105,12 @@ class _BaseMLP(BaseEstimator):
     # -- fitting -------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
         self._validate_params()
+        # as scikit-learn's fit (its _fit_context): the functions it calls skip their own
+        # parameter checks, so their errors are the same (train_test_split's, say)
+        with config_context(skip_parameter_validation=True):
+            return self._fit_validated(X, y, sample_weight, incremental)
+
+    def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
@@ -120,7 +131,7 @@ class _BaseMLP(BaseEstimator):
         X = X.astype(self.model_.dtype, copy=False)
         Y = Y.astype(self.model_.dtype, copy=False)
         if self.solver == "lbfgs":
-            engine.fit_lbfgs(self, X, Y, sample_weight, warning=ConvergenceWarning)
+            _sklearn_lbfgs.fit_lbfgs(self, X, Y, sample_weight, warning=ConvergenceWarning)
         else:
             self._fit_stochastic(X, Y, sample_weight, incremental)
         engine.check_finite(self)
@@ -159,13 +170,19 @@ class _BaseMLP(BaseEstimator):
         return X_train, Y_train, sw_train, scorer
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if sample_weight is not None:  # float64 or float32, as given (cast when training)
+            sample_weight = _check_sample_weight(sample_weight, X)
         return sample_weight
 
     def _validate_X(self, X: Any) -> np.ndarray:
-        """Validated input for prediction; a fast path for plain float arrays."""
-        if (
+        """Validated input for prediction, in the dtype to compute in; a fast path for
+        plain float arrays.
+
+        That dtype is scikit-learn's: NumPy's promotion of ``X``'s dtype and the
+        weights' (a float32 fit predicts float64 for float64 or int64 ``X``), or
+        the weights' own with an explicit ``dtype`` parameter.
+        """
+        if not (
             type(X) is np.ndarray
             and X.ndim == 2
             and X.dtype in _FLOATS
@@ -174,8 +191,12 @@ class _BaseMLP(BaseEstimator):
             and "feature_names_in_" not in self.__dict__
             and np.isfinite(X).all()
         ):
+            X = _dense(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
+        weights = self.model_.dtype
+        if X.dtype == weights:
             return X
-        return _dense(validate_data(self, X, reset=False, dtype=_FLOATS, accept_sparse=_SPARSE))
+        dtype = weights if self.dtype is not None else np.result_type(X.dtype, weights)
+        return X.astype(dtype, copy=False)
 
     def _raw(self, X: Any, check_input: bool = True) -> np.ndarray:
         """Network outputs after ``out_activation_``, shape (n_samples, n_outputs)."""
@@ -184,7 +205,7 @@ class _BaseMLP(BaseEstimator):
         if check_input:
             X = self._validate_X(X)
         engine.bind(self)
-        return engine.output(self, self.model_.forward(X))
+        return engine.output(self, engine.forward(self, X))
 
     def save(self, path: Any) -> None:
         """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically).
@@ -370,7 +391,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("Expected non-negative targets y for loss='poisson'.")
         self._objective_kind = self.loss
-        return X, (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype)
+        return X, y.reshape(-1, 1) if y.ndim == 1 else y  # cast to the network's dtype later
 
     def _out_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"

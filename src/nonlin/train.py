@@ -17,6 +17,9 @@ Guarantees:
   weights; the model is then as after the last finite step: its weights, its
   layer state and its generator (the dropout masks the refused step drew are
   given back, so a retried ``fit`` draws them again), see ``_step_snapshot``.
+  A loss with ``stop_on_nonfinite = False`` (scikit-learn's objective in
+  ``nonlin.sklearn``, whose MLP trains on to ``max_iter``) skips the loss and
+  state checks; its optimizer then decides about non-finite updates.
 * Ctrl-C: in the main thread SIGINT is deferred to the end of the running
   step; ``KeyboardInterrupt`` is then raised with the model at that step. A
   second Ctrl-C inside the step is deferred too (outside one it raises at
@@ -196,6 +199,9 @@ class _Loop:
         self.objective = Objective(model, loss, self.batch_size, train.labels)
         self.snapshot = StepSnapshot(model)  # layer and generator state, to undo a diverged step
         self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
+        # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
+        # (nonlin.sklearn: scikit-learn's MLP runs to max_iter, then checks the weights)
+        self.stop_on_nonfinite = getattr(loss, "stop_on_nonfinite", True)
         dt, bs = model.dtype, self.batch_size
         X, y, w = train.X, train.y, train.weight
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
@@ -327,8 +333,10 @@ class _Loop:
             value = self.objective.step(xb, yb, wb, sink)
             if self.has_penalty:
                 value += penalty(self.model)
-            what = None if math.isfinite(value) else f"The loss became {value}"
-            if what is None and snapshot.stateful and not snapshot.state_finite():
+            finite = math.isfinite(value) or not self.stop_on_nonfinite
+            what = None if finite else f"The loss became {value}"
+            if (what is None and self.stop_on_nonfinite and snapshot.stateful
+                    and not snapshot.state_finite()):
                 what = "A layer's running statistics became NaN or infinite"
             if what is None:
                 try:

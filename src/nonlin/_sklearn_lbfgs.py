@@ -1,0 +1,83 @@
+"""scikit-learn's L-BFGS solver for ``nonlin.sklearn``: SciPy's L-BFGS-B on the full batch.
+
+The parameters are packed as scikit-learn packs them (weights, then biases);
+the objective is ``_sklearn_rules.BatchObjective`` plus the L2 gradient. This
+module does not import scikit-learn: the estimator hands in its warning class.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._sklearn_engine import to_float64
+from ._sklearn_rules import BatchObjective
+from .core import Param
+
+
+def fit_lbfgs(
+    est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
+    *, warning: type[Warning],
+) -> None:
+    """Full-batch L-BFGS-B (SciPy) on scikit-learn's objective, as scikit-learn runs it.
+
+    On float32 data scikit-learn's SciPy call evaluates the objective at
+    float32-rounded points (here the float32 network rounds them) and returns
+    float64 parameters, which become ``coefs_``: the network then moves to
+    float64, unless the ``dtype`` parameter fixes it.
+    """
+    import scipy.optimize
+
+    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    params = _packing_order(est)
+
+    def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        _unpack(params, theta)
+        z = est.model_.forward(X, training=True)
+        value = objective._value(Y, z, sample_weight)
+        est.model_.backward(objective._grad(Y, z, sample_weight))
+        scale = objective.alpha / objective.weight_sum
+        for p in est._coef_params:
+            p.grad += scale * p.value
+        return value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
+
+    theta0 = np.concatenate([p.value.ravel() for p in params]).astype(np.float64)
+    result = scipy.optimize.minimize(
+        loss_and_grad, theta0, method="L-BFGS-B", jac=True,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+    )
+    est.n_iter_ = min(result.nit, est.max_iter)
+    if result.status != 0:
+        warnings.warn(_lbfgs_warning(result, est.n_iter_, est.max_iter), warning, stacklevel=3)
+    est.loss_ = float(result.fun)
+    if est.dtype is None:
+        to_float64(est)
+    _unpack(_packing_order(est), result.x)
+
+
+def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
+    """scikit-learn's text (``_check_optimize_result``) for an L-BFGS run that stopped early."""
+    text = f"lbfgs failed to converge after {n_iter} iteration(s) (status={result.status}):\n"
+    text += f"{result.message}\n"
+    if n_iter == max_iter:  # the iteration limit, rather than max_fun or a line search
+        text += (f"\nIncrease the number of iterations to improve the convergence "
+                 f"(max_iter={max_iter}).")
+    return text + ("\nYou might also want to scale the data as shown in:\n"
+                   "    https://scikit-learn.org/stable/modules/preprocessing.html")
+
+
+def _packing_order(est: Any) -> list[Param]:
+    """Weights, then biases, then any other parameter (scikit-learn's ``_pack`` order)."""
+    params = est._coef_params + est._intercept_params
+    return params + [p for p in est.model_.parameters() if all(p is not q for q in params)]
+
+
+def _unpack(params: list[Param], theta: np.ndarray) -> None:
+    """Copy consecutive slices of ``theta`` into ``params`` (cast to their dtype)."""
+    start = 0
+    for p in params:
+        stop = start + p.value.size
+        np.copyto(p.value, theta[start:stop].reshape(p.value.shape), casting="unsafe")
+        start = stop
