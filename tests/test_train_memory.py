@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nonlin import SGD, CrossEntropy, Dense, ReLU, Sequential
-from nonlin.train import permutation
+from nonlin.data import permutation
 
 
 def data(n: int, d: int = 8, k: int = 10, seed: int = 0):

@@ -1,0 +1,198 @@
+"""One epoch at a time: the state of a ``fit`` call and its training step.
+
+``train.fit`` checks its arguments and builds a ``_Loop``; ``_Loop.run_epoch``
+draws the epoch's order, gathers each batch into a preallocated buffer, runs
+the fused forward/loss/backward of ``objective.Objective``, refuses a
+non-finite step (see ``train``'s guarantees) and lets the optimizer update the
+weights in place.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._epoch_state import EpochProgress, generator_state
+from ._interrupt import SigintGuard
+from ._step_snapshot import StepSnapshot
+from .callbacks import CallbackList
+from .core import Sequential, const
+from .data import Dataset, permutation
+from .evaluation import evaluate_dataset, penalty
+from .exceptions import DivergenceError, NonFiniteUpdate
+from .losses import Loss
+from .metrics import Metric
+from .objective import Objective
+from .optimizers import Optimizer
+
+
+class _Loop:
+    """State of one ``fit`` call: buffers, and one epoch at a time."""
+
+    guard: SigintGuard
+
+    def __init__(self, model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
+                 val: Dataset | None, metrics: list[Metric], batch_size: int, shuffle: bool,
+                 cbs: CallbackList) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.train, self.val, self.metrics, self.cbs = train, val, metrics, cbs
+        self.batch_size = min(batch_size, len(train))
+        self.shuffle = shuffle
+        self.params = model.parameters()
+        self.objective = Objective(model, loss, self.batch_size, train.labels)
+        self.snapshot = StepSnapshot(model)  # layer and generator state, to undo a diverged step
+        self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
+        # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
+        # (nonlin.sklearn: scikit-learn's MLP runs to max_iter, then checks the weights)
+        self.stop_on_nonfinite = getattr(loss, "stop_on_nonfinite", True)
+        dt, bs = model.dtype, self.batch_size
+        X, y, w = train.X, train.y, train.weight
+        self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
+        self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
+        self.wbuf = None if w is None else np.empty(bs, dtype=dt)
+        # metrics that cannot stream (plain functions) read every output of the epoch
+        kept = any(not m.streams for m in metrics)
+        self.store = np.empty((len(train), model.n_outputs), dt) if kept else None
+        self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
+        self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
+
+    def run_epoch(self, epoch: int) -> None:
+        model, cbs = self.model, self.cbs
+        cbs.call("on_epoch_begin", epoch, {})
+        n = len(self.train)
+        order, progress = self._begin(epoch, n)
+        total, first = progress.loss_total, progress.rows
+        for batch, start in enumerate(range(first, n, self.batch_size), first // self.batch_size):
+            stop = self._stop = min(start + self.batch_size, n)
+            if cbs.wants_batches:
+                cbs.call("on_batch_begin", batch, {"batch": batch, "size": stop - start})
+            value, total = self._guarded_step(epoch, batch, start, stop, order, total)
+            if cbs.wants_batches:
+                cbs.call("on_batch_end", batch, {"batch": batch, "size": stop - start,
+                                                 "loss": value})
+            if self.guard.pending:
+                raise KeyboardInterrupt
+            if model.stop_training:  # set in a batch hook: the epoch ends here (Keras 3)
+                break
+        model._epoch_in_progress = None  # the epoch is over, also when it ended early
+        logs = self._train_logs(progress.rows, total)
+        if self.val is not None:
+            for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
+                logs["val_" + key] = value
+        logs["lr"] = self.optimizer.current_lr()
+        cbs.call("on_epoch_end", epoch, logs)
+        if self.guard.pending:
+            raise KeyboardInterrupt
+
+    def _train_logs(self, rows: int, total: float) -> dict[str, float]:
+        """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,
+        or fewer when a batch hook set ``model.stop_training`` (the epoch then ends there)."""
+        if rows < len(self.train):
+            return {"loss": total / rows, **self.running_metrics()}
+        logs = {"loss": total / rows}
+        for metric in self.metrics:
+            logs[metric.name] = (
+                metric.result() if metric.streams else metric(self.train.y, self.store)
+            )
+        return logs
+
+    def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
+        """The epoch's shuffling order and its progress record, published on the model
+        for checkpoints; a checkpoint's stopped epoch (``self.resume``) carries on."""
+        rng, resume = self.model.rng, self.resume
+        self.resume = None
+        start = resume["rng_start"] if resume else generator_state(rng)
+        if resume:  # the order drawn when the epoch first began; then the generator as it was
+            now, rng.bit_generator.state = rng.bit_generator.state, start
+        order = permutation(rng, n) if self.shuffle else None
+        if resume:
+            rng.bit_generator.state = now
+        for i, metric in enumerate(self.metrics):
+            if metric.streams:
+                metric.reset_state()
+                if resume:
+                    metric.load_state_dict(resume["metrics"][i])
+        progress = EpochProgress(epoch, start, self.metrics)
+        if resume:
+            progress.rows, progress.loss_total = resume["rows"], resume["loss_total"]
+        self._order, self._stop = order, progress.rows
+        self.model._epoch_in_progress = progress
+        return order, progress
+
+    def running_metrics(self) -> dict[str, float]:
+        """The metrics over the rows trained on so far in this epoch (for progress bars)."""
+        rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
+        return {
+            m.name: m.result() if m.streams else m(self.train.y[rows], self.store[rows])
+            for m in self.metrics
+        }
+
+    def _sink(self, out: np.ndarray) -> None:
+        """The batch's outputs, handed over by the objective: update the metrics."""
+        yb, where = self._batch
+        for metric in self.metrics:
+            if metric.streams:
+                metric.update_state(yb, out)
+        if self.store is not None:
+            self.store[where] = out
+
+    def _guarded_step(self, epoch: int, batch: int, start: int, stop: int, order: Any,
+                      total: float) -> tuple[float, float]:
+        """The step and the progress record it advances, shielded from a second Ctrl-C
+        (see ``SigintGuard``); a step cut by a third leaves no progress record."""
+        guard, progress = self.guard, self.model._epoch_in_progress
+        guard.in_step = True
+        try:
+            value = self._step(epoch, batch, start, stop, order)
+            total += value * (stop - start)
+            progress.rows, progress.loss_total = stop, total
+        except KeyboardInterrupt:
+            if guard.torn:  # weights, slots and metrics may be half-way through this step
+                self.model._epoch_in_progress = None
+            raise
+        finally:
+            guard.in_step = False
+        return value, total
+
+    def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
+        train, m = self.train, stop - start
+        if order is None:
+            xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
+            wsrc = None if train.weight is None else train.weight[start:stop]
+        else:
+            where = order[start:stop]
+            xb = np.take(train.X, where, axis=0, out=self.xbuf[:m], mode="clip")
+            yb = np.take(train.y, where, axis=0, out=self.ybuf[:m], mode="clip")
+            wsrc = None if train.weight is None else train.weight[where]
+        wb = None
+        if wsrc is not None:
+            wb = np.multiply(wsrc, const(1.0 / m, self.wbuf.dtype), out=self.wbuf[:m])
+        self._batch = (yb, where)
+        sink, snapshot = self._sink if self.metrics else None, self.snapshot
+        if snapshot.active:
+            snapshot.save()
+        # overflow shows up as a non-finite loss, state or update, reported below
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value = self.objective.step(xb, yb, wb, sink)
+            if self.has_penalty:
+                value += penalty(self.model)
+            finite = math.isfinite(value) or not self.stop_on_nonfinite
+            what = None if finite else f"The loss became {value}"
+            if (what is None and self.stop_on_nonfinite and snapshot.stateful
+                    and not snapshot.state_finite()):
+                what = "A layer's running statistics became NaN or infinite"
+            if what is None:
+                try:
+                    self.optimizer.step(self.params)
+                except NonFiniteUpdate:
+                    what = "A gradient or update became NaN or infinite"
+        if what is not None:
+            if snapshot.active:
+                snapshot.restore()
+            raise DivergenceError(
+                f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
+                "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+                epoch=epoch, batch=batch)
+        return value
