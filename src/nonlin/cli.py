@@ -12,12 +12,15 @@ error: exit status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
 
 from . import __version__
 from ._optional import MissingExtraError
-from .cli_common import HelpFormatter, UsageError
+from .cli_common import HelpFormatter, UsageError, close_progress_bars
 from .cli_common import positive_int as _positive_int
 from .cli_common import seed as _seed
 from .cli_demo import add_demo
@@ -131,26 +134,85 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     args.argv = argv
+    with _pipe_safe_output():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
+        close_progress_bars()
         print("\nnonlin: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `nonlin predict ... | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # a pipe other than stdout and stderr, which _PipeSafe guards
         return 0
     except _user_errors() as exc:
+        close_progress_bars()
         print(f"nonlin: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Exception:
         import traceback
 
+        close_progress_bars()
         traceback.print_exc()
         print(
             "nonlin: internal error (a bug in nonlin; please report it with the lines above)",
             file=sys.stderr,
         )
         return 1
+
+
+class _PipeSafe:
+    """A text stream whose reader may go away (``nonlin train ... | head -1``).
+
+    The first ``BrokenPipeError`` points the stream's file descriptor at
+    ``os.devnull`` and every later write is dropped, so the command carries on
+    and finishes its work (saving the model, writing files) instead of stopping
+    where it printed.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._broken = False
+
+    def write(self, text: str) -> int:
+        if not self._broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self._broken = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # the buffered rest, flushed at exit
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _pipe_safe_output() -> Iterator[None]:
+    """Guard stdout and stderr against a closed pipe for the duration of a command."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _PipeSafe(saved[0]), _PipeSafe(saved[1])  # type: ignore[assignment]
+    try:
+        yield
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _one_line(exc: BaseException) -> str:

@@ -179,6 +179,15 @@ def _header_looks_like_data(path: str) -> bool:
         return False
 
 
+def close_progress_bars() -> None:
+    """Close the bars a stopped ``fit`` left open, so that the next message starts a line."""
+    import sys
+
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
+        bar.close()
+
+
 def note(message: str) -> None:
     """A remark for the user on stderr (stdout stays machine-readable)."""
     import sys

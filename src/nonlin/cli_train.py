@@ -24,6 +24,7 @@ from .cli_common import (
     add_missing_option,
     check_input_file,
     check_output_path,
+    close_progress_bars,
     fraction,
     int_list,
     name_list,
@@ -241,7 +242,7 @@ def _fit_or_checkpoint(
         return history
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
-        _close_progress_bars()
+        close_progress_bars()
         if getattr(model, "optimizer", None) is None:  # stopped before the first step
             print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
             return None
@@ -258,13 +259,6 @@ def _fit_or_checkpoint(
         )
         print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
         return None
-
-
-def _close_progress_bars() -> None:
-    """Close the bar an interrupted ``fit`` left open, so our message is the last output."""
-    tqdm = sys.modules.get("tqdm")
-    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
-        bar.close()
 
 
 def resume_command(args: argparse.Namespace, path: str) -> str:
