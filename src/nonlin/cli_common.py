@@ -179,6 +179,23 @@ def _header_looks_like_data(path: str) -> bool:
         return False
 
 
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON that every parser reads: inf and NaN become null."""
+    import json
+    import math
+
+    def finite(item: Any) -> Any:
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {key: finite(v) for key, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [finite(v) for v in item]
+        return item
+
+    return json.dumps(finite(value), indent=2, allow_nan=False)
+
+
 def close_progress_bars() -> None:
     """Close the bars a stopped ``fit`` left open, so that the next message starts a line."""
     import sys

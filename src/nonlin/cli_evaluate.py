@@ -8,7 +8,6 @@ prints the same numbers as one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     check_output_path,
+    json_text,
     note,
     read_table,
 )
@@ -88,7 +88,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     report = _report(args, model, meta, table, target)
     report["model"], report["data"], report["target"] = args.model, args.data, target
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json_text(report))
     elif meta["task"] == "classification":
         print(format_classification(report))
     else:
@@ -110,11 +110,11 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
     y = np.asarray(table.y)
     if meta["task"] == "classification":
         y_true = encode_labels(y, meta["classes"], args.data, target)
-        proba = model_outputs(model, meta, prepare_features(table.X, meta))
+        proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
     if y.dtype.kind in "OUS":
         raise UsageError(f"{args.data}: column {target!r} holds text; this model is a regressor")
-    predicted = model_outputs(model, meta, prepare_features(table.X, meta))
+    predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     return regression_report(y.astype(np.float64), predicted)
 
 

@@ -16,6 +16,7 @@ outputs the standardized target, ``y = y' * scale + mean``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from .cli_common import UsageError, check_input_file
 
 CHUNK_ROWS = 16_384  # rows per block when a pass over the data needs a temporary
 _STATS_ELEMENTS = 1 << 16  # float64 temporaries of column_stats: 512 KiB
+_HUGE = 2.0**1000  # beyond it, the difference of two float64 values may overflow
 
 
 def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,29 +37,75 @@ def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    mean, scale : ndarrays of shape (n_features,)
-        ``scale`` is the population standard deviation, with 1 where it is 0
-        (a constant column is centred, not blown up), as scikit-learn does.
+    mean, scale : ndarrays of shape (n_features,), float64
+        ``scale`` is the population standard deviation, with 1 where the column
+        is constant, as scikit-learn does: where it is 0 or below the smallest
+        normal float32 (a column of 0 and 1e-45), which no float32 model could
+        divide by.
+
+    Each column is summed in units of a power of two near its largest
+    magnitude (exact, and bit for bit the same result), so that values up to
+    float64's range neither overflow the sums nor the squares.
     """
     n, rows = X.shape[0], max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
+    unit = np.ones(X.shape[1])
+    for start in range(0, n, rows):
+        np.maximum(unit, np.abs(X[start : start + rows]).max(axis=0), out=unit)
+    unit = np.exp2(np.floor(np.log2(unit)))  # 1 for columns within [-2, 2]
     total = np.zeros(X.shape[1])
     for start in range(0, n, rows):
-        total += X[start : start + rows].sum(axis=0, dtype=np.float64)
+        total += (X[start : start + rows] / unit).sum(axis=0)
     mean = total / n
     squares = np.zeros(X.shape[1])
     for start in range(0, n, rows):
-        centred = X[start : start + rows] - mean
+        centred = X[start : start + rows] / unit
+        centred -= mean
         squares += np.einsum("ij,ij->j", centred, centred)
-    scale = np.sqrt(squares / n)
-    scale[scale == 0] = 1.0
+    scale = np.sqrt(squares / n) * unit
+    mean *= unit
+    scale[scale < np.finfo(np.float32).tiny] = 1.0
     return mean, scale
 
 
-def standardize_(X: np.ndarray, mean: Any, scale: Any) -> np.ndarray:
-    """``X <- (X - mean) / scale`` in place, in X's dtype; returns X."""
-    X -= np.asarray(mean, dtype=X.dtype)
-    X /= np.asarray(scale, dtype=X.dtype)
+def standardize_(
+    X: np.ndarray, mean: Any, scale: Any, names: Sequence[str] | None = None, source: str = ""
+) -> np.ndarray:
+    """``X <- (X - mean) / scale`` in place; returns X.
+
+    Computed in float64 block by block, then rounded to X's dtype once, so
+    float32 data near its range limits neither overflows nor loses the
+    difference to the mean. A result outside X's dtype (data far from the
+    training data's) is a ``UsageError`` naming ``source`` and the column.
+    """
+    mean, scale = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+    # Near float64's limits x - mean can overflow: there, work in units of 2**64 (exact).
+    unit = np.where(np.abs(mean) > _HUGE, 2.0**64, 1.0)
+    mean, scale = mean / unit, scale / unit
+    rows = max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], rows):
+        block = np.divide(X[start : start + rows], unit, dtype=np.float64)
+        block -= mean
+        block /= scale
+        with np.errstate(over="ignore"):
+            X[start : start + rows] = block
+        finite = np.isfinite(X[start : start + rows]).all(axis=0)
+        if not finite.all():
+            _out_of_range(block, finite, X.dtype, names, source)
     return X
+
+
+def _out_of_range(
+    block: np.ndarray, finite: np.ndarray, dtype: np.dtype, names: Sequence[str] | None,
+    source: str,
+) -> None:
+    column = int(np.flatnonzero(~finite)[0])
+    name = repr(names[column]) if names is not None else str(column)
+    value = block[np.argmax(np.abs(block[:, column])), column]
+    where = f"{source}, column {name}" if source else f"column {name}"
+    raise UsageError(
+        f"{where}: standardized with the model's mean and scale, a value becomes {value:.4g}, "
+        f"beyond {np.dtype(dtype).name} range; the data is far from what the model was trained on"
+    )
 
 
 def softmax_(z: np.ndarray) -> np.ndarray:
@@ -86,12 +134,12 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
     return model, meta
 
 
-def prepare_features(X: np.ndarray, meta: dict[str, Any]) -> np.ndarray:
-    """Apply the model's stored scaling to raw features, in place."""
+def prepare_features(X: np.ndarray, meta: dict[str, Any], source: str = "") -> np.ndarray:
+    """Apply the model's stored scaling to raw features (from the file ``source``), in place."""
     prep = meta["preprocessing"]
     if prep.get("type") != "standardize":
         raise UsageError(f"unknown preprocessing {prep.get('type')!r} in the model file")
-    return standardize_(X, prep["mean"], prep["scale"])
+    return standardize_(X, prep["mean"], prep["scale"], meta.get("feature_names"), source)
 
 
 def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
@@ -100,7 +148,8 @@ def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray
     if meta["task"] == "classification":
         return softmax_(out)
     target = meta.get("target_preprocessing") or {"mean": [0.0], "scale": [1.0]}
-    return out[:, 0] * target["scale"][0] + target["mean"][0]
+    with np.errstate(over="ignore"):  # beyond float64's range a prediction is inf
+        return out[:, 0] * target["scale"][0] + target["mean"][0]
 
 
 def describe_classes(classes: list[Any], limit: int = 10) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from typing import Any
 
@@ -25,6 +24,7 @@ from .cli_common import (
     atomic_write_text,
     check_input_file,
     check_output_path,
+    json_text,
     note,
     read_table,
 )
@@ -76,7 +76,7 @@ def run_predict(args: argparse.Namespace) -> int:
             f"dropped {table.n_dropped} row(s) with missing values: output rows no longer "
             "line up with input rows one to one"
         )
-    outputs = model_outputs(model, meta, prepare_features(table.X, meta))
+    outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     text = _format(outputs, meta, args.proba)
     if args.output:
         atomic_write_text(args.output, text)
@@ -130,7 +130,7 @@ def run_info(args: argparse.Namespace) -> int:
     meta = dict(getattr(model, "metadata", None) or {})
     if args.json:
         info = {"parameters": model.count_params(), "architecture": model.get_config(), **meta}
-        print(json.dumps(info, indent=2))
+        print(json_text(info))
         return 0
     print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta)]))
     return 0

@@ -77,10 +77,13 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     else:
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
         meta["training"] = _training_record(args, n, n_val, table.n_dropped)
-    standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"])
-    if meta["task"] == "regression":
+    standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"],
+                 meta["feature_names"], args.data)
+    if meta["task"] == "regression":  # scaled in float64, then rounded to the model's float32
         target_scaling = meta["target_preprocessing"]
-        standardize_(targets, target_scaling["mean"], target_scaling["scale"])
+        standardize_(targets, target_scaling["mean"], target_scaling["scale"], [args.target],
+                     args.data)
+        targets = targets.astype(np.float32)
     _describe(args, meta, n, n_val, table)
     return Prepared(X, targets, n_val, meta)
 
@@ -88,9 +91,9 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
 def _encode_targets(
     args: argparse.Namespace, meta: dict[str, Any], y: np.ndarray, previous: dict | None
 ) -> np.ndarray:
-    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else floats (n, 1)."""
+    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
     if meta["task"] != "classification":
-        return y.astype(np.float32).reshape(-1, 1)
+        return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
     meta["classes"] = previous["classes"] if previous else find_classes(y)
     if len(meta["classes"]) < 2:
         raise UsageError(

@@ -151,7 +151,7 @@ def format_scores(scores: dict[str, dict[str, float]]) -> str:
     lines = []
     for part, values in scores.items():
         cells = "  ".join(
-            f"{k} {'n/a' if v is None else format(v, '.4f')}"
+            f"{k} {'n/a' if v is None else format(v, '.4f' if abs(v) < 1e6 else '.4g')}"
             for k, v in values.items()
             if k != "rows"
         )
