@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .cli_common import UsageError, note
-from .cli_labels import distinct, encode_labels, find_classes
+from .cli_labels import distinct, encode_labels, find_classes, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
 
 MAX_AUTO_CLASSES = 20
@@ -94,7 +94,10 @@ def _encode_targets(
     """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
     if meta["task"] != "classification":
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
-    meta["classes"] = previous["classes"] if previous else find_classes(y)
+    if previous:
+        meta["classes"] = previous["classes"]
+    else:
+        meta["classes"] = [stored_label(label) for label in find_classes(y)]
     if len(meta["classes"]) < 2:
         raise UsageError(
             f"{args.data}: column {args.target!r} holds a single class "
