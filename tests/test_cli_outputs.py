@@ -8,6 +8,7 @@ before any work with exit status 2.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from cli_helpers import cli_env, run_cli, write_csv
+from cli_helpers import assert_user_error, cli_env, run_cli, write_csv
 
 
 def _classes(path: Path, n: int = 60) -> Path:
@@ -75,3 +76,67 @@ def test_an_error_after_the_progress_bar_starts_on_its_own_line(tmp_path: Path) 
     assert "diverged" in result.stderr
     assert result.stderr.startswith("nonlin: error:") or "\nnonlin: error:" in result.stderr
     assert result.stderr.endswith("\n") and "diverged" in result.stderr.splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with d.csv and m.st, a classifier trained on it."""
+    folder = tmp_path_factory.mktemp("trained")
+    _classes(folder / "d.csv")
+    result = run_cli("train", "d.csv", "--target", "label", "--epochs", "1", "--quiet",
+                     "--out", "m.st", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+SAME_PATHS = {
+    "train --out DATA": (["train", "d.csv", "--target", "label", "--out", "d.csv"],
+                         ["--out d.csv", "DATA d.csv"]),
+    "train --plot DATA": (["train", "d.csv", "--target", "label", "--plot", "./d.csv"],
+                          ["--plot ./d.csv", "DATA d.csv"]),
+    "train --out --plot": (["train", "d.csv", "--target", "label", "--out", "o.st", "--plot",
+                            "o.st"], ["--out o.st", "--plot o.st"]),
+    "predict -o MODEL": (["predict", "m.st", "d.csv", "-o", "m.st"], ["-o m.st", "MODEL m.st"]),
+    "predict -o DATA": (["predict", "m.st", "d.csv", "-o", "d.csv"], ["-o d.csv", "DATA d.csv"]),
+    "evaluate --plot MODEL": (["evaluate", "m.st", "d.csv", "--plot", "m.st"],
+                              ["--plot m.st", "MODEL m.st"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAME_PATHS))
+def test_an_output_that_is_an_input_is_refused(trained: Path, tmp_path: Path, case: str) -> None:
+    pytest.importorskip("matplotlib")
+    for name in ("d.csv", "m.st"):
+        shutil.copy(trained / name, tmp_path / name)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    args, fragments = SAME_PATHS[case]
+    assert_user_error(run_cli(*args, "--quiet" if args[0] == "train" else "--missing=error",
+                              cwd=tmp_path), *fragments)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+BAD_OUTPUTS = {
+    "empty --out": (["train", "d.csv", "--target", "label", "--out", ""], ["model file", "''"]),
+    "--out ending in /": (["train", "d.csv", "--target", "label", "--out", "new.st/"],
+                          ["new.st/", "'/'"]),
+    "--plot ending in /": (["train", "d.csv", "--target", "label", "--plot", "p.png/"],
+                           ["p.png/", "'/'"]),
+    "checkpoint path a folder": (["train", "d.csv", "--target", "label", "--out", "c.st"],
+                                 ["c.checkpoint.st", "directory", "--out"]),
+    "empty -o": (["predict", "m.st", "d.csv", "-o", ""], ["predictions file", "''"]),
+    "xor --plot in no folder": (["xor", "--plot", "no/such/folder/a.png"],
+                                ["no/such/folder", "does not exist"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OUTPUTS))
+def test_a_bad_output_path_fails_before_any_work(trained: Path, tmp_path: Path, case: str) -> None:
+    pytest.importorskip("matplotlib")
+    for name in ("d.csv", "m.st"):
+        shutil.copy(trained / name, tmp_path / name)
+    (tmp_path / "c.checkpoint.st").mkdir()
+    args, fragments = BAD_OUTPUTS[case]
+    result = run_cli(*args, cwd=tmp_path)
+    assert_user_error(result, *fragments)
+    assert result.stdout == ""  # nothing ran: no data read, no step trained
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.checkpoint.st", "d.csv", "m.st"]

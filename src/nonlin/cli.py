@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from ._optional import MissingExtraError
-from .cli_common import HelpFormatter, UsageError, close_progress_bars
+from .cli_common import HelpFormatter, UsageError, check_output_path, close_progress_bars
 from .cli_common import positive_int as _positive_int
 from .cli_common import seed as _seed
 from .cli_demo import add_demo
@@ -56,9 +56,10 @@ def add_xor(subparsers: argparse._SubParsersAction) -> None:
 def run_xor(args: argparse.Namespace) -> int:
     from . import tutorial
 
-    if args.plot:  # fail before training when matplotlib is missing
+    if args.plot is not None:  # fail before training when the plot cannot be written
         from .plots import require_matplotlib
 
+        check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
     run = tutorial.train(
         steps=args.steps,

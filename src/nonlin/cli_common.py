@@ -122,14 +122,43 @@ def check_input_file(path: str, what: str = "data file") -> None:
 
 
 def check_output_path(path: str, what: str = "output file") -> None:
-    """Fail before any work when ``path`` cannot be written."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Fail before any work when ``path`` cannot be written as a file."""
+    if not path:
+        raise UsageError(f"expected a path for the {what}, received ''")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a path for the {what}")
+    if path.endswith(("/", os.sep)):
+        raise UsageError(f"{path}: ends with {path[-1]!r}, expected a file path for the {what}")
+    folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"{path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise UsageError(f"{path}: folder {folder} is not writable")
+
+
+def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
+    """Refuse an output that is an input, or another output: writing it would destroy it.
+
+    Keys name the options (``"--out"``, ``"DATA.csv"``); a value of None is not given.
+    """
+    given_outputs = [(k, v) for k, v in outputs.items() if v]
+    others = [(k, v) for k, v in inputs.items() if v]
+    for index, (option, path) in enumerate(given_outputs):
+        for other, other_path in [*others, *given_outputs[index + 1 :]]:
+            if not _same_file(path, other_path):
+                continue
+            if other in inputs:
+                harm = f"writing it would destroy the input: give {option} another path"
+            else:
+                harm = f"one would overwrite the other: give {option} and {other} different paths"
+            raise UsageError(f"{option} {path} is the same file as {other} {other_path}; {harm}")
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(first) == os.path.realpath(second)
 
 
 def atomic_write_text(path: str, text: str) -> None:

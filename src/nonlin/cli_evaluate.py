@@ -16,6 +16,7 @@ from .cli_common import (
     HelpFormatter,
     UsageError,
     add_missing_option,
+    check_distinct_paths,
     check_output_path,
     json_text,
     note,
@@ -66,7 +67,7 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
-    if args.plot:
+    if args.plot is not None:
         from .plots import require_matplotlib
 
         if meta["task"] != "classification":
@@ -74,7 +75,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 "--plot draws a confusion matrix, which needs a classifier; "
                 f"{args.model} is a regressor"
             )
-        check_output_path(args.plot, "plot")
+        check_output_path(args.plot, "plot (--plot)")
+        check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
         require_matplotlib()
     target = args.target or meta.get("target")
     if not target:

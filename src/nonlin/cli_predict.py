@@ -22,6 +22,7 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     atomic_write_text,
+    check_distinct_paths,
     check_input_file,
     check_output_path,
     json_text,
@@ -66,8 +67,9 @@ def run_predict(args: argparse.Namespace) -> int:
     classify = meta["task"] == "classification"
     if args.proba and not classify:
         raise UsageError(f"--proba needs a classifier; {args.model} is a regressor")
-    if args.output:
-        check_output_path(args.output, "predictions file")
+    if args.output is not None:
+        check_output_path(args.output, "predictions file (-o)")
+        check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
     table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing)
     if getattr(table, "extra_columns", None):
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")

@@ -22,6 +22,7 @@ from .cli_common import (
     HelpFormatter,
     UsageError,
     add_missing_option,
+    check_distinct_paths,
     check_input_file,
     check_output_path,
     close_progress_bars,
@@ -203,18 +204,30 @@ def _check_args(args: argparse.Namespace) -> None:
     registry.lookup("activation", args.activation)
     registry.lookup("optimizer", args.optimizer)
     check_input_file(args.data)
-    check_output_path(args.out, "model file")
+    check_output_path(args.out, "model file (--out)")
+    check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     if args.resume:
         check_input_file(args.resume, "checkpoint")
-    if args.plot:
+    _check_paths_apart(args)
+    if args.plot is not None:
         from .plots import require_matplotlib
 
-        check_output_path(args.plot, "plot")
+        check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
     if args.early_stopping and args.val_split == 0:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
     if args.columns and args.target in args.columns:
         raise UsageError(f"--columns lists the target {args.target!r}; leave it out")
+
+
+def _check_paths_apart(args: argparse.Namespace) -> None:
+    """No output may overwrite an input or another output (--out may replace --resume)."""
+    check_distinct_paths({"--out": args.out, "--plot": args.plot}, {"DATA": args.data})
+    check_distinct_paths({"--plot": args.plot}, {"--resume": args.resume})
+    check_distinct_paths(
+        {"the checkpoint path of --out": checkpoint_path(args.out)},
+        {"DATA": args.data, "--plot": args.plot},
+    )
 
 
 def _load_checkpoint(args: argparse.Namespace) -> Any:
