@@ -71,6 +71,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     np.random.default_rng(args.seed).shuffle(X)
     np.random.default_rng(args.seed).shuffle(targets)
     n_val = min(n - 1, max(1, round(n * args.val_split))) if args.val_split else 0
+    if meta["task"] == "classification":
+        _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
         _check_same_data(args, previous, meta)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
@@ -104,6 +106,20 @@ def _encode_targets(
             f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
         )
     return encode_labels(y, meta["classes"], args.data, args.target)
+
+
+def _check_training_classes(
+    args: argparse.Namespace, classes: list[Any], codes: np.ndarray, n_val: int
+) -> None:
+    """The training rows must hold at least 2 classes once the validation rows are held out."""
+    if codes.min() != codes.max():
+        return
+    raise UsageError(
+        f"{args.data}: the {codes.size} training row(s) left after holding out {n_val} for "
+        f"validation (--val-split {args.val_split:g}) all have the class "
+        f"{str(classes[int(codes[0])])!r} in column {args.target!r}; a classifier needs at "
+        "least 2 classes to train on: use a smaller --val-split or more rows"
+    )
 
 
 def _scaling(X_train: np.ndarray, y_train: np.ndarray, task: str) -> dict[str, Any]:
