@@ -140,3 +140,18 @@ def test_a_bad_output_path_fails_before_any_work(trained: Path, tmp_path: Path, 
     assert_user_error(result, *fragments)
     assert result.stdout == ""  # nothing ran: no data read, no step trained
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.checkpoint.st", "d.csv", "m.st"]
+
+
+def test_predict_output_keeps_the_mode_of_the_file_it_replaces(trained: Path,
+                                                               tmp_path: Path) -> None:
+    for name in ("d.csv", "m.st"):
+        shutil.copy(trained / name, tmp_path / name)
+    (tmp_path / "old.csv").write_text("old\n")
+    os.chmod(tmp_path / "old.csv", 0o644)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for name, expected in (("old.csv", 0o644), ("new.csv", 0o666 & ~umask)):
+        result = run_cli("predict", "m.st", "d.csv", "-o", name, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / name).stat().st_mode & 0o777 == expected, name
+        assert (tmp_path / name).read_text().startswith("prediction\n")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -162,17 +161,12 @@ def _same_file(first: str, second: str) -> bool:
 
 
 def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: all or nothing."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".nonlin-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` (UTF-8) to ``path`` as model files are written: through a temporary
+    file and a rename, all or nothing, keeping the mode of the file it replaces (else
+    the umask's default)."""
+    from ._atomic import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
 
 
 def read_table(
