@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nonlin
 from cli_helpers import assert_user_error, run_cli
 
 
@@ -21,3 +22,24 @@ def test_a_training_split_with_one_class_names_the_label_and_the_split(tmp_path:
                      cwd=tmp_path)
     assert_user_error(result, "d.csv", "'cat'", "'y'", "--val-split", "more rows")
     assert not (tmp_path / "model.safetensors").exists()
+
+
+def test_missing_mean_uses_the_models_training_means(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{10 + i % 3},{i % 2}\n" for i in range(20))
+    _write(tmp_path / "d.csv", "a,b,y\n" + rows)
+    train = run_cli("train", "d.csv", "--target", "y", "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert train.returncode == 0, train.stderr
+    mean_b = nonlin.load(tmp_path / "model.safetensors").metadata["preprocessing"]["mean"][1]
+    _write(tmp_path / "one.csv", "a,b,y\n1,,0\n")  # no mean of its own for column b
+    _write(tmp_path / "filled.csv", f"a,b,y\n1,{mean_b!r},0\n")  # b's training mean
+    for command in ("predict", "evaluate"):
+        outputs = []
+        for name in ("one.csv", "filled.csv"):
+            extra = ["--proba"] if command == "predict" else ["--json"]
+            result = run_cli(command, "model.safetensors", name, "--missing", "mean", *extra,
+                             cwd=tmp_path)
+            assert result.returncode == 0, result.stderr
+            outputs.append(result.stdout.replace(name, "DATA"))
+        assert outputs[0] == outputs[1]
+    help_text = run_cli("predict", "--help", cwd=tmp_path).stdout
+    assert "stored in the model" in " ".join(help_text.split())

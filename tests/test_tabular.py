@@ -221,6 +221,14 @@ def test_missing_mean_uses_finite_values(tmp_path: Path, block_bytes: int) -> No
     assert table.n_dropped == 0
 
 
+def test_missing_mean_with_fill_values_uses_them(tmp_path: Path, block_bytes: int) -> None:
+    path = write(tmp_path, "a,b,c\n1,2,\n,abc,nan\n5,8,9\n")
+    table = read_csv(path, columns=["c", "a", "b"], missing="mean", fill_values=[30, 10, 20])
+    np.testing.assert_array_equal(table.X, [[30, 1, 2], [30, 10, 20], [9, 5, 8]])
+    with pytest.raises(ValueError, match=r"Expected 3 finite fill_values"):
+        read_csv(path, missing="mean", fill_values=[1.0, 2.0])
+
+
 def test_mean_never_imputes_the_target(tmp_path: Path) -> None:
     message = error_message(write(tmp_path, MISSING_TEXT), target="y", missing="mean")
     assert "line 5, column 'y'" in message and "''" in message and "missing='drop'" in message

@@ -102,13 +102,15 @@ def name_list(text: str) -> list[str]:
     return names
 
 
-def add_missing_option(parser: Any) -> None:
+def add_missing_option(parser: Any, *, model: bool = False) -> None:
+    """``--missing``; with ``model``, 'mean' means the model's training means."""
+    mean = "the training data's column mean, stored in the model" if model else "the column mean"
     parser.add_argument(
         "--missing",
         choices=("error", "drop", "mean"),
         default="error",
         help="what to do with empty, nan or inf cells: stop with an error naming the cell "
-        "(default), drop the row, or use the column mean",
+        f"(default), drop the row, or use {mean}",
     )
 
 
@@ -170,14 +172,24 @@ def atomic_write_text(path: str, text: str) -> None:
 
 
 def read_table(
-    path: str, *, target: str | None, columns: Sequence[str] | None, missing: str
+    path: str,
+    *,
+    target: str | None,
+    columns: Sequence[str] | None,
+    missing: str,
+    fill_values: Sequence[float] | None = None,
 ) -> Any:
-    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value."""
+    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
+
+    ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
+    (a model's training means) instead of the file's own means.
+    """
     from .tabular import CSVError, read_csv
 
     check_input_file(path)
     try:
-        return read_csv(path, target=target, columns=columns, missing=missing, dtype=np.float32)
+        return read_csv(path, target=target, columns=columns, missing=missing,
+                        dtype=np.float32, fill_values=fill_values)
     except CSVError as exc:
         if "no column" in str(exc) and _header_looks_like_data(path):
             raise CSVError(

@@ -23,7 +23,7 @@ from .cli_common import (
     read_table,
 )
 from .cli_labels import encode_labels
-from .cli_model import load_model, model_outputs, prepare_features
+from .cli_model import load_model, model_outputs, prepare_features, training_means
 from .cli_report import (
     classification_report,
     format_classification,
@@ -61,7 +61,7 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--plot", metavar="PATH", help="write the confusion matrix to this PNG (classifiers)"
     )
-    add_missing_option(p)
+    add_missing_option(p, model=True)
     p.set_defaults(run=run_evaluate)
 
 
@@ -82,7 +82,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not target:
         raise UsageError(f"{args.model} does not record its target column; give --target")
     table = read_table(
-        args.data, target=target, columns=meta["feature_names"], missing=args.missing
+        args.data, target=target, columns=meta["feature_names"], missing=args.missing,
+        fill_values=training_means(meta),
     )
     _notes(table)
     if table.X.shape[0] == 0:

@@ -142,6 +142,13 @@ def prepare_features(X: np.ndarray, meta: dict[str, Any], source: str = "") -> n
     return standardize_(X, prep["mean"], prep["scale"], meta.get("feature_names"), source)
 
 
+def training_means(meta: dict[str, Any]) -> list[float] | None:
+    """The training data's column means, stored as the standardization's mean: what
+    ``--missing mean`` puts in a missing cell (the scaled value is then about 0)."""
+    mean = meta["preprocessing"].get("mean")
+    return None if mean is None else list(mean)
+
+
 def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """Class probabilities (n, n_classes) or predicted values (n,), from scaled features."""
     out = np.asarray(model.predict(X, batch_size=CHUNK_ROWS), dtype=np.float64)

@@ -29,7 +29,13 @@ from .cli_common import (
     note,
     read_table,
 )
-from .cli_model import describe_classes, load_model, model_outputs, prepare_features
+from .cli_model import (
+    describe_classes,
+    load_model,
+    model_outputs,
+    prepare_features,
+    training_means,
+)
 
 
 def add_predict(subparsers: argparse._SubParsersAction) -> None:
@@ -58,7 +64,7 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="write the predictions to this CSV file (default: stdout)",
     )
-    add_missing_option(p)
+    add_missing_option(p, model=True)
     p.set_defaults(run=run_predict)
 
 
@@ -70,7 +76,8 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
         check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
-    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing)
+    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
+                       fill_values=training_means(meta))
     if getattr(table, "extra_columns", None):
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
     if getattr(table, "n_dropped", 0):
