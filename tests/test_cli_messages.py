@@ -43,3 +43,27 @@ def test_missing_mean_uses_the_models_training_means(tmp_path: Path) -> None:
         assert outputs[0] == outputs[1]
     help_text = run_cli("predict", "--help", cwd=tmp_path).stdout
     assert "stored in the model" in " ".join(help_text.split())
+
+
+def test_messages_speak_of_options_and_files_not_python_arguments(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i % 3},{i % 2}\n" for i in range(20))
+    _write(tmp_path / "d.csv", "a,b,y\n" + rows)
+    train = run_cli("train", "d.csv", "--target", "y", "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert train.returncode == 0, train.stderr
+    _write(tmp_path / "new.csv", "b,y\n1,0\n")
+    _write(tmp_path / "gap.csv", "a,b,y\n1,,0\n")
+    cases = [
+        (["evaluate", "model.safetensors", "d.csv", "--target", "a"],
+         ["--target 'a'", "input columns"]),
+        (["predict", "model.safetensors", "new.csv"], ["new.csv", "'a'", "column of the model"]),
+        (["train", "gap.csv", "--target", "a", "--missing", "mean"],
+         ["gap.csv", "'b'", "--missing mean"]),
+        (["xor", "--seed", "99999999999"], ["--seed", "'99999999999'", "2**32 - 1"]),
+        (["train", "d.csv", "--target", "y", "--resume", "d.csv"],
+         ["d.csv", "not a nonlin checkpoint"]),
+        (["info", "d.csv"], ["d.csv", "not a nonlin model file"]),
+    ]
+    for args, fragments in cases:
+        line = assert_user_error(run_cli(*args, cwd=tmp_path), *fragments)
+        assert "Expected" not in line and "missing=" not in line and "Seed" not in line, line
+        assert "(in columns)" not in line and "header length" not in line, line

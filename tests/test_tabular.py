@@ -449,3 +449,10 @@ def test_memory_stays_near_the_array_size(tmp_path: Path) -> None:
     # The array (with at most 5% spare capacity) plus a buffer of a few blocks.
     assert peak < table.X.nbytes * 1.05 + 16 * tabular._BLOCK_BYTES, (peak, table.X.nbytes)
     assert math.isclose(float(table.X.std()), 1.0, rel_tol=0.02)
+
+
+@pytest.mark.parametrize("cell", ["\u00a05", "5\u2003", "\x1c5", "5\x1f", '"5\n"', '"\x0b5"'])
+def test_only_ascii_spaces_and_tabs_may_surround_a_number(tmp_path: Path, cell: str) -> None:
+    assert read_csv(write(tmp_path, "a,b\n1, 5\t\n")).X.tolist() == [[1.0, 5.0]]
+    message = error_message(write(tmp_path, f"a,b\n1,{cell}\n"))
+    assert "line 2, column 'b'" in message and "expected a number" in message

@@ -22,7 +22,7 @@ from . import __version__
 from ._optional import MissingExtraError
 from .cli_common import HelpFormatter, UsageError, check_output_path, close_progress_bars
 from .cli_common import positive_int as _positive_int
-from .cli_common import seed as _seed
+from .cli_common import seed_32 as _seed_32
 from .cli_demo import add_demo
 from .cli_evaluate import add_evaluate
 from .cli_predict import add_info, add_predict
@@ -45,7 +45,9 @@ def add_xor(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--steps", type=_positive_int, default=60_000, help="training steps (60000)")
     p.add_argument("--hidden", type=_positive_int, default=4, help="hidden units (4)")
-    p.add_argument("--seed", type=_seed, default=1, help="seed of the weights' RandomState (1)")
+    p.add_argument(
+        "--seed", type=_seed_32, default=1, help="seed of the weights' RandomState (1)"
+    )
     p.add_argument(
         "--report-every", type=_positive_int, default=10_000, help="steps between Error lines"
     )

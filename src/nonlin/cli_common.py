@@ -56,6 +56,16 @@ def seed(text: str) -> int:
     return _int_at_least(text, 0, "a non-negative integer")
 
 
+def seed_32(text: str) -> int:
+    """A seed of NumPy's RandomState (the tutorial's): an integer in [0, 2**32 - 1]."""
+    value = _int_at_least(text, 0, "an integer from 0 to 2**32 - 1")
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to 2**32 - 1, received {text!r}"
+        )
+    return value
+
+
 def _float(text: str) -> float:
     try:
         value = float(text)
@@ -122,6 +132,19 @@ def check_input_file(path: str, what: str = "data file") -> None:
         raise UsageError(f"{path}: is a directory, expected a {what}")
 
 
+def check_model_file(path: str, what: str = "model file") -> None:
+    """Refuse, in CLI terms, a file that is not a safetensors file at all (a CSV file given
+    as the model); a damaged one is left to the loader, which names what is wrong."""
+    check_input_file(path, what)
+    with open(path, "rb") as handle:
+        start = handle.read(9)
+    if len(start) == 9 and start[8:9] != b"{":  # after its 8-byte length, a JSON header
+        raise UsageError(
+            f"{path}: not a nonlin {what} (a safetensors file written by 'nonlin train'); "
+            f"it starts with {start!r}"
+        )
+
+
 def check_output_path(path: str, what: str = "output file") -> None:
     """Fail before any work when ``path`` cannot be written as a file."""
     if not path:
@@ -178,11 +201,13 @@ def read_table(
     columns: Sequence[str] | None,
     missing: str,
     fill_values: Sequence[float] | None = None,
+    columns_option: str = "--columns",
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
 
     ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
-    (a model's training means) instead of the file's own means.
+    (a model's training means) instead of the file's own means. ``columns_option``
+    says where ``columns`` came from, for the messages.
     """
     from .tabular import CSVError, read_csv
 
@@ -191,12 +216,24 @@ def read_table(
         return read_csv(path, target=target, columns=columns, missing=missing,
                         dtype=np.float32, fill_values=fill_values)
     except CSVError as exc:
-        if "no column" in str(exc) and _header_looks_like_data(path):
-            raise CSVError(
-                f"{exc} (the first line looks like data: the file needs a header row of "
-                "column names)"
-            ) from None
-        raise
+        message = _cli_terms(str(exc), columns_option)
+        if "no column" in message and _header_looks_like_data(path):
+            message += (
+                " (the first line looks like data: the file needs a header row of column names)"
+            )
+        raise CSVError(message) from None
+
+
+def _cli_terms(message: str, columns_option: str) -> str:
+    """The reader's Python spellings (``missing='drop'``) as the command line's options."""
+    for python, option in (
+        ("missing='drop'", "--missing drop"),
+        ("missing='mean'", "--missing mean"),
+        ("(in columns)", f"({columns_option})"),
+        ("(target)", "(--target)"),
+    ):
+        message = message.replace(python, option)
+    return message
 
 
 def _header_looks_like_data(path: str) -> bool:

@@ -23,7 +23,13 @@ from .cli_common import (
     read_table,
 )
 from .cli_labels import encode_labels
-from .cli_model import load_model, model_outputs, prepare_features, training_means
+from .cli_model import (
+    MODEL_INPUT,
+    load_model,
+    model_outputs,
+    prepare_features,
+    training_means,
+)
 from .cli_report import (
     classification_report,
     format_classification,
@@ -81,9 +87,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     target = args.target or meta.get("target")
     if not target:
         raise UsageError(f"{args.model} does not record its target column; give --target")
+    if target in meta["feature_names"]:
+        raise UsageError(
+            f"--target {target!r} is one of the model's input columns "
+            f"({', '.join(meta['feature_names'])}); give the column with the true labels"
+        )
     table = read_table(
         args.data, target=target, columns=meta["feature_names"], missing=args.missing,
-        fill_values=training_means(meta),
+        fill_values=training_means(meta), columns_option=MODEL_INPUT,
     )
     _notes(table)
     if table.X.shape[0] == 0:

@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import UsageError, check_input_file
+from .cli_common import UsageError, check_model_file
 
+MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's columns come from
 CHUNK_ROWS = 16_384  # rows per block when a pass over the data needs a temporary
 _STATS_ELEMENTS = 1 << 16  # float64 temporaries of column_stats: 512 KiB
 _HUGE = 2.0**1000  # beyond it, the difference of two float64 values may overflow
@@ -120,7 +121,7 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
     """Load a model file written by ``nonlin train``; returns the model and its metadata."""
     import nonlin
 
-    check_input_file(path, "model file")
+    check_model_file(path)
     model = nonlin.load(path)
     meta = dict(getattr(model, "metadata", None) or {})
     missing = [k for k in ("task", "feature_names", "preprocessing") if k not in meta]

@@ -23,13 +23,14 @@ from .cli_common import (
     add_missing_option,
     atomic_write_text,
     check_distinct_paths,
-    check_input_file,
+    check_model_file,
     check_output_path,
     json_text,
     note,
     read_table,
 )
 from .cli_model import (
+    MODEL_INPUT,
     describe_classes,
     load_model,
     model_outputs,
@@ -77,7 +78,7 @@ def run_predict(args: argparse.Namespace) -> int:
         check_output_path(args.output, "predictions file (-o)")
         check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
     table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
-                       fill_values=training_means(meta))
+                       fill_values=training_means(meta), columns_option=MODEL_INPUT)
     if getattr(table, "extra_columns", None):
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
     if getattr(table, "n_dropped", 0):
@@ -134,7 +135,7 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
 def run_info(args: argparse.Namespace) -> int:
     import nonlin
 
-    check_input_file(args.model, "model file")
+    check_model_file(args.model)
     model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
     meta = dict(getattr(model, "metadata", None) or {})
     if args.json:

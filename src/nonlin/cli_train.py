@@ -24,6 +24,7 @@ from .cli_common import (
     add_missing_option,
     check_distinct_paths,
     check_input_file,
+    check_model_file,
     check_output_path,
     close_progress_bars,
     fraction,
@@ -207,7 +208,7 @@ def _check_args(args: argparse.Namespace) -> None:
     check_output_path(args.out, "model file (--out)")
     check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     if args.resume:
-        check_input_file(args.resume, "checkpoint")
+        check_model_file(args.resume, "checkpoint")
     _check_paths_apart(args)
     if args.plot is not None:
         from .plots import require_matplotlib

@@ -80,6 +80,7 @@ def read_csv(
     ----------
     path : a UTF-8 file (with or without BOM), comma-separated, ``"`` quoting,
         first row the column names (unique, non-empty). Blank lines are skipped.
+        A number may have ASCII spaces and tabs around it, no other white space.
     target : name of the column to return as ``y``; it is never imputed
     columns : names of the feature columns, in the order wanted; default every
         column but the target
