@@ -67,3 +67,18 @@ def test_messages_speak_of_options_and_files_not_python_arguments(tmp_path: Path
         line = assert_user_error(run_cli(*args, cwd=tmp_path), *fragments)
         assert "Expected" not in line and "missing=" not in line and "Seed" not in line, line
         assert "(in columns)" not in line and "header length" not in line, line
+
+
+def test_column_names_match_exactly_else_without_surrounding_spaces(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(20))
+    _write(tmp_path / "d.csv", "x, a ,b,y\n" + rows)  # the header name " a " has spaces
+    for columns, target in ((" a ,b", "y"), ("a, b", " y ")):
+        result = run_cli("train", "d.csv", "--target", target, "--columns", columns,
+                         "--epochs", "1", "--quiet", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        meta = nonlin.load(tmp_path / "model.safetensors").metadata
+        assert meta["feature_names"] == [" a ", "b"] and meta["target"] == "y"
+    result = run_cli("train", "d.csv", "--target", "y", "--columns", "b, y", cwd=tmp_path)
+    assert_user_error(result, "d.csv", "'y'", "--columns")
+    help_text = " ".join(run_cli("train", "--help", cwd=tmp_path).stdout.split())
+    assert "ignoring spaces" in help_text

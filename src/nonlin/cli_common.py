@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -101,9 +100,13 @@ def int_list(text: str) -> list[int]:
 
 
 def name_list(text: str) -> list[str]:
-    """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct."""
-    names = [p.strip() for p in text.split(",")]
-    if any(not n for n in names):
+    """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct.
+
+    Spaces are kept (a header name may hold them); ``read_table`` matches a name
+    exactly, else ignoring the spaces around it.
+    """
+    names = text.split(",")
+    if any(not n.strip() for n in names):
         raise argparse.ArgumentTypeError(
             f"expected comma-separated column names, received {text!r}"
         )
@@ -192,63 +195,6 @@ def atomic_write_text(path: str, text: str) -> None:
     from ._atomic import write_atomic
 
     write_atomic(path, text.encode("utf-8"))
-
-
-def read_table(
-    path: str,
-    *,
-    target: str | None,
-    columns: Sequence[str] | None,
-    missing: str,
-    fill_values: Sequence[float] | None = None,
-    columns_option: str = "--columns",
-) -> Any:
-    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
-
-    ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
-    (a model's training means) instead of the file's own means. ``columns_option``
-    says where ``columns`` came from, for the messages.
-    """
-    from .tabular import CSVError, read_csv
-
-    check_input_file(path)
-    try:
-        return read_csv(path, target=target, columns=columns, missing=missing,
-                        dtype=np.float32, fill_values=fill_values)
-    except CSVError as exc:
-        message = _cli_terms(str(exc), columns_option)
-        if "no column" in message and _header_looks_like_data(path):
-            message += (
-                " (the first line looks like data: the file needs a header row of column names)"
-            )
-        raise CSVError(message) from None
-
-
-def _cli_terms(message: str, columns_option: str) -> str:
-    """The reader's Python spellings (``missing='drop'``) as the command line's options."""
-    for python, option in (
-        ("missing='drop'", "--missing drop"),
-        ("missing='mean'", "--missing mean"),
-        ("(in columns)", f"({columns_option})"),
-        ("(target)", "(--target)"),
-    ):
-        message = message.replace(python, option)
-    return message
-
-
-def _header_looks_like_data(path: str) -> bool:
-    """True when every cell of the first line reads as a number."""
-    import csv
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            cells = next(csv.reader([handle.readline()]), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return False
-    try:
-        return bool(cells) and all(float(cell) == float(cell) for cell in cells)
-    except ValueError:
-        return False
 
 
 def json_text(value: Any) -> str:

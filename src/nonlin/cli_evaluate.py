@@ -20,7 +20,6 @@ from .cli_common import (
     check_output_path,
     json_text,
     note,
-    read_table,
 )
 from .cli_labels import encode_labels
 from .cli_model import (
@@ -36,6 +35,7 @@ from .cli_report import (
     format_regression,
     regression_report,
 )
+from .cli_table import read_table
 
 
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
@@ -99,6 +99,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     _notes(table)
     if table.X.shape[0] == 0:
         raise UsageError(f"{args.data}: no data rows to evaluate")
+    target = table.target  # as the header spells it
     report = _report(args, model, meta, table, target)
     report["model"], report["data"], report["target"] = args.model, args.data, target
     if args.json:

@@ -27,7 +27,6 @@ from .cli_common import (
     check_output_path,
     json_text,
     note,
-    read_table,
 )
 from .cli_model import (
     MODEL_INPUT,
@@ -37,6 +36,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
+from .cli_table import read_table
 
 
 def add_predict(subparsers: argparse._SubParsersAction) -> None:

@@ -32,11 +32,11 @@ from .cli_common import (
     name_list,
     positive_float,
     positive_int,
-    read_table,
     registry_names,
     seed,
 )
 from .cli_model import describe_classes
+from .cli_table import read_table
 from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
 from .cli_train_model import (
     build_model,
@@ -82,7 +82,13 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     """--target, --task, --columns, --missing."""
     group = parser.add_argument_group("data")
-    group.add_argument("--target", required=True, metavar="COLUMN", help="column to predict")
+    group.add_argument(
+        "--target",
+        required=True,
+        metavar="COLUMN",
+        help="column to predict; a name matches a header name exactly, else ignoring "
+        "spaces around both (as for --columns)",
+    )
     group.add_argument(
         "--task",
         choices=("auto", "classification", "regression"),
@@ -94,7 +100,8 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--columns",
         type=name_list,
         metavar="A,B,C",
-        help="feature columns to use (default: every column but the target)",
+        help="feature columns to use (default: every column but the target), matched "
+        "like --target",
     )
     add_missing_option(group)
 
@@ -171,6 +178,7 @@ def run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = _load_checkpoint(args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing)
+    args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     del table
     if resumed:
