@@ -130,16 +130,56 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
             f"{path}: this model file has no {', '.join(missing)} in its metadata; "
             "the command line needs a model written by 'nonlin train'"
         )
-    if meta["task"] == "classification" and not meta.get("classes"):
-        raise UsageError(f"{path}: classifier without class labels in its metadata")
+    check_cli_metadata(path, model, meta)
     return model, meta
+
+
+def check_cli_metadata(path: str, model: Any, meta: dict[str, Any]) -> None:
+    """What the command line relies on beyond ``nonlin.load``'s checks: a task it knows,
+    consistent with the outputs and classes, its scalings, a str target. A
+    ``ModelFileError`` names the file and the field."""
+    from ._header import ModelFileError
+
+    def refuse(field: str, problem: str) -> None:
+        raise ModelFileError(path, problem, field=f"metadata[{field!r}]")
+
+    task, n_outputs, classes = meta["task"], model.n_outputs, meta.get("classes")
+    if task not in ("classification", "regression"):
+        refuse("task", f"expected 'classification' or 'regression', received {task!r:.100}")
+    if task == "classification" and (not classes or len(classes) != n_outputs):
+        refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
+               f"received {classes!r:.100}")
+    if task == "regression" and (n_outputs != 1 or classes is not None):
+        refuse("task", f"'regression' needs one output and no class labels; the model has "
+               f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
+    if meta["preprocessing"].get("type") != "standardize":
+        refuse("preprocessing", f"expected type 'standardize', received "
+               f"{meta['preprocessing'].get('type')!r:.100}")
+    if not isinstance(meta.get("target", ""), str):
+        refuse("target", f"expected a column name, received {meta['target']!r:.100}")
+    scaling = meta.get("target_preprocessing")
+    if task == "regression" and scaling is not None and not _is_target_scaling(scaling):
+        refuse("target_preprocessing", "expected {'type': 'standardize', 'mean': [m], "
+               f"'scale': [s]}} with finite m and s != 0, received {scaling!r:.100}")
+
+
+def _is_target_scaling(spec: Any) -> bool:
+    if not isinstance(spec, dict) or spec.get("type") != "standardize":
+        return False
+    values = [spec.get("mean"), spec.get("scale")]
+    if not all(isinstance(v, list) and len(v) == 1 and _is_number(v[0]) for v in values):
+        return False
+    mean, scale = values[0][0], values[1][0]
+    return bool(np.isfinite(mean) and np.isfinite(scale) and scale != 0)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def prepare_features(X: np.ndarray, meta: dict[str, Any], source: str = "") -> np.ndarray:
     """Apply the model's stored scaling to raw features (from the file ``source``), in place."""
-    prep = meta["preprocessing"]
-    if prep.get("type") != "standardize":
-        raise UsageError(f"unknown preprocessing {prep.get('type')!r} in the model file")
+    prep = meta["preprocessing"]  # a standardization: load_model checked it
     return standardize_(X, prep["mean"], prep["scale"], meta.get("feature_names"), source)
 
 

@@ -35,7 +35,7 @@ from .cli_common import (
     registry_names,
     seed,
 )
-from .cli_model import describe_classes
+from .cli_model import check_cli_metadata, describe_classes
 from .cli_table import read_table
 from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
 from .cli_train_model import (
@@ -244,8 +244,9 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
 
     checkpoint = load_checkpoint(args.resume)
     meta = getattr(checkpoint.model, "metadata", None) or {}
-    if "preprocessing" not in meta or "training" not in meta:
+    if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
         raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
+    check_cli_metadata(args.resume, checkpoint.model, meta)
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
             f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
