@@ -87,3 +87,16 @@ def test_data_too_far_from_the_training_data_names_the_column(tmp_path: Path) ->
     write_csv(tmp_path / "new.csv", ["a", "b"], [[1, 1], [1e10, 2]])
     result = run_cli("predict", "model.safetensors", "new.csv", cwd=tmp_path)
     assert_user_error(result, "new.csv", "'a'", "float32")
+
+
+def test_a_validation_target_far_outside_the_training_spread_scores_finitely(
+    tmp_path: Path,
+) -> None:
+    rows = [[i, round(i * 0.37 % 1, 4), round(i * 7.3 % 100, 3)] for i in range(50)]
+    rows[7][2] = "1e39"  # --seed 0 shuffles row 7 into the validation rows
+    write_csv(tmp_path / "d.csv", ["a", "b", "y"], rows)
+    result = run_cli("train", "d.csv", "--target", "y", "--epochs", "2", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "inf" not in result.stdout and "nan" not in result.stdout, result.stdout
+    training = nonlin.load(tmp_path / "model.safetensors").metadata["training"]
+    assert training["final"]["training"]["rmse"] < 100 < training["final"]["validation"]["rmse"]

@@ -46,6 +46,7 @@ from .cli_train_model import (
     fit_model,
     format_scores,
     save_checkpoint,
+    storable_history,
 )
 
 EXAMPLE = """examples:
@@ -193,7 +194,8 @@ def run_train(args: argparse.Namespace) -> int:
     scores = final_scores(model, prepared)
     print(format_scores(scores), flush=True)
     prepared.meta["training"].update(
-        epochs_done=epochs_done(model, initial_epoch), final=scores, history=history
+        epochs_done=epochs_done(model, initial_epoch), final=scores,
+        history=storable_history(history),
     )
     _save(model, args.out, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
