@@ -155,3 +155,17 @@ def test_predict_output_keeps_the_mode_of_the_file_it_replaces(trained: Path,
         assert result.returncode == 0, result.stderr
         assert (tmp_path / name).stat().st_mode & 0o777 == expected, name
         assert (tmp_path / name).read_text().startswith("prediction\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="preexec_fn closes a POSIX descriptor")
+def test_train_with_stderr_closed_still_saves_the_model(tmp_path: Path) -> None:
+    _classes(tmp_path / "d.csv")
+    result = subprocess.run(
+        [sys.executable, "-m", "nonlin", "train", "d.csv", "--target", "label", "--epochs", "2",
+         "--out", "m.st"],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, text=True, timeout=120,
+        preexec_fn=lambda: os.close(2),  # `nonlin train ... 2>&-`
+    )
+    assert result.returncode == 0, result.stdout
+    assert "Saved m.st" in result.stdout
+    assert nonlin.load(tmp_path / "m.st").metadata["classes"] == ["no", "yes"]

@@ -208,12 +208,22 @@ class _PipeSafe:
 @contextlib.contextmanager
 def _pipe_safe_output() -> Iterator[None]:
     """Guard stdout and stderr against a closed pipe for the duration of a command."""
+    for fd in (1, 2):  # closed (`2>&-`): /dev/null, or the next file opened takes its number
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _PipeSafe(saved[0]), _PipeSafe(saved[1])  # type: ignore[assignment]
+    guarded = [None if stream is None else _PipeSafe(stream) for stream in saved]  # None: closed
+    sys.stdout, sys.stderr = guarded  # type: ignore[assignment]
     try:
         yield
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in guarded:
+            if stream is not None:
+                stream.flush()
     finally:
         sys.stdout, sys.stderr = saved
 

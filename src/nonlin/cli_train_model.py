@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ def fit_model(
             validation_data=validation,
             callbacks=callbacks,
             metrics=("accuracy",) if task == "classification" else (),
-            verbose=0 if args.quiet else 1,
+            verbose=0 if args.quiet or sys.stderr is None else 1,  # None: stderr closed
             initial_epoch=resumed.epoch if resumed else 0,
         )
     except nonlin.DivergenceError as exc:
