@@ -27,6 +27,7 @@ MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's c
 CHUNK_ROWS = 16_384  # rows per block when a pass over the data needs a temporary
 _STATS_ELEMENTS = 1 << 16  # float64 temporaries of column_stats: 512 KiB
 _HUGE = 2.0**1000  # beyond it, the difference of two float64 values may overflow
+_SQUARE_SAFE = 2.0**480  # below it, sums of squares of differences stay within float64
 
 
 def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,28 +45,42 @@ def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         normal float32 (a column of 0 and 1e-45), which no float32 model could
         divide by.
 
-    Each column is summed in units of a power of two near its largest
-    magnitude (exact, and bit for bit the same result), so that values up to
-    float64's range neither overflow the sums nor the squares.
+    A float64 column with values beyond 2**480 is summed in units of a power
+    of two near its largest magnitude (exact, and bit for bit the same result),
+    so that values up to float64's range overflow neither sums nor squares.
     """
     n, rows = X.shape[0], max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
-    unit = np.ones(X.shape[1])
-    for start in range(0, n, rows):
-        np.maximum(unit, np.abs(X[start : start + rows]).max(axis=0), out=unit)
-    unit = np.exp2(np.floor(np.log2(unit)))  # 1 for columns within [-2, 2]
+    unit = _units(X, rows)
     total = np.zeros(X.shape[1])
     for start in range(0, n, rows):
-        total += (X[start : start + rows] / unit).sum(axis=0)
+        block = X[start : start + rows]
+        total += (block if unit is None else block / unit).sum(axis=0, dtype=np.float64)
     mean = total / n
     squares = np.zeros(X.shape[1])
     for start in range(0, n, rows):
-        centred = X[start : start + rows] / unit
-        centred -= mean
+        block = X[start : start + rows]
+        centred = block - mean if unit is None else block / unit - mean
         squares += np.einsum("ij,ij->j", centred, centred)
+    if unit is None:
+        unit = np.ones(X.shape[1])
     scale = np.sqrt(squares / n) * unit
     mean *= unit
     scale[scale < np.finfo(np.float32).tiny] = 1.0
     return mean, scale
+
+
+def _units(X: np.ndarray, rows: int) -> np.ndarray | None:
+    """Per column, a power of two near its largest magnitude where squares could overflow
+    float64 (beyond 2**480), else 1; None when every column is within (float32 data)."""
+    if X.dtype.itemsize <= 4:
+        return None
+    largest = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], rows):
+        block = X[start : start + rows]
+        np.maximum(largest, np.maximum(block.max(axis=0), -block.min(axis=0)), out=largest)
+    if not (largest > _SQUARE_SAFE).any():
+        return None
+    return np.where(largest > _SQUARE_SAFE, np.exp2(np.floor(np.log2(largest))), 1.0)
 
 
 def standardize_(
@@ -83,22 +98,21 @@ def standardize_(
     unit = np.where(np.abs(mean) > _HUGE, 2.0**64, 1.0)
     mean, scale = mean / unit, scale / unit
     rows = max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
+    largest = float(np.finfo(X.dtype).max)
     for start in range(0, X.shape[0], rows):
         block = np.divide(X[start : start + rows], unit, dtype=np.float64)
         block -= mean
         block /= scale
-        with np.errstate(over="ignore"):
-            X[start : start + rows] = block
-        finite = np.isfinite(X[start : start + rows]).all(axis=0)
-        if not finite.all():
-            _out_of_range(block, finite, X.dtype, names, source)
+        if block.size and not -largest <= block.min() <= block.max() <= largest:
+            _out_of_range(block, X.dtype, names, source)
+        X[start : start + rows] = block
     return X
 
 
 def _out_of_range(
-    block: np.ndarray, finite: np.ndarray, dtype: np.dtype, names: Sequence[str] | None,
-    source: str,
+    block: np.ndarray, dtype: np.dtype, names: Sequence[str] | None, source: str
 ) -> None:
+    finite = np.abs(block).max(axis=0) <= np.finfo(dtype).max
     column = int(np.flatnonzero(~finite)[0])
     name = repr(names[column]) if names is not None else str(column)
     value = block[np.argmax(np.abs(block[:, column])), column]
