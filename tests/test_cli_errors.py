@@ -28,7 +28,11 @@ MALFORMED = {
     "no header": ("", ["line 1", "header"]),
     "data where the header should be": ("1,2,0\n3,4,1\n", ["line 1", "'y'", "header row"]),
     "repeated column": ("a,a,y\n1,2,0\n", ["line 1", "'a'", "twice"]),
-    "missing target cell": ("a,b,y\n1,2,\n3,4,1\n", ["line 2", "'y'", "''"]),
+    "missing target cell": ("a,b,y\n1,2,\n3,4,1\n", ["line 2", "'y'", "''", "--missing drop"]),
+    "NBSP before a number": ("a,b,y\n1,\u00a05,0\n3,4,1\n", ["line 2", "'b'", "'\\xa05'"]),
+    "em-space after a number": ("a,b,y\n1,5\u2003,0\n3,4,1\n", ["line 2", "'b'", "'5\\u2003'"]),
+    "file separator before a number": ("a,b,y\n1,2,0\n\x1c3,4,1\n", ["line 3", "'a'", "\\x1c3"]),
+    "line break in a quoted number": ('a,b,y\n1,"2\n",0\n3,4,1\n', ["line 2", "'b'", "'2\\n'"]),
 }
 
 

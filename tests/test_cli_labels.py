@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nonlin
+from cli_helpers import read_csv_rows, run_cli, write_csv
 from nonlin.cli_common import UsageError
 from nonlin.cli_labels import distinct, encode_labels, find_classes
 from nonlin.cli_report import confusion_matrix
@@ -56,3 +58,18 @@ def test_confusion_matrix_with_uint8_codes_does_not_wrap() -> None:
     matrix = confusion_matrix(y_true, y_pred, k)
     assert matrix[39, 38] == 1 and matrix[39, 39] == 1 and matrix[2, 2] == 1
     assert matrix.sum() == 3
+
+
+def test_non_integer_numeric_labels_train_and_predict_as_their_text(tmp_path) -> None:
+    rows = [[i % 5, i % 7, [0.5, 1.5, 2.5][i % 3]] for i in range(30)]
+    write_csv(tmp_path / "d.csv", ["a", "b", "y"], rows)
+    train = run_cli("train", "d.csv", "--target", "y", "--task", "classification",
+                    "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert train.returncode == 0, train.stderr
+    assert nonlin.load(tmp_path / "model.safetensors").metadata["classes"] == ["0.5", "1.5", "2.5"]
+    predict = run_cli("predict", "model.safetensors", "d.csv", "-o", "p.csv", cwd=tmp_path)
+    assert predict.returncode == 0, predict.stderr
+    predicted = {row["prediction"] for row in read_csv_rows(tmp_path / "p.csv")}
+    assert predicted <= {"0.5", "1.5", "2.5"}
+    evaluate = run_cli("evaluate", "model.safetensors", "d.csv", cwd=tmp_path)
+    assert evaluate.returncode == 0 and "(30 samples)" in evaluate.stdout, evaluate.stderr

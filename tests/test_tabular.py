@@ -221,6 +221,14 @@ def test_missing_mean_uses_finite_values(tmp_path: Path, block_bytes: int) -> No
     assert table.n_dropped == 0
 
 
+def test_missing_mean_with_fill_values_uses_them(tmp_path: Path, block_bytes: int) -> None:
+    path = write(tmp_path, "a,b,c\n1,2,\n,abc,nan\n5,8,9\n")
+    table = read_csv(path, columns=["c", "a", "b"], missing="mean", fill_values=[30, 10, 20])
+    np.testing.assert_array_equal(table.X, [[30, 1, 2], [30, 10, 20], [9, 5, 8]])
+    with pytest.raises(ValueError, match=r"Expected 3 finite fill_values"):
+        read_csv(path, missing="mean", fill_values=[1.0, 2.0])
+
+
 def test_mean_never_imputes_the_target(tmp_path: Path) -> None:
     message = error_message(write(tmp_path, MISSING_TEXT), target="y", missing="mean")
     assert "line 5, column 'y'" in message and "''" in message and "missing='drop'" in message
@@ -441,3 +449,10 @@ def test_memory_stays_near_the_array_size(tmp_path: Path) -> None:
     # The array (with at most 5% spare capacity) plus a buffer of a few blocks.
     assert peak < table.X.nbytes * 1.05 + 16 * tabular._BLOCK_BYTES, (peak, table.X.nbytes)
     assert math.isclose(float(table.X.std()), 1.0, rel_tol=0.02)
+
+
+@pytest.mark.parametrize("cell", ["\u00a05", "5\u2003", "\x1c5", "5\x1f", '"5\n"', '"\x0b5"'])
+def test_only_ascii_spaces_and_tabs_may_surround_a_number(tmp_path: Path, cell: str) -> None:
+    assert read_csv(write(tmp_path, "a,b\n1, 5\t\n")).X.tolist() == [[1.0, 5.0]]
+    message = error_message(write(tmp_path, f"a,b\n1,{cell}\n"))
+    assert "line 2, column 'b'" in message and "expected a number" in message

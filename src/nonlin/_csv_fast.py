@@ -76,7 +76,11 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         X = features.astype(plan.dtype)
     if not np.isfinite(X).all():  # out of the dtype's range: the strict parser reports it
         return None
-    y = labels if plan.labels else None if plan.target is None else values[:, plan.target]
+    if plan.labels or plan.target is None:
+        return X, labels
+    y = values[:, plan.target]
+    if not np.isfinite(y).all():  # "1e400" reads as inf: the strict parser reports it
+        return None
     return X, y
 
 

@@ -99,10 +99,12 @@ def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
 def _number(cell: str, dtype: np.dtype | None) -> float | None:
     """``float(cell)`` if the cell is a plain decimal number finite in ``dtype``, else None.
 
+    ASCII spaces and tabs around the number are allowed; any other white space
+    (which ``float`` would skip: NBSP, em-space, \\x1c-\\x1f, line breaks) is not.
     With ``dtype=None`` only the spelling is checked: nan and inf count as numbers.
     """
-    text = cell.strip()
-    if not text.isascii() or "_" in text:
+    text = cell.strip(" \t")
+    if not text.isascii() or "_" in text or text[:1].isspace() or text[-1:].isspace():
         return None
     try:
         value = float(text)
@@ -117,6 +119,6 @@ def _number(cell: str, dtype: np.dtype | None) -> float | None:
 def _why(cell: str, dtype: np.dtype) -> str:
     if _number(cell, None) is None:
         return f"expected a number, received {cell!r}"
-    if math.isfinite(float(cell)):
+    if math.isfinite(float(cell)) or any(char.isdigit() for char in cell):  # 1e400: no "inf"
         return f"expected a number within {dtype.name} range, received {cell!r}"
     return f"expected a finite number, received {cell!r}"

@@ -12,14 +12,17 @@ error: exit status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
 
 from . import __version__
 from ._optional import MissingExtraError
-from .cli_common import HelpFormatter, UsageError
+from .cli_common import HelpFormatter, UsageError, check_output_path, close_progress_bars
 from .cli_common import positive_int as _positive_int
-from .cli_common import seed as _seed
+from .cli_common import seed_32 as _seed_32
 from .cli_demo import add_demo
 from .cli_evaluate import add_evaluate
 from .cli_predict import add_info, add_predict
@@ -42,7 +45,9 @@ def add_xor(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--steps", type=_positive_int, default=60_000, help="training steps (60000)")
     p.add_argument("--hidden", type=_positive_int, default=4, help="hidden units (4)")
-    p.add_argument("--seed", type=_seed, default=1, help="seed of the weights' RandomState (1)")
+    p.add_argument(
+        "--seed", type=_seed_32, default=1, help="seed of the weights' RandomState (1)"
+    )
     p.add_argument(
         "--report-every", type=_positive_int, default=10_000, help="steps between Error lines"
     )
@@ -53,9 +58,10 @@ def add_xor(subparsers: argparse._SubParsersAction) -> None:
 def run_xor(args: argparse.Namespace) -> int:
     from . import tutorial
 
-    if args.plot:  # fail before training when matplotlib is missing
+    if args.plot is not None:  # fail before training when the plot cannot be written
         from .plots import require_matplotlib
 
+        check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
     run = tutorial.train(
         steps=args.steps,
@@ -131,26 +137,95 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     args.argv = argv
+    with _pipe_safe_output():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
+        close_progress_bars()
         print("\nnonlin: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `nonlin predict ... | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # a pipe other than stdout and stderr, which _PipeSafe guards
         return 0
     except _user_errors() as exc:
+        close_progress_bars()
         print(f"nonlin: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Exception:
         import traceback
 
+        close_progress_bars()
         traceback.print_exc()
         print(
             "nonlin: internal error (a bug in nonlin; please report it with the lines above)",
             file=sys.stderr,
         )
         return 1
+
+
+class _PipeSafe:
+    """A text stream whose reader may go away (``nonlin train ... | head -1``).
+
+    The first ``BrokenPipeError`` points the stream's file descriptor at
+    ``os.devnull`` and every later write is dropped, so the command carries on
+    and finishes its work (saving the model, writing files) instead of stopping
+    where it printed.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._broken = False
+
+    def write(self, text: str) -> int:
+        if not self._broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self._broken = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # the buffered rest, flushed at exit
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _pipe_safe_output() -> Iterator[None]:
+    """Guard stdout and stderr against a closed pipe for the duration of a command."""
+    for fd in (1, 2):  # closed (`2>&-`): /dev/null, or the next file opened takes its number
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    saved = sys.stdout, sys.stderr
+    guarded = [None if stream is None else _PipeSafe(stream) for stream in saved]  # None: closed
+    sys.stdout, sys.stderr = guarded  # type: ignore[assignment]
+    try:
+        yield
+        for stream in guarded:
+            if stream is not None:
+                stream.flush()
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -57,6 +55,16 @@ def seed(text: str) -> int:
     return _int_at_least(text, 0, "a non-negative integer")
 
 
+def seed_32(text: str) -> int:
+    """A seed of NumPy's RandomState (the tutorial's): an integer in [0, 2**32 - 1]."""
+    value = _int_at_least(text, 0, "an integer from 0 to 2**32 - 1")
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to 2**32 - 1, received {text!r}"
+        )
+    return value
+
+
 def _float(text: str) -> float:
     try:
         value = float(text)
@@ -92,9 +100,13 @@ def int_list(text: str) -> list[int]:
 
 
 def name_list(text: str) -> list[str]:
-    """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct."""
-    names = [p.strip() for p in text.split(",")]
-    if any(not n for n in names):
+    """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct.
+
+    Spaces are kept (a header name may hold them); ``read_table`` matches a name
+    exactly, else ignoring the spaces around it.
+    """
+    names = text.split(",")
+    if any(not n.strip() for n in names):
         raise argparse.ArgumentTypeError(
             f"expected comma-separated column names, received {text!r}"
         )
@@ -103,13 +115,15 @@ def name_list(text: str) -> list[str]:
     return names
 
 
-def add_missing_option(parser: Any) -> None:
+def add_missing_option(parser: Any, *, model: bool = False) -> None:
+    """``--missing``; with ``model``, 'mean' means the model's training means."""
+    mean = "the training data's column mean, stored in the model" if model else "the column mean"
     parser.add_argument(
         "--missing",
         choices=("error", "drop", "mean"),
         default="error",
         help="what to do with empty, nan or inf cells: stop with an error naming the cell "
-        "(default), drop the row, or use the column mean",
+        f"(default), drop the row, or use {mean}",
     )
 
 
@@ -121,62 +135,92 @@ def check_input_file(path: str, what: str = "data file") -> None:
         raise UsageError(f"{path}: is a directory, expected a {what}")
 
 
+def check_model_file(path: str, what: str = "model file") -> None:
+    """Refuse, in CLI terms, a file that is not a safetensors file at all (a CSV file given
+    as the model); a damaged one is left to the loader, which names what is wrong."""
+    check_input_file(path, what)
+    with open(path, "rb") as handle:
+        start = handle.read(9)
+    if len(start) == 9 and start[8:9] != b"{":  # after its 8-byte length, a JSON header
+        raise UsageError(
+            f"{path}: not a nonlin {what} (a safetensors file written by 'nonlin train'); "
+            f"it starts with {start!r}"
+        )
+
+
 def check_output_path(path: str, what: str = "output file") -> None:
-    """Fail before any work when ``path`` cannot be written."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Fail before any work when ``path`` cannot be written as a file."""
+    if not path:
+        raise UsageError(f"expected a path for the {what}, received ''")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a path for the {what}")
+    if path.endswith(("/", os.sep)):
+        raise UsageError(f"{path}: ends with {path[-1]!r}, expected a file path for the {what}")
+    folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"{path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise UsageError(f"{path}: folder {folder} is not writable")
 
 
+def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
+    """Refuse an output that is an input, or another output: writing it would destroy it.
+
+    Keys name the options (``"--out"``, ``"DATA.csv"``); a value of None is not given.
+    """
+    given_outputs = [(k, v) for k, v in outputs.items() if v]
+    others = [(k, v) for k, v in inputs.items() if v]
+    for index, (option, path) in enumerate(given_outputs):
+        for other, other_path in [*others, *given_outputs[index + 1 :]]:
+            if not _same_file(path, other_path):
+                continue
+            if other in inputs:
+                harm = f"writing it would destroy the input: give {option} another path"
+            else:
+                harm = f"one would overwrite the other: give {option} and {other} different paths"
+            raise UsageError(f"{option} {path} is the same file as {other} {other_path}; {harm}")
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist yet
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
 def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: all or nothing."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".nonlin-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` (UTF-8) to ``path`` as model files are written: through a temporary
+    file and a rename, all or nothing, keeping the mode of the file it replaces (else
+    the umask's default)."""
+    from ._atomic import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
 
 
-def read_table(
-    path: str, *, target: str | None, columns: Sequence[str] | None, missing: str
-) -> Any:
-    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value."""
-    from .tabular import CSVError, read_csv
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON that every parser reads: inf and NaN become null."""
+    import json
+    import math
 
-    check_input_file(path)
-    try:
-        return read_csv(path, target=target, columns=columns, missing=missing, dtype=np.float32)
-    except CSVError as exc:
-        if "no column" in str(exc) and _header_looks_like_data(path):
-            raise CSVError(
-                f"{exc} (the first line looks like data: the file needs a header row of "
-                "column names)"
-            ) from None
-        raise
+    def finite(item: Any) -> Any:
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {key: finite(v) for key, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [finite(v) for v in item]
+        return item
+
+    return json.dumps(finite(value), indent=2, allow_nan=False)
 
 
-def _header_looks_like_data(path: str) -> bool:
-    """True when every cell of the first line reads as a number."""
-    import csv
+def close_progress_bars() -> None:
+    """Close the bars a stopped ``fit`` left open, so that the next message starts a line."""
+    import sys
 
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            cells = next(csv.reader([handle.readline()]), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return False
-    try:
-        return bool(cells) and all(float(cell) == float(cell) for cell in cells)
-    except ValueError:
-        return False
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
+        bar.close()
 
 
 def note(message: str) -> None:

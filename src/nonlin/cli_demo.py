@@ -68,10 +68,10 @@ def run_demo(args: argparse.Namespace) -> int:
     from . import registry
     from .cli_train_model import build_model, loss_for
 
-    if args.plot:
+    if args.plot is not None:
         from .plots import require_matplotlib
 
-        check_output_path(args.plot, "plot")
+        check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
     X_raw, y = _load(args.name, args.seed)
     hidden, epochs, lr, batch = DEMOS[args.name]

@@ -8,7 +8,6 @@ prints the same numbers as one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 import numpy as np
@@ -17,18 +16,26 @@ from .cli_common import (
     HelpFormatter,
     UsageError,
     add_missing_option,
+    check_distinct_paths,
     check_output_path,
+    json_text,
     note,
-    read_table,
 )
 from .cli_labels import encode_labels
-from .cli_model import load_model, model_outputs, prepare_features
+from .cli_model import (
+    MODEL_INPUT,
+    load_model,
+    model_outputs,
+    prepare_features,
+    training_means,
+)
 from .cli_report import (
     classification_report,
     format_classification,
     format_regression,
     regression_report,
 )
+from .cli_table import read_table
 
 
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
@@ -60,13 +67,13 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--plot", metavar="PATH", help="write the confusion matrix to this PNG (classifiers)"
     )
-    add_missing_option(p)
+    add_missing_option(p, model=True)
     p.set_defaults(run=run_evaluate)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
-    if args.plot:
+    if args.plot is not None:
         from .plots import require_matplotlib
 
         if meta["task"] != "classification":
@@ -74,21 +81,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 "--plot draws a confusion matrix, which needs a classifier; "
                 f"{args.model} is a regressor"
             )
-        check_output_path(args.plot, "plot")
+        check_output_path(args.plot, "plot (--plot)")
+        check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
         require_matplotlib()
     target = args.target or meta.get("target")
     if not target:
         raise UsageError(f"{args.model} does not record its target column; give --target")
+    if target in meta["feature_names"]:
+        raise UsageError(
+            f"--target {target!r} is one of the model's input columns "
+            f"({', '.join(meta['feature_names'])}); give the column with the true labels"
+        )
     table = read_table(
-        args.data, target=target, columns=meta["feature_names"], missing=args.missing
+        args.data, target=target, columns=meta["feature_names"], missing=args.missing,
+        fill_values=training_means(meta), columns_option=MODEL_INPUT,
     )
     _notes(table)
     if table.X.shape[0] == 0:
         raise UsageError(f"{args.data}: no data rows to evaluate")
+    target = table.target  # as the header spells it
     report = _report(args, model, meta, table, target)
     report["model"], report["data"], report["target"] = args.model, args.data, target
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json_text(report))
     elif meta["task"] == "classification":
         print(format_classification(report))
     else:
@@ -110,11 +125,11 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
     y = np.asarray(table.y)
     if meta["task"] == "classification":
         y_true = encode_labels(y, meta["classes"], args.data, target)
-        proba = model_outputs(model, meta, prepare_features(table.X, meta))
+        proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
     if y.dtype.kind in "OUS":
         raise UsageError(f"{args.data}: column {target!r} holds text; this model is a regressor")
-    predicted = model_outputs(model, meta, prepare_features(table.X, meta))
+    predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     return regression_report(y.astype(np.float64), predicted)
 
 

@@ -41,6 +41,15 @@ def label_value(key: str) -> int | float | str:
     return int(number) if number.is_integer() else number
 
 
+def stored_label(value: int | float | str) -> int | str:
+    """A class as a model file stores it: an int, or its text (``0.5`` -> ``"0.5"``, ``"cat"``).
+
+    Model files hold str or int labels only; a non-integer number keeps its
+    spelling, so ``predict`` prints it as ``train`` showed it.
+    """
+    return value if isinstance(value, int | str) else label_key(value)
+
+
 def distinct(y: np.ndarray, limit: int | None = None) -> np.ndarray:
     """The sorted distinct values of ``y``, found block by block; once there are more
     than ``limit``, what was found so far (enough to tell there are too many)."""

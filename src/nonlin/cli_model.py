@@ -16,14 +16,18 @@ outputs the standardized target, ``y = y' * scale + mean``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .cli_common import UsageError, check_input_file
+from .cli_common import UsageError, check_model_file
 
+MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's columns come from
 CHUNK_ROWS = 16_384  # rows per block when a pass over the data needs a temporary
 _STATS_ELEMENTS = 1 << 16  # float64 temporaries of column_stats: 512 KiB
+_HUGE = 2.0**1000  # beyond it, the difference of two float64 values may overflow
+_SQUARE_SAFE = 2.0**480  # below it, sums of squares of differences stay within float64
 
 
 def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,29 +39,88 @@ def column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    mean, scale : ndarrays of shape (n_features,)
-        ``scale`` is the population standard deviation, with 1 where it is 0
-        (a constant column is centred, not blown up), as scikit-learn does.
+    mean, scale : ndarrays of shape (n_features,), float64
+        ``scale`` is the population standard deviation, with 1 where the column
+        is constant, as scikit-learn does: where it is 0 or below the smallest
+        normal float32 (a column of 0 and 1e-45), which no float32 model could
+        divide by.
+
+    A float64 column with values beyond 2**480 is summed in units of a power
+    of two near its largest magnitude (exact, and bit for bit the same result),
+    so that values up to float64's range overflow neither sums nor squares.
     """
     n, rows = X.shape[0], max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
+    unit = _units(X, rows)
     total = np.zeros(X.shape[1])
     for start in range(0, n, rows):
-        total += X[start : start + rows].sum(axis=0, dtype=np.float64)
+        block = X[start : start + rows]
+        total += (block if unit is None else block / unit).sum(axis=0, dtype=np.float64)
     mean = total / n
     squares = np.zeros(X.shape[1])
     for start in range(0, n, rows):
-        centred = X[start : start + rows] - mean
+        block = X[start : start + rows]
+        centred = block - mean if unit is None else block / unit - mean
         squares += np.einsum("ij,ij->j", centred, centred)
-    scale = np.sqrt(squares / n)
-    scale[scale == 0] = 1.0
+    if unit is None:
+        unit = np.ones(X.shape[1])
+    scale = np.sqrt(squares / n) * unit
+    mean *= unit
+    scale[scale < np.finfo(np.float32).tiny] = 1.0
     return mean, scale
 
 
-def standardize_(X: np.ndarray, mean: Any, scale: Any) -> np.ndarray:
-    """``X <- (X - mean) / scale`` in place, in X's dtype; returns X."""
-    X -= np.asarray(mean, dtype=X.dtype)
-    X /= np.asarray(scale, dtype=X.dtype)
+def _units(X: np.ndarray, rows: int) -> np.ndarray | None:
+    """Per column, a power of two near its largest magnitude where squares could overflow
+    float64 (beyond 2**480), else 1; None when every column is within (float32 data)."""
+    if X.dtype.itemsize <= 4:
+        return None
+    largest = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], rows):
+        block = X[start : start + rows]
+        np.maximum(largest, np.maximum(block.max(axis=0), -block.min(axis=0)), out=largest)
+    if not (largest > _SQUARE_SAFE).any():
+        return None
+    return np.where(largest > _SQUARE_SAFE, np.exp2(np.floor(np.log2(largest))), 1.0)
+
+
+def standardize_(
+    X: np.ndarray, mean: Any, scale: Any, names: Sequence[str] | None = None, source: str = ""
+) -> np.ndarray:
+    """``X <- (X - mean) / scale`` in place; returns X.
+
+    Computed in float64 block by block, then rounded to X's dtype once, so
+    float32 data near its range limits neither overflows nor loses the
+    difference to the mean. A result outside X's dtype (data far from the
+    training data's) is a ``UsageError`` naming ``source`` and the column.
+    """
+    mean, scale = np.asarray(mean, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+    # Near float64's limits x - mean can overflow: there, work in units of 2**64 (exact).
+    unit = np.where(np.abs(mean) > _HUGE, 2.0**64, 1.0)
+    mean, scale = mean / unit, scale / unit
+    rows = max(1, _STATS_ELEMENTS // max(1, X.shape[1]))
+    largest = float(np.finfo(X.dtype).max)
+    for start in range(0, X.shape[0], rows):
+        block = np.divide(X[start : start + rows], unit, dtype=np.float64)
+        block -= mean
+        block /= scale
+        if block.size and not -largest <= block.min() <= block.max() <= largest:
+            _out_of_range(block, X.dtype, names, source)
+        X[start : start + rows] = block
     return X
+
+
+def _out_of_range(
+    block: np.ndarray, dtype: np.dtype, names: Sequence[str] | None, source: str
+) -> None:
+    finite = np.abs(block).max(axis=0) <= np.finfo(dtype).max
+    column = int(np.flatnonzero(~finite)[0])
+    name = repr(names[column]) if names is not None else str(column)
+    value = block[np.argmax(np.abs(block[:, column])), column]
+    where = f"{source}, column {name}" if source else f"column {name}"
+    raise UsageError(
+        f"{where}: standardized with the model's mean and scale, a value becomes {value:.4g}, "
+        f"beyond {np.dtype(dtype).name} range; the data is far from what the model was trained on"
+    )
 
 
 def softmax_(z: np.ndarray) -> np.ndarray:
@@ -72,7 +135,7 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
     """Load a model file written by ``nonlin train``; returns the model and its metadata."""
     import nonlin
 
-    check_input_file(path, "model file")
+    check_model_file(path)
     model = nonlin.load(path)
     meta = dict(getattr(model, "metadata", None) or {})
     missing = [k for k in ("task", "feature_names", "preprocessing") if k not in meta]
@@ -81,17 +144,64 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
             f"{path}: this model file has no {', '.join(missing)} in its metadata; "
             "the command line needs a model written by 'nonlin train'"
         )
-    if meta["task"] == "classification" and not meta.get("classes"):
-        raise UsageError(f"{path}: classifier without class labels in its metadata")
+    check_cli_metadata(path, model, meta)
     return model, meta
 
 
-def prepare_features(X: np.ndarray, meta: dict[str, Any]) -> np.ndarray:
-    """Apply the model's stored scaling to raw features, in place."""
-    prep = meta["preprocessing"]
-    if prep.get("type") != "standardize":
-        raise UsageError(f"unknown preprocessing {prep.get('type')!r} in the model file")
-    return standardize_(X, prep["mean"], prep["scale"])
+def check_cli_metadata(path: str, model: Any, meta: dict[str, Any]) -> None:
+    """What the command line relies on beyond ``nonlin.load``'s checks: a task it knows,
+    consistent with the outputs and classes, its scalings, a str target. A
+    ``ModelFileError`` names the file and the field."""
+    from ._header import ModelFileError
+
+    def refuse(field: str, problem: str) -> None:
+        raise ModelFileError(path, problem, field=f"metadata[{field!r}]")
+
+    task, n_outputs, classes = meta["task"], model.n_outputs, meta.get("classes")
+    if task not in ("classification", "regression"):
+        refuse("task", f"expected 'classification' or 'regression', received {task!r:.100}")
+    if task == "classification" and (not classes or len(classes) != n_outputs):
+        refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
+               f"received {classes!r:.100}")
+    if task == "regression" and (n_outputs != 1 or classes is not None):
+        refuse("task", f"'regression' needs one output and no class labels; the model has "
+               f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
+    if meta["preprocessing"].get("type") != "standardize":
+        refuse("preprocessing", f"expected type 'standardize', received "
+               f"{meta['preprocessing'].get('type')!r:.100}")
+    if not isinstance(meta.get("target", ""), str):
+        refuse("target", f"expected a column name, received {meta['target']!r:.100}")
+    scaling = meta.get("target_preprocessing")
+    if task == "regression" and scaling is not None and not _is_target_scaling(scaling):
+        refuse("target_preprocessing", "expected {'type': 'standardize', 'mean': [m], "
+               f"'scale': [s]}} with finite m and s != 0, received {scaling!r:.100}")
+
+
+def _is_target_scaling(spec: Any) -> bool:
+    if not isinstance(spec, dict) or spec.get("type") != "standardize":
+        return False
+    values = [spec.get("mean"), spec.get("scale")]
+    if not all(isinstance(v, list) and len(v) == 1 and _is_number(v[0]) for v in values):
+        return False
+    mean, scale = values[0][0], values[1][0]
+    return bool(np.isfinite(mean) and np.isfinite(scale) and scale != 0)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def prepare_features(X: np.ndarray, meta: dict[str, Any], source: str = "") -> np.ndarray:
+    """Apply the model's stored scaling to raw features (from the file ``source``), in place."""
+    prep = meta["preprocessing"]  # a standardization: load_model checked it
+    return standardize_(X, prep["mean"], prep["scale"], meta.get("feature_names"), source)
+
+
+def training_means(meta: dict[str, Any]) -> list[float] | None:
+    """The training data's column means, stored as the standardization's mean: what
+    ``--missing mean`` puts in a missing cell (the scaled value is then about 0)."""
+    mean = meta["preprocessing"].get("mean")
+    return None if mean is None else list(mean)
 
 
 def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
@@ -100,7 +210,8 @@ def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray
     if meta["task"] == "classification":
         return softmax_(out)
     target = meta.get("target_preprocessing") or {"mean": [0.0], "scale": [1.0]}
-    return out[:, 0] * target["scale"][0] + target["mean"][0]
+    with np.errstate(over="ignore"):  # beyond float64's range a prediction is inf
+        return out[:, 0] * target["scale"][0] + target["mean"][0]
 
 
 def describe_classes(classes: list[Any], limit: int = 10) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from typing import Any
 
@@ -23,12 +22,21 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     atomic_write_text,
-    check_input_file,
+    check_distinct_paths,
+    check_model_file,
     check_output_path,
+    json_text,
     note,
-    read_table,
 )
-from .cli_model import describe_classes, load_model, model_outputs, prepare_features
+from .cli_model import (
+    MODEL_INPUT,
+    describe_classes,
+    load_model,
+    model_outputs,
+    prepare_features,
+    training_means,
+)
+from .cli_table import read_table
 
 
 def add_predict(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +65,7 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="write the predictions to this CSV file (default: stdout)",
     )
-    add_missing_option(p)
+    add_missing_option(p, model=True)
     p.set_defaults(run=run_predict)
 
 
@@ -66,9 +74,11 @@ def run_predict(args: argparse.Namespace) -> int:
     classify = meta["task"] == "classification"
     if args.proba and not classify:
         raise UsageError(f"--proba needs a classifier; {args.model} is a regressor")
-    if args.output:
-        check_output_path(args.output, "predictions file")
-    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing)
+    if args.output is not None:
+        check_output_path(args.output, "predictions file (-o)")
+        check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
+    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
+                       fill_values=training_means(meta), columns_option=MODEL_INPUT)
     if getattr(table, "extra_columns", None):
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
     if getattr(table, "n_dropped", 0):
@@ -76,7 +86,7 @@ def run_predict(args: argparse.Namespace) -> int:
             f"dropped {table.n_dropped} row(s) with missing values: output rows no longer "
             "line up with input rows one to one"
         )
-    outputs = model_outputs(model, meta, prepare_features(table.X, meta))
+    outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     text = _format(outputs, meta, args.proba)
     if args.output:
         atomic_write_text(args.output, text)
@@ -125,12 +135,12 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
 def run_info(args: argparse.Namespace) -> int:
     import nonlin
 
-    check_input_file(args.model, "model file")
+    check_model_file(args.model)
     model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
     meta = dict(getattr(model, "metadata", None) or {})
     if args.json:
         info = {"parameters": model.count_params(), "architecture": model.get_config(), **meta}
-        print(json.dumps(info, indent=2))
+        print(json_text(info))
         return 0
     print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta)]))
     return 0

@@ -58,19 +58,32 @@ def classification_report(
 
 
 def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
-    """RMSE, MAE and R^2 of predictions (n_samples,) against targets (n_samples,)."""
+    """RMSE, MAE and R^2 of predictions (n_samples,) against targets (n_samples,).
+
+    The sums run in units of a power of two near the largest finite value
+    (exact: the same numbers as without), so targets up to float64's range do
+    not overflow the squares. A prediction beyond float64's range (inf) makes
+    RMSE and MAE inf and R^2 None.
+    """
     y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
-    residual = y_true - np.asarray(y_pred, dtype=np.float64).reshape(-1)
-    ss_res = float(residual @ residual)
-    centred = y_true - y_true.mean()
-    ss_tot = float(centred @ centred)
-    return {
-        "task": "regression",
-        "n_samples": int(y_true.size),
-        "rmse": float(np.sqrt(ss_res / y_true.size)),
-        "mae": float(np.abs(residual).mean()),
-        "r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else None,  # undefined for a constant target
-    }
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
+    finite = y_pred[np.isfinite(y_pred)]
+    largest = max(1.0, float(np.abs(y_true).max(initial=0.0)), float(np.abs(finite).max(initial=0)))
+    unit = float(np.exp2(np.floor(np.log2(largest))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = y_true / unit - y_pred / unit
+        ss_res = float(residual @ residual)
+        centred = y_true / unit
+        centred -= centred.mean()
+        ss_tot = float(centred @ centred)
+        r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else None  # undefined for a constant target
+        return {
+            "task": "regression",
+            "n_samples": int(y_true.size),
+            "rmse": float(np.sqrt(ss_res / y_true.size)) * unit,
+            "mae": float(np.abs(residual).mean()) * unit,
+            "r2": r2 if r2 is None or np.isfinite(r2) else None,
+        }
 
 
 def format_classification(report: dict[str, Any]) -> str:

@@ -22,18 +22,21 @@ from .cli_common import (
     HelpFormatter,
     UsageError,
     add_missing_option,
+    check_distinct_paths,
     check_input_file,
+    check_model_file,
     check_output_path,
+    close_progress_bars,
     fraction,
     int_list,
     name_list,
     positive_float,
     positive_int,
-    read_table,
     registry_names,
     seed,
 )
-from .cli_model import describe_classes
+from .cli_model import check_cli_metadata, describe_classes
+from .cli_table import read_table
 from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
 from .cli_train_model import (
     build_model,
@@ -43,6 +46,7 @@ from .cli_train_model import (
     fit_model,
     format_scores,
     save_checkpoint,
+    storable_history,
 )
 
 EXAMPLE = """examples:
@@ -79,7 +83,13 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     """--target, --task, --columns, --missing."""
     group = parser.add_argument_group("data")
-    group.add_argument("--target", required=True, metavar="COLUMN", help="column to predict")
+    group.add_argument(
+        "--target",
+        required=True,
+        metavar="COLUMN",
+        help="column to predict; a name matches a header name exactly, else ignoring "
+        "spaces around both (as for --columns)",
+    )
     group.add_argument(
         "--task",
         choices=("auto", "classification", "regression"),
@@ -91,7 +101,8 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--columns",
         type=name_list,
         metavar="A,B,C",
-        help="feature columns to use (default: every column but the target)",
+        help="feature columns to use (default: every column but the target), matched "
+        "like --target",
     )
     add_missing_option(group)
 
@@ -168,6 +179,7 @@ def run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = _load_checkpoint(args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing)
+    args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     del table
     if resumed:
@@ -182,7 +194,8 @@ def run_train(args: argparse.Namespace) -> int:
     scores = final_scores(model, prepared)
     print(format_scores(scores), flush=True)
     prepared.meta["training"].update(
-        epochs_done=epochs_done(model, initial_epoch), final=scores, history=history
+        epochs_done=epochs_done(model, initial_epoch), final=scores,
+        history=storable_history(history),
     )
     _save(model, args.out, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
@@ -202,13 +215,15 @@ def _check_args(args: argparse.Namespace) -> None:
     registry.lookup("activation", args.activation)
     registry.lookup("optimizer", args.optimizer)
     check_input_file(args.data)
-    check_output_path(args.out, "model file")
+    check_output_path(args.out, "model file (--out)")
+    check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     if args.resume:
-        check_input_file(args.resume, "checkpoint")
-    if args.plot:
+        check_model_file(args.resume, "checkpoint")
+    _check_paths_apart(args)
+    if args.plot is not None:
         from .plots import require_matplotlib
 
-        check_output_path(args.plot, "plot")
+        check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
     if args.early_stopping and args.val_split == 0:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
@@ -216,13 +231,24 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--columns lists the target {args.target!r}; leave it out")
 
 
+def _check_paths_apart(args: argparse.Namespace) -> None:
+    """No output may overwrite an input or another output (--out may replace --resume)."""
+    check_distinct_paths({"--out": args.out, "--plot": args.plot}, {"DATA": args.data})
+    check_distinct_paths({"--plot": args.plot}, {"--resume": args.resume})
+    check_distinct_paths(
+        {"the checkpoint path of --out": checkpoint_path(args.out)},
+        {"DATA": args.data, "--plot": args.plot},
+    )
+
+
 def _load_checkpoint(args: argparse.Namespace) -> Any:
     from .checkpoint import load_checkpoint
 
     checkpoint = load_checkpoint(args.resume)
     meta = getattr(checkpoint.model, "metadata", None) or {}
-    if "preprocessing" not in meta or "training" not in meta:
+    if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
         raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
+    check_cli_metadata(args.resume, checkpoint.model, meta)
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
             f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
@@ -241,7 +267,7 @@ def _fit_or_checkpoint(
         return history
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
-        _close_progress_bars()
+        close_progress_bars()
         if getattr(model, "optimizer", None) is None:  # stopped before the first step
             print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
             return None
@@ -258,13 +284,6 @@ def _fit_or_checkpoint(
         )
         print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
         return None
-
-
-def _close_progress_bars() -> None:
-    """Close the bar an interrupted ``fit`` left open, so our message is the last output."""
-    tqdm = sys.modules.get("tqdm")
-    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
-        bar.close()
 
 
 def resume_command(args: argparse.Namespace, path: str) -> str:

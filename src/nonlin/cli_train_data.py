@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .cli_common import UsageError, note
-from .cli_labels import distinct, encode_labels, find_classes
+from .cli_labels import distinct, encode_labels, find_classes, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
 
 MAX_AUTO_CLASSES = 20
@@ -71,16 +71,21 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     np.random.default_rng(args.seed).shuffle(X)
     np.random.default_rng(args.seed).shuffle(targets)
     n_val = min(n - 1, max(1, round(n * args.val_split))) if args.val_split else 0
+    if meta["task"] == "classification":
+        _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
         _check_same_data(args, previous, meta)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
         meta["training"] = _training_record(args, n, n_val, table.n_dropped)
-    standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"])
-    if meta["task"] == "regression":
+    standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"],
+                 meta["feature_names"], args.data)
+    if meta["task"] == "regression":  # scaled in float64, then rounded to the model's float32
         target_scaling = meta["target_preprocessing"]
-        standardize_(targets, target_scaling["mean"], target_scaling["scale"])
+        standardize_(targets, target_scaling["mean"], target_scaling["scale"], [args.target],
+                     args.data)
+        targets = targets.astype(np.float32)
     _describe(args, meta, n, n_val, table)
     return Prepared(X, targets, n_val, meta)
 
@@ -88,16 +93,33 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
 def _encode_targets(
     args: argparse.Namespace, meta: dict[str, Any], y: np.ndarray, previous: dict | None
 ) -> np.ndarray:
-    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else floats (n, 1)."""
+    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
     if meta["task"] != "classification":
-        return y.astype(np.float32).reshape(-1, 1)
-    meta["classes"] = previous["classes"] if previous else find_classes(y)
+        return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
+    if previous:
+        meta["classes"] = previous["classes"]
+    else:
+        meta["classes"] = [stored_label(label) for label in find_classes(y)]
     if len(meta["classes"]) < 2:
         raise UsageError(
             f"{args.data}: column {args.target!r} holds a single class "
             f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
         )
     return encode_labels(y, meta["classes"], args.data, args.target)
+
+
+def _check_training_classes(
+    args: argparse.Namespace, classes: list[Any], codes: np.ndarray, n_val: int
+) -> None:
+    """The training rows must hold at least 2 classes once the validation rows are held out."""
+    if codes.min() != codes.max():
+        return
+    raise UsageError(
+        f"{args.data}: the {codes.size} training row(s) left after holding out {n_val} for "
+        f"validation (--val-split {args.val_split:g}) all have the class "
+        f"{str(classes[int(codes[0])])!r} in column {args.target!r}; a classifier needs at "
+        "least 2 classes to train on: use a smaller --val-split or more rows"
+    )
 
 
 def _scaling(X_train: np.ndarray, y_train: np.ndarray, task: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ def fit_model(
             validation_data=validation,
             callbacks=callbacks,
             metrics=("accuracy",) if task == "classification" else (),
-            verbose=0 if args.quiet else 1,
+            verbose=0 if args.quiet or sys.stderr is None else 1,  # None: stderr closed
             initial_epoch=resumed.epoch if resumed else 0,
         )
     except nonlin.DivergenceError as exc:
@@ -90,6 +91,11 @@ def history_dict(history: Any) -> dict[str, list[float]]:
     """``History.history`` as plain lists of floats (the learning rate left out)."""
     data = getattr(history, "history", None) or {}
     return {k: [float(v) for v in vals] for k, vals in data.items() if k != "lr"}
+
+
+def storable_history(history: dict[str, list[float]]) -> dict[str, list[float | None]]:
+    """The history as JSON holds it: a value that overflowed (inf) or is NaN becomes None."""
+    return {k: [v if np.isfinite(v) else None for v in vals] for k, vals in history.items()}
 
 
 def epochs_done(model: Any, initial_epoch: int) -> int:
@@ -111,28 +117,37 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
-    """Loss and accuracy, or RMSE, MAE and R^2 in the target's units, chunk by chunk
-    (no full-length output or temporary)."""
+    """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
+    regressor, :func:`_regression_scores`."""
+    if meta["task"] != "classification":
+        return _regression_scores(model, X, y, meta["target_preprocessing"]["scale"][0])
     from .data import Dataset
     from .evaluation import evaluate_dataset
-    from .metrics import Accuracy, MeanAbsoluteError, R2Score, RootMeanSquaredError
+    from .metrics import Accuracy
 
-    classify = meta["task"] == "classification"
-    metrics = [Accuracy()] if classify else [RootMeanSquaredError(), MeanAbsoluteError(), R2Score()]
     results = evaluate_dataset(
-        model, loss_for(meta["task"]), Dataset(X, y, None), metrics, CHUNK_ROWS
+        model, loss_for(meta["task"]), Dataset(X, y, None), [Accuracy()], CHUNK_ROWS
     )
-    scores = {"rows": int(X.shape[0]), "loss": results["loss"]}
-    if classify:
-        scores["accuracy"] = results["accuracy"]
-        return scores
-    # RMSE and MAE scale with the standardized target's scale; R^2 does not change,
-    # and is undefined for a constant target
-    scale = meta["target_preprocessing"]["scale"][0]
-    constant = float(np.ptp(y)) == 0.0
-    scores.update(rmse=results["rmse"] * scale, mae=results["mae"] * scale,
-                  r2=None if constant else results["r2"])
-    return scores
+    return {"rows": int(X.shape[0]), "loss": results["loss"], "accuracy": results["accuracy"]}
+
+
+def _regression_scores(model: Any, X: np.ndarray, y: np.ndarray, scale: float) -> dict:
+    """The loss ``mean((y' - t')^2) / 2`` on the standardized target, and RMSE, MAE in the
+    target's units (times ``scale``) and R^2 (None for a constant target), summed in
+    float64 chunk by chunk: a validation target far outside the training rows' spread
+    overflows no float32 square."""
+    n = X.shape[0]
+    y_mean = float(y.sum(dtype=np.float64)) / n
+    ss_res = ss_tot = abs_sum = 0.0
+    for start in range(0, n, CHUNK_ROWS):
+        truth = y[start : start + CHUNK_ROWS].astype(np.float64)
+        residual = truth - model.predict(X[start : start + CHUNK_ROWS])
+        ss_res += float(np.einsum("ij,ij->", residual, residual))
+        abs_sum += float(np.abs(residual).sum())
+        truth -= y_mean
+        ss_tot += float(np.einsum("ij,ij->", truth, truth))
+    return {"rows": int(n), "loss": 0.5 * ss_res / n, "rmse": float(np.sqrt(ss_res / n)) * scale,
+            "mae": abs_sum / n * scale, "r2": None if ss_tot == 0 else 1.0 - ss_res / ss_tot}
 
 
 def final_scores(model: Any, prepared: Any) -> dict[str, dict[str, float]]:
@@ -151,7 +166,7 @@ def format_scores(scores: dict[str, dict[str, float]]) -> str:
     lines = []
     for part, values in scores.items():
         cells = "  ".join(
-            f"{k} {'n/a' if v is None else format(v, '.4f')}"
+            f"{k} {'n/a' if v is None else format(v, '.4f' if abs(v) < 1e6 else '.4g')}"
             for k, v in values.items()
             if k != "rows"
         )

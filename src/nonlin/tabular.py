@@ -72,6 +72,7 @@ def read_csv(
     columns: Sequence[str] | None = None,
     missing: str = "error",
     dtype: Any = np.float32,
+    fill_values: Sequence[float] | None = None,
 ) -> Table:
     """Read a numeric CSV file with a header row into a :class:`Table`.
 
@@ -79,6 +80,7 @@ def read_csv(
     ----------
     path : a UTF-8 file (with or without BOM), comma-separated, ``"`` quoting,
         first row the column names (unique, non-empty). Blank lines are skipped.
+        A number may have ASCII spaces and tabs around it, no other white space.
     target : name of the column to return as ``y``; it is never imputed
     columns : names of the feature columns, in the order wanted; default every
         column but the target
@@ -87,6 +89,9 @@ def read_csv(
         or ``"mean"`` (use the column's mean over its finite values). A missing
         target drops the row with ``"drop"`` and is an error otherwise.
     dtype : float dtype of ``X``; a number outside its range counts as missing
+    fill_values : with ``missing="mean"``, the value for a missing cell of each
+        feature column, in ``X``'s order (a model's training means), instead of
+        the file's own column means
 
     Returns
     -------
@@ -99,10 +104,11 @@ def read_csv(
     """
     dtype = _check_arguments(target, columns, missing, dtype)
     source = os.fspath(path)
+    fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
     try:
-        return _read(source, target, columns, missing, dtype, labels=False)
+        return _read(source, target, columns, missing, dtype, fill, labels=False)
     except _LabelsFound:
-        return _read(source, target, columns, missing, dtype, labels=True)
+        return _read(source, target, columns, missing, dtype, fill, labels=True)
 
 
 def _check_arguments(target: Any, columns: Any, missing: Any, dtype: Any) -> np.dtype:
@@ -121,14 +127,26 @@ def _check_arguments(target: Any, columns: Any, missing: Any, dtype: Any) -> np.
 
 
 def _read(
-    source: str, target: str | None, columns: Any, missing: str, dtype: np.dtype, labels: bool
+    source: str,
+    target: str | None,
+    columns: Any,
+    missing: str,
+    dtype: np.dtype,
+    fill: np.ndarray | None,
+    labels: bool,
 ) -> Table:
     _settle_allocator()
     with open(source, "rb") as handle:
         blocks = _blocks(handle)
         names, rest, line = _read_header(blocks, source)
         plan = _make_plan(source, names, target, columns, missing, dtype, labels)
+        if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
+            raise ValueError(
+                f"Expected {len(plan.features)} finite fill_values, one per feature column. "
+                f"Received: fill_values={fill.tolist()!r:.200}"
+            )
         output = _Output(plan, os.fstat(handle.fileno()).st_size)
+        output.fill = fill
         for raw in chain([rest], blocks):
             if raw:
                 line += output.add(raw, line)
@@ -187,6 +205,7 @@ class _Output:
         self.n_dropped = 0
         self.sums = np.zeros(len(plan.features))
         self.counts = np.zeros(len(plan.features), dtype=np.int64)
+        self.fill: np.ndarray | None = None  # values for missing cells; None: the column means
 
     def add(self, raw: bytes, first_line: int) -> int:
         """Parse one block (fast path, else strict), append its rows, return its line count."""
@@ -259,14 +278,18 @@ class _Output:
 
     def _impute(self) -> None:
         for column in np.flatnonzero(self.counts < self.n_rows):
-            if self.counts[column] == 0:
+            if self.fill is not None:
+                fill = self.fill[column]
+            elif self.counts[column] == 0:
                 name = self.plan.names[self.plan.features[column]]
                 raise CSVError(
                     f"{self.plan.source}, column {name!r}: every value is missing, "
                     "so missing='mean' has no mean to use"
                 )
+            else:
+                fill = self.sums[column] / self.counts[column]
             values = self.X[:, column]
-            values[np.isnan(values)] = self.sums[column] / self.counts[column]
+            values[np.isnan(values)] = fill
 
 
 def _join_labels(blocks: list[np.ndarray], n_rows: int) -> np.ndarray:

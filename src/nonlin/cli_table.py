@@ -1,0 +1,110 @@
+"""CSV files as the command line reads them: ``tabular.read_csv`` in the CLI's terms.
+
+Column names given on the command line (``--target``, ``--columns``) or stored
+in a model match a header name exactly, or else the one header name equal to
+them once spaces around both are ignored (``--columns "a, b"`` finds ``b``, and
+``--target a`` finds a header's ``" a"``). The reader's messages are reworded
+in the command line's terms (``--missing drop``, not ``missing='drop'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .cli_common import UsageError, check_input_file
+
+
+def read_table(
+    path: str,
+    *,
+    target: str | None,
+    columns: Sequence[str] | None,
+    missing: str,
+    fill_values: Sequence[float] | None = None,
+    columns_option: str = "--columns",
+) -> Any:
+    """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
+
+    ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
+    (a model's training means) instead of the file's own means. ``columns_option``
+    says where ``columns`` came from, for the messages.
+    """
+    from .tabular import CSVError, read_csv
+
+    check_input_file(path)
+    try:
+        if target is not None or columns is not None:
+            target, columns = _match_names(path, target, columns, columns_option)
+        return read_csv(path, target=target, columns=columns, missing=missing,
+                        dtype=np.float32, fill_values=fill_values)
+    except CSVError as exc:
+        message = _cli_terms(str(exc), columns_option)
+        if "no column" in message and _header_looks_like_data(path):
+            message += (
+                " (the first line looks like data: the file needs a header row of column names)"
+            )
+        raise CSVError(message) from None
+
+
+def _match_names(
+    path: str, target: str | None, columns: Sequence[str] | None, columns_option: str
+) -> tuple[str | None, list[str] | None]:
+    """``target`` and ``columns`` as the header spells them (see the module docstring)."""
+    from ._csv_plan import _read_header
+    from .tabular import _blocks
+
+    with open(path, "rb") as handle:
+        names = _read_header(_blocks(handle), path)[0]
+    by_stripped: dict[str, list[str]] = {}
+    for name in names:
+        by_stripped.setdefault(name.strip(), []).append(name)
+
+    def match(name: str) -> str:
+        found = by_stripped.get(name.strip(), [])
+        return name if name in names or len(found) != 1 else found[0]
+
+    target = None if target is None else match(target)
+    if columns is None:
+        return target, None
+    matched = [match(name) for name in columns]
+    if target in matched:
+        advice = (f"leave it out of {columns_option}" if columns_option.startswith("--")
+                  else "give --target the column with the true labels")
+        raise UsageError(
+            f"{path}: the target column {target!r} is also a feature column "
+            f"({columns_option}); {advice}"
+        )
+    repeated = sorted({name for name in matched if matched.count(name) > 1})
+    if repeated:
+        raise UsageError(f"{columns_option} names the column {repeated[0]!r} twice")
+    return target, matched
+
+
+def _cli_terms(message: str, columns_option: str) -> str:
+    """The reader's Python spellings (``missing='drop'``) as the command line's options."""
+    for python, option in (
+        ("missing='drop'", "--missing drop"),
+        ("missing='mean'", "--missing mean"),
+        ("(in columns)", f"({columns_option})"),
+        ("(target)", "(--target)"),
+    ):
+        message = message.replace(python, option)
+    return message
+
+
+def _header_looks_like_data(path: str) -> bool:
+    """True when every cell of the first line reads as a number."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            cells = next(csv.reader([handle.readline()]), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    try:
+        return bool(cells) and all(float(cell) == float(cell) for cell in cells)
+    except ValueError:
+        return False
