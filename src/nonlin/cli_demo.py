@@ -87,18 +87,10 @@ def run_demo(args: argparse.Namespace) -> int:
         f"{model.count_params()} parameters",
         flush=True,
     )
-    model.fit(
-        X[train],
-        y[train],
-        loss=loss_for("classification"),
-        optimizer=registry.optimizer("adam", lr=lr),
-        epochs=args.epochs or epochs,
-        batch_size=batch,
-        seed=args.seed,
-        validation_data=(X[test], y[test]),
-        metrics=("accuracy",),
-        verbose=0 if args.quiet else 1,
-    )
+    model.fit(X[train], y[train], loss=loss_for("classification"),
+              optimizer=registry.optimizer("adam", lr=lr), epochs=args.epochs or epochs,
+              batch_size=batch, seed=args.seed, validation_data=(X[test], y[test]),
+              metrics=("accuracy",), verbose=0 if args.quiet else 1)
     predicted = np.asarray(model.predict(X[test])).argmax(axis=1)
     report = classification_report(y[test], predicted, classes)
     print(f"held-out {format_classification(report)}")

@@ -73,25 +73,7 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
-    if args.plot is not None:
-        from .plots import require_matplotlib
-
-        if meta["task"] != "classification":
-            raise UsageError(
-                "--plot draws a confusion matrix, which needs a classifier; "
-                f"{args.model} is a regressor"
-            )
-        check_output_path(args.plot, "plot (--plot)")
-        check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
-        require_matplotlib()
-    target = args.target or meta.get("target")
-    if not target:
-        raise UsageError(f"{args.model} does not record its target column; give --target")
-    if target in meta["feature_names"]:
-        raise UsageError(
-            f"--target {target!r} is one of the model's input columns "
-            f"({', '.join(meta['feature_names'])}); give the column with the true labels"
-        )
+    target = _check_arguments(args, meta)
     table = read_table(
         args.data, target=target, columns=meta["feature_names"], missing=args.missing,
         fill_values=training_means(meta), columns_option=MODEL_INPUT,
@@ -119,6 +101,30 @@ def run_evaluate(args: argparse.Namespace) -> int:
         )
         note(f"wrote {args.plot}")
     return 0
+
+
+def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
+    """Refuse a --plot a regressor cannot draw or a bad --target; returns the target column."""
+    if args.plot is not None:
+        from .plots import require_matplotlib
+
+        if meta["task"] != "classification":
+            raise UsageError(
+                "--plot draws a confusion matrix, which needs a classifier; "
+                f"{args.model} is a regressor"
+            )
+        check_output_path(args.plot, "plot (--plot)")
+        check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
+        require_matplotlib()
+    target = args.target or meta.get("target")
+    if not target:
+        raise UsageError(f"{args.model} does not record its target column; give --target")
+    if target in meta["feature_names"]:
+        raise UsageError(
+            f"--target {target!r} is one of the model's input columns "
+            f"({', '.join(meta['feature_names'])}); give the column with the true labels"
+        )
+    return target
 
 
 def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str) -> dict:
