@@ -65,28 +65,33 @@ def as_dtype(
     """Finite ``arr`` converted to ``dtype`` (C-contiguous unless ``contiguous=False``).
 
     ``arr`` itself comes back when no conversion is needed. When the conversion
-    narrows a float (float64 data for a float32 model), the result is checked
-    in the same blocks as ``check_finite``: a finite value beyond the range of
-    ``dtype`` raises ``ValueError`` naming it (its row counted from
-    ``first_row`` when ``arr`` is a chunk), instead of becoming infinity.
+    narrows a float (float64 data for a float32 model), a finite value beyond
+    the range of ``dtype`` raises ``ValueError`` naming it (its row counted from
+    ``first_row`` when ``arr`` is a chunk) instead of becoming infinity. The
+    cast's own overflow flag tells (no extra pass); only then is the value found.
     """
     dtype = np.dtype(dtype)
     if arr.dtype == dtype and (arr.flags.c_contiguous or not contiguous):
         return arr
-    with np.errstate(over="ignore"):  # reported below, with the value
+    narrowing = arr.dtype.kind == "f" and arr.dtype.itemsize > dtype.itemsize
+    try:  # NumPy flags a finite value that overflows the cast: no extra pass
+        with np.errstate(over="raise" if narrowing else "ignore"):
+            return np.ascontiguousarray(arr, dtype=dtype) if contiguous else arr.astype(dtype)
+    except FloatingPointError:
+        pass
+    with np.errstate(over="ignore"):  # cast again to find the value, and name it
         out = np.ascontiguousarray(arr, dtype=dtype) if contiguous else arr.astype(dtype)
-    if arr.dtype.kind == "f" and arr.dtype.itemsize > dtype.itemsize and out.size:
-        row = _first_nonfinite_row(out)
-        if row is not None:
-            index = (row,)
-            if out.ndim > 1:
-                index += tuple(int(i) for i in np.argwhere(~np.isfinite(out[row]))[0])
-            where = ", ".join(str(i) for i in (row + first_row, *index[1:]))
-            raise ValueError(
-                f"Expected values within {dtype.name}'s range for this {dtype.name} model. "
-                f"Received {name}[{where}]={arr[index].item()!r}"
-            )
-    return out
+    row = _first_nonfinite_row(out)
+    if row is None:  # the flag came from nothing this cast made
+        return out
+    index: tuple[int, ...] = (row,)
+    if out.ndim > 1:
+        index += tuple(int(i) for i in np.argwhere(~np.isfinite(out[row]))[0])
+    where = ", ".join(str(i) for i in (row + first_row, *index[1:]))
+    raise ValueError(
+        f"Expected values within {dtype.name}'s range for this {dtype.name} model. "
+        f"Received {name}[{where}]={arr[index].item()!r}"
+    )
 
 
 def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
