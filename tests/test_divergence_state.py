@@ -77,3 +77,17 @@ def test_models_without_state_or_dropout_keep_nothing_per_step() -> None:
     plain = Sequential([Dense(8), ReLU(), Dense(3), Softmax()]).build(4, seed=0)
     assert not StepSnapshot(plain).active
     assert StepSnapshot(_model().build(4, seed=0)).active
+
+
+def test_a_diverged_step_leaves_no_mid_epoch_record_with_its_metrics(tmp_path) -> None:
+    """The refused batch reached the streaming metrics before the loss was checked, so a
+    checkpoint saved after the error must not carry on the epoch with those counts."""
+    from nonlin import load_checkpoint
+    from nonlin.checkpoint import save_checkpoint
+
+    model = _model()
+    with pytest.raises(DivergenceError) as info:
+        model.fit(X, Y, optimizer=SGD(1e100), metrics=["accuracy"], **FIT)
+    assert info.value.batch == 2
+    save_checkpoint(model, tmp_path / "ck.safetensors", epoch=info.value.epoch)
+    assert load_checkpoint(tmp_path / "ck.safetensors").partial is None

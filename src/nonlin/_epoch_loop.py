@@ -191,6 +191,9 @@ class _Loop:
         if what is not None:
             if snapshot.active:
                 snapshot.restore()
+            # the streaming metrics already counted the refused batch: no mid-epoch record
+            # (a checkpoint saved now restarts this epoch, as after a torn step)
+            self.model._epoch_in_progress = None
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
                 "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
