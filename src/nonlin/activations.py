@@ -197,9 +197,19 @@ class Softmax(Layer):
 def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``out = softmax(x)`` by rows, as ``Softmax`` computes it.
 
-    Returns the row maxima ``m`` and the row sums ``s = sum_k exp(x_ik - m_i)``,
-    each of shape (n_samples, 1): ``log p_ij = (x_ij - m_i) - log s_i`` without
-    the underflow of ``log(out)`` (``evaluate`` scores cross-entropy so).
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples, n_classes)
+        Logits; not modified.
+    out : ndarray of shape (n_samples, n_classes)
+        Receives ``p_ij = exp(x_ij - m_i) / s_i`` (may not be ``x``).
+
+    Returns
+    -------
+    m, s : ndarray of shape (n_samples, 1)
+        The row maxima and the row sums ``s_i = sum_k exp(x_ik - m_i)``, so that
+        ``log p_ij = (x_ij - m_i) - log s_i`` without the underflow of
+        ``log(out)`` (``evaluate`` scores cross-entropy so).
     """
     m = x.max(axis=1, keepdims=True)
     with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308

@@ -151,13 +151,34 @@ def check_sample_weight(
 
 
 def is_real(value: Any) -> bool:
-    """True for a real number of any type (``int``, ``float``, NumPy scalars such as
-    ``np.float32`` or ``np.int64``, ``Fraction``), False for ``bool`` and the rest."""
+    """Whether ``value`` is a real number of any type.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    bool
+        True for ``int``, ``float``, NumPy scalars such as ``np.float32`` or
+        ``np.int64``, ``Fraction``; False for ``bool``, ``np.bool_`` and the rest.
+    """
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def is_integer(value: Any) -> bool:
-    """True for an integer of any type (``int``, ``np.int64``, ...), False for ``bool``."""
+    """Whether ``value`` is an integer of any type.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    bool
+        True for ``int``, ``np.int64`` and other integral types; False for
+        ``bool``, ``np.bool_`` and the rest.
+    """
     return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
