@@ -83,6 +83,14 @@ def _match_names(
             f"{path}: the target column {target!r} is also a feature column "
             f"({columns_option}); {advice}"
         )
+    _check_repeats(path, columns, matched, columns_option, model)
+    return target, matched
+
+
+def _check_repeats(
+    path: str, columns: Sequence[str], matched: list[str], columns_option: str, model: str | None
+) -> None:
+    """Refuse two ``columns`` that ``matched`` to one header name of ``path``."""
     repeated = sorted({name for name in matched if matched.count(name) > 1})
     if repeated and model is not None:  # two of the model's own names, one header name
         given = [repr(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
@@ -92,7 +100,6 @@ def _match_names(
         )
     if repeated:
         raise UsageError(f"{columns_option} names the column {repeated[0]!r} twice")
-    return target, matched
 
 
 def _cli_terms(message: str, columns_option: str) -> str:
