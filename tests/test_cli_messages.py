@@ -82,3 +82,22 @@ def test_column_names_match_exactly_else_without_surrounding_spaces(tmp_path: Pa
     assert_user_error(result, "d.csv", "'y'", "--columns")
     help_text = " ".join(run_cli("train", "--help", cwd=tmp_path).stdout.split())
     assert "ignoring spaces" in help_text
+
+
+def test_two_model_columns_matching_one_header_name_name_the_model(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from nonlin import cli
+
+    rows = "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(20))
+    _write(tmp_path / "t.csv", "a,b, a,y\n" + rows)  # the model's inputs: 'a', 'b', ' a'
+    _write(tmp_path / "d.csv", "a,b,c\n1,2,0\n")  # both 'a' and ' a' find 'a' here
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "t.csv", "--target", "y", "--epochs", "1", "--quiet",
+                     "--out", "m.st"]) == 0
+    capsys.readouterr()
+    for command in (["predict", "m.st", "d.csv"], ["evaluate", "m.st", "d.csv", "--target", "c"]):
+        assert cli.main(command) == 2
+        line = capsys.readouterr().err.strip()
+        assert line == ("nonlin: error: m.st: the model's input columns 'a' and ' a' both match "
+                        "column 'a' of d.csv"), line

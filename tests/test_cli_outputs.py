@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -169,3 +170,57 @@ def test_train_with_stderr_closed_still_saves_the_model(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert "Saved m.st" in result.stdout
     assert nonlin.load(tmp_path / "m.st").metadata["classes"] == ["no", "yes"]
+
+
+def _predict_with(folder: Path, tmp_path: Path, *args: str,
+                  **streams: Any) -> subprocess.CompletedProcess[bytes]:
+    """``nonlin predict m.st d.csv ARGS`` with the standard streams set as given."""
+    for name in ("d.csv", "m.st"):
+        shutil.copy(folder / name, tmp_path / name)
+    return subprocess.run(
+        [sys.executable, "-m", "nonlin", "predict", "m.st", "d.csv", *args],
+        cwd=tmp_path, env=cli_env(), timeout=120, **streams,
+    )
+
+
+def _stderr_read_only() -> None:
+    """Leave fd 2 open for reading only, as a shell wrapper may do for ``2>&-``."""
+    read_only = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(read_only, 2)
+    os.close(read_only)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="preexec_fn closes a POSIX descriptor")
+def test_predict_with_stdout_closed_exits_0(trained: Path, tmp_path: Path) -> None:
+    result = _predict_with(trained, tmp_path, stderr=subprocess.PIPE,
+                           preexec_fn=lambda: os.close(1))  # `nonlin predict ... >&-`
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+STDERR_UNWRITABLE = {
+    "2>/dev/full": {"stderr": "/dev/full"},
+    "fd 2 read-only": {"preexec_fn": _stderr_read_only},
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full and fds")
+@pytest.mark.parametrize("case", sorted(STDERR_UNWRITABLE))
+def test_predict_with_an_unwritable_stderr_still_writes_the_file(
+    trained: Path, tmp_path: Path, case: str
+) -> None:
+    streams = dict(STDERR_UNWRITABLE[case])
+    with open(streams.pop("stderr", os.devnull), "w") as stderr:  # the note must be written
+        result = _predict_with(trained, tmp_path, "-o", "p.csv", stdout=subprocess.PIPE,
+                               stderr=stderr, **streams)
+    assert result.returncode == 0, result.stdout
+    assert (tmp_path / "p.csv").read_text().startswith("prediction\n")
+    assert len((tmp_path / "p.csv").read_text().splitlines()) == 61
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_predict_to_a_full_stdout_is_an_error(trained: Path, tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = _predict_with(trained, tmp_path, stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 2, result.stderr  # predictions lost: not a success
+    assert b"No space left on device" in result.stderr

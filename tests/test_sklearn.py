@@ -168,6 +168,43 @@ def test_dtype_float32_end_to_end(digits, dtype):
     np.testing.assert_allclose(est.coefs_[0], ref.coefs_[0], rtol=1e-6)  # follows X like sklearn
 
 
+def test_float32_fit_predicting_float64_builds_its_float64_network_once(digits, monkeypatch):
+    """A float64 X on float32 weights runs a float64 copy of the network, built on the first
+    prediction only; a fit, an in-place edit or an assignment of coefs_ shows in the next."""
+    X, y = digits
+    est = MLPClassifier((12,), batch_norm=True, max_iter=3, random_state=0)
+    est.fit(X.astype(np.float32), y)
+
+    def expected():  # the network rebuilt in float64 with the same weights and statistics
+        model = est.model_
+        wide = nonlin.Sequential.from_config({**model.get_config(), "dtype": "float64"})
+        wide.set_weights(model.get_weights())
+        wide.set_state(model.get_state())
+        z = wide.forward(X)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    builds = []
+    from_config = nonlin.Sequential.from_config.__func__
+    monkeypatch.setattr(nonlin.Sequential, "from_config", classmethod(
+        lambda cls, *args, **kwargs: builds.append(cls) or from_config(cls, *args, **kwargs)))
+    first = est.predict_proba(X)
+    assert first.dtype == np.float64 and len(builds) == 1
+    np.testing.assert_array_equal(first, expected())
+    for change in ("in place", "partial_fit", "assigned"):
+        if change == "in place":
+            est.coefs_[0] *= 0.5
+        elif change == "partial_fit":  # new weights and BatchNorm statistics
+            est.partial_fit(X.astype(np.float32), y)
+        else:
+            est.coefs_ = [w + np.float32(0.01) for w in est.coefs_]
+        n_builds = len(builds)
+        got = est.predict_proba(X)
+        assert len(builds) == n_builds, change  # no new network
+        np.testing.assert_array_equal(got, expected(), err_msg=change)
+        assert not np.array_equal(got, first), change
+
+
 def test_regressor_losses():
     X, y = make_regression(300, 5, noise=0.1, random_state=0)
     y = y / y.std()

@@ -10,6 +10,7 @@ estimator passes in what it needs from it (warning class, scorer).
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -101,13 +102,36 @@ def to_float64(est: Any) -> None:
         adopt(est, widened(est.model_, np.float64))
 
 
+_TWINS: weakref.WeakKeyDictionary[Sequential, Sequential] = weakref.WeakKeyDictionary()
+
+
 def forward(est: Any, X: np.ndarray) -> np.ndarray:
     """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does
     (a float64 ``X`` on a float32 network runs a float64 copy of it)."""
     model = est.model_
     if X.dtype != model.dtype:
-        model = widened(model, X.dtype)
+        model = twin(model, X.dtype)
     return model.forward(X)
+
+
+def twin(model: Sequential, dtype: Any) -> Sequential:
+    """``widened(model, dtype)``, built once per network and kept while ``model`` lives.
+
+    Each call copies ``model``'s current weights and layer state into it
+    (``np.copyto``, no new arrays), so a fit, a ``bind`` or an in-place edit
+    of ``coefs_`` shows at once; the estimator's ``__dict__`` is not touched.
+    """
+    copy = _TWINS.get(model)
+    if copy is None or copy.dtype != dtype:
+        copy = _TWINS[model] = widened(model, dtype)
+        return copy
+    for mine, theirs in zip(copy.parameters(), model.parameters(), strict=True):
+        np.copyto(mine.value, theirs.value)
+    for mine, theirs in zip(copy.layers, model.layers, strict=True):
+        if isinstance(theirs, BatchNorm):  # the only layer here with state
+            np.copyto(mine.moving_mean, theirs.moving_mean)
+            np.copyto(mine.moving_variance, theirs.moving_variance)
+    return copy
 
 
 def bind(est: Any) -> None:

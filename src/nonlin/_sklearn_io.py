@@ -199,8 +199,6 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     is scikit-learn's ``LabelBinarizer`` (passed in: this module does not
     import scikit-learn).
     """
-    from . import _sklearn_engine as engine
-    from ._header import strict_json
     from .io import read_model
 
     source = os.fspath(path)
@@ -217,6 +215,25 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     est = estimators[name](**decode_params(training["params"]))
     fitted = training["fitted"]
     restore_fitted(est, fitted)
+    _restore_network(est, model, header, arrays, source)
+    if "feature_names" in metadata:
+        est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
+    if "classes" in fitted:
+        est.classes_ = np.asarray(fitted["classes"])
+        multilabel = fitted["y_type"].startswith("multilabel")
+        est._label_binarizer = binarizer().fit(
+            np.eye(len(est.classes_), dtype=int) if multilabel else est.classes_
+        )
+    return est
+
+
+def _restore_network(
+    est: Any, model: Any, header: Any, arrays: dict[str, np.ndarray], source: str
+) -> None:
+    """``est.model_`` with ``model``'s weights and state, and the optimizer the file saved."""
+    from . import _sklearn_engine as engine
+    from ._header import strict_json
+
     units = [model.n_features_in, *np.atleast_1d(est.hidden_layer_sizes).tolist(), est.n_outputs_]
     coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
     est._random_state = engine.random_state(0)  # each fit draws from random_state anew;
@@ -229,12 +246,3 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
         record = strict_json(header.metadata["optimizer"], source, "optimizer")
         restore_optimizer(est, record, arrays, source)
     est._best_params = None  # the live weights, as after a fit (see engine.restore_best)
-    if "feature_names" in metadata:
-        est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
-    if "classes" in fitted:
-        est.classes_ = np.asarray(fitted["classes"])
-        multilabel = fitted["y_type"].startswith("multilabel")
-        est._label_binarizer = binarizer().fit(
-            np.eye(len(est.classes_), dtype=int) if multilabel else est.classes_
-        )
-    return est

@@ -142,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Run the chosen sub-command and turn what it raises into an exit status (see ``main``)."""
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -169,32 +170,40 @@ def _run(args: argparse.Namespace) -> int:
 class _PipeSafe:
     """A text stream whose reader may go away (``nonlin train ... | head -1``).
 
-    The first ``BrokenPipeError`` points the stream's file descriptor at
-    ``os.devnull`` and every later write is dropped, so the command carries on
-    and finishes its work (saving the model, writing files) instead of stopping
-    where it printed.
+    The first ``BrokenPipeError`` on a write or flush (for stderr, any
+    ``OSError``: ``2>/dev/full``, a bad descriptor) points the stream's file
+    descriptor at ``os.devnull`` and every later write is dropped, so the
+    command carries on and finishes its work (saving the model, writing files)
+    instead of stopping where it printed. Stdout is the output of ``predict``:
+    a full disk there stays an error.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(
+        self, stream: TextIO, silenced: type[OSError] | tuple[type[OSError], ...] = BrokenPipeError
+    ) -> None:
         self._stream = stream
+        self._silenced = silenced
         self._broken = False
 
     def write(self, text: str) -> int:
+        """Write ``text``; once the stream has failed, drop it. Returns ``len(text)``."""
         if not self._broken:
             try:
                 return self._stream.write(text)
-            except BrokenPipeError:
+            except self._silenced:
                 self._silence()
         return len(text)
 
     def flush(self) -> None:
+        """Flush the stream; a failure silences it instead of raising."""
         if not self._broken:
             try:
                 self._stream.flush()
-            except BrokenPipeError:
+            except self._silenced:
                 self._silence()
 
     def _silence(self) -> None:
+        """Drop every later write and point the descriptor at ``os.devnull``."""
         self._broken = True
         with contextlib.suppress(OSError, ValueError, AttributeError):
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -205,27 +214,51 @@ class _PipeSafe:
         return getattr(self._stream, name)
 
 
+def _unwritable(fd: int) -> bool:
+    """Whether descriptor ``fd`` is closed (``2>&-``) or open for reading only."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        return True
+    try:
+        import fcntl
+    except ImportError:  # Windows: no access mode to read
+        return False
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY
+    except OSError:
+        return True
+
+
 @contextlib.contextmanager
 def _pipe_safe_output() -> Iterator[None]:
-    """Guard stdout and stderr against a closed pipe for the duration of a command."""
-    for fd in (1, 2):  # closed (`2>&-`): /dev/null, or the next file opened takes its number
-        try:
-            os.fstat(fd)
-        except OSError:
+    """Guard stdout and stderr against a closed pipe for the duration of a command.
+
+    A descriptor that is closed or read-only is pointed at ``os.devnull`` (a
+    closed one would otherwise be taken by the next file opened); a stream that
+    Python left as ``None`` (its descriptor was closed at start-up) is replaced
+    by one that writes to ``os.devnull``.
+    """
+    for fd in (1, 2):
+        if _unwritable(fd):
             null = os.open(os.devnull, os.O_WRONLY)
             if null != fd:
                 os.dup2(null, fd)
                 os.close(null)
     saved = sys.stdout, sys.stderr
-    guarded = [None if stream is None else _PipeSafe(stream) for stream in saved]  # None: closed
-    sys.stdout, sys.stderr = guarded  # type: ignore[assignment]
-    try:
-        yield
-        for stream in guarded:
-            if stream is not None:
+    with contextlib.ExitStack() as nulls:
+        guarded = [
+            _PipeSafe(nulls.enter_context(open(os.devnull, "w")) if stream is None else stream,
+                      silenced)
+            for stream, silenced in zip(saved, (BrokenPipeError, OSError), strict=True)
+        ]
+        sys.stdout, sys.stderr = guarded  # type: ignore[assignment]
+        try:
+            yield
+            for stream in guarded:
                 stream.flush()
-    finally:
-        sys.stdout, sys.stderr = saved
+        finally:
+            sys.stdout, sys.stderr = saved
 
 
 def _one_line(exc: BaseException) -> str:

@@ -182,6 +182,7 @@ def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str |
 
 
 def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file (links followed; one may not exist yet)."""
     try:
         return os.path.samefile(first, second)
     except OSError:  # one of them does not exist yet

@@ -112,6 +112,8 @@ def standardize_(
 def _out_of_range(
     block: np.ndarray, dtype: np.dtype, names: Sequence[str] | None, source: str
 ) -> None:
+    """Raise ``UsageError`` naming the first column of ``block`` (n_rows, n_features)
+    with a standardized value beyond ``dtype``'s range, and that value."""
     finite = np.abs(block).max(axis=0) <= np.finfo(dtype).max
     column = int(np.flatnonzero(~finite)[0])
     name = repr(names[column]) if names is not None else str(column)
@@ -178,6 +180,8 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any]) -> None:
 
 
 def _is_target_scaling(spec: Any) -> bool:
+    """Whether ``spec`` is ``{'type': 'standardize', 'mean': [m], 'scale': [s]}``,
+    m and s finite, s != 0."""
     if not isinstance(spec, dict) or spec.get("type") != "standardize":
         return False
     values = [spec.get("mean"), spec.get("scale")]
@@ -188,6 +192,7 @@ def _is_target_scaling(spec: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
+    """Whether a JSON value is a number (an int or float, not a bool)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -25,19 +25,21 @@ def read_table(
     missing: str,
     fill_values: Sequence[float] | None = None,
     columns_option: str = "--columns",
+    model: str | None = None,
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
 
     ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
     (a model's training means) instead of the file's own means. ``columns_option``
-    says where ``columns`` came from, for the messages.
+    says where ``columns`` came from, for the messages; ``model``, the model file
+    they were read from (with ``columns_option=MODEL_INPUT``).
     """
     from .tabular import CSVError, read_csv
 
     check_input_file(path)
     try:
         if target is not None or columns is not None:
-            target, columns = _match_names(path, target, columns, columns_option)
+            target, columns = _match_names(path, target, columns, columns_option, model)
         return read_csv(path, target=target, columns=columns, missing=missing,
                         dtype=np.float32, fill_values=fill_values)
     except CSVError as exc:
@@ -50,7 +52,11 @@ def read_table(
 
 
 def _match_names(
-    path: str, target: str | None, columns: Sequence[str] | None, columns_option: str
+    path: str,
+    target: str | None,
+    columns: Sequence[str] | None,
+    columns_option: str,
+    model: str | None = None,
 ) -> tuple[str | None, list[str] | None]:
     """``target`` and ``columns`` as the header spells them (see the module docstring)."""
     from ._csv_plan import _read_header
@@ -77,10 +83,23 @@ def _match_names(
             f"{path}: the target column {target!r} is also a feature column "
             f"({columns_option}); {advice}"
         )
+    _check_repeats(path, columns, matched, columns_option, model)
+    return target, matched
+
+
+def _check_repeats(
+    path: str, columns: Sequence[str], matched: list[str], columns_option: str, model: str | None
+) -> None:
+    """Refuse two ``columns`` that ``matched`` to one header name of ``path``."""
     repeated = sorted({name for name in matched if matched.count(name) > 1})
+    if repeated and model is not None:  # two of the model's own names, one header name
+        given = [repr(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
+        raise UsageError(
+            f"{model}: the model's input columns {', '.join(given[:-1])} and {given[-1]} "
+            f"both match column {repeated[0]!r} of {path}"
+        )
     if repeated:
         raise UsageError(f"{columns_option} names the column {repeated[0]!r} twice")
-    return target, matched
 
 
 def _cli_terms(message: str, columns_option: str) -> str:

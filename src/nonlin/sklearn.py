@@ -111,6 +111,8 @@ class _BaseMLP(BaseEstimator):
             return self._fit_validated(X, y, sample_weight, incremental)
 
     def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
+        """``fit`` / ``partial_fit`` once the parameters are checked: validate the data,
+        build or bind the network, run the solver. Returns ``self``."""
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
