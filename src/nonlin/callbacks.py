@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -121,12 +122,21 @@ def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
     return lambda current, best, delta: current < best - delta
 
 
-def _monitored(logs: dict[str, Any] | None, monitor: str, owner: str) -> float | None:
-    if not logs or monitor not in logs:
-        known = ", ".join(sorted(logs or {}))
-        raise ValueError(
-            f"{owner} monitors {monitor!r}, which fit did not report. Available: {known}"
-        )
+def _logged(logs: dict[str, Any] | None, monitor: str, what: str, stacklevel: int = 3) -> bool:
+    """Whether ``logs`` has ``monitor``; if not, warn as Keras 3 does and return False.
+
+    ``what`` starts the warning (``"Early stopping conditioned on metric"``); the
+    available keys follow, in the logs' order. ``stacklevel`` counts from the caller.
+    """
+    if logs and monitor in logs:
+        return True
+    warnings.warn(f"{what} `{monitor}` which is not available. "
+                  f"Available metrics are: {','.join(logs or {})}", stacklevel=stacklevel)
+    return False
+
+
+def _monitored(logs: dict[str, Any], monitor: str) -> float | None:
+    """The monitored value of ``logs`` (present), or None when it is NaN or infinite."""
     value = float(logs[monitor])
     return value if math.isfinite(value) else None
 

@@ -53,7 +53,7 @@ from ._atomic import write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._metadata import to_json_text
-from .callbacks import Callback, History
+from .callbacks import Callback, History, _logged, _monitored
 from .core import Sequential
 from .io import to_bytes
 from .validation import is_integer
@@ -144,7 +144,9 @@ class ModelCheckpoint(Callback):
     every : int, default 1
         Save after epochs ``every, 2 * every, ...`` (counted from 1).
     save_best_only : bool, default False
-        Only save when ``monitor`` improved on the best value seen so far.
+        Only save when ``monitor`` improved on the best value seen so far. When
+        the epoch's logs lack ``monitor``, a warning lists the available keys
+        and the checkpoint is written, ``best`` unchanged (as in Keras 3).
     monitor : str, default "val_loss"
     mode : {"auto", "min", "max"}
         "auto" maximizes accuracies and R², minimizes the rest.
@@ -189,13 +191,11 @@ class ModelCheckpoint(Callback):
         self.best = None if best is None else float(best)
 
     def _improved(self, logs: dict[str, Any]) -> bool:
-        if self.monitor not in logs:
-            raise ValueError(
-                f"ModelCheckpoint monitors {self.monitor!r}, which fit did not report. "
-                f"Available: {', '.join(sorted(logs))}"
-            )
-        current = float(logs[self.monitor])
-        if not math.isfinite(current):
+        if not _logged(logs, self.monitor, "Can save best model only with metric",
+                       stacklevel=4):
+            return True  # Keras 3: warn and save; ``best`` stays as it was
+        current = _monitored(logs, self.monitor)
+        if current is None:
             return False
         better = self.best is None or (
             current > self.best if self._maximize else current < self.best

@@ -6,12 +6,20 @@ Import it from ``nonlin.callbacks`` or ``nonlin``.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
-from .callbacks import Callback, _better, _count, _index, _keys, _optional_float
+from .callbacks import (
+    Callback,
+    _better,
+    _count,
+    _index,
+    _keys,
+    _logged,
+    _monitored,
+    _optional_float,
+)
 from .validation import is_integer, is_real
 
 
@@ -85,15 +93,11 @@ class EarlyStopping(Callback):
         self.best_state: dict[str, np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = logs or {}
-        if self.monitor not in logs:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(logs)}", stacklevel=2)
+        if not _logged(logs, self.monitor, "Early stopping conditioned on metric"):
             return
         if epoch < self.start_from_epoch:
             return
-        value = float(logs[self.monitor])
-        current = value if math.isfinite(value) else None
+        current = _monitored(logs, self.monitor)
         self.wait += 1
         if current is not None and (
             self.best is None or self._improved(current, self.best, self.min_delta)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .callbacks import Callback, _better, _count, _monitored, _optional_float
+from .callbacks import Callback, _better, _count, _logged, _monitored, _optional_float
 from .validation import is_integer, is_real
 
 
@@ -43,17 +43,24 @@ class ReduceLROnPlateau(Callback):
 
     After ``patience`` epochs without an improvement larger than ``min_delta``,
     ``lr <- max(lr * factor, min_lr)``, then wait ``cooldown`` epochs before
-    counting again (Keras' rule).
+    counting again (Keras' rule). An epoch whose logs lack ``monitor`` warns,
+    listing the available keys, and counts for neither (as in Keras 3).
+    ``min_delta`` and ``min_lr`` are finite numbers >= 0.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  mode: str = "auto") -> None:
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
         if not is_real(factor) or not 0 < factor < 1:
             raise ValueError(f"Expected factor in (0, 1). Received: factor={factor!r}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if not is_integer(value) or value < 0:
                 raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
+        for name, value in (("min_delta", min_delta), ("min_lr", min_lr)):
+            if not (is_real(value) and 0 <= value < math.inf):
+                raise ValueError(f"Expected a finite {name} >= 0. Received: {name}={value!r}")
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
         self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
         self._improved = _better(monitor, mode)
@@ -69,7 +76,9 @@ class ReduceLROnPlateau(Callback):
         self.best = _optional_float(state, "best")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric"):
+            return  # as in Keras 3: the epoch counts neither for patience nor for cooldown
+        current = _monitored(logs, self.monitor)
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
             self.wait = 0

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import is_integer
+from .validation import is_integer, is_real
 
 
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
@@ -149,12 +149,16 @@ class Accuracy(_RowMean):
 class BinaryAccuracy(_RowMean):
     """Fraction of 0/1 targets matched by ``y_pred > threshold``, over all outputs.
 
-    Use ``threshold=0`` when the model outputs logits.
+    Use ``threshold=0`` when the model outputs logits; any finite number is taken.
     """
 
     name = "binary_accuracy"
 
     def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
+        if not (is_real(threshold) and math.isfinite(threshold)):
+            raise ValueError(f"Expected a finite threshold. Received: threshold={threshold!r}")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Expected a non-empty str name. Received: name={name!r}")
         super().__init__()
         self.threshold = float(threshold)
         self.name = name
