@@ -126,7 +126,6 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "state_dict"):
         raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
-    _check_epoch(model, epoch, int(optimizer.iterations))
     info, tensors = _optimizer_json(optimizer)
     callbacks, callback_tensors = callback_record(getattr(model, "_fit_callbacks", ()))
     tensors.update(callback_tensors)
@@ -143,7 +142,9 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     if partial is not None:
         record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
-    return to_bytes(model, extra_tensors=tensors, extra_header=header)
+    data = to_bytes(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
+    _check_epoch(model, epoch, int(optimizer.iterations))
+    return data
 
 
 def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
