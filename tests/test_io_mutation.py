@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from typing import Any
 
@@ -201,6 +202,7 @@ def _check_checkpoint(data: bytes) -> None:
         return
     assert checkpoint.optimizer.iterations == checkpoint.step
     assert isinstance(checkpoint.model.rng, np.random.Generator)
+    _check_record(checkpoint)
     # a file that reads is one whose callback states resume: no error left for later
     callbacks = [nonlin.EarlyStopping(monitor="loss", restore_best_weights=True),
                  nonlin.ReduceLROnPlateau(monitor="loss")]
@@ -211,6 +213,23 @@ def _check_checkpoint(data: bytes) -> None:
         warnings.simplefilter("ignore")  # states that moved to another index are skipped
         restore_callbacks(callbacks, checkpoint.callbacks)
     callbacks[0].on_train_end()  # puts the best weights and layer state back
+
+
+def _check_record(checkpoint: Any) -> None:
+    """The fields outside the callback states: an epoch that follows the history, a generator
+    state NumPy would have drawn, a usable learning rate and partial epoch."""
+    epochs = checkpoint.history.epoch
+    assert epochs == sorted(set(epochs)) and all(e >= 0 for e in epochs)
+    assert checkpoint.epoch == (epochs[-1] + 1 if epochs else checkpoint.epoch)
+    assert epochs or checkpoint.epoch <= checkpoint.step
+    state = checkpoint.model.rng.bit_generator.state
+    assert state.get("has_uint32", 0) in (0, 1) and 0 <= state.get("uinteger", 0) < 2**32
+    lr = checkpoint.optimizer.current_lr()
+    assert 0 <= lr < math.inf and not isinstance(checkpoint.optimizer.lr, bool)
+    partial = checkpoint.partial
+    if partial is not None:
+        assert partial["epoch"] == checkpoint.epoch and partial["rows"] >= 0
+        assert all(set(m) == {"total", "count"} for m in partial["metrics"])
 
 
 @SETTINGS
@@ -237,4 +256,24 @@ def test_checkpoint_callback_state_mutations(picks):
     """Edits inside the callbacks' states: refused when read, or restorable."""
     header, buffer = _decoded_header(CHECKPOINT)
     _apply_picks(header["__metadata__"]["checkpoint"]["callbacks"], picks)
+    _check_checkpoint(_encoded(header, buffer))
+
+
+RECORD_FIELDS = ["epoch", "step", "rng", "optimizer", "history", "partial"]
+FIELD_VALUES = JSON | st.integers(-2, 2**130) | st.sampled_from([1e308, 10**6, 2.5, -1, 7])
+
+
+@SETTINGS
+@given(field=st.sampled_from(RECORD_FIELDS),
+       picks=st.lists(st.tuples(st.integers(0, 10**6), FIELD_VALUES, st.booleans()), min_size=1,
+                      max_size=3))
+def test_checkpoint_record_field_mutations(field, picks):
+    """Edits inside the epoch, generator, optimizer, history and partial records: refused
+    when read, or a record whose epoch, generator and learning rate are sound."""
+    header, buffer = _decoded_header(CHECKPOINT)
+    record = header["__metadata__"]["checkpoint"]
+    if isinstance(record[field], dict | list):
+        _apply_picks(record[field], picks)
+    else:
+        record[field] = picks[0][1]
     _check_checkpoint(_encoded(header, buffer))

@@ -19,6 +19,7 @@ import numpy as np
 from . import registry, schedules
 from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
+from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
 from ._epoch_state import read_partial
 from ._header import ModelFileError, strict_json
 from ._reader import read_model
@@ -61,15 +62,13 @@ def _fail(path: str, field: str, message: str) -> ModelFileError:
     return ModelFileError(path, message, f"checkpoint.{field}")
 
 
-def _restore_rng(state: Any, path: str) -> np.random.Generator:
-    name = state.get("bit_generator") if isinstance(state, dict) else None
-    if not isinstance(name, str) or name not in _BIT_GENERATORS:
-        raise _fail(path, "rng", f"expected a bit generator in {sorted(_BIT_GENERATORS)}")
-    bit_generator = _BIT_GENERATORS[name]()
+def _restore_rng(state: Any, path: str, field: str = "rng") -> np.random.Generator:
+    check_rng_state(state, path, field)  # each integer in range (NumPy keeps has_uint32=7)
+    bit_generator = _BIT_GENERATORS[state["bit_generator"]]()
     try:
         bit_generator.state = state
     except Exception as exc:  # numpy's own checks of the state values
-        raise _fail(path, "rng", f"invalid generator state: {str(exc)[:200]}") from None
+        raise _fail(path, field, f"invalid generator state: {str(exc)[:200]}") from None
     return np.random.Generator(bit_generator)
 
 
@@ -108,14 +107,21 @@ def _restore_optimizer(info: Any, arrays: dict[str, np.ndarray], path: str) -> A
     config, scalars = info["config"], info["scalars"]
     if not isinstance(config, dict) or not isinstance(scalars, dict):
         raise _fail(path, "optimizer", "expected objects for config and scalars")
+    check_scalars(scalars, path)
     state = {**scalars, **{k[len(PREFIX) :]: v for k, v in arrays.items() if k.startswith(PREFIX)}}
-    try:
-        config = dict(config)
-        if isinstance(config.get("lr"), dict):
+    config = dict(config)
+    if isinstance(config.get("lr"), dict):
+        try:
             config["lr"] = schedules.schedule_from_config(config["lr"])
+        except Exception as exc:  # the schedule's constructor checks (warmup_from <= lr, ...)
+            raise constructor_fault(path, "optimizer.config.lr.config", exc) from None
+    try:
         optimizer = cls(**config)
+    except Exception as exc:  # the optimizer's constructor checks on hostile values
+        raise constructor_fault(path, "optimizer.config", exc) from None
+    try:
         optimizer.load_state_dict(state)
-    except Exception as exc:  # constructor and load_state_dict checks on hostile values
+    except Exception as exc:  # load_state_dict checks on hostile values
         raise _fail(path, "optimizer", str(exc)[:300]) from None
     return optimizer
 
@@ -134,9 +140,11 @@ def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
     return record
 
 
-def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) -> None:
-    """Each ``optimizer.{slot}.{i}`` tensor must match parameter ``i`` in shape and dtype."""
+def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) -> set[str]:
+    """Each ``optimizer.{slot}.{i}`` tensor must match parameter ``i`` in shape and dtype, and
+    a slot must have one per parameter; returns the slot names."""
     params = model.parameters()
+    indices: dict[str, set[int]] = {}
     for name, arr in arrays.items():
         if not name.startswith(PREFIX):
             continue
@@ -152,6 +160,14 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
                 f"expected shape {target.shape} and dtype {target.dtype} like parameter {index}",
                 f"tensor {name!r}",
             )
+        indices.setdefault(slot, set()).add(int(index))
+    for slot, found in indices.items():
+        if found != set(range(len(params))):
+            raise ModelFileError(
+                path, f"expected one tensor per parameter (0 to {len(params) - 1})",
+                f"tensor 'optimizer.{slot}.*'"
+            )
+    return set(indices)
 
 
 def read_checkpoint(data: bytes, path: str) -> Checkpoint:
@@ -163,8 +179,12 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
         if hasattr(layer, "rng"):
             layer.rng = model.rng
     history = _restore_history(record["history"], path)
-    _check_slots(arrays, model, path)
+    check_epoch(record["epoch"], record["step"], history.epoch, path)
+    slots = _check_slots(arrays, model, path)
     optimizer = _restore_optimizer(record["optimizer"], arrays, path)
+    if slots and slots != set(optimizer._slot_names):
+        raise _fail(path, "optimizer", f"expected the slots {sorted(optimizer._slot_names)} of "
+                                       f"{type(optimizer).__name__}. Received: {sorted(slots)}")
     if optimizer.iterations != record["step"]:
         raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")
     callbacks = read_callback_record(record.get("callbacks"), arrays, path, model)

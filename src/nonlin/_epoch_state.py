@@ -84,16 +84,28 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
     for key in ("epoch", "rows"):
         number = value[key]
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            raise _fail(path, f"expected an integer >= 0 for {key!r}. Received {number!r:.50}")
+            raise _fail(path, f"expected an integer >= 0 for {key!r}. Received {number!r:.50}",
+                        key)
     total = value["loss_total"]
     if isinstance(total, bool) or not isinstance(total, int | float) or not math.isfinite(total):
-        raise _fail(path, f"expected a finite number for 'loss_total'. Received {total!r:.50}")
-    restore_rng(value["rng_start"], path)
+        raise _fail(path, f"expected a finite number for 'loss_total'. Received {total!r:.50}",
+                    "loss_total")
+    restore_rng(value["rng_start"], path, "partial.rng_start")
     metrics = value["metrics"]
-    if not isinstance(metrics, list) or not all(isinstance(m, dict) for m in metrics):
-        raise _fail(path, "expected a list of metric states")
+    if not isinstance(metrics, list) or not all(_is_metric_state(m) for m in metrics):
+        raise _fail(path, "expected a list of metric states {'total': number, 'count': int >= 0}",
+                    "metrics")
     return value
 
 
-def _fail(path: str, message: str) -> ModelFileError:
-    return ModelFileError(path, message, "checkpoint.partial")
+def _is_metric_state(state: Any) -> bool:
+    """A streaming metric's ``state_dict()``: a finite total and a count (see nonlin.metrics)."""
+    if not isinstance(state, dict) or set(state) != {"total", "count"}:
+        return False
+    total, count = state["total"], state["count"]
+    return (isinstance(total, int | float) and not isinstance(total, bool) and math.isfinite(total)
+            and isinstance(count, int) and not isinstance(count, bool) and count >= 0)
+
+
+def _fail(path: str, message: str, key: str | None = None) -> ModelFileError:
+    return ModelFileError(path, message, "checkpoint.partial" + (f".{key}" if key else ""))

@@ -22,6 +22,12 @@ A checkpoint is a model file (see ``nonlin.io``) with two additions:
   such a checkpoint on Ctrl-C): the resumed ``fit`` carries that epoch on from
   the next row (see ``nonlin._epoch_state``).
 
+Reading checks every field (``nonlin._checkpoint_fields``): ``epoch`` must
+be the one after the history's last, the generator state's integers in range,
+the optimizer's scalars and schedule valid. A checkpoint whose ``epoch`` is at
+or beyond the resumed ``fit``'s ``epochs`` trains nothing, as Keras does for
+``initial_epoch >= epochs``: ``fit`` returns the checkpoint's history.
+
 ``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``;
 ``fit(..., resume_from=path)`` (or ``load_checkpoint``) continues from it.
 Training N epochs, checkpointing, and training M more from the file gives the
@@ -101,6 +107,20 @@ def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarra
     return info, arrays
 
 
+def _check_epoch(model: Sequential, epoch: Any, step: int) -> None:
+    """``epoch`` as the reader accepts it: the one after the history's last (or, with no
+    history, at most one per optimizer step)."""
+    history = getattr(model, "history", None)
+    done = history.epoch if isinstance(history, History) else []
+    expected = done[-1] + 1 if done else None
+    if not is_integer(epoch) or epoch < 0 or (expected is not None and epoch != expected) or (
+        expected is None and epoch > step
+    ):
+        wanted = f"{expected}, the epoch after the history's last" if done else (
+            f"an integer in [0, {step}] (the optimizer's steps)")
+        raise ValueError(f"Expected epoch={wanted}. Received: epoch={epoch!r}")
+
+
 def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     """The checkpoint of ``model`` (with ``model.optimizer``) after ``epoch`` epochs, as bytes."""
     optimizer = getattr(model, "optimizer", None)
@@ -122,14 +142,17 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     if partial is not None:
         record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
-    return to_bytes(model, extra_tensors=tensors, extra_header=header)
+    data = to_bytes(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
+    _check_epoch(model, epoch, int(optimizer.iterations))
+    return data
 
 
 def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
     """Write the checkpoint of ``model`` after ``epoch`` completed epochs, atomically.
 
     Raises ``ValueError`` (and writes nothing) when a weight, layer state or
-    optimizer slot is NaN or infinite.
+    optimizer slot is NaN or infinite, or when ``epoch`` is not the one after
+    the last in ``model.history``.
     """
     write_atomic(path, checkpoint_bytes(model, epoch=epoch))
 

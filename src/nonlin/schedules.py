@@ -104,7 +104,7 @@ class CosineDecay(Schedule):
         Final rate as a fraction of ``lr``.
     warmup_steps : int, default 0
     warmup_from : float, default 0
-        Rate at step 0 when warming up.
+        Rate at step 0 when warming up, in ``[0, lr]``.
     """
 
     def __init__(
@@ -119,11 +119,9 @@ class CosineDecay(Schedule):
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha)
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
-        if not is_real(warmup_from) or not (
-            0 <= warmup_from < math.inf
-        ):
-            raise ValueError(
-                f"Expected a finite number >= 0. Received: warmup_from={warmup_from!r}"
+        if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
+            raise ValueError(  # lr is the peak that warm-up climbs to
+                f"Expected a number in [0, lr={self.lr!r}]. Received: warmup_from={warmup_from!r}"
             )
         self.warmup_from = float(warmup_from)
 

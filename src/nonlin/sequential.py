@@ -200,7 +200,9 @@ class Sequential:
         resume_from : str or path-like, optional
             A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
             weights, optimizer (replacing ``optimizer``, which must be of the
-            same class), generator, history and epoch come from it.
+            same class), generator, history and epoch come from it. A
+            checkpoint already at or past ``epochs`` trains nothing (Keras'
+            ``initial_epoch >= epochs``) and returns its history.
 
         Returns
         -------
