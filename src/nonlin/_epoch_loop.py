@@ -189,13 +189,17 @@ class _Loop:
                 except NonFiniteUpdate:
                     what = "A gradient or update became NaN or infinite"
         if what is not None:
-            if snapshot.active:
-                snapshot.restore()
-            # the streaming metrics already counted the refused batch: no mid-epoch record
-            # (a checkpoint saved now restarts this epoch, as after a torn step)
-            self.model._epoch_in_progress = None
-            raise DivergenceError(
-                f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
-                "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
-                epoch=epoch, batch=batch)
+            self._refuse(what, epoch, batch)
         return value
+
+    def _refuse(self, what: str, epoch: int, batch: int) -> None:
+        """Undo what the refused step changed besides the weights, and raise."""
+        if self.snapshot.active:
+            self.snapshot.restore()
+        # the streaming metrics already counted the refused batch: no mid-epoch record
+        # (a checkpoint saved now restarts this epoch, as after a torn step)
+        self.model._epoch_in_progress = None
+        raise DivergenceError(
+            f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
+            "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+            epoch=epoch, batch=batch)
