@@ -110,3 +110,15 @@ def test_a_plain_function_does_not_stream() -> None:
     assert not metric.streams
     with pytest.raises(NotImplementedError, match="does not stream"):
         metric.update_state(np.zeros(1), np.zeros((1, 1)))
+
+
+@pytest.mark.parametrize("metric", [Accuracy(), TopKAccuracy(k=2)])
+def test_a_direct_call_checks_class_labels_like_the_losses(metric):
+    proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]])
+    assert metric(np.array([0.0, 1.0, 2.0], dtype=np.float32), proba) == 1.0  # integral floats
+    with pytest.raises(ValueError, match=r"y_true\[1\]=1.5"):
+        metric(np.array([0.0, 1.5, 2.0]), proba)  # was silently a miss
+    with pytest.raises(ValueError, match="Received label 3"):
+        metric(np.array([0, 1, 3]), proba)  # was a raw IndexError (TopKAccuracy)
+    with pytest.raises(ValueError, match="one row per row of y_pred"):
+        metric(np.array([0, 1]), proba)

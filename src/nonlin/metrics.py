@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import is_integer, is_real
+from .validation import check_labels, is_integer, is_real
 
 
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
@@ -79,8 +79,24 @@ class Metric:
         y_pred = np.asarray(y_pred)
         if y_pred.ndim == 1:
             y_pred = y_pred[:, None]
+        y_true = np.asarray(y_true)
+        if y_true.shape[:1] != y_pred.shape[:1]:
+            raise ValueError(
+                f"Expected y_true with one row per row of y_pred ({y_pred.shape[0]}). "
+                f"Received y_true of shape {y_true.shape}"
+            )
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        return self._compute(np.asarray(y_true), y_pred, w)
+        return self._compute(self._checked(y_true, y_pred), y_pred, w)
+
+    def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """``y_true`` as this metric reads it (a direct call checks it; ``fit`` already has)."""
+        return y_true
+
+    def _class_labels(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """Integer labels in ``[0, n_outputs)`` from labels (any integral dtype) or one-hot rows."""
+        if y_true.ndim == 2 and y_true.shape[1] > 1:
+            return y_true
+        return check_labels(y_true, y_pred.shape[1], "y_true")
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
         raise NotImplementedError
@@ -140,6 +156,9 @@ class Accuracy(_RowMean):
 
     name = "accuracy"
 
+    def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return y_true if y_pred.shape[1] == 1 else self._class_labels(y_true, y_pred)
+
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if y_pred.shape[1] == 1:
             return BinaryAccuracy()._rows(y_true, y_pred)
@@ -181,6 +200,9 @@ class TopKAccuracy(_RowMean):
         super().__init__()
         self.k = int(k)
         self.name = name or f"top_{k}_accuracy"
+
+    def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return self._class_labels(y_true, y_pred)
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         labels = _labels(y_true).astype(np.intp)
