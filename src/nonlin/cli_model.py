@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._metadata import _is_number  # a JSON number: int or float, not bool
 from .cli_common import UsageError, check_model_file
 
 MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's columns come from
@@ -189,11 +190,6 @@ def _is_target_scaling(spec: Any) -> bool:
         return False
     mean, scale = values[0][0], values[1][0]
     return bool(np.isfinite(mean) and np.isfinite(scale) and scale != 0)
-
-
-def _is_number(value: Any) -> bool:
-    """Whether a JSON value is a number (an int or float, not a bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def prepare_features(X: np.ndarray, meta: dict[str, Any], source: str = "") -> np.ndarray:
