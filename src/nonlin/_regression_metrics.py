@@ -1,4 +1,4 @@
-"""Regression metrics: MAE, MSE, RMSE (means over samples and outputs) and R².
+"""Regression metrics: MAE, MSE, RMSE, MAPE (means over samples and outputs) and R².
 
 They stream like the classification metrics (``update_state`` per batch,
 ``result`` at the end); R² merges per-batch means and sums of squared
@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from .metrics import Metric, _column, _is_number, _RowMean
+
+_EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
 
 
 class _Regression(_RowMean):
@@ -52,6 +54,23 @@ class RootMeanSquaredError(MeanSquaredError):
 
     def result(self) -> float:
         return math.sqrt(super().result())
+
+
+class MeanAbsolutePercentageError(_Regression):
+    """``100 * mean |y_true - y_pred| / max(|y_true|, eps)`` over samples and outputs (Keras's).
+
+    ``eps = 1e-7`` (Keras's ``backend.epsilon()``) keeps a zero target finite: it
+    then weighs its absolute error by ``1e9``. ``"mean_absolute_percentage_error"``
+    by default, as in Keras (``"mape"`` resolves to it too).
+    """
+
+    name = "mean_absolute_percentage_error"
+
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y = _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
+        ratio = np.abs(y_pred - y)
+        ratio /= np.maximum(np.abs(y), _EPSILON)
+        return ratio.mean(axis=1) * 100.0
 
 
 class R2Score(Metric):

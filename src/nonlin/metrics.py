@@ -6,6 +6,11 @@ one-hot / 0-1 rows (n_samples, n_outputs). Regression metrics average over
 samples and outputs; unlike the ``MeanSquaredError`` loss, the ``mse``
 metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
+Accuracy metrics live in ``_accuracy_metrics``; ``Precision``, ``Recall``
+(``_confusion_metrics``) and ``AUC`` (``_auc_metric``) keep Keras 3's
+confusion counts; MAE, MSE, RMSE, MAPE and R² live in ``_regression_metrics``.
+All are importable from here.
+
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
 as Keras' do: ``reset_state()``, then ``update_state(y_true, y_pred)`` once per
@@ -150,8 +155,11 @@ def _is_number(value: Any) -> bool:
 
 # The accuracy and regression metrics live in their own modules (re-exported here).
 from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
+from ._auc_metric import AUC  # noqa: E402
+from ._confusion_metrics import Precision, Recall  # noqa: E402
 from ._regression_metrics import (  # noqa: E402
     MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     MeanSquaredError,
     R2Score,
     RootMeanSquaredError,
@@ -174,6 +182,12 @@ METRICS: dict[str, type[Metric]] = {
     "root_mean_squared_error": RootMeanSquaredError,
     "r2": R2Score,
     "r2_score": R2Score,
+    "precision": Precision,
+    "recall": Recall,
+    "auc": AUC,
+    "mape": MeanAbsolutePercentageError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "MeanAbsolutePercentageError": MeanAbsolutePercentageError,  # Keras's class name
 }
 
 # Keys of fit's logs that a metric must not take (its validation value is "val_" + name).
@@ -191,7 +205,12 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     the loss takes logits; otherwise the arg-max accuracy, which
     ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always
     are (both take labels or one-hot rows; with a single output column it is
-    binary accuracy, thresholded as for ``"accuracy"``).
+    binary accuracy, thresholded as for ``"accuracy"``). ``"auc"`` takes
+    logits when the loss does (``AUC(from_logits=True)``, as Keras advises),
+    and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
+    cross-entropy from logits; after a softmax cross-entropy from logits
+    they threshold the raw outputs, so give them a ``Softmax`` output layer
+    (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``.
     """
     if isinstance(metric, Metric):
         return metric
@@ -203,7 +222,7 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
 
 
 def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
-    key = name.lower()
+    key = name if name in METRICS else name.lower()
     if key not in METRICS:
         raise ValueError(
             f"Unknown metric {name!r}. Expected one of: {', '.join(sorted(METRICS))}"
@@ -216,6 +235,10 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
         metric = BinaryAccuracy(0.0 if from_logits else 0.5)
     elif cls is BinaryAccuracy and from_logits:
         metric = BinaryAccuracy(0.0)
+    elif cls is AUC:
+        metric = AUC(from_logits=from_logits)
+    elif cls in (Precision, Recall) and from_logits and binary_loss:
+        metric = cls(thresholds=0.0)  # logit > 0 exactly when sigmoid(logit) > 0.5
     else:
         metric = cls()
     metric.name = name

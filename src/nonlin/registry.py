@@ -83,7 +83,8 @@ def lookup(kind: str, name: str) -> Any:
     Raises ``ValueError`` listing the known names when ``name`` is unknown.
     """
     table = _KINDS[kind]
-    key = name if kind == "layer" else str(name).lower()
+    exact = kind == "layer" or (isinstance(name, str) and name in table)  # "MeanAbsolute..."
+    key = name if exact else str(name).lower()
     if not isinstance(name, str) or key not in table:
         raise ValueError(f"Unknown {kind} {name!r}. Expected one of: {', '.join(sorted(table))}")
     return table[key]

@@ -1,0 +1,191 @@
+"""``AUC``: area under the ROC or precision-recall curve, streamed as Keras 3 computes it.
+
+Re-exported by ``nonlin.metrics``; ``y_true`` as for ``Precision`` (see
+``nonlin._confusion_metrics``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
+from .validation import is_integer, is_real
+
+EPSILON = 1e-7  # Keras's backend.epsilon(): the end thresholds sit this far outside [0, 1]
+_CURVES = {"roc": "ROC", "pr": "PR"}
+_SUMMATIONS = ("interpolation", "minoring", "majoring")
+
+
+class AUC(ConfusionMetric):
+    """Approximate area under the ROC (default) or precision-recall curve (Keras 3's ``AUC``).
+
+    Each batch adds, for every threshold ``t_m``, the weighted counts
+    ``TP_m = sum w [p > t_m][y != 0]``, ``FP_m``, ``TN_m``, ``FN_m`` (float64,
+    shape (num_thresholds,), or (num_thresholds, n_outputs) with ``multi_label``).
+    The thresholds are ``-eps, 1/(T-1), ..., (T-2)/(T-1), 1 + eps`` (``eps = 1e-7``),
+    predictions clipped to [0, 1]. The area is a Riemann sum over the points
+    ``x_m, y_m`` (ROC: ``x = FP/(FP+TN)``, ``y = TP/(TP+FN)``; PR: ``x`` recall,
+    ``y`` precision)::
+
+        AUC = sum_m (x_m - x_{m+1}) * h_m
+
+    with ``h_m = (y_m + y_{m+1}) / 2`` ("interpolation"), ``min(y_m, y_{m+1})``
+    ("minoring", a lower bound) or ``max`` ("majoring", an upper bound). PR with
+    "interpolation" integrates precision between thresholds with TP and FP
+    linear in between (Davis & Goadrich, 2006), as Keras does.
+
+    Parameters
+    ----------
+    num_thresholds : int > 1, default 200
+    curve : {"ROC", "PR"}
+    summation_method : {"interpolation", "minoring", "majoring"}
+    name : str, optional
+        ``"auc"`` by default.
+    thresholds : list of float in [0, 1], optional
+        The inner thresholds instead of the evenly spaced ones (``-eps`` and
+        ``1 + eps`` are added); ``num_thresholds`` is then ``len + 2``.
+    multi_label : bool, default False
+        One curve per output column, their AUCs averaged; otherwise every
+        entry of ``y_pred`` is one point of a single curve (micro-average).
+    num_labels : int, optional
+        The number of columns with ``multi_label`` (else taken from the first batch).
+    from_logits : bool, default False
+        ``y_pred`` are logits: the sigmoid is applied first.
+    """
+
+    name = "auc"
+    _KEYS = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
+                 summation_method: str = "interpolation", name: str | None = None,
+                 thresholds: list[float] | None = None, multi_label: bool = False,
+                 num_labels: int | None = None, from_logits: bool = False) -> None:
+        self.curve, self.summation_method = _checked_methods(curve, summation_method)
+        self.name = check_name(name, "auc")
+        inner = _inner_thresholds(num_thresholds, thresholds)
+        self.init_thresholds = None if thresholds is None else inner
+        self.num_thresholds = len(inner) + 2
+        self.thresholds = np.array([-EPSILON, *inner, 1.0 + EPSILON])
+        if not isinstance(multi_label, bool | np.bool_):
+            raise TypeError(f"Expected a bool. Received: multi_label={multi_label!r}")
+        if not isinstance(from_logits, bool | np.bool_):
+            raise TypeError(f"Expected a bool. Received: from_logits={from_logits!r}")
+        if num_labels is not None and (not multi_label or not is_integer(num_labels)
+                                       or num_labels < 1):
+            raise ValueError("Expected num_labels only with multi_label=True, a positive "
+                             f"integer. Received: num_labels={num_labels!r}")
+        self.multi_label, self.from_logits = bool(multi_label), bool(from_logits)
+        self.num_labels = None if num_labels is None else int(num_labels)
+        self._labels = self.num_labels or 0  # 0: multi-label columns not seen yet
+        self.reset_state()
+
+    def _shape(self) -> tuple[int, ...]:
+        return (self.num_thresholds, self._labels) if self.multi_label else (self.num_thresholds,)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if self.multi_label and self.num_labels is None and isinstance(state, dict):
+            first = state.get("true_positives")  # the columns seen before the checkpoint
+            if isinstance(first, list) and first and isinstance(first[0], list):
+                self._labels = len(first[0])
+        super().load_state_dict(state)
+
+    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
+                w: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """The batch's TP, FP, TN, FN at every threshold."""
+        n, k = y_pred.shape
+        if self.multi_label and self._labels != k:
+            if self.num_labels is not None or self._labels:
+                raise ValueError(f"Expected y_pred with {self._labels} columns "
+                                 f"(multi_label). Received shape {y_pred.shape}")
+            self._labels = k
+            self.reset_state()
+        p = y_pred.astype(np.float64)
+        if self.from_logits:  # sigmoid, without overflow
+            np.tanh(np.multiply(p, 0.5, out=p), out=p)
+            p += 1.0
+            p *= 0.5
+        np.clip(p, 0.0, 1.0, out=p)
+        # thresholds strictly below each prediction: it is positive at t_0 ... t_{above-1}
+        above = np.searchsorted(self.thresholds, p, side="left")
+        slots = self.num_thresholds + 1
+        if self.multi_label:
+            above += np.arange(k) * slots  # one histogram per column
+        weight = np.broadcast_to(np.ones((n, 1)) if w is None else w[:, None], (n, k))
+        positive = truth(y_true, y_pred)
+        tp, fp = (_above(above[mask], weight[mask], slots, k if self.multi_label else 1)
+                  for mask in (positive, ~positive))
+        return tp, fp, fp[0] - fp, tp[0] - tp  # TN, FN: at t_0 = -eps every entry is positive
+
+    def _result(self, *counts: np.ndarray) -> float:
+        tp, fp, tn, fn = counts
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            by_label = _interpolated_pr(tp, fp, fn)
+        else:
+            recall = divide_no_nan(tp, tp + fn)
+            x, y = ((divide_no_nan(fp, fp + tn), recall) if self.curve == "ROC"
+                    else (recall, divide_no_nan(tp, tp + fp)))
+            if self.summation_method == "interpolation":
+                heights = (y[:-1] + y[1:]) / 2.0
+            else:
+                heights = (np.minimum if self.summation_method == "minoring"
+                           else np.maximum)(y[:-1], y[1:])
+            by_label = np.sum((x[:-1] - x[1:]) * heights, axis=0)
+        return float(np.mean(by_label)) if np.size(by_label) else 0.0
+
+    def get_config(self) -> dict[str, Any]:
+        return {"num_thresholds": self.num_thresholds, "curve": self.curve,
+                "summation_method": self.summation_method, "name": self.name,
+                "thresholds": self.init_thresholds, "multi_label": self.multi_label,
+                "num_labels": self.num_labels, "from_logits": self.from_logits}
+
+    def __repr__(self) -> str:
+        return (f"AUC(num_thresholds={self.num_thresholds}, curve={self.curve!r}, "
+                f"summation_method={self.summation_method!r}, name={self.name!r})")
+
+
+def _above(above: np.ndarray, weight: np.ndarray, slots: int, k: int) -> np.ndarray:
+    """Weighted count of entries above each threshold: (T,), or (T, k) per column."""
+    hist = np.bincount(above, weights=weight, minlength=slots * k).reshape(k, slots)
+    # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum, less a = 0
+    counts = np.cumsum(hist[:, :0:-1], axis=1)[:, ::-1]
+    return counts[0] if k == 1 else counts.T.copy()
+
+
+def _interpolated_pr(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """PR-AUC per label, precision integrated with TP and P = TP + FP linear between
+    thresholds (Davis & Goadrich, 2006), as Keras's ``interpolate_pr_auc``."""
+    dtp = tp[:-1] - tp[1:]
+    p = tp + fp
+    dp = p[:-1] - p[1:]
+    slope = divide_no_nan(dtp, np.maximum(dp, 0.0))
+    intercept = tp[1:] - slope * p[1:]
+    both = (p[:-1] > 0) & (p[1:] > 0)
+    ratio = np.where(both, divide_no_nan(p[:-1], np.maximum(p[1:], 0.0)), 1.0)
+    increments = divide_no_nan(slope * (dtp + intercept * np.log(ratio)),
+                               np.maximum(tp[1:] + fn[1:], 0.0))
+    return np.sum(increments, axis=0)
+
+
+def _checked_methods(curve: Any, summation_method: Any) -> tuple[str, str]:
+    if not isinstance(curve, str) or curve.lower() not in _CURVES:
+        raise ValueError(f"Expected curve 'ROC' or 'PR'. Received: curve={curve!r}")
+    if not isinstance(summation_method, str) or summation_method.lower() not in _SUMMATIONS:
+        raise ValueError(f"Expected summation_method one of {', '.join(_SUMMATIONS)}. "
+                         f"Received: summation_method={summation_method!r}")
+    return _CURVES[curve.lower()], summation_method.lower()
+
+
+def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> list[float]:
+    """The thresholds between the end points: given, or ``i / (T - 1)``, ``0 < i < T - 1``."""
+    if thresholds is None:
+        if not is_integer(num_thresholds) or num_thresholds <= 1:
+            raise ValueError("Expected an integer > 1. "
+                             f"Received: num_thresholds={num_thresholds!r}")
+        return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+    if not isinstance(thresholds, list | tuple | np.ndarray) or not all(
+            is_real(t) and 0 <= t <= 1 for t in thresholds):
+        raise ValueError(f"Expected a list of thresholds in [0, 1]. "
+                         f"Received: thresholds={thresholds!r:.200}")
+    return sorted(float(t) for t in thresholds)
