@@ -7,18 +7,21 @@ the streaming metrics. A checkpoint written then (``nonlin train`` on Ctrl-C)
 records it as ``__metadata__["checkpoint"]["partial"]``::
 
     {"epoch": 3, "rows": 4096, "loss_total": 812.5, "rng_start": {...},
-     "metrics": [{"total": 3900.0, "count": 4096}]}
+     "metrics": [{"total": 3900.0, "count": 4096},
+                 {"true_positives": 1200.0, "false_positives": 80.0}]}
 
 Resuming redraws the same order from ``rng_start``, puts the generator back
 where it stopped, restores the loss sum and the metrics, and goes on from row
 ``rows``: the run ends bit-identical to an uninterrupted one. Nothing is
 recorded when a metric cannot stream (a plain function) or the generator is
 not a ``numpy.random.Generator``; the epoch then starts again from its first
-batch, with the weights as they were.
+batch, with the weights as they were, as it does when the resumed ``fit``'s
+metrics do not take the recorded states (other metrics, or other shapes).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -29,6 +32,14 @@ import numpy as np
 from ._header import ModelFileError
 
 _KEYS = {"epoch", "rows", "loss_total", "rng_start", "metrics"}
+# the keys of the built-in streaming metrics' states (each metric checks its own shapes)
+_METRIC_STATES = (
+    {"total", "count"},  # a mean over rows: the accuracies, MAE, MSE, RMSE, MAPE
+    {"n", "mean", "m2", "ss_res"},  # R2Score
+    {"true_positives", "false_positives"},  # Precision
+    {"true_positives", "false_negatives"},  # Recall
+    {"true_positives", "false_positives", "true_negatives", "false_negatives"},  # AUC
+)
 
 
 @dataclass
@@ -62,7 +73,8 @@ def stopped_epoch(partial: dict[str, Any] | None, initial_epoch: int, n_rows: in
         return None
     usable = (partial["epoch"] == initial_epoch and partial["rows"] <= n_rows
               and isinstance(rng, np.random.Generator)
-              and len(partial["metrics"]) == len(metrics) and all(m.streams for m in metrics))
+              and len(partial["metrics"]) == len(metrics) and all(m.streams for m in metrics)
+              and all(map(_accepts, metrics, partial["metrics"])))
     if not usable:
         warnings.warn(
             f"The checkpoint stopped in epoch {partial['epoch']} after {partial['rows']} rows, "
@@ -93,18 +105,41 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
     restore_rng(value["rng_start"], path, "partial.rng_start")
     metrics = value["metrics"]
     if not isinstance(metrics, list) or not all(_is_metric_state(m) for m in metrics):
-        raise _fail(path, "expected a list of metric states {'total': number, 'count': int >= 0}",
+        raise _fail(path, "expected a list of metric states: {'total': number, 'count': int "
+                    ">= 0}, or a metric's finite numbers or lists of them (see nonlin.metrics)",
                     "metrics")
     return value
 
 
-def _is_metric_state(state: Any) -> bool:
-    """A streaming metric's ``state_dict()``: a finite total and a count (see nonlin.metrics)."""
-    if not isinstance(state, dict) or set(state) != {"total", "count"}:
+def _accepts(metric: Any, state: Any) -> bool:
+    """Whether ``metric`` takes ``state`` (tried on a copy: the same kind and shapes)."""
+    try:
+        copy.deepcopy(metric).load_state_dict(state)
+    except (ValueError, TypeError):
         return False
-    total, count = state["total"], state["count"]
-    return (isinstance(total, int | float) and not isinstance(total, bool) and math.isfinite(total)
-            and isinstance(count, int) and not isinstance(count, bool) and count >= 0)
+    return True
+
+
+def _is_metric_state(state: Any) -> bool:
+    """A streaming metric's ``state_dict()``: the keys of a built-in metric's state,
+    counts ``"count"`` and ``"n"`` integers >= 0, a scalar ``"total"``, every other
+    value a finite number or a list (of lists) of them (see nonlin.metrics)."""
+    if not isinstance(state, dict) or set(state) not in _METRIC_STATES:
+        return False
+    for key, value in state.items():
+        if key in ("count", "n"):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                return False
+        elif not _is_numbers(value, 2 if key == "total" else 0):
+            return False
+    return True
+
+
+def _is_numbers(value: Any, depth: int) -> bool:
+    """A finite number, or from ``depth`` 0 or 1 a list of such values (two levels at most)."""
+    if isinstance(value, list):
+        return depth < 2 and all(_is_numbers(item, depth + 1) for item in value)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _fail(path: str, message: str, key: str | None = None) -> ModelFileError:
