@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import BinaryCrossEntropy, CrossEntropy, registry
+from io_helpers import edit_meta
+from nonlin import BinaryCrossEntropy, CrossEntropy, ModelFileError, registry
 from nonlin.checkpoint import load_checkpoint, save_checkpoint
 from nonlin.metrics import (
     AUC,
@@ -316,3 +317,21 @@ def test_resuming_with_other_metric_kinds_restarts_the_epoch(tmp_path):
     path = _stopped(tmp_path, ["accuracy"], "cross_entropy", y)
     with pytest.warns(UserWarning, match="starts again from its first batch"):
         _run(["auc"], "cross_entropy", y, epochs=3, optimizer="adam", resume_from=path)
+
+
+@pytest.mark.parametrize("state", [
+    {"true_positives": [1.0, "x"], "false_positives": [0.0, 0.0]},
+    {"true_positives": [[[1.0]]], "false_negatives": 0.0},
+    {"true_positives": True, "false_negatives": 0.0},
+    {"true_positives": 1.0, "false_positives": 1.0, "extra": 1.0},
+    {"n": 1.5, "mean": [0.0], "m2": [0.0], "ss_res": [0.0]},
+    {"total": [1.0], "count": 1},
+])
+def test_a_malformed_confusion_or_r2_state_is_refused(tmp_path, state):
+    path = _stopped(tmp_path, ["precision"], "cross_entropy", _data()[1])
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(edit_meta(path.read_bytes(), "checkpoint",
+                              lambda r: {**r, "partial": {**r["partial"], "metrics": [state]}}))
+    with pytest.raises(ModelFileError, match="bad.safetensors") as info:
+        load_checkpoint(bad)
+    assert info.value.field == "checkpoint.partial.metrics"
