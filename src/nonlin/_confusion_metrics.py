@@ -157,7 +157,10 @@ class _PrecisionRecall(ConfusionMetric):
             raise ValueError(
                 f"Expected an integer >= 0 or None. Received: class_id={class_id!r}")
         self.name = check_name(name, type(self).name)
-        self.init_thresholds = thresholds
+        # as given, for get_config (a one-element list stays a list, as in Keras)
+        self.init_thresholds = (None if threshold is None else
+                                [float(threshold)] if isinstance(thresholds, list | tuple)
+                                else float(threshold))
         default = 0.5 if top_k is None else NEG_INF
         self.threshold = default if threshold is None else float(threshold)
         self.top_k = None if top_k is None else int(top_k)

@@ -16,7 +16,8 @@ All are importable from here.
 as Keras' do: ``reset_state()``, then ``update_state(y_true, y_pred)`` once per
 batch, then ``result()``, so ``fit`` keeps a few running sums instead of every
 output of the epoch. Streaming is unweighted; a metric called on whole arrays
-takes ``sample_weight``. A plain function given as a metric cannot stream:
+takes ``sample_weight`` (so does ``update_state`` of ``Precision``, ``Recall``
+and ``AUC``, as in Keras). A plain function given as a metric cannot stream:
 ``fit`` then keeps the epoch's outputs and calls it once at the end.
 """
 
