@@ -55,17 +55,21 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray,
 
 
 def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.ndarray:
-    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place)."""
+    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place).
+
+    Entries are indexed, not reached through ``reshape(-1)``: that is a copy for a
+    weight that is not C-contiguous (``W.value = torch_weight.T``), and the
+    perturbations would never reach the model.
+    """
     grad = np.zeros_like(array)
-    flat, out = array.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        saved = flat[i]
-        flat[i] = saved + eps
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
         plus = f()
-        flat[i] = saved - eps
+        array[index] = saved - eps
         minus = f()
-        flat[i] = saved
-        out[i] = (plus - minus) / (2 * eps)
+        array[index] = saved
+        grad[index] = (plus - minus) / (2 * eps)
     return grad
 
 
