@@ -125,3 +125,9 @@ def test_weights_that_are_not_c_contiguous_are_checked_too(layout) -> None:
     assert gradcheck(model, MeanSquaredError(), X, Y) < 1e-7
     np.testing.assert_array_equal(dense.W.value, W)
 
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6, float("nan"), float("inf"), "1e-6", True])
+def test_a_bad_step_is_refused(eps) -> None:
+    model = Sequential([Dense(2)]).build(3, seed=0)
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck(model, MeanSquaredError(), X, Y[:, :2], eps=eps)

@@ -31,6 +31,7 @@ found it: weights, running statistics, dropout settings and generators.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,6 +43,7 @@ from .evaluation import penalty
 from .layers import Dropout
 from .losses import Loss
 from .normalization import BatchNorm
+from .validation import is_real
 
 GRADIENT_FLOOR = 1e-2
 
@@ -148,6 +150,8 @@ def gradcheck(
         The largest error over all parameters (and the input): about 1e-8 or
         less for correct rules, far larger for a wrong one.
     """
+    if not is_real(eps) or not 0 < eps < math.inf:
+        raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r}")
     params = model.parameters()
     if any(p.value.dtype != np.float64 for p in params):
         raise ValueError("Expected a float64 model for gradcheck; build it with dtype=np.float64")
