@@ -123,7 +123,9 @@ def plot_decision_boundary(
     ----------
     predict : callable
         Maps points of shape (n, 2) to scores of shape (n, n_classes) (the
-        predicted class is the arg-max) or to class indices of shape (n,).
+        predicted class is the arg-max), to probabilities of class 1 of shape
+        (n, 1) (a one-output sigmoid classifier: class 1 above 0.5) or to class
+        indices of shape (n,).
     X : array-like of shape (n_samples, 2)
     y : array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``.
@@ -145,8 +147,7 @@ def plot_decision_boundary(
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    scores = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])))
-    regions = scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
+    regions = _predicted_classes(np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))))
     fig = _figure((7, 6))
     ax = fig.add_subplot()
     cmap = _class_colors(n_classes)
@@ -170,6 +171,13 @@ def plot_decision_boundary(
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.8)
     return _save(fig, path)
+
+
+def _predicted_classes(scores: np.ndarray) -> np.ndarray:
+    """Class indices (n,) from what ``predict`` returned (see ``plot_decision_boundary``)."""
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        return (scores[:, 0] > 0.5).astype(int)
+    return scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
 
 
 def _class_colors(n_classes: int) -> Any:
