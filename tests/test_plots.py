@@ -95,6 +95,25 @@ def test_decision_boundary_of_a_one_output_binary_classifier(tmp_path, monkeypat
     assert _regions(figures[0].axes[0]) == {0, 1}
 
 
+@pytest.mark.parametrize(
+    "X, y, options, message",
+    [
+        (np.zeros((0, 2)), np.zeros(0), {}, "at least one row"),  # was numpy's 'zero-size array'
+        ([[0.0, np.nan], [1.0, 1.0]], [0, 1], {}, "finite"),  # was matplotlib's 'Axis limits'
+        ([[0.0, 0.0], [1.0, 1.0]], [0, 1], {"resolution": 0}, "resolution=0"),
+        ([[0.0, 0.0], [1.0, 1.0]], [0, 1], {"resolution": 1}, "resolution=1"),
+        ([[0.0, 0.0], [1.0, 1.0]], [0, 1], {"resolution": 2.5}, "resolution=2.5"),
+    ],
+)
+def test_decision_boundary_bad_input_is_named(tmp_path, X, y, options, message) -> None:
+    def predict(points: np.ndarray) -> np.ndarray:
+        return np.zeros((len(points), 2))
+
+    with pytest.raises(ValueError, match=message):
+        plots.plot_decision_boundary(predict, X, y, tmp_path / "d.png", **options)
+    assert not (tmp_path / "d.png").exists()
+
+
 def test_confusion_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     figures = _capture_figures(monkeypatch)
     matrix = np.array([[5, 1], [2, 7]])

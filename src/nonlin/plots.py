@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._optional import require
+from .validation import check_X, is_integer
 
 PathLike = str | os.PathLike[str]
 
@@ -133,13 +134,7 @@ def plot_decision_boundary(
     classes : names shown in the legend (default ``0 .. n_classes - 1``)
     resolution : grid points per axis
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int, copy=False)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        raise ValueError(
-            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
-            f"Received X {X.shape}, y {y.shape}"
-        )
+    X, y = _boundary_inputs(X, y, resolution)
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = list(classes) if classes is not None else list(range(n_classes))
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
@@ -171,6 +166,22 @@ def plot_decision_boundary(
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.8)
     return _save(fig, path)
+
+
+def _boundary_inputs(X: Any, y: Any, resolution: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
+    ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int, copy=False)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(
+            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
+            f"Received X {X.shape}, y {y.shape}"
+        )
+    check_X(X)
+    if not is_integer(resolution) or resolution < 2:
+        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
+    return X, y
 
 
 def _predicted_classes(scores: np.ndarray) -> np.ndarray:
