@@ -135,6 +135,14 @@ def test_argument_errors_say_expected_and_received(call, message: str) -> None:
         call()
 
 
+@pytest.mark.parametrize("name", ["moons", "circles", "spirals"])
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_a_bad_seed_is_named(name: str, seed) -> None:
+    # numpy's own messages ('expected non-negative integer') did not name it
+    with pytest.raises((ValueError, TypeError), match=f"Received: seed={seed!r}"):
+        GENERATED[name](10, seed=seed)
+
+
 @pytest.mark.parametrize("name", ["xor", "moons", "circles", "spirals"])
 def test_load_by_name(name: str) -> None:
     X, y = datasets.load(name)

@@ -110,3 +110,24 @@ def test_a_rule_off_by_one_percent_still_fails_clearly(scale, batch) -> None:
         model = Sequential([Dense(4), _OffByOnePercent(), Dense(2), *out]).build(3, seed=0)
         model.set_weights([w * scale for w in model.get_weights()])
         assert gradcheck(model, loss, X[:batch], y) > 1e-4
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided"])
+def test_weights_that_are_not_c_contiguous_are_checked_too(layout) -> None:
+    # PyTorch's nn.Linear.weight is W.T: `layer.W.value = weight.T` gives a Fortran-order
+    # W. Each perturbation must reach the weight itself, not a flattened copy of it.
+    model = Sequential([Dense(4), Tanh(), Dense(3)]).build(3, seed=0)
+    dense = model.layers[0]
+    W = dense.W.value.copy()
+    dense.W.value = np.asfortranarray(W) if layout == "fortran" else np.repeat(W, 2, axis=0)[::2]
+    dense.W.grad = np.zeros_like(W)
+    assert not dense.W.value.flags.c_contiguous
+    assert gradcheck(model, MeanSquaredError(), X, Y) < 1e-7
+    np.testing.assert_array_equal(dense.W.value, W)
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6, float("nan"), float("inf"), "1e-6", True])
+def test_a_bad_step_is_refused(eps) -> None:
+    model = Sequential([Dense(2)]).build(3, seed=0)
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck(model, MeanSquaredError(), X, Y[:, :2], eps=eps)

@@ -10,7 +10,7 @@ import safetensors.numpy as stnp
 from safetensors import safe_open
 
 import nonlin
-from io_helpers import join, small_model, split
+from io_helpers import join, model_bytes, small_model, split
 from nonlin.io import model_arrays
 
 
@@ -231,3 +231,18 @@ def test_batchnorm_negative_variance_is_refused(tmp_path):
     model.layers[1].moving_variance[0] = -1.0
     with pytest.raises(ValueError, match=r"layers\[1\] cannot be saved"):
         nonlin.save(model, path)
+
+
+def test_the_same_model_always_gives_the_same_bytes(tmp_path):
+    # The safetensors package orders __metadata__ by a randomly seeded hash map:
+    # the file must not depend on it (checksums, caches and diffs of model files).
+    model = small_model()
+    meta = {"classes": ["a", "b"], "task": "classification"}
+    first = model_bytes(model, metadata=meta)
+    assert all(model_bytes(model, metadata=meta) == first for _ in range(5))
+    nonlin.save(model, tmp_path / "a.safetensors", metadata=meta)
+    nonlin.save(nonlin.load(tmp_path / "a.safetensors"), tmp_path / "b.safetensors")
+    assert (tmp_path / "a.safetensors").read_bytes() == (tmp_path / "b.safetensors").read_bytes()
+    header, _ = split(first)
+    assert list(header["__metadata__"]) == sorted(header["__metadata__"])
+    assert nonlin.load(tmp_path / "a.safetensors").metadata == meta

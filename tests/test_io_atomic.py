@@ -143,3 +143,18 @@ def test_save_fault_keeps_previous_model(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.safetensors"]
     X = np.ones((2, 3))
     np.testing.assert_array_equal(nonlin.load(path).predict(X), old.predict(X))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_a_symbolic_link_is_written_through(tmp_path):
+    # latest.safetensors -> runs/model.safetensors: like open(path, "wb") (torch.save,
+    # np.save), the save updates the file the link names and the link stays a link.
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "model.safetensors"
+    real.write_bytes(OLD)
+    link = tmp_path / "latest.safetensors"
+    link.symlink_to(os.path.join("runs", "model.safetensors"))
+    write_atomic(link, b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["latest.safetensors", "runs"]
+    assert os.listdir(tmp_path / "runs") == ["model.safetensors"]

@@ -192,6 +192,24 @@ def test_feature_names_inconsistent_with_inputs(tmp_path):
     _refused(tmp_path, data, "feature_names")
 
 
+@pytest.mark.parametrize(
+    "mean, scale",
+    [
+        (["a", "b", "c"], [1.0, 1.0, 1.0]),  # 'could not convert string to float' in the CLI
+        ([0.0, 0.0, 0.0], []),  # broadcast error in the CLI
+        (5.0, [1.0, 1.0, 1.0]),  # "'float' object is not iterable"
+        ([True, 0.0, 0.0], [1.0, 1.0, 1.0]),  # a JSON true is not a mean
+        ([0.0, 0.0, 0.0], [1.0, "x", 1.0]),
+    ],
+)
+def test_standardize_needs_one_number_per_feature(tmp_path, mean, scale):
+    spec = {"type": "standardize", "mean": mean, "scale": scale}
+    with pytest.raises(ValueError, match=r"preprocessing\['(mean|scale)'\]"):
+        nonlin.save(small_model(), tmp_path / "m.safetensors", metadata={"preprocessing": spec})
+    data = edit_meta(model_bytes(), "metadata", lambda _: {"preprocessing": spec})
+    _refused(tmp_path, data, "__metadata__['metadata']", "preprocessing[")
+
+
 def test_nan_in_metadata_json(tmp_path):
     def change(header):
         header["__metadata__"]["metadata"] = '{"training": {"loss": NaN}}'

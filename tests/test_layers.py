@@ -175,3 +175,20 @@ def test_training_forward_equals_inference_as_batch_sizes_change(name, dtype):
         got = layer.forward(x, training=True)
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, expected)
+
+
+def test_a_callable_init_without_a_name_is_described(tmp_path):
+    # functools.partial and callable objects have no __name__: repr(model), get_config
+    # and save raised a raw AttributeError.
+    import functools
+
+    from nonlin import save
+    from nonlin.initializers import INITIALIZERS
+
+    init = functools.partial(INITIALIZERS["glorot_uniform"])
+    model = Sequential([Dense(2, init=init)]).build(3, seed=0)
+    assert "partial" in model.get_config()["layers"][0]["config"]["init"]
+    assert "Dense" in repr(model)
+    with pytest.raises(ValueError, match="Unknown initializer"):
+        save(model, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()

@@ -75,6 +75,45 @@ def test_decision_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         plots.plot_decision_boundary(predict, X[:, :1], y, tmp_path / "bad.png")
 
 
+def _regions(ax) -> set[int]:
+    """The classes that fill part of the plane: the filled contour levels with vertices."""
+    contours = ax.collections[0]
+    return {k for k, path in enumerate(contours.get_paths()) if len(path.vertices)}
+
+
+def test_decision_boundary_of_a_one_output_binary_classifier(tmp_path, monkeypatch) -> None:
+    # A sigmoid output gives (n, 1) probabilities of class 1: its argmax is always 0.
+    figures = _capture_figures(monkeypatch)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-5.0 * points[:, :1]))  # P(class 1), shape (n, 1)
+
+    plots.plot_decision_boundary(predict, X, y, tmp_path / "b.png")
+    assert _regions(figures[0].axes[0]) == {0, 1}
+
+
+@pytest.mark.parametrize(
+    "X, y, options, message",
+    [
+        (np.zeros((0, 2)), np.zeros(0), {}, "at least one row"),  # was numpy's 'zero-size array'
+        ([[0.0, np.nan], [1.0, 1.0]], [0, 1], {}, "finite"),  # was matplotlib's 'Axis limits'
+        ([[0.0, 0.0], [1.0, 1.0]], [0, 1], {"resolution": 0}, "resolution=0"),
+        ([[0.0, 0.0], [1.0, 1.0]], [0, 1], {"resolution": 1}, "resolution=1"),
+        ([[0.0, 0.0], [1.0, 1.0]], [0, 1], {"resolution": 2.5}, "resolution=2.5"),
+    ],
+)
+def test_decision_boundary_bad_input_is_named(tmp_path, X, y, options, message) -> None:
+    def predict(points: np.ndarray) -> np.ndarray:
+        return np.zeros((len(points), 2))
+
+    with pytest.raises(ValueError, match=message):
+        plots.plot_decision_boundary(predict, X, y, tmp_path / "d.png", **options)
+    assert not (tmp_path / "d.png").exists()
+
+
 def test_confusion_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     figures = _capture_figures(monkeypatch)
     matrix = np.array([[5, 1], [2, 7]])

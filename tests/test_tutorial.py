@@ -89,6 +89,20 @@ def test_bad_arguments():
         tutorial.train(hidden=-2)
 
 
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (tutorial.X_XOR, [[0.0], [1.0], [np.nan], [0.0]], "finite values in y"),  # NaN errors
+        ([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, np.inf]], tutorial.Y_XOR, "finite values in X"),
+        (tutorial.X_XOR, [0.0, 1.0, 1.0], "4 rows"),  # was numpy's 'cannot reshape'
+        (np.zeros((0, 3)), np.zeros((0, 1)), "at least one row"),
+    ],
+)
+def test_bad_data_is_named(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        tutorial.train(X, y, steps=3)
+
+
 def test_nonlin_xor_prints_the_tutorial():
     env = {**os.environ, "PYTHONPATH": SRC}
     out = subprocess.run(

@@ -11,6 +11,9 @@ On any failure before step 3 (disk full, a read-only folder, an exception or
 Ctrl-C mid-write) the temporary file is removed and the previous file at
 ``path`` is untouched; the exception propagates.
 
+A symbolic link is written through, as ``open(path, "wb")`` does: the file
+it names is replaced and the link stays.
+
 Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
 """
 
@@ -75,7 +78,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
         The folder is missing or not writable, the disk is full, ... The old
         file (if any) is intact and no temporary file is left behind.
     """
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.realpath(os.fspath(path))  # through a symbolic link, as open() writes
     folder, name = os.path.split(target)
     if os.path.isdir(target):
         raise IsADirectoryError(f"Expected a file path. Received a folder: {os.fspath(path)!r}")

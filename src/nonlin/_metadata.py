@@ -9,7 +9,8 @@ anything is written) and on load (the loader turns the ``ValueError`` into a
     feature_names  list of n_features_in unique str
     preprocessing  {"type": str, ...}; every list of numbers in it has
                    n_features_in finite entries; "standardize" needs "mean"
-                   and "scale" (scale != 0): x' = (x - mean) / scale
+                   and "scale", each n_features_in numbers (scale != 0):
+                   x' = (x - mean) / scale
     task           str ("classification", "regression", ...)
     training       dict, free JSON (loss, optimizer, epochs, scores, ...)
 
@@ -91,8 +92,16 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
         if not all(math.isfinite(v) for v in value):
             raise ValueError(f"Expected finite numbers in preprocessing[{key!r}]")
     if spec["type"] == "standardize":
-        scale = spec["scale"]
-        if not isinstance(scale, list) or any(not _is_number(v) or v == 0 for v in scale):
+        for key in ("mean", "scale"):
+            value = spec[key]
+            if not isinstance(value, list) or len(value) != n_features_in or not all(
+                map(_is_number, value)
+            ):
+                raise ValueError(
+                    f"Expected a list of {n_features_in} numbers in preprocessing[{key!r}] "
+                    f"(n_features_in). Received: {value!r:.100}"
+                )
+        if any(v == 0 for v in spec["scale"]):
             raise ValueError("Expected non-zero numbers in preprocessing['scale']")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._optional import require
+from .core import as_rng
 
 __all__ = ["breast_cancer", "circles", "digits", "iris", "load", "moons", "spirals", "xor"]
 
@@ -64,7 +65,7 @@ def moons(
     """
     sizes = _class_sizes(_check_n_samples(n_samples), 2)
     _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     outer = np.linspace(0.0, math.pi, sizes[0])
     inner = np.linspace(0.0, math.pi, sizes[1])
     points = [
@@ -99,7 +100,7 @@ def circles(
     _check_noise(noise)
     if not _is_real(factor) or not 0.0 < factor < 1.0:
         raise ValueError(f"Expected a number strictly between 0 and 1. Received: factor={factor!r}")
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     points = []
     for radius, size in zip((1.0, float(factor)), sizes, strict=True):
         angle = np.linspace(0.0, 2.0 * math.pi, size, endpoint=False)
@@ -133,7 +134,7 @@ def spirals(
     if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ValueError(f"Expected an integer >= 2. Received: n_classes={n_classes!r}")
     _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     points = []
     for label, size in enumerate(_class_sizes(n_samples, int(n_classes))):
         radius = np.linspace(0.0, 1.0, size)
@@ -224,6 +225,13 @@ def _finish(
         X += noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(y))
     return X[order], y[order]
+
+
+def _generator(seed: Any) -> np.random.Generator:
+    """The generator for ``seed`` (``core.as_rng``'s checks name a bad one)."""
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(seed)  # a Generator over its bit generator
+    return as_rng(seed)
 
 
 def _class_sizes(n_samples: int, n_classes: int) -> list[int]:

@@ -31,6 +31,7 @@ found it: weights, running statistics, dropout settings and generators.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,6 +43,7 @@ from .evaluation import penalty
 from .layers import Dropout
 from .losses import Loss
 from .normalization import BatchNorm
+from .validation import is_real
 
 GRADIENT_FLOOR = 1e-2
 
@@ -55,17 +57,21 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray,
 
 
 def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.ndarray:
-    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place)."""
+    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place).
+
+    Entries are indexed, not reached through ``reshape(-1)``: that is a copy for a
+    weight that is not C-contiguous (``W.value = torch_weight.T``), and the
+    perturbations would never reach the model.
+    """
     grad = np.zeros_like(array)
-    flat, out = array.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        saved = flat[i]
-        flat[i] = saved + eps
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
         plus = f()
-        flat[i] = saved - eps
+        array[index] = saved - eps
         minus = f()
-        flat[i] = saved
-        out[i] = (plus - minus) / (2 * eps)
+        array[index] = saved
+        grad[index] = (plus - minus) / (2 * eps)
     return grad
 
 
@@ -144,6 +150,8 @@ def gradcheck(
         The largest error over all parameters (and the input): about 1e-8 or
         less for correct rules, far larger for a wrong one.
     """
+    if not is_real(eps) or not 0 < eps < math.inf:
+        raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r}")
     params = model.parameters()
     if any(p.value.dtype != np.float64 for p in params):
         raise ValueError("Expected a float64 model for gradcheck; build it with dtype=np.float64")

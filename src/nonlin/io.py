@@ -37,7 +37,9 @@ Writes are atomic (``nonlin._atomic``).
 
 from __future__ import annotations
 
+import json
 import os
+import struct
 from typing import Any
 
 import numpy as np
@@ -130,7 +132,22 @@ def to_bytes(
         if name in arrays:
             raise ValueError(f"Duplicate tensor name {name!r}")
     arrays.update(extra_tensors or {})
-    return safetensors.numpy.save(_contiguous_tensors(arrays), metadata=header)
+    return _sorted_metadata(safetensors.numpy.save(_contiguous_tensors(arrays), metadata=header))
+
+
+def _sorted_metadata(data: bytes) -> bytes:
+    """``data`` with its ``__metadata__`` keys in sorted order.
+
+    The safetensors package writes them in the order of a randomly seeded hash
+    map; the same model must give the same bytes (checksums, caches, diffs).
+    The tensors' entries and bytes are kept as written.
+    """
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # the package pads the header to 8 bytes too
+    return b"".join((struct.pack("<Q", len(text)), text, memoryview(data)[8 + length :]))
 
 
 def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | None = None) -> None:

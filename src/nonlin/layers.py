@@ -137,7 +137,8 @@ class Dense(Layer):
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
-            "units": self.units, "bias": self.bias, "init": self.init.__name__,
+            "units": self.units, "bias": self.bias,
+            "init": getattr(self.init, "__name__", None) or repr(self.init),  # partial: no name
         }
         if self.l2:
             config["l2"] = self.l2

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._optional import require
+from .validation import check_X, is_integer
 
 PathLike = str | os.PathLike[str]
 
@@ -123,7 +124,9 @@ def plot_decision_boundary(
     ----------
     predict : callable
         Maps points of shape (n, 2) to scores of shape (n, n_classes) (the
-        predicted class is the arg-max) or to class indices of shape (n,).
+        predicted class is the arg-max), to probabilities of class 1 of shape
+        (n, 1) (a one-output sigmoid classifier: class 1 above 0.5) or to class
+        indices of shape (n,).
     X : array-like of shape (n_samples, 2)
     y : array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``.
@@ -131,13 +134,7 @@ def plot_decision_boundary(
     classes : names shown in the legend (default ``0 .. n_classes - 1``)
     resolution : grid points per axis
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int, copy=False)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        raise ValueError(
-            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
-            f"Received X {X.shape}, y {y.shape}"
-        )
+    X, y = _boundary_inputs(X, y, resolution)
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = list(classes) if classes is not None else list(range(n_classes))
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
@@ -145,8 +142,7 @@ def plot_decision_boundary(
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    scores = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])))
-    regions = scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
+    regions = _predicted_classes(np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))))
     fig = _figure((7, 6))
     ax = fig.add_subplot()
     cmap = _class_colors(n_classes)
@@ -170,6 +166,29 @@ def plot_decision_boundary(
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.8)
     return _save(fig, path)
+
+
+def _boundary_inputs(X: Any, y: Any, resolution: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
+    ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int, copy=False)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(
+            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
+            f"Received X {X.shape}, y {y.shape}"
+        )
+    check_X(X)
+    if not is_integer(resolution) or resolution < 2:
+        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
+    return X, y
+
+
+def _predicted_classes(scores: np.ndarray) -> np.ndarray:
+    """Class indices (n,) from what ``predict`` returned (see ``plot_decision_boundary``)."""
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        return (scores[:, 0] > 0.5).astype(int)
+    return scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
 
 
 def _class_colors(n_classes: int) -> Any:

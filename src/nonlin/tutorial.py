@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Sigmoid
-from .core import Sequential, check_2d
+from .core import Sequential
 from .initializers import uniform
 from .layers import Dense
 from .losses import MeanSquaredError
 from .optimizers import SGD
-from .validation import is_integer
+from .validation import check_X, check_y, is_integer
 
 X_XOR = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
 Y_XOR = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -84,8 +84,8 @@ def train(
     for name, value in (("steps", steps), ("hidden", hidden), ("report_every", report_every)):
         if not is_integer(value) or value <= 0:
             raise ValueError(f"Expected a positive integer. Received: {name}={value!r}")
-    X = np.ascontiguousarray(check_2d(X), dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    X = np.ascontiguousarray(check_X(X), dtype=np.float64)
+    y = np.asarray(check_y(y, X.shape[0]), dtype=np.float64).reshape(X.shape[0], -1)
     model = build_network(X.shape[1], hidden, y.shape[1], seed)
     loss, optimizer, params = MeanSquaredError(reduction="sum"), SGD(lr=1.0), model.parameters()
     errors = np.empty(steps)
