@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _sklearn_filecheck as filecheck
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity"}
@@ -63,21 +64,6 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
         elif name == "class_weight" and isinstance(value, dict):
             value = {"pairs": [[_number(k), float(v)] for k, v in value.items()]}
         out[name] = _number(value)
-    return out
-
-
-def decode_params(params: dict[str, Any]) -> dict[str, Any]:
-    out = {name: _unnumber(value) for name, value in params.items()}
-    sizes = out["hidden_layer_sizes"]
-    if isinstance(sizes, dict):
-        out["hidden_layer_sizes"] = list(sizes["list"])
-    elif isinstance(sizes, list):
-        out["hidden_layer_sizes"] = tuple(sizes)
-    if isinstance(out.get("dtype"), dict):
-        out["dtype"] = np.dtype(out["dtype"]["type"]).type
-    weights = out.get("class_weight")
-    if isinstance(weights, dict):
-        out["class_weight"] = {k: v for k, v in weights["pairs"]}
     return out
 
 
@@ -199,6 +185,7 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     is scikit-learn's ``LabelBinarizer`` (passed in: this module does not
     import scikit-learn).
     """
+    from ._header import ModelFileError
     from .io import read_model
 
     source = os.fspath(path)
@@ -207,23 +194,20 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     metadata = getattr(model, "metadata", None) or {}
     training = metadata.get("training")
     name = training.get("estimator") if isinstance(training, dict) else None
-    if name not in estimators:
-        raise ValueError(
-            f"Expected a file saved by nonlin.sklearn's estimators. Received {path!r} "
-            f"(metadata training.estimator={name!r})"
+    if not isinstance(name, str) or name not in estimators:
+        raise ModelFileError(
+            source, f"Expected a file saved by nonlin.sklearn's estimators "
+            f"(training.estimator {tuple(estimators)}). Received {name!r:.80}",
+            "training.estimator",
         )
-    est = estimators[name](**decode_params(training["params"]))
-    fitted = training["fitted"]
+    est = filecheck.estimator(estimators[name], training.get("params"), source)
+    fitted = filecheck.fitted(est, training.get("fitted"), source)
     restore_fitted(est, fitted)
+    if "classes" in fitted:
+        est.classes_, est._label_binarizer = filecheck.labels(fitted, binarizer, source)
     _restore_network(est, model, header, arrays, source)
     if "feature_names" in metadata:
         est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
-    if "classes" in fitted:
-        est.classes_ = np.asarray(fitted["classes"])
-        multilabel = fitted["y_type"].startswith("multilabel")
-        est._label_binarizer = binarizer().fit(
-            np.eye(len(est.classes_), dtype=int) if multilabel else est.classes_
-        )
     return est
 
 
@@ -234,11 +218,12 @@ def _restore_network(
     from . import _sklearn_engine as engine
     from ._header import strict_json
 
-    units = [model.n_features_in, *np.atleast_1d(est.hidden_layer_sizes).tolist(), est.n_outputs_]
+    units = filecheck.units(est, model, source)
     coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
     est._random_state = engine.random_state(0)  # each fit draws from random_state anew;
     # a fixed stream here keeps load from drawing on np.random (random_state=None)
     engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
+    filecheck.architecture(export_model(est).get_config()["layers"], model, est, source)
     est.model_.set_weights(model.get_weights())
     est.model_.set_state(model.get_state())
     est.n_features_in_, est._optimizer = model.n_features_in, None
