@@ -7,7 +7,7 @@ network with its output activation appended (``Softmax``, ``Sigmoid`` or
 ``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema, and
 under ``training`` the estimator's class, its JSON-able parameters and its
 fitted attributes. A stochastic solver's optimizer state (its class,
-hyperparameters, step count and current learning rate) is the header field
+hyperparameters, step count, current learning rate and rate schedule) is the header field
 ``optimizer``, its slots (Adam's moments, SGD's velocities, each over all the
 parameters laid end to end, weights first) the tensors ``optimizer.{slot}.0``:
 ``partial_fit`` or a warm-start fit continues after ``load`` as after a pickle
@@ -120,6 +120,8 @@ def optimizer_record(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarr
         "scalars": {k: v for k, v in state.items() if not isinstance(v, np.ndarray)},
         "steps": int(optimizer.iterations),
     }
+    if getattr(optimizer, "rule", None) is not None:
+        record["rule"] = dict(optimizer.rule)
     tensors = {_SLOTS + k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     return record, tensors
 
@@ -133,9 +135,10 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
     slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
     size = sum(p.value.size for p in est.model_.parameters())
     try:
-        if not isinstance(record, dict) or set(record) != {"class_name", "config", "scalars",
-                                                           "steps"}:
-            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'}")
+        keys = {"class_name", "config", "scalars", "steps"}
+        if not isinstance(record, dict) or not keys <= set(record) <= {*keys, "rule"}:
+            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
+        rule = _rate_rule(record.get("rule"))
         config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
         if name == "Adam":
             inner = Adam(**config)
@@ -155,6 +158,23 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
     est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
     est._optimizer.iterations = steps
+    if rule is not None:  # else (files from before it was saved) the parameters' schedule
+        est._optimizer.rule = rule
+
+
+def _rate_rule(rule: Any) -> dict[str, Any] | None:
+    """The optimizer record's ``rule`` (``_sklearn_schedule.rate_rule``), checked."""
+    if rule is None:
+        return None
+    kinds = ("constant", "invscaling", "adaptive", "adam")
+    if not isinstance(rule, dict) or set(rule) != {"kind", "lr_init", "power_t"} or (
+        rule["kind"] not in kinds or not all(
+            isinstance(rule[k], int | float) and not isinstance(rule[k], bool)
+            and math.isfinite(rule[k]) for k in ("lr_init", "power_t"))
+    ):
+        raise ValueError(f"expected rule {{'kind': one of {kinds}, 'lr_init': number, "
+                         f"'power_t': number}}. Received {rule!r:.120}")
+    return dict(rule)
 
 
 def _jsonable(value: Any) -> Any:

@@ -35,7 +35,7 @@ from ._optional import require
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
-from sklearn import config_context  # noqa: E402
+from sklearn import config_context, get_config  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
@@ -104,9 +104,13 @@ class _BaseMLP(BaseEstimator):
 
     # -- fitting -------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
-        self._validate_params()
-        # as scikit-learn's fit (its _fit_context): the functions it calls skip their own
-        # parameter checks, so their errors are the same (train_test_split's, say)
+        # as scikit-learn's fit (its _fit_context): the parameters are checked unless
+        # switched off or on a fitted estimator's partial_fit; the functions it calls skip
+        # their own checks, so their errors are the same (train_test_split's, say)
+        if not get_config()["skip_parameter_validation"] and not (
+            incremental and self.__sklearn_is_fitted__()
+        ):
+            self._validate_params()
         with config_context(skip_parameter_validation=True):
             return self._fit_validated(X, y, sample_weight, incremental)
 
