@@ -23,7 +23,7 @@ from ._sklearn_rules import (
     sklearn_init,
     sklearn_sgd,
 )
-from ._sklearn_schedule import SklearnSchedule
+from ._sklearn_schedule import SklearnSchedule, rate_rule
 from .core import Param, Sequential
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
@@ -200,6 +200,7 @@ def fit_stochastic(
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
     if not incremental or getattr(est, "_optimizer", None) is None:
         est._optimizer = PenalizedOptimizer(make_optimizer(est), objective, est._coef_params)
+        est._optimizer.rule = rate_rule(est)  # kept, as scikit-learn's optimizer keeps its own
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
     optimizer.flat = flat_params(est)

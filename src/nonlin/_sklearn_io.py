@@ -7,7 +7,7 @@ network with its output activation appended (``Softmax``, ``Sigmoid`` or
 ``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema, and
 under ``training`` the estimator's class, its JSON-able parameters and its
 fitted attributes. A stochastic solver's optimizer state (its class,
-hyperparameters, step count and current learning rate) is the header field
+hyperparameters, step count, current learning rate and rate schedule) is the header field
 ``optimizer``, its slots (Adam's moments, SGD's velocities, each over all the
 parameters laid end to end, weights first) the tensors ``optimizer.{slot}.0``:
 ``partial_fit`` or a warm-start fit continues after ``load`` as after a pickle
@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _sklearn_filecheck as filecheck
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity"}
@@ -63,21 +64,6 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
         elif name == "class_weight" and isinstance(value, dict):
             value = {"pairs": [[_number(k), float(v)] for k, v in value.items()]}
         out[name] = _number(value)
-    return out
-
-
-def decode_params(params: dict[str, Any]) -> dict[str, Any]:
-    out = {name: _unnumber(value) for name, value in params.items()}
-    sizes = out["hidden_layer_sizes"]
-    if isinstance(sizes, dict):
-        out["hidden_layer_sizes"] = list(sizes["list"])
-    elif isinstance(sizes, list):
-        out["hidden_layer_sizes"] = tuple(sizes)
-    if isinstance(out.get("dtype"), dict):
-        out["dtype"] = np.dtype(out["dtype"]["type"]).type
-    weights = out.get("class_weight")
-    if isinstance(weights, dict):
-        out["class_weight"] = {k: v for k, v in weights["pairs"]}
     return out
 
 
@@ -134,6 +120,8 @@ def optimizer_record(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarr
         "scalars": {k: v for k, v in state.items() if not isinstance(v, np.ndarray)},
         "steps": int(optimizer.iterations),
     }
+    if getattr(optimizer, "rule", None) is not None:
+        record["rule"] = dict(optimizer.rule)
     tensors = {_SLOTS + k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     return record, tensors
 
@@ -147,9 +135,10 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
     slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
     size = sum(p.value.size for p in est.model_.parameters())
     try:
-        if not isinstance(record, dict) or set(record) != {"class_name", "config", "scalars",
-                                                           "steps"}:
-            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'}")
+        keys = {"class_name", "config", "scalars", "steps"}
+        if not isinstance(record, dict) or not keys <= set(record) <= {*keys, "rule"}:
+            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
+        rule = _rate_rule(record.get("rule"))
         config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
         if name == "Adam":
             inner = Adam(**config)
@@ -169,6 +158,23 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
     est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
     est._optimizer.iterations = steps
+    if rule is not None:  # else (files from before it was saved) the parameters' schedule
+        est._optimizer.rule = rule
+
+
+def _rate_rule(rule: Any) -> dict[str, Any] | None:
+    """The optimizer record's ``rule`` (``_sklearn_schedule.rate_rule``), checked."""
+    if rule is None:
+        return None
+    kinds = ("constant", "invscaling", "adaptive", "adam")
+    if not isinstance(rule, dict) or set(rule) != {"kind", "lr_init", "power_t"} or (
+        rule["kind"] not in kinds or not all(
+            isinstance(rule[k], int | float) and not isinstance(rule[k], bool)
+            and math.isfinite(rule[k]) for k in ("lr_init", "power_t"))
+    ):
+        raise ValueError(f"expected rule {{'kind': one of {kinds}, 'lr_init': number, "
+                         f"'power_t': number}}. Received {rule!r:.120}")
+    return dict(rule)
 
 
 def _jsonable(value: Any) -> Any:
@@ -199,6 +205,7 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     is scikit-learn's ``LabelBinarizer`` (passed in: this module does not
     import scikit-learn).
     """
+    from ._header import ModelFileError
     from .io import read_model
 
     source = os.fspath(path)
@@ -207,23 +214,20 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     metadata = getattr(model, "metadata", None) or {}
     training = metadata.get("training")
     name = training.get("estimator") if isinstance(training, dict) else None
-    if name not in estimators:
-        raise ValueError(
-            f"Expected a file saved by nonlin.sklearn's estimators. Received {path!r} "
-            f"(metadata training.estimator={name!r})"
+    if not isinstance(name, str) or name not in estimators:
+        raise ModelFileError(
+            source, f"Expected a file saved by nonlin.sklearn's estimators "
+            f"(training.estimator {tuple(estimators)}). Received {name!r:.80}",
+            "training.estimator",
         )
-    est = estimators[name](**decode_params(training["params"]))
-    fitted = training["fitted"]
+    est = filecheck.estimator(estimators[name], training.get("params"), source)
+    fitted = filecheck.fitted(est, training.get("fitted"), source)
     restore_fitted(est, fitted)
+    if "classes" in fitted:
+        est.classes_, est._label_binarizer = filecheck.labels(fitted, binarizer, source)
     _restore_network(est, model, header, arrays, source)
     if "feature_names" in metadata:
         est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
-    if "classes" in fitted:
-        est.classes_ = np.asarray(fitted["classes"])
-        multilabel = fitted["y_type"].startswith("multilabel")
-        est._label_binarizer = binarizer().fit(
-            np.eye(len(est.classes_), dtype=int) if multilabel else est.classes_
-        )
     return est
 
 
@@ -234,11 +238,12 @@ def _restore_network(
     from . import _sklearn_engine as engine
     from ._header import strict_json
 
-    units = [model.n_features_in, *np.atleast_1d(est.hidden_layer_sizes).tolist(), est.n_outputs_]
+    units = filecheck.units(est, model, source)
     coefs = [np.zeros((a, b), model.dtype) for a, b in zip(units[:-1], units[1:], strict=True)]
     est._random_state = engine.random_state(0)  # each fit draws from random_state anew;
     # a fixed stream here keeps load from drawing on np.random (random_state=None)
     engine.build_network(est, units, coefs, [np.zeros(b, model.dtype) for b in units[1:]])
+    filecheck.architecture(export_model(est).get_config()["layers"], model, est, source)
     est.model_.set_weights(model.get_weights())
     est.model_.set_state(model.get_state())
     est.n_features_in_, est._optimizer = model.n_features_in, None

@@ -33,10 +33,10 @@ class SklearnSchedule(Callback):
         Holds ``n_iter_``, ``t_``, ``loss_``, ``loss_curve_``, ``best_loss_``,
         ``validation_scores_``, ``best_validation_score_`` and
         ``_no_improvement_count`` (updated in place) and the hyperparameters
-        ``tol``, ``n_iter_no_change``, ``max_iter``, ``learning_rate``,
-        ``learning_rate_init``, ``power_t``, ``solver``.
+        ``tol``, ``n_iter_no_change``, ``max_iter`` (read each epoch).
     optimizer : Optimizer
-        Whose ``lr`` the schedules change.
+        Whose ``lr`` the schedules change; its ``rule`` (see ``rate_rule``,
+        made with it) is the schedule, else the estimator's parameters now.
     n_samples : int
         Training rows per epoch (``t_`` counts samples).
     scorer : callable or None
@@ -62,6 +62,7 @@ class SklearnSchedule(Callback):
         warning: type[Warning],
     ) -> None:
         self.estimator, self.optimizer = estimator, optimizer
+        self.rule = getattr(optimizer, "rule", None) or rate_rule(estimator)
         self.n_samples, self.scorer, self.params = n_samples, scorer, params
         self.incremental, self.warning = incremental, warning
 
@@ -73,8 +74,8 @@ class SklearnSchedule(Callback):
         est.loss_curve_.append(est.loss_)
         self._say(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
         self._update_no_improvement(est)
-        if est.solver == "sgd" and est.learning_rate == "invscaling":
-            self.optimizer.lr = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t
+        if self.rule["kind"] == "invscaling":
+            self.optimizer.lr = float(self.rule["lr_init"]) / (est.t_ + 1) ** self.rule["power_t"]
         stop = False
         if est._no_improvement_count > est.n_iter_no_change:
             what = "Validation score" if self.scorer is not None else "Training loss"
@@ -117,7 +118,7 @@ class SklearnSchedule(Callback):
 
     def _lower_rate(self, est: Any) -> bool:
         """scikit-learn's ``adaptive`` rule: divide the rate by 5; False means stop."""
-        if est.solver != "sgd" or est.learning_rate != "adaptive":
+        if self.rule["kind"] != "adaptive":
             self._say("Stopping.")
             return False
         if self.optimizer.lr <= 1e-6:
@@ -131,3 +132,16 @@ class SklearnSchedule(Callback):
         """scikit-learn's verbose lines, on standard output, when ``verbose`` is set."""
         if self.estimator.verbose:
             sys.stdout.write(line + end)
+
+
+def rate_rule(est: Any) -> dict[str, Any]:
+    """The learning-rate schedule, fixed when the optimizer is made.
+
+    As scikit-learn's optimizers, which keep their own ``lr_schedule``,
+    ``learning_rate_init`` and ``power_t``: ``kind`` is ``"constant"``,
+    ``"invscaling"`` or ``"adaptive"`` for SGD and ``"adam"`` for Adam.
+    Stored on the optimizer (``optimizer.rule``), so a later ``partial_fit``
+    keeps it whatever the parameters say by then.
+    """
+    kind = est.learning_rate if est.solver == "sgd" else "adam"
+    return {"kind": kind, "lr_init": est.learning_rate_init, "power_t": est.power_t}

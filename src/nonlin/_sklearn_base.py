@@ -1,0 +1,203 @@
+"""The parts of ``nonlin.sklearn``'s estimators that need no scikit-learn.
+
+``nonlin.sklearn`` builds ``MLPClassifier`` and ``MLPRegressor`` from
+scikit-learn's base classes and these mixins: ``MLPMethods`` (fitting once
+the parameters are checked, the network's outputs), ``ClassifierMethods`` and
+``RegressorMethods`` (predictions). This module does not import scikit-learn:
+what the methods need from it (``_validate_input``, ``_split``,
+``_validate_X``, ``_sample_weight``, ``_score``, ``_raw``, the
+``_convergence_warning`` class) the estimator classes in ``nonlin.sklearn``
+define.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _sklearn_engine as engine
+from . import _sklearn_lbfgs
+
+FLOATS = (np.float64, np.float32)
+
+
+def dense(X: Any) -> np.ndarray:
+    """Sparse input is accepted like scikit-learn and densified (memory: n_samples x n_features)."""
+    return X.toarray() if hasattr(X, "toarray") else X
+
+
+def store(est: Any, params: dict[str, Any]) -> None:
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(est, name, value)
+
+
+def plain_input(est: Any, X: Any) -> bool:
+    """Whether ``X`` may skip scikit-learn's input validation in ``predict``: a small
+    finite float array of the fitted width, and no feature names to check."""
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in FLOATS
+        and X.shape[1] == est.n_features_in_
+        and X.size <= 65536
+        and "feature_names_in_" not in est.__dict__
+        and np.isfinite(X).all()
+    )
+
+
+def compute_dtype(est: Any, X: np.ndarray) -> np.ndarray:
+    """``X`` in the dtype to compute in: scikit-learn's, NumPy's promotion of ``X``'s
+    dtype and the weights' (a float32 fit predicts float64 for float64 or int64 ``X``),
+    or the weights' own with an explicit ``dtype`` parameter."""
+    weights = est.model_.dtype
+    if X.dtype == weights:
+        return X
+    dtype = weights if est.dtype is not None else np.result_type(X.dtype, weights)
+    return X.astype(dtype, copy=False)
+
+
+class MLPMethods:
+    """Fitting and the network's outputs, shared by both estimators."""
+
+    _convergence_warning: type[Warning] = Warning  # scikit-learn's, set by nonlin.sklearn
+
+    def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
+        """``fit`` / ``partial_fit`` once the parameters are checked: validate the data,
+        build or bind the network, run the solver. Returns ``self``."""
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if np.any(np.array(hidden) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = self._sample_weight(sample_weight, X, y)
+        layer_units = [X.shape[1], *hidden, Y.shape[1]]
+        self.n_outputs_ = Y.shape[1]
+        self._random_state = engine.random_state(self.random_state)
+        if first_pass:
+            engine.initialize(self, layer_units, X.dtype)
+        else:
+            engine.bind(self)
+            shapes = [w.shape for w in self.coefs_]
+            if shapes != list(zip(layer_units[:-1], layer_units[1:], strict=True)):
+                raise ValueError(f"Expected layers {layer_units} like the fitted coefs_ {shapes}")
+        X = X.astype(self.model_.dtype, copy=False)
+        Y = Y.astype(self.model_.dtype, copy=False)
+        if self.solver == "lbfgs":
+            _sklearn_lbfgs.fit_lbfgs(self, X, Y, sample_weight, warning=self._convergence_warning)
+        else:
+            self._fit_stochastic(X, Y, sample_weight, incremental)
+        engine.check_finite(self)
+        return self
+
+    def _fit_stochastic(self, X, Y, sample_weight, incremental) -> None:
+        scorer = None
+        if self.early_stopping:
+            if incremental:
+                raise ValueError("partial_fit does not support early_stopping=True")
+            X, Y, sample_weight, scorer = self._validation_split(X, Y, sample_weight)
+        engine.fit_stochastic(
+            self, X, Y, sample_weight, incremental=incremental, scorer=scorer,
+            warning=self._convergence_warning,
+        )
+
+    def _validation_split(self, X, Y, sample_weight):
+        """Early stopping's split (``_split``): the training arrays and the scorer on the
+        validation part."""
+        parts = self._split(X, Y, sample_weight)
+        X_train, X_val, Y_train, Y_val = parts[:4]
+        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size "
+                "of your dataset."
+            )
+        y_val = self._decode(Y_val)
+
+        def scorer() -> float:
+            return self._score(X_val, y_val, sw_val, check_input=False)
+
+        return X_train, Y_train, sw_train, scorer
+
+    def _output(self, X: np.ndarray) -> np.ndarray:
+        """Network outputs after ``out_activation_`` for validated ``X``."""
+        engine.bind(self)
+        return engine.output(self, engine.forward(self, X))
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return "model_" in self.__dict__
+
+    def _check_solver(self) -> bool:
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is not "
+                "stochastic."
+            )
+        return True
+
+    def _dtype(self) -> Any:
+        return FLOATS if self.dtype is None else np.dtype(self.dtype).type
+
+
+class ClassifierMethods:
+    """``MLPClassifier``'s predictions (its ``_label_binarizer`` decodes them)."""
+
+    def _out_activation(self) -> str:
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _decode(self, Y: np.ndarray) -> np.ndarray:
+        return self._label_binarizer.inverse_transform(Y)
+
+    def _check_classes(self, classes: np.ndarray) -> None:
+        """The labels of a warm-start or incremental fit's ``y`` against ``classes_``."""
+        if self.warm_start and set(classes) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {classes}"
+            )
+        if len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {classes}."
+            )
+
+    def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
+        proba = self._raw(X, check_input)
+        return self._label_binarizer.inverse_transform(proba.ravel() if proba.shape[1] == 1 else
+                                                       proba)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels, shape (n_samples,) (or (n_samples, n_classes) for multilabel)."""
+        return self._predict(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        proba = self._raw(X)
+        if proba.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``."""
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+
+class RegressorMethods:
+    """``MLPRegressor``'s predictions."""
+
+    def _out_activation(self) -> str:
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _decode(self, Y: np.ndarray) -> np.ndarray:
+        return Y
+
+    def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
+        y_pred = self._raw(X, check_input)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions, shape (n_samples,) or (n_samples, n_outputs)."""
+        return self._predict(X)
