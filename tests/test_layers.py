@@ -8,6 +8,7 @@ import pytest
 from nonlin import (
     GELU,
     Dense,
+    Exp,
     Identity,
     LeakyReLU,
     MeanSquaredError,
@@ -30,6 +31,7 @@ LAYER_FACTORIES = {
     "gelu": GELU,
     "softmax": Softmax,
     "identity": Identity,
+    "exp": Exp,
 }
 N_IN = 4
 
@@ -137,6 +139,14 @@ def test_activation_values_match_formulas():
     np.testing.assert_array_equal(ReLU().forward(x), np.maximum(x, 0))
     exact_gelu = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
     np.testing.assert_allclose(GELU().forward(x), exact_gelu, rtol=1e-14)
+    np.testing.assert_array_equal(Exp().forward(x), np.exp(x))
+
+
+def test_exp_stays_finite_past_the_largest_exponent():
+    x = np.array([[1e308, 709.0, -1e308]])
+    np.testing.assert_array_equal(Exp().forward(x), [[np.exp(709.0), np.exp(709.0), 0.0]])
+    x32 = np.array([[3e38, 88.0, -3e38]], dtype=np.float32)
+    assert np.isfinite(Exp().forward(x32)).all() and Exp().forward(x32).dtype == np.float32
 
 
 def test_sigmoid_backward_is_the_tutorials_expression():

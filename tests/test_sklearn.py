@@ -271,6 +271,16 @@ def test_save_and_load_in_the_safe_format(digits, tmp_path):
     assert not hasattr(reg_again, "loss_curve_")
 
 
+def test_a_saved_poisson_regressor_loads_as_a_network_predicting_rates(digits, tmp_path):
+    X, y = digits
+    est = MLPRegressor("poisson", hidden_layer_sizes=(6,), solver="lbfgs", max_iter=20,
+                       random_state=0).fit(X, y % 4)
+    est.save(tmp_path / "poisson.safetensors")
+    network = nonlin.load(tmp_path / "poisson.safetensors")
+    np.testing.assert_allclose(network.predict(X).ravel(), est.predict(X), rtol=1e-12)
+    np.testing.assert_array_equal(load(tmp_path / "poisson.safetensors").predict(X), est.predict(X))
+
+
 def test_load_rejects_a_plain_model_file(tmp_path):
     model = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=0)
     nonlin.save(model, tmp_path / "plain.safetensors")

@@ -7,7 +7,7 @@ tabular work, with model files that can never run code.
 >>> model = nonlin.Sequential([nonlin.Dense(4), nonlin.Sigmoid(), nonlin.Dense(1)])
 """
 
-from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .callbacks import (
     Callback,
     CSVLogger,
@@ -47,6 +47,7 @@ __all__ = [
     "Dense",
     "GELU",
     "Huber",
+    "Exp",
     "Identity",
     "Layer",
     "ModelCheckpoint",

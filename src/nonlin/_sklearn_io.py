@@ -1,9 +1,10 @@
 """Saving a ``nonlin.sklearn`` estimator in nonlin's safe model format.
 
 The file is an ordinary nonlin model file (``nonlin.save``): the estimator's
-network with its output activation appended (``Softmax``, ``Sigmoid`` or
-``Identity``), so ``nonlin.load(path).predict(X)`` returns the probabilities
-(or predictions) directly. The metadata keeps what rebuilds the estimator:
+network with its output activation appended (``Softmax``, ``Sigmoid``,
+``Identity``, or ``Exp`` for a Poisson regressor), so
+``nonlin.load(path).predict(X)`` returns the probabilities (or predictions)
+directly. The metadata keeps what rebuilds the estimator:
 ``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema, and
 under ``training`` the estimator's class, its JSON-able parameters and its
 fitted attributes. A stochastic solver's optimizer state (its class,
@@ -26,7 +27,7 @@ import numpy as np
 from . import _sklearn_filecheck as filecheck
 from .core import Sequential
 
-_OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity"}
+_OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity", "exp": "Exp"}
 _FITTED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
            "best_validation_score_", "n_outputs_", "n_layers_", "out_activation_",
            "_no_improvement_count")

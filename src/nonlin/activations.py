@@ -220,6 +220,22 @@ def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return m, s
 
 
+class Exp(Layer):
+    """Exponential ``y = exp(min(x, c))``; backward ``g * y``.
+
+    The output activation of a Poisson regressor (log link). ``c`` (709 in
+    float64, 88 in float32) keeps ``y`` finite; below it this is ``exp(x)``.
+    """
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        y = _out(self, "_y", x, training)
+        np.minimum(x, _EXP_MAX[y.dtype], out=y)
+        return np.exp(y, y)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return np.multiply(grad_out, self._y, _out(self, "_grad_in", self._y, True))
+
+
 class Identity(Layer):
     """``y = x``; backward ``g``. The output activation of a regressor."""
 

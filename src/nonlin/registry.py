@@ -27,6 +27,7 @@ LAYERS: dict[str, type] = {
         activations.GELU,
         activations.Softmax,
         activations.Identity,
+        activations.Exp,
     )
 }
 
@@ -40,6 +41,8 @@ ACTIVATIONS: dict[str, type] = {
     "softmax": activations.Softmax,
     "identity": activations.Identity,
     "linear": activations.Identity,
+    "exponential": activations.Exp,
+    "exp": activations.Exp,
 }
 
 LOSSES: dict[str, type] = {
