@@ -212,3 +212,20 @@ def test_require_does_not_hide_a_broken_dependency(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ModuleNotFoundError) as info:
         require("sklearn", "sklearn", "loading iris")
     assert not isinstance(info.value, MissingExtraError)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: datasets.load("digits", seed=0), r"data set 'digits' \(it takes no keyword"),
+        (lambda: datasets.load("xor", n_samples=5), "Received: n_samples=5"),
+        (lambda: datasets.load("moons", n_classes=3), "it takes n_samples, noise, seed"),
+        (lambda: datasets.load(["x"]), r"Received: name=\['x'\]"),
+        (lambda: datasets.load(None), "Received: name=None"),
+    ],
+)
+def test_load_names_a_bad_name_or_keyword(call, message: str) -> None:
+    # an unhashable name raised "unhashable type: 'list'"; a stray keyword raised
+    # "digits() got an unexpected keyword argument" without the value or what it takes
+    with pytest.raises(TypeError, match=message):
+        call()

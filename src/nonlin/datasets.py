@@ -13,6 +13,7 @@ function returns raw ``(X, y)`` arrays and leaves preprocessing to the caller.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -202,11 +203,32 @@ def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X, y : as returned by the function of that name
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string, or a keyword is not one the data set takes
+        (``digits``, ``iris``, ``breast_cancer`` and ``xor`` take none).
+    ValueError
+        If ``name`` is not a known data set.
     """
+    known = ", ".join(repr(key) for key in sorted(_LOADERS))
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Expected a data set name (a str), one of {known}. Received: name={name!r}"
+        )
     if name not in _LOADERS:
-        known = ", ".join(repr(key) for key in sorted(_LOADERS))
         raise ValueError(f"Unknown data set. Expected one of {known}. Received: name={name!r}")
-    return _LOADERS[name](**kwargs)
+    loader = _LOADERS[name]
+    accepted = inspect.signature(loader).parameters
+    for key, value in kwargs.items():
+        if key not in accepted:
+            expected = ", ".join(accepted) if accepted else "no keyword arguments"
+            raise TypeError(
+                f"Unexpected argument for data set {name!r} (it takes {expected}). "
+                f"Received: {key}={value!r}"
+            )
+    return loader(**kwargs)
 
 
 def _load_sklearn(loader: str, purpose: str) -> tuple[np.ndarray, np.ndarray]:
