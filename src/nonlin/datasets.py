@@ -121,7 +121,9 @@ def spirals(
 
     Parameters
     ----------
-    n_samples : total number of points, split as evenly as possible between the classes
+    n_samples : total number of points, ``>= n_classes``, split as evenly as possible
+        between the classes (the first classes get the remainder); an arm of one
+        point holds its tip (radius 1), the centre being shared by every arm
     n_classes : number of arms, ``>= 2``
     noise : standard deviation of the angular noise in radians, ``>= 0``
     seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
@@ -134,11 +136,17 @@ def spirals(
     n_samples = _check_n_samples(n_samples)
     if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ValueError(f"Expected an integer >= 2. Received: n_classes={n_classes!r}")
+    if n_samples < n_classes:
+        raise ValueError(
+            f"Expected n_samples >= n_classes (at least one point per arm). "
+            f"Received: n_samples={n_samples}, n_classes={n_classes!r}"
+        )
     _check_noise(noise)
     rng = _generator(seed)
     points = []
     for label, size in enumerate(_class_sizes(n_samples, int(n_classes))):
-        radius = np.linspace(0.0, 1.0, size)
+        # a lone point sits at its arm's tip: the centre is shared by every arm
+        radius = np.linspace(0.0, 1.0, size) if size > 1 else np.ones(1)
         angle = 2.0 * math.pi * label / n_classes + 3.0 * math.pi * radius
         angle = angle + noise * rng.standard_normal(size)
         points.append(radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)]))
