@@ -136,3 +136,33 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingExtraError, match=r"nonlin\[plot\]"):
         plots.plot_error_curve([1.0, 0.5], tmp_path / "e.png")
+
+
+@pytest.mark.parametrize(
+    "y, options, message",
+    [
+        ([0, 1.5, 1, 0.25], {}, r"Received y\[1\]=1\.5"),  # was truncated to class 1
+        ([0, 1, -1, 1], {}, r"whole numbers >= 0\. Received y\[2\]=-1"),  # was never drawn
+        ([0.0, 1.0, 1.0, -2.0], {}, r"Received y\[3\]=-2\.0"),
+        ([0, np.nan, 1, 0], {}, r"Received y\[1\]=nan"),
+        ([0, 1, 2, 1], {"classes": ["a", "b"]}, r"in \[0, 2\)\. Received y\[2\]=2"),
+    ],
+)
+def test_decision_boundary_refuses_labels_that_are_not_class_indices(tmp_path, y, options,
+                                                                      message) -> None:
+    X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+    with pytest.raises(ValueError, match=message):
+        plots.plot_decision_boundary(lambda p: np.zeros((len(p), 2)), X, y, tmp_path / "d.png",
+                                     resolution=4, **options)
+    assert not (tmp_path / "d.png").exists()
+
+
+def test_decision_boundary_takes_whole_float_and_bool_labels(tmp_path, monkeypatch) -> None:
+    X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+    figures = _capture_figures(monkeypatch)
+    for y in ([0.0, 1.0, 1.0, 0.0], [False, True, True, False]):
+        plots.plot_decision_boundary(lambda p: np.zeros((len(p), 2)), X, y, tmp_path / "d.png",
+                                     resolution=4)
+    for figure in figures:
+        assert [len(c.get_offsets()) for c in figure.axes[0].collections[-2:]] == [2, 2]
+    assert len(figures) == 2

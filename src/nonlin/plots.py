@@ -129,12 +129,13 @@ def plot_decision_boundary(
         indices of shape (n,).
     X : array-like of shape (n_samples, 2)
     y : array-like of shape (n_samples,)
-        Class indices in ``[0, n_classes)``.
+        Class indices in ``[0, n_classes)``: integers, or floats holding whole
+        numbers; a fractional, negative or non-finite label is a ``ValueError``.
     path : where to write the PNG (700 x 600 pixels)
     classes : names shown in the legend (default ``0 .. n_classes - 1``)
     resolution : grid points per axis
     """
-    X, y = _boundary_inputs(X, y, resolution)
+    X, y = _boundary_inputs(X, y, resolution, None if classes is None else len(classes))
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = list(classes) if classes is not None else list(range(n_classes))
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
@@ -168,11 +169,13 @@ def plot_decision_boundary(
     return _save(fig, path)
 
 
-def _boundary_inputs(X: Any, y: Any, resolution: Any) -> tuple[np.ndarray, np.ndarray]:
+def _boundary_inputs(
+    X: Any, y: Any, resolution: Any, n_names: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
     ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
     X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int, copy=False)
+    y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
         raise ValueError(
             "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
@@ -181,7 +184,26 @@ def _boundary_inputs(X: Any, y: Any, resolution: Any) -> tuple[np.ndarray, np.nd
     check_X(X)
     if not is_integer(resolution) or resolution < 2:
         raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
-    return X, y
+    return X, _boundary_labels(y, n_names)
+
+
+def _boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
+    """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
+    classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"Expected integer class labels for y. Received dtype {y.dtype}")
+    bad = y < 0
+    if y.dtype.kind == "f":
+        bad |= ~np.isfinite(y) | (y != np.round(y))
+    if n_names is not None:
+        bad |= y >= n_names
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
+        raise ValueError(
+            f"Expected class labels in y that are {expected}. Received y[{i}]={y[i].item()!r}"
+        )
+    return y.astype(np.int64)
 
 
 def _predicted_classes(scores: np.ndarray) -> np.ndarray:
