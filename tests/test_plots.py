@@ -166,3 +166,36 @@ def test_decision_boundary_takes_whole_float_and_bool_labels(tmp_path, monkeypat
     for figure in figures:
         assert [len(c.get_offsets()) for c in figure.axes[0].collections[-2:]] == [2, 2]
     assert len(figures) == 2
+
+
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        ({"loss": []}, r"for 'loss'\. Received an empty history: loss=\[\]"),
+        ({"loss": [], "val_loss": []}, "loss=\\[\\]"),
+        ({"loss": [0.5], "accuracy": []}, "accuracy=\\[\\]"),
+    ],
+)
+def test_empty_history_is_refused(tmp_path, history, message) -> None:
+    # was a matplotlib UserWarning ('No artists with labels') and an empty figure
+    with pytest.raises(ValueError, match=message):
+        plots.plot_history(history, tmp_path / "h.png")
+    assert not (tmp_path / "h.png").exists()
+
+
+def test_history_without_validation_epochs_still_plots(tmp_path) -> None:
+    path = plots.plot_history({"loss": [0.5, 0.4], "val_loss": [], "lr": []}, tmp_path / "h.png")
+    assert Path(path).exists()
+
+
+def test_empty_error_curve_is_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match=r"at least one error value.*shape \(0,\)"):
+        plots.plot_error_curve([], tmp_path / "e.png")
+    assert not (tmp_path / "e.png").exists()
+
+
+def test_empty_confusion_matrix_is_refused(tmp_path) -> None:
+    # was matplotlib's 'identical low and high xlims' warning and an empty figure
+    with pytest.raises(ValueError, match=r"at least one class\. Received shape \(0, 0\)"):
+        plots.plot_confusion_matrix(np.zeros((0, 0)), tmp_path / "c.png")
+    assert not (tmp_path / "c.png").exists()

@@ -53,6 +53,10 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     path : where to write the PNG (800 x 500 pixels)
     """
     errors = np.asarray(errors, dtype=float)
+    if errors.size == 0:
+        raise ValueError(
+            f"Expected at least one error value to plot. Received errors of shape {errors.shape}"
+        )
     fig = _figure((8, 5))
     ax = fig.add_subplot()
     ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2, label="training")
@@ -71,7 +75,16 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
         raise ValueError(
             f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
         )
-    return {str(k): [float(v) for v in vals] for k, vals in data.items()}
+    history_dict = {str(k): [float(v) for v in vals] for k, vals in data.items()}
+    for key, values in history_dict.items():  # each panel needs a point (lr is not drawn)
+        if not values and key != "lr" and not key.startswith("val_") and not history_dict.get(
+            f"val_{key}"
+        ):
+            raise ValueError(
+                f"Expected at least one epoch's value to plot for {key!r}. "
+                f"Received an empty history: {key}=[]"
+            )
+    return history_dict
 
 
 def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
@@ -250,6 +263,10 @@ def plot_confusion_matrix(
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
+    if matrix.size == 0:
+        raise ValueError(
+            f"Expected a square matrix of at least one class. Received shape {matrix.shape}"
+        )
     n = matrix.shape[0]
     names = [str(c) for c in (classes if classes is not None else range(n))]
     fig = _figure((9, 8) if n > 10 else (7, 6))
