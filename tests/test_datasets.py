@@ -29,6 +29,8 @@ def test_xor_is_the_tutorial_table() -> None:
 @pytest.mark.parametrize("name", sorted(GENERATED))
 @pytest.mark.parametrize("n_samples", [1, 2, 7, 1000])
 def test_shapes_dtypes_and_balance(name: str, n_samples: int) -> None:
+    if name == "spirals" and n_samples < 2:
+        pytest.skip("spirals needs a point per arm (test_spirals_refuses_fewer_points_than_arms)")
     X, y = GENERATED[name](n_samples, seed=0)
     assert X.shape == (n_samples, 2) and X.dtype == np.float64
     assert y.shape == (n_samples,) and y.dtype == np.int64
@@ -212,3 +214,41 @@ def test_require_does_not_hide_a_broken_dependency(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ModuleNotFoundError) as info:
         require("sklearn", "sklearn", "loading iris")
     assert not isinstance(info.value, MissingExtraError)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: datasets.load("digits", seed=0), r"data set 'digits' \(it takes no keyword"),
+        (lambda: datasets.load("xor", n_samples=5), "Received: n_samples=5"),
+        (lambda: datasets.load("moons", n_classes=3), "it takes n_samples, noise, seed"),
+        (lambda: datasets.load(["x"]), r"Received: name=\['x'\]"),
+        (lambda: datasets.load(None), "Received: name=None"),
+    ],
+)
+def test_load_names_a_bad_name_or_keyword(call, message: str) -> None:
+    # an unhashable name raised "unhashable type: 'list'"; a stray keyword raised
+    # "digits() got an unexpected keyword argument" without the value or what it takes
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(("n_samples", "n_classes"), [(3, 5), (1, 2), (4, 7)])
+def test_spirals_refuses_fewer_points_than_arms(n_samples: int, n_classes: int) -> None:
+    # fewer points than arms left arms empty and put every point at the centre
+    with pytest.raises(
+        ValueError, match=f"Received: n_samples={n_samples}, n_classes={n_classes}"
+    ):
+        datasets.spirals(n_samples, n_classes=n_classes, seed=0)
+
+
+@pytest.mark.parametrize(("n_samples", "n_classes"), [(2, 2), (5, 5), (7, 4)])
+def test_spirals_one_point_arms_are_told_apart(n_samples: int, n_classes: int) -> None:
+    # one point per arm sat at the shared centre: every class at (0, 0)
+    X, y = datasets.spirals(n_samples, n_classes=n_classes, noise=0.0, seed=0)
+    assert sorted(set(y.tolist())) == list(range(n_classes))
+    lone = [label for label in range(n_classes) if np.sum(y == label) == 1]
+    assert lone
+    for label in lone:
+        np.testing.assert_allclose(np.hypot(*X[y == label].T), [1.0])
+    assert len({tuple(np.round(X[y == label][-1], 9)) for label in lone}) == len(lone)

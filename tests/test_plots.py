@@ -136,3 +136,66 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingExtraError, match=r"nonlin\[plot\]"):
         plots.plot_error_curve([1.0, 0.5], tmp_path / "e.png")
+
+
+@pytest.mark.parametrize(
+    "y, options, message",
+    [
+        ([0, 1.5, 1, 0.25], {}, r"Received y\[1\]=1\.5"),  # was truncated to class 1
+        ([0, 1, -1, 1], {}, r"whole numbers >= 0\. Received y\[2\]=-1"),  # was never drawn
+        ([0.0, 1.0, 1.0, -2.0], {}, r"Received y\[3\]=-2\.0"),
+        ([0, np.nan, 1, 0], {}, r"Received y\[1\]=nan"),
+        ([0, 1, 2, 1], {"classes": ["a", "b"]}, r"in \[0, 2\)\. Received y\[2\]=2"),
+    ],
+)
+def test_decision_boundary_refuses_labels_that_are_not_class_indices(tmp_path, y, options,
+                                                                      message) -> None:
+    X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+    with pytest.raises(ValueError, match=message):
+        plots.plot_decision_boundary(lambda p: np.zeros((len(p), 2)), X, y, tmp_path / "d.png",
+                                     resolution=4, **options)
+    assert not (tmp_path / "d.png").exists()
+
+
+def test_decision_boundary_takes_whole_float_and_bool_labels(tmp_path, monkeypatch) -> None:
+    X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+    figures = _capture_figures(monkeypatch)
+    for y in ([0.0, 1.0, 1.0, 0.0], [False, True, True, False]):
+        plots.plot_decision_boundary(lambda p: np.zeros((len(p), 2)), X, y, tmp_path / "d.png",
+                                     resolution=4)
+    for figure in figures:
+        assert [len(c.get_offsets()) for c in figure.axes[0].collections[-2:]] == [2, 2]
+    assert len(figures) == 2
+
+
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        ({"loss": []}, r"for 'loss'\. Received an empty history: loss=\[\]"),
+        ({"loss": [], "val_loss": []}, "loss=\\[\\]"),
+        ({"loss": [0.5], "accuracy": []}, "accuracy=\\[\\]"),
+    ],
+)
+def test_empty_history_is_refused(tmp_path, history, message) -> None:
+    # was a matplotlib UserWarning ('No artists with labels') and an empty figure
+    with pytest.raises(ValueError, match=message):
+        plots.plot_history(history, tmp_path / "h.png")
+    assert not (tmp_path / "h.png").exists()
+
+
+def test_history_without_validation_epochs_still_plots(tmp_path) -> None:
+    path = plots.plot_history({"loss": [0.5, 0.4], "val_loss": [], "lr": []}, tmp_path / "h.png")
+    assert Path(path).exists()
+
+
+def test_empty_error_curve_is_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match=r"at least one error value.*shape \(0,\)"):
+        plots.plot_error_curve([], tmp_path / "e.png")
+    assert not (tmp_path / "e.png").exists()
+
+
+def test_empty_confusion_matrix_is_refused(tmp_path) -> None:
+    # was matplotlib's 'identical low and high xlims' warning and an empty figure
+    with pytest.raises(ValueError, match=r"at least one class\. Received shape \(0, 0\)"):
+        plots.plot_confusion_matrix(np.zeros((0, 0)), tmp_path / "c.png")
+    assert not (tmp_path / "c.png").exists()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
-from .validation import is_integer, is_real
+from .validation import check_bool, is_integer, is_real
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the end thresholds sit this far outside [0, 1]
 _CURVES = {"roc": "ROC", "pr": "PR"}
@@ -68,15 +68,13 @@ class AUC(ConfusionMetric):
         self.init_thresholds = None if thresholds is None else inner
         self.num_thresholds = len(inner) + 2
         self.thresholds = np.array([-EPSILON, *inner, 1.0 + EPSILON])
-        if not isinstance(multi_label, bool | np.bool_):
-            raise TypeError(f"Expected a bool. Received: multi_label={multi_label!r}")
-        if not isinstance(from_logits, bool | np.bool_):
-            raise TypeError(f"Expected a bool. Received: from_logits={from_logits!r}")
+        multi_label = check_bool("multi_label", multi_label)
+        from_logits = check_bool("from_logits", from_logits)
         if num_labels is not None and (not multi_label or not is_integer(num_labels)
                                        or num_labels < 1):
             raise ValueError("Expected num_labels only with multi_label=True, a positive "
                              f"integer. Received: num_labels={num_labels!r}")
-        self.multi_label, self.from_logits = bool(multi_label), bool(from_logits)
+        self.multi_label, self.from_logits = multi_label, from_logits
         self.num_labels = None if num_labels is None else int(num_labels)
         self._labels = self.num_labels or 0  # 0: multi-label columns not seen yet
         self.reset_state()

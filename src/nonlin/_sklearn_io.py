@@ -132,6 +132,7 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
     from ._header import ModelFileError
     from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
     from .optimizers import Adam
+    from .validation import check_bool
 
     slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
     size = sum(p.value.size for p in est.model_.parameters())
@@ -144,6 +145,7 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
         if name == "Adam":
             inner = Adam(**config)
         elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
+            check_bool("nesterov", config["nesterov"])  # bool("false") is True
             inner = sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
         else:
             raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {name!r:.80}")

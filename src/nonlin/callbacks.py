@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .validation import is_integer, is_real
+from .validation import check_bool, is_integer, is_real
 
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
           "on_epoch_end", "on_train_end")
@@ -174,7 +174,8 @@ class CSVLogger(Callback):
     """
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
-        self.filename, self.separator, self.append = str(filename), separator, bool(append)
+        self.append = check_bool("append", append)
+        self.filename, self.separator = str(filename), separator
         self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:

@@ -62,7 +62,7 @@ from ._metadata import to_json_text
 from .callbacks import Callback, History, _logged, _monitored
 from .core import Sequential
 from .io import to_bytes
-from .validation import is_integer
+from .validation import check_bool, is_integer
 
 __all__ = [
     "Checkpoint",
@@ -196,7 +196,8 @@ class ModelCheckpoint(Callback):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
         self.path, self.every = os.fspath(path), int(every)
-        self.save_best_only, self.monitor = bool(save_best_only), monitor
+        self.save_best_only = check_bool("save_best_only", save_best_only)
+        self.monitor = monitor
         name = monitor.removeprefix("val_").lower()
         self._maximize = mode == "max" or (
             mode == "auto" and ("acc" in name or name in ("r2", "r2_score"))

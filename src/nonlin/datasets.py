@@ -13,6 +13,7 @@ function returns raw ``(X, y)`` arrays and leaves preprocessing to the caller.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -120,7 +121,9 @@ def spirals(
 
     Parameters
     ----------
-    n_samples : total number of points, split as evenly as possible between the classes
+    n_samples : total number of points, ``>= n_classes``, split as evenly as possible
+        between the classes (the first classes get the remainder); an arm of one
+        point holds its tip (radius 1), the centre being shared by every arm
     n_classes : number of arms, ``>= 2``
     noise : standard deviation of the angular noise in radians, ``>= 0``
     seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
@@ -133,11 +136,17 @@ def spirals(
     n_samples = _check_n_samples(n_samples)
     if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ValueError(f"Expected an integer >= 2. Received: n_classes={n_classes!r}")
+    if n_samples < n_classes:
+        raise ValueError(
+            f"Expected n_samples >= n_classes (at least one point per arm). "
+            f"Received: n_samples={n_samples}, n_classes={n_classes!r}"
+        )
     _check_noise(noise)
     rng = _generator(seed)
     points = []
     for label, size in enumerate(_class_sizes(n_samples, int(n_classes))):
-        radius = np.linspace(0.0, 1.0, size)
+        # a lone point sits at its arm's tip: the centre is shared by every arm
+        radius = np.linspace(0.0, 1.0, size) if size > 1 else np.ones(1)
         angle = 2.0 * math.pi * label / n_classes + 3.0 * math.pi * radius
         angle = angle + noise * rng.standard_normal(size)
         points.append(radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)]))
@@ -202,11 +211,32 @@ def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X, y : as returned by the function of that name
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string, or a keyword is not one the data set takes
+        (``digits``, ``iris``, ``breast_cancer`` and ``xor`` take none).
+    ValueError
+        If ``name`` is not a known data set.
     """
+    known = ", ".join(repr(key) for key in sorted(_LOADERS))
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Expected a data set name (a str), one of {known}. Received: name={name!r}"
+        )
     if name not in _LOADERS:
-        known = ", ".join(repr(key) for key in sorted(_LOADERS))
         raise ValueError(f"Unknown data set. Expected one of {known}. Received: name={name!r}")
-    return _LOADERS[name](**kwargs)
+    loader = _LOADERS[name]
+    accepted = inspect.signature(loader).parameters
+    for key, value in kwargs.items():
+        if key not in accepted:
+            expected = ", ".join(accepted) if accepted else "no keyword arguments"
+            raise TypeError(
+                f"Unexpected argument for data set {name!r} (it takes {expected}). "
+                f"Received: {key}={value!r}"
+            )
+    return loader(**kwargs)
 
 
 def _load_sklearn(loader: str, purpose: str) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from .callbacks import (
     _monitored,
     _optional_float,
 )
-from .validation import is_integer, is_real
+from .validation import check_bool, is_integer, is_real
 
 
 def _is_finite(value: Any) -> bool:
@@ -83,7 +83,7 @@ class EarlyStopping(Callback):
         self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
         self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
         self.baseline = None if baseline is None else float(baseline)
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
         self._improved = _better(monitor, mode)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
 from .initializers import INITIALIZERS
-from .validation import is_real
+from .validation import check_bool, is_real
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
 
@@ -76,7 +76,7 @@ class Dense(Layer):
         self.l2 = float(l2)
         self._decay: np.ndarray | None = None
         self.units = int(units)
-        self.bias = bool(bias)
+        self.bias = check_bool("bias", bias)
         self.init = init
         self.W: Param | None = None
         self.b: Param | None = None

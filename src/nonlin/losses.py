@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_labels, is_real
+from .validation import check_bool, check_labels, is_real
 
 _EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
 
@@ -209,7 +209,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -258,7 +258,7 @@ class CrossEntropy(Loss):
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = _reduction(reduction)
 
     def _log_p(self, y_pred: np.ndarray) -> np.ndarray:

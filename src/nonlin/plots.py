@@ -53,6 +53,10 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     path : where to write the PNG (800 x 500 pixels)
     """
     errors = np.asarray(errors, dtype=float)
+    if errors.size == 0:
+        raise ValueError(
+            f"Expected at least one error value to plot. Received errors of shape {errors.shape}"
+        )
     fig = _figure((8, 5))
     ax = fig.add_subplot()
     ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2, label="training")
@@ -71,7 +75,16 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
         raise ValueError(
             f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
         )
-    return {str(k): [float(v) for v in vals] for k, vals in data.items()}
+    history_dict = {str(k): [float(v) for v in vals] for k, vals in data.items()}
+    for key, values in history_dict.items():  # each panel needs a point (lr is not drawn)
+        if not values and key != "lr" and not key.startswith("val_") and not history_dict.get(
+            f"val_{key}"
+        ):
+            raise ValueError(
+                f"Expected at least one epoch's value to plot for {key!r}. "
+                f"Received an empty history: {key}=[]"
+            )
+    return history_dict
 
 
 def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
@@ -129,12 +142,13 @@ def plot_decision_boundary(
         indices of shape (n,).
     X : array-like of shape (n_samples, 2)
     y : array-like of shape (n_samples,)
-        Class indices in ``[0, n_classes)``.
+        Class indices in ``[0, n_classes)``: integers, or floats holding whole
+        numbers; a fractional, negative or non-finite label is a ``ValueError``.
     path : where to write the PNG (700 x 600 pixels)
     classes : names shown in the legend (default ``0 .. n_classes - 1``)
     resolution : grid points per axis
     """
-    X, y = _boundary_inputs(X, y, resolution)
+    X, y = _boundary_inputs(X, y, resolution, None if classes is None else len(classes))
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = list(classes) if classes is not None else list(range(n_classes))
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
@@ -168,11 +182,13 @@ def plot_decision_boundary(
     return _save(fig, path)
 
 
-def _boundary_inputs(X: Any, y: Any, resolution: Any) -> tuple[np.ndarray, np.ndarray]:
+def _boundary_inputs(
+    X: Any, y: Any, resolution: Any, n_names: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
     ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
     X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int, copy=False)
+    y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
         raise ValueError(
             "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
@@ -181,7 +197,26 @@ def _boundary_inputs(X: Any, y: Any, resolution: Any) -> tuple[np.ndarray, np.nd
     check_X(X)
     if not is_integer(resolution) or resolution < 2:
         raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
-    return X, y
+    return X, _boundary_labels(y, n_names)
+
+
+def _boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
+    """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
+    classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"Expected integer class labels for y. Received dtype {y.dtype}")
+    bad = y < 0
+    if y.dtype.kind == "f":
+        bad |= ~np.isfinite(y) | (y != np.round(y))
+    if n_names is not None:
+        bad |= y >= n_names
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
+        raise ValueError(
+            f"Expected class labels in y that are {expected}. Received y[{i}]={y[i].item()!r}"
+        )
+    return y.astype(np.int64)
 
 
 def _predicted_classes(scores: np.ndarray) -> np.ndarray:
@@ -228,6 +263,10 @@ def plot_confusion_matrix(
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
+    if matrix.size == 0:
+        raise ValueError(
+            f"Expected a square matrix of at least one class. Received shape {matrix.shape}"
+        )
     n = matrix.shape[0]
     names = [str(c) for c in (classes if classes is not None else range(n))]
     fig = _figure((9, 8) if n > 10 else (7, 6))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .validation import is_integer, is_real
+from .validation import check_bool, is_integer, is_real
 
 
 def _positive(name: str, value: Any) -> float:
@@ -79,7 +79,7 @@ class ExponentialDecay(Schedule):
         self.lr = _positive("lr", lr)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.decay_rate = _positive("decay_rate", decay_rate)
-        self.staircase = bool(staircase)
+        self.staircase = check_bool("staircase", staircase)
 
     def __call__(self, step: int) -> float:
         p = step / self.decay_steps

@@ -13,6 +13,7 @@ import numpy as np
 
 from .core import Param, const
 from .optimizers import Optimizer, _check_range
+from .validation import check_bool
 
 
 class SGD(Optimizer):
@@ -54,9 +55,10 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm)
         self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
+        nesterov = check_bool("nesterov", nesterov)
         if nesterov and momentum == 0:
             raise ValueError("Expected momentum > 0 with nesterov=True. Received: momentum=0")
-        self.nesterov = bool(nesterov)
+        self.nesterov = nesterov
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
         self._slot_names = ("velocity",) if self.momentum else ()
 

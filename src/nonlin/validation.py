@@ -182,6 +182,31 @@ def is_integer(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """``value``, a flag, as a Python ``bool``.
+
+    Only ``True``, ``False`` and ``np.bool_`` are accepted: ``bool("false")``
+    is True and ``bool(None)`` False, so coercing would silently flip a flag.
+
+    Parameters
+    ----------
+    name : the argument's name, for the message
+    value : object
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    TypeError
+        ``Expected a bool. Received: bias='false'`` for anything else.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"Expected a bool. Received: {name}={value!r}")
+    return bool(value)
+
+
 def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
     """An integer (not bool) >= ``minimum``."""
     if not is_integer(value) or value < minimum:
