@@ -137,3 +137,11 @@ def test_sklearn_file_with_a_string_nesterov_is_refused(tmp_path):
     safetensors.numpy.save_file(safetensors.numpy.load(data), path, metadata=header)
     with pytest.raises(ModelFileError, match="nesterov='false'"):
         nls.load(path)
+
+
+def test_fit_refuses_a_shuffle_that_is_not_a_bool():
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    X, y = np.zeros((4, 2)), np.zeros((4, 1))
+    with pytest.raises(TypeError, match="Received: shuffle='false'"):
+        model.fit(X, y, loss="mse", optimizer="sgd", shuffle="false", verbose=0)
+    model.fit(X, y, loss="mse", optimizer="sgd", shuffle=np.bool_(False), verbose=0)

@@ -53,7 +53,7 @@ from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
-from .validation import check_fraction, check_positive_int, check_X
+from .validation import check_bool, check_fraction, check_positive_int, check_X
 
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
@@ -86,6 +86,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     batch_size = check_positive_int("batch_size", batch_size)
     initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
     validation_split = check_fraction("validation_split", validation_split)
+    shuffle = check_bool("shuffle", shuffle)
     if verbose not in (0, 1, 2):
         raise ValueError(f"Expected verbose 0, 1 or 2. Received: verbose={verbose!r}")
     built_here = not model.built
