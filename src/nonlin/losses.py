@@ -6,8 +6,9 @@ Conventions, shared by every loss here:
   the outputs; ``reduction="mean"`` averages it over samples, ``"sum"`` adds.
 * ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
   mean still divides by ``n_samples``, as Keras does.
-* The public ``__call__`` and ``grad`` validate their inputs. Training loops
-  validate once and call the private ``_value`` / ``_grad`` on each batch.
+* The public ``__call__`` and ``grad`` validate their inputs (the checks live
+  in ``nonlin._loss_checks``). Training loops validate once and call the
+  private ``_value`` / ``_grad`` on each batch.
 * ``from_logits=True`` fuses the output activation into the loss, which is
   both faster and stable: the gradient is just ``p - y``.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._loss_checks import check_loss_inputs, check_real_target
 from .validation import check_bool, check_labels, is_real
 
 _EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
@@ -35,11 +37,6 @@ def _finite_positive(name: str, value: Any) -> float:
     if value == float("inf"):
         raise ValueError(f"Expected a finite number. Received: {name}={value!r}")
     return float(value)
-
-
-def _first_bad(a: np.ndarray) -> str:
-    index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-    return f"{a[index]} at index {index}"
 
 
 class Loss:
@@ -92,44 +89,12 @@ class Loss:
         return out
 
     def _check(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
-        y_pred = np.asarray(y_pred)
-        if y_pred.dtype.kind != "f":
-            y_pred = y_pred.astype(np.float64)
-        if y_pred.ndim == 1:
-            y_pred = y_pred[:, None]
-        if y_pred.ndim != 2 or y_pred.shape[0] == 0:
-            raise ValueError(
-                f"Expected y_pred of shape (n_samples, n_outputs). Received shape {y_pred.shape}"
-            )
-        if not np.all(np.isfinite(y_pred)):
-            raise ValueError(f"Expected finite y_pred. Received {_first_bad(y_pred)}")
-        y_true = np.asarray(y_true)
-        if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
-            raise ValueError(f"Expected finite y_true. Received {_first_bad(y_true)}")
-        y_true = self._check_target(y_true, y_pred)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
-            if sample_weight.shape != (y_pred.shape[0],):
-                raise ValueError(
-                    f"Expected sample_weight of shape ({y_pred.shape[0]},). "
-                    f"Received shape {sample_weight.shape}"
-                )
-            if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-                raise ValueError("Expected finite, non-negative sample weights")
-        return y_true, y_pred, sample_weight
+        """Validate one public call's inputs (``nonlin._loss_checks``)."""
+        return check_loss_inputs(y_true, y_pred, sample_weight, self._check_target)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """Same shape as ``y_pred`` (a 1-D target counts as one column), real numbers."""
-        if y_true.ndim == 1:
-            y_true = y_true[:, None]
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"Expected y_true of shape {y_pred.shape} like y_pred. "
-                f"Received shape {y_true.shape}"
-            )
-        if y_true.dtype.kind not in "fiub":
-            raise TypeError(f"Expected numeric y_true. Received dtype {y_true.dtype}")
-        return y_true.astype(y_pred.dtype, copy=False)
+        return check_real_target(y_true, y_pred)
 
     def get_config(self) -> dict[str, Any]:
         return {"reduction": self.reduction}

@@ -1,0 +1,75 @@
+"""The input checks behind every loss's public ``__call__`` and ``grad``.
+
+``Loss._check`` (``nonlin.losses``) runs them once per public call; training
+loops validate once up front and then call the losses' private ``_value`` /
+``_grad`` on each batch, so nothing here runs on the training step. Every
+message names what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def first_bad(a: np.ndarray) -> str:
+    """The first non-finite entry of ``a`` and its index, for a message."""
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+    return f"{a[index]} at index {index}"
+
+
+def check_loss_inputs(
+    y_true: Any,
+    y_pred: Any,
+    sample_weight: Any,
+    check_target: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[Any, Any, Any]:
+    """``(y_true, y_pred, sample_weight)`` as arrays a loss's math accepts.
+
+    ``y_pred`` becomes a finite float array of shape (n_samples, n_outputs) (a
+    1-D one counts as one column), ``y_true`` is checked finite and then by the
+    loss's own ``check_target``, and ``sample_weight``, if given, becomes a
+    finite, non-negative array of shape (n_samples,) in ``y_pred``'s dtype.
+    """
+    y_pred = np.asarray(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = y_pred.astype(np.float64)
+    if y_pred.ndim == 1:
+        y_pred = y_pred[:, None]
+    if y_pred.ndim != 2 or y_pred.shape[0] == 0:
+        raise ValueError(
+            f"Expected y_pred of shape (n_samples, n_outputs). Received shape {y_pred.shape}"
+        )
+    if not np.all(np.isfinite(y_pred)):
+        raise ValueError(f"Expected finite y_pred. Received {first_bad(y_pred)}")
+    y_true = np.asarray(y_true)
+    if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
+        raise ValueError(f"Expected finite y_true. Received {first_bad(y_true)}")
+    y_true = check_target(y_true, y_pred)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
+        if sample_weight.shape != (y_pred.shape[0],):
+            raise ValueError(
+                f"Expected sample_weight of shape ({y_pred.shape[0]},). "
+                f"Received shape {sample_weight.shape}"
+            )
+        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+            raise ValueError("Expected finite, non-negative sample weights")
+    return y_true, y_pred, sample_weight
+
+
+def check_real_target(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Same shape as ``y_pred`` (a 1-D target counts as one column), real numbers,
+    returned in ``y_pred``'s dtype."""
+    if y_true.ndim == 1:
+        y_true = y_true[:, None]
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"Expected y_true of shape {y_pred.shape} like y_pred. "
+            f"Received shape {y_true.shape}"
+        )
+    if y_true.dtype.kind not in "fiub":
+        raise TypeError(f"Expected numeric y_true. Received dtype {y_true.dtype}")
+    return y_true.astype(y_pred.dtype, copy=False)

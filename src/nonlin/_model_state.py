@@ -1,0 +1,120 @@
+"""What a ``Sequential`` holds, read and written: weights, state, config, summary.
+
+``ModelState`` is a mixin of ``nonlin.sequential.Sequential`` (which stays the
+public, pickled class); it only reads the attributes ``Sequential.build`` sets
+(``layers``, ``_params``, ``n_features_in``, ``dtype``) and never runs on the
+training step. Weights come out and go back in Keras' order (each layer's
+parameters in turn); ``get_config`` describes the architecture as JSON-able
+data, which ``Sequential.from_config`` rebuilds through the registry's allowlist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .core import LayerProtocol, Param
+
+
+class ModelState:
+    """Parameters, weights, non-trainable state and description of a layer chain."""
+
+    layers: list[LayerProtocol]
+    n_features_in: int | None
+    dtype: np.dtype
+    _params: list[Param]
+
+    @property
+    def built(self) -> bool:
+        return self.n_features_in is not None
+
+    def _require_built(self) -> None:
+        if self.n_features_in is None:
+            raise RuntimeError("This model is not built yet; call model.build(n_features, seed).")
+
+    # -- parameters ---------------------------------------------------------
+    def parameters(self) -> list[Param]:
+        """Every trainable ``Param``, layer by layer (``[W0, b0, W1, b1, ...]``)."""
+        return list(self._params)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights in Keras order: ``[W0, b0, W1, b1, ...]``, W of shape (in, out)."""
+        self._require_built()
+        return [p.value.copy() for p in self._params]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Overwrite the weights in place from a list in ``get_weights`` order."""
+        from .validation import as_dtype
+
+        self._require_built()
+        if len(weights) != len(self._params):
+            raise ValueError(
+                f"Expected {len(self._params)} arrays. Received {len(weights)} arrays"
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for i, (param, w) in enumerate(zip(self._params, arrays, strict=True)):
+            if w.shape != param.value.shape:
+                raise ValueError(
+                    f"Expected weights[{i}] ({param.name}) of shape {param.value.shape}. "
+                    f"Received shape {w.shape}"
+                )
+            if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
+                raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
+            arrays[i] = as_dtype(w, param.value.dtype, f"weights[{i}]", contiguous=False)
+        for param, w in zip(self._params, arrays, strict=True):
+            np.copyto(param.value, w, casting="unsafe")
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Copies of the layers' non-trainable state (e.g. ``BatchNorm`` running
+        statistics), keyed ``"<layer index>.<name>"``; empty for most models."""
+        self._require_built()
+        state = {}
+        for i, layer in enumerate(self.layers):
+            for name, arr in getattr(layer, "get_state", dict)().items():
+                state[f"{i}.{name}"] = arr.copy()
+        return state
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Restore what ``get_state`` returned (copied into the layers' arrays)."""
+        self._require_built()
+        state = state or {}
+        for i, layer in enumerate(self.layers):
+            prefix = f"{i}."
+            mine = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+            if hasattr(layer, "set_state"):
+                layer.set_state(mine)
+            elif mine:
+                raise ValueError(
+                    f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}"
+                )
+
+    def count_params(self) -> int:
+        return sum(p.value.size for p in self._params)
+
+    # -- description --------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as JSON-able data (layer class names and configs)."""
+        return {
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ],
+            "n_features_in": self.n_features_in,
+            "dtype": self.dtype.name,
+        }
+
+    def summary(self) -> str:
+        """A table of layers, output widths and parameter counts."""
+        rows = [("Layer", "Output", "Params")]
+        width: Any = self.n_features_in
+        for layer in self.layers:
+            n = sum(p.value.size for p in layer.parameters())
+            width = getattr(layer, "units", width)
+            rows.append((repr(layer), f"(None, {width})", f"{n:,}"))
+        cols = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
+        rule = "-" * len(lines[0])
+        total = f"Total params: {self.count_params():,}" if self.built else "Not built"
+        return "\n".join([lines[0], rule, *lines[1:], rule, total])
