@@ -88,14 +88,16 @@ def read_csv(
     fill_values : with ``missing="mean"``, the value for a missing cell of each
         feature column, in ``X``'s order (a model's training means), instead of
         the file's own column means
-    impute : with ``missing="mean"``, False leaves the missing cells NaN for the
-        caller to fill (with a training split's means, say); each column still needs a value
+    impute : with ``missing="mean"``, False leaves missing cells NaN (the caller fills them)
 
     Returns
     -------
     Table with ``X`` of shape (n_rows, n_features) and ``y`` of shape (n_rows,) or None.
-    Raises ``CSVError`` for any problem with the file's content, naming file, line,
-    column and value.
+
+    Raises
+    ------
+    CSVError
+        For any problem with the file's content, naming file, line, column and value.
     """
     request = _check_arguments(path, target, columns, missing, dtype, fill_values, impute)
     try:
