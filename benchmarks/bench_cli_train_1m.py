@@ -8,9 +8,12 @@ Prints:
   only imports nonlin and NumPy.
 
 The goal (issue 6): training holds no more than the float32 array plus a small
-buffer, and reading takes no more than 2x what pandas takes.
+buffer, and reading takes no more than 2x what pandas takes. ``--missing-share``
+writes that share of the feature cells as ``nan`` and trains with ``--missing mean``
+(the missing cells filled with the training rows' means, in place).
 
     PYTHONPATH=src python3 benchmarks/bench_cli_train_1m.py [--rows 1000000] [--epochs 1]
+        [--missing-share 0.01]
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ PEAK = (
 )
 
 
-def write_csv(path: Path, n_rows: int, n_features: int, seed: int = 0) -> None:
-    """``f0..f{n-1},y``: Gaussian features with 6 decimals, a binary target, in blocks."""
+def write_csv(
+    path: Path, n_rows: int, n_features: int, seed: int = 0, missing_share: float = 0.0
+) -> None:
+    """``f0..f{n-1},y``: Gaussian features with 6 decimals (``missing_share`` of them
+    ``nan``), a binary target, in blocks."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=n_features)
     with open(path, "w", encoding="utf-8") as handle:
@@ -41,6 +47,8 @@ def write_csv(path: Path, n_rows: int, n_features: int, seed: int = 0) -> None:
         for start in range(0, n_rows, 100_000):
             X = rng.normal(size=(min(100_000, n_rows - start), n_features))
             y = (X @ w + 0.5 * rng.normal(size=X.shape[0]) > 0).astype(int)
+            if missing_share:
+                X[rng.random(X.shape) < missing_share] = np.nan
             fmt = ",".join(["%.6f"] * n_features + ["%d"])
             np.savetxt(handle, np.column_stack([X, y]), fmt=fmt, delimiter=",")
 
@@ -71,18 +79,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--missing-share", type=float, default=0.0)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from nonlin.tabular import read_csv
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.csv"
-        write_csv(path, args.rows, args.features)
+        write_csv(path, args.rows, args.features, missing_share=args.missing_share)
+        missing = "mean" if args.missing_share else "error"
         size = path.stat().st_size / 2**20
         print(
             f"{path.name}: {args.rows:,} rows x {args.features} features + target, {size:.0f} MiB"
         )
-        ours = best_time(lambda: read_csv(path, target="y"), args.repeat)
+        ours = best_time(lambda: read_csv(path, target="y", missing=missing), args.repeat)
         print(f"nonlin.tabular.read_csv: {ours:.2f} s")
         try:
             import pandas
@@ -112,6 +122,8 @@ def main() -> None:
                 "--hidden",
                 "64,32",
                 "--quiet",
+                "--missing",
+                missing,
                 "--out",
                 str(Path(folder) / "big.safetensors"),
             ]

@@ -229,6 +229,17 @@ def test_missing_mean_with_fill_values_uses_them(tmp_path: Path, block_bytes: in
         read_csv(path, missing="mean", fill_values=[1.0, 2.0])
 
 
+def test_missing_mean_without_impute_leaves_nan(tmp_path: Path, block_bytes: int) -> None:
+    path = write(tmp_path, "a,b\n1,2\n,abc\n5,inf\n6,8\n")
+    table = read_csv(path, missing="mean", impute=False)  # the caller fills them (nonlin train)
+    np.testing.assert_array_equal(table.X, [[1, 2], [np.nan, np.nan], [5, np.nan], [6, 8]])
+    assert "column 'b'" in error_message(write(tmp_path, "a,b\n1,\n"), missing="mean",
+                                         impute=False)  # still a column without a mean
+    for kwargs in ({"missing": "drop"}, {"missing": "mean", "fill_values": [1, 2]}):
+        with pytest.raises(ValueError, match=r"Expected impute=True.*impute=False"):
+            read_csv(path, impute=False, **kwargs)
+
+
 def test_mean_never_imputes_the_target(tmp_path: Path) -> None:
     message = error_message(write(tmp_path, MISSING_TEXT), target="y", missing="mean")
     assert "line 5, column 'y'" in message and "''" in message and "missing='drop'" in message

@@ -12,6 +12,8 @@ pairs, then quadruples, then octets.
 
 An 8-byte load joins the two aligned words it straddles; the block is copied
 behind ``_PAD`` bytes, so that loads near its start stay inside the buffer.
+Labels are read the same way (:func:`_texts`) and joined into one ``str``
+array at the end (:func:`_join_labels`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,28 @@ def _texts(words: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndar
         loaded &= _LOW.take(widths - 8 * word, mode="clip")
         text[:, word] = loaded
     return np.ascontiguousarray(text.view(np.uint8)[:, :width]).view(f"S{width}").ravel()
+
+
+def _join_labels(blocks: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """One str array from the blocks' labels; ASCII bytes are decoded here, once, in place.
+
+    An ``S`` block (ASCII) is copied byte by byte into the code points of the
+    ``U`` array, a cast from uint8 to uint32, much faster than NumPy's bytes to str.
+    """
+    width = max(block.itemsize // (4 if block.dtype.kind == "U" else 1) for block in blocks)
+    labels = np.empty(n_rows, dtype=f"U{max(width, 1)}")
+    code_points = labels.view(np.uint32).reshape(n_rows, -1)
+    start = 0
+    for block in blocks:
+        end = start + len(block)
+        if block.dtype.kind == "S":
+            size = block.itemsize
+            code_points[start:end, :size] = block.view(np.uint8).reshape(len(block), size)
+            code_points[start:end, size:] = 0
+        else:
+            labels[start:end] = block
+        start = end
+    return labels
 
 
 def _mantissas(

@@ -66,7 +66,14 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
     values = _decimals(plain, words, layout, plan.skipped)
     if values is None:
         return None
-    values = values.reshape(n_rows, n_cols)
+    return _columns(values.reshape(n_rows, n_cols), labels, plan)
+
+
+def _columns(
+    values: np.ndarray, labels: np.ndarray | None, plan: _Plan
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """``X`` in ``plan.dtype`` and ``y`` from the block's ``values`` (n_rows, n_cols);
+    None when a value is beyond the range of its column's dtype (the strict parser says so)."""
     first = plan.features[0]
     if plan.features == tuple(range(first, first + len(plan.features))):  # a slice: no gather
         features = values[:, first : first + len(plan.features)]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -24,6 +25,46 @@ class CSVError(ValueError):
     """A CSV file that cannot be read as asked; the message names file, line, column and value."""
 
     __module__ = "nonlin.tabular"  # its public home: tracebacks and pickles name it there
+
+
+_MISSING = ("error", "drop", "mean")
+
+
+class _Request(NamedTuple):
+    """The arguments of ``read_csv``, checked."""
+
+    source: str
+    target: str | None
+    columns: Sequence[str] | None
+    missing: str
+    dtype: np.dtype
+    fill: np.ndarray | None  # float64 (n_features,)
+    impute: bool
+
+
+def _check_arguments(
+    path: Any, target: Any, columns: Any, missing: Any, dtype: Any, fill_values: Any, impute: Any
+) -> _Request:
+    """``read_csv``'s arguments as a :class:`_Request`; TypeError or ValueError naming a bad one."""
+    if target is not None and not isinstance(target, str):
+        raise TypeError(f"Expected a column name (str) or None. Received: target={target!r}")
+    if isinstance(columns, str) or not (
+        columns is None or all(isinstance(name, str) for name in columns)
+    ):
+        raise TypeError(f"Expected a sequence of column names. Received: columns={columns!r}")
+    if missing not in _MISSING:
+        raise ValueError(f"Expected one of {_MISSING}. Received: missing={missing!r}")
+    resolved = np.dtype(dtype)
+    if resolved.kind != "f":
+        raise TypeError(f"Expected a floating dtype such as np.float32. Received: dtype={dtype!r}")
+    if impute is not True and (impute is not False or missing != "mean" or fill_values is not None):
+        raise ValueError(
+            "Expected impute=True, or impute=False with missing='mean' and no fill_values. "
+            f"Received: impute={impute!r}, missing={missing!r}"
+        )
+    source = os.fspath(path)
+    fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
+    return _Request(source, target, columns, missing, resolved, fill, impute)
 
 
 class _Skipped(NamedTuple):

@@ -117,7 +117,8 @@ def name_list(text: str) -> list[str]:
 
 def add_missing_option(parser: Any, *, model: bool = False) -> None:
     """``--missing``; with ``model``, 'mean' means the model's training means."""
-    mean = "the training data's column mean, stored in the model" if model else "the column mean"
+    mean = ("the training data's column mean, stored in the model" if model
+            else "the column mean over the training rows (not the validation rows)")
     parser.add_argument(
         "--missing",
         choices=("error", "drop", "mean"),

@@ -24,13 +24,16 @@ def read_table(
     columns: Sequence[str] | None,
     missing: str,
     fill_values: Sequence[float] | None = None,
+    impute: bool = True,
     columns_option: str = "--columns",
     model: str | None = None,
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
 
     ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
-    (a model's training means) instead of the file's own means. ``columns_option``
+    (a model's training means) instead of the file's own means; with ``impute=False``,
+    none: they stay NaN for the caller to fill (``nonlin train``, with the training
+    rows' means). ``columns_option``
     says where ``columns`` came from, for the messages; ``model``, the model file
     they were read from (with ``columns_option=MODEL_INPUT``).
     """
@@ -41,7 +44,7 @@ def read_table(
         if target is not None or columns is not None:
             target, columns = _match_names(path, target, columns, columns_option, model)
         return read_csv(path, target=target, columns=columns, missing=missing,
-                        dtype=np.float32, fill_values=fill_values)
+                        dtype=np.float32, fill_values=fill_values, impute=impute)
     except CSVError as exc:
         message = _cli_terms(str(exc), columns_option)
         if "no column" in message and _header_looks_like_data(path):

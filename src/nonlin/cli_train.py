@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import signal
 import sys
 from typing import Any
@@ -35,16 +34,18 @@ from .cli_common import (
     registry_names,
     seed,
 )
-from .cli_model import check_cli_metadata, describe_classes
+from .cli_model import describe_classes
 from .cli_table import read_table
 from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
 from .cli_train_model import (
+    _load_checkpoint,
     build_model,
     checkpoint_path,
     epochs_done,
     final_scores,
     fit_model,
     format_scores,
+    resume_command,
     save_checkpoint,
     storable_history,
 )
@@ -178,7 +179,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 def run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = _load_checkpoint(args) if args.resume else None
-    table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing)
+    table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,
+                       impute=args.missing != "mean")  # with the training rows' means: prepare
     args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     del table
@@ -241,22 +243,6 @@ def _check_paths_apart(args: argparse.Namespace) -> None:
     )
 
 
-def _load_checkpoint(args: argparse.Namespace) -> Any:
-    from .checkpoint import load_checkpoint
-
-    checkpoint = load_checkpoint(args.resume)
-    meta = getattr(checkpoint.model, "metadata", None) or {}
-    if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
-        raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
-    check_cli_metadata(args.resume, checkpoint.model, meta)
-    if checkpoint.epoch >= args.epochs:
-        raise UsageError(
-            f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
-            f"ask for more with --epochs (now {args.epochs})"
-        )
-    return checkpoint
-
-
 def _fit_or_checkpoint(
     args: argparse.Namespace, model: Any, prepared: Prepared, resumed: Any
 ) -> dict[str, list[float]] | None:
@@ -284,21 +270,6 @@ def _fit_or_checkpoint(
         )
         print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
         return None
-
-
-def resume_command(args: argparse.Namespace, path: str) -> str:
-    """The command line the user ran, with ``--resume path`` in place of any earlier one."""
-    argv = list(getattr(args, "argv", None) or ["train", args.data, "--target", args.target])
-    kept: list[str] = []
-    skip = False
-    for item in argv:
-        if skip:
-            skip = False
-        elif item == "--resume":
-            skip = True
-        elif not item.startswith("--resume="):
-            kept.append(item)
-    return shlex.join(["nonlin", *kept, "--resume", path])
 
 
 def _save(model: Any, path: str, meta: dict[str, Any]) -> None:

@@ -2,7 +2,8 @@
 
 Everything happens in place on the float32 array the CSV reader filled, so a
 large file is held once: the rows are shuffled with ``Generator.shuffle``
-(one row of buffer), the validation rows are a view of the tail, and the
+(one row of buffer), the validation rows are a view of the tail, missing
+cells (``--missing mean``) get the training rows' column means, and the
 features are standardized with the training rows' mean and scale,
 ``x' = (x - mean) / scale``.
 """
@@ -22,6 +23,7 @@ from .cli_labels import distinct, encode_labels, find_classes, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
 
 MAX_AUTO_CLASSES = 20
+_BLOCK_ELEMENTS = 1 << 16  # values per block of a pass over X: small temporaries
 
 
 @dataclass
@@ -67,10 +69,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         "target": args.target,
     }
     targets = _encode_targets(args, meta, y, previous)
-    # The same seed gives the same permutation of rows for X and for the targets.
-    np.random.default_rng(args.seed).shuffle(X)
-    np.random.default_rng(args.seed).shuffle(targets)
-    n_val = min(n - 1, max(1, round(n * args.val_split))) if args.val_split else 0
+    n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
     if meta["task"] == "classification":
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
@@ -88,6 +87,49 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         targets = targets.astype(np.float32)
     _describe(args, meta, n, n_val, table)
     return Prepared(X, targets, n_val, meta)
+
+
+def _shuffle_and_split(
+    args: argparse.Namespace, X: np.ndarray, targets: np.ndarray, names: list
+) -> int:
+    """Shuffle the rows of ``X`` and ``targets`` alike, in place; fill the missing cells
+    (``--missing mean``); return the number of validation rows, the last ones."""
+    n = X.shape[0]
+    # The same seed gives the same permutation of rows for X and for the targets.
+    np.random.default_rng(args.seed).shuffle(X)
+    np.random.default_rng(args.seed).shuffle(targets)
+    n_val = min(n - 1, max(1, round(n * args.val_split))) if args.val_split else 0
+    if args.missing == "mean":  # the reader left the missing cells NaN
+        _fill_missing(args, X, n - n_val, names)
+    return n_val
+
+
+def _fill_missing(args: argparse.Namespace, X: np.ndarray, n_train: int, names: list) -> None:
+    """``--missing mean``: each missing cell (NaN) of ``X`` (n, n_features) gets its column's
+    mean over the values present in the training rows ``X[:n_train]``,
+
+        mean_j = sum of x_ij over i < n_train with x_ij present / their count,
+
+    as scikit-learn's ``SimpleImputer`` fitted on the training split: the validation
+    rows lend nothing to the training data. In place, block by block (no copy of X).
+    """
+    rows = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
+    sums, counts = np.zeros(X.shape[1]), np.zeros(X.shape[1], dtype=np.int64)
+    for start in range(0, n_train, rows):
+        block = X[start : min(start + rows, n_train)]
+        present = ~np.isnan(block)
+        sums += np.where(present, block, 0).sum(axis=0, dtype=np.float64)
+        counts += present.sum(axis=0)
+    if not counts.all():
+        raise UsageError(
+            f"{args.data}, column {names[int(np.argmin(counts))]!r}: every value of the "
+            f"{n_train} training row(s) is missing, so --missing mean has no training mean "
+            "to use; use a smaller --val-split or more rows"
+        )
+    means = sums / counts
+    for start in range(0, X.shape[0], rows):
+        block = X[start : start + rows]
+        np.copyto(block, means, casting="same_kind", where=np.isnan(block))
 
 
 def _encode_targets(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from typing import Any
 
 import numpy as np
 
-from .cli_model import CHUNK_ROWS
+from .cli_common import UsageError
+from .cli_model import CHUNK_ROWS, check_cli_metadata
 
 
 def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
@@ -52,39 +54,42 @@ def fit_model(
     """
     import nonlin
 
-    from . import registry
-
     n_train = prepared.X.shape[0] - prepared.n_val
-    callbacks = _callbacks(args)
-    validation = None
-    if prepared.n_val:
-        validation = (prepared.X[n_train:], prepared.y[n_train:])
-    task = prepared.meta["task"]
     try:
         history = model.fit(
-            prepared.X[:n_train],
-            prepared.y[:n_train],
-            loss=loss_for(task),
-            optimizer=resumed.optimizer
-            if resumed
-            else registry.optimizer(args.optimizer, lr=args.lr),
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            shuffle=True,
-            seed=None if resumed else args.seed,
-            validation_data=validation,
-            callbacks=callbacks,
-            metrics=("accuracy",) if task == "classification" else (),
-            verbose=0 if args.quiet or sys.stderr is None else 1,  # None: stderr closed
-            initial_epoch=resumed.epoch if resumed else 0,
+            prepared.X[:n_train], prepared.y[:n_train], **_fit_options(args, prepared, resumed)
         )
     except nonlin.DivergenceError as exc:
-        from .cli_common import UsageError
-
         raise UsageError(
             f"training diverged ({exc}); try a smaller --lr (now {args.lr:g})"
         ) from None
     return history_dict(history)
+
+
+def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[str, Any]:
+    """The keyword arguments of ``model.fit`` from the command line (or the checkpoint)."""
+    from . import registry
+
+    n_train = prepared.X.shape[0] - prepared.n_val
+    validation = None
+    if prepared.n_val:
+        validation = (prepared.X[n_train:], prepared.y[n_train:])
+    task = prepared.meta["task"]
+    return {
+        "loss": loss_for(task),
+        "optimizer": resumed.optimizer
+        if resumed
+        else registry.optimizer(args.optimizer, lr=args.lr),
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "shuffle": True,
+        "seed": None if resumed else args.seed,
+        "validation_data": validation,
+        "callbacks": _callbacks(args),
+        "metrics": ("accuracy",) if task == "classification" else (),
+        "verbose": 0 if args.quiet or sys.stderr is None else 1,  # None: stderr closed
+        "initial_epoch": resumed.epoch if resumed else 0,
+    }
 
 
 def history_dict(history: Any) -> dict[str, list[float]]:
@@ -186,3 +191,34 @@ def save_checkpoint(model: Any, path: str, meta: dict[str, Any], epoch: int) -> 
 
     model.metadata = meta
     write(model, path, epoch=epoch)
+
+
+def _load_checkpoint(args: argparse.Namespace) -> Any:
+    from .checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(args.resume)
+    meta = getattr(checkpoint.model, "metadata", None) or {}
+    if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
+        raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
+    check_cli_metadata(args.resume, checkpoint.model, meta)
+    if checkpoint.epoch >= args.epochs:
+        raise UsageError(
+            f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
+            f"ask for more with --epochs (now {args.epochs})"
+        )
+    return checkpoint
+
+
+def resume_command(args: argparse.Namespace, path: str) -> str:
+    """The command line the user ran, with ``--resume path`` in place of any earlier one."""
+    argv = list(getattr(args, "argv", None) or ["train", args.data, "--target", args.target])
+    kept: list[str] = []
+    skip = False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--resume":
+            skip = True
+        elif not item.startswith("--resume="):
+            kept.append(item)
+    return shlex.join(["nonlin", *kept, "--resume", path])

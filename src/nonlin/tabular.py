@@ -31,15 +31,15 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
-from ._csv_plan import CSVError, _make_plan, _Plan, _read_header
+from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_strict import _LabelsFound, _strict_block
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
 _BLOCK_BYTES = 3 << 17  # bytes read per block; tests patch it small to cross block boundaries
 _SETTLE_BYTES = 1 << 22  # more than the temporaries of one block (about 10 blocks' worth)
-_MISSING = ("error", "drop", "mean")
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,13 +66,9 @@ class Table:
 
 
 def read_csv(
-    path: str | os.PathLike[str],
-    *,
-    target: str | None = None,
-    columns: Sequence[str] | None = None,
-    missing: str = "error",
-    dtype: Any = np.float32,
-    fill_values: Sequence[float] | None = None,
+    path: str | os.PathLike[str], *, target: str | None = None,
+    columns: Sequence[str] | None = None, missing: str = "error", dtype: Any = np.float32,
+    fill_values: Sequence[float] | None = None, impute: bool = True,
 ) -> Table:
     """Read a numeric CSV file with a header row into a :class:`Table`.
 
@@ -92,6 +88,7 @@ def read_csv(
     fill_values : with ``missing="mean"``, the value for a missing cell of each
         feature column, in ``X``'s order (a model's training means), instead of
         the file's own column means
+    impute : with ``missing="mean"``, False leaves missing cells NaN (the caller fills them)
 
     Returns
     -------
@@ -102,55 +99,33 @@ def read_csv(
     CSVError
         For any problem with the file's content, naming file, line, column and value.
     """
-    dtype = _check_arguments(target, columns, missing, dtype)
-    source = os.fspath(path)
-    fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
+    request = _check_arguments(path, target, columns, missing, dtype, fill_values, impute)
     try:
-        return _read(source, target, columns, missing, dtype, fill, labels=False)
+        return _read(request, labels=False)
     except _LabelsFound:
-        return _read(source, target, columns, missing, dtype, fill, labels=True)
+        return _read(request, labels=True)
 
 
-def _check_arguments(target: Any, columns: Any, missing: Any, dtype: Any) -> np.dtype:
-    if target is not None and not isinstance(target, str):
-        raise TypeError(f"Expected a column name (str) or None. Received: target={target!r}")
-    if isinstance(columns, str) or not (
-        columns is None or all(isinstance(name, str) for name in columns)
-    ):
-        raise TypeError(f"Expected a sequence of column names. Received: columns={columns!r}")
-    if missing not in _MISSING:
-        raise ValueError(f"Expected one of {_MISSING}. Received: missing={missing!r}")
-    resolved = np.dtype(dtype)
-    if resolved.kind != "f":
-        raise TypeError(f"Expected a floating dtype such as np.float32. Received: dtype={dtype!r}")
-    return resolved
-
-
-def _read(
-    source: str,
-    target: str | None,
-    columns: Any,
-    missing: str,
-    dtype: np.dtype,
-    fill: np.ndarray | None,
-    labels: bool,
-) -> Table:
+def _read(request: _Request, labels: bool) -> Table:
     _settle_allocator()
+    source, fill = request.source, request.fill
     with open(source, "rb") as handle:
         blocks = _blocks(handle)
         names, rest, line = _read_header(blocks, source)
-        plan = _make_plan(source, names, target, columns, missing, dtype, labels)
+        plan = _make_plan(source, names, request.target, request.columns, request.missing,
+                          request.dtype, labels)
         if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
             raise ValueError(
                 f"Expected {len(plan.features)} finite fill_values, one per feature column. "
                 f"Received: fill_values={fill.tolist()!r:.200}"
             )
         output = _Output(plan, os.fstat(handle.fileno()).st_size)
-        output.fill = fill
+        output.fill, output.impute = fill, request.impute
         for raw in chain([rest], blocks):
             if raw:
                 line += output.add(raw, line)
     used = {*plan.features, plan.target}
+    columns = request.columns
     extra = () if columns is None else tuple(n for i, n in enumerate(names) if i not in used)
     return output.table(extra)
 
@@ -206,6 +181,7 @@ class _Output:
         self.sums = np.zeros(len(plan.features))
         self.counts = np.zeros(len(plan.features), dtype=np.int64)
         self.fill: np.ndarray | None = None  # values for missing cells; None: the column means
+        self.impute = True  # False: leave missing cells NaN
 
     def add(self, raw: bytes, first_line: int) -> int:
         """Parse one block (fast path, else strict), append its rows, return its line count."""
@@ -288,27 +264,7 @@ class _Output:
                 )
             else:
                 fill = self.sums[column] / self.counts[column]
-            values = self.X[:, column]
-            values[np.isnan(values)] = fill
+            if self.impute:
+                values = self.X[:, column]
+                values[np.isnan(values)] = fill
 
-
-def _join_labels(blocks: list[np.ndarray], n_rows: int) -> np.ndarray:
-    """One str array from the blocks' labels; ASCII bytes are decoded here, once, in place.
-
-    An ``S`` block (ASCII) is copied byte by byte into the code points of the
-    ``U`` array, a cast from uint8 to uint32, much faster than NumPy's bytes to str.
-    """
-    width = max(block.itemsize // (4 if block.dtype.kind == "U" else 1) for block in blocks)
-    labels = np.empty(n_rows, dtype=f"U{max(width, 1)}")
-    code_points = labels.view(np.uint32).reshape(n_rows, -1)
-    start = 0
-    for block in blocks:
-        end = start + len(block)
-        if block.dtype.kind == "S":
-            size = block.itemsize
-            code_points[start:end, :size] = block.view(np.uint8).reshape(len(block), size)
-            code_points[start:end, size:] = 0
-        else:
-            labels[start:end] = block
-        start = end
-    return labels
