@@ -33,6 +33,7 @@ import numpy as np
 
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
+from ._csv_missing import _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_strict import _LabelsFound, _strict_block
 
@@ -194,12 +195,22 @@ class _Output:
                 self.sums += X.sum(axis=0, dtype=np.float64)
                 self.counts += len(X)
         else:
-            X, y, y_missing, n_lines = _strict_block(raw, first_line, self.plan)
-            X = X.astype(self.plan.dtype)  # values out of range were already made NaN
+            X, y, y_missing, n_lines = self._slow(raw, first_line)
             self.n_read += len(X)
             X, y = self._missing(X, y, y_missing)
         self._append(X, y, len(raw))
         return n_lines
+
+    def _slow(self, raw: bytes, first_line: int) -> tuple[np.ndarray, Any, np.ndarray, int]:
+        """A block the fast path refused: ``X`` (NaN where missing), ``y``, which targets
+        are missing, and its line count, by the missing-aware fast pass or the strict parser."""
+        if self.plan.missing != "error":
+            fast = _missing_block(raw, self.plan)
+            if fast is not None:
+                X, y = fast
+                return X, y, np.zeros(len(X), dtype=bool), len(X)
+        X, y, y_missing, n_lines = _strict_block(raw, first_line, self.plan)
+        return X.astype(self.plan.dtype), y, y_missing, n_lines  # out of range: already NaN
 
     def _missing(
         self, X: np.ndarray, y: np.ndarray | None, y_missing: np.ndarray

@@ -1,0 +1,125 @@
+"""The missing-aware fast pass of ``nonlin.tabular.read_csv`` (``missing="drop"`` or ``"mean"``).
+
+When the fast path (``_csv_fast.py``) refuses a block, this pass looks for the
+feature cells the strict parser (``_csv_strict.py``) would surely call
+missing: empty, or holding a byte that no plain number has (a letter, "?",
+"_", a non-ASCII byte: "nan", "inf", "abc"). It writes "0" in their place,
+reads the block with the fast path, and sets those cells to NaN. The cost
+beyond the fast path is one table lookup per byte and one copy of the block.
+
+Anything else unusual (a space or tab in a feature cell, a missing or
+non-numeric target, a missing label, a malformed or out-of-range number, a
+ragged row) makes it return None, so the strict parser reads the block, with
+its exact messages and verdicts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._csv_fast import _fast_block, _Layout, _plain, _unquote
+
+if TYPE_CHECKING:
+    from ._csv_plan import _Plan
+
+_COMMA, _NEWLINE = b",\n"
+_PLAIN, _MISSING, _UNSURE = 0, 1, 2  # byte classes: part of a number, never, maybe (spaces)
+
+
+def _byte_classes() -> np.ndarray:
+    """For each byte value, what it says of a feature cell holding it."""
+    classes = np.full(256, _MISSING, dtype=np.uint8)
+    classes[list(b'0123456789.eE+-",\n')] = _PLAIN
+    classes[list(b" \t")] = _UNSURE  # " 1.5" is a number; the strict parser strips it
+    return classes
+
+
+_CLASSES = _byte_classes()
+
+
+def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Parse a block with missing feature cells by the fast path; None sends it to the strict parser.
+
+    Returns ``X`` (n_rows, n_features) of ``plan.dtype``, NaN where a feature
+    cell is missing, and ``y`` as :func:`_fast_block` returns it (no target is missing).
+    """
+    plain = _plain(raw)
+    if plain is None:
+        return None
+    n_cols = len(plan.names)
+    cells = np.frombuffer(plain, dtype=np.uint8)
+    bounds = _bounds(cells, n_cols)
+    if bounds is None:
+        return None
+    starts, ends = bounds
+    bad = _bad_cells(cells, starts, ends, plan)
+    if bad is None:
+        return None
+    fast = _fast_block(_zeroed(plain, starts, ends, bad), plan)
+    if fast is None:
+        return None
+    X, y = fast
+    missing = np.zeros(starts.size, dtype=bool)
+    missing[bad] = True
+    X[missing.reshape(-1, n_cols)[:, list(plan.features)]] = np.nan
+    return X, y
+
+
+def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each cell's text starts and ends (empty cells allowed), if every row has
+    ``n_cols`` cells and quotes (if any) enclose whole cells."""
+    separators = np.flatnonzero((cells == _COMMA) | (cells == _NEWLINE))
+    newlines = cells.take(separators[n_cols - 1 :: n_cols]) == _NEWLINE
+    n_rows = int(np.count_nonzero(cells == _NEWLINE))
+    if separators.size != n_rows * n_cols or not newlines.all():
+        return None
+    starts = np.empty_like(separators)
+    starts[0] = 0
+    np.add(separators[:-1], 1, out=starts[1:])
+    layout = _Layout(separators, cells.take(separators), np.arange(separators.size), starts,
+                     separators)
+    if b'"' in cells:
+        layout = _unquote(cells, layout)
+        if layout is None:
+            return None
+    return layout.starts, layout.ends
+
+
+def _bad_cells(
+    cells: np.ndarray, starts: np.ndarray, ends: np.ndarray, plan: _Plan
+) -> np.ndarray | None:
+    """Indices of the cells to write as "0": missing features, empty skipped cells.
+
+    None when a cell needs the strict parser: a feature with a space or tab,
+    a numeric target with anything but a plain number, an empty label.
+    """
+    n_cols = len(plan.names)
+    flagged = np.flatnonzero(_CLASSES.take(cells))
+    owners = np.searchsorted(ends, flagged)  # a flagged byte is never a separator
+    column = np.zeros(n_cols, dtype=np.uint8)  # 0: skipped, 1: feature, 2: numeric target
+    column[list(plan.features)] = 1
+    if plan.target is not None:
+        column[plan.target] = 2 if not plan.labels else 3
+    kinds = column.take(owners % n_cols)
+    if (kinds == 2).any() or (_CLASSES.take(cells.take(flagged[kinds == 1])) == _UNSURE).any():
+        return None
+    empty = np.flatnonzero(starts == ends)
+    if (column.take(empty % n_cols) >= 2).any() or (n_cols == 1 and empty.size):
+        return None  # a missing target, or blank lines: the strict parser decides
+    bad = np.union1d(owners[kinds == 1], empty)
+    return bad if bad.size else None  # none: the fast path refused the block for another reason
+
+
+def _zeroed(plain: bytes, starts: np.ndarray, ends: np.ndarray, bad: np.ndarray) -> bytes:
+    """The block with the text of each ``bad`` cell replaced by "0"."""
+    if not bad.size:
+        return plain
+    cuts = np.empty(2 * bad.size + 2, dtype=np.int64)
+    cuts[0], cuts[-1] = 0, len(plain)
+    cuts[1:-1:2] = starts.take(bad)
+    cuts[2:-1:2] = ends.take(bad)
+    pieces = cuts.tolist()
+    kept = [plain[pieces[i] : pieces[i + 1]] for i in range(0, len(pieces), 2)]
+    return b"0".join(kept)
