@@ -24,7 +24,7 @@ from ._csv_fast import _fast_block, _Layout, _plain, _unquote
 if TYPE_CHECKING:
     from ._csv_plan import _Plan
 
-_COMMA, _NEWLINE = b",\n"
+_COMMA, _NEWLINE, _QUOTE = b",\n\""
 _PLAIN, _MISSING, _UNSURE = 0, 1, 2  # byte classes: part of a number, never, maybe (spaces)
 
 
@@ -80,7 +80,7 @@ def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray] | N
     np.add(separators[:-1], 1, out=starts[1:])
     layout = _Layout(separators, cells.take(separators), np.arange(separators.size), starts,
                      separators)
-    if b'"' in cells:
+    if (cells == _QUOTE).any():
         layout = _unquote(cells, layout)
         if layout is None:
             return None
