@@ -135,3 +135,15 @@ def test_number_range_verdicts_match_a_cast(value: float, sign: float, dtype: ty
     with np.errstate(over="ignore"):
         expected = np.isfinite(np.dtype(dtype).type(float(cell)))
     assert (_number(cell, np.dtype(dtype)) is not None) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.floats(), st.floats(6.5e4, 6.6e4), st.floats(3.4e38, 3.41e38)),
+    st.sampled_from([np.float16, np.float32, np.float64]),
+)
+def test_number_range_verdicts_match_a_cast_anywhere(value: float, dtype: type) -> None:
+    cell = repr(value)
+    with np.errstate(over="ignore"):
+        expected = bool(np.isfinite(np.dtype(dtype).type(value)))
+    assert (_number(cell, np.dtype(dtype)) is not None) == expected

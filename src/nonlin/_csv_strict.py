@@ -11,6 +11,7 @@ file, line, column and value.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from typing import TYPE_CHECKING, Any
@@ -112,8 +113,22 @@ def _number(cell: str, dtype: np.dtype | None) -> float | None:
         return None
     if dtype is None:
         return value
-    with np.errstate(over="ignore"):
-        return value if math.isfinite(value) and np.isfinite(dtype.type(value)) else None
+    return value if abs(value) < _finite_limit(dtype) else None
+
+
+@functools.cache
+def _finite_limit(dtype: np.dtype) -> float:
+    """The magnitude from which a float64 value casts to inf in ``dtype`` (inf: only inf does).
+
+    Casting rounds to nearest, ties to even: a value at least halfway between
+    the dtype's largest finite value ``(2 - 2**-nmant) * 2**(maxexp - 1)`` and
+    ``2**maxexp`` rounds to inf (float32: ``2**128 - 2**103``). Comparing with
+    this limit gives the cast's verdict without the cast, and NaN compares False.
+    """
+    if dtype.itemsize >= 8:  # float64 or wider: every finite float64 stays finite
+        return math.inf
+    info = np.finfo(dtype)
+    return 2.0**info.maxexp - 2.0 ** (info.maxexp - info.nmant - 2)
 
 
 def _why(cell: str, dtype: np.dtype) -> str:
