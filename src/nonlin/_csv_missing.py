@@ -25,18 +25,10 @@ if TYPE_CHECKING:
     from ._csv_plan import _Plan
 
 _COMMA, _NEWLINE, _QUOTE = b",\n\""
-_PLAIN, _MISSING, _UNSURE = 0, 1, 2  # byte classes: part of a number, never, maybe (spaces)
-
-
-def _byte_classes() -> np.ndarray:
-    """For each byte value, what it says of a feature cell holding it."""
-    classes = np.full(256, _MISSING, dtype=np.uint8)
-    classes[list(b'0123456789.eE+-",\n')] = _PLAIN
-    classes[list(b" \t")] = _UNSURE  # " 1.5" is a number; the strict parser strips it
-    return classes
-
-
-_CLASSES = _byte_classes()
+_PLAIN_BYTES = b'0123456789.eE+-",\n'
+# 1 for each byte no plain number has (in a feature cell: missing, or a space or tab), else 0
+_FLAGS = bytes(0 if byte in _PLAIN_BYTES else 1 for byte in range(256))
+_SPACE, _TAB = b" \t"  # " 1.5" is a number: the strict parser strips it
 
 
 def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -54,13 +46,15 @@ def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | No
     if bounds is None:
         return None
     starts, ends = bounds
-    bad = _bad_cells(cells, starts, ends, plan)
+    bad = _bad_cells(plain, starts, ends, plan)
     if bad is None:
         return None
     fast = _fast_block(_zeroed(plain, starts, ends, bad), plan)
     if fast is None:
         return None
     X, y = fast
+    if not bad.size:
+        return X, y
     missing = np.zeros(starts.size, dtype=bool)
     missing[bad] = True
     X[missing.reshape(-1, n_cols)[:, list(plan.features)]] = np.nan
@@ -88,7 +82,7 @@ def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray] | N
 
 
 def _bad_cells(
-    cells: np.ndarray, starts: np.ndarray, ends: np.ndarray, plan: _Plan
+    plain: bytes, starts: np.ndarray, ends: np.ndarray, plan: _Plan
 ) -> np.ndarray | None:
     """Indices of the cells to write as "0": missing features, empty skipped cells.
 
@@ -96,20 +90,20 @@ def _bad_cells(
     a numeric target with anything but a plain number, an empty label.
     """
     n_cols = len(plan.names)
-    flagged = np.flatnonzero(_CLASSES.take(cells))
+    flagged = np.flatnonzero(np.frombuffer(plain.translate(_FLAGS), dtype=bool))
     owners = np.searchsorted(ends, flagged)  # a flagged byte is never a separator
     column = np.zeros(n_cols, dtype=np.uint8)  # 0: skipped, 1: feature, 2: numeric target
     column[list(plan.features)] = 1
     if plan.target is not None:
         column[plan.target] = 2 if not plan.labels else 3
     kinds = column.take(owners % n_cols)
-    if (kinds == 2).any() or (_CLASSES.take(cells.take(flagged[kinds == 1])) == _UNSURE).any():
+    in_features = np.frombuffer(plain, dtype=np.uint8).take(flagged[kinds == 1])
+    if (kinds == 2).any() or ((in_features == _SPACE) | (in_features == _TAB)).any():
         return None
     empty = np.flatnonzero(starts == ends)
     if (column.take(empty % n_cols) >= 2).any() or (n_cols == 1 and empty.size):
         return None  # a missing target, or blank lines: the strict parser decides
-    bad = np.union1d(owners[kinds == 1], empty)
-    return bad if bad.size else None  # none: the fast path refused the block for another reason
+    return np.union1d(owners[kinds == 1], empty)
 
 
 def _zeroed(plain: bytes, starts: np.ndarray, ends: np.ndarray, bad: np.ndarray) -> bytes:

@@ -183,10 +183,15 @@ class _Output:
         self.counts = np.zeros(len(plan.features), dtype=np.int64)
         self.fill: np.ndarray | None = None  # values for missing cells; None: the column means
         self.impute = True  # False: leave missing cells NaN
+        self.missing_seen = False  # the last block went through the missing-aware pass
 
     def add(self, raw: bytes, first_line: int) -> int:
-        """Parse one block (fast path, else strict), append its rows, return its line count."""
-        fast = _fast_block(raw, self.plan)
+        """Parse one block (fast path, else strict), append its rows, return its line count.
+
+        After a block with missing cells the next one likely has some too: it goes
+        straight to the missing-aware pass, which reads a clean block as well.
+        """
+        fast = None if self.missing_seen else _fast_block(raw, self.plan)
         if fast is not None:
             X, y = fast
             n_lines = len(X)
@@ -206,6 +211,7 @@ class _Output:
         are missing, and its line count, by the missing-aware fast pass or the strict parser."""
         if self.plan.missing != "error":
             fast = _missing_block(raw, self.plan)
+            self.missing_seen = fast is not None
             if fast is not None:
                 X, y = fast
                 return X, y, np.zeros(len(X), dtype=bool), len(X)
