@@ -55,9 +55,10 @@ def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | No
     X, y = fast
     if not bad.size:
         return X, y
-    missing = np.zeros(starts.size, dtype=bool)
-    missing[bad] = True
-    X[missing.reshape(-1, n_cols)[:, list(plan.features)]] = np.nan
+    position = np.full(n_cols, -1)  # each column's position in X, -1 if not a feature
+    position[list(plan.features)] = np.arange(len(plan.features))
+    column = position.take(bad % n_cols)
+    X[bad[column >= 0] // n_cols, column[column >= 0]] = np.nan
     return X, y
 
 
@@ -65,20 +66,19 @@ def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray] | N
     """Where each cell's text starts and ends (empty cells allowed), if every row has
     ``n_cols`` cells and quotes (if any) enclose whole cells."""
     separators = np.flatnonzero((cells == _COMMA) | (cells == _NEWLINE))
-    newlines = cells.take(separators[n_cols - 1 :: n_cols]) == _NEWLINE
-    n_rows = int(np.count_nonzero(cells == _NEWLINE))
-    if separators.size != n_rows * n_cols or not newlines.all():
+    newlines = cells.take(separators) == _NEWLINE
+    # n_rows newlines, each closing a group of n_cols separators: n_cols cells a row.
+    n_rows = int(np.count_nonzero(newlines))
+    if separators.size != n_rows * n_cols or not newlines[n_cols - 1 :: n_cols].all():
         return None
     starts = np.empty_like(separators)
     starts[0] = 0
     np.add(separators[:-1], 1, out=starts[1:])
-    layout = _Layout(separators, cells.take(separators), np.arange(separators.size), starts,
-                     separators)
-    if (cells == _QUOTE).any():
-        layout = _unquote(cells, layout)
-        if layout is None:
-            return None
-    return layout.starts, layout.ends
+    if not (cells == _QUOTE).any():
+        return starts, separators
+    # _unquote reads only the starts and ends of the layout
+    unquoted = _unquote(cells, _Layout(separators, newlines, separators, starts, separators))
+    return None if unquoted is None else (unquoted.starts, unquoted.ends)
 
 
 def _bad_cells(
