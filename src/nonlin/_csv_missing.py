@@ -1,6 +1,7 @@
 """The missing-aware fast pass of ``nonlin.tabular.read_csv`` (``missing="drop"`` or ``"mean"``).
 
-When the fast path (``_csv_fast.py``) refuses a block, this pass looks for the
+When the fast path (``_csv_fast.py``) refuses a block (and, after a block with
+missing cells, before trying it on the next block), this pass looks for the
 feature cells the strict parser (``_csv_strict.py``) would surely call
 missing: empty, or holding a byte that no plain number has (a letter, "?",
 "_", a non-ASCII byte: "nan", "inf", "abc"). It writes "0" in their place,
@@ -32,7 +33,7 @@ _SPACE, _TAB = b" \t"  # " 1.5" is a number: the strict parser strips it
 
 
 def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """Parse a block with missing feature cells by the fast path; None sends it to the strict parser.
+    """Read a block with missing feature cells (or none) by the fast path; None: strict parser.
 
     Returns ``X`` (n_rows, n_features) of ``plan.dtype``, NaN where a feature
     cell is missing, and ``y`` as :func:`_fast_block` returns it (no target is missing).

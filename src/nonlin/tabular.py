@@ -15,7 +15,10 @@ arithmetic beyond it), so numbers come out bit for bit as ``float`` reads them.
 It accepts only what it can prove it reads like the strict parser does; every
 other block (blank lines, empty cells, spaces, quotes around part of a cell,
 lone CR line ends, non-numbers) goes to the strict parser, built on the ``csv``
-module and ``float``, which also writes the error messages.
+module and ``float``, which also writes the error messages. With ``missing``
+"drop" or "mean", a block whose only trouble is missing feature cells (empty,
+"nan", "?") is read by the fast parser with those cells set to NaN
+(``_csv_missing.py``), bit for bit as the strict parser reads it.
 
 Non-goals: type inference beyond "number or label", dates, other delimiters
 or encodings, writing CSV. ``pandas`` does those; nonlin does not depend on it.
