@@ -240,9 +240,14 @@ class _Output:
         if end > len(self.X):
             guess = int(self.file_size / max(n_bytes, 1) * len(X) * 1.02) + 16
             capacity = max(end, guess if not self.n_rows else int(len(self.X) * 1.5))
-            self.X.resize((capacity, self.X.shape[1]), refcheck=False)
-            if self.plan.target is not None and not self.plan.labels:
-                self.y.resize(capacity, refcheck=False)
+            numeric_y = self.plan.target is not None and not self.plan.labels
+            if not self.n_rows:  # empty, not resize: it would zero every page we then write
+                self.X = np.empty((capacity, self.X.shape[1]), dtype=self.X.dtype)
+                self.y = np.empty(capacity if numeric_y else 0, dtype=self.y.dtype)
+            else:  # realloc grows large blocks in place (mremap): no second copy of X
+                self.X.resize((capacity, self.X.shape[1]), refcheck=False)
+                if numeric_y:
+                    self.y.resize(capacity, refcheck=False)
         self.X[self.n_rows : end] = X
         if y is not None and self.plan.labels:
             self.labels.append(y)
