@@ -112,7 +112,7 @@ class AUC(ConfusionMetric):
             above += np.arange(k) * slots  # one histogram per column
         weight = np.broadcast_to(np.ones((n, 1)) if w is None else w[:, None], (n, k))
         positive = truth(y_true, y_pred)
-        tp, fp = (_above(above[mask], weight[mask], slots, k if self.multi_label else 1)
+        tp, fp = (_above(above[mask], weight[mask], slots, k if self.multi_label else None)
                   for mask in (positive, ~positive))
         return tp, fp, fp[0] - fp, tp[0] - tp  # TN, FN: at t_0 = -eps every entry is positive
 
@@ -143,12 +143,13 @@ class AUC(ConfusionMetric):
                 f"summation_method={self.summation_method!r}, name={self.name!r})")
 
 
-def _above(above: np.ndarray, weight: np.ndarray, slots: int, k: int) -> np.ndarray:
-    """Weighted count of entries above each threshold: (T,), or (T, k) per column."""
-    hist = np.bincount(above, weights=weight, minlength=slots * k).reshape(k, slots)
+def _above(above: np.ndarray, weight: np.ndarray, slots: int, k: int | None) -> np.ndarray:
+    """Weighted count of entries above each threshold: (T,), or (T, k) per column
+    (``k`` columns, multi-label; ``None``: one curve)."""
+    hist = np.bincount(above, weights=weight, minlength=slots * (k or 1)).reshape(k or 1, slots)
     # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum, less a = 0
     counts = np.cumsum(hist[:, :0:-1], axis=1)[:, ::-1]
-    return counts[0] if k == 1 else counts.T.copy()
+    return counts[0] if k is None else counts.T.copy()
 
 
 def _interpolated_pr(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
