@@ -335,3 +335,17 @@ def test_a_malformed_confusion_or_r2_state_is_refused(tmp_path, state):
     with pytest.raises(ModelFileError, match="bad.safetensors") as info:
         load_checkpoint(bad)
     assert info.value.field == "checkpoint.partial.metrics"
+
+
+def test_multi_label_auc_takes_a_single_output_column():
+    y_true = np.array([[0.0], [1.0], [1.0], [0.0]])
+    y_pred = np.array([[0.1], [0.8], [0.6], [0.4]])
+    streamed = AUC(multi_label=True)
+    streamed.update_state(y_true[:2], y_pred[:2])
+    streamed.update_state(y_true[2:], y_pred[2:])
+    assert streamed.result() == pytest.approx(AUC()(y_true, y_pred))
+    assert AUC(multi_label=True)(y_true, y_pred) == pytest.approx(1.0)
+
+
+def test_mape_takes_integer_arrays():
+    assert MeanAbsolutePercentageError()([1, 2], [1, 3]) == pytest.approx(25.0)
