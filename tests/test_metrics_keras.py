@@ -349,3 +349,13 @@ def test_multi_label_auc_takes_a_single_output_column():
 
 def test_mape_takes_integer_arrays():
     assert MeanAbsolutePercentageError()([1, 2], [1, 3]) == pytest.approx(25.0)
+
+
+def test_a_refused_multi_label_auc_state_leaves_the_metric_as_it_was():
+    auc = AUC(multi_label=True)
+    bad = dict.fromkeys(AUC._KEYS, [[1.0, 2.0]])  # two columns, but one threshold, not 200
+    with pytest.raises(ValueError, match="true_positives"):
+        auc.load_state_dict(bad)
+    y_true, y_pred = np.eye(3)[[0, 1, 2, 0]], np.random.default_rng(0).random((4, 3))
+    auc.update_state(y_true, y_pred)  # three columns: taken, as before the refused load
+    assert auc.result() == pytest.approx(AUC(multi_label=True)(y_true, y_pred))

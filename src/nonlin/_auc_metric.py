@@ -83,11 +83,16 @@ class AUC(ConfusionMetric):
         return (self.num_thresholds, self._labels) if self.multi_label else (self.num_thresholds,)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        labels = self._labels
         if self.multi_label and self.num_labels is None and isinstance(state, dict):
             first = state.get("true_positives")  # the columns seen before the checkpoint
             if isinstance(first, list) and first and isinstance(first[0], list):
                 self._labels = len(first[0])
-        super().load_state_dict(state)
+        try:
+            super().load_state_dict(state)
+        except ValueError:
+            self._labels = labels  # a refused state changes nothing
+            raise
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray, ...]:
