@@ -359,3 +359,16 @@ def test_a_refused_multi_label_auc_state_leaves_the_metric_as_it_was():
     y_true, y_pred = np.eye(3)[[0, 1, 2, 0]], np.random.default_rng(0).random((4, 3))
     auc.update_state(y_true, y_pred)  # three columns: taken, as before the refused load
     assert auc.result() == pytest.approx(AUC(multi_label=True)(y_true, y_pred))
+
+
+@pytest.mark.parametrize("metric", [Precision(), AUC(), MeanAbsolutePercentageError()])
+def test_bad_call_inputs_name_the_value(metric):
+    p = np.array([[0.2], [0.7]])
+    with pytest.raises(TypeError, match="y_true"):  # not read as "nonzero: positive"
+        metric(np.array(["no", "yes"]), p)
+    with pytest.raises(TypeError, match="y_pred"):
+        metric([0, 1], np.array(["0.2", "0.7"]))
+    with pytest.raises(ValueError, match=r"y_pred.*Received shape \(0, 1\)"):
+        metric(np.zeros(0), np.zeros((0, 1)))
+    with pytest.raises(ValueError, match=r"sample_weight.*Received shape \(3,\)"):
+        metric([0, 1], p, [1.0, 2.0, 3.0])
