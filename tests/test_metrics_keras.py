@@ -335,3 +335,40 @@ def test_a_malformed_confusion_or_r2_state_is_refused(tmp_path, state):
     with pytest.raises(ModelFileError, match="bad.safetensors") as info:
         load_checkpoint(bad)
     assert info.value.field == "checkpoint.partial.metrics"
+
+
+def test_multi_label_auc_takes_a_single_output_column():
+    y_true = np.array([[0.0], [1.0], [1.0], [0.0]])
+    y_pred = np.array([[0.1], [0.8], [0.6], [0.4]])
+    streamed = AUC(multi_label=True)
+    streamed.update_state(y_true[:2], y_pred[:2])
+    streamed.update_state(y_true[2:], y_pred[2:])
+    assert streamed.result() == pytest.approx(AUC()(y_true, y_pred))
+    assert AUC(multi_label=True)(y_true, y_pred) == pytest.approx(1.0)
+
+
+def test_mape_takes_integer_arrays():
+    assert MeanAbsolutePercentageError()([1, 2], [1, 3]) == pytest.approx(25.0)
+
+
+def test_a_refused_multi_label_auc_state_leaves_the_metric_as_it_was():
+    auc = AUC(multi_label=True)
+    bad = dict.fromkeys(AUC._KEYS, [[1.0, 2.0]])  # two columns, but one threshold, not 200
+    with pytest.raises(ValueError, match="true_positives"):
+        auc.load_state_dict(bad)
+    y_true, y_pred = np.eye(3)[[0, 1, 2, 0]], np.random.default_rng(0).random((4, 3))
+    auc.update_state(y_true, y_pred)  # three columns: taken, as before the refused load
+    assert auc.result() == pytest.approx(AUC(multi_label=True)(y_true, y_pred))
+
+
+@pytest.mark.parametrize("metric", [Precision(), AUC(), MeanAbsolutePercentageError()])
+def test_bad_call_inputs_name_the_value(metric):
+    p = np.array([[0.2], [0.7]])
+    with pytest.raises(TypeError, match="y_true"):  # not read as "nonzero: positive"
+        metric(np.array(["no", "yes"]), p)
+    with pytest.raises(TypeError, match="y_pred"):
+        metric([0, 1], np.array(["0.2", "0.7"]))
+    with pytest.raises(ValueError, match=r"y_pred.*Received shape \(0, 1\)"):
+        metric(np.zeros(0), np.zeros((0, 1)))
+    with pytest.raises(ValueError, match=r"sample_weight.*Received shape \(3,\)"):
+        metric([0, 1], p, [1.0, 2.0, 3.0])

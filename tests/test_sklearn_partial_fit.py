@@ -137,3 +137,14 @@ def test_a_bad_rule_in_the_file_is_named(tmp_path, rule):
     with pytest.raises(ModelFileError, match="rule") as info:
         nls.load(path)
     assert info.value.field == "optimizer"
+
+
+@pytest.mark.parametrize("est", [skl.MLPClassifier, nls.MLPClassifier])
+def test_a_refused_first_partial_fit_keeps_no_classes(est):
+    # the parameters are checked before `classes` is taken, as scikit-learn's _fit_context does
+    model = est(alpha=-1.0, hidden_layer_sizes=(3,), random_state=0)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        model.partial_fit(X, Y, classes=[0, 1, 2, 3])
+    assert not hasattr(model, "classes_")
+    model.set_params(alpha=1e-4).partial_fit(X, Y, classes=[0, 1, 2])
+    assert model.classes_.tolist() == [0, 1, 2]

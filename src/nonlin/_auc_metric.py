@@ -83,16 +83,21 @@ class AUC(ConfusionMetric):
         return (self.num_thresholds, self._labels) if self.multi_label else (self.num_thresholds,)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        labels = self._labels
         if self.multi_label and self.num_labels is None and isinstance(state, dict):
             first = state.get("true_positives")  # the columns seen before the checkpoint
             if isinstance(first, list) and first and isinstance(first[0], list):
                 self._labels = len(first[0])
-        super().load_state_dict(state)
+        try:
+            super().load_state_dict(state)
+        except ValueError:
+            self._labels = labels  # a refused state changes nothing
+            raise
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """The batch's TP, FP, TN, FN at every threshold."""
-        n, k = y_pred.shape
+        k = y_pred.shape[1]
         if self.multi_label and self._labels != k:
             if self.num_labels is not None or self._labels:
                 raise ValueError(f"Expected y_pred with {self._labels} columns "
@@ -107,13 +112,11 @@ class AUC(ConfusionMetric):
         np.clip(p, 0.0, 1.0, out=p)
         # thresholds strictly below each prediction: it is positive at t_0 ... t_{above-1}
         above = np.searchsorted(self.thresholds, p, side="left")
-        slots = self.num_thresholds + 1
+        curves = k if self.multi_label else 1
         if self.multi_label:
-            above += np.arange(k) * slots  # one histogram per column
-        weight = np.broadcast_to(np.ones((n, 1)) if w is None else w[:, None], (n, k))
-        positive = truth(y_true, y_pred)
-        tp, fp = (_above(above[mask], weight[mask], slots, k if self.multi_label else 1)
-                  for mask in (positive, ~positive))
+            above += np.arange(k) * (self.num_thresholds + 1)  # one histogram per column
+        above += truth(y_true, y_pred) * (curves * (self.num_thresholds + 1))  # positives 2nd
+        fp, tp = _above(above, w, self.num_thresholds, curves, self.multi_label)
         return tp, fp, fp[0] - fp, tp[0] - tp  # TN, FN: at t_0 = -eps every entry is positive
 
     def _result(self, *counts: np.ndarray) -> float:
@@ -143,12 +146,24 @@ class AUC(ConfusionMetric):
                 f"summation_method={self.summation_method!r}, name={self.name!r})")
 
 
-def _above(above: np.ndarray, weight: np.ndarray, slots: int, k: int) -> np.ndarray:
-    """Weighted count of entries above each threshold: (T,), or (T, k) per column."""
-    hist = np.bincount(above, weights=weight, minlength=slots * k).reshape(k, slots)
+def _above(above: np.ndarray, w: np.ndarray | None, n_thresholds: int, curves: int,
+           multi_label: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted counts of the negative and the positive entries above each threshold.
+
+    ``above`` (n_samples, n_outputs): the histogram slot of each entry, ``a + c * S +
+    [positive] * curves * S`` with ``a`` its number of thresholds below, ``c`` its
+    curve and ``S = T + 1`` slots per curve; ``w`` (n_samples,) weighs the rows.
+    One ``bincount`` per batch. Returns two arrays (T,), or (T, curves) with ``multi_label``.
+    """
+    slots = n_thresholds + 1
+    weights = None if w is None else np.broadcast_to(w[:, None], above.shape).ravel()
+    hist = np.bincount(above.ravel(), weights=weights, minlength=2 * curves * slots)
+    hist = hist.reshape(2, curves, slots)
     # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum, less a = 0
-    counts = np.cumsum(hist[:, :0:-1], axis=1)[:, ::-1]
-    return counts[0] if k == 1 else counts.T.copy()
+    counts = np.cumsum(hist[:, :, :0:-1], axis=2, dtype=np.float64)[:, :, ::-1]
+    if multi_label:
+        return counts[0].T.copy(), counts[1].T.copy()
+    return counts[0, 0], counts[1, 0]
 
 
 def _interpolated_pr(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:

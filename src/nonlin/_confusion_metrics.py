@@ -53,6 +53,7 @@ def weighted_count(mask: np.ndarray, w: np.ndarray | None) -> float:
 
 
 def check_name(name: Any, default: str) -> str:
+    """``name``, a non-empty str, or ``default`` for None; ``TypeError`` otherwise."""
     if name is None:
         return default
     if not isinstance(name, str) or not name:

@@ -67,7 +67,8 @@ class MeanAbsolutePercentageError(_Regression):
     name = "mean_absolute_percentage_error"
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        y = _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
+        dtype = y_pred.dtype if y_pred.dtype.kind == "f" else np.float64  # int y_pred too
+        y = _column(y_true, y_pred.shape[0]).astype(dtype, copy=False)
         ratio = np.abs(y_pred - y)
         ratio /= np.maximum(np.abs(y), _EPSILON)
         return ratio.mean(axis=1) * 100.0

@@ -28,6 +28,7 @@ def dense(X: Any) -> np.ndarray:
 
 
 def store(est: Any, params: dict[str, Any]) -> None:
+    """``__init__``'s arguments (its ``locals()``) as attributes, as scikit-learn stores them."""
     for name, value in params.items():
         if name not in ("self", "__class__"):
             setattr(est, name, value)
@@ -92,7 +93,9 @@ class MLPMethods:
         engine.check_finite(self)
         return self
 
-    def _fit_stochastic(self, X, Y, sample_weight, incremental) -> None:
+    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
+                        incremental: bool) -> None:
+        """Run the SGD or Adam solver (with early stopping's split, unless incremental)."""
         scorer = None
         if self.early_stopping:
             if incremental:
@@ -103,7 +106,8 @@ class MLPMethods:
             warning=self._convergence_warning,
         )
 
-    def _validation_split(self, X, Y, sample_weight):
+    def _validation_split(self, X: np.ndarray, Y: np.ndarray,
+                          sample_weight: np.ndarray | None) -> tuple[Any, Any, Any, Any]:
         """Early stopping's split (``_split``): the training arrays and the scorer on the
         validation part."""
         parts = self._split(X, Y, sample_weight)

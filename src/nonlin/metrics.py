@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_labels
+from .validation import check_labels, check_rows, check_sample_weight
 
 
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
@@ -82,16 +82,17 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        y_pred = np.asarray(y_pred)
+        y_pred = check_rows(y_pred, "y_pred")
         if y_pred.ndim == 1:
             y_pred = y_pred[:, None]
-        y_true = np.asarray(y_true)
+        y_true = check_rows(y_true, "y_true")
         if y_true.shape[:1] != y_pred.shape[:1]:
             raise ValueError(
                 f"Expected y_true with one row per row of y_pred ({y_pred.shape[0]}). "
                 f"Received y_true of shape {y_true.shape}"
             )
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        w = check_sample_weight(sample_weight, y_pred.shape[0])
+        w = None if w is None else w.astype(np.float64, copy=False)
         return self._compute(self._checked(y_true, y_pred), y_pred, w)
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

@@ -102,15 +102,18 @@ class _BaseMLP(MLPMethods, BaseEstimator):
 
     # -- fitting -------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
-        # as scikit-learn's fit (its _fit_context): the parameters are checked unless
-        # switched off or on a fitted estimator's partial_fit; the functions it calls skip
-        # their own checks, so their errors are the same (train_test_split's, say)
+        # as scikit-learn's fit (its _fit_context): the functions it calls skip their
+        # own checks, so their errors are the same (train_test_split's, say)
+        self._check_params(incremental)
+        with config_context(skip_parameter_validation=True):
+            return self._fit_validated(X, y, sample_weight, incremental)
+
+    def _check_params(self, incremental: bool) -> None:
+        """``_validate_params`` unless switched off or a fitted estimator's ``partial_fit``."""
         if not get_config()["skip_parameter_validation"] and not (
             incremental and self.__sklearn_is_fitted__()
         ):
             self._validate_params()
-        with config_context(skip_parameter_validation=True):
-            return self._fit_validated(X, y, sample_weight, incremental)
 
     def _split(self, X, Y, sample_weight) -> list:
         """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``)."""
@@ -187,13 +190,15 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None):
         """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight, incremental=True)
+        self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
+        with config_context(skip_parameter_validation=True):
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(

@@ -132,6 +132,17 @@ def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     return arr
 
 
+def check_rows(value: Any, name: str) -> np.ndarray:
+    """``value`` as a real numeric 1-D or 2-D array with at least one row (not checked finite)."""
+    arr = _as_array(value, name)
+    if arr.ndim not in (1, 2) or arr.shape[0] == 0:
+        raise ValueError(
+            f"Expected a 1-D or 2-D array with at least one row for {name}. "
+            f"Received shape {arr.shape}"
+        )
+    return arr
+
+
 def check_sample_weight(
     sample_weight: Any, n_samples: int, name: str = "sample_weight"
 ) -> np.ndarray | None:
