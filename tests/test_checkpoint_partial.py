@@ -87,6 +87,23 @@ def test_other_metrics_on_resume_restart_the_epoch_with_a_warning(tmp_path):
              fit={"metrics": []})
 
 
+def test_another_metric_with_the_same_state_shape_restarts_the_epoch(tmp_path):
+    path = _stopped_checkpoint(tmp_path)  # accuracy's running mean: {"total", "count"}
+    assert load_checkpoint(path).partial["metric_names"] == ["accuracy"]
+    with pytest.warns(UserWarning, match="starts again from its first batch"):
+        _fit(nonlin.Sequential(_layers()), "adam", 3, optimizer="adam", resume_from=path,
+             fit={"metrics": ["mae"]})
+
+
+def test_a_checkpoint_without_metric_names_still_resumes(tmp_path):
+    straight = _fit(nonlin.Sequential(_layers()), "adam", 5, seed=7)
+    path = _stopped_checkpoint(tmp_path)  # as written before the names were recorded
+    path.write_bytes(edit_meta(path.read_bytes(), "checkpoint", lambda r: {
+        **r, "partial": {k: v for k, v in r["partial"].items() if k != "metric_names"}}))
+    resumed = _fit(nonlin.Sequential(_layers()), "adam", 5, optimizer="adam", resume_from=path)
+    _assert_same_run(resumed, straight)
+
+
 def test_a_plain_function_metric_records_no_partial_epoch(tmp_path):
     def hits(y_true, y_pred):
         return float(np.mean(y_pred.argmax(axis=1) == y_true))
@@ -109,6 +126,8 @@ def test_a_plain_function_metric_records_no_partial_epoch(tmp_path):
         (lambda p: {**p, "epoch": 0}, "the epoch the checkpoint stopped in"),
         (lambda p: {**p, "metrics": [1]}, "metric states"),
         (lambda p: {k: v for k, v in p.items() if k != "rows"}, "expected an object"),
+        (lambda p: {**p, "metric_names": ["accuracy", "mae"]}, "one metric name"),
+        (lambda p: {**p, "metric_names": [3]}, "one metric name"),
     ],
 )
 def test_hostile_partial_epoch_is_a_model_file_error(tmp_path, change, message):

@@ -8,7 +8,8 @@ records it as ``__metadata__["checkpoint"]["partial"]``::
 
     {"epoch": 3, "rows": 4096, "loss_total": 812.5, "rng_start": {...},
      "metrics": [{"total": 3900.0, "count": 4096},
-                 {"true_positives": 1200.0, "false_positives": 80.0}]}
+                 {"true_positives": 1200.0, "false_positives": 80.0}],
+     "metric_names": ["accuracy", "precision"]}
 
 Resuming redraws the same order from ``rng_start``, puts the generator back
 where it stopped, restores the loss sum and the metrics, and goes on from row
@@ -16,7 +17,9 @@ where it stopped, restores the loss sum and the metrics, and goes on from row
 recorded when a metric cannot stream (a plain function) or the generator is
 not a ``numpy.random.Generator``; the epoch then starts again from its first
 batch, with the weights as they were, as it does when the resumed ``fit``'s
-metrics do not take the recorded states (other metrics, or other shapes).
+metrics do not take the recorded states (other metrics, or other shapes) or
+have other names (``metric_names``; checkpoints written before it existed lack
+it and are matched by their states alone).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import numpy as np
 from ._header import ModelFileError
 
 _KEYS = {"epoch", "rows", "loss_total", "rng_start", "metrics"}
+_NAMES = "metric_names"  # optional: older checkpoints lack it
 # the keys of the built-in streaming metrics' states (each metric checks its own shapes)
 _METRIC_STATES = (
     {"total", "count"},  # a mean over rows: the accuracies, MAE, MSE, RMSE, MAPE
@@ -57,7 +61,8 @@ class EpochProgress:
         if self.rng_start is None or not all(m.streams for m in self.metrics):
             return None
         return {"epoch": self.epoch, "rows": self.rows, "loss_total": self.loss_total,
-                "rng_start": self.rng_start, "metrics": [m.state_dict() for m in self.metrics]}
+                "rng_start": self.rng_start, "metrics": [m.state_dict() for m in self.metrics],
+                _NAMES: [m.name for m in self.metrics]}
 
 
 def generator_state(rng: Any) -> dict[str, Any] | None:
@@ -74,6 +79,7 @@ def stopped_epoch(partial: dict[str, Any] | None, initial_epoch: int, n_rows: in
     usable = (partial["epoch"] == initial_epoch and partial["rows"] <= n_rows
               and isinstance(rng, np.random.Generator)
               and len(partial["metrics"]) == len(metrics) and all(m.streams for m in metrics)
+              and partial.get(_NAMES, [m.name for m in metrics]) == [m.name for m in metrics]
               and all(map(_accepts, metrics, partial["metrics"])))
     if not usable:
         warnings.warn(
@@ -91,8 +97,8 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
     """
     if value is None:
         return None
-    if not isinstance(value, dict) or set(value) != _KEYS:
-        raise _fail(path, f"expected an object with keys {sorted(_KEYS)}")
+    if not isinstance(value, dict) or set(value) - {_NAMES} != _KEYS:
+        raise _fail(path, f"expected an object with keys {sorted(_KEYS)} (and {_NAMES!r})")
     for key in ("epoch", "rows"):
         number = value[key]
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
@@ -108,6 +114,11 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
         raise _fail(path, "expected a list of metric states: {'total': number, 'count': int "
                     ">= 0}, or a metric's finite numbers or lists of them (see nonlin.metrics)",
                     "metrics")
+    names = value.get(_NAMES, [""] * len(metrics))
+    if not (isinstance(names, list) and len(names) == len(metrics)
+            and all(isinstance(name, str) for name in names)):
+        raise _fail(path, f"expected one metric name (a str) per metric state. Received "
+                    f"{names!r:.80}", _NAMES)
     return value
 
 
