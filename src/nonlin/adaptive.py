@@ -49,7 +49,9 @@ class Adam(Optimizer):
         lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - lr_t * m / (sqrt(v) + epsilon)
 
-    ``m`` and ``v`` start at zero.
+    ``m`` and ``v`` start at zero. Epsilon is added to ``sqrt(v)``, as in Keras 3
+    and scikit-learn; PyTorch adds it to ``sqrt(v / (1 - beta_2^t))`` instead,
+    which differs while ``v`` is tiny. Keras' default epsilon is 1e-7.
 
     Parameters
     ----------
