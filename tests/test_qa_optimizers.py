@@ -30,3 +30,33 @@ def test_adagrad_adds_epsilon_under_the_square_root_as_keras() -> None:
     p = _param(list(g))
     Adagrad(lr=0.1, initial_accumulator_value=0.0, epsilon=1e-3).step([p])
     np.testing.assert_allclose(p.value, -0.1 * g / np.sqrt(g * g + 1e-3), rtol=1e-12)
+
+
+def test_early_stopping_refuses_a_monitor_that_is_not_a_key() -> None:
+    from nonlin.callbacks import EarlyStopping
+
+    for monitor in (None, 3, ""):
+        with pytest.raises(TypeError, match=f"Received: monitor={monitor!r}"):
+            EarlyStopping(monitor=monitor)
+
+
+@pytest.mark.parametrize("separator", [";;", "", 3, None])
+def test_csv_logger_refuses_a_bad_separator_when_built(separator) -> None:
+    from nonlin.callbacks import CSVLogger
+
+    with pytest.raises(TypeError, match=f"Received: separator={separator!r}"):
+        CSVLogger("log.csv", separator=separator)
+
+
+def test_learning_rate_scheduler_takes_a_one_argument_schedule_as_keras() -> None:
+    # keras.callbacks.LearningRateScheduler calls schedule(epoch) when schedule(epoch, lr)
+    # does not fit its signature (the old API it keeps supporting).
+    from nonlin import SGD, Dense, Sequential, Softmax
+    from nonlin.callbacks import LearningRateScheduler
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), np.arange(20) % 2
+    h = Sequential([Dense(2), Softmax()]).fit(
+        X, y, loss="cross_entropy", optimizer=SGD(0.1), epochs=3, verbose=0,
+        callbacks=[LearningRateScheduler(lambda epoch: 0.2 / (epoch + 1))])
+    assert h.history["lr"] == pytest.approx([0.2, 0.1, 0.2 / 3])

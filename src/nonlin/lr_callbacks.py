@@ -6,6 +6,7 @@ Import them from ``nonlin.callbacks`` or ``nonlin``.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -25,17 +26,43 @@ def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer.lr = float(lr)
 
 
-class LearningRateScheduler(Callback):
-    """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras)."""
+def _takes_lr(schedule: Callable[..., float]) -> bool:
+    """Whether ``schedule`` is called as ``schedule(epoch, lr)``: False only when its
+    signature takes ``schedule(epoch)`` alone (Keras' older form)."""
+    try:
+        signature = inspect.signature(schedule)
+    except (TypeError, ValueError):  # no signature (some builtins): the current form
+        return True
+    try:
+        signature.bind(0, 0.1)
+    except TypeError:
+        try:
+            signature.bind(0)
+        except TypeError:
+            return True
+        return False
+    return True
 
-    def __init__(self, schedule: Callable[[int, float], float]) -> None:
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras).
+
+    ``epoch`` counts from 0. As in Keras, a schedule whose signature takes one
+    argument is called as ``schedule(epoch)``.
+    """
+
+    def __init__(self, schedule: Callable[..., float]) -> None:
         if not callable(schedule):
             raise TypeError(f"Expected a callable schedule(epoch, lr). Received: {schedule!r}")
         self.schedule = schedule
+        self._takes_lr = _takes_lr(schedule)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        lr = self.model.optimizer.lr
-        _set_lr(self.model, self.schedule(epoch, lr), "LearningRateScheduler")
+        if self._takes_lr:
+            lr = self.schedule(epoch, self.model.optimizer.lr)
+        else:
+            lr = self.schedule(epoch)
+        _set_lr(self.model, lr, "LearningRateScheduler")
 
 
 class ReduceLROnPlateau(Callback):
