@@ -60,3 +60,22 @@ def test_learning_rate_scheduler_takes_a_one_argument_schedule_as_keras() -> Non
         X, y, loss="cross_entropy", optimizer=SGD(0.1), epochs=3, verbose=0,
         callbacks=[LearningRateScheduler(lambda epoch: 0.2 / (epoch + 1))])
     assert h.history["lr"] == pytest.approx([0.2, 0.1, 0.2 / 3])
+
+
+def test_reduce_lr_at_min_lr_starts_no_cooldown_as_keras() -> None:
+    # Keras resets wait and starts the cooldown only when it lowers the rate: at min_lr
+    # wait keeps counting, so a rate raised meanwhile (another callback) is cut at once.
+    from types import SimpleNamespace
+
+    from nonlin import SGD
+    from nonlin.callbacks import ReduceLROnPlateau
+
+    reduce = ReduceLROnPlateau(monitor="loss", patience=1, cooldown=3, min_lr=0.01, factor=0.5)
+    reduce.set_model(SimpleNamespace(optimizer=SGD(0.01)))
+    reduce.on_train_begin()
+    for epoch, loss in enumerate([1.0, 1.0, 1.0]):
+        reduce.on_epoch_end(epoch, {"loss": loss})
+    assert reduce.state_dict() == {"wait": 2, "cooldown_left": 0, "best": 1.0}
+    reduce.model.optimizer.lr = 0.08
+    reduce.on_epoch_end(3, {"loss": 1.0})
+    assert reduce.model.optimizer.lr == 0.04

@@ -70,7 +70,8 @@ class ReduceLROnPlateau(Callback):
 
     After ``patience`` epochs without an improvement larger than ``min_delta``,
     ``lr <- max(lr * factor, min_lr)``, then wait ``cooldown`` epochs before
-    counting again (Keras' rule). An epoch whose logs lack ``monitor`` warns,
+    counting again (Keras' rule; at ``min_lr`` nothing is reduced, so ``wait``
+    goes on counting and no cooldown starts). An epoch whose logs lack ``monitor`` warns,
     listing the available keys, and counts for neither (as in Keras 3).
     ``min_delta`` and ``min_lr`` are finite numbers >= 0.
     """
@@ -120,6 +121,6 @@ class ReduceLROnPlateau(Callback):
         if self.wait >= self.patience:
             lr = self.model.optimizer.lr
             new_lr = max(lr * self.factor, self.min_lr)
-            if new_lr < lr:
+            if new_lr < lr:  # as in Keras, wait and cooldown restart only on a reduction
                 _set_lr(self.model, new_lr, "ReduceLROnPlateau")
-            self.cooldown_left, self.wait = self.cooldown, 0
+                self.cooldown_left, self.wait = self.cooldown, 0
