@@ -79,3 +79,17 @@ def test_reduce_lr_at_min_lr_starts_no_cooldown_as_keras() -> None:
     reduce.model.optimizer.lr = 0.08
     reduce.on_epoch_end(3, {"loss": 1.0})
     assert reduce.model.optimizer.lr == 0.04
+
+
+def test_clipnorm_clips_finite_float32_gradients_whose_squares_overflow() -> None:
+    # The docstring: the norm is inf only when a gradient is. 1e20 is a finite float32 whose
+    # square is not; the global norm is still 5e20 and the gradients are clipped to it.
+    from nonlin.optimizers import clip_by_global_norm
+
+    p = Param(np.zeros(2, dtype=np.float32))
+    p.grad[...] = [3e20, -4e20]
+    assert clip_by_global_norm([p], 1.0) == pytest.approx(5e20)
+    np.testing.assert_allclose(p.grad, [0.6, -0.8], rtol=1e-6)
+    q = Param(np.zeros(2, dtype=np.float32))
+    q.grad[...] = [np.inf, 1.0]
+    assert clip_by_global_norm([q], 1.0) == np.inf
