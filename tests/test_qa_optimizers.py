@@ -93,3 +93,18 @@ def test_clipnorm_clips_finite_float32_gradients_whose_squares_overflow() -> Non
     q = Param(np.zeros(2, dtype=np.float32))
     q.grad[...] = [np.inf, 1.0]
     assert clip_by_global_norm([q], 1.0) == np.inf
+
+
+def test_learning_rate_scheduler_on_a_scheduled_lr_names_the_conflict() -> None:
+    # The schedule is never handed the optimizer's schedule object as its "lr".
+    from nonlin import SGD, Dense, Sequential, Softmax
+    from nonlin.callbacks import LearningRateScheduler
+    from nonlin.schedules import ExponentialDecay
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), np.arange(20) % 2
+    opt = SGD(ExponentialDecay(0.1, 10, 0.5))
+    with pytest.raises(TypeError, match="cannot change a scheduled learning rate"):
+        Sequential([Dense(2), Softmax()]).fit(
+            X, y, loss="cross_entropy", optimizer=opt, epochs=1, verbose=0,
+            callbacks=[LearningRateScheduler(lambda epoch, lr: lr * 0.5)])

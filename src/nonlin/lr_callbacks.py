@@ -15,10 +15,17 @@ from .callbacks import Callback, _better, _count, _logged, _monitored, _optional
 from .validation import is_integer, is_real
 
 
+def _settable_lr(model: Any, owner: str) -> float:
+    """The optimizer's learning rate, a float; a TypeError when it is a schedule."""
+    lr = model.optimizer.lr
+    if not isinstance(lr, float):
+        raise TypeError(f"{owner} cannot change a scheduled learning rate ({lr!r})")
+    return lr
+
+
 def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer = model.optimizer
-    if not isinstance(optimizer.lr, float):
-        raise TypeError(f"{owner} cannot change a scheduled learning rate ({optimizer.lr!r})")
+    _settable_lr(model, owner)
     if not (is_real(lr) and 0 < lr < math.inf):
         raise ValueError(
             f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}"
@@ -59,7 +66,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self._takes_lr:
-            lr = self.schedule(epoch, self.model.optimizer.lr)
+            lr = self.schedule(epoch, _settable_lr(self.model, "LearningRateScheduler"))
         else:
             lr = self.schedule(epoch)
         _set_lr(self.model, lr, "LearningRateScheduler")
