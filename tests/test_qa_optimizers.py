@@ -108,3 +108,29 @@ def test_learning_rate_scheduler_on_a_scheduled_lr_names_the_conflict() -> None:
         Sequential([Dense(2), Softmax()]).fit(
             X, y, loss="cross_entropy", optimizer=opt, epochs=1, verbose=0,
             callbacks=[LearningRateScheduler(lambda epoch, lr: lr * 0.5)])
+
+
+def test_lr_callbacks_take_keras_verbose_and_say_what_they_set(capsys) -> None:
+    from types import SimpleNamespace
+
+    from nonlin import SGD
+    from nonlin.callbacks import LearningRateScheduler, ReduceLROnPlateau
+
+    model = SimpleNamespace(optimizer=SGD(0.1))
+    scheduler = LearningRateScheduler(lambda epoch, lr: lr / 2, verbose=1)
+    scheduler.set_model(model)
+    scheduler.on_epoch_begin(0)
+    reduce = ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, verbose=1)
+    reduce.set_model(model)
+    reduce.on_train_begin()
+    reduce.on_epoch_end(0, {"loss": 1.0})
+    reduce.on_epoch_end(1, {"loss": 1.0})
+    assert capsys.readouterr().err.splitlines() == [
+        "Epoch 1: LearningRateScheduler setting learning rate to 0.05.",
+        "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.025.",
+    ]
+    for make in (lambda v: LearningRateScheduler(abs, verbose=v),
+                 lambda v: ReduceLROnPlateau(verbose=v)):
+        for bad in (-1, 1.5, "1"):
+            with pytest.raises(ValueError, match=f"Received: verbose={bad!r}"):
+                make(bad)

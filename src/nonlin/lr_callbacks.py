@@ -51,17 +51,30 @@ def _takes_lr(schedule: Callable[..., float]) -> bool:
     return True
 
 
+def _say(text: str) -> None:
+    from .progress import write_line  # progress imports callbacks: imported when used
+
+    write_line(text)
+
+
+def _verbose(value: Any) -> int:
+    if not is_integer(value) or value < 0:
+        raise ValueError(f"Expected an integer >= 0. Received: verbose={value!r}")
+    return int(value)
+
+
 class LearningRateScheduler(Callback):
     """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras).
 
     ``epoch`` counts from 0. As in Keras, a schedule whose signature takes one
-    argument is called as ``schedule(epoch)``.
+    argument is called as ``schedule(epoch)``; ``verbose`` above 0 writes the rate
+    set, one line on standard error.
     """
 
-    def __init__(self, schedule: Callable[..., float]) -> None:
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         if not callable(schedule):
             raise TypeError(f"Expected a callable schedule(epoch, lr). Received: {schedule!r}")
-        self.schedule = schedule
+        self.schedule, self.verbose = schedule, _verbose(verbose)
         self._takes_lr = _takes_lr(schedule)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -70,6 +83,9 @@ class LearningRateScheduler(Callback):
         else:
             lr = self.schedule(epoch)
         _set_lr(self.model, lr, "LearningRateScheduler")
+        if self.verbose:
+            _say(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate "
+                 f"to {self.model.optimizer.lr}.")
 
 
 class ReduceLROnPlateau(Callback):
@@ -80,12 +96,13 @@ class ReduceLROnPlateau(Callback):
     counting again (Keras' rule; at ``min_lr`` nothing is reduced, so ``wait``
     goes on counting and no cooldown starts). An epoch whose logs lack ``monitor`` warns,
     listing the available keys, and counts for neither (as in Keras 3).
-    ``min_delta`` and ``min_lr`` are finite numbers >= 0.
+    ``min_delta`` and ``min_lr`` are finite numbers >= 0. ``verbose`` above 0
+    writes each reduction, one line on standard error (Keras' message).
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 mode: str = "auto") -> None:
+                 mode: str = "auto", verbose: int = 0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
         if not is_real(factor) or not 0 < factor < 1:
@@ -99,6 +116,7 @@ class ReduceLROnPlateau(Callback):
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
         self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
         self._improved = _better(monitor, mode)
+        self.verbose = _verbose(verbose)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.wait, self.cooldown_left, self.best = 0, 0, None
@@ -130,4 +148,7 @@ class ReduceLROnPlateau(Callback):
             new_lr = max(lr * self.factor, self.min_lr)
             if new_lr < lr:  # as in Keras, wait and cooldown restart only on a reduction
                 _set_lr(self.model, new_lr, "ReduceLROnPlateau")
+                if self.verbose:
+                    _say(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                         f"to {new_lr}.")
                 self.cooldown_left, self.wait = self.cooldown, 0
