@@ -105,10 +105,10 @@ def test_adamw_rmsprop_adagrad_match_formula() -> None:
                     w[i] = w[i] - 0.01 * 0.1 * w[i] - lr_t * s1[i] / (np.sqrt(s2[i]) + 1e-8)
                 elif name == "rmsprop":
                     s2[i] = 0.8 * s2[i] + 0.2 * g * g
-                    w[i] = w[i] - 0.01 * g / (np.sqrt(s2[i]) + 1e-7)
+                    w[i] = w[i] - 0.01 * g / np.sqrt(s2[i] + 1e-7)
                 else:
                     s2[i] = s2[i] + g * g
-                    w[i] = w[i] - 0.1 * g / (np.sqrt(s2[i]) + 1e-7)
+                    w[i] = w[i] - 0.1 * g / np.sqrt(s2[i] + 1e-7)
                 np.testing.assert_allclose(params[i].value, w[i], rtol=1e-12, err_msg=name)
 
 

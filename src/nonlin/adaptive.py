@@ -27,6 +27,18 @@ def _scaled_step(
     return np.multiply(out, neg_lr, out=out)
 
 
+def _keras_scaled_step(
+    numerator: np.ndarray, second_moment: np.ndarray, eps: np.ndarray, neg_lr: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
+    """``out = neg_lr * numerator / sqrt(second_moment + eps)``, in place in ``out``
+    (Keras 3's RMSprop and Adagrad put epsilon under the root)."""
+    np.add(second_moment, eps, out=out)
+    np.sqrt(out, out=out)
+    np.divide(numerator, out, out=out)
+    return np.multiply(out, neg_lr, out=out)
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) in the Keras / scikit-learn form.
 
@@ -37,7 +49,9 @@ class Adam(Optimizer):
         lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - lr_t * m / (sqrt(v) + epsilon)
 
-    ``m`` and ``v`` start at zero.
+    ``m`` and ``v`` start at zero. Epsilon is added to ``sqrt(v)``, as in Keras 3
+    and scikit-learn; PyTorch adds it to ``sqrt(v / (1 - beta_2^t))`` instead,
+    which differs while ``v`` is tiny. Keras' default epsilon is 1e-7.
 
     Parameters
     ----------
@@ -153,7 +167,10 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton, 2012) in the Keras form::
 
         v <- rho * v + (1 - rho) * g^2
-        w <- w - lr * g / (sqrt(v) + epsilon)
+        w <- w - lr * g / sqrt(v + epsilon)
+
+    Epsilon sits under the root, as in Keras 3 (PyTorch adds it to ``sqrt(v)``
+    and defaults to ``alpha=0.99``, ``eps=1e-8``). No momentum or centered variant.
 
     Parameters
     ----------
@@ -187,7 +204,7 @@ class RMSprop(Optimizer):
             np.multiply(g, g, out=d)
             np.multiply(d, keep, out=d)
             np.add(v, d, out=v)  # v <- rho v + (1 - rho) g^2
-            deltas.append(_scaled_step(g, v, eps, neg_lr, d))  # -lr g / (sqrt(v) + eps)
+            deltas.append(_keras_scaled_step(g, v, eps, neg_lr, d))  # -lr g / sqrt(v + eps)
         return deltas
 
     def get_config(self) -> dict[str, Any]:
@@ -200,7 +217,10 @@ class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011) in the Keras form::
 
         a <- a + g^2                          (a starts at initial_accumulator_value)
-        w <- w - lr * g / (sqrt(a) + epsilon)
+        w <- w - lr * g / sqrt(a + epsilon)
+
+    Epsilon sits under the root and ``a`` starts at 0.1, as in Keras 3 (PyTorch
+    adds ``eps=1e-10`` to ``sqrt(a)`` and starts ``a`` at 0).
 
     Parameters
     ----------
@@ -235,7 +255,7 @@ class Adagrad(Optimizer):
             g, d, a = p.grad, self._scratch[i], self._slots["accumulator"][i]
             np.multiply(g, g, out=d)
             np.add(a, d, out=a)  # a <- a + g^2
-            deltas.append(_scaled_step(g, a, eps, neg_lr, d))  # -lr g / (sqrt(a) + eps)
+            deltas.append(_keras_scaled_step(g, a, eps, neg_lr, d))  # -lr g / sqrt(a + eps)
         return deltas
 
     def get_config(self) -> dict[str, Any]:

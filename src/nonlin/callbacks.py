@@ -175,6 +175,8 @@ class CSVLogger(Callback):
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
         self.append = check_bool("append", append)
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise TypeError(f"Expected a one-character str. Received: separator={separator!r}")
         self.filename, self.separator = str(filename), separator
         self._keys: list[str] | None = None
 

@@ -73,6 +73,8 @@ class EarlyStopping(Callback):
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
                  verbose: int = 0, mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
         for name, value in (("patience", patience), ("verbose", verbose),
                             ("start_from_epoch", start_from_epoch)):
             if not is_integer(value) or value < 0:

@@ -6,6 +6,7 @@ Import them from ``nonlin.callbacks`` or ``nonlin``.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -14,10 +15,17 @@ from .callbacks import Callback, _better, _count, _logged, _monitored, _optional
 from .validation import is_integer, is_real
 
 
+def _settable_lr(model: Any, owner: str) -> float:
+    """The optimizer's learning rate, a float; a TypeError when it is a schedule."""
+    lr = model.optimizer.lr
+    if not isinstance(lr, float):
+        raise TypeError(f"{owner} cannot change a scheduled learning rate ({lr!r})")
+    return lr
+
+
 def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer = model.optimizer
-    if not isinstance(optimizer.lr, float):
-        raise TypeError(f"{owner} cannot change a scheduled learning rate ({optimizer.lr!r})")
+    _settable_lr(model, owner)
     if not (is_real(lr) and 0 < lr < math.inf):
         raise ValueError(
             f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}"
@@ -25,17 +33,59 @@ def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer.lr = float(lr)
 
 
-class LearningRateScheduler(Callback):
-    """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras)."""
+def _takes_lr(schedule: Callable[..., float]) -> bool:
+    """Whether ``schedule`` is called as ``schedule(epoch, lr)``: False only when its
+    signature takes ``schedule(epoch)`` alone (Keras' older form)."""
+    try:
+        signature = inspect.signature(schedule)
+    except (TypeError, ValueError):  # no signature (some builtins): the current form
+        return True
+    try:
+        signature.bind(0, 0.1)
+    except TypeError:
+        try:
+            signature.bind(0)
+        except TypeError:
+            return True
+        return False
+    return True
 
-    def __init__(self, schedule: Callable[[int, float], float]) -> None:
+
+def _say(text: str) -> None:
+    from .progress import write_line  # progress imports callbacks: imported when used
+
+    write_line(text)
+
+
+def _verbose(value: Any) -> int:
+    if not is_integer(value) or value < 0:
+        raise ValueError(f"Expected an integer >= 0. Received: verbose={value!r}")
+    return int(value)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch's start: ``lr = schedule(epoch, lr)`` (Keras).
+
+    ``epoch`` counts from 0. As in Keras, a schedule whose signature takes one
+    argument is called as ``schedule(epoch)``; ``verbose`` above 0 writes the rate
+    set, one line on standard error.
+    """
+
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         if not callable(schedule):
             raise TypeError(f"Expected a callable schedule(epoch, lr). Received: {schedule!r}")
-        self.schedule = schedule
+        self.schedule, self.verbose = schedule, _verbose(verbose)
+        self._takes_lr = _takes_lr(schedule)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        lr = self.model.optimizer.lr
-        _set_lr(self.model, self.schedule(epoch, lr), "LearningRateScheduler")
+        if self._takes_lr:
+            lr = self.schedule(epoch, _settable_lr(self.model, "LearningRateScheduler"))
+        else:
+            lr = self.schedule(epoch)
+        _set_lr(self.model, lr, "LearningRateScheduler")
+        if self.verbose:
+            _say(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate "
+                 f"to {self.model.optimizer.lr}.")
 
 
 class ReduceLROnPlateau(Callback):
@@ -43,14 +93,16 @@ class ReduceLROnPlateau(Callback):
 
     After ``patience`` epochs without an improvement larger than ``min_delta``,
     ``lr <- max(lr * factor, min_lr)``, then wait ``cooldown`` epochs before
-    counting again (Keras' rule). An epoch whose logs lack ``monitor`` warns,
+    counting again (Keras' rule; at ``min_lr`` nothing is reduced, so ``wait``
+    goes on counting and no cooldown starts). An epoch whose logs lack ``monitor`` warns,
     listing the available keys, and counts for neither (as in Keras 3).
-    ``min_delta`` and ``min_lr`` are finite numbers >= 0.
+    ``min_delta`` and ``min_lr`` are finite numbers >= 0. ``verbose`` above 0
+    writes each reduction, one line on standard error (Keras' message).
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 mode: str = "auto") -> None:
+                 mode: str = "auto", verbose: int = 0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
         if not is_real(factor) or not 0 < factor < 1:
@@ -64,6 +116,7 @@ class ReduceLROnPlateau(Callback):
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
         self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
         self._improved = _better(monitor, mode)
+        self.verbose = _verbose(verbose)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.wait, self.cooldown_left, self.best = 0, 0, None
@@ -93,6 +146,9 @@ class ReduceLROnPlateau(Callback):
         if self.wait >= self.patience:
             lr = self.model.optimizer.lr
             new_lr = max(lr * self.factor, self.min_lr)
-            if new_lr < lr:
+            if new_lr < lr:  # as in Keras, wait and cooldown restart only on a reduction
                 _set_lr(self.model, new_lr, "ReduceLROnPlateau")
-            self.cooldown_left, self.wait = self.cooldown, 0
+                if self.verbose:
+                    _say(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                         f"to {new_lr}.")
+                self.cooldown_left, self.wait = self.cooldown, 0

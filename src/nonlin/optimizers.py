@@ -6,7 +6,9 @@ whatever list it is handed in ``step(params)``; its per-parameter state
 
 Every optimizer accepts ``clipnorm``: when the global norm
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
-is scaled by ``clipnorm / ||g||`` before the update. ``lr`` is a float or a
+is scaled by ``clipnorm / ||g||`` before the update (Keras' ``global_clipnorm``,
+PyTorch's ``clip_grad_norm_``; Keras' own ``clipnorm`` clips each gradient
+separately). ``lr`` is a float or a
 schedule (``nonlin.schedules``) evaluated at ``iterations``, the number of
 steps taken so far.
 
@@ -58,14 +60,27 @@ def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
     Returns the norm before clipping (``inf`` or ``nan`` when a gradient is).
     """
     total = 0.0
-    for p in params:
-        g = p.grad.reshape(-1)
-        total += float(np.dot(g, g))
+    with np.errstate(over="ignore"):  # an overflowed sum is recomputed below
+        for p in params:
+            g = p.grad.reshape(-1)
+            total += float(np.dot(g, g))
     norm = math.sqrt(total) if total == total else math.nan
+    if norm == math.inf:  # a sum of squares overflowed: inf only if a gradient is
+        norm = _overflowed_norm(params)
     if norm > clipnorm and math.isfinite(norm):
         for p in params:
             np.multiply(p.grad, np.array(clipnorm / norm, dtype=p.grad.dtype), out=p.grad)
     return norm
+
+
+def _overflowed_norm(params: list[Param]) -> float:
+    """The global norm when its sum of squares overflowed (no NaN among the gradients):
+    ``inf`` if a gradient is, else computed in float64 after scaling by the largest entry."""
+    scale = max(float(np.max(np.abs(p.grad))) for p in params if p.grad.size)
+    if not math.isfinite(scale):
+        return scale
+    total = sum(float(np.sum(np.square(p.grad / np.float64(scale)))) for p in params)
+    return scale * math.sqrt(total)
 
 
 class Optimizer:

@@ -58,7 +58,11 @@ class Constant(Schedule):
 
 
 class StepDecay(Schedule):
-    """``lr(step) = lr * gamma ** floor(step / step_size)`` (PyTorch's ``StepLR``)."""
+    """``lr(step) = lr * gamma ** floor(step / step_size)`` (PyTorch's ``StepLR``).
+
+    ``step`` counts optimizer updates (batches), as every schedule here; PyTorch's
+    ``StepLR`` is usually stepped once per epoch, so its ``step_size`` is in epochs.
+    """
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
         self.lr = _positive("lr", lr)

@@ -28,7 +28,11 @@ class SGD(Optimizer):
                         w <- w + momentum * v - lr * g    (nesterov=True)
 
     This is the formulation of Keras and scikit-learn; ``v`` starts at zero.
-    Weight decay here is the classic coupled L2 term of PyTorch's ``SGD``.
+    Weight decay here is the classic coupled L2 term of PyTorch's ``SGD`` (it
+    goes through the momentum); Keras 3's ``weight_decay`` is decoupled instead
+    (``w <- w - lr * weight_decay * w``, as ``AdamW``). PyTorch's momentum
+    (``v <- momentum * v + g``, ``w <- w - lr * v``) gives the same steps as
+    this form while ``lr`` stays constant.
 
     Parameters
     ----------
