@@ -88,3 +88,21 @@ def test_info_shows_free_form_training_records(tmp_path: Path) -> None:
     assert json.loads(info.stdout)["parameters"] == model.count_params()
     assert json.loads(info.stdout)["architecture"] == model.get_config()
     assert "parameters" in info.stderr and "architecture" in info.stderr
+
+
+def test_a_float64_model_predicts_on_float64_data(tmp_path: Path) -> None:
+    """A float64 regressor saved from Python with the command line's metadata:
+    ``predict`` reads the CSV in the model's float64, so its values are bit for bit
+    ``model.predict((X - mean) / scale)`` (they were off by float32 rounding of the data),
+    and ``evaluate`` reads the same way."""
+    X = _data(tmp_path)
+    meta = _cli_metadata(X, [])
+    del meta["classes"]
+    meta["task"] = "regression"
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)]).build(3, 2)
+    nonlin.save(model, tmp_path / "r.safetensors", metadata=meta)
+    expected = model.predict((X - meta["preprocessing"]["mean"]) / meta["preprocessing"]["scale"])
+    result = run_cli("predict", "r.safetensors", "d.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = np.array([float(v) for v in result.stdout.split()[1:]])
+    np.testing.assert_array_equal(got, expected[:, 0])
