@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import nonlin
-from cli_helpers import run_cli, write_csv
+from cli_helpers import assert_user_error, run_cli, write_csv
 
 NAMES = ["a", "b", "c"]
 
@@ -106,3 +106,13 @@ def test_a_float64_model_predicts_on_float64_data(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     got = np.array([float(v) for v in result.stdout.split()[1:]])
     np.testing.assert_array_equal(got, expected[:, 0])
+
+
+def test_a_multi_label_sigmoid_model_is_refused_by_predict(tmp_path: Path) -> None:
+    """Three Sigmoid outputs score three labels each on its own: ``predict`` refuses the
+    model in one line instead of printing the softmax of the sigmoids as probabilities."""
+    X = _data(tmp_path)
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.Sigmoid()]).build(3, 0)
+    nonlin.save(model, tmp_path / "m.safetensors", metadata=_cli_metadata(X, ["p", "q", "r"]))
+    result = run_cli("predict", "m.safetensors", "d.csv", "--proba", cwd=tmp_path)
+    assert_user_error(result, "m.safetensors", "Sigmoid", "Softmax")

@@ -170,6 +170,11 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if task == "classification" and (not classes or len(classes) != n_outputs) and not one_of_two:
         refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
                f"received {classes!r:.100}")
+    last = type(model.layers[-1]).__name__ if model.layers else ""
+    if binary and task == "classification" and last == "Sigmoid" and n_outputs > 1:
+        raise ModelFileError(path, f"a final Sigmoid layer scores each of the {n_outputs} "
+                             "outputs on its own (multi-label); predict and evaluate need one "
+                             "class per row: logits or a final Softmax layer", field="architecture")
     if task == "regression" and (n_outputs != 1 or classes is not None):
         refuse("task", f"'regression' needs one output and no class labels; the model has "
                f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
