@@ -77,6 +77,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     table = read_table(
         args.data, target=target, columns=meta["feature_names"], missing=args.missing,
         fill_values=training_means(meta), columns_option=MODEL_INPUT, model=args.model,
+        dtype=model.dtype,
     )
     _notes(table)
     if table.X.shape[0] == 0:

@@ -10,8 +10,9 @@ that turns raw CSV columns into predictions::
      "training": {...}}
 
 Features are standardized, ``x' = (x - mean) / scale``, in place. A classifier
-outputs one logit per class (probabilities are their softmax); a regressor
-outputs the standardized target, ``y = y' * scale + mean``.
+outputs one logit per class (probabilities are their softmax; ``model_outputs``
+also reads a final Softmax layer and one-output binary models); a regressor outputs
+the standardized target, ``y = y' * scale + mean``.
 """
 
 from __future__ import annotations
@@ -147,14 +148,16 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
             f"{path}: this model file has no {', '.join(missing)} in its metadata; "
             "the command line needs a model written by 'nonlin train'"
         )
-    check_cli_metadata(path, model, meta)
+    check_cli_metadata(path, model, meta, binary=True)
     return model, meta
 
 
-def check_cli_metadata(path: str, model: Any, meta: dict[str, Any]) -> None:
+def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool = False) -> None:
     """What the command line relies on beyond ``nonlin.load``'s checks: a task it knows,
     consistent with the outputs and classes, its scalings, a str target. A
-    ``ModelFileError`` names the file and the field."""
+    ``ModelFileError`` names the file and the field. With ``binary``, a classifier
+    may also have one output for two classes (as ``nonlin.save`` allows), which
+    ``predict`` and ``evaluate`` read, ``train --resume`` does not."""
     from ._header import ModelFileError
 
     def refuse(field: str, problem: str) -> None:
@@ -163,9 +166,15 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any]) -> None:
     task, n_outputs, classes = meta["task"], model.n_outputs, meta.get("classes")
     if task not in ("classification", "regression"):
         refuse("task", f"expected 'classification' or 'regression', received {task!r:.100}")
-    if task == "classification" and (not classes or len(classes) != n_outputs):
+    one_of_two = binary and n_outputs == 1 and classes is not None and len(classes) == 2
+    if task == "classification" and (not classes or len(classes) != n_outputs) and not one_of_two:
         refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
                f"received {classes!r:.100}")
+    last = type(model.layers[-1]).__name__ if model.layers else ""
+    if binary and task == "classification" and last == "Sigmoid" and n_outputs > 1:
+        raise ModelFileError(path, f"a final Sigmoid layer scores each of the {n_outputs} "
+                             "outputs on its own (multi-label); predict and evaluate need one "
+                             "class per row: logits or a final Softmax layer", field="architecture")
     if task == "regression" and (n_outputs != 1 or classes is not None):
         refuse("task", f"'regression' needs one output and no class labels; the model has "
                f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
@@ -206,10 +215,19 @@ def training_means(meta: dict[str, Any]) -> list[float] | None:
 
 
 def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    """Class probabilities (n, n_classes) or predicted values (n,), from scaled features."""
+    """Class probabilities (n, n_classes) or predicted values (n,), from scaled features.
+
+    A classifier's outputs are logits (``nonlin train``'s), or probabilities where its
+    last layer is ``Softmax``; one output (two classes) is ``P(classes[1])`` through
+    ``sigmoid(z) = 1 / (1 + exp(-z))``, or as it is after a ``Sigmoid`` layer.
+    """
     out = np.asarray(model.predict(X, batch_size=CHUNK_ROWS), dtype=np.float64)
     if meta["task"] == "classification":
-        return softmax_(out)
+        last = type(model.layers[-1]).__name__ if model.layers else ""
+        if out.shape[1] == 1:
+            p = out if last == "Sigmoid" else np.exp(-np.logaddexp(0.0, -out))
+            return np.hstack([1.0 - p, p])
+        return out if last == "Softmax" else softmax_(out)
     target = meta.get("target_preprocessing") or {"mean": [0.0], "scale": [1.0]}
     with np.errstate(over="ignore"):  # beyond float64's range a prediction is inf
         return out[:, 0] * target["scale"][0] + target["mean"][0]

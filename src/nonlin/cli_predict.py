@@ -79,7 +79,7 @@ def run_predict(args: argparse.Namespace) -> int:
         check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
     table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
                        fill_values=training_means(meta), columns_option=MODEL_INPUT,
-                       model=args.model)
+                       model=args.model, dtype=model.dtype)
     if getattr(table, "extra_columns", None):
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
     if getattr(table, "n_dropped", 0):
@@ -140,7 +140,11 @@ def run_info(args: argparse.Namespace) -> int:
     model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
     meta = dict(getattr(model, "metadata", None) or {})
     if args.json:
-        info = {"parameters": model.count_params(), "architecture": model.get_config(), **meta}
+        own = {"parameters": model.count_params(), "architecture": model.get_config()}
+        if shadowed := [key for key in own if key in meta]:
+            note(f"metadata key(s) {', '.join(shadowed)} shown as info's own; "
+                 "nonlin.load(MODEL).metadata holds them")
+        info = {**meta, **own}
         print(json_text(info))
         return 0
     print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta)]))
@@ -165,11 +169,17 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
     final = training.pop("final", None) or {}
     if training:
         lines += ["", "training:"] + [f"  {k}: {v}" for k, v in training.items()]
+    if not isinstance(final, dict):  # free JSON from nonlin.save: shown as it is
+        final = {"": final}
     for part, values in final.items():
-        cells = ", ".join(
-            f"{k} {'n/a' if v is None else format(v, '.4g')}"
-            for k, v in values.items()
-            if k != "rows"
-        )
-        lines.append(f"  final {part}: {cells}")
+        if isinstance(values, dict):
+            values = ", ".join(f"{k} {_score(v)}" for k, v in values.items() if k != "rows")
+        lines.append(f"  final{' ' + part if part else ''}: {_score(values)}")
     return lines
+
+
+def _score(value: Any) -> str:
+    """A recorded score as ``info`` prints it: numbers to 4 digits, None as n/a."""
+    if value is None:
+        return "n/a"
+    return format(value, ".4g") if isinstance(value, int | float) else str(value)

@@ -27,6 +27,7 @@ def read_table(
     impute: bool = True,
     columns_option: str = "--columns",
     model: str | None = None,
+    dtype: Any = np.float32,
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
 
@@ -35,7 +36,9 @@ def read_table(
     none: they stay NaN for the caller to fill (``nonlin train``, with the training
     rows' means). ``columns_option``
     says where ``columns`` came from, for the messages; ``model``, the model file
-    they were read from (with ``columns_option=MODEL_INPUT``).
+    they were read from (with ``columns_option=MODEL_INPUT``). ``dtype``: of the
+    features, the model's for ``predict`` and ``evaluate`` (a float64 model from
+    Python reads its data in float64).
     """
     from .tabular import CSVError, read_csv
 
@@ -44,7 +47,7 @@ def read_table(
         if target is not None or columns is not None:
             target, columns = _match_names(path, target, columns, columns_option, model)
         return read_csv(path, target=target, columns=columns, missing=missing,
-                        dtype=np.float32, fill_values=fill_values, impute=impute)
+                        dtype=dtype, fill_values=fill_values, impute=impute)
     except CSVError as exc:
         message = _cli_terms(str(exc), columns_option)
         if "no column" in message and _header_looks_like_data(path):
