@@ -3,8 +3,10 @@
 Prints, for load_digits (64-100-10, Adam, 60 epochs) and the MNIST-shaped
 float32 workload of ``bench_mnist.py`` (60,000 x 784, 784-256-128-10, ReLU,
 SGD with momentum 0.9, batch 128), each library's held-out accuracy, its best
-median fit time over interleaved repeats and the ratio nonlin / scikit-learn; then the
-time of a single-row ``predict_proba``. Both use the same BLAS threads.
+median fit time over interleaved repeats and the ratio nonlin / scikit-learn; for
+the MNIST-shaped fit, the time its matrix products alone take (the ratio no
+NumPy implementation of the same network can beat here); then the time of a
+single-row ``predict_proba``. Both use the same BLAS threads.
 
 Goals (issue 5): same accuracy within run-to-run noise, fit time ratio <= 0.65,
 single-row predict_proba ratio <= 0.3.
@@ -19,7 +21,8 @@ import statistics
 import time
 import warnings
 
-from bench_mnist import BATCH, H1, H2, make_data  # the training issue's workload
+# the training issue's workload
+from bench_mnist import BATCH, H1, H2, N, gemm_only_epoch, make_data
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -41,7 +44,9 @@ def median_times(factories: dict, X, y, repeats: int) -> tuple[dict, dict]:
     return {name: statistics.median(t) for name, t in times.items()}, models
 
 
-def compare_fit(name: str, X, y, params: dict, repeats: int) -> None:
+def compare_fit(name: str, X, y, params: dict, repeats: int) -> tuple[dict, int]:
+    """Print both fits' accuracies, median times and ratio; return the times and the
+    number of training rows."""
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
     factories = {"sklearn": lambda: SkMLP(**params), "nonlin": lambda: NlMLP(**params)}
     times, models = median_times(factories, X_train, y_train, repeats)
@@ -50,6 +55,19 @@ def compare_fit(name: str, X, y, params: dict, repeats: int) -> None:
         f"{name:<13} fit  sklearn {times['sklearn']:7.2f} s acc {acc['sklearn']:.4f} | "
         f"nonlin {times['nonlin']:7.2f} s acc {acc['nonlin']:.4f} | "
         f"ratio {times['nonlin'] / times['sklearn']:.2f} (goal <= 0.65)"
+    )
+    return times, X_train.shape[0]
+
+
+def gemm_bound(times: dict, n_train: int, epochs: int) -> None:
+    """The fit's matrix products alone (bench_mnist's GEMM-only epoch, scaled to these
+    rows and epochs): the time a library with free elementwise work, gather, loss and
+    update would take, and the ratio to scikit-learn's fit it could reach at best."""
+    gemms = gemm_only_epoch() * epochs * n_train / N
+    print(
+        f"mnist-shaped GEMMs alone {gemms:.2f} s: best reachable ratio "
+        f"{gemms / times['sklearn']:.2f}; nonlin spends {times['nonlin'] - gemms:.2f} s "
+        "beyond them"
     )
 
 
@@ -93,7 +111,8 @@ def main() -> None:
         mnist = dict(hidden_layer_sizes=(H1, H2), solver="sgd", momentum=0.9,
                      learning_rate_init=0.01, batch_size=BATCH, max_iter=args.epochs,
                      random_state=0)
-        compare_fit("mnist-shaped", Xm, ym, mnist, args.repeats)
+        times, n_train = compare_fit("mnist-shaped", Xm, ym, mnist, args.repeats)
+        gemm_bound(times, n_train, args.epochs)
 
         compare_predict_row(X, y, dict(hidden_layer_sizes=(100,), max_iter=20, random_state=0))
 
