@@ -111,13 +111,19 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
 
 
-def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+def _direction(monitor: str, mode: str) -> str:
+    """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` the direction of ``monitor``."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
     if mode == "auto":
         name = monitor.removeprefix("val_").lower()
         mode = "max" if ("acc" in name or name in ("r2", "r2_score")) else "min"
-    if mode == "max":
+    return mode
+
+
+def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+    """Keras' ``ReduceLROnPlateau`` test: ``current < best - delta`` (``>``, ``+`` for max)."""
+    if _direction(monitor, mode) == "max":
         return lambda current, best, delta: current > best + delta
     return lambda current, best, delta: current < best - delta
 
