@@ -61,6 +61,21 @@ def test_a_negative_min_delta_counts_as_its_absolute_value() -> None:
     assert h.epoch == [0, 1, 2] and stop.best == 0.9
 
 
+def test_improvement_is_keras_comparison_current_plus_min_delta_below_best() -> None:
+    # keras/src/callbacks/early_stopping.py: monitor_op(current - min_delta, best), min_delta
+    # negated for "min": 0.3 + 0.1 == 0.4 is no improvement on 0.4, though 0.3 < 0.4 - 0.1
+    stop = EarlyStopping(min_delta=0.1, patience=1)
+    _, h, _ = _run([0.4, 0.3, 0.3], stop)
+    assert h.epoch == [0, 1] and stop.best == 0.4 and stop.stopped_epoch == 1
+    # "max": 0.4 - 0.1 > 0.3 in floating point, an improvement in Keras
+    assert stop._improved(0.3, 0.4, 0.1) is False
+    rising = EarlyStopping(monitor="val_accuracy", min_delta=0.1)
+    assert rising._improved(0.4, 0.3, 0.1) is True
+    # a tie is never an improvement, with or without min_delta
+    for delta in (0.0, 0.1):
+        assert not stop._improved(0.4, 0.4, delta) and not rising._improved(0.4, 0.4, delta)
+
+
 def test_no_stop_in_the_first_epoch_even_on_nan() -> None:
     stop = EarlyStopping(patience=0)
     _, h, _ = _run([math.nan, 1.0, 1.5], stop)

@@ -5,6 +5,7 @@ configs, fit's history keys and a mid-epoch checkpoint that resumes bit-identica
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -372,3 +373,16 @@ def test_bad_call_inputs_name_the_value(metric):
         metric(np.zeros(0), np.zeros((0, 1)))
     with pytest.raises(ValueError, match=r"sample_weight.*Received shape \(3,\)"):
         metric([0, 1], p, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("metric", [Precision, Recall])
+@pytest.mark.parametrize("thresholds", [[0.2, 0.8], (0.3, 0.7), [], np.array([0.5]), ["0.5"]])
+def test_several_thresholds_are_refused_one_per_instance(metric, thresholds):
+    # Keras (keras/src/metrics/confusion_metrics.py) takes a list and returns a list from
+    # result(); nonlin's logs are numbers, so it says what it supports instead
+    with pytest.raises(ValueError, match=(
+            rf"one threshold per {metric.__name__} instance is supported.*use one instance "
+            rf"\(and name\) per threshold\. Received: thresholds={re.escape(repr(thresholds))}$")):
+        metric(thresholds=thresholds)
+    one = metric(thresholds=[0.3])
+    assert one.threshold == 0.3 and isinstance(one([1, 0, 1], [0.9, 0.4, 0.2]), float)

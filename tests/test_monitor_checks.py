@@ -12,7 +12,7 @@ import pytest
 from nonlin import SGD, Callback, ReduceLROnPlateau
 from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
 from nonlin.metrics import BinaryAccuracy
-from test_callbacks import data, model
+from test_callbacks import ScriptedLoss, data, model
 from test_checkpoint import _straight
 
 
@@ -84,12 +84,29 @@ def test_checkpoint_epoch_without_the_monitor_keeps_the_best_value(tmp_path) -> 
     assert fresh.best == callback.best
 
 
-@pytest.mark.parametrize("name", ["min_delta", "min_lr"])
-@pytest.mark.parametrize("value", ["0.1", math.nan, math.inf, -0.1, None, True])
-def test_reduce_lr_refuses_bad_min_delta_and_min_lr(name, value) -> None:
-    with pytest.raises(ValueError, match=f"Expected a finite {name} >= 0. "
+_NOT_FINITE = ["0.1", math.nan, math.inf, -math.inf, None, True]
+
+
+@pytest.mark.parametrize(("name", "value", "bound"),
+                         [("min_delta", v, "") for v in _NOT_FINITE]
+                         + [("min_lr", v, " >= 0") for v in (*_NOT_FINITE, -0.1)])
+def test_reduce_lr_refuses_bad_min_delta_and_min_lr(name, value, bound) -> None:
+    with pytest.raises(ValueError, match=f"Expected a finite {name}{bound}. "
                        f"Received: {name}={value!r}"):
         ReduceLROnPlateau(**{name: value})
+
+
+def test_reduce_lr_takes_a_negative_min_delta_as_keras() -> None:
+    # keras/src/callbacks/reduce_lr_on_plateau.py: np.less(current, best - min_delta), min_delta
+    # as given: with -0.05, 1.02 after 1.0 is an improvement; 1.1 after 1.02 is not
+    X, y = data()
+    reduce = ReduceLROnPlateau(min_delta=-0.05, patience=1, factor=0.5)
+    assert reduce.min_delta == -0.05
+    h = model().fit(X, y, loss="cross_entropy", optimizer=SGD(0.1), epochs=4, verbose=0,
+                    callbacks=[ScriptedLoss([1.0, 1.02, 1.1, 1.2]), reduce])
+    assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.1, 0.05]) and reduce.best == 1.02
+    rising = ReduceLROnPlateau(monitor="val_accuracy", min_delta=-0.05)
+    assert rising._improved(0.58, 0.6, rising.min_delta) and not rising._improved(0.5, 0.6, -0.05)
 
 
 def test_reduce_lr_checks_its_other_arguments() -> None:

@@ -6,6 +6,7 @@ Re-exported by ``nonlin.metrics``; ``y_true`` as for ``Precision`` (see
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,12 @@ class AUC(ConfusionMetric):
         The number of columns with ``multi_label`` (else taken from the first batch).
     from_logits : bool, default False
         ``y_pred`` are logits: the sigmoid is applied first.
+    label_weights : sequence of float >= 0, optional
+        One weight ``v_l`` per output column (Keras 3's semantics). With
+        ``multi_label``, the result is the weighted mean of the label AUCs,
+        ``sum_l v_l AUC_l / sum_l v_l`` (0 when the weights sum to 0); otherwise
+        entry ``(i, l)`` counts with weight ``w_i v_l`` in the single curve.
+        ``y_pred`` must then have ``len(label_weights)`` columns.
     """
 
     name = "auc"
@@ -61,7 +68,8 @@ class AUC(ConfusionMetric):
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None,
                  thresholds: list[float] | None = None, multi_label: bool = False,
-                 num_labels: int | None = None, from_logits: bool = False) -> None:
+                 num_labels: int | None = None, from_logits: bool = False,
+                 label_weights: Any = None) -> None:
         self.curve, self.summation_method = _checked_methods(curve, summation_method)
         self.name = check_name(name, "auc")
         inner = _inner_thresholds(num_thresholds, thresholds)
@@ -76,6 +84,7 @@ class AUC(ConfusionMetric):
                              f"integer. Received: num_labels={num_labels!r}")
         self.multi_label, self.from_logits = multi_label, from_logits
         self.num_labels = None if num_labels is None else int(num_labels)
+        self.label_weights = _checked_label_weights(label_weights, self.num_labels)
         self._labels = self.num_labels or 0  # 0: multi-label columns not seen yet
         self.reset_state()
 
@@ -104,6 +113,7 @@ class AUC(ConfusionMetric):
                                  f"(multi_label). Received shape {y_pred.shape}")
             self._labels = k
             self.reset_state()
+        weights = self._entry_weights(w, k)
         p = y_pred.astype(np.float64)
         if self.from_logits:  # sigmoid, without overflow
             np.tanh(np.multiply(p, 0.5, out=p), out=p)
@@ -116,8 +126,20 @@ class AUC(ConfusionMetric):
         if self.multi_label:
             above += np.arange(k) * (self.num_thresholds + 1)  # one histogram per column
         above += truth(y_true, y_pred) * (curves * (self.num_thresholds + 1))  # positives 2nd
-        fp, tp = _above(above, w, self.num_thresholds, curves, self.multi_label)
+        fp, tp = _above(above, weights, self.num_thresholds, curves, self.multi_label)
         return tp, fp, fp[0] - fp, tp[0] - tp  # TN, FN: at t_0 = -eps every entry is positive
+
+    def _entry_weights(self, w: np.ndarray | None, k: int) -> np.ndarray | None:
+        """The weight of each entry: ``w_i`` (n_samples, 1), times ``v_l`` (1, k) when the
+        label weights weigh the single curve; None when every entry counts 1."""
+        lw = self.label_weights
+        if lw is not None and len(lw) != k:
+            raise ValueError(f"Expected y_pred with {len(lw)} columns, one per label weight. "
+                             f"Received {k} columns for label_weights={lw!r:.200}")
+        rows = None if w is None else w[:, None]
+        if lw is None or self.multi_label:
+            return rows
+        return np.array([lw]) if rows is None else rows * np.array(lw)
 
     def _result(self, *counts: np.ndarray) -> float:
         tp, fp, tn, fn = counts
@@ -133,13 +155,19 @@ class AUC(ConfusionMetric):
                 heights = (np.minimum if self.summation_method == "minoring"
                            else np.maximum)(y[:-1], y[1:])
             by_label = np.sum((x[:-1] - x[1:]) * heights, axis=0)
-        return float(np.mean(by_label)) if np.size(by_label) else 0.0
+        if not np.size(by_label):
+            return 0.0
+        if self.multi_label and self.label_weights is not None:
+            lw = np.array(self.label_weights)
+            return float(divide_no_nan(np.dot(by_label, lw), np.sum(lw)))
+        return float(np.mean(by_label))
 
     def get_config(self) -> dict[str, Any]:
         return {"num_thresholds": self.num_thresholds, "curve": self.curve,
                 "summation_method": self.summation_method, "name": self.name,
                 "thresholds": self.init_thresholds, "multi_label": self.multi_label,
-                "num_labels": self.num_labels, "from_logits": self.from_logits}
+                "num_labels": self.num_labels, "from_logits": self.from_logits,
+                "label_weights": self.label_weights}
 
     def __repr__(self) -> str:
         return (f"AUC(num_thresholds={self.num_thresholds}, curve={self.curve!r}, "
@@ -152,11 +180,12 @@ def _above(above: np.ndarray, w: np.ndarray | None, n_thresholds: int, curves: i
 
     ``above`` (n_samples, n_outputs): the histogram slot of each entry, ``a + c * S +
     [positive] * curves * S`` with ``a`` its number of thresholds below, ``c`` its
-    curve and ``S = T + 1`` slots per curve; ``w`` (n_samples,) weighs the rows.
+    curve and ``S = T + 1`` slots per curve; ``w`` weighs the entries, broadcast to
+    ``above`` ((n_samples, 1) rows, (1, n_outputs) labels, or both).
     One ``bincount`` per batch. Returns two arrays (T,), or (T, curves) with ``multi_label``.
     """
     slots = n_thresholds + 1
-    weights = None if w is None else np.broadcast_to(w[:, None], above.shape).ravel()
+    weights = None if w is None else np.broadcast_to(w, above.shape).ravel()
     hist = np.bincount(above.ravel(), weights=weights, minlength=2 * curves * slots)
     hist = hist.reshape(2, curves, slots)
     # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum, less a = 0
@@ -202,3 +231,20 @@ def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> list[float]:
         raise ValueError(f"Expected a list of thresholds in [0, 1]. "
                          f"Received: thresholds={thresholds!r:.200}")
     return sorted(float(t) for t in thresholds)
+
+
+def _checked_label_weights(value: Any, num_labels: int | None) -> list[float] | None:
+    """``label_weights`` as a list of floats: a non-empty 1-D sequence of finite numbers
+    >= 0, of length ``num_labels`` when that is given; None stays None."""
+    if value is None:
+        return None
+    sequence = isinstance(value, list | tuple) or (isinstance(value, np.ndarray)
+                                                   and value.ndim == 1)
+    if not sequence or not len(value) or not all(
+            is_real(v) and 0 <= v < math.inf for v in value):
+        raise ValueError("Expected label_weights: one finite number >= 0 per label. "
+                         f"Received: label_weights={value!r:.200}")
+    if num_labels is not None and len(value) != num_labels:
+        raise ValueError(f"Expected {num_labels} label_weights (num_labels={num_labels}). "
+                         f"Received: label_weights={value!r:.200}")
+    return [float(v) for v in value]

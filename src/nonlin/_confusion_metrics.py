@@ -150,7 +150,9 @@ class _PrecisionRecall(ConfusionMetric):
             threshold = thresholds[0] if len(thresholds) == 1 else "several"
         if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):
             raise ValueError(
-                "Expected one threshold in [0, 1] (a nonlin metric is one number). "
+                "Expected one threshold in [0, 1] (a float or a one-element list): one "
+                f"threshold per {type(self).__name__} instance is supported, as a nonlin "
+                "metric is one number; use one instance (and name) per threshold. "
                 f"Received: thresholds={thresholds!r}")
         if top_k is not None and (not is_integer(top_k) or top_k < 1):
             raise ValueError(f"Expected a positive integer or None. Received: top_k={top_k!r}")
@@ -220,8 +222,11 @@ class Precision(_PrecisionRecall):
     -----
     ``y_true`` is (n_samples, n_outputs) of 0/1 (any nonzero is positive) or, with
     several outputs, integer labels (one-hot encoded). ``y_pred``: (n_samples, n_outputs).
-    Keras also takes a list of thresholds (and returns one value per threshold);
-    a nonlin metric is one number, so one threshold is taken.
+    Keras also takes a list of thresholds (``result()`` is then a list, which its
+    ``fit`` logs as is: the progress bar averages it, ``EarlyStopping`` cannot
+    monitor it). A nonlin metric is one number, so a list of several thresholds
+    is refused (ValueError); use one instance per threshold, e.g.
+    ``Precision(0.3, name="precision_at_0.3")``.
     """
 
     name = "precision"

@@ -111,13 +111,19 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
 
 
-def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+def _direction(monitor: str, mode: str) -> str:
+    """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` the direction of ``monitor``."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
     if mode == "auto":
         name = monitor.removeprefix("val_").lower()
         mode = "max" if ("acc" in name or name in ("r2", "r2_score")) else "min"
-    if mode == "max":
+    return mode
+
+
+def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+    """Keras' ``ReduceLROnPlateau`` test: ``current < best - delta`` (``>``, ``+`` for max)."""
+    if _direction(monitor, mode) == "max":
         return lambda current, best, delta: current > best + delta
     return lambda current, best, delta: current < best - delta
 
@@ -168,9 +174,15 @@ def _index(key: str) -> int:
 class CSVLogger(Callback):
     """Append one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted.
 
-    The file is opened for each row and closed at once, so nothing stays open
-    when training is interrupted. ``append=False`` starts a new file at the
-    beginning of training.
+    As Keras 3's: the columns are the keys of the first epoch's logs; a column
+    that a later epoch's logs lack is written ``NA`` (a value that is present is
+    written as ``str(float(value))``, so a NaN loss is ``nan``); a key that only
+    later epochs have is left out. The file is opened for each row and closed at
+    once, so nothing stays open when training is interrupted. ``append=False``
+    starts a new file at the beginning of training; ``append=True`` continues
+    one: when it already starts with a header (``epoch`` first), that header is
+    kept and the rows follow its columns, so a resumed run's rows line up (Keras
+    writes its own keys' values under the old header).
     """
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
@@ -185,17 +197,26 @@ class CSVLogger(Callback):
         if not self.append:
             open(self.filename, "w").close()  # noqa: SIM115
 
+    def _header(self) -> list[str] | None:
+        """The columns after ``epoch`` of the file's header, or None without one."""
+        try:
+            with open(self.filename, newline="") as file:
+                row = next(csv.reader(file, delimiter=self.separator), None)
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return None  # no file yet, or not one this logger wrote: append as Keras does
+        return row[1:] if row and row[0] == "epoch" else None
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
+        if self._keys is None:
+            header = self._header() if self.append else None
+            self._keys = sorted(logs) if header is None else header
         with open(self.filename, "a", newline="") as file:
             writer = csv.writer(file, delimiter=self.separator)
-            if self._keys is None:
-                self._keys = sorted(logs)
-                if file.tell() == 0:
-                    writer.writerow(["epoch", *self._keys])
-            writer.writerow([epoch, *(repr(float(logs.get(k, math.nan))) for k in self._keys)])
-
-
+            if file.tell() == 0:
+                writer.writerow(["epoch", *self._keys])
+            writer.writerow([epoch, *(repr(float(logs[k])) if k in logs else "NA"
+                                      for k in self._keys)])
 
 
 from .early_stopping import EarlyStopping  # noqa: E402  (re-exported)

@@ -6,14 +6,15 @@ Import it from ``nonlin.callbacks`` or ``nonlin``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .callbacks import (
     Callback,
-    _better,
     _count,
+    _direction,
     _index,
     _keys,
     _logged,
@@ -25,6 +26,20 @@ from .validation import check_bool, is_integer, is_real
 
 def _is_finite(value: Any) -> bool:
     return is_real(value) and math.isfinite(value)
+
+
+def _improvement(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+    """Keras 3's ``_is_improvement``, in its floating-point form: for "min",
+    ``current + min_delta < reference``; for "max", ``current - min_delta > reference``.
+
+    A tie is no improvement, and neither is a change of exactly ``min_delta``
+    when ``current + min_delta`` rounds to ``reference`` (0.3 after 0.4 with
+    ``min_delta=0.1``), as in Keras (``current < reference - min_delta`` would
+    differ from Keras there).
+    """
+    if _direction(monitor, mode) == "max":
+        return lambda current, reference, delta: current - delta > reference
+    return lambda current, reference, delta: current + delta < reference
 
 
 class EarlyStopping(Callback):
@@ -86,7 +101,7 @@ class EarlyStopping(Callback):
         self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
         self.baseline = None if baseline is None else float(baseline)
         self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
-        self._improved = _better(monitor, mode)
+        self._improved = _improvement(monitor, mode)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1

@@ -96,8 +96,11 @@ class ReduceLROnPlateau(Callback):
     counting again (Keras' rule; at ``min_lr`` nothing is reduced, so ``wait``
     goes on counting and no cooldown starts). An epoch whose logs lack ``monitor`` warns,
     listing the available keys, and counts for neither (as in Keras 3).
-    ``min_delta`` and ``min_lr`` are finite numbers >= 0. ``verbose`` above 0
-    writes each reduction, one line on standard error (Keras' message).
+    ``min_delta`` is used as given, as in Keras: an improvement is
+    ``current < best - min_delta`` ("min"; ``current > best + min_delta`` for
+    "max"), so a negative ``min_delta`` lets a slightly worse value count as one.
+    ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
+    reduction, one line on standard error (Keras' message).
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
@@ -110,9 +113,10 @@ class ReduceLROnPlateau(Callback):
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if not is_integer(value) or value < 0:
                 raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
-        for name, value in (("min_delta", min_delta), ("min_lr", min_lr)):
-            if not (is_real(value) and 0 <= value < math.inf):
-                raise ValueError(f"Expected a finite {name} >= 0. Received: {name}={value!r}")
+        if not (is_real(min_delta) and math.isfinite(min_delta)):
+            raise ValueError(f"Expected a finite min_delta. Received: min_delta={min_delta!r}")
+        if not (is_real(min_lr) and 0 <= min_lr < math.inf):
+            raise ValueError(f"Expected a finite min_lr >= 0. Received: min_lr={min_lr!r}")
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
         self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
         self._improved = _better(monitor, mode)

@@ -10,6 +10,7 @@ Reduce-on-plateau depends on validation results and is a callback instead
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from .validation import check_bool, is_integer, is_real
@@ -31,6 +32,27 @@ def _fraction(name: str, value: Any) -> float:
     if not is_real(value) or not 0 <= value <= 1:
         raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r}")
     return float(value)
+
+
+def _decayed(schedule: Schedule, base: float, exponent: float, step: int) -> float:
+    """``schedule.lr * base ** exponent``, or a ValueError naming ``step`` when that
+    overflows float64 (a growth rate ``base > 1`` over many steps).
+
+    Python's ``**`` would raise a bare ``OverflowError`` there, NumPy's a
+    ``RuntimeWarning`` and ``inf``; Keras computes in float32 and returns ``inf``,
+    which turns every weight into NaN at the next update. nonlin refuses instead.
+    Underflow gives ``0.0``, as in Keras, silently.
+    """
+    try:
+        lr = schedule.lr * math.pow(base, exponent)
+    except OverflowError:
+        lr = math.inf
+    if lr == math.inf:
+        raise ValueError(
+            f"Expected a finite learning rate from {schedule!r}. Received: step={step}, "
+            f"where lr * {base!r} ** {exponent} overflows float64 (beyond {sys.float_info.max:.4g})"
+        )
+    return lr
 
 
 class Schedule:
@@ -62,6 +84,8 @@ class StepDecay(Schedule):
 
     ``step`` counts optimizer updates (batches), as every schedule here; PyTorch's
     ``StepLR`` is usually stepped once per epoch, so its ``step_size`` is in epochs.
+    A ``gamma > 1`` grows the rate; a step at which it overflows float64 raises
+    a ValueError naming the step (PyTorch would give ``inf``).
     """
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
@@ -70,12 +94,19 @@ class StepDecay(Schedule):
         self.gamma = _positive("gamma", gamma)
 
     def __call__(self, step: int) -> float:
-        return self.lr * self.gamma ** (step // self.step_size)
+        return _decayed(self, self.gamma, step // self.step_size, step)
 
 
 class ExponentialDecay(Schedule):
     """``lr(step) = lr * decay_rate ** (step / decay_steps)`` (Keras), the exponent
-    floored when ``staircase=True``."""
+    floored when ``staircase=True``.
+
+    ``decay_rate > 1`` (a growing rate) is allowed, as in Keras. Where the rate
+    overflows float64 (``ExponentialDecay(0.1, 1, 2.0)`` at step 1100, say),
+    Keras (float32 tensors) returns ``inf``, which makes every weight NaN at the
+    next update; nonlin raises a ValueError naming the step instead. Underflow
+    gives 0.0, as in Keras.
+    """
 
     def __init__(
         self, lr: float, decay_steps: int, decay_rate: float, staircase: bool = False
@@ -87,7 +118,7 @@ class ExponentialDecay(Schedule):
 
     def __call__(self, step: int) -> float:
         p = step / self.decay_steps
-        return self.lr * self.decay_rate ** (math.floor(p) if self.staircase else p)
+        return _decayed(self, self.decay_rate, math.floor(p) if self.staircase else p, step)
 
 
 class CosineDecay(Schedule):
@@ -132,7 +163,8 @@ class CosineDecay(Schedule):
     def __call__(self, step: int) -> float:
         w = self.warmup_steps
         if step < w:
-            return self.warmup_from + (self.lr - self.warmup_from) * step / w
+            # Keras' order: (lr - warmup_from) * step would overflow for a huge lr
+            return self.warmup_from + (self.lr - self.warmup_from) * (step / w)
         s = min(step - w, self.decay_steps)
         cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
         return self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
