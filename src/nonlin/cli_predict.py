@@ -155,13 +155,16 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
     """Task, target, input columns, classes, scaling and the training record, as lines."""
     names = meta.get("feature_names")
     lines = [
-        f"task:     {meta.get('task', 'not recorded')}",
+        f"task:     {meta.get('task', 'not recorded')}"
+        + (" (multi-label: each output is one label's own probability)"
+           if meta.get("multilabel") is True else ""),
         f"target:   {meta.get('target', 'not recorded')}",
         f"inputs:   {model.n_features_in} columns"
         + (f": {', '.join(names)}" if names else " (names not recorded)"),
     ]
     if meta.get("classes"):
-        lines.append(f"classes:  {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+        kind = "labels:  " if meta.get("multilabel") is True else "classes: "
+        lines.append(f"{kind} {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
     if meta.get("preprocessing"):
         lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
     training = dict(meta.get("training") or {})
