@@ -87,7 +87,7 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     """Write ``est`` to ``path`` (atomically) in nonlin's safetensors model format."""
     from ._atomic import write_atomic
     from ._metadata import to_json_text
-    from .io import to_bytes
+    from .io import file_buffer
 
     classes = getattr(est, "classes_", None)
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
@@ -112,8 +112,8 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
         record, tensors = optimizer_record(optimizer)
         header["optimizer"] = to_json_text(record, "optimizer")
     model = export_model(est)
-    write_atomic(path, to_bytes(model, metadata=metadata, extra_tensors=tensors,
-                                extra_header=header))
+    write_atomic(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
+                                   extra_header=header))
 
 
 def optimizer_record(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
