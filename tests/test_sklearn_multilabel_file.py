@@ -69,3 +69,16 @@ def test_a_multilabel_file_without_the_flag_still_loads_and_a_wrong_flag_is_name
     assert info.value.field == "multilabel"
     with pytest.raises(ValueError, match="multilabel"):
         nonlin.save(nonlin.load(old), tmp_path / "x.safetensors", metadata={"multilabel": 1})
+
+
+def test_predict_refuses_a_file_marked_multilabel(tmp_path, capsys):
+    """Logits scored each on its own (``multilabel: true``) are not one class per row:
+    ``predict`` refuses instead of printing their softmax as class probabilities."""
+    model = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=0)
+    meta = {"task": "classification", "feature_names": ["a", "b", "c"], "classes": [0, 1],
+            "multilabel": True,
+            "preprocessing": {"type": "standardize", "mean": [0.0] * 3, "scale": [1.0] * 3}}
+    nonlin.save(model, tmp_path / "m.safetensors", metadata=meta)
+    (tmp_path / "d.csv").write_text("a,b,c\n1,2,3\n")
+    assert cli.main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "d.csv")]) == 2
+    assert "multilabel" in capsys.readouterr().err
