@@ -98,17 +98,26 @@ def test_circles_geometry_without_noise() -> None:
     np.testing.assert_allclose(radius[y == 1], 0.3)
 
 
+@pytest.mark.parametrize("n_samples", [200, 201, 7])
 @pytest.mark.parametrize(("name", "kwargs"), [("moons", {}), ("circles", {"factor": 0.5})])
-def test_same_clouds_as_scikit_learn(name: str, kwargs: dict) -> None:
+def test_same_clouds_as_scikit_learn(name: str, kwargs: dict, n_samples: int) -> None:
     sk = pytest.importorskip("sklearn.datasets")
-    ours, our_y = GENERATED[name](200, noise=0.0, seed=0, **kwargs)
-    theirs, their_y = getattr(sk, f"make_{name}")(200, noise=0.0, shuffle=False, **kwargs)
+    ours, our_y = GENERATED[name](n_samples, noise=0.0, seed=0, **kwargs)
+    theirs, their_y = getattr(sk, f"make_{name}")(n_samples, noise=0.0, shuffle=False, **kwargs)
     for label in (0, 1):
         mine = ours[our_y == label]
         reference = theirs[their_y == label]
         distance = np.linalg.norm(mine[:, None, :] - reference[None, :, :], axis=-1)
         assert len(mine) == len(reference)
         assert distance.min(axis=0).max() < 1e-12 and distance.min(axis=1).max() < 1e-12
+
+
+@pytest.mark.parametrize("name", ["moons", "circles"])
+def test_an_odd_point_goes_to_class_1_as_in_scikit_learn(name: str) -> None:
+    """make_moons and make_circles put n_samples // 2 points in class 0, the rest in class 1."""
+    for n_samples in (1, 7, 8):
+        _, y = GENERATED[name](n_samples, seed=0)
+        assert np.bincount(y, minlength=2).tolist() == [n_samples // 2, n_samples - n_samples // 2]
 
 
 def test_noise_spreads_the_points() -> None:

@@ -6,6 +6,9 @@ anything is written) and on load (the loader turns the ``ValueError`` into a
 
     classes        list of str or int labels, unique; len == n_outputs, or 2
                    for a binary classifier with one (sigmoid) output
+    multilabel     bool; true: each output is one label's own probability (a
+                   sigmoid per output, as scikit-learn's multi-label classifiers),
+                   and ``classes`` names the labels, one per output
     feature_names  list of n_features_in unique str
     preprocessing  {"type": str, ...}; every list of numbers in it has
                    n_features_in finite entries; "standardize" needs "mean"
@@ -49,7 +52,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_classes(classes: Any, n_outputs: int) -> None:
+def _check_classes(classes: Any, n_outputs: int, multilabel: bool = False) -> None:
     if not isinstance(classes, list) or not classes:
         raise ValueError(f"Expected a non-empty list of class labels. Received: {classes!r:.200}")
     for label in classes:
@@ -57,7 +60,7 @@ def _check_classes(classes: Any, n_outputs: int) -> None:
             raise ValueError(f"Expected str or int class labels. Received: {label!r:.100}")
     if len(set(classes)) != len(classes):
         raise ValueError(f"Expected unique class labels. Received: {classes!r:.200}")
-    expected = 2 if n_outputs == 1 else n_outputs
+    expected = 2 if n_outputs == 1 and not multilabel else n_outputs
     if len(classes) != expected:
         raise ValueError(
             f"Expected {expected} class labels for a model with {n_outputs} output(s) "
@@ -116,7 +119,8 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
         raise TypeError("Expected str keys in metadata")
     normal = json.loads(to_json_text(metadata, "metadata"))
     checks = {
-        "classes": lambda v: _check_classes(v, n_outputs),
+        "multilabel": lambda v: _check_type(v, bool),
+        "classes": lambda v: _check_classes(v, n_outputs, normal.get("multilabel") is True),
         "feature_names": lambda v: _check_feature_names(v, n_features_in),
         "preprocessing": lambda v: _check_preprocessing(v, n_features_in),
     }

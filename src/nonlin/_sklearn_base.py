@@ -5,8 +5,8 @@ scikit-learn's base classes and these mixins: ``MLPMethods`` (fitting once
 the parameters are checked, the network's outputs), ``ClassifierMethods`` and
 ``RegressorMethods`` (predictions). This module does not import scikit-learn:
 what the methods need from it (``_validate_input``, ``_split``,
-``_validate_X``, ``_sample_weight``, ``_score``, ``_raw``, the
-``_convergence_warning`` class) the estimator classes in ``nonlin.sklearn``
+``_validate_X``, ``_sample_weight``, ``_score``, ``_raw``, ``_check_fitted``,
+the ``_convergence_warning`` class) the estimator classes in ``nonlin.sklearn``
 define.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
-from . import _sklearn_lbfgs
+from . import _sklearn_io, _sklearn_lbfgs
 
 FLOATS = (np.float64, np.float32)
 
@@ -132,6 +132,15 @@ class MLPMethods:
 
     def __sklearn_is_fitted__(self) -> bool:
         return "model_" in self.__dict__
+
+    def save(self, path: Any) -> None:
+        """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically).
+
+        Read it back with ``nonlin.sklearn.load(path)`` (the estimator) or
+        ``nonlin.load(path)`` (the network, predicting probabilities).
+        """
+        self._check_fitted()
+        _sklearn_io.save_estimator(self, path)
 
     def _check_solver(self) -> bool:
         if self.solver not in ("sgd", "adam"):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
+from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import (
     BatchObjective,
     FlatParams,
@@ -265,39 +266,6 @@ def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) 
         rng.order = None
 
 
-class ShuffleStream(np.random.RandomState):
-    """A ``RandomState`` whose ``permutation(n)``, while ``order`` is set, composes.
-
-    scikit-learn reshuffles the previous epoch's order (``order = order[perm]``)
-    rather than ``arange(n)``; nonlin's loop asks ``model.rng.permutation(n)``
-    each epoch, so this stream answers with the composed order during ``fit``.
-    """
-
-    order: np.ndarray | None = None
-
-    def permutation(self, x: Any) -> np.ndarray:
-        order = self.order
-        if order is not None and isinstance(x, int) and x == len(order):
-            self.order = order = order[super().permutation(x)]
-            return order
-        return super().permutation(x)
-
-
-def random_state(seed: Any) -> ShuffleStream:
-    """scikit-learn's ``check_random_state(seed)``, as a ``ShuffleStream``.
-
-    An int seeds a new stream. A ``RandomState`` is drawn from in place (the
-    stream shares its bit generator), so it advances as scikit-learn's does;
-    None is NumPy's global ``RandomState`` (``np.random``), scikit-learn's
-    contract for ``random_state=None`` (so ``np.random.seed`` fixes a fit).
-    """
-    if seed is None:
-        seed = np.random.mtrand._rand
-    if isinstance(seed, np.random.RandomState):
-        return ShuffleStream(seed._bit_generator)
-    return ShuffleStream(int(seed))
-
-
 def check_finite(est: Any) -> None:
     if not all(np.isfinite(a).all() for a in est.coefs_ + est.intercepts_):
         raise ValueError(
@@ -306,4 +274,5 @@ def check_finite(est: Any) -> None:
         )
 
 
-__all__ = ["Param", "bind", "build_network", "fit_stochastic", "output"]
+__all__ = ["Param", "ShuffleStream", "bind", "build_network", "fit_stochastic", "output",
+           "random_state"]

@@ -166,6 +166,17 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarra
     return values, lb
 
 
+def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> None:
+    """The file's ``multilabel`` flag (absent in files from before it was written), checked
+    against ``training.fitted.y_type``: true exactly for a multi-label classifier."""
+    if "multilabel" not in metadata:
+        return
+    expected = fitted.get("y_type") == "multilabel-indicator"
+    if metadata["multilabel"] is not expected:
+        raise _refuse(path, "multilabel", metadata["multilabel"],
+                      f"{expected} (training.fitted.y_type {fitted.get('y_type')!r:.40})")
+
+
 def units(est: Any, model: Any, path: str) -> list[int]:
     """The layer widths the parameters describe, checked against the file's network."""
     from .layers import Dense

@@ -5,7 +5,10 @@ network with its output activation appended (``Softmax``, ``Sigmoid``,
 ``Identity``, or ``Exp`` for a Poisson regressor), so
 ``nonlin.load(path).predict(X)`` returns the probabilities (or predictions)
 directly. The metadata keeps what rebuilds the estimator:
-``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema, and
+``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema
+(``multilabel: true`` for a multi-label classifier: its ``classes`` are the
+label columns, each output that label's own probability; ``[0, 1]`` for two
+labels is then not a binary classifier's two classes), and
 under ``training`` the estimator's class, its JSON-able parameters and its
 fitted attributes. A stochastic solver's optimizer state (its class,
 hyperparameters, step count, current learning rate and rate schedule) is the header field
@@ -84,7 +87,7 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     """Write ``est`` to ``path`` (atomically) in nonlin's safetensors model format."""
     from ._atomic import write_atomic
     from ._metadata import to_json_text
-    from .io import to_bytes
+    from .io import file_buffer
 
     classes = getattr(est, "classes_", None)
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
@@ -99,6 +102,8 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     }
     if classes is not None and _fits_schema(fitted["classes"], est.n_outputs_):
         metadata["classes"] = fitted["classes"]
+    if classes is not None and fitted["y_type"] == "multilabel-indicator":
+        metadata["multilabel"] = True
     if hasattr(est, "feature_names_in_"):
         metadata["feature_names"] = [str(n) for n in est.feature_names_in_]
     header, tensors = {}, {}
@@ -107,8 +112,8 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
         record, tensors = optimizer_record(optimizer)
         header["optimizer"] = to_json_text(record, "optimizer")
     model = export_model(est)
-    write_atomic(path, to_bytes(model, metadata=metadata, extra_tensors=tensors,
-                                extra_header=header))
+    write_atomic(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
+                                   extra_header=header))
 
 
 def optimizer_record(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -228,6 +233,7 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     restore_fitted(est, fitted)
     if "classes" in fitted:
         est.classes_, est._label_binarizer = filecheck.labels(fitted, binarizer, source)
+    filecheck.multilabel(metadata, fitted, source)
     _restore_network(est, model, header, arrays, source)
     if "feature_names" in metadata:
         est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)

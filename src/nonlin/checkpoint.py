@@ -61,7 +61,7 @@ from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkp
 from ._metadata import to_json_text
 from .callbacks import Callback, History, _logged, _monitored
 from .core import Sequential
-from .io import to_bytes
+from .io import file_buffer
 from .validation import check_bool, is_integer
 
 __all__ = [
@@ -123,6 +123,10 @@ def _check_epoch(model: Sequential, epoch: Any, step: int) -> None:
 
 def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     """The checkpoint of ``model`` (with ``model.optimizer``) after ``epoch`` epochs, as bytes."""
+    return bytes(_checkpoint_buffer(model, epoch))
+
+
+def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "state_dict"):
         raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
@@ -142,7 +146,7 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     if partial is not None:
         record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
-    data = to_bytes(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
+    data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
     _check_epoch(model, epoch, int(optimizer.iterations))
     return data
 
@@ -154,7 +158,7 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     optimizer slot is NaN or infinite, or when ``epoch`` is not the one after
     the last in ``model.history``.
     """
-    write_atomic(path, checkpoint_bytes(model, epoch=epoch))
+    write_atomic(path, _checkpoint_buffer(model, epoch))
 
 
 class ModelCheckpoint(Callback):

@@ -175,6 +175,9 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
         raise ModelFileError(path, f"a final Sigmoid layer scores each of the {n_outputs} "
                              "outputs on its own (multi-label); predict and evaluate need one "
                              "class per row: logits or a final Softmax layer", field="architecture")
+    if binary and meta.get("multilabel") is True:
+        refuse("multilabel", "a multi-label model scores each label on its own; predict and "
+               "evaluate need one class per row")
     if task == "regression" and (n_outputs != 1 or classes is not None):
         refuse("task", f"'regression' needs one output and no class labels; the model has "
                f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")

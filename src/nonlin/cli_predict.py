@@ -140,7 +140,8 @@ def run_info(args: argparse.Namespace) -> int:
     model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
     meta = dict(getattr(model, "metadata", None) or {})
     if args.json:
-        own = {"parameters": model.count_params(), "architecture": model.get_config()}
+        own = {"parameters": model.count_params(), "dtype": model.dtype.name,
+               "architecture": model.get_config()}
         if shadowed := [key for key in own if key in meta]:
             note(f"metadata key(s) {', '.join(shadowed)} shown as info's own; "
                  "nonlin.load(MODEL).metadata holds them")
@@ -155,20 +156,24 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
     """Task, target, input columns, classes, scaling and the training record, as lines."""
     names = meta.get("feature_names")
     lines = [
-        f"task:     {meta.get('task', 'not recorded')}",
+        f"task:     {meta.get('task', 'not recorded')}"
+        + (" (multi-label: each output is one label's own probability)"
+           if meta.get("multilabel") is True else ""),
         f"target:   {meta.get('target', 'not recorded')}",
         f"inputs:   {model.n_features_in} columns"
         + (f": {', '.join(names)}" if names else " (names not recorded)"),
     ]
+    lines.append(f"dtype:    {model.dtype.name}")
     if meta.get("classes"):
-        lines.append(f"classes:  {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+        kind = "labels:  " if meta.get("multilabel") is True else "classes: "
+        lines.append(f"{kind} {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
     if meta.get("preprocessing"):
         lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
     training = dict(meta.get("training") or {})
     training.pop("history", None)
     final = training.pop("final", None) or {}
     if training:
-        lines += ["", "training:"] + [f"  {k}: {v}" for k, v in training.items()]
+        lines += ["", "training:", *_record_lines(training, "  ")]
     if not isinstance(final, dict):  # free JSON from nonlin.save: shown as it is
         final = {"": final}
     for part, values in final.items():
@@ -176,6 +181,34 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
             values = ", ".join(f"{k} {_score(v)}" for k, v in values.items() if k != "rows")
         lines.append(f"  final{' ' + part if part else ''}: {_score(values)}")
     return lines
+
+
+def _record_lines(record: dict[str, Any], indent: str) -> list[str]:
+    """``key: value`` lines, one per entry; a dict's entries (an estimator's ``params``
+    and ``fitted``) one per line below its key, indented; long values summarized."""
+    lines = []
+    for key, value in record.items():
+        if isinstance(value, dict) and value and indent == "  ":
+            lines += [f"{indent}{key}:", *_record_lines(value, indent * 2)]
+        else:
+            lines.append(f"{indent}{key}: {_brief(value)}")
+    return lines
+
+
+def _brief(value: Any, width: int = 100) -> str:
+    """``value`` in at most about ``width`` characters: a long list of numbers (a loss
+    curve) as its count, first and last values; other long values cut with "..."
+    (``info --json`` prints them whole)."""
+    if isinstance(value, list) and len(value) > 8 and all(map(_is_number, value)) and any(
+        isinstance(v, float) for v in value
+    ):
+        return f"{len(value)} values, first {_score(value[0])}, last {_score(value[-1])}"
+    text = str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _score(value: Any) -> str:

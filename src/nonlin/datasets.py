@@ -55,7 +55,8 @@ def moons(
 
     Parameters
     ----------
-    n_samples : total number of points, split as evenly as possible between the classes
+    n_samples : total number of points: ``n_samples // 2`` in class 0, the rest in
+        class 1 (as scikit-learn splits them; class 1 has the odd point)
     noise : standard deviation of the Gaussian noise, ``>= 0``
     seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
 
@@ -64,7 +65,7 @@ def moons(
     X : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64, labels 0 and 1, shuffled with ``X``
     """
-    sizes = _class_sizes(_check_n_samples(n_samples), 2)
+    sizes = _two_halves(_check_n_samples(n_samples))
     _check_noise(noise)
     rng = _generator(seed)
     outer = np.linspace(0.0, math.pi, sizes[0])
@@ -87,7 +88,8 @@ def circles(
 
     Parameters
     ----------
-    n_samples : total number of points, split as evenly as possible between the classes
+    n_samples : total number of points: ``n_samples // 2`` on the outer circle (class 0),
+        the rest on the inner one (class 1), as scikit-learn splits them
     noise : standard deviation of the Gaussian noise, ``>= 0``
     factor : radius of the inner circle relative to the outer one, ``0 < factor < 1``
     seed : an int, ``None`` (fresh entropy) or a ``np.random.Generator`` used as is
@@ -97,7 +99,7 @@ def circles(
     X : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64, labels 0 and 1, shuffled with ``X``
     """
-    sizes = _class_sizes(_check_n_samples(n_samples), 2)
+    sizes = _two_halves(_check_n_samples(n_samples))
     _check_noise(noise)
     if not _is_real(factor) or not 0.0 < factor < 1.0:
         raise ValueError(f"Expected a number strictly between 0 and 1. Received: factor={factor!r}")
@@ -268,6 +270,12 @@ def _class_sizes(n_samples: int, n_classes: int) -> list[int]:
     """``n_samples`` split as evenly as possible; the first classes get the remainder."""
     base, extra = divmod(n_samples, n_classes)
     return [base + (label < extra) for label in range(n_classes)]
+
+
+def _two_halves(n_samples: int) -> list[int]:
+    """Class sizes ``[n_samples // 2, n_samples - n_samples // 2]``: scikit-learn's
+    ``make_moons`` and ``make_circles`` give the odd point to class 1."""
+    return [n_samples // 2, n_samples - n_samples // 2]
 
 
 def _check_n_samples(n_samples: Any) -> int:

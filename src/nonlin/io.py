@@ -43,7 +43,6 @@ import struct
 from typing import Any
 
 import numpy as np
-import safetensors.numpy
 
 from . import registry
 from ._atomic import write_atomic
@@ -82,8 +81,8 @@ def _check_state(layer: Any) -> None:
     layer.set_state({name: np.array(value) for name, value in state.items()})
 
 
-def _contiguous_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """C-contiguous little-endian copies where needed (safetensors mis-saves strided arrays)."""
+def _checked_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``arrays`` as NumPy arrays (not copied), each checked to be float32/float64 and finite."""
     tensors = {}
     for name, value in arrays.items():
         value = np.asarray(value)
@@ -96,7 +95,7 @@ def _contiguous_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                 f"Refusing to save tensor {name!r}: it holds NaN or infinite values "
                 "(did training diverge?)"
             )
-        tensors[name] = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))
+        tensors[name] = value
     return tensors
 
 
@@ -111,6 +110,18 @@ def to_bytes(
 
     ``extra_tensors`` and ``extra_header`` carry checkpoint state.
     """
+    return bytes(file_buffer(model, metadata=metadata, extra_tensors=extra_tensors,
+                             extra_header=extra_header))
+
+
+def file_buffer(
+    model: Sequential,
+    *,
+    metadata: dict[str, Any] | None = None,
+    extra_tensors: dict[str, np.ndarray] | None = None,
+    extra_header: dict[str, str] | None = None,
+) -> bytearray:
+    """``to_bytes``'s file in a buffer written once: the weights are copied only into it."""
     if not isinstance(model, Sequential):
         raise TypeError(f"Expected a nonlin.Sequential. Received: {type(model).__name__}")
     if not model.built:
@@ -132,22 +143,42 @@ def to_bytes(
         if name in arrays:
             raise ValueError(f"Duplicate tensor name {name!r}")
     arrays.update(extra_tensors or {})
-    return _sorted_metadata(safetensors.numpy.save(_contiguous_tensors(arrays), metadata=header))
+    return _safetensors_file(_checked_tensors(arrays), header)
 
 
-def _sorted_metadata(data: bytes) -> bytes:
-    """``data`` with its ``__metadata__`` keys in sorted order.
+def _safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> bytearray:
+    """The safetensors file of ``arrays`` with ``metadata``, byte for byte as the
+    safetensors package writes it, but for the ``__metadata__`` keys in sorted order.
 
-    The safetensors package writes them in the order of a randomly seeded hash
-    map; the same model must give the same bytes (checksums, caches, diffs).
-    The tensors' entries and bytes are kept as written.
+    The package writes them in the order of a randomly seeded hash map; the same
+    model must give the same bytes (checksums, caches, diffs). As the package
+    does, the data is laid out by dtype (float64 first) then name, the header
+    lists ``__metadata__`` then the tensors in that order, padded with spaces to
+    a multiple of 8 bytes, and each tensor is stored little-endian in C order.
+    Each array is copied once, straight into the buffer returned.
     """
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + length])
-    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    order = sorted(arrays, key=lambda name: (-arrays[name].dtype.itemsize, name))
+    header: dict[str, Any] = {"__metadata__": dict(sorted(metadata.items()))}
+    offsets, end = [], 0
+    for name in order:
+        value = arrays[name]
+        offsets.append(end)
+        shape = list(value.shape) or [1]  # a 0-d array is stored as shape (1,)
+        header[name] = {"dtype": DTYPE_CODES[value.dtype], "shape": shape,
+                        "data_offsets": [end, end + value.nbytes]}
+        end += value.nbytes
     text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)  # the package pads the header to 8 bytes too
-    return b"".join((struct.pack("<Q", len(text)), text, memoryview(data)[8 + length :]))
+    text += b" " * (-len(text) % 8)
+    start = 8 + len(text)
+    buffer = bytearray(start + end)
+    buffer[:start] = struct.pack("<Q", len(text)) + text
+    for name, offset in zip(order, offsets, strict=True):
+        value = arrays[name]
+        if value.size:
+            target = np.frombuffer(buffer, value.dtype.newbyteorder("<"), value.size,
+                                   start + offset)
+            np.copyto(target.reshape(value.shape), value)  # C order, little-endian
+    return buffer
 
 
 def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | None = None) -> None:
@@ -171,7 +202,7 @@ def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | No
     OSError
         The file could not be written.
     """
-    write_atomic(path, to_bytes(model, metadata=metadata))
+    write_atomic(path, file_buffer(model, metadata=metadata))
 
 
 def load(path: str | os.PathLike[str]) -> Sequential:

@@ -99,6 +99,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         "callbacks": [list, None],
     }
     _convergence_warning = ConvergenceWarning
+    _check_fitted = check_is_fitted  # NotFittedError, for MLPMethods.save
 
     # -- fitting -------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> _BaseMLP:
@@ -143,15 +144,6 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         if check_input:
             X = self._validate_X(X)
         return self._output(X)
-
-    def save(self, path: Any) -> None:
-        """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically).
-
-        Read it back with ``nonlin.sklearn.load(path)`` (the estimator) or
-        ``nonlin.load(path)`` (the network, predicting probabilities).
-        """
-        check_is_fitted(self)
-        _sklearn_io.save_estimator(self, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
