@@ -21,3 +21,30 @@ def test_a_model_without_trainable_weights_fits_as_in_keras(optimizer) -> None:
     expected = nonlin.CrossEntropy()(y, model.predict(X))
     np.testing.assert_allclose(history.history["loss"], [expected, expected])
     np.testing.assert_allclose(history.history["val_loss"], [expected, expected])
+
+
+class _Sizes(nonlin.Callback):
+    """Records the size of every training batch."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def on_batch_end(self, batch, logs=None) -> None:
+        self.sizes.append(logs["size"])
+
+
+@pytest.mark.parametrize(("n", "split", "n_train"), [(10, 0.25, 7), (3, 0.2, 2), (4, 0.1, 3),
+                                                      (100, 0.2, 80), (7, 0.5, 3)])
+def test_validation_split_holds_out_rows_as_keras_does(n, split, n_train) -> None:
+    # Keras: split_at = floor(n * (1 - validation_split)); the rows from split_at validate.
+    # nonlin held out floor(n * split) rows: 8/2 for 10 rows at 0.25 (Keras 7/3), and
+    # refused 3 rows at 0.2 or 4 rows at 0.1, which Keras splits.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(n, 2)), np.arange(n) % 2
+    sizes = _Sizes()
+    model = Sequential([nonlin.Dense(2), Softmax()])
+    history = model.fit(X, y, loss="cross_entropy", optimizer="sgd", batch_size=n, verbose=0,
+                        validation_split=split, callbacks=[sizes], shuffle=False, seed=0)
+    assert sizes.sizes == [n_train]
+    val = model.evaluate(X[n_train:], y[n_train:])
+    assert history.history["val_loss"] == [val["loss"]]
