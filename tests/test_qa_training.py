@@ -48,3 +48,16 @@ def test_validation_split_holds_out_rows_as_keras_does(n, split, n_train) -> Non
     assert sizes.sizes == [n_train]
     val = model.evaluate(X[n_train:], y[n_train:])
     assert history.history["val_loss"] == [val["loss"]]
+
+
+@pytest.mark.parametrize(("init", "received"), [
+    (lambda rng, fan_in, fan_out: rng.normal(size=(fan_out, fan_in)), r"shape \(3, 2\)"),
+    (lambda rng, fan_in, fan_out: 0.5, r"shape \(\)"),
+    (lambda rng, fan_in, fan_out: np.full((fan_in, fan_out), np.nan), "NaN or inf"),
+])
+def test_dense_refuses_an_initializer_of_the_wrong_shape_at_build(init, received) -> None:
+    # A PyTorch-style (fan_out, fan_in) initializer built silently and failed later inside
+    # matmul; a NaN one surfaced as a DivergenceError advising a lower learning rate.
+    with pytest.raises(ValueError, match=r"Expected init to return finite weights of shape "
+                                         r"\(fan_in, fan_out\) = \(2, 3\)\. Received " + received):
+        Sequential([nonlin.Dense(3, init=init)]).build(2, seed=0)
