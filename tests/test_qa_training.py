@@ -61,3 +61,17 @@ def test_dense_refuses_an_initializer_of_the_wrong_shape_at_build(init, received
     with pytest.raises(ValueError, match=r"Expected init to return finite weights of shape "
                                          r"\(fan_in, fan_out\) = \(2, 3\)\. Received " + received):
         Sequential([nonlin.Dense(3, init=init)]).build(2, seed=0)
+
+
+@pytest.mark.parametrize("loss", [nonlin.CrossEntropy(), nonlin.BinaryCrossEntropy(),
+                                  nonlin.MeanSquaredError()])
+def test_a_loss_scores_float16_predictions_in_float64(loss) -> None:
+    # float16 kept its dtype, so the clipping eps (1e-15) rounded to 0: log(0) warned and
+    # a confident wrong prediction cost inf instead of -log(1e-15).
+    y = np.array([[1.0, 0.0], [1.0, 0.0]])
+    p = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert loss(y, p.astype(np.float16)) == loss(y, p)
+    grad = loss.grad(y, p.astype(np.float16))
+    assert grad.dtype == np.float64
+    np.testing.assert_array_equal(grad, loss.grad(y, p))
+    assert loss.grad(y, p.astype(np.float32)).dtype == np.float32
