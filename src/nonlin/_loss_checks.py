@@ -28,13 +28,14 @@ def check_loss_inputs(
 ) -> tuple[Any, Any, Any]:
     """``(y_true, y_pred, sample_weight)`` as arrays a loss's math accepts.
 
-    ``y_pred`` becomes a finite float array of shape (n_samples, n_outputs) (a
-    1-D one counts as one column), ``y_true`` is checked finite and then by the
+    ``y_pred`` becomes a finite float32 or float64 array (any other dtype, float16
+    included, becomes float64) of shape (n_samples, n_outputs) (a 1-D one counts
+    as one column), ``y_true`` is checked finite and then by the
     loss's own ``check_target``, and ``sample_weight``, if given, becomes a
     finite, non-negative array of shape (n_samples,) in ``y_pred``'s dtype.
     """
     y_pred = np.asarray(y_pred)
-    if y_pred.dtype.kind != "f":
+    if y_pred.dtype not in (np.float32, np.float64):  # float16's eps (1e-15) would be 0
         y_pred = y_pred.astype(np.float64)
     if y_pred.ndim == 1:
         y_pred = y_pred[:, None]

@@ -7,6 +7,7 @@ dtype; targets and weights (small) are converted once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,14 +48,14 @@ class Dataset:
         return self.X.shape[0]
 
     def split(self, fraction: float) -> tuple[Dataset, Dataset]:
-        """The last ``fraction`` of the rows as validation, as Keras does (no shuffling)."""
-        n_val = int(len(self) * fraction)
-        if n_val == 0 or n_val == len(self):
+        """The last ``fraction`` of the rows as validation, as Keras does (no shuffling):
+        the first ``floor(n_samples * (1 - fraction))`` rows train, the rest validate."""
+        cut = math.floor(len(self) * (1.0 - fraction))
+        if cut == 0 or cut == len(self):
             raise ValueError(
-                f"validation_split={fraction} leaves {len(self) - n_val} training and "
-                f"{n_val} validation samples out of {len(self)}; both need at least one"
+                f"validation_split={fraction} leaves {cut} training and "
+                f"{len(self) - cut} validation samples out of {len(self)}; both need at least one"
             )
-        cut = len(self) - n_val
         w = self.weight
         val_w = self.sample_weight if self.class_weighted else w  # class weights: training only
         return (Dataset(self.X[:cut], self.y[:cut], None if w is None else w[:cut]),

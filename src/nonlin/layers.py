@@ -86,7 +86,14 @@ class Dense(Layer):
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
-        self.W = Param(np.asarray(self.init(rng, in_features, self.units), dtype=float), "W")
+        W = np.asarray(self.init(rng, in_features, self.units), dtype=float)
+        if W.shape != (in_features, self.units) or not np.isfinite(W).all():
+            what = f"shape {W.shape}" if W.shape != (in_features, self.units) else "NaN or inf"
+            raise ValueError(
+                f"Expected init to return finite weights of shape (fan_in, fan_out) = "
+                f"{(in_features, self.units)}. Received {what} from init={self.init!r}"
+            )
+        self.W = Param(W, "W")
         self.b = Param(np.zeros(self.units), "b") if self.bias else None
         return self.units
 

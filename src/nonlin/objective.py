@@ -68,12 +68,12 @@ class Objective:
         dt, k = model.dtype, model.n_outputs
         self.dtype = dt
         self._p = np.empty((batch_size, k), dtype=dt)
+        self._probs: np.ndarray | None = None  # probabilities for the metrics (labels, fused)
         self._rowmax = np.empty(batch_size, dtype=dt)
         self._rowsum = np.empty(batch_size, dtype=dt)
         self._rowbase = np.arange(batch_size) * k  # flat index of each row's first entry
         self._flat = np.empty(batch_size, dtype=np.int64)
         self._ones = np.ones(k, dtype=dt)
-        self._one = const(1.0, dt)
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -134,7 +134,12 @@ class Objective:
         log_s = np.log(s)
         np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
-        if flat is not None and not (sink is not None and self.output_is_activated):
+        if flat is not None:
+            if sink is not None and self.output_is_activated:
+                # the metrics read the probabilities; the gradient is computed as without them
+                if self._probs is None:
+                    self._probs = np.empty_like(self._p)
+                sink(np.divide(p, s[:, None], out=self._probs[:n]))
             # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
             weight = const(1.0 / n, self.dtype) if w is None else w
             np.multiply(p, np.divide(weight, s, out=s)[:, None], out=p)
@@ -143,10 +148,7 @@ class Objective:
         np.divide(p, s[:, None], out=p)
         if sink is not None and self.output_is_activated:
             sink(p)
-        if flat is not None:
-            p.reshape(-1)[flat] -= self._one  # p - onehot(y)
-        else:
-            np.subtract(p, y, out=p)
+        np.subtract(p, y, out=p)  # soft or one-hot rows
         self._scale(p, w)
         return total, p
 

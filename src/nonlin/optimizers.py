@@ -141,6 +141,9 @@ class Optimizer:
 
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter from its ``grad``."""
+        if not params:  # a model without trainable weights: nothing to update (Keras fits it)
+            self.iterations += 1
+            return
         work = self._ready(params)
         if self.clipnorm is not None:
             clip_by_global_norm(work, self.clipnorm)
