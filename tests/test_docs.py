@@ -77,3 +77,40 @@ def _file_format(ns: dict, folder: Path) -> None:
 
 CHECKS = {"guide.md": _guide, "cli.md": _cli, "sklearn.md": _sklearn,
           "file-format.md": _file_format}
+
+
+def _cli_lines() -> list[str]:
+    """Every ``nonlin ...`` command in the ```bash blocks of docs/cli.md."""
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    bash = "\n".join(re.findall(r"```bash\n(.*?)```", text, re.S))
+    return [line for line in bash.splitlines() if line.startswith("nonlin ")]
+
+
+def test_the_commands_in_cli_md_parse():
+    import shlex
+
+    from nonlin.cli import build_parser
+
+    lines = _cli_lines()
+    assert len(lines) >= 8
+    for line in lines:
+        try:
+            args = build_parser().parse_args(shlex.split(line)[1:])
+        except SystemExit:  # argparse refused it
+            pytest.fail(f"docs/cli.md: {line!r} does not parse")
+        assert hasattr(args, "run"), line
+
+
+def test_cli_md_names_every_command_and_option():
+    from nonlin.cli import build_parser
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # name -> parser
+    for name, sub in commands.items():
+        assert f"## nonlin {name}" in text, name
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), (
+                        f"docs/cli.md does not name {option} of nonlin {name}")
