@@ -41,6 +41,7 @@ def test_every_page_has_blocks_that_run():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer:UserWarning")  # short max_iter
 def test_the_python_blocks_of_a_page_run_in_order(page, tmp_path, monkeypatch):
     for module in NEEDS.get(page.name, ()):
         pytest.importorskip(module, reason=f"docs/{page.name} needs {module}")
