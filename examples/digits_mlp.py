@@ -1,6 +1,7 @@
 """Train an MLP on the 8x8 digits with nonlin's Python API.
 
-Run: python examples/digits_mlp.py        (needs scikit-learn for the data: pip install "nonlin[sklearn]")
+Run: python examples/digits_mlp.py
+(the data comes through scikit-learn: pip install "nonlin[sklearn]")
 
 Holds out a test set, trains with a validation split and early stopping, and prints the
 test accuracy (about 0.97).
