@@ -53,7 +53,7 @@ from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
-from .validation import check_bool, check_fraction, check_positive_int, check_X
+from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
@@ -87,8 +87,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
     validation_split = check_fraction("validation_split", validation_split)
     shuffle = check_bool("shuffle", shuffle)
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"Expected verbose 0, 1 or 2. Received: verbose={verbose!r}")
+    verbose = check_verbose(verbose)
     built_here = not model.built
     _build_if_needed(model, X, seed)
     loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)

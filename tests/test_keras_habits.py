@@ -1,0 +1,68 @@
+"""What Keras users pass and expect: verbose in evaluate/predict, batch_size=None, epochs=0,
+logs added by callbacks, a scheduled learning rate under ReduceLROnPlateau, from_logits warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import Dense, Sequential, Softmax, Tanh
+
+
+def blobs(n: int = 60, k: int = 3, d: int = 4, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=3.0, size=(k, d))
+    y = rng.integers(0, k, size=n)
+    return centers[y] + rng.normal(size=(n, d)), y
+
+
+def mlp() -> Sequential:
+    return Sequential([Dense(8), Tanh(), Dense(3), Softmax()])
+
+
+# -- 1. verbose in evaluate and predict ------------------------------------------------
+def test_evaluate_and_predict_take_keras_verbose(capsys) -> None:
+    X, y = blobs()
+    model = mlp().build(4, seed=0)
+    quiet = model.evaluate(X, y, loss="cross_entropy", metrics=["accuracy"], verbose=0)
+    np.testing.assert_array_equal(model.predict(X, verbose=0), model.predict(X))
+    assert capsys.readouterr() == ("", "")
+    loud = model.evaluate(X, y, loss="cross_entropy", metrics=["accuracy"], verbose=2)
+    assert loud == quiet
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "loss: " in err and "accuracy: " in err
+    model.predict(X, batch_size=16, verbose=2)
+    assert capsys.readouterr().err.startswith("4/4 - ")
+    for verbose in (1, "auto"):
+        model.evaluate(X, y, loss="cross_entropy", batch_size=16, verbose=verbose)
+        assert "4/4" in capsys.readouterr().err
+        model.predict(X, batch_size=16, verbose=verbose)
+        assert "4/4" in capsys.readouterr().err
+    assert capsys.readouterr().out == ""  # never print
+
+
+def test_the_plain_text_bar_of_an_inference_pass(monkeypatch) -> None:
+    import io
+    import sys
+
+    from nonlin.progress import PassProgress
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as without tqdm
+    out = io.StringIO()
+    with PassProgress(1, 3, file=out) as progress:
+        progress.update(3)
+        progress.finish({"loss": 0.5})
+    assert out.getvalue().endswith("3/3 - 0.0s - loss: 0.5\n")
+
+
+@pytest.mark.parametrize("verbose", [3, -1, "loud", None, 1.0])
+def test_a_bad_verbose_is_refused_everywhere(verbose) -> None:
+    X, y = blobs()
+    model = mlp().build(4, seed=0)
+    for call in (lambda: model.predict(X, verbose=verbose),
+                 lambda: model.evaluate(X, y, loss="cross_entropy", verbose=verbose),
+                 lambda: model.fit(X, y, loss="cross_entropy", optimizer="adam",
+                                   verbose=verbose)):
+        with pytest.raises(ValueError, match=r"Expected verbose 0, 1, 2 or 'auto'\. "
+                                             rf"Received: verbose={verbose!r}"):
+            call()
