@@ -66,3 +66,17 @@ def test_a_bad_verbose_is_refused_everywhere(verbose) -> None:
         with pytest.raises(ValueError, match=r"Expected verbose 0, 1, 2 or 'auto'\. "
                                              rf"Received: verbose={verbose!r}"):
             call()
+
+
+# -- 2. batch_size=None ----------------------------------------------------------------
+def test_fit_takes_batch_size_none_as_keras_32() -> None:
+    X, y = blobs(n=70)
+    runs = []
+    for batch_size in (None, 32):
+        model = mlp()
+        history = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0,
+                            batch_size=batch_size, verbose=0)
+        runs.append((history.history["loss"], model.get_weights()))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -170,7 +170,7 @@ class Sequential(ModelState):
 
     # -- training (the loop lives in train.py) -------------------------------
     def fit(self, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
-            batch_size: int = 32, shuffle: bool = True, seed: SeedLike = None,
+            batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,
             validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
@@ -187,7 +187,8 @@ class Sequential(ModelState):
         loss, optimizer : object or registry name ("cross_entropy", "adam")
         epochs : int
             Index of the last epoch + 1 (with ``initial_epoch``, as in Keras).
-        batch_size : int, default 32
+        batch_size : int or None, default 32
+            Rows per step; None means 32, as in Keras.
         shuffle : bool, default True
             Reshuffle the training rows each epoch, from ``model.rng``.
         seed : int, optional

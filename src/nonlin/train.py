@@ -75,7 +75,7 @@ def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
 
 
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
-        batch_size: int = 32, shuffle: bool = True, seed: Any = None,
+        batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
         callbacks: Iterable[Callback] = (), metrics: Iterable[Any] = (),
         class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
@@ -83,7 +83,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     callbacks = list(callbacks)
     epochs = check_positive_int("epochs", epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
+    # Keras: None is 32
+    batch_size = 32 if batch_size is None else check_positive_int("batch_size", batch_size)
     initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
     validation_split = check_fraction("validation_split", validation_split)
     shuffle = check_bool("shuffle", shuffle)
