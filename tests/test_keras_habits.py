@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nonlin
 from nonlin import Dense, Sequential, Softmax, Tanh
 
 
@@ -80,3 +81,28 @@ def test_fit_takes_batch_size_none_as_keras_32() -> None:
     assert runs[0][0] == runs[1][0]
     for a, b in zip(runs[0][1], runs[1][1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- 3. epochs=0 -----------------------------------------------------------------------
+def test_fit_with_zero_epochs_trains_nothing_and_returns_an_empty_history(tmp_path,
+                                                                          capsys) -> None:
+    from nonlin.checkpoint import ModelCheckpoint
+
+    X, y = blobs()
+    model = mlp().build(4, seed=0)
+    before = model.get_weights()
+    callbacks = [nonlin.EarlyStopping(monitor="loss", restore_best_weights=True),
+                 nonlin.ReduceLROnPlateau(monitor="loss"),
+                 nonlin.CSVLogger(str(tmp_path / "log.csv")),
+                 ModelCheckpoint(tmp_path / "ck.safetensors")]
+    history = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=0,
+                        callbacks=callbacks, verbose=1)
+    assert history is model.history
+    assert history.epoch == [] and history.history == {}
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+    assert not (tmp_path / "ck.safetensors").exists() and callbacks[3].saved == []
+    assert "Epoch" not in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"Expected an integer >= 0\. Received: epochs=-1"):
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=-1, verbose=0)

@@ -186,7 +186,9 @@ class Sequential(ModelState):
             cross-entropy), or real targets.
         loss, optimizer : object or registry name ("cross_entropy", "adam")
         epochs : int
-            Index of the last epoch + 1 (with ``initial_epoch``, as in Keras).
+            Index of the last epoch + 1 (with ``initial_epoch``, as in Keras);
+            0 trains nothing (the callbacks' ``on_train_begin`` and
+            ``on_train_end`` still run) and returns an empty ``History``.
         batch_size : int or None, default 32
             Rows per step; None means 32, as in Keras.
         shuffle : bool, default True
