@@ -106,3 +106,27 @@ def test_fit_with_zero_epochs_trains_nothing_and_returns_an_empty_history(tmp_pa
     assert "Epoch" not in capsys.readouterr().err
     with pytest.raises(ValueError, match=r"Expected an integer >= 0\. Received: epochs=-1"):
         model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=-1, verbose=0)
+
+
+# -- 4. keys added to the logs by a callback reach History --------------------------------
+class _AddF1(nonlin.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_f1"] = 0.5 + epoch / 10
+
+
+def test_history_records_the_keys_a_callback_adds_and_checkpoints_keep_them(tmp_path) -> None:
+    from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
+
+    X, y = blobs()
+    fit = dict(loss="cross_entropy", optimizer="adam", seed=0, verbose=0, batch_size=16)
+    straight = mlp().fit(X, y, epochs=4, callbacks=[_AddF1()], **fit)
+    assert straight.history["val_f1"] == [0.5, 0.6, 0.7, 0.8]
+    saver = ModelCheckpoint(tmp_path / "ck-{epoch}.safetensors")
+    mlp().fit(X, y, epochs=2, callbacks=[_AddF1(), saver], **fit)
+    checkpoint = load_checkpoint(tmp_path / "ck-2.safetensors")
+    assert checkpoint.epoch == 2 and checkpoint.history.epoch == [0, 1]
+    assert checkpoint.history.history["val_f1"] == [0.5, 0.6]
+    model = mlp()
+    resumed = model.fit(X, y, epochs=4, callbacks=[_AddF1()],
+                        resume_from=tmp_path / "ck-2.safetensors", **fit)
+    assert resumed.epoch == [0, 1, 2, 3] and resumed.history == straight.history

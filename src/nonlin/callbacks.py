@@ -11,6 +11,10 @@ hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the
 loss and metrics over the rows trained so far (and the validation results),
 ``History`` records it as the epoch, then comes ``on_train_end``.
 
+``fit`` calls its callbacks in the order given, then its ``History`` (and the
+progress display), as Keras does: keys a callback adds to the logs in
+``on_epoch_end`` reach the callbacks after it and ``History``.
+
 A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``,
 ``ModelCheckpoint``) also has ``state_dict()`` / ``load_state_dict()``, as in
 PyTorch Lightning: checkpoints keep it, and ``fit`` puts it back into the

@@ -119,9 +119,10 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
-    cbs = CallbackList([history, *callbacks, *extra], model)
+    cbs = CallbackList([*callbacks, history, *extra], model)  # Keras' order: History after
     loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
+    loop.history = history
     if extra and loop.metrics:
         extra[0].live = loop.running_metrics
     loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), initial_epoch,
