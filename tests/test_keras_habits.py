@@ -130,3 +130,17 @@ def test_history_records_the_keys_a_callback_adds_and_checkpoints_keep_them(tmp_
     resumed = model.fit(X, y, epochs=4, callbacks=[_AddF1()],
                         resume_from=tmp_path / "ck-2.safetensors", **fit)
     assert resumed.epoch == [0, 1, 2, 3] and resumed.history == straight.history
+
+
+# -- 5. ReduceLROnPlateau and a scheduled learning rate ---------------------------------
+def test_reduce_lr_on_plateau_refuses_a_schedule_before_training() -> None:
+    from nonlin.schedules import CosineDecay
+
+    X, y = blobs()
+    model = mlp()
+    optimizer = nonlin.Adam(CosineDecay(1e-2, 100))
+    with pytest.raises(TypeError, match=r"ReduceLROnPlateau cannot change a scheduled learning "
+                                        r"rate \(CosineDecay\("):
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=5, verbose=0,
+                  callbacks=[nonlin.ReduceLROnPlateau(monitor="loss", patience=0)])
+    assert optimizer.iterations == 0 and model.history.epoch == []
