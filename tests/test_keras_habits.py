@@ -144,3 +144,30 @@ def test_reduce_lr_on_plateau_refuses_a_schedule_before_training() -> None:
         model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=5, verbose=0,
                   callbacks=[nonlin.ReduceLROnPlateau(monitor="loss", patience=0)])
     assert optimizer.iterations == 0 and model.history.epoch == []
+
+
+# -- 6. saving a Dense with the user's own initializer -----------------------------------
+def _small_normal(rng, fan_in, fan_out):
+    return rng.normal(0.0, 0.01, (fan_in, fan_out))
+
+
+def test_a_model_with_a_custom_initializer_saves_and_loads_without_running_it(tmp_path) -> None:
+    from nonlin.initializers import glorot_uniform
+
+    model = Sequential([Dense(4, init=_small_normal), Dense(1, init=glorot_uniform)])
+    model.build(3, seed=0)
+    path = tmp_path / "x.safetensors"
+    nonlin.save(model, path)
+    loaded = nonlin.load(path)
+    X = np.random.default_rng(1).normal(size=(6, 3))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    inits = [item["config"]["init"] for item in loaded.get_config()["layers"]]
+    assert inits == ["custom:_small_normal", "glorot_uniform"]
+    assert loaded.get_config() == model.get_config()
+    assert loaded.layers[0].init is glorot_uniform  # the function is not in the file
+    rebuilt = Sequential.from_config(loaded.get_config(), seed=0)  # drawn anew: the default
+    expected = Sequential([Dense(4), Dense(1)]).build(3, seed=0)
+    for a, b in zip(rebuilt.get_weights(), expected.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    nonlin.save(loaded, path)  # and saves again
+    np.testing.assert_array_equal(nonlin.load(path).predict(X), model.predict(X))
