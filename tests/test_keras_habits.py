@@ -171,3 +171,30 @@ def test_a_model_with_a_custom_initializer_saves_and_loads_without_running_it(tm
         np.testing.assert_array_equal(a, b)
     nonlin.save(loaded, path)  # and saves again
     np.testing.assert_array_equal(nonlin.load(path).predict(X), model.predict(X))
+
+
+# -- 9. from_logits=True after a Softmax / Sigmoid ----------------------------------------
+@pytest.mark.parametrize("layers, loss, layer", [
+    ([Dense(3), Softmax()], nonlin.CrossEntropy(from_logits=True), "Softmax"),
+    ([Dense(1), nonlin.Sigmoid()], nonlin.BinaryCrossEntropy(from_logits=True), "Sigmoid"),
+])
+def test_from_logits_after_the_activation_warns_once_at_fit(layers, loss, layer) -> None:
+    import warnings
+
+    X, y = blobs()
+    y = y if layer == "Softmax" else (y > 0).astype(float)
+    with pytest.warns(UserWarning) as caught:
+        Sequential(layers).fit(X, y, loss=loss, optimizer="adam", epochs=2, verbose=0)
+    ours = [w for w in caught if "from_logits" in str(w.message)]
+    assert len(ours) == 1 and ours[0].filename == __file__  # pointing at the fit call
+    messages = [str(w.message) for w in ours]
+    name = type(loss).__name__
+    assert messages[0].startswith(f"{name}(from_logits=True) is given the outputs of the "
+                                  f"model's last layer, {layer} (layers[1])")
+    assert f"Drop the {layer} layer, or use from_logits=False" in messages[0]
+    with warnings.catch_warnings():  # the right pairings stay quiet
+        warnings.simplefilter("error")
+        Sequential([Dense(3)]).fit(X, blobs()[1], loss=nonlin.CrossEntropy(from_logits=True),
+                                   optimizer="adam", verbose=0)
+        Sequential([Dense(3), Softmax()]).fit(X, blobs()[1], loss="cross_entropy",
+                                              optimizer="adam", verbose=0)

@@ -51,6 +51,7 @@ from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
+from .objective import warn_double_activation
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
@@ -92,6 +93,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     built_here = not model.built
     _build_if_needed(model, X, seed)
     loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
+    warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
     train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight,
                          training=True)
     train, val = _validation(model, loss, train, validation_split, validation_data)
