@@ -198,3 +198,27 @@ def test_from_logits_after_the_activation_warns_once_at_fit(layers, loss, layer)
                                    optimizer="adam", verbose=0)
         Sequential([Dense(3), Softmax()]).fit(X, blobs()[1], loss="cross_entropy",
                                               optimizer="adam", verbose=0)
+
+
+class _FromEpoch(nonlin.Callback):
+    """Adds ``late`` from epoch 1 on and removes ``loss`` at epoch 2."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch >= 1:
+            logs["late"] = float(epoch)
+        if epoch == 2:
+            del logs["loss"]
+
+
+def test_history_lists_line_up_with_the_epochs_and_checkpoints_load(tmp_path) -> None:
+    from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
+
+    X, y = blobs()
+    saver = ModelCheckpoint(tmp_path / "ck.safetensors")
+    history = mlp().fit(X, y, loss="cross_entropy", optimizer="adam", epochs=4, seed=0,
+                        verbose=0, callbacks=[_FromEpoch(), saver])
+    assert all(len(values) == 4 for values in history.history.values())
+    np.testing.assert_array_equal(history.history["late"], [np.nan, 1.0, 2.0, 3.0])
+    assert np.isnan(history.history["loss"][2]) and not np.isnan(history.history["loss"][3])
+    saved = load_checkpoint(tmp_path / "ck.safetensors").history
+    np.testing.assert_array_equal(saved.history["late"], history.history["late"])

@@ -94,6 +94,11 @@ class CallbackList:
 class History(Callback):
     """Records each epoch's logs: ``history["loss"]``, ``history["val_accuracy"]``, ...
 
+    ``fit`` calls it after the other callbacks, so it records the logs as they
+    leave them. Every list lines up with ``epoch``: a key an epoch's logs lack
+    (a callback added it from a later epoch on, or removed it) is NaN there,
+    where Keras leaves the lists of unequal lengths.
+
     Attributes
     ----------
     history : dict of str to list of float
@@ -107,9 +112,13 @@ class History(Callback):
         self.epoch: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        done = len(self.epoch)
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+            self.history.setdefault(key, [math.nan] * done).append(float(value))
+        for values in self.history.values():
+            if len(values) == done:  # not in this epoch's logs
+                values.append(math.nan)
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
