@@ -101,3 +101,11 @@ def test_a_column_missing_in_every_training_row_is_a_user_error(tmp_path: Path) 
     (tmp_path / "d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match=r"d\.csv, column 'b'.*training row.*--missing mean"):
         _prepare(tmp_path / "d.csv")
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict"])
+def test_the_missing_help_says_any_text_counts(command, capsys) -> None:
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "not a finite number (empty, nan, inf, or any other text such as ? or NA)" in text

@@ -197,8 +197,6 @@ def test_a_callable_init_without_a_name_is_described(tmp_path):
 
     init = functools.partial(INITIALIZERS["glorot_uniform"])
     model = Sequential([Dense(2, init=init)]).build(3, seed=0)
-    assert "partial" in model.get_config()["layers"][0]["config"]["init"]
+    assert model.get_config()["layers"][0]["config"]["init"] == "custom:partial"
     assert "Dense" in repr(model)
-    with pytest.raises(ValueError, match="Unknown initializer"):
-        save(model, tmp_path / "m.safetensors")
-    assert not (tmp_path / "m.safetensors").exists()
+    save(model, tmp_path / "m.safetensors")  # the weights are in the file: it loads as saved

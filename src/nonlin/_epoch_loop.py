@@ -17,7 +17,7 @@ import numpy as np
 from ._epoch_state import EpochProgress, generator_state
 from ._interrupt import SigintGuard
 from ._step_snapshot import StepSnapshot
-from .callbacks import CallbackList
+from .callbacks import CallbackList, History
 from .core import Sequential, const
 from .data import Dataset, permutation
 from .evaluation import evaluate_dataset, penalty
@@ -57,6 +57,7 @@ class _Loop:
         self.store = np.empty((len(train), model.n_outputs), dt) if kept else None
         self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
         self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
+        self.history: History | None = None  # fit's, called last by ``cbs``
 
     def run_epoch(self, epoch: int) -> None:
         model, cbs = self.model, self.cbs
@@ -82,9 +83,25 @@ class _Loop:
             for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
                 logs["val_" + key] = value
         logs["lr"] = self.optimizer.current_lr()
-        cbs.call("on_epoch_end", epoch, logs)
+        self._end_epoch(epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
+
+    def _end_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        """``on_epoch_end``: the callbacks, then ``History`` (Keras' order), which so records
+        the keys they add. A checkpoint they write meanwhile finds the epoch's logs as
+        ``model._epoch_logs``; should one raise, ``History`` still records the epoch,
+        which the weights have trained (``model.history`` holds every completed epoch)."""
+        model, history = self.model, self.history
+        model._epoch_logs = (epoch, logs)
+        try:
+            self.cbs.call("on_epoch_end", epoch, logs)
+        except BaseException:
+            if history is not None and not (history.epoch and history.epoch[-1] == epoch):
+                history.on_epoch_end(epoch, logs)
+            raise
+        finally:
+            model._epoch_logs = None
 
     def _train_logs(self, rows: int, total: float) -> dict[str, float]:
         """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,

@@ -11,6 +11,10 @@ hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the
 loss and metrics over the rows trained so far (and the validation results),
 ``History`` records it as the epoch, then comes ``on_train_end``.
 
+``fit`` calls its callbacks in the order given, then its ``History`` (and the
+progress display), as Keras does: keys a callback adds to the logs in
+``on_epoch_end`` reach the callbacks after it and ``History``.
+
 A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``,
 ``ModelCheckpoint``) also has ``state_dict()`` / ``load_state_dict()``, as in
 PyTorch Lightning: checkpoints keep it, and ``fit`` puts it back into the
@@ -90,6 +94,11 @@ class CallbackList:
 class History(Callback):
     """Records each epoch's logs: ``history["loss"]``, ``history["val_accuracy"]``, ...
 
+    ``fit`` calls it after the other callbacks, so it records the logs as they
+    leave them. Every list lines up with ``epoch``: a key an epoch's logs lack
+    (a callback added it from a later epoch on, or removed it) is NaN there,
+    where Keras leaves the lists of unequal lengths.
+
     Attributes
     ----------
     history : dict of str to list of float
@@ -103,9 +112,13 @@ class History(Callback):
         self.epoch: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        done = len(self.epoch)
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+            self.history.setdefault(key, [math.nan] * done).append(float(value))
+        for values in self.history.values():
+            if len(values) == done:  # not in this epoch's logs
+                values.append(math.nan)
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"

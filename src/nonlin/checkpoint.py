@@ -38,7 +38,9 @@ patience and best weights, ``ReduceLROnPlateau``'s, ``ModelCheckpoint``'s best
 value) when the resumed ``fit`` gets the same callbacks in the same order.
 ``ModelCheckpoint`` records the state of the callbacks at the moment it
 writes: put it after the callbacks that count epochs or change the learning
-rate.
+rate, and after those that add keys to the logs (``History``, which comes
+after all the callbacks as in Keras, records those keys; the checkpoint's
+history holds the epoch's logs as they are when it writes).
 
 A checkpoint is never written with NaN or infinite values: after a
 divergence the callback skips the write (with a warning), and the previous
@@ -47,7 +49,6 @@ checkpoint stays intact.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from typing import Any
@@ -57,9 +58,10 @@ import numpy as np
 from . import registry
 from ._atomic import write_atomic
 from ._callback_state import callback_record
+from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._metadata import to_json_text
-from .callbacks import Callback, History, _logged, _monitored
+from .callbacks import Callback, _logged, _monitored
 from .core import Sequential
 from .io import file_buffer
 from .validation import check_bool, is_integer
@@ -84,16 +86,6 @@ def _rng_state(rng: Any) -> dict[str, Any]:
     return rng.bit_generator.state  # JSON-able once arrays become lists (to_json_text)
 
 
-def _history_json(history: Any) -> dict[str, Any]:
-    if not isinstance(history, History):
-        return {"epoch": [], "history": {}}
-    values = {
-        key: [v if math.isfinite(v) else None for v in map(float, seq)]
-        for key, seq in history.history.items()
-    }
-    return {"epoch": [int(e) for e in history.epoch], "history": values}
-
-
 def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The optimizer's class, config and scalar state, and its slot arrays as tensors."""
     state = optimizer.state_dict()
@@ -105,20 +97,6 @@ def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarra
         "scalars": scalars,
     }
     return info, arrays
-
-
-def _check_epoch(model: Sequential, epoch: Any, step: int) -> None:
-    """``epoch`` as the reader accepts it: the one after the history's last (or, with no
-    history, at most one per optimizer step)."""
-    history = getattr(model, "history", None)
-    done = history.epoch if isinstance(history, History) else []
-    expected = done[-1] + 1 if done else None
-    if not is_integer(epoch) or epoch < 0 or (expected is not None and epoch != expected) or (
-        expected is None and epoch > step
-    ):
-        wanted = f"{expected}, the epoch after the history's last" if done else (
-            f"an integer in [0, {step}] (the optimizer's steps)")
-        raise ValueError(f"Expected epoch={wanted}. Received: epoch={epoch!r}")
 
 
 def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
@@ -133,12 +111,13 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
     info, tensors = _optimizer_json(optimizer)
     callbacks, callback_tensors = callback_record(getattr(model, "_fit_callbacks", ()))
     tensors.update(callback_tensors)
+    history = history_now(model, epoch)
     record = {
         "epoch": int(epoch),
         "step": int(optimizer.iterations),
         "rng": _rng_state(model.rng),
         "optimizer": info,
-        "history": _history_json(getattr(model, "history", None)),
+        "history": history_json(history),
         "callbacks": callbacks,
     }
     progress = getattr(model, "_epoch_in_progress", None)  # fit stopped between two batches
@@ -147,7 +126,7 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
         record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
     data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
-    _check_epoch(model, epoch, int(optimizer.iterations))
+    check_epoch(history, epoch, int(optimizer.iterations))
     return data
 
 

@@ -123,7 +123,8 @@ def add_missing_option(parser: Any, *, model: bool = False) -> None:
         "--missing",
         choices=("error", "drop", "mean"),
         default="error",
-        help="what to do with empty, nan or inf cells: stop with an error naming the cell "
+        help="what to do with a feature cell that is not a finite number (empty, nan, inf, "
+        "or any other text such as ? or NA): stop with an error naming the cell "
         f"(default), drop the row, or use {mean}",
     )
 

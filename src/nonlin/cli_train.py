@@ -171,7 +171,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--resume",
         metavar="CHECKPOINT",
-        help="continue an interrupted run from the checkpoint it saved",
+        help="continue an interrupted run from the checkpoint it saved, with that run's "
+        "options (the ones left out come from the checkpoint; only --epochs may change)",
     )
     group.add_argument("--quiet", action="store_true", help="no progress bar")
 

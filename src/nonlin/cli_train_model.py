@@ -18,6 +18,7 @@ import numpy as np
 
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
+from .cli_resume import adopt_run_options
 
 
 def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
@@ -201,6 +202,7 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
         raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
     check_cli_metadata(args.resume, checkpoint.model, meta)
+    adopt_run_options(args, meta)  # the options left out come from the run; given ones match
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
             f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "

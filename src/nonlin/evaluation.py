@@ -14,7 +14,7 @@ wrong predictions; the metrics still see the probabilities.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -25,9 +25,10 @@ from .data import Dataset, make_dataset
 from .losses import Loss
 from .metrics import Metric, get_metrics
 from .objective import fused_kind
-from .validation import check_positive_int
+from .validation import check_positive_int, check_verbose
 
 _EVAL_BATCH = 1024
+Tick = Callable[[int], None]  # told the number of batches done, for a progress display
 
 
 def resolve_loss(loss: Any) -> Loss:
@@ -77,14 +78,16 @@ def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
 
 
 def _logits_unchecked(model: Sequential, layers: list[Any], X: np.ndarray,
-                      batch_size: int) -> np.ndarray:
+                      batch_size: int, tick: Tick | None = None) -> np.ndarray:
     """Inference outputs of ``layers`` (the model's, or all but its output activation)
     for an already checked ``X`` in the model's dtype, batch by batch."""
     if batch_size >= X.shape[0]:
         return _forward(layers, X)
     out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
-    for start in range(0, X.shape[0], batch_size):
+    for step, start in enumerate(range(0, X.shape[0], batch_size), 1):
         out[start : start + batch_size] = _forward(layers, X[start : start + batch_size])
+        if tick is not None:
+            tick(step)
     return out
 
 
@@ -108,14 +111,15 @@ def _scored(last: Any, scorer: Loss, z: np.ndarray, y: np.ndarray, w: np.ndarray
 
 
 def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list[Metric],
-                     batch_size: int | None = None) -> dict[str, float]:
+                     batch_size: int | None = None, tick: Tick | None = None) -> dict[str, float]:
     """Loss (plus regularization) and metrics of ``model`` on a prepared dataset.
 
     Rows go through the model ``batch_size`` at a time (1,024 by default); the
     loss and the streaming metrics add up chunk by chunk, so only a chunk's
     outputs are held, unless a metric cannot stream or the loss overrides
     ``_value``. A final ``Softmax`` / ``Sigmoid`` with its cross-entropy is
-    scored from the logits, as ``fit`` trains it (see ``logit_loss``).
+    scored from the logits, as ``fit`` trains it (see ``logit_loss``). ``tick``, if
+    given, is told the number of chunks done after each (a progress display).
     """
     batch_size = batch_size or _EVAL_BATCH
     n, X, y, w = len(data), data.X, data.y, data.weight
@@ -124,7 +128,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):
-        z = _logits_unchecked(model, head, X, batch_size)
+        z = _logits_unchecked(model, head, X, batch_size, tick)
         if last is None:
             value, out = loss._value(y, z, w), z
         else:
@@ -136,7 +140,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     for metric in metrics:
         metric.reset_state()
     total = 0.0
-    for start in range(0, n, batch_size):
+    for step, start in enumerate(range(0, n, batch_size), 1):
         rows = slice(start, start + batch_size)
         z, yb, wb = _forward(head, X[rows]), y[rows], None if w is None else w[rows]
         if last is None:
@@ -147,6 +151,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
             total += chunk
         for metric in metrics:
             metric.update_state(yb, out)
+        if tick is not None:
+            tick(step)
     value = total / n if getattr(loss, "reduction", "mean") == "mean" else total
     results = {"loss": value + penalty(model)}
     results.update({m.name: m.result() for m in metrics})
@@ -154,8 +160,12 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
 
 
 def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
-             batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:
+             batch_size: int | None = None, sample_weight: Any = None,
+             verbose: Any = 0) -> dict[str, float]:
     """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
+    from .progress import PassProgress
+
+    verbose = check_verbose(verbose)
     model._require_built()
     if loss is None:
         loss = getattr(model, "loss", None)
@@ -165,4 +175,10 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: It
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
     data = make_dataset(X, y, loss, model, sample_weight=sample_weight)
-    return evaluate_dataset(model, loss, data, resolve_metrics(metrics, loss, model), batch_size)
+    metrics = resolve_metrics(metrics, loss, model)
+    steps = -(-len(data) // (batch_size or _EVAL_BATCH))
+    with PassProgress(verbose, steps) as progress:
+        results = evaluate_dataset(model, loss, data, metrics, batch_size,
+                                   progress.update if verbose == 1 else None)
+        progress.finish(results)
+    return results

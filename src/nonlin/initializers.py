@@ -4,6 +4,11 @@ Each returns a float64 array of shape ``(fan_in, fan_out)`` drawn from the
 generator it is given (a ``numpy.random.Generator``, or a legacy
 ``RandomState`` to replay the tutorial's stream). Nothing touches the global
 NumPy random state.
+
+A layer's config names its initializer (``"glorot_uniform"``). A function of
+the user's own is recorded as ``"custom:<its name>"``: the name is information
+only, since a file never names code to run. Such a layer loads with its saved
+weights; built anew, it draws them from ``DEFAULT`` instead.
 """
 
 from __future__ import annotations
@@ -50,3 +55,19 @@ def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
 INITIALIZERS = {
     f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform, zeros)
 }
+
+DEFAULT = "glorot_uniform"
+CUSTOM = "custom"
+
+
+def initializer_name(init: object) -> str:
+    """The config name of ``init``: its registered name, else ``"custom:<its name>"``."""
+    name = getattr(init, "__name__", None)
+    if isinstance(name, str) and INITIALIZERS.get(name) is init:
+        return name
+    return f"{CUSTOM}:{name if isinstance(name, str) else type(init).__name__}"
+
+
+def is_custom(name: str) -> bool:
+    """Whether the config name ``name`` stands for a user's function (``initializer_name``)."""
+    return name == CUSTOM or name.startswith(CUSTOM + ":")

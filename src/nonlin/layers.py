@@ -13,7 +13,7 @@ import numpy as np
 
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
-from .initializers import INITIALIZERS
+from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
 from .validation import check_bool, is_real
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
@@ -42,6 +42,9 @@ class Dense(Layer):
     init : str or callable, default "glorot_uniform"
         Weight initializer ``(rng, fan_in, fan_out) -> (fan_in, fan_out) array``
         or the name of one in ``nonlin.initializers``. Biases start at zero.
+        The config records a function of your own as ``"custom:<its name>"``
+        (a loaded model's weights come from its file); given that name, the
+        layer draws its weights with ``"glorot_uniform"`` when it is built.
 
     Shapes: ``x`` (n_samples, in_features), ``W`` (in_features, units),
     ``b`` (units,), ``y`` (n_samples, units).
@@ -62,7 +65,10 @@ class Dense(Layer):
     ) -> None:
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
-        if isinstance(init, str):
+        self._init_name = init if isinstance(init, str) and is_custom(init) else None
+        if self._init_name is not None:
+            init = INITIALIZERS[DEFAULT]  # the weights come from a file; built anew: the default
+        elif isinstance(init, str):
             if init not in INITIALIZERS:
                 raise ValueError(
                     f"Unknown initializer. Expected one of {sorted(INITIALIZERS)}. "
@@ -145,7 +151,7 @@ class Dense(Layer):
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
             "units": self.units, "bias": self.bias,
-            "init": getattr(self.init, "__name__", None) or repr(self.init),  # partial: no name
+            "init": getattr(self, "_init_name", None) or initializer_name(self.init),
         }
         if self.l2:
             config["l2"] = self.l2

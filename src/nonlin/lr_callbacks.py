@@ -19,7 +19,8 @@ def _settable_lr(model: Any, owner: str) -> float:
     """The optimizer's learning rate, a float; a TypeError when it is a schedule."""
     lr = model.optimizer.lr
     if not isinstance(lr, float):
-        raise TypeError(f"{owner} cannot change a scheduled learning rate ({lr!r})")
+        raise TypeError(f"{owner} cannot change a scheduled learning rate ({lr!r}); "
+                        "give the optimizer a float learning rate")
     return lr
 
 
@@ -100,7 +101,8 @@ class ReduceLROnPlateau(Callback):
     ``current < best - min_delta`` ("min"; ``current > best + min_delta`` for
     "max"), so a negative ``min_delta`` lets a slightly worse value count as one.
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
-    reduction, one line on standard error (Keras' message).
+    reduction, one line on standard error (Keras' message). An optimizer whose
+    learning rate is a schedule is refused (``TypeError``) when training begins.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
@@ -123,6 +125,7 @@ class ReduceLROnPlateau(Callback):
         self.verbose = _verbose(verbose)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        _settable_lr(self.model, "ReduceLROnPlateau")  # a schedule: refused before training
         self.wait, self.cooldown_left, self.best = 0, 0, None
 
     def state_dict(self) -> dict[str, Any]:

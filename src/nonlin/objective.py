@@ -44,6 +44,26 @@ def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     return "generic", False
 
 
+def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> None:
+    """Warn (as Keras does) when a cross-entropy with ``from_logits=True`` follows a final
+    ``Softmax`` (``CrossEntropy``) or ``Sigmoid`` (``BinaryCrossEntropy``): the loss would
+    apply the activation a second time, ``softmax(softmax(z))``."""
+    import warnings
+
+    last = model.layers[-1]
+    pairs = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
+    if not getattr(loss, "from_logits", False) or not any(
+        isinstance(loss, kind) and isinstance(last, layer) for kind, layer in pairs
+    ):
+        return
+    name, where = type(last).__name__, f"layers[{len(model.layers) - 1}]"
+    warnings.warn(
+        f"{type(loss).__name__}(from_logits=True) is given the outputs of the model's last "
+        f"layer, {name} ({where}): probabilities, not logits, so it would apply "
+        f"{name.lower()} twice. Drop the {name} layer, or use from_logits=False.",
+        UserWarning, stacklevel=stacklevel + 1)
+
+
 class Objective:
     """Forward, loss and backward for one batch.
 

@@ -1,4 +1,5 @@
-"""Progress display for ``fit``: a live bar per epoch (verbose=1) or one line per epoch (2).
+"""Progress display for ``fit``: a live bar per epoch (verbose=1) or one line per epoch (2);
+for ``evaluate`` and ``predict``: a bar over the batches (1) or one line at the end (2).
 
 The bar uses ``tqdm`` when it is importable and falls back to plain text
 otherwise. Output goes to ``file`` (standard error by default) through its
@@ -107,3 +108,70 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class PassProgress:
+    """Show the progress of one inference pass (``evaluate``, ``predict``) over its batches.
+
+    Used as a context manager: ``update(done)`` after each batch, ``finish(logs)``
+    once the pass has its results; leaving the block closes a bar that is
+    still open (the pass raised), without a final line.
+
+    Parameters
+    ----------
+    verbose : {0, 1, 2}
+        0 nothing; 1 a bar over the batches, then the results (``evaluate``'s
+        loss and metrics); 2 one line at the end, as Keras writes it.
+    steps : int
+        Batches in the pass.
+    file : text stream, default sys.stderr
+    """
+
+    def __init__(self, verbose: int, steps: int, file: TextIO | None = None) -> None:
+        self.verbose, self.steps = verbose, max(int(steps), 1)
+        self.file = file if file is not None else sys.stderr
+        self._start = self._last = time.monotonic()
+        self._done, self._bar = 0, None
+        if verbose == 1:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                return
+            self._bar = tqdm(total=self.steps, file=self.file, leave=True, unit="batch",
+                             mininterval=_REFRESH_S)
+
+    def __enter__(self) -> PassProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def update(self, done: int) -> None:
+        """``done`` batches of ``steps`` have gone through."""
+        if self._bar is not None:
+            self._bar.update(done - self._done)
+        elif self.verbose == 1:
+            now = time.monotonic()
+            if now - self._last >= _REFRESH_S or done >= self.steps:
+                self._last = now
+                self.file.write(f"\r{done}/{self.steps}")
+        self._done = done
+
+    def finish(self, logs: dict[str, Any] | None = None) -> None:
+        """End the display: the bar at ``steps`` (verbose=1) or the line (2), with ``logs``."""
+        if not self.verbose:
+            return
+        text = format_logs(logs) if logs else ""
+        if self._bar is not None:
+            self._bar.update(self.steps - self._done)
+            if text:
+                self._bar.set_postfix_str(text, refresh=False)
+            self._bar.close()
+            self._bar = None
+        else:
+            elapsed = time.monotonic() - self._start
+            line = f"{self.steps}/{self.steps} - {elapsed:.1f}s" + (f" - {text}" if text else "")
+            self.file.write(("\r" if self.verbose == 1 else "") + line + "\n")
+        self.file.flush()

@@ -132,30 +132,45 @@ class Sequential(ModelState):
                 first.input_grad = False
         return grad_out
 
-    def predict(self, X: Any, *, batch_size: int | None = None) -> np.ndarray:
+    def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
 
         With ``batch_size`` the rows go through in chunks of that size (each
         converted to the model's dtype on its own), so memory stays bounded.
+        ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
+        progress bar over the chunks, 2 one line at the end; on standard error.
         """
-        from .validation import as_dtype, check_positive_int, check_X
+        from .progress import PassProgress
+        from .validation import check_positive_int, check_verbose, check_X
 
+        verbose = check_verbose(verbose)
         self._require_built()
         if batch_size is not None:
             batch_size = check_positive_int("batch_size", batch_size)
         X = check_X(X, n_features=self.n_features_in)
-        if batch_size is None or batch_size >= X.shape[0]:
+        size = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
+        with PassProgress(verbose, -(-X.shape[0] // max(size, 1))) as progress:
+            out = self._predict_chunks(X, size, progress.update if verbose == 1 else None)
+            progress.finish()
+        return out
+
+    def _predict_chunks(self, X: np.ndarray, size: int, tick: Any) -> np.ndarray:
+        from .validation import as_dtype
+
+        if size >= X.shape[0]:
             return self.forward(as_dtype(X, self.dtype, "X", contiguous=False))
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        for start in range(0, X.shape[0], batch_size):
-            chunk = as_dtype(X[start : start + batch_size], self.dtype, "X", contiguous=False,
+        for step, start in enumerate(range(0, X.shape[0], size), 1):
+            chunk = as_dtype(X[start : start + size], self.dtype, "X", contiguous=False,
                              first_row=start)
-            out[start : start + batch_size] = self.forward(chunk)
+            out[start : start + size] = self.forward(chunk)
+            if tick is not None:
+                tick(step)
         return out
 
     # -- training (the loop lives in train.py) -------------------------------
     def fit(self, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
-            batch_size: int = 32, shuffle: bool = True, seed: SeedLike = None,
+            batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,
             validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
@@ -171,8 +186,11 @@ class Sequential(ModelState):
             cross-entropy), or real targets.
         loss, optimizer : object or registry name ("cross_entropy", "adam")
         epochs : int
-            Index of the last epoch + 1 (with ``initial_epoch``, as in Keras).
-        batch_size : int, default 32
+            Index of the last epoch + 1 (with ``initial_epoch``, as in Keras);
+            0 trains nothing (the callbacks' ``on_train_begin`` and
+            ``on_train_end`` still run) and returns an empty ``History``.
+        batch_size : int or None, default 32
+            Rows per step; None means 32, as in Keras.
         shuffle : bool, default True
             Reshuffle the training rows each epoch, from ``model.rng``.
         seed : int, optional
@@ -187,8 +205,8 @@ class Sequential(ModelState):
         class_weight : dict {class index: weight}
         sample_weight : array of shape (n_samples,)
             Both scale each sample's loss (and gradient); they multiply.
-        verbose : {0, 1, 2}
-            0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        verbose : {0, 1, 2, "auto"}
+            0 silent, 1 (or "auto") a progress bar per epoch, 2 one line per epoch.
         initial_epoch : int, default 0
             Epoch to start from when resuming.
         resume_from : str or path-like, optional
@@ -218,16 +236,21 @@ class Sequential(ModelState):
                    resume_from=resume_from)
 
     def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
-                 batch_size: int | None = None, sample_weight: Any = None) -> dict[str, float]:
+                 batch_size: int | None = None, sample_weight: Any = None,
+                 verbose: Any = 0) -> dict[str, float]:
         """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode.
 
         ``loss`` defaults to the one of the last ``fit``; the loss includes the
-        layers' regularization terms, as during training.
+        layers' regularization terms, as during training. Rows go through
+        ``batch_size`` at a time (1,024 by default: the chunk size only bounds
+        memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
+        ``"auto"`` a progress bar over the chunks, then the results, 2 one line
+        with the results at the end; on standard error.
         """
         from .evaluation import evaluate
 
         return evaluate(self, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
-                        sample_weight=sample_weight)
+                        sample_weight=sample_weight, verbose=verbose)
 
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()

@@ -51,9 +51,10 @@ from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
+from .objective import warn_double_activation
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
-from .validation import check_bool, check_fraction, check_positive_int, check_X
+from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
@@ -75,23 +76,24 @@ def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
 
 
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
-        batch_size: int = 32, shuffle: bool = True, seed: Any = None,
+        batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
         callbacks: Iterable[Callback] = (), metrics: Iterable[Any] = (),
         class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     callbacks = list(callbacks)
-    epochs = check_positive_int("epochs", epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
+    epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
+    # Keras: None is 32
+    batch_size = 32 if batch_size is None else check_positive_int("batch_size", batch_size)
     initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
     validation_split = check_fraction("validation_split", validation_split)
     shuffle = check_bool("shuffle", shuffle)
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"Expected verbose 0, 1 or 2. Received: verbose={verbose!r}")
+    verbose = check_verbose(verbose)
     built_here = not model.built
     _build_if_needed(model, X, seed)
     loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
+    warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
     train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight,
                          training=True)
     train, val = _validation(model, loss, train, validation_split, validation_data)
@@ -119,9 +121,10 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
-    cbs = CallbackList([history, *callbacks, *extra], model)
+    cbs = CallbackList([*callbacks, history, *extra], model)  # Keras' order: History after
     loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
+    loop.history = history
     if extra and loop.metrics:
         extra[0].live = loop.running_metrics
     loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), initial_epoch,

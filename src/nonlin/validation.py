@@ -226,6 +226,20 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_verbose(value: Any) -> int:
+    """Keras' ``verbose``: 0 (silent), 1 (a progress bar), 2 (one line), or ``"auto"`` (1).
+
+    ``True`` and ``False`` count as 1 and 0, as they do in Keras.
+    """
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, str) and value == "auto":
+        return 1
+    if not is_integer(value) or value not in (0, 1, 2):
+        raise ValueError(f"Expected verbose 0, 1, 2 or 'auto'. Received: verbose={value!r}")
+    return int(value)
+
+
 def check_fraction(name: str, value: Any) -> float:
     """A float in [0, 1)."""
     if not is_real(value) or not 0 <= value < 1:

@@ -1,0 +1,56 @@
+"""The history a checkpoint records (``nonlin.checkpoint``), and the epoch it must name.
+
+``History`` runs after the user's callbacks, as in Keras, so that it records
+the keys they add to an epoch's logs. A checkpoint written by one of those
+callbacks (``ModelCheckpoint``) at the end of an epoch therefore finds the
+epoch not yet in ``model.history``: ``fit`` publishes the epoch's logs as
+``model._epoch_logs`` while ``on_epoch_end`` runs, and ``history_now`` adds them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .callbacks import History
+from .core import Sequential
+from .validation import is_integer
+
+
+def history_now(model: Sequential, epoch: int) -> Any:
+    """``model.history``, plus the epoch now ending when a callback checkpoints it (``epoch``
+    is the one after it) before ``History``, which comes after the callbacks as in Keras,
+    has recorded it: its logs as they are now, keys added by earlier callbacks included."""
+    history, ending = getattr(model, "history", None), getattr(model, "_epoch_logs", None)
+    if not isinstance(history, History) or ending is None or epoch != ending[0] + 1:
+        return history
+    if history.epoch and history.epoch[-1] != ending[0] - 1:
+        return history  # already recorded, or not the run that is ending
+    now = History()
+    now.epoch, now.history = list(history.epoch), {k: list(v) for k, v in history.history.items()}
+    now.on_epoch_end(*ending)
+    return now
+
+
+def history_json(history: Any) -> dict[str, Any]:
+    """``{"epoch": [...], "history": {key: [...]}}``, NaN and infinite values as None."""
+    if not isinstance(history, History):
+        return {"epoch": [], "history": {}}
+    values = {
+        key: [v if math.isfinite(v) else None for v in map(float, seq)]
+        for key, seq in history.history.items()
+    }
+    return {"epoch": [int(e) for e in history.epoch], "history": values}
+
+
+def check_epoch(history: Any, epoch: Any, step: int) -> None:
+    """``epoch`` as the reader accepts it: the one after the history's last (or, with no
+    history, at most one per optimizer step)."""
+    done = history.epoch if isinstance(history, History) else []
+    expected = done[-1] + 1 if done else None
+    if not is_integer(epoch) or epoch < 0 or (expected is not None and epoch != expected) or (
+        expected is None and epoch > step
+    ):
+        wanted = f"{expected}, the epoch after the history's last" if done else (
+            f"an integer in [0, {step}] (the optimizer's steps)")
+        raise ValueError(f"Expected epoch={wanted}. Received: epoch={epoch!r}")

@@ -1,0 +1,83 @@
+"""``nonlin train --resume``: the resumed run keeps the options of the run it continues.
+
+A checkpoint written by ``nonlin train`` records the run's options in its
+metadata (``training``: ``hidden``, ``lr``, ``batch_size``, ...). Resuming
+takes each option the command line leaves out from there, and refuses one it
+gives with another value: the run would no longer be the one that was
+interrupted (a different batch size changes every step that follows; a
+different ``--hidden`` or ``--lr`` would be silently ignored, as the network
+and the optimizer come from the checkpoint). ``--epochs`` may change: that is
+how a run is extended. Options that do not shape the run (``--out``,
+``--plot``, ``--quiet``) are free.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .cli_common import UsageError
+
+# option dest -> how the training record spells its value (the same name)
+_RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_size",
+                "early_stopping", "seed", "val_split", "missing")
+_NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
+
+
+def given_options(argv: list[str]) -> set[str]:
+    """The ``dest`` of each option the ``nonlin train`` command line ``argv`` gives
+    (abbreviations and ``--opt=value`` included), not those left at their defaults."""
+    from .cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for action in subparsers.choices["train"]._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
+
+
+def _shown(value: Any) -> str:
+    """A value as the command line spells it: ``64,32``, ``none``, ``0.001``."""
+    if isinstance(value, list):
+        return ",".join(map(str, value)) if value else "none"
+    if value is None:
+        return "none"
+    return format(value, "g") if isinstance(value, float) else str(value)
+
+
+def _same(option: str, given: Any, recorded: Any) -> bool:
+    if option in _NAMES and isinstance(given, str) and isinstance(recorded, str):
+        return given.lower() == recorded.lower()
+    if isinstance(given, float) or isinstance(recorded, float):
+        return given is not None and recorded is not None and float(given) == float(recorded)
+    return given == recorded
+
+
+def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
+    """Check the options ``args`` gives against the checkpoint's run (``meta``, its
+    metadata) and take the run's values for the rest, in place.
+
+    Raises ``UsageError`` naming the first option given with another value.
+    """
+    argv = getattr(args, "argv", None)
+    given = given_options(argv) if argv else set(_RUN_OPTIONS) | {"task"}
+    record = meta.get("training", {})
+    task = getattr(args, "task", "auto")
+    if "task" in given and task != "auto" and task != meta.get("task", task):
+        _refuse(args, "task", task, meta["task"])
+    for option in _RUN_OPTIONS:
+        if option not in record:
+            continue  # a checkpoint from before the option was recorded
+        if option not in given:
+            setattr(args, option, record[option])
+        elif not _same(option, getattr(args, option), record[option]):
+            _refuse(args, option, getattr(args, option), record[option])
+
+
+def _refuse(args: argparse.Namespace, option: str, given: Any, recorded: Any) -> None:
+    flag = "--" + option.replace("_", "-")
+    raise UsageError(
+        f"{flag} {_shown(given)} differs from the checkpoint's {_shown(recorded)} "
+        f"({args.resume}); a resumed run keeps the options of the run it continues: leave "
+        f"{flag} out or give {_shown(recorded)} (only --epochs may change)"
+    )

@@ -1,0 +1,82 @@
+"""``nonlin train --resume``: the options given must be the run's; the rest come from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import Callback
+
+
+class _InterruptAfter(Callback):
+    """Ctrl-C as the CLI sees it, at the end of an epoch."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+RUN = ["--batch-size", "16", "--hidden", "6", "--lr", "0.01", "--seed", "3", "--val-split", "0.25"]
+
+
+@pytest.fixture()
+def checkpoint(tmp_path: Path, monkeypatch) -> Path:
+    """A run of ``RUN`` interrupted after its second epoch, in ``tmp_path``."""
+    from nonlin import cli, cli_train_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    lines = [f"{a},{b},{int(a * b > 0)}\n" for a, b in X]
+    (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(lines))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(1)])
+    assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "5", "--quiet",
+                     "--out", "r.safetensors", *RUN]) == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    return tmp_path / "r.checkpoint.safetensors"
+
+
+def _resume(*options: str) -> int:
+    from nonlin import cli
+
+    return cli.main(["train", "d.csv", "--target", "y", "--epochs", "4", "--quiet",
+                     "--out", "r.safetensors", "--resume", "r.checkpoint.safetensors", *options])
+
+
+@pytest.mark.parametrize("options, named", [
+    (["--batch-size", "7"], "--batch-size 7 differs from the checkpoint's 16"),
+    (["--lr", "0.5"], "--lr 0.5 differs from the checkpoint's 0.01"),
+    (["--hidden", "3"], "--hidden 3 differs from the checkpoint's 6"),
+    (["--optimizer", "sgd"], "--optimizer sgd differs from the checkpoint's adam"),
+    (["--dropout", "0.1"], "--dropout 0.1 differs from the checkpoint's 0"),
+    (["--activation", "tanh"], "--activation tanh differs from the checkpoint's relu"),
+    (["--early-stop", "2"], "--early-stopping 2 differs from the checkpoint's none"),
+    (["--seed=4"], "--seed 4 differs from the checkpoint's 3"),
+    (["--task", "regression"], "--task regression differs from the checkpoint's classification"),
+])
+def test_resume_refuses_an_option_that_differs_from_the_run(checkpoint, capsys, options,
+                                                            named) -> None:
+    capsys.readouterr()
+    assert _resume(*options) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err, err
+    assert not Path("r.safetensors").exists()
+
+
+def test_resume_takes_the_options_left_out_from_the_run(checkpoint, tmp_path) -> None:
+    from nonlin import cli
+
+    assert _resume("--batch-size", "16", "--activation", "ReLU") == 0  # the same values pass
+    resumed = nonlin.load("r.safetensors")
+    assert resumed.metadata["training"]["batch_size"] == 16
+    assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "4", "--quiet",
+                     "--out", "straight.safetensors", *RUN]) == 0
+    straight = nonlin.load("straight.safetensors")
+    for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()

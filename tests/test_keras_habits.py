@@ -1,0 +1,224 @@
+"""What Keras users pass and expect: verbose in evaluate/predict, batch_size=None, epochs=0,
+logs added by callbacks, a scheduled learning rate under ReduceLROnPlateau, from_logits warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import Dense, Sequential, Softmax, Tanh
+
+
+def blobs(n: int = 60, k: int = 3, d: int = 4, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=3.0, size=(k, d))
+    y = rng.integers(0, k, size=n)
+    return centers[y] + rng.normal(size=(n, d)), y
+
+
+def mlp() -> Sequential:
+    return Sequential([Dense(8), Tanh(), Dense(3), Softmax()])
+
+
+# -- 1. verbose in evaluate and predict ------------------------------------------------
+def test_evaluate_and_predict_take_keras_verbose(capsys) -> None:
+    X, y = blobs()
+    model = mlp().build(4, seed=0)
+    quiet = model.evaluate(X, y, loss="cross_entropy", metrics=["accuracy"], verbose=0)
+    np.testing.assert_array_equal(model.predict(X, verbose=0), model.predict(X))
+    assert capsys.readouterr() == ("", "")
+    loud = model.evaluate(X, y, loss="cross_entropy", metrics=["accuracy"], verbose=2)
+    assert loud == quiet
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "loss: " in err and "accuracy: " in err
+    model.predict(X, batch_size=16, verbose=2)
+    assert capsys.readouterr().err.startswith("4/4 - ")
+    for verbose in (1, "auto"):
+        model.evaluate(X, y, loss="cross_entropy", batch_size=16, verbose=verbose)
+        assert "4/4" in capsys.readouterr().err
+        model.predict(X, batch_size=16, verbose=verbose)
+        assert "4/4" in capsys.readouterr().err
+    assert capsys.readouterr().out == ""  # never print
+
+
+def test_the_plain_text_bar_of_an_inference_pass(monkeypatch) -> None:
+    import io
+    import sys
+
+    from nonlin.progress import PassProgress
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as without tqdm
+    out = io.StringIO()
+    with PassProgress(1, 3, file=out) as progress:
+        progress.update(3)
+        progress.finish({"loss": 0.5})
+    assert out.getvalue().endswith("3/3 - 0.0s - loss: 0.5\n")
+
+
+@pytest.mark.parametrize("verbose", [3, -1, "loud", None, 1.0])
+def test_a_bad_verbose_is_refused_everywhere(verbose) -> None:
+    X, y = blobs()
+    model = mlp().build(4, seed=0)
+    for call in (lambda: model.predict(X, verbose=verbose),
+                 lambda: model.evaluate(X, y, loss="cross_entropy", verbose=verbose),
+                 lambda: model.fit(X, y, loss="cross_entropy", optimizer="adam",
+                                   verbose=verbose)):
+        with pytest.raises(ValueError, match=r"Expected verbose 0, 1, 2 or 'auto'\. "
+                                             rf"Received: verbose={verbose!r}"):
+            call()
+
+
+# -- 2. batch_size=None ----------------------------------------------------------------
+def test_fit_takes_batch_size_none_as_keras_32() -> None:
+    X, y = blobs(n=70)
+    runs = []
+    for batch_size in (None, 32):
+        model = mlp()
+        history = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0,
+                            batch_size=batch_size, verbose=0)
+        runs.append((history.history["loss"], model.get_weights()))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# -- 3. epochs=0 -----------------------------------------------------------------------
+def test_fit_with_zero_epochs_trains_nothing_and_returns_an_empty_history(tmp_path,
+                                                                          capsys) -> None:
+    from nonlin.checkpoint import ModelCheckpoint
+
+    X, y = blobs()
+    model = mlp().build(4, seed=0)
+    before = model.get_weights()
+    callbacks = [nonlin.EarlyStopping(monitor="loss", restore_best_weights=True),
+                 nonlin.ReduceLROnPlateau(monitor="loss"),
+                 nonlin.CSVLogger(str(tmp_path / "log.csv")),
+                 ModelCheckpoint(tmp_path / "ck.safetensors")]
+    history = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=0,
+                        callbacks=callbacks, verbose=1)
+    assert history is model.history
+    assert history.epoch == [] and history.history == {}
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+    assert not (tmp_path / "ck.safetensors").exists() and callbacks[3].saved == []
+    assert "Epoch" not in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"Expected an integer >= 0\. Received: epochs=-1"):
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=-1, verbose=0)
+
+
+# -- 4. keys added to the logs by a callback reach History --------------------------------
+class _AddF1(nonlin.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_f1"] = 0.5 + epoch / 10
+
+
+def test_history_records_the_keys_a_callback_adds_and_checkpoints_keep_them(tmp_path) -> None:
+    from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
+
+    X, y = blobs()
+    fit = dict(loss="cross_entropy", optimizer="adam", seed=0, verbose=0, batch_size=16)
+    straight = mlp().fit(X, y, epochs=4, callbacks=[_AddF1()], **fit)
+    assert straight.history["val_f1"] == [0.5, 0.6, 0.7, 0.8]
+    saver = ModelCheckpoint(tmp_path / "ck-{epoch}.safetensors")
+    mlp().fit(X, y, epochs=2, callbacks=[_AddF1(), saver], **fit)
+    checkpoint = load_checkpoint(tmp_path / "ck-2.safetensors")
+    assert checkpoint.epoch == 2 and checkpoint.history.epoch == [0, 1]
+    assert checkpoint.history.history["val_f1"] == [0.5, 0.6]
+    model = mlp()
+    resumed = model.fit(X, y, epochs=4, callbacks=[_AddF1()],
+                        resume_from=tmp_path / "ck-2.safetensors", **fit)
+    assert resumed.epoch == [0, 1, 2, 3] and resumed.history == straight.history
+
+
+# -- 5. ReduceLROnPlateau and a scheduled learning rate ---------------------------------
+def test_reduce_lr_on_plateau_refuses_a_schedule_before_training() -> None:
+    from nonlin.schedules import CosineDecay
+
+    X, y = blobs()
+    model = mlp()
+    optimizer = nonlin.Adam(CosineDecay(1e-2, 100))
+    with pytest.raises(TypeError, match=r"ReduceLROnPlateau cannot change a scheduled learning "
+                                        r"rate \(CosineDecay\("):
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=5, verbose=0,
+                  callbacks=[nonlin.ReduceLROnPlateau(monitor="loss", patience=0)])
+    assert optimizer.iterations == 0 and model.history.epoch == []
+
+
+# -- 6. saving a Dense with the user's own initializer -----------------------------------
+def _small_normal(rng, fan_in, fan_out):
+    return rng.normal(0.0, 0.01, (fan_in, fan_out))
+
+
+def test_a_model_with_a_custom_initializer_saves_and_loads_without_running_it(tmp_path) -> None:
+    from nonlin.initializers import glorot_uniform
+
+    model = Sequential([Dense(4, init=_small_normal), Dense(1, init=glorot_uniform)])
+    model.build(3, seed=0)
+    path = tmp_path / "x.safetensors"
+    nonlin.save(model, path)
+    loaded = nonlin.load(path)
+    X = np.random.default_rng(1).normal(size=(6, 3))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    inits = [item["config"]["init"] for item in loaded.get_config()["layers"]]
+    assert inits == ["custom:_small_normal", "glorot_uniform"]
+    assert loaded.get_config() == model.get_config()
+    assert loaded.layers[0].init is glorot_uniform  # the function is not in the file
+    rebuilt = Sequential.from_config(loaded.get_config(), seed=0)  # drawn anew: the default
+    expected = Sequential([Dense(4), Dense(1)]).build(3, seed=0)
+    for a, b in zip(rebuilt.get_weights(), expected.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    nonlin.save(loaded, path)  # and saves again
+    np.testing.assert_array_equal(nonlin.load(path).predict(X), model.predict(X))
+
+
+# -- 9. from_logits=True after a Softmax / Sigmoid ----------------------------------------
+@pytest.mark.parametrize("layers, loss, layer", [
+    ([Dense(3), Softmax()], nonlin.CrossEntropy(from_logits=True), "Softmax"),
+    ([Dense(1), nonlin.Sigmoid()], nonlin.BinaryCrossEntropy(from_logits=True), "Sigmoid"),
+])
+def test_from_logits_after_the_activation_warns_once_at_fit(layers, loss, layer) -> None:
+    import warnings
+
+    X, y = blobs()
+    y = y if layer == "Softmax" else (y > 0).astype(float)
+    with pytest.warns(UserWarning) as caught:
+        Sequential(layers).fit(X, y, loss=loss, optimizer="adam", epochs=2, verbose=0)
+    ours = [w for w in caught if "from_logits" in str(w.message)]
+    assert len(ours) == 1 and ours[0].filename == __file__  # pointing at the fit call
+    messages = [str(w.message) for w in ours]
+    name = type(loss).__name__
+    assert messages[0].startswith(f"{name}(from_logits=True) is given the outputs of the "
+                                  f"model's last layer, {layer} (layers[1])")
+    assert f"Drop the {layer} layer, or use from_logits=False" in messages[0]
+    with warnings.catch_warnings():  # the right pairings stay quiet
+        warnings.simplefilter("error")
+        Sequential([Dense(3)]).fit(X, blobs()[1], loss=nonlin.CrossEntropy(from_logits=True),
+                                   optimizer="adam", verbose=0)
+        Sequential([Dense(3), Softmax()]).fit(X, blobs()[1], loss="cross_entropy",
+                                              optimizer="adam", verbose=0)
+
+
+class _FromEpoch(nonlin.Callback):
+    """Adds ``late`` from epoch 1 on and removes ``loss`` at epoch 2."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch >= 1:
+            logs["late"] = float(epoch)
+        if epoch == 2:
+            del logs["loss"]
+
+
+def test_history_lists_line_up_with_the_epochs_and_checkpoints_load(tmp_path) -> None:
+    from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
+
+    X, y = blobs()
+    saver = ModelCheckpoint(tmp_path / "ck.safetensors")
+    history = mlp().fit(X, y, loss="cross_entropy", optimizer="adam", epochs=4, seed=0,
+                        verbose=0, callbacks=[_FromEpoch(), saver])
+    assert all(len(values) == 4 for values in history.history.values())
+    np.testing.assert_array_equal(history.history["late"], [np.nan, 1.0, 2.0, 3.0])
+    assert np.isnan(history.history["loss"][2]) and not np.isnan(history.history["loss"][3])
+    saved = load_checkpoint(tmp_path / "ck.safetensors").history
+    np.testing.assert_array_equal(saved.history["late"], history.history["late"])
