@@ -112,13 +112,20 @@ class History(Callback):
         self.epoch: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        done = len(self.epoch)
+        done, bad = len(self.epoch), None
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, [math.nan] * done).append(float(value))
+            try:
+                number = float(value)
+            except (TypeError, ValueError):  # recorded as NaN, so every list stays aligned
+                number, bad = math.nan, bad or (key, value)
+            self.history.setdefault(key, [math.nan] * done).append(number)
         for values in self.history.values():
             if len(values) == done:  # not in this epoch's logs
                 values.append(math.nan)
+        if bad is not None:
+            raise TypeError(f"Expected numbers in the logs (History records floats). "
+                            f"Received: logs[{bad[0]!r}]={bad[1]!r:.100} at epoch {epoch}")
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
