@@ -2,7 +2,9 @@
 with vector operations.
 
 A block qualifies when it is plain: "\\n" or "\\r\\n" line ends, no NUL, no blank
-line, no empty cell, quotes (if any) around whole cells. Each number's sign,
+line, no empty cell, quotes (if any) around whole cells. A block of short
+numbers (``-0.128535``: at most 8 digits and a point, no exponent) is read by
+``_csv_short.py`` with one word per cell. Otherwise each number's sign,
 point and exponent are located with vector operations (``_csv_spelling.py``),
 its digits are read as one integer eight bytes at a time (``_csv_digits.py``),
 and that integer is scaled by a power of ten with correct rounding (Clinger's
@@ -20,6 +22,7 @@ import numpy as np
 
 from ._csv_digits import _mantissas, _texts, _words
 from ._csv_numbers import _scale
+from ._csv_short import _short_values
 from ._csv_spelling import _number_parts
 
 if TYPE_CHECKING:
@@ -50,6 +53,10 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
     if plain is None:
         return None
     n_cols = len(plan.names)
+    if plan.skipped is None:
+        values = _short_values(plain, n_cols)
+        if values is not None:
+            return _columns(values.reshape(-1, n_cols), None, plan)
     layout = _layout(np.frombuffer(plain, dtype=np.uint8), n_cols)
     if layout is not None and b'"' in plain:
         layout = _unquote(np.frombuffer(plain, dtype=np.uint8), layout)

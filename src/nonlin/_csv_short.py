@@ -1,0 +1,130 @@
+"""The short-number shortcut of the CSV fast path: blocks whose every cell fits in one word.
+
+Files written with a fixed format such as ``%.6f`` hold cells like ``-0.128535``:
+a minus sign or none, then at most 8 digits and a point, no exponent. For a block where every
+cell is that short, each cell's digits and point lie within the 8 bytes before
+its separator, so one 8-byte load per cell (``_csv_digits._load``) holds the
+whole number: the point is found inside the word (SWAR, as in
+``_csv_digits``), the digits before it are moved over it, and the eight digits
+are combined into one integer. The power of ten is minus the number of digits
+after the point (0 to 7), and one IEEE division by an exact power of ten rounds
+correctly (Clinger's fast path), so values are bit for bit those of ``float``.
+
+This skips the general machinery (marks for points and exponents, a second
+window, double-double arithmetic); any block it does not fit (a longer cell,
+an exponent, a "+" sign, a skipped column, a stray byte) is left to the general fast path
+in ``_csv_fast.py``, which also gives every verdict on malformed cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._csv_digits import _HIGH, _KEEP, _SIXES, _STEPS, _ZEROS, _load, _words
+from ._csv_numbers import _SIGNED_POW10
+
+_COMMA, _NEWLINE, _MINUS = b",\n-"
+_MAX_SIZE = 8  # digits and point of a short number: one word
+_POINTS = np.uint64(0x1E1E1E1E1E1E1E1E)  # "." ^ "0" in every byte
+_SEVENS = np.uint64(0x7F7F7F7F7F7F7F7F)
+_EIGHTIES = np.uint64(0x8080808080808080)
+_ONE, _BYTE = np.uint64(1), np.uint64(8)
+
+
+def _short_values(plain: bytes, n_cols: int) -> np.ndarray | None:
+    """Every cell of a plain block as float64, bit-identical to ``float(cell)``; None if
+    a cell is not ``[-] digits [. digits]`` with at most 8 digits and point.
+
+    ``plain`` ends with "\\n" (``_plain``); returns (n_rows * n_cols,) in file order.
+    """
+    if b"e" in plain or b"E" in plain or not _first_row_short(plain):
+        return None
+    cells = np.frombuffer(plain, dtype=np.uint8)
+    bounds = _bounds(cells, n_cols)
+    if bounds is None:
+        return None
+    ends, size, negative = bounds
+    words = _load(_words(plain), ends, 0)
+    mantissas, decimals = _digits(words, size)
+    if mantissas is None:
+        return None
+    decimals += decimals  # the scale of a number is _SIGNED_POW10[2 * decimals + negative]
+    decimals += negative
+    values = mantissas.view(np.int64).astype(np.float64)  # below 10**8: exact
+    values /= _SIGNED_POW10.take(decimals, mode="clip")
+    return values
+
+
+def _first_row_short(plain: bytes) -> bool:
+    """Whether the block's first row has short cells: a cheap guess before the vector work."""
+    row = plain[: plain.find(b"\n")]
+    return all(len(cell) <= _MAX_SIZE + 1 for cell in row.split(b","))
+
+
+def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each cell's separator, its count of digits and point (uint8), and its sign;
+    None unless every row has ``n_cols`` cells, none longer than a sign and 8 bytes.
+
+    Bytes up to "," are "\\n", "," and rarer ones (space, quote, "+"): the
+    separators found must be "," within rows and "\\n" at their ends, so a
+    cell with a "+" sign is left to the general path.
+    """
+    ends = np.flatnonzero(cells <= _COMMA)
+    if ends.size % n_cols:
+        return None
+    kinds = cells.take(ends).reshape(-1, n_cols)
+    if (kinds[:, -1] != _NEWLINE).any() or (kinds[:, :-1] != _COMMA).any():
+        return None
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    np.add(ends[:-1], 1, out=starts[1:])
+    lengths = np.subtract(ends, starts)
+    if lengths.max() > _MAX_SIZE + 1:
+        return None
+    first = cells.take(starts)
+    negative = first == _MINUS
+    size = lengths.astype(np.uint8)
+    size -= negative
+    if size.max() > _MAX_SIZE:
+        return None
+    return ends, size, negative
+
+
+def _digits(words: np.ndarray, size: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The digits of each word's last ``size`` bytes as one integer, and how many follow
+    the point (uint8); None for the integers if a byte is neither digit nor one point.
+
+    Bytes before the number become 0 (digit 0), so the words need no other mask.
+    The point's byte is found as the one equal to "." ^ "0", with exact per-byte
+    arithmetic while bytes are ASCII. Only the highest byte taken for a point is
+    dropped, so anything else (a second point, a sign, a byte of a UTF-8
+    sequence, which has two or more) stays and fails the digit check.
+    """
+    words ^= _ZEROS  # digits become 0..9, a point 0x1E
+    words &= _KEEP.take(size, mode="clip")
+    point = words ^ _POINTS
+    point += _SEVENS  # a byte's high bit is clear only where it was the point
+    point &= _EIGHTIES
+    point ^= _EIGHTIES  # 0x80 at the point's byte
+    dotted = point != 0
+    if (size - dotted).min() < 1:  # no digit: "", "-", "."
+        return None, size
+    point <<= _ONE  # the byte above the point (0 when the point is last)
+    moved = np.left_shift(words, _BYTE)  # the digits before the point, moved over it
+    moved ^= words
+    moved &= np.subtract(point, dotted, dtype=np.uint64)  # bytes up to the point; none without
+    words ^= moved
+    check = words + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
+    check |= words
+    check &= _HIGH
+    if check.any():
+        return None, size
+    for mask, multiplier, shift in _STEPS:
+        if mask is not None:
+            words &= mask
+        words *= multiplier
+        words >>= shift
+    np.negative(point, out=point)  # the bytes after the point
+    decimals = np.bitwise_count(point)
+    decimals >>= 3
+    return words, decimals

@@ -1,0 +1,85 @@
+"""Tests for the short-number shortcut of the CSV fast path (``_csv_short.py``).
+
+Every block of valid short numbers is taken and read bit for bit as ``float``
+reads each cell; a block with anything else (a second point, a sign inside, a
+stray byte, a "+" sign, an exponent, a longer cell) is either refused or, where ``float``
+agrees, read exactly; and read_csv takes the shortcut on a ``%.6f`` file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nonlin import _csv_fast
+from nonlin._csv_short import _short_values
+from nonlin.tabular import read_csv
+
+SHORT = st.from_regex(r"\A-?[0-9]{0,8}(\.[0-9]{0,8})?\Z").filter(
+    lambda cell: 1 <= len(cell.lstrip("-").replace(".", "")) <= len(cell.lstrip("-")) <= 8
+)
+ODD = st.text(alphabet="0123456789.+-eE _x\"é\t", min_size=0, max_size=9)
+GRAMMAR = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+def block(rows: list[list[str]]) -> bytes:
+    return "".join(",".join(row) + "\n" for row in rows).encode()
+
+
+def rows_of(cell: st.SearchStrategy[str]) -> st.SearchStrategy[list[list[str]]]:
+    return st.integers(1, 4).flatmap(
+        lambda n: st.lists(st.lists(cell, min_size=n, max_size=n), min_size=1, max_size=6)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows_of(SHORT))
+def test_short_numbers_read_like_float(rows: list[list[str]]) -> None:
+    values = _short_values(block(rows), len(rows[0]))
+    assert values is not None, rows
+    expected = np.array([float(cell) for row in rows for cell in row])
+    assert values.dtype == np.float64 and values.tobytes() == expected.tobytes()
+
+
+@settings(max_examples=500, deadline=None)
+@given(rows_of(st.one_of(SHORT, ODD)))
+def test_anything_else_is_refused_or_read_exactly(rows: list[list[str]]) -> None:
+    values = _short_values(block(rows), len(rows[0]))
+    if values is None:
+        return
+    cells = [cell for row in rows for cell in row]
+    assert all(GRAMMAR.fullmatch(cell) for cell in cells), cells
+    assert values.tobytes() == np.array([float(cell) for cell in cells]).tobytes()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["1.2.3", "1-2", "+1", "-+1", "-", ".", "", "1e5", "12345678.9", "-123456789", " 1", "1_0"],
+)
+def test_refuses_what_is_not_a_short_number(cell: str) -> None:
+    assert _short_values(block([["1.5", cell]]), 2) is None
+
+
+def test_read_csv_takes_the_shortcut_for_fixed_decimals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((500, 4))
+    path = tmp_path / "fixed.csv"
+    with path.open("w") as handle:
+        handle.write("a,b,c,y\n")
+        np.savetxt(handle, values, fmt="%.6f", delimiter=",")
+
+    def general_path(*args: object) -> None:
+        raise AssertionError("the general fast path ran")
+
+    monkeypatch.setattr(_csv_fast, "_layout", general_path)
+    table = read_csv(path, target="y", dtype=np.float64)
+    expected = np.array([[float(f"{v:.6f}") for v in row] for row in values])
+    assert table.X.tobytes() == expected[:, :3].tobytes()
+    assert table.y.tobytes() == expected[:, 3].tobytes()
