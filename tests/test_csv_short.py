@@ -1,9 +1,10 @@
 """Tests for the short-number shortcut of the CSV fast path (``_csv_short.py``).
 
 Every block of valid short numbers is taken and read bit for bit as ``float``
-reads each cell; a block with anything else (a second point, a sign inside, a
-stray byte, a "+" sign, an exponent, a longer cell) is either refused or, where ``float``
-agrees, read exactly; and read_csv takes the shortcut on a ``%.6f`` file.
+reads each cell, and so is one with a few longer numbers; a block with
+anything else (a second point, a sign inside, a stray byte, a "+" sign, an
+exponent, many longer cells) is either refused or, where ``float`` agrees, read
+exactly; and read_csv takes the shortcut on a ``%.6f`` file.
 """
 
 from __future__ import annotations
@@ -20,9 +21,19 @@ from nonlin import _csv_fast
 from nonlin._csv_short import _short_values
 from nonlin.tabular import read_csv
 
-SHORT = st.from_regex(r"\A-?[0-9]{0,8}(\.[0-9]{0,8})?\Z").filter(
-    lambda cell: 1 <= len(cell.lstrip("-").replace(".", "")) <= len(cell.lstrip("-")) <= 8
-)
+
+@st.composite
+def numbers(draw: st.DrawFn, max_size: int) -> str:
+    """``[-] digits [. digits]``: 1 to ``max_size`` bytes of digits and point, any split."""
+    digits = draw(st.text(alphabet="0123456789", min_size=1, max_size=max_size))
+    if len(digits) < max_size and draw(st.booleans()):
+        point = draw(st.integers(0, len(digits)))
+        digits = f"{digits[:point]}.{digits[point:]}"
+    return ("-" if draw(st.booleans()) else "") + digits
+
+
+SHORT = numbers(8)
+LONG = numbers(20).filter(lambda cell: len(cell.lstrip("-")) > 8)
 ODD = st.text(alphabet="0123456789.+-eE _x\"é\t", min_size=0, max_size=9)
 GRAMMAR = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
 
@@ -57,12 +68,28 @@ def test_anything_else_is_refused_or_read_exactly(rows: list[list[str]]) -> None
     assert values.tobytes() == np.array([float(cell) for cell in cells]).tobytes()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(SHORT, min_size=16, max_size=40), LONG, st.data())
+def test_a_few_long_numbers_are_read_with_float(
+    cells: list[str], long: str, data: st.DataObject
+) -> None:
+    cells.insert(data.draw(st.integers(0, len(cells))), long)
+    values = _short_values(block([cells]), len(cells))
+    assert values is not None, cells
+    assert values.tobytes() == np.array([float(cell) for cell in cells]).tobytes()
+
+
 @pytest.mark.parametrize(
     "cell",
-    ["1.2.3", "1-2", "+1", "-+1", "-", ".", "", "1e5", "12345678.9", "-123456789", " 1", "1_0"],
+    ["1.2.3", "1-2", "+1", "-+1", "-", ".", "", "1e5", " 1", "1_0", "1.2.345678", "1-345678"],
 )
 def test_refuses_what_is_not_a_short_number(cell: str) -> None:
-    assert _short_values(block([["1.5", cell]]), 2) is None
+    assert _short_values(block([["1.5"] * 16 + [cell]]), 17) is None
+
+
+def test_refuses_more_than_a_few_long_numbers() -> None:
+    assert _short_values(block([["1.5", "12345678.9"]]), 2) is None
+    assert _short_values(block([["1.5"] * 15 + ["-123456789"]]), 16) is not None
 
 
 def test_read_csv_takes_the_shortcut_for_fixed_decimals(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ._csv_digits import _mantissas, _texts, _words
-from ._csv_numbers import _scale
+from ._csv_numbers import _float_values, _scale
 from ._csv_short import _short_values
 from ._csv_spelling import _number_parts
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from ._csv_plan import _Plan, _Skipped
 
 _COMMA, _NEWLINE, _DOT, _E, _QUOTE = b',\n.e"'
-_NUMBER_CHARS = b"0123456789.eE+-"
 _MAX_LABEL_BYTES = 256
 
 
@@ -214,14 +213,3 @@ def _decimals(
         values[cell] = float(raw[starts[cell] : ends[cell]])
     values[exact] = exact_values
     return values
-
-
-def _float_values(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> list[float] | None:
-    """``float`` of each cell, or None if one is not a plain number (``float`` also takes "_")."""
-    spelled = [raw[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
-    if any(cell.translate(None, _NUMBER_CHARS) for cell in spelled):
-        return None
-    try:
-        return [float(cell) for cell in spelled]
-    except ValueError:
-        return None

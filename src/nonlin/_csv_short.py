@@ -11,9 +11,11 @@ after the point (0 to 7), and one IEEE division by an exact power of ten rounds
 correctly (Clinger's fast path), so values are bit for bit those of ``float``.
 
 This skips the general machinery (marks for points and exponents, a second
-window, double-double arithmetic); any block it does not fit (a longer cell,
-an exponent, a "+" sign, a skipped column, a stray byte) is left to the general fast path
-in ``_csv_fast.py``, which also gives every verdict on malformed cells.
+window, double-double arithmetic). A few longer cells (up to one in
+``_LONG_SHARE``, such as ``1234.567890`` among ``%.6f`` numbers) are read with
+``float``. Any block it does not fit (more longer cells, an exponent, a "+"
+sign, a skipped column, a stray byte) is left to the general fast path in
+``_csv_fast.py``, which also gives every verdict on malformed cells.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._csv_digits import _HIGH, _KEEP, _SIXES, _STEPS, _ZEROS, _load, _words
-from ._csv_numbers import _SIGNED_POW10
+from ._csv_numbers import _SIGNED_POW10, _float_values
 
 _COMMA, _NEWLINE, _MINUS = b",\n-"
 _MAX_SIZE = 8  # digits and point of a short number: one word
+_LONG_SHARE = 16  # at most one cell in 16 longer, read with float: slower beyond that
 _POINTS = np.uint64(0x1E1E1E1E1E1E1E1E)  # "." ^ "0" in every byte
 _SEVENS = np.uint64(0x7F7F7F7F7F7F7F7F)
 _EIGHTIES = np.uint64(0x8080808080808080)
@@ -33,7 +36,7 @@ _ONE, _BYTE = np.uint64(1), np.uint64(8)
 
 def _short_values(plain: bytes, n_cols: int) -> np.ndarray | None:
     """Every cell of a plain block as float64, bit-identical to ``float(cell)``; None if
-    a cell is not ``[-] digits [. digits]`` with at most 8 digits and point.
+    a cell is not ``[-] digits [. digits]``, or too many have more than 8 digits and point.
 
     ``plain`` ends with "\\n" (``_plain``); returns (n_rows * n_cols,) in file order.
     """
@@ -43,7 +46,13 @@ def _short_values(plain: bytes, n_cols: int) -> np.ndarray | None:
     bounds = _bounds(cells, n_cols)
     if bounds is None:
         return None
-    ends, size, negative = bounds
+    starts, ends, size, negative = bounds
+    long = None
+    if size.max() > _MAX_SIZE:
+        long = np.flatnonzero(size > _MAX_SIZE)
+        if long.size * _LONG_SHARE > size.size:
+            return None
+        np.minimum(size, _MAX_SIZE, out=size)  # their last 8 bytes pass as a number
     words = _load(_words(plain), ends, 0)
     mantissas, decimals = _digits(words, size)
     if mantissas is None:
@@ -52,18 +61,26 @@ def _short_values(plain: bytes, n_cols: int) -> np.ndarray | None:
     decimals += negative
     values = mantissas.view(np.int64).astype(np.float64)  # below 10**8: exact
     values /= _SIGNED_POW10.take(decimals, mode="clip")
+    if long is not None:
+        exact = _float_values(plain, starts.take(long), ends.take(long))
+        if exact is None:
+            return None
+        values[long] = exact
     return values
 
 
 def _first_row_short(plain: bytes) -> bool:
-    """Whether the block's first row has short cells: a cheap guess before the vector work."""
-    row = plain[: plain.find(b"\n")]
-    return all(len(cell) <= _MAX_SIZE + 1 for cell in row.split(b","))
+    """Whether the block's first row has few enough long cells: a cheap guess before the
+    vector work, which a block of longer numbers (``repr``, ``%.7g``) does not pay."""
+    cells = plain[: plain.find(b"\n")].split(b",")
+    return _LONG_SHARE * sum(len(cell) > _MAX_SIZE + 1 for cell in cells) <= len(cells)
 
 
-def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Each cell's separator, its count of digits and point (uint8), and its sign;
-    None unless every row has ``n_cols`` cells, none longer than a sign and 8 bytes.
+def _bounds(
+    cells: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each cell's first byte, its separator, its count of digits and point (uint8, 9
+    for any more than 8), and its sign; None unless every row has ``n_cols`` cells.
 
     Bytes up to "," are "\\n", "," and rarer ones (space, quote, "+"): the
     separators found must be "," within rows and "\\n" at their ends, so a
@@ -79,15 +96,12 @@ def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray, np.
     starts[0] = 0
     np.add(ends[:-1], 1, out=starts[1:])
     lengths = np.subtract(ends, starts)
-    if lengths.max() > _MAX_SIZE + 1:
-        return None
+    np.minimum(lengths, _MAX_SIZE + 2, out=lengths)  # a sign and 9 bytes, or fewer
     first = cells.take(starts)
     negative = first == _MINUS
     size = lengths.astype(np.uint8)
     size -= negative
-    if size.max() > _MAX_SIZE:
-        return None
-    return ends, size, negative
+    return starts, ends, size, negative
 
 
 def _digits(words: np.ndarray, size: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
