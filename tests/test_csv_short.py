@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nonlin import _csv_fast
+from nonlin import _csv_fast, tabular
+from nonlin._csv_plan import _Skipped
 from nonlin._csv_short import _short_values
 from nonlin.tabular import read_csv
 
@@ -42,6 +43,11 @@ def block(rows: list[list[str]]) -> bytes:
     return "".join(",".join(row) + "\n" for row in rows).encode()
 
 
+def short_values(rows: list[list[str]], skipped: _Skipped | None = None) -> np.ndarray | None:
+    read = _short_values(block(rows), len(rows[0]), skipped)
+    return None if read is None else read[0]
+
+
 def rows_of(cell: st.SearchStrategy[str]) -> st.SearchStrategy[list[list[str]]]:
     return st.integers(1, 4).flatmap(
         lambda n: st.lists(st.lists(cell, min_size=n, max_size=n), min_size=1, max_size=6)
@@ -51,7 +57,7 @@ def rows_of(cell: st.SearchStrategy[str]) -> st.SearchStrategy[list[list[str]]]:
 @settings(max_examples=300, deadline=None)
 @given(rows_of(SHORT))
 def test_short_numbers_read_like_float(rows: list[list[str]]) -> None:
-    values = _short_values(block(rows), len(rows[0]))
+    values = short_values(rows)
     assert values is not None, rows
     expected = np.array([float(cell) for row in rows for cell in row])
     assert values.dtype == np.float64 and values.tobytes() == expected.tobytes()
@@ -60,7 +66,7 @@ def test_short_numbers_read_like_float(rows: list[list[str]]) -> None:
 @settings(max_examples=500, deadline=None)
 @given(rows_of(st.one_of(SHORT, ODD)))
 def test_anything_else_is_refused_or_read_exactly(rows: list[list[str]]) -> None:
-    values = _short_values(block(rows), len(rows[0]))
+    values = short_values(rows)
     if values is None:
         return
     cells = [cell for row in rows for cell in row]
@@ -74,7 +80,7 @@ def test_a_few_long_numbers_are_read_with_float(
     cells: list[str], long: str, data: st.DataObject
 ) -> None:
     cells.insert(data.draw(st.integers(0, len(cells))), long)
-    values = _short_values(block([cells]), len(cells))
+    values = short_values([cells])
     assert values is not None, cells
     assert values.tobytes() == np.array([float(cell) for cell in cells]).tobytes()
 
@@ -84,12 +90,26 @@ def test_a_few_long_numbers_are_read_with_float(
     ["1.2.3", "1-2", "+1", "-+1", "-", ".", "", "1e5", " 1", "1_0", "1.2.345678", "1-345678"],
 )
 def test_refuses_what_is_not_a_short_number(cell: str) -> None:
-    assert _short_values(block([["1.5"] * 16 + [cell]]), 17) is None
+    assert short_values([["1.5"] * 16 + [cell]]) is None
 
 
 def test_refuses_more_than_a_few_long_numbers() -> None:
-    assert _short_values(block([["1.5", "12345678.9"]]), 2) is None
-    assert _short_values(block([["1.5"] * 15 + ["-123456789"]]), 16) is not None
+    assert short_values([["1.5", "12345678.9"]]) is None
+    assert short_values([["1.5"] * 15 + ["-123456789"]]) is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows_of(SHORT), st.lists(st.text(alphabet="ab e+&\t-.19é", max_size=12), min_size=6))
+def test_skipped_columns_may_hold_any_text(rows: list[list[str]], texts: list[str]) -> None:
+    rows = [[*row, text] for row, text in zip(rows, texts, strict=False)]
+    n_cols = len(rows[0])
+    read = _short_values(block(rows), n_cols, _Skipped(n_cols, np.array([n_cols - 1])))
+    assert read is not None, rows
+    values, starts, ends = read
+    expected = np.array([[float(cell) for cell in row[:-1]] for row in rows])
+    assert values.reshape(len(rows), -1)[:, :-1].tobytes() == expected.tobytes()
+    raw = block(rows)
+    assert [raw[s:e].decode() for s, e in zip(starts, ends, strict=True)] == sum(rows, [])
 
 
 def test_read_csv_takes_the_shortcut_for_fixed_decimals(
@@ -110,3 +130,30 @@ def test_read_csv_takes_the_shortcut_for_fixed_decimals(
     expected = np.array([[float(f"{v:.6f}") for v in row] for row in values])
     assert table.X.tobytes() == expected[:, :3].tobytes()
     assert table.y.tobytes() == expected[:, 3].tobytes()
+
+
+def test_labels_and_columns_left_out_take_the_shortcut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(1)
+    path = tmp_path / "labelled.csv"
+    names = ["Iris setosa", "versi+color", "a&b", "E", "-1.5"]
+    with path.open("w") as handle:
+        handle.write("a,b,species,c\n")
+        for row in rng.standard_normal((300, 3)):
+            label = names[rng.integers(len(names))]
+            handle.write(f"{row[0]:.6f},{row[1]:.3f},{label},{row[2]:.6f}\n")
+    general = []
+    layout = _csv_fast._layout
+    monkeypatch.setattr(_csv_fast, "_layout", lambda *args: general.append(1) or layout(*args))
+    fast_block = tabular._fast_block
+    # A numeric target meets "Iris setosa" in the general path, and starts again with labels.
+    for kwargs, n_general in [({"target": "species"}, 1), ({"columns": ["c", "a"]}, 0)]:
+        general.clear()
+        fast = read_csv(path, **kwargs)
+        assert len(general) == n_general
+        monkeypatch.setattr(tabular, "_fast_block", lambda raw, plan: None)
+        strict = read_csv(path, **kwargs)
+        monkeypatch.setattr(tabular, "_fast_block", fast_block)
+        assert fast.X.tobytes() == strict.X.tobytes() and fast.feature_names == strict.feature_names
+        assert (fast.y is None and strict.y is None) or fast.y.tolist() == strict.y.tolist()

@@ -52,27 +52,29 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
     if plain is None:
         return None
     n_cols = len(plan.names)
-    if plan.skipped is None:
-        values = _short_values(plain, n_cols)
-        if values is not None:
-            return _columns(values.reshape(-1, n_cols), None, plan)
-    layout = _layout(np.frombuffer(plain, dtype=np.uint8), n_cols)
-    if layout is not None and b'"' in plain:
-        layout = _unquote(np.frombuffer(plain, dtype=np.uint8), layout)
-    if layout is None:
-        return None
-    n_rows = layout.ends.size // n_cols
+    short = _short_values(plain, n_cols, plan.skipped)
+    layout = None
+    if short is not None:
+        values, starts, ends = short
+    else:
+        layout = _layout(np.frombuffer(plain, dtype=np.uint8), n_cols)
+        if layout is not None and b'"' in plain:
+            layout = _unquote(np.frombuffer(plain, dtype=np.uint8), layout)
+        if layout is None:
+            return None
+        starts, ends = layout.starts, layout.ends
     labels = None
-    words = _words(plain)
+    words = _words(plain) if layout is not None or plan.labels else None
     if plan.labels and plan.target is not None:
         column = slice(plan.target, None, n_cols)
-        labels = _fast_labels(plain, words, layout.starts[column], layout.ends[column])
+        labels = _fast_labels(plain, words, starts[column], ends[column])
         if labels is None:
             return None
-    values = _decimals(plain, words, layout, plan.skipped)
-    if values is None:
-        return None
-    return _columns(values.reshape(n_rows, n_cols), labels, plan)
+    if layout is not None:
+        values = _decimals(plain, words, layout, plan.skipped)
+        if values is None:
+            return None
+    return _columns(values.reshape(-1, n_cols), labels, plan)
 
 
 def _columns(

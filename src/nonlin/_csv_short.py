@@ -13,17 +13,24 @@ correctly (Clinger's fast path), so values are bit for bit those of ``float``.
 This skips the general machinery (marks for points and exponents, a second
 window, double-double arithmetic). A few longer cells (up to one in
 ``_LONG_SHARE``, such as ``1234.567890`` among ``%.6f`` numbers) are read with
-``float``. Any block it does not fit (more longer cells, an exponent, a "+"
-sign, a skipped column, a stray byte) is left to the general fast path in
-``_csv_fast.py``, which also gives every verdict on malformed cells.
+``float``. Cells in columns not read as numbers (labels, columns left out)
+are skipped; the caller cuts labels at the cell bounds returned. Any block it
+does not fit (more longer cells, an exponent, a "+" sign, quotes, a stray byte)
+is left to the general fast path in ``_csv_fast.py``, which also gives every
+verdict on malformed cells.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._csv_digits import _HIGH, _KEEP, _SIXES, _STEPS, _ZEROS, _load, _words
 from ._csv_numbers import _SIGNED_POW10, _float_values
+
+if TYPE_CHECKING:
+    from ._csv_plan import _Skipped
 
 _COMMA, _NEWLINE, _MINUS = b",\n-"
 _MAX_SIZE = 8  # digits and point of a short number: one word
@@ -34,59 +41,88 @@ _EIGHTIES = np.uint64(0x8080808080808080)
 _ONE, _BYTE = np.uint64(1), np.uint64(8)
 
 
-def _short_values(plain: bytes, n_cols: int) -> np.ndarray | None:
-    """Every cell of a plain block as float64, bit-identical to ``float(cell)``; None if
-    a cell is not ``[-] digits [. digits]``, or too many have more than 8 digits and point.
+def _short_values(
+    plain: bytes, n_cols: int, skipped: _Skipped | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every cell of a plain block as float64, bit-identical to ``float(cell)``, each
+    cell's first byte and its separator; None if a cell is not ``[-] digits [. digits]``,
+    or too many have more than 8 digits and point. Cells in ``skipped`` columns are not
+    read (their values are 0 or -0).
 
-    ``plain`` ends with "\\n" (``_plain``); returns (n_rows * n_cols,) in file order.
+    ``plain`` ends with "\\n" (``_plain``); arrays are (n_rows * n_cols,) in file order.
     """
-    if b"e" in plain or b"E" in plain or not _first_row_short(plain):
+    if not _worth_trying(plain, skipped):
         return None
     cells = np.frombuffer(plain, dtype=np.uint8)
-    bounds = _bounds(cells, n_cols)
+    bounds = _bounds(cells, n_cols, exact=skipped is not None)
     if bounds is None:
         return None
     starts, ends, size, negative = bounds
-    long = None
-    if size.max() > _MAX_SIZE:
-        long = np.flatnonzero(size > _MAX_SIZE)
-        if long.size * _LONG_SHARE > size.size:
-            return None
-        np.minimum(size, _MAX_SIZE, out=size)  # their last 8 bytes pass as a number
-    words = _load(_words(plain), ends, 0)
-    mantissas, decimals = _digits(words, size)
+    if skipped is not None:
+        skipped.clear(size, 0)  # not read: no digits
+    long = _long_cells(size)
+    if long is None:
+        return None
+    mantissas, decimals = _digits(_load(_words(plain), ends, 0), size, skipped)
     if mantissas is None:
         return None
     decimals += decimals  # the scale of a number is _SIGNED_POW10[2 * decimals + negative]
     decimals += negative
     values = mantissas.view(np.int64).astype(np.float64)  # below 10**8: exact
     values /= _SIGNED_POW10.take(decimals, mode="clip")
-    if long is not None:
+    if long.size:
         exact = _float_values(plain, starts.take(long), ends.take(long))
         if exact is None:
             return None
         values[long] = exact
-    return values
+    return values, starts, ends
 
 
-def _first_row_short(plain: bytes) -> bool:
-    """Whether the block's first row has few enough long cells: a cheap guess before the
-    vector work, which a block of longer numbers (``repr``, ``%.7g``) does not pay."""
-    cells = plain[: plain.find(b"\n")].split(b",")
-    return _LONG_SHARE * sum(len(cell) > _MAX_SIZE + 1 for cell in cells) <= len(cells)
+def _worth_trying(plain: bytes, skipped: _Skipped | None) -> bool:
+    """A cheap guess before the vector work: no exponent, few long numbers in the first
+    row (a block of longer ones, ``repr`` or ``%.7g``, does not pay for the try), and
+    with skipped columns (labels: any text) no quotes, as a quoted "," is no separator."""
+    row = plain[: plain.find(b"\n")].split(b",")
+    if skipped is None:
+        if b"e" in plain or b"E" in plain:
+            return False
+    else:
+        if b'"' in plain:
+            return False
+        unread = set(skipped.columns.tolist())
+        row = [cell for column, cell in enumerate(row) if column not in unread]
+        if any(b"e" in cell or b"E" in cell for cell in row):
+            return False
+    return _LONG_SHARE * sum(len(cell) > _MAX_SIZE + 1 for cell in row) <= len(row)
+
+
+def _long_cells(size: np.ndarray) -> np.ndarray | None:
+    """Indices of the cells with more than 8 digits and point, their ``size`` clipped to 8
+    in place (their last 8 bytes pass as a number); None if more than one in ``_LONG_SHARE``."""
+    if size.max() <= _MAX_SIZE:
+        return np.empty(0, dtype=np.intp)
+    long = np.flatnonzero(size > _MAX_SIZE)
+    if long.size * _LONG_SHARE > size.size:
+        return None
+    np.minimum(size, _MAX_SIZE, out=size)
+    return long
 
 
 def _bounds(
-    cells: np.ndarray, n_cols: int
+    cells: np.ndarray, n_cols: int, exact: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Each cell's first byte, its separator, its count of digits and point (uint8, 9
     for any more than 8), and its sign; None unless every row has ``n_cols`` cells.
 
-    Bytes up to "," are "\\n", "," and rarer ones (space, quote, "+"): the
-    separators found must be "," within rows and "\\n" at their ends, so a
-    cell with a "+" sign is left to the general path.
+    Unless ``exact`` (text in skipped columns), separators are found as the bytes
+    up to ",": "\\n", "," and rarer ones (space, quote, "+"), in one pass; those
+    found must be "," within rows and "\\n" at their ends, so a cell with a "+"
+    sign is left to the general path.
     """
-    ends = np.flatnonzero(cells <= _COMMA)
+    if exact:
+        ends = np.flatnonzero((cells == _COMMA) | (cells == _NEWLINE))
+    else:
+        ends = np.flatnonzero(cells <= _COMMA)
     if ends.size % n_cols:
         return None
     kinds = cells.take(ends).reshape(-1, n_cols)
@@ -104,7 +140,9 @@ def _bounds(
     return starts, ends, size, negative
 
 
-def _digits(words: np.ndarray, size: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+def _digits(
+    words: np.ndarray, size: np.ndarray, skipped: _Skipped | None
+) -> tuple[np.ndarray | None, np.ndarray]:
     """The digits of each word's last ``size`` bytes as one integer, and how many follow
     the point (uint8); None for the integers if a byte is neither digit nor one point.
 
@@ -121,7 +159,10 @@ def _digits(words: np.ndarray, size: np.ndarray) -> tuple[np.ndarray | None, np.
     point &= _EIGHTIES
     point ^= _EIGHTIES  # 0x80 at the point's byte
     dotted = point != 0
-    if (size - dotted).min() < 1:  # no digit: "", "-", "."
+    n_digits = size - dotted
+    if skipped is not None:
+        skipped.clear(n_digits, 1)  # not read
+    if n_digits.min() < 1:  # no digit: "", "-", "."
         return None, size
     point <<= _ONE  # the byte above the point (0 when the point is last)
     moved = np.left_shift(words, _BYTE)  # the digits before the point, moved over it
