@@ -157,3 +157,17 @@ def test_labels_and_columns_left_out_take_the_shortcut(
         monkeypatch.setattr(tabular, "_fast_block", fast_block)
         assert fast.X.tobytes() == strict.X.tobytes() and fast.feature_names == strict.feature_names
         assert (fast.y is None and strict.y is None) or fast.y.tolist() == strict.y.tolist()
+
+
+def test_the_bit_count_fallback_for_numpy_1_matches_bitwise_count(monkeypatch):
+    """NumPy 1.x has no np.bitwise_count: the SWAR fallback counts the same bits."""
+    from nonlin import _csv_short
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2**64, size=1000, dtype=np.uint64, endpoint=False)
+    x[:3] = [0, 2**64 - 1, 2**63]
+    expected = np.array([bin(int(v)).count("1") for v in x], dtype=np.uint8)
+    monkeypatch.setattr(_csv_short, "_BITWISE_COUNT", None)
+    counted = _csv_short._bit_count(x.copy())
+    assert counted.dtype == np.uint8
+    np.testing.assert_array_equal(counted, expected)

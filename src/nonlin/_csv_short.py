@@ -39,6 +39,9 @@ _POINTS = np.uint64(0x1E1E1E1E1E1E1E1E)  # "." ^ "0" in every byte
 _SEVENS = np.uint64(0x7F7F7F7F7F7F7F7F)
 _EIGHTIES = np.uint64(0x8080808080808080)
 _ONE, _BYTE = np.uint64(1), np.uint64(8)
+_BITWISE_COUNT = getattr(np, "bitwise_count", None)  # NumPy >= 2.0
+_M1, _M2 = np.uint64(0x5555555555555555), np.uint64(0x3333333333333333)
+_M4, _H01 = np.uint64(0x0F0F0F0F0F0F0F0F), np.uint64(0x0101010101010101)
 
 
 def _short_values(
@@ -180,6 +183,20 @@ def _digits(
         words *= multiplier
         words >>= shift
     np.negative(point, out=point)  # the bytes after the point
-    decimals = np.bitwise_count(point)
+    decimals = _bit_count(point)
     decimals >>= 3
     return words, decimals
+
+
+def _bit_count(x: np.ndarray) -> np.ndarray:
+    """The number of set bits of each uint64 (uint8): ``np.bitwise_count`` (NumPy 2),
+    else the classic SWAR sum (NumPy 1.x), with ``x`` as scratch."""
+    if _BITWISE_COUNT is not None:
+        return _BITWISE_COUNT(x)
+    x -= (x >> _ONE) & _M1
+    x[:] = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x += x >> np.uint64(4)
+    x &= _M4
+    x *= _H01
+    x >>= np.uint64(56)
+    return x.astype(np.uint8)
