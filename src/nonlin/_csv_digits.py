@@ -26,6 +26,8 @@ _PADDING = bytes(_PAD)
 _FULL = 2**64 - 1
 _BITS = np.uint64(64)
 _BYTE = np.uint64(8)
+_THREE = np.uint64(3)
+_SHIFTS = np.uint64(56)
 _ZEROS = np.uint64(0x3030303030303030)  # "00000000"
 _SIXES = np.uint64(0x0606060606060606)
 _HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
@@ -156,10 +158,9 @@ def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:
     ``words`` is the padded block as aligned words; each load joins the two
     words it straddles (a shift by 64 gives 0 in NumPy, so an aligned load works too).
     """
-    at = ends.astype(np.intp)
-    at += _PAD - 8 - skip
-    shift = (at & 7).astype(np.uint64)
-    shift <<= np.uint64(3)
+    at = np.add(ends, _PAD - 8 - skip, dtype=np.intp)
+    shift = np.left_shift(at.view(np.uint64), _THREE)  # 8 * (at % 8): bits into the word
+    shift &= _SHIFTS
     at >>= 3
     low = words.take(at, mode="clip")
     at += 1

@@ -2,7 +2,9 @@
 with vector operations.
 
 A block qualifies when it is plain: "\\n" or "\\r\\n" line ends, no NUL, no blank
-line, no empty cell, quotes (if any) around whole cells. Each number's sign,
+line, no empty cell, quotes (if any) around whole cells. A block of short
+numbers (``-0.128535``: at most 8 digits and a point, no exponent) is read by
+``_csv_short.py`` with one word per cell. Otherwise each number's sign,
 point and exponent are located with vector operations (``_csv_spelling.py``),
 its digits are read as one integer eight bytes at a time (``_csv_digits.py``),
 and that integer is scaled by a power of ten with correct rounding (Clinger's
@@ -19,14 +21,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ._csv_digits import _mantissas, _texts, _words
-from ._csv_numbers import _scale
+from ._csv_numbers import _float_values, _scale
+from ._csv_short import _short_values
 from ._csv_spelling import _number_parts
 
 if TYPE_CHECKING:
     from ._csv_plan import _Plan, _Skipped
 
 _COMMA, _NEWLINE, _DOT, _E, _QUOTE = b',\n.e"'
-_NUMBER_CHARS = b"0123456789.eE+-"
 _MAX_LABEL_BYTES = 256
 
 
@@ -50,23 +52,29 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
     if plain is None:
         return None
     n_cols = len(plan.names)
-    layout = _layout(np.frombuffer(plain, dtype=np.uint8), n_cols)
-    if layout is not None and b'"' in plain:
-        layout = _unquote(np.frombuffer(plain, dtype=np.uint8), layout)
-    if layout is None:
-        return None
-    n_rows = layout.ends.size // n_cols
+    short = _short_values(plain, n_cols, plan.skipped)
+    layout = None
+    if short is not None:
+        values, starts, ends = short
+    else:
+        layout = _layout(np.frombuffer(plain, dtype=np.uint8), n_cols)
+        if layout is not None and b'"' in plain:
+            layout = _unquote(np.frombuffer(plain, dtype=np.uint8), layout)
+        if layout is None:
+            return None
+        starts, ends = layout.starts, layout.ends
     labels = None
-    words = _words(plain)
+    words = _words(plain) if layout is not None or plan.labels else None
     if plan.labels and plan.target is not None:
         column = slice(plan.target, None, n_cols)
-        labels = _fast_labels(plain, words, layout.starts[column], layout.ends[column])
+        labels = _fast_labels(plain, words, starts[column], ends[column])
         if labels is None:
             return None
-    values = _decimals(plain, words, layout, plan.skipped)
-    if values is None:
-        return None
-    return _columns(values.reshape(n_rows, n_cols), labels, plan)
+    if layout is not None:
+        values = _decimals(plain, words, layout, plan.skipped)
+        if values is None:
+            return None
+    return _columns(values.reshape(-1, n_cols), labels, plan)
 
 
 def _columns(
@@ -207,14 +215,3 @@ def _decimals(
         values[cell] = float(raw[starts[cell] : ends[cell]])
     values[exact] = exact_values
     return values
-
-
-def _float_values(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> list[float] | None:
-    """``float`` of each cell, or None if one is not a plain number (``float`` also takes "_")."""
-    spelled = [raw[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
-    if any(cell.translate(None, _NUMBER_CHARS) for cell in spelled):
-        return None
-    try:
-        return [float(cell) for cell in spelled]
-    except ValueError:
-        return None

@@ -5,13 +5,14 @@ values ``±mantissa * 10**power``, rounded exactly as ``float`` rounds the
 decimal text: one IEEE multiplication or division when both operands are exact
 (Clinger's fast path), double-double arithmetic (Dekker's product, Veltkamp's
 splitting) beyond it, and a flag on the rare results it cannot settle, which
-the caller then reads with ``float``.
+the caller then reads with ``float`` (:func:`_float_values`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+_NUMBER_CHARS = b"0123456789.eE+-"
 _MAX_POWER = 22  # 10**22 is the largest power of ten that float64 holds exactly
 # 1, -1, 10, -10, 100, ...: the scale of a number is _SIGNED_POW10[2 * |power| + negative].
 _SIGNED_POW10 = np.outer(10.0 ** np.arange(_MAX_POWER + 1), [1.0, -1.0]).ravel()
@@ -84,3 +85,14 @@ def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     spread = 134217729.0 * a  # 2**27 + 1
     high = spread - (spread - a)
     return high, a - high
+
+
+def _float_values(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> list[float] | None:
+    """``float`` of each cell, or None if one is not a plain number (``float`` also takes "_")."""
+    spelled = [raw[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    if any(cell.translate(None, _NUMBER_CHARS) for cell in spelled):
+        return None
+    try:
+        return [float(cell) for cell in spelled]
+    except ValueError:
+        return None

@@ -11,11 +11,13 @@ little more memory than the array itself.
 Two parsers read each block. The fast one works on the block's bytes with
 vector operations and reads digits eight bytes at a time in 64-bit integers,
 then scales them with correct rounding (Clinger's fast path, double-double
-arithmetic beyond it), so numbers come out bit for bit as ``float`` reads them.
-It accepts only what it can prove it reads like the strict parser does; every
-other block (blank lines, empty cells, spaces, quotes around part of a cell,
-lone CR line ends, non-numbers) goes to the strict parser, built on the ``csv``
-module and ``float``, which also writes the error messages. With ``missing``
+arithmetic beyond it), so numbers come out bit for bit as ``float`` reads them;
+blocks of short numbers (``%.6f``, integers: at most 8 digits and a point) take
+a shortcut with one 64-bit word per cell (``_csv_short.py``). It accepts only
+what it can prove it reads like the strict parser does; every other block
+(blank lines, empty cells, spaces, quotes around part of a cell, lone CR line
+ends, non-numbers) goes to the strict parser, built on the ``csv`` module and
+``float``, which also writes the error messages. With ``missing``
 "drop" or "mean", a block whose only trouble is missing feature cells (empty,
 "nan", "?") is read by the fast parser with those cells set to NaN
 (``_csv_missing.py``), bit for bit as the strict parser reads it.
