@@ -261,3 +261,17 @@ def test_spirals_one_point_arms_are_told_apart(n_samples: int, n_classes: int) -
     for label in lone:
         np.testing.assert_allclose(np.hypot(*X[y == label].T), [1.0])
     assert len({tuple(np.round(X[y == label][-1], 9)) for label in lone}) == len(lone)
+
+
+def test_a_missing_extra_is_a_module_not_found_that_importorskip_skips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Test suites skip on a missing extra as on any missing module (pytest >= 8.2 skips
+    only on ModuleNotFoundError)."""
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.delitem(sys.modules, "nonlin.sklearn", raising=False)
+    with pytest.raises(MissingExtraError) as info:
+        require("sklearn", "sklearn", "loading iris")
+    assert isinstance(info.value, ModuleNotFoundError) and info.value.name == "sklearn"
+    with pytest.raises(pytest.skip.Exception):
+        pytest.importorskip("nonlin.sklearn")

@@ -14,8 +14,13 @@ from types import ModuleType
 _DISTRIBUTIONS = {"sklearn": "scikit-learn"}
 
 
-class MissingExtraError(ImportError):
-    """An optional dependency is not installed; the message says which extra brings it."""
+class MissingExtraError(ModuleNotFoundError):
+    """An optional dependency is not installed; the message says which extra brings it.
+
+    A ``ModuleNotFoundError`` (so an ``ImportError``) whose ``name`` is the missing
+    package, as Python's own: ``except ImportError`` and
+    ``pytest.importorskip("nonlin.sklearn")`` treat it as a missing module.
+    """
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
@@ -48,5 +53,6 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     except ImportError as error:
         status = f"which could not be imported ({error})"
     raise MissingExtraError(
-        f"{purpose} needs {package}, {status}; install it with: pip install 'nonlin[{extra}]'"
+        f"{purpose} needs {package}, {status}; install it with: pip install 'nonlin[{extra}]'",
+        name=top,
     )
