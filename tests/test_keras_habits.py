@@ -146,6 +146,19 @@ def test_reduce_lr_on_plateau_refuses_a_schedule_before_training() -> None:
     assert optimizer.iterations == 0 and model.history.epoch == []
 
 
+def test_learning_rate_scheduler_refuses_a_schedule_before_training_too() -> None:
+    from nonlin.schedules import CosineDecay
+
+    X, y = blobs()
+    model = mlp()
+    optimizer = nonlin.Adam(CosineDecay(1e-2, 100))
+    scheduler = nonlin.LearningRateScheduler(lambda epoch: 1e-3)
+    with pytest.raises(TypeError, match=r"LearningRateScheduler cannot change a scheduled "):
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=0, verbose=0,
+                  callbacks=[scheduler])
+    assert optimizer.iterations == 0
+
+
 # -- 6. saving a Dense with the user's own initializer -----------------------------------
 def _small_normal(rng, fan_in, fan_out):
     return rng.normal(0.0, 0.01, (fan_in, fan_out))

@@ -78,6 +78,9 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, _verbose(verbose)
         self._takes_lr = _takes_lr(schedule)
 
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        _settable_lr(self.model, "LearningRateScheduler")  # a schedule: refused before training
+
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self._takes_lr:
             lr = self.schedule(epoch, _settable_lr(self.model, "LearningRateScheduler"))
