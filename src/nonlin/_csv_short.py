@@ -10,6 +10,10 @@ are combined into one integer. The power of ten is minus the number of digits
 after the point (0 to 7), and one IEEE division by an exact power of ten rounds
 correctly (Clinger's fast path), so values are bit for bit those of ``float``.
 
+Medium numbers (``%.7g``: up to 16 digits and point, below 2**53 with a point)
+are read from one word and the byte before it (8 digits and a point) or two
+words, with one exact division; a few exponent cells are read with ``float``.
+
 This skips the general machinery (marks for points and exponents, a second
 window, double-double arithmetic). A few longer cells (up to one in
 ``_LONG_SHARE``, such as ``1234.567890`` among ``%.6f`` numbers) are read with
