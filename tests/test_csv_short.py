@@ -35,8 +35,17 @@ def numbers(draw: st.DrawFn, max_size: int) -> str:
 
 SHORT = numbers(8)
 LONG = numbers(20).filter(lambda cell: len(cell.lstrip("-")) > 8)
+MEDIUM = numbers(16)
+LONGER = numbers(24).filter(lambda cell: len(cell.lstrip("-")) > 16)
+EXPONENT = st.builds(
+    lambda number, e, sign, power: f"{number}{e}{sign}{power}",
+    numbers(9).filter(lambda cell: cell.strip("-.")),
+    st.sampled_from("eE"),
+    st.sampled_from(["", "-"]),
+    st.integers(0, 400),
+)
 ODD = st.text(alphabet="0123456789.+-eE _x\"é\t", min_size=0, max_size=9)
-GRAMMAR = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
+GRAMMAR = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?")
 
 
 def block(rows: list[list[str]]) -> bytes:
@@ -87,14 +96,15 @@ def test_a_few_long_numbers_are_read_with_float(
 
 @pytest.mark.parametrize(
     "cell",
-    ["1.2.3", "1-2", "+1", "-+1", "-", ".", "", "1e5", " 1", "1_0", "1.2.345678", "1-345678"],
+    ["1.2.3", "1-2", "+1", "-+1", "-", ".", "", "1e", " 1", "1_0", "1.2.345678", "1-345678"],
 )
 def test_refuses_what_is_not_a_short_number(cell: str) -> None:
     assert short_values([["1.5"] * 16 + [cell]]) is None
 
 
 def test_refuses_more_than_a_few_long_numbers() -> None:
-    assert short_values([["1.5", "12345678.9"]]) is None
+    assert short_values([["1.5", "12345678901234567.9"]]) is None
+    assert short_values([["1.5", "1.5e-05"]]) is None
     assert short_values([["1.5"] * 15 + ["-123456789"]]) is not None
 
 
@@ -171,3 +181,75 @@ def test_the_bit_count_fallback_for_numpy_1_matches_bitwise_count(monkeypatch):
     counted = _csv_short._bit_count(x.copy())
     assert counted.dtype == np.uint8
     np.testing.assert_array_equal(counted, expected)
+
+
+def assert_read_like_float(rows: list[list[str]]) -> None:
+    values = short_values(rows)
+    assert values is not None, rows
+    expected = np.array([float(cell) for row in rows for cell in row])
+    assert values.dtype == np.float64 and values.tobytes() == expected.tobytes(), rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows_of(MEDIUM))
+def test_medium_numbers_read_like_float(rows: list[list[str]]) -> None:
+    """Up to 16 digits and point, the point anywhere, with two words per cell."""
+    assert_read_like_float(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows_of(st.one_of(MEDIUM, SHORT, EXPONENT, ODD, st.text("0123456789.-eE", max_size=17))))
+def test_medium_blocks_of_anything_are_refused_or_read_exactly(rows: list[list[str]]) -> None:
+    values = short_values(rows)
+    if values is None:
+        return
+    cells = [cell for row in rows for cell in row]
+    assert all(GRAMMAR.fullmatch(cell) for cell in cells), cells
+    assert values.tobytes() == np.array([float(cell) for cell in cells]).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(MEDIUM, min_size=16, max_size=40), st.one_of(EXPONENT, LONGER), st.data())
+def test_a_few_exponents_and_longer_numbers_among_medium_are_read_with_float(
+    cells: list[str], other: str, data: st.DataObject
+) -> None:
+    cells.insert(data.draw(st.integers(0, len(cells))), other)
+    assert_read_like_float([cells])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "-0.0", "-0.000000000000", "0000000000000000", "-0000000000000001", "9999999999999999",
+        "9007199254740993", "-999999999999999.", ".999999999999999", "0.00000000000001",
+        "123456789.012345", "1234567.8", "-12345678", "0.1234567", "-12.34567", "0.0001234567",
+    ],
+)
+def test_medium_edge_cases_read_like_float(cell: str) -> None:
+    assert_read_like_float([["0.1234567", cell, "-1.5"], [cell, "7", "12345.67"]])
+
+
+def test_medium_refuses_what_is_not_a_number() -> None:
+    for cell in ["1.2.3", "12345678.9.1", "1-2345678901", "", "-", "-.", "1e", "1e5e5", "e5"]:
+        assert short_values([["0.1234567"] * 16 + [cell]]) is None, cell
+    assert short_values([["0.1234567", "1.234567e-05"]]) is None  # too many exponents
+
+
+def test_read_csv_takes_the_shortcut_for_float32_spelled_with_7_digits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(2)
+    values = rng.standard_normal((500, 20)) * np.logspace(-2, 3, 20)
+    values[7, 3], values[400, 0] = 1.5e-7, -2.25e-5  # a few exponents: read with float
+    path = tmp_path / "g7.csv"
+    with path.open("w") as handle:
+        handle.write(",".join(f"f{i}" for i in range(20)) + "\n")
+        np.savetxt(handle, values, fmt="%.7g", delimiter=",")
+
+    def general_path(*args: object) -> None:
+        raise AssertionError("the general fast path ran")
+
+    monkeypatch.setattr(_csv_fast, "_layout", general_path)
+    table = read_csv(path, dtype=np.float64)
+    expected = np.array([[float(f"{v:.7g}") for v in row] for row in values])
+    assert table.X.tobytes() == expected.tobytes()

@@ -10,6 +10,10 @@ are combined into one integer. The power of ten is minus the number of digits
 after the point (0 to 7), and one IEEE division by an exact power of ten rounds
 correctly (Clinger's fast path), so values are bit for bit those of ``float``.
 
+Medium numbers (``%.7g``: up to 16 digits and point, below 2**53 with a point)
+are read from one word and the byte before it (8 digits and a point) or two
+words, with one exact division; a few exponent cells are read with ``float``.
+
 This skips the general machinery (marks for points and exponents, a second
 window, double-double arithmetic). A few longer cells (up to one in
 ``_LONG_SHARE``, such as ``1234.567890`` among ``%.6f`` numbers) are read with
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._csv_digits import _HIGH, _KEEP, _SIXES, _STEPS, _ZEROS, _load, _words
+from ._csv_digits import _HIGH, _KEEP, _PAD, _SIXES, _STEPS, _ZEROS, _load, _words
 from ._csv_numbers import _SIGNED_POW10, _float_values
 
 if TYPE_CHECKING:
@@ -34,11 +38,13 @@ if TYPE_CHECKING:
 
 _COMMA, _NEWLINE, _MINUS = b",\n-"
 _MAX_SIZE = 8  # digits and point of a short number: one word
+_MEDIUM_SIZE = 16  # digits and point of a medium number: two words
 _LONG_SHARE = 16  # at most one cell in 16 longer, read with float: slower beyond that
 _POINTS = np.uint64(0x1E1E1E1E1E1E1E1E)  # "." ^ "0" in every byte
 _SEVENS = np.uint64(0x7F7F7F7F7F7F7F7F)
 _EIGHTIES = np.uint64(0x8080808080808080)
-_ONE, _BYTE = np.uint64(1), np.uint64(8)
+_ONE, _BYTE, _ZERO = np.uint64(1), np.uint64(8), np.uint64(ord("0"))
+_HIGH_SCALES = np.array([10**8, 10**7], dtype=np.uint64)  # of the high word: no point, point in low
 _BITWISE_COUNT = getattr(np, "bitwise_count", None)  # NumPy >= 2.0
 _M1, _M2 = np.uint64(0x5555555555555555), np.uint64(0x3333333333333333)
 _M4, _H01 = np.uint64(0x0F0F0F0F0F0F0F0F), np.uint64(0x0101010101010101)
@@ -54,7 +60,8 @@ def _short_values(
 
     ``plain`` ends with "\\n" (``_plain``); arrays are (n_rows * n_cols,) in file order.
     """
-    if not _worth_trying(plain, skipped):
+    mode = _worth_trying(plain, skipped)
+    if not mode:
         return None
     cells = np.frombuffer(plain, dtype=np.uint8)
     bounds = _bounds(cells, n_cols, exact=skipped is not None)
@@ -63,16 +70,20 @@ def _short_values(
     starts, ends, size, negative = bounds
     if skipped is not None:
         skipped.clear(size, 0)  # not read: no digits
-    long = _long_cells(size)
+    long = _long_cells(size) if mode == 1 else None
     if long is None:
-        return None
-    mantissas, decimals = _digits(_load(_words(plain), ends, 0), size, skipped)
+        read = _medium(_words(plain), ends, size, skipped)
+    else:
+        read = _digits(_load(_words(plain), ends, 0), size, skipped)
+    mantissas, decimals = read[:2]
     if mantissas is None:
         return None
     decimals += decimals  # the scale of a number is _SIGNED_POW10[2 * decimals + negative]
     decimals += negative
-    values = mantissas.view(np.int64).astype(np.float64)  # below 10**8: exact
+    values = mantissas.view(np.int64).astype(np.float64)  # below 2**53, or no point: exact
     values /= _SIGNED_POW10.take(decimals, mode="clip")
+    if long is None:
+        long = read[2]
     if long.size:
         exact = _float_values(plain, starts.take(long), ends.take(long))
         if exact is None:
@@ -81,22 +92,25 @@ def _short_values(
     return values, starts, ends
 
 
-def _worth_trying(plain: bytes, skipped: _Skipped | None) -> bool:
-    """A cheap guess before the vector work: no exponent, few long numbers in the first
-    row (a block of longer ones, ``repr`` or ``%.7g``, does not pay for the try), and
-    with skipped columns (labels: any text) no quotes, as a quoted "," is no separator."""
+def _worth_trying(plain: bytes, skipped: _Skipped | None) -> int:
+    """A cheap guess from the first row before the vector work: 1 (short numbers, few
+    longer), 2 (medium numbers, few longer or with an exponent), 0 (neither: ``repr``,
+    ``%.18e``); 0 with skipped columns (labels: any text) and quotes, as a quoted ","
+    is no separator. Short needs no "e" in the block (in read cells of the first row
+    with skipped columns)."""
     row = plain[: plain.find(b"\n")].split(b",")
-    if skipped is None:
-        if b"e" in plain or b"E" in plain:
-            return False
-    else:
+    if skipped is not None:
         if b'"' in plain:
-            return False
+            return 0
         unread = set(skipped.columns.tolist())
         row = [cell for column, cell in enumerate(row) if column not in unread]
-        if any(b"e" in cell or b"E" in cell for cell in row):
-            return False
-    return _LONG_SHARE * sum(len(cell) > _MAX_SIZE + 1 for cell in row) <= len(row)
+    exponents = sum(b"e" in cell or b"E" in cell for cell in row)
+    plain_e = skipped is None and (b"e" in plain or b"E" in plain)
+    longer = sum(len(cell) > _MAX_SIZE + 1 for cell in row)
+    if not (exponents or plain_e) and _LONG_SHARE * longer <= len(row):
+        return 1
+    longer = sum(len(cell) > _MEDIUM_SIZE + 1 for cell in row)
+    return 2 if _LONG_SHARE * (longer + exponents) <= len(row) else 0
 
 
 def _long_cells(size: np.ndarray) -> np.ndarray | None:
@@ -114,8 +128,8 @@ def _long_cells(size: np.ndarray) -> np.ndarray | None:
 def _bounds(
     cells: np.ndarray, n_cols: int, exact: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Each cell's first byte, its separator, its count of digits and point (uint8, 9
-    for any more than 8), and its sign; None unless every row has ``n_cols`` cells.
+    """Each cell's first byte, its separator, its count of digits and point (uint8, 17
+    for any more than 16), and its sign; None unless every row has ``n_cols`` cells.
 
     Unless ``exact`` (text in skipped columns), separators are found as the bytes
     up to ",": "\\n", "," and rarer ones (space, quote, "+"), in one pass; those
@@ -135,7 +149,7 @@ def _bounds(
     starts[0] = 0
     np.add(ends[:-1], 1, out=starts[1:])
     lengths = np.subtract(ends, starts)
-    np.minimum(lengths, _MAX_SIZE + 2, out=lengths)  # a sign and 9 bytes, or fewer
+    np.minimum(lengths, _MEDIUM_SIZE + 2, out=lengths)  # a sign and 17 bytes, or fewer
     first = cells.take(starts)
     negative = first == _MINUS
     size = lengths.astype(np.uint8)
@@ -147,13 +161,85 @@ def _digits(
     words: np.ndarray, size: np.ndarray, skipped: _Skipped | None
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """The digits of each word's last ``size`` bytes as one integer, and how many follow
-    the point (uint8); None for the integers if a byte is neither digit nor one point.
+    the point (uint8); None for the integers if a byte is neither digit nor one point."""
+    point, dotted = _drop_point(words, size)
+    n_digits = size - dotted
+    if skipped is not None:
+        skipped.clear(n_digits, 1)  # not read
+    if n_digits.min() < 1 or _bad(words).any():  # no digit ("", "-", ".") or not a number
+        return None, size
+    return _combine(words), _decimals(point)
+
+
+def _medium(
+    words: np.ndarray, ends: np.ndarray, size: np.ndarray, skipped: _Skipped | None
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """As :func:`_digits` for cells of up to 16 digits and point, and the indices of the
+    cells to read with ``float`` (longer, or a byte not a digit: an exponent); None for
+    the integers if more than one in ``_LONG_SHARE``, or a cell has no digit.
+
+    A cell of 8 digits and a point (``0.1234567``) is read from one word and the byte
+    before it, which moves over the point; longer ones from two words (:func:`_wide`).
+    """
+    long = size > _MEDIUM_SIZE
+    np.minimum(size, _MEDIUM_SIZE, out=size)
+    before = words.view(np.uint8).take(np.add(ends, _PAD - 9), mode="clip").astype(np.uint64)
+    before ^= _ZERO
+    mantissas = _load(words, ends, 0)
+    point, dotted = _drop_point(mantissas, np.minimum(size, _MAX_SIZE), before)
+    n_digits = size - dotted
+    if skipped is not None:
+        skipped.clear(n_digits, 1)  # not read
+    if n_digits.min() < 1:  # no digit: "", "-", "."
+        return None, size, long
+    wide = np.flatnonzero(n_digits > _MAX_SIZE)
+    mantissas &= _KEEP.take(n_digits, mode="clip")  # the byte before, if not the cell's
+    bad = _bad(mantissas)
+    mantissas = _combine(mantissas)
+    decimals = _decimals(point)
+    if wide.size:
+        mantissas[wide], decimals[wide], bad[wide] = _wide(words, ends.take(wide), size.take(wide))
+    long |= bad
+    long = np.flatnonzero(long)
+    if long.size * _LONG_SHARE > size.size:
+        return None, size, long
+    return mantissas, decimals, long
+
+
+def _wide(
+    words: np.ndarray, ends: np.ndarray, size: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mantissas, decimals and which are not numbers, of cells of 9 to 16 digits and point:
+    from the 8 bytes before each separator (low) and the 8 before those (high), the point
+    dropped in either, ``high * 10**7 + low`` (point in low) or ``high * 10**8 + low``."""
+    low_size = np.minimum(size, _MAX_SIZE)
+    high = _load(words, ends, _MAX_SIZE)
+    high_point, high_dotted = _drop_point(high, size - low_size)
+    low = _load(words, ends, 0)
+    low_point, low_dotted = _drop_point(low, low_size)
+    bad = low_dotted & high_dotted
+    bad |= _bad(low) | _bad(high)
+    high = _combine(high)
+    high *= _HIGH_SCALES.take(low_dotted.view(np.uint8))
+    high += _combine(low)
+    decimals = _decimals(low_point)
+    decimals += _decimals(high_point)
+    np.add(decimals, _MAX_SIZE, out=decimals, where=high_dotted)  # all of low follows
+    return high, decimals, bad
+
+
+def _drop_point(
+    words: np.ndarray, size: np.ndarray, before: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's last ``size`` bytes as digits 0..9 with the point dropped, in place; the
+    bit above the point's byte (0 if none or last) and whether there was a point. The
+    byte moved into the first one is ``before`` (the byte before the word, ^ "0"), or 0.
 
     Bytes before the number become 0 (digit 0), so the words need no other mask.
     The point's byte is found as the one equal to "." ^ "0", with exact per-byte
     arithmetic while bytes are ASCII. Only the highest byte taken for a point is
     dropped, so anything else (a second point, a sign, a byte of a UTF-8
-    sequence, which has two or more) stays and fails the digit check.
+    sequence, which has two or more) stays and fails :func:`_bad`.
     """
     words ^= _ZEROS  # digits become 0..9, a point 0x1E
     words &= _KEEP.take(size, mode="clip")
@@ -162,30 +248,40 @@ def _digits(
     point &= _EIGHTIES
     point ^= _EIGHTIES  # 0x80 at the point's byte
     dotted = point != 0
-    n_digits = size - dotted
-    if skipped is not None:
-        skipped.clear(n_digits, 1)  # not read
-    if n_digits.min() < 1:  # no digit: "", "-", "."
-        return None, size
     point <<= _ONE  # the byte above the point (0 when the point is last)
     moved = np.left_shift(words, _BYTE)  # the digits before the point, moved over it
+    if before is not None:
+        moved |= before
     moved ^= words
     moved &= np.subtract(point, dotted, dtype=np.uint64)  # bytes up to the point; none without
     words ^= moved
+    return point, dotted
+
+
+def _bad(words: np.ndarray) -> np.ndarray:
+    """Whether a byte of each word is not 0..9."""
     check = words + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
     check |= words
     check &= _HIGH
-    if check.any():
-        return None, size
+    return check != 0
+
+
+def _combine(words: np.ndarray) -> np.ndarray:
+    """The eight digits 0..9 of each word as one integer, in place."""
     for mask, multiplier, shift in _STEPS:
         if mask is not None:
             words &= mask
         words *= multiplier
         words >>= shift
+    return words
+
+
+def _decimals(point: np.ndarray) -> np.ndarray:
+    """The number of bytes above the bit of ``point`` (uint8), ``point`` as scratch."""
     np.negative(point, out=point)  # the bytes after the point
     decimals = _bit_count(point)
     decimals >>= 3
-    return words, decimals
+    return decimals
 
 
 def _bit_count(x: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ vector operations and reads digits eight bytes at a time in 64-bit integers,
 then scales them with correct rounding (Clinger's fast path, double-double
 arithmetic beyond it), so numbers come out bit for bit as ``float`` reads them;
 blocks of short numbers (``%.6f``, integers: at most 8 digits and a point) take
-a shortcut with one 64-bit word per cell (``_csv_short.py``). It accepts only
+a shortcut with one 64-bit word per cell, and blocks of medium ones (``%.7g``:
+up to 16) one with two (``_csv_short.py``). It accepts only
 what it can prove it reads like the strict parser does; every other block
 (blank lines, empty cells, spaces, quotes around part of a cell, lone CR line
 ends, non-numbers) goes to the strict parser, built on the ``csv`` module and
