@@ -139,17 +139,27 @@ def _eight(digits: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     """
     digits ^= _ZEROS  # digits become 0..9, every other byte something else
     digits &= _KEEP.take(lengths, mode="clip")  # and the bytes before the number 0
-    check = digits + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
-    check |= digits
-    check &= _HIGH
-    if check.any():
+    if _bad(digits).any():
         return None
+    return _combine(digits)
+
+
+def _bad(words: np.ndarray) -> np.ndarray:
+    """Whether a byte of each word is not 0..9."""
+    check = words + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
+    check |= words
+    check &= _HIGH
+    return check != 0
+
+
+def _combine(words: np.ndarray) -> np.ndarray:
+    """The eight digits 0..9 of each word as one integer, in place."""
     for mask, multiplier, shift in _STEPS:
         if mask is not None:
-            digits &= mask
-        digits *= multiplier
-        digits >>= shift
-    return digits
+            words &= mask
+        words *= multiplier
+        words >>= shift
+    return words
 
 
 def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._csv_digits import _HIGH, _KEEP, _PAD, _SIXES, _STEPS, _ZEROS, _load, _words
+from ._csv_digits import _KEEP, _PAD, _ZEROS, _bad, _combine, _load, _words
 from ._csv_numbers import _SIGNED_POW10, _float_values
 
 if TYPE_CHECKING:
@@ -256,24 +256,6 @@ def _drop_point(
     moved &= np.subtract(point, dotted, dtype=np.uint64)  # bytes up to the point; none without
     words ^= moved
     return point, dotted
-
-
-def _bad(words: np.ndarray) -> np.ndarray:
-    """Whether a byte of each word is not 0..9."""
-    check = words + _SIXES  # a byte 0..9 stays below 16; 10..15 reach it
-    check |= words
-    check &= _HIGH
-    return check != 0
-
-
-def _combine(words: np.ndarray) -> np.ndarray:
-    """The eight digits 0..9 of each word as one integer, in place."""
-    for mask, multiplier, shift in _STEPS:
-        if mask is not None:
-            words &= mask
-        words *= multiplier
-        words >>= shift
-    return words
 
 
 def _decimals(point: np.ndarray) -> np.ndarray:
