@@ -54,9 +54,10 @@ def _short_values(
     plain: bytes, n_cols: int, skipped: _Skipped | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Every cell of a plain block as float64, bit-identical to ``float(cell)``, each
-    cell's first byte and its separator; None if a cell is not ``[-] digits [. digits]``,
-    or too many have more than 8 digits and point. Cells in ``skipped`` columns are not
-    read (their values are 0 or -0).
+    cell's first byte and its separator; None if a cell is not ``[-] digits [. digits]``
+    (nor, among few, a number ``float`` reads), or too many are longer than the mode
+    reads (8 digits and point, or 16) or have an exponent. Cells in ``skipped`` columns
+    are not read (their values are 0 or -0).
 
     ``plain`` ends with "\\n" (``_plain``); arrays are (n_rows * n_cols,) in file order.
     """
