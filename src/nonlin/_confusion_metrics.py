@@ -140,7 +140,13 @@ def _numeric(value: Any) -> bool:
 
 class _PrecisionRecall(ConfusionMetric):
     """Precision and recall at one threshold, optionally of the ``top_k`` entries of each
-    row and of one column ``class_id`` (Keras 3's arguments and semantics)."""
+    row and of one column ``class_id`` (Keras 3's arguments and semantics).
+
+    Both are ``TP / (TP + misses)``; a subclass names its misses by their index in
+    ``_confusion``'s ``(TP, FP, FN)`` as ``_MISSES``.
+    """
+
+    _MISSES: int
 
     def __init__(self, thresholds: float | list[float] | tuple[float, ...] | None = None,
                  top_k: int | None = None, class_id: int | None = None,
@@ -190,6 +196,17 @@ class _PrecisionRecall(ConfusionMetric):
         tp = weighted_count(predicted & actual, w)
         return (tp, weighted_count(predicted, w) - tp, weighted_count(actual, w) - tp)
 
+    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
+                w: np.ndarray | None) -> tuple[float, float]:
+        """True positives and the subclass's misses (``_MISSES``: FP or FN) of one batch."""
+        confusion = self._confusion(y_true, y_pred, w)
+        return confusion[0], confusion[self._MISSES]
+
+    def _result(self, *counts: np.ndarray) -> float:
+        """``TP / (TP + misses)``, 0 when both are 0."""
+        tp, misses = counts
+        return float(divide_no_nan(tp, tp + misses))
+
     def get_config(self) -> dict[str, Any]:
         return {"thresholds": self.init_thresholds, "top_k": self.top_k,
                 "class_id": self.class_id, "name": self.name}
@@ -231,15 +248,7 @@ class Precision(_PrecisionRecall):
 
     name = "precision"
     _KEYS = ("true_positives", "false_positives")
-
-    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
-                w: np.ndarray | None) -> tuple[float, float]:
-        tp, fp, _ = self._confusion(y_true, y_pred, w)
-        return tp, fp
-
-    def _result(self, *counts: np.ndarray) -> float:
-        tp, fp = counts
-        return float(divide_no_nan(tp, tp + fp))
+    _MISSES = 1  # false positives, in _confusion's order
 
 
 class Recall(_PrecisionRecall):
@@ -253,12 +262,4 @@ class Recall(_PrecisionRecall):
 
     name = "recall"
     _KEYS = ("true_positives", "false_negatives")
-
-    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
-                w: np.ndarray | None) -> tuple[float, float]:
-        tp, _, fn = self._confusion(y_true, y_pred, w)
-        return tp, fn
-
-    def _result(self, *counts: np.ndarray) -> float:
-        tp, fn = counts
-        return float(divide_no_nan(tp, tp + fn))
+    _MISSES = 2  # false negatives, in _confusion's order
