@@ -62,3 +62,17 @@ def test_negative_sample_weights_train_as_in_sklearn(digits, regression, solver,
             fit_quietly(est, X, y, sample_weight=weights)
         assert_same_weights(ref, ours)
         np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
+
+
+# -- prediction input: an empty X is refused ------------------------------------------------
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "regressor"])
+def test_predicting_no_rows_raises_sklearns_value_error(digits, regression, method):
+    name, (X, y) = ("MLPRegressor", regression) if method == "regressor" else (
+        "MLPClassifier", digits)
+    messages = []
+    for est in both(name, hidden_layer_sizes=(4,), max_iter=2, random_state=0):
+        fit_quietly(est, X, y)
+        with pytest.raises(ValueError, match="0 sample") as caught:
+            getattr(est, "predict" if method == "regressor" else method)(X[:0])
+        messages.append(str(caught.value))
+    assert messages[1] == messages[0]
