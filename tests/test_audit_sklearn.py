@@ -76,3 +76,15 @@ def test_predicting_no_rows_raises_sklearns_value_error(digits, regression, meth
             getattr(est, "predict" if method == "regressor" else method)(X[:0])
         messages.append(str(caught.value))
     assert messages[1] == messages[0]
+
+
+# -- regression targets: text is not a number ------------------------------------------------
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("kind", ["U", "S"])
+def test_regressor_refuses_text_targets_with_a_type_error(regression, solver, kind):
+    X, y = regression
+    text = y[:, 0].astype(kind)  # "0.0123..." strings: scikit-learn does not parse them
+    for est in both("MLPRegressor", hidden_layer_sizes=(4,), solver=solver, max_iter=2,
+                    random_state=0):
+        with pytest.raises(TypeError):
+            fit_quietly(est, X, text)
