@@ -88,3 +88,23 @@ def test_regressor_refuses_text_targets_with_a_type_error(regression, solver, ki
                     random_state=0):
         with pytest.raises(TypeError):
             fit_quietly(est, X, text)
+
+
+# -- hyperparameters: scikit-learn's validation takes a bool where a number is expected ------
+@pytest.mark.parametrize("params", [
+    dict(solver="sgd", max_iter=True),
+    dict(solver="sgd", learning_rate_init=True, momentum=False, max_iter=3),
+    dict(solver="adam", learning_rate_init=True, beta_1=False, beta_2=False, epsilon=True,
+         max_iter=3),
+])
+def test_bool_valued_numbers_train_as_in_sklearn(digits, params):
+    X, y = digits
+    ref, ours = both("MLPClassifier", hidden_layer_sizes=(5,), random_state=0, **params)
+    caught = []
+    for est in (ref, ours):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always", ConvergenceWarning)
+            est.fit(X, y)
+        caught.append([str(w.message) for w in record if w.category is ConvergenceWarning])
+    assert_same_weights(ref, ours)
+    assert caught[1] == caught[0] != []
