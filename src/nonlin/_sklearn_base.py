@@ -35,14 +35,14 @@ def store(est: Any, params: dict[str, Any]) -> None:
 
 
 def plain_input(est: Any, X: Any) -> bool:
-    """Whether ``X`` may skip scikit-learn's input validation in ``predict``: a small
-    finite float array of the fitted width, and no feature names to check."""
+    """Whether ``X`` may skip scikit-learn's input validation in ``predict``: a small,
+    non-empty, finite float array of the fitted width, and no feature names to check."""
     return (
         type(X) is np.ndarray
         and X.ndim == 2
         and X.dtype in FLOATS
         and X.shape[1] == est.n_features_in_
-        and X.size <= 65536
+        and 0 < X.size <= 65536
         and "feature_names_in_" not in est.__dict__
         and np.isfinite(X).all()
     )

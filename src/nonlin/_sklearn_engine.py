@@ -170,10 +170,12 @@ def output(est: Any, z: np.ndarray) -> np.ndarray:
 
 
 def make_optimizer(est: Any) -> Any:
-    """The inner optimizer for ``est.solver`` with scikit-learn's hyperparameters."""
+    """The inner optimizer for ``est.solver`` with scikit-learn's hyperparameters
+    (as floats: scikit-learn's validation lets ``True`` / ``False`` through as 1 / 0)."""
+    lr = float(est.learning_rate_init)
     if est.solver == "sgd":
-        return sklearn_sgd(est.learning_rate_init, est.momentum, est.nesterovs_momentum)
-    return Adam(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+        return sklearn_sgd(lr, float(est.momentum), est.nesterovs_momentum)
+    return Adam(lr, float(est.beta_1), float(est.beta_2), float(est.epsilon))
 
 
 def batch_size(est: Any, n_samples: int) -> int:
@@ -255,9 +257,10 @@ def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) 
     """One call of nonlin's ``Sequential.fit``; shuffles compose as scikit-learn's do."""
     rng = est._random_state
     rng.order = np.arange(X.shape[0])
+    epochs = 1 if incremental else int(est.max_iter)  # int: scikit-learn lets True through
     try:
         est.model_.fit(
-            X, Y, loss=objective, optimizer=optimizer, epochs=1 if incremental else est.max_iter,
+            X, Y, loss=objective, optimizer=optimizer, epochs=epochs,
             batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
             callbacks=[schedule, *(est.callbacks or [])], sample_weight=sample_weight,
             verbose=1 if est.verbose >= 2 else 0,  # verbose=1: scikit-learn's lines only

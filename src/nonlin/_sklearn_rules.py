@@ -87,6 +87,7 @@ class BatchObjective(Loss):
 
     reduction = "sum"
     stop_on_nonfinite = False  # nonlin's loop trains on through inf/NaN, as scikit-learn does
+    negative_weights = True  # scikit-learn's MLP takes sample weights of any sign
 
     def __init__(self, kind: str, alpha: float, coefs: list[Param]) -> None:
         if kind not in OBJECTIVES:

@@ -90,7 +90,7 @@ class SklearnSchedule(Callback):
             self.model.stop_training = True
         elif est.n_iter_ == est.max_iter:
             warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
+                f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
                 "optimization hasn't converged yet.",
                 self.warning,
                 stacklevel=2,
@@ -144,4 +144,4 @@ def rate_rule(est: Any) -> dict[str, Any]:
     keeps it whatever the parameters say by then.
     """
     kind = est.learning_rate if est.solver == "sgd" else "adam"
-    return {"kind": kind, "lr_init": est.learning_rate_init, "power_t": est.power_t}
+    return {"kind": kind, "lr_init": float(est.learning_rate_init), "power_t": float(est.power_t)}

@@ -166,7 +166,9 @@ def make_dataset(
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
     if training:
         check_two_classes(loss, targets)
-    own = check_sample_weight(sample_weight, X.shape[0], w_name)
+    # a loss with ``negative_weights = True`` (scikit-learn's objective) takes any sign
+    own = check_sample_weight(sample_weight, X.shape[0], w_name,
+                              negative=getattr(loss, "negative_weights", False))
     per_class = class_weights_for(class_weight, targets, model.n_outputs)
     weight = own if per_class is None else per_class if own is None else own * per_class
     if weight is not None:

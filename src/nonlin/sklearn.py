@@ -266,6 +266,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
             accept_sparse=_SPARSE,
         )
         X = dense(X)
+        if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
+            raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):

@@ -144,9 +144,9 @@ def check_rows(value: Any, name: str) -> np.ndarray:
 
 
 def check_sample_weight(
-    sample_weight: Any, n_samples: int, name: str = "sample_weight"
+    sample_weight: Any, n_samples: int, name: str = "sample_weight", *, negative: bool = False
 ) -> np.ndarray | None:
-    """Finite, non-negative weights of shape (n_samples,), or None."""
+    """Finite, non-negative weights of shape (n_samples,), or None (``negative``: any sign)."""
     if sample_weight is None:
         return None
     w = _as_array(sample_weight, name)
@@ -156,7 +156,7 @@ def check_sample_weight(
             f"Received shape {w.shape}"
         )
     check_finite(w, name)
-    if np.any(w < 0):
+    if not negative and np.any(w < 0):
         raise ValueError(f"Expected non-negative sample weights. Received {w[w < 0][0].item()}")
     return w
 
