@@ -1,0 +1,75 @@
+"""An adversarial audit of the command line: each test is a problem found, run in-process.
+
+A user error must exit with status 2 and one line on stderr, never a traceback;
+what a command writes must not destroy what was there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nonlin import Callback, cli
+
+
+class _InterruptAfter(Callback):
+    """Ctrl-C as the CLI sees it, at the end of an epoch."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def _rows(n: int, seed: int) -> str:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    return "".join(f"{a:.4f},{b:.4f},{'cd'[int(a * b > 0)]},{'cd'[int(a > 0)]}\n" for a, b in X)
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("nonlin"), err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+@pytest.fixture()
+def checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``d.csv`` (60 rows, target y) and a run on it interrupted after its second epoch."""
+    from nonlin import cli_train_model
+
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(60, 0))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(1)])
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--epochs", "5",
+                     "--quiet", "--out", "r.safetensors"]) == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    return tmp_path / "r.checkpoint.safetensors"
+
+
+def _resume(data: str, target: str = "y") -> int:
+    return cli.main(["train", data, "--target", target, "--columns", "a,b", "--epochs", "5",
+                     "--quiet", "--out", "r.safetensors", "--resume", "r.checkpoint.safetensors"])
+
+
+def test_resume_refuses_another_data_set_with_the_same_columns(checkpoint, capsys) -> None:
+    Path("other.csv").write_text("a,b,y,z\n" + _rows(10, 1))
+    capsys.readouterr()
+    assert _resume("other.csv") == 2
+    _one_error_line(capsys, "other.csv", "10 rows", "60")
+    assert not Path("r.safetensors").exists()
+
+
+def test_resume_refuses_another_target_column(checkpoint, capsys) -> None:
+    capsys.readouterr()
+    assert _resume("d.csv", target="z") == 2
+    _one_error_line(capsys, "--target 'z'", "'y'")
+    assert not Path("r.safetensors").exists()
