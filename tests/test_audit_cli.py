@@ -73,3 +73,8 @@ def test_resume_refuses_another_target_column(checkpoint, capsys) -> None:
     assert _resume("d.csv", target="z") == 2
     _one_error_line(capsys, "--target 'z'", "'y'")
     assert not Path("r.safetensors").exists()
+
+
+def test_demo_hidden_none_trains_a_linear_model(capsys) -> None:
+    assert cli.main(["demo", "moons", "--hidden", "none", "--epochs", "1", "--quiet"]) == 0
+    assert "2 classes; 6 parameters" in capsys.readouterr().out  # Dense(2 -> 2) alone
