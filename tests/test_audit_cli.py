@@ -78,3 +78,33 @@ def test_resume_refuses_another_target_column(checkpoint, capsys) -> None:
 def test_demo_hidden_none_trains_a_linear_model(capsys) -> None:
     assert cli.main(["demo", "moons", "--hidden", "none", "--epochs", "1", "--quiet"]) == 0
     assert "2 classes; 6 parameters" in capsys.readouterr().out  # Dense(2 -> 2) alone
+
+
+def test_a_network_too_large_for_memory_is_a_user_error(tmp_path, monkeypatch, capsys) -> None:
+    from nonlin.sequential import Sequential
+
+    def refuse(self, *args, **kwargs):  # as NumPy refuses a (70000, 70000) float64 array
+        raise MemoryError("Unable to allocate 36.5 GiB for an array with shape (70000, 70000) "
+                          "and data type float64")
+
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Sequential, "build", refuse)
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--hidden",
+                     "70000,70000", "--quiet", "--out", "m.safetensors"]) == 2
+    _one_error_line(capsys, "--hidden 70000,70000", "memory", "36.5 GiB")
+
+
+def test_running_out_of_memory_while_training_is_a_user_error(tmp_path, monkeypatch,
+                                                              capsys) -> None:
+    from nonlin import cli_train
+
+    def refuse(*args, **kwargs):
+        raise MemoryError("Unable to allocate 12 GiB for an array")
+
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train, "fit_model", refuse)
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--quiet",
+                     "--out", "m.safetensors"]) == 2
+    _one_error_line(capsys, "out of memory", "12 GiB")

@@ -151,6 +151,10 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:  # a pipe other than stdout and stderr, which _PipeSafe guards
         return 0
+    except MemoryError as exc:  # data or network too large for this machine: not a bug
+        close_progress_bars()
+        print(f"nonlin: error: out of memory ({_one_line(exc)})", file=sys.stderr)
+        return 2
     except _user_errors() as exc:
         close_progress_bars()
         print(f"nonlin: error: {_one_line(exc)}", file=sys.stderr)
