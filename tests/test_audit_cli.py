@@ -6,6 +6,8 @@ what a command writes must not destroy what was there.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +110,39 @@ def test_running_out_of_memory_while_training_is_a_user_error(tmp_path, monkeypa
     assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--quiet",
                      "--out", "m.safetensors"]) == 2
     _one_error_line(capsys, "out of memory", "12 GiB")
+
+
+@pytest.fixture()
+def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small classifier ``m.safetensors`` trained on ``d.csv`` (features a, b; target y)."""
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--hidden", "3",
+                     "--epochs", "1", "--quiet", "--out", "m.safetensors"]) == 0
+    return tmp_path / "m.safetensors"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_predict_into_a_named_pipe_writes_through_it(model, capsys) -> None:
+    os.mkfifo("out.fifo")
+    reader = os.open("out.fifo", os.O_RDONLY | os.O_NONBLOCK)  # a reader waits on the pipe
+    try:
+        assert cli.main(["predict", "m.safetensors", "d.csv", "-o", "out.fifo"]) == 0
+        assert stat.S_ISFIFO(os.stat("out.fifo").st_mode)  # was replaced by a regular file
+        text = os.read(reader, 1 << 16).decode()
+    finally:
+        os.close(reader)
+    assert text.startswith("prediction\n") and text.count("\n") == 21
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
+def test_predict_to_dev_stdout_style_paths_reaches_the_pipe(model, capsys) -> None:
+    read_end, write_end = os.pipe()  # '-o /dev/stdout' when stdout is a pipe: | head
+    try:
+        status = cli.main(["predict", "m.safetensors", "d.csv", "-o", f"/proc/self/fd/{write_end}"])
+        os.close(write_end)
+        text = os.read(read_end, 1 << 16).decode()
+    finally:
+        os.close(read_end)
+    assert status == 0, capsys.readouterr().err
+    assert text.startswith("prediction\n") and text.count("\n") == 21

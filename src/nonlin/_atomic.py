@@ -12,7 +12,10 @@ Ctrl-C mid-write) the temporary file is removed and the previous file at
 ``path`` is untouched; the exception propagates.
 
 A symbolic link is written through, as ``open(path, "wb")`` does: the file
-it names is replaced and the link stays.
+it names is replaced and the link stays. A path that names something other
+than a regular file or a folder (a named pipe, ``/dev/null``, ``/dev/stdout``)
+is opened and written, as ``open`` does: there is no file to replace, and
+replacing the node would destroy it.
 
 Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from typing import BinaryIO
 
@@ -69,6 +73,16 @@ def fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
+def is_special_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an existing node that is neither a regular file nor a
+    folder: a named pipe, a terminal, a device (links followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None:
     """Replace the file at ``path`` with ``data`` atomically (see the module docstring).
 
@@ -78,6 +92,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
         The folder is missing or not writable, the disk is full, ... The old
         file (if any) is intact and no temporary file is left behind.
     """
+    if is_special_file(path):  # a pipe or a device: written through, never replaced
+        with open(path, "wb") as handle:
+            _write_all(handle, data)
+        return
     target = os.path.realpath(os.fspath(path))  # through a symbolic link, as open() writes
     folder, name = os.path.split(target)
     if os.path.isdir(target):
