@@ -146,3 +146,29 @@ def test_predict_to_dev_stdout_style_paths_reaches_the_pipe(model, capsys) -> No
         os.close(read_end)
     assert status == 0, capsys.readouterr().err
     assert text.startswith("prediction\n") and text.count("\n") == 21
+
+
+def test_train_leaves_the_callers_ctrl_c_handler_in_place(tmp_path, monkeypatch) -> None:
+    """``main`` is for scripts: after an interrupted or finished run, Ctrl-C works as before."""
+    import signal
+
+    from nonlin import cli_train_model
+
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
+    monkeypatch.chdir(tmp_path)
+    command = ["train", "d.csv", "--target", "y", "--columns", "a,b", "--hidden", "3",
+               "--epochs", "3", "--quiet", "--out", "m.safetensors"]
+
+    def handler(signum, frame):  # the calling script's own
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(0)])
+        assert cli.main(command) == 130
+        assert signal.getsignal(signal.SIGINT) is handler  # was left ignoring Ctrl-C
+        monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+        assert cli.main(command) == 0
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -178,6 +178,17 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """Train and save; the caller's Ctrl-C handler is back in place when this returns
+    (scoring and saving ignore Ctrl-C, and ``main`` may run inside a script)."""
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        return _run_train(args)
+    finally:
+        if previous is not None:  # None: a handler not installed from Python
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = _load_checkpoint(args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,
