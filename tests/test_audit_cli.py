@@ -172,3 +172,9 @@ def test_train_leaves_the_callers_ctrl_c_handler_in_place(tmp_path, monkeypatch)
         assert signal.getsignal(signal.SIGINT) is handler
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_evaluate_an_empty_target_is_refused_not_replaced_by_the_models(model, capsys) -> None:
+    capsys.readouterr()
+    assert cli.main(["evaluate", "m.safetensors", "d.csv", "--target", ""]) == 2
+    _one_error_line(capsys, "no column ''")
