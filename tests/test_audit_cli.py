@@ -6,6 +6,7 @@ what a command writes must not destroy what was there.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -178,3 +179,33 @@ def test_evaluate_an_empty_target_is_refused_not_replaced_by_the_models(model, c
     capsys.readouterr()
     assert cli.main(["evaluate", "m.safetensors", "d.csv", "--target", ""]) == 2
     _one_error_line(capsys, "no column ''")
+
+
+def _disk_full(handle, data) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")  # as a full disk's write fails
+
+
+def test_a_failed_model_save_names_out_and_keeps_the_old_file(tmp_path, monkeypatch,
+                                                               capsys) -> None:
+    from nonlin import _atomic
+
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
+    (tmp_path / "m.safetensors").write_bytes(b"the previous model")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_atomic, "_write_all", _disk_full)
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--hidden", "3",
+                     "--epochs", "1", "--quiet", "--out", "m.safetensors"]) == 2
+    line = _one_error_line(capsys, "m.safetensors", "No space left on device")
+    assert ".tmp" not in line  # the temporary file is gone: naming it misleads
+    assert (tmp_path / "m.safetensors").read_bytes() == b"the previous model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "m.safetensors"]
+
+
+def test_a_failed_predictions_write_names_the_output(model, monkeypatch, capsys) -> None:
+    from nonlin import _atomic
+
+    monkeypatch.setattr(_atomic, "_write_all", _disk_full)
+    capsys.readouterr()
+    assert cli.main(["predict", "m.safetensors", "d.csv", "-o", "p.csv"]) == 2
+    line = _one_error_line(capsys, "p.csv", "No space left on device")
+    assert ".tmp" not in line and not Path("p.csv").exists()

@@ -9,7 +9,7 @@
 
 On any failure before step 3 (disk full, a read-only folder, an exception or
 Ctrl-C mid-write) the temporary file is removed and the previous file at
-``path`` is untouched; the exception propagates.
+``path`` is untouched; the exception propagates (an ``OSError`` names ``path``).
 
 A symbolic link is written through, as ``open(path, "wb")`` does: the file
 it names is replaced and the link stays. A path that names something other
@@ -101,7 +101,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
     if os.path.isdir(target):
         raise IsADirectoryError(f"Expected a file path. Received a folder: {os.fspath(path)!r}")
     mode = _new_file_mode(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _for_path(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             _write_all(handle, data)
@@ -109,8 +112,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise _for_path(exc, path) from None
         raise
     fsync_folder(folder)
+
+
+def _for_path(exc: OSError, path: str | os.PathLike[str]) -> OSError:
+    """``exc`` naming the file the caller asked for, not the temporary file (which is
+    gone) or nothing at all (a failed write names no file); the same subclass by errno."""
+    if exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), os.fspath(path))
