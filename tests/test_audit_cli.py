@@ -209,3 +209,19 @@ def test_a_failed_predictions_write_names_the_output(model, monkeypatch, capsys)
     assert cli.main(["predict", "m.safetensors", "d.csv", "-o", "p.csv"]) == 2
     line = _one_error_line(capsys, "p.csv", "No space left on device")
     assert ".tmp" not in line and not Path("p.csv").exists()
+
+
+def test_a_note_naming_a_column_with_a_line_break_stays_one_line(tmp_path, monkeypatch,
+                                                                 capsys) -> None:
+    rows = "".join(f"{i},{i % 3},{i % 2}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text('"a\nb",c,y\n' + rows)
+    (tmp_path / "new.csv").write_text('"a\nb",c,y\n1,2,7\n')  # 7: a class never seen
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "c", "--hidden", "3",
+                     "--epochs", "1", "--quiet", "--out", "m.safetensors"]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", "m.safetensors", "new.csv"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0] == r"note: ignoring column(s) the model does not use: a\nb"
+    assert lines[1].startswith("nonlin: error: new.csv: column 'y' has 1 label(s)")

@@ -231,7 +231,9 @@ def close_progress_bars() -> None:
 
 
 def note(message: str) -> None:
-    """A remark for the user on stderr (stdout stays machine-readable)."""
+    """A remark for the user on stderr (stdout stays machine-readable), on one line: a line
+    break in it (a column name may hold one) is written as ``\\n``."""
     import sys
 
-    print(f"note: {message}", file=sys.stderr, flush=True)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")
+    print(f"note: {one_line}", file=sys.stderr, flush=True)
