@@ -225,3 +225,21 @@ def test_a_note_naming_a_column_with_a_line_break_stays_one_line(tmp_path, monke
     assert len(lines) == 2, lines
     assert lines[0] == r"note: ignoring column(s) the model does not use: a\nb"
     assert lines[1].startswith("nonlin: error: new.csv: column 'y' has 1 label(s)")
+
+
+def test_resume_a_regression_with_a_text_target_names_the_column(tmp_path, monkeypatch,
+                                                                 capsys) -> None:
+    from nonlin import cli_train_model
+
+    numbers = "".join(f"{i},{i % 3},{i * 0.37:.2f}\n" for i in range(30))
+    (tmp_path / "r.csv").write_text("a,b,y\n" + numbers)
+    (tmp_path / "t.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'pq'[i % 2]}\n"
+                                                        for i in range(30)))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(0)])
+    command = ["train", "--target", "y", "--hidden", "3", "--epochs", "3", "--quiet",
+               "--out", "m.safetensors"]
+    assert cli.main([*command, "r.csv"]) == 130
+    capsys.readouterr()
+    assert cli.main([*command, "t.csv", "--resume", "m.checkpoint.safetensors"]) == 2
+    _one_error_line(capsys, "t.csv", "column 'y'", "regression")

@@ -137,6 +137,11 @@ def _encode_targets(
 ) -> np.ndarray:
     """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
     if meta["task"] != "classification":
+        if y.dtype.kind in "OUS":  # a resumed regression (choose_task refuses the others)
+            raise UsageError(
+                f"{args.data}: column {args.target!r} holds text labels, but the run being "
+                "resumed is a regression; resume with the data the run started with"
+            )
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
     if previous:
         meta["classes"] = previous["classes"]
