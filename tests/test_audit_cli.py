@@ -243,3 +243,10 @@ def test_resume_a_regression_with_a_text_target_names_the_column(tmp_path, monke
     capsys.readouterr()
     assert cli.main([*command, "t.csv", "--resume", "m.checkpoint.safetensors"]) == 2
     _one_error_line(capsys, "t.csv", "column 'y'", "regression")
+
+
+def test_an_error_names_the_value_exactly_as_written(model, capsys) -> None:
+    Path("spaced.csv").write_text("a,b\n1  000,2\n")  # two spaces: not the number 1000
+    capsys.readouterr()
+    assert cli.main(["predict", "m.safetensors", "spaced.csv"]) == 2
+    _one_error_line(capsys, "spaced.csv, line 2, column 'a'", "received '1  000'")
