@@ -250,3 +250,17 @@ def test_an_error_names_the_value_exactly_as_written(model, capsys) -> None:
     capsys.readouterr()
     assert cli.main(["predict", "m.safetensors", "spaced.csv"]) == 2
     _one_error_line(capsys, "spaced.csv, line 2, column 'a'", "received '1  000'")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
+def test_data_from_a_pipe_is_refused_in_words(model, capsys) -> None:
+    read_end, write_end = os.pipe()  # 'nonlin predict m data <(zcat d.csv.gz)', '/dev/stdin'
+    os.write(write_end, Path("d.csv").read_bytes())
+    os.close(write_end)
+    capsys.readouterr()
+    try:
+        status = cli.main(["predict", "m.safetensors", f"/proc/self/fd/{read_end}"])
+    finally:
+        os.close(read_end)
+    assert status == 2
+    _one_error_line(capsys, f"/proc/self/fd/{read_end}", "not a regular file")

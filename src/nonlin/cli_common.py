@@ -135,6 +135,11 @@ def check_input_file(path: str, what: str = "data file") -> None:
         raise UsageError(f"{path}: no such {what}")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a {what}")
+    if not os.path.isfile(path):  # a pipe (/dev/stdin, <(zcat ...)) can be read only once
+        raise UsageError(
+            f"{path}: not a regular file (a pipe or a device); the {what} is read more than "
+            "once, so save it to a file first"
+        )
 
 
 def check_model_file(path: str, what: str = "model file") -> None:
