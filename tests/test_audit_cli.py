@@ -264,3 +264,18 @@ def test_data_from_a_pipe_is_refused_in_words(model, capsys) -> None:
         os.close(read_end)
     assert status == 2
     _one_error_line(capsys, f"/proc/self/fd/{read_end}", "not a regular file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_failed_write_into_a_pipe_names_it(model, monkeypatch, capsys) -> None:
+    from nonlin import _atomic
+
+    os.mkfifo("out.fifo")
+    reader = os.open("out.fifo", os.O_RDONLY | os.O_NONBLOCK)
+    monkeypatch.setattr(_atomic, "_write_all", _disk_full)  # as '-o /dev/full' fails
+    capsys.readouterr()
+    try:
+        assert cli.main(["predict", "m.safetensors", "d.csv", "-o", "out.fifo"]) == 2
+    finally:
+        os.close(reader)
+    _one_error_line(capsys, "No space left on device", "out.fifo")

@@ -93,8 +93,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
         file (if any) is intact and no temporary file is left behind.
     """
     if is_special_file(path):  # a pipe or a device: written through, never replaced
-        with open(path, "wb") as handle:
-            _write_all(handle, data)
+        try:
+            with open(path, "wb") as handle:
+                _write_all(handle, data)
+        except OSError as exc:  # /dev/full: the write names no file
+            raise _for_path(exc, path) from None
         return
     target = os.path.realpath(os.fspath(path))  # through a symbolic link, as open() writes
     folder, name = os.path.split(target)
