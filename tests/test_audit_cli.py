@@ -279,3 +279,19 @@ def test_a_failed_write_into_a_pipe_names_it(model, monkeypatch, capsys) -> None
     finally:
         os.close(reader)
     _one_error_line(capsys, "No space left on device", "out.fifo")
+
+
+def test_ctrl_c_while_reading_the_data_says_nothing_was_saved(tmp_path, monkeypatch,
+                                                              capsys) -> None:
+    from nonlin import cli_train
+
+    def interrupted(*args, **kwargs):  # Ctrl-C while a large file is read
+        raise KeyboardInterrupt
+
+    (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train, "read_table", interrupted)
+    assert cli.main(["train", "d.csv", "--target", "y", "--quiet", "--out", "m.safetensors"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted before training started; nothing saved" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
