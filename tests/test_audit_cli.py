@@ -295,3 +295,16 @@ def test_ctrl_c_while_reading_the_data_says_nothing_was_saved(tmp_path, monkeypa
     err = capsys.readouterr().err
     assert "interrupted before training started; nothing saved" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_evaluate_prints_a_far_off_r2_in_a_few_digits(tmp_path, monkeypatch, capsys) -> None:
+    numbers = "".join(f"{i},{i % 3},{i * 0.37:.2f}\n" for i in range(30))
+    (tmp_path / "r.csv").write_text("a,b,y\n" + numbers)
+    (tmp_path / "far.csv").write_text("a,b,y\n1e30,1,1\n2,1,2\n")  # a wild feature value
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "r.csv", "--target", "y", "--hidden", "3", "--epochs", "1",
+                     "--quiet", "--out", "m.safetensors"]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", "m.safetensors", "far.csv"]) == 0
+    r2 = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("R^2"))
+    assert "e+" in r2 and len(r2) < 20, r2  # as train prints scores: .4g beyond 1e6
