@@ -9,10 +9,13 @@
 
 On any failure before step 3 (disk full, a read-only folder, an exception or
 Ctrl-C mid-write) the temporary file is removed and the previous file at
-``path`` is untouched; the exception propagates.
+``path`` is untouched; the exception propagates (an ``OSError`` names ``path``).
 
 A symbolic link is written through, as ``open(path, "wb")`` does: the file
-it names is replaced and the link stays.
+it names is replaced and the link stays. A path that names something other
+than a regular file or a folder (a named pipe, ``/dev/null``, ``/dev/stdout``)
+is opened and written, as ``open`` does: there is no file to replace, and
+replacing the node would destroy it.
 
 Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from typing import BinaryIO
 
@@ -69,6 +73,16 @@ def fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
+def is_special_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an existing node that is neither a regular file nor a
+    folder: a named pipe, a terminal, a device (links followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None:
     """Replace the file at ``path`` with ``data`` atomically (see the module docstring).
 
@@ -78,12 +92,22 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
         The folder is missing or not writable, the disk is full, ... The old
         file (if any) is intact and no temporary file is left behind.
     """
+    if is_special_file(path):  # a pipe or a device: written through, never replaced
+        try:
+            with open(path, "wb") as handle:
+                _write_all(handle, data)
+        except OSError as exc:  # /dev/full: the write names no file
+            raise _for_path(exc, path) from None
+        return
     target = os.path.realpath(os.fspath(path))  # through a symbolic link, as open() writes
     folder, name = os.path.split(target)
     if os.path.isdir(target):
         raise IsADirectoryError(f"Expected a file path. Received a folder: {os.fspath(path)!r}")
     mode = _new_file_mode(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _for_path(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             _write_all(handle, data)
@@ -91,8 +115,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise _for_path(exc, path) from None
         raise
     fsync_folder(folder)
+
+
+def _for_path(exc: OSError, path: str | os.PathLike[str]) -> OSError:
+    """``exc`` naming the file the caller asked for, not the temporary file (which is
+    gone) or nothing at all (a failed write names no file); the same subclass by errno."""
+    if exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), os.fspath(path))

@@ -151,6 +151,10 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:  # a pipe other than stdout and stderr, which _PipeSafe guards
         return 0
+    except MemoryError as exc:  # data or network too large for this machine: not a bug
+        close_progress_bars()
+        print(f"nonlin: error: out of memory ({_one_line(exc)})", file=sys.stderr)
+        return 2
     except _user_errors() as exc:
         close_progress_bars()
         print(f"nonlin: error: {_one_line(exc)}", file=sys.stderr)
@@ -262,7 +266,10 @@ def _pipe_safe_output() -> Iterator[None]:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """The message of ``exc`` on one line; spaces within a line are kept (a value it quotes,
+    ``'1  000'``, is shown as written)."""
+    lines = (line.strip() for line in str(exc).splitlines())
+    text = " ".join(line for line in lines if line) or type(exc).__name__
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
         text = f"{exc.filename}: {text}"
     return text

@@ -135,6 +135,11 @@ def check_input_file(path: str, what: str = "data file") -> None:
         raise UsageError(f"{path}: no such {what}")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a {what}")
+    if not os.path.isfile(path):  # a pipe (/dev/stdin, <(zcat ...)) can be read only once
+        raise UsageError(
+            f"{path}: not a regular file (a pipe or a device); the {what} is read more than "
+            "once, so save it to a file first"
+        )
 
 
 def check_model_file(path: str, what: str = "model file") -> None:
@@ -152,8 +157,12 @@ def check_model_file(path: str, what: str = "model file") -> None:
 
 def check_output_path(path: str, what: str = "output file") -> None:
     """Fail before any work when ``path`` cannot be written as a file."""
+    from ._atomic import is_special_file
+
     if not path:
         raise UsageError(f"expected a path for the {what}, received ''")
+    if is_special_file(path) and os.access(path, os.W_OK):  # /dev/stdout, a named pipe
+        return
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a path for the {what}")
     if path.endswith(("/", os.sep)):
@@ -227,7 +236,9 @@ def close_progress_bars() -> None:
 
 
 def note(message: str) -> None:
-    """A remark for the user on stderr (stdout stays machine-readable)."""
+    """A remark for the user on stderr (stdout stays machine-readable), on one line: a line
+    break in it (a column name may hold one) is written as ``\\n``."""
     import sys
 
-    print(f"note: {message}", file=sys.stderr, flush=True)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")
+    print(f"note: {one_line}", file=sys.stderr, flush=True)

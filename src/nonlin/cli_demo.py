@@ -47,7 +47,8 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name", choices=sorted(DEMOS), help="data set")
     p.add_argument("--plot", metavar="PATH", help="write the picture to this PNG file")
     p.add_argument("--epochs", type=positive_int, help="passes over the data (set per demo)")
-    p.add_argument("--hidden", type=int_list, metavar="W1,W2", help="hidden layer widths")
+    p.add_argument("--hidden", type=int_list, metavar="W1,W2",
+                   help="hidden layer widths (set per demo); 'none' for a linear model")
     p.add_argument("--seed", type=seed, default=0, help="seed of data, split and weights (0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run_demo)
@@ -79,7 +80,8 @@ def run_demo(args: argparse.Namespace) -> int:
     X = standardize_(X_raw.copy(), mean, scale)
     classes = list(range(int(y.max()) + 1))
     options = argparse.Namespace(
-        hidden=args.hidden or hidden, activation="relu", dropout=0.0, seed=args.seed
+        hidden=hidden if args.hidden is None else args.hidden, activation="relu", dropout=0.0,
+        seed=args.seed,
     )
     model = build_model(options, X.shape[1], {"task": "classification", "classes": classes})
     print(

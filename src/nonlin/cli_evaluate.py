@@ -117,8 +117,8 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
         check_output_path(args.plot, "plot (--plot)")
         check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
         require_matplotlib()
-    target = args.target or meta.get("target")
-    if not target:
+    target = meta.get("target") if args.target is None else args.target
+    if target is None:
         raise UsageError(f"{args.model} does not record its target column; give --target")
     if target in meta["feature_names"]:
         raise UsageError(

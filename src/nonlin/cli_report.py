@@ -114,4 +114,6 @@ def format_regression(report: dict[str, Any]) -> str:
 
 
 def _r2_text(r2: float | None) -> str:
-    return "n/a (constant target)" if r2 is None else f"{r2:.4f}"
+    if r2 is None:
+        return "n/a (constant target)"
+    return format(r2, ".4f" if abs(r2) < 1e6 else ".4g")  # as train's final scores

@@ -178,6 +178,20 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """Train and save; the caller's Ctrl-C handler (``main`` may run in a script) is kept."""
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        return _run_train(args)
+    except KeyboardInterrupt:  # reading or preparing the data: fit saves its own checkpoint
+        close_progress_bars()
+        print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:  # None: a handler not installed from Python
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = _load_checkpoint(args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,

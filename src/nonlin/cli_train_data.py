@@ -73,7 +73,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     if meta["task"] == "classification":
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
-        _check_same_data(args, previous, meta)
+        _check_same_data(args, previous, meta, n)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
@@ -137,6 +137,11 @@ def _encode_targets(
 ) -> np.ndarray:
     """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
     if meta["task"] != "classification":
+        if y.dtype.kind in "OUS":  # a resumed regression (choose_task refuses the others)
+            raise UsageError(
+                f"{args.data}: column {args.target!r} holds text labels, but the run being "
+                "resumed is a regression; resume with the data the run started with"
+            )
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
     if previous:
         meta["classes"] = previous["classes"]
@@ -180,13 +185,27 @@ def _scaling(X_train: np.ndarray, y_train: np.ndarray, task: str) -> dict[str, A
     return result
 
 
-def _check_same_data(args: argparse.Namespace, previous: dict[str, Any], meta: dict) -> None:
+def _check_same_data(
+    args: argparse.Namespace, previous: dict[str, Any], meta: dict, n_rows: int
+) -> None:
+    """A resumed run must read the same data: columns, target, row count, split."""
     if previous["feature_names"] != meta["feature_names"]:
         raise UsageError(
             f"{args.data}: its columns {meta['feature_names']} differ from the checkpoint's "
             f"{previous['feature_names']}; resume with the data the run started with"
         )
+    if previous.get("target", args.target) != args.target:
+        raise UsageError(
+            f"--target {args.target!r} differs from the interrupted run's "
+            f"{previous['target']!r}; resume with the same --target"
+        )
     record = previous.get("training", {})
+    if record.get("rows", n_rows) != n_rows:
+        raise UsageError(
+            f"{args.data}: {n_rows} rows, but the interrupted run had "
+            f"{record['rows']} (from {record.get('data', 'its data file')}); "
+            "resume with the data the run started with"
+        )
     for option in ("seed", "val_split", "missing"):
         if option in record and record[option] != getattr(args, option):
             flag = "--" + option.replace("_", "-")

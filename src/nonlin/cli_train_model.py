@@ -34,7 +34,13 @@ def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any])
             layers.append(registry.lookup("layer", "Dropout")(args.dropout))
     n_outputs = len(meta["classes"]) if meta["task"] == "classification" else 1
     layers.append(dense(n_outputs))
-    return Sequential(layers).build(n_features, args.seed, dtype=np.float32)
+    try:
+        return Sequential(layers).build(n_features, args.seed, dtype=np.float32)
+    except MemoryError as exc:
+        widths = ",".join(map(str, args.hidden)) or "none"
+        raise UsageError(
+            f"--hidden {widths}: the network's weights do not fit in memory ({exc})"
+        ) from None
 
 
 def loss_for(task: str) -> Any:
