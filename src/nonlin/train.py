@@ -37,7 +37,8 @@ Guarantees:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,9 @@ from .optimizers import Optimizer
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
+# What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
+_BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params", "_reversed")
+
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
     from .registry import optimizer as optimizer_from_name
@@ -65,6 +69,26 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r}")
     return optimizer
+
+
+@contextmanager
+def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
+    """Put an unbuilt ``model`` back to unbuilt when the block raises.
+
+    ``fit`` builds a new model from ``X`` before it checks ``y``, the loss and
+    the rest; a refused call must not leave it built for the wrong width, nor
+    its generator advanced (a corrected retry with the same seed then gives
+    the bits of a fresh fit).
+    """
+    if model.built:
+        yield
+        return
+    unbuilt = {key: model.__dict__[key] for key in _BUILT_BY_BUILD}
+    try:
+        yield
+    except BaseException:
+        model.__dict__.update(unbuilt)
+        raise
 
 
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
@@ -91,18 +115,19 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     shuffle = check_bool("shuffle", shuffle)
     verbose = check_verbose(verbose)
     built_here = not model.built
-    _build_if_needed(model, X, seed)
-    loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
-    warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
-    train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight,
-                         training=True)
-    train, val = _validation(model, loss, train, validation_split, validation_data)
-    if seed is not None and not built_here:
-        model.rng = as_rng(seed)
-    if resume_from is not None:
-        from .checkpoint import resume
+    with _unbuilt_if_refused(model):
+        _build_if_needed(model, X, seed)
+        loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
+        warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
+        train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
+                             class_weight=class_weight, training=True)
+        train, val = _validation(model, loss, train, validation_split, validation_data)
+        if seed is not None and not built_here:
+            model.rng = as_rng(seed)
+        if resume_from is not None:
+            from .checkpoint import resume
 
-        initial_epoch, optimizer = resume(model, optimizer, resume_from)
+            initial_epoch, optimizer = resume(model, optimizer, resume_from)
     loop = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size, shuffle,
                   epochs, verbose, initial_epoch)
     history = model.history  # the History _setup made (callbacks may rebind the attribute)

@@ -1,0 +1,59 @@
+"""An adversarial pass over the Python API: odd but plausible inputs get a clear
+ValueError/TypeError naming what was received, a failed call leaves the model as it
+was, and Keras' spellings (``callbacks=None``, ``metrics=None``) are accepted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import Dense, ReLU, Sequential, Softmax
+
+FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
+
+
+def _task(n=40, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 3)), rng.integers(0, k, n)
+
+
+def _mlp(k=2):
+    return Sequential([Dense(4), ReLU(), Dense(k), Softmax()])
+
+
+def _same_weights(a, b):
+    return all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights(), strict=True))
+
+
+# -- a fit that fails on its inputs leaves an unbuilt model unbuilt ---------------------
+def test_a_fit_refused_for_its_targets_does_not_build_the_model_for_the_wrong_width() -> None:
+    X, y = _task()
+    model = _mlp()
+    with pytest.raises(ValueError, match="rows"):
+        model.fit(X.T, y, **FIT)  # transposed by mistake: 3 rows, 40 "features"
+    assert not model.built
+    model.fit(X, y, **FIT)  # the corrected call trains
+    assert model.n_features_in == 3
+
+
+@pytest.mark.parametrize("bad", [dict(loss="cross_entropyy"), dict(optimizer="adamm"),
+                                 dict(sample_weight=np.ones(3))])
+def test_a_refused_fit_then_the_same_seed_gives_the_same_bits_as_a_fresh_fit(bad) -> None:
+    X, y = _task()
+    retried = _mlp()
+    with pytest.raises(ValueError):
+        retried.fit(X, y, **{**FIT, **bad})
+    retried.fit(X, y, **FIT)
+    fresh = _mlp()
+    fresh.fit(X, y, **FIT)
+    assert _same_weights(retried, fresh)
+
+
+def test_a_refused_fit_keeps_a_built_model_and_its_weights() -> None:
+    X, y = _task()
+    model = _mlp().build(3, seed=0)
+    before = model.get_weights()
+    with pytest.raises(ValueError):
+        model.fit(X, y + 5, **FIT)
+    assert model.built and all(np.array_equal(a, b) for a, b in
+                               zip(before, model.get_weights(), strict=True))
