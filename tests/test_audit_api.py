@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nonlin import Dense, ReLU, Sequential, Softmax
+from nonlin.metrics import get_metric
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
 
@@ -57,3 +58,15 @@ def test_a_refused_fit_keeps_a_built_model_and_its_weights() -> None:
         model.fit(X, y + 5, **FIT)
     assert model.built and all(np.array_equal(a, b) for a, b in
                                zip(before, model.get_weights(), strict=True))
+
+
+# -- R² on targets narrower than the outputs -------------------------------------------
+def test_r2_on_labels_for_a_two_output_model_is_refused_with_the_shapes() -> None:
+    labels, probabilities = np.array([0, 1, 1, 0]), np.full((4, 2), 0.5)
+    with pytest.raises(ValueError, match=r"Received y_true of shape \(4,\)"):
+        get_metric("r2")(labels, probabilities)
+    X, y = _task()
+    model = _mlp().build(3, seed=0)
+    with pytest.raises(ValueError, match="r2"):
+        model.evaluate(X, y, loss="cross_entropy", metrics=["r2"], batch_size=7)
+    assert model.evaluate(X, np.eye(2)[y], loss="cross_entropy", metrics=["r2"])["r2"] < 1
