@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nonlin import Dense, ReLU, Sequential, Softmax
+import nonlin
+from nonlin import CrossEntropy, Dense, ReLU, Sequential, Softmax
 from nonlin.metrics import get_metric
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
@@ -70,3 +71,23 @@ def test_r2_on_labels_for_a_two_output_model_is_refused_with_the_shapes() -> Non
     with pytest.raises(ValueError, match="r2"):
         model.evaluate(X, y, loss="cross_entropy", metrics=["r2"], batch_size=7)
     assert model.evaluate(X, np.eye(2)[y], loss="cross_entropy", metrics=["r2"])["r2"] < 1
+
+
+# -- gradcheck's arguments -----------------------------------------------------------------
+def test_gradcheck_takes_a_loss_name_as_fit_does_and_refuses_other_objects() -> None:
+    X, y = _task(6)
+    model = _mlp().build(3, seed=0)
+    assert nonlin.gradcheck(model, "cross_entropy", X, y) == nonlin.gradcheck(
+        model, CrossEntropy(), X, y)
+    with pytest.raises(TypeError, match="Received: loss=None"):
+        nonlin.gradcheck(model, None, X, y)
+    with pytest.raises(TypeError, match="Received: model='model'"):
+        nonlin.gradcheck("model", CrossEntropy(), X, y)
+
+
+@pytest.mark.parametrize("flag", ["training", "check_input"])
+def test_gradcheck_refuses_a_flag_that_is_not_a_bool(flag) -> None:
+    X, y = _task(6)
+    model = _mlp().build(3, seed=0)
+    with pytest.raises(TypeError, match=f"Received: {flag}='no'"):  # 'no' is truthy
+        nonlin.gradcheck(model, CrossEntropy(), X, y, **{flag: "no"})
