@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import CrossEntropy, Dense, ReLU, Sequential, Softmax
+from nonlin import CrossEntropy, CSVLogger, Dense, ReLU, Sequential, Softmax
 from nonlin.metrics import get_metric
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
@@ -91,3 +91,18 @@ def test_gradcheck_refuses_a_flag_that_is_not_a_bool(flag) -> None:
     model = _mlp().build(3, seed=0)
     with pytest.raises(TypeError, match=f"Received: {flag}='no'"):  # 'no' is truthy
         nonlin.gradcheck(model, CrossEntropy(), X, y, **{flag: "no"})
+
+
+# -- CSVLogger's file name ------------------------------------------------------------------
+@pytest.mark.parametrize("filename", [None, 3, b"log.csv"])
+def test_csv_logger_refuses_a_file_name_that_is_not_a_path(filename, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # str(None) was a file named "None" here
+    with pytest.raises(TypeError, match=f"Received: filename={filename!r}"):
+        CSVLogger(filename)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_logger_takes_a_path_object(tmp_path) -> None:
+    X, y = _task()
+    _mlp().fit(X, y, callbacks=[CSVLogger(tmp_path / "log.csv")], **FIT)
+    assert (tmp_path / "log.csv").read_text().startswith("epoch,loss,lr")
