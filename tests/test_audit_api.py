@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import CrossEntropy, CSVLogger, Dense, ReLU, Sequential, Softmax
+from nonlin import CrossEntropy, CSVLogger, Dense, EarlyStopping, ReLU, Sequential, Softmax
 from nonlin.metrics import get_metric
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
@@ -106,3 +106,30 @@ def test_csv_logger_takes_a_path_object(tmp_path) -> None:
     X, y = _task()
     _mlp().fit(X, y, callbacks=[CSVLogger(tmp_path / "log.csv")], **FIT)
     assert (tmp_path / "log.csv").read_text().startswith("epoch,loss,lr")
+
+
+# -- Keras' spellings of "no callbacks" and "no metrics" -------------------------------------
+def test_fit_takes_callbacks_none_or_one_callback_as_keras_3_does() -> None:
+    X, y = _task()
+    plain = _mlp()
+    plain.fit(X, y, **FIT)
+    none = _mlp()
+    assert none.fit(X, y, callbacks=None, metrics=None, **FIT).history.keys() == {"loss", "lr"}
+    assert _same_weights(plain, none)
+    stopper = EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    one = _mlp()
+    one.fit(X, y, callbacks=stopper, **{**FIT, "epochs": 5})
+    assert len(one.history.epoch) == 2  # it ran: no improvement of 10 after the first epoch
+
+
+def test_evaluate_takes_metrics_none() -> None:
+    X, y = _task()
+    model = _mlp().build(3, seed=0)
+    assert model.evaluate(X, y, loss="cross_entropy", metrics=None).keys() == {"loss"}
+
+
+@pytest.mark.parametrize("callbacks", [3, "early_stopping"])
+def test_fit_refuses_callbacks_that_are_not_callbacks_naming_them(callbacks) -> None:
+    X, y = _task()
+    with pytest.raises(TypeError, match=f"Received: {callbacks!r}"):
+        _mlp().fit(X, y, callbacks=callbacks, **FIT)

@@ -255,6 +255,8 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
     ``"lr"`` or ``"val_..."``, would overwrite each other's value in the logs:
     ``ValueError``, asking for a ``name=``.
     """
+    if metrics is None:  # Keras' compile(metrics=None): none
+        return []
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [metrics]
     resolved: dict[str, tuple[Any, Metric]] = {}

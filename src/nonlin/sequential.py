@@ -200,6 +200,7 @@ class Sequential(ModelState):
             Hold out the last fraction of the rows (before shuffling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
         callbacks : sequence of ``nonlin.callbacks.Callback``
+            Or one callback; None means none (Keras 3 takes both).
         metrics : sequence of names or ``nonlin.metrics.Metric``
             Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras.
         class_weight : dict {class index: weight}

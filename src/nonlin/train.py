@@ -91,6 +91,17 @@ def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
         raise
 
 
+def _callback_list(callbacks: Any) -> list[Callback]:
+    """Keras 3's forms of ``callbacks``: None (none), one ``Callback``, or a sequence of them."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"Expected a list of Callback instances. Received: {callbacks!r:.200}")
+    return list(callbacks)
+
+
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
     if model.built:
         return
@@ -102,11 +113,11 @@ def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
         batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
-        callbacks: Iterable[Callback] = (), metrics: Iterable[Any] = (),
+        callbacks: Iterable[Callback] | Callback | None = (), metrics: Iterable[Any] = (),
         class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
-    callbacks = list(callbacks)
+    callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
     # Keras: None is 32
     batch_size = 32 if batch_size is None else check_positive_int("batch_size", batch_size)
