@@ -133,3 +133,24 @@ def test_fit_refuses_callbacks_that_are_not_callbacks_naming_them(callbacks) -> 
     X, y = _task()
     with pytest.raises(TypeError, match=f"Received: {callbacks!r}"):
         _mlp().fit(X, y, callbacks=callbacks, **FIT)
+
+
+# -- Sequential's own arguments ------------------------------------------------------------
+@pytest.mark.parametrize("layers", [None, Dense(3)])
+def test_sequential_refuses_layers_that_are_not_a_list_naming_them(layers) -> None:
+    with pytest.raises(TypeError, match=r"Expected a list of layers\. Received: layers="):
+        Sequential(layers)
+
+
+@pytest.mark.parametrize("config", [{}, [1], {"layers": "Dense"}])
+def test_from_config_refuses_a_config_without_a_layer_list(config) -> None:
+    with pytest.raises(ValueError, match="Expected a config dict with a 'layers' list"):
+        Sequential.from_config(config)
+
+
+def test_forward_refuses_a_list_and_set_state_a_non_dict_naming_them() -> None:
+    model = Sequential([Dense(3), nonlin.BatchNorm()]).build(2, seed=0)
+    with pytest.raises(TypeError, match="Received: list"):
+        model.forward([[0.0, 1.0]])
+    with pytest.raises(TypeError, match=r"Received: state=\[1\]"):
+        model.set_state([1])

@@ -79,7 +79,9 @@ class ModelState:
     def set_state(self, state: dict[str, Any] | None) -> None:
         """Restore what ``get_state`` returned (copied into the layers' arrays)."""
         self._require_built()
-        state = state or {}
+        state = {} if state is None else state
+        if not isinstance(state, dict):
+            raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.200}")
         for i, layer in enumerate(self.layers):
             prefix = f"{i}."
             mine = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}

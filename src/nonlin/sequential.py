@@ -37,6 +37,8 @@ class Sequential(ModelState):
     """
 
     def __init__(self, layers: Iterable[LayerProtocol]) -> None:
+        if isinstance(layers, str | dict) or not isinstance(layers, Iterable):
+            raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, LayerProtocol):
@@ -99,7 +101,7 @@ class Sequential(ModelState):
         until the next training forward. In inference mode it is a fresh array,
         never ``x`` itself (a chain of pass-through layers returns a copy).
         """
-        if x.ndim != 2 or x.shape[1] != self.n_features_in:
+        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.n_features_in:
             self._check_width(x)
         out = x
         for layer in self.layers:
@@ -255,6 +257,11 @@ class Sequential(ModelState):
 
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
+        if not isinstance(x, np.ndarray):
+            raise TypeError(
+                "Expected a NumPy array for forward (predict converts other inputs). "
+                f"Received: {type(x).__name__}"
+            )
         if x.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D input (n_samples, {self.n_features_in}). "
@@ -272,6 +279,9 @@ class Sequential(ModelState):
         """Rebuild a model from ``get_config()`` through the layer registry (no code runs)."""
         from .registry import layer_from_config
 
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
+                             f"Received: config={config!r:.200}")
         model = cls([layer_from_config(item) for item in config["layers"]])
         if config.get("n_features_in") is not None:
             model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
