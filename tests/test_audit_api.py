@@ -154,3 +154,15 @@ def test_forward_refuses_a_list_and_set_state_a_non_dict_naming_them() -> None:
         model.forward([[0.0, 1.0]])
     with pytest.raises(TypeError, match=r"Received: state=\[1\]"):
         model.set_state([1])
+
+
+# -- validation_data of the wrong form --------------------------------------------------------
+@pytest.mark.parametrize(("data", "received"), [
+    (lambda X, y: (X,), "a tuple of 1 item"),
+    (lambda X, y: [X, y, None, None], "a list of 4 items"),
+    (lambda X, y: X, "a ndarray"),
+])
+def test_validation_data_of_the_wrong_form_is_refused_naming_what_came(data, received) -> None:
+    X, y = _task()
+    with pytest.raises(ValueError, match=f"Received {received}"):
+        _mlp().fit(X, y, validation_data=data(X, y), **FIT)

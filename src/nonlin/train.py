@@ -215,6 +215,10 @@ def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
     if data is None:
         return train.split(split) if split > 0 else (train, None)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
-        raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights)")
+        what = type(data).__name__
+        if isinstance(data, tuple | list):
+            what += f" of {len(data)} item{'s' * (len(data) != 1)}"
+        raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights). "
+                         f"Received a {what}")
     weights = data[2] if len(data) == 3 else None
     return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
