@@ -10,6 +10,7 @@ import pytest
 import nonlin
 from nonlin import CrossEntropy, CSVLogger, Dense, EarlyStopping, ReLU, Sequential, Softmax
 from nonlin.metrics import get_metric
+from nonlin.schedules import Constant, CosineDecay, ExponentialDecay, StepDecay
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
 
@@ -166,3 +167,13 @@ def test_validation_data_of_the_wrong_form_is_refused_naming_what_came(data, rec
     X, y = _task()
     with pytest.raises(ValueError, match=f"Received {received}"):
         _mlp().fit(X, y, validation_data=data(X, y), **FIT)
+
+
+# -- a schedule at a negative step ------------------------------------------------------------
+@pytest.mark.parametrize("schedule", [
+    Constant(0.1), StepDecay(0.1, 2), ExponentialDecay(0.1, 10, 0.5), CosineDecay(0.1, 10),
+    CosineDecay(0.1, 10, warmup_steps=5)])
+def test_a_schedule_refuses_a_negative_step_naming_it(schedule) -> None:
+    with pytest.raises(ValueError, match=r"Expected a step >= 0\. Received: step=-3"):
+        schedule(-3)  # CosineDecay raised ZeroDivisionError, StepDecay gave 10 x lr
+    assert schedule(0) == schedule(np.int64(0))
