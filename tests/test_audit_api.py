@@ -177,3 +177,15 @@ def test_a_schedule_refuses_a_negative_step_naming_it(schedule) -> None:
     with pytest.raises(ValueError, match=r"Expected a step >= 0\. Received: step=-3"):
         schedule(-3)  # CosineDecay raised ZeroDivisionError, StepDecay gave 10 x lr
     assert schedule(0) == schedule(np.int64(0))
+
+
+# -- cross-entropy target rows with negative entries -------------------------------------------
+def test_cross_entropy_refuses_target_rows_with_negative_entries_that_sum_to_one() -> None:
+    X, y = _task()
+    rows = np.where(np.eye(2)[y] == 1, 2.0, -1.0)  # [2, -1]: sums to 1, not a distribution
+    with pytest.raises(ValueError, match=r"Received -1\.0"):  # the loss went negative
+        _mlp().fit(X, rows, **FIT)
+    with pytest.raises(ValueError, match=r"Received -1\.0"):
+        _mlp().build(3, seed=0).evaluate(X, rows, loss="cross_entropy")
+    smooth = np.where(np.eye(2)[y] == 1, 0.9, 0.1)  # label smoothing still trains
+    assert np.isfinite(_mlp().fit(X, smooth, **FIT).history["loss"]).all()

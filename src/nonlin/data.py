@@ -87,6 +87,9 @@ def prepare_targets(
                 "Expected one-hot or probability rows summing to 1 for cross-entropy. "
                 f"Received a row summing to {rows[np.argmax(np.abs(rows - 1))]!r}"
             )
+        if np.any(y < 0):  # [2, -1] sums to 1 too; its loss has no lower bound
+            raise ValueError("Expected one-hot or probability rows (entries >= 0) for "
+                             f"cross-entropy. Received {y[y < 0][0].item()!r}")
         return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
         y = y[:, None]
