@@ -189,3 +189,14 @@ def test_cross_entropy_refuses_target_rows_with_negative_entries_that_sum_to_one
         _mlp().build(3, seed=0).evaluate(X, rows, loss="cross_entropy")
     smooth = np.where(np.eye(2)[y] == 1, 0.9, 0.1)  # label smoothing still trains
     assert np.isfinite(_mlp().fit(X, smooth, **FIT).history["loss"]).all()
+
+
+# -- class_weight on targets that are not classes --------------------------------------------
+def test_class_weight_refuses_one_output_targets_outside_0_1_naming_one() -> None:
+    X, _ = _task()
+    reg = Sequential([Dense(4), ReLU(), Dense(1)])
+    targets = 10.0 * X[:, 0]  # a regression: which rows are "class 1"?
+    with pytest.raises(ValueError, match=r"class_weight.*Received y\[\d+\]="):
+        reg.fit(X, targets, **{**FIT, "loss": "mse", "class_weight": {0: 1.0, 1: 5.0}})
+    binary = (X[:, 0] > 0).astype(float)  # 0/1 targets under a squared error: weighted
+    reg.fit(X, binary, **{**FIT, "loss": "mse", "class_weight": {0: 1.0, 1: 5.0}})

@@ -146,6 +146,11 @@ def class_weights_for(
     if y.ndim == 1:
         labels = y
     elif y.shape[1] == 1:
+        outside = (y[:, 0] < 0) | (y[:, 0] > 1)
+        if np.any(outside):  # a regression target: no class to weight
+            i = int(np.argmax(outside))
+            raise ValueError("Expected targets in [0, 1] with class_weight for one output "
+                             f"(class 1 where y > 0.5). Received y[{i}]={y[i, 0].item()!r}")
         labels = (y[:, 0] > 0.5).astype(np.int64)
     else:
         labels = y.argmax(axis=1)
