@@ -200,3 +200,35 @@ def test_class_weight_refuses_one_output_targets_outside_0_1_naming_one() -> Non
         reg.fit(X, targets, **{**FIT, "loss": "mse", "class_weight": {0: 1.0, 1: 5.0}})
     binary = (X[:, 0] > 0).astype(float)  # 0/1 targets under a squared error: weighted
     reg.fit(X, binary, **{**FIT, "loss": "mse", "class_weight": {0: 1.0, 1: 5.0}})
+
+
+# -- one layer object in two places --------------------------------------------------------------
+def test_a_layer_object_twice_in_one_model_is_refused() -> None:
+    dense, relu = Dense(3), ReLU()
+    for layers in ([dense, relu, dense], [Dense(3), relu, Dense(3), relu]):  # relu: one cache
+        with pytest.raises(ValueError, match=r"Expected each layer once.*layers\[2\] is layers"
+                                             r"|layers\[3\] is layers\[1\]"):
+            Sequential(layers)
+
+
+def test_a_sub_model_over_a_trained_models_layers_is_refused_and_leaves_it_intact() -> None:
+    X, y = _task()
+    trained = _mlp()
+    trained.fit(X, y, **FIT)
+    before = trained.predict(X)
+    head = Sequential([*trained.layers[:2], Dense(1)])  # Keras would share the two layers
+    with pytest.raises(ValueError, match=r"layers\[0\]=Dense.*built by another model"):
+        head.fit(X, y.astype(float), **{**FIT, "loss": "mse"})
+    assert np.array_equal(trained.predict(X), before)  # its weights were re-initialized
+    assert not head.built
+
+
+def test_a_model_rebuilds_its_own_layers_and_a_fresh_model_takes_unbuilt_ones() -> None:
+    X, y = _task()
+    relu = ReLU()  # a layer without weights may serve two models
+    model = Sequential([Dense(4), relu, Dense(2), Softmax()])
+    with pytest.raises(ValueError, match="rows"):
+        model.fit(X.T, y, **FIT)  # built for 40 features, then refused and unbuilt
+    model.fit(X, y, **FIT)  # its own layers: built again
+    model.build(3, seed=1)  # and again
+    Sequential([Dense(4), relu, Dense(2), Softmax()]).fit(X, y, **FIT)

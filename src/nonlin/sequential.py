@@ -48,6 +48,7 @@ class Sequential(ModelState):
                 )
         if not self.layers:
             raise ValueError("Expected at least one layer. Received: layers=[]")
+        self._check_distinct_layers()
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
         self.dtype = np.dtype(np.float64)
@@ -75,10 +76,12 @@ class Sequential(ModelState):
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
+        self._claim_layers()
         self.rng = as_rng(seed)
         width = int(n_features)
         for layer in self.layers:
             width = layer.build(width, self.rng)
+            self._mark_layer(layer)
             for param in layer.parameters():
                 param.cast(dtype)
             if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm statistics
