@@ -232,3 +232,15 @@ def test_a_model_rebuilds_its_own_layers_and_a_fresh_model_takes_unbuilt_ones() 
     model.fit(X, y, **FIT)  # its own layers: built again
     model.build(3, seed=1)  # and again
     Sequential([Dense(4), relu, Dense(2), Softmax()]).fit(X, y, **FIT)
+
+
+# -- a metric function that returns no number ------------------------------------------------
+@pytest.mark.parametrize("value", [None, "x", np.array([1.0, 2.0])])
+def test_a_metric_function_returning_no_number_is_named_with_the_value(value) -> None:
+    X, y = _task()
+
+    def odd(y_true, y_pred):
+        return value
+
+    with pytest.raises(TypeError, match=r"Expected a number from metric 'odd'\. Received: "):
+        _mlp().fit(X, y, metrics=[odd], **FIT)

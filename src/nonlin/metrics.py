@@ -288,6 +288,10 @@ class _FunctionMetric(Metric):
         self.name = getattr(fn, "name", None) or getattr(fn, "__name__", "metric")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        if sample_weight is None:
-            return float(self.fn(y_true, y_pred))
-        return float(self.fn(y_true, y_pred, sample_weight))
+        weights = () if sample_weight is None else (sample_weight,)
+        value = self.fn(y_true, y_pred, *weights)
+        try:
+            return float(value)
+        except (TypeError, ValueError):  # None, a str, an array of several values
+            raise TypeError(f"Expected a number from metric {self.name!r}. "
+                            f"Received: {value!r:.200}") from None
