@@ -244,3 +244,23 @@ def test_a_metric_function_returning_no_number_is_named_with_the_value(value) ->
 
     with pytest.raises(TypeError, match=r"Expected a number from metric 'odd'\. Received: "):
         _mlp().fit(X, y, metrics=[odd], **FIT)
+
+
+# -- a learning rate set on the optimizer after construction ------------------------------------
+@pytest.mark.parametrize("lr", [-0.1, 0, None, "0.1"])
+def test_fit_refuses_a_bad_learning_rate_set_after_construction(lr) -> None:
+    X, y = _task()
+    optimizer = nonlin.SGD(0.1)
+    optimizer.lr = lr  # Keras users write optimizer.learning_rate = ...
+    model = _mlp()
+    with pytest.raises(ValueError, match=f"Received: lr={lr!r}"):  # -0.1 ascended silently
+        model.fit(X, y, **{**FIT, "optimizer": optimizer})
+    assert not model.built
+
+
+def test_fit_takes_an_integer_learning_rate_set_after_construction() -> None:
+    X, y = _task()
+    optimizer = nonlin.SGD(0.1)
+    optimizer.lr = 1  # was "'int' object is not callable" at the first step
+    _mlp().fit(X, y, **{**FIT, "optimizer": optimizer})
+    assert optimizer.lr == 1.0 and isinstance(optimizer.lr, float)

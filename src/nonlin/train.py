@@ -53,7 +53,7 @@ from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
 from .objective import warn_double_activation
-from .optimizers import Optimizer
+from .optimizers import Optimizer, _check_lr
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
@@ -68,6 +68,9 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r}")
+    # lr may have been set since construction (as Keras' optimizer.learning_rate = ...):
+    # checked once here, never per step
+    optimizer.lr = _check_lr(optimizer.lr)
     return optimizer
 
 
