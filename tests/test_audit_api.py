@@ -264,3 +264,26 @@ def test_fit_takes_an_integer_learning_rate_set_after_construction() -> None:
     optimizer.lr = 1  # was "'int' object is not callable" at the first step
     _mlp().fit(X, y, **{**FIT, "optimizer": optimizer})
     assert optimizer.lr == 1.0 and isinstance(optimizer.lr, float)
+
+
+# -- a custom layer whose build forgets to return the width ---------------------------------------
+class _PassThrough(nonlin.Layer):
+    def __init__(self, width=None):
+        self.width = width
+
+    def build(self, in_features, rng):
+        return self.width  # None: the "return in_features" was forgotten
+
+    def forward(self, x, *, training=False):
+        return x
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+@pytest.mark.parametrize("width", [None, 0, 2.0])
+def test_build_refuses_a_layer_whose_build_returns_no_width(width) -> None:
+    model = Sequential([Dense(3), _PassThrough(width), Dense(2)])
+    with pytest.raises(TypeError, match=rf"layers\[1\]\.build.*Received {width!r}"):
+        model.build(2, seed=0)
+    assert not model.built

@@ -84,6 +84,13 @@ class ModelState:
                     "that model's weights. Create new layers (copy weights with set_weights)"
                 )
 
+    def _checked_width(self, i: int, width: Any) -> int:
+        """``layers[i].build``'s result, the output width: a positive int."""
+        if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
+            raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
+                            f"int. Received {width!r} from {self.layers[i]!r}")
+        return int(width)
+
     def _mark_layer(self, layer: LayerProtocol) -> None:
         """Record that this model built ``layer`` (only layers with parameters)."""
         if layer.parameters():

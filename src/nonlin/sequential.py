@@ -79,8 +79,8 @@ class Sequential(ModelState):
         self._claim_layers()
         self.rng = as_rng(seed)
         width = int(n_features)
-        for layer in self.layers:
-            width = layer.build(width, self.rng)
+        for i, layer in enumerate(self.layers):
+            width = self._checked_width(i, layer.build(width, self.rng))
             self._mark_layer(layer)
             for param in layer.parameters():
                 param.cast(dtype)
