@@ -287,3 +287,21 @@ def test_build_refuses_a_layer_whose_build_returns_no_width(width) -> None:
     with pytest.raises(TypeError, match=rf"layers\[1\]\.build.*Received {width!r}"):
         model.build(2, seed=0)
     assert not model.built
+
+
+# -- resuming a checkpoint of another model names the difference ----------------------------------
+@pytest.mark.parametrize(("model", "data", "difference"), [
+    (_mlp, np.float32, "dtype: the checkpoint's 'float64', this model's 'float32'"),
+    (lambda: _mlp(3), np.float64, "layers[2]: the checkpoint's {'class_name': 'Dense', "
+                                  "'config': {'units': 2"),
+    (lambda: Sequential([Dense(2), Softmax()]), np.float64, "2 layers here, 4 in the checkpoint"),
+])
+def test_resuming_another_models_checkpoint_names_where_they_differ(model, data, difference,
+                                                                     tmp_path) -> None:
+    X, y = _task()
+    path = tmp_path / "ck.safetensors"
+    _mlp().fit(X, y, callbacks=[nonlin.ModelCheckpoint(path)], **{**FIT, "optimizer": "adam"})
+    with pytest.raises(ValueError, match="holds a different model") as caught:
+        model().fit(X.astype(data), y, resume_from=path, **{**FIT, "optimizer": "adam",
+                                                             "epochs": 4})
+    assert difference in str(caught.value)  # the whole configs were cut at 300 characters
