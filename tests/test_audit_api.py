@@ -305,3 +305,15 @@ def test_resuming_another_models_checkpoint_names_where_they_differ(model, data,
         model().fit(X.astype(data), y, resume_from=path, **{**FIT, "optimizer": "adam",
                                                              "epochs": 4})
     assert difference in str(caught.value)  # the whole configs were cut at 300 characters
+
+
+# -- a metric called with all-zero sample weights ------------------------------------------------
+@pytest.mark.parametrize("name", ["accuracy", "top_k_accuracy", "mae", "mse", "rmse", "mape"])
+def test_a_mean_metric_with_all_zero_weights_is_0_as_keras_without_a_warning(name) -> None:
+    y_true, y_pred = np.array([0, 1, 1]), np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    assert get_metric(name)(y_true, y_pred, sample_weight=np.zeros(3)) == 0.0  # divide_no_nan
+
+
+def test_r2_with_all_zero_weights_is_nan_without_a_warning() -> None:
+    assert np.isnan(get_metric("r2")(np.array([1.0, 2.0]), np.array([1.5, 2.5]),
+                                     sample_weight=np.zeros(2)))

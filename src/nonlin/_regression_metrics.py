@@ -91,6 +91,8 @@ class R2Score(Metric):
         y = _targets(y_true, y_pred)
         p = y_pred.astype(np.float64)
         w = np.ones(y.shape[0]) if w is None else w
+        if not w.sum():  # no weighted sample: undefined, as in Keras (and without a warning)
+            return math.nan
         mean = np.dot(w, y) / w.sum()
         ss_res = np.dot(w, (y - p) ** 2)
         ss_tot = np.dot(w, (y - mean) ** 2)

@@ -35,7 +35,8 @@ from .validation import check_labels, check_rows, check_sample_weight
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
     if sample_weight is None:
         return float(values.mean())
-    return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+    total = np.sum(sample_weight)  # all zero: 0.0, Keras' divide_no_nan, and no warning
+    return float(np.dot(values, sample_weight) / total) if total else 0.0
 
 
 def _labels(y_true: np.ndarray) -> np.ndarray:
