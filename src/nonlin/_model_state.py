@@ -6,16 +6,33 @@ public, pickled class); it only reads the attributes ``Sequential.build`` sets
 training step. Weights come out and go back in Keras' order (each layer's
 parameters in turn); ``get_config`` describes the architecture as JSON-able
 data, which ``Sequential.from_config`` rebuilds through the registry's allowlist.
+It also checks, for ``Sequential`` and build, that a model's layers are its own:
+each object once, and none that another model in use built (``_BUILT_BY``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .core import LayerProtocol, Param
+
+# layer -> the model that built it (weakly: neither is kept alive by this table)
+_BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+
+
+def _builder(layer: Any) -> Any:
+    """The live model that built ``layer``, or None."""
+    try:
+        ref = _BUILT_BY.get(layer)
+    except TypeError:  # an unhashable layer is not tracked
+        return None
+    return None if ref is None else ref()
 
 
 class ModelState:
@@ -33,6 +50,52 @@ class ModelState:
     def _require_built(self) -> None:
         if self.n_features_in is None:
             raise RuntimeError("This model is not built yet; call model.build(n_features, seed).")
+
+    # -- layer ownership (checked by Sequential, once, at construction and build) --
+    def _check_distinct_layers(self) -> None:
+        """Refuse one layer object at two places: both would share one cache and one
+        set of weights, built twice (Keras refuses it too)."""
+        first: dict[int, int] = {}
+        for i, layer in enumerate(self.layers):
+            j = first.setdefault(id(layer), i)
+            if j != i:
+                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
+                                 f"is layers[{j}] ({layer!r}); create a new layer for each place")
+
+    def _claim_layers(self) -> None:
+        """Refuse a layer that another model, still in use and built, built.
+
+        Building it again re-initializes its weights under that model, whose
+        ``get_weights`` and ``save`` still show the old ones while its ``predict``
+        uses the new (Keras shares such a layer; here a layer with parameters
+        belongs to the model that built it). A model dropped but kept alive by a
+        reference cycle (its ``History``) is collected first, so a list of layers
+        may serve one model after another.
+        """
+        for i, layer in enumerate(self.layers):
+            other = _builder(layer)
+            if other is not None and other is not self:
+                gc.collect()
+                other = _builder(layer)
+            if other is not None and other is not self and other.built:
+                raise ValueError(
+                    f"Expected layers built by no other model in use. Received layers[{i}]="
+                    f"{layer!r}, built by another model: building it here would re-initialize "
+                    "that model's weights. Create new layers (copy weights with set_weights)"
+                )
+
+    def _checked_width(self, i: int, width: Any) -> int:
+        """``layers[i].build``'s result, the output width: a positive int."""
+        if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
+            raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
+                            f"int. Received {width!r} from {self.layers[i]!r}")
+        return int(width)
+
+    def _mark_layer(self, layer: LayerProtocol) -> None:
+        """Record that this model built ``layer`` (only layers with parameters)."""
+        if layer.parameters():
+            with contextlib.suppress(TypeError):  # unhashable, or no weak reference
+                _BUILT_BY[layer] = weakref.ref(self)  # type: ignore[arg-type]
 
     # -- parameters ---------------------------------------------------------
     def parameters(self) -> list[Param]:
@@ -79,7 +142,9 @@ class ModelState:
     def set_state(self, state: dict[str, Any] | None) -> None:
         """Restore what ``get_state`` returned (copied into the layers' arrays)."""
         self._require_built()
-        state = state or {}
+        state = {} if state is None else state
+        if not isinstance(state, dict):
+            raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.200}")
         for i, layer in enumerate(self.layers):
             prefix = f"{i}."
             mine = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}

@@ -88,9 +88,11 @@ class R2Score(Metric):
         self.reset_state()
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        y = _column(y_true, y_pred.shape[0]).astype(np.float64)
+        y = _targets(y_true, y_pred)
         p = y_pred.astype(np.float64)
         w = np.ones(y.shape[0]) if w is None else w
+        if not w.sum():  # no weighted sample: undefined, as in Keras (and without a warning)
+            return math.nan
         mean = np.dot(w, y) / w.sum()
         ss_res = np.dot(w, (y - p) ** 2)
         ss_tot = np.dot(w, (y - mean) ** 2)
@@ -102,7 +104,7 @@ class R2Score(Metric):
     def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         """Running per-output count, mean and sum of squared deviations of the targets,
         merged batch by batch (Chan et al.), and the residual sum of squares."""
-        y = _column(y_true, y_pred.shape[0]).astype(np.float64)
+        y = _targets(y_true, y_pred)
         n_b = y.shape[0]
         mean_b = y.mean(axis=0)
         m2_b = ((y - mean_b) ** 2).sum(axis=0)
@@ -136,6 +138,18 @@ class R2Score(Metric):
         if n:
             self._n = n
             self._mean, self._m2, self._ss_res = (np.array(p, dtype=np.float64) for p in parts)
+
+
+def _targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """``y_true`` as float64 columns, one per output of ``y_pred`` (R² is per output:
+    labels next to a model's class probabilities have no meaning for it)."""
+    y = _column(y_true, y_pred.shape[0]).astype(np.float64)
+    if y.shape[1] != y_pred.shape[1]:
+        raise ValueError(
+            f"Expected targets with {y_pred.shape[1]} column(s) for r2, one per output. "
+            f"Received y_true of shape {y_true.shape} for y_pred of shape {y_pred.shape}"
+        )
+    return y
 
 
 def _r2(ss_res: np.ndarray, ss_tot: np.ndarray) -> float:

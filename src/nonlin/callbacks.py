@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -205,11 +206,15 @@ class CSVLogger(Callback):
     writes its own keys' values under the old header).
     """
 
-    def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
+    def __init__(self, filename: str | os.PathLike[str], separator: str = ",",
+                 append: bool = False) -> None:
         self.append = check_bool("append", append)
         if not isinstance(separator, str) or len(separator) != 1:
             raise TypeError(f"Expected a one-character str. Received: separator={separator!r}")
-        self.filename, self.separator = str(filename), separator
+        if not isinstance(filename, str | os.PathLike):  # str(None) would be a file "None"
+            raise TypeError(f"Expected a file path (a str or os.PathLike). "
+                            f"Received: filename={filename!r}")
+        self.filename, self.separator = os.fsdecode(filename), separator
         self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:

@@ -233,6 +233,20 @@ class ModelCheckpoint(Callback):
 
 
 # -- resuming ----------------------------------------------------------------
+def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
+    """Where two ``get_config`` results first differ, for a message (whole configs
+    are too long to show)."""
+    for key in ("n_features_in", "dtype"):
+        if theirs.get(key) != mine.get(key):
+            return f"{key}: the checkpoint's {theirs.get(key)!r}, this model's {mine.get(key)!r}"
+    if len(mine["layers"]) != len(theirs["layers"]):
+        return f"{len(mine['layers'])} layers here, {len(theirs['layers'])} in the checkpoint"
+    for i, (saved, given) in enumerate(zip(theirs["layers"], mine["layers"], strict=True)):
+        if saved != given:
+            return f"layers[{i}]: the checkpoint's {saved!r:.200}, this model's {given!r:.200}"
+    return f"the checkpoint's {theirs!r:.200}, this model's {mine!r:.200}"
+
+
 def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> tuple[int, Any]:
     """Put the checkpoint at ``path`` into a built ``model``, for ``fit(resume_from=path)``.
 
@@ -254,8 +268,7 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> t
     mine, theirs = model.get_config(), saved.get_config()
     if mine != theirs:
         raise ValueError(
-            f"The checkpoint {source!r} holds a different model. "
-            f"Expected: {theirs!r:.300}. Received: {mine!r:.300}"
+            f"The checkpoint {source!r} holds a different model ({_difference(theirs, mine)})"
         )
     expected = type(checkpoint.optimizer)
     given = (

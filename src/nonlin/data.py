@@ -87,6 +87,9 @@ def prepare_targets(
                 "Expected one-hot or probability rows summing to 1 for cross-entropy. "
                 f"Received a row summing to {rows[np.argmax(np.abs(rows - 1))]!r}"
             )
+        if np.any(y < 0):  # [2, -1] sums to 1 too; its loss has no lower bound
+            raise ValueError("Expected one-hot or probability rows (entries >= 0) for "
+                             f"cross-entropy. Received {y[y < 0][0].item()!r}")
         return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
         y = y[:, None]
@@ -143,6 +146,11 @@ def class_weights_for(
     if y.ndim == 1:
         labels = y
     elif y.shape[1] == 1:
+        outside = (y[:, 0] < 0) | (y[:, 0] > 1)
+        if np.any(outside):  # a regression target: no class to weight
+            i = int(np.argmax(outside))
+            raise ValueError("Expected targets in [0, 1] with class_weight for one output "
+                             f"(class 1 where y > 0.5). Received y[{i}]={y[i, 0].item()!r}")
         labels = (y[:, 0] > 0.5).astype(np.int64)
     else:
         labels = y.argmax(axis=1)

@@ -39,11 +39,11 @@ from typing import Any
 import numpy as np
 
 from .core import Sequential
-from .evaluation import penalty
+from .evaluation import penalty, resolve_loss
 from .layers import Dropout
 from .losses import Loss
 from .normalization import BatchNorm
-from .validation import is_real
+from .validation import check_bool, is_real
 
 GRADIENT_FLOOR = 1e-2
 
@@ -117,7 +117,7 @@ def _set_rng_state(rng: Any, state: Any) -> None:
 
 def gradcheck(
     model: Sequential,
-    loss: Loss,
+    loss: Loss | str,
     X: Any,
     y: Any,
     *,
@@ -131,7 +131,7 @@ def gradcheck(
     ----------
     model : Sequential
         A built model with float64 parameters. It is left as it was found.
-    loss : Loss
+    loss : Loss or registry name (``"cross_entropy"``)
         The loss whose gradient is checked: ``loss(y, model(X))`` plus the
         layers' regularization terms.
     X : array of shape (n_samples, n_features_in)
@@ -152,6 +152,10 @@ def gradcheck(
     """
     if not is_real(eps) or not 0 < eps < math.inf:
         raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r}")
+    if not isinstance(model, Sequential):
+        raise TypeError(f"Expected a nonlin.Sequential. Received: model={model!r:.200}")
+    loss = resolve_loss(loss)
+    training, check_input = check_bool("training", training), check_bool("check_input", check_input)
     params = model.parameters()
     if any(p.value.dtype != np.float64 for p in params):
         raise ValueError("Expected a float64 model for gradcheck; build it with dtype=np.float64")

@@ -35,7 +35,8 @@ from .validation import check_labels, check_rows, check_sample_weight
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
     if sample_weight is None:
         return float(values.mean())
-    return float(np.dot(values, sample_weight) / np.sum(sample_weight))
+    total = np.sum(sample_weight)  # all zero: 0.0, Keras' divide_no_nan, and no warning
+    return float(np.dot(values, sample_weight) / total) if total else 0.0
 
 
 def _labels(y_true: np.ndarray) -> np.ndarray:
@@ -255,6 +256,8 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
     ``"lr"`` or ``"val_..."``, would overwrite each other's value in the logs:
     ``ValueError``, asking for a ``name=``.
     """
+    if metrics is None:  # Keras' compile(metrics=None): none
+        return []
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [metrics]
     resolved: dict[str, tuple[Any, Metric]] = {}
@@ -286,6 +289,10 @@ class _FunctionMetric(Metric):
         self.name = getattr(fn, "name", None) or getattr(fn, "__name__", "metric")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        if sample_weight is None:
-            return float(self.fn(y_true, y_pred))
-        return float(self.fn(y_true, y_pred, sample_weight))
+        weights = () if sample_weight is None else (sample_weight,)
+        value = self.fn(y_true, y_pred, *weights)
+        try:
+            return float(value)
+        except (TypeError, ValueError):  # None, a str, an array of several values
+            raise TypeError(f"Expected a number from metric {self.name!r}. "
+                            f"Received: {value!r:.200}") from None

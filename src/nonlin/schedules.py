@@ -55,6 +55,11 @@ def _decayed(schedule: Schedule, base: float, exponent: float, step: int) -> flo
     return lr
 
 
+def _negative_step(step: Any) -> ValueError:
+    """The error for a step before the first (an optimizer counts from 0)."""
+    return ValueError(f"Expected a step >= 0. Received: step={step!r}")
+
+
 class Schedule:
     """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``."""
 
@@ -76,6 +81,8 @@ class Constant(Schedule):
         self.lr = _positive("lr", lr)
 
     def __call__(self, step: int) -> float:
+        if step < 0:
+            raise _negative_step(step)
         return self.lr
 
 
@@ -94,6 +101,8 @@ class StepDecay(Schedule):
         self.gamma = _positive("gamma", gamma)
 
     def __call__(self, step: int) -> float:
+        if step < 0:
+            raise _negative_step(step)
         return _decayed(self, self.gamma, step // self.step_size, step)
 
 
@@ -117,6 +126,8 @@ class ExponentialDecay(Schedule):
         self.staircase = check_bool("staircase", staircase)
 
     def __call__(self, step: int) -> float:
+        if step < 0:
+            raise _negative_step(step)
         p = step / self.decay_steps
         return _decayed(self, self.decay_rate, math.floor(p) if self.staircase else p, step)
 
@@ -162,6 +173,8 @@ class CosineDecay(Schedule):
 
     def __call__(self, step: int) -> float:
         w = self.warmup_steps
+        if step < 0:
+            raise _negative_step(step)
         if step < w:
             # Keras' order: (lr - warmup_from) * step would overflow for a huge lr
             return self.warmup_from + (self.lr - self.warmup_from) * (step / w)

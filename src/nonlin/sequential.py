@@ -37,6 +37,8 @@ class Sequential(ModelState):
     """
 
     def __init__(self, layers: Iterable[LayerProtocol]) -> None:
+        if isinstance(layers, str | dict) or not isinstance(layers, Iterable):
+            raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, LayerProtocol):
@@ -46,6 +48,7 @@ class Sequential(ModelState):
                 )
         if not self.layers:
             raise ValueError("Expected at least one layer. Received: layers=[]")
+        self._check_distinct_layers()
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
         self.dtype = np.dtype(np.float64)
@@ -73,10 +76,12 @@ class Sequential(ModelState):
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
+        self._claim_layers()
         self.rng = as_rng(seed)
         width = int(n_features)
-        for layer in self.layers:
-            width = layer.build(width, self.rng)
+        for i, layer in enumerate(self.layers):
+            width = self._checked_width(i, layer.build(width, self.rng))
+            self._mark_layer(layer)
             for param in layer.parameters():
                 param.cast(dtype)
             if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm statistics
@@ -99,7 +104,7 @@ class Sequential(ModelState):
         until the next training forward. In inference mode it is a fresh array,
         never ``x`` itself (a chain of pass-through layers returns a copy).
         """
-        if x.ndim != 2 or x.shape[1] != self.n_features_in:
+        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.n_features_in:
             self._check_width(x)
         out = x
         for layer in self.layers:
@@ -200,6 +205,7 @@ class Sequential(ModelState):
             Hold out the last fraction of the rows (before shuffling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
         callbacks : sequence of ``nonlin.callbacks.Callback``
+            Or one callback; None means none (Keras 3 takes both).
         metrics : sequence of names or ``nonlin.metrics.Metric``
             Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras.
         class_weight : dict {class index: weight}
@@ -254,6 +260,11 @@ class Sequential(ModelState):
 
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
+        if not isinstance(x, np.ndarray):
+            raise TypeError(
+                "Expected a NumPy array for forward (predict converts other inputs). "
+                f"Received: {type(x).__name__}"
+            )
         if x.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D input (n_samples, {self.n_features_in}). "
@@ -271,6 +282,9 @@ class Sequential(ModelState):
         """Rebuild a model from ``get_config()`` through the layer registry (no code runs)."""
         from .registry import layer_from_config
 
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
+                             f"Received: config={config!r:.200}")
         model = cls([layer_from_config(item) for item in config["layers"]])
         if config.get("n_features_in") is not None:
             model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))

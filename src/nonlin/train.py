@@ -37,7 +37,8 @@ Guarantees:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -52,9 +53,12 @@ from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
 from .objective import warn_double_activation
-from .optimizers import Optimizer
+from .optimizers import Optimizer, _check_lr
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
+
+# What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
+_BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params", "_reversed")
 
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
@@ -64,7 +68,41 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r}")
+    # lr may have been set since construction (as Keras' optimizer.learning_rate = ...):
+    # checked once here, never per step
+    optimizer.lr = _check_lr(optimizer.lr)
     return optimizer
+
+
+@contextmanager
+def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
+    """Put an unbuilt ``model`` back to unbuilt when the block raises.
+
+    ``fit`` builds a new model from ``X`` before it checks ``y``, the loss and
+    the rest; a refused call must not leave it built for the wrong width, nor
+    its generator advanced (a corrected retry with the same seed then gives
+    the bits of a fresh fit).
+    """
+    if model.built:
+        yield
+        return
+    unbuilt = {key: model.__dict__[key] for key in _BUILT_BY_BUILD}
+    try:
+        yield
+    except BaseException:
+        model.__dict__.update(unbuilt)
+        raise
+
+
+def _callback_list(callbacks: Any) -> list[Callback]:
+    """Keras 3's forms of ``callbacks``: None (none), one ``Callback``, or a sequence of them."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"Expected a list of Callback instances. Received: {callbacks!r:.200}")
+    return list(callbacks)
 
 
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
@@ -78,11 +116,11 @@ def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
         batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
-        callbacks: Iterable[Callback] = (), metrics: Iterable[Any] = (),
+        callbacks: Iterable[Callback] | Callback | None = (), metrics: Iterable[Any] = (),
         class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
-    callbacks = list(callbacks)
+    callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
     # Keras: None is 32
     batch_size = 32 if batch_size is None else check_positive_int("batch_size", batch_size)
@@ -91,18 +129,19 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     shuffle = check_bool("shuffle", shuffle)
     verbose = check_verbose(verbose)
     built_here = not model.built
-    _build_if_needed(model, X, seed)
-    loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
-    warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
-    train = make_dataset(X, y, loss, model, sample_weight=sample_weight, class_weight=class_weight,
-                         training=True)
-    train, val = _validation(model, loss, train, validation_split, validation_data)
-    if seed is not None and not built_here:
-        model.rng = as_rng(seed)
-    if resume_from is not None:
-        from .checkpoint import resume
+    with _unbuilt_if_refused(model):
+        _build_if_needed(model, X, seed)
+        loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
+        warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
+        train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
+                             class_weight=class_weight, training=True)
+        train, val = _validation(model, loss, train, validation_split, validation_data)
+        if seed is not None and not built_here:
+            model.rng = as_rng(seed)
+        if resume_from is not None:
+            from .checkpoint import resume
 
-        initial_epoch, optimizer = resume(model, optimizer, resume_from)
+            initial_epoch, optimizer = resume(model, optimizer, resume_from)
     loop = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size, shuffle,
                   epochs, verbose, initial_epoch)
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
@@ -179,6 +218,10 @@ def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
     if data is None:
         return train.split(split) if split > 0 else (train, None)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
-        raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights)")
+        what = type(data).__name__
+        if isinstance(data, tuple | list):
+            what += f" of {len(data)} item{'s' * (len(data) != 1)}"
+        raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights). "
+                         f"Received a {what}")
     weights = data[2] if len(data) == 3 else None
     return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
