@@ -99,17 +99,32 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def float_sized_int(text: str) -> int:
+    """``int(text)``, refused (``ValueError``) beyond float64's range: such a number is
+    read as infinity by most JSON readers, and every number nonlin reads becomes a float."""
+    value = int(text)
+    if len(text) > 300:  # a float holds up to 309 digits
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError(f"number {text[:40]}... ({len(text)} digits) overflows to "
+                             "infinity") from None
+    return value
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
 def strict_json(text: str | bytes, path: str, field: str) -> Any:
-    """Parse JSON text rejecting duplicate keys, NaN and infinity; errors name ``field``."""
+    """Parse JSON text rejecting duplicate keys, NaN and infinity (and numbers beyond
+    float64's range); errors name ``field``."""
     try:
         return json.loads(
             text,
             object_pairs_hook=_no_duplicates,
             parse_float=_finite_float,
+            parse_int=float_sized_int,
             parse_constant=_reject_constant,
         )
     except _DuplicateKey as exc:

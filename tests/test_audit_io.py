@@ -1,0 +1,78 @@
+"""Hostile files found by fuzzing the loaders: each is a ``ModelFileError`` naming the file and
+the field, never another exception (at load, or later when the loaded object is used)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from io_helpers import edit_meta, model_bytes
+from nonlin import ModelFileError
+from nonlin.checkpoint import read_checkpoint
+from nonlin.io import read_model
+
+HUGE = 10**400  # a JSON integer no float holds (json reads it as an int, not inf)
+
+
+@pytest.fixture(scope="module")
+def checkpoint() -> bytes:
+    """A checkpoint with a history and EarlyStopping / ReduceLROnPlateau states."""
+    from nonlin.checkpoint import checkpoint_bytes
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(24, 3)), np.arange(24) % 2
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(2)])
+    callbacks = [nonlin.EarlyStopping(monitor="loss", patience=5),
+                 nonlin.ReduceLROnPlateau(monitor="loss", patience=5)]
+    model.fit(X, y, loss="cross_entropy", optimizer=nonlin.Adam(0.01), epochs=2,
+              batch_size=8, verbose=0, seed=0, callbacks=callbacks)
+    model._fit_callbacks = callbacks
+    return checkpoint_bytes(model, epoch=2)
+
+
+def _user(changes: dict) -> bytes:
+    return edit_meta(model_bytes(), "metadata", lambda user: {**user, **changes})
+
+
+def test_an_integer_beyond_float_range_in_preprocessing_is_named():
+    data = _user({"preprocessing": {"type": "minmax", "low": [HUGE, 0, 0]}})
+    with pytest.raises(ModelFileError, match=r"m\.st.*metadata.*overflows to infinity"):
+        read_model(data, "m.st")
+
+
+def test_an_integer_beyond_float_range_in_free_metadata_is_named():
+    with pytest.raises(ModelFileError, match=r"__metadata__\['metadata'\].*infinity"):
+        read_model(_user({"training": {"final": {"loss": -HUGE}}}), "m.st")
+
+
+def test_integers_up_to_float_range_still_load():
+    biggest = int(np.finfo(np.float64).max)
+    model = read_model(_user({"training": {"n": biggest, "m": -biggest}}), "m.st")[0]
+    assert model.metadata["training"] == {"n": biggest, "m": -biggest}
+
+
+def test_saving_an_integer_beyond_float_range_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(ValueError, match="metadata.*overflows to infinity"):
+        nonlin.save(nonlin.Sequential([nonlin.Dense(1)]).build(2, seed=0),
+                    path, metadata={"training": {"n": HUGE}})
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda record: record["history"]["history"]["loss"].__setitem__(0, HUGE),
+        lambda record: record["callbacks"][0]["state"].__setitem__("best", -HUGE),
+        lambda record: record["callbacks"][1]["state"].__setitem__("best", HUGE),
+    ],
+    ids=["history", "early-stopping-best", "reduce-lr-best"],
+)
+def test_an_integer_beyond_float_range_in_a_checkpoint_is_named(checkpoint, change):
+    def edit(record: dict) -> dict:
+        change(record)
+        return record
+
+    with pytest.raises(ModelFileError, match=r"c\.st.*checkpoint.*overflows to infinity"):
+        read_checkpoint(edit_meta(checkpoint, "checkpoint", edit), "c.st")
