@@ -76,3 +76,49 @@ def test_an_integer_beyond_float_range_in_a_checkpoint_is_named(checkpoint, chan
 
     with pytest.raises(ModelFileError, match=r"c\.st.*checkpoint.*overflows to infinity"):
         read_checkpoint(edit_meta(checkpoint, "checkpoint", edit), "c.st")
+
+
+@pytest.fixture(scope="module")
+def estimator_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A small ``nonlin.sklearn`` classifier fitted with Adam, as saved."""
+    sk = pytest.importorskip("nonlin.sklearn")
+    rng = np.random.default_rng(0)
+    path = tmp_path_factory.mktemp("sk") / "clf.safetensors"
+    with pytest.warns(Warning):  # not converged in 2 iterations
+        est = sk.MLPClassifier((3,), max_iter=2, random_state=0).fit(
+            rng.normal(size=(20, 2)), np.arange(20) % 2)
+    est.save(path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("loss_curve_", None), ("loss_curve_", "drop"), ("best_loss_", None),
+     ("_no_improvement_count", "drop")],
+)
+def test_a_partial_solver_state_is_named(estimator_file, tmp_path, key, value):
+    """Loaded, such a file made ``partial_fit`` fail (AttributeError, TypeError)."""
+    import nonlin.sklearn as sk
+
+    def change(user: dict) -> dict:
+        fitted = user["training"]["fitted"]
+        if value == "drop":
+            del fitted[key]
+        else:
+            fitted[key] = value
+        return user
+
+    path = tmp_path / "clf.safetensors"
+    path.write_bytes(edit_meta(estimator_file, "metadata", change))
+    with pytest.raises(ModelFileError, match=r"training\.fitted.*stochastic solvers' state"):
+        sk.load(path)
+
+
+def test_a_whole_solver_state_loads_and_trains_on(estimator_file, tmp_path):
+    import nonlin.sklearn as sk
+
+    path = tmp_path / "clf.safetensors"
+    path.write_bytes(estimator_file)
+    est = sk.load(path)
+    est.partial_fit(np.zeros((4, 2)), np.array([0, 1, 0, 1]))
+    assert len(est.loss_curve_) == 3
