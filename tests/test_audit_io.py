@@ -122,3 +122,21 @@ def test_a_whole_solver_state_loads_and_trains_on(estimator_file, tmp_path):
     est = sk.load(path)
     est.partial_fit(np.zeros((4, 2)), np.array([0, 1, 0, 1]))
     assert len(est.loss_curve_) == 3
+
+
+def test_an_sgd_momentum_beyond_one_in_the_optimizer_record_is_named(tmp_path):
+    """scikit-learn's range is [0, 1]; loaded, 1e308 made partial_fit diverge."""
+    sk = pytest.importorskip("nonlin.sklearn")
+    rng = np.random.default_rng(0)
+    path = tmp_path / "clf.safetensors"
+    with pytest.warns(Warning):  # not converged in 2 iterations
+        sk.MLPClassifier((3,), solver="sgd", max_iter=2, random_state=0).fit(
+            rng.normal(size=(20, 2)), np.arange(20) % 2).save(path)
+
+    def change(record: dict) -> dict:
+        record["config"]["momentum"] = 1e308
+        return record
+
+    path.write_bytes(edit_meta(path.read_bytes(), "optimizer", change))
+    with pytest.raises(ModelFileError, match=r"\(optimizer\).*momentum=1e\+308"):
+        sk.load(path)
