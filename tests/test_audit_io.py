@@ -140,3 +140,47 @@ def test_an_sgd_momentum_beyond_one_in_the_optimizer_record_is_named(tmp_path):
     path.write_bytes(edit_meta(path.read_bytes(), "optimizer", change))
     with pytest.raises(ModelFileError, match=r"\(optimizer\).*momentum=1e\+308"):
         sk.load(path)
+
+
+class _InterruptAfter(nonlin.Callback):
+    """Ctrl-C as ``nonlin train`` sees it, at the end of epoch ``epoch``."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [("val_split", 1e308, "number in [0, 1)"), ("batch_size", True, "positive integer"),
+     ("seed", 1.5, "non-negative integer"), ("missing", "guess", "one of error, drop, mean")],
+)
+def test_a_run_option_the_command_line_refuses_is_named_on_resume(
+    tmp_path, monkeypatch, capsys, option, value, fragment
+):
+    """``nonlin train --resume`` took these from the file unchecked: a crash (exit 1) or
+    errors that named neither the file nor the field."""
+    from nonlin import cli, cli_train_model
+
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{a},{b},{int(a * b > 0)}\n" for a, b in rng.normal(size=(40, 2)))
+    (tmp_path / "d.csv").write_text("a,b,y\n" + rows)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(0)])
+    train = ["train", "d.csv", "--target", "y", "--quiet", "--out", "r.st"]
+    assert cli.main([*train, "--epochs", "3", "--hidden", "3"]) == 130
+
+    def change(user: dict) -> dict:
+        user["training"][option] = value
+        return user
+
+    path = tmp_path / "r.checkpoint.st"
+    path.write_bytes(edit_meta(path.read_bytes(), "metadata", change))
+    capsys.readouterr()
+    assert cli.main([*train, "--epochs", "3", "--resume", "r.checkpoint.st"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "Cannot load model file 'r.checkpoint.st'" in error, error
+    assert f"metadata['training'][{option!r}]" in error and fragment in error, error
