@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from io_helpers import edit_meta, model_bytes
+from io_helpers import edit_meta, model_bytes, split
 from nonlin import ModelFileError
 from nonlin.checkpoint import read_checkpoint
 from nonlin.io import read_model
@@ -184,3 +184,26 @@ def test_a_run_option_the_command_line_refuses_is_named_on_resume(
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert "Cannot load model file 'r.checkpoint.st'" in error, error
     assert f"metadata['training'][{option!r}]" in error and fragment in error, error
+
+
+@pytest.mark.parametrize(("optimizer", "slot"), [(nonlin.Adam, "v"), (nonlin.AdamW, "v"),
+                                                 (nonlin.RMSprop, "v"),
+                                                 (nonlin.Adagrad, "accumulator")])
+def test_a_negative_squared_gradient_slot_is_named(optimizer, slot):
+    """Loaded, the slot made the resumed fit's first step NaN (a DivergenceError telling the
+    user to lower the learning rate)."""
+    import safetensors.numpy
+
+    from nonlin.checkpoint import checkpoint_bytes
+
+    rng = np.random.default_rng(0)
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    model.fit(rng.normal(size=(8, 3)), np.arange(8) % 2, loss="cross_entropy",
+              optimizer=optimizer(), epochs=1, verbose=0, seed=0)
+    data = checkpoint_bytes(model, epoch=1)
+    arrays = safetensors.numpy.load(data)
+    arrays[f"optimizer.{slot}.0"][0, 0] = -1e-3
+    header, _ = split(data)
+    data = safetensors.numpy.save(arrays, metadata=header["__metadata__"])
+    with pytest.raises(ModelFileError, match=rf"\(checkpoint\.optimizer\).*>= 0.*{slot!r}"):
+        read_checkpoint(data, "c.st")
