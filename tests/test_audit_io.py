@@ -207,3 +207,20 @@ def test_a_negative_squared_gradient_slot_is_named(optimizer, slot):
     data = safetensors.numpy.save(arrays, metadata=header["__metadata__"])
     with pytest.raises(ModelFileError, match=rf"\(checkpoint\.optimizer\).*>= 0.*{slot!r}"):
         read_checkpoint(data, "c.st")
+
+
+def test_a_lone_surrogate_in_metadata_is_named():
+    """It loaded, and then ``nonlin info`` / ``predict`` failed printing it ("'utf-8' codec
+    can't encode character '\\ud800'", naming neither the file nor the field)."""
+    data = _user({"classes": ["\ud800", "b"]})
+    with pytest.raises(ModelFileError, match=r"__metadata__\['metadata'\].*lone surrogate"):
+        read_model(data, "m.st")
+
+
+def test_saving_a_lone_surrogate_is_refused_and_pairs_round_trip(tmp_path):
+    model = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=0)
+    with pytest.raises(ValueError, match="metadata.*lone surrogate"):
+        nonlin.save(model, tmp_path / "m.safetensors", metadata={"task": "x\udfffy"})
+    names = ["\U0001f600", "caf\u00e9", "\\ud800"]  # an emoji (a pair once escaped), text
+    nonlin.save(model, tmp_path / "m.safetensors", metadata={"feature_names": names})
+    assert nonlin.load(tmp_path / "m.safetensors").metadata["feature_names"] == names

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ MAX_HEADER_BYTES = 100_000_000  # the safetensors package's own limit
 DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MAX_DIM = 1 << 48
 
 # Leading bytes of formats that are not safetensors, to say what the file really is.
@@ -112,15 +114,29 @@ def float_sized_int(text: str) -> int:
     return value
 
 
+def lone_surrogate(text: str | bytes, value: Any) -> bool:
+    """Whether ``value``, parsed from the JSON ``text``, holds a string with a lone
+    surrogate escape (``"\\ud800"``): not text; printing or encoding it fails."""
+    if not isinstance(text, str) or not _SURROGATE_ESCAPE.search(text):
+        return False  # the common case: no escape from \ud800 to \udfff at all
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
 def strict_json(text: str | bytes, path: str, field: str) -> Any:
     """Parse JSON text rejecting duplicate keys, NaN and infinity (and numbers beyond
-    float64's range); errors name ``field``."""
+    float64's range, lone surrogates); errors name ``field``."""
     try:
-        return json.loads(
+        value = json.loads(
             text,
             object_pairs_hook=_no_duplicates,
             parse_float=_finite_float,
@@ -131,6 +147,10 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
         raise ModelFileError(path, f"duplicate key {exc.args[0]!r}", field) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, digit limits, deep nesting
         raise ModelFileError(path, f"invalid JSON: {str(exc)[:200]}", field) from None
+    if lone_surrogate(text, value):
+        raise ModelFileError(path, "a string holds a lone surrogate escape (\\ud800 to "
+                             "\\udfff), which is not text", field)
+    return value
 
 
 def _what_is_it(data: bytes) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ._header import float_sized_int
+from ._header import float_sized_int, lone_surrogate
 
 
 def _to_json(value: Any) -> Any:
@@ -124,6 +124,9 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
         normal = json.loads(text, parse_int=float_sized_int)
     except ValueError as exc:
         raise ValueError(f"Cannot store metadata as JSON: {exc}") from None
+    if lone_surrogate(text, normal):  # as loading refuses it: not text, unprintable
+        raise ValueError("Cannot store metadata as JSON: a string holds a lone surrogate "
+                         "(\\ud800 to \\udfff), which is not text")
     checks = {
         "multilabel": lambda v: _check_type(v, bool),
         "classes": lambda v: _check_classes(v, n_outputs, normal.get("multilabel") is True),
