@@ -3,6 +3,8 @@ the field, never another exception (at load, or later when the loaded object is 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -224,3 +226,24 @@ def test_saving_a_lone_surrogate_is_refused_and_pairs_round_trip(tmp_path):
     names = ["\U0001f600", "caf\u00e9", "\\ud800"]  # an emoji (a pair once escaped), text
     nonlin.save(model, tmp_path / "m.safetensors", metadata={"feature_names": names})
     assert nonlin.load(tmp_path / "m.safetensors").metadata["feature_names"] == names
+
+
+def test_metadata_nested_too_deep_is_named(tmp_path, capsys):
+    """json reads nesting up to Python's recursion limit; 800 levels loaded, and then
+    ``nonlin info --json`` crashed (RecursionError, exit 1)."""
+    from nonlin import cli
+
+    deep = json.loads("[" * 800 + "]" * 800)
+    (tmp_path / "m.st").write_bytes(_user({"training": {"notes": deep}}))
+    assert cli.main(["info", "--json", str(tmp_path / "m.st")]) == 2
+    error = capsys.readouterr().err
+    assert "__metadata__['metadata']" in error and "nested deeper than 100 levels" in error
+    with pytest.raises(ValueError, match="metadata.*nested deeper than 100"):
+        nonlin.save(nonlin.Sequential([nonlin.Dense(1)]).build(2, seed=0),
+                    tmp_path / "n.st", metadata={"training": {"notes": deep}})
+    shallow = json.loads("[" * 100 + "]" * 100)  # the innermost list at level 101
+    with pytest.raises(ModelFileError, match="nested deeper"):
+        read_model(_user({"training": {"notes": shallow}}), "m.st")
+    fine = json.loads("[" * 98 + "]" * 98)
+    model = read_model(_user({"training": {"notes": fine, "many": [[1]] * 200}}), "m.st")[0]
+    assert model.metadata["training"]["notes"] == fine

@@ -34,6 +34,7 @@ DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MAX_DIM = 1 << 48
+MAX_DEPTH = 100  # JSON nesting; nonlin's own records nest a few levels
 
 # Leading bytes of formats that are not safetensors, to say what the file really is.
 _SIGNATURES = (
@@ -128,13 +129,28 @@ def lone_surrogate(text: str | bytes, value: Any) -> bool:
     return False
 
 
+def too_deep(text: str | bytes, value: Any) -> bool:
+    """Whether ``value``, parsed from the JSON ``text``, nests deeper than ``MAX_DEPTH``
+    (json reads up to Python's recursion limit; code walking the value then fails)."""
+    if isinstance(text, str) and text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # the common case: too few brackets to nest that deep
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((item, depth + 1) for item in items)
+    return False
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
 def strict_json(text: str | bytes, path: str, field: str) -> Any:
     """Parse JSON text rejecting duplicate keys, NaN and infinity (and numbers beyond
-    float64's range, lone surrogates); errors name ``field``."""
+    float64's range, lone surrogates, nesting beyond ``MAX_DEPTH``); errors name ``field``."""
     try:
         value = json.loads(
             text,
@@ -150,6 +166,8 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
     if lone_surrogate(text, value):
         raise ModelFileError(path, "a string holds a lone surrogate escape (\\ud800 to "
                              "\\udfff), which is not text", field)
+    if too_deep(text, value):
+        raise ModelFileError(path, f"nested deeper than {MAX_DEPTH} levels", field)
     return value
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ._header import float_sized_int, lone_surrogate
+from ._header import MAX_DEPTH, float_sized_int, lone_surrogate, too_deep
 
 
 def _to_json(value: Any) -> Any:
@@ -127,6 +127,8 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
     if lone_surrogate(text, normal):  # as loading refuses it: not text, unprintable
         raise ValueError("Cannot store metadata as JSON: a string holds a lone surrogate "
                          "(\\ud800 to \\udfff), which is not text")
+    if too_deep(text, normal):
+        raise ValueError(f"Cannot store metadata as JSON: nested deeper than {MAX_DEPTH} levels")
     checks = {
         "multilabel": lambda v: _check_type(v, bool),
         "classes": lambda v: _check_classes(v, n_outputs, normal.get("multilabel") is True),
