@@ -33,6 +33,8 @@ DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string literal
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _MAX_DIM = 1 << 48
 MAX_DEPTH = 100  # JSON nesting; nonlin's own records nest a few levels
 
@@ -129,18 +131,18 @@ def lone_surrogate(text: str | bytes, value: Any) -> bool:
     return False
 
 
-def too_deep(text: str | bytes, value: Any) -> bool:
-    """Whether ``value``, parsed from the JSON ``text``, nests deeper than ``MAX_DEPTH``
-    (json reads up to Python's recursion limit; code walking the value then fails)."""
-    if isinstance(text, str) and text.count("[") + text.count("{") <= MAX_DEPTH:
+def too_deep(text: str | bytes) -> bool:
+    """Whether the JSON ``text`` nests deeper than ``MAX_DEPTH`` (json reads up to Python's
+    recursion limit; code walking the value then fails). Counts brackets outside strings."""
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
         return False  # the common case: too few brackets to nest that deep
-    stack = [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
         if depth > MAX_DEPTH:
             return True
-        items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((item, depth + 1) for item in items)
     return False
 
 
@@ -166,7 +168,7 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
     if lone_surrogate(text, value):
         raise ModelFileError(path, "a string holds a lone surrogate escape (\\ud800 to "
                              "\\udfff), which is not text", field)
-    if too_deep(text, value):
+    if too_deep(text):
         raise ModelFileError(path, f"nested deeper than {MAX_DEPTH} levels", field)
     return value
 

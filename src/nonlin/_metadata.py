@@ -127,7 +127,7 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
     if lone_surrogate(text, normal):  # as loading refuses it: not text, unprintable
         raise ValueError("Cannot store metadata as JSON: a string holds a lone surrogate "
                          "(\\ud800 to \\udfff), which is not text")
-    if too_deep(text, normal):
+    if too_deep(text):
         raise ValueError(f"Cannot store metadata as JSON: nested deeper than {MAX_DEPTH} levels")
     checks = {
         "multilabel": lambda v: _check_type(v, bool),
