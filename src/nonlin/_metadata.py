@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from ._header import MAX_DEPTH, float_sized_int, lone_surrogate, too_deep
+
 
 def _to_json(value: Any) -> Any:
     """``json.dumps`` default: NumPy scalars and arrays become Python values."""
@@ -117,7 +119,16 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
         raise TypeError(f"Expected a dict of metadata. Received: {type(metadata).__name__}")
     if not all(isinstance(key, str) for key in metadata):
         raise TypeError("Expected str keys in metadata")
-    normal = json.loads(to_json_text(metadata, "metadata"))
+    text = to_json_text(metadata, "metadata")
+    try:  # a number beyond float64's range is refused, as loading refuses it
+        normal = json.loads(text, parse_int=float_sized_int)
+    except ValueError as exc:
+        raise ValueError(f"Cannot store metadata as JSON: {exc}") from None
+    if lone_surrogate(text, normal):  # as loading refuses it: not text, unprintable
+        raise ValueError("Cannot store metadata as JSON: a string holds a lone surrogate "
+                         "(\\ud800 to \\udfff), which is not text")
+    if too_deep(text):
+        raise ValueError(f"Cannot store metadata as JSON: nested deeper than {MAX_DEPTH} levels")
     checks = {
         "multilabel": lambda v: _check_type(v, bool),
         "classes": lambda v: _check_classes(v, n_outputs, normal.get("multilabel") is True),

@@ -23,6 +23,7 @@ _PARAMS, _FITTED = "training.params", "training.fitted"
 _COUNTS = ("n_iter_", "t_", "n_outputs_", "n_layers_", "_no_improvement_count")
 _SCORES = ("loss_", "best_loss_", "best_validation_score_")
 _CURVES = ("loss_curve_", "validation_scores_")
+_STOPPING = ("best_loss_", "validation_scores_", "best_validation_score_")
 _REQUIRED = {"n_iter_", "t_", "n_outputs_", "n_layers_", "out_activation_", "objective"}
 _LABELS = {"classes", "y_type"}
 _Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -131,7 +132,29 @@ def fitted(est: Any, record: Any, path: str) -> dict[str, Any]:
                 raise _refuse(path, field, record[name], "a list of numbers or null")
     if not labels and out["objective"] not in _REGRESSION:
         raise _refuse(path, f"{_FITTED}.objective", out["objective"], f"one of {_REGRESSION}")
+    _solver_state(out, path)
     return out
+
+
+def _solver_state(out: dict[str, Any], path: str) -> None:
+    """The stochastic solvers' state comes whole (``partial_fit`` uses all of it) or not at
+    all (L-BFGS): ``loss_curve_`` a list, and ``best_loss_`` a number with no validation
+    scores, or (early stopping) ``best_loss_`` null with ``validation_scores_`` a list and
+    ``best_validation_score_`` a number."""
+    names = ("loss_curve_", "_no_improvement_count", *_STOPPING)
+    state = {name: out[name] for name in names if name in out}
+    if not state:
+        return
+    scores, best = out.get("validation_scores_"), out.get("best_validation_score_")
+    stopping = isinstance(scores, list) and _is_number(best) and out.get("best_loss_") is None
+    plain = scores is None and best is None and _is_number(out.get("best_loss_"))
+    if len(state) != len(names) or not isinstance(out["loss_curve_"], list) or not (
+        stopping or plain
+    ):
+        raise _refuse(path, _FITTED, state, "the stochastic solvers' state whole: loss_curve_ "
+                      "a list, _no_improvement_count, best_loss_ a number and the validation "
+                      "scores null, or best_loss_ null, validation_scores_ a list and "
+                      "best_validation_score_ a number (early stopping)")
 
 
 def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarray, Any]:

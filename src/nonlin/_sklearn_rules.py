@@ -267,8 +267,11 @@ def sklearn_sgd(lr: float, momentum: float, nesterov: bool) -> SGD:
     """nonlin's ``SGD`` with scikit-learn's parameter ranges.
 
     scikit-learn allows ``momentum = 1`` and Nesterov with zero momentum (a
-    plain step); both are the same formula ``v <- mu v - lr g``.
+    plain step); both are the same formula ``v <- mu v - lr g``. Beyond 1 (a file's
+    optimizer record, say) the velocities grow without bound: ``ValueError``.
     """
+    if isinstance(momentum, int | float) and momentum > 1:
+        raise ValueError(f"Expected momentum in [0.0, 1.0]. Received: momentum={momentum!r}")
     opt = SGD(lr=lr, momentum=min(momentum, 0.5), nesterov=bool(nesterov and momentum > 0))
     opt.momentum = float(momentum)
     return opt

@@ -65,6 +65,7 @@ class Adam(Optimizer):
     """
 
     _slot_names = ("m", "v")
+    _squares = ("v",)
 
     def __init__(
         self,
@@ -182,6 +183,7 @@ class RMSprop(Optimizer):
     """
 
     _slot_names = ("v",)
+    _squares = ("v",)
 
     def __init__(
         self, lr: Any = 0.001, rho: float = 0.9, epsilon: float = 1e-7, *,
@@ -231,6 +233,7 @@ class Adagrad(Optimizer):
     """
 
     _slot_names = ("accumulator",)
+    _squares = ("accumulator",)
 
     def __init__(
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,

@@ -24,16 +24,44 @@ _RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_siz
 _NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
 
 
-def given_options(argv: list[str]) -> set[str]:
-    """The ``dest`` of each option the ``nonlin train`` command line ``argv`` gives
-    (abbreviations and ``--opt=value`` included), not those left at their defaults."""
+def _train_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The command line's parser and its ``train`` sub-parser."""
     from .cli import build_parser
 
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for action in subparsers.choices["train"]._actions:
+    return parser, subparsers.choices["train"]
+
+
+def given_options(argv: list[str]) -> set[str]:
+    """The ``dest`` of each option the ``nonlin train`` command line ``argv`` gives
+    (abbreviations and ``--opt=value`` included), not those left at their defaults."""
+    parser, train = _train_parser()
+    for action in train._actions:
         action.default = argparse.SUPPRESS
     return set(vars(parser.parse_args(argv)))
+
+
+def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> Any:
+    """The checkpoint's ``value`` of ``option`` as the command line parses it (the file
+    is data from outside); ``ModelFileError`` naming the field when it would not parse."""
+    from . import registry
+    from ._header import ModelFileError
+
+    if value is None and action.default is None:
+        return None  # an option left out (--early-stopping)
+    try:
+        if option in _NAMES:
+            registry.lookup(option, value)  # a ValueError for a non-str too
+            return value
+        text = ",".join(map(repr, value)) if isinstance(value, list) else (
+            value if isinstance(value, str) else repr(value))
+        parsed = action.type(text) if action.type else text
+        if action.choices and parsed not in action.choices:
+            raise ValueError(f"expected one of {', '.join(action.choices)}, received {text!r:.80}")
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        raise ModelFileError(path, str(exc)[:200], f"metadata['training'][{option!r}]") from None
+    return parsed
 
 
 def _shown(value: Any) -> str:
@@ -65,13 +93,15 @@ def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
     task = getattr(args, "task", "auto")
     if "task" in given and task != "auto" and task != meta.get("task", task):
         _refuse(args, "task", task, meta["task"])
+    actions = {action.dest: action for action in _train_parser()[1]._actions}
     for option in _RUN_OPTIONS:
         if option not in record:
             continue  # a checkpoint from before the option was recorded
+        value = _recorded(args.resume, option, record[option], actions[option])
         if option not in given:
-            setattr(args, option, record[option])
-        elif not _same(option, getattr(args, option), record[option]):
-            _refuse(args, option, getattr(args, option), record[option])
+            setattr(args, option, value)
+        elif not _same(option, getattr(args, option), value):
+            _refuse(args, option, getattr(args, option), value)
 
 
 def _refuse(args: argparse.Namespace, option: str, given: Any, recorded: Any) -> None:

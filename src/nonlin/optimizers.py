@@ -91,6 +91,7 @@ class Optimizer:
     """
 
     _slot_names: tuple[str, ...] = ()
+    _squares: tuple[str, ...] = ()  # slots of summed or averaged squared gradients: >= 0
 
     def __init__(self, lr: Any, *, clipnorm: float | None = None) -> None:
         self.lr = _check_lr(lr)
@@ -189,6 +190,10 @@ class Optimizer:
         counts = {len(v) for v in slots.values()}
         if len(counts) > 1:
             raise ValueError(f"Expected the same number of arrays per slot. Received {counts}")
+        for name in self._squares:  # a negative one makes sqrt(v) NaN at the next step
+            if any((value < 0).any() for value in slots[name]):
+                raise ValueError(f"Expected values >= 0 in the slot {name!r} (squared "
+                                 "gradients). Received a negative value")
         if "lr" in state:
             self.lr = _check_lr(float(state["lr"]))
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
