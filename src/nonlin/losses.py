@@ -207,9 +207,15 @@ class BinaryCrossEntropy(Loss):
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise ``z - logsumexp(z)``, stable for any finite ``z``."""
-    with np.errstate(over="ignore"):  # z - max may be -inf when a row spans +-1e308
+    """Row-wise ``z - logsumexp(z)``, stable for any finite ``z``.
+
+    ``z - max`` overflows to ``-inf`` where a row spans more than the float range
+    (+-1e308); it is floored at the most negative float, so that a zero target
+    there contributes ``0``, not ``0 * -inf = nan``.
+    """
+    with np.errstate(over="ignore"):
         shifted = z - z.max(axis=1, keepdims=True)
+    np.maximum(shifted, np.finfo(shifted.dtype).min, out=shifted)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
