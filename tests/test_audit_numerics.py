@@ -26,3 +26,35 @@ def test_cross_entropy_one_hot_logits_spanning_the_float_range_stay_finite(dtype
             assert np.isfinite(value)
             assert np.all(np.isfinite(loss.grad(y, z)))
         assert loss(np.eye(3, dtype=dtype)[labels], z) == pytest.approx(loss(labels, z), rel=1e-6)
+
+
+def _normalized_reference(x: np.ndarray) -> np.ndarray:
+    """``(x - mean) / sqrt(var + 1e-3)`` per column, in float64 from exactly summed means."""
+    import math
+
+    x64 = x.astype(np.float64)
+    mean = np.array([math.fsum(col) for col in x64.T]) / x.shape[0]
+    var = np.array([math.fsum(col) for col in ((x64 - mean) ** 2).T]) / x.shape[0]
+    return (x64 - mean) / np.sqrt(var + 1e-3)
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e5])
+def test_batchnorm_float32_batch_mean_does_not_drift_for_large_offsets(offset) -> None:
+    # A float32 column sum (NumPy adds axis-0 rows one by one) drifted by several ulps of
+    # the mean, which x - mean then amplified: 5x PyTorch's error at 1e5 + N(0, 1).
+    from nonlin.normalization import BatchNorm
+
+    rng = np.random.default_rng(0)
+    x = (offset + rng.standard_normal((256, 4))).astype(np.float32)
+    layer = BatchNorm()
+    layer.build(4, rng)
+    layer.cast_state(np.float32)
+    layer.gamma.value = layer.gamma.value.astype(np.float32)
+    layer.beta.value = layer.beta.value.astype(np.float32)
+    y = layer.forward(x, training=True)
+    # float32 inputs near 1e5 are spaced 0.0078 apart; the result may not be much worse
+    assert np.abs(y - _normalized_reference(x)).max() < 2 * np.spacing(np.float32(offset))
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.functional.batch_norm(torch.tensor(x), None, None, training=True, eps=1e-3)
+    worst_torch = np.abs(ref.numpy() - _normalized_reference(x)).max()
+    assert np.abs(y - _normalized_reference(x)).max() <= 1.5 * worst_torch
