@@ -58,3 +58,16 @@ def test_batchnorm_float32_batch_mean_does_not_drift_for_large_offsets(offset) -
     ref = torch.nn.functional.batch_norm(torch.tensor(x), None, None, training=True, eps=1e-3)
     worst_torch = np.abs(ref.numpy() - _normalized_reference(x)).max()
     assert np.abs(y - _normalized_reference(x)).max() <= 1.5 * worst_torch
+
+
+@pytest.mark.parametrize(("dtype", "eps"), [(np.float32, "1e-7"), (np.float64, "1e-15")])
+def test_probability_clipping_is_the_documented_epsilon(dtype, eps) -> None:
+    from nonlin.losses import BinaryCrossEntropy
+
+    for cls in (BinaryCrossEntropy, CrossEntropy):
+        assert eps in cls.__doc__  # the docstring states the value in use
+    eps = float(eps)
+    p = np.array([[0.0, 1.0]], dtype=dtype)
+    low, high = np.log(dtype(eps)), np.log1p(-dtype(1 - eps))  # log p at the clipped ends
+    assert CrossEntropy()(np.array([0]), p) == pytest.approx(-low, rel=1e-6)
+    assert BinaryCrossEntropy()(np.array([[1.0, 0.0]]), p) == pytest.approx(-low - high, rel=1e-6)
