@@ -18,6 +18,27 @@ from .layers import scratch
 from .validation import is_real
 
 
+def _batch_moments(
+    x: np.ndarray, centered: np.ndarray, scratch_: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Column mean and biased variance of ``x``; writes ``x - mean`` into ``centered``.
+
+    The column sums accumulate in float64: NumPy adds the rows of an axis-0
+    reduction one by one, and in float32 the mean of 256 rows near 1e5 drifted
+    by several ulps, which ``x - mean`` amplifies. In float64 this is
+    ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries.
+    """
+    n = x.shape[0]
+    mean = np.add.reduce(x, 0, np.float64)
+    mean /= n
+    mean = mean.astype(x.dtype, copy=False)
+    np.subtract(x, mean, out=centered)
+    np.multiply(centered, centered, out=scratch_)
+    var = np.add.reduce(scratch_, 0)
+    var /= n
+    return mean, var
+
+
 class BatchNorm(Layer):
     """``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``, per feature.
 
@@ -87,15 +108,15 @@ class BatchNorm(Layer):
             scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
             return (x - self.moving_mean) * scale + beta
         dt, self._fixed = x.dtype, self._frozen
+        xhat = self._xhat = scratch(getattr(self, "_xhat", None), x.shape, dt)
+        y = self._y = scratch(getattr(self, "_y", None), x.shape, dt)
         if self._fixed:
             mean, var = self.moving_mean, self.moving_variance
+            np.subtract(x, mean, out=xhat)
         else:
-            mean, var = x.mean(axis=0), x.var(axis=0)
+            mean, var = _batch_moments(x, xhat, y)
         self._inv_std = inv_std = 1.0 / np.sqrt(var + const(self.epsilon, dt))
-        xhat = self._xhat = scratch(getattr(self, "_xhat", None), x.shape, dt)
-        np.subtract(x, mean, out=xhat)
         np.multiply(xhat, inv_std, out=xhat)
-        y = self._y = scratch(getattr(self, "_y", None), x.shape, dt)
         np.multiply(xhat, gamma, out=y)
         np.add(y, beta, out=y)
         if self._fixed:
