@@ -71,7 +71,7 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         if labels is None:
             return None
     if layout is not None:
-        values = _decimals(plain, words, layout, plan.skipped)
+        values = _decimals(plain, words, layout, plan.skipped, plan.float32_columns)
         if values is None:
             return None
     return _columns(values.reshape(-1, n_cols), labels, plan)
@@ -186,11 +186,17 @@ def _fast_labels(
 
 
 def _decimals(
-    raw: bytes, words: np.ndarray, layout: _Layout, skipped: _Skipped | None
+    raw: bytes,
+    words: np.ndarray,
+    layout: _Layout,
+    skipped: _Skipped | None,
+    float32_columns: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Every numeric cell as float64, bit-identical to ``float(cell)``; None if one is not a number.
 
     ``words`` holds ``raw`` (:func:`_words`); cells in ``skipped`` columns become 0.
+    Cells in ``float32_columns`` ((n_cols,) bool, or None) may be any float64
+    that rounds to the same float32.
     """
     starts, ends = layout.starts, layout.ends
     parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, skipped)
@@ -209,7 +215,11 @@ def _decimals(
     mantissas = _mantissas(words, digits_end, n_digits, after)
     if mantissas is None:
         return None
-    values, unsure = _scale(mantissas, power, negative)
+    loose = None
+    if float32_columns is not None:
+        loose = np.empty((starts.size // float32_columns.size, float32_columns.size), dtype=bool)
+        loose[:] = float32_columns
+    values, unsure = _scale(mantissas, power, negative, None if loose is None else loose.ravel())
     unsure[exact] = False
     for cell in unsure.nonzero()[0].tolist():  # too long or too close to call: ask float
         values[cell] = float(raw[starts[cell] : ends[cell]])
