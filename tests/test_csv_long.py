@@ -10,6 +10,7 @@ decides the tie), mantissas around 2**53 and 2**63, and the ends of the range.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nonlin import tabular
+from nonlin._csv_digits import _words
 from nonlin._csv_numbers import _scale
+from nonlin._csv_spelling import _exponents
 
 MANTISSA = st.one_of(
     st.integers(0, 10**19 - 1),
@@ -26,6 +29,8 @@ MANTISSA = st.one_of(
     st.integers(10**19 - 50, 10**19 - 1),
     st.integers(10**18, 10**19 - 1),  # 19 digits, as %.18e writes
 )
+
+EXPONENT = st.from_regex(r"\A[+-]?[0-9]{0,5}\Z")
 
 
 def float32_of(text: str) -> np.float32:
@@ -122,3 +127,21 @@ def test_read_csv_float32_features_and_float64_target(tmp_path: Path) -> None:
     assert table.y.tolist() == [float(text) for text in columns[1]]
     exact = tabular.read_csv(path, dtype=np.float64)
     assert exact.X.tolist() == [[float(text) for text in line.split(",")] for line in lines]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(EXPONENT | st.text("0123456789+-.e ", max_size=5), min_size=1),
+    st.binary(max_size=9),
+)
+def test_exponents_read_like_int(exponents: list[str], prefix: bytes) -> None:
+    text, marks, ends = bytearray(prefix), [], []
+    for exponent in exponents:
+        marks.append(len(text) + 1)
+        text += f"1e{exponent}".encode()
+        ends.append(len(text))
+        text += b","
+    values, valid = _exponents(_words(bytes(text)), np.array(marks), np.array(ends))
+    plain = [re.fullmatch(r"[+-]?[0-9]{1,3}", exponent) is not None for exponent in exponents]
+    assert valid.tolist() == plain
+    assert values[valid].tolist() == [int(e) for e, ok in zip(exponents, plain, strict=True) if ok]

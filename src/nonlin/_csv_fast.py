@@ -199,7 +199,7 @@ def _decimals(
     that rounds to the same float32.
     """
     starts, ends = layout.starts, layout.ends
-    parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, skipped)
+    parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), words, layout, skipped)
     if parts is None:
         return None
     negative, power, special, digits_end, n_digits, after = parts
