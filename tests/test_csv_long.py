@@ -30,6 +30,7 @@ MANTISSA = st.one_of(
     st.integers(10**18, 10**19 - 1),  # 19 digits, as %.18e writes
 )
 
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
 EXPONENT = st.from_regex(r"\A[+-]?[0-9]{0,5}\Z")
 
 
@@ -145,3 +146,16 @@ def test_exponents_read_like_int(exponents: list[str], prefix: bytes) -> None:
     plain = [re.fullmatch(r"[+-]?[0-9]{1,3}", exponent) is not None for exponent in exponents]
     assert valid.tolist() == plain
     assert values[valid].tolist() == [int(e) for e, ok in zip(exponents, plain, strict=True) if ok]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(FINITE, min_size=1, max_size=8), st.data())
+def test_exponent_blocks_refuse_a_second_exponent(values: list[float], data: st.DataObject) -> None:
+    # Every cell has an exponent (the %.18e shortcut); one gets a second: not a number.
+    cells = [f"{value:.18e}" for value in values]
+    at = data.draw(st.integers(0, len(cells) - 1))
+    plan = tabular._Plan("x.csv", ("a",), (0,), None, "drop", np.dtype(np.float64), False)
+    raw = "".join(f"{cell}\n" for cell in cells).encode()
+    assert tabular._fast_block(raw, plan)[0].ravel().tolist() == [float(c) for c in cells]
+    cells[at] = cells[at].replace(".", "e", 1)  # 1e234e+05: marks e, e
+    assert tabular._fast_block("".join(f"{cell}\n" for cell in cells).encode(), plan) is None

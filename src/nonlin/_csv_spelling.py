@@ -89,7 +89,11 @@ def _points_and_exponents(
     after = np.maximum(decimals, np.multiply(~dotted, _NO_POINT, dtype=decimals.dtype))
     power = np.negative(decimals, out=decimals)
     special = np.zeros(last.size, dtype=bool)
-    if owners.size:
+    if owners.size == last.size:  # every cell has one (%.18e): no gathers by owner
+        values, valid = _exponents(words, digits_end, layout.ends)
+        power += values
+        np.logical_not(valid, out=special)
+    elif owners.size:
         values, valid = _exponents(words, digits_end.take(owners), layout.ends.take(owners))
         power[owners] += values
         special[owners] = ~valid
@@ -108,6 +112,8 @@ def _before_exponents(
     n_both = np.count_nonzero(inner == 2)
     if not owners.size:
         return None if n_both else layout.ends
+    if owners.size == inner.size:
+        return _every_exponent(layout, inner, previous, dotted)
     both = owners[inner.take(owners) == 2]
     previous_both = previous.take(both) - 1
     if both.size != n_both or (layout.kinds.take(previous_both) != _DOT).any():
@@ -117,6 +123,21 @@ def _before_exponents(
     digits_end = layout.ends.copy()
     digits_end[owners] = layout.marks.take(layout.last.take(owners) - 1)
     return digits_end
+
+
+def _every_exponent(
+    layout: _Layout, inner: np.ndarray, previous: np.ndarray, dotted: np.ndarray
+) -> np.ndarray | None:
+    """:func:`_before_exponents` where every cell has an exponent (``%.18e``), on whole arrays."""
+    both = inner == 2
+    if both.any():
+        points = np.subtract(previous, 1)
+        misplaced = layout.kinds.take(points, mode="clip") != _DOT
+        if (misplaced & both).any():
+            return None
+        np.copyto(previous, points, where=both)
+        dotted |= both
+    return layout.marks.take(layout.last - 1)
 
 
 def _exponents(
