@@ -10,9 +10,9 @@ its digits are read as one integer eight bytes at a time (``_csv_digits.py``),
 and that integer is scaled by a power of ten with correct rounding (Clinger's
 fast path, double-double arithmetic beyond it), so values come out bit for bit
 as ``float`` reads them; features read as float32 skip the double-double step
-where one rounding more provably gives the same float32. Other spellings go through ``float`` one by one; a
-cell that is not a number makes ``_fast_block`` return None, which sends the
-block to the strict parser in ``_csv_strict.py``.
+where one rounding more provably gives the same float32. Other spellings go
+through ``float`` one by one; a cell that is not a number makes ``_fast_block``
+return None, which sends the block to the strict parser in ``_csv_strict.py``.
 """
 
 from __future__ import annotations
