@@ -217,10 +217,9 @@ def _decimals(
     if mantissas is None:
         return None
     loose = None
-    if float32_columns is not None:
-        loose = np.empty((starts.size // float32_columns.size, float32_columns.size), dtype=bool)
-        loose[:] = float32_columns
-    values, unsure = _scale(mantissas, power, negative, None if loose is None else loose.ravel())
+    if float32_columns is not None:  # one row of the block after another
+        loose = np.tile(float32_columns, starts.size // float32_columns.size)
+    values, unsure = _scale(mantissas, power, negative, loose)
     unsure[exact] = False
     for cell in unsure.nonzero()[0].tolist():  # too long or too close to call: ask float
         values[cell] = float(raw[starts[cell] : ends[cell]])
