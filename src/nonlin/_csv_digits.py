@@ -5,10 +5,11 @@ windows of eight from their end, for every number at once. A window is built
 from two 8-byte loads: ``A``, the 8 bytes before its end, and ``B``, the 8
 before that less one (``A`` shifted by a byte, plus the byte before it); the
 digits after the point come from ``A``, those before it from ``B``, so the
-point drops out. The bytes before the number are made "0", every byte is
-checked to be a digit, and the eight digits are combined into one integer with
-three multiplications, SWAR-style ("SIMD within a register", as in simdjson):
-pairs, then quadruples, then octets.
+point drops out. The three windows of every number are rows of one array,
+joined from five aligned words gathered once per number. The bytes before the
+number are made "0", every byte is checked to be a digit, and the eight digits
+are combined into one integer with three multiplications, SWAR-style ("SIMD
+within a register", as in simdjson): pairs, then quadruples, then octets.
 
 An 8-byte load joins the two aligned words it straddles; the block is copied
 behind ``_PAD`` bytes, so that loads near its start stay inside the buffer.
@@ -34,7 +35,8 @@ _HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
 # _KEEP[n]: the top n bytes of a word, its last n characters in memory order.
 _KEEP = np.array([(_FULL << (8 * (8 - n))) & _FULL for n in range(9)], dtype=np.uint64)
 _LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # the first n bytes
-_SCALE = (np.uint64(1), np.uint64(10**8), np.uint64(10**16))  # of windows 0, 1 and 2
+_SKIPS = np.array([[16], [8], [0]])  # digits after windows 2, 1 and 0: the rows of _windows
+_SCALES = np.array([[10**16], [10**8]], dtype=np.uint64)  # of windows 2 and 1
 # (mask, multiplier, shift) of each step: digit pairs 10 * a + b (the byte of a keeps it),
 # then 100 * ab + cd from every other byte, then 10000 * abcd + efgh from every other pair.
 _STEPS = (
@@ -91,6 +93,10 @@ def _mantissas(
 ) -> np.ndarray | None:
     """Each number's digits, the point left out, as one integer.
 
+    The three windows of every number are rows of one (3, n_cells) array, read
+    from the 25 bytes before its end (:func:`_windows`), so that each step is
+    one NumPy call on all of them.
+
     Parameters
     ----------
     words : the block the positions refer to, from :func:`_words`
@@ -102,46 +108,42 @@ def _mantissas(
     -------
     (n_cells,) uint64, or None when a byte among the digits is not a digit.
     """
-    values = _window(words, ends, n_digits, after, 0)
-    longer = np.flatnonzero(n_digits > 8)
-    for window in (1, 2):
-        if values is None or not longer.size:
-            break
-        high = _window(
-            words, ends.take(longer), n_digits.take(longer), after.take(longer), 8 * window
-        )
-        if high is None:
-            return None
-        high *= _SCALE[window]
-        values[longer] += high
-        longer = longer[n_digits.take(longer) > 8 * window + 8]
-    return values
-
-
-def _window(
-    words: np.ndarray, ends: np.ndarray, n_digits: np.ndarray, after: np.ndarray, skip: int
-) -> np.ndarray | None:
-    """Digits ``skip`` to ``skip + 7`` counted from each number's end, as integers."""
-    digits = _load(words, ends, skip)  # A: right for the digits after the point
-    before = words.view(np.uint8).take(ends + (_PAD - 9 - skip), mode="clip").astype(np.uint64)
-    before |= digits << _BYTE  # B: one byte further back, right for those before it
+    digits, before = _windows(words, ends)
     digits ^= before
-    digits &= _KEEP.take(after - skip if skip else after, mode="clip")  # clipped to 0..8
+    digits &= _KEEP.take(np.subtract(after, _SKIPS), mode="clip")  # clipped to 0..8
     digits ^= before
-    return _eight(digits, n_digits - skip if skip else n_digits)
-
-
-def _eight(digits: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
-    """The last ``lengths`` characters of each word read as a number, in place.
-
-    ``lengths`` are clipped to 0..8; None if one of those characters is not a
-    digit; the characters before them count as "0".
-    """
     digits ^= _ZEROS  # digits become 0..9, every other byte something else
-    digits &= _KEEP.take(lengths, mode="clip")  # and the bytes before the number 0
+    digits &= _KEEP.take(np.subtract(n_digits, _SKIPS), mode="clip")  # bytes before: 0
     if _bad(digits).any():
         return None
-    return _combine(digits)
+    digits = _combine(digits)
+    digits[:2] *= _SCALES
+    return digits.sum(axis=0)
+
+
+def _windows(words: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Windows 2, 1 and 0 (rows) of each number ending at ``ends``: ``A`` and ``B``.
+
+    The five aligned words holding the 32 bytes before each end are gathered
+    once; the four unaligned loads ending 24, 16, 8 and 0 bytes before the end
+    are joined from them. ``B`` of a window is its ``A`` shifted by a byte
+    plus the top byte of the load before it.
+    """
+    at = np.add(ends, _PAD - 32, dtype=np.intp)
+    shift = np.left_shift(at.view(np.uint64), _THREE)  # 8 * (at % 8): bits into the word
+    shift &= _SHIFTS
+    at >>= 3
+    aligned = np.empty((5, ends.size), dtype=np.uint64)
+    for row in aligned:
+        words.take(at, mode="clip", out=row)
+        at += 1
+    loads = np.left_shift(aligned[1:], np.subtract(_BITS, shift))  # a shift by 64 gives 0
+    aligned[:4] >>= shift
+    loads |= aligned[:4]
+    before = np.right_shift(loads[:3], _SHIFTS, out=aligned[:3])  # the byte before each window
+    last = loads[1:]
+    before |= last << _BYTE
+    return last, before
 
 
 def _bad(words: np.ndarray) -> np.ndarray:

@@ -9,9 +9,10 @@ point and exponent are located with vector operations (``_csv_spelling.py``),
 its digits are read as one integer eight bytes at a time (``_csv_digits.py``),
 and that integer is scaled by a power of ten with correct rounding (Clinger's
 fast path, double-double arithmetic beyond it), so values come out bit for bit
-as ``float`` reads them. Other spellings go through ``float`` one by one; a
-cell that is not a number makes ``_fast_block`` return None, which sends the
-block to the strict parser in ``_csv_strict.py``.
+as ``float`` reads them; features read as float32 skip the double-double step
+where one rounding more provably gives the same float32. Other spellings go
+through ``float`` one by one; a cell that is not a number makes ``_fast_block``
+return None, which sends the block to the strict parser in ``_csv_strict.py``.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         if labels is None:
             return None
     if layout is not None:
-        values = _decimals(plain, words, layout, plan.skipped)
+        values = _decimals(plain, words, layout, plan.skipped, plan.float32_columns)
         if values is None:
             return None
     return _columns(values.reshape(-1, n_cols), labels, plan)
@@ -186,14 +187,20 @@ def _fast_labels(
 
 
 def _decimals(
-    raw: bytes, words: np.ndarray, layout: _Layout, skipped: _Skipped | None
+    raw: bytes,
+    words: np.ndarray,
+    layout: _Layout,
+    skipped: _Skipped | None,
+    float32_columns: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Every numeric cell as float64, bit-identical to ``float(cell)``; None if one is not a number.
 
     ``words`` holds ``raw`` (:func:`_words`); cells in ``skipped`` columns become 0.
+    Cells in ``float32_columns`` ((n_cols,) bool, or None) may be any float64
+    that rounds to the same float32.
     """
     starts, ends = layout.starts, layout.ends
-    parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), layout, skipped)
+    parts = _number_parts(np.frombuffer(raw, dtype=np.uint8), words, layout, skipped)
     if parts is None:
         return None
     negative, power, special, digits_end, n_digits, after = parts
@@ -209,7 +216,10 @@ def _decimals(
     mantissas = _mantissas(words, digits_end, n_digits, after)
     if mantissas is None:
         return None
-    values, unsure = _scale(mantissas, power, negative)
+    loose = None
+    if float32_columns is not None:  # one row of the block after another
+        loose = np.tile(float32_columns, starts.size // float32_columns.size)
+    values, unsure = _scale(mantissas, power, negative, loose)
     unsure[exact] = False
     for cell in unsure.nonzero()[0].tolist():  # too long or too close to call: ask float
         values[cell] = float(raw[starts[cell] : ends[cell]])

@@ -19,7 +19,7 @@ _SIGNED_POW10 = np.outer(10.0 ** np.arange(_MAX_POWER + 1), [1.0, -1.0]).ravel()
 
 
 def _scale(
-    mantissas: np.ndarray, power: np.ndarray, negative: np.ndarray
+    mantissas: np.ndarray, power: np.ndarray, negative: np.ndarray, loose: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``±mantissas * 10**power`` correctly rounded to float64, and which results are unsure.
 
@@ -27,7 +27,9 @@ def _scale(
     float64 and one IEEE multiplication or division rounds correctly (Clinger's
     fast path); the sign rides on the power of ten, so that -0 stays -0. Longer
     mantissas are computed in double-double arithmetic; the rare results too
-    close to a rounding tie, and larger powers, are unsure.
+    close to a rounding tie, and larger powers, are unsure. The ``loose`` cells
+    (bool, or None for none) are read as float32 only: their rounded result is
+    kept where its float32 rounding is sure (:func:`_float32_sure`).
     """
     magnitude = np.abs(power)
     unsure = magnitude > _MAX_POWER
@@ -42,11 +44,37 @@ def _scale(
         values = np.where(up, values * scale, values / scale)
     else:
         values /= scale
-    long = ((mantissas > 2**53) & ~unsure).nonzero()[0]
+    long = (mantissas > 2**53) & ~unsure
+    if loose is not None:  # below 2**63 values are m * 10**p rounded twice
+        long &= ~(loose & _float32_sure(values) & (mantissas.view(np.int64) >= 0))
+    long = long.nonzero()[0]
     if long.size:
         value, unsure[long] = _double_double(mantissas[long], np.abs(scale[long]), up[long])
         values[long] = np.copysign(value, scale[long])
     return values, unsure
+
+
+def _float32_sure(values: np.ndarray) -> np.ndarray:
+    """Whether ``float32(values)`` equals ``float32(float(text))``, for the text's exact
+    value ``x = m * 10**p`` with ``2**53 < m < 2**63``, ``|p| <= 22`` and ``values = a``
+    equal to ``fl(fl(m) * 10**p)`` or ``fl(fl(m) / 10**-p)``.
+
+    Proof. ``10**|p|`` is exact, so ``a`` is ``x`` rounded twice: ``|a - x| <=
+    (2u + u**2)|x|``, ``u = 2**-53``; ``d = float(text)`` has ``|d - x| <= u|x|``; so
+    ``|a - d| < 3.01u|a|``. Rounding to float32 is monotonic and constant between
+    neighbouring float32 ties (the midpoints of neighbouring float32 numbers and
+    the overflow threshold ``2**128 - 2**103``), so ``float32(a) == float32(d)``
+    when no tie lies within ``3.01u|a|`` of ``a``. Here ``|a| > 2**53 / 10**22 >
+    2**-126``: float32 is normal, and the ties in ``a``'s binade (below ``2**128``)
+    are the float64 numbers with low 29 bits ``0x10000000``; ties outside it are
+    ``2**27`` ulps of ``a`` away or more, and an ulp of ``a`` is at least ``u|a|``.
+    So a low part more than 16 from ``0x10000000`` is sure (a margin above
+    five). From ``2**128`` on, ``a`` and ``d > a(1 - 3.01u)`` are both past the
+    threshold: float32 gives inf for both.
+    """
+    low = values.view(np.uint64) & np.uint64(2**29 - 1)
+    low -= np.uint64(2**28 - 16)
+    return low > np.uint64(32)  # wraps below: more than 16 from 2**28 either way
 
 
 def _double_double(

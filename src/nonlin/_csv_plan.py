@@ -105,6 +105,16 @@ class _Plan:
         columns = np.flatnonzero(~self.numeric)
         return _Skipped(len(self.names), columns) if columns.size else None
 
+    @cached_property
+    def float32_columns(self) -> np.ndarray | None:
+        """Which columns are read as float32 only (the features, when ``dtype`` is float32),
+        (n_cols,) bool; None when none is."""
+        if self.dtype != np.float32:
+            return None
+        loose = np.zeros(len(self.names), dtype=bool)
+        loose[list(self.features)] = True
+        return loose
+
     def fail(self, line: int, column: int | None, problem: str) -> CSVError:
         where = f"{self.source}, line {line}"
         if column is not None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ._csv_digits import _KEEP, _ZEROS, _bad, _combine, _load
+
 if TYPE_CHECKING:
     from ._csv_fast import _Layout
     from ._csv_plan import _Skipped
@@ -33,15 +35,16 @@ class _Parts(NamedTuple):
 
 
 def _number_parts(
-    cells: np.ndarray, layout: _Layout, skipped: _Skipped | None
+    cells: np.ndarray, words: np.ndarray, layout: _Layout, skipped: _Skipped | None
 ) -> _Parts | None:
     """Check each cell's marks; find its sign, digits, point and power of ten.
 
     ``special`` cells (more than 19 digits, none, an exponent of more than 3
     digits or something ``float`` will refuse) are left to ``float``. Cells
     ``skipped`` count as plain digits. None when a cell cannot be a number.
+    ``words`` holds ``cells`` as ``_csv_digits._words`` pads them.
     """
-    found = _points_and_exponents(cells, layout, skipped)
+    found = _points_and_exponents(cells, words, layout, skipped)
     if found is None:
         return None
     power, digits_end, after, special = found
@@ -58,7 +61,7 @@ def _number_parts(
 
 
 def _points_and_exponents(
-    cells: np.ndarray, layout: _Layout, skipped: _Skipped | None
+    cells: np.ndarray, words: np.ndarray, layout: _Layout, skipped: _Skipped | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Each cell's power of ten, where its digits end, how many follow the point
     (``_NO_POINT`` if none), and which exponents are left to ``float``."""
@@ -86,8 +89,12 @@ def _points_and_exponents(
     after = np.maximum(decimals, np.multiply(~dotted, _NO_POINT, dtype=decimals.dtype))
     power = np.negative(decimals, out=decimals)
     special = np.zeros(last.size, dtype=bool)
-    if owners.size:
-        values, valid = _exponents(cells, digits_end.take(owners), layout.ends.take(owners))
+    if owners.size == last.size:  # every cell has one (%.18e): no gathers by owner
+        values, valid = _exponents(words, digits_end, layout.ends)
+        power += values
+        np.logical_not(valid, out=special)
+    elif owners.size:
+        values, valid = _exponents(words, digits_end.take(owners), layout.ends.take(owners))
         power[owners] += values
         special[owners] = ~valid
     return power, digits_end, after, special
@@ -105,6 +112,8 @@ def _before_exponents(
     n_both = np.count_nonzero(inner == 2)
     if not owners.size:
         return None if n_both else layout.ends
+    if owners.size == inner.size:
+        return _every_exponent(layout, inner, previous, dotted)
     both = owners[inner.take(owners) == 2]
     previous_both = previous.take(both) - 1
     if both.size != n_both or (layout.kinds.take(previous_both) != _DOT).any():
@@ -116,19 +125,42 @@ def _before_exponents(
     return digits_end
 
 
+def _every_exponent(
+    layout: _Layout, inner: np.ndarray, previous: np.ndarray, dotted: np.ndarray
+) -> np.ndarray | None:
+    """:func:`_before_exponents` where every cell has an exponent (``%.18e``), on whole arrays."""
+    both = inner == 2
+    if both.any():
+        points = np.subtract(previous, 1)
+        misplaced = layout.kinds.take(points, mode="clip") != _DOT
+        if (misplaced & both).any():
+            return None
+        np.copyto(previous, points, where=both)
+        dotted |= both
+    return layout.marks.take(layout.last - 1)
+
+
 def _exponents(
-    cells: np.ndarray, marks: np.ndarray, ends: np.ndarray
+    words: np.ndarray, marks: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Values of the exponents after ``marks`` (up to 3 digits) and which are valid."""
-    sign = cells.take(marks + 1)
-    has_sign = (sign == _MINUS) | (sign == _PLUS)
-    first_digit = marks + 1 + has_sign
-    n_digits = ends - first_digit
-    valid = (n_digits >= 1) & (n_digits <= 3)
-    value = np.zeros(marks.size, dtype=np.int32)
-    for place in range(3):
-        present = n_digits > place
-        digit = cells.take(first_digit + place, mode="clip").astype(np.int32) - ord("0")
-        valid &= ~present | ((digit >= 0) & (digit <= 9))
-        value = np.where(present, value * 10 + digit, value)
-    return np.where(sign == _MINUS, -value, value), valid
+    """Values of the exponents after ``marks`` (a sign and up to 3 digits) and which are valid.
+
+    Each exponent is read from the 8 bytes before its end (``_csv_digits._load``):
+    its first byte is the sign if it is "+" or "-", and the digits after it
+    are combined as the digits of a mantissa are.
+    """
+    size = np.subtract(ends, marks, dtype=np.int64)
+    size -= 1  # the sign and digits after the mark
+    np.minimum(size, 8, out=size)
+    text = _load(words, ends, 0)  # the exponent is its top ``size`` bytes
+    first = np.right_shift(text, np.left_shift(8 - size, 3).view(np.uint64))  # 0 if none
+    first &= np.uint64(0xFF)
+    negative = first == _MINUS
+    has_sign = negative | (first == _PLUS)
+    size -= has_sign
+    valid = (size >= 1) & (size <= 3)
+    text ^= _ZEROS
+    text &= _KEEP.take(size, mode="clip")  # the sign, and the bytes before it, become 0
+    valid &= ~_bad(text)
+    value = _combine(text).view(np.int64)
+    return np.where(negative, -value, value), valid
