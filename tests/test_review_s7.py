@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import gc
+import os
+import stat
+import threading
 
 import numpy as np
+import pytest
 
 from nonlin import Dense, ReLU, Sequential, Softmax
+from nonlin._atomic import write_atomic
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=1, batch_size=8, verbose=0, seed=0)
 
@@ -30,3 +35,40 @@ def test_layers_of_a_dropped_fitted_model_serve_a_new_model() -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+# -- a named pipe as the output -------------------------------------------------------------------
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_saving_to_a_named_pipe_that_nobody_reads_is_an_error_not_a_hang(tmp_path) -> None:
+    fifo = str(tmp_path / "out.safetensors")
+    os.mkfifo(fifo)
+    outcome: list[BaseException | None] = []
+
+    def save() -> None:
+        try:
+            write_atomic(fifo, b"data")
+            outcome.append(None)
+        except OSError as exc:
+            outcome.append(exc)
+
+    writer = threading.Thread(target=save, daemon=True)
+    writer.start()
+    writer.join(10)  # a guard against the hang, not a measure of time
+    if writer.is_alive():  # blocked in open(): a reader releases it
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join()
+        pytest.fail("write_atomic waited for a reader of the named pipe (Ctrl-C is ignored there)")
+    assert isinstance(outcome[0], OSError) and "no process reads" in str(outcome[0])
+    assert fifo in str(outcome[0]) and stat.S_ISFIFO(os.stat(fifo).st_mode)  # the pipe stays
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_saving_to_a_named_pipe_with_a_reader_writes_through(tmp_path) -> None:
+    fifo = str(tmp_path / "out.safetensors")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(fifo, b"data")
+        assert os.read(reader, 100) == b"data"
+    finally:
+        os.close(reader)

@@ -23,6 +23,7 @@ Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -94,7 +95,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
     """
     if is_special_file(path):  # a pipe or a device: written through, never replaced
         try:
-            with open(path, "wb") as handle:
+            with _open_special(path) as handle:
                 _write_all(handle, data)
         except OSError as exc:  # /dev/full: the write names no file
             raise _for_path(exc, path) from None
@@ -122,6 +123,22 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
             raise _for_path(exc, path) from None
         raise
     fsync_folder(folder)
+
+
+def _open_special(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a pipe or device for writing. A named pipe that no process reads is an
+    error, not a wait: ``open`` would block until a reader came, and ``nonlin train``
+    saves with Ctrl-C ignored."""
+    fifo = stat.S_ISFIFO(os.stat(path).st_mode) and hasattr(os, "O_NONBLOCK")
+    try:
+        fd = os.open(path, os.O_WRONLY | (os.O_NONBLOCK if fifo else 0))
+    except OSError as exc:
+        if fifo and exc.errno == errno.ENXIO:  # no reader
+            raise OSError(exc.errno, "no process reads this named pipe", os.fspath(path)) from None
+        raise
+    if fifo:
+        os.set_blocking(fd, True)  # the writes wait for the reader, as open()'s do
+    return os.fdopen(fd, "wb")
 
 
 def _for_path(exc: OSError, path: str | os.PathLike[str]) -> OSError:
