@@ -72,3 +72,17 @@ def test_saving_to_a_named_pipe_with_a_reader_writes_through(tmp_path) -> None:
         assert os.read(reader, 100) == b"data"
     finally:
         os.close(reader)
+
+
+# -- /dev/stdout redirected to a file -------------------------------------------------------------
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="/dev/fd")
+@pytest.mark.parametrize("folder", ["/dev/fd", "/proc/self/fd"])
+def test_a_descriptor_path_writes_to_that_descriptor_not_over_its_file(tmp_path, folder) -> None:
+    # 'nonlin predict ... -o /dev/stdout >> log': the shell's file is appended to, not replaced
+    if not os.path.isdir(folder):
+        pytest.skip(folder)
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"earlier\n")
+    with open(log, "ab") as shell_side:
+        write_atomic(f"{folder}/{shell_side.fileno()}", b"prediction\n")
+    assert log.read_bytes() == b"earlier\nprediction\n"
