@@ -15,7 +15,8 @@ A symbolic link is written through, as ``open(path, "wb")`` does: the file
 it names is replaced and the link stays. A path that names something other
 than a regular file or a folder (a named pipe, ``/dev/null``, ``/dev/stdout``)
 is opened and written, as ``open`` does: there is no file to replace, and
-replacing the node would destroy it.
+replacing the node would destroy it. A path naming an open descriptor
+(``/dev/stdout`` redirected to a file) writes to a copy of that descriptor.
 
 Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
 """
@@ -23,11 +24,14 @@ Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import stat
 import tempfile
 from typing import BinaryIO
 
+_DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 _CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
 
 
@@ -83,6 +87,21 @@ def is_special_file(path: str | os.PathLike[str]) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+def open_descriptor(path: str | os.PathLike[str]) -> int | None:
+    """The descriptor that ``path`` names (``/dev/stdout``, ``/dev/fd/N``,
+    ``/proc/self/fd/N``, links followed up to there), else None. Writing to it
+    keeps the shell's redirection: ``>>`` appends, and a file is not replaced."""
+    name = os.path.abspath(os.fspath(path))
+    for _ in range(8):
+        found = _DESCRIPTOR.fullmatch(name)
+        if found:
+            return int(found.group(1))
+        if not os.path.islink(name):
+            return None
+        name = os.path.normpath(os.path.join(os.path.dirname(name), os.readlink(name)))
+    return None
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None:
     """Replace the file at ``path`` with ``data`` atomically (see the module docstring).
 
@@ -92,9 +111,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
         The folder is missing or not writable, the disk is full, ... The old
         file (if any) is intact and no temporary file is left behind.
     """
-    if is_special_file(path):  # a pipe or a device: written through, never replaced
+    descriptor = open_descriptor(path)
+    if descriptor is not None or is_special_file(path):  # written through, never replaced
         try:
-            with open(path, "wb") as handle:
+            with (os.fdopen(os.dup(descriptor), "wb") if descriptor is not None
+                  else _open_special(path)) as handle:
                 _write_all(handle, data)
         except OSError as exc:  # /dev/full: the write names no file
             raise _for_path(exc, path) from None
@@ -122,6 +143,22 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
             raise _for_path(exc, path) from None
         raise
     fsync_folder(folder)
+
+
+def _open_special(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a pipe or device for writing. A named pipe that no process reads is an
+    error, not a wait: ``open`` would block until a reader came, and ``nonlin train``
+    saves with Ctrl-C ignored."""
+    fifo = stat.S_ISFIFO(os.stat(path).st_mode) and hasattr(os, "O_NONBLOCK")
+    try:
+        fd = os.open(path, os.O_WRONLY | (os.O_NONBLOCK if fifo else 0))
+    except OSError as exc:
+        if fifo and exc.errno == errno.ENXIO:  # no reader
+            raise OSError(exc.errno, "no process reads this named pipe", os.fspath(path)) from None
+        raise
+    if fifo:
+        os.set_blocking(fd, True)  # the writes wait for the reader, as open()'s do
+    return os.fdopen(fd, "wb")
 
 
 def _for_path(exc: OSError, path: str | os.PathLike[str]) -> OSError:

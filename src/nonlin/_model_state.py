@@ -73,16 +73,18 @@ class ModelState:
         may serve one model after another.
         """
         for i, layer in enumerate(self.layers):
-            other = _builder(layer)
-            if other is not None and other is not self:
-                gc.collect()
-                other = _builder(layer)
-            if other is not None and other is not self and other.built:
+            if self._built_elsewhere(layer):
+                gc.collect()  # no reference held here: a model held only by a cycle goes
+            if self._built_elsewhere(layer):
                 raise ValueError(
                     f"Expected layers built by no other model in use. Received layers[{i}]="
                     f"{layer!r}, built by another model: building it here would re-initialize "
                     "that model's weights. Create new layers (copy weights with set_weights)"
                 )
+
+    def _built_elsewhere(self, layer: LayerProtocol) -> bool:
+        other = _builder(layer)
+        return other is not None and other is not self and other.built
 
     def _checked_width(self, i: int, width: Any) -> int:
         """``layers[i].build``'s result, the output width: a positive int."""

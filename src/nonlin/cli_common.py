@@ -157,11 +157,12 @@ def check_model_file(path: str, what: str = "model file") -> None:
 
 def check_output_path(path: str, what: str = "output file") -> None:
     """Fail before any work when ``path`` cannot be written as a file."""
-    from ._atomic import is_special_file
+    from ._atomic import is_special_file, open_descriptor
 
     if not path:
         raise UsageError(f"expected a path for the {what}, received ''")
-    if is_special_file(path) and os.access(path, os.W_OK):  # /dev/stdout, a named pipe
+    through = open_descriptor(path) is not None or is_special_file(path)
+    if through and os.access(path, os.W_OK):  # /dev/stdout, a named pipe
         return
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a path for the {what}")
