@@ -21,22 +21,19 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._json_checks import float_sized_int, text_problem
+
 MAX_HEADER_BYTES = 100_000_000  # the safetensors package's own limit
 DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string literal
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _MAX_DIM = 1 << 48
-MAX_DEPTH = 100  # JSON nesting; nonlin's own records nest a few levels
 
 # Leading bytes of formats that are not safetensors, to say what the file really is.
 _SIGNATURES = (
@@ -104,55 +101,13 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def float_sized_int(text: str) -> int:
-    """``int(text)``, refused (``ValueError``) beyond float64's range: such a number is
-    read as infinity by most JSON readers, and every number nonlin reads becomes a float."""
-    value = int(text)
-    if len(text) > 300:  # a float holds up to 309 digits
-        try:
-            float(value)
-        except OverflowError:
-            raise ValueError(f"number {text[:40]}... ({len(text)} digits) overflows to "
-                             "infinity") from None
-    return value
-
-
-def lone_surrogate(text: str | bytes, value: Any) -> bool:
-    """Whether ``value``, parsed from the JSON ``text``, holds a string with a lone
-    surrogate escape (``"\\ud800"``): not text; printing or encoding it fails."""
-    if not isinstance(text, str) or not _SURROGATE_ESCAPE.search(text):
-        return False  # the common case: no escape from \ud800 to \udfff at all
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    except (ValueError, RecursionError):
-        return False
-    return False
-
-
-def too_deep(text: str | bytes) -> bool:
-    """Whether the JSON ``text`` nests deeper than ``MAX_DEPTH`` (json reads up to Python's
-    recursion limit; code walking the value then fails). Counts brackets outside strings."""
-    if isinstance(text, bytes):
-        text = text.decode(json.detect_encoding(text), "surrogatepass")
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False  # the common case: too few brackets to nest that deep
-    depth = 0
-    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        if depth > MAX_DEPTH:
-            return True
-    return False
-
-
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
 def strict_json(text: str | bytes, path: str, field: str) -> Any:
     """Parse JSON text rejecting duplicate keys, NaN and infinity (and numbers beyond
-    float64's range, lone surrogates, nesting beyond ``MAX_DEPTH``); errors name ``field``."""
+    float64's range, lone surrogates, deep nesting: ``_json_checks``); errors name ``field``."""
     try:
         value = json.loads(
             text,
@@ -165,11 +120,9 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
         raise ModelFileError(path, f"duplicate key {exc.args[0]!r}", field) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, digit limits, deep nesting
         raise ModelFileError(path, f"invalid JSON: {str(exc)[:200]}", field) from None
-    if lone_surrogate(text, value):
-        raise ModelFileError(path, "a string holds a lone surrogate escape (\\ud800 to "
-                             "\\udfff), which is not text", field)
-    if too_deep(text):
-        raise ModelFileError(path, f"nested deeper than {MAX_DEPTH} levels", field)
+    problem = text_problem(text, value)
+    if problem:
+        raise ModelFileError(path, problem, field)
     return value
 
 

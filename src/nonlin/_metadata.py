@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ._header import MAX_DEPTH, float_sized_int, lone_surrogate, too_deep
+from ._json_checks import float_sized_int, text_problem
 
 
 def _to_json(value: Any) -> Any:
@@ -124,11 +124,9 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
         normal = json.loads(text, parse_int=float_sized_int)
     except ValueError as exc:
         raise ValueError(f"Cannot store metadata as JSON: {exc}") from None
-    if lone_surrogate(text, normal):  # as loading refuses it: not text, unprintable
-        raise ValueError("Cannot store metadata as JSON: a string holds a lone surrogate "
-                         "(\\ud800 to \\udfff), which is not text")
-    if too_deep(text):
-        raise ValueError(f"Cannot store metadata as JSON: nested deeper than {MAX_DEPTH} levels")
+    problem = text_problem(text, normal)  # as loading refuses it
+    if problem:
+        raise ValueError(f"Cannot store metadata as JSON: {problem}")
     checks = {
         "multilabel": lambda v: _check_type(v, bool),
         "classes": lambda v: _check_classes(v, n_outputs, normal.get("multilabel") is True),
