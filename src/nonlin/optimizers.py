@@ -191,9 +191,11 @@ class Optimizer:
         if len(counts) > 1:
             raise ValueError(f"Expected the same number of arrays per slot. Received {counts}")
         for name in self._squares:  # a negative one makes sqrt(v) NaN at the next step
-            if any((value < 0).any() for value in slots[name]):
+            negative = [value[value < 0] for value in slots[name]]
+            if any(found.size for found in negative):
+                first = next(found for found in negative if found.size)[0]
                 raise ValueError(f"Expected values >= 0 in the slot {name!r} (squared "
-                                 "gradients). Received a negative value")
+                                 f"gradients). Received {first.item()!r}")
         if "lr" in state:
             self.lr = _check_lr(float(state["lr"]))
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
