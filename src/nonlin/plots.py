@@ -11,13 +11,13 @@ Non-goals: interactive figures, styling options beyond titles.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ._optional import require
-from .validation import check_X, is_integer
+from ._plot_inputs import boundary_inputs, history_dict, predicted_classes
 
 PathLike = str | os.PathLike[str]
 
@@ -69,24 +69,6 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     return _save(fig, path)
 
 
-def _history_dict(history: Any) -> dict[str, list[float]]:
-    data = getattr(history, "history", history)
-    if not isinstance(data, Mapping) or "loss" not in data:
-        raise ValueError(
-            f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
-        )
-    history_dict = {str(k): [float(v) for v in vals] for k, vals in data.items()}
-    for key, values in history_dict.items():  # each panel needs a point (lr is not drawn)
-        if not values and key != "lr" and not key.startswith("val_") and not history_dict.get(
-            f"val_{key}"
-        ):
-            raise ValueError(
-                f"Expected at least one epoch's value to plot for {key!r}. "
-                f"Received an empty history: {key}=[]"
-            )
-    return history_dict
-
-
 def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
     """Training and validation loss, and each metric, against the epoch.
 
@@ -99,7 +81,7 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     """
-    data = _history_dict(history)
+    data = history_dict(history)
     require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
@@ -148,7 +130,7 @@ def plot_decision_boundary(
     classes : names shown in the legend (default ``0 .. n_classes - 1``)
     resolution : grid points per axis
     """
-    X, y = _boundary_inputs(X, y, resolution, None if classes is None else len(classes))
+    X, y = boundary_inputs(X, y, resolution, None if classes is None else len(classes))
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = list(classes) if classes is not None else list(range(n_classes))
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
@@ -156,7 +138,7 @@ def plot_decision_boundary(
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    regions = _predicted_classes(np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))))
+    regions = predicted_classes(np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))))
     fig = _figure((7, 6))
     ax = fig.add_subplot()
     cmap = _class_colors(n_classes)
@@ -180,50 +162,6 @@ def plot_decision_boundary(
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.8)
     return _save(fig, path)
-
-
-def _boundary_inputs(
-    X: Any, y: Any, resolution: Any, n_names: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
-    ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        raise ValueError(
-            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
-            f"Received X {X.shape}, y {y.shape}"
-        )
-    check_X(X)
-    if not is_integer(resolution) or resolution < 2:
-        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
-    return X, _boundary_labels(y, n_names)
-
-
-def _boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
-    """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
-    classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"Expected integer class labels for y. Received dtype {y.dtype}")
-    bad = y < 0
-    if y.dtype.kind == "f":
-        bad |= ~np.isfinite(y) | (y != np.round(y))
-    if n_names is not None:
-        bad |= y >= n_names
-    if np.any(bad):
-        i = int(np.argmax(bad))
-        expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
-        raise ValueError(
-            f"Expected class labels in y that are {expected}. Received y[{i}]={y[i].item()!r}"
-        )
-    return y.astype(np.int64)
-
-
-def _predicted_classes(scores: np.ndarray) -> np.ndarray:
-    """Class indices (n,) from what ``predict`` returned (see ``plot_decision_boundary``)."""
-    if scores.ndim == 2 and scores.shape[1] == 1:
-        return (scores[:, 0] > 0.5).astype(int)
-    return scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
 
 
 def _class_colors(n_classes: int) -> Any:

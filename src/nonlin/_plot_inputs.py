@@ -1,0 +1,74 @@
+"""Input checks for ``nonlin.plots``: each turns what a user gave into clean arrays, or raises
+a ValueError/TypeError naming the received value before anything is drawn or written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .validation import check_X, is_integer
+
+
+def history_dict(history: Any) -> dict[str, list[float]]:
+    """The ``{key: values per epoch}`` of a History or a dict, with a point for every panel."""
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping) or "loss" not in data:
+        raise ValueError(
+            f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
+        )
+    curves = {str(k): [float(v) for v in vals] for k, vals in data.items()}
+    for key, values in curves.items():  # each panel needs a point (lr is not drawn)
+        if not values and key != "lr" and not key.startswith("val_") and not curves.get(
+            f"val_{key}"
+        ):
+            raise ValueError(
+                f"Expected at least one epoch's value to plot for {key!r}. "
+                f"Received an empty history: {key}=[]"
+            )
+    return curves
+
+
+def boundary_inputs(
+    X: Any, y: Any, resolution: Any, n_names: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
+    ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(
+            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
+            f"Received X {X.shape}, y {y.shape}"
+        )
+    check_X(X)
+    if not is_integer(resolution) or resolution < 2:
+        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
+    return X, boundary_labels(y, n_names)
+
+
+def boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
+    """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
+    classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"Expected integer class labels for y. Received dtype {y.dtype}")
+    bad = y < 0
+    if y.dtype.kind == "f":
+        bad |= ~np.isfinite(y) | (y != np.round(y))
+    if n_names is not None:
+        bad |= y >= n_names
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
+        raise ValueError(
+            f"Expected class labels in y that are {expected}. Received y[{i}]={y[i].item()!r}"
+        )
+    return y.astype(np.int64)
+
+
+def predicted_classes(scores: np.ndarray) -> np.ndarray:
+    """Class indices (n,) from what ``predict`` returned (see ``plot_decision_boundary``)."""
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        return (scores[:, 0] > 0.5).astype(int)
+    return scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
