@@ -1,21 +1,26 @@
 """Plots, drawn with matplotlib (the ``plot`` extra), imported only when used.
 
 Every function writes a PNG file with a title, axis labels and a legend (or a
-colour bar, for the confusion matrix); it returns the path it wrote. Figures
-are drawn on the non-interactive Agg canvas, so no display is needed, and
-their pixel size is fixed (``figsize * 100``): ``savefig`` never crops.
+colour bar, for the confusion matrix); it returns the path it wrote. The file
+is drawn in memory, then replaces ``path`` atomically, as models are saved: a
+plot that fails leaves an existing file intact. Figures are drawn on the
+non-interactive Agg canvas (matplotlib's backend, ``pyplot`` and rcParams are
+left alone), so no display is needed, and their pixel size is fixed
+(``figsize * 100``): ``savefig`` never crops.
 
 Non-goals: interactive figures, styling options beyond titles.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from ._atomic import write_atomic
 from ._optional import require
 from ._plot_inputs import boundary_inputs, history_dict, predicted_classes
 
@@ -37,10 +42,14 @@ def _figure(size: tuple[float, float]) -> Any:
 
 
 def _save(fig: Any, path: PathLike) -> str:
+    """Draw ``fig`` in memory, then replace ``path`` atomically (``_atomic.write_atomic``):
+    a plot that fails midway leaves an existing file as it was."""
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
     fig.tight_layout()
-    fig.savefig(os.fspath(path), format="png", dpi=100)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    write_atomic(path, buffer.getbuffer())
     return os.fspath(path)
 
 

@@ -1,0 +1,36 @@
+"""Adversarial audit of nonlin.plots: what a failed plot leaves behind, file formats, odd
+inputs (wrong shapes, many classes, constant features, resumed histories)."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from nonlin import plots
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+
+def test_a_plot_that_fails_while_writing_leaves_the_existing_file_intact(tmp_path, monkeypatch):
+    # was: savefig opened the path itself, so a full disk midway left a truncated file
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    print_png = FigureCanvasAgg.print_png
+
+    def print_png_then_fail(self, target, *, metadata=None, pil_kwargs=None, **print_figure):
+        # the full image (tight_layout's renderer probe stops inside), then a full disk
+        print_png(self, target, metadata=metadata, pil_kwargs=pil_kwargs)
+        if not hasattr(target, "write"):  # a path: left half written
+            Path(target).write_bytes(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    path = tmp_path / "curve.png"
+    path.write_bytes(b"the previous plot")
+    monkeypatch.setattr(FigureCanvasAgg, "print_png", print_png_then_fail)
+    with pytest.raises(OSError, match="No space"):
+        plots.plot_error_curve([1.0, 0.5], path)
+    assert path.read_bytes() == b"the previous plot"
+    assert [p.name for p in tmp_path.iterdir()] == ["curve.png"]  # no temporary file left
