@@ -34,3 +34,14 @@ def test_a_plot_that_fails_while_writing_leaves_the_existing_file_intact(tmp_pat
         plots.plot_error_curve([1.0, 0.5], path)
     assert path.read_bytes() == b"the previous plot"
     assert [p.name for p in tmp_path.iterdir()] == ["curve.png"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "name, magic",
+    [("a.svg", b"<?xml"), ("a.PDF", b"%PDF"), ("a.jpg", b"\xff\xd8\xff"), ("a.PNG", b"\x89PNG"),
+     ("no_extension", b"\x89PNG"), ("a.unknown", b"\x89PNG")],
+)
+def test_the_file_has_the_format_its_extension_names(tmp_path, name, magic) -> None:
+    # was: PNG bytes whatever the name, so an .svg or .pdf path held a PNG no viewer opened
+    path = plots.plot_error_curve([1.0, 0.5], tmp_path / name)
+    assert Path(path).read_bytes().startswith(magic)

@@ -1,12 +1,14 @@
 """Plots, drawn with matplotlib (the ``plot`` extra), imported only when used.
 
 Every function writes a PNG file with a title, axis labels and a legend (or a
-colour bar, for the confusion matrix); it returns the path it wrote. The file
-is drawn in memory, then replaces ``path`` atomically, as models are saved: a
-plot that fails leaves an existing file intact. Figures are drawn on the
-non-interactive Agg canvas (matplotlib's backend, ``pyplot`` and rcParams are
-left alone), so no display is needed, and their pixel size is fixed
-(``figsize * 100``): ``savefig`` never crops.
+colour bar, for the confusion matrix); it returns the path it wrote. A path
+ending in ``.svg``, ``.pdf``, ``.jpg``/``.jpeg`` or ``.tif``/``.tiff`` (any
+case) gets that format instead. The file is drawn in memory, then replaces
+``path`` atomically, as models are saved: a plot that fails leaves an
+existing file intact. Figures are drawn on the non-interactive Agg canvas
+(matplotlib's backend, ``pyplot`` and rcParams are left alone), so no display
+is needed, and their pixel size is fixed (``figsize * 100``): ``savefig``
+never crops.
 
 Non-goals: interactive figures, styling options beyond titles.
 """
@@ -41,14 +43,19 @@ def _figure(size: tuple[float, float]) -> Any:
     return figure_cls(figsize=size)
 
 
+# Formats matplotlib's Agg canvas writes without LaTeX; any other path gets a PNG.
+_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "tif", "tiff")
+
+
 def _save(fig: Any, path: PathLike) -> str:
     """Draw ``fig`` in memory, then replace ``path`` atomically (``_atomic.write_atomic``):
     a plot that fails midway leaves an existing file as it was."""
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
     fig.tight_layout()
+    extension = os.path.splitext(os.fspath(path))[1][1:].lower()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
+    fig.savefig(buffer, format=extension if extension in _FORMATS else "png", dpi=100)
     write_atomic(path, buffer.getbuffer())
     return os.fspath(path)
 
