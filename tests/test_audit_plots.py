@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nonlin import plots
@@ -45,3 +46,30 @@ def test_the_file_has_the_format_its_extension_names(tmp_path, name, magic) -> N
     # was: PNG bytes whatever the name, so an .svg or .pdf path held a PNG no viewer opened
     path = plots.plot_error_curve([1.0, 0.5], tmp_path / name)
     assert Path(path).read_bytes().startswith(magic)
+
+
+def _figures(monkeypatch: pytest.MonkeyPatch, draw: bool = True) -> list:
+    """The figures the plot functions save, captured on their way to the file (which is
+    not written when ``draw`` is False: rendering is most of a plot's time)."""
+    figures: list = []
+    save = plots._save
+
+    def spy(fig, path):
+        figures.append(fig)
+        return save(fig, path) if draw else str(path)
+
+    monkeypatch.setattr(plots, "_save", spy)
+    return figures
+
+
+def test_a_confusion_matrix_of_100_classes_stays_legible(tmp_path, monkeypatch) -> None:
+    # was: 10,000 overlapping counts and 100 overlapping labels per axis (and ~30 s to draw)
+    figures = _figures(monkeypatch, draw=False)
+    matrix = np.arange(100 * 100).reshape(100, 100) % 7
+    plots.plot_confusion_matrix(matrix, tmp_path / "c.png", classes=[f"c{k}" for k in range(100)])
+    ax = figures[0].axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert not ax.texts and 10 <= len(labels) <= 30 and labels[:2] == ["c0", "c4"]
+    plots.plot_confusion_matrix(np.eye(30), tmp_path / "c30.png")
+    ax = figures[1].axes[0]
+    assert len(ax.texts) == 900 and len(ax.get_yticklabels()) == 30  # up to 30: every count
