@@ -73,3 +73,11 @@ def test_a_confusion_matrix_of_100_classes_stays_legible(tmp_path, monkeypatch) 
     plots.plot_confusion_matrix(np.eye(30), tmp_path / "c30.png")
     ax = figures[1].axes[0]
     assert len(ax.texts) == 900 and len(ax.get_yticklabels()) == 30  # up to 30: every count
+
+
+@pytest.mark.parametrize("classes", [["a", "b"], ["a", "b", "c", "d"]])
+def test_confusion_matrix_class_names_must_name_every_class(tmp_path, classes) -> None:
+    # was matplotlib's 'The number of FixedLocator locations (3) ... does not match'
+    with pytest.raises(ValueError, match=rf"Expected 3 class names.*Received {len(classes)}"):
+        plots.plot_confusion_matrix(np.eye(3), tmp_path / "c.png", classes=classes)
+    assert not (tmp_path / "c.png").exists()

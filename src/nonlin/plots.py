@@ -212,7 +212,7 @@ def plot_confusion_matrix(
     matrix : array-like of shape (n_classes, n_classes)
         ``matrix[i, j]`` counts samples of true class ``i`` predicted as ``j``.
     path : where to write the PNG (700 x 600 pixels; 900 x 800 above 10 classes)
-    classes : tick labels (default ``0 .. n_classes - 1``). Above 30
+    classes : tick labels, one per class (default ``0 .. n_classes - 1``). Above 30
         classes the cells carry no counts (the colour bar reads them) and every
         k-th class is labelled, so that the labels stay legible.
     """
@@ -225,6 +225,11 @@ def plot_confusion_matrix(
         )
     n = matrix.shape[0]
     names = [str(c) for c in (classes if classes is not None else range(n))]
+    if len(names) != n:
+        raise ValueError(
+            f"Expected {n} class names, one per row of the matrix. "
+            f"Received {len(names)}: classes={names!r:.200}"
+        )
     fig = _figure((9, 8) if n > 10 else (7, 6))
     ax = fig.add_subplot()
     image = ax.imshow(matrix, cmap="Blues", interpolation="nearest")
