@@ -81,3 +81,27 @@ def test_confusion_matrix_class_names_must_name_every_class(tmp_path, classes) -
     with pytest.raises(ValueError, match=rf"Expected 3 class names.*Received {len(classes)}"):
         plots.plot_confusion_matrix(np.eye(3), tmp_path / "c.png", classes=classes)
     assert not (tmp_path / "c.png").exists()
+
+
+_POINTS = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    "predict, message",
+    [
+        (lambda p: np.zeros((10, 2)), r"shape \(16,\), \(16, 1\).*Received shape \(10, 2\)"),
+        (lambda p: np.zeros((len(p), 2, 1)), r"Received shape \(16, 2, 1\)"),
+        (lambda p: 1.0, r"Received shape \(\)"),
+        (lambda p: np.full((len(p), 2), np.nan), "Received NaN for 16 of the 16 grid points"),
+        (lambda p: np.full((len(p), 1), np.nan), "NaN"),
+        (lambda p: np.full(len(p), 0.3), r"numbers >= 0\. Received predict's output\[0\]=0\.3"),
+        (lambda p: np.full(len(p), -1), r"Received predict's output\[0\]=-1$"),
+    ],
+)
+def test_decision_boundary_names_what_predict_returned(tmp_path, predict, message) -> None:
+    # was numpy's 'cannot reshape array of size 10 into shape (4,4)', or a silent picture:
+    # NaN scores drawn as class 0, 0.3 * x truncated to class 0, -1 left blank
+    with pytest.raises(ValueError, match=message):
+        plots.plot_decision_boundary(predict, _POINTS, [0, 1, 1, 0], tmp_path / "d.png",
+                                     resolution=4)
+    assert not (tmp_path / "d.png").exists()

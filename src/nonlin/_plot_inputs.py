@@ -48,11 +48,11 @@ def boundary_inputs(
     return X, boundary_labels(y, n_names)
 
 
-def boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
+def boundary_labels(y: np.ndarray, n_names: int | None, name: str = "y") -> np.ndarray:
     """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
     classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
     if y.dtype.kind not in "biuf":
-        raise TypeError(f"Expected integer class labels for y. Received dtype {y.dtype}")
+        raise TypeError(f"Expected integer class labels for {name}. Received dtype {y.dtype}")
     bad = y < 0
     if y.dtype.kind == "f":
         bad |= ~np.isfinite(y) | (y != np.round(y))
@@ -62,13 +62,32 @@ def boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
         i = int(np.argmax(bad))
         expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
         raise ValueError(
-            f"Expected class labels in y that are {expected}. Received y[{i}]={y[i].item()!r}"
+            f"Expected class labels in {name} that are {expected}. "
+            f"Received {name}[{i}]={y[i].item()!r}"
         )
     return y.astype(np.int64)
 
 
-def predicted_classes(scores: np.ndarray) -> np.ndarray:
-    """Class indices (n,) from what ``predict`` returned (see ``plot_decision_boundary``)."""
-    if scores.ndim == 2 and scores.shape[1] == 1:
-        return (scores[:, 0] > 0.5).astype(int)
-    return scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
+def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.ndarray:
+    """Class indices (n_points,) from what ``predict`` returned for the grid (see
+    ``plot_decision_boundary``): scores, a probability of class 1, or class indices."""
+    scores = np.asarray(scores)
+    if scores.shape != (n_points,) and (scores.ndim != 2 or scores.shape[0] != n_points
+                                        or scores.shape[1] == 0):
+        raise ValueError(
+            f"Expected predict to return shape ({n_points},), ({n_points}, 1) or "
+            f"({n_points}, n_classes) for the {n_points} grid points. "
+            f"Received shape {scores.shape}"
+        )
+    if scores.dtype.kind not in "biuf":
+        raise TypeError(f"Expected numbers from predict. Received dtype {scores.dtype}")
+    if scores.dtype.kind == "f" and np.isnan(scores).any():
+        raise ValueError(
+            f"Expected numbers from predict. Received NaN for "
+            f"{int(np.isnan(scores).any(axis=-1).sum())} of the {n_points} grid points"
+        )
+    if scores.ndim == 1:
+        return boundary_labels(scores, n_names, "predict's output")
+    if scores.shape[1] == 1:
+        return (scores[:, 0] > 0.5).astype(np.int64)
+    return scores.argmax(axis=1)

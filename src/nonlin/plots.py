@@ -137,7 +137,8 @@ def plot_decision_boundary(
         Maps points of shape (n, 2) to scores of shape (n, n_classes) (the
         predicted class is the arg-max), to probabilities of class 1 of shape
         (n, 1) (a one-output sigmoid classifier: class 1 above 0.5) or to class
-        indices of shape (n,).
+        indices of shape (n,). Another shape, NaN, or class indices that are not
+        whole numbers >= 0 are a ``ValueError``.
     X : array-like of shape (n_samples, 2)
     y : array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``: integers, or floats holding whole
@@ -154,7 +155,9 @@ def plot_decision_boundary(
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    regions = predicted_classes(np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))))
+    regions = predicted_classes(
+        predict(np.column_stack([gx.ravel(), gy.ravel()])), gx.size, None
+    )
     fig = _figure((7, 6))
     ax = fig.add_subplot()
     cmap = _class_colors(n_classes)
