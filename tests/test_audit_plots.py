@@ -105,3 +105,19 @@ def test_decision_boundary_names_what_predict_returned(tmp_path, predict, messag
         plots.plot_decision_boundary(predict, _POINTS, [0, 1, 1, 0], tmp_path / "d.png",
                                      resolution=4)
     assert not (tmp_path / "d.png").exists()
+
+
+def test_decision_boundary_draws_a_predicted_class_that_y_lacks(tmp_path, monkeypatch) -> None:
+    # was: the region of class 2 (predicted, but absent from y) was left blank
+    figures = _figures(monkeypatch, draw=False)
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        return np.where(points[:, 0] > 0.5, 2, 0)
+
+    plots.plot_decision_boundary(predict, _POINTS, [0, 0, 0, 0], tmp_path / "d.png", resolution=4)
+    ax = figures[0].axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"class {k}" for k in range(3)]
+    assert ax.collections[0].levels.tolist()[-1] == 2.5  # the contour levels reach class 2
+    with pytest.raises(ValueError, match=r"classes in \[0, 2\).*Received class 2"):
+        plots.plot_decision_boundary(lambda p: np.tile([0.0, 0.0, 1.0], (len(p), 1)), _POINTS,
+                                     [0, 1, 1, 0], tmp_path / "e.png", classes=["a", "b"])

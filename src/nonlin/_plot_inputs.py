@@ -88,6 +88,11 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
         )
     if scores.ndim == 1:
         return boundary_labels(scores, n_names, "predict's output")
-    if scores.shape[1] == 1:
-        return (scores[:, 0] > 0.5).astype(np.int64)
-    return scores.argmax(axis=1)
+    one_output = scores.shape[1] == 1
+    predicted = (scores[:, 0] > 0.5).astype(np.int64) if one_output else scores.argmax(axis=1)
+    if n_names is not None and predicted.max() >= n_names:
+        raise ValueError(
+            f"Expected predicted classes in [0, {n_names}), one per name in classes. "
+            f"Received class {predicted.max()} from predict's output of shape {scores.shape}"
+        )
+    return predicted

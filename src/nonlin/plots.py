@@ -144,20 +144,22 @@ def plot_decision_boundary(
         Class indices in ``[0, n_classes)``: integers, or floats holding whole
         numbers; a fractional, negative or non-finite label is a ``ValueError``.
     path : where to write the PNG (700 x 600 pixels)
-    classes : names shown in the legend (default ``0 .. n_classes - 1``)
+    classes : names shown in the legend (default ``0 .. n_classes - 1``, the classes
+        in ``y`` or predicted, whichever reaches higher)
     resolution : grid points per axis
     """
-    X, y = boundary_inputs(X, y, resolution, None if classes is None else len(classes))
-    n_classes = len(classes) if classes is not None else int(y.max()) + 1
-    names = list(classes) if classes is not None else list(range(n_classes))
+    n_names = None if classes is None else len(classes)
+    X, y = boundary_inputs(X, y, resolution, n_names)
     pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
     regions = predicted_classes(
-        predict(np.column_stack([gx.ravel(), gy.ravel()])), gx.size, None
+        predict(np.column_stack([gx.ravel(), gy.ravel()])), gx.size, n_names
     )
+    n_classes = n_names if n_names is not None else int(max(y.max(), regions.max())) + 1
+    names = list(classes) if classes is not None else list(range(n_classes))
     fig = _figure((7, 6))
     ax = fig.add_subplot()
     cmap = _class_colors(n_classes)
