@@ -4,6 +4,7 @@ inputs (wrong shapes, many classes, constant features, resumed histories)."""
 from __future__ import annotations
 
 import errno
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -121,3 +122,18 @@ def test_decision_boundary_draws_a_predicted_class_that_y_lacks(tmp_path, monkey
     with pytest.raises(ValueError, match=r"classes in \[0, 2\).*Received class 2"):
         plots.plot_decision_boundary(lambda p: np.tile([0.0, 0.0, 1.0], (len(p), 1)), _POINTS,
                                      [0, 1, 1, 0], tmp_path / "e.png", classes=["a", "b"])
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, 1e12])
+def test_a_constant_feature_gets_a_visible_range(tmp_path, monkeypatch, value) -> None:
+    # was: limits value +- 1e-9 (an axis labelled '1e-9+1'); at 1e12 the two limits were
+    # one float and matplotlib warned 'Attempting to set identical low and high ylims'
+    figures = _figures(monkeypatch, draw=False)
+    X = [[0.0, value], [1.0, value], [2.0, value]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.plot_decision_boundary(lambda p: (p[:, 0] > 1).astype(int), X, [0, 0, 1],
+                                     tmp_path / "d.png", resolution=4)
+    low, high = figures[0].axes[0].get_ylim()
+    assert low < value < high and high - low >= 0.2 * max(abs(value), 1.0)
+    assert figures[0].axes[0].get_xlim() == pytest.approx((-0.2 - 1e-9, 2.2 + 1e-9))

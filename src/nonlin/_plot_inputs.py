@@ -96,3 +96,15 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
             f"Received class {predicted.max()} from predict's output of shape {scores.shape}"
         )
     return predicted
+
+
+def plane_limits(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper limits (2,) of the plane drawn: the data's range, a tenth wider on
+    each side. A feature that is constant (to 1e-9 of its magnitude) gets a tenth of its
+    magnitude, at least 0.1, on each side: a width of 2e-9 zoomed in on nothing, and
+    vanished in rounding far from 0 (matplotlib: 'identical low and high ylims')."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    magnitude = np.maximum(np.abs(lo), np.abs(hi))
+    span = np.where(hi - lo > 1e-9 * magnitude, hi - lo, np.maximum(magnitude, 1.0))
+    pad = 0.1 * span + 1e-9
+    return lo - pad, hi + pad

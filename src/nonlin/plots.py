@@ -24,7 +24,7 @@ import numpy as np
 
 from ._atomic import write_atomic
 from ._optional import require
-from ._plot_inputs import boundary_inputs, history_dict, predicted_classes
+from ._plot_inputs import boundary_inputs, history_dict, plane_limits, predicted_classes
 
 PathLike = str | os.PathLike[str]
 
@@ -150,8 +150,7 @@ def plot_decision_boundary(
     """
     n_names = None if classes is None else len(classes)
     X, y = boundary_inputs(X, y, resolution, n_names)
-    pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
-    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    lo, hi = plane_limits(X)
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
