@@ -137,3 +137,11 @@ def test_a_constant_feature_gets_a_visible_range(tmp_path, monkeypatch, value) -
     low, high = figures[0].axes[0].get_ylim()
     assert low < value < high and high - low >= 0.2 * max(abs(value), 1.0)
     assert figures[0].axes[0].get_xlim() == pytest.approx((-0.2 - 1e-9, 2.2 + 1e-9))
+
+
+@pytest.mark.parametrize("names", [("x1",), ("a", "b", "c"), "ab"])
+def test_decision_boundary_wants_two_feature_names(tmp_path, names) -> None:
+    # was an IndexError for one name; three, or the string "ab", were taken silently
+    with pytest.raises(ValueError, match=r"Expected two feature names\. Received: feature_names="):
+        plots.plot_decision_boundary(lambda p: np.zeros(len(p), int), _POINTS, [0, 1, 1, 0],
+                                     tmp_path / "d.png", resolution=4, feature_names=names)

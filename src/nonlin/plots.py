@@ -147,9 +147,12 @@ def plot_decision_boundary(
     classes : names shown in the legend (default ``0 .. n_classes - 1``, the classes
         in ``y`` or predicted, whichever reaches higher)
     resolution : grid points per axis
+    feature_names : the two axis labels
     """
     n_names = None if classes is None else len(classes)
     X, y = boundary_inputs(X, y, resolution, n_names)
+    if isinstance(feature_names, str) or len(feature_names) != 2:
+        raise ValueError(f"Expected two feature names. Received: feature_names={feature_names!r}")
     lo, hi = plane_limits(X)
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
