@@ -145,3 +145,19 @@ def test_decision_boundary_wants_two_feature_names(tmp_path, names) -> None:
     with pytest.raises(ValueError, match=r"Expected two feature names\. Received: feature_names="):
         plots.plot_decision_boundary(lambda p: np.zeros(len(p), int), _POINTS, [0, 1, 1, 0],
                                      tmp_path / "d.png", resolution=4, feature_names=names)
+
+
+def test_history_of_a_run_from_initial_epoch_is_drawn_at_its_epochs(tmp_path, monkeypatch):
+    # was: epochs 1..3 on the axis for a fit(initial_epoch=5, epochs=8) run (epochs 6..8)
+    import nonlin
+
+    figures = _figures(monkeypatch, draw=False)
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    X = np.linspace(-1.0, 1.0, 8)[:, None]
+    history = model.fit(X, 2 * X, epochs=8, initial_epoch=5, loss="mse", optimizer="sgd",
+                        verbose=0, seed=0)
+    assert history.epoch == [5, 6, 7]
+    plots.plot_history(history, tmp_path / "h.png")
+    assert figures[0].axes[0].lines[0].get_xdata().tolist() == [6, 7, 8]
+    plots.plot_history({"loss": [3.0, 2.0]}, tmp_path / "d.png")  # a dict: from epoch 1
+    assert figures[1].axes[0].lines[0].get_xdata().tolist() == [1, 2]

@@ -30,6 +30,15 @@ def history_dict(history: Any) -> dict[str, list[float]]:
     return curves
 
 
+def epoch_numbers(history: Any, n_values: int) -> np.ndarray:
+    """The 1-based epoch of each of ``n_values`` values: a History's ``epoch`` list + 1
+    (a run from ``initial_epoch`` on starts there), else ``1 .. n_values``."""
+    epochs = getattr(history, "epoch", None)
+    if isinstance(epochs, list) and len(epochs) == n_values and all(map(is_integer, epochs)):
+        return np.asarray(epochs, dtype=np.int64) + 1
+    return np.arange(1, n_values + 1)
+
+
 def boundary_inputs(
     X: Any, y: Any, resolution: Any, n_names: int | None
 ) -> tuple[np.ndarray, np.ndarray]:

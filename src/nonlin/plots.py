@@ -24,7 +24,13 @@ import numpy as np
 
 from ._atomic import write_atomic
 from ._optional import require
-from ._plot_inputs import boundary_inputs, history_dict, plane_limits, predicted_classes
+from ._plot_inputs import (
+    boundary_inputs,
+    epoch_numbers,
+    history_dict,
+    plane_limits,
+    predicted_classes,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -93,7 +99,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     history : History or dict
         ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
         epoch; keys starting with ``val_`` are drawn dashed next to their training twin;
-        the learning rate ``"lr"`` is left out.
+        the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
+        a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     """
@@ -107,7 +114,7 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         ax = fig.add_subplot(1, len(names), i + 1)
         for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
             if data.get(key):
-                epochs = np.arange(1, len(data[key]) + 1)
+                epochs = epoch_numbers(history, len(data[key]))
                 ax.plot(epochs, data[key], style, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
