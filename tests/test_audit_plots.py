@@ -161,3 +161,13 @@ def test_history_of_a_run_from_initial_epoch_is_drawn_at_its_epochs(tmp_path, mo
     assert figures[0].axes[0].lines[0].get_xdata().tolist() == [6, 7, 8]
     plots.plot_history({"loss": [3.0, 2.0]}, tmp_path / "d.png")  # a dict: from epoch 1
     assert figures[1].axes[0].lines[0].get_xdata().tolist() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "values", ["abc", "123", 0.5, [0.5, None], [0.5, "x"], [[1.0, 2.0]], np.array(0.5)]
+)
+def test_history_values_that_are_not_numbers_are_named(tmp_path, values) -> None:
+    # was Python's 'could not convert string to float', "'float' object is not iterable",
+    # ... naming neither the key nor the value; "123" was drawn as the losses 1, 2, 3
+    with pytest.raises(TypeError, match=r"one per epoch, for each key\. Received: loss="):
+        plots.plot_history({"loss": values}, tmp_path / "h.png")

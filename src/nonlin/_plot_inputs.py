@@ -18,7 +18,7 @@ def history_dict(history: Any) -> dict[str, list[float]]:
         raise ValueError(
             f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
         )
-    curves = {str(k): [float(v) for v in vals] for k, vals in data.items()}
+    curves = {str(key): _numbers(key, values) for key, values in data.items()}
     for key, values in curves.items():  # each panel needs a point (lr is not drawn)
         if not values and key != "lr" and not key.startswith("val_") and not curves.get(
             f"val_{key}"
@@ -28,6 +28,19 @@ def history_dict(history: Any) -> dict[str, list[float]]:
                 f"Received an empty history: {key}=[]"
             )
     return curves
+
+
+def _numbers(key: Any, values: Any) -> list[float]:
+    """``values`` (one number per epoch) as floats, or a TypeError naming ``key``."""
+    try:
+        if isinstance(values, str | bytes):
+            raise TypeError
+        return [float(value) for value in values]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Expected a list of numbers, one per epoch, for each key. Received: "
+            f"{key}={values!r:.100}"
+        ) from None
 
 
 def epoch_numbers(history: Any, n_values: int) -> np.ndarray:
