@@ -171,3 +171,12 @@ def test_history_values_that_are_not_numbers_are_named(tmp_path, values) -> None
     # ... naming neither the key nor the value; "123" was drawn as the losses 1, 2, 3
     with pytest.raises(TypeError, match=r"one per epoch, for each key\. Received: loss="):
         plots.plot_history({"loss": values}, tmp_path / "h.png")
+
+
+@pytest.mark.parametrize("errors", [[[0.5, 0.4], [0.3, 0.2]], 0.5])
+def test_error_curve_wants_one_value_per_step(tmp_path, errors) -> None:
+    # was matplotlib's 'x and y must have same first dimension' for a table; a number
+    # drew a one-point curve
+    with pytest.raises(ValueError, match=r"shape \(n_steps,\)\. Received errors of shape"):
+        plots.plot_error_curve(errors, tmp_path / "e.png")
+    assert not (tmp_path / "e.png").exists()

@@ -75,9 +75,10 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     path : where to write the PNG (800 x 500 pixels)
     """
     errors = np.asarray(errors, dtype=float)
-    if errors.size == 0:
+    if errors.ndim != 1 or errors.size == 0:
         raise ValueError(
-            f"Expected at least one error value to plot. Received errors of shape {errors.shape}"
+            "Expected at least one error value to plot, in an array of shape (n_steps,). "
+            f"Received errors of shape {errors.shape}"
         )
     fig = _figure((8, 5))
     ax = fig.add_subplot()
