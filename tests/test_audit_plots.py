@@ -180,3 +180,16 @@ def test_error_curve_wants_one_value_per_step(tmp_path, errors) -> None:
     with pytest.raises(ValueError, match=r"shape \(n_steps,\)\. Received errors of shape"):
         plots.plot_error_curve(errors, tmp_path / "e.png")
     assert not (tmp_path / "e.png").exists()
+
+
+@pytest.mark.parametrize("errors", [[0.0, 0.0], [np.nan, np.nan], [0.0, np.nan]])
+def test_error_curve_without_a_positive_value_is_drawn_on_a_linear_scale(tmp_path, monkeypatch,
+                                                                         errors) -> None:
+    # was an empty log-scale plot and matplotlib's 'Data has no positive values' warning
+    figures = _figures(monkeypatch, draw=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.plot_error_curve(errors, tmp_path / "e.png")
+    assert figures[0].axes[0].get_yscale() == "linear"
+    plots.plot_error_curve([0.0, 0.5], tmp_path / "e.png")
+    assert figures[1].axes[0].get_yscale() == "log"

@@ -67,7 +67,8 @@ def _save(fig: Any, path: PathLike) -> str:
 
 
 def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial network on XOR") -> str:
-    """The tutorial's plot: mean absolute error at every training step (log scale).
+    """The tutorial's plot: mean absolute error at every training step (log scale;
+    linear when no error is positive, as when every one is 0).
 
     Parameters
     ----------
@@ -83,7 +84,7 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     fig = _figure((8, 5))
     ax = fig.add_subplot()
     ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2, label="training")
-    ax.set_yscale("log")
+    ax.set_yscale("log" if np.any(errors > 0) else "linear")  # log needs a positive value
     ax.set_xlabel("training step")
     ax.set_ylabel("mean absolute error")
     ax.set_title(title)
