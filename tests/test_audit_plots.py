@@ -193,3 +193,13 @@ def test_error_curve_without_a_positive_value_is_drawn_on_a_linear_scale(tmp_pat
     assert figures[0].axes[0].get_yscale() == "linear"
     plots.plot_error_curve([0.0, 0.5], tmp_path / "e.png")
     assert figures[1].axes[0].get_yscale() == "log"
+
+
+def test_a_validation_metric_without_its_training_twin_gets_its_panel(tmp_path, monkeypatch):
+    # was: val_accuracy (no accuracy) left out of the picture without a word
+    figures = _figures(monkeypatch, draw=False)
+    plots.plot_history({"loss": [0.5, 0.4], "val_accuracy": [0.7, 0.8]}, tmp_path / "h.png")
+    loss_ax, accuracy_ax = figures[0].axes
+    assert accuracy_ax.get_ylabel() == "accuracy"
+    assert accuracy_ax.lines[0].get_ydata().tolist() == [0.7, 0.8]
+    assert [t.get_text() for t in accuracy_ax.get_legend().get_texts()] == ["validation"]

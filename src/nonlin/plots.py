@@ -100,7 +100,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     ----------
     history : History or dict
         ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
-        epoch; keys starting with ``val_`` are drawn dashed next to their training twin;
+        epoch; keys starting with ``val_`` are drawn dashed next to their training twin
+        (in a panel of their own when there is none);
         the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
         a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
@@ -111,6 +112,7 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     from matplotlib.ticker import MaxNLocator
 
     names = ["loss"] + [k for k in data if k not in ("loss", "lr") and not k.startswith("val_")]
+    names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
     fig = _figure((6 * len(names), 4.5))
     for i, name in enumerate(names):
         ax = fig.add_subplot(1, len(names), i + 1)
