@@ -203,3 +203,13 @@ def test_a_validation_metric_without_its_training_twin_gets_its_panel(tmp_path, 
     assert accuracy_ax.get_ylabel() == "accuracy"
     assert accuracy_ax.lines[0].get_ydata().tolist() == [0.7, 0.8]
     assert [t.get_text() for t in accuracy_ax.get_legend().get_texts()] == ["validation"]
+
+
+def test_a_long_run_is_drawn_without_a_dot_per_epoch(tmp_path, monkeypatch) -> None:
+    # was: a dot on each of 1e5 epochs, so the validation dots buried the training curve
+    figures = _figures(monkeypatch, draw=False)
+    long = np.geomspace(1.0, 0.01, 1000).tolist()
+    plots.plot_history({"loss": long, "val_loss": long}, tmp_path / "h.png")
+    plots.plot_history({"loss": long[:100]}, tmp_path / "h.png")
+    assert [line.get_marker() for line in figures[0].axes[0].lines] == ["None", "None"]
+    assert figures[1].axes[0].lines[0].get_marker() == "o"

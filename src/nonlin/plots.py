@@ -93,6 +93,9 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     return _save(fig, path)
 
 
+_MOST_MARKED = 100  # epochs; a longer curve is drawn without a dot per epoch
+
+
 def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
     """Training and validation loss, and each metric, against the epoch.
 
@@ -103,7 +106,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         epoch; keys starting with ``val_`` are drawn dashed next to their training twin
         (in a panel of their own when there is none);
         the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
-        a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1.
+        a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1. Up to 100
+        epochs, each is marked with a dot.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     """
@@ -119,7 +123,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
             if data.get(key):
                 epochs = epoch_numbers(history, len(data[key]))
-                ax.plot(epochs, data[key], style, marker="o", markersize=3, label=label)
+                marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
+                ax.plot(epochs, data[key], style, marker=marker, markersize=3, label=label)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name.replace("_", " "))
