@@ -213,3 +213,11 @@ def test_a_long_run_is_drawn_without_a_dot_per_epoch(tmp_path, monkeypatch) -> N
     plots.plot_history({"loss": long[:100]}, tmp_path / "h.png")
     assert [line.get_marker() for line in figures[0].axes[0].lines] == ["None", "None"]
     assert figures[1].axes[0].lines[0].get_marker() == "o"
+
+
+def test_the_pixel_size_holds_whatever_the_users_savefig_bbox(tmp_path) -> None:
+    # was 790 x 490: rcParams["savefig.bbox"] = "tight" (a common matplotlibrc line) cropped
+    from cli_helpers import png_size
+
+    with matplotlib.rc_context({"savefig.bbox": "tight"}):
+        assert png_size(plots.plot_error_curve([1.0, 0.5], tmp_path / "e.png")) == (800, 500)

@@ -61,7 +61,10 @@ def _save(fig: Any, path: PathLike) -> str:
     fig.tight_layout()
     extension = os.path.splitext(os.fspath(path))[1][1:].lower()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=extension if extension in _FORMATS else "png", dpi=100)
+    fig.savefig(  # the whole figure, whatever the user's rcParams["savefig.bbox"]
+        buffer, format=extension if extension in _FORMATS else "png", dpi=100,
+        bbox_inches=fig.bbox_inches,
+    )
     write_atomic(path, buffer.getbuffer())
     return os.fspath(path)
 
