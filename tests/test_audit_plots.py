@@ -221,3 +221,11 @@ def test_the_pixel_size_holds_whatever_the_users_savefig_bbox(tmp_path) -> None:
 
     with matplotlib.rc_context({"savefig.bbox": "tight"}):
         assert png_size(plots.plot_error_curve([1.0, 0.5], tmp_path / "e.png")) == (800, 500)
+
+
+@pytest.mark.parametrize("X", [np.array([["0", "1"], ["1", "0"]]), np.eye(2) + 1j])
+def test_decision_boundary_refuses_text_and_complex_x(tmp_path, X) -> None:
+    # was: text parsed as numbers, complex silently cut to its real part (a ComplexWarning)
+    with pytest.raises(TypeError, match=rf"real numeric array for X\. Received dtype {X.dtype}"):
+        plots.plot_decision_boundary(lambda p: np.zeros(len(p), int), X, [0, 1],
+                                     tmp_path / "d.png", resolution=4)

@@ -55,9 +55,12 @@ def epoch_numbers(history: Any, n_values: int) -> np.ndarray:
 def boundary_inputs(
     X: Any, y: Any, resolution: Any, n_names: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
-    ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
-    X = np.asarray(X, dtype=float)
+    """``X`` (n_samples, 2) finite real numbers as floats, at least one row, and ``y``
+    (n_samples,) ints; ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":  # text would be parsed, complex cut to its real part
+        raise TypeError(f"Expected a real numeric array for X. Received dtype {X.dtype}")
+    X = X.astype(float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
         raise ValueError(
