@@ -229,3 +229,13 @@ def test_decision_boundary_refuses_text_and_complex_x(tmp_path, X) -> None:
     with pytest.raises(TypeError, match=rf"real numeric array for X\. Received dtype {X.dtype}"):
         plots.plot_decision_boundary(lambda p: np.zeros(len(p), int), X, [0, 1],
                                      tmp_path / "d.png", resolution=4)
+
+
+@pytest.mark.parametrize(
+    "y, predict",
+    [([0, 1, 1, 10**9], lambda p: np.zeros(len(p), int)),  # was: no end (a 10**9-entry legend)
+     ([0, 1, 1, 0], lambda p: np.full(len(p), 100))],  # 101 classes: was ~3 s of legend
+)
+def test_decision_boundary_refuses_more_than_100_classes(tmp_path, y, predict) -> None:
+    with pytest.raises(ValueError, match=r"at most 100 classes to draw\. Received 10"):
+        plots.plot_decision_boundary(predict, _POINTS, y, tmp_path / "d.png", resolution=4)

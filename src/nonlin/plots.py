@@ -137,6 +137,9 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     return _save(fig, path)
 
 
+_MOST_CLASSES = 100  # in a decision boundary; 1000 took 17 s, a label of 10**9 never ended
+
+
 def plot_decision_boundary(
     predict: Callable[[np.ndarray], np.ndarray],
     X: Any,
@@ -164,7 +167,7 @@ def plot_decision_boundary(
         numbers; a fractional, negative or non-finite label is a ``ValueError``.
     path : where to write the PNG (700 x 600 pixels)
     classes : names shown in the legend (default ``0 .. n_classes - 1``, the classes
-        in ``y`` or predicted, whichever reaches higher)
+        in ``y`` or predicted, whichever reaches higher); at most 100 classes
     resolution : grid points per axis
     feature_names : the two axis labels
     """
@@ -180,6 +183,11 @@ def plot_decision_boundary(
         predict(np.column_stack([gx.ravel(), gy.ravel()])), gx.size, n_names
     )
     n_classes = n_names if n_names is not None else int(max(y.max(), regions.max())) + 1
+    if n_classes > _MOST_CLASSES:  # each gets a scatter, a contour level and a legend entry
+        raise ValueError(
+            f"Expected at most {_MOST_CLASSES} classes to draw. Received {n_classes} "
+            f"(classes 0 .. {n_classes - 1}, from classes, y or predict's output)"
+        )
     names = list(classes) if classes is not None else list(range(n_classes))
     fig = _figure((7, 6))
     ax = fig.add_subplot()
