@@ -1,23 +1,36 @@
 """Plots, drawn with matplotlib (the ``plot`` extra), imported only when used.
 
 Every function writes a PNG file with a title, axis labels and a legend (or a
-colour bar, for the confusion matrix); it returns the path it wrote. Figures
-are drawn on the non-interactive Agg canvas, so no display is needed, and
-their pixel size is fixed (``figsize * 100``): ``savefig`` never crops.
+colour bar, for the confusion matrix); it returns the path it wrote. A path
+ending in ``.svg``, ``.pdf``, ``.jpg``/``.jpeg`` or ``.tif``/``.tiff`` (any
+case) gets that format instead. The file is drawn in memory, then replaces
+``path`` atomically, as models are saved: a plot that fails leaves an
+existing file intact. Figures are drawn on the non-interactive Agg canvas
+(matplotlib's backend, ``pyplot`` and rcParams are left alone), so no display
+is needed, and their pixel size is fixed (``figsize * 100``): ``savefig``
+never crops.
 
 Non-goals: interactive figures, styling options beyond titles.
 """
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from ._atomic import write_atomic
 from ._optional import require
-from .validation import check_X, is_integer
+from ._plot_inputs import (
+    boundary_inputs,
+    epoch_numbers,
+    history_dict,
+    plane_limits,
+    predicted_classes,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -36,16 +49,29 @@ def _figure(size: tuple[float, float]) -> Any:
     return figure_cls(figsize=size)
 
 
+# Formats matplotlib's Agg canvas writes without LaTeX; any other path gets a PNG.
+_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "tif", "tiff")
+
+
 def _save(fig: Any, path: PathLike) -> str:
+    """Draw ``fig`` in memory, then replace ``path`` atomically (``_atomic.write_atomic``):
+    a plot that fails midway leaves an existing file as it was."""
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
     fig.tight_layout()
-    fig.savefig(os.fspath(path), format="png", dpi=100)
+    extension = os.path.splitext(os.fspath(path))[1][1:].lower()
+    buffer = io.BytesIO()
+    fig.savefig(  # the whole figure, whatever the user's rcParams["savefig.bbox"]
+        buffer, format=extension if extension in _FORMATS else "png", dpi=100,
+        bbox_inches=fig.bbox_inches,
+    )
+    write_atomic(path, buffer.getbuffer())
     return os.fspath(path)
 
 
 def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial network on XOR") -> str:
-    """The tutorial's plot: mean absolute error at every training step (log scale).
+    """The tutorial's plot: mean absolute error at every training step (log scale;
+    linear when no error is positive, as when every one is 0).
 
     Parameters
     ----------
@@ -53,14 +79,15 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     path : where to write the PNG (800 x 500 pixels)
     """
     errors = np.asarray(errors, dtype=float)
-    if errors.size == 0:
+    if errors.ndim != 1 or errors.size == 0:
         raise ValueError(
-            f"Expected at least one error value to plot. Received errors of shape {errors.shape}"
+            "Expected at least one error value to plot, in an array of shape (n_steps,). "
+            f"Received errors of shape {errors.shape}"
         )
     fig = _figure((8, 5))
     ax = fig.add_subplot()
     ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2, label="training")
-    ax.set_yscale("log")
+    ax.set_yscale("log" if np.any(errors > 0) else "linear")  # log needs a positive value
     ax.set_xlabel("training step")
     ax.set_ylabel("mean absolute error")
     ax.set_title(title)
@@ -69,22 +96,7 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     return _save(fig, path)
 
 
-def _history_dict(history: Any) -> dict[str, list[float]]:
-    data = getattr(history, "history", history)
-    if not isinstance(data, Mapping) or "loss" not in data:
-        raise ValueError(
-            f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
-        )
-    history_dict = {str(k): [float(v) for v in vals] for k, vals in data.items()}
-    for key, values in history_dict.items():  # each panel needs a point (lr is not drawn)
-        if not values and key != "lr" and not key.startswith("val_") and not history_dict.get(
-            f"val_{key}"
-        ):
-            raise ValueError(
-                f"Expected at least one epoch's value to plot for {key!r}. "
-                f"Received an empty history: {key}=[]"
-            )
-    return history_dict
+_MOST_MARKED = 100  # epochs; a longer curve is drawn without a dot per epoch
 
 
 def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
@@ -94,23 +106,28 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     ----------
     history : History or dict
         ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
-        epoch; keys starting with ``val_`` are drawn dashed next to their training twin;
-        the learning rate ``"lr"`` is left out.
+        epoch; keys starting with ``val_`` are drawn dashed next to their training twin
+        (in a panel of their own when there is none);
+        the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
+        a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1. Up to 100
+        epochs, each is marked with a dot.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     """
-    data = _history_dict(history)
+    data = history_dict(history)
     require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
     names = ["loss"] + [k for k in data if k not in ("loss", "lr") and not k.startswith("val_")]
+    names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
     fig = _figure((6 * len(names), 4.5))
     for i, name in enumerate(names):
         ax = fig.add_subplot(1, len(names), i + 1)
         for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
             if data.get(key):
-                epochs = np.arange(1, len(data[key]) + 1)
-                ax.plot(epochs, data[key], style, marker="o", markersize=3, label=label)
+                epochs = epoch_numbers(history, len(data[key]))
+                marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
+                ax.plot(epochs, data[key], style, marker=marker, markersize=3, label=label)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name.replace("_", " "))
@@ -118,6 +135,9 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         ax.grid(True, alpha=0.3)
         ax.legend()
     return _save(fig, path)
+
+
+_MOST_CLASSES = 100  # in a decision boundary; 1000 took 17 s, a label of 10**9 never ended
 
 
 def plot_decision_boundary(
@@ -139,24 +159,36 @@ def plot_decision_boundary(
         Maps points of shape (n, 2) to scores of shape (n, n_classes) (the
         predicted class is the arg-max), to probabilities of class 1 of shape
         (n, 1) (a one-output sigmoid classifier: class 1 above 0.5) or to class
-        indices of shape (n,).
+        indices of shape (n,). Another shape, NaN, or class indices that are not
+        whole numbers >= 0 are a ``ValueError``.
     X : array-like of shape (n_samples, 2)
     y : array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``: integers, or floats holding whole
         numbers; a fractional, negative or non-finite label is a ``ValueError``.
     path : where to write the PNG (700 x 600 pixels)
-    classes : names shown in the legend (default ``0 .. n_classes - 1``)
+    classes : names shown in the legend (default ``0 .. n_classes - 1``, the classes
+        in ``y`` or predicted, whichever reaches higher); at most 100 classes
     resolution : grid points per axis
+    feature_names : the two axis labels
     """
-    X, y = _boundary_inputs(X, y, resolution, None if classes is None else len(classes))
-    n_classes = len(classes) if classes is not None else int(y.max()) + 1
-    names = list(classes) if classes is not None else list(range(n_classes))
-    pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
-    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    n_names = None if classes is None else len(classes)
+    X, y = boundary_inputs(X, y, resolution, n_names)
+    if isinstance(feature_names, str) or len(feature_names) != 2:
+        raise ValueError(f"Expected two feature names. Received: feature_names={feature_names!r}")
+    lo, hi = plane_limits(X)
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    regions = _predicted_classes(np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))))
+    regions = predicted_classes(
+        predict(np.column_stack([gx.ravel(), gy.ravel()])), gx.size, n_names
+    )
+    n_classes = n_names if n_names is not None else int(max(y.max(), regions.max())) + 1
+    if n_classes > _MOST_CLASSES:  # each gets a scatter, a contour level and a legend entry
+        raise ValueError(
+            f"Expected at most {_MOST_CLASSES} classes to draw. Received {n_classes} "
+            f"(classes 0 .. {n_classes - 1}, from classes, y or predict's output)"
+        )
+    names = list(classes) if classes is not None else list(range(n_classes))
     fig = _figure((7, 6))
     ax = fig.add_subplot()
     cmap = _class_colors(n_classes)
@@ -180,50 +212,6 @@ def plot_decision_boundary(
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.8)
     return _save(fig, path)
-
-
-def _boundary_inputs(
-    X: Any, y: Any, resolution: Any, n_names: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` (n_samples, 2) finite floats, at least one row, and ``y`` (n_samples,) ints;
-    ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        raise ValueError(
-            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
-            f"Received X {X.shape}, y {y.shape}"
-        )
-    check_X(X)
-    if not is_integer(resolution) or resolution < 2:
-        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
-    return X, _boundary_labels(y, n_names)
-
-
-def _boundary_labels(y: np.ndarray, n_names: int | None) -> np.ndarray:
-    """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
-    classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"Expected integer class labels for y. Received dtype {y.dtype}")
-    bad = y < 0
-    if y.dtype.kind == "f":
-        bad |= ~np.isfinite(y) | (y != np.round(y))
-    if n_names is not None:
-        bad |= y >= n_names
-    if np.any(bad):
-        i = int(np.argmax(bad))
-        expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
-        raise ValueError(
-            f"Expected class labels in y that are {expected}. Received y[{i}]={y[i].item()!r}"
-        )
-    return y.astype(np.int64)
-
-
-def _predicted_classes(scores: np.ndarray) -> np.ndarray:
-    """Class indices (n,) from what ``predict`` returned (see ``plot_decision_boundary``)."""
-    if scores.ndim == 2 and scores.shape[1] == 1:
-        return (scores[:, 0] > 0.5).astype(int)
-    return scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
 
 
 def _class_colors(n_classes: int) -> Any:
@@ -258,7 +246,9 @@ def plot_confusion_matrix(
     matrix : array-like of shape (n_classes, n_classes)
         ``matrix[i, j]`` counts samples of true class ``i`` predicted as ``j``.
     path : where to write the PNG (700 x 600 pixels; 900 x 800 above 10 classes)
-    classes : tick labels (default ``0 .. n_classes - 1``)
+    classes : tick labels, one per class (default ``0 .. n_classes - 1``). Above 30
+        classes the cells carry no counts (the colour bar reads them) and every
+        k-th class is labelled, so that the labels stay legible.
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -269,26 +259,36 @@ def plot_confusion_matrix(
         )
     n = matrix.shape[0]
     names = [str(c) for c in (classes if classes is not None else range(n))]
+    if len(names) != n:
+        raise ValueError(
+            f"Expected {n} class names, one per row of the matrix. "
+            f"Received {len(names)}: classes={names!r:.200}"
+        )
     fig = _figure((9, 8) if n > 10 else (7, 6))
     ax = fig.add_subplot()
     image = ax.imshow(matrix, cmap="Blues", interpolation="nearest")
     fig.colorbar(image, ax=ax, label="samples")
-    threshold = matrix.max() / 2 if matrix.size else 0
-    for i in range(n):
-        for j in range(n):
-            color = "white" if matrix[i, j] > threshold else "black"
-            ax.text(
-                j,
-                i,
-                f"{matrix[i, j]:g}",
-                ha="center",
-                va="center",
-                color=color,
-                fontsize=8 if n > 10 else 11,
-            )
-    ax.set_xticks(range(n), names, rotation=45 if sum(map(len, names)) > 40 else 0)
-    ax.set_yticks(range(n), names)
+    if n <= _MOST_ANNOTATED:
+        _annotate_cells(ax, matrix)
+    ticks = range(0, n, -(-n // _MOST_ANNOTATED))  # every class up to 30, then every k-th
+    shown = [names[k] for k in ticks]
+    ax.set_xticks(ticks, shown, rotation=45 if sum(map(len, shown)) > 40 else 0)
+    ax.set_yticks(ticks, shown)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title)
     return _save(fig, path)
+
+
+_MOST_ANNOTATED = 30  # classes; beyond, the counts are illegible (and slow: n * n texts)
+
+
+def _annotate_cells(ax: Any, matrix: np.ndarray) -> None:
+    """Write each count in its cell, white on the darker half of the colour scale."""
+    n = matrix.shape[0]
+    threshold = matrix.max() / 2
+    for i in range(n):
+        for j in range(n):
+            color = "white" if matrix[i, j] > threshold else "black"
+            ax.text(j, i, f"{matrix[i, j]:g}", ha="center", va="center", color=color,
+                    fontsize=8 if n > 10 else 11)

@@ -1,0 +1,135 @@
+"""Input checks for ``nonlin.plots``: each turns what a user gave into clean arrays, or raises
+a ValueError/TypeError naming the received value before anything is drawn or written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .validation import check_X, is_integer
+
+
+def history_dict(history: Any) -> dict[str, list[float]]:
+    """The ``{key: values per epoch}`` of a History or a dict, with a point for every panel."""
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping) or "loss" not in data:
+        raise ValueError(
+            f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
+        )
+    curves = {str(key): _numbers(key, values) for key, values in data.items()}
+    for key, values in curves.items():  # each panel needs a point (lr is not drawn)
+        if not values and key != "lr" and not key.startswith("val_") and not curves.get(
+            f"val_{key}"
+        ):
+            raise ValueError(
+                f"Expected at least one epoch's value to plot for {key!r}. "
+                f"Received an empty history: {key}=[]"
+            )
+    return curves
+
+
+def _numbers(key: Any, values: Any) -> list[float]:
+    """``values`` (one number per epoch) as floats, or a TypeError naming ``key``."""
+    try:
+        if isinstance(values, str | bytes):
+            raise TypeError
+        return [float(value) for value in values]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Expected a list of numbers, one per epoch, for each key. Received: "
+            f"{key}={values!r:.100}"
+        ) from None
+
+
+def epoch_numbers(history: Any, n_values: int) -> np.ndarray:
+    """The 1-based epoch of each of ``n_values`` values: a History's ``epoch`` list + 1
+    (a run from ``initial_epoch`` on starts there), else ``1 .. n_values``."""
+    epochs = getattr(history, "epoch", None)
+    if isinstance(epochs, list) and len(epochs) == n_values and all(map(is_integer, epochs)):
+        return np.asarray(epochs, dtype=np.int64) + 1
+    return np.arange(1, n_values + 1)
+
+
+def boundary_inputs(
+    X: Any, y: Any, resolution: Any, n_names: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (n_samples, 2) finite real numbers as floats, at least one row, and ``y``
+    (n_samples,) ints; ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":  # text would be parsed, complex cut to its real part
+        raise TypeError(f"Expected a real numeric array for X. Received dtype {X.dtype}")
+    X = X.astype(float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(
+            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
+            f"Received X {X.shape}, y {y.shape}"
+        )
+    check_X(X)
+    if not is_integer(resolution) or resolution < 2:
+        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
+    return X, boundary_labels(y, n_names)
+
+
+def boundary_labels(y: np.ndarray, n_names: int | None, name: str = "y") -> np.ndarray:
+    """``y`` as int64 class indices: whole numbers >= 0 (below ``n_names`` when the
+    classes are named); floats holding whole numbers are fine, as in ``check_labels``."""
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"Expected integer class labels for {name}. Received dtype {y.dtype}")
+    bad = y < 0
+    if y.dtype.kind == "f":
+        bad |= ~np.isfinite(y) | (y != np.round(y))
+    if n_names is not None:
+        bad |= y >= n_names
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        expected = "whole numbers >= 0" if n_names is None else f"whole numbers in [0, {n_names})"
+        raise ValueError(
+            f"Expected class labels in {name} that are {expected}. "
+            f"Received {name}[{i}]={y[i].item()!r}"
+        )
+    return y.astype(np.int64)
+
+
+def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.ndarray:
+    """Class indices (n_points,) from what ``predict`` returned for the grid (see
+    ``plot_decision_boundary``): scores, a probability of class 1, or class indices."""
+    scores = np.asarray(scores)
+    if scores.shape != (n_points,) and (scores.ndim != 2 or scores.shape[0] != n_points
+                                        or scores.shape[1] == 0):
+        raise ValueError(
+            f"Expected predict to return shape ({n_points},), ({n_points}, 1) or "
+            f"({n_points}, n_classes) for the {n_points} grid points. "
+            f"Received shape {scores.shape}"
+        )
+    if scores.dtype.kind not in "biuf":
+        raise TypeError(f"Expected numbers from predict. Received dtype {scores.dtype}")
+    if scores.dtype.kind == "f" and np.isnan(scores).any():
+        raise ValueError(
+            f"Expected numbers from predict. Received NaN for "
+            f"{int(np.isnan(scores).any(axis=-1).sum())} of the {n_points} grid points"
+        )
+    if scores.ndim == 1:
+        return boundary_labels(scores, n_names, "predict's output")
+    one_output = scores.shape[1] == 1
+    predicted = (scores[:, 0] > 0.5).astype(np.int64) if one_output else scores.argmax(axis=1)
+    if n_names is not None and predicted.max() >= n_names:
+        raise ValueError(
+            f"Expected predicted classes in [0, {n_names}), one per name in classes. "
+            f"Received class {predicted.max()} from predict's output of shape {scores.shape}"
+        )
+    return predicted
+
+
+def plane_limits(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper limits (2,) of the plane drawn: the data's range, a tenth wider on
+    each side. A feature that is constant (to 1e-9 of its magnitude) gets a tenth of its
+    magnitude, at least 0.1, on each side: a width of 2e-9 zoomed in on nothing, and
+    vanished in rounding far from 0 (matplotlib: 'identical low and high ylims')."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    magnitude = np.maximum(np.abs(lo), np.abs(hi))
+    span = np.where(hi - lo > 1e-9 * magnitude, hi - lo, np.maximum(magnitude, 1.0))
+    pad = 0.1 * span + 1e-9
+    return lo - pad, hi + pad
