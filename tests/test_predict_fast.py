@@ -24,6 +24,8 @@ def _reference(model: nonlin.Sequential, x: np.ndarray) -> np.ndarray:
         if isinstance(layer, nonlin.Dense):
             h = h @ layer.W.value
             h += layer.b.value
+        elif isinstance(layer, nonlin.Tanh):
+            h = np.tanh(h)
         elif isinstance(layer, nonlin.ReLU):
             h = np.maximum(h, np.zeros_like(h))
         elif isinstance(layer, nonlin.Softmax):
@@ -83,3 +85,21 @@ def test_small_finite_input_is_checked_in_one_pass(monkeypatch: pytest.MonkeyPat
     monkeypatch.undo()
     with pytest.raises(ValueError, match="NaN or infinity in row 2"):
         validation.check_finite(np.array([[1.0], [2.0], [np.inf]]), "X")
+
+
+def test_hidden_activations_reuse_the_dense_output() -> None:
+    import tracemalloc
+
+    model = nonlin.Sequential([nonlin.Dense(256), nonlin.ReLU(), nonlin.Dense(8), nonlin.Tanh(),
+                               nonlin.Dense(1), nonlin.Sigmoid()]).build(4, seed=0)
+    X = np.random.default_rng(3).normal(size=(1000, 4))
+    model.predict(X)
+    hidden = 1000 * 256 * 8  # bytes of the widest layer's output
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    out = model.predict(X)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert peak < 1.5 * hidden  # not a second 1000 x 256 array for the ReLU
+    np.testing.assert_array_equal(out, _reference(model, X), strict=True)
+

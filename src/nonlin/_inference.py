@@ -9,6 +9,7 @@ each chunk's outputs are written into one preallocated result.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -48,4 +49,54 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
         out[start : start + size] = model.forward(chunk)
         if tick is not None:
             tick(step)
+    return out
+
+
+@functools.cache
+def _layer_kinds() -> tuple[frozenset[type], dict[type, Callable[[np.ndarray], np.ndarray]],
+                            frozenset[type]]:
+    """Layer types (exact: a subclass may override ``forward``) by what their inference
+    ``forward`` returns: a new array nobody else holds; the same computed over its input
+    (with the function that does it); the input itself. Imported on first use: the
+    layers' modules import ``core``, which imports this one."""
+    from .activations import (
+        GELU,
+        Exp,
+        Identity,
+        LeakyReLU,
+        ReLU,
+        Sigmoid,
+        Softmax,
+        Tanh,
+        relu_in_place,
+        sigmoid_into,
+        tanh_in_place,
+    )
+    from .layers import Dense, Dropout
+    from .normalization import BatchNorm
+
+    in_place = {ReLU: relu_in_place, Tanh: tanh_in_place,
+                Sigmoid: lambda x: sigmoid_into(x, x)}
+    fresh = frozenset({Dense, BatchNorm, Exp, GELU, LeakyReLU, Softmax, *in_place})
+    return fresh, in_place, frozenset({Dropout, Identity})
+
+
+def infer(layers: list[Any], x: np.ndarray) -> np.ndarray:
+    """``layers``' inference outputs for ``x``, a new array (never ``x`` or a view of it).
+
+    An elementwise activation whose input is an array that an earlier layer of
+    this pass made (not ``x``, not a buffer a layer keeps) computes over that
+    array instead of a new one: the same bits, one temporary fewer per layer.
+    """
+    fresh, in_place, passing = _layer_kinds()
+    out, owned = x, False
+    for layer in layers:
+        kind = type(layer)
+        if owned and kind in in_place:
+            out = in_place[kind](out)
+            continue
+        out = layer.forward(out)
+        owned = kind in fresh or (owned and kind in passing)
+    if not owned and np.may_share_memory(out, x):  # Identity, Dropout: the input itself
+        out = out.copy()
     return out

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._inference import infer
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
@@ -72,9 +73,7 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
 
 
 def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
-    for layer in layers:
-        x = layer.forward(x)
-    return x
+    return infer(layers, x)
 
 
 def _logits_unchecked(model: Sequential, layers: list[Any], X: np.ndarray,

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._inference import predict_rows
+from ._inference import infer, predict_rows
 from ._model_state import ModelState
 from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng, pack_parameters
 
@@ -107,12 +107,11 @@ class Sequential(ModelState):
         """
         if getattr(x, "ndim", None) != 2 or x.shape[1] != self.n_features_in:
             self._check_width(x)
-        out = x
+        if not training:
+            return infer(self.layers, x)
         for layer in self.layers:
-            out = layer.forward(out, training=training)
-        if not training and np.may_share_memory(out, x):  # Identity, Dropout: the input itself
-            out = out.copy()
-        return out
+            x = layer.forward(x, training=True)
+        return x
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
         """Propagate ``dL/dy`` back through the chain, filling every ``Param.grad``.
