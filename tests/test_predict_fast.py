@@ -103,3 +103,26 @@ def test_hidden_activations_reuse_the_dense_output() -> None:
     assert peak < 1.5 * hidden  # not a second 1000 x 256 array for the ReLU
     np.testing.assert_array_equal(out, _reference(model, X), strict=True)
 
+
+
+def test_estimator_logistic_output_needs_no_registry_lookup(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    from nonlin import registry
+    from nonlin.sklearn import MLPClassifier
+
+    X = np.random.default_rng(4).random((40, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
+    z = clf.model_.forward(X)
+    expected = nonlin.Sigmoid().forward(z)
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"registry lookup of {name!r} per predict call")
+
+    monkeypatch.setattr(registry, "activation", refuse)
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(proba[:, 1], expected[:, 0], strict=True)
