@@ -126,3 +126,23 @@ def test_estimator_logistic_output_needs_no_registry_lookup(
     monkeypatch.setattr(registry, "activation", refuse)
     proba = clf.predict_proba(X)
     np.testing.assert_array_equal(proba[:, 1], expected[:, 0], strict=True)
+
+
+def test_evaluate_converts_wide_input_a_chunk_at_a_time() -> None:
+    import tracemalloc
+
+    model = _model(np.float32, "softmax")
+    X = np.random.default_rng(5).normal(size=(60000, 12))  # float64 for a float32 model
+    y = np.arange(60000) % 3
+    kwargs = {"loss": "cross_entropy", "metrics": ["accuracy"]}
+    expected = model.evaluate(X.astype(np.float32), y, **kwargs)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    results = model.evaluate(X, y, **kwargs)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert results == expected
+    assert peak < X.size * 4 / 2  # far below a float32 copy of all of X
+    X[4100, 7] = 1e39
+    with pytest.raises(ValueError, match=r"float32's range .* Received X\[4100, 7\]=1e\+39"):
+        model.evaluate(X, y, **kwargs)
