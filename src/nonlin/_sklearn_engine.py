@@ -25,6 +25,7 @@ from ._sklearn_rules import (
     sklearn_sgd,
 )
 from ._sklearn_schedule import SklearnSchedule, rate_rule
+from .activations import sigmoid_into
 from .core import Param, Sequential
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
@@ -163,7 +164,7 @@ def output(est: Any, z: np.ndarray) -> np.ndarray:
         np.exp(z, out=z)
         return np.divide(z, z.sum(axis=1, keepdims=True), out=z)
     if kind == "logistic":
-        return registry.activation("logistic").forward(z)
+        return sigmoid_into(z, z)  # Sigmoid's bits, over z (the network's fresh output)
     if kind == "exp":
         return np.exp(z, out=z)
     return z

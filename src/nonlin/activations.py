@@ -39,16 +39,31 @@ _ZERO = {dt: const(0.0, dt) for dt in _FLOATS}
 _EXP_MAX = {dt: const(limit, dt) for dt, limit in zip(_FLOATS, (88.0, 709.0), strict=True)}
 
 
+def sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = 1 / (1 + exp(-x))`` (``-x`` clipped so that ``exp`` stays finite); ``out``
+    may be ``x`` itself (inference overwrites an array it owns), shapes (n, k)."""
+    np.negative(x, out)
+    np.minimum(out, _EXP_MAX[out.dtype], out=out)
+    np.exp(out, out)
+    np.add(out, _ONE[out.dtype], out)
+    return np.reciprocal(out, out)
+
+
+def relu_in_place(x: np.ndarray) -> np.ndarray:
+    """``x = max(x, 0)`` over ``x`` itself, the bits of ``ReLU.forward``, shape (n, k)."""
+    return np.maximum(x, _zeros(x.shape, x.dtype), out=x)
+
+
+def tanh_in_place(x: np.ndarray) -> np.ndarray:
+    """``x = tanh(x)`` over ``x`` itself, the bits of ``Tanh.forward``, shape (n, k)."""
+    return np.tanh(x, x)
+
+
 class Sigmoid(Layer):
     """Logistic function ``y = 1 / (1 + exp(-x))``; backward ``g * (y * (1 - y))``."""
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        y = _out(self, "_y", x, training)
-        np.negative(x, y)
-        np.minimum(y, _EXP_MAX[y.dtype], out=y)
-        np.exp(y, y)
-        np.add(y, _ONE[y.dtype], y)
-        return np.reciprocal(y, y)
+        return sigmoid_into(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         y = self._y

@@ -159,9 +159,12 @@ def class_weights_for(
 
 def make_dataset(
     X: Any, y: Any, loss: Loss, model: Any, *, sample_weight: Any = None,
-    class_weight: Any = None, name: str = "X", training: bool = False,
+    class_weight: Any = None, name: str = "X", training: bool = False, convert_X: bool = True,
 ) -> Dataset:
     """Check and convert one (X, y[, sample_weight]) triple for ``model``.
+
+    With ``convert_X=False`` the checked ``X`` stays in its own dtype and layout:
+    ``evaluate`` converts it a chunk at a time (no converted copy of all of it).
 
     ``name`` is "X" for the data of fit and evaluate, "X_val" for fit's
     ``validation_data`` (messages say which). ``training`` data of a classifier
@@ -183,7 +186,7 @@ def make_dataset(
         weight = as_model_dtype(weight, model.dtype, w_name)
     if per_class is not None and own is not None:  # for rows held out by Dataset.split
         own = as_model_dtype(own, model.dtype, w_name)
-    return Dataset(as_model_dtype(X, model.dtype, name), targets, weight,
+    return Dataset(as_model_dtype(X, model.dtype, name) if convert_X else X, targets, weight,
                    class_weighted=per_class is not None,
                    sample_weight=None if per_class is None else own)
 

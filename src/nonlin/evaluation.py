@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from ._inference import infer
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
 from .losses import Loss
 from .metrics import Metric, get_metrics
 from .objective import fused_kind
-from .validation import check_positive_int, check_verbose
+from .validation import as_dtype, check_positive_int, check_verbose
 
 _EVAL_BATCH = 1024
 Tick = Callable[[int], None]  # told the number of batches done, for a progress display
@@ -72,9 +73,7 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
 
 
 def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
-    for layer in layers:
-        x = layer.forward(x)
-    return x
+    return infer(layers, x)
 
 
 def _logits_unchecked(model: Sequential, layers: list[Any], X: np.ndarray,
@@ -120,6 +119,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     ``_value``. A final ``Softmax`` / ``Sigmoid`` with its cross-entropy is
     scored from the logits, as ``fit`` trains it (see ``logit_loss``). ``tick``, if
     given, is told the number of chunks done after each (a progress display).
+    ``data.X`` may be in another real dtype (``evaluate`` leaves it so): each chunk
+    is converted to the model's as it goes, never all of ``X`` at once.
     """
     batch_size = batch_size or _EVAL_BATCH
     n, X, y, w = len(data), data.X, data.y, data.weight
@@ -128,7 +129,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):
-        z = _logits_unchecked(model, head, X, batch_size, tick)
+        z = _logits_unchecked(model, head, as_dtype(X, model.dtype, "X"), batch_size, tick)
         if last is None:
             value, out = loss._value(y, z, w), z
         else:
@@ -142,7 +143,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     total = 0.0
     for step, start in enumerate(range(0, n, batch_size), 1):
         rows = slice(start, start + batch_size)
-        z, yb, wb = _forward(head, X[rows]), y[rows], None if w is None else w[rows]
+        xb = as_dtype(X[rows], model.dtype, "X", first_row=start)  # a chunk's copy at most
+        z, yb, wb = _forward(head, xb), y[rows], None if w is None else w[rows]
         if last is None:
             out = z
             total += loss._sum(yb, z, wb)
@@ -174,7 +176,7 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: It
     loss = resolve_loss(loss)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
-    data = make_dataset(X, y, loss, model, sample_weight=sample_weight)
+    data = make_dataset(X, y, loss, model, sample_weight=sample_weight, convert_X=False)
     metrics = resolve_metrics(metrics, loss, model)
     steps = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, steps) as progress:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._inference import infer, predict_rows
 from ._model_state import ModelState
 from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng, pack_parameters
 
@@ -106,12 +107,11 @@ class Sequential(ModelState):
         """
         if getattr(x, "ndim", None) != 2 or x.shape[1] != self.n_features_in:
             self._check_width(x)
-        out = x
+        if not training:
+            return infer(self.layers, x)
         for layer in self.layers:
-            out = layer.forward(out, training=training)
-        if not training and np.may_share_memory(out, x):  # Identity, Dropout: the input itself
-            out = out.copy()
-        return out
+            x = layer.forward(x, training=True)
+        return x
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
         """Propagate ``dL/dy`` back through the chain, filling every ``Param.grad``.
@@ -145,33 +145,7 @@ class Sequential(ModelState):
         ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
         progress bar over the chunks, 2 one line at the end; on standard error.
         """
-        from .progress import PassProgress
-        from .validation import check_positive_int, check_verbose, check_X
-
-        verbose = check_verbose(verbose)
-        self._require_built()
-        if batch_size is not None:
-            batch_size = check_positive_int("batch_size", batch_size)
-        X = check_X(X, n_features=self.n_features_in)
-        size = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
-        with PassProgress(verbose, -(-X.shape[0] // max(size, 1))) as progress:
-            out = self._predict_chunks(X, size, progress.update if verbose == 1 else None)
-            progress.finish()
-        return out
-
-    def _predict_chunks(self, X: np.ndarray, size: int, tick: Any) -> np.ndarray:
-        from .validation import as_dtype
-
-        if size >= X.shape[0]:
-            return self.forward(as_dtype(X, self.dtype, "X", contiguous=False))
-        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        for step, start in enumerate(range(0, X.shape[0], size), 1):
-            chunk = as_dtype(X[start : start + size], self.dtype, "X", contiguous=False,
-                             first_row=start)
-            out[start : start + size] = self.forward(chunk)
-            if tick is not None:
-                tick(step)
-        return out
+        return predict_rows(self, X, batch_size, verbose)
 
     # -- training (the loop lives in train.py) -------------------------------
     def fit(self, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,

@@ -52,6 +52,8 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
     if arr.dtype.kind != "f" or arr.size == 0:
         return
+    if arr.size <= _BLOCK_ELEMENTS and np.isfinite(arr).all():  # one block: no row scan
+        return
     row = _first_nonfinite_row(arr)
     if row is not None:
         raise ValueError(
@@ -231,6 +233,8 @@ def check_verbose(value: Any) -> int:
 
     ``True`` and ``False`` count as 1 and 0, as they do in Keras.
     """
+    if type(value) is int and 0 <= value <= 2:  # the common case, without the ABC checks
+        return value
     if isinstance(value, bool | np.bool_):
         return int(value)
     if isinstance(value, str) and value == "auto":

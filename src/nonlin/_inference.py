@@ -1,0 +1,102 @@
+"""``Sequential.predict``'s pass: the input checked once, then the layers in inference mode.
+
+A served model predicts one row at a time, so the per-call work outside the
+layers is kept to the checks themselves: no imports, no progress display and
+no context manager unless ``verbose`` asks for one. With ``batch_size`` the
+rows go through in chunks (each converted to the model's dtype on its own) and
+each chunk's outputs are written into one preallocated result.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .validation import as_dtype, check_positive_int, check_verbose, check_X
+
+
+def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any) -> np.ndarray:
+    """``model``'s outputs for ``X``, shape (n_samples, n_outputs); see ``Sequential.predict``."""
+    verbose = check_verbose(verbose)
+    model._require_built()
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size)
+    X = check_X(X, n_features=model.n_features_in)
+    n_samples = X.shape[0]
+    size = n_samples if batch_size is None else min(batch_size, n_samples)
+    if not verbose and size >= n_samples:
+        return model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
+    from .progress import PassProgress
+
+    with PassProgress(verbose, -(-n_samples // size)) as progress:
+        out = predict_chunks(model, X, size, progress.update if verbose == 1 else None)
+        progress.finish()
+    return out
+
+
+def predict_chunks(model: Any, X: np.ndarray, size: int,
+                   tick: Callable[[int], None] | None) -> np.ndarray:
+    """Outputs for a checked ``X``, ``size`` rows at a time; ``tick(chunks done)`` after each."""
+    if size >= X.shape[0]:
+        return model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
+    out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
+    for step, start in enumerate(range(0, X.shape[0], size), 1):
+        chunk = as_dtype(X[start : start + size], model.dtype, "X", contiguous=False,
+                         first_row=start)
+        out[start : start + size] = model.forward(chunk)
+        if tick is not None:
+            tick(step)
+    return out
+
+
+@functools.cache
+def _layer_kinds() -> tuple[frozenset[type], dict[type, Callable[[np.ndarray], np.ndarray]],
+                            frozenset[type]]:
+    """Layer types (exact: a subclass may override ``forward``) by what their inference
+    ``forward`` returns: a new array nobody else holds; the same computed over its input
+    (with the function that does it); the input itself. Imported on first use: the
+    layers' modules import ``core``, which imports this one."""
+    from .activations import (
+        GELU,
+        Exp,
+        Identity,
+        LeakyReLU,
+        ReLU,
+        Sigmoid,
+        Softmax,
+        Tanh,
+        relu_in_place,
+        sigmoid_into,
+        tanh_in_place,
+    )
+    from .layers import Dense, Dropout
+    from .normalization import BatchNorm
+
+    in_place = {ReLU: relu_in_place, Tanh: tanh_in_place,
+                Sigmoid: lambda x: sigmoid_into(x, x)}
+    fresh = frozenset({Dense, BatchNorm, Exp, GELU, LeakyReLU, Softmax, *in_place})
+    return fresh, in_place, frozenset({Dropout, Identity})
+
+
+def infer(layers: list[Any], x: np.ndarray) -> np.ndarray:
+    """``layers``' inference outputs for ``x``, a new array (never ``x`` or a view of it).
+
+    An elementwise activation whose input is an array that an earlier layer of
+    this pass made (not ``x``, not a buffer a layer keeps) computes over that
+    array instead of a new one: the same bits, one temporary fewer per layer.
+    """
+    fresh, in_place, passing = _layer_kinds()
+    out, owned = x, False
+    for layer in layers:
+        kind = type(layer)
+        if owned and kind in in_place:
+            out = in_place[kind](out)
+            continue
+        out = layer.forward(out)
+        owned = kind in fresh or (owned and kind in passing)
+    if not owned and np.may_share_memory(out, x):  # Identity, Dropout: the input itself
+        out = out.copy()
+    return out
