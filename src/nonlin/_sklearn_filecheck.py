@@ -12,6 +12,7 @@ against the network the file holds. This module does not import scikit-learn
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 from typing import Any
 
@@ -169,9 +170,11 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarra
         raise _refuse(path, f"{_FITTED}.y_type", y_type, f"one of {_Y_TYPES}")
     values = np.asarray([_unnumber(c) for c in classes])
     try:
-        lb = binarizer().fit(
-            np.eye(len(values), dtype=int) if y_type == "multilabel-indicator" else values
-        )
+        with warnings.catch_warnings():  # labels past int64 (1e19): its integer check casts
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lb = binarizer().fit(
+                np.eye(len(values), dtype=int) if y_type == "multilabel-indicator" else values
+            )
         same = lb.y_type_ == y_type and lb.classes_.tolist() == values.tolist()
     except (TypeError, ValueError):
         same = False
