@@ -86,3 +86,17 @@ def block_matplotlib(folder: Path) -> str:
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text("raise ImportError('matplotlib blocked by the test')\n")
     return str(folder)
+
+
+
+def interrupt_after(epoch: int) -> Any:
+    """A callback raising ``KeyboardInterrupt`` at the end of epoch ``epoch``: Ctrl-C as
+    ``nonlin train`` sees it (put it in with ``monkeypatch`` on ``cli_train_model._callbacks``)."""
+    from nonlin import Callback
+
+    class InterruptAfter(Callback):
+        def on_epoch_end(self, epoch_now: int, logs: Any = None) -> None:
+            if epoch_now == epoch:
+                raise KeyboardInterrupt
+
+    return InterruptAfter()

@@ -14,18 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nonlin import Callback, cli
-
-
-class _InterruptAfter(Callback):
-    """Ctrl-C as the CLI sees it, at the end of an epoch."""
-
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
+from cli_helpers import interrupt_after
+from nonlin import cli
 
 
 def _rows(n: int, seed: int) -> str:
@@ -51,7 +41,7 @@ def checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(60, 0))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(1)])
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(1)])
     assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,b", "--epochs", "5",
                      "--quiet", "--out", "r.safetensors"]) == 130
     monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
@@ -165,7 +155,7 @@ def test_train_leaves_the_callers_ctrl_c_handler_in_place(tmp_path, monkeypatch)
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
-        monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(0)])
+        monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(0)])
         assert cli.main(command) == 130
         assert signal.getsignal(signal.SIGINT) is handler  # was left ignoring Ctrl-C
         monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
@@ -236,7 +226,7 @@ def test_resume_a_regression_with_a_text_target_names_the_column(tmp_path, monke
     (tmp_path / "t.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'pq'[i % 2]}\n"
                                                         for i in range(30)))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(0)])
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(0)])
     command = ["train", "--target", "y", "--hidden", "3", "--epochs", "3", "--quiet",
                "--out", "m.safetensors"]
     assert cli.main([*command, "r.csv"]) == 130

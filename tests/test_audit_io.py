@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import interrupt_after
 from io_helpers import edit_meta, model_bytes, split
 from nonlin import ModelFileError
 from nonlin.checkpoint import read_checkpoint
@@ -144,16 +145,6 @@ def test_an_sgd_momentum_beyond_one_in_the_optimizer_record_is_named(tmp_path):
         sk.load(path)
 
 
-class _InterruptAfter(nonlin.Callback):
-    """Ctrl-C as ``nonlin train`` sees it, at the end of epoch ``epoch``."""
-
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
-
 
 @pytest.mark.parametrize(
     ("option", "value", "fragment"),
@@ -171,7 +162,7 @@ def test_a_run_option_the_command_line_refuses_is_named_on_resume(
     rows = "".join(f"{a},{b},{int(a * b > 0)}\n" for a, b in rng.normal(size=(40, 2)))
     (tmp_path / "d.csv").write_text("a,b,y\n" + rows)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(0)])
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(0)])
     train = ["train", "d.csv", "--target", "y", "--quiet", "--out", "r.st"]
     assert cli.main([*train, "--epochs", "3", "--hidden", "3"]) == 130
 

@@ -8,19 +8,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import Callback
-
-
-class _InterruptAfter(Callback):
-    """Ctrl-C as the CLI sees it, at the end of an epoch."""
-
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
-
+from cli_helpers import interrupt_after
 
 RUN = ["--batch-size", "16", "--hidden", "6", "--lr", "0.01", "--seed", "3", "--val-split", "0.25"]
 
@@ -35,7 +23,7 @@ def checkpoint(tmp_path: Path, monkeypatch) -> Path:
     lines = [f"{a},{b},{int(a * b > 0)}\n" for a, b in X]
     (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(lines))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [_InterruptAfter(1)])
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(1)])
     assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "5", "--quiet",
                      "--out", "r.safetensors", *RUN]) == 130
     monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
