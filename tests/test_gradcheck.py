@@ -131,3 +131,9 @@ def test_a_bad_step_is_refused(eps) -> None:
     model = Sequential([Dense(2)]).build(3, seed=0)
     with pytest.raises(ValueError, match="eps"):
         gradcheck(model, MeanSquaredError(), X, Y[:, :2], eps=eps)
+
+
+def test_a_float32_model_is_refused_naming_its_dtype() -> None:
+    model = Sequential([Dense(2)]).build(3, seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match="Received parameters of dtype float32"):
+        gradcheck(model, MeanSquaredError(), X, Y[:, :2])

@@ -157,8 +157,10 @@ def gradcheck(
     loss = resolve_loss(loss)
     training, check_input = check_bool("training", training), check_bool("check_input", check_input)
     params = model.parameters()
-    if any(p.value.dtype != np.float64 for p in params):
-        raise ValueError("Expected a float64 model for gradcheck; build it with dtype=np.float64")
+    narrow = next((p.value.dtype for p in params if p.value.dtype != np.float64), None)
+    if narrow is not None:
+        raise ValueError("Expected a float64 model for gradcheck (build it with "
+                         f"dtype=np.float64). Received parameters of dtype {narrow}")
     X = np.array(X, dtype=np.float64)  # a copy: entries are perturbed in place
     y_true, _, _ = loss._check(y, model.predict(X), None)
 
