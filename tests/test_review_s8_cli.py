@@ -3,9 +3,12 @@ metrics named twice, Precision/Recall with a list of thresholds."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import nonlin
 from nonlin import cli
+from nonlin.metrics import BinaryAccuracy, get_metrics
 
 
 def _usage_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -46,3 +49,45 @@ def test_an_option_where_a_value_belongs_is_not_taken_as_the_value(
 ) -> None:
     line = _usage_error(capsys, ["train", "d.csv", "--target", "y", "--lr", value, "3"])
     assert "argument --lr: expected one argument" in line, line
+
+
+# -- 3. metrics named twice: Keras 3's suffixes (CompileMetrics.result) --------------
+def _regression() -> tuple[np.ndarray, np.ndarray]:
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    return X, X.sum(axis=1, keepdims=True)
+
+
+def test_a_metric_named_twice_is_logged_twice_with_keras_suffixes() -> None:
+    X, y = _regression()
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    history = model.fit(X, y, loss="mse", optimizer="sgd", epochs=2, verbose=0, seed=0,
+                        metrics=["mae", "mae", "mae"], validation_split=0.25)
+    logged = history.history
+    assert [k for k in logged if "mae" in k] == [
+        "mae", "mae_1", "mae_2", "val_mae", "val_mae_1", "val_mae_2"]
+    assert logged["mae"] == logged["mae_1"] == logged["mae_2"]
+    assert logged["val_mae"] == logged["val_mae_2"]
+    results = model.evaluate(X, y, metrics=["mae", "mae"])
+    assert results["mae"] == results["mae_1"]
+
+
+def test_two_metric_objects_with_one_name_each_keep_their_own_value() -> None:
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(60, 2)), (rng.random(60) < 0.5).astype(float)
+    loose, strict = BinaryAccuracy(0.2, name="hits"), BinaryAccuracy(0.8, name="hits")
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
+    logged = model.fit(X, y, loss="bce", optimizer="sgd", epochs=1, verbose=0, seed=0,
+                       metrics=[loose, strict, loose]).history
+    assert [k for k in logged if k.startswith("hits")] == ["hits", "hits_1", "hits_2"]
+    results = model.evaluate(X, y, metrics=[loose, strict, loose])
+    out = model.predict(X).ravel()
+    assert results["hits"] == results["hits_2"] == np.mean((out > 0.2) == (y > 0.5))
+    assert results["hits_1"] == np.mean((out > 0.8) == (y > 0.5))
+    assert loose.name == strict.name == "hits"  # the user's objects are not renamed
+
+
+def test_a_generated_suffix_does_not_overwrite_a_metric_named_so() -> None:
+    hits, own = BinaryAccuracy(name="hits"), BinaryAccuracy(0.7, name="hits_1")
+    metrics = get_metrics([hits, own, hits])
+    assert [m.name for m in metrics] == ["hits", "hits_1", "hits_2"]
+    assert metrics[1] is own and metrics[2].threshold == 0.5 and hits.name == "hits"
