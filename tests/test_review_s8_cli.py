@@ -8,7 +8,7 @@ import pytest
 
 import nonlin
 from nonlin import cli
-from nonlin.metrics import BinaryAccuracy, get_metrics
+from nonlin.metrics import BinaryAccuracy, Precision, Recall, get_metrics
 
 
 def _usage_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -91,3 +91,28 @@ def test_a_generated_suffix_does_not_overwrite_a_metric_named_so() -> None:
     metrics = get_metrics([hits, own, hits])
     assert [m.name for m in metrics] == ["hits", "hits_1", "hits_2"]
     assert metrics[1] is own and metrics[2].threshold == 0.5 and hits.name == "hits"
+
+
+# -- 4. Precision / Recall with a list of thresholds -----------------------------------
+@pytest.mark.parametrize("metric", [Precision, Recall])
+def test_a_list_of_thresholds_is_refused_with_the_metric_to_write_instead(metric: type) -> None:
+    # Keras 3's result() is then one value per threshold; a nonlin log is one number
+    with pytest.raises(ValueError) as refused:
+        metric(thresholds=[0.3, 0.5])
+    message = str(refused.value)
+    assert message.endswith("Received: thresholds=[0.3, 0.5]"), message
+    assert f"e.g. {metric.__name__}(thresholds=0.3, name='{metric.name}_0.3')" in message
+
+
+def test_one_metric_per_threshold_logs_each_under_its_name() -> None:
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(50, 2)), (rng.random(50) < 0.5).astype(float)
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
+    metrics = [Precision(thresholds=t, name=f"precision_{t}") for t in (0.3, 0.5)]
+    logged = model.fit(X, y, loss="bce", optimizer="sgd", epochs=1, verbose=0, seed=0,
+                       metrics=[*metrics, Recall(thresholds=0.3), Recall(thresholds=0.5)]).history
+    assert {"precision_0.3", "precision_0.5", "recall", "recall_1"} <= set(logged)
+    results = model.evaluate(X, y, metrics=[Recall(thresholds=0.3), Recall(thresholds=0.5)])
+    out = model.predict(X).ravel()
+    for key, threshold in (("recall", 0.3), ("recall_1", 0.5)):
+        assert results[key] == pytest.approx(np.mean(out[y == 1] > threshold))
