@@ -79,15 +79,13 @@ def test_only_accuracy_and_acc_follow_a_multi_label_binary_loss() -> None:
     assert type(single) is BinaryAccuracy and single.threshold == 0.0
 
 
-def test_repeated_metric_requests_count_once_and_clashing_names_are_refused() -> None:
+def test_repeated_metric_names_get_keras_suffixes_and_reserved_names_are_refused() -> None:
     hits = BinaryAccuracy(0.3, name="hits")
     metrics = nonlin_metrics.get_metrics(["accuracy", "acc", "accuracy", hits, hits],
                                          loss=CrossEntropy(), n_outputs=3)
-    assert [m.name for m in metrics] == ["accuracy", "acc", "hits"]
-    with pytest.raises(ValueError, match="two metrics named 'hits'"):
-        nonlin_metrics.get_metrics([hits, BinaryAccuracy(0.7, name="hits")])
-    with pytest.raises(ValueError, match="two metrics named 'mse'"):
-        nonlin_metrics.get_metrics(["mse", MeanSquaredError()])
+    assert [m.name for m in metrics] == ["accuracy", "acc", "accuracy_1", "hits", "hits_1"]
+    names = [m.name for m in nonlin_metrics.get_metrics(["mse", MeanSquaredError()])]
+    assert names == ["mse", "mse_1"]
     for name in ("loss", "lr", "val_accuracy"):
         with pytest.raises(ValueError, match=f"named '{name}'"):
             nonlin_metrics.get_metrics([BinaryAccuracy(name=name)])

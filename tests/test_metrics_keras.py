@@ -382,7 +382,8 @@ def test_several_thresholds_are_refused_one_per_instance(metric, thresholds):
     # result(); nonlin's logs are numbers, so it says what it supports instead
     with pytest.raises(ValueError, match=(
             rf"one threshold per {metric.__name__} instance is supported.*use one instance "
-            rf"\(and name\) per threshold\. Received: thresholds={re.escape(repr(thresholds))}$")):
+            rf"\(and name\) per threshold, e\.g\. {metric.__name__}\(thresholds=0\.\d, name="
+            rf"'{metric.name}_0\.\d'\)\. Received: thresholds={re.escape(repr(thresholds))}$")):
         metric(thresholds=thresholds)
     one = metric(thresholds=[0.3])
     assert one.threshold == 0.3 and isinstance(one([1, 0, 1], [0.9, 0.4, 0.2]), float)

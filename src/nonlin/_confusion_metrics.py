@@ -138,6 +138,14 @@ def _numeric(value: Any) -> bool:
     return is_real(value) and math.isfinite(value)
 
 
+def _one_per_threshold(cls: type, thresholds: Any) -> str:
+    """``Precision(thresholds=0.3, name='precision_0.3')``: the metric for the first of
+    ``thresholds`` (0.5 if that is not a threshold), for the message refusing a list."""
+    first = thresholds[0] if isinstance(thresholds, list | tuple) and thresholds else None
+    value = float(first) if is_real(first) and 0 <= first <= 1 else 0.5
+    return f"{cls.__name__}(thresholds={value!r}, name='{cls.name}_{value!r}')"
+
+
 class _PrecisionRecall(ConfusionMetric):
     """Precision and recall at one threshold, optionally of the ``top_k`` entries of each
     row and of one column ``class_id`` (Keras 3's arguments and semantics).
@@ -158,7 +166,8 @@ class _PrecisionRecall(ConfusionMetric):
             raise ValueError(
                 "Expected one threshold in [0, 1] (a float or a one-element list): one "
                 f"threshold per {type(self).__name__} instance is supported, as a nonlin "
-                "metric is one number; use one instance (and name) per threshold. "
+                "metric is one number; use one instance (and name) per threshold, e.g. "
+                f"{_one_per_threshold(type(self), thresholds)}. "
                 f"Received: thresholds={thresholds!r}")
         if top_k is not None and (not is_integer(top_k) or top_k < 1):
             raise ValueError(f"Expected a positive integer or None. Received: top_k={top_k!r}")

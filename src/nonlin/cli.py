@@ -20,7 +20,13 @@ from typing import Any, TextIO
 
 from . import __version__
 from ._optional import MissingExtraError
-from .cli_common import HelpFormatter, UsageError, check_output_path, close_progress_bars
+from .cli_common import (
+    HelpFormatter,
+    NegativeNumber,
+    UsageError,
+    check_output_path,
+    close_progress_bars,
+)
 from .cli_common import positive_int as _positive_int
 from .cli_common import seed_32 as _seed_32
 from .cli_demo import add_demo
@@ -84,7 +90,13 @@ COMMANDS = [add_xor, add_train, add_evaluate, add_predict, add_info, add_demo]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``nonlin train: error: ... (see 'nonlin train --help')``."""
+    """argparse with one-line errors: ``nonlin train: error: ... (see 'nonlin train --help')``
+    and every negative number a value (``--lr -1e-3``; see ``cli_common.NegativeNumber``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if hasattr(self, "_negative_number_matcher"):  # argparse 3.10 to 3.14 (a private name)
+            self._negative_number_matcher = NegativeNumber()
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

@@ -35,6 +35,25 @@ def registry_names(kind: str) -> str:
 
 
 # -- argument types ------------------------------------------------------------
+class NegativeNumber:
+    """argparse's test for "a value, not an option" (its ``_negative_number_matcher``),
+    widened to every negative number ``float`` reads: ``-1e-3``, ``-inf``, ``-.5e1``, and
+    comma lists of them (``--hidden -3,4``). argparse itself takes only ``-1`` and ``-0.5``
+    and reports ``expected one argument`` for the rest. It is asked only after the parser's
+    own option names, so an option given where a value belongs is still an option."""
+
+    @staticmethod
+    def match(text: str) -> bool:
+        if not text.startswith("-"):
+            return False
+        try:
+            for part in text.split(","):
+                float(part)
+        except ValueError:
+            return False
+        return True
+
+
 def _int_at_least(text: str, low: int, expected: str) -> int:
     try:
         value = int(text)

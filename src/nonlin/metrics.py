@@ -23,6 +23,7 @@ and ``AUC``, as in Keras). A plain function given as a metric cannot stream:
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -249,18 +250,19 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
 
 
 def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None) -> list[Metric]:
-    """``get_metric`` over a sequence (or one name), each log key once.
+    """``get_metric`` over a sequence (or one name), each under its own log key.
 
-    A request repeated (the same name, or the same object) counts once.
-    Two different metrics under one name, or a metric named ``"loss"``,
-    ``"lr"`` or ``"val_..."``, would overwrite each other's value in the logs:
-    ``ValueError``, asking for a ``name=``.
+    As in Keras 3, a name met again (``["mae", "mae"]``, two metrics named
+    ``"mae"``, one object twice) is logged with a suffix, ``mae_1``, ``mae_2``,
+    ... (the first one free); a user's object so renamed is copied, keeping its
+    own name and state. A name ``"loss"``, ``"lr"`` or ``"val_..."`` would
+    overwrite what ``fit`` logs itself: ``ValueError``, asking for a ``name=``.
     """
     if metrics is None:  # Keras' compile(metrics=None): none
         return []
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [metrics]
-    resolved: dict[str, tuple[Any, Metric]] = {}
+    resolved: dict[str, Metric] = {}
     for request in metrics:
         metric = get_metric(request, loss=loss, n_outputs=n_outputs)
         name = metric.name
@@ -269,16 +271,14 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
                 f"Expected a metric name other than {', '.join(_RESERVED)} or 'val_...' "
                 f"(fit logs those keys itself). Received: {request!r} named {name!r}"
             )
-        if name in resolved:
-            first = resolved[name][0]
-            if request is first or (isinstance(request, str) and request == first):
-                continue
-            raise ValueError(
-                f"Expected distinct metric names. Received two metrics named {name!r}: "
-                f"{first!r} and {request!r}; give one another name (a Metric's name=...)"
-            )
-        resolved[name] = (request, metric)
-    return [metric for _, metric in resolved.values()]
+        key, index = name, 1
+        while key in resolved:
+            key, index = f"{name}_{index}", index + 1
+        if key != name:
+            metric = copy.deepcopy(metric) if metric is request else metric
+            metric.name = key
+        resolved[key] = metric
+    return list(resolved.values())
 
 
 class _FunctionMetric(Metric):
