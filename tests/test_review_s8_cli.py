@@ -116,3 +116,22 @@ def test_one_metric_per_threshold_logs_each_under_its_name() -> None:
     out = model.predict(X).ravel()
     for key, threshold in (("recall", 0.3), ("recall_1", 0.5)):
         assert results[key] == pytest.approx(np.mean(out[y == 1] > threshold))
+
+
+# -- every metric takes name=, as in Keras -------------------------------------
+@pytest.mark.parametrize("cls", [nonlin.metrics.Accuracy, nonlin.metrics.MeanAbsoluteError,
+                                 nonlin.metrics.MeanSquaredError,
+                                 nonlin.metrics.RootMeanSquaredError,
+                                 nonlin.metrics.MeanAbsolutePercentageError,
+                                 nonlin.metrics.R2Score])
+def test_accuracy_and_the_regression_metrics_take_a_name(cls) -> None:
+    X, y = _regression()
+    model = nonlin.Sequential([nonlin.Dense(1)]).build(3, seed=0)
+    metric = cls(name="mine")
+    assert metric.name == "mine" and metric.get_config()["name"] == "mine"
+    history = model.fit(X, y, loss="mse", optimizer=nonlin.SGD(0.01), metrics=[metric],
+                        epochs=1, verbose=0)
+    assert "mine" in history.history
+    with pytest.raises(TypeError, match="Received: name=3"):
+        cls(name=3)
+    assert cls().name == cls.name

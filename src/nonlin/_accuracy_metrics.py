@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._confusion_metrics import check_name
 from .metrics import _column, _labels, _RowMean
 from .validation import is_integer, is_real
 
@@ -23,8 +24,15 @@ class Accuracy(_RowMean):
 
     name = "accuracy"
 
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__()
+        self.name = check_name(name, type(self).name)
+
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return y_true if y_pred.shape[1] == 1 else self._class_labels(y_true, y_pred)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if y_pred.shape[1] == 1:
@@ -66,7 +74,7 @@ class TopKAccuracy(_RowMean):
             raise ValueError(f"Expected a positive integer. Received: k={k!r}")
         super().__init__()
         self.k = int(k)
-        self.name = name or f"top_{k}_accuracy"
+        self.name = check_name(name, f"top_{k}_accuracy")
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return self._class_labels(y_true, y_pred)

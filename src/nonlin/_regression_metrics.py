@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._confusion_metrics import check_name
 from .metrics import Metric, _column, _is_number, _RowMean
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
@@ -20,6 +21,13 @@ _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
 
 class _Regression(_RowMean):
     greater_is_better = False
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__()
+        self.name = check_name(name, type(self).name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
 
     def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return y_pred - _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
@@ -84,8 +92,12 @@ class R2Score(Metric):
     name = "r2"
     streams = True
 
-    def __init__(self) -> None:
+    def __init__(self, name: str | None = None) -> None:
+        self.name = check_name(name, type(self).name)
         self.reset_state()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
         y = _targets(y_true, y_pred)
