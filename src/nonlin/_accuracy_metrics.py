@@ -23,6 +23,7 @@ class Accuracy(_RowMean):
     """
 
     name = "accuracy"
+    greater_is_better = True
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__()
@@ -47,6 +48,7 @@ class BinaryAccuracy(_RowMean):
     """
 
     name = "binary_accuracy"
+    greater_is_better = True
 
     def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
         if not (is_real(threshold) and math.isfinite(threshold)):
@@ -68,6 +70,8 @@ class BinaryAccuracy(_RowMean):
 
 class TopKAccuracy(_RowMean):
     """Fraction of samples whose true class is among the ``k`` highest outputs."""
+
+    greater_is_better = True
 
     def __init__(self, k: int = 5, name: str | None = None) -> None:
         if not is_integer(k) or k < 1:

@@ -70,6 +70,7 @@ class ConfusionMetric(Metric):
     """
 
     streams = True
+    greater_is_better = True  # precision, recall, AUC
     _KEYS: tuple[str, ...] = ()
 
     def _shape(self) -> tuple[int, ...]:

@@ -91,6 +91,7 @@ class R2Score(Metric):
 
     name = "r2"
     streams = True
+    greater_is_better = True
 
     def __init__(self, name: str | None = None) -> None:
         self.name = check_name(name, type(self).name)

@@ -132,19 +132,36 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
 
 
-def _direction(monitor: str, mode: str) -> str:
-    """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` the direction of ``monitor``."""
+def _direction(monitor: str, mode: str, metrics: Iterable[Any] = ()) -> str:
+    """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` the direction of ``monitor``.
+
+    As in Keras 3, ``"auto"`` asks the fit's metric of that name (``val_``
+    stripped) which way is better (its ``greater_is_better``); ``"loss"``, and
+    keys no metric declares, are guessed from the name: accuracies and R² up,
+    the rest down.
+    """
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
     if mode == "auto":
-        name = monitor.removeprefix("val_").lower()
+        name = monitor.removeprefix("val_")
+        declared = [getattr(m, "greater_is_better", None) for m in metrics
+                    if getattr(m, "name", None) == name]
+        if name != "loss" and declared and declared[0] is not None:
+            return "max" if declared[0] else "min"
+        name = name.lower()
         mode = "max" if ("acc" in name or name in ("r2", "r2_score")) else "min"
     return mode
 
 
-def _better(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+def fit_metrics(model: Any) -> list[Any]:
+    """The metrics of the ``fit`` running on ``model`` (none outside one)."""
+    return list(getattr(model, "_fit_metrics", ()))
+
+
+def _better(monitor: str, mode: str,
+            metrics: Iterable[Any] = ()) -> Callable[[float, float, float], bool]:
     """Keras' ``ReduceLROnPlateau`` test: ``current < best - delta`` (``>``, ``+`` for max)."""
-    if _direction(monitor, mode) == "max":
+    if _direction(monitor, mode, metrics) == "max":
         return lambda current, best, delta: current > best + delta
     return lambda current, best, delta: current < best - delta
 

@@ -61,7 +61,7 @@ from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._metadata import to_json_text
-from .callbacks import Callback, _logged, _monitored
+from .callbacks import Callback, _direction, _logged, _monitored, fit_metrics
 from .core import Sequential
 from .io import file_buffer
 from .validation import check_bool, is_integer
@@ -155,7 +155,9 @@ class ModelCheckpoint(Callback):
         and the checkpoint is written, ``best`` unchanged (as in Keras 3).
     monitor : str, default "val_loss"
     mode : {"auto", "min", "max"}
-        "auto" maximizes accuracies and R², minimizes the rest.
+        "auto" asks the fit's metric named ``monitor`` (its ``greater_is_better``,
+        as Keras 3 asks a metric's direction); the loss and keys no metric
+        declares are guessed from the name: accuracies and R² up, the rest down.
 
     Attributes
     ----------
@@ -176,17 +178,16 @@ class ModelCheckpoint(Callback):
     ) -> None:
         if not is_integer(every) or every < 1:
             raise ValueError(f"Expected a positive integer. Received: every={every!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
         self.path, self.every = os.fspath(path), int(every)
         self.save_best_only = check_bool("save_best_only", save_best_only)
-        self.monitor = monitor
-        name = monitor.removeprefix("val_").lower()
-        self._maximize = mode == "max" or (
-            mode == "auto" and ("acc" in name or name in ("r2", "r2_score"))
-        )
+        self.monitor, self.mode = monitor, mode
+        self._maximize = _direction(monitor, mode) == "max"  # mode checked there
         self.best: float | None = None
         self.saved: list[str] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """``mode="auto"``: the direction the fit's metric named ``monitor`` declares."""
+        self._maximize = _direction(self.monitor, self.mode, fit_metrics(self.model)) == "max"
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best} if self.save_best_only else {}

@@ -6,7 +6,7 @@ Import it from ``nonlin.callbacks`` or ``nonlin``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from .callbacks import (
     _logged,
     _monitored,
     _optional_float,
+    fit_metrics,
 )
 from .validation import check_bool, is_integer, is_real
 
@@ -28,7 +29,8 @@ def _is_finite(value: Any) -> bool:
     return is_real(value) and math.isfinite(value)
 
 
-def _improvement(monitor: str, mode: str) -> Callable[[float, float, float], bool]:
+def _improvement(monitor: str, mode: str,
+                 metrics: Iterable[Any] = ()) -> Callable[[float, float, float], bool]:
     """Keras 3's ``_is_improvement``, in its floating-point form: for "min",
     ``current + min_delta < reference``; for "max", ``current - min_delta > reference``.
 
@@ -37,7 +39,7 @@ def _improvement(monitor: str, mode: str) -> Callable[[float, float, float], boo
     ``min_delta=0.1``), as in Keras (``current < reference - min_delta`` would
     differ from Keras there).
     """
-    if _direction(monitor, mode) == "max":
+    if _direction(monitor, mode, metrics) == "max":
         return lambda current, reference, delta: current - delta > reference
     return lambda current, reference, delta: current + delta < reference
 
@@ -64,7 +66,9 @@ class EarlyStopping(Callback):
         early and from which epoch the weights were restored (one line each on
         standard error, as ``fit``'s progress display writes).
     mode : {"auto", "min", "max"}
-        "auto" maximizes accuracies and R², minimizes the rest.
+        "auto" asks the fit's metric named ``monitor`` (its ``greater_is_better``,
+        as Keras 3 asks a metric's direction); the loss and keys no metric
+        declares are guessed from the name: accuracies and R² up, the rest down.
     baseline : float, optional
         Improvements reset ``wait`` only if they beat this value too: with
         ``patience=5`` and ``baseline=0.5``, ``val_loss`` 0.9, 0.8, 0.7, 0.71,
@@ -104,6 +108,7 @@ class EarlyStopping(Callback):
         self._improved = _improvement(monitor, mode)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._improved = _improvement(self.monitor, self.mode, fit_metrics(self.model))
         self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
         self.best: float | None = None
         self.best_weights: list[np.ndarray] | None = None

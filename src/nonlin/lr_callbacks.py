@@ -11,7 +11,15 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .callbacks import Callback, _better, _count, _logged, _monitored, _optional_float
+from .callbacks import (
+    Callback,
+    _better,
+    _count,
+    _logged,
+    _monitored,
+    _optional_float,
+    fit_metrics,
+)
 from .validation import is_integer, is_real
 
 
@@ -103,6 +111,8 @@ class ReduceLROnPlateau(Callback):
     ``min_delta`` is used as given, as in Keras: an improvement is
     ``current < best - min_delta`` ("min"; ``current > best + min_delta`` for
     "max"), so a negative ``min_delta`` lets a slightly worse value count as one.
+    ``mode="auto"`` takes the direction of the fit's metric named ``monitor``
+    (``greater_is_better``), else guesses from the name (as ``EarlyStopping``).
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
     reduction, one line on standard error (Keras' message). An optimizer whose
     learning rate is a schedule is refused (``TypeError``) when training begins.
@@ -124,11 +134,13 @@ class ReduceLROnPlateau(Callback):
             raise ValueError(f"Expected a finite min_lr >= 0. Received: min_lr={min_lr!r}")
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
         self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
+        self.mode = mode
         self._improved = _better(monitor, mode)
         self.verbose = _verbose(verbose)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         _settable_lr(self.model, "ReduceLROnPlateau")  # a schedule: refused before training
+        self._improved = _better(self.monitor, self.mode, fit_metrics(self.model))
         self.wait, self.cooldown_left, self.best = 0, 0, None
 
     def state_dict(self) -> dict[str, Any]:

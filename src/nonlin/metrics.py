@@ -53,7 +53,8 @@ def _column(y: np.ndarray, n: int) -> np.ndarray:
 
 class Metric:
     """Base class. ``name`` is the key in ``History.history``; ``greater_is_better``
-    tells ``EarlyStopping`` and ``ReduceLROnPlateau`` which way is better.
+    (True, False, or None: not declared) tells ``EarlyStopping`` and
+    ``ReduceLROnPlateau`` with ``mode="auto"`` which way is better.
 
     Subclasses define ``_compute(y_true, y_pred, w)`` over whole arrays and, to
     stream, ``_rows(y_true, y_pred)`` (one value per sample; the metric is
@@ -61,7 +62,7 @@ class Metric:
     """
 
     name = "metric"
-    greater_is_better = True
+    greater_is_better: bool | None = None
     streams = False
 
     def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:

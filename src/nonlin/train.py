@@ -178,6 +178,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     saved_states = model.__dict__.pop("_resume_callbacks", None)
     guard = SigintGuard()
     optimizer.check_finite = True
+    model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (callbacks.fit_metrics)
     try:
         with guard.installed():
             loop.guard = guard
@@ -192,6 +193,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
     finally:
         optimizer.check_finite = False
+        model.__dict__.pop("_fit_metrics", None)
 
 
 def _history_for(model: Sequential, initial_epoch: int) -> History:

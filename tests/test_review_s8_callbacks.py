@@ -1,0 +1,87 @@
+"""Review s8: ``mode="auto"`` in EarlyStopping, ReduceLROnPlateau and ModelCheckpoint asks
+the fit's metric which way is better (its ``greater_is_better``, as Keras 3 asks a metric's
+direction), instead of guessing from the name only ("precision" and "auc" were minimized)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.callbacks import EarlyStopping, ReduceLROnPlateau, _direction
+from nonlin.checkpoint import ModelCheckpoint
+from nonlin.metrics import (
+    AUC,
+    Accuracy,
+    MeanAbsoluteError,
+    Metric,
+    Precision,
+    R2Score,
+    Recall,
+    TopKAccuracy,
+)
+
+X = np.random.default_rng(0).normal(size=(32, 3))
+Y = (X[:, :1] > 0).astype(float)
+
+
+class Rising(Metric):
+    """A metric whose value rises by 0.1 each epoch: better when greater (declared)."""
+
+    name = "score"
+    greater_is_better = True
+
+    def __init__(self) -> None:
+        self.epochs = 0
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> float:
+        self.epochs += 1
+        return 0.1 * self.epochs
+
+
+def _fit(callback, epochs: int = 5) -> nonlin.Sequential:
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()]).build(3, seed=0)
+    model.fit(X, Y, loss="bce", optimizer=nonlin.SGD(0.1), epochs=epochs, verbose=0,
+              metrics=[Rising()], callbacks=[callback])
+    return model
+
+
+@pytest.mark.parametrize("metric", [AUC(), Precision(), Recall(), Accuracy(), R2Score(),
+                                    TopKAccuracy(2)])
+def test_the_built_in_metrics_that_grow_when_better_are_maximized(metric) -> None:
+    for key in (metric.name, "val_" + metric.name):
+        assert _direction(key, "auto", [metric]) == "max"
+        assert _direction(key, "min", [metric]) == "min"
+
+
+def test_error_metrics_the_loss_and_undeclared_keys_keep_their_guess() -> None:
+    assert _direction("val_mae", "auto", [MeanAbsoluteError()]) == "min"
+    assert _direction("loss", "auto", [Rising()]) == "min"
+    assert _direction("val_accuracy", "auto", []) == "max"  # no metric: the name tells
+
+    def my_score(y_true, y_pred):  # a plain function declares nothing: the name decides
+        return 1.0
+    metrics = nonlin.metrics.get_metrics([my_score])
+    assert _direction("my_score", "auto", metrics) == "min"
+
+
+def test_early_stopping_keeps_training_while_a_declared_metric_rises() -> None:
+    stopper = EarlyStopping(monitor="score", patience=0)
+    model = _fit(stopper)
+    assert len(model.history.epoch) == 5 and stopper.stopped_epoch == -1
+    assert stopper.best == pytest.approx(0.5)
+    assert "_fit_metrics" not in vars(model)  # published only while fit runs
+
+
+def test_reduce_lr_on_plateau_sees_a_rising_metric_as_improving() -> None:
+    reducer = ReduceLROnPlateau(monitor="score", patience=0, factor=0.5)
+    model = _fit(reducer)
+    assert model.optimizer.lr == pytest.approx(0.1)  # never reduced
+
+
+def test_model_checkpoint_keeps_the_best_of_a_rising_metric(tmp_path) -> None:
+    saver = ModelCheckpoint(tmp_path / "e{epoch}.nlck", save_best_only=True, monitor="score")
+    _fit(saver)
+    assert [p.rsplit("/", 1)[-1] for p in saver.saved] == [f"e{i}.nlck" for i in range(1, 6)]
+    with pytest.raises(ValueError, match="Received: mode='best'"):
+        ModelCheckpoint(tmp_path / "x.nlck", mode="best")
