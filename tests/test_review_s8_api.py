@@ -4,6 +4,7 @@ layer ownership under threads, plots of extreme data."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nonlin import Dense, Sequential, Softmax
 from nonlin.core import Layer
@@ -41,17 +42,33 @@ def test_metric_functions_see_read_only_views_in_fit_validation_and_evaluate() -
         np.testing.assert_array_equal(now, before)
 
 
-class _Identity(Layer):
+# -- 2. chunked predict / evaluate refuse a chunk of the wrong shape ----------------------------
+class _Cut(Layer):
+    """Its build keeps the width (the Layer default), its forward returns ``x[rows, cols]``."""
+
+    def __init__(self, rows=slice(None), cols=slice(None)):
+        self.rows, self.cols = rows, cols
+
     def forward(self, x, *, training=False):
-        return x
+        return x[self.rows, self.cols].copy()
 
     def backward(self, grad_out):
         return grad_out
 
 
-def test_a_metric_function_cannot_write_through_outputs_that_are_the_users_X() -> None:
-    X = np.random.default_rng(0).normal(size=(6, 2))
-    kept = X.copy()
-    model = Sequential([_Identity()]).build(2, seed=0)
-    model.evaluate(X, X, loss="mse", metrics=[_scribbler([])])
-    np.testing.assert_array_equal(X, kept)
+@pytest.mark.parametrize(("layer", "received"), [
+    (_Cut(cols=slice(0, 1)), r"\(4, 1\)"), (_Cut(rows=slice(0, 1)), r"\(1, 3\)")])
+def test_chunked_predict_refuses_outputs_of_another_shape_instead_of_broadcasting(
+        layer, received) -> None:
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    model = Sequential([layer]).build(3, seed=0)
+    with pytest.raises(ValueError, match=r"rows 0:4 of shape \(4, 3\).*Received shape " + received):
+        model.predict(X, batch_size=4)
+    with pytest.raises(ValueError, match=r"Received shape " + received):
+        model.evaluate(X, X, loss="mse", batch_size=4, metrics=[lambda a, b: 0.0])
+
+
+def test_chunked_predict_still_matches_one_pass() -> None:
+    X, y = _task(10)
+    model = Sequential([Dense(2), Softmax()]).build(3, seed=0)
+    np.testing.assert_array_equal(model.predict(X, batch_size=4), model.predict(X))
