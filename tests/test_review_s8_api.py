@@ -3,6 +3,9 @@ layer ownership under threads, plots of extreme data."""
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 import pytest
 
@@ -72,3 +75,61 @@ def test_chunked_predict_still_matches_one_pass() -> None:
     X, y = _task(10)
     model = Sequential([Dense(2), Softmax()]).build(3, seed=0)
     np.testing.assert_array_equal(model.predict(X, batch_size=4), model.predict(X))
+
+
+# -- 3. saving takes the path types loading takes (str, bytes, os.PathLike) ---------------------
+def _paths(tmp_path, name):
+    target = tmp_path / name
+    return [str(target), os.fsencode(target), target]
+
+
+def test_nonlin_save_and_load_take_str_bytes_and_pathlike(tmp_path) -> None:
+    import nonlin
+
+    model = Sequential([Dense(2)]).build(3, seed=0)
+    X = np.ones((2, 3))
+    for path in _paths(tmp_path, "m.safetensors"):
+        nonlin.save(model, path)
+        np.testing.assert_array_equal(nonlin.load(path).predict(X), model.predict(X))
+
+
+def test_estimator_save_and_load_take_str_bytes_and_pathlike(tmp_path) -> None:
+    pytest.importorskip("sklearn")
+    from nonlin import sklearn as nsk
+
+    X, y = _task()
+    est = nsk.MLPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        est.fit(X, y)
+    for path in _paths(tmp_path, "e.safetensors"):
+        est.save(path)
+        np.testing.assert_array_equal(nsk.load(path).predict_proba(X), est.predict_proba(X))
+
+
+def test_checkpoints_take_str_bytes_and_pathlike(tmp_path) -> None:
+    from nonlin.checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
+
+    X, y = _task()
+    for path in _paths(tmp_path, "c.safetensors"):
+        model = Sequential([Dense(2), Softmax()])
+        model.fit(X, y, **FIT)
+        save_checkpoint(model, path, epoch=1)
+        assert load_checkpoint(path).epoch == 1
+        again = Sequential([Dense(2), Softmax()]).build(3, seed=0)
+        history = again.fit(X, y, **{**FIT, "epochs": 2}, resume_from=path)
+        assert history.epoch == [0, 1]  # the checkpoint's epoch, then one more
+    template = os.fsencode(tmp_path / "ck-{epoch}.safetensors")
+    saver = ModelCheckpoint(template)
+    Sequential([Dense(2), Softmax()]).fit(X, y, **FIT, callbacks=[saver])
+    assert saver.saved == [str(tmp_path / "ck-1.safetensors")]
+
+
+@pytest.mark.parametrize("path", [3, None, 1.5])
+def test_save_and_load_refuse_a_non_path_naming_it(path, tmp_path) -> None:
+    import nonlin
+
+    model = Sequential([Dense(2)]).build(3, seed=0)
+    for call in (lambda: nonlin.save(model, path), lambda: nonlin.load(path)):
+        with pytest.raises(TypeError, match=rf"Received: path={path!r}"):
+            call()

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from ._atomic import write_atomic
+from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
@@ -178,7 +178,7 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"Expected a positive integer. Received: every={every!r}")
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
-        self.path, self.every = os.fspath(path), int(every)
+        self.path, self.every = file_path(path), int(every)
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.monitor = monitor
         name = monitor.removeprefix("val_").lower()
@@ -264,7 +264,7 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> t
         count), to train with in place of ``optimizer``.
     """
     checkpoint = load_checkpoint(path)
-    saved, source = checkpoint.model, os.fspath(path)
+    saved, source = checkpoint.model, file_path(path)
     mine, theirs = model.get_config(), saved.get_config()
     if mine != theirs:
         raise ValueError(
