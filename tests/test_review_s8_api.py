@@ -133,3 +133,45 @@ def test_save_and_load_refuse_a_non_path_naming_it(path, tmp_path) -> None:
     for call in (lambda: nonlin.save(model, path), lambda: nonlin.load(path)):
         with pytest.raises(TypeError, match=rf"Received: path={path!r}"):
             call()
+
+
+# -- 4. class_weight keys for classes the model lacks: Keras ignores them, so does fit -----------
+@pytest.mark.parametrize("extra", [5, -1])
+def test_fit_ignores_class_weight_keys_that_name_no_class_as_keras_does(extra) -> None:
+    X, y = _task()
+    runs = []
+    for class_weight in ({0: 1.0, 1: 3.0}, {0: 1.0, 1: 3.0, extra: 9.0}, {1: 3.0, extra: 9.0}):
+        runs.append(Sequential([Dense(2), Softmax()]).fit(
+            X, y, class_weight=class_weight, **FIT).history["loss"])
+    assert runs[0] == runs[1] == runs[2]  # an absent class weighs 1, an extra key nothing
+
+
+@pytest.mark.parametrize(("class_weight", "match"), [
+    ({"0": 1.0}, r"integer class indices. Received key '0'"),
+    ({5: float("nan")}, r"class_weight\[5\]=nan")])
+def test_fit_still_refuses_a_non_integer_key_or_a_bad_weight_of_an_extra_key(
+        class_weight, match) -> None:
+    X, y = _task()
+    with pytest.raises(ValueError, match=match):
+        Sequential([Dense(2), Softmax()]).fit(X, y, class_weight=class_weight, **FIT)
+
+
+def test_estimators_follow_compute_sample_weight_on_class_weight_keys(tmp_path) -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    from nonlin import sklearn as nsk
+
+    X, y = _task()
+    kwargs = dict(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        extra = nsk.MLPClassifier(**kwargs, class_weight={0: 1.0, 1: 3.0, 5: 9.0}).fit(X, y)
+        plain = nsk.MLPClassifier(**kwargs, class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+        np.testing.assert_array_equal(extra.predict_proba(X), plain.predict_proba(X))
+        extra.save(tmp_path / "e.safetensors")
+        assert nsk.load(tmp_path / "e.safetensors").class_weight == {0: 1.0, 1: 3.0, 5: 9.0}
+        with pytest.raises(ValueError, match=r"classes, \[1\], are not in class_weight"):
+            compute_sample_weight({0: 1.0, 5: 9.0}, y)  # scikit-learn's own rule ...
+        with pytest.raises(ValueError, match=r"classes, \[1\], are not in class_weight"):
+            nsk.MLPClassifier(**kwargs, class_weight={0: 1.0, 5: 9.0}).fit(X, y)  # ... kept
