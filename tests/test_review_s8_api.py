@@ -3,7 +3,9 @@ layer ownership under threads, plots of extreme data."""
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -175,3 +177,39 @@ def test_estimators_follow_compute_sample_weight_on_class_weight_keys(tmp_path) 
             compute_sample_weight({0: 1.0, 5: 9.0}, y)  # scikit-learn's own rule ...
         with pytest.raises(ValueError, match=r"classes, \[1\], are not in class_weight"):
             nsk.MLPClassifier(**kwargs, class_weight={0: 1.0, 5: 9.0}).fit(X, y)  # ... kept
+
+
+# -- 5. layer ownership while another thread collects garbage -----------------------------------
+class _SlowFinalizer:
+    """In a reference cycle: collected by a full collection, whose finalizer step it holds
+    up (releasing the GIL) for a bounded time, so that another thread runs meanwhile."""
+
+    def __init__(self, started, release):
+        self.started, self.release, self.me = started, release, self
+
+    def __del__(self):
+        self.started.set()
+        self.release.wait(0.05)
+
+
+def test_a_dropped_models_layers_serve_a_new_model_while_another_thread_collects() -> None:
+    layers = [Dense(2), Softmax()]
+    old = Sequential(layers).build(3, seed=0)
+    old.me = old  # dropped below, kept alive by its cycle until a collection
+    started, release = threading.Event(), threading.Event()
+    enabled = gc.isenabled()
+    gc.disable()  # only the collections below run
+    try:
+        _SlowFinalizer(started, release)
+        collector = threading.Thread(target=gc.collect)
+        collector.start()
+        assert started.wait(5)  # the other thread is inside its collection now
+        del old  # after that collection looked: only a collection run here frees it
+        try:
+            Sequential(layers).build(3, seed=0)  # gc.collect() here returns at once at first
+        finally:
+            release.set()
+            collector.join()
+    finally:
+        if enabled:
+            gc.enable()
