@@ -213,3 +213,53 @@ def test_a_dropped_models_layers_serve_a_new_model_while_another_thread_collects
     finally:
         if enabled:
             gc.enable()
+
+
+# -- 6. plots: data near the float64 limit, a history key without a finite value -----------------
+def _figures(monkeypatch):
+    """The figures the plot functions save, captured instead of written."""
+    from nonlin import plots
+
+    figures: list = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or str(path))
+    return figures
+
+
+@pytest.mark.parametrize("X", [[[-1.7e308, 0.0], [1.7e308, 1.0]], [[1.7e308, 0.0], [1.6e308, 1.0]],
+                               [[0.0, 0.0], [1e306, 1.0]]])
+def test_decision_boundary_refuses_values_too_large_to_lay_out_naming_one(X, tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    def predict(points):
+        return np.zeros(len(points), dtype=np.int64)
+
+    with pytest.raises(ValueError, match=r"within \+-1e\+305.*Received X\[\d, 0\]=-?1\.?\d*e\+30"):
+        plots.plot_decision_boundary(predict, X, [0, 1], tmp_path / "b.png")
+    assert not (tmp_path / "b.png").exists()
+
+
+def test_decision_boundary_still_draws_values_up_to_1e305(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    def predict(points):
+        return (points[:, 0] > 0).astype(np.int64)
+
+    X = [[-1e305, -1e305], [1e305, 1e305]]
+    plots.plot_decision_boundary(predict, X, [0, 1], tmp_path / "b.png", resolution=10)
+    assert (tmp_path / "b.png").stat().st_size > 0
+
+
+def test_a_history_key_without_a_finite_value_gets_a_note_in_its_panel(tmp_path,
+                                                                      monkeypatch) -> None:
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    figures = _figures(monkeypatch)
+    nan = float("nan")
+    plots.plot_history({"loss": [0.5, 0.4], "auc": [nan, nan], "val_auc": [nan, nan],
+                        "mae": [nan, 0.3]}, tmp_path / "h.png")
+    loss_ax, auc_ax, mae_ax = figures[0].axes
+    assert [t.get_text() for t in auc_ax.texts] == ["no finite values"]
+    assert not loss_ax.texts and not mae_ax.texts
