@@ -263,3 +263,12 @@ def test_a_history_key_without_a_finite_value_gets_a_note_in_its_panel(tmp_path,
     loss_ax, auc_ax, mae_ax = figures[0].axes
     assert [t.get_text() for t in auc_ax.texts] == ["no finite values"]
     assert not loss_ax.texts and not mae_ax.texts
+
+
+def test_plots_take_a_bytes_path_and_keep_its_format(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    written = plots.plot_history({"loss": [0.5, 0.4]}, os.fsencode(tmp_path / "h.pdf"))
+    assert written == str(tmp_path / "h.pdf")
+    assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import write_atomic
+from ._atomic import file_path, write_atomic
 from ._optional import require
 from ._plot_inputs import (
     boundary_inputs,
@@ -32,7 +32,7 @@ from ._plot_inputs import (
     predicted_classes,
 )
 
-PathLike = str | os.PathLike[str]
+PathLike = str | bytes | os.PathLike[str]
 
 
 def require_matplotlib() -> Any:
@@ -59,14 +59,15 @@ def _save(fig: Any, path: PathLike) -> str:
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
     fig.tight_layout()
-    extension = os.path.splitext(os.fspath(path))[1][1:].lower()
+    path = file_path(path)  # str, bytes or os.PathLike, as nonlin.save takes
+    extension = os.path.splitext(path)[1][1:].lower()
     buffer = io.BytesIO()
     fig.savefig(  # the whole figure, whatever the user's rcParams["savefig.bbox"]
         buffer, format=extension if extension in _FORMATS else "png", dpi=100,
         bbox_inches=fig.bbox_inches,
     )
     write_atomic(path, buffer.getbuffer())
-    return os.fspath(path)
+    return path
 
 
 def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial network on XOR") -> str:
