@@ -257,7 +257,7 @@ def test_validation_data_and_memmap_read_only_inputs(tmp_path) -> None:
         (np.ones((4, 2)), [0, 1, 0, 1], {"epochs": -1}, ValueError, "epochs=-1"),
         (np.ones((4, 2)), [0, 1, 0, 1], {"validation_split": 1.0}, ValueError, "validation_split"),
         (np.ones((4, 2)), [0, 1, 0, 1], {"sample_weight": [1, 1]}, ValueError, "sample_weight"),
-        (np.ones((4, 2)), [0, 1, 0, 1], {"class_weight": {7: 1.0}}, ValueError, "key 7"),
+        (np.ones((4, 2)), [0, 1, 0, 1], {"class_weight": {"a": 1.0}}, ValueError, "key 'a'"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(X, y, kwargs, error, match) -> None:

@@ -29,7 +29,7 @@ import os
 import re
 import stat
 import tempfile
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 _CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
@@ -77,6 +77,15 @@ def fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
+def file_path(path: Any) -> str:
+    """``path`` as a str: saving and loading take what ``open`` takes (a str, bytes
+    or ``os.PathLike``), bytes decoded as ``os.fsdecode`` does (lossless on POSIX)."""
+    if not isinstance(path, str | bytes | os.PathLike):  # open(3) would use descriptor 3
+        raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
+                        f"Received: path={path!r:.80}")
+    return os.fsdecode(path)
+
+
 def is_special_file(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` names an existing node that is neither a regular file nor a
     folder: a named pipe, a terminal, a device (links followed)."""
@@ -102,7 +111,7 @@ def open_descriptor(path: str | os.PathLike[str]) -> int | None:
     return None
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None:
+def write_atomic(path: str | bytes | os.PathLike[str], data: bytes | memoryview) -> None:
     """Replace the file at ``path`` with ``data`` atomically (see the module docstring).
 
     Raises
@@ -111,6 +120,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | memoryview) -> None
         The folder is missing or not writable, the disk is full, ... The old
         file (if any) is intact and no temporary file is left behind.
     """
+    path = file_path(path)
     descriptor = open_descriptor(path)
     if descriptor is not None or is_special_file(path):  # written through, never replaced
         try:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import registry, schedules
+from ._atomic import file_path
 from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
 from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
@@ -206,7 +207,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     ModelFileError
         For any fault in the file (as ``nonlin.load``); ``OSError`` if it cannot be read.
     """
-    source = os.fspath(path)
+    source = file_path(path)
     with open(source, "rb") as handle:
         data = handle.read()
     return read_checkpoint(data, source)

@@ -46,10 +46,23 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
     for step, start in enumerate(range(0, X.shape[0], size), 1):
         chunk = as_dtype(X[start : start + size], model.dtype, "X", contiguous=False,
                          first_row=start)
-        out[start : start + size] = model.forward(chunk)
+        put_chunk(out, start, size, model.forward(chunk))
         if tick is not None:
             tick(step)
     return out
+
+
+def put_chunk(out: np.ndarray, start: int, size: int, chunk: Any) -> None:
+    """Write one chunk's outputs into ``out[start : start + size]``: the same shape or
+    ``ValueError`` (a layer whose ``forward`` returns another width than its ``build``
+    said would otherwise be broadcast into the result)."""
+    target = out[start : start + size]
+    if np.shape(chunk) != target.shape:
+        raise ValueError(
+            f"Expected the model's outputs for rows {start}:{start + target.shape[0]} of shape "
+            f"{target.shape} (n_outputs={out.shape[1]}, the width its layers' build returned). "
+            f"Received shape {np.shape(chunk)} from the layers' forward")
+    target[...] = chunk
 
 
 @functools.cache

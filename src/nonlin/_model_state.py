@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import time
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,20 @@ from .core import LayerProtocol, Param
 
 # layer -> the model that built it (weakly: neither is kept alive by this table)
 _BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+_COLLECT_TRIES = 10  # waits of 1, 2, 4, ..., 512 ms: about 1 s at most
+
+
+def _collect() -> None:
+    """One full garbage collection run by this thread. ``gc.collect()`` returns at
+    once, collecting nothing, while another thread collects (its finalizers can let
+    this thread run): the full-collection count then stays put, and this waits for
+    that collection to end and tries again, a bounded number of times."""
+    for attempt in range(_COLLECT_TRIES):
+        done = gc.get_stats()[2]["collections"]
+        gc.collect()
+        if gc.get_stats()[2]["collections"] != done:
+            return
+        time.sleep(0.001 * 2**attempt)
 
 
 def _builder(layer: Any) -> Any:
@@ -69,12 +84,12 @@ class ModelState:
         ``get_weights`` and ``save`` still show the old ones while its ``predict``
         uses the new (Keras shares such a layer; here a layer with parameters
         belongs to the model that built it). A model dropped but kept alive by a
-        reference cycle (its ``History``) is collected first, so a list of layers
-        may serve one model after another.
+        reference cycle (its ``History``) is collected first (see ``_collect``), so
+        a list of layers may serve one model after another, in any thread.
         """
         for i, layer in enumerate(self.layers):
             if self._built_elsewhere(layer):
-                gc.collect()  # no reference held here: a model held only by a cycle goes
+                _collect()  # no reference held here: a model held only by a cycle goes
             if self._built_elsewhere(layer):
                 raise ValueError(
                     f"Expected layers built by no other model in use. Received layers[{i}]="

@@ -52,6 +52,9 @@ def epoch_numbers(history: Any, n_values: int) -> np.ndarray:
     return np.arange(1, n_values + 1)
 
 
+_FARTHEST = 1e305  # a plane of +-1.2e305 with its margins; matplotlib drew 1e306, not 4e307
+
+
 def boundary_inputs(
     X: Any, y: Any, resolution: Any, n_names: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -68,6 +71,13 @@ def boundary_inputs(
             f"Received X {X.shape}, y {y.shape}"
         )
     check_X(X)
+    far = np.abs(X) > _FARTHEST
+    if far.any():  # matplotlib's margins and ticks overflow past about 1e307
+        i, j = np.argwhere(far)[0]
+        raise ValueError(
+            f"Expected feature values within +-{_FARTHEST:.0e} to draw a decision boundary "
+            f"(matplotlib cannot lay out axes much wider; rescale X). "
+            f"Received X[{i}, {j}]={X[i, j].item()!r}")
     if not is_integer(resolution) or resolution < 2:
         raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
     return X, boundary_labels(y, n_names)

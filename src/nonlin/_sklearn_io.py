@@ -213,10 +213,11 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     is scikit-learn's ``LabelBinarizer`` (passed in: this module does not
     import scikit-learn).
     """
+    from ._atomic import file_path
     from ._header import ModelFileError
     from .io import read_model
 
-    source = os.fspath(path)
+    source = file_path(path)
     with open(source, "rb") as handle:
         model, header, arrays = read_model(handle.read(), source, extra_prefix=_SLOTS)
     metadata = getattr(model, "metadata", None) or {}

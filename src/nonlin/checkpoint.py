@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from ._atomic import write_atomic
+from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
@@ -178,7 +178,7 @@ class ModelCheckpoint(Callback):
     ) -> None:
         if not is_integer(every) or every < 1:
             raise ValueError(f"Expected a positive integer. Received: every={every!r}")
-        self.path, self.every = os.fspath(path), int(every)
+        self.path, self.every = file_path(path), int(every)
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.monitor, self.mode = monitor, mode
         self._maximize = _direction(monitor, mode) == "max"  # mode checked there
@@ -265,7 +265,7 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> t
         count), to train with in place of ``optimizer``.
     """
     checkpoint = load_checkpoint(path)
-    saved, source = checkpoint.model, os.fspath(path)
+    saved, source = checkpoint.model, file_path(path)
     mine, theirs = model.get_config(), saved.get_config()
     if mine != theirs:
         raise ValueError(

@@ -126,7 +126,12 @@ def _check_width(y: np.ndarray, n_outputs: int) -> None:
 def class_weights_for(
     class_weight: Any, y: np.ndarray, n_outputs: int
 ) -> np.ndarray | None:
-    """Per-sample weights ``class_weight[label]`` (labels or one-hot/0-1 targets)."""
+    """Per-sample weights ``class_weight[label]`` (labels or one-hot/0-1 targets).
+
+    As in Keras, a class missing from ``class_weight`` weighs 1 and a key that
+    names no class of the model (say 5 for two outputs) is ignored; every key
+    must still be an integer and every weight finite and >= 0.
+    """
     if class_weight is None:
         return None
     if not isinstance(class_weight, dict):
@@ -136,13 +141,14 @@ def class_weights_for(
     n_classes = max(n_outputs, 2)
     table = np.ones(n_classes)
     for key, value in class_weight.items():
-        if not is_integer(key) or not 0 <= key < n_classes:
-            raise ValueError(f"Expected class indices in [0, {n_classes}). Received key {key!r}")
+        if not is_integer(key):
+            raise ValueError(f"Expected integer class indices. Received key {key!r}")
         if not is_real(value) or not 0 <= value < float("inf"):
             raise ValueError(
                 f"Expected finite weights >= 0. Received class_weight[{key}]={value!r}"
             )
-        table[key] = float(value)
+        if 0 <= key < n_classes:  # another key weighs no sample (Keras ignores it)
+            table[key] = float(value)
     if y.ndim == 1:
         labels = y
     elif y.shape[1] == 1:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._inference import infer
+from ._inference import infer, put_chunk
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
@@ -60,7 +60,7 @@ def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.n
         return model.forward(X)
     out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
     for start in range(0, X.shape[0], batch_size):
-        out[start : start + batch_size] = model.forward(X[start : start + batch_size])
+        put_chunk(out, start, batch_size, model.forward(X[start : start + batch_size]))
     return out
 
 
@@ -84,7 +84,7 @@ def _logits_unchecked(model: Sequential, layers: list[Any], X: np.ndarray,
         return _forward(layers, X)
     out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
     for step, start in enumerate(range(0, X.shape[0], batch_size), 1):
-        out[start : start + batch_size] = _forward(layers, X[start : start + batch_size])
+        put_chunk(out, start, batch_size, _forward(layers, X[start : start + batch_size]))
         if tick is not None:
             tick(step)
     return out

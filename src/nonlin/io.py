@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from ._atomic import write_atomic
+from ._atomic import file_path, write_atomic
 from ._header import DTYPE_CODES, ModelFileError
 from ._metadata import check_metadata, to_json_text
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
@@ -181,14 +181,15 @@ def _safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -
     return buffer
 
 
-def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | None = None) -> None:
+def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
+         metadata: dict | None = None) -> None:
     """Write ``model`` to ``path`` as a safetensors file, atomically.
 
     Parameters
     ----------
     model : Sequential
         A built model of registered layers with finite weights.
-    path : str or path-like
+    path : str, bytes or path-like
         The file to (over)write; on failure an existing file is left intact.
     metadata : dict, optional
         JSON-able facts to keep with the model: ``classes``, ``feature_names``,
@@ -205,7 +206,7 @@ def save(model: Sequential, path: str | os.PathLike[str], *, metadata: dict | No
     write_atomic(path, file_buffer(model, metadata=metadata))
 
 
-def load(path: str | os.PathLike[str]) -> Sequential:
+def load(path: str | bytes | os.PathLike[str]) -> Sequential:
     """Read a model written by ``save`` (or a checkpoint) and rebuild it.
 
     The model predicts bit-identically to the one saved; ``model.metadata``
@@ -219,7 +220,7 @@ def load(path: str | os.PathLike[str]) -> Sequential:
     OSError
         The file cannot be opened or read.
     """
-    source = os.fspath(path)
+    source = file_path(path)
     with open(source, "rb") as handle:
         data = handle.read()
     return read_model(data, source)[0]

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_labels, check_rows, check_sample_weight
+from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
@@ -283,15 +283,15 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
 
 
 class _FunctionMetric(Metric):
-    """A user function ``f(y_true, y_pred) -> float``; named after the function."""
+    """A user function ``f(y_true, y_pred) -> float``, named after it; it sees read-only views."""
 
     def __init__(self, fn: Any) -> None:
         self.fn = fn
         self.name = getattr(fn, "name", None) or getattr(fn, "__name__", "metric")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        weights = () if sample_weight is None else (sample_weight,)
-        value = self.fn(y_true, y_pred, *weights)
+        weights = () if sample_weight is None else (read_only(sample_weight),)
+        value = self.fn(read_only(y_true), read_only(y_pred), *weights)
         try:
             return float(value)
         except (TypeError, ValueError):  # None, a str, an array of several values

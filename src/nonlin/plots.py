@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import write_atomic
+from ._atomic import file_path, write_atomic
 from ._optional import require
 from ._plot_inputs import (
     boundary_inputs,
@@ -32,7 +32,7 @@ from ._plot_inputs import (
     predicted_classes,
 )
 
-PathLike = str | os.PathLike[str]
+PathLike = str | bytes | os.PathLike[str]
 
 
 def require_matplotlib() -> Any:
@@ -59,14 +59,15 @@ def _save(fig: Any, path: PathLike) -> str:
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
     fig.tight_layout()
-    extension = os.path.splitext(os.fspath(path))[1][1:].lower()
+    path = file_path(path)  # str, bytes or os.PathLike, as nonlin.save takes
+    extension = os.path.splitext(path)[1][1:].lower()
     buffer = io.BytesIO()
     fig.savefig(  # the whole figure, whatever the user's rcParams["savefig.bbox"]
         buffer, format=extension if extension in _FORMATS else "png", dpi=100,
         bbox_inches=fig.bbox_inches,
     )
     write_atomic(path, buffer.getbuffer())
-    return os.fspath(path)
+    return path
 
 
 def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial network on XOR") -> str:
@@ -110,7 +111,7 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         (in a panel of their own when there is none);
         the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
         a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1. Up to 100
-        epochs, each is marked with a dot.
+        epochs, each is marked with a dot. A panel without a finite value says so.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     """
@@ -128,6 +129,9 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
                 epochs = epoch_numbers(history, len(data[key]))
                 marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
                 ax.plot(epochs, data[key], style, marker=marker, markersize=3, label=label)
+        if not any(np.isfinite(data.get(key) or []).any() for key in (name, f"val_{name}")):
+            ax.text(0.5, 0.5, "no finite values", ha="center", va="center",  # all NaN or inf
+                    transform=ax.transAxes)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name.replace("_", " "))
@@ -161,7 +165,7 @@ def plot_decision_boundary(
         (n, 1) (a one-output sigmoid classifier: class 1 above 0.5) or to class
         indices of shape (n,). Another shape, NaN, or class indices that are not
         whole numbers >= 0 are a ``ValueError``.
-    X : array-like of shape (n_samples, 2)
+    X : array-like of shape (n_samples, 2), finite values within +-1e305
     y : array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``: integers, or floats holding whole
         numbers; a fractional, negative or non-finite label is a ``ValueError``.

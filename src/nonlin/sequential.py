@@ -183,6 +183,7 @@ class Sequential(ModelState):
         metrics : sequence of names or ``nonlin.metrics.Metric``
             Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras.
         class_weight : dict {class index: weight}
+            A class left out weighs 1; a key naming no class of the model is ignored (Keras).
         sample_weight : array of shape (n_samples,)
             Both scale each sample's loss (and gradient); they multiply.
         verbose : {0, 1, 2, "auto"}

@@ -8,7 +8,8 @@ network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
 
 Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier), ``dtype`` (``None``
+``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's ``compute_sample_weight``:
+a key naming no class of ``y`` is ignored), ``dtype`` (``None``
 follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
 (nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints

@@ -163,6 +163,14 @@ def check_sample_weight(
     return w
 
 
+def read_only(value: Any) -> Any:
+    """A read-only view of an array (no copy), anything else as given: for user code."""
+    if isinstance(value, np.ndarray):
+        value = value.view()
+        value.flags.writeable = False
+    return value
+
+
 def is_real(value: Any) -> bool:
     """Whether ``value`` is a real number of any type.
 
