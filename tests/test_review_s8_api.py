@@ -272,3 +272,13 @@ def test_plots_take_a_bytes_path_and_keep_its_format(tmp_path) -> None:
     written = plots.plot_history({"loss": [0.5, 0.4]}, os.fsencode(tmp_path / "h.pdf"))
     assert written == str(tmp_path / "h.pdf")
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("layer", "received"), [
+    (_Cut(cols=slice(0, 1)), r"\(10, 1\)"), (_Cut(rows=slice(0, 1)), r"\(1, 3\)")])
+def test_predict_in_one_pass_refuses_outputs_of_another_shape_too(layer, received) -> None:
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    model = Sequential([layer]).build(3, seed=0)
+    for batch_size in (None, 10, 64):
+        with pytest.raises(ValueError, match=r"of shape \(10, 3\).*Received shape " + received):
+            model.predict(X, batch_size=batch_size)

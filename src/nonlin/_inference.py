@@ -28,7 +28,7 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any) -> np.ndarra
     n_samples = X.shape[0]
     size = n_samples if batch_size is None else min(batch_size, n_samples)
     if not verbose and size >= n_samples:
-        return model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
+        return _whole(model, X)
     from .progress import PassProgress
 
     with PassProgress(verbose, -(-n_samples // size)) as progress:
@@ -41,7 +41,7 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
                    tick: Callable[[int], None] | None) -> np.ndarray:
     """Outputs for a checked ``X``, ``size`` rows at a time; ``tick(chunks done)`` after each."""
     if size >= X.shape[0]:
-        return model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
+        return _whole(model, X)
     out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
     for step, start in enumerate(range(0, X.shape[0], size), 1):
         chunk = as_dtype(X[start : start + size], model.dtype, "X", contiguous=False,
@@ -49,6 +49,17 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
         put_chunk(out, start, size, model.forward(chunk))
         if tick is not None:
             tick(step)
+    return out
+
+
+def _whole(model: Any, X: np.ndarray) -> np.ndarray:
+    """Outputs for all of a checked ``X`` in one pass, checked as ``put_chunk`` checks."""
+    out = model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
+    if getattr(out, "shape", None) != (X.shape[0], model.n_outputs):
+        raise ValueError(
+            f"Expected the model's outputs of shape {(X.shape[0], model.n_outputs)} "
+            f"(n_outputs={model.n_outputs}, the width its layers' build returned). "
+            f"Received shape {np.shape(out)} from the layers' forward")
     return out
 
 

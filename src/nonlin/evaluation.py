@@ -54,16 +54,6 @@ def penalty(model: Sequential) -> float:
     return sum(layer.penalty() for layer in model.layers if hasattr(layer, "penalty"))
 
 
-def predict_unchecked(model: Sequential, X: np.ndarray, batch_size: int) -> np.ndarray:
-    """Inference outputs for an already checked ``X`` in the model's dtype, batch by batch."""
-    if batch_size >= X.shape[0]:
-        return model.forward(X)
-    out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
-    for start in range(0, X.shape[0], batch_size):
-        put_chunk(out, start, batch_size, model.forward(X[start : start + batch_size]))
-    return out
-
-
 def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     """The from-logits twin of ``loss`` when ``fit`` trains ``model`` through the logits
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
