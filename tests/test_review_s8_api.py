@@ -282,3 +282,19 @@ def test_predict_in_one_pass_refuses_outputs_of_another_shape_too(layer, receive
     for batch_size in (None, 10, 64):
         with pytest.raises(ValueError, match=r"of shape \(10, 3\).*Received shape " + received):
             model.predict(X, batch_size=batch_size)
+
+
+def test_csv_logger_and_read_csv_take_bytes_paths_and_name_a_bad_one(tmp_path) -> None:
+    from nonlin.callbacks import CSVLogger
+    from nonlin.tabular import read_csv
+
+    log = tmp_path / "log.csv"
+    model = Sequential([Dense(1)]).build(2, seed=0)
+    model.fit(np.ones((4, 2)), np.ones(4), loss="mse", optimizer="sgd", epochs=2, verbose=0,
+              callbacks=[CSVLogger(os.fsencode(log))])
+    assert log.read_text().splitlines()[0].startswith("epoch,")
+    table = tmp_path / "t.csv"
+    table.write_text("a,y\n1,2\n3,4\n")
+    np.testing.assert_array_equal(read_csv(os.fsencode(table), target="y").X, [[1.0], [3.0]])
+    with pytest.raises(TypeError, match="Received: path=None"):
+        read_csv(None, target="y")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from ._atomic import file_path
 
 
 class CSVError(ValueError):
@@ -62,7 +63,7 @@ def _check_arguments(
             "Expected impute=True, or impute=False with missing='mean' and no fill_values. "
             f"Received: impute={impute!r}, missing={missing!r}"
         )
-    source = os.fspath(path)
+    source = file_path(path)  # str, bytes or os.PathLike; else a TypeError naming it
     fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
     return _Request(source, target, columns, missing, resolved, fill, impute)
 

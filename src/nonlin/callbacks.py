@@ -223,13 +223,13 @@ class CSVLogger(Callback):
     writes its own keys' values under the old header).
     """
 
-    def __init__(self, filename: str | os.PathLike[str], separator: str = ",",
+    def __init__(self, filename: str | bytes | os.PathLike[str], separator: str = ",",
                  append: bool = False) -> None:
         self.append = check_bool("append", append)
         if not isinstance(separator, str) or len(separator) != 1:
             raise TypeError(f"Expected a one-character str. Received: separator={separator!r}")
-        if not isinstance(filename, str | os.PathLike):  # str(None) would be a file "None"
-            raise TypeError(f"Expected a file path (a str or os.PathLike). "
+        if not isinstance(filename, str | bytes | os.PathLike):  # not a file "None"
+            raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
                             f"Received: filename={filename!r}")
         self.filename, self.separator = os.fsdecode(filename), separator
         self._keys: list[str] | None = None
