@@ -88,3 +88,18 @@ def test_callbacks_get_keras_params():
     _, history = _fit([cb], epochs=3, n=10, batch_size=4)
     assert cb.seen == {"verbose": 0, "epochs": 3, "steps": 3}
     assert history.params == {"verbose": 0, "epochs": 3, "steps": 3}
+
+
+def test_top_k_accuracy_counts_a_nan_true_score_as_lowest_as_keras_in_top_k():
+    from nonlin.metrics import TopKAccuracy
+
+    # Keras 3's in_top_k: a NaN score at the label is -inf, rank = 1 + #(scores > it)
+    y_pred = np.array([[np.nan, 0.2, 0.3, 0.5],     # label 0 NaN: rank 4 > 2: miss
+                       [0.1, np.nan, np.nan, 0.9],   # label 1 NaN: rank 3 > 2: miss
+                       [np.nan, np.nan, np.nan, 0.9],  # label 0 NaN: rank 2: hit
+                       [0.1, 0.6, 0.3, 0.5]])         # label 1: rank 1: hit
+    y = np.array([0, 1, 0, 1])
+    metric = TopKAccuracy(k=2)
+    assert metric(y, y_pred) == 0.5
+    metric.update_state(y, y_pred)
+    assert metric.result() == 0.5
