@@ -103,3 +103,22 @@ def test_top_k_accuracy_counts_a_nan_true_score_as_lowest_as_keras_in_top_k():
     assert metric(y, y_pred) == 0.5
     metric.update_state(y, y_pred)
     assert metric.result() == 0.5
+
+
+def test_r2_score_averages_outputs_uniformly_as_keras():
+    from nonlin.metrics import R2Score
+
+    # Keras 3 R2Score, class_aggregation="uniform_average": mean over outputs of 1 - ss_res/ss_tot
+    y = np.array([[1.0, 2.0], [2.0, 0.0], [4.0, 1.0]])
+    p = np.array([[2.0, 1.5], [4.0, 0.5], [4.0, 1.0]])
+    ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    ss_res = ((y - p) ** 2).sum(axis=0)
+    expected = np.mean(1 - ss_res / ss_tot)
+    metric = R2Score()
+    assert np.isclose(metric(y, p), expected, rtol=1e-12)
+    metric.update_state(y[:2], p[:2])
+    metric.update_state(y[2:], p[2:])
+    assert np.isclose(metric.result(), expected, rtol=1e-12)
+    # Keras' docstring example: 0.57142854
+    assert np.isclose(R2Score()(np.array([[1.0], [4.0], [3.0]]), np.array([[2.0], [4.0], [4.0]])),
+                      4 / 7)
