@@ -19,7 +19,10 @@ from .validation import is_integer, is_real
 class Accuracy(_RowMean):
     """Fraction of samples whose highest-scoring output is the true class.
 
-    With a single output column this is binary accuracy at 0.5.
+    With a single output column this is binary accuracy at 0.5. This is Keras'
+    ``CategoricalAccuracy`` / ``SparseCategoricalAccuracy`` (labels or one-hot
+    rows), what ``metrics=["accuracy"]`` gives a classifier in both libraries;
+    ``keras.metrics.Accuracy`` itself counts exact matches ``y_pred == y_true``.
     """
 
     name = "accuracy"
@@ -87,6 +90,8 @@ class TopKAccuracy(_RowMean):
         labels = _labels(y_true).astype(np.intp)
         k = min(self.k, y_pred.shape[1])
         true_score = y_pred[np.arange(y_pred.shape[0]), labels]
+        # a NaN score is the lowest (Keras 3's in_top_k), not a hit: NaN > x is never true
+        true_score = np.where(np.isnan(true_score), -np.inf, true_score)
         # rank = number of classes scoring strictly higher than the true one
         rank = (y_pred > true_score[:, None]).sum(axis=1)
         return rank < k

@@ -59,7 +59,8 @@ class _Loop:
         self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
         self.history: History | None = None  # fit's, called last by ``cbs``
 
-    def run_epoch(self, epoch: int) -> None:
+    def run_epoch(self, epoch: int) -> dict[str, float]:
+        """Train one epoch; return its logs (as the callbacks left them)."""
         model, cbs = self.model, self.cbs
         cbs.call("on_epoch_begin", epoch, {})
         n = len(self.train)
@@ -68,10 +69,10 @@ class _Loop:
         for batch, start in enumerate(range(first, n, self.batch_size), first // self.batch_size):
             stop = self._stop = min(start + self.batch_size, n)
             if cbs.wants_batches:
-                cbs.call("on_batch_begin", batch, {"batch": batch, "size": stop - start})
+                cbs.call("on_train_batch_begin", batch, {"batch": batch, "size": stop - start})
             value, total = self._guarded_step(epoch, batch, start, stop, order, total)
             if cbs.wants_batches:
-                cbs.call("on_batch_end", batch, {"batch": batch, "size": stop - start,
+                cbs.call("on_train_batch_end", batch, {"batch": batch, "size": stop - start,
                                                  "loss": value})
             if self.guard.pending:
                 raise KeyboardInterrupt
@@ -86,6 +87,7 @@ class _Loop:
         self._end_epoch(epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
+        return logs
 
     def _end_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         """``on_epoch_end``: the callbacks, then ``History`` (Keras' order), which so records

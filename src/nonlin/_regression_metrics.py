@@ -86,7 +86,9 @@ class R2Score(Metric):
     """Coefficient of determination, averaged over outputs (scikit-learn's ``r2_score``).
 
     Per output: ``1 - sum (y - p)^2 / sum (y - mean y)^2``; an output with constant
-    targets scores 1 if predicted exactly, else 0.
+    targets scores 1 if predicted exactly, else 0. Keras 3's ``R2Score``
+    (``class_aggregation="uniform_average"``, named ``"r2_score"`` there) gives the
+    same, except NaN for a constant target predicted exactly (0 / 0).
     """
 
     name = "r2"

@@ -63,7 +63,8 @@ class SklearnSchedule(Callback):
     ) -> None:
         self.estimator, self.optimizer = estimator, optimizer
         self.rule = getattr(optimizer, "rule", None) or rate_rule(estimator)
-        self.n_samples, self.scorer, self.params = n_samples, scorer, params
+        self.n_samples, self.scorer = n_samples, scorer
+        self.weights = params  # not self.params: fit sets that (Keras' Callback.params)
         self.incremental, self.warning = incremental, warning
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
@@ -114,7 +115,7 @@ class SklearnSchedule(Callback):
             est._no_improvement_count = 0
         if score > est.best_validation_score_:
             est.best_validation_score_ = score
-            est._best_params = [p.value.copy() for p in self.params]
+            est._best_params = [p.value.copy() for p in self.weights]
 
     def _lower_rate(self, est: Any) -> bool:
         """scikit-learn's ``adaptive`` rule: divide the rate by 5; False means stop."""

@@ -1,10 +1,14 @@
 """Callbacks: objects whose hooks ``fit`` calls as training proceeds (Keras style).
 
 Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
-``on_batch_begin(batch)``, ``on_batch_end(batch)`` (logs: ``loss``, ``size``),
-``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and
-``on_train_end``. During ``fit`` a callback reaches the model through
-``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``).
+``on_train_batch_begin(batch)``, ``on_train_batch_end(batch)`` (logs: ``loss``,
+``size``), ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and
+``on_train_end`` (the last epoch's logs, as in Keras 3). As in Keras, the batch
+hooks call ``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end
+``loss`` is the batch's (Keras 3 passes the epoch's running mean). During ``fit``
+a callback reaches the model through ``self.model`` (``model.optimizer``,
+``model.history``, ``model.stop_training``) and ``self.params`` (Keras':
+``verbose``, ``epochs``, ``steps`` per epoch).
 Setting ``model.stop_training = True`` ends training, as in Keras 3: set in
 ``on_epoch_end`` (or ``on_epoch_begin``), after that epoch; set in a batch
 hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the
@@ -32,17 +36,23 @@ from typing import Any
 
 from .validation import check_bool, is_integer, is_real
 
-_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_batch_end",
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
           "on_epoch_end", "on_train_end")
+# Keras' backward-compatible names: the default train-batch hook calls them
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class Callback:
     """Base class: every hook does nothing. Override the ones you need."""
 
     model: Any = None
+    params: dict[str, Any] | None = None
 
     def set_model(self, model: Any) -> None:
         self.model = model
+
+    def set_params(self, params: dict[str, Any] | None) -> None:
+        self.params = params  # fit's: {"verbose", "epochs", "steps"}, as Keras
 
     def state_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps to resume this callback: flat keys, values that are
@@ -64,32 +74,54 @@ class Callback:
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Called after each step; ``logs["loss"]`` is the batch loss."""
 
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Keras 3's name of ``on_batch_begin``, which it calls unless overridden."""
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Keras 3's name of ``on_batch_end``, which it calls unless overridden."""
+        self.on_batch_end(batch, logs)
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Called after each epoch with the epoch's results."""
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Called once when training ends (also after an early stop)."""
+        """Called once when training ends (also after an early stop), with the last
+        epoch's logs (empty when no epoch ran), as in Keras 3."""
 
 
 class CallbackList:
     """Dispatches each hook to the callbacks that override it."""
 
-    def __init__(self, callbacks: Iterable[Callback], model: Any) -> None:
+    def __init__(self, callbacks: Iterable[Callback], model: Any,
+                 params: dict[str, Any] | None = None) -> None:
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"Expected Callback instances. Received: {cb!r}")
             cb.set_model(model)
-        self._by_hook = {
-            hook: [getattr(cb, hook) for cb in self.callbacks
-                   if getattr(type(cb), hook) is not getattr(Callback, hook)]
-            for hook in _HOOKS
-        }
-        self.wants_batches = bool(self._by_hook["on_batch_begin"] or self._by_hook["on_batch_end"])
+            if params is not None:
+                cb.set_params(dict(params))
+        self._by_hook = {hook: [fn for fn in map(_hook(hook), self.callbacks) if fn]
+                         for hook in _HOOKS}
+        for hook, alias in _ALIASES.items():
+            self._by_hook[alias] = self._by_hook[hook]
+        self.wants_batches = bool(self._by_hook["on_train_batch_begin"]
+                                  or self._by_hook["on_train_batch_end"])
 
     def call(self, hook: str, *args: Any) -> None:
         for fn in self._by_hook[hook]:
             fn(*args)
+
+
+def _hook(hook: str) -> Callable[[Callback], Any]:
+    """``cb ->`` its ``hook`` if overridden, else its overridden alias, or None."""
+    def bound(cb: Callback) -> Any:
+        for name in (hook, _ALIASES.get(hook, hook)):
+            if getattr(type(cb), name) is not getattr(Callback, name):
+                return getattr(cb, name)
+        return None
+    return bound
 
 
 class History(Callback):

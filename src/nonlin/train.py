@@ -160,7 +160,8 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
-    cbs = CallbackList([*callbacks, history, *extra], model)  # Keras' order: History after
+    params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
+    cbs = CallbackList([*callbacks, history, *extra], model, params)  # Keras: History after
     loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
     loop.history = history
@@ -185,11 +186,12 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
             cbs.call("on_train_begin", {})
             if saved_states and initial_epoch > 0:
                 restore_callbacks(callbacks, saved_states)
+            logs: dict[str, float] = {}  # Keras 3: on_train_end gets the last epoch's logs
             for epoch in range(initial_epoch, epochs):
-                loop.run_epoch(epoch)
+                logs = loop.run_epoch(epoch)
                 if model.stop_training:
                     break
-            cbs.call("on_train_end", {})
+            cbs.call("on_train_end", logs)
         model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
     finally:
         optimizer.check_finite = False
