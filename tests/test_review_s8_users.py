@@ -55,3 +55,28 @@ def test_a_layer_class_instead_of_a_layer_is_refused_when_the_model_is_made() ->
     expected = r"layers\[1\]=<class 'nonlin.activations.ReLU'>; create one: ReLU\(\)"
     with pytest.raises(TypeError, match=expected):
         nonlin.Sequential([nonlin.Dense(3), nonlin.ReLU])
+
+
+def test_a_csv_written_with_the_pandas_index_trains_and_predicts_without_it(tmp_path) -> None:
+    from nonlin.cli import main
+    from nonlin.tabular import read_csv
+
+    df, s, _, _ = _frame()
+    df.assign(label=np.array(["no", "yes"])[s]).to_csv(tmp_path / "train.csv")  # index written
+    df.to_csv(tmp_path / "new.csv")
+    table = read_csv(tmp_path / "train.csv", target="label")
+    assert table.feature_names == ("a", "b") and table.X.shape == (40, 2)
+    model = str(tmp_path / "m.safetensors")
+    assert main(["train", str(tmp_path / "train.csv"), "--target", "label", "--epochs", "1",
+                 "--quiet", "--out", model]) == 0
+    assert main(["predict", model, str(tmp_path / "new.csv"), "-o",
+                 str(tmp_path / "p.csv")]) == 0
+    assert len((tmp_path / "p.csv").read_text().splitlines()) == 41
+
+
+def test_an_unnamed_column_elsewhere_is_still_refused(tmp_path) -> None:
+    from nonlin.tabular import CSVError, read_csv
+
+    (tmp_path / "d.csv").write_text("a,,b\n0,1,2\n")
+    with pytest.raises(CSVError, match="column 2 has an empty name"):
+        read_csv(tmp_path / "d.csv")
