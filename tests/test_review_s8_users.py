@@ -80,3 +80,12 @@ def test_an_unnamed_column_elsewhere_is_still_refused(tmp_path) -> None:
     (tmp_path / "d.csv").write_text("a,,b\n0,1,2\n")
     with pytest.raises(CSVError, match="column 2 has an empty name"):
         read_csv(tmp_path / "d.csv")
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_one_dimensional_labels_for_several_outputs_name_their_shape_and_the_loss(loss) -> None:
+    _, _, X, y = _frame()
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Sigmoid()])
+    expected = r"Received shape \(40,\); for class labels use loss='cross_entropy'"
+    with pytest.raises(ValueError, match=expected):
+        model.fit(X, y, loss=loss, optimizer="adam", verbose=0)
