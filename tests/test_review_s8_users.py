@@ -89,3 +89,11 @@ def test_one_dimensional_labels_for_several_outputs_name_their_shape_and_the_los
     expected = r"Received shape \(40,\); for class labels use loss='cross_entropy'"
     with pytest.raises(ValueError, match=expected):
         model.fit(X, y, loss=loss, optimizer="adam", verbose=0)
+
+
+def test_a_missing_text_label_before_any_label_is_not_called_a_missing_number(tmp_path) -> None:
+    from nonlin.tabular import CSVError, read_csv
+
+    (tmp_path / "d.csv").write_text("a,t\n1,\n2,yes\n3,no\n")
+    with pytest.raises(CSVError, match=r"line 2, column 't': expected a number or a label, rec"):
+        read_csv(tmp_path / "d.csv", target="t")

@@ -91,7 +91,8 @@ def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
         value = _number(cell, np.dtype(np.float64))
         if value is None and cell.strip() and _number(cell, None) is None:
             raise _LabelsFound
-        problem = _why(cell, np.dtype(np.float64))
+        problem = _why(cell, np.dtype(np.float64)) if cell.strip() else (
+            f"expected a number or a label, received {cell!r}")  # text labels may come later
     if value is None and plan.missing != "drop":
         raise plan.fail(line, plan.target, f"{problem} (a missing target needs missing='drop')")
     return value
