@@ -97,3 +97,13 @@ def test_a_missing_text_label_before_any_label_is_not_called_a_missing_number(tm
     (tmp_path / "d.csv").write_text("a,t\n1,\n2,yes\n3,no\n")
     with pytest.raises(CSVError, match=r"line 2, column 't': expected a number or a label, rec"):
         read_csv(tmp_path / "d.csv", target="t")
+
+
+def test_a_boolean_column_written_by_pandas_gets_a_hint(tmp_path) -> None:
+    from nonlin.tabular import CSVError, read_csv
+
+    df, s, _, _ = _frame()
+    df.assign(flag=df.a > 0, t=s).to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(CSVError, match=r"column 'flag': expected a number, received '(True|False)' "
+                                       r"\(write booleans as 1 and 0\)"):
+        read_csv(tmp_path / "d.csv", target="t")

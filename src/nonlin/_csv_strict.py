@@ -134,7 +134,8 @@ def _finite_limit(dtype: np.dtype) -> float:
 
 def _why(cell: str, dtype: np.dtype) -> str:
     if _number(cell, None) is None:
-        return f"expected a number, received {cell!r}"
+        hint = " (write booleans as 1 and 0)" if cell.strip().lower() in ("true", "false") else ""
+        return f"expected a number, received {cell!r}{hint}"
     if math.isfinite(float(cell)) or any(char.isdigit() for char in cell):  # 1e400: no "inf"
         return f"expected a number within {dtype.name} range, received {cell!r}"
     return f"expected a finite number, received {cell!r}"
