@@ -1,7 +1,8 @@
 """What ``nonlin.tabular.read_csv`` reads: the header row and the plan made from it.
 
 The header is split off the first block and checked (UTF-8, one record, unique
-non-empty names); the plan resolves the ``target`` and ``columns`` names to
+non-empty names, but for an unnamed first column: the index ``DataFrame.to_csv``
+writes, never read); the plan resolves the ``target`` and ``columns`` names to
 file positions once, so the parsers work with positions only. ``CSVError``
 lives here because the plan writes the parsers' messages; it is public as
 ``nonlin.tabular.CSVError``.
@@ -145,7 +146,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     names = rows[0]
     seen: set[str] = set()
     for position, name in enumerate(names):
-        if not name.strip():
+        if not name.strip() and (position or name):  # a first '' is pandas' index: skipped
             raise CSVError(f"{source}, line 1: column {position + 1} has an empty name {name!r}")
         if name in seen:
             raise CSVError(f"{source}, line 1: column name {name!r} appears twice")
@@ -174,7 +175,7 @@ def _make_plan(
 
     target_at = None if target is None else position(target, "target")
     if columns is None:
-        features = tuple(i for i in range(len(names)) if i != target_at)
+        features = tuple(i for i in range(len(names)) if i != target_at and names[i])
     else:
         features = tuple(position(name, "in columns") for name in columns)
         if len(set(features)) != len(features) or target_at in features:

@@ -91,7 +91,8 @@ def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
         value = _number(cell, np.dtype(np.float64))
         if value is None and cell.strip() and _number(cell, None) is None:
             raise _LabelsFound
-        problem = _why(cell, np.dtype(np.float64))
+        problem = _why(cell, np.dtype(np.float64)) if cell.strip() else (
+            f"expected a number or a label, received {cell!r}")  # text labels may come later
     if value is None and plan.missing != "drop":
         raise plan.fail(line, plan.target, f"{problem} (a missing target needs missing='drop')")
     return value
@@ -133,7 +134,8 @@ def _finite_limit(dtype: np.dtype) -> float:
 
 def _why(cell: str, dtype: np.dtype) -> str:
     if _number(cell, None) is None:
-        return f"expected a number, received {cell!r}"
+        hint = " (write booleans as 1 and 0)" if cell.strip().lower() in ("true", "false") else ""
+        return f"expected a number, received {cell!r}{hint}"
     if math.isfinite(float(cell)) or any(char.isdigit() for char in cell):  # 1e400: no "inf"
         return f"expected a number within {dtype.name} range, received {cell!r}"
     return f"expected a finite number, received {cell!r}"

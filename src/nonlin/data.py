@@ -92,6 +92,12 @@ def prepare_targets(
                              f"cross-entropy. Received {y[y < 0][0].item()!r}")
         return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
+        if n_outputs > 1:  # (n,) is one column: labels for n_outputs columns need cross-entropy
+            raise ValueError(
+                f"Expected targets with {n_outputs} columns for a model with {n_outputs} "
+                f"outputs. Received shape {y.shape}; for class labels use "
+                "loss='cross_entropy', else give y one column per output"
+            )
         y = y[:, None]
     _check_width(y, n_outputs)
     if isinstance(loss, BinaryCrossEntropy) and np.any((y < 0) | (y > 1)):

@@ -42,10 +42,11 @@ class Sequential(ModelState):
             raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
-            if not isinstance(layer, LayerProtocol):
+            if isinstance(layer, type) or not isinstance(layer, LayerProtocol):
+                hint = f"; create one: {layer.__name__}()" if isinstance(layer, type) else ""
                 raise TypeError(
                     "Expected layers with build/forward/backward/parameters/get_config. "
-                    f"Received: layers[{i}]={layer!r}"
+                    f"Received: layers[{i}]={layer!r}{hint}"
                 )
         if not self.layers:
             raise ValueError("Expected at least one layer. Received: layers=[]")

@@ -82,7 +82,8 @@ def read_csv(
     Parameters
     ----------
     path : a UTF-8 file (with or without BOM), comma-separated, ``"`` quoting,
-        first row the column names (unique, non-empty). Blank lines are skipped.
+        first row the column names (unique, non-empty; an unnamed first column,
+        the index ``DataFrame.to_csv`` writes, is skipped). Blank lines are skipped.
         A number may have ASCII spaces and tabs around it, no other white space.
     target : name of the column to return as ``y``; it is never imputed
     columns : names of the feature columns, in the order wanted; default every
@@ -133,7 +134,7 @@ def _read(request: _Request, labels: bool) -> Table:
                 line += output.add(raw, line)
     used = {*plan.features, plan.target}
     columns = request.columns
-    extra = () if columns is None else tuple(n for i, n in enumerate(names) if i not in used)
+    extra = () if columns is None else tuple(n for i, n in enumerate(names) if i not in used and n)
     return output.table(extra)
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._frames import as_numeric
+
 _BLOCK_ELEMENTS = 1 << 20
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
               "M": "datetime", "m": "timedelta"}
@@ -24,10 +26,7 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, np.ndarray):
         arr = value.view(np.ndarray) if type(value) is not np.ndarray else value
     else:
-        try:
-            arr = np.asarray(value)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
+        arr = as_numeric(value, name)
     kind = arr.dtype.kind
     if kind in _BAD_KINDS:
         raise TypeError(

@@ -1,0 +1,61 @@
+"""Array conversion for ``fit``, ``evaluate`` and ``predict`` inputs, pandas included.
+
+``np.asarray`` turns a DataFrame whose columns mix dtypes (float with bool,
+or pandas' nullable ``Int64`` / ``Float64`` / ``boolean``) into an object
+array, which nonlin refuses. As scikit-learn's ``check_array`` does, such a
+frame of numeric columns becomes one float array (a missing ``pd.NA`` becomes
+NaN, which the finiteness check then names), and a frame holding a column
+that is not numeric is refused naming that column and its dtype. pandas is
+never imported: a frame is recognised by its type's module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_NUMERIC_KINDS = "biuf"
+
+
+def _numpy_dtype(dtype: Any) -> np.dtype:
+    """The NumPy dtype of a column's (NumPy or pandas extension) dtype."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    inner = getattr(dtype, "numpy_dtype", None)
+    return np.dtype(inner if inner is not None else dtype.subtype)  # SparseDtype: subtype
+
+
+def _frame_values(frame: Any, name: str) -> np.ndarray:
+    """A pandas DataFrame or Series as a NumPy array (see the module docstring)."""
+    if hasattr(frame, "columns"):
+        columns, dtypes = list(frame.columns), list(frame.dtypes)
+    else:
+        columns, dtypes = [frame.name], [frame.dtype]
+    plain = all(isinstance(dt, np.dtype) for dt in dtypes) and len(set(dtypes)) <= 1
+    numeric = all(getattr(dt, "kind", "O") in _NUMERIC_KINDS for dt in dtypes)
+    if plain or not numeric:
+        arr = np.asarray(frame)
+        if arr.dtype.kind == "O" and not numeric:
+            column, dtype = next((c, d) for c, d in zip(columns, dtypes, strict=True)
+                                 if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
+            raise TypeError(
+                f"Expected numeric columns in {name}. Received column {column!r} of dtype "
+                f"{dtype}; encode text and categories as numbers first (for example with "
+                "pandas.get_dummies or scikit-learn's OneHotEncoder)"
+            )
+        return arr
+    target = np.result_type(*(_numpy_dtype(dt) for dt in dtypes))
+    if target.kind != "f":  # an integer or bool column may hold pd.NA: NaN needs a float
+        target = np.dtype(np.float64)
+    return frame.to_numpy(dtype=target, na_value=np.nan)
+
+
+def as_numeric(value: Any, name: str) -> np.ndarray:
+    """``value`` (an array-like, DataFrame or Series) as a NumPy array, unchecked."""
+    if type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "dtypes"):
+        return _frame_values(value, name)
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
