@@ -247,7 +247,7 @@ def test_a_metric_function_returning_no_number_is_named_with_the_value(value) ->
 
 
 # -- a learning rate set on the optimizer after construction ------------------------------------
-@pytest.mark.parametrize("lr", [-0.1, 0, None, "0.1"])
+@pytest.mark.parametrize("lr", [-0.1, float("inf"), None, "0.1"])
 def test_fit_refuses_a_bad_learning_rate_set_after_construction(lr) -> None:
     X, y = _task()
     optimizer = nonlin.SGD(0.1)

@@ -126,7 +126,7 @@ def test_wrong_input_width_names_expected_and_received():
         (lambda: mlp().build(4, dtype=np.int32), "dtype=int32"),
         (lambda: Sequential([]), "layers=[]"),
         (lambda: Sequential([Dense(2), "relu"]), "layers[1]='relu'"),
-        (lambda: SGD(lr=0), "lr=0"),
+        (lambda: SGD(lr=float("nan")), "lr=nan"),
         (lambda: SGD(lr=-0.1), "lr=-0.1"),
         (lambda: SGD(lr=0.1, momentum=1.5), "momentum=1.5"),
         (lambda: mlp().predict(np.zeros((1, 4))), "not built"),

@@ -181,7 +181,7 @@ def test_schedules_by_value() -> None:
     assert c(110) == pytest.approx(0.1) and c(1000) == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("bad", [dict(lr=0), dict(lr=float("nan")), dict(lr=-1),
+@pytest.mark.parametrize("bad", [dict(lr=float("inf")), dict(lr=float("nan")), dict(lr=-1),
                                  dict(momentum=1.0), dict(clipnorm=0), dict(lr=True)])
 def test_bad_arguments_raise(bad) -> None:
     with pytest.raises(ValueError, match="Received"):

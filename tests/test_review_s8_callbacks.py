@@ -85,3 +85,24 @@ def test_model_checkpoint_keeps_the_best_of_a_rising_metric(tmp_path) -> None:
     assert [p.rsplit("/", 1)[-1] for p in saver.saved] == [f"e{i}.nlck" for i in range(1, 6)]
     with pytest.raises(ValueError, match="Received: mode='best'"):
         ModelCheckpoint(tmp_path / "x.nlck", mode="best")
+
+
+# -- a learning rate of 0 (Keras and PyTorch take it; a warm-up schedule starts there) ------------
+def test_a_warm_up_schedule_may_return_zero_at_its_first_epoch() -> None:
+    from nonlin.callbacks import LearningRateScheduler
+
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()]).build(3, seed=0)
+    before = model.get_weights()
+    warm_up = LearningRateScheduler(lambda epoch, lr: 0.05 * epoch)  # 0 at epoch 0
+    history = model.fit(X, Y, loss="bce", optimizer=nonlin.SGD(0.1), epochs=1, verbose=0,
+                        callbacks=[warm_up])
+    assert history.history["lr"] == [0.0]
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)  # lr 0: no step
+    model.fit(X, Y, loss="bce", optimizer=nonlin.SGD(0.1), epochs=2, verbose=0,
+              callbacks=[warm_up])
+    assert model.optimizer.lr == pytest.approx(0.05)
+    assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(),
+                                                         strict=True))
+    with pytest.raises(ValueError, match="learning rate >= 0"):
+        nonlin.SGD(-1e-3)

@@ -35,9 +35,9 @@ def _settable_lr(model: Any, owner: str) -> float:
 def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer = model.optimizer
     _settable_lr(model, owner)
-    if not (is_real(lr) and 0 < lr < math.inf):
+    if not (is_real(lr) and 0 <= lr < math.inf):  # 0 as Keras: a warm-up's first epoch
         raise ValueError(
-            f"Expected a positive, finite learning rate from {owner}. Received: {lr!r}"
+            f"Expected a finite learning rate >= 0 from {owner}. Received: {lr!r}"
         )
     optimizer.lr = float(lr)
 

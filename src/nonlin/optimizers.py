@@ -34,8 +34,8 @@ from .validation import is_real
 def _check_lr(lr: Any) -> Any:
     if hasattr(lr, "get_config") and callable(lr):
         return lr  # a schedule
-    if not is_real(lr) or not 0 < lr < float("inf"):
-        raise ValueError(f"Expected a positive, finite learning rate. Received: lr={lr!r}")
+    if not is_real(lr) or not 0 <= lr < float("inf"):  # 0: no step (Keras, PyTorch take it)
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r}")
     return float(lr)
 
 

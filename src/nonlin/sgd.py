@@ -37,7 +37,7 @@ class SGD(Optimizer):
     Parameters
     ----------
     lr : float or schedule
-        Learning rate, > 0.
+        Learning rate, >= 0 (0: no step, as in Keras and PyTorch).
     momentum : float, default 0
         In [0, 1).
     nesterov : bool, default False

@@ -9,7 +9,6 @@ larger than a few megabytes is allocated.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
@@ -255,13 +254,6 @@ def check_fraction(name: str, value: Any) -> float:
     """A float in [0, 1)."""
     if not is_real(value) or not 0 <= value < 1:
         raise ValueError(f"Expected a number in [0, 1). Received: {name}={value!r}")
-    return float(value)
-
-
-def check_lr(value: Any) -> float:
-    """A positive, finite learning rate."""
-    if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite learning rate. Received: lr={value!r}")
     return float(value)
 
 
