@@ -106,3 +106,9 @@ def test_a_warm_up_schedule_may_return_zero_at_its_first_epoch() -> None:
                                                          strict=True))
     with pytest.raises(ValueError, match="learning rate >= 0"):
         nonlin.SGD(-1e-3)
+
+
+def test_a_metric_class_instead_of_a_metric_is_refused_naming_what_to_write() -> None:
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()]).build(3, seed=0)
+    with pytest.raises(TypeError, match=r"Received the class Accuracy; create one: Accuracy\(\)"):
+        model.fit(X, Y, loss="bce", optimizer=nonlin.SGD(0.1), verbose=0, metrics=[Accuracy])

@@ -202,25 +202,25 @@ _RESERVED = ("loss", "lr")
 def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -> Metric:
     """Resolve a name or object to a ``Metric``.
 
-    A name gives a new metric named exactly as written, as in Keras:
-    ``metrics=["acc"]`` is logged as ``"acc"`` (and ``"val_acc"``); a
-    ``Metric`` object keeps its own ``name``, a function is named after it.
-    ``"accuracy"`` and ``"acc"`` follow the loss, as in Keras: with binary
-    cross-entropy (or a single output) binary accuracy, thresholded at 0 when
-    the loss takes logits; otherwise the arg-max accuracy, which
-    ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always
-    are (both take labels or one-hot rows; with a single output column it is
-    binary accuracy, thresholded as for ``"accuracy"``). ``"auc"`` takes
-    logits when the loss does (``AUC(from_logits=True)``, as Keras advises),
-    and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
-    cross-entropy from logits; after a softmax cross-entropy from logits
-    they threshold the raw outputs, so give them a ``Softmax`` output layer
-    (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``.
+    A name gives a new metric named exactly as written, as in Keras: ``metrics=["acc"]`` is
+    logged as ``"acc"`` (and ``"val_acc"``); a ``Metric`` object keeps its own ``name``, a
+    function is named after it. ``"accuracy"`` and ``"acc"`` follow the loss, as in Keras: with
+    binary cross-entropy (or a single output) binary accuracy, thresholded at 0 when the loss
+    takes logits; otherwise the arg-max accuracy, which ``"categorical_accuracy"`` and
+    ``"sparse_categorical_accuracy"`` always are (both take labels or one-hot rows; with a
+    single output column it is binary accuracy, thresholded as for ``"accuracy"``). ``"auc"``
+    takes logits when the loss does (``AUC(from_logits=True)``, as Keras advises), and
+    ``"precision"`` / ``"recall"`` threshold at 0 under a binary cross-entropy from logits;
+    after a softmax cross-entropy from logits they threshold the raw outputs, so give them a
+    ``Softmax`` output layer (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``.
     """
     if isinstance(metric, Metric):
         return metric
     if isinstance(metric, str):
         return _from_name(metric, loss, n_outputs)
+    if isinstance(metric, type) and issubclass(metric, Metric):  # not a function of (y, p)
+        raise TypeError(f"Expected a Metric object. Received the class {metric.__name__}; "
+                        f"create one: {metric.__name__}()")
     if callable(metric):
         return _FunctionMetric(metric)
     raise TypeError(f"Expected a metric name, Metric or callable. Received: metric={metric!r}")
