@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,20 @@ def test_a_boolean_column_written_by_pandas_gets_a_hint(tmp_path) -> None:
     with pytest.raises(CSVError, match=r"column 'flag': expected a number, received '(True|False)' "
                                        r"\(write booleans as 1 and 0\)"):
         read_csv(tmp_path / "d.csv", target="t")
+
+
+def test_submodules_are_attributes_of_the_package_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, nonlin; X, y = nonlin.datasets.xor(); "
+            "assert nonlin.tabular.read_csv and 'datasets' in dir(nonlin); "
+            "assert 'sklearn' not in sys.modules and 'matplotlib' not in sys.modules; "
+            "print(X.shape)")
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(nonlin.__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(4, 3)"
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        nonlin.nope  # noqa: B018

@@ -28,6 +28,23 @@ from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
+# submodules reached as attributes on first use (``nonlin.datasets.moons(...)``), without
+# importing them, or their optional extras, with the package
+_SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callbacks",
+               "initializers", "tutorial", "sklearn")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})
+
 __all__ = [
     "Adagrad",
     "BatchNorm",

@@ -124,7 +124,8 @@ def check_two_classes(loss: Loss, targets: np.ndarray) -> None:
 def _check_width(y: np.ndarray, n_outputs: int) -> None:
     if y.shape[1] != n_outputs:
         raise ValueError(
-            f"Expected targets with {n_outputs} columns for a model with {n_outputs} outputs. "
+            f"Expected targets with {n_outputs} column{'s' * (n_outputs != 1)} for a model "
+            f"with {n_outputs} output{'s' * (n_outputs != 1)}. "
             f"Received shape {y.shape}"
         )
 
