@@ -112,3 +112,21 @@ def test_a_metric_class_instead_of_a_metric_is_refused_naming_what_to_write() ->
     model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()]).build(3, seed=0)
     with pytest.raises(TypeError, match=r"Received the class Accuracy; create one: Accuracy\(\)"):
         model.fit(X, Y, loss="bce", optimizer=nonlin.SGD(0.1), verbose=0, metrics=[Accuracy])
+
+
+def test_callbacks_show_their_non_default_settings() -> None:
+    from nonlin.callbacks import Callback, CSVLogger
+
+    assert repr(EarlyStopping()) == "EarlyStopping()"
+    assert repr(EarlyStopping(monitor="val_auc", patience=3, restore_best_weights=True)) == (
+        "EarlyStopping(monitor='val_auc', patience=3, restore_best_weights=True)")
+    assert repr(ReduceLROnPlateau(factor=0.5, min_lr=1e-5)) == (
+        "ReduceLROnPlateau(factor=0.5, min_lr=1e-05)")
+    assert repr(CSVLogger("log.csv", append=True)) == "CSVLogger(filename='log.csv', append=True)"
+
+    class Mine(Callback):
+        def __init__(self, k=3, weights=None):
+            self.k, self.weights = k, weights
+
+    assert repr(Mine()) == "Mine()"
+    assert repr(Mine(5, np.ones(2))) == "Mine(k=5, weights=array([1., 1.]))"

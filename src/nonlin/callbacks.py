@@ -1,28 +1,26 @@
 """Callbacks: objects whose hooks ``fit`` calls as training proceeds (Keras style).
 
 Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
-``on_train_batch_begin(batch)``, ``on_train_batch_end(batch)`` (logs: ``loss``,
-``size``), ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and
-``on_train_end`` (the last epoch's logs, as in Keras 3). As in Keras, the batch
-hooks call ``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end
-``loss`` is the batch's (Keras 3 passes the epoch's running mean). During ``fit``
-a callback reaches the model through ``self.model`` (``model.optimizer``,
-``model.history``, ``model.stop_training``) and ``self.params`` (Keras':
-``verbose``, ``epochs``, ``steps`` per epoch).
-Setting ``model.stop_training = True`` ends training, as in Keras 3: set in
-``on_epoch_end`` (or ``on_epoch_begin``), after that epoch; set in a batch
-hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the
-loss and metrics over the rows trained so far (and the validation results),
-``History`` records it as the epoch, then comes ``on_train_end``.
+``on_train_batch_begin(batch)``, ``on_train_batch_end(batch)`` (logs: ``loss``, ``size``),
+``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and ``on_train_end`` (the
+last epoch's logs, as in Keras 3). As in Keras, the batch hooks call ``on_batch_begin`` /
+``on_batch_end`` unless overridden. The batch-end ``loss`` is the batch's (Keras 3 passes the
+epoch's running mean). During ``fit`` a callback reaches the model through ``self.model``
+(``model.optimizer``, ``model.history``, ``model.stop_training``) and ``self.params`` (Keras':
+``verbose``, ``epochs``, ``steps`` per epoch). Setting ``model.stop_training = True`` ends
+training, as in Keras 3: set in ``on_epoch_end`` (or ``on_epoch_begin``), after that epoch; set
+in a batch hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the loss
+and metrics over the rows trained so far (and the validation results), ``History`` records it
+as the epoch, then comes ``on_train_end``.
 
-``fit`` calls its callbacks in the order given, then its ``History`` (and the
-progress display), as Keras does: keys a callback adds to the logs in
-``on_epoch_end`` reach the callbacks after it and ``History``.
+``fit`` calls its callbacks in the order given, then its ``History`` (and the progress
+display), as Keras does: keys a callback adds to the logs in ``on_epoch_end`` reach the
+callbacks after it and ``History``.
 
-A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``,
-``ModelCheckpoint``) also has ``state_dict()`` / ``load_state_dict()``, as in
-PyTorch Lightning: checkpoints keep it, and ``fit`` puts it back into the
-callback at the same position (and of the same class) when a run resumes.
+A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``) also
+has ``state_dict()`` / ``load_state_dict()``, as in PyTorch Lightning: checkpoints keep it, and
+``fit`` puts it back into the callback at the same position (and of the same class) when a run
+resumes.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._reprs import constructor_repr
 from .validation import check_bool, is_integer, is_real
 
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
@@ -53,6 +52,9 @@ class Callback:
 
     def set_params(self, params: dict[str, Any] | None) -> None:
         self.params = params  # fit's: {"verbose", "epochs", "steps"}, as Keras
+
+    def __repr__(self) -> str:
+        return constructor_repr(self)  # EarlyStopping(monitor='val_acc', patience=3)
 
     def state_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps to resume this callback: flat keys, values that are
@@ -86,8 +88,7 @@ class Callback:
         """Called after each epoch with the epoch's results."""
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Called once when training ends (also after an early stop), with the last
-        epoch's logs (empty when no epoch ran), as in Keras 3."""
+        """Called once when training ends (an early stop too): the last epoch's logs, or {}."""
 
 
 class CallbackList:
@@ -127,10 +128,9 @@ def _hook(hook: str) -> Callable[[Callback], Any]:
 class History(Callback):
     """Records each epoch's logs: ``history["loss"]``, ``history["val_accuracy"]``, ...
 
-    ``fit`` calls it after the other callbacks, so it records the logs as they
-    leave them. Every list lines up with ``epoch``: a key an epoch's logs lack
-    (a callback added it from a later epoch on, or removed it) is NaN there,
-    where Keras leaves the lists of unequal lengths.
+    ``fit`` calls it after the other callbacks, so it records the logs as they leave them.
+    Every list lines up with ``epoch``: a key an epoch's logs lack (a callback added it from
+    a later epoch on, or removed it) is NaN there, where Keras leaves unequal lists.
 
     Attributes
     ----------
