@@ -227,9 +227,11 @@ class CrossEntropy(Loss):
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
     one-hot (or soft) rows (n_samples, n_classes). ``L_i = -sum_j y_ij log p_ij``.
     With ``from_logits=True``, ``log p = log_softmax(z)`` is fused in and the
-    gradient is ``softmax(z) - y``; otherwise ``p`` is clipped to ``[eps, 1]``,
-    ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in float32, 1e-15 in float64). Keras
-    also rescales each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
+    gradient is ``s_i softmax(z) - y`` with ``s_i = sum_j y_ij`` (``softmax(z) - y``
+    for rows summing to 1, as ``fit`` requires; PyTorch's gradient too); otherwise
+    ``p`` is clipped to ``[eps, 1]``, ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in
+    float32, 1e-15 in float64). Keras also rescales each row of ``p`` to sum to 1
+    first; nonlin takes ``p`` as given.
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
@@ -254,7 +256,8 @@ class CrossEntropy(Loss):
             if y_true.ndim == 1:
                 out[rows, y_true] -= 1
                 return out
-            return np.subtract(out, y_true, out=out)
+            np.multiply(out, y_true.sum(axis=1, keepdims=True), out=out)  # rows summing to s
+            return np.subtract(out, y_true, out=out)  # s softmax(z) - y
         p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None)
         if y_true.ndim == 1:
             out.fill(0)
