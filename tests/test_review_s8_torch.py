@@ -7,10 +7,14 @@ against the formula, so CI still verifies it. float64 throughout.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from nonlin import losses as L
+from nonlin import optimizers as O
+from nonlin import schedules as S
 from nonlin.core import Param
 
 _RNG = np.random.default_rng(0)
@@ -70,3 +74,130 @@ def test_cross_entropy_logits_gradient_for_rows_not_summing_to_one_is_the_deriva
     e[1, 2] = h
     numeric = (loss(_Y_ROWS, _Z + e) - loss(_Y_ROWS, _Z - e)) / (2 * h)
     assert loss.grad(_Y_ROWS, _Z)[1, 2] == pytest.approx(numeric, rel=1e-7)
+
+
+# -- optimizers ---------------------------------------------------------------
+# (nonlin optimizer, torch optimizer class name, its keyword arguments, clip norm).
+# Adam, AdamW, RMSprop and Adagrad place epsilon as Keras does, PyTorch elsewhere:
+# with a negligible epsilon both give the same steps.
+_OPTIMIZERS = {
+    "sgd": (lambda: O.SGD(0.05), "SGD", {"lr": 0.05}, None),
+    "momentum": (lambda: O.SGD(0.05, momentum=0.9), "SGD", {"lr": 0.05, "momentum": 0.9}, None),
+    "nesterov_decay": (
+        lambda: O.SGD(0.05, momentum=0.9, nesterov=True, weight_decay=0.1), "SGD",
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}, None),
+    "momentum_decay": (
+        lambda: O.SGD(0.05, momentum=0.9, weight_decay=0.1), "SGD",
+        {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.1}, None),
+    "adam": (lambda: O.Adam(0.01, epsilon=1e-300), "Adam", {"lr": 0.01, "eps": 1e-300}, None),
+    "adamw": (lambda: O.AdamW(0.01, epsilon=1e-300, weight_decay=0.1), "AdamW",
+              {"lr": 0.01, "eps": 1e-300, "weight_decay": 0.1}, None),
+    "rmsprop": (lambda: O.RMSprop(0.01, rho=0.8, epsilon=1e-300), "RMSprop",
+                {"lr": 0.01, "alpha": 0.8, "eps": 1e-300}, None),
+    "adagrad": (lambda: O.Adagrad(0.1, epsilon=1e-300), "Adagrad",
+                {"lr": 0.1, "eps": 1e-300, "initial_accumulator_value": 0.1}, None),
+    "momentum_clip": (lambda: O.SGD(0.05, momentum=0.9, clipnorm=0.5), "SGD",
+                      {"lr": 0.05, "momentum": 0.9}, 0.5),
+}
+
+
+def _run_torch(torch, name, kwargs, clip, steps=_STEPS):
+    ts = [torch.tensor(w.copy(), requires_grad=True) for w in _W0]
+    opt = getattr(torch.optim, name)(ts, **kwargs)
+    for _ in range(steps):
+        for t, g in zip(ts, _grad([t.detach().numpy() for t in ts]), strict=True):
+            t.grad = torch.tensor(g)
+        if clip is not None:  # PyTorch scales by clip / (norm + 1e-6): 1e-6 relative
+            norm = math.sqrt(sum(float((t.grad**2).sum()) for t in ts))
+            for t in ts:
+                t.grad *= min(1.0, clip / norm)
+        opt.step()
+    return [t.detach().numpy() for t in ts]
+
+
+@pytest.mark.parametrize("case", sorted(_OPTIMIZERS))
+def test_optimizer_steps_match_torch(case):
+    torch = _torch()
+    make, name, kwargs, clip = _OPTIMIZERS[case]
+    assert _maxdiff(_run_nonlin(make()), _run_torch(torch, name, kwargs, clip)) < 1e-13
+
+
+def _reference(case, steps=_STEPS):
+    """The documented update rules, written out (PyTorch's momentum form for SGD)."""
+    make, _, kw, clip = _OPTIMIZERS[case]
+    ws = [w.copy() for w in _W0]
+    state = [dict(b=np.zeros_like(w), m=np.zeros_like(w), v=np.zeros_like(w),
+                  a=np.full_like(w, 0.1)) for w in ws]
+    lr = kw["lr"]
+    for t in range(1, steps + 1):
+        gs = _grad(ws)
+        if clip is not None:
+            norm = math.sqrt(sum(float((g**2).sum()) for g in gs))
+            gs = [g * min(1.0, clip / norm) for g in gs]
+        for w, g, s in zip(ws, gs, state, strict=True):
+            if case.startswith(("sgd", "momentum", "nesterov")):
+                g = g + kw.get("weight_decay", 0.0) * w
+                s["b"] = kw.get("momentum", 0.0) * s["b"] + g  # v = -lr b
+                d = g + kw["momentum"] * s["b"] if kw.get("nesterov") else s["b"]
+                w -= lr * d
+            elif case in ("adam", "adamw"):
+                s["m"] = 0.9 * s["m"] + 0.1 * g
+                s["v"] = 0.999 * s["v"] + 0.001 * g * g
+                lr_t = lr * math.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+                decay = lr * kw.get("weight_decay", 0.0) * w
+                w -= decay + lr_t * s["m"] / (np.sqrt(s["v"]) + 1e-300)
+            elif case == "rmsprop":
+                s["v"] = 0.8 * s["v"] + 0.2 * g * g
+                w -= lr * g / np.sqrt(s["v"] + 1e-300)
+            else:
+                s["a"] += g * g
+                w -= lr * g / np.sqrt(s["a"] + 1e-300)
+    return ws
+
+
+@pytest.mark.parametrize("case", sorted(_OPTIMIZERS))
+def test_optimizer_steps_match_the_formulas(case):
+    assert _maxdiff(_run_nonlin(_OPTIMIZERS[case][0]()), _reference(case)) < 1e-13
+
+
+def test_sgd_momentum_matches_the_torch_form_only_while_lr_is_constant():
+    # v <- mu v - lr_t g (Keras) vs b <- mu b + g; w <- w - lr_t b (PyTorch): the old
+    # velocity carries the old rates in Keras' form. With lr_0 = 0.1, lr_1 = 0.05:
+    # Keras: v1 = -0.1 g0, v2 = -0.09 g0 - 0.05 g1; PyTorch: w2 - w1 = -0.05 (0.9 g0 + g1).
+    opt = O.SGD(S.StepDecay(0.1, 1, 0.5), momentum=0.9)
+    p = Param(np.zeros(1))
+    for g in (1.0, 2.0):
+        p.grad[...] = g
+        before = p.value.copy()
+        opt.step([p])
+    assert float(p.value[0] - before[0]) == pytest.approx(-0.09 - 0.05 * 2.0, rel=1e-15)
+    assert float(p.value[0] - before[0]) != pytest.approx(-0.05 * (0.9 + 2.0))
+
+
+def test_clipnorm_scales_by_clipnorm_over_the_norm_exactly():
+    # Keras' clip_by_global_norm: g * clipnorm / ||g||; PyTorch's clip_grad_norm_
+    # divides by ||g|| + 1e-6 (a 1e-6 relative difference)
+    ps = [Param(w.copy()) for w in _W0]
+    for p, g in zip(ps, _grad(_W0), strict=True):
+        p.grad[...] = g
+    norm = math.sqrt(sum(float((g**2).sum()) for g in _grad(_W0)))
+    assert O.clip_by_global_norm(ps, 0.5) == pytest.approx(norm, rel=1e-15)
+    expected = [g * (0.5 / norm) for g in _grad(_W0)]
+    assert _maxdiff([p.grad for p in ps], expected) < 1e-15
+
+
+def test_clipnorm_differs_from_torch_clip_grad_norm_by_its_1e_6():
+    torch = _torch()
+    ts = [torch.tensor(g) for g in _grad(_W0)]
+    params = [torch.zeros_like(t, requires_grad=True) for t in ts]
+    for p, t in zip(params, ts, strict=True):
+        p.grad = t.clone()
+    norm = float(torch.nn.utils.clip_grad_norm_(params, 0.5))
+    expected = [t.numpy() * 0.5 / (norm + 1e-6) for t in ts]
+    assert _maxdiff([p.grad.numpy() for p in params], expected) < 1e-16
+    ps = [Param(w.copy()) for w in _W0]
+    for p, g in zip(ps, _grad(_W0), strict=True):
+        p.grad[...] = g
+    O.clip_by_global_norm(ps, 0.5)
+    gap = _maxdiff([p.grad for p in ps], [p.grad.numpy() for p in params])
+    assert 1e-9 < gap < 1e-6
