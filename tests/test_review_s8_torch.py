@@ -201,3 +201,62 @@ def test_clipnorm_differs_from_torch_clip_grad_norm_by_its_1e_6():
     O.clip_by_global_norm(ps, 0.5)
     gap = _maxdiff([p.grad for p in ps], [p.grad.numpy() for p in params])
     assert 1e-9 < gap < 1e-6
+
+
+# -- learning-rate schedules (one optimizer step per schedule step) ------------
+
+
+def _torch_rates(torch, make, lr, n):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr)
+    sched, rates = make(torch.optim.lr_scheduler, opt), []
+    for _ in range(n):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(rates)
+
+
+def _warm_cosine(lrs, opt):
+    warm = lrs.LinearLR(opt, start_factor=0.02 / 0.1, end_factor=1.0, total_iters=5)
+    cosine = lrs.CosineAnnealingLR(opt, T_max=30, eta_min=0.1 * 0.1)
+    return lrs.SequentialLR(opt, [warm, cosine], milestones=[5])
+
+
+_SCHEDULES = {  # nonlin schedule, PyTorch scheduler, steps compared
+    "step": (S.StepDecay(0.1, 7, 0.5), lambda lrs, o: lrs.StepLR(o, 7, 0.5), 40),
+    "exponential": (S.ExponentialDecay(0.1, 1, 0.9),
+                    lambda lrs, o: lrs.ExponentialLR(o, 0.9), 40),
+    "staircase": (S.ExponentialDecay(0.1, 5, 0.9, staircase=True),
+                  lambda lrs, o: lrs.StepLR(o, 5, 0.9), 40),
+    "warm_cosine": (S.CosineDecay(0.1, 30, alpha=0.1, warmup_steps=5, warmup_from=0.02),
+                    _warm_cosine, 36),  # to the end of the decay: PyTorch's climbs back
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SCHEDULES))
+def test_schedules_match_torch_schedulers(case):
+    torch = _torch()
+    schedule, make, n = _SCHEDULES[case]
+    ours = np.array([schedule(i) for i in range(n)])
+    np.testing.assert_allclose(ours, _torch_rates(torch, make, 0.1, n), rtol=1e-14, atol=0)
+
+
+def _schedule_formula(case, step):
+    if case == "step":
+        return 0.1 * 0.5 ** (step // 7)
+    if case == "exponential":
+        return 0.1 * 0.9**step
+    if case == "staircase":
+        return 0.1 * 0.9 ** (step // 5)
+    if step < 5:  # Keras 3: (warmup_target - initial) * step / warmup_steps + initial
+        return (0.1 - 0.02) * step / 5 + 0.02
+    s = min(step - 5, 30)
+    return 0.1 * ((1 - 0.1) * 0.5 * (1 + math.cos(math.pi * s / 30)) + 0.1)
+
+
+@pytest.mark.parametrize("case", sorted(_SCHEDULES))
+def test_schedules_match_their_formulas(case):
+    schedule = _SCHEDULES[case][0]
+    for step in range(45):
+        assert schedule(step) == pytest.approx(_schedule_formula(case, step), rel=1e-14)
