@@ -15,7 +15,9 @@ import pytest
 from nonlin import losses as L
 from nonlin import optimizers as O
 from nonlin import schedules as S
+from nonlin.activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from nonlin.core import Param
+from nonlin.layers import Dense, Dropout
 
 _RNG = np.random.default_rng(0)
 _W0 = [_RNG.normal(size=(4, 3)), _RNG.normal(size=(3,))]
@@ -260,3 +262,124 @@ def test_schedules_match_their_formulas(case):
     schedule = _SCHEDULES[case][0]
     for step in range(45):
         assert schedule(step) == pytest.approx(_schedule_formula(case, step), rel=1e-14)
+
+
+# -- layers -------------------------------------------------------------------
+
+_X = np.random.default_rng(1).normal(size=(6, 5)) * 3
+_X[0, 0], _X[1, 1], _X[2, 2] = 0.0, 25.0, -25.0  # the kink, and beyond GELU's clip
+_G = np.random.default_rng(2).normal(size=(6, 5))
+_C, _A3 = math.sqrt(2 / math.pi), 0.044715
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+_ACTIVATIONS = {  # layer, PyTorch function (by name), y(x), dy/dx given x (elementwise)
+    "relu": (ReLU, "relu", {}, lambda x: np.maximum(x, 0), lambda x: (x > 0) * 1.0),
+    "leaky": (lambda: LeakyReLU(0.2), "leaky_relu", {"negative_slope": 0.2},
+              lambda x: np.where(x > 0, x, 0.2 * x), lambda x: np.where(x > 0, 1.0, 0.2)),
+    "tanh": (Tanh, "tanh", {}, np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    "sigmoid": (Sigmoid, "sigmoid", {}, lambda x: 1 / (1 + np.exp(-x)),
+                lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
+    "gelu": (GELU, "gelu", {"approximate": "tanh"},
+             lambda x: 0.5 * x * (1 + np.tanh(_C * (x + _A3 * x**3))),
+             lambda x: 0.5 * (1 + np.tanh(_C * (x + _A3 * x**3)))
+             + 0.5 * x * (1 - np.tanh(_C * (x + _A3 * x**3)) ** 2) * _C * (1 + 3 * _A3 * x**2)),
+}
+
+
+def _forward_backward(layer, x, g):
+    y = layer.forward(x, training=True).copy()
+    return y, layer.backward(g.copy()).copy()
+
+
+@pytest.mark.parametrize("case", [*sorted(_ACTIVATIONS), "softmax"])
+def test_activations_match_torch(case):
+    torch = _torch()
+    if case == "softmax":
+        layer, fn = Softmax(), lambda t: torch.softmax(t, dim=1)
+    else:
+        make, name, kw, _, _ = _ACTIVATIONS[case]
+        layer, fn = make(), getattr(torch.nn.functional, name)
+        fn = (lambda f: lambda t: f(t, **kw))(fn)
+    x = torch.tensor(_X, requires_grad=True)
+    y = fn(x)
+    y.backward(torch.tensor(_G))
+    ours_y, ours_dx = _forward_backward(layer, _X, _G)
+    np.testing.assert_allclose(ours_y, y.detach().numpy(), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(ours_dx, x.grad.numpy(), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("case", sorted(_ACTIVATIONS))
+def test_activations_match_their_formulas(case):
+    make, _, _, f, df = _ACTIVATIONS[case]
+    with np.errstate(over="ignore"):
+        y, dx = f(_X), _G * df(_X)
+    ours_y, ours_dx = _forward_backward(make(), _X, _G)
+    np.testing.assert_allclose(ours_y, y, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(ours_dx, dx, rtol=0, atol=1e-14)
+
+
+def test_softmax_matches_its_formula():
+    p = _softmax(_X)
+    ours_y, ours_dx = _forward_backward(Softmax(), _X, _G)
+    np.testing.assert_allclose(ours_y, p, rtol=0, atol=1e-15)  # dx = p (g - sum_k g_k p_k)
+    expected = p * (_G - (_G * p).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(ours_dx, expected, rtol=0, atol=1e-15)
+
+
+def _dense():
+    layer = Dense(3)
+    layer.build(5, np.random.default_rng(0))
+    layer.b.value[...] = [0.5, -1.0, 2.0]
+    return layer
+
+
+def test_dense_matches_torch_linear():
+    torch = _torch()
+    layer, g = _dense(), _G[:, :3]
+    linear = torch.nn.Linear(5, 3)  # weight (out, in): nonlin's W.T
+    linear.weight.data = torch.tensor(layer.W.value.T)
+    linear.bias.data = torch.tensor(layer.b.value)
+    x = torch.tensor(_X, requires_grad=True)
+    y = linear(x)
+    y.backward(torch.tensor(g))
+    ours_y, ours_dx = _forward_backward(layer, _X, g)
+    assert _maxdiff([ours_y, ours_dx, layer.W.grad, layer.b.grad],
+                    [y.detach().numpy(), x.grad.numpy(), linear.weight.grad.numpy().T,
+                     linear.bias.grad.numpy()]) < 1e-13
+
+
+def test_dense_matches_its_formula():
+    layer, g = _dense(), _G[:, :3]
+    W, b = layer.W.value.copy(), layer.b.value.copy()
+    ours_y, ours_dx = _forward_backward(layer, _X, g)
+    assert _maxdiff([ours_y, ours_dx, layer.W.grad, layer.b.grad],
+                    [_X @ W + b, g @ W.T, _X.T @ g, g.sum(axis=0)]) < 1e-13
+
+
+def _dropout_output(rate):
+    layer = Dropout(rate)
+    layer.build(50, np.random.default_rng(0))
+    x = np.ones((400, 50))
+    y = layer.forward(x, training=True).copy()
+    return layer, x, y
+
+
+def test_dropout_scales_the_kept_entries_as_torch():
+    torch = _torch()
+    torch.manual_seed(0)
+    theirs = torch.nn.functional.dropout(torch.ones(400, 50), 0.3, training=True).numpy()
+    _, _, ours = _dropout_output(0.3)
+    assert set(np.unique(ours)) == set(np.unique(theirs)) == {0.0, 1 / 0.7}
+
+
+def test_dropout_is_inverted_and_keeps_one_minus_rate():
+    layer, x, y = _dropout_output(0.3)
+    assert set(np.unique(y)) == {0.0, 1 / 0.7}
+    assert abs((y != 0).mean() - 0.7) < 0.01  # 20000 draws: 3 standard deviations
+    np.testing.assert_array_equal(layer.backward(np.full_like(x, 2.0)), 2.0 * y)
+    assert layer.forward(x, training=False) is x
