@@ -18,6 +18,7 @@ from nonlin import schedules as S
 from nonlin.activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from nonlin.core import Param
 from nonlin.layers import Dense, Dropout
+from nonlin.normalization import BatchNorm
 
 _RNG = np.random.default_rng(0)
 _W0 = [_RNG.normal(size=(4, 3)), _RNG.normal(size=(3,))]
@@ -383,3 +384,71 @@ def test_dropout_is_inverted_and_keeps_one_minus_rate():
     assert abs((y != 0).mean() - 0.7) < 0.01  # 20000 draws: 3 standard deviations
     np.testing.assert_array_equal(layer.backward(np.full_like(x, 2.0)), 2.0 * y)
     assert layer.forward(x, training=False) is x
+
+
+# -- batch normalization ------------------------------------------------------
+
+_XB = np.random.default_rng(3).normal(size=(8, 4)) * 2 + 1
+_GB = np.random.default_rng(4).normal(size=(8, 4))
+_GAMMA, _BETA = np.array([0.5, 1.5, -1.0, 2.0]), np.array([0.1, -0.2, 0.3, 0.0])
+
+
+def _batchnorm(momentum=0.9, epsilon=1e-5):
+    layer = BatchNorm(momentum=momentum, epsilon=epsilon)
+    layer.build(4, None)
+    layer.gamma.value[...], layer.beta.value[...] = _GAMMA, _BETA
+    return layer
+
+
+def _bn_steps(layer):
+    """Three training batches: outputs, input gradients, gamma and beta gradients."""
+    out = []
+    for step in range(3):
+        y, dx = _forward_backward(layer, _XB + step, _GB)
+        out += [y, dx, layer.gamma.grad.copy(), layer.beta.grad.copy()]
+    return out
+
+
+def test_batchnorm_matches_torch_with_momentum_one_minus_ours():
+    torch = _torch()
+    ours, theirs = _batchnorm(), torch.nn.BatchNorm1d(4, eps=1e-5, momentum=0.1)
+    theirs.weight.data, theirs.bias.data = torch.tensor(_GAMMA), torch.tensor(_BETA)
+    expected = []
+    for step in range(3):
+        x = torch.tensor(_XB + step, requires_grad=True)
+        theirs.zero_grad()
+        y = theirs(x)
+        y.backward(torch.tensor(_GB))
+        expected += [y.detach().numpy(), x.grad.numpy(), theirs.weight.grad.numpy().copy(),
+                     theirs.bias.grad.numpy().copy()]
+    assert _maxdiff(_bn_steps(ours), expected) < 1e-13
+    np.testing.assert_allclose(ours.moving_mean, theirs.running_mean.numpy(), atol=1e-15)
+    # PyTorch averages the unbiased variance: the same running value only with it
+    assert np.abs(ours.moving_variance - theirs.running_var.numpy()).max() > 1e-2
+    running = np.ones(4)
+    for step in range(3):
+        running = 0.9 * running + 0.1 * (_XB + step).var(axis=0) * 8 / 7  # n / (n - 1)
+    np.testing.assert_allclose(running, theirs.running_var.numpy(), rtol=1e-14)
+    ours.moving_variance[...] = theirs.running_var.numpy()  # then inference agrees
+    theirs.eval()
+    np.testing.assert_allclose(ours.forward(_XB), theirs(torch.tensor(_XB)).detach().numpy(),
+                               atol=1e-14)
+
+
+def test_batchnorm_matches_the_keras_formulas():
+    layer, expected = _batchnorm(momentum=0.9, epsilon=1e-5), []
+    mean, var = np.zeros(4), np.ones(4)
+    for step in range(3):
+        x = _XB + step
+        mu, v = x.mean(axis=0), x.var(axis=0)  # biased, as Keras 3's ops.moments
+        s = np.sqrt(v + 1e-5)
+        xhat = (x - mu) / s
+        h = _GB * _GAMMA
+        dx = (h - h.mean(axis=0) - xhat * (h * xhat).mean(axis=0)) / s
+        expected += [_GAMMA * xhat + _BETA, dx, (_GB * xhat).sum(axis=0), _GB.sum(axis=0)]
+        mean, var = 0.9 * mean + 0.1 * mu, 0.9 * var + 0.1 * v
+    assert _maxdiff(_bn_steps(layer), expected) < 1e-13
+    np.testing.assert_allclose(layer.moving_mean, mean, rtol=1e-14)
+    np.testing.assert_allclose(layer.moving_variance, var, rtol=1e-14)
+    np.testing.assert_allclose(layer.forward(_XB), _GAMMA * (_XB - mean) / np.sqrt(var + 1e-5)
+                               + _BETA, atol=1e-14)
