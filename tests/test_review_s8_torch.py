@@ -45,10 +45,19 @@ def _maxdiff(a, b):
     return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in pairs)
 
 
-def _torch():
+@pytest.fixture(scope="module")
+def torch():
+    """PyTorch in float64 (imported once, with torch.optim: seconds, counted here)."""
     torch = pytest.importorskip("torch")
+    pytest.importorskip("torch.optim.lr_scheduler")
+
+    warm = torch.zeros(1, requires_grad=True)  # the first step imports more of torch
+    warm.grad = torch.zeros(1)
+    torch.optim.SGD([warm], lr=0.1).step()
+    previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
-    return torch
+    yield torch
+    torch.set_default_dtype(previous)
 
 
 # -- cross-entropy from logits: the gradient of the loss it computes ----------
@@ -57,8 +66,7 @@ _Z = np.array([[1.0, -0.5, 2.0], [0.3, 0.1, -1.0]])
 _Y_ROWS = np.array([[0.5, 0.2, 0.1], [1.0, 1.0, 0.0]])  # rows summing to 0.8 and 2
 
 
-def test_cross_entropy_logits_gradient_for_rows_not_summing_to_one_matches_torch():
-    torch = _torch()
+def test_cross_entropy_logits_gradient_for_rows_not_summing_to_one_matches_torch(torch):
     z = torch.tensor(_Z, requires_grad=True)
     value = torch.nn.functional.cross_entropy(z, torch.tensor(_Y_ROWS))
     value.backward()
@@ -119,8 +127,7 @@ def _run_torch(torch, name, kwargs, clip, steps=_STEPS):
 
 
 @pytest.mark.parametrize("case", sorted(_OPTIMIZERS))
-def test_optimizer_steps_match_torch(case):
-    torch = _torch()
+def test_optimizer_steps_match_torch(case, torch):
     make, name, kwargs, clip = _OPTIMIZERS[case]
     assert _maxdiff(_run_nonlin(make()), _run_torch(torch, name, kwargs, clip)) < 1e-13
 
@@ -189,8 +196,7 @@ def test_clipnorm_scales_by_clipnorm_over_the_norm_exactly():
     assert _maxdiff([p.grad for p in ps], expected) < 1e-15
 
 
-def test_clipnorm_differs_from_torch_clip_grad_norm_by_its_1e_6():
-    torch = _torch()
+def test_clipnorm_differs_from_torch_clip_grad_norm_by_its_1e_6(torch):
     ts = [torch.tensor(g) for g in _grad(_W0)]
     params = [torch.zeros_like(t, requires_grad=True) for t in ts]
     for p, t in zip(params, ts, strict=True):
@@ -238,8 +244,7 @@ _SCHEDULES = {  # nonlin schedule, PyTorch scheduler, steps compared
 
 
 @pytest.mark.parametrize("case", sorted(_SCHEDULES))
-def test_schedules_match_torch_schedulers(case):
-    torch = _torch()
+def test_schedules_match_torch_schedulers(case, torch):
     schedule, make, n = _SCHEDULES[case]
     ours = np.array([schedule(i) for i in range(n)])
     np.testing.assert_allclose(ours, _torch_rates(torch, make, 0.1, n), rtol=1e-14, atol=0)
@@ -298,8 +303,7 @@ def _forward_backward(layer, x, g):
 
 
 @pytest.mark.parametrize("case", [*sorted(_ACTIVATIONS), "softmax"])
-def test_activations_match_torch(case):
-    torch = _torch()
+def test_activations_match_torch(case, torch):
     if case == "softmax":
         layer, fn = Softmax(), lambda t: torch.softmax(t, dim=1)
     else:
@@ -339,8 +343,7 @@ def _dense():
     return layer
 
 
-def test_dense_matches_torch_linear():
-    torch = _torch()
+def test_dense_matches_torch_linear(torch):
     layer, g = _dense(), _G[:, :3]
     linear = torch.nn.Linear(5, 3)  # weight (out, in): nonlin's W.T
     linear.weight.data = torch.tensor(layer.W.value.T)
@@ -370,8 +373,7 @@ def _dropout_output(rate):
     return layer, x, y
 
 
-def test_dropout_scales_the_kept_entries_as_torch():
-    torch = _torch()
+def test_dropout_scales_the_kept_entries_as_torch(torch):
     torch.manual_seed(0)
     theirs = torch.nn.functional.dropout(torch.ones(400, 50), 0.3, training=True).numpy()
     _, _, ours = _dropout_output(0.3)
@@ -409,8 +411,7 @@ def _bn_steps(layer):
     return out
 
 
-def test_batchnorm_matches_torch_with_momentum_one_minus_ours():
-    torch = _torch()
+def test_batchnorm_matches_torch_with_momentum_one_minus_ours(torch):
     ours, theirs = _batchnorm(), torch.nn.BatchNorm1d(4, eps=1e-5, momentum=0.1)
     theirs.weight.data, theirs.bias.data = torch.tensor(_GAMMA), torch.tensor(_BETA)
     expected = []
@@ -452,3 +453,93 @@ def test_batchnorm_matches_the_keras_formulas():
     np.testing.assert_allclose(layer.moving_variance, var, rtol=1e-14)
     np.testing.assert_allclose(layer.forward(_XB), _GAMMA * (_XB - mean) / np.sqrt(var + 1e-5)
                                + _BETA, atol=1e-14)
+
+
+# -- losses (value and gradient, with sample weights) ---------------------------
+
+_LR = np.random.default_rng(5)
+_N, _K = 7, 3
+_P = _LR.normal(size=(_N, _K)) * 2
+_T = _LR.normal(size=(_N, _K))
+_P[0, 0] = _T[0, 0]  # a zero residual
+_SW = _LR.uniform(0.2, 2.0, size=_N)
+_LOGITS = _LR.normal(size=(_N, _K)) * 3
+_PROBS = 1 / (1 + np.exp(-_LOGITS))
+_BITS = (_LR.uniform(size=(_N, _K)) > 0.5) * 1.0
+_BITS[0, 0] = 0.3  # a soft target
+_LABELS = _LR.integers(0, _K, size=_N)
+_SOFT = _LR.dirichlet(np.ones(_K), size=_N)
+_SOFTMAX = _softmax(_LOGITS)
+
+# loss, y_true, y_pred, per-entry torch terms (by name and keywords), per-entry formula
+_LOSSES = {
+    "mse": (L.MeanSquaredError(), _T, _P, "mse_loss", {}, lambda y, p: 0.5 * (p - y) ** 2),
+    "mae": (L.MeanAbsoluteError(), _T, _P, "l1_loss", {}, lambda y, p: np.abs(p - y)),
+    "huber_0.5": (L.Huber(0.5), _T, _P, "huber_loss", {"delta": 0.5},
+                  lambda y, p: np.where(np.abs(p - y) <= 0.5, 0.5 * (p - y) ** 2,
+                                        0.5 * (np.abs(p - y) - 0.25))),
+    "huber_2": (L.Huber(2.0), _T, _P, "huber_loss", {"delta": 2.0},
+                lambda y, p: np.where(np.abs(p - y) <= 2, 0.5 * (p - y) ** 2,
+                                      2 * (np.abs(p - y) - 1))),
+    "bce": (L.BinaryCrossEntropy(), _BITS, _PROBS, "binary_cross_entropy", {},
+            lambda y, p: -(y * np.log(p) + (1 - y) * np.log(1 - p))),
+    "bce_logits": (L.BinaryCrossEntropy(from_logits=True), _BITS, _LOGITS,
+                   "binary_cross_entropy_with_logits", {},
+                   lambda y, z: -(y * np.log(1 / (1 + np.exp(-z)))
+                                  + (1 - y) * np.log(1 - 1 / (1 + np.exp(-z))))),
+    "ce_logits_labels": (L.CrossEntropy(from_logits=True), _LABELS, _LOGITS, "cross_entropy",
+                         {}, lambda y, z: -np.eye(_K)[y] * np.log(_softmax(z))),
+    "ce_logits_soft": (L.CrossEntropy(from_logits=True), _SOFT, _LOGITS, "cross_entropy", {},
+                       lambda y, z: -y * np.log(_softmax(z))),
+    "ce_labels": (L.CrossEntropy(), _LABELS, _SOFTMAX, "nll_log", {},
+                  lambda y, p: -np.eye(_K)[y] * np.log(p)),
+    "ce_soft": (L.CrossEntropy(), _SOFT, _SOFTMAX, "soft_log", {}, lambda y, p: -y * np.log(p)),
+}
+
+
+def _torch_terms(torch, name, kw, y, p):
+    """Per-sample torch losses, summed over outputs where PyTorch keeps entries."""
+    F, y = torch.nn.functional, torch.tensor(y)
+    if name == "nll_log":
+        return F.nll_loss(torch.log(p), y, reduction="none")
+    if name == "soft_log":
+        return -(y * torch.log(p)).sum(dim=1)
+    terms = getattr(F, name)(p, y, reduction="none", **kw)
+    return terms if terms.ndim == 1 else terms.sum(dim=1) * (0.5 if name == "mse_loss" else 1)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("case", sorted(_LOSSES))
+def test_losses_match_torch(case, weighted, torch):
+    loss, y, p, name, kw, _ = _LOSSES[case]
+    sw = _SW if weighted else None
+    pt = torch.tensor(p, requires_grad=True)
+    per_sample = _torch_terms(torch, name, kw, y, pt)
+    value = (per_sample * torch.tensor(_SW if weighted else np.ones(_N))).sum() / _N
+    value.backward()
+    assert loss(y, p, sw) == pytest.approx(value.item(), rel=1e-14)
+    np.testing.assert_allclose(loss.grad(y, p, sw), pt.grad.numpy(), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("case", sorted(_LOSSES))
+def test_losses_match_their_formulas(case, weighted):
+    loss, y, p, _, _, terms = _LOSSES[case]
+    w = _SW if weighted else np.ones(_N)
+    value = float((terms(y, p).sum(axis=1) * w).sum() / _N)
+    assert loss(y, p, _SW if weighted else None) == pytest.approx(value, rel=1e-13)
+    grad = loss.grad(y, p, _SW if weighted else None)
+    h = 1e-6  # central differences of the formula (a row: softmax couples its entries)
+    for i, j in [(0, 1), (3, 2), (6, 0)]:
+        e = np.zeros_like(p)
+        e[i, j] = h
+        numeric = (terms(y, p + e) - terms(y, p - e))[i].sum() / (2 * h) * w[i] / _N
+        assert grad[i, j] == pytest.approx(numeric, rel=1e-6, abs=1e-10)
+
+
+def test_mean_losses_are_k_times_torchs_mean_over_entries(torch):
+    F = torch.nn.functional
+    p, y = torch.tensor(_P), torch.tensor(_T)
+    assert L.MeanSquaredError()(_T, _P) == pytest.approx(F.mse_loss(p, y).item() * _K / 2)
+    assert L.MeanAbsoluteError()(_T, _P) == pytest.approx(F.l1_loss(p, y).item() * _K)
+    assert L.Huber(0.5)(_T, _P) == pytest.approx(F.huber_loss(p, y, delta=0.5).item() * _K)
