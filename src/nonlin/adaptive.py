@@ -51,7 +51,9 @@ class Adam(Optimizer):
 
     ``m`` and ``v`` start at zero. Epsilon is added to ``sqrt(v)``, as in Keras 3
     and scikit-learn; PyTorch adds it to ``sqrt(v / (1 - beta_2^t))`` instead,
-    which differs while ``v`` is tiny. Keras' default epsilon is 1e-7.
+    which differs while ``v`` is tiny (PyTorch's ``eps`` is this epsilon divided by
+    ``sqrt(1 - beta_2^t)``; with a negligible epsilon the steps are the same).
+    Keras' default epsilon is 1e-7.
 
     Parameters
     ----------
@@ -126,6 +128,9 @@ class AdamW(Adam):
 
         w <- w - lr * weight_decay * w - lr_t * m / (sqrt(v) + epsilon)
 
+    PyTorch's ``AdamW`` and Keras 3's decay the same way (with the scheduled
+    ``lr``, from the weights before the step); epsilon is placed as in ``Adam``.
+
     Parameters
     ----------
     weight_decay : float, default 0.01
@@ -170,8 +175,9 @@ class RMSprop(Optimizer):
         v <- rho * v + (1 - rho) * g^2
         w <- w - lr * g / sqrt(v + epsilon)
 
-    Epsilon sits under the root, as in Keras 3 (PyTorch adds it to ``sqrt(v)``
-    and defaults to ``alpha=0.99``, ``eps=1e-8``). No momentum or centered variant.
+    Epsilon sits under the root, as in Keras 3 (PyTorch's ``RMSprop(alpha=rho)``
+    adds it to ``sqrt(v)`` and defaults to ``alpha=0.99``, ``eps=1e-8``). No
+    momentum or centered variant.
 
     Parameters
     ----------

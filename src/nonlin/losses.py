@@ -4,8 +4,13 @@ Conventions, shared by every loss here:
 
 * ``y_pred`` has shape (n_samples, n_outputs). The per-sample loss sums over
   the outputs; ``reduction="mean"`` averages it over samples, ``"sum"`` adds.
+  PyTorch's losses average over every entry instead: with ``k`` outputs, nonlin's
+  mean is ``k`` times PyTorch's (``k / 2`` times ``MSELoss``); per entry the
+  formulas agree (``HuberLoss(delta)`` included). ``CrossEntropy`` has one term
+  per sample and equals ``CrossEntropyLoss`` (``NLLLoss`` of ``log p``).
 * ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
-  mean still divides by ``n_samples``, as Keras does.
+  mean still divides by ``n_samples``, as Keras does (PyTorch's
+  ``CrossEntropyLoss(weight=...)`` weighs classes and divides by their sum).
 * The public ``__call__`` and ``grad`` validate their inputs (the checks live
   in ``nonlin._loss_checks``). Training loops validate once and call the
   private ``_value`` / ``_grad`` on each batch.
@@ -172,7 +177,8 @@ class BinaryCrossEntropy(Loss):
     and the gradient is ``sigmoid(z) - y``. Otherwise ``p`` is clipped to
     ``[eps, 1 - eps]`` so the loss stays finite at 0 and 1: ``eps = 1e-7`` in
     float32 (Keras' ``backend.epsilon()``), ``1e-15`` in float64 (Keras uses 1e-7
-    in every dtype), so one entry costs at most ``-log(eps)``: 16.1 or 34.5.
+    in every dtype), so one entry costs at most ``-log(eps)``: 16.1 or 34.5
+    (PyTorch's ``BCELoss`` clamps each log at -100 instead).
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
@@ -227,9 +233,11 @@ class CrossEntropy(Loss):
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
     one-hot (or soft) rows (n_samples, n_classes). ``L_i = -sum_j y_ij log p_ij``.
     With ``from_logits=True``, ``log p = log_softmax(z)`` is fused in and the
-    gradient is ``softmax(z) - y``; otherwise ``p`` is clipped to ``[eps, 1]``,
-    ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in float32, 1e-15 in float64). Keras
-    also rescales each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
+    gradient is ``s_i softmax(z) - y`` with ``s_i = sum_j y_ij`` (``softmax(z) - y``
+    for rows summing to 1, as ``fit`` requires; PyTorch's gradient too); otherwise
+    ``p`` is clipped to ``[eps, 1]``, ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in
+    float32, 1e-15 in float64). Keras also rescales each row of ``p`` to sum to 1
+    first; nonlin takes ``p`` as given.
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
@@ -254,7 +262,8 @@ class CrossEntropy(Loss):
             if y_true.ndim == 1:
                 out[rows, y_true] -= 1
                 return out
-            return np.subtract(out, y_true, out=out)
+            np.multiply(out, y_true.sum(axis=1, keepdims=True), out=out)  # rows summing to s
+            return np.subtract(out, y_true, out=out)  # s softmax(z) - y
         p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None)
         if y_true.ndim == 1:
             out.fill(0)

@@ -50,6 +50,12 @@ class BatchNorm(Layer):
 
     Inference: ``mean = moving_mean``, ``var = moving_variance``.
 
+    This is Keras 3's ``BatchNormalization``. PyTorch's ``BatchNorm1d(momentum=1 -
+    momentum, eps=epsilon)`` gives the same training outputs, gradients and
+    ``running_mean``, but its ``running_var`` averages the unbiased variance
+    ``var * n / (n - 1)``, so its inference outputs differ (and its defaults,
+    ``momentum=0.1``, ``eps=1e-5``, are ``momentum=0.9``, ``epsilon=1e-5`` here).
+
     ``freeze_statistics(True)`` makes training-mode forwards compute the
     inference function too (running statistics, left unchanged), with its
     backward ``dL/dx = g * gamma / sqrt(moving_variance + eps)``: ``gradcheck``

@@ -6,8 +6,9 @@ whatever list it is handed in ``step(params)``; its per-parameter state
 
 Every optimizer accepts ``clipnorm``: when the global norm
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
-is scaled by ``clipnorm / ||g||`` before the update (Keras' ``global_clipnorm``,
-PyTorch's ``clip_grad_norm_``; Keras' own ``clipnorm`` clips each gradient
+is scaled by ``clipnorm / ||g||`` before the update (Keras' ``global_clipnorm``;
+PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, 1e-6
+relative smaller; Keras' own ``clipnorm`` clips each gradient
 separately). ``lr`` is a float or a
 schedule (``nonlin.schedules``) evaluated at ``iterations``, the number of
 steps taken so far.

@@ -114,7 +114,9 @@ class ExponentialDecay(Schedule):
     overflows float64 (``ExponentialDecay(0.1, 1, 2.0)`` at step 1100, say),
     Keras (float32 tensors) returns ``inf``, which makes every weight NaN at the
     next update; nonlin raises a ValueError naming the step instead. Underflow
-    gives 0.0, as in Keras.
+    gives 0.0, as in Keras. PyTorch's ``ExponentialLR(gamma)`` stepped once per
+    update is ``decay_steps=1, decay_rate=gamma``; ``staircase=True`` is its
+    ``StepLR(step_size=decay_steps, gamma=decay_rate)``.
     """
 
     def __init__(
@@ -139,6 +141,13 @@ class CosineDecay(Schedule):
 
         step < w:   lr(step) = warmup_from + (lr - warmup_from) * step / w
         otherwise:  lr(step) = lr * ((1 - alpha) * (1 + cos(pi * s / decay_steps)) / 2 + alpha)
+
+    This is Keras 3's ``CosineDecay(initial_learning_rate=warmup_from,
+    warmup_target=lr)`` (without warm-up: ``initial_learning_rate=lr``). In PyTorch,
+    stepped once per update: ``SequentialLR`` of ``LinearLR(start_factor=warmup_from
+    / lr, total_iters=warmup_steps)`` and ``CosineAnnealingLR(T_max=decay_steps,
+    eta_min=alpha * lr)`` at ``milestones=[warmup_steps]`` (``start_factor`` must be
+    > 0 there); past ``decay_steps`` PyTorch's cosine climbs back, nonlin's stays.
 
     Parameters
     ----------
