@@ -15,6 +15,11 @@ from nonlin import ModelFileError
 from nonlin.checkpoint import read_checkpoint
 from nonlin.io import read_model
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 HUGE = 10**400  # a JSON integer no float holds (json reads it as an int, not inf)
 
 

@@ -14,6 +14,11 @@ from nonlin import ModelFileError, registry
 from nonlin.callbacks import Callback
 from nonlin.checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 def _data(n=90, seed=0):
     rng = np.random.default_rng(seed)

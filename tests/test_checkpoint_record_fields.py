@@ -14,6 +14,11 @@ from nonlin.checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
 from test_checkpoint import FIT, _data, _layers
 from test_checkpoint_partial import _stopped_checkpoint
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 def _optimizer(kind):
     if kind == "cosine":

@@ -12,6 +12,11 @@ import nonlin
 from nonlin import SGD, EarlyStopping
 from test_callbacks import ScriptedLoss, data, model
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 def _run(values, stop, epochs=None):
     X, y = data()

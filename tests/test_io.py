@@ -13,6 +13,11 @@ import nonlin
 from io_helpers import join, model_bytes, small_model, split
 from nonlin.io import model_arrays
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 def _every_layer_model(dtype):
     layers = [

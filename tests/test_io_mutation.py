@@ -182,8 +182,8 @@ def _checkpoint_sample() -> bytes:
         StopInEpoch1(),
     ]
     try:
-        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, seed=0, verbose=0,
-                  batch_size=8, metrics=["accuracy"], callbacks=callbacks)
+        model.fit(X, y, loss=nonlin.CrossEntropy(from_logits=True), optimizer="adam", epochs=3,
+                  seed=0, verbose=0, batch_size=8, metrics=["accuracy"], callbacks=callbacks)
     except KeyboardInterrupt:
         pass
     return checkpoint_bytes(model, epoch=1)

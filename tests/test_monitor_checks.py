@@ -15,6 +15,11 @@ from nonlin.metrics import BinaryAccuracy
 from test_callbacks import ScriptedLoss, data, model
 from test_checkpoint import _straight
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 class _Drop(Callback):
     """Removes ``key`` from the logs of the given epochs (before the callbacks after it)."""

@@ -126,3 +126,22 @@ def test_submodules_are_attributes_of_the_package_on_first_use() -> None:
     assert done.stdout.strip() == "(4, 3)"
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         nonlin.nope  # noqa: B018
+
+
+@pytest.mark.parametrize(("loss", "wanted"), [("cross_entropy", "Softmax"), ("bce", "Sigmoid")])
+def test_a_probability_loss_after_an_unbounded_last_layer_warns_naming_the_fix(loss, wanted):
+    X, y = datasets.moons(n_samples=40, noise=0.2, seed=0)
+    units = 2 if loss == "cross_entropy" else 1
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(units)])
+    with pytest.warns(UserWarning, match=rf"last layer, Dense \(layers\[2\]\), gives unbounded "
+                                         rf"scores.*Add a {wanted}\(\) layer.*from_logits=True"):
+        model.fit(X, y, loss=loss, optimizer="sgd", verbose=0)
+    import warnings
+
+    for last in (getattr(nonlin, wanted)(), None):  # probabilities, or scores with from_logits
+        layers = [nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(units)] + ([last] if last else [])
+        fixed = nonlin.CrossEntropy if loss == "cross_entropy" else nonlin.BinaryCrossEntropy
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            nonlin.Sequential(layers).fit(X, y, loss=fixed(from_logits=last is None),
+                                          optimizer="sgd", verbose=0)

@@ -13,6 +13,11 @@ from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
 from test_callbacks import data, model
 from test_checkpoint import FIT, _assert_same_run, _data, _layers
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 class _StopAt(Callback):
     """Set ``stop_training`` after batch ``batch`` of epoch ``epoch``; with ``carry_on``,

@@ -45,23 +45,38 @@ def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
 
 
 def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> None:
-    """Warn (as Keras does) when a cross-entropy with ``from_logits=True`` follows a final
-    ``Softmax`` (``CrossEntropy``) or ``Sigmoid`` (``BinaryCrossEntropy``): the loss would
-    apply the activation a second time, ``softmax(softmax(z))``."""
+    """Warn when the model's last layer does not give what a cross-entropy takes.
+
+    ``from_logits=True`` after a final ``Softmax`` (``CrossEntropy``) or ``Sigmoid``
+    (``BinaryCrossEntropy``) would apply the activation a second time (Keras warns
+    too). ``from_logits=False`` after any other built-in layer (``Dense``, ``ReLU``,
+    ...) takes unbounded scores for probabilities: the loss can go below 0 and
+    training goes astray, silently (PyTorch's ``CrossEntropyLoss`` takes such scores;
+    here that is ``from_logits=True``). A custom last layer is trusted.
+    """
     import warnings
 
     last = model.layers[-1]
-    pairs = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
-    if not getattr(loss, "from_logits", False) or not any(
-        isinstance(loss, kind) and isinstance(last, layer) for kind, layer in pairs
-    ):
+    kinds = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
+    wanted = next((layer for kind, layer in kinds if isinstance(loss, kind)), None)
+    if wanted is None:
         return
     name, where = type(last).__name__, f"layers[{len(model.layers) - 1}]"
-    warnings.warn(
-        f"{type(loss).__name__}(from_logits=True) is given the outputs of the model's last "
-        f"layer, {name} ({where}): probabilities, not logits, so it would apply "
-        f"{name.lower()} twice. Drop the {name} layer, or use from_logits=False.",
-        UserWarning, stacklevel=stacklevel + 1)
+    if loss.from_logits and isinstance(last, wanted):
+        message = (f"{type(loss).__name__}(from_logits=True) is given the outputs of the "
+                   f"model's last layer, {name} ({where}): probabilities, not logits, so it "
+                   f"would apply {name.lower()} twice. Drop the {name} layer, or use "
+                   "from_logits=False.")
+    elif (not loss.from_logits and not isinstance(last, Softmax | Sigmoid)
+          and type(last).__module__.startswith("nonlin.")):
+        message = (f"{type(loss).__name__} takes probabilities, but the model's last layer, "
+                   f"{name} ({where}), gives unbounded scores: the loss can go below 0 and "
+                   f"training goes astray. Add a {wanted.__name__}() layer, or use "
+                   f"{type(loss).__name__}(from_logits=True) (what PyTorch's losses on "
+                   "scores do).")
+    else:
+        return
+    warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
 
 
 class Objective:
