@@ -19,11 +19,11 @@ def constructor_repr(obj: Any) -> str:
         parameters = list(inspect.signature(type(obj).__init__).parameters.values())[1:]
     except (TypeError, ValueError):  # no signature to read
         parameters = []
-    shown = []
+    kept, shown = getattr(obj, "__dict__", {}), []  # no __dict__ (slots): nothing shown
     for p in parameters:
-        if p.kind in _SKIPPED or p.name not in vars(obj):
+        if p.kind in _SKIPPED or p.name not in kept:
             continue
-        value = vars(obj)[p.name]
+        value = kept[p.name]
         if p.default is not p.empty and _same(value, p.default):
             continue
         shown.append(f"{p.name}={value!r}")
