@@ -13,6 +13,11 @@ from nonlin.callbacks import Callback
 from nonlin.checkpoint import load_checkpoint, save_checkpoint
 from test_checkpoint import FIT, _assert_same_run, _data, _layers, _optimizer
 
+# These tests train a Dense-last model with cross_entropy (probabilities expected) on
+# purpose: fixed trajectories for resume and file checks, not a well-posed loss.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*CrossEntropy takes probabilities:UserWarning")
+
 
 class _StopAt(Callback):
     """Raise KeyboardInterrupt after batch ``batch`` of epoch ``epoch`` (as a deferred Ctrl-C)."""
