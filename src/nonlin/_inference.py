@@ -55,11 +55,9 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
 def _whole(model: Any, X: np.ndarray) -> np.ndarray:
     """Outputs for all of a checked ``X`` in one pass, checked as ``put_chunk`` checks."""
     out = model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
-    if getattr(out, "shape", None) != (X.shape[0], model.n_outputs):
-        raise ValueError(
-            f"Expected the model's outputs of shape {(X.shape[0], model.n_outputs)} "
-            f"(n_outputs={model.n_outputs}, the width its layers' build returned). "
-            f"Received shape {np.shape(out)} from the layers' forward")
+    expected = (X.shape[0], model.n_outputs)
+    if getattr(out, "shape", None) != expected:
+        raise _shape_error("", expected, out)
     return out
 
 
@@ -69,11 +67,15 @@ def put_chunk(out: np.ndarray, start: int, size: int, chunk: Any) -> None:
     said would otherwise be broadcast into the result)."""
     target = out[start : start + size]
     if np.shape(chunk) != target.shape:
-        raise ValueError(
-            f"Expected the model's outputs for rows {start}:{start + target.shape[0]} of shape "
-            f"{target.shape} (n_outputs={out.shape[1]}, the width its layers' build returned). "
-            f"Received shape {np.shape(chunk)} from the layers' forward")
+        raise _shape_error(f" for rows {start}:{start + target.shape[0]}", target.shape, chunk)
     target[...] = chunk
+
+
+def _shape_error(rows: str, expected: tuple[int, ...], received: Any) -> ValueError:
+    return ValueError(
+        f"Expected the model's outputs{rows} of shape {expected} (n_outputs={expected[1]}, "
+        f"the width its layers' build returned). Received shape {np.shape(received)} from "
+        "the layers' forward")
 
 
 @functools.cache
