@@ -56,9 +56,11 @@ class BinaryAccuracy(_RowMean):
     def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
         if not (is_real(threshold) and math.isfinite(threshold)):
             raise ValueError(f"Expected a finite threshold. Received: threshold={threshold!r}")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Expected a non-empty str name. Received: name={name!r}")
         super().__init__()
         self.threshold = float(threshold)
-        self.name = check_name(name, type(self).name)
+        self.name = name
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         truth = _column(y_true, y_pred.shape[0]) > 0.5
