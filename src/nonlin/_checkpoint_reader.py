@@ -200,7 +200,7 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
-    """Read a checkpoint written by ``ModelCheckpoint`` or ``save_checkpoint``.
+    """Read the checkpoint at ``path``, written by ``ModelCheckpoint`` or ``save_checkpoint``.
 
     Raises
     ------

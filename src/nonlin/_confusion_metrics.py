@@ -267,7 +267,8 @@ class Recall(_PrecisionRecall):
     ``recall = TP / (TP + FN)`` (0 when there is no positive), with
     ``TP = sum_i w_i sum_j [p_ij > t][y_ij != 0]`` and
     ``FN = sum_i w_i sum_j [p_ij <= t][y_ij != 0]`` over every batch so far.
-    Parameters and ``y_true`` as for ``Precision``; ``"recall"`` by default.
+    Parameters (``thresholds``, ``top_k``, ``class_id``, ``name``) and ``y_true`` as for
+    ``Precision``; ``name`` is ``"recall"`` by default.
     """
 
     name = "recall"

@@ -158,7 +158,7 @@ class ModelState:
         return state
 
     def set_state(self, state: dict[str, Any] | None) -> None:
-        """Restore what ``get_state`` returned (copied into the layers' arrays)."""
+        """Restore ``state``, what ``get_state`` returned (copied into the layers' arrays)."""
         self._require_built()
         state = {} if state is None else state
         if not isinstance(state, dict):

@@ -214,7 +214,7 @@ def _match_tensors(
 def read_model(
     data: bytes, path: str, *, extra_prefix: str | tuple[str, ...] | None = None
 ) -> tuple[Sequential, Header, dict[str, np.ndarray]]:
-    """Validate ``data`` (a whole file) and rebuild its model.
+    """Validate ``data`` (a whole file, ``path`` in messages) and rebuild its model.
 
     Returns the model, the header and every tensor read (checkpoints take
     their extra tensors, named ``extra_prefix...``, from it).

@@ -133,8 +133,14 @@ class AdamW(Adam):
 
     Parameters
     ----------
+    lr : float or schedule, default 0.001
+    beta_1, beta_2 : float, default 0.9, 0.999
+    epsilon : float, default 1e-8
+        As for ``Adam``.
     weight_decay : float, default 0.01
-        Decay coefficient, >= 0. Other parameters as for ``Adam``.
+        Decay coefficient, >= 0.
+    clipnorm : float, optional
+        Clip the global gradient norm to this value.
     """
 
     def __init__(

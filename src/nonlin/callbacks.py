@@ -62,37 +62,37 @@ class Callback:
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore ``state_dict()``'s result; ``fit`` calls it after ``on_train_begin``."""
+        """Restore ``state`` (from ``state_dict()``); ``fit`` calls it after ``on_train_begin``."""
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Called once before the first epoch."""
+        """Called once before the first epoch; ``logs`` is empty."""
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called at the start of each epoch (0-based)."""
+        """Called at the start of each epoch, ``epoch`` counting from 0; ``logs`` is empty."""
 
     def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called before each training step (batch index within the epoch)."""
+        """Called before step ``batch`` (index within the epoch); ``logs`` has its ``size``."""
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called after each step; ``logs["loss"]`` is the batch loss."""
+        """Called after each step ``batch``; ``logs["loss"]`` is the batch loss."""
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Keras 3's name of ``on_batch_begin``, which it calls unless overridden."""
+        """Keras 3's name: calls ``on_batch_begin(batch, logs)`` unless overridden."""
         self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Keras 3's name of ``on_batch_end``, which it calls unless overridden."""
+        """Keras 3's name: calls ``on_batch_end(batch, logs)`` unless overridden."""
         self.on_batch_end(batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called after each epoch with the epoch's results."""
+        """Called after each epoch with the epoch's results in ``logs``."""
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         """Called once when training ends (an early stop too): the last epoch's logs, or {}."""
 
 
 class CallbackList:
-    """Dispatches each hook to the callbacks that override it."""
+    """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``."""
 
     def __init__(self, callbacks: Iterable[Callback], model: Any,
                  params: dict[str, Any] | None = None) -> None:
@@ -252,7 +252,7 @@ class CSVLogger(Callback):
     starts a new file at the beginning of training; ``append=True`` continues
     one: when it already starts with a header (``epoch`` first), that header is
     kept and the rows follow its columns, so a resumed run's rows line up (Keras
-    writes its own keys' values under the old header).
+    writes its own keys' values under the old header). ``separator`` separates the fields.
     """
 
     def __init__(self, filename: str | bytes | os.PathLike[str], separator: str = ",",

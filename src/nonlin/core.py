@@ -168,17 +168,23 @@ class Layer:
     input_grad: bool = True
 
     def build(self, in_features: int, rng: RandomLike) -> int:
-        """Create parameters for inputs of width ``in_features``; return the output width."""
+        """Create parameters for inputs of width ``in_features``, drawing any random values
+        from ``rng``; return the output width."""
         self.in_features = in_features
         return in_features
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """``y = f(x)`` for a batch ``x`` (n_samples, in_features); with ``training``, cache
+        what ``backward`` needs (one batch)."""
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """Fill each ``Param.grad`` from ``grad_out = dL/dy`` (n_samples, out_features) and
+        return ``dL/dx`` (it may return None when ``input_grad`` is false)."""
         raise NotImplementedError
 
     def parameters(self) -> list[Param]:
+        """The trainable ``Param``s (none by default)."""
         return []
 
     def get_config(self) -> dict[str, Any]:

@@ -209,6 +209,7 @@ def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     ----------
     name : one of ``"xor"``, ``"moons"``, ``"circles"``, ``"spirals"``,
         ``"digits"``, ``"iris"``, ``"breast_cancer"``
+    **kwargs : keyword arguments of the function of that name
 
     Returns
     -------

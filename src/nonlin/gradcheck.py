@@ -50,14 +50,16 @@ GRADIENT_FLOOR = 1e-2
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray,
                    floor: float = GRADIENT_FLOOR) -> float:
-    """``||a - n|| / max(||a|| + ||n||, floor)``; 0 when both are equal."""
+    """``||a - n|| / max(||a|| + ||n||, floor)`` with ``a = analytic``, ``n = numeric``;
+    0 when both are equal."""
     diff = float(np.linalg.norm(analytic - numeric))
     scale = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
     return diff / max(scale, floor)
 
 
 def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.ndarray:
-    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place).
+    """Central differences of ``f()`` for each entry of ``array`` (perturbed in place by
+    ``+-eps``).
 
     Entries are indexed, not reached through ``reshape(-1)``: that is a copy for a
     weight that is not C-contiguous (``W.value = torch_weight.T``), and the

@@ -21,34 +21,39 @@ from .core import RandomLike
 
 
 def uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """The tutorial's draw: ``W = 2 * U[0, 1) - 1``, uniform on [-1, 1)."""
+    """The tutorial's draw: ``W = 2 * U[0, 1) - 1``, uniform on [-1, 1), of shape
+    (fan_in, fan_out), from ``rng``."""
     return 2 * rng.random((fan_in, fan_out)) - 1
 
 
 def glorot_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """Glorot & Bengio (2010): ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot & Bengio (2010): ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``,
+    from ``rng``."""
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
 def glorot_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """Glorot normal: ``N(0, s^2)`` with ``s = sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot normal: ``N(0, s^2)`` with ``s = sqrt(2 / (fan_in + fan_out))``, from ``rng``."""
     return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 
 
 def he_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """He et al. (2015), for ReLU: ``N(0, s^2)`` with ``s = sqrt(2 / fan_in)`` (untruncated)."""
+    """He et al. (2015), for ReLU: ``N(0, s^2)`` with ``s = sqrt(2 / fan_in)`` (untruncated),
+    of shape (fan_in, fan_out), from ``rng``."""
     return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
 def he_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """He uniform: ``U(-a, a)`` with ``a = sqrt(6 / fan_in)``."""
+    """He uniform: ``U(-a, a)`` with ``a = sqrt(6 / fan_in)``, of shape (fan_in, fan_out),
+    from ``rng``."""
     limit = math.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
 def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """All zeros (the default for biases); draws nothing from ``rng``."""
+    """All zeros of shape (fan_in, fan_out) (the default for biases); draws nothing from
+    ``rng``."""
     return np.zeros((fan_in, fan_out))
 
 

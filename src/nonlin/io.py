@@ -106,7 +106,8 @@ def to_bytes(
     extra_tensors: dict[str, np.ndarray] | None = None,
     extra_header: dict[str, str] | None = None,
 ) -> bytes:
-    """The safetensors file for ``model`` as bytes (``save`` without the write).
+    """The safetensors file for ``model`` and its ``metadata`` as bytes (``save`` without the
+    write).
 
     ``extra_tensors`` and ``extra_header`` carry checkpoint state.
     """
@@ -207,7 +208,7 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
 
 
 def load(path: str | bytes | os.PathLike[str]) -> Sequential:
-    """Read a model written by ``save`` (or a checkpoint) and rebuild it.
+    """Read the model at ``path``, written by ``save`` (or a checkpoint), and rebuild it.
 
     The model predicts bit-identically to the one saved; ``model.metadata``
     holds the metadata saved with it.

@@ -33,6 +33,13 @@ def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> 
 class Dense(Layer):
     """Fully connected layer: ``y = x @ W + b``.
 
+    Shapes: ``x`` (n_samples, in_features), ``W`` (in_features, units),
+    ``b`` (units,), ``y`` (n_samples, units).
+
+    Backward, with ``g = dL/dy``::
+
+        dL/dW = x.T @ g (+ 2 l2 W)      dL/db = sum_rows(g)      dL/dx = g @ W.T
+
     Parameters
     ----------
     units : int
@@ -45,18 +52,10 @@ class Dense(Layer):
         The config records a function of your own as ``"custom:<its name>"``
         (a loaded model's weights come from its file); given that name, the
         layer draws its weights with ``"glorot_uniform"`` when it is built.
-
-    Shapes: ``x`` (n_samples, in_features), ``W`` (in_features, units),
-    ``b`` (units,), ``y`` (n_samples, units).
-
     l2 : float, default 0
         L2 penalty ``l2 * sum(W**2)`` added to the training loss (Keras'
         convention; the bias is not penalized). Its gradient ``2 * l2 * W`` is
         added to ``dL/dW`` in ``backward``.
-
-    Backward, with ``g = dL/dy``::
-
-        dL/dW = x.T @ g (+ 2 l2 W)      dL/db = sum_rows(g)      dL/dx = g @ W.T
     """
 
     def __init__(
@@ -166,14 +165,14 @@ class Dropout(Layer):
     model's generator (``model.rng``, bound at build and by ``fit``), so the
     same seed gives the same masks.
 
+    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same
+    shape (for gradient checks in training mode); ``freeze_mask(False)`` resumes
+    drawing.
+
     Parameters
     ----------
     rate : float
         Fraction of entries dropped, in [0, 1).
-
-    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same
-    shape (for gradient checks in training mode); ``freeze_mask(False)`` resumes
-    drawing.
     """
 
     def __init__(self, rate: float) -> None:
@@ -190,6 +189,7 @@ class Dropout(Layer):
         return in_features
 
     def freeze_mask(self, frozen: bool = True) -> None:
+        """Reuse the current mask while ``frozen`` (see above); False draws again."""
         self._frozen = bool(frozen)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

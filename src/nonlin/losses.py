@@ -45,18 +45,22 @@ def _finite_positive(name: str, value: Any) -> float:
 
 
 class Loss:
-    """Base class: validation, reduction and sample weights around ``_terms``."""
+    """Base class: validation, ``reduction`` (``"mean"`` or ``"sum"``, see the module
+    docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``."""
 
     reduction = "mean"
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
+        term scaled by ``sample_weight`` (n_samples,) if given, then reduced."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
         return self._value(y_true, y_pred, sample_weight)
 
     def grad(
         self, y_true: Any, y_pred: Any, sample_weight: Any = None, *, out: np.ndarray | None = None
     ) -> np.ndarray:
-        """``dL/dy_pred``, shape (n_samples, n_outputs), written into ``out`` if given."""
+        """``dL/dy_pred`` of ``loss(y_true, y_pred, sample_weight)``, shape (n_samples,
+        n_outputs), written into ``out`` if given."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
         return self._grad(y_true, y_pred, sample_weight, out)
 
@@ -235,7 +239,7 @@ class CrossEntropy(Loss):
     With ``from_logits=True``, ``log p = log_softmax(z)`` is fused in and the
     gradient is ``s_i softmax(z) - y`` with ``s_i = sum_j y_ij`` (``softmax(z) - y``
     for rows summing to 1, as ``fit`` requires; PyTorch's gradient too); otherwise
-    ``p`` is clipped to ``[eps, 1]``, ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in
+    ``p`` is floored at ``eps``, ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in
     float32, 1e-15 in float64). Keras also rescales each row of ``p`` to sum to 1
     first; nonlin takes ``p`` as given.
     """

@@ -66,7 +66,7 @@ class Metric:
     streams = False
 
     def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        """Add one batch of targets and outputs (n_samples, n_outputs) to the running state."""
+        """Add one batch, ``y_true`` and ``y_pred`` (n_samples, n_outputs), to the running state."""
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def result(self) -> float:
@@ -81,10 +81,11 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` returned."""
+        """Restore ``state``, what ``state_dict`` returned."""
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        """The metric of ``y_pred`` against ``y_true``, rows weighed by ``sample_weight``."""
         y_pred = check_rows(y_pred, "y_pred")
         if y_pred.ndim == 1:
             y_pred = y_pred[:, None]
@@ -204,8 +205,8 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
 
     A name gives a new metric named exactly as written, as in Keras: ``metrics=["acc"]`` is
     logged as ``"acc"`` (and ``"val_acc"``); a ``Metric`` object keeps its own ``name``, a
-    function is named after it. ``"accuracy"`` and ``"acc"`` follow the loss, as in Keras: with
-    binary cross-entropy (or a single output) binary accuracy, thresholded at 0 when the loss
+    function is named after it. ``"accuracy"`` and ``"acc"`` follow the ``loss``, as in Keras: with
+    binary cross-entropy (or ``n_outputs=1``) binary accuracy, thresholded at 0 when the loss
     takes logits; otherwise the arg-max accuracy, which ``"categorical_accuracy"`` and
     ``"sparse_categorical_accuracy"`` always are (both take labels or one-hot rows; with a
     single output column it is binary accuracy, thresholded as for ``"accuracy"``). ``"auc"``
@@ -251,7 +252,7 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
 
 
 def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None) -> list[Metric]:
-    """``get_metric`` over a sequence (or one name), each under its own log key.
+    """``get_metric`` (``loss``, ``n_outputs``) over ``metrics`` or one name, one log key each.
 
     As in Keras 3, a name met again (``["mae", "mae"]``, two metrics named
     ``"mae"``, one object twice) is logged with a suffix, ``mae_1``, ``mae_2``,

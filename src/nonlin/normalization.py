@@ -67,14 +67,14 @@ class BatchNorm(Layer):
         dL/dgamma = sum_rows(g * xhat)      dL/dbeta = sum_rows(g)
         dL/dx = (h - mean_rows(h) - xhat * mean_rows(h * xhat)) / s
 
+    Shapes: ``x`` and ``y`` (n_samples, n_features); ``gamma``, ``beta`` and the
+    running statistics (n_features,).
+
     Parameters
     ----------
     momentum : float, default 0.99
         In [0, 1) (Keras' convention: the weight of the old value).
     epsilon : float, default 1e-3
-
-    Shapes: ``x`` and ``y`` (n_samples, n_features); ``gamma``, ``beta`` and the
-    running statistics (n_features,).
     """
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
@@ -105,7 +105,8 @@ class BatchNorm(Layer):
         self.moving_variance = self.moving_variance.astype(dtype)
 
     def freeze_statistics(self, frozen: bool = True) -> None:
-        """Normalize training batches with the running statistics, unchanged (see above)."""
+        """While ``frozen``, normalize training batches with the running statistics,
+        unchanged (see above); False resumes batch statistics."""
         self._frozen = bool(frozen)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -156,7 +157,8 @@ class BatchNorm(Layer):
         return {"moving_mean": self.moving_mean, "moving_variance": self.moving_variance}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        """Copy running statistics in (shapes must match; values finite, variance >= 0)."""
+        """Copy the running statistics of ``state`` in (as ``get_state`` returns them;
+        shapes must match, values finite, variance >= 0)."""
         for name in ("moving_mean", "moving_variance"):
             if name not in state:
                 raise ValueError(

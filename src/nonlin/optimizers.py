@@ -56,7 +56,8 @@ def _check_positive(name: str, value: Any) -> float:
 
 
 def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
-    """Scale all gradients in place so that their global norm is at most ``clipnorm``.
+    """Scale the gradients of ``params`` in place so that their global norm is at most
+    ``clipnorm``.
 
     Returns the norm before clipping (``inf`` or ``nan`` when a gradient is).
     """
@@ -85,7 +86,7 @@ def _overflowed_norm(params: list[Param]) -> float:
 
 
 class Optimizer:
-    """Base class: learning rate (or schedule), clipping, slots and the step count.
+    """Base class: learning rate ``lr`` (or schedule), ``clipnorm``, slots and the step count.
 
     Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
     which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
@@ -142,7 +143,7 @@ class Optimizer:
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []
 
     def step(self, params: list[Param]) -> None:
-        """Apply one update to every parameter from its ``grad``."""
+        """Apply one update to every parameter of ``params`` from its ``grad``."""
         if not params:  # a model without trainable weights: nothing to update (Keras fits it)
             self.iterations += 1
             return
@@ -176,7 +177,7 @@ class Optimizer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` returned (the slots are copied)."""
+        """Restore ``state``, what ``state_dict`` returned (the slots are copied)."""
         if not isinstance(state, dict) or "iterations" not in state:
             raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
         iterations = state["iterations"]

@@ -66,7 +66,8 @@ class Sequential(ModelState):
     def build(
         self, n_features: int, seed: SeedLike = None, *, dtype: Any = np.float64
     ) -> Sequential:
-        """Create every layer's parameters for inputs of width ``n_features``.
+        """Create every layer's parameters for inputs of width ``n_features``, in ``dtype``
+        (float32 or float64).
 
         The same ``seed`` gives the same bits whatever the global NumPy state.
         Returns ``self`` so that construction chains.
@@ -115,7 +116,7 @@ class Sequential(ModelState):
         return x
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
-        """Propagate ``dL/dy`` back through the chain, filling every ``Param.grad``.
+        """Propagate ``grad_out = dL/dy`` back through the chain, filling every ``Param.grad``.
 
         Returns ``dL/dx`` when ``input_grad`` is true, else ``None`` (the first
         layer then skips computing it).
@@ -154,7 +155,7 @@ class Sequential(ModelState):
             validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
-            verbose: int = 1, initial_epoch: int = 0, resume_from: Any = None) -> Any:
+            verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None) -> Any:
         """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
 
         Parameters
@@ -173,9 +174,10 @@ class Sequential(ModelState):
             Rows per step; None means 32, as in Keras.
         shuffle : bool, default True
             Reshuffle the training rows each epoch, from ``model.rng``.
-        seed : int, optional
-            Replace ``model.rng`` by a generator seeded with it first (shuffling
-            and dropout draw from ``model.rng``; building draws from it too).
+        seed : int or numpy.random.Generator, optional
+            Replace ``model.rng`` by a generator seeded with it (or by the generator
+            given) first (shuffling and dropout draw from ``model.rng``; building
+            draws from it too).
         validation_split : float in [0, 1)
             Hold out the last fraction of the rows (before shuffling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
@@ -223,7 +225,9 @@ class Sequential(ModelState):
         """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode.
 
         ``loss`` defaults to the one of the last ``fit``; the loss includes the
-        layers' regularization terms, as during training. Rows go through
+        layers' regularization terms, as during training. ``metrics`` as for ``fit``;
+        ``sample_weight`` (n_samples,) weighs each sample's loss, as in ``fit``, not the
+        metrics. Rows go through
         ``batch_size`` at a time (1,024 by default: the chunk size only bounds
         memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
         ``"auto"`` a progress bar over the chunks, then the results, 2 one line
@@ -255,7 +259,8 @@ class Sequential(ModelState):
     # -- description (weights, state, get_config, summary: see ModelState) ----
     @classmethod
     def from_config(cls, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
-        """Rebuild a model from ``get_config()`` through the layer registry (no code runs)."""
+        """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
+        code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
         from .registry import layer_from_config
 
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
