@@ -42,11 +42,6 @@ KNOWN_GAPS: dict[str, set[str]] = {
     "nonlin.callbacks.Callback.set_model": {"model"},
     "nonlin.callbacks.Callback.set_params": {"params"},
     "nonlin.callbacks.CallbackList.call": {"hook", "*args"},
-    # plots.py: 298 lines; a ``title`` entry in each Parameters section
-    "nonlin.plots.plot_error_curve": {"title"},
-    "nonlin.plots.plot_history": {"title"},
-    "nonlin.plots.plot_decision_boundary": {"title"},
-    "nonlin.plots.plot_confusion_matrix": {"title"},
 }
 
 _HEADER = re.compile(r"^-{3,}$")

@@ -78,6 +78,7 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
     ----------
     errors : array-like of shape (n_steps,)
     path : where to write the PNG (800 x 500 pixels)
+    title : the figure's title
     """
     errors = np.asarray(errors, dtype=float)
     if errors.ndim != 1 or errors.size == 0:
@@ -114,6 +115,7 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         epochs, each is marked with a dot. A panel without a finite value says so.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
+    title : each panel's title starts with it ("Training curves: loss")
     """
     data = history_dict(history)
     require_matplotlib()
@@ -173,6 +175,7 @@ def plot_decision_boundary(
     classes : names shown in the legend (default ``0 .. n_classes - 1``, the classes
         in ``y`` or predicted, whichever reaches higher); at most 100 classes
     resolution : grid points per axis
+    title : the figure's title
     feature_names : the two axis labels
     """
     n_names = None if classes is None else len(classes)
@@ -221,18 +224,8 @@ def plot_decision_boundary(
 def _class_colors(n_classes: int) -> Any:
     from matplotlib.colors import ListedColormap
 
-    base = [
-        "tab:blue",
-        "tab:orange",
-        "tab:green",
-        "tab:red",
-        "tab:purple",
-        "tab:brown",
-        "tab:pink",
-        "tab:gray",
-        "tab:olive",
-        "tab:cyan",
-    ]
+    base = [f"tab:{name}" for name in
+            "blue orange green red purple brown pink gray olive cyan".split()]
     return ListedColormap([base[k % len(base)] for k in range(max(n_classes, 1))])
 
 
@@ -253,6 +246,7 @@ def plot_confusion_matrix(
     classes : tick labels, one per class (default ``0 .. n_classes - 1``). Above 30
         classes the cells carry no counts (the colour bar reads them) and every
         k-th class is labelled, so that the labels stay legible.
+    title : the figure's title
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
