@@ -46,6 +46,7 @@ import numpy as np
 
 from . import registry
 from ._atomic import file_path, write_atomic
+from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError
 from ._metadata import check_metadata, to_json_text
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
@@ -128,6 +129,7 @@ def file_buffer(
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
+    metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
     user = check_metadata(metadata, model.n_features_in, model.n_outputs)
     header = {
         "format": to_json_text(FORMAT, "format"),

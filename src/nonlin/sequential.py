@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._feature_names import forget_names
 from ._inference import infer, predict_rows
 from ._model_state import ModelState
 from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng, pack_parameters
@@ -79,6 +80,7 @@ class Sequential(ModelState):
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._claim_layers()
+        forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
         width = int(n_features)
         for i, layer in enumerate(self.layers):
