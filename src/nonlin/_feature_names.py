@@ -124,7 +124,9 @@ def with_model_names(model: Any, metadata: Any) -> Any:
                 "model.feature_names_in_ to save without names")
         return {**metadata, "feature_names": names}
     given = metadata["feature_names"]
-    if isinstance(given, list | tuple | np.ndarray) and list(given) != names:
+    if isinstance(given, np.ndarray):
+        given = given.tolist()
+    if isinstance(given, list | tuple) and list(given) != names:
         raise ValueError(
             f"Expected metadata['feature_names'] equal to model.feature_names_in_, the columns "
             f"the model was fitted on ({names!r:.200}). Received: {list(given)!r:.200}; leave "
@@ -142,8 +144,10 @@ def _compare(expected: np.ndarray | None, received: np.ndarray | None, name: str
         _warn(f"{name} has feature names, but {fitted} without feature names")
     elif received is None:
         _warn(f"{name} does not have valid feature names, but {fitted} with feature names")
-    elif len(expected) != len(received) or np.any(expected != received):
-        raise ValueError(_mismatch(expected, received, name, order))
+    else:
+        expected = np.asarray(expected, dtype=object)  # a list set by hand works too
+        if len(expected) != len(received) or np.any(expected != received):
+            raise ValueError(_mismatch(expected, received, name, order))
 
 
 def _mismatch(expected: np.ndarray, received: np.ndarray, name: str, order: str) -> str:

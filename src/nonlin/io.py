@@ -196,7 +196,8 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
     metadata : dict, optional
         JSON-able facts to keep with the model: ``classes``, ``feature_names``,
         ``preprocessing``, ``task``, ``training`` (checked against the model's
-        shape) and any other keys. Defaults to ``model.metadata`` if set.
+        shape) and any other keys. Defaults to ``model.metadata`` if set;
+        ``model.feature_names_in_`` (fitted on a DataFrame) is added as ``feature_names``.
 
     Raises
     ------
@@ -212,7 +213,7 @@ def load(path: str | bytes | os.PathLike[str]) -> Sequential:
     """Read a model written by ``save`` (or a checkpoint) and rebuild it.
 
     The model predicts bit-identically to the one saved; ``model.metadata``
-    holds the metadata saved with it.
+    holds the metadata saved with it, ``model.feature_names_in_`` its ``feature_names``.
 
     Raises
     ------

@@ -147,6 +147,7 @@ class Sequential(ModelState):
         converted to the model's dtype on its own), so memory stays bounded.
         ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
         progress bar over the chunks, 2 one line at the end; on standard error.
+        A DataFrame's columns must match ``feature_names_in_`` by name and order.
         """
         return predict_rows(self, X, batch_size, verbose)
 
@@ -161,8 +162,10 @@ class Sequential(ModelState):
 
         Parameters
         ----------
-        X : array of shape (n_samples, n_features)
-            Builds the model (dtype float32 if X is, else float64) if needed.
+        X : array or pandas DataFrame of shape (n_samples, n_features)
+            Builds the model (dtype float32 if X is, else float64) if needed. The
+            first fit after ``build`` records a DataFrame's str column names as
+            ``feature_names_in_``; later calls check them (``nonlin._feature_names``).
         y : array of shape (n_samples,) or (n_samples, n_outputs)
             Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
             cross-entropy), or real targets.
