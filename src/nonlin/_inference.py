@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._feature_names import check_names
 from .validation import as_dtype, check_positive_int, check_verbose, check_X
 
 
@@ -22,6 +23,7 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any) -> np.ndarra
     """``model``'s outputs for ``X``, shape (n_samples, n_outputs); see ``Sequential.predict``."""
     verbose = check_verbose(verbose)
     model._require_built()
+    check_names(model, X)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
     X = check_X(X, n_features=model.n_features_in)

@@ -19,6 +19,7 @@ import numpy as np
 import safetensors.numpy
 
 from . import registry
+from ._feature_names import names_from_metadata
 from ._header import Header, ModelFileError, parse_header, strict_json
 from ._metadata import check_metadata
 from .core import Sequential
@@ -243,4 +244,5 @@ def read_model(
     _match_tensors(targets, header, path, extra_prefix)
     _restore(model, arrays, path)
     model.metadata = user
+    names_from_metadata(model, user)  # feature_names_in_, checked at predict
     return model, header, arrays

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,7 @@ from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
+from ._feature_names import record_names
 from ._metadata import to_json_text
 from .callbacks import Callback, _direction, _logged, _monitored, fit_metrics
 from .core import Sequential
@@ -248,13 +250,15 @@ def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
     return f"the checkpoint's {theirs!r:.200}, this model's {mine!r:.200}"
 
 
-def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> tuple[int, Any]:
+def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
+           check: Callable[[Sequential], Any] | None = None) -> tuple[int, Any]:
     """Put the checkpoint at ``path`` into a built ``model``, for ``fit(resume_from=path)``.
 
     The model's architecture, input width and dtype must match the
     checkpoint's, and ``optimizer`` (an instance or registry name) must be of
-    the checkpoint's class. The model's weights, layer state, generator,
-    history and metadata are overwritten.
+    the checkpoint's class; ``check(saved model)`` runs before anything changes
+    (fit's feature-name check). The model's weights, layer state, generator,
+    history, metadata and feature names are overwritten.
 
     Returns
     -------
@@ -280,10 +284,13 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str]) -> t
             f"The checkpoint {source!r} was trained with {expected.__name__}. "
             f"Received: optimizer={optimizer!r}"
         )
+    if check is not None:
+        check(saved)
     model.set_weights(saved.get_weights())
     if hasattr(model, "set_state"):
         model.set_state(saved.get_state())
     model.rng, model.history, model.metadata = saved.rng, checkpoint.history, saved.metadata
+    record_names(model, saved.__dict__.get("feature_names_in_"))
     model._resume_callbacks = checkpoint.callbacks  # fit hands them to its callbacks
     model._resume_partial = checkpoint.partial  # and carries on a stopped epoch
     for layer in model.layers:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ._feature_names import forget_names
 from ._metadata import _is_number  # a JSON number: int or float, not bool
 from .cli_common import UsageError, check_model_file
 
@@ -149,6 +150,7 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
             "the command line needs a model written by 'nonlin train'"
         )
     check_cli_metadata(path, model, meta, binary=True)
+    forget_names(model)  # the columns are matched by name here, then passed as arrays
     return model, meta
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._feature_names import forget_names
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_run_options
@@ -208,6 +209,7 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
         raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
     check_cli_metadata(args.resume, checkpoint.model, meta)
+    forget_names(checkpoint.model)  # the columns are matched by name here, then passed as arrays
     adopt_run_options(args, meta)  # the options left out come from the run; given ones match
     if checkpoint.epoch >= args.epochs:
         raise UsageError(

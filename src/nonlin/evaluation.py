@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._feature_names import check_names
 from ._inference import infer, put_chunk
 from .activations import Softmax, softmax_into
 from .core import Sequential
@@ -159,6 +160,7 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: It
 
     verbose = check_verbose(verbose)
     model._require_built()
+    check_names(model, X)
     if loss is None:
         loss = getattr(model, "loss", None)
         if loss is None:

@@ -46,6 +46,7 @@ import numpy as np
 
 from . import registry
 from ._atomic import file_path, write_atomic
+from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError
 from ._metadata import check_metadata, to_json_text
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
@@ -129,6 +130,7 @@ def file_buffer(
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
+    metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
     user = check_metadata(metadata, model.n_features_in, model.n_outputs)
     header = {
         "format": to_json_text(FORMAT, "format"),
@@ -195,7 +197,8 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
     metadata : dict, optional
         JSON-able facts to keep with the model: ``classes``, ``feature_names``,
         ``preprocessing``, ``task``, ``training`` (checked against the model's
-        shape) and any other keys. Defaults to ``model.metadata`` if set.
+        shape) and any other keys. Defaults to ``model.metadata`` if set;
+        ``model.feature_names_in_`` (fitted on a DataFrame) is added as ``feature_names``.
 
     Raises
     ------
@@ -211,7 +214,7 @@ def load(path: str | bytes | os.PathLike[str]) -> Sequential:
     """Read the model at ``path``, written by ``save`` (or a checkpoint), and rebuild it.
 
     The model predicts bit-identically to the one saved; ``model.metadata``
-    holds the metadata saved with it.
+    holds the metadata saved with it, ``model.feature_names_in_`` its ``feature_names``.
 
     Raises
     ------

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._feature_names import forget_names
 from ._inference import infer, predict_rows
 from ._model_state import ModelState
 from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng, pack_parameters
@@ -80,6 +81,7 @@ class Sequential(ModelState):
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._claim_layers()
+        forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
         width = int(n_features)
         for i, layer in enumerate(self.layers):
@@ -146,6 +148,7 @@ class Sequential(ModelState):
         converted to the model's dtype on its own), so memory stays bounded.
         ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
         progress bar over the chunks, 2 one line at the end; on standard error.
+        A DataFrame's columns must match ``feature_names_in_`` by name and order.
         """
         return predict_rows(self, X, batch_size, verbose)
 
@@ -160,8 +163,10 @@ class Sequential(ModelState):
 
         Parameters
         ----------
-        X : array of shape (n_samples, n_features)
-            Builds the model (dtype float32 if X is, else float64) if needed.
+        X : array or pandas DataFrame of shape (n_samples, n_features)
+            Builds the model (dtype float32 if X is, else float64) if needed. The
+            first fit after ``build`` records a DataFrame's str column names as
+            ``feature_names_in_``; later calls check them (``nonlin._feature_names``).
         y : array of shape (n_samples,) or (n_samples, n_outputs)
             Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
             cross-entropy), or real targets.

@@ -46,6 +46,7 @@ import numpy as np
 from ._callback_state import restore_callbacks
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
+from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng
@@ -128,6 +129,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
     validation_split = check_fraction("validation_split", validation_split)
     shuffle = check_bool("shuffle", shuffle)
     verbose = check_verbose(verbose)
+    # checked before anything changes, recorded as the run starts (resume: the checkpoint's)
+    names = KEEP if resume_from is not None else fit_names(model, X, validation_data)
     built_here = not model.built
     with _unbuilt_if_refused(model):
         _build_if_needed(model, X, seed)
@@ -141,10 +144,13 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         if resume_from is not None:
             from .checkpoint import resume
 
-            initial_epoch, optimizer = resume(model, optimizer, resume_from)
+            initial_epoch, optimizer = resume(
+                model, optimizer, resume_from,
+                check=lambda saved: fit_names(saved, X, validation_data))
     loop = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size, shuffle,
                   epochs, verbose, initial_epoch)
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
+    record_names(model, names)
     _run(loop, callbacks, initial_epoch, epochs)
     return history
 
