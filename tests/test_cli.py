@@ -85,11 +85,15 @@ def iris(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def python_api_predictions(model_path: Path, X: np.ndarray) -> np.ndarray:
-    """What the Python API predicts for raw features X, using the file's metadata."""
+    """What the Python API predicts for raw features X, using the file's metadata (a
+    frame with the model's column names, as ``feature_names_in_`` asks)."""
+    import pandas as pd
+
     model = nonlin.load(model_path)
     meta = model.metadata
     prep = meta["preprocessing"]
     scaled = ((X - np.array(prep["mean"])) / np.array(prep["scale"])).astype(np.float32)
+    scaled = pd.DataFrame(scaled, columns=meta["feature_names"])
     return np.asarray(meta["classes"])[model.predict(scaled).argmax(axis=1)]
 
 
@@ -269,6 +273,7 @@ def test_regression_train_and_evaluate(tmp_path: Path) -> None:
     meta = model.metadata
     prep, target = meta["preprocessing"], meta["target_preprocessing"]
     scaled = ((X - prep["mean"]) / prep["scale"]).astype(np.float32)
+    del model.feature_names_in_  # raw arrays, columns in the model's order: no names check
     pred = model.predict(scaled)[:, 0] * target["scale"][0] + target["mean"][0]
     assert report["rmse"] == pytest.approx(np.sqrt(np.mean((y - pred) ** 2)), rel=1e-4)
     assert report["mae"] == pytest.approx(np.mean(np.abs(y - pred)), rel=1e-4)

@@ -57,7 +57,8 @@ def _check(data: bytes) -> None:
     assert isinstance(model, nonlin.Sequential) and model.built
     assert all(np.isfinite(w).all() for w in model.get_weights())
     assert isinstance(model.metadata, dict)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # an array for a model with feature names
         out = model.predict(np.zeros((2, model.n_features_in)))
     assert out.shape == (2, model.n_outputs)
 
