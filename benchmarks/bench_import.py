@@ -15,8 +15,17 @@ median wall time of each are printed, with the time beyond ``import numpy``
 * ``nonlin --help`` and ``nonlin xor --steps 1`` (the command's start-up: its
   imports and one training step, not the tutorial's 60,000 steps).
 
-Run: python3 benchmarks/bench_import.py [--repeats 15]
-(it runs the checkout's ``src`` through PYTHONPATH; no timed assertions anywhere.)
+Modules are read from bytecode that a first, untimed run of each case wrote
+(to a temporary PYTHONPYCACHEPREFIX): what an installed package does, as pip
+compiles on install. ``--from-source`` times with PYTHONDONTWRITEBYTECODE=1
+instead, as on a checkout whose ``src`` has no ``__pycache__``: every nonlin
+module is compiled on every start (NumPy's installed bytecode still read).
+
+Run: python3 benchmarks/bench_import.py [--repeats 15] [--src PATH] [--against PATH]
+     [--from-source]
+``--src`` is the folder holding ``nonlin/`` (default: this checkout's ``src``);
+``--against`` another one, say an older commit's exported with ``git archive``,
+timed in the same interleaved rounds for a before / after comparison.
 """
 
 from __future__ import annotations
@@ -31,7 +40,6 @@ import time
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-sys.path.insert(0, str(SRC))
 
 COUNT = "import sys; print(sum(m.split('.')[0] == 'nonlin' for m in sys.modules))"
 PREDICT = "import numpy as np, nonlin; nonlin.load({path!r}).predict(np.zeros((1, 20)))"
@@ -49,13 +57,10 @@ def cases(model_path: str) -> dict[str, list[str]]:
     }
 
 
-def save_small_model(folder: str) -> str:
-    import nonlin
-
-    model = nonlin.Sequential([nonlin.Dense(16), nonlin.ReLU(), nonlin.Dense(1), nonlin.Sigmoid()])
-    path = os.path.join(folder, "small.safetensors")
-    nonlin.save(model.build(20, seed=0), path)
-    return path
+def save_small_model(path: str, env: dict[str, str]) -> None:
+    code = ("import nonlin; nonlin.save(nonlin.Sequential([nonlin.Dense(16), nonlin.ReLU(), "
+            f"nonlin.Dense(1), nonlin.Sigmoid()]).build(20, seed=0), {path!r})")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
 
 
 def run_once(args: list[str], env: dict[str, str]) -> float:
@@ -73,23 +78,10 @@ def nonlin_modules(args: list[str], env: dict[str, str]) -> int:
     return int(out.stdout.split()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="runs of each case (15)")
-    options = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    with tempfile.TemporaryDirectory() as folder:
-        table = cases(save_small_model(folder))
-        for args in table.values():  # warm the OS file cache and the .pyc files once
-            run_once(args, env)
-        times: dict[str, list[float]] = {name: [] for name in table}
-        for _ in range(options.repeats):
-            for name, args in table.items():
-                times[name].append(run_once(args, env))
-        counts = {name: nonlin_modules(args, env) for name, args in table.items()}
+def report(src: str, times: dict[str, list[float]], counts: dict[str, int]) -> None:
     best = {name: min(values) for name, values in times.items()}
     numpy_best = best["import numpy"]
-    print(f"{sys.executable} ({sys.version.split()[0]}), {options.repeats} runs each, wall time")
+    print(f"\n{src}")
     print(f"{'case':<22} {'best ms':>8} {'median ms':>10} {'beyond numpy':>13} "
           f"{'nonlin modules':>15}")
     for name, values in times.items():
@@ -102,6 +94,49 @@ def main() -> None:
     nonlin_share = best["import nonlin"] - numpy_best
     print(f"import nonlin beyond numpy: {nonlin_share * 1e3:.1f} ms "
           f"({nonlin_share / numpy_share:.2f} x numpy's own {numpy_share * 1e3:.1f} ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="runs of each case (15)")
+    parser.add_argument("--src", default=str(SRC), help="the folder holding nonlin/ (src)")
+    parser.add_argument("--against", help="another such folder, timed in the same rounds")
+    parser.add_argument("--from-source", action="store_true",
+                        help="PYTHONDONTWRITEBYTECODE=1: compile nonlin on every start")
+    options = parser.parse_args()
+    sources = [options.src] + ([options.against] if options.against else [])
+    print(f"{sys.executable} ({sys.version.split()[0]}), {options.repeats} runs of each case, "
+          f"wall time, {'compiled from source' if options.from_source else 'from bytecode'}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "small.safetensors")
+        base = {key: value for key, value in os.environ.items()
+                if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+        if options.from_source:
+            base["PYTHONDONTWRITEBYTECODE"] = "1"
+        envs = [{**base, "PYTHONPATH": src,
+                 **({} if options.from_source else
+                    {"PYTHONPYCACHEPREFIX": os.path.join(folder, f"pycache{i}")})}
+                for i, src in enumerate(sources)]
+        save_small_model(path, envs[0])
+        table = cases(path)
+        for env in envs:  # warm the OS file cache and write the bytecode, untimed
+            for args in table.values():
+                run_once(args, env)
+        times = [{name: [] for name in table} for _ in sources]
+        for _ in range(options.repeats):
+            for env, timings in zip(envs, times, strict=True):
+                for name, args in table.items():
+                    timings[name].append(run_once(args, env))
+        counts = [{name: nonlin_modules(args, env) for name, args in table.items()}
+                  for env in envs]
+    for src, timings, count in zip(sources, times, counts, strict=True):
+        report(src, timings, count)
+    if options.against:
+        print(f"\nbest ms, {options.src} against {options.against}:")
+        for name in table:
+            new, old = min(times[0][name]), min(times[1][name])
+            print(f"  {name:<22} {new * 1e3:7.1f} against {old * 1e3:7.1f} "
+                  f"({(new - old) * 1e3:+.1f})")
 
 
 if __name__ == "__main__":
