@@ -22,16 +22,19 @@ instead, as on a checkout whose ``src`` has no ``__pycache__``: every nonlin
 module is compiled on every start (NumPy's installed bytecode still read).
 
 Run: python3 benchmarks/bench_import.py [--repeats 15] [--src PATH] [--against PATH]
-     [--from-source]
+     [--from-source] [--cpu-time]
 ``--src`` is the folder holding ``nonlin/`` (default: this checkout's ``src``);
 ``--against`` another one, say an older commit's exported with ``git archive``,
-timed in the same interleaved rounds for a before / after comparison.
+timed in the same interleaved rounds for a before / after comparison. On a busy
+machine ``--cpu-time`` (the child's user + system CPU time, with one BLAS
+thread) is steadier.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,10 +66,17 @@ def save_small_model(path: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
 
 
-def run_once(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(args: list[str], env: dict[str, str], cpu_time: bool = False) -> float:
+    """Seconds one run took: wall time, or the child's CPU time (user + system)."""
+    clock = cpu_of_children if cpu_time else time.perf_counter
+    start = clock()
     subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def nonlin_modules(args: list[str], env: dict[str, str]) -> int:
@@ -101,18 +111,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15, help="runs of each case (15)")
     parser.add_argument("--src", default=str(SRC), help="the folder holding nonlin/ (src)")
     parser.add_argument("--against", help="another such folder, timed in the same rounds")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="the child's CPU time (user + system), steadier on a busy machine")
     parser.add_argument("--from-source", action="store_true",
                         help="PYTHONDONTWRITEBYTECODE=1: compile nonlin on every start")
     options = parser.parse_args()
     sources = [options.src] + ([options.against] if options.against else [])
+    clock = "CPU time" if options.cpu_time else "wall time"
+    code = "compiled from source" if options.from_source else "from bytecode"
     print(f"{sys.executable} ({sys.version.split()[0]}), {options.repeats} runs of each case, "
-          f"wall time, {'compiled from source' if options.from_source else 'from bytecode'}")
+          f"{clock}, {code}")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "small.safetensors")
         base = {key: value for key, value in os.environ.items()
                 if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
         if options.from_source:
             base["PYTHONDONTWRITEBYTECODE"] = "1"
+        if options.cpu_time:  # OpenBLAS's threads spin as NumPy starts: CPU time, not import
+            base.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         envs = [{**base, "PYTHONPATH": src,
                  **({} if options.from_source else
                     {"PYTHONPYCACHEPREFIX": os.path.join(folder, f"pycache{i}")})}
@@ -126,7 +142,7 @@ def main() -> None:
         for _ in range(options.repeats):
             for env, timings in zip(envs, times, strict=True):
                 for name, args in table.items():
-                    timings[name].append(run_once(args, env))
+                    timings[name].append(run_once(args, env, options.cpu_time))
         counts = [{name: nonlin_modules(args, env) for name, args in table.items()}
                   for env in envs]
     for src, timings, count in zip(sources, times, counts, strict=True):
