@@ -8,42 +8,53 @@ tabular work, with model files that can never run code.
 """
 
 from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .callbacks import (
-    Callback,
-    CSVLogger,
-    EarlyStopping,
-    History,
-    LearningRateScheduler,
-    ReduceLROnPlateau,
-)
-from .checkpoint import ModelCheckpoint, load_checkpoint
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
-from .io import ModelFileError, load, save
 from .layers import Dense, Dropout
-from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
 from .normalization import BatchNorm
-from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
+# Names imported from their module on first use (PEP 562), not with the package:
+# ``import nonlin`` is paid on every cold start (a serverless function, a CI job, a
+# small board), and building a model needs none of these, loading one and predicting
+# only ``io``. ``nonlin.Adam``, ``from nonlin import Adam``, ``dir(nonlin)``, ``__all__``
+# and the classes' homes are as before; tests/test_import_cost.py keeps the split.
+_DEFERRED = {
+    "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History",
+                  "LearningRateScheduler", "ReduceLROnPlateau"),
+    "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
+    "io": ("ModelFileError", "load", "save"),
+    "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
+               "MeanSquaredError"),
+    "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"),
+}
+_DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name in names}
+
 # submodules reached as attributes on first use (``nonlin.datasets.moons(...)``), without
-# importing them, or their optional extras, with the package
+# importing them, or their optional extras, with the package; the last two lines: those that
+# ``import nonlin`` imported (and so bound) before the deferral above
 _SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callbacks",
-               "initializers", "tutorial", "sklearn")
+               "initializers", "tutorial", "sklearn",
+               "adaptive", "checkpoint", "data", "early_stopping", "evaluation", "io", "losses",
+               "lr_callbacks", "objective", "optimizers", "registry", "sgd")
 
 
 def __getattr__(name: str) -> object:
-    if name in _SUBMODULES:
-        import importlib
+    import importlib
 
+    if name in _DEFERRED_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_DEFERRED_NAMES[name]}"), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+    return sorted({*globals(), *_DEFERRED_NAMES, *_SUBMODULES})
 
 __all__ = [
     "Adagrad",

@@ -34,16 +34,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .core import Sequential
-from .evaluation import penalty, resolve_loss
 from .layers import Dropout
-from .losses import Loss
 from .normalization import BatchNorm
 from .validation import check_bool, is_real
+
+if TYPE_CHECKING:
+    from .losses import Loss
 
 GRADIENT_FLOOR = 1e-2
 
@@ -152,6 +153,8 @@ def gradcheck(
         The largest error over all parameters (and the input): about 1e-8 or
         less for correct rules, far larger for a wrong one.
     """
+    from .evaluation import penalty, resolve_loss  # the training side: not with ``import nonlin``
+
     if not is_real(eps) or not 0 < eps < math.inf:
         raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r}")
     if not isinstance(model, Sequential):

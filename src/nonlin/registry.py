@@ -8,11 +8,14 @@ inside the library passes objects. Loading a model file builds layers from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import activations, layers, losses, metrics, normalization, optimizers
+from . import activations, layers, normalization
 from .core import Layer
-from .initializers import INITIALIZERS
+from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
+
+if TYPE_CHECKING:
+    from . import losses, optimizers
 
 LAYERS: dict[str, type] = {
     cls.__name__: cls
@@ -45,38 +48,67 @@ ACTIVATIONS: dict[str, type] = {
     "exp": activations.Exp,
 }
 
-LOSSES: dict[str, type] = {
-    "mse": losses.MeanSquaredError,
-    "mean_squared_error": losses.MeanSquaredError,
-    "squared_error": losses.MeanSquaredError,
-    "mae": losses.MeanAbsoluteError,
-    "mean_absolute_error": losses.MeanAbsoluteError,
-    "absolute_error": losses.MeanAbsoluteError,
-    "huber": losses.Huber,
-    "binary_crossentropy": losses.BinaryCrossEntropy,
-    "bce": losses.BinaryCrossEntropy,
-    "cross_entropy": losses.CrossEntropy,
-    "categorical_crossentropy": losses.CrossEntropy,
-    "sparse_categorical_crossentropy": losses.CrossEntropy,  # labels or one-hot, both
-}
 
-OPTIMIZERS: dict[str, type] = {
-    "sgd": optimizers.SGD,
-    "adam": optimizers.Adam,
-    "adamw": optimizers.AdamW,
-    "rmsprop": optimizers.RMSprop,
-    "adagrad": optimizers.Adagrad,
-}
+def _losses() -> dict[str, type]:
+    from . import losses
 
-METRICS: dict[str, type] = dict(metrics.METRICS)
+    return {
+        "mse": losses.MeanSquaredError,
+        "mean_squared_error": losses.MeanSquaredError,
+        "squared_error": losses.MeanSquaredError,
+        "mae": losses.MeanAbsoluteError,
+        "mean_absolute_error": losses.MeanAbsoluteError,
+        "absolute_error": losses.MeanAbsoluteError,
+        "huber": losses.Huber,
+        "binary_crossentropy": losses.BinaryCrossEntropy,
+        "bce": losses.BinaryCrossEntropy,
+        "cross_entropy": losses.CrossEntropy,
+        "categorical_crossentropy": losses.CrossEntropy,
+        "sparse_categorical_crossentropy": losses.CrossEntropy,  # labels or one-hot, both
+    }
 
-_KINDS: dict[str, dict[str, Any]] = {
-    "layer": LAYERS,
-    "activation": ACTIVATIONS,
-    "loss": LOSSES,
-    "optimizer": OPTIMIZERS,
-    "metric": METRICS,
-    "initializer": INITIALIZERS,
+
+def _optimizers() -> dict[str, type]:
+    from . import optimizers
+
+    return {
+        "sgd": optimizers.SGD,
+        "adam": optimizers.Adam,
+        "adamw": optimizers.AdamW,
+        "rmsprop": optimizers.RMSprop,
+        "adagrad": optimizers.Adagrad,
+    }
+
+
+def _metrics() -> dict[str, type]:
+    from . import metrics
+
+    return dict(metrics.METRICS)
+
+
+# LOSSES, OPTIMIZERS and METRICS are built, importing their modules, on first use (PEP 562):
+# loading a model file for inference needs LAYERS alone, not the training side
+_DEFERRED: dict[str, Any] = {"LOSSES": _losses, "OPTIMIZERS": _optimizers, "METRICS": _metrics}
+
+
+def __getattr__(name: str) -> dict[str, Any]:
+    if name in _DEFERRED:
+        table = globals()[name] = _DEFERRED[name]()
+        return table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_DEFERRED})
+
+
+_KINDS: dict[str, str] = {
+    "layer": "LAYERS",
+    "activation": "ACTIVATIONS",
+    "loss": "LOSSES",
+    "optimizer": "OPTIMIZERS",
+    "metric": "METRICS",
+    "initializer": "INITIALIZERS",
 }
 
 
@@ -85,7 +117,8 @@ def lookup(kind: str, name: str) -> Any:
 
     Raises ``ValueError`` listing the known names when ``name`` is unknown.
     """
-    table = _KINDS[kind]
+    table_name = _KINDS[kind]
+    table = globals()[table_name] if table_name in globals() else __getattr__(table_name)
     exact = kind == "layer" or (isinstance(name, str) and name in table)  # "MeanAbsolute..."
     key = name if exact else str(name).lower()
     if not isinstance(name, str) or key not in table:
