@@ -17,7 +17,7 @@ return None, which sends the block to the strict parser in ``_csv_strict.py``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         return None
     n_cols = len(plan.names)
     short = _short_values(plain, n_cols, plan.skipped)
-    layout = None
+    layout, values = None, None
     if short is not None:
         values, starts, ends = short
     else:
@@ -66,15 +66,16 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         starts, ends = layout.starts, layout.ends
     labels = None
     words = _words(plain) if layout is not None or plan.labels else None
-    if plan.labels and plan.target is not None:
+    if plan.labels and plan.target is not None:  # (then words is not None)
         column = slice(plan.target, None, n_cols)
-        labels = _fast_labels(plain, words, starts[column], ends[column])
+        labels = _fast_labels(plain, cast(np.ndarray, words), starts[column], ends[column])
         if labels is None:
             return None
     if layout is not None:
-        values = _decimals(plain, words, layout, plan.skipped, plan.float32_columns)
-        if values is None:
-            return None
+        values = _decimals(plain, cast(np.ndarray, words), layout, plan.skipped,
+                           plan.float32_columns)
+    if values is None:
+        return None
     return _columns(values.reshape(-1, n_cols), labels, plan)
 
 

@@ -220,7 +220,7 @@ class PenalizedOptimizer(Optimizer):
         self._scaled: list[np.ndarray] = []
 
     @property
-    def lr(self) -> Any:  # type: ignore[override]
+    def lr(self) -> Any:
         return self.inner.lr
 
     @lr.setter

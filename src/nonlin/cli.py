@@ -268,7 +268,7 @@ def _pipe_safe_output() -> Iterator[None]:
                       silenced)
             for stream, silenced in zip(saved, (BrokenPipeError, OSError), strict=True)
         ]
-        sys.stdout, sys.stderr = guarded  # type: ignore[assignment]
+        sys.stdout, sys.stderr = guarded
         try:
             yield
             for stream in guarded:
