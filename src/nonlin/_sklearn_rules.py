@@ -123,7 +123,7 @@ class BatchObjective(Loss):
             with np.errstate(divide="ignore", invalid="ignore"):
                 ylogy = np.where(y_true > 0, y_true * np.log(y_true), 0.0)
             return (ylogy - y_true * z - y_true + np.exp(z)).sum(axis=1)
-        return self.inner._sample_losses(y_true, z)
+        return self.inner._sample_losses(y_true, z)  # type: ignore[union-attr]  # set for these
 
     def _scratch(self, like: np.ndarray, i: int) -> np.ndarray:
         """Reused buffer number ``i`` shaped like ``like``."""

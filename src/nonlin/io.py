@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -128,7 +128,7 @@ def file_buffer(
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
-    user = check_metadata(metadata, model.n_features_in, model.n_outputs)
+    user = check_metadata(metadata, cast(int, model.n_features_in), cast(int, model.n_outputs))
     header = {
         "format": to_json_text(FORMAT, "format"),
         "format_version": to_json_text(FORMAT_VERSION, "format_version"),

@@ -37,6 +37,15 @@ class Sequential(ModelState):
     (1, 1)
     """
 
+    # set by loading and resuming (``nonlin._reader``, ``nonlin.checkpoint``) and during fit
+    metadata: dict[str, Any]
+    _fit_callbacks: list[Any]
+    _fit_metrics: list[Any]
+    _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
+    _epoch_logs: tuple[int, dict[str, Any]] | None
+    _resume_callbacks: list[dict[str, Any]]
+    _resume_partial: dict[str, Any] | None
+
     def __init__(self, layers: Iterable[LayerProtocol]) -> None:
         if isinstance(layers, str | dict) or not isinstance(layers, Iterable):
             raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
@@ -122,8 +131,8 @@ class Sequential(ModelState):
         """
         if input_grad:
             return self._backward_to_input(grad_out)
-        for layer in self._reversed:
-            grad_out = layer.backward(grad_out)
+        for layer in self._reversed:  # None comes from the first layer only, the last here
+            grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         return None
 
     def _backward_to_input(self, grad_out: np.ndarray) -> np.ndarray:
@@ -131,8 +140,8 @@ class Sequential(ModelState):
         if isinstance(first, Layer):
             first.input_grad = True
         try:
-            for layer in self._reversed:
-                grad_out = layer.backward(grad_out)
+            for layer in self._reversed:  # the first layer, told input_grad, returns dL/dx
+                grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         finally:
             if isinstance(first, Layer):
                 first.input_grad = False
