@@ -139,13 +139,19 @@ class Sequential(ModelState):
         first = self.layers[0]
         if isinstance(first, Layer):
             first.input_grad = True
+        grad: np.ndarray | None = grad_out
         try:
-            for layer in self._reversed:  # the first layer, told input_grad, returns dL/dx
-                grad_out = layer.backward(grad_out)  # type: ignore[assignment]
+            for layer in self._reversed:  # None comes from the first layer only, the last here
+                grad = layer.backward(grad)  # type: ignore[arg-type]
         finally:
             if isinstance(first, Layer):
                 first.input_grad = False
-        return grad_out
+        if grad is None:  # a protocol layer (no Layer base) is not told input_grad
+            raise TypeError(
+                f"Expected layers[0].backward to return dL/dx, the input gradient (asked for by "
+                f"backward(input_grad=True), gradcheck's check_input). Received None from "
+                f"{first!r:.100}: compute it, or call gradcheck with check_input=False")
+        return grad
 
     def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
