@@ -131,7 +131,7 @@ def _layout(cells: np.ndarray, n_cols: int) -> _Layout | None:
     newlines = np.equal(cells, _NEWLINE, out=scratch.view(bool))  # "E" | 32 == "e" above
     n_rows = int(np.count_nonzero(newlines))
     is_mark |= newlines
-    index = np.int32 if cells.size < 2**31 else np.int64
+    index: type[np.signedinteger] = np.int32 if cells.size < 2**31 else np.int64
     marks = np.flatnonzero(is_mark).astype(index)
     kinds = cells.take(marks, mode="clip")
     is_mark = np.less_equal(kinds, _COMMA, out=is_mark[: kinds.size])  # "\n" or ","

@@ -241,7 +241,7 @@ def _drop_point(
     """
     words ^= _ZEROS  # digits become 0..9, a point 0x1E
     words &= _KEEP.take(size, mode="clip")
-    point = words ^ _POINTS
+    point: np.ndarray = words ^ _POINTS
     point += _SEVENS  # a byte's high bit is clear only where it was the point
     point &= _EIGHTIES
     point ^= _EIGHTIES  # 0x80 at the point's byte
