@@ -46,7 +46,7 @@ def plain_input(est: Any, X: Any) -> bool:
         and X.shape[1] == est.n_features_in_
         and 0 < X.size <= 65536
         and "feature_names_in_" not in est.__dict__
-        and np.isfinite(X).all()
+        and bool(np.isfinite(X).all())
     )
 
 
