@@ -129,10 +129,10 @@ def twin(model: Sequential, dtype: Any) -> Sequential:
         return copy
     for mine, theirs in zip(copy.parameters(), model.parameters(), strict=True):
         np.copyto(mine.value, theirs.value)
-    for twin, layer in zip(copy.layers, model.layers, strict=True):
-        if isinstance(layer, BatchNorm):  # the only layer here with state (twin: one too)
-            np.copyto(cast(BatchNorm, twin).moving_mean, layer.moving_mean)
-            np.copyto(cast(BatchNorm, twin).moving_variance, layer.moving_variance)
+    for copied, layer in zip(copy.layers, model.layers, strict=True):
+        if isinstance(layer, BatchNorm):  # the only layer here with state (its copy: one too)
+            np.copyto(cast(BatchNorm, copied).moving_mean, layer.moving_mean)
+            np.copyto(cast(BatchNorm, copied).moving_variance, layer.moving_variance)
     return copy
 
 

@@ -58,7 +58,7 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     """The from-logits twin of ``loss`` when ``fit`` trains ``model`` through the logits
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
     if not fused_kind(model, loss)[1] or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
-        return None  # (fused: a cross-entropy)
+        return None  # (fused_kind fuses the cross-entropies alone)
     return type(loss)(from_logits=True, reduction=loss.reduction)
 
 
