@@ -137,3 +137,35 @@ def test_a_float32_model_is_refused_naming_its_dtype() -> None:
     model = Sequential([Dense(2)]).build(3, seed=0, dtype=np.float32)
     with pytest.raises(ValueError, match="Received parameters of dtype float32"):
         gradcheck(model, MeanSquaredError(), X, Y[:, :2])
+
+
+class _FirstOnly:
+    """A protocol layer (no ``Layer`` base) that, as the protocol allows a first layer,
+    returns None from ``backward``: it cannot be told that ``dL/dx`` is wanted."""
+
+    def build(self, in_features: int, rng: object) -> int:
+        return in_features
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return 2.0 * x
+
+    def backward(self, grad_out: np.ndarray) -> None:
+        return None
+
+    def parameters(self) -> list:
+        return []
+
+    def get_config(self) -> dict:
+        return {}
+
+
+def test_an_input_gradient_a_first_layer_does_not_give_is_a_clear_error() -> None:
+    """The input check needs ``dL/dx``: a first layer returning None is named, with the way
+    out, instead of a TypeError from deep in the comparison (or ``None`` from backward)."""
+    model = Sequential([_FirstOnly(), Dense(3)]).build(3, seed=0)
+    with pytest.raises(TypeError, match=r"layers\[0\].*None.*check_input=False"):
+        gradcheck(model, MeanSquaredError(), X, Y)
+    model.forward(X, training=True)
+    with pytest.raises(TypeError, match=r"layers\[0\].*None"):
+        model.backward(np.ones((7, 3)), input_grad=True)
+    assert gradcheck(model, MeanSquaredError(), X, Y, check_input=False) < 1e-6

@@ -7,12 +7,28 @@ tabular work, with model files that can never run code.
 >>> model = nonlin.Sequential([nonlin.Dense(4), nonlin.Sigmoid(), nonlin.Dense(1)])
 """
 
+from typing import TYPE_CHECKING
+
 from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
+
+if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
+    from .callbacks import (
+        Callback,
+        CSVLogger,
+        EarlyStopping,
+        History,
+        LearningRateScheduler,
+        ReduceLROnPlateau,
+    )
+    from .checkpoint import ModelCheckpoint, load_checkpoint
+    from .io import ModelFileError, load, save
+    from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+    from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 

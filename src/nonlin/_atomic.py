@@ -58,7 +58,7 @@ def _umask() -> int:
     return umask
 
 
-def _write_all(handle: BinaryIO, data: bytes | memoryview) -> None:
+def _write_all(handle: BinaryIO, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data).cast("B")
     for start in range(0, len(view), _CHUNK):
         handle.write(view[start : start + _CHUNK])
@@ -111,7 +111,8 @@ def open_descriptor(path: str | os.PathLike[str]) -> int | None:
     return None
 
 
-def write_atomic(path: str | bytes | os.PathLike[str], data: bytes | memoryview) -> None:
+def write_atomic(path: str | bytes | os.PathLike[str],
+                 data: bytes | bytearray | memoryview) -> None:
     """Replace the file at ``path`` with ``data`` atomically (see the module docstring).
 
     Raises

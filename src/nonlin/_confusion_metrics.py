@@ -139,7 +139,7 @@ def _numeric(value: Any) -> bool:
     return is_real(value) and math.isfinite(value)
 
 
-def _one_per_threshold(cls: type, thresholds: Any) -> str:
+def _one_per_threshold(cls: type[Metric], thresholds: Any) -> str:
     """``Precision(thresholds=0.3, name='precision_0.3')``: the metric for the first of
     ``thresholds`` (0.5 if that is not a threshold), for the message refusing a list."""
     first = thresholds[0] if isinstance(thresholds, list | tuple) and thresholds else None
@@ -160,7 +160,7 @@ class _PrecisionRecall(ConfusionMetric):
     def __init__(self, thresholds: float | list[float] | tuple[float, ...] | None = None,
                  top_k: int | None = None, class_id: int | None = None,
                  name: str | None = None) -> None:
-        threshold = thresholds
+        threshold: Any = thresholds  # as given: checked below
         if isinstance(thresholds, list | tuple):
             threshold = thresholds[0] if len(thresholds) == 1 else "several"
         if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):

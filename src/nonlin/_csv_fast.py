@@ -17,7 +17,7 @@ return None, which sends the block to the strict parser in ``_csv_strict.py``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         return None
     n_cols = len(plan.names)
     short = _short_values(plain, n_cols, plan.skipped)
-    layout = None
+    layout, values = None, None
     if short is not None:
         values, starts, ends = short
     else:
@@ -66,15 +66,16 @@ def _fast_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]
         starts, ends = layout.starts, layout.ends
     labels = None
     words = _words(plain) if layout is not None or plan.labels else None
-    if plan.labels and plan.target is not None:
+    if plan.labels and plan.target is not None:  # (then words is not None)
         column = slice(plan.target, None, n_cols)
-        labels = _fast_labels(plain, words, starts[column], ends[column])
+        labels = _fast_labels(plain, cast(np.ndarray, words), starts[column], ends[column])
         if labels is None:
             return None
     if layout is not None:
-        values = _decimals(plain, words, layout, plan.skipped, plan.float32_columns)
-        if values is None:
-            return None
+        values = _decimals(plain, cast(np.ndarray, words), layout, plan.skipped,
+                           plan.float32_columns)
+    if values is None:
+        return None
     return _columns(values.reshape(-1, n_cols), labels, plan)
 
 
@@ -130,7 +131,7 @@ def _layout(cells: np.ndarray, n_cols: int) -> _Layout | None:
     newlines = np.equal(cells, _NEWLINE, out=scratch.view(bool))  # "E" | 32 == "e" above
     n_rows = int(np.count_nonzero(newlines))
     is_mark |= newlines
-    index = np.int32 if cells.size < 2**31 else np.int64
+    index: type[np.signedinteger] = np.int32 if cells.size < 2**31 else np.int64
     marks = np.flatnonzero(is_mark).astype(index)
     kinds = cells.take(marks, mode="clip")
     is_mark = np.less_equal(kinds, _COMMA, out=is_mark[: kinds.size])  # "\n" or ","

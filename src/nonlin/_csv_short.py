@@ -73,18 +73,15 @@ def _short_values(
         skipped.clear(size, 0)  # not read: no digits
     long = _long_cells(size) if mode == 1 else None
     if long is None:
-        read = _medium(_words(plain), ends, size, skipped)
+        mantissas, decimals, long = _medium(_words(plain), ends, size, skipped)
     else:
-        read = _digits(_load(_words(plain), ends, 0), size, skipped)
-    mantissas, decimals = read[:2]
+        mantissas, decimals = _digits(_load(_words(plain), ends, 0), size, skipped)
     if mantissas is None:
         return None
     decimals += decimals  # the scale of a number is _SIGNED_POW10[2 * decimals + negative]
     decimals += negative
     values = mantissas.view(np.int64).astype(np.float64)  # below 2**53, or no point: exact
     values /= _SIGNED_POW10.take(decimals, mode="clip")
-    if long is None:
-        long = read[2]
     if long.size:
         exact = _float_values(plain, starts.take(long), ends.take(long))
         if exact is None:
@@ -182,7 +179,7 @@ def _medium(
     A cell of 8 digits and a point (``0.1234567``) is read from one word and the byte
     before it, which moves over the point; longer ones from two words (:func:`_wide`).
     """
-    long = size > _MEDIUM_SIZE
+    long: np.ndarray = size > _MEDIUM_SIZE  # then the indices of those cells
     np.minimum(size, _MEDIUM_SIZE, out=size)
     before = words.view(np.uint8).take(np.add(ends, _PAD - 9), mode="clip").astype(np.uint64)
     before ^= _ZERO
@@ -244,7 +241,7 @@ def _drop_point(
     """
     words ^= _ZEROS  # digits become 0..9, a point 0x1E
     words &= _KEEP.take(size, mode="clip")
-    point = words ^ _POINTS
+    point: np.ndarray = words ^ _POINTS
     point += _SEVENS  # a byte's high bit is clear only where it was the point
     point &= _EIGHTIES
     point ^= _EIGHTIES  # 0x80 at the point's byte

@@ -10,7 +10,7 @@ weights in place.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -51,10 +51,12 @@ class _Loop:
         X, y, w = train.X, train.y, train.weight
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
         self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
-        self.wbuf = None if w is None else np.empty(bs, dtype=dt)
+        # None without weights, where it is never read (the hot path: no check, no cast)
+        wbuf = None if w is None else np.empty(bs, dtype=dt)
+        self.wbuf: np.ndarray = wbuf  # type: ignore[assignment]
         # metrics that cannot stream (plain functions) read every output of the epoch
         kept = any(not m.streams for m in metrics)
-        self.store = np.empty((len(train), model.n_outputs), dt) if kept else None
+        self.store = np.empty((len(train), cast(int, model.n_outputs)), dt) if kept else None
         self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
         self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
         self.history: History | None = None  # fit's, called last by ``cbs``
@@ -124,10 +126,11 @@ class _Loop:
         self.resume = None
         start = resume["rng_start"] if resume else generator_state(rng)
         if resume:  # the order drawn when the epoch first began; then the generator as it was
-            now, rng.bit_generator.state = rng.bit_generator.state, start
+            bits = cast(np.random.Generator, rng).bit_generator  # resume: a Generator's epoch
+            now, bits.state = bits.state, resume["rng_start"]
         order = permutation(rng, n) if self.shuffle else None
         if resume:
-            rng.bit_generator.state = now
+            bits.state = now
         for i, metric in enumerate(self.metrics):
             if metric.streams:
                 metric.reset_state()
@@ -143,8 +146,9 @@ class _Loop:
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the rows trained on so far in this epoch (for progress bars)."""
         rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
+        store = cast(np.ndarray, self.store)  # kept when a metric does not stream
         return {
-            m.name: m.result() if m.streams else m(self.train.y[rows], self.store[rows])
+            m.name: m.result() if m.streams else m(self.train.y[rows], store[rows])
             for m in self.metrics
         }
 

@@ -28,7 +28,7 @@ import copy
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -67,7 +67,9 @@ class EpochProgress:
 
 def generator_state(rng: Any) -> dict[str, Any] | None:
     """``rng``'s bit-generator state when it is a ``numpy.random.Generator``, else None."""
-    return rng.bit_generator.state if isinstance(rng, np.random.Generator) else None
+    if not isinstance(rng, np.random.Generator):
+        return None
+    return cast(dict[str, Any], rng.bit_generator.state)  # typed Mapping: a new dict
 
 
 def stopped_epoch(partial: dict[str, Any] | None, initial_epoch: int, n_rows: int, rng: Any,

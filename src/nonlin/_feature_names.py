@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -174,7 +175,8 @@ def _listed(names: list[str]) -> str:
 
 def _warn(message: str) -> None:
     """A ``UserWarning`` pointing at the first caller outside nonlin."""
-    frame, level = sys._getframe(), 1
+    frame: FrameType | None = sys._getframe()
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, UserWarning, stacklevel=level)

@@ -30,7 +30,7 @@ import numpy as np
 from ._json_checks import float_sized_int, text_problem
 
 MAX_HEADER_BYTES = 100_000_000  # the safetensors package's own limit
-DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+DTYPES: dict[str, np.dtype] = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
 _MAX_DIM = 1 << 48

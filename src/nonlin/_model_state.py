@@ -113,7 +113,7 @@ class ModelState:
         """Record that this model built ``layer`` (only layers with parameters)."""
         if layer.parameters():
             with contextlib.suppress(TypeError):  # unhashable, or no weak reference
-                _BUILT_BY[layer] = weakref.ref(self)  # type: ignore[arg-type]
+                _BUILT_BY[layer] = weakref.ref(self)
 
     # -- parameters ---------------------------------------------------------
     def parameters(self) -> list[Param]:

@@ -13,7 +13,7 @@ user metadata checked against the model's shape.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import safetensors.numpy
@@ -49,6 +49,7 @@ def layer_arrays(layer: Any) -> dict[str, np.ndarray]:
 
 def _restore(model: Sequential, arrays: dict[str, np.ndarray], path: str) -> None:
     """Copy the file's arrays into the parameters and ``set_state`` of each layer."""
+    layer: Any  # the protocol's methods, and get_state / set_state where it has state
     for i, layer in enumerate(model.layers):
         for param in layer.parameters():
             np.copyto(param.value, arrays[f"{i}.{param.name}"])
@@ -237,7 +238,7 @@ def read_model(
     except Exception as exc:
         raise ModelFileError(path, f"the architecture does not build: {str(exc)[:200]}") from None
     try:
-        user = check_metadata(user, n_features, model.n_outputs)
+        user = check_metadata(user, n_features, cast(int, model.n_outputs))  # built
     except (ValueError, TypeError) as exc:
         raise ModelFileError(path, str(exc)[:300], "__metadata__['metadata']") from None
     targets = model_arrays(model)

@@ -94,6 +94,10 @@ class R2Score(Metric):
     name = "r2"
     streams = True
     greater_is_better = True
+    # per output (n_outputs,) once a batch is added; 0.0 before
+    _mean: float | np.ndarray
+    _m2: float | np.ndarray
+    _ss_res: float | np.ndarray
 
     def __init__(self, name: str | None = None) -> None:
         self.name = check_name(name, type(self).name)
@@ -141,7 +145,8 @@ class R2Score(Metric):
                                  zip(("mean", "m2", "ss_res"), parts, strict=True)}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        n, parts = state.get("n"), [state.get(k) for k in ("mean", "m2", "ss_res")]
+        n = state.get("n")
+        parts: list[Any] = [state.get(k) for k in ("mean", "m2", "ss_res")]
         ok = isinstance(n, int) and not isinstance(n, bool) and n >= 0
         ok = ok and all(isinstance(p, list) and len(p) == len(parts[0]) and
                         all(map(_is_number, p)) for p in parts)

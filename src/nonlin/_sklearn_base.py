@@ -12,12 +12,14 @@ define.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import _sklearn_engine as engine
 from . import _sklearn_io, _sklearn_lbfgs
+from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
 
@@ -44,7 +46,7 @@ def plain_input(est: Any, X: Any) -> bool:
         and X.shape[1] == est.n_features_in_
         and 0 < X.size <= 65536
         and "feature_names_in_" not in est.__dict__
-        and np.isfinite(X).all()
+        and bool(np.isfinite(X).all())
     )
 
 
@@ -63,6 +65,21 @@ class MLPMethods:
     """Fitting and the network's outputs, shared by both estimators."""
 
     _convergence_warning: type[Warning] = Warning  # scikit-learn's, set by nonlin.sklearn
+    # what the estimator classes of nonlin.sklearn hold and define (see the module docstring)
+    hidden_layer_sizes: Any
+    solver: str
+    warm_start: bool
+    early_stopping: bool
+    random_state: Any
+    dtype: Any
+    coefs_: list[np.ndarray]
+    model_: Sequential
+    _validate_input: Callable[..., tuple[np.ndarray, np.ndarray]]
+    _sample_weight: Callable[[Any, np.ndarray, Any], np.ndarray | None]
+    _split: Callable[[np.ndarray, np.ndarray, np.ndarray | None], list[Any]]
+    _decode: Callable[[np.ndarray], np.ndarray]
+    _score: Callable[..., float]
+    _check_fitted: Callable[..., None]
 
     def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
         """``fit`` / ``partial_fit`` once the parameters are checked: validate the data,
@@ -157,6 +174,11 @@ class MLPMethods:
 class ClassifierMethods:
     """``MLPClassifier``'s predictions (its ``_label_binarizer`` decodes them)."""
 
+    warm_start: bool
+    classes_: np.ndarray
+    _label_binarizer: Any  # scikit-learn's LabelBinarizer
+    _raw: Callable[..., np.ndarray]
+
     def _out_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
@@ -200,6 +222,9 @@ class ClassifierMethods:
 
 class RegressorMethods:
     """``MLPRegressor``'s predictions."""
+
+    loss: str
+    _raw: Callable[..., np.ndarray]
 
     def _out_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"

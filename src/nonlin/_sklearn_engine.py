@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -71,7 +71,7 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     seed = int(est._random_state.randint(2**31 - 1)) if est.dropout else 0
     model = Sequential(layers).build(layer_units[0], seed, dtype=dtype)
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
-    params = [layer.W for layer in dense] + [layer.b for layer in dense]
+    params = [layer.W for layer in dense] + cast(list[Param], [layer.b for layer in dense])
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
     adopt(est, model)
@@ -129,10 +129,10 @@ def twin(model: Sequential, dtype: Any) -> Sequential:
         return copy
     for mine, theirs in zip(copy.parameters(), model.parameters(), strict=True):
         np.copyto(mine.value, theirs.value)
-    for mine, theirs in zip(copy.layers, model.layers, strict=True):
-        if isinstance(theirs, BatchNorm):  # the only layer here with state
-            np.copyto(mine.moving_mean, theirs.moving_mean)
-            np.copyto(mine.moving_variance, theirs.moving_variance)
+    for copied, layer in zip(copy.layers, model.layers, strict=True):
+        if isinstance(layer, BatchNorm):  # the only layer here with state (its copy: one too)
+            np.copyto(cast(BatchNorm, copied).moving_mean, layer.moving_mean)
+            np.copyto(cast(BatchNorm, copied).moving_variance, layer.moving_variance)
     return copy
 
 
@@ -254,7 +254,9 @@ def flat_params(est: Any) -> FlatParams:
     return flat
 
 
-def _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental) -> None:
+def _run(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
+         objective: BatchObjective, optimizer: PenalizedOptimizer, schedule: SklearnSchedule,
+         incremental: bool) -> None:
     """One call of nonlin's ``Sequential.fit``; shuffles compose as scikit-learn's do."""
     rng = est._random_state
     rng.order = np.arange(X.shape[0])

@@ -55,7 +55,7 @@ def _fields(record: Any, allowed: set[str], required: set[str], field: str, path
         )
 
 
-def estimator(cls: type, params: Any, path: str) -> Any:
+def estimator(cls: type[Any], params: Any, path: str) -> Any:
     """A new ``cls`` with the parameters ``params`` (``training.params``), each checked."""
     names = set(cls._get_param_names()) - {"callbacks"}
     _fields(params, names, names, _PARAMS, path)

@@ -106,7 +106,8 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
         metadata["multilabel"] = True
     if hasattr(est, "feature_names_in_"):
         metadata["feature_names"] = [str(n) for n in est.feature_names_in_]
-    header, tensors = {}, {}
+    header: dict[str, str] = {}
+    tensors: dict[str, np.ndarray] = {}
     optimizer = est.__dict__.get("_optimizer")
     if optimizer is not None:
         record, tensors = optimizer_record(optimizer)
@@ -136,7 +137,7 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
     """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
     from ._header import ModelFileError
     from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
-    from .optimizers import Adam
+    from .optimizers import Adam, Optimizer
     from .validation import check_bool
 
     slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
@@ -147,6 +148,7 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
             raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
         rule = _rate_rule(record.get("rule"))
         config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
+        inner: Optimizer
         if name == "Adam":
             inner = Adam(**config)
         elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
@@ -221,7 +223,7 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     with open(source, "rb") as handle:
         model, header, arrays = read_model(handle.read(), source, extra_prefix=_SLOTS)
     metadata = getattr(model, "metadata", None) or {}
-    training = metadata.get("training")
+    training: Any = metadata.get("training")  # the file's JSON, checked below
     name = training.get("estimator") if isinstance(training, dict) else None
     if not isinstance(name, str) or name not in estimators:
         raise ModelFileError(

@@ -123,7 +123,8 @@ class BatchObjective(Loss):
             with np.errstate(divide="ignore", invalid="ignore"):
                 ylogy = np.where(y_true > 0, y_true * np.log(y_true), 0.0)
             return (ylogy - y_true * z - y_true + np.exp(z)).sum(axis=1)
-        return self.inner._sample_losses(y_true, z)
+        # absolute_error and huber: inner is their loss (None only for the kinds above)
+        return self.inner._sample_losses(y_true, z)  # type: ignore[union-attr]
 
     def _scratch(self, like: np.ndarray, i: int) -> np.ndarray:
         """Reused buffer number ``i`` shaped like ``like``."""
@@ -220,7 +221,7 @@ class PenalizedOptimizer(Optimizer):
         self._scaled: list[np.ndarray] = []
 
     @property
-    def lr(self) -> Any:  # type: ignore[override]
+    def lr(self) -> Any:
         return self.inner.lr
 
     @lr.setter

@@ -31,7 +31,7 @@ class StepSnapshot:
     """
 
     def __init__(self, model: Sequential) -> None:
-        self.stateful = []
+        self.stateful: list[tuple[Any, dict[str, np.ndarray]]] = []  # layers with get_state
         for layer in model.layers:
             get_state = getattr(layer, "get_state", None)
             state = get_state() if callable(get_state) else {}

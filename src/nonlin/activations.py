@@ -32,7 +32,7 @@ def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
     return buf
 
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
 _ONE = {dt: const(1.0, dt) for dt in _FLOATS}
 _ZERO = {dt: const(0.0, dt) for dt in _FLOATS}
 # exp(-x) stays finite when -x is clipped here (float32 overflows past ~88.7).
@@ -62,6 +62,8 @@ def tanh_in_place(x: np.ndarray) -> np.ndarray:
 class Sigmoid(Layer):
     """Logistic function ``y = 1 / (1 + exp(-x))``; backward ``g * (y * (1 - y))``."""
 
+    _y: np.ndarray  # the output, cached by a training forward
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         return sigmoid_into(x, _out(self, "_y", x, training))
 
@@ -76,6 +78,8 @@ class Sigmoid(Layer):
 class Tanh(Layer):
     """Hyperbolic tangent ``y = tanh(x)``; backward ``g * (1 - y**2)``."""
 
+    _y: np.ndarray  # the output, cached by a training forward
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         return np.tanh(x, _out(self, "_y", x, training))
 
@@ -89,6 +93,8 @@ class Tanh(Layer):
 
 class ReLU(Layer):
     """Rectifier ``y = max(x, 0)``; backward ``g * [y > 0]``."""
+
+    _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         zeros = self.__dict__.get("_zeros")
@@ -195,6 +201,8 @@ class Softmax(Layer):
     it fuses both steps into ``softmax(x) - y_true``.
     """
 
+    _y: np.ndarray  # the output, cached by a training forward
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
         softmax_into(x, y)
@@ -241,6 +249,8 @@ class Exp(Layer):
     The output activation of a Poisson regressor (log link). ``c`` (709 in
     float64, 88 in float32) keeps ``y`` finite; below it this is ``exp(x)``.
     """
+
+    _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)

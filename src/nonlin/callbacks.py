@@ -30,7 +30,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from ._reprs import constructor_repr
 from .validation import check_bool, is_integer, is_real
@@ -198,12 +198,12 @@ def _better(monitor: str, mode: str,
     return lambda current, best, delta: current < best - delta
 
 
-def _logged(logs: dict[str, Any] | None, monitor: str, what: str, stacklevel: int = 3) -> bool:
-    """Whether ``logs`` has ``monitor``; if not, warn as Keras 3 does and return False.
-
-    ``what`` starts the warning (``"Early stopping conditioned on metric"``); the
-    available keys follow, in the logs' order. ``stacklevel`` counts from the caller.
-    """
+def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
+            stacklevel: int = 3) -> TypeGuard[dict[str, Any]]:
+    """Whether ``logs`` has ``monitor`` (then it is a dict, not None); if not, warn as
+    Keras 3 does and return False. ``what`` starts the warning (``"Early stopping
+    conditioned on metric"``); the available keys follow, in the logs' order.
+    ``stacklevel`` counts from the caller."""
     if logs and monitor in logs:
         return True
     warnings.warn(f"{what} `{monitor}` which is not available. "

@@ -52,7 +52,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -85,7 +85,8 @@ def _rng_state(rng: Any) -> dict[str, Any]:
             "Checkpoints need model.rng to be a numpy.random.Generator. "
             f"Received: {type(rng).__name__}"
         )
-    return rng.bit_generator.state  # JSON-able once arrays become lists (to_json_text)
+    # typed Mapping: a new dict, JSON-able once arrays become lists (to_json_text)
+    return cast(dict[str, Any], rng.bit_generator.state)
 
 
 def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -96,7 +96,8 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if hasattr(self, "_negative_number_matcher"):  # argparse 3.10 to 3.14 (a private name)
-            self._negative_number_matcher = NegativeNumber()
+            # typed re.Pattern there, of which argparse calls only .match: duck-typed here
+            self._negative_number_matcher = NegativeNumber()  # type: ignore[assignment]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -268,7 +269,7 @@ def _pipe_safe_output() -> Iterator[None]:
                       silenced)
             for stream, silenced in zip(saved, (BrokenPipeError, OSError), strict=True)
         ]
-        sys.stdout, sys.stderr = guarded  # type: ignore[assignment]
+        sys.stdout, sys.stderr = guarded
         try:
             yield
             for stream in guarded:

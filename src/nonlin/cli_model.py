@@ -199,7 +199,7 @@ def _is_target_scaling(spec: Any) -> bool:
     m and s finite, s != 0."""
     if not isinstance(spec, dict) or spec.get("type") != "standardize":
         return False
-    values = [spec.get("mean"), spec.get("scale")]
+    values: list[Any] = [spec.get("mean"), spec.get("scale")]
     if not all(isinstance(v, list) and len(v) == 1 and _is_number(v[0]) for v in values):
         return False
     mean, scale = values[0][0], values[1][0]

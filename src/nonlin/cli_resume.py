@@ -56,7 +56,7 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
             return value
         text = ",".join(map(repr, value)) if isinstance(value, list) else (
             value if isinstance(value, str) else repr(value))
-        parsed = action.type(text) if action.type else text
+        parsed = action.type(text) if callable(action.type) else text
         if action.choices and parsed not in action.choices:
             raise ValueError(f"expected one of {', '.join(action.choices)}, received {text!r:.80}")
     except (argparse.ArgumentTypeError, ValueError) as exc:

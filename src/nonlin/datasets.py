@@ -17,7 +17,7 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -264,7 +264,7 @@ def _generator(seed: Any) -> np.random.Generator:
     """The generator for ``seed`` (``core.as_rng``'s checks name a bad one)."""
     if isinstance(seed, np.random.RandomState):
         return np.random.default_rng(seed)  # a Generator over its bit generator
-    return as_rng(seed)
+    return cast(np.random.Generator, as_rng(seed))  # not a RandomState: a Generator
 
 
 def _class_sizes(n_samples: int, n_classes: int) -> list[int]:

@@ -98,9 +98,9 @@ class EarlyStopping(Callback):
                             ("start_from_epoch", start_from_epoch)):
             if not is_integer(value) or value < 0:
                 raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
-        for name, value in (("min_delta", min_delta), ("baseline", baseline)):
-            if not (_is_finite(value) or (name == "baseline" and value is None)):
-                raise ValueError(f"Expected a finite number. Received: {name}={value!r}")
+        for name, number in (("min_delta", min_delta), ("baseline", baseline)):
+            if not (_is_finite(number) or (name == "baseline" and number is None)):
+                raise ValueError(f"Expected a finite number. Received: {name}={number!r}")
         self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
         self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
         self.baseline = None if baseline is None else float(baseline)

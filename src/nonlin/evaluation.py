@@ -15,7 +15,7 @@ wrong predictions; the metrics still see the probabilities.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from ._inference import infer, put_chunk
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
-from .losses import Loss
+from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .metrics import Metric, get_metrics
 from .objective import fused_kind
 from .validation import as_dtype, check_positive_int, check_verbose
@@ -58,8 +58,8 @@ def penalty(model: Sequential) -> float:
 def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     """The from-logits twin of ``loss`` when ``fit`` trains ``model`` through the logits
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
-    if not fused_kind(model, loss)[1]:
-        return None
+    if not fused_kind(model, loss)[1] or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
+        return None  # (fused_kind fuses the cross-entropies alone)
     return type(loss)(from_logits=True, reduction=loss.reduction)
 
 
@@ -73,7 +73,7 @@ def _logits_unchecked(model: Sequential, layers: list[Any], X: np.ndarray,
     for an already checked ``X`` in the model's dtype, batch by batch."""
     if batch_size >= X.shape[0]:
         return _forward(layers, X)
-    out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
+    out = np.empty((X.shape[0], cast(int, model.n_outputs)), dtype=model.dtype)
     for step, start in enumerate(range(0, X.shape[0], batch_size), 1):
         put_chunk(out, start, batch_size, _forward(layers, X[start : start + batch_size]))
         if tick is not None:
@@ -121,11 +121,11 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):
         z = _logits_unchecked(model, head, as_dtype(X, model.dtype, "X"), batch_size, tick)
-        if last is None:
+        if scorer is None:
             value, out = loss._value(y, z, w), z
         else:
-            total, out = _scored(last, scorer, z, y, w, True)
-            value = total / n
+            total, scored = _scored(last, scorer, z, y, w, True)
+            value, out = total / n, cast(np.ndarray, scored)  # outputs asked for: not None
         results = {"loss": value + penalty(model)}
         results.update({m.name: m(y, out) for m in metrics})
         return results
@@ -136,12 +136,12 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
         rows = slice(start, start + batch_size)
         xb = as_dtype(X[rows], model.dtype, "X", first_row=start)  # a chunk's copy at most
         z, yb, wb = _forward(head, xb), y[rows], None if w is None else w[rows]
-        if last is None:
+        if scorer is None:
             out = z
             total += loss._sum(yb, z, wb)
         else:
-            chunk, out = _scored(last, scorer, z, yb, wb, bool(metrics))
-            total += chunk
+            chunk, scored = _scored(last, scorer, z, yb, wb, bool(metrics))
+            total, out = total + chunk, cast(np.ndarray, scored)  # None: no metric reads it
         for metric in metrics:
             metric.update_state(yb, out)
         if tick is not None:

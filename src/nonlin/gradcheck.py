@@ -92,16 +92,16 @@ def _one_function(model: Sequential, training: bool) -> Iterator[None]:
             layer.freeze_mask(True)  # one mask for the analytic pass and every difference
         else:
             layer.rate = 0.0  # the inference function: every unit kept
-    for layer, frozen in norms:
-        layer.freeze_statistics(frozen or not training)
+    for norm, frozen in norms:
+        norm.freeze_statistics(frozen or not training)
     try:
         yield
     finally:
         for layer, rate, frozen in dropouts:
             layer.rate = rate
             layer.freeze_mask(frozen)
-        for layer, frozen in norms:
-            layer.freeze_statistics(frozen)
+        for norm, frozen in norms:
+            norm.freeze_statistics(frozen)
         model.set_state(state)
         for key, generator in generators.items():
             _set_rng_state(generator, saved_rng[key])

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -131,7 +131,7 @@ def file_buffer(
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
     metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
-    user = check_metadata(metadata, model.n_features_in, model.n_outputs)
+    user = check_metadata(metadata, cast(int, model.n_features_in), cast(int, model.n_outputs))
     header = {
         "format": to_json_text(FORMAT, "format"),
         "format_version": to_json_text(FORMAT_VERSION, "format_version"),

@@ -83,7 +83,7 @@ class Dense(Layer):
         self.units = int(units)
         self.bias = check_bool("bias", bias)
         self.init = init
-        self.W: Param | None = None
+        self.W: Param = None  # type: ignore[assignment]  # None until build (hot path: no check)
         self.b: Param | None = None
         self._x: np.ndarray | None = None
         self._y: np.ndarray | None = None
@@ -128,8 +128,8 @@ class Dense(Layer):
             decay = self._decay = scratch(self._decay, W.shape, W.dtype)
             np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
             np.add(self.W.grad, decay, out=self.W.grad)
-        if self.b is not None:
-            np.add.reduce(grad_out, 0, None, self.b.grad)
+        if self.b is not None:  # out positional: NumPy's stubs only know out= as a keyword
+            np.add.reduce(grad_out, 0, None, self.b.grad)  # type: ignore[call-overload]
         if not self.input_grad:
             return None
         grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)
@@ -179,7 +179,7 @@ class Dropout(Layer):
         if not is_real(rate) or not 0 <= rate < 1:
             raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r}")
         self.rate = float(rate)
-        self.rng: RandomLike | None = None
+        self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
         self._mask: np.ndarray | None = None
         self._keep: np.ndarray | None = None
         self._frozen = False
@@ -216,7 +216,8 @@ class Dropout(Layer):
             return grad_out
         grad_in = self._grad_in = scratch(getattr(self, "_grad_in", None), grad_out.shape,
                                           grad_out.dtype)
-        return np.multiply(grad_out, self._mask, out=grad_in)
+        # the training forward's mask (None before one, a misuse: NumPy's TypeError then)
+        return np.multiply(grad_out, self._mask, out=grad_in)  # type: ignore[arg-type]
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}

@@ -141,7 +141,8 @@ class ReduceLROnPlateau(Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         _settable_lr(self.model, "ReduceLROnPlateau")  # a schedule: refused before training
         self._improved = _better(self.monitor, self.mode, fit_metrics(self.model))
-        self.wait, self.cooldown_left, self.best = 0, 0, None
+        self.wait, self.cooldown_left = 0, 0
+        self.best: float | None = None
 
     def state_dict(self) -> dict[str, Any]:
         return {"wait": self.wait, "cooldown_left": self.cooldown_left, "best": self.best}

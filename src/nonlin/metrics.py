@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -155,7 +155,7 @@ class _RowMean(Metric):
         self._total, self._count = float(total), count
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -288,7 +288,7 @@ class _FunctionMetric(Metric):
 
     def __init__(self, fn: Any) -> None:
         self.fn = fn
-        self.name = getattr(fn, "name", None) or getattr(fn, "__name__", "metric")
+        self.name = getattr(fn, "name", "") or getattr(fn, "__name__", "metric")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         weights = () if sample_weight is None else (read_only(sample_weight),)

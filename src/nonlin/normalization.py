@@ -85,10 +85,11 @@ class BatchNorm(Layer):
         if not is_real(epsilon) or not epsilon > 0:
             raise ValueError(f"Expected a positive epsilon. Received: epsilon={epsilon!r}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
-        self.gamma: Param | None = None
-        self.beta: Param | None = None
-        self.moving_mean: np.ndarray | None = None
-        self.moving_variance: np.ndarray | None = None
+        # None until build; typed as built: forward and backward (the hot path) run built
+        self.gamma: Param = None  # type: ignore[assignment]
+        self.beta: Param = None  # type: ignore[assignment]
+        self.moving_mean: np.ndarray = None  # type: ignore[assignment]
+        self.moving_variance: np.ndarray = None  # type: ignore[assignment]
         self._frozen = self._fixed = False  # freeze_statistics; the mode of the cached batch
 
     def build(self, in_features: int, rng: RandomLike) -> int:
@@ -136,9 +137,9 @@ class BatchNorm(Layer):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat = self._xhat
-        np.add.reduce(grad_out * xhat, 0, None, self.gamma.grad)
-        np.add.reduce(grad_out, 0, None, self.beta.grad)
+        xhat = self._xhat  # below, out positional: NumPy's stubs only know out= as a keyword
+        np.add.reduce(grad_out * xhat, 0, None, self.gamma.grad)  # type: ignore[call-overload]
+        np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
         h = grad_out * self.gamma.value
         if self._fixed:  # the statistics do not depend on x
             return np.multiply(h, self._inv_std, out=h)

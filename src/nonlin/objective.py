@@ -15,7 +15,7 @@ model's dtype; the batch loss comes out of the arrays the gradient needs anyway.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,7 +59,7 @@ def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> No
     last = model.layers[-1]
     kinds = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
     wanted = next((layer for kind, layer in kinds if isinstance(loss, kind)), None)
-    if wanted is None:
+    if wanted is None or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return
     name, where = type(last).__name__, f"layers[{len(model.layers) - 1}]"
     if loss.from_logits and isinstance(last, wanted):
@@ -100,7 +100,7 @@ class Objective:
         self.reversed = self.layers[::-1]
         # stores the model's real output: probabilities if the activation was dropped
         self.output_is_activated = drop_last
-        dt, k = model.dtype, model.n_outputs
+        dt, k = model.dtype, cast(int, model.n_outputs)  # built
         self.dtype = dt
         self._p = np.empty((batch_size, k), dtype=dt)
         self._probs: np.ndarray | None = None  # probabilities for the metrics (labels, fused)
@@ -118,8 +118,8 @@ class Objective:
         return x
 
     def backward(self, grad: np.ndarray) -> None:
-        for layer in self.reversed:
-            grad = layer.backward(grad)
+        for layer in self.reversed:  # None comes from the first layer only, the last here
+            grad = layer.backward(grad)  # type: ignore[assignment]
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
              sink: Callable[[np.ndarray], None] | None = None) -> float:

@@ -94,6 +94,11 @@ class Optimizer:
 
     _slot_names: tuple[str, ...] = ()
     _squares: tuple[str, ...] = ()  # slots of summed or averaged squared gradients: >= 0
+    _slots: dict[str, list[np.ndarray]]  # set up by _reset and _ready (see there)
+    _param_slots: dict[str, list[np.ndarray]]
+    _scratch: list[np.ndarray]
+    _bound: list[np.ndarray]
+    _work: list[Param]
 
     def __init__(self, lr: Any, *, clipnorm: float | None = None) -> None:
         self.lr = _check_lr(lr)

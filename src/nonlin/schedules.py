@@ -34,7 +34,8 @@ def _fraction(name: str, value: Any) -> float:
     return float(value)
 
 
-def _decayed(schedule: Schedule, base: float, exponent: float, step: int) -> float:
+def _decayed(schedule: StepDecay | ExponentialDecay, base: float, exponent: float,
+             step: int) -> float:
     """``schedule.lr * base ** exponent``, or a ValueError naming ``step`` when that
     overflows float64 (a growth rate ``base > 1`` over many steps).
 

@@ -38,6 +38,15 @@ class Sequential(ModelState):
     (1, 1)
     """
 
+    # set by loading and resuming (``nonlin._reader``, ``nonlin.checkpoint``) and during fit
+    metadata: dict[str, Any]
+    _fit_callbacks: list[Any]
+    _fit_metrics: list[Any]
+    _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
+    _epoch_logs: tuple[int, dict[str, Any]] | None
+    _resume_callbacks: list[dict[str, Any]]
+    _resume_partial: dict[str, Any] | None
+
     def __init__(self, layers: Iterable[LayerProtocol]) -> None:
         if isinstance(layers, str | dict) or not isinstance(layers, Iterable):
             raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
@@ -125,21 +134,27 @@ class Sequential(ModelState):
         """
         if input_grad:
             return self._backward_to_input(grad_out)
-        for layer in self._reversed:
-            grad_out = layer.backward(grad_out)
+        for layer in self._reversed:  # None comes from the first layer only, the last here
+            grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         return None
 
     def _backward_to_input(self, grad_out: np.ndarray) -> np.ndarray:
         first = self.layers[0]
         if isinstance(first, Layer):
             first.input_grad = True
+        grad: np.ndarray | None = grad_out
         try:
-            for layer in self._reversed:
-                grad_out = layer.backward(grad_out)
+            for layer in self._reversed:  # None comes from the first layer only, the last here
+                grad = layer.backward(grad)  # type: ignore[arg-type]
         finally:
             if isinstance(first, Layer):
                 first.input_grad = False
-        return grad_out
+        if grad is None:  # a protocol layer (no Layer base) is not told input_grad
+            raise TypeError(
+                f"Expected layers[0].backward to return dL/dx, the input gradient (asked for by "
+                f"backward(input_grad=True), gradcheck's check_input). Received None from "
+                f"{first!r:.100}: compute it, or call gradcheck with check_input=False")
+        return grad
 
     def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.

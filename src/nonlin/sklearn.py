@@ -55,11 +55,7 @@ from sklearn.utils import column_or_1d  # noqa: E402
 from sklearn.utils._param_validation import Interval, Options, StrOptions  # noqa: E402
 from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 from sklearn.utils.metaestimators import available_if  # noqa: E402
-from sklearn.utils.multiclass import (  # noqa: E402
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels  # noqa: E402
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data  # noqa: E402
 
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
@@ -117,14 +113,12 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         ):
             self._validate_params()
 
-    def _split(self, X, Y, sample_weight) -> list:
+    def _split(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> list:
         """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``)."""
         stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        return train_test_split(
-            *arrays, random_state=self._random_state, test_size=self.validation_fraction,
-            stratify=stratify,
-        )
+        return train_test_split(*arrays, random_state=self._random_state,
+                                test_size=self.validation_fraction, stratify=stratify)
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
         if sample_weight is not None:  # float64 or float32, as given (cast when training)
@@ -146,7 +140,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
             X = self._validate_X(X)
         return self._output(X)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
@@ -166,14 +160,17 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     }
 
     def __init__(
-        self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
-        batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
-        max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
-        warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-        max_fun=15000, dropout=0.0, batch_norm=False, class_weight=None, dtype=None,
-        callbacks=None,
-    ):
+        self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+        solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+        learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5,
+        max_iter: int = 200, shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+        verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+        nesterovs_momentum: bool = True, early_stopping: bool = False,
+        validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+        epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
+        dropout: float = 0.0, batch_norm: bool = False, class_weight: dict | str | None = None,
+        dtype: str | type | None = None, callbacks: list[Any] | None = None,
+    ) -> None:
         store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
@@ -181,7 +178,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None):
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
+                    classes: Any = None) -> MLPClassifier:
         """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
         with config_context(skip_parameter_validation=True):
@@ -193,7 +191,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
                     self._label_binarizer.fit(classes)
             return self._fit(X, y, sample_weight, incremental=True)
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(
             self, X, y, multi_output=True, dtype=self._dtype(), reset=reset, accept_sparse=_SPARSE
         )
@@ -210,7 +208,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         )
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
-    def _sample_weight(self, sample_weight, X, y):
+    def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
         sample_weight = super()._sample_weight(sample_weight, X, y)
         if self.class_weight is None:
             return sample_weight
@@ -218,11 +216,11 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
                                         np.shape(y)[1] == 1 else y).astype(X.dtype)
         return weights if sample_weight is None else weights * sample_weight
 
-    def _score(self, X, y, sample_weight, check_input: bool = True) -> float:
+    def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
         y_pred = self._predict(X, check_input)
         return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
@@ -242,14 +240,18 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
     }
 
     def __init__(
-        self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-        solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-        learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
-        tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
-        early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-        n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False, dtype=None,
-        callbacks=None,
-    ):
+        self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,),
+        activation: str = "relu", *, solver: str = "adam", alpha: float = 0.0001,
+        batch_size: int | str = "auto", learning_rate: str = "constant",
+        learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+        shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+        verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+        nesterovs_momentum: bool = True, early_stopping: bool = False,
+        validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+        epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
+        dropout: float = 0.0, batch_norm: bool = False, dtype: str | type | None = None,
+        callbacks: list[Any] | None = None,
+    ) -> None:
         store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
@@ -261,7 +263,7 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         """One epoch over ``X``, ``y``."""
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset,
             accept_sparse=_SPARSE,
@@ -276,13 +278,13 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         self._objective_kind = self.loss
         return X, y.reshape(-1, 1) if y.ndim == 1 else y  # cast to the network's dtype later
 
-    def _score(self, X, y, sample_weight, check_input: bool = True) -> float:
+    def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
         y_pred = self._predict(X, check_input)
         if not np.isfinite(y_pred).all():
             return np.nan
         return r2_score(y, y_pred, sample_weight=sample_weight)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags

@@ -118,7 +118,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs:
         batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
         callbacks: Iterable[Callback] | Callback | None = (), metrics: Iterable[Any] = (),
-        class_weight: Any = None, sample_weight: Any = None, verbose: int = 1,
+        class_weight: Any = None, sample_weight: Any = None, verbose: int | str = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     callbacks = _callback_list(callbacks)

@@ -10,7 +10,7 @@ larger than a few megabytes is allocated.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -169,7 +169,7 @@ def read_only(value: Any) -> Any:
     return value
 
 
-def is_real(value: Any) -> bool:
+def is_real(value: Any) -> TypeGuard[float]:
     """Whether ``value`` is a real number of any type.
 
     Parameters
@@ -185,7 +185,7 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def is_integer(value: Any) -> bool:
+def is_integer(value: Any) -> TypeGuard[int]:
     """Whether ``value`` is an integer of any type.
 
     Parameters
