@@ -33,16 +33,6 @@ MODULES = ("nonlin", "nonlin.layers", "nonlin.losses", "nonlin.optimizers", "non
            "nonlin.metrics", "nonlin.initializers", "nonlin.io", "nonlin.datasets",
            "nonlin.plots", "nonlin.gradcheck", "nonlin.sklearn")
 
-# Parameters no docstring documents yet, by the callable's own qualified name: the fix
-# needs lines that their module, at the house limit of 300 (tests/test_module_layout.py),
-# does not have. Each entry must still be a gap: document the parameter and this test asks
-# for the entry to go.
-KNOWN_GAPS: dict[str, set[str]] = {
-    # callbacks.py: 300 lines; three one-line docstrings to add
-    "nonlin.callbacks.Callback.set_model": {"model"},
-    "nonlin.callbacks.Callback.set_params": {"params"},
-    "nonlin.callbacks.CallbackList.call": {"hook", "*args"},
-}
 
 _HEADER = re.compile(r"^-{3,}$")
 _ENTRY_NAME = re.compile(r"^\*{0,2}[A-Za-z_]\w*$")
@@ -226,22 +216,9 @@ def test_the_checked_api_is_the_public_one() -> None:
         assert "nonlin.sklearn.MLPClassifier.partial_fit" in CALLABLES
 
 
-def _gaps(key: str) -> set[str]:
-    obj = CALLABLES[key][0]
-    return KNOWN_GAPS.get(f"{obj.__module__}.{obj.__qualname__}", set())
-
-
 def test_every_public_parameter_is_documented_as_it_is() -> None:
-    problems = {key: found for key in CALLABLES if (found := undocumented(key, _gaps(key)))}
+    problems = {key: found for key in CALLABLES if (found := undocumented(key, set()))}
     assert not problems, "\n".join(f"{key}: {'; '.join(p)}" for key, p in problems.items())
-
-
-def test_the_known_gaps_are_still_gaps() -> None:
-    for key, names in KNOWN_GAPS.items():
-        assert key in CALLABLES, key
-        assert undocumented(key, names) == [], key
-        for name in names:
-            assert undocumented(key, names - {name}), f"{key}: {name} is documented now"
 
 
 def _documented(a: int, b: float = 0.5, *args: Any, c: str = "x", **kwargs: Any) -> None:

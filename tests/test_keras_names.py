@@ -93,7 +93,7 @@ def test_repeated_metric_names_get_keras_suffixes_and_reserved_names_are_refused
 
 
 def test_auto_mode_reads_a_metric_name_in_any_case() -> None:
-    from nonlin.callbacks import _better
+    from nonlin._monitor import _better
 
     assert _better("val_ACC", "auto")(0.9, 0.8, 0.0)  # higher is better, as for "val_acc"
     assert _better("val_RMSE", "auto")(0.1, 0.2, 0.0)

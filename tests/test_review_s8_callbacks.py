@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin.callbacks import EarlyStopping, ReduceLROnPlateau, _direction
+from nonlin._monitor import _direction
+from nonlin.callbacks import EarlyStopping, ReduceLROnPlateau
 from nonlin.checkpoint import ModelCheckpoint
 from nonlin.metrics import (
     AUC,

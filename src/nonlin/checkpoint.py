@@ -63,19 +63,14 @@ from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._feature_names import record_names
 from ._metadata import to_json_text
-from .callbacks import Callback, _direction, _logged, _monitored, fit_metrics
+from ._monitor import _direction, _logged, _monitored, fit_metrics
+from .callbacks import Callback
 from .core import Sequential
 from .io import file_buffer
 from .validation import check_bool, is_integer
 
-__all__ = [
-    "Checkpoint",
-    "ModelCheckpoint",
-    "load_checkpoint",
-    "read_checkpoint",
-    "resume",
-    "save_checkpoint",
-]
+__all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "read_checkpoint", "resume",
+           "save_checkpoint"]
 
 
 # -- writing -----------------------------------------------------------------

@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .callbacks import (
-    Callback,
+from ._monitor import (
     _count,
     _direction,
     _index,
@@ -22,6 +21,7 @@ from .callbacks import (
     _optional_float,
     fit_metrics,
 )
+from .callbacks import Callback
 from .validation import check_bool, is_integer, is_real
 
 

@@ -11,8 +11,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .callbacks import (
-    Callback,
+from ._monitor import (
     _better,
     _count,
     _logged,
@@ -20,6 +19,7 @@ from .callbacks import (
     _optional_float,
     fit_metrics,
 )
+from .callbacks import Callback
 from .validation import is_integer, is_real
 
 

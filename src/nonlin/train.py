@@ -185,7 +185,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     saved_states = model.__dict__.pop("_resume_callbacks", None)
     guard = SigintGuard()
     optimizer.check_finite = True
-    model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (callbacks.fit_metrics)
+    model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
     try:
         with guard.installed():
             loop.guard = guard
