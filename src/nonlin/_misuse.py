@@ -44,30 +44,41 @@ def no_forward(layer: Any) -> RuntimeError:
 
 
 def input_error(layer: Any, x: Any, *, built: bool = True, width: int | None = None,
-                floats: bool = False, rows: bool = False) -> Exception | None:
+                floats: bool = False) -> Exception | None:
     """Why ``x`` does not fit ``layer.forward``, or None when nothing here explains it.
 
-    ``width``: the number of features (columns) expected; ``rows``: a 2-D input of
-    any width; ``floats``: float32 or float64 only (else any real dtype, cast).
+    ``built``: whether the layer is; ``width``: the number of features (columns)
+    expected; ``floats``: float32 or float64 only (else any real dtype, then cast).
     """
-    where = f"{_name(layer)}.forward"
     if not built:
         return not_built(layer)
+    if not isinstance(x, np.ndarray) or (floats and x.dtype not in _FLOATS):
+        return float_error(layer, x)
+    if x.dtype.kind not in "fiub":
+        return TypeError(f"Expected real numbers (a float, int or bool array) for "
+                         f"{_name(layer)}.forward. Received dtype {x.dtype}")
+    if width is not None and (x.ndim != 2 or x.shape[1] != width):
+        return shape_error(layer, x, width)
+    return None
+
+
+def rows_error(layer: Any, x: np.ndarray) -> ValueError:
+    return ValueError(f"Expected a 2-D array (n_samples, n_classes) for {_name(layer)} "
+                      f"(it normalizes each row). Received an array of shape {x.shape}")
+
+
+def float_error(layer: Any, x: Any) -> TypeError:
+    """``x`` is no NumPy array, or (what an activation or dropout takes) no float32 or
+    float64 one."""
+    where = f"{_name(layer)}.forward"
     if not isinstance(x, np.ndarray):
         return TypeError(f"Expected a NumPy array for {where}. Received: {_name(x)}")
-    if floats and x.dtype not in _FLOATS:
-        return TypeError(f"Expected a float32 or float64 array for {where}. "
-                         f"Received dtype {x.dtype}")
-    if x.dtype.kind not in "fiub":
-        return TypeError(f"Expected real numbers (a float, int or bool array) for {where}. "
-                         f"Received dtype {x.dtype}")
-    if width is not None and (x.ndim != 2 or x.shape[1] != width):
-        return ValueError(f"Expected an input of shape (n_samples, {width}) for {layer!r}. "
-                          f"Received an array of shape {x.shape}")
-    if rows and x.ndim != 2:
-        return ValueError(f"Expected a 2-D array (n_samples, n_classes) for {_name(layer)} "
-                          f"(it normalizes each row). Received an array of shape {x.shape}")
-    return None
+    return TypeError(f"Expected a float32 or float64 array for {where}. Received dtype {x.dtype}")
+
+
+def shape_error(layer: Any, x: np.ndarray, width: int) -> ValueError:
+    return ValueError(f"Expected an input of shape (n_samples, {width}) for {layer!r}. "
+                      f"Received an array of shape {np.shape(x)}")
 
 
 def layer_input(layer: Any, x: np.ndarray, dtype: np.dtype, width: int | None = None
