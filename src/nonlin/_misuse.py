@@ -14,6 +14,7 @@ word, as one shape comparison (``cached``).
 
 from __future__ import annotations
 
+from operator import is_not
 from typing import Any
 
 import numpy as np
@@ -25,10 +26,6 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _name(obj: Any) -> str:
     return type(obj).__name__
-
-
-def _is_not(a: Any, b: Any) -> bool:
-    return a is not b
 
 
 def not_built(layer: Any) -> RuntimeError:
@@ -162,7 +159,7 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
         return  # no state yet (or none loaded): any parameters may take it
     owners = optimizer.__dict__.get("_owners") or params
     names = ", ".join(slots)
-    if len(owners) != len(params) or any(map(_is_not, owners, params)):
+    if len(owners) != len(params) or any(map(is_not, owners, params)):
         raise ValueError(
             f"Expected the parameters this {_name(optimizer)} holds state for (slots {names}, "
             "made by its earlier steps). Received other parameters (another model's, or a "
@@ -201,9 +198,12 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
                 f"Expected the state of {_name(optimizer)}: 'iterations', 'lr' and its slots "
                 f"({', '.join(names) or 'none'}) as '<slot>.<index>'. Received {what}: "
                 "another optimizer's state?")
-        array = np.array(value, copy=True)
+        try:
+            array = np.array(value, copy=True)
+        except (TypeError, ValueError):  # ragged nested lists, say
+            array = np.array(None)
         if array.dtype.kind not in "fiu":
-            raise ValueError(f"Expected real numbers in {key}. Received dtype {array.dtype}")
+            raise ValueError(f"Expected real numbers in {key}. Received {value!r:.80}")
         found[name][int(index)] = array
     counts = {name: len(arrays) for name, arrays in found.items()}
     if len(set(counts.values())) > 1:

@@ -1,8 +1,10 @@
 """Optimizers: small objects that update a list of ``Param`` in place.
 
 An optimizer is built without parameters (``Adam(lr=1e-3)``) and updates
-whatever list it is handed in ``step(params)``; its per-parameter state
-("slots") is created on the first step, in the parameters' dtype.
+the list it is handed in ``step(params)``; its per-parameter state ("slots") is
+created on the first step, in the parameters' dtype, and belongs to those
+parameters: handed another list (a second model's, a rebuilt one's) while it
+holds slots, it raises, as Keras 3 does, rather than share or restart them.
 
 Every optimizer accepts ``clipnorm``: when the global norm
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
@@ -123,8 +125,9 @@ class Optimizer:
 
         ``_slots`` follows that list (what ``_deltas`` reads); ``_param_slots`` has
         one array per parameter (views into the flat slots when packed) for
-        ``state_dict``. Set up again whenever a parameter's array changed; the slots
-        survive that when they still fit (``load_state_dict`` fills them).
+        ``state_dict``. Set up again whenever a parameter's value or grad array changed
+        (a grad assigned by hand); the slots survive that for the same parameters and
+        are refused for others (``_misuse.check_binding``; ``load_state_dict`` fills them).
         """
         bound = self._bound
         if len(bound) == len(params) and all(map(_is_bound, params, bound, self._grads)):
