@@ -92,12 +92,16 @@ def cached(layer: Any, name: str, grad_out: Any) -> np.ndarray:
     """What ``layer``'s last training forward cached under ``name`` (an array shaped like
     its output), once ``grad_out`` is known to have that shape too: NumPy would broadcast
     a (n, 1), (k,) or scalar gradient into it silently."""
+    try:
+        value = layer.__dict__[name]
+        if grad_out.shape == value.shape:
+            return value
+    except (KeyError, AttributeError):  # no training forward yet (or a None); no array
+        pass
     value = layer.__dict__.get(name)
     if value is None:
         raise no_forward(layer)
-    if getattr(grad_out, "shape", None) != value.shape:
-        raise grad_error(layer, value.shape, grad_out)
-    return value
+    raise grad_error(layer, value.shape, grad_out)
 
 
 def grad_error(layer: Any, expected: tuple[int, ...], grad_out: Any) -> Exception:
