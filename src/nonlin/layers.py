@@ -111,9 +111,12 @@ class Dense(Layer):
         except AttributeError as error:  # W is None before build; x may be no array
             raise (input_error(self, x, built=self.W is not None) or error) from None
         if not training:
-            if x.ndim != 2 or x.shape[1] != self.in_features:  # x @ W takes 1-D and 3-D too
+            if x.ndim != 2:  # x @ W would take a 1-D or 3-D x
                 raise shape_error(self, x, self.in_features)
-            y = x @ W
+            try:
+                y = x @ W
+            except ValueError:  # x of another width
+                raise shape_error(self, x, self.in_features) from None
             if self.b is not None:
                 y += self.b.value
             return y
