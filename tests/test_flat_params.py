@@ -131,7 +131,9 @@ def test_rebinding_a_parameter_mid_training_keeps_the_slots() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_slots_that_do_not_fit_the_parameters_start_afresh() -> None:
+def test_slots_made_for_other_parameters_are_refused_not_restarted() -> None:
+    """Restarting them silently reset the momentum of two models stepped in turn
+    (tests/test_misuse.py); a new optimizer starts afresh."""
     small, large = _model(), _model(n_features=7)
     opt = SGD(lr=0.1, momentum=0.9)
     for p in small.parameters():
@@ -140,7 +142,9 @@ def test_slots_that_do_not_fit_the_parameters_start_afresh() -> None:
     for p in large.parameters():
         p.grad[...] = 1.0
     before = [p.value.copy() for p in large.parameters()]
-    opt.step(large.parameters())  # same count of parameters, other shapes
+    with pytest.raises(ValueError, match="state for other parameters"):
+        opt.step(large.parameters())  # same count of parameters, other shapes
+    SGD(lr=0.1, momentum=0.9).step(large.parameters())
     for p, b in zip(large.parameters(), before, strict=True):
         np.testing.assert_allclose(p.value, b - 0.1)  # a first step: v = -lr g
 

@@ -35,6 +35,8 @@ def check_loss_inputs(
     finite, non-negative array of shape (n_samples,) in ``y_pred``'s dtype.
     """
     y_pred = np.asarray(y_pred)
+    if y_pred.dtype.kind not in "fiub":  # complex lost its imaginary part, text was parsed
+        raise TypeError(f"Expected numeric y_pred. Received dtype {y_pred.dtype}")
     if y_pred.dtype not in (np.float32, np.float64):  # float16's eps (1e-15) would be 0
         y_pred = y_pred.astype(np.float64)
     if y_pred.ndim == 1:
@@ -50,7 +52,11 @@ def check_loss_inputs(
         raise ValueError(f"Expected finite y_true. Received {first_bad(y_true)}")
     y_true = check_target(y_true, y_pred)
     if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
+        try:
+            sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
+        except (TypeError, ValueError):  # text, None, ragged lists
+            raise ValueError("Expected real numbers in sample_weight. "
+                             f"Received {sample_weight!r:.80}") from None
         if sample_weight.shape != (y_pred.shape[0],):
             raise ValueError(
                 f"Expected sample_weight of shape ({y_pred.shape[0]},). "
@@ -74,3 +80,15 @@ def check_real_target(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     if y_true.dtype.kind not in "fiub":
         raise TypeError(f"Expected numeric y_true. Received dtype {y_true.dtype}")
     return y_true.astype(y_pred.dtype, copy=False)
+
+
+def check_out(out: Any, y_pred: np.ndarray) -> None:
+    """``loss.grad(..., out=out)``: an array of ``y_pred``'s shape and dtype (after its
+    conversion), which the gradient is written into."""
+    if (not isinstance(out, np.ndarray) or out.shape != y_pred.shape
+            or out.dtype != y_pred.dtype or not out.flags.writeable):
+        received = (f"shape {out.shape}, dtype {out.dtype}" if isinstance(out, np.ndarray)
+                    else type(out).__name__)
+        raise (TypeError if not isinstance(out, np.ndarray) else ValueError)(
+            f"Expected out, an array of shape {y_pred.shape} and dtype {y_pred.dtype} like "
+            f"y_pred, writeable. Received {received}")

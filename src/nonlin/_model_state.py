@@ -130,6 +130,9 @@ class ModelState:
         from .validation import as_dtype
 
         self._require_built()
+        if not isinstance(weights, list | tuple):
+            raise TypeError("Expected a list of arrays (get_weights() order). "
+                            f"Received: {type(weights).__name__}")
         if len(weights) != len(self._params):
             raise ValueError(
                 f"Expected {len(self._params)} arrays. Received {len(weights)} arrays"
@@ -174,6 +177,7 @@ class ModelState:
                 )
 
     def count_params(self) -> int:
+        self._require_built()  # 0 before build would be wrong, not empty (Keras raises too)
         return sum(p.value.size for p in self._params)
 
     # -- description --------------------------------------------------------

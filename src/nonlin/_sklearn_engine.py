@@ -207,7 +207,10 @@ def fit_stochastic(
         est._optimizer.rule = rate_rule(est)  # kept, as scikit-learn's optimizer keeps its own
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
-    optimizer.flat = flat_params(est)
+    flat = flat_params(est)
+    if optimizer.flat is not None and flat is not optimizer.flat:  # re-homed (unpickled, say):
+        optimizer.inner.load_state_dict(optimizer.inner.state_dict())  # its state moves along
+    optimizer.flat = flat
     objective.flat_coefs = optimizer.flat.coef_values
     params = est.model_.parameters()
     schedule = SklearnSchedule(

@@ -13,23 +13,28 @@ from typing import Any
 
 import numpy as np
 
+from ._misuse import cached, float_error, rows_error
 from .core import Layer, const
 from .validation import is_real
 
 
 def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
-    """A buffer shaped like ``x``: reused across training steps, fresh otherwise."""
-    if not training:
-        if x.dtype not in _ONE:
-            raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
-        return np.empty_like(x)
-    buf = layer.__dict__.get(name)
-    if buf is None or buf.shape != x.shape or buf.dtype != x.dtype:
-        if x.dtype not in _ONE:
-            raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
-        buf = np.empty_like(x)
-        setattr(layer, name, buf)
-    return buf
+    """A buffer shaped like ``x``: reused across training steps, fresh otherwise; a
+    float32 or float64 ``x`` only (else ``_misuse.float_error``'s ``TypeError``)."""
+    try:
+        if not training:
+            if x.dtype not in _ONE:
+                raise float_error(layer, x)
+            return np.empty_like(x)
+        buf = layer.__dict__.get(name)
+        if buf is None or buf.shape != x.shape or buf.dtype != x.dtype:
+            if x.dtype not in _ONE:
+                raise float_error(layer, x)
+            buf = np.empty_like(x)
+            setattr(layer, name, buf)
+        return buf
+    except AttributeError:  # x is no array
+        raise float_error(layer, x) from None
 
 
 _FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
@@ -68,7 +73,7 @@ class Sigmoid(Layer):
         return sigmoid_into(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
+        y = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.subtract(_ONE[y.dtype], y, grad_in)
         np.multiply(y, grad_in, grad_in)
@@ -84,7 +89,7 @@ class Tanh(Layer):
         return np.tanh(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
+        y = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(y, y, grad_in)
         np.subtract(_ONE[y.dtype], grad_in, grad_in)
@@ -97,13 +102,14 @@ class ReLU(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        y = _out(self, "_y", x, training)
         zeros = self.__dict__.get("_zeros")
         if zeros is None or zeros.shape != x.shape or zeros.dtype != x.dtype:
             zeros = self._zeros = _zeros(x.shape, x.dtype)
-        return np.maximum(x, zeros, out=_out(self, "_y", x, training))
+        return np.maximum(x, zeros, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
+        y = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=grad_in)
         return np.multiply(grad_out, grad_in, grad_in)
@@ -155,9 +161,10 @@ class LeakyReLU(Layer):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        positive = cached(self, "_positive", grad_out)  # where the training forward's x > 0
         grad_in = _out(self, "_grad_in", grad_out, True)
         np.multiply(grad_out, self.alpha, out=grad_in)
-        np.copyto(grad_in, grad_out, where=self._positive)
+        np.copyto(grad_in, grad_out, where=positive)
         return grad_in
 
     def get_config(self) -> dict[str, Any]:
@@ -177,16 +184,16 @@ class GELU(Layer):
     """
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        y = _out(self, "_y", x, training)
         u = np.clip(x, -20.0, 20.0)
         t = np.tanh(_GELU_C * (u + _GELU_A * u**3))
         if training:
             self._x, self._u, self._t = x, u, t
-        y = _out(self, "_y", x, training)
         np.multiply(x, 0.5, out=y)
         return np.multiply(y, 1.0 + t, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x, u, t = self._x, self._u, self._t
+        x, u, t = cached(self, "_x", grad_out), self._u, self._t
         slope = (1.0 - t * t) * (_GELU_C * (1.0 + 3.0 * _GELU_A * u * u))
         slope *= 0.5 * x
         slope += 0.5 * (1.0 + t)
@@ -205,11 +212,13 @@ class Softmax(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
+        if y.ndim != 2:  # rows: a 1-D x has none, a 3-D x would be normalized along axis 1
+            raise rows_error(self, x)
         softmax_into(x, y)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
+        y = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(grad_out, y, out=grad_in)
         dot = grad_in.sum(axis=1, keepdims=True)
@@ -258,7 +267,8 @@ class Exp(Layer):
         return np.exp(y, y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        return np.multiply(grad_out, self._y, _out(self, "_grad_in", self._y, True))
+        y = cached(self, "_y", grad_out)  # the training forward's output
+        return np.multiply(grad_out, y, _out(self, "_grad_in", y, True))
 
 
 class Identity(Layer):

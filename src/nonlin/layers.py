@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._misuse import cached, dense_grad, input_error, layer_input, shape_error
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
 from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
@@ -103,17 +104,29 @@ class Dense(Layer):
         return self.units
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        W = self.W.value
-        if x.dtype != W.dtype:
-            x = x.astype(W.dtype)
+        try:
+            W = self.W.value
+            if x.dtype != W.dtype:
+                x = layer_input(self, x, W.dtype)  # ints, a float32 batch; not complex, text
+        except AttributeError as error:  # W is None before build; x may be no array
+            raise (input_error(self, x, built=self.W is not None) or error) from None
         if not training:
-            y = x @ W
+            if x.ndim != 2:  # x @ W would take a 1-D or 3-D x
+                raise shape_error(self, x, self.in_features)
+            try:
+                y = x @ W
+            except ValueError:  # x of another width
+                raise shape_error(self, x, self.in_features) from None
             if self.b is not None:
                 y += self.b.value
             return y
         self._x = x
-        y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
-        np.dot(x, W, y)
+        try:
+            y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
+            np.dot(x, W, y)
+        except (ValueError, IndexError) as error:  # x of another width or number of dimensions
+            self._x = None
+            raise (input_error(self, x, width=self.in_features) or error) from None
         if self.b is not None:
             np.add(y, self.b.value, y)
         return y
@@ -122,7 +135,10 @@ class Dense(Layer):
         x = self._x
         if x is None:
             raise RuntimeError("Dense.backward needs a forward pass with training=True first")
-        np.dot(x.T, grad_out, self.W.grad)
+        try:
+            np.dot(x.T, grad_out, self.W.grad)
+        except ValueError as error:  # another shape, or a float64 gradient for float32 weights
+            return self.backward(dense_grad(self, x, grad_out, error))
         if self.l2:
             W = self.W.value
             decay = self._decay = scratch(self._decay, W.shape, W.dtype)
@@ -197,7 +213,11 @@ class Dropout(Layer):
             return x
         mask = self._mask
         if not (self._frozen and mask is not None and mask.shape == x.shape):
-            mask = self._draw(x.shape, x.dtype)
+            try:
+                mask = self._draw(x.shape, x.dtype)
+            except (AttributeError, TypeError) as error:  # no rng before build; no float x
+                raise (input_error(self, x, built=self.rng is not None, floats=True)
+                       or error) from None
         self._y = y = scratch(getattr(self, "_y", None), x.shape, x.dtype)
         return np.multiply(x, mask, out=y)
 
@@ -206,7 +226,7 @@ class Dropout(Layer):
         if isinstance(self.rng, np.random.Generator):
             self.rng.random(out=mask, dtype=mask.dtype)
         else:
-            mask[...] = self.rng.random_sample(shape)
+            np.copyto(mask, self.rng.random_sample(shape), casting="same_kind")  # no int mask
         keep = self._keep = scratch(self._keep, shape, np.dtype(bool))
         np.greater_equal(mask, const(self.rate, dtype), out=keep)
         return np.multiply(keep, const(1.0 / (1.0 - self.rate), dtype), out=mask)
@@ -214,10 +234,10 @@ class Dropout(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.rate == 0.0:
             return grad_out
+        mask = cached(self, "_mask", grad_out)  # the training forward's
         grad_in = self._grad_in = scratch(getattr(self, "_grad_in", None), grad_out.shape,
                                           grad_out.dtype)
-        # the training forward's mask (None before one, a misuse: NumPy's TypeError then)
-        return np.multiply(grad_out, self._mask, out=grad_in)  # type: ignore[arg-type]
+        return np.multiply(grad_out, mask, out=grad_in)
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}

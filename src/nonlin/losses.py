@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._loss_checks import check_loss_inputs, check_real_target
+from ._loss_checks import check_loss_inputs, check_out, check_real_target
 from .validation import check_bool, check_labels, is_real
 
 _EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
@@ -62,6 +62,8 @@ class Loss:
         """``dL/dy_pred`` of ``loss(y_true, y_pred, sample_weight)``, shape (n_samples,
         n_outputs), written into ``out`` if given."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
+        if out is not None:
+            check_out(out, y_pred)
         return self._grad(y_true, y_pred, sample_weight, out)
 
     # -- per-loss math ------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._misuse import cached, input_error, layer_input
 from .core import Layer, Param, RandomLike, const
 from .layers import scratch
 from .validation import is_real
@@ -111,7 +112,12 @@ class BatchNorm(Layer):
         self._frozen = bool(frozen)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        gamma, beta = self.gamma.value, self.beta.value
+        try:
+            gamma, beta = self.gamma.value, self.beta.value
+            if x.dtype != gamma.dtype or x.ndim != 2 or x.shape[1] != gamma.shape[0]:
+                x = layer_input(self, x, gamma.dtype, gamma.shape[0])  # cast, as Dense does
+        except AttributeError as error:  # gamma is None before build; x may be no array
+            raise (input_error(self, x, built=self.gamma is not None) or error) from None
         if not training:
             scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
             return (x - self.moving_mean) * scale + beta
@@ -137,7 +143,8 @@ class BatchNorm(Layer):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat = self._xhat  # below, out positional: NumPy's stubs only know out= as a keyword
+        xhat = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
+        # below, out positional: NumPy's stubs only know out= as a keyword
         np.add.reduce(grad_out * xhat, 0, None, self.gamma.grad)  # type: ignore[call-overload]
         np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
         h = grad_out * self.gamma.value

@@ -1,8 +1,10 @@
 """Optimizers: small objects that update a list of ``Param`` in place.
 
 An optimizer is built without parameters (``Adam(lr=1e-3)``) and updates
-whatever list it is handed in ``step(params)``; its per-parameter state
-("slots") is created on the first step, in the parameters' dtype.
+the list it is handed in ``step(params)``; its per-parameter state ("slots") is
+created on the first step, in the parameters' dtype, and belongs to those
+parameters: handed another list (a second model's, a rebuilt one's) while it
+holds slots, it raises, as Keras 3 does, rather than share or restart them.
 
 Every optimizer accepts ``clipnorm``: when the global norm
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ._misuse import check_binding, params_error, state_slots
 from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
 from .validation import is_real
@@ -98,6 +101,8 @@ class Optimizer:
     _param_slots: dict[str, list[np.ndarray]]
     _scratch: list[np.ndarray]
     _bound: list[np.ndarray]
+    _grads: list[np.ndarray] = []  # the bound parameters' grads (a Param's may be rebound)
+    _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
 
     def __init__(self, lr: Any, *, clipnorm: float | None = None) -> None:
@@ -120,13 +125,15 @@ class Optimizer:
 
         ``_slots`` follows that list (what ``_deltas`` reads); ``_param_slots`` has
         one array per parameter (views into the flat slots when packed) for
-        ``state_dict``. Set up again whenever a parameter's array changed; the slots
-        survive that when they still fit (``load_state_dict`` fills them).
+        ``state_dict``. Set up again whenever a parameter's value or grad array changed
+        (a grad assigned by hand); the slots survive that for the same parameters and
+        are refused for others (``_misuse.check_binding``; ``load_state_dict`` fills them).
         """
         bound = self._bound
-        if len(bound) == len(params) and all(map(_is_value, params, bound)):
+        if len(bound) == len(params) and all(map(_is_bound, params, bound, self._grads)):
             return self._work
         shapes = [p.value.shape for p in params]
+        check_binding(self, params, shapes)  # grads shaped like values; slots made for these
         kept = self._param_slots
         fits = kept and all([a.shape for a in v] == shapes for v in kept.values())
         flat = flat_parameter(params)
@@ -140,19 +147,27 @@ class Optimizer:
         self._param_slots = self._slots if flat is None else {
             name: _views(buffers[0], shapes) for name, buffers in self._slots.items()}
         self._scratch = [np.empty_like(p.value) for p in self._work]
-        self._bound = [p.value for p in params]
+        self._bound, self._grads = [p.value for p in params], [p.grad for p in params]
+        self._owners = list(params)
         return self._work
 
     def _reset(self) -> None:
         """Forget the slots and the binding: the next step starts them afresh."""
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []
+        self._grads, self._owners = [], []
 
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter of ``params`` from its ``grad``."""
         if not params:  # a model without trainable weights: nothing to update (Keras fits it)
+            error = params_error(params)  # None, 0, "": no list of Param
+            if error is not None:
+                raise error
             self.iterations += 1
             return
-        work = self._ready(params)
+        try:
+            work = self._ready(params)
+        except (AttributeError, TypeError) as error:  # not a list of Param, or check_binding's
+            raise (params_error(params) or error) from None
         if self.clipnorm is not None:
             clip_by_global_norm(work, self.clipnorm)
         deltas = self._deltas(work, self.current_lr())
@@ -182,21 +197,10 @@ class Optimizer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore ``state``, what ``state_dict`` returned (the slots are copied)."""
-        if not isinstance(state, dict) or "iterations" not in state:
-            raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
-        iterations = state["iterations"]
-        if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
-            raise ValueError(
-                f"Expected a non-negative integer. Received: iterations={iterations!r}"
-            )
-        slots: dict[str, list[np.ndarray]] = {}
-        for name in self._slot_names:
-            keys = sorted((k for k in state if k.startswith(name + ".")), key=_index)
-            slots[name] = [np.array(state[k], copy=True) for k in keys]
-        counts = {len(v) for v in slots.values()}
-        if len(counts) > 1:
-            raise ValueError(f"Expected the same number of arrays per slot. Received {counts}")
+        """Restore ``state``, what ``state_dict`` returned (the slots are copied). The state
+        of another kind of optimizer (other slots) is refused; slots made for parameters of
+        other shapes are refused by the next ``step``."""
+        iterations, slots = state_slots(self, state)
         for name in self._squares:  # a negative one makes sqrt(v) NaN at the next step
             negative = [value[value < 0] for value in slots[name]]
             if any(found.size for found in negative):
@@ -208,7 +212,7 @@ class Optimizer:
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
         if lr_state and hasattr(self.lr, "load_state_dict"):
             self.lr.load_state_dict(lr_state)
-        self.iterations = int(iterations)
+        self.iterations = iterations
         self._reset()
         self._param_slots = slots
 
@@ -245,8 +249,8 @@ def _finite(d: np.ndarray) -> bool:
     return bool(np.isfinite(flat).all())
 
 
-def _is_value(p: Param, value: np.ndarray) -> bool:
-    return p.value is value
+def _is_bound(p: Param, value: np.ndarray, grad: np.ndarray) -> bool:
+    return p.value is value and p.grad is grad
 
 
 def _concatenate(arrays: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
@@ -262,10 +266,6 @@ def _views(buffer: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray
         views.append(buffer[start:stop].reshape(shape))
         start = stop
     return views
-
-
-def _index(key: str) -> int:
-    return int(key.rsplit(".", 1)[1])
 
 
 from .adaptive import Adagrad, Adam, AdamW, RMSprop  # noqa: E402  (re-exported)

@@ -80,7 +80,8 @@ class Sequential(ModelState):
         (float32 or float64).
 
         The same ``seed`` gives the same bits whatever the global NumPy state.
-        Returns ``self`` so that construction chains.
+        Returns ``self`` so that construction chains. Building again makes new parameters
+        (an optimizer that stepped the old ones refuses them: use a new one).
         """
         if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
             raise TypeError(f"Expected an int n_features. Received: n_features={n_features!r}")
@@ -132,6 +133,7 @@ class Sequential(ModelState):
         Returns ``dL/dx`` when ``input_grad`` is true, else ``None`` (the first
         layer then skips computing it).
         """
+        self._require_built()  # else the loop below would run over no layer, silently
         if input_grad:
             return self._backward_to_input(grad_out)
         for layer in self._reversed:  # None comes from the first layer only, the last here

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._misuse import params_error
 from .core import Param, const
 from .optimizers import Optimizer, _check_range
 from .validation import check_bool
@@ -80,8 +81,11 @@ class SGD(Optimizer):
             and self.clipnorm is None
             and not self.check_finite
         ):
-            for p in params:
-                np.subtract(p.value, p.grad, p.value)
+            try:
+                for p in params:
+                    np.subtract(p.value, p.grad, p.value)
+            except (AttributeError, TypeError) as error:  # not a list of Param
+                raise (params_error(params) or error) from None
             self.iterations += 1
             return
         super().step(params)

@@ -1,0 +1,222 @@
+"""The errors for parts driven by hand in the wrong order or with the wrong inputs.
+
+Layers, losses and optimizers are meant to be used one call at a time, as the
+README's tour does (``model.forward(X, training=True)``, ``layer.backward(g)``,
+``optimizer.step(params)``). A misuse there gets an error saying what was
+expected and what was received, never an ``AttributeError`` from a ``None`` or
+a NumPy broadcasting message, and never a silently wrong result.
+
+The checks cost the training step nothing measurable: they run in an
+``except`` around the access that failed, where a buffer or a binding is made
+anew (a cold branch), or, where NumPy would broadcast a wrong shape without a
+word, as one shape comparison (``cached``).
+"""
+
+from __future__ import annotations
+
+from operator import is_not
+from typing import Any
+
+import numpy as np
+
+from .validation import is_real
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _name(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def not_built(layer: Any) -> RuntimeError:
+    return RuntimeError(
+        f"This {_name(layer)} layer is not built yet; call its build(in_features, rng) first, "
+        "or build the Sequential that holds it (model.build(n_features, seed) or fit)")
+
+
+def no_forward(layer: Any) -> RuntimeError:
+    return RuntimeError(
+        f"{_name(layer)}.backward needs a forward pass with training=True first "
+        "(it differentiates the batch that pass cached; an inference pass caches nothing)")
+
+
+def input_error(layer: Any, x: Any, *, built: bool = True, width: int | None = None,
+                floats: bool = False) -> Exception | None:
+    """Why ``x`` does not fit ``layer.forward``, or None when nothing here explains it.
+
+    ``built``: whether the layer is; ``width``: the number of features (columns)
+    expected; ``floats``: float32 or float64 only (else any real dtype, then cast).
+    """
+    if not built:
+        return not_built(layer)
+    if not isinstance(x, np.ndarray) or (floats and x.dtype not in _FLOATS):
+        return float_error(layer, x)
+    if x.dtype.kind not in "fiub":
+        return TypeError(f"Expected real numbers (a float, int or bool array) for "
+                         f"{_name(layer)}.forward. Received dtype {x.dtype}")
+    if width is not None and (x.ndim != 2 or x.shape[1] != width):
+        return shape_error(layer, x, width)
+    return None
+
+
+def rows_error(layer: Any, x: np.ndarray) -> ValueError:
+    return ValueError(f"Expected a 2-D array (n_samples, n_classes) for {_name(layer)} "
+                      f"(it normalizes each row). Received an array of shape {x.shape}")
+
+
+def float_error(layer: Any, x: Any) -> TypeError:
+    """``x`` is no NumPy array, or (what an activation or dropout takes) no float32 or
+    float64 one."""
+    where = f"{_name(layer)}.forward"
+    if not isinstance(x, np.ndarray):
+        return TypeError(f"Expected a NumPy array for {where}. Received: {_name(x)}")
+    return TypeError(f"Expected a float32 or float64 array for {where}. Received dtype {x.dtype}")
+
+
+def shape_error(layer: Any, x: np.ndarray, width: int) -> ValueError:
+    return ValueError(f"Expected an input of shape (n_samples, {width}) for {layer!r}. "
+                      f"Received an array of shape {np.shape(x)}")
+
+
+def layer_input(layer: Any, x: np.ndarray, dtype: np.dtype, width: int | None = None
+                ) -> np.ndarray:
+    """``x`` converted to the layer's ``dtype`` (as ``Dense`` always did: a float32
+    batch for float64 weights, ints, bools), or the error ``input_error`` finds."""
+    error = input_error(layer, x, width=width)
+    if error is not None:
+        raise error
+    return x.astype(dtype)
+
+
+def cached(layer: Any, name: str, grad_out: Any) -> np.ndarray:
+    """What ``layer``'s last training forward cached under ``name`` (an array shaped like
+    its output), once ``grad_out`` is known to have that shape too: NumPy would broadcast
+    a (n, 1), (k,) or scalar gradient into it silently."""
+    try:
+        value = layer.__dict__[name]
+        if grad_out.shape == value.shape:
+            return value
+    except (KeyError, AttributeError):  # no training forward yet (or a None); no array
+        pass
+    value = layer.__dict__.get(name)
+    if value is None:
+        raise no_forward(layer)
+    raise grad_error(layer, value.shape, grad_out)
+
+
+def grad_error(layer: Any, expected: tuple[int, ...], grad_out: Any) -> Exception:
+    where = f"{_name(layer)}.backward"
+    if not isinstance(grad_out, np.ndarray):
+        return TypeError(f"Expected grad_out, dL/dy, as a NumPy array of shape {expected} for "
+                         f"{where}. Received: {_name(grad_out)}")
+    return ValueError(f"Expected grad_out, dL/dy, of shape {expected} (the output of the last "
+                      f"training forward) for {where}. Received shape {grad_out.shape}")
+
+
+def dense_grad(layer: Any, x: np.ndarray, grad_out: Any, error: Exception) -> np.ndarray:
+    """``grad_out`` for ``Dense.backward`` after NumPy refused it: converted to the
+    weights' dtype when only that was wrong (a float64 gradient for float32 weights,
+    as ``forward`` converts its input), else the error saying what was expected."""
+    expected = (x.shape[0], layer.units)
+    if getattr(grad_out, "shape", None) != expected:
+        raise grad_error(layer, expected, grad_out) from None
+    dtype = layer.W.value.dtype
+    if grad_out.dtype == dtype or grad_out.dtype.kind not in "fiub":
+        raise error
+    return np.asarray(grad_out, dtype=dtype)
+
+
+def params_error(params: Any) -> TypeError | None:
+    """Why ``params`` is no list of ``Param`` for ``Optimizer.step``, or None."""
+    from .core import Param
+
+    expected = "Expected a list of Param (model.parameters())"
+    if not isinstance(params, list | tuple):
+        hint = "; call model.parameters()" if hasattr(params, "parameters") else ""
+        return TypeError(f"{expected}. Received: {_name(params)}{hint}")
+    for i, p in enumerate(params):
+        if not isinstance(p, Param):
+            return TypeError(f"{expected}. Received params[{i}] of type {_name(p)}")
+    return None
+
+
+def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...]]) -> None:
+    """Checks for ``Optimizer._ready`` when it binds a parameter list (a cold branch).
+
+    Each gradient must have its value's shape (NumPy would broadcast a smaller one
+    into the update) and the values must be floats. Slots (moment estimates) the
+    optimizer holds belong to the parameters they were made for: another list
+    (a second model, a rebuilt one) or state loaded for other shapes is refused,
+    as Keras 3 refuses unknown variables, rather than shared or silently reset.
+    """
+    for i, p in enumerate(params):
+        if p.value.dtype.kind != "f":
+            raise TypeError(f"Expected floating-point parameters. Received params[{i}] "
+                            f"({p.name}) of dtype {p.value.dtype}")
+        if getattr(p.grad, "shape", None) != p.value.shape:
+            received = (f"shape {p.grad.shape}" if isinstance(p.grad, np.ndarray)
+                        else _name(p.grad))
+            raise ValueError(f"Expected params[{i}].grad ({p.name}) of shape {p.value.shape}, "
+                             f"like its value. Received {received}")
+    slots = optimizer._param_slots
+    if not any(slots.values()):
+        return  # no state yet (or none loaded): any parameters may take it
+    owners = optimizer.__dict__.get("_owners") or params
+    names = ", ".join(slots)
+    if len(owners) != len(params) or any(map(is_not, owners, params)):
+        raise ValueError(
+            f"Expected the parameters this {_name(optimizer)} holds state for (slots {names}, "
+            "made by its earlier steps). Received other parameters (another model's, or a "
+            "rebuilt model's), which would be stepped with state for other parameters. Use "
+            "one optimizer per model and a new one after build (Keras 3 refuses so too), or "
+            "move the state with state_dict / load_state_dict")
+    made = [a.shape for a in next(iter(slots.values()))]
+    if made != shapes:
+        raise ValueError(
+            f"Expected optimizer state for parameters of shapes {shapes}. Received state "
+            f"(slots {names}) for shapes {made}, from load_state_dict: another model's state?")
+
+
+def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndarray]]]:
+    """The step count and the slot arrays (copies) of ``state``, the form
+    ``optimizer.state_dict()`` returns, checked for ``load_state_dict``: keys
+    ``"iterations"``, ``"lr"``, ``"lr.<name>"`` (a schedule's) and ``"<slot>.<index>"``
+    for this optimizer's slots only (another optimizer's moments are refused, not
+    dropped), indices from 0 without gaps, as many arrays per slot, real numbers."""
+    if not isinstance(state, dict) or "iterations" not in state:
+        raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
+    iterations = state["iterations"]
+    if not is_real(iterations) or not 0 <= iterations < float("inf") or iterations % 1:
+        raise ValueError(f"Expected a non-negative integer. Received: iterations={iterations!r}")
+    if "lr" in state and not is_real(state["lr"]):
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={state['lr']!r:.80}")
+    names = tuple(optimizer._slot_names)
+    found: dict[str, dict[int, np.ndarray]] = {name: {} for name in names}
+    for key, value in state.items():
+        if key in ("iterations", "lr") or (isinstance(key, str) and key.startswith("lr.")):
+            continue
+        name, _, index = key.rpartition(".") if isinstance(key, str) else ("", "", "")
+        if name not in found or not (index.isascii() and index.isdigit()):
+            what = f"slot {name!r} (key {key!r})" if name and name not in found else f"{key!r}"
+            raise ValueError(
+                f"Expected the state of {_name(optimizer)}: 'iterations', 'lr' and its slots "
+                f"({', '.join(names) or 'none'}) as '<slot>.<index>'. Received {what}: "
+                "another optimizer's state?")
+        try:
+            array = np.array(value, copy=True)
+        except (TypeError, ValueError):  # ragged nested lists, say
+            array = np.array(None)
+        if array.dtype.kind not in "fiu":
+            raise ValueError(f"Expected real numbers in {key}. Received {value!r:.80}")
+        found[name][int(index)] = array
+    counts = {name: len(arrays) for name, arrays in found.items()}
+    if len(set(counts.values())) > 1:
+        raise ValueError(f"Expected as many arrays for each slot of {_name(optimizer)}. "
+                         "Received " + ", ".join(f"{n}: {c}" for n, c in counts.items()))
+    for name, arrays in found.items():
+        if sorted(arrays) != list(range(len(arrays))):
+            raise ValueError(
+                f"Expected the arrays of slot {name!r} numbered from 0 ({name}.0, {name}.1, ...). "
+                "Received " + ", ".join(f"{name}.{i}" for i in sorted(arrays)))
+    return int(iterations), {name: [arrays[i] for i in range(len(arrays))]
+                             for name, arrays in found.items()}
