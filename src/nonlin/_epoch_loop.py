@@ -51,6 +51,9 @@ class _Loop:
         X, y, w = train.X, train.y, train.weight
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
         self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
+        # the batch's rows of the (int32) order as intp, what np.take indexes with: converted
+        # once here, not by each take into a temporary of its own
+        self.ibuf = np.empty(bs, dtype=np.intp)
         # None without weights, where it is never read (the hot path: no check, no cast)
         wbuf = None if w is None else np.empty(bs, dtype=dt)
         self.wbuf: np.ndarray = wbuf  # type: ignore[assignment]
@@ -181,17 +184,20 @@ class _Loop:
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
         train, m = self.train, stop - start
+        weight, wb = train.weight, None
         if order is None:
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
-            wsrc = None if train.weight is None else train.weight[start:stop]
+            if weight is not None:
+                wb = np.multiply(weight[start:stop], const(1.0 / m, weight.dtype),
+                                 out=self.wbuf[:m])
         else:
-            where = order[start:stop]
-            xb = np.take(train.X, where, axis=0, out=self.xbuf[:m], mode="clip")
-            yb = np.take(train.y, where, axis=0, out=self.ybuf[:m], mode="clip")
-            wsrc = None if train.weight is None else train.weight[where]
-        wb = None
-        if wsrc is not None:
-            wb = np.multiply(wsrc, const(1.0 / m, self.wbuf.dtype), out=self.wbuf[:m])
+            where = rows = self.ibuf[:m]
+            np.copyto(rows, order[start:stop])
+            xb = np.take(train.X, rows, axis=0, out=self.xbuf[:m], mode="clip")
+            yb = np.take(train.y, rows, axis=0, out=self.ybuf[:m], mode="clip")
+            if weight is not None:
+                wb = np.take(weight, rows, out=self.wbuf[:m], mode="clip")
+                np.multiply(wb, const(1.0 / m, weight.dtype), out=wb)
         self._batch = (yb, where)
         sink, snapshot = self._sink if self.metrics else None, self.snapshot
         if snapshot.active:

@@ -64,6 +64,20 @@ def const(value: float, dtype: np.dtype) -> np.ndarray:
     return arr
 
 
+def by_rows(op: np.ufunc, a: np.ndarray, col: np.ndarray, out: np.ndarray,
+            wide: np.ndarray) -> np.ndarray:
+    """``op(a, col[:, None], out=out)`` for ``a`` and ``out`` (n, k), ``col`` (n,).
+
+    NumPy iterates a column broadcast over rows through a buffer of its own, one as
+    large as ``a`` up to 8,192 entries, allocated on every call; ``col`` is spread
+    into ``wide`` (n, k, the caller's reused buffer) instead, which gives the same bits.
+    """
+    if a.shape[1] == 1:
+        return op(a, col[:, None], out=out)  # type: ignore[no-any-return]
+    np.copyto(wide, col[:, None])
+    return op(a, wide, out=out)  # type: ignore[no-any-return]
+
+
 class Param:
     """A trainable array and the gradient of the loss with respect to it.
 
@@ -214,5 +228,5 @@ from .sequential import Sequential  # noqa: E402
 
 __all__ = [
     "Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",
-    "check_2d", "const",
+    "by_rows", "check_2d", "const",
 ]

@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 
 from .activations import Sigmoid, Softmax
-from .core import Sequential, const
+from .core import Sequential, by_rows, const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
 
@@ -109,6 +109,14 @@ class Objective:
         self._rowbase = np.arange(batch_size) * k  # flat index of each row's first entry
         self._flat = np.empty(batch_size, dtype=np.int64)
         self._ones = np.ones(k, dtype=dt)
+        # scratch, so that a step allocates nothing: per-row values, a (batch, k) spread of
+        # one of them (``by_rows``); the sigmoid's loss terms also need a second (batch, k)
+        # array and a mask
+        self._rows, self._picked = np.empty(batch_size, dtype=dt), np.empty(batch_size, dtype=dt)
+        self._wide = np.empty((batch_size, k), dtype=dt)
+        sigmoid = self.kind == "sigmoid"
+        self._other = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
+        self._mask = np.empty((batch_size, k) if sigmoid else (0, k), dtype=bool)
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -152,7 +160,7 @@ class Objective:
         if w is None:
             np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
         else:
-            np.multiply(grad, w[:, None], out=grad)
+            by_rows(np.multiply, grad, w, grad, self._wide[: grad.shape[0]])
 
     def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
         n = z.shape[0]
@@ -165,22 +173,25 @@ class Objective:
         picked = self._exp_shifted(z, z.max(), y, flat, p, s)
         if not s.min() > self._tiny:
             np.max(z, axis=1, out=self._rowmax[:n])
-            picked = self._exp_shifted(z, self._rowmax[:n, None], y, flat, p, s)
-        log_s = np.log(s)
+            picked = self._exp_shifted(z, self._rowmax[:n], y, flat, p, s)
+        log_s = np.log(s, out=self._rows[:n])
         np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
+        wide = self._wide[:n]
         if flat is not None:
             if sink is not None and self.output_is_activated:
                 # the metrics read the probabilities; the gradient is computed as without them
                 if self._probs is None:
                     self._probs = np.empty_like(self._p)
-                sink(np.divide(p, s[:, None], out=self._probs[:n]))
+                sink(by_rows(np.divide, p, s, self._probs[:n], wide))
             # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
             weight = const(1.0 / n, self.dtype) if w is None else w
-            np.multiply(p, np.divide(weight, s, out=s)[:, None], out=p)
-            p.reshape(-1)[flat] -= weight
+            by_rows(np.multiply, p, np.divide(weight, s, out=s), p, wide)
+            # p.flat[flat] -= weight, through a buffer (fancy indexing makes three arrays)
+            at_label = np.take(p.reshape(-1), flat, out=self._picked[:n], mode="clip")
+            np.put(p.reshape(-1), flat, np.subtract(at_label, weight, out=at_label))
             return total, p
-        np.divide(p, s[:, None], out=p)
+        by_rows(np.divide, p, s, p, wide)
         if sink is not None and self.output_is_activated:
             sink(p)
         np.subtract(p, y, out=p)  # soft or one-hot rows
@@ -189,9 +200,17 @@ class Objective:
 
     def _exp_shifted(self, z: np.ndarray, shift: Any, y: np.ndarray, flat: Any,
                      p: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``."""
-        np.subtract(z, shift, out=p)
-        picked = p.reshape(-1).take(flat) if flat is not None else np.einsum("ij,ij->i", p, y)
+        """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``.
+        ``shift`` is a 0-d array or one value per row (n,)."""
+        if shift.ndim:
+            by_rows(np.subtract, z, shift, p, self._wide[: p.shape[0]])
+        else:
+            np.subtract(z, shift, out=p)
+        picked = self._picked[: p.shape[0]]
+        if flat is not None:
+            np.take(p.reshape(-1), flat, out=picked, mode="clip")
+        else:
+            np.einsum("ij,ij->i", p, y, out=picked)
         np.exp(p, out=p)
         np.dot(p, self._ones[: p.shape[1]], out=s)
         return picked
@@ -205,14 +224,14 @@ class Objective:
         np.abs(z, out=p)
         np.negative(p, out=p)
         np.exp(p, out=p)
-        terms = np.log1p(p)
-        terms += np.maximum(z, 0)
-        terms -= z * y
-        per_sample = terms.sum(axis=1)
+        terms, other = np.log1p(p, out=self._wide[:n]), self._other[:n]
+        terms += np.maximum(z, 0, out=other)
+        terms -= np.multiply(z, y, out=other)
+        per_sample = np.add.reduce(terms, 1, out=self._rows[:n])  # terms.sum(axis=1)
         total = float(np.dot(per_sample, w) if w is not None else per_sample.sum())
         # sigmoid(z): 1 / (1 + e) for z >= 0, e / (1 + e) otherwise, with e = exp(-|z|)
-        denom = np.add(p, const(1.0, self.dtype))
-        np.copyto(p, const(1.0, self.dtype), where=z >= 0)
+        denom = np.add(p, const(1.0, self.dtype), out=other)
+        np.copyto(p, const(1.0, self.dtype), where=np.greater_equal(z, 0, out=self._mask[:n]))
         np.divide(p, denom, out=p)
         if sink is not None and self.output_is_activated:
             sink(p)
@@ -223,7 +242,7 @@ class Objective:
     def _mse(self, z: np.ndarray, y: np.ndarray, w: Any) -> Any:
         n = z.shape[0]
         r = np.subtract(z, y, out=self._p[:n])
-        per_sample = np.einsum("ij,ij->i", r, r)
+        per_sample = np.einsum("ij,ij->i", r, r, out=self._rows[:n])
         total = 0.5 * float(np.dot(per_sample, w) if w is not None else per_sample.sum())
         self._scale(r, w)
         return total, r
