@@ -185,6 +185,7 @@ class _Loop:
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
         train, m = self.train, stop - start
         weight, wb = train.weight, None
+        where: Any  # the batch's rows: a slice, or indices
         if order is None:
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
             if weight is not None:

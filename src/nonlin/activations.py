@@ -13,21 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from .core import Layer, const
+from .core import Layer, const, spread
 from .validation import is_real
 
 
 def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
     """A buffer shaped like ``x``: reused across training steps, fresh otherwise."""
-    if not training:
-        if x.dtype not in _ONE:
-            raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
-        return np.empty_like(x)
+    if x.dtype not in _ONE:
+        raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
+    return _buffer(layer, name, x.shape, x.dtype) if training else np.empty_like(x)
+
+
+def _buffer(layer: Layer, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """The layer's buffer ``name``, made anew only when its shape or dtype changed."""
     buf = layer.__dict__.get(name)
-    if buf is None or buf.shape != x.shape or buf.dtype != x.dtype:
-        if x.dtype not in _ONE:
-            raise TypeError(f"Expected a float32 or float64 array. Received dtype {x.dtype}")
-        buf = np.empty_like(x)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = np.empty(shape, dtype)
         setattr(layer, name, buf)
     return buf
 
@@ -105,7 +106,9 @@ class ReLU(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         y = self._y
         grad_in = _out(self, "_grad_in", y, True)
-        np.greater(y, _ZERO[y.dtype], out=grad_in)
+        # [y > 0] as a bool mask, then as 0/1 floats: the comparison written straight into
+        # floats would go through a casting buffer NumPy allocates on each call
+        np.copyto(grad_in, np.greater(y, _ZERO[y.dtype], out=_buffer(self, "_on", y.shape, bool)))
         return np.multiply(grad_out, grad_in, grad_in)
 
 
@@ -140,6 +143,8 @@ class LeakyReLU(Layer):
         Slope for negative inputs, ``alpha >= 0``.
     """
 
+    _positive: np.ndarray  # where x > 0, cached by a training forward
+
     def __init__(self, alpha: float = 0.01) -> None:
         if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
             raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r}")
@@ -147,16 +152,15 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
-        positive = np.greater(x, 0)
-        if training:
-            self._positive = positive
-        np.multiply(x, self.alpha, out=y)
+        positive = _buffer(self, "_positive", x.shape, bool) if training else None
+        positive = np.greater(x, 0, out=positive)
+        np.multiply(x, const(self.alpha, y.dtype), out=y)
         np.copyto(y, x, where=positive)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         grad_in = _out(self, "_grad_in", grad_out, True)
-        np.multiply(grad_out, self.alpha, out=grad_in)
+        np.multiply(grad_out, const(self.alpha, grad_in.dtype), out=grad_in)
         np.copyto(grad_in, grad_out, where=self._positive)
         return grad_in
 
@@ -176,20 +180,32 @@ class GELU(Layer):
     Backward: ``g * ((1 + t) / 2 + x / 2 * (1 - t^2) * c * (1 + 3 a u^2))``.
     """
 
+    _u: np.ndarray  # u and t, cached by a training forward
+    _t: np.ndarray
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        u = np.clip(x, -20.0, 20.0)
-        t = np.tanh(_GELU_C * (u + _GELU_A * u**3))
+        y = _out(self, "_y", x, training)  # also checks the dtype
+        u = np.clip(x, -20.0, 20.0, out=_out(self, "_u", x, training))
+        t = np.power(u, 3, out=_out(self, "_t", x, training))  # u**3
+        np.multiply(t, _GELU_A, out=t)
+        np.add(u, t, out=t)
+        np.multiply(t, _GELU_C, out=t)
+        np.tanh(t, out=t)  # tanh(c (u + a u^3))
         if training:
-            self._x, self._u, self._t = x, u, t
-        y = _out(self, "_y", x, training)
+            self._x = x
         np.multiply(x, 0.5, out=y)
-        return np.multiply(y, 1.0 + t, out=y)
+        return np.multiply(y, np.add(t, 1.0, out=_out(self, "_part", x, training)), out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x, u, t = self._x, self._u, self._t
-        slope = (1.0 - t * t) * (_GELU_C * (1.0 + 3.0 * _GELU_A * u * u))
-        slope *= 0.5 * x
-        slope += 0.5 * (1.0 + t)
+        slope, part = _out(self, "_slope", x, True), _out(self, "_part", x, True)
+        np.subtract(1.0, np.multiply(t, t, out=slope), out=slope)  # 1 - t^2
+        np.multiply(u, 3.0 * _GELU_A, out=part)
+        np.multiply(part, u, out=part)
+        np.add(part, 1.0, out=part)
+        slope *= np.multiply(part, _GELU_C, out=part)  # * c (1 + 3 a u^2)
+        slope *= np.multiply(x, 0.5, out=part)
+        slope += np.multiply(np.add(t, 1.0, out=part), 0.5, out=part)
         return np.multiply(grad_out, slope, out=slope)
 
 
@@ -202,22 +218,31 @@ class Softmax(Layer):
     """
 
     _y: np.ndarray  # the output, cached by a training forward
+    _s: np.ndarray  # buffers of a training forward: row sums, and a (n, k) spread of them
+    _wide: np.ndarray
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
-        softmax_into(x, y)
+        if training:  # reused row buffers, and a (n, k) one to spread them over the rows
+            rows = (_buffer(self, "_m", x.shape[:1], x.dtype),
+                    _buffer(self, "_s", x.shape[:1], x.dtype), _out(self, "_wide", x, True))
+            softmax_into(x, y, *rows)
+        else:
+            softmax_into(x, y)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         y = self._y
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(grad_out, y, out=grad_in)
-        dot = grad_in.sum(axis=1, keepdims=True)
-        np.subtract(grad_out, dot, out=grad_in)
+        dot = np.add.reduce(grad_in, 1, out=self._s)  # sum_k g_k y_k, by rows
+        spread(np.subtract, grad_out, dot[:, None], grad_in, self._wide)
         return np.multiply(grad_in, y, out=grad_in)
 
 
-def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def softmax_into(x: np.ndarray, out: np.ndarray, m: np.ndarray | None = None,
+                 s: np.ndarray | None = None,
+                 wide: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``out = softmax(x)`` by rows, as ``Softmax`` computes it.
 
     Parameters
@@ -226,6 +251,8 @@ def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray
         Logits; not modified.
     out : ndarray of shape (n_samples, n_classes)
         Receives ``p_ij = exp(x_ij - m_i) / s_i`` (may not be ``x``).
+    m, s, wide : ndarray of shape (n_samples,), (n_samples,), (n_samples, n_classes)
+        Buffers to compute in (a training forward's), or None for new arrays.
 
     Returns
     -------
@@ -234,13 +261,13 @@ def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray
         ``log p_ij = (x_ij - m_i) - log s_i`` without the underflow of
         ``log(out)`` (``evaluate`` scores cross-entropy so).
     """
-    m = x.max(axis=1, keepdims=True)
+    m = np.max(x, axis=1, out=m)
     with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
-        np.subtract(x, m, out=out)
+        spread(np.subtract, x, m[:, None], out, wide)
     np.exp(out, out=out)
-    s = out.sum(axis=1, keepdims=True)
-    np.divide(out, s, out=out)
-    return m, s
+    s = np.add.reduce(out, 1, out=s)
+    spread(np.divide, out, s[:, None], out, wide)
+    return m[:, None], s[:, None]
 
 
 class Exp(Layer):

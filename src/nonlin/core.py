@@ -64,18 +64,20 @@ def const(value: float, dtype: np.dtype) -> np.ndarray:
     return arr
 
 
-def by_rows(op: np.ufunc, a: np.ndarray, col: np.ndarray, out: np.ndarray,
-            wide: np.ndarray) -> np.ndarray:
-    """``op(a, col[:, None], out=out)`` for ``a`` and ``out`` (n, k), ``col`` (n,).
+def spread(op: np.ufunc, a: np.ndarray, b: np.ndarray, out: np.ndarray,
+           wide: np.ndarray | None) -> np.ndarray:
+    """``op(a, b, out=out)`` with ``b`` broadcast to ``a``'s shape (a row, or a column
+    ``col[:, None]``) through ``wide``, the caller's buffer shaped like ``a``.
 
-    NumPy iterates a column broadcast over rows through a buffer of its own, one as
-    large as ``a`` up to 8,192 entries, allocated on every call; ``col`` is spread
-    into ``wide`` (n, k, the caller's reused buffer) instead, which gives the same bits.
+    NumPy runs a broadcasting ufunc through an iterator that allocates buffers (up to
+    8,192 entries) on every call; copying ``b`` into ``wide`` first and then operating
+    on arrays of one shape allocates nothing and gives the same bits. With
+    ``wide=None`` (inference), NumPy's way.
     """
-    if a.shape[1] == 1:
-        return op(a, col[:, None], out=out)  # type: ignore[no-any-return]
-    np.copyto(wide, col[:, None])
-    return op(a, wide, out=out)  # type: ignore[no-any-return]
+    if wide is None or b.shape == a.shape:
+        return op(a, b, out=out)
+    np.copyto(wide, b)
+    return op(a, wide, out=out)
 
 
 class Param:
@@ -228,5 +230,5 @@ from .sequential import Sequential  # noqa: E402
 
 __all__ = [
     "Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",
-    "by_rows", "check_2d", "const",
+    "check_2d", "const", "spread",
 ]

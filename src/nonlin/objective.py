@@ -19,8 +19,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._loss_math import using
 from .activations import Sigmoid, Softmax
-from .core import Sequential, by_rows, const
+from .core import Sequential, const, spread
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
 
@@ -110,13 +111,14 @@ class Objective:
         self._flat = np.empty(batch_size, dtype=np.int64)
         self._ones = np.ones(k, dtype=dt)
         # scratch, so that a step allocates nothing: per-row values, a (batch, k) spread of
-        # one of them (``by_rows``); the sigmoid's loss terms also need a second (batch, k)
+        # one of them (``core.spread``); the sigmoid's loss terms also need a second (batch, k)
         # array and a mask
         self._rows, self._picked = np.empty(batch_size, dtype=dt), np.empty(batch_size, dtype=dt)
         self._wide = np.empty((batch_size, k), dtype=dt)
         sigmoid = self.kind == "sigmoid"
         self._other = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
         self._mask = np.empty((batch_size, k) if sigmoid else (0, k), dtype=bool)
+        self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -160,7 +162,7 @@ class Objective:
         if w is None:
             np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
         else:
-            by_rows(np.multiply, grad, w, grad, self._wide[: grad.shape[0]])
+            spread(np.multiply, grad, w[:, None], grad, self._wide[: grad.shape[0]])
 
     def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
         n = z.shape[0]
@@ -183,15 +185,15 @@ class Objective:
                 # the metrics read the probabilities; the gradient is computed as without them
                 if self._probs is None:
                     self._probs = np.empty_like(self._p)
-                sink(by_rows(np.divide, p, s, self._probs[:n], wide))
+                sink(spread(np.divide, p, s[:, None], self._probs[:n], wide))
             # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
             weight = const(1.0 / n, self.dtype) if w is None else w
-            by_rows(np.multiply, p, np.divide(weight, s, out=s), p, wide)
+            spread(np.multiply, p, np.divide(weight, s, out=s)[:, None], p, wide)
             # p.flat[flat] -= weight, through a buffer (fancy indexing makes three arrays)
             at_label = np.take(p.reshape(-1), flat, out=self._picked[:n], mode="clip")
             np.put(p.reshape(-1), flat, np.subtract(at_label, weight, out=at_label))
             return total, p
-        by_rows(np.divide, p, s, p, wide)
+        spread(np.divide, p, s[:, None], p, wide)
         if sink is not None and self.output_is_activated:
             sink(p)
         np.subtract(p, y, out=p)  # soft or one-hot rows
@@ -203,7 +205,7 @@ class Objective:
         """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``.
         ``shift`` is a 0-d array or one value per row (n,)."""
         if shift.ndim:
-            by_rows(np.subtract, z, shift, p, self._wide[: p.shape[0]])
+            spread(np.subtract, z, shift[:, None], p, self._wide[: p.shape[0]])
         else:
             np.subtract(z, shift, out=p)
         picked = self._picked[: p.shape[0]]
@@ -248,9 +250,12 @@ class Objective:
         return total, r
 
     def _generic(self, z: np.ndarray, y: np.ndarray, w: Any) -> float:
+        """The loss's own ``_value`` and ``_grad``, their math written into ``self._pool``."""
         n = z.shape[0]
-        weights = None if w is None else w * n  # the loss divides by n itself
-        value = self.loss._value(y, z, weights)
-        grad = self.loss._grad(y, z, weights, self._p[:n])
+        # the loss divides by n itself
+        weights = None if w is None else np.multiply(w, n, out=self._rows[:n])
+        with using(self._pool):
+            value = self.loss._value(y, z, weights)
+            grad = self.loss._grad(y, z, weights, self._p[:n])
         self.backward(grad)
         return value
