@@ -16,6 +16,7 @@ import numpy as np
 
 from ._epoch_state import EpochProgress, generator_state
 from ._interrupt import SigintGuard
+from ._scratch import using
 from ._step_snapshot import StepSnapshot
 from .callbacks import CallbackList, History
 from .core import Sequential, const
@@ -61,6 +62,7 @@ class _Loop:
         kept = any(not m.streams for m in metrics)
         self.store = np.empty((len(train), cast(int, model.n_outputs)), dt) if kept else None
         self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
+        self._pool: dict[Any, np.ndarray] = {}  # see _scratch.using
         self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
         self.history: History | None = None  # fit's, called last by ``cbs``
 
@@ -158,9 +160,10 @@ class _Loop:
     def _sink(self, out: np.ndarray) -> None:
         """The batch's outputs, handed over by the objective: update the metrics."""
         yb, where = self._batch
-        for metric in self.metrics:
-            if metric.streams:
-                metric.update_state(yb, out)
+        with using(self._pool):  # the metrics' arrays go into buffers reused batch after batch
+            for metric in self.metrics:
+                if metric.streams:
+                    metric.update_state(yb, out)
         if self.store is not None:
             self.store[where] = out
 

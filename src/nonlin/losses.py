@@ -26,7 +26,8 @@ import numpy as np
 
 from ._loss_checks import check_loss_inputs, check_real_target
 from ._loss_math import EPS as _EPS
-from ._loss_math import buffer, like, log_softmax, put_labels, rows, sigmoid, take_labels, wide
+from ._loss_math import log_softmax, put_labels, sigmoid, take_labels
+from ._scratch import buffer, like, rows, wide
 from .core import spread
 from .validation import check_bool, check_labels, is_real
 

@@ -30,6 +30,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._scratch import float64_sum
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -38,13 +39,6 @@ def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> floa
         return float(values.mean())
     total = np.sum(sample_weight)  # all zero: 0.0, Keras' divide_no_nan, and no warning
     return float(np.dot(values, sample_weight) / total) if total else 0.0
-
-
-def _labels(y_true: np.ndarray) -> np.ndarray:
-    """Integer labels from labels or one-hot rows."""
-    if y_true.ndim == 2 and y_true.shape[1] > 1:
-        return y_true.argmax(axis=1)
-    return y_true.reshape(-1)
 
 
 def _column(y: np.ndarray, n: int) -> np.ndarray:
@@ -138,7 +132,7 @@ class _RowMean(Metric):
 
     def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         rows = self._rows(y_true, y_pred)
-        self._total += float(np.sum(rows, dtype=np.float64))
+        self._total += float64_sum(rows)  # float(np.sum(rows, dtype=np.float64))
         self._count += rows.shape[0]
 
     def result(self) -> float:

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._loss_math import using
+from ._scratch import using
 from .activations import Sigmoid, Softmax
 from .core import Sequential, const, spread
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
