@@ -197,10 +197,10 @@ class _Loop:
         else:
             where = rows = self.ibuf[:m]
             np.copyto(rows, order[start:stop])
-            xb = np.take(train.X, rows, axis=0, out=self.xbuf[:m], mode="clip")
-            yb = np.take(train.y, rows, axis=0, out=self.ybuf[:m], mode="clip")
+            xb = train.X.take(rows, 0, self.xbuf[:m], "clip")
+            yb = train.y.take(rows, 0, self.ybuf[:m], "clip")
             if weight is not None:
-                wb = np.take(weight, rows, out=self.wbuf[:m], mode="clip")
+                wb = weight.take(rows, 0, self.wbuf[:m], "clip")
                 np.multiply(wb, const(1.0 / m, weight.dtype), out=wb)
         self._batch = (yb, where)
         sink, snapshot = self._sink if self.metrics else None, self.snapshot

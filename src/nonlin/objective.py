@@ -190,8 +190,9 @@ class Objective:
             weight = const(1.0 / n, self.dtype) if w is None else w
             spread(np.multiply, p, np.divide(weight, s, out=s)[:, None], p, wide)
             # p.flat[flat] -= weight, through a buffer (fancy indexing makes three arrays)
-            at_label = np.take(p.reshape(-1), flat, out=self._picked[:n], mode="clip")
-            np.put(p.reshape(-1), flat, np.subtract(at_label, weight, out=at_label))
+            entries = p.reshape(-1)
+            at_label = entries.take(flat, None, self._picked[:n], "clip")
+            entries.put(flat, np.subtract(at_label, weight, out=at_label))
             return total, p
         spread(np.divide, p, s[:, None], p, wide)
         if sink is not None and self.output_is_activated:
@@ -210,7 +211,7 @@ class Objective:
             np.subtract(z, shift, out=p)
         picked = self._picked[: p.shape[0]]
         if flat is not None:
-            np.take(p.reshape(-1), flat, out=picked, mode="clip")
+            p.reshape(-1).take(flat, None, picked, "clip")
         else:
             np.einsum("ij,ij->i", p, y, out=picked)
         np.exp(p, out=p)
