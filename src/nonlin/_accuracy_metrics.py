@@ -13,8 +13,7 @@ import numpy as np
 
 from ._confusion_metrics import check_name
 from ._loss_math import take_labels
-from ._scratch import buffer, rows, wide
-from .core import spread
+from ._scratch import buffer, rows
 from .metrics import _column, _RowMean
 from .validation import is_integer, is_real
 
@@ -81,10 +80,8 @@ class BinaryAccuracy(_RowMean):
         hits = np.equal(above, truth, out=buffer("hits", shape, bool))
         if hits.shape[1] == 1:
             return hits[:, 0]
-        # hits.mean(axis=1), from a float64 copy: sums of 0s and 1s are exact in any order
-        counts = buffer("counts", shape, np.float64)
-        np.copyto(counts, hits)
-        means = np.add.reduce(counts, 1, out=rows("means", counts))
+        # hits.mean(axis=1): sums of 0s and 1s in float64 are exact in any order
+        means = np.add.reduce(hits, 1, np.float64, out=rows("means", hits, np.float64))
         return np.divide(means, hits.shape[1], out=means)
 
     def get_config(self) -> dict[str, Any]:
@@ -114,12 +111,8 @@ class TopKAccuracy(_RowMean):
         # a NaN score is the lowest (Keras 3's in_top_k), not a hit: NaN > x is never true
         np.copyto(true_score, -np.inf, where=np.isnan(true_score, out=rows("nan", y_pred, bool)))
         # rank = number of classes scoring strictly higher than the true one (counted as ints)
-        column = true_score[:, None]
-        higher = spread(np.greater, y_pred, column, buffer("higher", y_pred.shape, bool),
-                        wide("wide", y_pred, column))
-        ones = buffer("ones", y_pred.shape, np.intp)
-        np.copyto(ones, higher)
-        rank = np.add.reduce(ones, 1, out=rows("rank", ones))
+        higher = np.greater(y_pred, true_score[:, None], out=buffer("higher", y_pred.shape, bool))
+        rank = np.add.reduce(higher, 1, np.intp, out=rows("rank", higher, np.intp))
         return np.less(rank, k, out=rows("top_hits", rank, bool))
 
     def get_config(self) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import check_name
-from ._scratch import buffer, like, row_means, rows, wide
-from .core import spread
+from ._scratch import buffer, like, row_means, rows
 from .metrics import Metric, _column, _is_number, _RowMean
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
@@ -135,7 +134,7 @@ class R2Score(Metric):
         y = _targets(y_true, y_pred)
         n_b = y.shape[0]
         mean_b = y.mean(axis=0)
-        deviation = spread(np.subtract, y, mean_b, like("deviation", y), wide("wide", y, mean_b))
+        deviation = np.subtract(y, mean_b, out=like("deviation", y))
         m2_b = np.square(deviation, out=deviation).sum(axis=0)  # sum of (y - mean_b) ** 2
         total = self._n + n_b
         delta = mean_b - self._mean

@@ -61,24 +61,6 @@ def rows(name: str, a: np.ndarray, dtype: Any = None) -> np.ndarray:
     return buffer(name, a.shape[:1], a.dtype if dtype is None else dtype)
 
 
-def wide(name: str, a: np.ndarray, col: np.ndarray) -> np.ndarray | None:
-    """The ``core.spread`` buffer for ``col`` over the rows of ``a``: None outside ``using``
-    (NumPy broadcasts then)."""
-    return None if _POOL.get() is None else buffer(name, a.shape, col.dtype)
-
-
-def float64_sum(a: np.ndarray) -> float:
-    """``float(np.sum(a, dtype=np.float64))`` for a 1-D ``a``, without NumPy's casting
-    buffer: bools are counted, and within ``using`` up to ``np.getbufsize()`` other
-    values are summed from a float64 copy (what that buffer would hold: the same bits)."""
-    if a.dtype == np.bool_:
-        return float(np.count_nonzero(a))
-    if a.dtype != np.float64 and lent() is not None and a.ndim == 1 and a.size <= np.getbufsize():
-        np.copyto(copy := buffer("float64", a.shape, np.float64), a)
-        a = copy
-    return float(np.sum(a, dtype=np.float64))
-
-
 def row_means(a: np.ndarray, name: str) -> np.ndarray:
     """``a.mean(axis=1)``; within ``using`` for float32 and float64, into a buffer: the row
     sums divided by the row length (NumPy divides in float64 and rounds once, which

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Layer, const, spread
+from .core import Layer, const
 from .validation import is_real
 
 
@@ -106,9 +106,7 @@ class ReLU(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         y = self._y
         grad_in = _out(self, "_grad_in", y, True)
-        # [y > 0] as a bool mask, then as 0/1 floats: the comparison written straight into
-        # floats would go through a casting buffer NumPy allocates on each call
-        np.copyto(grad_in, np.greater(y, _ZERO[y.dtype], out=_buffer(self, "_on", y.shape, bool)))
+        np.greater(y, _ZERO[y.dtype], out=grad_in)
         return np.multiply(grad_out, grad_in, grad_in)
 
 
@@ -218,15 +216,13 @@ class Softmax(Layer):
     """
 
     _y: np.ndarray  # the output, cached by a training forward
-    _s: np.ndarray  # buffers of a training forward: row sums, and a (n, k) spread of them
-    _wide: np.ndarray
+    _s: np.ndarray  # the row sums, a buffer of a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
-        if training:  # reused row buffers, and a (n, k) one to spread them over the rows
-            rows = (_buffer(self, "_m", x.shape[:1], x.dtype),
-                    _buffer(self, "_s", x.shape[:1], x.dtype), _out(self, "_wide", x, True))
-            softmax_into(x, y, *rows)
+        if training:  # reused buffers for the row maxima and sums
+            softmax_into(x, y, _buffer(self, "_m", x.shape[:1], x.dtype),
+                         _buffer(self, "_s", x.shape[:1], x.dtype))
         else:
             softmax_into(x, y)
         return y
@@ -236,13 +232,12 @@ class Softmax(Layer):
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(grad_out, y, out=grad_in)
         dot = np.add.reduce(grad_in, 1, out=self._s)  # sum_k g_k y_k, by rows
-        spread(np.subtract, grad_out, dot[:, None], grad_in, self._wide)
+        np.subtract(grad_out, dot[:, None], out=grad_in)
         return np.multiply(grad_in, y, out=grad_in)
 
 
 def softmax_into(x: np.ndarray, out: np.ndarray, m: np.ndarray | None = None,
-                 s: np.ndarray | None = None,
-                 wide: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``out = softmax(x)`` by rows, as ``Softmax`` computes it.
 
     Parameters
@@ -251,8 +246,8 @@ def softmax_into(x: np.ndarray, out: np.ndarray, m: np.ndarray | None = None,
         Logits; not modified.
     out : ndarray of shape (n_samples, n_classes)
         Receives ``p_ij = exp(x_ij - m_i) / s_i`` (may not be ``x``).
-    m, s, wide : ndarray of shape (n_samples,), (n_samples,), (n_samples, n_classes)
-        Buffers to compute in (a training forward's), or None for new arrays.
+    m, s : ndarray of shape (n_samples,)
+        Buffers for the row maxima and sums (a training forward's), or None for new arrays.
 
     Returns
     -------
@@ -263,10 +258,10 @@ def softmax_into(x: np.ndarray, out: np.ndarray, m: np.ndarray | None = None,
     """
     m = np.max(x, axis=1, out=m)
     with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
-        spread(np.subtract, x, m[:, None], out, wide)
+        np.subtract(x, m[:, None], out=out)
     np.exp(out, out=out)
     s = np.add.reduce(out, 1, out=s)
-    spread(np.divide, out, s[:, None], out, wide)
+    np.divide(out, s[:, None], out=out)
     return m[:, None], s[:, None]
 
 

@@ -9,10 +9,11 @@ send a gradient back:
 
 Rows are samples. In training mode a layer caches exactly what its backward
 rule needs for one batch and writes into buffers it reuses, so a training step
-allocates nothing once the first batch has run (nor do ``fit``'s loss, update
-and streamed metrics: docs/design.md lists the exceptions, and
-``tests/test_step_allocations.py`` checks it). In inference mode nothing is
-cached and every output is a fresh array.
+allocates no array of batch or parameter size once the first batch has run
+(nor do ``fit``'s loss, update and streamed metrics), NumPy's own iterator and
+casting buffers (at most its 8,192-entry buffer size) aside: docs/design.md
+lists the exceptions, and ``tests/test_step_allocations.py`` checks it. In
+inference mode nothing is cached and every output is a fresh array.
 
 Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 """
@@ -64,22 +65,6 @@ def const(value: float, dtype: np.dtype) -> np.ndarray:
         arr = _CONSTANTS[key] = np.array(value, dtype=dtype)
         arr.flags.writeable = False
     return arr
-
-
-def spread(op: np.ufunc, a: np.ndarray, b: np.ndarray, out: np.ndarray,
-           wide: np.ndarray | None) -> np.ndarray:
-    """``op(a, b, out=out)`` with ``b`` broadcast to ``a``'s shape (a row, or a column
-    ``col[:, None]``) through ``wide``, the caller's buffer shaped like ``a``.
-
-    NumPy runs a broadcasting ufunc through an iterator that allocates buffers (up to
-    8,192 entries) on every call; copying ``b`` into ``wide`` first and then operating
-    on arrays of one shape allocates nothing and gives the same bits. With
-    ``wide=None`` (inference), NumPy's way.
-    """
-    if wide is None or b.shape == a.shape:
-        return op(a, b, out=out)
-    np.copyto(wide, b)
-    return op(a, wide, out=out)
 
 
 class Param:
@@ -232,5 +217,5 @@ from .sequential import Sequential  # noqa: E402
 
 __all__ = [
     "Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",
-    "check_2d", "const", "spread",
+    "check_2d", "const",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .core import Layer, Param, RandomLike, const, spread
+from .core import Layer, Param, RandomLike, const
 from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
 from .validation import check_bool, is_real
 
@@ -87,7 +87,6 @@ class Dense(Layer):
         self.b: Param | None = None
         self._x: np.ndarray | None = None
         self._y: np.ndarray | None = None
-        self._rows: np.ndarray | None = None  # b repeated on each row of a training batch
         self._grad_in: np.ndarray | None = None
 
     def build(self, in_features: int, rng: RandomLike) -> int:
@@ -115,9 +114,8 @@ class Dense(Layer):
         self._x = x
         y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
         np.dot(x, W, y)
-        if self.b is not None:  # b spread over the rows first: see core.spread
-            self._rows = scratch(getattr(self, "_rows", None), y.shape, y.dtype)
-            spread(np.add, y, self.b.value, y, self._rows)
+        if self.b is not None:
+            np.add(y, self.b.value, y)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
@@ -211,8 +209,7 @@ class Dropout(Layer):
             mask[...] = self.rng.random_sample(shape)
         keep = self._keep = scratch(self._keep, shape, np.dtype(bool))
         np.greater_equal(mask, const(self.rate, dtype), out=keep)
-        np.copyto(mask, keep)  # 0/1 floats (multiplying keep itself would cast through a buffer)
-        return np.multiply(mask, const(1.0 / (1.0 - self.rate), dtype), out=mask)
+        return np.multiply(keep, const(1.0 / (1.0 - self.rate), dtype), out=mask)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.rate == 0.0:

@@ -27,8 +27,7 @@ import numpy as np
 from ._loss_checks import check_loss_inputs, check_real_target
 from ._loss_math import EPS as _EPS
 from ._loss_math import log_softmax, put_labels, sigmoid, take_labels
-from ._scratch import buffer, like, rows, wide
-from .core import spread
+from ._scratch import buffer, like, rows
 from .validation import check_bool, check_labels, is_real
 
 
@@ -94,8 +93,7 @@ class Loss:
             out = np.empty_like(y_pred)
         self._grad_terms(y_true, y_pred, out)
         if sample_weight is not None:
-            column = sample_weight[:, None]
-            spread(np.multiply, out, column, out, wide("wide", out, column))
+            np.multiply(out, sample_weight[:, None], out=out)
         if self.reduction == "mean":
             np.multiply(out, 1.0 / y_pred.shape[0], out=out)
         return out
@@ -270,7 +268,7 @@ class CrossEntropy(Loss):
                 put_labels(out, y_true, np.subtract(at, 1, out=at))
                 return out
             s = np.add.reduce(y_true, 1, out=rows("row_sums", y_true))[:, None]
-            spread(np.multiply, out, s, out, wide("wide", out, s))  # rows summing to s
+            np.multiply(out, s, out=out)  # rows summing to s
             return np.subtract(out, y_true, out=out)  # s softmax(z) - y
         p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None, out=like("p", y_pred))
         if y_true.ndim == 1:  # -1 / p at each label, 0 elsewhere

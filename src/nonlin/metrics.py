@@ -30,7 +30,6 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from ._scratch import float64_sum
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -132,7 +131,7 @@ class _RowMean(Metric):
 
     def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         rows = self._rows(y_true, y_pred)
-        self._total += float64_sum(rows)  # float(np.sum(rows, dtype=np.float64))
+        self._total += float(np.sum(rows, dtype=np.float64))
         self._count += rows.shape[0]
 
     def result(self) -> float:

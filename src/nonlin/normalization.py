@@ -13,17 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from .core import Layer, Param, RandomLike, const, spread
+from .core import Layer, Param, RandomLike, const
 from .layers import scratch
 from .validation import is_real
 
 
 def _batch_moments(
     x: np.ndarray, centered: np.ndarray, scratch_: np.ndarray, sums: np.ndarray,
-    mean: np.ndarray, var: np.ndarray, wide: np.ndarray,
+    mean: np.ndarray, var: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Column mean and biased variance of ``x`` into ``mean`` and ``var`` (n_features,);
-    writes ``x - mean`` into ``centered`` (``scratch_`` and ``wide`` shaped like ``x``).
+    writes ``x - mean`` into ``centered`` (``scratch_`` shaped like ``x``).
 
     The column sums accumulate in float64 (``sums``): NumPy adds the rows of an axis-0
     reduction one by one, and in float32 the mean of 256 rows near 1e5 drifted
@@ -34,7 +34,7 @@ def _batch_moments(
     np.add.reduce(x, 0, np.float64, sums)  # type: ignore[call-overload]
     sums /= n
     np.copyto(mean, sums, casting="same_kind")  # rounded once to x's dtype
-    spread(np.subtract, x, mean, centered, wide)
+    np.subtract(x, mean, out=centered)
     np.multiply(centered, centered, out=scratch_)
     np.add.reduce(scratch_, 0, None, var)  # type: ignore[call-overload]
     var /= n
@@ -87,9 +87,7 @@ class BatchNorm(Layer):
     epsilon : float, default 1e-3
     """
 
-    # buffers of a training forward: the per-feature rows spread over the batch, the
-    # batch's mean and variance (reused by backward)
-    _wide: np.ndarray
+    # buffers of a training forward: the batch's mean and variance (reused by backward)
     _mean: np.ndarray
     _var: np.ndarray
 
@@ -134,21 +132,20 @@ class BatchNorm(Layer):
         dt, self._fixed = x.dtype, self._frozen
         xhat = self._xhat = self._scratch("_xhat", x.shape, dt)
         y = self._y = self._scratch("_y", x.shape, dt)
-        # per-feature rows are spread over the batch in ``wide`` (see core.spread)
-        row, wide = x.shape[1:], self._scratch("_wide", x.shape, dt)
+        row = x.shape[1:]
         if self._fixed:
             mean, var = self.moving_mean, self.moving_variance
-            spread(np.subtract, x, mean, xhat, wide)
+            np.subtract(x, mean, out=xhat)
         else:
             mean, var = _batch_moments(x, xhat, y, self._scratch("_sums", row, np.float64),
                                        self._scratch("_mean", row, dt),
-                                       self._scratch("_var", row, dt), wide)
+                                       self._scratch("_var", row, dt))
         inv_std = self._inv_std = self._scratch("_inv_std", row, dt)
         np.add(var, const(self.epsilon, dt), out=inv_std)
         np.divide(1.0, np.sqrt(inv_std, out=inv_std), out=inv_std)  # 1 / sqrt(var + eps)
-        spread(np.multiply, xhat, inv_std, xhat, wide)
-        spread(np.multiply, xhat, gamma, y, wide)
-        spread(np.add, y, beta, y, wide)
+        np.multiply(xhat, inv_std, out=xhat)
+        np.multiply(xhat, gamma, out=y)
+        np.add(y, beta, out=y)
         if self._fixed:
             return y
         m, keep = const(self.momentum, dt), const(1.0 - self.momentum, dt)
@@ -166,21 +163,21 @@ class BatchNorm(Layer):
         return buf
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat, wide, inv_std = self._xhat, self._wide, self._inv_std
+        xhat, inv_std = self._xhat, self._inv_std
         part = self._scratch("_part", xhat.shape, xhat.dtype)
         # below, out positional: NumPy's stubs only know out= as a keyword
         np.add.reduce(np.multiply(grad_out, xhat, out=part), 0, None,  # type: ignore[call-overload]
                       self.gamma.grad)
         np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
         h = self._scratch("_grad_in", xhat.shape, xhat.dtype)
-        spread(np.multiply, grad_out, self.gamma.value, h, wide)
+        np.multiply(grad_out, self.gamma.value, out=h)
         if self._fixed:  # the statistics do not depend on x
-            return spread(np.multiply, h, inv_std, h, wide)
+            return np.multiply(h, inv_std, out=h)
         h_mean = _mean_rows(h, self._mean)
         hx_mean = _mean_rows(np.multiply(h, xhat, out=part), self._var)
-        grad_in = spread(np.subtract, h, h_mean, h, wide)  # h - mean_rows(h)
-        grad_in -= spread(np.multiply, xhat, hx_mean, part, wide)  # - xhat * mean_rows(h xhat)
-        return spread(np.multiply, grad_in, inv_std, grad_in, wide)
+        grad_in = np.subtract(h, h_mean, out=h)  # h - mean_rows(h)
+        grad_in -= np.multiply(xhat, hx_mean, out=part)  # - xhat * mean_rows(h xhat)
+        return np.multiply(grad_in, inv_std, out=grad_in)
 
     def parameters(self) -> list[Param]:
         return [] if self.gamma is None else [self.gamma, self.beta]

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._scratch import using
 from .activations import Sigmoid, Softmax
-from .core import Sequential, const, spread
+from .core import Sequential, const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
 
@@ -110,12 +110,11 @@ class Objective:
         self._rowbase = np.arange(batch_size) * k  # flat index of each row's first entry
         self._flat = np.empty(batch_size, dtype=np.int64)
         self._ones = np.ones(k, dtype=dt)
-        # scratch, so that a step allocates nothing: per-row values, a (batch, k) spread of
-        # one of them (``core.spread``); the sigmoid's loss terms also need a second (batch, k)
-        # array and a mask
+        # scratch, so that a step allocates no array of batch size: per-row values; the
+        # sigmoid's loss terms also need two (batch, k) arrays and a mask
         self._rows, self._picked = np.empty(batch_size, dtype=dt), np.empty(batch_size, dtype=dt)
-        self._wide = np.empty((batch_size, k), dtype=dt)
         sigmoid = self.kind == "sigmoid"
+        self._terms = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
         self._other = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
         self._mask = np.empty((batch_size, k) if sigmoid else (0, k), dtype=bool)
         self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
@@ -162,7 +161,7 @@ class Objective:
         if w is None:
             np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
         else:
-            spread(np.multiply, grad, w[:, None], grad, self._wide[: grad.shape[0]])
+            np.multiply(grad, w[:, None], out=grad)
 
     def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
         n = z.shape[0]
@@ -179,22 +178,21 @@ class Objective:
         log_s = np.log(s, out=self._rows[:n])
         np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
-        wide = self._wide[:n]
         if flat is not None:
             if sink is not None and self.output_is_activated:
                 # the metrics read the probabilities; the gradient is computed as without them
                 if self._probs is None:
                     self._probs = np.empty_like(self._p)
-                sink(spread(np.divide, p, s[:, None], self._probs[:n], wide))
+                sink(np.divide(p, s[:, None], out=self._probs[:n]))
             # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
             weight = const(1.0 / n, self.dtype) if w is None else w
-            spread(np.multiply, p, np.divide(weight, s, out=s)[:, None], p, wide)
+            np.multiply(p, np.divide(weight, s, out=s)[:, None], out=p)
             # p.flat[flat] -= weight, through a buffer (fancy indexing makes three arrays)
             entries = p.reshape(-1)
             at_label = entries.take(flat, None, self._picked[:n], "clip")
             entries.put(flat, np.subtract(at_label, weight, out=at_label))
             return total, p
-        spread(np.divide, p, s[:, None], p, wide)
+        np.divide(p, s[:, None], out=p)
         if sink is not None and self.output_is_activated:
             sink(p)
         np.subtract(p, y, out=p)  # soft or one-hot rows
@@ -205,10 +203,7 @@ class Objective:
                      p: np.ndarray, s: np.ndarray) -> np.ndarray:
         """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``.
         ``shift`` is a 0-d array or one value per row (n,)."""
-        if shift.ndim:
-            spread(np.subtract, z, shift[:, None], p, self._wide[: p.shape[0]])
-        else:
-            np.subtract(z, shift, out=p)
+        np.subtract(z, shift[:, None] if shift.ndim else shift, out=p)
         picked = self._picked[: p.shape[0]]
         if flat is not None:
             p.reshape(-1).take(flat, None, picked, "clip")
@@ -227,7 +222,7 @@ class Objective:
         np.abs(z, out=p)
         np.negative(p, out=p)
         np.exp(p, out=p)
-        terms, other = np.log1p(p, out=self._wide[:n]), self._other[:n]
+        terms, other = np.log1p(p, out=self._terms[:n]), self._other[:n]
         terms += np.maximum(z, 0, out=other)
         terms -= np.multiply(z, y, out=other)
         per_sample = np.add.reduce(terms, 1, out=self._rows[:n])  # terms.sum(axis=1)
