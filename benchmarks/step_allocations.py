@@ -171,12 +171,22 @@ def run(case: Case, dtype: Any, *, batch: int, width: int, features: int = 16,
     return sink, model
 
 
-def sweep(case: Case, dtype: Any, small: tuple[int, int] = (64, 32),
-          big: tuple[int, int] = (1024, 256)) -> tuple[dict[Where, tuple], Allocations, int]:
+def sweep(case: Case, dtype: Any, small: tuple[int, int] = (512, 64),
+          big: tuple[int, int] = (1024, 256),
+          bufsize: int = 256) -> tuple[dict[Where, tuple], Allocations, int]:
     """(lines allocating arrays that grow with the batch or the widths, the big run's
-    allocations, how many more bytes the big run's steps kept than the small run's)."""
-    first, _ = run(case, dtype, batch=small[0], width=small[1])
-    second, _ = run(case, dtype, batch=big[0], width=big[1])
+    allocations, how many more bytes the big run's steps kept than the small run's).
+
+    NumPy caps its own iterator and casting buffers at its buffer size (8,192 entries by
+    default): the runs use ``bufsize`` instead, below every array of batch size in both,
+    so that such a buffer is the same size in both runs and only real temporaries grow.
+    """
+    old = np.setbufsize(bufsize)
+    try:
+        first, _ = run(case, dtype, batch=small[0], width=small[1])
+        second, _ = run(case, dtype, batch=big[0], width=big[1])
+    finally:
+        np.setbufsize(old)
     return scaling(first, second), second, second.retained - first.retained
 
 

@@ -4,7 +4,7 @@ Called on its own (``loss(y_true, y_pred)``, ``evaluate``, ``metric.update_state
 that math makes new arrays, as NumPy's operators would. While ``fit`` runs a batch
 through a loss without a fused path (``nonlin.objective``) or a streamed metric, it
 lends them a pool of buffers (``using``): each array is then written into the
-pool's buffer of that name and shape, and the step allocates nothing. Same
+pool's buffer of that name and shape, and the step allocates no array of its own. Same
 operations, same order: the same bits either way.
 """
 
