@@ -12,8 +12,17 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import check_name
-from .metrics import _column, _labels, _RowMean
+from ._loss_math import take_labels
+from ._scratch import buffer, rows
+from .metrics import _column, _RowMean
 from .validation import is_integer, is_real
+
+
+def _labels(y_true: np.ndarray) -> np.ndarray:
+    """Integer labels from labels or one-hot rows."""
+    if y_true.ndim == 2 and y_true.shape[1] > 1:
+        return y_true.argmax(axis=1, out=rows("labels", y_true, np.intp))
+    return y_true.reshape(-1)
 
 
 class Accuracy(_RowMean):
@@ -41,7 +50,8 @@ class Accuracy(_RowMean):
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if y_pred.shape[1] == 1:
             return BinaryAccuracy()._rows(y_true, y_pred)
-        return y_pred.argmax(axis=1) == _labels(y_true)
+        best = y_pred.argmax(axis=1, out=rows("argmax", y_pred, np.intp))
+        return np.equal(best, _labels(y_true), out=rows("hits", y_pred, bool))
 
 
 class BinaryAccuracy(_RowMean):
@@ -63,9 +73,16 @@ class BinaryAccuracy(_RowMean):
         self.name = name
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        truth = _column(y_true, y_pred.shape[0]) > 0.5
-        hits = (y_pred > self.threshold) == truth
-        return hits[:, 0] if hits.shape[1] == 1 else hits.mean(axis=1)
+        column = _column(y_true, y_pred.shape[0])
+        truth = np.greater(column, 0.5, out=buffer("truth", column.shape, bool))
+        above = np.greater(y_pred, self.threshold, out=buffer("above", y_pred.shape, bool))
+        shape = np.broadcast_shapes(above.shape, truth.shape)
+        hits = np.equal(above, truth, out=buffer("hits", shape, bool))
+        if hits.shape[1] == 1:
+            return hits[:, 0]
+        # hits.mean(axis=1): sums of 0s and 1s in float64 are exact in any order
+        means = np.add.reduce(hits, 1, np.float64, out=rows("means", hits, np.float64))
+        return np.divide(means, hits.shape[1], out=means)
 
     def get_config(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "name": self.name}
@@ -87,14 +104,16 @@ class TopKAccuracy(_RowMean):
         return self._class_labels(y_true, y_pred)
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        labels = _labels(y_true).astype(np.intp)
+        labels = rows("top_labels", y_pred, np.intp)
+        np.copyto(labels, _labels(y_true), casting="unsafe")
         k = min(self.k, y_pred.shape[1])
-        true_score = y_pred[np.arange(y_pred.shape[0]), labels]
+        true_score = take_labels(y_pred, labels, rows("true_score", y_pred))
         # a NaN score is the lowest (Keras 3's in_top_k), not a hit: NaN > x is never true
-        true_score = np.where(np.isnan(true_score), -np.inf, true_score)
-        # rank = number of classes scoring strictly higher than the true one
-        rank = (y_pred > true_score[:, None]).sum(axis=1)
-        return rank < k
+        np.copyto(true_score, -np.inf, where=np.isnan(true_score, out=rows("nan", y_pred, bool)))
+        # rank = number of classes scoring strictly higher than the true one (counted as ints)
+        higher = np.greater(y_pred, true_score[:, None], out=buffer("higher", y_pred.shape, bool))
+        rank = np.add.reduce(higher, 1, np.intp, out=rows("rank", higher, np.intp))
+        return np.less(rank, k, out=rows("top_hits", rank, bool))
 
     def get_config(self) -> dict[str, Any]:
         return {"k": self.k, "name": self.name}

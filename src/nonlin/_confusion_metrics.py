@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ._loss_math import put_labels
+from ._scratch import buffer
 from .metrics import Metric
 from .validation import check_labels, is_integer, is_real
 
@@ -32,11 +34,12 @@ NEG_INF = -1e10
 def truth(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Boolean positives (n_samples, n_outputs): ``y_true != 0``, or integer labels one-hot."""
     n, k = y_pred.shape
+    positive = buffer("positive", (n, k), bool)
     if k > 1 and (y_true.ndim == 1 or y_true.shape[1:] == (1,)):
-        positive = np.zeros((n, k), dtype=bool)
-        positive[np.arange(n), y_true.reshape(-1).astype(np.intp, copy=False)] = True
+        positive.fill(False)
+        put_labels(positive, y_true.reshape(-1).astype(np.intp, copy=False), True)
         return positive
-    return y_true.reshape(n, k) != 0
+    return np.not_equal(y_true.reshape(n, k), 0, out=positive)
 
 
 def divide_no_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -189,7 +192,7 @@ class _PrecisionRecall(ConfusionMetric):
     def _confusion(self, y_true: np.ndarray, y_pred: np.ndarray,
                    w: np.ndarray | None) -> tuple[float, float, float]:
         """Weighted true positives, false positives and false negatives of one batch."""
-        predicted = y_pred > self.threshold
+        predicted = np.greater(y_pred, self.threshold, out=buffer("predicted", y_pred.shape, bool))
         if self.top_k is not None and self.top_k < y_pred.shape[1]:
             # the k highest entries of each row, ties to the lower index (ops.top_k)
             top = np.argsort(-y_pred, axis=1, kind="stable")[:, : self.top_k]
@@ -203,7 +206,8 @@ class _PrecisionRecall(ConfusionMetric):
                                  f"with {y_pred.shape[1]} columns. Received: "
                                  f"class_id={self.class_id}")
             predicted, actual = predicted[:, self.class_id], actual[:, self.class_id]
-        tp = weighted_count(predicted & actual, w)
+        tp = weighted_count(np.logical_and(predicted, actual, out=buffer("both", actual.shape,
+                                                                       bool)), w)
         return (tp, weighted_count(predicted, w) - tp, weighted_count(actual, w) - tp)
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._epoch_state import EpochProgress, generator_state
 from ._interrupt import SigintGuard
+from ._scratch import using
 from ._step_snapshot import StepSnapshot
 from .callbacks import CallbackList, History
 from .core import Sequential, const
@@ -51,6 +52,9 @@ class _Loop:
         X, y, w = train.X, train.y, train.weight
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
         self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
+        # the batch's rows of the (int32) order as intp, what np.take indexes with: converted
+        # once here, not by each take into a temporary of its own
+        self.ibuf = np.empty(bs, dtype=np.intp)
         # None without weights, where it is never read (the hot path: no check, no cast)
         wbuf = None if w is None else np.empty(bs, dtype=dt)
         self.wbuf: np.ndarray = wbuf  # type: ignore[assignment]
@@ -58,6 +62,7 @@ class _Loop:
         kept = any(not m.streams for m in metrics)
         self.store = np.empty((len(train), cast(int, model.n_outputs)), dt) if kept else None
         self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
+        self._pool: dict[Any, np.ndarray] = {}  # see _scratch.using
         self.resume: dict[str, Any] | None = None  # a stopped epoch to carry on (checkpoint)
         self.history: History | None = None  # fit's, called last by ``cbs``
 
@@ -155,9 +160,10 @@ class _Loop:
     def _sink(self, out: np.ndarray) -> None:
         """The batch's outputs, handed over by the objective: update the metrics."""
         yb, where = self._batch
-        for metric in self.metrics:
-            if metric.streams:
-                metric.update_state(yb, out)
+        with using(self._pool):  # the metrics' arrays go into buffers reused batch after batch
+            for metric in self.metrics:
+                if metric.streams:
+                    metric.update_state(yb, out)
         if self.store is not None:
             self.store[where] = out
 
@@ -181,17 +187,21 @@ class _Loop:
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
         train, m = self.train, stop - start
+        weight, wb = train.weight, None
+        where: Any  # the batch's rows: a slice, or indices
         if order is None:
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
-            wsrc = None if train.weight is None else train.weight[start:stop]
+            if weight is not None:
+                wb = np.multiply(weight[start:stop], const(1.0 / m, weight.dtype),
+                                 out=self.wbuf[:m])
         else:
-            where = order[start:stop]
-            xb = np.take(train.X, where, axis=0, out=self.xbuf[:m], mode="clip")
-            yb = np.take(train.y, where, axis=0, out=self.ybuf[:m], mode="clip")
-            wsrc = None if train.weight is None else train.weight[where]
-        wb = None
-        if wsrc is not None:
-            wb = np.multiply(wsrc, const(1.0 / m, self.wbuf.dtype), out=self.wbuf[:m])
+            where = rows = self.ibuf[:m]
+            np.copyto(rows, order[start:stop])
+            xb = train.X.take(rows, 0, self.xbuf[:m], "clip")
+            yb = train.y.take(rows, 0, self.ybuf[:m], "clip")
+            if weight is not None:
+                wb = weight.take(rows, 0, self.wbuf[:m], "clip")
+                np.multiply(wb, const(1.0 / m, weight.dtype), out=wb)
         self._batch = (yb, where)
         sink, snapshot = self._sink if self.metrics else None, self.snapshot
         if snapshot.active:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import check_name
+from ._scratch import buffer, like, row_means, rows
 from .metrics import Metric, _column, _is_number, _RowMean
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
@@ -30,7 +31,8 @@ class _Regression(_RowMean):
         return {"name": self.name}
 
     def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return y_pred - _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
+        y = _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
+        return np.subtract(y_pred, y, out=like("residual", y_pred, y))
 
 
 class MeanAbsoluteError(_Regression):
@@ -39,7 +41,8 @@ class MeanAbsoluteError(_Regression):
     name = "mae"
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return np.abs(self._residual(y_true, y_pred)).mean(axis=1)
+        residual = self._residual(y_true, y_pred)
+        return row_means(np.abs(residual, out=residual), "mae")
 
 
 class MeanSquaredError(_Regression):
@@ -49,7 +52,10 @@ class MeanSquaredError(_Regression):
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         r = self._residual(y_true, y_pred)
-        return np.einsum("ij,ij->i", r, r) / r.shape[1]
+        squares = np.einsum("ij,ij->i", r, r, out=rows("squares", r))
+        if r.dtype.kind != "f":  # integers (a direct call): a float quotient
+            return squares / r.shape[1]
+        return np.divide(squares, r.shape[1], out=squares)
 
 
 class RootMeanSquaredError(MeanSquaredError):
@@ -77,9 +83,11 @@ class MeanAbsolutePercentageError(_Regression):
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         dtype = y_pred.dtype if y_pred.dtype.kind == "f" else np.float64  # int y_pred too
         y = _column(y_true, y_pred.shape[0]).astype(dtype, copy=False)
-        ratio = np.abs(y_pred - y)
-        ratio /= np.maximum(np.abs(y), _EPSILON)
-        return ratio.mean(axis=1) * 100.0
+        ratio = np.subtract(y_pred, y, out=like("ratio", y_pred, y))
+        np.abs(ratio, out=ratio)
+        ratio /= np.maximum(np.abs(y, out=like("floor", y)), _EPSILON, out=like("floor", y))
+        means = row_means(ratio, "mape")
+        return np.multiply(means, 100.0, out=means)
 
 
 class R2Score(Metric):
@@ -126,12 +134,15 @@ class R2Score(Metric):
         y = _targets(y_true, y_pred)
         n_b = y.shape[0]
         mean_b = y.mean(axis=0)
-        m2_b = ((y - mean_b) ** 2).sum(axis=0)
+        deviation = np.subtract(y, mean_b, out=like("deviation", y))
+        m2_b = np.square(deviation, out=deviation).sum(axis=0)  # sum of (y - mean_b) ** 2
         total = self._n + n_b
         delta = mean_b - self._mean
         self._mean = self._mean + delta * (n_b / total)
         self._m2 = self._m2 + m2_b + delta**2 * (self._n * n_b / total)
-        self._ss_res = self._ss_res + ((y - y_pred) ** 2).sum(axis=0)
+        np.copyto(residual := like("residual", y), y_pred)  # in float64, as y - y_pred casts it
+        np.square(np.subtract(y, residual, out=residual), out=residual)
+        self._ss_res = self._ss_res + residual.sum(axis=0)
         self._n = total
 
     def result(self) -> float:
@@ -163,12 +174,14 @@ class R2Score(Metric):
 def _targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """``y_true`` as float64 columns, one per output of ``y_pred`` (R² is per output:
     labels next to a model's class probabilities have no meaning for it)."""
-    y = _column(y_true, y_pred.shape[0]).astype(np.float64)
-    if y.shape[1] != y_pred.shape[1]:
+    column = _column(y_true, y_pred.shape[0])
+    if column.shape[1] != y_pred.shape[1]:
         raise ValueError(
             f"Expected targets with {y_pred.shape[1]} column(s) for r2, one per output. "
             f"Received y_true of shape {y_true.shape} for y_pred of shape {y_pred.shape}"
         )
+    y = buffer("targets", column.shape, np.float64)
+    np.copyto(y, column, casting="unsafe")  # column.astype(np.float64)
     return y
 
 

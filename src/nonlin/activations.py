@@ -21,20 +21,19 @@ from .validation import is_real
 def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
     """A buffer shaped like ``x``: reused across training steps, fresh otherwise; a
     float32 or float64 ``x`` only (else ``_misuse.float_error``'s ``TypeError``)."""
-    try:
-        if not training:
-            if x.dtype not in _ONE:
-                raise float_error(layer, x)
-            return np.empty_like(x)
-        buf = layer.__dict__.get(name)
-        if buf is None or buf.shape != x.shape or buf.dtype != x.dtype:
-            if x.dtype not in _ONE:
-                raise float_error(layer, x)
-            buf = np.empty_like(x)
-            setattr(layer, name, buf)
-        return buf
-    except AttributeError:  # x is no array
-        raise float_error(layer, x) from None
+    dtype = getattr(x, "dtype", None)  # None: x is no array
+    if dtype not in _ONE:
+        raise float_error(layer, x)
+    return _buffer(layer, name, x.shape, dtype) if training else np.empty_like(x)
+
+
+def _buffer(layer: Layer, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """The layer's buffer ``name``, made anew only when its shape or dtype changed."""
+    buf = layer.__dict__.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = np.empty(shape, dtype)
+        setattr(layer, name, buf)
+    return buf
 
 
 _FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
@@ -57,11 +56,6 @@ def sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 def relu_in_place(x: np.ndarray) -> np.ndarray:
     """``x = max(x, 0)`` over ``x`` itself, the bits of ``ReLU.forward``, shape (n, k)."""
     return np.maximum(x, _zeros(x.shape, x.dtype), out=x)
-
-
-def tanh_in_place(x: np.ndarray) -> np.ndarray:
-    """``x = tanh(x)`` over ``x`` itself, the bits of ``Tanh.forward``, shape (n, k)."""
-    return np.tanh(x, x)
 
 
 class Sigmoid(Layer):
@@ -146,6 +140,8 @@ class LeakyReLU(Layer):
         Slope for negative inputs, ``alpha >= 0``.
     """
 
+    _positive: np.ndarray  # where x > 0, cached by a training forward
+
     def __init__(self, alpha: float = 0.01) -> None:
         if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
             raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r}")
@@ -153,17 +149,16 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
-        positive = np.greater(x, 0)
-        if training:
-            self._positive = positive
-        np.multiply(x, self.alpha, out=y)
+        positive = _buffer(self, "_positive", x.shape, bool) if training else None
+        positive = np.greater(x, 0, out=positive)
+        np.multiply(x, const(self.alpha, y.dtype), out=y)
         np.copyto(y, x, where=positive)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         positive = cached(self, "_positive", grad_out)  # where the training forward's x > 0
         grad_in = _out(self, "_grad_in", grad_out, True)
-        np.multiply(grad_out, self.alpha, out=grad_in)
+        np.multiply(grad_out, const(self.alpha, grad_in.dtype), out=grad_in)
         np.copyto(grad_in, grad_out, where=positive)
         return grad_in
 
@@ -183,20 +178,32 @@ class GELU(Layer):
     Backward: ``g * ((1 + t) / 2 + x / 2 * (1 - t^2) * c * (1 + 3 a u^2))``.
     """
 
+    _u: np.ndarray  # u and t, cached by a training forward
+    _t: np.ndarray
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        y = _out(self, "_y", x, training)
-        u = np.clip(x, -20.0, 20.0)
-        t = np.tanh(_GELU_C * (u + _GELU_A * u**3))
+        y = _out(self, "_y", x, training)  # also checks the dtype
+        u = np.clip(x, -20.0, 20.0, out=_out(self, "_u", x, training))
+        t = np.power(u, 3, out=_out(self, "_t", x, training))  # u**3
+        np.multiply(t, _GELU_A, out=t)
+        np.add(u, t, out=t)
+        np.multiply(t, _GELU_C, out=t)
+        np.tanh(t, out=t)  # tanh(c (u + a u^3))
         if training:
-            self._x, self._u, self._t = x, u, t
+            self._x = x
         np.multiply(x, 0.5, out=y)
-        return np.multiply(y, 1.0 + t, out=y)
+        return np.multiply(y, np.add(t, 1.0, out=_out(self, "_part", x, training)), out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x, u, t = cached(self, "_x", grad_out), self._u, self._t
-        slope = (1.0 - t * t) * (_GELU_C * (1.0 + 3.0 * _GELU_A * u * u))
-        slope *= 0.5 * x
-        slope += 0.5 * (1.0 + t)
+        slope, part = _out(self, "_slope", x, True), _out(self, "_part", x, True)
+        np.subtract(1.0, np.multiply(t, t, out=slope), out=slope)  # 1 - t^2
+        np.multiply(u, 3.0 * _GELU_A, out=part)
+        np.multiply(part, u, out=part)
+        np.add(part, 1.0, out=part)
+        slope *= np.multiply(part, _GELU_C, out=part)  # * c (1 + 3 a u^2)
+        slope *= np.multiply(x, 0.5, out=part)
+        slope += np.multiply(np.add(t, 1.0, out=part), 0.5, out=part)
         return np.multiply(grad_out, slope, out=slope)
 
 
@@ -209,24 +216,30 @@ class Softmax(Layer):
     """
 
     _y: np.ndarray  # the output, cached by a training forward
+    _s: np.ndarray  # the row sums, a buffer of a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
         if y.ndim != 2:  # rows: a 1-D x has none, a 3-D x would be normalized along axis 1
             raise rows_error(self, x)
-        softmax_into(x, y)
+        if training:  # reused buffers for the row maxima and sums
+            softmax_into(x, y, _buffer(self, "_m", x.shape[:1], x.dtype),
+                         _buffer(self, "_s", x.shape[:1], x.dtype))
+        else:
+            softmax_into(x, y)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         y = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(grad_out, y, out=grad_in)
-        dot = grad_in.sum(axis=1, keepdims=True)
-        np.subtract(grad_out, dot, out=grad_in)
+        dot = np.add.reduce(grad_in, 1, out=self._s)  # sum_k g_k y_k, by rows
+        np.subtract(grad_out, dot[:, None], out=grad_in)
         return np.multiply(grad_in, y, out=grad_in)
 
 
-def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def softmax_into(x: np.ndarray, out: np.ndarray, m: np.ndarray | None = None,
+                 s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``out = softmax(x)`` by rows, as ``Softmax`` computes it.
 
     Parameters
@@ -235,6 +248,8 @@ def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray
         Logits; not modified.
     out : ndarray of shape (n_samples, n_classes)
         Receives ``p_ij = exp(x_ij - m_i) / s_i`` (may not be ``x``).
+    m, s : ndarray of shape (n_samples,)
+        Buffers for the row maxima and sums (a training forward's), or None for new arrays.
 
     Returns
     -------
@@ -243,13 +258,13 @@ def softmax_into(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray
         ``log p_ij = (x_ij - m_i) - log s_i`` without the underflow of
         ``log(out)`` (``evaluate`` scores cross-entropy so).
     """
-    m = x.max(axis=1, keepdims=True)
+    m = np.max(x, axis=1, out=m)
     with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
-        np.subtract(x, m, out=out)
+        np.subtract(x, m[:, None], out=out)
     np.exp(out, out=out)
-    s = out.sum(axis=1, keepdims=True)
-    np.divide(out, s, out=out)
-    return m, s
+    s = np.add.reduce(out, 1, out=s)
+    np.divide(out, s[:, None], out=out)
+    return m[:, None], s[:, None]
 
 
 class Exp(Layer):

@@ -9,8 +9,11 @@ send a gradient back:
 
 Rows are samples. In training mode a layer caches exactly what its backward
 rule needs for one batch and writes into buffers it reuses, so a training step
-allocates nothing once the first batch has run. In inference mode nothing is
-cached and every output is a fresh array.
+allocates no array of batch or parameter size once the first batch has run
+(nor do ``fit``'s loss, update and streamed metrics), NumPy's own iterator and
+casting buffers (at most its 8,192-entry buffer size) aside: docs/design.md
+lists the exceptions, and ``tests/test_step_allocations.py`` checks it. In
+inference mode nothing is cached and every output is a fresh array.
 
 Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 """

@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import check_loss_inputs, check_out, check_real_target
+from ._loss_math import EPS as _EPS
+from ._loss_math import log_softmax, put_labels, sigmoid, take_labels
+from ._scratch import buffer, like, rows
 from .validation import check_bool, check_labels, is_real
-
-_EPS = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-15}
 
 
 def _reduction(reduction: str) -> str:
@@ -84,7 +85,7 @@ class Loss:
         """``sum_i w_i l_i``: the sample losses (times the weights) added up."""
         losses = self._sample_losses(y_true, y_pred)
         if sample_weight is not None:
-            losses = losses * sample_weight
+            losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
         return float(losses.sum())
 
     def _grad(
@@ -126,8 +127,9 @@ class MeanSquaredError(Loss):
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        residual = y_pred - y_true
-        return 0.5 * np.einsum("ij,ij->i", residual, residual)
+        residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
+        squares = np.einsum("ij,ij->i", residual, residual, out=rows("losses", residual))
+        return np.multiply(squares, 0.5, out=squares)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.subtract(y_pred, y_true, out=out)
@@ -140,7 +142,9 @@ class MeanAbsoluteError(Loss):
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return np.abs(y_pred - y_true).sum(axis=1)
+        residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
+        return np.add.reduce(np.abs(residual, out=residual), 1,
+                             out=rows("losses", residual))  # .sum(axis=1)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(y_pred, y_true, out=out)
@@ -157,9 +161,12 @@ class Huber(Loss):
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        r = np.abs(y_pred - y_true)
-        small = np.minimum(r, self.delta)
-        return (0.5 * small * small + self.delta * (r - small)).sum(axis=1)
+        r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
+        small = np.minimum(np.abs(r, out=r), self.delta, out=like("small", r))
+        terms = np.multiply(small, 0.5, out=like("terms", small))
+        terms *= small  # 1/2 small^2 + delta (r - small)
+        terms += np.multiply(np.subtract(r, small, out=r), self.delta, out=r)
+        return np.add.reduce(terms, 1, out=rows("losses", terms))  # .sum(axis=1)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(y_pred, y_true, out=out)
@@ -167,12 +174,6 @@ class Huber(Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {"delta": self.delta, "reduction": self.reduction}
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """Stable logistic: never evaluates ``exp`` of a positive number."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 class BinaryCrossEntropy(Loss):
@@ -192,22 +193,30 @@ class BinaryCrossEntropy(Loss):
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        if self.from_logits:
+        terms, other = like("terms", y_pred, y_true), like("other", y_pred, y_true)
+        if self.from_logits:  # max(z, 0) - z y + log(1 + exp(-|z|))
             z = y_pred
-            terms = np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
-        else:
+            np.maximum(z, 0, out=terms)
+            terms -= np.multiply(z, y_true, out=other)
+            e = np.abs(z, out=like("e", z))
+            terms += np.log1p(np.exp(np.negative(e, out=e), out=e), out=e)
+        else:  # -(y log p + (1 - y) log(1 - p))
             eps = _EPS.get(y_pred.dtype, 1e-15)
-            p = np.clip(y_pred, eps, 1 - eps)
-            terms = -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p))
-        return terms.sum(axis=1)
+            p = np.clip(y_pred, eps, 1 - eps, out=like("p", y_pred))
+            np.multiply(y_true, np.log(p, out=like("log_p", p)), out=terms)
+            log_q = np.log1p(np.negative(p, out=p), out=p)
+            terms += np.multiply(np.subtract(1, y_true, out=other), log_q, out=other)
+            np.negative(terms, out=terms)
+        return np.add.reduce(terms, 1, out=rows("losses", terms))  # .sum(axis=1)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         if self.from_logits:
-            return np.subtract(_sigmoid(y_pred), y_true, out=out)
+            return np.subtract(sigmoid(y_pred), y_true, out=out)
         eps = _EPS.get(y_pred.dtype, 1e-15)
-        p = np.clip(y_pred, eps, 1 - eps)
+        p = np.clip(y_pred, eps, 1 - eps, out=like("p", y_pred))
         np.subtract(p, y_true, out=out)
-        return np.divide(out, p * (1 - p), out=out)
+        q = np.subtract(1, p, out=like("q", p))
+        return np.divide(out, np.multiply(p, q, out=q), out=out)  # (p - y) / (p (1 - p))
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true = super()._check_target(y_true, y_pred)
@@ -218,19 +227,6 @@ class BinaryCrossEntropy(Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {"from_logits": self.from_logits, "reduction": self.reduction}
-
-
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise ``z - logsumexp(z)``, stable for any finite ``z``.
-
-    ``z - max`` overflows to ``-inf`` where a row spans more than the float range
-    (+-1e308); it is floored at the most negative float, so that a zero target
-    there contributes ``0``, not ``0 * -inf = nan``.
-    """
-    with np.errstate(over="ignore"):
-        shifted = z - z.max(axis=1, keepdims=True)
-    np.maximum(shifted, np.finfo(shifted.dtype).min, out=shifted)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 class CrossEntropy(Loss):
@@ -253,29 +249,36 @@ class CrossEntropy(Loss):
     def _log_p(self, y_pred: np.ndarray) -> np.ndarray:
         if self.from_logits:
             return log_softmax(y_pred)
-        return np.log(np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None))
+        p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None, out=like("log_p", y_pred))
+        return np.log(p, out=p)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         log_p = self._log_p(y_pred)
         if y_true.ndim == 1:
-            return -log_p[np.arange(y_pred.shape[0]), y_true]
-        return -np.einsum("ij,ij->i", y_true, log_p)
+            picked = take_labels(log_p, y_true, rows("losses", log_p))
+        else:
+            dtype = np.result_type(y_true, log_p)
+            picked = np.einsum("ij,ij->i", y_true, log_p,
+                               out=buffer("losses", log_p.shape[:1], dtype))
+        return np.negative(picked, out=picked)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        rows = np.arange(y_pred.shape[0])
         if self.from_logits:
             np.exp(log_softmax(y_pred), out=out)
-            if y_true.ndim == 1:
-                out[rows, y_true] -= 1
+            if y_true.ndim == 1:  # out[i, y_i] -= 1
+                at = take_labels(out, y_true, rows("at_label", out))
+                put_labels(out, y_true, np.subtract(at, 1, out=at))
                 return out
-            np.multiply(out, y_true.sum(axis=1, keepdims=True), out=out)  # rows summing to s
+            s = np.add.reduce(y_true, 1, out=rows("row_sums", y_true))[:, None]
+            np.multiply(out, s, out=out)  # rows summing to s
             return np.subtract(out, y_true, out=out)  # s softmax(z) - y
-        p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None)
-        if y_true.ndim == 1:
+        p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None, out=like("p", y_pred))
+        if y_true.ndim == 1:  # -1 / p at each label, 0 elsewhere
             out.fill(0)
-            out[rows, y_true] = -1.0 / p[rows, y_true]
+            at = take_labels(p, y_true, rows("at_label", p))
+            put_labels(out, y_true, np.divide(-1.0, at, out=at))
             return out
-        return np.divide(-y_true, p, out=out)
+        return np.divide(np.negative(y_true, out=like("negative", y_true)), p, out=out)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         n, k = y_pred.shape

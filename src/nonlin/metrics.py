@@ -40,13 +40,6 @@ def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> floa
     return float(np.dot(values, sample_weight) / total) if total else 0.0
 
 
-def _labels(y_true: np.ndarray) -> np.ndarray:
-    """Integer labels from labels or one-hot rows."""
-    if y_true.ndim == 2 and y_true.shape[1] > 1:
-        return y_true.argmax(axis=1)
-    return y_true.reshape(-1)
-
-
 def _column(y: np.ndarray, n: int) -> np.ndarray:
     return y.reshape(n, -1)
 

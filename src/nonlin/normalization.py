@@ -20,24 +20,34 @@ from .validation import is_real
 
 
 def _batch_moments(
-    x: np.ndarray, centered: np.ndarray, scratch_: np.ndarray
+    x: np.ndarray, centered: np.ndarray, scratch_: np.ndarray, sums: np.ndarray,
+    mean: np.ndarray, var: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Column mean and biased variance of ``x``; writes ``x - mean`` into ``centered``.
+    """Column mean and biased variance of ``x`` into ``mean`` and ``var`` (n_features,);
+    writes ``x - mean`` into ``centered`` (``scratch_`` shaped like ``x``).
 
-    The column sums accumulate in float64: NumPy adds the rows of an axis-0
+    The column sums accumulate in float64 (``sums``): NumPy adds the rows of an axis-0
     reduction one by one, and in float32 the mean of 256 rows near 1e5 drifted
     by several ulps, which ``x - mean`` amplifies. In float64 this is
     ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries.
     """
     n = x.shape[0]
-    mean = np.add.reduce(x, 0, np.float64)
-    mean /= n
-    mean = mean.astype(x.dtype, copy=False)
+    np.add.reduce(x, 0, np.float64, sums)  # type: ignore[call-overload]
+    sums /= n
+    np.copyto(mean, sums, casting="same_kind")  # rounded once to x's dtype
     np.subtract(x, mean, out=centered)
     np.multiply(centered, centered, out=scratch_)
-    var = np.add.reduce(scratch_, 0)
+    np.add.reduce(scratch_, 0, None, var)  # type: ignore[call-overload]
     var /= n
     return mean, var
+
+
+def _mean_rows(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``a.mean(axis=0)`` into ``out``: the column sums divided by the number of rows
+    (NumPy divides in float64 and rounds once: the same bits in float32, the
+    quotient of two floats being exact before that rounding, up to 2**-53)."""
+    np.add.reduce(a, 0, None, out)  # type: ignore[call-overload]
+    return np.divide(out, const(float(a.shape[0]), out.dtype), out=out)
 
 
 class BatchNorm(Layer):
@@ -77,6 +87,10 @@ class BatchNorm(Layer):
         In [0, 1) (Keras' convention: the weight of the old value).
     epsilon : float, default 1e-3
     """
+
+    # buffers of a training forward: the batch's mean and variance (reused by backward)
+    _mean: np.ndarray
+    _var: np.ndarray
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
         if not is_real(momentum) or not (
@@ -122,38 +136,55 @@ class BatchNorm(Layer):
             scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
             return (x - self.moving_mean) * scale + beta
         dt, self._fixed = x.dtype, self._frozen
-        xhat = self._xhat = scratch(getattr(self, "_xhat", None), x.shape, dt)
-        y = self._y = scratch(getattr(self, "_y", None), x.shape, dt)
+        xhat = self._xhat = self._scratch("_xhat", x.shape, dt)
+        y = self._y = self._scratch("_y", x.shape, dt)
+        row = x.shape[1:]
         if self._fixed:
             mean, var = self.moving_mean, self.moving_variance
             np.subtract(x, mean, out=xhat)
         else:
-            mean, var = _batch_moments(x, xhat, y)
-        self._inv_std = inv_std = 1.0 / np.sqrt(var + const(self.epsilon, dt))
+            mean, var = _batch_moments(x, xhat, y, self._scratch("_sums", row, np.float64),
+                                       self._scratch("_mean", row, dt),
+                                       self._scratch("_var", row, dt))
+        inv_std = self._inv_std = self._scratch("_inv_std", row, dt)
+        np.add(var, const(self.epsilon, dt), out=inv_std)
+        np.divide(1.0, np.sqrt(inv_std, out=inv_std), out=inv_std)  # 1 / sqrt(var + eps)
         np.multiply(xhat, inv_std, out=xhat)
         np.multiply(xhat, gamma, out=y)
         np.add(y, beta, out=y)
         if self._fixed:
             return y
         m, keep = const(self.momentum, dt), const(1.0 - self.momentum, dt)
+        step = self._scratch("_step", row, dt)
         self.moving_mean *= m
-        self.moving_mean += keep * mean
+        self.moving_mean += np.multiply(mean, keep, out=step)
         self.moving_variance *= m
-        self.moving_variance += keep * var
+        self.moving_variance += np.multiply(var, keep, out=step)
         return y
+
+    def _scratch(self, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """The buffer ``name`` of a training step, reused while shape and dtype hold."""
+        buf = scratch(self.__dict__.get(name), shape, np.dtype(dtype))
+        setattr(self, name, buf)
+        return buf
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         xhat = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
+        inv_std = self._inv_std
+        part = self._scratch("_part", xhat.shape, xhat.dtype)
         # below, out positional: NumPy's stubs only know out= as a keyword
-        np.add.reduce(grad_out * xhat, 0, None, self.gamma.grad)  # type: ignore[call-overload]
+        np.add.reduce(np.multiply(grad_out, xhat, out=part), 0, None,  # type: ignore[call-overload]
+                      self.gamma.grad)
         np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
-        h = grad_out * self.gamma.value
+        h = self._scratch("_grad_in", xhat.shape, xhat.dtype)
+        np.multiply(grad_out, self.gamma.value, out=h)
         if self._fixed:  # the statistics do not depend on x
-            return np.multiply(h, self._inv_std, out=h)
-        grad_in = h - h.mean(axis=0)
-        grad_in -= xhat * (h * xhat).mean(axis=0)
-        grad_in *= self._inv_std
-        return grad_in
+            return np.multiply(h, inv_std, out=h)
+        h_mean = _mean_rows(h, self._mean)
+        hx_mean = _mean_rows(np.multiply(h, xhat, out=part), self._var)
+        grad_in = np.subtract(h, h_mean, out=h)  # h - mean_rows(h)
+        grad_in -= np.multiply(xhat, hx_mean, out=part)  # - xhat * mean_rows(h xhat)
+        return np.multiply(grad_in, inv_std, out=grad_in)
 
     def parameters(self) -> list[Param]:
         return [] if self.gamma is None else [self.gamma, self.beta]

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._scratch import using
 from .activations import Sigmoid, Softmax
 from .core import Sequential, const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
@@ -109,6 +110,14 @@ class Objective:
         self._rowbase = np.arange(batch_size) * k  # flat index of each row's first entry
         self._flat = np.empty(batch_size, dtype=np.int64)
         self._ones = np.ones(k, dtype=dt)
+        # scratch, so that a step allocates no array of batch size: per-row values; the
+        # sigmoid's loss terms also need two (batch, k) arrays and a mask
+        self._rows, self._picked = np.empty(batch_size, dtype=dt), np.empty(batch_size, dtype=dt)
+        sigmoid = self.kind == "sigmoid"
+        self._terms = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
+        self._other = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
+        self._mask = np.empty((batch_size, k) if sigmoid else (0, k), dtype=bool)
+        self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -165,8 +174,8 @@ class Objective:
         picked = self._exp_shifted(z, z.max(), y, flat, p, s)
         if not s.min() > self._tiny:
             np.max(z, axis=1, out=self._rowmax[:n])
-            picked = self._exp_shifted(z, self._rowmax[:n, None], y, flat, p, s)
-        log_s = np.log(s)
+            picked = self._exp_shifted(z, self._rowmax[:n], y, flat, p, s)
+        log_s = np.log(s, out=self._rows[:n])
         np.subtract(log_s, picked, out=log_s)  # per-sample loss log sum exp - z_iy
         total = float(np.dot(log_s, w) if w is not None else log_s.sum())
         if flat is not None:
@@ -178,7 +187,10 @@ class Objective:
             # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
             weight = const(1.0 / n, self.dtype) if w is None else w
             np.multiply(p, np.divide(weight, s, out=s)[:, None], out=p)
-            p.reshape(-1)[flat] -= weight
+            # p.flat[flat] -= weight, through a buffer (fancy indexing makes three arrays)
+            entries = p.reshape(-1)
+            at_label = entries.take(flat, None, self._picked[:n], "clip")
+            entries.put(flat, np.subtract(at_label, weight, out=at_label))
             return total, p
         np.divide(p, s[:, None], out=p)
         if sink is not None and self.output_is_activated:
@@ -189,9 +201,14 @@ class Objective:
 
     def _exp_shifted(self, z: np.ndarray, shift: Any, y: np.ndarray, flat: Any,
                      p: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``."""
-        np.subtract(z, shift, out=p)
-        picked = p.reshape(-1).take(flat) if flat is not None else np.einsum("ij,ij->i", p, y)
+        """``p = exp(z - shift)``, ``s`` its row sums; returns ``sum_j y_ij (z_ij - shift)``.
+        ``shift`` is a 0-d array or one value per row (n,)."""
+        np.subtract(z, shift[:, None] if shift.ndim else shift, out=p)
+        picked = self._picked[: p.shape[0]]
+        if flat is not None:
+            p.reshape(-1).take(flat, None, picked, "clip")
+        else:
+            np.einsum("ij,ij->i", p, y, out=picked)
         np.exp(p, out=p)
         np.dot(p, self._ones[: p.shape[1]], out=s)
         return picked
@@ -205,14 +222,14 @@ class Objective:
         np.abs(z, out=p)
         np.negative(p, out=p)
         np.exp(p, out=p)
-        terms = np.log1p(p)
-        terms += np.maximum(z, 0)
-        terms -= z * y
-        per_sample = terms.sum(axis=1)
+        terms, other = np.log1p(p, out=self._terms[:n]), self._other[:n]
+        terms += np.maximum(z, 0, out=other)
+        terms -= np.multiply(z, y, out=other)
+        per_sample = np.add.reduce(terms, 1, out=self._rows[:n])  # terms.sum(axis=1)
         total = float(np.dot(per_sample, w) if w is not None else per_sample.sum())
         # sigmoid(z): 1 / (1 + e) for z >= 0, e / (1 + e) otherwise, with e = exp(-|z|)
-        denom = np.add(p, const(1.0, self.dtype))
-        np.copyto(p, const(1.0, self.dtype), where=z >= 0)
+        denom = np.add(p, const(1.0, self.dtype), out=other)
+        np.copyto(p, const(1.0, self.dtype), where=np.greater_equal(z, 0, out=self._mask[:n]))
         np.divide(p, denom, out=p)
         if sink is not None and self.output_is_activated:
             sink(p)
@@ -223,15 +240,18 @@ class Objective:
     def _mse(self, z: np.ndarray, y: np.ndarray, w: Any) -> Any:
         n = z.shape[0]
         r = np.subtract(z, y, out=self._p[:n])
-        per_sample = np.einsum("ij,ij->i", r, r)
+        per_sample = np.einsum("ij,ij->i", r, r, out=self._rows[:n])
         total = 0.5 * float(np.dot(per_sample, w) if w is not None else per_sample.sum())
         self._scale(r, w)
         return total, r
 
     def _generic(self, z: np.ndarray, y: np.ndarray, w: Any) -> float:
+        """The loss's own ``_value`` and ``_grad``, their math written into ``self._pool``."""
         n = z.shape[0]
-        weights = None if w is None else w * n  # the loss divides by n itself
-        value = self.loss._value(y, z, weights)
-        grad = self.loss._grad(y, z, weights, self._p[:n])
+        # the loss divides by n itself
+        weights = None if w is None else np.multiply(w, n, out=self._rows[:n])
+        with using(self._pool):
+            value = self.loss._value(y, z, weights)
+            grad = self.loss._grad(y, z, weights, self._p[:n])
         self.backward(grad)
         return value
