@@ -238,8 +238,12 @@ def test_steady_state_steps_allocate_no_batch_or_parameter_sized_array(dtype, na
     try:
         small, kept_small, _ = fit_traced(make, loss(), dtype, *SMALL, **kwargs)
         big, kept_big, _ = fit_traced(make, loss(), dtype, *BIG, **kwargs)
+        again, _, _ = fit_traced(make, loss(), dtype, *BIG, **kwargs)
     finally:
         np.setbufsize(old)
+    # a line allocates per step when it does so in both large runs: a one-off (a cache of
+    # NumPy's or Python's filled on first use, ~2 KB) shows in one run only
+    big = {where: min(size, again[where]) for where, size in big.items() if where in again}
     grown = {where: (small.get(where, 0), size) for where, size in big.items()
              if size - small.get(where, 0) > 512}
     assert not grown, "\n".join(
