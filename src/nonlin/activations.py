@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import cached, float_error, rows_error
-from .core import Layer, const
+from .core import Layer, const, layer_buffer
 from .validation import is_real
 
 
@@ -24,16 +24,7 @@ def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
     dtype = getattr(x, "dtype", None)  # None: x is no array
     if dtype not in _ONE:
         raise float_error(layer, x)
-    return _buffer(layer, name, x.shape, dtype) if training else np.empty_like(x)
-
-
-def _buffer(layer: Layer, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """The layer's buffer ``name``, made anew only when its shape or dtype changed."""
-    buf = layer.__dict__.get(name)
-    if buf is None or buf.shape != shape or buf.dtype != dtype:
-        buf = np.empty(shape, dtype)
-        setattr(layer, name, buf)
-    return buf
+    return layer_buffer(layer, name, x.shape, dtype) if training else np.empty_like(x)
 
 
 _FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
@@ -149,7 +140,7 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)
-        positive = _buffer(self, "_positive", x.shape, bool) if training else None
+        positive = layer_buffer(self, "_positive", x.shape, bool) if training else None
         positive = np.greater(x, 0, out=positive)
         np.multiply(x, const(self.alpha, y.dtype), out=y)
         np.copyto(y, x, where=positive)
@@ -223,8 +214,8 @@ class Softmax(Layer):
         if y.ndim != 2:  # rows: a 1-D x has none, a 3-D x would be normalized along axis 1
             raise rows_error(self, x)
         if training:  # reused buffers for the row maxima and sums
-            softmax_into(x, y, _buffer(self, "_m", x.shape[:1], x.dtype),
-                         _buffer(self, "_s", x.shape[:1], x.dtype))
+            softmax_into(x, y, layer_buffer(self, "_m", x.shape[:1], x.dtype),
+                         layer_buffer(self, "_s", x.shape[:1], x.dtype))
         else:
             softmax_into(x, y)
         return y

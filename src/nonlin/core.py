@@ -67,6 +67,16 @@ def const(value: float, dtype: np.dtype) -> np.ndarray:
     return arr
 
 
+def layer_buffer(layer: Any, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """The layer's training buffer ``name`` (an attribute), made anew only when its shape
+    or dtype changed: a training step writes into it instead of allocating."""
+    buf = layer.__dict__.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = np.empty(shape, dtype)
+        setattr(layer, name, buf)
+    return buf
+
+
 class Param:
     """A trainable array and the gradient of the loss with respect to it.
 

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import cached, input_error, layer_input
-from .core import Layer, Param, RandomLike, const
-from .layers import scratch
+from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import is_real
 
 
@@ -136,17 +135,17 @@ class BatchNorm(Layer):
             scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
             return (x - self.moving_mean) * scale + beta
         dt, self._fixed = x.dtype, self._frozen
-        xhat = self._xhat = self._scratch("_xhat", x.shape, dt)
-        y = self._y = self._scratch("_y", x.shape, dt)
+        xhat = self._xhat = layer_buffer(self, "_xhat", x.shape, dt)
+        y = self._y = layer_buffer(self, "_y", x.shape, dt)
         row = x.shape[1:]
         if self._fixed:
             mean, var = self.moving_mean, self.moving_variance
             np.subtract(x, mean, out=xhat)
         else:
-            mean, var = _batch_moments(x, xhat, y, self._scratch("_sums", row, np.float64),
-                                       self._scratch("_mean", row, dt),
-                                       self._scratch("_var", row, dt))
-        inv_std = self._inv_std = self._scratch("_inv_std", row, dt)
+            mean, var = _batch_moments(x, xhat, y, layer_buffer(self, "_sums", row, np.float64),
+                                       layer_buffer(self, "_mean", row, dt),
+                                       layer_buffer(self, "_var", row, dt))
+        inv_std = self._inv_std = layer_buffer(self, "_inv_std", row, dt)
         np.add(var, const(self.epsilon, dt), out=inv_std)
         np.divide(1.0, np.sqrt(inv_std, out=inv_std), out=inv_std)  # 1 / sqrt(var + eps)
         np.multiply(xhat, inv_std, out=xhat)
@@ -155,28 +154,22 @@ class BatchNorm(Layer):
         if self._fixed:
             return y
         m, keep = const(self.momentum, dt), const(1.0 - self.momentum, dt)
-        step = self._scratch("_step", row, dt)
+        step = layer_buffer(self, "_step", row, dt)
         self.moving_mean *= m
         self.moving_mean += np.multiply(mean, keep, out=step)
         self.moving_variance *= m
         self.moving_variance += np.multiply(var, keep, out=step)
         return y
 
-    def _scratch(self, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        """The buffer ``name`` of a training step, reused while shape and dtype hold."""
-        buf = scratch(self.__dict__.get(name), shape, np.dtype(dtype))
-        setattr(self, name, buf)
-        return buf
-
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         xhat = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
         inv_std = self._inv_std
-        part = self._scratch("_part", xhat.shape, xhat.dtype)
+        part = layer_buffer(self, "_part", xhat.shape, xhat.dtype)
         # below, out positional: NumPy's stubs only know out= as a keyword
         np.add.reduce(np.multiply(grad_out, xhat, out=part), 0, None,  # type: ignore[call-overload]
                       self.gamma.grad)
         np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
-        h = self._scratch("_grad_in", xhat.shape, xhat.dtype)
+        h = layer_buffer(self, "_grad_in", xhat.shape, xhat.dtype)
         np.multiply(grad_out, self.gamma.value, out=h)
         if self._fixed:  # the statistics do not depend on x
             return np.multiply(h, inv_std, out=h)
