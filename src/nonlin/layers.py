@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import cached, dense_grad, input_error, layer_input, shape_error
+from ._misuse import cached, dense_grad, input_error, layer_input, no_forward, shape_error
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
 from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
@@ -134,7 +134,7 @@ class Dense(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         x = self._x
         if x is None:
-            raise RuntimeError("Dense.backward needs a forward pass with training=True first")
+            raise no_forward(self)
         try:
             np.dot(x.T, grad_out, self.W.grad)
         except ValueError as error:  # another shape, or a float64 gradient for float32 weights
