@@ -87,6 +87,35 @@ def test_small_finite_input_is_checked_in_one_pass(monkeypatch: pytest.MonkeyPat
         validation.check_finite(np.array([[1.0], [2.0], [np.inf]]), "X")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_finite_input_is_proved_finite_by_row_sums(
+    monkeypatch: pytest.MonkeyPatch, dtype: type
+) -> None:
+    def refuse(arr: np.ndarray) -> None:
+        raise AssertionError("row scan for finite data")
+
+    monkeypatch.setattr(validation, "_first_nonfinite_row", refuse)
+    X = np.random.default_rng(0).random((3000, 700)).astype(dtype)  # 2.1M entries, 2 blocks
+    validation.check_finite(X, "X")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 1497, 2999])
+def test_large_input_names_the_first_nonfinite_row(dtype: type, bad: float, row: int) -> None:
+    X = np.random.default_rng(1).random((3000, 700)).astype(dtype)
+    X[row, 699 if row else 0] = bad
+    X[row + 1 :: 500, 3] = -bad  # later rows too: the first one is named
+    with pytest.raises(ValueError, match=f"NaN or infinity in row {row}$"):
+        validation.check_finite(X, "X")
+
+
+def test_row_sums_that_overflow_prove_nothing_finite_data_passes() -> None:
+    X = np.full((2000, 1000), np.finfo(np.float32).max / 2, dtype=np.float32)
+    with np.errstate(over="raise"):  # the sums overflow; no warning, no error
+        validation.check_finite(X, "X")
+
+
 def test_hidden_activations_reuse_the_dense_output() -> None:
     import tracemalloc
 
