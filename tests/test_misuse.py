@@ -263,7 +263,7 @@ def test_step_wants_a_list_of_params(make: Any) -> None:
             make().step(params)
 
 
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), *STATEFUL])
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: SGD(1.0), *STATEFUL])
 def test_a_gradient_assigned_by_hand_is_the_one_stepped(make: Any) -> None:
     """A custom layer's ``W.grad = ...`` (a new array) after the first step: the packed
     flat buffers used to be stepped instead, with the old gradient."""
@@ -281,8 +281,9 @@ def test_a_gradient_assigned_by_hand_is_the_one_stepped(make: Any) -> None:
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), *STATEFUL])
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: SGD(1.0), *STATEFUL])
 def test_step_refuses_a_gradient_of_another_shape_or_integer_weights(make: Any) -> None:
+    """SGD(1.0) takes the tutorial's fast path ``w -= g``, which checked nothing."""
     p = Param(np.ones((3, 2)), "W")
     for shape in [(3, 1), (2,), (), (3, 3)]:
         p.grad = np.ones(shape)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import params_error
+from ._misuse import check_binding, params_error
 from .core import Param, const
 from .optimizers import Optimizer, _check_range
 from .validation import check_bool
@@ -73,7 +73,7 @@ class SGD(Optimizer):
         return self._param_slots.get("velocity", [])
 
     def step(self, params: list[Param]) -> None:
-        # The tutorial's w <- w - g, kept free of any overhead.
+        # The tutorial's w <- w - g, with no overhead beyond checking each grad's shape
         if (
             self.lr == 1.0
             and not self.momentum
@@ -82,6 +82,12 @@ class SGD(Optimizer):
             and not self.check_finite
         ):
             try:
+                for p in params:  # all checked before any is stepped
+                    # NumPy would broadcast a smaller grad into w, or cast integer weights:
+                    # check_binding says which is wrong
+                    if getattr(p.grad, "shape", None) != p.value.shape or (
+                            p.value.dtype.kind != "f"):
+                        check_binding(self, params, [q.value.shape for q in params])
                 for p in params:
                     np.subtract(p.value, p.grad, p.value)
             except (AttributeError, TypeError) as error:  # not a list of Param
