@@ -36,6 +36,13 @@ def test_keras_loss_names_resolve(name: str) -> None:
     registry.lookup("loss", name)
 
 
+@pytest.mark.parametrize(("name", "cls"), [("cross_entropy", CrossEntropy),
+                                           ("binary_cross_entropy", BinaryCrossEntropy)])
+def test_pytorch_functional_loss_names_resolve(name: str, cls: type) -> None:
+    """torch.nn.functional's names: cross_entropy resolved, binary_cross_entropy did not."""
+    assert type(registry.loss(name)) is cls
+
+
 def test_sparse_categorical_crossentropy_trains_on_labels_like_cross_entropy() -> None:
     X, y = _data()
     runs = [_classifier().fit(X, y, loss=loss, optimizer="adam", epochs=2, seed=0, verbose=0)

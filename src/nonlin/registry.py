@@ -61,6 +61,7 @@ def _losses() -> dict[str, type]:
         "absolute_error": losses.MeanAbsoluteError,
         "huber": losses.Huber,
         "binary_crossentropy": losses.BinaryCrossEntropy,
+        "binary_cross_entropy": losses.BinaryCrossEntropy,  # PyTorch's name, as cross_entropy
         "bce": losses.BinaryCrossEntropy,
         "cross_entropy": losses.CrossEntropy,
         "categorical_crossentropy": losses.CrossEntropy,
