@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import validation
+from nonlin import _finite, validation
 
 
 def _model(dtype: type, head: str) -> nonlin.Sequential:
@@ -80,7 +80,7 @@ def test_small_finite_input_is_checked_in_one_pass(monkeypatch: pytest.MonkeyPat
     def refuse(arr: np.ndarray) -> None:
         raise AssertionError("row scan for finite data")
 
-    monkeypatch.setattr(validation, "_first_nonfinite_row", refuse)
+    monkeypatch.setattr(_finite, "first_nonfinite_row", refuse)
     validation.check_finite(np.ones((4, 3)), "X")
     monkeypatch.undo()
     with pytest.raises(ValueError, match="NaN or infinity in row 2"):
@@ -94,7 +94,7 @@ def test_large_finite_input_is_proved_finite_by_row_sums(
     def refuse(arr: np.ndarray) -> None:
         raise AssertionError("row scan for finite data")
 
-    monkeypatch.setattr(validation, "_first_nonfinite_row", refuse)
+    monkeypatch.setattr(_finite, "first_nonfinite_row", refuse)
     X = np.random.default_rng(0).random((3000, 700)).astype(dtype)  # 2.1M entries, 2 blocks
     validation.check_finite(X, "X")
 

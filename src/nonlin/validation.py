@@ -3,21 +3,20 @@
 Each check raises ``ValueError`` or ``TypeError`` naming what it expected and
 what it received. Inputs are never modified: arrays come back as views when
 no conversion is needed (read-only arrays and ``np.memmap`` work), otherwise
-as new arrays. Finiteness is checked in blocks of rows so that no temporary
-larger than a few megabytes is allocated.
+as new arrays. Finiteness is checked in blocks of rows (``nonlin._finite``) so that
+no temporary larger than a few megabytes is allocated.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._finite import check_finite, first_nonfinite_row
 from ._frames import as_numeric
 
-_BLOCK_ELEMENTS = 1 << 20
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
               "M": "datetime", "m": "timedelta"}
 
@@ -34,54 +33,6 @@ def _as_array(value: Any, name: str) -> np.ndarray:
             f"({_BAD_KINDS[kind]}); convert it to float first"
         )
     return arr
-
-
-def _first_nonfinite_row(arr: np.ndarray) -> int | None:
-    """Index of the first row of ``arr`` holding a NaN or an infinity (scanned block by block)."""
-    flat_rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(-1, 1)
-    step = max(1, _BLOCK_ELEMENTS // max(1, flat_rows.shape[1]))
-    for start in range(0, flat_rows.shape[0], step):
-        block = flat_rows[start : start + step]
-        if not np.isfinite(block).all():
-            return start + int(np.argmin(np.isfinite(block).all(axis=1)))
-    return None
-
-
-def _row_sums_finite(arr: np.ndarray) -> bool:
-    """Whether the C-contiguous 2-D float ``arr`` is shown finite by its row sums.
-
-    A NaN or an infinity carries into its row's sum, so finite sums prove every
-    entry finite. The sums are BLAS matrix-vector products, block by block: one
-    threaded pass over ``arr``, about 1.7x faster than ``isfinite`` and ``all``
-    here. False proves nothing (finite values can overflow a sum): the exact scan
-    decides then.
-    """
-    n, width = arr.shape
-    rows = max(1, _BLOCK_ELEMENTS // width)
-    ones, sums = np.ones(width, arr.dtype), np.empty(min(rows, n), arr.dtype)
-    total = 0.0
-    with np.errstate(all="ignore"):  # a NaN or an overflow here only means "not proved"
-        for start in range(0, n, rows):
-            block = arr[start : start + rows]
-            total += float(np.add.reduce(np.dot(block, ones, out=sums[: block.shape[0]])))
-    return math.isfinite(total)
-
-
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
-    if arr.dtype.kind != "f" or arr.size == 0:
-        return
-    if arr.size <= _BLOCK_ELEMENTS and np.isfinite(arr).all():  # one block: no row scan
-        return
-    if arr.ndim == 2 and arr.flags.c_contiguous and arr.dtype.char in "fd" and (
-        _row_sums_finite(arr)
-    ):
-        return
-    row = _first_nonfinite_row(arr)
-    if row is not None:
-        raise ValueError(
-            f"Expected finite values in {name}. Received NaN or infinity in row {row}"
-        )
 
 
 def as_dtype(
@@ -106,7 +57,7 @@ def as_dtype(
         pass
     with np.errstate(over="ignore"):  # cast again to find the value, and name it
         out = np.ascontiguousarray(arr, dtype=dtype) if contiguous else arr.astype(dtype)
-    row = _first_nonfinite_row(out)
+    row = first_nonfinite_row(out)
     if row is None:  # the flag came from nothing this cast made
         return out
     index: tuple[int, ...] = (row,)
