@@ -3,6 +3,7 @@ as numbers, values beyond a float32 model's range, fresh predict outputs, predic
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -255,3 +256,36 @@ def test_wrong_validation_weights_name_validation_data() -> None:
     with pytest.raises(ValueError, match=r"X_val sample_weight \(validation_data\[2\]\) of shape "
                                          r"\(60,\).*Received shape \(5,\)"):
         Sequential([Dense(3), Softmax()]).fit(X, y, validation_data=(X, y, np.ones(5)), **FIT)
+
+
+def _text_fit(X, y, **kwargs):
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
+    return model.fit(X, y, loss="cross_entropy", optimizer="sgd", verbose=0, **kwargs)
+
+
+LABEL_HINT = re.escape("classes, y = np.unique(y, return_inverse=True)")
+
+
+def test_text_labels_are_refused_with_how_to_encode_labels_not_features() -> None:
+    """Text labels in y used to get the advice for features (get_dummies, OneHotEncoder,
+    or "convert it to float first"), and an unnamed Series was called "column None"."""
+    pd = pytest.importorskip("pandas")
+    X, text = np.ones((4, 3)), np.array(["no", "yes", "no", "yes"])
+    for y, received in [(text, "dtype <U3 (string)"), (text.astype(object), "dtype object"),
+                        (pd.Series(text), "a Series of dtype"),
+                        (pd.Series(text, name="label"), "column 'label' of dtype"),
+                        (pd.Series(text).astype("category"), "a Series of dtype category")]:
+        with pytest.raises(TypeError, match=rf"(for|in) y. Received {re.escape(received)}.*"
+                                            rf"integers 0, 1, .* {LABEL_HINT}"):
+            _text_fit(X, y)
+    with pytest.raises(TypeError, match=rf"X_val targets. Received dtype <U3.*{LABEL_HINT}"):
+        _text_fit(X, [0, 1, 0, 1], validation_data=(X, text))
+
+
+def test_text_features_are_refused_with_how_to_encode_features() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    for X, received in [(frame, "column 'b' of dtype"), (np.array([["x", "y"]] * 2), "dtype <U1")]:
+        with pytest.raises(TypeError, match=rf"(for|in) X. Received {re.escape(received)}.*"
+                                            "get_dummies"):
+            _text_fit(X, [0, 1])

@@ -26,6 +26,17 @@ def _numpy_dtype(dtype: Any) -> np.dtype:
     return np.dtype(inner if inner is not None else dtype.subtype)  # SparseDtype: subtype
 
 
+def text_hint(name: str) -> str:
+    """What to do with text or categories found in the input ``name``: targets are
+    class labels (integers for ``Sequential``), anything else features."""
+    if name in ("y", "y_true") or name.endswith(" targets"):
+        return ("encode class labels as integers 0, 1, ... first, for example with "
+                "classes, y = np.unique(y, return_inverse=True) (nonlin.sklearn.MLPClassifier "
+                "takes labels of any kind)")
+    return ("encode text and categories as numbers first (for example with "
+            "pandas.get_dummies or scikit-learn's OneHotEncoder)")
+
+
 def _frame_values(frame: Any, name: str) -> np.ndarray:
     """A pandas DataFrame or Series as a NumPy array (see the module docstring)."""
     if hasattr(frame, "columns"):
@@ -39,11 +50,10 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
         if arr.dtype.kind == "O" and not numeric:
             column, dtype = next((c, d) for c, d in zip(columns, dtypes, strict=True)
                                  if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
-            raise TypeError(
-                f"Expected numeric columns in {name}. Received column {column!r} of dtype "
-                f"{dtype}; encode text and categories as numbers first (for example with "
-                "pandas.get_dummies or scikit-learn's OneHotEncoder)"
-            )
+            what = f"column {column!r}" if hasattr(frame, "columns") or column is not None else (
+                "a Series")
+            raise TypeError(f"Expected numeric columns in {name}. Received {what} of dtype "
+                            f"{dtype}; {text_hint(name)}")
         return arr
     target = np.result_type(*(_numpy_dtype(dt) for dt in dtypes))
     if target.kind != "f":  # an integer or bool column may hold pd.NA: NaN needs a float

@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from ._finite import check_finite, first_nonfinite_row
-from ._frames import as_numeric
+from ._frames import as_numeric, text_hint
 
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
               "M": "datetime", "m": "timedelta"}
@@ -28,10 +28,9 @@ def _as_array(value: Any, name: str) -> np.ndarray:
         arr = as_numeric(value, name)
     kind = arr.dtype.kind
     if kind in _BAD_KINDS:
-        raise TypeError(
-            f"Expected a real numeric array for {name}. Received dtype {arr.dtype} "
-            f"({_BAD_KINDS[kind]}); convert it to float first"
-        )
+        advice = text_hint(name) if kind in "OUS" else "convert it to float first"
+        raise TypeError(f"Expected a real numeric array for {name}. Received dtype {arr.dtype} "
+                        f"({_BAD_KINDS[kind]}); {advice}")
     return arr
 
 
