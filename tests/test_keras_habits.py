@@ -1,7 +1,10 @@
 """What Keras users pass and expect: verbose in evaluate/predict, batch_size=None, epochs=0,
-logs added by callbacks, a scheduled learning rate under ReduceLROnPlateau, from_logits warnings."""
+logs added by callbacks, a scheduled learning rate under ReduceLROnPlateau, from_logits warnings,
+model.save."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -235,3 +238,25 @@ def test_history_lists_line_up_with_the_epochs_and_checkpoints_load(tmp_path) ->
     assert np.isnan(history.history["loss"][2]) and not np.isnan(history.history["loss"][3])
     saved = load_checkpoint(tmp_path / "ck.safetensors").history
     np.testing.assert_array_equal(saved.history["late"], history.history["late"])
+
+
+# -- model.save, as Keras' and the estimators' -------------------------------------------
+def test_model_save_writes_what_nonlin_save_writes(tmp_path) -> None:
+    X, y = blobs()
+    model = mlp()
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0)
+    model.save(tmp_path / "method.safetensors", metadata={"classes": ["a", "b", "c"]})
+    nonlin.save(model, tmp_path / "function.safetensors", metadata={"classes": ["a", "b", "c"]})
+    assert ((tmp_path / "method.safetensors").read_bytes()
+            == (tmp_path / "function.safetensors").read_bytes())
+    loaded = nonlin.load(tmp_path / "method.safetensors")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.metadata["classes"] == ["a", "b", "c"]
+
+
+def test_model_save_of_an_unbuilt_model_fails_as_nonlin_save_does(tmp_path) -> None:
+    with pytest.raises(Exception) as by_function:
+        nonlin.save(mlp(), tmp_path / "a.safetensors")
+    with pytest.raises(type(by_function.value), match=re.escape(str(by_function.value))):
+        mlp().save(tmp_path / "a.safetensors")
+    assert not (tmp_path / "a.safetensors").exists()

@@ -176,6 +176,23 @@ class ModelState:
                     f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}"
                 )
 
+    def save(self, path: Any, *, metadata: dict | None = None) -> None:
+        """Write the model to ``path``: ``nonlin.save(self, path, metadata=metadata)``.
+
+        Keras' ``model.save`` and the estimators' ``save``; see ``nonlin.save`` for the
+        safetensors format, the ``metadata`` kept and the atomic write.
+
+        Parameters
+        ----------
+        path : str, bytes or path-like
+            The file to (over)write; on failure an existing file is left intact.
+        metadata : dict, optional
+            JSON-able facts to keep with the model (``classes``, ``feature_names``, ...).
+        """
+        from .io import save
+
+        save(self, path, metadata=metadata)  # type: ignore[arg-type]  # a Sequential
+
     def count_params(self) -> int:
         self._require_built()  # 0 before build would be wrong, not empty (Keras raises too)
         return sum(p.value.size for p in self._params)
