@@ -68,3 +68,13 @@ def test_resume_takes_the_options_left_out_from_the_run(checkpoint, tmp_path) ->
     straight = nonlin.load("straight.safetensors")
     for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("flag", ["-o", "--out", "--output"])
+def test_train_takes_predicts_output_flags_for_its_model_file(flag: str) -> None:
+    """``predict`` writes to ``-o``/``--output``; ``train`` knew only ``--out`` and stopped
+    with "unrecognized arguments" on the other two."""
+    from nonlin.cli import build_parser
+
+    args = build_parser().parse_args(["train", "data.csv", "--target", "y", flag, "m.safetensors"])
+    assert args.out == "m.safetensors"

@@ -162,7 +162,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     """--out, --plot, --resume, --quiet."""
     group = parser.add_argument_group("output")
     group.add_argument(
-        "--out",
+        "-o", "--out", "--output",  # predict's -o and --output too
         default="model.safetensors",
         metavar="PATH",
         help="model file to write (model.safetensors)",
