@@ -7,7 +7,8 @@ training step. Weights come out and go back in Keras' order (each layer's
 parameters in turn); ``get_config`` describes the architecture as JSON-able
 data, which ``Sequential.from_config`` rebuilds through the registry's allowlist.
 It also checks, for ``Sequential`` and build, that a model's layers are its own:
-each object once, and none that another model in use built (``_BUILT_BY``).
+each object once, and none that another model in use built (``_BUILT_BY``), and
+says what is wrong with an input ``forward`` cannot take (``_check_width``).
 """
 
 from __future__ import annotations
@@ -108,6 +109,24 @@ class ModelState:
             raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
                             f"int. Received {width!r} from {self.layers[i]!r}")
         return int(width)
+
+    def _check_width(self, x: np.ndarray) -> None:
+        self._require_built()
+        if not isinstance(x, np.ndarray):
+            raise TypeError(
+                "Expected a NumPy array for forward (predict converts other inputs). "
+                f"Received: {type(x).__name__}"
+            )
+        if x.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D input (n_samples, {self.n_features_in}). "
+                f"Received an array of shape {x.shape}"
+            )
+        if x.shape[1] != self.n_features_in:
+            raise ValueError(
+                f"Expected input with {self.n_features_in} features. "
+                f"Received an array of shape {x.shape} ({x.shape[1]} features)"
+            )
 
     def _mark_layer(self, layer: LayerProtocol) -> None:
         """Record that this model built ``layer`` (only layers with parameters)."""

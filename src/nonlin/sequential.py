@@ -260,24 +260,6 @@ class Sequential(ModelState):
         return evaluate(self, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
                         sample_weight=sample_weight, verbose=verbose)
 
-    def _check_width(self, x: np.ndarray) -> None:
-        self._require_built()
-        if not isinstance(x, np.ndarray):
-            raise TypeError(
-                "Expected a NumPy array for forward (predict converts other inputs). "
-                f"Received: {type(x).__name__}"
-            )
-        if x.ndim != 2:
-            raise ValueError(
-                f"Expected a 2-D input (n_samples, {self.n_features_in}). "
-                f"Received an array of shape {x.shape}"
-            )
-        if x.shape[1] != self.n_features_in:
-            raise ValueError(
-                f"Expected input with {self.n_features_in} features. "
-                f"Received an array of shape {x.shape} ({x.shape[1]} features)"
-            )
-
     # -- description (weights, state, get_config, summary: see ModelState) ----
     @classmethod
     def from_config(cls, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
