@@ -260,3 +260,64 @@ def test_model_save_of_an_unbuilt_model_fails_as_nonlin_save_does(tmp_path) -> N
     with pytest.raises(type(by_function.value), match=re.escape(str(by_function.value))):
         mlp().save(tmp_path / "a.safetensors")
     assert not (tmp_path / "a.safetensors").exists()
+
+
+# -- compile, as in Keras ------------------------------------------------------------------
+def test_compile_then_fit_trains_as_fit_given_the_same_arguments() -> None:
+    X, y = blobs()
+    given, compiled = mlp(), mlp()
+    h1 = given.fit(X, y, loss="cross_entropy", optimizer=nonlin.Adam(0.01), metrics=["acc"],
+                   epochs=3, seed=0, verbose=0)
+    compiled.compile(optimizer=nonlin.Adam(0.01), loss="cross_entropy", metrics=["acc"])
+    h2 = compiled.fit(X, y, epochs=3, seed=0, verbose=0)
+    assert h2.history == h1.history and "acc" in h2.history
+    for a, b in zip(given.get_weights(), compiled.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert compiled.evaluate(X, y) == given.evaluate(X, y, metrics=["acc"])
+
+
+def test_a_second_fit_goes_on_with_the_models_optimizer_and_its_state() -> None:
+    """Two fits of one epoch are one fit of two: the optimizer (Adam's moments, its step
+    count) and the model's generator carry on, as in Keras."""
+    X, y = blobs()
+    once, twice = mlp(), mlp()
+    once.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0)
+    twice.compile("adam", "cross_entropy")
+    twice.fit(X, y, seed=0, verbose=0)
+    twice.fit(X, y, verbose=0)
+    assert twice.optimizer.iterations == once.optimizer.iterations == 2 * 2  # 60 rows, 32 a step
+    for a, b in zip(once.get_weights(), twice.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_given_a_loss_uses_it_and_keeps_it() -> None:
+    X, y = blobs()
+    model = mlp()
+    model.compile(nonlin.SGD(0.1), "mse")
+    model.fit(X, y, loss="cross_entropy", verbose=0)
+    assert isinstance(model.loss, nonlin.CrossEntropy)
+    assert isinstance(model.optimizer, nonlin.SGD)
+
+
+def test_fit_with_no_loss_or_optimizer_anywhere_says_what_is_missing() -> None:
+    X, y = blobs()
+    model = mlp()
+    with pytest.raises(TypeError, match=r"Expected a loss and an optimizer for fit: .*"
+                                        r"model.compile\(optimizer, loss\) first"):
+        model.fit(X, y, verbose=0)
+    assert not model.built  # refused before anything ran
+    with pytest.raises(TypeError, match=r"Expected an optimizer for fit"):
+        model.fit(X, y, loss="cross_entropy", verbose=0)
+    with pytest.raises(ValueError, match="Expected a loss: pass loss=..., or compile or fit"):
+        mlp().build(4, seed=0).evaluate(X, y)
+
+
+def test_compile_resolves_names_at_once() -> None:
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'"):
+        mlp().compile("adamm", "cross_entropy")
+    with pytest.raises(ValueError, match="Unknown loss 'crossentropy'"):
+        mlp().compile("adam", "crossentropy")
+    model = mlp()
+    model.compile("adam", "cross_entropy", metrics="accuracy")  # one name, as in fit
+    X, y = blobs()
+    assert set(model.fit(X, y, verbose=0).history) == {"loss", "accuracy", "lr"}

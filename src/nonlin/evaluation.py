@@ -152,7 +152,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     return results
 
 
-def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
+def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Any = None,
              batch_size: int | None = None, sample_weight: Any = None,
              verbose: Any = 0) -> dict[str, float]:
     """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
@@ -164,12 +164,13 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: It
     if loss is None:
         loss = getattr(model, "loss", None)
         if loss is None:
-            raise ValueError("Expected a loss: pass loss=... or fit the model first")
+            raise ValueError("Expected a loss: pass loss=..., or compile or fit the model first")
     loss = resolve_loss(loss)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
     data = make_dataset(X, y, loss, model, sample_weight=sample_weight, convert_X=False)
-    metrics = resolve_metrics(metrics, loss, model)
+    metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
+                              loss, model)
     steps = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, steps) as progress:
         results = evaluate_dataset(model, loss, data, metrics, batch_size,

@@ -69,6 +69,7 @@ class Sequential(ModelState):
         self._reversed: list[LayerProtocol] = []
         self.optimizer: Any = None
         self.loss: Any = None
+        self._metrics: list[Any] = []  # compile's, for fit and evaluate
         self.history: Any = None
         self.stop_training = False
 
@@ -170,10 +171,25 @@ class Sequential(ModelState):
         return predict_rows(self, X, batch_size, verbose)
 
     # -- training (the loop lives in train.py) -------------------------------
-    def fit(self, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
+    def compile(self, optimizer: Any, loss: Any, metrics: Iterable[Any] = ()) -> None:
+        """Keras' ``compile``: the optimizer, loss and metrics that ``fit`` and ``evaluate``
+        use when not given theirs (``model.optimizer``, ``model.loss``; a ``fit`` given
+        others replaces them, and the optimizer keeps its state from one fit to the next).
+
+        Parameters
+        ----------
+        optimizer : Optimizer or registry name ("adam")
+        loss : Loss or registry name ("cross_entropy")
+        metrics : sequence of names or ``nonlin.metrics.Metric``, default ()
+        """
+        from .train import compiled
+
+        self.optimizer, self.loss, self._metrics = compiled(optimizer, loss, metrics)
+
+    def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
             batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,
             validation_split: float = 0.0, validation_data: Any = None,
-            callbacks: Iterable[Any] = (), metrics: Iterable[Any] = (),
+            callbacks: Iterable[Any] = (), metrics: Iterable[Any] | None = None,
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
             verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None) -> Any:
         """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
@@ -187,7 +203,8 @@ class Sequential(ModelState):
         y : array of shape (n_samples,) or (n_samples, n_outputs)
             Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
             cross-entropy), or real targets.
-        loss, optimizer : object or registry name ("cross_entropy", "adam")
+        loss, optimizer : object or registry name ("cross_entropy", "adam"), optional
+            By default the model's: those of ``compile`` or of the last ``fit``.
         epochs : int
             Index of the last epoch + 1 (with ``initial_epoch``, as in Keras);
             0 trains nothing (the callbacks' ``on_train_begin`` and
@@ -205,8 +222,9 @@ class Sequential(ModelState):
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
         callbacks : sequence of ``nonlin.callbacks.Callback``
             Or one callback; None means none (Keras 3 takes both).
-        metrics : sequence of names or ``nonlin.metrics.Metric``
-            Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras.
+        metrics : sequence of names or ``nonlin.metrics.Metric``, optional
+            Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras;
+            by default those of ``compile`` (none if not compiled).
         class_weight : dict {class index: weight}
             A class left out weighs 1; a key naming no class of the model is ignored (Keras).
         sample_weight : array of shape (n_samples,)
@@ -241,13 +259,14 @@ class Sequential(ModelState):
                    sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch,
                    resume_from=resume_from)
 
-    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] = (),
+    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
                  batch_size: int | None = None, sample_weight: Any = None,
                  verbose: Any = 0) -> dict[str, float]:
         """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode.
 
-        ``loss`` defaults to the one of the last ``fit``; the loss includes the
-        layers' regularization terms, as during training. ``metrics`` as for ``fit``;
+        ``loss`` defaults to the model's (``compile``'s or the last ``fit``'s); the loss
+        includes the layers' regularization terms, as during training. ``metrics`` as for
+        ``fit`` (by default ``compile``'s);
         ``sample_weight`` (n_samples,) weighs each sample's loss, as in ``fit``, not the
         metrics. Rows go through
         ``batch_size`` at a time (1,024 by default: the chunk size only bounds

@@ -75,6 +75,27 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     return optimizer
 
 
+def compiled(optimizer: Any, loss: Any, metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
+    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs)."""
+    if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        metrics = [] if metrics is None else [metrics]
+    return resolve_optimizer(optimizer), resolve_loss(loss), list(metrics)
+
+
+def _model_defaults(model: Sequential, loss: Any, optimizer: Any,
+                    metrics: Any) -> tuple[Any, Any, Any]:
+    """``fit``'s loss, optimizer and metrics: those given, else the model's (``compile``'s,
+    or the last ``fit``'s); a missing loss or optimizer is refused before anything runs."""
+    loss = model.loss if loss is None else loss
+    optimizer = model.optimizer if optimizer is None else optimizer
+    missing = [name for name, value in (("a loss", loss), ("an optimizer", optimizer))
+               if value is None]
+    if missing:
+        raise TypeError(f"Expected {' and '.join(missing)} for fit: fit(X, y, loss=..., "
+                        "optimizer=...), or model.compile(optimizer, loss) first. Received none")
+    return loss, optimizer, getattr(model, "_metrics", []) if metrics is None else metrics
+
+
 @contextmanager
 def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
     """Put an unbuilt ``model`` back to unbuilt when the block raises.
@@ -114,13 +135,14 @@ def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
     model.build(X.shape[1], seed, dtype=dtype)
 
 
-def fit(model: Sequential, X: Any, y: Any, *, loss: Any, optimizer: Any, epochs: int = 1,
-        batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
+def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
+        epochs: int = 1, batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
-        callbacks: Iterable[Callback] | Callback | None = (), metrics: Iterable[Any] = (),
+        callbacks: Iterable[Callback] | Callback | None = (), metrics: Any = None,
         class_weight: Any = None, sample_weight: Any = None, verbose: int | str = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
+    loss, optimizer, metrics = _model_defaults(model, loss, optimizer, metrics)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
     # Keras: None is 32
