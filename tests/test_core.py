@@ -147,6 +147,13 @@ def test_summary_and_repr():
     assert "shape=(4, 5)" in repr(model.parameters()[0])
 
 
+def test_summary_shows_as_a_table_in_an_interactive_session():
+    """An interpreter echoes ``repr``: a plain str showed the table as one line of \\n."""
+    text = mlp().build(4, 0).summary()
+    assert isinstance(text, str) and text.count("\n") == 3 + len(mlp().layers)
+    assert repr(text) == str(text) and type(str(text)) is str
+
+
 def test_config_round_trip_rebuilds_the_architecture():
     model = mlp().build(4, 0, dtype=np.float32)
     clone = Sequential.from_config(model.get_config())

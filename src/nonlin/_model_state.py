@@ -229,7 +229,11 @@ class ModelState:
         }
 
     def summary(self) -> str:
-        """A table of layers, output widths and parameter counts."""
+        """A table of layers, output widths and parameter counts.
+
+        A ``str`` that an interactive session shows as the table itself (Keras prints
+        its summary; a plain string would show as one line of ``\\n`` escapes there).
+        """
         rows = [("Layer", "Output", "Params")]
         width: Any = self.n_features_in
         for layer in self.layers:
@@ -240,4 +244,13 @@ class ModelState:
         lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
         rule = "-" * len(lines[0])
         total = f"Total params: {self.count_params():,}" if self.built else "Not built"
-        return "\n".join([lines[0], rule, *lines[1:], rule, total])
+        return _Table("\n".join([lines[0], rule, *lines[1:], rule, total]))
+
+
+class _Table(str):
+    """Text that an interactive session (``repr``) shows as it prints."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
