@@ -50,8 +50,8 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
         if arr.dtype.kind == "O" and not numeric:
             column, dtype = next((c, d) for c, d in zip(columns, dtypes, strict=True)
                                  if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
-            what = f"column {column!r}" if hasattr(frame, "columns") or column is not None else (
-                "a Series")
+            unnamed = column is None and not hasattr(frame, "columns")  # a Series, no name
+            what = "a Series" if unnamed else f"column {column!r}"
             raise TypeError(f"Expected numeric columns in {name}. Received {what} of dtype "
                             f"{dtype}; {text_hint(name)}")
         return arr
