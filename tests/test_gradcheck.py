@@ -87,6 +87,24 @@ def test_the_check_leaves_the_model_as_it_found_it(training) -> None:
     assert not np.array_equal(first, model.forward(X, training=True))
 
 
+def test_the_check_leaves_the_gradients_of_a_step_in_progress() -> None:
+    """backward, gradcheck, then the optimizer's step: the step used to take the
+    check's gradients (of its own X and y), not the ones of the user's batch."""
+    from nonlin import SGD
+
+    model, twin = (Sequential([Dense(4), Tanh(), Dense(3)]).build(3, seed=0) for _ in range(2))
+    for m in (model, twin):
+        m.backward(MeanSquaredError().grad(Y[:4], m.forward(X[:4], training=True)))
+    grads = [p.grad.copy() for p in model.parameters()]
+    gradcheck(model, MeanSquaredError(), X[4:], Y[4:] * 2)
+    for p, want in zip(model.parameters(), grads, strict=True):
+        np.testing.assert_array_equal(p.grad, want)
+    SGD(0.1).step(model.parameters())
+    SGD(0.1).step(twin.parameters())
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_an_exactly_zero_gradient_scores_near_zero() -> None:
     # the bias before BatchNorm cannot change the loss in training mode: dL/db = 0
     model = _bn(bias=True)

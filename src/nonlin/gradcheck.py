@@ -26,7 +26,10 @@ difference reuses the analytic pass's dropout masks (``freeze_mask``) and
 recomputes the batch statistics, as the training backward assumes. A custom
 layer whose training forward differs from its inference one in other ways
 should be checked with ``training=True``. The check leaves the model as it
-found it: weights, running statistics, dropout settings and generators.
+found it: weights, gradients (``Param.grad``), running statistics, dropout
+settings and generators. What the layers cached for ``backward`` is the check's
+own pass afterwards: run it between steps, not between a training forward and
+its backward.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ def numeric_grad(f: Callable[[], float], array: np.ndarray, eps: float) -> np.nd
 def _one_function(model: Sequential, training: bool) -> Iterator[None]:
     """Make training-mode forwards compute the checked function; restore everything after."""
     state = model.get_state()
+    grads = [(p.grad, p.grad.copy()) for p in model.parameters()]  # backward overwrites them
     generators = {id(g): g for g in (model.rng, *(getattr(x, "rng", None) for x in model.layers))
                   if isinstance(g, np.random.Generator | np.random.RandomState)}
     saved_rng = {key: _rng_state(g) for key, g in generators.items()}
@@ -103,6 +107,8 @@ def _one_function(model: Sequential, training: bool) -> Iterator[None]:
         for norm, frozen in norms:
             norm.freeze_statistics(frozen)
         model.set_state(state)
+        for grad, saved in grads:
+            np.copyto(grad, saved)
         for key, generator in generators.items():
             _set_rng_state(generator, saved_rng[key])
 
