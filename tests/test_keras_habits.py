@@ -321,3 +321,38 @@ def test_compile_resolves_names_at_once() -> None:
     model.compile("adam", "cross_entropy", metrics="accuracy")  # one name, as in fit
     X, y = blobs()
     assert set(model.fit(X, y, verbose=0).history) == {"loss", "accuracy", "lr"}
+
+
+# -- learning_rate, Keras' name for lr ---------------------------------------------------
+OPTIMIZER_CLASSES = [nonlin.SGD, nonlin.Adam, nonlin.AdamW, nonlin.RMSprop, nonlin.Adagrad]
+
+
+@pytest.mark.parametrize("cls", OPTIMIZER_CLASSES)
+def test_optimizers_take_keras_learning_rate(cls: type) -> None:
+    opt = cls(learning_rate=0.05)
+    assert opt.lr == opt.learning_rate == 0.05 and opt.get_config()["lr"] == 0.05
+    opt.learning_rate = 0.2
+    assert opt.lr == 0.2
+    with pytest.raises(ValueError, match=r"Expected a finite learning rate >= 0. Received: "
+                                         r"lr=-1"):
+        opt.learning_rate = -1
+
+
+def test_a_callback_setting_optimizer_learning_rate_changes_the_rate() -> None:
+    """It used to set a new attribute that nothing read: the rate stayed as it was."""
+
+    class Halve(nonlin.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.model.optimizer.learning_rate = 0.5**epoch
+
+    X, y = blobs()
+    history = mlp().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=3, seed=0,
+                        callbacks=[Halve()], verbose=0)
+    assert history.history["lr"] == [1.0, 0.5, 0.25]
+
+
+def test_pytorch_habit_of_parameters_first_says_where_they_go() -> None:
+    model = mlp().build(4, seed=0)
+    with pytest.raises(TypeError, match=r"not the parameters: a nonlin optimizer takes them at "
+                                        r"each step, opt.step\(model.parameters\(\)\)"):
+        nonlin.SGD(model.parameters())

@@ -64,6 +64,8 @@ class Adam(Optimizer):
         Added to ``sqrt(v)`` (scikit-learn's default).
     clipnorm : float, optional
         Clip the global gradient norm to this value.
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
     """
 
     _slot_names = ("m", "v")
@@ -77,8 +79,9 @@ class Adam(Optimizer):
         epsilon: float = 1e-8,
         *,
         clipnorm: float | None = None,
+        learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm)
+        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
         self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
@@ -141,6 +144,8 @@ class AdamW(Adam):
         Decay coefficient, >= 0.
     clipnorm : float, optional
         Clip the global gradient norm to this value.
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
     """
 
     def __init__(
@@ -152,8 +157,10 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
         *,
         clipnorm: float | None = None,
+        learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm)
+        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
+                         learning_rate=learning_rate)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
@@ -192,6 +199,8 @@ class RMSprop(Optimizer):
         Decay of the squared-gradient average, in [0, 1).
     epsilon : float, default 1e-7
     clipnorm : float, optional
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
     """
 
     _slot_names = ("v",)
@@ -200,8 +209,9 @@ class RMSprop(Optimizer):
     def __init__(
         self, lr: Any = 0.001, rho: float = 0.9, epsilon: float = 1e-7, *,
         clipnorm: float | None = None,
+        learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm)
+        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
         self.rho = _check_range("rho", rho, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
 
@@ -242,6 +252,8 @@ class Adagrad(Optimizer):
     initial_accumulator_value : float, default 0.1
     epsilon : float, default 1e-7
     clipnorm : float, optional
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
     """
 
     _slot_names = ("accumulator",)
@@ -249,9 +261,9 @@ class Adagrad(Optimizer):
 
     def __init__(
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
-        *, clipnorm: float | None = None,
+        *, clipnorm: float | None = None, learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm)
+        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
         self.initial_accumulator_value = _check_range(
             "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
         self.epsilon = _check_positive("epsilon", epsilon)

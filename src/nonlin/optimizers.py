@@ -39,6 +39,10 @@ def _check_lr(lr: Any) -> Any:
     if hasattr(lr, "get_config") and callable(lr):
         return lr  # a schedule
     if not is_real(lr) or not 0 <= lr < float("inf"):  # 0: no step (Keras, PyTorch take it)
+        if isinstance(lr, list | tuple) and lr and all(isinstance(p, Param) for p in lr):
+            raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
+                            "optimizer takes them at each step, opt.step(model.parameters()) "
+                            "(PyTorch's take them at construction)")
         raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r}")
     return float(lr)
 
@@ -89,7 +93,8 @@ def _overflowed_norm(params: list[Param]) -> float:
 
 
 class Optimizer:
-    """Base class: learning rate ``lr`` (or schedule), ``clipnorm``, slots and the step count.
+    """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
+    it too), ``clipnorm``, slots and the step count.
 
     Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
     which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
@@ -105,12 +110,22 @@ class Optimizer:
     _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
 
-    def __init__(self, lr: Any, *, clipnorm: float | None = None) -> None:
-        self.lr = _check_lr(lr)
+    def __init__(self, lr: Any, *, clipnorm: float | None = None,
+                 learning_rate: Any = None) -> None:
+        self.lr = _check_lr(lr if learning_rate is None else learning_rate)
         self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
         self.iterations = 0
         self.check_finite = False
         self._reset()
+
+    @property
+    def learning_rate(self) -> Any:
+        """Keras' name for ``lr``: reading it reads ``lr``, setting it sets ``lr`` (checked)."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        self.lr = _check_lr(value)
 
     def current_lr(self) -> float:
         """The learning rate of the next step: ``lr`` or ``lr(iterations)``."""

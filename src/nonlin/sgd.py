@@ -47,6 +47,8 @@ class SGD(Optimizer):
         Coefficient of the L2 term added to the gradient.
     clipnorm : float, optional
         Clip the global gradient norm to this value.
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
     """
 
     def __init__(
@@ -57,8 +59,9 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         *,
         clipnorm: float | None = None,
+        learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm)
+        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
         self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
         nesterov = check_bool("nesterov", nesterov)
         if nesterov and momentum == 0:
