@@ -248,6 +248,21 @@ def test_callbacks_and_verbose_progress(digits, capsys):
     assert "Iteration 4" in captured.out and "4/4" in captured.out + captured.err
 
 
+def test_a_model_checkpoint_callback_is_refused_before_anything_changes(digits, tmp_path):
+    """It crashed in the first epoch on the estimator's RandomState shuffling stream
+    (TypeError naming the internal ShuffleStream)."""
+    import nonlin
+
+    X, y = digits
+    checkpoint = nonlin.ModelCheckpoint(str(tmp_path / "ck-{epoch}.safetensors"))
+    est = MLPClassifier((8,), max_iter=2, callbacks=[checkpoint])
+    for fit in (est.fit, lambda X, y: est.partial_fit(X, y, classes=np.unique(y))):
+        with pytest.raises(ValueError, match=r"Received a ModelCheckpoint \(callbacks\[0\]\).*"
+                                             r"est.save\(path\)"):
+            fit(X, y)
+        assert not hasattr(est, "coefs_") and not list(tmp_path.iterdir())
+
+
 def test_save_and_load_in_the_safe_format(digits, tmp_path):
     X, y = digits
     labels = np.array(["a", "b", "c"])[y % 3]

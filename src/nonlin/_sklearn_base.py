@@ -88,6 +88,7 @@ class MLPMethods:
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        _check_callbacks(self.callbacks)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, y)
@@ -239,3 +240,18 @@ class RegressorMethods:
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, shape (n_samples,) or (n_samples, n_outputs)."""
         return self._predict(X)
+
+
+def _check_callbacks(callbacks: Any) -> None:
+    """The estimators' ``callbacks``, refused before anything changes if one is a
+    ``ModelCheckpoint``: a checkpoint records the shuffling generator to resume from,
+    and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
+    from .checkpoint import ModelCheckpoint
+
+    for i, callback in enumerate(callbacks or []):
+        if isinstance(callback, ModelCheckpoint):
+            raise ValueError(
+                "Expected callbacks an estimator can run. Received a ModelCheckpoint "
+                f"(callbacks[{i}]), which writes checkpoints that nonlin.Sequential.fit "
+                "resumes. Save the fitted estimator with est.save(path) instead; "
+                "warm_start=True or partial_fit continue its training")
