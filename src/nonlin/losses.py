@@ -47,7 +47,10 @@ def _finite_positive(name: str, value: Any) -> float:
 
 class Loss:
     """Base class: validation, ``reduction`` (``"mean"`` or ``"sum"``, see the module
-    docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``."""
+    docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
+
+    Arguments come in Keras' order, ``loss(y_true, y_pred)``: PyTorch's losses take
+    ``(input, target)``, the reverse."""
 
     reduction = "mean"
 
