@@ -356,3 +356,19 @@ def test_pytorch_habit_of_parameters_first_says_where_they_go() -> None:
     with pytest.raises(TypeError, match=r"not the parameters: a nonlin optimizer takes them at "
                                         r"each step, opt.step\(model.parameters\(\)\)"):
         nonlin.SGD(model.parameters())
+
+
+def test_evaluate_takes_keras_return_dict() -> None:
+    """Keras' evaluate returns [loss, *metrics] unless return_dict=True; nonlin's default
+    is the dict, and return_dict= (either value) was a TypeError."""
+    X, y = blobs()
+    model = mlp()
+    model.compile("adam", "cross_entropy", metrics=["acc"])
+    model.fit(X, y, seed=0, verbose=0)
+    scores = model.evaluate(X, y)
+    assert model.evaluate(X, y, return_dict=True) == scores
+    loss, acc = model.evaluate(X, y, return_dict=False)
+    assert [loss, acc] == [scores["loss"], scores["acc"]]
+    assert model.evaluate(X, y, metrics=[], return_dict=False) == scores["loss"]
+    with pytest.raises(TypeError, match="return_dict"):
+        model.evaluate(X, y, return_dict="no")

@@ -72,6 +72,7 @@ class MLPMethods:
     early_stopping: bool
     random_state: Any
     dtype: Any
+    callbacks: list[Any] | None
     coefs_: list[np.ndarray]
     model_: Sequential
     _validate_input: Callable[..., tuple[np.ndarray, np.ndarray]]

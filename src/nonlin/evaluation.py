@@ -27,7 +27,7 @@ from .data import Dataset, make_dataset
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .metrics import Metric, get_metrics
 from .objective import fused_kind
-from .validation import as_dtype, check_positive_int, check_verbose
+from .validation import as_dtype, check_bool, check_positive_int, check_verbose
 
 _EVAL_BATCH = 1024
 Tick = Callable[[int], None]  # told the number of batches done, for a progress display
@@ -154,11 +154,12 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
 
 def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Any = None,
              batch_size: int | None = None, sample_weight: Any = None,
-             verbose: Any = 0) -> dict[str, float]:
+             verbose: Any = 0, return_dict: bool = True) -> Any:
     """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
     from .progress import PassProgress
 
     verbose = check_verbose(verbose)
+    return_dict = check_bool("return_dict", return_dict)
     model._require_built()
     check_names(model, X)
     if loss is None:
@@ -176,4 +177,7 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: An
         results = evaluate_dataset(model, loss, data, metrics, batch_size,
                                    progress.update if verbose == 1 else None)
         progress.finish(results)
-    return results
+    if return_dict:
+        return results
+    values = list(results.values())  # Keras' return_dict=False: [loss, *metrics], or the loss
+    return values if len(values) > 1 else values[0]

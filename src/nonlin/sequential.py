@@ -261,14 +261,14 @@ class Sequential(ModelState):
 
     def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
                  batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: Any = 0) -> dict[str, float]:
-        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode.
+                 verbose: Any = 0, return_dict: bool = True) -> Any:
+        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
+        ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
 
         ``loss`` defaults to the model's (``compile``'s or the last ``fit``'s); the loss
         includes the layers' regularization terms, as during training. ``metrics`` as for
-        ``fit`` (by default ``compile``'s);
-        ``sample_weight`` (n_samples,) weighs each sample's loss, as in ``fit``, not the
-        metrics. Rows go through
+        ``fit`` (by default ``compile``'s); ``sample_weight`` (n_samples,) weighs each
+        sample's loss, as in ``fit``, not the metrics. Rows go through
         ``batch_size`` at a time (1,024 by default: the chunk size only bounds
         memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
         ``"auto"`` a progress bar over the chunks, then the results, 2 one line
@@ -277,7 +277,7 @@ class Sequential(ModelState):
         from .evaluation import evaluate
 
         return evaluate(self, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
-                        sample_weight=sample_weight, verbose=verbose)
+                        sample_weight=sample_weight, verbose=verbose, return_dict=return_dict)
 
     # -- description (weights, state, get_config, summary: see ModelState) ----
     @classmethod
