@@ -334,3 +334,26 @@ def test_refit_trains_the_new_network_from_scratch(digits):
         MLPClassifier((9,), max_iter=3, random_state=0).fit(X, y).coefs_[0], est.coefs_[0]
     )
     assert est.coefs_[0] is est.model_.layers[0].W.value
+
+
+def test_early_stopping_logs_the_validation_score_for_callbacks(digits):
+    """Callbacks saw only loss and lr: EarlyStopping(monitor="val_score") warned each
+    epoch that the key was missing and never stopped."""
+    import warnings
+
+    import nonlin
+
+    X, y = digits
+    seen = []
+
+    class Record(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(logs["val_score"])
+
+    stop = nonlin.EarlyStopping(monitor="val_score", patience=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "val_score not available", no ConvergenceWarning
+        est = MLPClassifier((16,), early_stopping=True, max_iter=200, n_iter_no_change=200,
+                            random_state=0, callbacks=[Record(), stop]).fit(X, y)
+    assert seen == est.validation_scores_ and est.n_iter_ < 200
+    assert stop.best == max(seen[: stop.stopped_epoch])

@@ -18,8 +18,8 @@ def _direction(monitor: str, mode: str, metrics: Iterable[Any] = ()) -> str:
 
     As in Keras 3, ``"auto"`` asks the fit's metric of that name (``val_``
     stripped) which way is better (its ``greater_is_better``); ``"loss"``, and
-    keys no metric declares, are guessed from the name: accuracies and R² up,
-    the rest down.
+    keys no metric declares, are guessed from the name: accuracies, R² and
+    ``score`` (the estimators' ``val_score``, scikit-learn's ``score``) up, the rest down.
     """
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
@@ -30,7 +30,7 @@ def _direction(monitor: str, mode: str, metrics: Iterable[Any] = ()) -> str:
         if name != "loss" and declared and declared[0] is not None:
             return "max" if declared[0] else "min"
         name = name.lower()
-        mode = "max" if ("acc" in name or name in ("r2", "r2_score")) else "min"
+        mode = "max" if ("acc" in name or name in ("r2", "r2_score", "score")) else "min"
     return mode
 
 

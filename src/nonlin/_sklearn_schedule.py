@@ -75,6 +75,8 @@ class SklearnSchedule(Callback):
         est.loss_curve_.append(est.loss_)
         self._say(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
         self._update_no_improvement(est)
+        if self.scorer is not None:  # for the callbacks after this one: EarlyStopping, say
+            logs["val_score"] = est.validation_scores_[-1]
         if self.rule["kind"] == "invscaling":
             self.optimizer.lr = float(self.rule["lr_init"]) / (est.t_ + 1) ** self.rule["power_t"]
         stop = False
