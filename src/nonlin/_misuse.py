@@ -220,3 +220,23 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
                 "Received " + ", ".join(f"{name}.{i}" for i in sorted(arrays)))
     return int(iterations), {name: [arrays[i] for i in range(len(arrays))]
                              for name, arrays in found.items()}
+
+
+_KERAS_DENSE = {
+    "activation": "add the activation as a layer after it: Sequential([Dense(64), ReLU()]) "
+                  "for Keras' Dense(64, activation='relu')",
+    "use_bias": "nonlin's name is bias=",
+    "kernel_initializer": "nonlin's name is init=",
+    "kernel_regularizer": "use l2=<coefficient> (Keras' regularizers.l2)",
+    "input_shape": "not needed: build(n_features) or the first fit sets the input width",
+    "input_dim": "not needed: build(n_features) or the first fit sets the input width",
+}
+
+
+def keras_keywords(keywords: dict[str, Any]) -> TypeError:
+    """The error for Keras keywords given to ``Dense``, saying what nonlin does instead."""
+    name = next(iter(keywords))
+    hint = _KERAS_DENSE.get(name)
+    if hint is None:
+        return TypeError(f"Dense() got an unexpected keyword argument {name!r}")
+    return TypeError(f"Dense() takes no {name}= (a Keras keyword): {hint}")

@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import cached, dense_grad, input_error, layer_input, no_forward, shape_error
+from ._misuse import (
+    cached,
+    dense_grad,
+    input_error,
+    keras_keywords,
+    layer_input,
+    no_forward,
+    shape_error,
+)
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
 from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
@@ -57,12 +65,18 @@ class Dense(Layer):
         L2 penalty ``l2 * sum(W**2)`` added to the training loss (Keras'
         convention; the bias is not penalized). Its gradient ``2 * l2 * W`` is
         added to ``dL/dW`` in ``backward``.
+    **keras
+        Keras' keywords are refused naming nonlin's way: ``activation`` is a layer of
+        its own here, ``use_bias`` is ``bias``, ``kernel_initializer`` ``init``,
+        ``kernel_regularizer`` ``l2``; ``input_shape`` / ``input_dim`` are not needed.
     """
 
     def __init__(
         self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
-        l2: float = 0.0,
+        l2: float = 0.0, **keras: Any,
     ) -> None:
+        if keras:
+            raise keras_keywords(keras)
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         self._init_name = init if isinstance(init, str) and is_custom(init) else None
