@@ -116,3 +116,35 @@ def test_a_multi_label_sigmoid_model_is_refused_by_predict(tmp_path: Path) -> No
     nonlin.save(model, tmp_path / "m.safetensors", metadata=_cli_metadata(X, ["p", "q", "r"]))
     result = run_cli("predict", "m.safetensors", "d.csv", "--proba", cwd=tmp_path)
     assert_user_error(result, "m.safetensors", "Sigmoid", "Softmax")
+
+
+def test_a_scikit_learn_estimators_file_is_read_by_predict_and_evaluate(tmp_path: Path) -> None:
+    """``nonlin.sklearn`` saves no preprocessing (its features go in as they are) and no
+    target: predict and evaluate refused its files as "not written by 'nonlin train'"."""
+    import warnings
+
+    import pandas as pd
+
+    from nonlin.sklearn import MLPClassifier
+
+    X = _data(tmp_path, n=40)
+    y = np.array(["no", "yes"])[(X[:, 0] > 0).astype(int)]
+    frame = pd.DataFrame(X, columns=NAMES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        est = MLPClassifier((6,), max_iter=30, random_state=0).fit(frame, y)
+        bare = MLPClassifier((6,), max_iter=3, random_state=0).fit(X, y)
+    est.save(tmp_path / "est.safetensors")
+    bare.save(tmp_path / "bare.safetensors")
+    result = run_cli("predict", "est.safetensors", "d.csv", "--proba", cwd=tmp_path)
+    np.testing.assert_allclose(_proba(result), est.predict_proba(frame), rtol=0, atol=5e-7)
+    scores = run_cli("evaluate", "est.safetensors", "d.csv", "--target", "y", "--json",
+                     cwd=tmp_path)
+    assert scores.returncode == 0, scores.stderr
+    assert json.loads(scores.stdout)["accuracy"] == est.score(frame, y)
+    assert_user_error(run_cli("evaluate", "est.safetensors", "d.csv", cwd=tmp_path),
+                      "does not record its target column; give --target")
+    assert_user_error(run_cli("predict", "est.safetensors", "d.csv", "--missing", "mean",
+                              cwd=tmp_path), "holds no training means", "--missing drop")
+    assert_user_error(run_cli("predict", "bare.safetensors", "d.csv", cwd=tmp_path),
+                      "no feature_names", "fit the estimator on a pandas DataFrame")

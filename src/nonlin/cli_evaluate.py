@@ -76,8 +76,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     target = _check_arguments(args, meta)
     table = read_table(
         args.data, target=target, columns=meta["feature_names"], missing=args.missing,
-        fill_values=training_means(meta), columns_option=MODEL_INPUT, model=args.model,
-        dtype=model.dtype,
+        fill_values=training_means(meta, args.missing, args.model),
+        columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype,
     )
     _notes(table)
     if table.X.shape[0] == 0:

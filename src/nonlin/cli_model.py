@@ -9,6 +9,10 @@ that turns raw CSV columns into predictions::
      "target_preprocessing": {"type": "standardize", "mean": [m], "scale": [s]},  # regression
      "training": {...}}
 
+A file saved by a ``nonlin.sklearn`` estimator fitted on a DataFrame has no
+``preprocessing`` (nor ``target``): its features go in as they are. A file with
+neither ``preprocessing`` nor an estimator, or without ``feature_names``, is refused.
+
 Features are standardized, ``x' = (x - mean) / scale``, in place. A classifier
 outputs one logit per class (probabilities are their softmax; ``model_outputs``
 also reads a final Softmax layer and one-output binary models); a regressor outputs
@@ -143,11 +147,17 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
     check_model_file(path)
     model = nonlin.load(path)
     meta = dict(getattr(model, "metadata", None) or {})
+    training = meta.get("training")
+    estimator = isinstance(training, dict) and "estimator" in training
+    if estimator and "preprocessing" not in meta:  # nonlin.sklearn: features as they are
+        meta["preprocessing"] = {"type": "none"}
     missing = [k for k in ("task", "feature_names", "preprocessing") if k not in meta]
     if missing:
+        fitted = ("; fit the estimator on a pandas DataFrame, whose column names the file "
+                  "then records" if estimator else "")
         raise UsageError(
             f"{path}: this model file has no {', '.join(missing)} in its metadata; "
-            "the command line needs a model written by 'nonlin train'"
+            f"the command line needs a model written by 'nonlin train'{fitted}"
         )
     check_cli_metadata(path, model, meta, binary=True)
     forget_names(model)  # the columns are matched by name here, then passed as arrays
@@ -158,8 +168,9 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     """What the command line relies on beyond ``nonlin.load``'s checks: a task it knows,
     consistent with the outputs and classes, its scalings, a str target. A
     ``ModelFileError`` names the file and the field. With ``binary``, a classifier
-    may also have one output for two classes (as ``nonlin.save`` allows), which
-    ``predict`` and ``evaluate`` read, ``train --resume`` does not."""
+    may also have one output for two classes (as ``nonlin.save`` allows), and its
+    features may go in as they are (preprocessing ``{"type": "none"}``, a scikit-learn
+    estimator's file), which ``predict`` and ``evaluate`` read, ``train --resume`` does not."""
     from ._header import ModelFileError
 
     def refuse(field: str, problem: str) -> None:
@@ -183,7 +194,8 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if task == "regression" and (n_outputs != 1 or classes is not None):
         refuse("task", f"'regression' needs one output and no class labels; the model has "
                f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
-    if meta["preprocessing"].get("type") != "standardize":
+    if meta["preprocessing"].get("type") not in (("standardize", "none") if binary
+                                                 else ("standardize",)):
         refuse("preprocessing", f"expected type 'standardize', received "
                f"{meta['preprocessing'].get('type')!r:.100}")
     if not isinstance(meta.get("target", ""), str):
@@ -208,14 +220,20 @@ def _is_target_scaling(spec: Any) -> bool:
 
 def prepare_features(X: np.ndarray, meta: dict[str, Any], source: str = "") -> np.ndarray:
     """Apply the model's stored scaling to raw features (from the file ``source``), in place."""
-    prep = meta["preprocessing"]  # a standardization: load_model checked it
+    prep = meta["preprocessing"]  # a standardization, or none: load_model checked it
+    if prep["type"] == "none":
+        return X
     return standardize_(X, prep["mean"], prep["scale"], meta.get("feature_names"), source)
 
 
-def training_means(meta: dict[str, Any]) -> list[float] | None:
+def training_means(meta: dict[str, Any], missing: str, path: str) -> list[float] | None:
     """The training data's column means, stored as the standardization's mean: what
-    ``--missing mean`` puts in a missing cell (the scaled value is then about 0)."""
+    ``--missing mean`` puts in a missing cell (the scaled value is then about 0). A
+    model file without them (a scikit-learn estimator's) cannot fill cells."""
     mean = meta["preprocessing"].get("mean")
+    if mean is None and missing == "mean":
+        raise UsageError(f"{path} holds no training means (its features go in unscaled), so "
+                         "--missing mean has nothing to fill cells with; use --missing drop")
     return None if mean is None else list(mean)
 
 

@@ -78,8 +78,8 @@ def run_predict(args: argparse.Namespace) -> int:
         check_output_path(args.output, "predictions file (-o)")
         check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
     table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
-                       fill_values=training_means(meta), columns_option=MODEL_INPUT,
-                       model=args.model, dtype=model.dtype)
+                       fill_values=training_means(meta, args.missing, args.model),
+                       columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype)
     if getattr(table, "extra_columns", None):
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
     if getattr(table, "n_dropped", 0):
