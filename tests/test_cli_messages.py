@@ -101,3 +101,31 @@ def test_two_model_columns_matching_one_header_name_name_the_model(
         line = capsys.readouterr().err.strip()
         assert line == ("nonlin: error: m.st: the model's input columns 'a' and ' a' both match "
                         "column 'a' of d.csv"), line
+
+
+def test_train_exclude_leaves_columns_out_of_the_features(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """An id column was a feature unless --columns listed every other column."""
+    from nonlin import cli
+
+    rows = "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(20))
+    _write(tmp_path / "t.csv", "id,a, b,y\n" + rows)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "t.csv", "--target", "y", "--exclude", "id,b", "--epochs", "1",
+                     "--out", "m.st"]) == 0
+    assert "not using column(s) id,  b (--exclude)" in capsys.readouterr().err
+    assert nonlin.load(tmp_path / "m.st").metadata["feature_names"] == ["a"]
+    for options, message in [
+        (["--exclude", "idd"], "t.csv: no column 'idd' (--exclude); the columns are 'id', 'a', "
+                               "' b', 'y'"),
+        (["--exclude", "y"], "--exclude lists the target 'y'; leave it out"),
+        (["--exclude", "id,a, b"], "t.csv: --exclude leaves no feature column"),
+        (["--exclude", "b, b"], "--exclude names the column ' b' twice"),
+    ]:
+        assert cli.main(["train", "t.csv", "--target", "y", *options, "--out", "n.st"]) == 2
+        assert capsys.readouterr().err.strip() == f"nonlin: error: {message}"
+    assert not (tmp_path / "n.st").exists()
+    result = run_cli("train", "t.csv", "--target", "y", "--exclude", "id", "--columns", "a",
+                     cwd=tmp_path)
+    assert_user_error(result, "--columns: not allowed with argument --exclude")

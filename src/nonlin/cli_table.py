@@ -28,8 +28,12 @@ def read_table(
     columns_option: str = "--columns",
     model: str | None = None,
     dtype: Any = np.float32,
+    exclude: Sequence[str] | None = None,
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
+
+    ``exclude`` (``train --exclude``): with no ``columns``, the header's columns but the
+    target and these.
 
     ``fill_values``: with ``missing="mean"``, the value of each column's missing cells
     (a model's training means) instead of the file's own means; with ``impute=False``,
@@ -44,8 +48,9 @@ def read_table(
 
     check_input_file(path)
     try:
-        if target is not None or columns is not None:
-            target, columns = _match_names(path, target, columns, columns_option, model)
+        if target is not None or columns is not None or exclude:
+            target, columns = _match_names(path, target, columns, columns_option, model,
+                                           exclude)
         return read_csv(path, target=target, columns=columns, missing=missing,
                         dtype=dtype, fill_values=fill_values, impute=impute)
     except CSVError as exc:
@@ -63,8 +68,10 @@ def _match_names(
     columns: Sequence[str] | None,
     columns_option: str,
     model: str | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> tuple[str | None, list[str] | None]:
-    """``target`` and ``columns`` as the header spells them (see the module docstring)."""
+    """``target`` and ``columns`` as the header spells them (see the module docstring);
+    with ``exclude``, ``columns`` are the header's names but the target and those."""
     from ._csv_plan import _read_header
     from .tabular import _blocks
 
@@ -79,6 +86,17 @@ def _match_names(
         return name if name in names or len(found) != 1 else found[0]
 
     target = None if target is None else match(target)
+    if exclude:
+        left_out = [match(name) for name in exclude]
+        unknown = [name for name in left_out if name not in names]
+        if unknown:
+            raise UsageError(f"{path}: no column {unknown[0]!r} (--exclude); the columns are "
+                             + ", ".join(map(repr, names)))
+        _check_repeats(path, exclude, left_out, "--exclude", None)
+        columns = [name for name in names if name != target and name not in left_out]
+        if not columns:
+            raise UsageError(f"{path}: --exclude leaves no feature column")
+        return target, columns
     if columns is None:
         return target, None
     matched = [match(name) for name in columns]

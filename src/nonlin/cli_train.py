@@ -20,7 +20,6 @@ from typing import Any
 from .cli_common import (
     HelpFormatter,
     UsageError,
-    add_missing_option,
     check_distinct_paths,
     check_input_file,
     check_model_file,
@@ -28,7 +27,6 @@ from .cli_common import (
     close_progress_bars,
     fraction,
     int_list,
-    name_list,
     positive_float,
     positive_int,
     registry_names,
@@ -36,7 +34,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_table import read_table
-from .cli_train_data import MAX_AUTO_CLASSES, Prepared, prepare
+from .cli_train_data import Prepared, add_data_options, prepare
 from .cli_train_model import (
     _load_checkpoint,
     build_model,
@@ -74,38 +72,11 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("data", metavar="DATA.csv", help="training data, e.g. iris.csv")
-    _add_data_options(p)
+    add_data_options(p)
     _add_network_options(p)
     _add_fit_options(p)
     _add_output_options(p)
     p.set_defaults(run=run_train)
-
-
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    """--target, --task, --columns, --missing."""
-    group = parser.add_argument_group("data")
-    group.add_argument(
-        "--target",
-        required=True,
-        metavar="COLUMN",
-        help="column to predict; a name matches a header name exactly, else ignoring "
-        "spaces around both (as for --columns)",
-    )
-    group.add_argument(
-        "--task",
-        choices=("auto", "classification", "regression"),
-        default="auto",
-        help="auto (default): classification when the target holds text or at most "
-        f"{MAX_AUTO_CLASSES} distinct integers, else regression",
-    )
-    group.add_argument(
-        "--columns",
-        type=name_list,
-        metavar="A,B,C",
-        help="feature columns to use (default: every column but the target), matched "
-        "like --target",
-    )
-    add_missing_option(group)
 
 
 def _add_network_options(parser: argparse.ArgumentParser) -> None:
@@ -195,7 +166,8 @@ def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = _load_checkpoint(args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,
-                       impute=args.missing != "mean")  # with the training rows' means: prepare
+                       impute=args.missing != "mean",  # with the training rows' means: prepare
+                       exclude=args.exclude)
     args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     del table
@@ -244,8 +216,9 @@ def _check_args(args: argparse.Namespace) -> None:
         require_matplotlib()
     if args.early_stopping and args.val_split == 0:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
-    if args.columns and args.target in args.columns:
-        raise UsageError(f"--columns lists the target {args.target!r}; leave it out")
+    for option, names in (("--columns", args.columns), ("--exclude", args.exclude)):
+        if names and args.target in names:
+            raise UsageError(f"{option} lists the target {args.target!r}; leave it out")
 
 
 def _check_paths_apart(args: argparse.Namespace) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import UsageError, note
+from .cli_common import UsageError, add_missing_option, name_list, note
 from .cli_labels import distinct, encode_labels, find_classes, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
 
@@ -34,6 +34,41 @@ class Prepared:
     y: np.ndarray
     n_val: int
     meta: dict[str, Any]
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """``nonlin train``'s --target, --task, --columns or --exclude, --missing."""
+    group = parser.add_argument_group("data")
+    group.add_argument(
+        "--target",
+        required=True,
+        metavar="COLUMN",
+        help="column to predict; a name matches a header name exactly, else ignoring "
+        "spaces around both (as for --columns)",
+    )
+    group.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default="auto",
+        help="auto (default): classification when the target holds text or at most "
+        f"{MAX_AUTO_CLASSES} distinct integers, else regression",
+    )
+    features = group.add_mutually_exclusive_group()
+    features.add_argument(
+        "--columns",
+        type=name_list,
+        metavar="A,B,C",
+        help="feature columns to use (default: every column but the target), matched "
+        "like --target",
+    )
+    features.add_argument(
+        "--exclude",
+        type=name_list,
+        metavar="A,B",
+        help="columns to leave out of the features, an id say (the others but the target "
+        "are used), matched like --target",
+    )
+    add_missing_option(group)
 
 
 def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
@@ -253,4 +288,5 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
     if table.n_dropped:
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
     if getattr(table, "extra_columns", None):
-        note(f"not using column(s) {', '.join(table.extra_columns)} (not in --columns)")
+        why = "--exclude" if getattr(args, "exclude", None) else "not in --columns"
+        note(f"not using column(s) {', '.join(table.extra_columns)} ({why})")
