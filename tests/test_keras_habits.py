@@ -385,3 +385,24 @@ def test_dense_refuses_keras_keywords_saying_what_nonlin_does(keyword: str, hint
         Dense(64, **{keyword: "relu"})
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'units_out'"):
         Dense(64, units_out=3)
+
+
+def test_calling_the_model_is_forward_in_inference_unless_training() -> None:
+    X, y = blobs()
+    model = Sequential([Dense(8), Tanh(), nonlin.Dropout(0.5), Dense(3), Softmax()]).build(4, 0)
+    np.testing.assert_array_equal(model(X), model.predict(X))  # Keras: inference by default
+    out = model(X, training=True)  # dropout active, cached for backward (PyTorch's train mode)
+    assert not np.allclose(out, model.predict(X))
+    assert model.backward(np.ones_like(out)) is None
+    assert all(np.any(p.grad != 0) for p in model.parameters())
+    with pytest.raises(TypeError, match="Expected a NumPy array for forward"):
+        model([[0.0, 1.0, 2.0, 3.0]])
+
+
+def test_summary_prints_through_print_fn_line_by_line_as_tf_keras() -> None:
+    model = mlp().build(4, 0)
+    lines: list[str] = []
+    text = model.summary(print_fn=lines.append)
+    assert lines == text.split("\n") and lines[-1] == "Total params: 67"
+    with pytest.raises(TypeError, match=r"callable print_fn .* Received: print_fn='print'"):
+        model.summary(print_fn="print")

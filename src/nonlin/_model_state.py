@@ -17,7 +17,7 @@ import contextlib
 import gc
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -228,12 +228,17 @@ class ModelState:
             "dtype": self.dtype.name,
         }
 
-    def summary(self) -> str:
+    def summary(self, print_fn: Callable[[str], Any] | None = None) -> str:
         """A table of layers, output widths and parameter counts.
 
-        A ``str`` that an interactive session shows as the table itself (Keras prints
-        its summary; a plain string would show as one line of ``\\n`` escapes there).
+        A ``str`` that an interactive session shows as the table itself (a plain
+        string would show as one line of ``\\n`` escapes there). Keras prints its
+        summary: ``summary(print_fn=print)`` does, calling ``print_fn`` on each line
+        as ``tf.keras`` does (``logging.info`` works too); nonlin itself never prints.
         """
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError("Expected a callable print_fn (print, logging.info). "
+                            f"Received: print_fn={print_fn!r:.100}")
         rows = [("Layer", "Output", "Params")]
         width: Any = self.n_features_in
         for layer in self.layers:
@@ -244,7 +249,11 @@ class ModelState:
         lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
         rule = "-" * len(lines[0])
         total = f"Total params: {self.count_params():,}" if self.built else "Not built"
-        return _Table("\n".join([lines[0], rule, *lines[1:], rule, total]))
+        table = [lines[0], rule, *lines[1:], rule, total]
+        if print_fn is not None:
+            for line in table:
+                print_fn(line)
+        return _Table("\n".join(table))
 
 
 class _Table(str):

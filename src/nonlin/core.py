@@ -209,6 +209,32 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
+def backward_to_input(
+    layers: list[LayerProtocol], reversed_layers: list[LayerProtocol], grad_out: np.ndarray
+) -> np.ndarray:
+    """``dL/dx`` through ``layers`` (``Sequential.backward(input_grad=True)``).
+
+    The first layer, which a ``Sequential`` tells to skip its input gradient,
+    computes it for this pass only.
+    """
+    first = layers[0]
+    if isinstance(first, Layer):
+        first.input_grad = True
+    grad: np.ndarray | None = grad_out
+    try:
+        for layer in reversed_layers:  # None comes from the first layer only, the last here
+            grad = layer.backward(grad)  # type: ignore[arg-type]
+    finally:
+        if isinstance(first, Layer):
+            first.input_grad = False
+    if grad is None:  # a protocol layer (no Layer base) is not told input_grad
+        raise TypeError(
+            f"Expected layers[0].backward to return dL/dx, the input gradient (asked for by "
+            f"backward(input_grad=True), gradcheck's check_input). Received None from "
+            f"{first!r:.100}: compute it, or call gradcheck with check_input=False")
+    return grad
+
+
 def check_2d(x: Any, name: str = "X") -> np.ndarray:
     """Return ``x`` as a 2-D float array, or raise saying what was received."""
     arr = np.asarray(x)

@@ -19,7 +19,16 @@ import numpy as np
 from ._feature_names import forget_names
 from ._inference import infer, predict_rows
 from ._model_state import ModelState
-from .core import Layer, LayerProtocol, Param, RandomLike, SeedLike, as_rng, pack_parameters
+from .core import (
+    Layer,
+    LayerProtocol,
+    Param,
+    RandomLike,
+    SeedLike,
+    as_rng,
+    backward_to_input,
+    pack_parameters,
+)
 
 
 class Sequential(ModelState):
@@ -128,6 +137,14 @@ class Sequential(ModelState):
             x = layer.forward(x, training=True)
         return x
 
+    def __call__(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """``forward``, as Keras' ``model(x)``: inference unless ``training=True``.
+
+        PyTorch's ``model(x)`` in train mode is ``model(x, training=True)`` here, the
+        pass that ``backward`` differentiates.
+        """
+        return self.forward(x, training=training)
+
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
         """Propagate ``grad_out = dL/dy`` back through the chain, filling every ``Param.grad``.
 
@@ -136,28 +153,10 @@ class Sequential(ModelState):
         """
         self._require_built()  # else the loop below would run over no layer, silently
         if input_grad:
-            return self._backward_to_input(grad_out)
+            return backward_to_input(self.layers, self._reversed, grad_out)
         for layer in self._reversed:  # None comes from the first layer only, the last here
             grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         return None
-
-    def _backward_to_input(self, grad_out: np.ndarray) -> np.ndarray:
-        first = self.layers[0]
-        if isinstance(first, Layer):
-            first.input_grad = True
-        grad: np.ndarray | None = grad_out
-        try:
-            for layer in self._reversed:  # None comes from the first layer only, the last here
-                grad = layer.backward(grad)  # type: ignore[arg-type]
-        finally:
-            if isinstance(first, Layer):
-                first.input_grad = False
-        if grad is None:  # a protocol layer (no Layer base) is not told input_grad
-            raise TypeError(
-                f"Expected layers[0].backward to return dL/dx, the input gradient (asked for by "
-                f"backward(input_grad=True), gradcheck's check_input). Received None from "
-                f"{first!r:.100}: compute it, or call gradcheck with check_input=False")
-        return grad
 
     def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
