@@ -11,6 +11,16 @@ Conventions, shared by every loss here:
 * ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
   mean still divides by ``n_samples``, as Keras does (PyTorch's
   ``CrossEntropyLoss(weight=...)`` weighs classes and divides by their sum).
+* ``reduction="none"`` (PyTorch's ``'none'``; Keras' ``None`` is accepted too)
+  returns the per-sample losses ``w_i L_i``, shape (n_samples,), in ``y_pred``'s
+  dtype: Keras' shape (its losses reduce the last axis), where PyTorch's
+  ``'none'`` keeps one term per entry (n_samples, n_outputs), except
+  ``CrossEntropyLoss``'s (n_samples,). ``grad`` then gives each row the gradient
+  of that row's own loss, which is the gradient of their sum (a row's loss
+  depends on its row alone). ``fit``, ``evaluate`` and ``compile`` need one
+  number per batch and refuse it. Keras 3's ``"sum_over_batch_size"`` (its
+  default, ``sum_i w_i L_i / n``) is accepted as ``"mean"``, which it equals;
+  its ``"mean_with_sample_weight"`` (divides by ``sum_i w_i``) is not.
 * The public ``__call__`` and ``grad`` validate their inputs (the checks live
   in ``nonlin._loss_checks``). Training loops validate once and call the
   private ``_value`` / ``_grad`` on each batch.
@@ -31,11 +41,20 @@ from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
 
+# PyTorch's names, and Keras 3's where they mean the same (see the module docstring)
+_REDUCTIONS = {"mean": "mean", "sum": "sum", "none": "none", None: "none",
+               "sum_over_batch_size": "mean"}
 
-def _reduction(reduction: str) -> str:
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"Expected reduction 'mean' or 'sum'. Received: reduction={reduction!r}")
-    return reduction
+
+def _reduction(reduction: str | None) -> str:
+    """``"mean"``, ``"sum"`` or ``"none"`` for a reduction's name (or Keras' None)."""
+    if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:
+        hint = (" (Keras' 'mean_with_sample_weight' divides by the sum of the weights; "
+                "nonlin's 'mean' by n_samples: use 'sum' and divide)"
+                if reduction == "mean_with_sample_weight" else "")
+        raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
+                         f"Received: reduction={reduction!r}")
+    return _REDUCTIONS[reduction]
 
 
 def _finite_positive(name: str, value: Any) -> float:
@@ -47,25 +66,29 @@ def _finite_positive(name: str, value: Any) -> float:
 
 
 class Loss:
-    """Base class: validation, ``reduction`` (``"mean"`` or ``"sum"``, see the module
-    docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
+    """Base class: validation, ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``, see the
+    module docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
 
     Arguments come in Keras' order, ``loss(y_true, y_pred)``: PyTorch's losses take
     ``(input, target)``, the reverse."""
 
     reduction = "mean"
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
         """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
-        term scaled by ``sample_weight`` (n_samples,) if given, then reduced."""
+        term scaled by ``sample_weight`` (n_samples,) if given, then reduced: a float,
+        or with ``reduction="none"`` the array (n_samples,) of ``w_i L_i``."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
+        if self.reduction == "none":
+            return self._per_sample(y_true, y_pred, sample_weight)
         return self._value(y_true, y_pred, sample_weight)
 
     def grad(
         self, y_true: Any, y_pred: Any, sample_weight: Any = None, *, out: np.ndarray | None = None
     ) -> np.ndarray:
         """``dL/dy_pred`` of ``loss(y_true, y_pred, sample_weight)``, shape (n_samples,
-        n_outputs), written into ``out`` if given."""
+        n_outputs), written into ``out`` if given. With ``reduction="none"`` row ``i``
+        is ``d(w_i L_i)/dy_pred_i``: the gradient of the sum of the per-sample losses."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
         if out is not None:
             check_out(out, y_pred)
@@ -82,6 +105,7 @@ class Loss:
 
     # -- shared plumbing ----------------------------------------------------
     def _value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        """The reduced loss; ``"none"`` gives the sum, whose gradient ``_grad`` gives."""
         total = self._sum(y_true, y_pred, sample_weight)
         return total / y_pred.shape[0] if self.reduction == "mean" else total
 
@@ -91,6 +115,15 @@ class Loss:
         if sample_weight is not None:
             losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
         return float(losses.sum())
+
+    def _per_sample(self, y_true: np.ndarray, y_pred: np.ndarray,
+                    sample_weight: Any = None) -> np.ndarray:
+        """``w_i L_i``, shape (n_samples,), in ``y_pred``'s dtype: a new array (never a
+        buffer lent by ``nonlin._scratch``), the terms ``_sum`` adds up."""
+        losses = self._sample_losses(y_true, y_pred)
+        if sample_weight is not None:
+            return np.multiply(losses, sample_weight).astype(y_pred.dtype, copy=False)
+        return np.array(losses, dtype=y_pred.dtype)
 
     def _grad(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None
@@ -127,7 +160,7 @@ class MeanSquaredError(Loss):
     (and scikit-learn). With ``reduction="sum"`` this is the tutorial's loss.
     """
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str | None = "mean") -> None:
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -142,7 +175,7 @@ class MeanSquaredError(Loss):
 class MeanAbsoluteError(Loss):
     """``L_i = sum_j |p_ij - y_ij|``; gradient ``sign(p - y)``."""
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str | None = "mean") -> None:
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -160,7 +193,7 @@ class Huber(Loss):
     ``delta * (|r| - delta / 2)``; gradient ``clip(r, -delta, delta)``.
     """
 
-    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+    def __init__(self, delta: float = 1.0, reduction: str | None = "mean") -> None:
         self.delta = _finite_positive("delta", delta)
         self.reduction = _reduction(reduction)
 
@@ -192,7 +225,7 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     (PyTorch's ``BCELoss`` clamps each log at -100 instead).
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = _reduction(reduction)
 
@@ -220,7 +253,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     first; nonlin takes ``p`` as given.
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = _reduction(reduction)
 
