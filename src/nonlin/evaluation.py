@@ -33,14 +33,25 @@ _EVAL_BATCH = 1024
 Tick = Callable[[int], None]  # told the number of batches done, for a progress display
 
 
-def resolve_loss(loss: Any) -> Loss:
-    """A ``Loss`` for a loss object or a registry name such as ``"cross_entropy"``."""
+def resolve_loss(loss: Any, *, per_sample: bool = False) -> Loss:
+    """A ``Loss`` for a loss object or a registry name such as ``"cross_entropy"``.
+
+    ``fit``, ``evaluate`` and ``compile`` need one number per batch: a loss with
+    ``reduction="none"`` is refused, unless ``per_sample`` (``gradcheck``, which
+    checks the sum of its per-sample losses).
+    """
     from .registry import loss as loss_from_name
 
     if isinstance(loss, str):
         return loss_from_name(loss)
     if not isinstance(loss, Loss):
         raise TypeError(f"Expected a Loss or a loss name. Received: loss={loss!r}")
+    if not per_sample and loss.reduction == "none":
+        raise ValueError(
+            f"Expected a loss with reduction='mean' (the default) or 'sum': training and "
+            f"evaluation need one number per batch, and reduction='none' gives one loss per "
+            f"sample. Use {type(loss).__name__}(reduction='mean'), or call the loss yourself "
+            f"for per-sample values. Received: reduction={loss.reduction!r}")
     return loss
 
 

@@ -142,7 +142,8 @@ def gradcheck(
         A built model with float64 parameters. It is left as it was found.
     loss : Loss or registry name (``"cross_entropy"``)
         The loss whose gradient is checked: ``loss(y, model(X))`` plus the
-        layers' regularization terms.
+        layers' regularization terms. With ``reduction="none"``, the sum of its
+        per-sample losses (the gradient its ``grad`` gives).
     X : array of shape (n_samples, n_features_in)
     y : targets accepted by ``loss``
     eps : float
@@ -165,7 +166,7 @@ def gradcheck(
         raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r}")
     if not isinstance(model, Sequential):
         raise TypeError(f"Expected a nonlin.Sequential. Received: model={model!r:.200}")
-    loss = resolve_loss(loss)
+    loss = resolve_loss(loss, per_sample=True)  # reduction='none': its sum is checked
     training, check_input = check_bool("training", training), check_bool("check_input", check_input)
     params = model.parameters()
     narrow = next((p.value.dtype for p in params if p.value.dtype != np.float64), None)

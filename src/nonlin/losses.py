@@ -11,11 +11,23 @@ Conventions, shared by every loss here:
 * ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
   mean still divides by ``n_samples``, as Keras does (PyTorch's
   ``CrossEntropyLoss(weight=...)`` weighs classes and divides by their sum).
+* ``reduction="none"`` (PyTorch's ``'none'``; Keras' ``None`` is accepted too)
+  returns the per-sample losses ``w_i L_i``, shape (n_samples,), in ``y_pred``'s
+  dtype: Keras' shape (its losses reduce the last axis), where PyTorch's
+  ``'none'`` keeps one term per entry (n_samples, n_outputs), except
+  ``CrossEntropyLoss``'s (n_samples,). ``grad`` then gives each row the gradient
+  of that row's own loss, which is the gradient of their sum (a row's loss
+  depends on its row alone). ``fit``, ``evaluate`` and ``compile`` need one
+  number per batch and refuse it. Keras 3's ``"sum_over_batch_size"`` (its
+  default, ``sum_i w_i L_i / n``) is accepted as ``"mean"``, which it equals;
+  its ``"mean_with_sample_weight"`` (divides by ``sum_i w_i``) is not.
 * The public ``__call__`` and ``grad`` validate their inputs (the checks live
   in ``nonlin._loss_checks``). Training loops validate once and call the
   private ``_value`` / ``_grad`` on each batch.
 * ``from_logits=True`` fuses the output activation into the loss, which is
   both faster and stable: the gradient is just ``p - y``.
+* The classes live here; the cross-entropies' math (``_sample_losses``,
+  ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
 """
 
 from __future__ import annotations
@@ -25,16 +37,24 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import check_loss_inputs, check_out, check_real_target
-from ._loss_math import EPS as _EPS
-from ._loss_math import log_softmax, put_labels, sigmoid, take_labels
-from ._scratch import buffer, like, rows
+from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
+from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
 
+# PyTorch's names, and Keras 3's where they mean the same (see the module docstring)
+_REDUCTIONS = {"mean": "mean", "sum": "sum", "none": "none", None: "none",
+               "sum_over_batch_size": "mean"}
 
-def _reduction(reduction: str) -> str:
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"Expected reduction 'mean' or 'sum'. Received: reduction={reduction!r}")
-    return reduction
+
+def _reduction(reduction: str | None) -> str:
+    """``"mean"``, ``"sum"`` or ``"none"`` for a reduction's name (or Keras' None)."""
+    if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:
+        hint = (" (Keras' 'mean_with_sample_weight' divides by the sum of the weights; "
+                "nonlin's 'mean' by n_samples: use 'sum' and divide)"
+                if reduction == "mean_with_sample_weight" else "")
+        raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
+                         f"Received: reduction={reduction!r}")
+    return _REDUCTIONS[reduction]
 
 
 def _finite_positive(name: str, value: Any) -> float:
@@ -46,25 +66,29 @@ def _finite_positive(name: str, value: Any) -> float:
 
 
 class Loss:
-    """Base class: validation, ``reduction`` (``"mean"`` or ``"sum"``, see the module
-    docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
+    """Base class: validation, ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``, see the
+    module docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
 
     Arguments come in Keras' order, ``loss(y_true, y_pred)``: PyTorch's losses take
     ``(input, target)``, the reverse."""
 
     reduction = "mean"
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
         """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
-        term scaled by ``sample_weight`` (n_samples,) if given, then reduced."""
+        term scaled by ``sample_weight`` (n_samples,) if given, then reduced: a float,
+        or with ``reduction="none"`` the array (n_samples,) of ``w_i L_i``."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
+        if self.reduction == "none":
+            return self._per_sample(y_true, y_pred, sample_weight)
         return self._value(y_true, y_pred, sample_weight)
 
     def grad(
         self, y_true: Any, y_pred: Any, sample_weight: Any = None, *, out: np.ndarray | None = None
     ) -> np.ndarray:
         """``dL/dy_pred`` of ``loss(y_true, y_pred, sample_weight)``, shape (n_samples,
-        n_outputs), written into ``out`` if given."""
+        n_outputs), written into ``out`` if given. With ``reduction="none"`` row ``i``
+        is ``d(w_i L_i)/dy_pred_i``: the gradient of the sum of the per-sample losses."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
         if out is not None:
             check_out(out, y_pred)
@@ -81,6 +105,7 @@ class Loss:
 
     # -- shared plumbing ----------------------------------------------------
     def _value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        """The reduced loss; ``"none"`` gives the sum, whose gradient ``_grad`` gives."""
         total = self._sum(y_true, y_pred, sample_weight)
         return total / y_pred.shape[0] if self.reduction == "mean" else total
 
@@ -90,6 +115,15 @@ class Loss:
         if sample_weight is not None:
             losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
         return float(losses.sum())
+
+    def _per_sample(self, y_true: np.ndarray, y_pred: np.ndarray,
+                    sample_weight: Any = None) -> np.ndarray:
+        """``w_i L_i``, shape (n_samples,), in ``y_pred``'s dtype: a new array (never a
+        buffer lent by ``nonlin._scratch``), the terms ``_sum`` adds up."""
+        losses = self._sample_losses(y_true, y_pred)
+        if sample_weight is not None:
+            return np.multiply(losses, sample_weight).astype(y_pred.dtype, copy=False)
+        return np.array(losses, dtype=y_pred.dtype)
 
     def _grad(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None
@@ -126,7 +160,7 @@ class MeanSquaredError(Loss):
     (and scikit-learn). With ``reduction="sum"`` this is the tutorial's loss.
     """
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str | None = "mean") -> None:
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -141,7 +175,7 @@ class MeanSquaredError(Loss):
 class MeanAbsoluteError(Loss):
     """``L_i = sum_j |p_ij - y_ij|``; gradient ``sign(p - y)``."""
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str | None = "mean") -> None:
         self.reduction = _reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -159,7 +193,7 @@ class Huber(Loss):
     ``delta * (|r| - delta / 2)``; gradient ``clip(r, -delta, delta)``.
     """
 
-    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+    def __init__(self, delta: float = 1.0, reduction: str | None = "mean") -> None:
         self.delta = _finite_positive("delta", delta)
         self.reduction = _reduction(reduction)
 
@@ -179,7 +213,7 @@ class Huber(Loss):
         return {"delta": self.delta, "reduction": self.reduction}
 
 
-class BinaryCrossEntropy(Loss):
+class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     """Log loss for independent 0/1 targets (binary or multilabel).
 
     ``L_i = -sum_j [y log p + (1 - y) log(1 - p)]``. With ``from_logits=True``
@@ -191,35 +225,9 @@ class BinaryCrossEntropy(Loss):
     (PyTorch's ``BCELoss`` clamps each log at -100 instead).
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = _reduction(reduction)
-
-    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        terms, other = like("terms", y_pred, y_true), like("other", y_pred, y_true)
-        if self.from_logits:  # max(z, 0) - z y + log(1 + exp(-|z|))
-            z = y_pred
-            np.maximum(z, 0, out=terms)
-            terms -= np.multiply(z, y_true, out=other)
-            e = np.abs(z, out=like("e", z))
-            terms += np.log1p(np.exp(np.negative(e, out=e), out=e), out=e)
-        else:  # -(y log p + (1 - y) log(1 - p))
-            eps = _EPS.get(y_pred.dtype, 1e-15)
-            p = np.clip(y_pred, eps, 1 - eps, out=like("p", y_pred))
-            np.multiply(y_true, np.log(p, out=like("log_p", p)), out=terms)
-            log_q = np.log1p(np.negative(p, out=p), out=p)
-            terms += np.multiply(np.subtract(1, y_true, out=other), log_q, out=other)
-            np.negative(terms, out=terms)
-        return np.add.reduce(terms, 1, out=rows("losses", terms))  # .sum(axis=1)
-
-    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        if self.from_logits:
-            return np.subtract(sigmoid(y_pred), y_true, out=out)
-        eps = _EPS.get(y_pred.dtype, 1e-15)
-        p = np.clip(y_pred, eps, 1 - eps, out=like("p", y_pred))
-        np.subtract(p, y_true, out=out)
-        q = np.subtract(1, p, out=like("q", p))
-        return np.divide(out, np.multiply(p, q, out=q), out=out)  # (p - y) / (p (1 - p))
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true = super()._check_target(y_true, y_pred)
@@ -232,7 +240,7 @@ class BinaryCrossEntropy(Loss):
         return {"from_logits": self.from_logits, "reduction": self.reduction}
 
 
-class CrossEntropy(Loss):
+class CrossEntropy(CategoricalEntropyMath, Loss):
     """Categorical cross-entropy for one label per sample.
 
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
@@ -245,43 +253,9 @@ class CrossEntropy(Loss):
     first; nonlin takes ``p`` as given.
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: str = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = _reduction(reduction)
-
-    def _log_p(self, y_pred: np.ndarray) -> np.ndarray:
-        if self.from_logits:
-            return log_softmax(y_pred)
-        p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None, out=like("log_p", y_pred))
-        return np.log(p, out=p)
-
-    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        log_p = self._log_p(y_pred)
-        if y_true.ndim == 1:
-            picked = take_labels(log_p, y_true, rows("losses", log_p))
-        else:
-            dtype = np.result_type(y_true, log_p)
-            picked = np.einsum("ij,ij->i", y_true, log_p,
-                               out=buffer("losses", log_p.shape[:1], dtype))
-        return np.negative(picked, out=picked)
-
-    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        if self.from_logits:
-            np.exp(log_softmax(y_pred), out=out)
-            if y_true.ndim == 1:  # out[i, y_i] -= 1
-                at = take_labels(out, y_true, rows("at_label", out))
-                put_labels(out, y_true, np.subtract(at, 1, out=at))
-                return out
-            s = np.add.reduce(y_true, 1, out=rows("row_sums", y_true))[:, None]
-            np.multiply(out, s, out=out)  # rows summing to s
-            return np.subtract(out, y_true, out=out)  # s softmax(z) - y
-        p = np.clip(y_pred, _EPS.get(y_pred.dtype, 1e-15), None, out=like("p", y_pred))
-        if y_true.ndim == 1:  # -1 / p at each label, 0 elsewhere
-            out.fill(0)
-            at = take_labels(p, y_true, rows("at_label", p))
-            put_labels(out, y_true, np.divide(-1.0, at, out=at))
-            return out
-        return np.divide(np.negative(y_true, out=like("negative", y_true)), p, out=out)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         n, k = y_pred.shape
