@@ -3,8 +3,8 @@
 ``predict`` matches the model's input columns by name, in any order, ignores
 (with a note) the columns it does not use, applies the stored scaling and
 writes one row per input row: the predicted label or value, and with
-``--proba`` one probability column per class. Output goes to stdout, or
-atomically to ``-o FILE``.
+``--proba`` one probability column per class, after the input columns named
+by ``--keep`` (``cli_keep.py``). Output goes to stdout, or atomically to ``-o FILE``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import csv
 import io
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,10 @@ from .cli_common import (
     check_model_file,
     check_output_path,
     json_text,
+    name_list,
     note,
 )
+from .cli_keep import KeptColumns, kept_rows, plan_keep
 from .cli_model import (
     MODEL_INPUT,
     describe_classes,
@@ -47,12 +50,13 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
             "Predict with MODEL (written by 'nonlin train') on DATA.csv. The model's input "
             "columns are matched by name, in any order; extra columns are ignored with a note. "
             "Writes a CSV with a 'prediction' column (the class label or the value) and, with "
-            "--proba, one 'proba_<class>' column per class."
+            "--proba, one 'proba_<class>' column per class, after the columns of --keep."
         ),
         epilog=(
             "examples:\n"
             "  nonlin predict iris.safetensors new.csv\n"
-            "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv"
+            "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv\n"
+            "  nonlin predict iris.safetensors new.csv --keep id --missing drop"
         ),
         formatter_class=HelpFormatter,
     )
@@ -64,6 +68,14 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         metavar="PATH",
         help="write the predictions to this CSV file (default: stdout)",
+    )
+    p.add_argument(
+        "--keep",
+        type=name_list,
+        metavar="COL[,COL...]",
+        help="copy these input columns (an id, say; any text, as written) into the output, "
+        "before the predictions, so its rows join back to the input rows, also with "
+        "--missing drop; not the model's input columns; matched like 'train --exclude'",
     )
     add_missing_option(p, model=True)
     p.set_defaults(run=run_predict)
@@ -77,18 +89,12 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
         check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
-    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
-                       fill_values=training_means(meta, args.missing, args.model),
-                       columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype)
-    if getattr(table, "extra_columns", None):
-        note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
-    if getattr(table, "n_dropped", 0):
-        note(
-            f"dropped {table.n_dropped} row(s) with missing values: output rows no longer "
-            "line up with input rows one to one"
-        )
+    kept = None if args.keep is None else plan_keep(
+        args.data, args.keep, meta["feature_names"], args.model, _header(meta, args.proba))
+    table = _read(args, model, meta, kept)
+    rows = None if kept is None else kept_rows(args.data, kept, table)
     outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
-    text = _format(outputs, meta, args.proba)
+    text = _format(outputs, meta, args.proba, kept, rows)
     if args.output:
         atomic_write_text(args.output, text)
         note(f"wrote {outputs.shape[0]} predictions to {args.output}")
@@ -97,23 +103,55 @@ def run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> str:
+def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
+          kept: KeptColumns | None) -> Any:
+    """The model's input columns of ``args.data`` as a ``tabular.Table``; notes on the
+    columns not used and on the rows dropped."""
+    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
+                       fill_values=training_means(meta, args.missing, args.model),
+                       columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype)
+    unused = [name for name in table.extra_columns if kept is None or name not in kept.names]
+    if unused:
+        note(f"ignoring column(s) the model does not use: {', '.join(unused)}")
+    if table.n_dropped:
+        join = ("output rows no longer line up with input rows one to one; --keep an id "
+                "column to join them" if kept is None
+                else f"the kept column(s) {', '.join(kept.names)} say which rows are left")
+        note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop): {join}")
+    return table
+
+
+def _header(meta: dict[str, Any], proba: bool) -> list[str]:
+    """The output's own column names: ``prediction``, and with ``proba`` ``proba_<class>``."""
+    if meta["task"] != "classification" or not proba:
+        return ["prediction"]
+    return ["prediction", *(f"proba_{c}" for c in meta["classes"])]
+
+
+def _format(
+    outputs: np.ndarray, meta: dict[str, Any], proba: bool,
+    kept: KeptColumns | None = None, kept_values: list[list[str]] | None = None,
+) -> str:
+    """The output CSV: the kept columns' values (one list per row), then the predictions."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*(kept.names if kept else ()), *_header(meta, proba)])
+    lines = _lines(outputs, meta, proba)
+    if kept_values is not None:
+        lines = ([*values, *line] for values, line in zip(kept_values, lines, strict=True))
+    writer.writerows(lines)
+    return buffer.getvalue()
+
+
+def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[list[str]]:
+    """The cells of each output row, ``outputs`` (n, n_outputs) as predictions."""
     if meta["task"] != "classification":
-        writer.writerow(["prediction"])
-        writer.writerows([repr(float(v))] for v in outputs)
-        return buffer.getvalue()
+        return ([repr(float(v))] for v in outputs)
     classes = [str(c) for c in meta["classes"]]
     labels = np.asarray(classes, dtype=object)[outputs.argmax(axis=1)]
     if not proba:
-        writer.writerow(["prediction"])
-        writer.writerows([label] for label in labels)
-        return buffer.getvalue()
-    writer.writerow(["prediction", *(f"proba_{c}" for c in classes)])
-    for label, row in zip(labels, outputs, strict=True):
-        writer.writerow([label, *(f"{p:.6g}" for p in row)])
-    return buffer.getvalue()
+        return ([label] for label in labels)
+    return ([label, *(f"{p:.6g}" for p in row)] for label, row in zip(labels, outputs, strict=True))
 
 
 # -- nonlin info ---------------------------------------------------------------

@@ -1,15 +1,16 @@
 """CSV files as the command line reads them: ``tabular.read_csv`` in the CLI's terms.
 
-Column names given on the command line (``--target``, ``--columns``) or stored
-in a model match a header name exactly, or else the one header name equal to
-them once spaces around both are ignored (``--columns "a, b"`` finds ``b``, and
-``--target a`` finds a header's ``" a"``). The reader's messages are reworded
-in the command line's terms (``--missing drop``, not ``missing='drop'``).
+Column names given on the command line (``--target``, ``--columns``, ``--exclude``,
+``predict --keep``) or stored in a model match a header name exactly, or else
+the one header name equal to them once spaces around both are ignored
+(``--columns "a, b"`` finds ``b``, and ``--target a`` finds a header's ``" a"``).
+The reader's messages are reworded in the command line's terms (``--missing
+drop``, not ``missing='drop'``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,42 @@ def read_table(
         raise CSVError(message) from None
 
 
+def header_names(path: str) -> list[str]:
+    """The column names of the header row of ``path``, as written (CSVError if malformed)."""
+    from ._csv_plan import _read_header
+    from .tabular import _blocks
+
+    with open(path, "rb") as handle:
+        return _read_header(_blocks(handle), path)[0]
+
+
+def name_matcher(names: Sequence[str]) -> Callable[[str], str]:
+    """A function taking a given name to the header name it matches (see the module
+    docstring), or to itself when it matches none."""
+    by_stripped: dict[str, list[str]] = {}
+    for name in names:
+        by_stripped.setdefault(name.strip(), []).append(name)
+
+    def match(name: str) -> str:
+        found = by_stripped.get(name.strip(), [])
+        return name if name in names or len(found) != 1 else found[0]
+
+    return match
+
+
+def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option: str) -> list[str]:
+    """``listed``, the names given to ``option`` (``--exclude``, ``--keep``), as the header
+    ``names`` of ``path`` spell them; an unknown name, or two matching one column, is an error."""
+    match = name_matcher(names)
+    matched = [match(name) for name in listed]
+    unknown = [name for name in matched if name not in names]
+    if unknown:
+        raise UsageError(f"{path}: no column {unknown[0]!r} ({option}); the columns are "
+                         + ", ".join(map(repr, names)))
+    _check_repeats(path, listed, matched, option, None)
+    return matched
+
+
 def _match_names(
     path: str,
     target: str | None,
@@ -72,27 +109,11 @@ def _match_names(
 ) -> tuple[str | None, list[str] | None]:
     """``target`` and ``columns`` as the header spells them (see the module docstring);
     with ``exclude``, ``columns`` are the header's names but the target and those."""
-    from ._csv_plan import _read_header
-    from .tabular import _blocks
-
-    with open(path, "rb") as handle:
-        names = _read_header(_blocks(handle), path)[0]
-    by_stripped: dict[str, list[str]] = {}
-    for name in names:
-        by_stripped.setdefault(name.strip(), []).append(name)
-
-    def match(name: str) -> str:
-        found = by_stripped.get(name.strip(), [])
-        return name if name in names or len(found) != 1 else found[0]
-
+    names = header_names(path)
+    match = name_matcher(names)
     target = None if target is None else match(target)
     if exclude:
-        left_out = [match(name) for name in exclude]
-        unknown = [name for name in left_out if name not in names]
-        if unknown:
-            raise UsageError(f"{path}: no column {unknown[0]!r} (--exclude); the columns are "
-                             + ", ".join(map(repr, names)))
-        _check_repeats(path, exclude, left_out, "--exclude", None)
+        left_out = match_listed(path, names, exclude, "--exclude")
         columns = [name for name in names if name != target and name not in left_out]
         if not columns:
             raise UsageError(f"{path}: --exclude leaves no feature column")

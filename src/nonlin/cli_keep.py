@@ -1,0 +1,127 @@
+"""``nonlin predict --keep COL,...``: input columns copied into the output, as written.
+
+A kept column (an id, say) is matched by name like ``train --exclude``
+(``cli_table.match_listed``), must not be an input column of the model, and is
+read in a pass of its own with the ``csv`` module once the numeric reader has
+read (and checked) the whole file: the numeric reading is the same with or
+without ``--keep``. Each kept cell is the text the ``csv`` module reads (quotes
+removed, nothing parsed: ``007`` stays ``007``), and the output's ``csv``
+writer quotes it again where needed. Blank lines are skipped, as the reader
+skips them, so the kept rows are the data rows, in order.
+
+With ``--missing drop`` the reader counts the rows it drops but does not say
+which. When it dropped some, the features are read again with the missing
+cells left NaN (``missing="mean"``, ``impute=False``: the same parsers, so the
+same cells), and a row with a NaN loses its kept values too. Only then is the
+file's numeric part read twice.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import compress
+from typing import Any
+
+import numpy as np
+
+from .cli_common import UsageError, check_input_file
+from .cli_table import header_names, match_listed, name_matcher, read_table
+
+
+@dataclass(frozen=True)
+class KeptColumns:
+    """The columns ``--keep`` copies to the output.
+
+    Attributes
+    ----------
+    names : their names as the file's header spells them, in ``--keep``'s order
+    positions : their positions among the file's columns, in the same order
+    """
+
+    names: list[str]
+    positions: list[int]
+
+
+def plan_keep(
+    path: str, keep: Sequence[str], features: Sequence[str], model: str,
+    output_names: Sequence[str],
+) -> KeptColumns:
+    """Match ``keep`` (``--keep``'s names) to the header of ``path``, before any data is read.
+
+    Parameters
+    ----------
+    path : the data file
+    keep : the names given to ``--keep``
+    features : the model's input columns (none may be kept)
+    model : the model file, for the messages
+    output_names : the output's own columns (``prediction``, ``proba_<class>``)
+
+    Raises
+    ------
+    UsageError
+        For an unknown or repeated name, a model input column, or an output column's name.
+    """
+    check_input_file(path)
+    names = header_names(path)
+    kept = match_listed(path, names, keep, "--keep")
+    match = name_matcher(names)
+    inputs = {match(name) for name in features}
+    for name in kept:
+        if name in inputs:
+            raise UsageError(
+                f"{path}: --keep column {name!r} is an input column of the model {model}; "
+                "a kept column is copied to the output, not used as a feature: leave it out "
+                "of --keep"
+            )
+        if name in output_names:
+            raise UsageError(
+                f"{path}: --keep column {name!r} has the name of an output column "
+                f"({', '.join(output_names)}); rename it in the file to keep it"
+            )
+    return KeptColumns(kept, [names.index(name) for name in kept])
+
+
+def kept_rows(path: str, kept: KeptColumns, table: Any) -> list[list[str]]:
+    """The kept cells of each row of ``table`` (read from ``path``), as written.
+
+    Returns
+    -------
+    list of ``table.X.shape[0]`` lists of ``len(kept.names)`` strings: the rows
+    ``table`` holds, in its order (without the rows ``--missing drop`` dropped).
+    """
+    rows = _read_cells(path, kept.positions)
+    if table.n_dropped:
+        complete = _complete_rows(path, table)
+        if complete.size == len(rows):
+            rows = list(compress(rows, complete.tolist()))
+    if len(rows) != table.X.shape[0]:  # the file changed between the passes
+        raise UsageError(
+            f"{path}: read {len(rows)} row(s) for --keep but {table.X.shape[0]} for the "
+            "model; did the file change while it was read?"
+        )
+    return rows
+
+
+def _read_cells(path: str, positions: list[int]) -> list[list[str]]:
+    """The cells at ``positions`` of every data row of ``path`` (blank lines skipped)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            next(reader, None)  # the header
+            return [[row[i] for i in positions] for row in reader if row]
+        except (csv.Error, IndexError, UnicodeDecodeError) as error:
+            raise UsageError(
+                f"{path}, line {reader.line_num}: cannot read the --keep column(s) ({error})"
+            ) from None
+
+
+def _complete_rows(path: str, table: Any) -> np.ndarray:
+    """Which data rows of ``path`` have every feature of ``table``, (n_rows_in_file,) bool:
+    the rows ``--missing drop`` kept."""
+    from .cli_model import MODEL_INPUT
+
+    again = read_table(path, target=None, columns=list(table.feature_names), missing="mean",
+                       impute=False, columns_option=MODEL_INPUT, dtype=table.X.dtype)
+    return ~np.isnan(again.X).any(axis=1)
