@@ -52,7 +52,8 @@ def compile_record(model: Any, stacklevel: int) -> tuple[dict[str, str], dict[st
     """The header entry ``{"compile": JSON}`` and the optimizer's slot tensors for
     ``model``; nothing when it has neither loss nor optimizer (or none of them saves).
 
-    One ``UserWarning`` (at ``stacklevel`` above the caller) names the parts left out.
+    One ``UserWarning`` names the parts left out (``stacklevel`` as ``warnings.warn``
+    takes it, counted from here).
     """
     loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
     if loss is None and optimizer is None:
@@ -78,7 +79,7 @@ def compile_record(model: Any, stacklevel: int) -> tuple[dict[str, str], dict[st
             f"The file's compile record leaves out {', '.join(left_out)}: only nonlin's "
             "registered losses, optimizers, learning-rate schedules and metrics can be "
             "rebuilt from a file without running code. After nonlin.load, pass them again: "
-            "model.compile(optimizer, loss, metrics)", UserWarning, stacklevel=stacklevel + 1)
+            "model.compile(optimizer, loss, metrics)", UserWarning, stacklevel=stacklevel)
     if "loss" not in record and "optimizer" not in record:
         return {}, {}
     return {RECORD: to_json_text(record, RECORD)}, tensors
@@ -180,8 +181,10 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
     ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing."""
     record = strict_json(header[RECORD], path, RECORD)
     if not isinstance(record, dict) or not set(record) <= set(_PARTS):
+        received = (f"the keys {sorted(set(record) - set(_PARTS))!r:.120}"
+                    if isinstance(record, dict) else f"{record!r:.120}")
         raise _fault(path, "", f"expected an object with keys among {list(_PARTS)}. "
-                               f"Received: {record!r:.120}")
+                               f"Received: {received}")
     other = [key for key in _OTHER_STATE if key in header]
     if other:
         raise _fault(path, "", f"expected a model file's compile record alone. Received it "
@@ -263,7 +266,12 @@ def describe_compile(model: Any) -> list[str]:
         return []
     metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
     steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
-    return ["", "compile:",
-            f"  loss:      {'not saved' if loss is None else repr(loss)}",
-            f"  optimizer: {'not saved' if optimizer is None else repr(optimizer)}{steps}",
-            f"  metrics:   {', '.join(metrics) or 'none'}"]
+    saved = "not saved" if optimizer is None else repr(optimizer)
+    return ["", "compile:",  # info's lines stay within 100 characters: long values are cut
+            f"  loss:      {_cut('not saved' if loss is None else repr(loss), 87)}",
+            f"  optimizer: {_cut(saved, 87 - len(steps))}{steps}",
+            f"  metrics:   {_cut(', '.join(metrics) or 'none', 87)}"]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
