@@ -171,6 +171,21 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
     return set(indices)
 
 
+def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequential,
+                      path: str) -> Any:
+    """The optimizer of the record ``info`` (``checkpoint.optimizer``), its slots the tensors
+    ``optimizer.{slot}.{i}`` of ``arrays``, each checked against ``model``'s parameters.
+
+    ``nonlin.load`` reads a model file's compile record with it too (``_compile_record``).
+    """
+    slots = _check_slots(arrays, model, path)
+    optimizer = _restore_optimizer(info, arrays, path)
+    if slots and slots != set(optimizer._slot_names):
+        raise _fail(path, "optimizer", f"expected the slots {sorted(optimizer._slot_names)} of "
+                                       f"{type(optimizer).__name__}. Received: {sorted(slots)}")
+    return optimizer
+
+
 def read_checkpoint(data: bytes, path: str) -> Checkpoint:
     """Validate the bytes of a checkpoint and restore it (``ModelFileError`` on any fault)."""
     model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX))
@@ -181,11 +196,7 @@ def read_checkpoint(data: bytes, path: str) -> Checkpoint:
             layer.rng = model.rng
     history = _restore_history(record["history"], path)
     check_epoch(record["epoch"], record["step"], history.epoch, path)
-    slots = _check_slots(arrays, model, path)
-    optimizer = _restore_optimizer(record["optimizer"], arrays, path)
-    if slots and slots != set(optimizer._slot_names):
-        raise _fail(path, "optimizer", f"expected the slots {sorted(optimizer._slot_names)} of "
-                                       f"{type(optimizer).__name__}. Received: {sorted(slots)}")
+    optimizer = restore_optimizer(record["optimizer"], arrays, model, path)
     if optimizer.iterations != record["step"]:
         raise _fail(path, "step", f"{record['step']} differs from the optimizer's iterations")
     callbacks = read_callback_record(record.get("callbacks"), arrays, path, model)

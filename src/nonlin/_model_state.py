@@ -199,7 +199,8 @@ class ModelState:
         """Write the model to ``path``: ``nonlin.save(self, path, metadata=metadata)``.
 
         Keras' ``model.save`` and the estimators' ``save``; see ``nonlin.save`` for the
-        safetensors format, the ``metadata`` kept and the atomic write.
+        safetensors format, the ``metadata`` kept, the compile record (the loss,
+        optimizer and metrics, which ``nonlin.load`` restores) and the atomic write.
 
         Parameters
         ----------
@@ -208,9 +209,9 @@ class ModelState:
         metadata : dict, optional
             JSON-able facts to keep with the model (``classes``, ``feature_names``, ...).
         """
-        from .io import save
+        from .io import _save
 
-        save(self, path, metadata=metadata)  # type: ignore[arg-type]  # a Sequential
+        _save(self, path, metadata, stacklevel=5)  # type: ignore[arg-type]  # a Sequential
 
     def count_params(self) -> int:
         self._require_built()  # 0 before build would be wrong, not empty (Keras raises too)

@@ -27,7 +27,8 @@ from .core import Sequential
 FORMAT = "nonlin"
 FORMAT_VERSION = 1
 _KEYS = {"format", "format_version", "architecture", "n_features_in", "dtype", "metadata"}
-_OPTIONAL_KEYS = {"checkpoint", "optimizer"}  # "optimizer": nonlin.sklearn's estimator files
+# "optimizer": nonlin.sklearn's estimator files; "compile": nonlin.save's (_compile_record)
+_OPTIONAL_KEYS = {"checkpoint", "optimizer", "compile"}
 _MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
 
 
@@ -225,7 +226,7 @@ def read_model(
     meta = header.metadata
     _check_format(meta, path)
     carried = ("optimizer.", "callback.") if "checkpoint" in meta else (
-        "optimizer." if "optimizer" in meta else None)  # the tensors a file may add
+        "optimizer." if "optimizer" in meta or "compile" in meta else None)  # tensors added
     if carried is None or extra_prefix is None:  # a checkpoint read as a model, say
         extra_prefix = carried
     layers = _read_layers(meta, path)

@@ -145,7 +145,7 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
     import nonlin
 
     check_model_file(path)
-    model = nonlin.load(path)
+    model = nonlin.load(path, compile=False)  # predict and evaluate need no training state
     meta = dict(getattr(model, "metadata", None) or {})
     training = meta.get("training")
     estimator = isinstance(training, dict) and "estimator" in training

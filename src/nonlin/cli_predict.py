@@ -186,7 +186,10 @@ def run_info(args: argparse.Namespace) -> int:
         info = {**meta, **own}
         print(json_text(info))
         return 0
-    print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta)]))
+    from ._compile_record import describe_compile
+
+    print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta),
+                     *describe_compile(model)]))
     return 0
 
 

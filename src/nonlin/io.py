@@ -23,6 +23,9 @@ str to JSON text::
     "dtype"           "float64"
     "metadata"        {"classes": [...], "feature_names": [...], "preprocessing": {...},
                        "task": "...", "training": {...}}   (see ``nonlin._metadata``)
+    "compile"         only when the model has a loss or optimizer (``compile``, the
+                      last ``fit``): loss, optimizer and metrics, the optimizer's
+                      slots as tensors "optimizer.{slot}.{i}" (see ``nonlin._compile_record``)
     "checkpoint"      only in checkpoints (see ``nonlin.checkpoint``)
     "optimizer"       only in ``nonlin.sklearn`` estimator files: the optimizer's
                       state, its slots as tensors "optimizer.{slot}.0" (see
@@ -46,11 +49,13 @@ import numpy as np
 
 from . import registry
 from ._atomic import file_path, write_atomic
+from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError
 from ._metadata import check_metadata, to_json_text
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
 from .core import Sequential
+from .validation import check_bool
 
 __all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_bytes"]
 
@@ -108,12 +113,24 @@ def to_bytes(
     extra_header: dict[str, str] | None = None,
 ) -> bytes:
     """The safetensors file for ``model`` and its ``metadata`` as bytes (``save`` without the
-    write).
+    write, its compile record included).
 
     ``extra_tensors`` and ``extra_header`` carry checkpoint state.
     """
-    return bytes(file_buffer(model, metadata=metadata, extra_tensors=extra_tensors,
-                             extra_header=extra_header))
+    return bytes(_model_file(model, metadata, extra_tensors, extra_header, stacklevel=4))
+
+
+def _model_file(model: Sequential, metadata: dict[str, Any] | None,
+                extra_tensors: dict[str, np.ndarray] | None,
+                extra_header: dict[str, str] | None, stacklevel: int) -> bytearray:
+    """``file_buffer`` with the model's compile record (its warning ``stacklevel`` frames up
+    from ``compile_record``)."""
+    header: dict[str, str] = {}
+    tensors: dict[str, np.ndarray] = {}
+    if isinstance(model, Sequential) and model.built:  # else file_buffer refuses it
+        header, tensors = compile_record(model, stacklevel)
+    return file_buffer(model, metadata=metadata, extra_tensors={**tensors, **(extra_tensors or {})},
+                       extra_header={**header, **(extra_header or {})})
 
 
 def file_buffer(
@@ -186,7 +203,16 @@ def _safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -
 
 def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
          metadata: dict | None = None) -> None:
-    """Write ``model`` to ``path`` as a safetensors file, atomically.
+    """Write ``model`` to ``path`` as a safetensors file, atomically, with how it was compiled.
+
+    A model with a loss or an optimizer (``compile``'s, or the last ``fit``'s) keeps
+    them in the file's compile record, as Keras' ``model.save`` does: the loss, the
+    optimizer with its learning rate (or schedule), step count and slots (Adam's
+    moments, SGD's velocities) and ``compile``'s metrics, so that ``load(path)``
+    gives a model whose ``fit(X, y)`` continues the training. What nonlin's registry
+    does not hold (your own ``Loss`` subclass, a metric function) is left out with a
+    ``UserWarning``: pass it to ``compile`` again after loading. The model's
+    generator, history and callbacks are not saved (checkpoints keep them).
 
     Parameters
     ----------
@@ -207,24 +233,49 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
     OSError
         The file could not be written.
     """
-    write_atomic(path, file_buffer(model, metadata=metadata))
+    _save(model, path, metadata, stacklevel=5)
 
 
-def load(path: str | bytes | os.PathLike[str]) -> Sequential:
+def _save(model: Sequential, path: str | bytes | os.PathLike[str], metadata: dict | None,
+          stacklevel: int) -> None:
+    """``save`` (and ``Sequential.save``), its warning ``stacklevel`` frames up."""
+    write_atomic(path, _model_file(model, metadata, None, None, stacklevel))
+
+
+def load(path: str | bytes | os.PathLike[str], *, compile: bool = True) -> Sequential:
     """Read the model at ``path``, written by ``save`` (or a checkpoint), and rebuild it.
 
     The model predicts bit-identically to the one saved; ``model.metadata``
     holds the metadata saved with it, ``model.feature_names_in_`` its ``feature_names``.
 
+    Parameters
+    ----------
+    path : str, bytes or path-like
+    compile : bool, default True
+        Restore the file's compile record, as Keras' ``load_model(compile=True)``:
+        ``model.loss``, ``model.optimizer`` (config, learning rate, step count,
+        slots) and ``compile``'s metrics, so ``model.fit(X, y)`` continues the saved
+        training. Its weights are then those of an uninterrupted run when the
+        training draws nothing from the generator (``shuffle=False``, no
+        ``Dropout``) or draws from the same generator state (set ``model.rng``):
+        the file does not keep ``model.rng`` (the loaded model's is seeded with 0),
+        the history nor the callbacks' state; a checkpoint does. False (or a file
+        without a record, as files written before it and checkpoints) gives the
+        bare model: ``loss`` and ``optimizer`` None.
+
     Raises
     ------
     ModelFileError
         The content is not a valid nonlin model file; the message names the
-        file and the tensor or field at fault.
+        file and the tensor or field at fault (``compile.optimizer.scalars.lr``).
     OSError
         The file cannot be opened or read.
     """
+    compile = check_bool("compile", compile)
     source = file_path(path)
     with open(source, "rb") as handle:
         data = handle.read()
-    return read_model(data, source)[0]
+    model, header, arrays = read_model(data, source)
+    if compile and RECORD in header.metadata:
+        restore_compile(model, header.metadata, arrays, source)
+    return model

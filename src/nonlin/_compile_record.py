@@ -1,0 +1,277 @@
+"""A model file's compile record: the loss, optimizer and metrics, saved and restored.
+
+Keras' ``model.save`` keeps how the model was compiled, and so does ``nonlin.save``:
+when the model has a loss or an optimizer (from ``compile`` or from the last
+``fit``), the file gets ``__metadata__["compile"]``, JSON::
+
+    {"loss": {"name": "cross_entropy",          # a key of nonlin.registry.LOSSES
+              "config": {"from_logits": false, "reduction": "mean"}},
+     "optimizer": {"class_name": "Adam",        # as in a checkpoint: lr schedule inside
+                   "config": {"lr": 0.001, ...},
+                   "scalars": {"iterations": 160, "lr": 0.001}},
+     "metrics": ["accuracy", {"class_name": "Precision", "config": {...}}]}
+
+with the optimizer's slots as tensors ``optimizer.{slot}.{i}`` (Adam's
+``optimizer.m.0``, SGD's ``optimizer.velocity.0``), in the model's dtype: the
+layout of a checkpoint, whose writer and reader this module reuses
+(``checkpoint._optimizer_json``, ``_checkpoint_reader.restore_optimizer``). A
+part nonlin's registry does not hold (a user's ``Loss`` or ``Optimizer``
+subclass or schedule, a metric function) cannot be rebuilt from a file
+without running its code: it is left out, with one warning per save.
+
+``nonlin.load`` sets ``model.loss``, ``model.optimizer`` (its config, learning
+rate, step count and slots) and ``compile``'s metrics from the record, so
+``fit(X, y)`` continues where the saved model stopped. Not saved: the model's
+generator (the loaded ``model.rng`` is seeded with 0), its history and the
+callbacks' state, which checkpoints keep. Every field is checked, each name
+through the registry's allowlists; a fault is a ``ModelFileError`` naming
+``compile.<field>`` and the value.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import registry
+from ._header import ModelFileError, strict_json
+from ._metadata import to_json_text
+
+RECORD = "compile"
+_PARTS = ("loss", "optimizer", "metrics")
+_OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn file's own
+_SLOTS = "optimizer."
+
+
+# -- saving ------------------------------------------------------------------
+def compile_record(model: Any, stacklevel: int) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """The header entry ``{"compile": JSON}`` and the optimizer's slot tensors for
+    ``model``; nothing when it has neither loss nor optimizer (or none of them saves).
+
+    One ``UserWarning`` names the parts left out (``stacklevel`` as ``warnings.warn``
+    takes it, counted from here).
+    """
+    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
+    if loss is None and optimizer is None:
+        return {}, {}
+    record: dict[str, Any] = {}
+    tensors: dict[str, np.ndarray] = {}
+    left_out: list[str] = []
+    if loss is not None:
+        entry = _loss_entry(loss)
+        if entry is None:
+            left_out.append(f"loss={loss!r:.80}")
+        else:
+            record["loss"] = entry
+    if optimizer is not None:
+        saved = _optimizer_entry(optimizer, model)
+        if isinstance(saved, str):
+            left_out.append(f"optimizer={optimizer!r:.80} ({saved})")
+        else:
+            record["optimizer"], tensors = saved
+    record["metrics"] = _metric_entries(getattr(model, "_metrics", None) or [], left_out)
+    if left_out:
+        warnings.warn(
+            f"The file's compile record leaves out {', '.join(left_out)}: only nonlin's "
+            "registered losses, optimizers, learning-rate schedules and metrics can be "
+            "rebuilt from a file without running code. After nonlin.load, pass them again: "
+            "model.compile(optimizer, loss, metrics)", UserWarning, stacklevel=stacklevel)
+    if "loss" not in record and "optimizer" not in record:
+        return {}, {}
+    return {RECORD: to_json_text(record, RECORD)}, tensors
+
+
+def _rebuilds(factory: Callable[..., Any], config: Any) -> bool:
+    """Whether ``factory(**config)``, from the JSON of ``config`` alone, gives an object with
+    that config back: what loading will do."""
+    try:
+        parsed = json.loads(to_json_text(config, "config"))
+        return bool(factory(**parsed).get_config() == parsed)
+    except Exception:  # not JSON-able, or a config its own class refuses
+        return False
+
+
+def _loss_entry(loss: Any) -> dict[str, Any] | None:
+    """``{"name", "config"}`` for a loss of the registry's classes, else None."""
+    name = next((key for key, cls in registry.LOSSES.items() if cls is type(loss)), None)
+    if name is None or not _rebuilds(registry.LOSSES[name], loss.get_config()):
+        return None
+    return {"name": name, "config": loss.get_config()}
+
+
+def _optimizer_entry(optimizer: Any, model: Any) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """The checkpoint's optimizer record and slot tensors, or why they cannot be saved."""
+    from .checkpoint import _optimizer_json  # (checkpoint imports io, which imports this)
+    from .schedules import SCHEDULES
+
+    cls, lr = type(optimizer), getattr(optimizer, "lr", None)
+    if cls not in registry.OPTIMIZERS.values():
+        return "not in nonlin.registry.OPTIMIZERS"
+    if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
+        return "its learning-rate schedule is not in nonlin.schedules.SCHEDULES"
+    info, tensors = _optimizer_json(optimizer)
+    if not _rebuilds(lambda **config: cls.from_config(config), info["config"]):
+        return "its config does not rebuild it"
+    problem = _slot_problem(tensors, model)
+    return problem if problem else (info, tensors)
+
+
+def _slot_problem(tensors: dict[str, np.ndarray], model: Any) -> str:
+    """Why the slots would not load into ``model`` (``""`` when they would)."""
+    from ._checkpoint_reader import _check_slots
+
+    for name, value in tensors.items():
+        if not np.isfinite(value).all():
+            return f"its state {name!r} holds NaN or infinite values"
+    try:
+        _check_slots(tensors, model, "")
+    except ModelFileError as exc:  # slots made for another model's parameters
+        return f"its state does not fit this model: {exc.field}: {exc.reason}"
+    return ""
+
+
+def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
+    """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
+    is named in ``left_out``."""
+    classes = _metric_classes()
+    entries: list[Any] = []
+    for i, metric in enumerate(metrics):
+        cls = type(metric)
+        if isinstance(metric, str) and _known_metric(metric):
+            entries.append(metric)
+        elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
+            entries.append({"class_name": cls.__name__, "config": metric.get_config()})
+        else:
+            left_out.append(f"metrics[{i}]={metric!r:.80}")
+    return entries
+
+
+def _metric_classes() -> dict[str, type]:
+    return {cls.__name__: cls for cls in registry.METRICS.values()}
+
+
+def _known_metric(name: str) -> bool:
+    try:
+        registry.lookup("metric", name)  # as get_metric resolves it: exact, else lower case
+    except ValueError:
+        return False
+    return True
+
+
+# -- loading -----------------------------------------------------------------
+def _fault(path: str, field: str, message: str) -> ModelFileError:
+    return ModelFileError(path, message, f"{RECORD}.{field}" if field else RECORD)
+
+
+def _renamed(error: ModelFileError) -> ModelFileError:
+    """A checkpoint reader's fault (``checkpoint.optimizer...``) as this record's field."""
+    field = error.field or ""
+    if field.startswith("checkpoint."):
+        field = RECORD + field[len("checkpoint"):]
+    return ModelFileError(error.path, error.reason, field or RECORD)
+
+
+def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.ndarray],
+                    path: str) -> None:
+    """Set ``model.loss``, ``model.optimizer`` and ``model._metrics`` from the record in
+    ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing."""
+    record = strict_json(header[RECORD], path, RECORD)
+    if not isinstance(record, dict) or not set(record) <= set(_PARTS):
+        received = (f"the keys {sorted(set(record) - set(_PARTS))!r:.120}"
+                    if isinstance(record, dict) else f"{record!r:.120}")
+        raise _fault(path, "", f"expected an object with keys among {list(_PARTS)}. "
+                               f"Received: {received}")
+    other = [key for key in _OTHER_STATE if key in header]
+    if other:
+        raise _fault(path, "", f"expected a model file's compile record alone. Received it "
+                               f"with the keys {other} of another kind of file")
+    loss = _read_loss(record["loss"], path) if "loss" in record else None
+    optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
+    metrics = _read_metrics(record.get("metrics", []), path)
+    model.loss, model.optimizer, model._metrics = loss, optimizer, metrics
+
+
+def _construct(cls: type, config: Any, path: str, field: str) -> Any:
+    """``cls(**config)``, its constructor's complaint a fault of the field it names."""
+    from ._checkpoint_fields import constructor_fault
+
+    if not isinstance(config, dict):
+        raise _fault(path, field, f"expected an object. Received: {config!r:.100}")
+    try:
+        return cls(**config)
+    except Exception as exc:  # the constructor's checks on hostile values
+        raise _renamed(constructor_fault(path, field, exc)) from None
+
+
+def _read_loss(entry: Any, path: str) -> Any:
+    if not isinstance(entry, dict) or set(entry) != {"name", "config"}:
+        raise _fault(path, "loss", "expected {'name': str, 'config': {...}}. "
+                                   f"Received: {entry!r:.100}")
+    name = entry["name"]
+    if not isinstance(name, str) or name not in registry.LOSSES:
+        raise _fault(path, "loss.name", f"expected a loss of nonlin.registry.LOSSES "
+                                        f"({', '.join(sorted(registry.LOSSES))}). "
+                                        f"Received: {name!r:.80}")
+    return _construct(registry.LOSSES[name], entry["config"], path, "loss.config")
+
+
+def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: str) -> Any:
+    """The optimizer of the record (None without one), through the checkpoint reader."""
+    from ._checkpoint_reader import restore_optimizer
+
+    if info is None:
+        slots = sorted(name for name in arrays if name.startswith(_SLOTS))
+        if slots:
+            raise ModelFileError(path, "expected no optimizer state: the compile record has no "
+                                       "optimizer", f"tensor {slots[0]!r}")
+        return None
+    if not isinstance(info, dict) or set(info) != {"class_name", "config", "scalars"}:
+        raise _fault(path, "optimizer", "expected {'class_name', 'config', 'scalars'}. "
+                                        f"Received: {info!r:.100}")
+    try:
+        return restore_optimizer(info, arrays, model, path)
+    except ModelFileError as error:
+        raise _renamed(error) from None
+
+
+def _read_metrics(entries: Any, path: str) -> list[Any]:
+    if not isinstance(entries, list):
+        raise _fault(path, "metrics", f"expected a list. Received: {entries!r:.100}")
+    classes, metrics = _metric_classes(), []
+    for i, entry in enumerate(entries):
+        field = f"metrics[{i}]"
+        if isinstance(entry, str) and _known_metric(entry):
+            metrics.append(entry)
+        elif isinstance(entry, dict) and set(entry) == {"class_name", "config"}:
+            cls = classes.get(entry["class_name"]) if isinstance(entry["class_name"], str) else None
+            if cls is None:
+                raise _fault(path, f"{field}.class_name", f"expected one of {sorted(classes)}. "
+                                                          f"Received: {entry['class_name']!r:.80}")
+            metrics.append(_construct(cls, entry["config"], path, f"{field}.config"))
+        else:
+            raise _fault(path, field, "expected a metric name of nonlin.registry.METRICS or "
+                                      f"{{'class_name', 'config'}}. Received: {entry!r:.100}")
+    return metrics
+
+
+# -- describing ----------------------------------------------------------------
+def describe_compile(model: Any) -> list[str]:
+    """Lines for ``nonlin info``: the loss, optimizer and metrics a loaded model has."""
+    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
+    if loss is None and optimizer is None:
+        return []
+    metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
+    steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
+    saved = "not saved" if optimizer is None else repr(optimizer)
+    return ["", "compile:",  # info's lines stay within 100 characters: long values are cut
+            f"  loss:      {_cut('not saved' if loss is None else repr(loss), 87)}",
+            f"  optimizer: {_cut(saved, 87 - len(steps))}{steps}",
+            f"  metrics:   {_cut(', '.join(metrics) or 'none', 87)}"]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
