@@ -406,3 +406,18 @@ def test_save_warns_at_the_callers_line_for_both_spellings(tmp_path) -> None:
             warnings.simplefilter("always")
             save(tmp_path / "m.safetensors")
         assert [w.filename for w in caught] == [__file__]
+
+
+def test_include_optimizer_false_keeps_loss_and_metrics_and_drops_the_state(tmp_path) -> None:
+    model = trained(nonlin.Adam(0.01))
+    full, lean = tmp_path / "full.safetensors", tmp_path / "lean.safetensors"
+    model.save(full)
+    nonlin.save(model, lean, include_optimizer=False)
+    assert lean.stat().st_size < full.stat().st_size / 2  # Adam: two moments per weight
+    loaded = nonlin.load(lean)
+    assert loaded.optimizer is None and repr(loaded.loss) == repr(model.loss)
+    assert loaded._metrics == ["accuracy"]
+    assert "optimizer" not in json.loads(header_of(lean.read_bytes())["__metadata__"]["compile"])
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(TypeError, match="include_optimizer"):
+        model.save(lean, include_optimizer="no")

@@ -48,14 +48,17 @@ _SLOTS = "optimizer."
 
 
 # -- saving ------------------------------------------------------------------
-def compile_record(model: Any, stacklevel: int) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True
+                   ) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The header entry ``{"compile": JSON}`` and the optimizer's slot tensors for
     ``model``; nothing when it has neither loss nor optimizer (or none of them saves).
+    Without ``include_optimizer`` the record holds the loss and metrics alone.
 
     One ``UserWarning`` names the parts left out (``stacklevel`` as ``warnings.warn``
     takes it, counted from here).
     """
-    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
+    loss = getattr(model, "loss", None)
+    optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     if loss is None and optimizer is None:
         return {}, {}
     record: dict[str, Any] = {}

@@ -195,8 +195,9 @@ class ModelState:
                     f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}"
                 )
 
-    def save(self, path: Any, *, metadata: dict | None = None) -> None:
-        """Write the model to ``path``: ``nonlin.save(self, path, metadata=metadata)``.
+    def save(self, path: Any, *, metadata: dict | None = None,
+             include_optimizer: bool = True) -> None:
+        """Write the model to ``path``: ``nonlin.save(self, path, metadata=metadata, ...)``.
 
         Keras' ``model.save`` and the estimators' ``save``; see ``nonlin.save`` for the
         safetensors format, the ``metadata`` kept, the compile record (the loss,
@@ -208,10 +209,13 @@ class ModelState:
             The file to (over)write; on failure an existing file is left intact.
         metadata : dict, optional
             JSON-able facts to keep with the model (``classes``, ``feature_names``, ...).
+        include_optimizer : bool, default True
+            False leaves the optimizer and its state out of the file.
         """
         from .io import _save
 
-        _save(self, path, metadata, stacklevel=5)  # type: ignore[arg-type]  # a Sequential
+        _save(self, path, metadata, stacklevel=5,  # type: ignore[arg-type]  # a Sequential
+              include_optimizer=include_optimizer)
 
     def count_params(self) -> int:
         self._require_built()  # 0 before build would be wrong, not empty (Keras raises too)

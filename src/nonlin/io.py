@@ -122,13 +122,14 @@ def to_bytes(
 
 def _model_file(model: Sequential, metadata: dict[str, Any] | None,
                 extra_tensors: dict[str, np.ndarray] | None,
-                extra_header: dict[str, str] | None, stacklevel: int) -> bytearray:
+                extra_header: dict[str, str] | None, stacklevel: int,
+                include_optimizer: bool = True) -> bytearray:
     """``file_buffer`` with the model's compile record (its warning ``stacklevel`` frames up
     from ``compile_record``)."""
     header: dict[str, str] = {}
     tensors: dict[str, np.ndarray] = {}
     if isinstance(model, Sequential) and model.built:  # else file_buffer refuses it
-        header, tensors = compile_record(model, stacklevel)
+        header, tensors = compile_record(model, stacklevel, include_optimizer)
     return file_buffer(model, metadata=metadata, extra_tensors={**tensors, **(extra_tensors or {})},
                        extra_header={**header, **(extra_header or {})})
 
@@ -202,7 +203,7 @@ def _safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -
 
 
 def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
-         metadata: dict | None = None) -> None:
+         metadata: dict | None = None, include_optimizer: bool = True) -> None:
     """Write ``model`` to ``path`` as a safetensors file, atomically, with how it was compiled.
 
     A model with a loss or an optimizer (``compile``'s, or the last ``fit``'s) keeps
@@ -225,6 +226,10 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
         ``preprocessing``, ``task``, ``training`` (checked against the model's
         shape) and any other keys. Defaults to ``model.metadata`` if set;
         ``model.feature_names_in_`` (fitted on a DataFrame) is added as ``feature_names``.
+    include_optimizer : bool, default True
+        Keep the optimizer and its state (tf.keras' option). False leaves them out, for
+        a file about a third the size with Adam (its two moments per weight): the loaded
+        model keeps its loss and metrics, and ``fit`` needs an optimizer again.
 
     Raises
     ------
@@ -233,13 +238,14 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
     OSError
         The file could not be written.
     """
-    _save(model, path, metadata, stacklevel=5)
+    _save(model, path, metadata, stacklevel=5, include_optimizer=include_optimizer)
 
 
 def _save(model: Sequential, path: str | bytes | os.PathLike[str], metadata: dict | None,
-          stacklevel: int) -> None:
+          stacklevel: int, include_optimizer: bool = True) -> None:
     """``save`` (and ``Sequential.save``), its warning ``stacklevel`` frames up."""
-    write_atomic(path, _model_file(model, metadata, None, None, stacklevel))
+    include_optimizer = check_bool("include_optimizer", include_optimizer)
+    write_atomic(path, _model_file(model, metadata, None, None, stacklevel, include_optimizer))
 
 
 def load(path: str | bytes | os.PathLike[str], *, compile: bool = True) -> Sequential:
