@@ -17,7 +17,6 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     check_distinct_paths,
-    check_output_path,
     json_text,
     note,
 )
@@ -29,6 +28,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
+from .cli_paths import check_output_path
 from .cli_report import (
     classification_report,
     format_classification,
