@@ -24,13 +24,13 @@ from .cli_common import (
     HelpFormatter,
     NegativeNumber,
     UsageError,
-    check_output_path,
     close_progress_bars,
 )
 from .cli_common import positive_int as _positive_int
 from .cli_common import seed_32 as _seed_32
 from .cli_demo import add_demo
 from .cli_evaluate import add_evaluate
+from .cli_paths import check_output_path
 from .cli_predict import add_info, add_predict
 from .cli_train import add_train
 

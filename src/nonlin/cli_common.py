@@ -174,26 +174,6 @@ def check_model_file(path: str, what: str = "model file") -> None:
         )
 
 
-def check_output_path(path: str, what: str = "output file") -> None:
-    """Fail before any work when ``path`` cannot be written as a file."""
-    from ._atomic import is_special_file, open_descriptor
-
-    if not path:
-        raise UsageError(f"expected a path for the {what}, received ''")
-    through = open_descriptor(path) is not None or is_special_file(path)
-    if through and os.access(path, os.W_OK):  # /dev/stdout, a named pipe
-        return
-    if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, expected a path for the {what}")
-    if path.endswith(("/", os.sep)):
-        raise UsageError(f"{path}: ends with {path[-1]!r}, expected a file path for the {what}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{path}: folder {folder} is not writable")
-
-
 def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
     """Refuse an output that is an input, or another output: writing it would destroy it.
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import HelpFormatter, check_output_path, int_list, positive_int, seed
+from .cli_common import HelpFormatter, int_list, positive_int, seed
 from .cli_model import column_stats, softmax_, standardize_
+from .cli_paths import check_output_path
 from .cli_report import classification_report, format_classification
 
 # name -> (hidden widths, epochs, learning rate, batch size)

@@ -17,11 +17,10 @@ from .cli_common import (
     UsageError,
     add_missing_option,
     check_distinct_paths,
-    check_output_path,
     json_text,
     note,
 )
-from .cli_labels import encode_labels
+from .cli_labels import encode_labels, is_number, is_numeric_classes
 from .cli_model import (
     MODEL_INPUT,
     load_model,
@@ -29,6 +28,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
+from .cli_paths import check_output_path
 from .cli_report import (
     classification_report,
     format_classification,
@@ -131,6 +131,8 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
 def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str) -> dict:
     y = np.asarray(table.y)
     if meta["task"] == "classification":
+        if y.dtype.kind not in "OUS" and not is_numeric_classes(meta["classes"]):
+            y = _labels_as_written(args.data, target, table)
         y_true = encode_labels(y, meta["classes"], args.data, target)
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
@@ -138,6 +140,28 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
         raise UsageError(f"{args.data}: column {target!r} holds text; this model is a regressor")
     predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     return regression_report(y.astype(np.float64), predicted)
+
+
+def _labels_as_written(path: str, target: str, table: Any) -> np.ndarray:
+    """The cells of column ``target`` as written, (n_rows,) str, for the rows of ``table``.
+
+    A model trained on text labels tells ``007`` from ``7``; the reader, finding only
+    numbers in this file's column, returned them as floats (both 7.0), so the column is
+    read again as text (as ``predict --keep`` reads its columns). The rows the reader
+    dropped (``--missing drop``) are the ones with a missing feature or a target that is
+    no number (empty, ``nan``); they are dropped here too.
+    """
+    from .cli_keep import _complete_rows, _read_cells
+    from .cli_table import header_names
+
+    cells = [row[0] for row in _read_cells(path, [header_names(path).index(target)])]
+    kept = np.array([is_number(cell) for cell in cells], dtype=bool)
+    if table.n_dropped and kept.size:
+        kept &= _complete_rows(path, table)
+    if int(kept.sum()) != table.X.shape[0]:  # the file changed between the passes
+        raise UsageError(f"{path}: read a different number of rows the second time; "
+                         "did the file change while it was read?")
+    return np.array([cell for cell, keep in zip(cells, kept, strict=True) if keep], dtype=str)
 
 
 def _notes(table: Any) -> None:

@@ -1,10 +1,18 @@
 """Class labels on the command line: one spelling per class, and their integer codes.
 
-``1``, ``1.0`` and ``"1"`` in a CSV file are the same class; ``"cat"`` stays
-``"cat"``. Numeric labels are handled in blocks of rows, so a label column of
-a million rows never needs a sorted copy or an int64 array of its own: codes
-come back in the smallest integer type that holds them (``uint8`` for up to
-256 classes).
+In a column of numbers, ``1``, ``1.0`` and ``"1"`` are the same class. A
+column that holds any text is a column of text: each distinct text is its own
+class (``007``, ``7`` and ``A7`` are three, ``1_000`` and ``1000`` two), as
+scikit-learn keeps them. A number is what the CSV reader reads as one in a
+feature column (``_csv_strict._number``: ASCII, no ``_``, finite), so the
+target column is a column of numbers exactly when the reader returned floats,
+or when every text left after ``--missing drop`` is such a number. Spaces
+around a label are ignored in both. A model's stored classes say which kind
+it has (``is_numeric_classes``).
+
+Numeric labels are handled in blocks of rows, so a label column of a million
+rows never needs a sorted copy or an int64 array of its own: codes come back
+in the smallest integer type that holds them (``uint8`` for up to 256 classes).
 """
 
 from __future__ import annotations
@@ -14,22 +22,41 @@ from typing import Any
 
 import numpy as np
 
+from ._csv_strict import _number
 from .cli_common import UsageError
 
 _BLOCK = 1 << 16  # rows per block
 
 
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a number as the CSV reader reads one in a feature column:
+    ``"1"``, ``" 1.0 "``, ``"-2e3"``; not ``"1_000"``, ``"nan"``, ``"inf"`` or ``"A7"``."""
+    return _number(str(text), np.dtype(np.float64)) is not None
+
+
 def label_key(value: Any) -> str:
-    """One spelling per label: 1, 1.0 and "1" are the same class; "cat" stays "cat"."""
+    """One spelling per label of a column of numbers: 1, 1.0 and "1" are the same class;
+    a text that is no number (``is_number``) stays itself, without surrounding spaces."""
     if isinstance(value, str | np.str_):
         text = str(value).strip()
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return label_key(number)
+        return label_key(float(text)) if is_number(text) else text
     number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)
+
+
+def text_key(value: Any) -> str:
+    """A label of a column of text as it is written, without surrounding spaces
+    (``"007"`` stays ``"007"``); a number (a class stored as an int) as ``label_key``."""
+    return str(value).strip() if isinstance(value, str | np.str_) else label_key(value)
+
+
+def is_numeric_classes(classes: Sequence[Any]) -> bool:
+    """Whether a model's classes are numbers (matched by value: ``1.0`` finds ``1``) rather
+    than texts (matched as written): no class is a text that is no number, and no two
+    classes are one number (``"007"`` and ``"7"`` from a DataFrame are two texts)."""
+    if any(isinstance(c, str | np.str_) and not is_number(c) for c in classes):
+        return False
+    return len({label_key(c) for c in classes}) == len(classes)
 
 
 def label_value(key: str) -> int | float | str:
@@ -65,53 +92,58 @@ def distinct(y: np.ndarray, limit: int | None = None) -> np.ndarray:
 
 
 def find_classes(y: np.ndarray) -> list[Any]:
-    """The sorted distinct labels of ``y`` (numbers sorted numerically, text alphabetically)."""
-    keys = {label_key(v) for v in distinct(y)}
-    values = [label_value(k) for k in keys]
-    if all(isinstance(v, int | float) for v in values):
-        return sorted(values)
-    return sorted(str(v) for v in values)
+    """The sorted distinct labels of ``y``: numbers sorted numerically when every label is
+    one, else each distinct text, sorted alphabetically (see the module docstring)."""
+    found = distinct(y)
+    if np.asarray(y).dtype.kind in "OUS" and not all(is_number(v) for v in found.tolist()):
+        return sorted({text_key(v) for v in found.tolist()})
+    return sorted(label_value(k) for k in {label_key(v) for v in found.tolist()})
 
 
 def encode_labels(y: np.ndarray, classes: Sequence[Any], path: str, target: str) -> np.ndarray:
     """Class indices (n_samples,) for the labels ``y``; labels not in ``classes`` are an error.
 
-    Numeric labels against numeric classes go through ``searchsorted``, a block
-    of rows at a time; text labels through ``np.unique``.
+    Numeric classes match labels by value (``label_key``), text classes as written
+    (``text_key``); see the module docstring. Numeric labels against numeric classes
+    go through ``searchsorted``, a block of rows at a time; the others through ``np.unique``.
     """
     y = np.asarray(y)
     codes = np.empty(y.shape[0], dtype=np.min_scalar_type(max(len(classes) - 1, 0)))
-    values = [label_value(label_key(c)) for c in classes]
-    if y.dtype.kind in "fiu" and all(isinstance(v, int | float) for v in values):
-        order = np.argsort(values)
-        known = np.asarray(values, dtype=np.float64)[order]
-        order = order.astype(codes.dtype)
-        for start in range(0, y.shape[0], _BLOCK):
-            block = y[start : start + _BLOCK]
-            found = np.searchsorted(known, block)
-            np.minimum(found, len(known) - 1, out=found)
-            if not np.array_equal(known[found], block):
-                _unseen_error(_unseen(y, known), classes, path, target)
-            np.take(order, found, out=codes[start : start + _BLOCK], mode="clip")
-        return codes
-    keys = [label_key(c) for c in classes]
-    index = {k: i for i, k in enumerate(keys)}
+    key = label_key if is_numeric_classes(classes) else text_key
+    if y.dtype.kind in "fiu" and key is label_key:
+        return _encode_numbers(y, classes, codes, path, target)
+    index = {key(c): i for i, c in enumerate(classes)}
     uniques, inverse = np.unique(y, return_inverse=True)
-    mapped = np.array([index.get(label_key(u), -1) for u in uniques], dtype=np.int64)
+    mapped = np.array([index.get(key(u), -1) for u in uniques], dtype=np.int64)
     if (mapped < 0).any():
-        _unseen_error(uniques[mapped < 0], classes, path, target)
+        _unseen_error([key(u) for u in uniques[mapped < 0]], list(index), path, target)
     return np.take(mapped.astype(codes.dtype), inverse.reshape(-1), out=codes, mode="clip")
 
 
-def _unseen(y: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """The distinct values of ``y`` not in ``known`` (for the error message)."""
-    return np.setdiff1d(distinct(y), known)
+def _encode_numbers(
+    y: np.ndarray, classes: Sequence[Any], codes: np.ndarray, path: str, target: str
+) -> np.ndarray:
+    """``encode_labels`` of numbers ``y`` against numeric classes, into ``codes``."""
+    values = [label_value(label_key(c)) for c in classes]
+    order = np.argsort(values)
+    known = np.asarray(values, dtype=np.float64)[order]
+    order = order.astype(codes.dtype)
+    for start in range(0, y.shape[0], _BLOCK):
+        block = y[start : start + _BLOCK]
+        found = np.searchsorted(known, block)
+        np.minimum(found, len(known) - 1, out=found)
+        if not np.array_equal(known[found], block):
+            unseen = np.setdiff1d(distinct(y), known)
+            known_keys = [label_key(c) for c in classes]
+            _unseen_error([label_key(u) for u in unseen], known_keys, path, target)
+        np.take(order, found, out=codes[start : start + _BLOCK], mode="clip")
+    return codes
 
 
-def _unseen_error(unseen: np.ndarray, classes: Sequence[Any], path: str, target: str) -> None:
-    keys = [label_key(u) for u in unseen]
+def _unseen_error(keys: list[str], known: list[str], path: str, target: str) -> None:
+    """Name (up to 10 of) the labels ``keys`` that are none of the model's ``known`` ones."""
     shown = ", ".join(repr(k) for k in keys[:10]) + (" ..." if len(keys) > 10 else "")
     raise UsageError(
         f"{path}: column {target!r} has {len(keys)} label(s) the model never saw: {shown}; "
-        f"the model knows: {', '.join(repr(label_key(c)) for c in classes)}"
+        f"the model knows: {', '.join(repr(k) for k in known)}"
     )

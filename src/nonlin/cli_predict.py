@@ -25,7 +25,6 @@ from .cli_common import (
     atomic_write_text,
     check_distinct_paths,
     check_model_file,
-    check_output_path,
     json_text,
     name_list,
     note,
@@ -39,6 +38,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
+from .cli_paths import check_output_path
 from .cli_table import read_table
 
 

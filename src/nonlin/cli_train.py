@@ -23,7 +23,6 @@ from .cli_common import (
     check_distinct_paths,
     check_input_file,
     check_model_file,
-    check_output_path,
     close_progress_bars,
     fraction,
     int_list,
@@ -33,6 +32,7 @@ from .cli_common import (
     seed,
 )
 from .cli_model import describe_classes
+from .cli_paths import check_output_path
 from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
 from .cli_train_model import (
@@ -45,6 +45,7 @@ from .cli_train_model import (
     format_scores,
     resume_command,
     save_checkpoint,
+    save_failure,
     storable_history,
 )
 
@@ -186,13 +187,17 @@ def _run_train(args: argparse.Namespace) -> int:
         epochs_done=epochs_done(model, initial_epoch), final=scores,
         history=storable_history(history),
     )
-    _save(model, args.out, prepared.meta)
+    _save(model, args, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
         print(f"(the checkpoint {args.resume} is no longer needed)")
     if args.plot:
         from .plots import plot_history
 
-        plot_history(history, args.plot, title=os.path.basename(args.data))
+        try:
+            plot_history(history, args.plot, title=os.path.basename(args.data))
+        except OSError as exc:
+            raise UsageError(f"the model is saved to {args.out}, but the plot could not be "
+                             f"written to {args.plot} ({exc.strerror or exc})") from None
         print(f"Wrote {args.plot}")
     return 0
 
@@ -260,11 +265,17 @@ def _fit_or_checkpoint(
         return None
 
 
-def _save(model: Any, path: str, meta: dict[str, Any]) -> None:
+def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
+    """Save the trained model to ``args.out``; if that fails (a full disk), say that
+    training finished but nothing was saved, and what is left to start from."""
     import nonlin
 
+    path = args.out
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is done: finish writing the file
-    nonlin.save(model, path, metadata=meta)
+    try:
+        nonlin.save(model, path, metadata=meta)
+    except OSError as exc:
+        raise UsageError(save_failure(args, exc)) from None
     signal.signal(signal.SIGINT, signal.default_int_handler)
     what = meta["task"]
     if what == "classification":

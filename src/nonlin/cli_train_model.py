@@ -9,6 +9,7 @@ the mean squared error on the standardized target.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shlex
 import sys
@@ -199,6 +200,19 @@ def save_checkpoint(model: Any, path: str, meta: dict[str, Any], epoch: int) -> 
 
     model.metadata = meta
     write(model, path, epoch=epoch)
+
+
+def save_failure(args: argparse.Namespace, error: OSError) -> str:
+    """The message when the trained model cannot be written to ``args.out`` (a full disk, a
+    folder gone or made read-only since the start): the training is lost unless the run
+    was resumed, whose checkpoint is untouched."""
+    message = (f"training finished, but the model could not be written to {args.out} "
+               f"({error.strerror or error}); nothing was saved")
+    if args.resume and os.path.exists(args.resume):
+        return (f"{message}; the checkpoint {args.resume} this run resumed from is unchanged: "
+                "run the same command again (with another --out if needed) to train from it")
+    fix = "free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "fix that"
+    return f"{message}: {fix} or choose another --out, and train again"
 
 
 def _load_checkpoint(args: argparse.Namespace) -> Any:

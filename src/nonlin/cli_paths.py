@@ -1,0 +1,79 @@
+"""Output paths on the command line: proven writable before any work is done.
+
+``nonlin train`` may run for hours before it saves: a path it cannot write must
+fail before the first epoch, not after the last. Every output option (``train
+--out`` and the checkpoint path next to it, ``--plot``, ``predict -o``) is
+checked by ``check_output_path`` when the command starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+
+from .cli_common import UsageError
+
+
+def check_output_path(path: str, what: str = "output file") -> None:
+    """Fail before any work when ``path`` cannot be written as a file.
+
+    A pipe or device (``/dev/stdout``) is written through and must be writable.
+    Any other path must be in an existing folder that takes the file: a file named
+    as the temporary file ``_atomic.write_atomic`` writes first (``.NAME.XXXXXXXX.tmp``)
+    is created there and removed. That proves what ``os.access`` cannot (it says yes to
+    root for ``/sys``): that the folder takes new files and the name is not too long.
+    """
+    from ._atomic import is_special_file, open_descriptor
+
+    if not path:
+        raise UsageError(f"expected a path for the {what}, received ''")
+    if open_descriptor(path) is not None or is_special_file(path):  # /dev/stdout, a pipe
+        if os.access(path, os.W_OK):  # written through: no folder entry is made
+            return
+        raise UsageError(f"{path}: not writable, so the {what} cannot be written there")
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, expected a path for the {what}")
+    if path.endswith(("/", os.sep)):
+        raise UsageError(f"{path}: ends with {path[-1]!r}, expected a file path for the {what}")
+    target = os.path.realpath(path)  # where write_atomic writes: through a symbolic link
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        above = folder
+        while not os.path.lexists(above) and os.path.dirname(above) != above:
+            above = os.path.dirname(above)
+        if os.path.lexists(above) and not os.path.isdir(above):
+            raise UsageError(f"{path}: {above} is a file, not a folder")
+        raise UsageError(f"{path}: folder {folder} does not exist")
+    _probe_folder(path, folder, os.path.basename(target), what)
+
+
+def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
+    """Create and remove ``folder/.NAME.XXXXXXXX.tmp``; a UsageError saying why it failed."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(_too_long(path, folder, name, what)) from None
+        why = exc.strerror or str(exc)
+        raise UsageError(f"{path}: cannot create the {what} in folder {folder} ({why})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
+def _too_long(path: str, folder: str, name: str, what: str) -> str:
+    """Why ``folder/.NAME.XXXXXXXX.tmp`` is too long a path: the name, or the whole path."""
+    size = len(os.fsencode(name))
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # AttributeError: no pathconf (Windows)
+        limit = 255
+    if size + 14 <= limit:
+        return f"{path}: the path is too long ({len(os.fsencode(folder)) + size + 1} bytes)"
+    return (
+        f"{path}: the file name is too long: {size} bytes, and the {what} is first written "
+        f"to a temporary file named .NAME.XXXXXXXX.tmp, {size + 14} bytes, where a name may "
+        f"have {limit}; use a name of at most {limit - 14} bytes"
+    )
