@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
-from . import _sklearn_io, _sklearn_lbfgs
+from . import _sklearn_io, _sklearn_lbfgs, _sklearn_structure
 from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
@@ -91,6 +91,10 @@ class MLPMethods:
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         _check_callbacks(self.callbacks)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if not first_pass:  # set_params since fitting: activation followed, the rest kept
+            _sklearn_structure.check_unchanged(
+                self, "partial_fit" if incremental else "a warm-start fit")
+            _sklearn_structure.follow_activation(self)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, y)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
@@ -147,6 +151,7 @@ class MLPMethods:
     def _output(self, X: np.ndarray) -> np.ndarray:
         """Network outputs after ``out_activation_`` for validated ``X``."""
         engine.bind(self)
+        _sklearn_structure.follow_activation(self)  # scikit-learn's forward pass reads it
         return engine.output(self, engine.forward(self, X))
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -157,8 +162,19 @@ class MLPMethods:
 
         Read it back with ``nonlin.sklearn.load(path)`` (the estimator) or
         ``nonlin.load(path)`` (the network, predicting probabilities).
+
+        An ``activation`` set since fitting is saved with the network, whose layers
+        follow it as ``predict`` does. A ``hidden_layer_sizes``, ``dropout``,
+        ``batch_norm`` or ``dtype`` set since fitting raises a ``ValueError`` before
+        anything is written (``predict`` still uses the fitted network; fit again, or
+        set it back): ``nonlin.sklearn.load`` refuses a file whose parameters do not
+        build its network, which catches a damaged or edited file. Saving the new
+        values would need that check to let such files through; saving the fitted
+        ones would load an estimator whose ``get_params`` differ from this one's.
         """
         self._check_fitted()
+        _sklearn_structure.check_unchanged(self, "save")
+        _sklearn_structure.follow_activation(self)
         _sklearn_io.save_estimator(self, path)
 
     def _check_solver(self) -> bool:

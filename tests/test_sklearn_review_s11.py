@@ -1,0 +1,128 @@
+"""Review fixes for ``nonlin.sklearn``: parameters set after fitting, ``partial_fit`` with
+``class_weight``, L-BFGS with nonlin's extras, and estimator files with float or bool
+classes read by the command line."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+pd = pytest.importorskip("pandas")
+
+import sklearn.neural_network as skl  # noqa: E402
+from sklearn.datasets import load_iris  # noqa: E402
+
+import nonlin  # noqa: E402
+import nonlin.sklearn as nls  # noqa: E402
+
+X, Y = load_iris(return_X_y=True)
+SMALL = {"hidden_layer_sizes": (8,), "random_state": 0}
+
+
+def quietly(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def fitted(est_class=nls.MLPClassifier, **params):
+    return quietly(est_class(**{**SMALL, "max_iter": 20, **params}).fit, X, Y)
+
+
+# -- 1. set_params after fitting -----------------------------------------------------------
+def test_a_changed_activation_is_followed_by_predict_and_warm_start_as_in_sklearn():
+    ours, ref = fitted(), fitted(skl.MLPClassifier)
+    for est in (ours, ref):
+        est.set_params(activation="tanh")
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-9)
+    for est in (ours, ref):
+        quietly(est.set_params(warm_start=True, max_iter=5).fit, X, Y)
+    for a, b in zip(ref.coefs_ + ref.intercepts_, ours.coefs_ + ours.intercepts_, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-9)
+
+
+def test_partial_fit_follows_a_changed_activation_as_in_sklearn():
+    pair = [cls(**SMALL, solver="sgd") for cls in (nls.MLPClassifier, skl.MLPClassifier)]
+    for est in pair:
+        est.partial_fit(X, Y, classes=[0, 1, 2])
+        est.set_params(activation="logistic").partial_fit(X, Y)
+    ours, ref = pair
+    np.testing.assert_allclose(ours.coefs_[0], ref.coefs_[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-9)
+
+
+def test_a_float32_network_follows_the_activation_in_its_float64_copy():
+    est = quietly(nls.MLPClassifier(**{**SMALL, "max_iter": 5}).fit, X.astype(np.float32), Y)
+    est.predict_proba(X)  # builds the float64 copy of the float32 network
+    est.set_params(activation="identity")
+    z = (X @ est.coefs_[0] + est.intercepts_[0]) @ est.coefs_[1] + est.intercepts_[1]
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(est.predict_proba(X), expected / expected.sum(1, keepdims=True),
+                               rtol=1e-6)
+
+
+def test_a_changed_activation_is_saved_and_loads_back(tmp_path):
+    est = fitted().set_params(activation="tanh")
+    est.save(tmp_path / "m.safetensors")
+    again = nls.load(tmp_path / "m.safetensors")
+    assert again.get_params() == est.get_params()
+    np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
+
+
+def test_an_unknown_activation_set_after_fitting_is_refused_at_predict():
+    est = fitted().set_params(activation="gelu")
+    with pytest.raises(ValueError, match="'activation' parameter .* Got 'gelu'"):
+        est.predict(X)
+
+
+STRUCTURAL = [("hidden_layer_sizes", (9,), "(8,)"), ("dropout", 0.2, "0.0"),
+              ("batch_norm", True, "False"), ("dtype", "float32", "None")]
+
+
+@pytest.mark.parametrize(("name", "value", "was"), STRUCTURAL)
+def test_warm_start_and_partial_fit_refuse_a_changed_structure(name, value, was):
+    est = fitted(solver="sgd")
+    before = [a.copy() for a in est.coefs_]
+    proba = est.predict_proba(X)
+    est.set_params(**{name: value})
+    np.testing.assert_array_equal(est.predict_proba(X), proba)  # the fitted network
+    message = re.escape(f"{name}={value!r} (fitted with {was})") + ".*partial_fit continues"
+    with pytest.raises(ValueError, match=message):
+        est.partial_fit(X, Y)
+    with pytest.raises(ValueError, match=f"{name}=.*a warm-start fit continues"):
+        est.set_params(warm_start=True).fit(X, Y)
+    for a, b in zip(before, est.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    quietly(est.set_params(warm_start=False).fit, X, Y)  # a cold fit rebuilds
+    assert est.predict_proba(X[:2]).shape == (2, 3)
+
+
+@pytest.mark.parametrize(("name", "value", "was"), STRUCTURAL)
+def test_save_refuses_a_changed_structure_before_writing(tmp_path, name, value, was):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(b"old")
+    est = fitted().set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"{name}=.*fitted with.*fit again"):
+        est.save(path)
+    assert path.read_bytes() == b"old"
+
+
+def test_respelled_structure_is_no_change(tmp_path):
+    est = fitted(dtype="float32").set_params(hidden_layer_sizes=[8], dtype=np.float32,
+                                              warm_start=True, max_iter=2)
+    quietly(est.fit, X, Y)
+    est.save(tmp_path / "m.safetensors")
+    assert nls.load(tmp_path / "m.safetensors").get_params() == est.get_params()
+
+
+def test_load_refuses_a_dtype_parameter_unlike_the_network(tmp_path):
+    est = fitted()
+    est.__dict__.pop("_structure", None)  # as an older version saved it after set_params(dtype=...)
+    est.set_params(dtype="float32").save(tmp_path / "m.safetensors")
+    with pytest.raises(nonlin.ModelFileError, match=r"training.params.dtype.*float64"):
+        nls.load(tmp_path / "m.safetensors")
