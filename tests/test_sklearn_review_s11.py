@@ -15,6 +15,8 @@ pd = pytest.importorskip("pandas")
 
 import sklearn.neural_network as skl  # noqa: E402
 from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.linear_model import SGDClassifier  # noqa: E402
+from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 
 import nonlin  # noqa: E402
 import nonlin.sklearn as nls  # noqa: E402
@@ -126,3 +128,36 @@ def test_load_refuses_a_dtype_parameter_unlike_the_network(tmp_path):
     est.set_params(dtype="float32").save(tmp_path / "m.safetensors")
     with pytest.raises(nonlin.ModelFileError, match=r"training.params.dtype.*float64"):
         nls.load(tmp_path / "m.safetensors")
+
+
+# -- 2. partial_fit with class_weight -----------------------------------------------------
+def test_partial_fit_weighs_a_batch_over_all_classes():
+    weighted = nls.MLPClassifier(**SMALL, class_weight={2: 5.0})
+    weighted.partial_fit(X[:100], Y[:100], classes=[0, 1, 2])  # no class 2 in this batch
+    weighted.partial_fit(X[50:], Y[50:])
+    plain = nls.MLPClassifier(**SMALL)
+    plain.partial_fit(X[:100], Y[:100], classes=[0, 1, 2])
+    plain.partial_fit(X[50:], Y[50:], sample_weight=np.where(Y[50:] == 2, 5.0, 1.0))
+    for a, b in zip(plain.coefs_, weighted.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_partial_fit_refuses_balanced_with_sklearns_message():
+    with pytest.raises(ValueError) as ref:
+        SGDClassifier(class_weight="balanced").partial_fit(X, Y, classes=[0, 1, 2])
+    est = nls.MLPClassifier(**SMALL, class_weight="balanced")
+    with pytest.raises(ValueError) as ours:
+        est.partial_fit(X, Y, classes=[0, 1, 2])
+    assert str(ours.value) == str(ref.value)
+    assert not hasattr(est, "classes_")
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {"b": 3.0, "c": 0.5}])
+def test_fit_weights_classes_as_before(class_weight):
+    labels = np.array(["a", "b", "c"])[Y]
+    params = {**SMALL, "max_iter": 3}
+    ours = quietly(nls.MLPClassifier(**params, class_weight=class_weight).fit, X, labels)
+    ref = quietly(nls.MLPClassifier(**params).fit, X, labels,
+                  sample_weight=compute_sample_weight(class_weight, labels))
+    for a, b in zip(ref.coefs_, ours.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -5,7 +5,7 @@ scikit-learn's base classes and these mixins: ``MLPMethods`` (fitting once
 the parameters are checked, the network's outputs), ``ClassifierMethods`` and
 ``RegressorMethods`` (predictions). This module does not import scikit-learn:
 what the methods need from it (``_validate_input``, ``_split``,
-``_validate_X``, ``_sample_weight``, ``_score``, ``_raw``, ``_check_fitted``,
+``_validate_X``, ``_sample_weight``, ``_score``, ``_check_fitted``,
 the ``_convergence_warning`` class) the estimator classes in ``nonlin.sklearn``
 define.
 """
@@ -76,6 +76,7 @@ class MLPMethods:
     coefs_: list[np.ndarray]
     model_: Sequential
     _validate_input: Callable[..., tuple[np.ndarray, np.ndarray]]
+    _validate_X: Callable[[Any], np.ndarray]
     _sample_weight: Callable[[Any, np.ndarray, Any], np.ndarray | None]
     _split: Callable[[np.ndarray, np.ndarray, np.ndarray | None], list[Any]]
     _decode: Callable[[np.ndarray], np.ndarray]
@@ -148,6 +149,14 @@ class MLPMethods:
 
         return X_train, Y_train, sw_train, scorer
 
+    def _raw(self, X: Any, check_input: bool = True) -> np.ndarray:
+        """Network outputs after ``out_activation_``, shape (n_samples, n_outputs)."""
+        if "model_" not in self.__dict__:
+            self._check_fitted()
+        if check_input:
+            X = self._validate_X(X)
+        return self._output(X)
+
     def _output(self, X: np.ndarray) -> np.ndarray:
         """Network outputs after ``out_activation_`` for validated ``X``."""
         engine.bind(self)
@@ -193,6 +202,7 @@ class ClassifierMethods:
     """``MLPClassifier``'s predictions (its ``_label_binarizer`` decodes them)."""
 
     warm_start: bool
+    class_weight: Any
     classes_: np.ndarray
     _label_binarizer: Any  # scikit-learn's LabelBinarizer
     _raw: Callable[..., np.ndarray]
@@ -214,6 +224,19 @@ class ClassifierMethods:
             raise ValueError(
                 f"`y` has classes not in `self.classes_`. `self.classes_` has "
                 f"{self.classes_}. 'y' has {classes}."
+            )
+
+    def _check_partial_fit_weights(self) -> None:
+        """Refuse ``class_weight="balanced"`` in ``partial_fit`` with scikit-learn's
+        ``SGDClassifier`` message: balancing each batch by its own counts weighs the classes
+        differently from batch to batch (a dict's weights are the same in every batch)."""
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, "
+                "y=y). In place of y you can use a large enough sample of the full training "
+                "set target to properly estimate the class frequency distributions. Pass the "
+                "resulting weights as the class_weight parameter."
             )
 
     def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
