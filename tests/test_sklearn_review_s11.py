@@ -16,6 +16,7 @@ pd = pytest.importorskip("pandas")
 import sklearn.neural_network as skl  # noqa: E402
 from sklearn.datasets import load_iris  # noqa: E402
 from sklearn.linear_model import SGDClassifier  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 
 import nonlin  # noqa: E402
@@ -161,3 +162,47 @@ def test_fit_weights_classes_as_before(class_weight):
                   sample_weight=compute_sample_weight(class_weight, labels))
     for a, b in zip(ref.coefs_, ours.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- 3. L-BFGS with nonlin's extras --------------------------------------------------------
+def test_lbfgs_refuses_dropout_before_anything_changes():
+    est = fitted(dropout=0.2)
+    before = [a.copy() for a in est.coefs_]
+    with pytest.raises(ValueError, match=r"dropout=0 with solver='lbfgs'.*'adam' or 'sgd'"):
+        est.set_params(solver="lbfgs", warm_start=True).fit(X, Y)
+    for a, b in zip(before, est.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+class Hook(nonlin.Callback):
+    calls = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        Hook.calls += 1
+
+
+def test_lbfgs_warns_that_callbacks_do_not_run():
+    Hook.calls = 0
+    est = nls.MLPClassifier(**SMALL, solver="lbfgs", max_iter=300, callbacks=[Hook()])
+    with pytest.warns(UserWarning, match=r"callbacks=\[Hook\(\)\] do not run with "
+                      "solver='lbfgs': L-BFGS has no epochs") as caught:
+        est.fit(X, Y)
+    assert Hook.calls == 0
+    assert any(w.filename == __file__ for w in caught)  # points at the caller's fit
+    grid = GridSearchCV(nls.MLPClassifier(**SMALL, max_iter=3, callbacks=[Hook()]),
+                        {"solver": ["lbfgs", "adam"]}, cv=2)
+    quietly(grid.fit, X, Y)
+    assert Hook.calls > 0
+
+
+def test_lbfgs_batch_norm_keeps_the_training_batchs_statistics():
+    est = fitted(solver="lbfgs", batch_norm=True, max_iter=50)
+    z = X @ est.coefs_[0] + est.intercepts_[0]
+    norm = est.model_.layers[1]
+    np.testing.assert_allclose(norm.moving_mean, z.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(norm.moving_variance, z.var(axis=0), rtol=1e-12)
+    assert norm.momentum == 0.99
+    proba = est.predict_proba(X)  # the objective L-BFGS minimized, at its final weights
+    log_loss = -np.log(proba[np.arange(len(Y)), Y]).mean()
+    penalty = est.alpha / 2 * sum((w**2).sum() for w in est.coefs_) / len(Y)
+    assert log_loss + penalty == pytest.approx(est.loss_, rel=1e-9)

@@ -91,6 +91,8 @@ class MLPMethods:
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         _check_callbacks(self.callbacks)
+        if self.solver == "lbfgs":
+            _sklearn_lbfgs.check_extras(self)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if not first_pass:  # set_params since fitting: activation followed, the rest kept
             _sklearn_structure.check_unchanged(
