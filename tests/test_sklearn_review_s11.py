@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 
 import nonlin  # noqa: E402
 import nonlin.sklearn as nls  # noqa: E402
+from nonlin import cli  # noqa: E402
 
 X, Y = load_iris(return_X_y=True)
 SMALL = {"hidden_layer_sizes": (8,), "random_state": 0}
@@ -206,3 +207,31 @@ def test_lbfgs_batch_norm_keeps_the_training_batchs_statistics():
     log_loss = -np.log(proba[np.arange(len(Y)), Y]).mean()
     penalty = est.alpha / 2 * sum((w**2).sum() for w in est.coefs_) / len(Y)
     assert log_loss + penalty == pytest.approx(est.loss_, rel=1e-9)
+
+
+# -- 4. float and bool classes in an estimator's file ----------------------------------------
+@pytest.mark.parametrize(("labels", "stored", "printed"), [
+    (Y.astype(float), [0, 1, 2], {"0", "1", "2"}),
+    (Y == 1, ["False", "True"], {"False", "True"}),
+])
+def test_float_and_bool_classes_load_and_reach_the_command_line(tmp_path, capsys, labels,
+                                                                 stored, printed):
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    est = quietly(nls.MLPClassifier(**SMALL, max_iter=50).fit, frame, labels)
+    path = str(tmp_path / "m.safetensors")
+    est.save(path)
+    again = nls.load(path)
+    assert again.classes_.dtype == est.classes_.dtype
+    np.testing.assert_array_equal(again.classes_, est.classes_)
+    assert nonlin.load(path).metadata["classes"] == stored
+    data = tmp_path / "d.csv"
+    rows = [",".join([*map(str, x), str(t)]) for x, t in zip(X, labels, strict=True)]
+    data.write_text("\n".join(["a,b,c,d,label", *rows]) + "\n")
+    capsys.readouterr()
+    assert cli.main(["predict", path, str(data)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    predicted = {line.split(",")[0] for line in lines[1:]}
+    assert predicted <= printed and len(lines) == len(X) + 1
+    assert {str(v).replace(".0", "") for v in est.predict(frame)} == predicted
+    assert cli.main(["evaluate", path, str(data), "--target", "label", "--json"]) == 0
+    assert f'"accuracy": {est.score(frame, labels)}' in capsys.readouterr().out
