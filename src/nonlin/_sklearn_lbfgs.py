@@ -88,7 +88,8 @@ def _final_statistics(model: Sequential, X: np.ndarray) -> None:
     at the final weights: what the objective normalized with, and what ``predict`` then
     applies. (Every evaluation of the objective, line-search trials included, moved
     them by ``1 - momentum`` towards that trial's statistics.)"""
-    norms = [layer for layer in model.layers if isinstance(layer, BatchNorm)]
+    norms = [layer for layer in model.layers  # not one frozen by hand: it kept its own
+             if isinstance(layer, BatchNorm) and not getattr(layer, "_frozen", False)]
     momenta = [layer.momentum for layer in norms]
     if not norms:
         return
