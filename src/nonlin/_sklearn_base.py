@@ -5,7 +5,7 @@ scikit-learn's base classes and these mixins: ``MLPMethods`` (fitting once
 the parameters are checked, the network's outputs), ``ClassifierMethods`` and
 ``RegressorMethods`` (predictions). This module does not import scikit-learn:
 what the methods need from it (``_validate_input``, ``_split``,
-``_validate_X``, ``_sample_weight``, ``_score``, ``_raw``, ``_check_fitted``,
+``_validate_X``, ``_sample_weight``, ``_score``, ``_check_fitted``,
 the ``_convergence_warning`` class) the estimator classes in ``nonlin.sklearn``
 define.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
-from . import _sklearn_io, _sklearn_lbfgs
+from . import _sklearn_io, _sklearn_lbfgs, _sklearn_structure
 from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
@@ -76,6 +76,7 @@ class MLPMethods:
     coefs_: list[np.ndarray]
     model_: Sequential
     _validate_input: Callable[..., tuple[np.ndarray, np.ndarray]]
+    _validate_X: Callable[[Any], np.ndarray]
     _sample_weight: Callable[[Any, np.ndarray, Any], np.ndarray | None]
     _split: Callable[[np.ndarray, np.ndarray, np.ndarray | None], list[Any]]
     _decode: Callable[[np.ndarray], np.ndarray]
@@ -90,7 +91,13 @@ class MLPMethods:
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         _check_callbacks(self.callbacks)
+        if self.solver == "lbfgs":
+            _sklearn_lbfgs.check_extras(self)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if not first_pass:  # set_params since fitting: activation followed, the rest kept
+            _sklearn_structure.check_unchanged(
+                self, "partial_fit" if incremental else "a warm-start fit")
+            _sklearn_structure.follow_activation(self)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, y)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
@@ -144,9 +151,18 @@ class MLPMethods:
 
         return X_train, Y_train, sw_train, scorer
 
+    def _raw(self, X: Any, check_input: bool = True) -> np.ndarray:
+        """Network outputs after ``out_activation_``, shape (n_samples, n_outputs)."""
+        if "model_" not in self.__dict__:
+            self._check_fitted()
+        if check_input:
+            X = self._validate_X(X)
+        return self._output(X)
+
     def _output(self, X: np.ndarray) -> np.ndarray:
         """Network outputs after ``out_activation_`` for validated ``X``."""
         engine.bind(self)
+        _sklearn_structure.follow_activation(self)  # scikit-learn's forward pass reads it
         return engine.output(self, engine.forward(self, X))
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -157,8 +173,19 @@ class MLPMethods:
 
         Read it back with ``nonlin.sklearn.load(path)`` (the estimator) or
         ``nonlin.load(path)`` (the network, predicting probabilities).
+
+        An ``activation`` set since fitting is saved with the network, whose layers
+        follow it as ``predict`` does. A ``hidden_layer_sizes``, ``dropout``,
+        ``batch_norm`` or ``dtype`` set since fitting raises a ``ValueError`` before
+        anything is written (``predict`` still uses the fitted network; fit again, or
+        set it back): ``nonlin.sklearn.load`` refuses a file whose parameters do not
+        build its network, which catches a damaged or edited file. Saving the new
+        values would need that check to let such files through; saving the fitted
+        ones would load an estimator whose ``get_params`` differ from this one's.
         """
         self._check_fitted()
+        _sklearn_structure.check_unchanged(self, "save")
+        _sklearn_structure.follow_activation(self)
         _sklearn_io.save_estimator(self, path)
 
     def _check_solver(self) -> bool:
@@ -177,6 +204,7 @@ class ClassifierMethods:
     """``MLPClassifier``'s predictions (its ``_label_binarizer`` decodes them)."""
 
     warm_start: bool
+    class_weight: Any
     classes_: np.ndarray
     _label_binarizer: Any  # scikit-learn's LabelBinarizer
     _raw: Callable[..., np.ndarray]
@@ -198,6 +226,19 @@ class ClassifierMethods:
             raise ValueError(
                 f"`y` has classes not in `self.classes_`. `self.classes_` has "
                 f"{self.classes_}. 'y' has {classes}."
+            )
+
+    def _check_partial_fit_weights(self) -> None:
+        """Refuse ``class_weight="balanced"`` in ``partial_fit`` with scikit-learn's
+        ``SGDClassifier`` message: balancing each batch by its own counts weighs the classes
+        differently from batch to batch (a dict's weights are the same in every batch)."""
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order to use "
+                "'balanced' weights, use compute_class_weight('balanced', classes=classes, "
+                "y=y). In place of y you can use a large enough sample of the full training "
+                "set target to properly estimate the class frequency distributions. Pass the "
+                "resulting weights as the class_weight parameter."
             )
 
     def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:

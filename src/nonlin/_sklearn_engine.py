@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from . import registry
+from . import _sklearn_structure, registry
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import (
     BatchObjective,
@@ -58,6 +58,7 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     Layers: ``Dense -> [BatchNorm] -> activation -> [Dropout]`` per hidden layer,
     then a final ``Dense`` whose raw outputs ``z`` feed the fused loss.
     """
+    _sklearn_structure.record(est)
     layers: list = []
     for units in layer_units[1:-1]:
         layers.append(Dense(units, init="zeros"))

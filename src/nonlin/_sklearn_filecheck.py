@@ -227,7 +227,11 @@ def units(est: Any, model: Any, path: str) -> list[int]:
 
 
 def architecture(expected: list[dict], model: Any, est: Any, path: str) -> None:
-    """The file's layers must be the ones the parameters build (``expected``)."""
+    """The file's layers must be the ones the parameters build (``expected``), in the
+    ``dtype`` they fix (``None``: any, as ``X`` decided it)."""
+    if est.dtype is not None and np.dtype(est.dtype) != model.dtype:
+        raise _refuse(path, f"{_PARAMS}.dtype", est.dtype,
+                      f"the file's network dtype {model.dtype.name!r} or null")
     if model.get_config()["layers"] != expected:
         described = ", ".join(
             f"{name}={getattr(est, name)!r:.40}"

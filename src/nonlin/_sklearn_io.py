@@ -6,9 +6,11 @@ network with its output activation appended (``Softmax``, ``Sigmoid``,
 ``nonlin.load(path).predict(X)`` returns the probabilities (or predictions)
 directly. The metadata keeps what rebuilds the estimator:
 ``task``, ``classes`` and ``feature_names`` where they fit nonlin's schema
-(``multilabel: true`` for a multi-label classifier: its ``classes`` are the
-label columns, each output that label's own probability; ``[0, 1]`` for two
-labels is then not a binary classifier's two classes), and
+(str or int classes: float and bool labels in the command line's spelling,
+``1.0`` as ``1`` and ``True`` as ``"True"``; ``multilabel: true`` for a
+multi-label classifier: its ``classes`` are the label columns, each output that
+label's own probability; ``[0, 1]`` for two labels is then not a binary
+classifier's two classes), and
 under ``training`` the estimator's class, its JSON-able parameters and its
 fitted attributes. A stochastic solver's optimizer state (its class,
 hyperparameters, step count, current learning rate and rate schedule) is the header field
@@ -100,8 +102,9 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
         "training": {"estimator": type(est).__name__,
                      "params": encode_params(est.get_params(deep=False)), "fitted": fitted},
     }
-    if classes is not None and _fits_schema(fitted["classes"], est.n_outputs_):
-        metadata["classes"] = fitted["classes"]
+    labels = [_cli_label(c) for c in fitted.get("classes", [])]
+    if classes is not None and _fits_schema(labels, est.n_outputs_):
+        metadata["classes"] = labels
     if classes is not None and fitted["y_type"] == "multilabel-indicator":
         metadata["multilabel"] = True
     if hasattr(est, "feature_names_in_"):
@@ -191,6 +194,18 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_number(v) for v in value]
     return _number(value)
+
+
+def _cli_label(label: Any) -> Any:
+    """A class as ``metadata["classes"]`` holds it (str or int), spelled as ``nonlin train``
+    spells it (``cli_labels.stored_label``): an integral float as the int (``1.0`` and ``1``
+    are one class on the command line), a bool as its text (``"True"``, as a CSV file has
+    it). ``training.fitted.classes`` keeps the labels themselves, for ``classes_``."""
+    if isinstance(label, bool):
+        return str(label)
+    if isinstance(label, float):
+        return int(label) if label.is_integer() else repr(label)
+    return label
 
 
 def _fits_schema(classes: list, n_outputs: int) -> bool:

@@ -14,7 +14,32 @@ import numpy as np
 
 from ._sklearn_engine import to_float64
 from ._sklearn_rules import BatchObjective
-from .core import Param
+from .core import Param, Sequential
+from .normalization import BatchNorm
+
+
+def check_extras(est: Any) -> None:
+    """nonlin's extras that L-BFGS cannot serve, checked before a fit changes anything.
+
+    ``dropout > 0`` raises: each evaluation of the objective would draw a new
+    mask, and L-BFGS's line search, comparing values and gradients of what it
+    takes for one function, stops early and reports convergence. ``callbacks``
+    warn (a ``UserWarning``, so that a search over solvers still runs): L-BFGS
+    has no epochs, so none of their hooks is called.
+    """
+    if est.dropout:
+        raise ValueError(
+            f"Expected dropout=0 with solver='lbfgs'. Received dropout={est.dropout!r:.40}: "
+            "each evaluation of the L-BFGS objective would draw a new dropout mask, which "
+            "breaks its line search (it stops early and reports convergence). Use "
+            "solver='adam' or 'sgd' with dropout."
+        )
+    if est.callbacks:
+        warnings.warn(
+            f"callbacks={est.callbacks!r:.200} do not run with solver='lbfgs': L-BFGS has no "
+            "epochs (SciPy's minimizer runs the whole fit), so none of their hooks is "
+            "called. Use solver='adam' or 'sgd' to run them.", UserWarning, stacklevel=5,
+        )
 
 
 def fit_lbfgs(
@@ -55,6 +80,28 @@ def fit_lbfgs(
     if est.dtype is None:
         to_float64(est)
     _unpack(_packing_order(est), result.x)
+    _final_statistics(est.model_, X)
+
+
+def _final_statistics(model: Sequential, X: np.ndarray) -> None:
+    """Set each ``BatchNorm``'s running statistics to those of the whole training batch
+    at the final weights: what the objective normalized with, and what ``predict`` then
+    applies. (Every evaluation of the objective, line-search trials included, moved
+    them by ``1 - momentum`` towards that trial's statistics.)"""
+    norms = [layer for layer in model.layers  # not one frozen by hand: it kept its own
+             if isinstance(layer, BatchNorm) and not getattr(layer, "_frozen", False)]
+    momenta = [layer.momentum for layer in norms]
+    if not norms:
+        return
+    try:
+        for layer in norms:  # moving <- 0 * 0 + 1 * batch: the batch's values, exactly
+            layer.momentum = 0.0
+            layer.moving_mean.fill(0.0)
+            layer.moving_variance.fill(0.0)
+        model.forward(X.astype(model.dtype, copy=False), training=True)
+    finally:
+        for layer, momentum in zip(norms, momenta, strict=True):
+            layer.momentum = momentum
 
 
 def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:

@@ -8,8 +8,9 @@ network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
 
 Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's ``compute_sample_weight``:
-a key naming no class of ``y`` is ignored), ``dtype`` (``None``
+``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's weights over
+``classes_``, as ``SGDClassifier`` weighs them: a ``partial_fit`` batch may lack some
+classes, and ``partial_fit`` refuses ``"balanced"``), ``dtype`` (``None``
 follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
 (nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
@@ -53,7 +54,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import LabelBinarizer  # noqa: E402
 from sklearn.utils import column_or_1d  # noqa: E402
 from sklearn.utils._param_validation import Interval, Options, StrOptions  # noqa: E402
-from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight  # noqa: E402
 from sklearn.utils.metaestimators import available_if  # noqa: E402
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels  # noqa: E402
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data  # noqa: E402
@@ -132,14 +133,6 @@ class _BaseMLP(MLPMethods, BaseEstimator):
             X = dense(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
         return compute_dtype(self, X)
 
-    def _raw(self, X: Any, check_input: bool = True) -> np.ndarray:
-        """Network outputs after ``out_activation_``, shape (n_samples, n_outputs)."""
-        if "model_" not in self.__dict__:
-            check_is_fitted(self)
-        if check_input:
-            X = self._validate_X(X)
-        return self._output(X)
-
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -182,6 +175,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
                     classes: Any = None) -> MLPClassifier:
         """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
+        self._check_partial_fit_weights()
         with config_context(skip_parameter_validation=True):
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -212,8 +206,13 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         sample_weight = super()._sample_weight(sample_weight, X, y)
         if self.class_weight is None:
             return sample_weight
-        weights = compute_sample_weight(self.class_weight, column_or_1d(y) if np.ndim(y) == 2 and
-                                        np.shape(y)[1] == 1 else y).astype(X.dtype)
+        y = column_or_1d(y) if np.ndim(y) == 2 and np.shape(y)[1] == 1 else np.asarray(y)
+        if y.ndim == 1:  # over classes_, as SGDClassifier: a partial_fit batch may lack some
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)[
+                np.searchsorted(self.classes_, y)]
+        else:  # multilabel
+            weights = compute_sample_weight(self.class_weight, y)
+        weights = weights.astype(X.dtype)
         return weights if sample_weight is None else weights * sample_weight
 
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:

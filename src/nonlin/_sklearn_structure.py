@@ -1,0 +1,108 @@
+"""What a fitted estimator's network is built from, and parameters changed after fitting.
+
+``hidden_layer_sizes``, ``dropout``, ``batch_norm`` and ``dtype`` decide the
+network's layers, their widths and its dtype; ``record`` keeps their values
+(``est._structure``, with ``activation``) when the network is built (a fit
+that starts anew, or ``nonlin.sklearn.load``). After ``set_params``:
+
+- ``activation`` is followed as scikit-learn follows it (its forward pass reads
+  ``self.activation``): ``follow_activation`` swaps the network's activation
+  layers before a prediction, a warm-start fit, ``partial_fit`` or ``save``;
+  the weights stay.
+- the others are not: ``predict`` keeps using the fitted network, and a
+  warm-start fit, ``partial_fit`` or ``save`` raises (``check_unchanged``),
+  naming the parameter, its fitted value and the new one. A fit that starts
+  anew (``warm_start=False``) builds the network they describe.
+
+This module does not import scikit-learn.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from . import registry
+from .layers import Dense, Dropout
+from .normalization import BatchNorm
+
+STRUCTURAL = ("hidden_layer_sizes", "dropout", "batch_norm", "dtype")
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+_WHY = {
+    "save": ("a saved file's parameters describe its network (nonlin.sklearn.load checks it)",
+             "fit again (warm_start=False) to build the network they describe, or set them "
+             "back to save the fitted one"),
+    "fit": ("{action} continues training the fitted network",
+            "set them back, or fit with warm_start=False to build a new network"),
+}
+
+
+def _normal(name: str, value: Any) -> Any:
+    """``value`` of the parameter ``name`` in one spelling: ``(8,)``, ``[8]`` and ``8`` are
+    the same layers, ``"float32"`` and ``np.float32`` the same dtype. A value that has no
+    such spelling (one not validated, set after fitting) equals no fitted value."""
+    try:
+        if name == "hidden_layer_sizes":
+            return tuple(operator.index(v) for v in np.atleast_1d(value).tolist())
+        if name == "dtype":
+            return None if value is None else np.dtype(value).name
+        return float(value) if name == "dropout" else bool(value)
+    except (TypeError, ValueError):
+        return ("unusable", repr(value))
+
+
+def record(est: Any) -> None:
+    """Keep the parameters the network is being built from (``build_network``)."""
+    est._structure = {name: _normal(name, getattr(est, name)) for name in STRUCTURAL}
+    est._structure["activation"] = est.activation
+
+
+def changed(est: Any) -> list[tuple[str, Any, Any]]:
+    """``(name, fitted value, value now)`` for each structural parameter changed since the
+    network was built (none for an estimator without that record)."""
+    fitted = est.__dict__.get("_structure")
+    if fitted is None:
+        return []
+    return [(name, fitted[name], getattr(est, name)) for name in STRUCTURAL
+            if _normal(name, getattr(est, name)) != fitted[name]]
+
+
+def check_unchanged(est: Any, action: str) -> None:
+    """Raise ``ValueError`` before ``action`` (``"a warm-start fit"``, ``"partial_fit"``,
+    ``"save"``) if a parameter the network is built from has changed since fitting."""
+    changes = changed(est)
+    if changes:
+        described = ", ".join(f"{name}={now!r} (fitted with {fitted!r})"
+                              for name, fitted, now in changes)
+        why, advice = _WHY["save" if action == "save" else "fit"]
+        raise ValueError(
+            f"Expected the parameters the network was fitted with. Received {described}, "
+            f"set after fitting: {why.format(action=action)}; {advice}."
+        )
+
+
+def follow_activation(est: Any) -> None:
+    """Give the network's hidden layers ``est.activation`` if it changed since they were
+    built (``set_params``), as scikit-learn's forward pass follows it. Each activation
+    layer is replaced in place; the weights, and the optimizer's state, stay."""
+    built = est.__dict__.get("_structure")
+    if built is None or built["activation"] == est.activation:
+        return
+    if not isinstance(est.activation, str) or est.activation not in ACTIVATIONS:
+        raise ValueError(
+            f"The 'activation' parameter of {type(est).__name__} must be a str among "
+            f"{sorted(ACTIVATIONS)}. Got {est.activation!r:.80} instead."
+        )
+    from ._sklearn_engine import _TWINS
+
+    model = est.model_
+    for i, layer in enumerate(model.layers):
+        if not isinstance(layer, Dense | BatchNorm | Dropout):  # a hidden activation
+            swapped = registry.activation(est.activation)
+            swapped.build(layer.in_features, model.rng)
+            model.layers[i] = swapped
+    model._reversed = model.layers[::-1]  # the order backward runs (Sequential.build's)
+    _TWINS.pop(model, None)  # a float64 copy of a float32 network has the old layers
+    built["activation"] = est.activation
