@@ -74,3 +74,114 @@ def test_a_built_but_untrained_model_still_warns() -> None:
     model.compile("sgd", "cross_entropy")
     with pytest.warns(UserWarning, match="only class 1"):
         model.fit(_X(), np.ones(20, dtype=int), verbose=0)
+
+
+# -- 2. Sequential.set_state: all or nothing, strict keys, messages that name them ---------------
+def _two_norms() -> Sequential:
+    return Sequential([Dense(4), nonlin.BatchNorm(), Dense(4), nonlin.BatchNorm()]).build(3, seed=0)
+
+
+def _full(value: float = 7.0) -> dict[str, np.ndarray]:
+    return {f"{i}.{name}": np.full(4, value) for i in (1, 3)
+            for name in ("moving_mean", "moving_variance")}
+
+
+def _unchanged(model: Sequential, before: dict[str, np.ndarray]) -> None:
+    after = model.get_state()
+    assert after.keys() == before.keys()
+    for key, value in before.items():
+        np.testing.assert_array_equal(after[key], value)
+
+
+def test_a_refused_state_changes_no_layer_and_names_the_key_and_value() -> None:
+    model = _two_norms()
+    before = model.get_state()
+    state = {**_full(), "3.moving_variance": np.array([1.0, -1.0, 1.0, 1.0])}
+    with pytest.raises(ValueError, match=r">= 0\. Received state\['3\.moving_variance'\]\[1\]"
+                                         r"=-1\.0 \(layers\[3\], BatchNorm\); set_state changed"):
+        model.set_state(state)
+    _unchanged(model, before)
+    model.set_state(_full())  # a good state goes in whole
+    assert all((v == 7.0).all() for v in model.get_state().values())
+
+
+@pytest.mark.parametrize("key", ["9.moving_mean", "1.moving_varaince", "0.moving_mean", 1])
+def test_unknown_keys_are_refused_naming_them_and_the_valid_ones(key) -> None:
+    model = _two_norms()
+    before = model.get_state()
+    with pytest.raises(ValueError, match=rf"Expected the keys of get_state\(\): \['1\.moving_mean"
+                                         rf".*\]\. Received unknown key {key!r}"):
+        model.set_state({**_full(), key: np.ones(4)})
+    _unchanged(model, before)
+
+
+def test_missing_keys_are_refused_naming_them() -> None:
+    model = _two_norms()
+    before = model.get_state()
+    state = _full()
+    del state["3.moving_mean"]
+    with pytest.raises(ValueError, match=r"every key of get_state\(\).*Missing '3\.moving_mean'$"):
+        model.set_state(state)
+    _unchanged(model, before)
+    Sequential([Dense(2)]).build(3, seed=0).set_state({})  # no state: nothing is missing
+
+
+@pytest.mark.parametrize("value, match", [
+    (np.array([0.0, np.nan, 0.0, 0.0]), r"finite values in state\['1\.moving_mean'\]\. "
+                                        r"Received state\['1\.moving_mean'\]\[1\]=nan"),
+    (np.ones(3), r"state\['1\.moving_mean'\] of shape \(4,\)\. Received shape \(3,\)"),
+    ("abcd", r"state\['1\.moving_mean'\] of shape \(4,\)\. Received shape \(\)"),
+    (np.ones(4, dtype=bool), r"real numbers in state\['1\.moving_mean'\]\. Received dtype bool"),
+    ([[1.0], [1.0, 2.0]], r"array of shape \(4,\) for state\['1\.moving_mean'\]"),
+])
+def test_a_bad_value_is_named_by_its_key_and_first_bad_entry(value, match) -> None:
+    model = _two_norms()
+    before = model.get_state()
+    with pytest.raises(ValueError, match=match):
+        model.set_state({**_full(), "1.moving_mean": value})
+    _unchanged(model, before)
+
+
+def test_a_value_beyond_float32_is_refused_not_made_infinite() -> None:
+    model = Sequential([Dense(4), nonlin.BatchNorm()]).build(3, seed=0, dtype=np.float32)
+    match = r"float32's range.*state\['1\.moving_mean'\]\[0\]=1e\+300"
+    with pytest.raises(ValueError, match=match):
+        model.set_state({"1.moving_mean": np.full(4, 1e300), "1.moving_variance": np.ones(4)})
+    np.testing.assert_array_equal(model.get_state()["1.moving_mean"], np.zeros(4))
+
+
+def test_a_layer_of_ones_own_that_refuses_puts_the_earlier_layers_back() -> None:
+    class Running(nonlin.core.Layer):
+        def build(self, in_features, rng):
+            self.mean = np.zeros(in_features)
+            return in_features
+
+        def get_state(self):
+            return {"running_mean": self.mean}
+
+        def set_state(self, state):
+            np.copyto(self.mean, state["running_mean"])  # copies, then checks
+            if np.any(np.abs(self.mean) > 1e6):
+                raise ValueError("running_mean out of range")
+
+        def forward(self, x, *, training=False):
+            return x - self.mean
+
+    model = Sequential([Dense(4), nonlin.BatchNorm(), Running()]).build(3, seed=0)
+    before = model.get_state()
+    state = {**{k: v for k, v in _full().items() if k.startswith("1.")},
+             "2.running_mean": np.full(4, 1e7)}
+    with pytest.raises(ValueError, match=r"out of range \(layers\[2\], Running\); set_state"):
+        model.set_state(state)
+    _unchanged(model, before)
+
+
+def test_batchnorm_set_state_is_atomic_and_strict_on_its_own() -> None:
+    norm = _two_norms().layers[1]
+    with pytest.raises(ValueError, match=r"moving_variance >= 0\. Received "
+                                         r"state\['moving_variance'\]\[0\]=-2\.0"):
+        norm.set_state({"moving_mean": np.full(4, 5.0), "moving_variance": np.full(4, -2.0)})
+    np.testing.assert_array_equal(norm.moving_mean, np.zeros(4))
+    with pytest.raises(ValueError, match="unknown key 'moving_std'"):
+        norm.set_state({"moving_mean": np.zeros(4), "moving_variance": np.ones(4),
+                        "moving_std": np.ones(4)})
