@@ -185,3 +185,62 @@ def test_batchnorm_set_state_is_atomic_and_strict_on_its_own() -> None:
     with pytest.raises(ValueError, match="unknown key 'moving_std'"):
         norm.set_state({"moving_mean": np.zeros(4), "moving_variance": np.ones(4),
                         "moving_std": np.ones(4)})
+
+
+# -- 3. ModelCheckpoint: its folder is made, its template checked before training ---------------
+def _fit_with(callback, epochs: int = 2) -> Sequential:
+    X = _X()
+    model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
+    model.fit(X, np.arange(20) % 2, loss="cross_entropy", callbacks=[callback],
+              **{**FIT, "epochs": epochs})
+    return model
+
+
+def test_modelcheckpoint_creates_a_missing_folder_as_keras_does(tmp_path) -> None:
+    path = tmp_path / "runs" / "a" / "ck.safetensors"
+    checkpoint = nonlin.ModelCheckpoint(path)
+    _fit_with(checkpoint)
+    assert checkpoint.saved == [str(path)] * 2 and path.is_file()
+    templated = nonlin.ModelCheckpoint(str(tmp_path / "e{epoch}" / "ck.safetensors"))
+    _fit_with(templated)
+    assert (tmp_path / "e1" / "ck.safetensors").is_file()
+    assert (tmp_path / "e2" / "ck.safetensors").is_file()
+
+
+def test_a_folder_that_cannot_be_made_stops_fit_before_the_first_epoch(tmp_path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    checkpoint = nonlin.ModelCheckpoint(tmp_path / "taken" / "ck.safetensors")
+    model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
+    with pytest.raises(OSError, match=r"ModelCheckpoint cannot create the folder '.*taken'"):
+        model.fit(_X(), np.arange(20) % 2, loss="cross_entropy", callbacks=[checkpoint], **FIT)
+    assert model.optimizer.iterations == 0 and not checkpoint.saved
+
+
+@pytest.mark.parametrize("template, why", [
+    ("c-{epoch[0]}.safetensors", r"\{epoch\[0\]\} indexes a value"),
+    ("c-{epoch.__class__}.safetensors", r"\{epoch\.__class__\} reads an attribute"),
+    ("c-{}.safetensors", r"\{\} is positional"),
+    ("c-{0:02d}.safetensors", r"\{0:02d\} is positional"),
+    ("c-{epoch!x}.safetensors", r"\{epoch!x\} has an unknown conversion !x"),
+    ("c-{epoch:.2q}.safetensors", r"\{epoch:\.2q\}: Unknown format code 'q'.*epoch is an int"),
+    ("c-{epoch:{loss.real}}.safetensors", r"\{loss\.real\} reads an attribute"),
+    ("c-{.safetensors", "expected '}' before end of string"),
+    ("c-}.safetensors", "Single '}'"),
+])
+def test_a_template_with_a_field_it_cannot_fill_is_refused_when_made(template, why) -> None:
+    with pytest.raises(ValueError, match=r"Expected a ModelCheckpoint path whose fields are "
+                                         r"\{epoch\} or a key of the epoch's logs.*Received: "
+                                         rf"path='c-.*': {why}"):
+        nonlin.ModelCheckpoint(template)
+
+
+def test_the_template_fields_keras_documents_keep_working(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    checkpoint = nonlin.ModelCheckpoint("{{w}}-{epoch:02d}-{loss:.2f}-{epoch!r}.safetensors")
+    _fit_with(checkpoint, epochs=1)
+    assert len(checkpoint.saved) == 1
+    name = checkpoint.saved[0]
+    assert name.startswith("{w}-01-") and name.endswith("-1.safetensors"), name
+    with pytest.raises(ValueError, match=r"must only name \{epoch\} or the logs' keys \(loss, lr\)"
+                                         r"\. Received: KeyError\('val_loss'\)"):
+        _fit_with(nonlin.ModelCheckpoint("c-{val_loss:.2f}.safetensors"), epochs=1)
