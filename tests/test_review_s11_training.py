@@ -244,3 +244,22 @@ def test_the_template_fields_keras_documents_keep_working(tmp_path, monkeypatch)
     with pytest.raises(ValueError, match=r"must only name \{epoch\} or the logs' keys \(loss, lr\)"
                                          r"\. Received: KeyError\('val_loss'\)"):
         _fit_with(nonlin.ModelCheckpoint("c-{val_loss:.2f}.safetensors"), epochs=1)
+
+
+# -- 4. a Softmax on one column ----------------------------------------------------------------
+@pytest.mark.parametrize("layers, where", [
+    ([Dense(4), ReLU(), Dense(1), Softmax()], 3),
+    ([Dense(1), Softmax(), Dense(1), Sigmoid()], 1),  # anywhere: all after it is constant
+])
+def test_a_softmax_on_a_single_column_warns_at_fit(layers, where) -> None:
+    model = Sequential(layers)
+    with pytest.warns(UserWarning, match=rf"Softmax\(\) at layers\[{where}\] acts on a single "
+                                         r"column: its output is always 1\.0.*Sigmoid\(\)") as rec:
+        model.fit(_X(), np.arange(20) % 2, loss="bce", **FIT)
+    assert len([w for w in rec if "Softmax()" in str(w.message)]) == 1
+    assert rec[0].filename == __file__
+
+
+def test_a_softmax_on_several_columns_does_not_warn() -> None:
+    model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
+    _no_warning(lambda: model.fit(_X(), np.arange(20) % 2, loss="cross_entropy", **FIT))

@@ -53,7 +53,7 @@ from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
-from .objective import warn_double_activation
+from .objective import warn_constant_softmax, warn_double_activation
 from .optimizers import Optimizer, _check_lr
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
@@ -169,6 +169,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         _build_if_needed(model, X, seed)
         loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
         warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
+        warn_constant_softmax(model, stacklevel=3)
         train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))
