@@ -263,3 +263,39 @@ def test_a_softmax_on_a_single_column_warns_at_fit(layers, where) -> None:
 def test_a_softmax_on_several_columns_does_not_warn() -> None:
     model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
     _no_warning(lambda: model.fit(_X(), np.arange(20) % 2, loss="cross_entropy", **FIT))
+
+
+# -- 5. a non-finite loss before any update blames the data, not the learning rate --------------
+@pytest.mark.parametrize("dtype, big", [(np.float32, 3e38), (np.float64, 1.7e308)])
+def test_a_loss_that_overflows_before_any_step_names_the_inputs(dtype, big) -> None:
+    rng = np.random.default_rng(0)
+    X = (np.sign(rng.normal(size=(20, 3))) * big).astype(dtype)
+    model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
+    with pytest.raises(nonlin.DivergenceError, match=r"The loss became nan at epoch 0, batch 0, "
+                                                     r"before any update of this fit: the inputs"
+                                                     r".*Scale the features") as info:
+        model.fit(X, np.arange(20) % 2, loss="cross_entropy", **FIT)
+    assert (info.value.epoch, info.value.batch) == (0, 0)
+    assert "learning rate is not the cause" in str(info.value)
+    assert "Lower the learning rate" not in str(info.value)
+    assert model.optimizer.iterations == 0
+
+
+def test_a_trained_model_given_overflowing_inputs_is_told_so_too() -> None:
+    model = Sequential([Dense(4), ReLU(), Dense(1)])
+    model.fit(_X(), _X()[:, :1], loss="mse", **FIT)
+    steps = model.optimizer.iterations
+    with pytest.raises(nonlin.DivergenceError, match="before any update of this fit"):
+        model.fit(_X() * 1e300, _X()[:, :1], verbose=0)
+    assert model.optimizer.iterations == steps
+
+
+def test_a_divergence_after_a_step_still_points_at_the_learning_rate() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    model = Sequential([Dense(16), ReLU(), Dense(1)])
+    with pytest.raises(nonlin.DivergenceError, match="Lower the learning rate") as info:
+        model.fit(X, X @ np.array([[1.0], [2.0], [3.0]]), loss="mse",
+                  optimizer=nonlin.SGD(lr=1e6), epochs=50, batch_size=8, verbose=0)
+    assert "before any update" not in str(info.value)
+    assert model.optimizer.iterations > 0
