@@ -299,3 +299,21 @@ def test_a_divergence_after_a_step_still_points_at_the_learning_rate() -> None:
                   optimizer=nonlin.SGD(lr=1e6), epochs=50, batch_size=8, verbose=0)
     assert "before any update" not in str(info.value)
     assert model.optimizer.iterations > 0
+
+
+# -- 6. the guide on predict's and evaluate's batch_size -----------------------------------------
+def test_the_guide_says_batch_size_changes_results_only_by_rounding() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
+    assert "the results do not depend on it" not in guide
+    assert "up to floating-point rounding, not bit for bit" in guide
+    X = np.random.default_rng(0).normal(size=(300, 3))
+    model = Sequential([Dense(32), ReLU(), Dense(32), ReLU(), Dense(2), Softmax()]).build(3, seed=0)
+    whole = model.predict(X)
+    for batch_size in (1, 7, 64):  # what the guide promises: equal up to rounding
+        np.testing.assert_allclose(model.predict(X, batch_size=batch_size), whole,
+                                   rtol=1e-14, atol=1e-15)
+    y = np.arange(300) % 2
+    losses = [model.evaluate(X, y, loss="cross_entropy", batch_size=b)["loss"] for b in (7, 300)]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-14)
