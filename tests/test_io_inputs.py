@@ -145,10 +145,11 @@ def test_predict_returns_fresh_arrays_that_do_not_alias_the_input():
 @pytest.mark.parametrize(
     "loss, layers", [("bce", [Dense(1), Sigmoid()]), ("cross_entropy", [Dense(2), Softmax()])]
 )
-def test_single_class_is_refused(loss, layers):
+def test_single_class_warns(loss, layers):
+    """A warning, not an error (Keras and PyTorch train on it; see test_review_s11_training)."""
     X = np.random.default_rng(0).normal(size=(8, 2))
     y = np.ones(8) if loss == "bce" else np.zeros(8, dtype=int)
-    with pytest.raises(ValueError, match="class"):
+    with pytest.warns(UserWarning, match="only class"):
         Sequential(layers).fit(X, y, loss=loss, optimizer="sgd", verbose=0)
 
 

@@ -48,6 +48,7 @@ class _Loop:
         # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
         # (nonlin.sklearn: scikit-learn's MLP runs to max_iter, then checks the weights)
         self.stop_on_nonfinite = getattr(loss, "stop_on_nonfinite", True)
+        self.start_steps = getattr(optimizer, "iterations", None)  # a refusal before any step?
         dt, bs = model.dtype, self.batch_size
         X, y, w = train.X, train.y, train.weight
         self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
@@ -232,6 +233,13 @@ class _Loop:
         # the streaming metrics already counted the refused batch: no mid-epoch record
         # (a checkpoint saved now restarts this epoch, as after a torn step)
         self.model._epoch_in_progress = None
+        if (getattr(self.optimizer, "iterations", None) == self.start_steps
+                and not what.startswith("A gradient")):  # the data, not the learning rate
+            raise DivergenceError(
+                f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
+                "inputs, or the weights fit started from, overflow (no step was taken, so "
+                "the learning rate is not the cause). Scale the features (standardize X) "
+                "or look for extreme values; the model is unchanged.", epoch=epoch, batch=batch)
         raise DivergenceError(
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
             "finite step. Lower the learning rate or clip gradients (clipnorm=...).",

@@ -180,20 +180,24 @@ class ModelState:
         return state
 
     def set_state(self, state: dict[str, Any] | None) -> None:
-        """Restore ``state``, what ``get_state`` returned (copied into the layers' arrays)."""
+        """Restore ``state``, what ``get_state`` returned: all of it, or nothing.
+
+        The keys must be those of ``get_state()``, all of them (as PyTorch's strict
+        ``load_state_dict``): an unknown key (a typo, a layer index out of range) or a
+        missing one is refused, naming it. Each value must have the shape of the array
+        it replaces and hold finite real numbers within the model's dtype; then each
+        layer's own checks run (``BatchNorm``: variance >= 0). Everything is checked
+        before anything is kept: when a layer refuses its part, the layers set before
+        it are put back. Messages name the key and the first offending entry.
+        """
+        from ._state_checks import checked_state, set_layer_states
+
         self._require_built()
         state = {} if state is None else state
         if not isinstance(state, dict):
             raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.200}")
-        for i, layer in enumerate(self.layers):
-            prefix = f"{i}."
-            mine = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-            if hasattr(layer, "set_state"):
-                layer.set_state(mine)
-            elif mine:
-                raise ValueError(
-                    f"Layer {i} ({layer!r}) has no state. Received keys {sorted(mine)}"
-                )
+        before = self.get_state()  # copies: what a refused state puts back
+        set_layer_states(self.layers, checked_state(state, before), before)
 
     def save(self, path: Any, *, metadata: dict | None = None,
              include_optimizer: bool = True) -> None:

@@ -60,6 +60,7 @@ from . import registry
 from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
+from ._checkpoint_path import check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._feature_names import record_names
 from ._metadata import to_json_text
@@ -144,7 +145,8 @@ class ModelCheckpoint(Callback):
     Parameters
     ----------
     path : str or path-like
-        File to write; may contain ``{epoch}`` and log keys (``"ck-{epoch:03d}.safetensors"``).
+        File to write; may contain ``{epoch}`` and log keys (``"ck-{epoch:03d}.safetensors"``),
+        nothing else (``{epoch[0]}`` is refused here). A missing folder is created (Keras 3).
     every : int, default 1
         Save after epochs ``every, 2 * every, ...`` (counted from 1).
     save_best_only : bool, default False
@@ -177,6 +179,7 @@ class ModelCheckpoint(Callback):
         if not is_integer(every) or every < 1:
             raise ValueError(f"Expected a positive integer. Received: every={every!r}")
         self.path, self.every = file_path(path), int(every)
+        check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.monitor, self.mode = monitor, mode
         self._maximize = _direction(monitor, mode) == "max"  # mode checked there
@@ -186,6 +189,7 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         """``mode="auto"``: the direction the fit's metric named ``monitor`` declares."""
         self._maximize = _direction(self.monitor, self.mode, fit_metrics(self.model)) == "max"
+        make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best} if self.save_best_only else {}
@@ -216,13 +220,8 @@ class ModelCheckpoint(Callback):
             return
         if self.save_best_only and not self._improved(logs):
             return
-        try:
-            path = self.path.format(epoch=epoch + 1, **logs)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"ModelCheckpoint path {self.path!r} must only name {{epoch}} or the logs' keys "
-                f"({', '.join(sorted(logs))}). Received: {exc!r}"
-            ) from None
+        path = fill(self.path, epoch + 1, logs)
+        make_folder(os.path.dirname(path), self.path)
         try:
             save_checkpoint(self.model, path, epoch=epoch + 1)
         except ValueError as exc:  # non-finite values: training diverged

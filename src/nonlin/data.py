@@ -106,19 +106,42 @@ def prepare_targets(
     return as_model_dtype(y, dtype, name)
 
 
-def check_two_classes(loss: Loss, targets: np.ndarray) -> None:
-    """Refuse classification targets of a single class (nothing to separate)."""
-    if isinstance(loss, CrossEntropy):
-        labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
-    elif isinstance(loss, BinaryCrossEntropy) and targets.shape[1] == 1:
-        labels = targets[:, 0]
-    else:
+def check_two_classes(loss: Loss, targets: np.ndarray, stacklevel: int = 2) -> None:
+    """Warn when hard classification targets hold a single class.
+
+    A model trained on one class only learns to predict it. That is a warning,
+    not an error: Keras and PyTorch train on such data too, and updating a
+    trained model on one class (an online update) is sound, so ``fit`` calls
+    this only for a model that has not been trained. Soft targets (probability
+    rows that are not one-hot, binary targets other than 0 and 1: distillation,
+    label smoothing) are not checked. Runs once per ``fit``, never per step.
+    """
+    labels = _hard_labels(loss, targets)
+    if labels is None or not labels.size or np.any(labels != labels[0]):
         return
-    if labels.size and np.all(labels == labels[0]):
-        raise ValueError(
-            "Expected samples of at least 2 classes to train a classifier. "
-            f"Received only class {labels[0].item()!r} in y"
-        )
+    import warnings
+
+    label = labels[0].item()
+    warnings.warn(
+        f"Received only class {label!r} in y: a classifier trained on one class learns to "
+        f"predict class {label!r} only. Give samples of at least 2 classes (fit does not "
+        "warn when it updates a model trained before)",
+        UserWarning, stacklevel=stacklevel + 1,
+    )
+
+
+def _hard_labels(loss: Loss, targets: np.ndarray) -> np.ndarray | None:
+    """The class of each row when ``targets`` are hard labels of a (binary) cross-entropy:
+    labels, one-hot rows, or one column of 0s and 1s; None for soft or other targets."""
+    if isinstance(loss, CrossEntropy):
+        if targets.ndim == 1:
+            return targets
+        one_hot = np.all((targets == 0) | (targets == 1))  # rows sum to 1 (checked)
+        return targets.argmax(axis=1) if one_hot else None
+    if isinstance(loss, BinaryCrossEntropy) and targets.shape[1] == 1:
+        column = targets[:, 0]
+        return column if np.all((column == 0) | (column == 1)) else None
+    return None
 
 
 def _check_width(y: np.ndarray, n_outputs: int) -> None:
@@ -172,7 +195,8 @@ def class_weights_for(
 
 def make_dataset(
     X: Any, y: Any, loss: Loss, model: Any, *, sample_weight: Any = None,
-    class_weight: Any = None, name: str = "X", training: bool = False, convert_X: bool = True,
+    class_weight: Any = None, name: str = "X", warn_one_class: bool = False,
+    convert_X: bool = True,
 ) -> Dataset:
     """Check and convert one (X, y[, sample_weight]) triple for ``model``.
 
@@ -180,16 +204,17 @@ def make_dataset(
     ``evaluate`` converts it a chunk at a time (no converted copy of all of it).
 
     ``name`` is "X" for the data of fit and evaluate, "X_val" for fit's
-    ``validation_data`` (messages say which). ``training`` data of a classifier
-    must hold at least two classes.
+    ``validation_data`` (messages say which). With ``warn_one_class`` (the training
+    data of a model not trained before), hard labels of a single class warn
+    (``check_two_classes``), naming the caller of ``Sequential.fit``.
     """
     y_name = "y" if name == "X" else f"{name} targets"
     w_name = "sample_weight" if name == "X" else f"{name} sample_weight (validation_data[2])"
     X = check_X(X, name, n_features=model.n_features_in)
     y = check_y(y, X.shape[0], y_name)
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
-    if training:
-        check_two_classes(loss, targets)
+    if warn_one_class:  # -> make_dataset -> train.fit -> Sequential.fit -> the caller
+        check_two_classes(loss, targets, stacklevel=4)
     # a loss with ``negative_weights = True`` (scikit-learn's objective) takes any sign
     own = check_sample_weight(sample_weight, X.shape[0], w_name,
                               negative=getattr(loss, "negative_weights", False))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import cached, input_error, layer_input
+from ._state_checks import checked_state, negative_entry
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import is_real
 
@@ -189,23 +190,21 @@ class BatchNorm(Layer):
         return {"moving_mean": self.moving_mean, "moving_variance": self.moving_variance}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        """Copy the running statistics of ``state`` in (as ``get_state`` returns them;
-        shapes must match, values finite, variance >= 0)."""
-        for name in ("moving_mean", "moving_variance"):
-            if name not in state:
-                raise ValueError(
-                    f"Expected {name} in the BatchNorm state. Received {sorted(state)}"
-                )
-            target = getattr(self, name)
-            value = np.asarray(state[name])
-            if value.shape != target.shape or not np.all(np.isfinite(value)):
-                raise ValueError(
-                    f"Expected a finite {name} of shape {target.shape}. "
-                    f"Received shape {value.shape}"
-                )
-            if name == "moving_variance" and np.any(value < 0):
-                raise ValueError("Expected a non-negative moving_variance")
-            np.copyto(target, value, casting="unsafe")
+        """Copy the running statistics of ``state`` in (as ``get_state`` returns them).
+
+        Both are checked before either is copied (both keys and no other, the shape,
+        finite real values within the layer's dtype, variance >= 0): a refused state
+        changes nothing. Messages name the entry and its first offending value.
+        """
+        current = self.get_state()  # the arrays themselves, copied into below
+        if not current:
+            raise RuntimeError("This BatchNorm is not built yet: it has no state to set")
+        values = checked_state(state, current)
+        negative = negative_entry("state['moving_variance']", values["moving_variance"])
+        if negative:
+            raise ValueError(f"Expected a moving_variance >= 0. Received {negative}")
+        for name, value in values.items():
+            np.copyto(current[name], value)
 
     def get_config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "epsilon": self.epsilon}

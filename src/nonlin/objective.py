@@ -45,6 +45,22 @@ def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     return "generic", False
 
 
+def warn_constant_softmax(model: Sequential, stacklevel: int) -> None:
+    """Warn when a ``Softmax`` acts on a single column: each row of one entry sums to 1, so
+    its output is always 1 and nothing before it learns (``Dense(1)`` + ``Softmax()``).
+    Once per ``fit``; the width is what ``build`` recorded (``in_features``)."""
+    import warnings
+
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Softmax) and getattr(layer, "in_features", None) == 1:
+            warnings.warn(
+                f"Softmax() at layers[{i}] acts on a single column: its output is always "
+                "1.0, so the layers before it do not learn. For one output use Sigmoid() "
+                "(with binary cross-entropy); for classes, Dense(n_classes) + Softmax() "
+                "with cross-entropy.", UserWarning, stacklevel=stacklevel + 1)
+            return
+
+
 def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> None:
     """Warn when the model's last layer does not give what a cross-entropy takes.
 

@@ -53,7 +53,7 @@ from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
-from .objective import warn_double_activation
+from .objective import warn_constant_softmax, warn_double_activation
 from .optimizers import Optimizer, _check_lr
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
@@ -127,6 +127,17 @@ def _callback_list(callbacks: Any) -> list[Callback]:
     return list(callbacks)
 
 
+def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:
+    """Whether ``fit`` starts from trained weights: a model loaded (``nonlin.load`` sets
+    ``metadata``), resumed from a checkpoint, or stepped by an earlier ``fit`` (whose
+    optimizer the model keeps). Updating one on a single class does not warn."""
+    if built_here:
+        return False
+    if resume_from is not None or "metadata" in model.__dict__:
+        return True
+    return int(getattr(model.optimizer, "iterations", 0) or 0) > 0
+
+
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
     if model.built:
         return
@@ -158,8 +169,10 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         _build_if_needed(model, X, seed)
         loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
         warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
+        warn_constant_softmax(model, stacklevel=3)
         train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
-                             class_weight=class_weight, training=True)
+                             class_weight=class_weight,
+                             warn_one_class=not _trained(model, built_here, resume_from))
         train, val = _validation(model, loss, train, validation_split, validation_data)
         if seed is not None and not built_here:
             model.rng = as_rng(seed)

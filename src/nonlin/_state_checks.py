@@ -1,0 +1,103 @@
+"""The checks of ``Sequential.set_state``, run on everything before anything is copied.
+
+``checked_state`` holds a state dict against the one ``get_state`` gives: the
+same keys (none unknown, none missing: PyTorch's strict ``load_state_dict``),
+and for each key an array of the current one's shape, of finite real numbers
+within the model's dtype (converted to it). Messages name the key and the
+offending value, as ``set_weights``' do. The layers' own checks (a
+``BatchNorm`` variance >= 0) are theirs: ``set_layer_states`` runs them after
+these, layer by layer, putting back what it set when one refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .validation import as_dtype
+
+
+def _first_bad(value: np.ndarray, bad: np.ndarray) -> str:
+    """``[i, j]=value`` of the first entry where ``bad`` is true (``bad`` has a true one)."""
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"[{', '.join(map(str, index))}]={value[index].item()!r}"
+
+
+def check_keys(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> None:
+    """Refuse keys that ``get_state`` does not give, and keys of it that ``state`` lacks."""
+    unknown = [key for key in state if key not in expected]
+    if unknown:
+        raise ValueError(
+            f"Expected the keys of get_state(): {sorted(expected)}. Received unknown key"
+            f"{'s' * (len(unknown) > 1)} {', '.join(repr(k) for k in unknown)}"[:1000]
+        )
+    missing = [key for key in expected if key not in state]
+    if missing:
+        raise ValueError(
+            "Expected every key of get_state() (the whole state). Missing "
+            f"{', '.join(repr(k) for k in missing)}"[:1000]
+        )
+
+
+def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
+    """``value`` as an array of ``current``'s shape and dtype: finite real numbers."""
+    where = f"state[{key!r}]"
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # a ragged list
+        raise ValueError(f"Expected an array of shape {current.shape} for {where}. "
+                         f"Received: {value!r:.100}") from None
+    if arr.shape != current.shape:
+        raise ValueError(f"Expected {where} of shape {current.shape}. "
+                         f"Received shape {arr.shape}")
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"Expected real numbers in {where}. Received dtype {arr.dtype}: "
+                         f"{value!r:.100}")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        raise ValueError(f"Expected finite values in {where}. "
+                         f"Received {where}{_first_bad(arr, ~finite)}")
+    return as_dtype(arr, current.dtype, where, contiguous=False)
+
+
+def checked_state(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> dict[str, Any]:
+    """``state`` checked against ``expected`` (``get_state()``), its values converted."""
+    check_keys(state, expected)
+    return {key: checked_value(key, state[key], current) for key, current in expected.items()}
+
+
+def layer_part(state: dict[str, Any], i: int) -> dict[str, Any]:
+    """The entries of layer ``i`` in a model's state, keyed by the layer's own names."""
+    prefix = f"{i}."
+    return {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+
+
+def set_layer_states(layers: list[Any], values: dict[str, Any],
+                     before: dict[str, np.ndarray]) -> None:
+    """Hand each layer its part of the checked ``values``; when one refuses it, put
+    every layer set so far back to ``before`` and raise, naming the key and the layer."""
+    parts = [(i, layer, layer_part(values, i)) for i, layer in enumerate(layers)]
+    parts = [(i, layer, part) for i, layer, part in parts if part]
+    for i, layer, _ in parts:
+        if not callable(getattr(layer, "set_state", None)):
+            raise TypeError(f"Expected a set_state method on layers[{i}] ({layer!r:.100}), "
+                            "which has a state (get_state). Received none")
+    done: list[int] = []
+    for i, layer, part in parts:
+        done.append(i)
+        try:
+            layer.set_state(part)
+        except (ValueError, TypeError) as exc:
+            for j in done:  # the refusing layer too: a layer of one's own may be half set
+                layers[j].set_state(layer_part(before, j))
+            kind = ValueError if isinstance(exc, ValueError) else TypeError
+            message = str(exc).replace("state['", f"state['{i}.")  # the model's keys
+            raise kind(f"{message} (layers[{i}], {type(layer).__name__}); set_state "
+                       "changed nothing") from None
+
+
+def negative_entry(name: str, value: np.ndarray) -> str | None:
+    """``name[i]=value`` of the first negative entry of ``value``, or None."""
+    negative = value < 0
+    return f"{name}{_first_bad(value, negative)}" if negative.any() else None
