@@ -229,3 +229,21 @@ def test_a_resumed_run_whose_save_fails_points_to_its_checkpoint(
     assert error.endswith(f"(Permission denied); nothing was saved; the checkpoint {checkpoint} "
                           "this run resumed from is unchanged: run the same command again "
                           "(with another --out if needed) to train from it"), error
+
+
+@pytest.mark.parametrize(("message", "advice"), [
+    ("The loss became nan at epoch 0, batch 0, before any update of this fit: ...",
+     "check the data for extreme values"),
+    ("The loss became nan at epoch 3, batch 2; the model is as after the last finite step.",
+     "try a smaller --lr (now 0.01)"),
+])
+def test_a_divergence_says_lr_only_when_a_step_was_taken(tmp_path, monkeypatch, capsys,
+                                                         message, advice) -> None:
+    def diverge(self, *args, **kwargs):
+        raise nonlin.DivergenceError(message, epoch=0, batch=0)
+
+    monkeypatch.setattr(nonlin.Sequential, "fit", diverge)
+    _labelled(tmp_path / "d.csv", ["x", "y"])
+    assert _train(tmp_path, "d.csv", "--optimizer", "sgd", "--lr", "0.01") == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(advice) and ("--lr" in err) == ("smaller" in advice)

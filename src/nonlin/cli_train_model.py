@@ -69,9 +69,9 @@ def fit_model(
             prepared.X[:n_train], prepared.y[:n_train], **_fit_options(args, prepared, resumed)
         )
     except nonlin.DivergenceError as exc:
-        raise UsageError(
-            f"training diverged ({exc}); try a smaller --lr (now {args.lr:g})"
-        ) from None
+        advice = ("check the data for extreme values" if "before any update" in str(exc)
+                  else f"try a smaller --lr (now {args.lr:g})")  # no step: not the rate
+        raise UsageError(f"training diverged ({exc}); {advice}") from None
     return history_dict(history)
 
 
