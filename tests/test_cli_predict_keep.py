@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import write_csv
 from nonlin import cli, tabular
 
 NOTES = ['he said "hi", then left', "a,b", "  spaced  ", "", "line one\nline two", "plain"]
@@ -33,14 +34,6 @@ def _model(folder: Path, task: str = "classification") -> np.ndarray:
     return scaling
 
 
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 def _rows(n: int) -> list[list[str]]:
     """``id, a, note, b`` rows: ids with leading zeros, numbers, awkward text."""
     rng = np.random.default_rng(1)
@@ -59,7 +52,7 @@ def test_keep_one_column_copies_it_as_written_before_the_predictions(
 ) -> None:
     _model(tmp_path)
     rows = _rows(8)
-    _write(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
+    write_csv(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
     monkeypatch.chdir(tmp_path)
     status, plain, _ = _predict(capsys, "m.st", "d.csv")
     assert status == 0
@@ -76,7 +69,7 @@ def test_keep_two_columns_writes_text_with_commas_quotes_and_newlines_back_as_va
 ) -> None:
     _model(tmp_path)
     rows = _rows(12)
-    _write(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
+    write_csv(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
     monkeypatch.chdir(tmp_path)
     status, plain, _ = _predict(capsys, "m.st", "d.csv", "--proba")
     status, kept, err = _predict(capsys, "m.st", "d.csv", "--keep", "note,id", "--proba")
@@ -98,10 +91,10 @@ def test_keep_with_missing_drop_drops_the_kept_values_of_dropped_rows(
     for i in dropped:
         rows[i][1 + 2 * (i % 2)] = ["", "?", "nan", "inf", "1e999"][i % 5]
     complete = [row for i, row in enumerate(rows) if i not in dropped]
-    data = _write(tmp_path / "d.csv", ["id", "a", "note", "b"], rows).read_bytes()
+    data = write_csv(tmp_path / "d.csv", ["id", "a", "note", "b"], rows).read_bytes()
     assert b"\r\n0010," in data
     (tmp_path / "d.csv").write_bytes(data.replace(b"\r\n0010,", b"\r\n\r\n0010,"))
-    _write(tmp_path / "complete.csv", ["id", "a", "note", "b"], complete)
+    write_csv(tmp_path / "complete.csv", ["id", "a", "note", "b"], complete)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(tabular, "_BLOCK_BYTES", 100)
     status, expected, _ = _predict(capsys, "m.st", "complete.csv")
@@ -117,7 +110,7 @@ def test_missing_drop_says_how_many_rows_it_dropped_and_how_to_join_them_back(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     _model(tmp_path)
-    _write(tmp_path / "d.csv", ["id", "a", "b"], [["x", "1", ""], ["y", "2", "3"]])
+    write_csv(tmp_path / "d.csv", ["id", "a", "b"], [["x", "1", ""], ["y", "2", "3"]])
     monkeypatch.chdir(tmp_path)
     status, output, err = _predict(capsys, "m.st", "d.csv", "--missing", "drop")
     assert status == 0 and len(output) == 2
@@ -136,7 +129,7 @@ def test_keep_refuses_unknown_names_features_and_repeats(
     tmp_path: Path, monkeypatch, capsys, keep: str, message: str
 ) -> None:
     _model(tmp_path)
-    _write(tmp_path / "d.csv", ["id", "a", "note", "b"], _rows(3))
+    write_csv(tmp_path / "d.csv", ["id", "a", "note", "b"], _rows(3))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["predict", "m.st", "d.csv", "--keep", keep, "-o", "p.csv"]) == 2
     line = capsys.readouterr().err.strip()
@@ -148,7 +141,7 @@ def test_keep_matches_names_like_exclude_and_writes_the_files_spelling(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     _model(tmp_path)
-    _write(tmp_path / "d.csv", [" id ", "a", "b"], [["x", "1", "2"]])
+    write_csv(tmp_path / "d.csv", [" id ", "a", "b"], [["x", "1", "2"]])
     monkeypatch.chdir(tmp_path)
     status, output, err = _predict(capsys, "m.st", "d.csv", "--keep", "id")
     assert status == 0, err
@@ -159,7 +152,7 @@ def test_keep_refuses_a_column_named_like_an_output_column(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     _model(tmp_path)
-    _write(tmp_path / "d.csv", ["proba_yes", "a", "b"], [["x", "1", "2"]])
+    write_csv(tmp_path / "d.csv", ["proba_yes", "a", "b"], [["x", "1", "2"]])
     monkeypatch.chdir(tmp_path)
     assert cli.main(["predict", "m.st", "d.csv", "--keep", "proba_yes"]) == 0
     capsys.readouterr()
@@ -171,7 +164,7 @@ def test_keep_refuses_a_column_named_like_an_output_column(
 def test_keep_writes_to_the_output_file(tmp_path: Path, monkeypatch, capsys) -> None:
     _model(tmp_path)
     rows = _rows(7)
-    _write(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
+    write_csv(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
     monkeypatch.chdir(tmp_path)
     status = cli.main(["predict", "m.st", "d.csv", "--keep", "note", "-o", "p.csv", "--proba"])
     err = capsys.readouterr().err
@@ -200,7 +193,7 @@ def test_keep_works_with_a_scikit_learn_estimators_file(
         est.fit(frame, frame["a"] - frame["b"])
     est.save(tmp_path / "est.st")
     rows[2][3] = "NA"
-    _write(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
+    write_csv(tmp_path / "d.csv", ["id", "a", "note", "b"], rows)
     monkeypatch.chdir(tmp_path)
     status, output, err = _predict(capsys, "est.st", "d.csv", "--keep", "id", "--missing", "drop")
     assert status == 0, err

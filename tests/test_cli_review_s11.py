@@ -3,7 +3,6 @@ and output paths are proven writable before any training."""
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
@@ -14,16 +13,9 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import write_csv
 from nonlin import cli
 from nonlin.cli_labels import encode_labels, find_classes
-
-
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _labelled(path: Path, labels: list[str], n: int = 30) -> Path:
@@ -31,7 +23,7 @@ def _labelled(path: Path, labels: list[str], n: int = 30) -> Path:
     rng = np.random.default_rng(0)
     rows = [[f"{rng.normal():.4f}", f"{rng.normal():.4f}", labels[i % len(labels)]]
             for i in range(n)]
-    return _write(path, ["a", "b", "code"], rows)
+    return write_csv(path, ["a", "b", "code"], rows)
 
 
 def _train(folder: Path, data: str, *options: str) -> int:
@@ -88,7 +80,7 @@ def test_numeric_spellings_left_after_missing_drop_are_one_class(
 ) -> None:
     rows = [[i % 5, i % 3, ["1", "1.0", "2", "02"][i % 4]] for i in range(24)]
     rows += [["", 1, "cat"], ["", 2, "cat"]]  # text labels, on rows --missing drop drops
-    _write(tmp_path / "d.csv", ["a", "b", "code"], rows)
+    write_csv(tmp_path / "d.csv", ["a", "b", "code"], rows)
     assert _train(tmp_path, "d.csv", "--missing", "drop") == 0
     assert "classification of 2 classes (1, 2)" in capsys.readouterr().out
     assert nonlin.load(tmp_path / "m.safetensors").metadata["classes"] == [1, 2]
@@ -103,7 +95,7 @@ def test_evaluate_reads_a_text_models_labels_as_written_in_a_file_of_numbers(
     # missing feature and one with a missing label are dropped in step with the labels
     rows = [["0.1", "0.2", "007"], ["", "0.3", "7"], ["0.5", "0.1", "7"],
             ["0.2", "0.2", ""], ["0.3", "-1", "007"], ["0.4", "0.4", "007"]]
-    _write(tmp_path / "numbers.csv", ["a", "b", "code"], rows)
+    write_csv(tmp_path / "numbers.csv", ["a", "b", "code"], rows)
     capsys.readouterr()
     status = cli.main(["evaluate", str(tmp_path / "m.safetensors"),
                        str(tmp_path / "numbers.csv"), "--json", "--missing", "drop"])

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import nonlin
+from loss_helpers import predictions as _predictions
+from loss_helpers import targets as _targets
 from nonlin import (
     SGD,
     BinaryCrossEntropy,
@@ -18,25 +20,6 @@ from nonlin import (
     gradcheck,
 )
 from nonlin.registry import loss as loss_by_name
-
-
-def _targets(kind, n, k=3):
-    rng = np.random.default_rng(n)
-    if kind == "real":
-        return rng.normal(size=(n, k))
-    if kind == "binary":
-        return rng.integers(0, 2, size=(n, k)).astype(float)
-    if kind == "labels":
-        return rng.integers(0, k, size=n)
-    return np.eye(k)[rng.integers(0, k, size=n)]  # onehot
-
-
-def _predictions(kind, n, k=3):
-    rng = np.random.default_rng(100 + n)
-    if kind == "probabilities":
-        return rng.uniform(0.05, 0.95, size=(n, k))
-    return rng.normal(size=(n, k)) + np.where(rng.random((n, k)) < 0.5, 0.3, -0.3)
-
 
 # registry name, constructor arguments, target kind, prediction kind
 CASES = {
