@@ -104,3 +104,28 @@ def test_auto_mode_reads_a_metric_name_in_any_case() -> None:
 
     assert _better("val_ACC", "auto")(0.9, 0.8, 0.0)  # higher is better, as for "val_acc"
     assert _better("val_RMSE", "auto")(0.1, 0.2, 0.0)
+
+
+@pytest.mark.parametrize(("name", "cls", "config"), [
+    ("MeanSquaredError", nonlin.MeanSquaredError, {}),
+    ("MeanAbsoluteError", nonlin.MeanAbsoluteError, {}),
+    ("Huber", nonlin.Huber, {}),
+    ("BinaryCrossentropy", nonlin.BinaryCrossEntropy, {}),
+    ("BinaryCrossEntropy", nonlin.BinaryCrossEntropy, {}),
+    ("CategoricalCrossentropy", nonlin.CrossEntropy, {}),
+    ("SparseCategoricalCrossentropy", nonlin.CrossEntropy, {"from_logits": True}),
+    ("CrossEntropy", nonlin.CrossEntropy, {}),
+])
+def test_losses_resolve_by_class_name_as_keras_get_does(name, cls, config) -> None:
+    loss = nonlin.registry.loss(name, **config)
+    assert type(loss) is cls and loss.get_config() == cls(**config).get_config()
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    model.compile("sgd", name)
+    assert type(model.loss) is cls
+
+
+def test_an_unknown_loss_lists_the_snake_case_names_and_mentions_class_names() -> None:
+    with pytest.raises(ValueError, match=r"Unknown loss 'meansquarederror'\. Expected one of: "
+                                         r"absolute_error, bce, .*squared_error \(or a class "
+                                         r"name: MeanSquaredError\)$"):
+        nonlin.registry.loss("meansquarederror")

@@ -66,6 +66,12 @@ def _losses() -> dict[str, type]:
         "cross_entropy": losses.CrossEntropy,
         "categorical_crossentropy": losses.CrossEntropy,
         "sparse_categorical_crossentropy": losses.CrossEntropy,  # labels or one-hot, both
+        # class names, nonlin's and Keras' (keras.losses.get("MeanSquaredError") works too)
+        **{cls.__name__: cls for cls in (losses.MeanSquaredError, losses.MeanAbsoluteError,
+                                         losses.BinaryCrossEntropy, losses.CrossEntropy)},
+        "BinaryCrossentropy": losses.BinaryCrossEntropy,
+        "CategoricalCrossentropy": losses.CrossEntropy,
+        "SparseCategoricalCrossentropy": losses.CrossEntropy,
     }
 
 
@@ -123,7 +129,9 @@ def lookup(kind: str, name: str) -> Any:
     exact = kind == "layer" or (isinstance(name, str) and name in table)  # "MeanAbsolute..."
     key = name if exact else str(name).lower()
     if not isinstance(name, str) or key not in table:
-        raise ValueError(f"Unknown {kind} {name!r}. Expected one of: {', '.join(sorted(table))}")
+        names = [k for k in sorted(table) if k.islower()] or sorted(table)  # not class names
+        more = " (or a class name: MeanSquaredError)" if kind == "loss" else ""
+        raise ValueError(f"Unknown {kind} {name!r}. Expected one of: {', '.join(names)}{more}")
     return table[key]
 
 
