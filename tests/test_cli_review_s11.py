@@ -132,16 +132,24 @@ def _fails_before_training(capsys, argv: list[str], *fragments: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("stem_bytes", [300, 250])
-def test_a_name_too_long_for_the_file_or_its_temporary_file_fails_before_training(
-    tmp_path: Path, capsys, stem_bytes: int
+def test_a_name_too_long_for_the_file_system_fails_before_training(
+    tmp_path: Path, capsys
 ) -> None:
-    # 250 bytes + ".st" is a valid name, but write_atomic's .NAME.XXXXXXXX.tmp is not
     _labelled(tmp_path / "d.csv", ["p", "q"])
-    out = str(tmp_path / ("a" * stem_bytes + ".st"))
+    out = str(tmp_path / ("a" * 300 + ".st"))
     _fails_before_training(capsys, ["train", str(tmp_path / "d.csv"), "--target", "code",
                                     "--epochs", "1", "--out", out], "file name is too long")
     assert sorted(os.listdir(tmp_path)) == ["d.csv"]  # the probe left nothing behind
+
+
+def test_a_long_name_the_file_system_takes_is_saved(tmp_path: Path) -> None:
+    # 250 bytes + ".st" is a valid name: write_atomic's temporary file cuts it (temp_prefix)
+    _labelled(tmp_path / "d.csv", ["p", "q"])
+    # 238 bytes in UTF-8 (its Ctrl-C checkpoint's name: 249), cut mid-character at 200
+    out = tmp_path / ("x" + "\u00e9" * 117 + ".st")
+    assert _train(tmp_path, "d.csv", "--out", str(out)) == 0
+    assert sorted(os.listdir(tmp_path)) == sorted(["d.csv", out.name])
+    assert nonlin.load(out).n_features_in == 2
 
 
 @pytest.mark.parametrize("folder", ["/sys", "/proc"])
@@ -167,11 +175,11 @@ def test_a_folder_that_is_a_file_is_named_as_a_file(tmp_path: Path, capsys) -> N
 def test_predict_and_plot_outputs_are_probed_too(tmp_path: Path, capsys) -> None:
     _labelled(tmp_path / "d.csv", ["p", "q"])
     assert _train(tmp_path, "d.csv") == 0
-    long_name = str(tmp_path / ("b" * 250 + ".csv"))
+    long_name = str(tmp_path / ("b" * 300 + ".csv"))
     model, data = str(tmp_path / "m.safetensors"), str(tmp_path / "d.csv")
     capsys.readouterr()
     _fails_before_training(capsys, ["predict", model, data, "-o", long_name],
-                           "the predictions file (-o) is first written to a temporary file")
+                           "file name is too long")
     _fails_before_training(capsys, ["evaluate", model, data, "--plot", long_name],
                            "file name is too long")
     _fails_before_training(capsys, ["demo", "moons", "--plot", long_name],

@@ -158,3 +158,12 @@ def test_a_symbolic_link_is_written_through(tmp_path):
     assert link.is_symlink() and real.read_bytes() == b"new"
     assert sorted(os.listdir(tmp_path)) == ["latest.safetensors", "runs"]
     assert os.listdir(tmp_path / "runs") == ["model.safetensors"]
+
+
+def test_a_name_of_up_to_255_bytes_is_written_though_its_temporary_file_is_cut(tmp_path):
+    from nonlin._atomic import temp_prefix
+
+    path = tmp_path / ("a" * 251 + ".st")  # 255 bytes: the longest name ext4 takes
+    write_atomic(path, b"data")
+    assert path.read_bytes() == b"data" and sorted(tmp_path.iterdir()) == [path]
+    assert temp_prefix("m.st") == ".m.st." and len(temp_prefix(path.name)) == 202

@@ -33,6 +33,15 @@ from typing import Any, BinaryIO
 
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 _CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
+_TEMP_STEM = 200  # bytes of the target's name kept in the name of its temporary file
+
+
+def temp_prefix(name: str) -> str:
+    """``.NAME.``, the start of the temporary file's name for a file named ``name``
+    (``mkstemp`` adds 8 random characters, then ``.tmp``). A name over 200 bytes is cut
+    there, so every name a file system takes (255 bytes) has a temporary one it takes."""
+    raw = os.fsencode(name)
+    return f".{os.fsdecode(raw[:_TEMP_STEM]) if len(raw) > _TEMP_STEM else name}."
 
 
 def _new_file_mode(path: str) -> int:
@@ -137,7 +146,7 @@ def write_atomic(path: str | bytes | os.PathLike[str],
         raise IsADirectoryError(f"Expected a file path. Received a folder: {os.fspath(path)!r}")
     mode = _new_file_mode(target)
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=folder)
     except OSError as exc:
         raise _for_path(exc, path) from None
     try:

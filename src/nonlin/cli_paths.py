@@ -21,9 +21,10 @@ def check_output_path(path: str, what: str = "output file") -> None:
 
     A pipe or device (``/dev/stdout``) is written through and must be writable.
     Any other path must be in an existing folder that takes the file: a file named
-    as the temporary file ``_atomic.write_atomic`` writes first (``.NAME.XXXXXXXX.tmp``)
-    is created there and removed. That proves what ``os.access`` cannot (it says yes to
-    root for ``/sys``): that the folder takes new files and the name is not too long.
+    as the temporary file ``_atomic.write_atomic`` writes first (``.NAME.XXXXXXXX.tmp``,
+    ``_atomic.temp_prefix``) is created there and removed. That proves what ``os.access``
+    cannot (it says yes to root for ``/sys``): that the folder takes new files and the name
+    is not too long.
     """
     from ._atomic import is_special_file, open_descriptor
 
@@ -51,8 +52,12 @@ def check_output_path(path: str, what: str = "output file") -> None:
 
 def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
     """Create and remove ``folder/.NAME.XXXXXXXX.tmp``; a UsageError saying why it failed."""
+    from ._atomic import temp_prefix
+
+    if len(os.fsencode(name)) > _name_max(folder):  # the file itself could not be made
+        raise UsageError(_too_long(path, folder, name, what))
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=folder)
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             raise UsageError(_too_long(path, folder, name, what)) from None
@@ -63,17 +68,18 @@ def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
         os.unlink(probe)
 
 
-def _too_long(path: str, folder: str, name: str, what: str) -> str:
-    """Why ``folder/.NAME.XXXXXXXX.tmp`` is too long a path: the name, or the whole path."""
-    size = len(os.fsencode(name))
+def _name_max(folder: str) -> int:
+    """The longest file name, in bytes, that the file system of ``folder`` takes."""
     try:
-        limit = os.pathconf(folder, "PC_NAME_MAX")
+        return os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):  # AttributeError: no pathconf (Windows)
-        limit = 255
-    if size + 14 <= limit:
+        return 255
+
+
+def _too_long(path: str, folder: str, name: str, what: str) -> str:
+    """Why ``folder/name`` is too long a path: the name, or the whole path."""
+    size, limit = len(os.fsencode(name)), _name_max(folder)
+    if size <= limit:
         return f"{path}: the path is too long ({len(os.fsencode(folder)) + size + 1} bytes)"
-    return (
-        f"{path}: the file name is too long: {size} bytes, and the {what} is first written "
-        f"to a temporary file named .NAME.XXXXXXXX.tmp, {size + 14} bytes, where a name may "
-        f"have {limit}; use a name of at most {limit - 14} bytes"
-    )
+    return (f"{path}: the file name is too long: {size} bytes, where a name may have "
+            f"{limit}; use a shorter name for the {what}")
