@@ -274,6 +274,17 @@ TAMPERED = [
      "compile.metrics[0].class_name", "'Pickler'"),
     (lambda r: r.update(metrics=[{"class_name": "AUC", "config": {"num_thresholds": -1}}]),
      "compile.metrics[0].config.num_thresholds", "-1"),
+    # a 3 KB file must not make load allocate a list of 2e7 thresholds
+    (lambda r: r.update(metrics=[{"class_name": "AUC",
+                                  "config": {"num_thresholds": 20_000_000}}]),
+     "compile.metrics[0].config.num_thresholds", "20000000"),
+    # what compile and fit would refuse
+    (lambda r: r["loss"].update(config={"from_logits": False, "reduction": "none"}),
+     "compile.loss.config.reduction", "'none'"),
+    (lambda r: r["loss"].update(config={"from_logits": False, "reduction": None}),
+     "compile.loss.config.reduction", "'none'"),
+    (lambda r: r.update(metrics=[{"class_name": "Precision", "config": {"name": "val_p"}}]),
+     "compile.metrics", "'val_p'"),
 ]
 
 
@@ -396,6 +407,27 @@ def test_info_shows_the_compile_record(tmp_path, capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert max(map(len, lines)) <= 100 and lines[-2].startswith(
         "  optimizer: Adam(lr={'class_name': 'CosineDecay'") and lines[-2].endswith("0 steps taken")
+
+
+def test_info_shows_a_file_whose_record_is_at_fault_without_it(tmp_path, capsys) -> None:
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(record_edit(lambda r: r["loss"].update(name="pickle")))
+    assert cli.main(["info", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "compile.loss.name" in captured.err and "shown without its compile record" in \
+        captured.err
+    assert "compile:" not in captured.out and "Total params" in captured.out
+
+
+def test_the_left_out_warning_marks_a_cut_repr(tmp_path) -> None:
+    class Mine(nonlin.MeanSquaredError):
+        def __repr__(self) -> str:
+            return "Mine(" + "x" * 100 + ")"
+
+    model = net().build(3, seed=0)
+    model.compile("sgd", Mine())
+    with pytest.warns(UserWarning, match=r"leaves out loss=Mine\(x{72}\.\.\.: only"):
+        model.save(tmp_path / "m.safetensors")
 
 
 def test_save_warns_at_the_callers_line_for_both_spellings(tmp_path) -> None:

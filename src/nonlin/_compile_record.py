@@ -45,6 +45,7 @@ RECORD = "compile"
 _PARTS = ("loss", "optimizer", "metrics")
 _OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn file's own
 _SLOTS = "optimizer."
+_MAX_THRESHOLDS = 1 << 16  # a tiny file must not make load allocate gigabytes
 
 
 # -- saving ------------------------------------------------------------------
@@ -67,13 +68,13 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True
     if loss is not None:
         entry = _loss_entry(loss)
         if entry is None:
-            left_out.append(f"loss={loss!r:.80}")
+            left_out.append(f"loss={_cut(repr(loss), 80)}")
         else:
             record["loss"] = entry
     if optimizer is not None:
         saved = _optimizer_entry(optimizer, model)
         if isinstance(saved, str):
-            left_out.append(f"optimizer={optimizer!r:.80} ({saved})")
+            left_out.append(f"optimizer={_cut(repr(optimizer), 80)} ({saved})")
         else:
             record["optimizer"], tensors = saved
     record["metrics"] = _metric_entries(getattr(model, "_metrics", None) or [], left_out)
@@ -149,7 +150,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
         elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
             entries.append({"class_name": cls.__name__, "config": metric.get_config()})
         else:
-            left_out.append(f"metrics[{i}]={metric!r:.80}")
+            left_out.append(f"metrics[{i}]={_cut(repr(metric), 80)}")
     return entries
 
 
@@ -195,7 +196,22 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
     loss = _read_loss(record["loss"], path) if "loss" in record else None
     optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
     metrics = _read_metrics(record.get("metrics", []), path)
+    _check_usable(loss, metrics, model, path)
     model.loss, model.optimizer, model._metrics = loss, optimizer, metrics
+
+
+def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
+    """What ``compile`` and ``fit`` would refuse, refused here, naming the field: a loss
+    of ``reduction="none"``, metrics named ``loss``, ``lr`` or ``val_...``."""
+    from .metrics import get_metrics
+
+    if loss is not None and loss.reduction == "none":
+        raise _fault(path, "loss.config.reduction", "expected 'mean' or 'sum' (training needs "
+                                                    "one number per batch). Received: 'none'")
+    try:
+        get_metrics(metrics, loss=loss, n_outputs=model.n_outputs)
+    except (ValueError, TypeError) as exc:
+        raise _fault(path, "metrics", str(exc)) from None
 
 
 def _construct(cls: type, config: Any, path: str, field: str) -> Any:
@@ -244,37 +260,29 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
 def _read_metrics(entries: Any, path: str) -> list[Any]:
     if not isinstance(entries, list):
         raise _fault(path, "metrics", f"expected a list. Received: {entries!r:.100}")
-    classes, metrics = _metric_classes(), []
-    for i, entry in enumerate(entries):
-        field = f"metrics[{i}]"
-        if isinstance(entry, str) and _known_metric(entry):
-            metrics.append(entry)
-        elif isinstance(entry, dict) and set(entry) == {"class_name", "config"}:
-            cls = classes.get(entry["class_name"]) if isinstance(entry["class_name"], str) else None
-            if cls is None:
-                raise _fault(path, f"{field}.class_name", f"expected one of {sorted(classes)}. "
-                                                          f"Received: {entry['class_name']!r:.80}")
-            metrics.append(_construct(cls, entry["config"], path, f"{field}.config"))
-        else:
-            raise _fault(path, field, "expected a metric name of nonlin.registry.METRICS or "
-                                      f"{{'class_name', 'config'}}. Received: {entry!r:.100}")
-    return metrics
+    classes = _metric_classes()
+    return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
 
 
-# -- describing ----------------------------------------------------------------
-def describe_compile(model: Any) -> list[str]:
-    """Lines for ``nonlin info``: the loss, optimizer and metrics a loaded model has."""
-    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
-    if loss is None and optimizer is None:
-        return []
-    metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
-    steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
-    saved = "not saved" if optimizer is None else repr(optimizer)
-    return ["", "compile:",  # info's lines stay within 100 characters: long values are cut
-            f"  loss:      {_cut('not saved' if loss is None else repr(loss), 87)}",
-            f"  optimizer: {_cut(saved, 87 - len(steps))}{steps}",
-            f"  metrics:   {_cut(', '.join(metrics) or 'none', 87)}"]
+def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) -> Any:
+    """A metric name, or a registered ``Metric`` built from its checked config."""
+    if isinstance(entry, str) and _known_metric(entry):
+        return entry
+    if not isinstance(entry, dict) or set(entry) != {"class_name", "config"}:
+        raise _fault(path, field, "expected a metric name of nonlin.registry.METRICS or "
+                                  f"{{'class_name', 'config'}}. Received: {entry!r:.100}")
+    cls = classes.get(entry["class_name"]) if isinstance(entry["class_name"], str) else None
+    if cls is None:
+        raise _fault(path, f"{field}.class_name", f"expected one of {sorted(classes)}. "
+                                                  f"Received: {entry['class_name']!r:.80}")
+    config = entry["config"]
+    size = config.get("num_thresholds") if isinstance(config, dict) else None
+    if isinstance(size, int) and size > _MAX_THRESHOLDS:  # AUC's: the length of its arrays
+        raise _fault(path, f"{field}.config.num_thresholds",
+                     f"expected at most {_MAX_THRESHOLDS}. Received: {size}")
+    return _construct(cls, config, path, f"{field}.config")
 
 
 def _cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in ``...`` when cut."""
     return text if len(text) <= width else text[: width - 3] + "..."

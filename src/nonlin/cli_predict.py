@@ -172,10 +172,9 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    import nonlin
 
     check_model_file(args.model)
-    model = nonlin.load(args.model)  # any nonlin model file, not only those of 'nonlin train'
+    model = _load_for_info(args.model)
     meta = dict(getattr(model, "metadata", None) or {})
     if args.json:
         own = {"parameters": model.count_params(), "dtype": model.dtype.name,
@@ -186,11 +185,39 @@ def run_info(args: argparse.Namespace) -> int:
         info = {**meta, **own}
         print(json_text(info))
         return 0
-    from ._compile_record import describe_compile
-
     print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta),
-                     *describe_compile(model)]))
+                     *_describe_compile(model)]))
     return 0
+
+
+def _load_for_info(path: str) -> Any:
+    """Any nonlin model file, not only those of 'nonlin train'; one whose compile record
+    is at fault is shown without it (predict and evaluate never read it), with a note."""
+    import nonlin
+
+    try:
+        return nonlin.load(path)
+    except nonlin.ModelFileError as exc:
+        if not str(exc.field or "").startswith("compile"):
+            raise
+        note(f"{exc}; shown without its compile record")
+        return nonlin.load(path, compile=False)
+
+
+def _describe_compile(model: Any) -> list[str]:
+    """The loss, optimizer and metrics a loaded model has, as lines of at most 100."""
+    from ._compile_record import _cut
+
+    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
+    if loss is None and optimizer is None:
+        return []
+    metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
+    steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
+    saved = "not saved" if optimizer is None else repr(optimizer)
+    return ["", "compile:",
+            f"  loss:      {_cut('not saved' if loss is None else repr(loss), 87)}",
+            f"  optimizer: {_cut(saved, 87 - len(steps))}{steps}",
+            f"  metrics:   {_cut(', '.join(metrics) or 'none', 87)}"]
 
 
 def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
