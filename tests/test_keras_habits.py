@@ -395,14 +395,26 @@ def test_calling_the_model_is_forward_in_inference_unless_training() -> None:
     assert not np.allclose(out, model.predict(X))
     assert model.backward(np.ones_like(out)) is None
     assert all(np.any(p.grad != 0) for p in model.parameters())
-    with pytest.raises(TypeError, match="Expected a NumPy array for forward"):
-        model([[0.0, 1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(model([list(row) for row in X[:2]]), model.predict(X[:2]))
+    with pytest.raises(TypeError, match="Expected a bool. Received: training='False'"):
+        model(X, training="False")
+
+
+def test_each_training_call_gives_a_new_array_as_keras_and_torch() -> None:
+    # Monte Carlo dropout: several training passes, their spread
+    model = Sequential([Dense(16), Tanh(), nonlin.Dropout(0.5), Dense(1)]).build(3, 0)
+    x = np.ones((4, 3))
+    runs = [model(x, training=True) for _ in range(5)]
+    assert all(a is not b for a, b in zip(runs, runs[1:]))
+    assert np.stack(runs).std(axis=0).max() > 0.01
+    last = model.layers[-1]._y  # backward differentiates the last pass: its buffer
+    np.testing.assert_array_equal(runs[-1], last)
 
 
 def test_summary_prints_through_print_fn_line_by_line_as_tf_keras() -> None:
     model = mlp().build(4, 0)
     lines: list[str] = []
-    text = model.summary(print_fn=lines.append)
-    assert lines == text.split("\n") and lines[-1] == "Total params: 67"
+    assert model.summary(print_fn=lines.append) is None  # as Keras: a session shows it once
+    assert lines == model.summary().split("\n") and lines[-1] == "Total params: 67"
     with pytest.raises(TypeError, match=r"callable print_fn .* Received: print_fn='print'"):
         model.summary(print_fn="print")

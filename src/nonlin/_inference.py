@@ -16,7 +16,19 @@ from typing import Any
 import numpy as np
 
 from ._feature_names import check_names
-from .validation import as_dtype, check_positive_int, check_verbose, check_X
+from .validation import as_dtype, check_bool, check_positive_int, check_verbose, check_X
+
+
+def call(model: Any, x: Any, training: Any) -> np.ndarray:
+    """``model(x, training=...)``: ``model.forward`` on ``x`` (an array-like that is not an
+    ndarray goes through ``check_X`` first), its result a new array each call, as Keras'
+    and PyTorch's are: a training pass's result is the last layer's buffer, which the next
+    pass overwrites, so it is copied (``backward`` still differentiates this pass)."""
+    training = check_bool("training", training)
+    if not isinstance(x, np.ndarray):
+        x = check_X(x, "x", n_features=model.n_features_in)
+    out = model.forward(x, training=training)
+    return out.copy() if training else out
 
 
 def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any) -> np.ndarray:

@@ -18,7 +18,7 @@ import gc
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -237,13 +237,19 @@ class ModelState:
             "dtype": self.dtype.name,
         }
 
-    def summary(self, print_fn: Callable[[str], Any] | None = None) -> str:
+    @overload
+    def summary(self, print_fn: None = None) -> str: ...
+    @overload
+    def summary(self, print_fn: Callable[[str], Any]) -> None: ...
+
+    def summary(self, print_fn: Callable[[str], Any] | None = None) -> str | None:
         """A table of layers, output widths and parameter counts.
 
         A ``str`` that an interactive session shows as the table itself (a plain
         string would show as one line of ``\\n`` escapes there). Keras prints its
         summary: ``summary(print_fn=print)`` does, calling ``print_fn`` on each line
-        as ``tf.keras`` does (``logging.info`` works too); nonlin itself never prints.
+        as ``tf.keras`` does (``logging.info`` works too), and returns None, as Keras
+        (a session would show the table twice); nonlin itself never prints.
         """
         if print_fn is not None and not callable(print_fn):
             raise TypeError("Expected a callable print_fn (print, logging.info). "
@@ -259,10 +265,11 @@ class ModelState:
         rule = "-" * len(lines[0])
         total = f"Total params: {self.count_params():,}" if self.built else "Not built"
         table = [lines[0], rule, *lines[1:], rule, total]
-        if print_fn is not None:
-            for line in table:
-                print_fn(line)
-        return _Table("\n".join(table))
+        if print_fn is None:
+            return _Table("\n".join(table))
+        for line in table:
+            print_fn(line)
+        return None
 
 
 class _Table(str):

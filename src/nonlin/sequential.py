@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._feature_names import forget_names
-from ._inference import infer, predict_rows
+from ._inference import call, infer, predict_rows
 from ._model_state import ModelState
 from .core import (
     Layer,
@@ -137,13 +137,11 @@ class Sequential(ModelState):
             x = layer.forward(x, training=True)
         return x
 
-    def __call__(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        """``forward``, as Keras' ``model(x)``: inference unless ``training=True``.
-
-        PyTorch's ``model(x)`` in train mode is ``model(x, training=True)`` here, the
-        pass that ``backward`` differentiates.
-        """
-        return self.forward(x, training=training)
+    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
+        """Keras' ``model(x)``: ``forward``'s outputs as a new array (lists converted), in
+        inference unless ``training=True`` (PyTorch's train-mode call; ``backward`` then
+        differentiates this pass). See ``nonlin._inference.call``."""
+        return call(self, x, training)
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
         """Propagate ``grad_out = dL/dy`` back through the chain, filling every ``Param.grad``.
