@@ -4,6 +4,7 @@ model.save."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -405,7 +406,7 @@ def test_each_training_call_gives_a_new_array_as_keras_and_torch() -> None:
     model = Sequential([Dense(16), Tanh(), nonlin.Dropout(0.5), Dense(1)]).build(3, 0)
     x = np.ones((4, 3))
     runs = [model(x, training=True) for _ in range(5)]
-    assert all(a is not b for a, b in zip(runs, runs[1:]))
+    assert all(a is not b for a, b in itertools.pairwise(runs))
     assert np.stack(runs).std(axis=0).max() > 0.01
     last = model.layers[-1]._y  # backward differentiates the last pass: its buffer
     np.testing.assert_array_equal(runs[-1], last)

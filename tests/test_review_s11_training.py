@@ -61,6 +61,20 @@ def test_an_online_update_of_a_trained_model_on_one_class_does_not_warn() -> Non
     assert not np.array_equal(model.get_weights()[0], before[0])
 
 
+def test_a_trained_model_compiled_again_for_fine_tuning_does_not_warn() -> None:
+    X = _X(30)
+    model = Sequential([Dense(4), ReLU(), Dense(3), Softmax()])
+    model.fit(X, np.arange(30) % 3, loss="cross_entropy", **FIT)
+    model.compile(nonlin.Adam(1e-5), "cross_entropy")  # Keras' fine-tuning: a new optimizer
+    _no_warning(lambda: model.fit(X[:5], np.zeros(5, dtype=int), verbose=0))
+
+
+def test_overflowing_targets_are_named_with_the_inputs() -> None:
+    model = Sequential([Dense(4), ReLU(), Dense(1)])
+    with pytest.raises(nonlin.DivergenceError, match=r"the data \(X or y\)"):
+        model.fit(_X(), _X()[:, :1] * 1e300, loss="mse", **FIT)
+
+
 def test_a_loaded_model_updated_on_one_class_does_not_warn(tmp_path) -> None:
     model = Sequential([Dense(4), ReLU(), Dense(1), Sigmoid()])
     model.fit(_X(), np.arange(20) % 2, loss="bce", **FIT)
@@ -272,8 +286,9 @@ def test_a_loss_that_overflows_before_any_step_names_the_inputs(dtype, big) -> N
     X = (np.sign(rng.normal(size=(20, 3))) * big).astype(dtype)
     model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
     with pytest.raises(nonlin.DivergenceError, match=r"The loss became nan at epoch 0, batch 0, "
-                                                     r"before any update of this fit: the inputs"
-                                                     r".*Scale the features") as info:
+                                                     r"before any update of this fit: the data "
+                                                     r"\(X or y\).*Scale the features and "
+                                                     r"targets") as info:
         model.fit(X, np.arange(20) % 2, loss="cross_entropy", **FIT)
     assert (info.value.epoch, info.value.batch) == (0, 0)
     assert "learning rate is not the cause" in str(info.value)

@@ -237,9 +237,10 @@ class _Loop:
                 and not what.startswith("A gradient")):  # the data, not the learning rate
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
-                "inputs, or the weights fit started from, overflow (no step was taken, so "
-                "the learning rate is not the cause). Scale the features (standardize X) "
-                "or look for extreme values; the model is unchanged.", epoch=epoch, batch=batch)
+                "data (X or y), or the weights fit started from, overflow (no step was taken, "
+                "so the learning rate is not the cause). Scale the features and targets "
+                "(standardize them) or look for extreme values; the model is unchanged.",
+                epoch=epoch, batch=batch)
         raise DivergenceError(
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
             "finite step. Lower the learning rate or clip gradients (clipnorm=...).",

@@ -129,11 +129,13 @@ def _callback_list(callbacks: Any) -> list[Callback]:
 
 def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:
     """Whether ``fit`` starts from trained weights: a model loaded (``nonlin.load`` sets
-    ``metadata``), resumed from a checkpoint, or stepped by an earlier ``fit`` (whose
-    optimizer the model keeps). Updating one on a single class does not warn."""
+    ``metadata``), resumed from a checkpoint, or trained by an earlier ``fit`` (its history,
+    or the optimizer the model keeps). Updating one on a single class does not warn."""
     if built_here:
         return False
     if resume_from is not None or "metadata" in model.__dict__:
+        return True
+    if getattr(getattr(model, "history", None), "epoch", None):  # compile since: new optimizer
         return True
     return int(getattr(model.optimizer, "iterations", 0) or 0) > 0
 
