@@ -247,3 +247,14 @@ def test_a_divergence_says_lr_only_when_a_step_was_taken(tmp_path, monkeypatch, 
     assert _train(tmp_path, "d.csv", "--optimizer", "sgd", "--lr", "0.01") == 2
     err = capsys.readouterr().err
     assert err.rstrip().endswith(advice) and ("--lr" in err) == ("smaller" in advice)
+
+
+def test_train_saves_the_loss_but_not_the_optimizers_state(tmp_path: Path) -> None:
+    _labelled(tmp_path / "d.csv", ["p", "q"])
+    assert _train(tmp_path, "d.csv") == 0
+    model = nonlin.load(tmp_path / "m.safetensors")
+    assert model.optimizer is None and type(model.loss).__name__ == "CrossEntropy"
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "m.safetensors"), framework="numpy") as handle:
+        assert not [name for name in handle.keys() if name.startswith("optimizer.")]

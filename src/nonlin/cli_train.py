@@ -273,7 +273,8 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
     path = args.out
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is done: finish writing the file
     try:
-        nonlin.save(model, path, metadata=meta)
+        # no optimizer state: predict and evaluate never read it, --resume uses checkpoints
+        nonlin.save(model, path, metadata=meta, include_optimizer=False)
     except OSError as exc:
         raise UsageError(save_failure(args, exc)) from None
     signal.signal(signal.SIGINT, signal.default_int_handler)
