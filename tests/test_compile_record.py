@@ -453,3 +453,18 @@ def test_include_optimizer_false_keeps_loss_and_metrics_and_drops_the_state(tmp_
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     with pytest.raises(TypeError, match="include_optimizer"):
         model.save(lean, include_optimizer="no")
+
+
+def test_an_adam_restarted_after_a_refused_update_keeps_its_count(tmp_path) -> None:
+    model = trained(nonlin.Adam(0.01))
+    state = model.optimizer.state_dict()
+    model.optimizer.load_state_dict({**state, "slots_since": 4})  # as after a refusal at 4
+    loaded = round_trip(model, tmp_path)
+    assert loaded.optimizer.state_dict()["slots_since"] == 4
+    assert same_state(loaded.optimizer, model.optimizer)
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(edit_meta(path.read_bytes(), "compile", lambda r: r["optimizer"][
+        "scalars"].update(slots_since=99) or r))
+    with pytest.raises(ModelFileError, match=r"expected an integer in \[0, 6\]") as info:
+        nonlin.load(path)
+    assert info.value.field == "compile.optimizer.scalars.slots_since"

@@ -236,3 +236,32 @@ def test_refused_update_leaves_weights_and_resets_the_slots(make):
     opt.step([p])
     assert np.all(np.isfinite(p.value)) and not np.array_equal(p.value, before)
     assert all(np.all(np.isfinite(a)) for k, a in opt.state_dict().items() if "." in k)
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+def test_after_a_refused_update_adam_steps_as_a_fresh_adam(cls):
+    # its zeroed moments count their steps from the refusal: lr-sized steps, not 6.5 lr
+    from nonlin.exceptions import NonFiniteUpdate
+
+    p, q = Param(np.zeros(3), "w"), Param(np.zeros(3), "w")
+    opt, fresh = cls(1e-3), cls(1e-3)
+    opt.check_finite = True
+    for _ in range(50):
+        p.grad[...] = 1.0
+        opt.step([p])
+    p.grad[0] = np.nan
+    with pytest.raises(NonFiniteUpdate):
+        opt.step([p])
+    assert opt.iterations == 50 and opt.state_dict()["slots_since"] == 50
+    q.value[...] = p.value
+    for _ in range(20):
+        before, q_before = p.value.copy(), q.value.copy()
+        p.grad[...] = q.grad[...] = np.linspace(0.5, 1.5, 3)
+        opt.step([p])
+        fresh.step([q])
+        np.testing.assert_allclose(p.value - before, q.value - q_before, rtol=1e-12)
+    twin = cls(1e-3)
+    twin.load_state_dict(opt.state_dict())  # the count survives a state round trip
+    assert twin.state_dict()["slots_since"] == 50
+    with pytest.raises(ValueError, match=r"Expected an integer in \[0, iterations=70\]"):
+        twin.load_state_dict({**opt.state_dict(), "slots_since": 71})

@@ -80,15 +80,21 @@ def check_epoch(epoch: int, step: int, epochs: list[int], path: str) -> None:
 
 
 def check_scalars(scalars: dict[str, Any], path: str) -> None:
-    """The optimizer's ``iterations`` (an integer >= 0) and ``lr`` (a positive number)."""
-    extra = set(scalars) - {"iterations", "lr"}
+    """The optimizer's ``iterations`` (an integer >= 0), ``lr`` (a positive number) and
+    ``slots_since`` (the step its slots restarted at, after a refused update)."""
+    extra = set(scalars) - {"iterations", "lr", "slots_since"}
     if extra or "iterations" not in scalars:
-        raise fail(path, "optimizer.scalars", f"expected 'iterations' and 'lr' only. "
+        raise fail(path, "optimizer.scalars", f"expected 'iterations', 'lr' and "
+                                              f"'slots_since' only. "
                                               f"Received: {sorted(scalars)!r:.100}")
     iterations = scalars["iterations"]
     if not _is_int(iterations) or iterations < 0:
         raise fail(path, "optimizer.scalars.iterations",
                    f"expected an integer >= 0. Received: {iterations!r:.50}")
+    since = scalars.get("slots_since", 0)
+    if not _is_int(since) or not 0 <= since <= iterations:
+        raise fail(path, "optimizer.scalars.slots_since",
+                   f"expected an integer in [0, {iterations}]. Received: {since!r:.50}")
     if "lr" in scalars:
         lr = scalars["lr"]
         if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 < lr < float("inf"):

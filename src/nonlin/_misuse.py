@@ -190,10 +190,15 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
         raise ValueError(f"Expected a non-negative integer. Received: iterations={iterations!r}")
     if "lr" in state and not is_real(state["lr"]):
         raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={state['lr']!r:.80}")
+    since = state.get("slots_since", 0)
+    if not is_real(since) or since % 1 or not 0 <= since <= iterations:
+        raise ValueError(f"Expected an integer in [0, iterations={iterations!r}]. "
+                         f"Received: slots_since={since!r:.80}")
     names = tuple(optimizer._slot_names)
     found: dict[str, dict[int, np.ndarray]] = {name: {} for name in names}
     for key, value in state.items():
-        if key in ("iterations", "lr") or (isinstance(key, str) and key.startswith("lr.")):
+        if key in ("iterations", "lr", "slots_since") or (
+                isinstance(key, str) and key.startswith("lr.")):
             continue
         name, _, index = key.rpartition(".") if isinstance(key, str) else ("", "", "")
         if name not in found or not (index.isascii() and index.isdigit()):

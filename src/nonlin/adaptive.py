@@ -49,7 +49,8 @@ class Adam(Optimizer):
         lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - lr_t * m / (sqrt(v) + epsilon)
 
-    ``m`` and ``v`` start at zero. Epsilon is added to ``sqrt(v)``, as in Keras 3
+    ``m`` and ``v`` start at zero (``t`` counts from there: after a refused update,
+    which zeroes them, from that step). Epsilon is added to ``sqrt(v)``, as in Keras 3
     and scikit-learn; PyTorch adds it to ``sqrt(v / (1 - beta_2^t))`` instead,
     which differs while ``v`` is tiny (PyTorch's ``eps`` is this epsilon divided by
     ``sqrt(1 - beta_2^t)``; with a negligible epsilon the steps are the same).
@@ -101,7 +102,7 @@ class Adam(Optimizer):
             np.add(v, tmp, out=v)  # v <- b2 v + (1 - b2) g^2
 
     def _step_size(self, lr: float) -> float:
-        t = self.iterations + 1
+        t = self.iterations + 1 - self._slots_since  # the moments' steps (see Optimizer.step)
         return lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:

@@ -17,9 +17,11 @@ steps taken so far.
 
 ``step`` first computes every parameter's update, then applies them all, so
 training loops can refuse a non-finite update (``check_finite``) before any
-weight changes; a refused update also resets the slots (moment estimates).
+weight changes; a refused update also resets the slots (moment estimates),
+which then count their steps from there (``slots_since``: Adam's bias
+correction is that of a fresh Adam, while a schedule goes on from ``iterations``).
 ``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
-step count (flat keys such as ``"m.0"``, arrays and plain scalars).
+step counts (flat keys such as ``"m.0"``, arrays and plain scalars).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class Optimizer:
         self.lr = _check_lr(lr if learning_rate is None else learning_rate)
         self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
         self.iterations = 0
+        self._slots_since = 0  # the step count when the slots last started from zero
         self.check_finite = False
         self._reset()
 
@@ -188,8 +191,10 @@ class Optimizer:
         deltas = self._deltas(work, self.current_lr())
         if self.check_finite and not all(map(_finite, deltas)):
             # The slots already hold this step's non-finite values: start them afresh,
-            # so the optimizer stays usable (e.g. with a lower lr) after the refusal.
+            # so the optimizer stays usable (e.g. with a lower lr) after the refusal; Adam's
+            # bias correction counts its steps from here (a schedule still reads iterations).
             self._reset()
+            self._slots_since = self.iterations
             raise NonFiniteUpdate("non-finite update")
         for p, d in zip(work, deltas, strict=True):
             np.add(p.value, d, p.value)
@@ -202,6 +207,8 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """Step count, learning rate and slot arrays (copies), under flat keys."""
         state: dict[str, Any] = {"iterations": int(self.iterations)}
+        if self._slots_since:  # after a refused update (see step)
+            state["slots_since"] = int(self._slots_since)
         if isinstance(self.lr, float):
             state["lr"] = self.lr
         elif hasattr(self.lr, "state_dict"):
@@ -227,7 +234,7 @@ class Optimizer:
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
         if lr_state and hasattr(self.lr, "load_state_dict"):
             self.lr.load_state_dict(lr_state)
-        self.iterations = iterations
+        self.iterations, self._slots_since = iterations, int(state.get("slots_since", 0))
         self._reset()
         self._param_slots = slots
 
