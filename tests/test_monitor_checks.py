@@ -101,17 +101,19 @@ def test_reduce_lr_refuses_bad_min_delta_and_min_lr(name, value, bound) -> None:
         ReduceLROnPlateau(**{name: value})
 
 
-def test_reduce_lr_takes_a_negative_min_delta_as_keras() -> None:
-    # keras/src/callbacks/reduce_lr_on_plateau.py: np.less(current, best - min_delta), min_delta
-    # as given: with -0.05, 1.02 after 1.0 is an improvement; 1.1 after 1.02 is not
+def test_reduce_lr_takes_min_delta_as_its_absolute_value_as_keras_3() -> None:
+    # keras/src/callbacks/monitor_callback.py (ReduceLROnPlateau's base since 2025):
+    # min_delta = abs(min_delta), improvement: monitor_op(current - min_delta, best) with the
+    # sign set by the mode; so -0.05 acts as 0.05: 1.02 after 1.0 is no improvement
     X, y = data()
     reduce = ReduceLROnPlateau(min_delta=-0.05, patience=1, factor=0.5)
-    assert reduce.min_delta == -0.05
+    assert reduce.min_delta == 0.05
     h = model().fit(X, y, loss="cross_entropy", optimizer=SGD(0.1), epochs=4, verbose=0,
-                    callbacks=[ScriptedLoss([1.0, 1.02, 1.1, 1.2]), reduce])
-    assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.1, 0.05]) and reduce.best == 1.02
+                    callbacks=[ScriptedLoss([1.0, 1.02, 1.04, 1.06]), reduce])
+    assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.025]) and reduce.best == 1.0
     rising = ReduceLROnPlateau(monitor="val_accuracy", min_delta=-0.05)
-    assert rising._improved(0.58, 0.6, rising.min_delta) and not rising._improved(0.5, 0.6, -0.05)
+    assert rising._improved(0.66, 0.6, rising.min_delta)
+    assert not rising._improved(0.64, 0.6, rising.min_delta)
 
 
 def test_reduce_lr_checks_its_other_arguments() -> None:

@@ -41,10 +41,11 @@ def fit_metrics(model: Any) -> list[Any]:
 
 def _better(monitor: str, mode: str,
             metrics: Iterable[Any] = ()) -> Callable[[float, float, float], bool]:
-    """Keras' ``ReduceLROnPlateau`` test: ``current < best - delta`` (``>``, ``+`` for max)."""
+    """Keras 3's ``MonitorCallback`` test: ``current + delta < best`` (``current - delta >
+    best`` for max), ``delta >= 0``."""
     if _direction(monitor, mode, metrics) == "max":
-        return lambda current, best, delta: current > best + delta
-    return lambda current, best, delta: current < best - delta
+        return lambda current, best, delta: current - delta > best
+    return lambda current, best, delta: current + delta < best
 
 
 def _logged(logs: dict[str, Any] | None, monitor: str, what: str,

@@ -108,9 +108,10 @@ class ReduceLROnPlateau(Callback):
     counting again (Keras' rule; at ``min_lr`` nothing is reduced, so ``wait``
     goes on counting and no cooldown starts). An epoch whose logs lack ``monitor`` warns,
     listing the available keys, and counts for neither (as in Keras 3).
-    ``min_delta`` is used as given, as in Keras: an improvement is
-    ``current < best - min_delta`` ("min"; ``current > best + min_delta`` for
-    "max"), so a negative ``min_delta`` lets a slightly worse value count as one.
+    An improvement is ``current + min_delta < best`` ("min"; ``current - min_delta
+    > best`` for "max") with ``min_delta`` taken as its absolute value, as Keras 3's
+    ``MonitorCallback`` (since 2025; before, a negative ``min_delta`` let a slightly
+    worse value count as one) and ``EarlyStopping`` take it.
     ``mode="auto"`` takes the direction of the fit's metric named ``monitor``
     (``greater_is_better``), else guesses from the name (as ``EarlyStopping``).
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
@@ -133,7 +134,8 @@ class ReduceLROnPlateau(Callback):
         if not (is_real(min_lr) and 0 <= min_lr < math.inf):
             raise ValueError(f"Expected a finite min_lr >= 0. Received: min_lr={min_lr!r}")
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
-        self.min_delta, self.cooldown, self.min_lr = float(min_delta), int(cooldown), float(min_lr)
+        self.min_delta = abs(float(min_delta))
+        self.cooldown, self.min_lr = int(cooldown), float(min_lr)
         self.mode = mode
         self._improved = _better(monitor, mode)
         self.verbose = _verbose(verbose)

@@ -9,11 +9,10 @@ holds slots, it raises, as Keras 3 does, rather than share or restart them.
 Every optimizer accepts ``clipnorm``: when the global norm
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
 is scaled by ``clipnorm / ||g||`` before the update (Keras' ``global_clipnorm``;
-PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, 1e-6
-relative smaller; Keras' own ``clipnorm`` clips each gradient
-separately). ``lr`` is a float or a
-schedule (``nonlin.schedules``) evaluated at ``iterations``, the number of
-steps taken so far.
+PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, smaller by
+``1e-6 / ||g||`` relative; Keras' own ``clipnorm`` clips each gradient separately).
+``lr`` is a float or a schedule (``nonlin.schedules``) evaluated at
+``iterations``, the number of steps taken so far.
 
 ``step`` first computes every parameter's update, then applies them all, so
 training loops can refuse a non-finite update (``check_finite``) before any
