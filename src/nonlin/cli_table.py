@@ -108,13 +108,15 @@ def _match_names(
     exclude: Sequence[str] | None = None,
 ) -> tuple[str | None, list[str] | None]:
     """``target`` and ``columns`` as the header spells them (see the module docstring);
-    with ``exclude``, ``columns`` are the header's names but the target and those."""
+    with ``exclude``, ``columns`` are the header's names but the target and those (and an
+    unnamed first column, the index ``DataFrame.to_csv`` writes, as without ``exclude``)."""
     names = header_names(path)
     match = name_matcher(names)
     target = None if target is None else match(target)
     if exclude:
         left_out = match_listed(path, names, exclude, "--exclude")
-        columns = [name for name in names if name != target and name not in left_out]
+        # the header's names but the target, the excluded and pandas' unnamed index ('')
+        columns = [name for name in names if name and name != target and name not in left_out]
         if not columns:
             raise UsageError(f"{path}: --exclude leaves no feature column")
         return target, columns
