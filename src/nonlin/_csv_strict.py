@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from ._csv_plan import _Plan
 
 
+# A numeric target's missing-value spellings: pandas' default na_values, and "?" and "-".
+# A target column of numbers and these is numeric with these cells missing; in a column
+# with other text, each is a label as written (only an empty cell is missing there).
+MISSING_TARGETS = frozenset((
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?", "-",
+))
+
+
 class _LabelsFound(Exception):
     """The target column holds text; the file is read again with string labels."""
 
@@ -89,7 +98,8 @@ def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
         problem = f"expected a label, received {cell!r}"
     else:
         value = _number(cell, np.dtype(np.float64))
-        if value is None and cell.strip() and _number(cell, None) is None:
+        if (value is None and cell.strip() and _number(cell, None) is None
+                and cell.strip(" \t") not in MISSING_TARGETS):
             raise _LabelsFound
         problem = _why(cell, np.dtype(np.float64)) if cell.strip() else (
             f"expected a number or a label, received {cell!r}")  # text labels may come later

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ._csv_strict import _number
-from .cli_common import UsageError
+from ._csv_strict import MISSING_TARGETS, _number
+from .cli_common import UsageError, note
 
 _BLOCK = 1 << 16  # rows per block
 
@@ -98,6 +98,15 @@ def find_classes(y: np.ndarray) -> list[Any]:
     if np.asarray(y).dtype.kind in "OUS" and not all(is_number(v) for v in found.tolist()):
         return sorted({text_key(v) for v in found.tolist()})
     return sorted(label_value(k) for k in {label_key(v) for v in found.tolist()})
+
+
+def note_missing_like(classes: Sequence[Any], target: str) -> None:
+    """A note naming the text classes spelled like a missing value (``NA``, ``?``): in a
+    column of text they are labels as written; only in a column of numbers are they missing."""
+    spelled = [c for c in classes if isinstance(c, str) and c.strip() in MISSING_TARGETS]
+    if spelled and not is_numeric_classes(classes):
+        note(f"column {target!r} holds text, so {', '.join(map(repr, spelled))} "
+             "is a class, not a missing value (only an empty label is missing there)")
 
 
 def encode_labels(y: np.ndarray, classes: Sequence[Any], path: str, target: str) -> np.ndarray:

@@ -72,6 +72,33 @@ def header_names(path: str) -> list[str]:
         return _read_header(_blocks(handle), path)[0]
 
 
+def first_text_cell(path: str, target: str) -> str:
+    """``" (line 7: 'abc')"``: the line and value of the first cell of column ``target`` of
+    ``path`` that is neither a number nor a missing value (``_csv_strict.MISSING_TARGETS``),
+    which made the reader read the column as text labels; "" if none is (or the file
+    cannot be read again). For messages only: it reads the file once more (``csv`` module).
+    """
+    import csv
+
+    from ._csv_strict import MISSING_TARGETS, _number
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            names = next(reader, [])
+            column = names.index(name_matcher(names)(target))
+            line = reader.line_num + 1
+            for row in reader:
+                cell = row[column] if len(row) > column else ""
+                if (_number(cell, None) is None and cell.strip()
+                        and cell.strip(" \t") not in MISSING_TARGETS):
+                    return f" (line {line}: {cell!r})"
+                line = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError):
+        return ""
+    return ""
+
+
 def name_matcher(names: Sequence[str]) -> Callable[[str], str]:
     """A function taking a given name to the header name it matches (see the module
     docstring), or to itself when it matches none."""
@@ -108,13 +135,15 @@ def _match_names(
     exclude: Sequence[str] | None = None,
 ) -> tuple[str | None, list[str] | None]:
     """``target`` and ``columns`` as the header spells them (see the module docstring);
-    with ``exclude``, ``columns`` are the header's names but the target and those."""
+    with ``exclude``, ``columns`` are the header's names but the target and those (and an
+    unnamed first column, the index ``DataFrame.to_csv`` writes, as without ``exclude``)."""
     names = header_names(path)
     match = name_matcher(names)
     target = None if target is None else match(target)
     if exclude:
         left_out = match_listed(path, names, exclude, "--exclude")
-        columns = [name for name in names if name != target and name not in left_out]
+        # the header's names but the target, the excluded and pandas' unnamed index ('')
+        columns = [name for name in names if name and name != target and name not in left_out]
         if not columns:
             raise UsageError(f"{path}: --exclude leaves no feature column")
         return target, columns

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from .cli_common import UsageError, add_missing_option, name_list, note
-from .cli_labels import distinct, encode_labels, find_classes, stored_label
+from .cli_labels import distinct, encode_labels, find_classes, note_missing_like, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
+from .cli_table import first_text_cell
 
 MAX_AUTO_CLASSES = 20
 _BLOCK_ELEMENTS = 1 << 16  # values per block of a pass over X: small temporaries
@@ -76,7 +77,7 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
     if args.task == "regression" and is_text:
         raise UsageError(
             f"{args.data}: --task regression needs a numeric target; "
-            f"column {args.target!r} holds text labels"
+            f"column {args.target!r} holds text labels{first_text_cell(args.data, args.target)}"
         )
     if args.task != "auto":
         return args.task
@@ -173,15 +174,17 @@ def _encode_targets(
     """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
     if meta["task"] != "classification":
         if y.dtype.kind in "OUS":  # a resumed regression (choose_task refuses the others)
+            where = first_text_cell(args.data, args.target)
             raise UsageError(
-                f"{args.data}: column {args.target!r} holds text labels, but the run being "
-                "resumed is a regression; resume with the data the run started with"
+                f"{args.data}: column {args.target!r} holds text labels{where}, but the run "
+                "being resumed is a regression; resume with the data the run started with"
             )
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
     if previous:
         meta["classes"] = previous["classes"]
     else:
         meta["classes"] = [stored_label(label) for label in find_classes(y)]
+        note_missing_like(meta["classes"], args.target)
     if len(meta["classes"]) < 2:
         raise UsageError(
             f"{args.data}: column {args.target!r} holds a single class "

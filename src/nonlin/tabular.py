@@ -85,7 +85,8 @@ def read_csv(
         first row the column names (unique, non-empty; an unnamed first column,
         the index ``DataFrame.to_csv`` writes, is skipped). Blank lines are skipped.
         A number may have ASCII spaces and tabs around it, no other white space.
-    target : name of the column to return as ``y``; it is never imputed
+    target : name of the column to return as ``y``, never imputed; its cells spelled ``NA``,
+        ``?``, ``-``... (``_csv_strict.MISSING_TARGETS``) are missing if no cell is other text
     columns : names of the feature columns, in the order wanted; default every
         column but the target
     missing : what to do with a feature cell that is empty, not a number, nan
