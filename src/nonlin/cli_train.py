@@ -24,8 +24,10 @@ from .cli_common import (
     check_input_file,
     check_model_file,
     close_progress_bars,
+    count_missing,
     fraction,
     int_list,
+    note_filled,
     positive_float,
     positive_int,
     registry_names,
@@ -170,7 +172,10 @@ def _run_train(args: argparse.Namespace) -> int:
                        impute=args.missing != "mean",  # with the training rows' means: prepare
                        exclude=args.exclude)
     args.target = table.target  # as the header spells it
-    prepared = prepare(args, table, resumed.model.metadata if resumed else None)
+    filled = count_missing(table.X) if args.missing == "mean" else None
+    prepared = _prepare(args, table, resumed.model.metadata if resumed else None)
+    if filled is not None:
+        note_filled(prepared.meta["feature_names"], filled)
     del table
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
@@ -200,6 +205,17 @@ def _run_train(args: argparse.Namespace) -> int:
                              f"written to {args.plot} ({exc.strerror or exc})") from None
         print(f"Wrote {args.plot}")
     return 0
+
+
+def _prepare(args: argparse.Namespace, table: Any, previous: dict | None) -> Prepared:
+    """``prepare``; a refused single class after ``--missing drop`` dropped rows says so."""
+    try:
+        return prepare(args, table, previous)
+    except UsageError as exc:
+        if not table.n_dropped or "a classifier needs at least 2" not in str(exc):
+            raise
+        raise UsageError(f"{exc} (--missing drop dropped {table.n_dropped} row(s) with "
+                         "missing values, which may be the cause)") from None
 
 
 def _check_args(args: argparse.Namespace) -> None:

@@ -1,0 +1,50 @@
+"""Review s11 of the command line's notes and messages: ``--missing mean`` counts the
+cells it fills, Ctrl-C at any moment says ``nonlin: interrupted``, errors name the
+sub-command and the option at fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nonlin import cli
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _train(data: str, out: Path, *options: str) -> int:
+    return cli.main(["train", data, "--target", "y", "--epochs", "1", "--quiet",
+                     "--out", str(out), *options])
+
+
+# -- 1. --missing mean counts its cells; a single class after a drop says so -------
+def test_train_missing_mean_notes_the_filled_cells_per_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _write(tmp_path / "m.csv", "a,b,c,y\n1,,1,p\n2,3,2,q\n,4,3,p\n5,6,4,q\n7,,5,p\n8,9,6,q\n")
+    assert _train(data, tmp_path / "m.st", "--missing", "mean") == 0
+    err = capsys.readouterr().err
+    assert ("note: filled 3 missing cell(s) with the training mean (--missing mean): "
+            "a (1), b (2)\n") in err
+
+
+def test_train_missing_mean_without_missing_cells_has_no_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _write(tmp_path / "m.csv", "a,y\n1,p\n2,q\n3,p\n4,q\n")
+    assert _train(data, tmp_path / "m.st", "--missing", "mean") == 0
+    assert "filled" not in capsys.readouterr().err
+
+
+def test_train_single_class_after_a_drop_names_the_drop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _write(tmp_path / "s.csv", "a,b,y\n1,,q\n2,3,p\n3,4,p\n5,6,p\n")
+    assert _train(data, tmp_path / "s.st", "--missing", "drop") == 2
+    err = capsys.readouterr().err
+    assert "holds a single class (p)" in err
+    assert "--missing drop dropped 1 row(s) with missing values, which may be the cause" in err
