@@ -25,7 +25,8 @@ def _train(data: str, out: Path, *options: str) -> int:
 def test_train_missing_mean_notes_the_filled_cells_per_column(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _write(tmp_path / "m.csv", "a,b,c,y\n1,,1,p\n2,3,2,q\n,4,3,p\n5,6,4,q\n7,,5,p\n8,9,6,q\n")
+    data = _write(tmp_path / "m.csv",
+                  "a,b,c,y\n1,,1,p\n2,3,2,q\n,4,3,p\n5,6,4,q\n7,,5,p\n8,9,6,q\n")
     assert _train(data, tmp_path / "m.st", "--missing", "mean") == 0
     err = capsys.readouterr().err
     assert ("note: filled 3 missing cell(s) with the training mean (--missing mean): "
