@@ -49,3 +49,45 @@ def test_train_single_class_after_a_drop_names_the_drop(
     err = capsys.readouterr().err
     assert "holds a single class (p)" in err
     assert "--missing drop dropped 1 row(s) with missing values, which may be the cause" in err
+
+
+# -- 2. Ctrl-C before the sub-command runs ---------------------------------------
+def test_ctrl_c_while_the_parser_is_built_exits_130_with_the_documented_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert cli.main(["xor"]) == 130
+    assert capsys.readouterr().err == "\nnonlin: interrupted\n"
+
+
+def test_ctrl_c_while_the_command_line_is_imported_exits_130_without_a_traceback() -> None:
+    """``python -m nonlin`` with a Ctrl-C raised by the import of ``nonlin.cli``."""
+    import subprocess
+    import sys
+
+    from cli_helpers import cli_env
+
+    code = (
+        "import runpy, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'nonlin.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['nonlin', 'xor']\n"
+        "runpy.run_module('nonlin', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr == "\nnonlin: interrupted\n"
+
+
+def test_the_console_script_is_the_interrupt_safe_entry_point() -> None:
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    section = text.split("[project.scripts]\n", 1)[1].split("\n\n", 1)[0]
+    assert section.strip() == 'nonlin = "nonlin.__main__:run"'
+
