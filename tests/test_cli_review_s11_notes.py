@@ -91,3 +91,56 @@ def test_the_console_script_is_the_interrupt_safe_entry_point() -> None:
     section = text.split("[project.scripts]\n", 1)[1].split("\n\n", 1)[0]
     assert section.strip() == 'nonlin = "nonlin.__main__:run"'
 
+
+
+# -- 3. messages name the sub-command, the option, the stream ----------------------
+def test_an_unrecognized_argument_is_reported_by_the_sub_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--bogus"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        "nonlin train: error: unrecognized arguments: --bogus (see 'nonlin train --help')\n")
+
+
+@pytest.mark.parametrize("option", ["--activation", "--optimizer"])
+def test_an_unknown_registry_name_names_its_option(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", option, "foo"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"nonlin train: error: argument {option}: Unknown ")
+    assert "'foo'" in err
+
+
+def test_bare_nonlin_prints_its_help_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: nonlin")
+
+
+def test_a_full_standard_output_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+    import io
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(cli.UsageError, match=r"^cannot write to standard output \(No space"):
+        cli._PipeSafe(Full()).write("x")
+
+
+def test_resume_from_a_model_file_says_what_resume_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _write(tmp_path / "d.csv", "a,y\n1,p\n2,q\n3,p\n4,q\n")
+    assert _train(data, tmp_path / "m.st") == 0
+    capsys.readouterr()
+    assert _train(data, tmp_path / "n.st", "--resume", str(tmp_path / "m.st")) == 2
+    err = capsys.readouterr().err
+    assert "this is a model file, not a checkpoint; --resume takes the checkpoint" in err
+    assert "Ctrl-C" in err and "ModelCheckpoint" in err

@@ -108,13 +108,25 @@ def _main(argv: Sequence[str] | None) -> int:
     """``main`` but Ctrl-C before the sub-command runs (``_run`` handles it there)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
+    args, extra = parser.parse_known_args(argv)
+    if not hasattr(args, "run"):  # bare 'nonlin': the help, on stderr as any usage error
+        parser.print_help(sys.stderr)
         return 2
+    if extra:  # said by the sub-command: 'nonlin train: error: ... (see 'nonlin train --help')'
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     args.argv = argv
     with _pipe_safe_output():
         return _run(args)
+
+
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """The parser of the sub-command ``args`` were parsed for (``parser`` if none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if sub.get_default("run") is args.run:
+                    return sub
+    return parser
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -172,6 +184,8 @@ class _PipeSafe:
                 return self._stream.write(text)
             except self._silenced:
                 self._silence()
+            except OSError as exc:  # stdout: a full disk (the output is lost) names it
+                raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
         return len(text)
 
     def flush(self) -> None:
@@ -181,6 +195,8 @@ class _PipeSafe:
                 self._stream.flush()
             except self._silenced:
                 self._silence()
+            except OSError as exc:  # stdout: a full disk (the output is lost) names it
+                raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
 
     def _silence(self) -> None:
         """Drop every later write and point the descriptor at ``os.devnull``."""

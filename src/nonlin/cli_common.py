@@ -35,6 +35,23 @@ def registry_names(kind: str) -> str:
 
 
 # -- argument types ------------------------------------------------------------
+def registry_name(kind: str) -> Any:
+    """An argparse ``type``: a name ``nonlin.registry`` knows among ``kind``, kept as given
+    (an unknown one: ``nonlin train: error: argument --activation: Unknown ...``)."""
+
+    def check(text: str) -> str:
+        from . import registry
+
+        try:
+            registry.lookup(kind, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    check.__name__ = kind
+    return check
+
+
 class NegativeNumber:
     """argparse's test for "a value, not an option" (its ``_negative_number_matcher``),
     widened to every negative number ``float`` reads: ``-1e-3``, ``-inf``, ``-.5e1``, and
@@ -172,6 +189,21 @@ def check_model_file(path: str, what: str = "model file") -> None:
             f"{path}: not a nonlin {what} (a safetensors file written by 'nonlin train'); "
             f"it starts with {start!r}"
         )
+
+
+def load_resume(load: Any, args: argparse.Namespace) -> Any:
+    """``load(args)``, the checkpoint of ``--resume``; a model file given instead says what
+    ``--resume`` takes."""
+    try:
+        return load(args)
+    except ValueError as exc:
+        if "this is a model file, not a checkpoint" not in str(exc):
+            raise
+    raise UsageError(
+        f"--resume {args.resume}: this is a model file, not a checkpoint; --resume takes the "
+        "checkpoint that Ctrl-C during 'nonlin train' saved (model.checkpoint.safetensors "
+        "next to --out model.safetensors) or that a ModelCheckpoint callback wrote"
+    )
 
 
 def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:

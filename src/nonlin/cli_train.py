@@ -27,9 +27,11 @@ from .cli_common import (
     count_missing,
     fraction,
     int_list,
+    load_resume,
     note_filled,
     positive_float,
     positive_int,
+    registry_name,
     registry_names,
     seed,
 )
@@ -94,6 +96,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--activation",
+        type=registry_name("activation"),
         default="relu",
         help=f"activation of the hidden layers (relu): {registry_names('activation')}",
     )
@@ -112,7 +115,8 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
     group.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
     group.add_argument(
-        "--optimizer", default="adam", help=f"optimizer (adam): {registry_names('optimizer')}"
+        "--optimizer", type=registry_name("optimizer"), default="adam",
+        help=f"optimizer (adam): {registry_names('optimizer')}",
     )
     group.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
     group.add_argument(
@@ -167,7 +171,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
-    resumed = _load_checkpoint(args) if args.resume else None
+    resumed = load_resume(_load_checkpoint, args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,
                        impute=args.missing != "mean",  # with the training rows' means: prepare
                        exclude=args.exclude)
@@ -220,10 +224,6 @@ def _prepare(args: argparse.Namespace, table: Any, previous: dict | None) -> Pre
 
 def _check_args(args: argparse.Namespace) -> None:
     """Everything that can fail without reading the data fails here, before any work."""
-    from . import registry
-
-    registry.lookup("activation", args.activation)
-    registry.lookup("optimizer", args.optimizer)
     check_input_file(args.data)
     check_output_path(args.out, "model file (--out)")
     check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
