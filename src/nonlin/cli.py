@@ -27,6 +27,7 @@ from .cli_common import (
     close_progress_bars,
 )
 from .cli_demo import add_demo, add_xor
+from .cli_demo import run_xor as run_xor  # where it lived before (tests patch it)
 from .cli_evaluate import add_evaluate
 from .cli_predict import add_info, add_predict
 from .cli_train import add_train
