@@ -1,9 +1,9 @@
-"""The ``nonlin`` command: the entry point and ``nonlin xor``.
+"""The ``nonlin`` command: the entry point (``nonlin.__main__.run`` wraps ``main``).
 
 Each sub-command is a pair of functions: ``add_X(subparsers)`` declares its
 options and ``run_X(args) -> int`` does the work; ``train`` lives in
 ``cli_train``, ``evaluate`` in ``cli_evaluate``, ``predict`` and ``info`` in
-``cli_predict``, ``demo`` in ``cli_demo``. User errors raise
+``cli_predict``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
 ``UsageError`` (or ``ValueError``/``TypeError``/``OSError`` from the library):
 one line on stderr, exit status 2, no traceback. Anything else is an internal
 error: exit status 1.
@@ -26,63 +26,13 @@ from .cli_common import (
     UsageError,
     close_progress_bars,
 )
-from .cli_common import positive_int as _positive_int
-from .cli_common import seed_32 as _seed_32
-from .cli_demo import add_demo
+from .cli_demo import add_demo, add_xor
+from .cli_demo import run_xor as run_xor  # where it lived before (tests patch it)
 from .cli_evaluate import add_evaluate
-from .cli_paths import check_output_path
 from .cli_predict import add_info, add_predict
 from .cli_train import add_train
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
-
-
-# -- nonlin xor --------------------------------------------------------------
-def add_xor(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "xor",
-        help="reproduce the tutorial: a 3-4-1 sigmoid net learns XOR",
-        description=(
-            "Train the seed tutorial's 3-4-1 sigmoid network on the XOR table by full-batch "
-            "backpropagation and print its error every --report-every steps and its final "
-            "predictions, exactly as the tutorial does."
-        ),
-        epilog="example: nonlin xor --plot error.png",
-    )
-    p.add_argument("--steps", type=_positive_int, default=60_000, help="training steps (60000)")
-    p.add_argument("--hidden", type=_positive_int, default=4, help="hidden units (4)")
-    p.add_argument(
-        "--seed", type=_seed_32, default=1, help="seed of the weights' RandomState (1)"
-    )
-    p.add_argument(
-        "--report-every", type=_positive_int, default=10_000, help="steps between Error lines"
-    )
-    p.add_argument("--plot", metavar="PATH", help="write the error curve to this PNG file")
-    p.set_defaults(run=run_xor)
-
-
-def run_xor(args: argparse.Namespace) -> int:
-    from . import tutorial
-
-    if args.plot is not None:  # fail before training when the plot cannot be written
-        from .plots import require_matplotlib
-
-        check_output_path(args.plot, "plot (--plot)")
-        require_matplotlib()
-    run = tutorial.train(
-        steps=args.steps,
-        hidden=args.hidden,
-        seed=args.seed,
-        report_every=args.report_every,
-        on_report=lambda step, error: print("Error:", repr(error), flush=True),
-    )
-    print(run.model.predict(tutorial.X_XOR))
-    if args.plot:
-        from .plots import plot_error_curve
-
-        plot_error_curve(run.errors, args.plot)
-        print(f"Wrote {args.plot}")
-    return 0
 
 
 # -- entry point ---------------------------------------------------------------
@@ -142,16 +92,42 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 bug, 2 user error, 130 Ctrl-C)."""
+    """Run the command line; returns the exit status (0 ok, 1 bug, 2 user error, 130 Ctrl-C).
+
+    A Ctrl-C anywhere, also while the parser is built, gives ``nonlin: interrupted``
+    and 130 (``nonlin.__main__.run`` covers the imports before this).
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        close_progress_bars()
+        print("\nnonlin: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """``main`` but Ctrl-C before the sub-command runs (``_run`` handles it there)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
+    args, extra = parser.parse_known_args(argv)
+    if not hasattr(args, "run"):  # bare 'nonlin': the help, on stderr as any usage error
+        parser.print_help(sys.stderr)
         return 2
+    if extra:  # said by the sub-command: 'nonlin train: error: ... (see 'nonlin train --help')'
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     args.argv = argv
     with _pipe_safe_output():
         return _run(args)
+
+
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """The parser of the sub-command ``args`` were parsed for (``parser`` if none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if sub.get_default("run") is args.run:
+                    return sub
+    return parser
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -209,6 +185,8 @@ class _PipeSafe:
                 return self._stream.write(text)
             except self._silenced:
                 self._silence()
+            except OSError as exc:  # stdout: a full disk (the output is lost) names it
+                raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
         return len(text)
 
     def flush(self) -> None:
@@ -218,6 +196,8 @@ class _PipeSafe:
                 self._stream.flush()
             except self._silenced:
                 self._silence()
+            except OSError as exc:  # stdout: a full disk (the output is lost) names it
+                raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
 
     def _silence(self) -> None:
         """Drop every later write and point the descriptor at ``os.devnull``."""

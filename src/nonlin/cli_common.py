@@ -35,6 +35,23 @@ def registry_names(kind: str) -> str:
 
 
 # -- argument types ------------------------------------------------------------
+def registry_name(kind: str) -> Any:
+    """An argparse ``type``: a name ``nonlin.registry`` knows among ``kind``, kept as given
+    (an unknown one: ``nonlin train: error: argument --activation: Unknown ...``)."""
+
+    def check(text: str) -> str:
+        from . import registry
+
+        try:
+            registry.lookup(kind, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    check.__name__ = kind
+    return check
+
+
 class NegativeNumber:
     """argparse's test for "a value, not an option" (its ``_negative_number_matcher``),
     widened to every negative number ``float`` reads: ``-1e-3``, ``-inf``, ``-.5e1``, and
@@ -174,6 +191,21 @@ def check_model_file(path: str, what: str = "model file") -> None:
         )
 
 
+def load_resume(load: Any, args: argparse.Namespace) -> Any:
+    """``load(args)``, the checkpoint of ``--resume``; a model file given instead says what
+    ``--resume`` takes."""
+    try:
+        return load(args)
+    except ValueError as exc:
+        if "this is a model file, not a checkpoint" not in str(exc):
+            raise
+    raise UsageError(
+        f"--resume {args.resume}: this is a model file, not a checkpoint; --resume takes the "
+        "checkpoint that Ctrl-C during 'nonlin train' saved (model.checkpoint.safetensors "
+        "next to --out model.safetensors) or that a ModelCheckpoint callback wrote"
+    )
+
+
 def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
     """Refuse an output that is an input, or another output: writing it would destroy it.
 
@@ -242,3 +274,23 @@ def note(message: str) -> None:
 
     one_line = message.replace("\r", "\\r").replace("\n", "\\n")
     print(f"note: {one_line}", file=sys.stderr, flush=True)
+
+
+def count_missing(X: np.ndarray) -> np.ndarray:
+    """The missing (NaN) cells of each column of ``X`` (n, n_features), as int64
+    (n_features,), counted block by block: no mask of the whole array."""
+    counts = np.zeros(X.shape[1], dtype=np.int64)
+    rows = max(1, (1 << 20) // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], rows):
+        counts += np.isnan(X[start : start + rows]).sum(axis=0)
+    return counts
+
+
+def note_filled(names: Any, counts: Any) -> None:
+    """``--missing mean``: one note with the number of cells filled, in all and per column
+    (``counts[j]`` for the column ``names[j]``; the columns with none are left out)."""
+    filled = [(name, int(count)) for name, count in zip(names, counts, strict=True) if count]
+    if filled:
+        each = ", ".join(f"{name} ({count})" for name, count in filled)
+        note(f"filled {sum(c for _, c in filled)} missing cell(s) with the training mean "
+             f"(--missing mean): {each}")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import HelpFormatter, int_list, positive_int, seed
+from .cli_common import HelpFormatter, int_list, positive_int, seed, seed_32
 from .cli_model import column_stats, softmax_, standardize_
 from .cli_paths import check_output_path
 from .cli_report import classification_report, format_classification
@@ -162,3 +162,51 @@ def _plot(
         classes=classes,
         title=f"{args.name}: decision boundary (held-out accuracy {report['accuracy']:.3f})",
     )
+
+
+# -- nonlin xor --------------------------------------------------------------
+def add_xor(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "xor",
+        help="reproduce the tutorial: a 3-4-1 sigmoid net learns XOR",
+        description=(
+            "Train the seed tutorial's 3-4-1 sigmoid network on the XOR table by full-batch "
+            "backpropagation and print its error every --report-every steps and its final "
+            "predictions, exactly as the tutorial does."
+        ),
+        epilog="example: nonlin xor --plot error.png",
+    )
+    p.add_argument("--steps", type=positive_int, default=60_000, help="training steps (60000)")
+    p.add_argument("--hidden", type=positive_int, default=4, help="hidden units (4)")
+    p.add_argument(
+        "--seed", type=seed_32, default=1, help="seed of the weights' RandomState (1)"
+    )
+    p.add_argument(
+        "--report-every", type=positive_int, default=10_000, help="steps between Error lines"
+    )
+    p.add_argument("--plot", metavar="PATH", help="write the error curve to this PNG file")
+    p.set_defaults(run=run_xor)
+
+
+def run_xor(args: argparse.Namespace) -> int:
+    from . import tutorial
+
+    if args.plot is not None:  # fail before training when the plot cannot be written
+        from .plots import require_matplotlib
+
+        check_output_path(args.plot, "plot (--plot)")
+        require_matplotlib()
+    run = tutorial.train(
+        steps=args.steps,
+        hidden=args.hidden,
+        seed=args.seed,
+        report_every=args.report_every,
+        on_report=lambda step, error: print("Error:", repr(error), flush=True),
+    )
+    print(run.model.predict(tutorial.X_XOR))
+    if args.plot:
+        from .plots import plot_error_curve
+
+        plot_error_curve(run.errors, args.plot)
+        print(f"Wrote {args.plot}")
+    return 0

@@ -24,10 +24,14 @@ from .cli_common import (
     check_input_file,
     check_model_file,
     close_progress_bars,
+    count_missing,
     fraction,
     int_list,
+    load_resume,
+    note_filled,
     positive_float,
     positive_int,
+    registry_name,
     registry_names,
     seed,
 )
@@ -92,6 +96,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--activation",
+        type=registry_name("activation"),
         default="relu",
         help=f"activation of the hidden layers (relu): {registry_names('activation')}",
     )
@@ -110,7 +115,8 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
     group.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
     group.add_argument(
-        "--optimizer", default="adam", help=f"optimizer (adam): {registry_names('optimizer')}"
+        "--optimizer", type=registry_name("optimizer"), default="adam",
+        help=f"optimizer (adam): {registry_names('optimizer')}",
     )
     group.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
     group.add_argument(
@@ -165,12 +171,15 @@ def run_train(args: argparse.Namespace) -> int:
 
 def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
-    resumed = _load_checkpoint(args) if args.resume else None
+    resumed = load_resume(_load_checkpoint, args) if args.resume else None
     table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,
                        impute=args.missing != "mean",  # with the training rows' means: prepare
                        exclude=args.exclude)
     args.target = table.target  # as the header spells it
-    prepared = prepare(args, table, resumed.model.metadata if resumed else None)
+    filled = count_missing(table.X) if args.missing == "mean" else None
+    prepared = _prepare(args, table, resumed.model.metadata if resumed else None)
+    if filled is not None:
+        note_filled(prepared.meta["feature_names"], filled)
     del table
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
@@ -202,12 +211,19 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare(args: argparse.Namespace, table: Any, previous: dict | None) -> Prepared:
+    """``prepare``; a refused single class after ``--missing drop`` dropped rows says so."""
+    try:
+        return prepare(args, table, previous)
+    except UsageError as exc:
+        if not table.n_dropped or "a classifier needs at least 2" not in str(exc):
+            raise
+        raise UsageError(f"{exc} (--missing drop dropped {table.n_dropped} row(s) with "
+                         "missing values, which may be the cause)") from None
+
+
 def _check_args(args: argparse.Namespace) -> None:
     """Everything that can fail without reading the data fails here, before any work."""
-    from . import registry
-
-    registry.lookup("activation", args.activation)
-    registry.lookup("optimizer", args.optimizer)
     check_input_file(args.data)
     check_output_path(args.out, "model file (--out)")
     check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
