@@ -162,3 +162,13 @@ def test_a_text_model_evaluated_on_numeric_labels_drops_a_missing_spelling(
     model = str(tmp_path / "m.safetensors")
     assert cli.main(["evaluate", model, str(tmp_path / "d.csv"), "--missing", "drop"]) == 0
     assert "dropped 10 row(s)" in capsys.readouterr().err
+
+
+def test_evaluate_of_a_regressor_on_a_text_target_names_the_cell(tmp_path: Path, capsys) -> None:
+    _prices(tmp_path / "p.csv", {})
+    assert _train(tmp_path, "p.csv", "price") == 0
+    _prices(tmp_path / "q.csv", {5: "cheap"})
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(tmp_path / "m.safetensors"), str(tmp_path / "q.csv")]) == 2
+    assert "column 'price' holds text (line 7: 'cheap'); this model is a regressor" in \
+        capsys.readouterr().err

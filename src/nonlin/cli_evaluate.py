@@ -35,7 +35,7 @@ from .cli_report import (
     format_regression,
     regression_report,
 )
-from .cli_table import read_table
+from .cli_table import first_text_cell, read_table
 
 
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
@@ -137,7 +137,8 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
     if y.dtype.kind in "OUS":
-        raise UsageError(f"{args.data}: column {target!r} holds text; this model is a regressor")
+        raise UsageError(f"{args.data}: column {target!r} holds text"
+                         f"{first_text_cell(args.data, target)}; this model is a regressor")
     predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     return regression_report(y.astype(np.float64), predicted)
 
