@@ -144,3 +144,15 @@ def test_resume_from_a_model_file_says_what_resume_takes(
     err = capsys.readouterr().err
     assert "this is a model file, not a checkpoint; --resume takes the checkpoint" in err
     assert "Ctrl-C" in err and "ModelCheckpoint" in err
+
+
+def test_one_feature_is_said_in_the_singular(tmp_path, capsys) -> None:
+    rows = "".join(f"{i / 10},{'ab'[i % 2]}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text("x,y\n" + rows)
+    model = str(tmp_path / "m.safetensors")
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--epochs", "1",
+                     "--quiet", "--out", model]) == 0
+    out = capsys.readouterr().out
+    assert "20 rows, 1 feature -> 'y'" in out and f"Saved {model} (inputs: 1, " in out
+    assert cli.main(["info", model]) == 0
+    assert "inputs:   1 column: x" in capsys.readouterr().out

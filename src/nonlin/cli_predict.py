@@ -228,7 +228,7 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
         + (" (multi-label: each output is one label's own probability)"
            if meta.get("multilabel") is True else ""),
         f"target:   {meta.get('target', 'not recorded')}",
-        f"inputs:   {model.n_features_in} columns"
+        f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
         + (f": {', '.join(names)}" if names else " (names not recorded)"),
     ]
     lines.append(f"dtype:    {model.dtype.name}")

@@ -297,4 +297,4 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
     what = meta["task"]
     if what == "classification":
         what += f", classes: {describe_classes(meta['classes'])}"
-    print(f"Saved {path} ({len(meta['feature_names'])} inputs, {what})")
+    print(f"Saved {path} (inputs: {len(meta['feature_names'])}, {what})")

@@ -283,8 +283,9 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
     what = meta["task"]
     if what == "classification":
         what += f" of {len(meta['classes'])} classes ({describe_classes(meta['classes'])})"
+    k = len(meta["feature_names"])
     print(
-        f"{args.data}: {n} rows, {len(meta['feature_names'])} features -> {args.target!r}, "
+        f"{args.data}: {n} rows, {k} feature{'s' * (k != 1)} -> {args.target!r}, "
         f"{what}; {n - n_val} for training, {n_val} for validation",
         flush=True,
     )
