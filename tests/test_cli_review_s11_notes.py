@@ -33,6 +33,23 @@ def test_train_missing_mean_notes_the_filled_cells_per_column(
             "a (1), b (2)\n") in err
 
 
+def test_predict_and_evaluate_missing_mean_note_the_filled_cells_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _write(tmp_path / "m.csv",
+                  "a,b,c,y\n1,2,1,p\n2,3,2,q\n3,4,3,p\n5,6,4,q\n7,8,5,p\n8,9,6,q\n")
+    model = tmp_path / "m.st"
+    assert _train(data, model) == 0
+    new = _write(tmp_path / "n.csv", "a,b,c,y\n,2,1,p\n2,,,q\n3,4,3,p\n")
+    capsys.readouterr()
+    for command in (["predict", str(model), str(new)], ["evaluate", str(model), str(new)]):
+        assert cli.main([*command, "--missing", "mean"]) == 0
+        assert ("note: filled 3 missing cell(s) with the training mean (--missing mean): "
+                "a (1), b (1), c (1)\n") in capsys.readouterr().err
+    assert cli.main(["predict", str(model), str(data), "--missing", "mean"]) == 0
+    assert "filled" not in capsys.readouterr().err
+
+
 def test_train_missing_mean_without_missing_cells_has_no_note(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -226,3 +226,20 @@ def _decimals(
         values[cell] = float(raw[starts[cell] : ends[cell]])
     values[exact] = exact_values
     return values
+
+
+_SETTLE_BYTES = 1 << 22  # more than the temporaries of one block (about 10 blocks' worth)
+
+
+def settle_allocator() -> None:
+    """Let the C allocator keep one block's freed temporaries for the next block.
+
+    Each block allocates and frees a few MB of NumPy temporaries. glibc's malloc
+    hands memory above its trim threshold back to the system and maps blocks
+    above its mmap threshold afresh, so every block paid its page faults again
+    (measured: about 400 a block, a third of the reading time). By glibc's
+    dynamic rule (mallopt(3)) both thresholds rise when a mapped block is freed;
+    allocating and freeing one array larger than a block's temporaries does
+    that once for the process. With other allocators it costs one allocation.
+    """
+    np.empty(_SETTLE_BYTES, dtype=np.uint8)

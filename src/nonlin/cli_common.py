@@ -276,19 +276,12 @@ def note(message: str) -> None:
     print(f"note: {one_line}", file=sys.stderr, flush=True)
 
 
-def count_missing(X: np.ndarray) -> np.ndarray:
-    """The missing (NaN) cells of each column of ``X`` (n, n_features), as int64
-    (n_features,), counted block by block: no mask of the whole array."""
-    counts = np.zeros(X.shape[1], dtype=np.int64)
-    rows = max(1, (1 << 20) // max(1, X.shape[1]))
-    for start in range(0, X.shape[0], rows):
-        counts += np.isnan(X[start : start + rows]).sum(axis=0)
-    return counts
-
-
 def note_filled(names: Any, counts: Any) -> None:
     """``--missing mean``: one note with the number of cells filled, in all and per column
-    (``counts[j]`` for the column ``names[j]``; the columns with none are left out)."""
+    (``counts[j]``, a ``Table``'s ``n_missing``, for the column ``names[j]``; the columns
+    with none are left out; nothing when ``counts`` is empty)."""
+    if not counts:  # not --missing mean
+        return
     filled = [(name, int(count)) for name, count in zip(names, counts, strict=True) if count]
     if filled:
         each = ", ".join(f"{name} ({count})" for name, count in filled)

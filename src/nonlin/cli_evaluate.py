@@ -19,6 +19,7 @@ from .cli_common import (
     check_distinct_paths,
     json_text,
     note,
+    note_filled,
 )
 from .cli_labels import encode_labels, is_number, is_numeric_classes
 from .cli_model import (
@@ -170,3 +171,4 @@ def _notes(table: Any) -> None:
         note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
     if getattr(table, "n_dropped", 0):
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
+    note_filled(table.feature_names, getattr(table, "n_missing", ()))

@@ -28,6 +28,7 @@ from .cli_common import (
     json_text,
     name_list,
     note,
+    note_filled,
 )
 from .cli_keep import KeptColumns, kept_rows, plan_keep
 from .cli_model import (
@@ -118,6 +119,7 @@ def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
                 "column to join them" if kept is None
                 else f"the kept column(s) {', '.join(kept.names)} say which rows are left")
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop): {join}")
+    note_filled(table.feature_names, table.n_missing)
     return table
 
 

@@ -24,7 +24,6 @@ from .cli_common import (
     check_input_file,
     check_model_file,
     close_progress_bars,
-    count_missing,
     fraction,
     int_list,
     load_resume,
@@ -176,10 +175,8 @@ def _run_train(args: argparse.Namespace) -> int:
                        impute=args.missing != "mean",  # with the training rows' means: prepare
                        exclude=args.exclude)
     args.target = table.target  # as the header spells it
-    filled = count_missing(table.X) if args.missing == "mean" else None
     prepared = _prepare(args, table, resumed.model.metadata if resumed else None)
-    if filled is not None:
-        note_filled(prepared.meta["feature_names"], filled)
+    note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
     del table
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch

@@ -39,6 +39,7 @@ import numpy as np
 
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
+from ._csv_fast import settle_allocator as _settle_allocator
 from ._csv_missing import _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_strict import _LabelsFound, _strict_block
@@ -46,7 +47,6 @@ from ._csv_strict import _LabelsFound, _strict_block
 __all__ = ["CSVError", "Table", "read_csv"]
 
 _BLOCK_BYTES = 3 << 17  # bytes read per block; tests patch it small to cross block boundaries
-_SETTLE_BYTES = 1 << 22  # more than the temporaries of one block (about 10 blocks' worth)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +62,8 @@ class Table:
     target : name of the target column, or None
     n_dropped : rows left out by ``missing="drop"``
     extra_columns : columns of the file not read, when ``columns`` was given
+    n_missing : with ``missing="mean"``, the missing cells of each feature column (filled,
+        or NaN with ``impute=False``); empty otherwise
     """
 
     X: np.ndarray
@@ -70,6 +72,7 @@ class Table:
     target: str | None
     n_dropped: int
     extra_columns: tuple[str, ...]
+    n_missing: tuple[int, ...] = ()
 
 
 def read_csv(
@@ -137,20 +140,6 @@ def _read(request: _Request, labels: bool) -> Table:
     columns = request.columns
     extra = () if columns is None else tuple(n for i, n in enumerate(names) if i not in used and n)
     return output.table(extra)
-
-
-def _settle_allocator() -> None:
-    """Let the C allocator keep one block's freed temporaries for the next block.
-
-    Each block allocates and frees a few MB of NumPy temporaries. glibc's malloc
-    hands memory above its trim threshold back to the system and maps blocks
-    above its mmap threshold afresh, so every block paid its page faults again
-    (measured: about 400 a block, a third of the reading time). By glibc's
-    dynamic rule (mallopt(3)) both thresholds rise when a mapped block is freed;
-    allocating and freeing one array larger than a block's temporaries does
-    that once for the process. With other allocators it costs one allocation.
-    """
-    np.empty(_SETTLE_BYTES, dtype=np.uint8)
 
 
 def _blocks(handle: BinaryIO) -> Iterator[bytes]:
@@ -280,7 +269,8 @@ class _Output:
             y = self.y
         names = tuple(plan.names[i] for i in plan.features)
         target = None if plan.target is None else plan.names[plan.target]
-        return Table(self.X, y, names, target, self.n_dropped, extra)
+        missing = tuple(map(int, self.n_rows - self.counts)) if plan.missing == "mean" else ()
+        return Table(self.X, y, names, target, self.n_dropped, extra, missing)
 
     def _impute(self) -> None:
         for column in np.flatnonzero(self.counts < self.n_rows):
