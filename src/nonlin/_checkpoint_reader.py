@@ -127,9 +127,12 @@ def _restore_optimizer(info: Any, arrays: dict[str, np.ndarray], path: str) -> A
     return optimizer
 
 
+NOT_A_CHECKPOINT = "missing: this is a model file, not a checkpoint"  # the CLI's --resume asks
+
+
 def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
     if "checkpoint" not in meta:
-        raise ModelFileError(path, "missing: this is a model file, not a checkpoint", "checkpoint")
+        raise ModelFileError(path, NOT_A_CHECKPOINT, "checkpoint")
     record = strict_json(meta["checkpoint"], path, "checkpoint")
     keys = {"epoch", "step", "rng", "optimizer", "history"}  # newer: "callbacks", "partial"
     if not isinstance(record, dict) or not keys <= set(record) <= keys | {"callbacks", "partial"}:

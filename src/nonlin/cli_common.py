@@ -194,10 +194,13 @@ def check_model_file(path: str, what: str = "model file") -> None:
 def load_resume(load: Any, args: argparse.Namespace) -> Any:
     """``load(args)``, the checkpoint of ``--resume``; a model file given instead says what
     ``--resume`` takes."""
+    from ._checkpoint_reader import NOT_A_CHECKPOINT
+    from ._header import ModelFileError
+
     try:
         return load(args)
-    except ValueError as exc:
-        if "this is a model file, not a checkpoint" not in str(exc):
+    except ModelFileError as exc:
+        if exc.reason != NOT_A_CHECKPOINT:
             raise
     raise UsageError(
         f"--resume {args.resume}: this is a model file, not a checkpoint; --resume takes the "

@@ -175,7 +175,7 @@ def _run_train(args: argparse.Namespace) -> int:
                        impute=args.missing != "mean",  # with the training rows' means: prepare
                        exclude=args.exclude)
     args.target = table.target  # as the header spells it
-    prepared = _prepare(args, table, resumed.model.metadata if resumed else None)
+    prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
     del table
     if resumed:
@@ -206,17 +206,6 @@ def _run_train(args: argparse.Namespace) -> int:
                              f"written to {args.plot} ({exc.strerror or exc})") from None
         print(f"Wrote {args.plot}")
     return 0
-
-
-def _prepare(args: argparse.Namespace, table: Any, previous: dict | None) -> Prepared:
-    """``prepare``; a refused single class after ``--missing drop`` dropped rows says so."""
-    try:
-        return prepare(args, table, previous)
-    except UsageError as exc:
-        if not table.n_dropped or "a classifier needs at least 2" not in str(exc):
-            raise
-        raise UsageError(f"{exc} (--missing drop dropped {table.n_dropped} row(s) with "
-                         "missing values, which may be the cause)") from None
 
 
 def _check_args(args: argparse.Namespace) -> None:

@@ -104,7 +104,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         "feature_names": list(table.feature_names),
         "target": args.target,
     }
-    targets = _encode_targets(args, meta, y, previous)
+    targets = _encode_targets(args, meta, y, previous, table.n_dropped)
     n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
     if meta["task"] == "classification":
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
@@ -169,9 +169,11 @@ def _fill_missing(args: argparse.Namespace, X: np.ndarray, n_train: int, names: 
 
 
 def _encode_targets(
-    args: argparse.Namespace, meta: dict[str, Any], y: np.ndarray, previous: dict | None
+    args: argparse.Namespace, meta: dict[str, Any], y: np.ndarray, previous: dict | None,
+    n_dropped: int = 0,
 ) -> np.ndarray:
-    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1)."""
+    """Class indices (n,) for a classifier (setting ``meta["classes"]``), else float64 (n, 1);
+    a single class left after ``--missing drop`` dropped ``n_dropped`` rows says so."""
     if meta["task"] != "classification":
         if y.dtype.kind in "OUS":  # a resumed regression (choose_task refuses the others)
             where = first_text_cell(args.data, args.target)
@@ -186,9 +188,11 @@ def _encode_targets(
         meta["classes"] = [stored_label(label) for label in find_classes(y)]
         note_missing_like(meta["classes"], args.target)
     if len(meta["classes"]) < 2:
+        dropped = (f" (--missing drop dropped {n_dropped} row(s) with missing values, which "
+                   "may be the cause)" if n_dropped else "")
         raise UsageError(
             f"{args.data}: column {args.target!r} holds a single class "
-            f"({describe_classes(meta['classes'])}); a classifier needs at least 2"
+            f"({describe_classes(meta['classes'])}); a classifier needs at least 2{dropped}"
         )
     return encode_labels(y, meta["classes"], args.data, args.target)
 
