@@ -124,6 +124,17 @@ def test_respelled_structure_is_no_change(tmp_path):
     assert nls.load(tmp_path / "m.safetensors").get_params() == est.get_params()
 
 
+@pytest.mark.parametrize(("fitted_with", "now"), [(None, "float64"), ("float64", None),
+                                                  (None, np.float64)])
+def test_a_dtype_naming_the_network_s_own_is_no_change(tmp_path, fitted_with, now):
+    """None (X's dtype) and the network's own dtype describe the same fitted network."""
+    est = fitted(solver="sgd", dtype=fitted_with).set_params(dtype=now)
+    quietly(est.partial_fit, X, Y)
+    quietly(est.set_params(warm_start=True, max_iter=2).fit, X, Y)
+    est.save(tmp_path / "m.safetensors")
+    assert nls.load(tmp_path / "m.safetensors").coefs_[0].dtype == np.float64
+
+
 def test_load_refuses_a_dtype_parameter_unlike_the_network(tmp_path):
     est = fitted()
     est.__dict__.pop("_structure", None)  # as an older version saved it after set_params(dtype=...)

@@ -12,7 +12,8 @@ that starts anew, or ``nonlin.sklearn.load``). After ``set_params``:
 - the others are not: ``predict`` keeps using the fitted network, and a
   warm-start fit, ``partial_fit`` or ``save`` raises (``check_unchanged``),
   naming the parameter, its fitted value and the new one. A fit that starts
-  anew (``warm_start=False``) builds the network they describe.
+  anew (``warm_start=False``) builds the network they describe. A ``dtype`` of
+  ``None`` or of the network's own dtype describes the fitted network too.
 
 This module does not import scikit-learn.
 """
@@ -66,7 +67,16 @@ def changed(est: Any) -> list[tuple[str, Any, Any]]:
     if fitted is None:
         return []
     return [(name, fitted[name], getattr(est, name)) for name in STRUCTURAL
-            if _normal(name, getattr(est, name)) != fitted[name]]
+            if _normal(name, getattr(est, name)) != fitted[name]
+            and not (name == "dtype" and _fits_dtype(est))]
+
+
+def _fits_dtype(est: Any) -> bool:
+    """Whether ``est.dtype`` describes the fitted network all the same: ``None`` (the
+    network keeps the dtype ``X`` gave it) or the network's own dtype, as
+    ``nonlin.sklearn.load`` accepts them."""
+    now = _normal("dtype", est.dtype)
+    return now is None or now == est.model_.dtype.name
 
 
 def check_unchanged(est: Any, action: str) -> None:
