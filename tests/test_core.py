@@ -176,3 +176,21 @@ def test_param_cast():
     p = Param(np.ones((2, 2)), "W")
     p.cast(np.float32)
     assert p.value.dtype == np.float32 and p.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("input_grad", [False, True])
+def test_backward_runs_a_layer_replaced_by_hand(input_grad):
+    """``model.layers[i] = ...`` after build: backward runs the layers forward ran."""
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    edited = Sequential([Dense(5), Tanh(), Dense(2)]).build(3, seed=0)
+    edited.layers[1] = ReLU()
+    edited.layers[1].build(5, edited.rng)
+    plain = Sequential([Dense(5), ReLU(), Dense(2)]).build(3, seed=0)
+    results = []
+    for model in (edited, plain):
+        model.forward(x, training=True)
+        dx = model.backward(g, input_grad=input_grad)
+        results.append([p.grad.copy() for p in model.parameters()] + [dx])
+    for mine, theirs in zip(*results, strict=True):
+        np.testing.assert_array_equal(mine, theirs)

@@ -113,6 +113,5 @@ def follow_activation(est: Any) -> None:
             swapped = registry.activation(est.activation)
             swapped.build(layer.in_features, model.rng)
             model.layers[i] = swapped
-    model._reversed = model.layers[::-1]  # the order backward runs (Sequential.build's)
     _TWINS.pop(model, None)  # a float64 copy of a float32 network has the old layers
     built["activation"] = est.activation

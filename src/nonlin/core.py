@@ -209,9 +209,7 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
-def backward_to_input(
-    layers: list[LayerProtocol], reversed_layers: list[LayerProtocol], grad_out: np.ndarray
-) -> np.ndarray:
+def backward_to_input(layers: list[LayerProtocol], grad_out: np.ndarray) -> np.ndarray:
     """``dL/dx`` through ``layers`` (``Sequential.backward(input_grad=True)``).
 
     The first layer, which a ``Sequential`` tells to skip its input gradient,
@@ -222,7 +220,7 @@ def backward_to_input(
         first.input_grad = True
     grad: np.ndarray | None = grad_out
     try:
-        for layer in reversed_layers:  # None comes from the first layer only, the last here
+        for layer in reversed(layers):  # None comes from the first layer only, the last here
             grad = layer.backward(grad)  # type: ignore[arg-type]
     finally:
         if isinstance(first, Layer):

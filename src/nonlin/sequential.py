@@ -75,7 +75,6 @@ class Sequential(ModelState):
         self.dtype = np.dtype(np.float64)
         self.rng: RandomLike | None = None
         self._params: list[Param] = []
-        self._reversed: list[LayerProtocol] = []
         self.optimizer: Any = None
         self.loss: Any = None
         self._metrics: list[Any] = []  # compile's, for fit and evaluate
@@ -118,7 +117,6 @@ class Sequential(ModelState):
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
-        self._reversed = self.layers[::-1]
         return self
 
     # -- computation --------------------------------------------------------
@@ -151,8 +149,9 @@ class Sequential(ModelState):
         """
         self._require_built()  # else the loop below would run over no layer, silently
         if input_grad:
-            return backward_to_input(self.layers, self._reversed, grad_out)
-        for layer in self._reversed:  # None comes from the first layer only, the last here
+            return backward_to_input(self.layers, grad_out)
+        # self.layers as it is now: a layer replaced by hand (layers[i] = ...) is the one run
+        for layer in reversed(self.layers):  # None comes from the first layer only, the last
             grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         return None
 

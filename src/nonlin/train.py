@@ -59,7 +59,7 @@ from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
 # What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
-_BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params", "_reversed")
+_BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params")
 
 
 def resolve_optimizer(optimizer: Any) -> Optimizer:
