@@ -137,6 +137,17 @@ def test_xor_prints_the_tutorials_errors_and_predictions(tmp_path: Path) -> None
     assert len(result.stdout.strip().splitlines()) == 6 + 4
 
 
+def test_xor_plot_keeps_stdout_the_tutorials_and_notes_the_file_on_stderr(
+        tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    plain = run_cli("xor", cwd=tmp_path)
+    plotted = run_cli("xor", "--plot", "x.png", cwd=tmp_path)
+    assert plotted.returncode == 0, plotted.stderr
+    assert plotted.stdout == plain.stdout  # `nonlin xor --plot p.png > out.txt`: the tutorial's
+    assert plotted.stderr == "note: wrote x.png\n"
+    png_size(tmp_path / "x.png")  # a PNG (asserted there)
+
+
 def test_train_reports_and_stores_scaling_columns_and_classes(iris: dict) -> None:
     out = iris["train"].stdout
     assert "classification of 3 classes" in out

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import HelpFormatter, int_list, positive_int, seed, seed_32
+from .cli_common import HelpFormatter, int_list, note, positive_int, seed, seed_32
 from .cli_model import column_stats, softmax_, standardize_
 from .cli_paths import check_output_path
 from .cli_report import classification_report, format_classification
@@ -99,7 +99,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"held-out {format_classification(report)}")
     if args.plot:
         _plot(args, model, X_raw, y, mean, scale, report, classes)
-        print(f"Wrote {args.plot}")
+        note(f"wrote {args.plot}")
     elif X_raw.shape[1] == 2:
         print(text_map(lambda points: _scores(model, points, mean, scale), X_raw))
     return 0
@@ -208,5 +208,5 @@ def run_xor(args: argparse.Namespace) -> int:
         from .plots import plot_error_curve
 
         plot_error_curve(run.errors, args.plot)
-        print(f"Wrote {args.plot}")
+        note(f"wrote {args.plot}")
     return 0

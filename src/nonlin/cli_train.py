@@ -27,6 +27,7 @@ from .cli_common import (
     fraction,
     int_list,
     load_resume,
+    note,
     note_filled,
     positive_float,
     positive_int,
@@ -204,7 +205,7 @@ def _run_train(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"the model is saved to {args.out}, but the plot could not be "
                              f"written to {args.plot} ({exc.strerror or exc})") from None
-        print(f"Wrote {args.plot}")
+        note(f"wrote {args.plot}")  # stderr, as predict and evaluate say it
     return 0
 
 
