@@ -57,3 +57,31 @@ def test_stop_training_from_each_hook_ends_where_the_docs_say(hook, epochs, step
     for text in (" ".join(nonlin.callbacks.__doc__.split()), " ".join(guide.split())):
         assert "`on_epoch_begin` (or `on_train_begin`), after the first batch of" in (
             text.replace("``", "`"))
+
+
+# -- finding 3: a fit continued with initial_epoch returns its own epochs, as Keras 3 -------------
+def _regression(n: int = 40):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 3))
+    return X, X @ [1.0, 2.0, 3.0]
+
+
+def test_a_continued_fit_returns_a_history_of_its_own_epochs(tmp_path) -> None:
+    X, y = _regression()
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    first = model.fit(X, y, loss="mse", optimizer="sgd", epochs=2, verbose=0, seed=0,
+                      validation_split=0.25)
+    saver = nonlin.checkpoint.ModelCheckpoint(tmp_path / "ck{epoch}.safetensors")
+    second = model.fit(X, y, epochs=4, initial_epoch=2, verbose=0, callbacks=[saver])
+    assert second.epoch == [2, 3] and first.epoch == [0, 1]
+    assert {k: len(v) for k, v in second.history.items()} == {"loss": 2, "lr": 2}
+    assert second.params["epochs"] == 4 and second.model is model
+    # the model's History goes on, holding every epoch, as the checkpoints record them
+    assert model.history.epoch == [0, 1, 2, 3]
+    assert model.history.history["loss"][2:] == second.history["loss"]
+    assert nonlin.load_checkpoint(saver.saved[-1]).history.epoch == [0, 1, 2, 3]
+    # resume_from: the resumed run returns the whole curve
+    resumed = nonlin.Sequential([nonlin.Dense(1)])
+    whole = resumed.fit(X, y, loss="mse", optimizer="sgd", epochs=5, verbose=0,
+                        resume_from=saver.saved[0])
+    assert whole is resumed.history and whole.epoch == [0, 1, 2, 3, 4]

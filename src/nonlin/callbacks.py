@@ -134,6 +134,8 @@ class History(Callback):
     ``fit`` calls it after the other callbacks, so it records the logs as they leave them.
     Every list lines up with ``epoch``: a key an epoch's logs lack (a callback added it from
     a later epoch on, or removed it) is NaN there, where Keras leaves unequal lists.
+    ``fit`` returns a new one holding its own epochs (Keras 3); ``model.history`` goes on
+    across a fit that continues at the epoch after its last (``initial_epoch``), holding them all.
 
     Attributes
     ----------

@@ -228,7 +228,8 @@ class Sequential(ModelState):
         verbose : {0, 1, 2, "auto"}
             0 silent, 1 (or "auto") a progress bar per epoch, 2 one line per epoch.
         initial_epoch : int, default 0
-            Epoch to start from when resuming.
+            Epoch to start from when resuming; the History returned holds the epochs
+            run (Keras 3), ``model.history`` all of them when this follows its last.
         resume_from : str or path-like, optional
             A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
             weights, optimizer (replacing ``optimizer``, which must be of the
@@ -239,7 +240,8 @@ class Sequential(ModelState):
         Returns
         -------
         History
-            Also kept as ``model.history`` (even when fit raises).
+            This fit's epochs; also ``model.history`` (even when fit raises) unless
+            that goes on (see ``initial_epoch``; ``resume_from`` returns it whole).
 
         Raises
         ------
