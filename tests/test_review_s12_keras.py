@@ -85,3 +85,78 @@ def test_a_continued_fit_returns_a_history_of_its_own_epochs(tmp_path) -> None:
     whole = resumed.fit(X, y, loss="mse", optimizer="sgd", epochs=5, verbose=0,
                         resume_from=saver.saved[0])
     assert whole is resumed.history and whole.epoch == [0, 1, 2, 3, 4]
+
+
+# -- finding 4: mode="auto" refuses a key whose direction nothing tells (Keras 3) ----------------
+def _scores(values):
+    """A plain-function metric returning ``values`` one epoch after another (rising)."""
+    values = iter(values)
+
+    def f1(y_true, y_pred):
+        return next(values, 0.99)
+    return f1
+
+
+def _classify(callback, metric, epochs: int = 6):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
+    history = model.fit(X, (X[:, 0] > 0).astype(int), loss="cross_entropy", optimizer="adam",
+                        epochs=epochs, verbose=0, metrics=[metric], callbacks=[callback])
+    return model, history
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nonlin.EarlyStopping(monitor="f1", patience=1),
+    lambda: nonlin.ReduceLROnPlateau(monitor="f1", patience=1),
+    lambda: nonlin.checkpoint.ModelCheckpoint("ck.safetensors", save_best_only=True,
+                                              monitor="f1"),
+])
+def test_auto_mode_refuses_a_score_of_unknown_direction_before_training(make, tmp_path,
+                                                                        monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    callback = make()  # made before fit names its metrics: not refused yet
+    owner = type(callback).__name__
+    with pytest.raises(ValueError, match=rf"{owner} received monitor='f1' with mode='auto'.*"
+                                         r"Pass mode='max' if higher is better, or mode='min'"):
+        _classify(callback, _scores([0.5, 0.6, 0.7, 0.8, 0.9, 0.95]))
+    assert not callback.model.optimizer.iterations  # refused before the first step
+
+
+def test_a_score_that_declares_its_direction_or_a_mode_given_trains_on() -> None:
+    f1 = _scores([0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
+    f1.greater_is_better = True  # a plain function declares it as a Metric does
+    stopper = nonlin.EarlyStopping(monitor="f1", patience=1)
+    _, history = _classify(stopper, f1)
+    assert len(history.epoch) == 6 and stopper.stopped_epoch == -1 and stopper.best == 0.95
+    stopper = nonlin.EarlyStopping(monitor="f1", patience=1, mode="max")
+    _, history = _classify(stopper, _scores([0.5, 0.6, 0.7, 0.8, 0.9, 0.95]))
+    assert len(history.epoch) == 6 and stopper.best == 0.95
+    f1 = _scores([0.5])
+    f1.greater_is_better = "up"
+    with pytest.raises(TypeError, match="greater_is_better True, False or None.*'up'"):
+        _classify(nonlin.EarlyStopping(monitor="f1"), f1, epochs=1)
+    # without save_best_only ModelCheckpoint never compares: nothing to refuse
+    saver = nonlin.checkpoint.ModelCheckpoint("unused-{epoch}.safetensors", every=99,
+                                              monitor="f1")
+    _classify(saver, _scores([0.5]), epochs=1)
+
+
+def test_losses_nonlin_metric_names_and_the_estimators_score_know_their_direction() -> None:
+    from nonlin._monitor import _direction
+    from nonlin.metrics import METRICS, get_metrics
+
+    assert all(cls.greater_is_better is not None for cls in METRICS.values())
+    down = ["loss", "val_loss", "val_reconstruction_loss", "mae", "val_mean_squared_error",
+            "rmse", "val_mape", "MeanAbsolutePercentageError"]
+    up = ["acc", "val_accuracy", "val_sparse_categorical_accuracy", "AUC", "val_auc",
+          "precision", "val_recall", "r2", "r2_score", "top_k_accuracy", "val_score"]
+    for keys, way in ((down, "min"), (up, "max")):
+        for key in keys:
+            assert _direction(key, "auto", []) == way, key
+    named = get_metrics([nonlin.metrics.TopKAccuracy(2), nonlin.metrics.Precision(0.3)])
+    for metric in named:  # names of their own ("top_2_accuracy"): the objects declare
+        assert _direction("val_" + metric.name, "auto", named) == "max"
+    for key in ("f1", "val_iou", "lr", "dice"):
+        with pytest.raises(ValueError, match=f"monitor='{key}'"):
+            _direction(key, "auto", [])
