@@ -160,3 +160,30 @@ def test_losses_nonlin_metric_names_and_the_estimators_score_know_their_directio
     for key in ("f1", "val_iou", "lr", "dice"):
         with pytest.raises(ValueError, match=f"monitor='{key}'"):
             _direction(key, "auto", [])
+
+
+# -- finding 7: a layer appended after build: fit and evaluate say the layers changed ------------
+def test_fit_after_a_layer_appended_since_build_says_to_build_again() -> None:
+    X, y = _regression(16)
+    model = nonlin.Sequential([nonlin.Dense(4)]).build(3, seed=0)
+    model.layers.append(nonlin.Dense(1))  # Keras' model.add habit, through the list
+    for call in (lambda: model.fit(X, y, loss="mse", optimizer="sgd", verbose=0),
+                 lambda: model.evaluate(X, y, loss="mse")):
+        with pytest.raises(RuntimeError, match=r"layers changed since it was built \(built "
+                                               r"with 1 layer, it has 2 layers now\).*"
+                                               r"model\.build\(3, seed\)"):
+            call()
+    model.build(3, seed=0)
+    assert model.fit(X, y, loss="mse", optimizer="sgd", verbose=0).history["loss"]
+    model.layers[0] = nonlin.Dense(4)  # built anew by hand: other weights than fit steps
+    model.layers[0].build(3, model.rng)
+    with pytest.raises(RuntimeError, match=r"layers\[0\] does not hold the weights built"):
+        model.fit(X, y, verbose=0)
+
+
+def test_a_weightless_layer_swapped_in_place_is_the_model_as_built() -> None:
+    X, y = _regression(16)
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)]).build(3, seed=0)
+    model.layers[1] = nonlin.ReLU()  # as the estimators follow a new activation
+    history = model.fit(X, y, loss="mse", optimizer="sgd", verbose=0)
+    assert np.isfinite(history.history["loss"]).all() and np.isfinite(model.evaluate(X, y)["loss"])

@@ -116,6 +116,7 @@ class Sequential(ModelState):
             self.layers[0].input_grad = False
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
+        self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         return self
 

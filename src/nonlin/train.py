@@ -48,6 +48,7 @@ from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
+from ._layers_built import check_layers_as_built
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
@@ -169,6 +170,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     built_here = not model.built
     with _unbuilt_if_refused(model):
         _build_if_needed(model, X, seed)
+        check_layers_as_built(model)  # a layer appended since build: say so, not n_outputs'
         loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
         warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
         warn_constant_softmax(model, stacklevel=3)
