@@ -68,6 +68,9 @@ def test_resume_takes_the_options_left_out_from_the_run(checkpoint, tmp_path) ->
     straight = nonlin.load("straight.safetensors")
     for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
         assert a.tobytes() == b.tobytes()
+    # the whole curve, the checkpoint's epochs too (fit returns only the epochs it ran)
+    history = resumed.metadata["training"]["history"]
+    assert history == straight.metadata["training"]["history"] and len(history["loss"]) == 4
 
 
 @pytest.mark.parametrize("flag", ["-o", "--out", "--output"])

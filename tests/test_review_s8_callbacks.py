@@ -55,15 +55,16 @@ def test_the_built_in_metrics_that_grow_when_better_are_maximized(metric) -> Non
         assert _direction(key, "min", [metric]) == "min"
 
 
-def test_error_metrics_the_loss_and_undeclared_keys_keep_their_guess() -> None:
+def test_error_metrics_the_loss_and_nonlin_metric_names_keep_their_direction() -> None:
     assert _direction("val_mae", "auto", [MeanAbsoluteError()]) == "min"
     assert _direction("loss", "auto", [Rising()]) == "min"
     assert _direction("val_accuracy", "auto", []) == "max"  # no metric: the name tells
 
-    def my_score(y_true, y_pred):  # a plain function declares nothing: the name decides
+    def my_score(y_true, y_pred):  # a plain function declares nothing: nothing decides
         return 1.0
     metrics = nonlin.metrics.get_metrics([my_score])
-    assert _direction("my_score", "auto", metrics) == "min"
+    with pytest.raises(ValueError, match="monitor='my_score' with mode='auto'"):
+        _direction("my_score", "auto", metrics)  # Keras 3 refuses it too (s12 review)
 
 
 def test_early_stopping_keeps_training_while_a_declared_metric_rises() -> None:

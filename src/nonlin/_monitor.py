@@ -10,28 +10,60 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, TypeGuard
 
+import numpy as np
+
 from .validation import is_integer, is_real
 
 
-def _direction(monitor: str, mode: str, metrics: Iterable[Any] = ()) -> str:
+def _check_mode(mode: Any) -> None:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
+
+
+def _direction(monitor: str, mode: str, metrics: Iterable[Any] = (),
+               owner: str = "EarlyStopping") -> str:
     """``"min"`` or ``"max"``: ``mode``, or for ``"auto"`` the direction of ``monitor``.
 
     As in Keras 3, ``"auto"`` asks the fit's metric of that name (``val_``
-    stripped) which way is better (its ``greater_is_better``); ``"loss"``, and
-    keys no metric declares, are guessed from the name: accuracies, R² and
-    ``score`` (the estimators' ``val_score``, scikit-learn's ``score``) up, the rest down.
+    stripped) which way is better (its ``greater_is_better``); keys with ``loss``
+    in them go down, and so do nonlin's metrics by the names they log (``acc``,
+    ``AUC``, ``mae``, ...), as their classes declare; the estimators' ``score``
+    (accuracy or R²) goes up. Any other key raises a ``ValueError`` (Keras 3's
+    rule), naming ``owner``: ``mode`` must then say.
     """
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
-    if mode == "auto":
-        name = monitor.removeprefix("val_")
-        declared = [getattr(m, "greater_is_better", None) for m in metrics
-                    if getattr(m, "name", None) == name]
-        if name != "loss" and declared and declared[0] is not None:
-            return "max" if declared[0] else "min"
-        name = name.lower()
-        mode = "max" if ("acc" in name or name in ("r2", "r2_score", "score")) else "min"
-    return mode
+    _check_mode(mode)
+    found = mode if mode != "auto" else _auto(monitor, metrics)
+    if found is None:
+        raise ValueError(
+            f"{owner} received monitor={monitor!r} with mode='auto', but cannot tell whether "
+            f"{monitor!r} should be maximized or minimized: it is no loss and no nonlin metric, "
+            "and no metric of the fit by that name declares greater_is_better. Pass mode='max' "
+            "if higher is better, or mode='min' if lower is better")
+    return found
+
+
+def _auto(monitor: str, metrics: Iterable[Any]) -> str | None:
+    """The direction of ``monitor`` that ``metrics`` or its name tells, else None."""
+    name = monitor.removeprefix("val_")
+    for metric in metrics:
+        if getattr(metric, "name", None) == name:
+            declared = getattr(metric, "greater_is_better", None)
+            if declared is not None and not isinstance(declared, bool | np.bool_):
+                raise TypeError(f"Expected greater_is_better True, False or None on the "
+                                f"metric {name!r}. Received: {declared!r:.100}")
+            if declared is not None:
+                return "max" if declared else "min"
+            break
+    if "loss" in name.lower():
+        return "min"
+    if name == "score":  # the estimators' validation score (scikit-learn's score)
+        return "max"
+    from .metrics import METRICS
+
+    known = METRICS.get(name) or METRICS.get(name.lower())
+    if known is None or known.greater_is_better is None:
+        return None
+    return "max" if known.greater_is_better else "min"
 
 
 def fit_metrics(model: Any) -> list[Any]:
@@ -39,11 +71,19 @@ def fit_metrics(model: Any) -> list[Any]:
     return list(getattr(model, "_fit_metrics", ()))
 
 
-def _better(monitor: str, mode: str,
-            metrics: Iterable[Any] = ()) -> Callable[[float, float, float], bool]:
+def _better(monitor: str, mode: str, metrics: Iterable[Any] = (),
+            owner: str = "ReduceLROnPlateau", *,
+            lazy: bool = False) -> Callable[[float, float, float], bool]:
     """Keras 3's ``MonitorCallback`` test: ``current + delta < best`` (``current - delta >
-    best`` for max), ``delta >= 0``."""
-    if _direction(monitor, mode, metrics) == "max":
+    best`` for max), ``delta >= 0``. ``lazy`` (a callback made before ``fit`` names its
+    metrics): a key of unknown direction gives a test that raises when first used."""
+    _check_mode(mode)
+    if lazy and mode == "auto" and _auto(monitor, metrics) is None:
+        def undecided(current: float, best: float, delta: float) -> bool:
+            _direction(monitor, mode, metrics, owner)  # raises, saying what to pass
+            return False
+        return undecided
+    if _direction(monitor, mode, metrics, owner) == "max":
         return lambda current, best, delta: current - delta > best
     return lambda current, best, delta: current + delta < best
 

@@ -134,6 +134,9 @@ class AdamW(Adam):
 
     PyTorch's ``AdamW`` and Keras 3's decay the same way (with the scheduled
     ``lr``, from the weights before the step); epsilon is placed as in ``Adam``.
+    Every argument after ``lr`` is keyword-only: Keras 3 reads the second as
+    ``weight_decay`` and PyTorch as ``betas``, so ``AdamW(1e-3, 1e-4)`` raises a
+    ``TypeError`` rather than set ``beta_1``.
 
     Parameters
     ----------
@@ -152,11 +155,11 @@ class AdamW(Adam):
     def __init__(
         self,
         lr: Any = 0.001,
+        *,  # Keras' AdamW reads weight_decay second, torch's betas: no positional reading
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         weight_decay: float = 0.01,
-        *,
         clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
@@ -191,7 +194,9 @@ class RMSprop(Optimizer):
 
     Epsilon sits under the root, as in Keras 3 (PyTorch's ``RMSprop(alpha=rho)``
     adds it to ``sqrt(v)`` and defaults to ``alpha=0.99``, ``eps=1e-8``). No
-    momentum or centered variant.
+    momentum or centered variant. The arguments after ``rho`` are keyword-only:
+    Keras 3's third is ``momentum``, so ``RMSprop(1e-3, 0.9, 0.9)`` raises a
+    ``TypeError`` rather than set ``epsilon``.
 
     Parameters
     ----------
@@ -208,8 +213,8 @@ class RMSprop(Optimizer):
     _squares = ("v",)
 
     def __init__(
-        self, lr: Any = 0.001, rho: float = 0.9, epsilon: float = 1e-7, *,
-        clipnorm: float | None = None,
+        self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
+        epsilon: float = 1e-7, clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)

@@ -8,10 +8,11 @@ last epoch's logs, as in Keras 3). As in Keras, the batch hooks call ``on_batch_
 epoch's running mean). During ``fit`` a callback reaches the model through ``self.model``
 (``model.optimizer``, ``model.history``, ``model.stop_training``) and ``self.params`` (Keras':
 ``verbose``, ``epochs``, ``steps`` per epoch). Setting ``model.stop_training = True`` ends
-training, as in Keras 3: set in ``on_epoch_end`` (or ``on_epoch_begin``), after that epoch; set
-in a batch hook, after that batch. The epoch then ends early: ``on_epoch_end`` gets the loss
-and metrics over the rows trained so far (and the validation results), ``History`` records it
-as the epoch, then comes ``on_train_end``.
+training, as in Keras 3, which looks at the flag after each batch and each epoch: set in
+``on_epoch_end``, after that epoch; set in a batch hook, after that batch; set in
+``on_epoch_begin`` (or ``on_train_begin``), after the first batch of that epoch. An epoch so
+cut short ends early: ``on_epoch_end`` gets the loss and metrics over the rows trained so far
+(and the validation results), ``History`` records it as the epoch, then comes ``on_train_end``.
 
 ``fit`` calls its callbacks in the order given, then its ``History`` (and the progress
 display), as Keras does: keys a callback adds to the logs in ``on_epoch_end`` reach the
@@ -133,6 +134,8 @@ class History(Callback):
     ``fit`` calls it after the other callbacks, so it records the logs as they leave them.
     Every list lines up with ``epoch``: a key an epoch's logs lack (a callback added it from
     a later epoch on, or removed it) is NaN there, where Keras leaves unequal lists.
+    ``fit`` returns a new one holding its own epochs (Keras 3); ``model.history`` goes on
+    across a fit that continues at the epoch after its last (``initial_epoch``), holding them all.
 
     Attributes
     ----------

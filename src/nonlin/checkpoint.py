@@ -64,7 +64,7 @@ from ._checkpoint_path import check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._feature_names import record_names
 from ._metadata import to_json_text
-from ._monitor import _direction, _logged, _monitored, fit_metrics
+from ._monitor import _better, _logged, _monitored, fit_metrics
 from .callbacks import Callback
 from .core import Sequential
 from .io import file_buffer
@@ -155,9 +155,8 @@ class ModelCheckpoint(Callback):
         and the checkpoint is written, ``best`` unchanged (as in Keras 3).
     monitor : str, default "val_loss"
     mode : {"auto", "min", "max"}
-        "auto" asks the fit's metric named ``monitor`` (its ``greater_is_better``,
-        as Keras 3 asks a metric's direction); the loss and keys no metric
-        declares are guessed from the name: accuracies and R² up, the rest down.
+        As ``EarlyStopping``'s: with ``save_best_only``, a key of unknown
+        direction raises a ``ValueError`` when training begins (Keras 3).
 
     Attributes
     ----------
@@ -182,13 +181,14 @@ class ModelCheckpoint(Callback):
         check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.monitor, self.mode = monitor, mode
-        self._maximize = _direction(monitor, mode) == "max"  # mode checked there
+        self._is_better = _better(monitor, mode, owner="ModelCheckpoint", lazy=True)
         self.best: float | None = None
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """``mode="auto"``: the direction the fit's metric named ``monitor`` declares."""
-        self._maximize = _direction(self.monitor, self.mode, fit_metrics(self.model)) == "max"
+        """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name)."""
+        self._is_better = _better(self.monitor, self.mode, fit_metrics(self.model),
+                                  "ModelCheckpoint", lazy=not self.save_best_only)
         make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
 
     def state_dict(self) -> dict[str, Any]:
@@ -207,9 +207,7 @@ class ModelCheckpoint(Callback):
         current = _monitored(logs, self.monitor)
         if current is None:
             return False
-        better = self.best is None or (
-            current > self.best if self._maximize else current < self.best
-        )
+        better = self.best is None or self._is_better(current, self.best, 0.0)
         if better:
             self.best = current
         return better

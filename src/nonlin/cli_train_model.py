@@ -72,7 +72,8 @@ def fit_model(
         advice = ("check the data for extreme values" if "before any update" in str(exc)
                   else f"try a smaller --lr (now {args.lr:g})")  # no step: not the rate
         raise UsageError(f"training diverged ({exc}); {advice}") from None
-    return history_dict(history)
+    # resumed: the model's History holds the checkpoint's epochs too; fit returns its own
+    return history_dict(model.history if resumed else history)
 
 
 def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[str, Any]:

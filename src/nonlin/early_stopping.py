@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ._monitor import (
+    _better,
     _count,
-    _direction,
     _index,
     _keys,
     _logged,
@@ -29,19 +29,17 @@ def _is_finite(value: Any) -> bool:
     return is_real(value) and math.isfinite(value)
 
 
-def _improvement(monitor: str, mode: str,
-                 metrics: Iterable[Any] = ()) -> Callable[[float, float, float], bool]:
+def _improvement(monitor: str, mode: str, metrics: Iterable[Any] = (), *,
+                 lazy: bool = False) -> Callable[[float, float, float], bool]:
     """Keras 3's ``_is_improvement``, in its floating-point form: for "min",
     ``current + min_delta < reference``; for "max", ``current - min_delta > reference``.
 
     A tie is no improvement, and neither is a change of exactly ``min_delta``
     when ``current + min_delta`` rounds to ``reference`` (0.3 after 0.4 with
     ``min_delta=0.1``), as in Keras (``current < reference - min_delta`` would
-    differ from Keras there).
+    differ from Keras there). ``lazy``: see ``_monitor._better``, whose test this is.
     """
-    if _direction(monitor, mode, metrics) == "max":
-        return lambda current, reference, delta: current - delta > reference
-    return lambda current, reference, delta: current + delta < reference
+    return _better(monitor, mode, metrics, "EarlyStopping", lazy=lazy)
 
 
 class EarlyStopping(Callback):
@@ -67,8 +65,10 @@ class EarlyStopping(Callback):
         standard error, as ``fit``'s progress display writes).
     mode : {"auto", "min", "max"}
         "auto" asks the fit's metric named ``monitor`` (its ``greater_is_better``,
-        as Keras 3 asks a metric's direction); the loss and keys no metric
-        declares are guessed from the name: accuracies and R² up, the rest down.
+        as Keras 3 asks a metric's direction); keys with ``loss`` in them go
+        down, nonlin's metrics (by the names they log) the way their classes
+        declare. Any other key raises a ``ValueError`` when training begins
+        (as in Keras 3): pass "max" or "min".
     baseline : float, optional
         Improvements reset ``wait`` only if they beat this value too: with
         ``patience=5`` and ``baseline=0.5``, ``val_loss`` 0.9, 0.8, 0.7, 0.71,
@@ -105,7 +105,7 @@ class EarlyStopping(Callback):
         self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
         self.baseline = None if baseline is None else float(baseline)
         self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
-        self._improved = _improvement(monitor, mode)
+        self._improved = _improvement(monitor, mode, lazy=True)  # decided at on_train_begin
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._improved = _improvement(self.monitor, self.mode, fit_metrics(self.model))

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._feature_names import check_names
 from ._inference import infer, put_chunk
+from ._layers_built import check_layers_as_built
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
@@ -172,6 +173,7 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: An
     verbose = check_verbose(verbose)
     return_dict = check_bool("return_dict", return_dict)
     model._require_built()
+    check_layers_as_built(model)
     check_names(model, X)
     if loss is None:
         loss = getattr(model, "loss", None)

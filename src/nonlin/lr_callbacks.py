@@ -113,7 +113,8 @@ class ReduceLROnPlateau(Callback):
     ``MonitorCallback`` (since 2025; before, a negative ``min_delta`` let a slightly
     worse value count as one) and ``EarlyStopping`` take it.
     ``mode="auto"`` takes the direction of the fit's metric named ``monitor``
-    (``greater_is_better``), else guesses from the name (as ``EarlyStopping``).
+    (``greater_is_better``), or of its name, and raises a ``ValueError`` when training
+    begins for a key of unknown direction (as ``EarlyStopping``, and Keras 3).
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
     reduction, one line on standard error (Keras' message). An optimizer whose
     learning rate is a schedule is refused (``TypeError``) when training begins.
@@ -137,7 +138,7 @@ class ReduceLROnPlateau(Callback):
         self.min_delta = abs(float(min_delta))
         self.cooldown, self.min_lr = int(cooldown), float(min_lr)
         self.mode = mode
-        self._improved = _better(monitor, mode)
+        self._improved = _better(monitor, mode, lazy=True)  # decided at on_train_begin
         self.verbose = _verbose(verbose)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:

@@ -46,8 +46,9 @@ def _column(y: np.ndarray, n: int) -> np.ndarray:
 
 class Metric:
     """Base class. ``name`` is the key in ``History.history``; ``greater_is_better``
-    (True, False, or None: not declared) tells ``EarlyStopping`` and
-    ``ReduceLROnPlateau`` with ``mode="auto"`` which way is better.
+    (True, False, or None: not declared) tells ``EarlyStopping``,
+    ``ReduceLROnPlateau`` and ``ModelCheckpoint`` with ``mode="auto"`` which way is
+    better (Keras 3's ``_direction``); a plain function may carry it as an attribute.
 
     Subclasses define ``_compute(y_true, y_pred, w)`` over whole arrays and, to
     stream, ``_rows(y_true, y_pred)`` (one value per sample; the metric is
@@ -282,6 +283,7 @@ class _FunctionMetric(Metric):
     def __init__(self, fn: Any) -> None:
         self.fn = fn
         self.name = getattr(fn, "name", "") or getattr(fn, "__name__", "metric")
+        self.greater_is_better = getattr(fn, "greater_is_better", None)  # the function may say
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         weights = () if sample_weight is None else (read_only(sample_weight),)

@@ -116,6 +116,7 @@ class Sequential(ModelState):
             self.layers[0].input_grad = False
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
+        self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         return self
 
@@ -228,7 +229,8 @@ class Sequential(ModelState):
         verbose : {0, 1, 2, "auto"}
             0 silent, 1 (or "auto") a progress bar per epoch, 2 one line per epoch.
         initial_epoch : int, default 0
-            Epoch to start from when resuming.
+            Epoch to start from when resuming; the History returned holds the epochs
+            run (Keras 3), ``model.history`` all of them when this follows its last.
         resume_from : str or path-like, optional
             A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
             weights, optimizer (replacing ``optimizer``, which must be of the
@@ -239,7 +241,8 @@ class Sequential(ModelState):
         Returns
         -------
         History
-            Also kept as ``model.history`` (even when fit raises).
+            This fit's epochs; also ``model.history`` (even when fit raises) unless
+            that goes on (see ``initial_epoch``; ``resume_from`` returns it whole).
 
         Raises
         ------

@@ -48,6 +48,7 @@ from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
+from ._layers_built import check_layers_as_built
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
@@ -169,6 +170,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     built_here = not model.built
     with _unbuilt_if_refused(model):
         _build_if_needed(model, X, seed)
+        check_layers_as_built(model)  # a layer appended since build: say so, not n_outputs'
         loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
         warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
         warn_constant_softmax(model, stacklevel=3)
@@ -184,27 +186,30 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             initial_epoch, optimizer = resume(
                 model, optimizer, resume_from,
                 check=lambda saved: fit_names(saved, X, validation_data))
-    loop = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size, shuffle,
-                  epochs, verbose, initial_epoch)
+    loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
+                            shuffle, epochs, verbose, initial_epoch)
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
     record_names(model, names)
     _run(loop, callbacks, initial_epoch, epochs)
-    return history
+    return history if resume_from is not None else this_fit  # a resumed run: the whole curve
 
 
 def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
            val: Dataset | None, callbacks: list[Callback], metrics: Iterable[Any],
            batch_size: int, shuffle: bool, epochs: int, verbose: int,
-           initial_epoch: int) -> _Loop:
-    """Bind the generator, history, optimizer and callbacks to ``model``; build the loop."""
+           initial_epoch: int) -> tuple[_Loop, History]:
+    """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
+    Also returns the History of this fit's epochs alone (``model.history`` if it is new)."""
     _bind_rng(model)
     history = _history_for(model, initial_epoch)
+    this_fit = History() if history.epoch else history  # Keras 3: a new one for each fit
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
-    cbs = CallbackList([*callbacks, history, *extra], model, params)  # Keras: History after
+    recorders = [history] if this_fit is history else [history, this_fit]
+    cbs = CallbackList([*callbacks, *recorders, *extra], model, params)  # Keras: History after
     loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
     loop.history = history
@@ -212,7 +217,7 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
         extra[0].live = loop.running_metrics
     loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), initial_epoch,
                                 len(train), model.rng, loop.metrics)
-    return loop
+    return loop, this_fit
 
 
 def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int) -> None:
@@ -242,7 +247,10 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
 
 
 def _history_for(model: Sequential, initial_epoch: int) -> History:
-    """A new History, continuing the model's when resuming at ``initial_epoch``."""
+    """``model.history`` for this fit: a new History, continuing the model's when
+    ``initial_epoch`` follows its last epoch (a second fit, a checkpoint loaded or resumed),
+    so that it holds every epoch, as a checkpoint written meanwhile records them. ``fit``
+    returns the epochs it ran alone (Keras 3), or with ``resume_from`` this whole one."""
     history = History()
     old = getattr(model, "history", None)
     if initial_epoch > 0 and isinstance(old, History) and old.epoch and (

@@ -1,0 +1,46 @@
+"""Whether a built model's layers are still the ones ``Sequential.build`` built.
+
+``build`` records each layer's parameters (``model._built_params``). A layer
+appended to ``model.layers`` after build, one removed, or one put in with other
+weights leaves what build worked out stale: the output width ``n_outputs``
+(which ``fit`` and ``evaluate`` check the targets against) and the parameters
+``fit`` steps. They check this first, so that the message says what happened
+rather than that the targets have the wrong width (``predict`` meets an unbuilt
+layer itself: "This Dense layer is not built yet"). A layer without weights
+swapped for another (``layers[i] = ReLU()``, as the estimators do when their
+``activation`` changes) leaves the model as built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def check_layers_as_built(model: Any) -> None:
+    """Raise ``RuntimeError`` if ``model`` is built and its layers changed since."""
+    built = getattr(model, "_built_params", None)
+    if built is None or not model.built:
+        return
+    layers = list(model.layers)
+    if len(layers) != len(built):
+        what = f"built with {_layers(len(built))}, it has {_layers(len(layers))} now"
+    else:
+        changed = [i for i, (layer, params) in enumerate(zip(layers, built, strict=True))
+                   if not _same(layer.parameters(), params)]
+        if not changed:
+            return
+        what = f"layers[{changed[0]}] does not hold the weights built there"
+    raise RuntimeError(
+        f"This model's layers changed since it was built ({what}): its output width and the "
+        f"weights fit trains are those of the old layers. Build it again, "
+        f"model.build({model.n_features_in}, seed), which draws new weights for every layer "
+        "(weights = model.get_weights() before it, then model.set_weights(weights) keeps "
+        "them where no shape changed), or put the layers back")
+
+
+def _layers(n: int) -> str:
+    return f"{n} layer{'s' * (n != 1)}"
+
+
+def _same(params: list[Any], built: list[Any]) -> bool:
+    return len(params) == len(built) and all(p is q for p, q in zip(params, built, strict=True))
