@@ -43,6 +43,7 @@ class _Loop:
         self.shuffle = shuffle
         self.params = model.parameters()
         self.objective = Objective(model, loss, self.batch_size, train.labels)
+        self.summed = not self.objective.mean  # "sum": the weights are not divided by m
         self.snapshot = StepSnapshot(model)  # layer and generator state, to undo a diverged step
         self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
         # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
@@ -193,8 +194,7 @@ class _Loop:
         if order is None:
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
             if weight is not None:
-                wb = np.multiply(weight[start:stop], const(1.0 / m, weight.dtype),
-                                 out=self.wbuf[:m])
+                wb = weight[start:stop]
         else:
             where = rows = self.ibuf[:m]
             np.copyto(rows, order[start:stop])
@@ -202,7 +202,8 @@ class _Loop:
             yb = train.y.take(rows, 0, self.ybuf[:m], "clip")
             if weight is not None:
                 wb = weight.take(rows, 0, self.wbuf[:m], "clip")
-                np.multiply(wb, const(1.0 / m, weight.dtype), out=wb)
+        if wb is not None and not self.summed:  # "mean": w_i / m (see Objective.step)
+            wb = np.multiply(wb, const(1.0 / m, wb.dtype), out=self.wbuf[:m])
         self._batch = (yb, where)
         sink, snapshot = self._sink if self.metrics else None, self.snapshot
         if snapshot.active:
