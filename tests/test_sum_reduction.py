@@ -1,8 +1,11 @@
 """``reduction="sum"`` in ``fit`` and ``evaluate``: a final Sigmoid / Softmax with its
 cross-entropy (and ``from_logits=True``, and MSE) trains through the fused paths as
-``"mean"`` does, without the ``1 / n``."""
+``"mean"`` does, without the ``1 / n``; the epoch's ``loss`` is the total over its rows,
+on ``val_loss``'s and ``evaluate``'s scale."""
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from nonlin import (
     SGD,
     BinaryCrossEntropy,
+    Callback,
     CrossEntropy,
     Dense,
     MeanSquaredError,
@@ -18,6 +22,7 @@ from nonlin import (
     Softmax,
     Tanh,
 )
+from nonlin.checkpoint import load_checkpoint, save_checkpoint
 from nonlin.data import make_dataset
 from nonlin.objective import Objective
 
@@ -102,6 +107,89 @@ def test_a_confidently_wrong_batch_trains_through_the_logits(dtype, last, loss_c
     assert history.history["loss"][0] == pytest.approx(100.0, rel=1e-6)  # 50 + 0 + 50
     step = (before - model.layers[0].W.value) / 0.01  # dL/dW of the sum: x^T (p - y)
     np.testing.assert_allclose(step, expected, rtol=1e-3)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("case", ["mse", "softmax+ce labels", "sigmoid+bce"])
+def test_the_epoch_loss_of_a_sum_is_the_total_evaluate_gives(case, shuffle) -> None:
+    last, loss_cls, kw, y, _ = CASES[case]
+    k = 2 if y.ndim == 2 else 3
+    # (an L2 term, which the epoch's loss counts once, as evaluate does)
+    model, loss = _model(last, k, np.float64, l2=1e-2), loss_cls(reduction="sum", **kw)
+    history = model.fit(X, y, loss=loss, optimizer=SGD(0.0), epochs=2, batch_size=7,
+                        shuffle=shuffle, seed=0, sample_weight=SW, verbose=0,
+                        validation_data=(X, y, SW))
+    expected = model.evaluate(X, y, loss=loss, sample_weight=SW)["loss"]
+    for key in ("loss", "val_loss"):
+        assert history.history[key] == pytest.approx([expected] * 2, rel=1e-12)
+    # and n times the "mean" model's, whatever the batch size
+    mean = model.fit(X, y, loss=loss_cls(**kw), optimizer=SGD(0.0), batch_size=7,
+                     shuffle=shuffle, sample_weight=SW, verbose=0).history["loss"][0]
+    penalty = model.layers[0].penalty()
+    assert expected - penalty == pytest.approx((mean - penalty) * N, rel=1e-12)
+
+
+class _StopAfter(Callback):
+    """Set ``stop_training`` after batch ``batch``: the epoch ends there."""
+
+    def __init__(self, batch: int) -> None:
+        self.batch = batch
+
+    def on_batch_end(self, batch, logs=None):
+        if batch == self.batch:
+            self.model.stop_training = True
+
+
+def test_an_epoch_a_batch_hook_ends_early_reports_the_total_of_its_rows() -> None:
+    model, loss = _model(None, 2, np.float64), MeanSquaredError(reduction="sum")
+    history = model.fit(X, REALS, loss=loss, optimizer=SGD(0.0), batch_size=7, shuffle=False,
+                        callbacks=[_StopAfter(1)], verbose=0)
+    expected = model.evaluate(X[:14], REALS[:14], loss=loss)["loss"]
+    assert history.history["loss"] == [pytest.approx(expected, rel=1e-12)]
+
+
+class _Interrupt(Callback):
+    def __init__(self, epoch: int, batch: int) -> None:
+        self.at, self.epoch = (epoch, batch), -1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            raise KeyboardInterrupt
+
+
+def test_a_sum_run_stopped_mid_epoch_resumes_with_the_epochs_total(tmp_path) -> None:
+    def fit(model, epochs, **kwargs):
+        loss = CrossEntropy(from_logits=True, reduction="sum")
+        model.fit(X, LABELS, loss=loss, optimizer=kwargs.pop("optimizer", SGD(1e-300)),
+                  epochs=epochs, batch_size=7, sample_weight=SW, verbose=0, **kwargs)
+        return model
+
+    straight = fit(_model(None, 3, np.float64), 3, seed=1)
+    stopped = _model(None, 3, np.float64)
+    with pytest.raises(KeyboardInterrupt):
+        fit(stopped, 3, seed=1, callbacks=[_Interrupt(1, 1)])
+    path = tmp_path / "stopped.safetensors"
+    save_checkpoint(stopped, path, epoch=stopped.history.epoch[-1] + 1)
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.partial["rows"] == 14
+    resumed = fit(_model(None, 3, np.float64), 3, optimizer="sgd", resume_from=path)
+    assert resumed.history.history == straight.history.history
+    total = straight.evaluate(X, LABELS, sample_weight=SW)["loss"]
+    assert straight.history.history["loss"] == pytest.approx([total] * 3, rel=1e-12)
+
+
+def test_the_progress_bar_runs_on_the_epochs_scale(capsys, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain-text bar
+    model, loss = _model(None, 2, np.float64), MeanSquaredError(reduction="sum")
+    history = model.fit(X, REALS, loss=loss, optimizer=SGD(0.0), batch_size=7,
+                        shuffle=False, verbose=1)
+    err = capsys.readouterr().err
+    running = err.split("\r4/4 - loss: ")[1].split("\r")[0].strip()
+    total = model.evaluate(X, REALS, loss=loss)["loss"]
+    assert running == f"{history.history['loss'][0]:.4g}" == f"{total:.4g}"
 
 
 @pytest.mark.parametrize("batch_size", [None, 7])

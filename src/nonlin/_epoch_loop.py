@@ -43,7 +43,10 @@ class _Loop:
         self.shuffle = shuffle
         self.params = model.parameters()
         self.objective = Objective(model, loss, self.batch_size, train.labels)
-        self.summed = not self.objective.mean  # "sum": the weights are not divided by m
+        # "sum": the weights go in as given (not / m), a batch's loss is its sum and the
+        # epoch's loss the sum over its rows
+        self.summed = not self.objective.mean
+        self.data_loss = 0.0  # the last batch's loss, before the penalty
         self.snapshot = StepSnapshot(model)  # layer and generator state, to undo a diverged step
         self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
         # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
@@ -118,13 +121,31 @@ class _Loop:
         """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,
         or fewer when a batch hook set ``model.stop_training`` (the epoch then ends there)."""
         if rows < len(self.train):
-            return {"loss": total / rows, **self.running_metrics()}
-        logs = {"loss": total / rows}
+            return {"loss": self._epoch_loss(rows, total), **self.running_metrics()}
+        logs = {"loss": self._epoch_loss(rows, total)}
         for metric in self.metrics:
             logs[metric.name] = (
                 metric.result() if metric.streams else metric(self.train.y, self.store)
             )
         return logs
+
+    def _epoch_loss(self, rows: int, total: float) -> float:
+        """The epoch's loss from ``total``, what its batches added up over ``rows`` rows.
+
+        ``"mean"``: ``total = sum_b m_b (mean_b + penalty_b)`` over batches of ``m_b`` rows,
+        and the loss ``total / rows`` (Keras' batch-size-weighted mean). ``"sum"``:
+        ``total = sum_i w_i L_i`` over the rows, and the loss ``total`` plus the current
+        penalty, what ``evaluate`` gives (``loss`` and ``val_loss`` on one scale).
+        """
+        if not self.summed:
+            return total / rows
+        return total + penalty(self.model) if self.has_penalty else total
+
+    def running_logs(self) -> dict[str, float]:
+        """The epoch's loss and metrics so far (for progress bars)."""
+        progress = self.model._epoch_in_progress
+        return {"loss": self._epoch_loss(max(progress.rows, 1), progress.loss_total),
+                **self.running_metrics()}
 
     def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
         """The epoch's shuffling order and its progress record, published on the model
@@ -177,7 +198,7 @@ class _Loop:
         guard.in_step = True
         try:
             value = self._step(epoch, batch, start, stop, order)
-            total += value * (stop - start)
+            total += self.data_loss if self.summed else value * (stop - start)
             progress.rows, progress.loss_total = stop, total
         except KeyboardInterrupt:
             if guard.torn:  # weights, slots and metrics may be half-way through this step
@@ -210,7 +231,7 @@ class _Loop:
             snapshot.save()
         # overflow shows up as a non-finite loss, state or update, reported below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self.objective.step(xb, yb, wb, sink)
+            value = self.data_loss = self.objective.step(xb, yb, wb, sink)
             if self.has_penalty:
                 value += penalty(self.model)
             finite = math.isfinite(value) or not self.stop_on_nonfinite
