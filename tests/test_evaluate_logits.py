@@ -73,11 +73,15 @@ def test_metrics_see_the_probabilities_predict_gives(name) -> None:
                                                rel=1e-12)
 
 
-def test_a_sum_reduction_is_scored_on_the_probabilities_as_fit_trains_it() -> None:
-    model, _, y = _confident("softmax labels", np.float64)
-    loss = CrossEntropy(reduction="sum")  # fit fuses "mean" losses only
-    result = model.evaluate(X, y, loss=loss, batch_size=7)
-    assert result["loss"] == pytest.approx(loss(y, model.predict(X)), rel=1e-12)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_sum_reduction_is_scored_through_the_logits_as_fit_trains_it(name) -> None:
+    model, mean, y = _confident(name, np.float64)
+    summed = type(mean)(reduction="sum")  # fit fuses "sum" as it fuses "mean"
+    for batch_size in (None, 7):
+        result = model.evaluate(X, y, loss=summed, batch_size=batch_size)["loss"]
+        assert result > 50 * 60  # not capped by clipped probabilities
+        assert result == pytest.approx(
+            model.evaluate(X, y, loss=mean, batch_size=batch_size)["loss"] * 60, rel=1e-12)
 
 
 def test_the_loss_of_given_probabilities_is_still_clipped() -> None:

@@ -43,6 +43,10 @@ class _Loop:
         self.shuffle = shuffle
         self.params = model.parameters()
         self.objective = Objective(model, loss, self.batch_size, train.labels)
+        # "sum": the weights go in as given (not / m), a batch's loss is its sum and the
+        # epoch's loss the sum over its rows
+        self.summed = not self.objective.mean
+        self.data_loss = 0.0  # the last batch's loss, before the penalty
         self.snapshot = StepSnapshot(model)  # layer and generator state, to undo a diverged step
         self.has_penalty = any(getattr(layer, "l2", 0) for layer in model.layers)
         # a loss with ``stop_on_nonfinite = False`` trains on through inf/NaN values
@@ -117,13 +121,31 @@ class _Loop:
         """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,
         or fewer when a batch hook set ``model.stop_training`` (the epoch then ends there)."""
         if rows < len(self.train):
-            return {"loss": total / rows, **self.running_metrics()}
-        logs = {"loss": total / rows}
+            return {"loss": self._epoch_loss(rows, total), **self.running_metrics()}
+        logs = {"loss": self._epoch_loss(rows, total)}
         for metric in self.metrics:
             logs[metric.name] = (
                 metric.result() if metric.streams else metric(self.train.y, self.store)
             )
         return logs
+
+    def _epoch_loss(self, rows: int, total: float) -> float:
+        """The epoch's loss from ``total``, what its batches added up over ``rows`` rows.
+
+        ``"mean"``: ``total = sum_b m_b (mean_b + penalty_b)`` over batches of ``m_b`` rows,
+        and the loss ``total / rows`` (Keras' batch-size-weighted mean). ``"sum"``:
+        ``total = sum_i w_i L_i`` over the rows, and the loss ``total`` plus the current
+        penalty, what ``evaluate`` gives (``loss`` and ``val_loss`` on one scale).
+        """
+        if not self.summed:
+            return total / rows
+        return total + penalty(self.model) if self.has_penalty else total
+
+    def running_logs(self) -> dict[str, float]:
+        """The epoch's loss and metrics so far (for progress bars)."""
+        progress = self.model._epoch_in_progress
+        return {"loss": self._epoch_loss(max(progress.rows, 1), progress.loss_total),
+                **self.running_metrics()}
 
     def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
         """The epoch's shuffling order and its progress record, published on the model
@@ -176,7 +198,7 @@ class _Loop:
         guard.in_step = True
         try:
             value = self._step(epoch, batch, start, stop, order)
-            total += value * (stop - start)
+            total += self.data_loss if self.summed else value * (stop - start)
             progress.rows, progress.loss_total = stop, total
         except KeyboardInterrupt:
             if guard.torn:  # weights, slots and metrics may be half-way through this step
@@ -193,8 +215,7 @@ class _Loop:
         if order is None:
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
             if weight is not None:
-                wb = np.multiply(weight[start:stop], const(1.0 / m, weight.dtype),
-                                 out=self.wbuf[:m])
+                wb = weight[start:stop]
         else:
             where = rows = self.ibuf[:m]
             np.copyto(rows, order[start:stop])
@@ -202,14 +223,15 @@ class _Loop:
             yb = train.y.take(rows, 0, self.ybuf[:m], "clip")
             if weight is not None:
                 wb = weight.take(rows, 0, self.wbuf[:m], "clip")
-                np.multiply(wb, const(1.0 / m, weight.dtype), out=wb)
+        if wb is not None and not self.summed:  # "mean": w_i / m (see Objective.step)
+            wb = np.multiply(wb, const(1.0 / m, wb.dtype), out=self.wbuf[:m])
         self._batch = (yb, where)
         sink, snapshot = self._sink if self.metrics else None, self.snapshot
         if snapshot.active:
             snapshot.save()
         # overflow shows up as a non-finite loss, state or update, reported below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self.objective.step(xb, yb, wb, sink)
+            value = self.data_loss = self.objective.step(xb, yb, wb, sink)
             if self.has_penalty:
                 value += penalty(self.model)
             finite = math.isfinite(value) or not self.stop_on_nonfinite

@@ -85,7 +85,9 @@ class BatchObjective(Loss):
     ``y`` has shape (n_samples, n_outputs) (one-hot for ``log_loss``).
     """
 
-    reduction = "sum"
+    # a batch's value is a mean (over the weight sum): fit's epoch loss is then the
+    # batch-size-weighted mean of the batches', scikit-learn's loss_curve_
+    reduction = "mean"
     stop_on_nonfinite = False  # nonlin's loop trains on through inf/NaN, as scikit-learn does
     negative_weights = True  # scikit-learn's MLP takes sample weights of any sign
 

@@ -127,7 +127,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     """
     batch_size = batch_size or _EVAL_BATCH
     n, X, y, w = len(data), data.X, data.y, data.weight
-    scorer = logit_loss(model, loss)  # a "mean" cross-entropy then
+    mean = getattr(loss, "reduction", "mean") == "mean"  # else "sum": the total
+    scorer = logit_loss(model, loss)  # a cross-entropy then, reduced as ``loss``
     head, last = (model.layers[:-1], model.layers[-1]) if scorer else (model.layers, None)
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
@@ -137,7 +138,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
             value, out = loss._value(y, z, w), z
         else:
             total, scored = _scored(last, scorer, z, y, w, True)
-            value, out = total / n, cast(np.ndarray, scored)  # outputs asked for: not None
+            value = total / n if mean else total
+            out = cast(np.ndarray, scored)  # outputs asked for: not None
         results = {"loss": value + penalty(model)}
         results.update({m.name: m(y, out) for m in metrics})
         return results
@@ -158,7 +160,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
             metric.update_state(yb, out)
         if tick is not None:
             tick(step)
-    value = total / n if getattr(loss, "reduction", "mean") == "mean" else total
+    value = total / n if mean else total
     results = {"loss": value + penalty(model)}
     results.update({m.name: m.result() for m in metrics})
     return results

@@ -21,6 +21,9 @@ Conventions, shared by every loss here:
   number per batch and refuse it. Keras 3's ``"sum_over_batch_size"`` (its
   default, ``sum_i w_i L_i / n``) is accepted as ``"mean"``, which it equals;
   its ``"mean_with_sample_weight"`` (divides by ``sum_i w_i``) is not.
+* In ``fit``, a batch's loss is reduced as the loss says, and the epoch's loss (History's
+  ``"loss"``) is for ``"mean"`` the batches' means weighted by their rows, for ``"sum"``
+  the total ``sum_i w_i L_i`` over the epoch's rows, what ``evaluate`` gives.
 * The public ``__call__`` and ``grad`` validate their inputs (the checks live
   in ``nonlin._loss_checks``). Training loops validate once and call the
   private ``_value`` / ``_grad`` on each batch.

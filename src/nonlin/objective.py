@@ -7,6 +7,7 @@ on raw scores) is trained through the logits ``z``: with ``p = softmax(z)``::
     dL/dz = (p - onehot(y)) * w_i / n
 
 and likewise ``Sigmoid`` + ``BinaryCrossEntropy`` as ``dL/dz = (sigmoid(z) - y) w_i / n``.
+With ``reduction="sum"`` the same math runs without the ``1 / n``.
 ``MeanSquaredError`` shares one residual between its value and gradient. Any other
 loss goes through its ``_value`` / ``_grad``. Every buffer is preallocated in the
 model's dtype; the batch loss comes out of the arrays the gradient needs anyway.
@@ -26,8 +27,9 @@ from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
 
 def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
-    """(kind, drop_last): which fused path applies, and whether the last layer is skipped."""
-    if getattr(loss, "reduction", "mean") != "mean":
+    """(kind, drop_last): which fused path applies, and whether the last layer is skipped.
+    ``reduction`` "mean" and "sum" fuse alike (``"none"`` is not trained on)."""
+    if getattr(loss, "reduction", "mean") not in ("mean", "sum"):
         return "generic", False
     last = model.layers[-1]
     if type(loss) is CrossEntropy:
@@ -113,6 +115,7 @@ class Objective:
     def __init__(self, model: Sequential, loss: Loss, batch_size: int, labels: bool) -> None:
         self.model, self.loss, self.labels = model, loss, labels
         self.kind, drop_last = fused_kind(model, loss)
+        self.mean = getattr(loss, "reduction", "mean") == "mean"  # else "sum": no 1 / n
         self.layers = model.layers[:-1] if drop_last else list(model.layers)
         self.reversed = self.layers[::-1]
         # stores the model's real output: probabilities if the activation was dropped
@@ -148,13 +151,15 @@ class Objective:
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
              sink: Callable[[np.ndarray], None] | None = None) -> float:
-        """Forward, loss and backward on one batch; returns the batch's mean loss.
+        """Forward, loss and backward on one batch; returns the batch's loss, reduced as the
+        loss's ``reduction`` says: the mean, or with ``"sum"`` the sum ``sum_i w_i L_i``.
 
         ``sink(out)``, when given, is called with the model's outputs for the
         batch (probabilities when the output activation was fused in) before
         their buffer is reused: ``fit`` updates its metrics there.
-        ``w`` holds per-sample weights already divided by the batch size, or is
-        None (then the gradient is divided by the batch size).
+        ``w`` holds per-sample weights already divided by the batch size (``"mean"``) or
+        as they are (``"sum"``), or is None (then the gradient is divided by the batch
+        size for ``"mean"``).
         """
         z = self.forward(x)
         n = z.shape[0]
@@ -170,12 +175,13 @@ class Objective:
             else:
                 return self._generic(z, y, w)
         self.backward(grad)
-        return total if w is not None else total / n
+        return total / n if w is None and self.mean else total
 
     # -- fused paths ----------------------------------------------------------
     def _scale(self, grad: np.ndarray, w: np.ndarray | None) -> None:
         if w is None:
-            np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
+            if self.mean:
+                np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
         else:
             np.multiply(grad, w[:, None], out=grad)
 
@@ -201,7 +207,7 @@ class Objective:
                     self._probs = np.empty_like(self._p)
                 sink(np.divide(p, s[:, None], out=self._probs[:n]))
             # (p / s - onehot) * w_i as p * (w_i / s), then -w_i at each label: a pass fewer
-            weight = const(1.0 / n, self.dtype) if w is None else w
+            weight = w if w is not None else const(1.0 / n if self.mean else 1.0, self.dtype)
             np.multiply(p, np.divide(weight, s, out=s)[:, None], out=p)
             # p.flat[flat] -= weight, through a buffer (fancy indexing makes three arrays)
             entries = p.reshape(-1)
@@ -264,8 +270,8 @@ class Objective:
     def _generic(self, z: np.ndarray, y: np.ndarray, w: Any) -> float:
         """The loss's own ``_value`` and ``_grad``, their math written into ``self._pool``."""
         n = z.shape[0]
-        # the loss divides by n itself
-        weights = None if w is None else np.multiply(w, n, out=self._rows[:n])
+        # the loss divides by n itself ("mean"): the weights as given
+        weights = w if w is None or not self.mean else np.multiply(w, n, out=self._rows[:n])
         with using(self._pool):
             value = self.loss._value(y, z, weights)
             grad = self.loss._grad(y, z, weights, self._p[:n])

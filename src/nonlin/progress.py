@@ -54,7 +54,8 @@ class ProgbarLogger(Callback):
         except ImportError:
             self._tqdm = False
         self._bar: Any = None
-        self.live: Any = None  # set by fit: () -> {metric: value} over the rows seen so far
+        # set by fit: () -> {"loss": value, metric: value} over the rows seen so far
+        self.live: Any = None
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = self._last = time.monotonic()

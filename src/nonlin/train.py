@@ -213,8 +213,8 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
                  batch_size, shuffle, cbs)
     loop.history = history
-    if extra and loop.metrics:
-        extra[0].live = loop.running_metrics
+    if extra:  # the running loss as the epoch's ("sum": a total), and the metrics
+        extra[0].live = loop.running_logs
     loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), initial_epoch,
                                 len(train), model.rng, loop.metrics)
     return loop, this_fit
