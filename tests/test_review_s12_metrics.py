@@ -1,0 +1,100 @@
+"""Review s12 (numerics): R2Score on constant targets, AUC's comparison dtype, NaN
+predictions in metrics, cross-entropy gradients at clipped entries, and the documented
+factors against Keras' losses and its top-k ties."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nonlin
+from io_helpers import edit_meta
+from nonlin.checkpoint import load_checkpoint
+from nonlin.metrics import R2Score
+from test_checkpoint import _data
+from test_metrics_keras import _run, _stopped
+
+# --- R2Score: constant targets decided exactly --------------------------------------------
+
+
+def _streamed(y, p, cuts):
+    metric = R2Score()
+    for rows in np.split(np.arange(len(y)), cuts):
+        metric.update_state(y[rows, None], p[rows, None])
+    return metric.result()
+
+
+@pytest.mark.parametrize("c", [0.1, 0.3, 1 / 3, 1e-3, 123.456])
+@pytest.mark.parametrize("n", [3, 7, 10, 53])
+def test_r2_of_a_constant_target_is_0_or_1_one_shot_weighted_and_streamed(c, n):
+    y = np.full(n, c)
+    w = np.linspace(0.5, 2.0, n)
+    for p, expected in ((y + 0.05, 0.0), (y.copy(), 1.0)):
+        assert R2Score()(y, p) == expected
+        assert R2Score()(y, p, w) == expected
+        for cuts in ([2], [1, n - 1], list(range(1, n))):
+            assert _streamed(y, p, cuts) == expected
+
+
+def test_r2_constant_over_the_weighted_rows_and_per_output():
+    y = np.array([0.1, 0.1, 0.1, 7.0])
+    p = np.array([0.1, 0.1, 0.1, 0.0])
+    assert R2Score()(y, p, [1.0, 1.0, 1.0, 0.0]) == 1.0  # the row of weight 0 does not count
+    assert R2Score()(y, p + 0.01, [1.0, 1.0, 1.0, 0.0]) == 0.0
+    Y = np.column_stack([np.full(7, 0.1), np.arange(7.0)])
+    P = np.column_stack([np.full(7, 0.2), np.arange(7.0) + 0.5])
+    varied = 1.0 - np.sum(0.5**2 * np.ones(7)) / np.sum((np.arange(7.0) - 3.0) ** 2)
+    assert R2Score()(Y, P) == pytest.approx(varied / 2, rel=1e-15)
+    metric = R2Score()
+    metric.update_state(Y[:1], P[:1])
+    metric.update_state(Y[1:], P[1:])
+    assert metric.result() == pytest.approx(varied / 2, rel=1e-15)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 3, 4])
+def test_evaluate_r2_of_a_constant_target_does_not_depend_on_the_batch_size(batch_size):
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    y = np.full(10, 0.1)
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    model.build(2, seed=0)
+    scores = model.evaluate(X, y, loss="mse", metrics=["r2"], batch_size=batch_size)
+    assert scores["r2"] == 0.0
+
+
+def test_r2_state_keeps_min_and_max_and_loads_a_state_saved_without_them():
+    y, p = np.full(10, 0.1), np.full(10, 0.15)
+    first = R2Score()
+    first.update_state(y[:2, None], p[:2, None])
+    state = first.state_dict()
+    assert state["min"] == state["max"] == [0.1]
+    resumed = R2Score()
+    resumed.load_state_dict(state)
+    resumed.update_state(y[2:, None], p[2:, None])
+    assert resumed.result() == 0.0
+    older = {k: state[k] for k in ("n", "mean", "m2", "ss_res")}  # before min / max
+    resumed.load_state_dict(older)
+    resumed.update_state(np.array([[1.0]]), np.array([[1.0]]))
+    assert 0.0 < resumed.result() < 1.0  # spread by then: not a constant target
+    for bad in ({**state, "min": [0.2]}, {**state, "max": [0.0, 1.0]}, {**older, "min": [0.1]}):
+        with pytest.raises(ValueError, match="Expected R2Score state"):
+            R2Score().load_state_dict(bad)
+
+
+def test_a_checkpoint_with_an_r2_state_saved_before_min_and_max_still_loads(tmp_path):
+    y = _data()[0][:, :3] * 2.0 + 1.0
+    path = _stopped(tmp_path, ["r2"], "mse", y)
+    assert set(load_checkpoint(path).partial["metrics"][0]) >= {"min", "max"}
+    older = tmp_path / "older.safetensors"
+
+    def drop(record):
+        state = {k: v for k, v in record["partial"]["metrics"][0].items()
+                 if k not in ("min", "max")}
+        return {**record, "partial": {**record["partial"], "metrics": [state]}}
+
+    older.write_bytes(edit_meta(path.read_bytes(), "checkpoint", drop))
+    assert set(load_checkpoint(older).partial["metrics"][0]) == {"n", "mean", "m2", "ss_res"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "the epoch starts again": not taken
+        _run(["r2"], "mse", y, epochs=3, optimizer="adam", resume_from=older)
