@@ -12,7 +12,14 @@ import pytest
 import nonlin
 from io_helpers import edit_meta
 from nonlin.checkpoint import load_checkpoint
-from nonlin.metrics import R2Score
+from nonlin.metrics import (
+    AUC,
+    METRICS,
+    MeanAbsoluteError,
+    Precision,
+    R2Score,
+    get_metric,
+)
 from test_checkpoint import _data
 from test_metrics_keras import _run, _stopped
 
@@ -98,3 +105,62 @@ def test_a_checkpoint_with_an_r2_state_saved_before_min_and_max_still_loads(tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # "the epoch starts again": not taken
         _run(["r2"], "mse", y, epochs=3, optimizer="adam", resume_from=older)
+
+
+# --- AUC: compared in the predictions' dtype; NaN below every threshold --------------------
+
+
+def test_auc_compares_float32_predictions_with_float32_thresholds():
+    y = np.array([1, 0, 1, 0])
+    p = np.array([0.9, 0.1, 0.1, 0.05])  # float32(0.1) > 0.1 in float64, == in float32
+    assert AUC(num_thresholds=11)(y, p) == 0.75
+    assert AUC(num_thresholds=11)(y, p.astype(np.float32)) == 0.75
+    on = np.float32([0.3, 0.3])  # exactly on a threshold: not above it, as Precision(0.3) says
+    auc = AUC(thresholds=[0.3])
+    auc.update_state(np.array([1, 0]), on)
+    assert auc.state_dict()["true_positives"][1] == auc.state_dict()["false_positives"][1] == 0
+    assert Precision(0.3)(np.array([1, 0]), on) == 0.0
+    logits = np.log(on / (1 - on))  # float32 logits whose sigmoid rounds to float32(0.3)
+    auc = AUC(thresholds=[0.3], from_logits=True)
+    auc.update_state(np.array([1, 0]), logits)
+    assert auc.state_dict()["true_positives"][1] == 0
+
+
+def test_auc_streams_a_nan_prediction_as_a_negative_at_every_threshold():
+    auc = AUC(num_thresholds=3)  # thresholds -eps, 0.5, 1 + eps
+    auc.update_state(np.array([1, 0, 1, 0]), np.array([0.9, np.nan, 0.1, 0.2]))
+    assert auc.state_dict() == {"true_positives": [2.0, 1.0, 0.0],
+                                "false_positives": [1.0, 0.0, 0.0],
+                                "true_negatives": [1.0, 2.0, 2.0],
+                                "false_negatives": [0.0, 1.0, 2.0]}
+    multi = AUC(num_thresholds=3, multi_label=True)
+    multi.update_state(np.array([[1, 0], [0, 1]]), np.array([[np.nan, 0.7], [0.2, np.nan]]))
+    assert multi.state_dict() == {"true_positives": [[0.0, 0.0]] * 3,
+                                  "false_positives": [[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]],
+                                  "true_negatives": [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]],
+                                  "false_negatives": [[1.0, 1.0]] * 3}
+
+
+# --- a direct metric call refuses NaN and infinities ----------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_a_metric_called_on_nan_or_inf_raises_naming_the_index(name):
+    metric = get_metric(name)
+    y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    p = np.array([[0.9, 0.1], [0.2, 0.7], [0.6, 0.4]])
+    assert np.isfinite(metric(y, p))
+    with pytest.raises(ValueError, match=r"finite y_pred. Received nan at index \(1, 1\)"):
+        metric(y, np.where(p == 0.7, np.nan, p))
+    with pytest.raises(ValueError, match=r"finite y_pred. Received -inf at index \(2,\)"):
+        metric(y[:, 0], np.array([0.9, 0.2, -np.inf]))
+    with pytest.raises(ValueError, match=r"finite y_true. Received inf at index \(2, 0\)"):
+        metric(np.where(np.arange(6).reshape(3, 2) == 4, np.inf, y), p)
+
+
+def test_metric_update_state_and_call_keep_no_check():
+    p = np.array([[0.9], [np.nan]])
+    metric = MeanAbsoluteError()
+    metric.update_state(np.array([1.0, 0.0]), p)  # fit's per-batch entry: no added cost
+    assert np.isnan(metric.result())
+    assert np.isnan(metric._call(np.array([1.0, 0.0]), p))
