@@ -19,10 +19,6 @@ output of the epoch. Streaming is unweighted; a metric called on whole arrays
 takes ``sample_weight`` (so does ``update_state`` of ``Precision``, ``Recall``
 and ``AUC``, as in Keras). A plain function given as a metric cannot stream:
 ``fit`` then keeps the epoch's outputs and calls it once at the end.
-
-A direct call refuses a NaN or infinity in ``y_pred`` or ``y_true`` (``ValueError``
-naming its index, as the losses and scikit-learn do); ``update_state``, which
-``fit`` calls on every batch, does not check.
 """
 
 from __future__ import annotations
@@ -34,7 +30,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from ._loss_checks import first_bad
+from ._loss_checks import finite_rows
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -83,14 +79,10 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        """The metric of ``y_pred`` against ``y_true``, rows weighed by ``sample_weight``.
-
-        A NaN or infinity in ``y_pred`` or ``y_true`` is a ``ValueError`` naming its
-        index, as for the losses (``update_state``, which ``fit`` calls per batch,
-        does not check, nor does ``_call``, the same call for code that has checked).
-        """
-        y_pred = _finite_rows(y_pred, "y_pred")
-        return self._call(_finite_rows(y_true, "y_true"), y_pred, sample_weight)
+        """The metric of ``y_pred`` against ``y_true``, rows weighed by ``sample_weight``;
+        a NaN or infinity is a ``ValueError`` naming its index (``_call`` does not check)."""
+        y_pred = finite_rows(y_pred, "y_pred")
+        return self._call(finite_rows(y_true, "y_true"), y_pred, sample_weight)
 
     def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         """``__call__`` without the check for NaN and infinities."""
@@ -124,14 +116,6 @@ class Metric:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
-
-
-def _finite_rows(value: Any, name: str) -> np.ndarray:
-    """``check_rows``, then a ``ValueError`` naming the first NaN or infinity, if any."""
-    values = check_rows(value, name)
-    if values.dtype.kind == "f" and not np.isfinite(values).all():
-        raise ValueError(f"Expected finite {name}. Received {first_bad(values)}")
-    return values
 
 
 class _RowMean(Metric):
@@ -313,5 +297,4 @@ class _FunctionMetric(Metric):
         except (TypeError, ValueError):  # None, a str, an array of several values
             raise TypeError(f"Expected a number from metric {self.name!r}. "
                             f"Received: {value!r:.200}") from None
-
     __call__ = _call  # the function sees what it is given: what it accepts is its own rule
