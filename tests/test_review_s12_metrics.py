@@ -164,3 +164,31 @@ def test_metric_update_state_and_call_keep_no_check():
     metric.update_state(np.array([1.0, 0.0]), p)  # fit's per-batch entry: no added cost
     assert np.isnan(metric.result())
     assert np.isnan(metric._call(np.array([1.0, 0.0]), p))
+
+
+# --- cross-entropies from probabilities: the gradient at clipped entries ----------------------
+
+
+@pytest.mark.parametrize("dtype, eps", [(np.float32, 1e-7), (np.float64, 1e-15)])
+def test_bce_gradient_is_0_where_p_equals_its_target_and_large_where_confidently_wrong(
+        dtype, eps):
+    bce = nonlin.BinaryCrossEntropy(reduction="sum")
+    y = np.array([[1.0, 0.0, 1.0, 0.0]], dtype)
+    p = np.array([[1.0, 0.0, 0.0, 1.0]], dtype)  # right, right, wrong, wrong
+    grad = bce.grad(y, p)
+    assert grad.dtype == dtype
+    assert grad[0, 0] == grad[0, 1] == 0.0  # as torch's BCELoss
+    assert np.isfinite(grad).all()
+    # -1/eps and +1/(p_c (1 - p_c)) at p_c = 1 - eps, which rounds (8.4e6 in float32)
+    assert grad[0, 2] == pytest.approx(-1 / eps, rel=1e-6) and 0.8 / eps < grad[0, 3] < 1.2 / eps
+    inside = np.array([[1 - 2 * eps, 2 * eps, 2 * eps, 1 - 2 * eps]], dtype)  # unclipped
+    assert np.all(np.sign(bce.grad(y, inside)) == [-1, 1, -1, 1])
+    soft = np.array([[0.3]], dtype)  # a soft target: p = 0 is wrong by 0.3
+    np.testing.assert_allclose(bce.grad(soft, np.zeros((1, 1), dtype)), [[-0.3 / eps]],
+                               rtol=1e-6)
+
+
+def test_cross_entropy_gradient_below_eps_is_that_at_eps():
+    ce = nonlin.CrossEntropy(reduction="sum")
+    grad = ce.grad(np.array([0]), np.array([[0.0, 1.0]]))
+    assert grad[0, 0] == pytest.approx(-1e15, rel=1e-12) and grad[0, 1] == 0.0
