@@ -192,3 +192,47 @@ def test_cross_entropy_gradient_below_eps_is_that_at_eps():
     ce = nonlin.CrossEntropy(reduction="sum")
     grad = ce.grad(np.array([0]), np.array([[0.0, 1.0]]))
     assert grad[0, 0] == pytest.approx(-1e15, rel=1e-12) and grad[0, 1] == 0.0
+
+
+# --- the losses against the examples of Keras' docstrings ------------------------------------
+
+
+def test_keras_doc_examples_differ_by_the_documented_factors():
+    """Keras averages MSE / MAE / Huber / BCE over the outputs, nonlin sums them: k = 2
+    outputs here, so k times Keras' value (k / 2 for MSE); categorical cross-entropy agrees."""
+    from nonlin import losses as L
+
+    y = np.array([[0.0, 1.0], [0.0, 0.0]])
+    soft = np.array([[0.6, 0.4], [0.4, 0.6]])
+    k = y.shape[1]
+    bce_none = L.BinaryCrossEntropy(reduction="none")(y, soft)
+    np.testing.assert_allclose(bce_none, k * np.array([0.916, 0.714]), atol=k * 5e-4)
+    z = np.array([[-18.6, 0.51], [2.94, -12.8]])
+    bce = L.BinaryCrossEntropy(from_logits=True)
+    assert bce(y, z) == pytest.approx(k * 0.865, abs=k * 5e-4)
+    assert bce(y, z, [0.8, 0.2]) == pytest.approx(k * 0.243, abs=k * 1e-3)  # 0.2436: cut
+    hard = np.array([[1.0, 1.0], [1.0, 0.0]])
+    assert L.MeanSquaredError()(y, hard) == pytest.approx(k / 2 * 0.5)
+    assert L.MeanAbsoluteError()(y, hard) == pytest.approx(k * 0.5)
+    assert L.Huber()(y, soft) == pytest.approx(k * 0.155, abs=k * 5e-4)
+    labels = np.array([[0, 1, 0], [0, 0, 1]])
+    p = np.array([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    assert L.CrossEntropy()(labels, p) == pytest.approx(1.177, abs=5e-4)
+    assert L.CrossEntropy()(labels, p, [0.3, 0.7]) == pytest.approx(0.814, abs=5e-4)
+    assert L.CrossEntropy()(np.array([1, 2]), p) == pytest.approx(1.177, abs=5e-4)
+
+
+def test_the_docs_state_the_keras_factors_and_the_top_k_ties():
+    from pathlib import Path
+
+    from nonlin import losses
+    from nonlin.metrics import TopKAccuracy
+
+    guide = " ".join((Path(__file__).parents[1] / "docs" / "guide.md").read_text().split())
+    assert "nonlin's are `n_outputs` times Keras' (`n_outputs / 2` for MSE" in guide
+    assert "``k`` times Keras' (``k / 2`` for MSE)" in " ".join(losses.__doc__.split())
+    assert "ties with the k-th highest score" in guide
+    assert "ties with the k-th highest score counts as a hit" in " ".join(
+        TopKAccuracy.__doc__.split())
+    scores = np.full((3, 3), 1 / 3)  # a tie everywhere: every class is in the top 1
+    assert TopKAccuracy(1)(np.array([0, 1, 2]), scores) == 1.0

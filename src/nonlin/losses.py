@@ -8,6 +8,8 @@ Conventions, shared by every loss here:
   mean is ``k`` times PyTorch's (``k / 2`` times ``MSELoss``); per entry the
   formulas agree (``HuberLoss(delta)`` included). ``CrossEntropy`` has one term
   per sample and equals ``CrossEntropyLoss`` (``NLLLoss`` of ``log p``).
+  Keras' MSE, MAE, Huber and binary cross-entropy average over the outputs:
+  nonlin's are ``k`` times Keras' (``k / 2`` for MSE); categorical cross-entropy agrees.
 * ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
   mean still divides by ``n_samples``, as Keras does (PyTorch's
   ``CrossEntropyLoss(weight=...)`` weighs classes and divides by their sum).
