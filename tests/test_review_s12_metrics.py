@@ -236,3 +236,23 @@ def test_the_docs_state_the_keras_factors_and_the_top_k_ties():
         TopKAccuracy.__doc__.split())
     scores = np.full((3, 3), 1 / 3)  # a tie everywhere: every class is in the top 1
     assert TopKAccuracy(1)(np.array([0, 1, 2]), scores) == 1.0
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "evaluation.evaluate_dataset scores whole arrays through Metric.__call__, which now refuses "
+    "non-finite outputs; it should call Metric._call, as its streamed path calls update_state "
+    "(evaluation.py is another fix's file: remove this mark with that one-line change)"))
+def test_evaluate_and_validation_score_overflowing_outputs_as_the_streamed_path_does():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    y = X[:, :1] * 2.0
+    X_val = X.copy()
+    X_val[0], X_val[1] = 1.79e308, -1.79e308  # finite inputs whose outputs overflow
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Dense(1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        history = model.fit(X, y, loss="mse", optimizer="sgd", metrics=["mae"], epochs=1,
+                            validation_data=(X_val, y), verbose=0, seed=0)
+        streamed = model.evaluate(X_val, y, loss="mse", metrics=["mae"], batch_size=8)
+        whole = model.evaluate(X_val, y, loss="mse", metrics=["mae"])
+    assert history.history["val_mae"] == [np.inf]
+    assert whole == streamed == {"loss": np.inf, "mae": np.inf}

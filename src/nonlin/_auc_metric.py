@@ -187,7 +187,7 @@ class AUC(ConfusionMetric):
 
 
 def _above(above: np.ndarray, w: np.ndarray | None, n_thresholds: int, curves: int,
-           multi_label: bool) -> tuple[np.ndarray, np.ndarray]:
+           multi_label: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weighted counts of the negative and the positive entries above each threshold.
 
     ``above`` (n_samples, n_outputs): the histogram slot of each entry, ``a + c * S +
