@@ -89,7 +89,13 @@ class BinaryAccuracy(_RowMean):
 
 
 class TopKAccuracy(_RowMean):
-    """Fraction of samples whose true class is among the ``k`` highest outputs."""
+    """Fraction of samples whose true class is among the ``k`` highest outputs.
+
+    A class that ties with the k-th highest score counts as a hit (Keras / TF's
+    ``in_top_k``): the true class is a hit when fewer than ``k`` classes score
+    strictly higher, so a model giving every class the same score scores 1.
+    scikit-learn's ``top_k_accuracy_score`` breaks ties and can score lower.
+    """
 
     greater_is_better = True
 

@@ -114,20 +114,32 @@ class AUC(ConfusionMetric):
             self._labels = k
             self.reset_state()
         weights = self._entry_weights(w, k)
-        p = y_pred.astype(np.float64)
-        if self.from_logits:  # sigmoid, without overflow
-            np.tanh(np.multiply(p, 0.5, out=p), out=p)
-            p += 1.0
-            p *= 0.5
-        np.clip(p, 0.0, 1.0, out=p)
-        # thresholds strictly below each prediction: it is positive at t_0 ... t_{above-1}
-        above = np.searchsorted(self.thresholds, p, side="left")
+        p = self._probabilities(y_pred)
+        # thresholds strictly below each prediction: it is positive at t_0 ... t_{above-1};
+        # compared in the predictions' dtype (float32 ones with float32 thresholds), as
+        # Precision's p > t and Keras; a NaN is below every threshold (NaN > t is False)
+        thresholds = self.thresholds.astype(p.dtype, copy=False)
+        above = np.searchsorted(thresholds, p, side="left")
+        above[np.isnan(p)] = 0
         curves = k if self.multi_label else 1
         if self.multi_label:
             above += np.arange(k) * (self.num_thresholds + 1)  # one histogram per column
         above += truth(y_true, y_pred) * (curves * (self.num_thresholds + 1))  # positives 2nd
-        fp, tp = _above(above, weights, self.num_thresholds, curves, self.multi_label)
-        return tp, fp, fp[0] - fp, tp[0] - tp  # TN, FN: at t_0 = -eps every entry is positive
+        fp, tp, negatives, positives = _above(above, weights, self.num_thresholds, curves,
+                                              self.multi_label)
+        return tp, fp, negatives - fp, positives - tp
+
+    def _probabilities(self, y_pred: np.ndarray) -> np.ndarray:
+        """``y_pred`` (or with ``from_logits`` its sigmoid, computed in float64) clipped
+        to [0, 1], in float32 for float32 (or float16) predictions, else in float64."""
+        dtype = y_pred.dtype if y_pred.dtype in (np.float16, np.float32) else np.float64
+        p = y_pred.astype(np.float64 if self.from_logits else dtype)
+        if self.from_logits:  # sigmoid, without overflow
+            np.tanh(np.multiply(p, 0.5, out=p), out=p)
+            p += 1.0
+            p *= 0.5
+            p = p.astype(dtype, copy=False)
+        return np.clip(p, 0.0, 1.0, out=p)
 
     def _entry_weights(self, w: np.ndarray | None, k: int) -> np.ndarray | None:
         """The weight of each entry: ``w_i`` (n_samples, 1), times ``v_l`` (1, k) when the
@@ -175,24 +187,28 @@ class AUC(ConfusionMetric):
 
 
 def _above(above: np.ndarray, w: np.ndarray | None, n_thresholds: int, curves: int,
-           multi_label: bool) -> tuple[np.ndarray, np.ndarray]:
+           multi_label: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weighted counts of the negative and the positive entries above each threshold.
 
     ``above`` (n_samples, n_outputs): the histogram slot of each entry, ``a + c * S +
     [positive] * curves * S`` with ``a`` its number of thresholds below, ``c`` its
     curve and ``S = T + 1`` slots per curve; ``w`` weighs the entries, broadcast to
     ``above`` ((n_samples, 1) rows, (1, n_outputs) labels, or both).
-    One ``bincount`` per batch. Returns two arrays (T,), or (T, curves) with ``multi_label``.
+    One ``bincount`` per batch. Returns the counts above each threshold, two arrays (T,)
+    or (T, curves) with ``multi_label``, and the totals of negatives and positives, ()
+    or (curves,).
     """
     slots = n_thresholds + 1
     weights = None if w is None else np.broadcast_to(w, above.shape).ravel()
     hist = np.bincount(above.ravel(), weights=weights, minlength=2 * curves * slots)
     hist = hist.reshape(2, curves, slots)
-    # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum, less a = 0
-    counts = np.cumsum(hist[:, :, :0:-1], axis=2, dtype=np.float64)[:, :, ::-1]
+    # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum; at a = 0
+    # (the entries above no threshold: a NaN) the total
+    cumulative = np.cumsum(hist[:, :, ::-1], axis=2, dtype=np.float64)[:, :, ::-1]
+    counts, totals = cumulative[:, :, 1:], cumulative[:, :, 0]
     if multi_label:
-        return counts[0].T.copy(), counts[1].T.copy()
-    return counts[0, 0], counts[1, 0]
+        return counts[0].T.copy(), counts[1].T.copy(), totals[0], totals[1]
+    return counts[0, 0], counts[1, 0], totals[0, 0], totals[1, 0]
 
 
 def _interpolated_pr(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:

@@ -39,7 +39,8 @@ _NAMES = "metric_names"  # optional: older checkpoints lack it
 # the keys of the built-in streaming metrics' states (each metric checks its own shapes)
 _METRIC_STATES = (
     {"total", "count"},  # a mean over rows: the accuracies, MAE, MSE, RMSE, MAPE
-    {"n", "mean", "m2", "ss_res"},  # R2Score
+    {"n", "mean", "m2", "ss_res", "min", "max"},  # R2Score
+    {"n", "mean", "m2", "ss_res"},  # R2Score, as saved before it kept min and max
     {"true_positives", "false_positives"},  # Precision
     {"true_positives", "false_negatives"},  # Recall
     {"true_positives", "false_positives", "true_negatives", "false_negatives"},  # AUC

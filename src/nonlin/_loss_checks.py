@@ -13,11 +13,22 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_rows
+
 
 def first_bad(a: np.ndarray) -> str:
     """The first non-finite entry of ``a`` and its index, for a message."""
     index = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
     return f"{a[index]} at index {index}"
+
+
+def finite_rows(value: Any, name: str) -> np.ndarray:
+    """``value`` checked by ``validation.check_rows`` (a metric's direct call), then a
+    ``ValueError`` naming its first NaN or infinity, if any."""
+    values = check_rows(value, name)
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        raise ValueError(f"Expected finite {name}. Received {first_bad(values)}")
+    return values
 
 
 def check_loss_inputs(

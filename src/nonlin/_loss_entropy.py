@@ -44,9 +44,10 @@ class BinaryEntropyMath:
             return np.subtract(sigmoid(y_pred), y_true, out=out)
         eps = EPS.get(y_pred.dtype, 1e-15)
         p = np.clip(y_pred, eps, 1 - eps, out=like("p", y_pred))
-        np.subtract(p, y_true, out=out)
         q = np.subtract(1, p, out=like("q", p))
-        return np.divide(out, np.multiply(p, q, out=q), out=out)  # (p - y) / (p (1 - p))
+        np.multiply(p, q, out=q)
+        np.subtract(y_pred, y_true, out=out)  # the prediction unclipped: 0 where p = y
+        return np.divide(out, q, out=out)  # (p - y) / (p_c (1 - p_c))
 
 
 class CategoricalEntropyMath:

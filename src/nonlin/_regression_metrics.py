@@ -18,6 +18,7 @@ from ._scratch import buffer, like, row_means, rows
 from .metrics import Metric, _column, _is_number, _RowMean
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
+_STATE_KEYS = ("mean", "m2", "ss_res", "min", "max")  # R2Score's per-output state
 
 
 class _Regression(_RowMean):
@@ -93,8 +94,12 @@ class MeanAbsolutePercentageError(_Regression):
 class R2Score(Metric):
     """Coefficient of determination, averaged over outputs (scikit-learn's ``r2_score``).
 
-    Per output: ``1 - sum (y - p)^2 / sum (y - mean y)^2``; an output with constant
-    targets scores 1 if predicted exactly, else 0. Keras 3's ``R2Score``
+    Per output: ``1 - sum w (y - p)^2 / sum w (y - mean y)^2``; an output with constant
+    targets scores 1 if predicted exactly, else 0. "Constant" is decided exactly,
+    ``min y == max y`` over the rows of weight > 0 (streamed: running per-output
+    minima and maxima), not from ``sum (y - mean y)^2``, which a rounded mean (of
+    0.1, say) leaves a hair above 0: the same targets score the same, whole, weighted
+    or split into any batches. Keras 3's ``R2Score``
     (``class_aggregation="uniform_average"``, named ``"r2_score"`` there) gives the
     same, except NaN for a constant target predicted exactly (0 / 0).
     """
@@ -106,6 +111,8 @@ class R2Score(Metric):
     _mean: float | np.ndarray
     _m2: float | np.ndarray
     _ss_res: float | np.ndarray
+    _min: float | np.ndarray  # inf / -inf before
+    _max: float | np.ndarray
 
     def __init__(self, name: str | None = None) -> None:
         self.name = check_name(name, type(self).name)
@@ -123,14 +130,17 @@ class R2Score(Metric):
         mean = np.dot(w, y) / w.sum()
         ss_res = np.dot(w, (y - p) ** 2)
         ss_tot = np.dot(w, (y - mean) ** 2)
-        return _r2(ss_res, ss_tot)
+        weighed = y[w > 0]
+        return _r2(ss_res, ss_tot, weighed.min(axis=0) == weighed.max(axis=0))
 
     def reset_state(self) -> None:
         self._n, self._mean, self._m2, self._ss_res = 0, 0.0, 0.0, 0.0
+        self._min, self._max = math.inf, -math.inf
 
     def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         """Running per-output count, mean and sum of squared deviations of the targets,
-        merged batch by batch (Chan et al.), and the residual sum of squares."""
+        merged batch by batch (Chan et al.), their minimum and maximum, and the residual
+        sum of squares."""
         y = _targets(y_true, y_pred)
         n_b = y.shape[0]
         mean_b = y.mean(axis=0)
@@ -143,32 +153,54 @@ class R2Score(Metric):
         np.copyto(residual := like("residual", y), y_pred)  # in float64, as y - y_pred casts it
         np.square(np.subtract(y, residual, out=residual), out=residual)
         self._ss_res = self._ss_res + residual.sum(axis=0)
+        self._min = np.minimum(self._min, y.min(axis=0, initial=math.inf))
+        self._max = np.maximum(self._max, y.max(axis=0, initial=-math.inf))
         self._n = total
 
     def result(self) -> float:
         if not self._n:
             return math.nan
-        return _r2(np.atleast_1d(self._ss_res), np.atleast_1d(self._m2))
+        return _r2(np.atleast_1d(self._ss_res), np.atleast_1d(self._m2),
+                   np.atleast_1d(self._min == self._max))
 
     def state_dict(self) -> dict[str, Any]:
-        parts = (self._mean, self._m2, self._ss_res)
+        """``n`` and per-output lists ``mean``, ``m2``, ``ss_res``, ``min``, ``max``
+        (``[0.0]`` each before any batch)."""
+        parts = (self._mean, self._m2, self._ss_res) + (
+            (self._min, self._max) if self._n else (0.0, 0.0))
         return {"n": self._n, **{k: np.atleast_1d(v).tolist() for k, v in
-                                 zip(("mean", "m2", "ss_res"), parts, strict=True)}}
+                                 zip(_STATE_KEYS, parts, strict=True)}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        n = state.get("n")
-        parts: list[Any] = [state.get(k) for k in ("mean", "m2", "ss_res")]
-        ok = isinstance(n, int) and not isinstance(n, bool) and n >= 0
-        ok = ok and all(isinstance(p, list) and len(p) == len(parts[0]) and
-                        all(map(_is_number, p)) for p in parts)
-        if not ok:
-            raise ValueError(
-                f"Expected R2Score state {{'n', 'mean', 'm2', 'ss_res'}}. Received {state!r:.200}"
-            )
+        """Restore ``state``; one saved before ``min`` / ``max`` were kept (an older
+        checkpoint) gets the bounds ``mean -+ sqrt(m2)``, which hold every target."""
+        keys = _STATE_KEYS if isinstance(state, dict) and "min" in state else _STATE_KEYS[:3]
+        arrays = _state_arrays(state, keys)
+        if arrays is None:
+            raise ValueError(f"Expected R2Score state {{'n', {', '.join(map(repr, keys))}}} "
+                             f"(min <= max). Received {state!r:.200}")
         self.reset_state()
-        if n:
-            self._n = n
-            self._mean, self._m2, self._ss_res = (np.array(p, dtype=np.float64) for p in parts)
+        if state["n"]:
+            if len(arrays) == 3:
+                spread = np.sqrt(arrays[1])
+                arrays += [arrays[0] - spread, arrays[0] + spread]
+            self._n = state["n"]
+            self._mean, self._m2, self._ss_res, self._min, self._max = arrays
+
+
+def _state_arrays(state: Any, keys: tuple[str, ...]) -> list[np.ndarray] | None:
+    """``state``'s per-output lists (``keys``) as float64 arrays; None if it is malformed:
+    other keys, ``n`` not an int >= 0, lists of other lengths or not of finite numbers,
+    ``min > max``."""
+    if not isinstance(state, dict) or set(state) != {"n", *keys}:
+        return None
+    n, parts = state["n"], [state[k] for k in keys]
+    if not (isinstance(n, int) and not isinstance(n, bool) and n >= 0 and all(
+            isinstance(p, list) and len(p) == len(parts[0]) and all(map(_is_number, p))
+            for p in parts)):
+        return None
+    arrays = [np.array(p, dtype=np.float64) for p in parts]
+    return None if len(arrays) == 5 and np.any(arrays[3] > arrays[4]) else arrays
 
 
 def _targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -185,9 +217,10 @@ def _targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return y
 
 
-def _r2(ss_res: np.ndarray, ss_tot: np.ndarray) -> float:
-    """Mean over outputs of ``1 - ss_res / ss_tot`` (1 or 0 where the targets are constant)."""
-    safe = ss_tot > 0
+def _r2(ss_res: np.ndarray, ss_tot: np.ndarray, constant: np.ndarray) -> float:
+    """Mean over outputs of ``1 - ss_res / ss_tot``; 1 or 0 where the targets are
+    ``constant`` (or where ``ss_tot`` underflowed to 0)."""
+    safe = ~constant & (ss_tot > 0)
     score = np.where(ss_res == 0, 1.0, 0.0)
     score[safe] = 1.0 - ss_res[safe] / ss_tot[safe]
     return float(score.mean())

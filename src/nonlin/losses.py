@@ -8,6 +8,8 @@ Conventions, shared by every loss here:
   mean is ``k`` times PyTorch's (``k / 2`` times ``MSELoss``); per entry the
   formulas agree (``HuberLoss(delta)`` included). ``CrossEntropy`` has one term
   per sample and equals ``CrossEntropyLoss`` (``NLLLoss`` of ``log p``).
+  Keras' MSE, MAE, Huber and binary cross-entropy average over the outputs:
+  nonlin's are ``k`` times Keras' (``k / 2`` for MSE); categorical cross-entropy agrees.
 * ``sample_weight`` (n_samples,) scales each sample's loss (and gradient); the
   mean still divides by ``n_samples``, as Keras does (PyTorch's
   ``CrossEntropyLoss(weight=...)`` weighs classes and divides by their sum).
@@ -225,7 +227,11 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     ``[eps, 1 - eps]`` so the loss stays finite at 0 and 1: ``eps = 1e-7`` in
     float32 (Keras' ``backend.epsilon()``), ``1e-15`` in float64 (Keras uses 1e-7
     in every dtype), so one entry costs at most ``-log(eps)``: 16.1 or 34.5
-    (PyTorch's ``BCELoss`` clamps each log at -100 instead).
+    (PyTorch's ``BCELoss`` clamps each log at -100 instead). The gradient is
+    ``(p - y) / (p_c (1 - p_c))`` with ``p_c = clip(p, eps, 1 - eps)``: the derivative
+    inside the clip range; outside it, where the value is flat, the same formula (as
+    PyTorch's ``BCELoss``): 0 for a prediction equal to its target (``p = y = 0`` or
+    ``1``), about ``-+1/eps`` for a confidently wrong one, which training still corrects.
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
@@ -252,8 +258,10 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     gradient is ``s_i softmax(z) - y`` with ``s_i = sum_j y_ij`` (``softmax(z) - y``
     for rows summing to 1, as ``fit`` requires; PyTorch's gradient too); otherwise
     ``p`` is floored at ``eps``, ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in
-    float32, 1e-15 in float64). Keras also rescales each row of ``p`` to sum to 1
-    first; nonlin takes ``p`` as given.
+    float32, 1e-15 in float64), and the gradient is ``-y / max(p, eps)``: below
+    ``eps``, where the value is flat, about ``-1/eps`` at a true class predicted 0
+    (confidently wrong, still corrected), 0 where ``y = 0``. Keras also rescales
+    each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
     """
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:

@@ -30,6 +30,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._loss_checks import finite_rows
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -79,11 +80,16 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        """The metric of ``y_pred`` against ``y_true``, rows weighed by ``sample_weight``."""
-        y_pred = check_rows(y_pred, "y_pred")
+        """The metric of ``y_pred`` against ``y_true``, rows weighed by ``sample_weight``;
+        a NaN or infinity is a ``ValueError`` naming its index (``_call`` does not check)."""
+        y_pred = finite_rows(y_pred, "y_pred")
+        return self._call(finite_rows(y_true, "y_true"), y_pred, sample_weight)
+
+    def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        """``__call__`` without the check for NaN and infinities."""
+        y_pred, y_true = check_rows(y_pred, "y_pred"), check_rows(y_true, "y_true")
         if y_pred.ndim == 1:
             y_pred = y_pred[:, None]
-        y_true = check_rows(y_true, "y_true")
         if y_true.shape[:1] != y_pred.shape[:1]:
             raise ValueError(
                 f"Expected y_true with one row per row of y_pred ({y_pred.shape[0]}). "
@@ -285,7 +291,7 @@ class _FunctionMetric(Metric):
         self.name = getattr(fn, "name", "") or getattr(fn, "__name__", "metric")
         self.greater_is_better = getattr(fn, "greater_is_better", None)  # the function may say
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+    def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         weights = () if sample_weight is None else (read_only(sample_weight),)
         value = self.fn(read_only(y_true), read_only(y_pred), *weights)
         try:
@@ -293,3 +299,4 @@ class _FunctionMetric(Metric):
         except (TypeError, ValueError):  # None, a str, an array of several values
             raise TypeError(f"Expected a number from metric {self.name!r}. "
                             f"Received: {value!r:.200}") from None
+    __call__ = _call  # the function sees what it is given: what it accepts is its own rule
