@@ -238,10 +238,6 @@ def test_the_docs_state_the_keras_factors_and_the_top_k_ties():
     assert TopKAccuracy(1)(np.array([0, 1, 2]), scores) == 1.0
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "evaluation.evaluate_dataset scores whole arrays through Metric.__call__, which now refuses "
-    "non-finite outputs; it should call Metric._call, as its streamed path calls update_state "
-    "(evaluation.py is another fix's file: remove this mark with that one-line change)"))
 def test_evaluate_and_validation_score_overflowing_outputs_as_the_streamed_path_does():
     X = np.random.default_rng(0).normal(size=(40, 2))
     y = X[:, :1] * 2.0

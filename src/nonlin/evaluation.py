@@ -141,7 +141,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
             value = total / n if mean else total
             out = cast(np.ndarray, scored)  # outputs asked for: not None
         results = {"loss": value + penalty(model)}
-        results.update({m.name: m(y, out) for m in metrics})
+        # unchecked, as the streamed path's update_state: an overflowing model scores inf
+        results.update({m.name: m._call(y, out) for m in metrics})
         return results
     for metric in metrics:
         metric.reset_state()
