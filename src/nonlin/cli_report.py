@@ -76,7 +76,10 @@ def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
         centred = y_true / unit
         centred -= centred.mean()
         ss_tot = float(centred @ centred)
-        r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else None  # undefined for a constant target
+        # undefined for a constant target, decided exactly: a mean that rounds (0.1) leaves
+        # ss_tot a residue such as 1e-33, not 0
+        constant = y_true.size == 0 or y_true.min() == y_true.max()
+        r2 = None if constant or not ss_tot > 0 else 1.0 - ss_res / ss_tot
         return {
             "task": "regression",
             "n_samples": int(y_true.size),

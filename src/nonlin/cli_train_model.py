@@ -162,7 +162,9 @@ def _regression_scores(model: Any, X: np.ndarray, y: np.ndarray, scale: float) -
         truth -= y_mean
         ss_tot += float(np.einsum("ij,ij->", truth, truth))
     return {"rows": int(n), "loss": 0.5 * ss_res / n, "rmse": float(np.sqrt(ss_res / n)) * scale,
-            "mae": abs_sum / n * scale, "r2": None if ss_tot == 0 else 1.0 - ss_res / ss_tot}
+            "mae": abs_sum / n * scale,
+            # a constant target, decided exactly (ss_tot may keep a rounding residue then)
+            "r2": None if ss_tot == 0 or y.min() == y.max() else 1.0 - ss_res / ss_tot}
 
 
 def final_scores(model: Any, prepared: Any) -> dict[str, dict[str, float]]:
