@@ -133,8 +133,9 @@ def _slot_problem(tensors: dict[str, np.ndarray], model: Any) -> str:
             return f"its state {name!r} holds NaN or infinite values"
     try:
         _check_slots(tensors, model, "")
-    except ModelFileError as exc:  # slots made for another model's parameters
-        return f"its state does not fit this model: {exc.field}: {exc.reason}"
+    except ModelFileError as exc:  # slots made for another model's parameters, or before
+        return (f"its state does not fit this model's trainable parameters (another model's, "
+                f"or made before a change of layer.trainable): {exc.field}: {exc.reason}")
     return ""
 
 

@@ -4,7 +4,8 @@
 public, pickled class); it only reads the attributes ``Sequential.build`` sets
 (``layers``, ``_params``, ``n_features_in``, ``dtype``) and never runs on the
 training step. Weights come out and go back in Keras' order (each layer's
-parameters in turn); ``get_config`` describes the architecture as JSON-able
+parameters, then its state, in turn: ``nonlin._weights``); ``parameters()`` leaves
+frozen layers out (``nonlin._trainable``); ``get_config`` describes the architecture as JSON-able
 data, which ``Sequential.from_config`` rebuilds through the registry's allowlist.
 It also checks, for ``Sequential`` and build, that a model's layers are its own:
 each object once, and none that another model in use built (``_BUILT_BY``), and
@@ -134,40 +135,63 @@ class ModelState:
             with contextlib.suppress(TypeError):  # unhashable, or no weak reference
                 _BUILT_BY[layer] = weakref.ref(self)
 
-    # -- parameters ---------------------------------------------------------
+    # -- parameters and weights (see nonlin._weights) -------------------------
     def parameters(self) -> list[Param]:
-        """Every trainable ``Param``, layer by layer (``[W0, b0, W1, b1, ...]``)."""
-        return list(self._params)
+        """The trainable ``Param``s, layer by layer (``[W0, b0, W1, b1, ...]``): those of
+        the layers whose ``trainable`` is True, which ``fit`` updates."""
+        from ._trainable import trainable_parameters
+
+        return trainable_parameters(self.layers, self._params)
+
+    @property
+    def trainable(self) -> bool:
+        """Keras' ``model.trainable``: False when every layer is frozen. Setting it sets
+        every layer's ``trainable`` (``model.trainable = False`` freezes them all)."""
+        from ._trainable import is_trainable
+
+        return any(is_trainable(layer) for layer in self.layers)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        from .validation import check_bool
+
+        value = check_bool("trainable", value)
+        for layer in self.layers:
+            layer.trainable = value  # type: ignore[attr-defined]  # a protocol layer: its own
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the weights in Keras order: ``[W0, b0, W1, b1, ...]``, W of shape (in, out)."""
+        """Copies of every weight, trainable or not, in Keras' order: layer by layer, the
+        layer's parameters then its state (``BatchNorm``: ``gamma``, ``beta``,
+        ``moving_mean``, ``moving_variance``); ``[W0, b0, W1, b1, ...]`` for ``Dense``
+        layers, W of shape (in, out). ``b.set_weights(a.get_weights())`` makes ``b``
+        predict as ``a``."""
+        from ._weights import layout
+
         self._require_built()
-        return [p.value.copy() for p in self._params]
+        return [value.copy() for _, value, _ in layout(self)]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        """Overwrite the weights in place from a list in ``get_weights`` order."""
-        from .validation import as_dtype
+        """Overwrite the weights in place from a list in ``get_weights`` order (all of them,
+        state included). Everything is checked before anything is copied: a refused list
+        (its length, which the message explains, a shape, a non-finite value, a negative
+        variance) changes nothing."""
+        from ._weights import set_weights
 
         self._require_built()
-        if not isinstance(weights, list | tuple):
-            raise TypeError("Expected a list of arrays (get_weights() order). "
-                            f"Received: {type(weights).__name__}")
-        if len(weights) != len(self._params):
-            raise ValueError(
-                f"Expected {len(self._params)} arrays. Received {len(weights)} arrays"
-            )
-        arrays = [np.asarray(w) for w in weights]
-        for i, (param, w) in enumerate(zip(self._params, arrays, strict=True)):
-            if w.shape != param.value.shape:
-                raise ValueError(
-                    f"Expected weights[{i}] ({param.name}) of shape {param.value.shape}. "
-                    f"Received shape {w.shape}"
-                )
-            if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
-                raise ValueError(f"Expected finite real numbers in weights[{i}] ({param.name})")
-            arrays[i] = as_dtype(w, param.value.dtype, f"weights[{i}]", contiguous=False)
-        for param, w in zip(self._params, arrays, strict=True):
-            np.copyto(param.value, w, casting="unsafe")
+        set_weights(self, weights)
+
+    def _parameter_weights(self) -> list[np.ndarray]:
+        """Copies of the parameters alone (frozen or not), layer by layer: the list
+        ``EarlyStopping`` keeps beside ``get_state()``."""
+        return [p.value.copy() for p in self._params]
+
+    def _set_parameter_weights(self, weights: Sequence[Any]) -> None:
+        """Copy ``_parameter_weights``' list in (checked first, as ``set_weights``)."""
+        from ._weights import checked, parameter_layout
+
+        entries = parameter_layout(self)
+        for (_, target, _), w in zip(entries, checked(entries, weights), strict=True):
+            np.copyto(target, w, casting="unsafe")
 
     def get_state(self) -> dict[str, np.ndarray]:
         """Copies of the layers' non-trainable state (e.g. ``BatchNorm`` running
@@ -222,15 +246,23 @@ class ModelState:
               include_optimizer=include_optimizer)
 
     def count_params(self) -> int:
+        """The number of values in ``get_weights()``, trainable and not (Keras')."""
+        from ._summary import counts
+
         self._require_built()  # 0 before build would be wrong, not empty (Keras raises too)
-        return sum(p.value.size for p in self._params)
+        return counts(self)[0]
 
     # -- description --------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """The architecture as JSON-able data (layer class names and configs)."""
+        """The architecture as JSON-able data (layer class names and configs); a frozen
+        layer's config has ``"trainable": False``, as Keras records it."""
+        from ._trainable import is_trainable
+
         return {
             "layers": [
-                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                {"class_name": type(layer).__name__,
+                 "config": layer.get_config() if is_trainable(layer)
+                 else {**layer.get_config(), "trainable": False}}
                 for layer in self.layers
             ],
             "n_features_in": self.n_features_in,
@@ -243,7 +275,9 @@ class ModelState:
     def summary(self, print_fn: Callable[[str], Any]) -> None: ...
 
     def summary(self, print_fn: Callable[[str], Any] | None = None) -> str | None:
-        """A table of layers, output widths and parameter counts.
+        """A table of layers, output widths and weight counts, then Keras' totals: ``Total
+        params``, ``Trainable params`` and ``Non-trainable params`` (frozen layers'
+        parameters and ``BatchNorm``'s running statistics).
 
         A ``str`` that an interactive session shows as the table itself (a plain
         string would show as one line of ``\\n`` escapes there). Keras prints its
@@ -251,31 +285,6 @@ class ModelState:
         as ``tf.keras`` does (``logging.info`` works too), and returns None, as Keras
         (a session would show the table twice); nonlin itself never prints.
         """
-        if print_fn is not None and not callable(print_fn):
-            raise TypeError("Expected a callable print_fn (print, logging.info). "
-                            f"Received: print_fn={print_fn!r:.100}")
-        rows = [("Layer", "Output", "Params")]
-        width: Any = self.n_features_in
-        for layer in self.layers:
-            n = sum(p.value.size for p in layer.parameters())
-            width = getattr(layer, "units", width)
-            rows.append((repr(layer), f"(None, {width})", f"{n:,}"))
-        cols = [max(len(r[i]) for r in rows) for i in range(3)]
-        lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
-        rule = "-" * len(lines[0])
-        total = f"Total params: {self.count_params():,}" if self.built else "Not built"
-        table = [lines[0], rule, *lines[1:], rule, total]
-        if print_fn is None:
-            return _Table("\n".join(table))
-        for line in table:
-            print_fn(line)
-        return None
+        from ._summary import shown
 
-
-class _Table(str):
-    """Text that an interactive session (``repr``) shows as it prints."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
+        return shown(self, print_fn)

@@ -74,9 +74,10 @@ def layer_part(state: dict[str, Any], i: int) -> dict[str, Any]:
 
 
 def set_layer_states(layers: list[Any], values: dict[str, Any],
-                     before: dict[str, np.ndarray]) -> None:
+                     before: dict[str, np.ndarray], caller: str = "set_state") -> None:
     """Hand each layer its part of the checked ``values``; when one refuses it, put
-    every layer set so far back to ``before`` and raise, naming the key and the layer."""
+    every layer set so far back to ``before`` and raise, naming the key and the layer
+    (and ``caller``, which changed nothing)."""
     parts = [(i, layer, layer_part(values, i)) for i, layer in enumerate(layers)]
     parts = [(i, layer, part) for i, layer, part in parts if part]
     for i, layer, _ in parts:
@@ -93,7 +94,7 @@ def set_layer_states(layers: list[Any], values: dict[str, Any],
                 layers[j].set_state(layer_part(before, j))
             kind = ValueError if isinstance(exc, ValueError) else TypeError
             message = str(exc).replace("state['", f"state['{i}.")  # the model's keys
-            raise kind(f"{message} (layers[{i}], {type(layer).__name__}); set_state "
+            raise kind(f"{message} (layers[{i}], {type(layer).__name__}); {caller} "
                        "changed nothing") from None
 
 

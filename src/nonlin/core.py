@@ -176,9 +176,32 @@ class Layer:
 
     ``input_grad`` is cleared by ``Sequential`` on its first layer, which then
     skips computing ``dL/dx`` (nobody reads the gradient of the data).
+    ``trainable`` (Keras' flag, default True): False freezes the layer, see there.
     """
 
     input_grad: bool = True
+    _trainable: bool = True
+
+    @property
+    def trainable(self) -> bool:
+        """Whether ``fit`` updates this layer's parameters (Keras' ``layer.trainable``).
+
+        False freezes the layer: ``Sequential.parameters()`` leaves its parameters
+        out, so ``fit`` keeps their values bit for bit, and ``BatchNorm`` runs in
+        inference mode (Keras 3). Freezing sets the gradients of the layer's
+        parameters to zero (a frozen ``Dense`` skips computing them). Only a bool
+        (or ``np.bool_``) is taken; ``fit`` reads the flags when it starts.
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        from .validation import check_bool
+
+        self._trainable = check_bool("trainable", value)
+        if not value:
+            for param in self.parameters():  # no stale gradient for an optimizer to step
+                param.grad.fill(0)
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         """Create parameters for inputs of width ``in_features``, drawing any random values
@@ -205,7 +228,10 @@ class Layer:
         return {}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        config = self.get_config()
+        if not self._trainable:  # as Sequential.get_config records it
+            config = {**config, "trainable": False}
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
 

@@ -138,7 +138,7 @@ class EarlyStopping(Callback):
 
     def _keep_weights(self) -> None:
         if self.restore_best_weights:
-            self.best_weights = self.model.get_weights()
+            self.best_weights = self.model._parameter_weights()  # the state beside
             self.best_state = self.model.get_state()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
@@ -150,7 +150,7 @@ class EarlyStopping(Callback):
             if self.verbose:
                 write_line("Restoring model weights from the end of the best epoch: "
                            f"{self.best_epoch + 1}.")
-            self.model.set_weights(self.best_weights)
+            self.model._set_parameter_weights(self.best_weights)
             self.model.set_state(self.best_state)
 
     def state_dict(self) -> dict[str, Any]:
@@ -174,7 +174,7 @@ class EarlyStopping(Callback):
         self.best = _optional_float(state, "best")
         weights = [state[k] for k in sorted(_keys(state, "best_weights."), key=_index)]
         if weights:
-            expected = [w.shape for w in self.model.get_weights()]
+            expected = [w.shape for w in self.model._parameter_weights()]
             if [np.shape(w) for w in weights] != expected:
                 raise ValueError(
                     f"Expected EarlyStopping best weights of shapes {expected}. "

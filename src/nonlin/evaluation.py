@@ -63,8 +63,10 @@ def resolve_metrics(metrics: Iterable[Any], loss: Loss, model: Sequential) -> li
 
 
 def penalty(model: Sequential) -> float:
-    """Sum of the layers' regularization terms (e.g. ``l2 * sum(W**2)`` of ``Dense``)."""
-    return sum(layer.penalty() for layer in model.layers if hasattr(layer, "penalty"))
+    """Sum of the layers' regularization terms (e.g. ``l2 * sum(W**2)`` of ``Dense``); a
+    frozen layer's (``trainable = False``) is left out, as Keras 3 does."""
+    return sum(layer.penalty() for layer in model.layers
+               if hasattr(layer, "penalty") and getattr(layer, "trainable", True))
 
 
 def logit_loss(model: Sequential, loss: Loss) -> Loss | None:

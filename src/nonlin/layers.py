@@ -49,6 +49,9 @@ class Dense(Layer):
 
         dL/dW = x.T @ g (+ 2 l2 W)      dL/db = sum_rows(g)      dL/dx = g @ W.T
 
+    A frozen layer (``trainable = False``) computes ``dL/dx`` only, and no ``l2`` term
+    enters the loss (Keras 3 counts the regularizers of trainable weights alone).
+
     Parameters
     ----------
     units : int
@@ -149,17 +152,24 @@ class Dense(Layer):
         x = self._x
         if x is None:
             raise no_forward(self)
-        try:
-            np.dot(x.T, grad_out, self.W.grad)
-        except ValueError as error:  # another shape, or a float64 gradient for float32 weights
-            return self.backward(dense_grad(self, x, grad_out, error))
-        if self.l2:
-            W = self.W.value
-            decay = self._decay = scratch(self._decay, W.shape, W.dtype)
-            np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
-            np.add(self.W.grad, decay, out=self.W.grad)
-        if self.b is not None:  # out positional: NumPy's stubs only know out= as a keyword
-            np.add.reduce(grad_out, 0, None, self.b.grad)  # type: ignore[call-overload]
+        if not self._trainable:  # frozen: no dL/dW, dL/db (their grads stay zero)
+            if not (isinstance(grad_out, np.ndarray) and grad_out.dtype == x.dtype
+                    and grad_out.shape == (x.shape[0], self.units)):
+                error = TypeError(f"Expected real numbers in grad_out for {self!r}. Received "
+                                  f"dtype {getattr(grad_out, 'dtype', None)}")
+                return self.backward(dense_grad(self, x, grad_out, error))
+        else:
+            try:
+                np.dot(x.T, grad_out, self.W.grad)
+            except ValueError as error:  # another shape, or a float64 gradient for float32 W
+                return self.backward(dense_grad(self, x, grad_out, error))
+            if self.l2:
+                W = self.W.value
+                decay = self._decay = scratch(self._decay, W.shape, W.dtype)
+                np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
+                np.add(self.W.grad, decay, out=self.W.grad)
+            if self.b is not None:  # out positional: NumPy's stubs only know out= as a keyword
+                np.add.reduce(grad_out, 0, None, self.b.grad)  # type: ignore[call-overload]
         if not self.input_grad:
             return None
         grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)

@@ -70,7 +70,9 @@ class BatchNorm(Layer):
     ``freeze_statistics(True)`` makes training-mode forwards compute the
     inference function too (running statistics, left unchanged), with its
     backward ``dL/dx = g * gamma / sqrt(moving_variance + eps)``: ``gradcheck``
-    checks inference mode so. ``freeze_statistics(False)`` resumes.
+    checks inference mode so. ``freeze_statistics(False)`` resumes. A frozen layer
+    (``trainable = False``, Keras 3) runs so too, and ``fit`` leaves ``gamma`` and
+    ``beta`` as they are.
 
     Backward in training, with ``xhat = (x - mean) / s``, ``s = sqrt(var + eps)``,
     ``n`` rows and ``h = g * gamma``::
@@ -135,7 +137,7 @@ class BatchNorm(Layer):
         if not training:
             scale = gamma / np.sqrt(self.moving_variance + self.epsilon)
             return (x - self.moving_mean) * scale + beta
-        dt, self._fixed = x.dtype, self._frozen
+        dt, self._fixed = x.dtype, self._frozen or not self._trainable
         xhat = self._xhat = layer_buffer(self, "_xhat", x.shape, dt)
         y = self._y = layer_buffer(self, "_y", x.shape, dt)
         row = x.shape[1:]

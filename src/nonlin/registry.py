@@ -151,7 +151,9 @@ def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
 
 
 def layer_from_config(item: Any) -> Layer:
-    """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only."""
+    """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only; a
+    ``"trainable"`` key (a bool, ``Sequential.get_config``'s for a frozen layer) sets the
+    layer's flag."""
     if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
         raise ValueError(
             "Expected a layer entry {'class_name': str, 'config': dict}. "
@@ -163,7 +165,12 @@ def layer_from_config(item: Any) -> Layer:
         raise ValueError(
             f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}"
         )
+    config = dict(config)
+    trainable = config.pop("trainable", True)
     try:
-        return cls(**config)
+        layer = cls(**config)
+        if trainable is not True:
+            layer.trainable = trainable
     except TypeError as exc:
         raise ValueError(f"Invalid config for layer {item['class_name']}: {exc}") from None
+    return layer

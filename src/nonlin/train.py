@@ -49,6 +49,7 @@ from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
+from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
@@ -186,6 +187,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             initial_epoch, optimizer = resume(
                 model, optimizer, resume_from,
                 check=lambda saved: fit_names(saved, X, validation_data))
+        check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
+    fit_parameters(model)  # the trainable ones, packed anew if that set changed
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
                             shuffle, epochs, verbose, initial_epoch)
     history = model.history  # the History _setup made (callbacks may rebind the attribute)

@@ -1,0 +1,67 @@
+"""``Sequential.summary`` and ``count_params``: the layers and their weight counts.
+
+Counts are Keras': a layer's ``Params`` are all its weights (``BatchNorm``: ``gamma``,
+``beta`` and the two running statistics), ``Total params`` is ``count_params()``,
+``Trainable params`` the values ``fit`` updates (``parameters()``: frozen layers
+left out) and ``Non-trainable params`` the rest (frozen layers' parameters and the
+layers' state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._weights import layout
+
+
+def counts(model: Any) -> tuple[int, int]:
+    """(all the weights' values, the trainable ones) of a built ``model``."""
+    total = sum(value.size for _, value, _ in layout(model))
+    return total, sum(p.value.size for p in model.parameters())
+
+
+def _layer_count(layer: Any) -> int:
+    get_state = getattr(layer, "get_state", None)
+    state = get_state() if callable(get_state) else {}
+    return (sum(p.value.size for p in layer.parameters())
+            + sum(value.size for value in state.values()))
+
+
+def table(model: Any) -> list[str]:
+    """The lines of the summary: a row per layer, then the counts (``Not built``)."""
+    rows = [("Layer", "Output", "Params")]
+    width: Any = model.n_features_in
+    for layer in model.layers:
+        width = getattr(layer, "units", width)
+        rows.append((repr(layer), f"(None, {width})", f"{_layer_count(layer):,}"))
+    cols = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
+    rule = "-" * len(lines[0])
+    if not model.built:
+        return [lines[0], rule, *lines[1:], rule, "Not built"]
+    total, trainable = counts(model)
+    return [lines[0], rule, *lines[1:], rule, f"Total params: {total:,}",
+            f"Trainable params: {trainable:,}", f"Non-trainable params: {total - trainable:,}"]
+
+
+def shown(model: Any, print_fn: Callable[[str], Any] | None) -> str | None:
+    """``summary(print_fn)``: the table as text, or each line handed to ``print_fn``."""
+    if print_fn is not None and not callable(print_fn):
+        raise TypeError("Expected a callable print_fn (print, logging.info). "
+                        f"Received: print_fn={print_fn!r:.100}")
+    lines = table(model)
+    if print_fn is None:
+        return _Table("\n".join(lines))
+    for line in lines:
+        print_fn(line)
+    return None
+
+
+class _Table(str):
+    """Text that an interactive session (``repr``) shows as it prints."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)

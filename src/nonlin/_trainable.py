@@ -1,0 +1,84 @@
+"""Frozen layers (Keras' ``layer.trainable = False``) where ``fit`` meets them.
+
+A layer's ``trainable`` flag (``nonlin.core.Layer.trainable``) decides whether
+``Sequential.parameters()`` lists its parameters, and so whether ``fit`` steps
+them. ``Sequential.build`` packs every parameter into one flat buffer; once the
+trainable set is another, ``fit_parameters`` packs that set anew (the frozen
+ones keep their old buffer), so that the optimizer still steps one flat array.
+A model with nothing frozen is never repacked: its training is unchanged.
+
+An optimizer's slots (Adam's moments, momentum) belong to the parameters they
+were made for. When the flags changed between two fits that share one
+optimizer, ``check_optimizer`` refuses it before anything changes, as Keras
+asks for ``compile`` after a change of ``trainable``; an optimizer without
+state (plain ``SGD``) carries on with the new set.
+"""
+
+from __future__ import annotations
+
+from operator import is_not
+from typing import Any
+
+from .core import Param, pack_parameters
+
+
+def is_trainable(layer: Any) -> bool:
+    """A layer's ``trainable`` flag (True for a protocol layer without one)."""
+    return getattr(layer, "trainable", True) is not False
+
+
+def trainable_parameters(layers: list[Any], params: list[Param]) -> list[Param]:
+    """``params`` (the model's, layer by layer) less those of the frozen ``layers``."""
+    frozen = {id(p) for layer in layers if not is_trainable(layer) for p in layer.parameters()}
+    if not frozen:
+        return list(params)
+    return [p for p in params if id(p) not in frozen]
+
+
+def _differ(a: list[Param], b: list[Param]) -> bool:
+    return len(a) != len(b) or any(map(is_not, a, b))
+
+
+def fit_parameters(model: Any) -> list[Param]:
+    """``model.parameters()``, packed into one flat buffer when the trainable set
+    differs from the one packed last (``model._packed``; at first, the whole list
+    ``build`` packed)."""
+    params, every = model.parameters(), model._params
+    packed = model.__dict__.get("_packed")
+    mine = {id(p) for p in every}
+    if packed is None or not all(id(p) in mine for p in packed):  # none, or a former build's
+        packed = every
+    if _differ(params, packed):
+        pack_parameters(params)  # nothing for fewer than two: then stepped one by one
+        model._packed = params
+    return params
+
+
+def check_optimizer(model: Any, optimizer: Any) -> None:
+    """Refuse ``optimizer`` when its slots were made for another set of this model's
+    parameters (a layer frozen or unfrozen since its last step), naming both counts."""
+    slots = getattr(optimizer, "_param_slots", None)
+    if not slots or not any(slots.values()):
+        return  # no state: any parameters may take it
+    params, every = model.parameters(), model._params
+    owners = optimizer.__dict__.get("_owners")
+    if owners:
+        mine = {id(p) for p in every}
+        if not _differ(owners, params) or not all(id(p) in mine for p in owners):
+            return  # the same; or another model's, which the first step refuses
+        before = len(owners)
+    else:  # slots loaded (load_state_dict, a file's compile record)
+        made = [a.shape for a in next(iter(slots.values()))]
+        if made == [p.value.shape for p in params]:
+            return
+        frozen = len(params) < len(every)
+        if not frozen and made != [p.value.shape for p in every]:
+            return  # another model's state: the first step says so
+        before = len(made)
+    raise ValueError(
+        f"Expected an optimizer for this model's {len(params)} trainable parameters. Received "
+        f"{type(optimizer).__name__} holding state (slots {', '.join(slots)}) for {before} "
+        "parameters: the layers' trainable flags changed since that state was made. Compile "
+        "again with a new optimizer, model.compile('adam', loss), or pass one to fit "
+        "(optimizer=...), as Keras asks for compile after a change of trainable"
+    )

@@ -1,0 +1,84 @@
+"""A model's weights as Keras lists them: every layer's, trainable or not, in turn.
+
+``Sequential.get_weights()`` gives, layer by layer, the layer's parameters (its
+``Param`` values: ``W``, ``b``; ``gamma``, ``beta``), then its non-trainable state
+(``get_state()``: ``BatchNorm``'s ``moving_mean``, ``moving_variance``). That is
+Keras' ``model.get_weights()`` order, the order of the tensors in a model file,
+and a copy through ``b.set_weights(a.get_weights())`` predicts as ``a`` does.
+A frozen layer's weights are there too. ``set_weights`` checks the whole list
+(count, shapes, finite values within the dtype, the layers' own state checks)
+before it copies anything in. ``parameter_layout`` is the parameters alone,
+which ``EarlyStopping`` keeps (with the state beside them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._state_checks import set_layer_states
+from .validation import as_dtype
+
+Entry = tuple[str, np.ndarray, bool]  # "{layer index}.{name}", the live array, a parameter?
+
+
+def layout(model: Any) -> list[Entry]:
+    """Every weight of ``model`` in ``get_weights`` order."""
+    entries: list[Entry] = []
+    for i, layer in enumerate(model.layers):
+        entries += [(f"{i}.{p.name}", p.value, True) for p in layer.parameters()]
+        get_state = getattr(layer, "get_state", None)
+        state = get_state() if callable(get_state) else {}
+        entries += [(f"{i}.{name}", value, False) for name, value in state.items()]
+    return entries
+
+
+def parameter_layout(model: Any) -> list[Entry]:
+    """The parameters alone (``model._params``, every layer's, frozen or not)."""
+    names = {id(p): f"{i}.{p.name}" for i, layer in enumerate(model.layers)
+             for p in layer.parameters()}
+    return [(names.get(id(p), p.name), p.value, True) for p in model._params]
+
+
+def _shown(entries: list[Entry]) -> str:
+    shown = [f"{name} {value.shape}" for name, value, _ in entries[:12]]
+    return ", ".join(shown) + (", ..." if len(entries) > 12 else "")
+
+
+def checked(entries: list[Entry], weights: Any) -> list[np.ndarray]:
+    """``weights`` as arrays of the entries' shapes and dtypes, or the error naming the
+    first that does not fit (by its index and name)."""
+    if not isinstance(weights, list | tuple):
+        raise TypeError("Expected a list of arrays (get_weights() order). "
+                        f"Received: {type(weights).__name__}")
+    if len(weights) != len(entries):
+        n_params = sum(is_param for _, _, is_param in entries)
+        hint = (f" ({len(weights)} is the number of parameters alone: the list lacks the "
+                "layers' state, which follows each layer's parameters)"
+                if len(weights) == n_params else "")
+        raise ValueError(f"Expected {len(entries)} arrays. Received {len(weights)} arrays"
+                         f"{hint}. get_weights() order, layer by layer, each layer's "
+                         f"parameters then its state: {_shown(entries)}")
+    arrays = [np.asarray(w) for w in weights]
+    for i, ((name, target, _), w) in enumerate(zip(entries, arrays, strict=True)):
+        if w.shape != target.shape:
+            raise ValueError(f"Expected weights[{i}] ({name}) of shape {target.shape}. "
+                             f"Received shape {w.shape}")
+        if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
+            raise ValueError(f"Expected finite real numbers in weights[{i}] ({name})")
+        arrays[i] = as_dtype(w, target.dtype, f"weights[{i}]", contiguous=False)
+    return arrays
+
+
+def set_weights(model: Any, weights: Any) -> None:
+    """Copy ``weights`` (``get_weights`` order) in: all of them, or nothing."""
+    entries = layout(model)
+    arrays = checked(entries, weights)
+    state = {name: w for (name, _, is_param), w in zip(entries, arrays, strict=True)
+             if not is_param}
+    if state:  # the layers' own checks (a variance >= 0): all set, or none
+        set_layer_states(model.layers, state, model.get_state(), caller="set_weights")
+    for (_, target, is_param), w in zip(entries, arrays, strict=True):
+        if is_param:
+            np.copyto(target, w, casting="unsafe")
