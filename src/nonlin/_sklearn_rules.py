@@ -150,14 +150,14 @@ class BatchObjective(Loss):
         if sample_weight is None:
             total, weight_sum = float(losses.sum()), z.shape[0]
         else:
-            total, weight_sum = float(np.dot(losses, sample_weight)), float(sample_weight.sum())
+            total, weight_sum = float(np.dot(losses, sample_weight)), _sum(sample_weight)
         return (total + self.penalty()) / weight_sum
 
     def _grad(
         self, y_true: np.ndarray, z: np.ndarray, sample_weight: Any = None, out: Any = None
     ) -> np.ndarray:
         """``w_i (p_i - y_i) / s``; records ``s`` for the penalty's gradient."""
-        weight_sum = z.shape[0] if sample_weight is None else float(sample_weight.sum())
+        weight_sum = z.shape[0] if sample_weight is None else _sum(sample_weight)
         self.weight_sum = weight_sum
         if out is None:
             out = np.empty_like(z)
@@ -177,6 +177,14 @@ class BatchObjective(Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {"kind": self.kind, "alpha": self.alpha}
+
+
+def _sum(sample_weight: np.ndarray) -> float:
+    """A batch's weight sum ``s``; 0 raises scikit-learn's error (NumPy's ``average``)."""
+    weight_sum = float(sample_weight.sum())
+    if weight_sum == 0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    return weight_sum
 
 
 class FlatParams:
