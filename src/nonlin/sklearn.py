@@ -267,7 +267,7 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
             self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset,
             accept_sparse=_SPARSE,
         )
-        X = dense(X)
+        X, y = dense(X), dense(y)  # a sparse y too (scikit-learn fails on it in training)
         if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
         if y.ndim == 2 and y.shape[1] == 1:
