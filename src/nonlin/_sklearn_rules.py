@@ -247,14 +247,21 @@ class PenalizedOptimizer(Optimizer):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.inner.load_state_dict(state)
 
+    def state_dict_in(self, dtype: Any) -> dict[str, Any]:
+        """``state_dict`` with the slots in ``dtype``, the network's: a float32 fit's moments
+        after L-BFGS moved the network to float64 (scikit-learn's then become float64)."""
+        return {k: v.astype(dtype, copy=False) if isinstance(v, np.ndarray) else v
+                for k, v in self.inner.state_dict().items()}
+
     def step(self, params: list[Param]) -> None:
         alpha, flat = self.objective.alpha, self.flat
         if flat is not None:
             if alpha:
                 scale = alpha / self.objective.weight_sum
                 values, grads = flat.coef_values, flat.coef_grads
-                if len(self._scaled) != 1 or self._scaled[0].shape != values.shape:
-                    self._scaled = [np.empty_like(values)]
+                scaled = self._scaled[0] if len(self._scaled) == 1 else None
+                if scaled is None or (scaled.shape, scaled.dtype) != (values.shape, values.dtype):
+                    self._scaled = [np.empty_like(values)]  # (float64 after L-BFGS, say)
                 np.add(grads, np.multiply(values, scale, out=self._scaled[0]), out=grads)
             self.inner.step([flat.param])
             self.iterations += 1
