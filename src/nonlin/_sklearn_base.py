@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_engine as engine
-from . import _sklearn_io, _sklearn_lbfgs, _sklearn_structure
+from . import _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
@@ -90,7 +90,7 @@ class MLPMethods:
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
-        _check_callbacks(self.callbacks)
+        _sklearn_schedule.check_callbacks(self.callbacks)
         if self.solver == "lbfgs":
             _sklearn_lbfgs.check_extras(self)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
@@ -99,7 +99,8 @@ class MLPMethods:
                 self, "partial_fit" if incremental else "a warm-start fit")
             _sklearn_structure.follow_activation(self)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = self._sample_weight(sample_weight, X, y)
+        sample_weight = self._sample_weight(sample_weight, X, Y)
+        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, sample_weight)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
         self._random_state = engine.random_state(self.random_state)
@@ -228,6 +229,16 @@ class ClassifierMethods:
                 f"{self.classes_}. 'y' has {classes}."
             )
 
+    def _class_weights(self, Y: np.ndarray, class_weight: Callable[..., np.ndarray],
+                       sample_weight: Callable[..., np.ndarray]) -> np.ndarray:
+        """``class_weight``'s weight for each row of the binarized labels ``Y``, by
+        scikit-learn's ``compute_class_weight`` over ``classes_`` (as ``SGDClassifier``:
+        a ``partial_fit`` batch may lack some), or its ``compute_sample_weight`` (multilabel)."""
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return sample_weight(self.class_weight, Y)
+        i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
+        return class_weight(self.class_weight, classes=self.classes_, y=self.classes_[i])[i]
+
     def _check_partial_fit_weights(self) -> None:
         """Refuse ``class_weight="balanced"`` in ``partial_fit`` with scikit-learn's
         ``SGDClassifier`` message: balancing each batch by its own counts weighs the classes
@@ -283,17 +294,3 @@ class RegressorMethods:
         """Predictions, shape (n_samples,) or (n_samples, n_outputs)."""
         return self._predict(X)
 
-
-def _check_callbacks(callbacks: Any) -> None:
-    """The estimators' ``callbacks``, refused before anything changes if one is a
-    ``ModelCheckpoint``: a checkpoint records the shuffling generator to resume from,
-    and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
-    from .checkpoint import ModelCheckpoint
-
-    for i, callback in enumerate(callbacks or []):
-        if isinstance(callback, ModelCheckpoint):
-            raise ValueError(
-                "Expected callbacks an estimator can run. Received a ModelCheckpoint "
-                f"(callbacks[{i}]), which writes checkpoints that nonlin.Sequential.fit "
-                "resumes. Save the fitted estimator with est.save(path) instead; "
-                "warm_start=True or partial_fit continue its training")

@@ -24,7 +24,7 @@ from ._sklearn_rules import (
     sklearn_init,
     sklearn_sgd,
 )
-from ._sklearn_schedule import SklearnSchedule, rate_rule
+from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from .activations import sigmoid_into
 from .core import Param, Sequential
 from .layers import Dense, Dropout
@@ -33,23 +33,31 @@ from .optimizers import Adam
 
 
 def initialize(est: Any, layer_units: list[int], dtype: np.dtype) -> None:
-    """First fit: scikit-learn's initial weights, the network, and the fitted attributes."""
+    """First fit: scikit-learn's initial weights, the network, and the fitted attributes.
+
+    As scikit-learn's ``_initialize``, L-BFGS (which keeps no loss curve) leaves an
+    earlier SGD or Adam fit's ``loss_curve_``, ``best_loss_``, validation scores and
+    optimizer as they are: a later ``partial_fit`` or warm start continues them. The
+    optimizer is dropped when the new network's parameters have other shapes (its
+    moments fit none of them; scikit-learn's then fails in NumPy at the first step).
+    """
+    shapes = _shapes(est.model_) if "model_" in est.__dict__ else None
     est.n_iter_, est.t_ = 0, 0
     est.n_layers_ = len(layer_units)
     est.out_activation_ = est._out_activation()
     coefs, intercepts = sklearn_init(est._random_state, layer_units, est.activation, dtype)
     build_network(est, layer_units, coefs, intercepts)
-    est._optimizer = None
     est._best_params = [p.value.copy() for p in est.model_.parameters()]
-    for name in ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_"):
-        est.__dict__.pop(name, None)
-    if est.solver == "lbfgs":  # scikit-learn keeps no curve for L-BFGS
+    if est.solver == "lbfgs":
+        if shapes != _shapes(est.model_):
+            est._optimizer = None
         return
-    est.loss_curve_, est._no_improvement_count = [], 0
-    if est.early_stopping:
-        est.validation_scores_, est.best_validation_score_, est.best_loss_ = [], -np.inf, None
-    else:
-        est.best_loss_, est.validation_scores_, est.best_validation_score_ = np.inf, None, None
+    est._optimizer = None
+    start_state(est)
+
+
+def _shapes(model: Sequential) -> list[tuple[int, ...]]:
+    return [p.value.shape for p in model.parameters()]
 
 
 def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: list) -> None:
@@ -202,6 +210,7 @@ def fit_stochastic(
     warning: type[Warning],
 ) -> None:
     """Epochs of minibatch SGD or Adam through the shared fit loop, with scikit-learn's rules."""
+    check_continuable(est, incremental, early_stopping=scorer is not None)
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
     if not incremental or getattr(est, "_optimizer", None) is None:
         est._optimizer = PenalizedOptimizer(make_optimizer(est), objective, est._coef_params)
@@ -209,8 +218,9 @@ def fit_stochastic(
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
     flat = flat_params(est)
-    if optimizer.flat is not None and flat is not optimizer.flat:  # re-homed (unpickled, say):
-        optimizer.inner.load_state_dict(optimizer.inner.state_dict())  # its state moves along
+    if optimizer.flat is not None and flat is not optimizer.flat:  # re-homed (unpickled, or
+        # moved to float64 by L-BFGS): its state moves along, in the network's dtype
+        optimizer.inner.load_state_dict(optimizer.state_dict_in(flat.param.value.dtype))
     optimizer.flat = flat
     objective.flat_coefs = optimizer.flat.coef_values
     params = est.model_.parameters()

@@ -112,18 +112,19 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     header: dict[str, str] = {}
     tensors: dict[str, np.ndarray] = {}
     optimizer = est.__dict__.get("_optimizer")
-    if optimizer is not None:
-        record, tensors = optimizer_record(optimizer)
+    if optimizer is not None:  # its slots in the network's dtype, as partial_fit casts them
+        record, tensors = optimizer_record(optimizer, est.model_.dtype)
         header["optimizer"] = to_json_text(record, "optimizer")
     model = export_model(est)
     write_atomic(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
                                    extra_header=header))
 
 
-def optimizer_record(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A ``PenalizedOptimizer``'s state: a JSON record and the slot arrays as tensors."""
+def optimizer_record(optimizer: Any, dtype: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A ``PenalizedOptimizer``'s state: a JSON record and the slot arrays as tensors (in
+    ``dtype``: a float32 fit's moments, after an L-BFGS fit moved the network to float64)."""
     inner = optimizer.inner
-    state = inner.state_dict()
+    state = optimizer.state_dict_in(dtype)
     record = {
         "class_name": type(inner).__name__,
         "config": inner.get_config(),
@@ -190,6 +191,11 @@ def _rate_rule(rule: Any) -> dict[str, Any] | None:
     return dict(rule)
 
 
+def _loss(value: Any) -> Any:
+    """A loss as a fit leaves it: a NumPy float (float64; a float32 one comes back so)."""
+    return None if value is None else np.float64(_unnumber(value))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_number(v) for v in value]
@@ -218,7 +224,8 @@ def restore_fitted(est: Any, fitted: dict[str, Any]) -> None:
     for name in _FITTED:
         if name in fitted:
             value = fitted[name]
-            value = [_unnumber(v) for v in value] if isinstance(value, list) else _unnumber(value)
+            kind = _loss if name in ("loss_", "loss_curve_", "best_loss_") else _unnumber
+            value = [kind(v) for v in value] if isinstance(value, list) else kind(value)
             setattr(est, name, value)
     est._objective_kind = fitted["objective"]
 

@@ -76,7 +76,7 @@ def fit_lbfgs(
     est.n_iter_ = min(result.nit, est.max_iter)
     if result.status != 0:
         warnings.warn(_lbfgs_warning(result, est.n_iter_, est.max_iter), warning, stacklevel=3)
-    est.loss_ = float(result.fun)
+    est.loss_ = est._loss_type(result.fun)  # _sklearn_schedule.loss_type's
     if est.dtype is None:
         to_float64(est)
     _unpack(_packing_order(est), result.x)

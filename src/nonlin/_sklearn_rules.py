@@ -152,14 +152,14 @@ class BatchObjective(Loss):
         if sample_weight is None:
             total, weight_sum = float(losses.sum()), z.shape[0]
         else:
-            total, weight_sum = float(np.dot(losses, sample_weight)), float(sample_weight.sum())
+            total, weight_sum = float(np.dot(losses, sample_weight)), _sum(sample_weight)
         return (total + self.penalty()) / weight_sum
 
     def _grad(
         self, y_true: np.ndarray, z: np.ndarray, sample_weight: Any = None, out: Any = None
     ) -> np.ndarray:
         """``w_i (p_i - y_i) / s``; records ``s`` for the penalty's gradient."""
-        weight_sum = z.shape[0] if sample_weight is None else float(sample_weight.sum())
+        weight_sum = z.shape[0] if sample_weight is None else _sum(sample_weight)
         self.weight_sum = weight_sum
         if out is None:
             out = np.empty_like(z)
@@ -179,6 +179,14 @@ class BatchObjective(Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {"kind": self.kind, "alpha": self.alpha}
+
+
+def _sum(sample_weight: np.ndarray) -> float:
+    """A batch's weight sum ``s``; 0 raises scikit-learn's error (NumPy's ``average``)."""
+    weight_sum = float(sample_weight.sum())
+    if weight_sum == 0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    return weight_sum
 
 
 class FlatParams:
@@ -241,14 +249,21 @@ class PenalizedOptimizer(Optimizer):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.inner.load_state_dict(state)
 
+    def state_dict_in(self, dtype: Any) -> dict[str, Any]:
+        """``state_dict`` with the slots in ``dtype``, the network's: a float32 fit's moments
+        after L-BFGS moved the network to float64 (scikit-learn's then become float64)."""
+        return {k: v.astype(dtype, copy=False) if isinstance(v, np.ndarray) else v
+                for k, v in self.inner.state_dict().items()}
+
     def step(self, params: list[Param]) -> None:
         alpha, flat = self.objective.alpha, self.flat
         if flat is not None:
             if alpha:
                 scale = alpha / self.objective.weight_sum
                 values, grads = flat.coef_values, flat.coef_grads
-                if len(self._scaled) != 1 or self._scaled[0].shape != values.shape:
-                    self._scaled = [np.empty_like(values)]
+                scaled = self._scaled[0] if len(self._scaled) == 1 else None
+                if scaled is None or (scaled.shape, scaled.dtype) != (values.shape, values.dtype):
+                    self._scaled = [np.empty_like(values)]  # (float64 after L-BFGS, say)
                 np.add(grads, np.multiply(values, scale, out=self._scaled[0]), out=grads)
             self.inner.step([flat.param])
             self.iterations += 1

@@ -9,8 +9,10 @@ validation score must rise by ``tol``);
 apply the ``invscaling`` rate ``lr_init / (t_ + 1) ** power_t``; after more
 than ``n_iter_no_change`` epochs without improvement either divide an
 ``adaptive`` SGD rate by 5 (until it is <= 1e-6) or stop; warn when
-``max_iter`` epochs ran without stopping. This module does not import
-scikit-learn: the estimator hands in its warning class and scorer.
+``max_iter`` epochs ran without stopping. Before a fit, ``check_callbacks``
+and ``check_continuable`` refuse what its epochs could not run, and
+``loss_type`` gives ``loss_`` scikit-learn's float type. This module does not
+import scikit-learn: the estimator hands in its warning class and scorer.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from .callbacks import Callback
 from .optimizers import Optimizer
@@ -70,7 +74,7 @@ class SklearnSchedule(Callback):
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         est = self.estimator
         est.n_iter_ += 1
-        est.loss_ = float(logs["loss"])
+        est.loss_ = est._loss_type(logs["loss"])  # loss_type's
         est.t_ += self.n_samples
         est.loss_curve_.append(est.loss_)
         self._say(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
@@ -135,6 +139,69 @@ class SklearnSchedule(Callback):
         """scikit-learn's verbose lines, on standard output, when ``verbose`` is set."""
         if self.estimator.verbose:
             sys.stdout.write(line + end)
+
+
+def start_state(est: Any) -> None:
+    """A new SGD or Adam fit's per-epoch state, as scikit-learn's ``_initialize`` sets it."""
+    est.loss_curve_, est._no_improvement_count = [], 0
+    if est.early_stopping:
+        est.validation_scores_, est.best_validation_score_, est.best_loss_ = [], -np.inf, None
+    else:
+        est.best_loss_, est.validation_scores_, est.best_validation_score_ = np.inf, None, None
+
+
+def check_continuable(est: Any, incremental: bool, early_stopping: bool) -> None:
+    """Refuse, before anything changes, a ``partial_fit`` or warm-start fit whose epochs
+    could not update the fitted state (scikit-learn raises the same exception class, but
+    after its first epoch has changed the weights, ``n_iter_`` and ``t_``).
+
+    No ``loss_curve_``: only ``solver='lbfgs'`` fitted the estimator, and L-BFGS keeps no
+    loss curve (after an SGD or Adam fit it leaves that fit's state, which continues).
+    ``early_stopping`` switched since: on, there are no validation scores to add to;
+    off, there is no ``best_loss_`` (the fit tracked the validation score instead).
+    """
+    action = "partial_fit" if incremental else "a warm-start fit"
+    if "loss_curve_" not in est.__dict__:
+        raise AttributeError(
+            f"'{type(est).__name__}' object has no attribute 'loss_curve_': it was fitted "
+            f"with solver='lbfgs' alone, which keeps no loss curve for {action} with "
+            f"solver={est.solver!r} to continue. Fit it with warm_start=False first.")
+    fitted_with = ("early_stopping=False (validation_scores_ is None)" if early_stopping
+                   and est.__dict__.get("validation_scores_") is None else None)
+    if fitted_with is None and not early_stopping and est.__dict__.get("best_loss_") is None:
+        fitted_with = "early_stopping=True (best_loss_ is None)"
+    if fitted_with is not None:
+        error = AttributeError if early_stopping else TypeError
+        raise error(
+            f"Expected the early_stopping the estimator was fitted with: {action} with "
+            f"early_stopping={early_stopping} cannot continue a fit made with {fitted_with}. "
+            "Set it back, or fit with warm_start=False.")
+
+
+def check_callbacks(callbacks: Any) -> None:
+    """The estimators' ``callbacks``, refused before anything changes if one is a
+    ``ModelCheckpoint``: a checkpoint records the shuffling generator to resume from,
+    and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
+    from .checkpoint import ModelCheckpoint
+
+    for i, callback in enumerate(callbacks or []):
+        if isinstance(callback, ModelCheckpoint):
+            raise ValueError(
+                "Expected callbacks an estimator can run. Received a ModelCheckpoint "
+                f"(callbacks[{i}]), which writes checkpoints that nonlin.Sequential.fit "
+                "resumes. Save the fitted estimator with est.save(path) instead; "
+                "warm_start=True or partial_fit continue its training")
+
+
+def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any) -> type:
+    """The NumPy float type of scikit-learn's ``loss_``, ``loss_curve_`` and ``best_loss_``
+    for a fit on validated ``X``, targets ``Y`` (the regressor's, in ``y``'s own dtype)
+    and ``sample_weight``: its log losses take integer label indicators (float64); its
+    regression losses compute in the promotion of the three dtypes (float32 data: float32)."""
+    if est._objective_kind in ("log_loss", "binary_log_loss"):
+        return np.float64
+    weights = () if sample_weight is None else (sample_weight.dtype,)
+    return np.result_type(X.dtype, Y.dtype, *weights).type
 
 
 def rate_rule(est: Any) -> dict[str, Any]:

@@ -121,7 +121,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         return train_test_split(*arrays, random_state=self._random_state,
                                 test_size=self.validation_fraction, stratify=stratify)
 
-    def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
+    def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
         if sample_weight is not None:  # float64 or float32, as given (cast when training)
             sample_weight = _check_sample_weight(sample_weight, X)
         return sample_weight
@@ -151,6 +151,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         **_BaseMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
+    loss = "log_loss"  # as scikit-learn's: an attribute, not a parameter
 
     def __init__(
         self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
@@ -202,16 +203,11 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         )
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
-    def _sample_weight(self, sample_weight: Any, X: np.ndarray, y: Any) -> np.ndarray | None:
-        sample_weight = super()._sample_weight(sample_weight, X, y)
+    def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
+        sample_weight = super()._sample_weight(sample_weight, X, Y)
         if self.class_weight is None:
             return sample_weight
-        y = column_or_1d(y) if np.ndim(y) == 2 and np.shape(y)[1] == 1 else np.asarray(y)
-        if y.ndim == 1:  # over classes_, as SGDClassifier: a partial_fit batch may lack some
-            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)[
-                np.searchsorted(self.classes_, y)]
-        else:  # multilabel
-            weights = compute_sample_weight(self.class_weight, y)
+        weights = self._class_weights(Y, compute_class_weight, compute_sample_weight)
         weights = weights.astype(X.dtype)
         return weights if sample_weight is None else weights * sample_weight
 
@@ -267,7 +263,7 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
             self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset,
             accept_sparse=_SPARSE,
         )
-        X = dense(X)
+        X, y = dense(X), dense(y)  # a sparse y too (scikit-learn fails on it in training)
         if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
         if y.ndim == 2 and y.shape[1] == 1:
