@@ -1,7 +1,7 @@
-"""Review s12 (fuzzing), finding 3: the public ``Metric.update_state`` checks its
+"""Review s12 (fuzzing), findings 3 and 7: the public ``Metric.update_state`` checks its
 input as a call does and takes ``sample_weight`` on every built-in metric, while ``fit``
 and ``evaluate`` stream through the unchecked ``_update_state`` (or a subclass's own
-``update_state``)."""
+``update_state``); ``ModelCheckpoint`` refuses a ``monitor`` that is not a log key."""
 
 from __future__ import annotations
 
@@ -213,3 +213,16 @@ def test_fit_and_evaluate_stream_the_built_in_metrics_unchecked(monkeypatch):
     model.evaluate(X, LABELS, metrics=names[:5], batch_size=7)
     model.evaluate(X, np.eye(2)[LABELS], loss="mse", metrics=names[5:], batch_size=7)
 
+
+# --- ModelCheckpoint(monitor=...): a log key, as EarlyStopping and ReduceLROnPlateau --------
+
+
+@pytest.mark.parametrize("monitor", [None, 3, "", b"val_loss", ["val_loss"], np.str_("")])
+def test_model_checkpoint_refuses_a_monitor_that_is_no_log_key(monitor, tmp_path):
+    with pytest.raises(TypeError) as early:
+        nonlin.EarlyStopping(monitor=monitor)
+    with pytest.raises(TypeError) as plateau:
+        nonlin.ReduceLROnPlateau(monitor=monitor)
+    with pytest.raises(TypeError, match=r"Expected a log key \(a non-empty str\)") as saving:
+        nonlin.ModelCheckpoint(tmp_path / "ck.safetensors", monitor=monitor)
+    assert str(saving.value) == str(early.value) == str(plateau.value)
