@@ -128,13 +128,14 @@ def test_auc_compares_float32_predictions_with_float32_thresholds():
 
 def test_auc_streams_a_nan_prediction_as_a_negative_at_every_threshold():
     auc = AUC(num_thresholds=3)  # thresholds -eps, 0.5, 1 + eps
-    auc.update_state(np.array([1, 0, 1, 0]), np.array([0.9, np.nan, 0.1, 0.2]))
+    # fit's and evaluate's unchecked entry (the public update_state refuses NaN)
+    auc._update_state(np.array([1, 0, 1, 0]), np.array([[0.9], [np.nan], [0.1], [0.2]]))
     assert auc.state_dict() == {"true_positives": [2.0, 1.0, 0.0],
                                 "false_positives": [1.0, 0.0, 0.0],
                                 "true_negatives": [1.0, 2.0, 2.0],
                                 "false_negatives": [0.0, 1.0, 2.0]}
     multi = AUC(num_thresholds=3, multi_label=True)
-    multi.update_state(np.array([[1, 0], [0, 1]]), np.array([[np.nan, 0.7], [0.2, np.nan]]))
+    multi._update_state(np.array([[1, 0], [0, 1]]), np.array([[np.nan, 0.7], [0.2, np.nan]]))
     assert multi.state_dict() == {"true_positives": [[0.0, 0.0]] * 3,
                                   "false_positives": [[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]],
                                   "true_negatives": [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]],
@@ -161,7 +162,7 @@ def test_a_metric_called_on_nan_or_inf_raises_naming_the_index(name):
 def test_metric_update_state_and_call_keep_no_check():
     p = np.array([[0.9], [np.nan]])
     metric = MeanAbsoluteError()
-    metric.update_state(np.array([1.0, 0.0]), p)  # fit's per-batch entry: no added cost
+    metric._update_state(np.array([1.0, 0.0]), p)  # fit's per-batch entry: no added cost
     assert np.isnan(metric.result())
     assert np.isnan(metric._call(np.array([1.0, 0.0]), p))
 

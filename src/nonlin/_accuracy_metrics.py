@@ -1,6 +1,6 @@
 """Accuracy metrics: arg-max (``Accuracy``), thresholded (``BinaryAccuracy``) and top-k.
 
-Each is the mean over samples of one value per sample (``_RowMean``), so it
+Each is the mean over samples of one value per sample (``_mean_metrics._RowMean``), so it
 streams batch by batch. Re-exported by ``nonlin.metrics``.
 """
 
@@ -13,8 +13,8 @@ import numpy as np
 
 from ._confusion_metrics import check_name
 from ._loss_math import take_labels
+from ._mean_metrics import _column, _RowMean
 from ._scratch import buffer, rows
-from .metrics import _column, _RowMean
 from .validation import is_integer, is_real
 
 

@@ -101,12 +101,10 @@ class ConfusionMetric(Metric):
         return self._result(*(np.asarray(c, dtype=np.float64)
                               for c in self._counts(y_true, y_pred, w)))
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> None:
         """Add one batch's counts; ``sample_weight`` (n_samples,) weighs its rows (Keras)."""
-        y_pred = np.asarray(y_pred)
-        y_pred = y_pred[:, None] if y_pred.ndim == 1 else y_pred
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        for key, count in zip(self._KEYS, self._counts(np.asarray(y_true), y_pred, w),
+        for key, count in zip(self._KEYS, self._counts(y_true, y_pred, sample_weight),
                               strict=True):
             self._state[key] += count
 

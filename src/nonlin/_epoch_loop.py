@@ -24,7 +24,7 @@ from .data import Dataset, permutation
 from .evaluation import evaluate_dataset, penalty
 from .exceptions import DivergenceError, NonFiniteUpdate
 from .losses import Loss
-from .metrics import Metric
+from .metrics import Metric, streamed_update
 from .objective import Objective
 from .optimizers import Optimizer
 
@@ -65,6 +65,8 @@ class _Loop:
         self.wbuf: np.ndarray = wbuf  # type: ignore[assignment]
         # metrics that cannot stream (plain functions) read every output of the epoch
         kept = any(not m.streams for m in metrics)
+        # the streaming metrics' per-batch entry, unchecked (see streamed_update)
+        self.updates = [streamed_update(m) for m in metrics if m.streams]
         self.store = np.empty((len(train), cast(int, model.n_outputs)), dt) if kept else None
         self._batch: tuple[np.ndarray, Any] = (train.y[:0], slice(0, 0))
         self._pool: dict[Any, np.ndarray] = {}  # see _scratch.using
@@ -184,9 +186,8 @@ class _Loop:
         """The batch's outputs, handed over by the objective: update the metrics."""
         yb, where = self._batch
         with using(self._pool):  # the metrics' arrays go into buffers reused batch after batch
-            for metric in self.metrics:
-                if metric.streams:
-                    metric.update_state(yb, out)
+            for update in self.updates:
+                update(yb, out)
         if self.store is not None:
             self.store[where] = out
 

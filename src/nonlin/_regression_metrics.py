@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import check_name
+from ._mean_metrics import _column, _is_number, _RowMean
 from ._scratch import buffer, like, row_means, rows
-from .metrics import Metric, _column, _is_number, _RowMean
+from .metrics import Metric
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
 _STATE_KEYS = ("mean", "m2", "ss_res", "min", "max")  # R2Score's per-output state
@@ -107,6 +108,7 @@ class R2Score(Metric):
     name = "r2"
     streams = True
     greater_is_better = True
+    _n: float  # the rows added (an int), or their weight once a batch came weighted
     # per output (n_outputs,) once a batch is added; 0.0 before
     _mean: float | np.ndarray
     _m2: float | np.ndarray
@@ -137,24 +139,34 @@ class R2Score(Metric):
         self._n, self._mean, self._m2, self._ss_res = 0, 0.0, 0.0, 0.0
         self._min, self._max = math.inf, -math.inf
 
-    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        """Running per-output count, mean and sum of squared deviations of the targets,
-        merged batch by batch (Chan et al.), their minimum and maximum, and the residual
+    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> None:
+        """Running per-output weight, mean and sum of squared deviations of the targets,
+        merged batch by batch (Chan et al.; ``n`` counts the weight, 1 per unweighted
+        row), their minimum and maximum (over rows of weight > 0), and the residual
         sum of squares."""
         y = _targets(y_true, y_pred)
-        n_b = y.shape[0]
-        mean_b = y.mean(axis=0)
-        deviation = np.subtract(y, mean_b, out=like("deviation", y))
-        m2_b = np.square(deviation, out=deviation).sum(axis=0)  # sum of (y - mean_b) ** 2
+        if sample_weight is None:
+            n_b, kept = y.shape[0], y
+            mean_b = y.mean(axis=0)
+            deviation = np.subtract(y, mean_b, out=like("deviation", y))
+            m2_b = np.square(deviation, out=deviation).sum(axis=0)  # sum of (y - mean_b) ** 2
+            np.copyto(residual := like("residual", y), y_pred)  # in float64, as y - y_pred casts
+            ss_res_b = np.square(np.subtract(y, residual, out=residual), out=residual).sum(axis=0)
+        else:
+            n_b, kept = float(np.sum(sample_weight)), y[sample_weight > 0]
+            if not n_b:  # no row weighs: nothing to add
+                return
+            mean_b = np.dot(sample_weight, y) / n_b
+            m2_b = np.dot(sample_weight, (y - mean_b) ** 2)
+            ss_res_b = np.dot(sample_weight, (y - y_pred) ** 2)
         total = self._n + n_b
         delta = mean_b - self._mean
         self._mean = self._mean + delta * (n_b / total)
         self._m2 = self._m2 + m2_b + delta**2 * (self._n * n_b / total)
-        np.copyto(residual := like("residual", y), y_pred)  # in float64, as y - y_pred casts it
-        np.square(np.subtract(y, residual, out=residual), out=residual)
-        self._ss_res = self._ss_res + residual.sum(axis=0)
-        self._min = np.minimum(self._min, y.min(axis=0, initial=math.inf))
-        self._max = np.maximum(self._max, y.max(axis=0, initial=-math.inf))
+        self._ss_res = self._ss_res + ss_res_b
+        self._min = np.minimum(self._min, kept.min(axis=0, initial=math.inf))
+        self._max = np.maximum(self._max, kept.max(axis=0, initial=-math.inf))
         self._n = total
 
     def result(self) -> float:
@@ -190,12 +202,12 @@ class R2Score(Metric):
 
 def _state_arrays(state: Any, keys: tuple[str, ...]) -> list[np.ndarray] | None:
     """``state``'s per-output lists (``keys``) as float64 arrays; None if it is malformed:
-    other keys, ``n`` not an int >= 0, lists of other lengths or not of finite numbers,
-    ``min > max``."""
+    other keys, ``n`` (an int, or the weight once weighted) not a number >= 0, lists
+    of other lengths or not of finite numbers, ``min > max``."""
     if not isinstance(state, dict) or set(state) != {"n", *keys}:
         return None
     n, parts = state["n"], [state[k] for k in keys]
-    if not (isinstance(n, int) and not isinstance(n, bool) and n >= 0 and all(
+    if not (_is_number(n) and n >= 0 and all(
             isinstance(p, list) and len(p) == len(parts[0]) and all(map(_is_number, p))
             for p in parts)):
         return None

@@ -180,6 +180,8 @@ class ModelCheckpoint(Callback):
         self.path, self.every = file_path(path), int(every)
         check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
         self.save_best_only = check_bool("save_best_only", save_best_only)
+        if not isinstance(monitor, str) or not monitor:  # as EarlyStopping, ReduceLROnPlateau
+            raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
         self.monitor, self.mode = monitor, mode
         self._is_better = _better(monitor, mode, owner="ModelCheckpoint", lazy=True)
         self.best: float | None = None

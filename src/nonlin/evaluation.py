@@ -26,7 +26,7 @@ from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
-from .metrics import Metric, get_metrics
+from .metrics import Metric, get_metrics, streamed_update
 from .objective import fused_kind
 from .validation import as_dtype, check_bool, check_positive_int, check_verbose
 
@@ -143,11 +143,12 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
             value = total / n if mean else total
             out = cast(np.ndarray, scored)  # outputs asked for: not None
         results = {"loss": value + penalty(model)}
-        # unchecked, as the streamed path's update_state: an overflowing model scores inf
+        # unchecked, as the streamed path's _update_state: an overflowing model scores inf
         results.update({m.name: m._call(y, out) for m in metrics})
         return results
     for metric in metrics:
         metric.reset_state()
+    updates = [streamed_update(m) for m in metrics]  # unchecked: the data is checked
     total = 0.0
     for step, start in enumerate(range(0, n, batch_size), 1):
         rows = slice(start, start + batch_size)
@@ -159,8 +160,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
         else:
             chunk, scored = _scored(last, scorer, z, yb, wb, bool(metrics))
             total, out = total + chunk, cast(np.ndarray, scored)  # None: no metric reads it
-        for metric in metrics:
-            metric.update_state(yb, out)
+        for update in updates:
+            update(yb, out)
         if tick is not None:
             tick(step)
     value = total / n if mean else total

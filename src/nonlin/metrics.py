@@ -6,43 +6,32 @@ one-hot / 0-1 rows (n_samples, n_outputs). Regression metrics average over
 samples and outputs; unlike the ``MeanSquaredError`` loss, the ``mse``
 metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
-Accuracy metrics live in ``_accuracy_metrics``; ``Precision``, ``Recall``
-(``_confusion_metrics``) and ``AUC`` (``_auc_metric``) keep Keras 3's
-confusion counts; MAE, MSE, RMSE, MAPE and R² live in ``_regression_metrics``.
-All are importable from here.
+Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base);
+``Precision``, ``Recall`` (``_confusion_metrics``) and ``AUC`` (``_auc_metric``)
+keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
+``_regression_metrics``. All are importable from here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
-as Keras' do: ``reset_state()``, then ``update_state(y_true, y_pred)`` once per
-batch, then ``result()``, so ``fit`` keeps a few running sums instead of every
-output of the epoch. Streaming is unweighted; a metric called on whole arrays
-takes ``sample_weight`` (so does ``update_state`` of ``Precision``, ``Recall``
-and ``AUC``, as in Keras). A plain function given as a metric cannot stream:
-``fit`` then keeps the epoch's outputs and calls it once at the end.
+as Keras' do: ``reset_state()``, then ``update_state(y_true, y_pred,
+sample_weight=None)`` once per batch, then ``result()``, so ``fit`` keeps a few
+running sums instead of every output of the epoch. ``update_state`` checks its
+input as a call does; ``fit`` and ``evaluate``, which have checked their data,
+stream (unweighted) through the unchecked ``_update_state``. A plain function
+given as a metric cannot stream: ``fit`` then keeps the epoch's outputs and
+calls it once at the end.
 """
 
 from __future__ import annotations
 
 import copy
-import math
-from collections.abc import Iterable
-from typing import Any, TypeGuard
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from ._loss_checks import finite_rows
 from .validation import check_labels, check_rows, check_sample_weight, read_only
-
-
-def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:
-    if sample_weight is None:
-        return float(values.mean())
-    total = np.sum(sample_weight)  # all zero: 0.0, Keras' divide_no_nan, and no warning
-    return float(np.dot(values, sample_weight) / total) if total else 0.0
-
-
-def _column(y: np.ndarray, n: int) -> np.ndarray:
-    return y.reshape(n, -1)
 
 
 class Metric:
@@ -52,16 +41,26 @@ class Metric:
     better (Keras 3's ``_direction``); a plain function may carry it as an attribute.
 
     Subclasses define ``_compute(y_true, y_pred, w)`` over whole arrays and, to
-    stream, ``_rows(y_true, y_pred)`` (one value per sample; the metric is
-    their mean) or their own ``update_state`` / ``result`` / ``reset_state``.
+    stream, ``result`` / ``reset_state`` and ``_update_state`` (what the public
+    ``update_state`` calls once it has checked the batch), or ``update_state`` itself,
+    which ``fit`` and ``evaluate`` then call (see ``streamed_update``).
     """
 
     name = "metric"
     greater_is_better: bool | None = None
     streams = False
 
-    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        """Add one batch, ``y_true`` and ``y_pred`` (n_samples, n_outputs), to the running state."""
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Add one batch, ``y_true`` and ``y_pred`` (n_samples, n_outputs), its rows
+        weighed by ``sample_weight`` (n_samples,), to the running state; checked as
+        ``__call__`` checks its input (a ``ValueError`` / ``TypeError`` naming it)."""
+        y_pred = finite_rows(y_pred, "y_pred")
+        self._update_state(*self._batch(finite_rows(y_true, "y_true"), y_pred, sample_weight))
+
+    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> None:
+        """``update_state`` on a checked batch: ``y_true`` as ``_checked`` returns it,
+        ``y_pred`` (n_samples, n_outputs), float64 weights or None."""
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     def result(self) -> float:
@@ -87,6 +86,12 @@ class Metric:
 
     def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         """``__call__`` without the check for NaN and infinities."""
+        return self._compute(*self._batch(y_true, y_pred, sample_weight))
+
+    def _batch(self, y_true: Any, y_pred: Any,
+               sample_weight: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(y_true, y_pred, w)`` checked (but not for NaN): ``y_true`` as ``_checked``
+        returns it, ``y_pred`` (n_samples, n_outputs), ``w`` float64 (n_samples,) or None."""
         y_pred, y_true = check_rows(y_pred, "y_pred"), check_rows(y_true, "y_true")
         if y_pred.ndim == 1:
             y_pred = y_pred[:, None]
@@ -97,7 +102,7 @@ class Metric:
             )
         w = check_sample_weight(sample_weight, y_pred.shape[0])
         w = None if w is None else w.astype(np.float64, copy=False)
-        return self._compute(self._checked(y_true, y_pred), y_pred, w)
+        return self._checked(y_true, y_pred), y_pred, w
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """``y_true`` as this metric reads it (a direct call checks it; ``fit`` already has)."""
@@ -119,44 +124,13 @@ class Metric:
         return f"{type(self).__name__}(name={self.name!r})"
 
 
-class _RowMean(Metric):
-    """A metric that is the mean over samples of one value per sample (``_rows``)."""
-
-    streams = True
-
-    def __init__(self) -> None:
-        self.reset_state()
-
-    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        return _weighted_mean(self._rows(y_true, y_pred), w)
-
-    def reset_state(self) -> None:
-        self._total, self._count = 0.0, 0
-
-    def update_state(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        rows = self._rows(y_true, y_pred)
-        self._total += float(np.sum(rows, dtype=np.float64))
-        self._count += rows.shape[0]
-
-    def result(self) -> float:
-        return self._total / self._count if self._count else math.nan
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"total": self._total, "count": self._count}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        total, count = state.get("total"), state.get("count")
-        if not (_is_number(total) and isinstance(count, int) and not isinstance(count, bool)
-                and count >= 0):
-            raise ValueError(f"Expected {{'total': number, 'count': int >= 0}}. Received {state!r}")
-        self._total, self._count = float(total), count
-
-
-def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
+    """How ``fit`` and ``evaluate`` add a batch they have checked to ``metric`` (decided
+    once per pass): the unchecked ``_update_state``, or the metric's own ``update_state``
+    where a subclass overrides it."""
+    if type(metric).update_state is Metric.update_state:
+        return metric._update_state
+    return metric.update_state
 
 
 # The accuracy and regression metrics live in their own modules (re-exported here).
