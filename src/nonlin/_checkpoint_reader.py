@@ -22,8 +22,8 @@ from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
 from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
 from ._epoch_state import read_partial
-from ._header import ModelFileError, strict_json
-from ._reader import read_model
+from ._header import Header, ModelFileError, strict_json
+from ._reader import read_file, read_model
 from .callbacks import History
 from .core import Sequential
 
@@ -189,9 +189,11 @@ def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequentia
     return optimizer
 
 
-def read_checkpoint(data: bytes, path: str) -> Checkpoint:
-    """Validate the bytes of a checkpoint and restore it (``ModelFileError`` on any fault)."""
-    model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX))
+def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Checkpoint:
+    """Validate the bytes of a checkpoint (``header``: theirs, if parsed already) and
+    restore it (``ModelFileError`` on any fault)."""
+    model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX),
+                                       header=header)
     record = _read_record(header.metadata, path)
     model.rng = _restore_rng(record["rng"], path)
     for layer in model.layers:
@@ -222,6 +224,5 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         For any fault in the file (as ``nonlin.load``); ``OSError`` if it cannot be read.
     """
     source = file_path(path)
-    with open(source, "rb") as handle:
-        data = handle.read()
-    return read_checkpoint(data, source)
+    data, header = read_file(source)  # the header length checked before the rest is read
+    return read_checkpoint(data, source, header)
