@@ -65,3 +65,79 @@ def test_lr_set_to_a_schedule_is_kept_and_survives_state_and_config() -> None:
 def test_lr_given_to_the_constructor_as_an_int_is_a_float() -> None:
     assert type(nonlin.SGD(1).lr) is float
     assert type(nonlin.SGD(learning_rate=np.int8(2)).lr) is float
+
+
+# -- 8. errors that name the argument ----------------------------------------------------------
+@pytest.mark.parametrize("loss", [nonlin.MeanSquaredError, nonlin.BinaryCrossEntropy,
+                                  nonlin.CrossEntropy, nonlin.Huber])
+def test_a_reduction_given_as_an_array_is_refused_naming_it(loss) -> None:
+    with pytest.raises(ValueError, match=r"Received: reduction=array\(\['mean', 'sum'\]"):
+        loss(reduction=np.array(["mean", "sum"]))
+
+
+@pytest.mark.parametrize("n_features, units", [(3, 2**70), (2**62, 2)])
+def test_a_dense_layer_too_large_for_numpy_is_refused_naming_its_sizes(n_features, units) -> None:
+    model = Sequential([Dense(units)])
+    with pytest.raises(ValueError, match=rf"Cannot build Dense: .*Received: \(in_features, "
+                                         rf"units\) = \({n_features}, {units}\)"):
+        model.build(n_features, seed=0)
+
+
+def test_a_batchnorm_too_large_for_numpy_is_refused_naming_its_width() -> None:
+    with pytest.raises(ValueError, match=rf"Cannot build BatchNorm: .*\({2**62},\)"):
+        Sequential([nonlin.BatchNorm()]).build(2**62, seed=0)
+
+
+def test_a_weight_matrix_beyond_free_memory_says_its_size(monkeypatch) -> None:
+    def no_memory(rng, fan_in, fan_out):
+        raise MemoryError("Unable to allocate 21.8 TiB")
+
+    with pytest.raises(MemoryError, match=r"Cannot build Dense: a \(in_features, units\) = "
+                                          r"\(3, 1000000000000\) float64 array needs 2.24e\+04"):
+        Sequential([Dense(10**12, init=no_memory)]).build(3, seed=0)
+
+
+@pytest.mark.parametrize("schedule", [nonlin.schedules.StepDecay(0.1, 10),
+                                      nonlin.schedules.ExponentialDecay(0.1, 10, 0.5),
+                                      nonlin.schedules.CosineDecay(0.1, 10),
+                                      nonlin.schedules.Constant(0.1)])
+@pytest.mark.parametrize("step", ["3", float("nan"), 2.0, None, True, np.array([1, 2])])
+def test_a_schedule_refuses_a_step_that_is_not_an_integer(schedule, step) -> None:
+    with pytest.raises(TypeError, match=r"Expected a step, an integer >= 0\. Received: step="):
+        schedule(step)
+
+
+def test_a_schedule_takes_a_numpy_integer_step() -> None:
+    schedule = nonlin.schedules.StepDecay(0.1, 10)
+    assert schedule(np.int64(25)) == schedule(25) == pytest.approx(0.001)
+
+
+def test_metadata_faults_are_named_by_their_key_path(tmp_path) -> None:
+    model = Sequential([Dense(1)]).build(2, seed=0)
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(TypeError, match=r"Expected str keys in metadata\. Received: key 1 \(int\)"):
+        nonlin.save(model, path, metadata={1: 2})
+    with pytest.raises(ValueError, match=r"Received: metadata\['a'\]\['b'\] = nan$"):
+        nonlin.save(model, path, metadata={"a": {"b": float("nan")}})
+    with pytest.raises(ValueError, match=r"Received: metadata\['a'\]\[1\]\['c'\] = an array "):
+        nonlin.save(model, path, metadata={"a": [0, {"c": np.array([1.0, np.inf])}]})
+    with pytest.raises(ValueError, match=r"'set' values are not JSON-serializable .* Received: "
+                                         r"metadata\['a'\] = \{1\}"):
+        nonlin.save(model, path, metadata={"a": {1}})
+    assert not path.exists()
+
+
+# -- 11. accepted though meaningless -------------------------------------------------------------
+def test_batchnorm_refuses_an_infinite_epsilon() -> None:
+    with pytest.raises(ValueError, match=r"positive, finite epsilon\. Received: epsilon=inf"):
+        nonlin.BatchNorm(epsilon=float("inf"))
+
+
+def test_fit_refuses_callbacks_given_as_a_set() -> None:
+    callbacks = {nonlin.Callback(), nonlin.Callback()}
+    with pytest.raises(TypeError, match=r"Expected a list of Callback instances: they run in "
+                                        r"its order, and a set has none"):
+        _model().fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+                     callbacks=callbacks)
+    _model().fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=True,
+                 callbacks=list(callbacks))  # verbose=True stays (Keras takes it)

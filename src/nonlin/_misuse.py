@@ -14,6 +14,9 @@ word, as one shape comparison (``cached``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import is_not
 from typing import Any
 
@@ -26,6 +29,22 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _name(obj: Any) -> str:
     return type(obj).__name__
+
+
+@contextmanager
+def allocating(layer: Any, shape: tuple[int, ...], names: str) -> Iterator[None]:
+    """Around ``layer.build``'s float64 arrays of ``shape`` (``names``: what its sizes are):
+    a shape beyond what NumPy can hold is a ValueError, and a MemoryError says the size,
+    both naming the layer and the shape (not NumPy's "array is too big")."""
+    size = math.prod(shape)
+    if size * 8 > np.iinfo(np.intp).max:
+        raise ValueError(f"Cannot build {_name(layer)}: expected sizes whose array NumPy can "
+                         f"hold ({size} values is too many). Received: {names} = {shape}")
+    try:
+        yield
+    except MemoryError:
+        raise MemoryError(f"Cannot build {_name(layer)}: a {names} = {shape} float64 array "
+                          f"needs {size * 8 / 2**30:.3g} GiB, more than is free") from None
 
 
 def not_built(layer: Any) -> RuntimeError:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import (
+    allocating,
     cached,
     dense_grad,
     input_error,
@@ -106,7 +107,8 @@ class Dense(Layer):
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
-        W = np.asarray(self.init(rng, in_features, self.units), dtype=float)
+        with allocating(self, (in_features, self.units), "(in_features, units)"):
+            W = np.asarray(self.init(rng, in_features, self.units), dtype=float)
         if W.shape != (in_features, self.units) or not np.isfinite(W).all():
             what = f"shape {W.shape}" if W.shape != (in_features, self.units) else "NaN or inf"
             raise ValueError(
