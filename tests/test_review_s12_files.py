@@ -131,3 +131,35 @@ def test_the_estimator_reader_refuses_zeros_after_the_first_bytes(tmp_path) -> N
     error, peak = _peak_bytes(lambda: sklearn_nonlin.load(path))
     assert isinstance(error, ModelFileError) and "header length 0" in str(error)
     assert peak < 1 << 20
+
+
+# -- 9. a message quotes at most ~100 characters of a received value -------------------------
+BIG = list(range(100_000))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: nonlin.Dense(BIG),
+    lambda: nonlin.SGD(BIG),
+    lambda: nonlin.SGD(0.1, momentum=BIG),
+    lambda: nonlin.BatchNorm(epsilon=BIG),
+    lambda: nonlin.schedules.StepDecay(0.1, 10)(BIG),
+    lambda: nonlin.datasets.load("x" * 100_000),
+    lambda: nonlin.datasets.moons(noise=BIG),
+    lambda: nonlin.save(small_model(), "m.safetensors", include_optimizer=BIG),
+    lambda: nonlin.save(small_model(), "m.safetensors", metadata={"x" * 100_000: {1}}),
+    lambda: nonlin.MeanSquaredError(reduction="x" * 100_000),
+], ids=["units", "lr", "momentum", "epsilon", "step", "dataset", "noise", "bool", "metadata",
+        "reduction"])
+def test_an_error_message_quotes_a_long_value_briefly(call) -> None:
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert len(str(info.value)) < 600, str(info.value)[:300]
+
+
+def test_a_hostile_files_long_key_is_quoted_briefly(tmp_path) -> None:
+    key = "k" * 100_000
+    path = tmp_path / "dup.safetensors"
+    path.write_bytes(join(f'{{"{key}":1,"{key}":2}}', b""))
+    with pytest.raises(ModelFileError, match="duplicate key") as info:
+        nonlin.load(path)
+    assert len(str(info.value)) < 600

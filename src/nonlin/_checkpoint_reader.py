@@ -84,11 +84,11 @@ def _restore_history(record: Any, path: str) -> History:
         raise _fail(path, "history", "expected integer epochs")
     for key, values in record["history"].items():
         if not isinstance(values, list) or len(values) != len(epochs):
-            raise _fail(path, f"history[{key!r}]", f"expected a list of {len(epochs)} numbers")
+            raise _fail(path, f"history[{key!r:.100}]", f"expected a list of {len(epochs)} numbers")
         if not all(
             v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
         ):
-            raise _fail(path, f"history[{key!r}]", "expected numbers")
+            raise _fail(path, f"history[{key!r:.100}]", "expected numbers")
         history.history[key] = [math.nan if v is None else float(v) for v in values]
     history.epoch = list(epochs)
     return history
@@ -155,14 +155,14 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
         slot, _, index = name[len(PREFIX) :].rpartition(".")
         if not slot or not (index.isascii() and index.isdigit()) or int(index) >= len(params):
             raise ModelFileError(
-                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {name!r}"
+                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {name!r:.100}"
             )
         target = params[int(index)].value
         if arr.shape != target.shape or arr.dtype != target.dtype:
             raise ModelFileError(
                 path,
                 f"expected shape {target.shape} and dtype {target.dtype} like parameter {index}",
-                f"tensor {name!r}",
+                f"tensor {name!r:.100}",
             )
         indices.setdefault(slot, set()).add(int(index))
     for slot, found in indices.items():

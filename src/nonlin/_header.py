@@ -142,7 +142,7 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
                 parse_constant=_reject_constant,
             )
     except _DuplicateKey as exc:
-        raise ModelFileError(path, f"duplicate key {exc.args[0]!r}", field) from None
+        raise ModelFileError(path, f"duplicate key {exc.args[0]!r:.100}", field) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, digit limits, deep nesting
         raise ModelFileError(path, f"invalid JSON: {str(exc)[:200]}", field) from None
     problem = text_problem(text, value)
@@ -210,7 +210,7 @@ def _int_list(value: Any, count: int | None) -> bool:
 
 
 def _tensor_info(name: str, entry: Any, path: str) -> TensorInfo:
-    field = f"tensor {name!r}"
+    field = f"tensor {name!r:.100}"
     if not isinstance(entry, dict) or set(entry) != _TENSOR_FIELDS:
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
         raise ModelFileError(
@@ -254,7 +254,7 @@ def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) 
             raise ModelFileError(
                 path,
                 f"data_offsets {[info.begin, info.end]} {kind} (expected begin {cursor})",
-                f"tensor {info.name!r}",
+                f"tensor {info.name!r:.100}",
             )
         cursor = info.end
     if cursor != buffer_bytes:

@@ -111,11 +111,11 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
             continue
         if len(value) != n_features_in:
             raise ValueError(
-                f"Expected {n_features_in} values in preprocessing[{key!r}] (n_features_in). "
+                f"Expected {n_features_in} values in preprocessing[{key!r:.100}] (n_features_in). "
                 f"Received {len(value)}"
             )
         if not all(math.isfinite(v) for v in value):
-            raise ValueError(f"Expected finite numbers in preprocessing[{key!r}]")
+            raise ValueError(f"Expected finite numbers in preprocessing[{key!r:.100}]")
     if spec["type"] == "standardize":
         for key in ("mean", "scale"):
             value = spec[key]
@@ -123,7 +123,7 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
                 map(_is_number, value)
             ):
                 raise ValueError(
-                    f"Expected a list of {n_features_in} numbers in preprocessing[{key!r}] "
+                    f"Expected a list of {n_features_in} numbers in preprocessing[{key!r:.100}] "
                     f"(n_features_in). Received: {value!r:.100}"
                 )
         if any(v == 0 for v in spec["scale"]):
@@ -162,7 +162,7 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
             try:
                 check(normal[key])
             except ValueError as exc:
-                raise ValueError(f"metadata[{key!r}]: {exc}") from None
+                raise ValueError(f"metadata[{key!r:.100}]: {exc}") from None
     return normal
 
 

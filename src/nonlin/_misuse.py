@@ -206,7 +206,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
         raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
     iterations = state["iterations"]
     if not is_real(iterations) or not 0 <= iterations < float("inf") or iterations % 1:
-        raise ValueError(f"Expected a non-negative integer. Received: iterations={iterations!r}")
+        raise ValueError("Expected a non-negative integer. "
+                         f"Received: iterations={iterations!r:.100}")
     if "lr" in state and not is_real(state["lr"]):
         raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={state['lr']!r:.80}")
     since = state.get("slots_since", 0)
@@ -221,7 +222,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
             continue
         name, _, index = key.rpartition(".") if isinstance(key, str) else ("", "", "")
         if name not in found or not (index.isascii() and index.isdigit()):
-            what = f"slot {name!r} (key {key!r})" if name and name not in found else f"{key!r}"
+            what = (f"slot {name!r:.100} (key {key!r:.100})" if name and name not in found
+                    else f"{key!r:.100}")
             raise ValueError(
                 f"Expected the state of {_name(optimizer)}: 'iterations', 'lr' and its slots "
                 f"({', '.join(names) or 'none'}) as '<slot>.<index>'. Received {what}: "
@@ -262,5 +264,5 @@ def keras_keywords(keywords: dict[str, Any]) -> TypeError:
     name = next(iter(keywords))
     hint = _KERAS_DENSE.get(name)
     if hint is None:
-        return TypeError(f"Dense() got an unexpected keyword argument {name!r}")
+        return TypeError(f"Dense() got an unexpected keyword argument {name!r:.100}")
     return TypeError(f"Dense() takes no {name}= (a Keras keyword): {hint}")

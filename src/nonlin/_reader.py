@@ -182,10 +182,10 @@ def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarra
         arr = arrays[name]
         if arr.shape != info.shape or arr.dtype != info.dtype:
             raise ModelFileError(
-                path, "read back with a different shape or dtype", f"tensor {name!r}"
+                path, "read back with a different shape or dtype", f"tensor {name!r:.100}"
             )
         if not np.isfinite(arr).all():
-            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {name!r}")
+            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {name!r:.100}")
     return arrays
 
 
@@ -197,23 +197,23 @@ def _match_tensors(
     for name, target in expected.items():
         info = header.tensors.get(name)
         if info is None:
-            raise ModelFileError(path, "missing from the file", f"tensor {name!r}")
+            raise ModelFileError(path, "missing from the file", f"tensor {name!r:.100}")
         if info.dtype != target.dtype:
             raise ModelFileError(
                 path,
                 f"dtype {info.dtype.name} does not match the model's {target.dtype.name}",
-                f"tensor {name!r}",
+                f"tensor {name!r:.100}",
             )
         if info.shape != target.shape:
             raise ModelFileError(
                 path,
                 f"shape {info.shape} does not match {target.shape} from the architecture",
-                f"tensor {name!r}",
+                f"tensor {name!r:.100}",
             )
     for name in header.tensors:
         if name not in expected and not (extra_prefix and name.startswith(extra_prefix)):
             raise ModelFileError(
-                path, "unexpected; the architecture has no such tensor", f"tensor {name!r}"
+                path, "unexpected; the architecture has no such tensor", f"tensor {name!r:.100}"
             )
 
 

@@ -94,11 +94,11 @@ def _checked_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         value = np.asarray(value)
         if value.dtype not in DTYPE_CODES:
             raise TypeError(
-                f"Expected float32 or float64 in tensor {name!r}. Received {value.dtype}"
+                f"Expected float32 or float64 in tensor {name!r:.100}. Received {value.dtype}"
             )
         if not np.isfinite(value).all():
             raise ValueError(
-                f"Refusing to save tensor {name!r}: it holds NaN or infinite values "
+                f"Refusing to save tensor {name!r:.100}: it holds NaN or infinite values "
                 "(did training diverge?)"
             )
         tensors[name] = value

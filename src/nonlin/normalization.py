@@ -97,9 +97,10 @@ class BatchNorm(Layer):
         if not is_real(momentum) or not (
             0 <= momentum < 1
         ):
-            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r}")
+            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r:.100}")
         if not is_real(epsilon) or not 0 < epsilon < math.inf:  # inf: every output 0
-            raise ValueError(f"Expected a positive, finite epsilon. Received: epsilon={epsilon!r}")
+            raise ValueError("Expected a positive, finite epsilon. "
+                             f"Received: epsilon={epsilon!r:.100}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         # None until build; typed as built: forward and backward (the hot path) run built
         self.gamma: Param = None  # type: ignore[assignment]

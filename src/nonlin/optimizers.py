@@ -44,7 +44,7 @@ def _check_lr(lr: Any) -> Any:
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
                             "optimizer takes them at each step, opt.step(model.parameters()) "
                             "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r}")
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r:.100}")
     return float(lr)
 
 
@@ -53,13 +53,14 @@ def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool
     ok = ok and (low <= value <= high if closed else low <= value < high)
     if not ok:
         bracket = "]" if closed else ")"
-        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. Received: {name}={value!r}")
+        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. "
+                         f"Received: {name}={value!r:.100}")
     return float(value)
 
 
 def _check_positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
     return float(value)
 
 
@@ -230,7 +231,7 @@ class Optimizer:
             negative = [value[value < 0] for value in slots[name]]
             if any(found.size for found in negative):
                 first = next(found for found in negative if found.size)[0]
-                raise ValueError(f"Expected values >= 0 in the slot {name!r} (squared "
+                raise ValueError(f"Expected values >= 0 in the slot {name!r:.100} (squared "
                                  f"gradients). Received {first.item()!r}")
         if "lr" in state:
             self.lr = float(state["lr"])

@@ -18,19 +18,19 @@ from .validation import check_bool, is_integer, is_real
 
 def _positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
     return float(value)
 
 
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     if not is_integer(value) or value < minimum:
-        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r}")
+        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r:.100}")
     return int(value)
 
 
 def _fraction(name: str, value: Any) -> float:
     if not is_real(value) or not 0 <= value <= 1:
-        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r}")
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r:.100}")
     return float(value)
 
 
@@ -183,7 +183,8 @@ class CosineDecay(Schedule):
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
         if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
             raise ValueError(  # lr is the peak that warm-up climbs to
-                f"Expected a number in [0, lr={self.lr!r}]. Received: warmup_from={warmup_from!r}"
+                f"Expected a number in [0, lr={self.lr!r}]. "
+                f"Received: warmup_from={warmup_from!r:.100}"
             )
         self.warmup_from = float(warmup_from)
 
