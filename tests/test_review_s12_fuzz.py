@@ -67,6 +67,39 @@ def test_lr_given_to_the_constructor_as_an_int_is_a_float() -> None:
     assert type(nonlin.SGD(learning_rate=np.int8(2)).lr) is float
 
 
+# -- 4. a model rebuilt during fit ---------------------------------------------------------------
+class _Rebuild(nonlin.Callback):
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        if self.hook == "epoch" and epoch == 1:
+            self.model.build(3, seed=1)
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        if self.hook == "batch" and batch == 1:
+            self.model.build(3, seed=1)
+
+
+@pytest.mark.parametrize("hook", ["epoch", "batch"])
+def test_a_model_rebuilt_by_a_callback_during_fit_is_refused(hook) -> None:
+    model = _model()
+    with pytest.raises(RuntimeError, match=r"parameters changed during fit \(at epoch "
+                                           rf"{1 if hook == 'epoch' else 0}\): a callback built"):
+        model.fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=3, batch_size=8, seed=0,
+                  verbose=0, callbacks=[_Rebuild(hook)])
+    assert model.history.epoch == ([0] if hook == "epoch" else [])
+
+
+def test_weights_set_in_place_by_a_callback_train_on() -> None:
+    class Reset(nonlin.Callback):
+        def on_epoch_begin(self, epoch, logs=None) -> None:
+            self.model.set_weights([np.zeros_like(w) for w in self.model.get_weights()])
+
+    history = _fit(Reset())
+    assert history.epoch == [0, 1, 2]
+
+
 # -- 8. errors that name the argument ----------------------------------------------------------
 @pytest.mark.parametrize("loss", [nonlin.MeanSquaredError, nonlin.BinaryCrossEntropy,
                                   nonlin.CrossEntropy, nonlin.Huber])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import is_ as is_same
 from operator import is_not
 from typing import Any
 
@@ -157,6 +158,19 @@ def params_error(params: Any) -> TypeError | None:
         if not isinstance(p, Param):
             return TypeError(f"{expected}. Received params[{i}] of type {_name(p)}")
     return None
+
+
+def check_same_params(model: Any, params: list[Any], epoch: int) -> None:
+    """Refuse to train on when ``model.parameters()`` are no longer ``params``, those fit
+    started with (a callback built the model again): the optimizer would step the old,
+    detached ones while the History reported the epochs trained. A few identity tests."""
+    now = model.parameters()
+    if len(now) != len(params) or not all(map(is_same, now, params)):
+        raise RuntimeError(
+            f"The model's parameters changed during fit (at epoch {epoch}): a callback built "
+            "the model again (model.build) or changed which weights train. fit steps the "
+            "parameters it started with, so the new ones would not train: build the model "
+            "before fit, or call fit again afterwards")
 
 
 def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...]]) -> None:
