@@ -174,3 +174,31 @@ def test_fit_refuses_callbacks_given_as_a_set() -> None:
                      callbacks=callbacks)
     _model().fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=True,
                  callbacks=list(callbacks))  # verbose=True stays (Keras takes it)
+
+
+# -- 10. cross-entropies of probabilities refuse values outside [0, 1] ---------------------------
+@pytest.mark.parametrize("loss", [nonlin.CrossEntropy(), nonlin.BinaryCrossEntropy()])
+@pytest.mark.parametrize("p", [[[3.0, -2.0], [-2.0, 3.0]], [[-0.5, 1.5], [1.5, -0.5]]])
+def test_a_cross_entropy_of_probabilities_refuses_scores_naming_one(loss, p) -> None:
+    y = np.eye(2)
+    for call in (loss, loss.grad):
+        with pytest.raises(ValueError, match=rf"Expected probabilities in \[0, 1\] in y_pred "
+                                             rf"\(from_logits=False\)\. Received {p[0][0]} at "
+                                             r"index \(0, 0\); .* use from_logits=True"):
+            call(y, np.array(p))
+
+
+@pytest.mark.parametrize("cls", [nonlin.CrossEntropy, nonlin.BinaryCrossEntropy])
+def test_probabilities_at_the_bounds_and_logits_are_taken(cls) -> None:
+    y = np.eye(2)
+    assert np.isfinite(cls()(y, np.array([[1.0, 0.0], [0.0, 1.0]])))
+    assert np.isfinite(cls(from_logits=True)(y, np.array([[3.0, -2.0], [-2.0, 3.0]])))
+    assert np.isfinite(nonlin.MeanSquaredError()(y, np.array([[3.0, -2.0], [-2.0, 3.0]])))
+
+
+def test_fit_of_a_cross_entropy_on_a_model_without_softmax_is_not_refused() -> None:
+    model = Sequential([Dense(4), ReLU(), Dense(2)])  # fit's per-batch path: no range check
+    with pytest.warns(UserWarning):
+        history = model.fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+                            seed=0)
+    assert history.epoch == [0]
