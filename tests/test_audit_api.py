@@ -251,11 +251,11 @@ def test_a_metric_function_returning_no_number_is_named_with_the_value(value) ->
 def test_fit_refuses_a_bad_learning_rate_set_after_construction(lr) -> None:
     X, y = _task()
     optimizer = nonlin.SGD(0.1)
-    optimizer.lr = lr  # Keras users write optimizer.learning_rate = ...
-    model = _mlp()
     with pytest.raises(ValueError, match=f"Received: lr={lr!r}"):  # -0.1 ascended silently
-        model.fit(X, y, **{**FIT, "optimizer": optimizer})
-    assert not model.built
+        optimizer.lr = lr  # refused when set (s12), as Keras' optimizer.learning_rate = ...
+    model = _mlp()
+    model.fit(X, y, **{**FIT, "optimizer": optimizer})
+    assert optimizer.lr == 0.1
 
 
 def test_fit_takes_an_integer_learning_rate_set_after_construction() -> None:

@@ -83,7 +83,8 @@ def read_callback_record(
         if tensor.startswith(PREFIX):
             index, _, key = tensor[len(PREFIX) :].partition(".")
             if not (index.isascii() and index.isdigit()) or int(index) not in by_index or not key:
-                raise ModelFileError(path, "belongs to no callback state", f"tensor {tensor!r}")
+                raise ModelFileError(path, "belongs to no callback state",
+                                     f"tensor {tensor!r:.100}")
             by_index[int(index)]["state"][key] = arr
     entries = [by_index[i] for i in sorted(by_index)]
     for entry in entries:

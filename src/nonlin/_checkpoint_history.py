@@ -53,4 +53,4 @@ def check_epoch(history: Any, epoch: Any, step: int) -> None:
     ):
         wanted = f"{expected}, the epoch after the history's last" if done else (
             f"an integer in [0, {step}] (the optimizer's steps)")
-        raise ValueError(f"Expected epoch={wanted}. Received: epoch={epoch!r}")
+        raise ValueError(f"Expected epoch={wanted}. Received: epoch={epoch!r:.100}")

@@ -26,7 +26,7 @@ _FORMS = "{epoch} or a key of the epoch's logs, with an optional format spec " \
 
 def _refuse(template: str, why: str) -> ValueError:
     return ValueError(f"Expected a ModelCheckpoint path whose fields are {_FORMS}; write {{{{ "
-                      f"and }}}} for literal braces. Received: path={template!r}: {why}")
+                      f"and }}}} for literal braces. Received: path={template!r:.100}: {why}")
 
 
 def _fields(template: str, text: str) -> list[tuple[str, str, str | None]]:

@@ -22,8 +22,8 @@ from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
 from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
 from ._epoch_state import read_partial
-from ._header import ModelFileError, strict_json
-from ._reader import read_model
+from ._header import Header, ModelFileError, strict_json
+from ._reader import read_file, read_model
 from .callbacks import History
 from .core import Sequential
 
@@ -84,11 +84,11 @@ def _restore_history(record: Any, path: str) -> History:
         raise _fail(path, "history", "expected integer epochs")
     for key, values in record["history"].items():
         if not isinstance(values, list) or len(values) != len(epochs):
-            raise _fail(path, f"history[{key!r}]", f"expected a list of {len(epochs)} numbers")
+            raise _fail(path, f"history[{key!r:.100}]", f"expected a list of {len(epochs)} numbers")
         if not all(
             v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
         ):
-            raise _fail(path, f"history[{key!r}]", "expected numbers")
+            raise _fail(path, f"history[{key!r:.100}]", "expected numbers")
         history.history[key] = [math.nan if v is None else float(v) for v in values]
     history.epoch = list(epochs)
     return history
@@ -155,14 +155,14 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
         slot, _, index = name[len(PREFIX) :].rpartition(".")
         if not slot or not (index.isascii() and index.isdigit()) or int(index) >= len(params):
             raise ModelFileError(
-                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {name!r}"
+                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {name!r:.100}"
             )
         target = params[int(index)].value
         if arr.shape != target.shape or arr.dtype != target.dtype:
             raise ModelFileError(
                 path,
                 f"expected shape {target.shape} and dtype {target.dtype} like parameter {index}",
-                f"tensor {name!r}",
+                f"tensor {name!r:.100}",
             )
         indices.setdefault(slot, set()).add(int(index))
     for slot, found in indices.items():
@@ -189,9 +189,11 @@ def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequentia
     return optimizer
 
 
-def read_checkpoint(data: bytes, path: str) -> Checkpoint:
-    """Validate the bytes of a checkpoint and restore it (``ModelFileError`` on any fault)."""
-    model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX))
+def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Checkpoint:
+    """Validate the bytes of a checkpoint (``header``: theirs, if parsed already) and
+    restore it (``ModelFileError`` on any fault)."""
+    model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX),
+                                       header=header)
     record = _read_record(header.metadata, path)
     model.rng = _restore_rng(record["rng"], path)
     for layer in model.layers:
@@ -222,6 +224,5 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         For any fault in the file (as ``nonlin.load``); ``OSError`` if it cannot be read.
     """
     source = file_path(path)
-    with open(source, "rb") as handle:
-        data = handle.read()
-    return read_checkpoint(data, source)
+    data, header = read_file(source)  # the header length checked before the rest is read
+    return read_checkpoint(data, source, header)

@@ -247,7 +247,7 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
         slots = sorted(name for name in arrays if name.startswith(_SLOTS))
         if slots:
             raise ModelFileError(path, "expected no optimizer state: the compile record has no "
-                                       "optimizer", f"tensor {slots[0]!r}")
+                                       "optimizer", f"tensor {slots[0]!r:.100}")
         return None
     if not isinstance(info, dict) or set(info) != {"class_name", "config", "scalars"}:
         raise _fault(path, "optimizer", "expected {'class_name', 'config', 'scalars'}. "

@@ -49,20 +49,21 @@ def _check_arguments(
 ) -> _Request:
     """``read_csv``'s arguments as a :class:`_Request`; TypeError or ValueError naming a bad one."""
     if target is not None and not isinstance(target, str):
-        raise TypeError(f"Expected a column name (str) or None. Received: target={target!r}")
+        raise TypeError(f"Expected a column name (str) or None. Received: target={target!r:.100}")
     if isinstance(columns, str) or not (
         columns is None or all(isinstance(name, str) for name in columns)
     ):
-        raise TypeError(f"Expected a sequence of column names. Received: columns={columns!r}")
+        raise TypeError(f"Expected a sequence of column names. Received: columns={columns!r:.100}")
     if missing not in _MISSING:
-        raise ValueError(f"Expected one of {_MISSING}. Received: missing={missing!r}")
+        raise ValueError(f"Expected one of {_MISSING}. Received: missing={missing!r:.100}")
     resolved = np.dtype(dtype)
     if resolved.kind != "f":
-        raise TypeError(f"Expected a floating dtype such as np.float32. Received: dtype={dtype!r}")
+        raise TypeError("Expected a floating dtype such as np.float32. "
+                        f"Received: dtype={dtype!r:.100}")
     if impute is not True and (impute is not False or missing != "mean" or fill_values is not None):
         raise ValueError(
             "Expected impute=True, or impute=False with missing='mean' and no fill_values. "
-            f"Received: impute={impute!r}, missing={missing!r}"
+            f"Received: impute={impute!r:.100}, missing={missing!r:.100}"
         )
     source = file_path(path)  # str, bytes or os.PathLike; else a TypeError naming it
     fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
@@ -149,7 +150,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
         if not name.strip() and (position or name):  # a first '' is pandas' index: skipped
             raise CSVError(f"{source}, line 1: column {position + 1} has an empty name {name!r}")
         if name in seen:
-            raise CSVError(f"{source}, line 1: column name {name!r} appears twice")
+            raise CSVError(f"{source}, line 1: column name {name!r:.100} appears twice")
         seen.add(name)
     return names, first[len(header) :], 1 + header.count(b"\n")
 
@@ -169,7 +170,7 @@ def _make_plan(
         if name not in index:
             known = ", ".join(repr(known) for known in names)
             raise CSVError(
-                f"{source}, line 1: no column {name!r} ({role}); the columns are {known}"
+                f"{source}, line 1: no column {name!r:.100} ({role}); the columns are {known}"
             )
         return index[name]
 
@@ -180,8 +181,8 @@ def _make_plan(
         features = tuple(position(name, "in columns") for name in columns)
         if len(set(features)) != len(features) or target_at in features:
             raise ValueError(
-                f"Expected distinct feature columns without the target {target!r}. "
-                f"Received: columns={list(columns)!r}"
+                f"Expected distinct feature columns without the target {target!r:.100}. "
+                f"Received: columns={list(columns)!r:.100}"
             )
     if not features:
         raise CSVError(f"{source}, line 1: no feature columns to read (columns: {names})")

@@ -48,7 +48,8 @@ def _strict_block(
     except UnicodeDecodeError as error:
         line = first_line + raw.count(b"\n", 0, error.start)
         bad = raw[error.start : error.end]
-        raise plan.fail(line, None, f"expected UTF-8 text, received the bytes {bad!r}") from None
+        raise plan.fail(line, None,
+                        f"expected UTF-8 text, received the bytes {bad!r:.100}") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     features: list[list[float]] = []
     targets: list[Any] = []
@@ -78,7 +79,7 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             line,
             None,
             f"expected {len(plan.names)} cells (one per header column), "
-            f"received {len(row)}: {shown!r}",
+            f"received {len(row)}: {shown!r:.100}",
         )
     values = []
     for column in plan.features:
@@ -95,14 +96,14 @@ def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
     """A target value, or None when missing (allowed with ``missing="drop"`` only)."""
     if plan.labels:
         value: float | str | None = cell or None
-        problem = f"expected a label, received {cell!r}"
+        problem = f"expected a label, received {cell!r:.100}"
     else:
         value = _number(cell, np.dtype(np.float64))
         if (value is None and cell.strip() and _number(cell, None) is None
                 and cell.strip(" \t") not in MISSING_TARGETS):
             raise _LabelsFound
         problem = _why(cell, np.dtype(np.float64)) if cell.strip() else (
-            f"expected a number or a label, received {cell!r}")  # text labels may come later
+            f"expected a number or a label, received {cell!r:.100}")  # text labels may come later
     if value is None and plan.missing != "drop":
         raise plan.fail(line, plan.target, f"{problem} (a missing target needs missing='drop')")
     return value
@@ -145,7 +146,7 @@ def _finite_limit(dtype: np.dtype) -> float:
 def _why(cell: str, dtype: np.dtype) -> str:
     if _number(cell, None) is None:
         hint = " (write booleans as 1 and 0)" if cell.strip().lower() in ("true", "false") else ""
-        return f"expected a number, received {cell!r}{hint}"
+        return f"expected a number, received {cell!r:.100}{hint}"
     if math.isfinite(float(cell)) or any(char.isdigit() for char in cell):  # 1e400: no "inf"
-        return f"expected a number within {dtype.name} range, received {cell!r}"
-    return f"expected a finite number, received {cell!r}"
+        return f"expected a number within {dtype.name} range, received {cell!r:.100}"
+    return f"expected a finite number, received {cell!r:.100}"

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._epoch_state import EpochProgress, generator_state
 from ._interrupt import SigintGuard
+from ._misuse import check_same_params
 from ._scratch import using
 from ._step_snapshot import StepSnapshot
 from .callbacks import CallbackList, History
@@ -77,6 +78,7 @@ class _Loop:
         """Train one epoch; return its logs (as the callbacks left them)."""
         model, cbs = self.model, self.cbs
         cbs.call("on_epoch_begin", epoch, {})
+        check_same_params(model, self.params, epoch)  # a callback may have rebuilt the model
         n = len(self.train)
         order, progress = self._begin(epoch, n)
         total, first = progress.loss_total, progress.rows
@@ -84,6 +86,7 @@ class _Loop:
             stop = self._stop = min(start + self.batch_size, n)
             if cbs.wants_batches:
                 cbs.call("on_train_batch_begin", batch, {"batch": batch, "size": stop - start})
+                check_same_params(model, self.params, epoch)  # as at the epoch's start
             value, total = self._guarded_step(epoch, batch, start, stop, order, total)
             if cbs.wants_batches:
                 cbs.call("on_train_batch_end", batch, {"batch": batch, "size": stop - start,

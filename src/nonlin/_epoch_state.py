@@ -105,7 +105,7 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
     for key in ("epoch", "rows"):
         number = value[key]
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            raise _fail(path, f"expected an integer >= 0 for {key!r}. Received {number!r:.50}",
+            raise _fail(path, f"expected an integer >= 0 for {key!r:.100}. Received {number!r:.50}",
                         key)
     total = value["loss_total"]
     if isinstance(total, bool) or not isinstance(total, int | float) or not math.isfinite(total):

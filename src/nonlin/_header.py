@@ -9,19 +9,22 @@ A safetensors file is three parts::
                 ...}
     the rest   the tensors' bytes, little-endian, C order, offsets relative to here
 
-The ``safetensors`` package reads this format well but is lenient where nonlin
-must be strict (duplicate JSON keys, dtypes nonlin never writes), and its
-errors do not say which tensor is at fault. ``parse_header`` checks every
-field and raises ``ModelFileError`` naming the file and the field; only then
-does the package read the tensors. Nothing here can run code: the file is
-bytes and JSON, never pickle.
+The ``safetensors`` package reads this format well but is lenient where nonlin must be
+strict (duplicate JSON keys, dtypes nonlin never writes), and its errors do not say which
+tensor is at fault. ``parse_header`` checks every field and raises ``ModelFileError``
+naming the file and the field; only then does the package read the tensors. Nothing here
+can run code: the file is bytes and JSON, never pickle.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+import re
 import struct
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +32,10 @@ import numpy as np
 
 from ._json_checks import float_sized_int, text_problem
 
-MAX_HEADER_BYTES = 100_000_000  # the safetensors package's own limit
+# nonlin's headers: a few KB (100,000 feature names: a few MB); safetensors' 100 MB took minutes
+MAX_HEADER_BYTES = 16 * 1024 * 1024
+_LONG_DIGITS = re.compile(r"[0-9]{301}")  # an integer float_sized_int must look at
+MAX_CONTAINERS = 1_000_000  # brackets, those in strings too: a few per tensor and layer
 DTYPES: dict[str, np.dtype] = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
@@ -86,11 +92,13 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
+    result = dict(pairs)  # one call per object, the keys counted in C
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return result
 
 
@@ -101,23 +109,40 @@ def _finite_float(text: str) -> float:
     return value
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cycle collector paused: JSON holds no cycles; collecting took longer than parsing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
 def strict_json(text: str | bytes, path: str, field: str) -> Any:
     """Parse JSON text rejecting duplicate keys, NaN and infinity (and numbers beyond
-    float64's range, lone surrogates, deep nesting: ``_json_checks``); errors name ``field``."""
+    float64's range, lone surrogates, deep nesting: ``_json_checks``); errors name ``field``.
+
+    Integers are read by ``json``'s C code unless the text holds 301 digits in a row (a
+    Python call per integer made a header of numbers slow)."""
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_float=_finite_float,
-            parse_int=float_sized_int,
-            parse_constant=_reject_constant,
-        )
+        with _no_gc():
+            value = json.loads(
+                text,
+                object_pairs_hook=_no_duplicates,
+                parse_float=_finite_float,
+                parse_int=float_sized_int if isinstance(text, bytes) or _LONG_DIGITS.search(text)
+                else None,
+                parse_constant=_reject_constant,
+            )
     except _DuplicateKey as exc:
-        raise ModelFileError(path, f"duplicate key {exc.args[0]!r}", field) from None
+        raise ModelFileError(path, f"duplicate key {exc.args[0]!r:.100}", field) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, digit limits, deep nesting
         raise ModelFileError(path, f"invalid JSON: {str(exc)[:200]}", field) from None
     problem = text_problem(text, value)
@@ -136,30 +161,46 @@ def _what_is_it(data: bytes) -> str:
     return ""
 
 
-def _header_length(data: bytes, path: str) -> int:
-    if len(data) == 0:
+def header_length(data: bytes, size: int, path: str) -> int:
+    """The header length that the first bytes ``data`` of a ``size``-byte file give, checked
+    against the limit and the size (nothing more need be read to refuse it)."""
+    size = size if len(data) >= 8 else min(size, len(data))
+    if size == 0:
         raise ModelFileError(path, "the file is empty")
-    if len(data) < 8:
+    if size < 8:
         raise ModelFileError(
-            path, f"truncated: {len(data)} bytes, fewer than the 8-byte header length"
+            path, f"truncated: {size} bytes, fewer than the 8-byte header length"
         )
     (length,) = struct.unpack("<Q", data[:8])
-    if length > MAX_HEADER_BYTES or 8 + length > len(data):
+    if length > MAX_HEADER_BYTES or 8 + length > size:
         what = _what_is_it(data)
         if what:
             raise ModelFileError(path, f"this is {what}, not a safetensors file")
         if length > MAX_HEADER_BYTES:
             raise ModelFileError(
-                path, f"header length {length} exceeds the limit of {MAX_HEADER_BYTES} bytes"
+                path, f"header length {length} exceeds the limit of {MAX_HEADER_BYTES} bytes "
+                "(16 MiB) for a nonlin file's header"
             )
         raise ModelFileError(
             path,
-            f"header length {length} runs past the end of the file ({len(data)} bytes); "
+            f"header length {length} runs past the end of the file ({size} bytes); "
             "the file is truncated or not safetensors",
         )
     if length < 2:
         raise ModelFileError(path, f"header length {length} is too short for a JSON object")
     return int(length)
+
+
+def header_problem(text: bytes) -> str | None:
+    """Why the header ``text`` (its UTF-8 JSON) is more than a nonlin file may hold, or
+    None: ``nonlin.save`` refuses to write it, and loading refuses it unparsed (a million
+    small JSON objects take seconds and a GB to parse)."""
+    if len(text) > MAX_HEADER_BYTES:
+        return f"the header exceeds the limit of {MAX_HEADER_BYTES} bytes (16 MiB)"
+    if text.count(b"{") + text.count(b"[") > MAX_CONTAINERS:
+        return (f"the header holds more than {MAX_CONTAINERS:,} JSON objects and arrays "
+                "('{' and '[', counted in strings too)")
+    return None
 
 
 def _int_list(value: Any, count: int | None) -> bool:
@@ -169,7 +210,7 @@ def _int_list(value: Any, count: int | None) -> bool:
 
 
 def _tensor_info(name: str, entry: Any, path: str) -> TensorInfo:
-    field = f"tensor {name!r}"
+    field = f"tensor {name!r:.100}"
     if not isinstance(entry, dict) or set(entry) != _TENSOR_FIELDS:
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
         raise ModelFileError(
@@ -213,7 +254,7 @@ def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) 
             raise ModelFileError(
                 path,
                 f"data_offsets {[info.begin, info.end]} {kind} (expected begin {cursor})",
-                f"tensor {info.name!r}",
+                f"tensor {info.name!r:.100}",
             )
         cursor = info.end
     if cursor != buffer_bytes:
@@ -224,14 +265,22 @@ def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) 
         )
 
 
-def parse_header(data: bytes, path: str) -> Header:
-    """Validate the header of ``data`` (a whole file) and return it.
+def parse_header(data: bytes, path: str, *, size: int | None = None,
+                 check: Callable[[dict[str, str]], None] | None = None) -> Header:
+    """Validate the header of ``data`` (a whole file, or its first bytes up to the header's
+    end in a file of ``size`` bytes) and return it; ``check(metadata)`` runs before the
+    tensor entries are read (a file that is not nonlin's is refused before them).
 
     Raises ``ModelFileError`` for any fault; never anything else.
     """
-    length = _header_length(data, path)
+    size = len(data) if size is None else size
+    length = header_length(data, size, path)
+    raw = bytes(data[8 : 8 + length])
+    problem = header_problem(raw)
+    if problem:
+        raise ModelFileError(path, problem)
     try:
-        text = bytes(data[8 : 8 + length]).decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ModelFileError(path, f"the header is not UTF-8 text ({exc.reason})") from None
     if not text.startswith("{"):
@@ -242,6 +291,10 @@ def parse_header(data: bytes, path: str) -> Header:
     metadata = parsed.pop("__metadata__", {})
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ModelFileError(path, "expected an object of strings", "__metadata__")
-    tensors = {name: _tensor_info(name, entry, path) for name, entry in parsed.items()}
-    _check_layout(tensors, len(data) - 8 - length, path)
+    if check is not None:
+        check(metadata)
+    with _no_gc():
+        tensors = {name: _tensor_info(name, entry, path) for name, entry in parsed.items()}
+    _check_layout(tensors, size - 8 - length, path)
     return Header(tensors, metadata, 8 + length)
+

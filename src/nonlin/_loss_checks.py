@@ -41,7 +41,8 @@ def check_loss_inputs(
 
     ``y_pred`` becomes a finite float32 or float64 array (any other dtype, float16
     included, becomes float64) of shape (n_samples, n_outputs) (a 1-D one counts
-    as one column), ``y_true`` is checked finite and then by the
+    as one column), in [0, 1] for a loss with ``from_logits=False`` (``check_target``
+    is that loss's bound method), ``y_true`` is checked finite and then by the
     loss's own ``check_target``, and ``sample_weight``, if given, becomes a
     finite, non-negative array of shape (n_samples,) in ``y_pred``'s dtype.
     """
@@ -58,6 +59,8 @@ def check_loss_inputs(
         )
     if not np.all(np.isfinite(y_pred)):
         raise ValueError(f"Expected finite y_pred. Received {first_bad(y_pred)}")
+    if getattr(getattr(check_target, "__self__", None), "from_logits", None) is False:
+        check_probabilities(y_pred)  # the loss's own method: a cross-entropy of probabilities
     y_true = np.asarray(y_true)
     if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
         raise ValueError(f"Expected finite y_true. Received {first_bad(y_true)}")
@@ -76,6 +79,20 @@ def check_loss_inputs(
         if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
             raise ValueError("Expected finite, non-negative sample weights")
     return y_true, y_pred, sample_weight
+
+
+def check_probabilities(y_pred: np.ndarray) -> None:
+    """Refuse a ``y_pred`` outside [0, 1] for a cross-entropy of probabilities, as PyTorch's
+    ``BCELoss`` does: scores (logits) given without ``from_logits=True`` would give a
+    negative or huge loss and gradient. Public calls only: on each batch ``fit`` runs the
+    private math (a Sigmoid or Softmax output is in range; it warns once of a model
+    without one)."""
+    outside = (y_pred < 0) | (y_pred > 1)
+    if outside.any():
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(
+            f"Expected probabilities in [0, 1] in y_pred (from_logits=False). Received "
+            f"{y_pred[index]} at index {index}; for scores (logits), use from_logits=True")
 
 
 def check_real_target(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

@@ -37,17 +37,37 @@ def _to_json(value: Any) -> Any:
     """``json.dumps`` default: NumPy scalars and arrays become Python values."""
     if isinstance(value, np.generic | np.ndarray):
         return value.tolist()
-    raise TypeError(
-        f"Expected JSON-serializable metadata. Received a value of type {type(value).__name__}"
-    )
+    raise TypeError(f"{type(value).__name__!r} values are not JSON-serializable (expected "
+                    "dict, list, str, number, bool, None or NumPy values)")
 
 
 def to_json_text(value: Any, field: str) -> str:
-    """Compact JSON of ``value``; NaN/inf and non-JSON types raise ``ValueError``."""
+    """Compact JSON of ``value``; NaN/inf and non-JSON types raise ``ValueError`` naming
+    where they are (``metadata['a']['b']``)."""
     try:
         return json.dumps(value, default=_to_json, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"Cannot store {field} as JSON: {exc}") from None
+        where = _fault(value, field, 0)
+        raise ValueError(f"Cannot store {field} as JSON: {exc}"
+                         + (f". Received: {where}" if where else "")) from None
+
+
+def _fault(value: Any, where: str, depth: int) -> str | None:
+    """The first entry of ``value`` (at ``where``) that JSON cannot hold, shown as
+    ``where[key]... = value``, or None (none found within 100 levels)."""
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return f"{where} = {value!r}"
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and not np.isfinite(value).all():
+        return f"{where} = an array holding {value[~np.isfinite(value)][0]!r}"
+    if depth >= 100 or not isinstance(value, dict | list | tuple):
+        ok = value is None or isinstance(value, str | int | float | np.generic | np.ndarray)
+        return None if ok or depth >= 100 else f"{where} = {value!r:.60}"
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        found = _fault(item, f"{where}[{key!r:.60}]", depth + 1)
+        if found:
+            return found
+    return None
 
 
 def _is_number(value: Any) -> bool:
@@ -91,11 +111,11 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
             continue
         if len(value) != n_features_in:
             raise ValueError(
-                f"Expected {n_features_in} values in preprocessing[{key!r}] (n_features_in). "
+                f"Expected {n_features_in} values in preprocessing[{key!r:.100}] (n_features_in). "
                 f"Received {len(value)}"
             )
         if not all(math.isfinite(v) for v in value):
-            raise ValueError(f"Expected finite numbers in preprocessing[{key!r}]")
+            raise ValueError(f"Expected finite numbers in preprocessing[{key!r:.100}]")
     if spec["type"] == "standardize":
         for key in ("mean", "scale"):
             value = spec[key]
@@ -103,7 +123,7 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
                 map(_is_number, value)
             ):
                 raise ValueError(
-                    f"Expected a list of {n_features_in} numbers in preprocessing[{key!r}] "
+                    f"Expected a list of {n_features_in} numbers in preprocessing[{key!r:.100}] "
                     f"(n_features_in). Received: {value!r:.100}"
                 )
         if any(v == 0 for v in spec["scale"]):
@@ -117,8 +137,10 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
     """
     if not isinstance(metadata, dict):
         raise TypeError(f"Expected a dict of metadata. Received: {type(metadata).__name__}")
-    if not all(isinstance(key, str) for key in metadata):
-        raise TypeError("Expected str keys in metadata")
+    for key in metadata:
+        if not isinstance(key, str):
+            raise TypeError(f"Expected str keys in metadata. Received: key {key!r:.60} "
+                            f"({type(key).__name__})")
     text = to_json_text(metadata, "metadata")
     try:  # a number beyond float64's range is refused, as loading refuses it
         normal = json.loads(text, parse_int=float_sized_int)
@@ -140,7 +162,7 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
             try:
                 check(normal[key])
             except ValueError as exc:
-                raise ValueError(f"metadata[{key!r}]: {exc}") from None
+                raise ValueError(f"metadata[{key!r:.100}]: {exc}") from None
     return normal
 
 

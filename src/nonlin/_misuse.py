@@ -14,6 +14,10 @@ word, as one shape comparison (``cached``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from operator import is_ as is_same
 from operator import is_not
 from typing import Any
 
@@ -26,6 +30,22 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _name(obj: Any) -> str:
     return type(obj).__name__
+
+
+@contextmanager
+def allocating(layer: Any, shape: tuple[int, ...], names: str) -> Iterator[None]:
+    """Around ``layer.build``'s float64 arrays of ``shape`` (``names``: what its sizes are):
+    a shape beyond what NumPy can hold is a ValueError, and a MemoryError says the size,
+    both naming the layer and the shape (not NumPy's "array is too big")."""
+    size = math.prod(shape)
+    if size * 8 > np.iinfo(np.intp).max:
+        raise ValueError(f"Cannot build {_name(layer)}: expected sizes whose array NumPy can "
+                         f"hold ({size} values is too many). Received: {names} = {shape}")
+    try:
+        yield
+    except MemoryError:
+        raise MemoryError(f"Cannot build {_name(layer)}: a {names} = {shape} float64 array "
+                          f"needs {size * 8 / 2**30:.3g} GiB, more than is free") from None
 
 
 def not_built(layer: Any) -> RuntimeError:
@@ -140,6 +160,19 @@ def params_error(params: Any) -> TypeError | None:
     return None
 
 
+def check_same_params(model: Any, params: list[Any], epoch: int) -> None:
+    """Refuse to train on when ``model.parameters()`` are no longer ``params``, those fit
+    started with (a callback built the model again): the optimizer would step the old,
+    detached ones while the History reported the epochs trained. A few identity tests."""
+    now = model.parameters()
+    if len(now) != len(params) or not all(map(is_same, now, params)):
+        raise RuntimeError(
+            f"The model's parameters changed during fit (at epoch {epoch}): a callback built "
+            "the model again (model.build) or changed which weights train. fit steps the "
+            "parameters it started with, so the new ones would not train: build the model "
+            "before fit, or call fit again afterwards")
+
+
 def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...]]) -> None:
     """Checks for ``Optimizer._ready`` when it binds a parameter list (a cold branch).
 
@@ -187,7 +220,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
         raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
     iterations = state["iterations"]
     if not is_real(iterations) or not 0 <= iterations < float("inf") or iterations % 1:
-        raise ValueError(f"Expected a non-negative integer. Received: iterations={iterations!r}")
+        raise ValueError("Expected a non-negative integer. "
+                         f"Received: iterations={iterations!r:.100}")
     if "lr" in state and not is_real(state["lr"]):
         raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={state['lr']!r:.80}")
     since = state.get("slots_since", 0)
@@ -202,7 +236,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
             continue
         name, _, index = key.rpartition(".") if isinstance(key, str) else ("", "", "")
         if name not in found or not (index.isascii() and index.isdigit()):
-            what = f"slot {name!r} (key {key!r})" if name and name not in found else f"{key!r}"
+            what = (f"slot {name!r:.100} (key {key!r:.100})" if name and name not in found
+                    else f"{key!r:.100}")
             raise ValueError(
                 f"Expected the state of {_name(optimizer)}: 'iterations', 'lr' and its slots "
                 f"({', '.join(names) or 'none'}) as '<slot>.<index>'. Received {what}: "
@@ -243,5 +278,5 @@ def keras_keywords(keywords: dict[str, Any]) -> TypeError:
     name = next(iter(keywords))
     hint = _KERAS_DENSE.get(name)
     if hint is None:
-        return TypeError(f"Dense() got an unexpected keyword argument {name!r}")
+        return TypeError(f"Dense() got an unexpected keyword argument {name!r:.100}")
     return TypeError(f"Dense() takes no {name}= (a Keras keyword): {hint}")

@@ -24,7 +24,7 @@ def history_dict(history: Any) -> dict[str, list[float]]:
             f"val_{key}"
         ):
             raise ValueError(
-                f"Expected at least one epoch's value to plot for {key!r}. "
+                f"Expected at least one epoch's value to plot for {key!r:.100}. "
                 f"Received an empty history: {key}=[]"
             )
     return curves
@@ -79,7 +79,7 @@ def boundary_inputs(
             f"(matplotlib cannot lay out axes much wider; rescale X). "
             f"Received X[{i}, {j}]={X[i, j].item()!r}")
     if not is_integer(resolution) or resolution < 2:
-        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r}")
+        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r:.100}")
     return X, boundary_labels(y, n_names)
 
 

@@ -12,7 +12,10 @@ user metadata checked against the model's shape.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import stat
 from typing import Any, cast
 
 import numpy as np
@@ -20,7 +23,7 @@ import safetensors.numpy
 
 from . import registry
 from ._feature_names import names_from_metadata
-from ._header import Header, ModelFileError, parse_header, strict_json
+from ._header import Header, ModelFileError, header_length, parse_header, strict_json
 from ._metadata import check_metadata
 from .core import Sequential
 
@@ -179,10 +182,10 @@ def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarra
         arr = arrays[name]
         if arr.shape != info.shape or arr.dtype != info.dtype:
             raise ModelFileError(
-                path, "read back with a different shape or dtype", f"tensor {name!r}"
+                path, "read back with a different shape or dtype", f"tensor {name!r:.100}"
             )
         if not np.isfinite(arr).all():
-            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {name!r}")
+            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {name!r:.100}")
     return arrays
 
 
@@ -194,37 +197,39 @@ def _match_tensors(
     for name, target in expected.items():
         info = header.tensors.get(name)
         if info is None:
-            raise ModelFileError(path, "missing from the file", f"tensor {name!r}")
+            raise ModelFileError(path, "missing from the file", f"tensor {name!r:.100}")
         if info.dtype != target.dtype:
             raise ModelFileError(
                 path,
                 f"dtype {info.dtype.name} does not match the model's {target.dtype.name}",
-                f"tensor {name!r}",
+                f"tensor {name!r:.100}",
             )
         if info.shape != target.shape:
             raise ModelFileError(
                 path,
                 f"shape {info.shape} does not match {target.shape} from the architecture",
-                f"tensor {name!r}",
+                f"tensor {name!r:.100}",
             )
     for name in header.tensors:
         if name not in expected and not (extra_prefix and name.startswith(extra_prefix)):
             raise ModelFileError(
-                path, "unexpected; the architecture has no such tensor", f"tensor {name!r}"
+                path, "unexpected; the architecture has no such tensor", f"tensor {name!r:.100}"
             )
 
 
 def read_model(
-    data: bytes, path: str, *, extra_prefix: str | tuple[str, ...] | None = None
+    data: bytes, path: str, *, extra_prefix: str | tuple[str, ...] | None = None,
+    header: Header | None = None,
 ) -> tuple[Sequential, Header, dict[str, np.ndarray]]:
     """Validate ``data`` (a whole file, ``path`` in messages) and rebuild its model.
 
     Returns the model, the header and every tensor read (checkpoints take
-    their extra tensors, named ``extra_prefix...``, from it).
+    their extra tensors, named ``extra_prefix...``, from it). ``header``: ``data``'s,
+    already parsed (``read_file``).
     """
-    header = parse_header(data, path)
+    if header is None:
+        header = parse_header(data, path, check=lambda meta: _check_format(meta, path))
     meta = header.metadata
-    _check_format(meta, path)
     carried = ("optimizer.", "callback.") if "checkpoint" in meta else (
         "optimizer." if "optimizer" in meta or "compile" in meta else None)  # tensors added
     if carried is None or extra_prefix is None:  # a checkpoint read as a model, say
@@ -248,3 +253,33 @@ def read_model(
     model.metadata = user
     names_from_metadata(model, user)  # feature_names_in_, checked at predict
     return model, header, arrays
+
+
+def read_file(path: str) -> tuple[bytes, Header]:
+    """The bytes of the model file at ``path`` and its header, format checked first
+    (``parse_header``; ``read_model`` takes both).
+
+    The 8-byte header length is checked against the limit and the file's size before
+    the header is read, and the header (its tensors must tile the rest of the file)
+    before the rest is: a hostile length or a large file of zeros is refused after
+    reading 8 bytes. Anything but a regular file (``/dev/zero``, a named pipe, which
+    is not waited on) is refused unread; a folder raises ``IsADirectoryError``.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        mode, size = info.st_mode, info.st_size
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            raise ModelFileError(path, "not a regular file (a pipe or a device); a model "
+                                 "file is read from a file: save it to one first")
+        start = handle.read(8)
+        length = header_length(start, size, path)
+        header = parse_header(start + handle.read(length), path, size=size,
+                              check=lambda meta: _check_format(meta, path))
+        handle.seek(0)
+        data = handle.read(size + 1)  # one byte more: a file that grew is refused too
+    if len(data) != size:
+        raise ModelFileError(path, "the file changed size while it was read")
+    return data, header

@@ -239,11 +239,12 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     """
     from ._atomic import file_path
     from ._header import ModelFileError
+    from ._reader import read_file
     from .io import read_model
 
     source = file_path(path)
-    with open(source, "rb") as handle:
-        model, header, arrays = read_model(handle.read(), source, extra_prefix=_SLOTS)
+    data, header = read_file(source)  # the header length checked before the rest is read
+    model, header, arrays = read_model(data, source, extra_prefix=_SLOTS, header=header)
     metadata = getattr(model, "metadata", None) or {}
     training: Any = metadata.get("training")  # the file's JSON, checked below
     name = training.get("estimator") if isinstance(training, dict) else None

@@ -42,7 +42,7 @@ def check_keys(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> None:
 
 def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
     """``value`` as an array of ``current``'s shape and dtype: finite real numbers."""
-    where = f"state[{key!r}]"
+    where = f"state[{key!r:.100}]"
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError):  # a ragged list
@@ -82,7 +82,7 @@ def set_layer_states(layers: list[Any], values: dict[str, Any],
     parts = [(i, layer, part) for i, layer, part in parts if part]
     for i, layer, _ in parts:
         if not callable(getattr(layer, "set_state", None)):
-            raise TypeError(f"Expected a set_state method on layers[{i}] ({layer!r:.100}), "
+            raise TypeError(f"Expected a set_state method on layers[{i}] ({layer!r}), "
                             "which has a state (get_state). Received none")
     done: list[int] = []
     for i, layer, part in parts:

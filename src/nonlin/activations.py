@@ -135,7 +135,7 @@ class LeakyReLU(Layer):
 
     def __init__(self, alpha: float = 0.01) -> None:
         if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r}")
+            raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r:.100}")
         self.alpha = float(alpha)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

@@ -77,7 +77,7 @@ def _int_at_least(text: str, low: int, expected: str) -> int:
     except ValueError:
         value = low - 1
     if value < low:
-        raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r:.100}")
     return value
 
 
@@ -96,7 +96,7 @@ def seed_32(text: str) -> int:
     value = _int_at_least(text, 0, "an integer from 0 to 2**32 - 1")
     if value >= 2**32:
         raise argparse.ArgumentTypeError(
-            f"expected an integer from 0 to 2**32 - 1, received {text!r}"
+            f"expected an integer from 0 to 2**32 - 1, received {text!r:.100}"
         )
     return value
 
@@ -105,9 +105,9 @@ def _float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, received {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, received {text!r:.100}") from None
     if not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, received {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number, received {text!r:.100}")
     return value
 
 
@@ -115,7 +115,7 @@ def positive_float(text: str) -> float:
     """``"1e-3"`` -> 0.001; must be finite and > 0."""
     value = _float(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r:.100}")
     return value
 
 
@@ -123,7 +123,7 @@ def fraction(text: str) -> float:
     """A number in [0, 1) (a dropout rate, a validation share)."""
     value = _float(text)
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text!r:.100}")
     return value
 
 
@@ -144,10 +144,10 @@ def name_list(text: str) -> list[str]:
     names = text.split(",")
     if any(not n.strip() for n in names):
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated column names, received {text!r}"
+            f"expected comma-separated column names, received {text!r:.100}"
         )
     if len(set(names)) != len(names):
-        raise argparse.ArgumentTypeError(f"column names repeat in {text!r}")
+        raise argparse.ArgumentTypeError(f"column names repeat in {text!r:.100}")
     return names
 
 

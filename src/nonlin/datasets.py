@@ -102,7 +102,8 @@ def circles(
     sizes = _two_halves(_check_n_samples(n_samples))
     _check_noise(noise)
     if not _is_real(factor) or not 0.0 < factor < 1.0:
-        raise ValueError(f"Expected a number strictly between 0 and 1. Received: factor={factor!r}")
+        raise ValueError("Expected a number strictly between 0 and 1. "
+                         f"Received: factor={factor!r:.100}")
     rng = _generator(seed)
     points = []
     for radius, size in zip((1.0, float(factor)), sizes, strict=True):
@@ -226,18 +227,18 @@ def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     known = ", ".join(repr(key) for key in sorted(_LOADERS))
     if not isinstance(name, str):
         raise TypeError(
-            f"Expected a data set name (a str), one of {known}. Received: name={name!r}"
+            f"Expected a data set name (a str), one of {known}. Received: name={name!r:.100}"
         )
     if name not in _LOADERS:
-        raise ValueError(f"Unknown data set. Expected one of {known}. Received: name={name!r}")
+        raise ValueError(f"Unknown data set. Expected one of {known}. Received: name={name!r:.100}")
     loader = _LOADERS[name]
     accepted = inspect.signature(loader).parameters
     for key, value in kwargs.items():
         if key not in accepted:
             expected = ", ".join(accepted) if accepted else "no keyword arguments"
             raise TypeError(
-                f"Unexpected argument for data set {name!r} (it takes {expected}). "
-                f"Received: {key}={value!r}"
+                f"Unexpected argument for data set {name!r:.100} (it takes {expected}). "
+                f"Received: {key}={value!r:.100}"
             )
     return loader(**kwargs)
 
@@ -281,13 +282,13 @@ def _two_halves(n_samples: int) -> list[int]:
 
 def _check_n_samples(n_samples: Any) -> int:
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"Expected a positive integer. Received: n_samples={n_samples!r}")
+        raise ValueError(f"Expected a positive integer. Received: n_samples={n_samples!r:.100}")
     return int(n_samples)
 
 
 def _check_noise(noise: Any) -> None:
     if not _is_real(noise) or not noise >= 0.0:
-        raise ValueError(f"Expected a finite number >= 0. Received: noise={noise!r}")
+        raise ValueError(f"Expected a finite number >= 0. Received: noise={noise!r:.100}")
 
 
 def _is_real(value: Any) -> bool:

@@ -163,7 +163,7 @@ def gradcheck(
     from .evaluation import penalty, resolve_loss  # the training side: not with ``import nonlin``
 
     if not is_real(eps) or not 0 < eps < math.inf:
-        raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r}")
+        raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r:.100}")
     if not isinstance(model, Sequential):
         raise TypeError(f"Expected a nonlin.Sequential. Received: model={model!r:.200}")
     loss = resolve_loss(loss, per_sample=True)  # reduction='none': its sum is checked

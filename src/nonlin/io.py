@@ -51,9 +51,9 @@ from . import registry
 from ._atomic import file_path, write_atomic
 from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
-from ._header import DTYPE_CODES, ModelFileError
+from ._header import DTYPE_CODES, ModelFileError, header_problem
 from ._metadata import check_metadata, to_json_text
-from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
+from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
 from .core import Sequential
 from .validation import check_bool
 
@@ -94,11 +94,11 @@ def _checked_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         value = np.asarray(value)
         if value.dtype not in DTYPE_CODES:
             raise TypeError(
-                f"Expected float32 or float64 in tensor {name!r}. Received {value.dtype}"
+                f"Expected float32 or float64 in tensor {name!r:.100}. Received {value.dtype}"
             )
         if not np.isfinite(value).all():
             raise ValueError(
-                f"Refusing to save tensor {name!r}: it holds NaN or infinite values "
+                f"Refusing to save tensor {name!r:.100}: it holds NaN or infinite values "
                 "(did training diverge?)"
             )
         tensors[name] = value
@@ -189,6 +189,9 @@ def _safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -
                         "data_offsets": [end, end + value.nbytes]}
         end += value.nbytes
     text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    problem = header_problem(text)  # what the loader would refuse
+    if problem:
+        raise ValueError(f"Refusing to save: {problem} (the architecture and the metadata)")
     text += b" " * (-len(text) % 8)
     start = 8 + len(text)
     buffer = bytearray(start + end)
@@ -279,9 +282,8 @@ def load(path: str | bytes | os.PathLike[str], *, compile: bool = True) -> Seque
     """
     compile = check_bool("compile", compile)
     source = file_path(path)
-    with open(source, "rb") as handle:
-        data = handle.read()
-    model, header, arrays = read_model(data, source)
+    data, header = read_file(source)  # the header length checked before the rest is read
+    model, header, arrays = read_model(data, source, header=header)
     if compile and RECORD in header.metadata:
         restore_compile(model, header.metadata, arrays, source)
     return model

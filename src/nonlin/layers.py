@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import (
+    allocating,
     cached,
     dense_grad,
     input_error,
@@ -81,7 +82,7 @@ class Dense(Layer):
         if keras:
             raise keras_keywords(keras)
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
-            raise ValueError(f"Expected a positive integer. Received: units={units!r}")
+            raise ValueError(f"Expected a positive integer. Received: units={units!r:.100}")
         self._init_name = init if isinstance(init, str) and is_custom(init) else None
         if self._init_name is not None:
             init = INITIALIZERS[DEFAULT]  # the weights come from a file; built anew: the default
@@ -89,13 +90,13 @@ class Dense(Layer):
             if init not in INITIALIZERS:
                 raise ValueError(
                     f"Unknown initializer. Expected one of {sorted(INITIALIZERS)}. "
-                    f"Received: init={init!r}"
+                    f"Received: init={init!r:.100}"
                 )
             init = INITIALIZERS[init]
         elif not callable(init):
-            raise TypeError(f"Expected a str or callable init. Received: init={init!r}")
+            raise TypeError(f"Expected a str or callable init. Received: init={init!r:.100}")
         if not is_real(l2) or not 0 <= l2 < float("inf"):
-            raise ValueError(f"Expected a finite l2 >= 0. Received: l2={l2!r}")
+            raise ValueError(f"Expected a finite l2 >= 0. Received: l2={l2!r:.100}")
         self.l2 = float(l2)
         self._decay: np.ndarray | None = None
         self.units = int(units)
@@ -109,12 +110,13 @@ class Dense(Layer):
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
-        W = np.asarray(self.init(rng, in_features, self.units), dtype=float)
+        with allocating(self, (in_features, self.units), "(in_features, units)"):
+            W = np.asarray(self.init(rng, in_features, self.units), dtype=float)
         if W.shape != (in_features, self.units) or not np.isfinite(W).all():
             what = f"shape {W.shape}" if W.shape != (in_features, self.units) else "NaN or inf"
             raise ValueError(
                 f"Expected init to return finite weights of shape (fan_in, fan_out) = "
-                f"{(in_features, self.units)}. Received {what} from init={self.init!r}"
+                f"{(in_features, self.units)}. Received {what} from init={self.init!r:.100}"
             )
         self.W = Param(W, "W")
         self.b = Param(np.zeros(self.units), "b") if self.bias else None
@@ -217,7 +219,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float) -> None:
         if not is_real(rate) or not 0 <= rate < 1:
-            raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r}")
+            raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r:.100}")
         self.rate = float(rate)
         self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
         self._mask: np.ndarray | None = None

@@ -56,9 +56,9 @@ def _reduction(reduction: str | None) -> str:
     if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:
         hint = (" (Keras' 'mean_with_sample_weight' divides by the sum of the weights; "
                 "nonlin's 'mean' by n_samples: use 'sum' and divide)"
-                if reduction == "mean_with_sample_weight" else "")
+                if isinstance(reduction, str) and reduction == "mean_with_sample_weight" else "")
         raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
-                         f"Received: reduction={reduction!r}")
+                         f"Received: reduction={reduction!r:.100}")
     return _REDUCTIONS[reduction]
 
 

@@ -9,11 +9,12 @@ in the model's dtype.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from ._misuse import cached, input_error, layer_input
+from ._misuse import allocating, cached, input_error, layer_input
 from ._state_checks import checked_state, negative_entry
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import is_real
@@ -98,9 +99,10 @@ class BatchNorm(Layer):
         if not is_real(momentum) or not (
             0 <= momentum < 1
         ):
-            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r}")
-        if not is_real(epsilon) or not epsilon > 0:
-            raise ValueError(f"Expected a positive epsilon. Received: epsilon={epsilon!r}")
+            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r:.100}")
+        if not is_real(epsilon) or not 0 < epsilon < math.inf:  # inf: every output 0
+            raise ValueError("Expected a positive, finite epsilon. "
+                             f"Received: epsilon={epsilon!r:.100}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         # None until build; typed as built: forward and backward (the hot path) run built
         self.gamma: Param = None  # type: ignore[assignment]
@@ -111,10 +113,11 @@ class BatchNorm(Layer):
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
-        self.gamma = Param(np.ones(in_features), "gamma")
-        self.beta = Param(np.zeros(in_features), "beta")
-        self.moving_mean = np.zeros(in_features)
-        self.moving_variance = np.ones(in_features)
+        with allocating(self, (in_features,), "(in_features,)"):
+            self.gamma = Param(np.ones(in_features), "gamma")
+            self.beta = Param(np.zeros(in_features), "beta")
+            self.moving_mean = np.zeros(in_features)
+            self.moving_variance = np.ones(in_features)
         return in_features
 
     def cast_state(self, dtype: np.dtype) -> None:

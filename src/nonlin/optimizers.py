@@ -44,7 +44,7 @@ def _check_lr(lr: Any) -> Any:
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
                             "optimizer takes them at each step, opt.step(model.parameters()) "
                             "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r}")
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r:.100}")
     return float(lr)
 
 
@@ -53,13 +53,14 @@ def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool
     ok = ok and (low <= value <= high if closed else low <= value < high)
     if not ok:
         bracket = "]" if closed else ")"
-        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. Received: {name}={value!r}")
+        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. "
+                         f"Received: {name}={value!r:.100}")
     return float(value)
 
 
 def _check_positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
     return float(value)
 
 
@@ -113,7 +114,7 @@ class Optimizer:
 
     def __init__(self, lr: Any, *, clipnorm: float | None = None,
                  learning_rate: Any = None) -> None:
-        self.lr = _check_lr(lr if learning_rate is None else learning_rate)
+        self.lr = lr if learning_rate is None else learning_rate  # checked by the setter
         self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
         self.iterations = 0
         self._slots_since = 0  # the step count when the slots last started from zero
@@ -121,17 +122,21 @@ class Optimizer:
         self._reset()
 
     @property
-    def learning_rate(self) -> Any:
-        """Keras' name for ``lr``: reading it reads ``lr``, setting it sets ``lr`` (checked)."""
-        return self.lr
+    def lr(self) -> Any:
+        """The rate, a float or a schedule; ``learning_rate`` (Keras' name) is the same.
+        Setting it, whenever (a callback during ``fit``), checks it: an int or a NumPy
+        scalar is stored as a float; a negative, NaN, infinite or non-number is refused."""
+        return self._lr
 
-    @learning_rate.setter
-    def learning_rate(self, value: Any) -> None:
-        self.lr = _check_lr(value)
+    @lr.setter
+    def lr(self, value: Any) -> None:
+        self._lr = _check_lr(value)
+
+    learning_rate = lr
 
     def current_lr(self) -> float:
         """The learning rate of the next step: ``lr`` or ``lr(iterations)``."""
-        lr = self.lr
+        lr = self._lr  # a float (the setter made it one) or a schedule
         return lr if isinstance(lr, float) else float(lr(self.iterations))
 
     def _init_slots(self, params: list[Param]) -> None:
@@ -226,10 +231,10 @@ class Optimizer:
             negative = [value[value < 0] for value in slots[name]]
             if any(found.size for found in negative):
                 first = next(found for found in negative if found.size)[0]
-                raise ValueError(f"Expected values >= 0 in the slot {name!r} (squared "
+                raise ValueError(f"Expected values >= 0 in the slot {name!r:.100} (squared "
                                  f"gradients). Received {first.item()!r}")
         if "lr" in state:
-            self.lr = _check_lr(float(state["lr"]))
+            self.lr = float(state["lr"])
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
         if lr_state and hasattr(self.lr, "load_state_dict"):
             self.lr.load_state_dict(lr_state)

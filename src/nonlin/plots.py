@@ -181,7 +181,8 @@ def plot_decision_boundary(
     n_names = None if classes is None else len(classes)
     X, y = boundary_inputs(X, y, resolution, n_names)
     if isinstance(feature_names, str) or len(feature_names) != 2:
-        raise ValueError(f"Expected two feature names. Received: feature_names={feature_names!r}")
+        raise ValueError("Expected two feature names. "
+                         f"Received: feature_names={feature_names!r:.100}")
     lo, hi = plane_limits(X)
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)

@@ -131,7 +131,7 @@ def lookup(kind: str, name: str) -> Any:
     if not isinstance(name, str) or key not in table:
         names = [k for k in sorted(table) if k.islower()] or sorted(table)  # not class names
         more = " (or a class name: MeanSquaredError)" if kind == "loss" else ""
-        raise ValueError(f"Unknown {kind} {name!r}. Expected one of: {', '.join(names)}{more}")
+        raise ValueError(f"Unknown {kind} {name!r:.100}. Expected one of: {', '.join(names)}{more}")
     return table[key]
 
 

@@ -18,19 +18,19 @@ from .validation import check_bool, is_integer, is_real
 
 def _positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
     return float(value)
 
 
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     if not is_integer(value) or value < minimum:
-        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r}")
+        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r:.100}")
     return int(value)
 
 
 def _fraction(name: str, value: Any) -> float:
     if not is_real(value) or not 0 <= value <= 1:
-        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r}")
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r:.100}")
     return float(value)
 
 
@@ -56,9 +56,15 @@ def _decayed(schedule: StepDecay | ExponentialDecay, base: float, exponent: floa
     return lr
 
 
-def _negative_step(step: Any) -> ValueError:
-    """The error for a step before the first (an optimizer counts from 0)."""
-    return ValueError(f"Expected a step >= 0. Received: step={step!r}")
+def _step(step: Any) -> int:
+    """``step`` checked: an integer >= 0 (an optimizer counts from 0; a NumPy integer is
+    taken), else a ValueError, or a TypeError for a non-integer, naming it. Called only
+    when ``step`` is not already an ``int`` >= 0 (the optimizer's count, at every step)."""
+    if not is_integer(step):
+        raise TypeError(f"Expected a step, an integer >= 0. Received: step={step!r:.100}")
+    if step < 0:
+        raise ValueError(f"Expected a step >= 0. Received: step={step!r}")
+    return int(step)
 
 
 class Schedule:
@@ -82,8 +88,8 @@ class Constant(Schedule):
         self.lr = _positive("lr", lr)
 
     def __call__(self, step: int) -> float:
-        if step < 0:
-            raise _negative_step(step)
+        if type(step) is not int or step < 0:
+            step = _step(step)
         return self.lr
 
 
@@ -102,8 +108,8 @@ class StepDecay(Schedule):
         self.gamma = _positive("gamma", gamma)
 
     def __call__(self, step: int) -> float:
-        if step < 0:
-            raise _negative_step(step)
+        if type(step) is not int or step < 0:
+            step = _step(step)
         return _decayed(self, self.gamma, step // self.step_size, step)
 
 
@@ -129,8 +135,8 @@ class ExponentialDecay(Schedule):
         self.staircase = check_bool("staircase", staircase)
 
     def __call__(self, step: int) -> float:
-        if step < 0:
-            raise _negative_step(step)
+        if type(step) is not int or step < 0:
+            step = _step(step)
         p = step / self.decay_steps
         return _decayed(self, self.decay_rate, math.floor(p) if self.staircase else p, step)
 
@@ -177,14 +183,15 @@ class CosineDecay(Schedule):
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
         if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
             raise ValueError(  # lr is the peak that warm-up climbs to
-                f"Expected a number in [0, lr={self.lr!r}]. Received: warmup_from={warmup_from!r}"
+                f"Expected a number in [0, lr={self.lr!r}]. "
+                f"Received: warmup_from={warmup_from!r:.100}"
             )
         self.warmup_from = float(warmup_from)
 
     def __call__(self, step: int) -> float:
         w = self.warmup_steps
-        if step < 0:
-            raise _negative_step(step)
+        if type(step) is not int or step < 0:
+            step = _step(step)
         if step < w:
             # Keras' order: (lr - warmup_from) * step would overflow for a huge lr
             return self.warmup_from + (self.lr - self.warmup_from) * (step / w)

@@ -78,7 +78,7 @@ class SGD(Optimizer):
     def step(self, params: list[Param]) -> None:
         # The tutorial's w <- w - g, with no overhead beyond checking each grad's shape
         if (
-            self.lr == 1.0
+            self._lr == 1.0  # lr's stored value (the property checks writes)
             and not self.momentum
             and not self.weight_decay
             and self.clipnorm is None

@@ -124,6 +124,9 @@ def _callback_list(callbacks: Any) -> list[Callback]:
         return []
     if isinstance(callbacks, Callback):
         return [callbacks]
+    if isinstance(callbacks, set | frozenset):  # the order of the calls matters
+        raise TypeError("Expected a list of Callback instances: they run in its order, and a "
+                        f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")
     if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
         raise TypeError(f"Expected a list of Callback instances. Received: {callbacks!r:.200}")
     return list(callbacks)

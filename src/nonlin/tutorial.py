@@ -83,7 +83,7 @@ def train(
     """
     for name, value in (("steps", steps), ("hidden", hidden), ("report_every", report_every)):
         if not is_integer(value) or value <= 0:
-            raise ValueError(f"Expected a positive integer. Received: {name}={value!r}")
+            raise ValueError(f"Expected a positive integer. Received: {name}={value!r:.100}")
     X = np.ascontiguousarray(check_X(X), dtype=np.float64)
     y = np.asarray(check_y(y, X.shape[0]), dtype=np.float64).reshape(X.shape[0], -1)
     model = build_network(X.shape[1], hidden, y.shape[1], seed)
