@@ -41,8 +41,7 @@ def check_loss_inputs(
 
     ``y_pred`` becomes a finite float32 or float64 array (any other dtype, float16
     included, becomes float64) of shape (n_samples, n_outputs) (a 1-D one counts
-    as one column), in [0, 1] for a loss with ``from_logits=False`` (``check_target``
-    is that loss's bound method), ``y_true`` is checked finite and then by the
+    as one column), ``y_true`` is checked finite and then by the
     loss's own ``check_target``, and ``sample_weight``, if given, becomes a
     finite, non-negative array of shape (n_samples,) in ``y_pred``'s dtype.
     """
@@ -59,8 +58,6 @@ def check_loss_inputs(
         )
     if not np.all(np.isfinite(y_pred)):
         raise ValueError(f"Expected finite y_pred. Received {first_bad(y_pred)}")
-    if getattr(getattr(check_target, "__self__", None), "from_logits", None) is False:
-        check_probabilities(y_pred)  # the loss's own method: a cross-entropy of probabilities
     y_true = np.asarray(y_true)
     if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
         raise ValueError(f"Expected finite y_true. Received {first_bad(y_true)}")

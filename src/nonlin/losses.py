@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ._loss_checks import check_loss_inputs, check_out, check_real_target
+from ._loss_checks import check_loss_inputs, check_out, check_probabilities, check_real_target
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
@@ -239,6 +239,8 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
         self.reduction = _reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
+            check_probabilities(y_pred)
         y_true = super()._check_target(y_true, y_pred)
         if np.any((y_true < 0) | (y_true > 1)):
             bad = y_true[(y_true < 0) | (y_true > 1)][0]
@@ -269,6 +271,8 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         self.reduction = _reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        if not self.from_logits:  # public calls only: fit's Softmax outputs are in range
+            check_probabilities(y_pred)
         n, k = y_pred.shape
         if y_true.ndim == 2 and y_true.shape[1] == 1 and k > 1:
             y_true = y_true[:, 0]
