@@ -23,6 +23,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
 
 # layer -> the model that built it (weakly: neither is kept alive by this table)
@@ -138,10 +139,13 @@ class ModelState:
     # -- parameters and weights (see nonlin._weights) -------------------------
     def parameters(self) -> list[Param]:
         """The trainable ``Param``s, layer by layer (``[W0, b0, W1, b1, ...]``): those of
-        the layers whose ``trainable`` is True, which ``fit`` updates."""
-        from ._trainable import trainable_parameters
-
-        return trainable_parameters(self.layers, self._params)
+        the layers whose ``trainable`` is True, which ``fit`` updates. A new list each
+        call; with nothing frozen a copy of the list ``build`` made (a loop calling this
+        every step, ``optimizer.step(model.parameters())``, pays a few flag reads)."""
+        for layer in self.layers:
+            if getattr(layer, "trainable", True) is False:
+                return trainable_parameters(self.layers, self._params)
+        return list(self._params)
 
     @property
     def trainable(self) -> bool:
