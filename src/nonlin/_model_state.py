@@ -203,7 +203,7 @@ class ModelState:
                 state[f"{i}.{name}"] = arr.copy()
         return state
 
-    def set_state(self, state: dict[str, Any] | None) -> None:
+    def set_state(self, state: dict[str, Any]) -> None:
         """Restore ``state``, what ``get_state`` returned: all of it, or nothing.
 
         The keys must be those of ``get_state()``, all of them (as PyTorch's strict
@@ -217,8 +217,7 @@ class ModelState:
         from ._state_checks import checked_state, set_layer_states
 
         self._require_built()
-        state = {} if state is None else state
-        if not isinstance(state, dict):
+        if not isinstance(state, dict):  # None too: get_state() gives {} for no state
             raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.200}")
         before = self.get_state()  # copies: what a refused state puts back
         set_layer_states(self.layers, checked_state(state, before), before)

@@ -16,8 +16,8 @@ from .validation import is_integer, is_real
 
 
 def _check_mode(mode: Any) -> None:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
+    if not isinstance(mode, str) or mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r:.100}")
 
 
 def _direction(monitor: str, mode: str, metrics: Iterable[Any] = (),

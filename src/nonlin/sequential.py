@@ -51,6 +51,7 @@ class Sequential(ModelState):
     metadata: dict[str, Any]
     _fit_callbacks: list[Any]
     _fit_metrics: list[Any]
+    _fit_running: int  # id(model) while its fit runs (train._run)
     _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
     _epoch_logs: tuple[int, dict[str, Any]] | None
     _resume_callbacks: list[dict[str, Any]]
