@@ -135,3 +135,20 @@ class _Raises(nonlin.Callback):
 def test_precision_recall_threshold_outside_0_1_is_refused(cls, value) -> None:
     with pytest.raises(ValueError, match="Expected one threshold in"):
         cls(thresholds=value)
+
+
+# -- 5. messages of bounded length ------------------------------------------------------------
+def test_precision_with_a_long_threshold_list_gives_a_short_message() -> None:
+    with pytest.raises(ValueError, match=r"Received: thresholds=\[0\.0, 1e-05") as caught:
+        Precision(thresholds=[i / 100_000 for i in range(100_000)])
+    assert len(str(caught.value)) < 1000
+
+
+def test_losses_and_callbacks_quote_a_long_value_briefly() -> None:
+    huge = list(range(100_000))
+    with pytest.raises(ValueError) as caught:
+        ReduceLROnPlateau(factor=huge)
+    assert len(str(caught.value)) < 300
+    with pytest.raises(TypeError) as caught:
+        _model().fit(X, Y, loss="mse", optimizer=huge, verbose=0)
+    assert len(str(caught.value)) < 300

@@ -77,8 +77,8 @@ class ModelState:
         for i, layer in enumerate(self.layers):
             j = first.setdefault(id(layer), i)
             if j != i:
-                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
-                                 f"is layers[{j}] ({layer!r}); create a new layer for each place")
+                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] is "
+                                 f"layers[{j}] ({layer!r:.100}); create a new layer for each place")
 
     def _claim_layers(self) -> None:
         """Refuse a layer that another model, still in use and built, built.
@@ -96,7 +96,7 @@ class ModelState:
             if self._built_elsewhere(layer):
                 raise ValueError(
                     f"Expected layers built by no other model in use. Received layers[{i}]="
-                    f"{layer!r}, built by another model: building it here would re-initialize "
+                    f"{layer!r:.100}, built by another model: building it here would re-initialize "
                     "that model's weights. Create new layers (copy weights with set_weights)"
                 )
 
@@ -108,7 +108,7 @@ class ModelState:
         """``layers[i].build``'s result, the output width: a positive int."""
         if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
             raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
-                            f"int. Received {width!r} from {self.layers[i]!r}")
+                            f"int. Received {width!r:.100} from {self.layers[i]!r:.100}")
         return int(width)
 
     def _check_width(self, x: np.ndarray) -> None:

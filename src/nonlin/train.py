@@ -70,7 +70,7 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     if isinstance(optimizer, str):
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r}")
+        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r:.100}")
     # lr may have been set since construction (as Keras' optimizer.learning_rate = ...):
     # checked once here, never per step
     optimizer.lr = _check_lr(optimizer.lr)
