@@ -65,9 +65,9 @@ class BinaryAccuracy(_RowMean):
 
     def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
         if not (is_real(threshold) and math.isfinite(threshold)):
-            raise ValueError(f"Expected a finite threshold. Received: threshold={threshold!r}")
+            raise ValueError(f"Expected a finite threshold. Received: threshold={threshold!r:.100}")
         if not isinstance(name, str) or not name:
-            raise TypeError(f"Expected a non-empty str name. Received: name={name!r}")
+            raise TypeError(f"Expected a non-empty str name. Received: name={name!r:.100}")
         super().__init__()
         self.threshold = float(threshold)
         self.name = name
@@ -101,7 +101,7 @@ class TopKAccuracy(_RowMean):
 
     def __init__(self, k: int = 5, name: str | None = None) -> None:
         if not is_integer(k) or k < 1:
-            raise ValueError(f"Expected a positive integer. Received: k={k!r}")
+            raise ValueError(f"Expected a positive integer. Received: k={k!r:.100}")
         super().__init__()
         self.k = int(k)
         self.name = check_name(name, f"top_{k}_accuracy")

@@ -81,7 +81,7 @@ class AUC(ConfusionMetric):
         if num_labels is not None and (not multi_label or not is_integer(num_labels)
                                        or num_labels < 1):
             raise ValueError("Expected num_labels only with multi_label=True, a positive "
-                             f"integer. Received: num_labels={num_labels!r}")
+                             f"integer. Received: num_labels={num_labels!r:.100}")
         self.multi_label, self.from_logits = multi_label, from_logits
         self.num_labels = None if num_labels is None else int(num_labels)
         self.label_weights = _checked_label_weights(label_weights, self.num_labels)
@@ -228,10 +228,10 @@ def _interpolated_pr(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarr
 
 def _checked_methods(curve: Any, summation_method: Any) -> tuple[str, str]:
     if not isinstance(curve, str) or curve.lower() not in _CURVES:
-        raise ValueError(f"Expected curve 'ROC' or 'PR'. Received: curve={curve!r}")
+        raise ValueError(f"Expected curve 'ROC' or 'PR'. Received: curve={curve!r:.100}")
     if not isinstance(summation_method, str) or summation_method.lower() not in _SUMMATIONS:
         raise ValueError(f"Expected summation_method one of {', '.join(_SUMMATIONS)}. "
-                         f"Received: summation_method={summation_method!r}")
+                         f"Received: summation_method={summation_method!r:.100}")
     return _CURVES[curve.lower()], summation_method.lower()
 
 
@@ -240,7 +240,7 @@ def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> list[float]:
     if thresholds is None:
         if not is_integer(num_thresholds) or num_thresholds <= 1:
             raise ValueError("Expected an integer > 1. "
-                             f"Received: num_thresholds={num_thresholds!r}")
+                             f"Received: num_thresholds={num_thresholds!r:.100}")
         return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
     if not isinstance(thresholds, list | tuple | np.ndarray) or not all(
             is_real(t) and 0 <= t <= 1 for t in thresholds):

@@ -60,7 +60,7 @@ def check_name(name: Any, default: str) -> str:
     if name is None:
         return default
     if not isinstance(name, str) or not name:
-        raise TypeError(f"Expected a non-empty str name. Received: name={name!r}")
+        raise TypeError(f"Expected a non-empty str name. Received: name={name!r:.100}")
     return name
 
 
@@ -170,12 +170,12 @@ class _PrecisionRecall(ConfusionMetric):
                 f"threshold per {type(self).__name__} instance is supported, as a nonlin "
                 "metric is one number; use one instance (and name) per threshold, e.g. "
                 f"{_one_per_threshold(type(self), thresholds)}. "
-                f"Received: thresholds={thresholds!r}")
+                f"Received: thresholds={thresholds!r:.100}")
         if top_k is not None and (not is_integer(top_k) or top_k < 1):
-            raise ValueError(f"Expected a positive integer or None. Received: top_k={top_k!r}")
+            raise ValueError(f"Expected a positive integer or None. Received: top_k={top_k!r:.100}")
         if class_id is not None and (not is_integer(class_id) or class_id < 0):
             raise ValueError(
-                f"Expected an integer >= 0 or None. Received: class_id={class_id!r}")
+                f"Expected an integer >= 0 or None. Received: class_id={class_id!r:.100}")
         self.name = check_name(name, type(self).name)
         # as given, for get_config (a one-element list stays a list, as in Keras)
         self.init_thresholds = (None if threshold is None else

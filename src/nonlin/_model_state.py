@@ -78,8 +78,8 @@ class ModelState:
         for i, layer in enumerate(self.layers):
             j = first.setdefault(id(layer), i)
             if j != i:
-                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
-                                 f"is layers[{j}] ({layer!r}); create a new layer for each place")
+                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] is "
+                                 f"layers[{j}] ({layer!r:.100}); create a new layer for each place")
 
     def _claim_layers(self) -> None:
         """Refuse a layer that another model, still in use and built, built.
@@ -97,7 +97,7 @@ class ModelState:
             if self._built_elsewhere(layer):
                 raise ValueError(
                     f"Expected layers built by no other model in use. Received layers[{i}]="
-                    f"{layer!r}, built by another model: building it here would re-initialize "
+                    f"{layer!r:.100}, built by another model: building it here would re-initialize "
                     "that model's weights. Create new layers (copy weights with set_weights)"
                 )
 
@@ -109,7 +109,7 @@ class ModelState:
         """``layers[i].build``'s result, the output width: a positive int."""
         if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
             raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
-                            f"int. Received {width!r} from {self.layers[i]!r}")
+                            f"int. Received {width!r:.100} from {self.layers[i]!r:.100}")
         return int(width)
 
     def _check_width(self, x: np.ndarray) -> None:
@@ -207,7 +207,7 @@ class ModelState:
                 state[f"{i}.{name}"] = arr.copy()
         return state
 
-    def set_state(self, state: dict[str, Any] | None) -> None:
+    def set_state(self, state: dict[str, Any]) -> None:
         """Restore ``state``, what ``get_state`` returned: all of it, or nothing.
 
         The keys must be those of ``get_state()``, all of them (as PyTorch's strict
@@ -221,8 +221,7 @@ class ModelState:
         from ._state_checks import checked_state, set_layer_states
 
         self._require_built()
-        state = {} if state is None else state
-        if not isinstance(state, dict):
+        if not isinstance(state, dict):  # None too: get_state() gives {} for no state
             raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.200}")
         before = self.get_state()  # copies: what a refused state puts back
         set_layer_states(self.layers, checked_state(state, before), before)

@@ -16,8 +16,8 @@ from .validation import is_integer, is_real
 
 
 def _check_mode(mode: Any) -> None:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r}")
+    if not isinstance(mode, str) or mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r:.100}")
 
 
 def _direction(monitor: str, mode: str, metrics: Iterable[Any] = (),
@@ -35,8 +35,9 @@ def _direction(monitor: str, mode: str, metrics: Iterable[Any] = (),
     found = mode if mode != "auto" else _auto(monitor, metrics)
     if found is None:
         raise ValueError(
-            f"{owner} received monitor={monitor!r} with mode='auto', but cannot tell whether "
-            f"{monitor!r} should be maximized or minimized: it is no loss and no nonlin metric, "
+            f"{owner} received monitor={monitor!r:.100} with mode='auto', but cannot tell whether "
+            f"{monitor!r:.100} should be maximized or minimized: it is no loss and no nonlin "
+            "metric, "
             "and no metric of the fit by that name declares greater_is_better. Pass mode='max' "
             "if higher is better, or mode='min' if lower is better")
     return found
@@ -110,7 +111,7 @@ def _monitored(logs: dict[str, Any], monitor: str) -> float | None:
 def _count(state: dict[str, Any], key: str) -> int:
     value = state.get(key, 0)
     if not is_integer(value) or value < 0:
-        raise ValueError(f"Expected an integer >= 0 for {key!r}. Received: {value!r}")
+        raise ValueError(f"Expected an integer >= 0 for {key!r}. Received: {value!r:.100}")
     return int(value)
 
 
@@ -119,7 +120,7 @@ def _optional_float(state: dict[str, Any], key: str) -> float | None:
     if value is None:
         return None
     if not is_real(value):
-        raise ValueError(f"Expected a number or None for {key!r}. Received: {value!r}")
+        raise ValueError(f"Expected a number or None for {key!r}. Received: {value!r:.100}")
     return float(value)
 
 

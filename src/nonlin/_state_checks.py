@@ -63,6 +63,8 @@ def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
 
 def checked_state(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> dict[str, Any]:
     """``state`` checked against ``expected`` (``get_state()``), its values converted."""
+    if not isinstance(state, dict):
+        raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.100}")
     check_keys(state, expected)
     return {key: checked_value(key, state[key], current) for key, current in expected.items()}
 

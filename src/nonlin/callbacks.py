@@ -101,7 +101,7 @@ class CallbackList:
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(f"Expected Callback instances. Received: {cb!r}")
+                raise TypeError(f"Expected Callback instances. Received: {cb!r:.100}")
             cb.set_model(model)
             if params is not None:
                 cb.set_params(dict(params))
@@ -187,10 +187,10 @@ class CSVLogger(Callback):
                  append: bool = False) -> None:
         self.append = check_bool("append", append)
         if not isinstance(separator, str) or len(separator) != 1:
-            raise TypeError(f"Expected a one-character str. Received: separator={separator!r}")
+            raise TypeError(f"Expected a one-character str. Received: separator={separator!r:.100}")
         if not isinstance(filename, str | bytes | os.PathLike):  # not a file "None"
             raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
-                            f"Received: filename={filename!r}")
+                            f"Received: filename={filename!r:.100}")
         self.filename, self.separator = os.fsdecode(filename), separator
         self._keys: list[str] | None = None
 

@@ -176,12 +176,13 @@ class ModelCheckpoint(Callback):
         mode: str = "auto",
     ) -> None:
         if not is_integer(every) or every < 1:
-            raise ValueError(f"Expected a positive integer. Received: every={every!r}")
+            raise ValueError(f"Expected a positive integer. Received: every={every!r:.100}")
         self.path, self.every = file_path(path), int(every)
         check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
         self.save_best_only = check_bool("save_best_only", save_best_only)
         if not isinstance(monitor, str) or not monitor:  # as EarlyStopping, ReduceLROnPlateau
-            raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
+            raise TypeError("Expected a log key (a non-empty str). "
+                            f"Received: monitor={monitor!r:.100}")
         self.monitor, self.mode = monitor, mode
         self._is_better = _better(monitor, mode, owner="ModelCheckpoint", lazy=True)
         self.best: float | None = None
@@ -199,7 +200,7 @@ class ModelCheckpoint(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         best = state.get("best")
         if best is not None and (isinstance(best, bool) or not isinstance(best, int | float)):
-            raise ValueError(f"Expected a number or None for 'best'. Received: {best!r}")
+            raise ValueError(f"Expected a number or None for 'best'. Received: {best!r:.100}")
         self.best = None if best is None else float(best)
 
     def _improved(self, logs: dict[str, Any]) -> bool:
@@ -236,7 +237,8 @@ def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
     are too long to show)."""
     for key in ("n_features_in", "dtype"):
         if theirs.get(key) != mine.get(key):
-            return f"{key}: the checkpoint's {theirs.get(key)!r}, this model's {mine.get(key)!r}"
+            return (f"{key}: the checkpoint's {theirs.get(key)!r:.100}, "
+                    f"this model's {mine.get(key)!r:.100}")
     if len(mine["layers"]) != len(theirs["layers"]):
         return f"{len(mine['layers'])} layers here, {len(theirs['layers'])} in the checkpoint"
     for i, (saved, given) in enumerate(zip(theirs["layers"], mine["layers"], strict=True)):
@@ -277,7 +279,7 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
     if given is not expected:
         raise ValueError(
             f"The checkpoint {source!r} was trained with {expected.__name__}. "
-            f"Received: optimizer={optimizer!r}"
+            f"Received: optimizer={optimizer!r:.100}"
         )
     if check is not None:
         check(saved)

@@ -46,7 +46,7 @@ def as_rng(seed: SeedLike) -> RandomLike:
         return np.random.default_rng(seed)
     raise TypeError(
         "Expected an int, None or a numpy.random.Generator as seed. "
-        f"Received: seed={seed!r} of type {type(seed).__name__}"
+        f"Received: seed={seed!r:.100} of type {type(seed).__name__}"
     )
 
 

@@ -93,14 +93,15 @@ class EarlyStopping(Callback):
                  verbose: int = 0, mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
         if not isinstance(monitor, str) or not monitor:
-            raise TypeError(f"Expected a log key (a non-empty str). Received: monitor={monitor!r}")
+            raise TypeError("Expected a log key (a non-empty str). "
+                            f"Received: monitor={monitor!r:.100}")
         for name, value in (("patience", patience), ("verbose", verbose),
                             ("start_from_epoch", start_from_epoch)):
             if not is_integer(value) or value < 0:
-                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r}")
+                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r:.100}")
         for name, number in (("min_delta", min_delta), ("baseline", baseline)):
             if not (_is_finite(number) or (name == "baseline" and number is None)):
-                raise ValueError(f"Expected a finite number. Received: {name}={number!r}")
+                raise ValueError(f"Expected a finite number. Received: {name}={number!r:.100}")
         self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
         self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
         self.baseline = None if baseline is None else float(baseline)

@@ -46,13 +46,13 @@ def resolve_loss(loss: Any, *, per_sample: bool = False) -> Loss:
     if isinstance(loss, str):
         return loss_from_name(loss)
     if not isinstance(loss, Loss):
-        raise TypeError(f"Expected a Loss or a loss name. Received: loss={loss!r}")
+        raise TypeError(f"Expected a Loss or a loss name. Received: loss={loss!r:.100}")
     if not per_sample and loss.reduction == "none":
         raise ValueError(
             f"Expected a loss with reduction='mean' (the default) or 'sum': training and "
             f"evaluation need one number per batch, and reduction='none' gives one loss per "
             f"sample. Use {type(loss).__name__}(reduction='mean'), or call the loss yourself "
-            f"for per-sample values. Received: reduction={loss.reduction!r}")
+            f"for per-sample values. Received: reduction={loss.reduction!r:.100}")
     return loss
 
 

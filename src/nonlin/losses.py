@@ -64,9 +64,9 @@ def _reduction(reduction: str | None) -> str:
 
 def _finite_positive(name: str, value: Any) -> float:
     if not is_real(value) or not value > 0:
-        raise ValueError(f"Expected a positive number. Received: {name}={value!r}")
+        raise ValueError(f"Expected a positive number. Received: {name}={value!r:.100}")
     if value == float("inf"):
-        raise ValueError(f"Expected a finite number. Received: {name}={value!r}")
+        raise ValueError(f"Expected a finite number. Received: {name}={value!r:.100}")
     return float(value)
 
 

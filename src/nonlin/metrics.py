@@ -198,14 +198,14 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
                         f"create one: {metric.__name__}()")
     if callable(metric):
         return _FunctionMetric(metric)
-    raise TypeError(f"Expected a metric name, Metric or callable. Received: metric={metric!r}")
+    raise TypeError(f"Expected a metric name, Metric or callable. Received: metric={metric!r:.100}")
 
 
 def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
     key = name if name in METRICS else name.lower()
     if key not in METRICS:
         raise ValueError(
-            f"Unknown metric {name!r}. Expected one of: {', '.join(sorted(METRICS))}"
+            f"Unknown metric {name!r:.100}. Expected one of: {', '.join(sorted(METRICS))}"
         )
     cls = METRICS[key]
     from_logits = bool(getattr(loss, "from_logits", False))
@@ -245,7 +245,7 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
         if not isinstance(name, str) or name in _RESERVED or name.startswith("val_"):
             raise ValueError(
                 f"Expected a metric name other than {', '.join(_RESERVED)} or 'val_...' "
-                f"(fit logs those keys itself). Received: {request!r} named {name!r}"
+                f"(fit logs those keys itself). Received: {request!r:.100} named {name!r:.100}"
             )
         key, index = name, 1
         while key in resolved:
@@ -271,6 +271,6 @@ class _FunctionMetric(Metric):
         try:
             return float(value)
         except (TypeError, ValueError):  # None, a str, an array of several values
-            raise TypeError(f"Expected a number from metric {self.name!r}. "
+            raise TypeError(f"Expected a number from metric {self.name!r:.100}. "
                             f"Received: {value!r:.200}") from None
     __call__ = _call  # the function sees what it is given: what it accepts is its own rule

@@ -51,6 +51,7 @@ class Sequential(ModelState):
     metadata: dict[str, Any]
     _fit_callbacks: list[Any]
     _fit_metrics: list[Any]
+    _fit_running: int  # id(model) while its fit runs (train._run)
     _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
     _epoch_logs: tuple[int, dict[str, Any]] | None
     _resume_callbacks: list[dict[str, Any]]
@@ -65,7 +66,7 @@ class Sequential(ModelState):
                 hint = f"; create one: {layer.__name__}()" if isinstance(layer, type) else ""
                 raise TypeError(
                     "Expected layers with build/forward/backward/parameters/get_config. "
-                    f"Received: layers[{i}]={layer!r}{hint}"
+                    f"Received: layers[{i}]={layer!r:.100}{hint}"
                 )
         if not self.layers:
             raise ValueError("Expected at least one layer. Received: layers=[]")
@@ -93,7 +94,7 @@ class Sequential(ModelState):
         (an optimizer that stepped the old ones refuses them: use a new one).
         """
         if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
-            raise TypeError(f"Expected an int n_features. Received: n_features={n_features!r}")
+            raise TypeError(f"Expected an int n_features. Received: n_features={n_features!r:.100}")
         if n_features <= 0:
             raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
         dtype = np.dtype(dtype)

@@ -70,7 +70,7 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     if isinstance(optimizer, str):
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r}")
+        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r:.100}")
     # lr may have been set since construction (as Keras' optimizer.learning_rate = ...):
     # checked once here, never per step
     optimizer.lr = _check_lr(optimizer.lr)
@@ -160,6 +160,10 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         class_weight: Any = None, sample_weight: Any = None, verbose: int | str = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
+    if model.__dict__.get("_fit_running") == id(model):  # id: a deepcopy made meanwhile may fit
+        raise RuntimeError("Cannot call fit on a model whose fit is running (from one of its "
+                           "callbacks?): fit another model, or stop this one "
+                           "(model.stop_training = True) and fit again after it returns")
     loss, optimizer, metrics = _model_defaults(model, loss, optimizer, metrics)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
@@ -234,6 +238,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     guard = SigintGuard()
     optimizer.check_finite = True
     model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
+    model._fit_running = id(model)  # a nested fit (a callback's) is refused
     try:
         with guard.installed():
             loop.guard = guard
@@ -250,6 +255,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     finally:
         optimizer.check_finite = False
         model.__dict__.pop("_fit_metrics", None)
+        model.__dict__.pop("_fit_running", None)
 
 
 def _history_for(model: Sequential, initial_epoch: int) -> History:
