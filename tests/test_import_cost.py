@@ -77,3 +77,22 @@ print(json.dumps(homes))
     expected = {name: [getattr(nonlin, name).__module__, True] for name in nonlin.__all__}
     expected["nonlin.optimizers"] = ["nonlin.optimizers", True]
     assert homes == expected
+
+
+def test_every_public_module_imports_first() -> None:
+    """``import nonlin.sgd`` (or any public module) as a program's first import of nonlin:
+    the re-exports of ``optimizers`` and ``callbacks`` once closed an import cycle there."""
+    folder = Path(nonlin.__file__).parent
+    public = sorted(p.stem for p in folder.glob("*.py")
+                    if not p.stem.startswith("_") and p.stem != "sklearn")
+    code = ("import importlib, sys\nfailed = []\n"
+            f"for name in {public!r}:\n"
+            "    for key in [k for k in sys.modules if k.startswith('nonlin')]:\n"
+            "        del sys.modules[key]\n"
+            "    try:\n        importlib.import_module('nonlin.' + name)\n"
+            "    except ImportError as error:\n        failed.append(f'{name}: {error}')\n"
+            "print(failed)")
+    out = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert out.strip() == "[]", out
+    assert len(public) > 20

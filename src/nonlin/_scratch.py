@@ -10,6 +10,7 @@ operations, same order: the same bits either way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,3 +70,19 @@ def row_means(a: np.ndarray, name: str) -> np.ndarray:
         return a.mean(axis=1)
     sums = np.add.reduce(a, 1, out=rows(name, a))
     return np.divide(sums, float(a.shape[1]), out=sums)
+
+
+def flat_copy(arrays: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """The arrays laid end to end in one flat array of ``dtype`` (an optimizer's slots for
+    packed parameters)."""
+    return np.concatenate([a.reshape(-1) for a in arrays]).astype(dtype, copy=False)
+
+
+def flat_views(buffer: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Consecutive views of the flat ``buffer`` with the given shapes."""
+    views, start = [], 0
+    for shape in shapes:
+        stop = start + math.prod(shape)
+        views.append(buffer[start:stop].reshape(shape))
+        start = stop
+    return views

@@ -30,8 +30,9 @@ import csv
 import math
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._reexport import reexports
 from ._reprs import constructor_repr
 from .validation import check_bool
 
@@ -221,8 +222,11 @@ class CSVLogger(Callback):
                                       for k in self._keys)])
 
 
-from .early_stopping import EarlyStopping  # noqa: E402  (re-exported)
-from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau  # noqa: E402  (re-exported)
+if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from .early_stopping import EarlyStopping
+    from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
+__getattr__ = reexports(__name__, EarlyStopping="early_stopping",
+                        LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks")
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LearningRateScheduler", "ReduceLROnPlateau"]

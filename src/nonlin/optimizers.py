@@ -26,11 +26,13 @@ step counts (flat keys such as ``"m.0"``, arrays and plain scalars).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._misuse import check_binding, params_error, state_slots
+from ._reexport import reexports
+from ._scratch import flat_copy, flat_views
 from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
 from .validation import is_real
@@ -165,9 +167,9 @@ class Optimizer:
         elif flat is None:
             self._slots = kept
         else:
-            self._slots = {name: [_concatenate(v, flat.value.dtype)] for name, v in kept.items()}
+            self._slots = {name: [flat_copy(v, flat.value.dtype)] for name, v in kept.items()}
         self._param_slots = self._slots if flat is None else {
-            name: _views(buffers[0], shapes) for name, buffers in self._slots.items()}
+            name: flat_views(buffers[0], shapes) for name, buffers in self._slots.items()}
         self._scratch = [np.empty_like(p.value) for p in self._work]
         self._bound, self._grads = [p.value for p in params], [p.grad for p in params]
         self._owners = list(params)
@@ -279,22 +281,10 @@ def _is_bound(p: Param, value: np.ndarray, grad: np.ndarray) -> bool:
     return p.value is value and p.grad is grad
 
 
-def _concatenate(arrays: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
-    """The arrays laid end to end in one flat array of ``dtype``."""
-    return np.concatenate([a.reshape(-1) for a in arrays]).astype(dtype, copy=False)
-
-
-def _views(buffer: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-    """Consecutive views of the flat ``buffer`` with the given shapes."""
-    views, start = [], 0
-    for shape in shapes:
-        stop = start + math.prod(shape)
-        views.append(buffer[start:stop].reshape(shape))
-        start = stop
-    return views
-
-
-from .adaptive import Adagrad, Adam, AdamW, RMSprop  # noqa: E402  (re-exported)
-from .sgd import SGD  # noqa: E402  (re-exported)
+if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from .adaptive import Adagrad, Adam, AdamW, RMSprop
+    from .sgd import SGD
+__getattr__ = reexports(__name__, SGD="sgd", Adagrad="adaptive", Adam="adaptive",
+                        AdamW="adaptive", RMSprop="adaptive")
 
 __all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "clip_by_global_norm"]
