@@ -3,8 +3,8 @@
 ``Sequential.get_weights()`` gives, layer by layer, the layer's parameters (its
 ``Param`` values: ``W``, ``b``; ``gamma``, ``beta``), then its non-trainable state
 (``get_state()``: ``BatchNorm``'s ``moving_mean``, ``moving_variance``). That is
-Keras' ``model.get_weights()`` order, the order of the tensors in a model file,
-and a copy through ``b.set_weights(a.get_weights())`` predicts as ``a`` does.
+Keras' ``model.get_weights()`` order (a model file names its tensors
+``{layer}.{name}`` as here, but stores them in its own order), and a copy through ``b.set_weights(a.get_weights())`` predicts as ``a`` does.
 A frozen layer's weights are there too. ``set_weights`` checks the whole list
 (count, shapes, finite values within the dtype, the layers' own state checks)
 before it copies anything in. ``parameter_layout`` is the parameters alone,
