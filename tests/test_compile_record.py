@@ -230,6 +230,20 @@ def test_a_custom_schedule_or_foreign_slots_leave_the_optimizer_out(tmp_path) ->
         assert round_trip(model, tmp_path).optimizer is None
 
 
+def test_the_registry_sentence_only_when_something_unregistered_was_left_out(tmp_path) -> None:
+    model = net().build(3, seed=0)
+    model.compile(trained("adam").optimizer, "cross_entropy")  # registered, slots do not fit
+    with pytest.warns(UserWarning, match="does not fit this model") as caught:
+        round_trip(model, tmp_path)
+    assert "registered" not in str(caught[0].message)
+    assert str(caught[0].message).endswith("pass them again: model.compile(optimizer, loss, "
+                                           "metrics)")
+    model.compile(model.optimizer, "cross_entropy", [lambda y, p: 0.0])  # and an unregistered
+    with pytest.warns(UserWarning, match="does not fit this model.*metrics.0.=.*only "
+                                         "nonlin's registered losses"):
+        round_trip(model, tmp_path)
+
+
 # -- tampered records ----------------------------------------------------------------
 def compiled_bytes() -> bytes:
     model = small_model()

@@ -335,6 +335,21 @@ def test_plain_text_progress_without_tqdm(capsys) -> None:
     assert "Epoch 1/1" in err and "2/2" in err and "loss" in err
 
 
+def test_a_bar_fed_by_fits_running_logs_reads_no_batch_loss() -> None:
+    import io
+
+    from nonlin.progress import ProgbarLogger
+
+    out = io.StringIO()
+    bar = ProgbarLogger(1, steps=2, epochs=1, file=out)
+    bar._tqdm = False
+    bar.live = lambda: {"loss": 1.5, "accuracy": 0.25}  # what fit sets: the running logs
+    bar.on_epoch_begin(0)
+    bar.on_batch_end(0, {"size": 4})  # no per-batch "loss" needed (none summed per batch)
+    bar.on_batch_end(1, {"size": 4})
+    assert out.getvalue().endswith("2/2 - loss: 1.5 - accuracy: 0.25")
+
+
 def test_evaluate_and_predict_checks() -> None:
     X, y = blobs(n=40)
     model = mlp().build(4, seed=0)

@@ -182,3 +182,59 @@ def test_summary_and_count_params_show_trainable_and_non_trainable_counts() -> N
     assert model.count_params() == 57
     plain = Sequential([Dense(2)]).build(3, seed=0).summary().split("\n")
     assert plain[-3:] == ["Total params: 8", "Trainable params: 8", "Non-trainable params: 0"]
+
+
+# -- files: slots are written only for the parameters they were made for -------------
+def adam_fitted_then(flip) -> Sequential:
+    """A model fitted with Adam, then ``flip(model)`` changing the trainable flags."""
+    model = net().build(3, seed=1)
+    model.fit(X, Y, optimizer=nonlin.Adam(0.01), **FIT)
+    flip(model)
+    return model
+
+
+def freeze_first(model: Sequential) -> None:
+    model.layers[0].trainable = False
+
+
+def test_save_checkpoint_refuses_slots_made_before_a_flag_change(tmp_path) -> None:
+    from nonlin.checkpoint import save_checkpoint
+
+    model = adam_fitted_then(freeze_first)
+    with pytest.raises(ValueError, match="made by steps on other parameters"):
+        save_checkpoint(model, tmp_path / "ck.safetensors", epoch=3)
+    assert list(tmp_path.iterdir()) == []  # no file, not even a temporary one
+
+
+def test_model_checkpoint_after_an_unfreezing_callback_writes_nothing(tmp_path) -> None:
+    class Unfreeze(nonlin.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            self.model.layers[0].trainable = True
+
+    model = net().build(3, seed=1)
+    model.layers[0].trainable = False
+    checkpoint = ModelCheckpoint(str(tmp_path / "ck-{epoch}.safetensors"))
+    with pytest.warns(UserWarning, match="did not write .*made by steps on other parameters"), \
+            pytest.raises(RuntimeError, match="parameters changed during fit"):
+        model.fit(X, Y, optimizer="adam", callbacks=[Unfreeze(), checkpoint], **FIT)
+    assert checkpoint.saved == [] and list(tmp_path.iterdir()) == []
+
+
+def test_slots_are_not_saved_for_other_parameters_of_the_same_shapes(tmp_path) -> None:
+    from nonlin.checkpoint import save_checkpoint
+
+    def swap(model: Sequential) -> None:  # Dense(4) at 0 and 2 swap roles: shapes agree
+        model.layers[0].trainable, model.layers[2].trainable = False, True
+
+    model = Sequential([Dense(4), ReLU(), Dense(4), ReLU(), Dense(1)]).build(4, seed=0)
+    model.layers[2].trainable = False
+    model.fit(np.c_[X, X[:, :1]], Y, optimizer=nonlin.Adam(0.01), **FIT)
+    swap(model)
+    path = tmp_path / "m.safetensors"
+    with pytest.warns(UserWarning, match="made by steps on other parameters") as caught:
+        nonlin.save(model, path)
+    assert "registered" not in str(caught[0].message)  # Adam is registered: not the cause
+    loaded = nonlin.load(path)
+    assert loaded.optimizer is None and type(loaded.loss).__name__ == "MeanSquaredError"
+    with pytest.raises(ValueError, match="made by steps on other parameters"):
+        save_checkpoint(model, tmp_path / "ck.safetensors", epoch=3)

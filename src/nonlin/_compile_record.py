@@ -71,18 +71,22 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True
             left_out.append(f"loss={_cut(repr(loss), 80)}")
         else:
             record["loss"] = entry
+    unfit = ""  # why the slots of a registered optimizer do not fit the model
     if optimizer is not None:
-        saved = _optimizer_entry(optimizer, model)
-        if isinstance(saved, str):
-            left_out.append(f"optimizer={_cut(repr(optimizer), 80)} ({saved})")
+        saved = _optimizer_entry(optimizer)
+        unfit = "" if isinstance(saved, str) else _slot_problem(saved[1], model, optimizer)
+        if isinstance(saved, str) or unfit:
+            left_out.append(f"optimizer={_cut(repr(optimizer), 80)} ({unfit or saved})")
         else:
             record["optimizer"], tensors = saved
     record["metrics"] = _metric_entries(getattr(model, "_metrics", None) or [], left_out)
     if left_out:
+        registry_part = len(left_out) > bool(unfit)  # something left out as unregistered
         warnings.warn(
-            f"The file's compile record leaves out {', '.join(left_out)}: only nonlin's "
-            "registered losses, optimizers, learning-rate schedules and metrics can be "
-            "rebuilt from a file without running code. After nonlin.load, pass them again: "
+            f"The file's compile record leaves out {', '.join(left_out)}"
+            + (": only nonlin's registered losses, optimizers, learning-rate schedules and "
+               "metrics can be rebuilt from a file without running code" if registry_part
+               else "") + ". After nonlin.load, pass them again: "
             "model.compile(optimizer, loss, metrics)", UserWarning, stacklevel=stacklevel)
     if "loss" not in record and "optimizer" not in record:
         return {}, {}
@@ -107,8 +111,8 @@ def _loss_entry(loss: Any) -> dict[str, Any] | None:
     return {"name": name, "config": loss.get_config()}
 
 
-def _optimizer_entry(optimizer: Any, model: Any) -> tuple[dict[str, Any], dict[str, Any]] | str:
-    """The checkpoint's optimizer record and slot tensors, or why they cannot be saved."""
+def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """The checkpoint's optimizer record and slot tensors, or why a file cannot rebuild it."""
     from .checkpoint import _optimizer_json  # (checkpoint imports io, which imports this)
     from .schedules import SCHEDULES
 
@@ -120,22 +124,27 @@ def _optimizer_entry(optimizer: Any, model: Any) -> tuple[dict[str, Any], dict[s
     info, tensors = _optimizer_json(optimizer)
     if not _rebuilds(lambda **config: cls.from_config(config), info["config"]):
         return "its config does not rebuild it"
-    problem = _slot_problem(tensors, model)
-    return problem if problem else (info, tensors)
+    return info, tensors
 
 
-def _slot_problem(tensors: dict[str, np.ndarray], model: Any) -> str:
-    """Why the slots would not load into ``model`` (``""`` when they would)."""
+def _slot_problem(tensors: dict[str, np.ndarray], model: Any, optimizer: Any) -> str:
+    """Why the slots (``optimizer``'s, as ``tensors``) would not load into ``model``, or would
+    load into other parameters than they were made for (``""`` when neither): also what
+    ``save_checkpoint`` refuses."""
     from ._checkpoint_reader import _check_slots
+    from ._trainable import made_for_others
 
     for name, value in tensors.items():
         if not np.isfinite(value).all():
             return f"its state {name!r} holds NaN or infinite values"
+    why = ("its state does not fit this model's trainable parameters (another model's, or "
+           "made before a change of layer.trainable)")
+    if made_for_others(model, optimizer):  # same shapes would attach it to the wrong ones
+        return f"{why}: it was made by steps on other parameters than model.parameters()"
     try:
         _check_slots(tensors, model, "")
-    except ModelFileError as exc:  # slots made for another model's parameters, or before
-        return (f"its state does not fit this model's trainable parameters (another model's, "
-                f"or made before a change of layer.trainable): {exc.field}: {exc.reason}")
+    except ModelFileError as exc:
+        return f"{why}: {exc.field}: {exc.reason}"
     return ""
 
 

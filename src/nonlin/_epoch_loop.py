@@ -140,7 +140,8 @@ class _Loop:
         ``"mean"``: ``total = sum_b m_b (mean_b + penalty_b)`` over batches of ``m_b`` rows,
         and the loss ``total / rows`` (Keras' batch-size-weighted mean). ``"sum"``:
         ``total = sum_i w_i L_i`` over the rows, and the loss ``total`` plus the current
-        penalty, what ``evaluate`` gives (``loss`` and ``val_loss`` on one scale).
+        penalty, what ``evaluate`` gives for the same rows; ``val_loss`` is the total over
+        the validation rows, so the two differ by the ratio of the set sizes.
         """
         if not self.summed:
             return total / rows

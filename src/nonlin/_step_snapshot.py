@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._weights import layer_state
 from .core import Sequential
 
 
@@ -33,8 +34,7 @@ class StepSnapshot:
     def __init__(self, model: Sequential) -> None:
         self.stateful: list[tuple[Any, dict[str, np.ndarray]]] = []  # layers with get_state
         for layer in model.layers:
-            get_state = getattr(layer, "get_state", None)
-            state = get_state() if callable(get_state) else {}
+            state = layer_state(layer)
             if state:
                 self.stateful.append((layer, {k: np.array(v, copy=True) for k, v in state.items()}))
         draws = any(getattr(layer, "rng", None) is not None for layer in model.layers)

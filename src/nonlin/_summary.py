@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._weights import layout
+from ._weights import layer_state, layout
 
 
 def counts(model: Any) -> tuple[int, int]:
@@ -22,10 +22,8 @@ def counts(model: Any) -> tuple[int, int]:
 
 
 def _layer_count(layer: Any) -> int:
-    get_state = getattr(layer, "get_state", None)
-    state = get_state() if callable(get_state) else {}
     return (sum(p.value.size for p in layer.parameters())
-            + sum(value.size for value in state.values()))
+            + sum(value.size for value in layer_state(layer).values()))
 
 
 def table(model: Any) -> list[str]:

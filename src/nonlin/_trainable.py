@@ -54,6 +54,16 @@ def fit_parameters(model: Any) -> list[Param]:
     return params
 
 
+def made_for_others(model: Any, optimizer: Any) -> bool:
+    """Whether ``optimizer``'s slots were made by steps on other parameters than
+    ``model.parameters()`` (by identity, as ``check_optimizer`` and the first step compare):
+    a flag changed since, a rebuilt or another model's. Slots loaded without a step since
+    have no owners to compare; their shapes are all a file can check."""
+    slots = getattr(optimizer, "_param_slots", None)
+    owners = optimizer.__dict__.get("_owners")
+    return bool(slots and any(slots.values()) and owners and _differ(owners, model.parameters()))
+
+
 def check_optimizer(model: Any, optimizer: Any) -> None:
     """Refuse ``optimizer`` when its slots were made for another set of this model's
     parameters (a layer frozen or unfrozen since its last step), naming both counts."""

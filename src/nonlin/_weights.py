@@ -3,11 +3,12 @@
 ``Sequential.get_weights()`` gives, layer by layer, the layer's parameters (its
 ``Param`` values: ``W``, ``b``; ``gamma``, ``beta``), then its non-trainable state
 (``get_state()``: ``BatchNorm``'s ``moving_mean``, ``moving_variance``). That is
-Keras' ``model.get_weights()`` order, the order of the tensors in a model file,
-and a copy through ``b.set_weights(a.get_weights())`` predicts as ``a`` does.
-A frozen layer's weights are there too. ``set_weights`` checks the whole list
-(count, shapes, finite values within the dtype, the layers' own state checks)
-before it copies anything in. ``parameter_layout`` is the parameters alone,
+Keras' ``model.get_weights()`` order (a model file names its tensors
+``{layer}.{name}`` as here, but stores them in its own order), and a copy
+through ``b.set_weights(a.get_weights())`` predicts as ``a`` does. A frozen
+layer's weights are there too. ``set_weights`` checks the whole list (count,
+shapes, finite values within the dtype, the layers' own state checks) before it
+copies anything in. ``parameter_layout`` is the parameters alone,
 which ``EarlyStopping`` keeps (with the state beside them).
 """
 
@@ -23,14 +24,18 @@ from .validation import as_dtype
 Entry = tuple[str, np.ndarray, bool]  # "{layer index}.{name}", the live array, a parameter?
 
 
+def layer_state(layer: Any) -> dict[str, np.ndarray]:
+    """``layer.get_state()``, or ``{}`` for a layer without one (optional in the protocol)."""
+    get_state = getattr(layer, "get_state", None)
+    return get_state() if callable(get_state) else {}
+
+
 def layout(model: Any) -> list[Entry]:
     """Every weight of ``model`` in ``get_weights`` order."""
     entries: list[Entry] = []
     for i, layer in enumerate(model.layers):
         entries += [(f"{i}.{p.name}", p.value, True) for p in layer.parameters()]
-        get_state = getattr(layer, "get_state", None)
-        state = get_state() if callable(get_state) else {}
-        entries += [(f"{i}.{name}", value, False) for name, value in state.items()]
+        entries += [(f"{i}.{name}", value, False) for name, value in layer_state(layer).items()]
     return entries
 
 

@@ -62,6 +62,7 @@ from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_path import check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
+from ._compile_record import _slot_problem
 from ._feature_names import record_names
 from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
@@ -107,9 +108,9 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "state_dict"):
         raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
-    info, tensors = _optimizer_json(optimizer)
-    callbacks, callback_tensors = callback_record(getattr(model, "_fit_callbacks", ()))
-    tensors.update(callback_tensors)
+    info, slots = _optimizer_json(optimizer)
+    callbacks, tensors = callback_record(getattr(model, "_fit_callbacks", ()))
+    tensors.update(slots)
     history = history_now(model, epoch)
     record = {
         "epoch": int(epoch),
@@ -125,6 +126,10 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
         record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
     data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
+    problem = _slot_problem(slots, model, optimizer)  # nonlin.save's rule: load_checkpoint's
+    if problem:
+        raise ValueError(f"Expected an optimizer whose state fits the model, to checkpoint. "
+                         f"Received {type(optimizer).__name__}: {problem}")
     check_epoch(history, epoch, int(optimizer.iterations))
     return data
 
@@ -133,8 +138,9 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     """Write the checkpoint of ``model`` after ``epoch`` completed epochs, atomically.
 
     Raises ``ValueError`` (and writes nothing) when a weight, layer state or
-    optimizer slot is NaN or infinite, or when ``epoch`` is not the one after
-    the last in ``model.history``.
+    optimizer slot is NaN or infinite, when the optimizer's slots were made for
+    other parameters than ``model.parameters()`` (a ``layer.trainable`` changed
+    since), or when ``epoch`` is not the one after the last in ``model.history``.
     """
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
@@ -225,7 +231,7 @@ class ModelCheckpoint(Callback):
         make_folder(os.path.dirname(path), self.path)
         try:
             save_checkpoint(self.model, path, epoch=epoch + 1)
-        except ValueError as exc:  # non-finite values: training diverged
+        except ValueError as exc:  # non-finite values (diverged), slots made before a flag change
             warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}", stacklevel=2)
             return
         self.saved.append(path)

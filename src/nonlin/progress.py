@@ -74,14 +74,14 @@ class ProgbarLogger(Callback):
         self._reached = batch + 1  # fewer than steps when a callback ends the epoch early
         size = logs.get("size", 1) if logs else 1
         self._seen += size
-        self._loss_sum += logs["loss"] * size if logs else 0.0
+        if self.live is None:  # fit's live() gives the running logs; else the batches' losses
+            self._loss_sum += logs["loss"] * size if logs else 0.0
         now = time.monotonic()
         if now - self._last < _REFRESH_S and batch + 1 < self.steps:
             return
         self._last = now
-        running = {"loss": self._loss_sum / max(self._seen, 1)}
-        if self.live is not None:
-            running.update(self.live())
+        running = (self.live() if self.live is not None
+                   else {"loss": self._loss_sum / max(self._seen, 1)})
         text = format_logs(running)
         if self._bar is not None:
             self._bar.set_postfix_str(text, refresh=False)
