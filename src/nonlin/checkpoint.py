@@ -42,9 +42,8 @@ rate, and after those that add keys to the logs (``History``, which comes
 after all the callbacks as in Keras, records those keys; the checkpoint's
 history holds the epoch's logs as they are when it writes).
 
-A checkpoint is never written with NaN or infinite values: after a
-divergence the callback skips the write (with a warning), and the previous
-checkpoint stays intact.
+A checkpoint is never written with NaN or infinite values: after a divergence
+the callback skips the write (with a warning); the previous one stays intact.
 """
 
 from __future__ import annotations
@@ -126,8 +125,7 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
         record["partial"] = partial
     header = {"checkpoint": to_json_text(record, "checkpoint")}
     data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
-    problem = _slot_problem(slots, model, optimizer)  # nonlin.save's rule: load_checkpoint's
-    if problem:
+    if problem := _slot_problem(slots, model, optimizer):  # nonlin.save's rule, the reader's
         raise ValueError(f"Expected an optimizer whose state fits the model, to checkpoint. "
                          f"Received {type(optimizer).__name__}: {problem}")
     check_epoch(history, epoch, int(optimizer.iterations))
@@ -137,10 +135,10 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
 def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
     """Write the checkpoint of ``model`` after ``epoch`` completed epochs, atomically.
 
-    Raises ``ValueError`` (and writes nothing) when a weight, layer state or
-    optimizer slot is NaN or infinite, when the optimizer's slots were made for
-    other parameters than ``model.parameters()`` (a ``layer.trainable`` changed
-    since), or when ``epoch`` is not the one after the last in ``model.history``.
+    Raises ``ValueError`` (and writes nothing) when a weight, layer state or optimizer
+    slot is NaN or infinite, when the optimizer's slots were made for other parameters
+    than ``model.parameters()`` (``layer.trainable`` changed since), or when ``epoch``
+    is not the one after the last in ``model.history``.
     """
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
