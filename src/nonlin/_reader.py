@@ -25,6 +25,7 @@ from . import registry
 from ._feature_names import names_from_metadata
 from ._header import Header, ModelFileError, header_length, parse_header, strict_json
 from ._metadata import check_metadata
+from ._weights import layer_state
 from .core import Sequential
 
 FORMAT = "nonlin"
@@ -43,8 +44,7 @@ def layer_arrays(layer: Any) -> dict[str, np.ndarray]:
     such as ``BatchNorm`` running statistics, restored by ``set_state``.
     """
     arrays = {p.name: p.value for p in layer.parameters()}
-    get_state = getattr(layer, "get_state", None)
-    for name, value in (get_state() if callable(get_state) else {}).items():
+    for name, value in layer_state(layer).items():
         if name in arrays:
             raise ValueError(f"Layer {layer!r} has a parameter and a state array named {name!r}")
         arrays[name] = value
@@ -57,8 +57,7 @@ def _restore(model: Sequential, arrays: dict[str, np.ndarray], path: str) -> Non
     for i, layer in enumerate(model.layers):
         for param in layer.parameters():
             np.copyto(param.value, arrays[f"{i}.{param.name}"])
-        get_state = getattr(layer, "get_state", None)
-        names = list(get_state()) if callable(get_state) else []
+        names = list(layer_state(layer))
         if not names:
             continue
         try:

@@ -54,6 +54,7 @@ from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError, header_problem
 from ._metadata import check_metadata, to_json_text
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
+from ._weights import layer_state
 from .core import Sequential
 from .validation import check_bool
 
@@ -80,8 +81,7 @@ def _architecture(model: Sequential) -> list[dict[str, Any]]:
 
 def _check_state(layer: Any) -> None:
     """Run the layer's own ``set_state`` checks on copies, as loading will."""
-    get_state = getattr(layer, "get_state", None)
-    state = get_state() if callable(get_state) else {}
+    state = layer_state(layer)
     if not state or not np.all([np.isfinite(v).all() for v in state.values()]):
         return  # no state, or non-finite values (reported with the tensor's name later)
     layer.set_state({name: np.array(value) for name, value in state.items()})

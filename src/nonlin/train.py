@@ -56,7 +56,7 @@ from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
 from .objective import warn_constant_softmax, warn_double_activation
-from .optimizers import Optimizer, _check_lr
+from .optimizers import Optimizer
 from .progress import ProgbarLogger
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
@@ -71,10 +71,7 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r:.100}")
-    # lr may have been set since construction (as Keras' optimizer.learning_rate = ...):
-    # checked once here, never per step
-    optimizer.lr = _check_lr(optimizer.lr)
-    return optimizer
+    return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
 
 
 def compiled(optimizer: Any, loss: Any, metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
