@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from .checkpoint import ModelCheckpoint, load_checkpoint
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
-    from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+    from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,8 @@ _DEFERRED = {
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
                "MeanSquaredError"),
-    "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"),
+    "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+                   "RMSprop"),
 }
 _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name in names}
 
@@ -52,7 +53,7 @@ _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name 
 # importing them, or their optional extras, with the package; the last two lines: those that
 # ``import nonlin`` imported (and so bound) before the deferral above
 _SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callbacks",
-               "initializers", "tutorial", "sklearn",
+               "initializers", "tutorial", "sklearn", "adaptive_more",
                "adaptive", "checkpoint", "data", "early_stopping", "evaluation", "io", "losses",
                "lr_callbacks", "objective", "optimizers", "registry", "sgd")
 
@@ -78,6 +79,7 @@ __all__ = [
     "Dropout",
     "Adam",
     "AdamW",
+    "Adamax",
     "CSVLogger",
     "Callback",
     "DivergenceError",
@@ -99,6 +101,7 @@ __all__ = [
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",
+    "Nadam",
     "Optimizer",
     "Param",
     "ReLU",
