@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
         CSVLogger,
         EarlyStopping,
         History,
+        LambdaCallback,
         LearningRateScheduler,
         ReduceLROnPlateau,
     )
@@ -38,7 +39,7 @@ __version__ = "0.1.0"
 # only ``io``. ``nonlin.Adam``, ``from nonlin import Adam``, ``dir(nonlin)``, ``__all__``
 # and the classes' homes are as before; tests/test_import_cost.py keeps the split.
 _DEFERRED = {
-    "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History",
+    "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
                   "LearningRateScheduler", "ReduceLROnPlateau"),
     "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
     "io": ("ModelFileError", "load", "save"),
@@ -85,6 +86,7 @@ __all__ = [
     "DivergenceError",
     "EarlyStopping",
     "History",
+    "LambdaCallback",
     "LearningRateScheduler",
     "RMSprop",
     "ReduceLROnPlateau",
