@@ -82,7 +82,7 @@ def check_epoch(epoch: int, step: int, epochs: list[int], path: str) -> None:
 def check_scalars(scalars: dict[str, Any], path: str, own: tuple[str, ...] = ()) -> None:
     """The optimizer's ``iterations`` (an integer >= 0), ``lr`` (a positive number),
     ``slots_since`` (the step its slots restarted at, after a refused update) and the
-    scalars ``own`` to its class (``Nadam``'s ``u_product``: finite numbers, whose range
+    scalars ``own`` to its class (``Nadam``'s ``u_product``: numbers, not NaN, whose range
     its ``load_state_dict`` checks)."""
     extra = set(scalars) - {"iterations", "lr", "slots_since", *own}
     if extra or "iterations" not in scalars:
