@@ -202,6 +202,7 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
            "sgd-lr1": lambda **kw: opt.SGD(1.0, **kw),
            "adam": lambda **kw: opt.Adam(1e-3, **kw), "adamw": lambda **kw: opt.AdamW(**kw),
            "rmsprop": lambda **kw: opt.RMSprop(**kw), "adagrad": lambda **kw: opt.Adagrad(**kw),
+           "adamax": lambda **kw: opt.Adamax(**kw), "nadam": lambda **kw: opt.Nadam(**kw),
        }.items() for tag in ("", "+clipnorm+schedule")},
     **{f"{weights}-weights-{name}": (layers, loss, {"weights": weights, **kw})
        for weights in ("sample", "class", "sample+class")

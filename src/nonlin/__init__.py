@@ -22,13 +22,14 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
         CSVLogger,
         EarlyStopping,
         History,
+        LambdaCallback,
         LearningRateScheduler,
         ReduceLROnPlateau,
     )
     from .checkpoint import ModelCheckpoint, load_checkpoint
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
-    from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+    from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
@@ -38,13 +39,14 @@ __version__ = "0.1.0"
 # only ``io``. ``nonlin.Adam``, ``from nonlin import Adam``, ``dir(nonlin)``, ``__all__``
 # and the classes' homes are as before; tests/test_import_cost.py keeps the split.
 _DEFERRED = {
-    "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History",
+    "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
                   "LearningRateScheduler", "ReduceLROnPlateau"),
     "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
                "MeanSquaredError"),
-    "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"),
+    "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+                   "RMSprop"),
 }
 _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name in names}
 
@@ -52,7 +54,7 @@ _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name 
 # importing them, or their optional extras, with the package; the last two lines: those that
 # ``import nonlin`` imported (and so bound) before the deferral above
 _SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callbacks",
-               "initializers", "tutorial", "sklearn",
+               "initializers", "tutorial", "sklearn", "adaptive_more",
                "adaptive", "checkpoint", "data", "early_stopping", "evaluation", "io", "losses",
                "lr_callbacks", "objective", "optimizers", "registry", "sgd")
 
@@ -78,11 +80,13 @@ __all__ = [
     "Dropout",
     "Adam",
     "AdamW",
+    "Adamax",
     "CSVLogger",
     "Callback",
     "DivergenceError",
     "EarlyStopping",
     "History",
+    "LambdaCallback",
     "LearningRateScheduler",
     "RMSprop",
     "ReduceLROnPlateau",
@@ -99,6 +103,7 @@ __all__ = [
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",
+    "Nadam",
     "Optimizer",
     "Param",
     "ReLU",

@@ -79,14 +79,21 @@ def check_epoch(epoch: int, step: int, epochs: list[int], path: str) -> None:
                                   f"Received: {epoch}")
 
 
-def check_scalars(scalars: dict[str, Any], path: str) -> None:
-    """The optimizer's ``iterations`` (an integer >= 0), ``lr`` (a positive number) and
-    ``slots_since`` (the step its slots restarted at, after a refused update)."""
-    extra = set(scalars) - {"iterations", "lr", "slots_since"}
+def check_scalars(scalars: dict[str, Any], path: str, own: tuple[str, ...] = ()) -> None:
+    """The optimizer's ``iterations`` (an integer >= 0), ``lr`` (a positive number),
+    ``slots_since`` (the step its slots restarted at, after a refused update) and the
+    scalars ``own`` to its class (``Nadam``'s ``u_product``: numbers, not NaN, whose range
+    its ``load_state_dict`` checks)."""
+    extra = set(scalars) - {"iterations", "lr", "slots_since", *own}
     if extra or "iterations" not in scalars:
-        raise fail(path, "optimizer.scalars", f"expected 'iterations', 'lr' and "
-                                              f"'slots_since' only. "
+        names = ", ".join(repr(name) for name in ("iterations", "lr", "slots_since", *own))
+        raise fail(path, "optimizer.scalars", f"expected {names} only. "
                                               f"Received: {sorted(scalars)!r:.100}")
+    for name in own:
+        value = scalars.get(name, 0.0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise fail(path, f"optimizer.scalars.{name}",
+                       f"expected a number. Received: {value!r:.50}")
     iterations = scalars["iterations"]
     if not _is_int(iterations) or iterations < 0:
         raise fail(path, "optimizer.scalars.iterations",

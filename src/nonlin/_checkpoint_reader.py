@@ -108,7 +108,7 @@ def _restore_optimizer(info: Any, arrays: dict[str, np.ndarray], path: str) -> A
     config, scalars = info["config"], info["scalars"]
     if not isinstance(config, dict) or not isinstance(scalars, dict):
         raise _fail(path, "optimizer", "expected objects for config and scalars")
-    check_scalars(scalars, path)
+    check_scalars(scalars, path, getattr(cls, "_state_scalars", ()))
     state = {**scalars, **{k[len(PREFIX) :]: v for k, v in arrays.items() if k.startswith(PREFIX)}}
     config = dict(config)
     if isinstance(config.get("lr"), dict):

@@ -120,13 +120,56 @@ class CallbackList:
 
 
 def _hook(hook: str) -> Callable[[Callback], Any]:
-    """``cb ->`` its ``hook`` if overridden, else its overridden alias, or None."""
+    """``cb ->`` its ``hook`` if overridden (by its class, or set on it as Keras'
+    ``LambdaCallback`` does), else its overridden alias, or None."""
     def bound(cb: Callback) -> Any:
         for name in (hook, _ALIASES.get(hook, hook)):
-            if getattr(type(cb), name) is not getattr(Callback, name):
+            if name in getattr(cb, "__dict__", ()) or (
+                    getattr(type(cb), name) is not getattr(Callback, name)):
                 return getattr(cb, name)
         return None
     return bound
+
+
+class LambdaCallback(Callback):
+    """A callback made of plain functions, as Keras 3's ``LambdaCallback``.
+
+    Each function is called as Keras calls it, with positional arguments:
+    ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_begin(logs)``,
+    ``on_train_end(logs)``, ``on_train_batch_begin(batch, logs)`` and
+    ``on_train_batch_end(batch, logs)`` (``on_batch_begin`` / ``on_batch_end``, their older
+    names, are the same hooks: give one name of each pair). ``fit`` calls only the
+    functions given, so one without batch functions adds no work per batch. Keras' hooks
+    of ``evaluate`` and ``predict`` (``on_test_*``, ``on_predict_*``) have no counterpart:
+    nonlin's ``evaluate`` and ``predict`` take no callbacks. After the first two, the
+    arguments are keyword-only (Keras 2 and Keras 3 order them differently).
+
+    Parameters
+    ----------
+    on_epoch_begin, on_epoch_end : callable, optional
+    on_train_begin, on_train_end : callable, optional
+    on_train_batch_begin, on_train_batch_end : callable, optional
+    on_batch_begin, on_batch_end : callable, optional
+    """
+
+    def __init__(self, on_epoch_begin: Callable[..., Any] | None = None,
+                 on_epoch_end: Callable[..., Any] | None = None, *,
+                 on_train_begin: Callable[..., Any] | None = None,
+                 on_train_end: Callable[..., Any] | None = None,
+                 on_train_batch_begin: Callable[..., Any] | None = None,
+                 on_train_batch_end: Callable[..., Any] | None = None,
+                 on_batch_begin: Callable[..., Any] | None = None,
+                 on_batch_end: Callable[..., Any] | None = None) -> None:
+        given = {name: fn for name, fn in locals().items()
+                 if name.startswith("on_") and fn is not None}
+        for name, fn in given.items():
+            if not callable(fn):
+                raise TypeError(f"Expected a function (or None). Received: {name}={fn!r:.100}")
+        for hook, alias in _ALIASES.items():
+            if hook in given and alias in given:
+                raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
+                                 f"Received both")
+        self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
 
 class History(Callback):
@@ -229,4 +272,4 @@ __getattr__ = reexports(__name__, EarlyStopping="early_stopping",
                         LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks")
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LearningRateScheduler", "ReduceLROnPlateau"]
+           "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau"]

@@ -84,6 +84,8 @@ def _optimizers() -> dict[str, type]:
         "adamw": optimizers.AdamW,
         "rmsprop": optimizers.RMSprop,
         "adagrad": optimizers.Adagrad,
+        "adamax": optimizers.Adamax,
+        "nadam": optimizers.Nadam,
     }
 
 

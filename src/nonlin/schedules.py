@@ -4,15 +4,17 @@ Pass one as an optimizer's ``lr``; it is evaluated at ``optimizer.iterations``
 (the number of updates taken, counted over batches, across epochs). Schedules
 are pure functions of the step, so they carry no state of their own.
 Reduce-on-plateau depends on validation results and is a callback instead
-(``nonlin.callbacks.ReduceLROnPlateau``).
+(``nonlin.callbacks.ReduceLROnPlateau``). Keras 3's ``PiecewiseConstantDecay`` and
+``PolynomialDecay`` live in ``schedules_more`` and are imported from here too.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._reexport import reexports
 from .validation import check_bool, is_integer, is_real
 
 
@@ -200,16 +202,31 @@ class CosineDecay(Schedule):
         return self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
 
 
-SCHEDULES: dict[str, type[Schedule]] = {
-    cls.__name__: cls for cls in (Constant, StepDecay, ExponentialDecay, CosineDecay)
-}
+if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
+    from .schedules_more import PiecewiseConstantDecay, PolynomialDecay  # noqa: F401
+
+    SCHEDULES: dict[str, type[Schedule]]
+_MORE = reexports(__name__, PiecewiseConstantDecay="schedules_more",
+                  PolynomialDecay="schedules_more")
+
+
+def __getattr__(name: str) -> Any:
+    """``SCHEDULES``, the allowlist of schedules by class name (built on first use, with
+    ``schedules_more``'s), and the re-exported ``PiecewiseConstantDecay``, ``PolynomialDecay``."""
+    if name != "SCHEDULES":
+        return _MORE(name)
+    table = globals()["SCHEDULES"] = {cls.__name__: cls for cls in (
+        Constant, StepDecay, ExponentialDecay, CosineDecay,
+        _MORE("PiecewiseConstantDecay"), _MORE("PolynomialDecay"))}
+    return table
 
 
 def schedule_from_config(item: dict[str, Any]) -> Schedule:
     """Rebuild a schedule from ``{"class_name": ..., "config": {...}}`` (allowlisted names only)."""
-    if not isinstance(item, dict) or item.get("class_name") not in SCHEDULES:
+    table = globals().get("SCHEDULES") or __getattr__("SCHEDULES")
+    if not isinstance(item, dict) or item.get("class_name") not in table:
         raise ValueError(
-            f"Expected a schedule entry with class_name in {sorted(SCHEDULES)}. "
+            f"Expected a schedule entry with class_name in {sorted(table)}. "
             f"Received: {item!r:.200}"
         )
-    return SCHEDULES[item["class_name"]](**item.get("config", {}))
+    return table[item["class_name"]](**item.get("config", {}))

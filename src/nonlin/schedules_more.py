@@ -1,0 +1,118 @@
+"""Keras 3's ``PiecewiseConstantDecay`` and ``PolynomialDecay``.
+
+Import them from ``nonlin.schedules`` (or from here); ``schedules.SCHEDULES``,
+the allowlist that model files and checkpoints rebuild schedules from, holds
+them. As every schedule, they are pure functions of the optimizer's step.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from typing import Any
+
+from .schedules import Schedule, _positive, _positive_int, _step
+from .validation import check_bool, is_integer, is_real
+
+
+def _boundaries(value: Any) -> list[int]:
+    """A non-empty list or tuple of integers >= 0, strictly increasing, as ``int``."""
+    ok = isinstance(value, list | tuple) and len(value) > 0
+    ok = ok and all(is_integer(b) and b >= 0 for b in value)
+    ok = ok and all(a < b for a, b in zip(value, value[1:], strict=False))
+    if not ok:
+        raise ValueError("Expected a non-empty list of steps (integers >= 0), strictly "
+                         f"increasing. Received: boundaries={value!r:.100}")
+    return [int(b) for b in value]
+
+
+def _rates(value: Any, count: int) -> list[float]:
+    """A list or tuple of ``count`` finite numbers >= 0, as ``float``."""
+    if not isinstance(value, list | tuple) or len(value) != count:
+        raise ValueError(f"Expected {count} learning rates, one more than the boundaries. "
+                         f"Received: values={value!r:.100}")
+    if not all(is_real(v) and 0 <= v < math.inf for v in value):
+        raise ValueError(f"Expected finite learning rates >= 0. Received: values={value!r:.100}")
+    return [float(v) for v in value]
+
+
+class PiecewiseConstantDecay(Schedule):
+    """A constant rate between boundaries (Keras 3's ``PiecewiseConstantDecay``)::
+
+        lr(step) = values[0]    for step <= boundaries[0]
+                   values[i]    for boundaries[i-1] < step <= boundaries[i]
+                   values[-1]   for step > boundaries[-1]
+
+    A boundary step still takes the earlier value, as in Keras. PyTorch's
+    ``MultiStepLR(milestones, gamma)``, stepped once per update, switches at the
+    milestone itself: its ``milestones`` are these ``boundaries`` plus one.
+
+    Parameters
+    ----------
+    boundaries : list of int
+        Optimizer steps, >= 0 and strictly increasing (at least one).
+    values : list of float
+        The rates, finite and >= 0: one more than ``boundaries``.
+    """
+
+    def __init__(self, boundaries: list[int], values: list[float]) -> None:
+        self.boundaries = _boundaries(boundaries)  # copies: the lists given stay the user's
+        self.values = _rates(values, len(self.boundaries) + 1)
+
+    def __call__(self, step: int) -> float:
+        if type(step) is not int or step < 0:
+            step = _step(step)
+        return self.values[bisect_left(self.boundaries, step)]  # boundaries < step
+
+
+class PolynomialDecay(Schedule):
+    """Polynomial decay from ``lr`` to ``end_learning_rate`` (Keras 3's ``PolynomialDecay``).
+
+    With ``d = decay_steps``::
+
+        cycle=False:  s = min(step, d)
+        cycle=True:   d <- d * max(1, ceil(step / d)),  s = step
+        lr(step) = (lr - end_learning_rate) * (1 - s / d) ** power + end_learning_rate
+
+    Without ``cycle`` the rate stays at ``end_learning_rate`` after ``d`` steps; with it,
+    the rate jumps back up after each multiple of ``d`` and decays over the next, longer
+    span, as in Keras. Keras' ``initial_learning_rate`` is ``lr`` here (as for the other
+    schedules); Keras computes in float32, nonlin in float64. PyTorch's
+    ``PolynomialLR(total_iters=d, power)``, stepped once per update, is
+    ``end_learning_rate=0`` without ``cycle``.
+
+    Parameters
+    ----------
+    lr : float
+        Rate at step 0, > 0.
+    decay_steps : int
+        Steps of decay, >= 1.
+    end_learning_rate : float, default 0.0001
+        Rate at the end of the decay, finite and >= 0 (above ``lr``, the rate grows).
+    power : float, default 1.0
+        Exponent of the polynomial, > 0 (1: linear).
+    cycle : bool, default False
+        Start again, over a longer span, after ``decay_steps``.
+    """
+
+    def __init__(self, lr: float, decay_steps: int, end_learning_rate: float = 0.0001,
+                 power: float = 1.0, cycle: bool = False) -> None:
+        self.lr = _positive("lr", lr)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        if not is_real(end_learning_rate) or not 0 <= end_learning_rate < math.inf:
+            raise ValueError("Expected a finite number >= 0. "
+                             f"Received: end_learning_rate={end_learning_rate!r:.100}")
+        self.end_learning_rate = float(end_learning_rate)
+        self.power = _positive("power", power)
+        self.cycle = check_bool("cycle", cycle)
+
+    def __call__(self, step: int) -> float:
+        if type(step) is not int or step < 0:
+            step = _step(step)
+        span = self.decay_steps
+        if self.cycle:
+            span *= max(1, -(-step // span))  # the first multiple of d >= step (d at step 0)
+        else:
+            step = min(step, span)
+        fraction = 1.0 - step / span  # exact integer division: any step, no overflow
+        return (self.lr - self.end_learning_rate) * fraction**self.power + self.end_learning_rate
