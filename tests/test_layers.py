@@ -132,6 +132,30 @@ def test_extreme_values_are_correct():
     np.testing.assert_array_equal(LeakyReLU(0.5).forward(x), [[1e308, -5e307, 0.0, 1e3]])
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.01, 0.3, 1.0, 2.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaky_relu_is_its_formula_forward_and_backward(alpha, dtype):
+    """x or alpha x, and g or alpha g, entry by entry (alpha above 1 takes the other
+    branch of the forward and backward), with zeros, infinities and NaN among the x."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((16, 24)) * 3).astype(dtype)
+    x[0, :6] = [0.0, -0.0, np.inf, np.nan, 1e-30, -1e-30]
+    if alpha:
+        x[0, 6] = -np.inf  # 0 * -inf is NaN: left out for alpha = 0
+    g = rng.standard_normal(x.shape).astype(dtype)
+    layer = LeakyReLU(alpha)
+    positive = x > 0
+    with np.errstate(invalid="ignore"):  # 0 * inf
+        y = layer.forward(x, training=True).copy()
+        grad = layer.backward(g)
+        expected = np.where(positive, x, x * dtype(alpha))
+        inference = layer.forward(x)
+    np.testing.assert_array_equal(y, expected)
+    assert y.dtype == grad.dtype == dtype
+    np.testing.assert_array_equal(grad, np.where(positive, g, g * dtype(alpha)))
+    np.testing.assert_array_equal(inference, expected)
+
+
 def test_activation_values_match_formulas():
     x = np.linspace(-4, 4, 9)[None, :]
     np.testing.assert_allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)), rtol=1e-15)
