@@ -13,6 +13,7 @@ from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax,
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
+from .layer_norm import LayerNorm, LayerNormalization
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
 
@@ -94,6 +95,8 @@ __all__ = [
     "Exp",
     "Identity",
     "Layer",
+    "LayerNorm",
+    "LayerNormalization",
     "ModelCheckpoint",
     "ModelFileError",
     "LeakyReLU",
