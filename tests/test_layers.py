@@ -10,6 +10,7 @@ from nonlin import (
     Dense,
     Exp,
     Identity,
+    LayerNormalization,
     LeakyReLU,
     MeanSquaredError,
     ReLU,
@@ -32,6 +33,8 @@ LAYER_FACTORIES = {
     "softmax": Softmax,
     "identity": Identity,
     "exp": Exp,
+    "layer_norm": LayerNormalization,
+    "layer_norm_plain": lambda: LayerNormalization(epsilon=1e-5, center=False, scale=False),
 }
 N_IN = 4
 

@@ -173,6 +173,10 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "layer-Exp": (lambda w: [D(w), L.Tanh(), D(w), L.Exp(), D(K)], ce, {}),
     "layer-Dropout": (lambda w: [D(w), L.ReLU(), L.Dropout(0.3), D(K)], ce, {}),
     "layer-BatchNorm": (lambda w: [D(w), L.BatchNorm(), L.ReLU(), D(K)], ce, {}),
+    "layer-LayerNormalization": (lambda w: [D(w), L.LayerNormalization(), L.ReLU(), D(K)], ce,
+                                 {}),
+    "first-LayerNormalization": (lambda w: [L.LayerNormalization(), D(w), L.ReLU(), D(K)], ce,
+                                 {}),
     "softmax+ce": (softmax, L.CrossEntropy, {}),
     "softmax+ce-onehot": (softmax, L.CrossEntropy, {"targets": "onehot"}),
     "ce-logits-onehot": (relu, ce, {"targets": "onehot"}),
@@ -225,7 +229,8 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     **{f"metric-{m}": (relu, L.MeanSquaredError, {"targets": "real", "metrics": (m,)})
        for m in ("mse", "mae", "rmse", "mape", "r2")},
 }
-FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-BatchNorm", "softmax+ce", "huber",
+FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-BatchNorm", "layer-LayerNormalization",
+           "softmax+ce", "huber",
            "bce-logits-sum", "adam+clipnorm+schedule", "sample-weights-softmax+ce",
            "metric-accuracy", "metric-mape"]
 

@@ -88,6 +88,9 @@ class LayerNormalization(Layer):
         Whether to add ``beta`` (Keras' ``center``, PyTorch's ``bias``).
     scale : bool, default True
         Whether to multiply by ``gamma``.
+    **others
+        Refused, naming nonlin's way for PyTorch's keywords (``eps``,
+        ``normalized_shape``, ``elementwise_affine``, ``bias``) and Keras' ``rms_scaling``.
     """
 
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
