@@ -16,6 +16,7 @@ from .gradcheck import gradcheck
 from .layer_norm import LayerNorm, LayerNormalization
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
+from .preprocessing import Normalization
 
 if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
     from .callbacks import (
@@ -99,6 +100,7 @@ __all__ = [
     "LayerNormalization",
     "ModelCheckpoint",
     "ModelFileError",
+    "Normalization",
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",

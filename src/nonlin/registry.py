@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import activations, layer_norm, layers, normalization
+from . import activations, layer_norm, layers, normalization, preprocessing
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
@@ -24,6 +24,7 @@ LAYERS: dict[str, type] = {
         layers.Dropout,
         normalization.BatchNorm,
         layer_norm.LayerNormalization,
+        preprocessing.Normalization,
         activations.Sigmoid,
         activations.Tanh,
         activations.ReLU,
