@@ -13,6 +13,7 @@ from nonlin import (
     LayerNormalization,
     LeakyReLU,
     MeanSquaredError,
+    Normalization,
     ReLU,
     Sequential,
     Sigmoid,
@@ -35,6 +36,9 @@ LAYER_FACTORIES = {
     "exp": Exp,
     "layer_norm": LayerNormalization,
     "layer_norm_plain": lambda: LayerNormalization(epsilon=1e-5, center=False, scale=False),
+    "normalization": lambda: Normalization(mean=[0.5, -1.0, 2.0, 0.0],
+                                           variance=[2.0, 0.5, 1.0, 4.0]),
+    "normalization_invert": lambda: Normalization(mean=0.5, variance=2.0, invert=True),
 }
 N_IN = 4
 

@@ -25,9 +25,10 @@ from .validation import as_dtype, check_bool, check_X
 EPSILON = 1e-7  # Keras' backend.epsilon(): the smallest standard deviation divided by
 
 
-def _given(mean: Any, variance: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``mean=`` and ``variance=`` as float64 arrays, checked: both or neither, real finite
-    numbers of one shape (a scalar or one value per feature), ``variance >= 0``."""
+def _given(mean: Any, variance: Any) -> tuple[Any, Any]:
+    """``mean=`` and ``variance=`` as Python floats (or lists of them, as the config holds
+    them), checked: both or neither, real finite numbers of one shape (a scalar or one
+    value per feature), ``variance >= 0``."""
     if (mean is None) != (variance is None):
         raise ValueError("Expected mean and variance together (both or neither). "
                          f"Received: mean={mean!r:.100}, variance={variance!r:.100}")
@@ -47,7 +48,7 @@ def _given(mean: Any, variance: Any) -> tuple[np.ndarray, np.ndarray]:
     negative = negative_entry("variance", arrays[1].reshape(-1))
     if negative:
         raise ValueError(f"Expected a variance >= 0. Received {negative}")
-    return arrays[0], arrays[1]
+    return arrays[0].tolist(), arrays[1].tolist()
 
 
 class Normalization(Layer):
@@ -103,11 +104,11 @@ class Normalization(Layer):
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         if self._fixed is not None:
-            fixed = self._fixed[0]
-            if fixed.ndim and fixed.shape[0] != in_features:
+            shape = np.shape(self._fixed[0])
+            if shape and shape[0] != in_features:
                 raise ValueError(f"Expected mean and variance of shape (in_features,) = "
-                                 f"({in_features},), or scalars. Received shape {fixed.shape}")
-            self.mean, self.variance = (np.broadcast_to(a, (in_features,)).copy()
+                                 f"({in_features},), or scalars. Received shape {shape}")
+            self.mean, self.variance = (np.full(in_features, a, np.float64)
                                         for a in self._fixed)
             self._ready = True
         elif self._ready:  # adapted (or set) before: the statistics stay
@@ -195,8 +196,9 @@ class Normalization(Layer):
         return {"mean": self.mean, "variance": self.variance}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        """Copy ``mean`` and ``variance`` in (checked first, as ``BatchNorm.set_state``:
-        both keys, the shape, finite values, variance >= 0); the layer is then ready."""
+        """Copy ``state``'s ``mean`` and ``variance`` in (checked first, as
+        ``BatchNorm.set_state``: both keys, the shape, finite values, variance >= 0); the
+        layer is then ready."""
         current = self.get_state()
         if not current:
             raise RuntimeError("This Normalization has no state to set: it is not built (or "
@@ -210,8 +212,8 @@ class Normalization(Layer):
         self._ready = True
 
     def get_config(self) -> dict[str, Any]:
-        fixed = [None, None] if self._fixed is None else [a.tolist() for a in self._fixed]
-        return {"axis": self.axis, "mean": fixed[0], "variance": fixed[1], "invert": self.invert}
+        mean, variance = (None, None) if self._fixed is None else self._fixed
+        return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert}
 
 
 __all__ = ["Normalization"]
