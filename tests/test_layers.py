@@ -10,8 +10,10 @@ from nonlin import (
     Dense,
     Exp,
     Identity,
+    LayerNormalization,
     LeakyReLU,
     MeanSquaredError,
+    Normalization,
     ReLU,
     Sequential,
     Sigmoid,
@@ -32,6 +34,11 @@ LAYER_FACTORIES = {
     "softmax": Softmax,
     "identity": Identity,
     "exp": Exp,
+    "layer_norm": LayerNormalization,
+    "layer_norm_plain": lambda: LayerNormalization(epsilon=1e-5, center=False, scale=False),
+    "normalization": lambda: Normalization(mean=[0.5, -1.0, 2.0, 0.0],
+                                           variance=[2.0, 0.5, 1.0, 4.0]),
+    "normalization_invert": lambda: Normalization(mean=0.5, variance=2.0, invert=True),
 }
 N_IN = 4
 

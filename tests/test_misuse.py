@@ -24,7 +24,9 @@ from nonlin import (
     Dense,
     Dropout,
     Identity,
+    LayerNormalization,
     LeakyReLU,
+    Normalization,
     ReLU,
     RMSprop,
     Sequential,
@@ -46,8 +48,11 @@ RNG = np.random.default_rng(0)
 X = RNG.normal(size=(5, 4))
 LAYERS = {"Dense": lambda: Dense(3), "Dropout": lambda: Dropout(0.5), "BatchNorm": BatchNorm,
           "Sigmoid": Sigmoid, "Tanh": Tanh, "ReLU": ReLU, "LeakyReLU": LeakyReLU, "GELU": GELU,
-          "Softmax": Softmax, "Exp": Exp}
-WITH_BUILD = ("Dense", "Dropout", "BatchNorm")  # forward (training, for Dropout) needs build
+          "Softmax": Softmax, "Exp": Exp,
+          "LayerNormalization": LayerNormalization,
+          "Normalization": lambda: Normalization(mean=0.5, variance=2.0)}
+# forward (training, for Dropout) needs build
+WITH_BUILD = ("Dense", "Dropout", "BatchNorm", "LayerNormalization", "Normalization")
 LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy(),
           CrossEntropy(from_logits=True)]
 STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad]
@@ -91,7 +96,7 @@ def test_forward_before_build_says_build_first(name: str) -> None:
             LAYERS[name]().forward(X, training=training)
 
 
-@pytest.mark.parametrize("name", ["Dense", "BatchNorm"])
+@pytest.mark.parametrize("name", ["Dense", "BatchNorm", "LayerNormalization", "Normalization"])
 @pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("shape", [(5, 3), (4,), (2, 5, 4), ()])
 def test_forward_names_the_shape_it_expected(name: str, training: bool, shape: tuple) -> None:
@@ -123,7 +128,7 @@ def test_softmax_takes_rows_only(training: bool) -> None:
             Softmax().forward(np.ones(shape), training=training)
 
 
-@pytest.mark.parametrize("name", ["Dense", "BatchNorm"])
+@pytest.mark.parametrize("name", ["Dense", "BatchNorm", "LayerNormalization", "Normalization"])
 @pytest.mark.parametrize("training", [False, True])
 def test_a_batch_takes_the_dtype_of_the_layers_weights(name: str, training: bool) -> None:
     """As ``Dense`` always did, ``BatchNorm`` computes in its parameters' dtype."""

@@ -151,6 +151,13 @@ def sigmoid(w: int, k: int = K) -> list[Any]:
     return [*relu(w, k), L.Sigmoid()]
 
 
+def adapted_norm() -> Any:
+    """A Normalization adapted to data of the 8 features fit_traced gives."""
+    layer = L.Normalization()
+    layer.adapt(np.random.default_rng(1).normal(size=(20, 8)) + 3.0)
+    return layer
+
+
 def ce(**kw: Any) -> Any:
     return L.CrossEntropy(from_logits=True, **kw)
 
@@ -173,6 +180,13 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "layer-Exp": (lambda w: [D(w), L.Tanh(), D(w), L.Exp(), D(K)], ce, {}),
     "layer-Dropout": (lambda w: [D(w), L.ReLU(), L.Dropout(0.3), D(K)], ce, {}),
     "layer-BatchNorm": (lambda w: [D(w), L.BatchNorm(), L.ReLU(), D(K)], ce, {}),
+    "layer-LayerNormalization": (lambda w: [D(w), L.LayerNormalization(), L.ReLU(), D(K)], ce,
+                                 {}),
+    "first-LayerNormalization": (lambda w: [L.LayerNormalization(), D(w), L.ReLU(), D(K)], ce,
+                                 {}),
+    "first-Normalization": (lambda w: [adapted_norm(), D(w), L.ReLU(), D(K)], ce, {}),
+    "layer-Normalization": (lambda w: [D(w), L.Normalization(mean=0.5, variance=2.0), L.ReLU(),
+                                       D(K)], ce, {}),
     "softmax+ce": (softmax, L.CrossEntropy, {}),
     "softmax+ce-onehot": (softmax, L.CrossEntropy, {"targets": "onehot"}),
     "ce-logits-onehot": (relu, ce, {"targets": "onehot"}),
@@ -226,7 +240,8 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     **{f"metric-{m}": (relu, L.MeanSquaredError, {"targets": "real", "metrics": (m,)})
        for m in ("mse", "mae", "rmse", "mape", "r2")},
 }
-FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-BatchNorm", "softmax+ce", "huber",
+FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-BatchNorm", "layer-LayerNormalization",
+           "first-Normalization", "softmax+ce", "huber",
            "bce-logits-sum", "adam+clipnorm+schedule", "sample-weights-softmax+ce",
            "metric-accuracy", "metric-mape"]
 

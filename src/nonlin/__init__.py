@@ -13,8 +13,10 @@ from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax,
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
+from .layer_norm import LayerNorm, LayerNormalization
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
+from .preprocessing import Normalization
 
 if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
     from .callbacks import (
@@ -98,8 +100,11 @@ __all__ = [
     "Exp",
     "Identity",
     "Layer",
+    "LayerNorm",
+    "LayerNormalization",
     "ModelCheckpoint",
     "ModelFileError",
+    "Normalization",
     "LeakyReLU",
     "MeanAbsoluteError",
     "MeanSquaredError",

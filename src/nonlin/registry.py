@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import activations, layers, normalization
+from . import activations, layer_norm, layers, normalization, preprocessing
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
@@ -23,6 +23,8 @@ LAYERS: dict[str, type] = {
         layers.Dense,
         layers.Dropout,
         normalization.BatchNorm,
+        layer_norm.LayerNormalization,
+        preprocessing.Normalization,
         activations.Sigmoid,
         activations.Tanh,
         activations.ReLU,
@@ -33,6 +35,7 @@ LAYERS: dict[str, type] = {
         activations.Exp,
     )
 }
+LAYERS["LayerNorm"] = layer_norm.LayerNormalization  # PyTorch's name; files record the class's
 
 ACTIVATIONS: dict[str, type] = {
     "sigmoid": activations.Sigmoid,

@@ -1,0 +1,219 @@
+"""Input standardization with statistics computed once: Keras 3's ``Normalization``.
+
+The layer holds a mean and a variance per feature, computed from training data
+by ``adapt(X)`` (or given as ``mean=`` and ``variance=``), and standardizes every
+batch with them, in training and inference alike. Adapted statistics are
+non-trainable state, as ``BatchNorm``'s running statistics are: saved in model
+files and checkpoints, listed by ``get_weights`` after the layer's (absent)
+parameters. Given ones belong to the configuration, as in Keras.
+
+Non-goals: ``axis`` other than the features (Keras' ``axis=None``, one mean for
+every value), and adapting from an iterable of batches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._misuse import cached, layer_input, not_built
+from ._state_checks import checked_state, negative_entry
+from .core import Layer, RandomLike, const, layer_buffer
+from .validation import as_dtype, check_bool, check_X
+
+EPSILON = 1e-7  # Keras' backend.epsilon(): the smallest standard deviation divided by
+
+
+def _given(mean: Any, variance: Any) -> tuple[Any, Any]:
+    """``mean=`` and ``variance=`` as Python floats (or lists of them, as the config holds
+    them), checked: both or neither, real finite numbers of one shape (a scalar or one
+    value per feature), ``variance >= 0``."""
+    if (mean is None) != (variance is None):
+        raise ValueError("Expected mean and variance together (both or neither). "
+                         f"Received: mean={mean!r:.100}, variance={variance!r:.100}")
+    arrays = []
+    for name, value in (("mean", mean), ("variance", variance)):
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):  # a ragged list
+            arr = np.asarray(None)
+        if arr.dtype.kind not in "fiu" or arr.ndim > 1 or not np.isfinite(arr).all():
+            raise ValueError(f"Expected finite real numbers, a scalar or one per feature, for "
+                             f"{name}. Received: {name}={value!r:.100}")
+        arrays.append(arr.astype(np.float64))
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"Expected mean and variance of the same shape. Received shapes "
+                         f"{arrays[0].shape} and {arrays[1].shape}")
+    negative = negative_entry("variance", arrays[1].reshape(-1))
+    if negative:
+        raise ValueError(f"Expected a variance >= 0. Received {negative}")
+    return arrays[0].tolist(), arrays[1].tolist()
+
+
+class Normalization(Layer):
+    """``y = (x - mean) / max(sqrt(variance), 1e-7)`` per feature; ``invert``: the inverse.
+
+    ``mean`` and ``variance`` (biased) are the columns' of the data given to
+    ``adapt`` (summed in float64, stored in the model's dtype), or the values given
+    as ``mean=`` and ``variance=``. The floor ``1e-7`` (Keras' ``backend.epsilon()``)
+    is on the standard deviation, as Keras 3 writes it: a constant feature maps to
+    0. Training and inference compute the same function, and nothing trains.
+
+    Backward: ``dL/dx = g / max(sqrt(variance), 1e-7)`` (``invert``: times it). As
+    the first layer of a model, where it usually sits, it computes nothing.
+
+    Using the layer before ``adapt`` (or without ``mean=`` and ``variance=``)
+    raises. ``adapt`` before the layer is built builds it for the data's width,
+    and building it again (``Sequential.build``, ``fit``) keeps the statistics.
+
+    Keras 3's adapted layer also holds ``count``, an integer it never updates (kept
+    for older Keras files): nonlin has none, so ``get_weights`` lists ``mean``,
+    ``variance``, and ``count_params`` is Keras' less one.
+
+    Shapes: ``x`` and ``y`` (n_samples, n_features); ``mean``, ``variance`` (n_features,).
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The features: -1 or 1 (one mean and variance per feature).
+    mean : float or array of shape (n_features,), optional
+        Given with ``variance``: fixed statistics, kept in the layer's config.
+    variance : float or array of shape (n_features,), optional
+        ``>= 0``; given with ``mean``.
+    invert : bool, default False
+        ``y = mean + x * max(sqrt(variance), 1e-7)``: back from standardized values.
+    **others
+        Refused, with Python's message.
+    """
+
+    def __init__(self, axis: int = -1, mean: Any = None, variance: Any = None,
+                 invert: bool = False, **others: Any) -> None:
+        if others:
+            raise TypeError(f"Normalization() got an unexpected keyword argument "
+                            f"{next(iter(others))!r:.100}")
+        if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or axis not in (-1, 1):
+            raise ValueError("Expected axis=-1 (or 1), the features of a (n_samples, n_features) "
+                             f"batch. Received: axis={axis!r:.100}")
+        self.axis, self.invert = int(axis), check_bool("invert", invert)
+        self._fixed = None if mean is None and variance is None else _given(mean, variance)
+        # None until build or adapt; typed as built: forward (the hot path) runs built
+        self.mean: np.ndarray = None  # type: ignore[assignment]
+        self.variance: np.ndarray = None  # type: ignore[assignment]
+        self._ready = False  # statistics adapted, given, set or loaded
+
+    def build(self, in_features: int, rng: RandomLike) -> int:
+        if self._fixed is not None:
+            shape = np.shape(self._fixed[0])
+            if shape and shape[0] != in_features:
+                raise ValueError(f"Expected mean and variance of shape (in_features,) = "
+                                 f"({in_features},), or scalars. Received shape {shape}")
+            self.mean, self.variance = (np.full(in_features, a, np.float64)
+                                        for a in self._fixed)
+            self._ready = True
+        elif self._ready:  # adapted (or set) before: the statistics stay
+            if self.mean.shape[0] != in_features:
+                raise ValueError(f"Expected inputs of the {self.mean.shape[0]} features this "
+                                 f"Normalization was adapted on. Received: in_features="
+                                 f"{in_features} (adapt it again on such data)")
+        else:
+            self.mean, self.variance = np.zeros(in_features), np.ones(in_features)
+        self.in_features = in_features
+        return in_features
+
+    def cast_state(self, dtype: np.dtype) -> None:
+        """Convert the statistics to the model's dtype (refusing a value beyond its range)."""
+        self.mean = as_dtype(self.mean, dtype, "mean", contiguous=False)
+        self.variance = as_dtype(self.variance, dtype, "variance", contiguous=False)
+
+    def adapt(self, data: Any) -> None:
+        """Set ``mean`` and ``variance`` to the columns' of ``data`` (n_samples, n_features),
+        computed in float64 (``np.mean``, ``np.var``) and stored in the layer's dtype.
+
+        Builds the layer when it is not (float64 until a model builds it); a built one
+        takes data of its width only.
+        """
+        if self._fixed is not None:
+            raise ValueError("This Normalization was given mean= and variance=, which adapt "
+                             "would replace: create Normalization() without them to adapt it")
+        X = check_X(data, "data", n_features=None if self.mean is None else self.mean.shape[0])
+        with np.errstate(over="ignore"):
+            mean, variance = X.mean(axis=0, dtype=np.float64), X.var(axis=0, dtype=np.float64)
+        if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
+            raise ValueError("Expected data whose mean and variance float64 can hold. Received "
+                             f"values up to {np.abs(X).max()!r:.30}")
+        if self.mean is None:  # adapt builds the layer, as Keras'
+            self.in_features, self.mean, self.variance = X.shape[1], mean, variance
+        else:
+            mean = as_dtype(mean, self.mean.dtype, "mean", contiguous=False)
+            variance = as_dtype(variance, self.variance.dtype, "variance", contiguous=False)
+            np.copyto(self.mean, mean)
+            np.copyto(self.variance, variance)
+        self._ready = True
+
+    def _unready(self) -> Exception:
+        if self._fixed is not None:
+            return not_built(self)
+        return RuntimeError("This Normalization layer has no mean and variance yet: call its "
+                            "adapt(X) on the training data first (or create it with mean= and "
+                            "variance=)")
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if not self._ready:
+            raise self._unready()
+        mean = self.mean
+        try:
+            if x.dtype != mean.dtype or x.ndim != 2 or x.shape[1] != mean.shape[0]:
+                x = layer_input(self, x, mean.dtype, mean.shape[0])  # cast, as Dense does
+        except AttributeError:  # x is no array
+            x = layer_input(self, x, mean.dtype, mean.shape[0])
+        dt = x.dtype
+        if training:
+            std = self._std = layer_buffer(self, "_std", mean.shape, dt)
+            y = self._y = layer_buffer(self, "_y", x.shape, dt)
+        else:
+            std, y = np.empty(mean.shape, dt), np.empty(x.shape, dt)
+        np.sqrt(self.variance, out=std)
+        np.maximum(std, const(EPSILON, dt), out=std)  # max(sqrt(variance), epsilon)
+        if self.invert:
+            return np.add(np.multiply(x, std, out=y), mean, out=y)
+        return np.divide(np.subtract(x, mean, out=y), std, out=y)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        cached(self, "_y", grad_out)  # a training forward of this shape came first
+        if not self.input_grad:  # the first layer: nobody reads dL/dx
+            return None
+        grad_in = layer_buffer(self, "_grad_in", grad_out.shape, self._std.dtype)
+        if self.invert:
+            return np.multiply(grad_out, self._std, out=grad_in)
+        return np.divide(grad_out, self._std, out=grad_in)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """The adapted statistics, ``{"mean": ..., "variance": ...}`` (``{}`` when they were
+        given, as they are in the config, or before build and adapt)."""
+        if self._fixed is not None or self.mean is None:
+            return {}
+        return {"mean": self.mean, "variance": self.variance}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Copy ``state``'s ``mean`` and ``variance`` in (checked first, as
+        ``BatchNorm.set_state``: both keys, the shape, finite values, variance >= 0); the
+        layer is then ready."""
+        current = self.get_state()
+        if not current:
+            raise RuntimeError("This Normalization has no state to set: it is not built (or "
+                               "its mean and variance were given, in its config)")
+        values = checked_state(state, current)
+        negative = negative_entry("state['variance']", values["variance"])
+        if negative:
+            raise ValueError(f"Expected a variance >= 0. Received {negative}")
+        for name, value in values.items():
+            np.copyto(current[name], value)
+        self._ready = True
+
+    def get_config(self) -> dict[str, Any]:
+        mean, variance = (None, None) if self._fixed is None else self._fixed
+        return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert}
+
+
+__all__ = ["Normalization"]
