@@ -13,6 +13,7 @@ from nonlin import (
     Dense,
     DivergenceError,
     Dropout,
+    Normalization,
     ReLU,
     Sequential,
     Softmax,
@@ -77,6 +78,19 @@ def test_models_without_state_or_dropout_keep_nothing_per_step() -> None:
     plain = Sequential([Dense(8), ReLU(), Dense(3), Softmax()]).build(4, seed=0)
     assert not StepSnapshot(plain).active
     assert StepSnapshot(_model().build(4, seed=0)).active
+
+
+def test_adapted_normalization_statistics_are_not_copied_each_step() -> None:
+    """No training step changes Normalization's statistics: fit keeps no copy of them (it
+    did, every step, as for BatchNorm's), and a diverged fit still leaves them as adapted."""
+    norm = Normalization()
+    norm.adapt(X)
+    model = Sequential([norm, Dense(8), ReLU(), Dense(3), Softmax()]).build(4, seed=0)
+    assert not StepSnapshot(model).active
+    mean = norm.mean.copy()
+    with pytest.raises(DivergenceError):
+        model.fit(X, Y, optimizer=SGD(1e100), **FIT)
+    np.testing.assert_array_equal(norm.mean, mean)
 
 
 def test_a_diverged_step_leaves_no_mid_epoch_record_with_its_metrics(tmp_path) -> None:

@@ -27,14 +27,16 @@ class StepSnapshot:
     Parameters
     ----------
     model : Sequential
-        A built model; the layers with a non-empty ``get_state()`` and, if a
-        layer draws from a generator (has ``rng``), ``model.rng`` are kept.
+        A built model; the layers with a non-empty ``get_state()`` (but not those
+        whose class sets ``_fixed_state``: a training step leaves their state as it
+        is) and, if a layer draws from a generator (has ``rng``), ``model.rng`` are kept.
     """
 
     def __init__(self, model: Sequential) -> None:
         self.stateful: list[tuple[Any, dict[str, np.ndarray]]] = []  # layers with get_state
         for layer in model.layers:
-            state = layer_state(layer)
+            # a state no training step changes (Normalization's adapted statistics) is left
+            state = None if getattr(layer, "_fixed_state", False) else layer_state(layer)
             if state:
                 self.stateful.append((layer, {k: np.array(v, copy=True) for k, v in state.items()}))
         draws = any(getattr(layer, "rng", None) is not None for layer in model.layers)
