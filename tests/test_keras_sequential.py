@@ -83,3 +83,125 @@ def test_a_popped_layer_may_be_built_by_another_model() -> None:
     kept = nonlin.Sequential([nonlin.Dense(4), nonlin.Dense(2)]).build(3, seed=0)
     with pytest.raises(ValueError, match="built by another model"):
         nonlin.Sequential([kept.layers[1]]).build(4, seed=1)  # not popped: still kept's
+
+
+# -- train_on_batch -----------------------------------------------------------------------
+RNG = np.random.default_rng(0)
+X, Y = RNG.normal(size=(24, 3)), RNG.integers(0, 2, 24)
+
+
+def _compiled(dtype: type = np.float64, metrics: tuple = ("accuracy",)) -> nonlin.Sequential:
+    model = nonlin.Sequential([nonlin.Dense(6), nonlin.BatchNorm(), nonlin.ReLU(),
+                               nonlin.Dropout(0.3), nonlin.Dense(2), nonlin.Softmax()])
+    model.build(3, seed=1, dtype=dtype)
+    model.compile(nonlin.Adam(0.01), "cross_entropy", list(metrics))
+    return model
+
+
+class _BatchLosses(nonlin.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.losses: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.losses.append(logs["loss"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_train_on_batch_calls_are_fit_over_the_batches_bit_for_bit(dtype: type) -> None:
+    stepped, fitted = _compiled(dtype), _compiled(dtype)
+    weight = np.linspace(0.5, 2.0, 24)
+    kwargs = dict(class_weight={1: 3.0})
+    losses = [stepped.train_on_batch(X[i : i + 8].astype(dtype), Y[i : i + 8],
+                                     sample_weight=weight[i : i + 8], **kwargs)
+              for i in range(0, 24, 8)]
+    recorder = _BatchLosses()
+    fitted.fit(X.astype(dtype), Y, epochs=1, batch_size=8, shuffle=False, verbose=0,
+               sample_weight=weight, callbacks=[recorder], **kwargs)
+    assert [loss for loss, _ in losses] == recorder.losses  # each batch's, before its update
+    assert all(type(loss) is float and type(acc) is float for loss, acc in losses)
+    for a, b in zip(stepped.get_weights(), fitted.get_weights(), strict=True):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+    assert stepped.optimizer.iterations == fitted.optimizer.iterations == 3  # state kept
+    state, want = stepped.optimizer.state_dict(), fitted.optimizer.state_dict()
+    assert state.keys() == want.keys() and "m.0" in state
+    for key in state:
+        np.testing.assert_array_equal(state[key], want[key])
+    assert stepped.rng.bit_generator.state == fitted.rng.bit_generator.state  # dropout draws
+
+
+def test_train_on_batch_returns_keras_forms_of_this_batch_alone() -> None:
+    model = _compiled()
+    first = model.train_on_batch(X[:8], Y[:8], return_dict=True)
+    assert list(first) == ["loss", "accuracy"]
+    second = model.train_on_batch(X[:8], Y[:8])
+    assert isinstance(second, list) and len(second) == 2
+    plain = nonlin.Sequential(_layers()).build(3, seed=2)  # training pass = inference pass
+    plain.compile("sgd", "cross_entropy", ["accuracy"])
+    plain.train_on_batch(X[:8], Y[:8])
+    before = plain.predict(X[8:12])  # the outputs the next step computes its metrics on
+    logs = plain.train_on_batch(X[8:12], Y[8:12], return_dict=True)
+    assert logs["accuracy"] == np.mean(before.argmax(axis=1) == Y[8:12])  # this batch alone
+    assert logs["loss"] == pytest.approx(-np.log(before[np.arange(4), Y[8:12]]).mean(),
+                                         rel=1e-12)
+    bare = _compiled(metrics=())
+    assert isinstance(bare.train_on_batch(X[:8], Y[:8]), float)
+    assert model.history is None  # no History: Keras' train_on_batch records none
+
+
+def test_train_on_batch_needs_compile_and_leaves_history_alone() -> None:
+    model = nonlin.Sequential(_layers()).build(3, seed=0)
+    with pytest.raises(ValueError, match=r"compile\(\) before train_on_batch.*"
+                                         r"Received: model\.loss=None, model\.optimizer=None"):
+        model.train_on_batch(X[:8], Y[:8])
+    model.fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=2, verbose=0)
+    history = model.history
+    model.train_on_batch(X[:8], Y[:8])  # the last fit's loss and optimizer, as fit's default
+    assert model.history is history and len(history.epoch) == 2
+
+
+def test_train_on_batch_checks_its_batch_as_fit_does() -> None:
+    model = _compiled()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="Received"):
+        model.train_on_batch(X[:8], Y[:7])
+    with pytest.raises(ValueError, match=r"Expected input with 3 features|3 features"):
+        model.train_on_batch(X[:8, :2], Y[:8])
+    with pytest.raises(TypeError, match="return_dict='yes'"):
+        model.train_on_batch(X[:8], Y[:8], return_dict="yes")
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+
+
+def test_train_on_batch_builds_an_unbuilt_model_as_fit_does() -> None:
+    model = nonlin.Sequential(_layers())
+    model.compile("sgd", "cross_entropy")
+    model.train_on_batch(X[:8].astype(np.float32), Y[:8])
+    assert (model.n_features_in, model.dtype) == (3, np.float32)
+
+
+def test_a_diverged_train_on_batch_leaves_the_model_as_before_it() -> None:
+    model = _compiled()
+    model.compile(nonlin.SGD(1e100), "cross_entropy")
+    model.train_on_batch(X[:8], Y[:8])
+    weights, state, rng = model.get_weights(), model.get_state(), model.rng.bit_generator.state
+    with pytest.raises(nonlin.DivergenceError, match="in train_on_batch"):
+        for _ in range(5):
+            weights, state = model.get_weights(), model.get_state()
+            rng = model.rng.bit_generator.state
+            model.train_on_batch(X[:8], Y[:8])
+    for a, b in zip(model.get_weights(), weights, strict=True):
+        assert np.isfinite(a).all()
+        np.testing.assert_array_equal(a, b)
+    for key, value in model.get_state().items():
+        np.testing.assert_array_equal(value, state[key])
+    assert model.rng.bit_generator.state == rng
+
+
+def test_train_on_batch_after_pop_asks_to_build_again() -> None:
+    model = _compiled()
+    model.pop()
+    with pytest.raises(RuntimeError, match=r"changed since it was built.*model\.build\(3, seed\)"):
+        model.train_on_batch(X[:8], Y[:8])

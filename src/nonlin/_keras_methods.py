@@ -99,3 +99,49 @@ class KerasMethods:
         """Flag a built model's layer list as changed: ``predict`` then checks it."""
         if self.n_features_in is not None:
             self._layers_edited = True
+    # -- one batch (nonlin._on_batch) ------------------------------------------------
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None,
+                       class_weight: dict[int, float] | None = None,
+                       return_dict: bool = False) -> Any:
+        """Keras' ``train_on_batch``: one optimizer step on the batch ``(x, y)``.
+
+        The step is ``fit``'s: ``model.optimizer``, ``model.loss`` and the metrics of
+        ``compile`` (or of the last ``fit``), the same checks of ``x`` and ``y``, float32
+        kept, the same ``DivergenceError`` (the model as before the step), and the
+        optimizer's state carried from call to call, so calls on batches ``b_1, b_2, ...``
+        give the bits of ``fit`` on their concatenation with ``batch_size=len(b_i)``,
+        ``shuffle=False``, ``epochs=1``. ``model.history`` is left alone (as Keras).
+
+        Parameters
+        ----------
+        x : array or DataFrame of shape (n_samples, n_features)
+            An unbuilt model is built from it as ``fit`` builds one without a seed (fresh
+            entropy): ``model.build(n_features, seed)`` first gives reproducible weights.
+        y : array of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array of shape (n_samples,), optional
+        class_weight : dict {class index: weight}, optional
+            As in ``fit``; given both, they multiply (Keras refuses both at once).
+        return_dict : bool, default False
+            True: ``{"loss": ..., <metric>: ...}``.
+
+        Returns
+        -------
+        float or list or dict
+            The batch's loss (before the update, with the layers' penalties) or, with
+            metrics, ``[loss, *metrics]`` (Keras 3's order); the metrics are those of
+            the training-mode outputs of this batch alone. Keras 3 accumulated them
+            (and the loss) over the calls until ``reset_metrics()``; Keras since
+            PR 22617 (2026), as ``tf.keras``' default ``reset_metrics=True``, reports
+            each batch alone, which nonlin does.
+
+        Raises
+        ------
+        ValueError
+            Without a loss and optimizer: ``model.compile(optimizer, loss)`` first.
+        DivergenceError
+            When the loss, an update or a layer's state becomes NaN or infinite.
+        """
+        from ._on_batch import train_on_batch
+
+        return train_on_batch(self, x, y, sample_weight,  # type: ignore[arg-type]  # a Sequential
+                              class_weight, return_dict)
