@@ -155,6 +155,8 @@ def test_train_on_batch_needs_compile_and_leaves_history_alone() -> None:
     with pytest.raises(ValueError, match=r"compile\(\) before train_on_batch.*"
                                          r"Received: model\.loss=None, model\.optimizer=None"):
         model.train_on_batch(X[:8], Y[:8])
+    with pytest.raises(ValueError, match=r"compile\(\) before test_on_batch.*model\.loss=None"):
+        model.test_on_batch(X[:8], Y[:8])
     model.fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=2, verbose=0)
     history = model.history
     model.train_on_batch(X[:8], Y[:8])  # the last fit's loss and optimizer, as fit's default
@@ -205,3 +207,36 @@ def test_train_on_batch_after_pop_asks_to_build_again() -> None:
     model.pop()
     with pytest.raises(RuntimeError, match=r"changed since it was built.*model\.build\(3, seed\)"):
         model.train_on_batch(X[:8], Y[:8])
+
+
+# -- test_on_batch, predict_on_batch ------------------------------------------------------
+def test_test_on_batch_is_evaluate_on_the_batch_and_changes_nothing() -> None:
+    model = _compiled(metrics=("accuracy", "auc"))
+    model.train_on_batch(X[:8], Y[:8])
+    weights, iterations = model.get_weights(), model.optimizer.iterations
+    weight = np.linspace(0.5, 2.0, 12)
+    got = model.test_on_batch(X[:12], Y[:12], sample_weight=weight)
+    assert got == model.evaluate(X[:12], Y[:12], sample_weight=weight, return_dict=False)
+    assert isinstance(got, list) and len(got) == 3  # [loss, accuracy, auc]
+    logs = model.test_on_batch(X[:12], Y[:12], return_dict=True)
+    assert logs == model.evaluate(X[:12], Y[:12], batch_size=12)
+    assert list(logs) == ["loss", "accuracy", "auc"]
+    for a, b in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == iterations
+    bare = nonlin.Sequential(_layers()).build(3, seed=0)
+    bare.compile("sgd", "cross_entropy")
+    assert isinstance(bare.test_on_batch(X, Y), float)
+    with pytest.raises(TypeError, match="return_dict=1"):
+        bare.test_on_batch(X, Y, return_dict=1)
+
+
+def test_predict_on_batch_is_predict_in_one_pass() -> None:
+    model = _compiled(np.float32)
+    out = model.predict_on_batch(X)
+    assert out.dtype == np.float32 and out.shape == (24, 2)
+    np.testing.assert_array_equal(out, model.predict(X))
+    with pytest.raises(ValueError, match=r"Expected input with 3 features"):
+        model.predict_on_batch(X[:, :2])
+    with pytest.raises(RuntimeError, match="not built"):
+        nonlin.Sequential(_layers()).predict_on_batch(X)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import numpy as np
+
 from ._model_state import _BUILT_BY, _builder
 from .core import LayerProtocol
 
@@ -145,3 +147,27 @@ class KerasMethods:
 
         return train_on_batch(self, x, y, sample_weight,  # type: ignore[arg-type]  # a Sequential
                               class_weight, return_dict)
+
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None,
+                      return_dict: bool = False) -> Any:
+        """Keras' ``test_on_batch``: the loss and metrics of ``(x, y)``, no update.
+
+        ``evaluate`` on that batch in one pass (``batch_size=len(x)``): inference mode,
+        ``model.loss`` and ``compile``'s metrics, the layers' penalties in the loss. Returns
+        the loss, or ``[loss, *metrics]`` with metrics, or with ``return_dict=True`` the dict;
+        each call reports its batch alone (see ``train_on_batch``). Without a loss (neither
+        compiled nor fitted) it raises ``ValueError`` naming ``compile``; an unbuilt model
+        is refused, as by ``evaluate`` (Keras builds it with fresh weights).
+        """
+        from ._on_batch import test_on_batch
+
+        return test_on_batch(self, x, y,  # type: ignore[arg-type]  # a Sequential
+                             sample_weight, return_dict)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        """Keras' ``predict_on_batch``: ``predict(x)`` in one pass, shape
+        (n_samples, n_outputs), in inference mode (an unbuilt model is refused, as by
+        ``predict``)."""
+        from ._inference import predict_rows
+
+        return predict_rows(self, x, None, 0)

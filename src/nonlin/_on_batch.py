@@ -22,7 +22,7 @@ from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, CallbackList
 from .core import Sequential
 from .data import make_dataset
-from .evaluation import resolve_loss, resolve_metrics
+from .evaluation import evaluate, resolve_loss, resolve_metrics
 from .exceptions import DivergenceError
 from .train import _bind_rng, _build_if_needed, _unbuilt_if_refused, resolve_optimizer
 from .validation import check_bool
@@ -108,3 +108,13 @@ def _one_step(loop: _Loop) -> None:
     finally:
         optimizer.check_finite = False
         model.__dict__.pop("_fit_running", None)
+
+
+def test_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any,
+                  return_dict: bool) -> Any:
+    """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``."""
+    return_dict = check_bool("return_dict", return_dict)
+    _compiled(model, "test_on_batch", optimizer=False)
+    rows = len(x) if hasattr(x, "__len__") else 0  # evaluate checks x; 0: its default chunk
+    return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
+                    return_dict=return_dict)
