@@ -153,7 +153,8 @@ class KerasMethods:
         """Keras' ``test_on_batch``: the loss and metrics of ``(x, y)``, no update.
 
         ``evaluate`` on that batch in one pass (``batch_size=len(x)``): inference mode,
-        ``model.loss`` and ``compile``'s metrics, the layers' penalties in the loss. Returns
+        ``model.loss`` and ``compile``'s metrics, the layers' penalties in the loss, each
+        sample's loss weighed by ``sample_weight`` (n_samples,) if given. Returns
         the loss, or ``[loss, *metrics]`` with metrics, or with ``return_dict=True`` the dict;
         each call reports its batch alone (see ``train_on_batch``). Without a loss (neither
         compiled nor fitted) it raises ``ValueError`` naming ``compile``; an unbuilt model
