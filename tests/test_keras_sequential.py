@@ -229,6 +229,8 @@ def test_test_on_batch_is_evaluate_on_the_batch_and_changes_nothing() -> None:
     assert isinstance(bare.test_on_batch(X, Y), float)
     with pytest.raises(TypeError, match="return_dict=1"):
         bare.test_on_batch(X, Y, return_dict=1)
+    with pytest.raises(ValueError, match=r"2-D|shape \(\)"):  # checked as evaluate checks X
+        bare.test_on_batch(np.array(1.0), Y)
 
 
 def test_predict_on_batch_is_predict_in_one_pass() -> None:

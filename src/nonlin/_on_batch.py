@@ -115,6 +115,9 @@ def test_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any,
     """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``."""
     return_dict = check_bool("return_dict", return_dict)
     _compiled(model, "test_on_batch", optimizer=False)
-    rows = len(x) if hasattr(x, "__len__") else 0  # evaluate checks x; 0: its default chunk
+    try:
+        rows = len(x)
+    except TypeError:  # no rows (a scalar, a 0-d array): evaluate's check says what x is
+        rows = 0
     return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
                     return_dict=return_dict)
