@@ -75,6 +75,20 @@ def test_add_or_pop_on_a_built_model_asks_to_build_again() -> None:
     assert model.predict(X).shape == (8, 1)
 
 
+def test_save_after_add_asks_to_build_again_and_leaves_the_file(tmp_path) -> None:
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Dense(2)]).build(3, seed=0)
+    path = tmp_path / "model.safetensors"
+    model.save(path)
+    before = path.read_bytes()
+    model.add(nonlin.Dense(5))  # no weights yet: the file could not be loaded
+    with pytest.raises(RuntimeError, match=r"changed since it was built.*model\.build\(3, seed\)"):
+        model.save(path)
+    assert path.read_bytes() == before
+    model.build(3, seed=0)
+    model.save(path)
+    assert nonlin.load(path).n_outputs == 5
+
+
 def test_a_popped_layer_may_be_built_by_another_model() -> None:
     model = nonlin.Sequential([nonlin.Dense(4), nonlin.Dense(2)]).build(3, seed=0)
     head = model.pop()

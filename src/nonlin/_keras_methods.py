@@ -101,6 +101,7 @@ class KerasMethods:
         """Flag a built model's layer list as changed: ``predict`` then checks it."""
         if self.n_features_in is not None:
             self._layers_edited = True
+
     # -- one batch (nonlin._on_batch) ------------------------------------------------
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None,
                        class_weight: dict[int, float] | None = None,
