@@ -137,7 +137,7 @@ def test_fit_refuses_callbacks_that_are_not_callbacks_naming_them(callbacks) -> 
 
 
 # -- Sequential's own arguments ------------------------------------------------------------
-@pytest.mark.parametrize("layers", [None, Dense(3)])
+@pytest.mark.parametrize("layers", [3, Dense(3)])  # None: no layers, as Keras' Sequential()
 def test_sequential_refuses_layers_that_are_not_a_list_naming_them(layers) -> None:
     with pytest.raises(TypeError, match=r"Expected a list of layers\. Received: layers="):
         Sequential(layers)

@@ -124,7 +124,7 @@ def test_wrong_input_width_names_expected_and_received():
         (lambda: mlp().build(4, -1), "seed=-1"),
         (lambda: mlp().build(4, "x"), "seed='x'"),
         (lambda: mlp().build(4, dtype=np.int32), "dtype=int32"),
-        (lambda: Sequential([]), "layers=[]"),
+        (lambda: Sequential([]).build(4), "layers=[]"),
         (lambda: Sequential([Dense(2), "relu"]), "layers[1]='relu'"),
         (lambda: SGD(lr=float("nan")), "lr=nan"),
         (lambda: SGD(lr=-0.1), "lr=-0.1"),

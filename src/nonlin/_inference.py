@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._feature_names import check_names
+from ._layers_built import check_layers_as_built
 from .validation import as_dtype, check_bool, check_positive_int, check_verbose, check_X
 
 
@@ -25,6 +26,8 @@ def call(model: Any, x: Any, training: Any) -> np.ndarray:
     and PyTorch's are: a training pass's result is the last layer's buffer, which the next
     pass overwrites, so it is copied (``backward`` still differentiates this pass)."""
     training = check_bool("training", training)
+    if model.__dict__.get("_layers_edited"):  # add or pop since build
+        check_layers_as_built(model)
     if not isinstance(x, np.ndarray):
         x = check_X(x, "x", n_features=model.n_features_in)
     out = model.forward(x, training=training)
@@ -35,6 +38,8 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any) -> np.ndarra
     """``model``'s outputs for ``X``, shape (n_samples, n_outputs); see ``Sequential.predict``."""
     verbose = check_verbose(verbose)
     model._require_built()
+    if model.__dict__.get("_layers_edited"):  # add or pop since build
+        check_layers_as_built(model)
     check_names(model, X)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)

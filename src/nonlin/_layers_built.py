@@ -1,14 +1,17 @@
 """Whether a built model's layers are still the ones ``Sequential.build`` built.
 
 ``build`` records each layer's parameters (``model._built_params``). A layer
-appended to ``model.layers`` after build, one removed, or one put in with other
-weights leaves what build worked out stale: the output width ``n_outputs``
-(which ``fit`` and ``evaluate`` check the targets against) and the parameters
-``fit`` steps. They check this first, so that the message says what happened
-rather than that the targets have the wrong width (``predict`` meets an unbuilt
-layer itself: "This Dense layer is not built yet"). A layer without weights
-swapped for another (``layers[i] = ReLU()``, as the estimators do when their
-``activation`` changes) leaves the model as built.
+appended to ``model.layers`` after build (``model.add``, or by hand), one removed
+(``model.pop``), or one put in with other weights leaves what build worked out
+stale: the output width ``n_outputs`` (which ``fit`` and ``evaluate`` check the
+targets against) and the parameters ``fit`` steps. They check this first, so that
+the message says what happened rather than that the targets have the wrong width;
+``predict`` and ``model(x)`` check it after an ``add`` or ``pop`` (else a layer
+changed by hand meets them unbuilt: "This Dense layer is not built yet"). A layer
+without weights swapped for another (``layers[i] = ReLU()``, as the estimators do
+when their ``activation`` changes) leaves the model as built; so does an unbuilt
+layer put where one without weights was (``pop`` then ``add``): it then says itself
+that it is not built.
 """
 
 from __future__ import annotations

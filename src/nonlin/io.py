@@ -52,6 +52,7 @@ from ._atomic import file_path, write_atomic
 from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError, header_problem
+from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
 from ._weights import layer_state
@@ -146,6 +147,7 @@ def file_buffer(
         raise TypeError(f"Expected a nonlin.Sequential. Received: {type(model).__name__}")
     if not model.built:
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
+    check_layers_as_built(model)  # a layer added since build has no weights to write
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
     metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names

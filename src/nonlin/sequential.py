@@ -6,7 +6,8 @@ them forward and backward, and delegates ``fit`` / ``evaluate`` to
 ``nonlin.train`` and ``nonlin.evaluation``. Weights, non-trainable state,
 ``get_config`` and ``summary`` come from the ``ModelState`` mixin
 (``nonlin._model_state``); ``from_config`` rebuilds the architecture through
-the registry's allowlist.
+the registry's allowlist. Keras' ``add``, ``pop`` and ``*_on_batch`` methods come
+from the ``KerasMethods`` mixin (``nonlin._keras_methods``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from ._feature_names import forget_names
 from ._inference import call, infer, predict_rows
+from ._keras_methods import KerasMethods, check_layer
 from ._model_state import ModelState
 from .core import (
     Layer,
@@ -31,13 +33,14 @@ from .core import (
 )
 
 
-class Sequential(ModelState):
+class Sequential(ModelState, KerasMethods):
     """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
 
     Parameters
     ----------
-    layers : sequence of layers
-        Objects following the layer protocol (see ``Layer``).
+    layers : sequence of layers, optional
+        Objects following the layer protocol (see ``Layer``); none (Keras'
+        ``Sequential()``) to ``add`` them one by one.
 
     Examples
     --------
@@ -57,19 +60,12 @@ class Sequential(ModelState):
     _resume_callbacks: list[dict[str, Any]]
     _resume_partial: dict[str, Any] | None
 
-    def __init__(self, layers: Iterable[LayerProtocol]) -> None:
-        if isinstance(layers, str | dict) or not isinstance(layers, Iterable):
+    def __init__(self, layers: Iterable[LayerProtocol] | None = None) -> None:
+        if isinstance(layers, str | dict) or not isinstance(layers, Iterable | None):
             raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
-        self.layers = list(layers)
+        self.layers = [] if layers is None else list(layers)
         for i, layer in enumerate(self.layers):
-            if isinstance(layer, type) or not isinstance(layer, LayerProtocol):
-                hint = f"; create one: {layer.__name__}()" if isinstance(layer, type) else ""
-                raise TypeError(
-                    "Expected layers with build/forward/backward/parameters/get_config. "
-                    f"Received: layers[{i}]={layer!r:.100}{hint}"
-                )
-        if not self.layers:
-            raise ValueError("Expected at least one layer. Received: layers=[]")
+            check_layer(layer, f"layers[{i}]")
         self._check_distinct_layers()
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
@@ -100,6 +96,7 @@ class Sequential(ModelState):
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
+        self._check_has_layers()
         self._claim_layers()
         forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
@@ -118,6 +115,7 @@ class Sequential(ModelState):
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
         self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
+        self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         return self
 

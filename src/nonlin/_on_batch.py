@@ -1,0 +1,123 @@
+"""``train_on_batch`` and ``test_on_batch`` (Keras 3's): ``fit``'s step and ``evaluate``'s
+pass on one batch, through their own code.
+
+``train_on_batch`` checks and converts the batch as ``fit`` does (``make_dataset``),
+then runs one epoch of ``fit``'s loop (``nonlin._epoch_loop._Loop``) over it, unshuffled,
+with the batch as the one step: the same forward/loss/backward, the same divergence
+checks and undo, the same optimizer call (whose state carries over from call to call).
+What it leaves out is what belongs to a ``fit`` run: the ``History``, callbacks,
+progress bar, the one-class warning, checkpoints' records. ``test_on_batch`` is
+``evaluate`` with the batch as one chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._epoch_loop import _Loop
+from ._feature_names import fit_names, record_names
+from ._interrupt import SigintGuard
+from ._layers_built import check_layers_as_built
+from ._trainable import check_optimizer, fit_parameters
+from .callbacks import Callback, CallbackList
+from .core import Sequential
+from .data import make_dataset
+from .evaluation import evaluate, resolve_loss, resolve_metrics
+from .exceptions import DivergenceError
+from .train import _bind_rng, _build_if_needed, _unbuilt_if_refused, resolve_optimizer
+from .validation import check_bool
+
+
+class _BatchLogs(Callback):
+    """Keeps the step's loss (``on_train_batch_end``) and the epoch's logs: the metrics."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loss = float("nan")
+        self.logs: dict[str, float] = {}
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.loss = float((logs or {})["loss"])
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.logs = dict(logs or {})
+
+
+def _compiled(model: Sequential, method: str, *, optimizer: bool) -> None:
+    """Keras' ``_assert_compile_called``: a loss (and an optimizer) from ``compile`` or the
+    last ``fit``, else ``ValueError`` naming ``compile``."""
+    missing = [f"model.{name}=None" for name in ("loss", "optimizer")[: 1 + optimizer]
+               if getattr(model, name, None) is None]
+    if missing:
+        raise ValueError(f"You must call compile() before {method}(): model.compile("
+                         f"optimizer, loss, metrics) (or fit the model once with a loss and "
+                         f"an optimizer). Received: {', '.join(missing)}")
+
+
+def _results(logs: dict[str, float], return_dict: bool) -> Any:
+    """Keras' answer: the dict, or ``[loss, *metrics]``, or the loss alone."""
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values if len(values) > 1 else values[0]
+
+
+def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_weight: Any,
+                   return_dict: bool) -> Any:
+    """One ``fit`` step on ``(x, y)``; see ``Sequential.train_on_batch``."""
+    return_dict = check_bool("return_dict", return_dict)
+    if model.__dict__.get("_fit_running") == id(model):
+        raise RuntimeError("Cannot call train_on_batch on a model whose fit is running (from "
+                           "one of its callbacks?): let the fit step, or stop it first")
+    _compiled(model, "train_on_batch", optimizer=True)
+    names = fit_names(model, x, None)  # a DataFrame's columns, as fit checks them
+    with _unbuilt_if_refused(model):
+        _build_if_needed(model, x, None)
+        check_layers_as_built(model)
+        loss, optimizer = resolve_loss(model.loss), resolve_optimizer(model.optimizer)
+        data = make_dataset(x, y, loss, model, sample_weight=sample_weight,
+                            class_weight=class_weight)
+        check_optimizer(model, optimizer)
+    fit_parameters(model)  # the trainable ones, packed anew if that set changed
+    _bind_rng(model)
+    capture = _BatchLogs()
+    metrics = resolve_metrics(model._metrics, loss, model)
+    loop = _Loop(model, loss, optimizer, data, None, metrics, len(data), False,
+                 CallbackList([capture], model, {"verbose": 0, "epochs": 1, "steps": 1}))
+    record_names(model, names)
+    _one_step(loop)
+    logs = {"loss": capture.loss}
+    logs.update({m.name: float(capture.logs[m.name]) for m in metrics})
+    return _results(logs, return_dict)
+
+
+def _one_step(loop: _Loop) -> None:
+    """``loop``'s one-batch epoch, as ``train._run`` runs an epoch: Ctrl-C deferred to the
+    step's end, non-finite updates refused (a ``DivergenceError`` says train_on_batch)."""
+    model, optimizer, guard = loop.model, loop.optimizer, SigintGuard()
+    optimizer.check_finite = True
+    model._fit_running = id(model)  # a fit from a callback of this call is refused
+    try:
+        with guard.installed():
+            loop.guard = guard
+            loop.run_epoch(0)
+    except DivergenceError as error:
+        error.args = (str(error).replace("at epoch 0, batch 0", "in train_on_batch")
+                      .replace("of this fit", "of this call"),)
+        raise
+    finally:
+        optimizer.check_finite = False
+        model.__dict__.pop("_fit_running", None)
+
+
+def test_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any,
+                  return_dict: bool) -> Any:
+    """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``."""
+    return_dict = check_bool("return_dict", return_dict)
+    _compiled(model, "test_on_batch", optimizer=False)
+    try:
+        rows = len(x)
+    except TypeError:  # no rows (a scalar, a 0-d array): evaluate's check says what x is
+        rows = 0
+    return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
+                    return_dict=return_dict)
