@@ -73,7 +73,8 @@ class ModelState:
     # -- layer ownership (checked by Sequential, once, at construction and build) --
     def _check_distinct_layers(self) -> None:
         """Refuse one layer object at two places: both would share one cache and one
-        set of weights, built twice (Keras refuses it too)."""
+        set of weights, built twice (Keras 3 lets the two places share one layer; nonlin
+        builds each place's weights, so it refuses)."""
         first: dict[int, int] = {}
         for i, layer in enumerate(self.layers):
             j = first.setdefault(id(layer), i)
