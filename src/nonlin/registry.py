@@ -153,7 +153,8 @@ def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
 def layer_from_config(item: Any) -> Layer:
     """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only; a
     ``"trainable"`` key (a bool, ``Sequential.get_config``'s for a frozen layer) sets the
-    layer's flag."""
+    layer's flag. A ``GELU`` config without ``"approximate"`` (files and configs written
+    before the exact form became the default) rebuilds the tanh form it meant."""
     if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
         raise ValueError(
             "Expected a layer entry {'class_name': str, 'config': dict}. "
@@ -166,6 +167,8 @@ def layer_from_config(item: Any) -> Layer:
             f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}"
         )
     config = dict(config)
+    if cls is activations.GELU and "approximate" not in config:
+        config["approximate"] = True  # saved before the exact form, the default now, existed
     trainable = config.pop("trainable", True)
     try:
         layer = cls(**config)
