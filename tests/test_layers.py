@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from nonlin import (
+    ELU,
     GELU,
+    SELU,
     Dense,
     Exp,
     Identity,
@@ -16,7 +18,9 @@ from nonlin import (
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
     gradcheck,
 )
@@ -34,6 +38,10 @@ LAYER_FACTORIES = {
     "softmax": Softmax,
     "identity": Identity,
     "exp": Exp,
+    "silu": SiLU,
+    "elu": lambda: ELU(0.7),
+    "selu": SELU,
+    "softplus": Softplus,
 }
 N_IN = 4
 
@@ -109,7 +117,7 @@ EXTREMES = {
 
 @pytest.mark.parametrize("case", EXTREMES)
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh",
-                                  "softmax"])
+                                  "softmax", "silu", "elu", "selu", "softplus"])
 def test_extreme_inputs_are_finite_and_quiet(name, case):
     x = EXTREMES[case]
     layer = LAYER_FACTORIES[name]()
@@ -171,6 +179,7 @@ def test_sigmoid_backward_is_the_tutorials_expression():
         (lambda: Dense(2.5), "units=2.5"),
         (lambda: Dense(4, init="nope"), "init='nope'"),
         (lambda: LeakyReLU(-1.0), "alpha=-1.0"),
+        (lambda: ELU(-1.0), "alpha=-1.0"),
     ],
 )
 def test_bad_constructor_arguments(make, message):
@@ -180,7 +189,7 @@ def test_bad_constructor_arguments(make, message):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh",
-                                  "softmax"])
+                                  "softmax", "silu", "elu", "selu", "softplus"])
 def test_training_forward_equals_inference_as_batch_sizes_change(name, dtype):
     """Training forwards reuse buffers (ReLU also a zeros buffer): a new batch size
     or dtype must not leak an old buffer into the result."""

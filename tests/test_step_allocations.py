@@ -171,6 +171,8 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
        for layer in (L.Sigmoid, L.Tanh, L.ReLU, L.LeakyReLU, L.GELU, L.Identity)},
     "layer-GELU-tanh": (lambda w: [D(w), L.GELU(approximate=True), D(K)], ce, {}),
+    **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
+       for layer in (L.SiLU, L.ELU, L.SELU, L.Softplus)},
     "layer-Exp": (lambda w: [D(w), L.Tanh(), D(w), L.Exp(), D(K)], ce, {}),
     "layer-Dropout": (lambda w: [D(w), L.ReLU(), L.Dropout(0.3), D(K)], ce, {}),
     "layer-BatchNorm": (lambda w: [D(w), L.BatchNorm(), L.ReLU(), D(K)], ce, {}),

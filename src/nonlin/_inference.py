@@ -111,12 +111,14 @@ def _layer_kinds() -> tuple[frozenset[type], dict[type, Callable[[np.ndarray], n
         relu_in_place,
         sigmoid_into,
     )
+    from .activations_smooth import ELU, SELU, SiLU, Softplus
     from .layers import Dense, Dropout
     from .normalization import BatchNorm
 
     in_place: dict[type, Callable[[np.ndarray], np.ndarray]] = {
         ReLU: relu_in_place, Tanh: lambda x: np.tanh(x, x), Sigmoid: lambda x: sigmoid_into(x, x)}
-    fresh = frozenset({Dense, BatchNorm, Exp, GELU, LeakyReLU, Softmax, *in_place})
+    fresh = frozenset({Dense, BatchNorm, Exp, GELU, LeakyReLU, Softmax, SiLU, ELU, SELU, Softplus,
+                       *in_place})
     return fresh, in_place, frozenset({Dropout, Identity})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import activations, layers, normalization
+from . import activations, activations_smooth, layers, normalization
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
@@ -31,6 +31,10 @@ LAYERS: dict[str, type] = {
         activations.Softmax,
         activations.Identity,
         activations.Exp,
+        activations_smooth.SiLU,
+        activations_smooth.ELU,
+        activations_smooth.SELU,
+        activations_smooth.Softplus,
     )
 }
 
@@ -46,6 +50,11 @@ ACTIVATIONS: dict[str, type] = {
     "linear": activations.Identity,
     "exponential": activations.Exp,
     "exp": activations.Exp,
+    "silu": activations_smooth.SiLU,
+    "swish": activations_smooth.SiLU,
+    "elu": activations_smooth.ELU,
+    "selu": activations_smooth.SELU,
+    "softplus": activations_smooth.Softplus,
 }
 
 
