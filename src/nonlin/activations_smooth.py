@@ -35,7 +35,10 @@ class SiLU(Layer):
     ``g * (sigmoid(x) + x sigmoid(x) sigmoid(-x)) = g * (sigmoid(x) + x e p^2)``.
     """
 
-    _x: np.ndarray  # the input, cached by a training forward (with e, p and sigmoid(x))
+    _x: np.ndarray  # the input, cached by a training forward, with e, p and sigmoid(x)
+    _e: np.ndarray
+    _p: np.ndarray
+    _sigmoid: np.ndarray
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         e, p, sigmoid = (_out(self, name, x, training) for name in ("_e", "_p", "_sigmoid"))
