@@ -4,6 +4,7 @@ cancellation, and model files from before the exact form, which meant the tanh o
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,11 +146,11 @@ def test_a_config_without_approximate_rebuilds_the_tanh_form() -> None:
     assert exact.approximate is False
 
 
-def test_an_old_model_file_loads_as_tanh_and_predicts_as_before(tmp_path: object) -> None:
+def test_an_old_model_file_loads_as_tanh_and_predicts_as_before(tmp_path: Path) -> None:
     model = _model(approximate=True)
     old = edit_meta(to_bytes(model), "architecture", _old_style)
     assert b"approximate" not in old
-    path = tmp_path / "old.safetensors"  # type: ignore[operator]
+    path = tmp_path / "old.safetensors"
     path.write_bytes(old)
     loaded = nonlin.load(path)
     assert loaded.layers[1].approximate is True
@@ -163,3 +164,26 @@ def test_an_old_model_file_loads_as_tanh_and_predicts_as_before(tmp_path: object
     assert not np.allclose(_model(approximate=False).predict(X), expected, rtol=1e-5)
     nonlin.save(loaded, path)  # saved again: the key is written, the form kept
     assert nonlin.load(path).layers[1].get_config() == {"approximate": True}
+
+
+def test_an_old_checkpoint_resumes_only_into_the_tanh_form(tmp_path: Path) -> None:
+    """GELU() is exact now: resuming a checkpoint of a tanh GELU into it is refused,
+    naming the difference; GELU(approximate=True) resumes it."""
+    from nonlin.checkpoint import checkpoint_bytes
+
+    X = np.random.default_rng(4).normal(size=(32, 3))
+    y = X @ np.ones((3, 2))
+    model = _model(approximate=True)
+    model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, batch_size=8, verbose=0, seed=0)
+    path = tmp_path / "old.ckpt.safetensors"
+    old = edit_meta(checkpoint_bytes(model, epoch=1), "architecture", _old_style)
+    assert b"approximate" not in old
+    path.write_bytes(old)
+    fresh = Sequential([Dense(6), GELU(), Dense(2)])
+    with pytest.raises(ValueError, match=r"different model \(layers\[1\].*'approximate': True"):
+        fresh.fit(X, y, loss="mse", optimizer="sgd", epochs=2, batch_size=8, verbose=0,
+                  resume_from=path)
+    tanh = Sequential([Dense(6), GELU(approximate=True), Dense(2)])
+    tanh.fit(X, y, loss="mse", optimizer="sgd", epochs=2, batch_size=8, verbose=0,
+             resume_from=path)
+    assert len(tanh.history.history["loss"]) == 2
