@@ -60,6 +60,16 @@ def test_exact_gelu_and_its_gradient_match_torch(torch_f64: object) -> None:
     assert (np.abs(ours_dx - xt.grad.numpy()) <= 1e-15 * scale).all()
 
 
+def test_exact_gelu_and_its_gradient_match_math_erfc() -> None:
+    """The torch-free twin of the test above (CI has no torch)."""
+    x = np.concatenate([np.linspace(-1.0, 8.0, 901), [0.0, -0.75, 1e-8]])[None, :]
+    g = np.random.default_rng(0).normal(size=x.shape)
+    ours_y, ours_dx = forward_backward(GELU(), x, g)
+    cdf, x_pdf = phi_terms(x)
+    np.testing.assert_allclose(ours_y, x * cdf, rtol=1e-15, atol=1e-300)
+    assert (np.abs(ours_dx - g * (cdf + x_pdf)) <= 1e-15 * np.abs(g) * (cdf + np.abs(x_pdf))).all()
+
+
 def test_exact_gelu_keeps_its_digits_in_the_lower_tail() -> None:
     """Where torch's 1 + erf(x / sqrt(2)) has cancelled (x < -1), against mpmath."""
     mpmath = pytest.importorskip("mpmath")
