@@ -1,12 +1,15 @@
 """One harness over every layer: shape, dtype kept, gradient check, config round trip, extremes."""
 
+import math
 import warnings
 
 import numpy as np
 import pytest
 
 from nonlin import (
+    ELU,
     GELU,
+    SELU,
     Dense,
     Exp,
     Identity,
@@ -17,7 +20,9 @@ from nonlin import (
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
     gradcheck,
 )
@@ -31,6 +36,7 @@ LAYER_FACTORIES = {
     "relu": ReLU,
     "leaky_relu": lambda: LeakyReLU(0.2),
     "gelu": GELU,
+    "gelu_tanh": lambda: GELU(approximate=True),
     "softmax": Softmax,
     "identity": Identity,
     "exp": Exp,
@@ -39,6 +45,10 @@ LAYER_FACTORIES = {
     "normalization": lambda: Normalization(mean=[0.5, -1.0, 2.0, 0.0],
                                            variance=[2.0, 0.5, 1.0, 4.0]),
     "normalization_invert": lambda: Normalization(mean=0.5, variance=2.0, invert=True),
+    "silu": SiLU,
+    "elu": lambda: ELU(0.7),
+    "selu": SELU,
+    "softplus": Softplus,
 }
 N_IN = 4
 
@@ -113,7 +123,8 @@ EXTREMES = {
 
 
 @pytest.mark.parametrize("case", EXTREMES)
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "softmax"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh",
+                                  "softmax", "silu", "elu", "selu", "softplus"])
 def test_extreme_inputs_are_finite_and_quiet(name, case):
     x = EXTREMES[case]
     layer = LAYER_FACTORIES[name]()
@@ -134,6 +145,7 @@ def test_extreme_values_are_correct():
     np.testing.assert_array_equal(Sigmoid().forward(x)[0, [0, 2, 3]], [1.0, 0.5, 1.0])
     assert 0.0 <= Sigmoid().forward(x)[0, 1] < 1e-300
     np.testing.assert_array_equal(GELU().forward(x), [[1e308, -0.0, 0.0, 1e3]])
+    np.testing.assert_array_equal(GELU(approximate=True).forward(x), [[1e308, -0.0, 0.0, 1e3]])
     np.testing.assert_array_equal(Softmax().forward(x), [[1.0, 0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(Softmax().forward(np.full((2, 4), 3.0)), np.full((2, 4), 0.25))
     np.testing.assert_array_equal(LeakyReLU(0.5).forward(x), [[1e308, -5e307, 0.0, 1e3]])
@@ -168,7 +180,10 @@ def test_activation_values_match_formulas():
     np.testing.assert_allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)), rtol=1e-15)
     np.testing.assert_allclose(Tanh().forward(x), np.tanh(x), rtol=1e-15)
     np.testing.assert_array_equal(ReLU().forward(x), np.maximum(x, 0))
-    exact_gelu = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    # the tanh form as x * sigmoid(2 s): 0.5 * (1 + tanh(s)) cancels (3e-12 off at x = -4)
+    tanh_gelu = x / (1 + np.exp(-2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    np.testing.assert_allclose(GELU(approximate=True).forward(x), tanh_gelu, rtol=1e-14)
+    exact_gelu = x * np.array([[math.erfc(-v / math.sqrt(2)) / 2 for v in x[0]]])
     np.testing.assert_allclose(GELU().forward(x), exact_gelu, rtol=1e-14)
     np.testing.assert_array_equal(Exp().forward(x), np.exp(x))
 
@@ -195,6 +210,7 @@ def test_sigmoid_backward_is_the_tutorials_expression():
         (lambda: Dense(2.5), "units=2.5"),
         (lambda: Dense(4, init="nope"), "init='nope'"),
         (lambda: LeakyReLU(-1.0), "alpha=-1.0"),
+        (lambda: ELU(-1.0), "alpha=-1.0"),
     ],
 )
 def test_bad_constructor_arguments(make, message):
@@ -203,7 +219,8 @@ def test_bad_constructor_arguments(make, message):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "softmax"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh",
+                                  "softmax", "silu", "elu", "selu", "softplus"])
 def test_training_forward_equals_inference_as_batch_sizes_change(name, dtype):
     """Training forwards reuse buffers (ReLU also a zeros buffer): a new batch size
     or dtype must not leak an old buffer into the result."""

@@ -48,7 +48,8 @@ RNG = np.random.default_rng(0)
 X = RNG.normal(size=(5, 4))
 LAYERS = {"Dense": lambda: Dense(3), "Dropout": lambda: Dropout(0.5), "BatchNorm": BatchNorm,
           "Sigmoid": Sigmoid, "Tanh": Tanh, "ReLU": ReLU, "LeakyReLU": LeakyReLU, "GELU": GELU,
-          "Softmax": Softmax, "Exp": Exp,
+          "Softmax": Softmax, "Exp": Exp, "SiLU": nonlin.SiLU, "ELU": nonlin.ELU,
+          "SELU": nonlin.SELU, "Softplus": nonlin.Softplus,
           "LayerNormalization": LayerNormalization,
           "Normalization": lambda: Normalization(mean=0.5, variance=2.0)}
 # forward (training, for Dropout) needs build

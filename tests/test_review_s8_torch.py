@@ -290,7 +290,7 @@ _ACTIVATIONS = {  # layer, PyTorch function (by name), y(x), dy/dx given x (elem
     "tanh": (Tanh, "tanh", {}, np.tanh, lambda x: 1 - np.tanh(x) ** 2),
     "sigmoid": (Sigmoid, "sigmoid", {}, lambda x: 1 / (1 + np.exp(-x)),
                 lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
-    "gelu": (GELU, "gelu", {"approximate": "tanh"},
+    "gelu": (lambda: GELU(approximate=True), "gelu", {"approximate": "tanh"},
              lambda x: 0.5 * x * (1 + np.tanh(_C * (x + _A3 * x**3))),
              lambda x: 0.5 * (1 + np.tanh(_C * (x + _A3 * x**3)))
              + 0.5 * x * (1 - np.tanh(_C * (x + _A3 * x**3)) ** 2) * _C * (1 + 3 * _A3 * x**2)),

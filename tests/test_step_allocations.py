@@ -177,6 +177,9 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "dense-l2": (lambda w: [D(w, l2=1e-3), D(K, l2=1e-3)], ce, {}),
     **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
        for layer in (L.Sigmoid, L.Tanh, L.ReLU, L.LeakyReLU, L.GELU, L.Identity)},
+    "layer-GELU-tanh": (lambda w: [D(w), L.GELU(approximate=True), D(K)], ce, {}),
+    **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
+       for layer in (L.SiLU, L.ELU, L.SELU, L.Softplus)},
     "layer-Exp": (lambda w: [D(w), L.Tanh(), D(w), L.Exp(), D(K)], ce, {}),
     "layer-Dropout": (lambda w: [D(w), L.ReLU(), L.Dropout(0.3), D(K)], ce, {}),
     "layer-BatchNorm": (lambda w: [D(w), L.BatchNorm(), L.ReLU(), D(K)], ce, {}),
@@ -240,8 +243,8 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     **{f"metric-{m}": (relu, L.MeanSquaredError, {"targets": "real", "metrics": (m,)})
        for m in ("mse", "mae", "rmse", "mape", "r2")},
 }
-FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-BatchNorm", "layer-LayerNormalization",
-           "first-Normalization", "softmax+ce", "huber",
+FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-GELU-tanh", "layer-BatchNorm",
+           "layer-LayerNormalization", "first-Normalization", "softmax+ce", "huber",
            "bce-logits-sum", "adam+clipnorm+schedule", "sample-weights-softmax+ce",
            "metric-accuracy", "metric-mape"]
 

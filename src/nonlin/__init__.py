@@ -10,6 +10,7 @@ tabular work, with model files that can never run code.
 from typing import TYPE_CHECKING
 
 from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activations_smooth import ELU, SELU, SiLU, Softplus
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
@@ -86,6 +87,7 @@ __all__ = [
     "CSVLogger",
     "Callback",
     "DivergenceError",
+    "ELU",
     "EarlyStopping",
     "History",
     "LambdaCallback",
@@ -112,10 +114,13 @@ __all__ = [
     "Optimizer",
     "Param",
     "ReLU",
+    "SELU",
     "SGD",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "gradcheck",
     "load",

@@ -116,6 +116,7 @@ def _layer_kinds() -> tuple[frozenset[type], dict[type, Callable[[np.ndarray], n
         relu_in_place,
         sigmoid_into,
     )
+    from .activations_smooth import ELU, SELU, SiLU, Softplus
     from .layer_norm import LayerNormalization
     from .layers import Dense, Dropout
     from .normalization import BatchNorm
@@ -124,7 +125,7 @@ def _layer_kinds() -> tuple[frozenset[type], dict[type, Callable[[np.ndarray], n
     in_place: dict[type, Callable[[np.ndarray], np.ndarray]] = {
         ReLU: relu_in_place, Tanh: lambda x: np.tanh(x, x), Sigmoid: lambda x: sigmoid_into(x, x)}
     fresh = frozenset({Dense, BatchNorm, LayerNormalization, Normalization, Exp, GELU,
-                       LeakyReLU, Softmax, *in_place})
+                       LeakyReLU, Softmax, SiLU, ELU, SELU, Softplus, *in_place})
     return fresh, in_place, frozenset({Dropout, Identity})
 
 

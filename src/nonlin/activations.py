@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from . import _gelu
+from ._erfc import Buffers, fresh
 from ._misuse import cached, float_error, rows_error
 from .core import Layer, const, layer_buffer
-from .validation import is_real
+from .validation import check_bool, is_real
 
 
 def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
@@ -102,8 +104,7 @@ class ReLU(Layer):
 
 @functools.lru_cache(maxsize=8)
 def _const_block(shape: tuple[int, ...], dtype: np.dtype, value: float = 0.0) -> np.ndarray:
-    """A read-only array of ``value``: NumPy's binary ufuncs run several times faster
-    against a same-shaped array than against a scalar (see ``_zeros``)."""
+    """A read-only array of ``value``, faster to compute against than a scalar (``_zeros``)."""
     block = np.full(shape, value, dtype)
     block.flags.writeable = False
     return block
@@ -163,45 +164,51 @@ class LeakyReLU(Layer):
         return {"alpha": self.alpha}
 
 
-_GELU_C = math.sqrt(2.0 / math.pi)
-_GELU_A = 0.044715
-
-
 class GELU(Layer):
-    """Gaussian error linear unit, tanh approximation (Hendrycks & Gimpel, 2016).
+    """Gaussian error linear unit (Hendrycks & Gimpel, 2016), exact by default.
 
-    ``y = x / 2 * (1 + t)`` with ``t = tanh(c (u + a u^3))``, ``u = x`` clipped to
-    [-20, 20] (where ``t`` is already +-1), ``c = sqrt(2 / pi)``, ``a = 0.044715``.
-    Backward: ``g * ((1 + t) / 2 + x / 2 * (1 - t^2) * c * (1 + 3 a u^2))``.
+    ``y = x Phi(x)``, ``Phi(x) = erfc(-x / sqrt(2)) / 2`` the normal CDF (Keras 3's and
+    PyTorch's default); backward ``g * (Phi(x) + x phi(x))``, ``phi(x) = exp(-x^2 / 2) /
+    sqrt(2 pi)``. ``approximate=True``: ``y = x / 2 * (1 + tanh(s)) = x sigmoid(2 s)``,
+    ``s = c (u + a u^3)``, ``u = x`` clipped to [-22, 22], ``c = sqrt(2 / pi)``,
+    ``a = 0.044715``; backward ``g * (sigmoid(2 s) + x / 2 * (1 - tanh(s)^2) * c (1 + 3 a
+    u^2))``. Both are computed without cancellation for negative ``x`` (``nonlin._gelu``).
+
+    Parameters
+    ----------
+    approximate : bool, default False
+        The tanh approximation (``approximate='tanh'`` in PyTorch). A config without
+        this key, from a model saved before the exact form existed, rebuilds this form.
     """
 
-    _u: np.ndarray  # u and t, cached by a training forward
-    _t: np.ndarray
+    _x: np.ndarray  # the input, cached by a training forward (with the gate's buffers)
+
+    def __init__(self, *, approximate: bool = False) -> None:
+        self.approximate = check_bool("approximate", approximate)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         y = _out(self, "_y", x, training)  # also checks the dtype
-        u = np.clip(x, -20.0, 20.0, out=_out(self, "_u", x, training))
-        t = np.power(u, 3, out=_out(self, "_t", x, training))  # u**3
-        np.multiply(t, _GELU_A, out=t)
-        np.add(u, t, out=t)
-        np.multiply(t, _GELU_C, out=t)
-        np.tanh(t, out=t)  # tanh(c (u + a u^3))
+        buf = _buffers(self, x, training)
+        gate = _gelu.tanh_gate(x, buf) if self.approximate else _gelu.exact_gate(x, buf)
         if training:
             self._x = x
-        np.multiply(x, 0.5, out=y)
-        return np.multiply(y, np.add(t, 1.0, out=_out(self, "_part", x, training)), out=y)
+        return np.multiply(x, gate, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x, u, t = cached(self, "_x", grad_out), self._u, self._t
-        slope, part = _out(self, "_slope", x, True), _out(self, "_part", x, True)
-        np.subtract(1.0, np.multiply(t, t, out=slope), out=slope)  # 1 - t^2
-        np.multiply(u, 3.0 * _GELU_A, out=part)
-        np.multiply(part, u, out=part)
-        np.add(part, 1.0, out=part)
-        slope *= np.multiply(part, _GELU_C, out=part)  # * c (1 + 3 a u^2)
-        slope *= np.multiply(x, 0.5, out=part)
-        slope += np.multiply(np.add(t, 1.0, out=part), 0.5, out=part)
+        x = cached(self, "_x", grad_out)  # the training forward's input
+        buf, slope = _buffers(self, x, True), _out(self, "_grad_in", x, True)
+        (_gelu.tanh_slope if self.approximate else _gelu.exact_slope)(x, buf, slope)
         return np.multiply(grad_out, slope, out=slope)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"approximate": self.approximate}
+
+
+def _buffers(layer: Layer, x: np.ndarray, training: bool) -> Buffers:
+    """Named buffers shaped like ``x``: the layer's, reused across training steps, or new."""
+    if not training:
+        return fresh(x.shape)
+    return lambda name, dtype: layer_buffer(layer, name, x.shape, dtype)
 
 
 class Softmax(Layer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import activations, layer_norm, layers, normalization, preprocessing
+from . import activations, activations_smooth, layer_norm, layers, normalization, preprocessing
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
@@ -33,6 +33,10 @@ LAYERS: dict[str, type] = {
         activations.Softmax,
         activations.Identity,
         activations.Exp,
+        activations_smooth.SiLU,
+        activations_smooth.ELU,
+        activations_smooth.SELU,
+        activations_smooth.Softplus,
     )
 }
 LAYERS["LayerNorm"] = layer_norm.LayerNormalization  # PyTorch's name; files record the class's
@@ -49,6 +53,11 @@ ACTIVATIONS: dict[str, type] = {
     "linear": activations.Identity,
     "exponential": activations.Exp,
     "exp": activations.Exp,
+    "silu": activations_smooth.SiLU,
+    "swish": activations_smooth.SiLU,
+    "elu": activations_smooth.ELU,
+    "selu": activations_smooth.SELU,
+    "softplus": activations_smooth.Softplus,
 }
 
 
@@ -158,7 +167,8 @@ def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
 def layer_from_config(item: Any) -> Layer:
     """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only; a
     ``"trainable"`` key (a bool, ``Sequential.get_config``'s for a frozen layer) sets the
-    layer's flag."""
+    layer's flag. A ``GELU`` config without ``"approximate"`` (files and configs written
+    before the exact form became the default) rebuilds the tanh form it meant."""
     if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
         raise ValueError(
             "Expected a layer entry {'class_name': str, 'config': dict}. "
@@ -171,6 +181,8 @@ def layer_from_config(item: Any) -> Layer:
             f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}"
         )
     config = dict(config)
+    if cls is activations.GELU and "approximate" not in config:
+        config["approximate"] = True  # saved before the exact form, the default now, existed
     trainable = config.pop("trainable", True)
     try:
         layer = cls(**config)
