@@ -66,7 +66,7 @@ def test_float32_is_computed_in_float32_with_float32_accuracy() -> None:
     x = GRID[np.abs(GRID) < 1e30].astype(np.float32)
     seen: set[np.dtype] = set()
     got = erfc(x, buf=_recording(x.shape, seen))
-    assert got.dtype == np.float32 and seen == {np.dtype(np.float32), np.dtype(bool)}
+    assert got.dtype == np.float32 and seen == {np.dtype(np.float32)}  # no bool masks either
     assert all(c.dtype == np.float32 for group in _constants(np.dtype(np.float32))
                for c in (group if isinstance(group, tuple) else (group,)))
     ref = np.array([math.erfc(float(v)) for v in x]).astype(np.float32)

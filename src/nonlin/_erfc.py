@@ -12,10 +12,11 @@ and ``erfc(-t) = 2 - erfc(t)``. ``exp(-t^2)`` is ``exp(-r^2) exp(-(t - r)(t + r)
 with ``r`` = ``t`` rounded down to a sixteenth (``r^2`` is exact), so that the
 rounding of ``t^2`` is not magnified by ``exp`` in the tail. Each interval's
 rational function is evaluated over the whole array (the third only when an entry
-reaches it) and the right one kept: no Python loop per element. A float32 array is
-computed in float32 throughout (coefficients rounded to float32), a float64 one in
-float64. Every intermediate goes into a buffer that ``buf(name, dtype)`` hands out
-(a layer's training buffers: nothing allocated per step), or new arrays.
+reaches it) and the right one kept by arithmetic (``nonlin._branchless``): no
+Python loop per element, no masked copy. A float32 array is computed in float32
+throughout (coefficients rounded to float32), a float64 one in float64. Every
+intermediate goes into a buffer that ``buf(name, dtype)`` hands out (a layer's
+training buffers: nothing allocated per step), or new arrays.
 
 Accuracy, measured by ``tests/test_erfc.py``: within a few ulps of ``math.erfc`` in
 float64, of ``math.erfc`` rounded to float32 in float32.
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._branchless import pick, reflect
 from .core import const
 
 Buffers = Callable[[str, Any], np.ndarray]
@@ -124,7 +126,7 @@ def _erfc_nonnegative(t: np.ndarray, gauss: np.ndarray, out: np.ndarray,
     """``out = erfc(t)`` for ``t >= 0`` (at most ``erfc_clip``, or nan) given
     ``gauss = exp(-t^2)``; ``out`` may be ``gauss``."""
     k, dtype = _constants(t.dtype), t.dtype
-    num, den, mask = buf("_erfc_num", dtype), buf("_erfc_den", dtype), buf("_erfc_mask", bool)
+    num, den, flag = buf("_erfc_num", dtype), buf("_erfc_den", dtype), buf("_erfc_flag", dtype)
     np.divide(_poly(t, k.mid_num, num), _poly(t, k.mid_den, den), out=num)
     if t.size and np.fmax.reduce(t, axis=None) > k.four:  # fmax: a nan is no reason
         big, ratio = buf("_erfc_big", dtype), buf("_erfc_ratio", dtype)
@@ -135,14 +137,13 @@ def _erfc_nonnegative(t: np.ndarray, gauss: np.ndarray, out: np.ndarray,
         np.multiply(ratio, s, out=ratio)
         np.subtract(k.sqrpi, ratio, out=ratio)
         np.divide(ratio, big, out=ratio)
-        np.copyto(num, ratio, where=np.greater(t, k.four, out=mask))
+        pick(np.greater(t, k.four, out=flag), ratio, num, num, denominator)
     np.multiply(gauss, num, out=out)
     square = np.multiply(t, t, out=buf("_erfc_big", dtype))
     np.divide(_poly(square, k.small_num, num), _poly(square, k.small_den, den), out=num)
     np.multiply(num, t, out=num)  # erf(t)
     np.subtract(k.one, num, out=num)
-    np.copyto(out, num, where=np.less_equal(t, k.thresh, out=mask))
-    return out
+    return pick(np.less_equal(t, k.thresh, out=flag), num, out, out, den)
 
 
 def erfc(x: np.ndarray, out: np.ndarray | None = None, buf: Buffers | None = None
@@ -159,9 +160,8 @@ def erfc(x: np.ndarray, out: np.ndarray | None = None, buf: Buffers | None = Non
     np.minimum(np.abs(x, out=t), k.erfc_clip, out=t)
     _gauss(t, out, buf("_erfc_num", dtype), buf("_erfc_den", dtype), k.minus_one)
     _erfc_nonnegative(t, out, out, buf)
-    mask = np.less(x, k.zero, out=buf("_erfc_mask", bool))
-    np.copyto(out, np.subtract(k.two, out, out=buf("_erfc_num", dtype)), where=mask)
-    return out
+    flag = np.less(x, k.zero, out=buf("_erfc_flag", dtype))
+    return reflect(flag, out, k.two, out, buf("_erfc_num", dtype))  # erfc(x) = 2 - erfc(-x)
 
 
 def normal_cdf(x: np.ndarray, out: np.ndarray, gauss: np.ndarray, buf: Buffers) -> np.ndarray:
@@ -179,6 +179,5 @@ def normal_cdf(x: np.ndarray, out: np.ndarray, gauss: np.ndarray, buf: Buffers) 
     np.multiply(t, k.sqrt_half, out=t)
     _erfc_nonnegative(t, gauss, out, buf)
     np.multiply(out, k.half, out=out)  # Phi(-|x|)
-    upper = np.subtract(k.one, out, out=buf("_erfc_num", dtype))
-    np.copyto(out, upper, where=np.greater_equal(x, k.zero, out=buf("_erfc_mask", bool)))
-    return out
+    flag = np.greater_equal(x, k.zero, out=buf("_erfc_flag", dtype))
+    return reflect(flag, out, k.one, out, buf("_erfc_num", dtype))  # Phi(x) = 1 - Phi(-x)

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ._branchless import signed_sigmoid
 from ._erfc import Buffers, normal_cdf
 from .core import const
 
@@ -46,15 +47,13 @@ def tanh_gate(x: np.ndarray, buf: Buffers) -> np.ndarray:
     np.add(gate, const(1.0, dtype), out=gate)
     np.multiply(gate, u, out=gate)
     np.multiply(gate, const(_C, dtype), out=gate)  # s = c u (1 + a u^2)
-    positive = np.greater_equal(gate, const(0.0, dtype), out=buf("_positive", bool))
     np.abs(gate, out=e)
+    np.greater_equal(gate, const(0.0, dtype), out=gate)  # 1.0 where s >= 0, else 0.0
     np.multiply(e, const(-2.0, dtype), out=e)
     np.exp(e, out=e)  # exp(-2 |s|): at most 1, never overflows
     np.add(e, const(1.0, dtype), out=p)
     np.reciprocal(p, out=p)  # sigmoid(2 |s|)
-    np.multiply(e, p, out=gate)  # sigmoid(-2 |s|)
-    np.copyto(gate, p, where=positive)
-    return gate
+    return signed_sigmoid(gate, e, p, gate)  # p, or e p = sigmoid(-2 |s|)
 
 
 def tanh_slope(x: np.ndarray, buf: Buffers, out: np.ndarray) -> np.ndarray:

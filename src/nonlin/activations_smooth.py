@@ -14,17 +14,24 @@ from typing import Any
 
 import numpy as np
 
+from ._branchless import pick, signed_sigmoid
 from ._misuse import cached
 from .activations import _out
 from .core import Layer, const, layer_buffer
 from .validation import is_real
 
 
-def _positive(layer: Layer, x: np.ndarray, training: bool, strict: bool) -> np.ndarray:
-    """Where ``x > 0`` (``x >= 0`` unless ``strict``): the layer's buffer when training."""
-    out = layer_buffer(layer, "_positive", x.shape, bool) if training else None
-    compare = np.greater if strict else np.greater_equal
-    return compare(x, const(0.0, x.dtype), out=out)
+def _sigmoid_parts(x: np.ndarray, e: np.ndarray, p: np.ndarray,
+                   sigmoid: np.ndarray) -> np.ndarray:
+    """``e = exp(-|x|)``, ``p = sigmoid(|x|) = 1 / (1 + e)`` and ``sigmoid(x)``: ``p`` for
+    ``x >= 0``, else ``e p`` (each in the buffer of its name; ``sigmoid`` is returned)."""
+    np.greater_equal(x, const(0.0, x.dtype), out=sigmoid)  # 1.0 where x >= 0, else 0.0
+    np.abs(x, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # exp(-|x|): at most 1, never overflows
+    np.add(e, const(1.0, x.dtype), out=p)
+    np.reciprocal(p, out=p)
+    return signed_sigmoid(sigmoid, e, p, sigmoid)
 
 
 class SiLU(Layer):
@@ -42,14 +49,7 @@ class SiLU(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         e, p, sigmoid = (_out(self, name, x, training) for name in ("_e", "_p", "_sigmoid"))
-        positive = _positive(self, x, training, strict=False)
-        np.abs(x, out=e)
-        np.negative(e, out=e)
-        np.exp(e, out=e)  # exp(-|x|): at most 1, never overflows
-        np.add(e, const(1.0, x.dtype), out=p)
-        np.reciprocal(p, out=p)  # sigmoid(|x|)
-        np.multiply(e, p, out=sigmoid)  # sigmoid(-|x|)
-        np.copyto(sigmoid, p, where=positive)
+        _sigmoid_parts(x, e, p, sigmoid)
         if training:
             self._x = x
         return np.multiply(x, sigmoid, out=_out(self, "_y", x, training) if training else e)
@@ -76,20 +76,19 @@ def _elu_forward(layer: Layer, x: np.ndarray, training: bool, alpha: float,
     also caches the slope, ``scale`` or ``scale alpha exp(x)``."""
     y = _out(layer, "_y", x, training)  # also checks the dtype
     zero, dtype = const(0.0, x.dtype), x.dtype
-    positive = _positive(layer, x, training, strict=True)
-    np.minimum(x, zero, out=y)  # no expm1 of a large positive x: it would overflow
-    if training:
-        slope = layer_buffer(layer, "_slope", x.shape, dtype)
-        np.exp(y, out=slope)  # exp(x), not y / alpha + 1, which cancels for x << 0
+    negative = _out(layer, "_negative", x, training)
+    np.minimum(x, zero, out=negative)  # no expm1 of a large positive x: it would overflow
+    if training:  # scale or scale alpha exp(x), picked by [x > 0] (nonlin._branchless)
+        slope, flag = (layer_buffer(layer, name, x.shape, dtype) for name in ("_slope", "_flag"))
+        np.exp(negative, out=slope)  # exp(x), not y / alpha + 1, which cancels for x << 0
         np.multiply(slope, const(scale * alpha, dtype), out=slope)
-        np.copyto(slope, const(scale, dtype), where=positive)
-    np.expm1(y, out=y)
-    np.multiply(y, const(scale * alpha, dtype), out=y)
-    if scale == 1.0:
-        np.copyto(y, x, where=positive)
-    else:
-        np.multiply(x, const(scale, dtype), out=y, where=positive)
-    return y
+        pick(np.greater(x, zero, out=flag), const(scale, dtype), slope, slope, y)
+    np.expm1(negative, out=negative)
+    np.multiply(negative, const(scale * alpha, dtype), out=negative)  # 0 where x > 0
+    np.maximum(x, zero, out=y)  # 0 where x <= 0: y is one branch plus an exact 0
+    if scale != 1.0:
+        np.multiply(y, const(scale, dtype), out=y)
+    return np.add(y, negative, out=y)
 
 
 class ELU(Layer):
@@ -146,23 +145,25 @@ class SELU(Layer):
 
 
 class Softplus(Layer):
-    """``y = log(1 + exp(x))``, computed as ``logaddexp(0, x)`` (Keras' ``softplus``;
-    PyTorch's ``Softplus()`` less its ``threshold``, past which it returns ``x``).
+    """``y = log(1 + exp(x))``, computed as NumPy's ``logaddexp(0, x)`` is: ``max(x, 0) +
+    log1p(exp(-|x|))`` (Keras' ``softplus``; PyTorch's ``Softplus()`` less its
+    ``threshold``, past which it returns ``x``).
 
-    Backward: ``g * sigmoid(x)``, from the cached output: ``sigmoid(x) = 1 - exp(-y)
-    = -expm1(-y)``, accurate in both tails.
+    Backward: ``g * sigmoid(x)``, ``sigmoid(x)`` cached by the training forward from its
+    ``exp(-|x|)`` (``p`` or ``e p``, as ``SiLU``'s): accurate in both tails.
     """
 
-    _y: np.ndarray  # the output, cached by a training forward
+    _sigmoid: np.ndarray  # sigmoid(x), cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        y = _out(self, "_y", x, training)
-        return np.logaddexp(const(0.0, x.dtype), x, out=y)
+        y, e = _out(self, "_y", x, training), _out(self, "_e", x, training)
+        if training:  # sigmoid(x) from exp(-|x|), for backward
+            _sigmoid_parts(x, e, _out(self, "_p", x, True), _out(self, "_sigmoid", x, True))
+        else:
+            np.exp(np.negative(np.abs(x, out=e), out=e), out=e)
+        np.log1p(e, out=e)  # log(1 + exp(-|x|)), NumPy's logaddexp(0, x) with max(x, 0):
+        return np.add(np.maximum(x, const(0.0, x.dtype), out=y), e, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
-        grad_in = _out(self, "_grad_in", y, True)
-        np.negative(y, out=grad_in)
-        np.expm1(grad_in, out=grad_in)
-        np.negative(grad_in, out=grad_in)  # sigmoid(x)
-        return np.multiply(grad_out, grad_in, out=grad_in)
+        sigmoid = cached(self, "_sigmoid", grad_out)  # the training forward's sigmoid(x)
+        return np.multiply(grad_out, sigmoid, out=_out(self, "_grad_in", sigmoid, True))
