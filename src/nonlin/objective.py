@@ -130,12 +130,11 @@ class Objective:
         self._flat = np.empty(batch_size, dtype=np.int64)
         self._ones = np.ones(k, dtype=dt)
         # scratch, so that a step allocates no array of batch size: per-row values; the
-        # sigmoid's loss terms also need two (batch, k) arrays and a mask
+        # sigmoid's loss terms also need two (batch, k) arrays
         self._rows, self._picked = np.empty(batch_size, dtype=dt), np.empty(batch_size, dtype=dt)
         sigmoid = self.kind == "sigmoid"
         self._terms = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
         self._other = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
-        self._mask = np.empty((batch_size, k) if sigmoid else (0, k), dtype=bool)
         self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
@@ -251,7 +250,8 @@ class Objective:
         total = float(np.dot(per_sample, w) if w is not None else per_sample.sum())
         # sigmoid(z): 1 / (1 + e) for z >= 0, e / (1 + e) otherwise, with e = exp(-|z|)
         denom = np.add(p, const(1.0, self.dtype), out=other)
-        np.copyto(p, const(1.0, self.dtype), where=np.greater_equal(z, 0, out=self._mask[:n]))
+        flag = np.greater_equal(z, const(0.0, self.dtype), out=terms)  # 1.0 where z >= 0
+        np.maximum(flag, p, out=p)  # 1 or e (0 <= e <= 1): no masked copy, 30x slower
         np.divide(p, denom, out=p)
         if sink is not None and self.output_is_activated:
             sink(p)
