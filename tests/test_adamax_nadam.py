@@ -279,3 +279,22 @@ def test_a_checkpoint_with_a_bad_u_product_is_refused_naming_it(tmp_path, value,
     with pytest.raises(nonlin.ModelFileError, match=field):
         nonlin.checkpoint.load_checkpoint(bad)
     nonlin.checkpoint.load_checkpoint(path)  # the file as written loads
+
+
+def test_nadam_steps_without_trainable_weights_keep_its_state_loadable(tmp_path) -> None:
+    """A fit of a frozen model counts Nadam's steps without updating anything: its schedule
+    product P_t must advance with them, or the state (and a checkpoint) is refused on load
+    and a later step uses a P_t of fewer terms than t says."""
+    opt = Nadam()
+    opt.step([])
+    opt.step([])
+    u = [0.9 * (1.0 - 0.5 * 0.96**t) for t in (1, 2)]
+    assert opt.state_dict()["u_product"] == u[0] * u[1]
+    Nadam().load_state_dict(opt.state_dict())
+    model = nonlin.Sequential([nonlin.Dense(1)]).build(2, seed=0)
+    model.trainable = False
+    path = tmp_path / "frozen.safetensors"
+    X, y = np.ones((8, 2)), np.zeros((8, 1))
+    model.fit(X, y, loss="mse", optimizer=Nadam(), epochs=2, batch_size=4, verbose=0,
+              callbacks=[ModelCheckpoint(path)])
+    assert nonlin.load_checkpoint(path).optimizer.iterations == 4

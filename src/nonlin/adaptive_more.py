@@ -165,6 +165,12 @@ class Nadam(Adam):
         super()._reset()
         self._u_product = 1.0  # P_0: the slots start afresh, and so does the product
 
+    def step(self, params: list[Param]) -> None:
+        if isinstance(params, list) and not params:  # no trainable weights: a step counted
+            t = self.iterations + 1 - self._slots_since  # without _deltas, P_t still moves
+            self._u_product *= _momentum(self.beta_1, self.momentum_decay, t)
+        super().step(params)
+
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
             return []
