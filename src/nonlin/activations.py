@@ -103,9 +103,8 @@ class ReLU(Layer):
 
 
 @functools.lru_cache(maxsize=8)
-def _const_block(shape: tuple[int, ...], dtype: np.dtype, value: float = 0.0) -> np.ndarray:
-    """A read-only array of ``value``, faster to compute against than a scalar (``_zeros``)."""
-    block = np.full(shape, value, dtype)
+def _zero_block(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    block = np.zeros(shape, dtype)
     block.flags.writeable = False
     return block
 
@@ -121,8 +120,8 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if len(shape) != 2:
         return _ZERO[dtype]
     if shape[0] * shape[1] > 2**18:
-        return _const_block(shape[1:], dtype)
-    return _const_block(shape, dtype)
+        return _zero_block(shape[1:], dtype)
+    return _zero_block(shape, dtype)
 
 
 class LeakyReLU(Layer):
@@ -152,12 +151,13 @@ class LeakyReLU(Layer):
         y = cached(self, "_y", grad_out)  # the training forward's output
         slope = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=slope)  # 1 where x > 0, else 0
-        if self.alpha <= 1:  # max(1, alpha) = 1, max(0, alpha) = alpha
-            np.maximum(slope, _const_block(slope.shape, slope.dtype, self.alpha), out=slope)
-        else:  # (1 - [x > 0]) alpha is 0 or alpha; at least 1: 1 or alpha
+        floor = self.__dict__.get("_floor")  # alpha or 1: a block is faster than a scalar
+        if floor is None or floor.shape != slope.shape or floor.dtype != slope.dtype:
+            floor = self._floor = np.full(slope.shape, min(self.alpha, 1.0), slope.dtype)
+        if self.alpha > 1:  # (1 - [x > 0]) alpha is 0 or alpha; at least 1: 1 or alpha
             np.subtract(_ONE[y.dtype], slope, out=slope)
             np.multiply(slope, const(self.alpha, y.dtype), out=slope)
-            np.maximum(slope, _const_block(slope.shape, slope.dtype, 1.0), out=slope)
+        np.maximum(slope, floor, out=slope)  # alpha <= 1: max(1, alpha) = 1, max(0, alpha) = alpha
         return np.multiply(grad_out, slope, out=slope)
 
     def get_config(self) -> dict[str, Any]:
