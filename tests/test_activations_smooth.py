@@ -94,6 +94,16 @@ def test_the_tails_keep_their_relative_accuracy() -> None:
     np.testing.assert_allclose(dx[0, :3], (e / (1 + e))[0, :3], rtol=1e-15)
 
 
+@pytest.mark.parametrize("make", [ELU, SELU], ids=["ELU", "SELU"])
+@pytest.mark.parametrize("training", [False, True])
+def test_elu_and_selu_keep_the_sign_of_zero(make, training: bool) -> None:
+    """alpha expm1(-0.0) is -0.0 in PyTorch and Keras; it came out +0.0 here once."""
+    layer = make()
+    Sequential([layer]).build(4, seed=0)
+    y = layer.forward(np.array([[-0.0, 0.0, -1.0, 2.0]]), training=training)
+    np.testing.assert_array_equal(np.signbit(y), [[True, False, True, False]])
+
+
 def test_selu_constants_are_the_standard_ones() -> None:
     assert SELU_ALPHA == 1.6732632423543772848170429916717
     assert SELU_SCALE == 1.0507009873554804934193349852946

@@ -77,7 +77,9 @@ def _elu_forward(layer: Layer, x: np.ndarray, training: bool, alpha: float,
     y = _out(layer, "_y", x, training)  # also checks the dtype
     zero, dtype = const(0.0, x.dtype), x.dtype
     negative = _out(layer, "_negative", x, training)
-    np.minimum(x, zero, out=negative)  # no expm1 of a large positive x: it would overflow
+    # no expm1 of a large positive x (it would overflow); NumPy's min and max return their
+    # second argument between equals: x, so that -0.0 stays -0.0, as in PyTorch and Keras
+    np.minimum(zero, x, out=negative)
     if training:  # scale or scale alpha exp(x), picked by [x > 0] (nonlin._branchless)
         slope, flag = (layer_buffer(layer, name, x.shape, dtype) for name in ("_slope", "_flag"))
         np.exp(negative, out=slope)  # exp(x), not y / alpha + 1, which cancels for x << 0
@@ -85,7 +87,7 @@ def _elu_forward(layer: Layer, x: np.ndarray, training: bool, alpha: float,
         pick(np.greater(x, zero, out=flag), const(scale, dtype), slope, slope, y)
     np.expm1(negative, out=negative)
     np.multiply(negative, const(scale * alpha, dtype), out=negative)  # 0 where x > 0
-    np.maximum(x, zero, out=y)  # 0 where x <= 0: y is one branch plus an exact 0
+    np.maximum(zero, x, out=y)  # 0 where x <= 0: y is one branch plus an exact 0
     if scale != 1.0:
         np.multiply(y, const(scale, dtype), out=y)
     return np.add(y, negative, out=y)
