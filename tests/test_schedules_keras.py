@@ -112,3 +112,10 @@ def test_they_survive_config_and_model_files(tmp_path, schedule) -> None:
     loaded = nonlin.load(tmp_path / "m.safetensors").optimizer
     assert repr(loaded.lr) == repr(schedule) and loaded.iterations == 6
     assert loaded.current_lr() == schedule(6)
+
+
+def test_piecewise_constant_takes_numpy_arrays_as_keras_does() -> None:
+    arrays = PiecewiseConstantDecay(np.array([3, 5]), np.array([0.1, 0.01, 0.001]))
+    lists = PiecewiseConstantDecay([3, 5], [0.1, 0.01, 0.001])
+    assert [arrays(step) for step in range(8)] == [lists(step) for step in range(8)]
+    assert arrays.get_config() == lists.get_config()

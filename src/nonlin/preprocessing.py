@@ -143,7 +143,7 @@ class Normalization(Layer):
             mean, variance = X.mean(axis=0, dtype=np.float64), X.var(axis=0, dtype=np.float64)
         if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
             raise ValueError("Expected data whose mean and variance float64 can hold. Received "
-                             f"values up to {np.abs(X).max()!r:.30}")
+                             f"values up to {float(np.abs(X).max())!r:.30}")
         if self.mean is None:  # adapt builds the layer, as Keras'
             self.in_features, self.mean, self.variance = X.shape[1], mean, variance
         else:

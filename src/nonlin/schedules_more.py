@@ -11,12 +11,20 @@ import math
 from bisect import bisect_left
 from typing import Any
 
+import numpy as np
+
 from .schedules import Schedule, _positive, _positive_int, _step
 from .validation import check_bool, is_integer, is_real
 
 
+def _listed(value: Any) -> Any:
+    """A 1-D NumPy array as a list (Keras takes arrays too); anything else as it is."""
+    return value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 else value
+
+
 def _boundaries(value: Any) -> list[int]:
     """A non-empty list or tuple of integers >= 0, strictly increasing, as ``int``."""
+    value = _listed(value)
     ok = isinstance(value, list | tuple) and len(value) > 0
     ok = ok and all(is_integer(b) and b >= 0 for b in value)
     ok = ok and all(a < b for a, b in zip(value, value[1:], strict=False))
@@ -28,6 +36,7 @@ def _boundaries(value: Any) -> list[int]:
 
 def _rates(value: Any, count: int) -> list[float]:
     """A list or tuple of ``count`` finite numbers >= 0, as ``float``."""
+    value = _listed(value)
     if not isinstance(value, list | tuple) or len(value) != count:
         raise ValueError(f"Expected {count} learning rates, one more than the boundaries. "
                          f"Received: values={value!r:.100}")
