@@ -8,6 +8,7 @@ protocols; files, checkpoints, configs, weights and summaries; argument errors.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -269,3 +270,18 @@ def test_constant_rows_give_finite_outputs_and_gradients() -> None:
 def test_arguments_are_checked(kwargs, error, match) -> None:
     with pytest.raises(error, match=match):
         LayerNormalization(**kwargs)
+
+
+@pytest.mark.parametrize("dtype, value", [(np.float64, 1e155), (np.float64, 1e300),
+                                          (np.float32, 2e19)])
+def test_rows_whose_squares_overflow_are_still_normalized(dtype, value) -> None:
+    """[v, -v, 0] standardizes to [sqrt(3/2), -sqrt(3/2), 0] whatever v; the squares of
+    huge v overflowed (a RuntimeWarning, then zeros; PyTorch returns zeros too)."""
+    layer = LayerNormalization(epsilon=1e-5)
+    Sequential([layer]).build(3, seed=0, dtype=dtype)
+    x = np.array([[value, -value, 0.0], [1.0, 2.0, 3.0]], dtype)
+    expected = np.array([[math.sqrt(1.5), -math.sqrt(1.5), 0.0]])
+    for training in (False, True):
+        y = layer.forward(x, training=training)
+        assert y.dtype == dtype
+        np.testing.assert_allclose(y[:1], expected, rtol=1e-6)

@@ -44,13 +44,27 @@ def _standardize(
     np.add.reduce(x, 1, None, mean, True)  # type: ignore[call-overload]
     np.divide(mean, width, out=mean)
     np.subtract(x, mean, out=xhat)
-    np.multiply(xhat, xhat, out=square)
+    with np.errstate(over="ignore"):  # a row of huge values: its squares overflow (below)
+        np.multiply(xhat, xhat, out=square)
     np.add.reduce(square, 1, None, inv_std, True)  # type: ignore[call-overload]
     np.divide(inv_std, width, out=inv_std)  # var
     np.add(inv_std, const(epsilon, dt), out=inv_std)
     np.sqrt(inv_std, out=inv_std)
     np.divide(const(1.0, dt), inv_std, out=inv_std)
+    if not inv_std.all():  # 1 / sqrt(inf): a row's squares overflowed
+        _rescaled(xhat, inv_std)
     np.multiply(xhat, inv_std, out=xhat)
+
+
+def _rescaled(centered: np.ndarray, inv_std: np.ndarray) -> None:
+    """``inv_std`` again for the rows whose variance overflowed (``inv_std`` 0 there):
+    ``1 / (m sqrt(mean((c / m)^2)))`` with ``m = max |c|`` (``epsilon / m^2`` is nothing
+    beside it), as PyTorch's ``LayerNorm`` does not (it returns zeros)."""
+    rows = np.flatnonzero((inv_std[:, 0] == 0) & np.isfinite(centered).all(axis=1))
+    for i in rows:
+        c = centered[i]
+        m = np.abs(c).max()
+        inv_std[i, 0] = 1.0 / (m * np.sqrt(np.mean(np.square(c / m))))
 
 
 class LayerNormalization(Layer):
