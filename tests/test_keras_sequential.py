@@ -256,3 +256,8 @@ def test_predict_on_batch_is_predict_in_one_pass() -> None:
         model.predict_on_batch(X[:, :2])
     with pytest.raises(RuntimeError, match="not built"):
         nonlin.Sequential(_layers()).predict_on_batch(X)
+
+
+def test_an_empty_model_asked_to_predict_says_to_add_layers() -> None:
+    with pytest.raises(RuntimeError, match=r"has no layers yet: add them \(model.add\(layer\)\)"):
+        nonlin.Sequential().predict([[1.0]])

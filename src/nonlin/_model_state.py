@@ -67,8 +67,10 @@ class ModelState:
 
     def _require_built(self) -> None:
         if self.n_features_in is None:
-            raise RuntimeError(
-                "This model is not built yet; call model.build(n_features, seed) or fit it.")
+            state = "is not built yet;" if self.layers else (
+                "has no layers yet: add them (model.add(layer)), then")
+            raise RuntimeError(f"This model {state} call model.build(n_features, seed) or "
+                               "fit it.")
 
     # -- layer ownership (checked by Sequential, once, at construction and build) --
     def _check_distinct_layers(self) -> None:

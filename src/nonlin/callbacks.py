@@ -168,7 +168,8 @@ class LambdaCallback(Callback):
         for hook, alias in _ALIASES.items():
             if hook in given and alias in given:
                 raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
-                                 f"Received both")
+                                 f"Received both: {hook}={given[hook]!r:.60}, "
+                                 f"{alias}={given[alias]!r:.60}")
         self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
 
