@@ -134,6 +134,11 @@ class SELU(Layer):
 
     Backward: ``g * scale`` where ``x > 0``, else ``g * scale alpha exp(x)`` (cached by
     the training forward, as ``ELU``'s).
+
+    Its self-normalising property (activations kept near mean 0, variance 1) assumes
+    weights of variance ``1 / fan_in``: build the ``Dense`` layers before it with
+    ``init="lecun_normal"``, the initializer Keras recommends for SELU (PyTorch's docs
+    say ``kaiming_normal_(nonlinearity="linear")``, the same variance untruncated).
     """
 
     _slope: np.ndarray  # dy/dx, cached by a training forward

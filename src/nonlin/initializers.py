@@ -51,6 +51,104 @@ def he_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
+# The standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)),
+# phi and Phi the standard normal's density and distribution function (Keras' constant)
+_TRUNCATED_STDDEV = 0.87962566103423978
+
+
+def _truncated_normal(rng: RandomLike, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard normal draws of shape ``shape`` truncated to [-2, 2], from ``rng`` only.
+
+    Each draw with ``|z| > 2`` is drawn again until it falls inside (rejection, as
+    Keras' ``TruncatedNormal``: about 4.6% of draws per round), so the result is the
+    normal density restricted to [-2, 2] and renormalised: mean 0, standard deviation
+    ``_TRUNCATED_STDDEV`` (0.8796...). The same generator state gives the same bits.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or numpy.random.RandomState
+        The generator every draw comes from.
+    shape : tuple of int
+        The shape of the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of shape ``shape``, every entry in [-2, 2].
+    """
+    z = np.asarray(rng.standard_normal(shape), dtype=float)
+    flat = z.reshape(-1)  # a view: a fresh array is contiguous
+    outside = np.flatnonzero(np.abs(flat) > 2.0)
+    while outside.size:
+        redrawn = rng.standard_normal(outside.size)
+        flat[outside] = redrawn
+        outside = outside[np.abs(redrawn) > 2.0]
+    return z
+
+
+def lecun_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
+    """LeCun normal (Keras 3's ``LecunNormal``), for ``SELU``: a normal truncated at two
+    standard deviations whose standard deviation after truncation is ``sqrt(1 / fan_in)``.
+
+    ``W = s * z``, ``z ~ N(0, 1)`` truncated to [-2, 2] (``_truncated_normal``),
+    ``s = sqrt(1 / fan_in) / 0.87962566103423978``: Keras'
+    ``VarianceScaling(scale=1, mode="fan_in", distribution="truncated_normal")``.
+    Every entry lies in ``[-2 s, 2 s]`` and ``Var(W) = 1 / fan_in``, the variance that
+    keeps a self-normalising network's activations at mean 0, variance 1
+    (Klambauer et al., 2017).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or numpy.random.RandomState
+        The generator every draw comes from.
+    fan_in, fan_out : int
+        The layer's input and output widths.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of shape (fan_in, fan_out).
+    """
+    stddev = math.sqrt(1.0 / fan_in) / _TRUNCATED_STDDEV
+    return stddev * _truncated_normal(rng, (fan_in, fan_out))
+
+
+def lecun_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
+    """LeCun uniform (Keras 3's ``LecunUniform``): ``U(-a, a)``, ``a = sqrt(3 / fan_in)``,
+    so that ``Var(W) = a^2 / 3 = 1 / fan_in``; of shape (fan_in, fan_out), from ``rng``."""
+    limit = math.sqrt(3.0 / fan_in)
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+def orthogonal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
+    """Orthogonal (Saxe et al., 2014; Keras 3's ``Orthogonal(gain=1.0)``, PyTorch's
+    ``orthogonal_``): orthonormal columns if ``fan_in >= fan_out``, else orthonormal rows.
+
+    ``A`` of shape ``(max(fan_in, fan_out), min(fan_in, fan_out))`` is drawn from
+    N(0, 1); its reduced QR decomposition ``A = Q R`` gives ``Q`` with orthonormal
+    columns, whose column ``j`` is multiplied by the sign of ``R[j, j]`` so that ``Q``
+    is uniformly (Haar) distributed, as both libraries do (Mezzadri, 2007). ``W = Q``,
+    or ``Q.T`` when ``fan_in < fan_out``; so ``W.T @ W = I`` (tall or square) or
+    ``W @ W.T = I`` (wide).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or numpy.random.RandomState
+        The generator every draw comes from.
+    fan_in, fan_out : int
+        The layer's input and output widths.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of shape (fan_in, fan_out).
+    """
+    rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
+    q, r = np.linalg.qr(np.asarray(rng.standard_normal((rows, cols)), dtype=float))
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)  # sign(R_jj); R_jj = 0 has probability 0
+    return q if fan_in >= fan_out else np.ascontiguousarray(q.T)
+
+
 def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """All zeros of shape (fan_in, fan_out) (the default for biases); draws nothing from
     ``rng``."""
@@ -58,7 +156,8 @@ def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
 
 
 INITIALIZERS = {
-    f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform, zeros)
+    f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform,
+                            lecun_normal, lecun_uniform, orthogonal, zeros)
 }
 
 DEFAULT = "glorot_uniform"
