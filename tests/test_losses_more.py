@@ -1,6 +1,7 @@
 """Poisson, KLDivergence and LogCosh: values against Keras 3's formulas (and PyTorch's where
 they coincide), gradients by finite differences, reductions, weights, float32, fit, files."""
 
+import re
 import warnings
 
 import numpy as np
@@ -195,3 +196,33 @@ def test_poisson_regression_recovers_the_rates():
     W, b = model.get_weights()
     np.testing.assert_allclose(W[:, 0], [0.5, -0.3], atol=0.15)
     assert b[0] == pytest.approx(0.2, abs=0.15)
+
+
+def test_fit_refuses_targets_out_of_range_naming_the_value():
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"targets >= 0 .*in y\. Received -1\.0 at index \(2, 0\)"):
+        Sequential([nonlin.Dense(1), Exp()]).fit(X, [[1.0], [0.0], [-1.0]], loss="poisson",
+                                                 optimizer="sgd", verbose=0)
+    with pytest.raises(ValueError, match=r"\[0, 1\] for the KL divergence in y\. Received 2\.0"):
+        Sequential([nonlin.Dense(2), Softmax()]).fit(X, [[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]],
+                                                     loss="kld", optimizer="sgd", verbose=0)
+
+
+@pytest.mark.parametrize("loss, layers, warns", [
+    ("poisson", [nonlin.Dense(1)], "Poisson takes rates >= 0, .* Dense \\(layers\\[0\\]\\)"),
+    ("poisson", [nonlin.Dense(1), nonlin.Tanh(), nonlin.Dropout(0.1)], "Tanh \\(layers\\[1\\]"),
+    ("kld", [nonlin.Dense(1), Exp()], "KLDivergence takes probabilities in \\[0, 1\\]"),
+    ("poisson", [nonlin.Dense(1), nonlin.Softplus()], None),
+    ("kld", [nonlin.Dense(1), nonlin.Sigmoid()], None),
+    ("log_cosh", [nonlin.Dense(1)], None)])
+def test_fit_warns_of_a_last_layer_without_the_range_the_loss_takes(loss, layers, warns):
+    X, y = np.array([[0.1], [0.2]]), np.array([[1.0], [0.0]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequential(layers).fit(X, y, loss=loss, optimizer=nonlin.SGD(1e-3), seed=0, verbose=0)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    if warns is None:
+        assert not messages, messages
+    else:
+        assert len(messages) == 1 and re.search(warns, messages[0]), messages
+        assert caught[0].filename == __file__  # points at the caller of fit

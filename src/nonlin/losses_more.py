@@ -16,6 +16,7 @@ there too); ``Poisson`` and ``LogCosh`` are ``k`` times Keras' ``poisson`` and
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,18 @@ def _refuse_outside(values: np.ndarray, low: float, high: float, what: str, hint
     if outside.any():
         index = tuple(int(i) for i in np.argwhere(outside)[0])
         raise ValueError(f"Expected {what}. Received {values[index]} at index {index}{hint}")
+
+
+def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:
+    """Refuse targets ``loss`` has no meaning for, naming the first: below 0 for
+    ``Poisson`` (counts), outside [0, 1] for ``KLDivergence`` (probabilities, which
+    Keras would clip silently). The public calls and ``fit`` (``data.prepare_targets``)."""
+    if isinstance(loss, Poisson):
+        _refuse_outside(y, 0.0, np.inf, f"targets >= 0 (counts) for the Poisson loss in {name}",
+                        "")
+    elif isinstance(loss, KLDivergence):
+        _refuse_outside(y, 0.0, 1.0, f"target probabilities in [0, 1] for the KL divergence "
+                        f"in {name}", "")
 
 
 class Poisson(Loss):
@@ -60,7 +73,7 @@ class Poisson(Loss):
         _refuse_outside(y_pred, 0.0, np.inf, "predictions >= 0 (Poisson rates) in y_pred",
                         "; end the model with a positive output, such as Exp() or Softplus()")
         y_true = super()._check_target(y_true, y_pred)
-        _refuse_outside(y_true, 0.0, np.inf, "targets >= 0 (counts) for the Poisson loss", "")
+        check_fit_targets(self, y_true)
         return y_true
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -105,8 +118,7 @@ class KLDivergence(Loss):
         _refuse_outside(y_pred, 0.0, 1.0, "probabilities in [0, 1] in y_pred",
                         "; end the model with Softmax()")
         y_true = super()._check_target(y_true, y_pred)
-        _refuse_outside(y_true, 0.0, 1.0, "target probabilities in [0, 1] for the "
-                        "KL divergence", "")
+        check_fit_targets(self, y_true)
         return y_true
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -160,3 +172,31 @@ class LogCosh(Loss):
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(y_pred, y_true, out=out)
         return np.tanh(out, out=out)
+
+
+def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
+    """Warn, once per ``fit``, when the model's last built-in layer can give what ``loss``
+    has no value for: below 0 for ``Poisson`` (the log of a negative rate: NaN, which
+    ``fit`` would report as a divergence), outside [0, 1] for ``KLDivergence`` (the clip
+    then zeroes the gradient). ``fit`` does not check the outputs on each batch. A
+    custom last layer is trusted; ``Dropout`` layers at the end are looked through."""
+    import warnings
+
+    from .activations import Exp, ReLU, Sigmoid, Softmax
+    from .activations_smooth import Softplus
+    from .layers import Dropout
+
+    fits = {Poisson: (Exp, Softplus, ReLU, Sigmoid, Softmax), KLDivergence: (Softmax, Sigmoid)}
+    wanted = fits.get(type(loss))
+    index = len(model.layers) - 1
+    while index > 0 and isinstance(model.layers[index], Dropout):
+        index -= 1
+    last = model.layers[index]
+    if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
+            "nonlin."):
+        return
+    takes, add = (("rates >= 0", "Exp() (the log link) or Softplus()") if type(loss) is Poisson
+                  else ("probabilities in [0, 1]", "Softmax()"))
+    warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
+                  f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
+                  f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)
