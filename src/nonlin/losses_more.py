@@ -56,8 +56,9 @@ class Poisson(Loss):
     ``y_pred`` (n_samples, n_outputs) is a rate, so it must be >= 0: end the model
     with a positive output, an ``Exp()`` (the log link of Poisson regression) or a
     ``Softplus()`` layer. A public call refuses a negative prediction, and a negative
-    target (a count); ``fit`` does not check the model's outputs on each batch (a
-    negative one makes the loss NaN, which ``fit`` reports as a divergence).
+    target (a count), and so does ``fit`` for its targets; ``fit`` does not check the
+    model's outputs on each batch (a negative one makes the loss NaN, which ``fit``
+    reports as a divergence), but warns when the last layer can give them.
 
     Keras' ``poisson`` is the same per entry and averages over the outputs (nonlin's
     is ``n_outputs`` times it). PyTorch's ``PoissonNLLLoss(log_input=False)`` is the
