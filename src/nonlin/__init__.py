@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from .checkpoint import ModelCheckpoint, load_checkpoint
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+    from .losses_more import KLDivergence, LogCosh, Poisson
     from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
 
 __version__ = "0.1.0"
@@ -47,7 +48,7 @@ _DEFERRED = {
     "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
-               "MeanSquaredError"),
+               "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson"),
     "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
                    "RMSprop"),
 }
@@ -99,6 +100,9 @@ __all__ = [
     "Dense",
     "GELU",
     "Huber",
+    "KLDivergence",
+    "LogCosh",
+    "Poisson",
     "Exp",
     "Identity",
     "Layer",

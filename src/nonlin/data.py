@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
+from .losses_more import check_fit_targets
 from .validation import (
     as_dtype,
     check_labels,
@@ -103,6 +104,7 @@ def prepare_targets(
     if isinstance(loss, BinaryCrossEntropy) and np.any((y < 0) | (y > 1)):
         bad = y[(y < 0) | (y > 1)][0].item()
         raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad!r}")
+    check_fit_targets(loss, y, name)  # Poisson's and KLDivergence's ranges
     return as_model_dtype(y, dtype, name)
 
 

@@ -33,16 +33,19 @@ Conventions, shared by every loss here:
   both faster and stable: the gradient is just ``p - y``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
   ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
+  ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``,
+  re-exported here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._loss_checks import check_loss_inputs, check_out, check_probabilities, check_real_target
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
+from ._reexport import reexports
 from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
 
@@ -284,3 +287,9 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {"from_logits": self.from_logits, "reduction": self.reduction}
+
+
+if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
+    from .losses_more import KLDivergence, LogCosh, Poisson  # noqa: F401
+__getattr__ = reexports(__name__, KLDivergence="losses_more", LogCosh="losses_more",
+                        Poisson="losses_more")

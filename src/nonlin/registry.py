@@ -62,7 +62,7 @@ ACTIVATIONS: dict[str, type] = {
 
 
 def _losses() -> dict[str, type]:
-    from . import losses
+    from . import losses, losses_more
 
     return {
         "mse": losses.MeanSquaredError,
@@ -78,9 +78,17 @@ def _losses() -> dict[str, type]:
         "cross_entropy": losses.CrossEntropy,
         "categorical_crossentropy": losses.CrossEntropy,
         "sparse_categorical_crossentropy": losses.CrossEntropy,  # labels or one-hot, both
+        "poisson": losses_more.Poisson,
+        "kl_divergence": losses_more.KLDivergence,  # Keras' names ("KLD" as "kld")
+        "kld": losses_more.KLDivergence,
+        "kullback_leibler_divergence": losses_more.KLDivergence,
+        "log_cosh": losses_more.LogCosh,
+        "logcosh": losses_more.LogCosh,
         # class names, nonlin's and Keras' (keras.losses.get("MeanSquaredError") works too)
         **{cls.__name__: cls for cls in (losses.MeanSquaredError, losses.MeanAbsoluteError,
-                                         losses.BinaryCrossEntropy, losses.CrossEntropy)},
+                                         losses.BinaryCrossEntropy, losses.CrossEntropy,
+                                         losses_more.Poisson, losses_more.KLDivergence,
+                                         losses_more.LogCosh)},
         "BinaryCrossentropy": losses.BinaryCrossEntropy,
         "CategoricalCrossentropy": losses.CrossEntropy,
         "SparseCategoricalCrossentropy": losses.CrossEntropy,

@@ -55,6 +55,7 @@ from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
+from .losses_more import warn_unbounded_output
 from .objective import warn_constant_softmax, warn_double_activation
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
@@ -179,6 +180,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
         warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
         warn_constant_softmax(model, stacklevel=3)
+        warn_unbounded_output(model, loss, stacklevel=3)
         train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))

@@ -1,0 +1,203 @@
+"""More losses, as Keras 3 names them: ``Poisson``, ``KLDivergence``, ``LogCosh``.
+
+Re-exported by ``nonlin.losses`` (``from nonlin.losses import Poisson``) and by
+``nonlin``; the conventions of ``nonlin.losses`` hold: the per-sample loss sums over
+the outputs, ``reduction`` and ``sample_weight`` as there, float32 kept. None of
+them has a fused path: ``fit`` calls their ``_value`` / ``_grad`` on each batch,
+with the buffers it lends (``nonlin._scratch``).
+
+How they relate to Keras 3 (``keras.losses``) and PyTorch, per sample of ``k``
+outputs: ``KLDivergence`` equals Keras' ``kl_divergence`` (a sum over the outputs
+there too); ``Poisson`` and ``LogCosh`` are ``k`` times Keras' ``poisson`` and
+``log_cosh``, which average over the outputs. PyTorch's ``PoissonNLLLoss`` and
+``KLDivLoss`` differ as their docstrings say.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._scratch import like, rows
+from .core import const
+from .losses import Loss, _reduction
+
+EPSILON = 1e-7  # Keras' backend.epsilon(), in every dtype (as Keras)
+
+
+def _refuse_outside(values: np.ndarray, low: float, high: float, what: str, hint: str) -> None:
+    """A ``ValueError`` naming the first entry of ``values`` outside ``[low, high]``."""
+    outside = (values < low) | (values > high)
+    if outside.any():
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(f"Expected {what}. Received {values[index]} at index {index}{hint}")
+
+
+def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:
+    """Refuse targets ``loss`` has no meaning for, naming the first: below 0 for
+    ``Poisson`` (counts), outside [0, 1] for ``KLDivergence`` (probabilities, which
+    Keras would clip silently). The public calls and ``fit`` (``data.prepare_targets``)."""
+    if isinstance(loss, Poisson):
+        _refuse_outside(y, 0.0, np.inf, f"targets >= 0 (counts) for the Poisson loss in {name}",
+                        "")
+    elif isinstance(loss, KLDivergence):
+        _refuse_outside(y, 0.0, 1.0, f"target probabilities in [0, 1] for the KL divergence "
+                        f"in {name}", "")
+
+
+class Poisson(Loss):
+    """Poisson loss for counts: ``L_i = sum_j [p_ij - y_ij log(p_ij + eps)]``,
+    ``eps = 1e-7`` (Keras' ``backend.epsilon()``, in every dtype).
+
+    Gradient ``d L_i / d p_ij = 1 - y_ij / (p_ij + eps)``.
+
+    ``y_pred`` (n_samples, n_outputs) is a rate, so it must be >= 0: end the model
+    with a positive output, an ``Exp()`` (the log link of Poisson regression) or a
+    ``Softplus()`` layer. A public call refuses a negative prediction, and a negative
+    target (a count), and so does ``fit`` for its targets; ``fit`` does not check the
+    model's outputs on each batch (a negative one makes the loss NaN, which ``fit``
+    reports as a divergence), but warns when the last layer can give them.
+
+    Keras' ``poisson`` is the same per entry and averages over the outputs (nonlin's
+    is ``n_outputs`` times it). PyTorch's ``PoissonNLLLoss(log_input=False)`` is the
+    same per entry with ``eps=1e-8`` (``full=False``, its default, leaves out the
+    Stirling term, as here) and averages over every entry; its default
+    ``log_input=True`` takes ``log p`` instead (nonlin: an ``Exp()`` last layer).
+    """
+
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = _reduction(reduction)
+
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        _refuse_outside(y_pred, 0.0, np.inf, "predictions >= 0 (Poisson rates) in y_pred",
+                        "; end the model with a positive output, such as Exp() or Softplus()")
+        y_true = super()._check_target(y_true, y_pred)
+        check_fit_targets(self, y_true)
+        return y_true
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        terms = np.add(y_pred, const(EPSILON, y_pred.dtype), out=like("terms", y_pred))
+        np.log(terms, out=terms)
+        np.multiply(terms, y_true, out=terms)
+        np.subtract(y_pred, terms, out=terms)  # p - y log(p + eps)
+        return np.add.reduce(terms, 1, out=rows("losses", terms))  # .sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.add(y_pred, const(EPSILON, y_pred.dtype), out=out)
+        np.divide(y_true, out, out=out)
+        return np.subtract(const(1.0, out.dtype), out, out=out)
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence of ``y_pred`` from ``y_true``, as Keras 3 computes it:
+    with ``t = clip(y_true, eps, 1)`` and ``q = clip(y_pred, eps, 1)``, ``eps = 1e-7``,
+    ``L_i = sum_j t_ij log(t_ij / q_ij)``.
+
+    Gradient ``d L_i / d p_ij = -t_ij / q_ij`` where ``eps <= p_ij <= 1``, and 0 outside
+    (where the clip is flat): what Keras' automatic differentiation gives through
+    its clip (TensorFlow's ``clip_by_value`` and PyTorch's ``clamp`` pass the
+    gradient at the bounds, zero it beyond). So a prediction below ``1e-7`` for a
+    class of the target gets no gradient, as in Keras. (The divergence is
+    ``CrossEntropy`` of soft targets minus their entropy, a constant: the same
+    gradient inside the clip; ``CrossEntropy`` keeps ``-y / eps`` below it.)
+
+    ``y_true`` and ``y_pred`` (n_samples, n_outputs) hold probabilities, rows that
+    sum to 1; a public call refuses values outside [0, 1] (Keras clips them
+    silently). Keras' ``kl_divergence`` sums over the outputs too: the same value.
+    PyTorch's ``KLDivLoss`` takes ``log q`` as its input (``log_target=False``), does
+    not clip (``t log t`` is 0 where ``t = 0``; Keras' and nonlin's ``1e-7`` floor adds
+    about ``1e-7 log(1e-7 / q)`` there), and its ``reduction="batchmean"`` is nonlin's
+    ``"mean"`` (its ``"mean"`` divides by every entry).
+    """
+
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = _reduction(reduction)
+
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        _refuse_outside(y_pred, 0.0, 1.0, "probabilities in [0, 1] in y_pred",
+                        "; end the model with Softmax()")
+        y_true = super()._check_target(y_true, y_pred)
+        check_fit_targets(self, y_true)
+        return y_true
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        eps, one = const(EPSILON, y_pred.dtype), const(1.0, y_pred.dtype)
+        t = np.clip(y_true, eps, one, out=like("kl_true", y_true))
+        q = np.clip(y_pred, eps, one, out=like("terms", y_pred))
+        np.divide(t, q, out=q)
+        np.log(q, out=q)
+        np.multiply(q, t, out=q)  # t log(t / q)
+        return np.add.reduce(q, 1, out=rows("losses", q))  # .sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        eps, one = const(EPSILON, y_pred.dtype), const(1.0, y_pred.dtype)
+        t = np.clip(y_true, eps, one, out=like("kl_true", y_true))
+        np.clip(y_pred, eps, one, out=out)
+        np.divide(t, out, out=out)
+        np.negative(out, out=out)  # -t / q, then 0 where the clip is flat
+        inside = np.greater_equal(y_pred, eps, out=like("inside", y_pred))  # 1.0 or 0.0
+        np.multiply(out, inside, out=out)
+        np.less_equal(y_pred, one, out=inside)
+        return np.multiply(out, inside, out=out)
+
+
+class LogCosh(Loss):
+    """``L_i = sum_j log(cosh(r_ij))`` with the residual ``r = p - y``; gradient
+    ``tanh(r)``.
+
+    About ``r^2 / 2`` for a small residual and ``|r| - log 2`` for a large one: like
+    ``MeanSquaredError`` near the target, like ``MeanAbsoluteError`` for outliers.
+    Computed as ``|r| + log1p(exp(-|r|)^2) - log 2``, which is Keras'
+    ``r + softplus(-2r) - log 2`` written so that no ``exp`` overflows: finite and
+    without a warning for any finite residual (``cosh`` itself overflows past 710).
+    Keras' ``log_cosh`` averages over the outputs (nonlin's is ``n_outputs`` times
+    it); PyTorch has no such loss.
+    """
+
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = _reduction(reduction)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
+        np.abs(r, out=r)
+        e = np.negative(r, out=like("terms", r))
+        np.exp(e, out=e)
+        np.multiply(e, e, out=e)  # exp(-2|r|), underflowing to 0 without a warning
+        np.log1p(e, out=e)
+        np.add(e, r, out=e)
+        np.subtract(e, const(math.log(2.0), e.dtype), out=e)
+        return np.add.reduce(e, 1, out=rows("losses", e))  # .sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.subtract(y_pred, y_true, out=out)
+        return np.tanh(out, out=out)
+
+
+def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
+    """Warn, once per ``fit``, when the model's last built-in layer can give what ``loss``
+    has no value for: below 0 for ``Poisson`` (the log of a negative rate: NaN, which
+    ``fit`` would report as a divergence), outside [0, 1] for ``KLDivergence`` (the clip
+    then zeroes the gradient). ``fit`` does not check the outputs on each batch. A
+    custom last layer is trusted; ``Dropout`` layers at the end are looked through."""
+    import warnings
+
+    from .activations import Exp, ReLU, Sigmoid, Softmax
+    from .activations_smooth import Softplus
+    from .layers import Dropout
+
+    fits = {Poisson: (Exp, Softplus, ReLU, Sigmoid, Softmax), KLDivergence: (Softmax, Sigmoid)}
+    wanted = fits.get(type(loss))
+    index = len(model.layers) - 1
+    while index > 0 and isinstance(model.layers[index], Dropout):
+        index -= 1
+    last = model.layers[index]
+    if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
+            "nonlin."):
+        return
+    takes, add = (("rates >= 0", "Exp() (the log link) or Softplus()") if type(loss) is Poisson
+                  else ("probabilities in [0, 1]", "Softmax()"))
+    warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
+                  f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
+                  f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)
