@@ -54,14 +54,20 @@ LAYERS = {
     "LayerNorm": ("LayerNormalization", {}, "LayerNorm", (WIDTH,)),
 }
 
-# name: (nonlin loss, torch loss, targets: "labels", "binary" or "real")
+# name: (nonlin loss, its arguments, torch loss, its arguments, targets: "labels",
+# "binary", "real", "counts" (with rates > 0) or "probabilities" (rows of a softmax))
 LOSSES = {
-    "CrossEntropy(logits)": ("CrossEntropy", {"from_logits": True}, "CrossEntropyLoss", "labels"),
+    "CrossEntropy(logits)": ("CrossEntropy", {"from_logits": True}, "CrossEntropyLoss", {},
+                             "labels"),
     "BinaryCrossEntropy(logits)": ("BinaryCrossEntropy", {"from_logits": True},
-                                   "BCEWithLogitsLoss", "binary"),
-    "MeanSquaredError": ("MeanSquaredError", {}, "MSELoss", "real"),
-    "MeanAbsoluteError": ("MeanAbsoluteError", {}, "L1Loss", "real"),
-    "Huber": ("Huber", {}, "HuberLoss", "real"),
+                                   "BCEWithLogitsLoss", {}, "binary"),
+    "MeanSquaredError": ("MeanSquaredError", {}, "MSELoss", {}, "real"),
+    "MeanAbsoluteError": ("MeanAbsoluteError", {}, "L1Loss", {}, "real"),
+    "Huber": ("Huber", {}, "HuberLoss", {}, "real"),
+    "Poisson": ("Poisson", {}, "PoissonNLLLoss", {"log_input": False}, "counts"),
+    "KLDivergence": ("KLDivergence", {}, "KLDivLoss", {"reduction": "batchmean"},
+                     "probabilities"),
+    "LogCosh": ("LogCosh", {}, "(none in torch.nn)", {}, "real"),
 }
 
 # name: (nonlin optimizer, its arguments, torch.optim class, its arguments)
@@ -126,6 +132,12 @@ def loss_targets(kind: str) -> tuple[np.ndarray, np.ndarray]:
         return rng.integers(0, CLASSES, ROWS), out
     if kind == "binary":
         return (rng.random((ROWS, CLASSES)) < 0.5).astype(np.float32), out
+    if kind == "counts":
+        return rng.poisson(2.0, (ROWS, CLASSES)).astype(np.float32), np.exp(out)
+    if kind == "probabilities":
+        p = np.exp(out) / np.exp(out).sum(axis=1, keepdims=True)
+        q = rng.random((ROWS, CLASSES), dtype=np.float32)
+        return q / q.sum(axis=1, keepdims=True), p
     return rng.standard_normal((ROWS, CLASSES), dtype=np.float32), out
 
 
@@ -137,16 +149,17 @@ def nonlin_loss(name: str, kwargs: dict, kind: str) -> Callable[[], object] | No
     return lambda: (loss(y, out), loss.grad(y, out))
 
 
-def torch_loss(torch, name: str, kind: str) -> Callable[[], object] | None:
+def torch_loss(torch, name: str, kwargs: dict, kind: str) -> Callable[[], object] | None:
     cls = getattr(torch.nn, name, None)
     if cls is None:
         return None
-    loss, (y, out) = cls(), loss_targets(kind)
+    loss, (y, out) = cls(**kwargs), loss_targets(kind)
     yt, zt = torch.from_numpy(y), torch.from_numpy(out).requires_grad_()
+    log_input = name == "KLDivLoss"  # it takes log q
 
     def step() -> None:
         zt.grad = None
-        loss(zt, yt).backward()
+        loss(torch.log(zt) if log_input else zt, yt).backward()
 
     return step
 
@@ -227,8 +240,8 @@ def main() -> None:
             name: (nonlin_layer(ours, kw), torch and torch_layer(torch, theirs, targs))
             for name, (ours, kw, theirs, targs) in LAYERS.items()}, args.repeats, args.calls)
         compare("Losses: value + gradient, 128 x 10 float32", {
-            name: (nonlin_loss(ours, kw, kind), torch and torch_loss(torch, theirs, kind))
-            for name, (ours, kw, theirs, kind) in LOSSES.items()}, args.repeats, args.calls)
+            name: (nonlin_loss(ours, kw, kind), torch and torch_loss(torch, theirs, tkw, kind))
+            for name, (ours, kw, theirs, tkw, kind) in LOSSES.items()}, args.repeats, args.calls)
         compare("Optimizers: one update of 235,146 float32 parameters", {
             name: (nonlin_optimizer(ours, kw), torch and torch_optimizer(torch, theirs, tkw))
             for name, (ours, kw, theirs, tkw) in OPTIMIZERS.items()}, args.repeats, args.calls)
