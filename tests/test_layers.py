@@ -175,6 +175,19 @@ def test_leaky_relu_is_its_formula_forward_and_backward(alpha, dtype):
     np.testing.assert_array_equal(inference, expected)
 
 
+def test_leaky_relu_backward_follows_an_alpha_set_after_a_first_step():
+    """The slope floor is kept between steps; a new alpha (set by hand, say) must reach
+    the backward as it reaches the forward (it kept the old floor once)."""
+    layer = LeakyReLU(0.1)
+    x, g = np.array([[-2.0, 3.0]]), np.ones((1, 2))
+    layer.forward(x, training=True)
+    layer.backward(g)
+    for alpha in (0.3, 2.0):
+        layer.alpha = alpha
+        layer.forward(x, training=True)
+        np.testing.assert_array_equal(layer.backward(g), [[alpha, 1.0]])
+
+
 def test_activation_values_match_formulas():
     x = np.linspace(-4, 4, 9)[None, :]
     np.testing.assert_allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)), rtol=1e-15)

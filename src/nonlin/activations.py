@@ -110,12 +110,10 @@ def _zero_block(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 
 
 def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Zeros to compare an array of ``shape`` with.
-
-    NumPy's float32 ``maximum`` runs about 3x faster against a same-shaped array
-    than against a scalar (5 vs 16 us on 128 x 256 here), 2x against a row. Blocks
-    up to 2**18 entries (a training batch, an evaluation chunk) are cached read-only;
-    larger 2-D inputs get a row, anything else the scalar.
+    """Zeros to compare an array of ``shape`` with: NumPy's float32 ``maximum`` runs
+    about 3x faster against a same-shaped array than against a scalar (5 vs 16 us on
+    128 x 256 here), 2x against a row. Blocks up to 2**18 entries (a training batch, an
+    evaluation chunk) are cached read-only; larger 2-D inputs get a row, else the scalar.
     """
     if len(shape) != 2:
         return _ZERO[dtype]
@@ -151,9 +149,10 @@ class LeakyReLU(Layer):
         y = cached(self, "_y", grad_out)  # the training forward's output
         slope = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=slope)  # 1 where x > 0, else 0
-        floor = self.__dict__.get("_floor")  # alpha or 1: a block is faster than a scalar
-        if floor is None or floor.shape != slope.shape or floor.dtype != slope.dtype:
-            floor = self._floor = np.full(slope.shape, min(self.alpha, 1.0), slope.dtype)
+        floor, key = self.__dict__.get("_floor", (None, None))  # a block beats a scalar
+        if key != (slope.shape, slope.dtype, self.alpha):  # alpha may be set after build
+            floor = np.full(slope.shape, min(self.alpha, 1.0), slope.dtype)
+            self._floor = (floor, (slope.shape, slope.dtype, self.alpha))
         if self.alpha > 1:  # (1 - [x > 0]) alpha is 0 or alpha; at least 1: 1 or alpha
             np.subtract(_ONE[y.dtype], slope, out=slope)
             np.multiply(slope, const(self.alpha, y.dtype), out=slope)
