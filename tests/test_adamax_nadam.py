@@ -287,7 +287,7 @@ def test_nadam_steps_without_trainable_weights_keep_its_state_loadable(tmp_path)
     and a later step uses a P_t of fewer terms than t says."""
     opt = Nadam()
     opt.step([])
-    opt.step([])
+    opt.step(())  # a tuple is "no weights" to Optimizer.step too
     u = [0.9 * (1.0 - 0.5 * 0.96**t) for t in (1, 2)]
     assert opt.state_dict()["u_product"] == u[0] * u[1]
     Nadam().load_state_dict(opt.state_dict())

@@ -285,3 +285,11 @@ def test_rows_whose_squares_overflow_are_still_normalized(dtype, value) -> None:
         y = layer.forward(x, training=training)
         assert y.dtype == dtype
         np.testing.assert_allclose(y[:1], expected, rtol=1e-6)
+
+
+def test_rows_whose_sum_of_squares_overflows_are_normalized_without_a_warning() -> None:
+    """Each square of 1.2e154 is finite; their sum is not (the reduce warned)."""
+    layer = LayerNormalization(epsilon=1e-5)
+    Sequential([layer]).build(4, seed=0)
+    x = np.array([[1.2e154, -1.2e154, 1.2e154, -1.2e154]])
+    np.testing.assert_allclose(layer.forward(x), [[1.0, -1.0, 1.0, -1.0]], rtol=1e-12)

@@ -166,8 +166,8 @@ class Nadam(Adam):
         self._u_product = 1.0  # P_0: the slots start afresh, and so does the product
 
     def step(self, params: list[Param]) -> None:
-        if isinstance(params, list) and not params:  # no trainable weights: a step counted
-            t = self.iterations + 1 - self._slots_since  # without _deltas, P_t still moves
+        if isinstance(params, list | tuple) and not params:  # no trainable weights: a step
+            t = self.iterations + 1 - self._slots_since  # counted without _deltas: P_t moves
             self._u_product *= _momentum(self.beta_1, self.momentum_decay, t)
         super().step(params)
 

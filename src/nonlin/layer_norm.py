@@ -44,9 +44,9 @@ def _standardize(
     np.add.reduce(x, 1, None, mean, True)  # type: ignore[call-overload]
     np.divide(mean, width, out=mean)
     np.subtract(x, mean, out=xhat)
-    with np.errstate(over="ignore"):  # a row of huge values: its squares overflow (below)
-        np.multiply(xhat, xhat, out=square)
-    np.add.reduce(square, 1, None, inv_std, True)  # type: ignore[call-overload]
+    with np.errstate(over="ignore"):  # a row of huge values: its squares or their sum
+        np.multiply(xhat, xhat, out=square)  # overflow (rescaled below)
+        np.add.reduce(square, 1, None, inv_std, True)  # type: ignore[call-overload]
     np.divide(inv_std, width, out=inv_std)  # var
     np.add(inv_std, const(epsilon, dt), out=inv_std)
     np.sqrt(inv_std, out=inv_std)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._branchless import pick
 from ._scratch import like, rows
 from .core import const
 from .losses import Loss, _reduction
@@ -152,6 +153,8 @@ class LogCosh(Loss):
     Computed as ``|r| + log1p(exp(-|r|)^2) - log 2``, which is Keras'
     ``r + softplus(-2r) - log 2`` written so that no ``exp`` overflows: finite and
     without a warning for any finite residual (``cosh`` itself overflows past 710).
+    For ``|r| < 1``, where that cancels (negative losses in float32, as Keras' formula
+    gives), ``log1p(2 sinh(r / 2)^2)`` instead.
     Keras' ``log_cosh`` averages over the outputs (nonlin's is ``n_outputs`` times
     it); PyTorch has no such loss.
     """
@@ -167,7 +170,13 @@ class LogCosh(Loss):
         np.multiply(e, e, out=e)  # exp(-2|r|), underflowing to 0 without a warning
         np.log1p(e, out=e)
         np.add(e, r, out=e)
-        np.subtract(e, const(math.log(2.0), e.dtype), out=e)
+        np.subtract(e, const(math.log(2.0), e.dtype), out=e)  # cancels for a small |r|:
+        one = const(1.0, r.dtype)  # there (|r| < 1) log(cosh r) = log1p(2 sinh(r / 2)^2)
+        small = np.minimum(r, one, out=like("small", r))
+        np.sinh(np.multiply(small, const(0.5, r.dtype), out=small), out=small)
+        np.multiply(np.multiply(small, small, out=small), const(2.0, r.dtype), out=small)
+        np.log1p(small, out=small)
+        pick(np.less(r, one, out=like("flag", r)), small, e, e, r)
         return np.add.reduce(e, 1, out=rows("losses", e))  # .sum(axis=1)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -180,7 +189,8 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     has no value for: below 0 for ``Poisson`` (the log of a negative rate: NaN, which
     ``fit`` would report as a divergence), outside [0, 1] for ``KLDivergence`` (the clip
     then zeroes the gradient). ``fit`` does not check the outputs on each batch. A
-    custom last layer is trusted; ``Dropout`` layers at the end are looked through."""
+    custom last layer is trusted; for ``Poisson``, ``Dropout`` layers at the end are looked
+    through."""
     import warnings
 
     from .activations import Exp, ReLU, Sigmoid, Softmax
@@ -190,7 +200,8 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     fits = {Poisson: (Exp, Softplus, ReLU, Sigmoid, Softmax), KLDivergence: (Softmax, Sigmoid)}
     wanted = fits.get(type(loss))
     index = len(model.layers) - 1
-    while index > 0 and isinstance(model.layers[index], Dropout):
+    # Dropout keeps outputs >= 0, but its 1 / (1 - rate) scaling takes them past 1
+    while index > 0 and type(loss) is Poisson and isinstance(model.layers[index], Dropout):
         index -= 1
     last = model.layers[index]
     if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
