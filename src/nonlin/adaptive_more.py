@@ -14,11 +14,11 @@ import numpy as np
 
 from .adaptive import Adam
 from .core import Param, const
-from .optimizers import Optimizer, _check_positive, _check_range
+from .optimizers import _check_positive
 from .validation import is_real
 
 
-class Adamax(Optimizer):
+class Adamax(Adam):
     """Adamax (Kingma & Ba, 2015, section 7.1), Adam with the infinity norm, in the Keras form.
 
     At step ``t = iterations + 1``, for each parameter ``w`` with gradient ``g``::
@@ -63,11 +63,9 @@ class Adamax(Optimizer):
         epsilon: float = 1e-7,
         clipnorm: float | None = None,
         learning_rate: Any = None,
-    ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
-        self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
+    ) -> None:  # Adam's hyper-parameters and checks; keyword-only here, as Keras orders them
+        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
+                         learning_rate=learning_rate)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -91,11 +89,6 @@ class Adamax(Optimizer):
             np.divide(m, d, out=d)
             deltas.append(np.multiply(d, neg_lr_t, out=d))  # -lr_t m / (u + eps)
         return deltas
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        return config
 
 
 def _momentum(beta_1: float, decay: float, t: int) -> float:
