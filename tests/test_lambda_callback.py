@@ -60,7 +60,8 @@ def test_a_function_can_stop_training_through_the_model_as_in_keras() -> None:
     (dict(on_epoch_end=3), TypeError, r"Received: on_epoch_end=3"),
     (dict(on_train_begin="print"), TypeError, r"Received: on_train_begin='print'"),
     (dict(on_batch_end=lambda b, logs: None, on_train_batch_end=lambda b, logs: None),
-     ValueError, "on_train_batch_end and on_batch_end"),
+     ValueError, r"on_train_batch_end and on_batch_end \(the same hook\)\. Received both: "
+                 r"on_train_batch_end=<function .*, on_batch_end=<function"),
     (dict(on_test_begin=lambda logs: None), TypeError, "on_test_begin"),  # no evaluate hooks
 ])
 def test_bad_arguments_are_refused_with_a_clear_message(kwargs, error, match) -> None:

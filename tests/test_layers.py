@@ -188,6 +188,22 @@ def test_leaky_relu_backward_follows_an_alpha_set_after_a_first_step():
         np.testing.assert_array_equal(layer.backward(g), [[alpha, 1.0]])
 
 
+def test_leaky_relus_of_many_widths_keep_their_slope_blocks_from_step_to_step():
+    """Each layer keeps its own block: a cache shared by all (8 entries) made one anew in
+    every backward once more than 8 shapes were in use."""
+    layers = [LeakyReLU(0.1) for _ in range(10)]
+    for i, layer in enumerate(layers):
+        x = np.linspace(-1.0, 1.0, 4 * (i + 3)).reshape(4, i + 3)
+        layer.forward(x, training=True)
+        layer.backward(np.ones_like(x))
+    kept = [layer._floor[0] for layer in layers]
+    for i, layer in enumerate(layers):
+        x = np.linspace(-1.0, 1.0, 4 * (i + 3)).reshape(4, i + 3)
+        layer.forward(x, training=True)
+        layer.backward(np.ones_like(x))
+    assert all(layer._floor[0] is block for layer, block in zip(layers, kept, strict=True))
+
+
 def test_activation_values_match_formulas():
     x = np.linspace(-4, 4, 9)[None, :]
     np.testing.assert_allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)), rtol=1e-15)
