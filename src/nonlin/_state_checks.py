@@ -69,6 +69,19 @@ def checked_state(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> dic
     return {key: checked_value(key, state[key], current) for key, current in expected.items()}
 
 
+def copy_statistics(state: dict[Any, Any], current: dict[str, np.ndarray],
+                    variance: str) -> None:
+    """Copy a mean-and-variance ``state`` into the layer's arrays ``current``
+    (``get_state()``), all of it or nothing: ``checked_state``'s checks, then the entry
+    ``variance`` refused if negative (``sqrt`` would make it NaN), naming the value."""
+    values = checked_state(state, current)
+    negative = negative_entry(f"state[{variance!r}]", values[variance])
+    if negative:
+        raise ValueError(f"Expected a {variance} >= 0. Received {negative}")
+    for name, value in values.items():
+        np.copyto(current[name], value)
+
+
 def layer_part(state: dict[str, Any], i: int) -> dict[str, Any]:
     """The entries of layer ``i`` in a model's state, keyed by the layer's own names."""
     prefix = f"{i}."

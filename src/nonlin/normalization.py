@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import allocating, cached, input_error, layer_input
-from ._state_checks import checked_state, negative_entry
+from ._state_checks import copy_statistics
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import is_real
 
@@ -204,12 +204,7 @@ class BatchNorm(Layer):
         current = self.get_state()  # the arrays themselves, copied into below
         if not current:
             raise RuntimeError("This BatchNorm is not built yet: it has no state to set")
-        values = checked_state(state, current)
-        negative = negative_entry("state['moving_variance']", values["moving_variance"])
-        if negative:
-            raise ValueError(f"Expected a moving_variance >= 0. Received {negative}")
-        for name, value in values.items():
-            np.copyto(current[name], value)
+        copy_statistics(state, current, "moving_variance")
 
     def get_config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "epsilon": self.epsilon}

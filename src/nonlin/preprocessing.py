@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import cached, layer_input, not_built
-from ._state_checks import checked_state, negative_entry
+from ._state_checks import copy_statistics, negative_entry
 from .core import Layer, RandomLike, const, layer_buffer
 from .validation import as_dtype, check_bool, check_X
 
@@ -205,12 +205,7 @@ class Normalization(Layer):
         if not current:
             raise RuntimeError("This Normalization has no state to set: it is not built (or "
                                "its mean and variance were given, in its config)")
-        values = checked_state(state, current)
-        negative = negative_entry("state['variance']", values["variance"])
-        if negative:
-            raise ValueError(f"Expected a variance >= 0. Received {negative}")
-        for name, value in values.items():
-            np.copyto(current[name], value)
+        copy_statistics(state, current, "variance")
         self._ready = True
 
     def get_config(self) -> dict[str, Any]:
