@@ -43,26 +43,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._loss_checks import check_loss_inputs, check_out, check_probabilities, check_real_target
+from ._loss_checks import (
+    check_loss_inputs,
+    check_out,
+    check_probabilities,
+    check_real_target,
+    check_reduction,
+)
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._reexport import reexports
 from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
-
-# PyTorch's names, and Keras 3's where they mean the same (see the module docstring)
-_REDUCTIONS = {"mean": "mean", "sum": "sum", "none": "none", None: "none",
-               "sum_over_batch_size": "mean"}
-
-
-def _reduction(reduction: str | None) -> str:
-    """``"mean"``, ``"sum"`` or ``"none"`` for a reduction's name (or Keras' None)."""
-    if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:
-        hint = (" (Keras' 'mean_with_sample_weight' divides by the sum of the weights; "
-                "nonlin's 'mean' by n_samples: use 'sum' and divide)"
-                if isinstance(reduction, str) and reduction == "mean_with_sample_weight" else "")
-        raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
-                         f"Received: reduction={reduction!r:.100}")
-    return _REDUCTIONS[reduction]
 
 
 def _finite_positive(name: str, value: Any) -> float:
@@ -169,7 +160,7 @@ class MeanSquaredError(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -184,7 +175,7 @@ class MeanAbsoluteError(Loss):
     """``L_i = sum_j |p_ij - y_ij|``; gradient ``sign(p - y)``."""
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -203,7 +194,7 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "mean") -> None:
         self.delta = _finite_positive("delta", delta)
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -239,7 +230,7 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
@@ -271,7 +262,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if not self.from_logits:  # public calls only: fit's Softmax outputs are in range

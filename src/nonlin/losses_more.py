@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from ._branchless import pick
+from ._loss_checks import check_reduction
 from ._scratch import like, rows
 from .core import const
-from .losses import Loss, _reduction
+from .losses import Loss
 
 EPSILON = 1e-7  # Keras' backend.epsilon(), in every dtype (as Keras)
 
@@ -69,7 +70,7 @@ class Poisson(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         _refuse_outside(y_pred, 0.0, np.inf, "predictions >= 0 (Poisson rates) in y_pred",
@@ -114,7 +115,7 @@ class KLDivergence(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         _refuse_outside(y_pred, 0.0, 1.0, "probabilities in [0, 1] in y_pred",
@@ -160,7 +161,7 @@ class LogCosh(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
