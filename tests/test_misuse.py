@@ -55,7 +55,10 @@ LAYERS = {"Dense": lambda: Dense(3), "Dropout": lambda: Dropout(0.5), "BatchNorm
 # forward (training, for Dropout) needs build
 WITH_BUILD = ("Dense", "Dropout", "BatchNorm", "LayerNormalization", "Normalization")
 LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy(),
-          CrossEntropy(from_logits=True)]
+          CrossEntropy(from_logits=True), nonlin.Hinge(), nonlin.SquaredHinge(),
+          nonlin.CategoricalHinge(), nonlin.BinaryFocalCrossentropy(),
+          nonlin.MeanSquaredLogarithmicError(), nonlin.MeanAbsolutePercentageError(),
+          nonlin.CosineSimilarity()]
 STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad]
 
 

@@ -32,6 +32,13 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from .checkpoint import ModelCheckpoint, load_checkpoint
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+    from .losses_extra import (
+        BinaryFocalCrossentropy,
+        CosineSimilarity,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+    )
+    from .losses_margin import CategoricalHinge, Hinge, SquaredHinge
     from .losses_more import KLDivergence, LogCosh, Poisson
     from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
 
@@ -48,7 +55,9 @@ _DEFERRED = {
     "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
-               "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson"),
+               "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson", "Hinge", "SquaredHinge",
+               "CategoricalHinge", "BinaryFocalCrossentropy", "MeanSquaredLogarithmicError",
+               "MeanAbsolutePercentageError", "CosineSimilarity"),
     "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
                    "RMSprop"),
 }
@@ -86,6 +95,8 @@ __all__ = [
     "AdamW",
     "Adamax",
     "CSVLogger",
+    "CategoricalHinge",
+    "CosineSimilarity",
     "Callback",
     "DivergenceError",
     "ELU",
@@ -96,10 +107,12 @@ __all__ = [
     "RMSprop",
     "ReduceLROnPlateau",
     "BinaryCrossEntropy",
+    "BinaryFocalCrossentropy",
     "CrossEntropy",
     "Dense",
     "GELU",
     "Huber",
+    "Hinge",
     "KLDivergence",
     "LogCosh",
     "Poisson",
@@ -113,7 +126,9 @@ __all__ = [
     "Normalization",
     "LeakyReLU",
     "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
     "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
     "Nadam",
     "Optimizer",
     "Param",
@@ -122,6 +137,7 @@ __all__ = [
     "SGD",
     "Sequential",
     "SiLU",
+    "SquaredHinge",
     "Sigmoid",
     "Softmax",
     "Softplus",

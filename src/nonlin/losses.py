@@ -33,8 +33,8 @@ Conventions, shared by every loss here:
   both faster and stable: the gradient is just ``p - y``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
   ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
-  ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``,
-  re-exported here.
+  ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``, the
+  hinges in ``nonlin.losses_margin``, the rest in ``nonlin.losses_extra``; re-exported here.
 """
 
 from __future__ import annotations
@@ -280,7 +280,18 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         return {"from_logits": self.from_logits, "reduction": self.reduction}
 
 
-if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
+if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from .losses_extra import (  # noqa: F401
+        BinaryFocalCrossentropy,
+        CosineSimilarity,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+    )
+    from .losses_margin import CategoricalHinge, Hinge, SquaredHinge  # noqa: F401
     from .losses_more import KLDivergence, LogCosh, Poisson  # noqa: F401
-__getattr__ = reexports(__name__, KLDivergence="losses_more", LogCosh="losses_more",
-                        Poisson="losses_more")
+_HOMES = {"losses_more": "KLDivergence LogCosh Poisson",
+          "losses_margin": "CategoricalHinge Hinge SquaredHinge",
+          "losses_extra": "BinaryFocalCrossentropy CosineSimilarity MeanAbsolutePercentageError "
+                          "MeanSquaredLogarithmicError"}
+__getattr__ = reexports(__name__, **{name: home for home, names in _HOMES.items()
+                                     for name in names.split()})
