@@ -160,6 +160,12 @@ def test_extreme_values_give_finite_results_without_warnings(dtype):
         np.testing.assert_allclose(grad[3], -np.ones(3) / np.sqrt(3) / EPS, rtol=1e-6)
 
 
+def test_cosine_keras_docstring_example():
+    y, p = [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]]
+    np.testing.assert_allclose(CosineSimilarity(reduction=None)(y, p), [-0.0, -1.0, 1.0],
+                               rtol=1e-15)
+
+
 def test_cosine_is_minus_one_for_the_same_direction_and_zero_for_a_zero_row():
     y = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     p = np.array([[2.0, 4.0, 6.0], [0.0, 5.0, 0.0], [1.0, 1.0, 1.0]])

@@ -77,6 +77,25 @@ def test_values_are_keras_terms_summed_over_outputs(case):
         per_sample.sum(), rel=1e-12)
 
 
+def test_keras_docstring_examples_summed_over_outputs():
+    """keras.losses.BinaryFocalCrossentropy's examples (from logits; Keras averages over the
+    outputs, so the 2-output examples are half of nonlin's; a 1-D y is one column here)."""
+    y, z = np.array([0.0, 1.0, 0.0, 0.0]), np.array([-18.6, 0.51, 2.94, -12.8])
+    focal = BinaryFocalCrossentropy(gamma=2, from_logits=True)
+    assert focal(y, z) == pytest.approx(0.691, abs=5e-4)
+    assert BinaryFocalCrossentropy(apply_class_balancing=True, gamma=2, from_logits=True)(
+        y, z) == pytest.approx(0.51, abs=5e-3)
+    y, z, w = y.reshape(2, 2), z.reshape(2, 2), np.array([0.8, 0.2])
+    for balance, gamma, reduction, weights, keras in [
+            (False, 3, "mean", None, 0.647), (True, 3, "mean", None, 0.482),
+            (False, 3, "mean", w, 0.133), (True, 3, "mean", w, 0.097),
+            (False, 4, "sum", None, 1.222), (True, 4, "sum", None, 0.914),
+            (False, 5, "none", None, [0.0017, 1.1561]), (True, 5, "none", None, [0.0004, 0.8670])]:
+        loss = BinaryFocalCrossentropy(apply_class_balancing=balance, gamma=gamma,
+                                       from_logits=True, reduction=reduction)
+        np.testing.assert_allclose(np.divide(loss(y, z, weights), 2), keras, atol=5e-4)
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("batch", [1, 7])
 def test_gradient_matches_finite_differences(case, batch):
