@@ -153,6 +153,13 @@ class Normalization(Layer):
             np.copyto(self.variance, variance)
         self._ready = True
 
+    @property
+    def is_adapted(self) -> bool:
+        """Whether the layer has its statistics: adapted, given (``mean=``, ``variance=``;
+        True once built), set (``set_state``) or loaded. Keras' name. ``save`` refuses a
+        model whose ``Normalization`` is not: the file would hold no statistics."""
+        return self._ready
+
     def _unready(self) -> Exception:
         if self._fixed is not None:
             return not_built(self)
