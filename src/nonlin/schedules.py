@@ -84,10 +84,12 @@ class Schedule:
 
 
 class Constant(Schedule):
-    """``lr(step) = lr``."""
+    """``lr(step) = lr``, ``lr >= 0`` (0: no step, as a plain ``lr=0`` of an optimizer)."""
 
     def __init__(self, lr: float) -> None:
-        self.lr = _positive("lr", lr)
+        if not is_real(lr) or not 0 <= lr < math.inf:
+            raise ValueError(f"Expected a finite number >= 0. Received: lr={lr!r:.100}")
+        self.lr = float(lr)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
