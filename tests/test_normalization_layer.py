@@ -292,3 +292,16 @@ def test_a_refused_set_state_leaves_an_unadapted_layer_unadapted() -> None:
     state["2.moving_variance"][0] = 1.0
     model.set_state(state)  # the statistics are set: adapted
     assert model.layers[0].is_adapted
+
+
+def test_editing_the_config_leaves_the_layer_and_its_file(tmp_path) -> None:
+    model = Sequential([Normalization(mean=[0.0, 1.0, 2.0], variance=[1.0, 1.0, 1.0]),
+                        Dense(1)]).build(3, seed=0)
+    expected = model.predict(DATA)
+    config = model.get_config()["layers"][0]["config"]
+    config["mean"][0], config["variance"][1] = 100.0, 9.0
+    assert model.layers[0].get_config()["mean"] == [0.0, 1.0, 2.0]
+    model.save(tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(nonlin.load(tmp_path / "m.safetensors").predict(DATA), expected)
+    scalar = Normalization(mean=1.0, variance=4.0).get_config()
+    assert (scalar["mean"], scalar["variance"]) == (1.0, 4.0)

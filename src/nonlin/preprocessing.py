@@ -13,6 +13,7 @@ every value), and adapting from an iterable of batches.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -216,7 +217,8 @@ class Normalization(Layer):
         self._ready = True
 
     def get_config(self) -> dict[str, Any]:
-        mean, variance = (None, None) if self._fixed is None else self._fixed
+        # copies of the lists: editing the config must not change the layer (nor its file)
+        mean, variance = (None, None) if self._fixed is None else map(copy.copy, self._fixed)
         return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert}
 
 
