@@ -1,0 +1,55 @@
+"""Side effects: nothing a user gave is mutated, editing what a call returned changes
+nothing it came from, and a refused call changes nothing."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from nonlin import SGD, BatchNorm, Dense, ReLU, Sequential, Softmax
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(30, 3))
+Y = RNG.integers(0, 2, 30)
+
+
+def trained() -> Sequential:
+    model = Sequential([Dense(4), ReLU(), BatchNorm(), Dense(2), Softmax()])
+    model.fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=2, verbose=0, seed=0)
+    return model
+
+
+def everything(model: Sequential) -> dict[str, object]:
+    """What a refused call must leave as it was."""
+    return {"weights": model.get_weights(), "state": model.get_state(),
+            "rng": copy.deepcopy(model.rng.bit_generator.state),
+            "optimizer": model.optimizer, "loss": model.loss, "history": model.history,
+            "curve": copy.deepcopy(model.history.history),
+            "slots": model.optimizer.state_dict()}
+
+
+def assert_unchanged(before: dict[str, object], after: dict[str, object]) -> None:
+    assert before.keys() == after.keys()
+    for key in ("optimizer", "loss", "history"):
+        assert before[key] is after[key], key
+    for key in ("weights", "state", "rng", "curve", "slots"):
+        np.testing.assert_equal(after[key], before[key], err_msg=key)
+
+
+# -- what a user gave ---------------------------------------------------------------
+def test_the_array_an_initializer_returns_is_copied_not_trained_in_place() -> None:
+    kept = np.full((3, 2), 0.5)
+
+    def init(rng: object, fan_in: int, fan_out: int) -> np.ndarray:
+        return kept  # the same array every time: a "constant" initializer
+
+    a = Sequential([Dense(2, bias=False, init=init)]).build(3, seed=0)
+    b = Sequential([Dense(2, bias=False, init=init)]).build(3, seed=0)
+    assert not np.shares_memory(a.layers[0].W.value, kept)
+    assert not np.shares_memory(a.layers[0].W.value, b.layers[0].W.value)
+    a.fit(X, RNG.normal(size=(30, 2)), loss="mse", optimizer=SGD(0.1), epochs=1, verbose=0)
+    np.testing.assert_array_equal(kept, np.full((3, 2), 0.5))  # the user's array
+    np.testing.assert_array_equal(b.get_weights()[0], kept)  # the other model's weights
+
+
