@@ -8,6 +8,8 @@ import copy
 import numpy as np
 
 from nonlin import SGD, BatchNorm, Dense, ReLU, Sequential, Softmax
+from nonlin.metrics import AUC, Precision, Recall
+from nonlin.schedules_more import PiecewiseConstantDecay
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(30, 3))
@@ -51,5 +53,33 @@ def test_the_array_an_initializer_returns_is_copied_not_trained_in_place() -> No
     a.fit(X, RNG.normal(size=(30, 2)), loss="mse", optimizer=SGD(0.1), epochs=1, verbose=0)
     np.testing.assert_array_equal(kept, np.full((3, 2), 0.5))  # the user's array
     np.testing.assert_array_equal(b.get_weights()[0], kept)  # the other model's weights
+
+
+# -- editing what a call returned ---------------------------------------------------
+def test_editing_a_schedule_config_leaves_the_schedule_and_the_optimizer() -> None:
+    schedule = PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001])
+    config = schedule.get_config()
+    config["values"][0], config["boundaries"][0] = 5.0, 0
+    assert schedule(0) == 0.1 and schedule(5) == 0.1
+    assert schedule.get_config() == {"boundaries": [10, 20], "values": [0.1, 0.01, 0.001]}
+    optimizer = SGD(PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]))
+    optimizer.get_config()["lr"]["config"]["values"][0] = 5.0
+    assert optimizer.current_lr() == 0.1
+
+
+def test_editing_a_metric_config_leaves_the_metric() -> None:
+    y_true = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    y_pred = np.array([[0.9, 0.2], [0.3, 0.8], [0.6, 0.4], [0.1, 0.7]])
+    auc = AUC(thresholds=[0.3, 0.6], multi_label=True, label_weights=[1.0, 3.0])
+    expected = auc(y_true, y_pred)
+    config = auc.get_config()
+    config["label_weights"][0], config["thresholds"][0] = 100.0, 0.9
+    assert auc(y_true, y_pred) == expected
+    assert auc.get_config()["label_weights"] == [1.0, 3.0]
+    assert auc.get_config()["thresholds"] == [0.3, 0.6]
+    for cls in (Precision, Recall):
+        metric = cls(thresholds=[0.4])
+        metric.get_config()["thresholds"][0] = 0.9
+        assert metric.get_config()["thresholds"] == [0.4]
 
 
