@@ -4,10 +4,14 @@ nothing it came from, and a refused call changes nothing."""
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
+import pytest
 
-from nonlin import SGD, BatchNorm, Dense, ReLU, Sequential, Softmax
+import nonlin
+from nonlin import SGD, Adam, BatchNorm, Dense, ReLU, Sequential, Softmax
+from nonlin.callbacks import History
 from nonlin.metrics import AUC, Precision, Recall
 from nonlin.schedules_more import PiecewiseConstantDecay
 
@@ -81,5 +85,40 @@ def test_editing_a_metric_config_leaves_the_metric() -> None:
         metric = cls(thresholds=[0.4])
         metric.get_config()["thresholds"][0] = 0.9
         assert metric.get_config()["thresholds"] == [0.4]
+
+
+# -- a refused fit ----------------------------------------------------------------
+@pytest.mark.parametrize("refused", [
+    {"metrics": ["no such metric"]},
+    {"metrics": ["accuracy", "no such metric"], "optimizer": Adam(0.5),
+     "loss": nonlin.CrossEntropy()},
+    {"callbacks": [History(), "not a callback"]},
+    {"callbacks": [History(), 1], "optimizer": SGD(0.5), "seed": 3},
+], ids=["metric", "metric-new-optimizer", "callback", "callback-new-optimizer"])
+def test_a_fit_refused_for_its_arguments_changes_nothing(refused: dict[str, object]) -> None:
+    model = trained()
+    before = everything(model)
+    with pytest.raises((ValueError, TypeError)):
+        model.fit(X, Y, epochs=3, verbose=0, **refused)  # type: ignore[arg-type]
+    assert_unchanged(before, everything(model))
+
+
+def test_a_fit_whose_checkpoint_cannot_be_read_keeps_the_generator(tmp_path: object) -> None:
+    model = trained()
+    before = everything(model)
+    missing = os.path.join(str(tmp_path), "missing.safetensors")
+    with pytest.raises(FileNotFoundError):
+        model.fit(X, Y, epochs=3, verbose=0, seed=5, resume_from=missing)
+    assert_unchanged(before, everything(model))
+
+
+def test_a_seed_still_reseeds_a_fit_and_a_bad_one_is_still_refused() -> None:
+    a, b = trained(), trained()
+    a.fit(X, Y, epochs=1, verbose=0, seed=7)
+    b.rng = np.random.default_rng(7)
+    b.fit(X, Y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+    with pytest.raises(ValueError, match="seed=-1"):
+        a.fit(X, Y, epochs=1, verbose=0, seed=-1)
 
 
