@@ -122,3 +122,25 @@ def test_a_seed_still_reseeds_a_fit_and_a_bad_one_is_still_refused() -> None:
         a.fit(X, Y, epochs=1, verbose=0, seed=-1)
 
 
+# -- refusals name what they received -----------------------------------------------
+def test_set_weights_names_the_value_it_refuses() -> None:
+    model = trained()
+    weights = model.get_weights()
+    weights[0][1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"\(0\.W\)\. Received weights\[0\]\[1, 0\]=nan"):
+        model.set_weights(weights)
+    weights[0] = np.full((3, 4), "a")
+    with pytest.raises(ValueError, match="Received dtype <U1"):
+        model.set_weights(weights)
+
+
+def test_a_loss_names_the_sample_weight_it_refuses() -> None:
+    with pytest.raises(ValueError, match=r"Received sample_weight\[2\]=-2\.0"):
+        nonlin.MeanSquaredError()(np.ones(3), np.ones(3), sample_weight=[1.0, 0.5, -2.0])
+    with pytest.raises(ValueError, match=r"Received sample_weight\[1\]=nan"):
+        nonlin.MeanSquaredError()(np.ones(3), np.ones(3), sample_weight=[1.0, np.nan, -2.0])
+
+
+def test_an_optimizer_names_the_state_it_refuses() -> None:
+    with pytest.raises(ValueError, match=r"Received: state=\[1, 2\]"):
+        Adam().load_state_dict([1, 2])  # type: ignore[arg-type]
