@@ -112,6 +112,21 @@ def test_a_fit_whose_checkpoint_cannot_be_read_keeps_the_generator(tmp_path: obj
     assert_unchanged(before, everything(model))
 
 
+@pytest.mark.parametrize("how", ["stepped", "loaded"])
+def test_a_fit_refused_for_another_models_optimizer_changes_nothing(how: str) -> None:
+    other = Sequential([Dense(5), Softmax()])
+    other.fit(X, Y, loss="cross_entropy", optimizer=Adam(), epochs=1, verbose=0)
+    optimizer = other.optimizer  # its moments belong to the other model's weights
+    if how == "loaded":
+        optimizer = Adam()
+        optimizer.load_state_dict(other.optimizer.state_dict())
+    model = trained()
+    before = everything(model)
+    with pytest.raises(ValueError, match="holds state for|Expected optimizer state for"):
+        model.fit(X, Y, optimizer=optimizer, epochs=3, verbose=0)
+    assert_unchanged(before, everything(model))  # BatchNorm's statistics and the generator too
+
+
 def test_a_seed_still_reseeds_a_fit_and_a_bad_one_is_still_refused() -> None:
     a, b = trained(), trained()
     a.fit(X, Y, epochs=1, verbose=0, seed=7)
