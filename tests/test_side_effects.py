@@ -137,6 +137,25 @@ def test_a_seed_still_reseeds_a_fit_and_a_bad_one_is_still_refused() -> None:
         a.fit(X, Y, epochs=1, verbose=0, seed=-1)
 
 
+@pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit", "lbfgs"])
+def test_an_estimator_refuses_what_is_no_callback_before_changing_anything(how: str) -> None:
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import MLPClassifier
+
+    est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    est.partial_fit(X, Y, classes=[0, 1])
+    fitted = {"coefs_": [w.copy() for w in est.coefs_], "n_iter_": est.n_iter_, "t_": est.t_,
+              "loss_curve_": list(est.loss_curve_), "model_": est.model_}
+    est.set_params(callbacks=[History(), "not a callback"], warm_start=how != "fit",
+                   solver="lbfgs" if how == "lbfgs" else "adam")
+    with pytest.raises(TypeError, match="Expected Callback instances. Received: 'not a"):
+        est.partial_fit(X, Y) if how == "partial_fit" else est.fit(X, Y)
+    assert est.model_ is fitted["model_"]
+    np.testing.assert_equal(
+        {"coefs_": est.coefs_, "n_iter_": est.n_iter_, "t_": est.t_,
+         "loss_curve_": est.loss_curve_}, {k: v for k, v in fitted.items() if k != "model_"})
+
+
 # -- refusals name what they received -----------------------------------------------
 def test_set_weights_names_the_value_it_refuses() -> None:
     model = trained()
