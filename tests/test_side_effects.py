@@ -178,3 +178,19 @@ def test_a_loss_names_the_sample_weight_it_refuses() -> None:
 def test_an_optimizer_names_the_state_it_refuses() -> None:
     with pytest.raises(ValueError, match=r"Received: state=\[1, 2\]"):
         Adam().load_state_dict([1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("metadata", "received"), [
+    ({"feature_names": ["a", "b", "a"]}, "Received 'a' 2 times"),
+    ({"preprocessing": {"type": "standardize", "mean": [0, 0, 0]}},
+     r"Received the keys \['mean', 'type'\]"),
+    ({"preprocessing": {"type": "standardize", "mean": [0, 0, 0], "scale": [1, 0, 2]}},
+     r"Received preprocessing\['scale'\]\[1\]=0"),
+])
+def test_save_names_the_metadata_it_refuses(metadata: dict[str, object], received: str,
+                                            tmp_path: object) -> None:
+    model = Sequential([Dense(1)]).build(3, seed=0)
+    path = os.path.join(str(tmp_path), "model.safetensors")
+    with pytest.raises(ValueError, match=received):
+        model.save(path, metadata=metadata)
+    assert not os.path.exists(path)
