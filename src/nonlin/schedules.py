@@ -76,7 +76,9 @@ class Schedule:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The constructor's arguments; lists (``boundaries``, ``values``) are copies, so
+        that editing the config leaves the schedule as it is."""
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
