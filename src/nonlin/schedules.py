@@ -75,6 +75,7 @@ class Schedule:
     """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``."""
 
     def __call__(self, step: int) -> float:
+        """The learning rate at ``step``, the optimizer's count of updates (an integer >= 0)."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -233,7 +234,8 @@ def __getattr__(name: str) -> Any:
 
 
 def schedule_from_config(item: dict[str, Any]) -> Schedule:
-    """Rebuild a schedule from ``{"class_name": ..., "config": {...}}`` (allowlisted names only)."""
+    """Rebuild a schedule from ``item``, ``{"class_name": ..., "config": {...}}`` (allowlisted
+    names only)."""
     table = globals().get("SCHEDULES") or __getattr__("SCHEDULES")
     if not isinstance(item, dict) or item.get("class_name") not in table:
         raise ValueError(
