@@ -56,7 +56,8 @@ LAYERS = {"Dense": lambda: Dense(3), "Dropout": lambda: Dropout(0.5), "BatchNorm
 WITH_BUILD = ("Dense", "Dropout", "BatchNorm", "LayerNormalization", "Normalization")
 LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy(),
           CrossEntropy(from_logits=True)]
-STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad]
+STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad, nonlin.Adadelta,
+            nonlin.Lion]
 
 
 def built(name: str, dtype: Any = np.float64) -> Any:

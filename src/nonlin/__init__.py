@@ -33,7 +33,18 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
     from .losses_more import KLDivergence, LogCosh, Poisson
-    from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
+    from .optimizers import (
+        SGD,
+        Adadelta,
+        Adagrad,
+        Adam,
+        Adamax,
+        AdamW,
+        Lion,
+        Nadam,
+        Optimizer,
+        RMSprop,
+    )
 
 __version__ = "0.1.0"
 
@@ -50,7 +61,7 @@ _DEFERRED = {
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
                "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson"),
     "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
-                   "RMSprop"),
+                   "RMSprop", "Adadelta", "Lion"),
 }
 _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name in names}
 
@@ -58,7 +69,7 @@ _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name 
 # importing them, or their optional extras, with the package; the last two lines: those that
 # ``import nonlin`` imported (and so bound) before the deferral above
 _SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callbacks",
-               "initializers", "tutorial", "sklearn", "adaptive_more",
+               "initializers", "tutorial", "sklearn", "adaptive_more", "optim_extra",
                "adaptive", "checkpoint", "data", "early_stopping", "evaluation", "io", "losses",
                "lr_callbacks", "objective", "optimizers", "registry", "sgd")
 
@@ -79,6 +90,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_DEFERRED_NAMES, *_SUBMODULES})
 
 __all__ = [
+    "Adadelta",
     "Adagrad",
     "BatchNorm",
     "Dropout",
@@ -112,6 +124,7 @@ __all__ = [
     "ModelFileError",
     "Normalization",
     "LeakyReLU",
+    "Lion",
     "MeanAbsoluteError",
     "MeanSquaredError",
     "Nadam",

@@ -106,6 +106,8 @@ def _optimizers() -> dict[str, type]:
         "adagrad": optimizers.Adagrad,
         "adamax": optimizers.Adamax,
         "nadam": optimizers.Nadam,
+        "adadelta": optimizers.Adadelta,
+        "lion": optimizers.Lion,
     }
 
 
