@@ -10,7 +10,15 @@ import pytest
 import nonlin
 from nonlin import CrossEntropy, CSVLogger, Dense, EarlyStopping, ReLU, Sequential, Softmax
 from nonlin.metrics import get_metric
-from nonlin.schedules import Constant, CosineDecay, ExponentialDecay, StepDecay
+from nonlin.schedules import (
+    Constant,
+    CosineDecay,
+    CosineDecayRestarts,
+    ExponentialDecay,
+    InverseTimeDecay,
+    OneCycle,
+    StepDecay,
+)
 
 FIT = dict(loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=8, verbose=0, seed=0)
 
@@ -172,7 +180,8 @@ def test_validation_data_of_the_wrong_form_is_refused_naming_what_came(data, rec
 # -- a schedule at a negative step ------------------------------------------------------------
 @pytest.mark.parametrize("schedule", [
     Constant(0.1), StepDecay(0.1, 2), ExponentialDecay(0.1, 10, 0.5), CosineDecay(0.1, 10),
-    CosineDecay(0.1, 10, warmup_steps=5)])
+    CosineDecay(0.1, 10, warmup_steps=5), InverseTimeDecay(0.1, 10, 0.5),
+    CosineDecayRestarts(0.1, 10), OneCycle(0.1, 100)])
 def test_a_schedule_refuses_a_negative_step_naming_it(schedule) -> None:
     with pytest.raises(ValueError, match=r"Expected a step >= 0\. Received: step=-3"):
         schedule(-3)  # CosineDecay raised ZeroDivisionError, StepDecay gave 10 x lr

@@ -134,3 +134,19 @@ def test_cosine_warmup_starts_at_most_at_the_peak():
     assert schedules.CosineDecay(0.1, 10, warmup_steps=2, warmup_from=0.1)(0) == 0.1
     with pytest.raises(ValueError, match=r"Received: warmup_from=1e\+308"):
         schedules.CosineDecay(0.1, 10, warmup_steps=2, warmup_from=1e308)
+
+
+def test_a_checkpoint_and_a_model_file_of_an_optimizer_with_lr_zero_load(tmp_path) -> None:
+    """An optimizer takes lr=0 (no step, as in Keras and PyTorch); its files refused it."""
+    import numpy as np
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Dense(1)]).build(3, seed=0)
+    before = model.get_weights()
+    path = tmp_path / "ck.safetensors"
+    model.fit(X, X[:, :1], loss="mse", optimizer=nonlin.SGD(0.0, momentum=0.9), epochs=1,
+              verbose=0, callbacks=[ModelCheckpoint(path)])
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    assert load_checkpoint(path).optimizer.lr == 0.0
+    model.save(tmp_path / "m.safetensors")
+    assert nonlin.load(tmp_path / "m.safetensors").optimizer.lr == 0.0

@@ -280,7 +280,7 @@ TAMPERED = [
      "compile.optimizer.config.lr.config", "Eval"),
     (lambda r: r["optimizer"]["scalars"].update(lr="nan"), "compile.optimizer.scalars.lr",
      "'nan'"),
-    (lambda r: r["optimizer"]["scalars"].update(lr=0), "compile.optimizer.scalars.lr", "0"),
+    (lambda r: r["optimizer"]["scalars"].update(lr=-1.0), "compile.optimizer.scalars.lr", "-1.0"),
     (lambda r: r["optimizer"]["scalars"].update(iterations=-2),
      "compile.optimizer.scalars.iterations", "-2"),
     (lambda r: r["optimizer"]["scalars"].update(iterations=True),

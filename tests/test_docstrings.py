@@ -31,7 +31,8 @@ from typing import Any
 
 MODULES = ("nonlin", "nonlin.layers", "nonlin.losses", "nonlin.optimizers", "nonlin.callbacks",
            "nonlin.metrics", "nonlin.initializers", "nonlin.io", "nonlin.datasets",
-           "nonlin.plots", "nonlin.gradcheck", "nonlin.sklearn")
+           "nonlin.plots", "nonlin.gradcheck", "nonlin.sklearn", "nonlin.initializers_more",
+           "nonlin.schedules", "nonlin.schedules_more", "nonlin.schedules_cyclic")
 
 
 _HEADER = re.compile(r"^-{3,}$")

@@ -22,6 +22,8 @@ OPTIMIZERS = [
     lambda: AdamW(lr=1e-2, weight_decay=0.1),
     lambda: RMSprop(lr=1e-3),
     lambda: Adagrad(lr=1e-2),
+    lambda: nonlin.Adadelta(lr=1.0),
+    lambda: nonlin.Lion(lr=1e-3, weight_decay=0.1),
 ]
 
 

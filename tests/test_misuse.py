@@ -59,7 +59,8 @@ LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy()
           nonlin.CategoricalHinge(), nonlin.BinaryFocalCrossentropy(),
           nonlin.MeanSquaredLogarithmicError(), nonlin.MeanAbsolutePercentageError(),
           nonlin.CosineSimilarity()]
-STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad]
+STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad, nonlin.Adadelta,
+            nonlin.Lion]
 
 
 def built(name: str, dtype: Any = np.float64) -> Any:

@@ -260,3 +260,48 @@ def test_adapt_and_build_refusals() -> None:
         Normalization().adapt(np.array([[1e300], [-1e300]]))
     with pytest.raises(ValueError, match="within float32's range"):
         Sequential([adapted(np.array([[1e30], [-1e30]]))]).build(1, seed=0, dtype=np.float32)
+
+
+def test_is_adapted_and_a_model_saved_before_adapt_is_refused(tmp_path) -> None:
+    layer = Normalization()
+    model = Sequential([layer, Dense(2)]).build(3, seed=0)
+    assert not layer.is_adapted and Normalization(mean=0.0, variance=1.0).is_adapted is False
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(b"kept")
+    with pytest.raises(ValueError, match=r"layers\[0\] cannot be saved: this Normalization has "
+                                         r"no statistics yet: call its adapt\(X\)"):
+        model.save(path)
+    assert path.read_bytes() == b"kept"
+    assert not layer.is_adapted  # save used to adapt it to mean 0, variance 1 (identity)
+    with pytest.raises(RuntimeError, match="no mean and variance yet"):
+        model.predict(DATA)
+    layer.adapt(DATA)
+    model.save(path)
+    assert layer.is_adapted and nonlin.load(path).layers[0].is_adapted
+    given = Sequential([Normalization(mean=0.0, variance=1.0)]).build(3, seed=0)
+    assert given.layers[0].is_adapted
+
+
+def test_a_refused_set_state_leaves_an_unadapted_layer_unadapted() -> None:
+    model = Sequential([Normalization(), Dense(2), nonlin.BatchNorm()]).build(3, seed=0)
+    state = {key: np.array(value) for key, value in model.get_state().items()}
+    state["2.moving_variance"][0] = -1.0
+    with pytest.raises(ValueError, match="set_state changed nothing"):
+        model.set_state(state)
+    assert not model.layers[0].is_adapted
+    state["2.moving_variance"][0] = 1.0
+    model.set_state(state)  # the statistics are set: adapted
+    assert model.layers[0].is_adapted
+
+
+def test_editing_the_config_leaves_the_layer_and_its_file(tmp_path) -> None:
+    model = Sequential([Normalization(mean=[0.0, 1.0, 2.0], variance=[1.0, 1.0, 1.0]),
+                        Dense(1)]).build(3, seed=0)
+    expected = model.predict(DATA)
+    config = model.get_config()["layers"][0]["config"]
+    config["mean"][0], config["variance"][1] = 100.0, 9.0
+    assert model.layers[0].get_config()["mean"] == [0.0, 1.0, 2.0]
+    model.save(tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(nonlin.load(tmp_path / "m.safetensors").predict(DATA), expected)
+    scalar = Normalization(mean=1.0, variance=4.0).get_config()
+    assert (scalar["mean"], scalar["variance"]) == (1.0, 4.0)

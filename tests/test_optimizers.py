@@ -265,3 +265,15 @@ def test_after_a_refused_update_adam_steps_as_a_fresh_adam(cls):
     assert twin.state_dict()["slots_since"] == 50
     with pytest.raises(ValueError, match=r"Expected an integer in \[0, iterations=70\]"):
         twin.load_state_dict({**opt.state_dict(), "slots_since": 71})
+
+
+def test_constant_schedule_takes_zero_as_a_plain_lr_does() -> None:
+    from nonlin.schedules import Constant
+
+    p = Param(np.array([1.0, -2.0]))
+    p.grad = np.array([0.5, 0.5])
+    SGD(lr=Constant(0.0), momentum=0.9).step([p])  # lr=0.0 takes no step; so does this
+    np.testing.assert_array_equal(p.value, [1.0, -2.0])
+    for bad in (-0.1, float("inf"), float("nan"), "0.1", True):
+        with pytest.raises(ValueError, match=r"Expected a finite number >= 0. Received: lr="):
+            Constant(bad)

@@ -10,7 +10,7 @@ from nonlin import Identity, Sequential, Softmax
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax",
-                                       "nadam"])
+                                       "nadam", "adadelta", "lion"])
 def test_a_model_without_trainable_weights_fits_as_in_keras(optimizer) -> None:
     # Keras fits a model with no trainable weights (e.g. trainable=False): the loss is
     # logged, nothing is updated. nonlin raised AttributeError '_work' from the optimizer.

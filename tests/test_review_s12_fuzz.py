@@ -133,7 +133,10 @@ def test_a_weight_matrix_beyond_free_memory_says_its_size(monkeypatch) -> None:
 @pytest.mark.parametrize("schedule", [nonlin.schedules.StepDecay(0.1, 10),
                                       nonlin.schedules.ExponentialDecay(0.1, 10, 0.5),
                                       nonlin.schedules.CosineDecay(0.1, 10),
-                                      nonlin.schedules.Constant(0.1)])
+                                      nonlin.schedules.Constant(0.1),
+                                      nonlin.schedules.InverseTimeDecay(0.1, 10, 0.5),
+                                      nonlin.schedules.CosineDecayRestarts(0.1, 10),
+                                      nonlin.schedules.OneCycle(0.1, 100)])
 @pytest.mark.parametrize("step", ["3", float("nan"), 2.0, None, True, np.array([1, 2])])
 def test_a_schedule_refuses_a_step_that_is_not_an_integer(schedule, step) -> None:
     with pytest.raises(TypeError, match=r"Expected a step, an integer >= 0\. Received: step="):

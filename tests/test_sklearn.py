@@ -286,6 +286,19 @@ def test_save_and_load_in_the_safe_format(digits, tmp_path):
     assert not hasattr(reg_again, "loss_curve_")
 
 
+def test_the_network_config_names_the_initializer_its_weights_came_from(digits, tmp_path):
+    """The Dense layers used to say init='zeros' (they are built without a draw): a network
+    rebuilt from the saved config then started from zeros, and its ReLU layers never learned."""
+    X, y = digits
+    est = MLPClassifier((10,), max_iter=5, random_state=0).fit(X, y)
+    est.save(tmp_path / "clf.safetensors")
+    config = nonlin.load(tmp_path / "clf.safetensors").get_config()
+    assert [item["config"]["init"] for item in config["layers"] if item["class_name"] == "Dense"
+            ] == ["glorot_uniform", "glorot_uniform"]
+    fresh = nonlin.Sequential.from_config(config, seed=0)
+    assert all(np.abs(p.value).max() > 0 for p in fresh.parameters() if p.value.ndim == 2)
+
+
 def test_a_saved_poisson_regressor_loads_as_a_network_predicting_rates(digits, tmp_path):
     X, y = digits
     est = MLPRegressor("poisson", hidden_layer_sizes=(6,), solver="lbfgs", max_iter=20,

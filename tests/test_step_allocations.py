@@ -233,6 +233,8 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
            "adam": lambda **kw: opt.Adam(1e-3, **kw), "adamw": lambda **kw: opt.AdamW(**kw),
            "rmsprop": lambda **kw: opt.RMSprop(**kw), "adagrad": lambda **kw: opt.Adagrad(**kw),
            "adamax": lambda **kw: opt.Adamax(**kw), "nadam": lambda **kw: opt.Nadam(**kw),
+           "adadelta": lambda **kw: opt.Adadelta(**kw),
+           "lion": lambda **kw: opt.Lion(weight_decay=1e-3, **kw),
        }.items() for tag in ("", "+clipnorm+schedule")},
     **{f"{weights}-weights-{name}": (layers, loss, {"weights": weights, **kw})
        for weights in ("sample", "class", "sample+class")

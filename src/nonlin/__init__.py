@@ -40,7 +40,18 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     )
     from .losses_margin import CategoricalHinge, Hinge, SquaredHinge
     from .losses_more import KLDivergence, LogCosh, Poisson
-    from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
+    from .optimizers import (
+        SGD,
+        Adadelta,
+        Adagrad,
+        Adam,
+        Adamax,
+        AdamW,
+        Lion,
+        Nadam,
+        Optimizer,
+        RMSprop,
+    )
 
 __version__ = "0.1.0"
 
@@ -59,7 +70,7 @@ _DEFERRED = {
                "CategoricalHinge", "BinaryFocalCrossentropy", "MeanSquaredLogarithmicError",
                "MeanAbsolutePercentageError", "CosineSimilarity"),
     "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
-                   "RMSprop"),
+                   "RMSprop", "Adadelta", "Lion"),
 }
 _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name in names}
 
@@ -67,7 +78,7 @@ _DEFERRED_NAMES = {name: module for module, names in _DEFERRED.items() for name 
 # importing them, or their optional extras, with the package; the last two lines: those that
 # ``import nonlin`` imported (and so bound) before the deferral above
 _SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callbacks",
-               "initializers", "tutorial", "sklearn", "adaptive_more",
+               "initializers", "tutorial", "sklearn", "adaptive_more", "optim_extra",
                "adaptive", "checkpoint", "data", "early_stopping", "evaluation", "io", "losses",
                "lr_callbacks", "objective", "optimizers", "registry", "sgd")
 
@@ -88,6 +99,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_DEFERRED_NAMES, *_SUBMODULES})
 
 __all__ = [
+    "Adadelta",
     "Adagrad",
     "BatchNorm",
     "Dropout",
@@ -125,6 +137,7 @@ __all__ = [
     "ModelFileError",
     "Normalization",
     "LeakyReLU",
+    "Lion",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
     "MeanSquaredError",

@@ -175,11 +175,13 @@ class AUC(ConfusionMetric):
         return float(np.mean(by_label))
 
     def get_config(self) -> dict[str, Any]:
+        copied = [None if v is None else list(v) for v in (self.init_thresholds,
+                                                            self.label_weights)]
         return {"num_thresholds": self.num_thresholds, "curve": self.curve,
                 "summation_method": self.summation_method, "name": self.name,
-                "thresholds": self.init_thresholds, "multi_label": self.multi_label,
+                "thresholds": copied[0], "multi_label": self.multi_label,
                 "num_labels": self.num_labels, "from_logits": self.from_logits,
-                "label_weights": self.label_weights}
+                "label_weights": copied[1]}  # lists copied: editing them changes no metric
 
     def __repr__(self) -> str:
         return (f"AUC(num_thresholds={self.num_thresholds}, curve={self.curve!r}, "

@@ -104,9 +104,10 @@ def check_scalars(scalars: dict[str, Any], path: str, own: tuple[str, ...] = ())
                    f"expected an integer in [0, {iterations}]. Received: {since!r:.50}")
     if "lr" in scalars:
         lr = scalars["lr"]
-        if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 < lr < float("inf"):
+        # >= 0, as the optimizers take it (0: no step)
+        if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 <= lr < float("inf"):
             raise fail(path, "optimizer.scalars.lr",
-                       f"expected a positive, finite number. Received: {lr!r:.50}")
+                       f"expected a finite number >= 0. Received: {lr!r:.50}")
 
 
 def constructor_fault(path: str, field: str, exc: Exception) -> ModelFileError:

@@ -220,8 +220,9 @@ class _PrecisionRecall(ConfusionMetric):
         return float(divide_no_nan(tp, tp + misses))
 
     def get_config(self) -> dict[str, Any]:
-        return {"thresholds": self.init_thresholds, "top_k": self.top_k,
-                "class_id": self.class_id, "name": self.name}
+        thresholds = self.init_thresholds  # a one-element list, copied, or a float
+        return {"thresholds": list(thresholds) if isinstance(thresholds, list) else thresholds,
+                "top_k": self.top_k, "class_id": self.class_id, "name": self.name}
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(thresholds={self.init_thresholds!r}, "

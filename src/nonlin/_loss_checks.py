@@ -74,8 +74,10 @@ def check_loss_inputs(
                 f"Expected sample_weight of shape ({y_pred.shape[0]},). "
                 f"Received shape {sample_weight.shape}"
             )
-        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-            raise ValueError("Expected finite, non-negative sample weights")
+        bad = np.flatnonzero(~(np.isfinite(sample_weight) & (sample_weight >= 0)))
+        if bad.size:
+            raise ValueError("Expected finite, non-negative sample weights. Received "
+                             f"sample_weight[{bad[0]}]={sample_weight[bad[0]].item()!r}")
     return y_true, y_pred, sample_weight
 
 

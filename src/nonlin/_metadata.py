@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -97,15 +98,19 @@ def _check_feature_names(names: Any, n_features_in: int) -> None:
         raise ValueError(
             f"Expected {n_features_in} feature_names (n_features_in). Received {len(names)}"
         )
-    if len(set(names)) != len(names):
-        raise ValueError("Expected unique feature_names. Received duplicates")
+    counts = Counter(names)
+    twice = [name for name in names if counts[name] > 1]
+    if twice:
+        raise ValueError(f"Expected unique feature_names. Received {twice[0]!r:.100} "
+                         f"{counts[twice[0]]} times")
 
 
 def _check_preprocessing(spec: Any, n_features_in: int) -> None:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise ValueError(f"Expected preprocessing as {{'type': str, ...}}. Received: {spec!r:.200}")
     if spec["type"] == "standardize" and not {"mean", "scale"} <= set(spec):
-        raise ValueError("Expected 'mean' and 'scale' in standardize preprocessing")
+        raise ValueError("Expected 'mean' and 'scale' in standardize preprocessing. "
+                         f"Received the keys {sorted(spec)!r:.200}")
     for key, value in spec.items():
         if not isinstance(value, list) or not value or not all(map(_is_number, value)):
             continue
@@ -114,8 +119,10 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
                 f"Expected {n_features_in} values in preprocessing[{key!r:.100}] (n_features_in). "
                 f"Received {len(value)}"
             )
-        if not all(math.isfinite(v) for v in value):
-            raise ValueError(f"Expected finite numbers in preprocessing[{key!r:.100}]")
+        bad = [i for i, v in enumerate(value) if not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"Expected finite numbers in preprocessing[{key!r:.100}]. "
+                             f"Received preprocessing[{key!r:.100}][{bad[0]}]={value[bad[0]]!r}")
     if spec["type"] == "standardize":
         for key in ("mean", "scale"):
             value = spec[key]
@@ -126,8 +133,10 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
                     f"Expected a list of {n_features_in} numbers in preprocessing[{key!r:.100}] "
                     f"(n_features_in). Received: {value!r:.100}"
                 )
-        if any(v == 0 for v in spec["scale"]):
-            raise ValueError("Expected non-zero numbers in preprocessing['scale']")
+        zero = [i for i, v in enumerate(spec["scale"]) if v == 0]
+        if zero:
+            raise ValueError("Expected non-zero numbers in preprocessing['scale']. Received "
+                             f"preprocessing['scale'][{zero[0]}]={spec['scale'][zero[0]]!r}")
 
 
 def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[str, Any]:

@@ -217,7 +217,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
     for this optimizer's slots only (another optimizer's moments are refused, not
     dropped), indices from 0 without gaps, as many arrays per slot, real numbers."""
     if not isinstance(state, dict) or "iterations" not in state:
-        raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key")
+        raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key. "
+                         f"Received: state={state!r:.100}")
     iterations = state["iterations"]
     if not is_real(iterations) or not 0 <= iterations < float("inf") or iterations % 1:
         raise ValueError("Expected a non-negative integer. "

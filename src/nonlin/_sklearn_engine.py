@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from . import _sklearn_structure, registry
+from . import _sklearn_structure, initializers, registry
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import (
     BatchObjective,
@@ -83,6 +83,8 @@ def build_network(est: Any, layer_units: list[int], coefs: list, intercepts: lis
     params = [layer.W for layer in dense] + cast(list[Param], [layer.b for layer in dense])
     for param, value in zip(params, coefs + intercepts, strict=True):
         param.value = value
+    for layer in dense:  # built from zeros (no draw); named for what the weights came from
+        layer.init = initializers.glorot_uniform  # scikit-learn's bound (logistic: 1/sqrt(3) of it)
     adopt(est, model)
 
 

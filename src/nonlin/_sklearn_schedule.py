@@ -179,12 +179,13 @@ def check_continuable(est: Any, incremental: bool, early_stopping: bool) -> None
 
 
 def check_callbacks(callbacks: Any) -> None:
-    """The estimators' ``callbacks``, refused before anything changes if one is a
-    ``ModelCheckpoint``: a checkpoint records the shuffling generator to resume from,
-    and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
+    """The estimators' ``callbacks``, refused before anything changes if one is no
+    ``Callback``, or a ``ModelCheckpoint``: a checkpoint records the shuffling generator to
+    resume from, and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
+    from .callbacks import checked_callbacks
     from .checkpoint import ModelCheckpoint
 
-    for i, callback in enumerate(callbacks or []):
+    for i, callback in enumerate(checked_callbacks(callbacks or [])):
         if isinstance(callback, ModelCheckpoint):
             raise ValueError(
                 "Expected callbacks an estimator can run. Received a ModelCheckpoint "

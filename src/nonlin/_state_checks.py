@@ -100,6 +100,7 @@ def set_layer_states(layers: list[Any], values: dict[str, Any],
             raise TypeError(f"Expected a set_state method on layers[{i}] ({layer!r}), "
                             "which has a state (get_state). Received none")
     done: list[int] = []
+    unadapted = {i for i, layer, _ in parts if getattr(layer, "is_adapted", True) is False}
     for i, layer, part in parts:
         done.append(i)
         try:
@@ -107,6 +108,8 @@ def set_layer_states(layers: list[Any], values: dict[str, Any],
         except (ValueError, TypeError) as exc:
             for j in done:  # the refusing layer too: a layer of one's own may be half set
                 layers[j].set_state(layer_part(before, j))
+                if j in unadapted:  # set_state adapts a Normalization: undo that too
+                    layers[j]._ready = False
             kind = ValueError if isinstance(exc, ValueError) else TypeError
             message = str(exc).replace("state['", f"state['{i}.")  # the model's keys
             raise kind(f"{message} (layers[{i}], {type(layer).__name__}); {caller} "

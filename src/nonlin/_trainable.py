@@ -19,6 +19,7 @@ from __future__ import annotations
 from operator import is_not
 from typing import Any
 
+from ._misuse import check_binding
 from .core import Param, pack_parameters
 
 
@@ -66,7 +67,8 @@ def made_for_others(model: Any, optimizer: Any) -> bool:
 
 def check_optimizer(model: Any, optimizer: Any) -> None:
     """Refuse ``optimizer`` when its slots were made for another set of this model's
-    parameters (a layer frozen or unfrozen since its last step), naming both counts."""
+    parameters (a layer frozen or unfrozen since its last step), naming both counts, or for
+    another model's (``check_binding``'s refusal, before ``fit`` changes anything)."""
     slots = getattr(optimizer, "_param_slots", None)
     if not slots or not any(slots.values()):
         return  # no state: any parameters may take it
@@ -74,8 +76,11 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
     owners = optimizer.__dict__.get("_owners")
     if owners:
         mine = {id(p) for p in every}
-        if not _differ(owners, params) or not all(id(p) in mine for p in owners):
-            return  # the same; or another model's, which the first step refuses
+        if not all(id(p) in mine for p in owners):  # another model's, or a former build's
+            _refuse_now(optimizer, params)
+            return
+        if not _differ(owners, params):
+            return
         before = len(owners)
     else:  # slots loaded (load_state_dict, a file's compile record)
         made = [a.shape for a in next(iter(slots.values()))]
@@ -83,7 +88,8 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
             return
         frozen = len(params) < len(every)
         if not frozen and made != [p.value.shape for p in every]:
-            return  # another model's state: the first step says so
+            _refuse_now(optimizer, params)  # another model's state
+            return
         before = len(made)
     raise ValueError(
         f"Expected an optimizer for this model's {len(params)} trainable parameters. Received "
@@ -92,3 +98,10 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
         "again with a new optimizer, model.compile('adam', loss), or pass one to fit "
         "(optimizer=...), as Keras asks for compile after a change of trainable"
     )
+
+
+def _refuse_now(optimizer: Any, params: list[Param]) -> None:
+    """The first step's refusal of slots made for other parameters (``check_binding``),
+    made before ``fit`` changes anything. Parameters none: no step, nothing to refuse."""
+    if params:
+        check_binding(optimizer, params, [p.value.shape for p in params])

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._state_checks import set_layer_states
+from ._state_checks import _first_bad, set_layer_states
 from .validation import as_dtype
 
 Entry = tuple[str, np.ndarray, bool]  # "{layer index}.{name}", the live array, a parameter?
@@ -70,8 +70,13 @@ def checked(entries: list[Entry], weights: Any) -> list[np.ndarray]:
         if w.shape != target.shape:
             raise ValueError(f"Expected weights[{i}] ({name}) of shape {target.shape}. "
                              f"Received shape {w.shape}")
-        if w.dtype.kind not in "fiu" or not np.all(np.isfinite(w)):
-            raise ValueError(f"Expected finite real numbers in weights[{i}] ({name})")
+        if w.dtype.kind not in "fiu":
+            raise ValueError(f"Expected finite real numbers in weights[{i}] ({name}). "
+                             f"Received dtype {w.dtype}")
+        finite = np.isfinite(w)
+        if not finite.all():
+            raise ValueError(f"Expected finite real numbers in weights[{i}] ({name}). "
+                             f"Received weights[{i}]{_first_bad(w, ~finite)}")
         arrays[i] = as_dtype(w, target.dtype, f"weights[{i}]", contiguous=False)
     return arrays
 

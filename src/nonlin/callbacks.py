@@ -94,15 +94,23 @@ class Callback:
         """Called once when training ends (an early stop too): the last epoch's logs, or {}."""
 
 
+def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
+    """``callbacks`` as a new list, or the ``TypeError`` naming the first that is no
+    ``Callback`` (``fit`` checks them before anything changes)."""
+    listed = list(callbacks)
+    for cb in listed:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"Expected Callback instances. Received: {cb!r:.100}")
+    return listed
+
+
 class CallbackList:
     """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``."""
 
     def __init__(self, callbacks: Iterable[Callback], model: Any,
                  params: dict[str, Any] | None = None) -> None:
-        self.callbacks = list(callbacks)
+        self.callbacks = checked_callbacks(callbacks)
         for cb in self.callbacks:
-            if not isinstance(cb, Callback):
-                raise TypeError(f"Expected Callback instances. Received: {cb!r:.100}")
             cb.set_model(model)
             if params is not None:
                 cb.set_params(dict(params))

@@ -9,6 +9,12 @@ A layer's config names its initializer (``"glorot_uniform"``). A function of
 the user's own is recorded as ``"custom:<its name>"``: the name is information
 only, since a file never names code to run. Such a layer loads with its saved
 weights; built anew, it draws them from ``DEFAULT`` instead.
+
+Some take keyword parameters (``orthogonal``'s ``gain``; ``variance_scaling``,
+``truncated_normal``, ``random_normal`` and ``identity``, from ``initializers_more``
+and importable from here): a name stands for their defaults. A config has no place
+for other values: ``functools.partial(orthogonal, gain=2.0)`` is a function of the
+user's own there (``"custom:partial"``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,16 @@ import math
 import numpy as np
 
 from .core import RandomLike
+from .initializers_more import (
+    _TRUNCATED_STDDEV,
+    _truncated_normal,
+    identity,
+    ones,
+    random_normal,
+    truncated_normal,
+    variance_scaling,
+)
+from .validation import is_real
 
 
 def uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
@@ -49,41 +65,6 @@ def he_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     from ``rng``."""
     limit = math.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-
-
-# The standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)),
-# phi and Phi the standard normal's density and distribution function (Keras' constant)
-_TRUNCATED_STDDEV = 0.87962566103423978
-
-
-def _truncated_normal(rng: RandomLike, shape: tuple[int, ...]) -> np.ndarray:
-    """Standard normal draws of shape ``shape`` truncated to [-2, 2], from ``rng`` only.
-
-    Each draw with ``|z| > 2`` is drawn again until it falls inside (rejection, as
-    Keras' ``TruncatedNormal``: about 4.6% of draws per round), so the result is the
-    normal density restricted to [-2, 2] and renormalised: mean 0, standard deviation
-    ``_TRUNCATED_STDDEV`` (0.8796...). The same generator state gives the same bits.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator or numpy.random.RandomState
-        The generator every draw comes from.
-    shape : tuple of int
-        The shape of the result.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of shape ``shape``, every entry in [-2, 2].
-    """
-    z = np.asarray(rng.standard_normal(shape), dtype=float)
-    flat = z.reshape(-1)  # a view: a fresh array is contiguous
-    outside = np.flatnonzero(np.abs(flat) > 2.0)
-    while outside.size:
-        redrawn = rng.standard_normal(outside.size)
-        flat[outside] = redrawn
-        outside = outside[np.abs(redrawn) > 2.0]
-    return z
 
 
 def lecun_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
@@ -120,16 +101,17 @@ def lecun_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
-def orthogonal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """Orthogonal (Saxe et al., 2014; Keras 3's ``Orthogonal(gain=1.0)``, PyTorch's
-    ``orthogonal_``): orthonormal columns if ``fan_in >= fan_out``, else orthonormal rows.
+def orthogonal(rng: RandomLike, fan_in: int, fan_out: int, *, gain: float = 1.0) -> np.ndarray:
+    """Orthogonal (Saxe et al., 2014; Keras 3's ``Orthogonal(gain)``, PyTorch's
+    ``orthogonal_(gain=gain)``): ``gain`` times a matrix with orthonormal columns if
+    ``fan_in >= fan_out``, else orthonormal rows.
 
     ``A`` of shape ``(max(fan_in, fan_out), min(fan_in, fan_out))`` is drawn from
     N(0, 1); its reduced QR decomposition ``A = Q R`` gives ``Q`` with orthonormal
     columns, whose column ``j`` is multiplied by the sign of ``R[j, j]`` so that ``Q``
-    is uniformly (Haar) distributed, as both libraries do (Mezzadri, 2007). ``W = Q``,
-    or ``Q.T`` when ``fan_in < fan_out``; so ``W.T @ W = I`` (tall or square) or
-    ``W @ W.T = I`` (wide).
+    is uniformly (Haar) distributed, as both libraries do (Mezzadri, 2007). ``W = gain * Q``,
+    or ``gain * Q.T`` when ``fan_in < fan_out``; so ``W.T @ W = gain^2 I`` (tall or
+    square) or ``W @ W.T = gain^2 I`` (wide). Both libraries default to ``gain=1``.
 
     Parameters
     ----------
@@ -137,15 +119,21 @@ def orthogonal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
         The generator every draw comes from.
     fan_in, fan_out : int
         The layer's input and output widths.
+    gain : float, default 1.0
+        Finite; the scale of the result.
 
     Returns
     -------
     numpy.ndarray
         float64 array of shape (fan_in, fan_out).
     """
+    if not is_real(gain) or not math.isfinite(gain):
+        raise ValueError(f"Expected a finite gain. Received: gain={gain!r:.100}")
     rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
     q, r = np.linalg.qr(np.asarray(rng.standard_normal((rows, cols)), dtype=float))
     q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)  # sign(R_jj); R_jj = 0 has probability 0
+    if gain != 1:
+        q *= float(gain)
     return q if fan_in >= fan_out else np.ascontiguousarray(q.T)
 
 
@@ -157,7 +145,8 @@ def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
 
 INITIALIZERS = {
     f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform,
-                            lecun_normal, lecun_uniform, orthogonal, zeros)
+                            lecun_normal, lecun_uniform, orthogonal, zeros,
+                            variance_scaling, truncated_normal, random_normal, ones, identity)
 }
 
 DEFAULT = "glorot_uniform"

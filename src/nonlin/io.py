@@ -74,6 +74,9 @@ def _architecture(model: Sequential) -> list[dict[str, Any]]:
             )
         try:
             registry.layer_from_config(item)
+            if getattr(layer, "is_adapted", True) is False:  # forward would refuse it
+                raise ValueError(f"this {type(layer).__name__} has no statistics yet: call its "
+                                 "adapt(X) on the training data first")
             _check_state(layer)
         except ValueError as exc:
             raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None

@@ -61,7 +61,8 @@ class Dense(Layer):
         Whether to add ``b`` (the tutorial's network has none).
     init : str or callable, default "glorot_uniform"
         Weight initializer ``(rng, fan_in, fan_out) -> (fan_in, fan_out) array``
-        or the name of one in ``nonlin.initializers``. Biases start at zero.
+        or the name of one in ``nonlin.initializers`` (the array returned is copied,
+        never trained in place). Biases start at zero.
         The config records a function of your own as ``"custom:<its name>"``
         (a loaded model's weights come from its file); given that name, the
         layer draws its weights with ``"glorot_uniform"`` when it is built.
@@ -111,7 +112,8 @@ class Dense(Layer):
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
         with allocating(self, (in_features, self.units), "(in_features, units)"):
-            W = np.asarray(self.init(rng, in_features, self.units), dtype=float)
+            # a copy: an array the function keeps (or returns again) is not trained in place
+            W = np.array(self.init(rng, in_features, self.units), dtype=float)
         if W.shape != (in_features, self.units) or not np.isfinite(W).all():
             what = f"shape {W.shape}" if W.shape != (in_features, self.units) else "NaN or inf"
             raise ValueError(

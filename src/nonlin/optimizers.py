@@ -284,10 +284,11 @@ def _is_bound(p: Param, value: np.ndarray, grad: np.ndarray) -> bool:
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
     from .adaptive import Adagrad, Adam, AdamW, RMSprop
     from .adaptive_more import Adamax, Nadam
+    from .optim_extra import Adadelta, Lion
     from .sgd import SGD
 __getattr__ = reexports(__name__, SGD="sgd", Adagrad="adaptive", Adam="adaptive",
                         AdamW="adaptive", RMSprop="adaptive", Adamax="adaptive_more",
-                        Nadam="adaptive_more")
+                        Nadam="adaptive_more", Adadelta="optim_extra", Lion="optim_extra")
 
-__all__ = ["Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "SGD",
-           "clip_by_global_norm"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer",
+           "RMSprop", "SGD", "clip_by_global_norm"]

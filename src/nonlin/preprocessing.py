@@ -13,6 +13,7 @@ every value), and adapting from an iterable of batches.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -153,6 +154,13 @@ class Normalization(Layer):
             np.copyto(self.variance, variance)
         self._ready = True
 
+    @property
+    def is_adapted(self) -> bool:
+        """Whether the layer has its statistics: adapted, given (``mean=``, ``variance=``;
+        True once built), set (``set_state``) or loaded. Keras' name. ``save`` refuses a
+        model whose ``Normalization`` is not: the file would hold no statistics."""
+        return self._ready
+
     def _unready(self) -> Exception:
         if self._fixed is not None:
             return not_built(self)
@@ -209,7 +217,8 @@ class Normalization(Layer):
         self._ready = True
 
     def get_config(self) -> dict[str, Any]:
-        mean, variance = (None, None) if self._fixed is None else self._fixed
+        # copies of the lists: editing the config must not change the layer (nor its file)
+        mean, variance = (None, None) if self._fixed is None else map(copy.copy, self._fixed)
         return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert}
 
 

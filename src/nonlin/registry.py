@@ -122,6 +122,8 @@ def _optimizers() -> dict[str, type]:
         "adagrad": optimizers.Adagrad,
         "adamax": optimizers.Adamax,
         "nadam": optimizers.Nadam,
+        "adadelta": optimizers.Adadelta,
+        "lion": optimizers.Lion,
     }
 
 

@@ -4,8 +4,10 @@ Pass one as an optimizer's ``lr``; it is evaluated at ``optimizer.iterations``
 (the number of updates taken, counted over batches, across epochs). Schedules
 are pure functions of the step, so they carry no state of their own.
 Reduce-on-plateau depends on validation results and is a callback instead
-(``nonlin.callbacks.ReduceLROnPlateau``). Keras 3's ``PiecewiseConstantDecay`` and
-``PolynomialDecay`` live in ``schedules_more`` and are imported from here too.
+(``nonlin.callbacks.ReduceLROnPlateau``). Keras 3's ``PiecewiseConstantDecay``,
+``PolynomialDecay`` and ``InverseTimeDecay`` live in ``schedules_more``, Keras 3's
+``CosineDecayRestarts`` and PyTorch's one-cycle policy (``OneCycle``) in
+``schedules_cyclic``; all are imported from here too.
 """
 
 from __future__ import annotations
@@ -73,10 +75,13 @@ class Schedule:
     """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``."""
 
     def __call__(self, step: int) -> float:
+        """The learning rate at ``step``, the optimizer's count of updates (an integer >= 0)."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The constructor's arguments; lists (``boundaries``, ``values``) are copies, so
+        that editing the config leaves the schedule as it is."""
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -84,10 +89,12 @@ class Schedule:
 
 
 class Constant(Schedule):
-    """``lr(step) = lr``."""
+    """``lr(step) = lr``, ``lr >= 0`` (0: no step, as a plain ``lr=0`` of an optimizer)."""
 
     def __init__(self, lr: float) -> None:
-        self.lr = _positive("lr", lr)
+        if not is_real(lr) or not 0 <= lr < math.inf:
+            raise ValueError(f"Expected a finite number >= 0. Received: lr={lr!r:.100}")
+        self.lr = float(lr)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
@@ -203,26 +210,36 @@ class CosineDecay(Schedule):
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
-    from .schedules_more import PiecewiseConstantDecay, PolynomialDecay  # noqa: F401
+    from .schedules_cyclic import CosineDecayRestarts, OneCycle  # noqa: F401
+    from .schedules_more import (  # noqa: F401
+        InverseTimeDecay,
+        PiecewiseConstantDecay,
+        PolynomialDecay,
+    )
 
     SCHEDULES: dict[str, type[Schedule]]
 _MORE = reexports(__name__, PiecewiseConstantDecay="schedules_more",
-                  PolynomialDecay="schedules_more")
+                  PolynomialDecay="schedules_more", InverseTimeDecay="schedules_more",
+                  CosineDecayRestarts="schedules_cyclic", OneCycle="schedules_cyclic")
 
 
 def __getattr__(name: str) -> Any:
     """``SCHEDULES``, the allowlist of schedules by class name (built on first use, with
-    ``schedules_more``'s), and the re-exported ``PiecewiseConstantDecay``, ``PolynomialDecay``."""
+    ``schedules_more``'s and ``schedules_cyclic``'s), and the re-exported
+    ``PiecewiseConstantDecay``, ``PolynomialDecay``, ``InverseTimeDecay``,
+    ``CosineDecayRestarts`` and ``OneCycle``."""
     if name != "SCHEDULES":
         return _MORE(name)
     table = globals()["SCHEDULES"] = {cls.__name__: cls for cls in (
         Constant, StepDecay, ExponentialDecay, CosineDecay,
-        _MORE("PiecewiseConstantDecay"), _MORE("PolynomialDecay"))}
+        _MORE("PiecewiseConstantDecay"), _MORE("PolynomialDecay"), _MORE("InverseTimeDecay"),
+        _MORE("CosineDecayRestarts"), _MORE("OneCycle"))}
     return table
 
 
 def schedule_from_config(item: dict[str, Any]) -> Schedule:
-    """Rebuild a schedule from ``{"class_name": ..., "config": {...}}`` (allowlisted names only)."""
+    """Rebuild a schedule from ``item``, ``{"class_name": ..., "config": {...}}`` (allowlisted
+    names only)."""
     table = globals().get("SCHEDULES") or __getattr__("SCHEDULES")
     if not isinstance(item, dict) or item.get("class_name") not in table:
         raise ValueError(

@@ -1,4 +1,4 @@
-"""Keras 3's ``PiecewiseConstantDecay`` and ``PolynomialDecay``.
+"""Keras 3's ``PiecewiseConstantDecay``, ``PolynomialDecay`` and ``InverseTimeDecay``.
 
 Import them from ``nonlin.schedules`` (or from here); ``schedules.SCHEDULES``,
 the allowlist that model files and checkpoints rebuild schedules from, holds
@@ -125,3 +125,47 @@ class PolynomialDecay(Schedule):
             step = min(step, span)
         fraction = 1.0 - step / span  # exact integer division: any step, no overflow
         return (self.lr - self.end_learning_rate) * fraction**self.power + self.end_learning_rate
+
+
+class InverseTimeDecay(Schedule):
+    """Inverse time decay (Keras 3's ``InverseTimeDecay``)::
+
+        lr(step) = lr / (1 + decay_rate * step / decay_steps)
+
+    with ``step / decay_steps`` floored (an integer division) when ``staircase=True``.
+    The rate halves once ``decay_rate * step / decay_steps`` reaches 1 and decays as
+    ``1 / step`` from there. Keras' ``initial_learning_rate`` is ``lr`` here; Keras takes
+    a float ``decay_steps`` too, nonlin an integer, as for ``ExponentialDecay``. PyTorch
+    has no such scheduler: ``LambdaLR(optimizer, lambda step: 1 / (1 + decay_rate * step
+    / decay_steps))``, stepped once per update, is this one.
+
+    Parameters
+    ----------
+    lr : float
+        Rate at step 0, > 0.
+    decay_steps : int
+        Steps per unit of decay, >= 1.
+    decay_rate : float
+        Finite, >= 0 (0: a constant rate).
+    staircase : bool, default False
+        Decay at every ``decay_steps`` steps only, in jumps.
+    """
+
+    def __init__(self, lr: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False) -> None:
+        self.lr = _positive("lr", lr)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        if not is_real(decay_rate) or not 0 <= decay_rate < math.inf:
+            raise ValueError("Expected a finite number >= 0. "
+                             f"Received: decay_rate={decay_rate!r:.100}")
+        self.decay_rate = float(decay_rate)
+        self.staircase = check_bool("staircase", staircase)
+
+    def __call__(self, step: int) -> float:
+        if type(step) is not int or step < 0:
+            step = _step(step)
+        try:
+            p = step // self.decay_steps if self.staircase else step / self.decay_steps
+            return self.lr / (1.0 + self.decay_rate * p)
+        except OverflowError:  # a step beyond float64 (10**309): the rate is 0 by then
+            return self.lr if self.decay_rate == 0 else 0.0

@@ -50,12 +50,13 @@ from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, checked_callbacks
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses import Loss
 from .losses_more import warn_unbounded_output
+from .metrics import Metric
 from .objective import warn_constant_softmax, warn_double_activation
 from .optimizers import Optimizer
 from .progress import ProgbarLogger
@@ -127,7 +128,7 @@ def _callback_list(callbacks: Any) -> list[Callback]:
                         f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")
     if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
         raise TypeError(f"Expected a list of Callback instances. Received: {callbacks!r:.200}")
-    return list(callbacks)
+    return checked_callbacks(callbacks)  # before anything changes
 
 
 def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:
@@ -185,8 +186,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))
         train, val = _validation(model, loss, train, validation_split, validation_data)
-        if seed is not None and not built_here:
-            model.rng = as_rng(seed)
+        metrics = resolve_metrics(metrics, loss, model)  # a bad name: refused, nothing changed
+        seeded = as_rng(seed) if seed is not None and not built_here else None
         if resume_from is not None:
             from .checkpoint import resume
 
@@ -194,6 +195,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                 model, optimizer, resume_from,
                 check=lambda saved: fit_names(saved, X, validation_data))
         check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
+    if seeded is not None and resume_from is None:  # (a checkpoint's generator wins over seed)
+        model.rng = seeded
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
                             shuffle, epochs, verbose, initial_epoch)
@@ -204,7 +207,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
 
 
 def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
-           val: Dataset | None, callbacks: list[Callback], metrics: Iterable[Any],
+           val: Dataset | None, callbacks: list[Callback], metrics: list[Metric],
            batch_size: int, shuffle: bool, epochs: int, verbose: int,
            initial_epoch: int) -> tuple[_Loop, History]:
     """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
@@ -219,8 +222,7 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
     recorders = [history] if this_fit is history else [history, this_fit]
     cbs = CallbackList([*callbacks, *recorders, *extra], model, params)  # Keras: History after
-    loop = _Loop(model, loss, optimizer, train, val, resolve_metrics(metrics, loss, model),
-                 batch_size, shuffle, cbs)
+    loop = _Loop(model, loss, optimizer, train, val, metrics, batch_size, shuffle, cbs)
     loop.history = history
     if extra:  # the running loss as the epoch's ("sum": a total), and the metrics
         extra[0].live = loop.running_logs

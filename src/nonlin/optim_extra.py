@@ -1,0 +1,199 @@
+"""Two more optimizers from Keras 3: ``Adadelta`` and ``Lion``.
+
+Both follow Keras 3's update rules and defaults, written in place on
+preallocated slots and two scratch arrays per parameter, as ``adaptive.py``'s
+and ``adaptive_more.py``'s. Import them from ``nonlin.optimizers`` or
+``nonlin``; the registry names are ``"adadelta"`` and ``"lion"``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .core import Param, const
+from .optimizers import Optimizer, _check_positive, _check_range
+from .validation import is_real
+
+
+class _TwoScratch(Optimizer):
+    """An optimizer whose step needs a second scratch array per parameter (``_spares``)."""
+
+    _spare: list[np.ndarray] = []
+    _spare_for: list[np.ndarray] | None = None  # the _scratch the spares were made for
+
+    def _spares(self) -> list[np.ndarray]:
+        """One array like each of ``_scratch``, made again when the binding changed
+        (``Optimizer._ready`` makes a new ``_scratch`` list then)."""
+        if self._spare_for is not self._scratch:
+            self._spare, self._spare_for = [np.empty_like(s) for s in self._scratch], self._scratch
+        return self._spare
+
+
+class Adadelta(_TwoScratch):
+    """Adadelta (Zeiler, 2012) in the Keras 3 form.
+
+    For each parameter ``w`` with gradient ``g``, with ``rms(x) = sqrt(x + epsilon)``::
+
+        a <- rho * a + (1 - rho) * g^2                  (accumulated_grad)
+        delta = -rms(d) * g / rms(a)
+        d <- rho * d + (1 - rho) * delta^2              (accumulated_delta_var)
+        w <- w + lr * delta
+
+    ``a`` and ``d`` start at zero. This is Keras 3's ``Adadelta`` and PyTorch's
+    ``optim.Adadelta``, which compute the same rule (PyTorch's ``square_avg`` and
+    ``acc_delta`` are ``a`` and ``d``). The defaults are Keras 3's: ``lr=0.001``,
+    ``rho=0.95``, ``epsilon=1e-7``. PyTorch's are ``lr=1.0``, ``rho=0.9``,
+    ``eps=1e-6``; Zeiler's paper has no learning rate (``lr=1.0``), ``rho=0.95`` and
+    ``epsilon=1e-6``. ``Adadelta(1.0, rho=0.9, epsilon=1e-6)`` steps as PyTorch's
+    default does. Neither library's ``weight_decay`` is offered.
+
+    Every argument after ``lr`` is keyword-only.
+
+    Parameters
+    ----------
+    lr : float or schedule, default 0.001
+    rho : float, default 0.95
+        Decay of both running averages, in [0, 1).
+    epsilon : float, default 1e-07
+        Added under both square roots, > 0.
+    clipnorm : float, optional
+        Clip the global gradient norm to this value.
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
+    """
+
+    _slot_names = ("accumulated_grad", "accumulated_delta_var")
+    _squares = ("accumulated_grad", "accumulated_delta_var")  # averages of squares: >= 0
+
+    def __init__(
+        self,
+        lr: Any = 0.001,
+        *,
+        rho: float = 0.95,
+        epsilon: float = 1e-7,
+        clipnorm: float | None = None,
+        learning_rate: Any = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        self.rho = _check_range("rho", rho, 0.0, 1.0)
+        self.epsilon = _check_positive("epsilon", epsilon)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
+        neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
+        spares, deltas = self._spares(), []
+        for i, p in enumerate(params):
+            g, step, tmp = p.grad, self._scratch[i], spares[i]
+            a, d = self._slots["accumulated_grad"][i], self._slots["accumulated_delta_var"][i]
+            np.multiply(a, rho, out=a)
+            np.multiply(g, g, out=tmp)
+            np.multiply(tmp, keep, out=tmp)
+            np.add(a, tmp, out=a)  # a <- rho a + (1 - rho) g^2
+            np.add(d, eps, out=step)
+            np.sqrt(step, out=step)
+            np.multiply(step, g, out=step)  # rms(d) g
+            np.add(a, eps, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            np.divide(step, tmp, out=step)  # -delta = rms(d) g / rms(a)
+            np.multiply(d, rho, out=d)
+            np.multiply(step, step, out=tmp)
+            np.multiply(tmp, keep, out=tmp)
+            np.add(d, tmp, out=d)  # d <- rho d + (1 - rho) delta^2
+            deltas.append(np.multiply(step, neg_lr, out=step))  # lr delta
+        return deltas
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(rho=self.rho, epsilon=self.epsilon)
+        return config
+
+
+class Lion(_TwoScratch):
+    """Lion (Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms") in the
+    Keras 3 form: the sign of an interpolated momentum.
+
+    For each parameter ``w`` with gradient ``g``::
+
+        c = beta_1 * m + (1 - beta_1) * g
+        w <- w - lr * sign(c) - lr * weight_decay * w
+        m <- beta_2 * m + (1 - beta_2) * g
+
+    ``m`` starts at zero; ``sign(0) = 0``. Every entry moves by exactly ``lr`` (plus the
+    decay), so ``lr`` is typically 3-10 times smaller than AdamW's and ``weight_decay``
+    as many times larger. The decay is decoupled and uses the weights before the step,
+    as Keras 3's ``weight_decay`` (and the paper's); it is 0 by default. PyTorch has no
+    Lion. Keras 3 refuses ``beta_1 = 0`` (sign SGD); so does nonlin.
+
+    Every argument after ``lr`` is keyword-only.
+
+    Parameters
+    ----------
+    lr : float or schedule, default 0.001
+    beta_1 : float, default 0.9
+        Weight of the momentum in the sign's argument, in (0, 1].
+    beta_2 : float, default 0.99
+        Decay of the momentum, in [0, 1).
+    weight_decay : float, default 0.0
+        Decoupled decay coefficient, >= 0.
+    clipnorm : float, optional
+        Clip the global gradient norm to this value.
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
+    """
+
+    _slot_names = ("m",)
+
+    def __init__(
+        self,
+        lr: Any = 0.001,
+        *,
+        beta_1: float = 0.9,
+        beta_2: float = 0.99,
+        weight_decay: float = 0.0,
+        clipnorm: float | None = None,
+        learning_rate: Any = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        if not is_real(beta_1) or not 0 < beta_1 <= 1:  # 0: sign SGD, which Keras refuses
+            raise ValueError(f"Expected beta_1 in (0, 1]. Received: beta_1={beta_1!r:.100}")
+        self.beta_1 = float(beta_1)
+        self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
+        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        b1, c1 = const(self.beta_1, dt), const(1.0 - self.beta_1, dt)
+        b2, c2 = const(self.beta_2, dt), const(1.0 - self.beta_2, dt)
+        neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
+        decay = np.array(-lr * self.weight_decay, dtype=dt)
+        spares, deltas = self._spares(), []
+        for i, p in enumerate(params):
+            g, step, tmp, m = p.grad, self._scratch[i], spares[i], self._slots["m"][i]
+            np.multiply(m, b1, out=step)
+            np.multiply(g, c1, out=tmp)
+            np.add(step, tmp, out=step)  # c = b1 m + (1 - b1) g
+            np.sign(step, out=step)
+            np.multiply(step, neg_lr, out=step)  # -lr sign(c)
+            if self.weight_decay:
+                np.multiply(p.value, decay, out=tmp)
+                np.add(step, tmp, out=step)  # - lr weight_decay w
+            np.multiply(m, b2, out=m)
+            np.multiply(g, c2, out=tmp)
+            np.add(m, tmp, out=m)  # m <- b2 m + (1 - b2) g
+            deltas.append(step)
+        return deltas
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2)
+        if self.weight_decay:
+            config["weight_decay"] = self.weight_decay
+        return config

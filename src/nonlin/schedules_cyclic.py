@@ -1,0 +1,179 @@
+"""Schedules that go up again: Keras 3's ``CosineDecayRestarts`` (SGDR) and PyTorch's
+one-cycle policy, ``OneCycle``.
+
+Import them from ``nonlin.schedules`` (or from here); ``schedules.SCHEDULES``, the
+allowlist that model files and checkpoints rebuild schedules from, holds them. As
+every schedule, they are pure functions of the optimizer's step (batches, across
+epochs), and set the learning rate only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .schedules import Schedule, _fraction, _positive, _positive_int, _step
+from .validation import is_real
+
+
+class CosineDecayRestarts(Schedule):
+    """Cosine decay with warm restarts (Loshchilov & Hutter's SGDR; Keras 3's
+    ``CosineDecayRestarts``).
+
+    Period ``i = 0, 1, 2, ...`` lasts ``first_decay_steps * t_mul^i`` steps; with ``f``
+    the fraction of its period that ``step`` has completed (in [0, 1))::
+
+        lr(step) = lr * ((1 - alpha) * m_mul^i * (1 + cos(pi * f)) / 2 + alpha)
+
+    Each period decays from ``lr * (m_mul^i * (1 - alpha) + alpha)`` towards
+    ``alpha * lr``, then restarts. Keras finds ``i`` as ``floor(log(1 + s * (t_mul - 1))
+    / log(t_mul))``, ``s = step / first_decay_steps`` (``floor(s)`` for ``t_mul = 1``);
+    nonlin computes the same and then moves ``i`` to the period whose bounds hold
+    ``step``, so a restart falls exactly on its step where the rounding of that
+    logarithm (in Keras, of float32) would put it one step late. The floor ``alpha``
+    is not scaled by ``m_mul^i``, as in Keras. Keras' ``initial_learning_rate`` is ``lr``
+    here. PyTorch's ``CosineAnnealingWarmRestarts(T_0=first_decay_steps, T_mult=t_mul,
+    eta_min=alpha * lr)``, stepped once per update, is this schedule for an integer
+    ``t_mul`` and ``m_mul = 1``. A ``t_mul < 1`` (periods shrinking to a finite total,
+    after which Keras returns NaN) is refused.
+
+    Parameters
+    ----------
+    lr : float
+        Rate at step 0, > 0.
+    first_decay_steps : int
+        Length of the first period, >= 1.
+    t_mul : float, default 2.0
+        Each period is ``t_mul`` times the previous one, >= 1.
+    m_mul : float, default 1.0
+        Each restart peaks ``m_mul`` times the previous peak, finite and >= 0.
+    alpha : float, default 0.0
+        Floor of the rate as a fraction of ``lr``, in [0, 1].
+    """
+
+    def __init__(self, lr: float, first_decay_steps: int, t_mul: float = 2.0,
+                 m_mul: float = 1.0, alpha: float = 0.0) -> None:
+        self.lr = _positive("lr", lr)
+        self.first_decay_steps = _positive_int("first_decay_steps", first_decay_steps)
+        if not is_real(t_mul) or not 1 <= t_mul < math.inf:
+            raise ValueError(f"Expected a finite number >= 1. Received: t_mul={t_mul!r:.100}")
+        self.t_mul = float(t_mul)
+        if not is_real(m_mul) or not 0 <= m_mul < math.inf:
+            raise ValueError(f"Expected a finite number >= 0. Received: m_mul={m_mul!r:.100}")
+        self.m_mul = float(m_mul)
+        self.alpha = _fraction("alpha", alpha)
+
+    def __call__(self, step: int) -> float:
+        if type(step) is not int or step < 0:
+            step = _step(step)
+        try:
+            i, fraction = self._period(step)
+        except OverflowError:  # step / first_decay_steps beyond float64
+            raise ValueError("Expected a step that float64 can hold (below 1.8e308). "
+                             f"Received: step={step!r:.100}") from None
+        try:
+            peak = math.pow(self.m_mul, i)  # Keras' m_fac
+        except OverflowError:  # m_mul > 1 over many restarts, or i itself beyond float64
+            peak = math.inf if self.m_mul > 1 else float(self.m_mul == 1)
+        cosine = 0.5 * peak * (1.0 + math.cos(math.pi * fraction))
+        lr = self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
+        if not lr < math.inf:  # m_mul > 1 over many restarts
+            raise ValueError(f"Expected a finite learning rate from {self!r}. Received: "
+                             f"step={step!r:.100}, where it overflows float64")
+        return lr
+
+    def _period(self, step: int) -> tuple[int, float]:
+        """The period ``i`` holding ``step`` and the fraction ``f`` of it completed."""
+        first, t = self.first_decay_steps, self.t_mul
+        if t == 1.0:
+            i, into = divmod(step, first)  # exact integers
+            return i, into / first
+        i = math.floor(math.log1p(step / first * (t - 1.0)) / math.log(t))  # Keras' i
+        length = first * t**i
+        start = first * (t**i - 1.0) / (t - 1.0)  # steps before period i
+        if step >= start + length:  # the logarithm rounded down across a restart
+            i, start, length = i + 1, start + length, length * t
+        elif step < start:  # ... or up
+            i, length = i - 1, length / t
+            start -= length
+        return i, min(max((step - start) / length, 0.0), 1.0)
+
+
+class OneCycle(Schedule):
+    """The one-cycle policy (Smith & Topin, 2018), as PyTorch's ``OneCycleLR`` computes it.
+
+    With ``initial = max_lr / div_factor``, ``final = initial / final_div_factor`` and
+    the warm-up's last step ``e = pct_start * total_steps - 1`` (a float, as PyTorch's)::
+
+        step <= e:               lr = anneal(initial, max_lr, step / e)
+        e < step < total_steps:  lr = anneal(max_lr, final, (step - e) / (total_steps - 1 - e))
+        step >= total_steps:     lr = final
+
+        anneal_strategy="cos":     anneal(a, b, p) = b + (a - b) / 2 * (1 + cos(pi * p))
+        anneal_strategy="linear":  anneal(a, b, p) = (b - a) * p + a
+
+    So the rate climbs from ``initial`` at step 0 to ``max_lr`` and comes down to
+    ``final`` at step ``total_steps - 1``. PyTorch raises when stepped past
+    ``total_steps``; nonlin keeps ``final`` there (a ``fit`` running longer trains on
+    at that rate). PyTorch's ``epochs`` and ``steps_per_epoch`` are ``total_steps =
+    epochs * steps_per_epoch`` here; its ``three_phase`` variant is not offered.
+    PyTorch also cycles the momentum (``cycle_momentum=True`` by default, between
+    ``base_momentum`` and ``max_momentum``): nonlin's schedules set the learning rate
+    only, and the optimizer's momentum or ``beta_1`` stays as set (PyTorch's
+    ``cycle_momentum=False``). Keras has no one-cycle schedule.
+
+    Parameters
+    ----------
+    max_lr : float
+        The peak rate, > 0.
+    total_steps : int
+        Optimizer steps (batches, across epochs) in the cycle, >= 1.
+    pct_start : float, default 0.3
+        Fraction of the steps spent climbing, in [0, 1]; ``pct_start * total_steps``
+        must not be 1 (a warm-up ending at step 0: PyTorch divides by zero there).
+    anneal_strategy : {"cos", "linear"}, default "cos"
+        The shape of both phases.
+    div_factor : float, default 25.0
+        ``initial = max_lr / div_factor``, > 0.
+    final_div_factor : float, default 10000.0
+        ``final = initial / final_div_factor``, > 0.
+    """
+
+    def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", div_factor: float = 25.0,
+                 final_div_factor: float = 1e4) -> None:
+        self.max_lr = _positive("max_lr", max_lr)
+        self.total_steps = _positive_int("total_steps", total_steps)
+        self.pct_start = _fraction("pct_start", pct_start)
+        if float(self.pct_start * self.total_steps) - 1 == 0:
+            raise ValueError("Expected pct_start * total_steps other than 1 (a warm-up that "
+                             "ends at step 0). Received: "
+                             f"pct_start={pct_start!r:.40}, total_steps={total_steps!r:.40}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError("Expected anneal_strategy 'cos' or 'linear'. "
+                             f"Received: anneal_strategy={anneal_strategy!r:.100}")
+        self.anneal_strategy = str(anneal_strategy)
+        self.div_factor = _positive("div_factor", div_factor)
+        self.final_div_factor = _positive("final_div_factor", final_div_factor)
+
+    def __call__(self, step: int) -> float:
+        if type(step) is not int or step < 0:
+            step = _step(step)
+        initial = self.max_lr / self.div_factor
+        final = initial / self.final_div_factor
+        if step >= self.total_steps:
+            return final
+        end = float(self.pct_start * self.total_steps) - 1  # PyTorch's first phase's end_step
+        if step <= end:
+            return self._anneal(initial, self.max_lr, step / end)
+        return self._anneal(self.max_lr, final, (step - end) / (self.total_steps - 1 - end))
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_config(self) -> dict[str, Any]:
+        return {"max_lr": self.max_lr, "total_steps": self.total_steps,
+                "pct_start": self.pct_start, "anneal_strategy": self.anneal_strategy,
+                "div_factor": self.div_factor, "final_div_factor": self.final_div_factor}
