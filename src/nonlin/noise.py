@@ -54,7 +54,7 @@ class NoiseLayer(Layer):
     def _fresh(self, x: Any, name: str) -> bool:
         """Whether a training forward on ``x`` draws anew (else it reuses buffer ``name``,
         frozen); refuses ``x`` when it is no float array, or before build."""
-        if self.rng is None or getattr(x, "dtype", None) not in _FLOATS:
+        if self.rng is None or not isinstance(x, np.ndarray) or x.dtype not in _FLOATS:
             error = input_error(self, x, built=self.rng is not None, floats=True)
             raise error or TypeError(f"Expected a float array for {type(self).__name__}")
         drawn = self.__dict__.get(name)
