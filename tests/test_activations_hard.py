@@ -211,3 +211,17 @@ def test_the_command_line_trains_with_them(tmp_path: Path,
         cli.main(["train", "--help"])
     shown = capsys.readouterr().out
     assert all(name in shown for name in ("mish", "relu6", "hard_sigmoid", "softsign"))
+
+
+@pytest.mark.parametrize("loss, layers", [
+    ("binary_crossentropy", [Dense(1), HardSigmoid()]),
+    ("kld", [Dense(1), HardSigmoid()]),
+    ("poisson", [Dense(1), HardSigmoid()]),
+    ("poisson", [Dense(1), ReLU6()])])
+def test_fit_takes_their_bounded_outputs_for_what_the_loss_needs(loss: str, layers: list) -> None:
+    """HardSigmoid gives probabilities in [0, 1], ReLU6 rates >= 0: fit warned that they
+    were unbounded scores, as it warns for a Dense or Tanh output."""
+    X, y = np.array([[0.1], [0.2]]), np.array([[1.0], [0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Sequential(layers).fit(X, y, loss=loss, optimizer=nonlin.SGD(1e-3), seed=0, verbose=0)
