@@ -47,6 +47,9 @@ class PReLU(Layer):
         ``alpha_initializer="zeros"`` is ``PReLU(init=0.0)``, a plain ReLU at first.
     shared : bool, default False
         One slope for every feature (PyTorch's default ``nn.PReLU()``, one parameter).
+    **other
+        Keras' and PyTorch's keywords (``alpha_initializer``, ``num_parameters``,
+        ``shared_axes``) are refused with nonlin's way to say the same.
     """
 
     _x: np.ndarray  # the input (in the layer's dtype), cached by a training forward
