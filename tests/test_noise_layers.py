@@ -217,3 +217,30 @@ def test_fit_with_them_is_deterministic() -> None:
 
     for a, b in zip(run(), run(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", NOISE)
+def test_a_refused_step_puts_their_generator_back(name: str) -> None:
+    """The step snapshot keeps model.rng when a layer draws from it: a diverged fit
+    leaves the generator as after the last finite step (a retried fit draws the refused
+    step's noise again), as it does for Dropout."""
+    from nonlin import SGD, Callback, DivergenceError
+
+    class StopAfter(Callback):
+        def on_batch_end(self, batch: int, logs: Any = None) -> None:
+            if batch == stop:
+                raise KeyboardInterrupt
+
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(64, 3)), rng.integers(0, 3, 64)
+    fit = {"loss": "cross_entropy", "optimizer": SGD(1e100), "batch_size": 8, "seed": 0,
+           "epochs": 2, "verbose": 0}
+    diverged = Sequential([Dense(8), NOISE[name](), Dense(3), nonlin.Softmax()])
+    with pytest.raises(DivergenceError) as info:
+        diverged.fit(X, y, **fit)
+    assert (info.value.epoch, info.value.batch) == (0, 2)
+    stop = info.value.batch - 1
+    reference = Sequential([Dense(8), NOISE[name](), Dense(3), nonlin.Softmax()])
+    with pytest.raises(KeyboardInterrupt):
+        reference.fit(X, y, callbacks=[StopAfter()], **{**fit, "optimizer": SGD(1e100)})
+    assert diverged.rng.bit_generator.state == reference.rng.bit_generator.state
