@@ -97,7 +97,7 @@ class AlphaDropout(NoiseLayer):
         Fraction of units dropped, in [0, 1).
     """
 
-    _slope: np.ndarray  # a * mask, then the offsets: buffers of the last training draw
+    _slope: np.ndarray  # a * mask and the offsets (b or a alpha' + b) of the last draw
     _offset: np.ndarray
 
     def __init__(self, rate: float) -> None:
