@@ -10,19 +10,28 @@ from nonlin import (
     ELU,
     GELU,
     SELU,
+    AlphaDropout,
     Dense,
     Exp,
+    GaussianDropout,
+    GaussianNoise,
+    HardSigmoid,
+    HardSwish,
     Identity,
     LayerNormalization,
     LeakyReLU,
     MeanSquaredError,
+    Mish,
     Normalization,
+    PReLU,
     ReLU,
+    ReLU6,
     Sequential,
     Sigmoid,
     SiLU,
     Softmax,
     Softplus,
+    Softsign,
     Tanh,
     gradcheck,
 )
@@ -49,6 +58,16 @@ LAYER_FACTORIES = {
     "elu": lambda: ELU(0.7),
     "selu": SELU,
     "softplus": Softplus,
+    "mish": Mish,
+    "relu6": ReLU6,
+    "hard_sigmoid": HardSigmoid,
+    "hard_swish": HardSwish,
+    "softsign": Softsign,
+    "prelu": lambda: PReLU(0.3),
+    "prelu_shared": lambda: PReLU(-0.2, shared=True),
+    "alpha_dropout": lambda: AlphaDropout(0.2),
+    "gaussian_dropout": lambda: GaussianDropout(0.2),
+    "gaussian_noise": lambda: GaussianNoise(0.3),
 }
 N_IN = 4
 
@@ -122,9 +141,11 @@ EXTREMES = {
 }
 
 
-@pytest.mark.parametrize("case", EXTREMES)
+@pytest.mark.parametrize("case", EXTREMES)  # (not GaussianDropout: x (1 + s z) may pass 1.8e308)
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh",
-                                  "softmax", "silu", "elu", "selu", "softplus"])
+                                  "softmax", "silu", "elu", "selu", "softplus", "mish", "relu6",
+                                  "hard_sigmoid", "hard_swish", "softsign", "prelu",
+                                  "alpha_dropout", "gaussian_noise"])
 def test_extreme_inputs_are_finite_and_quiet(name, case):
     x = EXTREMES[case]
     layer = LAYER_FACTORIES[name]()
@@ -249,12 +270,15 @@ def test_bad_constructor_arguments(make, message):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "gelu_tanh",
-                                  "softmax", "silu", "elu", "selu", "softplus"])
+                                  "softmax", "silu", "elu", "selu", "softplus", "mish", "relu6",
+                                  "hard_sigmoid", "hard_swish", "softsign", "prelu"])
 def test_training_forward_equals_inference_as_batch_sizes_change(name, dtype):
     """Training forwards reuse buffers (ReLU also a zeros buffer): a new batch size
     or dtype must not leak an old buffer into the result."""
     layer = LAYER_FACTORIES[name]()
     layer.build(N_IN, np.random.default_rng(0))
+    for param in layer.parameters():  # PReLU's slopes: in the batch's dtype, as build casts
+        param.cast(np.dtype(dtype))
     rng = np.random.default_rng(1)
     for rows in (5, 3, 5, 8):
         x = (rng.normal(size=(rows, N_IN)) * 3).astype(dtype)

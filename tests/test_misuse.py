@@ -51,9 +51,17 @@ LAYERS = {"Dense": lambda: Dense(3), "Dropout": lambda: Dropout(0.5), "BatchNorm
           "Softmax": Softmax, "Exp": Exp, "SiLU": nonlin.SiLU, "ELU": nonlin.ELU,
           "SELU": nonlin.SELU, "Softplus": nonlin.Softplus,
           "LayerNormalization": LayerNormalization,
-          "Normalization": lambda: Normalization(mean=0.5, variance=2.0)}
-# forward (training, for Dropout) needs build
-WITH_BUILD = ("Dense", "Dropout", "BatchNorm", "LayerNormalization", "Normalization")
+          "Normalization": lambda: Normalization(mean=0.5, variance=2.0),
+          "Mish": nonlin.Mish, "ReLU6": nonlin.ReLU6, "HardSigmoid": nonlin.HardSigmoid,
+          "HardSwish": nonlin.HardSwish, "Softsign": nonlin.Softsign, "PReLU": nonlin.PReLU,
+          "AlphaDropout": lambda: nonlin.AlphaDropout(0.5),
+          "GaussianDropout": lambda: nonlin.GaussianDropout(0.5),
+          "GaussianNoise": lambda: nonlin.GaussianNoise(0.5)}
+# identities at inference (they hand back what they get): their training forward draws
+TRAINING_ONLY = ("Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise")
+# forward (training, for those) needs build
+WITH_BUILD = ("Dense", "BatchNorm", "LayerNormalization", "Normalization", "PReLU",
+              *TRAINING_ONLY)
 LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy(),
           CrossEntropy(from_logits=True), nonlin.Hinge(), nonlin.SquaredHinge(),
           nonlin.CategoricalHinge(), nonlin.BinaryFocalCrossentropy(),
@@ -96,12 +104,13 @@ def trained_grads(model: Sequential) -> None:
 # -- layers: forward ----------------------------------------------------------------------
 @pytest.mark.parametrize("name", WITH_BUILD)
 def test_forward_before_build_says_build_first(name: str) -> None:
-    for training in (False, True) if name != "Dropout" else (True,):
+    for training in (False, True) if name not in TRAINING_ONLY else (True,):
         with pytest.raises(RuntimeError, match=f"This {name} layer is not built yet"):
             LAYERS[name]().forward(X, training=training)
 
 
-@pytest.mark.parametrize("name", ["Dense", "BatchNorm", "LayerNormalization", "Normalization"])
+@pytest.mark.parametrize("name", ["Dense", "BatchNorm", "LayerNormalization", "Normalization",
+                                  "PReLU"])
 @pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("shape", [(5, 3), (4,), (2, 5, 4), ()])
 def test_forward_names_the_shape_it_expected(name: str, training: bool, shape: tuple) -> None:
@@ -114,7 +123,7 @@ def test_forward_names_the_shape_it_expected(name: str, training: bool, shape: t
 @pytest.mark.parametrize("training", [False, True])
 def test_forward_refuses_what_is_no_array_of_real_numbers(name: str, training: bool) -> None:
     layer = built(name)
-    if name == "Dropout" and not training:
+    if name in TRAINING_ONLY and not training:
         pytest.skip("inference dropout is the identity: it hands back what it gets")
     with pytest.raises(TypeError, match=f"Expected a NumPy array for {name}.forward. "
                                         "Received: list"):
@@ -133,7 +142,8 @@ def test_softmax_takes_rows_only(training: bool) -> None:
             Softmax().forward(np.ones(shape), training=training)
 
 
-@pytest.mark.parametrize("name", ["Dense", "BatchNorm", "LayerNormalization", "Normalization"])
+@pytest.mark.parametrize("name", ["Dense", "BatchNorm", "LayerNormalization", "Normalization",
+                                  "PReLU"])
 @pytest.mark.parametrize("training", [False, True])
 def test_a_batch_takes_the_dtype_of_the_layers_weights(name: str, training: bool) -> None:
     """As ``Dense`` always did, ``BatchNorm`` computes in its parameters' dtype."""

@@ -133,6 +133,29 @@ def test_hidden_activations_reuse_the_dense_output() -> None:
     np.testing.assert_array_equal(out, _reference(model, X), strict=True)
 
 
+def test_every_built_in_layer_has_a_kind_and_noise_layers_pass_their_input() -> None:
+    """An unclassified layer is taken for one whose output may be shared: correct, but the
+    activation after it then makes a new array. The noise layers are identities at
+    inference, as Dropout: the ReLU after one computes over the Dense output in place."""
+    import tracemalloc
+
+    from nonlin import _inference, registry
+
+    fresh, in_place, passing = _inference._layer_kinds()
+    assert set(registry.LAYERS.values()) <= {*fresh, *in_place, *passing}
+    for noise in (nonlin.AlphaDropout(0.2), nonlin.GaussianDropout(0.2),
+                  nonlin.GaussianNoise(0.2)):
+        model = nonlin.Sequential([nonlin.Dense(256), noise, nonlin.ReLU(), nonlin.Dense(1)])
+        X = np.random.default_rng(3).normal(size=(1000, 4))
+        model.build(4, seed=0).predict(X)
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        model.predict(X)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        assert peak < 1.5 * 1000 * 256 * 8, type(noise).__name__
+
+
 
 def test_estimator_logistic_output_needs_no_registry_lookup(
         monkeypatch: pytest.MonkeyPatch) -> None:

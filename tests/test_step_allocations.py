@@ -180,6 +180,12 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "layer-GELU-tanh": (lambda w: [D(w), L.GELU(approximate=True), D(K)], ce, {}),
     **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
        for layer in (L.SiLU, L.ELU, L.SELU, L.Softplus)},
+    **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
+       for layer in (L.Mish, L.ReLU6, L.HardSigmoid, L.HardSwish, L.Softsign, L.PReLU)},
+    "layer-PReLU-shared": (lambda w: [D(w), L.PReLU(shared=True), D(K)], ce, {}),
+    **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), L.SELU(), layer(0.2), D(K)],
+                                   ce, {})
+       for layer in (L.AlphaDropout, L.GaussianDropout, L.GaussianNoise)},
     "layer-Exp": (lambda w: [D(w), L.Tanh(), D(w), L.Exp(), D(K)], ce, {}),
     "layer-Dropout": (lambda w: [D(w), L.ReLU(), L.Dropout(0.3), D(K)], ce, {}),
     "layer-BatchNorm": (lambda w: [D(w), L.BatchNorm(), L.ReLU(), D(K)], ce, {}),

@@ -10,13 +10,16 @@ tabular work, with model files that can never run code.
 from typing import TYPE_CHECKING
 
 from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .activations_smooth import ELU, SELU, SiLU, Softplus
+from .activations_hard import HardSigmoid, HardSwish, ReLU6, Softsign
+from .activations_smooth import ELU, SELU, Mish, SiLU, Softplus
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
 from .layer_norm import LayerNorm, LayerNormalization
 from .layers import Dense, Dropout
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise
 from .normalization import BatchNorm
+from .prelu import PReLU
 from .preprocessing import Normalization
 
 if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
@@ -101,6 +104,15 @@ def __dir__() -> list[str]:
 __all__ = [
     "Adadelta",
     "Adagrad",
+    "AlphaDropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "HardSigmoid",
+    "HardSwish",
+    "Mish",
+    "PReLU",
+    "ReLU6",
+    "Softsign",
     "BatchNorm",
     "Dropout",
     "Adam",

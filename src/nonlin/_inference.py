@@ -116,17 +116,23 @@ def _layer_kinds() -> tuple[frozenset[type], dict[type, Callable[[np.ndarray], n
         relu_in_place,
         sigmoid_into,
     )
-    from .activations_smooth import ELU, SELU, SiLU, Softplus
+    from .activations_hard import HardSigmoid, HardSwish, ReLU6, Softsign
+    from .activations_smooth import ELU, SELU, Mish, SiLU, Softplus
     from .layer_norm import LayerNormalization
     from .layers import Dense, Dropout
+    from .noise import AlphaDropout, GaussianDropout, GaussianNoise
     from .normalization import BatchNorm
+    from .prelu import PReLU
     from .preprocessing import Normalization
 
     in_place: dict[type, Callable[[np.ndarray], np.ndarray]] = {
         ReLU: relu_in_place, Tanh: lambda x: np.tanh(x, x), Sigmoid: lambda x: sigmoid_into(x, x)}
     fresh = frozenset({Dense, BatchNorm, LayerNormalization, Normalization, Exp, GELU,
-                       LeakyReLU, Softmax, SiLU, ELU, SELU, Softplus, *in_place})
-    return fresh, in_place, frozenset({Dropout, Identity})
+                       LeakyReLU, Softmax, SiLU, ELU, SELU, Softplus, Mish, ReLU6, HardSigmoid,
+                       HardSwish, Softsign, PReLU, *in_place})
+    # the noise layers, as Dropout, return their input itself at inference
+    passing = frozenset({Dropout, AlphaDropout, GaussianDropout, GaussianNoise, Identity})
+    return fresh, in_place, passing
 
 
 def infer(layers: list[Any], x: np.ndarray) -> np.ndarray:
@@ -145,6 +151,6 @@ def infer(layers: list[Any], x: np.ndarray) -> np.ndarray:
             continue
         out = layer.forward(out)
         owned = kind in fresh or (owned and kind in passing)
-    if not owned and np.may_share_memory(out, x):  # Identity, Dropout: the input itself
+    if not owned and np.may_share_memory(out, x):  # Identity, Dropout, ...: the input
         out = out.copy()
     return out

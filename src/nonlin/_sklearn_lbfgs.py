@@ -1,18 +1,22 @@
 """scikit-learn's L-BFGS solver for ``nonlin.sklearn``: SciPy's L-BFGS-B on the full batch.
 
 The parameters are packed as scikit-learn packs them (weights, then biases);
-the objective is ``_sklearn_rules.BatchObjective`` plus the L2 gradient. This
-module does not import scikit-learn: the estimator hands in its warning class.
+the objective is scikit-learn's, computed as it computes it
+(``_sklearn_lbfgs_objective``), or for nonlin's extras ``_sklearn_rules.BatchObjective``
+plus the L2 gradient. This module does not import scikit-learn: the estimator
+hands in its warning class.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ._sklearn_engine import to_float64
+from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
 from ._sklearn_rules import BatchObjective
 from .core import Param, Sequential
 from .normalization import BatchNorm
@@ -55,20 +59,8 @@ def fit_lbfgs(
     """
     import scipy.optimize
 
-    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
-    params = _packing_order(est)
-
-    def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        _unpack(params, theta)
-        z = est.model_.forward(X, training=True)
-        value = objective._value(Y, z, sample_weight)
-        est.model_.backward(objective._grad(Y, z, sample_weight))
-        scale = objective.alpha / objective.weight_sum
-        for p in est._coef_params:
-            p.grad += scale * p.value
-        return value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
-
-    theta0 = np.concatenate([p.value.ravel() for p in params]).astype(np.float64)
+    loss_and_grad = lbfgs_objective(est, X, Y, sample_weight)
+    theta0 = np.concatenate([p.value.ravel() for p in _packing_order(est)]).astype(np.float64)
     result = scipy.optimize.minimize(
         loss_and_grad, theta0, method="L-BFGS-B", jac=True,
         options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
@@ -79,8 +71,35 @@ def fit_lbfgs(
     est.loss_ = est._loss_type(result.fun)  # _sklearn_schedule.loss_type's
     if est.dtype is None:
         to_float64(est)
-    _unpack(_packing_order(est), result.x)
+    unpack(_packing_order(est), result.x)
     _final_statistics(est.model_, X)
+
+
+def lbfgs_objective(
+    est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """``theta -> (value, gradient)``, ``theta`` packed in ``_packing_order``.
+
+    scikit-learn's own arithmetic (``SklearnObjective``) where it has the network
+    and the loss; with nonlin's extras (``batch_norm``, ``absolute_error``,
+    ``huber``) ``BatchObjective``'s, as SGD and Adam train with it.
+    """
+    params = _packing_order(est)
+    if supported(est):
+        return SklearnObjective(est, X, Y, sample_weight, params)
+    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+
+    def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        unpack(params, theta)
+        z = est.model_.forward(X, training=True)
+        value = objective._value(Y, z, sample_weight)
+        est.model_.backward(objective._grad(Y, z, sample_weight))
+        scale = objective.alpha / objective.weight_sum
+        for p in est._coef_params:
+            p.grad += scale * p.value
+        return value, np.concatenate([p.grad.ravel() for p in params]).astype(np.float64)
+
+    return loss_and_grad
 
 
 def _final_statistics(model: Sequential, X: np.ndarray) -> None:
@@ -119,12 +138,3 @@ def _packing_order(est: Any) -> list[Param]:
     """Weights, then biases, then any other parameter (scikit-learn's ``_pack`` order)."""
     params = est._coef_params + est._intercept_params
     return params + [p for p in est.model_.parameters() if all(p is not q for q in params)]
-
-
-def _unpack(params: list[Param], theta: np.ndarray) -> None:
-    """Copy consecutive slices of ``theta`` into ``params`` (cast to their dtype)."""
-    start = 0
-    for p in params:
-        stop = start + p.value.size
-        np.copyto(p.value, theta[start:stop].reshape(p.value.shape), casting="unsafe")
-        start = stop

@@ -1,5 +1,5 @@
 """Smooth activations as Keras 3 and PyTorch have them: ``SiLU`` (swish), ``ELU``,
-``SELU`` and ``Softplus``, each with its backward rule beneath it.
+``SELU``, ``Softplus`` and ``Mish``, each with its backward rule beneath it.
 
 Each is computed without overflow or cancellation: inputs as large as +-1e308 give
 finite results with no floating-point warning, and the tails keep their relative
@@ -175,3 +175,60 @@ class Softplus(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         sigmoid = cached(self, "_sigmoid", grad_out)  # the training forward's sigmoid(x)
         return np.multiply(grad_out, sigmoid, out=_out(self, "_grad_in", sigmoid, True))
+
+
+class Mish(Layer):
+    """``y = x tanh(softplus(x))`` (Misra, 2019; Keras' ``mish``, PyTorch's ``Mish``).
+
+    With ``w = exp(-|x|)`` (at most 1: nothing overflows), ``tanh(log(1 + e^x))`` is
+    ``t = n / (n + 2 B)``, ``n = 2 w + A``, where ``(A, B) = (1, w^2)`` for ``x >= 0`` and
+    ``(w^2, 1)`` below: no cancellation in either tail. Backward: ``g * (t + x sigmoid(x)
+    (1 - t^2))``, where ``sigmoid(x) (1 - t^2) = 4 w (1 + w) C / d^2``, ``d = n + 2 B``,
+    ``C = w`` for ``x >= 0``, else 1; the training forward caches this slope.
+
+    Shapes: ``x``, ``y`` and ``g = dL/dy`` (n_samples, n_features).
+    """
+
+    _slope: np.ndarray  # dy/dx, cached by a training forward
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        w, below, n, d, t = (_out(self, name, x, training)
+                             for name in ("_w", "_below", "_n", "_d", "_t"))
+        _mish_gate(x, w, below, n, d, t)
+        if not training:
+            return np.multiply(x, t, out=n)
+        slope = self._slope = n  # n's buffer is free again: dy/dx, kept for backward
+        np.maximum(below, w, out=below)  # C: 1 where x < 0, else w
+        np.add(w, const(1.0, x.dtype), out=slope)
+        np.multiply(slope, w, out=slope)
+        np.multiply(slope, below, out=slope)
+        np.multiply(slope, const(4.0, x.dtype), out=slope)
+        np.divide(slope, d, out=slope)
+        np.divide(slope, d, out=slope)  # sigmoid(x) (1 - t^2)
+        np.multiply(slope, x, out=slope)
+        np.add(slope, t, out=slope)
+        return np.multiply(x, t, out=_out(self, "_y", x, True))
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        slope = cached(self, "_slope", grad_out)  # the training forward's dy/dx
+        return np.multiply(grad_out, slope, out=_out(self, "_grad_in", slope, True))
+
+
+def _mish_gate(x: np.ndarray, w: np.ndarray, below: np.ndarray, n: np.ndarray,
+               d: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``t = tanh(softplus(x))`` into ``t``, leaving ``w = exp(-|x|)``, ``below = [x < 0]``
+    and ``d = n + 2 B`` (``Mish``'s names) in their buffers, all shaped like ``x``."""
+    one = const(1.0, x.dtype)
+    np.greater_equal(x, const(0.0, x.dtype), out=below)  # [x >= 0] for now
+    np.abs(x, out=w)
+    np.negative(w, out=w)
+    np.exp(w, out=w)
+    np.add(w, w, out=n)
+    np.multiply(w, w, out=d)  # w^2
+    np.maximum(below, d, out=t)  # A: 1 where x >= 0 (w^2 <= 1), else w^2
+    np.add(n, t, out=n)
+    np.subtract(one, below, out=below)  # [x < 0] from here on
+    np.maximum(below, d, out=d)  # B: 1 where x < 0, else w^2
+    np.add(d, d, out=d)
+    np.add(d, n, out=d)
+    return np.divide(n, d, out=t)

@@ -19,10 +19,11 @@ about 1e-8 or less; a wrong rule gives something far larger (a gradient off
 by 1% of itself about 5e-3, a wrong one near 1).
 
 Both passes compute the same function. With ``training=False`` (inference):
-``Dropout`` keeps every unit and ``BatchNorm`` normalizes with its running
+``Dropout`` keeps every unit, the noise layers (``AlphaDropout``, ``GaussianDropout``,
+``GaussianNoise``) add none and ``BatchNorm`` normalizes with its running
 statistics (``freeze_statistics``) during the analytic pass, whose backward is
 then that of the inference function. With ``training=True``: every finite
-difference reuses the analytic pass's dropout masks (``freeze_mask``) and
+difference reuses the analytic pass's dropout masks and noise (``freeze_mask``) and
 recomputes the batch statistics, as the training backward assumes. A custom
 layer whose training forward differs from its inference one in other ways
 should be checked with ``training=True``. The check leaves the model as it
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .core import Sequential
-from .layers import Dropout
+from .noise import noise_knob
 from .normalization import BatchNorm
 from .validation import check_bool, is_real
 
@@ -89,20 +90,22 @@ def _one_function(model: Sequential, training: bool) -> Iterator[None]:
     generators = {id(g): g for g in (model.rng, *(getattr(x, "rng", None) for x in model.layers))
                   if isinstance(g, np.random.Generator | np.random.RandomState)}
     saved_rng = {key: _rng_state(g) for key, g in generators.items()}
-    dropouts = [(x, x.rate, x._frozen) for x in model.layers if isinstance(x, Dropout)]
+    layers: list[Any] = model.layers
+    noisy = [(x, knob, getattr(x, knob), x._frozen) for x in layers
+             if (knob := noise_knob(x)) is not None]  # Dropout and the noise layers
     norms = [(x, x._frozen) for x in model.layers if isinstance(x, BatchNorm)]
-    for layer, _, _ in dropouts:
+    for layer, knob, _, _ in noisy:
         if training:
             layer.freeze_mask(True)  # one mask for the analytic pass and every difference
         else:
-            layer.rate = 0.0  # the inference function: every unit kept
+            setattr(layer, knob, 0.0)  # the inference function: every unit kept, no noise
     for norm, frozen in norms:
         norm.freeze_statistics(frozen or not training)
     try:
         yield
     finally:
-        for layer, rate, frozen in dropouts:
-            layer.rate = rate
+        for layer, knob, value, frozen in noisy:
+            setattr(layer, knob, value)
             layer.freeze_mask(frozen)
         for norm, frozen in norms:
             norm.freeze_statistics(frozen)

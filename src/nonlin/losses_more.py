@@ -195,12 +195,14 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     import warnings
 
     from .activations import Exp, ReLU, Sigmoid, Softmax
+    from .activations_hard import HardSigmoid, ReLU6
     from .activations_smooth import Softplus
     from .layers import Dropout
     from .losses_extra import MeanSquaredLogarithmicError
 
-    rates = (Exp, Softplus, ReLU, Sigmoid, Softmax)
-    fits = {Poisson: rates, MeanSquaredLogarithmicError: rates, KLDivergence: (Softmax, Sigmoid)}
+    rates = (Exp, Softplus, ReLU, Sigmoid, Softmax, ReLU6, HardSigmoid)
+    fits = {Poisson: rates, MeanSquaredLogarithmicError: rates,
+            KLDivergence: (Softmax, Sigmoid, HardSigmoid)}
     wanted = fits.get(type(loss))
     index = len(model.layers) - 1
     # Dropout keeps outputs >= 0, but its 1 / (1 - rate) scaling takes them past 1

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._scratch import using
 from .activations import Sigmoid, Softmax
+from .activations_hard import HardSigmoid
 from .core import Sequential, const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
@@ -69,7 +70,8 @@ def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> No
     ``from_logits=True`` after a final ``Softmax`` (``CrossEntropy``) or ``Sigmoid``
     (``BinaryCrossEntropy``) would apply the activation a second time (Keras warns
     too). ``from_logits=False`` after any other built-in layer (``Dense``, ``ReLU``,
-    ...) takes unbounded scores for probabilities: the loss can go below 0 and
+    ...; but ``HardSigmoid``, whose outputs are in [0, 1]) takes unbounded scores for
+    probabilities: the loss can go below 0 and
     training goes astray, silently (PyTorch's ``CrossEntropyLoss`` takes such scores;
     here that is ``from_logits=True``). A custom last layer is trusted.
     """
@@ -86,7 +88,7 @@ def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> No
                    f"model's last layer, {name} ({where}): probabilities, not logits, so it "
                    f"would apply {name.lower()} twice. Drop the {name} layer, or use "
                    "from_logits=False.")
-    elif (not loss.from_logits and not isinstance(last, Softmax | Sigmoid)
+    elif (not loss.from_logits and not isinstance(last, Softmax | Sigmoid | HardSigmoid)
           and type(last).__module__.startswith("nonlin.")):
         message = (f"{type(loss).__name__} takes probabilities, but the model's last layer, "
                    f"{name} ({where}), gives unbounded scores: the loss can go below 0 and "

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import activations, activations_smooth, layer_norm, layers, normalization, preprocessing
+from . import (
+    activations,
+    activations_hard,
+    activations_smooth,
+    layer_norm,
+    layers,
+    noise,
+    normalization,
+    prelu,
+    preprocessing,
+)
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
@@ -37,6 +47,15 @@ LAYERS: dict[str, type] = {
         activations_smooth.ELU,
         activations_smooth.SELU,
         activations_smooth.Softplus,
+        activations_smooth.Mish,
+        activations_hard.ReLU6,
+        activations_hard.HardSigmoid,
+        activations_hard.HardSwish,
+        activations_hard.Softsign,
+        prelu.PReLU,
+        noise.AlphaDropout,
+        noise.GaussianDropout,
+        noise.GaussianNoise,
     )
 }
 LAYERS["LayerNorm"] = layer_norm.LayerNormalization  # PyTorch's name; files record the class's
@@ -58,6 +77,12 @@ ACTIVATIONS: dict[str, type] = {
     "elu": activations_smooth.ELU,
     "selu": activations_smooth.SELU,
     "softplus": activations_smooth.Softplus,
+    "mish": activations_smooth.Mish,
+    "relu6": activations_hard.ReLU6,
+    "hard_sigmoid": activations_hard.HardSigmoid,
+    "hard_silu": activations_hard.HardSwish,
+    "hard_swish": activations_hard.HardSwish,
+    "softsign": activations_hard.Softsign,
 }
 
 
