@@ -251,7 +251,8 @@ def test_fit_refuses_negative_targets_for_msle():
                         r"gradient is 0\), .* Dense \(layers\[0\]\)"),
     ([nonlin.Dense(1), nonlin.Tanh(), nonlin.Dropout(0.2)], re.escape("Tanh (layers[1])")),
     ([nonlin.Dense(1), nonlin.Softplus()], None), ([nonlin.Dense(1), nonlin.ReLU()], None),
-    ([nonlin.Dense(1), nonlin.Exp(), nonlin.Dropout(0.5)], None)])
+    ([nonlin.Dense(1), nonlin.Exp(), nonlin.Dropout(0.5)], None),
+    ([nonlin.Dense(1), nonlin.ReLU6()], None), ([nonlin.Dense(1), nonlin.HardSigmoid()], None)])
 def test_fit_warns_of_a_last_layer_that_gives_values_below_zero_for_msle(layers, warns):
     X, y = np.array([[0.1], [0.2]]), np.array([[1.0], [0.0]])
     with warnings.catch_warnings(record=True) as caught:
