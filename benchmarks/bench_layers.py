@@ -68,6 +68,16 @@ LOSSES = {
     "KLDivergence": ("KLDivergence", {}, "KLDivLoss", {"reduction": "batchmean"},
                      "probabilities"),
     "LogCosh": ("LogCosh", {}, "(none in torch.nn)", {}, "real"),
+    "Hinge": ("Hinge", {}, "(none in torch.nn)", {}, "binary"),
+    "SquaredHinge": ("SquaredHinge", {}, "(none in torch.nn)", {}, "binary"),
+    "CategoricalHinge": ("CategoricalHinge", {}, "(none in torch.nn)", {}, "probabilities"),
+    "BinaryFocalCrossentropy(logits)": ("BinaryFocalCrossentropy", {"from_logits": True},
+                                        "(torchvision.ops, not torch.nn)", {}, "binary"),
+    "MeanSquaredLogarithmicError": ("MeanSquaredLogarithmicError", {}, "(none in torch.nn)", {},
+                                    "counts"),
+    "MeanAbsolutePercentageError": ("MeanAbsolutePercentageError", {}, "(none in torch.nn)",
+                                    {}, "real"),
+    "CosineSimilarity": ("CosineSimilarity", {}, "(none in torch.nn)", {}, "real"),
 }
 
 # name: (nonlin optimizer, its arguments, torch.optim class, its arguments)

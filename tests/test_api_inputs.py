@@ -153,6 +153,7 @@ def test_constructors_take_numpy_scalars_and_store_python_numbers() -> None:
     objects = [
         Dense(4, l2=f32), Dropout(f32), nonlin.LeakyReLU(f32), nonlin.BatchNorm(f32, f32),
         nonlin.Huber(f32), SGD(f32, momentum=f32, clipnorm=f32), nonlin.Adam(f32),
+        nonlin.BinaryFocalCrossentropy(alpha=f32, gamma=f32, label_smoothing=f32),
         nonlin.EarlyStopping(min_delta=f32, patience=i64),
         nonlin.ReduceLROnPlateau(factor=f32, patience=i64, cooldown=i64),
         TopKAccuracy(i64), nonlin.ModelCheckpoint("unused.safetensors", every=i64),
@@ -161,7 +162,7 @@ def test_constructors_take_numpy_scalars_and_store_python_numbers() -> None:
     for obj in objects:
         for key in ("l2", "rate", "alpha", "momentum", "epsilon", "delta", "lr", "clipnorm",
                     "min_delta", "patience", "factor", "cooldown", "k", "every", "decay_steps",
-                    "warmup_steps", "warmup_from"):
+                    "warmup_steps", "warmup_from", "gamma", "label_smoothing"):
             value = getattr(obj, key, None)
             assert value is None or type(value) in (int, float), (obj, key, value)
     assert CosineDecay(f32, i64)(0) == 0.5

@@ -87,7 +87,10 @@ def test_adam_with_a_schedule_round_trips_in_float32(tmp_path) -> None:
 
 LOSSES = [(name, {}) for name in registry.LOSSES] + [
     ("huber", {"delta": 2.5, "reduction": "sum"}), ("cross_entropy", {"from_logits": True}),
-    ("bce", {"from_logits": True, "reduction": "sum"}), ("mae", {"reduction": "sum"})]
+    ("bce", {"from_logits": True, "reduction": "sum"}), ("mae", {"reduction": "sum"}),
+    ("binary_focal_crossentropy", {"apply_class_balancing": True, "alpha": 0.4, "gamma": 0.5,
+                                   "from_logits": True, "label_smoothing": 0.1,
+                                   "reduction": "sum"})]
 
 
 @pytest.mark.parametrize("name, config", LOSSES)

@@ -25,7 +25,8 @@ TRAINING = ("nonlin.train", "nonlin._epoch_loop", "nonlin.evaluation", "nonlin.o
             "nonlin._callback_state", "nonlin.schedules", "nonlin.optimizers", "nonlin.adaptive",
             "nonlin.adaptive_more", "nonlin.schedules_more", "nonlin.optim_extra",
             "nonlin.schedules_cyclic",
-            "nonlin.sgd", "nonlin.losses", "nonlin.losses_more")
+            "nonlin.sgd", "nonlin.losses", "nonlin.losses_more", "nonlin.losses_margin",
+            "nonlin.losses_extra", "nonlin._loss_focal")
 # the model-file reader and writer
 FILES = ("nonlin.io", "nonlin._reader", "nonlin._header", "nonlin.registry", "safetensors")
 

@@ -115,6 +115,14 @@ def test_auto_mode_reads_a_metric_name_in_any_case() -> None:
     ("CategoricalCrossentropy", nonlin.CrossEntropy, {}),
     ("SparseCategoricalCrossentropy", nonlin.CrossEntropy, {"from_logits": True}),
     ("CrossEntropy", nonlin.CrossEntropy, {}),
+    ("Hinge", nonlin.Hinge, {}),
+    ("SquaredHinge", nonlin.SquaredHinge, {}),
+    ("CategoricalHinge", nonlin.CategoricalHinge, {}),
+    ("BinaryFocalCrossentropy", nonlin.BinaryFocalCrossentropy, {"gamma": 1.5}),
+    ("BinaryFocalCrossEntropy", nonlin.BinaryFocalCrossentropy, {"from_logits": True}),
+    ("MeanSquaredLogarithmicError", nonlin.MeanSquaredLogarithmicError, {}),
+    ("MeanAbsolutePercentageError", nonlin.MeanAbsolutePercentageError, {}),
+    ("CosineSimilarity", nonlin.CosineSimilarity, {}),
 ])
 def test_losses_resolve_by_class_name_as_keras_get_does(name, cls, config) -> None:
     loss = nonlin.registry.loss(name, **config)
@@ -126,6 +134,7 @@ def test_losses_resolve_by_class_name_as_keras_get_does(name, cls, config) -> No
 
 def test_an_unknown_loss_lists_the_snake_case_names_and_mentions_class_names() -> None:
     with pytest.raises(ValueError, match=r"Unknown loss 'meansquarederror'\. Expected one of: "
-                                         r"absolute_error, bce, .*squared_error \(or a class "
+                                         r"absolute_error, bce, .*squared_error, squared_hinge "
+                                         r"\(or a class "
                                          r"name: MeanSquaredError\)$"):
         nonlin.registry.loss("meansquarederror")

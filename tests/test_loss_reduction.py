@@ -32,6 +32,15 @@ CASES = {
     "ce_logits_onehot": ("cross_entropy", {"from_logits": True}, "onehot", "scores"),
     "ce_probabilities_labels": ("cross_entropy", {}, "labels", "probabilities"),
     "ce_probabilities_onehot": ("cross_entropy", {}, "onehot", "probabilities"),
+    "hinge": ("hinge", {}, "binary", "scores"),
+    "squared_hinge": ("squared_hinge", {}, "binary", "scores"),
+    "categorical_hinge": ("categorical_hinge", {}, "onehot", "scores"),
+    "focal_probabilities": ("binary_focal_crossentropy", {}, "binary", "probabilities"),
+    "focal_logits": ("binary_focal_crossentropy",
+                     {"from_logits": True, "apply_class_balancing": True}, "binary", "scores"),
+    "msle": ("msle", {}, "binary", "probabilities"),
+    "mape": ("mape", {}, "real", "scores"),
+    "cosine_similarity": ("cosine_similarity", {}, "real", "scores"),
 }
 
 
@@ -94,7 +103,10 @@ def test_config_round_trips_through_the_registry(case):
 
 
 @pytest.mark.parametrize("cls", [MeanSquaredError, MeanAbsoluteError, Huber,
-                                 BinaryCrossEntropy, CrossEntropy])
+                                 BinaryCrossEntropy, CrossEntropy, nonlin.Hinge,
+                                 nonlin.SquaredHinge, nonlin.CategoricalHinge,
+                                 nonlin.BinaryFocalCrossentropy, nonlin.MeanSquaredLogarithmicError,
+                                 nonlin.MeanAbsolutePercentageError, nonlin.CosineSimilarity])
 def test_reductions_named_as_elsewhere_and_bad_ones_named_back(cls):
     assert cls(reduction=None).reduction == "none"  # Keras' None
     assert cls(reduction="sum_over_batch_size").reduction == "mean"  # Keras 3's default

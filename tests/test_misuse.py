@@ -63,7 +63,10 @@ TRAINING_ONLY = ("Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise")
 WITH_BUILD = ("Dense", "BatchNorm", "LayerNormalization", "Normalization", "PReLU",
               *TRAINING_ONLY)
 LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy(),
-          CrossEntropy(from_logits=True)]
+          CrossEntropy(from_logits=True), nonlin.Hinge(), nonlin.SquaredHinge(),
+          nonlin.CategoricalHinge(), nonlin.BinaryFocalCrossentropy(),
+          nonlin.MeanSquaredLogarithmicError(), nonlin.MeanAbsolutePercentageError(),
+          nonlin.CosineSimilarity()]
 STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad, nonlin.Adadelta,
             nonlin.Lion]
 

@@ -213,6 +213,16 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "exp+poisson": (lambda w: [*relu(w), L.Exp()], L.Poisson, {"targets": "binary"}),
     "softmax+kld": (softmax, L.KLDivergence, {"targets": "onehot"}),
     "log_cosh": (relu, L.LogCosh, {"targets": "real"}),
+    "hinge": (relu, L.Hinge, {"targets": "binary"}),
+    "tanh+squared_hinge": (lambda w: [*relu(w), L.Tanh()], L.SquaredHinge, {"targets": "binary"}),
+    "categorical_hinge": (relu, L.CategoricalHinge, {"targets": "onehot"}),
+    "sigmoid+focal": (sigmoid, L.BinaryFocalCrossentropy, {"targets": "binary"}),
+    "focal-logits": (relu, lambda: L.BinaryFocalCrossentropy(
+        from_logits=True, apply_class_balancing=True, label_smoothing=0.1), {"targets": "binary"}),
+    "softplus+msle": (lambda w: [*relu(w), L.Softplus()], L.MeanSquaredLogarithmicError,
+                      {"targets": "binary"}),
+    "mape": (relu, L.MeanAbsolutePercentageError, {"targets": "real"}),
+    "cosine_similarity": (relu, L.CosineSimilarity, {"targets": "real"}),
     "sigmoid+bce": (sigmoid, L.BinaryCrossEntropy, {"targets": "binary"}),
     "bce-logits": (relu, lambda: L.BinaryCrossEntropy(from_logits=True), {"targets": "binary"}),
     "sigmoid+bce-sum": (sigmoid, lambda: L.BinaryCrossEntropy(reduction="sum"),
@@ -257,7 +267,7 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
 FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-GELU-tanh", "layer-BatchNorm",
            "layer-LayerNormalization", "first-Normalization", "softmax+ce", "huber",
            "bce-logits-sum", "adam+clipnorm+schedule", "sample-weights-softmax+ce",
-           "metric-accuracy", "metric-mape"]
+           "metric-accuracy", "metric-mape", "focal-logits", "cosine_similarity"]
 
 
 @pytest.mark.parametrize("dtype, name", [(np.float32, name) for name in CASES]

@@ -35,6 +35,13 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from .checkpoint import ModelCheckpoint, load_checkpoint
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
+    from .losses_extra import (
+        BinaryFocalCrossentropy,
+        CosineSimilarity,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+    )
+    from .losses_margin import CategoricalHinge, Hinge, SquaredHinge
     from .losses_more import KLDivergence, LogCosh, Poisson
     from .optimizers import (
         SGD,
@@ -62,7 +69,9 @@ _DEFERRED = {
     "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
-               "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson"),
+               "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson", "Hinge", "SquaredHinge",
+               "CategoricalHinge", "BinaryFocalCrossentropy", "MeanSquaredLogarithmicError",
+               "MeanAbsolutePercentageError", "CosineSimilarity"),
     "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
                    "RMSprop", "Adadelta", "Lion"),
 }
@@ -110,6 +119,8 @@ __all__ = [
     "AdamW",
     "Adamax",
     "CSVLogger",
+    "CategoricalHinge",
+    "CosineSimilarity",
     "Callback",
     "DivergenceError",
     "ELU",
@@ -120,10 +131,12 @@ __all__ = [
     "RMSprop",
     "ReduceLROnPlateau",
     "BinaryCrossEntropy",
+    "BinaryFocalCrossentropy",
     "CrossEntropy",
     "Dense",
     "GELU",
     "Huber",
+    "Hinge",
     "KLDivergence",
     "LogCosh",
     "Poisson",
@@ -138,7 +151,9 @@ __all__ = [
     "LeakyReLU",
     "Lion",
     "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
     "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
     "Nadam",
     "Optimizer",
     "Param",
@@ -147,6 +162,7 @@ __all__ = [
     "SGD",
     "Sequential",
     "SiLU",
+    "SquaredHinge",
     "Sigmoid",
     "Softmax",
     "Softplus",

@@ -3,7 +3,8 @@
 ``Loss._check`` (``nonlin.losses``) runs them once per public call; training
 loops validate once up front and then call the losses' private ``_value`` /
 ``_grad`` on each batch, so nothing here runs on the training step. Every
-message names what was expected and what was received.
+message names what was expected and what was received. ``check_reduction`` is the
+check of every loss's ``reduction`` argument, run by its constructor.
 """
 
 from __future__ import annotations
@@ -119,3 +120,19 @@ def check_out(out: Any, y_pred: np.ndarray) -> None:
         raise (TypeError if not isinstance(out, np.ndarray) else ValueError)(
             f"Expected out, an array of shape {y_pred.shape} and dtype {y_pred.dtype} like "
             f"y_pred, writeable. Received {received}")
+
+
+# PyTorch's names, and Keras 3's where they mean the same (see nonlin.losses)
+_REDUCTIONS = {"mean": "mean", "sum": "sum", "none": "none", None: "none",
+               "sum_over_batch_size": "mean"}
+
+
+def check_reduction(reduction: str | None) -> str:
+    """``"mean"``, ``"sum"`` or ``"none"`` for a reduction's name (or Keras' None)."""
+    if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:
+        hint = (" (Keras' 'mean_with_sample_weight' divides by the sum of the weights; "
+                "nonlin's 'mean' by n_samples: use 'sum' and divide)"
+                if isinstance(reduction, str) and reduction == "mean_with_sample_weight" else "")
+        raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
+                         f"Received: reduction={reduction!r:.100}")
+    return _REDUCTIONS[reduction]

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
+from .losses_extra import check_fit_targets as check_extra_targets
+from .losses_margin import check_fit_targets as check_margin_targets
 from .losses_more import check_fit_targets
 from .validation import (
     as_dtype,
@@ -75,8 +77,9 @@ def prepare_targets(
     """Targets in the form the loss reads, checked against the model's output width.
 
     Cross-entropy: int64 labels (n_samples,) in ``[0, n_outputs)``, or rows of
-    width ``n_outputs`` summing to 1. Binary cross-entropy: values in [0, 1].
-    Everything else: (n_samples, n_outputs) in ``dtype``.
+    width ``n_outputs`` summing to 1. Binary cross-entropy (focal too): values in [0, 1].
+    Everything else: (n_samples, n_outputs) in ``dtype``, in the range the loss takes
+    (the ``check_fit_targets`` of ``losses_more``, ``losses_margin``, ``losses_extra``).
     """
     if isinstance(loss, CrossEntropy):
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
@@ -105,6 +108,8 @@ def prepare_targets(
         bad = y[(y < 0) | (y > 1)][0].item()
         raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad!r}")
     check_fit_targets(loss, y, name)  # Poisson's and KLDivergence's ranges
+    check_margin_targets(loss, y, name)  # the hinges': -1 and 1 (or 0 and 1), one-hot rows
+    check_extra_targets(loss, y, name)  # MeanSquaredLogarithmicError's: >= 0
     return as_model_dtype(y, dtype, name)
 
 

@@ -33,8 +33,8 @@ Conventions, shared by every loss here:
   both faster and stable: the gradient is just ``p - y``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
   ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
-  ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``,
-  re-exported here.
+  ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``, the
+  hinges in ``nonlin.losses_margin``, the rest in ``nonlin.losses_extra``; re-exported here.
 """
 
 from __future__ import annotations
@@ -43,26 +43,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._loss_checks import check_loss_inputs, check_out, check_probabilities, check_real_target
+from ._loss_checks import (
+    check_loss_inputs,
+    check_out,
+    check_probabilities,
+    check_real_target,
+    check_reduction,
+)
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._reexport import reexports
 from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
-
-# PyTorch's names, and Keras 3's where they mean the same (see the module docstring)
-_REDUCTIONS = {"mean": "mean", "sum": "sum", "none": "none", None: "none",
-               "sum_over_batch_size": "mean"}
-
-
-def _reduction(reduction: str | None) -> str:
-    """``"mean"``, ``"sum"`` or ``"none"`` for a reduction's name (or Keras' None)."""
-    if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:
-        hint = (" (Keras' 'mean_with_sample_weight' divides by the sum of the weights; "
-                "nonlin's 'mean' by n_samples: use 'sum' and divide)"
-                if isinstance(reduction, str) and reduction == "mean_with_sample_weight" else "")
-        raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
-                         f"Received: reduction={reduction!r:.100}")
-    return _REDUCTIONS[reduction]
 
 
 def _finite_positive(name: str, value: Any) -> float:
@@ -169,7 +160,7 @@ class MeanSquaredError(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -184,7 +175,7 @@ class MeanAbsoluteError(Loss):
     """``L_i = sum_j |p_ij - y_ij|``; gradient ``sign(p - y)``."""
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -203,7 +194,7 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "mean") -> None:
         self.delta = _finite_positive("delta", delta)
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -239,7 +230,7 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
@@ -271,7 +262,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if not self.from_logits:  # public calls only: fit's Softmax outputs are in range
@@ -289,7 +280,18 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         return {"from_logits": self.from_logits, "reduction": self.reduction}
 
 
-if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
+if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from .losses_extra import (  # noqa: F401
+        BinaryFocalCrossentropy,
+        CosineSimilarity,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+    )
+    from .losses_margin import CategoricalHinge, Hinge, SquaredHinge  # noqa: F401
     from .losses_more import KLDivergence, LogCosh, Poisson  # noqa: F401
-__getattr__ = reexports(__name__, KLDivergence="losses_more", LogCosh="losses_more",
-                        Poisson="losses_more")
+_HOMES = {"losses_more": "KLDivergence LogCosh Poisson",
+          "losses_margin": "CategoricalHinge Hinge SquaredHinge",
+          "losses_extra": "BinaryFocalCrossentropy CosineSimilarity MeanAbsolutePercentageError "
+                          "MeanSquaredLogarithmicError"}
+__getattr__ = reexports(__name__, **{name: home for home, names in _HOMES.items()
+                                     for name in names.split()})

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from ._branchless import pick
+from ._loss_checks import check_reduction
 from ._scratch import like, rows
 from .core import const
-from .losses import Loss, _reduction
+from .losses import Loss
 
 EPSILON = 1e-7  # Keras' backend.epsilon(), in every dtype (as Keras)
 
@@ -69,7 +70,7 @@ class Poisson(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         _refuse_outside(y_pred, 0.0, np.inf, "predictions >= 0 (Poisson rates) in y_pred",
@@ -114,7 +115,7 @@ class KLDivergence(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         _refuse_outside(y_pred, 0.0, 1.0, "probabilities in [0, 1] in y_pred",
@@ -160,7 +161,7 @@ class LogCosh(Loss):
     """
 
     def __init__(self, reduction: str | None = "mean") -> None:
-        self.reduction = _reduction(reduction)
+        self.reduction = check_reduction(reduction)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
@@ -187,30 +188,34 @@ class LogCosh(Loss):
 def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     """Warn, once per ``fit``, when the model's last built-in layer can give what ``loss``
     has no value for: below 0 for ``Poisson`` (the log of a negative rate: NaN, which
-    ``fit`` would report as a divergence), outside [0, 1] for ``KLDivergence`` (the clip
-    then zeroes the gradient). ``fit`` does not check the outputs on each batch. A
-    custom last layer is trusted; for ``Poisson``, ``Dropout`` layers at the end are looked
-    through."""
+    ``fit`` would report as a divergence) and ``MeanSquaredLogarithmicError`` (its floor at
+    ``1e-7`` zeroes the gradient), outside [0, 1] for ``KLDivergence`` (the clip then zeroes
+    the gradient). ``fit`` does not check the outputs on each batch. A custom last layer is
+    trusted; for the first two, ``Dropout`` layers at the end are looked through."""
     import warnings
 
     from .activations import Exp, ReLU, Sigmoid, Softmax
     from .activations_hard import HardSigmoid, ReLU6
     from .activations_smooth import Softplus
     from .layers import Dropout
+    from .losses_extra import MeanSquaredLogarithmicError
 
-    fits = {Poisson: (Exp, Softplus, ReLU, Sigmoid, Softmax, ReLU6, HardSigmoid),
+    rates = (Exp, Softplus, ReLU, Sigmoid, Softmax, ReLU6, HardSigmoid)
+    fits = {Poisson: rates, MeanSquaredLogarithmicError: rates,
             KLDivergence: (Softmax, Sigmoid, HardSigmoid)}
     wanted = fits.get(type(loss))
     index = len(model.layers) - 1
     # Dropout keeps outputs >= 0, but its 1 / (1 - rate) scaling takes them past 1
-    while index > 0 and type(loss) is Poisson and isinstance(model.layers[index], Dropout):
+    while index > 0 and wanted is rates and isinstance(model.layers[index], Dropout):
         index -= 1
     last = model.layers[index]
     if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
             "nonlin."):
         return
-    takes, add = (("rates >= 0", "Exp() (the log link) or Softplus()") if type(loss) is Poisson
-                  else ("probabilities in [0, 1]", "Softmax()"))
+    takes, add = {Poisson: ("rates >= 0", "Exp() (the log link) or Softplus()"),
+                  MeanSquaredLogarithmicError: ("values >= 0 (below 1e-7 their gradient is 0)",
+                                                "Softplus(), Exp() or ReLU()"),
+                  KLDivergence: ("probabilities in [0, 1]", "Softmax()")}[type(loss)]
     warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
                   f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
                   f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)

@@ -209,7 +209,7 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
         )
     cls = METRICS[key]
     from_logits = bool(getattr(loss, "from_logits", False))
-    binary_loss = type(loss).__name__ == "BinaryCrossEntropy"
+    binary_loss = type(loss).__name__ in ("BinaryCrossEntropy", "BinaryFocalCrossentropy")
     metric: Metric
     if cls is Accuracy and (n_outputs == 1 or (binary_loss and key in ("accuracy", "acc"))):
         metric = BinaryAccuracy(0.0 if from_logits else 0.5)

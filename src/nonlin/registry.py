@@ -87,7 +87,7 @@ ACTIVATIONS: dict[str, type] = {
 
 
 def _losses() -> dict[str, type]:
-    from . import losses, losses_more
+    from . import losses, losses_extra, losses_margin, losses_more
 
     return {
         "mse": losses.MeanSquaredError,
@@ -109,14 +109,30 @@ def _losses() -> dict[str, type]:
         "kullback_leibler_divergence": losses_more.KLDivergence,
         "log_cosh": losses_more.LogCosh,
         "logcosh": losses_more.LogCosh,
+        "hinge": losses_margin.Hinge,
+        "squared_hinge": losses_margin.SquaredHinge,
+        "categorical_hinge": losses_margin.CategoricalHinge,
+        "binary_focal_crossentropy": losses_extra.BinaryFocalCrossentropy,
+        "msle": losses_extra.MeanSquaredLogarithmicError,  # Keras' ("MSLE" as "msle")
+        "mean_squared_logarithmic_error": losses_extra.MeanSquaredLogarithmicError,
+        "mape": losses_extra.MeanAbsolutePercentageError,  # the loss; the metric in METRICS
+        "mean_absolute_percentage_error": losses_extra.MeanAbsolutePercentageError,
+        "cosine_similarity": losses_extra.CosineSimilarity,
         # class names, nonlin's and Keras' (keras.losses.get("MeanSquaredError") works too)
         **{cls.__name__: cls for cls in (losses.MeanSquaredError, losses.MeanAbsoluteError,
                                          losses.BinaryCrossEntropy, losses.CrossEntropy,
                                          losses_more.Poisson, losses_more.KLDivergence,
-                                         losses_more.LogCosh)},
+                                         losses_more.LogCosh, losses_margin.Hinge,
+                                         losses_margin.SquaredHinge,
+                                         losses_margin.CategoricalHinge,
+                                         losses_extra.BinaryFocalCrossentropy,
+                                         losses_extra.MeanSquaredLogarithmicError,
+                                         losses_extra.MeanAbsolutePercentageError,
+                                         losses_extra.CosineSimilarity)},
         "BinaryCrossentropy": losses.BinaryCrossEntropy,
         "CategoricalCrossentropy": losses.CrossEntropy,
         "SparseCategoricalCrossentropy": losses.CrossEntropy,
+        "BinaryFocalCrossEntropy": losses_extra.BinaryFocalCrossentropy,  # nonlin's spelling
     }
 
 

@@ -1,0 +1,127 @@
+"""Binary focal cross-entropy's math: per-sample losses and unreduced gradients.
+
+``FocalMath`` holds the ``_sample_losses`` and ``_grad_terms`` of
+``nonlin.losses_extra.BinaryFocalCrossentropy``, which adds the constructor, the target
+checks, the reduction and the public API; each method writes into ``nonlin._scratch``
+buffers, as the other losses do. With ``y`` the (smoothed) targets, ``a`` the class
+weights (1 without balancing), ``b`` the binary cross-entropy of an entry and
+``q = 1 - p_t = y (1 - p) + (1 - y) p``::
+
+    L = a q^gamma b
+    dL/dp = a q^gamma [gamma (1 - 2y) b / q + (p - y) / (p (1 - p))]      from probabilities
+    dL/dz = a q^gamma [gamma (1 - 2y) b p (1 - p) / q + (p - y)]          from logits z
+
+``q`` is computed as that sum of two terms >= 0, not as ``1 - p_t``, which cancels where
+``p_t`` is near 1 (Keras computes ``1 - p_t``; the two differ by rounding only).
+
+From probabilities, ``b`` and ``p (1 - p)`` take ``p`` clipped to ``[eps, 1 - eps]`` as
+``BinaryCrossEntropy`` does (``eps`` 1e-7 in float32, 1e-15 in float64, and the same
+gradient outside the clip range), and the ``q`` of ``b / q`` is floored at ``eps``: for
+targets 0 and 1 that changes nothing within the clip range (``q >= eps`` there), and it
+keeps the gradient finite for ``gamma < 1``, whose ``q^(gamma - 1)`` is infinite at a
+right prediction.
+
+From logits, ``b = max(z, 0) - z y + log1p(exp(-|z|))``, and ``p`` and ``1 - p`` both
+come from ``exp(-|z|)`` without cancellation, so ``q`` keeps its relative accuracy for any
+``z``. ``p (1 - p) / q <= 1`` (``q`` is at least ``min(p, 1 - p)``); its ``q`` is floored
+at the smallest normal float, so that ``0 / 0`` (``q = p (1 - p) = 0``) gives 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._loss_math import EPS
+from ._scratch import like, rows
+from .core import const
+
+
+class FocalMath:
+    """``L_i = sum_j a_ij q_ij^gamma b_ij`` and its gradient, from probabilities or
+    (``from_logits``) logits; ``y_pred`` and ``y_true`` of shape (n_samples, n_outputs)."""
+
+    from_logits: bool
+    apply_class_balancing: bool
+    alpha: float
+    gamma: float
+    label_smoothing: float
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y = self._smoothed(y_true, y_pred)
+        b, q = (self._logit_parts if self.from_logits else self._probability_parts)(y, y_pred)[:2]
+        np.multiply(b, np.power(q, const(self.gamma, q.dtype), out=q), out=b)
+        self._balance(y, b)
+        return np.add.reduce(b, 1, out=rows("losses", b))  # .sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        dt, y = y_pred.dtype, self._smoothed(y_true, y_pred)
+        if self.from_logits:
+            b, q, p, s = self._logit_parts(y, y_pred)
+            np.subtract(p, y, out=out)  # db/dz
+            focal = np.power(q, const(self.gamma, dt), out=like("focal", q))
+            np.maximum(q, const(float(np.finfo(dt).tiny), dt), out=q)
+            np.multiply(b, np.divide(np.multiply(p, s, out=s), q, out=s), out=b)  # b p(1-p) / q
+        else:
+            b, q, clipped = self._probability_parts(y, y_pred)
+            np.subtract(y_pred, y, out=out)  # db/dp = (p - y) / (p_c (1 - p_c)), as BCE's
+            variance = np.subtract(const(1.0, dt), clipped, out=like("other", y_pred))
+            np.divide(out, np.multiply(variance, clipped, out=variance), out=out)
+            focal = np.power(q, const(self.gamma, dt), out=like("focal", q))
+            np.divide(b, np.maximum(q, const(EPS.get(dt, 1e-15), dt), out=q), out=b)  # b / q
+        slope = np.multiply(y, const(-2.0 * self.gamma, dt), out=like("other", y_pred))
+        np.multiply(b, np.add(slope, const(self.gamma, dt), out=slope), out=b)  # gamma (1 - 2y)
+        np.add(out, b, out=out)
+        np.multiply(out, focal, out=out)
+        self._balance(y, out)
+        return out
+
+    # -- shared parts -------------------------------------------------------
+    def _smoothed(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """``y (1 - s) + s / 2`` for ``label_smoothing=s`` (``y_true`` itself for 0)."""
+        if not self.label_smoothing:
+            return y_true
+        s, dt = self.label_smoothing, y_pred.dtype
+        y = np.multiply(y_true, const(1.0 - s, dt), out=like("smoothed", y_pred))
+        return np.add(y, const(0.5 * s, dt), out=y)
+
+    def _balance(self, y: np.ndarray, out: np.ndarray) -> None:
+        """``out *= alpha y + (1 - alpha)(1 - y)`` with ``apply_class_balancing``."""
+        if self.apply_class_balancing:
+            dt = out.dtype
+            weight = np.multiply(y, const(2.0 * self.alpha - 1.0, dt), out=like("balance", out))
+            np.multiply(out, np.add(weight, const(1.0 - self.alpha, dt), out=weight), out=out)
+
+    def _probability_parts(self, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(b, q, p_c)``: the cross-entropy terms of ``p_c = clip(p, eps, 1 - eps)``,
+        ``q = y (1 - p) + (1 - y) p`` of ``p`` itself (as Keras' ``p_t``), and ``p_c``."""
+        dt = p.dtype
+        eps, one = EPS.get(dt, 1e-15), const(1.0, dt)
+        clipped = np.clip(p, const(eps, dt), const(1 - eps, dt), out=like("p", p))
+        b, other, q = like("terms", p), like("other", p), like("q", p)
+        np.multiply(y, np.log(clipped, out=b), out=b)
+        np.log1p(np.negative(clipped, out=other), out=other)  # log(1 - p_c)
+        negatives = np.subtract(one, y, out=q)
+        b += np.multiply(other, negatives, out=other)
+        np.negative(b, out=b)  # -(y log p_c + (1 - y) log(1 - p_c))
+        np.multiply(negatives, p, out=other)  # (1 - y) p
+        np.multiply(np.subtract(one, p, out=q), y, out=q)
+        return b, np.add(q, other, out=q), clipped
+
+    def _logit_parts(self, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(b, q, p, 1 - p)`` from the logits ``z``, with ``p = sigmoid(z)``."""
+        dt, one = z.dtype, const(1.0, z.dtype)
+        e, p, s, q = like("e", z), like("p", z), like("s", z), like("q", z)
+        b, other = like("terms", z), like("other", z)
+        np.exp(np.negative(np.abs(z, out=e), out=e), out=e)
+        np.greater_equal(z, const(0.0, dt), out=p)  # 1.0 where z >= 0, else 0.0
+        np.maximum(np.subtract(one, p, out=s), e, out=s)
+        np.maximum(p, e, out=p)  # p and s: 1 and e, or e and 1 (0 <= e <= 1) ...
+        denominator = np.add(e, one, out=q)
+        np.divide(p, denominator, out=p)  # ... over 1 + e: sigmoid(z) and sigmoid(-z)
+        np.divide(s, denominator, out=s)
+        np.maximum(z, const(0.0, dt), out=b)
+        b -= np.multiply(z, y, out=other)
+        b += np.log1p(e, out=e)  # max(z, 0) - z y + log(1 + exp(-|z|))
+        np.multiply(np.subtract(one, y, out=other), p, out=other)  # (1 - y) p
+        np.multiply(y, s, out=q)
+        return b, np.add(q, other, out=q), p, s

@@ -1,0 +1,237 @@
+"""Regression and similarity losses, as Keras 3 names them: ``MeanSquaredLogarithmicError``,
+``MeanAbsolutePercentageError``, ``CosineSimilarity``; and ``BinaryFocalCrossentropy``
+(its math in ``nonlin._loss_focal``).
+
+Re-exported by ``nonlin.losses`` (``from nonlin.losses import CosineSimilarity``) and by
+``nonlin``; the conventions of ``nonlin.losses`` hold: the per-sample loss sums over the
+outputs, ``reduction`` and ``sample_weight`` as there, float32 kept. None of them has a
+fused path: ``fit`` calls their ``_value`` / ``_grad`` on each batch, with the buffers it
+lends (``nonlin._scratch``).
+
+How they relate to Keras 3 (``keras.losses``) and PyTorch, per sample of ``k`` outputs:
+``MeanSquaredLogarithmicError``, ``MeanAbsolutePercentageError`` and
+``BinaryFocalCrossentropy`` are ``k`` times Keras' ``mean_squared_logarithmic_error``,
+``mean_absolute_percentage_error`` and ``binary_focal_crossentropy``, which average over
+the outputs; ``CosineSimilarity`` equals Keras' ``cosine_similarity`` (one term per
+sample there too). PyTorch has no MSLE or MAPE loss; its ``cosine_similarity`` is the
+cosine itself (the loss is its negative), and torchvision's ``sigmoid_focal_loss`` is
+``BinaryFocalCrossentropy(from_logits=True, apply_class_balancing=True)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._loss_checks import check_reduction
+from ._loss_focal import FocalMath
+from ._scratch import like, rows
+from .core import const
+from .losses import BinaryCrossEntropy, Loss
+from .losses_more import EPSILON, _refuse_outside
+from .validation import check_bool, is_real
+
+
+def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:
+    """Refuse targets ``loss`` has no meaning for, naming the first: below 0 for
+    ``MeanSquaredLogarithmicError`` (Keras would raise them to ``1e-7`` silently). The
+    public calls and ``fit`` (``data.prepare_targets``)."""
+    if isinstance(loss, MeanSquaredLogarithmicError):
+        _refuse_outside(y, 0.0, np.inf, f"targets >= 0 for the mean squared logarithmic "
+                        f"error in {name}", "")
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """``L_i = sum_j (log1p(max(p_ij, eps)) - log1p(max(y_ij, eps)))^2``, ``eps = 1e-7``
+    (Keras' ``backend.epsilon()``, in every dtype); ``log1p(x)`` is Keras' ``log(x + 1)``
+    without its rounding of ``x + 1``.
+
+    Gradient ``d L_i / d p_ij = 2 (log1p(p_ij) - log1p(max(y_ij, eps))) / (1 + p_ij)``
+    where ``p_ij >= eps``, and 0 below (where the ``max`` is flat): what Keras' automatic
+    differentiation gives, so a prediction below ``1e-7`` gets no gradient, as in Keras.
+
+    ``y_true`` (n_samples, n_outputs) holds values >= 0 (counts, prices, ...); a public
+    call refuses a negative one, and so does ``fit``. ``y_pred`` may be anything, but
+    ``fit`` warns when the model's last layer can give values below 0: end it with
+    ``Softplus()``, ``Exp()`` or ``ReLU()``. Keras' ``mean_squared_logarithmic_error``
+    averages over the outputs (nonlin's is ``n_outputs`` times it).
+    """
+
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = check_reduction(reduction)
+
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y_true = super()._check_target(y_true, y_pred)
+        check_fit_targets(self, y_true)
+        return y_true
+
+    def _log_ratios(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """``log1p(max(p, eps)) - log1p(max(y, eps))``, (n_samples, n_outputs)."""
+        eps = const(EPSILON, y_pred.dtype)
+        logs = np.maximum(y_pred, eps, out=like("terms", y_pred))
+        target = np.maximum(y_true, eps, out=like("other", y_pred, y_true))
+        np.log1p(target, out=target)
+        return np.subtract(np.log1p(logs, out=logs), target, out=logs)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        d = self._log_ratios(y_true, y_pred)
+        return np.einsum("ij,ij->i", d, d, out=rows("losses", d))
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        eps = const(EPSILON, y_pred.dtype)
+        d = self._log_ratios(y_true, y_pred)
+        np.add(np.maximum(y_pred, eps, out=out), const(1.0, out.dtype), out=out)
+        np.divide(d, out, out=out)
+        np.multiply(out, const(2.0, out.dtype), out=out)
+        inside = np.greater_equal(y_pred, eps, out=d)  # 1.0 or 0.0: 0 where the max is flat
+        return np.multiply(out, inside, out=out)
+
+
+class MeanAbsolutePercentageError(Loss):
+    """``L_i = 100 sum_j |p_ij - y_ij| / max(|y_ij|, eps)``, ``eps = 1e-7`` (Keras'
+    ``backend.epsilon()``); gradient ``100 sign(p - y) / max(|y|, eps)``.
+
+    The conventions of the ``"mape"`` metric (``nonlin.metrics.MeanAbsolutePercentageError``):
+    a target of 0 stays finite, weighing its absolute error by ``1e9``, so keep targets
+    away from 0. ``y_true`` and ``y_pred`` (n_samples, n_outputs) are reals. Keras'
+    ``mean_absolute_percentage_error`` averages over the outputs (nonlin's is
+    ``n_outputs`` times it; the metric averages too).
+    """
+
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = check_reduction(reduction)
+
+    def _scales(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """``100 / max(|y|, eps)``."""
+        scale = np.abs(y_true, out=like("other", y_pred, y_true))
+        np.maximum(scale, const(EPSILON, scale.dtype), out=scale)
+        return np.divide(const(100.0, scale.dtype), scale, out=scale)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        r = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
+        np.multiply(np.abs(r, out=r), self._scales(y_true, y_pred), out=r)
+        return np.add.reduce(r, 1, out=rows("losses", r))  # .sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.sign(np.subtract(y_pred, y_true, out=out), out=out)
+        return np.multiply(out, self._scales(y_true, y_pred), out=out)
+
+
+_TRUE = ("unit_true", "top_true", "norm_true", "floor_true", "above_true")  # buffer names
+_PRED = ("unit_pred", "top_pred", "norm_pred", "floor_pred", "above_pred")
+
+
+def _unit_rows(x: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+    """Each row of ``x`` (n_samples, n_outputs) over ``max(|x_i|, eps)``: ``(units,
+    inverse, above)``, ``inverse = 1 / max(|x_i|, eps)`` and ``above = [|x_i| >= eps]``
+    (1.0 or 0.0), both (n_samples,). Computed on ``x_i / max_j |x_ij|``, whose squares
+    neither overflow nor underflow; into the buffers ``names`` (one like ``x``, four rows)."""
+    dt, eps = x.dtype, const(EPSILON, x.dtype)
+    units = like(names[0], x)
+    top = np.maximum.reduce(np.abs(x, out=units), 1, out=rows(names[1], x))  # max_j |x_ij|
+    np.maximum(top, const(float(np.finfo(dt).tiny), dt), out=top)  # a row of 0s: 0 / tiny
+    np.divide(x, top[:, None], out=units)  # largest entry +-1
+    norms = np.einsum("ij,ij->i", units, units, out=rows(names[2], x))
+    np.sqrt(norms, out=norms)  # |x_i| / top_i: in [1, sqrt(k)], or 0 for a row of 0s
+    floor = np.divide(eps, top, out=rows(names[3], x))  # eps / top_i
+    above = np.greater_equal(norms, floor, out=rows(names[4], x))
+    np.maximum(norms, floor, out=norms)  # max(|x_i|, eps) / top_i
+    np.divide(units, norms[:, None], out=units)
+    inverse = np.divide(const(1.0, dt), top, out=top)
+    return units, np.divide(inverse, norms, out=inverse), above
+
+
+class CosineSimilarity(Loss):
+    """Keras 3's ``cosine_similarity``, a loss to minimize: ``L_i = -sum_j u_ij v_ij``
+    with ``u = y / max(|y_i|, eps)`` and ``v = p / max(|p_i|, eps)`` row by row,
+    ``eps = 1e-7``: ``-cos`` of the angle between the rows, from -1 (same direction) to 1
+    (opposite); 0 if either row is 0.
+
+    Gradient ``d L_i / d p_i = -(u_i - (u_i . v_i) v_i) / |p_i|`` where
+    ``|p_i| >= eps``, and ``-u_i / eps`` below (where the norm is floored): what Keras'
+    automatic differentiation gives. Orthogonal to ``p_i``: training turns the
+    predictions, not their length.
+
+    ``y_true`` and ``y_pred`` (n_samples, n_outputs) are reals, any scale; no square
+    overflows. One term per sample, as in Keras: the same value. PyTorch's
+    ``cosine_similarity(p, y, dim=1, eps=1e-7)`` is ``-L_i`` (``CosineEmbeddingLoss``
+    is ``1 - cos`` for matching pairs).
+    """
+
+    def __init__(self, reduction: str | None = "mean") -> None:
+        self.reduction = check_reduction(reduction)
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        u = _unit_rows(y_true, _TRUE)[0]
+        v = _unit_rows(y_pred, _PRED)[0]
+        cosine = np.einsum("ij,ij->i", u, v, out=rows("losses", v))
+        return np.negative(cosine, out=cosine)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        u = _unit_rows(y_true, _TRUE)[0]
+        v, inverse, above = _unit_rows(y_pred, _PRED)
+        cosine = np.einsum("ij,ij->i", u, v, out=rows("losses", v))
+        np.multiply(cosine, above, out=cosine)  # no change of direction where |p| < eps
+        np.multiply(v, cosine[:, None], out=out)
+        np.subtract(out, u, out=out)  # -(u - (u . v) v)
+        return np.multiply(out, inverse[:, None], out=out)
+
+
+def _unit_interval(name: str, value: Any) -> float:
+    if not is_real(value) or not 0 <= value <= 1:
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r:.100}")
+    return float(value)
+
+
+class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
+    """Focal loss (Lin et al., 2017) for independent 0/1 targets, Keras 3's
+    ``binary_focal_crossentropy``: ``BinaryCrossEntropy`` with each entry scaled by
+    ``(1 - p_t)^gamma``, which leaves confident right predictions little weight.
+
+    ``L_i = sum_j a_ij (1 - p_t)^gamma b_ij`` with ``b`` the binary cross-entropy of the
+    entry, ``p_t = y p + (1 - y)(1 - p)`` and ``a = alpha y + (1 - alpha)(1 - y)`` if
+    ``apply_class_balancing``, else 1; targets smoothed first, ``y (1 - s) + s / 2`` for
+    ``label_smoothing=s``. ``gamma=0`` without balancing is ``BinaryCrossEntropy``, bit
+    for bit. Gradients and their stable forms: ``nonlin._loss_focal``.
+
+    Targets (n_samples, n_outputs) in [0, 1], refused outside it, as for
+    ``BinaryCrossEntropy`` (which ``fit`` treats it as: the same target checks and
+    warnings). Keras' loss averages over the outputs (nonlin's is ``n_outputs`` times it);
+    torchvision's ``sigmoid_focal_loss`` (``alpha=0.25``) is the ``from_logits=True,
+    apply_class_balancing=True`` loss per entry (its ``alpha=-1``: without balancing).
+
+    Parameters
+    ----------
+    apply_class_balancing : bool, default False
+        Weigh class 1 by ``alpha`` and class 0 by ``1 - alpha``.
+    alpha : float, default 0.25
+        The weight of class 1, in [0, 1], with ``apply_class_balancing``.
+    gamma : float, default 2.0
+        The focusing exponent, >= 0; 0 leaves the cross-entropy as it is.
+    from_logits : bool, default False
+        Scores ``z`` (``p = sigmoid(z)``) fused in stably, as torchvision's
+        ``sigmoid_focal_loss``: Keras applies the sigmoid and clips, which flattens the
+        loss beyond about ``|z| = 16``. Otherwise probabilities, clipped as
+        ``BinaryCrossEntropy`` clips them (``eps`` 1e-7 in float32, 1e-15 in float64).
+    label_smoothing : float, default 0.0
+        In [0, 1]: targets ``y (1 - s) + s / 2``, towards 0.5.
+    reduction : str, default "mean"
+        ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
+    """
+
+    def __init__(self, *, apply_class_balancing: bool = False, alpha: float = 0.25,
+                 gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+                 reduction: str | None = "mean") -> None:
+        self.apply_class_balancing = check_bool("apply_class_balancing", apply_class_balancing)
+        self.alpha = _unit_interval("alpha", alpha)
+        if not is_real(gamma) or not 0 <= gamma < float("inf"):
+            raise ValueError(f"Expected a finite number >= 0. Received: gamma={gamma!r:.100}")
+        self.gamma = float(gamma)
+        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+        super().__init__(from_logits=from_logits, reduction=reduction)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
+                "gamma": self.gamma, "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "reduction": self.reduction}
