@@ -214,3 +214,10 @@ def test_fit_refuses_targets_out_of_range_naming_the_value():
     with pytest.raises(ValueError, match=r"one-hot .* in y\. Received 2\.0 at index \(0, 0\)"):
         Sequential([nonlin.Dense(2)]).fit(X, [[2.0, 0.0], [0.0, 1.0], [1.0, 0.0]],
                                           loss="categorical_hinge", optimizer="sgd", verbose=0)
+
+
+def test_fit_with_integer_labels_points_categorical_hinge_to_one_hot_rows() -> None:
+    X = np.random.default_rng(0).normal(size=(12, 3))
+    model = Sequential([nonlin.Dense(3)])
+    with pytest.raises(ValueError, match=r"for class labels use one-hot rows \(np.eye"):
+        model.fit(X, np.arange(12) % 3, loss="categorical_hinge", optimizer="sgd", verbose=0)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_extra import check_fit_targets as check_extra_targets
+from .losses_margin import CategoricalHinge
 from .losses_margin import check_fit_targets as check_margin_targets
 from .losses_more import check_fit_targets
 from .validation import (
@@ -97,10 +98,12 @@ def prepare_targets(
         return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
         if n_outputs > 1:  # (n,) is one column: labels for n_outputs columns need cross-entropy
+            hint = ("one-hot rows (np.eye(n_classes)[y]) for this loss" if
+                    isinstance(loss, CategoricalHinge) else "loss='cross_entropy'")
             raise ValueError(
                 f"Expected targets with {n_outputs} columns for a model with {n_outputs} "
-                f"outputs. Received shape {y.shape}; for class labels use "
-                "loss='cross_entropy', else give y one column per output"
+                f"outputs. Received shape {y.shape}; for class labels use {hint}, else give "
+                "y one column per output"
             )
         y = y[:, None]
     _check_width(y, n_outputs)
