@@ -24,6 +24,8 @@ OPTIMIZERS = [
     lambda: Adagrad(lr=1e-2),
     lambda: nonlin.Adadelta(lr=1.0),
     lambda: nonlin.Lion(lr=1e-3, weight_decay=0.1),
+    lambda: nonlin.Adamax(lr=1e-2),
+    lambda: nonlin.Nadam(lr=1e-2),
 ]
 
 

@@ -326,7 +326,7 @@ def test_compile_resolves_names_at_once() -> None:
 
 # -- learning_rate, Keras' name for lr ---------------------------------------------------
 OPTIMIZER_CLASSES = [nonlin.SGD, nonlin.Adam, nonlin.AdamW, nonlin.RMSprop, nonlin.Adagrad,
-                     nonlin.Adadelta, nonlin.Lion]
+                     nonlin.Adadelta, nonlin.Lion, nonlin.Adamax, nonlin.Nadam]
 
 
 @pytest.mark.parametrize("cls", OPTIMIZER_CLASSES)

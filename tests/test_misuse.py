@@ -68,7 +68,7 @@ LOSSES = [MeanSquaredError(), MeanAbsoluteError(), Huber(), BinaryCrossEntropy()
           nonlin.MeanSquaredLogarithmicError(), nonlin.MeanAbsolutePercentageError(),
           nonlin.CosineSimilarity()]
 STATEFUL = [lambda: SGD(0.1, momentum=0.9), Adam, AdamW, RMSprop, Adagrad, nonlin.Adadelta,
-            nonlin.Lion]
+            nonlin.Lion, nonlin.Adamax, nonlin.Nadam]
 
 
 def built(name: str, dtype: Any = np.float64) -> Any:
