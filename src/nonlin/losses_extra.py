@@ -114,7 +114,8 @@ class MeanAbsolutePercentageError(Loss):
         return np.add.reduce(r, 1, out=rows("losses", r))  # .sum(axis=1)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.sign(np.subtract(y_pred, y_true, out=out), out=out)
+        residual = np.subtract(y_pred, y_true, out=like("residual", y_pred, y_true))
+        np.sign(residual, out=out)  # not in place: NumPy's in-place sign is ~9x slower
         return np.multiply(out, self._scales(y_true, y_pred), out=out)
 
 

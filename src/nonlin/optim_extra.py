@@ -180,8 +180,8 @@ class Lion(_TwoScratch):
             np.multiply(m, b1, out=step)
             np.multiply(g, c1, out=tmp)
             np.add(step, tmp, out=step)  # c = b1 m + (1 - b1) g
-            np.sign(step, out=step)
-            np.multiply(step, neg_lr, out=step)  # -lr sign(c)
+            np.sign(step, out=tmp)  # not in place: NumPy's in-place sign is ~9x slower
+            np.multiply(tmp, neg_lr, out=step)  # -lr sign(c)
             if self.weight_decay:
                 np.multiply(p.value, decay, out=tmp)
                 np.add(step, tmp, out=step)  # - lr weight_decay w
