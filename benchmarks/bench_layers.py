@@ -48,8 +48,16 @@ LAYERS = {
     "ELU": ("ELU", {}, "ELU", ()),
     "SELU": ("SELU", {}, "SELU", ()),
     "Softplus": ("Softplus", {}, "Softplus", ()),
+    "Mish": ("Mish", {}, "Mish", ()),
+    "ReLU6": ("ReLU6", {}, "ReLU6", ()),
+    "HardSigmoid": ("HardSigmoid", {}, "Hardsigmoid", ()),
+    "HardSwish": ("HardSwish", {}, "Hardswish", ()),
+    "Softsign": ("Softsign", {}, "Softsign", ()),
+    "PReLU": ("PReLU", {}, "PReLU", (WIDTH,)),
     "Softmax": ("Softmax", {}, "Softmax", (1,)),
     "Dropout(0.5)": ("Dropout", {"rate": 0.5}, "Dropout", (0.5,)),
+    "AlphaDropout(0.1)": ("AlphaDropout", {"rate": 0.1}, "AlphaDropout", (0.1,)),
+    "GaussianNoise(0.1)": ("GaussianNoise", {"stddev": 0.1}, "(none in torch.nn)", ()),
     "BatchNorm": ("BatchNorm", {}, "BatchNorm1d", (WIDTH,)),
     "LayerNorm": ("LayerNormalization", {}, "LayerNorm", (WIDTH,)),
 }
@@ -93,6 +101,8 @@ OPTIMIZERS = {
     "Adagrad": ("Adagrad", {"lr": 1e-2}, "Adagrad", {"lr": 1e-2}),
     "Adamax": ("Adamax", {"lr": 1e-3}, "Adamax", {"lr": 1e-3}),
     "Nadam": ("Nadam", {"lr": 1e-3}, "NAdam", {"lr": 1e-3}),
+    "Adadelta": ("Adadelta", {"lr": 1.0, "rho": 0.9, "epsilon": 1e-6}, "Adadelta", {}),
+    "Lion": ("Lion", {"lr": 1e-4}, "(none in torch.optim)", {}),
 }
 
 
