@@ -221,3 +221,19 @@ def test_fit_with_integer_labels_points_categorical_hinge_to_one_hot_rows() -> N
     model = Sequential([nonlin.Dense(3)])
     with pytest.raises(ValueError, match=r"for class labels use one-hot rows \(np.eye"):
         model.fit(X, np.arange(12) % 3, loss="categorical_hinge", optimizer="sgd", verbose=0)
+
+
+@pytest.mark.parametrize("negative", [-1.0, 0.0])
+def test_metrics_read_hinge_scores_as_the_class_score_gt_0(negative) -> None:
+    """accuracy, precision, recall and AUC with a hinge: the class is ``score > 0`` and a
+    target of -1 is negative (they thresholded at 0.5 and counted -1 as positive)."""
+    y = np.array([[1.0], [negative], [1.0], [negative], [1.0], [negative]])
+    p = np.array([[0.3], [-0.3], [0.4], [0.2], [-0.1], [-2.0]])
+    model = Sequential([Identity()]).build(1, seed=0)
+    for loss in ("hinge", "squared_hinge"):
+        logs = model.evaluate(p, y, loss=loss, metrics=["accuracy", "precision", "recall", "auc"],
+                              verbose=0)
+        assert logs["accuracy"] == pytest.approx(4 / 6)
+        assert logs["precision"] == pytest.approx(2 / 3) and logs["recall"] == pytest.approx(2 / 3)
+        # positives 0.4, 0.3, -0.1 above negatives 0.2, -0.3, -2.0 in 8 of 9 pairs
+        assert logs["auc"] == pytest.approx(8 / 9, abs=2e-3)

@@ -23,7 +23,7 @@ class AUC(ConfusionMetric):
     """Approximate area under the ROC (default) or precision-recall curve (Keras 3's ``AUC``).
 
     Each batch adds, for every threshold ``t_m``, the weighted counts
-    ``TP_m = sum w [p > t_m][y != 0]``, ``FP_m``, ``TN_m``, ``FN_m`` (float64,
+    ``TP_m = sum w [p > t_m][y > 0]``, ``FP_m``, ``TN_m``, ``FN_m`` (float64,
     shape (num_thresholds,), or (num_thresholds, n_outputs) with ``multi_label``).
     The thresholds are ``-eps, 1/(T-1), ..., (T-2)/(T-1), 1 + eps`` (``eps = 1e-7``),
     predictions clipped to [0, 1]. The area is a Riemann sum over the points

@@ -32,14 +32,15 @@ NEG_INF = -1e10
 
 
 def truth(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Boolean positives (n_samples, n_outputs): ``y_true != 0``, or integer labels one-hot."""
+    """Boolean positives (n_samples, n_outputs): ``y_true > 0`` (a hinge's -1 is negative;
+    Keras counts any non-zero target), or integer labels one-hot."""
     n, k = y_pred.shape
     positive = buffer("positive", (n, k), bool)
     if k > 1 and (y_true.ndim == 1 or y_true.shape[1:] == (1,)):
         positive.fill(False)
         put_labels(positive, y_true.reshape(-1).astype(np.intp, copy=False), True)
         return positive
-    return np.not_equal(y_true.reshape(n, k), 0, out=positive)
+    return np.greater(y_true.reshape(n, k), 0, out=positive)
 
 
 def divide_no_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -233,7 +234,7 @@ class Precision(_PrecisionRecall):
     """Fraction of the predicted positives that are positive (streams, as Keras 3's).
 
     ``precision = TP / (TP + FP)`` (0 when nothing is predicted positive), with
-    ``TP = sum_i w_i sum_j [p_ij > t][y_ij != 0]`` and
+    ``TP = sum_i w_i sum_j [p_ij > t][y_ij > 0]`` and
     ``FP = sum_i w_i sum_j [p_ij > t][y_ij == 0]`` over every batch so far.
 
     Parameters
@@ -268,8 +269,8 @@ class Recall(_PrecisionRecall):
     """Fraction of the positives that are predicted positive (streams, as Keras 3's).
 
     ``recall = TP / (TP + FN)`` (0 when there is no positive), with
-    ``TP = sum_i w_i sum_j [p_ij > t][y_ij != 0]`` and
-    ``FN = sum_i w_i sum_j [p_ij <= t][y_ij != 0]`` over every batch so far.
+    ``TP = sum_i w_i sum_j [p_ij > t][y_ij > 0]`` and
+    ``FN = sum_i w_i sum_j [p_ij <= t][y_ij > 0]`` over every batch so far.
     Parameters (``thresholds``, ``top_k``, ``class_id``, ``name``) and ``y_true`` as for
     ``Precision``; ``name`` is ``"recall"`` by default.
     """

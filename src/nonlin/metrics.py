@@ -208,8 +208,12 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
             f"Unknown metric {name!r:.100}. Expected one of: {', '.join(sorted(METRICS))}"
         )
     cls = METRICS[key]
-    from_logits = bool(getattr(loss, "from_logits", False))
-    binary_loss = type(loss).__name__ in ("BinaryCrossEntropy", "BinaryFocalCrossentropy")
+    # the hinges take -1/1 (or 0/1) targets and predict the class ``score > 0``: scores,
+    # read as logits (a threshold of 0), one independent binary target per output
+    margin = type(loss).__name__ in ("Hinge", "SquaredHinge")
+    from_logits = bool(getattr(loss, "from_logits", False)) or margin
+    binary_loss = margin or type(loss).__name__ in ("BinaryCrossEntropy",
+                                                    "BinaryFocalCrossentropy")
     metric: Metric
     if cls is Accuracy and (n_outputs == 1 or (binary_loss and key in ("accuracy", "acc"))):
         metric = BinaryAccuracy(0.0 if from_logits else 0.5)
