@@ -60,6 +60,12 @@ def _guide(ns: dict, folder: Path) -> None:
     assert ns["stopper"].rates and ns["model"].history.epoch  # the callback stopped training
     assert ns["resumed"].history.epoch == list(range(8))
     assert ns["loaded"].metadata["classes"] == ["a", "b", "c"]
+    # numbers the page prints in its comments, counts that no BLAS rounding changes
+    assert ns["tuned"].summary().splitlines()[-3:] == [
+        "Total params: 323", "Trainable params: 99", "Non-trainable params: 224"]
+    assert ns["loaded"].optimizer.iterations == 105  # "Adam 105": 5 + 2 epochs of 15 steps
+    assert (ns["ck"].epoch, ns["ck"].step) == (2, 30)
+    assert [w.shape for w in ns["grown"].get_weights()] == [(3, 8), (8,)]  # after pop()
 
 
 def _cli(ns: dict, folder: Path) -> None:
