@@ -6,7 +6,8 @@ a new temporary folder)
 Writes spirals.csv (two coordinates and a colour per row) and new.csv, then runs, as a shell
 would:
 
-    nonlin train spirals.csv --target colour --hidden 64,64 --epochs 60 --lr 0.01 --quiet
+    nonlin train spirals.csv --target colour --hidden 64,64 --epochs 60 --lr 0.01 --quiet \\
+        --out spirals.safetensors
     nonlin info spirals.safetensors
     nonlin evaluate spirals.safetensors spirals.csv --json
     nonlin predict spirals.safetensors new.csv --proba

@@ -4,7 +4,7 @@ Run: python examples/digits_mlp.py
 (the data comes through scikit-learn: pip install "nonlin[sklearn]")
 
 Holds out a test set, trains with a validation split and early stopping, and prints the
-test accuracy (about 0.97).
+test accuracy (about 0.98).
 """
 
 import numpy as np

@@ -60,6 +60,12 @@ def _guide(ns: dict, folder: Path) -> None:
     assert ns["stopper"].rates and ns["model"].history.epoch  # the callback stopped training
     assert ns["resumed"].history.epoch == list(range(8))
     assert ns["loaded"].metadata["classes"] == ["a", "b", "c"]
+    # numbers the page prints in its comments, counts that no BLAS rounding changes
+    assert ns["tuned"].summary().splitlines()[-3:] == [
+        "Total params: 323", "Trainable params: 99", "Non-trainable params: 224"]
+    assert ns["loaded"].optimizer.iterations == 105  # "Adam 105": 5 + 2 epochs of 15 steps
+    assert (ns["ck"].epoch, ns["ck"].step) == (2, 30)
+    assert [w.shape for w in ns["grown"].get_weights()] == [(3, 8), (8,)]  # after pop()
 
 
 def _cli(ns: dict, folder: Path) -> None:
@@ -115,3 +121,38 @@ def test_cli_md_names_every_command_and_option():
                 if option not in ("-h", "--help"):
                     assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), (
                         f"docs/cli.md does not name {option} of nonlin {name}")
+
+
+# -- cli.md's worked example: its shell commands print the text blocks shown after them ----------
+def _loose(lines: list[str]) -> list[str]:
+    """Lines with each number as '#' and runs of spaces as one: the digits are one machine's."""
+    return [" ".join(re.sub(r"\d+(\.\d+)?", "#", line).split()) for line in lines if line.strip()]
+
+
+def test_the_worked_example_of_cli_md_prints_what_it_shows(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    from nonlin.cli import main
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text[text.index("## A worked example"):text.index("The same commands run from")]
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S)
+                for line in block.splitlines() if line.startswith("nonlin ")]
+    shown = [block.splitlines() for block in re.findall(r"```text\n(.*?)```", section, re.S)]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(BLOCK.findall(section)[0][1], "docs/cli.md python block 0", "exec"), {})  # noqa: S102
+    assert Path("spirals.csv").read_text().splitlines()[:3] == shown[0]  # "spirals.csv starts"
+    outputs = {}
+    for line in commands:
+        assert main(shlex.split(line)[1:]) == 0, line
+        outputs[shlex.split(line)[1]] = capsys.readouterr().out.splitlines()
+    assert list(outputs) == ["train", "evaluate", "info", "predict"]
+    # train: its standard output, between the progress bars (standard error) the block also shows
+    train_shown = [line for line in shown[1] if not line.startswith(("Epoch ", "..."))]
+    assert _loose(outputs["train"]) == _loose(train_shown)
+    assert _loose(outputs["evaluate"]) == _loose(shown[2])
+    accuracy = float(re.search(r"accuracy: (\S+)", outputs["evaluate"][0]).group(1))
+    assert abs(accuracy - float(re.search(r"accuracy: (\S+)", shown[2][0]).group(1))) <= 0.01
+    assert _loose(outputs["predict"]) == _loose(shown[3])
+    labels = [row.split(",")[0] for row in outputs["predict"]]
+    assert labels == [row.split(",")[0] for row in shown[3]]
