@@ -22,7 +22,7 @@ without running its code: it is left out, with one warning per save.
 ``nonlin.load`` sets ``model.loss``, ``model.optimizer`` (its config, learning
 rate, step count and slots) and ``compile``'s metrics from the record, so
 ``fit(X, y)`` continues where the saved model stopped. Not saved: the model's
-generator (the loaded ``model.rng`` is seeded with 0), its history and the
+generator (the loaded ``model.rng`` is as after ``build(n, seed=0)``), its history and the
 callbacks' state, which checkpoints keep. Every field is checked, each name
 through the registry's allowlists; a fault is a ``ModelFileError`` naming
 ``compile.<field>`` and the value.

@@ -272,7 +272,7 @@ def load(path: str | bytes | os.PathLike[str], *, compile: bool = True) -> Seque
         training. Its weights are then those of an uninterrupted run when the
         training draws nothing from the generator (``shuffle=False``, no
         ``Dropout``) or draws from the same generator state (set ``model.rng``):
-        the file does not keep ``model.rng`` (the loaded model's is seeded with 0),
+        the file does not keep ``model.rng`` (the loaded model's is as after ``build(n, seed=0)``),
         the history nor the callbacks' state; a checkpoint does. False (or a file
         without a record, as files written before it and checkpoints) gives the
         bare model: ``loss`` and ``optimizer`` None.
