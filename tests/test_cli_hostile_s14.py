@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import nonlin.tabular as tabular
-from cli_helpers import run_cli
+from cli_helpers import assert_user_error, run_cli
 from nonlin._csv_quotes import ends_in_quotes
 from nonlin.tabular import read_csv
 
@@ -69,3 +69,31 @@ def test_a_plain_quote_before_a_quoted_newline_at_a_block_end(
     expected = pd.read_csv(path)
     np.testing.assert_array_equal(table.X[:, 0], expected["a"])
     assert table.y is not None and list(table.y) == list(expected["label"])
+
+
+@pytest.mark.parametrize("block_bytes", [16, 1 << 20])
+@pytest.mark.parametrize("blank", [" ", "  ", "\t", "\u00a0", "\u3000"])
+def test_a_white_space_label_is_missing_not_the_class_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int, blank: str
+) -> None:
+    # read as the class '' (spaces around a label are ignored), with a note saying
+    # "'' is a class, not a missing value (only an empty label is missing there)"
+    path = tmp_path / "blank.csv"
+    labels = ["yes", "no", blank, "ünï"]
+    path.write_text("a,label\n" + "".join(f"{i},{labels[i % 4]}\n" for i in range(12)),
+                    encoding="utf-8")
+    monkeypatch.setattr(tabular, "_BLOCK_BYTES", block_bytes)
+    table = read_csv(path, target="label", missing="drop")
+    assert table.n_dropped == 3
+    assert table.y is not None and sorted(set(table.y.tolist())) == ["no", "yes", "ünï"]
+    with pytest.raises(tabular.CSVError, match=r"line 4, column 'label': expected a label"):
+        read_csv(path, target="label")
+
+
+def test_train_refuses_a_blank_label_without_drop(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i % 3},{['yes', 'no', '  '][i % 3]}\n" for i in range(12))
+    (tmp_path / "d.csv").write_text("a,b,label\n" + rows)
+    result = run_cli("train", "d.csv", "--target", "label", "--epochs", "1", "--quiet",
+                     "--out", "m.st", cwd=tmp_path)
+    assert_user_error(result, "d.csv, line 4, column 'label'", "received '  '",
+                      "--missing drop")
