@@ -97,3 +97,18 @@ def test_train_refuses_a_blank_label_without_drop(tmp_path: Path) -> None:
                      "--out", "m.st", cwd=tmp_path)
     assert_user_error(result, "d.csv, line 4, column 'label'", "received '  '",
                       "--missing drop")
+
+
+@pytest.mark.parametrize(
+    "options", [["--columns", "a,b"], ["--exclude", "a"], ["--target", "a"]]
+)
+def test_a_name_matching_two_columns_but_for_spaces_says_so(
+    tmp_path: Path, options: list[str]
+) -> None:
+    # was: "no column 'a' (--columns); the columns are ' a', 'a ', 'b', 'label'"
+    rows = "".join(f"{i},{i},{i % 4},{'yes' if i % 2 else 'no'}\n" for i in range(8))
+    (tmp_path / "d.csv").write_text(" a,a ,b,label\n" + rows)
+    target = [] if "--target" in options else ["--target", "label"]
+    result = run_cli("train", "d.csv", *target, *options, "--epochs", "1", "--quiet",
+                     cwd=tmp_path)
+    assert_user_error(result, "d.csv: column name 'a' matches 2 columns", "' a', 'a '")
