@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 _COMMA, _NEWLINE, _DOT, _E, _QUOTE = b',\n.e"'
 _MAX_LABEL_BYTES = 256
+_MAY_START_SPACE = np.zeros(256, dtype=bool)  # first bytes of the characters str.isspace takes
+_MAY_START_SPACE[[*b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", 0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
 class _Layout(NamedTuple):
@@ -172,10 +174,11 @@ def _fast_labels(
 ) -> np.ndarray | None:
     """The text of one column's cells: an ``S`` array if ASCII, else ``U``.
 
-    None if a label is empty: it is missing, and the strict parser decides.
+    None if a label is empty or white space only (``str.isspace``: it reads as ``""``
+    without the spaces around it): it is missing, and the strict parser decides.
     """
     widths = ends - starts
-    if not widths.all():
+    if not widths.all() or _blank_label(raw, starts, ends):
         return None
     width = int(widths.max())
     if width > _MAX_LABEL_BYTES:
@@ -185,6 +188,17 @@ def _fast_labels(
         labels = _texts(words, starts, widths)
     ascii_only = labels.view(np.uint8).max() < 128
     return labels if ascii_only else np.char.decode(labels, "utf-8")
+
+
+def _blank_label(raw: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether a cell ``raw[starts[i]:ends[i]]`` is white space only; only the cells whose
+    first byte can begin a white-space character (ASCII, or U+0085, U+00A0, U+1680,
+    U+2000 to U+205F, U+3000 in UTF-8) are decoded."""
+    first = np.frombuffer(raw, dtype=np.uint8).take(starts)
+    for i in np.flatnonzero(_MAY_START_SPACE.take(first)).tolist():
+        if raw[starts[i] : ends[i]].decode("utf-8", "replace").isspace():
+            return True
+    return False
 
 
 def _decimals(

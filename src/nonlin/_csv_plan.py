@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._atomic import file_path
+from ._csv_quotes import ends_in_quotes
 
 
 class CSVError(ValueError):
@@ -131,7 +132,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
     end = first.find(b"\n") + 1
-    while end and first.count(b'"', 0, end) % 2:
+    while end and ends_in_quotes(first[:end]):  # a quoted name holds a newline
         end = first.find(b"\n", end) + 1
     header = first[: end or len(first)]
     try:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # A numeric target's missing-value spellings: pandas' default na_values, and "?" and "-".
 # A target column of numbers and these is numeric with these cells missing; in a column
-# with other text, each is a label as written (only an empty cell is missing there).
+# with other text, each is a label as written (only an empty or white-space cell is missing).
 MISSING_TARGETS = frozenset((
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?", "-",
@@ -95,7 +95,7 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
 def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
     """A target value, or None when missing (allowed with ``missing="drop"`` only)."""
     if plan.labels:
-        value: float | str | None = cell or None
+        value: float | str | None = cell if cell.strip() else None  # "  " reads as ""
         problem = f"expected a label, received {cell!r:.100}"
     else:
         value = _number(cell, np.dtype(np.float64))

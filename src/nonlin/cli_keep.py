@@ -66,7 +66,7 @@ def plan_keep(
     check_input_file(path)
     names = header_names(path)
     kept = match_listed(path, names, keep, "--keep")
-    match = name_matcher(names)
+    match = name_matcher(names, path)
     inputs = {match(name) for name in features}
     for name in kept:
         if name in inputs:

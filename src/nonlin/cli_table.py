@@ -3,7 +3,8 @@
 Column names given on the command line (``--target``, ``--columns``, ``--exclude``,
 ``predict --keep``) or stored in a model match a header name exactly, or else
 the one header name equal to them once spaces around both are ignored
-(``--columns "a, b"`` finds ``b``, and ``--target a`` finds a header's ``" a"``).
+(``--columns "a, b"`` finds ``b``, and ``--target a`` finds a header's ``" a"``;
+with ``" a"`` and ``"a "`` both in the header, ``a`` is an error naming them).
 The reader's messages are reworded in the command line's terms (``--missing
 drop``, not ``missing='drop'``).
 """
@@ -86,7 +87,7 @@ def first_text_cell(path: str, target: str) -> str:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             names = next(reader, [])
-            column = names.index(name_matcher(names)(target))
+            column = names.index(name_matcher(names, path)(target))
             line = reader.line_num + 1
             for row in reader:
                 cell = row[column] if len(row) > column else ""
@@ -94,20 +95,27 @@ def first_text_cell(path: str, target: str) -> str:
                         and cell.strip(" \t") not in MISSING_TARGETS):
                     return f" (line {line}: {cell!r})"
                 line = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError):
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError, UsageError):
         return ""
     return ""
 
 
-def name_matcher(names: Sequence[str]) -> Callable[[str], str]:
-    """A function taking a given name to the header name it matches (see the module
-    docstring), or to itself when it matches none."""
+def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
+    """A function taking a given name to the header name of ``path`` it matches (see the
+    module docstring), or to itself when it matches none; a UsageError when it matches
+    two or more once the spaces around them are ignored (``" a"`` and ``"a "``)."""
     by_stripped: dict[str, list[str]] = {}
     for name in names:
         by_stripped.setdefault(name.strip(), []).append(name)
 
     def match(name: str) -> str:
         found = by_stripped.get(name.strip(), [])
+        if name not in names and len(found) > 1:
+            raise UsageError(
+                f"{path}: column name {name!r:.100} matches {len(found)} columns once the "
+                f"spaces around names are ignored ({', '.join(map(repr, found))}); give it "
+                "exactly as the header spells it, or rename one of them in the file"
+            )
         return name if name in names or len(found) != 1 else found[0]
 
     return match
@@ -116,7 +124,7 @@ def name_matcher(names: Sequence[str]) -> Callable[[str], str]:
 def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option: str) -> list[str]:
     """``listed``, the names given to ``option`` (``--exclude``, ``--keep``), as the header
     ``names`` of ``path`` spell them; an unknown name, or two matching one column, is an error."""
-    match = name_matcher(names)
+    match = name_matcher(names, path)
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
@@ -138,7 +146,7 @@ def _match_names(
     with ``exclude``, ``columns`` are the header's names but the target and those (and an
     unnamed first column, the index ``DataFrame.to_csv`` writes, as without ``exclude``)."""
     names = header_names(path)
-    match = name_matcher(names)
+    match = name_matcher(names, path)
     target = None if target is None else match(target)
     if exclude:
         left_out = match_listed(path, names, exclude, "--exclude")

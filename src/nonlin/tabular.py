@@ -42,6 +42,7 @@ from ._csv_fast import _fast_block
 from ._csv_fast import settle_allocator as _settle_allocator
 from ._csv_missing import _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
+from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
 
 __all__ = ["CSVError", "Table", "read_csv"]
@@ -145,23 +146,24 @@ def _read(request: _Request, labels: bool) -> Table:
 def _blocks(handle: BinaryIO) -> Iterator[bytes]:
     """Yield the file in blocks of whole lines, never cutting inside a quoted field.
 
-    A block holding an odd number of ``"`` ends inside a quoted field, so lines
-    are added until the count is even, up to 64 blocks' worth (then the strict
-    parser reports the unterminated quote).
+    A block that ends inside a quoted field (``_csv_quotes``: a ``"`` inside an
+    unquoted cell is a plain character) takes more lines until it does not, up
+    to 64 blocks' worth (then the strict parser reports the unterminated quote).
     """
     while True:
         block = handle.read(_BLOCK_BYTES)
         if not block:
             return
-        parts = [block, handle.readline()]
-        if b'"' in block or b'"' in parts[1]:
-            n_quotes = block.count(b'"') + parts[1].count(b'"')
-            size = len(block)
-            while n_quotes % 2 and parts[-1] and size < 64 * _BLOCK_BYTES:
+        block += handle.readline()
+        if b'"' in block and ends_in_quotes(block):
+            parts, size, inside = [block], len(block), True
+            while inside and parts[-1] and size < 64 * _BLOCK_BYTES:
                 parts.append(handle.readline())
-                n_quotes += parts[-1].count(b'"')
                 size += len(parts[-1])
-        yield b"".join(parts)
+                if b'"' in parts[-1]:  # only a line with a quote can end the field
+                    inside = ends_in_quotes(b"".join(parts))
+            block = b"".join(parts)
+        yield block
 
 
 class _Output:
