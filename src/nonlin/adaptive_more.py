@@ -136,6 +136,7 @@ class Nadam(Adam):
     """
 
     _state_scalars = ("u_product",)  # beyond the base class's: files keep it (checkpoints)
+    _two_scratch = True
 
     def __init__(
         self,
@@ -151,8 +152,6 @@ class Nadam(Adam):
         super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
                          learning_rate=learning_rate)
         self.momentum_decay = _check_positive("momentum_decay", momentum_decay)
-        self._spare: list[np.ndarray] = []  # a second scratch array per parameter
-        self._spare_for: list[np.ndarray] | None = None  # the _scratch it was made for
 
     def _reset(self) -> None:
         super()._reset()
@@ -169,8 +168,6 @@ class Nadam(Adam):
             return []
         dt = params[0].value.dtype
         self._moments(params, dt)  # Adam's m and v
-        if self._spare_for is not self._scratch:  # the binding changed (Optimizer._ready)
-            self._spare, self._spare_for = [np.empty_like(s) for s in self._scratch], self._scratch
         t = self.iterations + 1 - self._slots_since  # the slots' steps (see Optimizer.step)
         u_now = _momentum(self.beta_1, self.momentum_decay, t)
         u_next = _momentum(self.beta_1, self.momentum_decay, t + 1)

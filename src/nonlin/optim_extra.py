@@ -18,21 +18,7 @@ from .optimizers import Optimizer, _check_positive, _check_range
 from .validation import is_real
 
 
-class _TwoScratch(Optimizer):
-    """An optimizer whose step needs a second scratch array per parameter (``_spares``)."""
-
-    _spare: list[np.ndarray] = []
-    _spare_for: list[np.ndarray] | None = None  # the _scratch the spares were made for
-
-    def _spares(self) -> list[np.ndarray]:
-        """One array like each of ``_scratch``, made again when the binding changed
-        (``Optimizer._ready`` makes a new ``_scratch`` list then)."""
-        if self._spare_for is not self._scratch:
-            self._spare, self._spare_for = [np.empty_like(s) for s in self._scratch], self._scratch
-        return self._spare
-
-
-class Adadelta(_TwoScratch):
+class Adadelta(Optimizer):
     """Adadelta (Zeiler, 2012) in the Keras 3 form.
 
     For each parameter ``w`` with gradient ``g``, with ``rms(x) = sqrt(x + epsilon)``::
@@ -66,6 +52,7 @@ class Adadelta(_TwoScratch):
     """
 
     _slot_names = ("accumulated_grad", "accumulated_delta_var")
+    _two_scratch = True
     _squares = ("accumulated_grad", "accumulated_delta_var")  # averages of squares: >= 0
 
     def __init__(
@@ -87,7 +74,7 @@ class Adadelta(_TwoScratch):
         dt = params[0].value.dtype
         rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
-        spares, deltas = self._spares(), []
+        spares, deltas = self._spare, []
         for i, p in enumerate(params):
             g, step, tmp = p.grad, self._scratch[i], spares[i]
             a, d = self._slots["accumulated_grad"][i], self._slots["accumulated_delta_var"][i]
@@ -114,7 +101,7 @@ class Adadelta(_TwoScratch):
         return config
 
 
-class Lion(_TwoScratch):
+class Lion(Optimizer):
     """Lion (Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms") in the
     Keras 3 form: the sign of an interpolated momentum.
 
@@ -148,6 +135,7 @@ class Lion(_TwoScratch):
     """
 
     _slot_names = ("m",)
+    _two_scratch = True
 
     def __init__(
         self,
@@ -174,7 +162,7 @@ class Lion(_TwoScratch):
         b2, c2 = const(self.beta_2, dt), const(1.0 - self.beta_2, dt)
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
         decay = np.array(-lr * self.weight_decay, dtype=dt)
-        spares, deltas = self._spares(), []
+        spares, deltas = self._spare, []
         for i, p in enumerate(params):
             g, step, tmp, m = p.grad, self._scratch[i], spares[i], self._slots["m"][i]
             np.multiply(m, b1, out=step)

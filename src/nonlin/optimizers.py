@@ -109,6 +109,8 @@ class Optimizer:
     _slots: dict[str, list[np.ndarray]]  # set up by _reset and _ready (see there)
     _param_slots: dict[str, list[np.ndarray]]
     _scratch: list[np.ndarray]
+    _two_scratch = False  # True: _ready makes a second scratch array per parameter, _spare
+    _spare: list[np.ndarray] = []
     _bound: list[np.ndarray]
     _grads: list[np.ndarray] = []  # the bound parameters' grads (a Param's may be rebound)
     _owners: list[Param] = []  # the parameters the slots were made for
@@ -171,6 +173,7 @@ class Optimizer:
         self._param_slots = self._slots if flat is None else {
             name: flat_views(buffers[0], shapes) for name, buffers in self._slots.items()}
         self._scratch = [np.empty_like(p.value) for p in self._work]
+        self._spare = [np.empty_like(p.value) for p in self._work] if self._two_scratch else []
         self._bound, self._grads = [p.value for p in params], [p.grad for p in params]
         self._owners = list(params)
         return self._work
