@@ -105,3 +105,19 @@ def test_a_diverged_step_leaves_no_mid_epoch_record_with_its_metrics(tmp_path) -
     assert info.value.batch == 2
     save_checkpoint(model, tmp_path / "ck.safetensors", epoch=info.value.epoch)
     assert load_checkpoint(tmp_path / "ck.safetensors").partial is None
+
+
+@pytest.mark.parametrize(("dtype", "big"), [(np.float32, 3e38), (np.float64, 1.7e308)])
+def test_an_update_whose_weights_would_overflow_is_refused(dtype, big) -> None:
+    # Two equal logits near the largest float: the loss (log 2) and the update
+    # (lr / 2 per bias) are finite, but the raised bias would overflow to inf.
+    model = Sequential([Dense(2), Softmax()]).build(1, seed=0, dtype=dtype)
+    weights = [np.zeros((1, 2), dtype), np.full(2, big, dtype)]
+    model.set_weights(weights)
+    x, y = np.zeros((4, 1), dtype), np.array([1, 1, 0, 0])
+    with pytest.raises(DivergenceError, match="at epoch 0, batch 0") as info:
+        model.fit(x, y, loss="cross_entropy", optimizer=SGD(big / 3), batch_size=2, epochs=1,
+                  shuffle=False, verbose=0)
+    assert "Lower the learning rate" in str(info.value)
+    for got, want in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)  # the refused step changed nothing

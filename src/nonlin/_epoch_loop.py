@@ -248,7 +248,7 @@ class _Loop:
                 try:
                     self.optimizer.step(self.params)
                 except NonFiniteUpdate:
-                    what = "A gradient or update became NaN or infinite"
+                    what = "A gradient or update became NaN or infinite (or overflowed a weight)"
         if what is not None:
             self._refuse(what, epoch, batch)
         return value

@@ -61,3 +61,19 @@ def check_finite(arr: np.ndarray, name: str) -> None:
         raise ValueError(
             f"Expected finite values in {name}. Received NaN or infinity in row {row}"
         )
+
+
+def update_finite(d: np.ndarray, w: np.ndarray) -> bool:
+    """Whether every entry of the update ``d`` and of the weights ``w + d`` is finite.
+
+    One BLAS dot product (NaN and inf propagate): when ``d . d`` is finite, every
+    ``|d_i|`` is below the square root of the largest float (2**64 in float32), far
+    below half the spacing of the floats near the largest (2**103), so ``w + d``
+    cannot overflow either. Only when it overflows are ``d`` and ``w + d`` checked
+    exactly.
+    """
+    flat = d.reshape(-1)
+    if math.isfinite(float(np.dot(flat, flat))):
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(flat).all() and np.isfinite(w + d).all())

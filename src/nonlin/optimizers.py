@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._finite import update_finite
 from ._misuse import check_binding, params_error, state_slots
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
@@ -198,7 +199,7 @@ class Optimizer:
         if self.clipnorm is not None:
             clip_by_global_norm(work, self.clipnorm)
         deltas = self._deltas(work, self.current_lr())
-        if self.check_finite and not all(map(_finite, deltas)):
+        if self.check_finite and not all(map(update_finite, deltas, (p.value for p in work))):
             # The slots already hold this step's non-finite values: start them afresh,
             # so the optimizer stays usable (e.g. with a lower lr) after the refusal; Adam's
             # bias correction counts its steps from here (a schedule still reads iterations).
@@ -270,14 +271,6 @@ class Optimizer:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
-
-def _finite(d: np.ndarray) -> bool:
-    """Whether every entry of ``d`` is finite: a BLAS dot product (NaN and inf propagate),
-    checked exactly only when the sum of squares overflows."""
-    flat = d.reshape(-1)
-    if math.isfinite(float(np.dot(flat, flat))):
-        return True
-    return bool(np.isfinite(flat).all())
 
 
 def _is_bound(p: Param, value: np.ndarray, grad: np.ndarray) -> bool:

@@ -13,10 +13,11 @@ beyond the data and the model stays a few batches' worth.
 Guarantees:
 
 * Divergence: a non-finite loss, update or layer state (``BatchNorm``'s
-  running statistics) raises ``DivergenceError`` before it reaches the
-  weights; the model is then as after the last finite step: its weights, its
-  layer state and its generator (the dropout masks the refused step drew are
-  given back, so a retried ``fit`` draws them again), see ``_step_snapshot``.
+  running statistics), or an update that would overflow a weight, raises
+  ``DivergenceError`` before it reaches the weights; the model is then as
+  after the last finite step: its weights, its layer state and its generator
+  (the dropout masks the refused step drew are given back, so a retried
+  ``fit`` draws them again), see ``_step_snapshot``.
   A loss with ``stop_on_nonfinite = False`` (scikit-learn's objective in
   ``nonlin.sklearn``, whose MLP trains on to ``max_iter``) skips the loss and
   state checks; its optimizer then decides about non-finite updates.
