@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, check_input_file
 from .cli_table import header_names, match_listed, name_matcher, read_table
 
@@ -71,14 +72,14 @@ def plan_keep(
     for name in kept:
         if name in inputs:
             raise UsageError(
-                f"{path}: --keep column {name!r} is an input column of the model {model}; "
+                f"{path}: --keep column {quoted(name)} is an input column of the model {model}; "
                 "a kept column is copied to the output, not used as a feature: leave it out "
                 "of --keep"
             )
         if name in output_names:
             raise UsageError(
-                f"{path}: --keep column {name!r} has the name of an output column "
-                f"({', '.join(output_names)}); rename it in the file to keep it"
+                f"{path}: --keep column {quoted(name)} has the name of an output column "
+                f"({quoted_list(output_names, quote=False)}); rename it in the file to keep it"
             )
     return KeptColumns(kept, [names.index(name) for name in kept])
 

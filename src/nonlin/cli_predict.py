@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import cut, quoted_list
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -113,11 +114,12 @@ def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
                        columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype)
     unused = [name for name in table.extra_columns if kept is None or name not in kept.names]
     if unused:
-        note(f"ignoring column(s) the model does not use: {', '.join(unused)}")
+        note(f"ignoring column(s) the model does not use: {quoted_list(unused, quote=False)}")
     if table.n_dropped:
         join = ("output rows no longer line up with input rows one to one; --keep an id "
                 "column to join them" if kept is None
-                else f"the kept column(s) {', '.join(kept.names)} say which rows are left")
+                else f"the kept column(s) {quoted_list(kept.names, quote=False)} say which "
+                "rows are left")
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop): {join}")
     note_filled(table.feature_names, table.n_missing)
     return table
@@ -208,8 +210,6 @@ def _load_for_info(path: str) -> Any:
 
 def _describe_compile(model: Any) -> list[str]:
     """The loss, optimizer and metrics a loaded model has, as lines of at most 100."""
-    from ._compile_record import _cut
-
     loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
     if loss is None and optimizer is None:
         return []
@@ -217,9 +217,9 @@ def _describe_compile(model: Any) -> list[str]:
     steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
     saved = "not saved" if optimizer is None else repr(optimizer)
     return ["", "compile:",
-            f"  loss:      {_cut('not saved' if loss is None else repr(loss), 87)}",
-            f"  optimizer: {_cut(saved, 87 - len(steps))}{steps}",
-            f"  metrics:   {_cut(', '.join(metrics) or 'none', 87)}"]
+            f"  loss:      {cut('not saved' if loss is None else repr(loss), 87)}",
+            f"  optimizer: {cut(saved, 87 - len(steps))}{steps}",
+            f"  metrics:   {cut(', '.join(metrics) or 'none', 87)}"]
 
 
 def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
@@ -273,8 +273,7 @@ def _brief(value: Any, width: int = 100) -> str:
         isinstance(v, float) for v in value
     ):
         return f"{len(value)} values, first {_score(value[0])}, last {_score(value[-1])}"
-    text = str(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return cut(str(value), width)
 
 
 def _is_number(value: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, check_input_file
 
 
@@ -93,7 +94,7 @@ def first_text_cell(path: str, target: str) -> str:
                 cell = row[column] if len(row) > column else ""
                 if (_number(cell, None) is None and cell.strip()
                         and cell.strip(" \t") not in MISSING_TARGETS):
-                    return f" (line {line}: {cell!r})"
+                    return f" (line {line}: {quoted(cell)})"
                 line = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error, ValueError, UsageError):
         return ""
@@ -112,8 +113,8 @@ def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
         found = by_stripped.get(name.strip(), [])
         if name not in names and len(found) > 1:
             raise UsageError(
-                f"{path}: column name {name!r:.100} matches {len(found)} columns once the "
-                f"spaces around names are ignored ({', '.join(map(repr, found))}); give it "
+                f"{path}: column name {quoted(name)} matches {len(found)} columns once the "
+                f"spaces around names are ignored ({quoted_list(found)}); give it "
                 "exactly as the header spells it, or rename one of them in the file"
             )
         return name if name in names or len(found) != 1 else found[0]
@@ -128,8 +129,8 @@ def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option:
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
-        raise UsageError(f"{path}: no column {unknown[0]!r} ({option}); the columns are "
-                         + ", ".join(map(repr, names)))
+        raise UsageError(f"{path}: no column {quoted(unknown[0])} ({option}); the columns are "
+                         + quoted_list(names))
     _check_repeats(path, listed, matched, option, None)
     return matched
 
@@ -162,7 +163,7 @@ def _match_names(
         advice = (f"leave it out of {columns_option}" if columns_option.startswith("--")
                   else "give --target the column with the true labels")
         raise UsageError(
-            f"{path}: the target column {target!r} is also a feature column "
+            f"{path}: the target column {quoted(target)} is also a feature column "
             f"({columns_option}); {advice}"
         )
     _check_repeats(path, columns, matched, columns_option, model)
@@ -175,13 +176,13 @@ def _check_repeats(
     """Refuse two ``columns`` that ``matched`` to one header name of ``path``."""
     repeated = sorted({name for name in matched if matched.count(name) > 1})
     if repeated and model is not None:  # two of the model's own names, one header name
-        given = [repr(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
+        given = [quoted(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
         raise UsageError(
             f"{model}: the model's input columns {', '.join(given[:-1])} and {given[-1]} "
-            f"both match column {repeated[0]!r} of {path}"
+            f"both match column {quoted(repeated[0])} of {path}"
         )
     if repeated:
-        raise UsageError(f"{columns_option} names the column {repeated[0]!r} twice")
+        raise UsageError(f"{columns_option} names the column {quoted(repeated[0])} twice")
 
 
 def _cli_terms(message: str, columns_option: str) -> str:

@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import Any
 
+from ._quoting import quoted
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -226,7 +227,7 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
     for option, names in (("--columns", args.columns), ("--exclude", args.exclude)):
         if names and args.target in names:
-            raise UsageError(f"{option} lists the target {args.target!r}; leave it out")
+            raise UsageError(f"{option} lists the target {quoted(args.target)}; leave it out")
 
 
 def _check_paths_apart(args: argparse.Namespace) -> None:

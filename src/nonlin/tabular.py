@@ -44,6 +44,7 @@ from ._csv_missing import _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
+from ._quoting import quoted
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
@@ -281,7 +282,7 @@ class _Output:
             elif self.counts[column] == 0:
                 name = self.plan.names[self.plan.features[column]]
                 raise CSVError(
-                    f"{self.plan.source}, column {name!r}: every value is missing, "
+                    f"{self.plan.source}, column {quoted(name)}: every value is missing, "
                     "so missing='mean' has no mean to use"
                 )
             else:

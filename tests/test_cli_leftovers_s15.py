@@ -1,0 +1,105 @@
+"""Leftovers of the session-14 bug hunt on the command line, run in-process where possible.
+
+- messages quote user values (a 100 KB label, a header of 5000 names) capped in length;
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import interrupt_after
+from nonlin import cli
+
+
+def _error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
+    """The one line of a user error on stderr (notes aside), holding every fragment."""
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and "Traceback" not in err, err[:2000]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0][:2000])
+    return lines[0]
+
+
+def _labelled(n: int = 40) -> str:
+    """``a,b,y`` rows of two classes, cat and dog."""
+    return "a,b,y\n" + "".join(f"{i % 7},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(n))
+
+
+def _train(data: str, *extra: str) -> int:
+    return cli.main(["train", data, "--target", "y", "--epochs", "1", "--quiet", *extra])
+
+
+# -- messages: what they quote is capped ---------------------------------------
+def test_an_unknown_column_of_a_wide_header_lists_ten_names_and_a_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = [f"col{i}" for i in range(5000)]
+    rows = "".join(",".join(["1"] * 5000) + f",{i % 2}\n" for i in range(4))
+    (tmp_path / "wide.csv").write_text(",".join(names) + ",y\n" + rows)
+    monkeypatch.chdir(tmp_path)
+    for option in (["--target", "nope"], ["--target", "y", "--exclude", "nope"]):
+        assert cli.main(["train", "wide.csv", *option, "--epochs", "1", "--quiet"]) == 2
+        line = _error_line(capsys, "no column 'nope'", "'col0', 'col1'",
+                           "'col9', ... and 4991 more")
+        assert len(line) < 400, len(line)
+
+
+def test_an_unseen_label_of_100_kb_is_cut_and_its_length_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "d.csv").write_text(_labelled())
+    (tmp_path / "new.csv").write_text(f"a,b,y\n1,2,{'x' * 100_000}\n3,4,dog\n")
+    monkeypatch.chdir(tmp_path)
+    assert _train("d.csv") == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", "model.safetensors", "new.csv"]) == 2
+    line = _error_line(capsys, "never saw: 'xxxx", "'... (100000 characters)",
+                       "the model knows: 'cat', 'dog'")
+    assert len(line) < 300, len(line)
+
+
+def test_a_long_cell_in_an_error_is_cut_with_its_length(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "d.csv").write_text(f"a,b,y\n1,{'z' * 5000},0\n2,3,1\n")
+    monkeypatch.chdir(tmp_path)
+    assert _train("d.csv") == 2
+    line = _error_line(capsys, "line 2, column 'b': expected a number, received 'zzz",
+                       "'... (5000 characters)")
+    assert len(line) < 200, len(line)
+
+
+def test_resuming_with_other_columns_names_the_first_that_differs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nonlin import cli_train_model
+
+    names = [f"c{i}" for i in range(1000)]
+    rows = "".join(",".join([str(i % 3)] * 1000) + f",{i % 2}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text(",".join(names) + ",y\n" + rows)
+    names[700] = "renamed"
+    (tmp_path / "e.csv").write_text(",".join(names) + ",y\n" + rows)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(0)])
+    assert _train("d.csv", "--epochs", "3") == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    capsys.readouterr()
+    assert _train("e.csv", "--epochs", "3", "--resume", "model.checkpoint.safetensors") == 2
+    line = _error_line(capsys, "e.csv", "column 701 of 1000 is 'renamed' here, 'c700' there")
+    assert len(line) < 300, len(line)
+
+
+def test_quoted_keeps_short_values_as_repr_and_cuts_long_ones() -> None:
+    from nonlin._quoting import quoted, quoted_list
+
+    for value in ("", "a b", "it's", "tab\there", "é", 3.5):
+        assert quoted(value) == repr(value)
+    long = quoted("é\n" * 1000, width=40)
+    assert long.endswith("... (2000 characters)") and len(long) < 70, long
+    assert long.startswith("'é\\né\\n")
+    assert quoted_list(["a", "b"]) == "'a', 'b'"
+    assert quoted_list(map(str, range(25)), limit=3) == "'0', '1', '2', ... and 22 more"
+    assert quoted_list(["a\nb", "c" * 50], quote=False, width=10) == "a\\nb, ccccccc..."
