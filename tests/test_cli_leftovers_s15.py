@@ -1,6 +1,8 @@
 """Leftovers of the session-14 bug hunt on the command line, run in-process where possible.
 
 - messages quote user values (a 100 KB label, a header of 5000 names) capped in length;
+- ``--missing mean`` or ``drop`` on a column of text says it holds text, not "every value
+  is missing";
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pytest
 
 from cli_helpers import interrupt_after
 from nonlin import cli
+from nonlin.tabular import CSVError, read_csv
 
 
 def _error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
@@ -103,3 +106,46 @@ def test_quoted_keeps_short_values_as_repr_and_cuts_long_ones() -> None:
     assert quoted_list(["a", "b"]) == "'a', 'b'"
     assert quoted_list(map(str, range(25)), limit=3) == "'0', '1', '2', ... and 22 more"
     assert quoted_list(["a\nb", "c" * 50], quote=False, width=10) == "a\\nb, ccccccc..."
+
+
+# -- --missing on a column of text ---------------------------------------------
+def test_missing_mean_on_a_text_column_says_it_holds_text_and_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "dark " * 40
+    (tmp_path / "d.csv").write_text(f"a,colour,y\n1,,0\n2,NA,1\n3,{long},0\n4,red,1\n")
+    monkeypatch.chdir(tmp_path)
+    assert _train("d.csv", "--missing", "mean") == 2
+    line = _error_line(capsys, "d.csv, column 'colour' holds text, not numbers",
+                       "(line 4: 'dark dark ", "'... (200 characters))",
+                       "--missing mean has no mean", "--exclude", "encode its text as numbers")
+    assert "every value is missing" not in line
+    assert _train("d.csv", "--missing", "drop") == 2
+    line = _error_line(capsys, "every row has a missing value",
+                       "column 'colour' holds text, not numbers (line 4: ", "--exclude")
+
+
+def test_missing_drop_on_a_text_column_of_a_models_input_says_it_needs_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "d.csv").write_text(_labelled())
+    (tmp_path / "new.csv").write_text("a,b,y\n1,x,dog\n2,y,cat\n")
+    monkeypatch.chdir(tmp_path)
+    assert _train("d.csv") == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", "model.safetensors", "new.csv", "--missing", "drop"]) == 2
+    _error_line(capsys, "new.csv: every row has a missing value", "column 'b' holds text",
+                "(line 2: 'x')", "the model takes this column as numbers")
+
+
+def test_a_column_of_missing_cells_only_is_still_called_missing(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n1,,0\n2,NA,1\n3,?,0\n4,nan,1\n")
+    with pytest.raises(CSVError, match=r"column 'b': every value is missing, so missing='mean'"):
+        read_csv(path, target="y", missing="mean")
+    with pytest.raises(CSVError, match=r"none left after dropping$"):
+        read_csv(path, target="y", missing="drop")
+    path.write_text("a,b,y\n1,,0\n2,NA,1\n3,blue,0\n4,nan,1\n")
+    with pytest.raises(CSVError, match=r"column 'b' holds text, not numbers \(line 4: 'blue'\): "
+                       r"text counts as missing, so missing='mean' has no mean to use; leave"):
+        read_csv(path, target="y", missing="mean")

@@ -76,29 +76,18 @@ def header_names(path: str) -> list[str]:
 
 def first_text_cell(path: str, target: str) -> str:
     """``" (line 7: 'abc')"``: the line and value of the first cell of column ``target`` of
-    ``path`` that is neither a number nor a missing value (``_csv_strict.MISSING_TARGETS``),
-    which made the reader read the column as text labels; "" if none is (or the file
-    cannot be read again). For messages only: it reads the file once more (``csv`` module).
+    ``path`` that is neither a number nor a missing value (``_csv_text.is_text``), which made
+    the reader read the column as text labels; "" if none is (or the file cannot be read
+    again). For messages only: it reads the file once more (``csv`` module).
     """
-    import csv
-
-    from ._csv_strict import MISSING_TARGETS, _number
+    from ._csv_text import first_text
 
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            names = next(reader, [])
-            column = names.index(name_matcher(names, path)(target))
-            line = reader.line_num + 1
-            for row in reader:
-                cell = row[column] if len(row) > column else ""
-                if (_number(cell, None) is None and cell.strip()
-                        and cell.strip(" \t") not in MISSING_TARGETS):
-                    return f" (line {line}: {quoted(cell)})"
-                line = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError, UsageError):
+        names = header_names(path)
+        found = first_text(path, names.index(name_matcher(names, path)(target)))
+    except (OSError, ValueError, UsageError):  # CSVError is a ValueError
         return ""
-    return ""
+    return "" if found is None else f" (line {found[0]}: {quoted(found[1])})"
 
 
 def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
@@ -187,11 +176,17 @@ def _check_repeats(
 
 def _cli_terms(message: str, columns_option: str) -> str:
     """The reader's Python spellings (``missing='drop'``) as the command line's options."""
+    from ._csv_text import ADVICE
+
+    advice = ("leave it out (--exclude, or --columns without it) or encode its text as numbers"
+              if columns_option.startswith("--") else "the model takes this column as numbers, "
+              "as in the data it was trained on")
     for python, option in (
         ("missing='drop'", "--missing drop"),
         ("missing='mean'", "--missing mean"),
         ("(in columns)", f"({columns_option})"),
         ("(target)", "(--target)"),
+        (ADVICE, advice),
     ):
         message = message.replace(python, option)
     return message
