@@ -3,10 +3,12 @@
 - messages quote user values (a 100 KB label, a header of 5000 names) capped in length;
 - ``--missing mean`` or ``drop`` on a column of text says it holds text, not "every value
   is missing";
+- labels and column names with control characters print escaped in tables and notes;
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,48 @@ def test_a_column_of_missing_cells_only_is_still_called_missing(tmp_path: Path) 
     with pytest.raises(CSVError, match=r"column 'b' holds text, not numbers \(line 4: 'blue'\): "
                        r"text counts as missing, so missing='mean' has no mean to use; leave"):
         read_csv(path, target="y", missing="mean")
+
+
+# -- control characters in printed tables ----------------------------------------
+_ODD = ("ca\nt", "d\x1b[31mog\tx\ry")  # a line break; ESC (red), a tab, a carriage return
+
+
+def _odd_labels(path: Path) -> None:
+    """``a,b,y`` rows whose labels are ``_ODD``, and a column ``"n\x1bote"`` not used."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["a", "b", "y", "n\x1bote"])
+        writer.writerows([i % 7, i % 3, _ODD[i % 2], "z"] for i in range(40))
+
+
+def test_control_characters_in_labels_print_escaped_one_row_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _odd_labels(tmp_path / "d.csv")
+    monkeypatch.chdir(tmp_path)
+    assert _train("d.csv", "--columns", "a,b") == 0
+    out, err = capsys.readouterr()
+    assert "classes (ca\\nt, d\\x1b[31mog\\tx\\ry)" in out
+    assert "note: not using column(s) n\\x1bote (not in --columns)" in err
+    assert cli.main(["evaluate", "model.safetensors", "d.csv"]) == 0
+    out, err = capsys.readouterr()
+    assert "note: ignoring column(s) the model does not use: n\\x1bote" in err
+    for text in (out, err):
+        assert not any(char in text for char in "\x1b\t\r"), text
+    lines = out.splitlines()
+    assert len(lines) == 10, out  # accuracy, blank, header, 2 classes, blank, title, 3 rows
+    assert lines[3].startswith("ca\\nt ") and lines[4].startswith("d\\x1b[31mog\\tx\\ry ")
+    assert lines[7].split() == ["ca\\nt", "d\\x1b[31mog\\tx\\ry"]
+    assert cli.main(["info", "model.safetensors"]) == 0
+    out = capsys.readouterr().out
+    assert "classes:  2: ca\\nt, d\\x1b[31mog\\tx\\ry\n" in out
+    assert not any(char in out for char in "\x1b\t\r"), out
+
+
+
+def test_an_error_naming_a_path_with_control_characters_prints_them_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _train("no\x1b[2Jsuch\tfile.csv") == 2
+    _error_line(capsys, "no\\x1b[2Jsuch\\tfile.csv: no such data file")

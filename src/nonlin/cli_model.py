@@ -28,7 +28,7 @@ import numpy as np
 
 from ._feature_names import forget_names
 from ._metadata import _is_number  # a JSON number: int or float, not bool
-from ._quoting import cut, quoted
+from ._quoting import cut, printable, quoted
 from .cli_common import UsageError, check_model_file
 
 MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's columns come from
@@ -258,6 +258,7 @@ def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray
 
 
 def describe_classes(classes: list[Any], limit: int = 10) -> str:
-    """The first ``limit`` classes, each cut to 40 characters: ``a, b, ... (25 in all)``."""
-    shown = ", ".join(cut(str(c), 40) for c in classes[:limit])
+    """The first ``limit`` classes, each cut to 40 characters, control characters escaped
+    (``printable``): ``a, b, ... (25 in all)``."""
+    shown = ", ".join(cut(printable(str(c)), 40) for c in classes[:limit])
     return shown + (f", ... ({len(classes)} in all)" if len(classes) > limit else "")

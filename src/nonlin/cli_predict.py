@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import cut, quoted_list
+from ._quoting import cut, printable, quoted_list
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -189,8 +189,9 @@ def run_info(args: argparse.Namespace) -> int:
         info = {**meta, **own}
         print(json_text(info))
         return 0
-    print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta),
-                     *_describe_compile(model)]))
+    lines = [args.model, "", *model.summary().split("\n"), "", *_describe_metadata(model, meta),
+             *_describe_compile(model)]
+    print("\n".join(map(printable, lines)))  # a name's line break, ESC: escaped
     return 0
 
 
@@ -273,7 +274,7 @@ def _brief(value: Any, width: int = 100) -> str:
         isinstance(v, float) for v in value
     ):
         return f"{len(value)} values, first {_score(value[0])}, last {_score(value[-1])}"
-    return cut(str(value), width)
+    return cut(printable(str(value)), width)
 
 
 def _is_number(value: Any) -> bool:
