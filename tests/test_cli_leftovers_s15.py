@@ -196,3 +196,19 @@ def test_an_error_naming_a_path_with_control_characters_prints_them_escaped(
     monkeypatch.chdir(tmp_path)
     assert _train("no\x1b[2Jsuch\tfile.csv") == 2
     _error_line(capsys, "no\\x1b[2Jsuch\\tfile.csv: no such data file")
+
+
+def test_predictions_written_keep_the_labels_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _odd_labels(tmp_path / "d.csv")
+    monkeypatch.chdir(tmp_path)
+    assert _train("d.csv", "--columns", "a,b") == 0
+    assert cli.main(["predict", "model.safetensors", "d.csv", "-o", "p.csv", "--keep",
+                     "y"]) == 0
+    with open("p.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 40 and {row["y"] for row in rows} == set(_ODD)  # one record a row
+    assert {row["prediction"] for row in rows} <= set(_ODD)
+    text = Path("p.csv").read_bytes().decode("utf-8")
+    assert text.startswith("y,prediction\n") and text.count("\r") == text.count("\ry")

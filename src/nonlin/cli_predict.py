@@ -136,15 +136,26 @@ def _format(
     outputs: np.ndarray, meta: dict[str, Any], proba: bool,
     kept: KeptColumns | None = None, kept_values: list[list[str]] | None = None,
 ) -> str:
-    """The output CSV: the kept columns' values (one list per row), then the predictions."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    """The output CSV: the kept columns' values (one list per row), then the predictions.
+
+    Lines end in "\\n"; a cell holding "\\r" or "\\n" (a label, a kept value) is quoted."""
+    buffer = _Records()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # quotes the cells holding either
     writer.writerow([*(kept.names if kept else ()), *_header(meta, proba)])
     lines = _lines(outputs, meta, proba)
     if kept_values is not None:
         lines = ([*values, *line] for values, line in zip(kept_values, lines, strict=True))
     writer.writerows(lines)
     return buffer.getvalue()
+
+
+class _Records(io.StringIO):
+    """A buffer for a ``csv.writer`` whose line terminator is "\\r\\n", keeping each record
+    (one ``write``) with "\\n" at its end: the writer quotes a cell with any character of its
+    terminator, so a lone "\\r" (which ``lineterminator="\\n"`` leaves bare) is quoted too."""
+
+    def write(self, record: str) -> int:
+        return super().write(record[:-2] + "\n" if record.endswith("\r\n") else record)
 
 
 def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[list[str]]:
