@@ -2,8 +2,8 @@
 
 Each sub-command is a pair of functions: ``add_X(subparsers)`` declares its
 options and ``run_X(args) -> int`` does the work; ``train`` lives in
-``cli_train``, ``evaluate`` in ``cli_evaluate``, ``predict`` and ``info`` in
-``cli_predict``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
+``cli_train``, ``evaluate`` in ``cli_evaluate``, ``predict`` in ``cli_predict``,
+``info`` in ``cli_info``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
 ``UsageError`` (or ``ValueError``/``TypeError``/``OSError`` from the library):
 one line on stderr, exit status 2, no traceback. Anything else is an internal
 error: exit status 1.
@@ -29,7 +29,8 @@ from .cli_common import (
 from .cli_demo import add_demo, add_xor
 from .cli_demo import run_xor as run_xor  # where it lived before (tests patch it)
 from .cli_evaluate import add_evaluate
-from .cli_predict import add_info, add_predict
+from .cli_info import add_info
+from .cli_predict import add_predict
 from .cli_train import add_train
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
