@@ -4,16 +4,21 @@
 - ``--missing mean`` or ``drop`` on a column of text says it holds text, not "every value
   is missing";
 - labels and column names with control characters print escaped in tables and notes;
+- ``-`` as DATA.csv reads standard input (``predict -o -`` writes to standard output).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import interrupt_after
+import nonlin
+from cli_helpers import cli_env, interrupt_after
 from nonlin import cli
 from nonlin.tabular import CSVError, read_csv
 
@@ -212,3 +217,66 @@ def test_predictions_written_keep_the_labels_as_they_are(
     assert {row["prediction"] for row in rows} <= set(_ODD)
     text = Path("p.csv").read_bytes().decode("utf-8")
     assert text.startswith("y,prediction\n") and text.count("\r") == text.count("\ry")
+
+
+# -- '-': standard input -------------------------------------------------------
+def _piped(args: list[str], data: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``nonlin ARGS < data`` in a subprocess whose temporary files go to ``cwd/tmp``."""
+    env = cli_env()
+    (cwd / "tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(cwd / "tmp")
+    return subprocess.run([sys.executable, "-m", "nonlin", *args], input=data, cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_dash_reads_the_data_from_standard_input_for_train_evaluate_predict(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "d.csv").write_text(_labelled())
+    train = _piped(["train", "-", "--target", "y", "--epochs", "1", "--quiet"], _labelled(),
+                   tmp_path)
+    assert train.returncode == 0, train.stderr
+    assert train.stdout.startswith("<stdin>: 40 rows, 2 features -> 'y'")
+    assert nonlin.load(tmp_path / "model.safetensors").metadata["training"]["data"] == "<stdin>"
+    piped = _piped(["predict", "model.safetensors", "-", "--proba", "-o", "-"], _labelled(),
+                   tmp_path)
+    from_file = _piped(["predict", "model.safetensors", "d.csv", "--proba"], "", tmp_path)
+    assert piped.returncode == 0 and piped.stdout == from_file.stdout, piped.stderr
+    assert piped.stdout.startswith("prediction,proba_cat,proba_dog\n")
+    scored = _piped(["evaluate", "model.safetensors", "-"], "a,b,y\n1,2,cat\n3,x,dog\n", tmp_path)
+    assert scored.returncode == 2
+    assert scored.stderr.endswith("<stdin>, line 3, column 'b': expected a number, received 'x'\n")
+    assert not list((tmp_path / "tmp").iterdir())  # the copy of standard input is removed
+    assert not (tmp_path / "-").exists()
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), "utf-8"))
+
+
+def test_standard_input_serves_every_read_of_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the header, the numbers, --keep's column, the rows --missing drop kept: four reads
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text(_labelled())
+    assert _train("d.csv") == 0
+    _stdin(monkeypatch, "id,a,b\nfirst,1,2\nsecond,,3\nthird,4,0\n")
+    capsys.readouterr()
+    assert cli.main(["predict", "model.safetensors", "-", "--keep", "id", "--missing", "drop",
+                     "-o", "p.csv"]) == 0
+    assert [row["id"] for row in csv.DictReader(open("p.csv", newline=""))] == ["first", "third"]
+    _stdin(monkeypatch, _labelled())
+    assert _train("-", "--task", "regression") == 2  # the first text label, read again
+    _error_line(capsys, "<stdin>: --task regression needs a numeric target",
+                "holds text labels (line 2: 'dog')")
+    _stdin(monkeypatch, "a,b,y\n1,2,cat\n")
+    assert cli.main(["predict", "-", "d.csv"]) == 2  # a model file is read by path only
+    _error_line(capsys, "-: no such model file (standard input, -, is read for DATA.csv only)")
+
+
+def test_the_help_says_that_a_dash_is_standard_input(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("train", "evaluate", "predict"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "; - reads " in " ".join(capsys.readouterr().out.split())

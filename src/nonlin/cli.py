@@ -31,6 +31,7 @@ from .cli_demo import run_xor as run_xor  # where it lived before (tests patch i
 from .cli_evaluate import add_evaluate
 from .cli_info import add_info
 from .cli_predict import add_predict
+from .cli_stdin import stdin_data
 from .cli_train import add_train
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
@@ -134,7 +135,8 @@ def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen sub-command and turn what it raises into an exit status (see ``main``)."""
     try:
-        return args.run(args)
+        with stdin_data(args):  # DATA.csv '-': standard input
+            return args.run(args)
     except KeyboardInterrupt:
         close_progress_bars()
         print("\nnonlin: interrupted", file=sys.stderr)

@@ -169,14 +169,16 @@ def add_missing_option(parser: Any, *, model: bool = False) -> None:
 
 # -- files ---------------------------------------------------------------------
 def check_input_file(path: str, what: str = "data file") -> None:
-    if not os.path.exists(path):
-        raise UsageError(f"{path}: no such {what}")
+    if not os.path.exists(path):  # '-' here: a model file, not the data, from standard input
+        stdin = " (standard input, -, is read for DATA.csv only)" if path == "-" else ""
+        raise UsageError(f"{path}: no such {what}{stdin}")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a {what}")
     if not os.path.isfile(path):  # a pipe (/dev/stdin, <(zcat ...)) can be read only once
         raise UsageError(
             f"{path}: not a regular file (a pipe or a device); the {what} is read more than "
-            "once, so save it to a file first"
+            "once, so save it to a file first" + (" or give - and pipe it to standard input"
+                                                  if what == "data file" else "")
         )
 
 

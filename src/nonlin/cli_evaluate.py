@@ -37,6 +37,7 @@ from .cli_report import (
     format_regression,
     regression_report,
 )
+from .cli_stdin import data_file
 from .cli_table import first_text_cell, read_table
 
 
@@ -59,7 +60,8 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
-    p.add_argument("data", metavar="DATA.csv", help="labelled data with the model's columns")
+    p.add_argument("data", metavar="DATA.csv", help="labelled data with the model's columns; "
+                   "- reads it from standard input")
     p.add_argument(
         "--target",
         metavar="COLUMN",
@@ -117,7 +119,8 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
                 f"{args.model} is a regressor"
             )
         check_output_path(args.plot, "plot (--plot)")
-        check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
+        check_distinct_paths({"--plot": args.plot},
+                             {"MODEL": args.model, "DATA": data_file(args.data)})
         require_matplotlib()
     target = meta.get("target") if args.target is None else args.target
     if target is None:

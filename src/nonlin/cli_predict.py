@@ -38,6 +38,7 @@ from .cli_model import (
     training_means,
 )
 from .cli_paths import check_output_path
+from .cli_stdin import STDIN, data_file
 from .cli_table import read_table
 
 
@@ -55,18 +56,20 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
             "examples:\n"
             "  nonlin predict iris.safetensors new.csv\n"
             "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv\n"
-            "  nonlin predict iris.safetensors new.csv --keep id --missing drop"
+            "  nonlin predict iris.safetensors new.csv --keep id --missing drop\n"
+            "  zcat new.csv.gz | nonlin predict iris.safetensors - > predictions.csv"
         ),
         formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
-    p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns")
+    p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns; "
+                   "- reads them from standard input")
     p.add_argument("--proba", action="store_true", help="add class probabilities (classifiers)")
     p.add_argument(
         "-o",
         "--output",
         metavar="PATH",
-        help="write the predictions to this CSV file (default: stdout)",
+        help="write the predictions to this CSV file (default, or -: standard output)",
     )
     p.add_argument(
         "--keep",
@@ -81,13 +84,16 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    if args.output == STDIN:  # -o -: standard output, as without -o
+        args.output = None
     model, meta = load_model(args.model)
     classify = meta["task"] == "classification"
     if args.proba and not classify:
         raise UsageError(f"--proba needs a classifier; {args.model} is a regressor")
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
-        check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
+        check_distinct_paths({"-o": args.output},
+                             {"MODEL": args.model, "DATA": data_file(args.data)})
     kept = None if args.keep is None else plan_keep(
         args.data, args.keep, meta["feature_names"], args.model, _header(meta, args.proba))
     table = _read(args, model, meta, kept)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, check_input_file
+from .cli_stdin import data_file, in_messages
 
 
 def read_table(
@@ -49,15 +50,15 @@ def read_table(
     """
     from .tabular import CSVError, read_csv
 
-    check_input_file(path)
+    check_input_file(data_file(path))
     try:
         if target is not None or columns is not None or exclude:
             target, columns = _match_names(path, target, columns, columns_option, model,
                                            exclude)
-        return read_csv(path, target=target, columns=columns, missing=missing,
+        return read_csv(data_file(path), target=target, columns=columns, missing=missing,
                         dtype=dtype, fill_values=fill_values, impute=impute)
     except CSVError as exc:
-        message = _cli_terms(str(exc), columns_option)
+        message = in_messages(_cli_terms(str(exc), columns_option))
         if "no column" in message and _header_looks_like_data(path):
             message += (
                 " (the first line looks like data: the file needs a header row of column names)"
@@ -70,7 +71,7 @@ def header_names(path: str) -> list[str]:
     from ._csv_plan import _read_header
     from .tabular import _blocks
 
-    with open(path, "rb") as handle:
+    with open(data_file(path), "rb") as handle:
         return _read_header(_blocks(handle), path)[0]
 
 
@@ -84,7 +85,7 @@ def first_text_cell(path: str, target: str) -> str:
 
     try:
         names = header_names(path)
-        found = first_text(path, names.index(name_matcher(names, path)(target)))
+        found = first_text(data_file(path), names.index(name_matcher(names, path)(target)))
     except (OSError, ValueError, UsageError):  # CSVError is a ValueError
         return ""
     return "" if found is None else f" (line {found[0]}: {quoted(found[1])})"
@@ -197,7 +198,7 @@ def _header_looks_like_data(path: str) -> bool:
     import csv
 
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
             cells = next(csv.reader([handle.readline()]), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
