@@ -40,6 +40,7 @@ import numpy as np
 from . import registry
 from ._header import ModelFileError, strict_json
 from ._metadata import to_json_text
+from ._quoting import cut as _cut
 
 RECORD = "compile"
 _PARTS = ("loss", "optimizer", "metrics")
@@ -291,8 +292,3 @@ def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) ->
         raise _fault(path, f"{field}.config.num_thresholds",
                      f"expected at most {_MAX_THRESHOLDS}. Received: {size}")
     return _construct(cls, config, path, f"{field}.config")
-
-
-def _cut(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, ending in ``...`` when cut."""
-    return text if len(text) <= width else text[: width - 3] + "..."

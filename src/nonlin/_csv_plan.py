@@ -22,6 +22,7 @@ import numpy as np
 
 from ._atomic import file_path
 from ._csv_quotes import ends_in_quotes
+from ._quoting import quoted, quoted_list
 
 
 class CSVError(ValueError):
@@ -122,7 +123,7 @@ class _Plan:
     def fail(self, line: int, column: int | None, problem: str) -> CSVError:
         where = f"{self.source}, line {line}"
         if column is not None:
-            where += f", column {self.names[column]!r}"
+            where += f", column {quoted(self.names[column])}"
         return CSVError(f"{where}: {problem}")
 
 
@@ -149,9 +150,11 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     seen: set[str] = set()
     for position, name in enumerate(names):
         if not name.strip() and (position or name):  # a first '' is pandas' index: skipped
-            raise CSVError(f"{source}, line 1: column {position + 1} has an empty name {name!r}")
+            raise CSVError(
+                f"{source}, line 1: column {position + 1} has an empty name {quoted(name)}"
+            )
         if name in seen:
-            raise CSVError(f"{source}, line 1: column name {name!r:.100} appears twice")
+            raise CSVError(f"{source}, line 1: column name {quoted(name)} appears twice")
         seen.add(name)
     return names, first[len(header) :], 1 + header.count(b"\n")
 
@@ -169,10 +172,8 @@ def _make_plan(
 
     def position(name: str, role: str) -> int:
         if name not in index:
-            known = ", ".join(repr(known) for known in names)
-            raise CSVError(
-                f"{source}, line 1: no column {name!r:.100} ({role}); the columns are {known}"
-            )
+            raise CSVError(f"{source}, line 1: no column {quoted(name)} ({role}); "
+                           f"the columns are {quoted_list(names)}")
         return index[name]
 
     target_at = None if target is None else position(target, "target")
@@ -186,5 +187,7 @@ def _make_plan(
                 f"Received: columns={list(columns)!r:.100}"
             )
     if not features:
-        raise CSVError(f"{source}, line 1: no feature columns to read (columns: {names})")
+        raise CSVError(
+            f"{source}, line 1: no feature columns to read (columns: {quoted_list(names)})"
+        )
     return _Plan(source, tuple(names), features, target_at, missing, dtype, labels)

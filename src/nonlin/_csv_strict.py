@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
+
 if TYPE_CHECKING:
     from ._csv_plan import _Plan
 
@@ -74,12 +76,11 @@ def _strict_block(
 
 def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> list[float]:
     if len(row) != len(plan.names):
-        shown = row if len(row) <= 8 else row[:8] + ["..."]
         raise plan.fail(
             line,
             None,
             f"expected {len(plan.names)} cells (one per header column), "
-            f"received {len(row)}: {shown!r:.100}",
+            f"received {len(row)}: [{quoted_list(row, 8)}]",
         )
     values = []
     for column in plan.features:
@@ -96,14 +97,14 @@ def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:
     """A target value, or None when missing (allowed with ``missing="drop"`` only)."""
     if plan.labels:
         value: float | str | None = cell if cell.strip() else None  # "  " reads as ""
-        problem = f"expected a label, received {cell!r:.100}"
+        problem = f"expected a label, received {quoted(cell)}"
     else:
         value = _number(cell, np.dtype(np.float64))
         if (value is None and cell.strip() and _number(cell, None) is None
                 and cell.strip(" \t") not in MISSING_TARGETS):
             raise _LabelsFound
         problem = _why(cell, np.dtype(np.float64)) if cell.strip() else (
-            f"expected a number or a label, received {cell!r:.100}")  # text labels may come later
+            f"expected a number or a label, received {quoted(cell)}")  # text labels may come later
     if value is None and plan.missing != "drop":
         raise plan.fail(line, plan.target, f"{problem} (a missing target needs missing='drop')")
     return value
@@ -146,7 +147,7 @@ def _finite_limit(dtype: np.dtype) -> float:
 def _why(cell: str, dtype: np.dtype) -> str:
     if _number(cell, None) is None:
         hint = " (write booleans as 1 and 0)" if cell.strip().lower() in ("true", "false") else ""
-        return f"expected a number, received {cell!r:.100}{hint}"
+        return f"expected a number, received {quoted(cell)}{hint}"
     if math.isfinite(float(cell)) or any(char.isdigit() for char in cell):  # 1e400: no "inf"
-        return f"expected a number within {dtype.name} range, received {cell!r:.100}"
-    return f"expected a finite number, received {cell!r:.100}"
+        return f"expected a number within {dtype.name} range, received {quoted(cell)}"
+    return f"expected a finite number, received {quoted(cell)}"

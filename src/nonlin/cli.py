@@ -2,8 +2,8 @@
 
 Each sub-command is a pair of functions: ``add_X(subparsers)`` declares its
 options and ``run_X(args) -> int`` does the work; ``train`` lives in
-``cli_train``, ``evaluate`` in ``cli_evaluate``, ``predict`` and ``info`` in
-``cli_predict``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
+``cli_train``, ``evaluate`` in ``cli_evaluate``, ``predict`` in ``cli_predict``,
+``info`` in ``cli_info``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
 ``UsageError`` (or ``ValueError``/``TypeError``/``OSError`` from the library):
 one line on stderr, exit status 2, no traceback. Anything else is an internal
 error: exit status 1.
@@ -29,7 +29,9 @@ from .cli_common import (
 from .cli_demo import add_demo, add_xor
 from .cli_demo import run_xor as run_xor  # where it lived before (tests patch it)
 from .cli_evaluate import add_evaluate
-from .cli_predict import add_info, add_predict
+from .cli_info import add_info
+from .cli_predict import add_predict
+from .cli_stdin import stdin_data
 from .cli_train import add_train
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
@@ -133,7 +135,8 @@ def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen sub-command and turn what it raises into an exit status (see ``main``)."""
     try:
-        return args.run(args)
+        with stdin_data(args):  # DATA.csv '-': standard input
+            return args.run(args)
     except KeyboardInterrupt:
         close_progress_bars()
         print("\nnonlin: interrupted", file=sys.stderr)
@@ -260,12 +263,15 @@ def _pipe_safe_output() -> Iterator[None]:
 
 def _one_line(exc: BaseException) -> str:
     """The message of ``exc`` on one line; spaces within a line are kept (a value it quotes,
-    ``'1  000'``, is shown as written)."""
+    ``'1  000'``, is shown as written); a tab, ESC or other control character left in it
+    (a path may hold one) is shown escaped (``_quoting.printable``: ``\\t``, ``\\x1b``)."""
+    from ._quoting import printable
+
     lines = (line.strip() for line in str(exc).splitlines())
     text = " ".join(line for line in lines if line) or type(exc).__name__
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
         text = f"{exc.filename}: {text}"
-    return text
+    return printable(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import cut, printable, quoted, quoted_list
+
 
 class UsageError(Exception):
     """A mistake in what the user asked for; reported in one line, exit status 2."""
@@ -77,7 +79,7 @@ def _int_at_least(text: str, low: int, expected: str) -> int:
     except ValueError:
         value = low - 1
     if value < low:
-        raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r:.100}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, received {quoted(text)}")
     return value
 
 
@@ -96,7 +98,7 @@ def seed_32(text: str) -> int:
     value = _int_at_least(text, 0, "an integer from 0 to 2**32 - 1")
     if value >= 2**32:
         raise argparse.ArgumentTypeError(
-            f"expected an integer from 0 to 2**32 - 1, received {text!r:.100}"
+            f"expected an integer from 0 to 2**32 - 1, received {quoted(text)}"
         )
     return value
 
@@ -105,9 +107,9 @@ def _float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, received {text!r:.100}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, received {quoted(text)}") from None
     if not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, received {text!r:.100}")
+        raise argparse.ArgumentTypeError(f"expected a finite number, received {quoted(text)}")
     return value
 
 
@@ -115,7 +117,7 @@ def positive_float(text: str) -> float:
     """``"1e-3"`` -> 0.001; must be finite and > 0."""
     value = _float(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r:.100}")
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {quoted(text)}")
     return value
 
 
@@ -123,7 +125,7 @@ def fraction(text: str) -> float:
     """A number in [0, 1) (a dropout rate, a validation share)."""
     value = _float(text)
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text!r:.100}")
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {quoted(text)}")
     return value
 
 
@@ -144,10 +146,10 @@ def name_list(text: str) -> list[str]:
     names = text.split(",")
     if any(not n.strip() for n in names):
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated column names, received {text!r:.100}"
+            f"expected comma-separated column names, received {quoted(text)}"
         )
     if len(set(names)) != len(names):
-        raise argparse.ArgumentTypeError(f"column names repeat in {text!r:.100}")
+        raise argparse.ArgumentTypeError(f"column names repeat in {quoted(text)}")
     return names
 
 
@@ -167,14 +169,16 @@ def add_missing_option(parser: Any, *, model: bool = False) -> None:
 
 # -- files ---------------------------------------------------------------------
 def check_input_file(path: str, what: str = "data file") -> None:
-    if not os.path.exists(path):
-        raise UsageError(f"{path}: no such {what}")
+    if not os.path.exists(path):  # '-' here: a model file, not the data, from standard input
+        stdin = " (standard input, -, is read for DATA.csv only)" if path == "-" else ""
+        raise UsageError(f"{path}: no such {what}{stdin}")
     if os.path.isdir(path):
         raise UsageError(f"{path}: is a directory, expected a {what}")
     if not os.path.isfile(path):  # a pipe (/dev/stdin, <(zcat ...)) can be read only once
         raise UsageError(
             f"{path}: not a regular file (a pipe or a device); the {what} is read more than "
-            "once, so save it to a file first"
+            "once, so save it to a file first" + (" or give - and pipe it to standard input"
+                                                  if what == "data file" else "")
         )
 
 
@@ -272,11 +276,11 @@ def close_progress_bars() -> None:
 
 def note(message: str) -> None:
     """A remark for the user on stderr (stdout stays machine-readable), on one line: a line
-    break in it (a column name may hold one) is written as ``\\n``."""
+    break, a tab or another control character in it (a column name may hold one) is written
+    escaped (``printable``: ``\\n``, ``\\x1b``)."""
     import sys
 
-    one_line = message.replace("\r", "\\r").replace("\n", "\\n")
-    print(f"note: {one_line}", file=sys.stderr, flush=True)
+    print(f"note: {printable(message)}", file=sys.stderr, flush=True)
 
 
 def note_filled(names: Any, counts: Any) -> None:
@@ -287,6 +291,7 @@ def note_filled(names: Any, counts: Any) -> None:
         return
     filled = [(name, int(count)) for name, count in zip(names, counts, strict=True) if count]
     if filled:
-        each = ", ".join(f"{name} ({count})" for name, count in filled)
+        each = quoted_list([f"{cut(name, 40)} ({count})" for name, count in filled], width=60,
+                           quote=False)
         note(f"filled {sum(c for _, c in filled)} missing cell(s) with the training mean "
              f"(--missing mean): {each}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -36,6 +37,7 @@ from .cli_report import (
     format_regression,
     regression_report,
 )
+from .cli_stdin import data_file
 from .cli_table import first_text_cell, read_table
 
 
@@ -58,7 +60,8 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
-    p.add_argument("data", metavar="DATA.csv", help="labelled data with the model's columns")
+    p.add_argument("data", metavar="DATA.csv", help="labelled data with the model's columns; "
+                   "- reads it from standard input")
     p.add_argument(
         "--target",
         metavar="COLUMN",
@@ -116,15 +119,17 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
                 f"{args.model} is a regressor"
             )
         check_output_path(args.plot, "plot (--plot)")
-        check_distinct_paths({"--plot": args.plot}, {"MODEL": args.model, "DATA": args.data})
+        check_distinct_paths({"--plot": args.plot},
+                             {"MODEL": args.model, "DATA": data_file(args.data)})
         require_matplotlib()
     target = meta.get("target") if args.target is None else args.target
     if target is None:
         raise UsageError(f"{args.model} does not record its target column; give --target")
     if target in meta["feature_names"]:
         raise UsageError(
-            f"--target {target!r} is one of the model's input columns "
-            f"({', '.join(meta['feature_names'])}); give the column with the true labels"
+            f"--target {quoted(target)} is one of the model's input columns "
+            f"({quoted_list(meta['feature_names'], quote=False)}); give the column with the "
+            "true labels"
         )
     return target
 
@@ -138,7 +143,7 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
     if y.dtype.kind in "OUS":
-        raise UsageError(f"{args.data}: column {target!r} holds text"
+        raise UsageError(f"{args.data}: column {quoted(target)} holds text"
                          f"{first_text_cell(args.data, target)}; this model is a regressor")
     predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     return regression_report(y.astype(np.float64), predicted)
@@ -168,7 +173,8 @@ def _labels_as_written(path: str, target: str, table: Any) -> np.ndarray:
 
 def _notes(table: Any) -> None:
     if getattr(table, "extra_columns", None):
-        note(f"ignoring column(s) the model does not use: {', '.join(table.extra_columns)}")
+        unused = quoted_list(table.extra_columns, quote=False)
+        note(f"ignoring column(s) the model does not use: {unused}")
     if getattr(table, "n_dropped", 0):
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
     note_filled(table.feature_names, getattr(table, "n_missing", ()))

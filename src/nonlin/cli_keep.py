@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, check_input_file
+from .cli_stdin import data_file
 from .cli_table import header_names, match_listed, name_matcher, read_table
 
 
@@ -63,7 +65,7 @@ def plan_keep(
     UsageError
         For an unknown or repeated name, a model input column, or an output column's name.
     """
-    check_input_file(path)
+    check_input_file(data_file(path))
     names = header_names(path)
     kept = match_listed(path, names, keep, "--keep")
     match = name_matcher(names, path)
@@ -71,14 +73,14 @@ def plan_keep(
     for name in kept:
         if name in inputs:
             raise UsageError(
-                f"{path}: --keep column {name!r} is an input column of the model {model}; "
+                f"{path}: --keep column {quoted(name)} is an input column of the model {model}; "
                 "a kept column is copied to the output, not used as a feature: leave it out "
                 "of --keep"
             )
         if name in output_names:
             raise UsageError(
-                f"{path}: --keep column {name!r} has the name of an output column "
-                f"({', '.join(output_names)}); rename it in the file to keep it"
+                f"{path}: --keep column {quoted(name)} has the name of an output column "
+                f"({quoted_list(output_names, quote=False)}); rename it in the file to keep it"
             )
     return KeptColumns(kept, [names.index(name) for name in kept])
 
@@ -106,7 +108,7 @@ def kept_rows(path: str, kept: KeptColumns, table: Any) -> list[list[str]]:
 
 def _read_cells(path: str, positions: list[int]) -> list[list[str]]:
     """The cells at ``positions`` of every data row of ``path`` (blank lines skipped)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)
         try:
             next(reader, None)  # the header

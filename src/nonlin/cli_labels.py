@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ._csv_strict import MISSING_TARGETS, _number
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, note
 
 _BLOCK = 1 << 16  # rows per block
@@ -105,7 +106,7 @@ def note_missing_like(classes: Sequence[Any], target: str) -> None:
     column of text they are labels as written; only in a column of numbers are they missing."""
     spelled = [c for c in classes if isinstance(c, str) and c.strip() in MISSING_TARGETS]
     if spelled and not is_numeric_classes(classes):
-        note(f"column {target!r} holds text, so {', '.join(map(repr, spelled))} "
+        note(f"column {quoted(target)} holds text, so {quoted_list(spelled)} "
              "is a class, not a missing value (only an empty label is missing there)")
 
 
@@ -151,8 +152,7 @@ def _encode_numbers(
 
 def _unseen_error(keys: list[str], known: list[str], path: str, target: str) -> None:
     """Name (up to 10 of) the labels ``keys`` that are none of the model's ``known`` ones."""
-    shown = ", ".join(repr(k) for k in keys[:10]) + (" ..." if len(keys) > 10 else "")
     raise UsageError(
-        f"{path}: column {target!r} has {len(keys)} label(s) the model never saw: {shown}; "
-        f"the model knows: {', '.join(repr(k) for k in known)}"
+        f"{path}: column {quoted(target)} has {len(keys)} label(s) the model never saw: "
+        f"{quoted_list(keys)}; the model knows: {quoted_list(known)}"
     )

@@ -28,6 +28,7 @@ import numpy as np
 
 from ._feature_names import forget_names
 from ._metadata import _is_number  # a JSON number: int or float, not bool
+from ._quoting import cut, printable, quoted
 from .cli_common import UsageError, check_model_file
 
 MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's columns come from
@@ -123,7 +124,7 @@ def _out_of_range(
     with a standardized value beyond ``dtype``'s range, and that value."""
     finite = np.abs(block).max(axis=0) <= np.finfo(dtype).max
     column = int(np.flatnonzero(~finite)[0])
-    name = repr(names[column]) if names is not None else str(column)
+    name = quoted(names[column]) if names is not None else str(column)
     value = block[np.argmax(np.abs(block[:, column])), column]
     where = f"{source}, column {name}" if source else f"column {name}"
     raise UsageError(
@@ -257,5 +258,7 @@ def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray
 
 
 def describe_classes(classes: list[Any], limit: int = 10) -> str:
-    shown = ", ".join(str(c) for c in classes[:limit])
+    """The first ``limit`` classes, each cut to 40 characters, control characters escaped
+    (``printable``): ``a, b, ... (25 in all)``."""
+    shown = ", ".join(cut(printable(str(c)), 40) for c in classes[:limit])
     return shown + (f", ... ({len(classes)} in all)" if len(classes) > limit else "")

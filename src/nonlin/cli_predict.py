@@ -1,4 +1,4 @@
-"""``nonlin predict MODEL DATA.csv`` and ``nonlin info MODEL``.
+"""``nonlin predict MODEL DATA.csv`` (``nonlin info MODEL`` is in ``cli_info``).
 
 ``predict`` matches the model's input columns by name, in any order, ignores
 (with a note) the columns it does not use, applies the stored scaling and
@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted_list
 from .cli_common import (
     HelpFormatter,
     UsageError,
     add_missing_option,
     atomic_write_text,
     check_distinct_paths,
-    check_model_file,
-    json_text,
     name_list,
     note,
     note_filled,
@@ -33,13 +32,13 @@ from .cli_common import (
 from .cli_keep import KeptColumns, kept_rows, plan_keep
 from .cli_model import (
     MODEL_INPUT,
-    describe_classes,
     load_model,
     model_outputs,
     prepare_features,
     training_means,
 )
 from .cli_paths import check_output_path
+from .cli_stdin import STDIN, data_file
 from .cli_table import read_table
 
 
@@ -57,18 +56,20 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
             "examples:\n"
             "  nonlin predict iris.safetensors new.csv\n"
             "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv\n"
-            "  nonlin predict iris.safetensors new.csv --keep id --missing drop"
+            "  nonlin predict iris.safetensors new.csv --keep id --missing drop\n"
+            "  zcat new.csv.gz | nonlin predict iris.safetensors - > predictions.csv"
         ),
         formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
-    p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns")
+    p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns; "
+                   "- reads them from standard input")
     p.add_argument("--proba", action="store_true", help="add class probabilities (classifiers)")
     p.add_argument(
         "-o",
         "--output",
         metavar="PATH",
-        help="write the predictions to this CSV file (default: stdout)",
+        help="write the predictions to this CSV file (default, or -: standard output)",
     )
     p.add_argument(
         "--keep",
@@ -83,13 +84,16 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    if args.output == STDIN:  # -o -: standard output, as without -o
+        args.output = None
     model, meta = load_model(args.model)
     classify = meta["task"] == "classification"
     if args.proba and not classify:
         raise UsageError(f"--proba needs a classifier; {args.model} is a regressor")
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
-        check_distinct_paths({"-o": args.output}, {"MODEL": args.model, "DATA": args.data})
+        check_distinct_paths({"-o": args.output},
+                             {"MODEL": args.model, "DATA": data_file(args.data)})
     kept = None if args.keep is None else plan_keep(
         args.data, args.keep, meta["feature_names"], args.model, _header(meta, args.proba))
     table = _read(args, model, meta, kept)
@@ -113,11 +117,12 @@ def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
                        columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype)
     unused = [name for name in table.extra_columns if kept is None or name not in kept.names]
     if unused:
-        note(f"ignoring column(s) the model does not use: {', '.join(unused)}")
+        note(f"ignoring column(s) the model does not use: {quoted_list(unused, quote=False)}")
     if table.n_dropped:
         join = ("output rows no longer line up with input rows one to one; --keep an id "
                 "column to join them" if kept is None
-                else f"the kept column(s) {', '.join(kept.names)} say which rows are left")
+                else f"the kept column(s) {quoted_list(kept.names, quote=False)} say which "
+                "rows are left")
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop): {join}")
     note_filled(table.feature_names, table.n_missing)
     return table
@@ -134,15 +139,26 @@ def _format(
     outputs: np.ndarray, meta: dict[str, Any], proba: bool,
     kept: KeptColumns | None = None, kept_values: list[list[str]] | None = None,
 ) -> str:
-    """The output CSV: the kept columns' values (one list per row), then the predictions."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    """The output CSV: the kept columns' values (one list per row), then the predictions.
+
+    Lines end in "\\n"; a cell holding "\\r" or "\\n" (a label, a kept value) is quoted."""
+    buffer = _Records()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # quotes the cells holding either
     writer.writerow([*(kept.names if kept else ()), *_header(meta, proba)])
     lines = _lines(outputs, meta, proba)
     if kept_values is not None:
         lines = ([*values, *line] for values, line in zip(kept_values, lines, strict=True))
     writer.writerows(lines)
     return buffer.getvalue()
+
+
+class _Records(io.StringIO):
+    """A buffer for a ``csv.writer`` whose line terminator is "\\r\\n", keeping each record
+    (one ``write``) with "\\n" at its end: the writer quotes a cell with any character of its
+    terminator, so a lone "\\r" (which ``lineterminator="\\n"`` leaves bare) is quoted too."""
+
+    def write(self, record: str) -> int:
+        return super().write(record[:-2] + "\n" if record.endswith("\r\n") else record)
 
 
 def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[list[str]]:
@@ -154,135 +170,3 @@ def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[l
     if not proba:
         return ([label] for label in labels)
     return ([label, *(f"{p:.6g}" for p in row)] for label, row in zip(labels, outputs, strict=True))
-
-
-# -- nonlin info ---------------------------------------------------------------
-def add_info(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "info",
-        help="describe a model file",
-        description=(
-            "Print what MODEL holds: its layers, parameter count, input columns, task and "
-            "classes, scaling, and how it was trained (data, options, final scores)."
-        ),
-        epilog="examples:\n  nonlin info model.safetensors\n  nonlin info model.safetensors --json",
-        formatter_class=HelpFormatter,
-    )
-    p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
-    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
-    p.set_defaults(run=run_info)
-
-
-def run_info(args: argparse.Namespace) -> int:
-
-    check_model_file(args.model)
-    model = _load_for_info(args.model)
-    meta = dict(getattr(model, "metadata", None) or {})
-    if args.json:
-        own = {"parameters": model.count_params(), "dtype": model.dtype.name,
-               "architecture": model.get_config()}
-        if shadowed := [key for key in own if key in meta]:
-            note(f"metadata key(s) {', '.join(shadowed)} shown as info's own; "
-                 "nonlin.load(MODEL).metadata holds them")
-        info = {**meta, **own}
-        print(json_text(info))
-        return 0
-    print("\n".join([args.model, "", model.summary(), "", *_describe_metadata(model, meta),
-                     *_describe_compile(model)]))
-    return 0
-
-
-def _load_for_info(path: str) -> Any:
-    """Any nonlin model file, not only those of 'nonlin train'; one whose compile record
-    is at fault is shown without it (predict and evaluate never read it), with a note."""
-    import nonlin
-
-    try:
-        return nonlin.load(path)
-    except nonlin.ModelFileError as exc:
-        if not str(exc.field or "").startswith("compile"):
-            raise
-        note(f"{exc}; shown without its compile record")
-        return nonlin.load(path, compile=False)
-
-
-def _describe_compile(model: Any) -> list[str]:
-    """The loss, optimizer and metrics a loaded model has, as lines of at most 100."""
-    from ._compile_record import _cut
-
-    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
-    if loss is None and optimizer is None:
-        return []
-    metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
-    steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
-    saved = "not saved" if optimizer is None else repr(optimizer)
-    return ["", "compile:",
-            f"  loss:      {_cut('not saved' if loss is None else repr(loss), 87)}",
-            f"  optimizer: {_cut(saved, 87 - len(steps))}{steps}",
-            f"  metrics:   {_cut(', '.join(metrics) or 'none', 87)}"]
-
-
-def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
-    """Task, target, input columns, classes, scaling and the training record, as lines."""
-    names = meta.get("feature_names")
-    lines = [
-        f"task:     {meta.get('task', 'not recorded')}"
-        + (" (multi-label: each output is one label's own probability)"
-           if meta.get("multilabel") is True else ""),
-        f"target:   {meta.get('target', 'not recorded')}",
-        f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
-        + (f": {', '.join(names)}" if names else " (names not recorded)"),
-    ]
-    lines.append(f"dtype:    {model.dtype.name}")
-    if meta.get("classes"):
-        kind = "labels:  " if meta.get("multilabel") is True else "classes: "
-        lines.append(f"{kind} {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
-    if meta.get("preprocessing"):
-        lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
-    training = dict(meta.get("training") or {})
-    training.pop("history", None)
-    final = training.pop("final", None) or {}
-    if training:
-        lines += ["", "training:", *_record_lines(training, "  ")]
-    if not isinstance(final, dict):  # free JSON from nonlin.save: shown as it is
-        final = {"": final}
-    for part, values in final.items():
-        if isinstance(values, dict):
-            values = ", ".join(f"{k} {_score(v)}" for k, v in values.items() if k != "rows")
-        lines.append(f"  final{' ' + part if part else ''}: {_score(values)}")
-    return lines
-
-
-def _record_lines(record: dict[str, Any], indent: str) -> list[str]:
-    """``key: value`` lines, one per entry; a dict's entries (an estimator's ``params``
-    and ``fitted``) one per line below its key, indented; long values summarized."""
-    lines = []
-    for key, value in record.items():
-        if isinstance(value, dict) and value and indent == "  ":
-            lines += [f"{indent}{key}:", *_record_lines(value, indent * 2)]
-        else:
-            lines.append(f"{indent}{key}: {_brief(value)}")
-    return lines
-
-
-def _brief(value: Any, width: int = 100) -> str:
-    """``value`` in at most about ``width`` characters: a long list of numbers (a loss
-    curve) as its count, first and last values; other long values cut with "..."
-    (``info --json`` prints them whole)."""
-    if isinstance(value, list) and len(value) > 8 and all(map(_is_number, value)) and any(
-        isinstance(v, float) for v in value
-    ):
-        return f"{len(value)} values, first {_score(value[0])}, last {_score(value[-1])}"
-    text = str(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _score(value: Any) -> str:
-    """A recorded score as ``info`` prints it: numbers to 4 digits, None as n/a."""
-    if value is None:
-        return "n/a"
-    return format(value, ".4g") if isinstance(value, int | float) else str(value)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import printable
+
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """Counts (n_classes, n_classes) from class indices of shape (n_samples,)."""
@@ -90,8 +92,11 @@ def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
 
 
 def format_classification(report: dict[str, Any]) -> str:
-    """The report as a table: accuracy, one row per class, then the confusion matrix."""
-    labels = [str(c["label"]) for c in report["classes"]]
+    """The report as a table: accuracy, one row per class, then the confusion matrix.
+
+    A label's line breaks, tabs and other control characters are shown escaped
+    (``printable``: ``\\n``), so each row is one line and no label sends escape codes."""
+    labels = [printable(str(c["label"])) for c in report["classes"]]
     width = max(8, *(len(s) for s in labels))
     lines = [f"accuracy: {report['accuracy']:.4f} ({report['n_samples']} samples)", ""]
     lines.append(f"{'class':<{width}}  precision  recall     f1  support")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError
 
 # option dest -> how the training record spells its value (the same name)
@@ -111,3 +112,44 @@ def _refuse(args: argparse.Namespace, option: str, given: Any, recorded: Any) ->
         f"({args.resume}); a resumed run keeps the options of the run it continues: leave "
         f"{flag} out or give {_shown(recorded)} (only --epochs may change)"
     )
+
+
+def check_same_data(
+    args: argparse.Namespace, previous: dict[str, Any], meta: dict, n_rows: int
+) -> None:
+    """A resumed run must read the same data: columns, target, row count, split."""
+    if previous["feature_names"] != meta["feature_names"]:
+        raise UsageError(
+            f"{args.data}: its feature columns differ from the checkpoint's: "
+            f"{_difference(meta['feature_names'], previous['feature_names'])}; "
+            "resume with the data the run started with"
+        )
+    if previous.get("target", args.target) != args.target:
+        raise UsageError(
+            f"--target {quoted(args.target)} differs from the interrupted run's "
+            f"{quoted(previous['target'])}; resume with the same --target"
+        )
+    record = previous.get("training", {})
+    if record.get("rows", n_rows) != n_rows:
+        raise UsageError(
+            f"{args.data}: {n_rows} rows, but the interrupted run had "
+            f"{record['rows']} (from {record.get('data', 'its data file')}); "
+            "resume with the data the run started with"
+        )
+    for option in ("seed", "val_split", "missing"):
+        if option in record and record[option] != getattr(args, option):
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(
+                f"{flag} {getattr(args, option)} differs from the interrupted run's "
+                f"{record[option]}; resume with the same {flag} (the rows must split the same way)"
+            )
+
+
+def _difference(names: list[str], before: list[str]) -> str:
+    """Where the feature columns ``names`` first differ from the checkpoint's ``before``."""
+    if len(names) != len(before):
+        return (f"{len(names)} here ({quoted_list(names)}), "
+                f"{len(before)} there ({quoted_list(before)})")
+    at = next(i for i, (new, old) in enumerate(zip(names, before, strict=True)) if new != old)
+    return (f"column {at + 1} of {len(names)} is {quoted(names[at])} here, "
+            f"{quoted(before[at])} there")

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, check_input_file
+from .cli_stdin import data_file, in_messages
 
 
 def read_table(
@@ -48,15 +50,15 @@ def read_table(
     """
     from .tabular import CSVError, read_csv
 
-    check_input_file(path)
+    check_input_file(data_file(path))
     try:
         if target is not None or columns is not None or exclude:
             target, columns = _match_names(path, target, columns, columns_option, model,
                                            exclude)
-        return read_csv(path, target=target, columns=columns, missing=missing,
+        return read_csv(data_file(path), target=target, columns=columns, missing=missing,
                         dtype=dtype, fill_values=fill_values, impute=impute)
     except CSVError as exc:
-        message = _cli_terms(str(exc), columns_option)
+        message = in_messages(_cli_terms(str(exc), columns_option))
         if "no column" in message and _header_looks_like_data(path):
             message += (
                 " (the first line looks like data: the file needs a header row of column names)"
@@ -69,35 +71,24 @@ def header_names(path: str) -> list[str]:
     from ._csv_plan import _read_header
     from .tabular import _blocks
 
-    with open(path, "rb") as handle:
+    with open(data_file(path), "rb") as handle:
         return _read_header(_blocks(handle), path)[0]
 
 
 def first_text_cell(path: str, target: str) -> str:
     """``" (line 7: 'abc')"``: the line and value of the first cell of column ``target`` of
-    ``path`` that is neither a number nor a missing value (``_csv_strict.MISSING_TARGETS``),
-    which made the reader read the column as text labels; "" if none is (or the file
-    cannot be read again). For messages only: it reads the file once more (``csv`` module).
+    ``path`` that is neither a number nor a missing value (``_csv_text.is_text``), which made
+    the reader read the column as text labels; "" if none is (or the file cannot be read
+    again). For messages only: it reads the file once more (``csv`` module).
     """
-    import csv
-
-    from ._csv_strict import MISSING_TARGETS, _number
+    from ._csv_text import first_text
 
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            names = next(reader, [])
-            column = names.index(name_matcher(names, path)(target))
-            line = reader.line_num + 1
-            for row in reader:
-                cell = row[column] if len(row) > column else ""
-                if (_number(cell, None) is None and cell.strip()
-                        and cell.strip(" \t") not in MISSING_TARGETS):
-                    return f" (line {line}: {cell!r})"
-                line = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError, UsageError):
+        names = header_names(path)
+        found = first_text(data_file(path), names.index(name_matcher(names, path)(target)))
+    except (OSError, ValueError, UsageError):  # CSVError is a ValueError
         return ""
-    return ""
+    return "" if found is None else f" (line {found[0]}: {quoted(found[1])})"
 
 
 def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
@@ -112,8 +103,8 @@ def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
         found = by_stripped.get(name.strip(), [])
         if name not in names and len(found) > 1:
             raise UsageError(
-                f"{path}: column name {name!r:.100} matches {len(found)} columns once the "
-                f"spaces around names are ignored ({', '.join(map(repr, found))}); give it "
+                f"{path}: column name {quoted(name)} matches {len(found)} columns once the "
+                f"spaces around names are ignored ({quoted_list(found)}); give it "
                 "exactly as the header spells it, or rename one of them in the file"
             )
         return name if name in names or len(found) != 1 else found[0]
@@ -128,8 +119,8 @@ def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option:
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
-        raise UsageError(f"{path}: no column {unknown[0]!r} ({option}); the columns are "
-                         + ", ".join(map(repr, names)))
+        raise UsageError(f"{path}: no column {quoted(unknown[0])} ({option}); the columns are "
+                         + quoted_list(names))
     _check_repeats(path, listed, matched, option, None)
     return matched
 
@@ -162,7 +153,7 @@ def _match_names(
         advice = (f"leave it out of {columns_option}" if columns_option.startswith("--")
                   else "give --target the column with the true labels")
         raise UsageError(
-            f"{path}: the target column {target!r} is also a feature column "
+            f"{path}: the target column {quoted(target)} is also a feature column "
             f"({columns_option}); {advice}"
         )
     _check_repeats(path, columns, matched, columns_option, model)
@@ -175,22 +166,28 @@ def _check_repeats(
     """Refuse two ``columns`` that ``matched`` to one header name of ``path``."""
     repeated = sorted({name for name in matched if matched.count(name) > 1})
     if repeated and model is not None:  # two of the model's own names, one header name
-        given = [repr(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
+        given = [quoted(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
         raise UsageError(
             f"{model}: the model's input columns {', '.join(given[:-1])} and {given[-1]} "
-            f"both match column {repeated[0]!r} of {path}"
+            f"both match column {quoted(repeated[0])} of {path}"
         )
     if repeated:
-        raise UsageError(f"{columns_option} names the column {repeated[0]!r} twice")
+        raise UsageError(f"{columns_option} names the column {quoted(repeated[0])} twice")
 
 
 def _cli_terms(message: str, columns_option: str) -> str:
     """The reader's Python spellings (``missing='drop'``) as the command line's options."""
+    from ._csv_text import ADVICE
+
+    advice = ("leave it out (--exclude, or --columns without it) or encode its text as numbers"
+              if columns_option.startswith("--") else "the model takes this column as numbers, "
+              "as in the data it was trained on")
     for python, option in (
         ("missing='drop'", "--missing drop"),
         ("missing='mean'", "--missing mean"),
         ("(in columns)", f"({columns_option})"),
         ("(target)", "(--target)"),
+        (ADVICE, advice),
     ):
         message = message.replace(python, option)
     return message
@@ -201,7 +198,7 @@ def _header_looks_like_data(path: str) -> bool:
     import csv
 
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
             cells = next(csv.reader([handle.readline()]), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return False

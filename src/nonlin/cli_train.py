@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import Any
 
+from ._quoting import quoted
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -37,6 +38,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_output_path
+from .cli_stdin import data_file
 from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
 from .cli_train_model import (
@@ -76,7 +78,8 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=HelpFormatter,
     )
-    p.add_argument("data", metavar="DATA.csv", help="training data, e.g. iris.csv")
+    p.add_argument("data", metavar="DATA.csv",
+                   help="training data, e.g. iris.csv; - reads it from standard input")
     add_data_options(p)
     _add_network_options(p)
     _add_fit_options(p)
@@ -211,7 +214,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
 def _check_args(args: argparse.Namespace) -> None:
     """Everything that can fail without reading the data fails here, before any work."""
-    check_input_file(args.data)
+    check_input_file(data_file(args.data))
     check_output_path(args.out, "model file (--out)")
     check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     if args.resume:
@@ -226,16 +229,17 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
     for option, names in (("--columns", args.columns), ("--exclude", args.exclude)):
         if names and args.target in names:
-            raise UsageError(f"{option} lists the target {args.target!r}; leave it out")
+            raise UsageError(f"{option} lists the target {quoted(args.target)}; leave it out")
 
 
 def _check_paths_apart(args: argparse.Namespace) -> None:
     """No output may overwrite an input or another output (--out may replace --resume)."""
-    check_distinct_paths({"--out": args.out, "--plot": args.plot}, {"DATA": args.data})
+    data = data_file(args.data)  # standard input: its temporary copy, apart from every output
+    check_distinct_paths({"--out": args.out, "--plot": args.plot}, {"DATA": data})
     check_distinct_paths({"--plot": args.plot}, {"--resume": args.resume})
     check_distinct_paths(
         {"the checkpoint path of --out": checkpoint_path(args.out)},
-        {"DATA": args.data, "--plot": args.plot},
+        {"DATA": data, "--plot": args.plot},
     )
 
 

@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .cli_common import UsageError, add_missing_option, name_list, note
 from .cli_labels import distinct, encode_labels, find_classes, note_missing_like, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
+from .cli_resume import check_same_data
 from .cli_table import first_text_cell
 
 MAX_AUTO_CLASSES = 20
@@ -77,7 +79,8 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
     if args.task == "regression" and is_text:
         raise UsageError(
             f"{args.data}: --task regression needs a numeric target; "
-            f"column {args.target!r} holds text labels{first_text_cell(args.data, args.target)}"
+            f"column {quoted(args.target)} holds text labels"
+            f"{first_text_cell(args.data, args.target)}"
         )
     if args.task != "auto":
         return args.task
@@ -109,7 +112,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     if meta["task"] == "classification":
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
-        _check_same_data(args, previous, meta, n)
+        check_same_data(args, previous, meta, n)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
@@ -158,7 +161,7 @@ def _fill_missing(args: argparse.Namespace, X: np.ndarray, n_train: int, names: 
         counts += present.sum(axis=0)
     if not counts.all():
         raise UsageError(
-            f"{args.data}, column {names[int(np.argmin(counts))]!r}: every value of the "
+            f"{args.data}, column {quoted(names[int(np.argmin(counts))])}: every value of the "
             f"{n_train} training row(s) is missing, so --missing mean has no training mean "
             "to use; use a smaller --val-split or more rows"
         )
@@ -178,7 +181,7 @@ def _encode_targets(
         if y.dtype.kind in "OUS":  # a resumed regression (choose_task refuses the others)
             where = first_text_cell(args.data, args.target)
             raise UsageError(
-                f"{args.data}: column {args.target!r} holds text labels{where}, but the run "
+                f"{args.data}: column {quoted(args.target)} holds text labels{where}, but the run "
                 "being resumed is a regression; resume with the data the run started with"
             )
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
@@ -191,7 +194,7 @@ def _encode_targets(
         dropped = (f" (--missing drop dropped {n_dropped} row(s) with missing values, which "
                    "may be the cause)" if n_dropped else "")
         raise UsageError(
-            f"{args.data}: column {args.target!r} holds a single class "
+            f"{args.data}: column {quoted(args.target)} holds a single class "
             f"({describe_classes(meta['classes'])}); a classifier needs at least 2{dropped}"
         )
     return encode_labels(y, meta["classes"], args.data, args.target)
@@ -206,8 +209,8 @@ def _check_training_classes(
     raise UsageError(
         f"{args.data}: the {codes.size} training row(s) left after holding out {n_val} for "
         f"validation (--val-split {args.val_split:g}) all have the class "
-        f"{str(classes[int(codes[0])])!r} in column {args.target!r}; a classifier needs at "
-        "least 2 classes to train on: use a smaller --val-split or more rows"
+        f"{quoted(str(classes[int(codes[0])]))} in column {quoted(args.target)}; a classifier "
+        "needs at least 2 classes to train on: use a smaller --val-split or more rows"
     )
 
 
@@ -225,36 +228,6 @@ def _scaling(X_train: np.ndarray, y_train: np.ndarray, task: str) -> dict[str, A
             "scale": t_scale.tolist(),
         }
     return result
-
-
-def _check_same_data(
-    args: argparse.Namespace, previous: dict[str, Any], meta: dict, n_rows: int
-) -> None:
-    """A resumed run must read the same data: columns, target, row count, split."""
-    if previous["feature_names"] != meta["feature_names"]:
-        raise UsageError(
-            f"{args.data}: its columns {meta['feature_names']} differ from the checkpoint's "
-            f"{previous['feature_names']}; resume with the data the run started with"
-        )
-    if previous.get("target", args.target) != args.target:
-        raise UsageError(
-            f"--target {args.target!r} differs from the interrupted run's "
-            f"{previous['target']!r}; resume with the same --target"
-        )
-    record = previous.get("training", {})
-    if record.get("rows", n_rows) != n_rows:
-        raise UsageError(
-            f"{args.data}: {n_rows} rows, but the interrupted run had "
-            f"{record['rows']} (from {record.get('data', 'its data file')}); "
-            "resume with the data the run started with"
-        )
-    for option in ("seed", "val_split", "missing"):
-        if option in record and record[option] != getattr(args, option):
-            flag = "--" + option.replace("_", "-")
-            raise UsageError(
-                f"{flag} {getattr(args, option)} differs from the interrupted run's "
-                f"{record[option]}; resume with the same {flag} (the rows must split the same way)"
-            )
 
 
 def _training_record(args: argparse.Namespace, n: int, n_val: int, n_dropped: int) -> dict:
@@ -289,7 +262,7 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
         what += f" of {len(meta['classes'])} classes ({describe_classes(meta['classes'])})"
     k = len(meta["feature_names"])
     print(
-        f"{args.data}: {n} rows, {k} feature{'s' * (k != 1)} -> {args.target!r}, "
+        f"{args.data}: {n} rows, {k} feature{'s' * (k != 1)} -> {quoted(args.target)}, "
         f"{what}; {n - n_val} for training, {n_val} for validation",
         flush=True,
     )
@@ -297,4 +270,4 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
     if getattr(table, "extra_columns", None):
         why = "--exclude" if getattr(args, "exclude", None) else "not in --columns"
-        note(f"not using column(s) {', '.join(table.extra_columns)} ({why})")
+        note(f"not using column(s) {quoted_list(table.extra_columns, quote=False)} ({why})")

@@ -44,6 +44,7 @@ from ._csv_missing import _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
+from ._csv_text import no_mean_error, none_left_error
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
@@ -179,6 +180,8 @@ class _Output:
         self.n_read = 0
         self.n_dropped = 0
         self.sums = np.zeros(len(plan.features))
+        # finite values per column: with "mean", of every block; with "drop", of the blocks
+        # with missing cells (when every row is dropped, every block: a column of none is named)
         self.counts = np.zeros(len(plan.features), dtype=np.int64)
         self.fill: np.ndarray | None = None  # values for missing cells; None: the column means
         self.impute = True  # False: leave missing cells NaN
@@ -222,7 +225,9 @@ class _Output:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Drop rows with a NaN or a missing target, or count the finite values for the means."""
         if self.plan.missing == "drop":
-            keep = ~(np.isnan(X).any(axis=1) | y_missing)
+            missing = np.isnan(X)
+            self.counts += len(X) - missing.sum(axis=0)
+            keep = ~(missing.any(axis=1) | y_missing)
             self.n_dropped += int(len(X) - keep.sum())
             return X[keep], None if y is None else y[keep]
         if self.plan.missing == "mean":
@@ -257,9 +262,7 @@ class _Output:
         if self.n_read == 0:
             raise CSVError(f"{plan.source}: expected data rows after the header, received none")
         if self.n_rows == 0:
-            raise CSVError(
-                f"{plan.source}: every row has a missing value; none left after dropping"
-            )
+            raise none_left_error(plan, self.counts.tolist())
         self.X.resize((self.n_rows, self.X.shape[1]), refcheck=False)
         if plan.missing == "mean":
             self._impute()
@@ -279,11 +282,7 @@ class _Output:
             if self.fill is not None:
                 fill = self.fill[column]
             elif self.counts[column] == 0:
-                name = self.plan.names[self.plan.features[column]]
-                raise CSVError(
-                    f"{self.plan.source}, column {name!r}: every value is missing, "
-                    "so missing='mean' has no mean to use"
-                )
+                raise no_mean_error(self.plan, int(column))
             else:
                 fill = self.sums[column] / self.counts[column]
             if self.impute:

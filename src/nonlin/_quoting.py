@@ -1,0 +1,75 @@
+"""User values as messages and printed tables show them: capped in length, one line each.
+
+A message that quotes what the user gave (a cell, a label, a column name, the
+header's names) must stay readable when that value is a 100 KB label or the
+header has 5000 names; a table cell must stay one line when a label holds a
+line break, and must not let a label send escape codes to the terminal.
+
+- ``quoted(value)``: ``repr(value)``, cut with ``...`` and the length when long:
+  ``'xxxx...'... (100000 characters)``.
+- ``quoted_list(values)``: the first few of them, then ``... and 4990 more``.
+- ``printable(text)``: the characters ``repr`` escapes (``\\n``, ``\\t``, ``\\x1b``,
+  any other control or invisible separator) escaped as ``repr`` writes them,
+  the rest as it is (not quoted, backslashes and quotes unchanged).
+- ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``.
+
+Files the command line writes (CSV outputs, model metadata) keep the values as
+they are; these are for what is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+WIDTH = 80  # characters of one quoted value, the quotes included
+LIMIT = 10  # values shown of a list
+ITEM_WIDTH = 40  # characters of each value shown in a list
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters (at least 4), ending in ``...`` when cut."""
+    return text if len(text) <= width else text[: max(width, 4) - 3] + "..."
+
+
+def quoted(value: Any, width: int = WIDTH) -> str:
+    """``repr(value)`` in about ``width`` characters: a longer string as the ``repr`` of
+    its start, ``...`` and its length (``'abc'... (100000 characters)``), any other value
+    as its ``repr`` cut by ``cut``."""
+    if not isinstance(value, str):
+        return cut(repr(value), width)
+    if len(value) <= width and len(shown := repr(value)) <= width:
+        return shown
+    room, kept = max(width, 8) - 2, 0  # the quotes take 2 characters
+    for char in value[:room]:
+        room -= len(repr(char)) - 2
+        if room < 0:
+            break
+        kept += 1
+    return f"{repr(value[:kept])}... ({len(value)} characters)"
+
+
+def quoted_list(
+    values: Iterable[Any], limit: int = LIMIT, width: int = ITEM_WIDTH, *, quote: bool = True
+) -> str:
+    """The first ``limit`` of ``values``, comma-separated, then ``... and N more``.
+
+    Each value is ``quoted`` (``quote=True``: ``'a', 'b'``) or, with ``quote=False``,
+    its ``str`` made ``printable`` and ``cut`` to ``width`` (``a, b``, as notes list names).
+    """
+    items = list(values)
+    if quote:
+        shown = [quoted(item, width) for item in items[:limit]]
+    else:
+        shown = [cut(printable(str(item)), width) for item in items[:limit]]
+    more = len(items) - len(shown)
+    return ", ".join(shown) + (f", ... and {more} more" if more > 0 else "")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character that ``repr`` escapes written as ``repr`` writes it
+    (a line break as ``\\n``, a tab as ``\\t``, ESC as ``\\x1b``), so that it prints on
+    one line and sends no control codes; other characters, backslashes included, unchanged."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

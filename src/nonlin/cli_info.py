@@ -1,0 +1,145 @@
+"""``nonlin info MODEL``: what a model file holds, as lines of text or as JSON.
+
+The layers and parameter count (``Sequential.summary``), the metadata ``nonlin
+train`` stores (task, target, input columns, classes, scaling, the training
+record with its final scores) and the compile record; long values summarized,
+control characters escaped (``info --json`` prints them whole).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._quoting import cut, printable
+from .cli_common import HelpFormatter, check_model_file, json_text, note
+from .cli_model import describe_classes
+
+
+def add_info(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "info",
+        help="describe a model file",
+        description=(
+            "Print what MODEL holds: its layers, parameter count, input columns, task and "
+            "classes, scaling, and how it was trained (data, options, final scores)."
+        ),
+        epilog="examples:\n  nonlin info model.safetensors\n  nonlin info model.safetensors --json",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.set_defaults(run=run_info)
+
+
+def run_info(args: argparse.Namespace) -> int:
+
+    check_model_file(args.model)
+    model = _load_for_info(args.model)
+    meta = dict(getattr(model, "metadata", None) or {})
+    if args.json:
+        own = {"parameters": model.count_params(), "dtype": model.dtype.name,
+               "architecture": model.get_config()}
+        if shadowed := [key for key in own if key in meta]:
+            note(f"metadata key(s) {', '.join(shadowed)} shown as info's own; "
+                 "nonlin.load(MODEL).metadata holds them")
+        info = {**meta, **own}
+        print(json_text(info))
+        return 0
+    lines = [args.model, "", *model.summary().split("\n"), "", *_describe_metadata(model, meta),
+             *_describe_compile(model)]
+    print("\n".join(map(printable, lines)))  # a name's line break, ESC: escaped
+    return 0
+
+
+def _load_for_info(path: str) -> Any:
+    """Any nonlin model file, not only those of 'nonlin train'; one whose compile record
+    is at fault is shown without it (predict and evaluate never read it), with a note."""
+    import nonlin
+
+    try:
+        return nonlin.load(path)
+    except nonlin.ModelFileError as exc:
+        if not str(exc.field or "").startswith("compile"):
+            raise
+        note(f"{exc}; shown without its compile record")
+        return nonlin.load(path, compile=False)
+
+
+def _describe_compile(model: Any) -> list[str]:
+    """The loss, optimizer and metrics a loaded model has, as lines of at most 100."""
+    loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
+    if loss is None and optimizer is None:
+        return []
+    metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
+    steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
+    saved = "not saved" if optimizer is None else repr(optimizer)
+    return ["", "compile:",
+            f"  loss:      {cut('not saved' if loss is None else repr(loss), 87)}",
+            f"  optimizer: {cut(saved, 87 - len(steps))}{steps}",
+            f"  metrics:   {cut(', '.join(metrics) or 'none', 87)}"]
+
+
+def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
+    """Task, target, input columns, classes, scaling and the training record, as lines."""
+    names = meta.get("feature_names")
+    lines = [
+        f"task:     {meta.get('task', 'not recorded')}"
+        + (" (multi-label: each output is one label's own probability)"
+           if meta.get("multilabel") is True else ""),
+        f"target:   {meta.get('target', 'not recorded')}",
+        f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
+        + (f": {', '.join(names)}" if names else " (names not recorded)"),
+    ]
+    lines.append(f"dtype:    {model.dtype.name}")
+    if meta.get("classes"):
+        kind = "labels:  " if meta.get("multilabel") is True else "classes: "
+        lines.append(f"{kind} {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+    if meta.get("preprocessing"):
+        lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
+    training = dict(meta.get("training") or {})
+    training.pop("history", None)
+    final = training.pop("final", None) or {}
+    if training:
+        lines += ["", "training:", *_record_lines(training, "  ")]
+    if not isinstance(final, dict):  # free JSON from nonlin.save: shown as it is
+        final = {"": final}
+    for part, values in final.items():
+        if isinstance(values, dict):
+            values = ", ".join(f"{k} {_score(v)}" for k, v in values.items() if k != "rows")
+        lines.append(f"  final{' ' + part if part else ''}: {_score(values)}")
+    return lines
+
+
+def _record_lines(record: dict[str, Any], indent: str) -> list[str]:
+    """``key: value`` lines, one per entry; a dict's entries (an estimator's ``params``
+    and ``fitted``) one per line below its key, indented; long values summarized."""
+    lines = []
+    for key, value in record.items():
+        if isinstance(value, dict) and value and indent == "  ":
+            lines += [f"{indent}{key}:", *_record_lines(value, indent * 2)]
+        else:
+            lines.append(f"{indent}{key}: {_brief(value)}")
+    return lines
+
+
+def _brief(value: Any, width: int = 100) -> str:
+    """``value`` in at most about ``width`` characters: a long list of numbers (a loss
+    curve) as its count, first and last values; other long values cut with "..."
+    (``info --json`` prints them whole)."""
+    if isinstance(value, list) and len(value) > 8 and all(map(_is_number, value)) and any(
+        isinstance(v, float) for v in value
+    ):
+        return f"{len(value)} values, first {_score(value[0])}, last {_score(value[-1])}"
+    return cut(printable(str(value)), width)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _score(value: Any) -> str:
+    """A recorded score as ``info`` prints it: numbers to 4 digits, None as n/a."""
+    if value is None:
+        return "n/a"
+    return format(value, ".4g") if isinstance(value, int | float) else str(value)

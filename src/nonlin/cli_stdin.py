@@ -1,0 +1,90 @@
+"""``-`` as DATA.csv: the CSV data read from standard input, as Unix tools read ``-``.
+
+``zcat big.csv.gz | nonlin train - --target y`` and ``nonlin predict model.safetensors
+- < new.csv``. A command reads its data file more than once (the header, then the
+rows; the target again as text, ``predict --keep``'s columns, a cell a message
+names), and standard input can be read only once: on the first read it is copied
+to a temporary file, which is removed when the command ends. Messages and the
+training record name it ``<stdin>``. Only DATA.csv may be ``-``: a model file is
+read by its path. A file named ``-`` is ``./-``.
+
+``stdin_data(args)`` wraps a command: DATA.csv ``-`` becomes ``<stdin>``, and
+``data_file`` gives the file to open for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+
+STDIN = "-"
+NAME = "<stdin>"  # DATA.csv when it is standard input, in messages and the training record
+
+
+class _Copy:
+    """Standard input's temporary copy while a command that reads it runs."""
+
+    active = False  # the command's DATA.csv is standard input
+    folder: str | None = None  # the temporary folder of the copy, once made
+    path: str | None = None  # the copy, once made
+
+
+@contextlib.contextmanager
+def stdin_data(args: argparse.Namespace) -> Iterator[None]:
+    """Run a command whose DATA.csv (``args.data``) may be ``-``: it is renamed ``<stdin>``,
+    and the copy of standard input (``data_file``) is removed at the end."""
+    if getattr(args, "data", None) != STDIN:
+        yield
+        return
+    args.data, _Copy.active = NAME, True
+    try:
+        yield
+    finally:
+        if _Copy.folder is not None:
+            shutil.rmtree(_Copy.folder, ignore_errors=True)
+        _Copy.active, _Copy.folder, _Copy.path = False, None, None
+
+
+def data_file(path: str) -> str:
+    """The file to open for DATA.csv ``path``: for ``<stdin>`` (while ``stdin_data`` runs),
+    the copy of standard input, made on the first call; any other path as it is."""
+    if path != NAME or not _Copy.active:
+        return path
+    if _Copy.path is None:
+        _Copy.folder = tempfile.mkdtemp(prefix="nonlin-stdin-")
+        _Copy.path = _copy_stdin(os.path.join(_Copy.folder, "data.csv"))
+    return _Copy.path
+
+
+def in_messages(text: str) -> str:
+    """``text`` with the path of standard input's copy written as ``<stdin>``."""
+    return text.replace(_Copy.path, NAME) if _Copy.path else text
+
+
+def _copy_stdin(path: str) -> str:
+    """Copy standard input, as bytes, to ``path``; returns ``path``."""
+    from .cli_common import UsageError, note
+
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        raise UsageError("DATA.csv is - (standard input), but standard input is closed")
+    if stream.isatty():
+        note("reading DATA.csv from the terminal (standard input); end it with Ctrl-D")
+    source = getattr(stream, "buffer", None)
+    try:
+        with open(path, "wb") as copy:
+            if source is None:  # a text stream (a test's io.StringIO)
+                copy.write(stream.read().encode("utf-8"))
+            else:
+                shutil.copyfileobj(source, copy, 1 << 20)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot copy standard input to a temporary file in {os.path.dirname(path)} "
+            f"({exc.strerror or exc}); save the data to a file and give its path"
+        ) from None
+    return path
