@@ -248,7 +248,8 @@ class _Loop:
                 try:
                     self.optimizer.step(self.params)
                 except NonFiniteUpdate:
-                    what = "A gradient or update became NaN or infinite (or overflowed a weight)"
+                    what = ("A gradient or update became NaN or infinite, or overflowed a weight "
+                            "or the optimizer's state")
         if what is not None:
             self._refuse(what, epoch, batch)
         return value

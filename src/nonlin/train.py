@@ -12,9 +12,10 @@ beyond the data and the model stays a few batches' worth.
 
 Guarantees:
 
-* Divergence: a non-finite loss, update or layer state (``BatchNorm``'s
-  running statistics), or an update that would overflow a weight, raises
-  ``DivergenceError`` before it reaches the weights; the model is then as
+* Divergence: a non-finite loss, gradient, update, layer state (``BatchNorm``'s
+  running statistics) or optimizer state (Adam's average of squared gradients,
+  which a finite gradient can overflow), or an update that would overflow a
+  weight, raises ``DivergenceError`` before it reaches the weights; the model is then as
   after the last finite step: its weights, its layer state and its generator
   (the dropout masks the refused step drew are given back, so a retried
   ``fit`` draws them again), see ``_step_snapshot``.

@@ -1,0 +1,81 @@
+"""Promises made in writing, attacked at their edges (session 15's audit).
+
+Each test pins a hole that a concrete script opened: the guarantee it broke is
+quoted in the test's docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nonlin import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Dense,
+    DivergenceError,
+    Lion,
+    Nadam,
+    RMSprop,
+    Sequential,
+)
+from nonlin.core import Param
+from nonlin.exceptions import NonFiniteUpdate
+
+OPTIMIZERS = [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9, nesterov=True), Adam, AdamW,
+              RMSprop, Adagrad, Adamax, Nadam, Adadelta, Lion]
+SQUARES = [Adam, AdamW, RMSprop, Adagrad, Nadam, Adadelta]  # an average of g^2 under a root
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("make", "grad"), [*((make, "inf") for make in OPTIMIZERS),
+                                            *((make, "root") for make in SQUARES)])
+def test_a_step_that_leaves_the_optimizer_state_non_finite_is_refused(make, grad, dtype) -> None:
+    """train.py: a non-finite gradient or update is refused before it reaches the weights.
+    A finite gradient above sqrt(largest float) made the squared-gradient average inf while
+    the update stayed finite (m / inf = 0): the weight froze for good, silently, and
+    ModelCheckpoint then refused to write ("did training diverge?"); an infinite gradient
+    moved Lion's weights by lr (sign(inf) = 1), its momentum left at inf."""
+    big = np.inf if grad == "inf" else np.sqrt(np.finfo(dtype).max) * 4
+    param = Param(np.ones(3, dtype))
+    param.grad = np.array([1.0, big, 1.0], dtype)
+    optimizer = make()
+    optimizer.check_finite = True  # as fit sets it
+    with np.errstate(all="ignore"), pytest.raises(NonFiniteUpdate):  # as fit steps
+        optimizer.step([param])
+    np.testing.assert_array_equal(param.value, np.ones(3, dtype))
+    assert optimizer.iterations == 0
+    assert all(np.isfinite(value).all() for value in optimizer.state_dict().values()
+               if isinstance(value, np.ndarray))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fit_refuses_the_step_whose_squared_gradients_overflow(dtype) -> None:
+    """The loss (an output of 1 for a target of 0) and Adam's update are finite; g = x overflows
+    only as g^2."""
+    x = np.full((2, 1), np.sqrt(np.finfo(dtype).max) * 4, dtype)
+    model = Sequential([Dense(1)]).build(1, seed=0, dtype=dtype)
+    weights = [np.full((1, 1), 1 / x[0, 0], dtype), np.zeros(1, dtype)]
+    model.set_weights(weights)
+    with pytest.raises(DivergenceError, match="at epoch 0, batch 0"):
+        model.fit(x, np.zeros((2, 1), dtype), loss="mse", optimizer=Adam(), batch_size=2,
+                  epochs=2, verbose=0)
+    for got, want in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fit_refuses_lions_step_on_an_infinite_gradient() -> None:
+    """The loss is 2 (an output of 2 for a target of 0) but dL/dW = x * 2 overflows; Lion's
+    sign made a finite step of lr from it, and the fit raised only one step later."""
+    x = np.full((1, 1), 1e308)
+    model = Sequential([Dense(1)]).build(1, seed=0)
+    weights = [np.full((1, 1), 2e-308), np.zeros(1)]
+    model.set_weights(weights)
+    with pytest.raises(DivergenceError, match="at epoch 0, batch 0"):
+        model.fit(x, np.zeros((1, 1)), loss="mse", optimizer=Lion(), epochs=2, verbose=0)
+    for got, want in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
