@@ -22,6 +22,7 @@ from nonlin import (
     Nadam,
     RMSprop,
     Sequential,
+    Softmax,
 )
 from nonlin.core import Param
 from nonlin.exceptions import NonFiniteUpdate
@@ -79,3 +80,20 @@ def test_fit_refuses_lions_step_on_an_infinite_gradient() -> None:
         model.fit(x, np.zeros((1, 1)), loss="mse", optimizer=Lion(), epochs=2, verbose=0)
     for got, want in zip(model.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(("dtype", "options", "received"), [
+    (np.float32, dict(class_weight={0: 1e39, 1: 1.0}), r"Received class_weight\[0\]=1e\+39"),
+    (np.float32, dict(class_weight={0: 1e20, 1: 1.0}, sample_weight=np.full(8, 1e20)),
+     r"Received sample_weight \* class_weight\[\d\]=1e\+40"),
+    (np.float64, dict(class_weight={0: 1e200, 1: 1e200}, sample_weight=np.full(8, 1e200)),
+     r"sample_weight \* class_weight.*row 0"),
+])
+def test_class_weights_out_of_range_are_named_as_given(dtype, options, received) -> None:
+    """A bad input's error names the value received: a class weight beyond float32 was
+    reported as sample_weight[0] (a value never given as such), and a product of the two
+    weights overflowing float64 as a DivergenceError blaming X or y."""
+    x, y = np.ones((8, 2), dtype), np.arange(8) % 2
+    model = Sequential([Dense(2), Softmax()]).build(2, seed=0, dtype=dtype)
+    with pytest.raises(ValueError, match=received):
+        model.fit(x, y, loss="cross_entropy", optimizer=SGD(0.1), verbose=0, **options)
