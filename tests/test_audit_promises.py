@@ -19,11 +19,13 @@ from nonlin import (
     Dense,
     DivergenceError,
     Lion,
+    ModelCheckpoint,
     Nadam,
     RMSprop,
     Sequential,
     Softmax,
 )
+from nonlin.checkpoint import load_checkpoint
 from nonlin.core import Param
 from nonlin.exceptions import NonFiniteUpdate
 
@@ -97,3 +99,35 @@ def test_class_weights_out_of_range_are_named_as_given(dtype, options, received)
     model = Sequential([Dense(2), Softmax()]).build(2, seed=0, dtype=dtype)
     with pytest.raises(ValueError, match=received):
         model.fit(x, y, loss="cross_entropy", optimizer=SGD(0.1), verbose=0, **options)
+
+
+@pytest.mark.parametrize("failure", ["nan", "disk full"])
+def test_a_best_checkpoint_that_was_not_written_is_not_the_best_saved(tmp_path, monkeypatch,
+                                                                      failure) -> None:
+    """ModelCheckpoint.best is "the best monitored value saved so far": a write refused
+    (NaN weights: a warning) or failed (disk full: the error) still set it, so a later,
+    worse epoch was never written although the file held nothing better, or nothing."""
+    import nonlin.checkpoint
+
+    path = tmp_path / "best.safetensors"
+    model = Sequential([Dense(2), Softmax()])
+    model.fit(np.eye(2), np.arange(2), loss="cross_entropy", optimizer=SGD(0.1), verbose=0)
+    callback = ModelCheckpoint(path, save_best_only=True, monitor="loss")
+    callback.set_model(model)
+    weight = model.layers[0].W.value[0, 0]
+    if failure == "nan":
+        model.layers[0].W.value[0, 0] = np.nan
+        with pytest.warns(UserWarning, match="did not write"):
+            callback.on_epoch_end(0, {"loss": 0.5})
+        model.layers[0].W.value[0, 0] = weight
+    else:
+        def full(*args: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(nonlin.checkpoint, "write_atomic", full)
+            with pytest.raises(OSError, match="No space"):
+                callback.on_epoch_end(0, {"loss": 0.5})
+    assert callback.best is None and not path.exists()
+    callback.on_epoch_end(0, {"loss": 0.7})  # the best one that could be saved
+    assert callback.best == 0.7 and load_checkpoint(path).epoch == 1

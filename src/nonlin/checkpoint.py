@@ -77,10 +77,8 @@ __all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "read_checkpoint"
 # -- writing -----------------------------------------------------------------
 def _rng_state(rng: Any) -> dict[str, Any]:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "Checkpoints need model.rng to be a numpy.random.Generator. "
-            f"Received: {type(rng).__name__}"
-        )
+        raise TypeError("Checkpoints need model.rng to be a numpy.random.Generator. "
+                        f"Received: {type(rng).__name__}")
     # typed Mapping: a new dict, JSON-able once arrays become lists (to_json_text)
     return cast(dict[str, Any], rng.bit_generator.state)
 
@@ -154,7 +152,7 @@ class ModelCheckpoint(Callback):
     every : int, default 1
         Save after epochs ``every, 2 * every, ...`` (counted from 1).
     save_best_only : bool, default False
-        Only save when ``monitor`` improved on the best value seen so far. When
+        Only save when ``monitor`` improved on the best value saved so far. When
         the epoch's logs lack ``monitor``, a warning lists the available keys
         and the checkpoint is written, ``best`` unchanged (as in Keras 3).
     monitor : str, default "val_loss"
@@ -223,13 +221,17 @@ class ModelCheckpoint(Callback):
         logs = logs or {}
         if (epoch + 1) % self.every:
             return
+        best = self.best  # _improved sets the new one, which the checkpoint records
         if self.save_best_only and not self._improved(logs):
             return
         path = fill(self.path, epoch + 1, logs)
-        make_folder(os.path.dirname(path), self.path)
         try:
+            make_folder(os.path.dirname(path), self.path)
             save_checkpoint(self.model, path, epoch=epoch + 1)
-        except ValueError as exc:  # non-finite values (diverged), slots made before a flag change
+        except BaseException as exc:  # nothing written: ``best`` stays the best value saved
+            self.best = best
+            if not isinstance(exc, ValueError):  # not: NaN (diverged), slots of other params
+                raise  # OSError (disk full, ...), KeyboardInterrupt
             warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}", stacklevel=2)
             return
         self.saved.append(path)
@@ -273,13 +275,11 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
     saved, source = checkpoint.model, file_path(path)
     mine, theirs = model.get_config(), saved.get_config()
     if mine != theirs:
-        raise ValueError(
-            f"The checkpoint {source!r} holds a different model ({_difference(theirs, mine)})"
-        )
+        raise ValueError(f"The checkpoint {source!r} holds a different model "
+                         f"({_difference(theirs, mine)})")
     expected = type(checkpoint.optimizer)
-    given = (
-        registry.lookup("optimizer", optimizer) if isinstance(optimizer, str) else type(optimizer)
-    )
+    given = (registry.lookup("optimizer", optimizer) if isinstance(optimizer, str)
+             else type(optimizer))
     if given is not expected:
         raise ValueError(
             f"The checkpoint {source!r} was trained with {expected.__name__}. "
