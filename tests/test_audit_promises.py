@@ -6,6 +6,10 @@ quoted in the test's docstring.
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+
 import numpy as np
 import pytest
 
@@ -16,6 +20,7 @@ from nonlin import (
     Adam,
     Adamax,
     AdamW,
+    Callback,
     Dense,
     DivergenceError,
     Lion,
@@ -131,3 +136,37 @@ def test_a_best_checkpoint_that_was_not_written_is_not_the_best_saved(tmp_path, 
     assert callback.best is None and not path.exists()
     callback.on_epoch_end(0, {"loss": 0.7})  # the best one that could be saved
     assert callback.best == 0.7 and load_checkpoint(path).epoch == 1
+
+
+class _CtrlCIn(Callback):
+    """Sends this process a real SIGINT from the hook named ``hook``."""
+
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+
+    def _ctrl_c(self, hook: str) -> None:
+        if hook == self.hook:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_train_begin(self, logs=None) -> None:
+        self._ctrl_c("on_train_begin")
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        self._ctrl_c("on_epoch_end")
+
+    def on_train_end(self, logs=None) -> None:
+        self._ctrl_c("on_train_end")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process")
+@pytest.mark.parametrize("hook", ["on_train_begin", "on_epoch_end", "on_train_end"])
+def test_a_ctrl_c_between_steps_is_never_lost(hook) -> None:
+    """train.py: Ctrl-C is deferred to the end of the running step, then raised. One that
+    came during on_train_end (EarlyStopping restoring weights, a callback writing files)
+    was deferred to a check that never came: fit returned as if nothing had happened."""
+    model = Sequential([Dense(1)])
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(np.ones((4, 1)), np.ones((4, 1)), loss="mse", optimizer=SGD(0.1), epochs=2,
+                  verbose=0, callbacks=[_CtrlCIn(hook)])
+    assert model.history.epoch == ([] if hook == "on_train_begin" else [0] if
+                                   hook == "on_epoch_end" else [0, 1])

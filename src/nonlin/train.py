@@ -254,6 +254,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
                 if model.stop_training:
                     break
             cbs.call("on_train_end", logs)
+            if guard.pending:  # a Ctrl-C during on_train_end: the last check, not lost
+                raise KeyboardInterrupt
         model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
     finally:
         optimizer.check_finite = False
