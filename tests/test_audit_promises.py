@@ -170,3 +170,23 @@ def test_a_ctrl_c_between_steps_is_never_lost(hook) -> None:
                   verbose=0, callbacks=[_CtrlCIn(hook)])
     assert model.history.epoch == ([] if hook == "on_train_begin" else [0] if
                                    hook == "on_epoch_end" else [0, 1])
+
+
+def test_a_folder_that_cannot_be_read_still_takes_an_atomic_save(tmp_path, monkeypatch) -> None:
+    """_atomic: the folder's fsync is "a no-op where folders cannot be opened". In a folder
+    the user may write but not read (mode 0o300, a drop box), the file was replaced, then
+    opening the folder for its fsync raised PermissionError: a save that succeeded failed."""
+    from nonlin._atomic import write_atomic
+
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"old")
+    real_open = os.open
+
+    def write_only_folder(path, flags, *args, **kwargs):
+        if os.path.isdir(path):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", write_only_folder)
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
