@@ -190,3 +190,37 @@ def test_a_folder_that_cannot_be_read_still_takes_an_atomic_save(tmp_path, monke
     monkeypatch.setattr(os, "open", write_only_folder)
     write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process")
+@pytest.mark.filterwarnings("ignore:.*CrossEntropy takes probabilities:UserWarning")
+def test_two_ctrl_c_during_validation_leave_a_checkpoint_that_resumes_exactly(
+        tmp_path, monkeypatch) -> None:
+    """A second Ctrl-C outside a step raises at once; during the validation pass the epoch had
+    trained every batch but was neither in the history nor recorded as in progress, so the
+    checkpoint nonlin train then saves trained that epoch again on --resume, against its
+    promise of the weights of a run never interrupted."""
+    import nonlin._epoch_loop
+    from nonlin.checkpoint import save_checkpoint
+    from test_checkpoint import _assert_same_run, _layers
+    from test_checkpoint_partial import _fit
+
+    straight = _fit(Sequential(_layers()), "adam", 4, seed=7)
+    evaluate, calls = nonlin._epoch_loop.evaluate_dataset, []
+
+    def two_ctrl_c(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # epoch 1's validation
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        return evaluate(*args, **kwargs)
+
+    model = Sequential(_layers())
+    with monkeypatch.context() as patch:
+        patch.setattr(nonlin._epoch_loop, "evaluate_dataset", two_ctrl_c)
+        with pytest.raises(KeyboardInterrupt):
+            _fit(model, "adam", 4, seed=7)
+    path = tmp_path / "ck.safetensors"
+    save_checkpoint(model, path, epoch=len(model.history.epoch))  # as nonlin train does
+    resumed = _fit(Sequential(_layers()), "adam", 4, optimizer="adam", resume_from=path)
+    _assert_same_run(resumed, straight)
