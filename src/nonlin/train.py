@@ -191,7 +191,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         metrics = resolve_metrics(metrics, loss, model)  # a bad name: refused, nothing changed
         seeded = as_rng(seed) if seed is not None and not built_here else None
         if resume_from is not None:
-            from .checkpoint import resume
+            from ._resume import resume
 
             initial_epoch, optimizer = resume(
                 model, optimizer, resume_from,
