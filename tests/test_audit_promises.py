@@ -23,9 +23,12 @@ from nonlin import (
     Callback,
     Dense,
     DivergenceError,
+    EarlyStopping,
+    LearningRateScheduler,
     Lion,
     ModelCheckpoint,
     Nadam,
+    ReduceLROnPlateau,
     RMSprop,
     Sequential,
     Softmax,
@@ -33,6 +36,7 @@ from nonlin import (
 from nonlin.checkpoint import load_checkpoint
 from nonlin.core import Param
 from nonlin.exceptions import NonFiniteUpdate
+from nonlin.schedules import CosineDecay
 
 OPTIMIZERS = [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9, nesterov=True), Adam, AdamW,
               RMSprop, Adagrad, Adamax, Nadam, Adadelta, Lion]
@@ -224,3 +228,27 @@ def test_two_ctrl_c_during_validation_leave_a_checkpoint_that_resumes_exactly(
     save_checkpoint(model, path, epoch=len(model.history.epoch))  # as nonlin train does
     resumed = _fit(Sequential(_layers()), "adam", 4, optimizer="adam", resume_from=path)
     _assert_same_run(resumed, straight)
+
+
+@pytest.mark.parametrize("callback", [
+    lambda tmp: EarlyStopping(monitor="val_acuracy"),
+    lambda tmp: ReduceLROnPlateau(monitor="val_acuracy"),
+    lambda tmp: ModelCheckpoint(tmp / "best.safetensors", monitor="val_acuracy",
+                                save_best_only=True),
+    lambda tmp: ModelCheckpoint(tmp / "a-file" / "ck.safetensors"),  # no folder there
+    lambda tmp: LearningRateScheduler(lambda epoch, lr: lr),
+], ids=["EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "folder", "scheduler"])
+def test_a_fit_its_callbacks_refuse_changes_nothing(tmp_path, callback) -> None:
+    """A refused call changes nothing. A monitored key of unknown direction (a typo), a
+    folder that cannot be made or a scheduled rate a callback must set were refused in
+    on_train_begin, after fit had replaced the model's history (the curve of its earlier
+    training was lost), optimizer and generator: now before anything changes."""
+    from test_side_effects import X, Y, assert_unchanged, everything, trained
+
+    (tmp_path / "a-file").write_text("")
+    model = trained()
+    before = everything(model)
+    with pytest.raises((ValueError, TypeError, OSError)):
+        model.fit(X, Y, epochs=3, verbose=0, seed=3, optimizer=Adam(CosineDecay(0.1, 10)),
+                  callbacks=[callback(tmp_path)])
+    assert_unchanged(before, everything(model))

@@ -189,9 +189,13 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name)."""
-        self._is_better = _better(self.monitor, self.mode, fit_metrics(self.model),
-                                  "ModelCheckpoint", lazy=not self.save_best_only)
+        self._check_fit(None, fit_metrics(self.model))
+
+    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+        """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name); the
+        folder, made. ``fit`` asks for it first, to refuse before it changes anything."""
+        self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
+                                  lazy=not self.save_best_only)
         make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
 
     def state_dict(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList, History, checked_callbacks
+from .callbacks import Callback, CallbackList, History, check_before_fit, checked_callbacks
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
@@ -197,6 +197,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                 model, optimizer, resume_from,
                 check=lambda saved: fit_names(saved, X, validation_data))
         check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
+        check_before_fit(callbacks, optimizer, metrics)  # what their on_train_begin refuses
     if seeded is not None and resume_from is None:  # (a checkpoint's generator wins over seed)
         model.rng = seeded
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
