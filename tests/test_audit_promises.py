@@ -252,3 +252,15 @@ def test_a_fit_its_callbacks_refuse_changes_nothing(tmp_path, callback) -> None:
         model.fit(X, Y, epochs=3, verbose=0, seed=3, optimizer=Adam(CosineDecay(0.1, 10)),
                   callbacks=[callback(tmp_path)])
     assert_unchanged(before, everything(model))
+
+
+def test_loading_a_folder_names_the_folder(tmp_path) -> None:
+    """A bad input's error names what was received: nonlin.load(a folder) said "Is a
+    directory: 3", the number of the descriptor it had opened, not the path."""
+    import nonlin
+    from nonlin.sklearn import load as load_estimator
+
+    for load in (nonlin.load, nonlin.load_checkpoint, load_estimator):
+        with pytest.raises(IsADirectoryError) as info:
+            load(tmp_path)
+        assert info.value.filename == str(tmp_path) and str(tmp_path) in str(info.value)
