@@ -264,3 +264,46 @@ def test_loading_a_folder_names_the_folder(tmp_path) -> None:
         with pytest.raises(IsADirectoryError) as info:
             load(tmp_path)
         assert info.value.filename == str(tmp_path) and str(tmp_path) in str(info.value)
+
+
+class _CtrlCAfterEachBatch(Callback):
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process")
+def test_a_program_that_ignores_ctrl_c_keeps_ignoring_it_in_fit() -> None:
+    """fit defers Python's KeyboardInterrupt; it must not turn Ctrl-C back on where the
+    program ignores it (a worker of a pool whose parent handles Ctrl-C, a job under nohup):
+    fit installed its own handler over SIG_IGN, and the SIGINT raised in the worker."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        model = Sequential([Dense(1)])
+        try:
+            model.fit(np.ones((4, 1)), np.ones((4, 1)), loss="mse", optimizer=SGD(0.1),
+                      epochs=2, batch_size=2, verbose=0, callbacks=[_CtrlCAfterEachBatch()])
+        except KeyboardInterrupt:
+            pytest.fail("fit raised KeyboardInterrupt in a program that ignores SIGINT")
+        assert model.history.epoch == [0, 1]
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_handler_installed_outside_python_is_left_alone(monkeypatch) -> None:
+    """signal.getsignal is None for a handler a host program installed in C: fit replaced
+    it, then could not put it back (signal.signal(SIGINT, None) is a TypeError) and
+    ended with that error, its own handler left behind."""
+    real = signal.signal
+    calls: list[object] = []
+
+    def host_handler_in_c(signum, handler):
+        calls.append(handler)
+        real(signum, signal.default_int_handler if handler is None else handler)
+        return None  # what signal.signal returns for a handler not installed from Python
+
+    monkeypatch.setattr(signal, "getsignal", lambda signum: None)
+    monkeypatch.setattr(signal, "signal", host_handler_in_c)
+    model = Sequential([Dense(1)])
+    model.fit(np.ones((4, 1)), np.ones((4, 1)), loss="mse", optimizer=SGD(0.1), verbose=0)
+    assert calls == []  # never replaced
