@@ -77,7 +77,10 @@ def fsync_folder(folder: str) -> None:
     """Flush a folder's entries (a rename) to disk; a no-op where folders cannot be opened."""
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder one may write to but not read (mode 0o300): the rename is done
+        return
     try:
         os.fsync(fd)
     except OSError:

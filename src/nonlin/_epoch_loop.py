@@ -95,12 +95,14 @@ class _Loop:
                 raise KeyboardInterrupt
             if model.stop_training:  # set in a batch hook: the epoch ends here (Keras 3)
                 break
-        model._epoch_in_progress = None  # the epoch is over, also when it ended early
+        if progress.rows < n:  # ended early (stop_training): resumed at the next epoch
+            model._epoch_in_progress = None
         logs = self._train_logs(progress.rows, total)
-        if self.val is not None:
+        if self.val is not None:  # a Ctrl-C here leaves the record: resumed after its last row
             for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
                 logs["val_" + key] = value
         logs["lr"] = self.optimizer.current_lr()
+        model._epoch_in_progress = None  # the epoch is over
         self._end_epoch(epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
@@ -248,7 +250,8 @@ class _Loop:
                 try:
                     self.optimizer.step(self.params)
                 except NonFiniteUpdate:
-                    what = "A gradient or update became NaN or infinite (or overflowed a weight)"
+                    what = ("A gradient or update became NaN or infinite, or overflowed a weight "
+                            "or the optimizer's state")
         if what is not None:
             self._refuse(what, epoch, batch)
         return value

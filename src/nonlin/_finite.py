@@ -77,3 +77,10 @@ def update_finite(d: np.ndarray, w: np.ndarray) -> bool:
         return True
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(flat).all() and np.isfinite(w + d).all())
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """Whether every entry of the float array ``arr`` is finite: one BLAS dot product
+    (NaN and inf propagate into it), checked entry by entry only when it overflows."""
+    flat = arr.reshape(-1)
+    return math.isfinite(float(np.dot(flat, flat))) or bool(np.isfinite(flat).all())

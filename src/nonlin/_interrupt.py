@@ -12,6 +12,11 @@ from typing import Any
 class SigintGuard:
     """Defers SIGINT to the end of the running step (main thread only).
 
+    Only over a handler of Python's (its default, which raises ``KeyboardInterrupt``,
+    or the program's own): a program that ignores SIGINT (``SIG_IGN``: a pool's worker,
+    a job under ``nohup``), lets it end the process (``SIG_DFL``) or handles it outside
+    Python (``getsignal`` is None, and could not be put back) keeps that.
+
     ``pending`` tells whether a Ctrl-C came. Between steps (in a callback, a
     validation pass) a second Ctrl-C raises ``KeyboardInterrupt`` at once.
     Inside a step (``in_step``: forward, backward, update and the epoch's
@@ -35,7 +40,8 @@ class SigintGuard:
 
     @contextmanager
     def installed(self) -> Iterator[SigintGuard]:
-        if threading.current_thread() is not threading.main_thread():
+        if threading.current_thread() is not threading.main_thread() or not callable(
+                signal.getsignal(signal.SIGINT)):
             yield self
             return
         previous = signal.signal(signal.SIGINT, self._handler)

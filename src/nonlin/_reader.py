@@ -265,11 +265,12 @@ def read_file(path: str) -> tuple[bytes, Header]:
     is not waited on) is refused unread; a folder raises ``IsADirectoryError``.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    info = os.fstat(fd)
+    mode, size = info.st_mode, info.st_size
+    if stat.S_ISDIR(mode):  # before fdopen, whose error would name the descriptor
+        os.close(fd)
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        mode, size = info.st_mode, info.st_size
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
         if not stat.S_ISREG(mode):
             raise ModelFileError(path, "not a regular file (a pipe or a device); a model "
                                  "file is read from a file: save it to one first")

@@ -104,6 +104,17 @@ def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
     return listed
 
 
+def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any]) -> None:
+    """What the built-in callbacks refuse in ``on_train_begin`` (a monitored key of unknown
+    direction, a folder that cannot be made, a scheduled rate to change), refused before
+    ``fit`` changes anything: their ``_check_fit(optimizer, metrics)``, unless a subclass
+    overrides ``on_train_begin`` (which may then decide otherwise)."""
+    for cb in callbacks:
+        owner: Any = next((c for c in type(cb).__mro__ if "_check_fit" in c.__dict__), None)
+        if owner is not None and owner.on_train_begin is type(cb).on_train_begin:
+            owner._check_fit(cb, optimizer, metrics)
+
+
 class CallbackList:
     """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``."""
 

@@ -50,21 +50,19 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
 
-from . import registry
 from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_path import check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._compile_record import _slot_problem
-from ._feature_names import record_names
 from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
+from ._resume import resume
 from .callbacks import Callback
 from .core import Sequential
 from .io import file_buffer
@@ -77,10 +75,8 @@ __all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "read_checkpoint"
 # -- writing -----------------------------------------------------------------
 def _rng_state(rng: Any) -> dict[str, Any]:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "Checkpoints need model.rng to be a numpy.random.Generator. "
-            f"Received: {type(rng).__name__}"
-        )
+        raise TypeError("Checkpoints need model.rng to be a numpy.random.Generator. "
+                        f"Received: {type(rng).__name__}")
     # typed Mapping: a new dict, JSON-able once arrays become lists (to_json_text)
     return cast(dict[str, Any], rng.bit_generator.state)
 
@@ -154,7 +150,7 @@ class ModelCheckpoint(Callback):
     every : int, default 1
         Save after epochs ``every, 2 * every, ...`` (counted from 1).
     save_best_only : bool, default False
-        Only save when ``monitor`` improved on the best value seen so far. When
+        Only save when ``monitor`` improved on the best value saved so far. When
         the epoch's logs lack ``monitor``, a warning lists the available keys
         and the checkpoint is written, ``best`` unchanged (as in Keras 3).
     monitor : str, default "val_loss"
@@ -193,9 +189,13 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name)."""
-        self._is_better = _better(self.monitor, self.mode, fit_metrics(self.model),
-                                  "ModelCheckpoint", lazy=not self.save_best_only)
+        self._check_fit(None, fit_metrics(self.model))
+
+    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+        """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name); the
+        folder, made. ``fit`` asks for it first, to refuse before it changes anything."""
+        self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
+                                  lazy=not self.save_best_only)
         make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
 
     def state_dict(self) -> dict[str, Any]:
@@ -223,78 +223,17 @@ class ModelCheckpoint(Callback):
         logs = logs or {}
         if (epoch + 1) % self.every:
             return
+        best = self.best  # _improved sets the new one, which the checkpoint records
         if self.save_best_only and not self._improved(logs):
             return
         path = fill(self.path, epoch + 1, logs)
-        make_folder(os.path.dirname(path), self.path)
         try:
+            make_folder(os.path.dirname(path), self.path)
             save_checkpoint(self.model, path, epoch=epoch + 1)
-        except ValueError as exc:  # non-finite values (diverged), slots made before a flag change
+        except BaseException as exc:  # nothing written: ``best`` stays the best value saved
+            self.best = best
+            if not isinstance(exc, ValueError):  # not: NaN (diverged), slots of other params
+                raise  # OSError (disk full, ...), KeyboardInterrupt
             warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}", stacklevel=2)
             return
         self.saved.append(path)
-
-
-# -- resuming ----------------------------------------------------------------
-def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
-    """Where two ``get_config`` results first differ, for a message (whole configs
-    are too long to show)."""
-    for key in ("n_features_in", "dtype"):
-        if theirs.get(key) != mine.get(key):
-            return (f"{key}: the checkpoint's {theirs.get(key)!r:.100}, "
-                    f"this model's {mine.get(key)!r:.100}")
-    if len(mine["layers"]) != len(theirs["layers"]):
-        return f"{len(mine['layers'])} layers here, {len(theirs['layers'])} in the checkpoint"
-    for i, (saved, given) in enumerate(zip(theirs["layers"], mine["layers"], strict=True)):
-        if saved != given:
-            return f"layers[{i}]: the checkpoint's {saved!r:.200}, this model's {given!r:.200}"
-    return f"the checkpoint's {theirs!r:.200}, this model's {mine!r:.200}"
-
-
-def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
-           check: Callable[[Sequential], Any] | None = None) -> tuple[int, Any]:
-    """Put the checkpoint at ``path`` into a built ``model``, for ``fit(resume_from=path)``.
-
-    The model's architecture, input width and dtype must match the
-    checkpoint's, and ``optimizer`` (an instance or registry name) must be of
-    the checkpoint's class; ``check(saved model)`` runs before anything changes
-    (fit's feature-name check). The model's weights, layer state, generator,
-    history, metadata and feature names are overwritten.
-
-    Returns
-    -------
-    initial_epoch : int
-        The number of epochs the checkpoint had completed.
-    optimizer : Optimizer
-        The checkpoint's optimizer (its config, learning rate, slots and step
-        count), to train with in place of ``optimizer``.
-    """
-    checkpoint = load_checkpoint(path)
-    saved, source = checkpoint.model, file_path(path)
-    mine, theirs = model.get_config(), saved.get_config()
-    if mine != theirs:
-        raise ValueError(
-            f"The checkpoint {source!r} holds a different model ({_difference(theirs, mine)})"
-        )
-    expected = type(checkpoint.optimizer)
-    given = (
-        registry.lookup("optimizer", optimizer) if isinstance(optimizer, str) else type(optimizer)
-    )
-    if given is not expected:
-        raise ValueError(
-            f"The checkpoint {source!r} was trained with {expected.__name__}. "
-            f"Received: optimizer={optimizer!r:.100}"
-        )
-    if check is not None:
-        check(saved)
-    model.set_weights(saved.get_weights())
-    if hasattr(model, "set_state"):
-        model.set_state(saved.get_state())
-    model.rng, model.history, model.metadata = saved.rng, checkpoint.history, saved.metadata
-    record_names(model, saved.__dict__.get("feature_names_in_"))
-    model._resume_callbacks = checkpoint.callbacks  # fit hands them to its callbacks
-    model._resume_partial = checkpoint.partial  # and carries on a stopped epoch
-    for layer in model.layers:
-        if hasattr(layer, "rng"):
-            layer.rng = model.rng
-    return checkpoint.epoch, checkpoint.optimizer

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._finite import check_finite
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_extra import check_fit_targets as check_extra_targets
 from .losses_margin import CategoricalHinge
@@ -164,13 +165,13 @@ def _check_width(y: np.ndarray, n_outputs: int) -> None:
 
 
 def class_weights_for(
-    class_weight: Any, y: np.ndarray, n_outputs: int
+    class_weight: Any, y: np.ndarray, n_outputs: int, dtype: Any = np.float64
 ) -> np.ndarray | None:
-    """Per-sample weights ``class_weight[label]`` (labels or one-hot/0-1 targets).
+    """Per-sample weights ``class_weight[label]`` (labels or one-hot/0-1 targets), float64.
 
     As in Keras, a class missing from ``class_weight`` weighs 1 and a key that
     names no class of the model (say 5 for two outputs) is ignored; every key
-    must still be an integer and every weight finite and >= 0.
+    must still be an integer and every weight finite, >= 0 and within ``dtype``'s range.
     """
     if class_weight is None:
         return None
@@ -189,6 +190,7 @@ def class_weights_for(
             )
         if 0 <= key < n_classes:  # another key weighs no sample (Keras ignores it)
             table[key] = float(value)
+    as_model_dtype(table, dtype, "class_weight")  # beyond float32's: named by its class
     if y.ndim == 1:
         labels = y
     elif y.shape[1] == 1:
@@ -228,10 +230,15 @@ def make_dataset(
     # a loss with ``negative_weights = True`` (scikit-learn's objective) takes any sign
     own = check_sample_weight(sample_weight, X.shape[0], w_name,
                               negative=getattr(loss, "negative_weights", False))
-    per_class = class_weights_for(class_weight, targets, model.n_outputs)
-    weight = own if per_class is None else per_class if own is None else own * per_class
+    per_class = class_weights_for(class_weight, targets, model.n_outputs, model.dtype)
+    weight, weight_name = (own, w_name) if per_class is None else (per_class, "class_weight")
+    if per_class is not None and own is not None:  # the product may overflow: name both
+        weight_name = f"{w_name} * class_weight"
+        with np.errstate(over="ignore"):
+            weight = own * per_class
+        check_finite(weight, weight_name)
     if weight is not None:
-        weight = as_model_dtype(weight, model.dtype, w_name)
+        weight = as_model_dtype(weight, model.dtype, weight_name)
     if per_class is not None and own is not None:  # for rows held out by Dataset.split
         own = as_model_dtype(own, model.dtype, w_name)
     return Dataset(as_model_dtype(X, model.dtype, name) if convert_X else X, targets, weight,

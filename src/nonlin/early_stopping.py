@@ -108,6 +108,10 @@ class EarlyStopping(Callback):
         self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
         self._improved = _improvement(monitor, mode, lazy=True)  # decided at on_train_begin
 
+    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+        """``on_train_begin``'s refusal, which ``fit`` asks for before it changes anything."""
+        _improvement(self.monitor, self.mode, metrics)
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._improved = _improvement(self.monitor, self.mode, fit_metrics(self.model))
         self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1

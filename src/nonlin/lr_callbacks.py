@@ -23,9 +23,9 @@ from .callbacks import Callback
 from .validation import is_integer, is_real
 
 
-def _settable_lr(model: Any, owner: str) -> float:
+def _settable_lr(optimizer: Any, owner: str) -> float:
     """The optimizer's learning rate, a float; a TypeError when it is a schedule."""
-    lr = model.optimizer.lr
+    lr = optimizer.lr
     if not isinstance(lr, float):
         raise TypeError(f"{owner} cannot change a scheduled learning rate ({lr!r:.100}); "
                         "give the optimizer a float learning rate")
@@ -34,7 +34,7 @@ def _settable_lr(model: Any, owner: str) -> float:
 
 def _set_lr(model: Any, lr: float, owner: str) -> None:
     optimizer = model.optimizer
-    _settable_lr(model, owner)
+    _settable_lr(optimizer, owner)
     if not (is_real(lr) and 0 <= lr < math.inf):  # 0 as Keras: a warm-up's first epoch
         raise ValueError(
             f"Expected a finite learning rate >= 0 from {owner}. Received: {lr!r:.100}"
@@ -86,12 +86,16 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, _verbose(verbose)
         self._takes_lr = _takes_lr(schedule)
 
+    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+        """``on_train_begin``'s refusal, which ``fit`` asks for before it changes anything."""
+        _settable_lr(optimizer, "LearningRateScheduler")
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        _settable_lr(self.model, "LearningRateScheduler")  # a schedule: refused before training
+        _settable_lr(self.model.optimizer, "LearningRateScheduler")  # a schedule: refused
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self._takes_lr:
-            lr = self.schedule(epoch, _settable_lr(self.model, "LearningRateScheduler"))
+            lr = self.schedule(epoch, _settable_lr(self.model.optimizer, "LearningRateScheduler"))
         else:
             lr = self.schedule(epoch)
         _set_lr(self.model, lr, "LearningRateScheduler")
@@ -142,8 +146,13 @@ class ReduceLROnPlateau(Callback):
         self._improved = _better(monitor, mode, lazy=True)  # decided at on_train_begin
         self.verbose = _verbose(verbose)
 
+    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+        """``on_train_begin``'s refusals, which ``fit`` asks for before it changes anything."""
+        _settable_lr(optimizer, "ReduceLROnPlateau")
+        _better(self.monitor, self.mode, metrics)
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        _settable_lr(self.model, "ReduceLROnPlateau")  # a schedule: refused before training
+        _settable_lr(self.model.optimizer, "ReduceLROnPlateau")  # a schedule: refused
         self._improved = _better(self.monitor, self.mode, fit_metrics(self.model))
         self.wait, self.cooldown_left = 0, 0
         self.best: float | None = None

@@ -136,6 +136,7 @@ class Lion(Optimizer):
 
     _slot_names = ("m",)
     _two_scratch = True
+    _hidden_slots = ("m",)  # inf after an infinite gradient, while the update's sign is finite
 
     def __init__(
         self,

@@ -16,7 +16,10 @@ PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, smaller b
 
 ``step`` first computes every parameter's update, then applies them all, so
 training loops can refuse a non-finite update (``check_finite``) before any
-weight changes; a refused update also resets the slots (moment estimates),
+weight changes, and so a step that leaves a slot non-finite while its update
+stays finite (Adam's average of ``g^2`` overflowing: ``m / inf = 0``; Lion's
+momentum after an infinite gradient: ``sign(inf) = 1``); a refused update also
+resets the slots (moment estimates),
 which then count their steps from there (``slots_since``: Adam's bias
 correction is that of a fresh Adam, while a schedule goes on from ``iterations``).
 ``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._finite import update_finite
+from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error, state_slots
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
@@ -107,6 +110,7 @@ class Optimizer:
 
     _slot_names: tuple[str, ...] = ()
     _squares: tuple[str, ...] = ()  # slots of summed or averaged squared gradients: >= 0
+    _hidden_slots: tuple[str, ...] = ()  # others that can become inf behind a finite update
     _slots: dict[str, list[np.ndarray]]  # set up by _reset and _ready (see there)
     _param_slots: dict[str, list[np.ndarray]]
     _scratch: list[np.ndarray]
@@ -199,7 +203,8 @@ class Optimizer:
         if self.clipnorm is not None:
             clip_by_global_norm(work, self.clipnorm)
         deltas = self._deltas(work, self.current_lr())
-        if self.check_finite and not all(map(update_finite, deltas, (p.value for p in work))):
+        if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
+                                      and self._hidden_finite()):
             # The slots already hold this step's non-finite values: start them afresh,
             # so the optimizer stays usable (e.g. with a lower lr) after the refusal; Adam's
             # bias correction counts its steps from here (a schedule still reads iterations).
@@ -212,6 +217,12 @@ class Optimizer:
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         raise NotImplementedError
+
+    def _hidden_finite(self) -> bool:
+        """Whether the slots an update may not show are finite: ``_squares`` (a finite ``g^2``
+        can overflow them while the update stays finite, ``m / inf = 0``) and ``_hidden_slots``."""
+        names = (*self._squares, *self._hidden_slots)
+        return all(all_finite(slot) for name in names for slot in self._slots[name])
 
     # -- state --------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -270,7 +281,6 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
-
 
 
 def _is_bound(p: Param, value: np.ndarray, grad: np.ndarray) -> bool:

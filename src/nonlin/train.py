@@ -12,19 +12,20 @@ beyond the data and the model stays a few batches' worth.
 
 Guarantees:
 
-* Divergence: a non-finite loss, update or layer state (``BatchNorm``'s
-  running statistics), or an update that would overflow a weight, raises
-  ``DivergenceError`` before it reaches the weights; the model is then as
+* Divergence: a non-finite loss, gradient, update, layer state (``BatchNorm``'s
+  running statistics) or optimizer state (Adam's average of squared gradients,
+  which a finite gradient can overflow), or an update that would overflow a
+  weight, raises ``DivergenceError`` before it reaches the weights; the model is then as
   after the last finite step: its weights, its layer state and its generator
   (the dropout masks the refused step drew are given back, so a retried
   ``fit`` draws them again), see ``_step_snapshot``.
   A loss with ``stop_on_nonfinite = False`` (scikit-learn's objective in
   ``nonlin.sklearn``, whose MLP trains on to ``max_iter``) skips the loss and
   state checks; its optimizer then decides about non-finite updates.
-* Ctrl-C: in the main thread SIGINT is deferred to the end of the running
-  step; ``KeyboardInterrupt`` is then raised with the model at that step. A
-  second Ctrl-C inside the step is deferred too (outside one it raises at
-  once); a third cuts the step, and no mid-epoch progress is then recorded.
+* Ctrl-C (in the main thread, unless the program ignores SIGINT): deferred to
+  the end of the running step, then ``KeyboardInterrupt`` with the model at
+  that step. A second Ctrl-C inside the step is deferred too (outside one it
+  raises at once); a third cuts the step, and no mid-epoch progress is recorded.
 * ``model.history`` holds the epochs completed so far, whatever happens.
 * ``model.stop_training`` set in a batch hook ends the epoch after that batch
   (Keras 3): its logs cover the rows trained, and it counts as an epoch done
@@ -51,7 +52,7 @@ from ._feature_names import KEEP, fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList, History, checked_callbacks
+from .callbacks import Callback, CallbackList, History, check_before_fit, checked_callbacks
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
@@ -190,12 +191,13 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         metrics = resolve_metrics(metrics, loss, model)  # a bad name: refused, nothing changed
         seeded = as_rng(seed) if seed is not None and not built_here else None
         if resume_from is not None:
-            from .checkpoint import resume
+            from ._resume import resume
 
             initial_epoch, optimizer = resume(
                 model, optimizer, resume_from,
                 check=lambda saved: fit_names(saved, X, validation_data))
         check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
+        check_before_fit(callbacks, optimizer, metrics)  # what their on_train_begin refuses
     if seeded is not None and resume_from is None:  # (a checkpoint's generator wins over seed)
         model.rng = seeded
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
@@ -253,6 +255,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
                 if model.stop_training:
                     break
             cbs.call("on_train_end", logs)
+            if guard.pending:  # a Ctrl-C during on_train_end: the last check, not lost
+                raise KeyboardInterrupt
         model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
     finally:
         optimizer.check_finite = False
