@@ -15,13 +15,13 @@ PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, smaller b
 ``iterations``, the number of steps taken so far.
 
 ``step`` first computes every parameter's update, then applies them all, so
-training loops can refuse a non-finite update (``check_finite``) before any
-weight changes, and so a step that leaves a slot non-finite while its update
-stays finite (Adam's average of ``g^2`` overflowing: ``m / inf = 0``; Lion's
-momentum after an infinite gradient: ``sign(inf) = 1``); a refused update also
-resets the slots (moment estimates),
-which then count their steps from there (``slots_since``: Adam's bias
-correction is that of a fresh Adam, while a schedule goes on from ``iterations``).
+training loops can refuse (``check_finite``), before any weight changes, an
+update that is not finite, that would overflow a weight, or that leaves a slot
+non-finite behind a finite update (Adam's average of ``g^2`` overflowing:
+``m / inf = 0``; Lion's momentum after an infinite gradient: ``sign(inf) = 1``).
+A refused update also resets the slots (moment estimates), which then count
+their steps from there (``slots_since``: Adam's bias correction is that of a
+fresh Adam, while a schedule goes on from ``iterations``).
 ``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
 step counts (flat keys such as ``"m.0"``, arrays and plain scalars).
 """
