@@ -63,3 +63,32 @@ def test_float32_data_on_float64_weights_keeps_float64_losses(calls):
     rtol = 1e-6 if calls[0][2] is X32 else 1e-12
     np.testing.assert_allclose(
         [v for v in ours if v is not None], [v for v in ref if v is not None], rtol=rtol)
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm start"])
+@pytest.mark.parametrize(("fitted", "now", "output"), [
+    ("squared_error", "poisson", "identity"), ("poisson", "squared_error", "exp"),
+    ("poisson", "huber", "exp")])
+def test_a_loss_of_another_output_set_after_fitting_is_refused(how, fitted, now, output):
+    """``loss`` decides the regressor's output (``exp`` for Poisson). Changed after fitting,
+    nonlin trained the new loss's output while ``predict`` kept applying the fitted one
+    (Poisson: a network fitting ``z ~ y`` predicting ``exp(z)``); scikit-learn keeps the
+    fitted output and trains on a gradient of neither loss (Poisson on an identity output:
+    NaN losses). Now it raises, as for ``hidden_layer_sizes``, before anything changes."""
+    est = quietly(nls.MLPRegressor(**SMALL, solver="sgd", loss=fitted).fit, X, Y)
+    weights, curve = [w.copy() for w in est.coefs_], list(est.loss_curve_)
+    est.set_params(loss=now, warm_start=how == "warm start")
+    message = f"loss='{now}' \\(fitted with out_activation_='{output}'\\).*fit with warm_start"
+    with pytest.raises(ValueError, match=message):
+        (est.partial_fit if how == "partial_fit" else est.fit)(X, Y)
+    assert est.loss_curve_ == curve and est.out_activation_ == output
+    for a, b in zip(weights, est.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    quietly(est.set_params(warm_start=False).fit, X, Y)  # a new network, of the new output
+    assert est.out_activation_ == ("exp" if now == "poisson" else "identity")
+
+
+def test_a_loss_of_the_same_output_set_after_fitting_trains_on():
+    est = quietly(nls.MLPRegressor(**SMALL, solver="sgd").fit, X, Y)
+    quietly(est.set_params(loss="huber").partial_fit, X, Y)
+    assert len(est.loss_curve_) == SMALL["max_iter"] + 1
