@@ -100,7 +100,8 @@ class MLPMethods:
             _sklearn_structure.follow_activation(self)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, Y)
-        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, sample_weight)
+        network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
+        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, sample_weight, *network)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
         self._random_state = engine.random_state(self.random_state)

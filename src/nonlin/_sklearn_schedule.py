@@ -194,15 +194,18 @@ def check_callbacks(callbacks: Any) -> None:
                 "warm_start=True or partial_fit continue its training")
 
 
-def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any) -> type:
+def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any,
+              network: Any = None) -> type:
     """The NumPy float type of scikit-learn's ``loss_``, ``loss_curve_`` and ``best_loss_``
-    for a fit on validated ``X``, targets ``Y`` (the regressor's, in ``y``'s own dtype)
-    and ``sample_weight``: its log losses take integer label indicators (float64); its
-    regression losses compute in the promotion of the three dtypes (float32 data: float32)."""
+    for a fit on validated ``X``, targets ``Y`` (the regressor's, in ``y``'s own dtype),
+    ``sample_weight`` and, for a warm start or ``partial_fit``, the fitted weights' dtype
+    ``network``: its log losses take integer label indicators (float64); its regression
+    losses compute in the promotion of these dtypes (float32 data on a new network or a
+    float32 one: float32; on float64 weights, which ``X @ W`` promotes: float64)."""
     if est._objective_kind in ("log_loss", "binary_log_loss"):
         return np.float64
-    weights = () if sample_weight is None else (sample_weight.dtype,)
-    return np.result_type(X.dtype, Y.dtype, *weights).type
+    dtypes = [d for d in (network, getattr(sample_weight, "dtype", None)) if d is not None]
+    return np.result_type(X.dtype, Y.dtype, *dtypes).type
 
 
 def rate_rule(est: Any) -> dict[str, Any]:

@@ -14,6 +14,8 @@ that starts anew, or ``nonlin.sklearn.load``). After ``set_params``:
   naming the parameter, its fitted value and the new one. A fit that starts
   anew (``warm_start=False``) builds the network they describe. A ``dtype`` of
   ``None`` or of the network's own dtype describes the fitted network too.
+- the regressor's ``loss`` decides its output activation (``exp`` for ``"poisson"``):
+  changed to one of another output, a warm-start fit or ``partial_fit`` raises too.
 
 This module does not import scikit-learn.
 """
@@ -81,16 +83,26 @@ def _fits_dtype(est: Any) -> bool:
 
 def check_unchanged(est: Any, action: str) -> None:
     """Raise ``ValueError`` before ``action`` (``"a warm-start fit"``, ``"partial_fit"``,
-    ``"save"``) if a parameter the network is built from has changed since fitting."""
-    changes = changed(est)
-    if changes:
-        described = ", ".join(f"{name}={now!r} (fitted with {fitted!r})"
-                              for name, fitted, now in changes)
+    ``"save"``) if a parameter the network is built from has changed since fitting, or
+    before training, the regressor's ``loss`` to one of another output (``changed_output``)."""
+    described = [f"{name}={now!r} (fitted with {fitted!r})" for name, fitted, now in changed(est)]
+    if action != "save" and changed_output(est):
+        described.append(f"loss={est.loss!r} (fitted with out_activation_={est.out_activation_!r})")
+    if described:
         why, advice = _WHY["save" if action == "save" else "fit"]
         raise ValueError(
-            f"Expected the parameters the network was fitted with. Received {described}, "
-            f"set after fitting: {why.format(action=action)}; {advice}."
+            f"Expected the parameters the network was fitted with. Received "
+            f"{', '.join(described)}, set after fitting: {why.format(action=action)}; {advice}."
         )
+
+
+def changed_output(est: Any) -> bool:
+    """Whether the regressor's ``loss`` now has another output activation than the fitted
+    ``out_activation_`` (``"poisson"``: ``exp``; the others: identity). Training would fit
+    the new loss's output while ``predict`` applies the fitted one (scikit-learn keeps the
+    fitted output and trains on a gradient of neither loss: NaN losses for ``"poisson"``
+    on an identity output). A saved file records both; ``predict`` uses the fitted one."""
+    return "loss" in est.get_params(deep=False) and est._out_activation() != est.out_activation_
 
 
 def follow_activation(est: Any) -> None:
