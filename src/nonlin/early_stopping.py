@@ -116,7 +116,7 @@ class EarlyStopping(Callback):
         self.best_weights: list[np.ndarray] | None = None
         self.best_state: dict[str, np.ndarray] | None = None
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``on_train_begin``'s refusal, which ``fit`` asks for before it changes anything."""
         _improvement(self.monitor, self.mode, metrics)
 

@@ -86,7 +86,7 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, _verbose(verbose)
         self._takes_lr = _takes_lr(schedule)
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``on_train_begin``'s refusal, which ``fit`` asks for before it changes anything."""
         _settable_lr(optimizer, "LearningRateScheduler")
 
@@ -148,7 +148,7 @@ class ReduceLROnPlateau(Callback):
         self.wait, self.cooldown_left = 0, 0
         self.best: float | None = None
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``on_train_begin``'s refusals, which ``fit`` asks for before it changes anything."""
         _settable_lr(optimizer, "ReduceLROnPlateau")
         _better(self.monitor, self.mode, metrics)
