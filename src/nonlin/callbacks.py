@@ -32,6 +32,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._fit_checks import check_log_path
 from ._reexport import reexports
 from ._reprs import constructor_repr
 from .validation import check_bool
@@ -102,17 +103,6 @@ def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
         if not isinstance(cb, Callback):
             raise TypeError(f"Expected Callback instances. Received: {cb!r:.100}")
     return listed
-
-
-def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any]) -> None:
-    """What the built-in callbacks refuse in ``on_train_begin`` (a monitored key of unknown
-    direction, a folder that cannot be made, a scheduled rate to change), refused before
-    ``fit`` changes anything: their ``_check_fit(optimizer, metrics)``, unless a subclass
-    overrides ``on_train_begin`` (which may then decide otherwise)."""
-    for cb in callbacks:
-        owner: Any = next((c for c in type(cb).__mro__ if "_check_fit" in c.__dict__), None)
-        if owner is not None and owner.on_train_begin is type(cb).on_train_begin:
-            owner._check_fit(cb, optimizer, metrics)
 
 
 class CallbackList:
@@ -245,6 +235,8 @@ class CSVLogger(Callback):
     one: when it already starts with a header (``epoch`` first), that header is
     kept and the rows follow its columns, so a resumed run's rows line up (Keras
     writes its own keys' values under the old header). ``separator`` separates the fields.
+    A file that cannot be written (its folder missing or not writable, a folder's
+    name) is refused before ``fit`` changes anything, and the file is left untouched.
     """
 
     def __init__(self, filename: str | bytes | os.PathLike[str], separator: str = ",",
@@ -257,6 +249,11 @@ class CSVLogger(Callback):
                             f"Received: filename={filename!r:.100}")
         self.filename, self.separator = os.fsdecode(filename), separator
         self._keys: list[str] | None = None
+
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
+        """A file that cannot be written, refused before ``fit`` changes anything (and
+        before this logger truncates it): ``_fit_checks.check_log_path``."""
+        check_log_path(self.filename)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._keys = None

@@ -60,6 +60,7 @@ from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_path import check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
 from ._compile_record import _slot_problem
+from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
 from ._resume import resume
@@ -74,9 +75,7 @@ __all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "read_checkpoint"
 
 # -- writing -----------------------------------------------------------------
 def _rng_state(rng: Any) -> dict[str, Any]:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("Checkpoints need model.rng to be a numpy.random.Generator. "
-                        f"Received: {type(rng).__name__}")
+    check_checkpoint_rng(rng)  # a legacy RandomState: ModelCheckpoint refuses it before fit
     # typed Mapping: a new dict, JSON-able once arrays become lists (to_json_text)
     return cast(dict[str, Any], rng.bit_generator.state)
 
@@ -142,6 +141,10 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
 class ModelCheckpoint(Callback):
     """Save a checkpoint during ``fit`` every ``every`` epochs (Keras' callback).
 
+    A model whose generator is a legacy ``numpy.random.RandomState`` (the
+    tutorial's build) is refused with a ``TypeError`` before ``fit`` changes
+    anything: a checkpoint records a ``numpy.random.Generator``'s state.
+
     Parameters
     ----------
     path : str or path-like
@@ -189,11 +192,13 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._check_fit(None, fit_metrics(self.model))
+        self._check_fit(None, fit_metrics(self.model), self.model.rng)
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name); the
-        folder, made. ``fit`` asks for it first, to refuse before it changes anything."""
+        generator, one whose state a checkpoint records; the folder, made. ``fit`` asks for
+        it first, to refuse before it changes anything."""
+        check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
         make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch

@@ -107,17 +107,22 @@ class EarlyStopping(Callback):
         self.baseline = None if baseline is None else float(baseline)
         self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
         self._improved = _improvement(monitor, mode, lazy=True)  # decided at on_train_begin
+        self._reset()
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _reset(self) -> None:
+        """The counters of a new run (``on_train_begin``'s): nothing seen yet."""
+        self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
+        self.best: float | None = None
+        self.best_weights: list[np.ndarray] | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``on_train_begin``'s refusal, which ``fit`` asks for before it changes anything."""
         _improvement(self.monitor, self.mode, metrics)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._improved = _improvement(self.monitor, self.mode, fit_metrics(self.model))
-        self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
-        self.best: float | None = None
-        self.best_weights: list[np.ndarray] | None = None
-        self.best_state: dict[str, np.ndarray] | None = None
+        self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not _logged(logs, self.monitor, "Early stopping conditioned on metric"):
@@ -159,32 +164,47 @@ class EarlyStopping(Callback):
             self.model.set_state(self.best_state)
 
     def state_dict(self) -> dict[str, Any]:
-        """Counters, the best value, and the best weights (``best_weights.{i}``) and
-        layer state (``best_state.{name}``) when ``restore_best_weights`` kept them.
+        """Counters, the best value, and copies of the best weights (``best_weights.{i}``)
+        and layer state (``best_state.{name}``) when ``restore_best_weights`` kept them.
         ``baseline`` and ``start_from_epoch`` are arguments, not state: the resumed
         ``fit`` gets them from its own ``EarlyStopping``."""
         state: dict[str, Any] = {"wait": self.wait, "best": self.best,
                                  "best_epoch": self.best_epoch,
                                  "stopped_epoch": self.stopped_epoch}
         for i, w in enumerate(self.best_weights or ()):
-            state[f"best_weights.{i}"] = w
+            state[f"best_weights.{i}"] = w.copy()
         for name, value in (self.best_state or {}).items():
-            state[f"best_state.{name}"] = value
+            state[f"best_state.{name}"] = value.copy()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.wait = _count(state, "wait")
-        self.best_epoch = int(state.get("best_epoch", -1))
-        self.stopped_epoch = int(state.get("stopped_epoch", -1))
-        self.best = _optional_float(state, "best")
-        weights = [state[k] for k in sorted(_keys(state, "best_weights."), key=_index)]
-        if weights:
+        """Restore ``state`` (from ``state_dict()``), copying its arrays; a refused state
+        changes nothing. Before ``fit`` binds a model (PyTorch Lightning's way: the state
+        needs no model), the best weights are kept as given and checked against the
+        model when they are restored. ``fit`` starts the counters anew in
+        ``on_train_begin`` (as Keras does): a resumed run gets them from its checkpoint."""
+        if not isinstance(state, dict):
+            raise TypeError(f"Expected a dict from EarlyStopping.state_dict(). "
+                            f"Received: {type(state).__name__}")
+        counters = (_count(state, "wait"), _epoch(state, "best_epoch"),
+                    _epoch(state, "stopped_epoch"), _optional_float(state, "best"))
+        weights = [np.array(state[k], copy=True)
+                   for k in sorted(_keys(state, "best_weights."), key=_index)]
+        layer_state = {k.removeprefix("best_state."): np.array(state[k], copy=True)
+                       for k in _keys(state, "best_state.")}
+        if weights and getattr(self.model, "built", False):  # else checked when restored
             expected = [w.shape for w in self.model._parameter_weights()]
-            if [np.shape(w) for w in weights] != expected:
-                raise ValueError(
-                    f"Expected EarlyStopping best weights of shapes {expected}. "
-                    f"Received {[np.shape(w) for w in weights]}"
-                )
-            self.best_weights = [np.array(w, copy=True) for w in weights]
-            self.best_state = {k.removeprefix("best_state."): np.array(state[k], copy=True)
-                               for k in _keys(state, "best_state.")}
+            if [w.shape for w in weights] != expected:
+                raise ValueError(f"Expected EarlyStopping best weights of shapes {expected}. "
+                                 f"Received {[w.shape for w in weights]}")
+        self.wait, self.best_epoch, self.stopped_epoch, self.best = counters
+        self.best_weights = weights or None
+        self.best_state = layer_state if weights else None  # the state beside them
+
+
+def _epoch(state: dict[str, Any], key: str) -> int:
+    """``state[key]``, an epoch index or -1 (none yet), the default."""
+    value = state.get(key, -1)
+    if not is_integer(value) or value < -1:
+        raise ValueError(f"Expected an integer >= -1 for {key!r}. Received: {value!r:.100}")
+    return int(value)

@@ -86,7 +86,7 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, _verbose(verbose)
         self._takes_lr = _takes_lr(schedule)
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``on_train_begin``'s refusal, which ``fit`` asks for before it changes anything."""
         _settable_lr(optimizer, "LearningRateScheduler")
 
@@ -145,8 +145,10 @@ class ReduceLROnPlateau(Callback):
         self.mode = mode
         self._improved = _better(monitor, mode, lazy=True)  # decided at on_train_begin
         self.verbose = _verbose(verbose)
+        self.wait, self.cooldown_left = 0, 0
+        self.best: float | None = None
 
-    def _check_fit(self, optimizer: Any, metrics: list[Any]) -> None:
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``on_train_begin``'s refusals, which ``fit`` asks for before it changes anything."""
         _settable_lr(optimizer, "ReduceLROnPlateau")
         _better(self.monitor, self.mode, metrics)
@@ -155,14 +157,15 @@ class ReduceLROnPlateau(Callback):
         _settable_lr(self.model.optimizer, "ReduceLROnPlateau")  # a schedule: refused
         self._improved = _better(self.monitor, self.mode, fit_metrics(self.model))
         self.wait, self.cooldown_left = 0, 0
-        self.best: float | None = None
+        self.best = None
 
     def state_dict(self) -> dict[str, Any]:
         return {"wait": self.wait, "cooldown_left": self.cooldown_left, "best": self.best}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.wait, self.cooldown_left = _count(state, "wait"), _count(state, "cooldown_left")
-        self.best = _optional_float(state, "best")
+        counters = _count(state, "wait"), _count(state, "cooldown_left")
+        best = _optional_float(state, "best")  # checked before any changes
+        (self.wait, self.cooldown_left), self.best = counters, best
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric"):

@@ -3,9 +3,8 @@
 Each epoch draws a permutation from the model's generator, gathers every batch
 into a preallocated buffer (``np.take(..., out=, mode="clip")``: the indices are
 valid, and the default ``mode="raise"`` would buffer the output; never a copy
-of ``X``),
-runs the fused forward/loss/backward of ``objective.Objective``, and lets the
-optimizer update the weights in place. Metrics stream: each batch's outputs
+of ``X``), runs the fused forward/loss/backward of ``objective.Objective``, and
+lets the optimizer update the weights in place. Metrics stream: each batch's outputs
 update running sums (a plain function as a metric makes fit keep the epoch's
 outputs instead); validation data is evaluated in chunks of rows, so memory
 beyond the data and the model stays a few batches' worth.
@@ -49,10 +48,11 @@ from ._callback_state import restore_callbacks
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
+from ._fit_checks import check_before_fit
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList, History, check_before_fit, checked_callbacks
+from .callbacks import Callback, CallbackList, History, checked_callbacks
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
@@ -197,9 +197,9 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                 model, optimizer, resume_from,
                 check=lambda saved: fit_names(saved, X, validation_data))
         check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
-        check_before_fit(callbacks, optimizer, metrics)  # what their on_train_begin refuses
-    if seeded is not None and resume_from is None:  # (a checkpoint's generator wins over seed)
-        model.rng = seeded
+        rng = model.rng if seeded is None or resume_from is not None else seeded
+        check_before_fit(callbacks, optimizer, metrics, rng)  # what their on_train_begin refuses
+    model.rng = rng  # seed's generator, unless a checkpoint's wins (resume_from)
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
                             shuffle, epochs, verbose, initial_epoch)

@@ -1,0 +1,72 @@
+"""What the built-in callbacks refuse, asked for before ``fit`` changes anything.
+
+``fit`` calls ``check_before_fit`` once its arguments are resolved and before it
+binds anything to the model: each built-in callback's ``_check_fit(optimizer,
+metrics, rng)`` refuses what its ``on_train_begin`` (or, later, its first write)
+would: a monitored key of unknown direction, a scheduled learning rate to
+change, a checkpoint folder that cannot be made, a generator a checkpoint
+cannot record (``check_checkpoint_rng``), a log file that cannot be written
+(``check_log_path``). The log file is neither created nor truncated here.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any],
+                     rng: Any) -> None:
+    """Each built-in callback's ``_check_fit(optimizer, metrics, rng)``, ``rng`` being the
+    generator the fit will train with, unless a subclass overrides ``on_train_begin``
+    (which may then decide otherwise)."""
+    for cb in callbacks:
+        owner: Any = next((c for c in type(cb).__mro__ if "_check_fit" in c.__dict__), None)
+        if owner is not None and owner.on_train_begin is type(cb).on_train_begin:
+            owner._check_fit(cb, optimizer, metrics, rng)
+
+
+def check_checkpoint_rng(rng: Any) -> None:
+    """A ``TypeError`` unless ``rng`` is a ``numpy.random.Generator``, whose state a
+    checkpoint records (a legacy ``RandomState``, the tutorial's, has no such record)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "Expected model.rng to be a numpy.random.Generator, whose state a checkpoint "
+            "records: build the model with a seed or a Generator (model.build(n_features, "
+            "seed=0) or np.random.default_rng(0)), or pass fit a seed (seed=0), which "
+            f"gives it a new Generator. Received: model.rng of type {type(rng).__name__}")
+
+
+def check_log_path(filename: str, owner: str = "CSVLogger") -> None:
+    """An ``OSError`` (``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``,
+    ``NotADirectoryError``) naming ``filename`` when it cannot be opened for writing.
+
+    Nothing is created or truncated: an existing file must be writable and no
+    folder; a new one needs an existing folder that takes new files.
+    """
+    if not filename:
+        raise _refused(errno.ENOENT, owner, filename, "the path is empty")
+    if os.path.isdir(filename) or filename.endswith(("/", os.sep)):
+        raise _refused(errno.EISDIR, owner, filename, "it names a folder")
+    if os.path.exists(filename):  # through a symbolic link: its target
+        if not os.access(filename, os.W_OK):
+            raise _refused(errno.EACCES, owner, filename, "the file is not writable")
+        return
+    folder = os.path.dirname(os.path.realpath(filename))
+    if not os.path.isdir(folder):
+        above = folder
+        while not os.path.lexists(above) and os.path.dirname(above) != above:
+            above = os.path.dirname(above)
+        if os.path.lexists(above) and not os.path.isdir(above):
+            raise _refused(errno.ENOTDIR, owner, filename, f"{above!r} is a file, not a folder")
+        raise _refused(errno.ENOENT, owner, filename, f"the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _refused(errno.EACCES, owner, filename, f"the folder {folder!r} is not writable")
+
+
+def _refused(code: int, owner: str, filename: str, why: str) -> OSError:
+    return OSError(code, f"{owner} cannot write its file {filename!r}: {why}")
