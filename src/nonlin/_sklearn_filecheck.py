@@ -91,12 +91,36 @@ def _decode_param(name: str, value: Any) -> Any:
             raise ValueError("an int, a list of positive ints or {'list': [...]}")
         return list(sizes) if wrapped else tuple(sizes)
     if name == "dtype" and isinstance(value, dict):
-        if set(value) != {"type"} or value["type"] not in ("float32", "float64"):
-            raise ValueError("{'type': 'float32' or 'float64'}")
-        return np.dtype(value["type"]).type
+        return _dtype(value)
     if name == "class_weight" and isinstance(value, dict):
         return _class_weight(value)
     return _unnumber(value)
+
+
+def dtype_record(value: Any) -> Any:
+    """The ``dtype`` parameter as given: a string as spelled, a type or an ``np.dtype``
+    as ``{"type": name}`` or ``{"dtype": name}`` (Python's ``float`` as ``"float"``)."""
+    if isinstance(value, str):
+        return value
+    if value is float:
+        return {"type": "float"}
+    return {"type" if isinstance(value, type) else "dtype": np.dtype(value).name}
+
+
+_DTYPES: dict[str, dict[str, Any]] = {
+    "type": {"float32": np.float32, "float64": np.float64, "float": float},
+    "dtype": {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)},
+}
+
+
+def _dtype(value: dict) -> Any:
+    """``dtype`` as ``_sklearn_io`` records a type or an ``np.dtype`` (a string is kept)."""
+    (kind, name), = value.items() if len(value) == 1 else [("", "")]
+    found = _DTYPES.get(kind, {}).get(name) if isinstance(name, str) else None
+    if found is None:
+        raise ValueError("{'type': 'float32', 'float64' or 'float'} or "
+                         "{'dtype': 'float32' or 'float64'}")
+    return found
 
 
 def _class_weight(value: dict) -> dict:

@@ -61,8 +61,7 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
         if name == "random_state" and not isinstance(value, int | np.integer):
             value = None
         elif name == "dtype" and value is not None:
-            value = np.dtype(value).name if isinstance(value, str) else {
-                "type": np.dtype(value).name}
+            value = filecheck.dtype_record(value)
         elif name == "hidden_layer_sizes":  # an int, a list or (else) a tuple, as given
             sizes = [int(v) for v in np.atleast_1d(value)]
             value = int(value) if np.ndim(value) == 0 else (

@@ -11,12 +11,14 @@ each hidden activation), ``batch_norm`` (before each hidden activation),
 ``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's weights over
 ``classes_``, as ``SGDClassifier`` weighs them: a ``partial_fit`` batch may lack some
 classes, and ``partial_fit`` refuses ``"balanced"``), ``dtype`` (``None``
-follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
+follows X like scikit-learn, or float32 / float64 in any spelling ``np.dtype`` reads:
+``"float32"``, ``np.float32``, ``np.dtype("float64")``, ...), ``callbacks``
 (nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
 scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
-This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
+This is the only public nonlin module that imports scikit-learn (``nonlin[sklearn]``;
+its private helper ``_sklearn_params`` too).
 ``random_state`` follows scikit-learn's contract: an int seeds the run, a
 ``RandomState`` instance is drawn from and advanced in place, and None uses
 NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat).
@@ -34,7 +36,6 @@ import numpy as np
 from . import _sklearn_io
 from ._optional import require
 from ._sklearn_base import (
-    FLOATS,
     ClassifierMethods,
     MLPMethods,
     RegressorMethods,
@@ -58,6 +59,8 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.metaestimators import available_if  # noqa: E402
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels  # noqa: E402
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data  # noqa: E402
+
+from ._sklearn_params import FloatDtype  # noqa: E402
 
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
@@ -93,7 +96,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
-        "dtype": [None, StrOptions({"float32", "float64"}), Options(type, set(FLOATS))],
+        "dtype": [None, FloatDtype()],
         "callbacks": [list, None],
     }
     _convergence_warning = ConvergenceWarning
@@ -163,7 +166,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
         dropout: float = 0.0, batch_norm: bool = False, class_weight: dict | str | None = None,
-        dtype: str | type | None = None, callbacks: list[Any] | None = None,
+        dtype: str | type | np.dtype | None = None, callbacks: list[Any] | None = None,
     ) -> None:
         store(self, locals())
 
@@ -244,7 +247,7 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         nesterovs_momentum: bool = True, early_stopping: bool = False,
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
-        dropout: float = 0.0, batch_norm: bool = False, dtype: str | type | None = None,
+        dropout: float = 0.0, batch_norm: bool = False, dtype: str | type | np.dtype | None = None,
         callbacks: list[Any] | None = None,
     ) -> None:
         store(self, locals())
