@@ -56,3 +56,59 @@ def test_dtype_spelling_comes_back_from_a_saved_file(tmp_path, dtype):
     loaded = nls.load(tmp_path / "m.safetensors")
     assert type(loaded.dtype) is type(dtype) and loaded.dtype == dtype
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+# -- 2. classes_ keeps its dtype through save and load -----------------------------------------
+LABELS = [np.array([3, 7, 200], np.uint8), np.array([-1, 0, 5], np.int16),
+          np.array([-2.0, 1.0, 2.0], np.float32), np.array([False, True]),
+          np.array(["a", "bb", "c"]), np.array([0, 1], np.uint64)]
+
+
+@pytest.mark.parametrize("labels", LABELS, ids=lambda a: a.dtype.str)
+def test_classes_keep_their_dtype_through_save_and_load(tmp_path, labels):
+    y = labels[np.arange(40) % len(labels)]
+    est = _fit(nls.MLPClassifier((3,), max_iter=2, random_state=0), X, y)
+    est.save(tmp_path / "m.safetensors")
+    loaded = nls.load(tmp_path / "m.safetensors")
+    assert loaded.classes_.dtype == est.classes_.dtype == labels.dtype
+    np.testing.assert_array_equal(loaded.classes_, est.classes_)
+    assert loaded.predict(X).dtype == est.predict(X).dtype
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def _edit_fitted(tmp_path, est, change):
+    from io_helpers import edit_meta
+
+    est.save(tmp_path / "m.safetensors")
+    data = (tmp_path / "m.safetensors").read_bytes()
+
+    def apply(metadata):
+        change(metadata["training"]["fitted"])
+        return metadata
+
+    (tmp_path / "edited.safetensors").write_bytes(edit_meta(data, "metadata", apply))
+    return tmp_path / "edited.safetensors"
+
+
+def test_a_file_without_classes_dtype_loads_as_before(tmp_path):
+    """Files written before ``classes_dtype``: integer classes load as NumPy reads the list."""
+    est = _fit(nls.MLPClassifier((3,), max_iter=2, random_state=0), X, Y_BINARY.astype(np.uint8))
+    path = _edit_fitted(tmp_path, est, lambda fitted: fitted.pop("classes_dtype", None))
+    loaded = nls.load(path)
+    assert loaded.classes_.dtype == np.int64
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("dtype", ["|i1", "<U1", "|V8", "<M8[s]", "float16x", 3])
+def test_a_classes_dtype_that_does_not_hold_the_classes_is_refused(tmp_path, dtype):
+    from nonlin import ModelFileError
+
+    labels = np.array(["a", "bb", "ccc"]) if dtype == "<U1" else np.array([-1, 300, 1000])
+    est = _fit(nls.MLPClassifier((3,), max_iter=2, random_state=0), X, labels[np.arange(40) % 3])
+
+    def change(fitted):
+        fitted["classes_dtype"] = dtype
+
+    with pytest.raises(ModelFileError) as info:
+        nls.load(_edit_fitted(tmp_path, est, change))
+    assert info.value.field == "training.fitted.classes_dtype"
