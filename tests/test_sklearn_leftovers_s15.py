@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from sklearn.base import clone  # noqa: E402
+from sklearn.metrics import accuracy_score  # noqa: E402
 
 import nonlin.sklearn as nls  # noqa: E402
 
@@ -112,3 +113,42 @@ def test_a_classes_dtype_that_does_not_hold_the_classes_is_refused(tmp_path, dty
     with pytest.raises(ModelFileError) as info:
         nls.load(_edit_fitted(tmp_path, est, change))
     assert info.value.field == "training.fitted.classes_dtype"
+
+
+# -- 3. class_weight with multilabel y ---------------------------------------------------------
+def test_multilabel_y_with_a_dict_class_weight_says_what_it_takes():
+    Y = (X[:, :3] > 0).astype(int)
+    est = nls.MLPClassifier((3,), max_iter=2, random_state=0, class_weight={0: 1.0, 1: 3.0})
+    with pytest.raises(ValueError, match=r"Expected class_weight='balanced' or None for "
+                       r"multilabel y .* Received: class_weight=\{0: 1.0, 1: 3.0\}"):
+        est.fit(X, Y)
+    balanced = _fit(nls.MLPClassifier((3,), max_iter=2, random_state=0,
+                                      class_weight="balanced"), X, Y)
+    assert balanced.predict(X).shape == Y.shape
+
+
+# -- 4. class weights train; the early-stopping score is weighted by sample_weight only ---------
+@pytest.mark.parametrize("weighted", [False, True])
+def test_class_weights_stay_out_of_the_early_stopping_score(monkeypatch, weighted):
+    """As ``SGDClassifier`` (its validation score takes ``sample_weight`` alone) and Keras
+    (``class_weight`` weighs training only): ``validation_scores_`` is the accuracy on the
+    held-out rows weighted by ``sample_weight`` alone."""
+    from sklearn.model_selection import train_test_split
+
+    held_out = {}
+
+    def split(*arrays, **kwargs):
+        parts = train_test_split(*arrays, **kwargs)
+        held_out["X"] = parts[1]
+        return parts
+
+    monkeypatch.setattr(nls, "train_test_split", split)
+    y = (X[:, 0] > 0.5).astype(int)
+    sample_weight = np.linspace(0.5, 2.0, len(y)) if weighted else None
+    est = nls.MLPClassifier((3,), max_iter=1, random_state=0, early_stopping=True,
+                            validation_fraction=0.5, class_weight={0: 1.0, 1: 20.0})
+    _fit(est, X, y, sample_weight=sample_weight)
+    rows = [int(np.flatnonzero((X == row).all(axis=1))[0]) for row in held_out["X"]]
+    expected = accuracy_score(y[rows], est.predict(X[rows]),
+                              sample_weight=None if sample_weight is None else sample_weight[rows])
+    assert est.n_iter_ == 1 and est.validation_scores_ == [pytest.approx(expected, abs=1e-15)]

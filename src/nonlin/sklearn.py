@@ -10,7 +10,8 @@ Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
 ``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's weights over
 ``classes_``, as ``SGDClassifier`` weighs them: a ``partial_fit`` batch may lack some
-classes, and ``partial_fit`` refuses ``"balanced"``), ``dtype`` (``None``
+classes, ``partial_fit`` refuses ``"balanced"``, and the early-stopping score is not
+weighted by them; see ``_sklearn_weights``), ``dtype`` (``None``
 follows X like scikit-learn, or float32 / float64 in any spelling ``np.dtype`` reads:
 ``"float32"``, ``np.float32``, ``np.dtype("float64")``, ...), ``callbacks``
 (nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
@@ -44,6 +45,7 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
+from ._sklearn_weights import check_partial_fit, class_weights
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
@@ -117,11 +119,11 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         ):
             self._validate_params()
 
-    def _split(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> list:
-        """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``)."""
+    def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> list:
+        """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``);
+        ``rows`` (``arange(n_samples)``) tells the weights' split."""
         stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
-        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        return train_test_split(*arrays, random_state=self._random_state,
+        return train_test_split(X, Y, rows, random_state=self._random_state,
                                 test_size=self.validation_fraction, stratify=stratify)
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
@@ -179,7 +181,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
                     classes: Any = None) -> MLPClassifier:
         """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
-        self._check_partial_fit_weights()
+        check_partial_fit(self.class_weight)
         with config_context(skip_parameter_validation=True):
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -206,11 +208,11 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         )
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
-    def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
-        sample_weight = super()._sample_weight(sample_weight, X, Y)
+    def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
+                         Y: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return sample_weight
-        weights = self._class_weights(Y, compute_class_weight, compute_sample_weight)
+        weights = class_weights(self, Y, compute_class_weight, compute_sample_weight)
         weights = weights.astype(X.dtype)
         return weights if sample_weight is None else weights * sample_weight
 
