@@ -6,7 +6,7 @@
 ``get_params`` and ``clone`` hand back that value; the code that uses it reads
 ``np.dtype(dtype)``. ``None`` (follow ``X``, as scikit-learn) is not one of them.
 
-* ``is_float_dtype``: the check (scikit-learn's constraint ``_sklearn_params.FloatDtype``).
+* ``is_float_dtype``: the check (scikit-learn's constraint ``nonlin.sklearn._FloatDtype``).
 * ``record`` and ``from_record``: how a saved file keeps the value as given.
 
 This module does not import scikit-learn.

@@ -8,23 +8,18 @@ network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
 
 Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's weights over
-``classes_``, as ``SGDClassifier`` weighs them: a ``partial_fit`` batch may lack some
-classes, ``partial_fit`` refuses ``"balanced"``, and the early-stopping score is not
-weighted by them; see ``_sklearn_weights``), ``dtype`` (``None``
-follows X like scikit-learn, or float32 / float64 in any spelling ``np.dtype`` reads:
-``"float32"``, ``np.float32``, ``np.dtype("float64")``, ...), ``callbacks``
-(nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
+``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs:
+see ``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
+float32 / float64 in any spelling ``np.dtype`` reads), ``callbacks`` (nonlin
+callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
 scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
-This is the only public nonlin module that imports scikit-learn (``nonlin[sklearn]``;
-its private helper ``_sklearn_params`` too).
+This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
 ``random_state`` follows scikit-learn's contract: an int seeds the run, a
-``RandomState`` instance is drawn from and advanced in place, and None uses
-NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat).
-This is the one place where nonlin reads global random state.
-Sparse input is accepted and densified (nonlin's layers are dense).
+``RandomState`` instance is drawn from and advanced in place, and None uses NumPy's
+global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat): the one place where
+nonlin reads global random state. Sparse input is accepted and densified.
 """
 
 from __future__ import annotations
@@ -45,6 +40,7 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
+from ._sklearn_dtype import is_float_dtype
 from ._sklearn_weights import check_partial_fit, class_weights
 
 require("sklearn", "sklearn", "nonlin.sklearn")
@@ -62,11 +58,22 @@ from sklearn.utils.metaestimators import available_if  # noqa: E402
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels  # noqa: E402
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data  # noqa: E402
 
-from ._sklearn_params import FloatDtype  # noqa: E402
-
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _SPARSE = ["csr", "csc"]
+
+
+class _FloatDtype(Options):
+    """float32 or float64 in any spelling ``np.dtype`` reads (``_sklearn_dtype``)."""
+
+    def __init__(self) -> None:
+        super().__init__(object, {"float32", "float64"})
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return is_float_dtype(val)
+
+    def __str__(self) -> str:
+        return "float32 or float64 in a spelling np.dtype reads ('f4', np.float32, ...)"
 
 
 class _BaseMLP(MLPMethods, BaseEstimator):
@@ -98,7 +105,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
-        "dtype": [None, FloatDtype()],
+        "dtype": [None, _FloatDtype()],
         "callbacks": [list, None],
     }
     _convergence_warning = ConvergenceWarning
@@ -127,9 +134,8 @@ class _BaseMLP(MLPMethods, BaseEstimator):
                                 test_size=self.validation_fraction, stratify=stratify)
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
-        if sample_weight is not None:  # float64 or float32, as given (cast when training)
-            sample_weight = _check_sample_weight(sample_weight, X)
-        return sample_weight
+        # float64 or float32, as given (cast when training)
+        return None if sample_weight is None else _check_sample_weight(sample_weight, X)
 
     def _validate_X(self, X: Any) -> np.ndarray:
         """Validated input for prediction, in the dtype to compute in (``compute_dtype``);
@@ -192,9 +198,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
-        X, y = validate_data(
-            self, X, y, multi_output=True, dtype=self._dtype(), reset=reset, accept_sparse=_SPARSE
-        )
+        X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset,
+                             accept_sparse=_SPARSE)
         X = dense(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -203,22 +208,19 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
-        self._objective_kind = "log_loss" if self._label_binarizer.y_type_ == "multiclass" else (
-            "binary_log_loss"
-        )
+        kind = self._label_binarizer.y_type_
+        self._objective_kind = "log_loss" if kind == "multiclass" else "binary_log_loss"
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
                          Y: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return sample_weight
-        weights = class_weights(self, Y, compute_class_weight, compute_sample_weight)
-        weights = weights.astype(X.dtype)
-        return weights if sample_weight is None else weights * sample_weight
+        w = class_weights(self, Y, compute_class_weight, compute_sample_weight).astype(X.dtype)
+        return w if sample_weight is None else w * sample_weight
 
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
-        y_pred = self._predict(X, check_input)
-        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+        return accuracy_score(y, self._predict(X, check_input), sample_weight=sample_weight)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -264,10 +266,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset,
-            accept_sparse=_SPARSE,
-        )
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(),
+                             reset=reset, accept_sparse=_SPARSE)
         X, y = dense(X), dense(y)  # a sparse y too (scikit-learn fails on it in training)
         if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
