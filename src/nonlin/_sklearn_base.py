@@ -78,7 +78,7 @@ class MLPMethods:
     _validate_input: Callable[..., tuple[np.ndarray, np.ndarray]]
     _validate_X: Callable[[Any], np.ndarray]
     _sample_weight: Callable[[Any, np.ndarray, Any], np.ndarray | None]
-    _split: Callable[[np.ndarray, np.ndarray, np.ndarray | None], list[Any]]
+    _split: Callable[[np.ndarray, np.ndarray, np.ndarray], list[Any]]
     _decode: Callable[[np.ndarray], np.ndarray]
     _score: Callable[..., float]
     _check_fitted: Callable[..., None]
@@ -100,8 +100,9 @@ class MLPMethods:
             _sklearn_structure.follow_activation(self)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, Y)
+        train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
         network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
-        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, sample_weight, *network)
+        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
         self._random_state = engine.random_state(self.random_state)
@@ -115,32 +116,40 @@ class MLPMethods:
         X = X.astype(self.model_.dtype, copy=False)
         Y = Y.astype(self.model_.dtype, copy=False)
         if self.solver == "lbfgs":
-            _sklearn_lbfgs.fit_lbfgs(self, X, Y, sample_weight, warning=self._convergence_warning)
+            _sklearn_lbfgs.fit_lbfgs(self, X, Y, train_weight, warning=self._convergence_warning)
         else:
-            self._fit_stochastic(X, Y, sample_weight, incremental)
+            self._fit_stochastic(X, Y, train_weight, sample_weight, incremental)
         engine.check_finite(self)
         return self
 
-    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
-                        incremental: bool) -> None:
-        """Run the SGD or Adam solver (with early stopping's split, unless incremental)."""
+    def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
+                         Y: np.ndarray) -> np.ndarray | None:
+        """The weights training uses (the classifier's include ``class_weight``)."""
+        return sample_weight
+
+    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, train_weight: np.ndarray | None,
+                        sample_weight: np.ndarray | None, incremental: bool) -> None:
+        """Run the SGD or Adam solver (with early stopping's split, unless incremental):
+        trained with ``train_weight``, scored with ``sample_weight``."""
         scorer = None
         if self.early_stopping:
             if incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
-            X, Y, sample_weight, scorer = self._validation_split(X, Y, sample_weight)
+            X, Y, train_weight, scorer = self._validation_split(X, Y, train_weight,
+                                                                sample_weight)
         engine.fit_stochastic(
-            self, X, Y, sample_weight, incremental=incremental, scorer=scorer,
+            self, X, Y, train_weight, incremental=incremental, scorer=scorer,
             warning=self._convergence_warning,
         )
 
-    def _validation_split(self, X: np.ndarray, Y: np.ndarray,
+    def _validation_split(self, X: np.ndarray, Y: np.ndarray, train_weight: np.ndarray | None,
                           sample_weight: np.ndarray | None) -> tuple[Any, Any, Any, Any]:
-        """Early stopping's split (``_split``): the training arrays and the scorer on the
-        validation part."""
-        parts = self._split(X, Y, sample_weight)
-        X_train, X_val, Y_train, Y_val = parts[:4]
-        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        """Early stopping's split (``_split``): the training arrays with ``train_weight``,
+        and the scorer on the validation part, weighted by ``sample_weight`` alone (class
+        weights are for training, as ``SGDClassifier``'s and Keras's)."""
+        X_train, X_val, Y_train, Y_val, rows, val_rows = self._split(X, Y, np.arange(len(X)))
+        sw_train = None if train_weight is None else train_weight[rows]
+        sw_val = None if sample_weight is None else sample_weight[val_rows]
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' or the size "
@@ -206,7 +215,6 @@ class ClassifierMethods:
     """``MLPClassifier``'s predictions (its ``_label_binarizer`` decodes them)."""
 
     warm_start: bool
-    class_weight: Any
     classes_: np.ndarray
     _label_binarizer: Any  # scikit-learn's LabelBinarizer
     _raw: Callable[..., np.ndarray]
@@ -228,29 +236,6 @@ class ClassifierMethods:
             raise ValueError(
                 f"`y` has classes not in `self.classes_`. `self.classes_` has "
                 f"{self.classes_}. 'y' has {classes}."
-            )
-
-    def _class_weights(self, Y: np.ndarray, class_weight: Callable[..., np.ndarray],
-                       sample_weight: Callable[..., np.ndarray]) -> np.ndarray:
-        """``class_weight``'s weight for each row of the binarized labels ``Y``, by
-        scikit-learn's ``compute_class_weight`` over ``classes_`` (as ``SGDClassifier``:
-        a ``partial_fit`` batch may lack some), or its ``compute_sample_weight`` (multilabel)."""
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return sample_weight(self.class_weight, Y)
-        i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
-        return class_weight(self.class_weight, classes=self.classes_, y=self.classes_[i])[i]
-
-    def _check_partial_fit_weights(self) -> None:
-        """Refuse ``class_weight="balanced"`` in ``partial_fit`` with scikit-learn's
-        ``SGDClassifier`` message: balancing each batch by its own counts weighs the classes
-        differently from batch to batch (a dict's weights are the same in every batch)."""
-        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit. In order to use "
-                "'balanced' weights, use compute_class_weight('balanced', classes=classes, "
-                "y=y). In place of y you can use a large enough sample of the full training "
-                "set target to properly estimate the class frequency distributions. Pass the "
-                "resulting weights as the class_weight parameter."
             )
 
     def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _sklearn_dtype
 from ._header import ModelFileError
 
 _PARAMS, _FITTED = "training.params", "training.fitted"
@@ -27,6 +28,7 @@ _CURVES = ("loss_curve_", "validation_scores_")
 _STOPPING = ("best_loss_", "validation_scores_", "best_validation_score_")
 _REQUIRED = {"n_iter_", "t_", "n_outputs_", "n_layers_", "out_activation_", "objective"}
 _LABELS = {"classes", "y_type"}
+_LABEL_KINDS = "biufUO"  # the dtypes classes_ may have: bool, integers, floats, str, object
 _Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
 _REGRESSION = ("squared_error", "poisson", "absolute_error", "huber")
 _NONFINITE = ("inf", "-inf", "nan")
@@ -91,9 +93,7 @@ def _decode_param(name: str, value: Any) -> Any:
             raise ValueError("an int, a list of positive ints or {'list': [...]}")
         return list(sizes) if wrapped else tuple(sizes)
     if name == "dtype" and isinstance(value, dict):
-        if set(value) != {"type"} or value["type"] not in ("float32", "float64"):
-            raise ValueError("{'type': 'float32' or 'float64'}")
-        return np.dtype(value["type"]).type
+        return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):
         return _class_weight(value)
     return _unnumber(value)
@@ -117,7 +117,7 @@ def fitted(est: Any, record: Any, path: str) -> dict[str, Any]:
     from ._sklearn_io import _FITTED as names
 
     labels = hasattr(est, "predict_proba")  # a classifier
-    _fields(record, {*names, "objective", *(_LABELS if labels else ())},
+    _fields(record, {*names, "objective", *({*_LABELS, "classes_dtype"} if labels else ())},
             _REQUIRED | (_LABELS if labels else set()), _FITTED, path)
     out = {name: _unnumber(value) for name, value in record.items()}
     for name, value in out.items():
@@ -169,18 +169,16 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarra
     if y_type not in _Y_TYPES:
         raise _refuse(path, f"{_FITTED}.y_type", y_type, f"one of {_Y_TYPES}")
     values = np.asarray([_unnumber(c) for c in classes])
-    try:
-        with warnings.catch_warnings():  # labels past int64 (1e19): its integer check casts
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lb = binarizer().fit(
-                np.eye(len(values), dtype=int) if y_type == "multilabel-indicator" else values
-            )
-        same = lb.y_type_ == y_type and lb.classes_.tolist() == values.tolist()
-    except (TypeError, ValueError):
-        same = False
-    if not same:
+    lb = _binarizer(binarizer, values, y_type)
+    if lb is None:
         raise _refuse(path, f"{_FITTED}.classes", classes,
                       f"distinct sorted labels (y_type {y_type!r})")
+    typed = _typed(values, fitted, path)
+    if typed.dtype != values.dtype:  # the binarizer's classes_ in that dtype too, as fitted
+        values, lb = typed, _binarizer(binarizer, typed, y_type)
+        if lb is None:
+            raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
+                          f"a dtype of labels of y_type {y_type!r}")
     expected = {
         "objective": "log_loss" if y_type == "multiclass" else "binary_log_loss",
         "out_activation_": "softmax" if y_type == "multiclass" else "logistic",
@@ -190,6 +188,43 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarra
         if fitted[name] != value:
             raise _refuse(path, f"{_FITTED}.{name}", fitted[name], f"{value!r} (y_type {y_type!r})")
     return values, lb
+
+
+def _binarizer(binarizer: Any, values: np.ndarray, y_type: str) -> Any:
+    """``binarizer`` fitted to the classes ``values`` as ``y_type`` has them, or ``None``
+    where its ``y_type_`` and ``classes_`` are not these (unsorted, repeated labels)."""
+    try:
+        with warnings.catch_warnings():  # labels past int64 (1e19): its integer check casts
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lb = binarizer().fit(
+                np.eye(len(values), dtype=int) if y_type == "multilabel-indicator" else values
+            )
+        same = lb.y_type_ == y_type and lb.classes_.tolist() == values.tolist()
+    except (TypeError, ValueError):
+        same = False
+    return lb if same else None
+
+
+def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
+    """The classes in the dtype ``classes_dtype`` records (``np.dtype(...).str``: ``"|u1"``,
+    ``"<U5"``), which must hold each of them unchanged; files from before it was written:
+    NumPy's reading of the list (int64 for integers)."""
+    spelled = fitted.get("classes_dtype")
+    if spelled is None:
+        return values
+    typed = None
+    try:
+        dtype = np.dtype(spelled) if isinstance(spelled, str) else None
+        if dtype is not None and dtype.kind in _LABEL_KINDS:
+            with warnings.catch_warnings():  # a label out of the dtype's range: refused below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                typed = values.astype(dtype)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    if typed is None or typed.tolist() != values.tolist():
+        raise _refuse(path, f"{_FITTED}.classes_dtype", spelled,
+                      "a bool, integer, float, str or object dtype holding the classes")
+    return typed
 
 
 def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> None:

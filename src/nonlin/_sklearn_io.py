@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _sklearn_dtype
 from . import _sklearn_filecheck as filecheck
 from .core import Sequential
 
@@ -61,8 +62,7 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
         if name == "random_state" and not isinstance(value, int | np.integer):
             value = None
         elif name == "dtype" and value is not None:
-            value = np.dtype(value).name if isinstance(value, str) else {
-                "type": np.dtype(value).name}
+            value = _sklearn_dtype.record(value)
         elif name == "hidden_layer_sizes":  # an int, a list or (else) a tuple, as given
             sizes = [int(v) for v in np.atleast_1d(value)]
             value = int(value) if np.ndim(value) == 0 else (
@@ -96,6 +96,7 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     fitted["objective"] = est._objective_kind
     if classes is not None:
         fitted["classes"] = [_number(c) for c in classes.tolist()]
+        fitted["classes_dtype"] = classes.dtype.str  # uint8 labels load as uint8
         fitted["y_type"] = est._label_binarizer.y_type_
     metadata: dict[str, Any] = {
         "task": "classification" if classes is not None else "regression",

@@ -8,20 +8,18 @@ network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
 
 Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier; scikit-learn's weights over
-``classes_``, as ``SGDClassifier`` weighs them: a ``partial_fit`` batch may lack some
-classes, and ``partial_fit`` refuses ``"balanced"``), ``dtype`` (``None``
-follows X like scikit-learn, or ``"float32"`` / ``"float64"``), ``callbacks``
-(nonlin callbacks), and for the regressor ``loss`` in ``"squared_error"``,
+``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs:
+see ``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
+float32 / float64 in any spelling ``np.dtype`` reads), ``callbacks`` (nonlin
+callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
 scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
 This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
 ``random_state`` follows scikit-learn's contract: an int seeds the run, a
-``RandomState`` instance is drawn from and advanced in place, and None uses
-NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat).
-This is the one place where nonlin reads global random state.
-Sparse input is accepted and densified (nonlin's layers are dense).
+``RandomState`` instance is drawn from and advanced in place, and None uses NumPy's
+global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat): the one place where
+nonlin reads global random state. Sparse input is accepted and densified.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ import numpy as np
 from . import _sklearn_io
 from ._optional import require
 from ._sklearn_base import (
-    FLOATS,
     ClassifierMethods,
     MLPMethods,
     RegressorMethods,
@@ -43,6 +40,8 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
+from ._sklearn_dtype import is_float_dtype
+from ._sklearn_weights import check_partial_fit, class_weights
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
@@ -62,6 +61,19 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _SPARSE = ["csr", "csc"]
+
+
+class _FloatDtype(Options):
+    """float32 or float64 in any spelling ``np.dtype`` reads (``_sklearn_dtype``)."""
+
+    def __init__(self) -> None:
+        super().__init__(object, {"float32", "float64"})
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return is_float_dtype(val)
+
+    def __str__(self) -> str:
+        return "float32 or float64 in a spelling np.dtype reads ('f4', np.float32, ...)"
 
 
 class _BaseMLP(MLPMethods, BaseEstimator):
@@ -93,7 +105,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
-        "dtype": [None, StrOptions({"float32", "float64"}), Options(type, set(FLOATS))],
+        "dtype": [None, _FloatDtype()],
         "callbacks": [list, None],
     }
     _convergence_warning = ConvergenceWarning
@@ -114,17 +126,16 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         ):
             self._validate_params()
 
-    def _split(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> list:
-        """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``)."""
+    def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> list:
+        """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``);
+        ``rows`` (``arange(n_samples)``) tells the weights' split."""
         stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
-        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        return train_test_split(*arrays, random_state=self._random_state,
+        return train_test_split(X, Y, rows, random_state=self._random_state,
                                 test_size=self.validation_fraction, stratify=stratify)
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
-        if sample_weight is not None:  # float64 or float32, as given (cast when training)
-            sample_weight = _check_sample_weight(sample_weight, X)
-        return sample_weight
+        # float64 or float32, as given (cast when training)
+        return None if sample_weight is None else _check_sample_weight(sample_weight, X)
 
     def _validate_X(self, X: Any) -> np.ndarray:
         """Validated input for prediction, in the dtype to compute in (``compute_dtype``);
@@ -163,7 +174,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
         dropout: float = 0.0, batch_norm: bool = False, class_weight: dict | str | None = None,
-        dtype: str | type | None = None, callbacks: list[Any] | None = None,
+        dtype: str | type | np.dtype | None = None, callbacks: list[Any] | None = None,
     ) -> None:
         store(self, locals())
 
@@ -176,7 +187,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
                     classes: Any = None) -> MLPClassifier:
         """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
-        self._check_partial_fit_weights()
+        check_partial_fit(self.class_weight)
         with config_context(skip_parameter_validation=True):
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -187,9 +198,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
-        X, y = validate_data(
-            self, X, y, multi_output=True, dtype=self._dtype(), reset=reset, accept_sparse=_SPARSE
-        )
+        X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset,
+                             accept_sparse=_SPARSE)
         X = dense(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -198,22 +208,19 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
-        self._objective_kind = "log_loss" if self._label_binarizer.y_type_ == "multiclass" else (
-            "binary_log_loss"
-        )
+        kind = self._label_binarizer.y_type_
+        self._objective_kind = "log_loss" if kind == "multiclass" else "binary_log_loss"
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
-    def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
-        sample_weight = super()._sample_weight(sample_weight, X, Y)
+    def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
+                         Y: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return sample_weight
-        weights = self._class_weights(Y, compute_class_weight, compute_sample_weight)
-        weights = weights.astype(X.dtype)
-        return weights if sample_weight is None else weights * sample_weight
+        w = class_weights(self, Y, compute_class_weight, compute_sample_weight).astype(X.dtype)
+        return w if sample_weight is None else w * sample_weight
 
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
-        y_pred = self._predict(X, check_input)
-        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+        return accuracy_score(y, self._predict(X, check_input), sample_weight=sample_weight)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -244,7 +251,7 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         nesterovs_momentum: bool = True, early_stopping: bool = False,
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
-        dropout: float = 0.0, batch_norm: bool = False, dtype: str | type | None = None,
+        dropout: float = 0.0, batch_norm: bool = False, dtype: str | type | np.dtype | None = None,
         callbacks: list[Any] | None = None,
     ) -> None:
         store(self, locals())
@@ -259,10 +266,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(), reset=reset,
-            accept_sparse=_SPARSE,
-        )
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(),
+                             reset=reset, accept_sparse=_SPARSE)
         X, y = dense(X), dense(y)  # a sparse y too (scikit-learn fails on it in training)
         if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
