@@ -1,4 +1,4 @@
-"""A refused ``fit(resume_from=path)`` changes nothing."""
+"""A refused ``fit(resume_from=path)`` changes nothing; layers' ``get_state`` returns copies."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import nonlin
 from nonlin.callbacks import CSVLogger, EarlyStopping
 from nonlin.checkpoint import ModelCheckpoint
 from nonlin.lr_callbacks import LearningRateScheduler
+from nonlin.preprocessing import Normalization
 
 NAMES = ["a", "b", "c", "d"]
 FIT = dict(loss="mse", batch_size=16, verbose=0)
@@ -96,3 +97,29 @@ def test_a_resume_after_a_refused_one_is_the_plain_resume(checkpoint, tmp_path) 
                              EarlyStopping(monitor="loss", patience=5)])
     assert _snapshot(retried) == _snapshot(plain)
     assert plain.history.epoch == [0, 1, 2]
+
+
+def _batch_norm():
+    layer = nonlin.BatchNorm()
+    nonlin.Sequential([nonlin.Dense(3), layer]).build(2, seed=0)
+    return layer
+
+
+def _normalization():
+    layer = Normalization()
+    layer.adapt(np.random.default_rng(1).normal(size=(10, 3)))
+    return layer
+
+
+@pytest.mark.parametrize("make", [_batch_norm, _normalization], ids=["BatchNorm", "Normalization"])
+def test_mutating_get_state_leaves_the_layer_unchanged(make) -> None:
+    layer = make()
+    before = {k: v.copy() for k, v in layer.get_state().items()}
+    assert before
+    for value in layer.get_state().values():
+        value += 5.0
+    assert all(np.array_equal(v, before[k]) for k, v in layer.get_state().items())
+    state = layer.get_state()
+    layer.set_state({k: v + 1.0 for k, v in state.items()})  # set_state still writes the layer
+    assert all(np.array_equal(v, before[k] + 1.0) for k, v in layer.get_state().items())
+    assert all(np.array_equal(v, before[k]) for k, v in state.items())
