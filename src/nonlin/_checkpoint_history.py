@@ -5,6 +5,7 @@ the keys they add to an epoch's logs. A checkpoint written by one of those
 callbacks (``ModelCheckpoint``) at the end of an epoch therefore finds the
 epoch not yet in ``model.history``: ``fit`` publishes the epoch's logs as
 ``model._epoch_logs`` while ``on_epoch_end`` runs, and ``history_now`` adds them.
+``history_for`` is the History a fit records into, continuing a resumed run's.
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ def history_now(model: Sequential, epoch: int) -> Any:
     now.epoch, now.history = list(history.epoch), {k: list(v) for k, v in history.history.items()}
     now.on_epoch_end(*ending)
     return now
+
+
+def history_for(model: Sequential, initial_epoch: int) -> History:
+    """``model.history`` for this fit: a new History, continuing the model's when
+    ``initial_epoch`` follows its last epoch (a second fit, a checkpoint loaded or resumed),
+    so that it holds every epoch, as a checkpoint written meanwhile records them. ``fit``
+    returns the epochs it ran alone (Keras 3), or with ``resume_from`` this whole one."""
+    history = History()
+    old = getattr(model, "history", None)
+    if initial_epoch > 0 and isinstance(old, History) and old.epoch and (
+        old.epoch[-1] == initial_epoch - 1
+    ):
+        history.epoch = list(old.epoch)
+        history.history = {k: list(v) for k, v in old.history.items()}
+    return history
 
 
 def history_json(history: Any) -> dict[str, Any]:

@@ -203,10 +203,12 @@ class ModelState:
     def get_state(self) -> dict[str, np.ndarray]:
         """Copies of the layers' non-trainable state (e.g. ``BatchNorm`` running
         statistics), keyed ``"<layer index>.<name>"``; empty for most models."""
+        from ._weights import layer_state
+
         self._require_built()
         state = {}
         for i, layer in enumerate(self.layers):
-            for name, arr in getattr(layer, "get_state", dict)().items():
+            for name, arr in layer_state(layer).items():  # not copied: copied here, once
                 state[f"{i}.{name}"] = arr.copy()
         return state
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import registry
 from ._atomic import file_path
-from ._checkpoint_reader import load_checkpoint
+from ._checkpoint_reader import Checkpoint, load_checkpoint
 from ._feature_names import record_names
 from .core import Sequential
 
@@ -28,23 +28,16 @@ def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
     return f"the checkpoint's {theirs!r:.200}, this model's {mine!r:.200}"
 
 
-def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
-           check: Callable[[Sequential], Any] | None = None) -> tuple[int, Any]:
-    """Put the checkpoint at ``path`` into a built ``model``, for ``fit(resume_from=path)``.
+def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
+                check: Callable[[Sequential], Any] | None = None) -> Checkpoint:
+    """The checkpoint at ``path``, checked against a built ``model``; ``model`` is unchanged.
 
     The model's architecture, input width and dtype must match the
     checkpoint's, and ``optimizer`` (an instance or registry name) must be of
-    the checkpoint's class; ``check(saved model)`` runs before anything changes
-    (fit's feature-name check). The model's weights, layer state, generator,
-    history, metadata and feature names are overwritten.
-
-    Returns
-    -------
-    initial_epoch : int
-        The number of epochs the checkpoint had completed.
-    optimizer : Optimizer
-        The checkpoint's optimizer (its config, learning rate, slots and step
-        count), to train with in place of ``optimizer``.
+    the checkpoint's class; ``check(saved model)`` runs last (fit's
+    feature-name check). ``fit`` reads and checks first, runs its own checks
+    with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
+    and only then calls ``apply_resume``: a refused call changes nothing.
     """
     checkpoint = load_checkpoint(path)
     saved, source = checkpoint.model, file_path(path)
@@ -62,6 +55,14 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
         )
     if check is not None:
         check(saved)
+    return checkpoint
+
+
+def apply_resume(model: Sequential, checkpoint: Checkpoint) -> None:
+    """Put ``read_resume``'s checkpoint into ``model``: its weights, layer state, generator,
+    history, metadata and feature names are overwritten, and the callbacks' records and a
+    stopped epoch's progress kept for ``fit``."""
+    saved = checkpoint.model
     model.set_weights(saved.get_weights())
     if hasattr(model, "set_state"):
         model.set_state(saved.get_state())
@@ -72,4 +73,21 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
     for layer in model.layers:
         if hasattr(layer, "rng"):
             layer.rng = model.rng
+
+
+def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
+           check: Callable[[Sequential], Any] | None = None) -> tuple[int, Any]:
+    """Put the checkpoint at ``path`` into a built ``model``: ``read_resume``'s checks
+    (nothing changes when one refuses), then ``apply_resume``.
+
+    Returns
+    -------
+    initial_epoch : int
+        The number of epochs the checkpoint had completed.
+    optimizer : Optimizer
+        The checkpoint's optimizer (its config, learning rate, slots and step
+        count), to train with in place of ``optimizer``.
+    """
+    checkpoint = read_resume(model, optimizer, path, check=check)
+    apply_resume(model, checkpoint)
     return checkpoint.epoch, checkpoint.optimizer

@@ -47,7 +47,7 @@ class StepSnapshot:
     def save(self) -> None:
         """Copy the current state in (before a step)."""
         for layer, saved in self.stateful:
-            for name, value in layer.get_state().items():
+            for name, value in layer_state(layer).items():
                 np.copyto(saved[name], value)
         if self.rng is not None:
             self._rng_state = _generator_state(self.rng)
@@ -59,7 +59,7 @@ class StepSnapshot:
         that overflows from finite values is checked entry by entry.
         """
         for layer, _ in self.stateful:
-            for value in layer.get_state().values():
+            for value in layer_state(layer).values():
                 if not math.isfinite(float(np.add.reduce(value, axis=None))):
                     if not np.isfinite(value).all():
                         return False

@@ -25,8 +25,10 @@ Entry = tuple[str, np.ndarray, bool]  # "{layer index}.{name}", the live array, 
 
 
 def layer_state(layer: Any) -> dict[str, np.ndarray]:
-    """``layer.get_state()``, or ``{}`` for a layer without one (optional in the protocol)."""
-    get_state = getattr(layer, "get_state", None)
+    """The arrays of ``layer.get_state()`` themselves, not copied: ``layer._live_state()``
+    where the layer has one (nonlin's, whose ``get_state`` returns copies), else
+    ``layer.get_state()``, or ``{}`` for a layer without one (optional in the protocol)."""
+    get_state = getattr(layer, "_live_state", None) or getattr(layer, "get_state", None)
     return get_state() if callable(get_state) else {}
 
 

@@ -189,7 +189,13 @@ class BatchNorm(Layer):
         return [] if self.gamma is None else [self.gamma, self.beta]
 
     def get_state(self) -> dict[str, np.ndarray]:
-        """The running statistics: ``{"moving_mean": ..., "moving_variance": ...}``."""
+        """Copies of the running statistics: ``{"moving_mean": ..., "moving_variance": ...}``,
+        each of shape ``(n_features,)`` (``{}`` before build)."""
+        return {name: value.copy() for name, value in self._live_state().items()}
+
+    def _live_state(self) -> dict[str, np.ndarray]:
+        """The running statistics themselves, not copied (``_weights.layer_state``: nonlin's
+        own readers and writers, and ``set_state``, which copies into them)."""
         if self.moving_mean is None:
             return {}
         return {"moving_mean": self.moving_mean, "moving_variance": self.moving_variance}
@@ -201,7 +207,7 @@ class BatchNorm(Layer):
         finite real values within the layer's dtype, variance >= 0): a refused state
         changes nothing. Messages name the entry and its first offending value.
         """
-        current = self.get_state()  # the arrays themselves, copied into below
+        current = self._live_state()  # the arrays themselves, copied into below
         if not current:
             raise RuntimeError("This BatchNorm is not built yet: it has no state to set")
         copy_statistics(state, current, "moving_variance")

@@ -199,8 +199,12 @@ class Normalization(Layer):
         return np.divide(grad_out, self._std, out=grad_in)
 
     def get_state(self) -> dict[str, np.ndarray]:
-        """The adapted statistics, ``{"mean": ..., "variance": ...}`` (``{}`` when they were
-        given, as they are in the config, or before build and adapt)."""
+        """Copies of the adapted statistics, ``{"mean": ..., "variance": ...}`` (``{}`` when
+        they were given, as they are in the config, or before build and adapt)."""
+        return {name: value.copy() for name, value in self._live_state().items()}
+
+    def _live_state(self) -> dict[str, np.ndarray]:
+        """The adapted statistics themselves, not copied (as ``BatchNorm._live_state``)."""
         if self._fixed is not None or self.mean is None:
             return {}
         return {"mean": self.mean, "variance": self.variance}
@@ -209,7 +213,7 @@ class Normalization(Layer):
         """Copy ``state``'s ``mean`` and ``variance`` in (checked first, as
         ``BatchNorm.set_state``: both keys, the shape, finite values, variance >= 0); the
         layer is then ready."""
-        current = self.get_state()
+        current = self._live_state()  # the arrays themselves, copied into below
         if not current:
             raise RuntimeError("This Normalization has no state to set: it is not built (or "
                                "its mean and variance were given, in its config)")

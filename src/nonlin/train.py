@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from ._callback_state import restore_callbacks
+from ._checkpoint_history import history_for
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
@@ -190,15 +191,22 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         train, val = _validation(model, loss, train, validation_split, validation_data)
         metrics = resolve_metrics(metrics, loss, model)  # a bad name: refused, nothing changed
         seeded = as_rng(seed) if seed is not None and not built_here else None
-        if resume_from is not None:
-            from ._resume import resume
+        checkpoint = None
+        if resume_from is not None:  # read and checked; put in only once every check passed
+            from ._resume import read_resume
 
-            initial_epoch, optimizer = resume(
-                model, optimizer, resume_from,
-                check=lambda saved: fit_names(saved, X, validation_data))
+            checkpoint = read_resume(model, optimizer, resume_from,
+                                     check=lambda saved: fit_names(saved, X, validation_data))
+            # its optimizer and generator win
+            initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
+                                                checkpoint.model.rng)
         check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
-        rng = model.rng if seeded is None or resume_from is not None else seeded
+        rng = model.rng if seeded is None else seeded
         check_before_fit(callbacks, optimizer, metrics, rng)  # what their on_train_begin refuses
+    if checkpoint is not None:  # a refused call (any check above) changed nothing
+        from ._resume import apply_resume
+
+        apply_resume(model, checkpoint)
     model.rng = rng  # seed's generator, unless a checkpoint's wins (resume_from)
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
@@ -216,7 +224,7 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
     Also returns the History of this fit's epochs alone (``model.history`` if it is new)."""
     _bind_rng(model)
-    history = _history_for(model, initial_epoch)
+    history = history_for(model, initial_epoch)
     this_fit = History() if history.epoch else history  # Keras 3: a new one for each fit
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
@@ -262,21 +270,6 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         optimizer.check_finite = False
         model.__dict__.pop("_fit_metrics", None)
         model.__dict__.pop("_fit_running", None)
-
-
-def _history_for(model: Sequential, initial_epoch: int) -> History:
-    """``model.history`` for this fit: a new History, continuing the model's when
-    ``initial_epoch`` follows its last epoch (a second fit, a checkpoint loaded or resumed),
-    so that it holds every epoch, as a checkpoint written meanwhile records them. ``fit``
-    returns the epochs it ran alone (Keras 3), or with ``resume_from`` this whole one."""
-    history = History()
-    old = getattr(model, "history", None)
-    if initial_epoch > 0 and isinstance(old, History) and old.epoch and (
-        old.epoch[-1] == initial_epoch - 1
-    ):
-        history.epoch = list(old.epoch)
-        history.history = {k: list(v) for k, v in old.history.items()}
-    return history
 
 
 def _bind_rng(model: Sequential) -> None:
