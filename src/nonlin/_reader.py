@@ -85,8 +85,14 @@ def _field(meta: dict[str, str], key: str, path: str) -> Any:
 
 
 def _check_format(meta: dict[str, str], path: str) -> None:
-    if _field(meta, "format", path) != FORMAT:
-        raise ModelFileError(path, f"expected {FORMAT!r}", "__metadata__['format']")
+    raw = meta.get("format")
+    # another program's safetensors file holds a bare word there, not JSON text: the
+    # {"format": "pt"} of PyTorch's and Hugging Face's writers
+    bare = isinstance(raw, str) and raw.isidentifier() and raw != FORMAT
+    value = raw if bare else _field(meta, "format", path)
+    if value != FORMAT:
+        raise ModelFileError(path, f"expected {FORMAT!r}. Received: {value!r:.50}; this is "
+                             "not a nonlin model file", "__metadata__['format']")
     version = _field(meta, "format_version", path)
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise ModelFileError(
