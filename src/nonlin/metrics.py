@@ -50,6 +50,14 @@ class Metric:
     greater_is_better: bool | None = None
     streams = False
 
+    def __init__(self, name: str | None = None) -> None:
+        """``name``: the key in ``History.history``, the class's ``name`` when None (Keras'
+        ``Metric(name=...)``, so a subclass may call ``super().__init__(name=name)``)."""
+        if name is not None:
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"Expected a non-empty str name. Received: name={name!r:.100}")
+            self.name = name
+
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         """Add one batch, ``y_true`` and ``y_pred`` (n_samples, n_outputs), its rows
         weighed by ``sample_weight`` (n_samples,), to the running state; checked as

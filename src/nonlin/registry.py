@@ -80,8 +80,10 @@ ACTIVATIONS: dict[str, type] = {
     "mish": activations_smooth.Mish,
     "relu6": activations_hard.ReLU6,
     "hard_sigmoid": activations_hard.HardSigmoid,
+    "hardsigmoid": activations_hard.HardSigmoid,  # PyTorch's spelling (F.hardsigmoid)
     "hard_silu": activations_hard.HardSwish,
     "hard_swish": activations_hard.HardSwish,
+    "hardswish": activations_hard.HardSwish,  # PyTorch's spelling (F.hardswish)
     "softsign": activations_hard.Softsign,
 }
 
