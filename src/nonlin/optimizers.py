@@ -33,8 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._clipping import clip_by_global_norm
 from ._finite import all_finite, update_finite
-from ._misuse import check_binding, params_error, state_slots
+from ._misuse import check_binding, params_error
+from ._optimizer_state import checked_slots
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from .core import Param, flat_parameter
@@ -68,36 +70,6 @@ def _check_positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
         raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
     return float(value)
-
-
-def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
-    """Scale the gradients of ``params`` in place so that their global norm is at most
-    ``clipnorm``.
-
-    Returns the norm before clipping (``inf`` or ``nan`` when a gradient is).
-    """
-    total = 0.0
-    with np.errstate(over="ignore"):  # an overflowed sum is recomputed below
-        for p in params:
-            g = p.grad.reshape(-1)
-            total += float(np.dot(g, g))
-    norm = math.sqrt(total) if total == total else math.nan
-    if norm == math.inf:  # a sum of squares overflowed: inf only if a gradient is
-        norm = _overflowed_norm(params)
-    if norm > clipnorm and math.isfinite(norm):
-        for p in params:
-            np.multiply(p.grad, np.array(clipnorm / norm, dtype=p.grad.dtype), out=p.grad)
-    return norm
-
-
-def _overflowed_norm(params: list[Param]) -> float:
-    """The global norm when its sum of squares overflowed (no NaN among the gradients):
-    ``inf`` if a gradient is, else computed in float64 after scaling by the largest entry."""
-    scale = max(float(np.max(np.abs(p.grad))) for p in params if p.grad.size)
-    if not math.isfinite(scale):
-        return scale
-    total = sum(float(np.sum(np.square(p.grad / np.float64(scale)))) for p in params)
-    return scale * math.sqrt(total)
 
 
 class Optimizer:
@@ -241,15 +213,15 @@ class Optimizer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state``, what ``state_dict`` returned (the slots are copied). The state
-        of another kind of optimizer (other slots) is refused; slots made for parameters of
+        of another kind of optimizer (other slots), NaN or infinite slot values and negative
+        squared gradients are refused (``_optimizer_state``); slots made for parameters of
         other shapes are refused by the next ``step``."""
-        iterations, slots = state_slots(self, state)
-        for name in self._squares:  # a negative one makes sqrt(v) NaN at the next step
-            negative = [value[value < 0] for value in slots[name]]
-            if any(found.size for found in negative):
-                first = next(found for found in negative if found.size)[0]
-                raise ValueError(f"Expected values >= 0 in the slot {name!r:.100} (squared "
-                                 f"gradients). Received {first.item()!r}")
+        self._load_state(state)
+
+    def _load_state(self, state: dict[str, Any], *, finite: bool = True) -> None:
+        """``load_state_dict``; ``finite=False`` keeps non-finite slots (``nonlin.sklearn``
+        moving a diverged estimator's own state to a new buffer, as scikit-learn keeps it)."""
+        iterations, slots = checked_slots(self, state, finite=finite)
         if "lr" in state:
             self.lr = float(state["lr"])
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
