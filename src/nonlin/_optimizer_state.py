@@ -6,6 +6,7 @@ a slot value that is NaN or infinite (Adam's ``m / (sqrt(v) + eps)`` would carry
 it into the weights at once, as PyTorch and Keras would, silently) and, in a slot
 of squared gradients (``Optimizer._squares``), a negative value (``sqrt(v)`` is NaN).
 Messages name the slot, the parameter's index and the value received.
+``HeldState`` is what ``_trainable`` reads of the slots an optimizer holds.
 
 ``Optimizer._load_state(state, finite=False)`` skips the first check:
 ``nonlin.sklearn`` moves an estimator's own state to a new flat buffer (after
@@ -15,12 +16,20 @@ diverged fit are NaN there as they are in scikit-learn, which trains on with the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._misuse import state_slots
 from ._state_checks import _first_bad
+
+
+class HeldState(NamedTuple):
+    """The slots an optimizer holds (``Optimizer._held_state``), as ``_trainable`` reads them."""
+
+    names: tuple[str, ...]  # the slots' names ("m", "v")
+    shapes: list[tuple[int, ...]]  # the shapes of the parameters they are for
+    owners: list[Any]  # the Params whose steps made them; [] when load_state_dict put them in
 
 
 def checked_slots(optimizer: Any, state: Any, *, finite: bool = True

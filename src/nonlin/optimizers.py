@@ -36,7 +36,7 @@ import numpy as np
 from ._clipping import clip_by_global_norm
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
-from ._optimizer_state import checked_slots
+from ._optimizer_state import HeldState, checked_slots
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from .core import Param, flat_parameter
@@ -159,6 +159,17 @@ class Optimizer:
         """Forget the slots and the binding: the next step starts them afresh."""
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []
         self._grads, self._owners = [], []
+
+    def _held_state(self) -> HeldState | None:
+        """What ``_trainable.check_optimizer`` compares with a model's parameters: the slots'
+        names, the shapes of the parameters they are for, and those parameters when steps
+        made them (``[]`` when ``load_state_dict`` put them in); None without slots (also
+        in a subclass that skips ``__init__``: nonlin.sklearn's wrapper of another)."""
+        slots = getattr(self, "_param_slots", None)
+        if not slots or not any(slots.values()):
+            return None
+        shapes = [a.shape for a in next(iter(slots.values()))]
+        return HeldState(tuple(slots), shapes, list(self._owners))
 
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter of ``params`` from its ``grad``."""

@@ -1,6 +1,7 @@
-"""``Optimizer.load_state_dict`` refuses NaN and infinite slot values (naming the slot, the
-parameter's index and the value), as a negative squared gradient; ``nonlin.sklearn`` moves
-its own state (NaN moments of a diverged fit included) through the internal path."""
+"""Optimizer state: ``load_state_dict`` refuses NaN and infinite slot values (naming the slot,
+the parameter's index and the value), as a negative squared gradient; ``nonlin.sklearn`` moves
+its own state (NaN moments of a diverged fit included) through the internal path; what
+``_trainable`` reads of an optimizer goes through ``_held_state``."""
 
 from __future__ import annotations
 
@@ -76,3 +77,29 @@ def test_a_diverged_sklearn_estimator_warm_starts_on_after_a_pickle():
         again.set_params(warm_start=True, max_iter=2)
         again.fit(X, y)
     assert again.n_iter_ == 2
+
+
+# -- what _trainable reads of an optimizer: _held_state, not its private slots ---------------
+def test_trainable_reads_the_optimizer_through_held_state_only():
+    import inspect
+
+    from nonlin import _trainable
+
+    source = inspect.getsource(_trainable)
+    for private in ("_param_slots", "_owners", "__dict__.get(\"_owners\")"):
+        assert private not in source, private
+
+
+def test_held_state_names_the_slots_shapes_and_owners():
+    rng = np.random.default_rng(0)
+    params = [Param(rng.normal(size=(2, 3)), "W"), Param(rng.normal(size=3), "b")]
+    optimizer = O.Adam()
+    assert optimizer._held_state() is None  # no step yet
+    optimizer.step(params)
+    held = optimizer._held_state()
+    assert held.names == ("m", "v") and held.shapes == [(2, 3), (3,)]
+    assert all(a is b for a, b in zip(held.owners, params, strict=True))
+    loaded = O.Adam()
+    loaded.load_state_dict(optimizer.state_dict())
+    assert loaded._held_state() == (("m", "v"), [(2, 3), (3,)], [])  # loaded: no owners yet
+    assert O.SGD(0.1)._held_state() is None  # plain SGD holds nothing
