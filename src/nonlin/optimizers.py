@@ -23,7 +23,9 @@ A refused update also resets the slots (moment estimates), which then count
 their steps from there (``slots_since``: Adam's bias correction is that of a
 fresh Adam, while a schedule goes on from ``iterations``).
 ``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
-step counts (flat keys such as ``"m.0"``, arrays and plain scalars).
+step counts (flat keys such as ``"m.0"``, arrays and plain scalars); a NaN or
+infinite slot value is refused (``_optimizer_state``). ``clip_by_global_norm`` is
+``_clipping``'s.
 """
 
 from __future__ import annotations
