@@ -7,6 +7,8 @@ would: a monitored key of unknown direction, a scheduled learning rate to
 change, a checkpoint folder that cannot be made, a generator a checkpoint
 cannot record (``check_checkpoint_rng``), a log file that cannot be written
 (``check_log_path``). The log file is neither created nor truncated here.
+``refuse_while_fitting`` refuses ``fit`` and ``compile`` called by a callback of
+the model's running fit, which goes on with its own optimizer, loss and metrics.
 """
 
 from __future__ import annotations
@@ -70,3 +72,12 @@ def check_log_path(filename: str, owner: str = "CSVLogger") -> None:
 
 def _refused(code: int, owner: str, filename: str, why: str) -> OSError:
     return OSError(code, f"{owner} cannot write its file {filename!r}: {why}")
+
+
+def refuse_while_fitting(model: Any, call: str, hint: str) -> None:
+    """Raise ``RuntimeError`` when ``model``'s fit (or ``train_on_batch``) is running and
+    one of its callbacks calls ``call`` on it; ``hint`` says what to do instead. By id: a
+    deepcopy of the model made meanwhile carries the flag but may fit and compile."""
+    if model.__dict__.get("_fit_running") == id(model):
+        raise RuntimeError(f"Cannot call {call} on a model whose fit is running (from one of "
+                           f"its callbacks?): {hint}")

@@ -171,6 +171,7 @@ class Sequential(ModelState, KerasMethods):
         """Keras' ``compile``: the optimizer, loss and metrics that ``fit`` and ``evaluate``
         use when not given theirs (``model.optimizer``, ``model.loss``; a ``fit`` given
         others replaces them, and the optimizer keeps its state from one fit to the next).
+        Refused (``RuntimeError``) from a callback while this model's ``fit`` runs.
 
         Parameters
         ----------
@@ -180,7 +181,7 @@ class Sequential(ModelState, KerasMethods):
         """
         from .train import compiled
 
-        self.optimizer, self.loss, self._metrics = compiled(optimizer, loss, metrics)
+        self.optimizer, self.loss, self._metrics = compiled(self, optimizer, loss, metrics)
 
     def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
             batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,

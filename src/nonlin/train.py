@@ -23,8 +23,9 @@ Guarantees:
   state checks; its optimizer then decides about non-finite updates.
 * Ctrl-C (in the main thread, unless the program ignores SIGINT): deferred to
   the end of the running step, then ``KeyboardInterrupt`` with the model at
-  that step. A second Ctrl-C inside the step is deferred too (outside one it
-  raises at once); a third cuts the step, and no mid-epoch progress is recorded.
+  that step. A second Ctrl-C inside the step (or the epoch's shuffling draw) is
+  deferred too (outside one it raises at once); a third cuts the step, and no
+  mid-epoch progress is recorded.
 * ``model.history`` holds the epochs completed so far, whatever happens.
 * ``model.stop_training`` set in a batch hook ends the epoch after that batch
   (Keras 3): its logs cover the rows trained, and it counts as an epoch done
@@ -49,7 +50,7 @@ from ._checkpoint_history import history_for
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
-from ._fit_checks import check_before_fit
+from ._fit_checks import check_before_fit, refuse_while_fitting
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
@@ -79,8 +80,14 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
 
 
-def compiled(optimizer: Any, loss: Any, metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
-    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs)."""
+def compiled(model: Sequential, optimizer: Any, loss: Any,
+             metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
+    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs).
+    Refused while ``model``'s fit runs (a callback's): that fit goes on with its own."""
+    refuse_while_fitting(model, "compile", "the running fit keeps the optimizer, loss and "
+                         "metrics it started with. Set model.optimizer.lr to change the learning "
+                         "rate (as LearningRateScheduler does); for another optimizer or loss, "
+                         "stop the fit (model.stop_training = True), then compile and fit again")
     if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [] if metrics is None else [metrics]
     return resolve_optimizer(optimizer), resolve_loss(loss), list(metrics)
@@ -162,10 +169,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         class_weight: Any = None, sample_weight: Any = None, verbose: int | str = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
-    if model.__dict__.get("_fit_running") == id(model):  # id: a deepcopy made meanwhile may fit
-        raise RuntimeError("Cannot call fit on a model whose fit is running (from one of its "
-                           "callbacks?): fit another model, or stop this one "
-                           "(model.stop_training = True) and fit again after it returns")
+    refuse_while_fitting(model, "fit", "fit another model, or stop this one "
+                         "(model.stop_training = True) and fit again after it returns")
     loss, optimizer, metrics = _model_defaults(model, loss, optimizer, metrics)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
