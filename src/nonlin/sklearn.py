@@ -40,11 +40,12 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
-from ._sklearn_dtype import is_float_dtype
+from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_weights import check_partial_fit, class_weights
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
+import sklearn  # noqa: E402
 from sklearn import config_context, get_config  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -61,19 +62,11 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _SPARSE = ["csr", "csc"]
+_FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
+# scikit-learn 1.6 sums the L-BFGS loss and words its ConvergenceWarning otherwise
+_BEFORE_1_7 = before(sklearn.__version__, (1, 7))
 
 
-class _FloatDtype(Options):
-    """float32 or float64 in any spelling ``np.dtype`` reads (``_sklearn_dtype``)."""
-
-    def __init__(self) -> None:
-        super().__init__(object, {"float32", "float64"})
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        return is_float_dtype(val)
-
-    def __str__(self) -> str:
-        return "float32 or float64 in a spelling np.dtype reads ('f4', np.float32, ...)"
 
 
 class _BaseMLP(MLPMethods, BaseEstimator):
@@ -109,6 +102,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         "callbacks": [list, None],
     }
     _convergence_warning = ConvergenceWarning
+    _sklearn_before_1_7 = _BEFORE_1_7  # read by _sklearn_lbfgs
     _check_fitted = check_is_fitted  # NotFittedError, for MLPMethods.save
 
     # -- fitting -------------------------------------------------------------
@@ -179,13 +173,15 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
-        """Fit to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a 0/1 matrix."""
+        """Fit to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a 0/1 matrix,
+        rows weighted by ``sample_weight`` (n_samples,) or None."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
                     classes: Any = None) -> MLPClassifier:
-        """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
+        """One epoch over ``X``, ``y`` (rows weighted by ``sample_weight``); ``classes`` is
+        required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
         check_partial_fit(self.class_weight)
         with config_context(skip_parameter_validation=True):
@@ -257,12 +253,13 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """Fit to ``X`` (n_samples, n_features) and targets ``y`` (n_samples,) or (n, n_outputs)."""
+        """Fit to ``X`` (n_samples, n_features) and targets ``y`` (n_samples,) or (n, n_outputs),
+        rows weighted by ``sample_weight`` (n_samples,) or None."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """One epoch over ``X``, ``y``."""
+        """One epoch over ``X``, ``y`` (rows weighted by ``sample_weight``)."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
