@@ -8,8 +8,9 @@ network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
 
 Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs:
-see ``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
+``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs;
+multilabel: ``"balanced"`` or a list of dicts, one per label column; see
+``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
 float32 / float64 in any spelling ``np.dtype`` reads), ``callbacks`` (nonlin
 callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
@@ -65,8 +66,6 @@ _SPARSE = ["csr", "csc"]
 _FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
 # scikit-learn 1.6 sums the L-BFGS loss and words its ConvergenceWarning otherwise
 _BEFORE_1_7 = before(sklearn.__version__, (1, 7))
-
-
 
 
 class _BaseMLP(MLPMethods, BaseEstimator):
@@ -154,7 +153,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
     }
     loss = "log_loss"  # as scikit-learn's: an attribute, not a parameter
 
@@ -167,7 +166,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         nesterovs_momentum: bool = True, early_stopping: bool = False,
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
-        dropout: float = 0.0, batch_norm: bool = False, class_weight: dict | str | None = None,
+        dropout: float = 0.0, batch_norm: bool = False,
+        class_weight: dict | list[dict] | str | None = None,
         dtype: str | type | np.dtype | None = None, callbacks: list[Any] | None = None,
     ) -> None:
         store(self, locals())
