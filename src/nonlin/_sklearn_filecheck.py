@@ -96,6 +96,10 @@ def _decode_param(name: str, value: Any) -> Any:
         return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):
         return _class_weight(value)
+    if name == "class_weight" and isinstance(value, list):  # multilabel: one per column
+        if not all(isinstance(v, dict) for v in value):
+            raise ValueError("a list of {'pairs': [[label, weight], ...]}")
+        return [_class_weight(v) for v in value]
     return _unnumber(value)
 
 
@@ -207,8 +211,10 @@ def _binarizer(binarizer: Any, values: np.ndarray, y_type: str) -> Any:
 
 def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
     """The classes in the dtype ``classes_dtype`` records (``np.dtype(...).str``: ``"|u1"``,
-    ``"<U5"``), which must hold each of them unchanged; files from before it was written:
-    NumPy's reading of the list (int64 for integers)."""
+    ``"<U5"``), which must hold each of them unchanged and as the writer spells that dtype's
+    labels (``tolist``: JSON true / false for bool, integers for an integer dtype, numbers
+    with a point for a float one), so ``[0, 1]`` is no bool dtype's; files from before it
+    was written: NumPy's reading of the list (int64 for integers)."""
     spelled = fitted.get("classes_dtype")
     if spelled is None:
         return values
@@ -221,10 +227,15 @@ def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
                 typed = values.astype(dtype)
     except (TypeError, ValueError, OverflowError):
         pass
-    if typed is None or typed.tolist() != values.tolist():
+    if typed is None or not _same_labels(typed.tolist(), values.tolist()):
         raise _refuse(path, f"{_FITTED}.classes_dtype", spelled,
                       "a bool, integer, float, str or object dtype holding the classes")
     return typed
+
+
+def _same_labels(typed: list, read: list) -> bool:
+    """Equal values of the same Python types (``False == 0`` and ``1.0 == 1`` are not)."""
+    return typed == read and [type(v) for v in typed] == [type(v) for v in read]
 
 
 def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> None:

@@ -67,10 +67,14 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
             sizes = [int(v) for v in np.atleast_1d(value)]
             value = int(value) if np.ndim(value) == 0 else (
                 {"list": sizes} if isinstance(value, list) else sizes)
-        elif name == "class_weight" and isinstance(value, dict):
-            value = {"pairs": [[_number(k), float(v)] for k, v in value.items()]}
+        elif name == "class_weight" and isinstance(value, dict | list):  # JSON keys are text
+            value = [_pairs(d) for d in value] if isinstance(value, list) else _pairs(value)
         out[name] = _number(value)
     return out
+
+
+def _pairs(weights: dict) -> dict[str, list]:
+    return {"pairs": [[_number(k), float(v)] for k, v in weights.items()]}
 
 
 def export_model(est: Any) -> Sequential:

@@ -67,7 +67,9 @@ def fit_lbfgs(
     )
     est.n_iter_ = min(result.nit, est.max_iter)
     if result.status != 0:
-        warnings.warn(_lbfgs_warning(result, est.n_iter_, est.max_iter), warning, stacklevel=3)
+        text = _lbfgs_warning(result, est.n_iter_, est.max_iter,
+                              getattr(est, "_sklearn_before_1_7", False))
+        warnings.warn(text, warning, stacklevel=3)
     est.loss_ = est._loss_type(result.fun)  # _sklearn_schedule.loss_type's
     if est.dtype is None:
         to_float64(est)
@@ -123,8 +125,13 @@ def _final_statistics(model: Sequential, X: np.ndarray) -> None:
             layer.momentum = momentum
 
 
-def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
-    """scikit-learn's text (``_check_optimize_result``) for an L-BFGS run that stopped early."""
+def _lbfgs_warning(result: Any, n_iter: int, max_iter: int, before_1_7: bool = False) -> str:
+    """scikit-learn's text (``_check_optimize_result``) for an L-BFGS run that stopped early
+    (``before_1_7``: scikit-learn 1.6's wording)."""
+    if before_1_7:
+        return (f"lbfgs failed to converge (status={result.status}):\n{result.message}.\n\n"
+                "Increase the number of iterations (max_iter) or scale the data as shown in:\n"
+                "    https://scikit-learn.org/stable/modules/preprocessing.html")
     text = f"lbfgs failed to converge after {n_iter} iteration(s) (status={result.status}):\n"
     text += f"{result.message}\n"
     if n_iter == max_iter:  # the iteration limit, rather than max_fun or a line search
