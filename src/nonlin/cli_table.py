@@ -177,7 +177,7 @@ def _check_repeats(
 
 def _cli_terms(message: str, columns_option: str) -> str:
     """The reader's Python spellings (``missing='drop'``) as the command line's options."""
-    from ._csv_text import ADVICE
+    from ._csv_text import ADVICE, FILLED
 
     advice = ("leave it out (--exclude, or --columns without it) or encode its text as numbers"
               if columns_option.startswith("--") else "the model takes this column as numbers, "
@@ -188,6 +188,7 @@ def _cli_terms(message: str, columns_option: str) -> str:
         ("(in columns)", f"({columns_option})"),
         ("(target)", "(--target)"),
         (ADVICE, advice),
+        (FILLED, "the training mean stored in the model"),
     ):
         message = message.replace(python, option)
     return message

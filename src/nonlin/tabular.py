@@ -101,7 +101,8 @@ def read_csv(
     dtype : float dtype of ``X``; a number outside its range counts as missing
     fill_values : with ``missing="mean"``, the value for a missing cell of each
         feature column, in ``X``'s order (a model's training means), instead of
-        the file's own column means
+        the file's own column means (a column of text, whose every cell counts as
+        missing, is still refused: ``CSVError``; a column of empty cells is filled)
     impute : with ``missing="mean"``, False leaves missing cells NaN (the caller fills them)
 
     Returns
@@ -279,10 +280,12 @@ class _Output:
 
     def _impute(self) -> None:
         for column in np.flatnonzero(self.counts < self.n_rows):
+            if self.counts[column] == 0:  # a column of text is refused, with fill_values too
+                error = no_mean_error(self.plan, int(column), fill=self.fill is not None)
+                if error is not None:
+                    raise error
             if self.fill is not None:
                 fill = self.fill[column]
-            elif self.counts[column] == 0:
-                raise no_mean_error(self.plan, int(column))
             else:
                 fill = self.sums[column] / self.counts[column]
             if self.impute:

@@ -1,0 +1,70 @@
+"""Leftovers of session 15 on the command line, run in-process.
+
+- ``predict`` and ``evaluate --missing mean`` refuse a column of text, as ``train`` does;
+- ``info`` caps a long list of input names;
+- escaped values are unambiguous: a line break and a backslash followed by ``n`` differ;
+- library messages mark a value they cut.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nonlin import cli
+from nonlin.tabular import CSVError, read_csv
+
+
+def _error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
+    """The one line of a user error on stderr (notes aside), holding every fragment."""
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and "Traceback" not in err, err[:2000]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0][:2000])
+    return lines[0]
+
+
+def _model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``m.safetensors``: a classifier of columns a, b trained on ``train.csv`` in tmp_path."""
+    rows = "".join(f"{i % 7},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(40))
+    (tmp_path / "train.csv").write_text("a,b,y\n" + rows)
+    assert cli.main(["train", "train.csv", "--target", "y", "--epochs", "1", "--quiet",
+                     "--hidden", "4", "--out", "m.safetensors"]) == 0
+    capsys.readouterr()
+
+
+# -- a: predict and evaluate --missing mean on a column of text -------------------
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_missing_mean_refuses_a_column_of_text_in_new_data(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _model(tmp_path, capsys)
+    (tmp_path / "new.csv").write_text("a,b,y\n1,red,cat\n2,blue,dog\n")
+    assert cli.main([command, "m.safetensors", "new.csv", "--missing", "mean"]) == 2
+    line = _error_line(capsys, "new.csv, column 'b' holds text, not numbers (line 2: 'red')",
+                       "--missing mean", "training mean", "as numbers")
+    assert "fill_values" not in line and "missing='mean'" not in line
+
+
+def test_missing_mean_still_fills_a_column_of_empty_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _model(tmp_path, capsys)
+    (tmp_path / "new.csv").write_text("a,b\n1,\n2,NA\n")
+    assert cli.main(["predict", "m.safetensors", "new.csv", "--missing", "mean"]) == 0
+    out, err = capsys.readouterr()
+    assert out.count("\n") == 3 and "b (2)" in err
+
+
+def test_read_csv_fill_values_refuses_a_column_of_text(tmp_path: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("a,b\n1,red\n2,blue\n")
+    with pytest.raises(CSVError, match=r"column 'b' holds text.*line 2: 'red'.*fill_values"):
+        read_csv(path, missing="mean", fill_values=[0.0, 0.0])
+    path.write_text("a,b\n1,\n2,\n")
+    assert read_csv(path, missing="mean", fill_values=[0.0, 5.0]).X[:, 1].tolist() == [5.0, 5.0]
