@@ -68,3 +68,25 @@ def test_read_csv_fill_values_refuses_a_column_of_text(tmp_path: Path) -> None:
         read_csv(path, missing="mean", fill_values=[0.0, 0.0])
     path.write_text("a,b\n1,\n2,\n")
     assert read_csv(path, missing="mean", fill_values=[0.0, 5.0]).X[:, 1].tolist() == [5.0, 5.0]
+
+
+# -- b: info on a model of many inputs ---------------------------------------------
+def test_info_wraps_a_long_list_of_input_names_and_caps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = [f"feature_{i}" for i in range(500)]
+    rows = "".join(",".join(str((r * i) % 5) for i in range(500)) + f",{'ab'[r % 2]}\n"
+                   for r in range(6))
+    (tmp_path / "wide.csv").write_text(",".join(names) + ",y\n" + rows)
+    assert cli.main(["train", "wide.csv", "--target", "y", "--epochs", "1", "--quiet",
+                     "--hidden", "2", "--val-split", "0", "--out", "w.safetensors"]) == 0
+    capsys.readouterr()
+    assert cli.main(["info", "w.safetensors"]) == 0
+    out = capsys.readouterr().out
+    assert max(map(len, out.splitlines())) <= 100
+    start = out.index("inputs:   500 columns: feature_0, feature_1,")
+    block = out[start:out.index("dtype:")]
+    assert "feature_19," in block and "feature_20," not in block and "feature_494" not in block
+    assert "... (475 more) ..., feature_495," in block and block.rstrip().endswith("feature_499")
+    assert all(line.startswith(" " * 10) for line in block.splitlines()[1:])

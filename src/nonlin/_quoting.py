@@ -12,6 +12,8 @@ line break, and must not let a label send escape codes to the terminal.
   any other control or invisible separator) escaped as ``repr`` writes them,
   the rest as it is (not quoted, backslashes and quotes unchanged).
 - ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``.
+- ``wrapped_list(prefix, values, indent)``: a long list (``info``'s 5000 input names) as lines of
+  at most 100 characters, the first and last few values around ``... (4975 more) ...``.
 
 Files the command line writes (CSV outputs, model metadata) keep the values as
 they are; these are for what is printed.
@@ -25,6 +27,7 @@ from typing import Any
 WIDTH = 80  # characters of one quoted value, the quotes included
 LIMIT = 10  # values shown of a list
 ITEM_WIDTH = 40  # characters of each value shown in a list
+HEAD, TAIL = 20, 5  # values shown of a long list in wrapped lines: the first and the last
 
 
 def cut(text: str, width: int) -> str:
@@ -73,3 +76,23 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def wrapped_list(prefix: str, values: Iterable[Any], indent: int, width: int = 100,
+                 head: int = HEAD, tail: int = TAIL) -> list[str]:
+    """``prefix`` then ``values``, comma-separated, as lines of at most ``width`` characters
+    (or one value), every line after the first starting with ``indent`` spaces; each value
+    ``printable`` and ``cut`` to ``ITEM_WIDTH``. More than ``head + tail`` values: the
+    first ``head``, ``... (N more) ...``, the last ``tail``."""
+    items = [cut(printable(str(item)), ITEM_WIDTH) for item in values]
+    if len(items) > head + tail:
+        items = [*items[:head], f"... ({len(items) - head - tail} more) ...", *items[-tail:]]
+    lines, line = [], prefix
+    for position, item in enumerate(items):
+        item += "," * (position < len(items) - 1)
+        if len(line) > indent and len(line) + 1 + len(item) > width:
+            lines.append(line)
+            line = " " * indent + item
+        else:
+            line = f"{line} {item}" if line.strip() else line + item
+    return [*lines, line]

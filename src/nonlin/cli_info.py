@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._quoting import cut, printable
+from ._quoting import cut, printable, wrapped_list
 from .cli_common import HelpFormatter, check_model_file, json_text, note
-from .cli_model import describe_classes
 
 
 def add_info(subparsers: argparse._SubParsersAction) -> None:
@@ -83,18 +82,18 @@ def _describe_compile(model: Any) -> list[str]:
 def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
     """Task, target, input columns, classes, scaling and the training record, as lines."""
     names = meta.get("feature_names")
+    inputs = f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
     lines = [
         f"task:     {meta.get('task', 'not recorded')}"
         + (" (multi-label: each output is one label's own probability)"
            if meta.get("multilabel") is True else ""),
         f"target:   {meta.get('target', 'not recorded')}",
-        f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
-        + (f": {', '.join(names)}" if names else " (names not recorded)"),
+        *(wrapped_list(inputs + ":", names, 10) if names else [f"{inputs} (names not recorded)"]),
     ]
     lines.append(f"dtype:    {model.dtype.name}")
     if meta.get("classes"):
         kind = "labels:  " if meta.get("multilabel") is True else "classes: "
-        lines.append(f"{kind} {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+        lines += wrapped_list(f"{kind} {len(meta['classes'])}:", meta["classes"], 10)
     if meta.get("preprocessing"):
         lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
     training = dict(meta.get("training") or {})
