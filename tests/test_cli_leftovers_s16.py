@@ -90,3 +90,38 @@ def test_info_wraps_a_long_list_of_input_names_and_caps_it(
     assert "feature_19," in block and "feature_20," not in block and "feature_494" not in block
     assert "... (475 more) ..., feature_495," in block and block.rstrip().endswith("feature_499")
     assert all(line.startswith(" " * 10) for line in block.splitlines()[1:])
+
+
+# -- c: escaping that tells a line break from a backslash and n ----------------------
+def test_printable_tells_a_line_break_from_a_backslash_and_n() -> None:
+    from nonlin._quoting import one_line, printable, quoted
+
+    assert printable("a\nb") == "a\\nb" and printable("a\\nb") == "a\\\\nb"
+    assert printable("a\\nb\n") == "a\\\\nb\\n"  # escaped as repr does, without quotes
+    assert printable("C:\\data") == "C:\\data" and printable("plain") == "plain"
+    message = f"no column {quoted('a' + chr(10) + 'b')}, nor {printable('c' + chr(9))}"
+    assert one_line(message) == message and one_line("x\ty\\n") == "x\\ty\\n"
+
+
+def test_a_label_with_a_line_break_and_one_with_backslash_n_show_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    with open("d.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["a", "b\\nc", "y"])
+        writer.writerows([i % 5, i % 3, "x\ny" if i % 2 else "x\\ny"] for i in range(40))
+    assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "1", "--quiet",
+                     "--hidden", "4", "--out", "m.safetensors"]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", "m.safetensors", "d.csv"]) == 0
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines()[3:5]]
+    assert rows == ["x\\ny", "x\\\\ny"], rows
+    assert cli.main(["info", "m.safetensors"]) == 0
+    out = capsys.readouterr().out
+    assert "inputs:   2 columns: a, b\\\\nc\n" in out and "classes:  2: x\\ny, x\\\\ny\n" in out
+    (tmp_path / "new.csv").write_text("a,b\\nc,t\\n\n1,2,3\n")
+    assert cli.main(["predict", "m.safetensors", "new.csv"]) == 0
+    assert "does not use: t\\\\n\n" in capsys.readouterr().err

@@ -8,9 +8,16 @@ line break, and must not let a label send escape codes to the terminal.
 - ``quoted(value)``: ``repr(value)``, cut with ``...`` and the length when long:
   ``'xxxx...'... (100000 characters)``.
 - ``quoted_list(values)``: the first few of them, then ``... and 4990 more``.
-- ``printable(text)``: the characters ``repr`` escapes (``\\n``, ``\\t``, ``\\x1b``,
-  any other control or invisible separator) escaped as ``repr`` writes them,
-  the rest as it is (not quoted, backslashes and quotes unchanged).
+- ``printable(text)``: one value (a label, a column name) with the characters
+  ``repr`` escapes (``\\n``, ``\\t``, ``\\x1b``, any other control or invisible
+  separator) escaped as ``repr`` writes them, the rest as it is (not quoted).
+  A value that would read ambiguously, one with anything to escape or with a
+  backslash before ``\\``, ``n``, ``r``, ``t``, ``x``, ``u`` or ``U``, has every
+  backslash doubled, as ``repr`` does: a line break shows as ``\\n``, a backslash
+  and ``n`` as ``\\\\n``, ``C:\\new`` as ``C:\\\\new``, ``C:\\data`` as it is.
+- ``one_line(text)``: a whole message or line, made of values already escaped
+  (``quoted``, ``printable``): what control characters are left in it escaped,
+  backslashes unchanged, so escaping it again changes nothing.
 - ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``.
 - ``wrapped_list(prefix, values, indent)``: a long list (``info``'s 5000 input names) as lines of
   at most 100 characters, the first and last few values around ``... (4975 more) ...``.
@@ -27,6 +34,7 @@ from typing import Any
 WIDTH = 80  # characters of one quoted value, the quotes included
 LIMIT = 10  # values shown of a list
 ITEM_WIDTH = 40  # characters of each value shown in a list
+_AFTER_BACKSLASH = frozenset("\\nrtxuU")  # a backslash before one reads as an escape
 HEAD, TAIL = 20, 5  # values shown of a long list in wrapped lines: the first and the last
 
 
@@ -70,9 +78,24 @@ def quoted_list(
 
 
 def printable(text: str) -> str:
-    """``text`` with each character that ``repr`` escapes written as ``repr`` writes it
-    (a line break as ``\\n``, a tab as ``\\t``, ESC as ``\\x1b``), so that it prints on
-    one line and sends no control codes; other characters, backslashes included, unchanged."""
+    """One value, ``text``, on one line with nothing hidden: as it is, unless it holds a
+    character that ``repr`` escapes (a line break, a tab, ESC) or a backslash that would
+    read as an escape (before ``\\``, ``n``, ``r``, ``t``, ``x``, ``u`` or ``U``); then as
+    ``repr`` writes it without the quotes (``\\n``, ``\\t``, ``\\x1b``, every backslash
+    doubled), so it prints on one line, sends no control codes, and a line break and a
+    backslash followed by ``n`` show apart."""
+    if text.isprintable() and not any(
+        text[i + 1 : i + 2] in _AFTER_BACKSLASH for i, char in enumerate(text) if char == "\\"
+    ):
+        return text
+    return "".join(char if char.isprintable() and char != "\\" else repr(char)[1:-1]
+                   for char in text)
+
+
+def one_line(text: str) -> str:
+    """A message or printed line, built of values already escaped (``quoted``,
+    ``printable``), with the control characters still in it (a path may hold one)
+    escaped as ``repr`` writes them; backslashes unchanged, so it is idempotent."""
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
