@@ -125,3 +125,33 @@ def test_a_label_with_a_line_break_and_one_with_backslash_n_show_apart(
     (tmp_path / "new.csv").write_text("a,b\\nc,t\\n\n1,2,3\n")
     assert cli.main(["predict", "m.safetensors", "new.csv"]) == 0
     assert "does not use: t\\\\n\n" in capsys.readouterr().err
+
+
+# -- d: library messages mark a value they cut ---------------------------------------
+def test_library_messages_mark_a_cut_value_with_its_length() -> None:
+    import numpy as np
+
+    import nonlin
+    from nonlin import datasets, optimizers
+
+    with pytest.raises(ValueError, match=r"name='xxxx*'\.\.\. \(5000 characters\)$"):
+        datasets.load("x" * 5000)
+    with pytest.raises(ValueError) as info:
+        optimizers.Adam(lr=[float("nan")] * 1000)
+    message = str(info.value)
+    assert message.endswith(f"... ({len(repr([float('nan')] * 1000))} characters)"), message
+    assert len(message) < 250
+    short = pytest.raises(ValueError, match=r"Received: lr=-1\.0$")  # short: as it was
+    with short:
+        optimizers.Adam(lr=-1.0)
+    model = nonlin.Sequential([nonlin.normalization.BatchNorm()])
+    model.build(3)
+    with pytest.raises(ValueError, match=r"Received unknown keys 'k0', .*, \.\.\. and 190 more$"):
+        model.set_state({f"k{i}": np.zeros(1) for i in range(200)})
+
+
+def test_a_cut_exception_message_quoted_in_another_says_its_length() -> None:
+    from nonlin._header import _finite_float
+
+    with pytest.raises(ValueError, match=r"number 9{40}\.\.\. \(400 characters\) overflows"):
+        _finite_float("9" * 400)

@@ -6,7 +6,8 @@ header has 5000 names; a table cell must stay one line when a label holds a
 line break, and must not let a label send escape codes to the terminal.
 
 - ``quoted(value)``: ``repr(value)``, cut with ``...`` and the length when long:
-  ``'xxxx...'... (100000 characters)``.
+  ``'xxxx...'... (100000 characters)``; every message of nonlin that quotes a value
+  it received uses it (``Received: units=...``), so a cut is never silent.
 - ``quoted_list(values)``: the first few of them, then ``... and 4990 more``.
 - ``printable(text)``: one value (a label, a column name) with the characters
   ``repr`` escapes (``\\n``, ``\\t``, ``\\x1b``, any other control or invisible
@@ -19,6 +20,8 @@ line break, and must not let a label send escape codes to the terminal.
   (``quoted``, ``printable``): what control characters are left in it escaped,
   backslashes unchanged, so escaping it again changes nothing.
 - ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``.
+- ``clipped(text, width)``: a message (``str(exc)``) quoted in another, its first
+  ``width`` characters then ``... (N characters)`` when longer.
 - ``wrapped_list(prefix, values, indent)``: a long list (``info``'s 5000 input names) as lines of
   at most 100 characters, the first and last few values around ``... (4975 more) ...``.
 
@@ -31,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-WIDTH = 80  # characters of one quoted value, the quotes included
+WIDTH = 100  # characters of one quoted value, the quotes included
 LIMIT = 10  # values shown of a list
 ITEM_WIDTH = 40  # characters of each value shown in a list
 _AFTER_BACKSLASH = frozenset("\\nrtxuU")  # a backslash before one reads as an escape
@@ -46,9 +49,13 @@ def cut(text: str, width: int) -> str:
 def quoted(value: Any, width: int = WIDTH) -> str:
     """``repr(value)`` in about ``width`` characters: a longer string as the ``repr`` of
     its start, ``...`` and its length (``'abc'... (100000 characters)``), any other value
-    as its ``repr`` cut by ``cut``."""
+    as the start of its ``repr``, ``...`` and the ``repr``'s length (``[1, 2, ... (9000
+    characters)``). Library messages quote received values with it, as the CLI's do."""
     if not isinstance(value, str):
-        return cut(repr(value), width)
+        shown = repr(value)
+        if len(shown) <= width:
+            return shown
+        return f"{shown[: max(width, 4) - 3]}... ({len(shown)} characters)"
     if len(value) <= width and len(shown := repr(value)) <= width:
         return shown
     room, kept = max(width, 8) - 2, 0  # the quotes take 2 characters
@@ -58,6 +65,12 @@ def quoted(value: Any, width: int = WIDTH) -> str:
             break
         kept += 1
     return f"{repr(value[:kept])}... ({len(value)} characters)"
+
+
+def clipped(text: str, width: int) -> str:
+    """``text`` (a message, a number as written) cut to its first ``width`` characters
+    with ``...`` and its length when longer: ``'1111...'... (400 characters)``."""
+    return text if len(text) <= width else f"{text[:width]}... ({len(text)} characters)"
 
 
 def quoted_list(

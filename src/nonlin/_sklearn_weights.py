@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
+
 
 def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarray],
                   sample_weight: Callable[..., np.ndarray]) -> np.ndarray:
@@ -30,7 +32,7 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
             raise ValueError(
                 "Expected class_weight='balanced' or None for multilabel y (a dict weighs the "
                 "classes of a single output; weigh rows through sample_weight instead). "
-                f"Received: class_weight={weights!r:.100}"
+                f"Received: class_weight={quoted(weights)}"
             )
         return sample_weight(weights, Y)
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label

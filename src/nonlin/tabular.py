@@ -45,6 +45,7 @@ from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_head
 from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
 from ._csv_text import no_mean_error, none_left_error
+from ._quoting import quoted
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
@@ -132,7 +133,7 @@ def _read(request: _Request, labels: bool) -> Table:
         if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
             raise ValueError(
                 f"Expected {len(plan.features)} finite fill_values, one per feature column. "
-                f"Received: fill_values={fill.tolist()!r:.200}"
+                f"Received: fill_values={quoted(fill.tolist(), 200)}"
             )
         output = _Output(plan, os.fstat(handle.fileno()).st_size)
         output.fill, output.impute = fill, request.impute
