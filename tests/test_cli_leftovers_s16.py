@@ -155,3 +155,30 @@ def test_a_cut_exception_message_quoted_in_another_says_its_length() -> None:
 
     with pytest.raises(ValueError, match=r"number 9{40}\.\.\. \(400 characters\) overflows"):
         _finite_float("9" * 400)
+
+
+# -- docs/cli.md against the command ---------------------------------------------------
+def test_cli_md_lists_every_activation_and_optimizer_train_takes() -> None:
+    from nonlin import registry
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    row = {kind: next(line for line in text.splitlines() if line.startswith(f"| `--{kind} NAME`"))
+           for kind in ("activation", "optimizer")}
+    for name in registry.ACTIVATIONS:
+        assert f"`{name}`" in row["activation"], name
+    for name in registry.OPTIMIZERS:
+        assert f"`{name}`" in row["optimizer"], name
+
+
+def test_help_shows_each_default_the_docs_give(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["xor", "--help"])
+    assert "steps between Error lines (10000)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_bare_nonlin_prints_its_help_on_stderr_with_status_2(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: nonlin") and "commands:" in err
