@@ -182,3 +182,14 @@ def test_a_bare_nonlin_prints_its_help_on_stderr_with_status_2(
     assert cli.main([]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("usage: nonlin") and "commands:" in err
+
+
+def test_a_header_of_one_column_with_semicolons_says_the_file_is_not_comma_separated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "semi.csv").write_text("a;b;y\n1;2;3\n3;4;5\n")
+    assert cli.main(["train", "semi.csv", "--target", "y", "--quiet"]) == 2
+    _error_line(capsys, "no column 'y' (--target)", "separated by ';'", "only commas")
+    assert cli.main(["train", "semi.csv", "--target", "a;b;y", "--exclude", "b"]) == 2
+    _error_line(capsys, "no column 'b' (--exclude)", "separated by ';'")

@@ -159,6 +159,14 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     return names, first[len(header) :], 1 + header.count(b"\n")
 
 
+def separator_hint(names: list[str] | tuple[str, ...]) -> str:
+    """For a header read as one column holding ``;``, a tab or ``|``: that the file seems
+    separated by it, while the reader splits at commas; else ``""``."""
+    found = [sep for sep in (";", "\t", "|") if len(names) == 1 and sep in names[0]]
+    return (f" (one column: the file seems separated by {found[0]!r}, and only commas "
+            "separate columns here)" if found else "")
+
+
 def _make_plan(
     source: str,
     names: list[str],
@@ -173,7 +181,7 @@ def _make_plan(
     def position(name: str, role: str) -> int:
         if name not in index:
             raise CSVError(f"{source}, line 1: no column {quoted(name)} ({role}); "
-                           f"the columns are {quoted_list(names)}")
+                           f"the columns are {quoted_list(names)}{separator_hint(names)}")
         return index[name]
 
     target_at = None if target is None else position(target, "target")
