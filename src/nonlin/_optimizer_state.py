@@ -57,11 +57,11 @@ def checked_slots(optimizer: Any, state: Any, *, finite: bool = True
             bad = ~np.isfinite(value) if finite else None
             if bad is not None and bad.any():
                 raise ValueError(
-                    f"Expected finite values in the slot {name!r:.100} of parameter {i} "
-                    f"(key {key!r:.100}). Received {key:.100}{_first_bad(value, bad)}")
+                    f"Expected finite values in the slot {name!r} of parameter {i} "
+                    f"(key {key!r}). Received {key}{_first_bad(value, bad)}")
             if name in optimizer._squares and (value < 0).any():  # sqrt(v) would be NaN
                 raise ValueError(
-                    f"Expected values >= 0 in the slot {name!r:.100} (squared gradients) of "
-                    f"parameter {i} (key {key!r:.100}). "
-                    f"Received {key:.100}{_first_bad(value, value < 0)}")
+                    f"Expected values >= 0 in the slot {name!r} (squared gradients) of "
+                    f"parameter {i} (key {key!r}). "
+                    f"Received {key}{_first_bad(value, value < 0)}")
     return iterations, slots

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from ._sklearn_engine import to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
 from ._sklearn_rules import BatchObjective
@@ -33,14 +34,14 @@ def check_extras(est: Any) -> None:
     """
     if est.dropout:
         raise ValueError(
-            f"Expected dropout=0 with solver='lbfgs'. Received dropout={est.dropout!r:.40}: "
+            f"Expected dropout=0 with solver='lbfgs'. Received dropout={quoted(est.dropout, 40)}: "
             "each evaluation of the L-BFGS objective would draw a new dropout mask, which "
             "breaks its line search (it stops early and reports convergence). Use "
             "solver='adam' or 'sgd' with dropout."
         )
     if est.callbacks:
         warnings.warn(
-            f"callbacks={est.callbacks!r:.200} do not run with solver='lbfgs': L-BFGS has no "
+            f"callbacks={quoted(est.callbacks, 200)} do not run with solver='lbfgs': L-BFGS has no "
             "epochs (SciPy's minimizer runs the whole fit), so none of their hooks is "
             "called. Use solver='adam' or 'sgd' to run them.", UserWarning, stacklevel=5,
         )

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
+
 
 def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarray],
                   sample_weight: Callable[..., np.ndarray]) -> np.ndarray:
@@ -32,7 +34,7 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
         if not multilabel:
             raise ValueError(
                 "Expected a dict, 'balanced' or None for class_weight with single-output y "
-                f"(a list of dicts is for multilabel y). Received: class_weight={weights!r:.100}")
+                f"(a list of dicts is for multilabel y). Received: class_weight={quoted(weights)}")
         return _per_column(weights, Y)
     if multilabel:
         if not (isinstance(weights, str) and weights == "balanced"):
@@ -40,7 +42,7 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
                 "Expected class_weight='balanced', a list of dicts (one per label column, "
                 "weighing its values 0 and 1) or None for multilabel y (a dict weighs the "
                 "classes of a single output). "
-                f"Received: class_weight={weights!r:.100}"
+                f"Received: class_weight={quoted(weights)}"
             )
         return sample_weight(weights, Y)
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
@@ -55,14 +57,14 @@ def _per_column(weights: list, Y: np.ndarray) -> np.ndarray:
     if len(weights) != Y.shape[1]:
         raise ValueError(
             f"Expected a list of {Y.shape[1]} dicts for class_weight, one per label column. "
-            f"Received {len(weights)}: class_weight={weights!r:.100}")
+            f"Received {len(weights)}: class_weight={quoted(weights)}")
     columns = []
     for k, column in enumerate(weights):
         unknown = [c for c in column if c not in (0, 1)] if isinstance(column, dict) else None
         if unknown is None or unknown:
             raise ValueError(
                 f"Expected class_weight[{k}] to be a dict of weights for label column {k}'s "
-                f"values 0 and 1. Received: class_weight[{k}]={column!r:.100}")
+                f"values 0 and 1. Received: class_weight[{k}]={quoted(column)}")
         w = np.array([column.get(0, 1.0), column.get(1, 1.0)], dtype=np.float64)
         columns.append(w[(Y[:, k] == 1).astype(np.intp)])
     return np.prod(columns, axis=0, dtype=np.float64)

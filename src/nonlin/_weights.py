@@ -72,7 +72,7 @@ def parameter_layout(model: Any) -> list[Entry]:
 
 def _shown(entries: list[Entry]) -> str:
     shown = [f"{name} {value.shape}" for name, value, _ in entries[:12]]
-    return ", ".join(shown) + (", ..." if len(entries) > 12 else "")
+    return ", ".join(shown) + (f", ... and {len(entries) - 12} more" if len(entries) > 12 else "")
 
 
 def checked(entries: list[Entry], weights: Any) -> list[np.ndarray]:

@@ -14,14 +14,13 @@ PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, smaller b
 ``lr`` is a float or a schedule (``nonlin.schedules``) evaluated at
 ``iterations``, the number of steps taken so far.
 
-``step`` first computes every parameter's update, then applies them all, so
-training loops can refuse (``check_finite``), before any weight changes, an
-update that is not finite, that would overflow a weight, or that leaves a slot
-non-finite behind a finite update (Adam's average of ``g^2`` overflowing:
-``m / inf = 0``; Lion's momentum after an infinite gradient: ``sign(inf) = 1``).
-A refused update also resets the slots (moment estimates), which then count
-their steps from there (``slots_since``: Adam's bias correction is that of a
-fresh Adam, while a schedule goes on from ``iterations``).
+``step`` first computes every parameter's update, then applies them all, so training loops can
+refuse (``check_finite``), before any weight changes, an update that is not finite, that would
+overflow a weight, or that leaves a slot non-finite behind a finite update (Adam's average of
+``g^2`` overflowing: ``m / inf = 0``; Lion's momentum after an infinite gradient:
+``sign(inf) = 1``). A refused update also resets the slots (moment estimates), which then count
+their steps from there (``slots_since``: Adam's bias correction is that of a fresh Adam, while
+a schedule goes on from ``iterations``).
 ``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
 step counts (flat keys such as ``"m.0"``, arrays and plain scalars); a NaN or
 infinite slot value is refused (``_optimizer_state``). ``clip_by_global_norm`` is
@@ -39,6 +38,7 @@ from ._clipping import clip_by_global_norm
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
 from ._optimizer_state import HeldState, checked_slots
+from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from .core import Param, flat_parameter
@@ -54,7 +54,7 @@ def _check_lr(lr: Any) -> Any:
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
                             "optimizer takes them at each step, opt.step(model.parameters()) "
                             "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r:.100}")
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={quoted(lr)}")
     return float(lr)
 
 
@@ -64,13 +64,13 @@ def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool
     if not ok:
         bracket = "]" if closed else ")"
         raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. "
-                         f"Received: {name}={value!r:.100}")
+                         f"Received: {name}={quoted(value)}")
     return float(value)
 
 
 def _check_positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
     return float(value)
 
 

@@ -53,6 +53,7 @@ from ._feature_names import KEEP, fit_names, record_names
 from ._fit_checks import check_before_fit, refuse_while_fitting
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
+from ._quoting import quoted
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, CallbackList, History, checked_callbacks
 from .core import Sequential, as_rng
@@ -76,7 +77,7 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     if isinstance(optimizer, str):
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r:.100}")
+        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={quoted(optimizer)}")
     return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
 
 
@@ -137,7 +138,8 @@ def _callback_list(callbacks: Any) -> list[Callback]:
         raise TypeError("Expected a list of Callback instances: they run in its order, and a "
                         f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")
     if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
-        raise TypeError(f"Expected a list of Callback instances. Received: {callbacks!r:.200}")
+        raise TypeError(f"Expected a list of Callback instances. Received: "
+                        f"{quoted(callbacks, 200)}")
     return checked_callbacks(callbacks)  # before anything changes
 
 
