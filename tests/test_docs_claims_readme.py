@@ -157,3 +157,20 @@ def test_new_layers_after_an_lbfgs_fit_raise_where_scikit_learn_cuts_its_weights
     text = _text("docs/sklearn.md")
     assert "NaN loss for new outputs" not in text
     assert "Its L-BFGS cuts the old weights into the new layers" in text
+
+
+def test_the_distributed_extra_installs_the_joblib_its_examples_call() -> None:
+    """README and docs/sklearn.md: `pip install "nonlin[distributed]"`, then
+    `joblib.parallel_config(backend="dask")`, which joblib 1.3 added. The extra pulled joblib
+    only through scikit-learn>=1.6, which allows joblib 1.2: an environment holding 1.2 kept
+    it and the examples failed with an AttributeError. The dev extra runs those examples."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    for extra in ("distributed", "dev"):
+        assert "joblib>=1.3" in extras[extra], extra
+    uses = [page for page in ("README.md", "docs/sklearn.md")
+            if 'joblib.parallel_config(backend="dask")' in _text(page)]
+    assert uses == ["README.md", "docs/sklearn.md"]
+    assert 'pip install "nonlin[distributed]"' in _text("README.md")
+    assert 'pip install "nonlin[distributed]"' in _text("docs/sklearn.md")
