@@ -125,7 +125,7 @@ def test_the_command_line_reads_an_estimator_file_only_when_fitted_on_a_frame(
 def test_new_layers_after_an_lbfgs_fit_raise_where_scikit_learn_cuts_its_weights() -> None:
     """docs/sklearn.md said scikit-learn's L-BFGS "fails in a reshape on new hidden sizes
     and stops at once on a NaN loss for new outputs". In 1.9.1 it cuts the old weights into
-    the new layers: larger ones fail in a reshape, smaller ones train on a slice (and a
+    the new layers: larger ones fail in a reshape, smaller ones take a slice (and a
     regressor of three outputs refitted on two aborts inside SciPy, not run here)."""
     from nonlin.sklearn import MLPClassifier, MLPRegressor
 
@@ -153,7 +153,7 @@ def test_new_layers_after_an_lbfgs_fit_raise_where_scikit_learn_cuts_its_weights
             theirs = Theirs(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3,
                             random_state=0).fit(X, y).set_params(warm_start=True)
             theirs.set_params(hidden_layer_sizes=(3,)).fit(X, y)
-            assert [w.shape for w in theirs.coefs_] == [(4, 3), (3, 1)]  # a slice, trained
+            assert [w.shape for w in theirs.coefs_] == [(4, 3), (3, 1)]  # a slice of the old ones
     text = _text("docs/sklearn.md")
     assert "NaN loss for new outputs" not in text
     assert "Its L-BFGS cuts the old weights into the new layers" in text
