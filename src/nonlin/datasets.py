@@ -3,9 +3,8 @@
 Toy problems (``xor``, ``moons``, ``circles``, ``spirals``) are generated here
 with NumPy alone, from an explicit ``np.random.Generator``: the same seed
 gives the same bits, and NumPy's global random state is never read or
-written. Three classic real data sets (``digits``, ``iris``,
-``breast_cancer``) are loaded through scikit-learn, an optional extra imported
-only when one of them is asked for.
+written. Three classic real data sets (``digits``, ``iris``, ``breast_cancer``)
+come from scikit-learn (an optional extra, through ``nonlin.sklearn.bundled``).
 
 Non-goals: downloading data, caching, train/test splitting and scaling. Every
 function returns raw ``(X, y)`` arrays and leaves preprocessing to the caller.
@@ -160,8 +159,7 @@ def spirals(
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """The 8 x 8 handwritten digits (UCI), loaded through scikit-learn.
 
-    Pixels are grey levels 0..16 as stored, not scaled to [0, 1]; divide by 16
-    for that.
+    Pixels are grey levels 0..16 as stored, not scaled to [0, 1] (divide by 16).
 
     Returns
     -------
@@ -245,8 +243,10 @@ def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _load_sklearn(loader: str, purpose: str) -> tuple[np.ndarray, np.ndarray]:
-    sklearn_datasets = require("sklearn.datasets", "sklearn", purpose)
-    X, y = getattr(sklearn_datasets, loader)(return_X_y=True)
+    require("sklearn", "sklearn", purpose)  # a missing extra named for this purpose
+    from .sklearn import bundled  # the one module that imports scikit-learn
+
+    X, y = bundled(loader)
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 

@@ -1,26 +1,23 @@
 """Drop-in replacements for scikit-learn's ``MLPClassifier`` and ``MLPRegressor``.
 
 Same constructor parameters, defaults, fitted attributes and methods as
-``sklearn.neural_network``; the same random_state draws the same initial
-weights, and each solver follows scikit-learn's update rules (see
-``_sklearn_rules.py``), so swapping the import keeps a script working. The
-network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
+``sklearn.neural_network``; the same random_state draws the same initial weights, and
+each solver follows scikit-learn's update rules (``_sklearn_rules.py``), so swapping
+the import keeps a script working. The network is a nonlin ``Sequential`` (``model_``).
 
-Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
-each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs;
-multilabel: ``"balanced"`` or a list of dicts, one per label column; see
-``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
-float32 / float64 in any spelling ``np.dtype`` reads), ``callbacks`` (nonlin
-callbacks), and for the regressor ``loss`` in ``"squared_error"``,
-``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
-scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
+Extras (keyword-only, at the end): ``dropout`` (after each hidden activation),
+``batch_norm`` (before each), ``class_weight`` (dict or ``"balanced"``, as
+``SGDClassifier`` weighs; multilabel: ``"balanced"`` or a list of dicts, one per label
+column: ``_sklearn_weights``), ``dtype`` (``None`` follows X, or float32 / float64 in
+any spelling ``np.dtype`` reads), ``callbacks``, and the regressor's ``loss`` in
+``"squared_error"``, ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True``
+prints scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
-This is the only nonlin module that imports scikit-learn (``nonlin[sklearn]``).
-``random_state`` follows scikit-learn's contract: an int seeds the run, a
-``RandomState`` instance is drawn from and advanced in place, and None uses NumPy's
-global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat): the one place where
-nonlin reads global random state. Sparse input is accepted and densified.
+The only nonlin module that imports scikit-learn (``nonlin[sklearn]``); ``nonlin.datasets``
+loads the data sets scikit-learn ships through ``bundled``. ``random_state`` follows
+scikit-learn's contract: an int seeds the run, a ``RandomState`` is drawn from in place,
+None uses NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat): the
+one place where nonlin reads global random state. Sparse input is densified.
 """
 
 from __future__ import annotations
@@ -64,8 +61,7 @@ __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _SPARSE = ["csr", "csc"]
 _FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
-# scikit-learn 1.6 sums the L-BFGS loss and words its ConvergenceWarning otherwise
-_BEFORE_1_7 = before(sklearn.__version__, (1, 7))
+_BEFORE_1_7 = before(sklearn.__version__, (1, 7))  # 1.6's L-BFGS loss sum and warning
 
 
 class _BaseMLP(MLPMethods, BaseEstimator):
@@ -295,3 +291,10 @@ def load(path: Any) -> MLPClassifier | MLPRegressor:
     """
     estimators = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
     return _sklearn_io.load_estimator(path, estimators, LabelBinarizer)
+
+
+def bundled(loader: str) -> tuple[Any, Any]:
+    """``(X, y)`` of ``sklearn.datasets``' ``loader`` (``"load_digits"``), for nonlin.datasets."""
+    from sklearn import datasets
+
+    return getattr(datasets, loader)(return_X_y=True)
