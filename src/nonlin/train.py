@@ -86,10 +86,16 @@ def compiled(optimizer: Any, loss: Any, metrics: Any) -> tuple[Optimizer, Loss, 
     return resolve_optimizer(optimizer), resolve_loss(loss), list(metrics)
 
 
-def _model_defaults(model: Sequential, loss: Any, optimizer: Any,
-                    metrics: Any) -> tuple[Any, Any, Any]:
+def _model_defaults(model: Sequential, loss: Any, optimizer: Any, metrics: Any,
+                    resume_from: Any) -> tuple[Any, Any, Any, Any]:
     """``fit``'s loss, optimizer and metrics: those given, else the model's (``compile``'s,
-    or the last ``fit``'s); a missing loss or optimizer is refused before anything runs."""
+    or the last ``fit``'s), else (a model with neither) ``resume_from``'s; a missing loss or
+    optimizer is refused before anything runs. Also the checkpoint read for them, or None."""
+    read = None
+    if resume_from is not None and model.loss is None and model.optimizer is None:
+        from ._resume import compile_defaults
+
+        loss, optimizer, metrics, read = compile_defaults(resume_from, loss, optimizer, metrics)
     loss = model.loss if loss is None else loss
     optimizer = model.optimizer if optimizer is None else optimizer
     missing = [name for name, value in (("a loss", loss), ("an optimizer", optimizer))
@@ -97,7 +103,7 @@ def _model_defaults(model: Sequential, loss: Any, optimizer: Any,
     if missing:
         raise TypeError(f"Expected {' and '.join(missing)} for fit: fit(X, y, loss=..., "
                         "optimizer=...), or model.compile(optimizer, loss) first. Received none")
-    return loss, optimizer, getattr(model, "_metrics", []) if metrics is None else metrics
+    return loss, optimizer, getattr(model, "_metrics", []) if metrics is None else metrics, read
 
 
 @contextmanager
@@ -166,7 +172,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         raise RuntimeError("Cannot call fit on a model whose fit is running (from one of its "
                            "callbacks?): fit another model, or stop this one "
                            "(model.stop_training = True) and fit again after it returns")
-    loss, optimizer, metrics = _model_defaults(model, loss, optimizer, metrics)
+    loss, optimizer, metrics, read = _model_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
     # Keras: None is 32
@@ -195,7 +201,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         if resume_from is not None:  # read and checked; put in only once every check passed
             from ._resume import read_resume
 
-            checkpoint = read_resume(model, optimizer, resume_from,
+            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
                                      check=lambda saved: fit_names(saved, X, validation_data))
             # its optimizer and generator win
             initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
