@@ -153,12 +153,21 @@ def test_an_old_checkpoint_without_loss_names_the_missing_loss(tmp_path) -> None
     assert not model.built and model.loss is None and model.optimizer is None
 
 
-def test_nonlin_load_reads_a_checkpoint_as_before_but_for_its_loss(tmp_path) -> None:
+def test_nonlin_load_reads_a_checkpoint_compiled_and_an_old_one_bare(tmp_path) -> None:
     path = checkpointed(tmp_path)
     loaded, old = nonlin.load(path), nonlin.load(without_record(path))
-    assert isinstance(loaded.loss, CrossEntropy) and loaded.optimizer is None
-    assert old.loss is None and old.optimizer is None
+    ck = load_checkpoint(path)
+    assert isinstance(loaded.loss, CrossEntropy) and [m.name for m in loaded._metrics] == [
+        "accuracy"]
+    assert type(loaded.optimizer) is type(ck.optimizer)
+    assert loaded.optimizer.state_dict().keys() == ck.optimizer.state_dict().keys()
+    assert all(np.array_equal(value, ck.optimizer.state_dict()[key])
+               for key, value in loaded.optimizer.state_dict().items())
+    assert old.loss is None and old.optimizer is None  # as every checkpoint loaded before
+    assert nonlin.load(path, compile=False).optimizer is None
     assert all(map(np.array_equal, loaded.get_weights(), old.get_weights()))
+    loaded.fit(X, Y, epochs=1, **FIT)  # a model file's: fit needs nothing repeated
+    assert loaded.optimizer.iterations > ck.optimizer.iterations
 
 
 # -- what the registry does not hold, a tampered record ---------------------------------
@@ -193,9 +202,10 @@ def test_a_tampered_record_in_a_checkpoint_is_refused(tmp_path, change, field) -
     with safetensors.safe_open(str(path), "np") as f:
         tensors = {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118
     save_file(tensors, str(path), metadata=meta)
-    with pytest.raises(ModelFileError) as info:
-        load_checkpoint(path)
-    assert info.value.field == field
+    for load in (load_checkpoint, nonlin.load):
+        with pytest.raises(ModelFileError) as info:
+            load(path)
+        assert info.value.field == field
     with pytest.raises(ModelFileError):
         net().fit(X, Y, epochs=4, resume_from=path, **FIT)
 

@@ -393,7 +393,7 @@ def test_a_file_written_before_the_record_loads_as_before(tmp_path) -> None:
     assert np.array_equal(loaded.predict(X), model.predict(X))
 
 
-def test_a_checkpoints_record_has_no_optimizer_and_loads_as_a_model(tmp_path) -> None:
+def test_a_checkpoints_record_has_no_optimizer_and_it_loads_compiled(tmp_path) -> None:
     model = net()
     model.compile(nonlin.Adam(0.01), "cross_entropy")
     path = tmp_path / "ck.safetensors"
@@ -401,8 +401,9 @@ def test_a_checkpoints_record_has_no_optimizer_and_loads_as_a_model(tmp_path) ->
     data = path.read_bytes()
     record = json.loads(header_of(data)["__metadata__"]["compile"])
     assert sorted(record) == ["loss", "metrics"]  # the checkpoint record keeps the optimizer
-    loaded = nonlin.load(path)  # a checkpoint read as a model: its loss, no optimizer
-    assert loaded.optimizer is None and isinstance(loaded.loss, type(model.loss))
+    loaded = nonlin.load(path)  # a checkpoint read as a model file: the checkpoint's optimizer
+    assert isinstance(loaded.loss, type(model.loss)) and same_state(loaded.optimizer,
+                                                                    model.optimizer)
     assert all(map(np.array_equal, loaded.get_weights(), model.get_weights()))
     assert nonlin.load(path, compile=False).loss is None
     assert load_checkpoint(path).epoch == 2

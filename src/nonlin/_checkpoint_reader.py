@@ -212,6 +212,16 @@ def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequentia
     return optimizer
 
 
+def checkpoint_optimizer(meta: dict[str, str], arrays: dict[str, np.ndarray],
+                         model: Sequential, path: str) -> Any:
+    """The optimizer of a checkpoint's record, for ``nonlin.load`` (``_compile_record``),
+    which reads a checkpoint with a compile record as a model file with its optimizer."""
+    record = strict_json(meta["checkpoint"], path, "checkpoint")
+    if not isinstance(record, dict) or "optimizer" not in record:
+        raise ModelFileError(path, "expected an object with an 'optimizer'", "checkpoint")
+    return restore_optimizer(record["optimizer"], arrays, model, path)
+
+
 def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Checkpoint:
     """Validate the bytes of a checkpoint (``header``: theirs, if parsed already) and
     restore it (``ModelFileError`` on any fault)."""
@@ -232,7 +242,7 @@ def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Che
     if partial is not None and partial["epoch"] != record["epoch"]:
         raise _fail(path, "partial", "expected the epoch the checkpoint stopped in")
     if RECORD in header.metadata:  # the loss and metrics (files before it: none, as before)
-        restore_compile(model, header.metadata, arrays, path)
+        restore_compile(model, header.metadata, arrays, path, with_optimizer=False)
     model.optimizer, model.history = optimizer, history
     # the next fit with initial_epoch > 0 restores the callbacks and carries on the epoch
     model._resume_callbacks, model._resume_partial = callbacks, partial

@@ -23,7 +23,8 @@ without running its code: it is left out, with one warning per save.
 rate, step count and slots) and ``compile``'s metrics from the record, so
 ``fit(X, y)`` continues where the saved model stopped. Not saved: the model's
 generator (the loaded ``model.rng`` is as after ``build(n, seed=0)``), its history and the
-callbacks' state, which checkpoints keep. Every field is checked, each name
+callbacks' state, which checkpoints keep. A checkpoint has the record too, without the
+optimizer: its ``checkpoint`` record's is read instead. Every field is checked, each name
 through the registry's allowlists; a fault is a ``ModelFileError`` naming
 ``compile.<field>`` and the value.
 """
@@ -181,11 +182,11 @@ def _renamed(error: ModelFileError) -> ModelFileError:
 
 
 def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.ndarray],
-                    path: str) -> None:
+                    path: str, with_optimizer: bool = True) -> None:
     """Set ``model.loss``, ``model.optimizer`` and ``model._metrics`` from the record in
     ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing.
-    A checkpoint's record has no optimizer (its ``checkpoint`` record keeps it): the loss
-    and metrics are set alone."""
+    A checkpoint's record has no optimizer: its ``checkpoint`` record's is set (not with
+    ``with_optimizer=False``, as ``load_checkpoint`` reads it itself)."""
     record = strict_json(header[RECORD], path, RECORD)
     if not isinstance(record, dict) or not set(record) <= set(_PARTS):
         received = (f"the keys {sorted(set(record) - set(_PARTS))!r:.120}"
@@ -199,12 +200,16 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
                                f"without 'optimizer'). Received it with the keys {other} of "
                                "another kind of file")
     loss = _read_loss(record["loss"], path) if "loss" in record else None
-    optimizer = None if in_checkpoint else _read_optimizer(record.get("optimizer"), arrays,
-                                                           model, path)
+    if in_checkpoint:
+        from ._checkpoint_reader import checkpoint_optimizer
+
+        optimizer = checkpoint_optimizer(header, arrays, model, path) if with_optimizer else None
+    else:
+        optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
     metrics = _read_metrics(record.get("metrics", []), path)
     _check_usable(loss, metrics, model, path)
     model.loss, model._metrics = loss, metrics
-    if not in_checkpoint:
+    if with_optimizer:
         model.optimizer = optimizer
 
 

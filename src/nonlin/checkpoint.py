@@ -1,6 +1,9 @@
 """Checkpoints: everything ``fit`` needs to continue a run bit for bit.
 
-A checkpoint is a model file (see ``nonlin.io``) with two additions:
+A checkpoint is a model file (see ``nonlin.io``), its compile record holding the loss
+and the running fit's metrics alone (``nonlin._compile_record``: ``load_checkpoint`` and
+``fit(resume_from=)`` take them, so an uncompiled model resumes with nothing repeated),
+with two additions:
 
 * tensors ``"optimizer.{slot}.{i}"``: the optimizer's slot arrays (e.g.
   ``"optimizer.m.0"``, Adam's first moment for parameter 0; SGD's
