@@ -447,7 +447,9 @@ def test_the_left_out_warning_marks_a_cut_repr(tmp_path) -> None:
 
     model = net().build(3, seed=0)
     model.compile("sgd", Mine())
-    with pytest.warns(UserWarning, match=r"leaves out loss=Mine\(x{72}\.\.\.: only"):
+    # the cut shows "..." and the repr's whole length (_quoting.quoted, as every message)
+    cut = r"leaves out loss=Mine\(x{72}\.\.\. \(106 characters\): only"
+    with pytest.warns(UserWarning, match=cut):
         model.save(tmp_path / "m.safetensors")
 
 

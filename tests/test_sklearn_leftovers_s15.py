@@ -119,8 +119,8 @@ def test_a_classes_dtype_that_does_not_hold_the_classes_is_refused(tmp_path, dty
 def test_multilabel_y_with_a_dict_class_weight_says_what_it_takes():
     Y = (X[:, :3] > 0).astype(int)
     est = nls.MLPClassifier((3,), max_iter=2, random_state=0, class_weight={0: 1.0, 1: 3.0})
-    with pytest.raises(ValueError, match=r"Expected class_weight='balanced' or None for "
-                       r"multilabel y .* Received: class_weight=\{0: 1.0, 1: 3.0\}"):
+    with pytest.raises(ValueError, match=r"Expected class_weight='balanced', a list of dicts "
+                       r".* Received: class_weight=\{0: 1.0, 1: 3.0\}"):
         est.fit(X, Y)
     balanced = _fit(nls.MLPClassifier((3,), max_iter=2, random_state=0,
                                       class_weight="balanced"), X, Y)

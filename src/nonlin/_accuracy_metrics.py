@@ -14,6 +14,7 @@ import numpy as np
 from ._confusion_metrics import check_name
 from ._loss_math import take_labels
 from ._mean_metrics import _column, _RowMean
+from ._quoting import quoted
 from ._scratch import buffer, rows
 from .validation import is_integer, is_real
 
@@ -65,9 +66,10 @@ class BinaryAccuracy(_RowMean):
 
     def __init__(self, threshold: float = 0.5, name: str = "binary_accuracy") -> None:
         if not (is_real(threshold) and math.isfinite(threshold)):
-            raise ValueError(f"Expected a finite threshold. Received: threshold={threshold!r:.100}")
+            raise ValueError(f"Expected a finite threshold. Received: "
+                             f"threshold={quoted(threshold)}")
         if not isinstance(name, str) or not name:
-            raise TypeError(f"Expected a non-empty str name. Received: name={name!r:.100}")
+            raise TypeError(f"Expected a non-empty str name. Received: name={quoted(name)}")
         super().__init__()
         self.threshold = float(threshold)
         self.name = name
@@ -101,7 +103,7 @@ class TopKAccuracy(_RowMean):
 
     def __init__(self, k: int = 5, name: str | None = None) -> None:
         if not is_integer(k) or k < 1:
-            raise ValueError(f"Expected a positive integer. Received: k={k!r:.100}")
+            raise ValueError(f"Expected a positive integer. Received: k={quoted(k)}")
         super().__init__()
         self.k = int(k)
         self.name = check_name(name, f"top_{k}_accuracy")

@@ -31,6 +31,8 @@ import stat
 import tempfile
 from typing import Any, BinaryIO
 
+from ._quoting import quoted
+
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 _CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
 _TEMP_STEM = 200  # bytes of the target's name kept in the name of its temporary file
@@ -94,7 +96,7 @@ def file_path(path: Any) -> str:
     or ``os.PathLike``), bytes decoded as ``os.fsdecode`` does (lossless on POSIX)."""
     if not isinstance(path, str | bytes | os.PathLike):  # open(3) would use descriptor 3
         raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
-                        f"Received: path={path!r:.80}")
+                        f"Received: path={quoted(path, 80)}")
     return os.fsdecode(path)
 
 

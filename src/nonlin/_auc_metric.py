@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
+from ._quoting import quoted
 from .validation import check_bool, is_integer, is_real
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the end thresholds sit this far outside [0, 1]
@@ -81,7 +82,7 @@ class AUC(ConfusionMetric):
         if num_labels is not None and (not multi_label or not is_integer(num_labels)
                                        or num_labels < 1):
             raise ValueError("Expected num_labels only with multi_label=True, a positive "
-                             f"integer. Received: num_labels={num_labels!r:.100}")
+                             f"integer. Received: num_labels={quoted(num_labels)}")
         self.multi_label, self.from_logits = multi_label, from_logits
         self.num_labels = None if num_labels is None else int(num_labels)
         self.label_weights = _checked_label_weights(label_weights, self.num_labels)
@@ -147,7 +148,7 @@ class AUC(ConfusionMetric):
         lw = self.label_weights
         if lw is not None and len(lw) != k:
             raise ValueError(f"Expected y_pred with {len(lw)} columns, one per label weight. "
-                             f"Received {k} columns for label_weights={lw!r:.200}")
+                             f"Received {k} columns for label_weights={quoted(lw, 200)}")
         rows = None if w is None else w[:, None]
         if lw is None or self.multi_label:
             return rows
@@ -230,10 +231,10 @@ def _interpolated_pr(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarr
 
 def _checked_methods(curve: Any, summation_method: Any) -> tuple[str, str]:
     if not isinstance(curve, str) or curve.lower() not in _CURVES:
-        raise ValueError(f"Expected curve 'ROC' or 'PR'. Received: curve={curve!r:.100}")
+        raise ValueError(f"Expected curve 'ROC' or 'PR'. Received: curve={quoted(curve)}")
     if not isinstance(summation_method, str) or summation_method.lower() not in _SUMMATIONS:
         raise ValueError(f"Expected summation_method one of {', '.join(_SUMMATIONS)}. "
-                         f"Received: summation_method={summation_method!r:.100}")
+                         f"Received: summation_method={quoted(summation_method)}")
     return _CURVES[curve.lower()], summation_method.lower()
 
 
@@ -242,12 +243,12 @@ def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> list[float]:
     if thresholds is None:
         if not is_integer(num_thresholds) or num_thresholds <= 1:
             raise ValueError("Expected an integer > 1. "
-                             f"Received: num_thresholds={num_thresholds!r:.100}")
+                             f"Received: num_thresholds={quoted(num_thresholds)}")
         return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
     if not isinstance(thresholds, list | tuple | np.ndarray) or not all(
             is_real(t) and 0 <= t <= 1 for t in thresholds):
         raise ValueError(f"Expected a list of thresholds in [0, 1]. "
-                         f"Received: thresholds={thresholds!r:.200}")
+                         f"Received: thresholds={quoted(thresholds, 200)}")
     return sorted(float(t) for t in thresholds)
 
 
@@ -261,8 +262,8 @@ def _checked_label_weights(value: Any, num_labels: int | None) -> list[float] | 
     if not sequence or not len(value) or not all(
             is_real(v) and 0 <= v < math.inf for v in value):
         raise ValueError("Expected label_weights: one finite number >= 0 per label. "
-                         f"Received: label_weights={value!r:.200}")
+                         f"Received: label_weights={quoted(value, 200)}")
     if num_labels is not None and len(value) != num_labels:
         raise ValueError(f"Expected {num_labels} label_weights (num_labels={num_labels}). "
-                         f"Received: label_weights={value!r:.200}")
+                         f"Received: label_weights={quoted(value, 200)}")
     return [float(v) for v in value]

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._header import ModelFileError
+from ._quoting import clipped, quoted
 
 PREFIX = "callback."
 _KEYS = {"index", "class_name", "state"}
@@ -72,7 +73,7 @@ def read_callback_record(
             raise _fail(path, f"expected objects with keys {sorted(_KEYS)}")
         index, name, state = entry["index"], entry["class_name"], entry["state"]
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-            raise _fail(path, f"expected an index >= 0. Received: {index!r:.50}")
+            raise _fail(path, f"expected an index >= 0. Received: {quoted(index, 50)}")
         if index in by_index or not isinstance(name, str) or not isinstance(state, dict):
             raise _fail(path, f"expected one entry per index, a class name and a state ({index})")
         if not all(v is None or (isinstance(v, int | float) and not isinstance(v, bool))
@@ -84,7 +85,7 @@ def read_callback_record(
             index, _, key = tensor[len(PREFIX) :].partition(".")
             if not (index.isascii() and index.isdigit()) or int(index) not in by_index or not key:
                 raise ModelFileError(path, "belongs to no callback state",
-                                     f"tensor {tensor!r:.100}")
+                                     f"tensor {quoted(tensor)}")
             by_index[int(index)]["state"][key] = arr
     entries = [by_index[i] for i in sorted(by_index)]
     for entry in entries:
@@ -142,7 +143,7 @@ def _try_state(layer: Any, candidate: dict[str, Any], path: str, entry: dict[str
             raise ValueError("expected tensors")
         layer.set_state(candidate)
     except (ValueError, TypeError) as exc:
-        raise _field(path, entry, f"best_state.{i}", str(exc)[:200]) from None
+        raise _field(path, entry, f"best_state.{i}", clipped(str(exc), 200)) from None
     finally:
         layer.set_state(current)
 
@@ -155,7 +156,7 @@ def restore_callbacks(callbacks: Sequence[Any], entries: list[dict[str, Any]]) -
             try:
                 callbacks[i].load_state_dict(entry["state"])
             except (ValueError, TypeError) as exc:  # the callback's own checks
-                raise ModelFileError(entry.get("source", "<checkpoint>"), str(exc)[:300],
+                raise ModelFileError(entry.get("source", "<checkpoint>"), clipped(str(exc), 300),
                                      f"checkpoint.callbacks[{i}].state") from None
         else:
             warnings.warn(
@@ -175,4 +176,4 @@ def _field(path: str, entry: dict[str, Any], key: str, message: str) -> ModelFil
 
 
 def _shown(value: Any) -> str:
-    return "a tensor" if isinstance(value, np.ndarray) else f"{value!r:.50}"
+    return "a tensor" if isinstance(value, np.ndarray) else f"{quoted(value, 50)}"

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ._header import ModelFileError
+from ._quoting import clipped, quoted
 
 # the integer leaves of each allowlisted bit generator's state and their bounds [0, end);
 # arrays are (length, bits) pairs
@@ -54,7 +55,7 @@ def _check_leaves(node: dict[str, Any], layout: dict[str, Any], path: str, field
         value, where = node[key], f"{field}.{key}"
         if isinstance(bound, dict):
             if not isinstance(value, dict):
-                raise fail(path, where, f"expected an object. Received: {value!r:.50}")
+                raise fail(path, where, f"expected an object. Received: {quoted(value, 50)}")
             _check_leaves(value, bound, path, where)
         elif isinstance(bound, tuple):
             length, end = bound
@@ -63,7 +64,7 @@ def _check_leaves(node: dict[str, Any], layout: dict[str, Any], path: str, field
                 raise fail(path, where, f"expected {length} integers in [0, {end})")
         elif bound is not None and not (_is_int(value) and 0 <= value < bound):
             raise fail(path, where, f"expected an integer in [0, {bound}). "
-                                    f"Received: {value!r:.50}")
+                                    f"Received: {quoted(value, 50)}")
 
 
 def check_epoch(epoch: int, step: int, epochs: list[int], path: str) -> None:
@@ -88,30 +89,30 @@ def check_scalars(scalars: dict[str, Any], path: str, own: tuple[str, ...] = ())
     if extra or "iterations" not in scalars:
         names = ", ".join(repr(name) for name in ("iterations", "lr", "slots_since", *own))
         raise fail(path, "optimizer.scalars", f"expected {names} only. "
-                                              f"Received: {sorted(scalars)!r:.100}")
+                                              f"Received: {quoted(sorted(scalars))}")
     for name in own:
         value = scalars.get(name, 0.0)
         if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
             raise fail(path, f"optimizer.scalars.{name}",
-                       f"expected a number. Received: {value!r:.50}")
+                       f"expected a number. Received: {quoted(value, 50)}")
     iterations = scalars["iterations"]
     if not _is_int(iterations) or iterations < 0:
         raise fail(path, "optimizer.scalars.iterations",
-                   f"expected an integer >= 0. Received: {iterations!r:.50}")
+                   f"expected an integer >= 0. Received: {quoted(iterations, 50)}")
     since = scalars.get("slots_since", 0)
     if not _is_int(since) or not 0 <= since <= iterations:
         raise fail(path, "optimizer.scalars.slots_since",
-                   f"expected an integer in [0, {iterations}]. Received: {since!r:.50}")
+                   f"expected an integer in [0, {iterations}]. Received: {quoted(since, 50)}")
     if "lr" in scalars:
         lr = scalars["lr"]
         # >= 0, as the optimizers take it (0: no step)
         if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 <= lr < float("inf"):
             raise fail(path, "optimizer.scalars.lr",
-                       f"expected a finite number >= 0. Received: {lr!r:.50}")
+                       f"expected a finite number >= 0. Received: {quoted(lr, 50)}")
 
 
 def constructor_fault(path: str, field: str, exc: Exception) -> ModelFileError:
     """A constructor's ``ValueError``/``TypeError`` as a fault of the field it names."""
-    message = str(exc)[:300]
+    message = clipped(str(exc), 300)
     named = _RECEIVED.search(message)
     return fail(path, f"{field}.{named.group(1)}" if named else field, message)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._quoting import quoted
 from .callbacks import History
 from .core import Sequential
 from .validation import is_integer
@@ -69,4 +70,4 @@ def check_epoch(history: Any, epoch: Any, step: int) -> None:
     ):
         wanted = f"{expected}, the epoch after the history's last" if done else (
             f"an integer in [0, {step}] (the optimizer's steps)")
-        raise ValueError(f"Expected epoch={wanted}. Received: epoch={epoch!r:.100}")
+        raise ValueError(f"Expected epoch={wanted}. Received: epoch={quoted(epoch)}")

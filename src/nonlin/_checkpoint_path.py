@@ -20,13 +20,15 @@ import os
 from string import Formatter
 from typing import Any
 
+from ._quoting import quoted
+
 _FORMS = "{epoch} or a key of the epoch's logs, with an optional format spec " \
          "({epoch:03d}, {val_loss:.2f})"
 
 
 def _refuse(template: str, why: str) -> ValueError:
     return ValueError(f"Expected a ModelCheckpoint path whose fields are {_FORMS}; write {{{{ "
-                      f"and }}}} for literal braces. Received: path={template!r:.100}: {why}")
+                      f"and }}}} for literal braces. Received: path={quoted(template)}: {why}")
 
 
 def _fields(template: str, text: str) -> list[tuple[str, str, str | None]]:

@@ -24,6 +24,7 @@ from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, con
 from ._compile_record import RECORD, restore_compile
 from ._epoch_state import read_partial
 from ._header import Header, ModelFileError, strict_json
+from ._quoting import clipped, quoted
 from ._reader import read_file, read_model
 from .callbacks import History
 from .core import Sequential
@@ -72,7 +73,7 @@ def _restore_rng(state: Any, path: str, field: str = "rng") -> np.random.Generat
     try:
         bit_generator.state = state
     except Exception as exc:  # numpy's own checks of the state values
-        raise _fail(path, field, f"invalid generator state: {str(exc)[:200]}") from None
+        raise _fail(path, field, f"invalid generator state: {clipped(str(exc), 200)}") from None
     return np.random.Generator(bit_generator)
 
 
@@ -87,11 +88,12 @@ def _restore_history(record: Any, path: str) -> History:
         raise _fail(path, "history", "expected integer epochs")
     for key, values in record["history"].items():
         if not isinstance(values, list) or len(values) != len(epochs):
-            raise _fail(path, f"history[{key!r:.100}]", f"expected a list of {len(epochs)} numbers")
+            raise _fail(path, f"history[{quoted(key)}]",
+                        f"expected a list of {len(epochs)} numbers")
         if not all(
             v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
         ):
-            raise _fail(path, f"history[{key!r:.100}]", "expected numbers")
+            raise _fail(path, f"history[{quoted(key)}]", "expected numbers")
         history.history[key] = [math.nan if v is None else float(v) for v in values]
     history.epoch = list(epochs)
     return history
@@ -100,7 +102,8 @@ def _restore_history(record: Any, path: str) -> History:
 def _optimizer_class(name: Any, path: str) -> type:
     classes = {cls.__name__: cls for cls in registry.OPTIMIZERS.values()}
     if not isinstance(name, str) or name not in classes:
-        raise _fail(path, "optimizer", f"unknown optimizer {name!r:.80}; known: {sorted(classes)}")
+        raise _fail(path, "optimizer", f"unknown optimizer {quoted(name, 80)}; known: "
+                                       f"{sorted(classes)}")
     return classes[name]
 
 
@@ -126,7 +129,7 @@ def _restore_optimizer(info: Any, arrays: dict[str, np.ndarray], path: str) -> A
     try:
         optimizer.load_state_dict(state)
     except Exception as exc:  # load_state_dict checks on hostile values
-        raise _fail(path, "optimizer", str(exc)[:300]) from None
+        raise _fail(path, "optimizer", clipped(str(exc), 300)) from None
     return optimizer
 
 
@@ -143,7 +146,7 @@ def _read_record(meta: dict[str, str], path: str) -> dict[str, Any]:
     for key in ("epoch", "step"):
         value = record[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise _fail(path, key, f"expected an integer >= 0. Received: {value!r:.50}")
+            raise _fail(path, key, f"expected an integer >= 0. Received: {quoted(value, 50)}")
     return record
 
 
@@ -158,14 +161,14 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
         slot, _, index = name[len(PREFIX) :].rpartition(".")
         if not slot or not (index.isascii() and index.isdigit()) or int(index) >= len(params):
             raise ModelFileError(
-                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {name!r:.100}"
+                path, f"expected optimizer.<slot>.<index < {len(params)}>", f"tensor {quoted(name)}"
             )
         target = params[int(index)].value
         if arr.shape != target.shape or arr.dtype != target.dtype:
             raise ModelFileError(
                 path,
                 f"expected shape {target.shape} and dtype {target.dtype} like parameter {index}",
-                f"tensor {name!r:.100}",
+                f"tensor {quoted(name)}",
             )
         indices.setdefault(slot, set()).add(int(index))
     for slot, found in indices.items():

@@ -41,7 +41,7 @@ import numpy as np
 from . import registry
 from ._header import ModelFileError, strict_json
 from ._metadata import to_json_text
-from ._quoting import cut as _cut
+from ._quoting import quoted
 
 RECORD = "compile"
 _PARTS = ("loss", "optimizer", "metrics")
@@ -76,7 +76,7 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     if loss is not None:
         entry = _loss_entry(loss)
         if entry is None:
-            left_out.append(f"loss={_cut(repr(loss), 80)}")
+            left_out.append(f"loss={quoted(loss, 80)}")
         else:
             record["loss"] = entry
     unfit = ""  # why the slots of a registered optimizer do not fit the model
@@ -84,7 +84,7 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
         saved = _optimizer_entry(optimizer)
         unfit = "" if isinstance(saved, str) else slot_problem(saved[1], model, optimizer)
         if isinstance(saved, str) or unfit:
-            left_out.append(f"optimizer={_cut(repr(optimizer), 80)} ({unfit or saved})")
+            left_out.append(f"optimizer={quoted(optimizer, 80)} ({unfit or saved})")
         else:
             record["optimizer"], tensors = saved
     if metrics is None:
@@ -152,7 +152,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
         elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
             entries.append({"class_name": cls.__name__, "config": metric.get_config()})
         else:
-            left_out.append(f"metrics[{i}]={_cut(repr(metric), 80)}")
+            left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
     return entries
 
 
@@ -189,8 +189,8 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
     ``with_optimizer=False``, as ``load_checkpoint`` reads it itself)."""
     record = strict_json(header[RECORD], path, RECORD)
     if not isinstance(record, dict) or not set(record) <= set(_PARTS):
-        received = (f"the keys {sorted(set(record) - set(_PARTS))!r:.120}"
-                    if isinstance(record, dict) else f"{record!r:.120}")
+        received = (f"the keys {quoted(sorted(set(record) - set(_PARTS)), 120)}"
+                    if isinstance(record, dict) else f"{quoted(record, 120)}")
         raise _fault(path, "", f"expected an object with keys among {list(_PARTS)}. "
                                f"Received: {received}")
     other = [key for key in _OTHER_STATE if key in header]
@@ -232,7 +232,7 @@ def _construct(cls: type, config: Any, path: str, field: str) -> Any:
     from ._checkpoint_fields import constructor_fault
 
     if not isinstance(config, dict):
-        raise _fault(path, field, f"expected an object. Received: {config!r:.100}")
+        raise _fault(path, field, f"expected an object. Received: {quoted(config)}")
     try:
         return cls(**config)
     except Exception as exc:  # the constructor's checks on hostile values
@@ -242,12 +242,12 @@ def _construct(cls: type, config: Any, path: str, field: str) -> Any:
 def _read_loss(entry: Any, path: str) -> Any:
     if not isinstance(entry, dict) or set(entry) != {"name", "config"}:
         raise _fault(path, "loss", "expected {'name': str, 'config': {...}}. "
-                                   f"Received: {entry!r:.100}")
+                                   f"Received: {quoted(entry)}")
     name = entry["name"]
     if not isinstance(name, str) or name not in registry.LOSSES:
         raise _fault(path, "loss.name", f"expected a loss of nonlin.registry.LOSSES "
                                         f"({', '.join(sorted(registry.LOSSES))}). "
-                                        f"Received: {name!r:.80}")
+                                        f"Received: {quoted(name, 80)}")
     return _construct(registry.LOSSES[name], entry["config"], path, "loss.config")
 
 
@@ -259,11 +259,11 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
         slots = sorted(name for name in arrays if name.startswith(_SLOTS))
         if slots:
             raise ModelFileError(path, "expected no optimizer state: the compile record has no "
-                                       "optimizer", f"tensor {slots[0]!r:.100}")
+                                       "optimizer", f"tensor {quoted(slots[0])}")
         return None
     if not isinstance(info, dict) or set(info) != {"class_name", "config", "scalars"}:
         raise _fault(path, "optimizer", "expected {'class_name', 'config', 'scalars'}. "
-                                        f"Received: {info!r:.100}")
+                                        f"Received: {quoted(info)}")
     try:
         return restore_optimizer(info, arrays, model, path)
     except ModelFileError as error:
@@ -272,7 +272,7 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
 
 def _read_metrics(entries: Any, path: str) -> list[Any]:
     if not isinstance(entries, list):
-        raise _fault(path, "metrics", f"expected a list. Received: {entries!r:.100}")
+        raise _fault(path, "metrics", f"expected a list. Received: {quoted(entries)}")
     classes = _metric_classes()
     return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
 
@@ -283,11 +283,11 @@ def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) ->
         return entry
     if not isinstance(entry, dict) or set(entry) != {"class_name", "config"}:
         raise _fault(path, field, "expected a metric name of nonlin.registry.METRICS or "
-                                  f"{{'class_name', 'config'}}. Received: {entry!r:.100}")
+                                  f"{{'class_name', 'config'}}. Received: {quoted(entry)}")
     cls = classes.get(entry["class_name"]) if isinstance(entry["class_name"], str) else None
     if cls is None:
         raise _fault(path, f"{field}.class_name", f"expected one of {sorted(classes)}. "
-                                                  f"Received: {entry['class_name']!r:.80}")
+                                                  f"Received: {quoted(entry['class_name'], 80)}")
     config = entry["config"]
     size = config.get("num_thresholds") if isinstance(config, dict) else None
     if isinstance(size, int) and size > _MAX_THRESHOLDS:  # AUC's: the length of its arrays

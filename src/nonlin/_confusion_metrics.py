@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._loss_math import put_labels
+from ._quoting import quoted
 from ._scratch import buffer
 from .metrics import Metric
 from .validation import check_labels, is_integer, is_real
@@ -61,7 +62,7 @@ def check_name(name: Any, default: str) -> str:
     if name is None:
         return default
     if not isinstance(name, str) or not name:
-        raise TypeError(f"Expected a non-empty str name. Received: name={name!r:.100}")
+        raise TypeError(f"Expected a non-empty str name. Received: name={quoted(name)}")
     return name
 
 
@@ -122,14 +123,14 @@ class ConfusionMetric(Metric):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if not isinstance(state, dict) or set(state) != set(self._KEYS):
             raise ValueError(f"Expected {type(self).__name__} state with keys "
-                             f"{list(self._KEYS)}. Received {state!r:.200}")
+                             f"{list(self._KEYS)}. Received {quoted(state, 200)}")
         counts = {}
         for key in self._KEYS:
             value = np.asarray(state[key], dtype=np.float64) if _numeric(state[key]) else None
             if value is None or value.shape != self._shape() or not np.all(value >= 0):
                 raise ValueError(
                     f"Expected {type(self).__name__} state {key!r}: counts >= 0 of shape "
-                    f"{self._shape()}. Received {state[key]!r:.200}")
+                    f"{self._shape()}. Received {quoted(state[key], 200)}")
             counts[key] = value
         self._state = counts
 
@@ -171,12 +172,13 @@ class _PrecisionRecall(ConfusionMetric):
                 f"threshold per {type(self).__name__} instance is supported, as a nonlin "
                 "metric is one number; use one instance (and name) per threshold, e.g. "
                 f"{_one_per_threshold(type(self), thresholds)}. "
-                f"Received: thresholds={thresholds!r:.100}")
+                f"Received: thresholds={quoted(thresholds)}")
         if top_k is not None and (not is_integer(top_k) or top_k < 1):
-            raise ValueError(f"Expected a positive integer or None. Received: top_k={top_k!r:.100}")
+            raise ValueError(f"Expected a positive integer or None. Received: "
+                             f"top_k={quoted(top_k)}")
         if class_id is not None and (not is_integer(class_id) or class_id < 0):
             raise ValueError(
-                f"Expected an integer >= 0 or None. Received: class_id={class_id!r:.100}")
+                f"Expected an integer >= 0 or None. Received: class_id={quoted(class_id)}")
         self.name = check_name(name, type(self).name)
         # as given, for get_config (a one-element list stays a list, as in Keras)
         self.init_thresholds = (None if threshold is None else

@@ -51,21 +51,21 @@ def _check_arguments(
 ) -> _Request:
     """``read_csv``'s arguments as a :class:`_Request`; TypeError or ValueError naming a bad one."""
     if target is not None and not isinstance(target, str):
-        raise TypeError(f"Expected a column name (str) or None. Received: target={target!r:.100}")
+        raise TypeError(f"Expected a column name (str) or None. Received: target={quoted(target)}")
     if isinstance(columns, str) or not (
         columns is None or all(isinstance(name, str) for name in columns)
     ):
-        raise TypeError(f"Expected a sequence of column names. Received: columns={columns!r:.100}")
+        raise TypeError(f"Expected a sequence of column names. Received: columns={quoted(columns)}")
     if missing not in _MISSING:
-        raise ValueError(f"Expected one of {_MISSING}. Received: missing={missing!r:.100}")
+        raise ValueError(f"Expected one of {_MISSING}. Received: missing={quoted(missing)}")
     resolved = np.dtype(dtype)
     if resolved.kind != "f":
         raise TypeError("Expected a floating dtype such as np.float32. "
-                        f"Received: dtype={dtype!r:.100}")
+                        f"Received: dtype={quoted(dtype)}")
     if impute is not True and (impute is not False or missing != "mean" or fill_values is not None):
         raise ValueError(
             "Expected impute=True, or impute=False with missing='mean' and no fill_values. "
-            f"Received: impute={impute!r:.100}, missing={missing!r:.100}"
+            f"Received: impute={quoted(impute)}, missing={quoted(missing)}"
         )
     source = file_path(path)  # str, bytes or os.PathLike; else a TypeError naming it
     fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
@@ -159,6 +159,14 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     return names, first[len(header) :], 1 + header.count(b"\n")
 
 
+def separator_hint(names: list[str] | tuple[str, ...]) -> str:
+    """For a header read as one column holding ``;``, a tab or ``|``: that the file seems
+    separated by it, while the reader splits at commas; else ``""``."""
+    found = [sep for sep in (";", "\t", "|") if len(names) == 1 and sep in names[0]]
+    return (f" (one column: the file seems separated by {found[0]!r}, and only commas "
+            "separate columns here)" if found else "")
+
+
 def _make_plan(
     source: str,
     names: list[str],
@@ -173,7 +181,7 @@ def _make_plan(
     def position(name: str, role: str) -> int:
         if name not in index:
             raise CSVError(f"{source}, line 1: no column {quoted(name)} ({role}); "
-                           f"the columns are {quoted_list(names)}")
+                           f"the columns are {quoted_list(names)}{separator_hint(names)}")
         return index[name]
 
     target_at = None if target is None else position(target, "target")
@@ -183,8 +191,8 @@ def _make_plan(
         features = tuple(position(name, "in columns") for name in columns)
         if len(set(features)) != len(features) or target_at in features:
             raise ValueError(
-                f"Expected distinct feature columns without the target {target!r:.100}. "
-                f"Received: columns={list(columns)!r:.100}"
+                f"Expected distinct feature columns without the target {quoted(target)}. "
+                f"Received: columns={quoted(list(columns))}"
             )
     if not features:
         raise CSVError(

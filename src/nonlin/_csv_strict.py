@@ -51,7 +51,7 @@ def _strict_block(
         line = first_line + raw.count(b"\n", 0, error.start)
         bad = raw[error.start : error.end]
         raise plan.fail(line, None,
-                        f"expected UTF-8 text, received the bytes {bad!r:.100}") from None
+                        f"expected UTF-8 text, received the bytes {quoted(bad)}") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     features: list[list[float]] = []
     targets: list[Any] = []

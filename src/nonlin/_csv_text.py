@@ -2,7 +2,8 @@
 
 A feature cell that is not a finite number counts as missing, so a feature
 column that holds text (``red``, ``blue``) reads as a column whose every value
-is missing. With ``missing="mean"`` it then has no mean, and with
+is missing. With ``missing="mean"`` it then has no mean (and with
+``fill_values``, filling all of it would hide that it is text), and with
 ``missing="drop"`` every row is dropped; the message says that the column holds
 text, shows the first such cell and what to do instead, rather than calling
 every value missing. These run on the error path only: the file is read again,
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 # what to do about a column of text, as read_csv's messages say it (the CLI rewords it)
 ADVICE = "leave the column out of the features or encode its text as numbers"
+# what missing="mean" with fill_values puts in a missing cell, as read_csv's messages say it
+FILLED = "its value in fill_values"
 
 
 def is_text(cell: str) -> bool:
@@ -65,13 +68,18 @@ def text_column(plan: _Plan, columns: Iterable[int]) -> str | None:
     return None
 
 
-def no_mean_error(plan: _Plan, column: int) -> CSVError:
+def no_mean_error(plan: _Plan, column: int, fill: bool = False) -> CSVError | None:
     """``missing="mean"`` and feature ``column`` (its position in X) has no finite value:
-    it holds text, or every cell is missing."""
+    it holds text, or every cell is missing. With ``fill`` (``fill_values`` given), a column
+    of text is still refused, as it is without (filling all of it would hide that it is not
+    numbers), and a column of missing cells is not an error: None."""
     text = text_column(plan, [column])
     if text:
+        why = f"would fill all of it with {FILLED}" if fill else "has no mean to use"
         return CSVError(f"{plan.source}, {text}: text counts as missing, so missing='mean' "
-                        f"has no mean to use; {ADVICE}")
+                        f"{why}; {ADVICE}")
+    if fill:
+        return None
     name = quoted(plan.names[plan.features[column]])
     return CSVError(f"{plan.source}, column {name}: every value is missing, so missing='mean' "
                     "has no mean to use")

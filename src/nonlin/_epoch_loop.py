@@ -157,16 +157,37 @@ class _Loop:
 
     def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
         """The epoch's shuffling order and its progress record, published on the model
-        for checkpoints; a checkpoint's stopped epoch (``self.resume``) carries on."""
+        for checkpoints; a checkpoint's stopped epoch (``self.resume``) carries on.
+
+        One step for SIGINT (``guard.in_step``, as ``_guarded_step``): a Ctrl-C between
+        the draw, which moves the generator, and the record, which says where it started,
+        would leave a checkpoint with the generator past the draw and no record of it
+        (the resumed epoch shuffled another way); it is deferred to the first step's end.
+        A third cuts it (``torn``): then no record, as after a torn step."""
+        guard = self.guard
+        guard.in_step = True
+        try:
+            return self._draw_and_record(epoch, n)
+        except KeyboardInterrupt:
+            if guard.torn:
+                self.model._epoch_in_progress = None
+            raise
+        finally:
+            guard.in_step = False
+
+    def _draw_and_record(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
         rng, resume = self.model.rng, self.resume
         self.resume = None
         start = resume["rng_start"] if resume else generator_state(rng)
         if resume:  # the order drawn when the epoch first began; then the generator as it was
             bits = cast(np.random.Generator, rng).bit_generator  # resume: a Generator's epoch
             now, bits.state = bits.state, resume["rng_start"]
-        order = permutation(rng, n) if self.shuffle else None
-        if resume:
-            bits.state = now
+            try:
+                order = permutation(rng, n) if self.shuffle else None
+            finally:
+                bits.state = now
+        else:
+            order = permutation(rng, n) if self.shuffle else None
         for i, metric in enumerate(self.metrics):
             if metric.streams:
                 metric.reset_state()

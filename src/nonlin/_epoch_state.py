@@ -33,6 +33,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._header import ModelFileError
+from ._quoting import quoted
 
 _KEYS = {"epoch", "rows", "loss_total", "rng_start", "metrics"}
 _NAMES = "metric_names"  # optional: older checkpoints lack it
@@ -105,11 +106,13 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
     for key in ("epoch", "rows"):
         number = value[key]
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            raise _fail(path, f"expected an integer >= 0 for {key!r:.100}. Received {number!r:.50}",
+            raise _fail(path, f"expected an integer >= 0 for {quoted(key)}. Received "
+                              f"{quoted(number, 50)}",
                         key)
     total = value["loss_total"]
     if isinstance(total, bool) or not isinstance(total, int | float) or not math.isfinite(total):
-        raise _fail(path, f"expected a finite number for 'loss_total'. Received {total!r:.50}",
+        raise _fail(path, f"expected a finite number for 'loss_total'. Received "
+                          f"{quoted(total, 50)}",
                     "loss_total")
     restore_rng(value["rng_start"], path, "partial.rng_start")
     metrics = value["metrics"]
@@ -121,7 +124,7 @@ def read_partial(value: Any, path: str, restore_rng: Any) -> dict[str, Any] | No
     if not (isinstance(names, list) and len(names) == len(metrics)
             and all(isinstance(name, str) for name in names)):
         raise _fail(path, f"expected one metric name (a str) per metric state. Received "
-                    f"{names!r:.80}", _NAMES)
+                    f"{quoted(names, 80)}", _NAMES)
     return value
 
 

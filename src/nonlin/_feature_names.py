@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
+
 KEEP = object()  # fit_names' answer when the names stay as they are (a continued fit)
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SHOWN = 5  # names listed per kind in a mismatch message, as scikit-learn
@@ -121,7 +123,7 @@ def with_model_names(model: Any, metadata: Any) -> Any:
             raise ValueError(
                 "Cannot save model.feature_names_in_ (the columns the model was fitted on) "
                 "as metadata['feature_names']: the model file needs unique names. Received "
-                f"duplicates in {names!r:.200}; rename the columns and fit again, or delete "
+                f"duplicates in {quoted(names, 200)}; rename the columns and fit again, or delete "
                 "model.feature_names_in_ to save without names")
         return {**metadata, "feature_names": names}
     given = metadata["feature_names"]
@@ -130,7 +132,8 @@ def with_model_names(model: Any, metadata: Any) -> Any:
     if isinstance(given, list | tuple) and list(given) != names:
         raise ValueError(
             f"Expected metadata['feature_names'] equal to model.feature_names_in_, the columns "
-            f"the model was fitted on ({names!r:.200}). Received: {list(given)!r:.200}; leave "
+            f"the model was fitted on ({quoted(names, 200)}). Received: "
+            f"{quoted(list(given), 200)}; leave "
             "feature_names out of metadata to save the fitted ones")
     return metadata
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._json_checks import float_sized_int, text_problem
+from ._quoting import clipped, quoted
 
 # nonlin's headers: a few KB (100,000 feature names: a few MB); safetensors' 100 MB took minutes
 MAX_HEADER_BYTES = 16 * 1024 * 1024
@@ -105,7 +106,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} overflows to infinity")
+        raise ValueError(f"number {clipped(text, 40)} overflows to infinity")
     return value
 
 
@@ -142,9 +143,9 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
                 parse_constant=_reject_constant,
             )
     except _DuplicateKey as exc:
-        raise ModelFileError(path, f"duplicate key {exc.args[0]!r:.100}", field) from None
+        raise ModelFileError(path, f"duplicate key {quoted(exc.args[0])}", field) from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, digit limits, deep nesting
-        raise ModelFileError(path, f"invalid JSON: {str(exc)[:200]}", field) from None
+        raise ModelFileError(path, f"invalid JSON: {clipped(str(exc), 200)}", field) from None
     problem = text_problem(text, value)
     if problem:
         raise ModelFileError(path, problem, field)
@@ -210,7 +211,7 @@ def _int_list(value: Any, count: int | None) -> bool:
 
 
 def _tensor_info(name: str, entry: Any, path: str) -> TensorInfo:
-    field = f"tensor {name!r:.100}"
+    field = f"tensor {quoted(name)}"
     if not isinstance(entry, dict) or set(entry) != _TENSOR_FIELDS:
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
         raise ModelFileError(
@@ -224,15 +225,12 @@ def _tensor_info(name: str, entry: Any, path: str) -> TensorInfo:
     shape = entry["shape"]
     if not _int_list(shape, None) or len(shape) > 8 or any(d > _MAX_DIM for d in shape):
         raise ModelFileError(
-            path, f"shape must be a list of non-negative integers. Received: {shape!r:.100}", field
+            path, f"shape must be a list of non-negative integers. Received: {quoted(shape)}", field
         )
     offsets = entry["data_offsets"]
     if not _int_list(offsets, 2) or offsets[0] > offsets[1]:
-        raise ModelFileError(
-            path,
-            f"data_offsets must be [begin, end] with 0 <= begin <= end. Received: {offsets!r:.100}",
-            field,
-        )
+        raise ModelFileError(path, "data_offsets must be [begin, end] with 0 <= begin <= end. "
+                             f"Received: {quoted(offsets)}", field)
     dtype = DTYPES[code]
     expected = math.prod(shape) * dtype.itemsize
     if offsets[1] - offsets[0] != expected:
@@ -254,7 +252,7 @@ def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) 
             raise ModelFileError(
                 path,
                 f"data_offsets {[info.begin, info.end]} {kind} (expected begin {cursor})",
-                f"tensor {info.name!r:.100}",
+                f"tensor {quoted(info.name)}",
             )
         cursor = info.end
     if cursor != buffer_bytes:

@@ -20,7 +20,8 @@ class SigintGuard:
     ``pending`` tells whether a Ctrl-C came. Between steps (in a callback, a
     validation pass) a second Ctrl-C raises ``KeyboardInterrupt`` at once.
     Inside a step (``in_step``: forward, backward, update and the epoch's
-    progress record) the second is deferred as well, so the weights, the
+    progress record; also an epoch's shuffling draw and the record of where the
+    generator started it) the second is deferred as well, so the weights, the
     optimizer's slots, the metrics and the progress record stay consistent for
     an exact resume; a third raises at once and sets ``torn``.
     """

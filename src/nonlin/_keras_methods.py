@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._model_state import _BUILT_BY, _builder
+from ._quoting import quoted
 from .core import LayerProtocol
 
 
@@ -26,7 +27,7 @@ def check_layer(layer: Any, where: str) -> None:
     if isinstance(layer, type) or not isinstance(layer, LayerProtocol):
         hint = f"; create one: {layer.__name__}()" if isinstance(layer, type) else ""
         raise TypeError("Expected layers with build/forward/backward/parameters/get_config. "
-                        f"Received: {where}={layer!r:.100}{hint}")
+                        f"Received: {where}={quoted(layer)}{hint}")
 
 
 class KerasMethods:
@@ -70,7 +71,7 @@ class KerasMethods:
         for i, other in enumerate(self.layers):
             if other is layer:
                 raise ValueError(f"Expected each layer once in a model. Received: layer="
-                                 f"{layer!r:.100}, which is layers[{i}] already; create a new "
+                                 f"{quoted(layer)}, which is layers[{i}] already; create a new "
                                  "layer for each place")
         self.layers.append(layer)
         self._edited()

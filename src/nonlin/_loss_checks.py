@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .validation import check_rows
 
 
@@ -68,7 +69,7 @@ def check_loss_inputs(
             sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
         except (TypeError, ValueError):  # text, None, ragged lists
             raise ValueError("Expected real numbers in sample_weight. "
-                             f"Received {sample_weight!r:.80}") from None
+                             f"Received {quoted(sample_weight, 80)}") from None
         if sample_weight.shape != (y_pred.shape[0],):
             raise ValueError(
                 f"Expected sample_weight of shape ({y_pred.shape[0]},). "
@@ -134,5 +135,5 @@ def check_reduction(reduction: str | None) -> str:
                 "nonlin's 'mean' by n_samples: use 'sum' and divide)"
                 if isinstance(reduction, str) and reduction == "mean_with_sample_weight" else "")
         raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
-                         f"Received: reduction={reduction!r:.100}")
+                         f"Received: reduction={quoted(reduction)}")
     return _REDUCTIONS[reduction]

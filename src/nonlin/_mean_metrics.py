@@ -12,6 +12,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._quoting import quoted
 from .metrics import Metric
 
 
@@ -84,6 +85,6 @@ class _RowMean(Metric):
         if not (_is_number(total) and isinstance(count, int) and not isinstance(count, bool)
                 and count >= 0 and _is_number(weight) and weight >= 0):
             raise ValueError("Expected {'total': number, 'count': int >= 0} (and 'weight': "
-                             f"number >= 0). Received {state!r:.200}")
+                             f"number >= 0). Received {quoted(state, 200)}")
         self._total, self._count = float(total), count
         self._weight = float(weight) if "weight" in state else None

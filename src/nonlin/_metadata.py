@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._json_checks import float_sized_int, text_problem
+from ._quoting import quoted
 
 
 def _to_json(value: Any) -> Any:
@@ -62,10 +63,10 @@ def _fault(value: Any, where: str, depth: int) -> str | None:
         return f"{where} = an array holding {value[~np.isfinite(value)][0]!r}"
     if depth >= 100 or not isinstance(value, dict | list | tuple):
         ok = value is None or isinstance(value, str | int | float | np.generic | np.ndarray)
-        return None if ok or depth >= 100 else f"{where} = {value!r:.60}"
+        return None if ok or depth >= 100 else f"{where} = {quoted(value, 60)}"
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
-        found = _fault(item, f"{where}[{key!r:.60}]", depth + 1)
+        found = _fault(item, f"{where}[{quoted(key, 60)}]", depth + 1)
         if found:
             return found
     return None
@@ -77,12 +78,13 @@ def _is_number(value: Any) -> bool:
 
 def _check_classes(classes: Any, n_outputs: int, multilabel: bool = False) -> None:
     if not isinstance(classes, list) or not classes:
-        raise ValueError(f"Expected a non-empty list of class labels. Received: {classes!r:.200}")
+        raise ValueError(f"Expected a non-empty list of class labels. Received: "
+                         f"{quoted(classes, 200)}")
     for label in classes:
         if isinstance(label, bool) or not isinstance(label, str | int):
-            raise ValueError(f"Expected str or int class labels. Received: {label!r:.100}")
+            raise ValueError(f"Expected str or int class labels. Received: {quoted(label)}")
     if len(set(classes)) != len(classes):
-        raise ValueError(f"Expected unique class labels. Received: {classes!r:.200}")
+        raise ValueError(f"Expected unique class labels. Received: {quoted(classes, 200)}")
     expected = 2 if n_outputs == 1 and not multilabel else n_outputs
     if len(classes) != expected:
         raise ValueError(
@@ -93,7 +95,7 @@ def _check_classes(classes: Any, n_outputs: int, multilabel: bool = False) -> No
 
 def _check_feature_names(names: Any, n_features_in: int) -> None:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ValueError(f"Expected a list of str feature_names. Received: {names!r:.200}")
+        raise ValueError(f"Expected a list of str feature_names. Received: {quoted(names, 200)}")
     if len(names) != n_features_in:
         raise ValueError(
             f"Expected {n_features_in} feature_names (n_features_in). Received {len(names)}"
@@ -101,28 +103,29 @@ def _check_feature_names(names: Any, n_features_in: int) -> None:
     counts = Counter(names)
     twice = [name for name in names if counts[name] > 1]
     if twice:
-        raise ValueError(f"Expected unique feature_names. Received {twice[0]!r:.100} "
+        raise ValueError(f"Expected unique feature_names. Received {quoted(twice[0])} "
                          f"{counts[twice[0]]} times")
 
 
 def _check_preprocessing(spec: Any, n_features_in: int) -> None:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
-        raise ValueError(f"Expected preprocessing as {{'type': str, ...}}. Received: {spec!r:.200}")
+        raise ValueError(f"Expected preprocessing as {{'type': str, ...}}. Received: "
+                         f"{quoted(spec, 200)}")
     if spec["type"] == "standardize" and not {"mean", "scale"} <= set(spec):
         raise ValueError("Expected 'mean' and 'scale' in standardize preprocessing. "
-                         f"Received the keys {sorted(spec)!r:.200}")
+                         f"Received the keys {quoted(sorted(spec), 200)}")
     for key, value in spec.items():
         if not isinstance(value, list) or not value or not all(map(_is_number, value)):
             continue
         if len(value) != n_features_in:
             raise ValueError(
-                f"Expected {n_features_in} values in preprocessing[{key!r:.100}] (n_features_in). "
+                f"Expected {n_features_in} values in preprocessing[{quoted(key)}] (n_features_in). "
                 f"Received {len(value)}"
             )
         bad = [i for i, v in enumerate(value) if not math.isfinite(v)]
         if bad:
-            raise ValueError(f"Expected finite numbers in preprocessing[{key!r:.100}]. "
-                             f"Received preprocessing[{key!r:.100}][{bad[0]}]={value[bad[0]]!r}")
+            raise ValueError(f"Expected finite numbers in preprocessing[{quoted(key)}]. "
+                             f"Received preprocessing[{quoted(key)}][{bad[0]}]={value[bad[0]]!r}")
     if spec["type"] == "standardize":
         for key in ("mean", "scale"):
             value = spec[key]
@@ -130,8 +133,8 @@ def _check_preprocessing(spec: Any, n_features_in: int) -> None:
                 map(_is_number, value)
             ):
                 raise ValueError(
-                    f"Expected a list of {n_features_in} numbers in preprocessing[{key!r:.100}] "
-                    f"(n_features_in). Received: {value!r:.100}"
+                    f"Expected a list of {n_features_in} numbers in preprocessing[{quoted(key)}] "
+                    f"(n_features_in). Received: {quoted(value)}"
                 )
         zero = [i for i, v in enumerate(spec["scale"]) if v == 0]
         if zero:
@@ -148,7 +151,7 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
         raise TypeError(f"Expected a dict of metadata. Received: {type(metadata).__name__}")
     for key in metadata:
         if not isinstance(key, str):
-            raise TypeError(f"Expected str keys in metadata. Received: key {key!r:.60} "
+            raise TypeError(f"Expected str keys in metadata. Received: key {quoted(key, 60)} "
                             f"({type(key).__name__})")
     text = to_json_text(metadata, "metadata")
     try:  # a number beyond float64's range is refused, as loading refuses it
@@ -171,10 +174,10 @@ def check_metadata(metadata: Any, n_features_in: int, n_outputs: int) -> dict[st
             try:
                 check(normal[key])
             except ValueError as exc:
-                raise ValueError(f"metadata[{key!r:.100}]: {exc}") from None
+                raise ValueError(f"metadata[{quoted(key)}]: {exc}") from None
     return normal
 
 
 def _check_type(value: Any, kind: type) -> None:
     if not isinstance(value, kind):
-        raise ValueError(f"Expected a {kind.__name__}. Received: {value!r:.100}")
+        raise ValueError(f"Expected a {kind.__name__}. Received: {quoted(value)}")

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .validation import is_real
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -218,17 +219,18 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
     dropped), indices from 0 without gaps, as many arrays per slot, real numbers."""
     if not isinstance(state, dict) or "iterations" not in state:
         raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key. "
-                         f"Received: state={state!r:.100}")
+                         f"Received: state={quoted(state)}")
     iterations = state["iterations"]
     if not is_real(iterations) or not 0 <= iterations < float("inf") or iterations % 1:
         raise ValueError("Expected a non-negative integer. "
-                         f"Received: iterations={iterations!r:.100}")
+                         f"Received: iterations={quoted(iterations)}")
     if "lr" in state and not is_real(state["lr"]):
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={state['lr']!r:.80}")
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: "
+                         f"lr={quoted(state['lr'], 80)}")
     since = state.get("slots_since", 0)
     if not is_real(since) or since % 1 or not 0 <= since <= iterations:
         raise ValueError(f"Expected an integer in [0, iterations={iterations!r}]. "
-                         f"Received: slots_since={since!r:.80}")
+                         f"Received: slots_since={quoted(since, 80)}")
     names = tuple(optimizer._slot_names)
     found: dict[str, dict[int, np.ndarray]] = {name: {} for name in names}
     for key, value in state.items():
@@ -237,8 +239,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
             continue
         name, _, index = key.rpartition(".") if isinstance(key, str) else ("", "", "")
         if name not in found or not (index.isascii() and index.isdigit()):
-            what = (f"slot {name!r:.100} (key {key!r:.100})" if name and name not in found
-                    else f"{key!r:.100}")
+            what = (f"slot {quoted(name)} (key {quoted(key)})" if name and name not in found
+                    else f"{quoted(key)}")
             raise ValueError(
                 f"Expected the state of {_name(optimizer)}: 'iterations', 'lr' and its slots "
                 f"({', '.join(names) or 'none'}) as '<slot>.<index>'. Received {what}: "
@@ -248,7 +250,7 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
         except (TypeError, ValueError):  # ragged nested lists, say
             array = np.array(None)
         if array.dtype.kind not in "fiu":
-            raise ValueError(f"Expected real numbers in {key}. Received {value!r:.80}")
+            raise ValueError(f"Expected real numbers in {key}. Received {quoted(value, 80)}")
         found[name][int(index)] = array
     counts = {name: len(arrays) for name, arrays in found.items()}
     if len(set(counts.values())) > 1:
@@ -279,5 +281,5 @@ def keras_keywords(keywords: dict[str, Any]) -> TypeError:
     name = next(iter(keywords))
     hint = _KERAS_DENSE.get(name)
     if hint is None:
-        return TypeError(f"Dense() got an unexpected keyword argument {name!r:.100}")
+        return TypeError(f"Dense() got an unexpected keyword argument {quoted(name)}")
     return TypeError(f"Dense() takes no {name}= (a Keras keyword): {hint}")

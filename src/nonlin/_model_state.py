@@ -1,15 +1,14 @@
 """What a ``Sequential`` holds, read and written: weights, state, config, summary.
 
-``ModelState`` is a mixin of ``nonlin.sequential.Sequential`` (which stays the
-public, pickled class); it only reads the attributes ``Sequential.build`` sets
-(``layers``, ``_params``, ``n_features_in``, ``dtype``) and never runs on the
-training step. Weights come out and go back in Keras' order (each layer's
-parameters, then its state, in turn: ``nonlin._weights``); ``parameters()`` leaves
-frozen layers out (``nonlin._trainable``); ``get_config`` describes the architecture as JSON-able
-data, which ``Sequential.from_config`` rebuilds through the registry's allowlist.
-It also checks, for ``Sequential`` and build, that a model's layers are its own:
-each object once, and none that another model in use built (``_BUILT_BY``), and
-says what is wrong with an input ``forward`` cannot take (``_check_width``).
+``ModelState`` is a mixin of ``nonlin.sequential.Sequential`` (which stays the public, pickled
+class); it only reads the attributes ``Sequential.build`` sets (``layers``, ``_params``,
+``n_features_in``, ``dtype``) and never runs on the training step. Weights come out and go back
+in Keras' order (each layer's parameters, then its state, in turn: ``nonlin._weights``);
+``parameters()`` leaves frozen layers out (``nonlin._trainable``); ``get_config`` describes the
+architecture as JSON-able data, which ``Sequential.from_config`` rebuilds through the registry's
+allowlist. It also checks, for ``Sequential`` and build, that a model's layers are its own: each
+object once, and none that another model in use built (``_BUILT_BY``), and says what is wrong
+with an input ``forward`` cannot take (``_check_width``).
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
 
@@ -81,8 +81,9 @@ class ModelState:
         for i, layer in enumerate(self.layers):
             j = first.setdefault(id(layer), i)
             if j != i:
-                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] is "
-                                 f"layers[{j}] ({layer!r:.100}); create a new layer for each place")
+                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
+                                 f"is layers[{j}] ({quoted(layer)}); create a new layer for "
+                                 "each place")
 
     def _claim_layers(self) -> None:
         """Refuse a layer that another model, still in use and built, built.
@@ -100,9 +101,9 @@ class ModelState:
             if self._built_elsewhere(layer):
                 raise ValueError(
                     f"Expected layers built by no other model in use. Received layers[{i}]="
-                    f"{layer!r:.100}, built by another model: building it here would re-initialize "
-                    "that model's weights. Create new layers (copy weights with set_weights)"
-                )
+                    f"{quoted(layer)}, built by another model: building it here would "
+                    "re-initialize that model's weights. Create new layers (copy weights with "
+                    "set_weights)")
 
     def _built_elsewhere(self, layer: LayerProtocol) -> bool:
         other = _builder(layer)
@@ -112,7 +113,7 @@ class ModelState:
         """``layers[i].build``'s result, the output width: a positive int."""
         if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
             raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
-                            f"int. Received {width!r:.100} from {self.layers[i]!r:.100}")
+                            f"int. Received {quoted(width)} from {quoted(self.layers[i])}")
         return int(width)
 
     def _check_width(self, x: np.ndarray) -> None:
@@ -227,7 +228,8 @@ class ModelState:
 
         self._require_built()
         if not isinstance(state, dict):  # None too: get_state() gives {} for no state
-            raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.200}")
+            raise TypeError(f"Expected a dict from get_state(). Received: "
+                            f"state={quoted(state, 200)}")
         before = self.get_state()  # copies: what a refused state puts back
         set_layer_states(self.layers, checked_state(state, before), before)
 

@@ -12,12 +12,13 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._quoting import quoted
 from .validation import is_integer, is_real
 
 
 def _check_mode(mode: Any) -> None:
     if not isinstance(mode, str) or mode not in ("auto", "min", "max"):
-        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={mode!r:.100}")
+        raise ValueError(f"Expected mode 'auto', 'min' or 'max'. Received: mode={quoted(mode)}")
 
 
 def _direction(monitor: str, mode: str, metrics: Iterable[Any] = (),
@@ -35,8 +36,8 @@ def _direction(monitor: str, mode: str, metrics: Iterable[Any] = (),
     found = mode if mode != "auto" else _auto(monitor, metrics)
     if found is None:
         raise ValueError(
-            f"{owner} received monitor={monitor!r:.100} with mode='auto', but cannot tell whether "
-            f"{monitor!r:.100} should be maximized or minimized: it is no loss and no nonlin "
+            f"{owner} received monitor={quoted(monitor)} with mode='auto', but cannot tell whether "
+            f"{quoted(monitor)} should be maximized or minimized: it is no loss and no nonlin "
             "metric, "
             "and no metric of the fit by that name declares greater_is_better. Pass mode='max' "
             "if higher is better, or mode='min' if lower is better")
@@ -51,7 +52,7 @@ def _auto(monitor: str, metrics: Iterable[Any]) -> str | None:
             declared = getattr(metric, "greater_is_better", None)
             if declared is not None and not isinstance(declared, bool | np.bool_):
                 raise TypeError(f"Expected greater_is_better True, False or None on the "
-                                f"metric {name!r}. Received: {declared!r:.100}")
+                                f"metric {name!r}. Received: {quoted(declared)}")
             if declared is not None:
                 return "max" if declared else "min"
             break
@@ -111,7 +112,7 @@ def _monitored(logs: dict[str, Any], monitor: str) -> float | None:
 def _count(state: dict[str, Any], key: str) -> int:
     value = state.get(key, 0)
     if not is_integer(value) or value < 0:
-        raise ValueError(f"Expected an integer >= 0 for {key!r}. Received: {value!r:.100}")
+        raise ValueError(f"Expected an integer >= 0 for {key!r}. Received: {quoted(value)}")
     return int(value)
 
 
@@ -120,7 +121,7 @@ def _optional_float(state: dict[str, Any], key: str) -> float | None:
     if value is None:
         return None
     if not is_real(value):
-        raise ValueError(f"Expected a number or None for {key!r}. Received: {value!r:.100}")
+        raise ValueError(f"Expected a number or None for {key!r}. Received: {quoted(value)}")
     return float(value)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .validation import check_X, is_integer
 
 
@@ -24,7 +25,7 @@ def history_dict(history: Any) -> dict[str, list[float]]:
             f"val_{key}"
         ):
             raise ValueError(
-                f"Expected at least one epoch's value to plot for {key!r:.100}. "
+                f"Expected at least one epoch's value to plot for {quoted(key)}. "
                 f"Received an empty history: {key}=[]"
             )
     return curves
@@ -39,7 +40,7 @@ def _numbers(key: Any, values: Any) -> list[float]:
     except (TypeError, ValueError):
         raise TypeError(
             f"Expected a list of numbers, one per epoch, for each key. Received: "
-            f"{key}={values!r:.100}"
+            f"{key}={quoted(values)}"
         ) from None
 
 
@@ -79,7 +80,7 @@ def boundary_inputs(
             f"(matplotlib cannot lay out axes much wider; rescale X). "
             f"Received X[{i}, {j}]={X[i, j].item()!r}")
     if not is_integer(resolution) or resolution < 2:
-        raise ValueError(f"Expected an integer >= 2. Received: resolution={resolution!r:.100}")
+        raise ValueError(f"Expected an integer >= 2. Received: resolution={quoted(resolution)}")
     return X, boundary_labels(y, n_names)
 
 

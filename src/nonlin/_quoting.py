@@ -6,12 +6,24 @@ header has 5000 names; a table cell must stay one line when a label holds a
 line break, and must not let a label send escape codes to the terminal.
 
 - ``quoted(value)``: ``repr(value)``, cut with ``...`` and the length when long:
-  ``'xxxx...'... (100000 characters)``.
+  ``'xxxx...'... (100000 characters)``; every message of nonlin that quotes a value
+  it received uses it (``Received: units=...``), so a cut is never silent.
 - ``quoted_list(values)``: the first few of them, then ``... and 4990 more``.
-- ``printable(text)``: the characters ``repr`` escapes (``\\n``, ``\\t``, ``\\x1b``,
-  any other control or invisible separator) escaped as ``repr`` writes them,
-  the rest as it is (not quoted, backslashes and quotes unchanged).
+- ``printable(text)``: one value (a label, a column name) with the characters
+  ``repr`` escapes (``\\n``, ``\\t``, ``\\x1b``, any other control or invisible
+  separator) escaped as ``repr`` writes them, the rest as it is (not quoted).
+  A value that would read ambiguously, one with anything to escape or with a
+  backslash before ``\\``, ``n``, ``r``, ``t``, ``x``, ``u`` or ``U``, has every
+  backslash doubled, as ``repr`` does: a line break shows as ``\\n``, a backslash
+  and ``n`` as ``\\\\n``, ``C:\\new`` as ``C:\\\\new``, ``C:\\data`` as it is.
+- ``one_line(text)``: a whole message or line, made of values already escaped
+  (``quoted``, ``printable``): what control characters are left in it escaped,
+  backslashes unchanged, so escaping it again changes nothing.
 - ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``.
+- ``clipped(text, width)``: a message (``str(exc)``) quoted in another, its first
+  ``width`` characters then ``... (N characters)`` when longer.
+- ``wrapped_list(prefix, values, indent)``: a long list (``info``'s 5000 input names) as lines of
+  at most 100 characters, the first and last few values around ``... (4975 more) ...``.
 
 Files the command line writes (CSV outputs, model metadata) keep the values as
 they are; these are for what is printed.
@@ -22,9 +34,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-WIDTH = 80  # characters of one quoted value, the quotes included
+WIDTH = 100  # characters of one quoted value, the quotes included
 LIMIT = 10  # values shown of a list
 ITEM_WIDTH = 40  # characters of each value shown in a list
+_AFTER_BACKSLASH = frozenset("\\nrtxuU")  # a backslash before one reads as an escape
+HEAD, TAIL = 20, 5  # values shown of a long list in wrapped lines: the first and the last
 
 
 def cut(text: str, width: int) -> str:
@@ -35,9 +49,13 @@ def cut(text: str, width: int) -> str:
 def quoted(value: Any, width: int = WIDTH) -> str:
     """``repr(value)`` in about ``width`` characters: a longer string as the ``repr`` of
     its start, ``...`` and its length (``'abc'... (100000 characters)``), any other value
-    as its ``repr`` cut by ``cut``."""
+    as the start of its ``repr``, ``...`` and the ``repr``'s length (``[1, 2, ... (9000
+    characters)``). Library messages quote received values with it, as the CLI's do."""
     if not isinstance(value, str):
-        return cut(repr(value), width)
+        shown = repr(value)
+        if len(shown) <= width:
+            return shown
+        return f"{shown[: max(width, 4) - 3]}... ({len(shown)} characters)"
     if len(value) <= width and len(shown := repr(value)) <= width:
         return shown
     room, kept = max(width, 8) - 2, 0  # the quotes take 2 characters
@@ -47,6 +65,12 @@ def quoted(value: Any, width: int = WIDTH) -> str:
             break
         kept += 1
     return f"{repr(value[:kept])}... ({len(value)} characters)"
+
+
+def clipped(text: str, width: int) -> str:
+    """``text`` (a message, a number as written) cut to its first ``width`` characters
+    with ``...`` and its length when longer: ``'1111...'... (400 characters)``."""
+    return text if len(text) <= width else f"{text[:width]}... ({len(text)} characters)"
 
 
 def quoted_list(
@@ -67,9 +91,44 @@ def quoted_list(
 
 
 def printable(text: str) -> str:
-    """``text`` with each character that ``repr`` escapes written as ``repr`` writes it
-    (a line break as ``\\n``, a tab as ``\\t``, ESC as ``\\x1b``), so that it prints on
-    one line and sends no control codes; other characters, backslashes included, unchanged."""
+    """One value, ``text``, on one line with nothing hidden: as it is, unless it holds a
+    character that ``repr`` escapes (a line break, a tab, ESC) or a backslash that would
+    read as an escape (before ``\\``, ``n``, ``r``, ``t``, ``x``, ``u`` or ``U``); then as
+    ``repr`` writes it without the quotes (``\\n``, ``\\t``, ``\\x1b``, every backslash
+    doubled), so it prints on one line, sends no control codes, and a line break and a
+    backslash followed by ``n`` show apart."""
+    if text.isprintable() and not any(
+        text[i + 1 : i + 2] in _AFTER_BACKSLASH for i, char in enumerate(text) if char == "\\"
+    ):
+        return text
+    return "".join(char if char.isprintable() and char != "\\" else repr(char)[1:-1]
+                   for char in text)
+
+
+def one_line(text: str) -> str:
+    """A message or printed line, built of values already escaped (``quoted``,
+    ``printable``), with the control characters still in it (a path may hold one)
+    escaped as ``repr`` writes them; backslashes unchanged, so it is idempotent."""
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def wrapped_list(prefix: str, values: Iterable[Any], indent: int, width: int = 100,
+                 head: int = HEAD, tail: int = TAIL) -> list[str]:
+    """``prefix`` then ``values``, comma-separated, as lines of at most ``width`` characters
+    (or one value), every line after the first starting with ``indent`` spaces; each value
+    ``printable`` and ``cut`` to ``ITEM_WIDTH``. More than ``head + tail`` values: the
+    first ``head``, ``... (N more) ...``, the last ``tail``."""
+    items = [cut(printable(str(item)), ITEM_WIDTH) for item in values]
+    if len(items) > head + tail:
+        items = [*items[:head], f"... ({len(items) - head - tail} more) ...", *items[-tail:]]
+    lines, line = [], prefix
+    for position, item in enumerate(items):
+        item += "," * (position < len(items) - 1)
+        if len(line) > indent and len(line) + 1 + len(item) > width:
+            lines.append(line)
+            line = " " * indent + item
+        else:
+            line = f"{line} {item}" if line.strip() else line + item
+    return [*lines, line]

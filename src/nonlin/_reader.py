@@ -25,6 +25,7 @@ from . import registry
 from ._feature_names import names_from_metadata
 from ._header import Header, ModelFileError, header_length, parse_header, strict_json
 from ._metadata import check_metadata
+from ._quoting import clipped, quoted
 from ._weights import layer_state
 from .core import Sequential
 
@@ -63,7 +64,8 @@ def _restore(model: Sequential, arrays: dict[str, np.ndarray], path: str) -> Non
         try:
             layer.set_state({name: arrays[f"{i}.{name}"].copy() for name in names})
         except Exception as exc:  # the layer's own checks (e.g. a negative variance)
-            raise ModelFileError(path, str(exc)[:300], f"architecture.layers[{i}]") from None
+            raise ModelFileError(path, clipped(str(exc), 300),
+                                 f"architecture.layers[{i}]") from None
 
 
 def model_arrays(model: Sequential) -> dict[str, np.ndarray]:
@@ -91,19 +93,20 @@ def _check_format(meta: dict[str, str], path: str) -> None:
     bare = isinstance(raw, str) and raw.isidentifier() and raw != FORMAT
     value = raw if bare else _field(meta, "format", path)
     if value != FORMAT:
-        raise ModelFileError(path, f"expected {FORMAT!r}. Received: {value!r:.50}; this is "
+        raise ModelFileError(path, f"expected {FORMAT!r}. Received: {quoted(value, 50)}; this is "
                              "not a nonlin model file", "__metadata__['format']")
     version = _field(meta, "format_version", path)
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise ModelFileError(
             path,
-            f"unsupported format version {version!r:.50}; this nonlin reads version "
+            f"unsupported format version {quoted(version, 50)}; this nonlin reads version "
             f"{FORMAT_VERSION} (upgrade nonlin to read newer files)",
             "__metadata__['format_version']",
         )
     unknown = set(meta) - _KEYS - _OPTIONAL_KEYS
     if unknown:
-        raise ModelFileError(path, f"unexpected keys {sorted(unknown)!r:.200}", "__metadata__")
+        raise ModelFileError(path, f"unexpected keys "
+                                   f"{quoted(sorted(unknown), 200)}", "__metadata__")
 
 
 def _read_layers(meta: dict[str, str], path: str) -> list[Any]:
@@ -123,13 +126,15 @@ def _read_layers(meta: dict[str, str], path: str) -> list[Any]:
         if isinstance(name, str) and name not in registry.LAYERS:
             raise ModelFileError(
                 path,
-                f"unknown layer type {name!r:.80}; known: {', '.join(sorted(registry.LAYERS))}",
+                f"unknown layer type {quoted(name, 80)}; known: "
+                f"{', '.join(sorted(registry.LAYERS))}",
                 f"architecture.layers[{i}]",
             )
         try:
             layers.append(registry.layer_from_config(item))
         except Exception as exc:  # any constructor complaint about hostile values
-            raise ModelFileError(path, str(exc)[:300], f"architecture.layers[{i}]") from None
+            raise ModelFileError(path, clipped(str(exc), 300),
+                                 f"architecture.layers[{i}]") from None
     return layers
 
 
@@ -137,12 +142,13 @@ def _read_shape_fields(meta: dict[str, str], path: str) -> tuple[int, np.dtype]:
     n_features = _field(meta, "n_features_in", path)
     if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features <= 0:
         raise ModelFileError(
-            path, f"expected a positive integer. Received: {n_features!r:.50}", "n_features_in"
+            path, f"expected a positive integer. Received: "
+                  f"{quoted(n_features, 50)}", "n_features_in"
         )
     dtype = _field(meta, "dtype", path)
     if dtype not in ("float32", "float64"):
         raise ModelFileError(
-            path, f"expected 'float32' or 'float64'. Received: {dtype!r:.50}", "dtype"
+            path, f"expected 'float32' or 'float64'. Received: {quoted(dtype, 50)}", "dtype"
         )
     return n_features, np.dtype(dtype)
 
@@ -180,17 +186,18 @@ def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarra
     try:
         arrays = safetensors.numpy.load(data)
     except Exception as exc:  # SafetensorError, KeyError on dtypes, ...
-        raise ModelFileError(path, f"the safetensors reader failed: {str(exc)[:200]}") from None
+        raise ModelFileError(path, "the safetensors reader failed: "
+                             f"{clipped(str(exc), 200)}") from None
     if set(arrays) != set(header.tensors):
         raise ModelFileError(path, "the safetensors reader saw different tensors than the header")
     for name, info in header.tensors.items():
         arr = arrays[name]
         if arr.shape != info.shape or arr.dtype != info.dtype:
             raise ModelFileError(
-                path, "read back with a different shape or dtype", f"tensor {name!r:.100}"
+                path, "read back with a different shape or dtype", f"tensor {quoted(name)}"
             )
         if not np.isfinite(arr).all():
-            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {name!r:.100}")
+            raise ModelFileError(path, "holds NaN or infinite values", f"tensor {quoted(name)}")
     return arrays
 
 
@@ -202,23 +209,23 @@ def _match_tensors(
     for name, target in expected.items():
         info = header.tensors.get(name)
         if info is None:
-            raise ModelFileError(path, "missing from the file", f"tensor {name!r:.100}")
+            raise ModelFileError(path, "missing from the file", f"tensor {quoted(name)}")
         if info.dtype != target.dtype:
             raise ModelFileError(
                 path,
                 f"dtype {info.dtype.name} does not match the model's {target.dtype.name}",
-                f"tensor {name!r:.100}",
+                f"tensor {quoted(name)}",
             )
         if info.shape != target.shape:
             raise ModelFileError(
                 path,
                 f"shape {info.shape} does not match {target.shape} from the architecture",
-                f"tensor {name!r:.100}",
+                f"tensor {quoted(name)}",
             )
     for name in header.tensors:
         if name not in expected and not (extra_prefix and name.startswith(extra_prefix)):
             raise ModelFileError(
-                path, "unexpected; the architecture has no such tensor", f"tensor {name!r:.100}"
+                path, "unexpected; the architecture has no such tensor", f"tensor {quoted(name)}"
             )
 
 
@@ -247,11 +254,12 @@ def read_model(
     try:
         model = Sequential(layers).build(n_features, seed=0, dtype=dtype)
     except Exception as exc:
-        raise ModelFileError(path, f"the architecture does not build: {str(exc)[:200]}") from None
+        raise ModelFileError(path, "the architecture does not build: "
+                             f"{clipped(str(exc), 200)}") from None
     try:
         user = check_metadata(user, n_features, cast(int, model.n_outputs))  # built
     except (ValueError, TypeError) as exc:
-        raise ModelFileError(path, str(exc)[:300], "__metadata__['metadata']") from None
+        raise ModelFileError(path, clipped(str(exc), 300), "__metadata__['metadata']") from None
     targets = model_arrays(model)
     _match_tensors(targets, header, path, extra_prefix)
     _restore(model, arrays, path)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._confusion_metrics import check_name
 from ._mean_metrics import _column, _is_number, _RowMean
+from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
 from .metrics import Metric
 
@@ -190,7 +191,7 @@ class R2Score(Metric):
         arrays = _state_arrays(state, keys)
         if arrays is None:
             raise ValueError(f"Expected R2Score state {{'n', {', '.join(map(repr, keys))}}} "
-                             f"(min <= max). Received {state!r:.200}")
+                             f"(min <= max). Received {quoted(state, 200)}")
         self.reset_state()
         if state["n"]:
             if len(arrays) == 3:

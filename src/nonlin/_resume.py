@@ -10,6 +10,7 @@ from . import registry
 from ._atomic import file_path
 from ._checkpoint_reader import Checkpoint, load_checkpoint
 from ._feature_names import record_names
+from ._quoting import quoted
 from .core import Sequential
 
 
@@ -18,14 +19,15 @@ def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
     are too long to show)."""
     for key in ("n_features_in", "dtype"):
         if theirs.get(key) != mine.get(key):
-            return (f"{key}: the checkpoint's {theirs.get(key)!r:.100}, "
-                    f"this model's {mine.get(key)!r:.100}")
+            return (f"{key}: the checkpoint's {quoted(theirs.get(key))}, "
+                    f"this model's {quoted(mine.get(key))}")
     if len(mine["layers"]) != len(theirs["layers"]):
         return f"{len(mine['layers'])} layers here, {len(theirs['layers'])} in the checkpoint"
     for i, (saved, given) in enumerate(zip(theirs["layers"], mine["layers"], strict=True)):
         if saved != given:
-            return f"layers[{i}]: the checkpoint's {saved!r:.200}, this model's {given!r:.200}"
-    return f"the checkpoint's {theirs!r:.200}, this model's {mine!r:.200}"
+            return (f"layers[{i}]: the checkpoint's {quoted(saved, 200)}, this model's "
+                    f"{quoted(given, 200)}")
+    return f"the checkpoint's {quoted(theirs, 200)}, this model's {quoted(mine, 200)}"
 
 
 def compile_defaults(path: Any, loss: Any, optimizer: Any,
@@ -76,7 +78,7 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     if given is not expected:
         raise ValueError(
             f"The checkpoint {source!r} was trained with {expected.__name__}. "
-            f"Received: optimizer={optimizer!r:.100}"
+            f"Received: optimizer={quoted(optimizer)}"
         )
     if check is not None:
         check(saved)

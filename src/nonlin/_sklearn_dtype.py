@@ -6,7 +6,8 @@
 ``get_params`` and ``clone`` hand back that value; the code that uses it reads
 ``np.dtype(dtype)``. ``None`` (follow ``X``, as scikit-learn) is not one of them.
 
-* ``is_float_dtype``: the check (scikit-learn's constraint ``nonlin.sklearn._FloatDtype``).
+* ``is_float_dtype``: the check, and ``float_dtype_option`` scikit-learn's constraint on it.
+* ``before``: whether an installed version is older than a release.
 * ``record`` and ``from_record``: how a saved file keeps the value as given.
 
 This module does not import scikit-learn.
@@ -14,6 +15,7 @@ This module does not import scikit-learn.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -55,3 +57,27 @@ def from_record(value: dict[str, Any]) -> Any:
         raise ValueError("{'type': 'float32', 'float64' or 'float'} or "
                          "{'dtype': 'float32' or 'float64'}")
     return found
+
+
+def float_dtype_option(options: type) -> Any:
+    """The ``dtype`` constraint (``is_float_dtype``) as a subclass of scikit-learn's
+    ``Options`` (passed in: this module does not import scikit-learn), instantiated."""
+
+    class FloatDtype(options):
+        def __init__(self) -> None:
+            super().__init__(object, {"float32", "float64"})
+
+        def is_satisfied_by(self, val: Any) -> bool:
+            return is_float_dtype(val)
+
+        def __str__(self) -> str:
+            return "float32 or float64 in a spelling np.dtype reads ('f4', np.float32, ...)"
+
+    return FloatDtype
+
+
+def before(version: str, release: tuple[int, int]) -> bool:
+    """Whether ``version`` (``"1.6.1"``, ``"1.8.dev0"``) is older than ``release``
+    (major, minor); a version that does not start with two numbers is not."""
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return found is not None and (int(found[1]), int(found[2])) < release

@@ -221,8 +221,8 @@ def fit_stochastic(
     optimizer.objective, optimizer.coefs = objective, est._coef_params
     flat = flat_params(est)
     if optimizer.flat is not None and flat is not optimizer.flat:  # re-homed (unpickled, or
-        # moved to float64 by L-BFGS): its state moves along, in the network's dtype
-        optimizer.inner.load_state_dict(optimizer.state_dict_in(flat.param.value.dtype))
+        # float64 after L-BFGS): its state moves along in that dtype, NaN too (as scikit-learn's)
+        optimizer.inner._load_state(optimizer.state_dict_in(flat.param.value.dtype), finite=False)
     optimizer.flat = flat
     objective.flat_coefs = optimizer.flat.coef_values
     params = est.model_.parameters()

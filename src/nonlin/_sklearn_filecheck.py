@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _sklearn_dtype
 from ._header import ModelFileError
+from ._quoting import clipped, quoted
 
 _PARAMS, _FITTED = "training.params", "training.fitted"
 _COUNTS = ("n_iter_", "t_", "n_outputs_", "n_layers_", "_no_improvement_count")
@@ -35,7 +36,7 @@ _NONFINITE = ("inf", "-inf", "nan")
 
 
 def _refuse(path: str, field: str, value: Any, expected: str) -> ModelFileError:
-    return ModelFileError(path, f"Expected {expected}. Received {value!r:.120}", field)
+    return ModelFileError(path, f"Expected {expected}. Received {quoted(value, 120)}", field)
 
 
 def _unnumber(value: Any) -> Any:
@@ -53,7 +54,7 @@ def _fields(record: Any, allowed: set[str], required: set[str], field: str, path
     unknown, missing = sorted(set(record) - allowed), sorted(required - set(record))
     if unknown or missing:
         raise ModelFileError(
-            path, f"unknown keys {unknown!r:.200}, missing keys {missing!r:.200}", field
+            path, f"unknown keys {quoted(unknown, 200)}, missing keys {quoted(missing, 200)}", field
         )
 
 
@@ -66,7 +67,7 @@ def estimator(cls: type[Any], params: Any, path: str) -> Any:
         try:
             decoded[name] = _decode_param(name, value)
         except (TypeError, ValueError, KeyError) as exc:
-            raise _refuse(path, f"{_PARAMS}.{name}", value, str(exc)[:200]) from None
+            raise _refuse(path, f"{_PARAMS}.{name}", value, clipped(str(exc), 200)) from None
     est = cls(**decoded)
     try:
         est._validate_params()  # scikit-learn's constraints
@@ -75,7 +76,7 @@ def estimator(cls: type[Any], params: Any, path: str) -> Any:
             try:
                 cls(**{name: value})._validate_params()
             except (TypeError, ValueError) as exc:
-                raise ModelFileError(path, str(exc)[:300], f"{_PARAMS}.{name}") from None
+                raise ModelFileError(path, clipped(str(exc), 300), f"{_PARAMS}.{name}") from None
         raise ModelFileError(path, "the parameters do not validate", _PARAMS) from None
     return est
 
@@ -96,6 +97,10 @@ def _decode_param(name: str, value: Any) -> Any:
         return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):
         return _class_weight(value)
+    if name == "class_weight" and isinstance(value, list):  # multilabel: one per column
+        if not all(isinstance(v, dict) for v in value):
+            raise ValueError("a list of {'pairs': [[label, weight], ...]}")
+        return [_class_weight(v) for v in value]
     return _unnumber(value)
 
 
@@ -207,8 +212,10 @@ def _binarizer(binarizer: Any, values: np.ndarray, y_type: str) -> Any:
 
 def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
     """The classes in the dtype ``classes_dtype`` records (``np.dtype(...).str``: ``"|u1"``,
-    ``"<U5"``), which must hold each of them unchanged; files from before it was written:
-    NumPy's reading of the list (int64 for integers)."""
+    ``"<U5"``), which must hold each of them unchanged and as the writer spells that dtype's
+    labels (``tolist``: JSON true / false for bool, integers for an integer dtype, numbers
+    with a point for a float one), so ``[0, 1]`` is no bool dtype's; files from before it
+    was written: NumPy's reading of the list (int64 for integers)."""
     spelled = fitted.get("classes_dtype")
     if spelled is None:
         return values
@@ -221,10 +228,15 @@ def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
                 typed = values.astype(dtype)
     except (TypeError, ValueError, OverflowError):
         pass
-    if typed is None or typed.tolist() != values.tolist():
+    if typed is None or not _same_labels(typed.tolist(), values.tolist()):
         raise _refuse(path, f"{_FITTED}.classes_dtype", spelled,
                       "a bool, integer, float, str or object dtype holding the classes")
     return typed
+
+
+def _same_labels(typed: list, read: list) -> bool:
+    """Equal values of the same Python types (``False == 0`` and ``1.0 == 1`` are not)."""
+    return typed == read and [type(v) for v in typed] == [type(v) for v in read]
 
 
 def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> None:
@@ -235,7 +247,7 @@ def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> N
     expected = fitted.get("y_type") == "multilabel-indicator"
     if metadata["multilabel"] is not expected:
         raise _refuse(path, "multilabel", metadata["multilabel"],
-                      f"{expected} (training.fitted.y_type {fitted.get('y_type')!r:.40})")
+                      f"{expected} (training.fitted.y_type {quoted(fitted.get('y_type'), 40)})")
 
 
 def units(est: Any, model: Any, path: str) -> list[int]:
@@ -247,7 +259,7 @@ def units(est: Any, model: Any, path: str) -> list[int]:
     widths = [layer.units for layer in model.layers if isinstance(layer, Dense)]
     if widths[:-1] != hidden:
         raise _refuse(path, f"{_PARAMS}.hidden_layer_sizes", est.hidden_layer_sizes,
-                      f"the file's hidden layer widths {widths[:-1]!r:.100}")
+                      f"the file's hidden layer widths {quoted(widths[:-1])}")
     if not widths or widths[-1] != est.n_outputs_:
         raise _refuse(path, f"{_FITTED}.n_outputs_", est.n_outputs_,
                       f"the file's output width {widths[-1:]!r}")
@@ -269,7 +281,7 @@ def architecture(expected: list[dict], model: Any, est: Any, path: str) -> None:
                       f"the file's network dtype {model.dtype.name!r} or null")
     if model.get_config()["layers"] != expected:
         described = ", ".join(
-            f"{name}={getattr(est, name)!r:.40}"
+            f"{name}={quoted(getattr(est, name), 40)}"
             for name in ("activation", "batch_norm", "dropout", "out_activation_")
         )
         raise ModelFileError(

@@ -31,6 +31,7 @@ import numpy as np
 
 from . import _sklearn_dtype
 from . import _sklearn_filecheck as filecheck
+from ._quoting import clipped, quoted
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity", "exp": "Exp"}
@@ -67,10 +68,14 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
             sizes = [int(v) for v in np.atleast_1d(value)]
             value = int(value) if np.ndim(value) == 0 else (
                 {"list": sizes} if isinstance(value, list) else sizes)
-        elif name == "class_weight" and isinstance(value, dict):
-            value = {"pairs": [[_number(k), float(v)] for k, v in value.items()]}
+        elif name == "class_weight" and isinstance(value, dict | list):  # JSON keys are text
+            value = [_pairs(d) for d in value] if isinstance(value, list) else _pairs(value)
         out[name] = _number(value)
     return out
+
+
+def _pairs(weights: dict) -> dict[str, list]:
+    return {"pairs": [[_number(k), float(v)] for k, v in weights.items()]}
 
 
 def export_model(est: Any) -> Sequential:
@@ -160,16 +165,16 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
             check_bool("nesterov", config["nesterov"])  # bool("false") is True
             inner = sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
         else:
-            raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {name!r:.80}")
+            raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {quoted(name, 80)}")
         for key, value in slots.items():
             if value.shape != (size,) or value.dtype != est.model_.dtype:
-                raise ValueError(f"expected tensor {_SLOTS + key!r:.80} of shape ({size},) "
+                raise ValueError(f"expected tensor {quoted(_SLOTS + key, 80)} of shape ({size},) "
                                  f"and dtype {est.model_.dtype}")
         inner.load_state_dict({**dict(record["scalars"]), **slots})
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"expected steps >= 0. Received {steps!r:.50}")
+            raise ValueError(f"expected steps >= 0. Received {quoted(steps, 50)}")
     except Exception as exc:  # constructor and load_state_dict checks on hostile values
-        raise ModelFileError(path, str(exc)[:300], "optimizer") from None
+        raise ModelFileError(path, clipped(str(exc), 300), "optimizer") from None
     objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
     est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
     est._optimizer.iterations = steps
@@ -188,7 +193,7 @@ def _rate_rule(rule: Any) -> dict[str, Any] | None:
             and math.isfinite(rule[k]) for k in ("lr_init", "power_t"))
     ):
         raise ValueError(f"expected rule {{'kind': one of {kinds}, 'lr_init': number, "
-                         f"'power_t': number}}. Received {rule!r:.120}")
+                         f"'power_t': number}}. Received {quoted(rule, 120)}")
     return dict(rule)
 
 
@@ -252,7 +257,7 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
     if not isinstance(name, str) or name not in estimators:
         raise ModelFileError(
             source, f"Expected a file saved by nonlin.sklearn's estimators "
-            f"(training.estimator {tuple(estimators)}). Received {name!r:.80}",
+            f"(training.estimator {tuple(estimators)}). Received {quoted(name, 80)}",
             "training.estimator",
         )
     est = filecheck.estimator(estimators[name], training.get("params"), source)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from ._sklearn_engine import to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
 from ._sklearn_rules import BatchObjective
@@ -33,14 +34,14 @@ def check_extras(est: Any) -> None:
     """
     if est.dropout:
         raise ValueError(
-            f"Expected dropout=0 with solver='lbfgs'. Received dropout={est.dropout!r:.40}: "
+            f"Expected dropout=0 with solver='lbfgs'. Received dropout={quoted(est.dropout, 40)}: "
             "each evaluation of the L-BFGS objective would draw a new dropout mask, which "
             "breaks its line search (it stops early and reports convergence). Use "
             "solver='adam' or 'sgd' with dropout."
         )
     if est.callbacks:
         warnings.warn(
-            f"callbacks={est.callbacks!r:.200} do not run with solver='lbfgs': L-BFGS has no "
+            f"callbacks={quoted(est.callbacks, 200)} do not run with solver='lbfgs': L-BFGS has no "
             "epochs (SciPy's minimizer runs the whole fit), so none of their hooks is "
             "called. Use solver='adam' or 'sgd' to run them.", UserWarning, stacklevel=5,
         )
@@ -67,7 +68,9 @@ def fit_lbfgs(
     )
     est.n_iter_ = min(result.nit, est.max_iter)
     if result.status != 0:
-        warnings.warn(_lbfgs_warning(result, est.n_iter_, est.max_iter), warning, stacklevel=3)
+        text = _lbfgs_warning(result, est.n_iter_, est.max_iter,
+                              getattr(est, "_sklearn_before_1_7", False))
+        warnings.warn(text, warning, stacklevel=3)
     est.loss_ = est._loss_type(result.fun)  # _sklearn_schedule.loss_type's
     if est.dtype is None:
         to_float64(est)
@@ -123,8 +126,13 @@ def _final_statistics(model: Sequential, X: np.ndarray) -> None:
             layer.momentum = momentum
 
 
-def _lbfgs_warning(result: Any, n_iter: int, max_iter: int) -> str:
-    """scikit-learn's text (``_check_optimize_result``) for an L-BFGS run that stopped early."""
+def _lbfgs_warning(result: Any, n_iter: int, max_iter: int, before_1_7: bool = False) -> str:
+    """scikit-learn's text (``_check_optimize_result``) for an L-BFGS run that stopped early
+    (``before_1_7``: scikit-learn 1.6's wording)."""
+    if before_1_7:
+        return (f"lbfgs failed to converge (status={result.status}):\n{result.message}.\n\n"
+                "Increase the number of iterations (max_iter) or scale the data as shown in:\n"
+                "    https://scikit-learn.org/stable/modules/preprocessing.html")
     text = f"lbfgs failed to converge after {n_iter} iteration(s) (status={result.status}):\n"
     text += f"{result.message}\n"
     if n_iter == max_iter:  # the iteration limit, rather than max_fun or a line search

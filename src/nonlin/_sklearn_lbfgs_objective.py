@@ -20,7 +20,8 @@ calls, and so its floating-point warnings. The differences from
   weight gradient is ``(dW + alpha * W) / s`` at the end (BatchObjective
   scales the delta by ``1 / s`` first);
 * the value is ``loss + (0.5 * alpha) * sum(W . W) / s``, the dot products
-  summed layer after layer.
+  summed layer after layer; with scikit-learn 1.6 (no sample weights, its loss
+  ``sum(...) / n`` rather than ``np.average``) the loss is summed as 1.6 sums it.
 
 The same parameters then give the same bits for float64 data and for float32
 classes. Two float32 cases still differ, both from NumPy's mixed-dtype products
@@ -122,6 +123,7 @@ class SklearnObjective:
         # decides float32 products as in scikit-learn (NumPy's promotion rules)
         self.out_activation = est.out_activation_
         self.weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        self.legacy = sample_weight is None and getattr(est, "_sklearn_before_1_7", False)
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         unpack(self.params, theta)
@@ -160,6 +162,8 @@ class SklearnObjective:
     def _loss(self, p: np.ndarray) -> Any:
         """scikit-learn's ``LOSS_FUNCTIONS[kind](Y, p, sample_weight)``."""
         y, sw, xlogy = self.Y, self.sample_weight, self.xlogy
+        if self.legacy:
+            return _loss_1_6(self.kind, y, p, xlogy)
         if self.kind == "squared_error":
             return 0.5 * np.average((y - p) ** 2, weights=sw, axis=0).mean()
         if self.kind == "poisson":
@@ -188,3 +192,15 @@ class SklearnObjective:
             p.grad += self.alpha * p.value
         for p in self.params:
             p.grad /= self.weight_sum
+
+
+def _loss_1_6(kind: str, y: np.ndarray, p: np.ndarray, xlogy: Callable[..., Any]) -> Any:
+    """scikit-learn 1.6's unweighted ``LOSS_FUNCTIONS[kind](y, p)`` (sums over all
+    entries, then ``/ n_samples``; it has no Poisson loss)."""
+    if kind == "squared_error":
+        return ((y - p) ** 2).mean() / 2
+    eps = np.finfo(p.dtype).eps
+    p = np.clip(p, eps, 1 - eps)
+    if kind == "binary_log_loss":
+        return -(xlogy(y, p).sum() + xlogy(1 - y, 1 - p).sum()) / p.shape[0]
+    return -xlogy(y, p).sum() / p.shape[0]

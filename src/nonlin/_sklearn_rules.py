@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .core import Param, flat_parameter, pack_parameters
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError
 from .optimizers import SGD, Optimizer
@@ -93,7 +94,7 @@ class BatchObjective(Loss):
 
     def __init__(self, kind: str, alpha: float, coefs: list[Param]) -> None:
         if kind not in OBJECTIVES:
-            raise ValueError(f"Expected one of {OBJECTIVES}. Received: kind={kind!r:.100}")
+            raise ValueError(f"Expected one of {OBJECTIVES}. Received: kind={quoted(kind)}")
         self.kind, self.alpha, self.coefs = kind, float(alpha), coefs
         self.inner: Loss | None = {
             "log_loss": CrossEntropy(from_logits=True, reduction="sum"),
@@ -289,7 +290,7 @@ def sklearn_sgd(lr: float, momentum: float, nesterov: bool) -> SGD:
     optimizer record, say) the velocities grow without bound: ``ValueError``.
     """
     if isinstance(momentum, int | float) and momentum > 1:
-        raise ValueError(f"Expected momentum in [0.0, 1.0]. Received: momentum={momentum!r:.100}")
+        raise ValueError(f"Expected momentum in [0.0, 1.0]. Received: momentum={quoted(momentum)}")
     opt = SGD(lr=lr, momentum=min(momentum, 0.5), nesterov=bool(nesterov and momentum > 0))
     opt.momentum = float(momentum)
     return opt

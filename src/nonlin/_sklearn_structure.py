@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
+from ._quoting import quoted
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
 
@@ -115,7 +116,7 @@ def follow_activation(est: Any) -> None:
     if not isinstance(est.activation, str) or est.activation not in ACTIVATIONS:
         raise ValueError(
             f"The 'activation' parameter of {type(est).__name__} must be a str among "
-            f"{sorted(ACTIVATIONS)}. Got {est.activation!r:.80} instead."
+            f"{sorted(ACTIVATIONS)}. Got {quoted(est.activation, 80)} instead."
         )
     from ._sklearn_engine import _TWINS
 

@@ -5,10 +5,12 @@ scikit-learn's ``MLPClassifier`` has no ``class_weight``; nonlin's follows
 (a ``partial_fit`` batch may lack some classes), multiplied into
 ``sample_weight`` for training only. The early-stopping validation score is
 weighted by ``sample_weight`` alone, as ``SGDClassifier``'s and as Keras's
-``class_weight`` (training only). Multilabel ``y`` takes ``"balanced"`` only
-(``compute_sample_weight`` over the label columns): a dict weighs the classes
-of one output. This module does not import scikit-learn (its functions are
-passed in).
+``class_weight`` (training only). Multilabel ``y`` takes ``"balanced"`` or a
+list of dicts, one per label column, each weighing that column's values 0 and 1
+(``compute_sample_weight``'s convention, as scikit-learn's forests): a row's
+weight is the product of its columns' weights. A single dict weighs the classes
+of one output and is refused there. This module does not import scikit-learn
+(its functions are passed in).
 """
 
 from __future__ import annotations
@@ -18,23 +20,54 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
+
 
 def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarray],
                   sample_weight: Callable[..., np.ndarray]) -> np.ndarray:
     """``est.class_weight``'s weight for each row of the binarized labels ``Y`` (shape
     (n_samples, n_outputs)), shape (n_samples,): scikit-learn's ``compute_class_weight``
-    over ``est.classes_``, or its ``compute_sample_weight`` (multilabel, ``"balanced"``)."""
+    over ``est.classes_``, or its ``compute_sample_weight`` (multilabel)."""
     weights = est.class_weight
-    if est._label_binarizer.y_type_ == "multilabel-indicator":
+    multilabel = est._label_binarizer.y_type_ == "multilabel-indicator"
+    if isinstance(weights, list):
+        if not multilabel:
+            raise ValueError(
+                "Expected a dict, 'balanced' or None for class_weight with single-output y "
+                f"(a list of dicts is for multilabel y). Received: class_weight={quoted(weights)}")
+        return _per_column(weights, Y)
+    if multilabel:
         if not (isinstance(weights, str) and weights == "balanced"):
             raise ValueError(
-                "Expected class_weight='balanced' or None for multilabel y (a dict weighs the "
-                "classes of a single output; weigh rows through sample_weight instead). "
-                f"Received: class_weight={weights!r:.100}"
+                "Expected class_weight='balanced', a list of dicts (one per label column, "
+                "weighing its values 0 and 1) or None for multilabel y (a dict weighs the "
+                "classes of a single output). "
+                f"Received: class_weight={quoted(weights)}"
             )
         return sample_weight(weights, Y)
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
     return class_weight(weights, classes=est.classes_, y=est.classes_[i])[i]
+
+
+def _per_column(weights: list, Y: np.ndarray) -> np.ndarray:
+    """``compute_sample_weight(weights, Y)`` for 0 / 1 label columns ``Y`` (n_samples,
+    n_outputs): the product over the columns of ``weights[k]``'s weight for the row's value
+    (1.0 for a value the dict leaves out), shape (n_samples,), float64. A batch that lacks
+    a value keeps the other rows' weights (``partial_fit``)."""
+    if len(weights) != Y.shape[1]:
+        raise ValueError(
+            f"Expected a list of {Y.shape[1]} dicts for class_weight, one per label column. "
+            f"Received {len(weights)}: class_weight={quoted(weights)}")
+    columns = []
+    for k, column in enumerate(weights):
+        unknown = [c for c in column if c not in (0, 1)] if isinstance(column, dict) else None
+        if unknown is None or unknown:
+            raise ValueError(
+                f"Expected class_weight[{k}] to be a dict of weights for label column {k}'s "
+                f"values 0 and 1. Received: class_weight[{k}]={quoted(column)}")
+        w = np.array([column.get(0, 1.0), column.get(1, 1.0)], dtype=np.float64)
+        columns.append(w[(Y[:, k] == 1).astype(np.intp)])
+    return np.prod(columns, axis=0, dtype=np.float64)
 
 
 def check_partial_fit(weights: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted, quoted_list
 from .validation import as_dtype
 
 
@@ -30,30 +31,30 @@ def check_keys(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> None:
     if unknown:
         raise ValueError(
             f"Expected the keys of get_state(): {sorted(expected)}. Received unknown key"
-            f"{'s' * (len(unknown) > 1)} {', '.join(repr(k) for k in unknown)}"[:1000]
+            f"{'s' * (len(unknown) > 1)} {quoted_list(unknown)}"
         )
     missing = [key for key in expected if key not in state]
     if missing:
         raise ValueError(
             "Expected every key of get_state() (the whole state). Missing "
-            f"{', '.join(repr(k) for k in missing)}"[:1000]
+            f"{quoted_list(missing)}"
         )
 
 
 def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
     """``value`` as an array of ``current``'s shape and dtype: finite real numbers."""
-    where = f"state[{key!r:.100}]"
+    where = f"state[{quoted(key)}]"
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError):  # a ragged list
         raise ValueError(f"Expected an array of shape {current.shape} for {where}. "
-                         f"Received: {value!r:.100}") from None
+                         f"Received: {quoted(value)}") from None
     if arr.shape != current.shape:
         raise ValueError(f"Expected {where} of shape {current.shape}. "
                          f"Received shape {arr.shape}")
     if arr.dtype.kind not in "fiu":
         raise ValueError(f"Expected real numbers in {where}. Received dtype {arr.dtype}: "
-                         f"{value!r:.100}")
+                         f"{quoted(value)}")
     finite = np.isfinite(arr)
     if not finite.all():
         raise ValueError(f"Expected finite values in {where}. "
@@ -64,7 +65,7 @@ def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
 def checked_state(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> dict[str, Any]:
     """``state`` checked against ``expected`` (``get_state()``), its values converted."""
     if not isinstance(state, dict):
-        raise TypeError(f"Expected a dict from get_state(). Received: state={state!r:.100}")
+        raise TypeError(f"Expected a dict from get_state(). Received: state={quoted(state)}")
     check_keys(state, expected)
     return {key: checked_value(key, state[key], current) for key, current in expected.items()}
 

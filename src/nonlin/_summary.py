@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._quoting import quoted
 from ._weights import layer_state, layout
 
 
@@ -47,7 +48,7 @@ def shown(model: Any, print_fn: Callable[[str], Any] | None) -> str | None:
     """``summary(print_fn)``: the table as text, or each line handed to ``print_fn``."""
     if print_fn is not None and not callable(print_fn):
         raise TypeError("Expected a callable print_fn (print, logging.info). "
-                        f"Received: print_fn={print_fn!r:.100}")
+                        f"Received: print_fn={quoted(print_fn)}")
     lines = table(model)
     if print_fn is None:
         return _Table("\n".join(lines))

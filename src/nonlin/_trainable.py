@@ -11,7 +11,8 @@ An optimizer's slots (Adam's moments, momentum) belong to the parameters they
 were made for. When the flags changed between two fits that share one
 optimizer, ``check_optimizer`` refuses it before anything changes, as Keras
 asks for ``compile`` after a change of ``trainable``; an optimizer without
-state (plain ``SGD``) carries on with the new set.
+state (plain ``SGD``) carries on with the new set. What an optimizer holds is read
+through its ``_held_state()`` (``_optimizer_state.HeldState``), not its private slots.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from operator import is_not
 from typing import Any
 
 from ._misuse import check_binding
+from ._optimizer_state import HeldState
 from .core import Param, pack_parameters
 
 
@@ -55,25 +57,32 @@ def fit_parameters(model: Any) -> list[Param]:
     return params
 
 
+def held_state(optimizer: Any) -> HeldState | None:
+    """``optimizer._held_state()``: its slot names, the shapes they were made for and the
+    parameters whose steps made them; None without slots or for an optimizer of one's own
+    that is no ``Optimizer`` (nothing known about its state: nothing refused)."""
+    held = getattr(optimizer, "_held_state", None)
+    return held() if callable(held) else None
+
+
 def made_for_others(model: Any, optimizer: Any) -> bool:
     """Whether ``optimizer``'s slots were made by steps on other parameters than
     ``model.parameters()`` (by identity, as ``check_optimizer`` and the first step compare):
     a flag changed since, a rebuilt or another model's. Slots loaded without a step since
     have no owners to compare; their shapes are all a file can check."""
-    slots = getattr(optimizer, "_param_slots", None)
-    owners = optimizer.__dict__.get("_owners")
-    return bool(slots and any(slots.values()) and owners and _differ(owners, model.parameters()))
+    held = held_state(optimizer)
+    return held is not None and bool(held.owners) and _differ(held.owners, model.parameters())
 
 
 def check_optimizer(model: Any, optimizer: Any) -> None:
     """Refuse ``optimizer`` when its slots were made for another set of this model's
     parameters (a layer frozen or unfrozen since its last step), naming both counts, or for
     another model's (``check_binding``'s refusal, before ``fit`` changes anything)."""
-    slots = getattr(optimizer, "_param_slots", None)
-    if not slots or not any(slots.values()):
+    held = held_state(optimizer)
+    if held is None:
         return  # no state: any parameters may take it
+    names, made, owners = held
     params, every = model.parameters(), model._params
-    owners = optimizer.__dict__.get("_owners")
     if owners:
         mine = {id(p) for p in every}
         if not all(id(p) in mine for p in owners):  # another model's, or a former build's
@@ -83,7 +92,6 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
             return
         before = len(owners)
     else:  # slots loaded (load_state_dict, a file's compile record)
-        made = [a.shape for a in next(iter(slots.values()))]
         if made == [p.value.shape for p in params]:
             return
         frozen = len(params) < len(every)
@@ -93,7 +101,7 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
         before = len(made)
     raise ValueError(
         f"Expected an optimizer for this model's {len(params)} trainable parameters. Received "
-        f"{type(optimizer).__name__} holding state (slots {', '.join(slots)}) for {before} "
+        f"{type(optimizer).__name__} holding state (slots {', '.join(names)}) for {before} "
         "parameters: the layers' trainable flags changed since that state was made. Compile "
         "again with a new optimizer, model.compile('adam', loss), or pass one to fit "
         "(optimizer=...), as Keras asks for compile after a change of trainable"

@@ -14,7 +14,7 @@ which ``EarlyStopping`` keeps (with the state beside them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,10 +26,32 @@ Entry = tuple[str, np.ndarray, bool]  # "{layer index}.{name}", the live array, 
 
 def layer_state(layer: Any) -> dict[str, np.ndarray]:
     """The arrays of ``layer.get_state()`` themselves, not copied: ``layer._live_state()``
-    where the layer has one (nonlin's, whose ``get_state`` returns copies), else
-    ``layer.get_state()``, or ``{}`` for a layer without one (optional in the protocol)."""
-    get_state = getattr(layer, "_live_state", None) or getattr(layer, "get_state", None)
+    where the layer has one (nonlin's, whose ``get_state`` returns copies of it), else
+    ``layer.get_state()``, or ``{}`` for a layer without one (optional in the protocol).
+
+    A subclass that overrides ``get_state`` but not ``_live_state`` (a ``BatchNorm`` of
+    one's own with another entry) is read through its ``get_state``, what it says its
+    state is: ``_live_state`` stands for ``get_state`` only in the class that pairs them.
+    """
+    live = getattr(layer, "_live_state", None)
+    if callable(live) and not _own_get_state(layer):
+        return cast(dict[str, np.ndarray], live())
+    get_state = getattr(layer, "get_state", None)
     return get_state() if callable(get_state) else {}
+
+
+_OVERRIDES: dict[type, bool] = {}  # by layer class: its own get_state? (read at every step)
+
+
+def _own_get_state(layer: Any) -> bool:
+    """Whether ``layer``'s ``get_state`` comes from below the class that defines its
+    ``_live_state`` (or from the instance): then it, not ``_live_state``, is the state."""
+    cls = type(layer)
+    found = _OVERRIDES.get(cls)
+    if found is None:  # once per class: its methods' owners, nearest first
+        owners = [c for c in cls.__mro__ if "get_state" in vars(c) or "_live_state" in vars(c)]
+        found = _OVERRIDES[cls] = bool(owners) and "_live_state" not in vars(owners[0])
+    return found or "get_state" in getattr(layer, "__dict__", ())
 
 
 def layout(model: Any) -> list[Entry]:
@@ -50,7 +72,7 @@ def parameter_layout(model: Any) -> list[Entry]:
 
 def _shown(entries: list[Entry]) -> str:
     shown = [f"{name} {value.shape}" for name, value, _ in entries[:12]]
-    return ", ".join(shown) + (", ..." if len(entries) > 12 else "")
+    return ", ".join(shown) + (f", ... and {len(entries) - 12} more" if len(entries) > 12 else "")
 
 
 def checked(entries: list[Entry], weights: Any) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ import numpy as np
 from . import _gelu
 from ._erfc import Buffers, fresh
 from ._misuse import cached, float_error, rows_error
+from ._quoting import quoted
 from .core import Layer, const, layer_buffer
 from .validation import check_bool, is_real
 
@@ -135,7 +136,7 @@ class LeakyReLU(Layer):
 
     def __init__(self, alpha: float = 0.01) -> None:
         if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r:.100}")
+            raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={quoted(alpha)}")
         self.alpha = float(alpha)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._branchless import pick, signed_sigmoid
 from ._misuse import cached
+from ._quoting import quoted
 from .activations import _out
 from .core import Layer, const, layer_buffer
 from .validation import is_real
@@ -66,7 +67,7 @@ class SiLU(Layer):
 
 def _check_alpha(alpha: Any) -> float:
     if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={alpha!r:.100}")
+        raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={quoted(alpha)}")
     return float(alpha)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .adaptive import Adam
 from .core import Param, const
 from .optimizers import _check_positive
@@ -207,7 +208,7 @@ class Nadam(Adam):
             ok = (product == 1) == (iterations == since)  # P_t < 1 once a step is taken
         if not ok:
             raise ValueError(f"Expected u_product in [0, 1], 1 only before the first step. "
-                             f"Received: u_product={product!r:.100}")
+                             f"Received: u_product={quoted(product)}")
         super().load_state_dict(rest)
         self._u_product = float(product)
 

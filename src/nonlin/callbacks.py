@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._fit_checks import check_log_path
+from ._quoting import quoted
 from ._reexport import reexports
 from ._reprs import constructor_repr
 from .validation import check_bool
@@ -101,7 +102,7 @@ def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
     listed = list(callbacks)
     for cb in listed:
         if not isinstance(cb, Callback):
-            raise TypeError(f"Expected Callback instances. Received: {cb!r:.100}")
+            raise TypeError(f"Expected Callback instances. Received: {quoted(cb)}")
     return listed
 
 
@@ -173,12 +174,12 @@ class LambdaCallback(Callback):
                  if name.startswith("on_") and fn is not None}
         for name, fn in given.items():
             if not callable(fn):
-                raise TypeError(f"Expected a function (or None). Received: {name}={fn!r:.100}")
+                raise TypeError(f"Expected a function (or None). Received: {name}={quoted(fn)}")
         for hook, alias in _ALIASES.items():
             if hook in given and alias in given:
                 raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
-                                 f"Received both: {hook}={given[hook]!r:.60}, "
-                                 f"{alias}={given[alias]!r:.60}")
+                                 f"Received both: {hook}={quoted(given[hook], 60)}, "
+                                 f"{alias}={quoted(given[alias], 60)}")
         self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
 
@@ -217,7 +218,7 @@ class History(Callback):
                 values.append(math.nan)
         if bad is not None:
             raise TypeError(f"Expected numbers in the logs (History records floats). "
-                            f"Received: logs[{bad[0]!r}]={bad[1]!r:.100} at epoch {epoch}")
+                            f"Received: logs[{bad[0]!r}]={quoted(bad[1])} at epoch {epoch}")
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
@@ -243,10 +244,11 @@ class CSVLogger(Callback):
                  append: bool = False) -> None:
         self.append = check_bool("append", append)
         if not isinstance(separator, str) or len(separator) != 1:
-            raise TypeError(f"Expected a one-character str. Received: separator={separator!r:.100}")
+            raise TypeError(f"Expected a one-character str. Received: "
+                            f"separator={quoted(separator)}")
         if not isinstance(filename, str | bytes | os.PathLike):  # not a file "None"
             raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
-                            f"Received: filename={filename!r:.100}")
+                            f"Received: filename={quoted(filename)}")
         self.filename, self.separator = os.fsdecode(filename), separator
         self._keys: list[str] | None = None
 

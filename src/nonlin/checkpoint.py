@@ -66,6 +66,7 @@ from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
+from ._quoting import quoted
 from ._resume import resume
 from .callbacks import Callback
 from .core import Sequential
@@ -191,13 +192,13 @@ class ModelCheckpoint(Callback):
         mode: str = "auto",
     ) -> None:
         if not is_integer(every) or every < 1:
-            raise ValueError(f"Expected a positive integer. Received: every={every!r:.100}")
+            raise ValueError(f"Expected a positive integer. Received: every={quoted(every)}")
         self.path, self.every = file_path(path), int(every)
         check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
         self.save_best_only = check_bool("save_best_only", save_best_only)
         if not isinstance(monitor, str) or not monitor:  # as EarlyStopping, ReduceLROnPlateau
             raise TypeError("Expected a log key (a non-empty str). "
-                            f"Received: monitor={monitor!r:.100}")
+                            f"Received: monitor={quoted(monitor)}")
         self.monitor, self.mode = monitor, mode
         self._is_better = _better(monitor, mode, owner="ModelCheckpoint", lazy=True)
         self.best: float | None = None
@@ -221,7 +222,7 @@ class ModelCheckpoint(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         best = state.get("best")
         if best is not None and (isinstance(best, bool) or not isinstance(best, int | float)):
-            raise ValueError(f"Expected a number or None for 'best'. Received: {best!r:.100}")
+            raise ValueError(f"Expected a number or None for 'best'. Received: {quoted(best)}")
         self.best = None if best is None else float(best)
 
     def _improved(self, logs: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import cut, printable, quoted, quoted_list
+from ._quoting import cut, one_line, quoted, quoted_list
 
 
 class UsageError(Exception):
@@ -277,10 +277,10 @@ def close_progress_bars() -> None:
 def note(message: str) -> None:
     """A remark for the user on stderr (stdout stays machine-readable), on one line: a line
     break, a tab or another control character in it (a column name may hold one) is written
-    escaped (``printable``: ``\\n``, ``\\x1b``)."""
+    escaped (``one_line``: ``\\n``, ``\\x1b``; the values it quotes are already escaped)."""
     import sys
 
-    print(f"note: {printable(message)}", file=sys.stderr, flush=True)
+    print(f"note: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def note_filled(names: Any, counts: Any) -> None:

@@ -182,7 +182,8 @@ def add_xor(subparsers: argparse._SubParsersAction) -> None:
         "--seed", type=seed_32, default=1, help="seed of the weights' RandomState (1)"
     )
     p.add_argument(
-        "--report-every", type=positive_int, default=10_000, help="steps between Error lines"
+        "--report-every", type=positive_int, default=10_000,
+        help="steps between Error lines (10000)"
     )
     p.add_argument("--plot", metavar="PATH", help="write the error curve to this PNG file")
     p.set_defaults(run=run_xor)

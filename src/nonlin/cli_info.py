@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._quoting import cut, printable
+from ._quoting import cut, one_line, printable, wrapped_list
 from .cli_common import HelpFormatter, check_model_file, json_text, note
-from .cli_model import describe_classes
 
 
 def add_info(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +47,7 @@ def run_info(args: argparse.Namespace) -> int:
         return 0
     lines = [args.model, "", *model.summary().split("\n"), "", *_describe_metadata(model, meta),
              *_describe_compile(model)]
-    print("\n".join(map(printable, lines)))  # a name's line break, ESC: escaped
+    print("\n".join(map(one_line, lines)))  # values escaped; a control character left: too
     return 0
 
 
@@ -71,7 +70,8 @@ def _describe_compile(model: Any) -> list[str]:
     loss, optimizer = getattr(model, "loss", None), getattr(model, "optimizer", None)
     if loss is None and optimizer is None:
         return []
-    metrics = [m if isinstance(m, str) else repr(m) for m in getattr(model, "_metrics", [])]
+    metrics = [printable(m) if isinstance(m, str) else repr(m)
+               for m in getattr(model, "_metrics", [])]
     steps = f", {optimizer.iterations} steps taken" if optimizer is not None else ""
     saved = "not saved" if optimizer is None else repr(optimizer)
     return ["", "compile:",
@@ -83,20 +83,20 @@ def _describe_compile(model: Any) -> list[str]:
 def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
     """Task, target, input columns, classes, scaling and the training record, as lines."""
     names = meta.get("feature_names")
+    inputs = f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
     lines = [
-        f"task:     {meta.get('task', 'not recorded')}"
+        f"task:     {printable(str(meta.get('task', 'not recorded')))}"
         + (" (multi-label: each output is one label's own probability)"
            if meta.get("multilabel") is True else ""),
-        f"target:   {meta.get('target', 'not recorded')}",
-        f"inputs:   {model.n_features_in} column{'s' * (model.n_features_in != 1)}"
-        + (f": {', '.join(names)}" if names else " (names not recorded)"),
+        f"target:   {printable(str(meta.get('target', 'not recorded')))}",
+        *(wrapped_list(inputs + ":", names, 10) if names else [f"{inputs} (names not recorded)"]),
     ]
     lines.append(f"dtype:    {model.dtype.name}")
     if meta.get("classes"):
         kind = "labels:  " if meta.get("multilabel") is True else "classes: "
-        lines.append(f"{kind} {len(meta['classes'])}: {describe_classes(meta['classes'], 50)}")
+        lines += wrapped_list(f"{kind} {len(meta['classes'])}:", meta["classes"], 10)
     if meta.get("preprocessing"):
-        lines.append(f"scaling:  {meta['preprocessing'].get('type')} (per column)")
+        lines.append(f"scaling:  {_brief(meta['preprocessing'].get('type'))} (per column)")
     training = dict(meta.get("training") or {})
     training.pop("history", None)
     final = training.pop("final", None) or {}
@@ -105,9 +105,9 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
     if not isinstance(final, dict):  # free JSON from nonlin.save: shown as it is
         final = {"": final}
     for part, values in final.items():
-        if isinstance(values, dict):
-            values = ", ".join(f"{k} {_score(v)}" for k, v in values.items() if k != "rows")
-        lines.append(f"  final{' ' + part if part else ''}: {_score(values)}")
+        shown = (", ".join(f"{_brief(k, 40)} {_score(v)}" for k, v in values.items() if k != "rows")
+                 if isinstance(values, dict) else _score(values))
+        lines.append(f"  final{' ' + _brief(part, 40) if part else ''}: {shown}")
     return lines
 
 
@@ -117,9 +117,9 @@ def _record_lines(record: dict[str, Any], indent: str) -> list[str]:
     lines = []
     for key, value in record.items():
         if isinstance(value, dict) and value and indent == "  ":
-            lines += [f"{indent}{key}:", *_record_lines(value, indent * 2)]
+            lines += [f"{indent}{_brief(key, 40)}:", *_record_lines(value, indent * 2)]
         else:
-            lines.append(f"{indent}{key}: {_brief(value)}")
+            lines.append(f"{indent}{_brief(key, 40)}: {_brief(value)}")
     return lines
 
 
@@ -142,4 +142,4 @@ def _score(value: Any) -> str:
     """A recorded score as ``info`` prints it: numbers to 4 digits, None as n/a."""
     if value is None:
         return "n/a"
-    return format(value, ".4g") if isinstance(value, int | float) else str(value)
+    return format(value, ".4g") if isinstance(value, int | float) else _brief(value)

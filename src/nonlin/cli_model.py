@@ -179,11 +179,11 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
 
     task, n_outputs, classes = meta["task"], model.n_outputs, meta.get("classes")
     if task not in ("classification", "regression"):
-        refuse("task", f"expected 'classification' or 'regression', received {task!r:.100}")
+        refuse("task", f"expected 'classification' or 'regression', received {quoted(task)}")
     one_of_two = binary and n_outputs == 1 and classes is not None and len(classes) == 2
     if task == "classification" and (not classes or len(classes) != n_outputs) and not one_of_two:
         refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
-               f"received {classes!r:.100}")
+               f"received {quoted(classes)}")
     last = type(model.layers[-1]).__name__ if model.layers else ""
     if binary and task == "classification" and last == "Sigmoid" and n_outputs > 1:
         raise ModelFileError(path, f"a final Sigmoid layer scores each of the {n_outputs} "
@@ -198,13 +198,13 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if meta["preprocessing"].get("type") not in (("standardize", "none") if binary
                                                  else ("standardize",)):
         refuse("preprocessing", f"expected type 'standardize', received "
-               f"{meta['preprocessing'].get('type')!r:.100}")
+               f"{quoted(meta['preprocessing'].get('type'))}")
     if not isinstance(meta.get("target", ""), str):
-        refuse("target", f"expected a column name, received {meta['target']!r:.100}")
+        refuse("target", f"expected a column name, received {quoted(meta['target'])}")
     scaling = meta.get("target_preprocessing")
     if task == "regression" and scaling is not None and not _is_target_scaling(scaling):
         refuse("target_preprocessing", "expected {'type': 'standardize', 'mean': [m], "
-               f"'scale': [s]}} with finite m and s != 0, received {scaling!r:.100}")
+               f"'scale': [s]}} with finite m and s != 0, received {quoted(scaling)}")
 
 
 def _is_target_scaling(spec: Any) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._quoting import quoted, quoted_list
+from ._quoting import clipped, quoted, quoted_list
 from .cli_common import UsageError
 
 # option dest -> how the training record spells its value (the same name)
@@ -59,9 +59,11 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
             value if isinstance(value, str) else repr(value))
         parsed = action.type(text) if callable(action.type) else text
         if action.choices and parsed not in action.choices:
-            raise ValueError(f"expected one of {', '.join(action.choices)}, received {text!r:.80}")
+            raise ValueError(f"expected one of {', '.join(action.choices)}, received "
+                             f"{quoted(text, 80)}")
     except (argparse.ArgumentTypeError, ValueError) as exc:
-        raise ModelFileError(path, str(exc)[:200], f"metadata['training'][{option!r}]") from None
+        raise ModelFileError(path, clipped(str(exc), 200),
+                             f"metadata['training'][{option!r}]") from None
     return parsed
 
 

@@ -115,12 +115,14 @@ def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
 def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option: str) -> list[str]:
     """``listed``, the names given to ``option`` (``--exclude``, ``--keep``), as the header
     ``names`` of ``path`` spell them; an unknown name, or two matching one column, is an error."""
+    from ._csv_plan import separator_hint
+
     match = name_matcher(names, path)
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
         raise UsageError(f"{path}: no column {quoted(unknown[0])} ({option}); the columns are "
-                         + quoted_list(names))
+                         + quoted_list(names) + separator_hint(list(names)))
     _check_repeats(path, listed, matched, option, None)
     return matched
 
@@ -177,7 +179,7 @@ def _check_repeats(
 
 def _cli_terms(message: str, columns_option: str) -> str:
     """The reader's Python spellings (``missing='drop'``) as the command line's options."""
-    from ._csv_text import ADVICE
+    from ._csv_text import ADVICE, FILLED
 
     advice = ("leave it out (--exclude, or --columns without it) or encode its text as numbers"
               if columns_option.startswith("--") else "the model takes this column as numbers, "
@@ -188,6 +190,7 @@ def _cli_terms(message: str, columns_option: str) -> str:
         ("(in columns)", f"({columns_option})"),
         ("(target)", "(--target)"),
         (ADVICE, advice),
+        (FILLED, "the training mean stored in the model"),
     ):
         message = message.replace(python, option)
     return message

@@ -95,7 +95,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
         type=int_list,
         default=[64, 32],
         metavar="W1,W2",
-        help="hidden layer widths (default 64,32); 'none' for a linear model",
+        help="hidden layer widths (default 64,32); 'none' (or 0) for a linear model",
     )
     group.add_argument(
         "--activation",

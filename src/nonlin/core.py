@@ -24,6 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._quoting import quoted
+
 RandomLike = np.random.Generator | np.random.RandomState
 SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
 
@@ -46,7 +48,7 @@ def as_rng(seed: SeedLike) -> RandomLike:
         return np.random.default_rng(seed)
     raise TypeError(
         "Expected an int, None or a numpy.random.Generator as seed. "
-        f"Received: seed={seed!r:.100} of type {type(seed).__name__}"
+        f"Received: seed={quoted(seed)} of type {type(seed).__name__}"
     )
 
 
@@ -255,7 +257,7 @@ def backward_to_input(layers: list[LayerProtocol], grad_out: np.ndarray) -> np.n
         raise TypeError(
             f"Expected layers[0].backward to return dL/dx, the input gradient (asked for by "
             f"backward(input_grad=True), gradcheck's check_input). Received None from "
-            f"{first!r:.100}: compute it, or call gradcheck with check_input=False")
+            f"{quoted(first)}: compute it, or call gradcheck with check_input=False")
     return grad
 
 

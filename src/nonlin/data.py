@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._finite import check_finite
+from ._quoting import quoted
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_extra import check_fit_targets as check_extra_targets
 from .losses_margin import CategoricalHinge
@@ -134,8 +135,8 @@ def check_two_classes(loss: Loss, targets: np.ndarray, stacklevel: int = 2) -> N
 
     label = labels[0].item()
     warnings.warn(
-        f"Received only class {label!r:.100} in y: a classifier trained on one class learns to "
-        f"predict class {label!r:.100} only. Give samples of at least 2 classes (fit does not "
+        f"Received only class {quoted(label)} in y: a classifier trained on one class learns to "
+        f"predict class {quoted(label)} only. Give samples of at least 2 classes (fit does not "
         "warn when it updates a model trained before)",
         UserWarning, stacklevel=stacklevel + 1,
     )
@@ -177,16 +178,16 @@ def class_weights_for(
         return None
     if not isinstance(class_weight, dict):
         raise TypeError(
-            f"Expected a dict {{class: weight}}. Received: class_weight={class_weight!r:.100}"
+            f"Expected a dict {{class: weight}}. Received: class_weight={quoted(class_weight)}"
         )
     n_classes = max(n_outputs, 2)
     table = np.ones(n_classes)
     for key, value in class_weight.items():
         if not is_integer(key):
-            raise ValueError(f"Expected integer class indices. Received key {key!r:.100}")
+            raise ValueError(f"Expected integer class indices. Received key {quoted(key)}")
         if not is_real(value) or not 0 <= value < float("inf"):
             raise ValueError(
-                f"Expected finite weights >= 0. Received class_weight[{key}]={value!r:.100}"
+                f"Expected finite weights >= 0. Received class_weight[{key}]={quoted(value)}"
             )
         if 0 <= key < n_classes:  # another key weighs no sample (Keras ignores it)
             table[key] = float(value)

@@ -22,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._optional import require
+from ._quoting import quoted
 from .core import as_rng
 
 __all__ = ["breast_cancer", "circles", "digits", "iris", "load", "moons", "spirals", "xor"]
@@ -103,7 +104,7 @@ def circles(
     _check_noise(noise)
     if not _is_real(factor) or not 0.0 < factor < 1.0:
         raise ValueError("Expected a number strictly between 0 and 1. "
-                         f"Received: factor={factor!r:.100}")
+                         f"Received: factor={quoted(factor)}")
     rng = _generator(seed)
     points = []
     for radius, size in zip((1.0, float(factor)), sizes, strict=True):
@@ -226,19 +227,19 @@ def load(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     known = ", ".join(repr(key) for key in sorted(_LOADERS))
     if not isinstance(name, str):
-        raise TypeError(
-            f"Expected a data set name (a str), one of {known}. Received: name={name!r:.100}"
-        )
+        raise TypeError(f"Expected a data set name (a str), one of {known}. "
+                        f"Received: name={quoted(name)}")
     if name not in _LOADERS:
-        raise ValueError(f"Unknown data set. Expected one of {known}. Received: name={name!r:.100}")
+        raise ValueError(f"Unknown data set. Expected one of {known}. Received: "
+                         f"name={quoted(name)}")
     loader = _LOADERS[name]
     accepted = inspect.signature(loader).parameters
     for key, value in kwargs.items():
         if key not in accepted:
             expected = ", ".join(accepted) if accepted else "no keyword arguments"
             raise TypeError(
-                f"Unexpected argument for data set {name!r:.100} (it takes {expected}). "
-                f"Received: {key}={value!r:.100}"
+                f"Unexpected argument for data set {quoted(name)} (it takes {expected}). "
+                f"Received: {key}={quoted(value)}"
             )
     return loader(**kwargs)
 
@@ -282,13 +283,13 @@ def _two_halves(n_samples: int) -> list[int]:
 
 def _check_n_samples(n_samples: Any) -> int:
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"Expected a positive integer. Received: n_samples={n_samples!r:.100}")
+        raise ValueError(f"Expected a positive integer. Received: n_samples={quoted(n_samples)}")
     return int(n_samples)
 
 
 def _check_noise(noise: Any) -> None:
     if not _is_real(noise) or not noise >= 0.0:
-        raise ValueError(f"Expected a finite number >= 0. Received: noise={noise!r:.100}")
+        raise ValueError(f"Expected a finite number >= 0. Received: noise={quoted(noise)}")
 
 
 def _is_real(value: Any) -> bool:

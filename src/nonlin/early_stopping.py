@@ -21,6 +21,7 @@ from ._monitor import (
     _optional_float,
     fit_metrics,
 )
+from ._quoting import quoted
 from .callbacks import Callback
 from .validation import check_bool, is_integer, is_real
 
@@ -94,14 +95,14 @@ class EarlyStopping(Callback):
                  restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError("Expected a log key (a non-empty str). "
-                            f"Received: monitor={monitor!r:.100}")
+                            f"Received: monitor={quoted(monitor)}")
         for name, value in (("patience", patience), ("verbose", verbose),
                             ("start_from_epoch", start_from_epoch)):
             if not is_integer(value) or value < 0:
-                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r:.100}")
+                raise ValueError(f"Expected an integer >= 0. Received: {name}={quoted(value)}")
         for name, number in (("min_delta", min_delta), ("baseline", baseline)):
             if not (_is_finite(number) or (name == "baseline" and number is None)):
-                raise ValueError(f"Expected a finite number. Received: {name}={number!r:.100}")
+                raise ValueError(f"Expected a finite number. Received: {name}={quoted(number)}")
         self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
         self.verbose, self.mode, self.start_from_epoch = int(verbose), mode, int(start_from_epoch)
         self.baseline = None if baseline is None else float(baseline)
@@ -206,5 +207,5 @@ def _epoch(state: dict[str, Any], key: str) -> int:
     """``state[key]``, an epoch index or -1 (none yet), the default."""
     value = state.get(key, -1)
     if not is_integer(value) or value < -1:
-        raise ValueError(f"Expected an integer >= -1 for {key!r}. Received: {value!r:.100}")
+        raise ValueError(f"Expected an integer >= -1 for {key!r}. Received: {quoted(value)}")
     return int(value)

@@ -22,6 +22,7 @@ import numpy as np
 from ._feature_names import check_names
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
+from ._quoting import quoted
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
@@ -46,13 +47,13 @@ def resolve_loss(loss: Any, *, per_sample: bool = False) -> Loss:
     if isinstance(loss, str):
         return loss_from_name(loss)
     if not isinstance(loss, Loss):
-        raise TypeError(f"Expected a Loss or a loss name. Received: loss={loss!r:.100}")
+        raise TypeError(f"Expected a Loss or a loss name. Received: loss={quoted(loss)}")
     if not per_sample and loss.reduction == "none":
         raise ValueError(
             f"Expected a loss with reduction='mean' (the default) or 'sum': training and "
             f"evaluation need one number per batch, and reduction='none' gives one loss per "
             f"sample. Use {type(loss).__name__}(reduction='mean'), or call the loss yourself "
-            f"for per-sample values. Received: reduction={loss.reduction!r:.100}")
+            f"for per-sample values. Received: reduction={quoted(loss.reduction)}")
     return loss
 
 

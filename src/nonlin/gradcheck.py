@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .core import Sequential
 from .noise import noise_knob
 from .normalization import BatchNorm
@@ -166,9 +167,9 @@ def gradcheck(
     from .evaluation import penalty, resolve_loss  # the training side: not with ``import nonlin``
 
     if not is_real(eps) or not 0 < eps < math.inf:
-        raise ValueError(f"Expected a positive, finite step. Received: eps={eps!r:.100}")
+        raise ValueError(f"Expected a positive, finite step. Received: eps={quoted(eps)}")
     if not isinstance(model, Sequential):
-        raise TypeError(f"Expected a nonlin.Sequential. Received: model={model!r:.200}")
+        raise TypeError(f"Expected a nonlin.Sequential. Received: model={quoted(model, 200)}")
     loss = resolve_loss(loss, per_sample=True)  # reduction='none': its sum is checked
     training, check_input = check_bool("training", training), check_bool("check_input", check_input)
     params = model.parameters()

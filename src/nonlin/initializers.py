@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ._quoting import quoted
 from .core import RandomLike
 from .initializers_more import (
     _TRUNCATED_STDDEV,
@@ -128,7 +129,7 @@ def orthogonal(rng: RandomLike, fan_in: int, fan_out: int, *, gain: float = 1.0)
         float64 array of shape (fan_in, fan_out).
     """
     if not is_real(gain) or not math.isfinite(gain):
-        raise ValueError(f"Expected a finite gain. Received: gain={gain!r:.100}")
+        raise ValueError(f"Expected a finite gain. Received: gain={quoted(gain)}")
     rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
     q, r = np.linalg.qr(np.asarray(rng.standard_normal((rows, cols)), dtype=float))
     q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)  # sign(R_jj); R_jj = 0 has probability 0

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ._quoting import quoted
 from .core import RandomLike
 from .validation import is_real
 
@@ -62,7 +63,7 @@ def _truncated_normal(rng: RandomLike, shape: tuple[int, ...]) -> np.ndarray:
 def _finite(name: str, value: object, low: float = -math.inf) -> float:
     if not is_real(value) or not math.isfinite(value) or value < low:
         bound = "" if low == -math.inf else f" >= {low:g}"
-        raise ValueError(f"Expected a finite number{bound}. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a finite number{bound}. Received: {name}={quoted(value)}")
     return float(value)
 
 
@@ -112,14 +113,14 @@ def variance_scaling(rng: RandomLike, fan_in: int, fan_out: int, *, scale: float
         float64 array of shape (fan_in, fan_out).
     """
     if not is_real(scale) or not 0 < scale < math.inf:
-        raise ValueError(f"Expected a positive, finite scale. Received: scale={scale!r:.100}")
+        raise ValueError(f"Expected a positive, finite scale. Received: scale={quoted(scale)}")
     if mode not in _MODES:
         raise ValueError(f"Expected mode one of {', '.join(map(repr, _MODES))}. "
-                         f"Received: mode={mode!r:.100}")
+                         f"Received: mode={quoted(mode)}")
     if distribution not in _DISTRIBUTIONS:
         keras = " (Keras 3 reads it as 'truncated_normal')" if distribution == "normal" else ""
         raise ValueError(f"Expected distribution one of {', '.join(map(repr, _DISTRIBUTIONS))}"
-                         f". Received: distribution={distribution!r:.100}{keras}")
+                         f". Received: distribution={quoted(distribution)}{keras}")
     n = max(1.0, {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode])
     shape = (fan_in, fan_out)
     if distribution == "uniform":

@@ -54,6 +54,7 @@ from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError, header_problem
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
+from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
 from ._weights import layer_state
 from .core import Sequential
@@ -98,11 +99,11 @@ def _checked_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         value = np.asarray(value)
         if value.dtype not in DTYPE_CODES:
             raise TypeError(
-                f"Expected float32 or float64 in tensor {name!r:.100}. Received {value.dtype}"
+                f"Expected float32 or float64 in tensor {quoted(name)}. Received {value.dtype}"
             )
         if not np.isfinite(value).all():
             raise ValueError(
-                f"Refusing to save tensor {name!r:.100}: it holds NaN or infinite values "
+                f"Refusing to save tensor {quoted(name)}: it holds NaN or infinite values "
                 "(did training diverge?)"
             )
         tensors[name] = value

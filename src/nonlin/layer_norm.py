@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import allocating, cached, layer_input, not_built
+from ._quoting import quoted
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import check_bool, is_real
 
@@ -112,16 +113,17 @@ class LayerNormalization(Layer):
         if others:
             name = next(iter(others))
             hint = _OTHER_KEYWORDS.get(name)
-            raise TypeError(f"LayerNormalization() got an unexpected keyword argument {name!r:.100}"
+            raise TypeError(f"LayerNormalization() got an unexpected keyword argument "
+                            f"{quoted(name)}"
                             + (f": {hint}" if hint else ""))
         if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or axis not in (-1, 1):
             raise ValueError(
                 "Expected axis=-1 (or 1), the features of a (n_samples, n_features) batch; the "
                 "number of features comes from build (PyTorch's normalized_shape is not needed). "
-                f"Received: axis={axis!r:.100}")
+                f"Received: axis={quoted(axis)}")
         if not is_real(epsilon) or not 0 < epsilon < math.inf:
             raise ValueError("Expected a positive, finite epsilon. "
-                             f"Received: epsilon={epsilon!r:.100}")
+                             f"Received: epsilon={quoted(epsilon)}")
         self.axis, self.epsilon = int(axis), float(epsilon)
         self.center, self.scale = check_bool("center", center), check_bool("scale", scale)
         self.gamma: Param | None = None

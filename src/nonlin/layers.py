@@ -21,6 +21,7 @@ from ._misuse import (
     no_forward,
     shape_error,
 )
+from ._quoting import quoted
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
 from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
@@ -83,7 +84,7 @@ class Dense(Layer):
         if keras:
             raise keras_keywords(keras)
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
-            raise ValueError(f"Expected a positive integer. Received: units={units!r:.100}")
+            raise ValueError(f"Expected a positive integer. Received: units={quoted(units)}")
         self._init_name = init if isinstance(init, str) and is_custom(init) else None
         if self._init_name is not None:
             init = INITIALIZERS[DEFAULT]  # the weights come from a file; built anew: the default
@@ -91,13 +92,13 @@ class Dense(Layer):
             if init not in INITIALIZERS:
                 raise ValueError(
                     f"Unknown initializer. Expected one of {sorted(INITIALIZERS)}. "
-                    f"Received: init={init!r:.100}"
+                    f"Received: init={quoted(init)}"
                 )
             init = INITIALIZERS[init]
         elif not callable(init):
-            raise TypeError(f"Expected a str or callable init. Received: init={init!r:.100}")
+            raise TypeError(f"Expected a str or callable init. Received: init={quoted(init)}")
         if not is_real(l2) or not 0 <= l2 < float("inf"):
-            raise ValueError(f"Expected a finite l2 >= 0. Received: l2={l2!r:.100}")
+            raise ValueError(f"Expected a finite l2 >= 0. Received: l2={quoted(l2)}")
         self.l2 = float(l2)
         self._decay: np.ndarray | None = None
         self.units = int(units)
@@ -118,7 +119,7 @@ class Dense(Layer):
             what = f"shape {W.shape}" if W.shape != (in_features, self.units) else "NaN or inf"
             raise ValueError(
                 f"Expected init to return finite weights of shape (fan_in, fan_out) = "
-                f"{(in_features, self.units)}. Received {what} from init={self.init!r:.100}"
+                f"{(in_features, self.units)}. Received {what} from init={quoted(self.init)}"
             )
         self.W = Param(W, "W")
         self.b = Param(np.zeros(self.units), "b") if self.bias else None
@@ -221,7 +222,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float) -> None:
         if not is_real(rate) or not 0 <= rate < 1:
-            raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r:.100}")
+            raise ValueError(f"Expected a rate in [0, 1). Received: rate={quoted(rate)}")
         self.rate = float(rate)
         self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
         self._mask: np.ndarray | None = None

@@ -51,6 +51,7 @@ from ._loss_checks import (
     check_reduction,
 )
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
+from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import like, rows
 from .validation import check_bool, check_labels, is_real
@@ -58,9 +59,9 @@ from .validation import check_bool, check_labels, is_real
 
 def _finite_positive(name: str, value: Any) -> float:
     if not is_real(value) or not value > 0:
-        raise ValueError(f"Expected a positive number. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a positive number. Received: {name}={quoted(value)}")
     if value == float("inf"):
-        raise ValueError(f"Expected a finite number. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a finite number. Received: {name}={quoted(value)}")
     return float(value)
 
 

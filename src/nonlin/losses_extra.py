@@ -26,6 +26,7 @@ import numpy as np
 
 from ._loss_checks import check_reduction
 from ._loss_focal import FocalMath
+from ._quoting import quoted
 from ._scratch import like, rows
 from .core import const
 from .losses import BinaryCrossEntropy, Loss
@@ -181,7 +182,7 @@ class CosineSimilarity(Loss):
 
 def _unit_interval(name: str, value: Any) -> float:
     if not is_real(value) or not 0 <= value <= 1:
-        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
     return float(value)
 
 
@@ -227,7 +228,7 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
         self.apply_class_balancing = check_bool("apply_class_balancing", apply_class_balancing)
         self.alpha = _unit_interval("alpha", alpha)
         if not is_real(gamma) or not 0 <= gamma < float("inf"):
-            raise ValueError(f"Expected a finite number >= 0. Received: gamma={gamma!r:.100}")
+            raise ValueError(f"Expected a finite number >= 0. Received: gamma={quoted(gamma)}")
         self.gamma = float(gamma)
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
         super().__init__(from_logits=from_logits, reduction=reduction)

@@ -19,6 +19,7 @@ from ._monitor import (
     _optional_float,
     fit_metrics,
 )
+from ._quoting import quoted
 from .callbacks import Callback
 from .validation import is_integer, is_real
 
@@ -27,7 +28,7 @@ def _settable_lr(optimizer: Any, owner: str) -> float:
     """The optimizer's learning rate, a float; a TypeError when it is a schedule."""
     lr = optimizer.lr
     if not isinstance(lr, float):
-        raise TypeError(f"{owner} cannot change a scheduled learning rate ({lr!r:.100}); "
+        raise TypeError(f"{owner} cannot change a scheduled learning rate ({quoted(lr)}); "
                         "give the optimizer a float learning rate")
     return lr
 
@@ -37,7 +38,7 @@ def _set_lr(model: Any, lr: float, owner: str) -> None:
     _settable_lr(optimizer, owner)
     if not (is_real(lr) and 0 <= lr < math.inf):  # 0 as Keras: a warm-up's first epoch
         raise ValueError(
-            f"Expected a finite learning rate >= 0 from {owner}. Received: {lr!r:.100}"
+            f"Expected a finite learning rate >= 0 from {owner}. Received: {quoted(lr)}"
         )
     optimizer.lr = float(lr)
 
@@ -68,7 +69,7 @@ def _say(text: str) -> None:
 
 def _verbose(value: Any) -> int:
     if not is_integer(value) or value < 0:
-        raise ValueError(f"Expected an integer >= 0. Received: verbose={value!r:.100}")
+        raise ValueError(f"Expected an integer >= 0. Received: verbose={quoted(value)}")
     return int(value)
 
 
@@ -82,7 +83,8 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         if not callable(schedule):
-            raise TypeError(f"Expected a callable schedule(epoch, lr). Received: {schedule!r:.100}")
+            raise TypeError(f"Expected a callable schedule(epoch, lr). Received: "
+                            f"{quoted(schedule)}")
         self.schedule, self.verbose = schedule, _verbose(verbose)
         self._takes_lr = _takes_lr(schedule)
 
@@ -129,16 +131,17 @@ class ReduceLROnPlateau(Callback):
                  mode: str = "auto", verbose: int = 0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError("Expected a log key (a non-empty str). "
-                            f"Received: monitor={monitor!r:.100}")
+                            f"Received: monitor={quoted(monitor)}")
         if not is_real(factor) or not 0 < factor < 1:
-            raise ValueError(f"Expected factor in (0, 1). Received: factor={factor!r:.100}")
+            raise ValueError(f"Expected factor in (0, 1). Received: factor={quoted(factor)}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if not is_integer(value) or value < 0:
-                raise ValueError(f"Expected an integer >= 0. Received: {name}={value!r:.100}")
+                raise ValueError(f"Expected an integer >= 0. Received: {name}={quoted(value)}")
         if not (is_real(min_delta) and math.isfinite(min_delta)):
-            raise ValueError(f"Expected a finite min_delta. Received: min_delta={min_delta!r:.100}")
+            raise ValueError(f"Expected a finite min_delta. Received: "
+                             f"min_delta={quoted(min_delta)}")
         if not (is_real(min_lr) and 0 <= min_lr < math.inf):
-            raise ValueError(f"Expected a finite min_lr >= 0. Received: min_lr={min_lr!r:.100}")
+            raise ValueError(f"Expected a finite min_lr >= 0. Received: min_lr={quoted(min_lr)}")
         self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
         self.min_delta = abs(float(min_delta))
         self.cooldown, self.min_lr = int(cooldown), float(min_lr)

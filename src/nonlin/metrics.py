@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import finite_rows
+from ._quoting import quoted
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -55,7 +56,7 @@ class Metric:
         ``Metric(name=...)``, so a subclass may call ``super().__init__(name=name)``)."""
         if name is not None:
             if not isinstance(name, str) or not name:
-                raise TypeError(f"Expected a non-empty str name. Received: name={name!r:.100}")
+                raise TypeError(f"Expected a non-empty str name. Received: name={quoted(name)}")
             self.name = name
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
@@ -206,14 +207,15 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
                         f"create one: {metric.__name__}()")
     if callable(metric):
         return _FunctionMetric(metric)
-    raise TypeError(f"Expected a metric name, Metric or callable. Received: metric={metric!r:.100}")
+    raise TypeError(f"Expected a metric name, Metric or callable. Received: "
+                    f"metric={quoted(metric)}")
 
 
 def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
     key = name if name in METRICS else name.lower()
     if key not in METRICS:
         raise ValueError(
-            f"Unknown metric {name!r:.100}. Expected one of: {', '.join(sorted(METRICS))}"
+            f"Unknown metric {quoted(name)}. Expected one of: {', '.join(sorted(METRICS))}"
         )
     cls = METRICS[key]
     # the hinges take -1/1 (or 0/1) targets and predict the class ``score > 0``: scores,
@@ -257,7 +259,7 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
         if not isinstance(name, str) or name in _RESERVED or name.startswith("val_"):
             raise ValueError(
                 f"Expected a metric name other than {', '.join(_RESERVED)} or 'val_...' "
-                f"(fit logs those keys itself). Received: {request!r:.100} named {name!r:.100}"
+                f"(fit logs those keys itself). Received: {quoted(request)} named {quoted(name)}"
             )
         key, index = name, 1
         while key in resolved:
@@ -283,6 +285,6 @@ class _FunctionMetric(Metric):
         try:
             return float(value)
         except (TypeError, ValueError):  # None, a str, an array of several values
-            raise TypeError(f"Expected a number from metric {self.name!r:.100}. "
-                            f"Received: {value!r:.200}") from None
+            raise TypeError(f"Expected a number from metric {quoted(self.name)}. "
+                            f"Received: {quoted(value, 200)}") from None
     __call__ = _call  # the function sees what it is given: what it accepts is its own rule

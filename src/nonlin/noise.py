@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import cached, input_error
+from ._quoting import quoted
 from .activations_smooth import SELU_ALPHA, SELU_SCALE
 from .core import Layer, RandomLike, const, layer_buffer
 from .layers import Dropout
@@ -28,7 +29,7 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _check_rate(rate: Any) -> float:
     if not is_real(rate) or not 0 <= rate < 1:
-        raise ValueError(f"Expected a rate in [0, 1). Received: rate={rate!r:.100}")
+        raise ValueError(f"Expected a rate in [0, 1). Received: rate={quoted(rate)}")
     return float(rate)
 
 
@@ -189,7 +190,7 @@ class GaussianNoise(NoiseLayer):
 
     def __init__(self, stddev: float) -> None:
         if not is_real(stddev) or not 0 <= stddev < math.inf:
-            raise ValueError(f"Expected a finite stddev >= 0. Received: stddev={stddev!r:.100}")
+            raise ValueError(f"Expected a finite stddev >= 0. Received: stddev={quoted(stddev)}")
         self.stddev = float(stddev)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

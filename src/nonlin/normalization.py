@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import allocating, cached, input_error, layer_input
+from ._quoting import quoted
 from ._state_checks import copy_statistics
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import is_real
@@ -99,10 +100,10 @@ class BatchNorm(Layer):
         if not is_real(momentum) or not (
             0 <= momentum < 1
         ):
-            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={momentum!r:.100}")
+            raise ValueError(f"Expected momentum in [0, 1). Received: momentum={quoted(momentum)}")
         if not is_real(epsilon) or not 0 < epsilon < math.inf:  # inf: every output 0
             raise ValueError("Expected a positive, finite epsilon. "
-                             f"Received: epsilon={epsilon!r:.100}")
+                             f"Received: epsilon={quoted(epsilon)}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         # None until build; typed as built: forward and backward (the hot path) run built
         self.gamma: Param = None  # type: ignore[assignment]

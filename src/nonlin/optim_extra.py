@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive, _check_range
 from .validation import is_real
@@ -150,7 +151,7 @@ class Lion(Optimizer):
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
         if not is_real(beta_1) or not 0 < beta_1 <= 1:  # 0: sign SGD, which Keras refuses
-            raise ValueError(f"Expected beta_1 in (0, 1]. Received: beta_1={beta_1!r:.100}")
+            raise ValueError(f"Expected beta_1 in (0, 1]. Received: beta_1={quoted(beta_1)}")
         self.beta_1 = float(beta_1)
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)

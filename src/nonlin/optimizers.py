@@ -14,16 +14,17 @@ PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, smaller b
 ``lr`` is a float or a schedule (``nonlin.schedules``) evaluated at
 ``iterations``, the number of steps taken so far.
 
-``step`` first computes every parameter's update, then applies them all, so
-training loops can refuse (``check_finite``), before any weight changes, an
-update that is not finite, that would overflow a weight, or that leaves a slot
-non-finite behind a finite update (Adam's average of ``g^2`` overflowing:
-``m / inf = 0``; Lion's momentum after an infinite gradient: ``sign(inf) = 1``).
-A refused update also resets the slots (moment estimates), which then count
-their steps from there (``slots_since``: Adam's bias correction is that of a
-fresh Adam, while a schedule goes on from ``iterations``).
+``step`` first computes every parameter's update, then applies them all, so training loops can
+refuse (``check_finite``), before any weight changes, an update that is not finite, that would
+overflow a weight, or that leaves a slot non-finite behind a finite update (Adam's average of
+``g^2`` overflowing: ``m / inf = 0``; Lion's momentum after an infinite gradient:
+``sign(inf) = 1``). A refused update also resets the slots (moment estimates), which then count
+their steps from there (``slots_since``: Adam's bias correction is that of a fresh Adam, while
+a schedule goes on from ``iterations``).
 ``state_dict()`` / ``load_state_dict()`` save and restore the slots and the
-step counts (flat keys such as ``"m.0"``, arrays and plain scalars).
+step counts (flat keys such as ``"m.0"``, arrays and plain scalars); a NaN or
+infinite slot value is refused (``_optimizer_state``). ``clip_by_global_norm`` is
+``_clipping``'s.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._clipping import clip_by_global_norm
 from ._finite import all_finite, update_finite
-from ._misuse import check_binding, params_error, state_slots
+from ._misuse import check_binding, params_error
+from ._optimizer_state import HeldState, checked_slots
+from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from .core import Param, flat_parameter
@@ -50,7 +54,7 @@ def _check_lr(lr: Any) -> Any:
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
                             "optimizer takes them at each step, opt.step(model.parameters()) "
                             "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={lr!r:.100}")
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={quoted(lr)}")
     return float(lr)
 
 
@@ -60,44 +64,14 @@ def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool
     if not ok:
         bracket = "]" if closed else ")"
         raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. "
-                         f"Received: {name}={value!r:.100}")
+                         f"Received: {name}={quoted(value)}")
     return float(value)
 
 
 def _check_positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
     return float(value)
-
-
-def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
-    """Scale the gradients of ``params`` in place so that their global norm is at most
-    ``clipnorm``.
-
-    Returns the norm before clipping (``inf`` or ``nan`` when a gradient is).
-    """
-    total = 0.0
-    with np.errstate(over="ignore"):  # an overflowed sum is recomputed below
-        for p in params:
-            g = p.grad.reshape(-1)
-            total += float(np.dot(g, g))
-    norm = math.sqrt(total) if total == total else math.nan
-    if norm == math.inf:  # a sum of squares overflowed: inf only if a gradient is
-        norm = _overflowed_norm(params)
-    if norm > clipnorm and math.isfinite(norm):
-        for p in params:
-            np.multiply(p.grad, np.array(clipnorm / norm, dtype=p.grad.dtype), out=p.grad)
-    return norm
-
-
-def _overflowed_norm(params: list[Param]) -> float:
-    """The global norm when its sum of squares overflowed (no NaN among the gradients):
-    ``inf`` if a gradient is, else computed in float64 after scaling by the largest entry."""
-    scale = max(float(np.max(np.abs(p.grad))) for p in params if p.grad.size)
-    if not math.isfinite(scale):
-        return scale
-    total = sum(float(np.sum(np.square(p.grad / np.float64(scale)))) for p in params)
-    return scale * math.sqrt(total)
 
 
 class Optimizer:
@@ -188,6 +162,17 @@ class Optimizer:
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []
         self._grads, self._owners = [], []
 
+    def _held_state(self) -> HeldState | None:
+        """What ``_trainable.check_optimizer`` compares with a model's parameters: the slots'
+        names, the shapes of the parameters they are for, and those parameters when steps
+        made them (``[]`` when ``load_state_dict`` put them in); None without slots (also
+        in a subclass that skips ``__init__``: nonlin.sklearn's wrapper of another)."""
+        slots = getattr(self, "_param_slots", None)
+        if not slots or not any(slots.values()):
+            return None
+        shapes = [a.shape for a in next(iter(slots.values()))]
+        return HeldState(tuple(slots), shapes, list(self._owners))
+
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter of ``params`` from its ``grad``."""
         if not params:  # a model without trainable weights: nothing to update (Keras fits it)
@@ -241,15 +226,15 @@ class Optimizer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state``, what ``state_dict`` returned (the slots are copied). The state
-        of another kind of optimizer (other slots) is refused; slots made for parameters of
+        of another kind of optimizer (other slots), NaN or infinite slot values and negative
+        squared gradients are refused (``_optimizer_state``); slots made for parameters of
         other shapes are refused by the next ``step``."""
-        iterations, slots = state_slots(self, state)
-        for name in self._squares:  # a negative one makes sqrt(v) NaN at the next step
-            negative = [value[value < 0] for value in slots[name]]
-            if any(found.size for found in negative):
-                first = next(found for found in negative if found.size)[0]
-                raise ValueError(f"Expected values >= 0 in the slot {name!r:.100} (squared "
-                                 f"gradients). Received {first.item()!r}")
+        self._load_state(state)
+
+    def _load_state(self, state: dict[str, Any], *, finite: bool = True) -> None:
+        """``load_state_dict``; ``finite=False`` keeps non-finite slots (``nonlin.sklearn``
+        moving a diverged estimator's own state to a new buffer, as scikit-learn keeps it)."""
+        iterations, slots = checked_slots(self, state, finite=finite)
         if "lr" in state:
             self.lr = float(state["lr"])
         lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}

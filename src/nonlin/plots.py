@@ -31,6 +31,7 @@ from ._plot_inputs import (
     plane_limits,
     predicted_classes,
 )
+from ._quoting import quoted
 
 PathLike = str | bytes | os.PathLike[str]
 
@@ -182,7 +183,7 @@ def plot_decision_boundary(
     X, y = boundary_inputs(X, y, resolution, n_names)
     if isinstance(feature_names, str) or len(feature_names) != 2:
         raise ValueError("Expected two feature names. "
-                         f"Received: feature_names={feature_names!r:.100}")
+                         f"Received: feature_names={quoted(feature_names)}")
     lo, hi = plane_limits(X)
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
@@ -261,7 +262,7 @@ def plot_confusion_matrix(
     if len(names) != n:
         raise ValueError(
             f"Expected {n} class names, one per row of the matrix. "
-            f"Received {len(names)}: classes={names!r:.200}"
+            f"Received {len(names)}: classes={quoted(names, 200)}"
         )
     fig = _figure((9, 8) if n > 10 else (7, 6))
     ax = fig.add_subplot()

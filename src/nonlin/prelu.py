@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import allocating, cached, input_error, layer_input
+from ._quoting import quoted
 from .activations import _zeros
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import check_bool, is_real
@@ -58,10 +59,10 @@ class PReLU(Layer):
         if other:
             name = next(iter(other))
             hint = _OTHER_NAMES.get(name)
-            raise TypeError(f"PReLU() got an unexpected keyword argument {name!r:.100}"
+            raise TypeError(f"PReLU() got an unexpected keyword argument {quoted(name)}"
                             + (f" ({hint})" if hint else ""))
         if not is_real(init) or not math.isfinite(init):
-            raise ValueError(f"Expected a finite init. Received: init={init!r:.100}")
+            raise ValueError(f"Expected a finite init. Received: init={quoted(init)}")
         self.init, self.shared = float(init), check_bool("shared", shared)
         self.alpha: Param = None  # type: ignore[assignment]  # None until build
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._misuse import cached, layer_input, not_built
+from ._quoting import quoted
 from ._state_checks import copy_statistics, negative_entry
 from .core import Layer, RandomLike, const, layer_buffer
 from .validation import as_dtype, check_bool, check_X
@@ -32,7 +33,7 @@ def _given(mean: Any, variance: Any) -> tuple[Any, Any]:
     value per feature), ``variance >= 0``."""
     if (mean is None) != (variance is None):
         raise ValueError("Expected mean and variance together (both or neither). "
-                         f"Received: mean={mean!r:.100}, variance={variance!r:.100}")
+                         f"Received: mean={quoted(mean)}, variance={quoted(variance)}")
     arrays = []
     for name, value in (("mean", mean), ("variance", variance)):
         try:
@@ -41,7 +42,7 @@ def _given(mean: Any, variance: Any) -> tuple[Any, Any]:
             arr = np.asarray(None)
         if arr.dtype.kind not in "fiu" or arr.ndim > 1 or not np.isfinite(arr).all():
             raise ValueError(f"Expected finite real numbers, a scalar or one per feature, for "
-                             f"{name}. Received: {name}={value!r:.100}")
+                             f"{name}. Received: {name}={quoted(value)}")
         arrays.append(arr.astype(np.float64))
     if arrays[0].shape != arrays[1].shape:
         raise ValueError(f"Expected mean and variance of the same shape. Received shapes "
@@ -94,10 +95,10 @@ class Normalization(Layer):
                  invert: bool = False, **others: Any) -> None:
         if others:
             raise TypeError(f"Normalization() got an unexpected keyword argument "
-                            f"{next(iter(others))!r:.100}")
+                            f"{quoted(next(iter(others)))}")
         if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or axis not in (-1, 1):
             raise ValueError("Expected axis=-1 (or 1), the features of a (n_samples, n_features) "
-                             f"batch. Received: axis={axis!r:.100}")
+                             f"batch. Received: axis={quoted(axis)}")
         self.axis, self.invert = int(axis), check_bool("invert", invert)
         self._fixed = None if mean is None and variance is None else _given(mean, variance)
         # None until build or adapt; typed as built: forward (the hot path) runs built
@@ -144,7 +145,7 @@ class Normalization(Layer):
             mean, variance = X.mean(axis=0, dtype=np.float64), X.var(axis=0, dtype=np.float64)
         if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
             raise ValueError("Expected data whose mean and variance float64 can hold. Received "
-                             f"values up to {float(np.abs(X).max())!r:.30}")
+                             f"values up to {quoted(float(np.abs(X).max()), 30)}")
         if self.mean is None:  # adapt builds the layer, as Keras'
             self.in_features, self.mean, self.variance = X.shape[1], mean, variance
         else:

@@ -21,6 +21,7 @@ from . import (
     prelu,
     preprocessing,
 )
+from ._quoting import quoted
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
@@ -198,7 +199,8 @@ def lookup(kind: str, name: str) -> Any:
     if not isinstance(name, str) or key not in table:
         names = [k for k in sorted(table) if k.islower()] or sorted(table)  # not class names
         more = " (or a class name: MeanSquaredError)" if kind == "loss" else ""
-        raise ValueError(f"Unknown {kind} {name!r:.100}. Expected one of: {', '.join(names)}{more}")
+        raise ValueError(f"Unknown {kind} {quoted(name)}. Expected one of: "
+                         f"{', '.join(names)}{more}")
     return table[key]
 
 
@@ -225,13 +227,13 @@ def layer_from_config(item: Any) -> Layer:
     if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
         raise ValueError(
             "Expected a layer entry {'class_name': str, 'config': dict}. "
-            f"Received: {item!r:.200}"
+            f"Received: {quoted(item, 200)}"
         )
     cls = lookup("layer", item["class_name"])
     config = item["config"]
     if not isinstance(config, dict):
         raise ValueError(
-            f"Expected a dict config for {item['class_name']}. Received: {config!r:.200}"
+            f"Expected a dict config for {item['class_name']}. Received: {quoted(config, 200)}"
         )
     config = dict(config)
     if cls is activations.GELU and "approximate" not in config:

@@ -16,25 +16,26 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ._quoting import quoted
 from ._reexport import reexports
 from .validation import check_bool, is_integer, is_real
 
 
 def _positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
     return float(value)
 
 
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     if not is_integer(value) or value < minimum:
-        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={quoted(value)}")
     return int(value)
 
 
 def _fraction(name: str, value: Any) -> float:
     if not is_real(value) or not 0 <= value <= 1:
-        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
     return float(value)
 
 
@@ -65,7 +66,7 @@ def _step(step: Any) -> int:
     taken), else a ValueError, or a TypeError for a non-integer, naming it. Called only
     when ``step`` is not already an ``int`` >= 0 (the optimizer's count, at every step)."""
     if not is_integer(step):
-        raise TypeError(f"Expected a step, an integer >= 0. Received: step={step!r:.100}")
+        raise TypeError(f"Expected a step, an integer >= 0. Received: step={quoted(step)}")
     if step < 0:
         raise ValueError(f"Expected a step >= 0. Received: step={step!r}")
     return int(step)
@@ -93,7 +94,7 @@ class Constant(Schedule):
 
     def __init__(self, lr: float) -> None:
         if not is_real(lr) or not 0 <= lr < math.inf:
-            raise ValueError(f"Expected a finite number >= 0. Received: lr={lr!r:.100}")
+            raise ValueError(f"Expected a finite number >= 0. Received: lr={quoted(lr)}")
         self.lr = float(lr)
 
     def __call__(self, step: int) -> float:
@@ -193,7 +194,7 @@ class CosineDecay(Schedule):
         if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
             raise ValueError(  # lr is the peak that warm-up climbs to
                 f"Expected a number in [0, lr={self.lr!r}]. "
-                f"Received: warmup_from={warmup_from!r:.100}"
+                f"Received: warmup_from={quoted(warmup_from)}"
             )
         self.warmup_from = float(warmup_from)
 
@@ -244,6 +245,6 @@ def schedule_from_config(item: dict[str, Any]) -> Schedule:
     if not isinstance(item, dict) or item.get("class_name") not in table:
         raise ValueError(
             f"Expected a schedule entry with class_name in {sorted(table)}. "
-            f"Received: {item!r:.200}"
+            f"Received: {quoted(item, 200)}"
         )
     return table[item["class_name"]](**item.get("config", {}))

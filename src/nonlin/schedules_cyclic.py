@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._quoting import quoted
 from .schedules import Schedule, _fraction, _positive, _positive_int, _step
 from .validation import is_real
 
@@ -56,10 +57,10 @@ class CosineDecayRestarts(Schedule):
         self.lr = _positive("lr", lr)
         self.first_decay_steps = _positive_int("first_decay_steps", first_decay_steps)
         if not is_real(t_mul) or not 1 <= t_mul < math.inf:
-            raise ValueError(f"Expected a finite number >= 1. Received: t_mul={t_mul!r:.100}")
+            raise ValueError(f"Expected a finite number >= 1. Received: t_mul={quoted(t_mul)}")
         self.t_mul = float(t_mul)
         if not is_real(m_mul) or not 0 <= m_mul < math.inf:
-            raise ValueError(f"Expected a finite number >= 0. Received: m_mul={m_mul!r:.100}")
+            raise ValueError(f"Expected a finite number >= 0. Received: m_mul={quoted(m_mul)}")
         self.m_mul = float(m_mul)
         self.alpha = _fraction("alpha", alpha)
 
@@ -70,7 +71,7 @@ class CosineDecayRestarts(Schedule):
             i, fraction = self._period(step)
         except OverflowError:  # step / first_decay_steps beyond float64
             raise ValueError("Expected a step that float64 can hold (below 1.8e308). "
-                             f"Received: step={step!r:.100}") from None
+                             f"Received: step={quoted(step)}") from None
         try:
             peak = math.pow(self.m_mul, i)  # Keras' m_fac
         except OverflowError:  # m_mul > 1 over many restarts, or i itself beyond float64
@@ -79,7 +80,7 @@ class CosineDecayRestarts(Schedule):
         lr = self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
         if not lr < math.inf:  # m_mul > 1 over many restarts
             raise ValueError(f"Expected a finite learning rate from {self!r}. Received: "
-                             f"step={step!r:.100}, where it overflows float64")
+                             f"step={quoted(step)}, where it overflows float64")
         return lr
 
     def _period(self, step: int) -> tuple[int, float]:
@@ -148,10 +149,11 @@ class OneCycle(Schedule):
         if float(self.pct_start * self.total_steps) - 1 == 0:
             raise ValueError("Expected pct_start * total_steps other than 1 (a warm-up that "
                              "ends at step 0). Received: "
-                             f"pct_start={pct_start!r:.40}, total_steps={total_steps!r:.40}")
+                             f"pct_start={quoted(pct_start, 40)}, "
+                             f"total_steps={quoted(total_steps, 40)}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError("Expected anneal_strategy 'cos' or 'linear'. "
-                             f"Received: anneal_strategy={anneal_strategy!r:.100}")
+                             f"Received: anneal_strategy={quoted(anneal_strategy)}")
         self.anneal_strategy = str(anneal_strategy)
         self.div_factor = _positive("div_factor", div_factor)
         self.final_div_factor = _positive("final_div_factor", final_div_factor)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .schedules import Schedule, _positive, _positive_int, _step
 from .validation import check_bool, is_integer, is_real
 
@@ -30,7 +31,7 @@ def _boundaries(value: Any) -> list[int]:
     ok = ok and all(a < b for a, b in zip(value, value[1:], strict=False))
     if not ok:
         raise ValueError("Expected a non-empty list of steps (integers >= 0), strictly "
-                         f"increasing. Received: boundaries={value!r:.100}")
+                         f"increasing. Received: boundaries={quoted(value)}")
     return [int(b) for b in value]
 
 
@@ -39,9 +40,9 @@ def _rates(value: Any, count: int) -> list[float]:
     value = _listed(value)
     if not isinstance(value, list | tuple) or len(value) != count:
         raise ValueError(f"Expected {count} learning rates, one more than the boundaries. "
-                         f"Received: values={value!r:.100}")
+                         f"Received: values={quoted(value)}")
     if not all(is_real(v) and 0 <= v < math.inf for v in value):
-        raise ValueError(f"Expected finite learning rates >= 0. Received: values={value!r:.100}")
+        raise ValueError(f"Expected finite learning rates >= 0. Received: values={quoted(value)}")
     return [float(v) for v in value]
 
 
@@ -110,7 +111,7 @@ class PolynomialDecay(Schedule):
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         if not is_real(end_learning_rate) or not 0 <= end_learning_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
-                             f"Received: end_learning_rate={end_learning_rate!r:.100}")
+                             f"Received: end_learning_rate={quoted(end_learning_rate)}")
         self.end_learning_rate = float(end_learning_rate)
         self.power = _positive("power", power)
         self.cycle = check_bool("cycle", cycle)
@@ -157,7 +158,7 @@ class InverseTimeDecay(Schedule):
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         if not is_real(decay_rate) or not 0 <= decay_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
-                             f"Received: decay_rate={decay_rate!r:.100}")
+                             f"Received: decay_rate={quoted(decay_rate)}")
         self.decay_rate = float(decay_rate)
         self.staircase = check_bool("staircase", staircase)
 

@@ -21,6 +21,7 @@ from ._feature_names import forget_names
 from ._inference import call, infer, predict_rows
 from ._keras_methods import KerasMethods, check_layer
 from ._model_state import ModelState
+from ._quoting import quoted
 from .core import (
     Layer,
     LayerProtocol,
@@ -62,7 +63,7 @@ class Sequential(ModelState, KerasMethods):
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None) -> None:
         if isinstance(layers, str | dict) or not isinstance(layers, Iterable | None):
-            raise TypeError(f"Expected a list of layers. Received: layers={layers!r:.200}")
+            raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
         self.layers = [] if layers is None else list(layers)
         for i, layer in enumerate(self.layers):
             check_layer(layer, f"layers[{i}]")
@@ -90,7 +91,8 @@ class Sequential(ModelState, KerasMethods):
         (an optimizer that stepped the old ones refuses them: use a new one).
         """
         if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
-            raise TypeError(f"Expected an int n_features. Received: n_features={n_features!r:.100}")
+            raise TypeError(f"Expected an int n_features. Received: "
+                            f"n_features={quoted(n_features)}")
         if n_features <= 0:
             raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
         dtype = np.dtype(dtype)
@@ -171,6 +173,7 @@ class Sequential(ModelState, KerasMethods):
         """Keras' ``compile``: the optimizer, loss and metrics that ``fit`` and ``evaluate``
         use when not given theirs (``model.optimizer``, ``model.loss``; a ``fit`` given
         others replaces them, and the optimizer keeps its state from one fit to the next).
+        Refused (``RuntimeError``) from a callback while this model's ``fit`` runs.
 
         Parameters
         ----------
@@ -180,7 +183,7 @@ class Sequential(ModelState, KerasMethods):
         """
         from .train import compiled
 
-        self.optimizer, self.loss, self._metrics = compiled(optimizer, loss, metrics)
+        self.optimizer, self.loss, self._metrics = compiled(self, optimizer, loss, metrics)
 
     def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
             batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,
@@ -286,7 +289,7 @@ class Sequential(ModelState, KerasMethods):
 
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
-                             f"Received: config={config!r:.200}")
+                             f"Received: config={quoted(config, 200)}")
         model = cls([layer_from_config(item) for item in config["layers"]])
         if config.get("n_features_in") is not None:
             model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))

@@ -8,8 +8,9 @@ network is a nonlin ``Sequential`` (``model_``) trained by nonlin's loop.
 
 Extras beyond scikit-learn (keyword-only, at the end): ``dropout`` (rate after
 each hidden activation), ``batch_norm`` (before each hidden activation),
-``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs:
-see ``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
+``class_weight`` (dict or ``"balanced"``, classifier, as ``SGDClassifier`` weighs;
+multilabel: ``"balanced"`` or a list of dicts, one per label column; see
+``_sklearn_weights``), ``dtype`` (``None`` follows X like scikit-learn, or
 float32 / float64 in any spelling ``np.dtype`` reads), ``callbacks`` (nonlin
 callbacks), and for the regressor ``loss`` in ``"squared_error"``,
 ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True`` prints
@@ -40,11 +41,12 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
-from ._sklearn_dtype import is_float_dtype
+from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_weights import check_partial_fit, class_weights
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
+import sklearn  # noqa: E402
 from sklearn import config_context, get_config  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -61,19 +63,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 __all__ = ["MLPClassifier", "MLPRegressor", "load"]
 
 _SPARSE = ["csr", "csc"]
-
-
-class _FloatDtype(Options):
-    """float32 or float64 in any spelling ``np.dtype`` reads (``_sklearn_dtype``)."""
-
-    def __init__(self) -> None:
-        super().__init__(object, {"float32", "float64"})
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        return is_float_dtype(val)
-
-    def __str__(self) -> str:
-        return "float32 or float64 in a spelling np.dtype reads ('f4', np.float32, ...)"
+_FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
+# scikit-learn 1.6 sums the L-BFGS loss and words its ConvergenceWarning otherwise
+_BEFORE_1_7 = before(sklearn.__version__, (1, 7))
 
 
 class _BaseMLP(MLPMethods, BaseEstimator):
@@ -109,6 +101,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
         "callbacks": [list, None],
     }
     _convergence_warning = ConvergenceWarning
+    _sklearn_before_1_7 = _BEFORE_1_7  # read by _sklearn_lbfgs
     _check_fitted = check_is_fitted  # NotFittedError, for MLPMethods.save
 
     # -- fitting -------------------------------------------------------------
@@ -160,7 +153,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
     }
     loss = "log_loss"  # as scikit-learn's: an attribute, not a parameter
 
@@ -173,19 +166,22 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         nesterovs_momentum: bool = True, early_stopping: bool = False,
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
-        dropout: float = 0.0, batch_norm: bool = False, class_weight: dict | str | None = None,
+        dropout: float = 0.0, batch_norm: bool = False,
+        class_weight: dict | list[dict] | str | None = None,
         dtype: str | type | np.dtype | None = None, callbacks: list[Any] | None = None,
     ) -> None:
         store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
-        """Fit to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a 0/1 matrix."""
+        """Fit to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a 0/1 matrix,
+        rows weighted by ``sample_weight`` (n_samples,) or None."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
                     classes: Any = None) -> MLPClassifier:
-        """One epoch over ``X``, ``y``; ``classes`` is required on the first call."""
+        """One epoch over ``X``, ``y`` (rows weighted by ``sample_weight``); ``classes`` is
+        required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
         check_partial_fit(self.class_weight)
         with config_context(skip_parameter_validation=True):
@@ -257,12 +253,13 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         store(self, locals())
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """Fit to ``X`` (n_samples, n_features) and targets ``y`` (n_samples,) or (n, n_outputs)."""
+        """Fit to ``X`` (n_samples, n_features) and targets ``y`` (n_samples,) or (n, n_outputs),
+        rows weighted by ``sample_weight`` (n_samples,) or None."""
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
-        """One epoch over ``X``, ``y``."""
+        """One epoch over ``X``, ``y`` (rows weighted by ``sample_weight``)."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:

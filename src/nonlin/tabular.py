@@ -45,6 +45,7 @@ from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_head
 from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
 from ._csv_text import no_mean_error, none_left_error
+from ._quoting import quoted
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
@@ -101,7 +102,8 @@ def read_csv(
     dtype : float dtype of ``X``; a number outside its range counts as missing
     fill_values : with ``missing="mean"``, the value for a missing cell of each
         feature column, in ``X``'s order (a model's training means), instead of
-        the file's own column means
+        the file's own column means (a column of text, whose every cell counts as
+        missing, is still refused: ``CSVError``; a column of empty cells is filled)
     impute : with ``missing="mean"``, False leaves missing cells NaN (the caller fills them)
 
     Returns
@@ -131,7 +133,7 @@ def _read(request: _Request, labels: bool) -> Table:
         if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
             raise ValueError(
                 f"Expected {len(plan.features)} finite fill_values, one per feature column. "
-                f"Received: fill_values={fill.tolist()!r:.200}"
+                f"Received: fill_values={quoted(fill.tolist(), 200)}"
             )
         output = _Output(plan, os.fstat(handle.fileno()).st_size)
         output.fill, output.impute = fill, request.impute
@@ -279,10 +281,12 @@ class _Output:
 
     def _impute(self) -> None:
         for column in np.flatnonzero(self.counts < self.n_rows):
+            if self.counts[column] == 0:  # a column of text is refused, with fill_values too
+                error = no_mean_error(self.plan, int(column), fill=self.fill is not None)
+                if error is not None:
+                    raise error
             if self.fill is not None:
                 fill = self.fill[column]
-            elif self.counts[column] == 0:
-                raise no_mean_error(self.plan, int(column))
             else:
                 fill = self.sums[column] / self.counts[column]
             if self.impute:

@@ -23,8 +23,9 @@ Guarantees:
   state checks; its optimizer then decides about non-finite updates.
 * Ctrl-C (in the main thread, unless the program ignores SIGINT): deferred to
   the end of the running step, then ``KeyboardInterrupt`` with the model at
-  that step. A second Ctrl-C inside the step is deferred too (outside one it
-  raises at once); a third cuts the step, and no mid-epoch progress is recorded.
+  that step. A second Ctrl-C inside the step (or the epoch's shuffling draw) is
+  deferred too (outside one it raises at once); a third cuts the step, and no
+  mid-epoch progress is recorded.
 * ``model.history`` holds the epochs completed so far, whatever happens.
 * ``model.stop_training`` set in a batch hook ends the epoch after that batch
   (Keras 3): its logs cover the rows trained, and it counts as an epoch done
@@ -49,9 +50,10 @@ from ._checkpoint_history import history_for
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
-from ._fit_checks import check_before_fit
+from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
+from ._quoting import quoted
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, CallbackList, History, checked_callbacks
 from .core import Sequential, as_rng
@@ -75,35 +77,21 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     if isinstance(optimizer, str):
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={optimizer!r:.100}")
+        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={quoted(optimizer)}")
     return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
 
 
-def compiled(optimizer: Any, loss: Any, metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
-    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs)."""
+def compiled(model: Sequential, optimizer: Any, loss: Any,
+             metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
+    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs).
+    Refused while ``model``'s fit runs (a callback's): that fit goes on with its own."""
+    refuse_while_fitting(model, "compile", "the running fit keeps the optimizer, loss and "
+                         "metrics it started with. Set model.optimizer.lr to change the learning "
+                         "rate (as LearningRateScheduler does); for another optimizer or loss, "
+                         "stop the fit (model.stop_training = True), then compile and fit again")
     if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [] if metrics is None else [metrics]
     return resolve_optimizer(optimizer), resolve_loss(loss), list(metrics)
-
-
-def _model_defaults(model: Sequential, loss: Any, optimizer: Any, metrics: Any,
-                    resume_from: Any) -> tuple[Any, Any, Any, Any]:
-    """``fit``'s loss, optimizer and metrics: those given, else the model's (``compile``'s,
-    or the last ``fit``'s), else (a model with neither) ``resume_from``'s; a missing loss or
-    optimizer is refused before anything runs. Also the checkpoint read for them, or None."""
-    read = None
-    if resume_from is not None and model.loss is None and model.optimizer is None:
-        from ._resume import compile_defaults
-
-        loss, optimizer, metrics, read = compile_defaults(resume_from, loss, optimizer, metrics)
-    loss = model.loss if loss is None else loss
-    optimizer = model.optimizer if optimizer is None else optimizer
-    missing = [name for name, value in (("a loss", loss), ("an optimizer", optimizer))
-               if value is None]
-    if missing:
-        raise TypeError(f"Expected {' and '.join(missing)} for fit: fit(X, y, loss=..., "
-                        "optimizer=...), or model.compile(optimizer, loss) first. Received none")
-    return loss, optimizer, getattr(model, "_metrics", []) if metrics is None else metrics, read
 
 
 @contextmanager
@@ -136,7 +124,8 @@ def _callback_list(callbacks: Any) -> list[Callback]:
         raise TypeError("Expected a list of Callback instances: they run in its order, and a "
                         f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")
     if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
-        raise TypeError(f"Expected a list of Callback instances. Received: {callbacks!r:.200}")
+        raise TypeError(f"Expected a list of Callback instances. Received: "
+                        f"{quoted(callbacks, 200)}")
     return checked_callbacks(callbacks)  # before anything changes
 
 
@@ -168,11 +157,9 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         class_weight: Any = None, sample_weight: Any = None, verbose: int | str = 1,
         initial_epoch: int = 0, resume_from: Any = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
-    if model.__dict__.get("_fit_running") == id(model):  # id: a deepcopy made meanwhile may fit
-        raise RuntimeError("Cannot call fit on a model whose fit is running (from one of its "
-                           "callbacks?): fit another model, or stop this one "
-                           "(model.stop_training = True) and fit again after it returns")
-    loss, optimizer, metrics, read = _model_defaults(model, loss, optimizer, metrics, resume_from)
+    refuse_while_fitting(model, "fit", "fit another model, or stop this one "
+                         "(model.stop_training = True) and fit again after it returns")
+    loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
     # Keras: None is 32

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._quoting import quoted
 from .activations import Sigmoid
 from .core import Sequential
 from .initializers import uniform
@@ -83,7 +84,7 @@ def train(
     """
     for name, value in (("steps", steps), ("hidden", hidden), ("report_every", report_every)):
         if not is_integer(value) or value <= 0:
-            raise ValueError(f"Expected a positive integer. Received: {name}={value!r:.100}")
+            raise ValueError(f"Expected a positive integer. Received: {name}={quoted(value)}")
     X = np.ascontiguousarray(check_X(X), dtype=np.float64)
     y = np.asarray(check_y(y, X.shape[0]), dtype=np.float64).reshape(X.shape[0], -1)
     model = build_network(X.shape[1], hidden, y.shape[1], seed)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._finite import check_finite, first_nonfinite_row
 from ._frames import as_numeric, text_hint
+from ._quoting import quoted
 
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
               "M": "datetime", "m": "timedelta"}
@@ -197,7 +198,7 @@ def check_bool(name: str, value: Any) -> bool:
         ``Expected a bool. Received: bias='false'`` for anything else.
     """
     if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"Expected a bool. Received: {name}={value!r:.100}")
+        raise TypeError(f"Expected a bool. Received: {name}={quoted(value)}")
     return bool(value)
 
 
@@ -205,7 +206,7 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
     """An integer (not bool) >= ``minimum``."""
     if not is_integer(value) or value < minimum:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"Expected {what}. Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected {what}. Received: {name}={quoted(value)}")
     return int(value)
 
 
@@ -221,14 +222,14 @@ def check_verbose(value: Any) -> int:
     if isinstance(value, str) and value == "auto":
         return 1
     if not is_integer(value) or value not in (0, 1, 2):
-        raise ValueError(f"Expected verbose 0, 1, 2 or 'auto'. Received: verbose={value!r:.100}")
+        raise ValueError(f"Expected verbose 0, 1, 2 or 'auto'. Received: verbose={quoted(value)}")
     return int(value)
 
 
 def check_fraction(name: str, value: Any) -> float:
     """A float in [0, 1)."""
     if not is_real(value) or not 0 <= value < 1:
-        raise ValueError(f"Expected a number in [0, 1). Received: {name}={value!r:.100}")
+        raise ValueError(f"Expected a number in [0, 1). Received: {name}={quoted(value)}")
     return float(value)
 
 
