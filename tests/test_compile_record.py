@@ -2,7 +2,8 @@
 the optimizer (config, schedule, step count, lr and slots) and ``compile``'s metrics;
 ``nonlin.load(path, compile=True)`` restores them so that ``fit`` continues. What the registry
 does not hold is left out with one warning; a tampered record is a ``ModelFileError`` naming
-the field; ``compile=False``, files without a record and checkpoints load as before."""
+the field; ``compile=False`` and files without a record load as before; a checkpoint's
+record holds the loss and metrics alone (tests/test_checkpoint_compile.py)."""
 
 from __future__ import annotations
 
@@ -392,16 +393,19 @@ def test_a_file_written_before_the_record_loads_as_before(tmp_path) -> None:
     assert np.array_equal(loaded.predict(X), model.predict(X))
 
 
-def test_checkpoints_are_unchanged_and_load_as_before(tmp_path) -> None:
+def test_a_checkpoints_record_has_no_optimizer_and_it_loads_compiled(tmp_path) -> None:
     model = net()
     model.compile(nonlin.Adam(0.01), "cross_entropy")
     path = tmp_path / "ck.safetensors"
     model.fit(X, Y, epochs=2, verbose=0, seed=0, callbacks=[ModelCheckpoint(path)])
     data = path.read_bytes()
-    assert "compile" not in header_of(data)["__metadata__"]
-    bare = nonlin.load(path)  # a checkpoint read as a plain model, as before
-    assert bare.optimizer is None and bare.loss is None
-    assert all(map(np.array_equal, bare.get_weights(), model.get_weights()))
+    record = json.loads(header_of(data)["__metadata__"]["compile"])
+    assert sorted(record) == ["loss", "metrics"]  # the checkpoint record keeps the optimizer
+    loaded = nonlin.load(path)  # a checkpoint read as a model file: the checkpoint's optimizer
+    assert isinstance(loaded.loss, type(model.loss)) and same_state(loaded.optimizer,
+                                                                    model.optimizer)
+    assert all(map(np.array_equal, loaded.get_weights(), model.get_weights()))
+    assert nonlin.load(path, compile=False).loss is None
     assert load_checkpoint(path).epoch == 2
     model.save(tmp_path / "m.safetensors")
     with pytest.raises(ModelFileError, match="this is a model file, not a checkpoint"):

@@ -21,6 +21,7 @@ from ._atomic import file_path
 from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
 from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
+from ._compile_record import RECORD, restore_compile
 from ._epoch_state import read_partial
 from ._header import Header, ModelFileError, strict_json
 from ._quoting import clipped, quoted
@@ -46,9 +47,11 @@ class Checkpoint:
     """What ``load_checkpoint`` returns.
 
     ``model`` has its weights, layer state, generator (``model.rng``),
-    ``history``, ``metadata`` and ``optimizer`` restored; continue with
-    ``model.fit(X, y, loss=..., optimizer=checkpoint.optimizer,
-    epochs=total, initial_epoch=checkpoint.epoch)``.
+    ``history``, ``metadata`` and ``optimizer`` restored, and its ``loss`` and
+    metrics when the file has a compile record (checkpoints written since it
+    came; see ``nonlin.checkpoint``); continue with ``model.fit(X, y,
+    epochs=total, initial_epoch=checkpoint.epoch)``, adding ``loss=...`` for
+    a file without that record.
     """
 
     model: Sequential
@@ -177,6 +180,26 @@ def _check_slots(arrays: dict[str, np.ndarray], model: Sequential, path: str) ->
     return set(indices)
 
 
+def slot_problem(tensors: dict[str, np.ndarray], model: Any, optimizer: Any) -> str:
+    """Why the slots (``optimizer``'s, as ``tensors``) would not load into ``model``, or would
+    load into other parameters than they were made for (``""`` when neither): what
+    ``save_checkpoint`` refuses, and ``nonlin.save`` leaves out (``_compile_record``)."""
+    from ._trainable import made_for_others
+
+    for name, value in tensors.items():
+        if not np.isfinite(value).all():
+            return f"its state {name!r} holds NaN or infinite values"
+    why = ("its state does not fit this model's trainable parameters (another model's, or "
+           "made before a change of layer.trainable)")
+    if made_for_others(model, optimizer):  # same shapes would attach it to the wrong ones
+        return f"{why}: it was made by steps on other parameters than model.parameters()"
+    try:
+        _check_slots(tensors, model, "")
+    except ModelFileError as exc:
+        return f"{why}: {exc.field}: {exc.reason}"
+    return ""
+
+
 def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequential,
                       path: str) -> Any:
     """The optimizer of the record ``info`` (``checkpoint.optimizer``), its slots the tensors
@@ -190,6 +213,16 @@ def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequentia
         raise _fail(path, "optimizer", f"expected the slots {sorted(optimizer._slot_names)} of "
                                        f"{type(optimizer).__name__}. Received: {sorted(slots)}")
     return optimizer
+
+
+def checkpoint_optimizer(meta: dict[str, str], arrays: dict[str, np.ndarray],
+                         model: Sequential, path: str) -> Any:
+    """The optimizer of a checkpoint's record, for ``nonlin.load`` (``_compile_record``),
+    which reads a checkpoint with a compile record as a model file with its optimizer."""
+    record = strict_json(meta["checkpoint"], path, "checkpoint")
+    if not isinstance(record, dict) or "optimizer" not in record:
+        raise ModelFileError(path, "expected an object with an 'optimizer'", "checkpoint")
+    return restore_optimizer(record["optimizer"], arrays, model, path)
 
 
 def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Checkpoint:
@@ -211,6 +244,8 @@ def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Che
     partial = read_partial(record.get("partial"), path, _restore_rng)
     if partial is not None and partial["epoch"] != record["epoch"]:
         raise _fail(path, "partial", "expected the epoch the checkpoint stopped in")
+    if RECORD in header.metadata:  # the loss and metrics (files before it: none, as before)
+        restore_compile(model, header.metadata, arrays, path, with_optimizer=False)
     model.optimizer, model.history = optimizer, history
     # the next fit with initial_epoch > 0 restores the callbacks and carries on the epoch
     model._resume_callbacks, model._resume_partial = callbacks, partial

@@ -23,7 +23,8 @@ without running its code: it is left out, with one warning per save.
 rate, step count and slots) and ``compile``'s metrics from the record, so
 ``fit(X, y)`` continues where the saved model stopped. Not saved: the model's
 generator (the loaded ``model.rng`` is as after ``build(n, seed=0)``), its history and the
-callbacks' state, which checkpoints keep. Every field is checked, each name
+callbacks' state, which checkpoints keep. A checkpoint has the record too, without the
+optimizer: its ``checkpoint`` record's is read instead. Every field is checked, each name
 through the registry's allowlists; a fault is a ``ModelFileError`` naming
 ``compile.<field>`` and the value.
 """
@@ -47,18 +48,24 @@ _PARTS = ("loss", "optimizer", "metrics")
 _OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn file's own
 _SLOTS = "optimizer."
 _MAX_THRESHOLDS = 1 << 16  # a tiny file must not make load allocate gigabytes
+_AGAIN = "After nonlin.load, pass them again: model.compile(optimizer, loss, metrics)"
 
 
 # -- saving ------------------------------------------------------------------
-def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True
+def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, *,
+                   metrics: list[Any] | None = None, again: str = _AGAIN
                    ) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The header entry ``{"compile": JSON}`` and the optimizer's slot tensors for
     ``model``; nothing when it has neither loss nor optimizer (or none of them saves).
-    Without ``include_optimizer`` the record holds the loss and metrics alone.
+    Without ``include_optimizer`` the record holds the loss and metrics alone (a
+    checkpoint's: its own record keeps the optimizer); ``metrics``: those to record,
+    by default ``compile``'s.
 
-    One ``UserWarning`` names the parts left out (``stacklevel`` as ``warnings.warn``
-    takes it, counted from here).
+    One ``UserWarning`` names the parts left out, ending with the advice ``again``
+    (``stacklevel`` as ``warnings.warn`` takes it, counted from here).
     """
+    from ._checkpoint_reader import slot_problem
+
     loss = getattr(model, "loss", None)
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     if loss is None and optimizer is None:
@@ -75,23 +82,28 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True
     unfit = ""  # why the slots of a registered optimizer do not fit the model
     if optimizer is not None:
         saved = _optimizer_entry(optimizer)
-        unfit = "" if isinstance(saved, str) else _slot_problem(saved[1], model, optimizer)
+        unfit = "" if isinstance(saved, str) else slot_problem(saved[1], model, optimizer)
         if isinstance(saved, str) or unfit:
             left_out.append(f"optimizer={quoted(optimizer, 80)} ({unfit or saved})")
         else:
             record["optimizer"], tensors = saved
-    record["metrics"] = _metric_entries(getattr(model, "_metrics", None) or [], left_out)
+    if metrics is None:
+        metrics = getattr(model, "_metrics", None) or []
+    record["metrics"] = _metric_entries(metrics, left_out)
     if left_out:
-        registry_part = len(left_out) > bool(unfit)  # something left out as unregistered
-        warnings.warn(
-            f"The file's compile record leaves out {', '.join(left_out)}"
-            + (": only nonlin's registered losses, optimizers, learning-rate schedules and "
-               "metrics can be rebuilt from a file without running code" if registry_part
-               else "") + ". After nonlin.load, pass them again: "
-            "model.compile(optimizer, loss, metrics)", UserWarning, stacklevel=stacklevel)
+        _warn_left_out(left_out, bool(unfit), again, stacklevel + 1)
     if "loss" not in record and "optimizer" not in record:
         return {}, {}
     return {RECORD: to_json_text(record, RECORD)}, tensors
+
+
+def _warn_left_out(left_out: list[str], unfit: bool, again: str, stacklevel: int) -> None:
+    registry_part = len(left_out) > unfit  # something left out as unregistered
+    warnings.warn(
+        f"The file's compile record leaves out {', '.join(left_out)}"
+        + (": only nonlin's registered losses, optimizers, learning-rate schedules and "
+           "metrics can be rebuilt from a file without running code" if registry_part
+           else "") + f". {again}", UserWarning, stacklevel=stacklevel)
 
 
 def _rebuilds(factory: Callable[..., Any], config: Any) -> bool:
@@ -126,27 +138,6 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
     if not _rebuilds(lambda **config: cls.from_config(config), info["config"]):
         return "its config does not rebuild it"
     return info, tensors
-
-
-def _slot_problem(tensors: dict[str, np.ndarray], model: Any, optimizer: Any) -> str:
-    """Why the slots (``optimizer``'s, as ``tensors``) would not load into ``model``, or would
-    load into other parameters than they were made for (``""`` when neither): also what
-    ``save_checkpoint`` refuses."""
-    from ._checkpoint_reader import _check_slots
-    from ._trainable import made_for_others
-
-    for name, value in tensors.items():
-        if not np.isfinite(value).all():
-            return f"its state {name!r} holds NaN or infinite values"
-    why = ("its state does not fit this model's trainable parameters (another model's, or "
-           "made before a change of layer.trainable)")
-    if made_for_others(model, optimizer):  # same shapes would attach it to the wrong ones
-        return f"{why}: it was made by steps on other parameters than model.parameters()"
-    try:
-        _check_slots(tensors, model, "")
-    except ModelFileError as exc:
-        return f"{why}: {exc.field}: {exc.reason}"
-    return ""
 
 
 def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
@@ -191,9 +182,11 @@ def _renamed(error: ModelFileError) -> ModelFileError:
 
 
 def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.ndarray],
-                    path: str) -> None:
+                    path: str, with_optimizer: bool = True) -> None:
     """Set ``model.loss``, ``model.optimizer`` and ``model._metrics`` from the record in
-    ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing."""
+    ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing.
+    A checkpoint's record has no optimizer: its ``checkpoint`` record's is set (not with
+    ``with_optimizer=False``, as ``load_checkpoint`` reads it itself)."""
     record = strict_json(header[RECORD], path, RECORD)
     if not isinstance(record, dict) or not set(record) <= set(_PARTS):
         received = (f"the keys {quoted(sorted(set(record) - set(_PARTS)), 120)}"
@@ -201,14 +194,23 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
         raise _fault(path, "", f"expected an object with keys among {list(_PARTS)}. "
                                f"Received: {received}")
     other = [key for key in _OTHER_STATE if key in header]
-    if other:
-        raise _fault(path, "", f"expected a model file's compile record alone. Received it "
-                               f"with the keys {other} of another kind of file")
+    in_checkpoint = other == ["checkpoint"] and "optimizer" not in record
+    if other and not in_checkpoint:
+        raise _fault(path, "", f"expected a model file's compile record alone (a checkpoint's "
+                               f"without 'optimizer'). Received it with the keys {other} of "
+                               "another kind of file")
     loss = _read_loss(record["loss"], path) if "loss" in record else None
-    optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
+    if in_checkpoint:
+        from ._checkpoint_reader import checkpoint_optimizer
+
+        optimizer = checkpoint_optimizer(header, arrays, model, path) if with_optimizer else None
+    else:
+        optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
     metrics = _read_metrics(record.get("metrics", []), path)
     _check_usable(loss, metrics, model, path)
-    model.loss, model.optimizer, model._metrics = loss, optimizer, metrics
+    model.loss, model._metrics = loss, metrics
+    if with_optimizer:
+        model.optimizer = optimizer
 
 
 def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:

@@ -8,7 +8,8 @@ change, a checkpoint folder that cannot be made, a generator a checkpoint
 cannot record (``check_checkpoint_rng``), a log file that cannot be written
 (``check_log_path``). The log file is neither created nor truncated here.
 ``refuse_while_fitting`` refuses ``fit`` and ``compile`` called by a callback of
-the model's running fit, which goes on with its own optimizer, loss and metrics.
+the model's running fit, which goes on with its own optimizer, loss and metrics;
+``fit_defaults`` refuses a ``fit`` without a loss or an optimizer.
 """
 
 from __future__ import annotations
@@ -81,3 +82,23 @@ def refuse_while_fitting(model: Any, call: str, hint: str) -> None:
     if model.__dict__.get("_fit_running") == id(model):
         raise RuntimeError(f"Cannot call {call} on a model whose fit is running (from one of "
                            f"its callbacks?): {hint}")
+
+
+def fit_defaults(model: Any, loss: Any, optimizer: Any, metrics: Any,
+                 resume_from: Any) -> tuple[Any, Any, Any, Any]:
+    """``fit``'s loss, optimizer and metrics: those given, else the model's (``compile``'s,
+    or the last ``fit``'s), else (a model with neither) ``resume_from``'s; a missing loss or
+    optimizer is refused before anything runs. Also the checkpoint read for them, or None."""
+    read = None
+    if resume_from is not None and model.loss is None and model.optimizer is None:
+        from ._resume import compile_defaults
+
+        loss, optimizer, metrics, read = compile_defaults(resume_from, loss, optimizer, metrics)
+    loss = model.loss if loss is None else loss
+    optimizer = model.optimizer if optimizer is None else optimizer
+    missing = [name for name, value in (("a loss", loss), ("an optimizer", optimizer))
+               if value is None]
+    if missing:
+        raise TypeError(f"Expected {' and '.join(missing)} for fit: fit(X, y, loss=..., "
+                        "optimizer=...), or model.compile(optimizer, loss) first. Received none")
+    return loss, optimizer, getattr(model, "_metrics", []) if metrics is None else metrics, read

@@ -30,8 +30,31 @@ def _difference(theirs: dict[str, Any], mine: dict[str, Any]) -> str:
     return f"the checkpoint's {quoted(theirs, 200)}, this model's {quoted(mine, 200)}"
 
 
+def compile_defaults(path: Any, loss: Any, optimizer: Any,
+                     metrics: Any) -> tuple[Any, Any, Any, Checkpoint]:
+    """``fit(resume_from=path)``'s loss, optimizer and metrics for a model without its
+    own (neither compiled nor fitted): those given, else the checkpoint's (its compile
+    record's loss and metrics, its optimizer), as Keras' ``load_model`` compiles a model.
+
+    Returns them and the checkpoint read (``read_resume`` takes it, not reading twice).
+    Raises ``TypeError`` when neither the call nor the file (one written before checkpoints
+    kept the record, or whose loss the registry does not hold) gives a loss.
+    """
+    checkpoint = load_checkpoint(path)
+    saved = checkpoint.model
+    if loss is None and saved.loss is None:
+        raise TypeError(f"Expected a loss for fit: the checkpoint {file_path(path)!r} has "
+                        "none in a compile record (written before checkpoints kept one, or "
+                        "its loss is not in nonlin.registry.LOSSES): fit(X, y, loss=..., "
+                        "resume_from=...). Received none")
+    return (saved.loss if loss is None else loss,
+            checkpoint.optimizer if optimizer is None else optimizer,
+            list(saved._metrics) if metrics is None else metrics, checkpoint)
+
+
 def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
-                check: Callable[[Sequential], Any] | None = None) -> Checkpoint:
+                check: Callable[[Sequential], Any] | None = None,
+                checkpoint: Checkpoint | None = None) -> Checkpoint:
     """The checkpoint at ``path``, checked against a built ``model``; ``model`` is unchanged.
 
     The model's architecture, input width and dtype must match the
@@ -40,8 +63,10 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     feature-name check). ``fit`` reads and checks first, runs its own checks
     with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
     and only then calls ``apply_resume``: a refused call changes nothing.
+    ``checkpoint``: the file's, when ``compile_defaults`` read it already.
     """
-    checkpoint = load_checkpoint(path)
+    if checkpoint is None:
+        checkpoint = load_checkpoint(path)
     saved, source = checkpoint.model, file_path(path)
     mine, theirs = model.get_config(), saved.get_config()
     if mine != theirs:
@@ -63,7 +88,7 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
 def apply_resume(model: Sequential, checkpoint: Checkpoint) -> None:
     """Put ``read_resume``'s checkpoint into ``model``: its weights, layer state, generator,
     history, metadata and feature names are overwritten, and the callbacks' records and a
-    stopped epoch's progress kept for ``fit``."""
+    stopped epoch's progress kept for ``fit``; a model not compiled takes the file's metrics."""
     saved = checkpoint.model
     model.set_weights(saved.get_weights())
     if hasattr(model, "set_state"):
@@ -72,6 +97,8 @@ def apply_resume(model: Sequential, checkpoint: Checkpoint) -> None:
     record_names(model, saved.__dict__.get("feature_names_in_"))
     model._resume_callbacks = checkpoint.callbacks  # fit hands them to its callbacks
     model._resume_partial = checkpoint.partial  # and carries on a stopped epoch
+    if model.loss is None and model.optimizer is None:  # not compiled: the file's metrics
+        model._metrics = list(saved._metrics)  # stay, as compile's (fit sets the rest)
     for layer in model.layers:
         if hasattr(layer, "rng"):
             layer.rng = model.rng

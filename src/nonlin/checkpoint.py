@@ -1,6 +1,9 @@
 """Checkpoints: everything ``fit`` needs to continue a run bit for bit.
 
-A checkpoint is a model file (see ``nonlin.io``) with two additions:
+A checkpoint is a model file (see ``nonlin.io``), its compile record holding the loss
+and the running fit's metrics alone (``nonlin._compile_record``: ``load_checkpoint`` and
+``fit(resume_from=)`` take them, so an uncompiled model resumes with nothing repeated),
+with two additions:
 
 * tensors ``"optimizer.{slot}.{i}"``: the optimizer's slot arrays (e.g.
   ``"optimizer.m.0"``, Adam's first moment for parameter 0; SGD's
@@ -58,8 +61,8 @@ from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_path import check_template, fill, make_folder, static_folder
-from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint
-from ._compile_record import _slot_problem
+from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint, slot_problem
+from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
@@ -72,6 +75,7 @@ from .validation import check_bool, is_integer
 
 __all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "read_checkpoint", "resume",
            "save_checkpoint"]
+_AGAIN = "Give them to the resumed fit: fit(X, y, loss=..., metrics=..., resume_from=path)"
 
 
 # -- writing -----------------------------------------------------------------
@@ -92,6 +96,14 @@ def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarra
         "scalars": scalars,
     }
     return info, arrays
+
+
+def _compiled(model: Sequential) -> dict[str, str]:
+    """The model's compile record, its optimizer left to the checkpoint record: the loss,
+    and the running fit's metrics (outside one, ``compile``'s). What the registry does not
+    hold is left out with a warning (``stacklevel``: the caller of ``save_checkpoint``)."""
+    running = fit_metrics(model) if "_fit_metrics" in model.__dict__ else None
+    return compile_record(model, 5, include_optimizer=False, metrics=running, again=_AGAIN)[0]
 
 
 def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
@@ -119,9 +131,9 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
     partial = progress.record() if progress is not None and progress.epoch == epoch else None
     if partial is not None:
         record["partial"] = partial
-    header = {"checkpoint": to_json_text(record, "checkpoint")}
+    header = {"checkpoint": to_json_text(record, "checkpoint"), **_compiled(model)}
     data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
-    if problem := _slot_problem(slots, model, optimizer):  # nonlin.save's rule, the reader's
+    if problem := slot_problem(slots, model, optimizer):  # nonlin.save's rule, the reader's
         raise ValueError(f"Expected an optimizer whose state fits the model, to checkpoint. "
                          f"Received {type(optimizer).__name__}: {problem}")
     check_epoch(history, epoch, int(optimizer.iterations))

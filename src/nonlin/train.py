@@ -50,7 +50,7 @@ from ._checkpoint_history import history_for
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
-from ._fit_checks import check_before_fit, refuse_while_fitting
+from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._quoting import quoted
@@ -92,20 +92,6 @@ def compiled(model: Sequential, optimizer: Any, loss: Any,
     if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [] if metrics is None else [metrics]
     return resolve_optimizer(optimizer), resolve_loss(loss), list(metrics)
-
-
-def _model_defaults(model: Sequential, loss: Any, optimizer: Any,
-                    metrics: Any) -> tuple[Any, Any, Any]:
-    """``fit``'s loss, optimizer and metrics: those given, else the model's (``compile``'s,
-    or the last ``fit``'s); a missing loss or optimizer is refused before anything runs."""
-    loss = model.loss if loss is None else loss
-    optimizer = model.optimizer if optimizer is None else optimizer
-    missing = [name for name, value in (("a loss", loss), ("an optimizer", optimizer))
-               if value is None]
-    if missing:
-        raise TypeError(f"Expected {' and '.join(missing)} for fit: fit(X, y, loss=..., "
-                        "optimizer=...), or model.compile(optimizer, loss) first. Received none")
-    return loss, optimizer, getattr(model, "_metrics", []) if metrics is None else metrics
 
 
 @contextmanager
@@ -173,7 +159,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
-    loss, optimizer, metrics = _model_defaults(model, loss, optimizer, metrics)
+    loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
     # Keras: None is 32
@@ -202,7 +188,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         if resume_from is not None:  # read and checked; put in only once every check passed
             from ._resume import read_resume
 
-            checkpoint = read_resume(model, optimizer, resume_from,
+            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
                                      check=lambda saved: fit_names(saved, X, validation_data))
             # its optimizer and generator win
             initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
