@@ -6,13 +6,12 @@ name, its parameters (``training.params``) and its fitted attributes
 before it is used, and each fault is a ``ModelFileError`` naming the field and
 the value received: the parameters by scikit-learn's own constraints (the
 estimator's ``_validate_params``), the fitted attributes by type, and both
-against the network the file holds. This module does not import scikit-learn
-(the estimator classes and ``LabelBinarizer`` are passed in).
+against the network the file holds (a classifier's labels: ``_sklearn_labels``).
+This module does not import scikit-learn (the estimator classes are passed in).
 """
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 from typing import Any
 
@@ -29,8 +28,6 @@ _CURVES = ("loss_curve_", "validation_scores_")
 _STOPPING = ("best_loss_", "validation_scores_", "best_validation_score_")
 _REQUIRED = {"n_iter_", "t_", "n_outputs_", "n_layers_", "out_activation_", "objective"}
 _LABELS = {"classes", "y_type"}
-_LABEL_KINDS = "biufUO"  # the dtypes classes_ may have: bool, integers, floats, str, object
-_Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
 _REGRESSION = ("squared_error", "poisson", "absolute_error", "huber")
 _NONFINITE = ("inf", "-inf", "nan")
 
@@ -58,14 +55,15 @@ def _fields(record: Any, allowed: set[str], required: set[str], field: str, path
         )
 
 
-def estimator(cls: type[Any], params: Any, path: str) -> Any:
-    """A new ``cls`` with the parameters ``params`` (``training.params``), each checked."""
+def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any:
+    """A new ``cls`` with the parameters ``params`` (``training.params``), each checked;
+    ``text``: the classes are text (``text_labels``), and so are ``class_weight``'s keys."""
     names = set(cls._get_param_names()) - {"callbacks"}
     _fields(params, names, names, _PARAMS, path)
     decoded = {}
     for name, value in params.items():
         try:
-            decoded[name] = _decode_param(name, value)
+            decoded[name] = _decode_param(name, value, text)
         except (TypeError, ValueError, KeyError) as exc:
             raise _refuse(path, f"{_PARAMS}.{name}", value, clipped(str(exc), 200)) from None
     est = cls(**decoded)
@@ -81,7 +79,7 @@ def estimator(cls: type[Any], params: Any, path: str) -> Any:
     return est
 
 
-def _decode_param(name: str, value: Any) -> Any:
+def _decode_param(name: str, value: Any, text: bool) -> Any:
     """One parameter as ``encode_params`` wrote it (the constraints are checked later)."""
     if name == "hidden_layer_sizes":
         wrapped = isinstance(value, dict) and set(value) == {"list"}
@@ -96,22 +94,22 @@ def _decode_param(name: str, value: Any) -> Any:
     if name == "dtype" and isinstance(value, dict):
         return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):
-        return _class_weight(value)
+        return _class_weight(value, text)
     if name == "class_weight" and isinstance(value, list):  # multilabel: one per column
         if not all(isinstance(v, dict) for v in value):
             raise ValueError("a list of {'pairs': [[label, weight], ...]}")
-        return [_class_weight(v) for v in value]
+        return [_class_weight(v, text) for v in value]
     return _unnumber(value)
 
 
-def _class_weight(value: dict) -> dict:
+def _class_weight(value: dict, text: bool) -> dict:
     pairs = value.get("pairs") if set(value) == {"pairs"} else None
     if not isinstance(pairs, list) or not all(
         isinstance(p, list) and len(p) == 2 and isinstance(p[0], str | int | float)
         and _is_number(p[1]) for p in pairs
     ):
         raise ValueError("{'pairs': [[label, weight], ...]}")
-    weights = {_unnumber(k): v for k, v in pairs}
+    weights = {k if text else _unnumber(k): v for k, v in pairs}
     if len(weights) != len(pairs):
         raise ValueError("distinct labels in {'pairs': [[label, weight], ...]}")
     return weights
@@ -161,93 +159,6 @@ def _solver_state(out: dict[str, Any], path: str) -> None:
                       "a list, _no_improvement_count, best_loss_ a number and the validation "
                       "scores null, or best_loss_ null, validation_scores_ a list and "
                       "best_validation_score_ a number (early stopping)")
-
-
-def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarray, Any]:
-    """A classifier's ``classes_`` and fitted ``LabelBinarizer``, checked against
-    ``y_type``, ``objective``, ``out_activation_`` and ``n_outputs_``."""
-    classes, y_type = fitted["classes"], fitted["y_type"]
-    if not isinstance(classes, list) or not classes or not all(
-        isinstance(c, str | int | float) for c in classes
-    ):
-        raise _refuse(path, f"{_FITTED}.classes", classes, "a non-empty list of labels")
-    if y_type not in _Y_TYPES:
-        raise _refuse(path, f"{_FITTED}.y_type", y_type, f"one of {_Y_TYPES}")
-    values = np.asarray([_unnumber(c) for c in classes])
-    lb = _binarizer(binarizer, values, y_type)
-    if lb is None:
-        raise _refuse(path, f"{_FITTED}.classes", classes,
-                      f"distinct sorted labels (y_type {y_type!r})")
-    typed = _typed(values, fitted, path)
-    if typed.dtype != values.dtype:  # the binarizer's classes_ in that dtype too, as fitted
-        values, lb = typed, _binarizer(binarizer, typed, y_type)
-        if lb is None:
-            raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
-                          f"a dtype of labels of y_type {y_type!r}")
-    expected = {
-        "objective": "log_loss" if y_type == "multiclass" else "binary_log_loss",
-        "out_activation_": "softmax" if y_type == "multiclass" else "logistic",
-        "n_outputs_": 1 if y_type == "binary" else len(values),
-    }
-    for name, value in expected.items():
-        if fitted[name] != value:
-            raise _refuse(path, f"{_FITTED}.{name}", fitted[name], f"{value!r} (y_type {y_type!r})")
-    return values, lb
-
-
-def _binarizer(binarizer: Any, values: np.ndarray, y_type: str) -> Any:
-    """``binarizer`` fitted to the classes ``values`` as ``y_type`` has them, or ``None``
-    where its ``y_type_`` and ``classes_`` are not these (unsorted, repeated labels)."""
-    try:
-        with warnings.catch_warnings():  # labels past int64 (1e19): its integer check casts
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lb = binarizer().fit(
-                np.eye(len(values), dtype=int) if y_type == "multilabel-indicator" else values
-            )
-        same = lb.y_type_ == y_type and lb.classes_.tolist() == values.tolist()
-    except (TypeError, ValueError):
-        same = False
-    return lb if same else None
-
-
-def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
-    """The classes in the dtype ``classes_dtype`` records (``np.dtype(...).str``: ``"|u1"``,
-    ``"<U5"``), which must hold each of them unchanged and as the writer spells that dtype's
-    labels (``tolist``: JSON true / false for bool, integers for an integer dtype, numbers
-    with a point for a float one), so ``[0, 1]`` is no bool dtype's; files from before it
-    was written: NumPy's reading of the list (int64 for integers)."""
-    spelled = fitted.get("classes_dtype")
-    if spelled is None:
-        return values
-    typed = None
-    try:
-        dtype = np.dtype(spelled) if isinstance(spelled, str) else None
-        if dtype is not None and dtype.kind in _LABEL_KINDS:
-            with warnings.catch_warnings():  # a label out of the dtype's range: refused below
-                warnings.simplefilter("ignore", RuntimeWarning)
-                typed = values.astype(dtype)
-    except (TypeError, ValueError, OverflowError):
-        pass
-    if typed is None or not _same_labels(typed.tolist(), values.tolist()):
-        raise _refuse(path, f"{_FITTED}.classes_dtype", spelled,
-                      "a bool, integer, float, str or object dtype holding the classes")
-    return typed
-
-
-def _same_labels(typed: list, read: list) -> bool:
-    """Equal values of the same Python types (``False == 0`` and ``1.0 == 1`` are not)."""
-    return typed == read and [type(v) for v in typed] == [type(v) for v in read]
-
-
-def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> None:
-    """The file's ``multilabel`` flag (absent in files from before it was written), checked
-    against ``training.fitted.y_type``: true exactly for a multi-label classifier."""
-    if "multilabel" not in metadata:
-        return
-    expected = fitted.get("y_type") == "multilabel-indicator"
-    if metadata["multilabel"] is not expected:
-        raise _refuse(path, "multilabel", metadata["multilabel"],
-                      f"{expected} (training.fitted.y_type {quoted(fitted.get('y_type'), 40)})")
 
 
 def units(est: Any, model: Any, path: str) -> list[int]:

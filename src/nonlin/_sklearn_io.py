@@ -31,6 +31,7 @@ import numpy as np
 
 from . import _sklearn_dtype
 from . import _sklearn_filecheck as filecheck
+from . import _sklearn_labels as labelcheck
 from ._quoting import clipped, quoted
 from .core import Sequential
 
@@ -260,12 +261,13 @@ def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: An
             f"(training.estimator {tuple(estimators)}). Received {quoted(name, 80)}",
             "training.estimator",
         )
-    est = filecheck.estimator(estimators[name], training.get("params"), source)
+    text = labelcheck.text_labels(training.get("fitted"))  # "nan": a label or a float
+    est = filecheck.estimator(estimators[name], training.get("params"), source, text)
     fitted = filecheck.fitted(est, training.get("fitted"), source)
     restore_fitted(est, fitted)
     if "classes" in fitted:
-        est.classes_, est._label_binarizer = filecheck.labels(fitted, binarizer, source)
-    filecheck.multilabel(metadata, fitted, source)
+        est.classes_, est._label_binarizer = labelcheck.labels(fitted, binarizer, source)
+    labelcheck.multilabel(metadata, fitted, source)
     _restore_network(est, model, header, arrays, source)
     if "feature_names" in metadata:
         est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)

@@ -1,0 +1,123 @@
+"""Checks on a classifier's labels in a file written by ``_sklearn_io.save_estimator``.
+
+``training.fitted`` holds ``classes`` (JSON values; a non-finite float as the
+string "inf", "-inf" or "nan"), ``classes_dtype`` (``np.dtype(...).str``; files
+from before it was written lack it) and ``y_type``. ``labels`` rebuilds
+``classes_`` and the fitted ``LabelBinarizer`` from them, checked against each
+other and against the network's outputs. This module does not import
+scikit-learn (``LabelBinarizer`` is passed in).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from ._sklearn_filecheck import _FITTED, _refuse, _unnumber
+
+_LABEL_KINDS = "biufUO"  # the dtypes classes_ may have: bool, integers, floats, str, object
+_TEXT_KINDS = "UO"  # those whose labels are text (scikit-learn refuses non-finite labels)
+_Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
+
+
+def text_labels(record: Any) -> bool:
+    """Whether ``training.fitted`` (``record``, unchecked) records a str or object
+    ``classes_dtype``: its labels are text, so a label "inf", "-inf" or "nan" (in
+    ``classes`` or a ``class_weight`` key) is that text, not the non-finite float the file
+    writes so. Without ``classes_dtype`` (files from before it was written) or with
+    another dtype, those strings read as floats."""
+    spelled = record.get("classes_dtype") if isinstance(record, dict) else None
+    try:
+        return isinstance(spelled, str) and np.dtype(spelled).kind in _TEXT_KINDS
+    except (TypeError, ValueError, OverflowError):  # refused with the classes
+        return False
+
+
+def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarray, Any]:
+    """A classifier's ``classes_`` and fitted ``LabelBinarizer``, checked against
+    ``y_type``, ``objective``, ``out_activation_`` and ``n_outputs_``."""
+    classes, y_type = fitted["classes"], fitted["y_type"]
+    if not isinstance(classes, list) or not classes or not all(
+        isinstance(c, str | int | float) for c in classes
+    ):
+        raise _refuse(path, f"{_FITTED}.classes", classes, "a non-empty list of labels")
+    if y_type not in _Y_TYPES:
+        raise _refuse(path, f"{_FITTED}.y_type", y_type, f"one of {_Y_TYPES}")
+    values = np.asarray(classes if text_labels(fitted) else [_unnumber(c) for c in classes])
+    lb = _binarizer(binarizer, values, y_type)
+    if lb is None:
+        raise _refuse(path, f"{_FITTED}.classes", classes,
+                      f"distinct sorted labels (y_type {y_type!r})")
+    typed = _typed(values, fitted, path)
+    if typed.dtype != values.dtype:  # the binarizer's classes_ in that dtype too, as fitted
+        values, lb = typed, _binarizer(binarizer, typed, y_type)
+        if lb is None:
+            raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
+                          f"a dtype of labels of y_type {y_type!r}")
+    expected = {
+        "objective": "log_loss" if y_type == "multiclass" else "binary_log_loss",
+        "out_activation_": "softmax" if y_type == "multiclass" else "logistic",
+        "n_outputs_": 1 if y_type == "binary" else len(values),
+    }
+    for name, value in expected.items():
+        if fitted[name] != value:
+            raise _refuse(path, f"{_FITTED}.{name}", fitted[name], f"{value!r} (y_type {y_type!r})")
+    return values, lb
+
+
+def _binarizer(binarizer: Any, values: np.ndarray, y_type: str) -> Any:
+    """``binarizer`` fitted to the classes ``values`` as ``y_type`` has them, or ``None``
+    where its ``y_type_`` and ``classes_`` are not these (unsorted, repeated labels)."""
+    try:
+        with warnings.catch_warnings():  # labels past int64 (1e19): its integer check casts
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lb = binarizer().fit(
+                np.eye(len(values), dtype=int) if y_type == "multilabel-indicator" else values
+            )
+        same = lb.y_type_ == y_type and lb.classes_.tolist() == values.tolist()
+    except (TypeError, ValueError):
+        same = False
+    return lb if same else None
+
+
+def _typed(values: np.ndarray, fitted: dict[str, Any], path: str) -> np.ndarray:
+    """The classes in the dtype ``classes_dtype`` records (``np.dtype(...).str``: ``"|u1"``,
+    ``"<U5"``), which must hold each of them unchanged and as the writer spells that dtype's
+    labels (``tolist``: JSON true / false for bool, integers for an integer dtype, numbers
+    with a point for a float one), so ``[0, 1]`` is no bool dtype's; files from before it
+    was written: NumPy's reading of the list (int64 for integers)."""
+    spelled = fitted.get("classes_dtype")
+    if spelled is None:
+        return values
+    typed = None
+    try:
+        dtype = np.dtype(spelled) if isinstance(spelled, str) else None
+        if dtype is not None and dtype.kind in _LABEL_KINDS:
+            with warnings.catch_warnings():  # a label out of the dtype's range: refused below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                typed = values.astype(dtype)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    if typed is None or not _same_labels(typed.tolist(), values.tolist()):
+        raise _refuse(path, f"{_FITTED}.classes_dtype", spelled,
+                      "a bool, integer, float, str or object dtype holding the classes")
+    return typed
+
+
+def _same_labels(typed: list, read: list) -> bool:
+    """Equal values of the same Python types (``False == 0`` and ``1.0 == 1`` are not)."""
+    return typed == read and [type(v) for v in typed] == [type(v) for v in read]
+
+
+def multilabel(metadata: dict[str, Any], fitted: dict[str, Any], path: str) -> None:
+    """The file's ``multilabel`` flag (absent in files from before it was written), checked
+    against ``training.fitted.y_type``: true exactly for a multi-label classifier."""
+    if "multilabel" not in metadata:
+        return
+    expected = fitted.get("y_type") == "multilabel-indicator"
+    if metadata["multilabel"] is not expected:
+        raise _refuse(path, "multilabel", metadata["multilabel"],
+                      f"{expected} (training.fitted.y_type {quoted(fitted.get('y_type'), 40)})")
