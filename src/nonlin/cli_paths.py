@@ -50,6 +50,27 @@ def check_output_path(path: str, what: str = "output file") -> None:
     _probe_folder(path, folder, os.path.basename(target), what)
 
 
+def check_checkpoint_name(out: str, checkpoint: str) -> None:
+    """Fail when the name of the checkpoint saved next to ``out`` (``checkpoint``, longer
+    by ``.checkpoint``) is over the file system's limit, though the name of ``out`` fits:
+    say that it is the checkpoint's name, its length, and how much shorter ``out`` must be."""
+    folder = os.path.dirname(os.path.realpath(checkpoint))
+    if not os.path.isdir(folder):  # check_output_path(out) said so already
+        return
+    limit = _name_max(folder)
+    size = len(os.fsencode(os.path.basename(checkpoint)))
+    if size <= limit:
+        return
+    over, name = size - limit, len(os.fsencode(os.path.basename(out)))
+    root, ext = os.path.splitext(out)  # model.safetensors -> model.checkpoint.safetensors
+    added = checkpoint[len(root): len(checkpoint) - len(ext)]
+    raise UsageError(
+        f"--out {out}: the name of the checkpoint that Ctrl-C saves next to it (the --out "
+        f"name with {added!r} added) would be too long: {size} bytes, where a name may have "
+        f"{limit}; shorten the --out name by at least {over} bytes (to {name - over} or fewer)"
+    )
+
+
 def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
     """Create and remove ``folder/.NAME.XXXXXXXX.tmp``; a UsageError saying why it failed."""
     from ._atomic import temp_prefix

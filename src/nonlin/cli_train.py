@@ -37,7 +37,7 @@ from .cli_common import (
     seed,
 )
 from .cli_model import describe_classes
-from .cli_paths import check_output_path
+from .cli_paths import check_checkpoint_name, check_output_path
 from .cli_stdin import data_file
 from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
@@ -185,7 +185,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
         within = f", row {resumed.partial['rows'] + 1}" if resumed.partial else ""
-        print(f"Resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}{within}")
+        note(f"resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}{within}")
     else:
         model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
     history = _fit_or_checkpoint(args, model, prepared, resumed)
@@ -199,7 +199,7 @@ def _run_train(args: argparse.Namespace) -> int:
     )
     _save(model, args, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
-        print(f"(the checkpoint {args.resume} is no longer needed)")
+        note(f"the checkpoint {args.resume} is no longer needed; delete it when you like")
     if args.plot:
         from .plots import plot_history
 
@@ -213,12 +213,14 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    """Everything that can fail without reading the data fails here, before any work."""
+    """Everything that can fail without reading the data fails here, before any work: the
+    files it reads (DATA.csv, --resume) must exist, then the paths it writes are proven."""
     check_input_file(data_file(args.data))
-    check_output_path(args.out, "model file (--out)")
-    check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     if args.resume:
         check_model_file(args.resume, "checkpoint")
+    check_output_path(args.out, "model file (--out)")
+    check_checkpoint_name(args.out, checkpoint_path(args.out))
+    check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     _check_paths_apart(args)
     if args.plot is not None:
         from .plots import require_matplotlib
