@@ -127,3 +127,52 @@ def test_cut_backs_off_to_the_backslash() -> None:
     assert cut(printable("ab\\\nxyzw"), 6) == "ab..."  # 'ab\\\\\\n': a doubled backslash kept whole
     assert cut(printable("ab\\\nxyzw"), 7) == "ab\\\\..."
     assert cut("abcdefghij", 8) == "abcde..."  # no backslash: as it always was
+
+
+# -- 4: a path is escaped only when it holds a control character ----------------------
+def test_shown_path_escapes_only_a_path_with_a_control_character() -> None:
+    from nonlin._quoting import shown_path
+
+    assert shown_path("C:\\new\\data.csv") == "C:\\new\\data.csv"  # Windows: as it is
+    assert shown_path("données/é.csv") == "données/é.csv"
+    assert shown_path("a\nb.csv") == "'a\\nb.csv'"
+    assert shown_path("a\\b\tc.csv") == "'a\\\\b\\tc.csv'"  # then every backslash doubled
+    assert shown_path("'a\\nb.csv'") == '"\'a\\\\nb.csv\'"'  # a quote first: never mistaken
+    assert shown_path("a\x1b[31m.csv") == "'a\\x1b[31m.csv'"
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("a\nb.csv", "'a\\nb.csv': no such data file"),
+    ("a\\nb.csv", "a\\nb.csv: no such data file"),
+    ("C:\\new\\data.csv", "C:\\new\\data.csv: no such data file"),
+    ("a\tb\\c.csv", "'a\\tb\\\\c.csv': no such data file"),
+])
+def test_a_path_with_a_line_break_and_one_with_backslash_n_show_apart(
+    name: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", name, *TRAIN]) == 2
+    assert _error_line(capsys).endswith(f"error: {shown}")
+
+
+def test_an_output_folder_with_a_line_break_is_shown_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "d.csv", *TRAIN, "--out", "no\nwhere/m.safetensors"]) == 2
+    line = _error_line(capsys, "error: 'no\\nwhere/m.safetensors': folder '")
+    assert line.endswith("no\\nwhere' does not exist")
+
+
+def test_a_csv_error_names_a_data_file_with_a_line_break_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ho\nles.csv").write_text("a,b,y\n1,2,0\n3,,1\n")
+    (tmp_path / "ho\\nles.csv").write_text("a,b,y\n1,2,0\n3,,1\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "ho\nles.csv", *TRAIN]) == 2
+    _error_line(capsys, "error: 'ho\\nles.csv', line 3, column 'b': expected a number")
+    assert cli.main(["train", "ho\\nles.csv", *TRAIN]) == 2
+    _error_line(capsys, "error: ho\\nles.csv, line 3, column 'b': expected a number")

@@ -16,6 +16,8 @@ line break, and must not let a label send escape codes to the terminal.
   backslash before ``\\``, ``n``, ``r``, ``t``, ``x``, ``u`` or ``U``, has every
   backslash doubled, as ``repr`` does: a line break shows as ``\\n``, a backslash
   and ``n`` as ``\\\\n``, ``C:\\new`` as ``C:\\\\new``, ``C:\\data`` as it is.
+- ``shown_path(path)``: a file path in a message: as it is, or, when it holds a
+  character to escape, its ``repr`` (quoted): ``C:\\new`` stays, a line break is ``'a\\nb'``.
 - ``one_line(text)``: a whole message or line, made of values already escaped
   (``quoted``, ``printable``): what control characters are left in it escaped,
   backslashes unchanged, so escaping it again changes nothing.
@@ -125,6 +127,18 @@ def printable(text: str) -> str:
         return text
     return "".join(char if char.isprintable() and char != "\\" else repr(char)[1:-1]
                    for char in text)
+
+
+def shown_path(path: Any) -> str:
+    """A file path as messages show it: as it is (``C:\\new\\data.csv`` stays readable),
+    unless it holds a character ``printable`` escapes (a line break, a tab, ESC) or starts
+    with a quote; then as its ``repr``, quoted, every backslash doubled. So a path with a
+    line break (``'a\\nb.csv'``) and one with a backslash and ``n`` (``a\\nb.csv``) show
+    apart, and the message sends no control codes to the terminal."""
+    text = path if isinstance(path, str) else str(path)
+    if text.isprintable() and not text.startswith(("'", '"')):
+        return text
+    return repr(text)
 
 
 def one_line(text: str) -> str:

@@ -17,7 +17,7 @@ import signal
 import sys
 from typing import Any
 
-from ._quoting import quoted
+from ._quoting import quoted, shown_path
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -185,7 +185,8 @@ def _run_train(args: argparse.Namespace) -> int:
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
         within = f", row {resumed.partial['rows'] + 1}" if resumed.partial else ""
-        note(f"resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}{within}")
+        note(f"resuming {shown_path(args.resume)} from epoch {initial_epoch + 1} of "
+             f"{args.epochs}{within}")
     else:
         model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
     history = _fit_or_checkpoint(args, model, prepared, resumed)
@@ -199,16 +200,18 @@ def _run_train(args: argparse.Namespace) -> int:
     )
     _save(model, args, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
-        note(f"the checkpoint {args.resume} is no longer needed; delete it when you like")
+        note(f"the checkpoint {shown_path(args.resume)} is no longer needed; delete it when "
+             "you like")
     if args.plot:
         from .plots import plot_history
 
         try:
             plot_history(history, args.plot, title=os.path.basename(args.data))
         except OSError as exc:
-            raise UsageError(f"the model is saved to {args.out}, but the plot could not be "
-                             f"written to {args.plot} ({exc.strerror or exc})") from None
-        note(f"wrote {args.plot}")  # stderr, as predict and evaluate say it
+            raise UsageError(f"the model is saved to {shown_path(args.out)}, but the plot could "
+                             f"not be written to {shown_path(args.plot)} "
+                             f"({exc.strerror or exc})") from None
+        note(f"wrote {shown_path(args.plot)}")  # stderr, as predict and evaluate say it
     return 0
 
 
@@ -267,7 +270,7 @@ def _fit_or_checkpoint(
         rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
         print(
             f"\nnonlin: interrupted after {done} of {args.epochs} epochs{rows}; "
-            f"checkpoint saved to {path}",
+            f"checkpoint saved to {shown_path(path)}",
             file=sys.stderr,
         )
         print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
@@ -290,4 +293,4 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
     what = meta["task"]
     if what == "classification":
         what += f", classes: {describe_classes(meta['classes'])}"
-    print(f"Saved {path} (inputs: {len(meta['feature_names'])}, {what})")
+    print(f"Saved {shown_path(path)} (inputs: {len(meta['feature_names'])}, {what})")
