@@ -68,7 +68,7 @@ def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path: Path) -> None:
     assert command[:2] == ["nonlin", "train"] and command[-2:] == ["--resume", checkpoint.name]
     resumed = run_cli(*command[1:], "--epochs", done + 2, "--quiet", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"from epoch {done + 1} of {done + 2}" in resumed.stdout
+    assert f"from epoch {done + 1} of {done + 2}" in resumed.stderr
     final = nonlin.load(tmp_path / "m.safetensors")
     assert final.metadata["training"]["epochs_done"] == done + 2
     assert final.metadata["preprocessing"] == saved.metadata["preprocessing"]

@@ -200,7 +200,7 @@ def test_an_error_naming_a_path_with_control_characters_prints_them_escaped(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert _train("no\x1b[2Jsuch\tfile.csv") == 2
-    _error_line(capsys, "no\\x1b[2Jsuch\\tfile.csv: no such data file")
+    _error_line(capsys, "'no\\x1b[2Jsuch\\tfile.csv': no such data file")  # as repr (s16b)
 
 
 def test_predictions_written_keep_the_labels_as_they_are(

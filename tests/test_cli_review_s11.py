@@ -223,7 +223,9 @@ def test_a_resumed_run_whose_save_fails_points_to_its_checkpoint(
     monkeypatch.setattr(nonlin, "save", read_only)
     capsys.readouterr()
     assert _train(tmp_path, "d.csv", "--epochs", "3", "--resume", checkpoint) == 2
-    error = capsys.readouterr().err.strip()
+    err = capsys.readouterr().err
+    assert err.startswith("note: resuming ")  # a note on stderr, then the error
+    error = err.strip().splitlines()[-1]
     assert error.startswith("nonlin: error: training finished, but the model could not be "
                             "written to"), error
     assert error.endswith(f"(Permission denied); nothing was saved; the checkpoint {checkpoint} "

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._atomic import file_path
 from ._csv_quotes import ends_in_quotes
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted, quoted_list, shown_path
 
 
 class CSVError(ValueError):
@@ -121,7 +121,7 @@ class _Plan:
         return loose
 
     def fail(self, line: int, column: int | None, problem: str) -> CSVError:
-        where = f"{self.source}, line {line}"
+        where = f"{shown_path(self.source)}, line {line}"
         if column is not None:
             where += f", column {quoted(self.names[column])}"
         return CSVError(f"{where}: {problem}")
@@ -129,6 +129,7 @@ class _Plan:
 
 def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
     """Split the header record off the first block; return names, the rest, next line number."""
+    at = f"{shown_path(source)}, line 1"  # where every error of the header is
     first = next(blocks, b"")
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
@@ -139,22 +140,22 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     try:
         rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
     except (UnicodeDecodeError, csv.Error) as error:
-        raise CSVError(f"{source}, line 1: cannot read the header row ({error})") from None
+        raise CSVError(f"{at}: cannot read the header row ({error})") from None
     if not rows or not rows[0]:
-        raise CSVError(f"{source}, line 1: expected a header row of column names, received nothing")
+        raise CSVError(f"{at}: expected a header row of column names, received nothing")
     if len(rows) > 1:  # the csv module split the line at a lone carriage return
         raise CSVError(
-            f"{source}, line 1: expected lines ending in \\n or \\r\\n, received \\r alone"
+            f"{at}: expected lines ending in \\n or \\r\\n, received \\r alone"
         )
     names = rows[0]
     seen: set[str] = set()
     for position, name in enumerate(names):
         if not name.strip() and (position or name):  # a first '' is pandas' index: skipped
             raise CSVError(
-                f"{source}, line 1: column {position + 1} has an empty name {quoted(name)}"
+                f"{at}: column {position + 1} has an empty name {quoted(name)}"
             )
         if name in seen:
-            raise CSVError(f"{source}, line 1: column name {quoted(name)} appears twice")
+            raise CSVError(f"{at}: column name {quoted(name)} appears twice")
         seen.add(name)
     return names, first[len(header) :], 1 + header.count(b"\n")
 
@@ -177,10 +178,11 @@ def _make_plan(
     labels: bool,
 ) -> _Plan:
     index = {name: i for i, name in enumerate(names)}
+    at = f"{shown_path(source)}, line 1"  # the header
 
     def position(name: str, role: str) -> int:
         if name not in index:
-            raise CSVError(f"{source}, line 1: no column {quoted(name)} ({role}); "
+            raise CSVError(f"{at}: no column {quoted(name)} ({role}); "
                            f"the columns are {quoted_list(names)}{separator_hint(names)}")
         return index[name]
 
@@ -196,6 +198,6 @@ def _make_plan(
             )
     if not features:
         raise CSVError(
-            f"{source}, line 1: no feature columns to read (columns: {quoted_list(names)})"
+            f"{at}: no feature columns to read (columns: {quoted_list(names)})"
         )
     return _Plan(source, tuple(names), features, target_at, missing, dtype, labels)

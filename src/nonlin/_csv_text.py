@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ._csv_plan import CSVError
 from ._csv_strict import MISSING_TARGETS, _number
-from ._quoting import quoted
+from ._quoting import quoted, shown_path
 
 if TYPE_CHECKING:
     from ._csv_plan import _Plan
@@ -76,13 +76,13 @@ def no_mean_error(plan: _Plan, column: int, fill: bool = False) -> CSVError | No
     text = text_column(plan, [column])
     if text:
         why = f"would fill all of it with {FILLED}" if fill else "has no mean to use"
-        return CSVError(f"{plan.source}, {text}: text counts as missing, so missing='mean' "
-                        f"{why}; {ADVICE}")
+        return CSVError(f"{shown_path(plan.source)}, {text}: text counts as missing, so "
+                        f"missing='mean' {why}; {ADVICE}")
     if fill:
         return None
     name = quoted(plan.names[plan.features[column]])
-    return CSVError(f"{plan.source}, column {name}: every value is missing, so missing='mean' "
-                    "has no mean to use")
+    return CSVError(f"{shown_path(plan.source)}, column {name}: every value is missing, so "
+                    "missing='mean' has no mean to use")
 
 
 def none_left_error(plan: _Plan, counts: list[int]) -> CSVError:
@@ -90,4 +90,5 @@ def none_left_error(plan: _Plan, counts: list[int]) -> CSVError:
     column j, so a column of none that holds text is named."""
     text = text_column(plan, [column for column, count in enumerate(counts) if count == 0])
     why = f": {text}, and text counts as missing; {ADVICE}" if text else ""
-    return CSVError(f"{plan.source}: every row has a missing value; none left after dropping{why}")
+    return CSVError(f"{shown_path(plan.source)}: every row has a missing value; none left "
+                    f"after dropping{why}")

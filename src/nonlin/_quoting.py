@@ -16,10 +16,13 @@ line break, and must not let a label send escape codes to the terminal.
   backslash before ``\\``, ``n``, ``r``, ``t``, ``x``, ``u`` or ``U``, has every
   backslash doubled, as ``repr`` does: a line break shows as ``\\n``, a backslash
   and ``n`` as ``\\\\n``, ``C:\\new`` as ``C:\\\\new``, ``C:\\data`` as it is.
+- ``shown_path(path)``: a file path in a message: as it is, or, when it holds a
+  character to escape, its ``repr`` (quoted): ``C:\\new`` stays, a line break is ``'a\\nb'``.
 - ``one_line(text)``: a whole message or line, made of values already escaped
   (``quoted``, ``printable``): what control characters are left in it escaped,
   backslashes unchanged, so escaping it again changes nothing.
-- ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``.
+- ``cut(text, width)``: ``text`` cut to ``width`` characters, ending in ``...``, never
+  inside an escape sequence (``\\x1b`` is kept whole or left out).
 - ``clipped(text, width)``: a message (``str(exc)``) quoted in another, its first
   ``width`` characters then ``... (N characters)`` when longer.
 - ``wrapped_list(prefix, values, indent)``: a long list (``info``'s 5000 input names) as lines of
@@ -38,12 +41,33 @@ WIDTH = 100  # characters of one quoted value, the quotes included
 LIMIT = 10  # values shown of a list
 ITEM_WIDTH = 40  # characters of each value shown in a list
 _AFTER_BACKSLASH = frozenset("\\nrtxuU")  # a backslash before one reads as an escape
+_ESCAPE_SIZE = {"\\": 2, "n": 2, "r": 2, "t": 2, "'": 2, '"': 2, "x": 4, "u": 6, "U": 10}
 HEAD, TAIL = 20, 5  # values shown of a long list in wrapped lines: the first and the last
 
 
 def cut(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters (at least 4), ending in ``...`` when cut."""
-    return text if len(text) <= width else text[: max(width, 4) - 3] + "..."
+    """``text`` cut to ``width`` characters (at least 4), ending in ``...`` when cut.
+
+    Never inside an escape sequence of an escaped value (``printable``, ``repr``): a cut
+    that would end in ``\\\\x1`` backs off to before the backslash, so the shown part
+    reads as the value's start (at most 9 characters shorter; text with no backslash is
+    cut as it always was)."""
+    if len(text) <= width:
+        return text
+    return text[: _escape_start(text, max(width, 4) - 3)] + "..."
+
+
+def _escape_start(text: str, end: int) -> int:
+    """``end``, or the start of the escape sequence of ``text`` (read from its start, as
+    ``repr`` writes them) that ``end`` would split."""
+    position = 0
+    while position < end:
+        escaped = text[position] == "\\"
+        size = _ESCAPE_SIZE.get(text[position + 1 : position + 2], 1) if escaped else 1
+        if position + size > end:
+            return position
+        position += size
+    return end
 
 
 def quoted(value: Any, width: int = WIDTH) -> str:
@@ -103,6 +127,18 @@ def printable(text: str) -> str:
         return text
     return "".join(char if char.isprintable() and char != "\\" else repr(char)[1:-1]
                    for char in text)
+
+
+def shown_path(path: Any) -> str:
+    """A file path as messages show it: as it is (``C:\\new\\data.csv`` stays readable),
+    unless it holds a character ``printable`` escapes (a line break, a tab, ESC) or starts
+    with a quote; then as its ``repr``, quoted, every backslash doubled. So a path with a
+    line break (``'a\\nb.csv'``) and one with a backslash and ``n`` (``a\\nb.csv``) show
+    apart, and the message sends no control codes to the terminal."""
+    text = path if isinstance(path, str) else str(path)
+    if text.isprintable() and not text.startswith(("'", '"')):
+        return text
+    return repr(text)
 
 
 def one_line(text: str) -> str:

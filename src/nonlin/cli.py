@@ -264,13 +264,14 @@ def _pipe_safe_output() -> Iterator[None]:
 def _one_line(exc: BaseException) -> str:
     """The message of ``exc`` on one line; spaces within a line are kept (a value it quotes,
     ``'1  000'``, is shown as written); a tab, ESC or other control character left in it
-    (a path may hold one) is shown escaped (``_quoting.one_line``: ``\\t``, ``\\x1b``)."""
-    from ._quoting import one_line
+    is shown escaped (``_quoting.one_line``: ``\\t``, ``\\x1b``). The paths in nonlin's
+    messages are already ``shown_path``: as given, or their ``repr`` when they hold one."""
+    from ._quoting import one_line, shown_path
 
     lines = (line.strip() for line in str(exc).splitlines())
     text = " ".join(line for line in lines if line) or type(exc).__name__
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
-        text = f"{exc.filename}: {text}"
+        text = f"{shown_path(exc.filename)}: {text}"
     return one_line(text)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import cut, one_line, quoted, quoted_list
+from ._quoting import cut, one_line, quoted, quoted_list, shown_path
 
 
 class UsageError(Exception):
@@ -171,14 +171,14 @@ def add_missing_option(parser: Any, *, model: bool = False) -> None:
 def check_input_file(path: str, what: str = "data file") -> None:
     if not os.path.exists(path):  # '-' here: a model file, not the data, from standard input
         stdin = " (standard input, -, is read for DATA.csv only)" if path == "-" else ""
-        raise UsageError(f"{path}: no such {what}{stdin}")
+        raise UsageError(f"{shown_path(path)}: no such {what}{stdin}")
     if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, expected a {what}")
+        raise UsageError(f"{shown_path(path)}: is a directory, expected a {what}")
     if not os.path.isfile(path):  # a pipe (/dev/stdin, <(zcat ...)) can be read only once
         raise UsageError(
-            f"{path}: not a regular file (a pipe or a device); the {what} is read more than "
-            "once, so save it to a file first" + (" or give - and pipe it to standard input"
-                                                  if what == "data file" else "")
+            f"{shown_path(path)}: not a regular file (a pipe or a device); the {what} is read "
+            "more than once, so save it to a file first"
+            + (" or give - and pipe it to standard input" if what == "data file" else "")
         )
 
 
@@ -190,8 +190,8 @@ def check_model_file(path: str, what: str = "model file") -> None:
         start = handle.read(9)
     if len(start) == 9 and start[8:9] != b"{":  # after its 8-byte length, a JSON header
         raise UsageError(
-            f"{path}: not a nonlin {what} (a safetensors file written by 'nonlin train'); "
-            f"it starts with {start!r}"
+            f"{shown_path(path)}: not a nonlin {what} (a safetensors file written by 'nonlin "
+            f"train'); it starts with {start!r}"
         )
 
 
@@ -207,9 +207,10 @@ def load_resume(load: Any, args: argparse.Namespace) -> Any:
         if exc.reason != NOT_A_CHECKPOINT:
             raise
     raise UsageError(
-        f"--resume {args.resume}: this is a model file, not a checkpoint; --resume takes the "
-        "checkpoint that Ctrl-C during 'nonlin train' saved (model.checkpoint.safetensors "
-        "next to --out model.safetensors) or that a ModelCheckpoint callback wrote"
+        f"--resume {shown_path(args.resume)}: this is a model file, not a checkpoint; --resume "
+        "takes the checkpoint that Ctrl-C during 'nonlin train' saved "
+        "(model.checkpoint.safetensors next to --out model.safetensors) or that a "
+        "ModelCheckpoint callback wrote"
     )
 
 
@@ -228,7 +229,8 @@ def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str |
                 harm = f"writing it would destroy the input: give {option} another path"
             else:
                 harm = f"one would overwrite the other: give {option} and {other} different paths"
-            raise UsageError(f"{option} {path} is the same file as {other} {other_path}; {harm}")
+            raise UsageError(f"{option} {shown_path(path)} is the same file as {other} "
+                             f"{shown_path(other_path)}; {harm}")
 
 
 def _same_file(first: str, second: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import shown_path
 from .cli_common import HelpFormatter, int_list, note, positive_int, seed, seed_32
 from .cli_model import column_stats, softmax_, standardize_
 from .cli_paths import check_output_path
@@ -99,7 +100,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"held-out {format_classification(report)}")
     if args.plot:
         _plot(args, model, X_raw, y, mean, scale, report, classes)
-        note(f"wrote {args.plot}")
+        note(f"wrote {shown_path(args.plot)}")
     elif X_raw.shape[1] == 2:
         print(text_map(lambda points: _scores(model, points, mean, scale), X_raw))
     return 0
@@ -209,5 +210,5 @@ def run_xor(args: argparse.Namespace) -> int:
         from .plots import plot_error_curve
 
         plot_error_curve(run.errors, args.plot)
-        note(f"wrote {args.plot}")
+        note(f"wrote {shown_path(args.plot)}")
     return 0

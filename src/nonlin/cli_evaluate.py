@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -85,7 +85,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     )
     _notes(table)
     if table.X.shape[0] == 0:
-        raise UsageError(f"{args.data}: no data rows to evaluate")
+        raise UsageError(f"{shown_path(args.data)}: no data rows to evaluate")
     target = table.target  # as the header spells it
     report = _report(args, model, meta, table, target)
     report["model"], report["data"], report["target"] = args.model, args.data, target
@@ -104,7 +104,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             classes=meta["classes"],
             title=f"{args.model} on {args.data}",
         )
-        note(f"wrote {args.plot}")
+        note(f"wrote {shown_path(args.plot)}")
     return 0
 
 
@@ -116,7 +116,7 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
         if meta["task"] != "classification":
             raise UsageError(
                 "--plot draws a confusion matrix, which needs a classifier; "
-                f"{args.model} is a regressor"
+                f"{shown_path(args.model)} is a regressor"
             )
         check_output_path(args.plot, "plot (--plot)")
         check_distinct_paths({"--plot": args.plot},
@@ -124,7 +124,8 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
         require_matplotlib()
     target = meta.get("target") if args.target is None else args.target
     if target is None:
-        raise UsageError(f"{args.model} does not record its target column; give --target")
+        raise UsageError(f"{shown_path(args.model)} does not record its target column; "
+                         "give --target")
     if target in meta["feature_names"]:
         raise UsageError(
             f"--target {quoted(target)} is one of the model's input columns "
@@ -143,7 +144,7 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
     if y.dtype.kind in "OUS":
-        raise UsageError(f"{args.data}: column {quoted(target)} holds text"
+        raise UsageError(f"{shown_path(args.data)}: column {quoted(target)} holds text"
                          f"{first_text_cell(args.data, target)}; this model is a regressor")
     predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     return regression_report(y.astype(np.float64), predicted)
@@ -166,7 +167,7 @@ def _labels_as_written(path: str, target: str, table: Any) -> np.ndarray:
     if table.n_dropped and kept.size:
         kept &= _complete_rows(path, table)
     if int(kept.sum()) != table.X.shape[0]:  # the file changed between the passes
-        raise UsageError(f"{path}: read a different number of rows the second time; "
+        raise UsageError(f"{shown_path(path)}: read a different number of rows the second time; "
                          "did the file change while it was read?")
     return np.array([cell for cell, keep in zip(cells, kept, strict=True) if keep], dtype=str)
 

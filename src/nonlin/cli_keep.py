@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
 from .cli_stdin import data_file
 from .cli_table import header_names, match_listed, name_matcher, read_table
@@ -73,14 +73,15 @@ def plan_keep(
     for name in kept:
         if name in inputs:
             raise UsageError(
-                f"{path}: --keep column {quoted(name)} is an input column of the model {model}; "
-                "a kept column is copied to the output, not used as a feature: leave it out "
-                "of --keep"
+                f"{shown_path(path)}: --keep column {quoted(name)} is an input column of the "
+                f"model {shown_path(model)}; a kept column is copied to the output, not used as "
+                "a feature: leave it out of --keep"
             )
         if name in output_names:
             raise UsageError(
-                f"{path}: --keep column {quoted(name)} has the name of an output column "
-                f"({quoted_list(output_names, quote=False)}); rename it in the file to keep it"
+                f"{shown_path(path)}: --keep column {quoted(name)} has the name of an output "
+                f"column ({quoted_list(output_names, quote=False)}); rename it in the file to "
+                "keep it"
             )
     return KeptColumns(kept, [names.index(name) for name in kept])
 
@@ -100,8 +101,8 @@ def kept_rows(path: str, kept: KeptColumns, table: Any) -> list[list[str]]:
             rows = list(compress(rows, complete.tolist()))
     if len(rows) != table.X.shape[0]:  # the file changed between the passes
         raise UsageError(
-            f"{path}: read {len(rows)} row(s) for --keep but {table.X.shape[0]} for the "
-            "model; did the file change while it was read?"
+            f"{shown_path(path)}: read {len(rows)} row(s) for --keep but {table.X.shape[0]} "
+            "for the model; did the file change while it was read?"
         )
     return rows
 
@@ -115,7 +116,8 @@ def _read_cells(path: str, positions: list[int]) -> list[list[str]]:
             return [[row[i] for i in positions] for row in reader if row]
         except (csv.Error, IndexError, UnicodeDecodeError) as error:
             raise UsageError(
-                f"{path}, line {reader.line_num}: cannot read the --keep column(s) ({error})"
+                f"{shown_path(path)}, line {reader.line_num}: cannot read the --keep "
+                f"column(s) ({error})"
             ) from None
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ._csv_strict import MISSING_TARGETS, _number
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, note
 
 _BLOCK = 1 << 16  # rows per block
@@ -153,6 +153,6 @@ def _encode_numbers(
 def _unseen_error(keys: list[str], known: list[str], path: str, target: str) -> None:
     """Name (up to 10 of) the labels ``keys`` that are none of the model's ``known`` ones."""
     raise UsageError(
-        f"{path}: column {quoted(target)} has {len(keys)} label(s) the model never saw: "
-        f"{quoted_list(keys)}; the model knows: {quoted_list(known)}"
+        f"{shown_path(path)}: column {quoted(target)} has {len(keys)} label(s) the model "
+        f"never saw: {quoted_list(keys)}; the model knows: {quoted_list(known)}"
     )

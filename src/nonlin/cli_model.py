@@ -28,7 +28,7 @@ import numpy as np
 
 from ._feature_names import forget_names
 from ._metadata import _is_number  # a JSON number: int or float, not bool
-from ._quoting import cut, printable, quoted
+from ._quoting import cut, printable, quoted, shown_path
 from .cli_common import UsageError, check_model_file
 
 MODEL_INPUT = "an input column of the model"  # where predict's and evaluate's columns come from
@@ -126,7 +126,7 @@ def _out_of_range(
     column = int(np.flatnonzero(~finite)[0])
     name = quoted(names[column]) if names is not None else str(column)
     value = block[np.argmax(np.abs(block[:, column])), column]
-    where = f"{source}, column {name}" if source else f"column {name}"
+    where = f"{shown_path(source)}, column {name}" if source else f"column {name}"
     raise UsageError(
         f"{where}: standardized with the model's mean and scale, a value becomes {value:.4g}, "
         f"beyond {np.dtype(dtype).name} range; the data is far from what the model was trained on"
@@ -157,7 +157,7 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
         fitted = ("; fit the estimator on a pandas DataFrame, whose column names the file "
                   "then records" if estimator else "")
         raise UsageError(
-            f"{path}: this model file has no {', '.join(missing)} in its metadata; "
+            f"{shown_path(path)}: this model file has no {', '.join(missing)} in its metadata; "
             f"the command line needs a model written by 'nonlin train'{fitted}"
         )
     check_cli_metadata(path, model, meta, binary=True)
@@ -233,8 +233,9 @@ def training_means(meta: dict[str, Any], missing: str, path: str) -> list[float]
     model file without them (a scikit-learn estimator's) cannot fill cells."""
     mean = meta["preprocessing"].get("mean")
     if mean is None and missing == "mean":
-        raise UsageError(f"{path} holds no training means (its features go in unscaled), so "
-                         "--missing mean has nothing to fill cells with; use --missing drop")
+        raise UsageError(f"{shown_path(path)} holds no training means (its features go in "
+                         "unscaled), so --missing mean has nothing to fill cells with; use "
+                         "--missing drop")
     return None if mean is None else list(mean)
 
 

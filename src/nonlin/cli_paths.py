@@ -13,6 +13,7 @@ import errno
 import os
 import tempfile
 
+from ._quoting import shown_path
 from .cli_common import UsageError
 
 
@@ -33,11 +34,13 @@ def check_output_path(path: str, what: str = "output file") -> None:
     if open_descriptor(path) is not None or is_special_file(path):  # /dev/stdout, a pipe
         if os.access(path, os.W_OK):  # written through: no folder entry is made
             return
-        raise UsageError(f"{path}: not writable, so the {what} cannot be written there")
+        raise UsageError(f"{shown_path(path)}: not writable, so the {what} cannot be written "
+                         "there")
     if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, expected a path for the {what}")
+        raise UsageError(f"{shown_path(path)}: is a directory, expected a path for the {what}")
     if path.endswith(("/", os.sep)):
-        raise UsageError(f"{path}: ends with {path[-1]!r}, expected a file path for the {what}")
+        raise UsageError(f"{shown_path(path)}: ends with {path[-1]!r}, expected a file path "
+                         f"for the {what}")
     target = os.path.realpath(path)  # where write_atomic writes: through a symbolic link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
@@ -45,9 +48,31 @@ def check_output_path(path: str, what: str = "output file") -> None:
         while not os.path.lexists(above) and os.path.dirname(above) != above:
             above = os.path.dirname(above)
         if os.path.lexists(above) and not os.path.isdir(above):
-            raise UsageError(f"{path}: {above} is a file, not a folder")
-        raise UsageError(f"{path}: folder {folder} does not exist")
+            raise UsageError(f"{shown_path(path)}: {shown_path(above)} is a file, not a folder")
+        raise UsageError(f"{shown_path(path)}: folder {shown_path(folder)} does not exist")
     _probe_folder(path, folder, os.path.basename(target), what)
+
+
+def check_checkpoint_name(out: str, checkpoint: str) -> None:
+    """Fail when the name of the checkpoint saved next to ``out`` (``checkpoint``, longer
+    by ``.checkpoint``) is over the file system's limit, though the name of ``out`` fits:
+    say that it is the checkpoint's name, its length, and how much shorter ``out`` must be."""
+    folder = os.path.dirname(os.path.realpath(checkpoint))
+    if not os.path.isdir(folder):  # check_output_path(out) said so already
+        return
+    limit = _name_max(folder)
+    size = len(os.fsencode(os.path.basename(checkpoint)))
+    if size <= limit:
+        return
+    over, name = size - limit, len(os.fsencode(os.path.basename(out)))
+    root, ext = os.path.splitext(out)  # model.safetensors -> model.checkpoint.safetensors
+    added = checkpoint[len(root): len(checkpoint) - len(ext)]
+    raise UsageError(
+        f"--out {shown_path(out)}: the name of the checkpoint that Ctrl-C saves next to it "
+        f"(the --out name with {added!r} added) would be too long: {size} bytes, where a name "
+        f"may have {limit}; shorten the --out name by at least {over} bytes "
+        f"(to {name - over} or fewer)"
+    )
 
 
 def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
@@ -62,7 +87,8 @@ def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
         if exc.errno == errno.ENAMETOOLONG:
             raise UsageError(_too_long(path, folder, name, what)) from None
         why = exc.strerror or str(exc)
-        raise UsageError(f"{path}: cannot create the {what} in folder {folder} ({why})") from None
+        raise UsageError(f"{shown_path(path)}: cannot create the {what} in folder "
+                         f"{shown_path(folder)} ({why})") from None
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(probe)
@@ -80,6 +106,7 @@ def _too_long(path: str, folder: str, name: str, what: str) -> str:
     """Why ``folder/name`` is too long a path: the name, or the whole path."""
     size, limit = len(os.fsencode(name)), _name_max(folder)
     if size <= limit:
-        return f"{path}: the path is too long ({len(os.fsencode(folder)) + size + 1} bytes)"
-    return (f"{path}: the file name is too long: {size} bytes, where a name may have "
+        whole = len(os.fsencode(folder)) + size + 1
+        return f"{shown_path(path)}: the path is too long ({whole} bytes)"
+    return (f"{shown_path(path)}: the file name is too long: {size} bytes, where a name may have "
             f"{limit}; use a shorter name for the {what}")

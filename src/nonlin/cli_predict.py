@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import quoted_list
+from ._quoting import quoted_list, shown_path
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -89,7 +89,7 @@ def run_predict(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
     classify = meta["task"] == "classification"
     if args.proba and not classify:
-        raise UsageError(f"--proba needs a classifier; {args.model} is a regressor")
+        raise UsageError(f"--proba needs a classifier; {shown_path(args.model)} is a regressor")
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
         check_distinct_paths({"-o": args.output},
@@ -102,7 +102,7 @@ def run_predict(args: argparse.Namespace) -> int:
     text = _format(outputs, meta, args.proba, kept, rows)
     if args.output:
         atomic_write_text(args.output, text)
-        note(f"wrote {outputs.shape[0]} predictions to {args.output}")
+        note(f"wrote {outputs.shape[0]} predictions to {shown_path(args.output)}")
     else:
         sys.stdout.write(text)
     return 0

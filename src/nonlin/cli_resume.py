@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._quoting import clipped, quoted, quoted_list
+from ._quoting import clipped, quoted, quoted_list, shown_path
 from .cli_common import UsageError
 
 # option dest -> how the training record spells its value (the same name)
@@ -111,8 +111,8 @@ def _refuse(args: argparse.Namespace, option: str, given: Any, recorded: Any) ->
     flag = "--" + option.replace("_", "-")
     raise UsageError(
         f"{flag} {_shown(given)} differs from the checkpoint's {_shown(recorded)} "
-        f"({args.resume}); a resumed run keeps the options of the run it continues: leave "
-        f"{flag} out or give {_shown(recorded)} (only --epochs may change)"
+        f"({shown_path(args.resume)}); a resumed run keeps the options of the run it "
+        f"continues: leave {flag} out or give {_shown(recorded)} (only --epochs may change)"
     )
 
 
@@ -122,7 +122,7 @@ def check_same_data(
     """A resumed run must read the same data: columns, target, row count, split."""
     if previous["feature_names"] != meta["feature_names"]:
         raise UsageError(
-            f"{args.data}: its feature columns differ from the checkpoint's: "
+            f"{shown_path(args.data)}: its feature columns differ from the checkpoint's: "
             f"{_difference(meta['feature_names'], previous['feature_names'])}; "
             "resume with the data the run started with"
         )
@@ -134,8 +134,8 @@ def check_same_data(
     record = previous.get("training", {})
     if record.get("rows", n_rows) != n_rows:
         raise UsageError(
-            f"{args.data}: {n_rows} rows, but the interrupted run had "
-            f"{record['rows']} (from {record.get('data', 'its data file')}); "
+            f"{shown_path(args.data)}: {n_rows} rows, but the interrupted run had "
+            f"{record['rows']} (from {shown_path(record.get('data', 'its data file'))}); "
             "resume with the data the run started with"
         )
     for option in ("seed", "val_split", "missing"):

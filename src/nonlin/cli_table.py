@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
 from .cli_stdin import data_file, in_messages
 
@@ -103,8 +103,8 @@ def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
         found = by_stripped.get(name.strip(), [])
         if name not in names and len(found) > 1:
             raise UsageError(
-                f"{path}: column name {quoted(name)} matches {len(found)} columns once the "
-                f"spaces around names are ignored ({quoted_list(found)}); give it "
+                f"{shown_path(path)}: column name {quoted(name)} matches {len(found)} columns "
+                f"once the spaces around names are ignored ({quoted_list(found)}); give it "
                 "exactly as the header spells it, or rename one of them in the file"
             )
         return name if name in names or len(found) != 1 else found[0]
@@ -121,8 +121,8 @@ def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option:
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
-        raise UsageError(f"{path}: no column {quoted(unknown[0])} ({option}); the columns are "
-                         + quoted_list(names) + separator_hint(list(names)))
+        raise UsageError(f"{shown_path(path)}: no column {quoted(unknown[0])} ({option}); "
+                         "the columns are " + quoted_list(names) + separator_hint(list(names)))
     _check_repeats(path, listed, matched, option, None)
     return matched
 
@@ -146,7 +146,7 @@ def _match_names(
         # the header's names but the target, the excluded and pandas' unnamed index ('')
         columns = [name for name in names if name and name != target and name not in left_out]
         if not columns:
-            raise UsageError(f"{path}: --exclude leaves no feature column")
+            raise UsageError(f"{shown_path(path)}: --exclude leaves no feature column")
         return target, columns
     if columns is None:
         return target, None
@@ -155,7 +155,7 @@ def _match_names(
         advice = (f"leave it out of {columns_option}" if columns_option.startswith("--")
                   else "give --target the column with the true labels")
         raise UsageError(
-            f"{path}: the target column {quoted(target)} is also a feature column "
+            f"{shown_path(path)}: the target column {quoted(target)} is also a feature column "
             f"({columns_option}); {advice}"
         )
     _check_repeats(path, columns, matched, columns_option, model)
@@ -171,7 +171,7 @@ def _check_repeats(
         given = [quoted(c) for c, m in zip(columns, matched, strict=True) if m == repeated[0]]
         raise UsageError(
             f"{model}: the model's input columns {', '.join(given[:-1])} and {given[-1]} "
-            f"both match column {quoted(repeated[0])} of {path}"
+            f"both match column {quoted(repeated[0])} of {shown_path(path)}"
         )
     if repeated:
         raise UsageError(f"{columns_option} names the column {quoted(repeated[0])} twice")

@@ -17,7 +17,7 @@ import signal
 import sys
 from typing import Any
 
-from ._quoting import quoted
+from ._quoting import quoted, shown_path
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -37,7 +37,7 @@ from .cli_common import (
     seed,
 )
 from .cli_model import describe_classes
-from .cli_paths import check_output_path
+from .cli_paths import check_checkpoint_name, check_output_path
 from .cli_stdin import data_file
 from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
@@ -185,7 +185,8 @@ def _run_train(args: argparse.Namespace) -> int:
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
         within = f", row {resumed.partial['rows'] + 1}" if resumed.partial else ""
-        print(f"Resuming {args.resume} from epoch {initial_epoch + 1} of {args.epochs}{within}")
+        note(f"resuming {shown_path(args.resume)} from epoch {initial_epoch + 1} of "
+             f"{args.epochs}{within}")
     else:
         model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
     history = _fit_or_checkpoint(args, model, prepared, resumed)
@@ -199,26 +200,30 @@ def _run_train(args: argparse.Namespace) -> int:
     )
     _save(model, args, prepared.meta)
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
-        print(f"(the checkpoint {args.resume} is no longer needed)")
+        note(f"the checkpoint {shown_path(args.resume)} is no longer needed; delete it when "
+             "you like")
     if args.plot:
         from .plots import plot_history
 
         try:
             plot_history(history, args.plot, title=os.path.basename(args.data))
         except OSError as exc:
-            raise UsageError(f"the model is saved to {args.out}, but the plot could not be "
-                             f"written to {args.plot} ({exc.strerror or exc})") from None
-        note(f"wrote {args.plot}")  # stderr, as predict and evaluate say it
+            raise UsageError(f"the model is saved to {shown_path(args.out)}, but the plot could "
+                             f"not be written to {shown_path(args.plot)} "
+                             f"({exc.strerror or exc})") from None
+        note(f"wrote {shown_path(args.plot)}")  # stderr, as predict and evaluate say it
     return 0
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    """Everything that can fail without reading the data fails here, before any work."""
+    """Everything that can fail without reading the data fails here, before any work: the
+    files it reads (DATA.csv, --resume) must exist, then the paths it writes are proven."""
     check_input_file(data_file(args.data))
-    check_output_path(args.out, "model file (--out)")
-    check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     if args.resume:
         check_model_file(args.resume, "checkpoint")
+    check_output_path(args.out, "model file (--out)")
+    check_checkpoint_name(args.out, checkpoint_path(args.out))
+    check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     _check_paths_apart(args)
     if args.plot is not None:
         from .plots import require_matplotlib
@@ -265,7 +270,7 @@ def _fit_or_checkpoint(
         rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
         print(
             f"\nnonlin: interrupted after {done} of {args.epochs} epochs{rows}; "
-            f"checkpoint saved to {path}",
+            f"checkpoint saved to {shown_path(path)}",
             file=sys.stderr,
         )
         print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
@@ -288,4 +293,4 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
     what = meta["task"]
     if what == "classification":
         what += f", classes: {describe_classes(meta['classes'])}"
-    print(f"Saved {path} (inputs: {len(meta['feature_names'])}, {what})")
+    print(f"Saved {shown_path(path)} (inputs: {len(meta['feature_names'])}, {what})")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, add_missing_option, name_list, note
 from .cli_labels import distinct, encode_labels, find_classes, note_missing_like, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
@@ -78,7 +78,7 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
     is_text = y.dtype.kind in "OUS"
     if args.task == "regression" and is_text:
         raise UsageError(
-            f"{args.data}: --task regression needs a numeric target; "
+            f"{shown_path(args.data)}: --task regression needs a numeric target; "
             f"column {quoted(args.target)} holds text labels"
             f"{first_text_cell(args.data, args.target)}"
         )
@@ -101,7 +101,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     X, y = table.X, np.asarray(table.y)
     n = X.shape[0]
     if n < 2:
-        raise UsageError(f"{args.data}: {n} data row(s); training needs at least 2")
+        raise UsageError(f"{shown_path(args.data)}: {n} data row(s); training needs at least 2")
     meta: dict[str, Any] = {
         "task": previous["task"] if previous else choose_task(args, y),
         "feature_names": list(table.feature_names),
@@ -161,9 +161,9 @@ def _fill_missing(args: argparse.Namespace, X: np.ndarray, n_train: int, names: 
         counts += present.sum(axis=0)
     if not counts.all():
         raise UsageError(
-            f"{args.data}, column {quoted(names[int(np.argmin(counts))])}: every value of the "
-            f"{n_train} training row(s) is missing, so --missing mean has no training mean "
-            "to use; use a smaller --val-split or more rows"
+            f"{shown_path(args.data)}, column {quoted(names[int(np.argmin(counts))])}: every "
+            f"value of the {n_train} training row(s) is missing, so --missing mean has no "
+            "training mean to use; use a smaller --val-split or more rows"
         )
     means = sums / counts
     for start in range(0, X.shape[0], rows):
@@ -181,8 +181,9 @@ def _encode_targets(
         if y.dtype.kind in "OUS":  # a resumed regression (choose_task refuses the others)
             where = first_text_cell(args.data, args.target)
             raise UsageError(
-                f"{args.data}: column {quoted(args.target)} holds text labels{where}, but the run "
-                "being resumed is a regression; resume with the data the run started with"
+                f"{shown_path(args.data)}: column {quoted(args.target)} holds text "
+                f"labels{where}, but the run being resumed is a regression; resume with the "
+                "data the run started with"
             )
         return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
     if previous:
@@ -194,7 +195,7 @@ def _encode_targets(
         dropped = (f" (--missing drop dropped {n_dropped} row(s) with missing values, which "
                    "may be the cause)" if n_dropped else "")
         raise UsageError(
-            f"{args.data}: column {quoted(args.target)} holds a single class "
+            f"{shown_path(args.data)}: column {quoted(args.target)} holds a single class "
             f"({describe_classes(meta['classes'])}); a classifier needs at least 2{dropped}"
         )
     return encode_labels(y, meta["classes"], args.data, args.target)
@@ -207,8 +208,8 @@ def _check_training_classes(
     if codes.min() != codes.max():
         return
     raise UsageError(
-        f"{args.data}: the {codes.size} training row(s) left after holding out {n_val} for "
-        f"validation (--val-split {args.val_split:g}) all have the class "
+        f"{shown_path(args.data)}: the {codes.size} training row(s) left after holding out "
+        f"{n_val} for validation (--val-split {args.val_split:g}) all have the class "
         f"{quoted(str(classes[int(codes[0])]))} in column {quoted(args.target)}; a classifier "
         "needs at least 2 classes to train on: use a smaller --val-split or more rows"
     )
@@ -262,7 +263,7 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
         what += f" of {len(meta['classes'])} classes ({describe_classes(meta['classes'])})"
     k = len(meta["feature_names"])
     print(
-        f"{args.data}: {n} rows, {k} feature{'s' * (k != 1)} -> {quoted(args.target)}, "
+        f"{shown_path(args.data)}: {n} rows, {k} feature{'s' * (k != 1)} -> {quoted(args.target)}, "
         f"{what}; {n - n_val} for training, {n_val} for validation",
         flush=True,
     )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._feature_names import forget_names
+from ._quoting import shown_path
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_run_options
@@ -209,11 +210,12 @@ def save_failure(args: argparse.Namespace, error: OSError) -> str:
     """The message when the trained model cannot be written to ``args.out`` (a full disk, a
     folder gone or made read-only since the start): the training is lost unless the run
     was resumed, whose checkpoint is untouched."""
-    message = (f"training finished, but the model could not be written to {args.out} "
+    message = (f"training finished, but the model could not be written to {shown_path(args.out)} "
                f"({error.strerror or error}); nothing was saved")
     if args.resume and os.path.exists(args.resume):
-        return (f"{message}; the checkpoint {args.resume} this run resumed from is unchanged: "
-                "run the same command again (with another --out if needed) to train from it")
+        return (f"{message}; the checkpoint {shown_path(args.resume)} this run resumed from "
+                "is unchanged: run the same command again (with another --out if needed) to "
+                "train from it")
     fix = "free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "fix that"
     return f"{message}: {fix} or choose another --out, and train again"
 
@@ -224,13 +226,13 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     checkpoint = load_checkpoint(args.resume)
     meta = getattr(checkpoint.model, "metadata", None) or {}
     if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
-        raise UsageError(f"{args.resume}: not a checkpoint written by 'nonlin train'")
+        raise UsageError(f"{shown_path(args.resume)}: not a checkpoint written by 'nonlin train'")
     check_cli_metadata(args.resume, checkpoint.model, meta)
     forget_names(checkpoint.model)  # the columns are matched by name here, then passed as arrays
     adopt_run_options(args, meta)  # the options left out come from the run; given ones match
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
-            f"{args.resume}: the checkpoint has already run {checkpoint.epoch} epochs; "
+            f"{shown_path(args.resume)}: the checkpoint has already run {checkpoint.epoch} epochs; "
             f"ask for more with --epochs (now {args.epochs})"
         )
     return checkpoint

@@ -45,7 +45,7 @@ from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_head
 from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
 from ._csv_text import no_mean_error, none_left_error
-from ._quoting import quoted
+from ._quoting import quoted, shown_path
 
 __all__ = ["CSVError", "Table", "read_csv"]
 
@@ -262,7 +262,8 @@ class _Output:
         """Trim the arrays, impute means, and wrap everything in a :class:`Table`."""
         plan = self.plan
         if self.n_read == 0:
-            raise CSVError(f"{plan.source}: expected data rows after the header, received none")
+            raise CSVError(f"{shown_path(plan.source)}: expected data rows after the header, "
+                           "received none")
         if self.n_rows == 0:
             raise none_left_error(plan, self.counts.tolist())
         self.X.resize((self.n_rows, self.X.shape[1]), refcheck=False)
