@@ -251,7 +251,7 @@ def test_losses_refuse_predictions_that_are_not_real_numbers(loss: Any) -> None:
 
 @pytest.mark.parametrize("loss", LOSSES, ids=repr)
 def test_grad_checks_its_out_array(loss: Any) -> None:
-    y, p = np.zeros((4, 3)), np.full((4, 3), 0.5)
+    y, p = np.eye(3)[[0, 1, 2, 0]], np.full((4, 3), 0.5)  # targets every loss takes
     for out in [np.empty((4, 2)), np.empty((4, 3), np.float32), np.empty((4, 3), int),
                 [0.0] * 3]:
         with pytest.raises((TypeError, ValueError),

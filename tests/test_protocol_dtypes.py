@@ -136,3 +136,67 @@ def test_a_layer_no_model_built_keeps_a_float_dtype_and_computes_ints_in_float64
     for kind in FLOATS:
         assert layer.forward(X.astype(kind)).dtype == (np.float64 if own else kind)
     assert layer.forward(as_kind(X, np.int64)).dtype == np.float64
+
+
+# -- losses called directly -----------------------------------------------------------------
+def _losses() -> list[Any]:
+    from nonlin.registry import LOSSES
+
+    found = []
+    for cls in {cls.__name__: cls for cls in LOSSES.values()}.values():
+        found.append(cls())
+        if "from_logits" in inspect.signature(cls).parameters:
+            found.append(cls(from_logits=True))
+    return found
+
+
+LOSSES = _losses()
+T = np.eye(3)[[0, 1, 2, 0]]
+P = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.5, 0.25, 0.25]])
+BAD_TARGETS = {"negative entries": np.where(T == 1, 2.0, -0.5), "rows summing to 2": 2 * T,
+               "rows summing to 0.5": T / 2, "zeros": 0 * T, "values above 1": 3 * T,
+               "-1 and 0": T - np.eye(3)[[1, 2, 0, 1]] * (T == 0), "labels out of range":
+               np.array([0, 1, 3, 0]), "negative labels": np.array([0, -1, 2, 0])}
+
+
+def targets_for(loss: Any) -> np.ndarray:
+    return 2 * T - 1 if type(loss).__name__ in ("Hinge", "SquaredHinge") else T
+
+
+def verdict(call: Any) -> str:
+    try:
+        call()
+    except (TypeError, ValueError) as error:
+        return f"refused ({type(error).__name__})"
+    return "taken"
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_direct_calls_refuse_the_targets_fit_refuses(loss: Any) -> None:
+    from nonlin.data import prepare_targets
+
+    for what, y in BAD_TARGETS.items():
+        fit = verdict(lambda y=y: prepare_targets(loss, y, 3, np.dtype(np.float64)))
+        assert verdict(lambda y=y: loss(y, P)) == fit, what
+        assert verdict(lambda y=y: loss.grad(y, P)) == fit, what
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_direct_calls_compute_in_y_preds_dtype(loss: Any, reduction: str) -> None:
+    """``y_true`` (and ``sample_weight``) of another dtype are converted to ``y_pred``'s."""
+    loss = type(loss)(**{**loss.get_config(), "reduction": reduction})
+    y = targets_for(loss)
+    w = np.array([1.0, 3.0, 2.0, 1.0])  # whole numbers: as ints too
+    for pred in FLOATS:
+        p = P.astype(pred)
+        for kind in (*FLOATS, np.int64):
+            value = loss(y.astype(kind), p, w.astype(kind))
+            same = loss(y.astype(pred), p, w.astype(pred))
+            if reduction == "mean":
+                assert type(value) is float and value == same, kind
+            else:
+                assert value.dtype == pred and value.tobytes() == same.tobytes(), kind
+            grad = loss.grad(y.astype(kind), p, w.astype(kind))
+            assert grad.dtype == pred, kind
+            assert grad.tobytes() == loss.grad(y.astype(pred), p, w.astype(pred)).tobytes()
