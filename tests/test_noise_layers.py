@@ -190,9 +190,11 @@ def test_they_are_checked_saved_and_registered(tmp_path: Path) -> None:
             GaussianNoise(bad)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="This GaussianNoise layer is not built yet"):
         GaussianNoise(0.1).forward(np.ones((2, 2)), training=True)
-    with pytest.raises(TypeError, match=r"Expected a float32 or float64 array for "
-                                        r"AlphaDropout.forward. Received dtype int64"):
-        built(AlphaDropout(0.1)).forward(np.ones((2, 6), dtype=np.int64), training=True)
+    with pytest.raises(TypeError, match=r"Expected real numbers \(a float, int or bool array\) "
+                                        r"for AlphaDropout.forward. Received dtype complex128"):
+        built(AlphaDropout(0.1)).forward(np.ones((2, 6), dtype=complex), training=True)
+    ints = built(AlphaDropout(0.1)).forward(np.ones((2, 6), dtype=np.int64), training=True)
+    assert ints.dtype == np.float64  # converted, as Dense converts (docs/design.md)
     layers = [Dense(6), SELU(), AlphaDropout(0.1), Dense(6), GaussianDropout(0.2),
               GaussianNoise(1.5), Dense(2)]
     model = Sequential(layers).build(3, seed=0)

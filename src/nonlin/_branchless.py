@@ -9,6 +9,7 @@ comparison ufunc writing into a float buffer (``np.greater(x, 0, out=flag)``).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -55,3 +56,23 @@ def signed_sigmoid(flag: np.ndarray, e: np.ndarray, p: np.ndarray,
     """
     np.maximum(flag, e, out=out)
     return np.multiply(out, p, out=out)
+
+
+@functools.lru_cache(maxsize=8)
+def _zero_block(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    block = np.zeros(shape, dtype)
+    block.flags.writeable = False
+    return block
+
+
+def zeros_for(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Zeros to compare an array of ``shape`` with: NumPy's float32 ``maximum`` runs
+    about 3x faster against a same-shaped array than against a scalar (5 vs 16 us on
+    128 x 256 here), 2x against a row. Blocks up to 2**18 entries (a training batch, an
+    evaluation chunk) are cached read-only; larger 2-D inputs get a row, else the scalar.
+    """
+    if len(shape) != 2:
+        return const(0.0, dtype)
+    if shape[0] * shape[1] > 2**18:
+        return _zero_block(shape[1:], dtype)
+    return _zero_block(shape, dtype)

@@ -109,22 +109,6 @@ def layer_input(layer: Any, x: np.ndarray, dtype: np.dtype, width: int | None = 
     return x.astype(dtype)
 
 
-def cached(layer: Any, name: str, grad_out: Any) -> np.ndarray:
-    """What ``layer``'s last training forward cached under ``name`` (an array shaped like
-    its output), once ``grad_out`` is known to have that shape too: NumPy would broadcast
-    a (n, 1), (k,) or scalar gradient into it silently."""
-    try:
-        value = layer.__dict__[name]
-        if grad_out.shape == value.shape:
-            return value
-    except (KeyError, AttributeError):  # no training forward yet (or a None); no array
-        pass
-    value = layer.__dict__.get(name)
-    if value is None:
-        raise no_forward(layer)
-    raise grad_error(layer, value.shape, grad_out)
-
-
 def grad_error(layer: Any, expected: tuple[int, ...], grad_out: Any) -> Exception:
     where = f"{_name(layer)}.backward"
     if not isinstance(grad_out, np.ndarray):
@@ -142,9 +126,11 @@ def dense_grad(layer: Any, x: np.ndarray, grad_out: Any, error: Exception) -> np
     if getattr(grad_out, "shape", None) != expected:
         raise grad_error(layer, expected, grad_out) from None
     dtype = layer.W.value.dtype
-    if grad_out.dtype == dtype or grad_out.dtype.kind not in "fiub":
+    if grad_out.dtype == dtype:
         raise error
-    return np.asarray(grad_out, dtype=dtype)
+    from ._layer_inputs import layer_grad  # it imports this module
+
+    return layer_grad(layer, grad_out, dtype)
 
 
 def params_error(params: Any) -> TypeError | None:

@@ -7,15 +7,16 @@ finite results with no floating-point warning.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
 from . import _gelu
+from ._branchless import zeros_for as _zeros
 from ._erfc import Buffers, fresh
-from ._misuse import cached, float_error, rows_error
+from ._layer_inputs import cached, layer_batch, passed_grad
+from ._misuse import float_error, rows_error
 from ._quoting import quoted
 from .core import Layer, const, layer_buffer
 from .validation import check_bool, is_real
@@ -58,10 +59,11 @@ class Sigmoid(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         return sigmoid_into(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.subtract(_ONE[y.dtype], y, grad_in)
         np.multiply(y, grad_in, grad_in)
@@ -74,10 +76,11 @@ class Tanh(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         return np.tanh(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(y, y, grad_in)
         np.subtract(_ONE[y.dtype], grad_in, grad_in)
@@ -90,6 +93,7 @@ class ReLU(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)
         zeros = self.__dict__.get("_zeros")
         if zeros is None or zeros.shape != x.shape or zeros.dtype != x.dtype:
@@ -97,30 +101,10 @@ class ReLU(Layer):
         return np.maximum(x, zeros, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=grad_in)
         return np.multiply(grad_out, grad_in, grad_in)
-
-
-@functools.lru_cache(maxsize=8)
-def _zero_block(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    block = np.zeros(shape, dtype)
-    block.flags.writeable = False
-    return block
-
-
-def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Zeros to compare an array of ``shape`` with: NumPy's float32 ``maximum`` runs
-    about 3x faster against a same-shaped array than against a scalar (5 vs 16 us on
-    128 x 256 here), 2x against a row. Blocks up to 2**18 entries (a training batch, an
-    evaluation chunk) are cached read-only; larger 2-D inputs get a row, else the scalar.
-    """
-    if len(shape) != 2:
-        return _ZERO[dtype]
-    if shape[0] * shape[1] > 2**18:
-        return _zero_block(shape[1:], dtype)
-    return _zero_block(shape, dtype)
 
 
 class LeakyReLU(Layer):
@@ -140,6 +124,7 @@ class LeakyReLU(Layer):
         self.alpha = float(alpha)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         # y = max(x, alpha x) for alpha <= 1, min(x, alpha x) above: two SIMD passes (a
         # masked copy takes 35x longer). fmax/fmin keep x = inf where alpha x is 0 * inf.
         y = _out(self, "_y", x, training)  # also checks the dtype
@@ -147,7 +132,7 @@ class LeakyReLU(Layer):
         return (np.fmax if self.alpha <= 1 else np.fmin)(x, y, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         slope = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=slope)  # 1 where x > 0, else 0
         floor, key = self.__dict__.get("_floor", (None, None))  # a block beats a scalar
@@ -187,6 +172,7 @@ class GELU(Layer):
         self.approximate = check_bool("approximate", approximate)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)  # also checks the dtype
         buf = _buffers(self, x, training)
         gate = _gelu.tanh_gate(x, buf) if self.approximate else _gelu.exact_gate(x, buf)
@@ -195,7 +181,7 @@ class GELU(Layer):
         return np.multiply(x, gate, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x = cached(self, "_x", grad_out)  # the training forward's input
+        x, grad_out = cached(self, "_x", grad_out)  # the training forward's input
         buf, slope = _buffers(self, x, True), _out(self, "_grad_in", x, True)
         (_gelu.tanh_slope if self.approximate else _gelu.exact_slope)(x, buf, slope)
         return np.multiply(grad_out, slope, out=slope)
@@ -223,6 +209,7 @@ class Softmax(Layer):
     _s: np.ndarray  # the row sums, a buffer of a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)
         if y.ndim != 2:  # rows: a 1-D x has none, a 3-D x would be normalized along axis 1
             raise rows_error(self, x)
@@ -234,7 +221,7 @@ class Softmax(Layer):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)
         np.multiply(grad_out, y, out=grad_in)
         dot = np.add.reduce(grad_in, 1, out=self._s)  # sum_k g_k y_k, by rows
@@ -281,12 +268,13 @@ class Exp(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)
         np.minimum(x, _EXP_MAX[y.dtype], out=y)
         return np.exp(y, y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         return np.multiply(grad_out, y, _out(self, "_grad_in", y, True))
 
 
@@ -294,7 +282,7 @@ class Identity(Layer):
     """``y = x``; backward ``g``. The output activation of a regressor."""
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        return x
+        return layer_batch(self, x)  # x itself in the model's dtype
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        return grad_out
+        return passed_grad(self, grad_out)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._misuse import cached
+from ._layer_inputs import cached, layer_batch
 from .activations import _out
 from .core import Layer, const, layer_buffer
 
@@ -34,10 +34,11 @@ class ReLU6(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         return _clip(x, 0.0, 6.0, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = cached(self, "_y", grad_out)  # the training forward's output
+        y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         inside = _out(self, "_grad_in", y, True)
         np.greater(y, const(0.0, y.dtype), out=inside)
         upper = layer_buffer(self, "_upper", y.shape, y.dtype)
@@ -61,13 +62,14 @@ class HardSigmoid(Layer):
     _x: np.ndarray  # the input, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)  # also checks the dtype
         if training:
             self._x = x
         return hard_sigmoid_into(x, y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x = cached(self, "_x", grad_out)  # the training forward's input
+        x, grad_out = cached(self, "_x", grad_out)  # the training forward's input
         inside = _out(self, "_grad_in", x, True)
         _open_interval(x, -3.0, 3.0, inside, layer_buffer(self, "_upper", x.shape, x.dtype))
         np.multiply(inside, const(1.0 / 6.0, x.dtype), out=inside)
@@ -107,13 +109,14 @@ class HardSwish(Layer):
     _x: np.ndarray  # the input, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)  # also checks the dtype
         if training:
             self._x = x
         return np.multiply(x, hard_sigmoid_into(x, y), out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x = cached(self, "_x", grad_out)  # the training forward's input
+        x, grad_out = cached(self, "_x", grad_out)  # the training forward's input
         dtype = x.dtype
         slope = _out(self, "_grad_in", x, True)
         inside, above = (layer_buffer(self, name, x.shape, dtype) for name in ("_in", "_above"))
@@ -142,6 +145,7 @@ class Softsign(Layer):
     _d: np.ndarray  # 1 + |x|, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y = _out(self, "_y", x, training)  # also checks the dtype
         d = layer_buffer(self, "_d", x.shape, x.dtype) if training else y
         np.abs(x, out=d)
@@ -149,7 +153,7 @@ class Softsign(Layer):
         return np.divide(x, d, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        d = cached(self, "_d", grad_out)  # the training forward's 1 + |x|
+        d, grad_out = cached(self, "_d", grad_out)  # the training forward's 1 + |x|
         grad_in = _out(self, "_grad_in", d, True)
         np.divide(grad_out, d, out=grad_in)
         return np.divide(grad_in, d, out=grad_in)

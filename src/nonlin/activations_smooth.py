@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._branchless import pick, signed_sigmoid
-from ._misuse import cached
+from ._layer_inputs import cached, layer_batch
 from ._quoting import quoted
 from .activations import _out
 from .core import Layer, const, layer_buffer
@@ -49,6 +49,7 @@ class SiLU(Layer):
     _sigmoid: np.ndarray
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         e, p, sigmoid = (_out(self, name, x, training) for name in ("_e", "_p", "_sigmoid"))
         _sigmoid_parts(x, e, p, sigmoid)
         if training:
@@ -56,7 +57,7 @@ class SiLU(Layer):
         return np.multiply(x, sigmoid, out=_out(self, "_y", x, training) if training else e)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x = cached(self, "_x", grad_out)  # the training forward's input
+        x, grad_out = cached(self, "_x", grad_out)  # the training forward's input
         grad_in = _out(self, "_grad_in", x, True)
         np.multiply(self._e, self._p, out=grad_in)
         np.multiply(grad_in, self._p, out=grad_in)  # sigmoid(x) sigmoid(-x)
@@ -113,10 +114,11 @@ class ELU(Layer):
         self.alpha = _check_alpha(alpha)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         return _elu_forward(self, x, training, self.alpha, 1.0)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        slope = cached(self, "_slope", grad_out)  # the training forward's dy/dx
+        slope, grad_out = cached(self, "_slope", grad_out)  # the training forward's dy/dx
         return np.multiply(grad_out, slope, out=_out(self, "_grad_in", slope, True))
 
     def get_config(self) -> dict[str, Any]:
@@ -145,10 +147,11 @@ class SELU(Layer):
     _slope: np.ndarray  # dy/dx, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         return _elu_forward(self, x, training, SELU_ALPHA, SELU_SCALE)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        slope = cached(self, "_slope", grad_out)  # the training forward's dy/dx
+        slope, grad_out = cached(self, "_slope", grad_out)  # the training forward's dy/dx
         return np.multiply(grad_out, slope, out=_out(self, "_grad_in", slope, True))
 
 
@@ -165,6 +168,7 @@ class Softplus(Layer):
     _sigmoid: np.ndarray  # sigmoid(x), cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         y, e = _out(self, "_y", x, training), _out(self, "_e", x, training)
         if training:  # sigmoid(x) from exp(-|x|), for backward
             _sigmoid_parts(x, e, _out(self, "_p", x, True), _out(self, "_sigmoid", x, True))
@@ -174,7 +178,7 @@ class Softplus(Layer):
         return np.add(np.maximum(x, const(0.0, x.dtype), out=y), e, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        sigmoid = cached(self, "_sigmoid", grad_out)  # the training forward's sigmoid(x)
+        sigmoid, grad_out = cached(self, "_sigmoid", grad_out)  # the training forward's sigmoid(x)
         return np.multiply(grad_out, sigmoid, out=_out(self, "_grad_in", sigmoid, True))
 
 
@@ -193,6 +197,7 @@ class Mish(Layer):
     _slope: np.ndarray  # dy/dx, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         w, below, n, d, t = (_out(self, name, x, training)
                              for name in ("_w", "_below", "_n", "_d", "_t"))
         _mish_gate(x, w, below, n, d, t)
@@ -211,7 +216,7 @@ class Mish(Layer):
         return np.multiply(x, t, out=_out(self, "_y", x, True))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        slope = cached(self, "_slope", grad_out)  # the training forward's dy/dx
+        slope, grad_out = cached(self, "_slope", grad_out)  # the training forward's dy/dx
         return np.multiply(grad_out, slope, out=_out(self, "_grad_in", slope, True))
 
 

@@ -183,6 +183,7 @@ class Layer:
 
     input_grad: bool = True
     _trainable: bool = True
+    _dtype: np.dtype | None = None  # the model's (cast_state); None: no model built it
 
     @property
     def trainable(self) -> bool:
@@ -210,6 +211,12 @@ class Layer:
         from ``rng``; return the output width."""
         self.in_features = in_features
         return in_features
+
+    def cast_state(self, dtype: np.dtype) -> None:
+        """Compute in the model's ``dtype`` (``Sequential.build`` calls this): a batch or a
+        gradient of another real dtype is converted to it (``nonlin._layer_inputs``). Layers
+        with state to convert (``BatchNorm``'s statistics) extend it."""
+        self._dtype = np.dtype(dtype)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         """``y = f(x)`` for a batch ``x`` (n_samples, in_features); with ``training``, cache

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._finite import check_finite
+from ._loss_checks import check_probability_rows
 from ._quoting import quoted
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_extra import check_fit_targets as check_extra_targets
@@ -88,15 +89,7 @@ def prepare_targets(
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
             return check_labels(y, n_outputs)
         _check_width(y, n_outputs)
-        rows = y.sum(axis=1)
-        if not np.allclose(rows, 1.0, atol=1e-6):
-            raise ValueError(
-                "Expected one-hot or probability rows summing to 1 for cross-entropy. "
-                f"Received a row summing to {rows[np.argmax(np.abs(rows - 1))]!r}"
-            )
-        if np.any(y < 0):  # [2, -1] sums to 1 too; its loss has no lower bound
-            raise ValueError("Expected one-hot or probability rows (entries >= 0) for "
-                             f"cross-entropy. Received {y[y < 0][0].item()!r}")
+        check_probability_rows(y)  # the public calls run it too
         return as_model_dtype(y, dtype, name)
     if y.ndim == 1:
         if n_outputs > 1:  # (n,) is one column: labels for n_outputs columns need cross-entropy

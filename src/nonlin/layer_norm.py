@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import allocating, cached, layer_input, not_built
+from ._layer_inputs import cached
+from ._misuse import allocating, layer_input, not_built
 from ._quoting import quoted
 from .core import Layer, Param, RandomLike, const, layer_buffer
 from .validation import check_bool, is_real
@@ -174,7 +175,7 @@ class LayerNormalization(Layer):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
-        xhat = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
+        xhat, grad_out = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
         dt, gamma = xhat.dtype, self.gamma
         part = layer_buffer(self, "_part", xhat.shape, dt)
         if self._trainable:  # frozen: no dL/dgamma, dL/dbeta (their grads stay zero)

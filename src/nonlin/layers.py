@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ._layer_inputs import cached, layer_batch, passed_grad
 from ._misuse import (
     allocating,
-    cached,
     dense_grad,
     input_error,
     keras_keywords,
@@ -238,15 +238,15 @@ class Dropout(Layer):
         self._frozen = bool(frozen)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.rate == 0.0:
             return x
         mask = self._mask
         if not (self._frozen and mask is not None and mask.shape == x.shape):
             try:
                 mask = self._draw(x.shape, x.dtype)
-            except (AttributeError, TypeError) as error:  # no rng before build; no float x
-                raise (input_error(self, x, built=self.rng is not None, floats=True)
-                       or error) from None
+            except AttributeError as error:  # no rng before build
+                raise (input_error(self, x, built=self.rng is not None) or error) from None
         self._y = y = scratch(getattr(self, "_y", None), x.shape, x.dtype)
         return np.multiply(x, mask, out=y)
 
@@ -262,10 +262,10 @@ class Dropout(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.rate == 0.0:
-            return grad_out
-        mask = cached(self, "_mask", grad_out)  # the training forward's
-        grad_in = self._grad_in = scratch(getattr(self, "_grad_in", None), grad_out.shape,
-                                          grad_out.dtype)
+            return passed_grad(self, grad_out)
+        mask, grad_out = cached(self, "_mask", grad_out)  # the training forward's (its dtype)
+        grad_in = self._grad_in = scratch(getattr(self, "_grad_in", None), mask.shape,
+                                          mask.dtype)
         return np.multiply(grad_out, mask, out=grad_in)
 
     def get_config(self) -> dict[str, Any]:

@@ -26,9 +26,10 @@ Conventions, shared by every loss here:
 * In ``fit``, a batch's loss is reduced as the loss says, and the epoch's loss (History's
   ``"loss"``) is for ``"mean"`` the batches' means weighted by their rows, for ``"sum"``
   the total ``sum_i w_i L_i`` over the epoch's rows, what ``evaluate`` gives.
-* The public ``__call__`` and ``grad`` validate their inputs (the checks live
-  in ``nonlin._loss_checks``). Training loops validate once and call the
-  private ``_value`` / ``_grad`` on each batch.
+* The public ``__call__`` and ``grad`` validate their inputs, targets as ``fit`` does (checks in
+  ``nonlin._loss_checks``), and compute in ``y_pred``'s dtype (float32 or float64, else float64),
+  ``y_true`` and ``sample_weight`` converted: ``grad`` and ``"none"``'s losses come in it, a
+  reduced loss as a float. Training loops validate once, then call ``_value`` / ``_grad``.
 * ``from_logits=True`` fuses the output activation into the loss, which is
   both faster and stable: the gradient is just ``p - y``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
@@ -47,6 +48,7 @@ from ._loss_checks import (
     check_loss_inputs,
     check_out,
     check_probabilities,
+    check_probability_rows,
     check_real_target,
     check_reduction,
 )
@@ -252,8 +254,8 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
     one-hot (or soft) rows (n_samples, n_classes). ``L_i = -sum_j y_ij log p_ij``.
     With ``from_logits=True``, ``log p = log_softmax(z)`` is fused in and the
-    gradient is ``s_i softmax(z) - y`` with ``s_i = sum_j y_ij`` (``softmax(z) - y``
-    for rows summing to 1, as ``fit`` requires; PyTorch's gradient too); otherwise
+    gradient is ``softmax(z) - y`` (PyTorch's too: rows sum to 1, which ``fit`` and the
+    public calls check, refusing a negative entry as well); otherwise
     ``p`` is floored at ``eps``, ``eps`` as in ``BinaryCrossEntropy`` (1e-7 in
     float32, 1e-15 in float64), and the gradient is ``-y / max(p, eps)``: below
     ``eps``, where the value is flat, about ``-1/eps`` at a true class predicted 0
@@ -271,8 +273,8 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         n, k = y_pred.shape
         if y_true.ndim == 2 and y_true.shape[1] == 1 and k > 1:
             y_true = y_true[:, 0]
-        if y_true.ndim == 2:
-            return super()._check_target(y_true, y_pred)
+        if y_true.ndim == 2:  # one-hot or probability rows, checked as fit checks its targets
+            return check_probability_rows(super()._check_target(y_true, y_pred))
         if y_true.shape != (n,):
             raise ValueError(f"Expected {n} integer labels. Received shape {y_true.shape}")
         return check_labels(y_true, k, "y_true")

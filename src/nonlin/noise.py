@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import cached, input_error
+from ._layer_inputs import cached, layer_batch, passed_grad
+from ._misuse import input_error
 from ._quoting import quoted
 from .activations_smooth import SELU_ALPHA, SELU_SCALE
 from .core import Layer, RandomLike, const, layer_buffer
@@ -105,6 +106,7 @@ class AlphaDropout(NoiseLayer):
         self.rate = _check_rate(rate)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.rate == 0.0:
             return x
         if self._fresh(x, "_slope"):
@@ -130,8 +132,8 @@ class AlphaDropout(NoiseLayer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.rate == 0.0:
-            return grad_out
-        slope = cached(self, "_slope", grad_out)  # the training forward's a * mask
+            return passed_grad(self, grad_out)
+        slope, grad_out = cached(self, "_slope", grad_out)  # the training forward's a * mask
         return np.multiply(grad_out, slope, out=layer_buffer(self, "_grad_in", slope.shape,
                                                              slope.dtype))
 
@@ -156,6 +158,7 @@ class GaussianDropout(NoiseLayer):
         self.rate = _check_rate(rate)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.rate == 0.0:
             return x
         if self._fresh(x, "_noise"):
@@ -167,8 +170,8 @@ class GaussianDropout(NoiseLayer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.rate == 0.0:
-            return grad_out
-        noise = cached(self, "_noise", grad_out)  # the training forward's 1 + s z
+            return passed_grad(self, grad_out)
+        noise, grad_out = cached(self, "_noise", grad_out)  # the training forward's 1 + s z
         return np.multiply(grad_out, noise, out=layer_buffer(self, "_grad_in", noise.shape,
                                                              noise.dtype))
 
@@ -194,6 +197,7 @@ class GaussianNoise(NoiseLayer):
         self.stddev = float(stddev)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.stddev == 0.0:
             return x
         if self._fresh(x, "_noise"):
@@ -203,8 +207,8 @@ class GaussianNoise(NoiseLayer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.stddev == 0.0:
-            return grad_out
-        cached(self, "_noise", grad_out)  # a training forward of this shape came first
+            return passed_grad(self, grad_out)
+        _, grad_out = cached(self, "_noise", grad_out)  # a training forward of this shape
         return grad_out
 
 

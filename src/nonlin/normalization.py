@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import allocating, cached, input_error, layer_input
+from ._layer_inputs import cached
+from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
 from ._state_checks import copy_statistics
 from .core import Layer, Param, RandomLike, const, layer_buffer
@@ -169,7 +170,7 @@ class BatchNorm(Layer):
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
+        xhat, grad_out = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
         inv_std = self._inv_std
         part = layer_buffer(self, "_part", xhat.shape, xhat.dtype)
         # below, out positional: NumPy's stubs only know out= as a keyword

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import allocating, cached, input_error, layer_input
+from ._layer_inputs import cached
+from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
 from .activations import _zeros
 from .core import Layer, Param, RandomLike, const, layer_buffer
@@ -92,7 +93,7 @@ class PReLU(Layer):
         return np.add(y, negative, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
-        x = cached(self, "_x", grad_out)  # the training forward's input
+        x, grad_out = cached(self, "_x", grad_out)  # the training forward's input
         dtype = x.dtype
         part = layer_buffer(self, "_part", x.shape, dtype)
         if self._trainable:  # frozen: alpha's gradient stays zero

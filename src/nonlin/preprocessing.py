@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import cached, layer_input, not_built
+from ._layer_inputs import cached
+from ._misuse import layer_input, not_built
 from ._quoting import quoted
 from ._state_checks import copy_statistics, negative_entry
 from .core import Layer, RandomLike, const, layer_buffer
@@ -191,7 +192,7 @@ class Normalization(Layer):
         return np.divide(np.subtract(x, mean, out=y), std, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
-        cached(self, "_y", grad_out)  # a training forward of this shape came first
+        _, grad_out = cached(self, "_y", grad_out)  # a training forward of this shape came first
         if not self.input_grad:  # the first layer: nobody reads dL/dx
             return None
         grad_in = layer_buffer(self, "_grad_in", grad_out.shape, self._std.dtype)
