@@ -82,3 +82,88 @@ def test_text_labels_without_classes_dtype(record, expected):
     from nonlin._sklearn_labels import text_labels
 
     assert text_labels(record) is expected
+
+
+# -- 3. checkpoints: resume's optimizer, the metrics recorded, the warning's line --------
+def _ck_run(tmp_path, **options):
+    """A model fitted 2 epochs with ``ModelCheckpoint`` and the checkpoint's path."""
+    import numpy as np
+
+    import nonlin
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(3),
+                               nonlin.Softmax()])
+    run = {"loss": "cross_entropy", "optimizer": nonlin.Adam(0.01), "metrics": ["accuracy"],
+           **options}
+    path = tmp_path / "ck.safetensors"
+    model.fit(X, y, epochs=2, batch_size=8, verbose=0, seed=0,
+              callbacks=[nonlin.ModelCheckpoint(path)], **run)
+    return model, path
+
+
+def _fresh(model):
+    import nonlin
+
+    return nonlin.Sequential.from_config(model.get_config()).build(3, seed=1)
+
+
+def test_resume_takes_the_checkpoints_optimizer_when_given_none(tmp_path):
+    import numpy as np
+
+    import nonlin
+    from nonlin.checkpoint import resume
+
+    model, path = _ck_run(tmp_path)
+    for call in (lambda m: resume(m, path=path), lambda m: resume(m, None, path)):
+        fresh = _fresh(model)
+        epoch, optimizer = call(fresh)  # before: TypeError, a required optimizer
+        assert epoch == 2 and type(optimizer) is nonlin.Adam
+        assert optimizer.iterations == model.optimizer.iterations
+        for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert resume(_fresh(model), "adam", path)[0] == 2  # as before
+    compiled = _fresh(model)
+    compiled.compile(nonlin.SGD(0.1), "cross_entropy")  # as fit(resume_from=): checked
+    with pytest.raises(ValueError, match="was trained with Adam"):
+        resume(compiled, path=path)
+    with pytest.raises(TypeError, match=r"Expected the checkpoint's path"):
+        resume(_fresh(model), "ck.safetensors")
+
+
+def test_a_checkpoint_records_the_metrics_as_a_model_file_does(tmp_path):
+    import json
+
+    import safetensors
+
+    import nonlin
+
+    def record(path):
+        with safetensors.safe_open(str(path), "np") as f:
+            return json.loads(f.metadata()["compile"])["metrics"]
+
+    precision = nonlin.metrics.Precision()
+    model, path = _ck_run(tmp_path, metrics=["accuracy", precision])
+    model.compile(nonlin.Adam(0.01), "cross_entropy", metrics=["accuracy", precision])
+    nonlin.save(model, tmp_path / "m.safetensors")
+    expected = ["accuracy", {"class_name": "Precision", "config": precision.get_config()}]
+    assert record(tmp_path / "m.safetensors") == expected
+    assert record(path) == expected  # before: {"class_name": "Accuracy", ...} for "accuracy"
+    _, path = _ck_run(tmp_path, metrics="accuracy")  # one metric, not in a list
+    assert record(path) == ["accuracy"]
+
+
+def _custom_metric(y_true, y_pred):
+    return 0.0
+
+
+def test_the_warning_about_a_left_out_metric_points_at_the_users_fit(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _ck_run(tmp_path, metrics=["accuracy", _custom_metric])
+    left_out = [w for w in caught if "compile record leaves out" in str(w.message)]
+    assert len(left_out) == 2  # one per checkpoint written
+    assert {w.filename for w in left_out} == {__file__}  # before: nonlin's checkpoint.py
