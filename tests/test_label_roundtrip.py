@@ -88,10 +88,12 @@ def test_class_weight_keys_spelled_like_non_finite_floats_stay_text(tmp_path):
 def test_a_file_without_classes_dtype_reads_the_strings_as_floats_as_before(tmp_path):
     from nonlin import ModelFileError
 
-    est = _fit(_labels(["inf", "nan"]))
-    path = _edit_fitted(tmp_path, est, lambda fitted: fitted.pop("classes_dtype"))
+    est = _fit(_labels([1.0, 2.0]))
+    path = _edit_fitted(tmp_path, est, lambda fitted: (fitted.pop("classes_dtype"),
+                                                       fitted.update(classes=[1.0, "inf"])))
     with pytest.raises(ModelFileError, match="distinct sorted labels"):
-        nls.load(path)  # [inf, nan]: no labels scikit-learn takes, as before the field
+        nls.load(path)  # [1.0, inf]: no labels scikit-learn takes, as before the field
+    # labels all spelled "inf", "-inf", "nan": text (tests/test_followups_s16.py)
     mixed = _fit(_labels(["-inf", "a", "inf", "nan"]))  # NumPy reads [-inf, "a", ...] as text
     path = _edit_fitted(tmp_path, mixed, lambda fitted: fitted.pop("classes_dtype"))
     assert nls.load(path).classes_.tolist() == ["-inf", "a", "inf", "nan"]

@@ -21,18 +21,15 @@ costs two dictionary look-ups.
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
-from types import FrameType
 from typing import Any
 
 import numpy as np
 
 from ._quoting import quoted
+from ._stacklevel import user_stacklevel
 
 KEEP = object()  # fit_names' answer when the names stay as they are (a continued fit)
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SHOWN = 5  # names listed per kind in a mismatch message, as scikit-learn
 
 
@@ -178,8 +175,4 @@ def _listed(names: list[str]) -> str:
 
 def _warn(message: str) -> None:
     """A ``UserWarning`` pointing at the first caller outside nonlin."""
-    frame: FrameType | None = sys._getframe()
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
+    warnings.warn(message, UserWarning, stacklevel=user_stacklevel())

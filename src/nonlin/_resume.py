@@ -58,8 +58,8 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     """The checkpoint at ``path``, checked against a built ``model``; ``model`` is unchanged.
 
     The model's architecture, input width and dtype must match the
-    checkpoint's, and ``optimizer`` (an instance or registry name) must be of
-    the checkpoint's class; ``check(saved model)`` runs last (fit's
+    checkpoint's, and ``optimizer`` (an instance or registry name; ``None``: no
+    check) must be of the checkpoint's class; ``check(saved model)`` runs last (fit's
     feature-name check). ``fit`` reads and checks first, runs its own checks
     with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
     and only then calls ``apply_resume``: a refused call changes nothing.
@@ -75,7 +75,7 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     expected = type(checkpoint.optimizer)
     given = (registry.lookup("optimizer", optimizer) if isinstance(optimizer, str)
              else type(optimizer))
-    if given is not expected:
+    if optimizer is not None and given is not expected:
         raise ValueError(
             f"The checkpoint {source!r} was trained with {expected.__name__}. "
             f"Received: optimizer={quoted(optimizer)}"
@@ -104,10 +104,16 @@ def apply_resume(model: Sequential, checkpoint: Checkpoint) -> None:
             layer.rng = model.rng
 
 
-def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
+def resume(model: Sequential, optimizer: Any = None,
+           path: str | os.PathLike[str] | None = None, *,
            check: Callable[[Sequential], Any] | None = None) -> tuple[int, Any]:
     """Put the checkpoint at ``path`` into a built ``model``: ``read_resume``'s checks
     (nothing changes when one refuses), then ``apply_resume``.
+
+    ``optimizer`` (an instance or registry name) must be of the checkpoint's class;
+    ``None`` (``resume(model, path=path)``), as in ``fit(resume_from=path)``: the model's
+    (``compile``'s or its last ``fit``'s), checked so, else none to check: the checkpoint's
+    trains either way.
 
     Returns
     -------
@@ -117,6 +123,11 @@ def resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
         The checkpoint's optimizer (its config, learning rate, slots and step
         count), to train with in place of ``optimizer``.
     """
+    if path is None:
+        raise TypeError("Expected the checkpoint's path: resume(model, path=...). "
+                        "Received: path=None")
+    if optimizer is None:
+        optimizer = getattr(model, "optimizer", None)
     checkpoint = read_resume(model, optimizer, path, check=check)
     apply_resume(model, checkpoint)
     return checkpoint.epoch, checkpoint.optimizer

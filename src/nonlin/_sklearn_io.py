@@ -51,10 +51,6 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _unnumber(value: Any) -> Any:
-    return float(value) if value in ("inf", "-inf", "nan") else value
-
-
 def encode_params(params: dict[str, Any]) -> dict[str, Any]:
     """The estimator's parameters as JSON values (callbacks and RandomStates are dropped)."""
     out: dict[str, Any] = {}
@@ -200,7 +196,7 @@ def _rate_rule(rule: Any) -> dict[str, Any] | None:
 
 def _loss(value: Any) -> Any:
     """A loss as a fit leaves it: a NumPy float (float64; a float32 one comes back so)."""
-    return None if value is None else np.float64(_unnumber(value))
+    return None if value is None else np.float64(filecheck._unnumber(value))
 
 
 def _jsonable(value: Any) -> Any:
@@ -231,7 +227,7 @@ def restore_fitted(est: Any, fitted: dict[str, Any]) -> None:
     for name in _FITTED:
         if name in fitted:
             value = fitted[name]
-            kind = _loss if name in ("loss_", "loss_curve_", "best_loss_") else _unnumber
+            kind = _loss if name in ("loss_", "loss_curve_", "best_loss_") else filecheck._unnumber
             value = [kind(v) for v in value] if isinstance(value, list) else kind(value)
             setattr(est, name, value)
     est._objective_kind = fitted["objective"]

@@ -2,7 +2,8 @@
 
 ``training.fitted`` holds ``classes`` (JSON values; a non-finite float as the
 string "inf", "-inf" or "nan"), ``classes_dtype`` (``np.dtype(...).str``; files
-from before it was written lack it) and ``y_type``. ``labels`` rebuilds
+from before it was written lack it: ``text_labels`` decides how they read) and
+``y_type``. ``labels`` rebuilds
 ``classes_`` and the fitted ``LabelBinarizer`` from them, checked against each
 other and against the network's outputs. This module does not import
 scikit-learn (``LabelBinarizer`` is passed in).
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._sklearn_filecheck import _FITTED, _refuse, _unnumber
+from ._sklearn_filecheck import _FITTED, _NONFINITE, _refuse, _unnumber
 
 _LABEL_KINDS = "biufUO"  # the dtypes classes_ may have: bool, integers, floats, str, object
 _TEXT_KINDS = "UO"  # those whose labels are text (scikit-learn refuses non-finite labels)
@@ -27,9 +28,17 @@ def text_labels(record: Any) -> bool:
     """Whether ``training.fitted`` (``record``, unchecked) records a str or object
     ``classes_dtype``: its labels are text, so a label "inf", "-inf" or "nan" (in
     ``classes`` or a ``class_weight`` key) is that text, not the non-finite float the file
-    writes so. Without ``classes_dtype`` (files from before it was written) or with
-    another dtype, those strings read as floats."""
-    spelled = record.get("classes_dtype") if isinstance(record, dict) else None
+    writes so. With another dtype, those strings read as floats. Without ``classes_dtype``
+    (files from before it was written) they read as floats too, unless every class is
+    spelled so: non-finite floats are no labels scikit-learn fits (``fit`` and
+    ``partial_fit`` refuse them), so such a file's labels can only have been text."""
+    if not isinstance(record, dict):
+        return False
+    if "classes_dtype" not in record:
+        classes = record.get("classes")
+        return isinstance(classes, list) and bool(classes) and all(
+            isinstance(c, str) and c in _NONFINITE for c in classes)
+    spelled = record["classes_dtype"]
     try:
         return isinstance(spelled, str) and np.dtype(spelled).kind in _TEXT_KINDS
     except (TypeError, ValueError, OverflowError):  # refused with the classes

@@ -68,6 +68,7 @@ from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
 from ._quoting import quoted
 from ._resume import resume
+from ._stacklevel import user_stacklevel
 from .callbacks import Callback
 from .core import Sequential
 from .io import file_buffer
@@ -100,10 +101,13 @@ def _optimizer_json(optimizer: Any) -> tuple[dict[str, Any], dict[str, np.ndarra
 
 def _compiled(model: Sequential) -> dict[str, str]:
     """The model's compile record, its optimizer left to the checkpoint record: the loss,
-    and the running fit's metrics (outside one, ``compile``'s). What the registry does not
-    hold is left out with a warning (``stacklevel``: the caller of ``save_checkpoint``)."""
-    running = fit_metrics(model) if "_fit_metrics" in model.__dict__ else None
-    return compile_record(model, 5, include_optimizer=False, metrics=running, again=_AGAIN)[0]
+    and the running fit's metrics as it was given them (outside one, ``compile``'s), which
+    the record of a model file compiled with them holds too (names as names). What the
+    registry does not hold is left out with a warning pointing at the user's call (``fit``,
+    ``save_checkpoint``), however deep inside nonlin the checkpoint is written."""
+    running = model.__dict__.get("_fit_metrics_given")
+    return compile_record(model, user_stacklevel() + 1, include_optimizer=False,
+                          metrics=running, again=_AGAIN)[0]
 
 
 def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:

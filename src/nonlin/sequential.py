@@ -51,10 +51,10 @@ class Sequential(ModelState, KerasMethods):
     (1, 1)
     """
 
-    # set by loading and resuming (``nonlin._reader``, ``nonlin.checkpoint``) and during fit
-    metadata: dict[str, Any]
+    metadata: dict[str, Any]  # these: set by loading, resuming (_reader, checkpoint) and fit
     _fit_callbacks: list[Any]
     _fit_metrics: list[Any]
+    _fit_metrics_given: list[Any]  # fit's metrics as given to it, while it runs (train._run)
     _fit_running: int  # id(model) while its fit runs (train._run)
     _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
     _epoch_logs: tuple[int, dict[str, Any]] | None

@@ -89,9 +89,14 @@ def compiled(model: Sequential, optimizer: Any, loss: Any,
                          "metrics it started with. Set model.optimizer.lr to change the learning "
                          "rate (as LearningRateScheduler does); for another optimizer or loss, "
                          "stop the fit (model.stop_training = True), then compile and fit again")
+    return resolve_optimizer(optimizer), resolve_loss(loss), _listed(metrics)
+
+
+def _listed(metrics: Any) -> list[Any]:
+    """Metrics as given (``None``, one, or an iterable of them) as a list."""
     if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
-        metrics = [] if metrics is None else [metrics]
-    return resolve_optimizer(optimizer), resolve_loss(loss), list(metrics)
+        return [] if metrics is None else [metrics]
+    return list(metrics)
 
 
 @contextmanager
@@ -182,7 +187,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))
         train, val = _validation(model, loss, train, validation_split, validation_data)
-        metrics = resolve_metrics(metrics, loss, model)  # a bad name: refused, nothing changed
+        given_metrics = _listed(metrics)  # as given: a checkpoint records them so
+        metrics = resolve_metrics(given_metrics, loss, model)  # a bad name: refused
         seeded = as_rng(seed) if seed is not None and not built_here else None
         checkpoint = None
         if resume_from is not None:  # read and checked; put in only once every check passed
@@ -206,7 +212,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                             shuffle, epochs, verbose, initial_epoch)
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
     record_names(model, names)
-    _run(loop, callbacks, initial_epoch, epochs)
+    _run(loop, callbacks, initial_epoch, epochs, given_metrics)
     return history if resume_from is not None else this_fit  # a resumed run: the whole curve
 
 
@@ -235,14 +241,17 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     return loop, this_fit
 
 
-def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int) -> None:
+def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int,
+         given_metrics: list[Any]) -> None:
     """The epochs, with SIGINT deferred to step ends and non-finite updates refused;
-    a resumed run's callbacks get their saved state after ``on_train_begin``."""
+    a resumed run's callbacks get their saved state after ``on_train_begin``;
+    ``given_metrics``: the metrics as ``fit`` got them, for checkpoints' records."""
     model, cbs, optimizer = loop.model, loop.cbs, loop.optimizer
     saved_states = model.__dict__.pop("_resume_callbacks", None)
     guard = SigintGuard()
     optimizer.check_finite = True
     model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
+    model._fit_metrics_given = given_metrics  # a checkpoint's compile record, as compile's
     model._fit_running = id(model)  # a nested fit (a callback's) is refused
     try:
         with guard.installed():
@@ -262,6 +271,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     finally:
         optimizer.check_finite = False
         model.__dict__.pop("_fit_metrics", None)
+        model.__dict__.pop("_fit_metrics_given", None)
         model.__dict__.pop("_fit_running", None)
 
 
