@@ -1,11 +1,16 @@
 """Follow-ups of session 16: one ``_unnumber`` for the sklearn file reader, old files whose
-labels are all spelled "inf"/"-inf"/"nan", and checkpoints' ``resume`` and compile record."""
+labels are all spelled "inf"/"-inf"/"nan", checkpoints' ``resume`` and compile record, and
+where the callbacks' warnings point."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import nonlin
 
 
 def test_one_unnumber_serves_the_sklearn_reader_and_its_checks() -> None:
@@ -167,3 +172,22 @@ def test_the_warning_about_a_left_out_metric_points_at_the_users_fit(tmp_path):
     left_out = [w for w in caught if "compile record leaves out" in str(w.message)]
     assert len(left_out) == 2  # one per checkpoint written
     assert {w.filename for w in left_out} == {__file__}  # before: nonlin's checkpoint.py
+
+
+def test_a_monitor_missing_from_the_logs_is_reported_at_the_users_fit(tmp_path) -> None:
+    """EarlyStopping, ReduceLROnPlateau and ModelCheckpoint(save_best_only) warn, as Keras 3,
+    when their monitored key is not logged; the warning points at the user's fit call,
+    not at nonlin's callback machinery."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()]).build(2, seed=0)
+    callbacks = [nonlin.EarlyStopping(monitor="val_loss"),
+                 nonlin.ReduceLROnPlateau(monitor="val_acc"),
+                 nonlin.ModelCheckpoint(str(tmp_path / "c.safetensors"), save_best_only=True)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+                  callbacks=callbacks)
+    found = [w for w in caught if "which is not available" in str(w.message)]
+    assert len(found) == 3
+    assert {w.filename for w in found} == {__file__}

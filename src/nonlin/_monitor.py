@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from ._quoting import quoted
+from ._stacklevel import user_stacklevel
 from .validation import is_integer, is_real
 
 
@@ -90,16 +91,16 @@ def _better(monitor: str, mode: str, metrics: Iterable[Any] = (),
     return lambda current, best, delta: current + delta < best
 
 
-def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
-            stacklevel: int = 3) -> TypeGuard[dict[str, Any]]:
+def _logged(logs: dict[str, Any] | None, monitor: str,
+            what: str) -> TypeGuard[dict[str, Any]]:
     """Whether ``logs`` has ``monitor`` (then it is a dict, not None); if not, warn as
     Keras 3 does and return False. ``what`` starts the warning (``"Early stopping
-    conditioned on metric"``); the available keys follow, in the logs' order.
-    ``stacklevel`` counts from the caller."""
+    conditioned on metric"``); the available keys follow, in the logs' order. It points at
+    the user's call (``fit``, or their own callback's), not at nonlin's line."""
     if logs and monitor in logs:
         return True
     warnings.warn(f"{what} `{monitor}` which is not available. "
-                  f"Available metrics are: {','.join(logs or {})}", stacklevel=stacklevel)
+                  f"Available metrics are: {','.join(logs or {})}", stacklevel=user_stacklevel())
     return False
 
 

@@ -230,8 +230,7 @@ class ModelCheckpoint(Callback):
         self.best = None if best is None else float(best)
 
     def _improved(self, logs: dict[str, Any]) -> bool:
-        if not _logged(logs, self.monitor, "Can save best model only with metric",
-                       stacklevel=4):
+        if not _logged(logs, self.monitor, "Can save best model only with metric"):
             return True  # Keras 3: warn and save; ``best`` stays as it was
         current = _monitored(logs, self.monitor)
         if current is None:
@@ -256,6 +255,7 @@ class ModelCheckpoint(Callback):
             self.best = best
             if not isinstance(exc, ValueError):  # not: NaN (diverged), slots of other params
                 raise  # OSError (disk full, ...), KeyboardInterrupt
-            warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}", stacklevel=2)
+            warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}",
+                          stacklevel=user_stacklevel())  # at the user's fit
             return
         self.saved.append(path)
