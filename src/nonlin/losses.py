@@ -46,6 +46,7 @@ import numpy as np
 
 from ._loss_checks import (
     check_loss_inputs,
+    check_not_swapped,
     check_out,
     check_probabilities,
     check_probability_rows,
@@ -268,6 +269,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        check_not_swapped(y_true, y_pred)
         if not self.from_logits:  # public calls only: fit's Softmax outputs are in range
             check_probabilities(y_pred)
         n, k = y_pred.shape
