@@ -8,7 +8,8 @@ command-line user met, each of which now says what to do.
 - a class given for an optimizer or a loss, a name given for a layer: what to create;
 - a text file given to ``nonlin.load`` is named as text, not as a huge header length;
 - an object array of numbers (``DataFrame.to_numpy()`` of mixed types) is not called text;
-- ``--missing mean`` on a column of True/False says to write booleans as 1 and 0.
+- ``--missing mean`` on a column of True/False says to write booleans as 1 and 0;
+- ``nonlin evaluate DATA.csv MODEL`` (the order swapped) says the model comes first.
 """
 
 from __future__ import annotations
@@ -141,3 +142,19 @@ def test_missing_mean_on_a_boolean_column_says_write_1_and_0(
     assert code == 2
     assert "column 'member' holds text, not numbers (line 2: 'False'; write booleans as 1 and 0)" \
         in err
+
+
+def test_data_and_model_swapped_on_the_command_line_says_model_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12))
+    (tmp_path / "d.csv").write_text("a,b,y\n" + rows)
+    model = str(tmp_path / "m.safetensors")
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--epochs", "1",
+                     "--quiet", "-o", model]) == 0
+    capsys.readouterr()
+    for command in ("evaluate", "predict"):
+        assert cli.main([command, str(tmp_path / "d.csv"), model]) == 2
+        err = capsys.readouterr().err
+        assert "not a nonlin model file" in err
+        assert err.rstrip().endswith("predict and evaluate take the model first: MODEL DATA.csv")
