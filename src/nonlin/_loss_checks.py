@@ -93,6 +93,14 @@ def check_not_swapped(y_true: np.ndarray, y_pred: np.ndarray) -> None:
             "swap them")
 
 
+def check_categorical_inputs(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool) -> None:
+    """``CrossEntropy``'s public calls: the arguments in their order, and probabilities
+    in [0, 1] unless ``from_logits`` (fit's Softmax outputs are in range)."""
+    check_not_swapped(y_true, y_pred)
+    if not from_logits:
+        check_probabilities(y_pred)
+
+
 def check_probabilities(y_pred: np.ndarray) -> None:
     """Refuse a ``y_pred`` outside [0, 1] for a cross-entropy of probabilities, as PyTorch's
     ``BCELoss`` does: scores (logits) given without ``from_logits=True`` would give a

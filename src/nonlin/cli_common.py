@@ -183,8 +183,7 @@ def check_input_file(path: str, what: str = "data file") -> None:
 
 
 def check_model_file(path: str, what: str = "model file") -> None:
-    """Refuse, in CLI terms, a file that is not a safetensors file at all (a CSV file given
-    as the model); a damaged one is left to the loader, which names what is wrong."""
+    """Refuse, in CLI terms, a file not safetensors at all (a CSV given as the model)."""
     check_input_file(path, what)
     with open(path, "rb") as handle:
         start = handle.read(9)
