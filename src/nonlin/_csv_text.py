@@ -63,8 +63,10 @@ def text_column(plan: _Plan, columns: Iterable[int]) -> str | None:
         found = first_text(plan.source, position)
         if found is not None:
             line, cell = found
+            boolean = cell.strip().lower() in ("true", "false")
+            hint = "; write booleans as 1 and 0" if boolean else ""
             return (f"column {quoted(plan.names[position])} holds text, not numbers "
-                    f"(line {line}: {quoted(cell, 40)})")
+                    f"(line {line}: {quoted(cell, 40)}{hint})")
     return None
 
 

@@ -159,6 +159,8 @@ def _what_is_it(data: bytes) -> str:
             return name
     if len(data) >= 2 and data[0] == 0x80 and 2 <= data[1] <= 5:
         return "a Python pickle (it is never unpickled: pickles can run code)"
+    if len(data) >= 8 and all(32 <= b < 127 or b in b"\t\n\r" for b in data[:8]):  # no length
+        return f"a text file (it starts with {quoted(data[:8].decode())}, a CSV file say)"
     return ""
 
 

@@ -25,7 +25,9 @@ from .core import LayerProtocol
 def check_layer(layer: Any, where: str) -> None:
     """Refuse an object that is not a layer (a class instead of an instance: a hint)."""
     if isinstance(layer, type) or not isinstance(layer, LayerProtocol):
-        hint = f"; create one: {layer.__name__}()" if isinstance(layer, type) else ""
+        hint = (f"; create one: {layer.__name__}()" if isinstance(layer, type)
+                else f"; a name is not a layer: nonlin.registry.activation({layer!r}) makes "
+                "one" if isinstance(layer, str) else "")
         raise TypeError("Expected layers with build/forward/backward/parameters/get_config. "
                         f"Received: {where}={quoted(layer)}{hint}")
 

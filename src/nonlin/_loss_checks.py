@@ -82,6 +82,25 @@ def check_loss_inputs(
     return y_true, y_pred, sample_weight
 
 
+def check_not_swapped(y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    """Refuse one column of predictions against several columns of targets, naming the
+    likely cause: the arguments in PyTorch's order, ``loss(input, target)``."""
+    if y_pred.shape[1] == 1 and y_true.ndim == 2 and y_true.shape[1] > 1:
+        raise ValueError(
+            f"Expected y_true of shape ({y_pred.shape[0]},) or {y_pred.shape} for y_pred of "
+            f"shape {y_pred.shape}. Received y_true of shape {y_true.shape}; the arguments "
+            "are loss(y_true, y_pred), Keras' order (PyTorch's losses take (input, target)): "
+            "swap them")
+
+
+def check_categorical_inputs(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool) -> None:
+    """``CrossEntropy``'s public calls: the arguments in their order, and probabilities
+    in [0, 1] unless ``from_logits`` (fit's Softmax outputs are in range)."""
+    check_not_swapped(y_true, y_pred)
+    if not from_logits:
+        check_probabilities(y_pred)
+
+
 def check_probabilities(y_pred: np.ndarray) -> None:
     """Refuse a ``y_pred`` outside [0, 1] for a cross-entropy of probabilities, as PyTorch's
     ``BCELoss`` does: scores (logits) given without ``from_logits=True`` would give a

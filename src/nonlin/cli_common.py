@@ -183,15 +183,16 @@ def check_input_file(path: str, what: str = "data file") -> None:
 
 
 def check_model_file(path: str, what: str = "model file") -> None:
-    """Refuse, in CLI terms, a file that is not a safetensors file at all (a CSV file given
-    as the model); a damaged one is left to the loader, which names what is wrong."""
+    """Refuse, in CLI terms, a file not safetensors at all (a CSV given as the model)."""
     check_input_file(path, what)
     with open(path, "rb") as handle:
         start = handle.read(9)
     if len(start) == 9 and start[8:9] != b"{":  # after its 8-byte length, a JSON header
+        text = what == "model file" and all(32 <= b < 127 or b in b"\t\r\n" for b in start)
+        order = "; predict and evaluate take the model first: MODEL DATA.csv" if text else ""
         raise UsageError(
             f"{shown_path(path)}: not a nonlin {what} (a safetensors file written by 'nonlin "
-            f"train'); it starts with {start!r}"
+            f"train'); it starts with {start!r}{order}"
         )
 
 

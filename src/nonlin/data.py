@@ -170,9 +170,12 @@ def class_weights_for(
     if class_weight is None:
         return None
     if not isinstance(class_weight, dict):
-        raise TypeError(
-            f"Expected a dict {{class: weight}}. Received: class_weight={quoted(class_weight)}"
-        )
+        hint = ("; as in Keras, 'balanced' is no option here: pass the weights it stands for, "
+                "dict(enumerate(len(y) / (n_classes * np.bincount(y)))), or use "
+                "nonlin.sklearn.MLPClassifier(class_weight='balanced')"
+                if isinstance(class_weight, str) and class_weight == "balanced" else "")
+        raise TypeError(f"Expected a dict {{class: weight}}. Received: "
+                        f"class_weight={quoted(class_weight)}{hint}")
     n_classes = max(n_outputs, 2)
     table = np.ones(n_classes)
     for key, value in class_weight.items():

@@ -47,7 +47,8 @@ def resolve_loss(loss: Any, *, per_sample: bool = False) -> Loss:
     if isinstance(loss, str):
         return loss_from_name(loss)
     if not isinstance(loss, Loss):
-        raise TypeError(f"Expected a Loss or a loss name. Received: loss={quoted(loss)}")
+        hint = f"; create one: {loss.__name__}()" if isinstance(loss, type) else ""
+        raise TypeError(f"Expected a Loss or a loss name. Received: loss={quoted(loss)}{hint}")
     if not per_sample and loss.reduction == "none":
         raise ValueError(
             f"Expected a loss with reduction='mean' (the default) or 'sum': training and "

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._loss_checks import (
+    check_categorical_inputs,
     check_loss_inputs,
     check_out,
     check_probabilities,
@@ -268,8 +269,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        if not self.from_logits:  # public calls only: fit's Softmax outputs are in range
-            check_probabilities(y_pred)
+        check_categorical_inputs(y_true, y_pred, self.from_logits)  # public calls only
         n, k = y_pred.shape
         if y_true.ndim == 2 and y_true.shape[1] == 1 and k > 1:
             y_true = y_true[:, 0]

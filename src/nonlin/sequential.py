@@ -32,6 +32,7 @@ from .core import (
     backward_to_input,
     pack_parameters,
 )
+from .validation import check_n_features
 
 
 class Sequential(ModelState, KerasMethods):
@@ -90,11 +91,7 @@ class Sequential(ModelState, KerasMethods):
         Returns ``self`` so that construction chains. Building again makes new parameters
         (an optimizer that stepped the old ones refuses them: use a new one).
         """
-        if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
-            raise TypeError(f"Expected an int n_features. Received: "
-                            f"n_features={quoted(n_features)}")
-        if n_features <= 0:
-            raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
+        check_n_features(n_features)
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")

@@ -77,7 +77,9 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     if isinstance(optimizer, str):
         return optimizer_from_name(optimizer)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"Expected an Optimizer or a name. Received: optimizer={quoted(optimizer)}")
+        hint = f"; create one: {optimizer.__name__}()" if isinstance(optimizer, type) else ""
+        raise TypeError("Expected an Optimizer or a name. "
+                        f"Received: optimizer={quoted(optimizer)}{hint}")
     return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
 
 

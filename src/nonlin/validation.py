@@ -30,6 +30,10 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     kind = arr.dtype.kind
     if kind in _BAD_KINDS:
         advice = text_hint(name) if kind in "OUS" else "convert it to float first"
+        if kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
+            advice = (f"an object array of numbers (DataFrame.to_numpy() of mixed column "
+                      f"types gives one) converts with {name}.astype(float); or pass the "
+                      "DataFrame itself")
         raise TypeError(f"Expected a real numeric array for {name}. Received dtype {arr.dtype} "
                         f"({_BAD_KINDS[kind]}); {advice}")
     return arr
@@ -233,6 +237,33 @@ def check_fraction(name: str, value: Any) -> float:
     return float(value)
 
 
+def check_n_features(n_features: Any) -> None:
+    """Refuse an ``n_features`` for ``build`` that is not a positive int; an array (the
+    data itself) or a shape tuple (Keras' ``input_shape``) gets the int to pass instead."""
+    if isinstance(n_features, bool) or not isinstance(n_features, int | np.integer):
+        shape = getattr(n_features, "shape", None)
+        if isinstance(shape, tuple) and len(shape) == 2:
+            received, hint = f"an array of shape {shape}", f"; pass X.shape[1], build({shape[1]})"
+        elif isinstance(n_features, tuple | list) and n_features and is_integer(n_features[-1]):
+            received = f"n_features={quoted(n_features)}"
+            hint = f"; the width of one sample, not a shape: build({n_features[-1]})"
+        else:
+            received, hint = f"n_features={quoted(n_features)}", ""
+        raise TypeError(f"Expected an int n_features. Received: {received}{hint}")
+    if n_features <= 0:
+        raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
+
+
+def _one_output_hint(n_classes: int) -> str:
+    """What to do when class labels meet a single output: it holds one class, so a
+    two-class problem needs binary cross-entropy or two softmax outputs."""
+    if n_classes != 1:
+        return ""
+    return ("; a single output holds one class: for labels 0 and 1 use a Sigmoid output "
+            "with loss='binary_crossentropy', or Dense(n_classes) + Softmax() with "
+            "loss='cross_entropy'")
+
+
 def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
     """Integer class labels in ``[0, n_classes)``, shape (n_samples,).
 
@@ -258,8 +289,9 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
     bad = (labels < 0) | (labels >= n_classes)
     if np.any(bad):
         raise ValueError(
-            f"Expected class labels in [0, {n_classes}) for a model with {n_classes} outputs. "
-            f"Received label {labels[bad][0].item()!r}"
+            f"Expected class labels in [0, {n_classes}) for a model with {n_classes} "
+            f"output{'s' if n_classes != 1 else ''}. Received label {labels[bad][0].item()!r}"
+            f"{_one_output_hint(n_classes)}"
         )
     if labels.dtype.isnative and (kind == "i" or (kind == "u" and labels.dtype.itemsize < 8)):
         return labels  # uint64 is converted: it does not mix with int64 indices
