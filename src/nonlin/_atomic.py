@@ -31,7 +31,7 @@ import stat
 import tempfile
 from typing import Any, BinaryIO
 
-from ._quoting import quoted
+from ._quoting import quoted, quoted_path
 
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 _CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
@@ -148,7 +148,7 @@ def write_atomic(path: str | bytes | os.PathLike[str],
     target = os.path.realpath(os.fspath(path))  # through a symbolic link, as open() writes
     folder, name = os.path.split(target)
     if os.path.isdir(target):
-        raise IsADirectoryError(f"Expected a file path. Received a folder: {os.fspath(path)!r}")
+        raise IsADirectoryError(f"Expected a file path. Received a folder: {quoted_path(path)}")
     mode = _new_file_mode(target)
     try:
         fd, temporary = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=folder)

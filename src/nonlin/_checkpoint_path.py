@@ -20,7 +20,7 @@ import os
 from string import Formatter
 from typing import Any
 
-from ._quoting import quoted
+from ._quoting import quoted, quoted_path
 
 _FORMS = "{epoch} or a key of the epoch's logs, with an optional format spec " \
          "({epoch:03d}, {val_loss:.2f})"
@@ -75,8 +75,8 @@ def fill(template: str, epoch: int, logs: dict[str, Any]) -> str:
         return template.format(epoch=epoch, **logs)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
         raise ValueError(
-            f"ModelCheckpoint path {template!r} must only name {{epoch}} or the logs' keys "
-            f"({', '.join(sorted(logs))}). Received: {exc!r}"
+            f"ModelCheckpoint path {quoted_path(template)} must only name {{epoch}} or the "
+            f"logs' keys ({', '.join(sorted(logs))}). Received: {exc!r}"
         ) from None
 
 
@@ -88,8 +88,9 @@ def make_folder(folder: str, template: str) -> None:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        raise OSError(exc.errno, f"ModelCheckpoint cannot create the folder {folder!r} for its "
-                                 f"path {template!r}: {exc.strerror}") from None
+        raise OSError(exc.errno, f"ModelCheckpoint cannot create the folder "
+                                 f"{quoted_path(folder)} for its path "
+                                 f"{quoted_path(template)}: {exc.strerror}") from None
 
 
 def static_folder(template: str) -> str | None:

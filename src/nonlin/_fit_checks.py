@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted_path
+
 
 def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any],
                      rng: Any) -> None:
@@ -65,14 +67,17 @@ def check_log_path(filename: str, owner: str = "CSVLogger") -> None:
         while not os.path.lexists(above) and os.path.dirname(above) != above:
             above = os.path.dirname(above)
         if os.path.lexists(above) and not os.path.isdir(above):
-            raise _refused(errno.ENOTDIR, owner, filename, f"{above!r} is a file, not a folder")
-        raise _refused(errno.ENOENT, owner, filename, f"the folder {folder!r} does not exist")
+            raise _refused(errno.ENOTDIR, owner, filename,
+                           f"{quoted_path(above)} is a file, not a folder")
+        raise _refused(errno.ENOENT, owner, filename,
+                       f"the folder {quoted_path(folder)} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _refused(errno.EACCES, owner, filename, f"the folder {folder!r} is not writable")
+        raise _refused(errno.EACCES, owner, filename,
+                       f"the folder {quoted_path(folder)} is not writable")
 
 
 def _refused(code: int, owner: str, filename: str, why: str) -> OSError:
-    return OSError(code, f"{owner} cannot write its file {filename!r}: {why}")
+    return OSError(code, f"{owner} cannot write its file {quoted_path(filename)}: {why}")
 
 
 def refuse_while_fitting(model: Any, call: str, hint: str) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._json_checks import float_sized_int, text_problem
-from ._quoting import clipped, quoted
+from ._quoting import clipped, quoted, quoted_path
 
 # nonlin's headers: a few KB (100,000 feature names: a few MB); safetensors' 100 MB took minutes
 MAX_HEADER_BYTES = 16 * 1024 * 1024
@@ -62,7 +62,7 @@ class ModelFileError(ValueError):
     def __init__(self, path: str, message: str, field: str | None = None) -> None:
         self.path, self.field, self.reason = path, field, message
         where = f" ({field})" if field else ""
-        super().__init__(f"Cannot load model file {path!r}{where}: {message}")
+        super().__init__(f"Cannot load model file {quoted_path(path)}{where}: {message}")
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes
         return (type(self), (self.path, self.reason, self.field))

@@ -18,6 +18,9 @@ line break, and must not let a label send escape codes to the terminal.
   and ``n`` as ``\\\\n``, ``C:\\new`` as ``C:\\\\new``, ``C:\\data`` as it is.
 - ``shown_path(path)``: a file path in a message: as it is, or, when it holds a
   character to escape, its ``repr`` (quoted): ``C:\\new`` stays, a line break is ``'a\\nb'``.
+- ``quoted_path(path)``: a file path in a library message (``ModelFileError``, a save
+  error): in quotes as ``repr`` writes it (``'model.safetensors'``), but as ``shown_path``
+  shows it when it holds a backslash and nothing to escape (``C:\\new\\m.st`` as typed).
 - ``one_line(text)``: a whole message or line, made of values already escaped
   (``quoted``, ``printable``): what control characters are left in it escaped,
   backslashes unchanged, so escaping it again changes nothing.
@@ -34,6 +37,7 @@ they are; these are for what is printed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -93,8 +97,11 @@ def quoted(value: Any, width: int = WIDTH) -> str:
 
 def clipped(text: str, width: int) -> str:
     """``text`` (a message, a number as written) cut to its first ``width`` characters
-    with ``...`` and its length when longer: ``'1111...'... (400 characters)``."""
-    return text if len(text) <= width else f"{text[:width]}... ({len(text)} characters)"
+    with ``...`` and its length when longer: ``'1111...'... (400 characters)``. Never
+    inside an escape sequence (``\\x1b`` is kept whole or left out), as ``cut``."""
+    if len(text) <= width:
+        return text
+    return f"{text[: _escape_start(text, width)]}... ({len(text)} characters)"
 
 
 def quoted_list(
@@ -137,6 +144,22 @@ def shown_path(path: Any) -> str:
     apart, and the message sends no control codes to the terminal."""
     text = path if isinstance(path, str) else str(path)
     if text.isprintable() and not text.startswith(("'", '"')):
+        return text
+    return repr(text)
+
+
+def quoted_path(path: Any) -> str:
+    """A file path as a library message names it: ``repr`` of it (``'m.safetensors'``,
+    a line break as ``'a\\nb.st'``), unless it holds a backslash and nothing else to
+    escape: then as ``shown_path`` shows it, as typed and unquoted (``C:\\new\\m.st``,
+    not ``'C:\\\\new\\\\m.st'``), so a quoted path is always a ``repr`` and a path
+    with a line break never reads as one with a backslash and ``n``. ``bytes`` and
+    ``os.PathLike`` paths are shown as the ``str`` they name."""
+    try:
+        text = os.fsdecode(os.fspath(path))
+    except TypeError:
+        text = str(path)
+    if "\\" in text and shown_path(text) == text:
         return text
     return repr(text)
 

@@ -10,7 +10,7 @@ from . import registry
 from ._atomic import file_path
 from ._checkpoint_reader import Checkpoint, load_checkpoint
 from ._feature_names import record_names
-from ._quoting import quoted
+from ._quoting import quoted, quoted_path
 from .core import Sequential
 
 
@@ -43,7 +43,7 @@ def compile_defaults(path: Any, loss: Any, optimizer: Any,
     checkpoint = load_checkpoint(path)
     saved = checkpoint.model
     if loss is None and saved.loss is None:
-        raise TypeError(f"Expected a loss for fit: the checkpoint {file_path(path)!r} has "
+        raise TypeError(f"Expected a loss for fit: the checkpoint {quoted_path(path)} has "
                         "none in a compile record (written before checkpoints kept one, or "
                         "its loss is not in nonlin.registry.LOSSES): fit(X, y, loss=..., "
                         "resume_from=...). Received none")
@@ -70,14 +70,14 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     saved, source = checkpoint.model, file_path(path)
     mine, theirs = model.get_config(), saved.get_config()
     if mine != theirs:
-        raise ValueError(f"The checkpoint {source!r} holds a different model "
+        raise ValueError(f"The checkpoint {quoted_path(source)} holds a different model "
                          f"({_difference(theirs, mine)})")
     expected = type(checkpoint.optimizer)
     given = (registry.lookup("optimizer", optimizer) if isinstance(optimizer, str)
              else type(optimizer))
     if optimizer is not None and given is not expected:
         raise ValueError(
-            f"The checkpoint {source!r} was trained with {expected.__name__}. "
+            f"The checkpoint {quoted_path(source)} was trained with {expected.__name__}. "
             f"Received: optimizer={quoted(optimizer)}"
         )
     if check is not None:

@@ -66,7 +66,7 @@ from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
-from ._quoting import quoted
+from ._quoting import quoted, quoted_path
 from ._resume import resume
 from ._stacklevel import user_stacklevel
 from .callbacks import Callback
@@ -255,7 +255,7 @@ class ModelCheckpoint(Callback):
             self.best = best
             if not isinstance(exc, ValueError):  # not: NaN (diverged), slots of other params
                 raise  # OSError (disk full, ...), KeyboardInterrupt
-            warnings.warn(f"ModelCheckpoint did not write {path!r}: {exc}",
+            warnings.warn(f"ModelCheckpoint did not write {quoted_path(path)}: {exc}",
                           stacklevel=user_stacklevel())  # at the user's fit
             return
         self.saved.append(path)

@@ -102,7 +102,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             np.asarray(report["confusion_matrix"]),
             args.plot,
             classes=meta["classes"],
-            title=f"{args.model} on {args.data}",
+            title=f"{shown_path(args.model)} on {shown_path(args.data)}",
         )
         note(f"wrote {shown_path(args.plot)}")
     return 0

@@ -250,4 +250,33 @@ def resume_command(args: argparse.Namespace, path: str) -> str:
             skip = True
         elif not item.startswith("--resume="):
             kept.append(item)
-    return shlex.join(["nonlin", *kept, "--resume", path])
+    return " ".join(map(shell_word, ["nonlin", *kept, "--resume", path]))
+
+
+def shell_word(word: str) -> str:
+    """``word`` as one shell word on one line: ``shlex.quote`` (``'a b.csv'``), or, when it
+    holds a control character (a line break, a tab, ESC), which ``shlex.quote`` would leave
+    raw inside its quotes, bash's ``$'...'`` with each escaped (``$'a\\nb.csv'``): the
+    printed command stays one line and still pastes as the same argument."""
+    if word.isprintable():
+        return shlex.quote(word)
+    return "$'" + "".join(_ansi_c(char) for char in word) + "'"
+
+
+def _ansi_c(char: str) -> str:
+    """One character inside bash's ``$'...'``: ``\\``, ``\\'`` and control characters
+    escaped (``\\n``, ``\\x1b``, ``\\u2028``; a byte the file system name could not
+    decode, ``\\udcff``, as the byte ``\\xff`` it stands for), the rest as it is."""
+    code = ord(char)
+    if char in "\\'":
+        return "\\" + char
+    if char.isprintable():
+        return char
+    if char in _NAMED:
+        return _NAMED[char]
+    if code < 0x80 or 0xDC80 <= code <= 0xDCFF:  # ASCII, or a surrogate-escaped byte
+        return f"\\x{code & 0xFF:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
