@@ -15,7 +15,7 @@ import numpy as np
 from . import _gelu
 from ._branchless import zeros_for as _zeros
 from ._erfc import Buffers, fresh
-from ._layer_inputs import cached, layer_batch, passed_grad
+from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._misuse import float_error, rows_error
 from ._quoting import quoted
 from .core import Layer, const, layer_buffer
@@ -281,8 +281,10 @@ class Exp(Layer):
 class Identity(Layer):
     """``y = x``; backward ``g``. The output activation of a regressor."""
 
+    _x: np.ndarray  # the input, recorded by a training forward for backward's checks
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        return layer_batch(self, x)  # x itself in the model's dtype
+        return passed(self, layer_batch(self, x), training)  # x itself in the model's dtype
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         return passed_grad(self, grad_out)

@@ -1,0 +1,137 @@
+"""Leftovers of the layer protocol's dtype work (session 16), each failing before its fix.
+
+1. A layer put into a built model by ``add`` (after ``pop``, where the model stays as built
+   and runs at once) computes in the model's dtype, as ``build`` would have made it.
+2. ``Identity`` (and a dropout or noise layer of rate 0, which hand their input on too)
+   check in ``backward`` what every other layer checks: a training forward first, then a
+   gradient of that forward's output shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import Dense, Identity, ReLU, Sequential
+
+X = np.random.default_rng(0).normal(size=(5, 4))
+
+# layers that need no build: ``add`` hands them the dtype of the model they join
+NO_BUILD: dict[str, Callable[[], Any]] = {
+    "Identity": Identity, "ReLU": ReLU, "Tanh": nonlin.Tanh, "Sigmoid": nonlin.Sigmoid,
+    "Softmax": nonlin.Softmax, "GELU": nonlin.GELU, "ELU": nonlin.ELU,
+    "HardSwish": nonlin.HardSwish}
+# layers that hand their input on: Identity, and a dropout or noise layer of rate 0
+PASSING: dict[str, Callable[[], Any]] = {
+    "Identity": Identity, "Dropout": lambda: nonlin.Dropout(0.0),
+    "AlphaDropout": lambda: nonlin.AlphaDropout(0.0),
+    "GaussianDropout": lambda: nonlin.GaussianDropout(0.0),
+    "GaussianNoise": lambda: nonlin.GaussianNoise(0.0)}
+
+
+# -- 1. add on a built model ---------------------------------------------------------------
+@pytest.mark.parametrize("name", NO_BUILD)
+@pytest.mark.parametrize("first", [False, True])
+def test_a_layer_added_to_a_built_float32_model_computes_in_float32(name: str,
+                                                                     first: bool) -> None:
+    """``pop`` then ``add`` of a layer without weights leaves the model as built, so the
+    new layer runs at once: before, it had no dtype and kept a float64 batch's (as the
+    top of a one-layer model, it made the float32 model's outputs float64)."""
+    layers = [ReLU()] if first else [Dense(3), ReLU()]
+    model = Sequential(layers).build(4, seed=0, dtype=np.float32)
+    model.pop()
+    layer = NO_BUILD[name]()
+    model.add(layer)
+    assert layer._dtype == np.float32
+    width = model.n_outputs
+    for training in (False, True):
+        assert model.forward(X, training=training).dtype == np.float32
+    assert model(X).dtype == model.predict(X).dtype == np.float32
+    model.backward(np.ones((5, width)))  # a float64 gradient, converted: no error
+    assert layer.backward(np.ones((5, width))).dtype == np.float32
+
+
+def test_a_layer_added_to_an_unbuilt_model_gets_its_dtype_from_build() -> None:
+    model = Sequential()
+    model.add(Dense(3))
+    layer = nonlin.Tanh()
+    model.add(layer)
+    assert layer._dtype is None  # no model dtype yet
+    model.build(4, seed=0, dtype=np.float32)
+    assert layer._dtype == np.float32 and model.forward(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("make", [nonlin.BatchNorm, nonlin.LayerNormalization, nonlin.PReLU])
+def test_a_layer_that_needs_build_added_to_a_built_model_still_says_so(make: Any) -> None:
+    """``add`` does not build (the model asks for ``build``, or the layer says it is not
+    built): a layer whose own ``cast_state`` converts state gets its dtype from build."""
+    model = Sequential([Dense(3), ReLU()]).build(4, seed=0, dtype=np.float32)
+    model.pop()
+    model.add(make())
+    with pytest.raises(RuntimeError, match="not built yet|layers changed since"):
+        model.predict(X)
+    model.build(4, seed=0, dtype=np.float32)
+    assert model.predict(X).dtype == np.float32
+
+
+def test_add_of_a_layer_with_weights_still_asks_for_build() -> None:
+    model = Sequential([Dense(3)]).build(4, seed=0, dtype=np.float32)
+    model.add(Dense(2))
+    with pytest.raises(RuntimeError, match="layers changed since it was built"):
+        model.predict(X)
+
+
+# -- 2. backward of the layers that hand their input on -----------------------------------
+def built(name: str, dtype: Any = np.float64) -> Any:
+    layer = PASSING[name]()
+    layer.build(4, np.random.default_rng(0))
+    layer.cast_state(np.dtype(dtype))
+    return layer
+
+
+@pytest.mark.parametrize("name", PASSING)
+def test_passing_backward_needs_a_training_forward_first(name: str) -> None:
+    layer = built(name)
+    with pytest.raises(RuntimeError, match=r"needs a forward pass with training=True"):
+        layer.backward(np.ones((5, 4)))
+    layer.forward(X)  # inference caches nothing
+    with pytest.raises(RuntimeError, match=r"needs a forward pass with training=True"):
+        layer.backward(np.ones((5, 4)))
+
+
+@pytest.mark.parametrize("name", PASSING)
+@pytest.mark.parametrize("shape", [(5, 1), (1, 4), (4,), (), (6, 4), (5, 7)])
+def test_passing_backward_refuses_a_gradient_of_another_shape(name: str,
+                                                              shape: tuple[int, ...]) -> None:
+    """Before, any array came back as it was: a (5, 1) gradient reached the layer below,
+    whose own check then named the wrong layer, or NumPy broadcast it silently."""
+    layer = built(name)
+    layer.forward(X, training=True)
+    with pytest.raises(ValueError, match=r"Expected grad_out.*of shape \(5, 4\).*Received "
+                                         r"shape"):
+        layer.backward(np.ones(shape))
+
+
+@pytest.mark.parametrize("name", PASSING)
+def test_passing_backward_hands_on_the_gradient_in_the_forward_dtype(name: str) -> None:
+    layer = built(name, np.float32)
+    layer.forward(X, training=True)
+    g = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
+    assert layer.backward(g) is g  # the hot path: the gradient itself
+    assert layer.backward(g.astype(np.float64)).dtype == np.float32
+    with pytest.raises(TypeError, match="Expected grad_out, dL/dy, of real numbers"):
+        layer.backward(g.astype(complex))
+    with pytest.raises(TypeError, match="Expected grad_out, dL/dy, as a NumPy array"):
+        layer.backward(g.tolist())
+
+
+def test_identity_in_a_model_driven_by_hand_refuses_a_gradient_of_another_shape() -> None:
+    """The error names Identity, the layer the gradient reached first."""
+    model = Sequential([Dense(2), Identity()]).build(4, seed=0)
+    model.forward(X, training=True)
+    with pytest.raises(ValueError, match=r"Identity.backward"):
+        model.backward(np.ones((5, 1)))
