@@ -135,3 +135,87 @@ def test_identity_in_a_model_driven_by_hand_refuses_a_gradient_of_another_shape(
     model.forward(X, training=True)
     with pytest.raises(ValueError, match=r"Identity.backward"):
         model.backward(np.ones((5, 1)))
+
+
+# -- 3. the activations' buffers take float32 or float64 on every path -----------------------
+def _out_users() -> dict[str, type]:
+    """The registered layers whose forward and backward make their arrays with
+    ``activations._out``, which no longer checks the dtype it is handed."""
+    from nonlin.registry import LAYERS
+
+    homes = {"nonlin.activations", "nonlin.activations_hard", "nonlin.activations_smooth"}
+    return {name: cls for name, cls in LAYERS.items()
+            if cls.__module__ in homes and cls is not Identity}
+
+
+OUT_USERS = _out_users()
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+BATCHES: list[Any] = [X, X.astype(np.float32), X.astype(np.float16), X.astype(">f8"),
+                      X.astype(">f4"), X > 0, (10 * X).astype(np.int64),
+                      (10 * X).astype(np.int8), np.abs(10 * X).astype(np.uint8),
+                      X.astype(complex), X.astype(object), X.astype(str), X.tolist(), None,
+                      np.float64(1.0), np.zeros((0, 4)), X[0], X[None]]
+GRADS: list[Any] = [X, X.astype(np.float32), X.astype(np.float16), X.astype(">f8"), X > 0,
+                    (10 * X).astype(np.int64), X.astype(complex), X.astype(object),
+                    X.astype(str), X.tolist(), None]
+
+
+@pytest.fixture
+def out_dtypes(monkeypatch: pytest.MonkeyPatch) -> list[np.dtype]:
+    """Every dtype ``_out`` is handed during the test (its three homes' references)."""
+    from nonlin import activations, activations_hard, activations_smooth
+
+    seen: list[np.dtype] = []
+    real = activations._out
+
+    def spy(layer: Any, name: str, x: np.ndarray, training: bool) -> np.ndarray:
+        seen.append(x.dtype)
+        return real(layer, name, x, training)
+
+    for module in (activations, activations_hard, activations_smooth):
+        monkeypatch.setattr(module, "_out", spy)
+    return seen
+
+
+def _run(call: Callable[[], Any]) -> None:
+    """``call()`` gives a float32 or float64 array, or one of nonlin's errors."""
+    try:
+        result = call()
+    except (TypeError, ValueError) as error:
+        assert str(error).startswith("Expected"), error
+        return
+    assert result.dtype in FLOATS
+
+
+@pytest.mark.parametrize("name", OUT_USERS)
+@pytest.mark.parametrize("dtype", [None, np.float32, np.float64])
+def test_out_is_handed_float32_or_float64_only(name: str, dtype: Any,
+                                               out_dtypes: list[np.dtype]) -> None:
+    """The proof that ``_out``'s dtype check was redundant: hostile batches and gradients,
+    through a layer no model built and through float32 and float64 ones, reach ``_out``
+    as float32 or float64 only, or are refused before it with nonlin's message."""
+    layer = OUT_USERS[name]()
+    layer.build(4, np.random.default_rng(0))
+    if dtype is not None:
+        layer.cast_state(np.dtype(dtype))
+    for batch in BATCHES:
+        _run(lambda batch=batch: layer.forward(batch))
+        _run(lambda batch=batch: layer.forward(batch, training=True))
+    for batch in (X, X.astype(np.float32), (10 * X).astype(np.int64)):
+        layer.forward(batch, training=True)
+        for grad in GRADS:
+            _run(lambda grad=grad: layer.backward(grad))
+    assert out_dtypes and set(out_dtypes) <= set(FLOATS)
+
+
+@pytest.mark.parametrize("make", [*OUT_USERS.values(), Identity, lambda: nonlin.Dropout(0.5),
+                                  nonlin.LayerNormalization])
+@pytest.mark.parametrize("dtype", [np.int64, np.float16, np.complex128, ">f8", object])
+def test_cast_state_refuses_a_dtype_other_than_float32_or_float64(make: Any,
+                                                                  dtype: Any) -> None:
+    """Before, a layer took any dtype there and converted its batches to it: an int64
+    activation then failed in ``_out`` saying the (float) batch given was no float."""
+    layer = make()
+    with pytest.raises(ValueError, match=r"Expected dtype float32 or float64 for \w+\. "
+                                         r"Received: dtype="):
+        layer.cast_state(np.dtype(dtype))
