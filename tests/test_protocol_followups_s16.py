@@ -5,6 +5,10 @@
 2. ``Identity`` (and a dropout or noise layer of rate 0, which hand their input on too)
    check in ``backward`` what every other layer checks: a training forward first, then a
    gradient of that forward's output shape.
+3. ``activations._out`` takes float32 or float64 on every path without checking it: a
+   spy over hostile inputs proves it; ``Layer.cast_state`` refuses other dtypes.
+4. ``CategoricalHinge`` refuses target rows not summing to 1 (fit and direct calls, one
+   check); ``KLDivergence`` takes them in both, as Keras and PyTorch do (pinned here).
 """
 
 from __future__ import annotations
@@ -219,3 +223,57 @@ def test_cast_state_refuses_a_dtype_other_than_float32_or_float64(make: Any,
     with pytest.raises(ValueError, match=r"Expected dtype float32 or float64 for \w+\. "
                                          r"Received: dtype="):
         layer.cast_state(np.dtype(dtype))
+
+
+# -- 4. target rows of the categorical hinge and the KL divergence ---------------------------
+ROWS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+SCORES = np.random.default_rng(2).normal(size=(4, 3))
+PROBS = np.exp(SCORES) / np.exp(SCORES).sum(axis=1, keepdims=True)
+
+
+def _model() -> Sequential:
+    return Sequential([Dense(3), nonlin.Softmax()]).build(2, seed=0)
+
+
+def _fit(loss: Any, y: np.ndarray) -> None:
+    _model().fit(np.ones((4, 2)), y, loss=loss, optimizer="sgd", epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("row", [[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.5, 0.2, 0.2]])
+@pytest.mark.parametrize("way", ["fit", "call", "grad"])
+def test_categorical_hinge_refuses_rows_not_summing_to_1(row: list[float], way: str) -> None:
+    """Before, a row of several classes, of none, or soft but not summing to 1 was taken
+    by every call: no class to hold a margin for, and a silent multi-label misuse."""
+    y = ROWS.copy()
+    y[1] = row
+    loss = nonlin.CategoricalHinge()
+    call = {"fit": lambda: _fit(loss, y), "call": lambda: loss(y, SCORES),
+            "grad": lambda: loss.grad(y, SCORES)}[way]
+    with pytest.raises(ValueError, match=r"Expected one-hot or probability rows summing to 1 "
+                                         r"for the categorical hinge in y.*loss='hinge'.*"
+                                         r"Received a row summing to"):
+        call()
+
+
+def test_categorical_hinge_still_takes_one_hot_and_soft_rows() -> None:
+    loss, soft = nonlin.CategoricalHinge(), np.full((4, 3), 1 / 3)
+    for y in (ROWS, soft, ROWS.astype(np.float32), 0.9 * ROWS + 0.1 / 3):
+        assert np.isfinite(loss(y, SCORES)) and loss.grad(y, SCORES).shape == (4, 3)
+        _fit(loss, y)
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        loss(2 * ROWS - 1, SCORES)  # Keras' {-1, 1} one-hot: refused as before
+
+
+@pytest.mark.parametrize("scale", [0.25, 0.5, 1.0])
+def test_kl_divergence_takes_rows_not_summing_to_1_in_fit_and_calls(scale: float) -> None:
+    """Unchanged on purpose (Keras' kl_divergence and PyTorch's KLDivLoss take any
+    target): fit and the direct calls agree, and refuse values outside [0, 1] alike."""
+    loss, y = nonlin.KLDivergence(), ROWS * scale
+    assert np.isfinite(loss(y, PROBS)) and loss.grad(y, PROBS).shape == (4, 3)
+    _fit(loss, y)
+    bad = ROWS.copy()
+    bad[0, 0] = 1.5
+    for call in (lambda: loss(bad, PROBS), lambda: loss.grad(bad, PROBS),
+                 lambda: _fit(loss, bad)):
+        with pytest.raises(ValueError, match=r"target probabilities in \[0, 1\]"):
+            call()
