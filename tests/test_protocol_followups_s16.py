@@ -1,7 +1,8 @@
 """Leftovers of the layer protocol's dtype work (session 16), each failing before its fix.
 
 1. A layer put into a built model by ``add`` (after ``pop``, where the model stays as built
-   and runs at once) computes in the model's dtype, as ``build`` would have made it.
+   and runs at once), or swapped in by an estimator following a changed ``activation``,
+   computes in the model's dtype, as ``build`` would have made it.
 2. ``Identity`` (and a dropout or noise layer of rate 0, which hand their input on too)
    check in ``backward`` what every other layer checks: a training forward first, then a
    gradient of that forward's output shape.
@@ -88,6 +89,26 @@ def test_add_of_a_layer_with_weights_still_asks_for_build() -> None:
     with pytest.raises(RuntimeError, match="layers changed since it was built"):
         model.predict(X)
 
+
+
+def test_an_estimators_swapped_activation_gets_the_networks_dtype() -> None:
+    """``set_params(activation=...)`` after fitting swaps each hidden activation of the
+    built network in place (``_sklearn_structure.follow_activation``): before, the new
+    layer had no dtype, so a float32 network's Tanh kept whatever batch it was handed."""
+    pytest.importorskip("sklearn")
+    import warnings
+
+    import nonlin.sklearn as nls
+
+    y = np.arange(20) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # too few iterations to converge
+        est = nls.MLPClassifier(hidden_layer_sizes=(8,), random_state=0, max_iter=2,
+                                dtype="float32").fit(np.ones((20, 4)) * y[:, None], y)
+    est.set_params(activation="tanh").predict(X)
+    hidden = est.model_.layers[1]
+    assert isinstance(hidden, nonlin.Tanh) and hidden._dtype == np.float32
+    assert hidden.forward(X).dtype == np.float32
 
 # -- 2. backward of the layers that hand their input on -----------------------------------
 def built(name: str, dtype: Any = np.float64) -> Any:
