@@ -201,8 +201,10 @@ def test_a_float64_gradient_reaches_float32_weights_in_their_dtype() -> None:
 
 
 def test_identity_hands_back_what_it_gets() -> None:
-    g = np.ones((5, 1))
-    assert Identity().backward(g) is g and Identity().forward(X) is X
+    """After a training forward (which backward checks for, as every layer's does)."""
+    layer, g = Identity(), np.ones((5, 4))
+    assert layer.forward(X) is X and layer.forward(X, training=True) is X
+    assert layer.backward(g) is g
 
 
 # -- Sequential ---------------------------------------------------------------------------

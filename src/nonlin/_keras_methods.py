@@ -19,7 +19,7 @@ import numpy as np
 
 from ._model_state import _BUILT_BY, _builder
 from ._quoting import quoted
-from .core import LayerProtocol
+from .core import Layer, LayerProtocol
 
 
 def check_layer(layer: Any, where: str) -> None:
@@ -37,6 +37,7 @@ class KerasMethods:
 
     layers: list[LayerProtocol]
     n_features_in: int | None
+    dtype: np.dtype
     _params: list[Any]
     _layers_edited: bool  # set by add/pop on a built model, cleared by build
 
@@ -67,7 +68,11 @@ class KerasMethods:
         ``model.build(n_features, seed)`` builds every layer again, drawing all the weights
         anew. Keras instead rebuilds on the next call, keeping the weights of the layers
         already built; nonlin's ``build`` draws every layer from the seed, so it asks
-        rather than re-initialize trained layers unseen.
+        rather than re-initialize trained layers unseen. A layer that needs no build
+        (an activation) put where one without weights was (``pop`` then ``add``) leaves the
+        model as built and runs at once: ``add`` gives it the model's dtype (``cast_state``,
+        as ``build`` would), so a float32 model stays float32. A layer whose own
+        ``cast_state`` converts state (``BatchNorm``) gets it from that ``build``.
         """
         check_layer(layer, "layer")
         for i, other in enumerate(self.layers):
@@ -77,6 +82,9 @@ class KerasMethods:
                                  "layer for each place")
         self.layers.append(layer)
         self._edited()
+        if self.n_features_in is not None and getattr(type(layer), "cast_state", None) is \
+                Layer.cast_state:  # only records the dtype: safe before build
+            layer.cast_state(self.dtype)  # type: ignore[attr-defined]  # Layer's, checked above
         params = layer.parameters()
         if self.n_features_in is not None and params and all(
                 any(p is q for q in self._params) for p in params):

@@ -51,18 +51,18 @@ def layer_grad(layer: Any, grad_out: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return grad_out.astype(dtype)
 
 
+def passed(layer: Any, x: np.ndarray, training: bool) -> np.ndarray:
+    """``x`` itself, the output of a layer that hands its input on (``Identity``, a dropout
+    of rate 0); a training forward records it (no copy) for ``passed_grad``'s checks."""
+    if training:
+        layer._x = x
+    return x
+
+
 def passed_grad(layer: Any, grad_out: Any) -> np.ndarray:
-    """``grad_out`` for a layer whose backward hands it on as it is (``Identity``, a
-    dropout of rate 0), in the layer's dtype as ``layer_grad`` converts it."""
-    dtype = layer._dtype
-    if getattr(grad_out, "dtype", None) is dtype:
-        return grad_out
-    if not isinstance(grad_out, np.ndarray):
-        raise TypeError(f"Expected grad_out, dL/dy, as a NumPy array for "
-                        f"{type(layer).__name__}.backward. Received: {type(grad_out).__name__}")
-    if dtype is None:  # no model built it
-        dtype = grad_out.dtype if grad_out.dtype in _FLOATS else np.dtype(np.float64)
-    return layer_grad(layer, grad_out, dtype)
+    """``grad_out`` handed on by such a layer's ``backward``, checked as every layer checks
+    it (``cached``): a training forward first, its output's shape, its dtype (converted)."""
+    return cached(layer, "_x", grad_out)[1]
 
 
 def cached(layer: Any, name: str, grad_out: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -130,19 +130,20 @@ def check_real_target(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return y_true.astype(y_pred.dtype, copy=False)
 
 
-def check_probability_rows(y: np.ndarray) -> np.ndarray:
-    """Refuse cross-entropy target rows (n_samples, n_classes) that are not one-hot or
-    probability rows: each must sum to 1 (within ``np.allclose``'s tolerance, ``atol=1e-6``)
-    with no entry below 0 (``[2, -1]`` sums to 1 too; its loss has no lower bound). ``fit``
-    runs it once on its targets (``data.prepare_targets``), the public calls on theirs."""
+def check_probability_rows(y: np.ndarray, what: str = "cross-entropy") -> np.ndarray:
+    """Refuse target rows (n_samples, n_classes) that are not one-hot or probability rows
+    for ``what`` (cross-entropy, the categorical hinge): each must sum to 1 (within
+    ``np.allclose``'s tolerance, ``atol=1e-6``) with no entry below 0 (``[2, -1]`` sums to 1
+    too; its cross-entropy has no lower bound). ``fit`` runs it once on its targets
+    (``data.prepare_targets``), the public calls on theirs."""
     sums = y.sum(axis=1, dtype=np.float64)
     if not np.allclose(sums, 1.0, atol=1e-6):
         raise ValueError(
-            "Expected one-hot or probability rows summing to 1 for cross-entropy. "
+            f"Expected one-hot or probability rows summing to 1 for {what}. "
             f"Received a row summing to {sums[np.argmax(np.abs(sums - 1))]!r}")
     if np.any(y < 0):
-        raise ValueError("Expected one-hot or probability rows (entries >= 0) for "
-                         f"cross-entropy. Received {y[y < 0][0].item()!r}")
+        raise ValueError(f"Expected one-hot or probability rows (entries >= 0) for "
+                         f"{what}. Received {y[y < 0][0].item()!r}")
     return y
 
 

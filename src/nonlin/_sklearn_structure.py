@@ -125,6 +125,7 @@ def follow_activation(est: Any) -> None:
         if not isinstance(layer, Dense | BatchNorm | Dropout):  # a hidden activation
             swapped = registry.activation(est.activation)
             swapped.build(layer.in_features, model.rng)
+            swapped.cast_state(model.dtype)  # the network's, as Sequential.build gives it
             model.layers[i] = swapped
     _TWINS.pop(model, None)  # a float64 copy of a float32 network has the old layers
     built["activation"] = est.activation

@@ -15,20 +15,22 @@ import numpy as np
 from . import _gelu
 from ._branchless import zeros_for as _zeros
 from ._erfc import Buffers, fresh
-from ._layer_inputs import cached, layer_batch, passed_grad
-from ._misuse import float_error, rows_error
+from ._layer_inputs import cached, layer_batch, passed, passed_grad
+from ._misuse import rows_error
 from ._quoting import quoted
 from .core import Layer, const, layer_buffer
 from .validation import check_bool, is_real
 
 
 def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
-    """A buffer shaped like ``x``: reused across training steps, fresh otherwise; a
-    float32 or float64 ``x`` only (else ``_misuse.float_error``'s ``TypeError``)."""
-    dtype = getattr(x, "dtype", None)  # None: x is no array
-    if dtype not in _ONE:
-        raise float_error(layer, x)
-    return layer_buffer(layer, name, x.shape, dtype) if training else np.empty_like(x)
+    """A buffer shaped like ``x``: reused across training steps, fresh otherwise.
+
+    ``x`` is float32 or float64 on every path, unchecked here: a forward's batch comes
+    from ``layer_batch`` (the layer's dtype, which ``Layer.cast_state`` keeps to those
+    two, or a float32 or float64 batch kept, anything else converted or refused), a
+    backward's array from the training forward that ``cached`` checked it against
+    (``tests/test_protocol_followups_s16.py`` runs every path with hostile inputs)."""
+    return layer_buffer(layer, name, x.shape, x.dtype) if training else np.empty_like(x)
 
 
 _FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
@@ -127,7 +129,7 @@ class LeakyReLU(Layer):
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
         # y = max(x, alpha x) for alpha <= 1, min(x, alpha x) above: two SIMD passes (a
         # masked copy takes 35x longer). fmax/fmin keep x = inf where alpha x is 0 * inf.
-        y = _out(self, "_y", x, training)  # also checks the dtype
+        y = _out(self, "_y", x, training)
         np.multiply(x, const(self.alpha, y.dtype), out=y)
         return (np.fmax if self.alpha <= 1 else np.fmin)(x, y, out=y)
 
@@ -173,7 +175,7 @@ class GELU(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
-        y = _out(self, "_y", x, training)  # also checks the dtype
+        y = _out(self, "_y", x, training)
         buf = _buffers(self, x, training)
         gate = _gelu.tanh_gate(x, buf) if self.approximate else _gelu.exact_gate(x, buf)
         if training:
@@ -281,8 +283,10 @@ class Exp(Layer):
 class Identity(Layer):
     """``y = x``; backward ``g``. The output activation of a regressor."""
 
+    _x: np.ndarray  # the input, recorded by a training forward for backward's checks
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        return layer_batch(self, x)  # x itself in the model's dtype
+        return passed(self, layer_batch(self, x), training)  # x itself in the model's dtype
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         return passed_grad(self, grad_out)

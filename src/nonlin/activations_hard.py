@@ -63,7 +63,7 @@ class HardSigmoid(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
-        y = _out(self, "_y", x, training)  # also checks the dtype
+        y = _out(self, "_y", x, training)
         if training:
             self._x = x
         return hard_sigmoid_into(x, y)
@@ -110,7 +110,7 @@ class HardSwish(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
-        y = _out(self, "_y", x, training)  # also checks the dtype
+        y = _out(self, "_y", x, training)
         if training:
             self._x = x
         return np.multiply(x, hard_sigmoid_into(x, y), out=y)
@@ -146,7 +146,7 @@ class Softsign(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
-        y = _out(self, "_y", x, training)  # also checks the dtype
+        y = _out(self, "_y", x, training)
         d = layer_buffer(self, "_d", x.shape, x.dtype) if training else y
         np.abs(x, out=d)
         np.add(d, const(1.0, x.dtype), out=d)

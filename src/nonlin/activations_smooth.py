@@ -76,7 +76,7 @@ def _elu_forward(layer: Layer, x: np.ndarray, training: bool, alpha: float,
                  scale: float) -> np.ndarray:
     """``y = scale x`` where ``x > 0``, else ``scale alpha expm1(x)``; a training forward
     also caches the slope, ``scale`` or ``scale alpha exp(x)``."""
-    y = _out(layer, "_y", x, training)  # also checks the dtype
+    y = _out(layer, "_y", x, training)
     zero, dtype = const(0.0, x.dtype), x.dtype
     negative = _out(layer, "_negative", x, training)
     # no expm1 of a large positive x (it would overflow); NumPy's min and max return their

@@ -215,8 +215,13 @@ class Layer:
     def cast_state(self, dtype: np.dtype) -> None:
         """Compute in the model's ``dtype`` (``Sequential.build`` calls this): a batch or a
         gradient of another real dtype is converted to it (``nonlin._layer_inputs``). Layers
-        with state to convert (``BatchNorm``'s statistics) extend it."""
-        self._dtype = np.dtype(dtype)
+        with state to convert (``BatchNorm``'s statistics) extend it. float32 or float64
+        (``ValueError``): an activation's buffers and constants exist in those two only."""
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"Expected dtype float32 or float64 for {type(self).__name__}. "
+                             f"Received: dtype={dtype}")
+        self._dtype = dtype
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         """``y = f(x)`` for a batch ``x`` (n_samples, in_features); with ``training``, cache

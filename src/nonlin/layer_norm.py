@@ -141,8 +141,8 @@ class LayerNormalization(Layer):
 
     def cast_state(self, dtype: np.dtype) -> None:
         """Compute in the model's ``dtype`` (``Sequential.build`` calls this; the layer holds
-        no state, and may hold no parameter to carry the dtype)."""
-        self._dtype = np.dtype(dtype)
+        no state, and may hold no parameter to carry the dtype): float32 or float64."""
+        super().cast_state(dtype)
 
     def _input(self, x: Any) -> np.ndarray:
         """``x`` converted to the layer's dtype, or the error saying why it does not fit."""

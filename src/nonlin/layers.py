@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._layer_inputs import cached, layer_batch, passed_grad
+from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._misuse import (
     allocating,
     dense_grad,
@@ -240,7 +240,7 @@ class Dropout(Layer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.rate == 0.0:
-            return x
+            return passed(self, x, training)  # rate 0: recorded for backward
         mask = self._mask
         if not (self._frozen and mask is not None and mask.shape == x.shape):
             try:

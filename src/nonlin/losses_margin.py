@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._loss_checks import check_reduction
+from ._loss_checks import check_probability_rows, check_reduction
 from ._scratch import like, rows
 from .core import const
 from .losses import Loss
@@ -46,14 +46,17 @@ def _check_signs(y: np.ndarray, name: str) -> None:
 
 def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:
     """Refuse targets ``loss`` has no meaning for, naming the first: other than -1 and 1
-    (or 0 and 1) for ``Hinge`` and ``SquaredHinge``, outside [0, 1] for
-    ``CategoricalHinge`` (one-hot rows). The public calls and ``fit``
+    (or 0 and 1) for ``Hinge`` and ``SquaredHinge``; for ``CategoricalHinge``, values
+    outside [0, 1] or rows not summing to 1 (one-hot rows, or soft ones: a row of no class
+    or of several has no true class to hold a margin for). The public calls and ``fit``
     (``data.prepare_targets``)."""
     if isinstance(loss, Hinge | SquaredHinge):
         _check_signs(y, name)
     elif isinstance(loss, CategoricalHinge):
         _refuse_outside(y, 0.0, 1.0, f"one-hot target rows (values in [0, 1]) for the "
                         f"categorical hinge in {name}", "")
+        check_probability_rows(y, f"the categorical hinge in {name} (one class per row; "
+                                  "for several, loss='hinge')")
 
 
 class _MarginLoss(Loss):
@@ -135,8 +138,11 @@ class CategoricalHinge(_MarginLoss):
     ``d L_i / d p_ij = (1 - y_ij) [j attains neg_i] / m_i - y_ij``, ``m_i`` the number
     of entries attaining it (ties share the gradient, as TensorFlow's and JAX's ``max``).
 
-    ``y_true`` (n_samples, n_classes) holds one-hot rows (soft rows are read by the
-    same formula); a public call refuses values outside [0, 1], and so does ``fit``.
+    ``y_true`` (n_samples, n_classes) holds one-hot rows (soft rows, summing to 1, are
+    read by the same formula); a public call refuses values outside [0, 1] and rows not
+    summing to 1, and so does ``fit``: Keras' ``categorical_hinge`` expects one-hot rows
+    and computes any silently, PyTorch's ``MultiMarginLoss`` takes one class index per
+    sample. A row of no class or of several has no true class (for several, ``Hinge``).
     ``y_pred`` holds scores, one per class.
     """
 

@@ -107,7 +107,11 @@ class KLDivergence(Loss):
 
     ``y_true`` and ``y_pred`` (n_samples, n_outputs) hold probabilities, rows that
     sum to 1; a public call refuses values outside [0, 1] (Keras clips them
-    silently). Keras' ``kl_divergence`` sums over the outputs too: the same value.
+    silently), and so does ``fit`` for its targets. A target row summing to another
+    value is taken, by both, as Keras' ``kl_divergence`` and PyTorch's ``KLDivLoss``
+    take it (unlike ``CrossEntropy``, which refuses it): the loss stays bounded below,
+    and a ``Softmax`` output is drawn towards the row divided by its sum. Keras'
+    ``kl_divergence`` sums over the outputs too: the same value.
     PyTorch's ``KLDivLoss`` takes ``log q`` as its input (``log_target=False``), does
     not clip (``t log t`` is 0 where ``t = 0``; Keras' and nonlin's ``1e-7`` floor adds
     about ``1e-7 log(1e-7 / q)`` there), and its ``reduction="batchmean"`` is nonlin's

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._layer_inputs import cached, layer_batch, passed_grad
+from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._misuse import input_error
 from ._quoting import quoted
 from .activations_smooth import SELU_ALPHA, SELU_SCALE
@@ -108,7 +108,7 @@ class AlphaDropout(NoiseLayer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.rate == 0.0:
-            return x
+            return passed(self, x, training)  # rate 0: recorded for backward
         if self._fresh(x, "_slope"):
             self._draw_mask(x)
         y = layer_buffer(self, "_y", x.shape, x.dtype)
@@ -160,7 +160,7 @@ class GaussianDropout(NoiseLayer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.rate == 0.0:
-            return x
+            return passed(self, x, training)  # rate 0: recorded for backward
         if self._fresh(x, "_noise"):
             noise = self._draw("_noise", x, normal=True)
             np.multiply(noise, const(math.sqrt(self.rate / (1.0 - self.rate)), x.dtype),
@@ -199,7 +199,7 @@ class GaussianNoise(NoiseLayer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
         if not training or self.stddev == 0.0:
-            return x
+            return passed(self, x, training)  # stddev 0: recorded for backward
         if self._fresh(x, "_noise"):
             noise = self._draw("_noise", x, normal=True)
             np.multiply(noise, const(self.stddev, x.dtype), out=noise)
