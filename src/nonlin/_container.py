@@ -86,4 +86,4 @@ class ContainerMethods:
         return getattr(self, "n_features_in", None) is not None
 
     def _trainable_params(self) -> list[Any]:
-        return self.parameters()  # type: ignore[attr-defined, no-any-return]  # ModelState's
+        return self.parameters()  # type: ignore[attr-defined]  # ModelState's
