@@ -42,6 +42,8 @@ def test_len_index_and_iteration_read_the_layers() -> None:
         model[:2]
     with pytest.raises(TypeError, match="integer layer index"):
         model["0"]
+    with pytest.raises(TypeError, match="Expected a list of layers"):  # iterable now, as before
+        nonlin.Sequential(model)  # would share the layers (a model may be a layer: [model])
 
 
 def test_weights_lists_are_keras_order_and_live() -> None:

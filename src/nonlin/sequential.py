@@ -65,7 +65,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
     _resume_partial: dict[str, Any] | None
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None) -> None:
-        if isinstance(layers, str | dict) or not isinstance(layers, Iterable | None):
+        if (isinstance(layers, str | dict | ContainerMethods)  # a model: iterable, not a list
+                or not isinstance(layers, Iterable | None)):
             raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
         self.layers = [] if layers is None else list(layers)
         for i, layer in enumerate(self.layers):
