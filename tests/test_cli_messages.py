@@ -118,7 +118,7 @@ def test_train_exclude_leaves_columns_out_of_the_features(
     assert nonlin.load(tmp_path / "m.st").metadata["feature_names"] == ["a"]
     for options, message in [
         (["--exclude", "idd"], "t.csv: no column 'idd' (--exclude); the columns are 'id', 'a', "
-                               "' b', 'y'"),
+                               "' b', 'y'; did you mean 'id'?"),
         (["--exclude", "y"], "--exclude lists the target 'y'; leave it out"),
         (["--exclude", "id,a, b"], "t.csv: --exclude leaves no feature column"),
         (["--exclude", "b, b"], "--exclude names the column ' b' twice"),

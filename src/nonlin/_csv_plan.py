@@ -168,6 +168,16 @@ def separator_hint(names: list[str] | tuple[str, ...]) -> str:
             "separate columns here)" if found else "")
 
 
+def close_name_hint(name: str, names: Sequence[str]) -> str:
+    """``"; did you mean 'churn'?"`` for a column name not in ``names`` that one of them
+    spells with other capitals, or else is close to (``difflib``); else ``""``."""
+    import difflib
+
+    found = [other for other in names if other.casefold() == name.casefold()]
+    found = found or difflib.get_close_matches(name, list(names), n=1)
+    return f"; did you mean {quoted(found[0])}?" if found else ""
+
+
 def _make_plan(
     source: str,
     names: list[str],
@@ -183,7 +193,8 @@ def _make_plan(
     def position(name: str, role: str) -> int:
         if name not in index:
             raise CSVError(f"{at}: no column {quoted(name)} ({role}); "
-                           f"the columns are {quoted_list(names)}{separator_hint(names)}")
+                           f"the columns are {quoted_list(names)}{separator_hint(names)}"
+                           f"{close_name_hint(name, names)}")
         return index[name]
 
     target_at = None if target is None else position(target, "target")

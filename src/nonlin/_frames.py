@@ -69,3 +69,15 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
+
+
+def reshape_hint(value: Any) -> str:
+    """What to do with 1-D data given where rows are expected: for a pandas Series (has
+    ``to_frame`` and ``name``: ``df.iloc[0]``, one row, or ``df["a"]``, one column), the
+    DataFrame selections that keep two dimensions; else NumPy's reshape."""
+    if hasattr(value, "to_frame") and hasattr(value, "name"):
+        return ("a pandas Series is one row or one column: select a one-row DataFrame with "
+                "df.iloc[[0]] (double brackets; df.iloc[0] is a Series), one column with "
+                "df[['a']], or turn a row Series into one with series.to_frame().T")
+    return ("reshape 1-D data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for "
+            "one sample")

@@ -5,8 +5,10 @@ saved ``state_dict`` (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoin
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeGuard
 
@@ -91,16 +93,30 @@ def _better(monitor: str, mode: str, metrics: Iterable[Any] = (),
     return lambda current, best, delta: current + delta < best
 
 
-def _logged(logs: dict[str, Any] | None, monitor: str,
-            what: str) -> TypeGuard[dict[str, Any]]:
+_HINTED: weakref.WeakSet[Any] = weakref.WeakSet()  # callbacks whose warning had the hint
+
+
+def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
+            owner: Any = None) -> TypeGuard[dict[str, Any]]:
     """Whether ``logs`` has ``monitor`` (then it is a dict, not None); if not, warn as
     Keras 3 does and return False. ``what`` starts the warning (``"Early stopping
     conditioned on metric"``); the available keys follow, in the logs' order. It points at
-    the user's call (``fit``, or their own callback's), not at nonlin's line."""
+    the user's call (``fit``, or their own callback's), not at nonlin's line.
+
+    A ``val_`` key in logs without any (a fit without validation data) gets, the first
+    time for the callback ``owner``, a hint after Keras' sentence: what to pass.
+    """
     if logs and monitor in logs:
         return True
-    warnings.warn(f"{what} `{monitor}` which is not available. "
-                  f"Available metrics are: {','.join(logs or {})}", stacklevel=user_stacklevel())
+    message = (f"{what} `{monitor}` which is not available. "
+               f"Available metrics are: {','.join(logs or {})}")
+    if (monitor.startswith("val_") and not any(k.startswith("val_") for k in logs or {})
+            and owner is not None and owner not in _HINTED):
+        with contextlib.suppress(TypeError):  # no weak reference: the hint each time
+            _HINTED.add(owner)
+        message += (f". This fit has no validation data: pass validation_split=0.2 or "
+                    f"validation_data=(X_val, y_val) to fit, or monitor={monitor[4:]!r}")
+    warnings.warn(message, stacklevel=user_stacklevel())
     return False
 
 

@@ -230,7 +230,7 @@ class ModelCheckpoint(Callback):
         self.best = None if best is None else float(best)
 
     def _improved(self, logs: dict[str, Any]) -> bool:
-        if not _logged(logs, self.monitor, "Can save best model only with metric"):
+        if not _logged(logs, self.monitor, "Can save best model only with metric", self):
             return True  # Keras 3: warn and save; ``best`` stays as it was
         current = _monitored(logs, self.monitor)
         if current is None:

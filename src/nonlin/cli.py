@@ -116,10 +116,29 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_help(sys.stderr)
         return 2
     if extra:  # said by the sub-command: 'nonlin train: error: ... (see 'nonlin train --help')'
-        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}"
+                                            f"{_hidden_hint(argv, extra)}")
     args.argv = argv
     with _pipe_safe_output():
         return _run(args)
+
+
+def _hidden_hint(argv: list[str], extra: list[str]) -> str:
+    """For numbers left over right after ``--hidden W`` (``--hidden 64 32``, PyTorch's and
+    scikit-learn's habit of a list): how to write the widths, else ``""``."""
+    for i, arg in enumerate(argv):
+        if arg != "--hidden" and not arg.startswith("--hidden="):
+            continue
+        value, j = (argv[i + 1], i + 2) if arg == "--hidden" and i + 1 < len(argv) else (
+            arg.partition("=")[2], i + 1)
+        widths = []
+        while j < len(argv) and argv[j].isdigit() and argv[j] in extra:
+            widths.append(argv[j])
+            j += 1
+        if widths:
+            return (f"; --hidden takes the widths as one value, separated by commas: "
+                    f"--hidden {','.join([value, *widths])}")
+    return ""
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:

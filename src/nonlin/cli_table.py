@@ -115,14 +115,15 @@ def name_matcher(names: Sequence[str], path: str) -> Callable[[str], str]:
 def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option: str) -> list[str]:
     """``listed``, the names given to ``option`` (``--exclude``, ``--keep``), as the header
     ``names`` of ``path`` spell them; an unknown name, or two matching one column, is an error."""
-    from ._csv_plan import separator_hint
+    from ._csv_plan import close_name_hint, separator_hint
 
     match = name_matcher(names, path)
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
         raise UsageError(f"{shown_path(path)}: no column {quoted(unknown[0])} ({option}); "
-                         "the columns are " + quoted_list(names) + separator_hint(list(names)))
+                         "the columns are " + quoted_list(names) + separator_hint(list(names))
+                         + close_name_hint(unknown[0], names))
     _check_repeats(path, listed, matched, option, None)
     return matched
 

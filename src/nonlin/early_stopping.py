@@ -126,7 +126,7 @@ class EarlyStopping(Callback):
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if not _logged(logs, self.monitor, "Early stopping conditioned on metric"):
+        if not _logged(logs, self.monitor, "Early stopping conditioned on metric", self):
             return
         if epoch < self.start_from_epoch:
             return

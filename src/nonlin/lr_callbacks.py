@@ -171,7 +171,8 @@ class ReduceLROnPlateau(Callback):
         (self.wait, self.cooldown_left), self.best = counters, best
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric"):
+        if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric",
+                       self):
             return  # as in Keras 3: the epoch counts neither for patience nor for cooldown
         current = _monitored(logs, self.monitor)
         if self.cooldown_left > 0:

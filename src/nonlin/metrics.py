@@ -215,7 +215,8 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
     key = name if name in METRICS else name.lower()
     if key not in METRICS:
         raise ValueError(
-            f"Unknown metric {quoted(name)}. Expected one of: {', '.join(sorted(METRICS))}"
+            f"Unknown metric {quoted(name)}. Expected one of: "
+            f"{', '.join(sorted(n for n in METRICS if n == n.lower()))}"  # not class names
         )
     cls = METRICS[key]
     # the hinges take -1/1 (or 0/1) targets and predict the class ``score > 0``: scores,

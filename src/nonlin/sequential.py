@@ -7,7 +7,8 @@ them forward and backward, and delegates ``fit`` / ``evaluate`` to
 ``get_config`` and ``summary`` come from the ``ModelState`` mixin
 (``nonlin._model_state``); ``from_config`` rebuilds the architecture through
 the registry's allowlist. Keras' ``add``, ``pop`` and ``*_on_batch`` methods come
-from the ``KerasMethods`` mixin (``nonlin._keras_methods``).
+from the ``KerasMethods`` mixin (``nonlin._keras_methods``); ``len``, indexing, iteration
+and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import call, infer, predict_rows
 from ._keras_methods import KerasMethods, check_layer
@@ -35,7 +37,7 @@ from .core import (
 from .validation import check_n_features
 
 
-class Sequential(ModelState, KerasMethods):
+class Sequential(ModelState, KerasMethods, ContainerMethods):
     """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
 
     Parameters
@@ -63,7 +65,8 @@ class Sequential(ModelState, KerasMethods):
     _resume_partial: dict[str, Any] | None
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None) -> None:
-        if isinstance(layers, str | dict) or not isinstance(layers, Iterable | None):
+        if (isinstance(layers, str | dict | ContainerMethods)  # a model: iterable, not a list
+                or not isinstance(layers, Iterable | None)):
             raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
         self.layers = [] if layers is None else list(layers)
         for i, layer in enumerate(self.layers):

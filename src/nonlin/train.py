@@ -54,6 +54,7 @@ from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._quoting import quoted
+from ._split_check import split_checked
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, CallbackList, History, checked_callbacks
 from .core import Sequential, as_rng
@@ -287,7 +288,7 @@ def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
                 data: Any) -> tuple[Dataset, Dataset | None]:
     """(training set, validation set or None): ``validation_data`` wins over ``split``."""
     if data is None:
-        return train.split(split) if split > 0 else (train, None)
+        return split_checked(loss, train, split) if split > 0 else (train, None)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         what = type(data).__name__
         if isinstance(data, tuple | list):

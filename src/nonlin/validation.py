@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from ._finite import check_finite, first_nonfinite_row
-from ._frames import as_numeric, text_hint
+from ._frames import as_numeric, reshape_hint, text_hint
 from ._quoting import quoted
 
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
@@ -80,8 +80,8 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
     if arr.ndim != 2:
         raise ValueError(
             f"Expected a 2-D array (n_samples, n_features) for {name}. "
-            f"Received an array of shape {arr.shape}; reshape 1-D data with "
-            "x.reshape(-1, 1) for one feature or x.reshape(1, -1) for one sample"
+            f"Received an array of shape {arr.shape}; "
+            f"{reshape_hint(X if arr.ndim == 1 else None)}"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(

@@ -1,0 +1,89 @@
+"""A ``Sequential`` read as a list of its layers (PyTorch's ``nn.Sequential`` habits) and
+its weights read as Keras 3 lists them (``weights``, ``trainable_weights``,
+``non_trainable_weights``).
+
+``ContainerMethods`` is a mixin of ``nonlin.sequential.Sequential``: ``len(model)``,
+``model[i]`` (``model[-1]`` the top layer) and ``for layer in model`` read
+``model.layers``. A slice is refused, where PyTorch returns a new ``Sequential`` of the
+same modules: nonlin's layers are built, with their weights, by the one model that
+holds them, so a second model of the same layer objects could not be built while the
+first is in use; ``model.layers[a:b]`` gives them as a list.
+
+The ``*weights`` lists hold the live arrays (not copies, as Keras' variables are the
+model's own): writing into one in place (``w[...] = 0``) changes the model, and ``fit``
+updates them in place. ``build`` makes new arrays: take the lists again after it.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from .core import LayerProtocol
+
+
+class ContainerMethods:
+    """``__len__``, ``__getitem__``, ``__iter__`` and Keras' ``*weights`` lists."""
+
+    layers: list[LayerProtocol]
+
+    def __len__(self) -> int:
+        """The number of layers, ``len(model.layers)`` (PyTorch's ``len(nn.Sequential)``)."""
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[LayerProtocol]:
+        """The layers, bottom to top (PyTorch's iteration over an ``nn.Sequential``)."""
+        return iter(self.layers)
+
+    def __getitem__(self, index: int) -> LayerProtocol:
+        """``model[i]``: the layer at ``i`` (negative from the top, as a list), the layer
+        object itself. A slice raises ``TypeError``: see the module docstring."""
+        if isinstance(index, slice):
+            raise TypeError(
+                "Expected an integer layer index. Received a slice: a nonlin layer belongs to "
+                "the one model that builds it, so a new Sequential of these layers could not "
+                "be built; model.layers[a:b] lists them, and Sequential([...]) of new layers "
+                "with set_weights copies them")
+        if isinstance(index, bool):
+            raise TypeError(f"Expected an integer layer index. Received: {quoted(index)}")
+        try:
+            i = operator.index(index)
+        except TypeError:
+            raise TypeError(f"Expected an integer layer index. Received: {quoted(index)}") from None
+        if not -len(self.layers) <= i < len(self.layers):
+            raise IndexError(f"Expected a layer index in [{-len(self.layers)}, "
+                             f"{len(self.layers) - 1}] for a model of {len(self.layers)} layers. "
+                             f"Received: {i}")
+        return self.layers[i]
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """Keras' ``model.weights``: every weight, the live arrays, in ``get_weights()``
+        order (layer by layer, its parameters then its state). ``[]`` before ``build``."""
+        from ._weights import layout
+
+        return [value for _, value, _ in layout(self)] if self._is_built() else []
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """Keras' ``model.trainable_weights``: the live arrays of ``parameters()``, what
+        ``fit`` updates (a frozen layer's are left out). ``[]`` before ``build``."""
+        return [p.value for p in self._trainable_params()] if self._is_built() else []
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        """Keras' ``model.non_trainable_weights``: the live arrays of ``weights`` that
+        ``trainable_weights`` leaves out (a frozen layer's parameters, ``BatchNorm``'s
+        moving statistics), in ``weights``' order. ``[]`` before ``build``."""
+        trained = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trained]
+
+    def _is_built(self) -> bool:
+        return getattr(self, "n_features_in", None) is not None
+
+    def _trainable_params(self) -> list[Any]:
+        return self.parameters()  # type: ignore[attr-defined]  # ModelState's
