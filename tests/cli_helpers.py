@@ -48,6 +48,17 @@ def popen_cli(*args: Any, cwd: Path) -> subprocess.Popen[str]:
     )
 
 
+def error_line(capsys: Any, *fragments: str) -> str:
+    """The one line of a user error on stderr of an in-process ``cli.main`` call (pytest's
+    ``capsys``; notes aside), holding every fragment."""
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and "Traceback" not in err, err[:2000]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0][:2000])
+    return lines[0]
+
+
 def assert_user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
     """Exit status 2, one line on stderr, no traceback, every fragment in that line."""
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)

@@ -18,19 +18,9 @@ from pathlib import Path
 import pytest
 
 import nonlin
-from cli_helpers import cli_env, interrupt_after
+from cli_helpers import cli_env, error_line, interrupt_after
 from nonlin import cli
 from nonlin.tabular import CSVError, read_csv
-
-
-def _error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
-    """The one line of a user error on stderr (notes aside), holding every fragment."""
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
-    assert len(lines) == 1 and "Traceback" not in err, err[:2000]
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0][:2000])
-    return lines[0]
 
 
 def _labelled(n: int = 40) -> str:
@@ -52,7 +42,7 @@ def test_an_unknown_column_of_a_wide_header_lists_ten_names_and_a_count(
     monkeypatch.chdir(tmp_path)
     for option in (["--target", "nope"], ["--target", "y", "--exclude", "nope"]):
         assert cli.main(["train", "wide.csv", *option, "--epochs", "1", "--quiet"]) == 2
-        line = _error_line(capsys, "no column 'nope'", "'col0', 'col1'",
+        line = error_line(capsys, "no column 'nope'", "'col0', 'col1'",
                            "'col9', ... and 4991 more")
         assert len(line) < 400, len(line)
 
@@ -66,7 +56,7 @@ def test_an_unseen_label_of_100_kb_is_cut_and_its_length_given(
     assert _train("d.csv") == 0
     capsys.readouterr()
     assert cli.main(["evaluate", "model.safetensors", "new.csv"]) == 2
-    line = _error_line(capsys, "never saw: 'xxxx", "'... (100000 characters)",
+    line = error_line(capsys, "never saw: 'xxxx", "'... (100000 characters)",
                        "the model knows: 'cat', 'dog'")
     assert len(line) < 300, len(line)
 
@@ -77,7 +67,7 @@ def test_a_long_cell_in_an_error_is_cut_with_its_length(
     (tmp_path / "d.csv").write_text(f"a,b,y\n1,{'z' * 5000},0\n2,3,1\n")
     monkeypatch.chdir(tmp_path)
     assert _train("d.csv") == 2
-    line = _error_line(capsys, "line 2, column 'b': expected a number, received 'zzz",
+    line = error_line(capsys, "line 2, column 'b': expected a number, received 'zzz",
                        "'... (5000 characters)")
     assert len(line) < 200, len(line)
 
@@ -98,7 +88,7 @@ def test_resuming_with_other_columns_names_the_first_that_differs(
     monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
     capsys.readouterr()
     assert _train("e.csv", "--epochs", "3", "--resume", "model.checkpoint.safetensors") == 2
-    line = _error_line(capsys, "e.csv", "column 701 of 1000 is 'renamed' here, 'c700' there")
+    line = error_line(capsys, "e.csv", "column 701 of 1000 is 'renamed' here, 'c700' there")
     assert len(line) < 300, len(line)
 
 
@@ -123,12 +113,12 @@ def test_missing_mean_on_a_text_column_says_it_holds_text_and_what_to_do(
     (tmp_path / "d.csv").write_text(f"a,colour,y\n1,,0\n2,NA,1\n3,{long},0\n4,red,1\n")
     monkeypatch.chdir(tmp_path)
     assert _train("d.csv", "--missing", "mean") == 2
-    line = _error_line(capsys, "d.csv, column 'colour' holds text, not numbers",
+    line = error_line(capsys, "d.csv, column 'colour' holds text, not numbers",
                        "(line 4: 'dark dark ", "'... (200 characters))",
                        "--missing mean has no mean", "--exclude", "encode its text as numbers")
     assert "every value is missing" not in line
     assert _train("d.csv", "--missing", "drop") == 2
-    line = _error_line(capsys, "every row has a missing value",
+    line = error_line(capsys, "every row has a missing value",
                        "column 'colour' holds text, not numbers (line 4: ", "--exclude")
 
 
@@ -141,7 +131,7 @@ def test_missing_drop_on_a_text_column_of_a_models_input_says_it_needs_numbers(
     assert _train("d.csv") == 0
     capsys.readouterr()
     assert cli.main(["evaluate", "model.safetensors", "new.csv", "--missing", "drop"]) == 2
-    _error_line(capsys, "new.csv: every row has a missing value", "column 'b' holds text",
+    error_line(capsys, "new.csv: every row has a missing value", "column 'b' holds text",
                 "(line 2: 'x')", "the model takes this column as numbers")
 
 
@@ -200,7 +190,7 @@ def test_an_error_naming_a_path_with_control_characters_prints_them_escaped(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert _train("no\x1b[2Jsuch\tfile.csv") == 2
-    _error_line(capsys, "'no\\x1b[2Jsuch\\tfile.csv': no such data file")  # as repr (s16b)
+    error_line(capsys, "'no\\x1b[2Jsuch\\tfile.csv': no such data file")  # as repr (s16b)
 
 
 def test_predictions_written_keep_the_labels_as_they_are(
@@ -268,11 +258,11 @@ def test_standard_input_serves_every_read_of_a_command(
     assert [row["id"] for row in csv.DictReader(open("p.csv", newline=""))] == ["first", "third"]
     _stdin(monkeypatch, _labelled())
     assert _train("-", "--task", "regression") == 2  # the first text label, read again
-    _error_line(capsys, "<stdin>: --task regression needs a numeric target",
+    error_line(capsys, "<stdin>: --task regression needs a numeric target",
                 "holds text labels (line 2: 'dog')")
     _stdin(monkeypatch, "a,b,y\n1,2,cat\n")
     assert cli.main(["predict", "-", "d.csv"]) == 2  # a model file is read by path only
-    _error_line(capsys, "-: no such model file (standard input, -, is read for DATA.csv only)")
+    error_line(capsys, "-: no such model file (standard input, -, is read for DATA.csv only)")
 
 
 def test_the_help_says_that_a_dash_is_standard_input(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,18 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import error_line
 from nonlin import cli
 from nonlin.tabular import CSVError, read_csv
-
-
-def _error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
-    """The one line of a user error on stderr (notes aside), holding every fragment."""
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
-    assert len(lines) == 1 and "Traceback" not in err, err[:2000]
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0][:2000])
-    return lines[0]
 
 
 def _model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,7 +36,7 @@ def test_missing_mean_refuses_a_column_of_text_in_new_data(
     _model(tmp_path, capsys)
     (tmp_path / "new.csv").write_text("a,b,y\n1,red,cat\n2,blue,dog\n")
     assert cli.main([command, "m.safetensors", "new.csv", "--missing", "mean"]) == 2
-    line = _error_line(capsys, "new.csv, column 'b' holds text, not numbers (line 2: 'red')",
+    line = error_line(capsys, "new.csv, column 'b' holds text, not numbers (line 2: 'red')",
                        "--missing mean", "training mean", "as numbers")
     assert "fill_values" not in line and "missing='mean'" not in line
 
@@ -190,6 +181,6 @@ def test_a_header_of_one_column_with_semicolons_says_the_file_is_not_comma_separ
     monkeypatch.chdir(tmp_path)
     (tmp_path / "semi.csv").write_text("a;b;y\n1;2;3\n3;4;5\n")
     assert cli.main(["train", "semi.csv", "--target", "y", "--quiet"]) == 2
-    _error_line(capsys, "no column 'y' (--target)", "separated by ';'", "only commas")
+    error_line(capsys, "no column 'y' (--target)", "separated by ';'", "only commas")
     assert cli.main(["train", "semi.csv", "--target", "a;b;y", "--exclude", "b"]) == 2
-    _error_line(capsys, "no column 'b' (--exclude)", "separated by ';'")
+    error_line(capsys, "no column 'b' (--exclude)", "separated by ';'")

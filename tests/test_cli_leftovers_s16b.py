@@ -19,19 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_helpers import interrupt_after
+from cli_helpers import error_line, interrupt_after
 from nonlin import cli
 from nonlin._quoting import cut, printable
-
-
-def _error_line(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
-    """The one line of a user error on stderr (notes aside), holding every fragment."""
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
-    assert len(lines) == 1 and "Traceback" not in err, err[:2000]
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0][:2000])
-    return lines[0]
 
 
 def _data(tmp_path: Path, name: str = "d.csv") -> None:
@@ -73,7 +63,7 @@ def test_a_missing_checkpoint_is_named_before_a_bad_out(
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "d.csv", *TRAIN, "--out", "nowhere/m.safetensors",
                      "--resume", "gone.checkpoint.safetensors"]) == 2
-    _error_line(capsys, "gone.checkpoint.safetensors: no such checkpoint")
+    error_line(capsys, "gone.checkpoint.safetensors: no such checkpoint")
 
 
 def test_a_missing_data_file_is_named_before_a_bad_out(
@@ -81,7 +71,7 @@ def test_a_missing_data_file_is_named_before_a_bad_out(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "gone.csv", *TRAIN, "--out", "nowhere/m.safetensors"]) == 2
-    _error_line(capsys, "gone.csv: no such data file")
+    error_line(capsys, "gone.csv: no such data file")
     assert not list(tmp_path.iterdir())  # the output folder was not touched either
 
 
@@ -98,7 +88,7 @@ def test_a_checkpoint_name_too_long_says_so_and_how_much_to_shorten_out(
     out = "m" * (limit - 3 - len(extension)) + extension  # fits, 3 bytes to spare
     size, over = limit - 3 + len(added), len(added) - 3
     assert cli.main(["train", "d.csv", *TRAIN, "--out", out]) == 2
-    line = _error_line(
+    line = error_line(
         capsys, f"--out {out}: the name of the checkpoint that Ctrl-C saves next to it",
         f"with {added!r} added) would be too long: {size} bytes, where a name may have {limit}",
         f"shorten the --out name by at least {over} bytes (to {limit - 3 - over} or fewer)")
@@ -153,7 +143,7 @@ def test_a_path_with_a_line_break_and_one_with_backslash_n_show_apart(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", name, *TRAIN]) == 2
-    assert _error_line(capsys).endswith(f"error: {shown}")
+    assert error_line(capsys).endswith(f"error: {shown}")
 
 
 def test_an_output_folder_with_a_line_break_is_shown_escaped(
@@ -162,7 +152,7 @@ def test_an_output_folder_with_a_line_break_is_shown_escaped(
     _data(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "d.csv", *TRAIN, "--out", "no\nwhere/m.safetensors"]) == 2
-    line = _error_line(capsys, "error: 'no\\nwhere/m.safetensors': folder '")
+    line = error_line(capsys, "error: 'no\\nwhere/m.safetensors': folder '")
     assert line.endswith("no\\nwhere' does not exist")
 
 
@@ -173,6 +163,6 @@ def test_a_csv_error_names_a_data_file_with_a_line_break_escaped(
     (tmp_path / "ho\\nles.csv").write_text("a,b,y\n1,2,0\n3,,1\n")
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "ho\nles.csv", *TRAIN]) == 2
-    _error_line(capsys, "error: 'ho\\nles.csv', line 3, column 'b': expected a number")
+    error_line(capsys, "error: 'ho\\nles.csv', line 3, column 'b': expected a number")
     assert cli.main(["train", "ho\\nles.csv", *TRAIN]) == 2
-    _error_line(capsys, "error: ho\\nles.csv, line 3, column 'b': expected a number")
+    error_line(capsys, "error: ho\\nles.csv, line 3, column 'b': expected a number")
