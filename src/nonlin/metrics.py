@@ -191,15 +191,16 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     A name gives a new metric named exactly as written, as in Keras: ``metrics=["acc"]`` is
     logged as ``"acc"`` (and ``"val_acc"``); a ``Metric`` object keeps its own ``name``, a
     function is named after it. Keras' class names (``"MeanSquaredError"``) read as the names
-    they stand for (``nonlin._metric_names``). ``"accuracy"`` and ``"acc"`` (in any case)
-    follow the ``loss``, as in Keras: with binary cross-entropy (or ``n_outputs=1``) binary
-    accuracy, thresholded at 0 when the loss takes logits; otherwise the arg-max accuracy, which ``"categorical_accuracy"`` and
-    ``"sparse_categorical_accuracy"`` always are (both take labels or one-hot rows; with a
-    single output column it is binary accuracy, thresholded as for ``"accuracy"``). ``"auc"``
-    takes logits when the loss does (``AUC(from_logits=True)``, as Keras advises), and
-    ``"precision"`` / ``"recall"`` threshold at 0 under a binary cross-entropy from logits;
-    after a softmax cross-entropy from logits they threshold the raw outputs, so give them a
-    ``Softmax`` output layer (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``.
+    they stand for (``nonlin._metric_names``). ``"accuracy"`` and ``"acc"`` (in any case) follow
+    the ``loss``, as in Keras: with binary cross-entropy (or ``n_outputs=1``) binary accuracy,
+    thresholded at 0 when the loss takes logits; otherwise the arg-max accuracy, which
+    ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always are (both take
+    labels or one-hot rows; with a single output column it is binary accuracy, thresholded as
+    for ``"accuracy"``). ``"auc"`` takes logits when the loss does (``AUC(from_logits=True)``,
+    as Keras advises), and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
+    cross-entropy from logits; after a softmax cross-entropy from logits they threshold the raw
+    outputs, so give them a ``Softmax`` output layer (fused with its loss, as ``fit`` does) or
+    ``Precision(top_k=1)``.
     """
     if isinstance(metric, Metric):
         return metric
