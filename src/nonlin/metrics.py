@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import finite_rows
+from ._metric_names import KERAS_CLASS_NAMES
 from ._quoting import quoted
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
@@ -176,8 +177,9 @@ METRICS: dict[str, type[Metric]] = {
     "auc": AUC,
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-    "MeanAbsolutePercentageError": MeanAbsolutePercentageError,  # Keras's class name
 }
+# Keras' class names ("MeanSquaredError"), each read as the name it stands for (_metric_names)
+METRICS.update({keras: METRICS[name] for keras, name in KERAS_CLASS_NAMES.items()})
 
 # Keys of fit's logs that a metric must not take (its validation value is "val_" + name).
 _RESERVED = ("loss", "lr")
@@ -188,15 +190,17 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
 
     A name gives a new metric named exactly as written, as in Keras: ``metrics=["acc"]`` is
     logged as ``"acc"`` (and ``"val_acc"``); a ``Metric`` object keeps its own ``name``, a
-    function is named after it. ``"accuracy"`` and ``"acc"`` follow the ``loss``, as in Keras: with
-    binary cross-entropy (or ``n_outputs=1``) binary accuracy, thresholded at 0 when the loss
-    takes logits; otherwise the arg-max accuracy, which ``"categorical_accuracy"`` and
-    ``"sparse_categorical_accuracy"`` always are (both take labels or one-hot rows; with a
-    single output column it is binary accuracy, thresholded as for ``"accuracy"``). ``"auc"``
-    takes logits when the loss does (``AUC(from_logits=True)``, as Keras advises), and
-    ``"precision"`` / ``"recall"`` threshold at 0 under a binary cross-entropy from logits;
-    after a softmax cross-entropy from logits they threshold the raw outputs, so give them a
-    ``Softmax`` output layer (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``.
+    function is named after it. Keras' class names (``"MeanSquaredError"``) read as the names
+    they stand for (``nonlin._metric_names``). ``"accuracy"`` and ``"acc"`` (in any case) follow
+    the ``loss``, as in Keras: with binary cross-entropy (or ``n_outputs=1``) binary accuracy,
+    thresholded at 0 when the loss takes logits; otherwise the arg-max accuracy, which
+    ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always are (both take
+    labels or one-hot rows; with a single output column it is binary accuracy, thresholded as
+    for ``"accuracy"``). ``"auc"`` takes logits when the loss does (``AUC(from_logits=True)``,
+    as Keras advises), and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
+    cross-entropy from logits; after a softmax cross-entropy from logits they threshold the raw
+    outputs, so give them a ``Softmax`` output layer (fused with its loss, as ``fit`` does) or
+    ``Precision(top_k=1)``.
     """
     if isinstance(metric, Metric):
         return metric

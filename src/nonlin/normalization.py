@@ -123,7 +123,9 @@ class BatchNorm(Layer):
         return in_features
 
     def cast_state(self, dtype: np.dtype) -> None:
-        """Convert the running statistics to the model's dtype."""
+        """Convert the running statistics to the model's dtype: float32 or float64
+        (``ValueError``, ``Layer.cast_state``'s check)."""
+        super().cast_state(dtype)
         self.moving_mean = self.moving_mean.astype(dtype)
         self.moving_variance = self.moving_variance.astype(dtype)
 

@@ -127,7 +127,9 @@ class Normalization(Layer):
         return in_features
 
     def cast_state(self, dtype: np.dtype) -> None:
-        """Convert the statistics to the model's dtype (refusing a value beyond its range)."""
+        """Convert the statistics to the model's dtype, float32 or float64 (``ValueError``,
+        ``Layer.cast_state``'s check), refusing a value beyond its range."""
+        super().cast_state(dtype)
         self.mean = as_dtype(self.mean, dtype, "mean", contiguous=False)
         self.variance = as_dtype(self.variance, dtype, "variance", contiguous=False)
 

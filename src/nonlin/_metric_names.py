@@ -1,0 +1,32 @@
+"""Keras 3's metric class names that ``nonlin.metrics.METRICS`` accepts, and the name each reads as.
+
+``keras.metrics.get("MeanSquaredError")`` resolves a class name as well as a snake-case
+one, and ``compile(metrics=["MeanSquaredError"])`` logs it under the name as written
+(``History.history["MeanSquaredError"]``, ``"val_MeanSquaredError"``), as nonlin logs every
+name. A class name here stands for the nonlin name beside it, with that name's behaviour
+(``"BinaryAccuracy"`` thresholds logits at 0 as ``"binary_accuracy"`` does, ``"AUC"`` takes
+logits when the loss does). Only classes whose nonlin metric computes the same thing are here.
+
+Left out on purpose: ``"Accuracy"`` reads as ``"accuracy"`` (names are matched in lower case
+too), which is what Keras' ``compile`` does with it (it lower-cases the name before testing
+for ``"accuracy"`` / ``"acc"``), not the exact-match ``keras.metrics.Accuracy`` class, which
+nonlin does not have.
+"""
+
+from __future__ import annotations
+
+KERAS_CLASS_NAMES: dict[str, str] = {
+    "MeanSquaredError": "mean_squared_error",
+    "MeanAbsoluteError": "mean_absolute_error",
+    "RootMeanSquaredError": "root_mean_squared_error",
+    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
+    "R2Score": "r2_score",
+    "Precision": "precision",
+    "Recall": "recall",
+    "AUC": "auc",
+    "BinaryAccuracy": "binary_accuracy",
+    "CategoricalAccuracy": "categorical_accuracy",
+    "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
+    "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
+    "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
+}
