@@ -68,6 +68,7 @@ from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
 from ._quoting import quoted, quoted_path
 from ._resume import resume
+from ._saveable import check_registered
 from ._stacklevel import user_stacklevel
 from .callbacks import Callback
 from .core import Sequential
@@ -210,6 +211,11 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._check_fit(None, fit_metrics(self.model), self.model.rng)
+        self._check_model(self.model)
+
+    def _check_model(self, model: Sequential) -> None:
+        """A layer outside ``registry.LAYERS``: refused before the first epoch, not after it."""
+        check_registered(model)
 
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name); the

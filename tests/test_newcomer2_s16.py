@@ -1,0 +1,85 @@
+"""Frictions a newcomer met writing a layer of their own (session 16, newcomer2).
+
+A ``ModelCheckpoint`` on a model with an unregistered layer used to train a
+whole epoch before its first write refused the layer; the save and load
+messages now say how to register one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import registry
+from nonlin.core import Layer, Param
+
+
+class Scale(Layer):
+    """``y = x * s``, one trainable factor per feature."""
+
+    def __init__(self, init: float = 1.0) -> None:
+        super().__init__()
+        self.init = init
+
+    def build(self, in_features: int, rng: Any) -> int:
+        self.s = Param(np.full((1, in_features), self.init), "s")
+        return in_features
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if training:
+            self._x = x
+        return x * self.s.value
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self.s.grad[...] = (grad_out * self._x).sum(axis=0, keepdims=True)
+        return grad_out * self.s.value
+
+    def parameters(self) -> list[Param]:
+        return [self.s]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"init": self.init}
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    return X, X @ np.array([1.0, 2.0, -1.0])
+
+
+def _model() -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4), Scale(), nonlin.Dense(1)]).build(3, seed=0)
+
+
+def test_model_checkpoint_refuses_an_unregistered_layer_before_training(tmp_path: Path) -> None:
+    X, y = _data()
+    model = _model()
+    before = [w.copy() for w in model.get_weights()]
+    checkpoint = nonlin.ModelCheckpoint(tmp_path / "ck.safetensors")
+    with pytest.raises(TypeError, match=r"nonlin\.registry\.LAYERS\['Scale'\] = Scale"):
+        model.fit(X, y, loss="mse", optimizer="sgd", epochs=2, verbose=0, callbacks=[checkpoint])
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_of_an_unregistered_layer_says_how_to_register_it(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"register .*LAYERS\['Scale'\] = Scale"):
+        nonlin.save(_model(), tmp_path / "m.safetensors")
+
+
+def test_load_of_an_unknown_layer_says_to_register_it(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.safetensors"
+    with monkeypatch.context() as patch:
+        patch.setitem(registry.LAYERS, "Scale", Scale)
+        model = _model()
+        nonlin.save(model, path)
+        assert np.array_equal(nonlin.load(path).predict(_data()[0]), model.predict(_data()[0]))
+    assert "Scale" not in registry.LAYERS
+    with pytest.raises(nonlin.ModelFileError, match=r"unknown layer type 'Scale'.*add its class "
+                                                    r"to nonlin\.registry\.LAYERS before loading"):
+        nonlin.load(path)
