@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import registry
+from nonlin import registry, schedules
 from nonlin.core import Layer, Param
 
 
@@ -83,3 +83,22 @@ def test_load_of_an_unknown_layer_says_to_register_it(tmp_path: Path,
     with pytest.raises(nonlin.ModelFileError, match=r"unknown layer type 'Scale'.*add its class "
                                                     r"to nonlin\.registry\.LAYERS before loading"):
         nonlin.load(path)
+
+
+def test_an_optimizer_with_a_schedule_shows_the_schedule_in_its_repr() -> None:
+    schedule = schedules.CosineDecay(0.01, decay_steps=60, warmup_steps=10)
+    text = repr(nonlin.Adam(schedule))
+    assert text.startswith(f"Adam(lr={schedule!r}, beta_1=0.9"), text
+    assert repr(nonlin.SGD(0.1)) == "SGD(lr=0.1, momentum=0.0, nesterov=False)"
+
+
+def test_the_missing_callback_warning_points_at_the_users_fit(tmp_path: Path) -> None:
+    X, y = _data()
+    path = tmp_path / "ck.safetensors"
+    run: dict[str, Any] = {"loss": "mse", "verbose": 0, "validation_split": 0.25}
+    nonlin.Sequential([nonlin.Dense(1)]).fit(
+        X, y, optimizer=nonlin.SGD(0.01), epochs=1, seed=0,
+        callbacks=[nonlin.ReduceLROnPlateau(patience=1), nonlin.ModelCheckpoint(path)], **run)
+    with pytest.warns(UserWarning, match="callback 0 .ReduceLROnPlateau.") as caught:
+        nonlin.Sequential([nonlin.Dense(1)]).fit(X, y, epochs=2, resume_from=path, **run)
+    assert [Path(w.filename).name for w in caught] == [Path(__file__).name]

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._header import ModelFileError
 from ._quoting import clipped, quoted
+from ._stacklevel import user_stacklevel
 
 PREFIX = "callback."
 _KEYS = {"index", "class_name", "state"}
@@ -163,7 +164,7 @@ def restore_callbacks(callbacks: Sequence[Any], entries: list[dict[str, Any]]) -
                 f"The checkpoint holds the state of callback {i} ({name}), but fit's callback "
                 f"{i} is {type(callbacks[i]).__name__ if i < len(callbacks) else 'missing'}; "
                 "that state was not restored. Pass the callbacks in the same order.",
-                stacklevel=3,
+                stacklevel=user_stacklevel(),  # at the user's fit or resume
             )
 
 
