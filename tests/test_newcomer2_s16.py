@@ -102,3 +102,31 @@ def test_the_missing_callback_warning_points_at_the_users_fit(tmp_path: Path) ->
     with pytest.warns(UserWarning, match="callback 0 .ReduceLROnPlateau.") as caught:
         nonlin.Sequential([nonlin.Dense(1)]).fit(X, y, epochs=2, resume_from=path, **run)
     assert [Path(w.filename).name for w in caught] == [Path(__file__).name]
+
+
+class _Counts(nonlin.Callback):
+    """A callback whose state holds a list, which a checkpoint cannot keep."""
+
+    def __init__(self) -> None:
+        self.count, self.seen = np.int64(0), [1.0]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "seen": self.seen}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.count = state["count"]
+
+
+def test_a_callback_state_the_reader_refuses_is_refused_when_written(tmp_path: Path) -> None:
+    X, y = _data()
+    path = tmp_path / "ck.safetensors"
+    with pytest.raises(TypeError, match=r"state_dict\(\) of callback 0 \(_Counts\).*seen=\[1\.0\]"):
+        nonlin.Sequential([nonlin.Dense(1)]).fit(
+            X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0,
+            callbacks=[_Counts(), nonlin.ModelCheckpoint(path)])
+    assert not path.exists()  # no file that load_checkpoint would then refuse
+    counts = _Counts()
+    counts.seen = np.float64(np.inf)  # a NumPy number: kept (inf as None)
+    nonlin.Sequential([nonlin.Dense(1)]).fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0,
+                                             callbacks=[counts, nonlin.ModelCheckpoint(path)])
+    assert nonlin.load_checkpoint(path).callbacks[0]["state"] == {"count": 0, "seen": None}
