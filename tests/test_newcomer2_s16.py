@@ -130,3 +130,18 @@ def test_a_callback_state_the_reader_refuses_is_refused_when_written(tmp_path: P
     nonlin.Sequential([nonlin.Dense(1)]).fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0,
                                              callbacks=[counts, nonlin.ModelCheckpoint(path)])
     assert nonlin.load_checkpoint(path).callbacks[0]["state"] == {"count": 0, "seen": None}
+
+
+@pytest.mark.parametrize("where", ["new-folder/", "a-folder"])
+def test_model_checkpoint_given_a_folder_is_refused_before_training(tmp_path: Path,
+                                                                     where: str) -> None:
+    (tmp_path / "a-folder").mkdir()
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(1)]).build(3, seed=0)
+    before = model.get_weights()[0].copy()
+    path = f"{tmp_path}/{where}"  # pathlib would drop the final slash
+    with pytest.raises(IsADirectoryError, match=r"Expected a file path such as .*ck-\{epoch:02d\}"):
+        model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0,
+                  callbacks=[nonlin.ModelCheckpoint(path)])
+    assert np.array_equal(model.get_weights()[0], before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]

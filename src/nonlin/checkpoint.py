@@ -60,7 +60,7 @@ import numpy as np
 from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
-from ._checkpoint_path import check_template, fill, make_folder, static_folder
+from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint, slot_problem
 from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
@@ -224,6 +224,7 @@ class ModelCheckpoint(Callback):
         check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
+        check_not_folder(self.path)  # as the writer would, after a whole epoch
         make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
 
     def state_dict(self) -> dict[str, Any]:
