@@ -145,3 +145,16 @@ def test_model_checkpoint_given_a_folder_is_refused_before_training(tmp_path: Pa
                   callbacks=[nonlin.ModelCheckpoint(path)])
     assert np.array_equal(model.get_weights()[0], before)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]
+
+
+def test_fit_without_targets_says_none_not_object_array_of_numbers() -> None:
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    with pytest.raises(TypeError, match=r"^Expected a real numeric array for y\. Received: None$"):
+        model.fit(X, None, loss="mse", optimizer="sgd", verbose=0)
+    with pytest.raises(TypeError, match=r"for X\. Received: None$"):
+        model.build(3, seed=0).predict(None)
+    holes = y.astype(object)
+    holes[3] = None
+    with pytest.raises(TypeError, match=r"dtype object \(object\); it holds None: fill in or drop"):
+        model.fit(X, holes, loss="mse", optimizer="sgd", verbose=0)

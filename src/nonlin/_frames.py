@@ -63,6 +63,8 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
 
 def as_numeric(value: Any, name: str) -> np.ndarray:
     """``value`` (an array-like, DataFrame or Series) as a NumPy array, unchecked."""
+    if value is None:  # fit(X) without targets: not an object array "of numbers"
+        raise TypeError(f"Expected a real numeric array for {name}. Received: None")
     if type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "dtypes"):
         return _frame_values(value, name)
     try:

@@ -30,7 +30,9 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     kind = arr.dtype.kind
     if kind in _BAD_KINDS:
         advice = text_hint(name) if kind in "OUS" else "convert it to float first"
-        if kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
+        if kind == "O" and any(v is None for v in arr.flat):
+            advice = "it holds None: fill in or drop the missing values first"
+        elif kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
             advice = (f"an object array of numbers (DataFrame.to_numpy() of mixed column "
                       f"types gives one) converts with {name}.astype(float); or pass the "
                       "DataFrame itself")
