@@ -158,3 +158,13 @@ def test_fit_without_targets_says_none_not_object_array_of_numbers() -> None:
     holes[3] = None
     with pytest.raises(TypeError, match=r"dtype object \(object\); it holds None: fill in or drop"):
         model.fit(X, holes, loss="mse", optimizer="sgd", verbose=0)
+
+
+def test_targets_given_as_one_array_per_output_get_a_column_stack_hint() -> None:
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    with pytest.raises(ValueError, match=r"Received 2 rows \(shape \(2, 40\)\); y looks like one "
+                                         r"array per output .*np\.column_stack\(y\)"):
+        model.fit(X, [y, 2 * y], loss="mse", optimizer="sgd", verbose=0)
+    with pytest.raises(ValueError, match=r"Received 5 rows \(shape \(5, 2\)\)$"):
+        model.fit(X, np.c_[y, y][:5], loss="mse", optimizer="sgd", verbose=0)
