@@ -168,3 +168,12 @@ def test_targets_given_as_one_array_per_output_get_a_column_stack_hint() -> None
         model.fit(X, [y, 2 * y], loss="mse", optimizer="sgd", verbose=0)
     with pytest.raises(ValueError, match=r"Received 5 rows \(shape \(5, 2\)\)$"):
         model.fit(X, np.c_[y, y][:5], loss="mse", optimizer="sgd", verbose=0)
+
+
+def test_load_given_a_files_bytes_says_so_not_embedded_null_byte(tmp_path: Path) -> None:
+    path = tmp_path / "m.safetensors"
+    nonlin.save(nonlin.Sequential([nonlin.Dense(1)]).build(3, seed=0), path)
+    with pytest.raises(ValueError, match=r"^Expected a file path\. Received a bytes value with a "
+                                         r"NUL character .*a file's contents, not its name\?"):
+        nonlin.load(path.read_bytes())
+    assert nonlin.load(str(path).encode()).n_features_in == 3  # a path as bytes still loads
