@@ -177,3 +177,27 @@ def test_load_given_a_files_bytes_says_so_not_embedded_null_byte(tmp_path: Path)
                                          r"NUL character .*a file's contents, not its name\?"):
         nonlin.load(path.read_bytes())
     assert nonlin.load(str(path).encode()).n_features_in == 3  # a path as bytes still loads
+
+
+class _Quartic(nonlin.losses.Loss):
+    """``l_i = sum_j (p_ij - y_ij)^4``: a loss of one's own, which a file leaves out."""
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return ((y_pred - y_true) ** 4).sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray,
+                    out: np.ndarray) -> np.ndarray:
+        np.subtract(y_pred, y_true, out=out)
+        return np.multiply(4 * out**2, out, out=out)
+
+
+def test_a_left_out_loss_advises_compiling_with_the_loaded_optimizer(tmp_path: Path) -> None:
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    model.fit(X, y, loss=_Quartic(), optimizer=nonlin.Adam(0.01), epochs=1, verbose=0)
+    with pytest.warns(UserWarning, match=r"loaded optimizer, which keeps its saved state: "
+                                         r"model\.compile\(model\.optimizer, loss, metrics\)$"):
+        model.save(tmp_path / "m.safetensors")
+    loaded = nonlin.load(tmp_path / "m.safetensors")
+    loaded.compile(loaded.optimizer, _Quartic())  # as advised: the saved Adam goes on
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 2
