@@ -97,7 +97,11 @@ def file_path(path: Any) -> str:
     if not isinstance(path, str | bytes | os.PathLike):  # open(3) would use descriptor 3
         raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
                         f"Received: path={quoted(path, 80)}")
-    return os.fsdecode(path)
+    if "\0" in (text := os.fsdecode(path)):  # open() would say "embedded null byte"
+        raise ValueError(f"Expected a file path. Received a {type(path).__name__} value with a "
+                         f"NUL character ({quoted(text, 40)}): a file's contents, not its "
+                         "name? Write them to a file and pass its path")
+    return text
 
 
 def is_special_file(path: str | os.PathLike[str]) -> bool:

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._header import ModelFileError
 from ._quoting import clipped, quoted
+from ._stacklevel import user_stacklevel
 
 PREFIX = "callback."
 _KEYS = {"index", "class_name", "state"}
@@ -50,12 +51,23 @@ def callback_record(callbacks: Sequence[Any]) -> tuple[list[dict[str, Any]], dic
         for key, value in state.items():
             if isinstance(value, np.ndarray):
                 tensors[f"{PREFIX}{i}.{key}"] = value
-            elif isinstance(value, float) and not math.isfinite(value):
-                scalars[key] = None
             else:
-                scalars[key] = value
+                scalars[key] = _scalar(value, i, callback, key)
         entries.append({"index": i, "class_name": type(callback).__name__, "state": scalars})
     return entries, tensors
+
+
+def _scalar(value: Any, index: int, callback: Any, key: str) -> int | float | None:
+    """``value`` as the reader takes it: a number (NaN and infinities as null) or None; a
+    ``TypeError`` at the first write, not at the load, for anything else."""
+    if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+        value = value.item()  # a NumPy scalar: its Python number
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+    raise TypeError(
+        f"Expected numbers, None or NumPy arrays in the state_dict() of callback {index} "
+        f"({type(callback).__name__}), as a checkpoint keeps them. Received: "
+        f"{key}={quoted(value, 80)}")
 
 
 def read_callback_record(
@@ -163,7 +175,7 @@ def restore_callbacks(callbacks: Sequence[Any], entries: list[dict[str, Any]]) -
                 f"The checkpoint holds the state of callback {i} ({name}), but fit's callback "
                 f"{i} is {type(callbacks[i]).__name__ if i < len(callbacks) else 'missing'}; "
                 "that state was not restored. Pass the callbacks in the same order.",
-                stacklevel=3,
+                stacklevel=user_stacklevel(),  # at the user's fit or resume
             )
 
 

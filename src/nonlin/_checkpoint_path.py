@@ -102,3 +102,15 @@ def static_folder(template: str) -> str | None:
     if any(name is not None for _, name, _, _ in parts):
         return None
     return "".join(literal for literal, _, _, _ in parts)
+
+
+def check_not_folder(template: str) -> None:
+    """An ``IsADirectoryError`` for a path that ends in a separator or, holding no field,
+    names an existing folder: refused before the first epoch, not at the first write."""
+    ends = template.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep))
+    if ends or ("{" not in template and os.path.isdir(template)):
+        raise IsADirectoryError(
+            f"ModelCheckpoint writes one file per save. Expected a file path such as "
+            f"{quoted_path(os.path.join(template, 'ck-{epoch:02d}.safetensors'))}. "
+            f"Received a folder: {quoted_path(template)}")
+

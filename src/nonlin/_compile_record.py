@@ -49,6 +49,8 @@ _OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn f
 _SLOTS = "optimizer."
 _MAX_THRESHOLDS = 1 << 16  # a tiny file must not make load allocate gigabytes
 _AGAIN = "After nonlin.load, pass them again: model.compile(optimizer, loss, metrics)"
+_KEPT = ("After nonlin.load, pass them again with the loaded optimizer, which keeps its saved "
+         "state: model.compile(model.optimizer, loss, metrics)")
 
 
 # -- saving ------------------------------------------------------------------
@@ -91,7 +93,8 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
         metrics = getattr(model, "_metrics", None) or []
     record["metrics"] = _metric_entries(metrics, left_out)
     if left_out:
-        _warn_left_out(left_out, bool(unfit), again, stacklevel + 1)
+        kept = "optimizer" in record and again == _AGAIN  # a new one would start from zero
+        _warn_left_out(left_out, bool(unfit), _KEPT if kept else again, stacklevel + 1)
     if "loss" not in record and "optimizer" not in record:
         return {}, {}
     return {RECORD: to_json_text(record, RECORD)}, tensors

@@ -25,14 +25,17 @@ from ._quoting import quoted_path
 
 
 def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any],
-                     rng: Any) -> None:
+                     rng: Any, model: Any = None) -> None:
     """Each built-in callback's ``_check_fit(optimizer, metrics, rng)``, ``rng`` being the
-    generator the fit will train with, unless a subclass overrides ``on_train_begin``
-    (which may then decide otherwise)."""
+    generator the fit will train with, and its ``_check_model(model)`` if it has one (a
+    ``ModelCheckpoint``: layers it could not save), unless a subclass overrides
+    ``on_train_begin`` (which may then decide otherwise)."""
     for cb in callbacks:
         owner: Any = next((c for c in type(cb).__mro__ if "_check_fit" in c.__dict__), None)
         if owner is not None and owner.on_train_begin is type(cb).on_train_begin:
             owner._check_fit(cb, optimizer, metrics, rng)
+            if model is not None and hasattr(owner, "_check_model"):
+                owner._check_model(cb, model)
 
 
 def check_checkpoint_rng(rng: Any) -> None:

@@ -63,6 +63,8 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
 
 def as_numeric(value: Any, name: str) -> np.ndarray:
     """``value`` (an array-like, DataFrame or Series) as a NumPy array, unchecked."""
+    if value is None:  # fit(X) without targets: not an object array "of numbers"
+        raise TypeError(f"Expected a real numeric array for {name}. Received: None")
     if type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "dtypes"):
         return _frame_values(value, name)
     try:
@@ -81,3 +83,13 @@ def reshape_hint(value: Any) -> str:
                 "df[['a']], or turn a row Series into one with series.to_frame().T")
     return ("reshape 1-D data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for "
             "one sample")
+
+
+def stacked_hint(arr: np.ndarray, n_samples: int, name: str) -> str:
+    """For targets of shape ``(n_outputs, n_samples)``, Keras' list of one array per output
+    (or a transpose): how to give one row per sample; else ``""``."""
+    if arr.ndim == 2 and arr.shape[1] == n_samples:
+        return (f"; {name} looks like one array per output (a list of them, as a Keras model "
+                f"with several outputs takes): np.column_stack({name}) gives one row per sample")
+    return ""
+

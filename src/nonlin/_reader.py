@@ -124,12 +124,10 @@ def _read_layers(meta: dict[str, str], path: str) -> list[Any]:
     for i, item in enumerate(arch["layers"]):
         name = item.get("class_name") if isinstance(item, dict) else None
         if isinstance(name, str) and name not in registry.LAYERS:
-            raise ModelFileError(
-                path,
-                f"unknown layer type {quoted(name, 80)}; known: "
-                f"{', '.join(sorted(registry.LAYERS))}",
-                f"architecture.layers[{i}]",
-            )
+            raise ModelFileError(path, f"unknown layer type {quoted(name, 80)}; known: "
+                                 f"{', '.join(sorted(registry.LAYERS))} (a layer of your own: "
+                                 "add its class to nonlin.registry.LAYERS before loading)",
+                                 f"architecture.layers[{i}]")
         try:
             layers.append(registry.layer_from_config(item))
         except Exception as exc:  # any constructor complaint about hostile values

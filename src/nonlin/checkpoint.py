@@ -60,7 +60,7 @@ import numpy as np
 from ._atomic import file_path, write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
-from ._checkpoint_path import check_template, fill, make_folder, static_folder
+from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint, slot_problem
 from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
@@ -68,6 +68,7 @@ from ._metadata import to_json_text
 from ._monitor import _better, _logged, _monitored, fit_metrics
 from ._quoting import quoted, quoted_path
 from ._resume import resume
+from ._saveable import check_registered
 from ._stacklevel import user_stacklevel
 from .callbacks import Callback
 from .core import Sequential
@@ -210,6 +211,11 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._check_fit(None, fit_metrics(self.model), self.model.rng)
+        self._check_model(self.model)
+
+    def _check_model(self, model: Sequential) -> None:
+        """A layer outside ``registry.LAYERS``: refused before the first epoch, not after it."""
+        check_registered(model)
 
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name); the
@@ -218,6 +224,7 @@ class ModelCheckpoint(Callback):
         check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
+        check_not_folder(self.path)  # as the writer would, after a whole epoch
         make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
 
     def state_dict(self) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
 from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
+from ._saveable import check_registered
 from ._weights import layer_state
 from .core import Sequential
 from .validation import check_bool
@@ -66,13 +67,8 @@ __all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_b
 # -- saving ------------------------------------------------------------------
 def _architecture(model: Sequential) -> list[dict[str, Any]]:
     """The layer list, checked to be rebuildable from the registry alone."""
-    items = model.get_config()["layers"]
+    items = check_registered(model)
     for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
-        if registry.LAYERS.get(item["class_name"]) is not type(layer):
-            raise TypeError(
-                f"Only layers registered in nonlin.registry.LAYERS can be saved. "
-                f"Received: layers[{i}]={type(layer).__module__}.{type(layer).__name__}"
-            )
         try:
             registry.layer_from_config(item)
             if getattr(layer, "is_adapted", True) is False:  # forward would refuse it

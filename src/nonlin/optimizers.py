@@ -264,7 +264,10 @@ class Optimizer:
         return cls(**config)
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        config = self.get_config()
+        if isinstance(config.get("lr"), dict):  # a schedule: its own repr, not its file record
+            config["lr"] = self.lr
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items())
         return f"{type(self).__name__}({args})"
 
 

@@ -204,7 +204,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                                                 checkpoint.model.rng)
         check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
         rng = model.rng if seeded is None else seeded
-        check_before_fit(callbacks, optimizer, metrics, rng)  # what their on_train_begin refuses
+        check_before_fit(callbacks, optimizer, metrics, rng, model)  # their on_train_begin refusals
     if checkpoint is not None:  # a refused call (any check above) changed nothing
         from ._resume import apply_resume
 

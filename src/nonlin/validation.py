@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from ._finite import check_finite, first_nonfinite_row
-from ._frames import as_numeric, reshape_hint, text_hint
+from ._frames import as_numeric, reshape_hint, stacked_hint, text_hint
 from ._quoting import quoted
 
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
@@ -30,7 +30,9 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     kind = arr.dtype.kind
     if kind in _BAD_KINDS:
         advice = text_hint(name) if kind in "OUS" else "convert it to float first"
-        if kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
+        if kind == "O" and any(v is None for v in arr.flat):
+            advice = "it holds None: fill in or drop the missing values first"
+        elif kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
             advice = (f"an object array of numbers (DataFrame.to_numpy() of mixed column "
                       f"types gives one) converts with {name}.astype(float); or pass the "
                       "DataFrame itself")
@@ -104,7 +106,7 @@ def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     if arr.shape[0] != n_samples:
         raise ValueError(
             f"Expected {name} with {n_samples} rows, one per sample of X. "
-            f"Received {arr.shape[0]} rows (shape {arr.shape})"
+            f"Received {arr.shape[0]} rows (shape {arr.shape}){stacked_hint(arr, n_samples, name)}"
         )
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
