@@ -29,6 +29,9 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
     return path
 
 
+MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
+
+
 def error_message(path: Path, **kwargs: object) -> str:
     with pytest.raises(CSVError) as info:
         read_csv(path, **kwargs)
@@ -261,8 +264,8 @@ def test_everything_dropped_is_an_error(tmp_path: Path) -> None:
     ("cell", "expected"),
     [
         ("abc", "expected a number, received 'abc'"),
-        ("", "expected a number, received ''"),
-        ("nan", "expected a finite number, received 'nan'"),
+        ("", "expected a number, received ''" + MISSING_HINT),
+        ("nan", "expected a finite number, received 'nan'" + MISSING_HINT),
         ("-Inf", "expected a finite number, received '-Inf'"),
         ("INFINITY", "expected a finite number, received 'INFINITY'"),
         ("1_000", "expected a number, received '1_000'"),

@@ -32,6 +32,9 @@ MISSING_TARGETS = frozenset((
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?", "-",
 ))
 
+# after a feature cell spelled as missing (empty, NA, nan, ...) while missing="error"
+_MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
+
 
 class _LabelsFound(Exception):
     """The target column holds text; the file is read again with string labels."""
@@ -86,7 +89,8 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
     for column in plan.features:
         value = _number(row[column], plan.dtype)
         if value is None and plan.missing == "error":
-            raise plan.fail(line, column, _why(row[column], plan.dtype))
+            hint = _MISSING_HINT if row[column].strip(" \t") in MISSING_TARGETS else ""
+            raise plan.fail(line, column, _why(row[column], plan.dtype) + hint)
         values.append(math.nan if value is None else value)
     if plan.target is not None:
         targets.append(_strict_target(row[plan.target], line, plan))

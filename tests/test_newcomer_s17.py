@@ -1,0 +1,137 @@
+"""Session 17, three newcomers: a PyTorch user porting a hand-written loop, a Kaggle-style
+pandas user on the command line, and a teacher with the tutorial. What each met now says
+what to do:
+
+- ``Adam(model.parameters(), lr=0.01)``, PyTorch's construction, says that ``step`` takes
+  the parameters (Python said only "got multiple values for argument 'lr'", and
+  ``learning_rate=`` dropped the list without a word);
+- ``model.zero_grad()``, ``train()``, ``eval()``, ``state_dict()``, ``load_state_dict()``,
+  ``named_parameters()``, ``to()``, ``optimizer.zero_grad()``, ``optimizer.param_groups`` and
+  ``nonlin.manual_seed`` keep their ``AttributeError``, with nonlin's way added;
+- an empty or NA feature cell read with ``--missing error`` (``evaluate`` after
+  ``train --missing mean``) names ``--missing drop`` and ``--missing mean``;
+- the guide names the plotting functions a teacher looks for (``nonlin.plots``).
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+import nonlin
+from nonlin import cli
+from nonlin.tabular import CSVError, read_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _model() -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(2),
+                              nonlin.Softmax()]).build(3, seed=0)
+
+
+@pytest.mark.parametrize("optimizer", [nonlin.SGD, nonlin.Adam, nonlin.AdamW, nonlin.RMSprop])
+@pytest.mark.parametrize("keyword", ["lr", "learning_rate"])
+def test_pytorch_construction_with_the_rate_by_name_says_step_takes_the_parameters(
+    optimizer: type, keyword: str
+) -> None:
+    params = _model().parameters()
+    with pytest.raises(TypeError) as error:
+        optimizer(params, **{keyword: 0.01})
+    message = str(error.value)
+    assert message.startswith("Expected a learning rate first, not the parameters")
+    assert "opt.step(model.parameters())" in message
+    assert f"{optimizer.__name__}(lr=...)" in message
+
+
+def test_optimizers_are_still_made_copied_and_pickled_as_before() -> None:
+    adam = nonlin.Adam(lr=0.01, clipnorm=1.0)
+    assert nonlin.SGD(0.1, 0.9).momentum == 0.9 and adam.lr == 0.01
+    assert repr(copy.deepcopy(adam)) == repr(adam) == repr(pickle.loads(pickle.dumps(adam)))
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("zero_grad", "nonlin needs none: backward replaces each Param.grad"),
+        ("train", "model.forward(X, training=True)"),
+        ("eval", "model.predict(X)"),
+        ("state_dict", "model.get_weights()"),
+        ("load_state_dict", "model.set_weights(weights)"),
+        ("named_parameters", "model.parameters() gives the trainable Params"),
+        ("to", "dtype=np.float32"),
+        ("cuda", "NumPy on the CPU"),
+    ],
+)
+def test_pytorch_model_habits_say_nonlin_s_way(name: str, fragment: str) -> None:
+    model = _model()
+    with pytest.raises(AttributeError) as error:
+        getattr(model, name)()
+    message = str(error.value)
+    assert message.startswith(f"'Sequential' object has no attribute {name!r}; ")
+    assert fragment in message
+    assert not hasattr(model, name) and getattr(model, name, None) is None
+
+
+@pytest.mark.parametrize(("name", "fragment"), [
+    ("zero_grad", "backward replaces each Param.grad"),
+    ("param_groups", "optimizer.step(model.parameters())"),
+])
+def test_pytorch_optimizer_habits_say_nonlin_s_way(name: str, fragment: str) -> None:
+    with pytest.raises(AttributeError, match=re.escape(fragment)):
+        getattr(nonlin.Adam(), name)
+    assert not hasattr(nonlin.SGD(), name)
+
+
+def test_other_missing_names_keep_python_s_message() -> None:
+    with pytest.raises(AttributeError) as error:
+        _model().no_such_thing  # noqa: B018
+    assert str(error.value) == "'Sequential' object has no attribute 'no_such_thing'"
+    model = copy.deepcopy(_model())  # copies and pickles find no hook by mistake
+    assert pickle.loads(pickle.dumps(model)).get_config() == model.get_config()
+
+
+@pytest.mark.parametrize("name", ["manual_seed", "seed"])
+def test_torch_manual_seed_habit_says_seed_each_model(name: str) -> None:
+    with pytest.raises(AttributeError, match="nonlin reads no global random state: seed each"):
+        getattr(nonlin, name)
+    with pytest.raises(AttributeError, match=r"^module 'nonlin' has no attribute 'nope'$"):
+        nonlin.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("cell", ["", "NA", "nan"])
+def test_a_missing_feature_cell_names_the_missing_option(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(f"a,b,y\n1,2,0\n3,{cell},1\n")
+    with pytest.raises(CSVError) as error:
+        read_csv(path, target="y")
+    assert str(error.value).endswith(
+        f"line 3, column 'b': expected a {'finite ' if cell == 'nan' else ''}number, received "
+        f"{cell!r} (a missing value: missing='drop' leaves its row out, missing='mean' fills it)")
+
+
+def test_a_text_feature_cell_gets_no_missing_hint(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n1,2,0\n3,red,1\n")
+    with pytest.raises(CSVError) as error:
+        read_csv(path, target="y")
+    assert str(error.value).endswith("column 'b': expected a number, received 'red'")
+
+
+def test_evaluate_after_training_with_missing_mean_names_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "".join(f"{'' if i == 3 else i},{i % 3},{i % 2}\n" for i in range(12))
+    (tmp_path / "d.csv").write_text("a,b,y\n" + rows)
+    model = str(tmp_path / "m.safetensors")
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--epochs", "1",
+                     "--missing", "mean", "--quiet", "-o", model]) == 0
+    capsys.readouterr()
+    assert cli.main(["evaluate", model, str(tmp_path / "d.csv")]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(
+        "line 5, column 'a': expected a number, received '' "
+        "(a missing value: --missing drop leaves its row out, --missing mean fills it)")
