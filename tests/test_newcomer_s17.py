@@ -135,3 +135,30 @@ def test_evaluate_after_training_with_missing_mean_names_the_option(
     assert capsys.readouterr().err.rstrip().endswith(
         "line 5, column 'a': expected a number, received '' "
         "(a missing value: --missing drop leaves its row out, --missing mean fills it)")
+
+
+PLOTS = ("plot_error_curve", "plot_history", "plot_decision_boundary", "plot_confusion_matrix")
+
+
+def test_the_guide_shows_each_plot_function() -> None:
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    assert "## Plots" in guide
+    for name in PLOTS:
+        assert f"plots.{name}(" in guide, name
+    assert "no `model.train()`" in guide and "no `state_dict()`" in guide
+
+
+def test_the_guide_s_plots_block_writes_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    page = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    found = re.findall(r"(<!-- not run[^>]*-->\s*\n)?```python\n(.*?)```", page, re.S)
+    namespace: dict = {"__name__": "docs_guide"}
+    for index, (skip, code) in enumerate(found):
+        if not skip:
+            exec(compile(code, f"docs/guide.md block {index}", "exec"), namespace)  # noqa: S102
+    for name in ("xor-error.png", "curves.png", "boundary.png", "confusion.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG"), name
+    assert namespace["xor_run"].errors.shape == (2000,)
