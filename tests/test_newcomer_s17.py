@@ -10,6 +10,8 @@ what to do:
   ``nonlin.manual_seed`` keep their ``AttributeError``, with nonlin's way added;
 - an empty or NA feature cell read with ``--missing error`` (``evaluate`` after
   ``train --missing mean``) names ``--missing drop`` and ``--missing mean``;
+- a custom layer's ``backward`` that returns None is named as such, not as NumPy's
+  "Cannot cast ufunc 'multiply' output from dtype('O')" from the ``Dense`` below it;
 - the guide names the plotting functions a teacher looks for (``nonlin.plots``).
 """
 
@@ -20,10 +22,12 @@ import pickle
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nonlin
 from nonlin import cli
+from nonlin.core import Layer
 from nonlin.tabular import CSVError, read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,3 +166,27 @@ def test_the_guide_s_plots_block_writes_its_files(
     for name in ("xor-error.png", "curves.png", "boundary.png", "confusion.png"):
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG"), name
     assert namespace["xor_run"].errors.shape == (2000,)
+
+
+class _NoReturn(Layer):
+    """A student's tanh whose backward forgets its ``return``."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._x = x
+        return np.tanh(x)
+
+    def backward(self, grad_out: np.ndarray) -> None:
+        grad_out * (1 - np.tanh(self._x) ** 2)  # noqa: B018
+
+
+@pytest.mark.parametrize("below", [nonlin.Dense, nonlin.Tanh, nonlin.BatchNorm])
+def test_a_backward_returning_none_is_named_not_a_numpy_casting_error(below: type) -> None:
+    model = nonlin.Sequential([nonlin.Dense(3), below(3) if below is nonlin.Dense else below(),
+                               _NoReturn(), nonlin.Dense(1)]).build(4, seed=0)
+    X, y = np.ones((5, 4)), np.zeros((5, 1))
+    with pytest.raises(TypeError) as error:
+        nonlin.gradcheck(model, nonlin.MeanSquaredError(), X, y)
+    message = str(error.value)
+    assert message.startswith(f"Expected grad_out, dL/dy, as a NumPy array of shape (5, 3) for "
+                              f"{below.__name__}.backward. Received: None (in a model: ")
+    assert "must return dL/dx" in message
