@@ -12,6 +12,8 @@ what to do:
   ``train --missing mean``) names ``--missing drop`` and ``--missing mean``;
 - a custom layer's ``backward`` that returns None is named as such, not as NumPy's
   "Cannot cast ufunc 'multiply' output from dtype('O')" from the ``Dense`` below it;
+- a custom layer's ``forward(self, x)`` without ``training=`` is named at build, with the
+  protocol's signature, not by Python's "unexpected keyword argument" at the first pass;
 - the guide names the plotting functions a teacher looks for (``nonlin.plots``).
 """
 
@@ -190,3 +192,31 @@ def test_a_backward_returning_none_is_named_not_a_numpy_casting_error(below: typ
     assert message.startswith(f"Expected grad_out, dL/dy, as a NumPy array of shape (5, 3) for "
                               f"{below.__name__}.backward. Received: None (in a model: ")
     assert "must return dL/dx" in message
+
+
+class _NoTraining(Layer):
+    """A student's square whose forward leaves out ``training``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
+        self._x = x
+        return x * x
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out * 2 * self._x
+
+
+class _AnyKeywords(_NoTraining):
+    def forward(self, x: np.ndarray, **kwargs: object) -> np.ndarray:  # type: ignore[override]
+        return super().forward(x)
+
+
+def test_a_forward_without_training_is_named_at_build() -> None:
+    model = nonlin.Sequential([nonlin.Dense(3), _NoTraining(), nonlin.Dense(1)])
+    with pytest.raises(TypeError) as error:
+        model.build(4, seed=0)
+    assert str(error.value) == (
+        "Expected layers[1].forward to take training= (the layer protocol: forward(self, x, *, "
+        "training=False); fit passes True, predict False). Received _NoTraining.forward(x)")
+    taking = nonlin.Sequential([nonlin.Dense(3), _AnyKeywords(), nonlin.Dense(1)]).build(4, seed=0)
+    X, y = np.ones((5, 4)), np.zeros((5, 1))
+    assert nonlin.gradcheck(taking, nonlin.MeanSquaredError(), X, y) < 1e-6

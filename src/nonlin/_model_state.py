@@ -22,6 +22,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from ._misuse import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
@@ -110,11 +111,8 @@ class ModelState:
         return other is not None and other is not self and other.built
 
     def _checked_width(self, i: int, width: Any) -> int:
-        """``layers[i].build``'s result, the output width: a positive int."""
-        if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
-            raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
-                            f"int. Received {quoted(width)} from {quoted(self.layers[i])}")
-        return int(width)
+        """``layers[i].build``'s result, the output width (``_misuse.checked_width``)."""
+        return checked_width(i, self.layers[i], width)
 
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
