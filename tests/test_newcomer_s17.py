@@ -101,9 +101,14 @@ def test_other_missing_names_keep_python_s_message() -> None:
     assert pickle.loads(pickle.dumps(model)).get_config() == model.get_config()
 
 
-@pytest.mark.parametrize("name", ["manual_seed", "seed"])
-def test_torch_manual_seed_habit_says_seed_each_model(name: str) -> None:
-    with pytest.raises(AttributeError, match="nonlin reads no global random state: seed each"):
+@pytest.mark.parametrize(("name", "fragment"), [
+    ("manual_seed", "nonlin reads no global random state: seed each"),
+    ("seed", "nonlin reads no global random state: seed each"),
+    ("no_grad", "cache nothing for backward"),
+    ("clip_grad_norm_", "clipnorm=1.0"),
+])
+def test_torch_module_habits_say_nonlin_s_way(name: str, fragment: str) -> None:
+    with pytest.raises(AttributeError, match=re.escape(fragment)):
         getattr(nonlin, name)
     with pytest.raises(AttributeError, match=r"^module 'nonlin' has no attribute 'nope'$"):
         nonlin.nope  # noqa: B018

@@ -53,6 +53,10 @@ MODULE_HABITS = {
            "the shuffling and the dropout masks")
     for name in ("manual_seed", "seed")
 }
+MODULE_HABITS["no_grad"] = ("nonlin builds no graph to switch off: model.predict(X) and "
+                            "forward(X) (training=False) cache nothing for backward")
+MODULE_HABITS["clip_grad_norm_"] = ("give the optimizer clipnorm=, Adam(1e-3, clipnorm=1.0): "
+                                    "every step then scales the gradients to that global norm")
 
 
 def habit_error(what: str, name: str, habits: dict[str, str]) -> AttributeError:
