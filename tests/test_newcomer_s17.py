@@ -9,7 +9,8 @@ what to do:
   ``named_parameters()``, ``to()``, ``optimizer.zero_grad()``, ``optimizer.param_groups`` and
   ``nonlin.manual_seed`` keep their ``AttributeError``, with nonlin's way added;
 - an empty or NA feature cell read with ``--missing error`` (``evaluate`` after
-  ``train --missing mean``) names ``--missing drop`` and ``--missing mean``;
+  ``train --missing mean``) names ``--missing drop`` and ``--missing mean``, and a text cell
+  (a category column) says to leave the column out (``--exclude``) or encode it;
 - a custom layer's ``backward`` that returns None is named as such, not as NumPy's
   "Cannot cast ufunc 'multiply' output from dtype('O')" from the ``Dense`` below it;
 - a custom layer's ``forward(self, x)`` without ``training=`` is named at build, with the
@@ -125,12 +126,29 @@ def test_a_missing_feature_cell_names_the_missing_option(tmp_path: Path, cell: s
         f"{cell!r} (a missing value: missing='drop' leaves its row out, missing='mean' fills it)")
 
 
-def test_a_text_feature_cell_gets_no_missing_hint(tmp_path: Path) -> None:
+def test_a_text_feature_cell_says_leave_the_column_out_or_encode_it(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
-    path.write_text("a,b,y\n1,2,0\n3,red,1\n")
+    path.write_text("a,b,y\n1,2,0\n3,red,1\n4,1.2.3,0\n")
     with pytest.raises(CSVError) as error:
         read_csv(path, target="y")
-    assert str(error.value).endswith("column 'b': expected a number, received 'red'")
+    assert str(error.value).endswith("column 'b': expected a number, received 'red' (text: "
+                                     "leave the column out of the features or encode its text "
+                                     "as numbers)")
+    path.write_text("a,b,y\n1,2,0\n4,1.2.3,0\n")  # no letter: a number mistyped, no hint
+    with pytest.raises(CSVError, match=r"received '1\.2\.3'$"):
+        read_csv(path, target="y")
+
+
+def test_train_on_a_category_column_says_exclude_it_or_encode_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "".join(f"{i},{'paris' if i % 2 else 'lyon'},{i % 2}\n" for i in range(12))
+    (tmp_path / "d.csv").write_text("a,city,y\n" + rows)
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--quiet",
+                     "-o", str(tmp_path / "m.safetensors")]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(
+        "line 2, column 'city': expected a number, received 'lyon' (text: leave it out "
+        "(--exclude, or --columns without it) or encode its text as numbers)")
 
 
 def test_evaluate_after_training_with_missing_mean_names_the_option(
