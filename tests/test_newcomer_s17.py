@@ -11,6 +11,7 @@ what to do:
 - an empty or NA feature cell read with ``--missing error`` (``evaluate`` after
   ``train --missing mean``) names ``--missing drop`` and ``--missing mean``, and a text cell
   (a category column) says to leave the column out (``--exclude``) or encode it;
+- one sample given to ``forward`` or ``model(x)`` as a 1-D array says ``x.reshape(1, -1)``;
 - a custom layer's ``backward`` that returns None is named as such, not as NumPy's
   "Cannot cast ufunc 'multiply' output from dtype('O')" from the ``Dense`` below it;
 - a custom layer's ``forward(self, x)`` without ``training=`` is named at build, with the
@@ -243,3 +244,12 @@ def test_a_forward_without_training_is_named_at_build() -> None:
     taking = nonlin.Sequential([nonlin.Dense(3), _AnyKeywords(), nonlin.Dense(1)]).build(4, seed=0)
     X, y = np.ones((5, 4)), np.zeros((5, 1))
     assert nonlin.gradcheck(taking, nonlin.MeanSquaredError(), X, y) < 1e-6
+
+
+def test_one_sample_as_a_1d_array_to_forward_says_reshape() -> None:
+    model = _model()
+    for call in (lambda: model.forward(np.ones(3), training=True), lambda: model(np.ones(3))):
+        with pytest.raises(ValueError, match=r"shape \(3,\); one sample is x\.reshape\(1, -1\)$"):
+            call()
+    with pytest.raises(ValueError, match=r"Received an array of shape \(4,\)$"):  # no sample
+        model.forward(np.ones(4))

@@ -121,11 +121,10 @@ class ModelState:
                 "Expected a NumPy array for forward (predict converts other inputs). "
                 f"Received: {type(x).__name__}"
             )
-        if x.ndim != 2:
-            raise ValueError(
-                f"Expected a 2-D input (n_samples, {self.n_features_in}). "
-                f"Received an array of shape {x.shape}"
-            )
+        if x.ndim != 2:  # one sample as a row (PyTorch's x.unsqueeze(0)): x.reshape(1, -1)
+            hint = "; one sample is x.reshape(1, -1)" if x.shape == (self.n_features_in,) else ""
+            raise ValueError(f"Expected a 2-D input (n_samples, {self.n_features_in}). "
+                             f"Received an array of shape {x.shape}{hint}")
         if x.shape[1] != self.n_features_in:
             raise ValueError(
                 f"Expected input with {self.n_features_in} features. "
