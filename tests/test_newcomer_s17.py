@@ -16,6 +16,8 @@ what to do:
   "Cannot cast ufunc 'multiply' output from dtype('O')" from the ``Dense`` below it;
 - a custom layer's ``forward(self, x)`` without ``training=`` is named at build, with the
   protocol's signature, not by Python's "unexpected keyword argument" at the first pass;
+- a custom layer holding a ``Param`` that its ``parameters()`` leaves out (``Layer``'s
+  default lists none) warns at build: nothing would train it, and gradcheck passed;
 - the guide names the plotting functions a teacher looks for (``nonlin.plots``).
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import copy
 import pickle
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +34,7 @@ import pytest
 
 import nonlin
 from nonlin import cli
-from nonlin.core import Layer
+from nonlin.core import Layer, Param
 from nonlin.tabular import CSVError, read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,3 +256,39 @@ def test_one_sample_as_a_1d_array_to_forward_says_reshape() -> None:
             call()
     with pytest.raises(ValueError, match=r"Received an array of shape \(4,\)$"):  # no sample
         model.forward(np.ones(4))
+
+
+class _Scale(Layer):
+    """A student's learned per-feature scale, ``y = s * x``."""
+
+    def build(self, in_features: int, rng: object) -> int:
+        self.s = Param(np.ones(in_features), "s")
+        return in_features
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._x = x
+        return x * self.s.value
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self.s.grad[...] = (grad_out * self._x).sum(axis=0)
+        return grad_out * self.s.value
+
+
+class _ListedScale(_Scale):
+    def parameters(self) -> list[Param]:
+        return [self.s]
+
+
+def test_a_param_left_out_of_parameters_warns_at_build() -> None:
+    with pytest.warns(UserWarning, match=r"^layers\[1\] \(_Scale\) holds the Param s that its "
+                      r"parameters\(\) leaves out, so nothing trains it") as caught:
+        nonlin.Sequential([nonlin.Dense(3), _Scale(), nonlin.Dense(1)]).build(4, seed=0)
+    assert caught[0].filename == __file__  # the user's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        listed = nonlin.Sequential([nonlin.Dense(3), _ListedScale(), nonlin.Dense(1)])
+        listed.build(4, seed=0)
+        frozen = _model()
+        frozen.layers[0].trainable = False
+        frozen.build(3, seed=0)  # a frozen layer still lists its Params
+    assert len(listed.parameters()) == 5

@@ -14,7 +14,6 @@ word, as one shape comparison (``cached``).
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,25 +47,6 @@ def allocating(layer: Any, shape: tuple[int, ...], names: str) -> Iterator[None]
     except MemoryError:
         raise MemoryError(f"Cannot build {_name(layer)}: a {names} = {shape} float64 array "
                           f"needs {size * 8 / 2**30:.3g} GiB, more than is free") from None
-
-
-def checked_width(i: int, layer: Any, width: Any) -> int:
-    """``layers[i].build``'s result, the output width: a positive int. A layer's own
-    ``forward(self, x)`` without ``training=`` is named here, at build, rather than by
-    Python's "unexpected keyword argument 'training'" at the first pass."""
-    if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
-        raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
-                        f"int. Received {quoted(width)} from {quoted(layer)}")
-    try:
-        takes = inspect.signature(layer.forward).parameters
-    except (TypeError, ValueError):  # no signature to read (a C callable): trust it
-        return int(width)
-    if not any(p.kind is p.VAR_KEYWORD or (p.name == "training" and p.kind is not
-               p.POSITIONAL_ONLY) for p in takes.values()):
-        raise TypeError(f"Expected layers[{i}].forward to take training= (the layer protocol: "
-                        "forward(self, x, *, training=False); fit passes True, predict False). "
-                        f"Received {_name(layer)}.forward({', '.join(takes)})")
-    return int(width)
 
 
 def not_built(layer: Any) -> RuntimeError:

@@ -22,7 +22,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from ._misuse import checked_width
+from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
@@ -111,7 +111,7 @@ class ModelState:
         return other is not None and other is not self and other.built
 
     def _checked_width(self, i: int, width: Any) -> int:
-        """``layers[i].build``'s result, the output width (``_misuse.checked_width``)."""
+        """``layers[i].build``'s result, the output width (``_protocol_checks``)."""
         return checked_width(i, self.layers[i], width)
 
     def _check_width(self, x: np.ndarray) -> None:
