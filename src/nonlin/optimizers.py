@@ -81,6 +81,7 @@ class Optimizer:
 
     Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
     which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
+    ``__new__`` reads ``*args``, ``**kwargs`` to refuse ``Adam(model.parameters(), lr=...)``.
     """
 
     _slot_names: tuple[str, ...] = ()
