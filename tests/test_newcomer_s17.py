@@ -18,6 +18,7 @@ what to do:
   protocol's signature, not by Python's "unexpected keyword argument" at the first pass;
 - a custom layer holding a ``Param`` that its ``parameters()`` leaves out (``Layer``'s
   default lists none) warns at build: nothing would train it, and gradcheck passed;
+- ``gradcheck`` given a lone layer shows how to wrap it in a ``Sequential``;
 - the guide names the plotting functions a teacher looks for (``nonlin.plots``).
 """
 
@@ -292,3 +293,14 @@ def test_a_param_left_out_of_parameters_warns_at_build() -> None:
         frozen.layers[0].trainable = False
         frozen.build(3, seed=0)  # a frozen layer still lists its Params
     assert len(listed.parameters()) == 5
+
+
+def test_gradcheck_given_a_lone_layer_says_wrap_it_in_a_model() -> None:
+    X, y = np.ones((3, 4)), np.zeros((3, 4))
+    with pytest.raises(TypeError, match=r"Received: model=_ListedScale\(\); check a layer alone "
+                       r"inside a model: gradcheck\(nonlin\.Sequential\(\[layer\]\)"):
+        nonlin.gradcheck(_ListedScale(), nonlin.MeanSquaredError(), X, y)
+    with pytest.raises(TypeError, match=r"Received: model='mse'$"):
+        nonlin.gradcheck("mse", nonlin.MeanSquaredError(), X, y)
+    alone = nonlin.Sequential([_ListedScale()]).build(4, seed=0)
+    assert nonlin.gradcheck(alone, nonlin.MeanSquaredError(), X + 0.5, y) < 1e-6
