@@ -80,7 +80,7 @@ def _check_open_for(handle: Any, verb: str) -> None:
 def _not_a_target(value: Any, verb: str) -> TypeError:
     method = "read" if verb == "read" else "write"
     return TypeError(f"Expected a file path (a str, bytes or os.PathLike) or a binary file "
-                     f"object with .{method} (io.BytesIO). Received: {quoted(value, 80)}")
+                     f"object with .{method} (io.BytesIO). Received: path={quoted(value, 80)}")
 
 
 def write_model(target: Any, data: bytes | bytearray) -> None:
