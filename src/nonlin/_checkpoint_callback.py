@@ -21,9 +21,7 @@ import os
 import warnings
 from typing import Any
 
-import numpy as np
-
-from ._atomic import file_path
+from ._checkpoint_args import BATCHES, check_frequency, check_threshold, check_verbose, one_path
 from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
 from ._fit_checks import check_checkpoint_rng
 from ._monitor import _better, _count, _logged, _monitored, fit_metrics
@@ -32,57 +30,7 @@ from ._saveable import check_registered
 from ._stacklevel import user_stacklevel
 from .callbacks import Callback
 from .core import Sequential
-from .validation import check_bool, is_integer, is_real
-
-_BATCHES = "batches_since_save"  # the state_dict key of an integer save_freq's count
-
-
-def _one_path(filepath: Any, path: Any) -> str:
-    """The file path, given as Keras' ``filepath`` or nonlin's ``path`` (not both)."""
-    if filepath is not None and path is not None:
-        raise TypeError(f"Expected one file path: filepath (Keras' name) or path, the same "
-                        f"argument. Received both: filepath={quoted(filepath, 60)}, "
-                        f"path={quoted(path, 60)}")
-    if filepath is None and path is None:
-        raise TypeError("Expected a file path: ModelCheckpoint(filepath) or path=. "
-                        "Received neither")
-    return file_path(filepath if filepath is not None else path)
-
-
-def _verbose(value: Any) -> int:
-    """Keras' ``verbose`` of a callback: 0 (silent) or 1 (a line per save); a bool too."""
-    if isinstance(value, bool | np.bool_) or (is_integer(value) and value in (0, 1)):
-        return int(value)
-    raise ValueError(f"Expected verbose 0 or 1 (or a bool). Received: verbose={quoted(value)}")
-
-
-def _frequency(save_freq: Any, every: Any) -> tuple[str | int, int]:
-    """``save_freq`` (``"epoch"`` or a positive number of batches) and the epochs between
-    saves (``every``, 1 when not given); ``every`` with batches is refused."""
-    if every is not None and (not is_integer(every) or every < 1):
-        raise ValueError(f"Expected a positive integer. Received: every={quoted(every)}")
-    if isinstance(save_freq, str) and save_freq == "epoch":
-        return "epoch", 1 if every is None else int(every)
-    if not is_integer(save_freq) or save_freq < 1:
-        raise ValueError(f"Expected save_freq 'epoch' or a positive integer (a number of "
-                         f"batches). Received: save_freq={quoted(save_freq)}")
-    if every is not None:
-        raise ValueError(f"Expected every (epochs) or an integer save_freq (batches), not "
-                         f"both. Received: every={quoted(every)}, save_freq={quoted(save_freq)}")
-    return int(save_freq), 1
-
-
-def _threshold(value: Any) -> float | None:
-    """``initial_value_threshold``: None, or a number not NaN (infinities allowed)."""
-    if value is None:
-        return None
-    if not is_real(value):
-        raise TypeError(f"Expected a number or None. Received: "
-                        f"initial_value_threshold={quoted(value)}")
-    if math.isnan(value):
-        raise ValueError("Expected a number that a monitored value can beat. Received: "
-                         "initial_value_threshold=nan")
-    return float(value)
+from .validation import check_bool
 
 
 class ModelCheckpoint(Callback):
@@ -124,9 +72,10 @@ class ModelCheckpoint(Callback):
         ``"epoch"``: at the end of epochs ``every, 2 * every, ...``. An int ``n``:
         after every ``n``-th batch, counted across epochs (Keras 3), never at an
         epoch's end; a checkpoint so written records the epoch in progress and
-        resumes from the next batch, bit for bit, when every metric streams
-        (a plain metric function: the resumed ``fit`` restarts that epoch, with
-        a warning). The monitored logs are then the batch's (``loss``).
+        resumes from the next batch, bit for bit, when every metric streams (with
+        a plain metric function, ``fit`` warns when training begins, and the
+        resumed ``fit`` restarts that epoch from its first batch, from the weights
+        saved). The logs are then the batch's (``batch``, ``size``, ``loss``).
     initial_value_threshold : float, optional
         With ``save_best_only``, the first value to beat: nothing is saved until
         ``monitor`` is better than it (Keras 3). Ignored otherwise.
@@ -158,18 +107,18 @@ class ModelCheckpoint(Callback):
         path: str | os.PathLike[str] | None = None,
         every: int | None = None,
     ) -> None:
-        self.filepath = _one_path(filepath, path)
+        self.filepath = one_path(filepath, path)
         check_template(self.filepath)  # {epoch[0]}, {}, a lone brace: refused before training
-        self.save_freq, self._epochs = _frequency(save_freq, every)
+        self.save_freq, self._epochs = check_frequency(save_freq, every)
         self.every = None if every is None else self._epochs
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.save_weights_only = check_bool("save_weights_only", save_weights_only)
         if not isinstance(monitor, str) or not monitor:  # as EarlyStopping, ReduceLROnPlateau
             raise TypeError("Expected a log key (a non-empty str). "
                             f"Received: monitor={quoted(monitor)}")
-        self.monitor, self.mode, self.verbose = monitor, mode, _verbose(verbose)
+        self.monitor, self.mode, self.verbose = monitor, mode, check_verbose(verbose)
         self._is_better = _better(monitor, mode, owner="ModelCheckpoint", lazy=True)
-        self.initial_value_threshold = _threshold(initial_value_threshold)
+        self.initial_value_threshold = check_threshold(initial_value_threshold)
         self.best: float | None = self.initial_value_threshold
         self.saved: list[str] = []
         self._epoch, self._batches = 0, 0
@@ -195,15 +144,27 @@ class ModelCheckpoint(Callback):
         it first, to refuse before it changes anything."""
         if not self.save_weights_only:
             check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
+            self._check_streams(metrics)
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
         check_not_folder(self.filepath)  # as the writer would, after a whole epoch
         make_folder(static_folder(self.filepath) or "", self.filepath)  # fails before any epoch
 
+    def _check_streams(self, metrics: list[Any]) -> None:
+        """Warn when a mid-epoch checkpoint cannot record the epoch in progress."""
+        plain = [getattr(m, "name", "?") for m in metrics if not getattr(m, "streams", True)]
+        if self.save_freq != "epoch" and plain:
+            warnings.warn(
+                f"ModelCheckpoint(save_freq={self.save_freq}) cannot record the epoch in "
+                f"progress: metric {plain[0]!r} is a plain function, not a streaming metric. "
+                "fit(resume_from=) of a checkpoint written mid-epoch restarts that epoch from "
+                "its first batch, from the weights saved (not the bits of an uninterrupted "
+                "run). Use nonlin's metrics, or save_freq='epoch'", stacklevel=user_stacklevel())
+
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {"best": self.best} if self.save_best_only else {}
         if self.save_freq != "epoch":
-            state[_BATCHES] = self._batches
+            state[BATCHES] = self._batches
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -211,7 +172,7 @@ class ModelCheckpoint(Callback):
         if best is not None and (isinstance(best, bool) or not isinstance(best, int | float)):
             raise ValueError(f"Expected a number or None for 'best'. Received: {quoted(best)}")
         self.best = None if best is None else float(best)
-        self._batches = _count(state, _BATCHES)
+        self._batches = _count(state, BATCHES)
 
     def _say(self, text: str) -> None:
         if self.verbose:

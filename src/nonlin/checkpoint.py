@@ -31,7 +31,8 @@ the optimizer's scalars and schedule valid. A checkpoint whose ``epoch`` is at
 or beyond the resumed ``fit``'s ``epochs`` trains nothing, as Keras does for
 ``initial_epoch >= epochs``: ``fit`` returns the checkpoint's history.
 
-``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``;
+``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``
+(with an integer ``save_freq``, after every n-th batch: with ``partial``);
 ``fit(..., resume_from=path)`` (or ``load_checkpoint``) continues from it.
 Training N epochs, checkpointing, and training M more from the file gives the
 same bits as N + M epochs straight through: the weights, layer state,
