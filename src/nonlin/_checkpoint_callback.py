@@ -62,8 +62,8 @@ class ModelCheckpoint(Callback):
         written, ``best`` unchanged (as in Keras 3).
     save_weights_only : bool, default False
         Write a model file (``nonlin.save(model, path, include_optimizer=False)``:
-        weights, layer state, loss and metrics; no optimizer, generator, history
-        or callback state) instead of a checkpoint: ``nonlin.load`` reads it,
+        weights, layer state, the loss and ``compile``'s metrics; no optimizer,
+        generator, history or callback state) instead of a checkpoint: ``nonlin.load`` reads it,
         ``fit(resume_from=)`` does not.
     mode : {"auto", "min", "max"}
         As ``EarlyStopping``'s: with ``save_best_only``, a key of unknown
