@@ -33,6 +33,7 @@ import numpy as np
 from ._loss_checks import finite_rows
 from ._metric_names import KERAS_CLASS_NAMES
 from ._quoting import quoted
+from .core import Layer
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -209,7 +210,7 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     if isinstance(metric, type) and issubclass(metric, Metric):  # not a function of (y, p)
         raise TypeError(f"Expected a Metric object. Received the class {metric.__name__}; "
                         f"create one: {metric.__name__}()")
-    if callable(metric):
+    if callable(metric) and not isinstance(metric, Layer):  # layer(x) is no metric
         return _FunctionMetric(metric)
     raise TypeError(f"Expected a metric name, Metric or callable. Received: "
                     f"metric={quoted(metric)}")
