@@ -1,15 +1,13 @@
 """Metrics: ``metric(y_true, y_pred, sample_weight=None) -> float``, higher or lower is better.
 
-``y_pred`` has shape (n_samples, n_outputs), as the model returns it.
-Classification metrics take ``y_true`` as integer labels (n_samples,) or
-one-hot / 0-1 rows (n_samples, n_outputs). Regression metrics average over
-samples and outputs; unlike the ``MeanSquaredError`` loss, the ``mse``
-metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
+``y_pred`` has shape (n_samples, n_outputs), as the model returns it. Classification metrics
+take ``y_true`` as integer labels (n_samples,) or one-hot / 0-1 rows (n_samples, n_outputs).
+Regression metrics average over samples and outputs; unlike the ``MeanSquaredError`` loss, the
+``mse`` metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
-Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base);
-``Precision``, ``Recall`` (``_confusion_metrics``) and ``AUC`` (``_auc_metric``)
-keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
-``_regression_metrics``. All are importable from here.
+Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
+``Recall`` (``_confusion_metrics``) and ``AUC`` (``_auc_metric``) keep Keras 3's confusion
+counts; MAE, MSE, RMSE, MAPE and R² live in ``_regression_metrics``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -31,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import finite_rows
-from ._metric_names import KERAS_CLASS_NAMES
+from ._metric_names import KERAS_CLASS_NAMES, class_default_name
 from ._quoting import quoted
 from .core import Layer
 from .validation import check_labels, check_rows, check_sample_weight, read_only
@@ -52,6 +50,12 @@ class Metric:
     name = "metric"
     greater_is_better: bool | None = None
     streams = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that sets no ``name`` is named after its class (``F1Score``: ``"f1_score"``)."""
+        super().__init_subclass__(**kwargs)
+        if "name" not in vars(cls) and (auto := class_default_name(cls, Metric)) is not None:
+            cls.name, cls._auto_named = auto, True
 
     def __init__(self, name: str | None = None) -> None:
         """``name``: the key in ``History.history``, the class's ``name`` when None (Keras'
