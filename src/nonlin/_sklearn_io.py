@@ -91,8 +91,10 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
     """Write ``est`` to ``path`` (atomically) in nonlin's safetensors model format."""
     from ._atomic import write_atomic
     from ._metadata import to_json_text
+    from ._model_suffix import check_model_suffix
     from .io import file_buffer
 
+    check_model_suffix(path)
     classes = getattr(est, "classes_", None)
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
     fitted["objective"] = est._objective_kind

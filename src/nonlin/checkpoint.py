@@ -65,6 +65,7 @@ from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkp
 from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
+from ._model_suffix import check_model_suffix
 from ._monitor import _better, _logged, _monitored, fit_metrics
 from ._quoting import quoted, quoted_path
 from ._resume import resume
@@ -151,8 +152,10 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     Raises ``ValueError`` (and writes nothing) when a weight, layer state or optimizer
     slot is NaN or infinite, when the optimizer's slots were made for other parameters
     than ``model.parameters()`` (``layer.trainable`` changed since), or when ``epoch``
-    is not the one after the last in ``model.history``.
+    is not the one after the last in ``model.history``, or when ``path`` ends in a suffix
+    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``).
     """
+    check_model_suffix(path)
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
 
@@ -200,6 +203,7 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"Expected a positive integer. Received: every={quoted(every)}")
         self.path, self.every = file_path(path), int(every)
         check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
+        check_model_suffix(self.path)  # ck-{epoch}.h5: no HDF5 file
         self.save_best_only = check_bool("save_best_only", save_best_only)
         if not isinstance(monitor, str) or not monitor:  # as EarlyStopping, ReduceLROnPlateau
             raise TypeError("Expected a log key (a non-empty str). "

@@ -54,6 +54,7 @@ from ._feature_names import with_model_names
 from ._header import DTYPE_CODES, ModelFileError, header_problem
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
+from ._model_suffix import check_model_suffix
 from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
 from ._saveable import check_registered
@@ -250,6 +251,7 @@ def _save(model: Sequential, path: str | bytes | os.PathLike[str], metadata: dic
           stacklevel: int, include_optimizer: bool = True) -> None:
     """``save`` (and ``Sequential.save``), its warning ``stacklevel`` frames up."""
     include_optimizer = check_bool("include_optimizer", include_optimizer)
+    check_model_suffix(path)  # model.h5, model.pt: a safetensors file would not be that
     write_atomic(path, _model_file(model, metadata, None, None, stacklevel, include_optimizer))
 
 
