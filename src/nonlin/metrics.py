@@ -52,7 +52,7 @@ class Metric:
     streams = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A subclass that sets no ``name`` is named after its class (``F1Score``: ``"f1_score"``)."""
+        """A subclass setting no ``name`` is named after its class (``F1Score``: ``"f1_score"``)."""
         super().__init_subclass__(**kwargs)
         if "name" not in vars(cls) and (auto := class_default_name(cls, Metric)) is not None:
             cls.name, cls._auto_named = auto, True
