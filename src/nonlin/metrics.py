@@ -55,7 +55,7 @@ class Metric:
         """A subclass setting no ``name`` is named after its class (``F1Score``: ``"f1_score"``)."""
         super().__init_subclass__(**kwargs)
         if "name" not in vars(cls) and (auto := class_default_name(cls, Metric)) is not None:
-            cls.name, cls._auto_named = auto, True
+            cls.name = auto
 
     def __init__(self, name: str | None = None) -> None:
         """``name``: the key in ``History.history``, the class's ``name`` when None (Keras'
