@@ -24,6 +24,7 @@ from typing import Any
 from ._checkpoint_args import BATCHES, check_frequency, check_threshold, check_verbose, one_path
 from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
 from ._fit_checks import check_checkpoint_rng
+from ._model_suffix import check_model_suffix
 from ._monitor import _better, _count, _logged, _monitored, fit_metrics
 from ._quoting import quoted, quoted_path
 from ._saveable import check_registered
@@ -109,6 +110,7 @@ class ModelCheckpoint(Callback):
     ) -> None:
         self.filepath = one_path(filepath, path)
         check_template(self.filepath)  # {epoch[0]}, {}, a lone brace: refused before training
+        check_model_suffix(self.filepath)  # ck-{epoch}.h5: no HDF5 file
         self.save_freq, self._epochs = check_frequency(save_freq, every)
         self.every = None if every is None else self._epochs
         self.save_best_only = check_bool("save_best_only", save_best_only)

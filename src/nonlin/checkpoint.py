@@ -64,6 +64,7 @@ from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkp
 from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
+from ._model_suffix import check_model_suffix
 from ._reexport import reexports
 from ._resume import resume
 from ._stacklevel import user_stacklevel
@@ -146,8 +147,10 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     Raises ``ValueError`` (and writes nothing) when a weight, layer state or optimizer
     slot is NaN or infinite, when the optimizer's slots were made for other parameters
     than ``model.parameters()`` (``layer.trainable`` changed since), or when ``epoch``
-    is not the one after the last in ``model.history``.
+    is not the one after the last in ``model.history``, or when ``path`` ends in a suffix
+    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``).
     """
+    check_model_suffix(path)
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
 
