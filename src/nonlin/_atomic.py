@@ -91,16 +91,17 @@ def fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
-def file_path(path: Any) -> str:
+def file_path(path: Any, contents_hint: str = "Write them to a file and pass its path") -> str:
     """``path`` as a str: saving and loading take what ``open`` takes (a str, bytes
-    or ``os.PathLike``), bytes decoded as ``os.fsdecode`` does (lossless on POSIX)."""
+    or ``os.PathLike``), bytes decoded as ``os.fsdecode`` does (lossless on POSIX).
+    ``contents_hint`` ends the message for bytes holding a NUL (a file's contents)."""
     if not isinstance(path, str | bytes | os.PathLike):  # open(3) would use descriptor 3
         raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
                         f"Received: path={quoted(path, 80)}")
     if "\0" in (text := os.fsdecode(path)):  # open() would say "embedded null byte"
         raise ValueError(f"Expected a file path. Received a {type(path).__name__} value with a "
                          f"NUL character ({quoted(text, 40)}): a file's contents, not its "
-                         "name? Write them to a file and pass its path")
+                         f"name? {contents_hint}")
     return text
 
 

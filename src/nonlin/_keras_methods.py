@@ -183,4 +183,4 @@ class KerasMethods:
         ``predict``)."""
         from ._inference import predict_rows
 
-        return predict_rows(self, x, None, 0)
+        return predict_rows(self, x, None, 0, one_pass=True)

@@ -240,8 +240,8 @@ class ModelState:
 
         Parameters
         ----------
-        path : str, bytes or path-like
-            The file to (over)write; on failure an existing file is left intact.
+        path : str, bytes, path-like or binary file object
+            The file to (over)write, intact on failure; or ``io.BytesIO()``, written once.
         metadata : dict, optional
             JSON-able facts to keep with the model (``classes``, ``feature_names``, ...).
         include_optimizer : bool, default True

@@ -180,7 +180,8 @@ class MLPMethods:
         return "model_" in self.__dict__
 
     def save(self, path: Any) -> None:
-        """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically).
+        """Write the fitted estimator to ``path`` in nonlin's safe model format (atomically),
+        or to a binary file object (``io.BytesIO()``, ``open(p, "wb")``) as ``nonlin.save`` does.
 
         Read it back with ``nonlin.sklearn.load(path)`` (the estimator) or
         ``nonlin.load(path)`` (the network, predicting probabilities).

@@ -16,6 +16,7 @@ from typing import Any, cast
 import numpy as np
 
 from . import _sklearn_structure, initializers, registry
+from ._inference import forward_in_chunks
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import (
     BatchObjective,
@@ -119,12 +120,10 @@ _TWINS: weakref.WeakKeyDictionary[Sequential, Sequential] = weakref.WeakKeyDicti
 
 
 def forward(est: Any, X: np.ndarray) -> np.ndarray:
-    """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does
-    (a float64 ``X`` on a float32 network runs a float64 copy of it)."""
+    """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does (a
+    float64 ``X`` on a float32 network runs a float64 copy of it), in ``predict``'s chunks."""
     model = est.model_
-    if X.dtype != model.dtype:
-        model = twin(model, X.dtype)
-    return model.forward(X)
+    return forward_in_chunks(model if X.dtype == model.dtype else twin(model, X.dtype), X)
 
 
 def twin(model: Sequential, dtype: Any) -> Sequential:

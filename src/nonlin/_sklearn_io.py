@@ -24,7 +24,6 @@ round trip. Nothing is pickled. This module does not import scikit-learn
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -87,12 +86,14 @@ def export_model(est: Any) -> Sequential:
     return model
 
 
-def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``est`` to ``path`` (atomically) in nonlin's safetensors model format."""
-    from ._atomic import write_atomic
+def save_estimator(est: Any, path: Any) -> None:
+    """Write ``est`` to ``path`` (atomically) or a binary file object in nonlin's format."""
+    from ._file_objects import write_model
     from ._metadata import to_json_text
+    from ._model_suffix import check_model_suffix
     from .io import file_buffer
 
+    check_model_suffix(path)
     classes = getattr(est, "classes_", None)
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
     fitted["objective"] = est._objective_kind
@@ -119,7 +120,7 @@ def save_estimator(est: Any, path: str | os.PathLike[str]) -> None:
         record, tensors = optimizer_record(optimizer, est.model_.dtype)
         header["optimizer"] = to_json_text(record, "optimizer")
     model = export_model(est)
-    write_atomic(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
+    write_model(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
                                    extra_header=header))
 
 
@@ -233,20 +234,19 @@ def restore_fitted(est: Any, fitted: dict[str, Any]) -> None:
     est._objective_kind = fitted["objective"]
 
 
-def load_estimator(path: str | os.PathLike[str], estimators: dict, binarizer: Any) -> Any:
-    """Rebuild a fitted estimator from a file written by ``save_estimator``.
+def load_estimator(path: Any, estimators: dict, binarizer: Any) -> Any:
+    """Rebuild a fitted estimator from a file (a path or a binary file object) written by
+    ``save_estimator``.
 
     ``estimators`` maps class names to the estimator classes; ``binarizer``
     is scikit-learn's ``LabelBinarizer`` (passed in: this module does not
     import scikit-learn).
     """
-    from ._atomic import file_path
+    from ._file_objects import read_model_bytes
     from ._header import ModelFileError
-    from ._reader import read_file
     from .io import read_model
 
-    source = file_path(path)
-    data, header = read_file(source)  # the header length checked before the rest is read
+    data, header, source = read_model_bytes(path, "nonlin.sklearn.load")  # size checked first
     model, header, arrays = read_model(data, source, extra_prefix=_SLOTS, header=header)
     metadata = getattr(model, "metadata", None) or {}
     training: Any = metadata.get("training")  # the file's JSON, checked below

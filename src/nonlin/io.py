@@ -35,27 +35,27 @@ Safety: layer types come from the allowlist ``nonlin.registry.LAYERS``; no
 pickle, no ``eval``, no import by name. Every field is checked before use and
 any fault raises ``ModelFileError`` naming the file and the field; ``load``
 raises nothing else for any content (opening the file may raise ``OSError``).
-Writes are atomic (``nonlin._atomic``).
+Writes to a path are atomic (``nonlin._atomic``). Both also take a binary file
+object, as ``torch.save``/``torch.load`` do (``io.BytesIO``, ``open(p, "rb")``):
+the same bytes and checks (``nonlin._file_objects``).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import struct
 from typing import Any, cast
 
 import numpy as np
 
 from . import registry
-from ._atomic import file_path, write_atomic
 from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
-from ._header import DTYPE_CODES, ModelFileError, header_problem
+from ._file_objects import ModelTarget, read_model_bytes, write_model
+from ._header import ModelFileError
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
-from ._quoting import quoted
-from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_file, read_model
+from ._model_suffix import check_model_suffix
+from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
+from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
 from ._weights import layer_state
 from .core import Sequential
@@ -86,24 +86,6 @@ def _check_state(layer: Any) -> None:
     if not state or not np.all([np.isfinite(v).all() for v in state.values()]):
         return  # no state, or non-finite values (reported with the tensor's name later)
     layer.set_state({name: np.array(value) for name, value in state.items()})
-
-
-def _checked_tensors(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``arrays`` as NumPy arrays (not copied), each checked to be float32/float64 and finite."""
-    tensors = {}
-    for name, value in arrays.items():
-        value = np.asarray(value)
-        if value.dtype not in DTYPE_CODES:
-            raise TypeError(
-                f"Expected float32 or float64 in tensor {quoted(name)}. Received {value.dtype}"
-            )
-        if not np.isfinite(value).all():
-            raise ValueError(
-                f"Refusing to save tensor {quoted(name)}: it holds NaN or infinite values "
-                "(did training diverge?)"
-            )
-        tensors[name] = value
-    return tensors
 
 
 def to_bytes(
@@ -166,50 +148,13 @@ def file_buffer(
         if name in arrays:
             raise ValueError(f"Duplicate tensor name {name!r}")
     arrays.update(extra_tensors or {})
-    return _safetensors_file(_checked_tensors(arrays), header)
+    return safetensors_file(checked_tensors(arrays), header)
 
 
-def _safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> bytearray:
-    """The safetensors file of ``arrays`` with ``metadata``, byte for byte as the
-    safetensors package writes it, but for the ``__metadata__`` keys in sorted order.
-
-    The package writes them in the order of a randomly seeded hash map; the same
-    model must give the same bytes (checksums, caches, diffs). As the package
-    does, the data is laid out by dtype (float64 first) then name, the header
-    lists ``__metadata__`` then the tensors in that order, padded with spaces to
-    a multiple of 8 bytes, and each tensor is stored little-endian in C order.
-    Each array is copied once, straight into the buffer returned.
-    """
-    order = sorted(arrays, key=lambda name: (-arrays[name].dtype.itemsize, name))
-    header: dict[str, Any] = {"__metadata__": dict(sorted(metadata.items()))}
-    offsets, end = [], 0
-    for name in order:
-        value = arrays[name]
-        offsets.append(end)
-        shape = list(value.shape) or [1]  # a 0-d array is stored as shape (1,)
-        header[name] = {"dtype": DTYPE_CODES[value.dtype], "shape": shape,
-                        "data_offsets": [end, end + value.nbytes]}
-        end += value.nbytes
-    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    problem = header_problem(text)  # what the loader would refuse
-    if problem:
-        raise ValueError(f"Refusing to save: {problem} (the architecture and the metadata)")
-    text += b" " * (-len(text) % 8)
-    start = 8 + len(text)
-    buffer = bytearray(start + end)
-    buffer[:start] = struct.pack("<Q", len(text)) + text
-    for name, offset in zip(order, offsets, strict=True):
-        value = arrays[name]
-        if value.size:
-            target = np.frombuffer(buffer, value.dtype.newbyteorder("<"), value.size,
-                                   start + offset)
-            np.copyto(target.reshape(value.shape), value)  # C order, little-endian
-    return buffer
-
-
-def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
+def save(model: Sequential, path: ModelTarget, *,
          metadata: dict | None = None, include_optimizer: bool = True) -> None:
-    """Write ``model`` to ``path`` as a safetensors file, atomically, with how it was compiled.
+    """Write ``model`` to ``path`` (a file or a binary file object) as a safetensors file,
+    atomically, with how it was compiled.
 
     A model with a loss or an optimizer (``compile``'s, or the last ``fit``'s) keeps
     them in the file's compile record, as Keras' ``model.save`` does: the loss, the
@@ -224,8 +169,11 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
     ----------
     model : Sequential
         A built model of registered layers with finite weights.
-    path : str, bytes or path-like
-        The file to (over)write; on failure an existing file is left intact.
+    path : str, bytes, path-like or binary file object
+        The file to (over)write; on failure an existing file is left intact. Or an object
+        with ``write`` (``io.BytesIO()``, ``open(p, "wb")``): the whole file, built in
+        memory first, goes to it in one ``write`` at its position (nothing on failure),
+        then ``flush``; it is not closed nor rewound (``seek(0)`` before reading it back).
     metadata : dict, optional
         JSON-able facts to keep with the model: ``classes``, ``feature_names``,
         ``preprocessing``, ``task``, ``training`` (checked against the model's
@@ -239,29 +187,36 @@ def save(model: Sequential, path: str | bytes | os.PathLike[str], *,
     Raises
     ------
     ValueError, TypeError
-        Unbuilt model, unregistered layer, NaN/inf weights, bad metadata.
+        Unbuilt model, unregistered layer, NaN/inf weights, bad metadata; a text-mode
+        file object (``io.StringIO``, ``open(p, "w")``).
     OSError
         The file could not be written.
     """
     _save(model, path, metadata, stacklevel=5, include_optimizer=include_optimizer)
 
 
-def _save(model: Sequential, path: str | bytes | os.PathLike[str], metadata: dict | None,
+def _save(model: Sequential, path: ModelTarget, metadata: dict | None,
           stacklevel: int, include_optimizer: bool = True) -> None:
     """``save`` (and ``Sequential.save``), its warning ``stacklevel`` frames up."""
     include_optimizer = check_bool("include_optimizer", include_optimizer)
-    write_atomic(path, _model_file(model, metadata, None, None, stacklevel, include_optimizer))
+    check_model_suffix(path)  # model.h5, model.pt: a safetensors file would not be that
+    write_model(path, _model_file(model, metadata, None, None, stacklevel, include_optimizer))
 
 
-def load(path: str | bytes | os.PathLike[str], *, compile: bool = True) -> Sequential:
-    """Read the model at ``path``, written by ``save`` (or a checkpoint), and rebuild it.
+def load(path: ModelTarget, *, compile: bool = True) -> Sequential:
+    """Read the model at ``path`` (a file or a binary file object), written by ``save``
+    (or a checkpoint), and rebuild it.
 
     The model predicts bit-identically to the one saved; ``model.metadata``
     holds the metadata saved with it, ``model.feature_names_in_`` its ``feature_names``.
 
     Parameters
     ----------
-    path : str, bytes or path-like
+    path : str, bytes, path-like or binary file object
+        The file, or an object with ``read`` (``io.BytesIO(data)``, ``open(p, "rb")``)
+        read from its position to its end (not closed), its bytes checked as a file's
+        (messages name it by its ``name``, else as ``'<BytesIO>'``). A file's contents
+        as ``bytes`` are read as a path: wrap them, ``load(io.BytesIO(data))``.
     compile : bool, default True
         Restore the file's compile record, as Keras' ``load_model(compile=True)``:
         ``model.loss``, ``model.optimizer`` (config, learning rate, step count,
@@ -281,10 +236,11 @@ def load(path: str | bytes | os.PathLike[str], *, compile: bool = True) -> Seque
         file and the tensor or field at fault (``compile.optimizer.scalars.lr``).
     OSError
         The file cannot be opened or read.
+    TypeError
+        A text-mode file object (``io.StringIO``, ``open(p, "r")``).
     """
     compile = check_bool("compile", compile)
-    source = file_path(path)
-    data, header = read_file(source)  # the header length checked before the rest is read
+    data, header, source = read_model_bytes(path)  # a path's header read first, size checked
     model, header, arrays = read_model(data, source, header=header)
     if compile and RECORD in header.metadata:
         restore_compile(model, header.metadata, arrays, source)

@@ -95,7 +95,7 @@ class Dense(Layer):
                     f"Received: init={quoted(init)}"
                 )
             init = INITIALIZERS[init]
-        elif not callable(init):
+        elif not callable(init) or isinstance(init, Layer):  # a layer is callable too
             raise TypeError(f"Expected a str or callable init. Received: init={quoted(init)}")
         if not is_real(l2) or not 0 <= l2 < float("inf"):
             raise ValueError(f"Expected a finite l2 >= 0. Received: l2={quoted(l2)}")

@@ -42,14 +42,14 @@ from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from ._torch_habits import OPTIMIZER_HABITS, habit_error, params_first
-from .core import Param, flat_parameter
+from .core import Layer, Param, flat_parameter
 from .exceptions import NonFiniteUpdate
 from .validation import is_real
 
 
 def _check_lr(lr: Any) -> Any:
-    if hasattr(lr, "get_config") and callable(lr):
-        return lr  # a schedule
+    if hasattr(lr, "get_config") and callable(lr) and not isinstance(lr, Layer):
+        return lr  # a schedule (a layer is callable too, and has a config)
     if not is_real(lr) or not 0 <= lr < float("inf"):  # 0: no step (Keras, PyTorch take it)
         if isinstance(lr, list | tuple) and lr and all(isinstance(p, Param) for p in lr):
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "

@@ -286,8 +286,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
 def load(path: Any) -> MLPClassifier | MLPRegressor:
     """Rebuild an estimator written by ``est.save(path)`` (no pickle; see ``_sklearn_io``).
 
-    ``nonlin.load(path)`` reads the same file as a plain ``Sequential`` whose
-    ``predict`` returns probabilities (classifier) or predictions (regressor).
+    ``path`` may be a binary file object (``io.BytesIO(data)``). ``nonlin.load(path)`` reads
+    the same file as a ``Sequential`` predicting probabilities (classifier) or values.
     """
     estimators = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
     return _sklearn_io.load_estimator(path, estimators, LabelBinarizer)

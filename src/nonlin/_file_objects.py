@@ -1,0 +1,151 @@
+"""Model files given as paths or as binary file objects, as ``torch.save``/``torch.load`` take.
+
+Deployments (serverless functions, Pyodide in a browser, object stores) often hold a
+model file as bytes, not as a path. ``nonlin.save(model, f)`` and ``nonlin.load(f)``
+take an object with ``.write`` / ``.read`` (``io.BytesIO``, ``open(p, "wb")`` /
+``open(p, "rb")``) as well as a path:
+
+- ``write_model(target, data)``: a path is replaced atomically (``nonlin._atomic``); a
+  file object gets the whole file, built in memory first, in one ``write`` call (a
+  failed save writes nothing), then ``flush``. It is written at its position and
+  neither rewound nor closed: the caller owns it.
+- ``read_model_bytes(source)``: a path is read by ``nonlin._reader.read_file`` (size
+  checks before reading); a file object is read from its position to its end, and the
+  bytes go through the same checks (``read_model``: no pickle, nothing executed).
+  Messages name the file object by its ``.name`` (``open``'s path), else its type:
+  ``'<BytesIO>'``.
+
+A text-mode file (``io.StringIO``, ``open(p, "w")``) is refused with a ``TypeError``
+that says to open it in binary mode.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any, BinaryIO
+
+from ._atomic import file_path, write_atomic
+from ._header import Header, ModelFileError
+from ._quoting import clipped, quoted, quoted_path
+
+ModelTarget = str | bytes | os.PathLike[str] | BinaryIO  # what save and load take
+
+
+def is_file_object(value: Any, method: str) -> bool:
+    """Whether ``value`` is a file object with ``method`` (``"read"``, ``"write"``), not a path."""
+    return not isinstance(value, str | bytes | os.PathLike) and callable(
+        getattr(value, method, None))
+
+
+def file_object_name(handle: Any) -> str:
+    """How messages name a file object: its ``.name`` when a path (``open``'s), else
+    ``<TypeName>`` (``<BytesIO>``)."""
+    name = getattr(handle, "name", None)
+    if isinstance(name, str | bytes | os.PathLike):
+        try:
+            return os.fsdecode(name)
+        except (TypeError, ValueError):
+            pass
+    return f"<{type(handle).__name__}>"
+
+
+def _described(handle: Any) -> str:
+    """``BufferedReader ('m.safetensors')``, or ``BytesIO`` for a file object without a name."""
+    name = file_object_name(handle)
+    return type(handle).__name__ + ("" if name.startswith("<") else f" ({quoted_path(name)})")
+
+
+def _text_mode_error(handle: Any, verb: str, detail: str = "") -> TypeError:
+    mode = "rb" if verb == "read" else "wb"
+    return TypeError(
+        f"Expected a binary file object to {verb} the model file (open(path, {mode!r}) or "
+        f"io.BytesIO). Received a text-mode {_described(handle)}{detail}: open the file in "
+        "binary mode")
+
+
+def _check_open_for(handle: Any, verb: str) -> None:
+    """Refuse a text-mode file, and one opened only the other way (``"rb"`` to save)."""
+    if isinstance(handle, io.TextIOBase):
+        raise _text_mode_error(handle, verb)
+    able = getattr(handle, "readable" if verb == "read" else "writable", None)  # io's
+    if callable(able) and able() is False:
+        mode, doing = getattr(handle, "mode", None), "reading" if verb == "read" else "writing"
+        raise TypeError(f"Expected a file object open for {doing} the model file. Received a "
+                        f"{_described(handle)} not open for {doing}"
+                        + (f" (mode {quoted(mode)})" if isinstance(mode, str) else "")
+                        + f": open it with {'rb' if verb == 'read' else 'wb'!r}")
+
+
+def _not_a_target(value: Any, verb: str) -> TypeError:
+    method = "read" if verb == "read" else "write"
+    return TypeError(f"Expected a file path (a str, bytes or os.PathLike) or a binary file "
+                     f"object with .{method} (io.BytesIO). Received: path={quoted(value, 80)}")
+
+
+def write_model(target: Any, data: bytes | bytearray) -> None:
+    """Write the complete model file ``data`` to ``target``, a path (atomically) or a
+    binary file object (one ``write``, then ``flush``; not closed)."""
+    if not is_file_object(target, "write"):
+        if not isinstance(target, str | bytes | os.PathLike):
+            raise _not_a_target(target, "write")
+        write_atomic(target, data)
+        return
+    _check_open_for(target, "write")
+    try:
+        done = target.write(data)
+    except TypeError as exc:  # a text-mode object that io.TextIOBase does not cover
+        raise _text_mode_error(target, "write", f", whose write said {quoted(str(exc), 80)}"
+                               ) from None
+    view = memoryview(data)
+    while isinstance(done, int) and done < len(data):  # None: all written (a user's class)
+        if done <= 0:  # a raw (unbuffered) file may write part; none at all is an error
+            raise OSError(f"The file object {file_object_name(target)} wrote {done} of the "
+                          f"{len(data)} bytes of the model file")
+        more = target.write(view[done:])
+        done = done + more if isinstance(more, int) else len(data)
+    flush = getattr(target, "flush", None)
+    if callable(flush):
+        flush()
+
+
+def read_model_bytes(source: Any, loader: str = "nonlin.load") -> tuple[bytes, Header | None, str]:
+    """The bytes of the model file ``source`` (a path or a binary file object), its
+    header when already parsed (paths), and how messages name it. ``loader``: the
+    function to name in the hint for a file's contents given as bytes."""
+    from ._reader import read_file
+
+    hint = f"To load a file's bytes, pass {loader}(io.BytesIO(data))"
+
+    if not is_file_object(source, "read"):
+        if not isinstance(source, str | bytes | os.PathLike):
+            if isinstance(source, bytearray | memoryview):
+                raise TypeError(f"Expected a file path or a binary file object. Received a "
+                                f"{type(source).__name__}, a file's contents? {hint}")
+            raise _not_a_target(source, "read")
+        name = file_path(source, contents_hint=hint)
+        data, header = read_file(name)
+        return data, header, name
+    name = file_object_name(source)
+    _check_open_for(source, "read")
+    data = source.read()
+    if isinstance(data, str):
+        raise _text_mode_error(source, "read", ", whose read returned str")
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"Expected the file object's read() to return bytes. Received: "
+                        f"{clipped(type(data).__name__, 80)} from {name}")
+    if not data:
+        raise ModelFileError(name, _empty_reason(source))
+    return bytes(data), None, name
+
+
+def _empty_reason(source: Any) -> str:
+    """Why reading ``source`` gave no bytes: an empty file, or one read (or written) to its end."""
+    try:
+        position = source.tell() if source.seekable() else 0
+    except (AttributeError, OSError, ValueError):
+        position = 0
+    if isinstance(position, int) and position > 0:
+        return (f"the file is empty from its position {position} on (written or read to its "
+                "end: call seek(0) on it first)")
+    return "the file is empty"
