@@ -166,7 +166,7 @@ class Dense(Layer):
         else:
             try:
                 np.dot(x.T, grad_out, self.W.grad)
-            except ValueError as error:  # another shape, or a float64 gradient for float32 W
+            except (ValueError, TypeError) as error:  # another shape or dtype, or no array
                 return self.backward(dense_grad(self, x, grad_out, error))
             if self.l2:
                 W = self.W.value
