@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
 from ._reexport import reexports
+from ._schedule_args import check_name, first_rate, keras_cosine
 from .validation import check_bool, is_integer, is_real
 
 
@@ -73,7 +74,11 @@ def _step(step: Any) -> int:
 
 
 class Schedule:
-    """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``."""
+    """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``. Keras' own
+    schedules keep Keras' ``name``, in the config when not Keras' default (``_keras_name``:
+    files written without one stay as they were)."""
+
+    _keras_name: str | None = None
 
     def __call__(self, step: int) -> float:
         """The learning rate at ``step``, the optimizer's count of updates (an integer >= 0)."""
@@ -82,7 +87,8 @@ class Schedule:
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments; lists (``boundaries``, ``values``) are copies, so
         that editing the config leaves the schedule as it is."""
-        return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()
+                if k != "name" or v != self._keras_name}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -134,15 +140,35 @@ class ExponentialDecay(Schedule):
     gives 0.0, as in Keras. PyTorch's ``ExponentialLR(gamma)`` stepped once per
     update is ``decay_steps=1, decay_rate=gamma``; ``staircase=True`` is its
     ``StepLR(step_size=decay_steps, gamma=decay_rate)``.
+
+    Parameters
+    ----------
+    lr : float
+        Rate at step 0, > 0.
+    decay_steps : int
+        Steps per factor ``decay_rate``, >= 1.
+    decay_rate : float
+        > 0 (above 1, the rate grows).
+    staircase : bool, default False
+        Decay at every ``decay_steps`` steps only, in jumps.
+    name : str, default "ExponentialDecay"
+        Keras' name of the schedule, kept (in the config when not the default).
+    initial_learning_rate : float, optional
+        Keras' name for ``lr`` (one of them).
     """
 
+    _keras_name = "ExponentialDecay"
+
     def __init__(
-        self, lr: float, decay_steps: int, decay_rate: float, staircase: bool = False
+        self, lr: float | None = None, decay_steps: int | None = None,
+        decay_rate: float | None = None, staircase: bool = False,
+        name: str | None = "ExponentialDecay", *, initial_learning_rate: float | None = None,
     ) -> None:
-        self.lr = _positive("lr", lr)
+        self.lr = _positive(*first_rate(lr, initial_learning_rate))
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.decay_rate = _positive("decay_rate", decay_rate)
         self.staircase = check_bool("staircase", staircase)
+        self.name = check_name(name)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
@@ -159,8 +185,11 @@ class CosineDecay(Schedule):
         step < w:   lr(step) = warmup_from + (lr - warmup_from) * step / w
         otherwise:  lr(step) = lr * ((1 - alpha) * (1 + cos(pi * s / decay_steps)) / 2 + alpha)
 
-    This is Keras 3's ``CosineDecay(initial_learning_rate=warmup_from,
-    warmup_target=lr)`` (without warm-up: ``initial_learning_rate=lr``). In PyTorch,
+    Keras 3's form is taken too: with ``warmup_target`` the first argument (Keras'
+    ``initial_learning_rate``, positional or not) is the warm-up's start, and
+    ``CosineDecay(initial_learning_rate=a, decay_steps=d, warmup_target=b)`` is
+    ``CosineDecay(b, d, warmup_from=a)``; Keras' ``warmup_steps`` without ``warmup_target``
+    is unused (no warm-up) when ``initial_learning_rate`` is named. In PyTorch,
     stepped once per update: ``SequentialLR`` of ``LinearLR(start_factor=warmup_from
     / lr, total_iters=warmup_steps)`` and ``CosineAnnealingLR(T_max=decay_steps,
     eta_min=alpha * lr)`` at ``milestones=[warmup_steps]`` (``start_factor`` must be
@@ -169,7 +198,8 @@ class CosineDecay(Schedule):
     Parameters
     ----------
     lr : float
-        Peak learning rate (reached at the end of warm-up).
+        Peak learning rate (reached at the end of warm-up); the warm-up's start when
+        ``warmup_target`` is given (Keras' first argument).
     decay_steps : int
         Steps of cosine decay after warm-up; afterwards the rate stays at ``alpha * lr``.
     alpha : float, default 0
@@ -177,17 +207,34 @@ class CosineDecay(Schedule):
     warmup_steps : int, default 0
     warmup_from : float, default 0
         Rate at step 0 when warming up, in ``[0, lr]``.
+    initial_learning_rate : float, optional
+        Keras' name for the first argument (not with ``lr``): the peak, or with
+        ``warmup_target`` the warm-up's start, in ``[0, warmup_target]``.
+    warmup_target : float, optional
+        Keras' peak after warm-up, > 0 (not with ``warmup_from``).
+    name : str, default "CosineDecay"
+        Keras' name of the schedule, kept (in the config when not the default).
     """
+
+    _keras_name = "CosineDecay"
 
     def __init__(
         self,
-        lr: float,
-        decay_steps: int,
+        lr: float | None = None,
+        decay_steps: int | None = None,
         alpha: float = 0.0,
         warmup_steps: int = 0,
         warmup_from: float = 0.0,
+        *,
+        initial_learning_rate: float | None = None,
+        warmup_target: float | None = None,
+        name: str | None = "CosineDecay",
     ) -> None:
-        self.lr = _positive("lr", lr)
+        argument, start = first_rate(lr, initial_learning_rate)
+        keras = initial_learning_rate is not None or warmup_target is not None
+        lr, warmup_steps, warmup_from = keras_cosine(start, warmup_steps, warmup_from,
+                                                     warmup_target, keras)
+        self.lr = _positive("warmup_target" if warmup_target is not None else argument, lr)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha)
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
@@ -197,6 +244,7 @@ class CosineDecay(Schedule):
                 f"Received: warmup_from={quoted(warmup_from)}"
             )
         self.warmup_from = float(warmup_from)
+        self.name = check_name(name)
 
     def __call__(self, step: int) -> float:
         w = self.warmup_steps

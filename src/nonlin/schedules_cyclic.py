@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from ._quoting import quoted
+from ._schedule_args import check_name, first_rate
 from .schedules import Schedule, _fraction, _positive, _positive_int, _step
 from .validation import is_real
 
@@ -33,7 +34,7 @@ class CosineDecayRestarts(Schedule):
     ``step``, so a restart falls exactly on its step where the rounding of that
     logarithm (in Keras, of float32) would put it one step late. The floor ``alpha``
     is not scaled by ``m_mul^i``, as in Keras. Keras' ``initial_learning_rate`` is ``lr``
-    here. PyTorch's ``CosineAnnealingWarmRestarts(T_0=first_decay_steps, T_mult=t_mul,
+    (either name). PyTorch's ``CosineAnnealingWarmRestarts(T_0=first_decay_steps, T_mult=t_mul,
     eta_min=alpha * lr)``, stepped once per update, is this schedule for an integer
     ``t_mul`` and ``m_mul = 1``. A ``t_mul < 1`` (periods shrinking to a finite total,
     after which Keras returns NaN) is refused.
@@ -50,11 +51,19 @@ class CosineDecayRestarts(Schedule):
         Each restart peaks ``m_mul`` times the previous peak, finite and >= 0.
     alpha : float, default 0.0
         Floor of the rate as a fraction of ``lr``, in [0, 1].
+    name : str, default "SGDRDecay"
+        Keras' name of the schedule, kept (in the config when not the default).
+    initial_learning_rate : float, optional
+        Keras' name for ``lr`` (one of them).
     """
 
-    def __init__(self, lr: float, first_decay_steps: int, t_mul: float = 2.0,
-                 m_mul: float = 1.0, alpha: float = 0.0) -> None:
-        self.lr = _positive("lr", lr)
+    _keras_name = "SGDRDecay"
+
+    def __init__(self, lr: float | None = None, first_decay_steps: int | None = None,
+                 t_mul: float = 2.0, m_mul: float = 1.0, alpha: float = 0.0,
+                 name: str | None = "SGDRDecay", *,
+                 initial_learning_rate: float | None = None) -> None:
+        self.lr = _positive(*first_rate(lr, initial_learning_rate))
         self.first_decay_steps = _positive_int("first_decay_steps", first_decay_steps)
         if not is_real(t_mul) or not 1 <= t_mul < math.inf:
             raise ValueError(f"Expected a finite number >= 1. Received: t_mul={quoted(t_mul)}")
@@ -63,6 +72,7 @@ class CosineDecayRestarts(Schedule):
             raise ValueError(f"Expected a finite number >= 0. Received: m_mul={quoted(m_mul)}")
         self.m_mul = float(m_mul)
         self.alpha = _fraction("alpha", alpha)
+        self.name = check_name(name)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:

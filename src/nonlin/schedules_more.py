@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
+from ._schedule_args import check_name, first_rate
 from .schedules import Schedule, _positive, _positive_int, _step
 from .validation import check_bool, is_integer, is_real
 
@@ -63,11 +64,17 @@ class PiecewiseConstantDecay(Schedule):
         Optimizer steps, >= 0 and strictly increasing (at least one).
     values : list of float
         The rates, finite and >= 0: one more than ``boundaries``.
+    name : str, default "PiecewiseConstant"
+        Keras' name of the schedule, kept (in the config when not the default).
     """
 
-    def __init__(self, boundaries: list[int], values: list[float]) -> None:
+    _keras_name = "PiecewiseConstant"
+
+    def __init__(self, boundaries: list[int], values: list[float],
+                 name: str | None = "PiecewiseConstant") -> None:
         self.boundaries = _boundaries(boundaries)  # copies: the lists given stay the user's
         self.values = _rates(values, len(self.boundaries) + 1)
+        self.name = check_name(name)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
@@ -86,8 +93,8 @@ class PolynomialDecay(Schedule):
 
     Without ``cycle`` the rate stays at ``end_learning_rate`` after ``d`` steps; with it,
     the rate jumps back up after each multiple of ``d`` and decays over the next, longer
-    span, as in Keras. Keras' ``initial_learning_rate`` is ``lr`` here (as for the other
-    schedules); Keras computes in float32, nonlin in float64. PyTorch's
+    span, as in Keras. Keras' ``initial_learning_rate`` is ``lr`` here (either name; as
+    for the other schedules); Keras computes in float32, nonlin in float64. PyTorch's
     ``PolynomialLR(total_iters=d, power)``, stepped once per update, is
     ``end_learning_rate=0`` without ``cycle``.
 
@@ -103,11 +110,19 @@ class PolynomialDecay(Schedule):
         Exponent of the polynomial, > 0 (1: linear).
     cycle : bool, default False
         Start again, over a longer span, after ``decay_steps``.
+    name : str, default "PolynomialDecay"
+        Keras' name of the schedule, kept (in the config when not the default).
+    initial_learning_rate : float, optional
+        Keras' name for ``lr`` (one of them).
     """
 
-    def __init__(self, lr: float, decay_steps: int, end_learning_rate: float = 0.0001,
-                 power: float = 1.0, cycle: bool = False) -> None:
-        self.lr = _positive("lr", lr)
+    _keras_name = "PolynomialDecay"
+
+    def __init__(self, lr: float | None = None, decay_steps: int | None = None,
+                 end_learning_rate: float = 0.0001, power: float = 1.0, cycle: bool = False,
+                 name: str | None = "PolynomialDecay", *,
+                 initial_learning_rate: float | None = None) -> None:
+        self.lr = _positive(*first_rate(lr, initial_learning_rate))
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         if not is_real(end_learning_rate) or not 0 <= end_learning_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
@@ -115,6 +130,7 @@ class PolynomialDecay(Schedule):
         self.end_learning_rate = float(end_learning_rate)
         self.power = _positive("power", power)
         self.cycle = check_bool("cycle", cycle)
+        self.name = check_name(name)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
@@ -135,7 +151,7 @@ class InverseTimeDecay(Schedule):
 
     with ``step / decay_steps`` floored (an integer division) when ``staircase=True``.
     The rate halves once ``decay_rate * step / decay_steps`` reaches 1 and decays as
-    ``1 / step`` from there. Keras' ``initial_learning_rate`` is ``lr`` here; Keras takes
+    ``1 / step`` from there. Keras' ``initial_learning_rate`` is ``lr`` (either name); Keras takes
     a float ``decay_steps`` too, nonlin an integer, as for ``ExponentialDecay``. PyTorch
     has no such scheduler: ``LambdaLR(optimizer, lambda step: 1 / (1 + decay_rate * step
     / decay_steps))``, stepped once per update, is this one.
@@ -150,17 +166,26 @@ class InverseTimeDecay(Schedule):
         Finite, >= 0 (0: a constant rate).
     staircase : bool, default False
         Decay at every ``decay_steps`` steps only, in jumps.
+    name : str, default "InverseTimeDecay"
+        Keras' name of the schedule, kept (in the config when not the default).
+    initial_learning_rate : float, optional
+        Keras' name for ``lr`` (one of them).
     """
 
-    def __init__(self, lr: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False) -> None:
-        self.lr = _positive("lr", lr)
+    _keras_name = "InverseTimeDecay"
+
+    def __init__(self, lr: float | None = None, decay_steps: int | None = None,
+                 decay_rate: float | None = None, staircase: bool = False,
+                 name: str | None = "InverseTimeDecay", *,
+                 initial_learning_rate: float | None = None) -> None:
+        self.lr = _positive(*first_rate(lr, initial_learning_rate))
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         if not is_real(decay_rate) or not 0 <= decay_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
                              f"Received: decay_rate={quoted(decay_rate)}")
         self.decay_rate = float(decay_rate)
         self.staircase = check_bool("staircase", staircase)
+        self.name = check_name(name)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
