@@ -144,8 +144,7 @@ def read_model_bytes(source: Any, loader: str = "nonlin.load") -> tuple[bytes, H
         return data, header, name
     name = file_object_name(source)
     _check_open_for(source, "read")
-    data, header = _read_stream(source, name)
-    return data, header, name
+    return *_read_stream(source, name), name
 
 
 _FIRST_READ = 1 << 20  # bytes; each later read asks for as much as came before
