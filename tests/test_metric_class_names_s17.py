@@ -10,6 +10,7 @@ a metric class added later is held to the same rule.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,3 +70,14 @@ def test_class_names_resolve_in_one_list_and_the_unknown_list_stays_lower_case()
         get_metric("TopKAccuracyy")
     listed = str(info.value).split("Expected one of: ")[1].split(", ")
     assert all(name == name.lower() for name in listed)
+
+
+def test_a_class_name_is_kept_in_the_compile_record_and_knows_its_direction(
+        tmp_path: Path) -> None:
+    from nonlin._monitor import _direction
+
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()]).build(3, seed=0)
+    model.compile("sgd", "cross_entropy", ["TopKAccuracy"])
+    model.save(tmp_path / "m.safetensors")
+    assert nonlin.load(tmp_path / "m.safetensors")._metrics == ["TopKAccuracy"]
+    assert _direction("val_TopKAccuracy", "auto", []) == "max"
