@@ -178,7 +178,7 @@ def test_a_metric_subclass_takes_name_as_every_metric_object_does() -> None:
                         metrics=[LargestOutput(name="top"), RowCount()])
     assert {"top", "val_top", "rows", "val_rows"} <= set(history.history)
     assert history.history["rows"] == [30.0] and history.history["val_rows"] == [10.0]
-    assert LargestOutput().name == "metric" and RowCount("n").name == "n"
+    assert LargestOutput().name == "largest_output" and RowCount("n").name == "n"  # Keras 3
     with pytest.raises(TypeError, match="Expected a non-empty str name"):
         LargestOutput(name="")
 

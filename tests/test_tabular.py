@@ -29,6 +29,10 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
     return path
 
 
+MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
+TEXT_HINT = " (text: leave the column out of the features or encode its text as numbers)"
+
+
 def error_message(path: Path, **kwargs: object) -> str:
     with pytest.raises(CSVError) as info:
         read_csv(path, **kwargs)
@@ -260,14 +264,14 @@ def test_everything_dropped_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("abc", "expected a number, received 'abc'"),
-        ("", "expected a number, received ''"),
-        ("nan", "expected a finite number, received 'nan'"),
+        ("abc", "expected a number, received 'abc'" + TEXT_HINT),
+        ("", "expected a number, received ''" + MISSING_HINT),
+        ("nan", "expected a finite number, received 'nan'" + MISSING_HINT),
         ("-Inf", "expected a finite number, received '-Inf'"),
         ("INFINITY", "expected a finite number, received 'INFINITY'"),
         ("1_000", "expected a number, received '1_000'"),
         ("\u0661", "expected a number, received '\u0661'"),
-        ("0x10", "expected a number, received '0x10'"),
+        ("0x10", "expected a number, received '0x10'" + TEXT_HINT),
         ("1e39", "expected a number within float32 range, received '1e39'"),
         ("1.2.3", "expected a number, received '1.2.3'"),
         ("--1", "expected a number, received '--1'"),

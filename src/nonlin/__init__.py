@@ -95,7 +95,9 @@ def __getattr__(name: str) -> object:
         return value
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._torch_habits import MODULE_HABITS, habit_error
+
+    raise habit_error(f"module {__name__!r}", name, MODULE_HABITS)  # torch.manual_seed's habit
 
 
 def __dir__() -> list[str]:

@@ -225,6 +225,15 @@ def checkpoint_optimizer(meta: dict[str, str], arrays: dict[str, np.ndarray],
     return restore_optimizer(record["optimizer"], arrays, model, path)
 
 
+def checkpoint_progress(meta: dict[str, str], path: str) -> tuple[int, int, int | None]:
+    """A checkpoint's epochs done, optimizer steps and, when it stopped inside the next epoch,
+    the rows of that epoch done (else None), from its header's ``meta`` alone, checked as
+    ``load_checkpoint`` checks them (``ModelFileError``): what ``nonlin info`` shows."""
+    record = _read_record(meta, path)
+    partial = read_partial(record.get("partial"), path, _restore_rng)
+    return record["epoch"], record["step"], None if partial is None else partial["rows"]
+
+
 def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Checkpoint:
     """Validate the bytes of a checkpoint (``header``: theirs, if parsed already) and
     restore it (``ModelFileError`` on any fault)."""

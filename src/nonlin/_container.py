@@ -4,7 +4,9 @@ its weights read as Keras 3 lists them (``weights``, ``trainable_weights``,
 
 ``ContainerMethods`` is a mixin of ``nonlin.sequential.Sequential``: ``len(model)``,
 ``model[i]`` (``model[-1]`` the top layer) and ``for layer in model`` read
-``model.layers``. A slice is refused, where PyTorch returns a new ``Sequential`` of the
+``model.layers``; PyTorch's ``model.zero_grad()``, ``train()``, ``eval()``,
+``state_dict()`` and the like raise ``AttributeError`` saying nonlin's way
+(``nonlin._torch_habits``). A slice is refused, where PyTorch returns a new ``Sequential`` of the
 same modules: nonlin's layers are built, with their weights, by the one model that
 holds them, so a second model of the same layer objects could not be built while the
 first is in use; ``model.layers[a:b]`` gives them as a list.
@@ -18,11 +20,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._quoting import quoted
+from ._torch_habits import MODEL_HABITS, habit_error
 from .core import LayerProtocol
 
 
@@ -59,6 +62,13 @@ class ContainerMethods:
                              f"{len(self.layers) - 1}] for a model of {len(self.layers)} layers. "
                              f"Received: {i}")
         return self.layers[i]
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute
+
+        def __getattr__(self, name: str) -> Any:
+            """Only for a name not found: PyTorch's ``model.zero_grad()``, ``train()``,
+            ``eval()``, ``state_dict()``, ... raise ``AttributeError`` with nonlin's way."""
+            raise habit_error(f"{type(self).__name__!r} object", name, MODEL_HABITS)
 
     @property
     def weights(self) -> list[np.ndarray]:

@@ -32,6 +32,11 @@ MISSING_TARGETS = frozenset((
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?", "-",
 ))
 
+# after a feature cell spelled as missing (empty, NA, nan, ...) while missing="error"
+_MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
+# what to do with a feature column of text (categories): the command line says it its way
+ADVICE = "leave the column out of the features or encode its text as numbers"
+
 
 class _LabelsFound(Exception):
     """The target column holds text; the file is read again with string labels."""
@@ -86,7 +91,7 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
     for column in plan.features:
         value = _number(row[column], plan.dtype)
         if value is None and plan.missing == "error":
-            raise plan.fail(line, column, _why(row[column], plan.dtype))
+            raise plan.fail(line, column, _why(row[column], plan.dtype) + _hint(row[column]))
         values.append(math.nan if value is None else value)
     if plan.target is not None:
         targets.append(_strict_target(row[plan.target], line, plan))
@@ -142,6 +147,17 @@ def _finite_limit(dtype: np.dtype) -> float:
         return math.inf
     info = np.finfo(dtype)
     return 2.0**info.maxexp - 2.0 ** (info.maxexp - info.nmant - 2)
+
+
+def _hint(cell: str) -> str:
+    """What to do about a feature cell that is no number: missing, or text (a category)."""
+    text = cell.strip(" \t")
+    if text in MISSING_TARGETS:
+        return _MISSING_HINT
+    if any(char.isalpha() for char in text) and _number(text, None) is None \
+            and text.lower() not in ("true", "false"):  # those get their own hint
+        return f" (text: {ADVICE})"
+    return ""
 
 
 def _why(cell: str, dtype: np.dtype) -> str:

@@ -17,14 +17,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ._csv_plan import CSVError
-from ._csv_strict import MISSING_TARGETS, _number
+from ._csv_strict import ADVICE, MISSING_TARGETS, _number
 from ._quoting import quoted, shown_path
 
 if TYPE_CHECKING:
     from ._csv_plan import _Plan
 
 # what to do about a column of text, as read_csv's messages say it (the CLI rewords it)
-ADVICE = "leave the column out of the features or encode its text as numbers"
 # what missing="mean" with fill_values puts in a missing cell, as read_csv's messages say it
 FILLED = "its value in fill_values"
 

@@ -35,6 +35,20 @@ def call(model: Any, x: Any, training: Any) -> np.ndarray:
     return out.copy() if training else out
 
 
+def call_layer(layer: Any, x: Any, training: Any) -> np.ndarray:
+    """``layer(x, training=...)``: ``layer.forward`` as ``call`` runs the model's, with the same
+    rules: ``training`` a bool, an array-like that is not an ndarray through ``check_X``, the
+    result a new array each call (a training pass's buffer, or an inference pass that hands
+    its input on, ``Dropout``, ``Identity``, is copied). An unbuilt layer's ``forward`` says so."""
+    training = check_bool("training", training)
+    if not isinstance(x, np.ndarray):
+        x = check_X(x, "x")
+    out = layer.forward(x, training=training)
+    if training or (isinstance(out, np.ndarray) and np.may_share_memory(out, x)):
+        return np.array(out, copy=True)
+    return out
+
+
 def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
                  one_pass: bool = False) -> np.ndarray:
     """``model``'s outputs for ``X``, shape (n_samples, n_outputs); see ``Sequential.predict``

@@ -19,6 +19,9 @@ nonlin does not have.
 
 from __future__ import annotations
 
+import re
+import weakref
+
 KERAS_CLASS_NAMES: dict[str, str] = {
     "MeanSquaredError": "mean_squared_error",
     "MeanAbsoluteError": "mean_absolute_error",
@@ -34,6 +37,34 @@ KERAS_CLASS_NAMES: dict[str, str] = {
     "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
     "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
 }
+
+
+def snake_case(name: str) -> str:
+    """Keras 3's ``to_snake_case`` (``keras.src.utils.naming``): ``"F1Score"`` -> ``"f1_score"``,
+    ``"HTTPErrorRate"`` -> ``"http_error_rate"``; characters other than letters, digits and
+    ``_`` dropped."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_AUTO_NAMED: weakref.WeakSet[type] = weakref.WeakSet()  # classes class_default_name named
+
+
+def class_default_name(cls: type, base: type) -> str | None:
+    """The ``name`` a subclass of ``base`` (``Metric``) whose body sets none gets: its class
+    name in snake case when no class between it and ``base`` sets one (Keras 3's
+    ``auto_name``, without the ``_1`` its global counter adds to a second instance), else
+    None (it keeps the nearest one set: a subclass of ``Accuracy`` logs ``"accuracy"``, as
+    Keras' does). A name that this rule gave a class is not "set" for its subclasses: the
+    caller sets ``cls.name`` to the name returned, and ``cls`` is recorded as named so."""
+    for klass in cls.__mro__[1:]:
+        if "name" in vars(klass) and klass not in _AUTO_NAMED:
+            if klass is not base:
+                return None
+            _AUTO_NAMED.add(cls)
+            return snake_case(cls.__name__)
+    return None
 
 
 def class_names(metrics: dict[str, type]) -> dict[str, type]:

@@ -112,8 +112,10 @@ def layer_input(layer: Any, x: np.ndarray, dtype: np.dtype, width: int | None = 
 def grad_error(layer: Any, expected: tuple[int, ...], grad_out: Any) -> Exception:
     where = f"{_name(layer)}.backward"
     if not isinstance(grad_out, np.ndarray):
+        got = ("None (in a model: the backward of the layer above returned None; every layer's "
+               "but the first one's must return dL/dx)") if grad_out is None else _name(grad_out)
         return TypeError(f"Expected grad_out, dL/dy, as a NumPy array of shape {expected} for "
-                         f"{where}. Received: {_name(grad_out)}")
+                         f"{where}. Received: {got}")
     return ValueError(f"Expected grad_out, dL/dy, of shape {expected} (the output of the last "
                       f"training forward) for {where}. Received shape {grad_out.shape}")
 

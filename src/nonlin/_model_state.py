@@ -22,6 +22,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
@@ -110,11 +111,8 @@ class ModelState:
         return other is not None and other is not self and other.built
 
     def _checked_width(self, i: int, width: Any) -> int:
-        """``layers[i].build``'s result, the output width: a positive int."""
-        if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
-            raise TypeError(f"Expected layers[{i}].build to return its output width, a positive "
-                            f"int. Received {quoted(width)} from {quoted(self.layers[i])}")
-        return int(width)
+        """``layers[i].build``'s result, the output width (``_protocol_checks``)."""
+        return checked_width(i, self.layers[i], width)
 
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
@@ -123,11 +121,10 @@ class ModelState:
                 "Expected a NumPy array for forward (predict converts other inputs). "
                 f"Received: {type(x).__name__}"
             )
-        if x.ndim != 2:
-            raise ValueError(
-                f"Expected a 2-D input (n_samples, {self.n_features_in}). "
-                f"Received an array of shape {x.shape}"
-            )
+        if x.ndim != 2:  # one sample as a row (PyTorch's x.unsqueeze(0)): x.reshape(1, -1)
+            hint = "; one sample is x.reshape(1, -1)" if x.shape == (self.n_features_in,) else ""
+            raise ValueError(f"Expected a 2-D input (n_samples, {self.n_features_in}). "
+                             f"Received an array of shape {x.shape}{hint}")
         if x.shape[1] != self.n_features_in:
             raise ValueError(
                 f"Expected input with {self.n_features_in} features. "

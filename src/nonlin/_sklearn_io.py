@@ -90,8 +90,10 @@ def save_estimator(est: Any, path: Any) -> None:
     """Write ``est`` to ``path`` (atomically) or a binary file object in nonlin's format."""
     from ._file_objects import write_model
     from ._metadata import to_json_text
+    from ._model_suffix import check_model_suffix
     from .io import file_buffer
 
+    check_model_suffix(path)
     classes = getattr(est, "classes_", None)
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
     fitted["objective"] = est._objective_kind

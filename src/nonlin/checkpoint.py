@@ -31,7 +31,8 @@ the optimizer's scalars and schedule valid. A checkpoint whose ``epoch`` is at
 or beyond the resumed ``fit``'s ``epochs`` trains nothing, as Keras does for
 ``initial_epoch >= epochs``: ``fit`` returns the checkpoint's history.
 
-``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``;
+``ModelCheckpoint`` writes one atomically at the end of epochs during ``fit``
+(with an integer ``save_freq``, after every n-th batch: with ``partial``);
 ``fit(..., resume_from=path)`` (or ``load_checkpoint``) continues from it.
 Training N epochs, checkpointing, and training M more from the file gives the
 same bits as N + M epochs straight through: the weights, layer state,
@@ -52,28 +53,23 @@ the callback skips the write (with a warning); the previous one stays intact.
 from __future__ import annotations
 
 import os
-import warnings
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from ._atomic import file_path, write_atomic
+from ._atomic import write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
-from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint, slot_problem
 from ._compile_record import compile_record
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
-from ._monitor import _better, _logged, _monitored, fit_metrics
-from ._quoting import quoted, quoted_path
+from ._model_suffix import check_model_suffix
+from ._reexport import reexports
 from ._resume import resume
-from ._saveable import check_registered
 from ._stacklevel import user_stacklevel
-from .callbacks import Callback
 from .core import Sequential
 from .io import file_buffer
-from .validation import check_bool, is_integer
 
 __all__ = ["Checkpoint", "ModelCheckpoint", "load_checkpoint", "read_checkpoint", "resume",
            "save_checkpoint"]
@@ -151,118 +147,13 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     Raises ``ValueError`` (and writes nothing) when a weight, layer state or optimizer
     slot is NaN or infinite, when the optimizer's slots were made for other parameters
     than ``model.parameters()`` (``layer.trainable`` changed since), or when ``epoch``
-    is not the one after the last in ``model.history``.
+    is not the one after the last in ``model.history``, or when ``path`` ends in a suffix
+    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``).
     """
+    check_model_suffix(path)
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
 
-class ModelCheckpoint(Callback):
-    """Save a checkpoint during ``fit`` every ``every`` epochs (Keras' callback).
-
-    A model whose generator is a legacy ``numpy.random.RandomState`` (the
-    tutorial's build) is refused with a ``TypeError`` before ``fit`` changes
-    anything: a checkpoint records a ``numpy.random.Generator``'s state.
-
-    Parameters
-    ----------
-    path : str or path-like
-        File to write; may contain ``{epoch}`` and log keys (``"ck-{epoch:03d}.safetensors"``),
-        nothing else (``{epoch[0]}`` is refused here). A missing folder is created (Keras 3).
-    every : int, default 1
-        Save after epochs ``every, 2 * every, ...`` (counted from 1).
-    save_best_only : bool, default False
-        Only save when ``monitor`` improved on the best value saved so far. When
-        the epoch's logs lack ``monitor``, a warning lists the available keys
-        and the checkpoint is written, ``best`` unchanged (as in Keras 3).
-    monitor : str, default "val_loss"
-    mode : {"auto", "min", "max"}
-        As ``EarlyStopping``'s: with ``save_best_only``, a key of unknown
-        direction raises a ``ValueError`` when training begins (Keras 3).
-
-    Attributes
-    ----------
-    best : float or None
-        The best monitored value saved so far.
-    saved : list of str
-        Paths written, in order.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        every: int = 1,
-        save_best_only: bool = False,
-        monitor: str = "val_loss",
-        mode: str = "auto",
-    ) -> None:
-        if not is_integer(every) or every < 1:
-            raise ValueError(f"Expected a positive integer. Received: every={quoted(every)}")
-        self.path, self.every = file_path(path), int(every)
-        check_template(self.path)  # {epoch[0]}, {}, a lone brace: refused before training
-        self.save_best_only = check_bool("save_best_only", save_best_only)
-        if not isinstance(monitor, str) or not monitor:  # as EarlyStopping, ReduceLROnPlateau
-            raise TypeError("Expected a log key (a non-empty str). "
-                            f"Received: monitor={quoted(monitor)}")
-        self.monitor, self.mode = monitor, mode
-        self._is_better = _better(monitor, mode, owner="ModelCheckpoint", lazy=True)
-        self.best: float | None = None
-        self.saved: list[str] = []
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._check_fit(None, fit_metrics(self.model), self.model.rng)
-        self._check_model(self.model)
-
-    def _check_model(self, model: Sequential) -> None:
-        """A layer outside ``registry.LAYERS``: refused before the first epoch, not after it."""
-        check_registered(model)
-
-    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
-        """``mode="auto"``: the direction of ``monitor`` (the fit's metric of that name); the
-        generator, one whose state a checkpoint records; the folder, made. ``fit`` asks for
-        it first, to refuse before it changes anything."""
-        check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
-        self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
-                                  lazy=not self.save_best_only)
-        check_not_folder(self.path)  # as the writer would, after a whole epoch
-        make_folder(static_folder(self.path) or "", self.path)  # fails before any epoch
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best} if self.save_best_only else {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        best = state.get("best")
-        if best is not None and (isinstance(best, bool) or not isinstance(best, int | float)):
-            raise ValueError(f"Expected a number or None for 'best'. Received: {quoted(best)}")
-        self.best = None if best is None else float(best)
-
-    def _improved(self, logs: dict[str, Any]) -> bool:
-        if not _logged(logs, self.monitor, "Can save best model only with metric", self):
-            return True  # Keras 3: warn and save; ``best`` stays as it was
-        current = _monitored(logs, self.monitor)
-        if current is None:
-            return False
-        better = self.best is None or self._is_better(current, self.best, 0.0)
-        if better:
-            self.best = current
-        return better
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = logs or {}
-        if (epoch + 1) % self.every:
-            return
-        best = self.best  # _improved sets the new one, which the checkpoint records
-        if self.save_best_only and not self._improved(logs):
-            return
-        path = fill(self.path, epoch + 1, logs)
-        try:
-            make_folder(os.path.dirname(path), self.path)
-            save_checkpoint(self.model, path, epoch=epoch + 1)
-        except BaseException as exc:  # nothing written: ``best`` stays the best value saved
-            self.best = best
-            if not isinstance(exc, ValueError):  # not: NaN (diverged), slots of other params
-                raise  # OSError (disk full, ...), KeyboardInterrupt
-            warnings.warn(f"ModelCheckpoint did not write {quoted_path(path)}: {exc}",
-                          stacklevel=user_stacklevel())  # at the user's fit
-            return
-        self.saved.append(path)
+if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
+    from ._checkpoint_callback import ModelCheckpoint
+__getattr__ = reexports(__name__, ModelCheckpoint="_checkpoint_callback")

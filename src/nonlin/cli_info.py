@@ -3,16 +3,28 @@
 The layers and parameter count (``Sequential.summary``), the metadata ``nonlin
 train`` stores (task, target, input columns, classes, scaling, the training
 record with its final scores) and the compile record; long values summarized,
-control characters escaped (``info --json`` prints them whole).
+control characters escaped (``info --json`` prints them whole). A checkpoint says so, and a
+file with a layer class not registered here is shown as recorded (``cli_info_file``).
 """
 
 from __future__ import annotations
 
 import argparse
+from types import SimpleNamespace
 from typing import Any
 
-from ._quoting import cut, one_line, printable, wrapped_list
+import numpy as np
+
+from ._quoting import cut, one_line, printable, quoted, wrapped_list
 from .cli_common import HelpFormatter, check_model_file, json_text, note
+from .cli_info_file import (
+    checkpoint_lines,
+    checkpoint_record,
+    peek_header,
+    recorded_json,
+    recorded_lines,
+    recorded_model,
+)
 
 
 def add_info(subparsers: argparse._SubParsersAction) -> None:
@@ -32,21 +44,34 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-
     check_model_file(args.model)
-    model = _load_for_info(args.model)
-    meta = dict(getattr(model, "metadata", None) or {})
-    if args.json:
+    header = peek_header(args.model)  # None: nonlin.load says what is wrong with the file
+    recorded = None if header is None else recorded_model(header, args.model)
+    checkpoint = None if header is None else checkpoint_record(header, args.model)
+    if recorded is not None:  # a layer class not registered here: shown as recorded
+        model: Any = SimpleNamespace(n_features_in=recorded.n_features_in,
+                                     dtype=np.dtype(recorded.dtype))
+        meta, own, summary = recorded.metadata, recorded_json(recorded), recorded_lines(recorded)
+    else:
+        model = _load_for_info(args.model)
+        meta = dict(getattr(model, "metadata", None) or {})
         own = {"parameters": model.count_params(), "dtype": model.dtype.name,
                "architecture": model.get_config()}
+        summary = model.summary().split("\n")
+    if args.json:
+        if recorded is not None:
+            note(f"layer class(es) {', '.join(map(quoted, recorded.unregistered))} not "
+                 "registered in this process; shown as the file records them")
+        if checkpoint is not None:
+            own["checkpoint"] = checkpoint
         if shadowed := [key for key in own if key in meta]:
             note(f"metadata key(s) {', '.join(shadowed)} shown as info's own; "
                  "nonlin.load(MODEL).metadata holds them")
-        info = {**meta, **own}
-        print(json_text(info))
+        print(json_text({**meta, **own}))
         return 0
-    lines = [args.model, "", *model.summary().split("\n"), "", *_describe_metadata(model, meta),
-             *_describe_compile(model)]
+    ahead = [] if checkpoint is None else checkpoint_lines(args.model, checkpoint, meta)
+    lines = [args.model, "", *ahead, *summary, "", *_describe_metadata(model, meta),
+             *(_describe_compile(model) if recorded is None else [])]
     print("\n".join(map(one_line, lines)))  # values escaped; a control character left: too
     return 0
 

@@ -3,7 +3,8 @@
 ``nonlin train`` may run for hours before it saves: a path it cannot write must
 fail before the first epoch, not after the last. Every output option (``train
 --out`` and the checkpoint path next to it, ``--plot``, ``predict -o``) is
-checked by ``check_output_path`` when the command starts.
+checked by ``check_output_path`` when the command starts; ``train --out`` by
+``check_model_output``, which also refuses a suffix that names another format.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ def check_output_path(path: str, what: str = "output file") -> None:
             raise UsageError(f"{shown_path(path)}: {shown_path(above)} is a file, not a folder")
         raise UsageError(f"{shown_path(path)}: folder {shown_path(folder)} does not exist")
     _probe_folder(path, folder, os.path.basename(target), what)
+
+
+def check_model_output(path: str, what: str) -> None:
+    """``check_output_path`` for a model file; first, a name whose suffix promises another
+    format (``model.h5``, ``model.pt``: ``nonlin._model_suffix``) is refused."""
+    from ._model_suffix import foreign_suffix
+
+    found = foreign_suffix(path)
+    if found is not None:
+        why, instead = found
+        raise UsageError(f"{shown_path(path)}: {why}; save the {what} as {shown_path(instead)}")
+    check_output_path(path, what)
 
 
 def check_checkpoint_name(out: str, checkpoint: str) -> None:

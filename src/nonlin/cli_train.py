@@ -37,7 +37,7 @@ from .cli_common import (
     seed,
 )
 from .cli_model import describe_classes
-from .cli_paths import check_checkpoint_name, check_output_path
+from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
 from .cli_stdin import data_file
 from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
@@ -221,7 +221,7 @@ def _check_args(args: argparse.Namespace) -> None:
     check_input_file(data_file(args.data))
     if args.resume:
         check_model_file(args.resume, "checkpoint")
-    check_output_path(args.out, "model file (--out)")
+    check_model_output(args.out, "model file (--out)")
     check_checkpoint_name(args.out, checkpoint_path(args.out))
     check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     _check_paths_apart(args)

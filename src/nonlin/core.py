@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._inference import call_layer
 from ._quoting import quoted
 
 RandomLike = np.random.Generator | np.random.RandomState
@@ -241,6 +242,11 @@ class Layer:
         """Constructor arguments as JSON-able values: ``type(self)(**config)`` rebuilds it."""
         return {}
 
+    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
+        """``layer(x)`` (Keras' and PyTorch's call): ``forward(x, training=training)`` with
+        ``model(x)``'s rules, a new array each call (``nonlin._inference.call_layer``)."""
+        return call_layer(self, x, training)
+
     def __repr__(self) -> str:
         config = self.get_config()
         if not self._trainable:  # as Sequential.get_config records it
@@ -289,7 +295,5 @@ def check_2d(x: Any, name: str = "X") -> np.ndarray:
 # The container lives in its own module; ``from nonlin.core import Sequential`` keeps working.
 from .sequential import Sequential  # noqa: E402
 
-__all__ = [
-    "Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",
-    "check_2d", "const",
-]
+__all__ = ["Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",
+           "check_2d", "const"]

@@ -169,7 +169,10 @@ def gradcheck(
     if not is_real(eps) or not 0 < eps < math.inf:
         raise ValueError(f"Expected a positive, finite step. Received: eps={quoted(eps)}")
     if not isinstance(model, Sequential):
-        raise TypeError(f"Expected a nonlin.Sequential. Received: model={quoted(model, 200)}")
+        hint = ("; check a layer alone inside a model: gradcheck(nonlin.Sequential([layer])"
+                ".build(n_features, seed=0), loss, X, y)") if hasattr(model, "backward") else ""
+        raise TypeError(f"Expected a nonlin.Sequential. Received: model={quoted(model, 200)}"
+                        f"{hint}")
     loss = resolve_loss(loss, per_sample=True)  # reduction='none': its sum is checked
     training, check_input = check_bool("training", training), check_bool("check_input", check_input)
     params = model.parameters()

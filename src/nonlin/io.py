@@ -53,6 +53,7 @@ from ._file_objects import ModelTarget, read_model_bytes, write_model
 from ._header import ModelFileError
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
+from ._model_suffix import check_model_suffix
 from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
 from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
@@ -198,6 +199,7 @@ def _save(model: Sequential, path: ModelTarget, metadata: dict | None,
           stacklevel: int, include_optimizer: bool = True) -> None:
     """``save`` (and ``Sequential.save``), its warning ``stacklevel`` frames up."""
     include_optimizer = check_bool("include_optimizer", include_optimizer)
+    check_model_suffix(path)  # model.h5, model.pt: a safetensors file would not be that
     write_model(path, _model_file(model, metadata, None, None, stacklevel, include_optimizer))
 
 

@@ -95,7 +95,7 @@ class Dense(Layer):
                     f"Received: init={quoted(init)}"
                 )
             init = INITIALIZERS[init]
-        elif not callable(init):
+        elif not callable(init) or isinstance(init, Layer):  # a layer is callable too
             raise TypeError(f"Expected a str or callable init. Received: init={quoted(init)}")
         if not is_real(l2) or not 0 <= l2 < float("inf"):
             raise ValueError(f"Expected a finite l2 >= 0. Received: l2={quoted(l2)}")
@@ -166,7 +166,7 @@ class Dense(Layer):
         else:
             try:
                 np.dot(x.T, grad_out, self.W.grad)
-            except ValueError as error:  # another shape, or a float64 gradient for float32 W
+            except (ValueError, TypeError) as error:  # another shape or dtype, or no array
                 return self.backward(dense_grad(self, x, grad_out, error))
             if self.l2:
                 W = self.W.value

@@ -1,15 +1,13 @@
 """Metrics: ``metric(y_true, y_pred, sample_weight=None) -> float``, higher or lower is better.
 
-``y_pred`` has shape (n_samples, n_outputs), as the model returns it.
-Classification metrics take ``y_true`` as integer labels (n_samples,) or
-one-hot / 0-1 rows (n_samples, n_outputs). Regression metrics average over
-samples and outputs; unlike the ``MeanSquaredError`` loss, the ``mse``
-metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
+``y_pred`` has shape (n_samples, n_outputs), as the model returns it. Classification metrics
+take ``y_true`` as integer labels (n_samples,) or one-hot / 0-1 rows (n_samples, n_outputs).
+Regression metrics average over samples and outputs; unlike the ``MeanSquaredError`` loss, the
+``mse`` metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
-Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base);
-``Precision``, ``Recall`` (``_confusion_metrics``) and ``AUC`` (``_auc_metric``)
-keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
-``_regression_metrics``. All are importable from here.
+Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
+``Recall`` (``_confusion_metrics``) and ``AUC`` (``_auc_metric``) keep Keras 3's confusion
+counts; MAE, MSE, RMSE, MAPE and R² live in ``_regression_metrics``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -31,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import finite_rows
-from ._metric_names import class_names
+from ._metric_names import class_default_name, class_names
 from ._quoting import quoted
+from .core import Layer
 from .validation import check_labels, check_rows, check_sample_weight, read_only
 
 
@@ -51,6 +50,12 @@ class Metric:
     name = "metric"
     greater_is_better: bool | None = None
     streams = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass setting no ``name`` is named after its class (``F1Score``: ``"f1_score"``)."""
+        super().__init_subclass__(**kwargs)
+        if "name" not in vars(cls) and (auto := class_default_name(cls, Metric)) is not None:
+            cls.name = auto
 
     def __init__(self, name: str | None = None) -> None:
         """``name``: the key in ``History.history``, the class's ``name`` when None (Keras'
@@ -209,7 +214,7 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     if isinstance(metric, type) and issubclass(metric, Metric):  # not a function of (y, p)
         raise TypeError(f"Expected a Metric object. Received the class {metric.__name__}; "
                         f"create one: {metric.__name__}()")
-    if callable(metric):
+    if callable(metric) and not isinstance(metric, Layer):  # layer(x) is no metric
         return _FunctionMetric(metric)
     raise TypeError(f"Expected a metric name, Metric or callable. Received: "
                     f"metric={quoted(metric)}")

@@ -41,14 +41,15 @@ from ._optimizer_state import HeldState, checked_slots
 from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
-from .core import Param, flat_parameter
+from ._torch_habits import OPTIMIZER_HABITS, habit_error, params_first
+from .core import Layer, Param, flat_parameter
 from .exceptions import NonFiniteUpdate
 from .validation import is_real
 
 
 def _check_lr(lr: Any) -> Any:
-    if hasattr(lr, "get_config") and callable(lr):
-        return lr  # a schedule
+    if hasattr(lr, "get_config") and callable(lr) and not isinstance(lr, Layer):
+        return lr  # a schedule (a layer is callable too, and has a config)
     if not is_real(lr) or not 0 <= lr < float("inf"):  # 0: no step (Keras, PyTorch take it)
         if isinstance(lr, list | tuple) and lr and all(isinstance(p, Param) for p in lr):
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
@@ -80,6 +81,7 @@ class Optimizer:
 
     Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
     which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
+    ``__new__`` reads ``*args``, ``**kwargs`` to refuse ``Adam(model.parameters(), lr=...)``.
     """
 
     _slot_names: tuple[str, ...] = ()
@@ -94,6 +96,16 @@ class Optimizer:
     _grads: list[np.ndarray] = []  # the bound parameters' grads (a Param's may be rebound)
     _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:  # PyTorch's Adam(params, lr=...)
+        if (error := params_first(cls, args, kwargs)) is not None:
+            raise error
+        return super().__new__(cls)
+
+    if not TYPE_CHECKING:  # opt.zero_grad(), opt.param_groups: nonlin's way (_torch_habits)
+
+        def __getattr__(self, name: str) -> Any:
+            raise habit_error(f"{type(self).__name__!r} object", name, OPTIMIZER_HABITS)
 
     def __init__(self, lr: Any, *, clipnorm: float | None = None,
                  learning_rate: Any = None) -> None:
