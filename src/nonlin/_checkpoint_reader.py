@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from . import registry, schedules
-from ._atomic import file_path
 from ._callback_state import PREFIX as CALLBACK_PREFIX
 from ._callback_state import read_callback_record
 from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
 from ._compile_record import RECORD, restore_compile
 from ._epoch_state import read_partial
+from ._file_objects import checkpoint_path
 from ._header import Header, ModelFileError, strict_json
 from ._quoting import clipped, quoted
 from ._reader import read_file, read_model
@@ -269,7 +269,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     ------
     ModelFileError
         For any fault in the file (as ``nonlin.load``); ``OSError`` if it cannot be read.
+    TypeError
+        For a file object (``io.BytesIO``): checkpoints are read from paths only.
     """
-    source = file_path(path)
+    source = checkpoint_path(path)  # a file object: TypeError, nonlin.load takes those
     data, header = read_file(source)  # the header length checked before the rest is read
     return read_checkpoint(data, source, header)

@@ -10,8 +10,12 @@ take an object with ``.write`` / ``.read`` (``io.BytesIO``, ``open(p, "wb")`` /
   failed save writes nothing), then ``flush``. It is written at its position and
   neither rewound nor closed: the caller owns it.
 - ``read_model_bytes(source)``: a path is read by ``nonlin._reader.read_file`` (size
-  checks before reading); a file object is read from its position to its end, and the
-  bytes go through the same checks (``read_model``: no pickle, nothing executed).
+  checks before reading); a file object is read from its position in stages, as a path
+  is: the 8-byte header length (checked against the limit), the header (checked), then
+  exactly the bytes its tensors take and one more, so an endless or huge stream
+  (``/dev/zero``, a socket) is refused after a few bytes read; a stream with more bytes
+  than its tensors is refused, as a longer file is. The bytes go through the same checks
+  as a path's (``read_model``: no pickle, nothing executed), with the same messages.
   Messages name the file object by its ``.name`` (``open``'s path), else its type:
   ``'<BytesIO>'``.
 
@@ -26,7 +30,7 @@ import os
 from typing import Any, BinaryIO
 
 from ._atomic import file_path, write_atomic
-from ._header import Header, ModelFileError
+from ._header import MAX_HEADER_BYTES, Header, ModelFileError, header_length, parse_header
 from ._quoting import clipped, quoted, quoted_path
 
 ModelTarget = str | bytes | os.PathLike[str] | BinaryIO  # what save and load take
@@ -83,6 +87,18 @@ def _not_a_target(value: Any, verb: str) -> TypeError:
                      f"object with .{method} (io.BytesIO). Received: path={quoted(value, 80)}")
 
 
+def checkpoint_path(path: Any) -> str:
+    """``path`` as ``file_path`` gives it; a file object is refused, naming it: checkpoints
+    are read from paths only (``nonlin.load`` takes a file object, for the model alone)."""
+    if is_file_object(path, "read") or is_file_object(path, "write"):
+        raise TypeError("Expected a checkpoint file path (a str, bytes or os.PathLike): "
+                        "checkpoints are read from paths only. Received a file object, "
+                        f"{_described(path)}: pass the file's path (a buffer's bytes: write "
+                        "them to a file first), or load the model alone, without its training "
+                        "state, with nonlin.load(f), which takes file objects")
+    return file_path(path)
+
+
 def write_model(target: Any, data: bytes | bytearray) -> None:
     """Write the complete model file ``data`` to ``target``, a path (atomically) or a
     binary file object (one ``write``, then ``flush``; not closed)."""
@@ -128,15 +144,62 @@ def read_model_bytes(source: Any, loader: str = "nonlin.load") -> tuple[bytes, H
         return data, header, name
     name = file_object_name(source)
     _check_open_for(source, "read")
-    data = source.read()
-    if isinstance(data, str):
-        raise _text_mode_error(source, "read", ", whose read returned str")
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError(f"Expected the file object's read() to return bytes. Received: "
-                        f"{clipped(type(data).__name__, 80)} from {name}")
-    if not data:
+    return *_read_stream(source, name), name
+
+
+_FIRST_READ = 1 << 20  # bytes; each later read asks for as much as came before
+_TRAILER = 4096  # bytes past the tensors read to tell a short trailer from an endless stream
+
+
+def _read_up_to(source: Any, count: int, name: str) -> list[bytes]:
+    """Up to ``count`` bytes of ``source`` in parts, fewer only at its end (a raw file or a
+    socket may give part of a read). A read asks for at most as much as came before (1 MiB
+    at first): a stream that ends early never makes a ``count``-byte buffer."""
+    parts: list[bytes] = []
+    got = 0
+    while got < count:
+        part = source.read(min(count - got, max(_FIRST_READ, got)))
+        if isinstance(part, str):
+            raise _text_mode_error(source, "read", ", whose read returned str")
+        if not isinstance(part, bytes | bytearray | memoryview):
+            raise TypeError(f"Expected the file object's read() to return bytes. Received: "
+                            f"{clipped(type(part).__name__, 80)} from {name}")
+        if not part:
+            break
+        parts.append(bytes(part))
+        got += len(parts[-1])
+    return parts
+
+
+def _read_stream(source: Any, name: str) -> tuple[bytes, Header | None]:
+    """The model file in ``source`` from its position, read in stages as ``read_file``
+    reads a path, and its header; None where the stream ended early (``read_model``
+    then gives the message of a file of that size)."""
+    from ._reader import _check_format
+
+    parts = _read_up_to(source, 8, name)
+    start = b"".join(parts)
+    if not start:
         raise ModelFileError(name, _empty_reason(source))
-    return bytes(data), None, name
+    if len(start) < 8:
+        return start, None
+    length = header_length(start, 8 + MAX_HEADER_BYTES, name)  # the limit: size unknown
+    parts += _read_up_to(source, 8 + length - len(start), name)
+    data = b"".join(parts)
+    if len(data) < 8 + length:
+        return data, None
+    header = parse_header(data[:8 + length], name, stream=True,
+                          check=lambda meta: _check_format(meta, name))
+    end = header.data_start + header.data_bytes
+    parts = [data] + _read_up_to(source, end + 1 - len(data), name)  # 1 more: none left?
+    if sum(map(len, parts)) > end:
+        parts += _read_up_to(source, _TRAILER, name)  # a short trailer: the path's message
+        if sum(map(len, parts)) > end + _TRAILER:
+            raise ModelFileError(name, f"the tensors describe {header.data_bytes} bytes of "
+                                 f"data but the file holds more than {header.data_bytes + _TRAILER}"
+                                 "; the file is truncated or has bytes appended")
+    data = b"".join(parts)
+    return data, header if len(data) == end else None
 
 
 def _empty_reason(source: Any) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 
 from ._json_checks import float_sized_int, text_problem
 from ._quoting import clipped, quoted, quoted_path
+from ._signatures import what_is_it
 
 # nonlin's headers: a few KB (100,000 feature names: a few MB); safetensors' 100 MB took minutes
 MAX_HEADER_BYTES = 16 * 1024 * 1024
@@ -41,15 +42,6 @@ DTYPES: dict[str, np.dtype] = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
 _MAX_DIM = 1 << 48
-
-# Leading bytes of formats that are not safetensors, to say what the file really is.
-_SIGNATURES = (
-    (b"PK\x03\x04", "a zip archive (such as a PyTorch .pt/.pth or Keras .keras file)"),
-    (b"PK\x05\x06", "an empty zip archive"),
-    (b"\x93NUMPY", "a NumPy .npy file"),
-    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (such as a Keras .h5 file)"),
-    (b"\x1f\x8b", "a gzip file"),
-)
 
 
 class ModelFileError(ValueError):
@@ -86,6 +78,11 @@ class Header:
     tensors: dict[str, TensorInfo]
     metadata: dict[str, str]
     data_start: int
+
+    @property
+    def data_bytes(self) -> int:
+        """How many bytes of data the tensors take (they tile it: ``_check_layout``)."""
+        return max((t.end for t in self.tensors.values()), default=0)
 
 
 class _DuplicateKey(ValueError):
@@ -152,18 +149,6 @@ def strict_json(text: str | bytes, path: str, field: str) -> Any:
     return value
 
 
-def _what_is_it(data: bytes) -> str:
-    """A phrase naming a foreign file format from its first bytes, or ""."""
-    for magic, name in _SIGNATURES:
-        if data.startswith(magic):
-            return name
-    if len(data) >= 2 and data[0] == 0x80 and 2 <= data[1] <= 5:
-        return "a Python pickle (it is never unpickled: pickles can run code)"
-    if len(data) >= 8 and all(32 <= b < 127 or b in b"\t\n\r" for b in data[:8]):  # no length
-        return f"a text file (it starts with {quoted(data[:8].decode())}, a CSV file say)"
-    return ""
-
-
 def header_length(data: bytes, size: int, path: str) -> int:
     """The header length that the first bytes ``data`` of a ``size``-byte file give, checked
     against the limit and the size (nothing more need be read to refuse it)."""
@@ -176,7 +161,7 @@ def header_length(data: bytes, size: int, path: str) -> int:
         )
     (length,) = struct.unpack("<Q", data[:8])
     if length > MAX_HEADER_BYTES or 8 + length > size:
-        what = _what_is_it(data)
+        what = what_is_it(data)
         if what:
             raise ModelFileError(path, f"this is {what}, not a safetensors file")
         if length > MAX_HEADER_BYTES:
@@ -245,8 +230,9 @@ def _tensor_info(name: str, entry: Any, path: str) -> TensorInfo:
     return TensorInfo(name, dtype, tuple(shape), offsets[0], offsets[1])
 
 
-def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) -> None:
-    """Tensors must tile the data buffer exactly: no gap, no overlap, nothing after."""
+def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int | None, path: str) -> None:
+    """Tensors must tile the data buffer exactly: no gap, no overlap, nothing after
+    (``buffer_bytes`` None: a stream's, whose end the tensors set)."""
     cursor = 0
     for info in sorted(tensors.values(), key=lambda t: (t.begin, t.end)):
         if info.begin != cursor:
@@ -257,7 +243,7 @@ def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) 
                 f"tensor {quoted(info.name)}",
             )
         cursor = info.end
-    if cursor != buffer_bytes:
+    if buffer_bytes is not None and cursor != buffer_bytes:
         raise ModelFileError(
             path,
             f"the tensors describe {cursor} bytes of data but the file holds "
@@ -266,10 +252,13 @@ def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int, path: str) 
 
 
 def parse_header(data: bytes, path: str, *, size: int | None = None,
-                 check: Callable[[dict[str, str]], None] | None = None) -> Header:
+                 check: Callable[[dict[str, str]], None] | None = None,
+                 stream: bool = False) -> Header:
     """Validate the header of ``data`` (a whole file, or its first bytes up to the header's
     end in a file of ``size`` bytes) and return it; ``check(metadata)`` runs before the
     tensor entries are read (a file that is not nonlin's is refused before them).
+    ``stream``: ``data`` is the first bytes, up to the header's end, of a stream whose size
+    is unknown; the tensors set where its data ends (``data_bytes``).
 
     Raises ``ModelFileError`` for any fault; never anything else.
     """
@@ -295,6 +284,6 @@ def parse_header(data: bytes, path: str, *, size: int | None = None,
         check(metadata)
     with _no_gc():
         tensors = {name: _tensor_info(name, entry, path) for name, entry in parsed.items()}
-    _check_layout(tensors, size - 8 - length, path)
+    _check_layout(tensors, None if stream else size - 8 - length, path)
     return Header(tensors, metadata, 8 + length)
 

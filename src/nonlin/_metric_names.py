@@ -7,6 +7,10 @@ name. A class name here stands for the nonlin name beside it, with that name's b
 (``"BinaryAccuracy"`` thresholds logits at 0 as ``"binary_accuracy"`` does, ``"AUC"`` takes
 logits when the loss does). Only classes whose nonlin metric computes the same thing are here.
 
+nonlin's own metric class names resolve too (``"TopKAccuracy"``, the class of
+``"top_k_accuracy"``), logged as written, where the name is not taken already
+(``class_names``).
+
 Left out on purpose: ``"Accuracy"`` reads as ``"accuracy"`` (names are matched in lower case
 too), which is what Keras' ``compile`` does with it (it lower-cases the name before testing
 for ``"accuracy"`` / ``"acc"``), not the exact-match ``keras.metrics.Accuracy`` class, which
@@ -61,3 +65,18 @@ def class_default_name(cls: type, base: type) -> str | None:
             _AUTO_NAMED.add(cls)
             return snake_case(cls.__name__)
     return None
+
+
+def class_names(metrics: dict[str, type]) -> dict[str, type]:
+    """The class names that ``metrics`` (name -> class) is to take as well: Keras'
+    (``KERAS_CLASS_NAMES``), each for the class of the name it stands for, then the names of
+    its own classes (``"TopKAccuracy"``), each for its class, unless taken already, exactly
+    or in lower case (``"Accuracy"`` reads as ``"accuracy"``), or shared by two classes."""
+    names = {keras: metrics[name] for keras, name in KERAS_CLASS_NAMES.items()}
+    owners: dict[str, set[type]] = {}
+    for cls in metrics.values():
+        owners.setdefault(cls.__name__, set()).add(cls)
+    taken = {*metrics, *names}
+    names.update({name: next(iter(found)) for name, found in owners.items()
+                  if len(found) == 1 and name not in taken and name.lower() not in taken})
+    return names

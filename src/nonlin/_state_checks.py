@@ -41,6 +41,34 @@ def check_keys(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> None:
         )
 
 
+_UNSHOWN = object()
+
+
+def checked_array(arr: np.ndarray, current: np.ndarray, where: str, *, label: str = "",
+                  wanted: tuple[str, str] = ("real numbers", "finite values"),
+                  shown: Any = _UNSHOWN) -> np.ndarray:
+    """``arr`` as an array of ``current``'s shape and dtype (``as_dtype``: within its
+    range), refused unless of that shape, real (``fiu``) and finite: the checks of
+    ``set_weights`` (``_weights.checked``) and of ``set_state`` (``checked_value``).
+
+    Messages name ``label`` (else ``where``) and the first bad entry as ``where[i, j]``;
+    ``wanted``: what they expect of the dtype and of the values; ``shown``: a value to
+    quote after the dtype received.
+    """
+    label = label or where
+    if arr.shape != current.shape:
+        raise ValueError(f"Expected {label} of shape {current.shape}. "
+                         f"Received shape {arr.shape}")
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"Expected {wanted[0]} in {label}. Received dtype {arr.dtype}"
+                         + ("" if shown is _UNSHOWN else f": {quoted(shown)}"))
+    finite = np.isfinite(arr)
+    if not finite.all():
+        raise ValueError(f"Expected {wanted[1]} in {label}. "
+                         f"Received {where}{_first_bad(arr, ~finite)}")
+    return as_dtype(arr, current.dtype, where, contiguous=False)
+
+
 def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
     """``value`` as an array of ``current``'s shape and dtype: finite real numbers."""
     where = f"state[{quoted(key)}]"
@@ -49,17 +77,7 @@ def checked_value(key: str, value: Any, current: np.ndarray) -> np.ndarray:
     except (ValueError, TypeError):  # a ragged list
         raise ValueError(f"Expected an array of shape {current.shape} for {where}. "
                          f"Received: {quoted(value)}") from None
-    if arr.shape != current.shape:
-        raise ValueError(f"Expected {where} of shape {current.shape}. "
-                         f"Received shape {arr.shape}")
-    if arr.dtype.kind not in "fiu":
-        raise ValueError(f"Expected real numbers in {where}. Received dtype {arr.dtype}: "
-                         f"{quoted(value)}")
-    finite = np.isfinite(arr)
-    if not finite.all():
-        raise ValueError(f"Expected finite values in {where}. "
-                         f"Received {where}{_first_bad(arr, ~finite)}")
-    return as_dtype(arr, current.dtype, where, contiguous=False)
+    return checked_array(arr, current, where, shown=value)
 
 
 def checked_state(state: dict[Any, Any], expected: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -18,8 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._state_checks import _first_bad, set_layer_states
-from .validation import as_dtype
+from ._state_checks import checked_array, set_layer_states
 
 Entry = tuple[str, np.ndarray, bool]  # "{layer index}.{name}", the live array, a parameter?
 
@@ -90,19 +89,9 @@ def checked(entries: list[Entry], weights: Any) -> list[np.ndarray]:
                          f"{hint}. get_weights() order, layer by layer, each layer's "
                          f"parameters then its state: {_shown(entries)}")
     arrays = [np.asarray(w) for w in weights]
-    for i, ((name, target, _), w) in enumerate(zip(entries, arrays, strict=True)):
-        if w.shape != target.shape:
-            raise ValueError(f"Expected weights[{i}] ({name}) of shape {target.shape}. "
-                             f"Received shape {w.shape}")
-        if w.dtype.kind not in "fiu":
-            raise ValueError(f"Expected finite real numbers in weights[{i}] ({name}). "
-                             f"Received dtype {w.dtype}")
-        finite = np.isfinite(w)
-        if not finite.all():
-            raise ValueError(f"Expected finite real numbers in weights[{i}] ({name}). "
-                             f"Received weights[{i}]{_first_bad(w, ~finite)}")
-        arrays[i] = as_dtype(w, target.dtype, f"weights[{i}]", contiguous=False)
-    return arrays
+    return [checked_array(w, target, f"weights[{i}]", label=f"weights[{i}] ({name})",
+                          wanted=("finite real numbers", "finite real numbers"))
+            for i, ((name, target, _), w) in enumerate(zip(entries, arrays, strict=True))]
 
 
 def set_weights(model: Any, weights: Any) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import finite_rows
-from ._metric_names import KERAS_CLASS_NAMES, class_default_name
+from ._metric_names import class_default_name, class_names
 from ._quoting import quoted
 from .core import Layer
 from .validation import check_labels, check_rows, check_sample_weight, read_only
@@ -183,8 +183,8 @@ METRICS: dict[str, type[Metric]] = {
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
 }
-# Keras' class names ("MeanSquaredError"), each read as the name it stands for (_metric_names)
-METRICS.update({keras: METRICS[name] for keras, name in KERAS_CLASS_NAMES.items()})
+# class names: Keras' ("MeanSquaredError", as the name it stands for), nonlin's ("TopKAccuracy")
+METRICS.update(class_names(METRICS))
 
 # Keys of fit's logs that a metric must not take (its validation value is "val_" + name).
 _RESERVED = ("loss", "lr")
