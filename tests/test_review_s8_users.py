@@ -101,14 +101,15 @@ def test_a_missing_text_label_before_any_label_is_not_called_a_missing_number(tm
         read_csv(tmp_path / "d.csv", target="t")
 
 
-def test_a_boolean_column_written_by_pandas_gets_a_hint(tmp_path) -> None:
-    from nonlin.tabular import CSVError, read_csv
+def test_a_boolean_column_written_by_pandas_reads_as_1_and_0(tmp_path) -> None:
+    """(Session 17; before, this was an error with a hint to write booleans as 1 and 0.)"""
+    from nonlin.tabular import read_csv
 
     df, s, _, _ = _frame()
     df.assign(flag=df.a > 0, t=s).to_csv(tmp_path / "d.csv", index=False)
-    with pytest.raises(CSVError, match=r"column 'flag': expected a number, received '(True|False)' "
-                                       r"\(write booleans as 1 and 0\)"):
-        read_csv(tmp_path / "d.csv", target="t")
+    table = read_csv(tmp_path / "d.csv", target="t")
+    flag = table.X[:, table.feature_names.index("flag")]
+    np.testing.assert_array_equal(flag, (df.a > 0).to_numpy(dtype=np.float32))
 
 
 def test_submodules_are_attributes_of_the_package_on_first_use() -> None:

@@ -16,11 +16,14 @@ its exact messages and verdicts.
 
 from __future__ import annotations
 
+import re
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._csv_fast import _fast_block, _Layout, _plain, _unquote
+from ._csv_strict import BOOLEANS
 
 if TYPE_CHECKING:
     from ._csv_plan import _Plan
@@ -30,6 +33,8 @@ _PLAIN_BYTES = b'0123456789.eE+-",\n'
 # 1 for each byte no plain number has (in a feature cell: missing, or a space or tab), else 0
 _FLAGS = bytes(0 if byte in _PLAIN_BYTES else 1 for byte in range(256))
 _SPACE, _TAB = b" \t"  # " 1.5" is a number: the strict parser strips it
+_BOOLEAN = re.compile(b"rue|RUE|alse|ALSE")  # a block that may hold BOOLEANS: look for them
+_NOT_BOOLEAN = 2
 
 
 def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -50,17 +55,38 @@ def _missing_block(raw: bytes, plan: _Plan) -> tuple[np.ndarray, np.ndarray | No
     bad = _bad_cells(plain, starts, ends, plan)
     if bad is None:
         return None
-    fast = _fast_block(_zeroed(plain, starts, ends, bad), plan)
+    ones = _booleans(cells, starts, ends, bad) if bad.size and _BOOLEAN.search(plain) else None
+    position = np.full(n_cols, -1)  # each column's position in X, -1 if not a feature
+    position[list(plan.features)] = np.arange(len(plan.features))
+    missing = bad if ones is None else bad[ones == _NOT_BOOLEAN]
+    column = position.take(missing % n_cols)
+    if plan.missing == "error" and (column >= 0).any():
+        return None  # a missing feature: the strict parser says where
+    fast = _fast_block(_zeroed(plain, starts, ends, bad, ones), plan)
     if fast is None:
         return None
     X, y = fast
-    if not bad.size:
-        return X, y
-    position = np.full(n_cols, -1)  # each column's position in X, -1 if not a feature
-    position[list(plan.features)] = np.arange(len(plan.features))
-    column = position.take(bad % n_cols)
-    X[bad[column >= 0] // n_cols, column[column >= 0]] = np.nan
+    if missing.size:
+        X[missing[column >= 0] // n_cols, column[column >= 0]] = np.nan
     return X, y
+
+
+def _booleans(
+    cells: np.ndarray, starts: np.ndarray, ends: np.ndarray, bad: np.ndarray
+) -> np.ndarray:
+    """For each of the ``bad`` cells, 1 or 0 when it spells a boolean (``_csv_strict.BOOLEANS``:
+    True, true, TRUE, False...), else ``_NOT_BOOLEAN``; (bad.size,) uint8."""
+    found = np.full(bad.size, _NOT_BOOLEAN, dtype=np.uint8)
+    widths = ends.take(bad) - starts.take(bad)
+    for value, width in ((1, 4), (0, 5)):
+        which = np.flatnonzero(widths == width)
+        text = cells.take(starts.take(bad.take(which))[:, None] + np.arange(width), mode="clip")
+        spelled = np.zeros(which.size, dtype=bool)
+        for word, number in BOOLEANS.items():
+            if number == value:
+                spelled |= (text == np.frombuffer(word.encode(), dtype=np.uint8)).all(axis=1)
+        found[which[spelled]] = value
+    return found
 
 
 def _bounds(cells: np.ndarray, n_cols: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -107,8 +133,12 @@ def _bad_cells(
     return np.union1d(owners[kinds == 1], empty)
 
 
-def _zeroed(plain: bytes, starts: np.ndarray, ends: np.ndarray, bad: np.ndarray) -> bytes:
-    """The block with the text of each ``bad`` cell replaced by "0"."""
+def _zeroed(
+    plain: bytes, starts: np.ndarray, ends: np.ndarray, bad: np.ndarray,
+    ones: np.ndarray | None = None,
+) -> bytes:
+    """The block with the text of each ``bad`` cell replaced by "0", or by "1" where
+    ``ones`` (from :func:`_booleans`, or None) is 1."""
     if not bad.size:
         return plain
     cuts = np.empty(2 * bad.size + 2, dtype=np.int64)
@@ -117,4 +147,7 @@ def _zeroed(plain: bytes, starts: np.ndarray, ends: np.ndarray, bad: np.ndarray)
     cuts[2:-1:2] = ends.take(bad)
     pieces = cuts.tolist()
     kept = [plain[pieces[i] : pieces[i + 1]] for i in range(0, len(pieces), 2)]
-    return b"0".join(kept)
+    if ones is None or not (ones == 1).any():
+        return b"0".join(kept)
+    fills = [b"1" if one == 1 else b"0" for one in ones.tolist()]
+    return b"".join(chain.from_iterable(zip(kept, fills, strict=False))) + kept[-1]

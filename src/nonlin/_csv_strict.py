@@ -32,6 +32,11 @@ MISSING_TARGETS = frozenset((
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?", "-",
 ))
 
+# a feature cell spelled as a boolean (pandas' ``to_csv`` writes True and False) reads as 1 or 0;
+# each cell on its own, so a column may mix them with numbers. Only a cell that is no number
+# is looked up here; a target column of them holds labels (read as text, as written)
+BOOLEANS = {"True": 1.0, "true": 1.0, "TRUE": 1.0, "False": 0.0, "false": 0.0, "FALSE": 0.0}
+
 # after a feature cell spelled as missing (empty, NA, nan, ...) while missing="error"
 _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
 # what to do with a feature column of text (categories): the command line says it its way
@@ -90,6 +95,8 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
     values = []
     for column in plan.features:
         value = _number(row[column], plan.dtype)
+        if value is None:  # not a number: a boolean, or missing
+            value = BOOLEANS.get(row[column].strip(" \t"))
         if value is None and plan.missing == "error":
             raise plan.fail(line, column, _why(row[column], plan.dtype) + _hint(row[column]))
         values.append(math.nan if value is None else value)
@@ -154,16 +161,14 @@ def _hint(cell: str) -> str:
     text = cell.strip(" \t")
     if text in MISSING_TARGETS:
         return _MISSING_HINT
-    if any(char.isalpha() for char in text) and _number(text, None) is None \
-            and text.lower() not in ("true", "false"):  # those get their own hint
+    if any(char.isalpha() for char in text) and _number(text, None) is None:
         return f" (text: {ADVICE})"
     return ""
 
 
 def _why(cell: str, dtype: np.dtype) -> str:
     if _number(cell, None) is None:
-        hint = " (write booleans as 1 and 0)" if cell.strip().lower() in ("true", "false") else ""
-        return f"expected a number, received {quoted(cell)}{hint}"
+        return f"expected a number, received {quoted(cell)}"
     if math.isfinite(float(cell)) or any(char.isdigit() for char in cell):  # 1e400: no "inf"
         return f"expected a number within {dtype.name} range, received {quoted(cell)}"
     return f"expected a finite number, received {quoted(cell)}"

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ._csv_plan import CSVError
-from ._csv_strict import ADVICE, MISSING_TARGETS, _number
+from ._csv_strict import ADVICE, BOOLEANS, MISSING_TARGETS, _number
 from ._quoting import quoted, shown_path
 
 if TYPE_CHECKING:
@@ -28,16 +28,19 @@ if TYPE_CHECKING:
 FILLED = "its value in fill_values"
 
 
-def is_text(cell: str) -> bool:
+def is_text(cell: str, feature: bool = False) -> bool:
     """Whether ``cell`` is text: not a number in spelling (``nan`` and ``inf`` are), not
-    empty or white space, and no missing-value spelling (``NA``, ``?``: ``MISSING_TARGETS``)."""
+    empty or white space, and no missing-value spelling (``NA``, ``?``: ``MISSING_TARGETS``);
+    in a ``feature`` column, no boolean either (``True``: ``BOOLEANS``, read as 1)."""
+    text = cell.strip(" \t")
     return (_number(cell, None) is None and bool(cell.strip())
-            and cell.strip(" \t") not in MISSING_TARGETS)
+            and text not in MISSING_TARGETS and not (feature and text in BOOLEANS))
 
 
-def first_text(path: str, column: int) -> tuple[int, str] | None:
+def first_text(path: str, column: int, feature: bool = False) -> tuple[int, str] | None:
     """The line and value of the first data cell of ``path``'s column at position ``column``
-    that ``is_text``; None when there is none or the file cannot be read again."""
+    that ``is_text`` (as a ``feature`` cell); None when there is none or the file cannot be
+    read again."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
@@ -45,7 +48,7 @@ def first_text(path: str, column: int) -> tuple[int, str] | None:
             line = reader.line_num + 1
             for row in reader:
                 cell = row[column] if len(row) > column else ""
-                if is_text(cell):
+                if is_text(cell, feature):
                     return line, cell
                 line = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error):
@@ -59,13 +62,11 @@ def text_column(plan: _Plan, columns: Iterable[int]) -> str | None:
     cells are missing: empty, ``NA``, ``nan``)."""
     for column in columns:
         position = plan.features[column]
-        found = first_text(plan.source, position)
+        found = first_text(plan.source, position, feature=True)
         if found is not None:
             line, cell = found
-            boolean = cell.strip().lower() in ("true", "false")
-            hint = "; write booleans as 1 and 0" if boolean else ""
             return (f"column {quoted(plan.names[position])} holds text, not numbers "
-                    f"(line {line}: {quoted(cell, 40)}{hint})")
+                    f"(line {line}: {quoted(cell, 40)})")
     return None
 
 

@@ -289,8 +289,10 @@ def _one_line(exc: BaseException) -> str:
 
     lines = (line.strip() for line in str(exc).splitlines())
     text = " ".join(line for line in lines if line) or type(exc).__name__
-    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
-        text = f"{shown_path(exc.filename)}: {text}"
+    if isinstance(exc, OSError) and exc.filename is not None:  # its str holds a repr of it
+        where = shown_path(exc.filename) + ("" if exc.filename2 is None
+                                            else f" -> {shown_path(exc.filename2)}")
+        text = f"{where}: {exc.strerror or text}"  # the path once, as messages show it
     return one_line(text)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from ._quoting import shown_path
 from .cli_common import HelpFormatter, int_list, note, positive_int, seed, seed_32
 from .cli_model import column_stats, softmax_, standardize_
-from .cli_paths import check_output_path
+from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
 from .cli_report import classification_report, format_classification
 
 # name -> (hidden widths, epochs, learning rate, batch size)
@@ -47,7 +47,7 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("name", choices=sorted(DEMOS), help="data set")
-    p.add_argument("--plot", metavar="PATH", help="write the picture to this PNG file")
+    p.add_argument("--plot", metavar="PATH", help=f"write the picture to this file, {PLOT_SUFFIX}")
     p.add_argument("--epochs", type=positive_int, help="passes over the data (set per demo)")
     p.add_argument("--hidden", type=int_list, metavar="W1,W2",
                    help="hidden layer widths (set per demo); 'none' for a linear model")
@@ -76,6 +76,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
         check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
+        check_plot_format(args.plot)
     X_raw, y = _load(args.name, args.seed)
     hidden, epochs, lr, batch = DEMOS[args.name]
     train, test, mean, scale = _split(len(y), X_raw, args.seed)
@@ -186,7 +187,8 @@ def add_xor(subparsers: argparse._SubParsersAction) -> None:
         "--report-every", type=positive_int, default=10_000,
         help="steps between Error lines (10000)"
     )
-    p.add_argument("--plot", metavar="PATH", help="write the error curve to this PNG file")
+    p.add_argument("--plot", metavar="PATH",
+                   help=f"write the error curve to this file, {PLOT_SUFFIX}")
     p.set_defaults(run=run_xor)
 
 
@@ -198,6 +200,7 @@ def run_xor(args: argparse.Namespace) -> int:
 
         check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
+        check_plot_format(args.plot)
     run = tutorial.train(
         steps=args.steps,
         hidden=args.hidden,

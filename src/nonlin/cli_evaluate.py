@@ -30,7 +30,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
-from .cli_paths import check_output_path
+from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
 from .cli_report import (
     classification_report,
     format_classification,
@@ -69,7 +69,8 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument(
-        "--plot", metavar="PATH", help="write the confusion matrix to this PNG (classifiers)"
+        "--plot", metavar="PATH",
+        help=f"write the confusion matrix to this file (classifiers), {PLOT_SUFFIX}",
     )
     add_missing_option(p, model=True)
     p.set_defaults(run=run_evaluate)
@@ -122,6 +123,7 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
         check_distinct_paths({"--plot": args.plot},
                              {"MODEL": args.model, "DATA": data_file(args.data)})
         require_matplotlib()
+        check_plot_format(args.plot)
     target = meta.get("target") if args.target is None else args.target
     if target is None:
         raise UsageError(f"{shown_path(args.model)} does not record its target column; "

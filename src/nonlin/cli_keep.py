@@ -1,13 +1,16 @@
 """``nonlin predict --keep COL,...``: input columns copied into the output, as written.
 
-A kept column (an id, say) is matched by name like ``train --exclude``
-(``cli_table.match_listed``), must not be an input column of the model, and is
-read in a pass of its own with the ``csv`` module once the numeric reader has
-read (and checked) the whole file: the numeric reading is the same with or
-without ``--keep``. Each kept cell is the text the ``csv`` module reads (quotes
-removed, nothing parsed: ``007`` stays ``007``), and the output's ``csv``
-writer quotes it again where needed. Blank lines are skipped, as the reader
-skips them, so the kept rows are the data rows, in order.
+A kept column (an id, say, or one of the model's input columns: ``age`` next to
+the prediction) is matched by name like ``train --exclude``
+(``cli_table.match_listed``), and is read in a pass of its own with the ``csv``
+module once the numeric reader has read (and checked) the whole file: the
+numeric reading is the same with or without ``--keep``, and a kept input column
+still feeds the model as the reader reads it (``True`` as 1) while the output
+has its text as written. That one pass collects every kept column, input
+columns too: keeping one adds no pass. Each kept cell is the text the ``csv``
+module reads (quotes removed, nothing parsed: ``007`` stays ``007``), and the
+output's ``csv`` writer quotes it again where needed. Blank lines are skipped,
+as the reader skips them, so the kept rows are the data rows, in order.
 
 With ``--missing drop`` the reader counts the rows it drops but does not say
 which. When it dropped some, the features are read again with the missing
@@ -29,7 +32,7 @@ import numpy as np
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
 from .cli_stdin import data_file
-from .cli_table import header_names, match_listed, name_matcher, read_table
+from .cli_table import header_names, match_listed, read_table
 
 
 @dataclass(frozen=True)
@@ -46,37 +49,24 @@ class KeptColumns:
     positions: list[int]
 
 
-def plan_keep(
-    path: str, keep: Sequence[str], features: Sequence[str], model: str,
-    output_names: Sequence[str],
-) -> KeptColumns:
+def plan_keep(path: str, keep: Sequence[str], output_names: Sequence[str]) -> KeptColumns:
     """Match ``keep`` (``--keep``'s names) to the header of ``path``, before any data is read.
 
     Parameters
     ----------
     path : the data file
-    keep : the names given to ``--keep``
-    features : the model's input columns (none may be kept)
-    model : the model file, for the messages
+    keep : the names given to ``--keep`` (the model's input columns among them, if wanted)
     output_names : the output's own columns (``prediction``, ``proba_<class>``)
 
     Raises
     ------
     UsageError
-        For an unknown or repeated name, a model input column, or an output column's name.
+        For an unknown or repeated name, or an output column's name.
     """
     check_input_file(data_file(path))
     names = header_names(path)
     kept = match_listed(path, names, keep, "--keep")
-    match = name_matcher(names, path)
-    inputs = {match(name) for name in features}
     for name in kept:
-        if name in inputs:
-            raise UsageError(
-                f"{shown_path(path)}: --keep column {quoted(name)} is an input column of the "
-                f"model {shown_path(model)}; a kept column is copied to the output, not used as "
-                "a feature: leave it out of --keep"
-            )
         if name in output_names:
             raise UsageError(
                 f"{shown_path(path)}: --keep column {quoted(name)} has the name of an output "

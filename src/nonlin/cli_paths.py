@@ -17,6 +17,10 @@ import tempfile
 from ._quoting import shown_path
 from .cli_common import UsageError
 
+# how the --plot help says which format a plot is written in (``_plot_formats``)
+PLOT_SUFFIX = ("in the format its suffix names: .png, .svg, .pdf, .jpg or any other format "
+               "matplotlib writes (no suffix: PNG)")
+
 
 def check_output_path(path: str, what: str = "output file") -> None:
     """Fail before any work when ``path`` cannot be written as a file.
@@ -123,3 +127,15 @@ def _too_long(path: str, folder: str, name: str, what: str) -> str:
         return f"{shown_path(path)}: the path is too long ({whole} bytes)"
     return (f"{shown_path(path)}: the file name is too long: {size} bytes, where a name may have "
             f"{limit}; use a shorter name for the {what}")
+
+
+def check_plot_format(path: str) -> None:
+    """Once matplotlib is known to be there: refuse a ``--plot`` path whose suffix names no
+    format matplotlib writes (``x.abc``), listing those it does; no suffix is a PNG."""
+    from ._plot_formats import plot_format, plot_formats
+
+    if plot_format(path) is None:
+        suffix = os.path.splitext(path)[1]
+        formats = ", ".join("." + name for name in plot_formats())
+        raise UsageError(f"--plot {shown_path(path)}: expected a suffix naming a format "
+                         f"matplotlib writes ({formats}), received {suffix!r}")

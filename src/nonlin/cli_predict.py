@@ -77,7 +77,8 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         metavar="COL[,COL...]",
         help="copy these input columns (an id, say; any text, as written) into the output, "
         "before the predictions, so its rows join back to the input rows, also with "
-        "--missing drop; not the model's input columns; matched like 'train --exclude'",
+        "--missing drop; the model's own input columns too (they still feed the model); "
+        "matched like 'train --exclude'",
     )
     add_missing_option(p, model=True)
     p.set_defaults(run=run_predict)
@@ -95,7 +96,7 @@ def run_predict(args: argparse.Namespace) -> int:
         check_distinct_paths({"-o": args.output},
                              {"MODEL": args.model, "DATA": data_file(args.data)})
     kept = None if args.keep is None else plan_keep(
-        args.data, args.keep, meta["feature_names"], args.model, _header(meta, args.proba))
+        args.data, args.keep, _header(meta, args.proba))
     table = _read(args, model, meta, kept)
     rows = None if kept is None else kept_rows(args.data, kept, table)
     outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))

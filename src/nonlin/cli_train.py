@@ -37,7 +37,7 @@ from .cli_common import (
     seed,
 )
 from .cli_model import describe_classes
-from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
+from .cli_paths import PLOT_SUFFIX, check_checkpoint_name, check_model_output, check_output_path
 from .cli_stdin import data_file
 from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
@@ -148,7 +148,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="model file to write (model.safetensors)",
     )
-    group.add_argument("--plot", metavar="PATH", help="write loss and metric curves to this PNG")
+    group.add_argument("--plot", metavar="PATH",
+                       help=f"write loss and metric curves to this file, {PLOT_SUFFIX}")
     group.add_argument(
         "--resume",
         metavar="CHECKPOINT",
@@ -226,10 +227,12 @@ def _check_args(args: argparse.Namespace) -> None:
     check_output_path(checkpoint_path(args.out), "checkpoint that Ctrl-C saves (from --out)")
     _check_paths_apart(args)
     if args.plot is not None:
+        from .cli_paths import check_plot_format
         from .plots import require_matplotlib
 
         check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
+        check_plot_format(args.plot)
     if args.early_stopping and args.val_split == 0:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
     for option, names in (("--columns", args.columns), ("--exclude", args.exclude)):

@@ -2,13 +2,13 @@
 
 Every function writes a PNG file with a title, axis labels and a legend (or a
 colour bar, for the confusion matrix); it returns the path it wrote. A path
-ending in ``.svg``, ``.pdf``, ``.jpg``/``.jpeg`` or ``.tif``/``.tiff`` (any
-case) gets that format instead. The file is drawn in memory, then replaces
-``path`` atomically, as models are saved: a plot that fails leaves an
-existing file intact. Figures are drawn on the non-interactive Agg canvas
-(matplotlib's backend, ``pyplot`` and rcParams are left alone), so no display
-is needed, and their pixel size is fixed (``figsize * 100``): ``savefig``
-never crops.
+ending in the suffix of another format matplotlib writes (``.svg``, ``.pdf``,
+``.jpg``, ``.eps``, ``.webp``..., any case: ``_plot_formats``) gets that format
+instead. The file is drawn in memory, then replaces ``path`` atomically, as
+models are saved: a plot that fails leaves an existing file intact. Figures
+are drawn on the non-interactive Agg canvas (matplotlib's backend, ``pyplot``
+and rcParams are left alone), so no display is needed, and their pixel size is
+fixed (``figsize * 100``): ``savefig`` never crops.
 
 Non-goals: interactive figures, styling options beyond titles.
 """
@@ -24,6 +24,7 @@ import numpy as np
 
 from ._atomic import file_path, write_atomic
 from ._optional import require
+from ._plot_formats import plot_format
 from ._plot_inputs import (
     boundary_inputs,
     epoch_numbers,
@@ -50,10 +51,6 @@ def _figure(size: tuple[float, float]) -> Any:
     return figure_cls(figsize=size)
 
 
-# Formats matplotlib's Agg canvas writes without LaTeX; any other path gets a PNG.
-_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "tif", "tiff")
-
-
 def _save(fig: Any, path: PathLike) -> str:
     """Draw ``fig`` in memory, then replace ``path`` atomically (``_atomic.write_atomic``):
     a plot that fails midway leaves an existing file as it was."""
@@ -61,10 +58,9 @@ def _save(fig: Any, path: PathLike) -> str:
     canvas_cls(fig)
     fig.tight_layout()
     path = file_path(path)  # str, bytes or os.PathLike, as nonlin.save takes
-    extension = os.path.splitext(path)[1][1:].lower()
     buffer = io.BytesIO()
     fig.savefig(  # the whole figure, whatever the user's rcParams["savefig.bbox"]
-        buffer, format=extension if extension in _FORMATS else "png", dpi=100,
+        buffer, format=plot_format(path) or "png", dpi=100,
         bbox_inches=fig.bbox_inches,
     )
     write_atomic(path, buffer.getbuffer())

@@ -40,7 +40,7 @@ import numpy as np
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
 from ._csv_fast import settle_allocator as _settle_allocator
-from ._csv_missing import _missing_block
+from ._csv_missing import _BOOLEAN, _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_quotes import ends_in_quotes
 from ._csv_strict import _LabelsFound, _strict_block
@@ -213,9 +213,9 @@ class _Output:
     def _slow(self, raw: bytes, first_line: int) -> tuple[np.ndarray, Any, np.ndarray, int]:
         """A block the fast path refused: ``X`` (NaN where missing), ``y``, which targets
         are missing, and its line count, by the missing-aware fast pass or the strict parser."""
-        if self.plan.missing != "error":
+        if self.plan.missing != "error" or _BOOLEAN.search(raw):  # booleans: 1 and 0
             fast = _missing_block(raw, self.plan)
-            self.missing_seen = fast is not None
+            self.missing_seen = fast is not None and self.plan.missing != "error"
             if fast is not None:
                 X, y = fast
                 return X, y, np.zeros(len(X), dtype=bool), len(X)
