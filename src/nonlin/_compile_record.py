@@ -31,14 +31,19 @@ through the registry's allowlists; a fault is a ``ModelFileError`` naming
 
 from __future__ import annotations
 
-import json
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import registry
+from ._compile_entries import (
+    _known_metric,
+    _loss_entry,
+    _metric_classes,
+    _metric_entries,
+    _optimizer_entry,
+    _warn_left_out,
+)
 from ._header import ModelFileError, strict_json
 from ._metadata import to_json_text
 from ._quoting import quoted
@@ -98,77 +103,6 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     if "loss" not in record and "optimizer" not in record:
         return {}, {}
     return {RECORD: to_json_text(record, RECORD)}, tensors
-
-
-def _warn_left_out(left_out: list[str], unfit: bool, again: str, stacklevel: int) -> None:
-    registry_part = len(left_out) > unfit  # something left out as unregistered
-    warnings.warn(
-        f"The file's compile record leaves out {', '.join(left_out)}"
-        + (": only nonlin's registered losses, optimizers, learning-rate schedules and "
-           "metrics can be rebuilt from a file without running code" if registry_part
-           else "") + f". {again}", UserWarning, stacklevel=stacklevel)
-
-
-def _rebuilds(factory: Callable[..., Any], config: Any) -> bool:
-    """Whether ``factory(**config)``, from the JSON of ``config`` alone, gives an object with
-    that config back: what loading will do."""
-    try:
-        parsed = json.loads(to_json_text(config, "config"))
-        return bool(factory(**parsed).get_config() == parsed)
-    except Exception:  # not JSON-able, or a config its own class refuses
-        return False
-
-
-def _loss_entry(loss: Any) -> dict[str, Any] | None:
-    """``{"name", "config"}`` for a loss of the registry's classes, else None."""
-    name = next((key for key, cls in registry.LOSSES.items() if cls is type(loss)), None)
-    if name is None or not _rebuilds(registry.LOSSES[name], loss.get_config()):
-        return None
-    return {"name": name, "config": loss.get_config()}
-
-
-def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | str:
-    """The checkpoint's optimizer record and slot tensors, or why a file cannot rebuild it."""
-    from .checkpoint import _optimizer_json  # (checkpoint imports io, which imports this)
-    from .schedules import SCHEDULES
-
-    cls, lr = type(optimizer), getattr(optimizer, "lr", None)
-    if cls not in registry.OPTIMIZERS.values():
-        return "not in nonlin.registry.OPTIMIZERS"
-    if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
-        return "its learning-rate schedule is not in nonlin.schedules.SCHEDULES"
-    info, tensors = _optimizer_json(optimizer)
-    if not _rebuilds(lambda **config: cls.from_config(config), info["config"]):
-        return "its config does not rebuild it"
-    return info, tensors
-
-
-def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
-    """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
-    is named in ``left_out``."""
-    classes = _metric_classes()
-    entries: list[Any] = []
-    for i, metric in enumerate(metrics):
-        cls = type(metric)
-        if isinstance(metric, str) and _known_metric(metric):
-            entries.append(metric)
-        elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
-            entries.append({"class_name": cls.__name__, "config": metric.get_config()})
-        else:
-            left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
-    return entries
-
-
-def _metric_classes() -> dict[str, type]:
-    return {cls.__name__: cls for cls in registry.METRICS.values()}
-
-
-def _known_metric(name: str) -> bool:
-    try:
-        registry.lookup("metric", name)  # as get_metric resolves it: exact, else lower case
-    except ValueError:
-        return False
-    return True
 
 
 # -- loading -----------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._epoch_logs import EpochLogs
 from ._epoch_state import EpochProgress, generator_state
 from ._interrupt import SigintGuard
 from ._misuse import check_same_params
@@ -30,7 +31,7 @@ from .objective import Objective
 from .optimizers import Optimizer
 
 
-class _Loop:
+class _Loop(EpochLogs):
     """State of one ``fit`` call: buffers, and one epoch at a time."""
 
     guard: SigintGuard
@@ -124,37 +125,6 @@ class _Loop:
         finally:
             model._epoch_logs = None
 
-    def _train_logs(self, rows: int, total: float) -> dict[str, float]:
-        """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,
-        or fewer when a batch hook set ``model.stop_training`` (the epoch then ends there)."""
-        if rows < len(self.train):
-            return {"loss": self._epoch_loss(rows, total), **self.running_metrics()}
-        logs = {"loss": self._epoch_loss(rows, total)}
-        for metric in self.metrics:
-            logs[metric.name] = (
-                metric.result() if metric.streams else metric(self.train.y, self.store)
-            )
-        return logs
-
-    def _epoch_loss(self, rows: int, total: float) -> float:
-        """The epoch's loss from ``total``, what its batches added up over ``rows`` rows.
-
-        ``"mean"``: ``total = sum_b m_b (mean_b + penalty_b)`` over batches of ``m_b`` rows,
-        and the loss ``total / rows`` (Keras' batch-size-weighted mean). ``"sum"``:
-        ``total = sum_i w_i L_i`` over the rows, and the loss ``total`` plus the current
-        penalty, what ``evaluate`` gives for the same rows; ``val_loss`` is the total over
-        the validation rows, so the two differ by the ratio of the set sizes.
-        """
-        if not self.summed:
-            return total / rows
-        return total + penalty(self.model) if self.has_penalty else total
-
-    def running_logs(self) -> dict[str, float]:
-        """The epoch's loss and metrics so far (for progress bars)."""
-        progress = self.model._epoch_in_progress
-        return {"loss": self._epoch_loss(max(progress.rows, 1), progress.loss_total),
-                **self.running_metrics()}
-
     def _begin(self, epoch: int, n: int) -> tuple[np.ndarray | None, EpochProgress]:
         """The epoch's shuffling order and its progress record, published on the model
         for checkpoints; a checkpoint's stopped epoch (``self.resume``) carries on.
@@ -199,15 +169,6 @@ class _Loop:
         self._order, self._stop = order, progress.rows
         self.model._epoch_in_progress = progress
         return order, progress
-
-    def running_metrics(self) -> dict[str, float]:
-        """The metrics over the rows trained on so far in this epoch (for progress bars)."""
-        rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
-        store = cast(np.ndarray, self.store)  # kept when a metric does not stream
-        return {
-            m.name: m.result() if m.streams else m(self.train.y[rows], store[rows])
-            for m in self.metrics
-        }
 
     def _sink(self, out: np.ndarray) -> None:
         """The batch's outputs, handed over by the objective: update the metrics."""

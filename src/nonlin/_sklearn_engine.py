@@ -10,13 +10,11 @@ estimator passes in what it needs from it (warning class, scorer).
 from __future__ import annotations
 
 import warnings
-import weakref
 from typing import Any, cast
 
 import numpy as np
 
 from . import _sklearn_structure, initializers, registry
-from ._inference import forward_in_chunks
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import (
     BatchObjective,
@@ -26,6 +24,7 @@ from ._sklearn_rules import (
     sklearn_sgd,
 )
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
+from ._sklearn_twins import _TWINS, forward, widened  # noqa: F401 (_TWINS, forward: engine's)
 from .activations import sigmoid_into
 from .core import Param, Sequential
 from .layers import Dense, Dropout
@@ -100,50 +99,11 @@ def adopt(est: Any, model: Sequential) -> None:
     est._flat = None  # re-homed into one buffer by the first stochastic fit
 
 
-def widened(model: Sequential, dtype: Any) -> Sequential:
-    """A copy of ``model`` computing in ``dtype``: the same weights and layer state."""
-    twin = Sequential.from_config({**model.get_config(), "dtype": np.dtype(dtype).name}, seed=0)
-    for mine, theirs in zip(twin.parameters(), model.parameters(), strict=True):
-        np.copyto(mine.value, theirs.value)
-    twin.set_state(model.get_state())
-    return twin
-
-
 def to_float64(est: Any) -> None:
     """Move a float32 network to float64 (scikit-learn's L-BFGS leaves float64 ``coefs_``)."""
     if est.model_.dtype != np.float64:
         bind(est)
         adopt(est, widened(est.model_, np.float64))
-
-
-_TWINS: weakref.WeakKeyDictionary[Sequential, Sequential] = weakref.WeakKeyDictionary()
-
-
-def forward(est: Any, X: np.ndarray) -> np.ndarray:
-    """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does (a
-    float64 ``X`` on a float32 network runs a float64 copy of it), in ``predict``'s chunks."""
-    model = est.model_
-    return forward_in_chunks(model if X.dtype == model.dtype else twin(model, X.dtype), X)
-
-
-def twin(model: Sequential, dtype: Any) -> Sequential:
-    """``widened(model, dtype)``, built once per network and kept while ``model`` lives.
-
-    Each call copies ``model``'s current weights and layer state into it
-    (``np.copyto``, no new arrays), so a fit, a ``bind`` or an in-place edit
-    of ``coefs_`` shows at once; the estimator's ``__dict__`` is not touched.
-    """
-    copy = _TWINS.get(model)
-    if copy is None or copy.dtype != dtype:
-        copy = _TWINS[model] = widened(model, dtype)
-        return copy
-    for mine, theirs in zip(copy.parameters(), model.parameters(), strict=True):
-        np.copyto(mine.value, theirs.value)
-    for copied, layer in zip(copy.layers, model.layers, strict=True):
-        if isinstance(layer, BatchNorm):  # the only layer here with state (its copy: one too)
-            np.copyto(cast(BatchNorm, copied).moving_mean, layer.moving_mean)
-            np.copyto(cast(BatchNorm, copied).moving_variance, layer.moving_variance)
-    return copy
 
 
 def bind(est: Any) -> None:

@@ -12,31 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ._adaptive_steps import _keras_scaled_step, _scaled_step
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive, _check_range
-
-
-def _scaled_step(
-    numerator: np.ndarray, second_moment: np.ndarray, eps: np.ndarray, neg_lr: np.ndarray,
-    out: np.ndarray,
-) -> np.ndarray:
-    """``out = neg_lr * numerator / (sqrt(second_moment) + eps)``, in place in ``out``."""
-    np.sqrt(second_moment, out=out)
-    np.add(out, eps, out=out)
-    np.divide(numerator, out, out=out)
-    return np.multiply(out, neg_lr, out=out)
-
-
-def _keras_scaled_step(
-    numerator: np.ndarray, second_moment: np.ndarray, eps: np.ndarray, neg_lr: np.ndarray,
-    out: np.ndarray,
-) -> np.ndarray:
-    """``out = neg_lr * numerator / sqrt(second_moment + eps)``, in place in ``out``
-    (Keras 3's RMSprop and Adagrad put epsilon under the root)."""
-    np.add(second_moment, eps, out=out)
-    np.sqrt(out, out=out)
-    np.divide(numerator, out, out=out)
-    return np.multiply(out, neg_lr, out=out)
 
 
 class Adam(Optimizer):

@@ -20,7 +20,7 @@ Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -129,38 +129,6 @@ def pack_parameters(params: list[Param]) -> None:
         stop, shape = start + p.value.size, p.value.shape
         p.value, p.grad = value[start:stop].reshape(shape), grad[start:stop].reshape(shape)
         start = stop
-
-
-def flat_parameter(params: list[Param]) -> Param | None:
-    """The ``Param`` spanning the flat buffers that ``params`` tile, in order, or None.
-
-    None unless ``pack_parameters(params)`` made them and none has been rebound
-    since (assigning a new array to ``Param.value`` breaks the sharing).
-    """
-    if len(params) < 2:
-        return None
-    value, grad = params[0].value.base, params[0].grad.base
-    if not (isinstance(value, np.ndarray) and isinstance(grad, np.ndarray)):
-        return None  # own data, or an unpickled array's bytes
-    if value.ndim != 1 or grad.shape != value.shape:
-        return None
-    origin = (_address(value), _address(grad))
-    offset = 0
-    for p in params:
-        if p.value.base is not value or p.grad.base is not grad:
-            return None
-        if (_address(p.value) - origin[0], _address(p.grad) - origin[1]) != (offset, offset):
-            return None
-        offset += p.value.nbytes
-    if offset != value.nbytes:
-        return None
-    flat = Param.__new__(Param)
-    flat.value, flat.grad, flat.name = value, grad, "flat"
-    return flat
-
-
-def _address(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]
 
 
 @runtime_checkable
@@ -294,6 +262,19 @@ def check_2d(x: Any, name: str = "X") -> np.ndarray:
 
 # The container lives in its own module; ``from nonlin.core import Sequential`` keeps working.
 from .sequential import Sequential  # noqa: E402
+
+if TYPE_CHECKING:  # imported on first use (see __getattr__), by the training side
+    from ._flat_parameter import flat_parameter  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by ``import nonlin``)."""
+    if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._flat_parameter import flat_parameter
+
+    return flat_parameter
+
 
 __all__ = ["Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",
            "check_2d", "const"]

@@ -54,6 +54,7 @@ from ._loss_checks import (
     check_reduction,
 )
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
+from ._loss_reduction import Reduction
 from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import like, rows
@@ -68,7 +69,7 @@ def _finite_positive(name: str, value: Any) -> float:
     return float(value)
 
 
-class Loss:
+class Loss(Reduction):
     """Base class: validation, ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``, see the
     module docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
 
@@ -105,40 +106,6 @@ class Loss:
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Unreduced ``d loss_i / d y_pred``, written into ``out``."""
         raise NotImplementedError
-
-    # -- shared plumbing ----------------------------------------------------
-    def _value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
-        """The reduced loss; ``"none"`` gives the sum, whose gradient ``_grad`` gives."""
-        total = self._sum(y_true, y_pred, sample_weight)
-        return total / y_pred.shape[0] if self.reduction == "mean" else total
-
-    def _sum(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
-        """``sum_i w_i l_i``: the sample losses (times the weights) added up."""
-        losses = self._sample_losses(y_true, y_pred)
-        if sample_weight is not None:
-            losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
-        return float(losses.sum())
-
-    def _per_sample(self, y_true: np.ndarray, y_pred: np.ndarray,
-                    sample_weight: Any = None) -> np.ndarray:
-        """``w_i L_i``, shape (n_samples,), in ``y_pred``'s dtype: a new array (never a
-        buffer lent by ``nonlin._scratch``), the terms ``_sum`` adds up."""
-        losses = self._sample_losses(y_true, y_pred)
-        if sample_weight is not None:
-            return np.multiply(losses, sample_weight).astype(y_pred.dtype, copy=False)
-        return np.array(losses, dtype=y_pred.dtype)
-
-    def _grad(
-        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None
-    ) -> np.ndarray:
-        if out is None:
-            out = np.empty_like(y_pred)
-        self._grad_terms(y_true, y_pred, out)
-        if sample_weight is not None:
-            np.multiply(out, sample_weight[:, None], out=out)
-        if self.reduction == "mean":
-            np.multiply(out, 1.0 / y_pred.shape[0], out=out)
-        return out
 
     def _check(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
         """Validate one public call's inputs (``nonlin._loss_checks``)."""

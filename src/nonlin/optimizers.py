@@ -37,7 +37,7 @@ import numpy as np
 from ._clipping import clip_by_global_norm
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
-from ._optimizer_state import HeldState, checked_slots
+from ._optimizer_state_dict import StateDict
 from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
@@ -75,7 +75,7 @@ def _check_positive(name: str, value: Any) -> float:
     return float(value)
 
 
-class Optimizer:
+class Optimizer(StateDict):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
     it too), ``clipnorm``, slots and the step count.
 
@@ -174,17 +174,6 @@ class Optimizer:
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []
         self._grads, self._owners = [], []
 
-    def _held_state(self) -> HeldState | None:
-        """What ``_trainable.check_optimizer`` compares with a model's parameters: the slots'
-        names, the shapes of the parameters they are for, and those parameters when steps
-        made them (``[]`` when ``load_state_dict`` put them in); None without slots (also
-        in a subclass that skips ``__init__``: nonlin.sklearn's wrapper of another)."""
-        slots = getattr(self, "_param_slots", None)
-        if not slots or not any(slots.values()):
-            return None
-        shapes = [a.shape for a in next(iter(slots.values()))]
-        return HeldState(tuple(slots), shapes, list(self._owners))
-
     def step(self, params: list[Param]) -> None:
         """Apply one update to every parameter of ``params`` from its ``grad``."""
         if not params:  # a model without trainable weights: nothing to update (Keras fits it)
@@ -220,41 +209,6 @@ class Optimizer:
         can overflow them while the update stays finite, ``m / inf = 0``) and ``_hidden_slots``."""
         names = (*self._squares, *self._hidden_slots)
         return all(all_finite(slot) for name in names for slot in self._slots[name])
-
-    # -- state --------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """Step count, learning rate and slot arrays (copies), under flat keys."""
-        state: dict[str, Any] = {"iterations": int(self.iterations)}
-        if self._slots_since:  # after a refused update (see step)
-            state["slots_since"] = int(self._slots_since)
-        if isinstance(self.lr, float):
-            state["lr"] = self.lr
-        elif hasattr(self.lr, "state_dict"):
-            state.update({f"lr.{k}": v for k, v in self.lr.state_dict().items()})
-        for name, arrays in self._param_slots.items():
-            for i, arr in enumerate(arrays):
-                state[f"{name}.{i}"] = arr.copy()
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore ``state``, what ``state_dict`` returned (the slots are copied). The state
-        of another kind of optimizer (other slots), NaN or infinite slot values and negative
-        squared gradients are refused (``_optimizer_state``); slots made for parameters of
-        other shapes are refused by the next ``step``."""
-        self._load_state(state)
-
-    def _load_state(self, state: dict[str, Any], *, finite: bool = True) -> None:
-        """``load_state_dict``; ``finite=False`` keeps non-finite slots (``nonlin.sklearn``
-        moving a diverged estimator's own state to a new buffer, as scikit-learn keeps it)."""
-        iterations, slots = checked_slots(self, state, finite=finite)
-        if "lr" in state:
-            self.lr = float(state["lr"])
-        lr_state = {k[3:]: v for k, v in state.items() if k.startswith("lr.")}
-        if lr_state and hasattr(self.lr, "load_state_dict"):
-            self.lr.load_state_dict(lr_state)
-        self.iterations, self._slots_since = iterations, int(state.get("slots_since", 0))
-        self._reset()
-        self._param_slots = slots
 
     def get_config(self) -> dict[str, Any]:
         lr = self.lr if isinstance(self.lr, float) else {

@@ -22,7 +22,6 @@ one place where nonlin reads global random state. Sparse input is densified.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -38,6 +37,7 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
+from ._sklearn_constraints import parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_weights import check_partial_fit, class_weights
 
@@ -67,35 +67,7 @@ _BEFORE_1_7 = before(sklearn.__version__, (1, 7))  # 1.6's L-BFGS loss sum and w
 class _BaseMLP(MLPMethods, BaseEstimator):
     """Shared fitting logic; use ``MLPClassifier`` or ``MLPRegressor``."""
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_norm": ["boolean"],
-        "dtype": [None, _FloatDtype()],
-        "callbacks": [list, None],
-    }
+    _parameter_constraints: dict = parameter_constraints(Interval, Options, StrOptions, _FloatDtype)
     _convergence_warning = ConvergenceWarning
     _sklearn_before_1_7 = _BEFORE_1_7  # read by _sklearn_lbfgs
     _check_fitted = check_is_fitted  # NotFittedError, for MLPMethods.save

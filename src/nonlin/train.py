@@ -53,10 +53,10 @@ from ._feature_names import KEEP, fit_names, record_names
 from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
-from ._quoting import quoted
+from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._split_check import split_checked
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList, History, checked_callbacks
+from .callbacks import Callback, CallbackList, History
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
@@ -70,36 +70,6 @@ from .validation import check_bool, check_fraction, check_positive_int, check_ve
 
 # What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
 _BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params")
-
-
-def resolve_optimizer(optimizer: Any) -> Optimizer:
-    from .registry import optimizer as optimizer_from_name
-
-    if isinstance(optimizer, str):
-        return optimizer_from_name(optimizer)
-    if not isinstance(optimizer, Optimizer):
-        hint = f"; create one: {optimizer.__name__}()" if isinstance(optimizer, type) else ""
-        raise TypeError("Expected an Optimizer or a name. "
-                        f"Received: optimizer={quoted(optimizer)}{hint}")
-    return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
-
-
-def compiled(model: Sequential, optimizer: Any, loss: Any,
-             metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
-    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs).
-    Refused while ``model``'s fit runs (a callback's): that fit goes on with its own."""
-    refuse_while_fitting(model, "compile", "the running fit keeps the optimizer, loss and "
-                         "metrics it started with. Set model.optimizer.lr to change the learning "
-                         "rate (as LearningRateScheduler does); for another optimizer or loss, "
-                         "stop the fit (model.stop_training = True), then compile and fit again")
-    return resolve_optimizer(optimizer), resolve_loss(loss), _listed(metrics)
-
-
-def _listed(metrics: Any) -> list[Any]:
-    """Metrics as given (``None``, one, or an iterable of them) as a list."""
-    if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
-        return [] if metrics is None else [metrics]
-    return list(metrics)
 
 
 @contextmanager
@@ -120,21 +90,6 @@ def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
     except BaseException:
         model.__dict__.update(unbuilt)
         raise
-
-
-def _callback_list(callbacks: Any) -> list[Callback]:
-    """Keras 3's forms of ``callbacks``: None (none), one ``Callback``, or a sequence of them."""
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, Callback):
-        return [callbacks]
-    if isinstance(callbacks, set | frozenset):  # the order of the calls matters
-        raise TypeError("Expected a list of Callback instances: they run in its order, and a "
-                        f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")
-    if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
-        raise TypeError(f"Expected a list of Callback instances. Received: "
-                        f"{quoted(callbacks, 200)}")
-    return checked_callbacks(callbacks)  # before anything changes
 
 
 def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:

@@ -10,12 +10,12 @@ no temporary larger than a few megabytes is allocated.
 from __future__ import annotations
 
 import numbers
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
 from ._finite import check_finite, first_nonfinite_row
-from ._frames import as_numeric, reshape_hint, stacked_hint, text_hint
+from ._frames import as_numeric, reshape_hint, text_hint
 from ._quoting import quoted
 
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
@@ -96,51 +96,6 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
         )
     check_finite(arr, name)
     return arr
-
-
-def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
-    """``y`` as a 1-D or 2-D real array with ``n_samples`` rows, finite."""
-    arr = _as_array(y, name)
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"Expected a 1-D or 2-D array for {name}. Received shape {arr.shape}")
-    if arr.shape[0] != n_samples:
-        raise ValueError(
-            f"Expected {name} with {n_samples} rows, one per sample of X. "
-            f"Received {arr.shape[0]} rows (shape {arr.shape}){stacked_hint(arr, n_samples, name)}"
-        )
-    if arr.ndim == 2 and arr.shape[1] == 0:
-        raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
-    check_finite(arr, name)
-    return arr
-
-
-def check_rows(value: Any, name: str) -> np.ndarray:
-    """``value`` as a real numeric 1-D or 2-D array with at least one row (not checked finite)."""
-    arr = _as_array(value, name)
-    if arr.ndim not in (1, 2) or arr.shape[0] == 0:
-        raise ValueError(
-            f"Expected a 1-D or 2-D array with at least one row for {name}. "
-            f"Received shape {arr.shape}"
-        )
-    return arr
-
-
-def check_sample_weight(
-    sample_weight: Any, n_samples: int, name: str = "sample_weight", *, negative: bool = False
-) -> np.ndarray | None:
-    """Finite, non-negative weights of shape (n_samples,), or None (``negative``: any sign)."""
-    if sample_weight is None:
-        return None
-    w = _as_array(sample_weight, name)
-    if w.shape != (n_samples,):
-        raise ValueError(
-            f"Expected {name} of shape ({n_samples},), one weight per sample. "
-            f"Received shape {w.shape}"
-        )
-    check_finite(w, name)
-    if not negative and np.any(w < 0):
-        raise ValueError(f"Expected non-negative sample weights. Received {w[w < 0][0].item()}")
-    return w
 
 
 def read_only(value: Any) -> Any:
@@ -256,45 +211,22 @@ def check_n_features(n_features: Any) -> None:
         raise ValueError(f"Expected a positive integer. Received: n_features={n_features}")
 
 
-def _one_output_hint(n_classes: int) -> str:
-    """What to do when class labels meet a single output: it holds one class, so a
-    two-class problem needs binary cross-entropy or two softmax outputs."""
-    if n_classes != 1:
-        return ""
-    return ("; a single output holds one class: for labels 0 and 1 use a Sigmoid output "
-            "with loss='binary_crossentropy', or Dense(n_classes) + Softmax() with "
-            "loss='cross_entropy'")
+if TYPE_CHECKING:  # imported on first use (see __getattr__): the training side's checks
+    from ._target_checks import (  # noqa: F401
+        check_labels,
+        check_rows,
+        check_sample_weight,
+        check_y,
+    )
+
+_TARGET_CHECKS = ("check_y", "check_rows", "check_sample_weight", "check_labels")
 
 
-def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
-    """Integer class labels in ``[0, n_classes)``, shape (n_samples,).
+def __getattr__(name: str) -> Any:
+    """``check_y``, ``check_rows``, ``check_sample_weight`` and ``check_labels``, from
+    ``nonlin._target_checks`` (not imported by ``import nonlin``); nothing else."""
+    if name not in _TARGET_CHECKS:  # __path__ too, which each ``from .validation import``
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _target_checks
 
-    Native signed integer labels (and unsigned ones narrower than 64 bits) come
-    back as they are (a view: no copy of a large label column); floats of any
-    width holding integers, booleans, uint64 and byte-swapped integers are
-    converted to int64, as Keras and scikit-learn do.
-    """
-    labels = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
-    if labels.ndim != 1:
-        raise ValueError(f"Expected 1-D class labels for {name}. Received shape {y.shape}")
-    kind = labels.dtype.kind
-    if kind == "f":
-        fractional = labels != np.round(labels)
-        if np.any(fractional):
-            i = int(np.argmax(fractional))
-            raise ValueError(
-                f"Expected integer class labels in {name}. "
-                f"Received {name}[{i}]={labels[i].item()!r}"
-            )
-    elif kind not in "iub":
-        raise TypeError(f"Expected integer class labels. Received dtype {labels.dtype}")
-    bad = (labels < 0) | (labels >= n_classes)
-    if np.any(bad):
-        raise ValueError(
-            f"Expected class labels in [0, {n_classes}) for a model with {n_classes} "
-            f"output{'s' if n_classes != 1 else ''}. Received label {labels[bad][0].item()!r}"
-            f"{_one_output_hint(n_classes)}"
-        )
-    if labels.dtype.isnative and (kind == "i" or (kind == "u" and labels.dtype.itemsize < 8)):
-        return labels  # uint64 is converted: it does not mix with int64 indices
-    return labels.astype(np.int64)
+    return getattr(_target_checks, name)

@@ -1,0 +1,71 @@
+"""The logs of ``fit``'s epoch: its loss and metrics, at its end and while it runs.
+
+``EpochLogs`` holds ``_train_logs``, ``_epoch_loss``, ``running_logs`` and
+``running_metrics`` of ``nonlin._epoch_loop._Loop``, which mixes it in: what the
+epoch's batches added up (``"mean"`` or ``"sum"``, see ``_epoch_loss``) made
+into the logs that History, the callbacks and the progress bars read.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+
+from .core import Sequential
+from .data import Dataset
+from .evaluation import penalty
+from .metrics import Metric
+
+
+class EpochLogs:
+    """The epoch's loss and metrics, from ``_Loop``'s state."""
+
+    model: Sequential
+    train: Dataset
+    metrics: list[Metric]
+    store: np.ndarray | None
+    summed: bool
+    has_penalty: bool
+    _order: np.ndarray | None
+    _stop: int
+
+    def _train_logs(self, rows: int, total: float) -> dict[str, float]:
+        """The epoch's loss and metrics over the ``rows`` rows it trained on: all of them,
+        or fewer when a batch hook set ``model.stop_training`` (the epoch then ends there)."""
+        if rows < len(self.train):
+            return {"loss": self._epoch_loss(rows, total), **self.running_metrics()}
+        logs = {"loss": self._epoch_loss(rows, total)}
+        for metric in self.metrics:
+            logs[metric.name] = (
+                metric.result() if metric.streams else metric(self.train.y, self.store)
+            )
+        return logs
+
+    def _epoch_loss(self, rows: int, total: float) -> float:
+        """The epoch's loss from ``total``, what its batches added up over ``rows`` rows.
+
+        ``"mean"``: ``total = sum_b m_b (mean_b + penalty_b)`` over batches of ``m_b`` rows,
+        and the loss ``total / rows`` (Keras' batch-size-weighted mean). ``"sum"``:
+        ``total = sum_i w_i L_i`` over the rows, and the loss ``total`` plus the current
+        penalty, what ``evaluate`` gives for the same rows; ``val_loss`` is the total over
+        the validation rows, so the two differ by the ratio of the set sizes.
+        """
+        if not self.summed:
+            return total / rows
+        return total + penalty(self.model) if self.has_penalty else total
+
+    def running_logs(self) -> dict[str, float]:
+        """The epoch's loss and metrics so far (for progress bars)."""
+        progress = self.model._epoch_in_progress
+        return {"loss": self._epoch_loss(max(progress.rows, 1), progress.loss_total),
+                **self.running_metrics()}
+
+    def running_metrics(self) -> dict[str, float]:
+        """The metrics over the rows trained on so far in this epoch (for progress bars)."""
+        rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
+        store = cast(np.ndarray, self.store)  # kept when a metric does not stream
+        return {
+            m.name: m.result() if m.streams else m(self.train.y[rows], store[rows])
+            for m in self.metrics
+        }

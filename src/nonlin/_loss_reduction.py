@@ -1,0 +1,61 @@
+"""The reduction and sample weights shared by every loss: ``nonlin.losses.Loss``'s plumbing.
+
+``Reduction`` holds ``_value``, ``_sum``, ``_per_sample`` and ``_grad``, which reduce
+the per-sample losses and their gradients as ``reduction`` says (see ``nonlin.losses``'
+module docstring), around each loss's ``_sample_losses`` and ``_grad_terms``; mixed
+into ``Loss``, which adds validation and the public API.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._scratch import like
+
+
+class Reduction:
+    """``reduction`` and ``sample_weight`` around ``_sample_losses`` and ``_grad_terms``
+    (defined by ``nonlin.losses.Loss`` and its subclasses)."""
+
+    reduction: str
+
+    if TYPE_CHECKING:  # the per-loss math, defined by ``Loss`` and its subclasses
+        def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray: ...
+
+        def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray,
+                        out: np.ndarray) -> np.ndarray: ...
+
+    def _value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        """The reduced loss; ``"none"`` gives the sum, whose gradient ``_grad`` gives."""
+        total = self._sum(y_true, y_pred, sample_weight)
+        return total / y_pred.shape[0] if self.reduction == "mean" else total
+
+    def _sum(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
+        """``sum_i w_i l_i``: the sample losses (times the weights) added up."""
+        losses = self._sample_losses(y_true, y_pred)
+        if sample_weight is not None:
+            losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
+        return float(losses.sum())
+
+    def _per_sample(self, y_true: np.ndarray, y_pred: np.ndarray,
+                    sample_weight: Any = None) -> np.ndarray:
+        """``w_i L_i``, shape (n_samples,), in ``y_pred``'s dtype: a new array (never a
+        buffer lent by ``nonlin._scratch``), the terms ``_sum`` adds up."""
+        losses = self._sample_losses(y_true, y_pred)
+        if sample_weight is not None:
+            return np.multiply(losses, sample_weight).astype(y_pred.dtype, copy=False)
+        return np.array(losses, dtype=y_pred.dtype)
+
+    def _grad(
+        self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None
+    ) -> np.ndarray:
+        if out is None:
+            out = np.empty_like(y_pred)
+        self._grad_terms(y_true, y_pred, out)
+        if sample_weight is not None:
+            np.multiply(out, sample_weight[:, None], out=out)
+        if self.reduction == "mean":
+            np.multiply(out, 1.0 / y_pred.shape[0], out=out)
+        return out

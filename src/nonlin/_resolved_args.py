@@ -1,0 +1,65 @@
+"""``compile``'s and ``fit``'s arguments in the forms the loop takes.
+
+An optimizer by name or object (``resolve_optimizer``), ``compile``'s three
+(``compiled``), metrics and callbacks as given (None, one, or a sequence) made
+lists. Used by ``nonlin.train``, which re-exports ``resolve_optimizer`` and
+``compiled`` (``Sequential.compile``, ``nonlin._on_batch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ._fit_checks import refuse_while_fitting
+from ._quoting import quoted
+from .callbacks import Callback, checked_callbacks
+from .core import Sequential
+from .evaluation import resolve_loss
+from .losses import Loss
+from .optimizers import Optimizer
+
+
+def resolve_optimizer(optimizer: Any) -> Optimizer:
+    from .registry import optimizer as optimizer_from_name
+
+    if isinstance(optimizer, str):
+        return optimizer_from_name(optimizer)
+    if not isinstance(optimizer, Optimizer):
+        hint = f"; create one: {optimizer.__name__}()" if isinstance(optimizer, type) else ""
+        raise TypeError("Expected an Optimizer or a name. "
+                        f"Received: optimizer={quoted(optimizer)}{hint}")
+    return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
+
+
+def compiled(model: Sequential, optimizer: Any, loss: Any,
+             metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
+    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs).
+    Refused while ``model``'s fit runs (a callback's): that fit goes on with its own."""
+    refuse_while_fitting(model, "compile", "the running fit keeps the optimizer, loss and "
+                         "metrics it started with. Set model.optimizer.lr to change the learning "
+                         "rate (as LearningRateScheduler does); for another optimizer or loss, "
+                         "stop the fit (model.stop_training = True), then compile and fit again")
+    return resolve_optimizer(optimizer), resolve_loss(loss), _listed(metrics)
+
+
+def _listed(metrics: Any) -> list[Any]:
+    """Metrics as given (``None``, one, or an iterable of them) as a list."""
+    if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        return [] if metrics is None else [metrics]
+    return list(metrics)
+
+
+def _callback_list(callbacks: Any) -> list[Callback]:
+    """Keras 3's forms of ``callbacks``: None (none), one ``Callback``, or a sequence of them."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if isinstance(callbacks, set | frozenset):  # the order of the calls matters
+        raise TypeError("Expected a list of Callback instances: they run in its order, and a "
+                        f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")
+    if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"Expected a list of Callback instances. Received: "
+                        f"{quoted(callbacks, 200)}")
+    return checked_callbacks(callbacks)  # before anything changes
