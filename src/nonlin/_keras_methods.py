@@ -1,6 +1,6 @@
 """Keras 3's ``Sequential`` methods for a layer stack built one call at a time and trained
 one batch at a time: ``add``, ``pop``, ``train_on_batch``, ``test_on_batch``,
-``predict_on_batch``.
+``predict_on_batch``; and ``compile`` and ``evaluate`` (``fit`` stays in ``sequential``).
 
 ``KerasMethods`` is a mixin of ``nonlin.sequential.Sequential`` (as ``ModelState``): the
 methods check their arguments and delegate, ``train_on_batch`` and ``test_on_batch`` to
@@ -13,6 +13,7 @@ again (Keras rebuilds lazily), since nonlin's ``build`` always takes a seed.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,8 @@ def check_layer(layer: Any, where: str) -> None:
 
 
 class KerasMethods:
-    """``add``/``pop`` and the ``*_on_batch`` methods of a ``Sequential``."""
+    """``add``/``pop``, ``compile``, ``evaluate`` and the ``*_on_batch`` methods of a
+    ``Sequential``."""
 
     layers: list[LayerProtocol]
     n_features_in: int | None
@@ -184,3 +186,41 @@ class KerasMethods:
         from ._inference import predict_rows
 
         return predict_rows(self, x, None, 0, one_pass=True)
+
+    def compile(self, optimizer: Any, loss: Any, metrics: Iterable[Any] = ()) -> None:
+        """Keras' ``compile``: the optimizer, loss and metrics that ``fit`` and ``evaluate``
+        use when not given theirs (``model.optimizer``, ``model.loss``; a ``fit`` given
+        others replaces them, and the optimizer keeps its state from one fit to the next).
+        Refused (``RuntimeError``) from a callback while this model's ``fit`` runs.
+
+        Parameters
+        ----------
+        optimizer : Optimizer or registry name ("adam")
+        loss : Loss or registry name ("cross_entropy")
+        metrics : sequence of names or ``nonlin.metrics.Metric``, default ()
+        """
+        from .train import compiled
+
+        self.optimizer, self.loss, self._metrics = compiled(
+            self, optimizer, loss, metrics)  # type: ignore[arg-type]  # a Sequential
+
+    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
+                 batch_size: int | None = None, sample_weight: Any = None,
+                 verbose: Any = 0, return_dict: bool = True) -> Any:
+        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
+        ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
+
+        ``loss`` defaults to the model's (``compile``'s or the last ``fit``'s); the loss
+        includes the layers' regularization terms, as during training. ``metrics`` as for
+        ``fit`` (by default ``compile``'s); ``sample_weight`` (n_samples,) weighs each
+        sample's loss, as in ``fit``, not the metrics. Rows go through
+        ``batch_size`` at a time (1,024 by default: the chunk size only bounds
+        memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
+        ``"auto"`` a progress bar over the chunks, then the results, 2 one line
+        with the results at the end; on standard error.
+        """
+        from .evaluation import evaluate
+
+        return evaluate(self, X, y, loss=loss, metrics=metrics,  # type: ignore[arg-type]
+                        batch_size=batch_size, sample_weight=sample_weight, verbose=verbose,
+                        return_dict=return_dict)

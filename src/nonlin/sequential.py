@@ -2,12 +2,12 @@
 
 It holds the layers, builds them for a number of input features from one
 explicit generator (``model.rng``, also used by dropout and shuffling), runs
-them forward and backward, and delegates ``fit`` / ``evaluate`` to
-``nonlin.train`` and ``nonlin.evaluation``. Weights, non-trainable state,
+them forward and backward, and delegates ``fit`` to ``nonlin.train``. Weights, non-trainable state,
 ``get_config`` and ``summary`` come from the ``ModelState`` mixin
 (``nonlin._model_state``); ``from_config`` rebuilds the architecture through
-the registry's allowlist. Keras' ``add``, ``pop`` and ``*_on_batch`` methods come
-from the ``KerasMethods`` mixin (``nonlin._keras_methods``); ``len``, indexing, iteration
+the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation``),
+``add``, ``pop`` and ``*_on_batch`` methods come from the ``KerasMethods`` mixin
+(``nonlin._keras_methods``); ``len``, indexing, iteration
 and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``).
 """
 
@@ -168,23 +168,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
         """
         return predict_rows(self, X, batch_size, verbose)
 
-    # -- training (the loop lives in train.py) -------------------------------
-    def compile(self, optimizer: Any, loss: Any, metrics: Iterable[Any] = ()) -> None:
-        """Keras' ``compile``: the optimizer, loss and metrics that ``fit`` and ``evaluate``
-        use when not given theirs (``model.optimizer``, ``model.loss``; a ``fit`` given
-        others replaces them, and the optimizer keeps its state from one fit to the next).
-        Refused (``RuntimeError``) from a callback while this model's ``fit`` runs.
-
-        Parameters
-        ----------
-        optimizer : Optimizer or registry name ("adam")
-        loss : Loss or registry name ("cross_entropy")
-        metrics : sequence of names or ``nonlin.metrics.Metric``, default ()
-        """
-        from .train import compiled
-
-        self.optimizer, self.loss, self._metrics = compiled(self, optimizer, loss, metrics)
-
+    # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
     def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
             batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,
             validation_split: float = 0.0, validation_data: Any = None,
@@ -259,26 +243,6 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
                    callbacks=callbacks, metrics=metrics, class_weight=class_weight,
                    sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch,
                    resume_from=resume_from)
-
-    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
-                 batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: Any = 0, return_dict: bool = True) -> Any:
-        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
-        ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
-
-        ``loss`` defaults to the model's (``compile``'s or the last ``fit``'s); the loss
-        includes the layers' regularization terms, as during training. ``metrics`` as for
-        ``fit`` (by default ``compile``'s); ``sample_weight`` (n_samples,) weighs each
-        sample's loss, as in ``fit``, not the metrics. Rows go through
-        ``batch_size`` at a time (1,024 by default: the chunk size only bounds
-        memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
-        ``"auto"`` a progress bar over the chunks, then the results, 2 one line
-        with the results at the end; on standard error.
-        """
-        from .evaluation import evaluate
-
-        return evaluate(self, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
-                        sample_weight=sample_weight, verbose=verbose, return_dict=return_dict)
 
     # -- description (weights, state, get_config, summary: see ModelState) ----
     @classmethod
