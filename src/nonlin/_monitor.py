@@ -6,6 +6,7 @@ saved ``state_dict`` (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoin
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import warnings
 import weakref
@@ -84,13 +85,26 @@ def _better(monitor: str, mode: str, metrics: Iterable[Any] = (),
     metrics): a key of unknown direction gives a test that raises when first used."""
     _check_mode(mode)
     if lazy and mode == "auto" and _auto(monitor, metrics) is None:
-        def undecided(current: float, best: float, delta: float) -> bool:
-            _direction(monitor, mode, metrics, owner)  # raises, saying what to pass
-            return False
-        return undecided
+        return functools.partial(_undecided, monitor, mode, list(metrics), owner)
     if _direction(monitor, mode, metrics, owner) == "max":
-        return lambda current, best, delta: current - delta > best
-    return lambda current, best, delta: current + delta < best
+        return _greater
+    return _lower
+
+
+# module-level, not lambdas: a callback holding its test pickles (pickle.dump of an
+# estimator with callbacks=[EarlyStopping()], as scikit-learn users keep models)
+def _greater(current: float, best: float, delta: float) -> bool:
+    return current - delta > best
+
+
+def _lower(current: float, best: float, delta: float) -> bool:
+    return current + delta < best
+
+
+def _undecided(monitor: str, mode: str, metrics: list[Any], owner: str,
+               current: float, best: float, delta: float) -> bool:
+    _direction(monitor, mode, metrics, owner)  # raises, saying what to pass
+    return False
 
 
 _HINTED: weakref.WeakSet[Any] = weakref.WeakSet()  # callbacks whose warning had the hint
