@@ -1,0 +1,37 @@
+"""A Keras 3 script ported to nonlin by changing its imports: what nonlin refuses says
+what to write instead (session 17's port of a typical Keras script)."""
+
+from __future__ import annotations
+
+import pytest
+
+import nonlin
+from nonlin import LeakyReLU
+
+
+def test_callbacks_module_offers_model_checkpoint_as_keras_callbacks_does() -> None:
+    from nonlin.callbacks import ModelCheckpoint  # keras.callbacks.ModelCheckpoint's home
+
+    assert ModelCheckpoint is nonlin.ModelCheckpoint
+
+
+def test_leaky_relu_given_keras_negative_slope_says_nonlins_name() -> None:
+    with pytest.raises(TypeError, match=r"negative_slope= .*alpha=0\.1.*0\.3"):
+        LeakyReLU(negative_slope=0.1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'slope'"):
+        LeakyReLU(slope=0.1)
+    assert LeakyReLU(0.1).get_config() == {"alpha": 0.1}
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("Input", "no Input"),
+    ("BatchNormalization", r"BatchNorm\(\)"),
+    ("Activation", r"ReLU\(\)"),
+    ("utils", "seed=0"),
+    ("models", r"nonlin\.load\(path\)"),
+    ("regularizers", r"l2=1e-4"),
+])
+def test_keras_names_missing_from_nonlin_say_what_to_write(name: str, hint: str) -> None:
+    with pytest.raises(AttributeError, match=f"has no attribute '{name}'; .*{hint}"):
+        getattr(nonlin, name)
+    assert not hasattr(nonlin, name)
