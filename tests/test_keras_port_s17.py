@@ -35,3 +35,30 @@ def test_keras_names_missing_from_nonlin_say_what_to_write(name: str, hint: str)
     with pytest.raises(AttributeError, match=f"has no attribute '{name}'; .*{hint}"):
         getattr(nonlin, name)
     assert not hasattr(nonlin, name)
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("kernel", r"layer\.W\.value"),
+    ("get_weights", r"layer\.parameters\(\)"),
+    ("set_weights", r"model\.set_weights"),
+])
+def test_keras_layer_attributes_say_where_the_weights_are(name: str, hint: str) -> None:
+    layer = nonlin.Dense(3)
+    with pytest.raises(AttributeError, match=f"'Dense' object has no attribute '{name}'; .*{hint}"):
+        getattr(layer, name)
+    assert not hasattr(nonlin.ReLU(), name)
+    with pytest.raises(AttributeError, match="'ReLU' object has no attribute 'nothing'$"):
+        nonlin.ReLU().nothing  # noqa: B018
+
+
+def test_keras_layers_module_prefix_says_every_layer_is_nonlins() -> None:
+    from nonlin import layers
+
+    assert layers.ReLU is nonlin.ReLU  # Keras' layers.ReLU() works as it is
+    with pytest.raises(AttributeError, match=r"'nonlin.layers' has no attribute 'PReLU'; .*"
+                                             r"nonlin\.PReLU"):
+        layers.PReLU  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'BatchNormalization'; .*BatchNorm\(\)"):
+        layers.BatchNormalization  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'$"):
+        layers.nothing  # noqa: B018

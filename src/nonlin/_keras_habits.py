@@ -30,3 +30,28 @@ KERAS_MODULE_HABITS = {
     "regularizers": ("Dense(64, l2=1e-4) is Keras' Dense(64, "
                      "kernel_regularizer=regularizers.l2(1e-4))"),
 }
+
+LAYER_HABITS = {
+    "kernel": ("Dense's weight matrix is layer.W.value, shape (n_in, units) as Keras' kernel "
+               "(layer.W is its Param, with .grad); the bias vector is layer.b.value "
+               "(layer.bias is the bias=True flag)"),
+    "get_weights": ("model.get_weights() lists every layer's weights in Keras' order; one "
+                    "layer's trainable ones are [p.value.copy() for p in layer.parameters()]"),
+    "set_weights": ("model.set_weights(weights) takes model.get_weights()'s list back; one "
+                    "layer's: p.value[...] = w for each Param p of layer.parameters()"),
+}
+
+
+def layers_module_error(name: str) -> AttributeError:
+    """Python's ``AttributeError`` for ``nonlin.layers.<name>``: Keras' ``layers.ReLU()``
+    goes, ``layers.PReLU()`` is ``nonlin.PReLU()``: ``nonlin.layers`` holds ``Dense``,
+    ``Dropout`` and the first activations alone."""
+    import nonlin
+
+    message = f"module 'nonlin.layers' has no attribute {name!r}"
+    if name in KERAS_MODULE_HABITS:
+        message += f"; {KERAS_MODULE_HABITS[name]}"
+    elif name in nonlin.__all__:
+        message += (f"; nonlin.layers holds Dense, Dropout and the first activations alone: "
+                    f"every layer is nonlin.{name} (from nonlin import {name})")
+    return AttributeError(message)

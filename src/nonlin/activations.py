@@ -116,6 +116,8 @@ class LeakyReLU(Layer):
     ----------
     alpha : float, default 0.01
         Slope for negative inputs, ``alpha >= 0``.
+    **keras
+        Keras 3's ``negative_slope`` is refused naming ``alpha`` (default 0.3 there).
     """
 
     _y: np.ndarray  # the output, cached by a training forward: y > 0 exactly where x > 0
