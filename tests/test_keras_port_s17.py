@@ -62,3 +62,18 @@ def test_keras_layers_module_prefix_says_every_layer_is_nonlins() -> None:
         layers.BatchNormalization  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'nothing'$"):
         layers.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("keras_name, cls", [
+    ("BinaryCrossentropy", "BinaryCrossEntropy"),
+    ("CategoricalCrossentropy", "CrossEntropy"),
+    ("SparseCategoricalCrossentropy", "CrossEntropy"),
+])
+def test_keras_loss_class_names_resolve_through_the_registry(keras_name: str, cls: str) -> None:
+    from nonlin import losses, registry
+
+    keras_class = getattr(losses, keras_name)  # keras.losses.SparseCategoricalCrossentropy
+    assert keras_class is registry.lookup("loss", keras_name) is getattr(nonlin, cls)
+    assert keras_class(from_logits=True).from_logits is True
+    with pytest.raises(AttributeError, match="has no attribute 'SparseCrossentropy'"):
+        losses.SparseCrossentropy  # noqa: B018
