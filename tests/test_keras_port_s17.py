@@ -77,3 +77,16 @@ def test_keras_loss_class_names_resolve_through_the_registry(keras_name: str, cl
     assert keras_class(from_logits=True).from_logits is True
     with pytest.raises(AttributeError, match="has no attribute 'SparseCrossentropy'"):
         losses.SparseCrossentropy  # noqa: B018
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("save_weights", r"model\.save\(path\)"),
+    ("load_weights", r"nonlin\.load\(path\)"),
+])
+def test_keras_model_weight_files_say_nonlins_way(name: str, hint: str) -> None:
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    with pytest.raises(AttributeError, match=f"'Sequential' object has no attribute '{name}'; "
+                                             f".*{hint}"):
+        getattr(model, name)
+    with pytest.raises(AttributeError, match="'zero_grad'; nonlin needs none"):
+        model.zero_grad()  # PyTorch's habits keep theirs

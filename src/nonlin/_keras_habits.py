@@ -41,6 +41,13 @@ LAYER_HABITS = {
                     "layer's: p.value[...] = w for each Param p of layer.parameters()"),
 }
 
+MODEL_HABITS = {
+    "save_weights": ("model.save(path) writes the weights (and the architecture) to a "
+                     ".safetensors file; model.get_weights() gives them as arrays"),
+    "load_weights": ("nonlin.load(path) reads a saved model; to put its weights into this "
+                     "built model: model.set_weights(nonlin.load(path).get_weights())"),
+}
+
 
 def layers_module_error(name: str) -> AttributeError:
     """Python's ``AttributeError`` for ``nonlin.layers.<name>``: Keras' ``layers.ReLU()``
