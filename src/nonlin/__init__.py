@@ -95,9 +95,11 @@ def __getattr__(name: str) -> object:
         return value
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    from ._keras_habits import KERAS_MODULE_HABITS
     from ._torch_habits import MODULE_HABITS, habit_error
 
-    raise habit_error(f"module {__name__!r}", name, MODULE_HABITS)  # torch.manual_seed's habit
+    habits = {**MODULE_HABITS, **KERAS_MODULE_HABITS}  # torch.manual_seed's, keras.Input's
+    raise habit_error(f"module {__name__!r}", name, habits)
 
 
 def __dir__() -> list[str]:

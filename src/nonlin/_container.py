@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._keras_habits import MODEL_HABITS as KERAS_MODEL_HABITS
 from ._quoting import quoted
 from ._torch_habits import MODEL_HABITS, habit_error
 from .core import LayerProtocol
@@ -67,8 +68,10 @@ class ContainerMethods:
 
         def __getattr__(self, name: str) -> Any:
             """Only for a name not found: PyTorch's ``model.zero_grad()``, ``train()``,
-            ``eval()``, ``state_dict()``, ... raise ``AttributeError`` with nonlin's way."""
-            raise habit_error(f"{type(self).__name__!r} object", name, MODEL_HABITS)
+            ``eval()``, ``state_dict()``, ..., Keras' ``save_weights`` and ``load_weights``
+            raise ``AttributeError`` with nonlin's way."""
+            habits = {**MODEL_HABITS, **KERAS_MODEL_HABITS}  # model.zero_grad, save_weights
+            raise habit_error(f"{type(self).__name__!r} object", name, habits)
 
     @property
     def weights(self) -> list[np.ndarray]:

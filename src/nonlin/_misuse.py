@@ -264,10 +264,18 @@ _KERAS_DENSE = {
 }
 
 
-def keras_keywords(keywords: dict[str, Any]) -> TypeError:
-    """The error for Keras keywords given to ``Dense``, saying what nonlin does instead."""
+_KERAS_LEAKY_RELU = {  # Keras 3's (and PyTorch's) name for the slope
+    "negative_slope": "nonlin's name is alpha=: LeakyReLU(alpha=0.1) for Keras' "
+                      "LeakyReLU(negative_slope=0.1) (defaults differ: 0.01 here, 0.3 in Keras 3)",
+}
+_KERAS_KEYWORDS = {"Dense": _KERAS_DENSE, "LeakyReLU": _KERAS_LEAKY_RELU}
+
+
+def keras_keywords(keywords: dict[str, Any], layer: str = "Dense") -> TypeError:
+    """The error for Keras keywords given to ``layer`` (``"Dense"``, ``"LeakyReLU"``),
+    saying what nonlin does instead."""
     name = next(iter(keywords))
-    hint = _KERAS_DENSE.get(name)
+    hint = _KERAS_KEYWORDS[layer].get(name)
     if hint is None:
-        return TypeError(f"Dense() got an unexpected keyword argument {quoted(name)}")
-    return TypeError(f"Dense() takes no {name}= (a Keras keyword): {hint}")
+        return TypeError(f"{layer}() got an unexpected keyword argument {quoted(name)}")
+    return TypeError(f"{layer}() takes no {name}= (a Keras keyword): {hint}")

@@ -16,7 +16,7 @@ from . import _gelu
 from ._branchless import zeros_for as _zeros
 from ._erfc import Buffers, fresh
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
-from ._misuse import rows_error
+from ._misuse import keras_keywords, rows_error
 from ._quoting import quoted
 from .core import Layer, const, layer_buffer
 from .validation import check_bool, is_real
@@ -116,11 +116,15 @@ class LeakyReLU(Layer):
     ----------
     alpha : float, default 0.01
         Slope for negative inputs, ``alpha >= 0``.
+    **keras
+        Keras 3's ``negative_slope`` is refused naming ``alpha`` (default 0.3 there).
     """
 
     _y: np.ndarray  # the output, cached by a training forward: y > 0 exactly where x > 0
 
-    def __init__(self, alpha: float = 0.01) -> None:
+    def __init__(self, alpha: float = 0.01, **keras: Any) -> None:
+        if keras:
+            raise keras_keywords(keras, "LeakyReLU")
         if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
             raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={quoted(alpha)}")
         self.alpha = float(alpha)

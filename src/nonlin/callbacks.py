@@ -285,10 +285,11 @@ class CSVLogger(Callback):
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from .checkpoint import ModelCheckpoint
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
-__getattr__ = reexports(__name__, EarlyStopping="early_stopping",
+__getattr__ = reexports(__name__, EarlyStopping="early_stopping", ModelCheckpoint="checkpoint",
                         LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks")
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau"]
+           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau"]

@@ -215,6 +215,16 @@ class Layer:
         ``model(x)``'s rules, a new array each call (``nonlin._inference.call_layer``)."""
         return call_layer(self, x, training)
 
+    if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute
+
+        def __getattr__(self, name: str) -> Any:
+            """Only for a name not found: Keras' ``layer.kernel``, ``layer.get_weights()``
+            raise ``AttributeError`` with nonlin's way (``_keras_habits``)."""
+            from ._keras_habits import LAYER_HABITS
+            from ._torch_habits import habit_error
+
+            raise habit_error(f"{type(self).__name__!r} object", name, LAYER_HABITS)
+
     def __repr__(self) -> str:
         config = self.get_config()
         if not self._trainable:  # as Sequential.get_config records it

@@ -7,7 +7,7 @@ under its forward rule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -270,3 +270,12 @@ class Dropout(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute
+
+    def __getattr__(name: str) -> Any:
+        """Keras' ``layers.PReLU()`` (``from keras import layers``): nonlin's way in the error."""
+        from ._keras_habits import layers_module_error
+
+        raise layers_module_error(name)

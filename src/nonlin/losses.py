@@ -263,5 +263,20 @@ _HOMES = {"losses_more": "KLDivergence LogCosh Poisson",
           "losses_margin": "CategoricalHinge Hinge SquaredHinge",
           "losses_extra": "BinaryFocalCrossentropy CosineSimilarity MeanAbsolutePercentageError "
                           "MeanSquaredLogarithmicError"}
-__getattr__ = reexports(__name__, **{name: home for home, names in _HOMES.items()
+_reexported = reexports(__name__, **{name: home for home, names in _HOMES.items()
                                      for name in names.split()})
+_KERAS_CLASS_NAMES = ("BinaryCrossentropy", "CategoricalCrossentropy",
+                      "SparseCategoricalCrossentropy")
+
+
+def _getattr(name: str) -> Any:
+    """Keras' class names (``keras.losses.SparseCategoricalCrossentropy``) are the
+    registry's; the other losses come from their homes (``_reexport``)."""
+    if name in _KERAS_CLASS_NAMES:
+        from .registry import lookup
+
+        return lookup("loss", name)
+    return _reexported(name)
+
+
+__getattr__ = _getattr

@@ -1,0 +1,64 @@
+"""Keras 3 names that nonlin's package lacks, met with nonlin's way instead of a bare
+``AttributeError``.
+
+A Keras script ported by changing ``import keras`` to ``import nonlin as keras`` writes
+``keras.Input(shape=(20,))``, ``keras.layers.BatchNormalization()``,
+``keras.utils.to_categorical``, ``keras.models.load_model`` and
+``keras.regularizers.l2(1e-4)``. nonlin has other names for these, or needs none;
+``nonlin.__getattr__`` adds the answer to Python's error (see ``_torch_habits``), so
+``hasattr`` and ``getattr(nonlin, name, default)`` behave exactly as before.
+
+Non-goals: the Keras namespaces themselves (``keras.utils``, ``keras.models``); aliases
+resolve through ``registry`` alone, and a second path to the same objects is not one.
+"""
+
+from __future__ import annotations
+
+KERAS_MODULE_HABITS = {
+    "Input": ("nonlin needs no Input layer: leave keras.Input(shape=(20,)) out of the list; "
+              "the first fit (or model.build(n_features, seed=0)) sets the input width"),
+    "BatchNormalization": ("nonlin's name is BatchNorm(): BatchNorm(momentum=0.99, "
+                           "epsilon=1e-3), Keras' defaults"),
+    "Activation": ("put the activation layer itself in the model: ReLU() for Keras' "
+                   "Activation('relu'), or nonlin.registry.activation('relu') from its name"),
+    "utils": ("for keras.utils.set_random_seed(0): nonlin reads no global random state, give "
+              "the model its seed, model.fit(X, y, ..., seed=0) or model.build(n_features, "
+              "seed=0); for to_categorical: fit takes integer labels with "
+              "loss='sparse_categorical_crossentropy' (np.eye(n_classes)[y] is one-hot)"),
+    "models": ("nonlin.load(path) is keras.models.load_model(path) (model.save(path) writes a "
+               ".safetensors file); nonlin.Sequential is keras.Sequential"),
+    "regularizers": ("Dense(64, l2=1e-4) is Keras' Dense(64, "
+                     "kernel_regularizer=regularizers.l2(1e-4))"),
+}
+
+LAYER_HABITS = {
+    "kernel": ("Dense's weight matrix is layer.W.value, shape (n_in, units) as Keras' kernel "
+               "(layer.W is its Param, with .grad); the bias vector is layer.b.value "
+               "(layer.bias is the bias=True flag)"),
+    "get_weights": ("model.get_weights() lists every layer's weights in Keras' order; one "
+                    "layer's trainable ones are [p.value.copy() for p in layer.parameters()]"),
+    "set_weights": ("model.set_weights(weights) takes model.get_weights()'s list back; one "
+                    "layer's: p.value[...] = w for each Param p of layer.parameters()"),
+}
+
+MODEL_HABITS = {
+    "save_weights": ("model.save(path) writes the weights (and the architecture) to a "
+                     ".safetensors file; model.get_weights() gives them as arrays"),
+    "load_weights": ("nonlin.load(path) reads a saved model; to put its weights into this "
+                     "built model: model.set_weights(nonlin.load(path).get_weights())"),
+}
+
+
+def layers_module_error(name: str) -> AttributeError:
+    """Python's ``AttributeError`` for ``nonlin.layers.<name>``: Keras' ``layers.ReLU()``
+    goes, ``layers.PReLU()`` is ``nonlin.PReLU()``: ``nonlin.layers`` holds ``Dense``,
+    ``Dropout`` and the first activations alone."""
+    import nonlin
+
+    message = f"module 'nonlin.layers' has no attribute {name!r}"
+    if name in KERAS_MODULE_HABITS:
+        message += f"; {KERAS_MODULE_HABITS[name]}"
+    elif name in nonlin.__all__:
+        message += (f"; nonlin.layers holds Dense, Dropout and the first activations alone: "
+                    f"every layer is nonlin.{name} (from nonlin import {name})")
+    return AttributeError(message)
