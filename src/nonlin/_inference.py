@@ -62,7 +62,7 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
         batch_size = check_positive_int("batch_size", batch_size)
     X = check_X(X, n_features=model.n_features_in)
     n_samples = X.shape[0]
-    size = n_samples if one_pass else min(
+    size = n_samples if one_pass or (batch_size is None and n_samples <= _MIN_ROWS) else min(
         batch_size or balanced_rows(n_samples, default_rows(model)), n_samples)
     if not verbose and size >= n_samples:
         return _whole(model, X)
@@ -79,15 +79,17 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
 # and lose much: activations of hundreds of megabytes, each page touched for the first
 # time, made a one-pass predict of 1,000,000 rows 6x slower here than chunks of 16,384.
 _CHUNK_ENTRIES = 1 << 20
+_MIN_ROWS = 256  # a default chunk's fewest rows: fewer rows go in one pass, unmeasured
 
 
 def default_rows(model: Any) -> int:
     """Rows per chunk when ``predict`` is given no ``batch_size``: ``_CHUNK_ENTRIES`` over
     the widest output of a layer that says its width (``units``: ``Dense``) or of the
     model, at least 256 rows."""
-    widths = [getattr(layer, "units", 0) for layer in model.layers]
+    widths = [vars(layer).get("units", 0) if hasattr(layer, "__dict__") else 0
+              for layer in model.layers]  # no failing getattr: Layer.__getattr__ hints
     widest = max([model.n_outputs, *(w for w in widths if isinstance(w, int))])
-    return max(256, _CHUNK_ENTRIES // max(widest, 1))
+    return max(_MIN_ROWS, _CHUNK_ENTRIES // max(widest, 1))
 
 
 def balanced_rows(n_samples: int, most: int) -> int:
@@ -101,6 +103,8 @@ def balanced_rows(n_samples: int, most: int) -> int:
 def forward_in_chunks(model: Any, X: np.ndarray) -> np.ndarray:
     """``model.forward(X)`` in inference, in ``predict``'s default chunks, for an ``X``
     already checked and in the model's dtype (``nonlin.sklearn``'s estimators)."""
+    if X.shape[0] <= _MIN_ROWS:  # one row served: no width to look up
+        return model.forward(X)
     size = balanced_rows(X.shape[0], default_rows(model))
     if size >= X.shape[0]:
         return model.forward(X)
