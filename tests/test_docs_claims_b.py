@@ -72,9 +72,10 @@ def test_format_nonlin_written_bare_is_still_invalid_json(tmp_path: Path) -> Non
 
 
 # -- guide.md ------------------------------------------------------------------------------
-def test_predict_takes_all_rows_in_one_pass_by_default() -> None:
-    """guide.md said both predict and evaluate run in chunks; predict does only when given
-    batch_size."""
+def test_predict_default_chunks_as_the_guide_says() -> None:
+    """guide.md said both predict and evaluate run in chunks; predict does by default only
+    past 256 rows and about 2**20 entries of its widest Dense (an audit of session 17: the
+    text had said all rows in one pass, stale since the default chunks)."""
     X = np.random.default_rng(0).normal(size=(2_500, 2))
     model = _net().build(2, seed=0)
     sizes: list[int] = []
@@ -90,7 +91,22 @@ def test_predict_takes_all_rows_in_one_pass_by_default() -> None:
     sizes.clear()
     model.evaluate(X, np.arange(2_500) % 3, loss="cross_entropy")
     assert sizes == [1_024, 1_024, 452]
-    assert "by default takes all the rows in one pass" in _text("guide.md")
+    wide = nonlin.Sequential([nonlin.Dense(4_096), nonlin.ReLU(), nonlin.Dense(2)]).build(2, seed=0)
+    wide_sizes: list[int] = []
+    wide_forward = wide.layers[0].forward
+
+    def wide_spy(x: np.ndarray, **kwargs: Any) -> np.ndarray:
+        wide_sizes.append(len(x))
+        return wide_forward(x, **kwargs)
+
+    wide.layers[0].forward = wide_spy  # type: ignore[method-assign]
+    wide.predict(X[:256])
+    wide.predict(X[:600])
+    assert wide_sizes == [256, 200, 200, 200]  # 2**20 // 4096 = 256 rows at most, near-equal
+    text = " ".join(_text("guide.md").split())
+    assert "takes all the rows in one pass" not in text
+    assert "`None` passes the rows in one go" not in text
+    assert "256 rows or fewer in one pass" in text
 
 
 def test_adagrad_positional_order_is_keras_not_pytorch() -> None:
