@@ -4,6 +4,8 @@ written mid-epoch resumes bit for bit) and ``initial_value_threshold``."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -166,9 +168,11 @@ def test_a_plain_metric_function_warns_that_mid_epoch_resume_restarts_the_epoch(
     def hits(y_true, y_pred):
         return float(np.mean(y_pred.argmax(axis=1) == y_true))
 
-    with pytest.warns(UserWarning, match="cannot record the epoch in progress.*'hits'"):
+    with pytest.warns(UserWarning, match="cannot record the epoch in progress.*'hits'") as seen:
+        warnings.simplefilter("always")  # the warning is given once per fit, not once per check
         _fit(nonlin.Sequential(_layers()), "adam", 1, seed=7, callbacks=[_batch_saver(tmp_path)],
              fit={"metrics": [hits]})
+    assert sum("cannot record the epoch" in str(w.message) for w in seen) == 1
 
 
 @pytest.mark.parametrize("count", [-1, 1.5, None])

@@ -133,8 +133,11 @@ class ModelCheckpoint(Callback):
         return self.filepath
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._check_fit(None, fit_metrics(self.model), self.model.rng)
+        metrics = fit_metrics(self.model)
+        self._check_fit(None, metrics, self.model.rng)
         self._check_model(self.model)
+        if not self.save_weights_only:  # here only: fit's own check runs _check_fit too
+            self._check_streams(metrics)
 
     def _check_model(self, model: Sequential) -> None:
         """A layer outside ``registry.LAYERS``: refused before the first epoch, not after it."""
@@ -146,7 +149,6 @@ class ModelCheckpoint(Callback):
         it first, to refuse before it changes anything."""
         if not self.save_weights_only:
             check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
-            self._check_streams(metrics)
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
         check_not_folder(self.filepath)  # as the writer would, after a whole epoch

@@ -160,8 +160,9 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
     def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
 
-        The rows go through in chunks of ``batch_size`` rows, by default as many as keep
-        the widest activation near 2**20 entries (each converted on its own): memory stays bounded.
+        The rows go through in chunks of ``batch_size`` rows; by default 256 rows or fewer in
+        one pass, more in near-equal chunks that keep the widest activation near 2**20 entries
+        (each converted on its own): memory stays bounded.
         ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
         progress bar over the chunks, 2 one line at the end; on standard error.
         A DataFrame's columns must match ``feature_names_in_`` by name and order.
