@@ -62,8 +62,8 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
         batch_size = check_positive_int("batch_size", batch_size)
     X = check_X(X, n_features=model.n_features_in)
     n_samples = X.shape[0]
-    size = n_samples if one_pass or (batch_size is None and n_samples <= _MIN_ROWS) else min(
-        batch_size or balanced_rows(n_samples, default_rows(model)), n_samples)
+    size = n_samples if one_pass else min(batch_size or default_size(model, n_samples),
+                                          n_samples)
     if not verbose and size >= n_samples:
         return _whole(model, X)
     from .progress import PassProgress
@@ -100,12 +100,19 @@ def balanced_rows(n_samples: int, most: int) -> int:
     return -(-n_samples // max(chunks, 1))
 
 
+def default_size(model: Any, n_samples: int) -> int:
+    """Rows per chunk of ``n_samples`` rows when no ``batch_size`` is given: all of them up
+    to 256 (one row served: no width looked up), else near-equal chunks of at most
+    ``default_rows(model)``."""
+    if n_samples <= _MIN_ROWS:
+        return n_samples
+    return balanced_rows(n_samples, default_rows(model))
+
+
 def forward_in_chunks(model: Any, X: np.ndarray) -> np.ndarray:
     """``model.forward(X)`` in inference, in ``predict``'s default chunks, for an ``X``
     already checked and in the model's dtype (``nonlin.sklearn``'s estimators)."""
-    if X.shape[0] <= _MIN_ROWS:  # one row served: no width to look up
-        return model.forward(X)
-    size = balanced_rows(X.shape[0], default_rows(model))
+    size = default_size(model, X.shape[0])
     if size >= X.shape[0]:
         return model.forward(X)
     return predict_chunks(model, X, size, None)
