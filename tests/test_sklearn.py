@@ -243,7 +243,8 @@ def test_callbacks_and_verbose_progress(digits, capsys):
 
     counter = Counter()
     est = MLPClassifier((8,), max_iter=4, callbacks=[counter], verbose=True).fit(X, y)
-    assert counter.epochs == 4 and counter.last_loss == est.loss_
+    trained = est.callbacks_[0]  # a copy trains; the one given stays as it was
+    assert trained.epochs == 4 and trained.last_loss == est.loss_ and counter.epochs == 0
     lines = capsys.readouterr().out.splitlines()  # scikit-learn's verbose lines
     assert lines == [f"Iteration {i + 1}, loss = {v:.8f}" for i, v in enumerate(est.loss_curve_)]
     MLPClassifier((8,), max_iter=4, verbose=2).fit(X, y)  # plus nonlin's progress bar
@@ -372,4 +373,5 @@ def test_early_stopping_logs_the_validation_score_for_callbacks(digits):
         est = MLPClassifier((16,), early_stopping=True, max_iter=200, n_iter_no_change=200,
                             random_state=0, callbacks=[Record(), stop]).fit(X, y)
     assert seen == est.validation_scores_ and est.n_iter_ < 200
-    assert stop.best == max(seen[: stop.stopped_epoch])
+    stopped = est.callbacks_[1]  # the trained copy of stop
+    assert stopped.best == max(seen[: stopped.stopped_epoch]) and stop.best is None

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _sklearn_callbacks, _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from . import _sklearn_engine as engine
-from . import _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
@@ -98,6 +98,7 @@ class MLPMethods:
             _sklearn_structure.check_unchanged(
                 self, "partial_fit" if incremental else "a warm-start fit")
             _sklearn_structure.follow_activation(self)
+        callbacks = _sklearn_callbacks.fit_callbacks(self, continuing=not first_pass)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, Y)
         train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
@@ -115,6 +116,7 @@ class MLPMethods:
                 raise ValueError(f"Expected layers {layer_units} like the fitted coefs_ {shapes}")
         X = X.astype(self.model_.dtype, copy=False)
         Y = Y.astype(self.model_.dtype, copy=False)
+        _sklearn_callbacks.adopt(self, callbacks)  # trained, not self.callbacks
         if self.solver == "lbfgs":
             _sklearn_lbfgs.fit_lbfgs(self, X, Y, train_weight, warning=self._convergence_warning)
         else:

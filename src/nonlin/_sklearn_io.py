@@ -232,6 +232,7 @@ def restore_fitted(est: Any, fitted: dict[str, Any]) -> None:
             value = [kind(v) for v in value] if isinstance(value, list) else kind(value)
             setattr(est, name, value)
     est._objective_kind = fitted["objective"]
+    est.callbacks_ = []  # as callbacks (None): a file keeps no callback (nothing is pickled)
 
 
 def load_estimator(path: Any, estimators: dict, binarizer: Any) -> Any:

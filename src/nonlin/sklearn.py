@@ -9,7 +9,9 @@ Extras (keyword-only, at the end): ``dropout`` (after each hidden activation),
 ``batch_norm`` (before each), ``class_weight`` (dict or ``"balanced"``, as
 ``SGDClassifier`` weighs; multilabel: ``"balanced"`` or a list of dicts, one per label
 column: ``_sklearn_weights``), ``dtype`` (``None`` follows X, or float32 / float64 in
-any spelling ``np.dtype`` reads), ``callbacks``, and the regressor's ``loss`` in
+any spelling ``np.dtype`` reads), ``callbacks`` (a fit trains deep copies of them, the fitted
+attribute ``callbacks_``, and leaves the given ones as they were: ``_sklearn_callbacks``),
+and the regressor's ``loss`` in
 ``"squared_error"``, ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True``
 prints scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
@@ -117,6 +119,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     Parameters, attributes and methods are scikit-learn's (see its documentation);
     the extras are described in this module's docstring. A binary problem has one
     logistic output, multiclass a softmax, multilabel one logistic per label.
+    Fitted attribute beside scikit-learn's: ``callbacks_``, the list of deep copies of
+    ``callbacks`` the fit trained (same order; ``callbacks`` stays as given).
     """
 
     _parameter_constraints: dict = {
@@ -197,7 +201,9 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
 
     Parameters, attributes and methods are scikit-learn's; ``loss`` also accepts
     ``"absolute_error"`` and ``"huber"`` (delta 1). Outputs are linear, or
-    ``exp`` for ``loss="poisson"``.
+    ``exp`` for ``loss="poisson"``. Fitted attribute beside scikit-learn's:
+    ``callbacks_``, the list of deep copies of ``callbacks`` the fit trained (same order;
+    ``callbacks`` stays as given).
     """
 
     _parameter_constraints: dict = {

@@ -1,0 +1,80 @@
+"""The estimators' ``callbacks`` are trained as deep copies, kept as ``callbacks_``.
+
+scikit-learn's contract (``check_estimators_overwrite_params``) and nonlin's own rule
+are that ``fit`` leaves what the user gave as it was. A callback records state while
+it trains (``EarlyStopping.stopped_epoch``, ``model`` bound to the network, a custom
+callback's own lists), so a fit trains copies: ``copy.deepcopy`` of each given callback,
+in the given order, kept as the fitted attribute ``callbacks_`` (the convention of
+scikit-learn's meta-estimators: ``estimator`` stays as given, ``estimator_`` is fitted).
+
+A fit that starts a run (``warm_start=False``, or the first ``fit`` or ``partial_fit``)
+makes new copies; a fit that continues one (a warm start, a later ``partial_fit``) trains
+the same ``callbacks_`` again, as Keras' ``fit`` does when given the same objects again
+(the built-in callbacks reset their counters in ``on_train_begin``) unless
+``callbacks`` was set to other objects since. Functions held by a callback (a
+``LambdaCallback``'s) are not copied by ``deepcopy``: they run as given. References to
+the estimator itself stay references to it. A callback that ``deepcopy`` cannot copy (an
+open file, a lock) is refused before anything changes; one whose ``__deepcopy__``
+returns itself is trained as given (its owner's choice). This module does not import
+scikit-learn.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ._quoting import quoted
+from .callbacks import Callback
+
+
+def fit_callbacks(est: Any, continuing: bool) -> list[Callback]:
+    """The callbacks a fit of ``est`` trains (set as ``est.callbacks_`` by ``adopt``).
+
+    Parameters
+    ----------
+    est : estimator
+        Its ``callbacks`` (list or None, already checked) and, from an earlier fit,
+        ``callbacks_`` and the given objects they were copied from.
+    continuing : bool
+        Whether this fit continues the fitted run (warm start, later ``partial_fit``).
+
+    Returns
+    -------
+    list of Callback
+        ``est.callbacks_`` again when continuing with the same given objects, else new
+        deep copies of ``est.callbacks``, in their order.
+
+    Raises
+    ------
+    TypeError
+        Naming the first callback ``copy.deepcopy`` fails on.
+    """
+    given = list(est.callbacks or [])
+    kept = est.__dict__.get("callbacks_")
+    source = est.__dict__.get("_callbacks_given")
+    if continuing and kept is not None and source is not None and len(source) == len(given) \
+            and all(a is b for a, b in zip(source, given, strict=True)):
+        return kept
+    return [_copied(est, i, callback) for i, callback in enumerate(given)]
+
+
+def adopt(est: Any, callbacks: list[Callback]) -> None:
+    """Keep ``callbacks`` (from ``fit_callbacks``) as ``est.callbacks_``, and the given
+    objects they came from (compared, by identity, when a later fit continues)."""
+    est.callbacks_ = callbacks
+    est._callbacks_given = tuple(est.callbacks or [])
+
+
+def _copied(est: Any, index: int, callback: Callback) -> Callback:
+    memo: dict[int, Any] = {id(est): est}  # a callback watching the estimator keeps it
+    try:
+        return copy.deepcopy(callback, memo)
+    except Exception as exc:
+        raise TypeError(
+            "Expected callbacks that copy.deepcopy can copy: the estimator trains copies "
+            "(kept as callbacks_) and leaves the callbacks you gave as they were. Received "
+            f"callbacks[{index}]={quoted(callback, 120)}, which it cannot copy "
+            f"({type(exc).__name__}: {exc}). Open files and locks in on_train_begin and "
+            "close them in on_train_end, or define __deepcopy__ returning self to have "
+            "this callback trained as given") from exc
