@@ -88,15 +88,24 @@ def _not_a_target(value: Any, verb: str) -> TypeError:
                      f"object with .{method} (io.BytesIO). Received: path={quoted(value, 80)}")
 
 
-def checkpoint_path(path: Any) -> str:
+def checkpoint_path(path: Any, verb: str = "read") -> str:
     """``path`` as ``file_path`` gives it; a file object is refused, naming it: checkpoints
-    are read from paths only (``nonlin.load`` takes a file object, for the model alone)."""
+    are read from paths only (``nonlin.load`` takes a file object, for the model alone)
+    and, ``verb="write"``, written to paths only, atomically (``nonlin.save`` takes one)."""
     if is_file_object(path, "read") or is_file_object(path, "write"):
-        raise TypeError("Expected a checkpoint file path (a str, bytes or os.PathLike): "
-                        "checkpoints are read from paths only. Received a file object, "
-                        f"{_described(path)}: pass the file's path (a buffer's bytes: write "
-                        "them to a file first), or load the model alone, without its training "
-                        "state, with nonlin.load(f), which takes file objects")
+        if verb == "read":
+            how, hint = "read from paths only", (
+                "pass the file's path (a buffer's bytes: write them to a file first), or load "
+                "the model alone, without its training state, with nonlin.load(f), which "
+                "takes file objects")
+        else:
+            how, hint = ("written to paths only, atomically (a temporary file next to the "
+                         "path, then renamed over it)", "pass a path, or save the model "
+                         "alone, without its training state, with nonlin.save(model, f), "
+                         "which takes file objects")
+        raise TypeError(f"Expected a checkpoint file path (a str, bytes or os.PathLike): "
+                        f"checkpoints are {how}. Received a file object, {_described(path)}: "
+                        + hint)
     return file_path(path)
 
 
