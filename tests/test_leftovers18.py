@@ -134,6 +134,8 @@ def test_cosine_decay_nonlins_positional_order_is_unchanged() -> None:
      r"^Expected at most 5 positional arguments \(nonlin's order: lr, decay_steps, alpha, "
      r"warmup_steps, warmup_from; Keras' order, a name fourth: initial_learning_rate, "
      r"decay_steps, alpha, name, warmup_target, warmup_steps\)\. Received 6$"),
+    (lambda: CosineDecay(0.1, 100, 0.0, "a", warmup_from=0.01),
+     r"not both\. Received: warmup_from=0\.01 with Keras' positional order \(a name fourth\)$"),
     (lambda: CosineDecay(0.0, 100, 0.0, "a", 0.1, 10, 3),
      r"^Expected at most 6 positional arguments \(Keras' order, a name fourth: .*; nonlin's "
      r"order: .*\)\. Received 7$"),

@@ -75,10 +75,11 @@ def cosine_positional(args: tuple[Any, ...], keywords: dict[str, Any],
 
 
 def keras_cosine(
-    start: Any, warmup_steps: Any, warmup_from: Any, warmup_target: Any, keras: bool
+    start: Any, warmup_steps: Any, warmup_from: Any, warmup_target: Any, keras: bool | str
 ) -> tuple[Any, Any, Any]:
     """``(lr, warmup_steps, warmup_from)``, nonlin's ``CosineDecay`` arguments, for Keras'
-    form (``keras``: ``initial_learning_rate`` or ``warmup_target`` was given) or nonlin's.
+    form (``keras``: ``initial_learning_rate`` or ``warmup_target`` was given; or what else
+    made it Keras' form, as messages say it: Keras' positional order) or nonlin's.
 
     In Keras' form ``start`` is ``initial_learning_rate``. With ``warmup_target``, the rate
     climbs from ``start`` to ``warmup_target`` over ``warmup_steps``, then decays from
@@ -93,7 +94,8 @@ def keras_cosine(
             "Expected Keras' form (initial_learning_rate, warmup_target: the warm-up's start "
             "and peak) or nonlin's (lr, warmup_from: the peak and the start), not both. "
             f"Received: warmup_from={quoted(warmup_from, 60)} with "
-            f"{'warmup_target' if warmup_target is not None else 'initial_learning_rate'}"
+            + ("warmup_target" if warmup_target is not None else
+               keras if isinstance(keras, str) else "initial_learning_rate")
         )
     if warmup_target is None:
         return start, 0, 0.0

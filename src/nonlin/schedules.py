@@ -227,7 +227,8 @@ class CosineDecay(Schedule):
                                                CosineDecay.__init__.__kwdefaults__ or {})
         warmup_steps, warmup_from, warmup_target, name = given.values()
         argument, start = first_rate(lr, initial_learning_rate)
-        keras = initial_learning_rate is not None or warmup_target is not None or keras_order
+        keras = (initial_learning_rate is not None or warmup_target is not None
+                 or keras_order and "Keras' positional order (a name fourth)")
         lr, warmup_steps, warmup_from = keras_cosine(start, warmup_steps, warmup_from,
                                                      warmup_target, keras)
         self.lr = _positive("warmup_target" if warmup_target is not None else argument, lr)
