@@ -165,7 +165,7 @@ def test_one_cycle_by_its_formula_and_held_at_the_final_rate_after_total_steps(
 @pytest.mark.parametrize("make, match", [
     (lambda: InverseTimeDecay(0, 10, 0.5), r"Received: lr=0"),
     (lambda: InverseTimeDecay(0.1, 0, 0.5), r"Received: decay_steps=0"),
-    (lambda: InverseTimeDecay(0.1, 2.0, 0.5), r"Received: decay_steps=2\.0"),
+    (lambda: InverseTimeDecay(0.1, -2.0, 0.5), r"Received: decay_steps=-2\.0"),  # 2.0: taken
     (lambda: InverseTimeDecay(0.1, 10, -0.5), r"Received: decay_rate=-0\.5"),
     (lambda: InverseTimeDecay(0.1, 10, math.inf), r"Received: decay_rate=inf"),
     (lambda: InverseTimeDecay(0.1, 10, 0.5, staircase=1), r"Received: staircase=1"),

@@ -95,11 +95,11 @@ def __getattr__(name: str) -> object:
         return value
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    from ._keras_habits import KERAS_MODULE_HABITS
-    from ._torch_habits import MODULE_HABITS, habit_error
+    from ._keras_habits import KERAS_MODULE_HABITS, module_error
+    from ._torch_habits import MODULE_HABITS
 
     habits = {**MODULE_HABITS, **KERAS_MODULE_HABITS}  # torch.manual_seed's, keras.Input's
-    raise habit_error(f"module {__name__!r}", name, habits)
+    raise module_error(__name__, name, habits.get(name))  # from nonlin import Input too
 
 
 def __dir__() -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import file_path
+from ._file_objects import checkpoint_path
 from ._quoting import quoted
 from .validation import is_integer, is_real
 
@@ -18,7 +18,8 @@ BATCHES = "batches_since_save"  # the state_dict key of an integer save_freq's c
 
 
 def one_path(filepath: Any, path: Any) -> str:
-    """The file path, given as Keras' ``filepath`` or nonlin's ``path`` (not both)."""
+    """The file path, given as Keras' ``filepath`` or nonlin's ``path`` (not both); a file
+    object is refused, as ``save_checkpoint`` refuses it."""
     if filepath is not None and path is not None:
         raise TypeError(f"Expected one file path: filepath (Keras' name) or path, the same "
                         f"argument. Received both: filepath={quoted(filepath, 60)}, "
@@ -26,7 +27,7 @@ def one_path(filepath: Any, path: Any) -> str:
     if filepath is None and path is None:
         raise TypeError("Expected a file path: ModelCheckpoint(filepath) or path=. "
                         "Received neither")
-    return file_path(filepath if filepath is not None else path)
+    return checkpoint_path(filepath if filepath is not None else path, "write")
 
 
 def check_verbose(value: Any) -> int:

@@ -13,11 +13,12 @@ take an object with ``.write`` / ``.read`` (``io.BytesIO``, ``open(p, "wb")`` /
   checks before reading); a file object is read from its position in stages, as a path
   is: the 8-byte header length (checked against the limit), the header (checked), then
   exactly the bytes its tensors take and one more, so an endless or huge stream
-  (``/dev/zero``, a socket) is refused after a few bytes read; a stream with more bytes
-  than its tensors is refused, as a longer file is. The bytes go through the same checks
-  as a path's (``read_model``: no pickle, nothing executed), with the same messages.
-  Messages name the file object by its ``.name`` (``open``'s path), else its type:
-  ``'<BytesIO>'``.
+  (``/dev/zero``, a socket) is refused after a few bytes read; the tensors' bytes come in
+  reads of 1 to 16 MiB, so a header declaring more than the stream holds costs memory for
+  the bytes delivered alone; a stream with more bytes than its tensors is refused, as a
+  longer file is. The bytes go through the same checks as a path's (``read_model``: no
+  pickle, nothing executed), with the same messages. Messages name the file object by
+  its ``.name`` (``open``'s path), else its type: ``'<BytesIO>'``.
 
 A text-mode file (``io.StringIO``, ``open(p, "w")``) is refused with a ``TypeError``
 that says to open it in binary mode.
@@ -87,15 +88,24 @@ def _not_a_target(value: Any, verb: str) -> TypeError:
                      f"object with .{method} (io.BytesIO). Received: path={quoted(value, 80)}")
 
 
-def checkpoint_path(path: Any) -> str:
+def checkpoint_path(path: Any, verb: str = "read") -> str:
     """``path`` as ``file_path`` gives it; a file object is refused, naming it: checkpoints
-    are read from paths only (``nonlin.load`` takes a file object, for the model alone)."""
+    are read from paths only (``nonlin.load`` takes a file object, for the model alone)
+    and, ``verb="write"``, written to paths only, atomically (``nonlin.save`` takes one)."""
     if is_file_object(path, "read") or is_file_object(path, "write"):
-        raise TypeError("Expected a checkpoint file path (a str, bytes or os.PathLike): "
-                        "checkpoints are read from paths only. Received a file object, "
-                        f"{_described(path)}: pass the file's path (a buffer's bytes: write "
-                        "them to a file first), or load the model alone, without its training "
-                        "state, with nonlin.load(f), which takes file objects")
+        if verb == "read":
+            how, hint = "read from paths only", (
+                "pass the file's path (a buffer's bytes: write them to a file first), or load "
+                "the model alone, without its training state, with nonlin.load(f), which "
+                "takes file objects")
+        else:
+            how, hint = ("written to paths only, atomically (a temporary file next to the "
+                         "path, then renamed over it)", "pass a path, or save the model "
+                         "alone, without its training state, with nonlin.save(model, f), "
+                         "which takes file objects")
+        raise TypeError(f"Expected a checkpoint file path (a str, bytes or os.PathLike): "
+                        f"checkpoints are {how}. Received a file object, {_described(path)}: "
+                        + hint)
     return file_path(path)
 
 
@@ -147,18 +157,20 @@ def read_model_bytes(source: Any, loader: str = "nonlin.load") -> tuple[bytes, H
     return *_read_stream(source, name), name
 
 
-_FIRST_READ = 1 << 20  # bytes; each later read asks for as much as came before
+_FIRST_READ = 1 << 20  # bytes; each later read asks for as much as came before,
+_MAX_READ = 16 << 20  # up to this: a read never asks for more than 16 MiB
 _TRAILER = 4096  # bytes past the tensors read to tell a short trailer from an endless stream
 
 
 def _read_up_to(source: Any, count: int, name: str) -> list[bytes]:
     """Up to ``count`` bytes of ``source`` in parts, fewer only at its end (a raw file or a
-    socket may give part of a read). A read asks for at most as much as came before (1 MiB
-    at first): a stream that ends early never makes a ``count``-byte buffer."""
+    socket may give part of a read). A read asks for as much as came before, 1 MiB at
+    first and 16 MiB at most: a stream that ends early (a header declaring 100 GB of
+    tensors) never makes a buffer much larger than the bytes it gave."""
     parts: list[bytes] = []
     got = 0
     while got < count:
-        part = source.read(min(count - got, max(_FIRST_READ, got)))
+        part = source.read(min(count - got, _MAX_READ, max(_FIRST_READ, got)))
         if isinstance(part, str):
             raise _text_mode_error(source, "read", ", whose read returned str")
         if not isinstance(part, bytes | bytearray | memoryview):

@@ -8,11 +8,20 @@ A Keras script ported by changing ``import keras`` to ``import nonlin as keras``
 ``nonlin.__getattr__`` adds the answer to Python's error (see ``_torch_habits``), so
 ``hasattr`` and ``getattr(nonlin, name, default)`` behave exactly as before.
 
+``from nonlin import Input`` gets it too (``module_error``). CPython's from-import calls the
+module's ``__getattr__`` and drops an ``AttributeError`` from it for its bare "cannot import
+name" (other exceptions pass through unchanged); an ``ImportError`` for every look-up would
+break ``hasattr``. So the importing frame's current instruction is read: ``IMPORT_FROM``
+gets an ``ImportError`` with the answer; anything else, or an interpreter without those
+frames, Python's own errors.
+
 Non-goals: the Keras namespaces themselves (``keras.utils``, ``keras.models``); aliases
 resolve through ``registry`` alone, and a second path to the same objects is not one.
 """
 
 from __future__ import annotations
+
+import sys
 
 KERAS_MODULE_HABITS = {
     "Input": ("nonlin needs no Input layer: leave keras.Input(shape=(20,)) out of the list; "
@@ -49,16 +58,41 @@ MODEL_HABITS = {
 }
 
 
-def layers_module_error(name: str) -> AttributeError:
-    """Python's ``AttributeError`` for ``nonlin.layers.<name>``: Keras' ``layers.ReLU()``
-    goes, ``layers.PReLU()`` is ``nonlin.PReLU()``: ``nonlin.layers`` holds ``Dense``,
-    ``Dropout`` and the first activations alone."""
+def _importing(depth: int) -> bool:
+    """Whether the frame ``depth`` calls up is running a from-import (``IMPORT_FROM``)."""
+    try:
+        frame = sys._getframe(depth + 1)
+        running = frame.f_code.co_code[frame.f_lasti]
+    except (AttributeError, ValueError, IndexError, TypeError):  # not CPython's frames
+        return False
+    import dis
+
+    return running == dis.opmap.get("IMPORT_FROM")
+
+
+def module_error(module: str, name: str, hint: str | None,
+                 depth: int = 2) -> AttributeError | ImportError:
+    """Python's ``AttributeError`` for ``<module>.<name>``, ``hint`` added; for ``from
+    <module> import <name>`` (run ``depth`` calls up: 2 from a module's ``__getattr__``)
+    with a hint, Python's ``ImportError`` with it added, which the import passes on."""
+    if hint is None:
+        return AttributeError(f"module {module!r} has no attribute {name!r}")
+    if not _importing(depth):
+        return AttributeError(f"module {module!r} has no attribute {name!r}; {hint}")
+    path = getattr(sys.modules.get(module), "__file__", None)
+    where = f" ({path})" if isinstance(path, str) else ""
+    return ImportError(f"cannot import name {name!r} from {module!r}{where}; {hint}",
+                       name=module, path=path)
+
+
+def layers_module_error(name: str) -> AttributeError | ImportError:
+    """Python's error for ``nonlin.layers.<name>`` (``from nonlin.layers import <name>``):
+    Keras' ``layers.ReLU()`` goes, ``layers.PReLU()`` is ``nonlin.PReLU()``:
+    ``nonlin.layers`` holds ``Dense``, ``Dropout`` and the first activations alone."""
     import nonlin
 
-    message = f"module 'nonlin.layers' has no attribute {name!r}"
-    if name in KERAS_MODULE_HABITS:
-        message += f"; {KERAS_MODULE_HABITS[name]}"
-    elif name in nonlin.__all__:
-        message += (f"; nonlin.layers holds Dense, Dropout and the first activations alone: "
-                    f"every layer is nonlin.{name} (from nonlin import {name})")
-    return AttributeError(message)
+    hint = KERAS_MODULE_HABITS.get(name)
+    if hint is None and name in nonlin.__all__:
+        hint = (f"nonlin.layers holds Dense, Dropout and the first activations alone: "
+                f"every layer is nonlin.{name} (from nonlin import {name})")
+    return module_error("nonlin.layers", name, hint, depth=3)

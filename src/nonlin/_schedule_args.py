@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from ._quoting import quoted
-from .validation import is_real
+from .validation import is_integer, is_real
 
 
 def first_rate(lr: Any, initial_learning_rate: Any) -> tuple[str, Any]:
@@ -41,11 +41,45 @@ def check_name(name: Any) -> str | None:
     raise TypeError(f"Expected a string or None. Received: name={quoted(name)}")
 
 
+_KERAS_ORDER = ("name", "warmup_target", "warmup_steps")  # Keras 3's, after alpha
+_OWN_ORDER = ("warmup_steps", "warmup_from")  # nonlin's, after alpha
+_KERAS_TEXT = ("Keras' order, a name fourth: initial_learning_rate, decay_steps, alpha, name, "
+               "warmup_target, warmup_steps")
+_OWN_TEXT = "nonlin's order: lr, decay_steps, alpha, warmup_steps, warmup_from"
+
+
+def cosine_positional(args: tuple[Any, ...], keywords: dict[str, Any],
+                      defaults: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``CosineDecay``'s arguments after ``alpha`` given positionally, ``args``, merged into
+    ``keywords`` (those given by name, or their ``defaults``); and whether Keras' order
+    was used.
+
+    nonlin's order is ``warmup_steps, warmup_from`` (an integer first); Keras 3's is
+    ``name, warmup_target, warmup_steps`` (a str or None first: a name). An argument
+    given both ways is a TypeError, as Python's; a keyword left at its default object
+    counts as not given.
+    """
+    keras = bool(args) and (args[0] is None or isinstance(args[0], str))
+    order = _KERAS_ORDER if keras else _OWN_ORDER
+    text = _KERAS_TEXT if keras else _OWN_TEXT
+    if len(args) > len(order):
+        raise TypeError(f"Expected at most {3 + len(order)} positional arguments ({text}; "
+                        f"{_OWN_TEXT if keras else _KERAS_TEXT}). Received {3 + len(args)}")
+    merged = dict(keywords)
+    for key, value in zip(order, args, strict=False):
+        if keywords[key] is not defaults.get(key):
+            raise TypeError(f"Expected {key} once. Received it positionally, {quoted(value, 60)} "
+                            f"({text}), and by name, {key}={quoted(keywords[key], 60)}")
+        merged[key] = value
+    return merged, keras
+
+
 def keras_cosine(
-    start: Any, warmup_steps: Any, warmup_from: Any, warmup_target: Any, keras: bool
+    start: Any, warmup_steps: Any, warmup_from: Any, warmup_target: Any, keras: bool | str
 ) -> tuple[Any, Any, Any]:
     """``(lr, warmup_steps, warmup_from)``, nonlin's ``CosineDecay`` arguments, for Keras'
-    form (``keras``: ``initial_learning_rate`` or ``warmup_target`` was given) or nonlin's.
+    form (``keras``: ``initial_learning_rate`` or ``warmup_target`` was given; or what else
+    made it Keras' form, as messages say it: Keras' positional order) or nonlin's.
 
     In Keras' form ``start`` is ``initial_learning_rate``. With ``warmup_target``, the rate
     climbs from ``start`` to ``warmup_target`` over ``warmup_steps``, then decays from
@@ -60,7 +94,8 @@ def keras_cosine(
             "Expected Keras' form (initial_learning_rate, warmup_target: the warm-up's start "
             "and peak) or nonlin's (lr, warmup_from: the peak and the start), not both. "
             f"Received: warmup_from={quoted(warmup_from, 60)} with "
-            f"{'warmup_target' if warmup_target is not None else 'initial_learning_rate'}"
+            + ("warmup_target" if warmup_target is not None else
+               keras if isinstance(keras, str) else "initial_learning_rate")
         )
     if warmup_target is None:
         return start, 0, 0.0
@@ -74,3 +109,28 @@ def keras_cosine(
             f"Received: initial_learning_rate={quoted(start)}"
         )
     return warmup_target, warmup_steps, start
+
+
+def positive(name: str, value: Any) -> float:
+    """``value`` as a float, > 0 and finite, else a ValueError naming ``name``."""
+    if not is_real(value) or not 0 < value < math.inf:
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
+    return float(value)
+
+
+def positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, else a ValueError naming ``name``; ``None`` for
+    a count of steps (``minimum`` 1) says the argument is required: ``decay_steps`` defaults
+    to None only so that Keras' ``initial_learning_rate`` may be named before it."""
+    if not is_integer(value) or value < minimum:
+        required = f": {name} is required (it has no default)" if value is None and minimum else ""
+        raise ValueError(f"Expected an integer >= {minimum}{required}. "
+                         f"Received: {name}={quoted(value)}")
+    return int(value)
+
+
+def fraction(name: str, value: Any) -> float:
+    """``value`` as a float in [0, 1], else a ValueError naming ``name``."""
+    if not is_real(value) or not 0 <= value <= 1:
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
+    return float(value)

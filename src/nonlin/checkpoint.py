@@ -62,6 +62,7 @@ from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint, slot_problem
 from ._compile_record import compile_record
+from ._file_objects import checkpoint_path
 from ._fit_checks import check_checkpoint_rng
 from ._metadata import to_json_text
 from ._model_suffix import check_model_suffix
@@ -148,9 +149,11 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     slot is NaN or infinite, when the optimizer's slots were made for other parameters
     than ``model.parameters()`` (``layer.trainable`` changed since), or when ``epoch``
     is not the one after the last in ``model.history``, or when ``path`` ends in a suffix
-    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``).
+    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``). Raises
+    ``TypeError`` for a file object (``io.BytesIO``): a checkpoint is written to a path
+    only, atomically; ``nonlin.save(model, f)`` writes the model alone to a file object.
     """
-    check_model_suffix(path)
+    check_model_suffix(checkpoint_path(path, "write"))  # a file object: nonlin.save takes those
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
 

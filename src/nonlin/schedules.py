@@ -18,26 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
 from ._reexport import reexports
-from ._schedule_args import check_name, first_rate, keras_cosine
+from ._schedule_args import check_name, cosine_positional, first_rate, keras_cosine
+from ._schedule_args import fraction as _fraction
+from ._schedule_args import positive as _positive
+from ._schedule_args import positive_int as _positive_int
 from .validation import check_bool, is_integer, is_real
-
-
-def _positive(name: str, value: Any) -> float:
-    if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
-    return float(value)
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if not is_integer(value) or value < minimum:
-        raise ValueError(f"Expected an integer >= {minimum}. Received: {name}={quoted(value)}")
-    return int(value)
-
-
-def _fraction(name: str, value: Any) -> float:
-    if not is_real(value) or not 0 <= value <= 1:
-        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
-    return float(value)
 
 
 def _decayed(schedule: StepDecay | ExponentialDecay, base: float, exponent: float,
@@ -189,7 +174,10 @@ class CosineDecay(Schedule):
     ``initial_learning_rate``, positional or not) is the warm-up's start, and
     ``CosineDecay(initial_learning_rate=a, decay_steps=d, warmup_target=b)`` is
     ``CosineDecay(b, d, warmup_from=a)``; Keras' ``warmup_steps`` without ``warmup_target``
-    is unused (no warm-up) when ``initial_learning_rate`` is named. In PyTorch,
+    is unused (no warm-up) when ``initial_learning_rate`` is named. Positional arguments
+    after ``alpha`` follow nonlin's order, ``warmup_steps, warmup_from``, or, when the
+    first is a name (a str or None), Keras 3's, ``name, warmup_target, warmup_steps``:
+    ``CosineDecay(0.0, d, 0.0, "cosine", b, w)`` is Keras' form. In PyTorch,
     stepped once per update: ``SequentialLR`` of ``LinearLR(start_factor=warmup_from
     / lr, total_iters=warmup_steps)`` and ``CosineAnnealingLR(T_max=decay_steps,
     eta_min=alpha * lr)`` at ``milestones=[warmup_steps]`` (``start_factor`` must be
@@ -204,6 +192,9 @@ class CosineDecay(Schedule):
         Steps of cosine decay after warm-up; afterwards the rate stays at ``alpha * lr``.
     alpha : float, default 0
         Final rate as a fraction of ``lr``.
+    *args
+        ``warmup_steps, warmup_from`` (nonlin's order), or ``name, warmup_target,
+        warmup_steps`` (Keras 3's), given by position.
     warmup_steps : int, default 0
     warmup_from : float, default 0
         Rate at step 0 when warming up, in ``[0, lr]``.
@@ -223,15 +214,21 @@ class CosineDecay(Schedule):
         lr: float | None = None,
         decay_steps: int | None = None,
         alpha: float = 0.0,
+        *args: Any,
         warmup_steps: int = 0,
         warmup_from: float = 0.0,
-        *,
         initial_learning_rate: float | None = None,
         warmup_target: float | None = None,
         name: str | None = "CosineDecay",
     ) -> None:
+        keywords = {"warmup_steps": warmup_steps, "warmup_from": warmup_from,
+                    "warmup_target": warmup_target, "name": name}
+        given, keras_order = cosine_positional(args, keywords,
+                                               CosineDecay.__init__.__kwdefaults__ or {})
+        warmup_steps, warmup_from, warmup_target, name = given.values()
         argument, start = first_rate(lr, initial_learning_rate)
-        keras = initial_learning_rate is not None or warmup_target is not None
+        keras = (initial_learning_rate is not None or warmup_target is not None
+                 or keras_order and "Keras' positional order (a name fourth)")
         lr, warmup_steps, warmup_from = keras_cosine(start, warmup_steps, warmup_from,
                                                      warmup_target, keras)
         self.lr = _positive("warmup_target" if warmup_target is not None else argument, lr)

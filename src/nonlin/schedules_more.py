@@ -151,8 +151,8 @@ class InverseTimeDecay(Schedule):
 
     with ``step / decay_steps`` floored (an integer division) when ``staircase=True``.
     The rate halves once ``decay_rate * step / decay_steps`` reaches 1 and decays as
-    ``1 / step`` from there. Keras' ``initial_learning_rate`` is ``lr`` (either name); Keras takes
-    a float ``decay_steps`` too, nonlin an integer, as for ``ExponentialDecay``. PyTorch
+    ``1 / step`` from there. Keras' ``initial_learning_rate`` is ``lr`` (either name), and
+    ``decay_steps`` may be a float, as in Keras (whose own example passes ``1.0``). PyTorch
     has no such scheduler: ``LambdaLR(optimizer, lambda step: 1 / (1 + decay_rate * step
     / decay_steps))``, stepped once per update, is this one.
 
@@ -160,8 +160,8 @@ class InverseTimeDecay(Schedule):
     ----------
     lr : float
         Rate at step 0, > 0.
-    decay_steps : int
-        Steps per unit of decay, >= 1.
+    decay_steps : int or float
+        Steps per unit of decay: an integer >= 1, or a float > 0 (kept as given).
     decay_rate : float
         Finite, >= 0 (0: a constant rate).
     staircase : bool, default False
@@ -174,12 +174,14 @@ class InverseTimeDecay(Schedule):
 
     _keras_name = "InverseTimeDecay"
 
-    def __init__(self, lr: float | None = None, decay_steps: int | None = None,
+    def __init__(self, lr: float | None = None, decay_steps: float | None = None,
                  decay_rate: float | None = None, staircase: bool = False,
                  name: str | None = "InverseTimeDecay", *,
                  initial_learning_rate: float | None = None) -> None:
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
-        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_steps: int | float = (  # Keras' example: InverseTimeDecay(0.1, 1.0, 0.5)
+            _positive("decay_steps", decay_steps) if is_real(decay_steps)
+            and not is_integer(decay_steps) else _positive_int("decay_steps", decay_steps))
         if not is_real(decay_rate) or not 0 <= decay_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
                              f"Received: decay_rate={quoted(decay_rate)}")
@@ -191,7 +193,13 @@ class InverseTimeDecay(Schedule):
         if type(step) is not int or step < 0:
             step = _step(step)
         try:
-            p = step // self.decay_steps if self.staircase else step / self.decay_steps
+            if type(self.decay_steps) is int:
+                p = step // self.decay_steps if self.staircase else step / self.decay_steps
+            else:  # a float, as Keras: floor(step / decay_steps); inf past float64
+                p = step / self.decay_steps
+                p = math.floor(p) if self.staircase else p
+                if self.decay_rate == 0:  # 0 * inf
+                    return self.lr
             return self.lr / (1.0 + self.decay_rate * p)
         except OverflowError:  # a step beyond float64 (10**309): the rate is 0 by then
             return self.lr if self.decay_rate == 0 else 0.0
