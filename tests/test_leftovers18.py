@@ -241,3 +241,18 @@ def test_attribute_look_ups_and_other_names_are_as_before() -> None:
     namespace: dict[str, Any] = {}
     exec("from nonlin import Dense, schedules", namespace)
     assert namespace["Dense"] is nonlin.Dense and namespace["schedules"] is nonlin.schedules
+
+
+def test_save_checkpoint_is_a_top_level_name_as_load_checkpoint_is(tmp_path: Path) -> None:
+    import nonlin.checkpoint
+
+    assert nonlin.save_checkpoint is nonlin.checkpoint.save_checkpoint
+    assert "save_checkpoint" in nonlin.__all__ and "save_checkpoint" in dir(nonlin)
+    X = np.random.default_rng(0).random((32, 3))
+    y = (X.sum(axis=1) > 1.5).astype(int)
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(2), nonlin.Softmax()])
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0)
+    path = tmp_path / "ck.safetensors"
+    nonlin.save_checkpoint(model, path, epoch=2)  # epochs done: the guide's rule
+    ck = nonlin.load_checkpoint(path)
+    assert ck.epoch == 2 and ck.model.history.epoch == [0, 1]

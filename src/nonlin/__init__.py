@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
         LearningRateScheduler,
         ReduceLROnPlateau,
     )
-    from .checkpoint import ModelCheckpoint, load_checkpoint
+    from .checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
     from .io import ModelFileError, load, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
     from .losses_extra import (
@@ -66,7 +66,7 @@ __version__ = "0.1.0"
 _DEFERRED = {
     "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
                   "LearningRateScheduler", "ReduceLROnPlateau"),
-    "checkpoint": ("ModelCheckpoint", "load_checkpoint"),
+    "checkpoint": ("ModelCheckpoint", "load_checkpoint", "save_checkpoint"),
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
                "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson", "Hinge", "SquaredHinge",
@@ -175,4 +175,5 @@ __all__ = [
     "load",
     "load_checkpoint",
     "save",
+    "save_checkpoint",
 ]
