@@ -269,3 +269,24 @@ def test_the_categorical_section_of_cli_md_runs_as_it_shows(
     assert status == 2
     message = err.strip().removeprefix("nonlin: error: ").split("\n")[-1]
     assert message in " ".join(section.split()), message
+
+
+def test_info_on_a_checkpoint_of_a_categorical_run_resumes_with_categorical(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
+    model.fit(np.eye(4, 3), np.array([0, 1, 0, 1]), loss="cross_entropy", optimizer="adam",
+              epochs=1, seed=0, verbose=0)
+    model.metadata = {"task": "classification", "target": "y", "feature_names": [
+        "a", "c=x", "c=y"], "categorical": [{"column": "c", "categories": ["x", "y"],
+                                               "frequencies": [0.5, 0.5]}],
+        "training": {"data": "d.csv", "hidden": [], "epochs": 5}}
+    path = tmp_path / "run.checkpoint.safetensors"
+    from nonlin.checkpoint import save_checkpoint
+
+    save_checkpoint(model, path, epoch=1)
+    status, out, _ = _run(capsys, "info", str(path))
+    assert status == 0
+    assert f"resume:     nonlin train d.csv --target y --categorical c --epochs 5 --out " \
+           f"{tmp_path}/run.safetensors --resume {path}" in out
+    assert "  c (2): x, y" in out
