@@ -157,8 +157,8 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
         entries = meta.get("categorical")
         columns = [e.get("column") for e in entries if isinstance(e, dict)] if isinstance(
             entries, list) else []
-        one_hot = ["--categorical", ",".join(columns)] if columns and all(
-            isinstance(c, str) for c in columns) else []
+        named = [c for c in columns if isinstance(c, str)]
+        one_hot = ["--categorical", ",".join(named)] if named and named == columns else []
         words = ["nonlin", "train", training["data"], "--target", meta["target"], *one_hot,
                  "--epochs", epochs, *out, "--resume", path]
         lines += [f"resume:     {' '.join(map(shell_word, words))}",
