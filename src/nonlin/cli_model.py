@@ -7,6 +7,7 @@ that turns raw CSV columns into predictions::
      "feature_names": [...], "target": "species", "classes": [...],
      "preprocessing": {"type": "standardize", "mean": [...], "scale": [...]},
      "target_preprocessing": {"type": "standardize", "mean": [m], "scale": [s]},  # regression
+     "categorical": [{"column": ..., "categories": [...], "frequencies": [...]}],  # --categorical
      "training": {...}}
 
 A file saved by a ``nonlin.sklearn`` estimator fitted on a DataFrame has no
