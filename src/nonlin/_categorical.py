@@ -135,15 +135,18 @@ def expand(X: np.ndarray, blocks: dict[int, tuple[int, Any]]) -> np.ndarray:
     -------
     ndarray of shape (n_rows, n_inputs), X's dtype: a new array.
     """
-    widths = [blocks[j][0] if j in blocks else 1 for j in range(X.shape[1])]
-    out = np.zeros((X.shape[0], sum(widths)), dtype=X.dtype)
-    start = 0
-    for j, width in enumerate(widths):
-        if j not in blocks:
-            out[:, start] = X[:, j]
-        else:
+    n_columns = X.shape[1]
+    out = np.zeros((X.shape[0], n_columns + sum(k - 1 for k, _ in blocks.values())), X.dtype)
+    j = start = 0
+    while j < n_columns:
+        if j in blocks:
+            width = blocks[j][0]
             _one_hot(out[:, start : start + width], X[:, j], blocks[j][1])
-        start += width
+            j, start = j + 1, start + width
+            continue
+        end = min([k for k in blocks if k > j], default=n_columns)  # a run of numbers: one copy
+        out[:, start : start + end - j] = X[:, j:end]
+        j, start = end, start + end - j
     return out
 
 
