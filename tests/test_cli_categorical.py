@@ -290,3 +290,34 @@ def test_info_on_a_checkpoint_of_a_categorical_run_resumes_with_categorical(
     assert f"resume:     nonlin train d.csv --target y --categorical c --epochs 5 --out " \
            f"{tmp_path}/run.safetensors --resume {path}" in out
     assert "  c (2): x, y" in out
+
+
+def test_standard_input_and_evaluate_dropping_rows_with_labels_read_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DATA.csv ``-`` is encoded from its copy; ``evaluate --missing drop`` of a model with text
+    classes on a file whose labels are all numbers reads them again as written, and leaves out
+    the rows the reader dropped, found in the encoded copy."""
+    import sys
+
+    rows = "".join(f"{i % 5},{COLOURS[i % 6]},{'x' if i % 3 else '007'}\n" for i in range(30))
+    text = "a,colour,y\n" + rows
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), "utf-8"))
+    model = str(tmp_path / "m.safetensors")
+    status, _, err = _run(capsys, "train", "-", "--target", "y", "--categorical", "colour",
+                          "--epochs", "2", "--hidden", "3", "--quiet", "-o", model)
+    assert status == 0, err
+    assert nonlin.load(model).metadata["classes"] == ["007", "x"]
+    (tmp_path / "t.csv").write_text("a,colour,y\n1,red,007\n2,,007\n3,green,7\n4,blue,007\n")
+    status, out, err = _run(capsys, "evaluate", model, str(tmp_path / "t.csv"))
+    assert status == 2  # line 3: a missing category
+    status, out, err = _run(capsys, "evaluate", model, str(tmp_path / "t.csv"), "--missing",
+                            "drop", "--json")
+    assert status == 2 and "label(s) the model never saw: '7'" in err  # "7" is not "007"
+    (tmp_path / "t.csv").write_text("a,colour,y\n1,red,007\n2,,007\n3,green,007\n")
+    status, out, err = _run(capsys, "evaluate", model, str(tmp_path / "t.csv"), "--missing",
+                            "drop", "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["n_samples"] == 2
+    assert [(c["label"], c["support"]) for c in report["classes"]] == [("007", 2), ("x", 0)]
