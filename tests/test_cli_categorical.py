@@ -181,11 +181,14 @@ def test_missing_categories_follow_missing(
     frequencies = model.metadata["categorical"][0]["frequencies"]
     assert np.isclose(sum(frequencies), 1.0)
 
-    (tmp_path / "new.csv").write_text("id,a,colour,zip\np,0.5,,2\nq,1,red,01\nr,0,green,\n")
+    (tmp_path / "new.csv").write_text("id,a,colour,zip\np,,,2\nq,1,red,01\nr,0,green,\n")
     new = str(tmp_path / "new.csv")
     assert cli.main(["predict", model_path, new]) == 2
-    error_line(capsys, "new.csv, line 2, column 'colour': expected a category, received ''",
+    error_line(capsys, "new.csv, line 2, column 'a': expected a number, received ''",
                "--missing drop leaves its row out")
+    (tmp_path / "one.csv").write_text("a,colour,zip\n0.5,,2\n")
+    assert cli.main(["predict", model_path, str(tmp_path / "one.csv")]) == 2
+    error_line(capsys, "one.csv, line 2, column 'colour': expected a category, received ''")
     status, out, err = _run(capsys, "predict", model_path, new, "--keep", "id", "--proba",
                             "--missing", "drop")
     assert status == 0, err
@@ -195,7 +198,9 @@ def test_missing_categories_follow_missing(
     assert status == 0, err
     assert "colour (1), zip (1)" in err
     zips = model.metadata["categorical"][1]["frequencies"]
-    X = _inputs(model, [0.5, 1.0, 0.0], [[*frequencies, 0, 0, 1, 0],
+    assert "filled 1 missing cell(s) with the training mean (--missing mean): a (1)" in err
+    mean = model.metadata["preprocessing"]["mean"][0]  # a's: p's a is missing too
+    X = _inputs(model, [mean, 1.0, 0.0], [[*frequencies, 0, 0, 1, 0],
                                          [0, 0, 1, 1, 0, 0, 0], [0, 1, 0, *zips]])
     np.testing.assert_allclose([[float(p) for p in r[2:]] for r in _csv(out)[1:]],
                                _proba(model, X), rtol=1e-5)
