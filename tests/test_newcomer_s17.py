@@ -152,8 +152,9 @@ def test_train_on_a_category_column_says_exclude_it_or_encode_it(
     assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--quiet",
                      "-o", str(tmp_path / "m.safetensors")]) == 2
     assert capsys.readouterr().err.rstrip().endswith(
-        "line 2, column 'city': expected a number, received 'lyon' (text: leave it out "
-        "(--exclude, or --columns without it) or encode its text as numbers)")
+        "line 2, column 'city': expected a number, received 'lyon' (text: one-hot encode it "
+        "(--categorical city), leave it out (--exclude, or --columns without it) or encode its "
+        "text as numbers)")
 
 
 def test_evaluate_after_training_with_missing_mean_names_the_option(

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted, quoted_list, shown_path
+from .cli_categorical import add_unknown_option, read_model_table
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -38,7 +39,7 @@ from .cli_report import (
     regression_report,
 )
 from .cli_stdin import data_file
-from .cli_table import first_text_cell, read_table
+from .cli_table import first_text_cell
 
 
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
@@ -73,14 +74,16 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
         help=f"write the confusion matrix to this file (classifiers), {PLOT_SUFFIX}",
     )
     add_missing_option(p, model=True)
+    add_unknown_option(p)
     p.set_defaults(run=run_evaluate)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
     target = _check_arguments(args, meta)
-    table = read_table(
-        args.data, target=target, columns=meta["feature_names"], missing=args.missing,
+    table = read_model_table(  # read_table, with the model's categorical columns one-hot encoded
+        args.data, meta, unknown=args.unknown, complete=True,
+        target=target, columns=meta["feature_names"], missing=args.missing,
         fill_values=training_means(meta, args.missing, args.model),
         columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype,
     )

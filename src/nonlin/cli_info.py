@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._categorical import categorical_lines
 from ._quoting import cut, one_line, printable, quoted, wrapped_list
 from .cli_common import HelpFormatter, check_model_file, json_text, note
 from .cli_info_file import (
@@ -115,6 +116,7 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
            if meta.get("multilabel") is True else ""),
         f"target:   {printable(str(meta.get('target', 'not recorded')))}",
         *(wrapped_list(inputs + ":", names, 10) if names else [f"{inputs} (names not recorded)"]),
+        *categorical_lines(meta),
     ]
     lines.append(f"dtype:    {model.dtype.name}")
     if meta.get("classes"):

@@ -154,8 +154,13 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
         epochs = str(total) if known and total > record["epoch"] else "N"  # the total, as run
         root, ext = os.path.splitext(path)  # train's model.checkpoint.safetensors: its --out
         out = ["--out", root[: -len(".checkpoint")] + ext] if root.endswith(".checkpoint") else []
-        words = ["nonlin", "train", training["data"], "--target", meta["target"], "--epochs",
-                 epochs, *out, "--resume", path]
+        entries = meta.get("categorical")
+        columns = [e.get("column") for e in entries if isinstance(e, dict)] if isinstance(
+            entries, list) else []
+        named = [c for c in columns if isinstance(c, str)]
+        one_hot = ["--categorical", ",".join(named)] if named and named == columns else []
+        words = ["nonlin", "train", training["data"], "--target", meta["target"], *one_hot,
+                 "--epochs", epochs, *out, "--resume", path]
         lines += [f"resume:     {' '.join(map(shell_word, words))}",
                   "            (the same data file and --columns/--exclude as that run; the rest "
                   "from the checkpoint)"]

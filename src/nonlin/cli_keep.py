@@ -116,6 +116,8 @@ def _complete_rows(path: str, table: Any) -> np.ndarray:
     the rows ``--missing drop`` kept."""
     from .cli_model import MODEL_INPUT
 
+    if getattr(table, "complete", None) is not None:  # one-hot encoded: found while read
+        return table.complete
     again = read_table(path, target=None, columns=list(table.feature_names), missing="mean",
                        impute=False, columns_option=MODEL_INPUT, dtype=table.X.dtype)
     return ~np.isnan(again.X).any(axis=1)

@@ -7,6 +7,7 @@ that turns raw CSV columns into predictions::
      "feature_names": [...], "target": "species", "classes": [...],
      "preprocessing": {"type": "standardize", "mean": [...], "scale": [...]},
      "target_preprocessing": {"type": "standardize", "mean": [m], "scale": [s]},  # regression
+     "categorical": [{"column": ..., "categories": [...], "frequencies": [...]}],  # --categorical
      "training": {...}}
 
 A file saved by a ``nonlin.sklearn`` estimator fitted on a DataFrame has no
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._categorical import check_categorical
 from ._feature_names import forget_names
 from ._metadata import _is_number  # a JSON number: int or float, not bool
 from ._quoting import cut, printable, quoted, shown_path
@@ -161,6 +163,7 @@ def load_model(path: str) -> tuple[Any, dict[str, Any]]:
             f"the command line needs a model written by 'nonlin train'{fitted}"
         )
     check_cli_metadata(path, model, meta, binary=True)
+    check_categorical(path, meta)
     forget_names(model)  # the columns are matched by name here, then passed as arrays
     return model, meta
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted_list, shown_path
+from .cli_categorical import add_unknown_option, read_model_table
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -39,7 +40,6 @@ from .cli_model import (
 )
 from .cli_paths import check_output_path
 from .cli_stdin import STDIN, data_file
-from .cli_table import read_table
 
 
 def add_predict(subparsers: argparse._SubParsersAction) -> None:
@@ -81,6 +81,7 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         "matched like 'train --exclude'",
     )
     add_missing_option(p, model=True)
+    add_unknown_option(p)
     p.set_defaults(run=run_predict)
 
 
@@ -113,9 +114,11 @@ def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
           kept: KeptColumns | None) -> Any:
     """The model's input columns of ``args.data`` as a ``tabular.Table``; notes on the
     columns not used and on the rows dropped."""
-    table = read_table(args.data, target=None, columns=meta["feature_names"], missing=args.missing,
-                       fill_values=training_means(meta, args.missing, args.model),
-                       columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype)
+    table = read_model_table(  # read_table, with the model's categorical columns one-hot encoded
+        args.data, meta, unknown=args.unknown, complete=kept is not None, target=None,
+        columns=meta["feature_names"], missing=args.missing, columns_option=MODEL_INPUT,
+        fill_values=training_means(meta, args.missing, args.model), model=args.model,
+        dtype=model.dtype)
     unused = [name for name in table.extra_columns if kept is None or name not in kept.names]
     if unused:
         note(f"ignoring column(s) the model does not use: {quoted_list(unused, quote=False)}")

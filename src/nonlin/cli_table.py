@@ -59,6 +59,10 @@ def read_table(
                         dtype=dtype, fill_values=fill_values, impute=impute)
     except CSVError as exc:
         message = in_messages(_cli_terms(str(exc), columns_option))
+        if columns_option.startswith("--"):  # train: --categorical first in the advice
+            from .cli_categorical import categorical_advice
+
+            message = categorical_advice(message, path)
         if "no column" in message and _header_looks_like_data(path):
             message += (
                 " (the first line looks like data: the file needs a header row of column names)"

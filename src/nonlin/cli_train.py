@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from ._quoting import quoted, shown_path
+from .cli_categorical import read_training_table
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -39,7 +40,6 @@ from .cli_common import (
 from .cli_model import describe_classes
 from .cli_paths import PLOT_SUFFIX, check_checkpoint_name, check_model_output, check_output_path
 from .cli_stdin import data_file
-from .cli_table import read_table
 from .cli_train_data import Prepared, add_data_options, prepare
 from .cli_train_model import (
     _load_checkpoint,
@@ -176,9 +176,7 @@ def run_train(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = load_resume(_load_checkpoint, args) if args.resume else None
-    table = read_table(args.data, target=args.target, columns=args.columns, missing=args.missing,
-                       impute=args.missing != "mean",  # with the training rows' means: prepare
-                       exclude=args.exclude)
+    table = read_training_table(args)  # read_table; --categorical columns one-hot encoded
     args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None)
     note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ._categorical import keep_one_hot
 from ._quoting import quoted, quoted_list, shown_path
+from .cli_categorical import add_categorical_option
 from .cli_common import UsageError, add_missing_option, name_list, note
 from .cli_labels import distinct, encode_labels, find_classes, note_missing_like, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
@@ -40,7 +42,7 @@ class Prepared:
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """``nonlin train``'s --target, --task, --columns or --exclude, --missing."""
+    """``nonlin train``'s --target, --task, --columns or --exclude, --missing, --categorical."""
     group = parser.add_argument_group("data")
     group.add_argument(
         "--target",
@@ -72,6 +74,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "are used), matched like --target",
     )
     add_missing_option(group)
+    add_categorical_option(group)
 
 
 def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
@@ -116,6 +119,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
+        keep_one_hot(meta, getattr(table, "categorical", ()))  # one-hot columns: 0 and 1
         meta["training"] = _training_record(args, n, n_val, table.n_dropped)
     standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"],
                  meta["feature_names"], args.data)

@@ -1,0 +1,299 @@
+"""Reading categorical columns (``train --categorical``) for the numeric CSV reader.
+
+The numeric reader (``tabular.read_csv``) reads numbers only. A categorical
+column is therefore read first, in a pass of Python's ``csv`` module, which
+writes a temporary copy of the file with each of its cells replaced by the
+code of its category (0, 1, ...), every other cell as it was (lines and line
+numbers kept); the numeric reader then reads that copy, with its checks,
+``--missing`` handling and messages (which name the data file, not the copy),
+and the codes become one-hot columns (``_categorical.expand``). The copy is
+removed once read. A cell is its text after CSV unquoting, with the ASCII
+spaces and tabs around it stripped as around a number (`` red`` is ``red``);
+text exactly as written otherwise (``007`` and ``7`` are two categories). An
+empty cell (or spaces only) is missing and stays as it is for ``--missing``;
+any other text (``NA`` too) is a category.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._categorical import MAX_CATEGORIES, expand, one_hot_names, raw_columns, sort_categories
+from ._quoting import quoted, quoted_list, shown_path
+from .cli_common import UsageError, check_input_file, name_list, note
+from .cli_stdin import data_file
+from .cli_table import _match_names, header_names, match_listed, name_matcher, read_table
+from .tabular import CSVError, Table
+
+_LEAVE_OUT = "leave it out (--exclude, or --columns without it)"  # train's advice on text
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedTable(Table):
+    """A ``tabular.Table`` whose categorical columns are one-hot encoded: ``X`` holds the
+    model's inputs and ``feature_names`` their names (``colour=red``).
+
+    Attributes
+    ----------
+    categorical : ``{"column", "categories"}`` of each categorical column, in X's order
+    complete : with ``--missing drop`` and rows dropped, (n_rows_in_file,) bool: the rows
+        kept (``predict --keep``); else None
+    """
+
+    categorical: tuple[dict[str, Any], ...] = ()
+    complete: np.ndarray | None = None
+
+
+def add_categorical_option(group: Any) -> None:
+    """``nonlin train --categorical``."""
+    group.add_argument(
+        "--categorical", type=name_list, metavar="COL[,COL...]",
+        help="feature columns to one-hot encode, text or numbers (a zip code, levels 1/2/3): "
+        "one 0/1 input per category seen in DATA, stored in the model; matched like --target",
+    )
+
+
+def add_unknown_option(parser: Any) -> None:
+    """``--unknown`` of ``predict`` and ``evaluate``."""
+    parser.add_argument(
+        "--unknown", choices=("error", "ignore"), default="error",
+        help="a category of a categorical column that training never saw: stop with an error "
+        "naming it (default), or encode it as all zeros (ignore)",
+    )
+
+
+class _Encoder:
+    """One categorical column's cells to codes, while the copy is written."""
+
+    def __init__(self, position: int, name: str, categories: Sequence[str] | None,
+                 unknown: str = "error", path: str = "") -> None:
+        self.position, self.name, self.unknown, self.path = position, name, unknown, path
+        self.learn = categories is None  # train: the categories are the ones found
+        self.codes = {c: str(i) for i, c in enumerate(categories or ())}
+        self.unseen_code = str(len(self.codes))
+        self.unseen: dict[str, int] = {}  # --unknown ignore: each unseen category's count
+
+    def code(self, cell: str, line: int) -> str:
+        text = cell.strip(" \t")
+        if not text:
+            return cell  # missing: as written, for the reader's --missing
+        found = self.codes.get(text)
+        if found is not None:
+            return found
+        if self.learn:
+            if len(self.codes) >= MAX_CATEGORIES:
+                raise UsageError(
+                    f"{shown_path(self.path)}, line {line}, column {quoted(self.name)}: more "
+                    f"than {MAX_CATEGORIES} categories, one model input each; leave the column "
+                    "out of --categorical (an id, a free text?)")
+            found = self.codes[text] = str(len(self.codes))
+            return found
+        if self.unknown == "error":
+            raise UsageError(
+                f"{shown_path(self.path)}, line {line}, column {quoted(self.name)}: category "
+                f"{quoted(text)} was not seen in training; the model knows "
+                f"{quoted_list(list(self.codes))} (--unknown ignore encodes it as all zeros)")
+        self.unseen[text] = self.unseen.get(text, 0) + 1
+        return self.unseen_code
+
+
+def read_training_table(args: argparse.Namespace) -> Any:
+    """``nonlin train``'s data: ``read_table`` as without ``--categorical``, else with the
+    ``--categorical`` columns one-hot encoded (an :class:`EncodedTable`)."""
+    options = {"target": args.target, "columns": args.columns, "missing": args.missing,
+               "impute": args.missing != "mean",  # with the training rows' means: prepare
+               "exclude": args.exclude}
+    if not getattr(args, "categorical", None):
+        return read_table(args.data, **options)
+    path = args.data
+    check_input_file(data_file(path))
+    names = header_names(path)
+    target, columns = _match_names(path, args.target, args.columns, "--columns", None,
+                                   args.exclude)
+    features = columns if columns is not None else [n for n in names if n and n != target]
+    listed = match_listed(path, names, args.categorical, "--categorical")
+    for name in listed:
+        if name not in features:
+            why = ("is the target (its text is read as class labels already)" if name == target
+                   else "is left out of the features (--columns, --exclude)")
+            raise UsageError(f"{shown_path(path)}: --categorical column {quoted(name)} {why}; "
+                             "leave it out of --categorical")
+    encoders = [_Encoder(names.index(name), name, None, path=path) for name in listed]
+    options.update(target=target, columns=features, exclude=None)
+    with _copy_of(path) as copy:
+        table = _read_copy(path, copy, encoders, options)
+    categories = [sort_categories(encoder.codes) for encoder in encoders]
+    for encoder, found in zip(encoders, categories, strict=True):  # first seen -> sorted
+        _recode(table.X, features.index(encoder.name), encoder.codes, found)
+    result = _encoded(table, {features.index(e.name): (e.name, c, None)
+                              for e, c in zip(encoders, categories, strict=True)})
+    shown = ", ".join(f"{quoted(e.name)} ({len(c)})" for e, c in zip(encoders, categories,
+                                                                     strict=True))
+    note(f"one-hot encoding {shown}: {result.X.shape[1]} inputs in all (--categorical)")
+    return result
+
+
+def read_model_table(path: str, meta: dict[str, Any], *, unknown: str = "error",
+                     complete: bool = False, **options: Any) -> Any:
+    """``predict``'s and ``evaluate``'s data: ``read_table(path, **options)``, ``options``
+    given for the model's ``feature_names``; with the model's categorical columns read as
+    their categories and one-hot encoded (an :class:`EncodedTable`; ``complete``: find
+    which rows ``--missing drop`` kept)."""
+    if not meta.get("categorical"):
+        return read_table(path, **options)
+    raw, entries = raw_columns(meta)
+    fill = options.get("fill_values")
+    inputs = np.cumsum([0] + [len(entries[j]["categories"]) if j in entries else 1
+                              for j in range(len(raw))])
+    if fill is not None:  # -1: a missing category, filled with the frequencies by expand
+        options["fill_values"] = [-1.0 if j in entries else fill[inputs[j]]
+                                  for j in range(len(raw))]
+    options["columns"] = raw
+    check_input_file(data_file(path))
+    names = header_names(path)
+    match = name_matcher(names, path)
+    if any(match(e["column"]) not in names for e in entries.values()):
+        return read_table(path, **options)  # which names the column not found
+    encoders = {j: _Encoder(names.index(match(e["column"])), e["column"], e["categories"],
+                            unknown, path) for j, e in entries.items()}
+    with _copy_of(path) as copy:
+        table = _read_copy(path, copy, list(encoders.values()), options)
+        kept = None
+        if complete and table.n_dropped:
+            from .cli_keep import _complete_rows
+
+            kept = _complete_rows(copy, table)
+    for encoder in encoders.values():
+        if encoder.unseen:
+            note(f"column {quoted(encoder.name)}: {sum(encoder.unseen.values())} cell(s) of "
+                 f"categories not seen in training ({quoted_list(list(encoder.unseen))}), "
+                 "encoded as all zeros (--unknown ignore)")
+    blocks = {j: (e["column"], e["categories"], e["frequencies"]) for j, e in entries.items()}
+    return _encoded(table, blocks, kept)
+
+
+def categorical_advice(message: str, path: str) -> str:
+    """``train``'s message on a feature column of text, with ``one-hot encode it
+    (--categorical COLUMN)`` put first in its advice, naming the column."""
+    at = message.find(_LEAVE_OUT)
+    if at < 0:
+        return message
+    try:
+        names = header_names(path)
+    except (OSError, ValueError, UsageError):
+        names = []
+    found = max(((message.rfind(f"column {quoted(n)}", 0, at), n) for n in names),
+                default=(-1, ""))
+    if found[0] < 0:
+        return message[:at] + "one-hot encode it (--categorical COLUMN), " + message[at:]
+    from .cli_train_model import shell_word
+
+    return (message[:at] + f"one-hot encode it (--categorical {shell_word(found[1])}), "
+            + message[at:])
+
+
+@contextlib.contextmanager
+def _copy_of(path: str) -> Iterator[str]:
+    """A path for the encoded copy of ``path``, in a temporary folder removed at the end."""
+    try:
+        folder = tempfile.mkdtemp(prefix="nonlin-onehot-")
+    except OSError as exc:
+        raise UsageError(f"{shown_path(path)}: cannot make a temporary folder for the one-hot "
+                         f"encoded copy ({exc.strerror or exc})") from None
+    try:
+        yield os.path.join(folder, "data.csv")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_copy(path: str, copy: str, encoders: list[_Encoder], options: dict[str, Any]) -> Any:
+    """Write the encoded copy of ``path`` to ``copy`` and ``read_table`` it; messages name
+    ``path``."""
+    _write_copy(path, copy, encoders)
+    try:
+        return read_table(copy, **options)
+    except (CSVError, UsageError) as exc:
+        message = str(exc).replace(shown_path(copy), shown_path(path))
+        for encoder in encoders:  # a missing cell (--missing error): no number was expected
+            message = message.replace(f"column {quoted(encoder.name)}: expected a number,",
+                                      f"column {quoted(encoder.name)}: expected a category,")
+        raise type(exc)(message) from None
+
+
+def _write_copy(path: str, copy: str, encoders: list[_Encoder]) -> None:
+    """``path`` (DATA.csv) with each encoder's column coded, record by record, to ``copy``;
+    a ragged row is copied as it is (the reader names it)."""
+    line = 1
+    try:
+        with open(data_file(path), encoding="utf-8-sig", newline="") as source, \
+                open(copy, "w", encoding="utf-8", newline="") as target:
+            reader = csv.reader(source, strict=True)
+            writer = csv.writer(target, lineterminator="\n")
+            header = next(reader, None)
+            if header is None:
+                return
+            writer.writerow(header)
+            line = reader.line_num + 1
+            for row in reader:
+                if len(row) == len(header):
+                    for encoder in encoders:
+                        row[encoder.position] = encoder.code(row[encoder.position], line)
+                writer.writerow(row)
+                line = reader.line_num + 1
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise CSVError(f"{shown_path(path)}, line {line}: cannot read the --categorical "
+                       f"column(s) ({exc})") from None
+    except OSError as exc:
+        raise UsageError(f"{shown_path(path)}: cannot write its one-hot encoded copy to "
+                         f"{os.path.dirname(copy)} ({exc.strerror or exc})") from None
+
+
+def _recode(X: np.ndarray, j: int, codes: dict[str, str], categories: list[str]) -> None:
+    """Column ``j`` of ``X``: the codes of first appearance to the sorted ``categories``'."""
+    order = {category: i for i, category in enumerate(categories)}
+    remap = np.array([order[text] for text in codes], dtype=X.dtype)
+    column = X[:, j]
+    present = ~np.isnan(column)
+    column[present] = remap[column[present].astype(np.intp)]
+
+
+def _encoded(table: Table, blocks: dict[int, tuple[str, list[str], Any]],
+             complete: np.ndarray | None = None) -> EncodedTable:
+    """``table`` with its categorical columns one-hot encoded: ``blocks[j]`` is column
+    ``j``'s name (as the model spells it), categories and frequencies (or None)."""
+    names: list[str] = []
+    missing: list[int] = []
+    filled = []
+    for j, name in enumerate(table.feature_names):
+        count = table.n_missing[j] if table.n_missing else 0
+        if j not in blocks:
+            names.append(name)
+            missing.append(count)
+            continue
+        column, categories, _ = blocks[j]
+        names += one_hot_names(column, categories)
+        missing += [0] * len(categories)  # said here, not by note_filled
+        if count:
+            filled.append(f"{column} ({count})")
+    if filled:
+        note(f"filled the missing cells of categorical column(s) {', '.join(filled)} with the "
+             "training frequencies of their categories (--missing mean)")
+    if len(set(names)) != len(names):
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise UsageError(f"the one-hot input {quoted(repeated)} has the name of another input "
+                         "column; rename that column in the file")
+    entries = tuple({"column": blocks[j][0], "categories": blocks[j][1]} for j in sorted(blocks))
+    X = expand(table.X, {j: (len(k), f) for j, (_, k, f) in blocks.items()})
+    return EncodedTable(X, table.y, tuple(names), table.target, table.n_dropped,
+                        table.extra_columns, tuple(missing) if table.n_missing else (),
+                        entries, complete)
