@@ -210,6 +210,19 @@ def test_l2_and_batch_norm_shape_the_network_and_info_shows_them(
     assert "  l2: 0.001\n  batch_norm: True\n" in out and "BatchNorm(" in out
 
 
+def test_l2_is_in_a_regressors_final_loss_as_in_its_val_loss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The penalty is part of every loss (Keras' convention): the final validation loss of a
+    regressor is its last ``val_loss``, penalty included, as a classifier's already was."""
+    _data(tmp_path)
+    assert _train(tmp_path, "--target", "a", "--columns", "b", "--task", "regression",
+                  "--l2", "0.5") == 0
+    record = nonlin.load(tmp_path / "m.safetensors").metadata["training"]
+    final, last = record["final"]["validation"]["loss"], record["history"]["val_loss"][-1]
+    assert final == pytest.approx(last, rel=1e-6) and final > 0.5
+
+
 def test_a_checkpoint_resumes_with_its_weights_and_refuses_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

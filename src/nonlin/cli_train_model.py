@@ -22,7 +22,7 @@ from ._quoting import shown_path
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_run_options
-from .cli_weights import fit_weights, hidden_block, output_dense
+from .cli_weights import fit_weights, hidden_block, output_dense, with_penalty
 
 
 def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
@@ -137,8 +137,9 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
     """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
     regressor, :func:`_regression_scores`."""
-    if meta["task"] != "classification":
-        return _regression_scores(model, X, y, meta["target_preprocessing"]["scale"][0])
+    if meta["task"] != "classification":  # --l2: the penalty added, as evaluate_dataset does
+        return with_penalty(model, _regression_scores(
+            model, X, y, meta["target_preprocessing"]["scale"][0]))
     from .data import Dataset
     from .evaluation import evaluate_dataset
     from .metrics import Accuracy

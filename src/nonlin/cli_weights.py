@@ -193,3 +193,13 @@ def fit_weights(meta: dict[str, Any], weights: np.ndarray | None, n_train: int) 
     if weights is not None:
         options["sample_weight"] = weights[:n_train]
     return options
+
+
+def with_penalty(model: Any, scores: dict[str, Any]) -> dict[str, Any]:
+    """A regressor's final ``scores`` with the --l2 penalty added to its ``loss``, as
+    ``fit`` adds it to ``loss`` and ``val_loss`` (unchanged without ``--l2``)."""
+    if any(getattr(layer, "l2", 0) for layer in model.layers):
+        from .evaluation import penalty
+
+        scores["loss"] += penalty(model)
+    return scores
