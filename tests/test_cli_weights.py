@@ -115,6 +115,24 @@ def test_weight_column_is_no_feature_and_multiplies_with_the_class_weights(
     assert trained.metadata["training"]["weight"] == "w"
 
 
+def test_weight_column_beside_categorical_columns_from_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sys
+
+    text = "c,a,w,y\n" + "".join(f"{'rgb'[i % 3]},{i % 7},{i % 4},{'yn'[i % 5 == 0]}\n"
+                                  for i in range(40))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), "utf-8"))
+    assert cli.main(["train", "-", "--target", "y", "--categorical", "c", "--weight", "w",
+                     "--hidden", "2", "--epochs", "1", "--quiet", "-o",
+                     str(tmp_path / "m.safetensors")]) == 0
+    assert "one-hot encoding 'c' (3): 4 inputs in all" in capsys.readouterr().err
+    model = nonlin.load(tmp_path / "m.safetensors")
+    assert model.metadata["feature_names"] == ["c=b", "c=g", "c=r", "a"]
+    assert model.metadata["training"]["weight"] == "w"
+
+
 def test_missing_drop_leaves_out_a_row_without_a_weight(
     tmp_path: Path, fit_calls: list[dict[str, Any]]
 ) -> None:
