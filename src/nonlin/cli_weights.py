@@ -17,7 +17,7 @@ a missing weight is an error naming its line. A negative weight is an error nami
 its line and value, and so are weights that are all 0 on the training rows.
 
 ``--l2 ALPHA`` gives every ``Dense`` layer ``l2=ALPHA`` (``ALPHA * sum(W**2)`` added
-to the training loss, Keras' convention); ``--batch-norm`` puts a ``BatchNorm``
+to the loss, ``val_loss`` and the final losses too: Keras' convention); ``--batch-norm`` puts a ``BatchNorm``
 between each hidden ``Dense`` and its activation, as the estimators' ``batch_norm``.
 The training record of the model file keeps each option given (and the class
 weights used); a run without them records and trains exactly as before.
@@ -57,7 +57,7 @@ def add_network_extras(group: Any) -> None:
     group.add_argument(
         "--l2", type=_l2, metavar="ALPHA",
         help="L2 penalty ALPHA * sum(W**2) of every Dense layer's weights, added to the "
-        "training loss (Keras' convention), e.g. 1e-4 (default: none)",
+        "loss (Keras' convention), e.g. 1e-4 (default: none)",
     )
     group.add_argument("--batch-norm", action="store_true",
                        help="batch normalization before each hidden activation")
