@@ -17,8 +17,9 @@ a missing weight is an error naming its line. A negative weight is an error nami
 its line and value, and so are weights that are all 0 on the training rows.
 
 ``--l2 ALPHA`` gives every ``Dense`` layer ``l2=ALPHA`` (``ALPHA * sum(W**2)`` added
-to the loss, ``val_loss`` and the final losses too: Keras' convention); ``--batch-norm`` puts a ``BatchNorm``
-between each hidden ``Dense`` and its activation, as the estimators' ``batch_norm``.
+to the loss, ``val_loss`` and the final losses too: Keras' convention);
+``--batch-norm`` puts a ``BatchNorm`` between each hidden ``Dense`` and its
+activation, as the estimators' ``batch_norm``.
 The training record of the model file keeps each option given (and the class
 weights used); a run without them records and trains exactly as before.
 """
