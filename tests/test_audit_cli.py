@@ -280,7 +280,7 @@ def test_ctrl_c_while_reading_the_data_says_nothing_was_saved(tmp_path, monkeypa
 
     (tmp_path / "d.csv").write_text("a,b,y,z\n" + _rows(20, 0))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_train, "read_training_table", interrupted)  # read_table, one-hot
+    monkeypatch.setattr(cli_train, "read_weighted_table", interrupted)  # read_table, one-hot
     assert cli.main(["train", "d.csv", "--target", "y", "--quiet", "--out", "m.safetensors"]) == 130
     err = capsys.readouterr().err
     assert "interrupted before training started; nothing saved" in err, err

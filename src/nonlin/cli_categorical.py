@@ -139,7 +139,8 @@ def read_training_table(args: argparse.Namespace) -> Any:
                               for e, c in zip(encoders, categories, strict=True)})
     shown = ", ".join(f"{quoted(e.name)} ({len(c)})" for e, c in zip(encoders, categories,
                                                                      strict=True))
-    note(f"one-hot encoding {shown}: {result.X.shape[1]} inputs in all (--categorical)")
+    inputs = result.X.shape[1] - bool(getattr(args, "weight", None))  # --weight: read last
+    note(f"one-hot encoding {shown}: {inputs} inputs in all (--categorical)")
     return result
 
 

@@ -159,6 +159,8 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
             entries, list) else []
         named = [c for c in columns if isinstance(c, str)]
         one_hot = ["--categorical", ",".join(named)] if named and named == columns else []
+        weight = training.get("weight")  # a column of DATA, as --categorical's are
+        one_hot += ["--weight", weight] if isinstance(weight, str) else []
         words = ["nonlin", "train", training["data"], "--target", meta["target"], *one_hot,
                  "--epochs", epochs, *out, "--resume", path]
         lines += [f"resume:     {' '.join(map(shell_word, words))}",

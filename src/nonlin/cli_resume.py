@@ -21,7 +21,10 @@ from .cli_common import UsageError
 
 # option dest -> how the training record spells its value (the same name)
 _RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_size",
-                "early_stopping", "seed", "val_split", "missing")
+                "early_stopping", "seed", "val_split", "missing", "class_weight", "weight",
+                "l2", "batch_norm")
+# recorded only when given (a run without them records as before): absent is the default
+_WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm")
 _NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
 
 
@@ -51,6 +54,11 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
 
     if value is None and action.default is None:
         return None  # an option left out (--early-stopping)
+    if action.nargs == 0:  # a flag (--batch-norm)
+        if isinstance(value, bool):
+            return value
+        raise ModelFileError(path, f"expected true or false, received {quoted(value, 80)}",
+                             f"metadata['training'][{option!r}]")
     try:
         if option in _NAMES:
             registry.lookup(option, value)  # a ValueError for a non-str too
@@ -98,9 +106,10 @@ def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
         _refuse(args, "task", task, meta["task"])
     actions = {action.dest: action for action in _train_parser()[1]._actions}
     for option in _RUN_OPTIONS:
-        if option not in record:
+        if option not in record and option not in _WHEN_GIVEN:
             continue  # a checkpoint from before the option was recorded
-        value = _recorded(args.resume, option, record[option], actions[option])
+        value = (_recorded(args.resume, option, record[option], actions[option])
+                 if option in record else actions[option].default)
         if option not in given:
             setattr(args, option, value)
         elif not _same(option, getattr(args, option), value):

@@ -18,7 +18,6 @@ import sys
 from typing import Any
 
 from ._quoting import quoted, shown_path
-from .cli_categorical import read_training_table
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -54,11 +53,14 @@ from .cli_train_model import (
     save_failure,
     storable_history,
 )
+from .cli_weight_column import read_weighted_table
+from .cli_weights import add_network_extras
 
 EXAMPLE = """examples:
   nonlin train iris.csv --target species --hidden 32,16 --epochs 100 --plot curves.png
   nonlin train houses.csv --target price --task regression --early-stopping 10
   nonlin train big.csv --target y --columns a,b,c --missing drop --out big.safetensors
+  nonlin train fraud.csv --target fraud --class-weight balanced --l2 1e-4
   nonlin train iris.csv --target species --resume model.checkpoint.safetensors"""
 
 
@@ -88,7 +90,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_network_options(parser: argparse.ArgumentParser) -> None:
-    """--hidden, --activation, --dropout."""
+    """--hidden, --activation, --dropout, --l2, --batch-norm."""
     group = parser.add_argument_group("network")
     group.add_argument(
         "--hidden",
@@ -110,6 +112,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
         metavar="RATE",
         help="dropout rate after each hidden layer, e.g. 0.1 (default 0: none)",
     )
+    add_network_extras(group)  # --l2, --batch-norm
 
 
 def _add_fit_options(parser: argparse.ArgumentParser) -> None:
@@ -176,9 +179,9 @@ def run_train(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = load_resume(_load_checkpoint, args) if args.resume else None
-    table = read_training_table(args)  # read_table; --categorical columns one-hot encoded
+    table, weights = read_weighted_table(args)  # --categorical one-hot encoded, --weight apart
     args.target = table.target  # as the header spells it
-    prepared = prepare(args, table, resumed.model.metadata if resumed else None)
+    prepared = prepare(args, table, resumed.model.metadata if resumed else None, weights)
     note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
     del table
     if resumed:

@@ -26,6 +26,7 @@ from .cli_labels import distinct, encode_labels, find_classes, note_missing_like
 from .cli_model import column_stats, describe_classes, standardize_
 from .cli_resume import check_same_data
 from .cli_table import first_text_cell
+from .cli_weights import add_weight_options, record_weights
 
 MAX_AUTO_CLASSES = 20
 _BLOCK_ELEMENTS = 1 << 16  # values per block of a pass over X: small temporaries
@@ -39,6 +40,7 @@ class Prepared:
     y: np.ndarray
     n_val: int
     meta: dict[str, Any]
+    weights: np.ndarray | None = None  # --weight: one per row, in X's order
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +77,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     )
     add_missing_option(group)
     add_categorical_option(group)
+    add_weight_options(group)
 
 
 def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
@@ -95,11 +98,13 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
     return "regression"
 
 
-def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | None) -> Prepared:
+def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | None,
+            weights: np.ndarray | None = None) -> Prepared:
     """Encode the target, shuffle, split, standardize; build the metadata.
 
     ``previous`` is the metadata of a checkpoint being resumed: its task,
     classes and scaling are kept, so the resumed run sees the same numbers.
+    ``weights`` (--weight, one per row) are shuffled with the rows.
     """
     X, y = table.X, np.asarray(table.y)
     n = X.shape[0]
@@ -112,6 +117,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     }
     targets = _encode_targets(args, meta, y, previous, table.n_dropped)
     n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
+    if weights is not None:
+        np.random.default_rng(args.seed).shuffle(weights)  # the rows' permutation
     if meta["task"] == "classification":
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
@@ -121,6 +128,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))
         keep_one_hot(meta, getattr(table, "categorical", ()))  # one-hot columns: 0 and 1
         meta["training"] = _training_record(args, n, n_val, table.n_dropped)
+        record_weights(args, meta, targets[: n - n_val],
+                       None if weights is None else weights[: n - n_val])
     standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"],
                  meta["feature_names"], args.data)
     if meta["task"] == "regression":  # scaled in float64, then rounded to the model's float32
@@ -129,7 +138,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
                      args.data)
         targets = targets.astype(np.float32)
     _describe(args, meta, n, n_val, table)
-    return Prepared(X, targets, n_val, meta)
+    return Prepared(X, targets, n_val, meta, weights)
 
 
 def _shuffle_and_split(

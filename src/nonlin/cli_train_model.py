@@ -22,21 +22,22 @@ from ._quoting import shown_path
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_run_options
+from .cli_weights import fit_weights, hidden_block, output_dense, with_penalty
 
 
 def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
-    """``[Dense(w), activation, (Dropout)] * len(hidden) + [Dense(n_outputs)]``, float32."""
+    """``[Dense(w), (BatchNorm), activation, (Dropout)] * len(hidden) + [Dense(n_outputs)]``,
+    float32 (with ``--l2``, each Dense has ``l2``)."""
     from . import registry
     from .core import Sequential
 
-    dense = registry.lookup("layer", "Dense")
     layers: list[Any] = []
-    for width in args.hidden:
-        layers += [dense(width), registry.activation(args.activation)]
+    for width in args.hidden:  # Dense(width[, l2]), [BatchNorm], activation
+        layers += hidden_block(args, width)
         if args.dropout:
             layers.append(registry.lookup("layer", "Dropout")(args.dropout))
     n_outputs = len(meta["classes"]) if meta["task"] == "classification" else 1
-    layers.append(dense(n_outputs))
+    layers.append(output_dense(args, n_outputs))
     try:
         return Sequential(layers).build(n_features, args.seed, dtype=np.float32)
     except MemoryError as exc:
@@ -100,6 +101,7 @@ def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[
         "metrics": ("accuracy",) if task == "classification" else (),
         "verbose": 0 if args.quiet or sys.stderr is None else 1,  # None: stderr closed
         "initial_epoch": resumed.epoch if resumed else 0,
+        **fit_weights(prepared.meta, prepared.weights, n_train),  # {} without them
     }
 
 
@@ -135,8 +137,9 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
     """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
     regressor, :func:`_regression_scores`."""
-    if meta["task"] != "classification":
-        return _regression_scores(model, X, y, meta["target_preprocessing"]["scale"][0])
+    if meta["task"] != "classification":  # --l2: the penalty added, as evaluate_dataset does
+        return with_penalty(model, _regression_scores(
+            model, X, y, meta["target_preprocessing"]["scale"][0]))
     from .data import Dataset
     from .evaluation import evaluate_dataset
     from .metrics import Accuracy

@@ -1,0 +1,206 @@
+"""``nonlin train``'s weights and regularization: --class-weight, --weight, --l2, --batch-norm.
+
+``--class-weight balanced`` weighs each class ``n_rows / (n_classes * n_rows_of_class)``
+over the training rows (scikit-learn's formula; the validation rows lend nothing);
+``--class-weight yes=5,no=1`` gives labels as the target column writes them (a label
+left out weighs 1, as Keras). ``--weight COLUMN`` reads each row's weight from a
+numeric column of DATA, which is then no feature. Both go to ``fit`` as Keras'
+``class_weight`` and ``sample_weight``, whose product weighs each training row.
+
+Only training is weighted: the per-epoch ``val_loss`` (which ``--early-stopping``
+watches) and the final scores are plain means over the rows, as Keras computes them
+for ``validation_data`` without weights (``class_weight`` never reaches validation).
+
+The weight column is read like a feature cell (``--missing drop`` leaves out a row
+whose weight is missing or not a number), but never filled: with ``--missing mean``
+a missing weight is an error naming its line. A negative weight is an error naming
+its line and value, and so are weights that are all 0 on the training rows.
+
+``--l2 ALPHA`` gives every ``Dense`` layer ``l2=ALPHA`` (``ALPHA * sum(W**2)`` added
+to the loss, ``val_loss`` and the final losses too: Keras' convention);
+``--batch-norm`` puts a ``BatchNorm`` between each hidden ``Dense`` and its
+activation, as the estimators' ``batch_norm``.
+The training record of the model file keeps each option given (and the class
+weights used); a run without them records and trains exactly as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted, quoted_list
+from .cli_common import UsageError
+
+_SYNTAX = "'balanced' or LABEL=WEIGHT pairs such as yes=5,no=1"
+
+
+def add_weight_options(group: Any) -> None:
+    """``--class-weight`` and ``--weight`` (in ``nonlin train``'s data group)."""
+    group.add_argument(
+        "--class-weight", type=class_weight_spec, metavar="balanced|LABEL=W,...",
+        help="weigh the classes of a classifier in the training loss: 'balanced' (n_rows / "
+        "(n_classes * rows of the class), over the training rows) or weights by label as "
+        "the target column writes them, e.g. yes=5,no=1 (a label left out weighs 1)",
+    )
+    group.add_argument(
+        "--weight", metavar="COLUMN",
+        help="column of per-row weights (numbers >= 0; not a feature), multiplied with "
+        "--class-weight; a missing weight is an error (--missing drop leaves its row out)",
+    )
+
+
+def add_network_extras(group: Any) -> None:
+    """``--l2`` and ``--batch-norm`` (in ``nonlin train``'s network group)."""
+    group.add_argument(
+        "--l2", type=_l2, metavar="ALPHA",
+        help="L2 penalty ALPHA * sum(W**2) of every Dense layer's weights, added to the "
+        "loss (Keras' convention), e.g. 1e-4 (default: none)",
+    )
+    group.add_argument("--batch-norm", action="store_true",
+                       help="batch normalization before each hidden activation")
+
+
+def _l2(text: str) -> float:
+    """``--l2``: a finite number >= 0."""
+    value = float(text) if _is_float(text) else math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {quoted(text)}")
+    return value
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def class_weight_spec(text: str) -> str:
+    """``--class-weight``: ``balanced``, or ``LABEL=WEIGHT`` pairs checked here (each weight
+    finite and >= 0, no label twice) and matched to the classes once they are known."""
+    if text.strip() == "balanced":
+        return "balanced"
+    _pairs(text)
+    return text
+
+
+def _pairs(text: str) -> list[tuple[str, float]]:
+    """``"yes=5,no=1"`` -> ``[("yes", 5.0), ("no", 1.0)]``."""
+    pairs = []
+    for part in text.split(","):
+        label, sep, weight = part.rpartition("=")
+        if not sep or not label.strip():
+            raise argparse.ArgumentTypeError(f"expected {_SYNTAX}, received {quoted(text)}")
+        value = float(weight) if _is_float(weight) else -1.0
+        if not (math.isfinite(value) and value >= 0):
+            raise argparse.ArgumentTypeError(
+                f"expected a weight >= 0 for label {quoted(label)}, received {quoted(weight)}")
+        pairs.append((label, value))
+    labels = [label for label, _ in pairs]
+    if len(set(labels)) != len(labels):
+        twice = next(label for label in labels if labels.count(label) > 1)
+        raise argparse.ArgumentTypeError(f"label {quoted(twice)} is given twice in {quoted(text)}")
+    return pairs
+
+
+def hidden_block(args: argparse.Namespace, width: int) -> list[Any]:
+    """``Dense(width[, l2]) [BatchNorm] activation`` of one hidden layer."""
+    from . import registry
+
+    block = [output_dense(args, width)]
+    if getattr(args, "batch_norm", False):
+        block.append(registry.lookup("layer", "BatchNorm")())
+    return [*block, registry.activation(args.activation)]
+
+
+def output_dense(args: argparse.Namespace, units: int) -> Any:
+    """``Dense(units)``, with ``l2=args.l2`` when ``--l2`` is given."""
+    from . import registry
+
+    dense = registry.lookup("layer", "Dense")
+    alpha = getattr(args, "l2", None)
+    return dense(units, l2=alpha) if alpha else dense(units)
+
+
+def record_weights(args: argparse.Namespace, meta: dict[str, Any], codes: np.ndarray,
+                   weights: np.ndarray | None) -> None:
+    """Check the weight options against the task, the classes and the training rows
+    (``codes``: their class indices or targets; ``weights``: their --weight weights) and
+    record them in ``meta["training"]``: nothing when none is given."""
+    record = meta["training"]
+    spec = getattr(args, "class_weight", None)
+    if spec is not None:
+        if meta["task"] != "classification":
+            raise UsageError(f"--class-weight weighs the classes of a classifier; column "
+                             f"{quoted(args.target)} is a regression target here: leave "
+                             "--class-weight out (--weight COLUMN weighs rows of any task)")
+        table = _class_table(args, spec, meta["classes"], codes)
+        record.update(class_weight=spec, class_weights={
+            str(label): table[i] for i, label in enumerate(meta["classes"])})
+        if weights is None:
+            weights = np.ones(codes.shape[0])
+        weights = weights * np.asarray(table)[codes]
+    if weights is not None and not np.any(weights):
+        raise UsageError(f"every one of the {codes.shape[0]} training rows weighs 0 "
+                         "(--weight, --class-weight); expected some rows with a weight > 0")
+    for option in ("weight", "l2", "batch_norm"):
+        if getattr(args, option, None):
+            record[option] = getattr(args, option)
+
+
+def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
+                 codes: np.ndarray) -> list[float]:
+    """Each class's weight: scikit-learn's balanced formula over the training rows (a class
+    with no training row weighs 1: it weighs nothing), or the given ones (1 if left out)."""
+    if spec == "balanced":
+        counts = np.bincount(codes, minlength=len(classes))
+        n = float(codes.shape[0])
+        return [n / (len(classes) * int(c)) if c else 1.0 for c in counts]
+    table = [1.0] * len(classes)
+    for label, value in _pairs(spec):
+        table[_class_index(args, label, classes)] = value
+    return table
+
+
+def _class_index(args: argparse.Namespace, label: str, classes: list[Any]) -> int:
+    """The index of the class ``label`` names: as written, else without the spaces around
+    it, else as the same number (``1.0`` is the class 1)."""
+    shown = [str(c) for c in classes]
+    for text in (label, label.strip()):
+        if text in shown:
+            return shown.index(text)
+    number = float(label) if _is_float(label) else None
+    for i, c in enumerate(classes):
+        if number is not None and isinstance(c, int) and float(c) == number:
+            return i
+    raise UsageError(f"--class-weight: column {quoted(args.target)} has no class "
+                     f"{quoted(label)}; expected one of its classes "
+                     f"{quoted_list(shown)}")
+
+
+def fit_weights(meta: dict[str, Any], weights: np.ndarray | None, n_train: int) -> dict:
+    """``fit``'s ``class_weight`` and ``sample_weight`` from the training record and the
+    --weight weights (of the training rows, the first ``n_train``); {} without them."""
+    options: dict[str, Any] = {}
+    recorded = meta.get("training", {}).get("class_weights")
+    if isinstance(recorded, dict):
+        options["class_weight"] = {i: float(recorded[str(label)])
+                                   for i, label in enumerate(meta["classes"])}
+    if weights is not None:
+        options["sample_weight"] = weights[:n_train]
+    return options
+
+
+def with_penalty(model: Any, scores: dict[str, Any]) -> dict[str, Any]:
+    """A regressor's final ``scores`` with the --l2 penalty added to its ``loss``, as
+    ``fit`` adds it to ``loss`` and ``val_loss`` (unchanged without ``--l2``)."""
+    if any(getattr(layer, "l2", 0) for layer in model.layers):
+        from .evaluation import penalty
+
+        scores["loss"] += penalty(model)
+    return scores
