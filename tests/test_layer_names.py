@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import io
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,18 @@ def test_the_same_model_gets_the_same_names_every_time() -> None:
     assert Dense(3).name == "dense"  # in no model: the class name
 
 
+def test_a_model_pickled_before_names_existed_names_its_layers_when_unpickled() -> None:
+    model = Sequential([Dense(2), ReLU(), Dense(1)]).build(3, seed=0)
+    for layer in model.layers:  # what a layer pickled by older code holds: no name at all
+        del layer.__dict__["_name"], layer.__dict__["_auto_name"]
+    del model.__dict__["_name"]
+    again = pickle.loads(pickle.dumps(model))
+    assert [layer.name for layer in again.layers] == ["dense", "re_lu", "dense_1"]
+    assert again.name == "sequential" and "name" not in again.get_config()
+    named = pickle.loads(pickle.dumps(Sequential([Dense(2, name="h")], name="m")))
+    assert (named.name, named.layers[0].name) == ("m", "h")
+
+
 def test_two_layers_given_one_name_are_refused_naming_both_positions() -> None:
     message = r"unique layer names.*name='h' at layers\[0\] and layers\[2\]"
     with pytest.raises(ValueError, match=message):
@@ -103,8 +116,13 @@ def test_get_layer_by_name_and_by_index_as_keras() -> None:
         model.get_layer("hidden", 0)
     with pytest.raises(ValueError, match=r"index in \[-3, 2\].*Received: index=3"):
         model.get_layer(index=3)
-    with pytest.raises(TypeError, match="integer index"):
-        model.get_layer(index=True)
+    for index in (True, 1.0, "0"):
+        with pytest.raises(TypeError, match="Expected an integer index"):
+            model.get_layer(index=index)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"No such layer: 1 \(a position is get_layer\(index=1"):
+        model.get_layer(1)  # type: ignore[arg-type]  # Keras' first argument is the name
+    with pytest.raises(ValueError, match="none: the model has no layers"):
+        Sequential().get_layer("dense")
 
 
 def test_the_model_name() -> None:

@@ -21,6 +21,7 @@ given names is what it was before names existed. ``NamedModel`` is a mixin of
 
 from __future__ import annotations
 
+import contextlib
 import operator
 from typing import Any
 
@@ -143,6 +144,13 @@ class NamedModel:
     def name(self, value: str) -> None:
         self._name = check_name(value)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling: the attributes back, then the layers named by position (a model
+        pickled before names existed holds none; duplicates are left for build to refuse)."""
+        self.__dict__.update(state)
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            assign_names(self.layers)
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
         """Keras' ``model.get_layer``: the layer called ``name`` or the one at ``index``
         (``model.layers[index]``), exactly one of the two.
@@ -155,15 +163,23 @@ class NamedModel:
                              f"name={quoted(name)}, index={quoted(index)}")
         names = assign_names(self.layers)
         if index is not None:
-            if isinstance(index, bool):
-                raise TypeError(f"Expected an integer index. Received: index={index!r}")
-            i = operator.index(index)
-            if not -len(self.layers) <= i < len(self.layers):
-                raise ValueError(f"Expected an index in [{-len(self.layers)}, "
-                                 f"{len(self.layers) - 1}] for a model of {len(self.layers)} "
-                                 f"layers. Received: index={i}")
-            return self.layers[i]
+            return self.layers[_position(index, len(self.layers))]
         if name in names:
             return self.layers[names.index(name)]
-        raise ValueError(f"No such layer: {quoted(name)}. Expected one of the model's layer "
-                         f"names: {', '.join(names) or '(none: the model has no layers)'}")
+        hint = f" (a position is get_layer(index={name}))" if isinstance(name, int) else ""
+        raise ValueError(f"No such layer: {quoted(name)}{hint}. Expected one of the model's "
+                         f"layer names: {', '.join(names) or '(none: the model has no layers)'}")
+
+
+def _position(index: Any, n_layers: int) -> int:
+    """``get_layer``'s ``index``, an int in [-n_layers, n_layers), as an int."""
+    try:
+        if isinstance(index, bool):
+            raise TypeError
+        i = operator.index(index)
+    except TypeError:
+        raise TypeError(f"Expected an integer index. Received: index={quoted(index)}") from None
+    if not -n_layers <= i < n_layers:
+        raise ValueError(f"Expected an index in [{-n_layers}, {n_layers - 1}] for a model of "
+                         f"{n_layers} layers. Received: index={i}")
+    return i
