@@ -8,7 +8,8 @@ them forward and backward, and delegates ``fit`` to ``nonlin.train``. Weights, n
 the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation``),
 ``add``, ``pop`` and ``*_on_batch`` methods come from the ``KerasMethods`` mixin
 (``nonlin._keras_methods``); ``len``, indexing, iteration
-and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``).
+and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``); ``name`` and
+``get_layer`` from ``NamedModel`` (``nonlin._layer_names``).
 """
 
 from __future__ import annotations
