@@ -206,7 +206,7 @@ def test_the_command_line_trains_with_them(tmp_path: Path,
     assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--epochs", "1",
                      "--hidden", "4", "--activation", "hard_silu", "--quiet", "--out", out]) == 0
     assert cli.main(["info", out]) == 0
-    assert "HardSwish()" in capsys.readouterr().out
+    assert "hard_swish (HardSwish)" in capsys.readouterr().out  # the summary's name (Class)
     with pytest.raises(SystemExit):
         cli.main(["train", "--help"])
     shown = capsys.readouterr().out

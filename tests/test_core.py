@@ -141,7 +141,7 @@ def test_bad_arguments_say_what_they_received(call, message):
 def test_summary_and_repr():
     model = mlp().build(4, 0)
     text = model.summary()
-    assert "Dense(units=5" in text and "Total params: 48" in text
+    assert "dense (Dense)      (None, 5)" in text and "Total params: 48" in text
     assert model.count_params() == 4 * 5 + 5 + 5 * 3 + 3 * 2 + 2
     assert repr(model).startswith("Sequential([Dense(units=5")
     assert "shape=(4, 5)" in repr(model.parameters()[0])

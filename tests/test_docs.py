@@ -66,6 +66,7 @@ def _guide(ns: dict, folder: Path) -> None:
     assert ns["loaded"].optimizer.iterations == 105  # "Adam 105": 5 + 2 epochs of 15 steps
     assert (ns["ck"].epoch, ns["ck"].step) == (2, 30)
     assert [w.shape for w in ns["grown"].get_weights()] == [(3, 8), (8,)]  # after pop()
+    assert [layer.name for layer in ns["named"].layers] == ["hidden", "tanh", "dense"]
     assert ns["ported"].count_params() == 1795 and (folder / "best.safetensors").exists()
 
 

@@ -220,8 +220,9 @@ def test_config_weights_and_summary() -> None:
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
     assert [w.shape for w in model.get_weights()] == [(3, 5), (5,), (5,), (5,), (5, 2), (2,)]
     assert model.count_params() == 20 + 10 + 12
-    assert "LayerNormalization(axis=-1, epsilon=0.001, center=True, scale=True)" in str(
-        model.summary())
+    assert "layer_normalization (LayerNormalization)" in str(model.summary())
+    assert repr(model.layers[1]) == ("LayerNormalization(axis=-1, epsilon=0.001, center=True, "
+                                     "scale=True)")
 
 
 def test_a_frozen_layer_keeps_its_weights_and_skips_their_gradients() -> None:

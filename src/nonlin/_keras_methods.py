@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._layer_names import assign_names
 from ._model_state import _BUILT_BY, _builder
 from ._quoting import quoted
 from .core import Layer, LayerProtocol
@@ -61,7 +62,8 @@ class KerasMethods:
             Refused (``TypeError``) if it is not a layer, as by the constructor (Keras
             raises ``ValueError`` there); refused (``ValueError``) if it is in the model
             already: one object at two places would share its weights and its cached
-            batch (Keras 3 lets the same instance in again, shared).
+            batch (Keras 3 lets the same instance in again, shared); refused
+            (``ValueError``) if it was given the name of a layer in the model (as Keras).
 
         Notes
         -----
@@ -82,6 +84,7 @@ class KerasMethods:
                 raise ValueError(f"Expected each layer once in a model. Received: layer="
                                  f"{quoted(layer)}, which is layers[{i}] already; create a new "
                                  "layer for each place")
+        assign_names([*self.layers, layer])  # a name given twice is refused (Keras)
         self.layers.append(layer)
         self._edited()
         if self.n_features_in is not None and getattr(type(layer), "cast_state", None) is \

@@ -262,7 +262,8 @@ class ModelState:
     # -- description --------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The architecture as JSON-able data (layer class names and configs); a frozen
-        layer's config has ``"trainable": False``, as Keras records it."""
+        layer's config has ``"trainable": False``, as Keras records it; ``"name"`` when given."""
+        from ._layer_names import name_config
         from ._trainable import is_trainable
 
         return {
@@ -273,7 +274,7 @@ class ModelState:
                 for layer in self.layers
             ],
             "n_features_in": self.n_features_in,
-            "dtype": self.dtype.name,
+            "dtype": self.dtype.name, **name_config(self),
         }
 
     @overload

@@ -109,15 +109,15 @@ def _check_format(meta: dict[str, str], path: str) -> None:
                                    f"{quoted(sorted(unknown), 200)}", "__metadata__")
 
 
-def _read_layers(meta: dict[str, str], path: str) -> list[Any]:
+def _read_layers(meta: dict[str, str], path: str) -> tuple[list[Any], Any]:
     field = "__metadata__['architecture']"
     arch = _field(meta, "architecture", path)
     if (
         not isinstance(arch, dict)
-        or set(arch) != {"layers"}
+        or set(arch) - {"name"} != {"layers"}  # a model's name=, when given
         or not isinstance(arch["layers"], list)
     ):
-        raise ModelFileError(path, "expected {'layers': [...]}", field)
+        raise ModelFileError(path, "expected {'layers': [...]} (and 'name')", field)
     if not arch["layers"]:
         raise ModelFileError(path, "expected at least one layer", field)
     layers = []
@@ -133,7 +133,7 @@ def _read_layers(meta: dict[str, str], path: str) -> list[Any]:
         except Exception as exc:  # any constructor complaint about hostile values
             raise ModelFileError(path, clipped(str(exc), 300),
                                  f"architecture.layers[{i}]") from None
-    return layers
+    return layers, arch.get("name")
 
 
 def _read_shape_fields(meta: dict[str, str], path: str) -> tuple[int, np.dtype]:
@@ -244,13 +244,13 @@ def read_model(
         "optimizer." if "optimizer" in meta or "compile" in meta else None)  # tensors added
     if carried is None or extra_prefix is None:  # a checkpoint read as a model, say
         extra_prefix = carried
-    layers = _read_layers(meta, path)
+    layers, name = _read_layers(meta, path)
     n_features, dtype = _read_shape_fields(meta, path)
     _check_widths(layers, n_features, header, path)
     user = _field(meta, "metadata", path)
     arrays = _read_tensors(data, header, path)
     try:
-        model = Sequential(layers).build(n_features, seed=0, dtype=dtype)
+        model = Sequential(layers, name=name).build(n_features, seed=0, dtype=dtype)
     except Exception as exc:
         raise ModelFileError(path, "the architecture does not build: "
                              f"{clipped(str(exc), 200)}") from None

@@ -10,6 +10,7 @@ from . import registry
 from ._atomic import file_path
 from ._checkpoint_reader import Checkpoint, load_checkpoint
 from ._feature_names import record_names
+from ._layer_names import without_names
 from ._quoting import quoted, quoted_path
 from .core import Sequential
 
@@ -57,8 +58,8 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
                 checkpoint: Checkpoint | None = None) -> Checkpoint:
     """The checkpoint at ``path``, checked against a built ``model``; ``model`` is unchanged.
 
-    The model's architecture, input width and dtype must match the
-    checkpoint's, and ``optimizer`` (an instance or registry name; ``None``: no
+    The model's architecture (its layer and model names aside), input width and dtype
+    must match the checkpoint's, and ``optimizer`` (an instance or registry name; ``None``: no
     check) must be of the checkpoint's class; ``check(saved model)`` runs last (fit's
     feature-name check). ``fit`` reads and checks first, runs its own checks
     with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
@@ -68,7 +69,7 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     if checkpoint is None:
         checkpoint = load_checkpoint(path)
     saved, source = checkpoint.model, file_path(path)
-    mine, theirs = model.get_config(), saved.get_config()
+    mine, theirs = without_names(model.get_config()), without_names(saved.get_config())
     if mine != theirs:
         raise ValueError(f"The checkpoint {quoted_path(source)} holds a different model "
                          f"({_difference(theirs, mine)})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._layer_names import assign_names
 from ._quoting import quoted
 from ._weights import layer_state, layout
 
@@ -28,12 +29,14 @@ def _layer_count(layer: Any) -> int:
 
 
 def table(model: Any) -> list[str]:
-    """The lines of the summary: a row per layer, then the counts (``Not built``)."""
-    rows = [("Layer", "Output", "Params")]
+    """The lines of the summary: a row per layer, ``name (ClassName)`` as Keras shows it,
+    then the counts (``Not built``)."""
+    rows = [("Layer (type)", "Output", "Params")]
     width: Any = model.n_features_in
-    for layer in model.layers:
+    for layer, name in zip(model.layers, assign_names(model.layers), strict=True):
         width = getattr(layer, "units", width)
-        rows.append((repr(layer), f"(None, {width})", f"{_layer_count(layer):,}"))
+        rows.append((f"{name} ({type(layer).__name__})", f"(None, {width})",
+                     f"{_layer_count(layer):,}"))
     cols = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
     rule = "-" * len(lines[0])

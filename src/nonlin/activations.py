@@ -16,8 +16,10 @@ from . import _gelu
 from ._branchless import zeros_for as _zeros
 from ._erfc import Buffers, fresh
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
+from ._layer_names import name_config, set_name
 from ._misuse import keras_keywords, rows_error
 from ._quoting import quoted
+from ._softmax import softmax_into
 from .core import Layer, const, layer_buffer
 from .validation import check_bool, is_real
 
@@ -116,15 +118,18 @@ class LeakyReLU(Layer):
     ----------
     alpha : float, default 0.01
         Slope for negative inputs, ``alpha >= 0``.
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     **keras
         Keras 3's ``negative_slope`` is refused naming ``alpha`` (default 0.3 there).
     """
 
     _y: np.ndarray  # the output, cached by a training forward: y > 0 exactly where x > 0
 
-    def __init__(self, alpha: float = 0.01, **keras: Any) -> None:
+    def __init__(self, alpha: float = 0.01, *, name: str | None = None, **keras: Any) -> None:
         if keras:
             raise keras_keywords(keras, "LeakyReLU")
+        set_name(self, name)
         if not is_real(alpha) or not math.isfinite(alpha) or alpha < 0:
             raise ValueError(f"Expected a finite alpha >= 0. Received: alpha={quoted(alpha)}")
         self.alpha = float(alpha)
@@ -152,7 +157,7 @@ class LeakyReLU(Layer):
         return np.multiply(grad_out, slope, out=slope)
 
     def get_config(self) -> dict[str, Any]:
-        return {"alpha": self.alpha}
+        return {"alpha": self.alpha, **name_config(self)}
 
 
 class GELU(Layer):
@@ -170,12 +175,15 @@ class GELU(Layer):
     approximate : bool, default False
         The tanh approximation (``approximate='tanh'`` in PyTorch). A config without
         this key, from a model saved before the exact form existed, rebuilds this form.
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
     _x: np.ndarray  # the input, cached by a training forward (with the gate's buffers)
 
-    def __init__(self, *, approximate: bool = False) -> None:
+    def __init__(self, *, approximate: bool = False, name: str | None = None) -> None:
         self.approximate = check_bool("approximate", approximate)
+        set_name(self, name)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
@@ -193,7 +201,7 @@ class GELU(Layer):
         return np.multiply(grad_out, slope, out=slope)
 
     def get_config(self) -> dict[str, Any]:
-        return {"approximate": self.approximate}
+        return {"approximate": self.approximate, **name_config(self)}
 
 
 def _buffers(layer: Layer, x: np.ndarray, training: bool) -> Buffers:
@@ -233,35 +241,6 @@ class Softmax(Layer):
         dot = np.add.reduce(grad_in, 1, out=self._s)  # sum_k g_k y_k, by rows
         np.subtract(grad_out, dot[:, None], out=grad_in)
         return np.multiply(grad_in, y, out=grad_in)
-
-
-def softmax_into(x: np.ndarray, out: np.ndarray, m: np.ndarray | None = None,
-                 s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``out = softmax(x)`` by rows, as ``Softmax`` computes it.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n_samples, n_classes)
-        Logits; not modified.
-    out : ndarray of shape (n_samples, n_classes)
-        Receives ``p_ij = exp(x_ij - m_i) / s_i`` (may not be ``x``).
-    m, s : ndarray of shape (n_samples,)
-        Buffers for the row maxima and sums (a training forward's), or None for new arrays.
-
-    Returns
-    -------
-    m, s : ndarray of shape (n_samples, 1)
-        The row maxima and the row sums ``s_i = sum_k exp(x_ik - m_i)``, so that
-        ``log p_ij = (x_ij - m_i) - log s_i`` without the underflow of
-        ``log(out)`` (``evaluate`` scores cross-entropy so).
-    """
-    m = np.max(x, axis=1, out=m)
-    with np.errstate(over="ignore"):  # x - m may be -inf for rows spanning +-1e308
-        np.subtract(x, m[:, None], out=out)
-    np.exp(out, out=out)
-    s = np.add.reduce(out, 1, out=s)
-    np.divide(out, s[:, None], out=out)
-    return m[:, None], s[:, None]
 
 
 class Exp(Layer):

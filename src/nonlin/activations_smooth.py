@@ -16,6 +16,7 @@ import numpy as np
 
 from ._branchless import pick, signed_sigmoid
 from ._layer_inputs import cached, layer_batch
+from ._layer_names import name_config, set_name
 from ._quoting import quoted
 from .activations import _out
 from .core import Layer, const, layer_buffer
@@ -106,12 +107,15 @@ class ELU(Layer):
     ----------
     alpha : float, default 1.0
         Scale of the negative part, finite and ``>= 0`` (Keras' and PyTorch's ``alpha``).
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
     _slope: np.ndarray  # dy/dx, cached by a training forward
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, *, name: str | None = None) -> None:
         self.alpha = _check_alpha(alpha)
+        set_name(self, name)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
@@ -122,7 +126,7 @@ class ELU(Layer):
         return np.multiply(grad_out, slope, out=_out(self, "_grad_in", slope, True))
 
     def get_config(self) -> dict[str, Any]:
-        return {"alpha": self.alpha}
+        return {"alpha": self.alpha, **name_config(self)}
 
 
 # Klambauer et al. (2017), to the digits PyTorch and Keras 3 give them

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._inference import call_layer
+from ._layer_names import Named, name_config
 from ._quoting import quoted
 
 RandomLike = np.random.Generator | np.random.RandomState
@@ -142,8 +143,9 @@ class LayerProtocol(Protocol):
     def get_config(self) -> dict[str, Any]: ...
 
 
-class Layer:
-    """Base class with the protocol's defaults: no parameters, width kept.
+class Layer(Named):
+    """Base class with the protocol's defaults: no parameters, width kept; ``name``
+    (Keras' ``name=`` and ``layer.name``) comes from ``nonlin._layer_names.Named``.
 
     ``input_grad`` is cleared by ``Sequential`` on its first layer, which then
     skips computing ``dL/dx`` (nobody reads the gradient of the data).
@@ -208,7 +210,7 @@ class Layer:
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments as JSON-able values: ``type(self)(**config)`` rebuilds it."""
-        return {}
+        return name_config(self)
 
     def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
         """``layer(x)`` (Keras' and PyTorch's call): ``forward(x, training=training)`` with

@@ -18,7 +18,8 @@ str to JSON text::
 
     "format"          "nonlin"
     "format_version"  1
-    "architecture"    {"layers": [{"class_name": "Dense", "config": {...}}, ...]}
+    "architecture"    {"layers": [{"class_name": "Dense", "config": {...}}, ...]}, and
+                      "name" when the model was given one (a layer's in its config)
     "n_features_in"   3
     "dtype"           "float64"
     "metadata"        {"classes": [...], "feature_names": [...], "preprocessing": {...},
@@ -51,6 +52,7 @@ from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._file_objects import ModelTarget, read_model_bytes, write_model
 from ._header import ModelFileError
+from ._layer_names import name_config
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
 from ._model_suffix import check_model_suffix
@@ -137,7 +139,8 @@ def file_buffer(
     header = {
         "format": to_json_text(FORMAT, "format"),
         "format_version": to_json_text(FORMAT_VERSION, "format_version"),
-        "architecture": to_json_text({"layers": _architecture(model)}, "architecture"),
+        "architecture": to_json_text({"layers": _architecture(model), **name_config(model)},
+                                     "architecture"),
         "n_features_in": to_json_text(model.n_features_in, "n_features_in"),
         "dtype": to_json_text(model.dtype.name, "dtype"),
         "metadata": to_json_text(user, "metadata"),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._layer_inputs import cached
+from ._layer_names import name_config, set_name
 from ._misuse import allocating, layer_input, not_built
 from ._quoting import quoted
 from .core import Layer, Param, RandomLike, const, layer_buffer
@@ -104,13 +105,15 @@ class LayerNormalization(Layer):
         Whether to add ``beta`` (Keras' ``center``, PyTorch's ``bias``).
     scale : bool, default True
         Whether to multiply by ``gamma``.
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     **others
         Refused, naming nonlin's way for PyTorch's keywords (``eps``,
         ``normalized_shape``, ``elementwise_affine``, ``bias``) and Keras' ``rms_scaling``.
     """
 
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, **others: Any) -> None:
+                 scale: bool = True, *, name: str | None = None, **others: Any) -> None:
         if others:
             name = next(iter(others))
             hint = _OTHER_KEYWORDS.get(name)
@@ -127,6 +130,7 @@ class LayerNormalization(Layer):
                              f"Received: epsilon={quoted(epsilon)}")
         self.axis, self.epsilon = int(axis), float(epsilon)
         self.center, self.scale = check_bool("center", center), check_bool("scale", scale)
+        set_name(self, name)
         self.gamma: Param | None = None
         self.beta: Param | None = None
         self._dtype: np.dtype | None = None  # the model's, set by build and cast_state
@@ -209,7 +213,7 @@ class LayerNormalization(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-                "scale": self.scale}
+                "scale": self.scale, **name_config(self)}
 
 
 LayerNorm = LayerNormalization  # PyTorch's name for the same class

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
+from ._layer_names import name_config, set_name
 from ._misuse import (
     allocating,
     dense_grad,
@@ -71,6 +72,9 @@ class Dense(Layer):
         L2 penalty ``l2 * sum(W**2)`` added to the training loss (Keras'
         convention; the bias is not penalized). Its gradient ``2 * l2 * W`` is
         added to ``dL/dW`` in ``backward``.
+    name : str, optional
+        The layer's name (Keras' ``name=``, ``layer.name``); by default its model names it
+        by class and position: ``dense``, ``dense_1``, ... (``nonlin._layer_names``).
     **keras
         Keras' keywords are refused naming nonlin's way: ``activation`` is a layer of
         its own here, ``use_bias`` is ``bias``, ``kernel_initializer`` ``init``,
@@ -79,10 +83,11 @@ class Dense(Layer):
 
     def __init__(
         self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
-        l2: float = 0.0, **keras: Any,
+        l2: float = 0.0, name: str | None = None, **keras: Any,
     ) -> None:
         if keras:
             raise keras_keywords(keras)
+        set_name(self, name)
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={quoted(units)}")
         self._init_name = init if isinstance(init, str) and is_custom(init) else None
@@ -199,7 +204,7 @@ class Dense(Layer):
         }
         if self.l2:
             config["l2"] = self.l2
-        return config
+        return {**config, **name_config(self)}
 
 
 class Dropout(Layer):
@@ -218,12 +223,15 @@ class Dropout(Layer):
     ----------
     rate : float
         Fraction of entries dropped, in [0, 1).
+    name : str, optional
+        The layer's name, as ``Dense``'s.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, name: str | None = None) -> None:
         if not is_real(rate) or not 0 <= rate < 1:
             raise ValueError(f"Expected a rate in [0, 1). Received: rate={quoted(rate)}")
         self.rate = float(rate)
+        set_name(self, name)
         self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
         self._mask: np.ndarray | None = None
         self._keep: np.ndarray | None = None
@@ -269,7 +277,7 @@ class Dropout(Layer):
         return np.multiply(grad_out, mask, out=grad_in)
 
     def get_config(self) -> dict[str, Any]:
-        return {"rate": self.rate}
+        return {"rate": self.rate, **name_config(self)}
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute

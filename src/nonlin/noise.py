@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
+from ._layer_names import name_config, set_name
 from ._misuse import input_error
 from ._quoting import quoted
 from .activations_smooth import SELU_ALPHA, SELU_SCALE
@@ -76,7 +77,7 @@ class NoiseLayer(Layer):
         return out
 
     def get_config(self) -> dict[str, Any]:
-        return {self.knob: getattr(self, self.knob)}
+        return {self.knob: getattr(self, self.knob), **name_config(self)}
 
 
 class AlphaDropout(NoiseLayer):
@@ -97,13 +98,16 @@ class AlphaDropout(NoiseLayer):
     ----------
     rate : float
         Fraction of units dropped, in [0, 1).
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
     _slope: np.ndarray  # a * mask and the offsets (b or a alpha' + b) of the last draw
     _offset: np.ndarray
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, name: str | None = None) -> None:
         self.rate = _check_rate(rate)
+        set_name(self, name)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
@@ -150,12 +154,15 @@ class GaussianDropout(NoiseLayer):
     ----------
     rate : float
         In [0, 1) (Keras takes 1 too, dividing by 0).
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
     _noise: np.ndarray  # 1 + s z, the last training draw
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, name: str | None = None) -> None:
         self.rate = _check_rate(rate)
+        set_name(self, name)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
@@ -186,15 +193,18 @@ class GaussianNoise(NoiseLayer):
     ----------
     stddev : float
         The noise's standard deviation, finite and ``>= 0`` (Keras 3 refuses one above 1).
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
     knob = "stddev"
     _noise: np.ndarray  # stddev * z, the last training draw
 
-    def __init__(self, stddev: float) -> None:
+    def __init__(self, stddev: float, *, name: str | None = None) -> None:
         if not is_real(stddev) or not 0 <= stddev < math.inf:
             raise ValueError(f"Expected a finite stddev >= 0. Received: stddev={quoted(stddev)}")
         self.stddev = float(stddev)
+        set_name(self, name)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)

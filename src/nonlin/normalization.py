@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._layer_inputs import cached
+from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
 from ._state_checks import copy_statistics
@@ -91,13 +92,16 @@ class BatchNorm(Layer):
     momentum : float, default 0.99
         In [0, 1) (Keras' convention: the weight of the old value).
     epsilon : float, default 1e-3
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
     # buffers of a training forward: the batch's mean and variance (reused by backward)
     _mean: np.ndarray
     _var: np.ndarray
 
-    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
+    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, *,
+                 name: str | None = None) -> None:
         if not is_real(momentum) or not (
             0 <= momentum < 1
         ):
@@ -106,6 +110,7 @@ class BatchNorm(Layer):
             raise ValueError("Expected a positive, finite epsilon. "
                              f"Received: epsilon={quoted(epsilon)}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
+        set_name(self, name)
         # None until build; typed as built: forward and backward (the hot path) run built
         self.gamma: Param = None  # type: ignore[assignment]
         self.beta: Param = None  # type: ignore[assignment]
@@ -217,4 +222,4 @@ class BatchNorm(Layer):
         copy_statistics(state, current, "moving_variance")
 
     def get_config(self) -> dict[str, Any]:
-        return {"momentum": self.momentum, "epsilon": self.epsilon}
+        return {"momentum": self.momentum, "epsilon": self.epsilon, **name_config(self)}

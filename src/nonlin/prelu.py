@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._layer_inputs import cached
+from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
 from .activations import _zeros
@@ -49,6 +50,8 @@ class PReLU(Layer):
         ``alpha_initializer="zeros"`` is ``PReLU(init=0.0)``, a plain ReLU at first.
     shared : bool, default False
         One slope for every feature (PyTorch's default ``nn.PReLU()``, one parameter).
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     **other
         Keras' and PyTorch's keywords (``alpha_initializer``, ``num_parameters``,
         ``shared_axes``) are refused with nonlin's way to say the same.
@@ -56,7 +59,8 @@ class PReLU(Layer):
 
     _x: np.ndarray  # the input (in the layer's dtype), cached by a training forward
 
-    def __init__(self, init: float = 0.25, *, shared: bool = False, **other: Any) -> None:
+    def __init__(self, init: float = 0.25, *, shared: bool = False, name: str | None = None,
+                 **other: Any) -> None:
         if other:
             name = next(iter(other))
             hint = _OTHER_NAMES.get(name)
@@ -65,6 +69,7 @@ class PReLU(Layer):
         if not is_real(init) or not math.isfinite(init):
             raise ValueError(f"Expected a finite init. Received: init={quoted(init)}")
         self.init, self.shared = float(init), check_bool("shared", shared)
+        set_name(self, name)
         self.alpha: Param = None  # type: ignore[assignment]  # None until build
 
     def build(self, in_features: int, rng: RandomLike) -> int:
@@ -117,4 +122,4 @@ class PReLU(Layer):
         return [] if self.alpha is None else [self.alpha]
 
     def get_config(self) -> dict[str, Any]:
-        return {"init": self.init, "shared": self.shared}
+        return {"init": self.init, "shared": self.shared, **name_config(self)}

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._layer_inputs import cached
+from ._layer_names import name_config, set_name
 from ._misuse import layer_input, not_built
 from ._quoting import quoted
 from ._state_checks import copy_statistics, negative_entry
@@ -86,6 +87,8 @@ class Normalization(Layer):
         ``>= 0``; given with ``mean``.
     invert : bool, default False
         ``y = mean + x * max(sqrt(variance), 1e-7)``: back from standardized values.
+    name : str, optional
+        The layer's name, as ``Dense``'s (Keras' ``name=``).
     **others
         Refused, with Python's message.
     """
@@ -93,7 +96,7 @@ class Normalization(Layer):
     _fixed_state = True  # no training step changes the statistics: fit does not snapshot them
 
     def __init__(self, axis: int = -1, mean: Any = None, variance: Any = None,
-                 invert: bool = False, **others: Any) -> None:
+                 invert: bool = False, *, name: str | None = None, **others: Any) -> None:
         if others:
             raise TypeError(f"Normalization() got an unexpected keyword argument "
                             f"{quoted(next(iter(others)))}")
@@ -101,6 +104,7 @@ class Normalization(Layer):
             raise ValueError("Expected axis=-1 (or 1), the features of a (n_samples, n_features) "
                              f"batch. Received: axis={quoted(axis)}")
         self.axis, self.invert = int(axis), check_bool("invert", invert)
+        set_name(self, name)
         self._fixed = None if mean is None and variance is None else _given(mean, variance)
         # None until build or adapt; typed as built: forward (the hot path) runs built
         self.mean: np.ndarray = None  # type: ignore[assignment]
@@ -227,7 +231,8 @@ class Normalization(Layer):
     def get_config(self) -> dict[str, Any]:
         # copies of the lists: editing the config must not change the layer (nor its file)
         mean, variance = (None, None) if self._fixed is None else map(copy.copy, self._fixed)
-        return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert}
+        return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert,
+                **name_config(self)}
 
 
 __all__ = ["Normalization"]

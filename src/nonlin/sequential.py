@@ -8,7 +8,8 @@ them forward and backward, and delegates ``fit`` to ``nonlin.train``. Weights, n
 the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation``),
 ``add``, ``pop`` and ``*_on_batch`` methods come from the ``KerasMethods`` mixin
 (``nonlin._keras_methods``); ``len``, indexing, iteration
-and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``).
+and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``); ``name`` and
+``get_layer`` from ``NamedModel`` (``nonlin._layer_names``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import call, infer, predict_rows
 from ._keras_methods import KerasMethods, check_layer
+from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState
 from ._quoting import quoted
 from .core import (
@@ -37,7 +39,7 @@ from .core import (
 from .validation import check_n_features
 
 
-class Sequential(ModelState, KerasMethods, ContainerMethods):
+class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
     """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
 
     Parameters
@@ -45,6 +47,10 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
     layers : sequence of layers, optional
         Objects following the layer protocol (see ``Layer``); none (Keras'
         ``Sequential()``) to ``add`` them one by one.
+    name : str, optional
+        The model's name (Keras' ``name=``, ``model.name``; ``"sequential"`` by default).
+        Layers are named too (``Dense(4, name="hidden")``, else ``dense``, ``dense_1``, ...
+        by position): ``model.get_layer("hidden")`` finds one, ``summary()`` shows them.
 
     Examples
     --------
@@ -64,7 +70,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
     _resume_callbacks: list[dict[str, Any]]
     _resume_partial: dict[str, Any] | None
 
-    def __init__(self, layers: Iterable[LayerProtocol] | None = None) -> None:
+    def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
+                 name: str | None = None) -> None:
         if (isinstance(layers, str | dict | ContainerMethods)  # a model: iterable, not a list
                 or not isinstance(layers, Iterable | None)):
             raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
@@ -72,6 +79,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
         for i, layer in enumerate(self.layers):
             check_layer(layer, f"layers[{i}]")
         self._check_distinct_layers()
+        assign_names(self.layers)  # unique given names; the automatic ones by position
+        self._name = check_name(name)
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
         self.dtype = np.dtype(np.float64)
@@ -99,6 +108,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._check_has_layers()
+        assign_names(self.layers)  # model.layers edited by hand: checked, named anew
         self._claim_layers()
         forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
@@ -255,11 +265,13 @@ class Sequential(ModelState, KerasMethods, ContainerMethods):
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
                              f"Received: config={quoted(config, 200)}")
-        model = cls([layer_from_config(item) for item in config["layers"]])
+        model = cls([layer_from_config(item) for item in config["layers"]],
+                    name=config.get("name"))
         if config.get("n_features_in") is not None:
             model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
         return model
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
-        return f"Sequential([{inner}])"
+        named = "" if self._name is None else f", name={self._name!r}"
+        return f"Sequential([{inner}]{named})"

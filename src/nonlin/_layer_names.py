@@ -1,0 +1,185 @@
+"""Keras' layer and model names: ``Dense(64, name="hidden")``, ``layer.name``,
+``Sequential([...], name="mlp")``, ``model.get_layer("hidden")``.
+
+A layer's name is the one given (``name=``, a non-empty str), else an automatic one, as
+Keras 3 makes it: its class name in snake case (``Dense`` -> ``dense``, ``ReLU`` ->
+``re_lu``), made unique *within its model* by position (the first ``dense``, then
+``dense_1``, ``dense_2``, ...; a name given to another layer of the model is skipped).
+Keras counts in one global table, so a second model gets ``dense_2``; nonlin reads no
+global state, and the same model always gets the same names. Two layers of one model with
+the same given name are refused (``Sequential``, ``add`` and ``build`` check).
+
+``Named`` is the base of ``nonlin.Layer``: its ``__init__`` takes the keyword alone, so a
+layer class without an ``__init__`` of its own (``ReLU``) takes ``name=``; the others
+take it as their own keyword and call ``set_name``. A layer class of a user's own whose
+``__init__`` takes no ``name`` keeps working: it gets the automatic name. ``get_config``
+holds ``"name"`` only when one was given (``name_config``), so the file of a model without
+given names is what it was before names existed. ``NamedModel`` is a mixin of
+``nonlin.sequential.Sequential``: ``name`` (``"sequential"`` unless given) and
+``get_layer``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import operator
+from typing import Any
+
+from ._metric_names import snake_case
+from ._quoting import quoted
+
+
+def check_name(name: Any, what: str = "name") -> str | None:
+    """``name`` when it is None or a non-empty str, else ``TypeError`` / ``ValueError``."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise TypeError(f"Expected a str (or None) {what}. Received: {what}={quoted(name)} of "
+                        f"type {type(name).__name__}")
+    if not name:
+        raise ValueError(f"Expected a non-empty {what}. Received: {what}=''")
+    return name
+
+
+def set_name(layer: Named, name: str | None) -> None:
+    """Record the ``name`` given to ``layer``'s constructor (checked; None: automatic)."""
+    layer._name = check_name(name)
+
+
+def name_config(layer: Any) -> dict[str, str]:
+    """``{"name": ...}`` when the layer (or model) was given a name, else ``{}``: what its
+    ``get_config`` adds."""
+    name = getattr(layer, "_name", None)
+    return {} if name is None else {"name": name}
+
+
+def without_names(config: dict[str, Any]) -> dict[str, Any]:
+    """A model's ``get_config()`` without the names given: what resuming from a checkpoint
+    compares (names change no number)."""
+    layers = [{**item, "config": {k: v for k, v in item["config"].items() if k != "name"}}
+              for item in config["layers"]]
+    return {**{k: v for k, v in config.items() if k != "name"}, "layers": layers}
+
+
+class Named:
+    """A layer's ``name`` (the base of ``nonlin.Layer``; see the module docstring)."""
+
+    _name: str | None = None  # given (name=); None: automatic
+    _auto_name: str | None = None  # set by the model that holds the layer, by position
+
+    def __init__(self, *, name: str | None = None) -> None:
+        set_name(self, name)
+
+    @property
+    def name(self) -> str:
+        """The layer's name (Keras' ``layer.name``): the one given (``name=``), else the
+        automatic one its model gave it by position (``dense``, ``dense_1``, ...), else,
+        in no model yet, its class name in snake case. Setting it gives it a name."""
+        return self._name or self._auto_name or _base(self)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        set_name(self, value)
+
+
+def _base(layer: Any) -> str:
+    return snake_case(type(layer).__name__) or "layer"
+
+
+def _given(layer: Any) -> str | None:
+    """The name given to ``layer``: ``name=`` for a ``Named`` one, a non-empty str
+    ``name`` attribute for another object following the layer protocol."""
+    name = layer._name if isinstance(layer, Named) else getattr(layer, "name", None)
+    return name if isinstance(name, str) and name else None
+
+
+def layer_names(layers: list[Any]) -> list[str]:
+    """The names of ``layers``, one model's, in order (see the module docstring).
+
+    Raises ``ValueError`` naming both positions when two layers were given one name.
+    """
+    given = [_given(layer) for layer in layers]
+    first: dict[str, int] = {}
+    for i, name in enumerate(given):
+        if name is not None and first.setdefault(name, i) != i:
+            raise ValueError(
+                f"Expected unique layer names in a model (Keras: all layers added to a "
+                f"Sequential model should have unique names). Received name={name!r} at "
+                f"layers[{first[name]}] and layers[{i}]")
+    taken, names = set(first), []
+    counts: dict[str, int] = {}
+    for layer, name in zip(layers, given, strict=True):
+        if name is None:
+            base = _base(layer)
+            while name is None or name in taken:
+                count = counts[base] = counts.get(base, -1) + 1
+                name = base if count == 0 else f"{base}_{count}"
+            taken.add(name)
+        names.append(name)
+    return names
+
+
+def assign_names(layers: list[Any]) -> list[str]:
+    """``layer_names(layers)``, each automatic one recorded on its ``Named`` layer (what
+    ``layer.name`` then returns)."""
+    names = layer_names(layers)
+    for layer, name in zip(layers, names, strict=True):
+        if isinstance(layer, Named) and layer._name is None:
+            layer._auto_name = name
+    return names
+
+
+class NamedModel:
+    """``Sequential.name`` and ``get_layer`` (a mixin; see the module docstring)."""
+
+    layers: list[Any]
+    _name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The model's name (Keras' ``model.name``): the one given, else ``"sequential"``."""
+        return self._name or "sequential"
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = check_name(value)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling: the attributes back, then the layers named by position (a model
+        pickled before names existed holds none; duplicates are left for build to refuse)."""
+        self.__dict__.update(state)
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            assign_names(self.layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
+        """Keras' ``model.get_layer``: the layer called ``name`` or the one at ``index``
+        (``model.layers[index]``), exactly one of the two.
+
+        Raises ``ValueError`` for both or neither, a name no layer has (listing the
+        model's layer names) and an index out of range, as Keras 3 does.
+        """
+        if (name is None) == (index is None):
+            raise ValueError("Expected exactly one of name and index. Received: "
+                             f"name={quoted(name)}, index={quoted(index)}")
+        names = assign_names(self.layers)
+        if index is not None:
+            return self.layers[_position(index, len(self.layers))]
+        if name in names:
+            return self.layers[names.index(name)]
+        hint = f" (a position is get_layer(index={name}))" if isinstance(name, int) else ""
+        raise ValueError(f"No such layer: {quoted(name)}{hint}. Expected one of the model's "
+                         f"layer names: {', '.join(names) or '(none: the model has no layers)'}")
+
+
+def _position(index: Any, n_layers: int) -> int:
+    """``get_layer``'s ``index``, an int in [-n_layers, n_layers), as an int."""
+    try:
+        if isinstance(index, bool):
+            raise TypeError
+        i = operator.index(index)
+    except TypeError:
+        raise TypeError(f"Expected an integer index. Received: index={quoted(index)}") from None
+    if not -n_layers <= i < n_layers:
+        raise ValueError(f"Expected an index in [{-n_layers}, {n_layers - 1}] for a model of "
+                         f"{n_layers} layers. Received: index={i}")
+    return i
