@@ -225,7 +225,7 @@ def test_l2_and_batch_norm_shape_the_network_and_info_shows_them(
     capsys.readouterr()
     assert cli.main(["info", str(tmp_path / "m.safetensors")]) == 0
     out = capsys.readouterr().out
-    assert "  l2: 0.001\n  batch_norm: True\n" in out and "BatchNorm(" in out
+    assert "  l2: 0.001\n  batch_norm: True\n" in out and "batch_norm (BatchNorm)" in out
 
 
 def test_l2_is_in_a_regressors_final_loss_as_in_its_val_loss(
