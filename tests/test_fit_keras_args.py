@@ -69,7 +69,8 @@ def test_validation_freq_validates_every_nth_epoch_counted_from_one(freq, valida
                                           ("2", ValueError)])
 def test_validation_freq_takes_only_an_integer_of_at_least_one(value, error):
     model = _model()
-    with pytest.raises(error, match="validation_freq"):
+    with pytest.raises(error, match=r"Expected validation_freq as an integer >= 1.*Received: "
+                                    r"validation_freq="):
         _fit(model, validation_freq=value)
     assert not model.built  # refused before anything changed
 
@@ -203,3 +204,17 @@ def test_evaluate_and_predict_steps_take_the_first_batches():
     with pytest.raises(ValueError, match="steps=True"):
         model.predict(X, steps=True)
     assert math.isfinite(model.evaluate(X, Y, steps=1, batch_size=1)["loss"])
+
+
+def test_plot_history_joins_the_validated_epochs(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    figures = []
+    original = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, p: figures.append(fig) or original(fig, p))
+    history = {"loss": [0.9, 0.8, 0.7, 0.6], "val_loss": [math.nan, 0.85, math.nan, 0.65]}
+    plots.plot_history(history, tmp_path / "h.png")  # a fit(validation_freq=2)'s History
+    val_line = figures[0].axes[0].lines[1]  # a line through epochs 2 and 4, no NaN gaps
+    assert val_line.get_xdata().tolist() == [2, 4]
+    assert val_line.get_ydata().tolist() == [0.85, 0.65]
