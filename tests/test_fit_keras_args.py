@@ -102,6 +102,18 @@ def test_model_checkpoint_best_only_warns_and_saves_an_epoch_without_validation(
     # Keras 3: a missing monitor saves (epochs 1 and 3, counted from 1); epoch 2 set the best
     assert names[:3] == ["ck-1.safetensors", "ck-2.safetensors", "ck-3.safetensors"]
     assert saver.best is not None
+    best = ModelCheckpoint(tmp_path / "best.safetensors", save_best_only=True, every=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the validated epochs alone: nothing missing
+        _, history = _fit(epochs=4, validation_freq=2, callbacks=[best])
+    assert best.best == min(history.history["val_loss"][1::2])
+
+
+def test_the_model_checkpoint_hint_names_every(tmp_path):
+    saver = ModelCheckpoint(tmp_path / "ck.safetensors", save_best_only=True)
+    with pytest.warns(UserWarning, match=r"validation_freq=2.*written anyway.*"
+                                         r"ModelCheckpoint\(every=2\)"):
+        _fit(epochs=1, validation_freq=2, callbacks=[saver])
 
 
 def test_csv_logger_has_the_val_columns_with_na_on_epochs_without_validation(tmp_path):

@@ -129,13 +129,23 @@ def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
             and owner is not None and owner not in _HINTED):
         with contextlib.suppress(TypeError):  # no weak reference: the hint each time
             _HINTED.add(owner)
-        freq = getattr(getattr(owner, "model", None), "_fit_val_freq", None)
-        message += (f". This fit validates every {freq} epochs (validation_freq={freq}), "
-                    "and this epoch is not one of them" if freq else
-                    f". This fit has no validation data: pass validation_split=0.2 or "
-                    f"validation_data=(X_val, y_val) to fit, or monitor={monitor[4:]!r}")
+        message += _val_hint(owner, monitor)
     warnings.warn(message, stacklevel=user_stacklevel())
     return False
+
+
+def _val_hint(owner: Any, monitor: str) -> str:
+    """What ``_logged`` adds when a ``val_`` monitor is missing: why, and what to do."""
+    freq = getattr(getattr(owner, "model", None), "_fit_val_freq", None)
+    if not freq:
+        return (f". This fit has no validation data: pass validation_split=0.2 or "
+                f"validation_data=(X_val, y_val) to fit, or monitor={monitor[4:]!r}")
+    hint = (f". This fit validates every {freq} epochs (validation_freq={freq}), and this "
+            "epoch is not one of them")
+    if getattr(owner, "save_best_only", False):  # ModelCheckpoint: Keras 3 saves then
+        hint += (f"; the file is written anyway, as Keras 3 does: ModelCheckpoint(every={freq}) "
+                 "saves at the validated epochs alone")
+    return hint
 
 
 def _monitored(logs: dict[str, Any], monitor: str) -> float | None:
