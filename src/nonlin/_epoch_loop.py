@@ -16,6 +16,7 @@ import numpy as np
 
 from ._epoch_logs import EpochLogs
 from ._epoch_state import EpochProgress, generator_state
+from ._fit_keras_args import validates
 from ._interrupt import SigintGuard
 from ._misuse import check_same_params
 from ._scratch import using
@@ -35,6 +36,8 @@ class _Loop(EpochLogs):
     """State of one ``fit`` call: buffers, and one epoch at a time."""
 
     guard: SigintGuard
+    val_freq: int = 1  # fit's validation_freq and validation_batch_size (None: 1,024 rows)
+    val_batch: int | None = None
 
     def __init__(self, model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
                  val: Dataset | None, metrics: list[Metric], batch_size: int, shuffle: bool,
@@ -99,8 +102,9 @@ class _Loop(EpochLogs):
         if progress.rows < n:  # ended early (stop_training): resumed at the next epoch
             model._epoch_in_progress = None
         logs = self._train_logs(progress.rows, total)
-        if self.val is not None:  # a Ctrl-C here leaves the record: resumed after its last row
-            for key, value in evaluate_dataset(model, self.loss, self.val, self.metrics).items():
+        if self.val is not None and validates(epoch, self.val_freq):  # Ctrl-C here: resumed
+            for key, value in evaluate_dataset(model, self.loss, self.val,  # after its last row
+                                               self.metrics, self.val_batch).items():
                 logs["val_" + key] = value
         logs["lr"] = self.optimizer.current_lr()
         model._epoch_in_progress = None  # the epoch is over

@@ -50,9 +50,10 @@ def call_layer(layer: Any, x: Any, training: Any) -> np.ndarray:
 
 
 def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
-                 one_pass: bool = False) -> np.ndarray:
+                 one_pass: bool = False, steps: Any = None) -> np.ndarray:
     """``model``'s outputs for ``X``, shape (n_samples, n_outputs); see ``Sequential.predict``
-    (``one_pass``: all rows at once, ``predict_on_batch``)."""
+    (``one_pass``: all rows at once, ``predict_on_batch``; ``steps``: Keras 3's, the first
+    ``steps`` batches, ``_fit_keras_args.rows_for_steps``)."""
     verbose = check_verbose(verbose)
     model._require_built()
     if model.__dict__.get("_layers_edited"):  # add or pop since build
@@ -61,6 +62,10 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
     X = check_X(X, n_features=model.n_features_in)
+    if steps is not None:
+        from ._fit_keras_args import rows_for_steps
+
+        X = X[:rows_for_steps(steps, batch_size, X.shape[0])]
     n_samples = X.shape[0]
     size = n_samples if one_pass else min(batch_size or default_size(model, n_samples),
                                           n_samples)

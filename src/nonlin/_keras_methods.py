@@ -209,7 +209,7 @@ class KerasMethods:
 
     def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
                  batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: Any = 0, return_dict: bool = True) -> Any:
+                 verbose: Any = 0, return_dict: bool = True, steps: int | None = None) -> Any:
         """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
         ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
 
@@ -220,10 +220,11 @@ class KerasMethods:
         ``batch_size`` at a time (1,024 by default: the chunk size only bounds
         memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
         ``"auto"`` a progress bar over the chunks, then the results, 2 one line
-        with the results at the end; on standard error.
+        with the results at the end; on standard error. ``steps`` (Keras 3): the rows of the
+        first ``steps`` batches of ``batch_size`` rows (all rows without ``batch_size``).
         """
         from .evaluation import evaluate
 
         return evaluate(self, X, y, loss=loss, metrics=metrics,  # type: ignore[arg-type]
                         batch_size=batch_size, sample_weight=sample_weight, verbose=verbose,
-                        return_dict=return_dict)
+                        return_dict=return_dict, steps=steps)

@@ -117,8 +117,9 @@ def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
     conditioned on metric"``); the available keys follow, in the logs' order. It points at
     the user's call (``fit``, or their own callback's), not at nonlin's line.
 
-    A ``val_`` key in logs without any (a fit without validation data) gets, the first
-    time for the callback ``owner``, a hint after Keras' sentence: what to pass.
+    A ``val_`` key in logs without any (a fit without validation data, or an epoch that
+    ``validation_freq`` skips) gets, the first time for the callback ``owner``, a hint
+    after Keras' sentence: what to pass, or why the epoch has none.
     """
     if logs and monitor in logs:
         return True
@@ -128,10 +129,23 @@ def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
             and owner is not None and owner not in _HINTED):
         with contextlib.suppress(TypeError):  # no weak reference: the hint each time
             _HINTED.add(owner)
-        message += (f". This fit has no validation data: pass validation_split=0.2 or "
-                    f"validation_data=(X_val, y_val) to fit, or monitor={monitor[4:]!r}")
+        message += _val_hint(owner, monitor)
     warnings.warn(message, stacklevel=user_stacklevel())
     return False
+
+
+def _val_hint(owner: Any, monitor: str) -> str:
+    """What ``_logged`` adds when a ``val_`` monitor is missing: why, and what to do."""
+    freq = getattr(getattr(owner, "model", None), "_fit_val_freq", None)
+    if not freq:
+        return (f". This fit has no validation data: pass validation_split=0.2 or "
+                f"validation_data=(X_val, y_val) to fit, or monitor={monitor[4:]!r}")
+    hint = (f". This fit validates every {freq} epochs (validation_freq={freq}), and this "
+            "epoch is not one of them")
+    if getattr(owner, "save_best_only", False):  # ModelCheckpoint: Keras 3 saves then
+        hint += (f"; the file is written anyway, as Keras 3 does: ModelCheckpoint(every={freq}) "
+                 "saves at the validated epochs alone")
+    return hint
 
 
 def _monitored(logs: dict[str, Any], monitor: str) -> float | None:

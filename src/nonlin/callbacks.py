@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._fit_checks import check_log_path
+from ._fit_keras_args import csv_columns
 from ._quoting import quoted
 from ._reexport import reexports
 from ._reprs import constructor_repr
@@ -227,15 +228,15 @@ class History(Callback):
 class CSVLogger(Callback):
     """Append one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted.
 
-    As Keras 3's: the columns are the keys of the first epoch's logs; a column
-    that a later epoch's logs lack is written ``NA`` (a value that is present is
-    written as ``str(float(value))``, so a NaN loss is ``nan``); a key that only
-    later epochs have is left out. The file is opened for each row and closed at
-    once, so nothing stays open when training is interrupted. ``append=False``
-    starts a new file at the beginning of training; ``append=True`` continues
-    one: when it already starts with a header (``epoch`` first), that header is
-    kept and the rows follow its columns, so a resumed run's rows line up (Keras
-    writes its own keys' values under the old header). ``separator`` separates the fields.
+    As Keras 3's: the columns are the keys of the first epoch's logs (and the ``val_*``
+    ones of a later epoch, ``fit(validation_freq=)``); a column that an epoch's logs lack
+    is written ``NA`` (a value that is present is written as ``str(float(value))``, so a
+    NaN loss is ``nan``); another key that only later epochs have is left out. The file is
+    opened for each row and closed at once, so nothing stays open when training is
+    interrupted. ``append=False`` starts a new file at the beginning of training;
+    ``append=True`` continues one: when it already starts with a header (``epoch`` first),
+    that header is kept and the rows follow its columns, so a resumed run's rows line up
+    (Keras writes its own keys' values under the old header). ``separator`` separates the fields.
     A file that cannot be written (its folder missing or not writable, a folder's
     name) is refused before ``fit`` changes anything, and the file is left untouched.
     """
@@ -275,7 +276,7 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self._keys is None:
             header = self._header() if self.append else None
-            self._keys = sorted(logs) if header is None else header
+            self._keys = csv_columns(self.model, logs) if header is None else header
         with open(self.filename, "a", newline="") as file:
             writer = csv.writer(file, delimiter=self.separator)
             if file.tell() == 0:

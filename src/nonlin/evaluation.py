@@ -20,6 +20,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._feature_names import check_names
+from ._fit_keras_args import rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
 from ._quoting import quoted
@@ -174,7 +175,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
 
 def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Any = None,
              batch_size: int | None = None, sample_weight: Any = None,
-             verbose: Any = 0, return_dict: bool = True) -> Any:
+             verbose: Any = 0, return_dict: bool = True, steps: Any = None) -> Any:
     """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
     from .progress import PassProgress
 
@@ -191,10 +192,14 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: An
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
     data = make_dataset(X, y, loss, model, sample_weight=sample_weight, convert_X=False)
+    if steps is not None:  # Keras 3's first ``steps`` batches (_fit_keras_args)
+        rows = rows_for_steps(steps, batch_size, len(data))
+        w = data.weight
+        data = Dataset(data.X[:rows], data.y[:rows], None if w is None else w[:rows])
     metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
                               loss, model)
-    steps = -(-len(data) // (batch_size or _EVAL_BATCH))
-    with PassProgress(verbose, steps) as progress:
+    chunks = -(-len(data) // (batch_size or _EVAL_BATCH))
+    with PassProgress(verbose, chunks) as progress:
         results = evaluate_dataset(model, loss, data, metrics, batch_size,
                                    progress.update if verbose == 1 else None)
         progress.finish(results)

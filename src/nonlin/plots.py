@@ -106,7 +106,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     history : History or dict
         ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
         epoch; keys starting with ``val_`` are drawn dashed next to their training twin
-        (in a panel of their own when there is none);
+        (in a panel of their own when there is none), through their epochs that are not NaN
+        (``fit(validation_freq=2)`` validates every other epoch);
         the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
         a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1. Up to 100
         epochs, each is marked with a dot. A panel without a finite value says so.
@@ -125,9 +126,12 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         ax = fig.add_subplot(1, len(names), i + 1)
         for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
             if data.get(key):
-                epochs = epoch_numbers(history, len(data[key]))
+                values = np.asarray(data[key], float)
+                epochs = epoch_numbers(history, len(values))
+                if key.startswith("val_"):  # fit(validation_freq=): NaN on epochs not validated
+                    epochs, values = epochs[~np.isnan(values)], values[~np.isnan(values)]
                 marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
-                ax.plot(epochs, data[key], style, marker=marker, markersize=3, label=label)
+                ax.plot(epochs, values, style, marker=marker, markersize=3, label=label)
         if not any(np.isfinite(data.get(key) or []).any() for key in (name, f"val_{name}")):
             ax.text(0.5, 0.5, "no finite values", ha="center", va="center",  # all NaN or inf
                     transform=ax.transAxes)

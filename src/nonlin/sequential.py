@@ -167,7 +167,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
             grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         return None
 
-    def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
+    def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0,
+                steps: int | None = None) -> np.ndarray:
         """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
 
         The rows go through in chunks of ``batch_size`` rows; by default 256 rows or fewer in
@@ -176,16 +177,19 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
         ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
         progress bar over the chunks, 2 one line at the end; on standard error.
         A DataFrame's columns must match ``feature_names_in_`` by name and order.
+        ``steps`` (Keras 3): the rows of the first ``steps`` batches; all without ``batch_size``.
         """
-        return predict_rows(self, X, batch_size, verbose)
+        return predict_rows(self, X, batch_size, verbose, steps=steps)
 
     # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
     def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
-            batch_size: int | None = 32, shuffle: bool = True, seed: SeedLike = None,
+            batch_size: int | None = None, shuffle: bool = True, seed: SeedLike = None,
             validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] | None = None,
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
-            verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None) -> Any:
+            verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None,
+            validation_freq: int = 1, validation_batch_size: int | None = None,
+            steps_per_epoch: int | None = None, validation_steps: int | None = None) -> Any:
         """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
 
         Parameters
@@ -203,8 +207,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
             Index of the last epoch + 1 (with ``initial_epoch``, as in Keras);
             0 trains nothing (the callbacks' ``on_train_begin`` and
             ``on_train_end`` still run) and returns an empty ``History``.
-        batch_size : int or None, default 32
-            Rows per step; None means 32, as in Keras.
+        batch_size : int or None, default None
+            Rows per step; None means 32, as in Keras (see ``steps_per_epoch``).
         shuffle : bool, default True
             Reshuffle the training rows each epoch, from ``model.rng``.
         seed : int or numpy.random.Generator, optional
@@ -234,6 +238,15 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
             same class), generator, history and epoch come from it. A
             checkpoint already at or past ``epochs`` trains nothing (Keras'
             ``initial_epoch >= epochs``) and returns its history.
+        validation_freq : int >= 1, default 1
+            Validate at the end of epochs ``validation_freq``, ``2 * validation_freq``, ...
+            (counted from 1, as Keras); other epochs' logs have no ``val_*`` keys.
+        validation_batch_size : int, optional
+            Rows per chunk of the validation pass (1,024 by default); only bounds memory.
+        steps_per_epoch, validation_steps : int, optional
+            Keras 3's, where they cover the rows in one pass (without ``batch_size``,
+            ``ceil(n_rows / steps)`` rows per batch); fewer are refused, as Keras would carry
+            the rest over to the next epoch (``nonlin._fit_keras_args``).
 
         Returns
         -------
@@ -253,7 +266,9 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
                    validation_split=validation_split, validation_data=validation_data,
                    callbacks=callbacks, metrics=metrics, class_weight=class_weight,
                    sample_weight=sample_weight, verbose=verbose, initial_epoch=initial_epoch,
-                   resume_from=resume_from)
+                   resume_from=resume_from, validation_freq=validation_freq,
+                   validation_batch_size=validation_batch_size,
+                   steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
 
     # -- description (weights, state, get_config, summary: see ModelState) ----
     @classmethod

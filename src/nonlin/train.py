@@ -51,6 +51,7 @@ from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
 from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
+from ._fit_keras_args import FitSteps
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
@@ -114,19 +115,21 @@ def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
 
 
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
-        epochs: int = 1, batch_size: int | None = 32, shuffle: bool = True, seed: Any = None,
+        epochs: int = 1, batch_size: int | None = None, shuffle: bool = True, seed: Any = None,
         validation_split: float = 0.0, validation_data: Any = None,
         callbacks: Iterable[Callback] | Callback | None = (), metrics: Any = None,
         class_weight: Any = None, sample_weight: Any = None, verbose: int | str = 1,
-        initial_epoch: int = 0, resume_from: Any = None) -> History:
+        initial_epoch: int = 0, resume_from: Any = None, validation_freq: int = 1,
+        validation_batch_size: int | None = None, steps_per_epoch: int | None = None,
+        validation_steps: int | None = None) -> History:
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
-    # Keras: None is 32
-    batch_size = 32 if batch_size is None else check_positive_int("batch_size", batch_size)
+    steps = FitSteps(batch_size, validation_freq, validation_batch_size, steps_per_epoch,
+                     validation_steps)  # batch_size None: 32, as Keras
     initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
     validation_split = check_fraction("validation_split", validation_split)
     shuffle = check_bool("shuffle", shuffle)
@@ -145,6 +148,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))
         train, val = _validation(model, loss, train, validation_split, validation_data)
+        batch_size = steps.sizes(len(train), None if val is None else len(val))
         given_metrics = _listed(metrics)  # as given: a checkpoint records them so
         metrics = resolve_metrics(given_metrics, loss, model)  # a bad name: refused
         seeded = as_rng(seed) if seed is not None and not built_here else None
@@ -168,6 +172,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
                             shuffle, epochs, verbose, initial_epoch)
+    loop.val_freq, loop.val_batch = steps.validation_freq, steps.validation_batch_size
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
     record_names(model, names)
     _run(loop, callbacks, initial_epoch, epochs, given_metrics)
@@ -210,6 +215,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     optimizer.check_finite = True
     model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
     model._fit_metrics_given = given_metrics  # a checkpoint's compile record, as compile's
+    # CSVLogger's val_ columns, the callbacks' hint on epochs without them (_monitor)
+    model.__dict__["_fit_val_freq"] = None if loop.val is None else loop.val_freq
     model._fit_running = id(model)  # a nested fit (a callback's) is refused
     try:
         with guard.installed():
@@ -230,6 +237,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         optimizer.check_finite = False
         model.__dict__.pop("_fit_metrics", None)
         model.__dict__.pop("_fit_metrics_given", None)
+        model.__dict__.pop("_fit_val_freq", None)
         model.__dict__.pop("_fit_running", None)
 
 
