@@ -22,3 +22,47 @@ def test_inverse_time_decay_steps_message_names_the_float_it_takes(value: object
     assert f"Received: decay_steps={value!r}" in str(caught.value)
     if value is None:
         assert "decay_steps is required" in str(caught.value)
+
+
+def test_train_help_says_categorical_columns_are_taken() -> None:
+    # the description said "from the other numeric columns (or --columns)" alone
+    from nonlin.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    description = " ".join(commands["train"].description.split())
+    assert "--categorical one-hot encodes columns of categories" in description
+    assert "categories and class labels are stored in the model file" in description
+
+
+def _cli_md() -> str:
+    return (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_the_usage_lines_of_cli_md_name_every_option(command: str) -> None:
+    # cli.md's usage lines of evaluate and predict lacked --unknown
+    from nonlin.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    text = _cli_md()
+    section = text[text.index(f"## nonlin {command}"):]
+    usage = re.findall(r"```\n(nonlin .*?)\n```", section)[0]
+    for action in commands[command]._actions:
+        names = [o for o in action.option_strings if o not in ("-h", "--help")]
+        if names:
+            assert any(re.search(rf"(?<![\w-]){o}(?![\w-])", usage) for o in names), names
+
+
+def test_cli_md_train_step_one_says_the_weight_column_is_no_feature() -> None:
+    text = _cli_md()
+    step = text[text.index("1. Reads `DATA.csv`"):text.index("2. Chooses the task")]
+    assert "--weight" in step
+
+
+def test_file_format_names_the_top_level_save_checkpoint() -> None:
+    # nonlin.save_checkpoint is at the top level since this session (beside load_checkpoint)
+    import nonlin
+
+    text = (ROOT / "docs" / "file-format.md").read_text(encoding="utf-8")
+    assert "nonlin.checkpoint.save_checkpoint" not in text
+    assert "`nonlin.save_checkpoint`" in text and nonlin.save_checkpoint is not None
