@@ -66,3 +66,11 @@ def test_file_format_names_the_top_level_save_checkpoint() -> None:
     text = (ROOT / "docs" / "file-format.md").read_text(encoding="utf-8")
     assert "nonlin.checkpoint.save_checkpoint" not in text
     assert "`nonlin.save_checkpoint`" in text and nonlin.save_checkpoint is not None
+
+
+def test_readme_says_train_one_hot_encodes_categorical_columns() -> None:
+    # README said train "standardizes the features" and that a non-numeric cell can only be
+    # allowed by --missing drop|mean
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "one-hot encodes the `--categorical` ones" in text
+    assert "`--categorical` for a column of categories" in text
