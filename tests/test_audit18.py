@@ -74,3 +74,42 @@ def test_readme_says_train_one_hot_encodes_categorical_columns() -> None:
     text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert "one-hot encodes the `--categorical` ones" in text
     assert "`--categorical` for a column of categories" in text
+
+
+def test_the_imbalanced_section_of_cli_md_runs_and_reads_as_it_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # cli.md's "Imbalanced classes and weighted rows": its commands, and the recall and
+    # precision its text gives (loosely: another BLAS may round the training differently)
+    import json
+    import shlex
+
+    from nonlin.cli import main
+
+    text = _cli_md()
+    section = text[text.index("## Imbalanced classes"):text.index("## Exit codes")]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S)
+                for line in block.splitlines() if line.startswith("nonlin ")]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/cli.md imbalanced python block", "exec"), {})  # noqa: S102
+    for line in commands:
+        assert main(shlex.split(line)[1:]) == 0, line
+    assert main(["train", "fraud.csv", "--target", "fraud", "--class-weight", "1=10",
+                 "--epochs", "20", "--quiet", "--out", "ten.safetensors"]) == 0
+    capsys.readouterr()
+    scores = {}
+    for name in ("plain", "fraud", "ten"):
+        assert main(["evaluate", f"{name}.safetensors", "fraud.csv", "--json"]) == 0
+        fraud = json.loads(capsys.readouterr().out)["classes"][1]
+        scores[name] = (fraud["recall"], fraud["precision"], fraud["support"])
+    assert {support for _, _, support in scores.values()} == {60}  # "of the 60 frauds"
+    said = " ".join(section.split())
+    assert "finds 39 of the 60 frauds (recall 0.65, precision 0.81)" in said
+    assert "the balanced one finds 59 (recall 0.98)" in said and "(precision 0.21)" in said
+    assert "`--class-weight 1=10` gives recall 0.93 and precision 0.46" in said
+    for name, (recall, precision) in {"plain": (0.65, 0.81), "fraud": (0.98, 0.21),
+                                      "ten": (0.93, 0.46)}.items():
+        assert abs(scores[name][0] - recall) <= 0.1 and abs(scores[name][1] - precision) <= 0.15
+    assert scores["plain"][0] < scores["ten"][0] <= scores["fraud"][0]
+    assert scores["fraud"][1] < scores["ten"][1] < scores["plain"][1]
