@@ -140,3 +140,12 @@ def test_the_frequencies_cli_md_and_file_format_cite_are_the_churn_examples(
     assert "reads `0.309375, 0.3, 0.390625`" in " ".join(section.split())
     file_format = (ROOT / "docs" / "file-format.md").read_text(encoding="utf-8")
     assert '"frequencies": [0.309375, 0.3, 0.390625]' in file_format
+
+
+def test_cli_md_resume_section_says_to_give_categorical_again() -> None:
+    # --categorical is not taken over from the checkpoint (the columns are read before it is):
+    # the section listed the adopted options and said only "Give the same data file"
+    text = _cli_md()
+    section = " ".join(text[text.index("## Ctrl-C and --resume"):].split())
+    assert "Give the same data file, and the same `--columns` or `--exclude` and " \
+           "`--categorical`" in section
