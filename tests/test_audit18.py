@@ -149,3 +149,19 @@ def test_cli_md_resume_section_says_to_give_categorical_again() -> None:
     section = " ".join(text[text.index("## Ctrl-C and --resume"):].split())
     assert "Give the same data file, and the same `--columns` or `--exclude` and " \
            "`--categorical`" in section
+
+
+def test_missing_help_and_cli_md_say_what_is_missing_in_a_categorical_column() -> None:
+    # --help and the Missing values section said any text (NA, ?) is a missing cell; in a
+    # --categorical column it is a category, and only an empty cell is missing
+    from nonlin.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in ("train", "evaluate", "predict"):
+        action = next(a for a in commands[name]._actions if "--missing" in a.option_strings)
+        assert "in a categorical column, an empty cell alone" in action.help, name
+        assert "for a categorical column, the frequencies of its categories" in action.help
+    text = _cli_md()
+    section = " ".join(text[text.index("## Missing values"):text.index("| `--missing` |")]
+                       .split())
+    assert "In a `--categorical` column only an empty cell is missing" in section
