@@ -165,3 +165,45 @@ def test_missing_help_and_cli_md_say_what_is_missing_in_a_categorical_column() -
     section = " ".join(text[text.index("## Missing values"):text.index("| `--missing` |")]
                        .split())
     assert "In a `--categorical` column only an empty cell is missing" in section
+
+
+def test_design_md_says_how_a_custom_layer_takes_a_name() -> None:
+    # design.md's layer protocol had no name row; the recipe it now gives works end to end
+    import io
+
+    import numpy as np
+
+    import nonlin
+    from nonlin import registry
+    from nonlin.core import Layer
+
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    assert "| `name` (optional; `Layer` has it) |" in text
+    assert "`super().__init__(name=name)`" in text and "**super().get_config()" in text
+
+    class Scaled(Layer):
+        def __init__(self, factor: float = 2.0, *, name: str | None = None) -> None:
+            super().__init__(name=name)
+            self.factor = factor
+
+        def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+            return x * self.factor
+
+        def backward(self, grad_out: np.ndarray) -> np.ndarray:
+            return grad_out * self.factor
+
+        def get_config(self) -> dict:
+            return {"factor": self.factor, **super().get_config()}
+
+    registry.LAYERS["Scaled"] = Scaled
+    try:
+        model = nonlin.Sequential([nonlin.Dense(2), Scaled(3.0, name="s"), Scaled()]).build(3)
+        assert [layer.name for layer in model.layers] == ["dense", "s", "scaled"]
+        assert Scaled().get_config() == {"factor": 2.0}  # no name given: none recorded
+        buffer = io.BytesIO()
+        nonlin.save(model, buffer)
+        loaded = nonlin.load(io.BytesIO(buffer.getvalue()))
+        assert [layer.name for layer in loaded.layers] == ["dense", "s", "scaled"]
+        assert loaded.layers[1].factor == 3.0
+    finally:
+        del registry.LAYERS["Scaled"]
