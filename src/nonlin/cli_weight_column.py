@@ -90,8 +90,8 @@ def _split_last_column(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _reworded(message: str, weight: str) -> str:
     """A reader's message on a cell of the weight column, with the weight's advice in place
     of a feature's (one-hot encoding, --missing mean filling it)."""
-    head = f"column {quoted(weight)}: expected a number, received "
-    at = message.find(head)
+    at = max(message.find(f"column {quoted(weight)}: expected a {kind}, received ")
+             for kind in ("number", "finite number"))  # 'x', or 'nan' (missing too)
     advice = min((found for found in (message.find(mark, at) for mark in (
         " (text:", " (a missing value")) if found >= 0), default=-1)
     if at < 0 or advice < 0:
