@@ -69,9 +69,10 @@ def check_resumed_weights(args: argparse.Namespace, previous: dict[str, Any],
     except UsageError as exc:
         raise ModelFileError(args.resume, str(exc), f"{_RECORD}['class_weight']") from None
     if weights != expected:
+        given = dict(zip(classes, expected, strict=True))
         raise ModelFileError(args.resume, f"expected the weights class_weight {quoted(spec)} "
-                             f"gives on this data, {quoted(dict(zip(classes, expected)))}, "
-                             f"received {quoted(table)}", field)
+                             f"gives on this data, {quoted(given)}, received {quoted(table)}",
+                             field)
 
 
 def _table_values(path: str, table: Any, classes: list[str], field: str) -> list[float]:

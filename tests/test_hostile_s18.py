@@ -1,0 +1,172 @@
+"""Hostile model files, checkpoints and CSV cells for today's ``train --categorical``,
+``--class-weight``, ``--weight``, ``--l2`` and ``--batch-norm`` (session-18 review): a
+``ModelFileError`` naming the file and the field, exit status 2, one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_helpers import error_line, interrupt_after
+from nonlin import cli
+
+OPTIONS = ["--target", "y", "--categorical", "colour", "--hidden", "4", "--quiet",
+           "--class-weight", "balanced", "--weight", "w", "--l2", "0.01", "--batch-norm"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``d.csv``, a model ``m.st`` and a checkpoint ``r.checkpoint.st`` (2 of 4 epochs)
+    trained on it with every one of today's options."""
+    from nonlin import cli_train_model
+
+    folder = tmp_path_factory.mktemp("s18")
+    rows = [f"{i % 7},{('red', 'green', 'blue')[i % 3]},{(i * 3) % 5},{1 + i % 2},"
+            f"{'yes' if i % 2 else 'no'}" for i in range(40)]
+    (folder / "d.csv").write_text("a,colour,b,w,y\n" + "\n".join(rows) + "\n")
+    data = str(folder / "d.csv")
+    assert cli.main(["train", data, *OPTIONS, "--epochs", "1", "--out",
+                     str(folder / "m.st")]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(1)])
+        assert cli.main(["train", data, *OPTIONS, "--epochs", "4", "--out",
+                         str(folder / "r.st")]) == 130
+    return folder
+
+
+def _edit(source: Path, destination: Path, change: Callable[[dict[str, Any]], Any]) -> Path:
+    """A copy of ``source`` whose user metadata (a JSON string in the header) ``change``
+    edits in place."""
+    data = source.read_bytes()
+    (size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + size])
+    user = json.loads(header["__metadata__"]["metadata"])
+    change(user)
+    header["__metadata__"]["metadata"] = json.dumps(user)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    destination.write_bytes(struct.pack("<Q", len(text)) + text + data[8 + size :])
+    return destination
+
+
+def _entry(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda meta: meta["categorical"][0].update(changes)
+
+
+def _record(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda meta: meta["training"].update(changes)
+
+
+CATEGORICAL = "metadata['categorical']"
+ENTRY = "metadata['categorical'][0]"
+
+
+@pytest.mark.parametrize(("change", "field", "received"), [
+    (lambda m: m.update(categorical=None), CATEGORICAL, "received None"),
+    (_entry(extra=1), ENTRY, "unknown key(s) 'extra'"),
+    (lambda m: m["categorical"][0].pop("frequencies"), ENTRY, "no 'frequencies'"),
+    (_entry(column=5), ENTRY + "['column']", "received 5"),
+    (_entry(categories=["blue", 2, "red"]), ENTRY + "['categories']", "received 2"),
+    (_entry(categories=["blue", "blue", "red"]), ENTRY + "['categories']", "'blue' twice"),
+    (_entry(frequencies=[0.5, 0.5]), ENTRY + "['frequencies']", "received 2 values"),
+    (_entry(frequencies=[-1.0, 1.0, 1.0]), ENTRY + "['frequencies']", "received -1.0"),
+    (_entry(frequencies=[1e308, 0, 0]), ENTRY + "['frequencies']", "received 1e+308"),
+    (_entry(frequencies=["a", 0.5, 0.5]), ENTRY + "['frequencies']", "received 'a'"),
+    (_entry(frequencies=[True, 0, 0]), ENTRY + "['frequencies']", "received True"),
+    (_entry(frequencies=[0.5, 0.5, 0.5]), ENTRY + "['frequencies']", "(sum 1.5)"),
+])
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_a_hostile_categorical_block_is_refused_naming_its_field(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
+    change: Callable[[dict[str, Any]], Any], field: str, received: str,
+) -> None:
+    # before: None passed as "no categorical columns" (the CSV was blamed), an extra key,
+    # negative, huge (an overflow warning, inf inputs) or unnormalized frequencies passed
+    # and were applied, and the other faults named only metadata['categorical']
+    bad = _edit(files / "m.st", tmp_path / "bad.st", change)
+    capsys.readouterr()
+    assert cli.main([command, str(bad), str(files / "d.csv")]) == 2
+    error_line(capsys, "Cannot load model file", f"({field})", received)
+
+
+def _resume(files: Path, tmp_path: Path, change: Callable[[dict[str, Any]], Any]) -> int:
+    checkpoint = _edit(files / "r.checkpoint.st", tmp_path / "bad.checkpoint.st", change)
+    return cli.main(["train", str(files / "d.csv"), "--target", "y", "--categorical",
+                     "colour", "--epochs", "3", "--quiet", "--out", str(tmp_path / "out.st"),
+                     "--resume", str(checkpoint)])
+
+
+TRAINING = "metadata['training']"
+
+
+@pytest.mark.parametrize(("change", "field", "received"), [
+    (_record(class_weights={"no": 1.0}), "['class_weights']", "received {'no': 1.0}"),
+    (_record(class_weights={"no": "x", "yes": 1.0}), "['class_weights']", "'x'"),
+    (_record(class_weights={"no": -1.0, "yes": 1.0}), "['class_weights']", "-1.0"),
+    (_record(class_weights={"no": True, "yes": 1.0}), "['class_weights']", "True"),
+    (_record(class_weights={"no": 0, "yes": 0}), "['class_weights']", "not all 0"),
+    (_record(class_weights=None), "['class_weights']", "received None"),
+    (_record(class_weights=[1, 2]), "['class_weights']", "received [1, 2]"),
+    (_record(class_weights={"no": 1e308, "yes": 1.0}), "['class_weights']", "1e+308"),
+    (_record(class_weight="yes=5,no=1"), "['class_weights']", "{'no': 1.0, 'yes': 5.0}"),
+    (_record(class_weight="maybe=5"), "['class_weight']", "no class 'maybe'"),
+    (lambda m: m["training"].pop("class_weight"), "['class_weights']", "no class_weight"),
+    (_record(class_weight=["balanced"]), "['class_weight']", "received ['balanced']"),
+    (_record(weight=["w"]), "['weight']", "received ['w']"),
+    (_record(weight=""), "['weight']", "received ''"),
+    (_record(l2=1e308), "['l2']", "Dense layers (0.01), received 1e+308"),
+    (_record(l2=0), "['l2']", "Dense layers (0.01), received 0"),
+    (_record(batch_norm=False), "['batch_norm']", "expected true"),
+])
+def test_a_resume_refuses_a_training_record_at_odds_with_its_checkpoint(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    change: Callable[[dict[str, Any]], Any], field: str, received: str,
+) -> None:
+    # before: a class missing from class_weights was a KeyError traceback, a string or
+    # negative weight an error naming no file, None or a list resumed unweighted, a spec
+    # at odds with the weights resumed with the weights, and an l2 or batch_norm other than
+    # the network's was written to the resumed model file as its training record
+    capsys.readouterr()
+    assert _resume(files, tmp_path, change) == 2
+    error_line(capsys, "Cannot load model file", "bad.checkpoint.st", f"({TRAINING}{field})",
+               received)
+    assert not (tmp_path / "out.st").exists()
+
+
+@pytest.mark.parametrize(("change", "received"), [
+    (_entry(frequencies=[-1.0, 1.0, 1.0]), "received -1.0"),
+    (lambda m: m.pop("categorical"), "['colour (3)'], received None"),
+])
+def test_a_resume_refuses_a_categorical_block_at_odds_with_the_data(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    change: Callable[[dict[str, Any]], Any], received: str,
+) -> None:
+    # before: the checkpoint's block went unchecked into the resumed model file (without
+    # it, that file's one-hot inputs could not be read from the column by predict)
+    capsys.readouterr()
+    assert _resume(files, tmp_path, change) == 2
+    error_line(capsys, "Cannot load model file", CATEGORICAL, received)
+    assert not (tmp_path / "out.st").exists()
+
+
+def test_the_genuine_checkpoint_resumes(files: Path, tmp_path: Path) -> None:
+    assert _resume(files, tmp_path, lambda meta: None) == 0
+    assert (tmp_path / "out.st").exists()
+
+
+def test_a_nan_weight_gets_the_weight_advice(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # before: "(a missing value: --missing drop leaves its row out, --missing mean fills
+    # it)", but --missing mean never fills a weight
+    rows = [f"{i},{'nan' if i == 3 else 1},{i % 2}" for i in range(12)]
+    (tmp_path / "d.csv").write_text("a,w,y\n" + "\n".join(rows) + "\n")
+    capsys.readouterr()
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--weight", "w",
+                     "--quiet", "--out", str(tmp_path / "m.st")]) == 2
+    line = error_line(capsys, "line 5, column 'w'", "received 'nan'", "--weight needs a number")
+    assert "--missing mean fills" not in line
