@@ -170,3 +170,28 @@ def test_a_nan_weight_gets_the_weight_advice(tmp_path: Path,
                      "--quiet", "--out", str(tmp_path / "m.st")]) == 2
     line = error_line(capsys, "line 5, column 'w'", "received 'nan'", "--weight needs a number")
     assert "--missing mean fills" not in line
+
+
+def test_info_s_resume_line_runs_for_columns_named_like_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # before: "--target -y --categorical -c --weight -w", which argparse refuses
+    # ("argument --target: expected one argument"); now "--target=-y ..."
+    import shlex
+
+    from nonlin import cli_train_model
+
+    rows = [f"{('r', 'g')[i % 2]},{1 + i % 3},{i},{i % 2}" for i in range(20)]
+    (tmp_path / "-d.csv").write_text("-c,-w,a,-y\n" + "\n".join(rows) + "\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(0)])
+    assert cli.main(["train", "./-d.csv", "--target=-y", "--categorical=-c", "--weight=-w",
+                     "--hidden", "3", "--epochs", "2", "--quiet", "--out", "m.st"]) == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    capsys.readouterr()
+    assert cli.main(["info", "m.checkpoint.st"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("resume:"))
+    words = shlex.split(line.partition(":")[2])
+    assert words[:3] == ["nonlin", "train", "./-d.csv"] and "--weight=-w" in words, words
+    assert cli.main(words[1:]) == 0
+    assert (tmp_path / "m.st").exists()
