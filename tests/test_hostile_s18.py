@@ -195,3 +195,23 @@ def test_info_s_resume_line_runs_for_columns_named_like_options(
     assert words[:3] == ["nonlin", "train", "./-d.csv"] and "--weight=-w" in words, words
     assert cli.main(words[1:]) == 0
     assert (tmp_path / "m.st").exists()
+
+
+@pytest.mark.parametrize(("header", "categorical", "repeated"), [
+    ("colour,colour=r,y", "colour", "'colour=r'"),  # a one-hot name is another column's
+    ("a,a=b,y", "a,a=b", "'a=b=c'"),  # a=(b=c) and (a=b)=c
+])
+def test_a_one_hot_name_clash_names_the_data_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, categorical: str,
+    repeated: str,
+) -> None:
+    # before: "the one-hot input 'colour=r' has the name of another input column; rename
+    # that column in the file", naming no file
+    first = "b=c" if categorical == "a,a=b" else "r"
+    rows = [f"{(first, 'g')[i % 2]},{('c', 'd')[i % 2] if ',' in categorical else i},{i % 2}"
+            for i in range(12)]
+    (tmp_path / "c.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    capsys.readouterr()
+    assert cli.main(["train", str(tmp_path / "c.csv"), "--target", "y", "--categorical",
+                     categorical, "--quiet", "--out", str(tmp_path / "m.st")]) == 2
+    error_line(capsys, "c.csv: expected distinct input names", f"one-hot input {repeated}")

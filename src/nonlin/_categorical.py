@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import cut, printable, quoted, quoted_list, wrapped_list
+from ._quoting import cut, printable, quoted, quoted_list, shown_path, wrapped_list
 
 MAX_CATEGORIES = 1000  # per column: one model input each
 _FIELD = "metadata['categorical']"
@@ -144,6 +144,19 @@ def _frequencies_problem(frequencies: Any, k: int) -> tuple[str, str] | None:
         return "frequencies", ("expected shares of the training rows summing to 1, received "
                                f"{quoted(frequencies)} (sum {total:.6g})")
     return None
+
+
+def check_distinct_inputs(path: str, names: Sequence[str]) -> None:
+    """The model's input names (``train --categorical``'s one-hot names among the other
+    columns of the file ``path``) are distinct; a ``UsageError`` naming one otherwise."""
+    from .cli_common import UsageError
+
+    counts = Counter(names)
+    repeated = next((name for name in names if counts[name] > 1), None)
+    if repeated is not None:
+        raise UsageError(f"{shown_path(path)}: expected distinct input names, received the "
+                         f"one-hot input {quoted(repeated)} (--categorical) and a column of "
+                         "that name; rename that column in the file")
 
 
 def keep_one_hot(meta: dict[str, Any], entries: Sequence[dict[str, Any]]) -> None:
