@@ -215,3 +215,36 @@ def test_a_one_hot_name_clash_names_the_data_file(
     assert cli.main(["train", str(tmp_path / "c.csv"), "--target", "y", "--categorical",
                      categorical, "--quiet", "--out", str(tmp_path / "m.st")]) == 2
     error_line(capsys, "c.csv: expected distinct input names", f"one-hot input {repeated}")
+
+
+def _weighted_data(folder: Path) -> Path:
+    rows = [f"{i % 5},{(i * 3) % 7},{1 + i % 2},{i % 2}" for i in range(16)]
+    (folder / "d.csv").write_text("a,b,w,y\n" + "\n".join(rows) + "\n")
+    return folder / "d.csv"
+
+
+def test_an_empty_weight_column_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: --weight '' trained without weights, silently
+    data = _weighted_data(tmp_path)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["train", str(data), "--target", "y", "--weight", "", "--quiet",
+                  "--out", str(tmp_path / "m.st")])
+    assert stop.value.code == 2
+    error_line(capsys, "argument --weight: expected a column name, received ''")
+    assert not (tmp_path / "m.st").exists()
+
+
+def test_weight_with_exclude_leaves_the_weight_out_of_the_features(tmp_path: Path) -> None:
+    # before: "--weight column 'w' is a feature column (--columns)", though --columns was
+    # not given: --exclude's columns were taken for --columns'
+    import nonlin
+
+    data = _weighted_data(tmp_path)
+    assert cli.main(["train", str(data), "--target", "y", "--weight", "w", "--exclude", "b",
+                     "--hidden", "3", "--epochs", "1", "--quiet",
+                     "--out", str(tmp_path / "m.st")]) == 0
+    meta = nonlin.load(tmp_path / "m.st").metadata
+    assert meta["feature_names"] == ["a"] and meta["training"]["weight"] == "w"

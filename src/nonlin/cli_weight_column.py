@@ -63,7 +63,8 @@ def _check_weight_column(args: argparse.Namespace, weight: str, target: str | No
                          columns: list[str] | None, names: list[str]) -> None:
     """The weight column may be neither the target, nor a --columns or --categorical one."""
     where = ("the target (--target)" if weight == target
-             else "a feature column (--columns)" if columns is not None and weight in columns
+             else "a feature column (--columns)" if args.columns is not None and weight in (
+                 columns or ())
              else "a --categorical column" if weight in match_listed(
                  args.data, names, args.categorical or [], "--categorical") else "")
     if where:
