@@ -248,3 +248,18 @@ def test_weight_with_exclude_leaves_the_weight_out_of_the_features(tmp_path: Pat
                      "--out", str(tmp_path / "m.st")]) == 0
     meta = nonlin.load(tmp_path / "m.st").metadata
     assert meta["feature_names"] == ["a"] and meta["training"]["weight"] == "w"
+
+
+def test_info_shows_a_long_dict_of_the_training_record_in_part(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: one line per entry, 1000 lines for the class weights of 1000 classes
+    weights = {f"class{i}": 1.0 for i in range(1000)}
+    big = _edit(files / "m.st", tmp_path / "big.st", _record(class_weights=weights))
+    capsys.readouterr()
+    assert cli.main(["info", str(big)]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) < 150
+    assert "    class49: 1.0\n    ... and 950 more (info --json shows them all)\n" in out
+    assert cli.main(["info", "--json", str(big)]) == 0
+    assert json.loads(capsys.readouterr().out)["training"]["class_weights"] == weights
