@@ -21,15 +21,19 @@ reading is in ``cli_categorical``.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._quoting import cut, printable, quoted, wrapped_list
+from ._quoting import cut, printable, quoted, quoted_list, shown_path, wrapped_list
 
 MAX_CATEGORIES = 1000  # per column: one model input each
 _FIELD = "metadata['categorical']"
+_KEYS = ("column", "categories", "frequencies")
+_SUM_TOLERANCE = 1e-3  # means of 0/1 columns sum to 1 but for rounding (float32 sums: ~1e-6)
 
 
 def one_hot_names(column: str, categories: Sequence[str]) -> list[str]:
@@ -68,17 +72,23 @@ def raw_columns(meta: dict[str, Any]) -> tuple[list[str], dict[int, dict[str, An
 
 def check_categorical(path: str, meta: dict[str, Any]) -> None:
     """A model file's ``categorical`` entries are well formed and their one-hot names lie
-    in ``feature_names`` each once, together; a ``ModelFileError`` otherwise. A file
-    without the key (every file before it existed) passes."""
+    in ``feature_names`` each once, together; a ``ModelFileError`` naming the entry and
+    its key at fault otherwise. A file without the key (every file before it existed)
+    passes."""
     from ._header import ModelFileError
 
-    entries = meta.get("categorical")
-    if entries is None:
+    if "categorical" not in meta:
         return
-    if not isinstance(entries, list) or not entries or not all(map(_is_entry, entries)):
+    entries = meta["categorical"]
+    if not isinstance(entries, list) or not entries:
         raise ModelFileError(path, "expected a list of {'column': str, 'categories': [str, "
-                             "...], 'frequencies': [number, ...]} (one frequency per category, "
-                             f"distinct categories), received {quoted(entries)}", field=_FIELD)
+                             "...], 'frequencies': [number, ...]}, one per categorical column, "
+                             f"received {quoted(entries)}", field=_FIELD)
+    for at, entry in enumerate(entries):
+        problem = _entry_problem(entry)
+        if problem is not None:
+            key = f"[{problem[0]!r}]" if problem[0] else ""
+            raise ModelFileError(path, problem[1], field=f"{_FIELD}[{at}]{key}")
     raw, found = raw_columns(meta)
     expanded = [name for at, column in enumerate(raw) for name in (
         one_hot_names(column, found[at]["categories"]) if at in found else [column])]
@@ -90,15 +100,63 @@ def check_categorical(path: str, meta: dict[str, Any]) -> None:
 
 
 def _is_entry(entry: Any) -> bool:
-    if not isinstance(entry, dict) or not isinstance(entry.get("column"), str):
-        return False
-    categories, frequencies = entry.get("categories"), entry.get("frequencies")
-    if not isinstance(categories, list) or not categories or not isinstance(frequencies, list):
-        return False
-    numbers = all(isinstance(f, int | float) and not isinstance(f, bool) and np.isfinite(f)
-                  for f in frequencies)
-    return (all(isinstance(c, str) for c in categories) and len(set(categories)) == len(categories)
-            and len(frequencies) == len(categories) and numbers)
+    return _entry_problem(entry) is None
+
+
+def _entry_problem(entry: Any) -> tuple[str, str] | None:
+    """What is wrong with one ``categorical`` entry: (its key at fault, or "" for the
+    entry, and the problem); None for a well-formed entry."""
+    if not isinstance(entry, dict):
+        return "", f"expected a dict with the keys {_KEYS}, received {quoted(entry)}"
+    missing, extra = [k for k in _KEYS if k not in entry], [k for k in entry if k not in _KEYS]
+    if missing or extra:
+        which = (f"no {quoted_list(missing)}" if missing else
+                 f"unknown key(s) {quoted_list(extra)} (a file of a newer nonlin?)")
+        return "", f"expected the keys {_KEYS}, received {which}"
+    column, categories = entry["column"], entry["categories"]
+    if not isinstance(column, str) or not column:
+        return "column", f"expected a column name (a non-empty str), received {quoted(column)}"
+    if not isinstance(categories, list) or not categories:
+        return "categories", f"expected a non-empty list of str, received {quoted(categories)}"
+    bad = next((c for c in categories if not isinstance(c, str)), None)
+    if bad is not None:
+        return "categories", f"expected category names (str), received {quoted(bad)}"
+    if len(set(categories)) != len(categories):
+        twice = next(c for c, n in Counter(categories).items() if n > 1)
+        return "categories", f"expected distinct categories, received {quoted(twice)} twice"
+    return _frequencies_problem(entry["frequencies"], len(categories))
+
+
+def _frequencies_problem(frequencies: Any, k: int) -> tuple[str, str] | None:
+    """What is wrong with an entry's ``frequencies`` for ``k`` categories, or None: k
+    numbers in [0, 1], each category's share of the training rows, summing to 1."""
+    if not isinstance(frequencies, list) or len(frequencies) != k:
+        count = f"{len(frequencies)} values" if isinstance(frequencies, list) else (
+            quoted(frequencies))
+        return "frequencies", f"expected {k} numbers (one per category), received {count}"
+    bad = next((f for f in frequencies if not (isinstance(f, int | float) and not isinstance(
+        f, bool) and 0 <= f <= 1)), None)  # NaN fails the comparison too
+    if bad is not None:
+        return "frequencies", ("expected numbers from 0 to 1 (the share of each category in "
+                               f"the training rows), received {quoted(bad)}")
+    total = math.fsum(frequencies)
+    if abs(total - 1) > _SUM_TOLERANCE:
+        return "frequencies", ("expected shares of the training rows summing to 1, received "
+                               f"{quoted(frequencies)} (sum {total:.6g})")
+    return None
+
+
+def check_distinct_inputs(path: str, names: Sequence[str]) -> None:
+    """The model's input names (``train --categorical``'s one-hot names among the other
+    columns of the file ``path``) are distinct; a ``UsageError`` naming one otherwise."""
+    from .cli_common import UsageError
+
+    counts = Counter(names)
+    repeated = next((name for name in names if counts[name] > 1), None)
+    if repeated is not None:
+        raise UsageError(f"{shown_path(path)}: expected distinct input names, received the "
+                         f"one-hot input {quoted(repeated)} (--categorical) and a column of "
+                         "that name; rename that column in the file")
 
 
 def keep_one_hot(meta: dict[str, Any], entries: Sequence[dict[str, Any]]) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _categorical
 from ._categorical import MAX_CATEGORIES, expand, one_hot_names, raw_columns, sort_categories
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file, name_list, note
@@ -135,8 +136,8 @@ def read_training_table(args: argparse.Namespace) -> Any:
     categories = [sort_categories(encoder.codes) for encoder in encoders]
     for encoder, found in zip(encoders, categories, strict=True):  # first seen -> sorted
         _recode(table.X, features.index(encoder.name), encoder.codes, found)
-    result = _encoded(table, {features.index(e.name): (e.name, c, None)
-                              for e, c in zip(encoders, categories, strict=True)})
+    result = _encoded(path, table, {features.index(e.name): (e.name, c, None)
+                                    for e, c in zip(encoders, categories, strict=True)})
     shown = ", ".join(f"{quoted(e.name)} ({len(c)})" for e, c in zip(encoders, categories,
                                                                      strict=True))
     inputs = result.X.shape[1] - bool(getattr(args, "weight", None))  # --weight: read last
@@ -180,7 +181,7 @@ def read_model_table(path: str, meta: dict[str, Any], *, unknown: str = "error",
                  f"categories not seen in training ({quoted_list(list(encoder.unseen))}), "
                  "encoded as all zeros (--unknown ignore)")
     blocks = {j: (e["column"], e["categories"], e["frequencies"]) for j, e in entries.items()}
-    return _encoded(table, blocks, kept)
+    return _encoded(path, table, blocks, kept)
 
 
 def categorical_advice(message: str, path: str) -> str:
@@ -268,10 +269,11 @@ def _recode(X: np.ndarray, j: int, codes: dict[str, str], categories: list[str])
     column[present] = remap[column[present].astype(np.intp)]
 
 
-def _encoded(table: Table, blocks: dict[int, tuple[str, list[str], Any]],
+def _encoded(path: str, table: Table, blocks: dict[int, tuple[str, list[str], Any]],
              complete: np.ndarray | None = None) -> EncodedTable:
-    """``table`` with its categorical columns one-hot encoded: ``blocks[j]`` is column
-    ``j``'s name (as the model spells it), categories and frequencies (or None)."""
+    """``table`` (read from ``path``) with its categorical columns one-hot encoded:
+    ``blocks[j]`` is column ``j``'s name (as the model spells it), categories and
+    frequencies (or None)."""
     names: list[str] = []
     missing: list[int] = []
     filled = []
@@ -289,10 +291,7 @@ def _encoded(table: Table, blocks: dict[int, tuple[str, list[str], Any]],
     if filled:
         note(f"filled the missing cells of categorical column(s) {', '.join(filled)} with the "
              "training frequencies of their categories (--missing mean)")
-    if len(set(names)) != len(names):
-        repeated = next(name for name in names if names.count(name) > 1)
-        raise UsageError(f"the one-hot input {quoted(repeated)} has the name of another input "
-                         "column; rename that column in the file")
+    _categorical.check_distinct_inputs(path, names)
     entries = tuple({"column": blocks[j][0], "categories": blocks[j][1]} for j in sorted(blocks))
     X = expand(table.X, {j: (len(k), f) for j, (_, k, f) in blocks.items()})
     return EncodedTable(X, table.y, tuple(names), table.target, table.n_dropped,

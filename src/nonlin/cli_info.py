@@ -27,6 +27,8 @@ from .cli_info_file import (
     recorded_model,
 )
 
+_ENTRIES = 50  # a dict of the training record (class_weights, an estimator's params): shown
+
 
 def add_info(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -144,7 +146,10 @@ def _record_lines(record: dict[str, Any], indent: str) -> list[str]:
     lines = []
     for key, value in record.items():
         if isinstance(value, dict) and value and indent == "  ":
-            lines += [f"{indent}{_brief(key, 40)}:", *_record_lines(value, indent * 2)]
+            shown = dict(list(value.items())[:_ENTRIES])  # 1000 classes' weights: not 1000 lines
+            more = [f"{indent * 2}... and {len(value) - len(shown)} more (info --json shows "
+                    "them all)"] if len(value) > len(shown) else []
+            lines += [f"{indent}{_brief(key, 40)}:", *_record_lines(shown, indent * 2), *more]
         else:
             lines.append(f"{indent}{_brief(key, 40)}: {_brief(value)}")
     return lines

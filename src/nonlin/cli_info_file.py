@@ -153,16 +153,19 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
     if cli:
         epochs = str(total) if known and total > record["epoch"] else "N"  # the total, as run
         root, ext = os.path.splitext(path)  # train's model.checkpoint.safetensors: its --out
-        out = ["--out", root[: -len(".checkpoint")] + ext] if root.endswith(".checkpoint") else []
+        out = _option("--out", root[: -len(".checkpoint")] + ext) if root.endswith(
+            ".checkpoint") else []
         entries = meta.get("categorical")
         columns = [e.get("column") for e in entries if isinstance(e, dict)] if isinstance(
             entries, list) else []
         named = [c for c in columns if isinstance(c, str)]
-        one_hot = ["--categorical", ",".join(named)] if named and named == columns else []
+        one_hot = _option("--categorical", ",".join(named)) if named and named == columns else []
         weight = training.get("weight")  # a column of DATA, as --categorical's are
-        one_hot += ["--weight", weight] if isinstance(weight, str) else []
-        words = ["nonlin", "train", training["data"], "--target", meta["target"], *one_hot,
-                 "--epochs", epochs, *out, "--resume", path]
+        one_hot += _option("--weight", weight) if isinstance(weight, str) else []
+        data = training["data"]  # "-x.csv" would read as an option: "./-x.csv"
+        words = ["nonlin", "train", "./" + data if data.startswith("-") else data,
+                 *_option("--target", meta["target"]), *one_hot, "--epochs", epochs, *out,
+                 *_option("--resume", path)]
         lines += [f"resume:     {' '.join(map(shell_word, words))}",
                   "            (the same data file and --columns/--exclude as that run; the rest "
                   "from the checkpoint)"]
@@ -171,3 +174,9 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
                   "            on a model of these layers (or nonlin.load_checkpoint: see the "
                   "guide's checkpoints)"]
     return [*lines, ""]
+
+
+def _option(flag: str, value: str) -> list[str]:
+    """``[flag, value]``, or ``[flag=value]`` for a value argparse would take for an option
+    (a column named ``-x``: ``--weight -x`` is refused, ``--weight=-x`` is read)."""
+    return [f"{flag}={value}"] if value.startswith("-") else [flag, value]

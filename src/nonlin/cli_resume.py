@@ -26,6 +26,7 @@ _RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_siz
 # recorded only when given (a run without them records as before): absent is the default
 _WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm")
 _NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
+_STRINGS = ("missing", "class_weight", "weight")  # as written on the command line: str only
 
 
 def _train_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -54,6 +55,9 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
 
     if value is None and action.default is None:
         return None  # an option left out (--early-stopping)
+    if option in _STRINGS and (not isinstance(value, str) or not value):
+        raise ModelFileError(path, f"expected a non-empty str, received {quoted(value, 80)}",
+                             f"metadata['training'][{option!r}]")
     if action.nargs == 0:  # a flag (--batch-norm)
         if isinstance(value, bool):
             return value

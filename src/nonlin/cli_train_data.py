@@ -25,6 +25,7 @@ from .cli_common import UsageError, add_missing_option, name_list, note
 from .cli_labels import distinct, encode_labels, find_classes, note_missing_like, stored_label
 from .cli_model import column_stats, describe_classes, standardize_
 from .cli_resume import check_same_data
+from .cli_resume_checks import check_resumed_categorical, check_resumed_weights
 from .cli_table import first_text_cell
 from .cli_weights import add_weight_options, record_weights
 
@@ -123,6 +124,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
         check_same_data(args, previous, meta, n)
+        check_resumed_weights(args, previous, targets[: n - n_val])
+        check_resumed_categorical(args, previous, table)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:
         meta.update(_scaling(X[: n - n_val], targets[: n - n_val], meta["task"]))

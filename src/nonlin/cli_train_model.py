@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from ._categorical import check_categorical
 from ._feature_names import forget_names
 from ._quoting import shown_path
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_run_options
+from .cli_resume_checks import check_resumed_network
 from .cli_weights import fit_weights, hidden_block, output_dense, with_penalty
 
 
@@ -231,8 +233,10 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
         raise UsageError(f"{shown_path(args.resume)}: not a checkpoint written by 'nonlin train'")
     check_cli_metadata(args.resume, checkpoint.model, meta)
+    check_categorical(args.resume, meta)
     forget_names(checkpoint.model)  # the columns are matched by name here, then passed as arrays
     adopt_run_options(args, meta)  # the options left out come from the run; given ones match
+    check_resumed_network(args, checkpoint.model)  # --l2, --batch-norm: the record's are its
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
             f"{shown_path(args.resume)}: the checkpoint has already run {checkpoint.epoch} epochs; "

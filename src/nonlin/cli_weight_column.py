@@ -63,7 +63,8 @@ def _check_weight_column(args: argparse.Namespace, weight: str, target: str | No
                          columns: list[str] | None, names: list[str]) -> None:
     """The weight column may be neither the target, nor a --columns or --categorical one."""
     where = ("the target (--target)" if weight == target
-             else "a feature column (--columns)" if columns is not None and weight in columns
+             else "a feature column (--columns)" if args.columns is not None and weight in (
+                 columns or ())
              else "a --categorical column" if weight in match_listed(
                  args.data, names, args.categorical or [], "--categorical") else "")
     if where:
@@ -90,8 +91,8 @@ def _split_last_column(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _reworded(message: str, weight: str) -> str:
     """A reader's message on a cell of the weight column, with the weight's advice in place
     of a feature's (one-hot encoding, --missing mean filling it)."""
-    head = f"column {quoted(weight)}: expected a number, received "
-    at = message.find(head)
+    at = max(message.find(f"column {quoted(weight)}: expected a {kind}, received ")
+             for kind in ("number", "finite number"))  # 'x', or 'nan' (missing too)
     advice = min((found for found in (message.find(mark, at) for mark in (
         " (text:", " (a missing value")) if found >= 0), default=-1)
     if at < 0 or advice < 0:

@@ -47,7 +47,7 @@ def add_weight_options(group: Any) -> None:
         "the target column writes them, e.g. yes=5,no=1 (a label left out weighs 1)",
     )
     group.add_argument(
-        "--weight", metavar="COLUMN",
+        "--weight", type=_column, metavar="COLUMN",
         help="column of per-row weights (numbers >= 0; not a feature), multiplied with "
         "--class-weight; a missing weight is an error (--missing drop leaves its row out)",
     )
@@ -62,6 +62,13 @@ def add_network_extras(group: Any) -> None:
     )
     group.add_argument("--batch-norm", action="store_true",
                        help="batch normalization before each hidden activation")
+
+
+def _column(text: str) -> str:
+    """``--weight``: a column name (an empty one would silently weigh nothing)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a column name, received {quoted(text)}")
+    return text
 
 
 def _l2(text: str) -> float:

@@ -32,7 +32,7 @@ from ._loss_checks import finite_rows
 from ._metric_names import class_default_name, class_names
 from ._quoting import quoted
 from .core import Layer
-from .validation import check_labels, check_rows, check_sample_weight, read_only
+from .validation import check_labels, check_rows, check_sample_weight
 
 
 class Metric:
@@ -152,6 +152,7 @@ def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
 from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
 from ._auc_metric import AUC  # noqa: E402
 from ._confusion_metrics import Precision, Recall  # noqa: E402
+from ._function_metric import _FunctionMetric  # noqa: E402
 from ._regression_metrics import (  # noqa: E402
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
@@ -280,21 +281,3 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
         resolved[key] = metric
     return list(resolved.values())
 
-
-class _FunctionMetric(Metric):
-    """A user function ``f(y_true, y_pred) -> float``, named after it; it sees read-only views."""
-
-    def __init__(self, fn: Any) -> None:
-        self.fn = fn
-        self.name = getattr(fn, "name", "") or getattr(fn, "__name__", "metric")
-        self.greater_is_better = getattr(fn, "greater_is_better", None)  # the function may say
-
-    def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        weights = () if sample_weight is None else (read_only(sample_weight),)
-        value = self.fn(read_only(y_true), read_only(y_pred), *weights)
-        try:
-            return float(value)
-        except (TypeError, ValueError):  # None, a str, an array of several values
-            raise TypeError(f"Expected a number from metric {quoted(self.name)}. "
-                            f"Received: {quoted(value, 200)}") from None
-    __call__ = _call  # the function sees what it is given: what it accepts is its own rule
