@@ -134,3 +134,15 @@ def fraction(name: str, value: Any) -> float:
     if not is_real(value) or not 0 <= value <= 1:
         raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
     return float(value)
+
+
+def positive_steps(name: str, value: Any) -> int | float:
+    """``InverseTimeDecay``'s ``decay_steps``: an int >= 1, or a float > 0 and finite (Keras'
+    own example passes ``1.0``), kept as given; else a ValueError naming both forms."""
+    if is_integer(value) and value >= 1:
+        return int(value)
+    if is_real(value) and not is_integer(value) and 0 < value < math.inf:
+        return float(value)
+    required = f": {name} is required (it has no default)" if value is None else ""
+    raise ValueError(f"Expected an integer >= 1 or a float > 0 (Keras takes both){required}. "
+                     f"Received: {name}={quoted(value)}")

@@ -156,14 +156,13 @@ def name_list(text: str) -> list[str]:
 def add_missing_option(parser: Any, *, model: bool = False) -> None:
     """``--missing``; with ``model``, 'mean' means the model's training means."""
     mean = ("the training data's column mean, stored in the model" if model
-            else "the column mean over the training rows (not the validation rows)")
+            else "the column mean over the training rows, not the validation rows")
     parser.add_argument(
-        "--missing",
-        choices=("error", "drop", "mean"),
-        default="error",
+        "--missing", choices=("error", "drop", "mean"), default="error",
         help="what to do with a feature cell that is not a finite number (empty, nan, inf, "
-        "or any other text such as ? or NA): stop with an error naming the cell "
-        f"(default), drop the row, or use {mean}",
+        "or any other text such as ? or NA; in a categorical column, an empty cell alone): stop "
+        f"with an error naming the cell (default), drop the row, or use {mean} (for a "
+        "categorical column, the frequencies of its categories)",
     )
 
 

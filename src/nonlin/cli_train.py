@@ -69,13 +69,13 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
         "train",
         help="train a model on a CSV file and save it",
         description=(
-            "Train a multilayer perceptron on DATA (a CSV file with a header row) to predict "
-            "the column --target from the other numeric columns (or --columns). The features "
-            "are standardized; the scaling, the column names and the class labels are stored "
-            "in the model file with the weights. The rows are shuffled (by --seed) and the last "
-            "--val-split share is held out for validation. Prints a progress bar and the final "
-            "training and validation scores. A failed or interrupted run never writes a "
-            "partial model file; Ctrl-C saves a checkpoint and prints how to resume."
+            "Train a multilayer perceptron on DATA (a CSV file with a header row) to predict the "
+            "column --target from the other numeric columns (or --columns; --categorical one-hot "
+            "encodes columns of categories). The numbers are standardized; the scaling, the column "
+            "names, categories and class labels are stored in the model file with the weights. The "
+            "rows are shuffled (by --seed) and the last --val-split share is held out for "
+            "validation. Prints a progress bar and the final scores. A failed or interrupted run "
+            "never writes a partial model file; Ctrl-C saves a checkpoint and says how to resume."
         ),
         epilog=EXAMPLE,
         formatter_class=HelpFormatter,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._schedule_args import check_name, first_rate
+from ._schedule_args import check_name, first_rate, positive_steps
 from .schedules import Schedule, _positive, _positive_int, _step
 from .validation import check_bool, is_integer, is_real
 
@@ -179,9 +179,8 @@ class InverseTimeDecay(Schedule):
                  name: str | None = "InverseTimeDecay", *,
                  initial_learning_rate: float | None = None) -> None:
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
-        self.decay_steps: int | float = (  # Keras' example: InverseTimeDecay(0.1, 1.0, 0.5)
-            _positive("decay_steps", decay_steps) if is_real(decay_steps)
-            and not is_integer(decay_steps) else _positive_int("decay_steps", decay_steps))
+        # Keras' example: InverseTimeDecay(0.1, 1.0, 0.5)
+        self.decay_steps: int | float = positive_steps("decay_steps", decay_steps)
         if not is_real(decay_rate) or not 0 <= decay_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
                              f"Received: decay_rate={quoted(decay_rate)}")
