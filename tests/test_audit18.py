@@ -142,13 +142,13 @@ def test_the_frequencies_cli_md_and_file_format_cite_are_the_churn_examples(
     assert '"frequencies": [0.309375, 0.3, 0.390625]' in file_format
 
 
-def test_cli_md_resume_section_says_to_give_categorical_again() -> None:
-    # --categorical is not taken over from the checkpoint (the columns are read before it is):
-    # the section listed the adopted options and said only "Give the same data file"
+def test_cli_md_resume_section_says_what_happens_to_categorical() -> None:
+    # the section listed the adopted options and said only "Give the same data file"; since
+    # s18-cliresume --categorical, --columns and --exclude are taken from the checkpoint
     text = _cli_md()
     section = " ".join(text[text.index("## Ctrl-C and --resume"):].split())
-    assert "Give the same data file, and the same `--columns` or `--exclude` and " \
-           "`--categorical`" in section
+    assert "Give the same data file. `--categorical` left out is the checkpoint's categorical " \
+           "columns" in section
 
 
 def test_missing_help_and_cli_md_say_what_is_missing_in_a_categorical_column() -> None:

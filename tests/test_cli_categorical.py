@@ -276,7 +276,7 @@ def test_the_categorical_section_of_cli_md_runs_as_it_shows(
     assert message in " ".join(section.split()), message
 
 
-def test_info_on_a_checkpoint_of_a_categorical_run_resumes_with_categorical(
+def test_info_on_a_checkpoint_of_a_categorical_run_resumes_without_categorical(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
@@ -292,7 +292,8 @@ def test_info_on_a_checkpoint_of_a_categorical_run_resumes_with_categorical(
     save_checkpoint(model, path, epoch=1)
     status, out, _ = _run(capsys, "info", str(path))
     assert status == 0
-    assert f"resume:     nonlin train d.csv --target y --categorical c --epochs 5 --out " \
+    # --categorical is taken from the checkpoint on resume (s18-cliresume): not repeated
+    assert f"resume:     nonlin train d.csv --target y --epochs 5 --out " \
            f"{tmp_path}/run.safetensors --resume {path}" in out
     assert "  c (2): x, y" in out
 

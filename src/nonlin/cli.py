@@ -12,11 +12,9 @@ error: exit status 1.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from ._optional import MissingExtraError
@@ -30,6 +28,8 @@ from .cli_demo import add_demo, add_xor
 from .cli_demo import run_xor as run_xor  # where it lived before (tests patch it)
 from .cli_evaluate import add_evaluate
 from .cli_info import add_info
+from .cli_pipes import _pipe_safe_output
+from .cli_pipes import _PipeSafe as _PipeSafe  # where it lived before (tests use it)
 from .cli_predict import add_predict
 from .cli_stdin import stdin_data
 from .cli_train import add_train
@@ -180,104 +180,6 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-
-
-class _PipeSafe:
-    """A text stream whose reader may go away (``nonlin train ... | head -1``).
-
-    The first ``BrokenPipeError`` on a write or flush (for stderr, any
-    ``OSError``: ``2>/dev/full``, a bad descriptor) points the stream's file
-    descriptor at ``os.devnull`` and every later write is dropped, so the
-    command carries on and finishes its work (saving the model, writing files)
-    instead of stopping where it printed. Stdout is the output of ``predict``:
-    a full disk there stays an error.
-    """
-
-    def __init__(
-        self, stream: TextIO, silenced: type[OSError] | tuple[type[OSError], ...] = BrokenPipeError
-    ) -> None:
-        self._stream = stream
-        self._silenced = silenced
-        self._broken = False
-
-    def write(self, text: str) -> int:
-        """Write ``text``; once the stream has failed, drop it. Returns ``len(text)``."""
-        if not self._broken:
-            try:
-                return self._stream.write(text)
-            except self._silenced:
-                self._silence()
-            except OSError as exc:  # stdout: a full disk (the output is lost) names it
-                raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
-        return len(text)
-
-    def flush(self) -> None:
-        """Flush the stream; a failure silences it instead of raising."""
-        if not self._broken:
-            try:
-                self._stream.flush()
-            except self._silenced:
-                self._silence()
-            except OSError as exc:  # stdout: a full disk (the output is lost) names it
-                raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
-
-    def _silence(self) -> None:
-        """Drop every later write and point the descriptor at ``os.devnull``."""
-        self._broken = True
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self._stream.fileno())  # the buffered rest, flushed at exit
-            os.close(devnull)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def _unwritable(fd: int) -> bool:
-    """Whether descriptor ``fd`` is closed (``2>&-``) or open for reading only."""
-    try:
-        os.fstat(fd)
-    except OSError:
-        return True
-    try:
-        import fcntl
-    except ImportError:  # Windows: no access mode to read
-        return False
-    try:
-        return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY
-    except OSError:
-        return True
-
-
-@contextlib.contextmanager
-def _pipe_safe_output() -> Iterator[None]:
-    """Guard stdout and stderr against a closed pipe for the duration of a command.
-
-    A descriptor that is closed or read-only is pointed at ``os.devnull`` (a
-    closed one would otherwise be taken by the next file opened); a stream that
-    Python left as ``None`` (its descriptor was closed at start-up) is replaced
-    by one that writes to ``os.devnull``.
-    """
-    for fd in (1, 2):
-        if _unwritable(fd):
-            null = os.open(os.devnull, os.O_WRONLY)
-            if null != fd:
-                os.dup2(null, fd)
-                os.close(null)
-    saved = sys.stdout, sys.stderr
-    with contextlib.ExitStack() as nulls:
-        guarded = [
-            _PipeSafe(nulls.enter_context(open(os.devnull, "w")) if stream is None else stream,
-                      silenced)
-            for stream, silenced in zip(saved, (BrokenPipeError, OSError), strict=True)
-        ]
-        sys.stdout, sys.stderr = guarded
-        try:
-            yield
-            for stream in guarded:
-                stream.flush()
-        finally:
-            sys.stdout, sys.stderr = saved
 
 
 def _one_line(exc: BaseException) -> str:

@@ -155,20 +155,15 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
         root, ext = os.path.splitext(path)  # train's model.checkpoint.safetensors: its --out
         out = _option("--out", root[: -len(".checkpoint")] + ext) if root.endswith(
             ".checkpoint") else []
-        entries = meta.get("categorical")
-        columns = [e.get("column") for e in entries if isinstance(e, dict)] if isinstance(
-            entries, list) else []
-        named = [c for c in columns if isinstance(c, str)]
-        one_hot = _option("--categorical", ",".join(named)) if named and named == columns else []
-        weight = training.get("weight")  # a column of DATA, as --categorical's are
-        one_hot += _option("--weight", weight) if isinstance(weight, str) else []
+        # --categorical, --columns and --exclude: the resumed run takes them from the checkpoint
+        weight = training.get("weight")  # a column of DATA
+        weighted = _option("--weight", weight) if isinstance(weight, str) else []
         data = training["data"]  # "-x.csv" would read as an option: "./-x.csv"
         words = ["nonlin", "train", "./" + data if data.startswith("-") else data,
-                 *_option("--target", meta["target"]), *one_hot, "--epochs", epochs, *out,
+                 *_option("--target", meta["target"]), *weighted, "--epochs", epochs, *out,
                  *_option("--resume", path)]
         lines += [f"resume:     {' '.join(map(shell_word, words))}",
-                  "            (the same data file and --columns/--exclude as that run; the rest "
-                  "from the checkpoint)"]
+                  "            (the same data file as that run; the rest from the checkpoint)"]
     else:
         lines += [f"resume:     model.fit(X, y, epochs=N, resume_from={quoted(path)})",
                   "            on a model of these layers (or nonlin.load_checkpoint: see the "

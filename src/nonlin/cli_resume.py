@@ -9,6 +9,12 @@ different ``--hidden`` or ``--lr`` would be silently ignored, as the network
 and the optimizer come from the checkpoint). ``--epochs`` may change: that is
 how a run is extended. Options that do not shape the run (``--out``,
 ``--plot``, ``--quiet``) are free.
+
+The data options follow the same rule (``adopt_data_options``): ``--categorical``
+left out is the checkpoint's categorical columns (its ``categorical`` entries), and
+with neither ``--columns`` nor ``--exclude`` the feature columns are the
+checkpoint's inputs (its ``feature_names``, each one-hot block as its column), so a
+column the first run left out (an id, with ``--exclude``) stays out.
 """
 
 from __future__ import annotations
@@ -120,6 +126,53 @@ def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
             _refuse(args, option, getattr(args, option), value)
 
 
+def adopt_data_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
+    """Take ``--categorical`` and the feature columns (``--columns``) the command line
+    leaves out from the checkpoint's metadata ``meta``, in place; a ``UsageError``
+    naming both when ``--categorical`` is given with other columns (matched ignoring
+    the spaces around names, in any order). ``args.columns_from_checkpoint`` says
+    whether the feature columns were taken over."""
+    recorded = [entry["column"] for entry in meta.get("categorical") or ()]
+    given = getattr(args, "categorical", None)
+    if given is None:
+        args.categorical = recorded or None
+    elif {name.strip() for name in given} != {name.strip() for name in recorded}:
+        _refuse(args, "categorical", given, recorded)
+    args.columns_from_checkpoint = args.columns is None and not args.exclude
+    if args.columns_from_checkpoint:
+        args.columns = _checkpoint_columns(args, meta)
+
+
+def _checkpoint_columns(args: argparse.Namespace, meta: dict[str, Any]) -> list[str]:
+    """The CSV columns the checkpoint's network reads, in its order; each must be in the
+    header of ``args.data``, and ``--target`` must be the checkpoint's (a feature of the
+    run would otherwise be read as the target), else a ``UsageError``."""
+    from ._categorical import raw_columns
+    from .cli_stdin import data_file
+    from .cli_table import header_names, name_matcher
+
+    target = meta.get("target", args.target)
+    if args.target.strip() != str(target).strip():
+        raise UsageError(f"--target {quoted(args.target)} differs from the interrupted run's "
+                         f"{quoted(target)}; resume with the same --target")
+    inputs, _ = raw_columns({**meta, "categorical": meta.get("categorical") or []})
+    names = header_names(data_file(args.data))
+    match = name_matcher(names, args.data)
+    absent = [name for name in inputs if match(name) not in names]
+    if not absent:
+        return inputs
+    weight = match(args.weight) if getattr(args, "weight", None) else None
+    features = [n for n in names if n and n != match(args.target) and n != weight]
+    if len(features) == len(inputs) and sum(  # renamed in place: where the two first differ
+            a != b for a, b in zip(features, inputs, strict=True)) == len(absent):
+        raise UsageError(f"{shown_path(args.data)}: its feature columns differ from the "
+                         f"checkpoint's: {_difference(features, inputs)}; resume with the data "
+                         "the run started with")
+    raise UsageError(f"{shown_path(args.data)}: no column {quoted(absent[0])}, one of the "
+                     f"checkpoint's {len(inputs)} input columns ({quoted_list(inputs)}); "
+                     "resume with the data the run started with")
+
+
 def _refuse(args: argparse.Namespace, option: str, given: Any, recorded: Any) -> None:
     flag = "--" + option.replace("_", "-")
     raise UsageError(
@@ -138,6 +191,8 @@ def check_same_data(
             f"{shown_path(args.data)}: its feature columns differ from the checkpoint's: "
             f"{_difference(meta['feature_names'], previous['feature_names'])}; "
             "resume with the data the run started with"
+            + ("" if getattr(args, "columns_from_checkpoint", True) else
+               ", leaving --columns and --exclude out (the checkpoint's inputs are taken)")
         )
     if previous.get("target", args.target) != args.target:
         raise UsageError(

@@ -286,5 +286,6 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
     if table.n_dropped:
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
     if getattr(table, "extra_columns", None):
-        why = "--exclude" if getattr(args, "exclude", None) else "not in --columns"
+        why = ("--exclude" if getattr(args, "exclude", None) else "not an input of the checkpoint"
+               if getattr(args, "columns_from_checkpoint", False) else "not in --columns")
         note(f"not using column(s) {quoted_list(table.extra_columns, quote=False)} ({why})")

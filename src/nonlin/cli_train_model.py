@@ -22,7 +22,7 @@ from ._feature_names import forget_names
 from ._quoting import shown_path
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
-from .cli_resume import adopt_run_options
+from .cli_resume import adopt_data_options, adopt_run_options
 from .cli_resume_checks import check_resumed_network
 from .cli_weights import fit_weights, hidden_block, output_dense, with_penalty
 
@@ -236,6 +236,7 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     check_categorical(args.resume, meta)
     forget_names(checkpoint.model)  # the columns are matched by name here, then passed as arrays
     adopt_run_options(args, meta)  # the options left out come from the run; given ones match
+    adopt_data_options(args, meta)  # --categorical, --columns: so do the data's
     check_resumed_network(args, checkpoint.model)  # --l2, --batch-norm: the record's are its
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
