@@ -144,7 +144,8 @@ def optimizer_record(optimizer: Any, dtype: Any) -> tuple[dict[str, Any], dict[s
 def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path: str) -> None:
     """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
     from ._header import ModelFileError
-    from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
+    from ._sklearn_rules import BatchObjective, PenalizedOptimizer
+    from ._sklearn_setup import sklearn_sgd
     from .optimizers import Adam, Optimizer
     from .validation import check_bool
 
