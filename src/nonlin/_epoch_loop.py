@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._callback_list import CallbackList
 from ._epoch_logs import EpochLogs
 from ._epoch_state import EpochProgress, generator_state
 from ._fit_keras_args import validates
@@ -21,7 +22,7 @@ from ._interrupt import SigintGuard
 from ._misuse import check_same_params
 from ._scratch import using
 from ._step_snapshot import StepSnapshot
-from .callbacks import CallbackList, History
+from .callbacks import History
 from .core import Sequential, const
 from .data import Dataset, permutation
 from .evaluation import evaluate_dataset, penalty

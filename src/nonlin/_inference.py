@@ -6,6 +6,9 @@ no context manager unless ``verbose`` asks for one. The rows go through in
 chunks (each converted to the model's dtype on its own), ``batch_size`` rows or
 by default ``default_rows(model)``, and each chunk's outputs are written into
 one preallocated result: memory stays bounded whatever the number of rows.
+
+``InferenceMethods`` is a mixin of ``nonlin.sequential.Sequential`` (as ``ModelState``):
+its ``predict`` and ``__call__`` delegate to ``predict_rows`` and ``call``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,30 @@ import numpy as np
 from ._feature_names import check_names
 from ._layers_built import check_layers_as_built
 from .validation import as_dtype, check_bool, check_positive_int, check_verbose, check_X
+
+
+class InferenceMethods:
+    """``predict`` and ``model(x)`` of a ``Sequential``."""
+
+    def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0,
+                steps: int | None = None) -> np.ndarray:
+        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
+
+        The rows go through in chunks of ``batch_size`` rows; by default 256 rows or fewer in
+        one pass, more in near-equal chunks that keep the widest activation near 2**20 entries
+        (each converted on its own): memory stays bounded.
+        ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
+        progress bar over the chunks, 2 one line at the end; on standard error.
+        A DataFrame's columns must match ``feature_names_in_`` by name and order.
+        ``steps`` (Keras 3): the rows of the first ``steps`` batches; all without ``batch_size``.
+        """
+        return predict_rows(self, X, batch_size, verbose, steps=steps)
+
+    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
+        """Keras' ``model(x)``: ``forward``'s outputs as a new array (lists converted), in
+        inference unless ``training=True`` (PyTorch's train-mode call; ``backward`` then
+        differentiates this pass). See ``nonlin._inference.call``."""
+        return call(self, x, training)
 
 
 def call(model: Any, x: Any, training: Any) -> np.ndarray:

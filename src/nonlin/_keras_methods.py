@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._layer_names import assign_names
-from ._model_state import _BUILT_BY, _builder
+from ._layers_built import _BUILT_BY, _builder
 from ._quoting import quoted
 from .core import Layer, LayerProtocol
 

@@ -12,11 +12,44 @@ without weights swapped for another (``layers[i] = ReLU()``, as the estimators d
 when their ``activation`` changes) leaves the model as built; so does an unbuilt
 layer put where one without weights was (``pop`` then ``add``): it then says itself
 that it is not built.
+
+It also keeps which model built each layer (``_BUILT_BY``, weakly: ``_builder``), which
+``Sequential``'s construction and build check (``nonlin._model_state``), and ``_collect``,
+the garbage collection they run first.
 """
 
 from __future__ import annotations
 
+import gc
+import time
+import weakref
 from typing import Any
+
+# layer -> the model that built it (weakly: neither is kept alive by this table)
+_BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+_COLLECT_TRIES = 10  # waits of 1, 2, 4, ..., 512 ms: about 1 s at most
+
+
+def _collect() -> None:
+    """One full garbage collection run by this thread. ``gc.collect()`` returns at
+    once, collecting nothing, while another thread collects (its finalizers can let
+    this thread run): the full-collection count then stays put, and this waits for
+    that collection to end and tries again, a bounded number of times."""
+    for attempt in range(_COLLECT_TRIES):
+        done = gc.get_stats()[2]["collections"]
+        gc.collect()
+        if gc.get_stats()[2]["collections"] != done:
+            return
+        time.sleep(0.001 * 2**attempt)
+
+
+def _builder(layer: Any) -> Any:
+    """The live model that built ``layer``, or None."""
+    try:
+        ref = _BUILT_BY.get(layer)
+    except TypeError:  # an unhashable layer is not tracked
+        return None
+    return None if ref is None else ref()
 
 
 def check_layers_as_built(model: Any) -> None:

@@ -14,44 +14,17 @@ with an input ``forward`` cannot take (``_check_width``).
 from __future__ import annotations
 
 import contextlib
-import gc
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 import numpy as np
 
+from ._layers_built import _BUILT_BY, _builder, _collect
 from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
-
-# layer -> the model that built it (weakly: neither is kept alive by this table)
-_BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
-_COLLECT_TRIES = 10  # waits of 1, 2, 4, ..., 512 ms: about 1 s at most
-
-
-def _collect() -> None:
-    """One full garbage collection run by this thread. ``gc.collect()`` returns at
-    once, collecting nothing, while another thread collects (its finalizers can let
-    this thread run): the full-collection count then stays put, and this waits for
-    that collection to end and tries again, a bounded number of times."""
-    for attempt in range(_COLLECT_TRIES):
-        done = gc.get_stats()[2]["collections"]
-        gc.collect()
-        if gc.get_stats()[2]["collections"] != done:
-            return
-        time.sleep(0.001 * 2**attempt)
-
-
-def _builder(layer: Any) -> Any:
-    """The live model that built ``layer``, or None."""
-    try:
-        ref = _BUILT_BY.get(layer)
-    except TypeError:  # an unhashable layer is not tracked
-        return None
-    return None if ref is None else ref()
 
 
 class ModelState:

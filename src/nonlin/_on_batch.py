@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
 from ._feature_names import fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList
+from .callbacks import Callback
 from .core import Sequential
 from .data import make_dataset
 from .evaluation import evaluate, resolve_loss, resolve_metrics

@@ -25,8 +25,8 @@ from . import registry
 from ._feature_names import names_from_metadata
 from ._header import Header, ModelFileError, header_length, parse_header, strict_json
 from ._metadata import check_metadata
+from ._model_arrays import _restore, model_arrays
 from ._quoting import clipped, quoted
-from ._weights import layer_state
 from .core import Sequential
 
 FORMAT = "nonlin"
@@ -35,46 +35,6 @@ _KEYS = {"format", "format_version", "architecture", "n_features_in", "dtype", "
 # "optimizer": nonlin.sklearn's estimator files; "compile": nonlin.save's (_compile_record)
 _OPTIONAL_KEYS = {"checkpoint", "optimizer", "compile"}
 _MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
-
-
-# -- the model's arrays ------------------------------------------------------
-def layer_arrays(layer: Any) -> dict[str, np.ndarray]:
-    """The arrays a file stores for ``layer``: its parameters, then its ``get_state()``.
-
-    ``get_state`` (optional in the layer protocol) returns non-trainable state
-    such as ``BatchNorm`` running statistics, restored by ``set_state``.
-    """
-    arrays = {p.name: p.value for p in layer.parameters()}
-    for name, value in layer_state(layer).items():
-        if name in arrays:
-            raise ValueError(f"Layer {layer!r} has a parameter and a state array named {name!r}")
-        arrays[name] = value
-    return arrays
-
-
-def _restore(model: Sequential, arrays: dict[str, np.ndarray], path: str) -> None:
-    """Copy the file's arrays into the parameters and ``set_state`` of each layer."""
-    layer: Any  # the protocol's methods, and get_state / set_state where it has state
-    for i, layer in enumerate(model.layers):
-        for param in layer.parameters():
-            np.copyto(param.value, arrays[f"{i}.{param.name}"])
-        names = list(layer_state(layer))
-        if not names:
-            continue
-        try:
-            layer.set_state({name: arrays[f"{i}.{name}"].copy() for name in names})
-        except Exception as exc:  # the layer's own checks (e.g. a negative variance)
-            raise ModelFileError(path, clipped(str(exc), 300),
-                                 f"architecture.layers[{i}]") from None
-
-
-def model_arrays(model: Sequential) -> dict[str, np.ndarray]:
-    """Every stored array of ``model`` by tensor name ``"{layer_index}.{name}"``."""
-    return {
-        f"{i}.{name}": value
-        for i, layer in enumerate(model.layers)
-        for name, value in layer_arrays(layer).items()
-    }
 
 
 # -- loading -----------------------------------------------------------------

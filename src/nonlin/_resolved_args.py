@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ._callback_list import checked_callbacks
 from ._fit_checks import refuse_while_fitting
 from ._quoting import quoted
-from .callbacks import Callback, checked_callbacks
+from .callbacks import Callback
 from .core import Sequential
 from .evaluation import resolve_loss
 from .losses import Loss

@@ -16,14 +16,9 @@ import numpy as np
 
 from . import _sklearn_structure, initializers, registry
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
-from ._sklearn_rules import (
-    BatchObjective,
-    FlatParams,
-    PenalizedOptimizer,
-    sklearn_init,
-    sklearn_sgd,
-)
+from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
+from ._sklearn_setup import sklearn_init, sklearn_sgd
 from ._sklearn_twins import _TWINS, forward, widened  # noqa: F401 (_TWINS, forward: engine's)
 from .activations import sigmoid_into
 from .core import Param, Sequential

@@ -31,14 +31,14 @@ import numpy as np
 from . import _sklearn_dtype
 from . import _sklearn_filecheck as filecheck
 from . import _sklearn_labels as labelcheck
-from ._quoting import clipped, quoted
+from ._quoting import quoted
+from ._sklearn_optimizer_io import _SLOTS, optimizer_record, restore_optimizer
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity", "exp": "Exp"}
 _FITTED = ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
            "best_validation_score_", "n_outputs_", "n_layers_", "out_activation_",
            "_no_improvement_count")
-_SLOTS = "optimizer."
 
 
 def _number(value: Any) -> Any:
@@ -122,77 +122,6 @@ def save_estimator(est: Any, path: Any) -> None:
     model = export_model(est)
     write_model(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
                                    extra_header=header))
-
-
-def optimizer_record(optimizer: Any, dtype: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A ``PenalizedOptimizer``'s state: a JSON record and the slot arrays as tensors (in
-    ``dtype``: a float32 fit's moments, after an L-BFGS fit moved the network to float64)."""
-    inner = optimizer.inner
-    state = optimizer.state_dict_in(dtype)
-    record = {
-        "class_name": type(inner).__name__,
-        "config": inner.get_config(),
-        "scalars": {k: v for k, v in state.items() if not isinstance(v, np.ndarray)},
-        "steps": int(optimizer.iterations),
-    }
-    if getattr(optimizer, "rule", None) is not None:
-        record["rule"] = dict(optimizer.rule)
-    tensors = {_SLOTS + k: v for k, v in state.items() if isinstance(v, np.ndarray)}
-    return record, tensors
-
-
-def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path: str) -> None:
-    """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
-    from ._header import ModelFileError
-    from ._sklearn_rules import BatchObjective, PenalizedOptimizer, sklearn_sgd
-    from .optimizers import Adam, Optimizer
-    from .validation import check_bool
-
-    slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
-    size = sum(p.value.size for p in est.model_.parameters())
-    try:
-        keys = {"class_name", "config", "scalars", "steps"}
-        if not isinstance(record, dict) or not keys <= set(record) <= {*keys, "rule"}:
-            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
-        rule = _rate_rule(record.get("rule"))
-        config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
-        inner: Optimizer
-        if name == "Adam":
-            inner = Adam(**config)
-        elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
-            check_bool("nesterov", config["nesterov"])  # bool("false") is True
-            inner = sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
-        else:
-            raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {quoted(name, 80)}")
-        for key, value in slots.items():
-            if value.shape != (size,) or value.dtype != est.model_.dtype:
-                raise ValueError(f"expected tensor {quoted(_SLOTS + key, 80)} of shape ({size},) "
-                                 f"and dtype {est.model_.dtype}")
-        inner.load_state_dict({**dict(record["scalars"]), **slots})
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"expected steps >= 0. Received {quoted(steps, 50)}")
-    except Exception as exc:  # constructor and load_state_dict checks on hostile values
-        raise ModelFileError(path, clipped(str(exc), 300), "optimizer") from None
-    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
-    est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
-    est._optimizer.iterations = steps
-    if rule is not None:  # else (files from before it was saved) the parameters' schedule
-        est._optimizer.rule = rule
-
-
-def _rate_rule(rule: Any) -> dict[str, Any] | None:
-    """The optimizer record's ``rule`` (``_sklearn_schedule.rate_rule``), checked."""
-    if rule is None:
-        return None
-    kinds = ("constant", "invscaling", "adaptive", "adam")
-    if not isinstance(rule, dict) or set(rule) != {"kind", "lr_init", "power_t"} or (
-        rule["kind"] not in kinds or not all(
-            isinstance(rule[k], int | float) and not isinstance(rule[k], bool)
-            and math.isfinite(rule[k]) for k in ("lr_init", "power_t"))
-    ):
-        raise ValueError(f"expected rule {{'kind': one of {kinds}, 'lr_init': number, "
-                         f"'power_t': number}}. Received {quoted(rule, 120)}")
-    return dict(rule)
 
 
 def _loss(value: Any) -> Any:

@@ -5,8 +5,6 @@ loop. Where scikit-learn's rule differs from nonlin's defaults, the rule lives
 here, as small objects plugged into that loop (this module does not import
 scikit-learn):
 
-* ``sklearn_init``: Glorot-uniform weights *and* biases, drawn interleaved from
-  a ``RandomState`` exactly as scikit-learn draws them.
 * ``BatchObjective``: the per-batch objective. With ``s`` the batch's sample
   weight sum (its size when unweighted) the loss is
   ``sum_i w_i l_i / s + alpha / 2 * sum ||W||^2 / s``; its gradient with
@@ -14,17 +12,15 @@ scikit-learn):
   batch values weighted by batch size, which is scikit-learn's ``loss_``.
 * ``PenalizedOptimizer``: adds ``alpha / s * W`` to each weight's gradient
   (biases are not penalized) and hands the step to an inner optimizer.
-* ``sklearn_sgd``: nonlin's ``SGD`` accepting scikit-learn's ranges. Adam is
-  nonlin's ``Adam``, which already has scikit-learn's form.
 
-The per-epoch rules (loss curve, tol and n_iter_no_change, learning-rate
-schedules, early stopping) are in ``_sklearn_schedule.py``.
+The initial weights and the SGD (``sklearn_init``, ``sklearn_sgd``) are in
+``_sklearn_setup.py``; the per-epoch rules (loss curve, tol and n_iter_no_change,
+learning-rate schedules, early stopping) are in ``_sklearn_schedule.py``.
 """
 
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -32,28 +28,9 @@ import numpy as np
 from ._quoting import quoted
 from .core import Param, flat_parameter, pack_parameters
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError
-from .optimizers import SGD, Optimizer
+from .optimizers import Optimizer
 
 OBJECTIVES = ("log_loss", "binary_log_loss", "squared_error", "absolute_error", "huber", "poisson")
-
-
-def sklearn_init(
-    rng: np.random.RandomState, layer_units: list[int], activation: str, dtype: np.dtype
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """scikit-learn's initial ``coefs_`` and ``intercepts_``.
-
-    For each layer, ``W ~ U(-a, a)`` of shape (fan_in, fan_out) then
-    ``b ~ U(-a, a)`` of shape (fan_out,), with
-    ``a = sqrt(f / (fan_in + fan_out))``, ``f = 2`` for the logistic activation
-    and 6 otherwise, drawn in that order from ``rng``.
-    """
-    factor = 2.0 if activation == "logistic" else 6.0
-    coefs, intercepts = [], []
-    for fan_in, fan_out in pairwise(layer_units):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
-        intercepts.append(rng.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
-    return coefs, intercepts
 
 
 _LOG_BOUNDS = {
@@ -280,17 +257,3 @@ class PenalizedOptimizer(Optimizer):
 
     def get_config(self) -> dict[str, Any]:
         return {"inner": repr(self.inner), "alpha": self.objective.alpha}
-
-
-def sklearn_sgd(lr: float, momentum: float, nesterov: bool) -> SGD:
-    """nonlin's ``SGD`` with scikit-learn's parameter ranges.
-
-    scikit-learn allows ``momentum = 1`` and Nesterov with zero momentum (a
-    plain step); both are the same formula ``v <- mu v - lr g``. Beyond 1 (a file's
-    optimizer record, say) the velocities grow without bound: ``ValueError``.
-    """
-    if isinstance(momentum, int | float) and momentum > 1:
-        raise ValueError(f"Expected momentum in [0.0, 1.0]. Received: momentum={quoted(momentum)}")
-    opt = SGD(lr=lr, momentum=min(momentum, 0.5), nesterov=bool(nesterov and momentum > 0))
-    opt.momentum = float(momentum)
-    return opt

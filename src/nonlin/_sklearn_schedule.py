@@ -182,7 +182,7 @@ def check_callbacks(callbacks: Any) -> None:
     """The estimators' ``callbacks``, refused before anything changes if one is no
     ``Callback``, or a ``ModelCheckpoint``: a checkpoint records the shuffling generator to
     resume from, and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
-    from .callbacks import checked_callbacks
+    from ._callback_list import checked_callbacks
     from .checkpoint import ModelCheckpoint
 
     for i, callback in enumerate(checked_callbacks(callbacks or [])):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._fit_checks import check_log_path
@@ -39,8 +39,6 @@ from ._reexport import reexports
 from ._reprs import constructor_repr
 from .validation import check_bool
 
-_HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
-          "on_epoch_end", "on_train_end")
 # Keras' backward-compatible names: the default train-batch hook calls them
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
@@ -95,51 +93,6 @@ class Callback:
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         """Called once when training ends (an early stop too): the last epoch's logs, or {}."""
-
-
-def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
-    """``callbacks`` as a new list, or the ``TypeError`` naming the first that is no
-    ``Callback`` (``fit`` checks them before anything changes)."""
-    listed = list(callbacks)
-    for cb in listed:
-        if not isinstance(cb, Callback):
-            raise TypeError(f"Expected Callback instances. Received: {quoted(cb)}")
-    return listed
-
-
-class CallbackList:
-    """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``."""
-
-    def __init__(self, callbacks: Iterable[Callback], model: Any,
-                 params: dict[str, Any] | None = None) -> None:
-        self.callbacks = checked_callbacks(callbacks)
-        for cb in self.callbacks:
-            cb.set_model(model)
-            if params is not None:
-                cb.set_params(dict(params))
-        self._by_hook = {hook: [fn for fn in map(_hook(hook), self.callbacks) if fn]
-                         for hook in _HOOKS}
-        for hook, alias in _ALIASES.items():
-            self._by_hook[alias] = self._by_hook[hook]
-        self.wants_batches = bool(self._by_hook["on_train_batch_begin"]
-                                  or self._by_hook["on_train_batch_end"])
-
-    def call(self, hook: str, *args: Any) -> None:
-        """Call the method named ``hook`` with ``*args`` on each callback overriding it."""
-        for fn in self._by_hook[hook]:
-            fn(*args)
-
-
-def _hook(hook: str) -> Callable[[Callback], Any]:
-    """``cb ->`` its ``hook`` if overridden (by its class, or set on it as Keras'
-    ``LambdaCallback`` does), else its overridden alias, or None."""
-    def bound(cb: Callback) -> Any:
-        for name in (hook, _ALIASES.get(hook, hook)):
-            if name in getattr(cb, "__dict__", ()) or (
-                    getattr(type(cb), name) is not getattr(Callback, name)):
-                return getattr(cb, name)
-        return None
-    return bound
 
 
 class LambdaCallback(Callback):
@@ -286,11 +239,13 @@ class CSVLogger(Callback):
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from ._callback_list import CallbackList
     from .checkpoint import ModelCheckpoint
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 __getattr__ = reexports(__name__, EarlyStopping="early_stopping", ModelCheckpoint="checkpoint",
-                        LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks")
+                        LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks",
+                        CallbackList="_callback_list", checked_callbacks="_callback_list")
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau"]

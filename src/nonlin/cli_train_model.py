@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import shlex
 import sys
 from typing import Any
 
@@ -20,6 +19,8 @@ import numpy as np
 from ._categorical import check_categorical
 from ._feature_names import forget_names
 from ._quoting import shown_path
+from ._shell_words import resume_command as resume_command  # cli_train's
+from ._shell_words import shell_word as shell_word  # cli_info_file's, cli_categorical's
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_data_options, adopt_run_options
@@ -244,47 +245,3 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
             f"ask for more with --epochs (now {args.epochs})"
         )
     return checkpoint
-
-
-def resume_command(args: argparse.Namespace, path: str) -> str:
-    """The command line the user ran, with ``--resume path`` in place of any earlier one."""
-    argv = list(getattr(args, "argv", None) or ["train", args.data, "--target", args.target])
-    kept: list[str] = []
-    skip = False
-    for item in argv:
-        if skip:
-            skip = False
-        elif item == "--resume":
-            skip = True
-        elif not item.startswith("--resume="):
-            kept.append(item)
-    return " ".join(map(shell_word, ["nonlin", *kept, "--resume", path]))
-
-
-def shell_word(word: str) -> str:
-    """``word`` as one shell word on one line: ``shlex.quote`` (``'a b.csv'``), or, when it
-    holds a control character (a line break, a tab, ESC), which ``shlex.quote`` would leave
-    raw inside its quotes, bash's ``$'...'`` with each escaped (``$'a\\nb.csv'``): the
-    printed command stays one line and still pastes as the same argument."""
-    if word.isprintable():
-        return shlex.quote(word)
-    return "$'" + "".join(_ansi_c(char) for char in word) + "'"
-
-
-def _ansi_c(char: str) -> str:
-    """One character inside bash's ``$'...'``: ``\\``, ``\\'`` and control characters
-    escaped (``\\n``, ``\\x1b``, ``\\u2028``; a byte the file system name could not
-    decode, ``\\udcff``, as the byte ``\\xff`` it stands for), the rest as it is."""
-    code = ord(char)
-    if char in "\\'":
-        return "\\" + char
-    if char.isprintable():
-        return char
-    if char in _NAMED:
-        return _NAMED[char]
-    if code < 0x80 or 0xDC80 <= code <= 0xDCFF:  # ASCII, or a surrogate-escaped byte
-        return f"\\x{code & 0xFF:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}

@@ -27,31 +27,10 @@ import numpy as np
 from ._inference import call_layer
 from ._layer_names import Named, name_config
 from ._quoting import quoted
+from .validation import as_rng
 
 RandomLike = np.random.Generator | np.random.RandomState
 SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
-
-
-def as_rng(seed: SeedLike) -> RandomLike:
-    """Return an explicit random generator for ``seed``; never the global one.
-
-    Parameters
-    ----------
-    seed : int, None, numpy.random.Generator or numpy.random.RandomState
-        An int or None seeds a new ``Generator`` (PCG64). A generator (or a
-        legacy ``RandomState``, used to replay the tutorial's stream) is
-        returned unchanged.
-    """
-    if isinstance(seed, np.random.Generator | np.random.RandomState):
-        return seed
-    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
-        if seed is not None and seed < 0:
-            raise ValueError(f"Expected a non-negative seed. Received: seed={seed}")
-        return np.random.default_rng(seed)
-    raise TypeError(
-        "Expected an int, None or a numpy.random.Generator as seed. "
-        f"Received: seed={quoted(seed)} of type {type(seed).__name__}"
-    )
 
 
 _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}

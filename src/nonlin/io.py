@@ -55,8 +55,9 @@ from ._header import ModelFileError
 from ._layer_names import name_config
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
+from ._model_arrays import model_arrays
 from ._model_suffix import check_model_suffix
-from ._reader import FORMAT, FORMAT_VERSION, model_arrays, read_model
+from ._reader import FORMAT, FORMAT_VERSION, read_model
 from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
 from ._weights import layer_state

@@ -32,6 +32,7 @@ from ._plot_inputs import (
     plane_limits,
     predicted_classes,
 )
+from ._plot_marks import _MOST_ANNOTATED, _annotate_cells, _class_colors
 from ._quoting import quoted
 
 PathLike = str | bytes | os.PathLike[str]
@@ -223,14 +224,6 @@ def plot_decision_boundary(
     return _save(fig, path)
 
 
-def _class_colors(n_classes: int) -> Any:
-    from matplotlib.colors import ListedColormap
-
-    base = [f"tab:{name}" for name in
-            "blue orange green red purple brown pink gray olive cyan".split()]
-    return ListedColormap([base[k % len(base)] for k in range(max(n_classes, 1))])
-
-
 def plot_confusion_matrix(
     matrix: Any,
     path: PathLike,
@@ -278,17 +271,3 @@ def plot_confusion_matrix(
     ax.set_ylabel("true class")
     ax.set_title(title)
     return _save(fig, path)
-
-
-_MOST_ANNOTATED = 30  # classes; beyond, the counts are illegible (and slow: n * n texts)
-
-
-def _annotate_cells(ax: Any, matrix: np.ndarray) -> None:
-    """Write each count in its cell, white on the darker half of the colour scale."""
-    n = matrix.shape[0]
-    threshold = matrix.max() / 2
-    for i in range(n):
-        for j in range(n):
-            color = "white" if matrix[i, j] > threshold else "black"
-            ax.text(j, i, f"{matrix[i, j]:g}", ha="center", va="center", color=color,
-                    fontsize=8 if n > 10 else 11)

@@ -9,7 +9,8 @@ the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation`
 ``add``, ``pop`` and ``*_on_batch`` methods come from the ``KerasMethods`` mixin
 (``nonlin._keras_methods``); ``len``, indexing, iteration
 and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``); ``name`` and
-``get_layer`` from ``NamedModel`` (``nonlin._layer_names``).
+``get_layer`` from ``NamedModel`` (``nonlin._layer_names``); ``predict`` and ``model(x)`` from
+``InferenceMethods`` (``nonlin._inference``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from ._container import ContainerMethods
 from ._feature_names import forget_names
-from ._inference import call, infer, predict_rows
+from ._inference import InferenceMethods, infer
 from ._keras_methods import KerasMethods, check_layer
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState
@@ -39,7 +40,7 @@ from .core import (
 from .validation import check_n_features
 
 
-class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
+class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, InferenceMethods):
     """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
 
     Parameters
@@ -147,12 +148,6 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
             x = layer.forward(x, training=True)
         return x
 
-    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
-        """Keras' ``model(x)``: ``forward``'s outputs as a new array (lists converted), in
-        inference unless ``training=True`` (PyTorch's train-mode call; ``backward`` then
-        differentiates this pass). See ``nonlin._inference.call``."""
-        return call(self, x, training)
-
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
         """Propagate ``grad_out = dL/dy`` back through the chain, filling every ``Param.grad``.
 
@@ -166,20 +161,6 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel):
         for layer in reversed(self.layers):  # None comes from the first layer only, the last
             grad_out = layer.backward(grad_out)  # type: ignore[assignment]
         return None
-
-    def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0,
-                steps: int | None = None) -> np.ndarray:
-        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
-
-        The rows go through in chunks of ``batch_size`` rows; by default 256 rows or fewer in
-        one pass, more in near-equal chunks that keep the widest activation near 2**20 entries
-        (each converted on its own): memory stays bounded.
-        ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
-        progress bar over the chunks, 2 one line at the end; on standard error.
-        A DataFrame's columns must match ``feature_names_in_`` by name and order.
-        ``steps`` (Keras 3): the rows of the first ``steps`` batches; all without ``batch_size``.
-        """
-        return predict_rows(self, X, batch_size, verbose, steps=steps)
 
     # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
     def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,

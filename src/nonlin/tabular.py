@@ -43,8 +43,9 @@ from ._csv_fast import settle_allocator as _settle_allocator
 from ._csv_missing import _BOOLEAN, _missing_block
 from ._csv_plan import CSVError, _check_arguments, _make_plan, _Plan, _read_header, _Request
 from ._csv_quotes import ends_in_quotes
+from ._csv_rows import _Rows
 from ._csv_strict import _LabelsFound, _strict_block
-from ._csv_text import no_mean_error, none_left_error
+from ._csv_text import none_left_error
 from ._quoting import quoted, shown_path
 
 __all__ = ["CSVError", "Table", "read_csv"]
@@ -169,7 +170,7 @@ def _blocks(handle: BinaryIO) -> Iterator[bytes]:
         yield block
 
 
-class _Output:
+class _Output(_Rows):
     """The growing result: rows appended block by block, missing values dropped or counted."""
 
     def __init__(self, plan: _Plan, file_size: int) -> None:
@@ -222,42 +223,6 @@ class _Output:
         X, y, y_missing, n_lines = _strict_block(raw, first_line, self.plan)
         return X.astype(self.plan.dtype), y, y_missing, n_lines  # out of range: already NaN
 
-    def _missing(
-        self, X: np.ndarray, y: np.ndarray | None, y_missing: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Drop rows with a NaN or a missing target, or count the finite values for the means."""
-        if self.plan.missing == "drop":
-            missing = np.isnan(X)
-            self.counts += len(X) - missing.sum(axis=0)
-            keep = ~(missing.any(axis=1) | y_missing)
-            self.n_dropped += int(len(X) - keep.sum())
-            return X[keep], None if y is None else y[keep]
-        if self.plan.missing == "mean":
-            finite = ~np.isnan(X)
-            self.sums += np.where(finite, X, 0).sum(axis=0, dtype=np.float64)
-            self.counts += finite.sum(axis=0)
-        return X, y
-
-    def _append(self, X: np.ndarray, y: np.ndarray | None, n_bytes: int) -> None:
-        end = self.n_rows + len(X)
-        if end > len(self.X):
-            guess = int(self.file_size / max(n_bytes, 1) * len(X) * 1.02) + 16
-            capacity = max(end, guess if not self.n_rows else int(len(self.X) * 1.5))
-            numeric_y = self.plan.target is not None and not self.plan.labels
-            if not self.n_rows:  # empty, not resize: it would zero every page we then write
-                self.X = np.empty((capacity, self.X.shape[1]), dtype=self.X.dtype)
-                self.y = np.empty(capacity if numeric_y else 0, dtype=self.y.dtype)
-            else:  # realloc grows large blocks in place (mremap): no second copy of X
-                self.X.resize((capacity, self.X.shape[1]), refcheck=False)
-                if numeric_y:
-                    self.y.resize(capacity, refcheck=False)
-        self.X[self.n_rows : end] = X
-        if y is not None and self.plan.labels:
-            self.labels.append(y)
-        elif y is not None:
-            self.y[self.n_rows : end] = y
-        self.n_rows = end
-
     def table(self, extra: tuple[str, ...]) -> Table:
         """Trim the arrays, impute means, and wrap everything in a :class:`Table`."""
         plan = self.plan
@@ -279,18 +244,3 @@ class _Output:
         target = None if plan.target is None else plan.names[plan.target]
         missing = tuple(map(int, self.n_rows - self.counts)) if plan.missing == "mean" else ()
         return Table(self.X, y, names, target, self.n_dropped, extra, missing)
-
-    def _impute(self) -> None:
-        for column in np.flatnonzero(self.counts < self.n_rows):
-            if self.counts[column] == 0:  # a column of text is refused, with fill_values too
-                error = no_mean_error(self.plan, int(column), fill=self.fill is not None)
-                if error is not None:
-                    raise error
-            if self.fill is not None:
-                fill = self.fill[column]
-            else:
-                fill = self.sums[column] / self.counts[column]
-            if self.impute:
-                values = self.X[:, column]
-                values[np.isnan(values)] = fill
-

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from ._callback_list import CallbackList
 from ._callback_state import restore_callbacks
 from ._checkpoint_history import history_for
 from ._epoch_loop import _Loop
@@ -57,7 +58,7 @@ from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._split_check import split_checked
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, History
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics

@@ -4,7 +4,8 @@ Each check raises ``ValueError`` or ``TypeError`` naming what it expected and
 what it received. Inputs are never modified: arrays come back as views when
 no conversion is needed (read-only arrays and ``np.memmap`` work), otherwise
 as new arrays. Finiteness is checked in blocks of rows (``nonlin._finite``) so that
-no temporary larger than a few megabytes is allocated.
+no temporary larger than a few megabytes is allocated. ``as_rng`` turns a seed into an
+explicit random generator (``nonlin.core`` re-exports it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,32 @@ import numpy as np
 from ._finite import check_finite, first_nonfinite_row
 from ._frames import as_numeric, reshape_hint, text_hint
 from ._quoting import quoted
+
+if TYPE_CHECKING:
+    from .core import RandomLike, SeedLike
+
+
+def as_rng(seed: SeedLike) -> RandomLike:
+    """Return an explicit random generator for ``seed``; never the global one.
+
+    Parameters
+    ----------
+    seed : int, None, numpy.random.Generator or numpy.random.RandomState
+        An int or None seeds a new ``Generator`` (PCG64). A generator (or a
+        legacy ``RandomState``, used to replay the tutorial's stream) is
+        returned unchanged.
+    """
+    if isinstance(seed, np.random.Generator | np.random.RandomState):
+        return seed
+    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"Expected a non-negative seed. Received: seed={seed}")
+        return np.random.default_rng(seed)
+    raise TypeError(
+        "Expected an int, None or a numpy.random.Generator as seed. "
+        f"Received: seed={quoted(seed)} of type {type(seed).__name__}"
+    )
+
 
 _BAD_KINDS = {"O": "object", "U": "string", "S": "bytes", "c": "complex", "V": "structured",
               "M": "datetime", "m": "timedelta"}

@@ -1,0 +1,91 @@
+"""A ``nonlin.sklearn`` estimator's optimizer in its model file: written and read back.
+
+``optimizer_record`` turns a stochastic solver's ``PenalizedOptimizer`` into the header
+field ``optimizer`` (its class, hyperparameters, step count, scalars and rate rule) and the
+slot tensors ``optimizer.{slot}.0``; ``restore_optimizer`` checks them and rebuilds
+``est._optimizer`` (``_rate_rule`` checks the rule). ``_sklearn_io`` saves and loads the
+rest of the estimator.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._quoting import clipped, quoted
+
+_SLOTS = "optimizer."
+
+
+def optimizer_record(optimizer: Any, dtype: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A ``PenalizedOptimizer``'s state: a JSON record and the slot arrays as tensors (in
+    ``dtype``: a float32 fit's moments, after an L-BFGS fit moved the network to float64)."""
+    inner = optimizer.inner
+    state = optimizer.state_dict_in(dtype)
+    record = {
+        "class_name": type(inner).__name__,
+        "config": inner.get_config(),
+        "scalars": {k: v for k, v in state.items() if not isinstance(v, np.ndarray)},
+        "steps": int(optimizer.iterations),
+    }
+    if getattr(optimizer, "rule", None) is not None:
+        record["rule"] = dict(optimizer.rule)
+    tensors = {_SLOTS + k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+    return record, tensors
+
+
+def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path: str) -> None:
+    """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
+    from ._header import ModelFileError
+    from ._sklearn_rules import BatchObjective, PenalizedOptimizer
+    from ._sklearn_setup import sklearn_sgd
+    from .optimizers import Adam, Optimizer
+    from .validation import check_bool
+
+    slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
+    size = sum(p.value.size for p in est.model_.parameters())
+    try:
+        keys = {"class_name", "config", "scalars", "steps"}
+        if not isinstance(record, dict) or not keys <= set(record) <= {*keys, "rule"}:
+            raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
+        rule = _rate_rule(record.get("rule"))
+        config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
+        inner: Optimizer
+        if name == "Adam":
+            inner = Adam(**config)
+        elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
+            check_bool("nesterov", config["nesterov"])  # bool("false") is True
+            inner = sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
+        else:
+            raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {quoted(name, 80)}")
+        for key, value in slots.items():
+            if value.shape != (size,) or value.dtype != est.model_.dtype:
+                raise ValueError(f"expected tensor {quoted(_SLOTS + key, 80)} of shape ({size},) "
+                                 f"and dtype {est.model_.dtype}")
+        inner.load_state_dict({**dict(record["scalars"]), **slots})
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ValueError(f"expected steps >= 0. Received {quoted(steps, 50)}")
+    except Exception as exc:  # constructor and load_state_dict checks on hostile values
+        raise ModelFileError(path, clipped(str(exc), 300), "optimizer") from None
+    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
+    est._optimizer.iterations = steps
+    if rule is not None:  # else (files from before it was saved) the parameters' schedule
+        est._optimizer.rule = rule
+
+
+def _rate_rule(rule: Any) -> dict[str, Any] | None:
+    """The optimizer record's ``rule`` (``_sklearn_schedule.rate_rule``), checked."""
+    if rule is None:
+        return None
+    kinds = ("constant", "invscaling", "adaptive", "adam")
+    if not isinstance(rule, dict) or set(rule) != {"kind", "lr_init", "power_t"} or (
+        rule["kind"] not in kinds or not all(
+            isinstance(rule[k], int | float) and not isinstance(rule[k], bool)
+            and math.isfinite(rule[k]) for k in ("lr_init", "power_t"))
+    ):
+        raise ValueError(f"expected rule {{'kind': one of {kinds}, 'lr_init': number, "
+                         f"'power_t': number}}. Received {quoted(rule, 120)}")
+    return dict(rule)
