@@ -121,6 +121,10 @@ def _entry_problem(entry: Any) -> tuple[str, str] | None:
     bad = next((c for c in categories if not isinstance(c, str)), None)
     if bad is not None:
         return "categories", f"expected category names (str), received {quoted(bad)}"
+    unmatched = next((c for c in categories if not c or c != c.strip(" \t")), None)
+    if unmatched is not None:  # cells are read stripped, and an empty one is missing
+        return "categories", ("expected categories as cells read (not empty, no spaces or tabs "
+                              f"around them), received {quoted(unmatched)}")
     if len(set(categories)) != len(categories):
         twice = next(c for c, n in Counter(categories).items() if n > 1)
         return "categories", f"expected distinct categories, received {quoted(twice)} twice"
