@@ -57,7 +57,7 @@ def test_the_plain_text_bar_of_an_inference_pass(monkeypatch) -> None:
     with PassProgress(1, 3, file=out) as progress:
         progress.update(3)
         progress.finish({"loss": 0.5})
-    assert out.getvalue().endswith("3/3 - 0.0s - loss: 0.5\n")
+    assert out.getvalue().endswith("3/3 - 0.0s - loss: 0.5000\n")
 
 
 @pytest.mark.parametrize("verbose", [3, -1, "loud", None, 1.0])

@@ -189,7 +189,7 @@ def test_the_progress_bar_runs_on_the_epochs_scale(capsys, monkeypatch) -> None:
     err = capsys.readouterr().err
     running = err.split("\r4/4 - loss: ")[1].split("\r")[0].strip()
     total = model.evaluate(X, REALS, loss=loss)["loss"]
-    assert running == f"{history.history['loss'][0]:.4g}" == f"{total:.4g}"
+    assert running == f"{history.history['loss'][0]:.4f}" == f"{total:.4f}"
 
 
 @pytest.mark.parametrize("batch_size", [None, 7])

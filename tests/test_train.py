@@ -347,7 +347,7 @@ def test_a_bar_fed_by_fits_running_logs_reads_no_batch_loss() -> None:
     bar.on_epoch_begin(0)
     bar.on_batch_end(0, {"size": 4})  # no per-batch "loss" needed (none summed per batch)
     bar.on_batch_end(1, {"size": 4})
-    assert out.getvalue().endswith("2/2 - loss: 1.5 - accuracy: 0.25")
+    assert out.getvalue().endswith("2/2 - loss: 1.5000 - accuracy: 0.2500")
 
 
 def test_evaluate_and_predict_checks() -> None:
@@ -395,3 +395,15 @@ def test_fused_softmax_survives_rows_far_below_the_batch_max(dtype) -> None:
     loss = CrossEntropy(from_logits=True)
     assert total / 4 == pytest.approx(loss(y, z.astype(np.float64)), rel=1e-6)
     np.testing.assert_allclose(grad, loss.grad(y, z.astype(np.float64)), rtol=1e-5, atol=1e-9)
+
+
+def test_progress_values_take_keras_format() -> None:
+    """Keras 3's Progbar: four decimals above 1e-3 in magnitude, else four in exponent form."""
+    from nonlin.progress import format_logs
+
+    logs = {"loss": 0.56501, "accuracy": 1.0, "mae": 0.001, "val_loss": -2.5e-5,
+            "r2": -12.34567, "val_mse": 0.0, "lr": 0.01}
+    assert format_logs(logs) == ("loss: 0.5650 - accuracy: 1.0000 - mae: 1.0000e-03 - "
+                                 "val_loss: -2.5000e-05 - r2: -12.3457 - val_mse: 0.0000e+00")
+    assert format_logs({"loss": float("nan"), "val_loss": float("inf")}) == (
+        "loss: nan - val_loss: inf")

@@ -18,8 +18,13 @@ _REFRESH_S = 0.1
 
 
 def format_logs(logs: dict[str, Any]) -> str:
-    """``"loss: 0.1234 - accuracy: 0.9876"`` (learning rate left out)."""
-    return " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "lr")
+    """``"loss: 0.1234 - accuracy: 0.9876"`` (learning rate left out): Keras' format, four
+    decimals, or four significant digits in exponent form at or below 1e-3 in magnitude."""
+    return " - ".join(f"{k}: {_value(v)}" for k, v in logs.items() if k != "lr")
+
+
+def _value(v: float) -> str:
+    return format(v, ".4f" if abs(v) > 1e-3 else ".4e")
 
 
 def write_line(text: str, file: TextIO | None = None) -> None:
