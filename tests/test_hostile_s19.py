@@ -64,11 +64,11 @@ def test_the_written_files_keep_their_one_hot_inputs_unscaled(files: Path) -> No
 @pytest.mark.parametrize(("change", "field", "received"), [
     (s18._record(l2="0.01"), "['l2']", "expected a number (as nonlin records it), received "
      "'0.01'"),
-    (s18._record(l2=True), "['l2']", "received True"),
+    (s18._record(l2=True), "['l2']", "expected a number >= 0, received 'True'"),  # guard
     (s18._record(lr="0.001"), "['lr']", "received '0.001'"),
     (s18._record(batch_size="32"), "['batch_size']", "received '32'"),
     (s18._record(hidden="4"), "['hidden']", "expected a list of numbers"),
-    (s18._record(hidden=[True]), "['hidden']", "received [True]"),
+    (s18._record(hidden=["4"]), "['hidden']", "received ['4']"),
 ])
 def test_a_resume_refuses_text_or_a_bool_where_the_record_holds_a_number(
     files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],

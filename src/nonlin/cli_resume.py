@@ -90,10 +90,11 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
 
 
 def _numbers(value: Any) -> bool:
-    """``value`` is a number (not a bool, not text such as ``"0.01"``, which would be
-    copied into the resumed file as text) or a list of them (``hidden``)."""
+    """``value`` holds no text where the record holds numbers: ``"0.01"`` would parse as
+    the option does and be copied into the resumed file as text. (A bool, or any other
+    non-number, is refused by the option's own parser, which names it.)"""
     items = value if isinstance(value, list) else [value]
-    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in items)
+    return not any(isinstance(v, str) for v in items)
 
 
 def _shown(value: Any) -> str:
