@@ -114,3 +114,18 @@ def test_a_divergence_under_l2_names_l2_beside_the_rate(
                      "--out", str(tmp_path / "m.st")]) == 2
     error_line(capsys, "training diverged", "try a smaller --lr (now 0.001) or a smaller "
                "--l2 (now 1e+30)")
+
+
+def test_fit_names_the_l2_penalty_that_overflows_at_the_start() -> None:
+    # before: "... the data (X or y), or the weights fit started from, overflow ... Scale the
+    # features and targets": Keras' L2 takes any finite l2 >= 0, so Dense does, and fit says
+    import numpy as np
+
+    import nonlin
+
+    X = np.random.default_rng(0).normal(size=(16, 3))
+    model = nonlin.Sequential([nonlin.Dense(4, l2=1e308), nonlin.ReLU(), nonlin.Dense(1)])
+    with pytest.raises(nonlin.DivergenceError, match=r"before any update of this fit: the L2 "
+                       r"penalty l2 \* sum\(W\*\*2\) of the weights fit started from overflows "
+                       r"\(l2=1e\+308; the data's loss is .*\)\. Use a smaller l2"):
+        model.fit(X, X[:, :1], loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0)

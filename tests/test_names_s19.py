@@ -113,3 +113,36 @@ def test_names_shown_are_the_names_get_layer_finds() -> None:
     assert all(model.get_layer(name).name == name for name in shown)
 
 
+
+
+def test_a_layer_put_into_model_layers_by_hand_is_named_at_once() -> None:
+    # before: the new layer said "dense" (its class) and the old ones kept their positions'
+    # names ("dense", "dense_1") until the next build, summary() or get_layer
+    model = Sequential([Dense(2), ReLU(), Dense(1)]).build(3, seed=0)
+    model.layers.insert(0, Dense(4))
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1", "re_lu", "dense_2"]
+    model.layers.append(Dense(1, name="out"))
+    model.layers[2] = nonlin.Tanh()
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1", "tanh", "dense_2",
+                                                      "out"]
+    del model.layers[0]
+    model.layers.pop()
+    assert [layer.name for layer in model.layers] == ["dense", "tanh", "dense_1"]
+    model.layers += [Dense(2, name="dense")]  # a name given: the automatic ones step aside
+    assert [layer.name for layer in model.layers] == ["dense_1", "tanh", "dense_2", "dense"]
+    model.layers.append(Dense(3, name="dense"))  # twice: left for summary and build to refuse
+    with pytest.raises(ValueError, match="unique layer names"):
+        model.summary()
+
+
+def test_model_layers_pickles_and_copies_as_a_plain_list() -> None:
+    import copy
+    import pickle
+
+    model = Sequential([Dense(2), ReLU()]).build(3, seed=0)
+    data = pickle.dumps(model)
+    assert b"LayerList" not in data  # older versions unpickle it
+    for again in (pickle.loads(data), copy.deepcopy(model)):
+        again.layers.insert(0, Dense(1))
+        assert [layer.name for layer in again.layers] == ["dense", "dense_1", "re_lu"]
+    assert [layer.name for layer in model.layers] == ["dense", "re_lu"]

@@ -157,6 +157,38 @@ def assign_names(layers: list[Any]) -> list[str]:
     return names
 
 
+class LayerList(list[Any]):
+    """``Sequential.layers``: a list that names its layers anew (``assign_names``) after each
+    change made to it (``model.layers.insert(0, Dense(4))``), so that ``layer.name`` agrees
+    with ``summary()`` and ``get_layer`` at once rather than after them. Two layers given one
+    name are left for ``build`` and ``summary`` to refuse. Pickled and copied as a plain list
+    (``NamedModel.__setstate__`` makes it one of these again)."""
+
+    __slots__ = ()
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return list, (list(self),)
+
+
+def _renaming(method_name: str) -> Any:
+    """``list``'s mutating method ``method_name``, then the layers named anew."""
+    method = getattr(list, method_name)
+
+    def changed(self: LayerList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            assign_names(self)
+        return result
+
+    changed.__name__, changed.__doc__ = method_name, method.__doc__
+    return changed
+
+
+for _method in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+                "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+    setattr(LayerList, _method, _renaming(_method))
+
+
 class NamedModel:
     """``Sequential.name`` and ``get_layer`` (a mixin; see the module docstring)."""
 
@@ -176,6 +208,8 @@ class NamedModel:
         """Unpickling: the attributes back, then the layers named by position (a model
         pickled before names existed holds none; duplicates are left for build to refuse)."""
         self.__dict__.update(state)
+        if type(self.__dict__.get("layers")) is list:  # pickled as a plain list (LayerList)
+            self.layers = LayerList(self.layers)
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             assign_names(self.layers)
 

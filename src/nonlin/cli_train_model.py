@@ -75,10 +75,11 @@ def fit_model(
             prepared.X[:n_train], prepared.y[:n_train], **_fit_options(args, prepared, resumed)
         )
     except nonlin.DivergenceError as exc:
-        advice = ("check the data for extreme values" if "before any update" in str(exc)
-                  else f"try a smaller --lr (now {args.lr:g})")  # no step: not the rate
-        if getattr(args, "l2", None):
-            advice += f" or a smaller --l2 (now {args.l2:g})"  # its gradient is in each step
+        l2 = getattr(args, "l2", None)  # its term is in each loss, its gradient in each step
+        smaller_l2 = f" or a smaller --l2 (now {l2:g})" if l2 else ""
+        advice = (f"check the data for extreme values{smaller_l2 and ','}{smaller_l2}"
+                  if "before any update" in str(exc)  # no step: not the rate
+                  else f"try a smaller --lr (now {args.lr:g}){smaller_l2}")
         raise UsageError(f"training diverged ({exc}); {advice}") from None
     # resumed: the model's History holds the checkpoint's epochs too; fit returns its own
     return history_dict(model.history if resumed else history)
