@@ -150,7 +150,7 @@ def test_summary_and_repr():
 def test_summary_shows_as_a_table_in_an_interactive_session():
     """An interpreter echoes ``repr``: a plain str showed the table as one line of \\n."""
     text = mlp().build(4, 0).summary()
-    assert isinstance(text, str) and text.count("\n") == 5 + len(mlp().layers)
+    assert isinstance(text, str) and text.count("\n") == 6 + len(mlp().layers)
     assert repr(text) == str(text) and type(str(text)) is str
 
 

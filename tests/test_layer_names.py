@@ -139,8 +139,9 @@ def test_the_model_name() -> None:
 def test_summary_shows_name_and_class_as_keras() -> None:
     model = Sequential([Dense(4, name="hidden"), ReLU(), Dense(1)]).build(3, seed=0)
     lines = model.summary().split("\n")
-    assert lines[0].split() == ["Layer", "(type)", "Output", "Params"]
-    assert [line.split()[:2] for line in lines[2:5]] == [
+    assert lines[0] == 'Model: "sequential"'  # Keras 3's first line: the model's name
+    assert lines[1].split() == ["Layer", "(type)", "Output", "Params"]
+    assert [line.split()[:2] for line in lines[3:6]] == [
         ["hidden", "(Dense)"], ["re_lu", "(ReLU)"], ["dense", "(Dense)"]]
     assert lines[-3:] == ["Total params: 21", "Trainable params: 21", "Non-trainable params: 0"]
 

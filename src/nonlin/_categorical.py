@@ -97,6 +97,29 @@ def check_categorical(path: str, meta: dict[str, Any]) -> None:
         raise ModelFileError(path, "the one-hot columns of the categorical columns "
                              f"{quoted([e['column'] for e in entries])} are not found together, "
                              "once each, in feature_names", field=_FIELD)
+    _check_one_hot_scaling(path, meta)
+
+
+def _check_one_hot_scaling(path: str, meta: dict[str, Any]) -> None:
+    """The one-hot inputs of a standardized model have mean 0 and scale 1 in
+    ``preprocessing`` (``keep_one_hot`` writes them so: they go in as 0 and 1); a
+    ``ModelFileError`` naming the first other input and its values."""
+    from ._header import ModelFileError
+
+    scaling = meta.get("preprocessing")
+    if not isinstance(scaling, dict) or scaling.get("type") != "standardize":
+        return  # features as they are: nothing scales the one-hot inputs
+    names = list(meta["feature_names"])
+    for entry in meta["categorical"]:
+        for name in one_hot_names(entry["column"], entry["categories"]):
+            at = names.index(name)
+            mean, scale = scaling["mean"][at], scaling["scale"][at]
+            if mean != 0 or scale != 1 or isinstance(mean, bool) or isinstance(scale, bool):
+                raise ModelFileError(path, f"expected mean 0 and scale 1 for the one-hot input "
+                                     f"{quoted(name)} of the categorical column "
+                                     f"{quoted(entry['column'])} (its inputs go in as 0 and 1, "
+                                     f"not standardized), received mean {quoted(mean)} and "
+                                     f"scale {quoted(scale)}", field="metadata['preprocessing']")
 
 
 def _is_entry(entry: Any) -> bool:

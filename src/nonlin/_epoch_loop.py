@@ -252,6 +252,14 @@ class _Loop(EpochLogs):
         self.model._epoch_in_progress = None
         if (getattr(self.optimizer, "iterations", None) == self.start_steps
                 and not what.startswith("A gradient")):  # the data, not the learning rate
+            if self.has_penalty and math.isfinite(self.data_loss) and not math.isfinite(
+                    penalty(self.model)):  # the data's loss is finite: the l2 term is not
+                raise DivergenceError(
+                    f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: "
+                    "the L2 penalty l2 * sum(W**2) of the weights fit started from overflows "
+                    f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
+                    "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
+                    epoch=epoch, batch=batch)
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
                 "data (X or y), or the weights fit started from, overflow (no step was taken, "
@@ -262,3 +270,9 @@ class _Loop(EpochLogs):
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
             "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
             epoch=epoch, batch=batch)
+
+
+def _l2_values(model: Sequential) -> str:
+    """The layers' distinct ``l2`` values, as a message names them: ``1e+308``."""
+    values = sorted({float(getattr(layer, "l2", 0)) for layer in model.layers} - {0.0})
+    return ", ".join(format(v, "g") for v in values)

@@ -12,9 +12,11 @@ the same given name are refused (``Sequential``, ``add`` and ``build`` check).
 ``Named`` is the base of ``nonlin.Layer``: its ``__init__`` takes the keyword alone, so a
 layer class without an ``__init__`` of its own (``ReLU``) takes ``name=``; the others
 take it as their own keyword and call ``set_name``. A layer class of a user's own whose
-``__init__`` takes no ``name`` keeps working: it gets the automatic name. ``get_config``
-holds ``"name"`` only when one was given (``name_config``), so the file of a model without
-given names is what it was before names existed. ``NamedModel`` is a mixin of
+``__init__`` takes no ``name`` keeps working: it gets the automatic name, and a name
+set on it (``layer.name = "x"``) that its ``get_config`` leaves out is added to its entry
+of the model's config (``with_given_name``) and set after building it on load.
+``get_config`` holds ``"name"`` only when one was given (``name_config``), so the file of a
+model without given names is what it was before names existed. ``NamedModel`` is a mixin of
 ``nonlin.sequential.Sequential``: ``name`` (``"sequential"`` unless given) and
 ``get_layer``.
 """
@@ -22,6 +24,7 @@ given names is what it was before names existed. ``NamedModel`` is a mixin of
 from __future__ import annotations
 
 import contextlib
+import inspect
 import operator
 from typing import Any
 
@@ -51,6 +54,26 @@ def name_config(layer: Any) -> dict[str, str]:
     ``get_config`` adds."""
     name = getattr(layer, "_name", None)
     return {} if name is None else {"name": name}
+
+
+def with_given_name(layer: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` (``layer.get_config()``) with ``"name"`` added when the layer was given
+    one (``layer.name = "x"``) that its own ``get_config`` leaves out (a layer class of a
+    user's own written before names); ``config`` itself otherwise, so a model without
+    given names saves what it did."""
+    name = layer._name if isinstance(layer, Named) else None
+    return config if name is None or "name" in config else {**config, "name": name}
+
+
+def takes_name(cls: type) -> bool:
+    """Whether ``cls(..., name=...)`` can be called: its ``__init__`` has a ``name``
+    parameter or takes ``**kwargs``."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return True  # no signature to read: pass the name as written
+    return any(p.name == "name" and p.kind != p.VAR_POSITIONAL or p.kind == p.VAR_KEYWORD
+               for p in parameters)
 
 
 def without_names(config: dict[str, Any]) -> dict[str, Any]:
@@ -94,21 +117,26 @@ def _given(layer: Any) -> str | None:
 
 
 def layer_names(layers: list[Any]) -> list[str]:
-    """The names of ``layers``, one model's, in order (see the module docstring).
+    """The names of ``layers``, one model's, in order (see the module docstring); a layer
+    object found twice (``model.layers`` edited by hand: ``build`` refuses it) has one name.
 
     Raises ``ValueError`` naming both positions when two layers were given one name.
     """
     given = [_given(layer) for layer in layers]
+    at = {id(layer): i for i, layer in reversed(list(enumerate(layers)))}  # first position
     first: dict[str, int] = {}
     for i, name in enumerate(given):
-        if name is not None and first.setdefault(name, i) != i:
+        if name is not None and at[id(layers[i])] == i and first.setdefault(name, i) != i:
             raise ValueError(
                 f"Expected unique layer names in a model (Keras: all layers added to a "
                 f"Sequential model should have unique names). Received name={name!r} at "
                 f"layers[{first[name]}] and layers[{i}]")
-    taken, names = set(first), []
+    taken, names = set(first), list[str]()
     counts: dict[str, int] = {}
-    for layer, name in zip(layers, given, strict=True):
+    for i, (layer, name) in enumerate(zip(layers, given, strict=True)):
+        if at[id(layer)] != i:  # one object twice (model.layers edited by hand): one name
+            names.append(names[at[id(layer)]])
+            continue
         if name is None:
             base = _base(layer)
             while name is None or name in taken:
@@ -127,6 +155,38 @@ def assign_names(layers: list[Any]) -> list[str]:
         if isinstance(layer, Named) and layer._name is None:
             layer._auto_name = name
     return names
+
+
+class LayerList(list[Any]):
+    """``Sequential.layers``: a list that names its layers anew (``assign_names``) after each
+    change made to it (``model.layers.insert(0, Dense(4))``), so that ``layer.name`` agrees
+    with ``summary()`` and ``get_layer`` at once rather than after them. Two layers given one
+    name are left for ``build`` and ``summary`` to refuse. Pickled and copied as a plain list
+    (``NamedModel.__setstate__`` makes it one of these again)."""
+
+    __slots__ = ()
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return list, (list(self),)
+
+
+def _renaming(method_name: str) -> Any:
+    """``list``'s mutating method ``method_name``, then the layers named anew."""
+    method = getattr(list, method_name)
+
+    def changed(self: LayerList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            assign_names(self)
+        return result
+
+    changed.__name__, changed.__doc__ = method_name, method.__doc__
+    return changed
+
+
+for _method in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+                "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+    setattr(LayerList, _method, _renaming(_method))
 
 
 class NamedModel:
@@ -148,6 +208,8 @@ class NamedModel:
         """Unpickling: the attributes back, then the layers named by position (a model
         pickled before names existed holds none; duplicates are left for build to refuse)."""
         self.__dict__.update(state)
+        if type(self.__dict__.get("layers")) is list:  # pickled as a plain list (LayerList)
+            self.layers = LayerList(self.layers)
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             assign_names(self.layers)
 

@@ -236,14 +236,14 @@ class ModelState:
     def get_config(self) -> dict[str, Any]:
         """The architecture as JSON-able data (layer class names and configs); a frozen
         layer's config has ``"trainable": False``, as Keras records it; ``"name"`` when given."""
-        from ._layer_names import name_config
+        from ._layer_names import name_config, with_given_name
         from ._trainable import is_trainable
 
         return {
             "layers": [
                 {"class_name": type(layer).__name__,
-                 "config": layer.get_config() if is_trainable(layer)
-                 else {**layer.get_config(), "trainable": False}}
+                 "config": with_given_name(layer, layer.get_config()) if is_trainable(layer)
+                 else {**with_given_name(layer, layer.get_config()), "trainable": False}}
                 for layer in self.layers
             ],
             "n_features_in": self.n_features_in,
@@ -256,9 +256,10 @@ class ModelState:
     def summary(self, print_fn: Callable[[str], Any]) -> None: ...
 
     def summary(self, print_fn: Callable[[str], Any] | None = None) -> str | None:
-        """A table of layers, output widths and weight counts, then Keras' totals: ``Total
-        params``, ``Trainable params`` and ``Non-trainable params`` (frozen layers'
-        parameters and ``BatchNorm``'s running statistics).
+        """``Model: "sequential"`` (the model's ``name``, as Keras 3 heads it), a table of
+        layers, output widths and weight counts, then Keras' totals: ``Total params``,
+        ``Trainable params`` and ``Non-trainable params`` (frozen layers' parameters and
+        ``BatchNorm``'s running statistics).
 
         A ``str`` that an interactive session shows as the table itself (a plain
         string would show as one line of ``\\n`` escapes there). Keras prints its

@@ -48,16 +48,28 @@ _KERAS_TEXT = ("Keras' order, a name fourth: initial_learning_rate, decay_steps,
 _OWN_TEXT = "nonlin's order: lr, decay_steps, alpha, warmup_steps, warmup_from"
 
 
-def cosine_positional(args: tuple[Any, ...], keywords: dict[str, Any],
-                      defaults: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+class _Unset:
+    """The default of ``CosineDecay``'s keywords that its ``*args`` may also give: how a
+    keyword given at its default value (``warmup_steps=0``) is told from one left out."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET: Any = _Unset()
+COSINE_DEFAULTS = {"warmup_steps": 0, "warmup_from": 0.0, "warmup_target": None,
+                   "name": "CosineDecay"}  # what CosineDecay's signature shows
+
+
+def cosine_positional(args: tuple[Any, ...],
+                      keywords: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """``CosineDecay``'s arguments after ``alpha`` given positionally, ``args``, merged into
-    ``keywords`` (those given by name, or their ``defaults``); and whether Keras' order
-    was used.
+    ``keywords`` (those given by name; ``UNSET`` for those left out, which take their
+    ``COSINE_DEFAULTS``); and whether Keras' order was used.
 
     nonlin's order is ``warmup_steps, warmup_from`` (an integer first); Keras 3's is
     ``name, warmup_target, warmup_steps`` (a str or None first: a name). An argument
-    given both ways is a TypeError, as Python's; a keyword left at its default object
-    counts as not given.
+    given both ways is a TypeError, as Python's, at any value (its default too).
     """
     keras = bool(args) and (args[0] is None or isinstance(args[0], str))
     order = _KERAS_ORDER if keras else _OWN_ORDER
@@ -67,11 +79,11 @@ def cosine_positional(args: tuple[Any, ...], keywords: dict[str, Any],
                         f"{_OWN_TEXT if keras else _KERAS_TEXT}). Received {3 + len(args)}")
     merged = dict(keywords)
     for key, value in zip(order, args, strict=False):
-        if keywords[key] is not defaults.get(key):
+        if keywords[key] is not UNSET:
             raise TypeError(f"Expected {key} once. Received it positionally, {quoted(value, 60)} "
                             f"({text}), and by name, {key}={quoted(keywords[key], 60)}")
         merged[key] = value
-    return merged, keras
+    return {k: COSINE_DEFAULTS[k] if v is UNSET else v for k, v in merged.items()}, keras
 
 
 def keras_cosine(
@@ -137,8 +149,9 @@ def fraction(name: str, value: Any) -> float:
 
 
 def positive_steps(name: str, value: Any) -> int | float:
-    """``InverseTimeDecay``'s ``decay_steps``: an int >= 1, or a float > 0 and finite (Keras'
-    own example passes ``1.0``), kept as given; else a ValueError naming both forms."""
+    """A schedule's ``decay_steps`` (``first_decay_steps``): an int >= 1, or a float > 0 and
+    finite (Keras computes ``step / decay_steps`` in floats; its ``InverseTimeDecay`` example
+    passes ``1.0``), kept as given; else (a bool too) a ValueError naming both forms."""
     if is_integer(value) and value >= 1:
         return int(value)
     if is_real(value) and not is_integer(value) and 0 < value < math.inf:

@@ -1,5 +1,8 @@
 """``Sequential.summary`` and ``count_params``: the layers and their weight counts.
 
+The summary starts with Keras 3's ``Model: "sequential"`` line (the model's name), then
+a row per layer and the counts.
+
 Counts are Keras': a layer's ``Params`` are all its weights (``BatchNorm``: ``gamma``,
 ``beta`` and the two running statistics), ``Total params`` is ``count_params()``,
 ``Trainable params`` the values ``fit`` updates (``parameters()``: frozen layers
@@ -47,12 +50,18 @@ def table(model: Any) -> list[str]:
             f"Trainable params: {trainable:,}", f"Non-trainable params: {total - trainable:,}"]
 
 
+def header(model: Any) -> str:
+    """The summary's first line, as Keras 3 prints it: ``Model: "sequential"`` (the
+    model's ``name``, the given one or ``"sequential"``)."""
+    return f'Model: "{model.name}"'
+
+
 def shown(model: Any, print_fn: Callable[[str], Any] | None) -> str | None:
     """``summary(print_fn)``: the table as text, or each line handed to ``print_fn``."""
     if print_fn is not None and not callable(print_fn):
         raise TypeError("Expected a callable print_fn (print, logging.info). "
                         f"Received: print_fn={quoted(print_fn)}")
-    lines = table(model)
+    lines = [header(model), *table(model)]
     if print_fn is None:
         return _Table("\n".join(lines))
     for line in lines:

@@ -1,8 +1,9 @@
 """``nonlin info MODEL``: what a model file holds, as lines of text or as JSON.
 
-The layers and parameter count (``Sequential.summary``), the metadata ``nonlin
-train`` stores (task, target, input columns, classes, scaling, the training
-record with its final scores) and the compile record; long values summarized,
+The layers and parameter count (``Sequential.summary``, headed ``Model: "mlp"`` only
+for a model saved with a name), the metadata ``nonlin train`` stores (task, target,
+input columns, classes, scaling, the training record with its final scores) and the
+compile record; long values summarized,
 control characters escaped (``info --json`` prints them whole). A checkpoint says so, and a
 file with a layer class not registered here is shown as recorded (``cli_info_file``).
 """
@@ -60,7 +61,7 @@ def run_info(args: argparse.Namespace) -> int:
         meta = dict(getattr(model, "metadata", None) or {})
         own = {"parameters": model.count_params(), "dtype": model.dtype.name,
                "architecture": model.get_config()}
-        summary = model.summary().split("\n")
+        summary = _summary_lines(model)
     if args.json:
         if recorded is not None:
             note(f"layer class(es) {', '.join(map(quoted, recorded.unregistered))} not "
@@ -77,6 +78,14 @@ def run_info(args: argparse.Namespace) -> int:
              *(_describe_compile(model) if recorded is None else [])]
     print("\n".join(map(one_line, lines)))  # values escaped; a control character left: too
     return 0
+
+
+def _summary_lines(model: Any) -> list[str]:
+    """``model.summary()``'s lines; its ``Model: "sequential"`` line only for a model saved
+    with a name of its own (the file's path heads the output already, and a file of
+    ``nonlin train`` shows the table it did before summaries had that line)."""
+    lines = model.summary().split("\n")
+    return lines if "name" in model.get_config() else lines[1:]
 
 
 def _load_for_info(path: str) -> Any:

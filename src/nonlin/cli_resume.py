@@ -69,6 +69,10 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
             return value
         raise ModelFileError(path, f"expected true or false, received {quoted(value, 80)}",
                              f"metadata['training'][{option!r}]")
+    if option not in _STRINGS and option not in _NAMES and not _numbers(value):
+        kind = "a list of numbers" if isinstance(action.default, list) else "a number"
+        raise ModelFileError(path, f"expected {kind} (as nonlin records it), received "
+                             f"{quoted(value, 80)}", f"metadata['training'][{option!r}]")
     try:
         if option in _NAMES:
             registry.lookup(option, value)  # a ValueError for a non-str too
@@ -83,6 +87,14 @@ def _recorded(path: str, option: str, value: Any, action: argparse.Action) -> An
         raise ModelFileError(path, clipped(str(exc), 200),
                              f"metadata['training'][{option!r}]") from None
     return parsed
+
+
+def _numbers(value: Any) -> bool:
+    """``value`` holds no text where the record holds numbers: ``"0.01"`` would parse as
+    the option does and be copied into the resumed file as text. (A bool, or any other
+    non-number, is refused by the option's own parser, which names it.)"""
+    items = value if isinstance(value, list) else [value]
+    return not any(isinstance(v, str) for v in items)
 
 
 def _shown(value: Any) -> str:

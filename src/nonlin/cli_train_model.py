@@ -25,7 +25,7 @@ from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_data_options, adopt_run_options
 from .cli_resume_checks import check_resumed_network
-from .cli_weights import fit_weights, hidden_block, output_dense, with_penalty
+from .cli_weights import check_penalty, fit_weights, hidden_block, output_dense, with_penalty
 
 
 def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
@@ -69,13 +69,17 @@ def fit_model(
     import nonlin
 
     n_train = prepared.X.shape[0] - prepared.n_val
+    check_penalty(args, model)  # --l2 1e308: named, not blamed on the data
     try:
         history = model.fit(
             prepared.X[:n_train], prepared.y[:n_train], **_fit_options(args, prepared, resumed)
         )
     except nonlin.DivergenceError as exc:
-        advice = ("check the data for extreme values" if "before any update" in str(exc)
-                  else f"try a smaller --lr (now {args.lr:g})")  # no step: not the rate
+        l2 = getattr(args, "l2", None)  # its term is in each loss, its gradient in each step
+        smaller_l2 = f" or a smaller --l2 (now {l2:g})" if l2 else ""
+        advice = (f"check the data for extreme values{smaller_l2 and ','}{smaller_l2}"
+                  if "before any update" in str(exc)  # no step: not the rate
+                  else f"try a smaller --lr (now {args.lr:g}){smaller_l2}")
         raise UsageError(f"training diverged ({exc}); {advice}") from None
     # resumed: the model's History holds the checkpoint's epochs too; fit returns its own
     return history_dict(model.history if resumed else history)

@@ -211,3 +211,25 @@ def with_penalty(model: Any, scores: dict[str, Any]) -> dict[str, Any]:
 
         scores["loss"] += penalty(model)
     return scores
+
+
+def check_penalty(args: argparse.Namespace, model: Any) -> None:
+    """A ``UsageError`` naming ``--l2`` and its value when the L2 penalty at the weights
+    training starts from, ``l2 * sum(W**2)``, or its gradient ``2 * l2 * W`` overflows
+    the model's dtype (the first step would fail as a divergence blamed on the data);
+    nothing without ``--l2``."""
+    alpha = getattr(args, "l2", None)
+    if not alpha:
+        return
+    largest = float(np.finfo(model.dtype).max)
+    for layer in model.layers:
+        W = getattr(getattr(layer, "W", None), "value", None)
+        if not getattr(layer, "l2", 0) or W is None or not W.size:
+            continue
+        value, slope = layer.penalty(), 2.0 * layer.l2 * float(np.max(np.abs(W)))
+        if not (value <= largest and slope <= largest):
+            too_big = "penalty" if not value <= largest else "gradient 2 * l2 * W"
+            raise UsageError(
+                f"--l2 {alpha:g}: the L2 {too_big} at the weights training starts from "
+                f"overflows {np.dtype(model.dtype).name} (largest {largest:.3g}); expected a "
+                "much smaller ALPHA, such as 1e-4 (penalties of 1e-5 to 1e-2 are usual)")

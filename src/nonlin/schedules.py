@@ -12,15 +12,24 @@ Reduce-on-plateau depends on validation results and is a callback instead
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
 from ._reexport import reexports
-from ._schedule_args import check_name, cosine_positional, first_rate, keras_cosine
+from ._schedule_args import (
+    COSINE_DEFAULTS,
+    UNSET,
+    check_name,
+    cosine_positional,
+    first_rate,
+    keras_cosine,
+)
 from ._schedule_args import fraction as _fraction
 from ._schedule_args import positive as _positive
 from ._schedule_args import positive_int as _positive_int
+from ._schedule_args import positive_steps as _positive_steps
 from ._schedule_steps import _decayed, _step
 from .validation import check_bool, is_real
 
@@ -97,8 +106,9 @@ class ExponentialDecay(Schedule):
     ----------
     lr : float
         Rate at step 0, > 0.
-    decay_steps : int
-        Steps per factor ``decay_rate``, >= 1.
+    decay_steps : int or float
+        Steps per factor ``decay_rate``: an integer >= 1, or a float > 0 (Keras computes
+        ``step / decay_steps`` in floats and takes both; kept as given).
     decay_rate : float
         > 0 (above 1, the rate grows).
     staircase : bool, default False
@@ -117,7 +127,7 @@ class ExponentialDecay(Schedule):
         name: str | None = "ExponentialDecay", *, initial_learning_rate: float | None = None,
     ) -> None:
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
-        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_steps: int | float = _positive_steps("decay_steps", decay_steps)
         self.decay_rate = _positive("decay_rate", decay_rate)
         self.staircase = check_bool("staircase", staircase)
         self.name = check_name(name)
@@ -125,8 +135,12 @@ class ExponentialDecay(Schedule):
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
             step = _step(step)
-        p = step / self.decay_steps
-        return _decayed(self, self.decay_rate, math.floor(p) if self.staircase else p, step)
+        try:
+            p = step / self.decay_steps
+        except OverflowError:  # a step beyond float64 over a float decay_steps, as Keras: inf
+            p = math.inf
+        return _decayed(self, self.decay_rate,
+                        math.floor(p) if self.staircase and p < math.inf else p, step)
 
 
 class CosineDecay(Schedule):
@@ -155,8 +169,9 @@ class CosineDecay(Schedule):
     lr : float
         Peak learning rate (reached at the end of warm-up); the warm-up's start when
         ``warmup_target`` is given (Keras' first argument).
-    decay_steps : int
-        Steps of cosine decay after warm-up; afterwards the rate stays at ``alpha * lr``.
+    decay_steps : int or float
+        Steps of cosine decay after warm-up (an integer >= 1, or a float > 0, as Keras
+        takes); afterwards the rate stays at ``alpha * lr``.
     alpha : float, default 0
         Final rate as a fraction of ``lr``.
     *args
@@ -182,16 +197,15 @@ class CosineDecay(Schedule):
         decay_steps: int | None = None,
         alpha: float = 0.0,
         *args: Any,
-        warmup_steps: int = 0,
-        warmup_from: float = 0.0,
+        warmup_steps: int = UNSET,  # shown as 0 (COSINE_DEFAULTS: __signature__ below)
+        warmup_from: float = UNSET,
         initial_learning_rate: float | None = None,
-        warmup_target: float | None = None,
-        name: str | None = "CosineDecay",
+        warmup_target: float | None = UNSET,
+        name: str | None = UNSET,
     ) -> None:
         keywords = {"warmup_steps": warmup_steps, "warmup_from": warmup_from,
                     "warmup_target": warmup_target, "name": name}
-        given, keras_order = cosine_positional(args, keywords,
-                                               CosineDecay.__init__.__kwdefaults__ or {})
+        given, keras_order = cosine_positional(args, keywords)
         warmup_steps, warmup_from, warmup_target, name = given.values()
         argument, start = first_rate(lr, initial_learning_rate)
         keras = (initial_learning_rate is not None or warmup_target is not None
@@ -199,7 +213,7 @@ class CosineDecay(Schedule):
         lr, warmup_steps, warmup_from = keras_cosine(start, warmup_steps, warmup_from,
                                                      warmup_target, keras)
         self.lr = _positive("warmup_target" if warmup_target is not None else argument, lr)
-        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_steps: int | float = _positive_steps("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha)
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
         if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
@@ -220,6 +234,18 @@ class CosineDecay(Schedule):
         s = min(step - w, self.decay_steps)
         cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
         return self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
+
+
+def _shown_defaults(function: Any) -> None:
+    """``function``'s signature (``help``, ``inspect``, ``repr``) with ``COSINE_DEFAULTS``
+    in place of the ``UNSET`` defaults that tell a keyword given from one left out."""
+    signature = inspect.signature(function)
+    function.__signature__ = signature.replace(parameters=[
+        p.replace(default=COSINE_DEFAULTS[p.name]) if p.default is UNSET else p
+        for p in signature.parameters.values()])
+
+
+_shown_defaults(CosineDecay.__init__)
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module

@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from ._quoting import quoted
-from ._schedule_args import check_name, first_rate
+from ._schedule_args import check_name, first_rate, positive_steps
 from .schedules import Schedule, _fraction, _positive, _positive_int, _step
 from .validation import is_real
 
@@ -43,8 +43,8 @@ class CosineDecayRestarts(Schedule):
     ----------
     lr : float
         Rate at step 0, > 0.
-    first_decay_steps : int
-        Length of the first period, >= 1.
+    first_decay_steps : int or float
+        Length of the first period: an integer >= 1, or a float > 0 (Keras takes both).
     t_mul : float, default 2.0
         Each period is ``t_mul`` times the previous one, >= 1.
     m_mul : float, default 1.0
@@ -64,7 +64,8 @@ class CosineDecayRestarts(Schedule):
                  name: str | None = "SGDRDecay", *,
                  initial_learning_rate: float | None = None) -> None:
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
-        self.first_decay_steps = _positive_int("first_decay_steps", first_decay_steps)
+        self.first_decay_steps: int | float = positive_steps("first_decay_steps",
+                                                            first_decay_steps)
         if not is_real(t_mul) or not 1 <= t_mul < math.inf:
             raise ValueError(f"Expected a finite number >= 1. Received: t_mul={quoted(t_mul)}")
         self.t_mul = float(t_mul)
@@ -96,9 +97,12 @@ class CosineDecayRestarts(Schedule):
     def _period(self, step: int) -> tuple[int, float]:
         """The period ``i`` holding ``step`` and the fraction ``f`` of it completed."""
         first, t = self.first_decay_steps, self.t_mul
-        if t == 1.0:
+        if t == 1.0 and type(first) is int:
             i, into = divmod(step, first)  # exact integers
             return i, into / first
+        if t == 1.0:  # a float first_decay_steps, as Keras: s = step / first, f = s - floor(s)
+            s = step / first
+            return math.floor(s), s - math.floor(s)
         i = math.floor(math.log1p(step / first * (t - 1.0)) / math.log(t))  # Keras' i
         length = first * t**i
         start = first * (t**i - 1.0) / (t - 1.0)  # steps before period i

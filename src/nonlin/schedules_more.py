@@ -15,7 +15,7 @@ import numpy as np
 
 from ._quoting import quoted
 from ._schedule_args import check_name, first_rate, positive_steps
-from .schedules import Schedule, _positive, _positive_int, _step
+from .schedules import Schedule, _positive, _step
 from .validation import check_bool, is_integer, is_real
 
 
@@ -102,8 +102,8 @@ class PolynomialDecay(Schedule):
     ----------
     lr : float
         Rate at step 0, > 0.
-    decay_steps : int
-        Steps of decay, >= 1.
+    decay_steps : int or float
+        Steps of decay: an integer >= 1, or a float > 0 (Keras takes both; kept as given).
     end_learning_rate : float, default 0.0001
         Rate at the end of the decay, finite and >= 0 (above ``lr``, the rate grows).
     power : float, default 1.0
@@ -123,7 +123,7 @@ class PolynomialDecay(Schedule):
                  name: str | None = "PolynomialDecay", *,
                  initial_learning_rate: float | None = None) -> None:
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
-        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_steps: int | float = positive_steps("decay_steps", decay_steps)
         if not is_real(end_learning_rate) or not 0 <= end_learning_rate < math.inf:
             raise ValueError("Expected a finite number >= 0. "
                              f"Received: end_learning_rate={quoted(end_learning_rate)}")
@@ -136,12 +136,26 @@ class PolynomialDecay(Schedule):
         if type(step) is not int or step < 0:
             step = _step(step)
         span = self.decay_steps
-        if self.cycle:
+        if type(span) is not int:
+            fraction = self._float_fraction(step, span)
+        elif self.cycle:
             span *= max(1, -(-step // span))  # the first multiple of d >= step (d at step 0)
+            fraction = 1.0 - step / span  # exact integer division: any step, no overflow
         else:
-            step = min(step, span)
-        fraction = 1.0 - step / span  # exact integer division: any step, no overflow
+            fraction = 1.0 - min(step, span) / span
         return (self.lr - self.end_learning_rate) * fraction**self.power + self.end_learning_rate
+
+    def _float_fraction(self, step: int, span: float) -> float:
+        """``1 - step / d`` for a float ``decay_steps`` ``d``, as Keras computes it (with
+        ``cycle``, ``d * max(1, ceil(step / d))`` for ``d``); a ValueError for a step
+        that float64 cannot hold."""
+        if not self.cycle:
+            return 1.0 - min(step, span) / span
+        try:
+            return 1.0 - step / (span * max(1, math.ceil(step / span)))
+        except OverflowError:  # step / d beyond float64: no multiple of d to find
+            raise ValueError("Expected a step that float64 can hold (below 1.8e308) for a "
+                             f"float decay_steps. Received: step={quoted(step)}") from None
 
 
 class InverseTimeDecay(Schedule):

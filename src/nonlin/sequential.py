@@ -24,7 +24,7 @@ from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
 from ._keras_methods import KerasMethods, check_layer
-from ._layer_names import NamedModel, assign_names, check_name
+from ._layer_names import LayerList, NamedModel, assign_names, check_name
 from ._model_state import ModelState
 from ._quoting import quoted
 from .core import (
@@ -76,7 +76,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         if (isinstance(layers, str | dict | ContainerMethods)  # a model: iterable, not a list
                 or not isinstance(layers, Iterable | None)):
             raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
-        self.layers = [] if layers is None else list(layers)
+        self.layers = LayerList(() if layers is None else layers)  # renames when edited
         for i, layer in enumerate(self.layers):
             check_layer(layer, f"layers[{i}]")
         self._check_distinct_layers()
