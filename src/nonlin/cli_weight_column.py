@@ -10,9 +10,11 @@ and so is a negative one; weights that are all 0 are refused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -45,17 +47,35 @@ def read_weighted_table(args: argparse.Namespace) -> tuple[Any, np.ndarray | Non
                          f"{quoted(target)} and --weight {quoted(weight)}")
     reading = argparse.Namespace(**{**vars(args), "columns": [*features, weight],
                                     "exclude": None})
-    try:
+    with weight_messages(weight):
         table = read_training_table(reading)
+    extra = table.extra_columns if args.columns is not None or args.exclude else ()
+    table, weights = weights_apart(path, dataclasses.replace(table, extra_columns=extra), weight)
+    args.weight = weight  # as the header spells it, for the training record
+    return table, weights
+
+
+@contextlib.contextmanager
+def weight_messages(weight: str) -> Iterator[None]:
+    """Reading a table whose last column is the weight column ``weight``: a reader's message
+    on one of its cells gives the weight's advice in place of a feature's."""
+    try:
+        yield
     except CSVError as exc:
         raise CSVError(_reworded(str(exc), weight)) from None
+
+
+def weights_apart(path: str, table: Any, weight: str) -> tuple[Any, np.ndarray]:
+    """``table`` (read from ``path``) without its last column, the weight column ``weight``,
+    and the weights, float64 of shape (n_rows,), checked: none missing (NaN, or filled by
+    the reader: counted in ``table.n_missing``) or negative, not all 0."""
     X, weights = _split_last_column(table.X)
-    counts = table.n_missing[:-1] if table.n_missing else ()
-    extra = table.extra_columns if args.columns is not None or args.exclude else ()
+    counts = tuple(table.n_missing)
     table = dataclasses.replace(table, X=X, feature_names=table.feature_names[:-1],
-                                n_missing=counts, extra_columns=extra)
-    _check_weights(args, weights, weight)
-    args.weight = weight  # as the header spells it, for the training record
+                                n_missing=counts[:-1])
+    if counts and counts[-1]:  # filled by the reader (evaluate's fill_values)
+        weights[:] = np.nan  # every row: _check_weights finds the first missing cell
+    _check_weights(path, weights, weight)
     return table, weights
 
 
@@ -90,18 +110,19 @@ def _split_last_column(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _reworded(message: str, weight: str) -> str:
     """A reader's message on a cell of the weight column, with the weight's advice in place
-    of a feature's (one-hot encoding, --missing mean filling it)."""
+    of a feature's (one-hot encoding, --missing mean filling it), or added where it had none
+    (``inf``)."""
     at = max(message.find(f"column {quoted(weight)}: expected a {kind}, received ")
              for kind in ("number", "finite number"))  # 'x', or 'nan' (missing too)
-    advice = min((found for found in (message.find(mark, at) for mark in (
-        " (text:", " (a missing value")) if found >= 0), default=-1)
-    if at < 0 or advice < 0:
+    if at < 0:
         return message
+    advice = min((found for found in (message.find(mark, at) for mark in (
+        " (text:", " (a missing value")) if found >= 0), default=len(message))
     return (message[:advice] + " (--weight needs a number >= 0 on every row; --missing drop "
             "leaves out a row whose weight is missing)")
 
 
-def _check_weights(args: argparse.Namespace, weights: np.ndarray, weight: str) -> None:
+def _check_weights(path: str, weights: np.ndarray, weight: str) -> None:
     """No missing (NaN, left by --missing mean) or negative weight, not all of them 0."""
     for bad, what, advice in (
         (np.isnan(weights), "a weight", "--missing mean fills feature cells only: give the "
@@ -109,14 +130,14 @@ def _check_weights(args: argparse.Namespace, weights: np.ndarray, weight: str) -
         (weights < 0, "a weight >= 0", "a row cannot weigh less than nothing"),
     ):
         if np.any(bad):
-            found = _first_cell(args.data, weight, what == "a weight")
+            found = _first_cell(path, weight, what == "a weight")
             at = (f"line {found[0]}, column {quoted(weight)}: expected {what}, received "
                   f"{quoted(found[1])}" if found else
                   f"column {quoted(weight)}, data row {int(np.argmax(bad)) + 1}: expected "
                   f"{what}, received {weights[np.argmax(bad)]:g}")
-            raise UsageError(f"{shown_path(args.data)}, {at} (--weight; {advice})")
+            raise UsageError(f"{shown_path(path)}, {at} (--weight; {advice})")
     if weights.size and not np.any(weights):
-        raise UsageError(f"{shown_path(args.data)}: every weight in column {quoted(weight)} "
+        raise UsageError(f"{shown_path(path)}: every weight in column {quoted(weight)} "
                          "is 0 (--weight); expected some rows with a weight > 0")
 
 
