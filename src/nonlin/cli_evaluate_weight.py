@@ -23,7 +23,7 @@ from .cli_common import UsageError, note
 from .cli_model import MODEL_INPUT, training_means
 from .cli_stdin import data_file
 from .cli_table import header_names, match_listed, name_matcher
-from .cli_weight_column import weight_messages, weights_apart
+from .cli_weight_column import weight_messages, weight_values, weights_apart
 from .cli_weights import _column
 
 
@@ -47,9 +47,10 @@ def read_scored_table(args: argparse.Namespace, meta: dict[str, Any], model: Any
     if args.weight is None:
         return read_model_table(args.data, meta, **options), None
     weight = _weight_column(args, meta, target)
+    values = weight_values(args.data, weight, model.dtype)
     with weight_messages(weight):
         table = read_model_table(args.data, meta, weight=weight, **options)
-    table, weights = weights_apart(args.data, table, weight)
+    table, weights = weights_apart(args.data, table, weight, values)
     args.weight = weight  # as the header spells it, for the report
     return table, weights
 
