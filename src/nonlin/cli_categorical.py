@@ -164,10 +164,11 @@ def categorical_advice(message: str, path: str) -> str:
                 default=(-1, ""))
     if found[0] < 0:
         return message[:at] + "one-hot encode it (--categorical COLUMN), " + message[at:]
+    from ._cli_lists import list_item
     from .cli_train_model import shell_word
 
-    return (message[:at] + f"one-hot encode it (--categorical {shell_word(found[1])}), "
-            + message[at:])
+    listed = shell_word(list_item(found[1]))  # "zip, code" in CSV quotes, then the shell's
+    return message[:at] + f"one-hot encode it (--categorical {listed}), " + message[at:]
 
 
 def _recode(X: np.ndarray, j: int, codes: dict[str, str], categories: list[str]) -> None:
