@@ -1,7 +1,8 @@
 """``nonlin evaluate --weight COLUMN``: scores weighted by a column of per-row weights.
 
-As Keras' ``model.evaluate(x, y, sample_weight=w)`` weighs every metric and scikit-learn's
-scores take ``sample_weight``: a row of weight ``w`` counts as ``w`` rows. The weight
+A row of weight ``w`` counts as ``w`` rows in every score, as scikit-learn's scores take
+``sample_weight`` and as Keras 3's ``evaluate(x, y, sample_weight=w)`` weighs the metrics
+compiled as ``weighted_metrics`` (those given as ``metrics`` stay unweighted there). The weight
 column is read as ``train --weight`` reads it (``cli_weight_column``: numbers >= 0, not all
 0; a missing weight is an error naming its line, except that ``--missing drop`` leaves its
 row out) and is no input of the model. Without ``--weight``, a model trained with one

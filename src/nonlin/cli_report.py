@@ -7,7 +7,7 @@ Regression: ``RMSE = sqrt(mean((y - y_hat)^2))``, ``MAE = mean(|y - y_hat|)``,
 ``R^2 = 1 - SS_res / SS_tot`` (None when the target is constant).
 
 With per-row ``weights`` (``evaluate --weight``) a row of weight ``w`` counts as ``w``
-rows, as in scikit-learn's ``sample_weight`` and Keras' weighted metrics: the confusion
+rows, as in scikit-learn's ``sample_weight`` and Keras' ``weighted_metrics``: the confusion
 matrix and the supports hold sums of weights, accuracy is ``sum(w * correct) / sum(w)``,
 the means are weighted means and ``R^2`` takes the weighted mean of the target.
 """
