@@ -29,6 +29,7 @@ class _Rows:
     counts: np.ndarray
     fill: np.ndarray | None
     impute: bool
+    kept_blocks: list[np.ndarray | int]
 
     def _missing(
         self, X: np.ndarray, y: np.ndarray | None, y_missing: np.ndarray
@@ -39,6 +40,7 @@ class _Rows:
             self.counts += len(X) - missing.sum(axis=0)
             keep = ~(missing.any(axis=1) | y_missing)
             self.n_dropped += int(len(X) - keep.sum())
+            self.kept_blocks.append(keep)
             return X[keep], None if y is None else y[keep]
         if self.plan.missing == "mean":
             finite = ~np.isnan(X)

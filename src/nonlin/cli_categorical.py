@@ -106,11 +106,17 @@ def read_training_table(args: argparse.Namespace) -> Any:
 
 
 def read_model_table(path: str, meta: dict[str, Any], *, unknown: str = "error",
-                     complete: bool = False, **options: Any) -> Any:
+                     complete: bool = False, weight: str | None = None,
+                     **options: Any) -> Any:
     """``predict``'s and ``evaluate``'s data: ``read_table(path, **options)``, ``options``
     given for the model's ``feature_names``; with the model's categorical columns read as
     their categories and one-hot encoded (an :class:`EncodedTable`; ``complete``: find
-    which rows ``--missing drop`` kept)."""
+    which rows ``--missing drop`` kept). ``weight`` (``evaluate --weight``): a column read
+    after the model's, as its last column (a missing cell filled with 0 and counted)."""
+    extra = [] if weight is None else [weight]
+    options["columns"] = [*options["columns"], *extra]
+    if options.get("fill_values") is not None:
+        options["fill_values"] = [*options["fill_values"], *[0.0] * len(extra)]
     if not meta.get("categorical"):
         return read_table(path, **options)
     raw, entries = raw_columns(meta)
@@ -119,8 +125,8 @@ def read_model_table(path: str, meta: dict[str, Any], *, unknown: str = "error",
                               for j in range(len(raw))])
     if fill is not None:  # -1: a missing category, filled with the frequencies by expand
         options["fill_values"] = [-1.0 if j in entries else fill[inputs[j]]
-                                  for j in range(len(raw))]
-    options["columns"] = raw
+                                  for j in range(len(raw))] + [0.0] * len(extra)
+    options["columns"] = raw + extra
     check_input_file(data_file(path))
     names = header_names(path)
     match = name_matcher(names, path)
@@ -158,10 +164,11 @@ def categorical_advice(message: str, path: str) -> str:
                 default=(-1, ""))
     if found[0] < 0:
         return message[:at] + "one-hot encode it (--categorical COLUMN), " + message[at:]
+    from ._cli_lists import list_item
     from .cli_train_model import shell_word
 
-    return (message[:at] + f"one-hot encode it (--categorical {shell_word(found[1])}), "
-            + message[at:])
+    listed = shell_word(list_item(found[1]))  # "zip, code" in CSV quotes, then the shell's
+    return message[:at] + f"one-hot encode it (--categorical {listed}), " + message[at:]
 
 
 def _recode(X: np.ndarray, j: int, codes: dict[str, str], categories: list[str]) -> None:
@@ -200,4 +207,4 @@ def _encoded(path: str, table: Table, blocks: dict[int, tuple[str, list[str], An
     X = expand(table.X, {j: (len(k), f) for j, (_, k, f) in blocks.items()})
     return EncodedTable(X, table.y, tuple(names), table.target, table.n_dropped,
                         table.extra_columns, tuple(missing) if table.n_missing else (),
-                        entries, complete)
+                        table.kept, entries, complete)

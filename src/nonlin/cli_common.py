@@ -148,9 +148,12 @@ def name_list(text: str) -> list[str]:
     """``"a,b,c"`` -> ["a", "b", "c"]; names must be non-empty and distinct.
 
     Spaces are kept (a header name may hold them); ``read_table`` matches a name
-    exactly, else ignoring the spaces around it.
+    exactly, else ignoring the spaces around it. A name holding a comma is quoted as in
+    CSV (``"zip, code",city``; ``_cli_lists``).
     """
-    names = text.split(",")
+    from ._cli_lists import split_items
+
+    names = [name for name, _ in split_items(text)]
     if any(not n.strip() for n in names):
         raise argparse.ArgumentTypeError(
             f"expected comma-separated column names, received {quoted(text)}"

@@ -2,7 +2,8 @@
 
 Classifiers get accuracy, per-class precision and recall and the confusion
 matrix; regressors RMSE, MAE and R^2 (in the target's own units). ``--json``
-prints the same numbers as one JSON object.
+prints the same numbers as one JSON object. ``--weight COLUMN`` weighs every score
+by a column of per-row weights (``cli_evaluate_weight``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted, quoted_list, shown_path
-from .cli_categorical import add_unknown_option, read_model_table
+from .cli_categorical import add_unknown_option
 from .cli_common import (
     HelpFormatter,
     UsageError,
@@ -23,14 +24,14 @@ from .cli_common import (
     note,
     note_filled,
 )
-from .cli_labels import encode_labels, is_number, is_numeric_classes
-from .cli_model import (
-    MODEL_INPUT,
-    load_model,
-    model_outputs,
-    prepare_features,
-    training_means,
+from .cli_evaluate_weight import (
+    add_weight_option,
+    note_unweighted,
+    read_scored_table,
+    weighted_fields,
 )
+from .cli_labels import encode_labels, is_number, is_numeric_classes
+from .cli_model import load_model, model_outputs, prepare_features
 from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
 from .cli_report import (
     classification_report,
@@ -50,13 +51,15 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
             "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
             "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "
             "per-class precision, recall, F1 and the confusion matrix; labels the model never "
-            "saw are an error that lists them. Regressors: RMSE, MAE and R^2."
+            "saw are an error that lists them. Regressors: RMSE, MAE and R^2. With --weight, "
+            "each row counts as its weight in every score."
         ),
         epilog=(
             "examples:\n"
             "  nonlin evaluate iris.safetensors test.csv --target species\n"
             "  nonlin evaluate houses.safetensors test.csv --json > scores.json\n"
-            "  nonlin evaluate iris.safetensors test.csv --plot confusion.png"
+            "  nonlin evaluate iris.safetensors test.csv --plot confusion.png\n"
+            "  nonlin evaluate fraud.safetensors test.csv --weight w"
         ),
         formatter_class=HelpFormatter,
     )
@@ -75,23 +78,23 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     )
     add_missing_option(p, model=True)
     add_unknown_option(p)
+    add_weight_option(p)
     p.set_defaults(run=run_evaluate)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
     target = _check_arguments(args, meta)
-    table = read_model_table(  # read_table, with the model's categorical columns one-hot encoded
-        args.data, meta, unknown=args.unknown, complete=True,
-        target=target, columns=meta["feature_names"], missing=args.missing,
-        fill_values=training_means(meta, args.missing, args.model),
-        columns_option=MODEL_INPUT, model=args.model, dtype=model.dtype,
-    )
+    # the model's categorical columns one-hot encoded; --weight's column apart
+    table, weights = read_scored_table(args, meta, model, target)
     _notes(table)
+    note_unweighted(args, meta, table)
     if table.X.shape[0] == 0:
         raise UsageError(f"{shown_path(args.data)}: no data rows to evaluate")
     target = table.target  # as the header spells it
-    report = _report(args, model, meta, table, target)
+    report = _report(args, model, meta, table, target, weights)
+    if weights is not None:
+        weighted_fields(report, args.weight, weights)
     report["model"], report["data"], report["target"] = args.model, args.data, target
     if args.json:
         print(json_text(report))
@@ -140,19 +143,21 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
     return target
 
 
-def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str) -> dict:
+def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str,
+            weights: np.ndarray | None) -> dict:
     y = np.asarray(table.y)
     if meta["task"] == "classification":
         if y.dtype.kind not in "OUS" and not is_numeric_classes(meta["classes"]):
             y = _labels_as_written(args.data, target, table)
         y_true = encode_labels(y, meta["classes"], args.data, target)
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
-        return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]))
+        return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]),
+                                     weights)
     if y.dtype.kind in "OUS":
         raise UsageError(f"{shown_path(args.data)}: column {quoted(target)} holds text"
                          f"{first_text_cell(args.data, target)}; this model is a regressor")
     predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
-    return regression_report(y.astype(np.float64), predicted)
+    return regression_report(y.astype(np.float64), predicted, weights)
 
 
 def _labels_as_written(path: str, target: str, table: Any) -> np.ndarray:

@@ -118,6 +118,8 @@ def _complete_rows(path: str, table: Any) -> np.ndarray:
 
     if getattr(table, "complete", None) is not None:  # one-hot encoded: found while read
         return table.complete
+    if getattr(table, "kept", None) is not None:  # recorded by the reader
+        return table.kept
     again = read_table(path, target=None, columns=list(table.feature_names), missing="mean",
                        impute=False, columns_option=MODEL_INPUT, dtype=table.X.dtype)
     return ~np.isnan(again.X).any(axis=1)

@@ -10,9 +10,10 @@ and so is a negative one; weights that are all 0 are refused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
-import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from ._quoting import quoted, shown_path
 from .cli_categorical import read_training_table
 from .cli_common import UsageError
 from .cli_stdin import data_file
-from .cli_table import _match_names, header_names, match_listed
+from .cli_table import _match_names, header_names, match_listed, read_table
 from .tabular import CSVError
 
 _BLOCK_ELEMENTS = 1 << 16  # values per block when the weight column is moved out of X
@@ -45,18 +46,74 @@ def read_weighted_table(args: argparse.Namespace) -> tuple[Any, np.ndarray | Non
                          f"{quoted(target)} and --weight {quoted(weight)}")
     reading = argparse.Namespace(**{**vars(args), "columns": [*features, weight],
                                     "exclude": None})
-    try:
+    values = weight_values(path, weight, np.float32)  # the model's dtype
+    with weight_messages(weight):
         table = read_training_table(reading)
-    except CSVError as exc:
-        raise CSVError(_reworded(str(exc), weight)) from None
-    X, weights = _split_last_column(table.X)
-    counts = table.n_missing[:-1] if table.n_missing else ()
     extra = table.extra_columns if args.columns is not None or args.exclude else ()
-    table = dataclasses.replace(table, X=X, feature_names=table.feature_names[:-1],
-                                n_missing=counts, extra_columns=extra)
-    _check_weights(args, weights, weight)
+    table, weights = weights_apart(path, dataclasses.replace(table, extra_columns=extra), weight,
+                                   values)
+    if not np.any(weights.astype(np.float32)):  # read in float64: 1e-320 is no 0 there
+        raise UsageError(f"{shown_path(path)}: every weight in column {quoted(weight)} is 0 in "
+                         f"float32, the model's precision (the largest is {weights.max():.3g}; "
+                         "the smallest float32 above 0 is 1.4e-45) (--weight); expected some "
+                         "rows with a weight > 0: scale the column up")
     args.weight = weight  # as the header spells it, for the training record
     return table, weights
+
+
+@contextlib.contextmanager
+def weight_messages(weight: str) -> Iterator[None]:
+    """Reading a table whose last column is the weight column ``weight``: a reader's message
+    on one of its cells gives the weight's advice in place of a feature's."""
+    try:
+        yield
+    except CSVError as exc:
+        raise CSVError(_reworded(str(exc), weight)) from None
+
+
+def weights_apart(path: str, table: Any, weight: str,
+                  values: np.ndarray | None) -> tuple[Any, np.ndarray]:
+    """``table`` (read from ``path``) without its last column, the weight column ``weight``,
+    and the weights, float64 of shape (n_rows,), checked: none missing or negative, not all
+    0. ``values``: :func:`weight_values`, the column's cells in float64 (n_rows_in_file,),
+    of which the table's rows are taken; None: the table's own column (its dtype)."""
+    X, column = _split_last_column(table.X)
+    counts = tuple(table.n_missing)
+    table = dataclasses.replace(table, X=X, feature_names=table.feature_names[:-1],
+                                n_missing=counts[:-1])
+    kept = table.kept
+    rows = np.arange(X.shape[0]) if kept is None else np.flatnonzero(kept)
+    if values is not None and values.size == (X.shape[0] if kept is None else kept.size):
+        column = values[rows]
+    elif counts and counts[-1]:  # filled by the reader (evaluate's fill_values)
+        column[:] = np.nan
+    _check_weights(path, column, weight, rows)
+    return table, column
+
+
+def weight_values(path: str, weight: str, dtype: Any) -> np.ndarray | None:
+    """The cells of column ``weight`` of ``path``, float64 (n_rows_in_file,), NaN where
+    missing; None if the column cannot be read alone (the full read says why). A weight
+    beyond the range of ``dtype`` (the model's: ``3.4e38`` for float32) is refused,
+    naming its line and value: read in ``dtype`` it would count as missing."""
+    try:
+        values = read_table(path, target=None, columns=[weight], missing="mean",
+                            impute=False, dtype=np.float64, columns_option="--weight").X[:, 0]
+    except (CSVError, UsageError):
+        return None
+    with np.errstate(over="ignore"):
+        over = np.isfinite(values) & ~np.isfinite(values.astype(dtype))
+    if np.any(over):
+        index = int(np.argmax(over))
+        largest = np.finfo(dtype).max
+        found = _cell(path, weight, index)
+        at = (f"line {found[0]}" if found else f"data row {index + 1}")
+        raise UsageError(
+            f"{shown_path(path)}, {at}, column {quoted(weight)}: expected a weight within "
+            f"{np.dtype(dtype).name} range (the model's; at most {largest:.8g}), received "
+            f"{quoted(found[1] if found else f'{values[index]:g}')} (--weight; scale the "
+            "column down)")
+    return values
 
 
 def _check_weight_column(args: argparse.Namespace, weight: str, target: str | None,
@@ -90,53 +147,53 @@ def _split_last_column(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _reworded(message: str, weight: str) -> str:
     """A reader's message on a cell of the weight column, with the weight's advice in place
-    of a feature's (one-hot encoding, --missing mean filling it)."""
+    of a feature's (one-hot encoding, --missing mean filling it), or added where it had none
+    (``inf``)."""
     at = max(message.find(f"column {quoted(weight)}: expected a {kind}, received ")
              for kind in ("number", "finite number"))  # 'x', or 'nan' (missing too)
-    advice = min((found for found in (message.find(mark, at) for mark in (
-        " (text:", " (a missing value")) if found >= 0), default=-1)
-    if at < 0 or advice < 0:
+    if at < 0:
         return message
+    advice = min((found for found in (message.find(mark, at) for mark in (
+        " (text:", " (a missing value")) if found >= 0), default=len(message))
     return (message[:advice] + " (--weight needs a number >= 0 on every row; --missing drop "
             "leaves out a row whose weight is missing)")
 
 
-def _check_weights(args: argparse.Namespace, weights: np.ndarray, weight: str) -> None:
-    """No missing (NaN, left by --missing mean) or negative weight, not all of them 0."""
+def _check_weights(path: str, weights: np.ndarray, weight: str, rows: np.ndarray) -> None:
+    """No missing (NaN, left by --missing mean) or negative weight, not all of them 0;
+    ``rows`` (n_rows,): the data row of the file each weight was read from."""
     for bad, what, advice in (
         (np.isnan(weights), "a weight", "--missing mean fills feature cells only: give the "
          "weight, or use --missing drop to leave the row out"),
         (weights < 0, "a weight >= 0", "a row cannot weigh less than nothing"),
     ):
         if np.any(bad):
-            found = _first_cell(args.data, weight, what == "a weight")
+            first = int(np.argmax(bad))
+            found = _cell(path, weight, int(rows[first]))
             at = (f"line {found[0]}, column {quoted(weight)}: expected {what}, received "
                   f"{quoted(found[1])}" if found else
-                  f"column {quoted(weight)}, data row {int(np.argmax(bad)) + 1}: expected "
-                  f"{what}, received {weights[np.argmax(bad)]:g}")
-            raise UsageError(f"{shown_path(args.data)}, {at} (--weight; {advice})")
+                  f"column {quoted(weight)}, data row {int(rows[first]) + 1}: expected "
+                  f"{what}, received {weights[first]:g}")
+            raise UsageError(f"{shown_path(path)}, {at} (--weight; {advice})")
     if weights.size and not np.any(weights):
-        raise UsageError(f"{shown_path(args.data)}: every weight in column {quoted(weight)} "
+        raise UsageError(f"{shown_path(path)}: every weight in column {quoted(weight)} "
                          "is 0 (--weight); expected some rows with a weight > 0")
 
 
-def _first_cell(path: str, column: str, missing: bool) -> tuple[int, str] | None:
-    """The line and text of the first cell of ``column`` that is missing (not a finite
-    number), or else negative; None when none is found (messages only: reads the file
-    once more with the ``csv`` module)."""
-    from ._csv_strict import _number
-
+def _cell(path: str, column: str, index: int) -> tuple[int, str] | None:
+    """The line and text (spaces and tabs around it stripped) of the cell of ``column`` in
+    data row ``index`` (0-based, blank lines not counted, as the reader counts rows); None
+    when not found (messages only: reads the file once more with the ``csv`` module)."""
     try:
         with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             position = next(reader, []).index(column)
             line = reader.line_num + 1
             for row in reader:
-                if len(row) > position:
-                    value = _number(row[position], None)
-                    finite = value is not None and math.isfinite(value)
-                    if (not finite) if missing else (finite and value is not None and value < 0):
-                        return line, row[position].strip(" \t")
+                if row:
+                    if index == 0:
+                        return line, row[position].strip(" \t") if len(row) > position else ""
+                    index -= 1
                 line = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error, ValueError):
         return None

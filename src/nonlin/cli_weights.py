@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cli_lists import split_items
 from ._quoting import quoted, quoted_list
 from .cli_common import UsageError
 
@@ -44,7 +45,8 @@ def add_weight_options(group: Any) -> None:
         "--class-weight", type=class_weight_spec, metavar="balanced|LABEL=W,...",
         help="weigh the classes of a classifier in the training loss: 'balanced' (n_rows / "
         "(n_classes * rows of the class), over the training rows) or weights by label as "
-        "the target column writes them, e.g. yes=5,no=1 (a label left out weighs 1)",
+        "the target column writes them, e.g. yes=5,no=1 (a label left out weighs 1; one "
+        'holding a comma in double quotes, "a,b"=2)',
     )
     group.add_argument(
         "--weight", type=_column, metavar="COLUMN",
@@ -99,10 +101,13 @@ def class_weight_spec(text: str) -> str:
 def _pairs(text: str) -> list[tuple[str, float]]:
     """``"yes=5,no=1"`` -> ``[("yes", 5.0), ("no", 1.0)]``."""
     pairs = []
-    for part in text.split(","):
-        label, sep, weight = part.rpartition("=")
-        if not sep or not label.strip():
-            raise argparse.ArgumentTypeError(f"expected {_SYNTAX}, received {quoted(text)}")
+    for part, tail in split_items(text, tails=True):  # "a,b"=2: a label in CSV quotes
+        label, sep, weight = part.rpartition("=") if tail is None else (
+            part, tail[:1], tail[1:])
+        if sep != "=" or not label.strip():
+            raise argparse.ArgumentTypeError(f"expected {_SYNTAX}, received {quoted(text)} "
+                                             '(a label holding a comma in double quotes: '
+                                             '"a,b"=2)')
         value = float(weight) if _is_float(weight) else -1.0
         if not (math.isfinite(value) and value >= 0):
             raise argparse.ArgumentTypeError(

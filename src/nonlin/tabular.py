@@ -68,6 +68,8 @@ class Table:
     extra_columns : columns of the file not read, when ``columns`` was given
     n_missing : with ``missing="mean"``, the missing cells of each feature column (filled,
         or NaN with ``impute=False``); empty otherwise
+    kept : with ``missing="drop"`` and rows dropped, (n_rows_in_file,) bool: which data rows
+        were kept; else None
     """
 
     X: np.ndarray
@@ -77,6 +79,7 @@ class Table:
     n_dropped: int
     extra_columns: tuple[str, ...]
     n_missing: tuple[int, ...] = ()
+    kept: np.ndarray | None = None
 
 
 def read_csv(
@@ -189,6 +192,7 @@ class _Output(_Rows):
         self.fill: np.ndarray | None = None  # values for missing cells; None: the column means
         self.impute = True  # False: leave missing cells NaN
         self.missing_seen = False  # the last block went through the missing-aware pass
+        self.kept_blocks: list[np.ndarray | int] = []  # "drop": each block's rows kept
 
     def add(self, raw: bytes, first_line: int) -> int:
         """Parse one block (fast path, else strict), append its rows, return its line count.
@@ -204,6 +208,8 @@ class _Output(_Rows):
             if self.plan.missing == "mean":
                 self.sums += X.sum(axis=0, dtype=np.float64)
                 self.counts += len(X)
+            elif self.plan.missing == "drop":
+                self.kept_blocks.append(len(X))  # every row kept
         else:
             X, y, y_missing, n_lines = self._slow(raw, first_line)
             self.n_read += len(X)
@@ -243,4 +249,8 @@ class _Output(_Rows):
         names = tuple(plan.names[i] for i in plan.features)
         target = None if plan.target is None else plan.names[plan.target]
         missing = tuple(map(int, self.n_rows - self.counts)) if plan.missing == "mean" else ()
-        return Table(self.X, y, names, target, self.n_dropped, extra, missing)
+        kept = None
+        if self.n_dropped:
+            kept = np.concatenate([np.ones(b, dtype=bool) if isinstance(b, int) else b
+                                   for b in self.kept_blocks])
+        return Table(self.X, y, names, target, self.n_dropped, extra, missing, kept)
