@@ -69,10 +69,12 @@ def coded_block(raw: bytes, first_line: int, plan: _Plan) -> np.ndarray | None:
     coders = list(plan.coders.values())
     values: list[dict[str, float]] = [{} for _ in found]
     for row, k, text in events:  # in the file's order: each category where it first appears
-        if not text and plan.missing == "error":
+        if text:
+            values[k][text] = coders[k].code(text, first_line + row, found[k][2][text][1])
+        elif plan.missing == "error":
             return None
-        values[k][text] = coders[k].code(text, first_line + row, found[k][2][text][1]) if (
-            text) else math.nan
+        else:
+            values[k][text] = math.nan
     codes = np.empty((starts.size // n_cols, len(found)))
     for k, (stripped, inverse, _) in enumerate(found):
         codes[:, k] = np.array([values[k][text] for text in stripped]).take(inverse)

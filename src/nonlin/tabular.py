@@ -21,7 +21,9 @@ ends, non-numbers) goes to the strict parser, built on the ``csv`` module and
 ``float``, which also writes the error messages. With ``missing``
 "drop" or "mean", a block whose only trouble is missing feature cells (empty,
 "nan", "?") is read by the fast parser with those cells set to NaN
-(``_csv_missing.py``), bit for bit as the strict parser reads it.
+(``_csv_missing.py``), bit for bit as the strict parser reads it. Feature columns
+of categories (``nonlin train --categorical``) are coded in the same pass
+(``_csv_coded.py``).
 
 Non-goals: type inference beyond "number or label", dates, other delimiters
 or encodings, writing CSV. ``pandas`` does those; nonlin does not depend on it.
@@ -182,7 +184,9 @@ def _with_codes(
     fast: tuple[np.ndarray, np.ndarray | None], raw: bytes, first_line: int, plan: _Plan
 ) -> tuple[np.ndarray, np.ndarray | None] | None:
     """A fast path's ``(X, y)`` of ``raw`` with the codes of its categorical columns in ``X``
-    (``coded_block``), in place; None to read the block with the strict parser."""
+    (``coded_block``), in place; None to read the block with the strict parser. (None after
+    some cells were coded only for a missing one with ``missing="error"``, which that parser
+    then names: the coders' counts of a block read twice are never used.)"""
     codes = coded_block(raw, first_line, plan)
     if codes is None:
         return None
