@@ -169,10 +169,14 @@ class _Categories:
         self.reset()
 
     def reset(self) -> None:
+        """Forget the cells coded so far (the reader starts the file again)."""
         self.codes = {c: i for i, c in enumerate(self.known or ())}
         self.unseen: dict[str, int] = {}  # --unknown ignore: each unseen category's cells
 
     def code(self, text: str, line: int, count: int = 1) -> float:
+        """The code of category ``text`` (stripped, not empty), first found at ``line`` in
+        ``count`` cells: its index; a new index (``train``), or the number of categories
+        (``--unknown ignore``: all zeros) for one not known; else a ``UsageError``."""
         found = self.codes.get(text)
         if found is not None:
             return found
