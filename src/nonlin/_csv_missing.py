@@ -120,7 +120,7 @@ def _bad_cells(
     flagged = np.flatnonzero(np.frombuffer(plain.translate(_FLAGS), dtype=bool))
     owners = np.searchsorted(ends, flagged)  # a flagged byte is never a separator
     column = np.zeros(n_cols, dtype=np.uint8)  # 0: skipped, 1: feature, 2: numeric target
-    column[list(plan.features)] = 1
+    column[plan.numeric] = 1  # (a categorical feature is skipped: _csv_coded reads it)
     if plan.target is not None:
         column[plan.target] = 2 if not plan.labels else 3
     kinds = column.take(owners % n_cols)

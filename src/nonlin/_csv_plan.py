@@ -13,16 +13,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ._atomic import file_path
 from ._csv_quotes import ends_in_quotes
 from ._quoting import quoted, quoted_list, shown_path
+
+if TYPE_CHECKING:
+    from ._csv_coded import Coder
 
 
 class CSVError(ValueError):
@@ -44,10 +47,12 @@ class _Request(NamedTuple):
     dtype: np.dtype
     fill: np.ndarray | None  # float64 (n_features,)
     impute: bool
+    coders: Mapping[str, Coder]  # the feature columns read as categories, by name
 
 
 def _check_arguments(
-    path: Any, target: Any, columns: Any, missing: Any, dtype: Any, fill_values: Any, impute: Any
+    path: Any, target: Any, columns: Any, missing: Any, dtype: Any, fill_values: Any, impute: Any,
+    coders: Mapping[str, Coder] | None = None,
 ) -> _Request:
     """``read_csv``'s arguments as a :class:`_Request`; TypeError or ValueError naming a bad one."""
     if target is not None and not isinstance(target, str):
@@ -69,7 +74,7 @@ def _check_arguments(
         )
     source = file_path(path)  # str, bytes or os.PathLike; else a TypeError naming it
     fill = None if fill_values is None else np.array(fill_values, dtype=np.float64).reshape(-1)
-    return _Request(source, target, columns, missing, resolved, fill, impute)
+    return _Request(source, target, columns, missing, resolved, fill, impute, coders or {})
 
 
 class _Skipped(NamedTuple):
@@ -94,12 +99,16 @@ class _Plan:
     missing: str
     dtype: np.dtype
     labels: bool  # read the target as text
+    # feature columns read as categories (``_csv_coded``): each one's coder, by file position
+    coders: Mapping[int, Coder] = field(default_factory=dict)
 
     @cached_property
     def numeric(self) -> np.ndarray:
-        """Which columns hold numbers: features, and the target unless it holds labels."""
+        """Which columns hold numbers: features but those read as categories, and the target
+        unless it holds labels."""
         numeric = np.zeros(len(self.names), dtype=bool)
         numeric[list(self.features)] = True
+        numeric[list(self.coders)] = False
         if self.target is not None and not self.labels:
             numeric[self.target] = True
         return numeric
@@ -109,6 +118,11 @@ class _Plan:
         """The columns that do not hold numbers (labels, columns not read); None if none."""
         columns = np.flatnonzero(~self.numeric)
         return _Skipped(len(self.names), columns) if columns.size else None
+
+    @cached_property
+    def coded(self) -> np.ndarray:
+        """The positions in X of the columns read as categories, in ``coders``' order."""
+        return np.array([self.features.index(j) for j in self.coders], dtype=np.intp)
 
     @cached_property
     def float32_columns(self) -> np.ndarray | None:
@@ -186,6 +200,7 @@ def _make_plan(
     missing: str,
     dtype: np.dtype,
     labels: bool,
+    coders: Mapping[str, Coder] | None = None,
 ) -> _Plan:
     index = {name: i for i, name in enumerate(names)}
     at = f"{shown_path(source)}, line 1"  # the header
@@ -211,4 +226,8 @@ def _make_plan(
         raise CSVError(
             f"{at}: no feature columns to read (columns: {quoted_list(names)})"
         )
-    return _Plan(source, tuple(names), features, target_at, missing, dtype, labels)
+    coded = {position(name, "categorical"): coder for name, coder in (coders or {}).items()}
+    if not set(coded) <= set(features):
+        raise ValueError("Expected categorical columns among the feature columns. Received: "
+                         f"{quoted_list([names[j] for j in coded if j not in features])}")
+    return _Plan(source, tuple(names), features, target_at, missing, dtype, labels, coded)

@@ -21,6 +21,7 @@ import numpy as np
 from ._quoting import quoted, quoted_list
 
 if TYPE_CHECKING:
+    from ._csv_coded import Coder
     from ._csv_plan import _Plan
 
 
@@ -92,17 +93,31 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             f"expected {len(plan.names)} cells (one per header column), "
             f"received {len(row)}: [{quoted_list(row, 8)}]",
         )
+    codes = {column: _code(coder, row[column], line) for column, coder in plan.coders.items()}
     values = []
     for column in plan.features:
-        value = _number(row[column], plan.dtype)
-        if value is None:  # not a number: a boolean, or missing
-            value = BOOLEANS.get(row[column].strip(" \t"))
+        if column in codes:  # a category's code, None if missing
+            value = codes[column]
+        else:
+            value = _number(row[column], plan.dtype)
+            if value is None:  # not a number: a boolean, or missing
+                value = BOOLEANS.get(row[column].strip(" \t"))
         if value is None and plan.missing == "error":
-            raise plan.fail(line, column, _why(row[column], plan.dtype) + _hint(row[column]))
+            cell = row[column]
+            raise plan.fail(line, column, f"expected a category, received {quoted(cell)}"
+                            f"{_MISSING_HINT}" if column in codes
+                            else _why(cell, plan.dtype) + _hint(cell))
         values.append(math.nan if value is None else value)
     if plan.target is not None:
         targets.append(_strict_target(row[plan.target], line, plan))
     return values
+
+
+def _code(coder: Coder, cell: str, line: int) -> float | None:
+    """The code of a categorical cell (``_csv_coded``), None for a missing one (empty, or
+    ASCII spaces and tabs only)."""
+    text = cell.strip(" \t")
+    return coder.code(text, line) if text else None
 
 
 def _strict_target(cell: str, line: int, plan: _Plan) -> float | str | None:

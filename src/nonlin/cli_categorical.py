@@ -1,17 +1,13 @@
-"""Reading categorical columns (``train --categorical``) for the numeric CSV reader.
+"""Reading categorical columns (``train --categorical``) with the numeric CSV reader.
 
-The numeric reader (``tabular.read_csv``) reads numbers only. A categorical
-column is therefore read first, in a pass of Python's ``csv`` module, which
-writes a temporary copy of the file with each of its cells replaced by the
-code of its category (0, 1, ...), every other cell as it was (lines and line
-numbers kept); the numeric reader then reads that copy, with its checks,
-``--missing`` handling and messages (which name the data file, not the copy),
-and the codes become one-hot columns (``_categorical.expand``). The copy is
-removed once read. A cell is its text after CSV unquoting, with the ASCII
-spaces and tabs around it stripped as around a number (`` red`` is ``red``);
-text exactly as written otherwise (``007`` and ``7`` are two categories). An
-empty cell (or spaces only) is missing and stays as it is for ``--missing``;
-any other text (``NA`` too) is a category.
+The reader (``cli_table.read_table``) reads a categorical column in its own pass,
+with its checks, ``--missing`` handling and messages: each cell goes to the
+column's :class:`_Categories`, which gives its category's code (0, 1, ...;
+``_csv_coded``), and the codes become one-hot columns (``_categorical.expand``).
+A cell is its text after CSV unquoting, with the ASCII spaces and tabs around it
+stripped as around a number (`` red`` is ``red``); text exactly as written
+otherwise (``007`` and ``7`` are two categories). An empty cell (or spaces only) is
+missing, for ``--missing``; any other text (``NA`` too) is a category.
 """
 
 from __future__ import annotations
@@ -23,9 +19,8 @@ from typing import Any
 import numpy as np
 
 from . import _categorical
-from ._categorical import expand, one_hot_names, raw_columns, sort_categories
+from ._categorical import MAX_CATEGORIES, expand, one_hot_names, raw_columns, sort_categories
 from ._quoting import quoted, quoted_list, shown_path
-from .cli_categorical_copy import _copy_of, _Encoder, _read_copy
 from .cli_common import UsageError, check_input_file, name_list, note
 from .cli_stdin import data_file
 from .cli_table import _match_names, header_names, match_listed, name_matcher, read_table
@@ -89,10 +84,10 @@ def read_training_table(args: argparse.Namespace) -> Any:
                    else "is left out of the features (--columns, --exclude)")
             raise UsageError(f"{shown_path(path)}: --categorical column {quoted(name)} {why}; "
                              "leave it out of --categorical")
-    encoders = [_Encoder(names.index(name), name, None, path=path) for name in listed]
-    options.update(target=target, columns=features, exclude=None)
-    with _copy_of(path) as copy:
-        table = _read_copy(path, copy, encoders, options)
+    encoders = [_Categories(name, None, path=path) for name in listed]
+    options.update(target=target, columns=features, exclude=None,
+                   categorical={encoder.name: encoder for encoder in encoders})
+    table = read_table(path, **options)
     categories = [sort_categories(encoder.codes) for encoder in encoders]
     for encoder, found in zip(encoders, categories, strict=True):  # first seen -> sorted
         _recode(table.X, features.index(encoder.name), encoder.codes, found)
@@ -132,15 +127,14 @@ def read_model_table(path: str, meta: dict[str, Any], *, unknown: str = "error",
     match = name_matcher(names, path)
     if any(match(e["column"]) not in names for e in entries.values()):
         return read_table(path, **options)  # which names the column not found
-    encoders = {j: _Encoder(names.index(match(e["column"])), e["column"], e["categories"],
-                            unknown, path) for j, e in entries.items()}
-    with _copy_of(path) as copy:
-        table = _read_copy(path, copy, list(encoders.values()), options)
-        kept = None
-        if complete and table.n_dropped:
-            from .cli_keep import _complete_rows
+    encoders = {match(e["column"]): _Categories(e["column"], e["categories"], unknown, path)
+                for e in entries.values()}
+    table = read_table(path, **options, categorical=encoders)
+    kept = None
+    if complete and table.n_dropped:
+        from .cli_keep import _complete_rows
 
-            kept = _complete_rows(copy, table)
+        kept = _complete_rows(path, table, encoders)
     for encoder in encoders.values():
         if encoder.unseen:
             note(f"column {quoted(encoder.name)}: {sum(encoder.unseen.values())} cell(s) of "
@@ -171,7 +165,45 @@ def categorical_advice(message: str, path: str) -> str:
     return message[:at] + f"one-hot encode it (--categorical {listed}), " + message[at:]
 
 
-def _recode(X: np.ndarray, j: int, codes: dict[str, str], categories: list[str]) -> None:
+class _Categories:
+    """One categorical column's categories, each cell's code as the reader reads it
+    (``_csv_coded.Coder``): those of the model (``predict``, ``evaluate``), or those found,
+    numbered as they first appear (``train``: ``categories`` None)."""
+
+    def __init__(self, name: str, categories: list[str] | None, unknown: str = "error",
+                 path: str = "") -> None:
+        self.name, self.known, self.unknown, self.path = name, categories, unknown, path
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the cells coded so far (the reader starts the file again)."""
+        self.codes = {c: i for i, c in enumerate(self.known or ())}
+        self.unseen: dict[str, int] = {}  # --unknown ignore: each unseen category's cells
+
+    def code(self, text: str, line: int, count: int = 1) -> float:
+        """The code of category ``text`` (stripped, not empty), first found at ``line`` in
+        ``count`` cells: its index; a new index (``train``), or the number of categories
+        (``--unknown ignore``: all zeros) for one not known; else a ``UsageError``."""
+        found = self.codes.get(text)
+        if found is not None:
+            return found
+        where = f"{shown_path(self.path)}, line {line}, column {quoted(self.name)}"
+        if self.known is None:
+            if len(self.codes) >= MAX_CATEGORIES:
+                raise UsageError(
+                    f"{where}: more than {MAX_CATEGORIES} categories, one model input each; "
+                    "leave the column out of --categorical (an id, a free text?)")
+            found = self.codes[text] = len(self.codes)
+            return found
+        if self.unknown == "error":
+            raise UsageError(
+                f"{where}: category {quoted(text)} was not seen in training; the model knows "
+                f"{quoted_list(self.known)} (--unknown ignore encodes it as all zeros)")
+        self.unseen[text] = self.unseen.get(text, 0) + count
+        return len(self.codes)
+
+
+def _recode(X: np.ndarray, j: int, codes: dict[str, int], categories: list[str]) -> None:
     """Column ``j`` of ``X``: the codes of first appearance to the sorted ``categories``'."""
     order = {category: i for i, category in enumerate(categories)}
     remap = np.array([order[text] for text in codes], dtype=X.dtype)

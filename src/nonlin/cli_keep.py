@@ -111,9 +111,9 @@ def _read_cells(path: str, positions: list[int]) -> list[list[str]]:
             ) from None
 
 
-def _complete_rows(path: str, table: Any) -> np.ndarray:
+def _complete_rows(path: str, table: Any, categorical: Any = None) -> np.ndarray:
     """Which data rows of ``path`` have every feature of ``table``, (n_rows_in_file,) bool:
-    the rows ``--missing drop`` kept."""
+    the rows ``--missing drop`` kept (``categorical``: as ``read_table`` takes it)."""
     from .cli_model import MODEL_INPUT
 
     if getattr(table, "complete", None) is not None:  # one-hot encoded: found while read
@@ -121,5 +121,6 @@ def _complete_rows(path: str, table: Any) -> np.ndarray:
     if getattr(table, "kept", None) is not None:  # recorded by the reader
         return table.kept
     again = read_table(path, target=None, columns=list(table.feature_names), missing="mean",
-                       impute=False, columns_option=MODEL_INPUT, dtype=table.X.dtype)
+                       impute=False, columns_option=MODEL_INPUT, dtype=table.X.dtype,
+                       categorical=categorical)
     return ~np.isnan(again.X).any(axis=1)

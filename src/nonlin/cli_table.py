@@ -11,14 +11,17 @@ drop``, not ``missing='drop'``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
 from .cli_stdin import data_file, in_messages
+
+if TYPE_CHECKING:
+    from ._csv_coded import Coder
 
 
 def read_table(
@@ -33,6 +36,7 @@ def read_table(
     model: str | None = None,
     dtype: Any = np.float32,
     exclude: Sequence[str] | None = None,
+    categorical: Mapping[str, Coder] | None = None,
 ) -> Any:
     """``tabular.read_csv`` with a file check first; CSV errors name file, line, column, value.
 
@@ -46,17 +50,19 @@ def read_table(
     says where ``columns`` came from, for the messages; ``model``, the model file
     they were read from (with ``columns_option=MODEL_INPUT``). ``dtype``: of the
     features, the model's for ``predict`` and ``evaluate`` (a float64 model from
-    Python reads its data in float64).
+    Python reads its data in float64). ``categorical``: the feature columns read as
+    categories (``--categorical``), each one's coder by its name as the header spells it.
     """
-    from .tabular import CSVError, read_csv
+    from ._csv_plan import _check_arguments
+    from .tabular import CSVError, _read_request
 
     check_input_file(data_file(path))
     try:
         if target is not None or columns is not None or exclude:
             target, columns = _match_names(path, target, columns, columns_option, model,
                                            exclude)
-        return read_csv(data_file(path), target=target, columns=columns, missing=missing,
-                        dtype=dtype, fill_values=fill_values, impute=impute)
+        return _read_request(_check_arguments(data_file(path), target, columns, missing, dtype,
+                                              fill_values, impute, categorical))
     except CSVError as exc:
         message = in_messages(_cli_terms(str(exc), columns_option))
         if columns_option.startswith("--"):  # train: --categorical first in the advice

@@ -21,7 +21,9 @@ ends, non-numbers) goes to the strict parser, built on the ``csv`` module and
 ``float``, which also writes the error messages. With ``missing``
 "drop" or "mean", a block whose only trouble is missing feature cells (empty,
 "nan", "?") is read by the fast parser with those cells set to NaN
-(``_csv_missing.py``), bit for bit as the strict parser reads it.
+(``_csv_missing.py``), bit for bit as the strict parser reads it. Feature columns
+of categories (``nonlin train --categorical``) are coded in the same pass
+(``_csv_coded.py``).
 
 Non-goals: type inference beyond "number or label", dates, other delimiters
 or encodings, writing CSV. ``pandas`` does those; nonlin does not depend on it.
@@ -37,6 +39,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ._csv_coded import coded_block
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
 from ._csv_fast import settle_allocator as _settle_allocator
@@ -120,6 +123,11 @@ def read_csv(
         For any problem with the file's content, naming file, line, column and value.
     """
     request = _check_arguments(path, target, columns, missing, dtype, fill_values, impute)
+    return _read_request(request)
+
+
+def _read_request(request: _Request) -> Table:
+    """``read_csv`` of the checked arguments (``_check_arguments``)."""
     try:
         return _read(request, labels=False)
     except _LabelsFound:
@@ -129,11 +137,13 @@ def read_csv(
 def _read(request: _Request, labels: bool) -> Table:
     _settle_allocator()
     source, fill = request.source, request.fill
+    for coder in request.coders.values():  # (again: after _LabelsFound)
+        coder.reset()
     with open(source, "rb") as handle:
         blocks = _blocks(handle)
         names, rest, line = _read_header(blocks, source)
         plan = _make_plan(source, names, request.target, request.columns, request.missing,
-                          request.dtype, labels)
+                          request.dtype, labels, request.coders)
         if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
             raise ValueError(
                 f"Expected {len(plan.features)} finite fill_values, one per feature column. "
@@ -173,6 +183,20 @@ def _blocks(handle: BinaryIO) -> Iterator[bytes]:
         yield block
 
 
+def _with_codes(
+    fast: tuple[np.ndarray, np.ndarray | None], raw: bytes, first_line: int, plan: _Plan
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """A fast path's ``(X, y)`` of ``raw`` with the codes of its categorical columns in ``X``
+    (``coded_block``), in place; None to read the block with the strict parser. (None after
+    some cells were coded only for a missing one with ``missing="error"``, which that parser
+    then names: the coders' counts of a block read twice are never used.)"""
+    codes = coded_block(raw, first_line, plan)
+    if codes is None:
+        return None
+    fast[0][:, plan.coded] = codes
+    return fast
+
+
 class _Output(_Rows):
     """The growing result: rows appended block by block, missing values dropped or counted."""
 
@@ -201,11 +225,15 @@ class _Output(_Rows):
         straight to the missing-aware pass, which reads a clean block as well.
         """
         fast = None if self.missing_seen else _fast_block(raw, self.plan)
+        if fast is not None and self.plan.coders:
+            fast = _with_codes(fast, raw, first_line, self.plan)
         if fast is not None:
             X, y = fast
             n_lines = len(X)
             self.n_read += len(X)
-            if self.plan.missing == "mean":
+            if self.plan.coders and self.plan.missing != "error":  # a cell of spaces: missing
+                X, y = self._missing(X, y, np.zeros(len(X), dtype=bool))
+            elif self.plan.missing == "mean":
                 self.sums += X.sum(axis=0, dtype=np.float64)
                 self.counts += len(X)
             elif self.plan.missing == "drop":
@@ -223,6 +251,8 @@ class _Output(_Rows):
         if self.plan.missing != "error" or _BOOLEAN.search(raw):  # booleans: 1 and 0
             fast = _missing_block(raw, self.plan)
             self.missing_seen = fast is not None and self.plan.missing != "error"
+            if fast is not None and self.plan.coders:
+                fast = _with_codes(fast, raw, first_line, self.plan)
             if fast is not None:
                 X, y = fast
                 return X, y, np.zeros(len(X), dtype=bool), len(X)
