@@ -68,7 +68,7 @@ def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any
         except (TypeError, ValueError, KeyError) as exc:
             raise _refuse(path, f"{_PARAMS}.{name}", value, clipped(str(exc), 200)) from None
         if decoded[name] is None and isinstance(value, dict):  # left out: None once checked
-            left_out[name] = value["left_out"]
+            left_out[name] = clipped(value["left_out"], 200)  # the file's text, shown
             del decoded[name]
     est = cls(**decoded)
     try:
