@@ -155,6 +155,19 @@ def make_optimizer(est: Any) -> Any:
     return Adam(lr, float(est.beta_1), float(est.beta_2), float(est.epsilon))
 
 
+def new_optimizer(est: Any, objective: BatchObjective) -> PenalizedOptimizer:
+    """A fit's new optimizer, with its rate rule (kept, as scikit-learn's optimizer keeps
+    its own); a ``learning_rate`` schedule's step count goes on from the estimator's
+    previous optimizer (a warm start: ``_sklearn_extras.continue_count``)."""
+    inner = make_optimizer(est)
+    if isinstance(inner.lr, Schedule):
+        continue_count(inner, est.__dict__.get("_optimizer"))
+    optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
+    optimizer.iterations = inner.iterations
+    optimizer.rule = rate_rule(est)
+    return optimizer
+
+
 def batch_size(est: Any, n_samples: int) -> int:
     if est.batch_size == "auto":
         return min(200, n_samples)
@@ -180,12 +193,7 @@ def fit_stochastic(
     check_continuable(est, incremental, early_stopping=scorer is not None)
     objective = batch_objective(est)
     if not incremental or getattr(est, "_optimizer", None) is None:
-        inner = make_optimizer(est)
-        if isinstance(inner.lr, Schedule):  # a warm start: the schedule's count goes on
-            continue_count(inner, est.__dict__.get("_optimizer"))
-        est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
-        est._optimizer.iterations = inner.iterations
-        est._optimizer.rule = rate_rule(est)  # kept, as scikit-learn's optimizer keeps its own
+        est._optimizer = new_optimizer(est, objective)
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
     flat = flat_params(est)

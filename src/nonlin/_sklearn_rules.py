@@ -208,6 +208,8 @@ class PenalizedOptimizer(Optimizer):
     the list it is handed. ``lr`` reads and writes the inner optimizer's rate.
     """
 
+    rule: dict[str, Any]  # the rate rule (_sklearn_schedule.rate_rule), set by the engine
+
     def __init__(self, inner: Optimizer, objective: BatchObjective, coefs: list[Param]) -> None:
         self.inner, self.objective, self.coefs = inner, objective, coefs
         self.flat: FlatParams | None = None
