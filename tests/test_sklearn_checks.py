@@ -6,6 +6,8 @@ pytest.importorskip("sklearn")
 
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
+import nonlin  # noqa: E402
+from nonlin.schedules import CosineDecay  # noqa: E402
 from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 ESTIMATORS = [
@@ -13,6 +15,10 @@ ESTIMATORS = [
     MLPRegressor(max_iter=100),
     MLPClassifier(solver="sgd", max_iter=100, random_state=0),
     MLPRegressor(solver="lbfgs", hidden_layer_sizes=(20,), max_iter=100),
+    # nonlin objects as parameters: a Loss and a learning-rate schedule
+    MLPRegressor(loss=nonlin.Huber(delta=2.0), max_iter=100),
+    MLPClassifier(solver="sgd", learning_rate=CosineDecay(0.01, 1000, warmup_steps=10),
+                  max_iter=100, random_state=0),
 ]
 
 

@@ -266,7 +266,7 @@ class ClassifierMethods:
 class RegressorMethods:
     """``MLPRegressor``'s predictions."""
 
-    loss: str
+    loss: Any  # a str or a nonlin Loss
     _raw: Callable[..., np.ndarray]
 
     def _out_activation(self) -> str:

@@ -1,7 +1,8 @@
 """The parameter constraints of ``nonlin.sklearn``'s estimators, as scikit-learn checks them.
 
 ``parameter_constraints`` gives ``_BaseMLP._parameter_constraints``: scikit-learn's MLP
-table plus nonlin's extras (``dropout``, ``batch_norm``, ``dtype``, ``callbacks``),
+table plus nonlin's extras (``dropout``, ``batch_norm``, ``dtype``, ``callbacks``, a
+``nonlin.schedules.Schedule`` as ``learning_rate``),
 built from scikit-learn's ``Interval``, ``Options``, ``StrOptions`` and the ``dtype``
 option (``_sklearn_dtype.float_dtype_option``), passed in: this module does not
 import scikit-learn (``nonlin.sklearn`` alone does).
@@ -14,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .schedules import Schedule
+
 
 def parameter_constraints(interval: Any, options: Any, str_options: Any,
                           float_dtype: Any) -> dict[str, list[Any]]:
@@ -24,7 +27,7 @@ def parameter_constraints(interval: Any, options: Any, str_options: Any,
         "solver": [str_options({"lbfgs", "sgd", "adam"})],
         "alpha": [interval(Real, 0, None, closed="left")],
         "batch_size": [str_options({"auto"}), interval(Integral, 1, None, closed="left")],
-        "learning_rate": [str_options({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [str_options({"constant", "invscaling", "adaptive"}), Schedule],
         "learning_rate_init": [interval(Real, 0, None, closed="neither")],
         "power_t": [interval(Real, 0, None, closed="left")],
         "max_iter": [interval(Integral, 1, None, closed="left")],

@@ -15,6 +15,7 @@ from typing import Any, cast
 import numpy as np
 
 from . import _sklearn_structure, initializers, registry
+from ._sklearn_extras import NONLIN_LOSS, continue_count
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
@@ -25,6 +26,7 @@ from .core import Param, Sequential
 from .layers import Dense, Dropout
 from .normalization import BatchNorm
 from .optimizers import Adam
+from .schedules import Schedule
 
 
 def initialize(est: Any, layer_units: list[int], dtype: np.dtype) -> None:
@@ -135,13 +137,35 @@ def output(est: Any, z: np.ndarray) -> np.ndarray:
     return z
 
 
+def batch_objective(est: Any) -> BatchObjective:
+    """The objective of ``est``'s fit: its kind, ``alpha``, weights and (kind
+    ``"nonlin_loss"``) its ``loss`` object, which the objective copies."""
+    loss = est.loss if est._objective_kind == NONLIN_LOSS else None
+    return BatchObjective(est._objective_kind, est.alpha, est._coef_params, loss)
+
+
 def make_optimizer(est: Any) -> Any:
     """The inner optimizer for ``est.solver`` with scikit-learn's hyperparameters
-    (as floats: scikit-learn's validation lets ``True`` / ``False`` through as 1 / 0)."""
-    lr = float(est.learning_rate_init)
+    (as floats: scikit-learn's validation lets ``True`` / ``False`` through as 1 / 0),
+    or a ``learning_rate`` schedule (``learning_rate_init`` is then not used)."""
+    schedule = est.learning_rate if isinstance(est.learning_rate, Schedule) else None
+    lr = schedule if schedule is not None else float(est.learning_rate_init)
     if est.solver == "sgd":
         return sklearn_sgd(lr, float(est.momentum), est.nesterovs_momentum)
     return Adam(lr, float(est.beta_1), float(est.beta_2), float(est.epsilon))
+
+
+def new_optimizer(est: Any, objective: BatchObjective) -> PenalizedOptimizer:
+    """A fit's new optimizer, with its rate rule (kept, as scikit-learn's optimizer keeps
+    its own); a ``learning_rate`` schedule's step count goes on from the estimator's
+    previous optimizer (a warm start: ``_sklearn_extras.continue_count``)."""
+    inner = make_optimizer(est)
+    if isinstance(inner.lr, Schedule):
+        continue_count(inner, est.__dict__.get("_optimizer"))
+    optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
+    optimizer.iterations = inner.iterations
+    optimizer.rule = rate_rule(est)
+    return optimizer
 
 
 def batch_size(est: Any, n_samples: int) -> int:
@@ -167,10 +191,9 @@ def fit_stochastic(
 ) -> None:
     """Epochs of minibatch SGD or Adam through the shared fit loop, with scikit-learn's rules."""
     check_continuable(est, incremental, early_stopping=scorer is not None)
-    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    objective = batch_objective(est)
     if not incremental or getattr(est, "_optimizer", None) is None:
-        est._optimizer = PenalizedOptimizer(make_optimizer(est), objective, est._coef_params)
-        est._optimizer.rule = rate_rule(est)  # kept, as scikit-learn's optimizer keeps its own
+        est._optimizer = new_optimizer(est, objective)
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
     flat = flat_params(est)

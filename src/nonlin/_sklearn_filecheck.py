@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_dtype
+from . import _sklearn_extras as extras
 from ._header import ModelFileError
 from ._quoting import clipped, quoted
 
@@ -28,7 +29,7 @@ _CURVES = ("loss_curve_", "validation_scores_")
 _STOPPING = ("best_loss_", "validation_scores_", "best_validation_score_")
 _REQUIRED = {"n_iter_", "t_", "n_outputs_", "n_layers_", "out_activation_", "objective"}
 _LABELS = {"classes", "y_type"}
-_REGRESSION = ("squared_error", "poisson", "absolute_error", "huber")
+_REGRESSION = ("squared_error", "poisson", "absolute_error", "huber", "nonlin_loss")
 _NONFINITE = ("inf", "-inf", "nan")
 
 
@@ -60,12 +61,15 @@ def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any
     ``text``: the classes are text (``text_labels``), and so are ``class_weight``'s keys."""
     names = set(cls._get_param_names()) - {"callbacks"}
     _fields(params, names, names, _PARAMS, path)
-    decoded = {}
+    decoded, left_out = {}, {}
     for name, value in params.items():
         try:
             decoded[name] = _decode_param(name, value, text)
         except (TypeError, ValueError, KeyError) as exc:
             raise _refuse(path, f"{_PARAMS}.{name}", value, clipped(str(exc), 200)) from None
+        if decoded[name] is None and isinstance(value, dict):  # left out: None once checked
+            left_out[name] = clipped(value["left_out"], 200)  # the file's text, shown
+            del decoded[name]
     est = cls(**decoded)
     try:
         est._validate_params()  # scikit-learn's constraints
@@ -76,6 +80,9 @@ def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any
             except (TypeError, ValueError) as exc:
                 raise ModelFileError(path, clipped(str(exc), 300), f"{_PARAMS}.{name}") from None
         raise ModelFileError(path, "the parameters do not validate", _PARAMS) from None
+    for name in left_out:
+        setattr(est, name, None)
+    est._left_out = left_out  # named by a fit (_sklearn_extras.check_left_out) and save
     return est
 
 
@@ -91,6 +98,8 @@ def _decode_param(name: str, value: Any, text: bool) -> Any:
         ):
             raise ValueError("an int, a list of positive ints or {'list': [...]}")
         return list(sizes) if wrapped else tuple(sizes)
+    if name in extras.OBJECT_PARAMS and isinstance(value, dict):
+        return extras.decode(name, value)
     if name == "dtype" and isinstance(value, dict):
         return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):

@@ -11,7 +11,8 @@ directly. The metadata keeps what rebuilds the estimator:
 multi-label classifier: its ``classes`` are the label columns, each output that
 label's own probability; ``[0, 1]`` for two labels is then not a binary
 classifier's two classes), and
-under ``training`` the estimator's class, its JSON-able parameters and its
+under ``training`` the estimator's class, its JSON-able parameters (a ``loss`` or
+``learning_rate`` object through nonlin's allowlists, or left out: ``_sklearn_extras``) and its
 fitted attributes. A stochastic solver's optimizer state (its class,
 hyperparameters, step count, current learning rate and rate schedule) is the header field
 ``optimizer``, its slots (Adam's moments, SGD's velocities, each over all the
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import _sklearn_dtype
+from . import _sklearn_extras as extras
 from . import _sklearn_filecheck as filecheck
 from . import _sklearn_labels as labelcheck
 from ._quoting import quoted
@@ -50,11 +52,18 @@ def _number(value: Any) -> Any:
     return value
 
 
-def encode_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The estimator's parameters as JSON values (callbacks and RandomStates are dropped)."""
+def encode_params(params: dict[str, Any],
+                  left_out: dict[str, str] | None = None) -> dict[str, Any]:
+    """The estimator's parameters as JSON values (callbacks and RandomStates are dropped);
+    a ``loss`` or ``learning_rate`` object as ``_sklearn_extras.encode`` writes it, those
+    left out named in ``left_out`` (given: a loaded estimator's, kept)."""
     out: dict[str, Any] = {}
+    left_out = {} if left_out is None else left_out
     for name, value in params.items():
         if name == "callbacks":
+            continue
+        if name in extras.OBJECT_PARAMS:
+            out[name] = extras.encode(name, value, left_out)
             continue
         if name == "random_state" and not isinstance(value, int | np.integer):
             value = None
@@ -95,6 +104,8 @@ def save_estimator(est: Any, path: Any) -> None:
 
     check_model_suffix(path)
     classes = getattr(est, "classes_", None)
+    left_out = {name: text for name, text in (est.__dict__.get("_left_out") or {}).items()
+                if getattr(est, name) is None}  # a loaded estimator's, unless set again
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
     fitted["objective"] = est._objective_kind
     if classes is not None:
@@ -104,7 +115,8 @@ def save_estimator(est: Any, path: Any) -> None:
     metadata: dict[str, Any] = {
         "task": "classification" if classes is not None else "regression",
         "training": {"estimator": type(est).__name__,
-                     "params": encode_params(est.get_params(deep=False)), "fitted": fitted},
+                     "params": encode_params(est.get_params(deep=False), left_out),
+                     "fitted": fitted},
     }
     labels = [_cli_label(c) for c in fitted.get("classes", [])]
     if classes is not None and _fits_schema(labels, est.n_outputs_):
@@ -116,7 +128,9 @@ def save_estimator(est: Any, path: Any) -> None:
     header: dict[str, str] = {}
     tensors: dict[str, np.ndarray] = {}
     optimizer = est.__dict__.get("_optimizer")
-    if optimizer is not None:  # its slots in the network's dtype, as partial_fit casts them
+    saveable = optimizer is not None and extras.saveable_rate(optimizer.inner.lr)
+    extras.warn_left_out(left_out, optimizer is not None and not saveable, stacklevel=3)
+    if saveable:  # its slots in the network's dtype, as partial_fit casts them
         record, tensors = optimizer_record(optimizer, est.model_.dtype)
         header["optimizer"] = to_json_text(record, "optimizer")
     model = export_model(est)

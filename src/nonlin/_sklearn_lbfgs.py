@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._sklearn_engine import to_float64
+from ._sklearn_engine import batch_objective, to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
-from ._sklearn_rules import BatchObjective
 from .core import Param, Sequential
 from .normalization import BatchNorm
+from .schedules import Schedule
 
 
 def check_extras(est: Any) -> None:
@@ -30,7 +30,8 @@ def check_extras(est: Any) -> None:
     mask, and L-BFGS's line search, comparing values and gradients of what it
     takes for one function, stops early and reports convergence. ``callbacks``
     warn (a ``UserWarning``, so that a search over solvers still runs): L-BFGS
-    has no epochs, so none of their hooks is called.
+    has no epochs, so none of their hooks is called; so does a ``learning_rate``
+    schedule, which L-BFGS does not use.
     """
     if est.dropout:
         raise ValueError(
@@ -39,6 +40,12 @@ def check_extras(est: Any) -> None:
             "breaks its line search (it stops early and reports convergence). Use "
             "solver='adam' or 'sgd' with dropout."
         )
+    if isinstance(est.learning_rate, Schedule):
+        warnings.warn(
+            f"learning_rate={quoted(est.learning_rate, 200)} is not used with solver='lbfgs': "
+            "L-BFGS takes no learning rate (its line search sets each step), as scikit-learn's "
+            "ignores learning_rate. Use solver='adam' or 'sgd' to train with the schedule.",
+            UserWarning, stacklevel=5)
     if est.callbacks:
         warnings.warn(
             f"callbacks={quoted(est.callbacks, 200)} do not run with solver='lbfgs': L-BFGS has no "
@@ -90,7 +97,7 @@ def lbfgs_objective(
     params = _packing_order(est)
     if supported(est):
         return SklearnObjective(est, X, Y, sample_weight, params)
-    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    objective = batch_objective(est)
 
     def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         unpack(params, theta)

@@ -39,9 +39,12 @@ def optimizer_record(optimizer: Any, dtype: Any) -> tuple[dict[str, Any], dict[s
 def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path: str) -> None:
     """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
     from ._header import ModelFileError
+    from ._sklearn_extras import NONLIN_LOSS
     from ._sklearn_rules import BatchObjective, PenalizedOptimizer
     from ._sklearn_setup import sklearn_sgd
+    from .losses import Loss
     from .optimizers import Adam, Optimizer
+    from .schedules import schedule_from_config
     from .validation import check_bool
 
     slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
@@ -52,6 +55,8 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
             raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
         rule = _rate_rule(record.get("rule"))
         config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
+        if isinstance(config.get("lr"), dict):  # a schedule, through the allowlist
+            config["lr"] = schedule_from_config(config["lr"])
         inner: Optimizer
         if name == "Adam":
             inner = Adam(**config)
@@ -69,7 +74,11 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
             raise ValueError(f"expected steps >= 0. Received {quoted(steps, 50)}")
     except Exception as exc:  # constructor and load_state_dict checks on hostile values
         raise ModelFileError(path, clipped(str(exc), 300), "optimizer") from None
-    objective = BatchObjective(est._objective_kind, est.alpha, est._coef_params)
+    loss = est.loss if isinstance(est.loss, Loss) else None  # (None: the file left it out)
+    kind = "squared_error" if loss is None and est._objective_kind == NONLIN_LOSS else (
+        est._objective_kind)  # a stand-in, for alpha: the next fit sets its own objective
+    objective = BatchObjective(kind, est.alpha, est._coef_params,
+                               loss if kind == NONLIN_LOSS else None)
     est._optimizer = PenalizedOptimizer(inner, objective, est._coef_params)
     est._optimizer.iterations = steps
     if rule is not None:  # else (files from before it was saved) the parameters' schedule
@@ -80,7 +89,7 @@ def _rate_rule(rule: Any) -> dict[str, Any] | None:
     """The optimizer record's ``rule`` (``_sklearn_schedule.rate_rule``), checked."""
     if rule is None:
         return None
-    kinds = ("constant", "invscaling", "adaptive", "adam")
+    kinds = ("constant", "invscaling", "adaptive", "adam", "schedule")
     if not isinstance(rule, dict) or set(rule) != {"kind", "lr_init", "power_t"} or (
         rule["kind"] not in kinds or not all(
             isinstance(rule[k], int | float) and not isinstance(rule[k], bool)

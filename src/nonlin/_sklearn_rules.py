@@ -26,11 +26,13 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
+from ._sklearn_extras import fit_copy
 from .core import Param, flat_parameter, pack_parameters
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError
 from .optimizers import Optimizer
 
-OBJECTIVES = ("log_loss", "binary_log_loss", "squared_error", "absolute_error", "huber", "poisson")
+OBJECTIVES = ("log_loss", "binary_log_loss", "squared_error", "absolute_error", "huber", "poisson",
+              "nonlin_loss")
 
 
 _LOG_BOUNDS = {
@@ -53,12 +55,15 @@ class BatchObjective(Loss):
     kind : str
         ``"log_loss"`` (softmax outputs), ``"binary_log_loss"`` (logistic
         outputs, binary or multilabel), ``"squared_error"``,
-        ``"absolute_error"``, ``"huber"`` or ``"poisson"`` (log link,
-        ``p = exp(z)``).
+        ``"absolute_error"``, ``"huber"``, ``"poisson"`` (log link,
+        ``p = exp(z)``) or ``"nonlin_loss"`` (``loss``'s per-sample values, identity link).
     alpha : float
         L2 penalty strength.
     coefs : list of Param
         The weight matrices the penalty applies to.
+    loss : Loss, optional
+        For ``"nonlin_loss"``: the regressor's ``loss`` parameter. A deep copy summing over
+        the batch trains (``_sklearn_extras.fit_copy``); ``loss`` stays as given.
 
     ``y`` has shape (n_samples, n_outputs) (one-hot for ``log_loss``).
     """
@@ -69,11 +74,13 @@ class BatchObjective(Loss):
     stop_on_nonfinite = False  # nonlin's loop trains on through inf/NaN, as scikit-learn does
     negative_weights = True  # scikit-learn's MLP takes sample weights of any sign
 
-    def __init__(self, kind: str, alpha: float, coefs: list[Param]) -> None:
-        if kind not in OBJECTIVES:
-            raise ValueError(f"Expected one of {OBJECTIVES}. Received: kind={quoted(kind)}")
+    def __init__(self, kind: str, alpha: float, coefs: list[Param],
+                 loss: Loss | None = None) -> None:
+        if kind not in OBJECTIVES or (kind == "nonlin_loss") != isinstance(loss, Loss):
+            raise ValueError(f"Expected one of {OBJECTIVES}, 'nonlin_loss' with a Loss. "
+                             f"Received: kind={quoted(kind)}, loss={quoted(loss, 80)}")
         self.kind, self.alpha, self.coefs = kind, float(alpha), coefs
-        self.inner: Loss | None = {
+        self.inner: Loss | None = fit_copy(loss) if isinstance(loss, Loss) else {
             "log_loss": CrossEntropy(from_logits=True, reduction="sum"),
             "binary_log_loss": BinaryCrossEntropy(from_logits=True, reduction="sum"),
             "absolute_error": MeanAbsoluteError(reduction="sum"),
@@ -103,7 +110,7 @@ class BatchObjective(Loss):
             with np.errstate(divide="ignore", invalid="ignore"):
                 ylogy = np.where(y_true > 0, y_true * np.log(y_true), 0.0)
             return (ylogy - y_true * z - y_true + np.exp(z)).sum(axis=1)
-        # absolute_error and huber: inner is their loss (None only for the kinds above)
+        # absolute_error, huber and nonlin_loss: inner is their loss (None only for the kinds above)
         return self.inner._sample_losses(y_true, z)  # type: ignore[union-attr]
 
     def _scratch(self, like: np.ndarray, i: int) -> np.ndarray:
@@ -200,6 +207,8 @@ class PenalizedOptimizer(Optimizer):
     With ``flat`` set, the inner optimizer steps the flat parameter instead of
     the list it is handed. ``lr`` reads and writes the inner optimizer's rate.
     """
+
+    rule: dict[str, Any]  # the rate rule (_sklearn_schedule.rate_rule), set by the engine
 
     def __init__(self, inner: Optimizer, objective: BatchObjective, coefs: list[Param]) -> None:
         self.inner, self.objective, self.coefs = inner, objective, coefs

@@ -213,9 +213,14 @@ def rate_rule(est: Any) -> dict[str, Any]:
 
     As scikit-learn's optimizers, which keep their own ``lr_schedule``,
     ``learning_rate_init`` and ``power_t``: ``kind`` is ``"constant"``,
-    ``"invscaling"`` or ``"adaptive"`` for SGD and ``"adam"`` for Adam.
-    Stored on the optimizer (``optimizer.rule``), so a later ``partial_fit``
-    keeps it whatever the parameters say by then.
+    ``"invscaling"`` or ``"adaptive"`` for SGD and ``"adam"`` for Adam, or
+    ``"schedule"`` for a ``learning_rate`` schedule (the optimizer's ``lr``: no
+    per-epoch change). Stored on the optimizer (``optimizer.rule``), so a later
+    ``partial_fit`` keeps it whatever the parameters say by then.
     """
+    from .schedules import Schedule
+
     kind = est.learning_rate if est.solver == "sgd" else "adam"
+    if isinstance(est.learning_rate, Schedule):
+        kind = "schedule"
     return {"kind": kind, "lr_init": float(est.learning_rate_init), "power_t": float(est.power_t)}

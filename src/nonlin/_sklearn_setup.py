@@ -17,6 +17,7 @@ import numpy as np
 
 from ._quoting import quoted
 from .optimizers import SGD
+from .schedules import Schedule
 
 
 def sklearn_init(
@@ -38,7 +39,7 @@ def sklearn_init(
     return coefs, intercepts
 
 
-def sklearn_sgd(lr: float, momentum: float, nesterov: bool) -> SGD:
+def sklearn_sgd(lr: float | Schedule, momentum: float, nesterov: bool) -> SGD:
     """nonlin's ``SGD`` with scikit-learn's parameter ranges.
 
     scikit-learn allows ``momentum = 1`` and Nesterov with zero momentum (a

@@ -11,8 +11,10 @@ Extras (keyword-only, at the end): ``dropout`` (after each hidden activation),
 column: ``_sklearn_weights``), ``dtype`` (``None`` follows X, or float32 / float64 in
 any spelling ``np.dtype`` reads), ``callbacks`` (a fit trains deep copies of them, the fitted
 attribute ``callbacks_``, and leaves the given ones as they were: ``_sklearn_callbacks``),
-and the regressor's ``loss`` in
-``"squared_error"``, ``"absolute_error"``, ``"huber"``, ``"poisson"``. ``verbose=True``
+the regressor's ``loss`` in
+``"squared_error"``, ``"absolute_error"``, ``"huber"``, ``"poisson"`` or a nonlin regression
+``Loss`` object, and ``learning_rate`` a ``nonlin.schedules`` object (SGD and Adam: the rate
+of each step; ``_sklearn_extras``). ``verbose=True``
 prints scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
 
 The only nonlin module that imports scikit-learn (``nonlin[sklearn]``); ``nonlin.datasets``
@@ -41,7 +43,11 @@ from ._sklearn_base import (
 )
 from ._sklearn_constraints import parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
+from ._sklearn_extras import check_left_out, check_loss, objective_kind
 from ._sklearn_weights import check_partial_fit, class_weights
+from .losses import Loss
+from .losses_extra import check_fit_targets as check_extra_targets
+from .schedules import Schedule
 
 require("sklearn", "sklearn", "nonlin.sklearn")
 
@@ -83,7 +89,10 @@ class _BaseMLP(MLPMethods, BaseEstimator):
             return self._fit_validated(X, y, sample_weight, incremental)
 
     def _check_params(self, incremental: bool) -> None:
-        """``_validate_params`` unless switched off or a fitted estimator's ``partial_fit``."""
+        """``_validate_params`` unless switched off or a fitted estimator's ``partial_fit``;
+        a parameter a loaded file left out, and the regressor's ``loss`` object, always."""
+        check_left_out(self)
+        check_loss(getattr(self, "loss", None))
         if not get_config()["skip_parameter_validation"] and not (
             incremental and self.__sklearn_is_fitted__()
         ):
@@ -132,9 +141,10 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     def __init__(
         self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
         solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
-        learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5,
-        max_iter: int = 200, shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
-        verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+        learning_rate: str | Schedule = "constant", learning_rate_init: float = 0.001,
+        power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+        random_state: Any = None, tol: float = 1e-4, verbose: bool | int = False,
+        warm_start: bool = False, momentum: float = 0.9,
         nesterovs_momentum: bool = True, early_stopping: bool = False,
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
@@ -200,7 +210,9 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
     """Multi-layer perceptron regressor: ``sklearn.neural_network.MLPRegressor`` on nonlin.
 
     Parameters, attributes and methods are scikit-learn's; ``loss`` also accepts
-    ``"absolute_error"`` and ``"huber"`` (delta 1). Outputs are linear, or
+    ``"absolute_error"``, ``"huber"`` (delta 1) and a nonlin regression ``Loss``
+    (``nonlin.Huber(delta=2.0)``, ``nonlin.LogCosh()``, a ``Loss`` subclass; a
+    classification loss raises a ``ValueError`` when fitting). Outputs are linear, or
     ``exp`` for ``loss="poisson"``. Fitted attribute beside scikit-learn's:
     ``callbacks_``, the list of deep copies of ``callbacks`` the fit trained (same order;
     ``callbacks`` stays as given).
@@ -208,13 +220,13 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"}), Loss],
     }
 
     def __init__(
-        self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,),
+        self, loss: str | Loss = "squared_error", hidden_layer_sizes: Any = (100,),
         activation: str = "relu", *, solver: str = "adam", alpha: float = 0.0001,
-        batch_size: int | str = "auto", learning_rate: str = "constant",
+        batch_size: int | str = "auto", learning_rate: str | Schedule = "constant",
         learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
         shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
         verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
@@ -246,7 +258,9 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("Expected non-negative targets y for loss='poisson'.")
-        self._objective_kind = self.loss
+        if isinstance(self.loss, Loss):  # MeanSquaredLogarithmicError's y >= 0, say
+            check_extra_targets(self.loss, y.reshape(len(y), -1), "y")
+        self._objective_kind = objective_kind(self.loss)
         return X, y.reshape(-1, 1) if y.ndim == 1 else y  # cast to the network's dtype later
 
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:

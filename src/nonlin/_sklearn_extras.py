@@ -1,0 +1,176 @@
+"""nonlin objects as ``nonlin.sklearn``'s ``loss`` and ``learning_rate`` parameters.
+
+* ``MLPRegressor(loss=<Loss>)``: any nonlin regression loss (``Huber(delta=2.0)``,
+  ``LogCosh()``, ``MeanSquaredLogarithmicError()``, a user's ``Loss`` subclass) beside
+  the strings. It trains as the strings do (``_sklearn_rules.BatchObjective``, objective
+  kind ``NONLIN_LOSS``): a batch's value is ``(sum_i w_i l_i + penalty) / s`` with the
+  loss's per-sample ``l_i`` (its own ``reduction`` is not used), on an identity output.
+  The fit works on a deep copy (``fit_copy``): the given object stays as it was.
+  Classification losses and ``Poisson`` (which needs positive rates) are refused.
+* ``learning_rate=<Schedule>`` (``nonlin.schedules``): the rate of each SGD or Adam step,
+  evaluated at the optimizer's step count, as nonlin's optimizers evaluate it;
+  ``learning_rate_init`` is then not used. A warm start continues the count
+  (``continue_count``).
+
+In a file (``_sklearn_io``) a registered loss is ``{"name", "config"}`` (as a model
+file's compile record), a schedule of ``nonlin.schedules.SCHEDULES``
+``{"class_name", "config"}``; anything else (a user's own class, which could only be
+rebuilt by running its code) is left out with a warning, as ``{"left_out": repr}``:
+``nonlin.sklearn.load`` gives the parameter ``None`` and a fit asks for it again
+(``check_left_out``). This module does not import scikit-learn.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+from ._quoting import quoted
+from .losses import Loss
+from .schedules import Schedule
+
+NONLIN_LOSS = "nonlin_loss"  # the objective kind of a Loss object (``_objective_kind``)
+OBJECT_PARAMS = ("loss", "learning_rate")
+_TAKES = {"loss": "a nonlin regression Loss (nonlin.registry.LOSSES)",
+          "learning_rate": "a schedule of nonlin.schedules.SCHEDULES"}
+
+
+def objective_kind(loss: Any) -> str:
+    """The regressor's ``_objective_kind`` for its ``loss`` parameter."""
+    return NONLIN_LOSS if isinstance(loss, Loss) else loss
+
+
+def fit_copy(loss: Loss) -> Loss:
+    """A deep copy of ``loss`` summing over a batch (``reduction="sum"``), for
+    ``BatchObjective``; ``loss`` itself is left as it was."""
+    inner = copy.deepcopy(loss)
+    inner.reduction = "sum"
+    return inner
+
+
+def check_loss(loss: Any) -> None:
+    """Refuse a ``Loss`` the regressor cannot train with: a classification loss (its
+    targets are labels or probabilities, its output a softmax or sigmoid) or ``Poisson``
+    (rates > 0: ``loss="poisson"`` gives the ``exp`` output it needs).
+
+    Raises
+    ------
+    ValueError
+        Naming ``loss`` and what to use instead.
+    """
+    from .losses import BinaryCrossEntropy, CrossEntropy
+    from .losses_margin import _MarginLoss
+    from .losses_more import KLDivergence, Poisson
+
+    if isinstance(loss, Poisson):
+        why = "it takes rates > 0, and the regressor's output is linear; use loss='poisson'"
+    elif isinstance(loss, CrossEntropy | BinaryCrossEntropy | _MarginLoss | KLDivergence):
+        why = "it is a classification loss; use nonlin.sklearn.MLPClassifier"
+    else:
+        return
+    raise ValueError(
+        f"Expected a regression loss for MLPRegressor: a str among 'squared_error', "
+        f"'absolute_error', 'huber', 'poisson', or a nonlin Loss for real-valued targets "
+        f"(Huber, LogCosh, MeanSquaredLogarithmicError, ... or your own subclass). Received "
+        f"loss={quoted(loss, 80)}: {why}.")
+
+
+def continue_count(inner: Any, previous: Any) -> None:
+    """A warm-start fit's new optimizer ``inner`` continues the schedule's step count
+    from ``previous`` (the fitted run's ``PenalizedOptimizer``, or None), as ``t_``
+    continues ``invscaling``'s; its slots (Adam's moments and bias correction) start
+    afresh, as scikit-learn's new optimizer's do."""
+    steps = int(getattr(previous, "iterations", 0) or 0)
+    inner.iterations = inner._slots_since = steps
+
+
+# -- files -------------------------------------------------------------------------
+def encode(name: str, value: Any, left_out: dict[str, str]) -> Any:
+    """The JSON of ``loss`` or ``learning_rate`` when it is an object (strings as they are);
+    one nonlin's registries do not rebuild is ``{"left_out": repr}``, named in ``left_out``.
+    ``None`` where a loaded estimator's was left out stays left out."""
+    from ._compile_entries import _loss_entry, _rebuilds
+    from .schedules import SCHEDULES, schedule_from_config
+
+    if value is None:
+        return {"left_out": left_out[name]} if name in left_out else None
+    if name == "loss" and isinstance(value, Loss):
+        entry = _loss_entry(value)
+    elif name == "learning_rate" and isinstance(value, Schedule):
+        cls = type(value).__name__
+        entry = {"class_name": cls, "config": value.get_config()}
+        if SCHEDULES.get(cls) is not type(value) or not _rebuilds(
+                lambda **config: schedule_from_config({"class_name": cls, "config": config}),
+                entry["config"]):
+            entry = None
+    else:
+        return value
+    if entry is None:
+        left_out[name] = quoted(value, 200)
+        return {"left_out": left_out[name]}
+    return entry
+
+
+def decode(name: str, value: dict[str, Any]) -> Any:
+    """``encode``'s object back (through nonlin's allowlists; a ``left_out`` entry gives
+    ``None``). Raises ``ValueError`` (or ``TypeError``) for anything else."""
+    from . import registry
+    from .schedules import schedule_from_config
+
+    if set(value) == {"left_out"} and isinstance(value["left_out"], str):
+        return None
+    if name == "loss" and set(value) == {"name", "config"} and isinstance(value["config"], dict):
+        cls = registry.LOSSES.get(value["name"]) if isinstance(value["name"], str) else None
+        if cls is None:
+            raise ValueError(f"a loss of nonlin.registry.LOSSES. Received {quoted(value, 80)}")
+        loss = cls(**value["config"])
+        try:
+            check_loss(loss)
+        except ValueError:
+            raise ValueError("a regression loss, which MLPRegressor trains with (not a "
+                             "classification loss, nor Poisson)") from None
+        return loss
+    if name == "learning_rate" and set(value) == {"class_name", "config"} and isinstance(
+            value["config"], dict):
+        return schedule_from_config(value)
+    raise ValueError(f"{_TAKES.get(name, 'a value')} as {{'name' or 'class_name', 'config'}}, "
+                     "or {'left_out': text}")
+
+
+def saveable_rate(lr: Any) -> bool:
+    """Whether an optimizer's ``lr`` (a float or a schedule) rebuilds from a file."""
+    return not isinstance(lr, Schedule) or "class_name" in encode("learning_rate", lr, {})
+
+
+def warn_left_out(left_out: dict[str, str], optimizer: bool, stacklevel: int) -> None:
+    """One ``UserWarning`` for what ``save`` left out: the parameters in ``left_out`` and
+    (``optimizer``) the optimizer's state, whose schedule no file rebuilds."""
+    parts = [f"{name}={text}" for name, text in left_out.items()]
+    if optimizer:
+        parts.append("the optimizer's state (partial_fit after loading starts a new optimizer)")
+    if not parts:
+        return
+    named = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    again = "" if not left_out else (
+        f" nonlin.sklearn.load gives {' and '.join(left_out)}=None (predict works); set "
+        f"{'it' if len(left_out) == 1 else 'them'} again before fitting: est.set_params("
+        + ", ".join(f"{name}=..." for name in left_out) + ").")
+    warnings.warn(
+        f"The file leaves out {named}: only nonlin's registered losses and "
+        "learning-rate schedules (nonlin.registry.LOSSES, nonlin.schedules.SCHEDULES) can "
+        f"be rebuilt from a file without running code.{again}", UserWarning,
+        stacklevel=stacklevel + 1)
+
+
+def check_left_out(est: Any) -> None:
+    """Before a fit of a loaded estimator: a parameter its file left out (``None``) must
+    be set again; ``ValueError`` naming the one the file had."""
+    left_out = est.__dict__.get("_left_out") or {}
+    for name in OBJECT_PARAMS:
+        if name in left_out and getattr(est, name, "") is None:
+            raise ValueError(
+                f"Expected {name} to train with. Received {name}=None: the file this estimator "
+                f"was loaded from left out {name}={left_out[name]} (a class outside nonlin's "
+                "registries is not rebuilt without running its code). Set it again: "
+                f"est.set_params({name}=...).")
