@@ -218,3 +218,29 @@ def test_resuming_a_run_without_loss_takes_its_default_as_given(
     assert cli.main([*resume, "--loss", "mse", "--lr-schedule", "constant"]) == 0
     assert not {"loss", "lr_schedule"} & set(
         nonlin.load("r.safetensors").metadata["training"])
+
+
+def test_a_plateau_schedule_resumes_with_its_counters_and_reduced_rate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ReduceLROnPlateau`` after ``EarlyStopping``: the checkpoint restores both by
+    position, and the reduced rate with the optimizer; the resumed run is the straight one."""
+    from nonlin import cli_train_model
+
+    _data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    run = ["train", "d.csv", "--target", "y", "--exclude", "kind", "--hidden", "4", "--epochs",
+           "6", "--quiet", "--lr", "0.05", "--lr-schedule", "plateau:1:0.5",
+           "--early-stopping", "5"]
+    original = cli_train_model._callbacks
+    monkeypatch.setattr(cli_train_model, "_callbacks",
+                        lambda args: [*original(args), interrupt_after(2)])
+    assert cli.main([*run, "-o", "r.safetensors"]) == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", original)
+    assert cli.main([*run, "-o", "r.safetensors", "--resume", "r.checkpoint.safetensors"]) == 0
+    assert cli.main([*run, "-o", "straight.safetensors"]) == 0
+    resumed, straight = (nonlin.load(f"{name}.safetensors") for name in ("r", "straight"))
+    for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()
+    history = straight.metadata["training"]["history"]
+    assert history == resumed.metadata["training"]["history"]

@@ -3,7 +3,8 @@
 Strings from the command line ("relu", "adam", "Dropout") become objects here,
 once, through ``nonlin.registry``. A classifier ends in ``Dense(n_classes)``
 trained with cross-entropy on logits; a regressor in ``Dense(1)`` trained with
-the mean squared error on the standardized target.
+the mean squared error on the standardized target (or ``--loss``; ``--lr-schedule``
+gives the optimizer's rate: ``cli_train_schedule``).
 """
 
 from __future__ import annotations
