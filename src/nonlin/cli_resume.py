@@ -28,11 +28,12 @@ from .cli_common import UsageError
 # option dest -> how the training record spells its value (the same name)
 _RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_size",
                 "early_stopping", "seed", "val_split", "missing", "class_weight", "weight",
-                "l2", "batch_norm")
+                "l2", "batch_norm", "loss", "lr_schedule")
 # recorded only when given (a run without them records as before): absent is the default
-_WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm")
+_WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm", "loss", "lr_schedule")
 _NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
-_STRINGS = ("missing", "class_weight", "weight")  # as written on the command line: str only
+# as written on the command line: str only (--loss, --lr-schedule: in their canonical spelling)
+_STRINGS = ("missing", "class_weight", "weight", "loss", "lr_schedule")
 
 
 def _train_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -131,11 +132,22 @@ def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
         if option not in record and option not in _WHEN_GIVEN:
             continue  # a checkpoint from before the option was recorded
         value = (_recorded(args.resume, option, record[option], actions[option])
-                 if option in record else actions[option].default)
+                 if option in record else _default(option, meta, actions[option]))
         if option not in given:
             setattr(args, option, value)
         elif not _same(option, getattr(args, option), value):
             _refuse(args, option, getattr(args, option), value)
+
+
+def _default(option: str, meta: dict[str, Any], action: argparse.Action) -> Any:
+    """The value of an ``option`` the training record leaves out (not given to the run):
+    the option's default, or for ``--loss`` and ``--lr-schedule`` what it meant, the
+    task's loss and ``constant`` (``--loss mse`` given to resume a regression is its)."""
+    if option == "loss":
+        return "cross_entropy" if meta.get("task") == "classification" else "mse"
+    if option == "lr_schedule":
+        return "constant"
+    return action.default
 
 
 def adopt_data_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:

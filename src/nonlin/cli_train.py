@@ -47,6 +47,7 @@ from .cli_train_model import (
     storable_history,
 )
 from .cli_train_options import _add_fit_options, _add_network_options, _add_output_options
+from .cli_train_schedule import check_loss_task, check_schedule
 from .cli_weight_column import read_weighted_table
 
 EXAMPLE = """examples:
@@ -54,6 +55,7 @@ EXAMPLE = """examples:
   nonlin train houses.csv --target price --task regression --early-stopping 10
   nonlin train big.csv --target y --columns a,b,c --missing drop --out big.safetensors
   nonlin train fraud.csv --target fraud --class-weight balanced --l2 1e-4
+  nonlin train houses.csv --target price --loss huber:0.5 --lr-schedule cosine:2
   nonlin train iris.csv --target species --resume model.checkpoint.safetensors"""
 
 
@@ -103,6 +105,8 @@ def _run_train(args: argparse.Namespace) -> int:
     args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None, weights)
     note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
+    if not resumed:  # a checkpoint's loss: checked against its task when loaded
+        check_loss_task(args, prepared.meta["task"])
     del table
     if resumed:
         model, initial_epoch = resumed.model, resumed.epoch
@@ -156,6 +160,7 @@ def _check_args(args: argparse.Namespace) -> None:
         check_plot_format(args.plot)
     if args.early_stopping and args.val_split == 0:
         raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
+    check_schedule(args)  # plateau without validation, a warm-up as long as the run
     for option, names in (("--columns", args.columns), ("--exclude", args.exclude)):
         if names and args.target in names:
             raise UsageError(f"{option} lists the target {quoted(args.target)}; leave it out")

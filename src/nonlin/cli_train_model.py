@@ -3,7 +3,8 @@
 Strings from the command line ("relu", "adam", "Dropout") become objects here,
 once, through ``nonlin.registry``. A classifier ends in ``Dense(n_classes)``
 trained with cross-entropy on logits; a regressor in ``Dense(1)`` trained with
-the mean squared error on the standardized target.
+the mean squared error on the standardized target (or ``--loss``; ``--lr-schedule``
+gives the optimizer's rate: ``cli_train_schedule``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_data_options, adopt_run_options
 from .cli_resume_checks import check_resumed_network
+from .cli_train_schedule import (
+    check_resumed_fit,
+    learning_rate,
+    make_loss,
+    resumed_optimizer,
+    schedule_callbacks,
+)
 from .cli_weights import check_penalty, fit_weights, hidden_block, output_dense, with_penalty
 
 
@@ -50,12 +58,9 @@ def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any])
         ) from None
 
 
-def loss_for(task: str) -> Any:
-    from . import registry
-
-    if task == "classification":
-        return registry.loss("cross_entropy", from_logits=True)
-    return registry.loss("mse")
+def loss_for(task: str, spec: str | None = None) -> Any:
+    """The loss of ``task``: ``spec`` (``--loss``, canonical) or the task's default."""
+    return make_loss(task, spec)
 
 
 def fit_model(
@@ -95,10 +100,10 @@ def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[
         validation = (prepared.X[n_train:], prepared.y[n_train:])
     task = prepared.meta["task"]
     return {
-        "loss": loss_for(task),
-        "optimizer": resumed.optimizer
-        if resumed
-        else registry.optimizer(args.optimizer, lr=args.lr),
+        "loss": loss_for(task, args.loss),
+        "optimizer": resumed_optimizer(args, resumed.optimizer, n_train)
+        if resumed  # its schedule carries on from its step count
+        else registry.optimizer(args.optimizer, lr=learning_rate(args, n_train)),
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "shuffle": True,
@@ -130,22 +135,20 @@ def epochs_done(model: Any, initial_epoch: int) -> int:
 
 
 def _callbacks(args: argparse.Namespace) -> list[Any]:
+    """``[EarlyStopping]`` with ``--early-stopping``, then ``ReduceLROnPlateau`` with
+    ``--lr-schedule plateau`` (in that order: a checkpoint restores them by position)."""
     import nonlin
 
-    if not args.early_stopping:
-        return []
-    return [
-        nonlin.EarlyStopping(
-            monitor="val_loss", patience=args.early_stopping, restore_best_weights=True
-        )
-    ]
+    stopping = [nonlin.EarlyStopping(monitor="val_loss", patience=args.early_stopping,
+                                     restore_best_weights=True)] if args.early_stopping else []
+    return [*stopping, *schedule_callbacks(args)]
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
     """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
     regressor, :func:`_regression_scores`."""
     if meta["task"] != "classification":  # --l2: the penalty added, as evaluate_dataset does
-        return with_penalty(model, _regression_scores(
+        return _regression_loss(model, X, y, meta, _regression_scores(
             model, X, y, meta["target_preprocessing"]["scale"][0]))
     from .data import Dataset
     from .evaluation import evaluate_dataset
@@ -155,6 +158,21 @@ def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> d
         model, loss_for(meta["task"]), Dataset(X, y, None), [Accuracy()], CHUNK_ROWS
     )
     return {"rows": int(X.shape[0]), "loss": results["loss"], "accuracy": results["accuracy"]}
+
+
+def _regression_loss(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any],
+                     scores: dict[str, Any]) -> dict[str, Any]:
+    """``scores`` with the loss the run trained with (``--loss``, from the training
+    record) as ``loss``, the --l2 penalty included; mse's is already there."""
+    spec = meta["training"].get("loss")
+    if spec in (None, "mse"):
+        return with_penalty(model, scores)
+    from .data import Dataset
+    from .evaluation import evaluate_dataset
+
+    loss = loss_for("regression", spec)
+    scores["loss"] = evaluate_dataset(model, loss, Dataset(X, y, None), [], CHUNK_ROWS)["loss"]
+    return scores
 
 
 def _regression_scores(model: Any, X: np.ndarray, y: np.ndarray, scale: float) -> dict:
@@ -243,6 +261,7 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     adopt_run_options(args, meta)  # the options left out come from the run; given ones match
     adopt_data_options(args, meta)  # --categorical, --columns: so do the data's
     check_resumed_network(args, checkpoint.model)  # --l2, --batch-norm: the record's are its
+    check_resumed_fit(args, meta)  # --loss fits the task, --lr-schedule the run
     if checkpoint.epoch >= args.epochs:
         raise UsageError(
             f"{shown_path(args.resume)}: the checkpoint has already run {checkpoint.epoch} epochs; "

@@ -17,6 +17,7 @@ from .cli_common import (
     seed,
 )
 from .cli_paths import PLOT_SUFFIX
+from .cli_train_loss import add_loss_options
 from .cli_weights import add_network_extras
 
 
@@ -47,7 +48,8 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_fit_options(parser: argparse.ArgumentParser) -> None:
-    """--epochs, --batch-size, --optimizer, --lr, --val-split, --early-stopping, --seed."""
+    """--epochs, --batch-size, --optimizer, --lr, --loss, --lr-schedule, --val-split,
+    --early-stopping, --seed."""
     group = parser.add_argument_group("training")
     group.add_argument("--epochs", type=positive_int, default=50, help="passes over the data (50)")
     group.add_argument("--batch-size", type=positive_int, default=32, help="rows per step (32)")
@@ -56,6 +58,7 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
         help=f"optimizer (adam): {registry_names('optimizer')}",
     )
     group.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (1e-3)")
+    add_loss_options(group)  # --loss, --lr-schedule
     group.add_argument(
         "--val-split",
         type=fraction,

@@ -1,0 +1,155 @@
+"""``nonlin train --loss NAME[:DELTA]`` and ``--lr-schedule NAME[:P1[:P2]]``: the words.
+
+Both options take one word, its parameters after colons (``huber:0.5``,
+``step:10:0.5``), as ``--class-weight`` takes its pairs in one word. The loss
+names resolve through ``nonlin.registry`` (``mean_absolute_error`` and
+``Huber`` are ``mae`` and ``huber``); each option's value is kept in one
+spelling, its canonical form (trailing parameters at their defaults left out:
+``cosine:0`` is ``cosine``, ``plateau:10:0.1`` is ``plateau``), so that the
+training record and ``--resume`` compare like with like.
+
+A regressor is trained on the standardized target, so the losses offered are
+those that take any real target: ``mse`` (the default), ``mae``,
+``huber[:DELTA]`` (``DELTA`` in standard deviations of the target, default 1)
+and ``log_cosh``; ``msle``, ``mape`` and ``poisson`` need targets that are
+positive or away from 0, which a standardized target is not. A classifier has
+``cross_entropy`` (the default): nonlin's ``CrossEntropy`` has no label
+smoothing, and its focal loss is binary (one sigmoid output), not the softmax
+output ``nonlin train`` builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from ._quoting import quoted
+
+REGRESSION_LOSSES = ("mse", "mae", "huber", "log_cosh")
+CLASSIFICATION_LOSSES = ("cross_entropy",)
+LOSS_SYNTAX = ("mse, mae, huber[:DELTA] or log_cosh (regression), cross_entropy "
+               "(classification)")
+SCHEDULE_SYNTAX = ("constant, cosine[:WARMUP], exponential:RATE, step:EVERY[:FACTOR] or "
+                   "plateau[:PATIENCE[:FACTOR]]")
+# name -> its parameters: (what the syntax calls it, kind, default; None: required)
+_SCHEDULES: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "constant": (),
+    "cosine": (("WARMUP", "epochs0", 0),),
+    "exponential": (("RATE", "factor", None),),
+    "step": (("EVERY", "epochs1", None), ("FACTOR", "factor", 0.1)),
+    "plateau": (("PATIENCE", "epochs1", 10), ("FACTOR", "factor", 0.1)),
+}
+_KINDS = {"epochs0": "an integer >= 0", "epochs1": "an integer >= 1",
+          "factor": "a number between 0 and 1 (both excluded)"}
+
+
+def add_loss_options(group: Any) -> None:
+    """``--loss`` and ``--lr-schedule`` (in ``nonlin train``'s training group)."""
+    group.add_argument(
+        "--loss", type=loss_spec, metavar="NAME",
+        help=f"training loss: {LOSS_SYNTAX}; default mse for a regressor, cross_entropy for "
+        "a classifier; huber:DELTA in standard deviations of the target (default 1)",
+    )
+    group.add_argument(
+        "--lr-schedule", type=schedule_spec, metavar="NAME",
+        help=f"learning-rate schedule from --lr: {SCHEDULE_SYNTAX}; default constant. "
+        "cosine decays to 0 over the run after WARMUP epochs of linear warm-up; "
+        "exponential multiplies the rate by RATE per epoch, step by FACTOR (0.1) every "
+        "EVERY epochs; plateau by FACTOR (0.1) after PATIENCE (10) epochs without a "
+        "better validation loss",
+    )
+
+
+def loss_spec(text: str) -> str:
+    """``--loss``: a name the registry resolves to a loss offered here, in its canonical
+    spelling (``"Huber:0.50"`` -> ``"huber:0.5"``; ``huber:1``, the default, -> ``"huber"``)."""
+    from . import registry
+
+    name, sep, delta = text.strip().partition(":")
+    try:
+        cls = registry.lookup("loss", name.strip())
+    except ValueError:
+        cls = None
+    offered = {registry.lookup("loss", n): n for n in REGRESSION_LOSSES + CLASSIFICATION_LOSSES}
+    canonical = offered.get(cls) if cls is not None else None
+    if canonical is None:
+        raise argparse.ArgumentTypeError(f"expected one of {LOSS_SYNTAX}, received "
+                                         f"{quoted(text)}")
+    if canonical != "huber":
+        if sep:
+            raise argparse.ArgumentTypeError(f"expected {canonical} without a parameter (only "
+                                             f"huber takes one: huber:DELTA), received "
+                                             f"{quoted(text)}")
+        return canonical
+    value = _number(delta) if sep else 1.0
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected huber:DELTA with a number DELTA > 0, "
+                                         f"received {quoted(text)}")
+    return "huber" if value == 1.0 else f"huber:{value!r}"  # 1: the default
+
+
+def schedule_spec(text: str) -> str:
+    """``--lr-schedule``: ``NAME[:P1[:P2]]`` checked and in its canonical spelling
+    (``"Step:10:0.10"`` -> ``"step:10"``)."""
+    name, params = parse_schedule(text)
+    defaults = [default for _, _, default in _SCHEDULES[name]]
+    while params and params[-1] == defaults[len(params) - 1]:
+        params.pop()  # a trailing parameter at its default
+    return ":".join([name, *(repr(p) if isinstance(p, float) else str(p) for p in params)])
+
+
+def parse_schedule(text: str) -> tuple[str, list[Any]]:
+    """``"step:10"`` -> ``("step", [10, 0.1])``: the name and every parameter (the
+    defaults filled in); an ``ArgumentTypeError`` saying what was expected."""
+    name, *given = (part.strip() for part in text.strip().split(":"))
+    name = name.lower()
+    if name not in _SCHEDULES:
+        raise argparse.ArgumentTypeError(f"expected one of {SCHEDULE_SYNTAX}, received "
+                                         f"{quoted(text)}")
+    spec = _SCHEDULES[name]
+    required = sum(default is None for _, _, default in spec)
+    syntax = (name + "".join(f":{p}" for p, _, _ in spec[:required])
+              + "".join(f"[:{p}" for p, _, _ in spec[required:]) + "]" * (len(spec) - required))
+    if not required <= len(given) <= len(spec):
+        raise argparse.ArgumentTypeError(f"expected {syntax}, received {quoted(text)}")
+    params = []
+    for (label, kind, default), value in zip(spec, [*given, *[None] * len(spec)], strict=False):
+        params.append(default if value is None else _parameter(value, kind))
+        if params[-1] is None:
+            raise argparse.ArgumentTypeError(
+                f"expected {syntax} with {label} {_KINDS[kind]}, received {quoted(text)}")
+    return name, params
+
+
+def _parameter(text: str, kind: str) -> int | float | None:
+    """``text`` as the ``kind`` of parameter it is, or None when it is not one."""
+    if kind == "factor":
+        value = _number(text)
+        return value if 0 < value < 1 else None
+    if not text.isdigit():  # an integer written as one: no sign, no point, no exponent
+        return None
+    count = int(text)
+    return count if count >= (kind == "epochs1") else None
+
+
+def _number(text: str) -> float:
+    """``text`` as a float; NaN when it is not a number."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def loss_fits(spec: str | None, task: str) -> str | None:
+    """Why the loss ``spec`` (canonical, or None: the default) does not fit ``task``;
+    None when it does."""
+    if spec is None:
+        return None
+    valid = CLASSIFICATION_LOSSES if task == "classification" else REGRESSION_LOSSES
+    name = spec.partition(":")[0]
+    if name in valid:
+        return None
+    shown = ", ".join("huber[:DELTA]" if n == "huber" else n for n in valid)
+    return (f"--loss {spec} is no loss of a {task} model; expected "
+            f"{'one of ' * (len(valid) > 1)}{shown}")

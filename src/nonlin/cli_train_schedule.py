@@ -1,0 +1,132 @@
+"""``nonlin train``'s ``--loss`` and ``--lr-schedule`` as objects, and their checks.
+
+The words (``cli_train_loss``) become a loss and the optimizer's learning rate
+here, once, through ``nonlin.registry`` and ``nonlin.schedules``. With ``B =
+ceil(training rows / --batch-size)`` optimizer steps per epoch, the schedules
+are evaluated at the optimizer's step count (so a resumed run carries on from
+the checkpoint's count):
+
+* ``cosine[:W]``: ``CosineDecay(lr, (epochs - W) * B, warmup_steps=W * B)``, a
+  linear warm-up from 0 over ``W`` epochs, then a cosine decay to 0 at the end
+  of the run;
+* ``exponential:RATE``: ``ExponentialDecay(lr, B, RATE)``, the rate times RATE
+  per epoch, falling smoothly step by step;
+* ``step:EVERY[:FACTOR]``: ``StepDecay(lr, EVERY * B, FACTOR)``;
+* ``plateau[:PATIENCE[:FACTOR]]``: a plain rate and the callback
+  ``ReduceLROnPlateau(monitor="val_loss", factor=FACTOR, patience=PATIENCE)``.
+
+Without the options the loss and the rate are exactly today's (the default
+loss of the task, the float ``--lr``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from ._quoting import quoted, shown_path
+from .cli_common import UsageError
+from .cli_train_loss import loss_fits, parse_schedule
+
+
+def make_loss(task: str, spec: str | None = None) -> Any:
+    """The loss ``spec`` names (canonical, from ``--loss`` or the training record), or
+    the task's default: cross-entropy on logits for a classifier, ``mse`` otherwise."""
+    from . import registry
+
+    if task == "classification":  # cross_entropy, the one loss offered (loss_fits checks)
+        return registry.loss("cross_entropy", from_logits=True)
+    name, _, delta = (spec or "mse").partition(":")
+    return registry.loss(name, delta=float(delta)) if delta else registry.loss(name)
+
+
+def learning_rate(args: argparse.Namespace, n_train: int) -> Any:
+    """The optimizer's ``lr``: ``args.lr`` (a float) or the schedule ``--lr-schedule``
+    gives over ``n_train`` training rows per epoch."""
+    from . import schedules
+
+    if args.lr_schedule is None:
+        return args.lr
+    name, params = parse_schedule(args.lr_schedule)
+    steps = math.ceil(n_train / args.batch_size)  # optimizer steps per epoch
+    if name == "cosine":
+        warmup = params[0] * steps
+        return schedules.CosineDecay(args.lr, args.epochs * steps - warmup,
+                                     warmup_steps=warmup)
+    if name == "exponential":
+        return schedules.ExponentialDecay(args.lr, steps, params[0])
+    if name == "step":
+        return schedules.StepDecay(args.lr, params[0] * steps, params[1])
+    return args.lr  # constant; plateau: its callback changes the rate
+
+
+def schedule_callbacks(args: argparse.Namespace) -> list[Any]:
+    """``[ReduceLROnPlateau(...)]`` for ``--lr-schedule plateau``, else []."""
+    from .lr_callbacks import ReduceLROnPlateau
+
+    if args.lr_schedule is None or not args.lr_schedule.startswith("plateau"):
+        return []
+    _, (patience, factor) = parse_schedule(args.lr_schedule)
+    return [ReduceLROnPlateau(monitor="val_loss", factor=factor, patience=patience)]
+
+
+def check_schedule(args: argparse.Namespace) -> None:
+    """A ``UsageError`` when ``--lr-schedule`` cannot run with the other options: plateau
+    without validation rows, a cosine warm-up as long as the run."""
+    if args.lr_schedule is None:
+        return
+    name, params = parse_schedule(args.lr_schedule)
+    if name == "plateau" and args.val_split == 0:
+        raise UsageError(f"--lr-schedule {args.lr_schedule} watches the validation loss; "
+                         "give --val-split > 0")
+    if name == "cosine" and params[0] >= args.epochs:
+        raise UsageError(f"--lr-schedule {args.lr_schedule} warms up for {params[0]} epochs; "
+                         f"expected fewer than --epochs ({args.epochs})")
+
+
+def check_loss_task(args: argparse.Namespace, task: str) -> None:
+    """A ``UsageError`` when ``--loss`` does not fit the ``task`` the data gives."""
+    problem = loss_fits(args.loss, task)
+    if problem:
+        raise UsageError(f"column {quoted(args.target)} is a {task} target: {problem} (or "
+                         "leave --loss out)")
+
+
+def check_resumed_fit(args: argparse.Namespace, meta: dict[str, Any]) -> None:
+    """The checkpoint's loss and schedule (``args``, taken over from its record ``meta``)
+    fit its task and the run: a ``ModelFileError`` for a record that names a loss of
+    another task, a ``UsageError`` for a cosine schedule asked to run more epochs."""
+    from ._header import ModelFileError
+
+    record = meta.get("training") or {}
+    problem = loss_fits(args.loss, str(meta.get("task")))
+    if problem and "loss" in record:
+        raise ModelFileError(args.resume, problem, "metadata['training']['loss']")
+    if problem:
+        raise UsageError(problem)
+    check_schedule(args)
+    epochs = record.get("epochs")
+    if (args.lr_schedule or "").startswith("cosine") and epochs != args.epochs:
+        raise UsageError(f"--epochs {args.epochs} differs from the checkpoint's {epochs} "
+                         f"({shown_path(args.resume)}); its --lr-schedule {args.lr_schedule} "
+                         f"decays over the {epochs} epochs of the run: resume with --epochs "
+                         f"{epochs}")
+
+
+def resumed_optimizer(args: argparse.Namespace, optimizer: Any, n_train: int) -> Any:
+    """The checkpoint's ``optimizer``, whose schedule (with its step count) carries on;
+    a ``ModelFileError`` when its learning rate is not what the record's
+    ``--lr-schedule`` gives (a schedule where the record has none, or another one)."""
+    from ._header import ModelFileError
+    from .schedules import Schedule
+
+    expected, found = learning_rate(args, n_train), optimizer.lr
+    if not (isinstance(expected, Schedule) or isinstance(found, Schedule)):
+        return optimizer  # a plain rate (ReduceLROnPlateau may have lowered it)
+    if type(found) is not type(expected) or found.get_config() != expected.get_config():
+        schedule = args.lr_schedule or "constant"
+        raise ModelFileError(args.resume, f"expected the learning rate that lr_schedule "
+                             f"{quoted(schedule)} gives, {expected!r}, received {found!r}",
+                             "checkpoint.optimizer.config.lr")
+    return optimizer
