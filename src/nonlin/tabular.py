@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ._compressed import open_data
 from ._csv_coded import coded_block
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
@@ -139,7 +140,7 @@ def _read(request: _Request, labels: bool) -> Table:
     source, fill = request.source, request.fill
     for coder in request.coders.values():  # (again: after _LabelsFound)
         coder.reset()
-    with open(source, "rb") as handle:
+    with open_data(source) as handle:
         blocks = _blocks(handle)
         names, rest, line = _read_header(blocks, source)
         plan = _make_plan(source, names, request.target, request.columns, request.missing,
