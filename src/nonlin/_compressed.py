@@ -116,7 +116,7 @@ def _zip_member(handle: BinaryIO, shown: str) -> io.BufferedIOBase:
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, EOFError) as exc:
-        raise _damaged(shown, "zip", None, exc) from None
+        raise _damaged(shown, "zip", 0, exc) from None
     members = [info for info in archive.infolist()
                if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
     if len(members) != 1:
@@ -131,14 +131,35 @@ def _zip_member(handle: BinaryIO, shown: str) -> io.BufferedIOBase:
                        f"({exc}); extract it and give its path") from None
 
 
-def _damaged(shown: str, kind: str, lines: int | None, exc: BaseException) -> CSVError:
-    """The error for a damaged or truncated ``kind`` file; ``lines``: the lines of text that
-    decompressed whole before the damage (None: unknown)."""
-    where = "" if not lines else f" after line {lines} of its text"
+def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
+    """The error for a damaged or truncated ``kind`` file; ``lines``: the line ends of its
+    text decompressed before ``exc``."""
     why = str(exc) or type(exc).__name__
-    return CSVError(f"{shown}: expected a complete {kind} file. Received a damaged or "
-                    f"truncated one: it does not decompress{where} ({why}); copy or download "
-                    "it again")
+    if not isinstance(exc, EOFError):  # a wrong checksum or code: the text before may be wrong
+        state = "a damaged one"
+    else:  # cut short: the text before the cut is as written
+        state = f"a truncated one{f': its text stops after line {lines}' if lines else ''}"
+    return CSVError(f"{shown}: expected a complete {kind} file. Received {state} ({why}); "
+                    "copy or download it again")
+
+
+def damage(handle: BinaryIO) -> CSVError | None:
+    """The damage of ``handle`` (``open_data``'s) in the rest of its file, read to the end,
+    if it is a compressed file; else None. A bit flipped in a gzip file can decompress to
+    wrong text that only the checksum at the end shows to be wrong: after the reader found
+    fault with that text, this says why. (It decompresses the rest: an error then costs
+    at most what reading the whole file costs.)"""
+    raw = getattr(handle, "raw", None)
+    if not isinstance(raw, _Decompressed) or raw.failed:  # failed: that error was raised
+        return None
+    try:
+        while handle.read(1 << 20):
+            pass
+    except CSVError as exc:
+        return exc
+    except OSError:  # the disk: the reader's error stands
+        return None
+    return None
 
 
 class _Decompressed(io.RawIOBase):
@@ -149,6 +170,7 @@ class _Decompressed(io.RawIOBase):
         super().__init__()
         self._stream, self._file, self._shown, self._kind = stream, file, shown, kind
         self._lines = 0  # line ends decompressed so far
+        self.failed = False  # the damage was found (and raised)
 
     def readable(self) -> bool:
         return True
@@ -159,6 +181,7 @@ class _Decompressed(io.RawIOBase):
         except _DAMAGE as exc:
             if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the data
                 raise
+            self.failed = True
             raise _damaged(self._shown, self._kind, self._lines, exc) from None
         memoryview(buffer)[: len(data)] = data
         self._lines += data.count(b"\n")

@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ._compressed import open_data
+from ._compressed import damage, open_data
 from ._csv_coded import coded_block
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
@@ -137,28 +137,43 @@ def _read_request(request: _Request) -> Table:
 
 def _read(request: _Request, labels: bool) -> Table:
     _settle_allocator()
-    source, fill = request.source, request.fill
     for coder in request.coders.values():  # (again: after _LabelsFound)
         coder.reset()
-    with open_data(source) as handle:
-        blocks = _blocks(handle)
-        names, rest, line = _read_header(blocks, source)
-        plan = _make_plan(source, names, request.target, request.columns, request.missing,
-                          request.dtype, labels, request.coders)
-        if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
-            raise ValueError(
-                f"Expected {len(plan.features)} finite fill_values, one per feature column. "
-                f"Received: fill_values={quoted(fill.tolist(), 200)}"
-            )
-        output = _Output(plan, os.fstat(handle.fileno()).st_size)
-        output.fill, output.impute = fill, request.impute
-        for raw in chain([rest], blocks):
-            if raw:
-                line += output.add(raw, line)
+    with open_data(request.source) as handle:
+        try:
+            names, plan, output = _read_rows(handle, request, labels)
+        except CSVError as exc:
+            damaged = damage(handle)  # a compressed file's damage may read as bad text
+            if damaged is not None:
+                raise damaged from exc
+            raise
     used = {*plan.features, plan.target}
     columns = request.columns
     extra = () if columns is None else tuple(n for i, n in enumerate(names) if i not in used and n)
     return output.table(extra)
+
+
+def _read_rows(
+    handle: BinaryIO, request: _Request, labels: bool
+) -> tuple[list[str], _Plan, _Output]:
+    """The header's names, the plan and the rows read from ``handle``, ``request.source``
+    opened (``open_data``), labels in the target column or not (``labels``)."""
+    source, fill = request.source, request.fill
+    blocks = _blocks(handle)
+    names, rest, line = _read_header(blocks, source)
+    plan = _make_plan(source, names, request.target, request.columns, request.missing,
+                      request.dtype, labels, request.coders)
+    if fill is not None and (fill.size != len(plan.features) or not np.isfinite(fill).all()):
+        raise ValueError(
+            f"Expected {len(plan.features)} finite fill_values, one per feature column. "
+            f"Received: fill_values={quoted(fill.tolist(), 200)}"
+        )
+    output = _Output(plan, os.fstat(handle.fileno()).st_size)
+    output.fill, output.impute = fill, request.impute
+    for raw in chain([rest], blocks):
+        if raw:
+            line += output.add(raw, line)
+    return names, plan, output
 
 
 def _blocks(handle: BinaryIO) -> Iterator[bytes]:
