@@ -222,3 +222,23 @@ def test_predict_writes_a_compressed_file_when_its_name_says_so(
     assert cli.main([*predict, "-o", "p.csv.zst"]) == 2  # refused before any work
     error_line(capsys, "-o p.csv.zst: zstd is not in Python's standard library")
     assert (tmp_path / "p.csv.zst").read_bytes() == b"kept"
+
+
+def test_the_reader_sizes_its_arrays_by_the_text_not_the_compressed_file(
+    tmp_path: Path,
+) -> None:
+    # sized by the compressed file, the arrays would grow, zero-filling pages: memory
+    from nonlin._compressed import open_data, text_size
+
+    text = _text(30_000)  # about 700 kB
+    files = {"plain": text, "gz": gzip.compress(text, 1), "bz2": bz2.compress(text, 1),
+             "xz": lzma.compress(text, preset=0)}
+    for kind, data in files.items():
+        (tmp_path / kind).write_bytes(data)
+        with open_data(tmp_path / kind) as handle:
+            handle.read(tabular._BLOCK_BYTES)
+            size = text_size(handle)
+        if kind in ("plain", "gz"):  # recorded: exact
+            assert size == len(text), kind
+        else:  # a guess from the bytes so far (bz2: a block of 100 kB of text at level 1)
+            assert 0.8 * len(text) <= size <= 1.5 * len(text), (kind, size, len(text))

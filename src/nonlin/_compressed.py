@@ -32,6 +32,7 @@ import gzip
 import io
 import lzma
 import os
+import struct
 import zipfile
 import zlib
 from typing import BinaryIO, TextIO, cast
@@ -85,8 +86,8 @@ def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO
                            "xz or zip. Received a zstd file, which Python's standard library "
                            f"does not read; decompress it (zstd -d {shown}) or pipe it: "
                            "zstd -dc FILE | nonlin ... -")
-        stream = _zip_member(handle, shown) if kind == "zip" else _decompressor(handle, kind)
-        return io.BufferedReader(_Decompressed(stream, handle, shown, kind), 1 << 16)
+        decompressed = _decompressed(handle, kind, shown)
+        return io.BufferedReader(decompressed, 1 << 16)
     except BaseException:
         handle.close()
         raise
@@ -98,17 +99,59 @@ def open_text(path: str | os.PathLike[str], name: str | None = None) -> TextIO:
     return io.TextIOWrapper(open_data(path, name), encoding="utf-8-sig", newline="")
 
 
-def _decompressor(handle: BinaryIO, kind: str) -> io.BufferedIOBase:
-    """A stream of the decompressed bytes of ``handle``, a ``kind`` file (gzip, bz2, xz)."""
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=handle, mode="rb")
-    if kind == "bz2":
-        return bz2.BZ2File(handle)
-    return lzma.LZMAFile(handle)
+def text_size(handle: BinaryIO) -> int:
+    """The size of the text of ``handle`` (``open_data``'s), in bytes, or a guess at it
+    for the reader's first allocation: the file's size, when it is not compressed; the
+    size its format records (gzip: modulo 4 GiB, of its last member; zip); else (bz2,
+    xz) the compressed size times the ratio of the text so far to the bytes it took."""
+    size = os.fstat(handle.fileno()).st_size
+    raw = getattr(handle, "raw", None)
+    if not isinstance(raw, _Decompressed):
+        return size
+    if raw.recorded_size is not None:
+        return raw.recorded_size
+    # the bytes read hold a whole bz2 block; 10% more: untouched memory costs nothing
+    text = max(raw.n_bytes, raw.block_size if raw.n_bytes else 0)
+    return int(size * text / max(raw.fileno_position(), 1) * 1.1)
 
 
-def _zip_member(handle: BinaryIO, shown: str) -> io.BufferedIOBase:
-    """A stream of the one file in the zip archive ``handle``, as pandas reads one.
+def _recorded_size(handle: BinaryIO) -> int | None:
+    """The size of a gzip file's text as its last 4 bytes record it (modulo 4 GiB: the
+    smallest such size not under the compressed size, as text compresses); None for a
+    file that cannot seek (a pipe)."""
+    if not handle.seekable():
+        return None
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(size - 4, 0))
+    (recorded,) = struct.unpack("<I", handle.read(4).rjust(4, b"\0"))
+    handle.seek(0)
+    while recorded < size:
+        recorded += 1 << 32
+    return recorded
+
+
+def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompressed:
+    """The decompressed bytes of ``handle``, a ``kind`` file (gzip, bz2, xz, zip), with
+    what it records of their size (``text_size``)."""
+    size: int | None
+    if kind == "zip":
+        stream, size = _zip_member(handle, shown)
+    elif kind == "gzip":
+        size = _recorded_size(handle)
+        stream = gzip.GzipFile(fileobj=handle, mode="rb")
+    else:
+        size = None
+        stream = bz2.BZ2File(handle) if kind == "bz2" else lzma.LZMAFile(handle)
+    decompressed = _Decompressed(stream, handle, shown, kind)
+    decompressed.recorded_size = size
+    if kind == "bz2":  # "BZh9": blocks of 900 kB of text, each decompressed whole
+        decompressed.block_size = int(handle.peek(4)[3:4]) * 100_000
+    return decompressed
+
+
+def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int]:
+    """A stream of the one file in the zip archive ``handle``, as pandas reads one, and
+    its size.
 
     Folders and macOS's ``__MACOSX/`` copies of resource forks are not counted: an archive
     that Finder's Compress made of one CSV file holds the file alone.
@@ -125,10 +168,11 @@ def _zip_member(handle: BinaryIO, shown: str) -> io.BufferedIOBase:
                        f"{len(members)} files ({names}); extract the one to read and give "
                        "its path")
     try:
-        return cast(io.BufferedIOBase, archive.open(members[0]))  # a ZipExtFile
+        stream = cast(io.BufferedIOBase, archive.open(members[0]))  # a ZipExtFile
     except (RuntimeError, NotImplementedError) as exc:  # encrypted; a method zipfile lacks
         raise CSVError(f"{shown}: cannot read {members[0].filename!r} in this zip archive "
                        f"({exc}); extract it and give its path") from None
+    return stream, members[0].file_size
 
 
 def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
@@ -170,6 +214,9 @@ class _Decompressed(io.RawIOBase):
         super().__init__()
         self._stream, self._file, self._shown, self._kind = stream, file, shown, kind
         self._lines = 0  # line ends decompressed so far
+        self.n_bytes = 0  # bytes decompressed so far
+        self.recorded_size: int | None = None  # of the text, as the file records it
+        self.block_size = 0  # bz2: the bytes of text in a block, each decompressed whole
         self.failed = False  # the damage was found (and raised)
 
     def readable(self) -> bool:
@@ -185,11 +232,16 @@ class _Decompressed(io.RawIOBase):
             raise _damaged(self._shown, self._kind, self._lines, exc) from None
         memoryview(buffer)[: len(data)] = data
         self._lines += data.count(b"\n")
+        self.n_bytes += len(data)
         return len(data)
 
     def fileno(self) -> int:
-        """The compressed file's descriptor (its size is the reader's first guess)."""
+        """The compressed file's descriptor."""
         return self._file.fileno()
+
+    def fileno_position(self) -> int:
+        """The bytes of the compressed file read so far."""
+        return self._file.tell()
 
     def close(self) -> None:
         if not self.closed:

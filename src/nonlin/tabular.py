@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ._compressed import damage, open_data
+from ._compressed import damage, open_data, text_size
 from ._csv_coded import coded_block
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
@@ -168,7 +168,7 @@ def _read_rows(
             f"Expected {len(plan.features)} finite fill_values, one per feature column. "
             f"Received: fill_values={quoted(fill.tolist(), 200)}"
         )
-    output = _Output(plan, os.fstat(handle.fileno()).st_size)
+    output = _Output(plan, text_size(handle))  # a compressed file's text: its size
     output.fill, output.impute = fill, request.impute
     for raw in chain([rest], blocks):
         if raw:
