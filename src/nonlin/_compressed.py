@@ -28,6 +28,7 @@ compressed by its extension (``.gz``, ``.bz2``, ``.xz``, ``.zip``), as
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import io
 import lzma
@@ -35,6 +36,7 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import BinaryIO, TextIO, cast
 
 from ._csv_plan import CSVError
@@ -187,23 +189,27 @@ def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
                     "copy or download it again")
 
 
-def damage(handle: BinaryIO) -> CSVError | None:
-    """The damage of ``handle`` (``open_data``'s) in the rest of its file, read to the end,
-    if it is a compressed file; else None. A bit flipped in a gzip file can decompress to
-    wrong text that only the checksum at the end shows to be wrong: after the reader found
-    fault with that text, this says why. (It decompresses the rest: an error then costs
-    at most what reading the whole file costs.)"""
-    raw = getattr(handle, "raw", None)
-    if not isinstance(raw, _Decompressed) or raw.failed:  # failed: that error was raised
-        return None
-    try:
-        while handle.read(1 << 20):
-            pass
-    except CSVError as exc:
-        return exc
-    except OSError:  # the disk: the reader's error stands
-        return None
-    return None
+@contextlib.contextmanager
+def checked_data(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """``open_data(path)``, closed at the end; a ``CSVError`` raised meanwhile is replaced
+    by the file's damage, if the rest of a compressed file holds some. (A bit flipped in a
+    gzip file can decompress to wrong text that only the checksum at its end shows to be
+    wrong. The rest is decompressed: an error costs at most what reading it whole costs.)"""
+    with open_data(path) as handle:
+        try:
+            yield handle
+        except CSVError as exc:
+            raw = getattr(handle, "raw", None)
+            if not isinstance(raw, _Decompressed) or raw.failed:  # failed: that is the error
+                raise
+            try:
+                while handle.read(1 << 20):
+                    pass
+            except CSVError as damage:
+                raise damage from exc
+            except OSError:  # the disk: the reader's error stands
+                pass
+            raise
 
 
 class _Decompressed(io.RawIOBase):

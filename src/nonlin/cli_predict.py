@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import write_atomic
 from ._compressed import compressed, refused_output
 from ._quoting import quoted_list, shown_path
 from .cli_categorical import add_unknown_option, read_model_table
@@ -108,6 +107,8 @@ def run_predict(args: argparse.Namespace) -> int:
     outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     text = _format(outputs, meta, args.proba, kept, rows)
     if args.output:
+        from ._atomic import write_atomic  # (looked up now: tests replace it)
+
         write_atomic(args.output, compressed(args.output, text.encode("utf-8")))  # .gz: gzip
         note(f"wrote {outputs.shape[0]} predictions to {shown_path(args.output)}")
     else:
