@@ -213,6 +213,8 @@ def test_predict_writes_a_compressed_file_when_its_name_says_so(
         _run(capsys, *predict, "-o", f"p.csv.{kind.upper() if kind == 'xz' else kind}")
         written = (tmp_path / f"p.csv.{kind.upper() if kind == 'xz' else kind}").read_bytes()
         assert written != plain and unpack(written) == plain, kind
+        if kind == "zip":  # the member as unzip makes it: rw-r--r--
+            assert zipfile.ZipFile(io.BytesIO(written)).infolist()[0].external_attr >> 16 == 0o644
         _run(capsys, *predict, "-o", f"again.{kind}")
         if kind != "zip":  # the member's name differs
             assert (tmp_path / f"again.{kind}").read_bytes() == written  # no time stamp
@@ -232,12 +234,14 @@ def test_the_reader_sizes_its_arrays_by_the_text_not_the_compressed_file(
 
     text = _text(30_000)  # about 700 kB
     files = {"plain": text, "gz": gzip.compress(text, 1), "bz2": bz2.compress(text, 1),
-             "xz": lzma.compress(text, preset=0)}
+             "xz": lzma.compress(text, preset=0),
+             "padded": gzip.compress(text, 1) + bytes(512)}  # its last 4 bytes: not the size
     for kind, data in files.items():
         (tmp_path / kind).write_bytes(data)
         with open_data(tmp_path / kind) as handle:
             handle.read(tabular._BLOCK_BYTES)
             size = text_size(handle)
+            assert handle.read() == text[tabular._BLOCK_BYTES :], kind
         if kind in ("plain", "gz"):  # recorded: exact
             assert size == len(text), kind
         else:  # a guess from the bytes so far (bz2: a block of 100 kB of text at level 1)

@@ -12,13 +12,15 @@ standard input, saved as it came (``cli_stdin``), is read the same way.
 The first bytes decide, not the name: ``data.csv`` that holds gzip is read, and
 ``data.csv.gz`` that holds plain text is read as plain text (the name is often
 wrong after a download; the bytes are not). A damaged or truncated file is a
-``CSVError`` naming the file, its format and the last line of text that
-decompressed whole. A zstd file, and a zip archive of more than one file
-(naming them), are refused with what to do instead.
+``CSVError`` naming the file and its format (truncated: the last line of its
+text that decompressed whole); a reader's ``CSVError`` about a compressed file's
+text becomes its damage when the rest of it holds some (``checked_data``). A zstd
+file, and a zip archive of more than one file (naming them), are refused with what
+to do instead.
 
 Memory: one block of the reader and the decompressor's own state (gzip 32 KiB,
-bz2 up to 4 MiB, xz its dictionary: 8 MiB for the default preset, at most
-64 MiB); the decompressed file is never held whole.
+bz2 about 4 MiB, xz its dictionary: 8 MiB for the default preset, 64 MiB for
+``-9``); the decompressed file is never held whole.
 
 ``compressed(path, data)``: the bytes to write for an output named ``path``,
 compressed by its extension (``.gz``, ``.bz2``, ``.xz``, ``.zip``), as
@@ -118,18 +120,16 @@ def text_size(handle: BinaryIO) -> int:
 
 
 def _recorded_size(handle: BinaryIO) -> int | None:
-    """The size of a gzip file's text as its last 4 bytes record it (modulo 4 GiB: the
-    smallest such size not under the compressed size, as text compresses); None for a
-    file that cannot seek (a pipe)."""
+    """The size of a gzip file's text as its last 4 bytes record it; None for a file that
+    cannot seek (a pipe), or when it is under the compressed size or beyond deflate's
+    ratio (1032): 4 GiB or more of text (recorded modulo 4 GiB), or bytes after the end."""
     if not handle.seekable():
         return None
     size = handle.seek(0, os.SEEK_END)
     handle.seek(max(size - 4, 0))
     (recorded,) = struct.unpack("<I", handle.read(4).rjust(4, b"\0"))
     handle.seek(0)
-    while recorded < size:
-        recorded += 1 << 32
-    return recorded
+    return recorded if size <= recorded <= 1032 * size else None
 
 
 def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompressed:
@@ -246,8 +246,11 @@ class _Decompressed(io.RawIOBase):
         return self._file.fileno()
 
     def fileno_position(self) -> int:
-        """The bytes of the compressed file read so far."""
-        return self._file.tell()
+        """The bytes of the compressed file read so far (0: unknown, a pipe)."""
+        try:
+            return self._file.tell()
+        except OSError:
+            return 0
 
     def close(self) -> None:
         if not self.closed:
@@ -274,6 +277,7 @@ def compressed(path: str, data: bytes) -> bytes:
         buffer = io.BytesIO()
         member = zipfile.ZipInfo(os.path.basename(path)[:-4] or "data.csv")  # 1980-01-01
         member.compress_type = zipfile.ZIP_DEFLATED
+        member.external_attr = 0o644 << 16  # rw-r--r--, as unzip restores it
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr(member, data)
         return buffer.getvalue()
