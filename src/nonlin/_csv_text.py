@@ -16,6 +16,7 @@ import csv
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ._compressed import open_text
 from ._csv_plan import CSVError
 from ._csv_strict import ADVICE, BOOLEANS, MISSING_TARGETS, _number
 from ._quoting import quoted, shown_path
@@ -42,7 +43,7 @@ def first_text(path: str, column: int, feature: bool = False) -> tuple[int, str]
     that ``is_text`` (as a ``feature`` cell); None when there is none or the file cannot be
     read again."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with open_text(path) as handle:
             reader = csv.reader(handle)
             next(reader, [])  # the header
             line = reader.line_num + 1
@@ -51,7 +52,7 @@ def first_text(path: str, column: int, feature: bool = False) -> tuple[int, str]
                 if is_text(cell, feature):
                     return line, cell
                 line = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, ValueError, csv.Error):  # ValueError: UnicodeDecodeError, CSVError
         return None
     return None
 

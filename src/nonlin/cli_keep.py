@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ._compressed import open_text
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
 from .cli_stdin import data_file
@@ -99,7 +100,7 @@ def kept_rows(path: str, kept: KeptColumns, table: Any) -> list[list[str]]:
 
 def _read_cells(path: str, positions: list[int]) -> list[list[str]]:
     """The cells at ``positions`` of every data row of ``path`` (blank lines skipped)."""
-    with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
+    with open_text(data_file(path), path) as handle:
         reader = csv.reader(handle, strict=True)
         try:
             next(reader, None)  # the header

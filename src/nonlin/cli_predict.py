@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from ._compressed import compressed, refused_output
 from ._quoting import quoted_list, shown_path
 from .cli_categorical import add_unknown_option, read_model_table
 from .cli_common import (
     HelpFormatter,
     UsageError,
     add_missing_option,
-    atomic_write_text,
     check_distinct_paths,
     name_list,
     note,
@@ -57,7 +57,8 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
             "  nonlin predict iris.safetensors new.csv\n"
             "  nonlin predict iris.safetensors new.csv --proba -o predictions.csv\n"
             "  nonlin predict iris.safetensors new.csv --keep id --missing drop\n"
-            "  zcat new.csv.gz | nonlin predict iris.safetensors - > predictions.csv"
+            "  nonlin predict iris.safetensors new.csv.gz -o predictions.csv.gz\n"
+            "  nonlin predict iris.safetensors - < new.csv > predictions.csv"
         ),
         formatter_class=HelpFormatter,
     )
@@ -69,7 +70,8 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         metavar="PATH",
-        help="write the predictions to this CSV file (default, or -: standard output)",
+        help="write the predictions to this CSV file (default, or -: standard output); "
+        "a name ending in .gz, .bz2, .xz or .zip writes it compressed",
     )
     p.add_argument(
         "--keep",
@@ -94,6 +96,8 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"--proba needs a classifier; {shown_path(args.model)} is a regressor")
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
+        if refused_output(args.output):
+            raise UsageError(f"-o {shown_path(args.output)}: {refused_output(args.output)}")
         check_distinct_paths({"-o": args.output},
                              {"MODEL": args.model, "DATA": data_file(args.data)})
     kept = None if args.keep is None else plan_keep(
@@ -103,7 +107,9 @@ def run_predict(args: argparse.Namespace) -> int:
     outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
     text = _format(outputs, meta, args.proba, kept, rows)
     if args.output:
-        atomic_write_text(args.output, text)
+        from ._atomic import write_atomic  # (looked up now: tests replace it)
+
+        write_atomic(args.output, compressed(args.output, text.encode("utf-8")))  # .gz: gzip
         note(f"wrote {outputs.shape[0]} predictions to {shown_path(args.output)}")
     else:
         sys.stdout.write(text)

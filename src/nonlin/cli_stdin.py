@@ -1,10 +1,12 @@
 """``-`` as DATA.csv: the CSV data read from standard input, as Unix tools read ``-``.
 
-``zcat big.csv.gz | nonlin train - --target y`` and ``nonlin predict model.safetensors
+``curl -sL URL | nonlin train - --target y`` and ``nonlin predict model.safetensors
 - < new.csv``. A command reads its data file more than once (the header, then the
 rows; the target again as text, ``predict --keep``'s columns, a cell a message
 names), and standard input can be read only once: on the first read it is copied
-to a temporary file, which is removed when the command ends. Messages and the
+to a temporary file, which is removed when the command ends. Compressed input
+(``nonlin train - < big.csv.gz``) is copied as it comes, compressed, and each read
+decompresses it (``_compressed.open_data``). Messages and the
 training record name it ``<stdin>``. Only DATA.csv may be ``-``: a model file is
 read by its path. A file named ``-`` is ``./-``.
 

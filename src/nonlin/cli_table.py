@@ -78,10 +78,11 @@ def read_table(
 
 def header_names(path: str) -> list[str]:
     """The column names of the header row of ``path``, as written (CSVError if malformed)."""
+    from ._compressed import open_data
     from ._csv_plan import _read_header
     from .tabular import _blocks
 
-    with open(data_file(path), "rb") as handle:
+    with open_data(data_file(path), path) as handle:
         return _read_header(_blocks(handle), path)[0]
 
 
@@ -211,10 +212,12 @@ def _header_looks_like_data(path: str) -> bool:
     """True when every cell of the first line reads as a number."""
     import csv
 
+    from ._compressed import open_text
+
     try:
-        with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
+        with open_text(data_file(path), path) as handle:
             cells = next(csv.reader([handle.readline()]), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, ValueError, csv.Error):  # ValueError: UnicodeDecodeError, CSVError
         return False
     try:
         return bool(cells) and all(float(cell) == float(cell) for cell in cells)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._compressed import open_text
 from ._quoting import quoted, shown_path
 from .cli_categorical import read_training_table
 from .cli_common import UsageError
@@ -185,7 +186,7 @@ def _cell(path: str, column: str, index: int) -> tuple[int, str] | None:
     data row ``index`` (0-based, blank lines not counted, as the reader counts rows); None
     when not found (messages only: reads the file once more with the ``csv`` module)."""
     try:
-        with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
+        with open_text(data_file(path), path) as handle:
             reader = csv.reader(handle)
             position = next(reader, []).index(column)
             line = reader.line_num + 1

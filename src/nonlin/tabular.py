@@ -25,6 +25,9 @@ ends, non-numbers) goes to the strict parser, built on the ``csv`` module and
 of categories (``nonlin train --categorical``) are coded in the same pass
 (``_csv_coded.py``).
 
+A gzip, bz2 or xz file, or a zip archive of one file, is read as its text, streamed
+through the same blocks (``_compressed.py``), as ``pandas.read_csv`` reads one.
+
 Non-goals: type inference beyond "number or label", dates, other delimiters
 or encodings, writing CSV. ``pandas`` does those; nonlin does not depend on it.
 """
@@ -39,6 +42,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ._compressed import checked_data, text_size
 from ._csv_coded import coded_block
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
@@ -98,6 +102,8 @@ def read_csv(
         first row the column names (unique, non-empty; an unnamed first column,
         the index ``DataFrame.to_csv`` writes, is skipped). Blank lines are skipped.
         A number may have ASCII spaces and tabs around it, no other white space.
+        Such a file compressed with gzip, bz2 or xz, or alone in a zip archive, is read
+        as its text (the first bytes decide, not the name).
     target : name of the column to return as ``y``, never imputed; its cells spelled ``NA``,
         ``?``, ``-``... (``_csv_strict.MISSING_TARGETS``) are missing if no cell is other text
     columns : names of the feature columns, in the order wanted; default every
@@ -139,7 +145,7 @@ def _read(request: _Request, labels: bool) -> Table:
     source, fill = request.source, request.fill
     for coder in request.coders.values():  # (again: after _LabelsFound)
         coder.reset()
-    with open(source, "rb") as handle:
+    with checked_data(source) as handle:  # open_data, a damaged file's CSVError its damage
         blocks = _blocks(handle)
         names, rest, line = _read_header(blocks, source)
         plan = _make_plan(source, names, request.target, request.columns, request.missing,
@@ -149,7 +155,7 @@ def _read(request: _Request, labels: bool) -> Table:
                 f"Expected {len(plan.features)} finite fill_values, one per feature column. "
                 f"Received: fill_values={quoted(fill.tolist(), 200)}"
             )
-        output = _Output(plan, os.fstat(handle.fileno()).st_size)
+        output = _Output(plan, text_size(handle))  # a compressed file: its text's size
         output.fill, output.impute = fill, request.impute
         for raw in chain([rest], blocks):
             if raw:

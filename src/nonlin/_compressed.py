@@ -1,0 +1,293 @@
+"""Compressed CSV files read as their text, as ``pandas.read_csv`` reads them.
+
+``open_data(path)`` opens a data file for reading as bytes: a gzip, bz2 or xz
+file, or a zip archive of one file, gives its decompressed text, streamed (the
+standard library's ``gzip``, ``bz2``, ``lzma`` and ``zipfile``); any other file
+is opened as it is. ``open_text(path)`` is the same as UTF-8 text (a BOM
+skipped, line ends kept) for the ``csv`` module. Every reader of a data file
+opens it with one of these (``tabular.read_csv``, the header read, the re-reads
+for ``--keep`` and for messages), so each pass decompresses it again, and
+standard input, saved as it came (``cli_stdin``), is read the same way.
+
+The first bytes decide, not the name: ``data.csv`` that holds gzip is read, and
+``data.csv.gz`` that holds plain text is read as plain text (the name is often
+wrong after a download; the bytes are not). A damaged or truncated file is a
+``CSVError`` naming the file and its format (truncated: the last line of its
+text that decompressed whole); a reader's ``CSVError`` about a compressed file's
+text becomes its damage when the rest of it holds some (``checked_data``). A zstd
+file, and a zip archive of more than one file (naming them), are refused with what
+to do instead.
+
+Memory: one block of the reader and the decompressor's own state (gzip 32 KiB,
+bz2 about 4 MiB, xz its dictionary: 8 MiB for the default preset, 64 MiB for
+``-9``); the decompressed file is never held whole.
+
+``compressed(path, data)``: the bytes to write for an output named ``path``,
+compressed by its extension (``.gz``, ``.bz2``, ``.xz``, ``.zip``), as
+``DataFrame.to_csv`` infers it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import io
+import lzma
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO, cast
+
+from ._csv_plan import CSVError
+from ._quoting import quoted_list, shown_path
+
+_BZ2_STARTS = (b"1AY&SY", b"\x17rE8P\x90")  # after "BZh1".."BZh9": a block, or end of stream
+_ZIPS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or an empty one's end
+_ZSTD = b"(\xb5/\xfd"
+_WRITERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
+# what a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
+# OSErrors without an errno (a disk's read error has one: it is raised as it is)
+_DAMAGE = (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
+
+
+def compression(start: bytes) -> str | None:
+    """The compressed format whose magic bytes ``start`` (a file's first 10 bytes) begins
+    with: ``"gzip"``, ``"bz2"``, ``"xz"``, ``"zip"`` or ``"zstd"``; None for any other."""
+    if start.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if start.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if start[:3] == b"BZh" and start[3:4].isdigit() and start[3:4] != b"0" and (
+            start[4:10] in _BZ2_STARTS):  # ten bytes: a CSV header may start with "BZh"
+        return "bz2"
+    if start.startswith(_ZIPS):
+        return "zip"
+    if start.startswith(_ZSTD):
+        return "zstd"
+    return None
+
+
+def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO:
+    """The data file at ``path`` opened for reading as bytes, decompressed when it is
+    compressed (see the module docstring); ``name``: the file in messages (default ``path``).
+
+    Raises
+    ------
+    CSVError
+        A zstd file, a zip archive not of one file, or a damaged zip archive.
+    """
+    shown = shown_path(os.fspath(path) if name is None else name)
+    handle = open(path, "rb")  # noqa: SIM115 (returned, or wrapped and returned)
+    try:
+        kind = compression(handle.peek(10)[:10])
+        if kind is None:
+            return handle
+        if kind == "zstd":
+            raise CSVError(f"{shown}: expected a CSV file, or one compressed with gzip, bz2, "
+                           "xz or zip. Received a zstd file, which Python's standard library "
+                           f"does not read; decompress it (zstd -d {shown}) or pipe it: "
+                           "zstd -dc FILE | nonlin ... -")
+        decompressed = _decompressed(handle, kind, shown)
+        return io.BufferedReader(decompressed, 1 << 16)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def open_text(path: str | os.PathLike[str], name: str | None = None) -> TextIO:
+    """``open_data(path, name)`` as UTF-8 text for the ``csv`` module: a BOM skipped, line
+    ends as written (``newline=""``), as ``open(path, encoding="utf-8-sig", newline="")``."""
+    return io.TextIOWrapper(open_data(path, name), encoding="utf-8-sig", newline="")
+
+
+def text_size(handle: BinaryIO) -> int:
+    """The size of the text of ``handle`` (``open_data``'s), in bytes, or a guess at it
+    for the reader's first allocation: the file's size, when it is not compressed; the
+    size its format records (gzip: modulo 4 GiB, of its last member; zip); else (bz2,
+    xz) the compressed size times the ratio of the text so far to the bytes it took."""
+    size = os.fstat(handle.fileno()).st_size
+    raw = getattr(handle, "raw", None)
+    if not isinstance(raw, _Decompressed):
+        return size
+    if raw.recorded_size is not None:
+        return raw.recorded_size
+    # the bytes read hold a whole bz2 block; 10% more: untouched memory costs nothing
+    text = max(raw.n_bytes, raw.block_size if raw.n_bytes else 0)
+    return int(size * text / max(raw.fileno_position(), 1) * 1.1)
+
+
+def _recorded_size(handle: BinaryIO) -> int | None:
+    """The size of a gzip file's text as its last 4 bytes record it; None for a file that
+    cannot seek (a pipe), or when it is under the compressed size or beyond deflate's
+    ratio (1032): 4 GiB or more of text (recorded modulo 4 GiB), or bytes after the end."""
+    if not handle.seekable():
+        return None
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(size - 4, 0))
+    (recorded,) = struct.unpack("<I", handle.read(4).rjust(4, b"\0"))
+    handle.seek(0)
+    return recorded if size <= recorded <= 1032 * size else None
+
+
+def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompressed:
+    """The decompressed bytes of ``handle``, a ``kind`` file (gzip, bz2, xz, zip), with
+    what it records of their size (``text_size``)."""
+    size: int | None
+    if kind == "zip":
+        stream, size = _zip_member(handle, shown)
+    elif kind == "gzip":
+        size = _recorded_size(handle)
+        stream = gzip.GzipFile(fileobj=handle, mode="rb")
+    else:
+        size = None
+        stream = bz2.BZ2File(handle) if kind == "bz2" else lzma.LZMAFile(handle)
+    decompressed = _Decompressed(stream, handle, shown, kind)
+    decompressed.recorded_size = size
+    if kind == "bz2":  # "BZh9": blocks of 900 kB of text, each decompressed whole
+        decompressed.block_size = int(handle.peek(4)[3:4]) * 100_000
+    return decompressed
+
+
+def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int]:
+    """A stream of the one file in the zip archive ``handle``, as pandas reads one, and
+    its size.
+
+    Folders and macOS's ``__MACOSX/`` copies of resource forks are not counted: an archive
+    that Finder's Compress made of one CSV file holds the file alone.
+    """
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise _damaged(shown, "zip", 0, exc) from None
+    members = [info for info in archive.infolist()
+               if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
+    if len(members) != 1:
+        names = quoted_list([info.filename for info in members]) if members else "none"
+        raise CSVError(f"{shown}: expected a zip archive of one CSV file. Received one of "
+                       f"{len(members)} files ({names}); extract the one to read and give "
+                       "its path")
+    try:
+        stream = cast(io.BufferedIOBase, archive.open(members[0]))  # a ZipExtFile
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted; a method zipfile lacks
+        raise CSVError(f"{shown}: cannot read {members[0].filename!r} in this zip archive "
+                       f"({exc}); extract it and give its path") from None
+    return stream, members[0].file_size
+
+
+def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
+    """The error for a damaged or truncated ``kind`` file; ``lines``: the line ends of its
+    text decompressed before ``exc``."""
+    why = str(exc) or type(exc).__name__
+    if not isinstance(exc, EOFError):  # a wrong checksum or code: the text before may be wrong
+        state = "a damaged one"
+    else:  # cut short: the text before the cut is as written
+        state = f"a truncated one{f': its text stops after line {lines}' if lines else ''}"
+    return CSVError(f"{shown}: expected a complete {kind} file. Received {state} ({why}); "
+                    "copy or download it again")
+
+
+@contextlib.contextmanager
+def checked_data(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """``open_data(path)``, closed at the end; a ``CSVError`` raised meanwhile is replaced
+    by the file's damage, if the rest of a compressed file holds some. (A bit flipped in a
+    gzip file can decompress to wrong text that only the checksum at its end shows to be
+    wrong. The rest is decompressed: an error costs at most what reading it whole costs.)"""
+    with open_data(path) as handle:
+        try:
+            yield handle
+        except CSVError as exc:
+            raw = getattr(handle, "raw", None)
+            if not isinstance(raw, _Decompressed) or raw.failed:  # failed: that is the error
+                raise
+            try:
+                while handle.read(1 << 20):
+                    pass
+            except CSVError as damage:
+                raise damage from exc
+            except OSError:  # the disk: the reader's error stands
+                pass
+            raise
+
+
+class _Decompressed(io.RawIOBase):
+    """The decompressed bytes of ``stream``: damage raised as a ``CSVError`` naming the file
+    and the last whole line before it; ``file`` (the compressed file) closed with it."""
+
+    def __init__(self, stream: io.BufferedIOBase, file: BinaryIO, shown: str, kind: str) -> None:
+        super().__init__()
+        self._stream, self._file, self._shown, self._kind = stream, file, shown, kind
+        self._lines = 0  # line ends decompressed so far
+        self.n_bytes = 0  # bytes decompressed so far
+        self.recorded_size: int | None = None  # of the text, as the file records it
+        self.block_size = 0  # bz2: the bytes of text in a block, each decompressed whole
+        self.failed = False  # the damage was found (and raised)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._stream.read1(len(buffer))  # one step: lines before damage count
+        except _DAMAGE as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the data
+                raise
+            self.failed = True
+            raise _damaged(self._shown, self._kind, self._lines, exc) from None
+        memoryview(buffer)[: len(data)] = data
+        self._lines += data.count(b"\n")
+        self.n_bytes += len(data)
+        return len(data)
+
+    def fileno(self) -> int:
+        """The compressed file's descriptor."""
+        return self._file.fileno()
+
+    def fileno_position(self) -> int:
+        """The bytes of the compressed file read so far (0: unknown, a pipe)."""
+        try:
+            return self._file.tell()
+        except OSError:
+            return 0
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._stream.close()
+            finally:
+                self._file.close()
+        super().close()
+
+
+def compressed(path: str, data: bytes) -> bytes:
+    """``data`` as a file named ``path`` holds it: compressed when its name ends in ``.gz``,
+    ``.bz2``, ``.xz`` or ``.zip`` (any case; a zip archive of one file, named ``path``
+    without ``.zip``), as ``DataFrame.to_csv`` infers it; else as it is. The output is the
+    same for the same ``data`` (no time stamp in it)."""
+    kind = _WRITERS.get(os.path.splitext(path)[1].lower())
+    if kind == "gzip":
+        return gzip.compress(data, compresslevel=6, mtime=0)  # gzip's own default level
+    if kind == "bz2":
+        return bz2.compress(data)
+    if kind == "xz":
+        return lzma.compress(data)
+    if kind == "zip":
+        buffer = io.BytesIO()
+        member = zipfile.ZipInfo(os.path.basename(path)[:-4] or "data.csv")  # 1980-01-01
+        member.compress_type = zipfile.ZIP_DEFLATED
+        member.external_attr = 0o644 << 16  # rw-r--r--, as unzip restores it
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(member, data)
+        return buffer.getvalue()
+    return data
+
+
+def refused_output(path: str) -> str | None:
+    """Why an output named ``path`` cannot be written compressed (a ``.zst`` name: no
+    zstd in the standard library), else None."""
+    if path.lower().endswith((".zst", ".zstd")):
+        return ("zstd is not in Python's standard library; name it .gz, .bz2, .xz or .zip, "
+                "or write to standard output and pipe it: ... -o - | zstd > FILE")
+    return None
