@@ -325,3 +325,11 @@ def test_focal_loss_raises_minority_recall_on_5_percent_positives() -> None:
     assert recalls["log_loss"][0] == pytest.approx(0.52) and recalls["focal"][0] == (
         pytest.approx(0.60))
     assert min(recalls["focal"]) > max(recalls["log_loss"]) + 0.05
+
+
+def test_loss_values_are_float64_on_float32_data_as_log_losss() -> None:
+    X, y = _data("binary")
+    est = _quiet(MLPClassifier(loss=BinaryFocalCrossentropy(), hidden_layer_sizes=(4,),
+                               max_iter=3, random_state=0), X.astype(np.float32), y)
+    assert est.model_.dtype == np.float32
+    assert {type(est.loss_), type(est.loss_curve_[0]), type(est.best_loss_)} == {np.float64}

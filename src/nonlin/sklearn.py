@@ -92,7 +92,7 @@ class _BaseMLP(MLPMethods, BaseEstimator):
 
     def _check_params(self, incremental: bool) -> None:
         """``_validate_params`` unless switched off or a fitted estimator's ``partial_fit``;
-        a parameter a loaded file left out, and the regressor's ``loss`` object, always."""
+        a parameter a loaded file left out, and a ``loss`` object (each estimator's), always."""
         check_left_out(self)
         check_loss(self.loss, is_classifier(self))
         if not get_config()["skip_parameter_validation"] and not (
