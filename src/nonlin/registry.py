@@ -117,6 +117,7 @@ def _losses() -> dict[str, type]:
         "squared_hinge": losses_margin.SquaredHinge,
         "categorical_hinge": losses_margin.CategoricalHinge,
         "binary_focal_crossentropy": losses_extra.BinaryFocalCrossentropy,
+        "categorical_focal_crossentropy": losses_extra.CategoricalFocalCrossentropy,
         "msle": losses_extra.MeanSquaredLogarithmicError,  # Keras' ("MSLE" as "msle")
         "mean_squared_logarithmic_error": losses_extra.MeanSquaredLogarithmicError,
         "mape": losses_extra.MeanAbsolutePercentageError,  # the loss; the metric in METRICS
@@ -130,6 +131,7 @@ def _losses() -> dict[str, type]:
                                          losses_margin.SquaredHinge,
                                          losses_margin.CategoricalHinge,
                                          losses_extra.BinaryFocalCrossentropy,
+                                         losses_extra.CategoricalFocalCrossentropy,
                                          losses_extra.MeanSquaredLogarithmicError,
                                          losses_extra.MeanAbsolutePercentageError,
                                          losses_extra.CosineSimilarity)},
@@ -137,6 +139,7 @@ def _losses() -> dict[str, type]:
         "CategoricalCrossentropy": losses.CrossEntropy,
         "SparseCategoricalCrossentropy": losses.CrossEntropy,
         "BinaryFocalCrossEntropy": losses_extra.BinaryFocalCrossentropy,  # nonlin's spelling
+        "CategoricalFocalCrossEntropy": losses_extra.CategoricalFocalCrossentropy,
     }
 
 
