@@ -109,6 +109,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._check_has_layers()
+        for i, layer in enumerate(self.layers):  # model.layers edited by hand: layers only
+            check_layer(layer, f"layers[{i}]")
         assign_names(self.layers)  # model.layers edited by hand: checked, named anew
         self._claim_layers()
         forget_names(self)  # new weights: the next fit records the names anew
