@@ -2,17 +2,21 @@
 
 Each test fails on main before the fix: a complex learning rate from a cycling
 ``PolynomialDecay`` with a float ``decay_steps``, an overflow message that blamed a step
-float64 holds, and a non-layer put into ``model.layers`` by hand reaching ``build`` as an
-``AttributeError``.
+float64 holds, a non-layer put into ``model.layers`` by hand reaching ``build`` as an
+``AttributeError``, and the name of a layer of one's own lost on load when its
+``__init__`` takes ``**kwargs`` and drops them.
 """
 
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from nonlin import Dense, ReLU, Sequential
+import nonlin
+from nonlin import Dense, Layer, ReLU, Sequential, registry
 from nonlin.schedules_cyclic import CosineDecayRestarts
 from nonlin.schedules_more import PolynomialDecay
 
@@ -76,3 +80,47 @@ def test_layer_list_edits_rename_and_survive_pickle_and_copies() -> None:
     deep.layers.pop(0)
     assert [layer.name for layer in deep.layers] == ["dense", "re_lu", "dense_1"]
     assert [layer.name for layer in model.layers] == ["dense", "dense_1", "re_lu", "dense_2"]
+
+
+class _Scale(Layer):
+    """A layer of one's own written before names: ``**kwargs`` taken and dropped."""
+
+    def __init__(self, factor: float = 2.0, **kwargs: object) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def build(self, n_features: int, rng: object) -> int:
+        return n_features
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return x * self.factor
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * self.factor
+
+    def parameters(self) -> list[object]:
+        return []
+
+    def get_config(self) -> dict[str, object]:
+        return {"factor": self.factor}
+
+
+def test_a_name_given_to_a_layer_whose_kwargs_drop_it_survives_save_and_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # before: saved as {"factor": 3.0, "name": "scaler"}, passed to _Scale(**config), whose
+    # **kwargs dropped it: the loaded layer was called "__scale"
+    monkeypatch.setitem(registry.LAYERS, "_Scale", _Scale)
+    model = Sequential([Dense(2), _Scale(3.0)])
+    model.layers[1].name = "scaler"
+    model.build(3, seed=0)
+    nonlin.save(model, tmp_path / "m.st")
+    loaded = nonlin.load(tmp_path / "m.st")
+    assert [layer.name for layer in loaded.layers] == ["dense", "scaler"]
+    assert loaded.get_config() == model.get_config()
+    unnamed = Sequential([Dense(2), _Scale(3.0)]).build(3, seed=0)
+    assert [layer.name for layer in registry_round_trip(unnamed).layers] == ["dense", "__scale"]
+
+
+def registry_round_trip(model: Sequential) -> Sequential:
+    return Sequential([registry.layer_from_config(item) for item in model.get_config()["layers"]])
