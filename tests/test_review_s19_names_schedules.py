@@ -124,3 +124,20 @@ def test_a_name_given_to_a_layer_whose_kwargs_drop_it_survives_save_and_load(
 
 def registry_round_trip(model: Sequential) -> Sequential:
     return Sequential([registry.layer_from_config(item) for item in model.get_config()["layers"]])
+
+
+def test_info_keeps_a_name_with_a_line_break_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: info split summary() on its line breaks, those of the names too: the new
+    # 'Model: "..."' line and a layer's row each broke in two ('Model: "x' / 'line"')
+    from nonlin import cli
+
+    model = Sequential([Dense(2, name="a\nb\x1b[31m")], name="x\nline").build(3, seed=0)
+    nonlin.save(model, tmp_path / "m.st")
+    capsys.readouterr()
+    assert cli.main(["info", str(tmp_path / "m.st")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert 'Model: "x\\nline"' in lines
+    assert any(line.startswith("a\\nb\\x1b[31m (Dense)  (None, 2)") for line in lines), lines
+    assert model.summary().splitlines()[0:2] == ['Model: "x', 'line"']  # Keras': as given
