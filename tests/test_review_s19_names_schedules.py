@@ -55,14 +55,18 @@ def test_a_quotient_beyond_float64_names_the_decay_steps_not_the_step(schedule: 
 
 
 @pytest.mark.parametrize("thing", ["relu", None, 3, Dense])
-def test_build_names_a_non_layer_put_into_model_layers_by_hand(thing: object) -> None:
-    # before: AttributeError: 'str' object has no attribute 'build' (the constructor and
-    # add refuse such an object, naming it; an edit of model.layers reached build with it)
+def test_build_summary_and_get_config_name_a_non_layer_put_into_model_layers_by_hand(
+    thing: object,
+) -> None:
+    # before: AttributeError: 'str' object has no attribute 'build' ('parameters' in
+    # summary, 'get_config' in get_config and save): the constructor and add refuse such an
+    # object, naming it; an edit of model.layers reached them with it
     model = Sequential([Dense(4), ReLU()])
     model.layers.append(thing)
-    with pytest.raises(TypeError, match=r"Expected layers with build/forward/backward/"
-                       r"parameters/get_config\. Received: layers\[2\]="):
-        model.build(3)
+    for call in (lambda: model.build(3), model.summary, model.get_config):
+        with pytest.raises(TypeError, match=r"Expected layers with build/forward/backward/"
+                           r"parameters/get_config\. Received: layers\[2\]="):
+            call()
 
 
 def test_layer_list_edits_rename_and_survive_pickle_and_copies() -> None:

@@ -34,6 +34,9 @@ def _layer_count(layer: Any) -> int:
 def table(model: Any, show: Callable[[str], str] = str) -> list[str]:
     """The lines of the summary: a row per layer, ``name (ClassName)`` as Keras shows it,
     each name as ``show`` writes it (``info``: escaped), then the counts (``Not built``)."""
+    from ._keras_methods import check_layers
+
+    check_layers(model.layers)  # edited by hand: a non-layer named
     rows = [("Layer (type)", "Output", "Params")]
     width: Any = model.n_features_in
     for layer, name in zip(model.layers, assign_names(model.layers), strict=True):
