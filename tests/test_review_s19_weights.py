@@ -9,6 +9,7 @@ cell) stay missing values, which ``--missing drop`` leaves out.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,43 @@ def test_no_further_pass_over_a_file_without_a_long_exponent(
     assert cli.main(["evaluate", str(model), data, "--weight", "w", "--missing", "drop",
                      "--json"]) == 0
     assert '"n_samples": 29' in capsys.readouterr().out  # the empty weight's row left out
+
+
+# -- evaluate --weight of a regressor: a row of weight 0 is absent --------------------------------
+@pytest.mark.parametrize(("target", "prediction"), [
+    (3.0, float("inf")), (3.0, float("nan")), (1e308, -1e308), (-1e300, 2.0)])
+def test_a_row_of_weight_0_leaves_the_regression_scores_as_without_it(
+    target: float, prediction: float
+) -> None:
+    # before: inf or NaN there made RMSE and MAE NaN (0 * inf); a target of 1e308 there set
+    # the unit of the sums to 2**1023, and the other rows' squares underflowed: RMSE 0.0
+    import numpy as np
+
+    from nonlin.cli_report import regression_report
+
+    y = np.array([1.0, 2.0, target, 4.0])
+    predicted = np.array([1.1, 2.0, prediction, 3.5])
+    weighted = regression_report(y, predicted, np.array([1.0, 1.0, 0.0, 1.0]))
+    without = regression_report(y[[0, 1, 3]], predicted[[0, 1, 3]])
+    assert weighted == {**without, "n_samples": 4}
+    assert regression_report(y[[0, 1, 3]], predicted[[0, 1, 3]], np.array([2.0, 2.0, 2.0])) \
+        == without
+
+
+def test_evaluate_a_regressor_with_an_outlier_weighted_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"{i / 10},{i % 3},{i / 5 + 1},1" for i in range(30)]
+    (tmp_path / "r.csv").write_text("a,b,y,w\n" + "\n".join(rows) + "\n")
+    out = str(tmp_path / "r.st")
+    assert cli.main(["train", str(tmp_path / "r.csv"), "--target", "y", "--exclude", "w",
+                     "--epochs", "2", "--quiet", "--out", out]) == 0
+    (tmp_path / "o.csv").write_text("a,b,y,w\n" + "\n".join([*rows, "1,1,1e308,0"]) + "\n")
+    scores = []
+    for data in ("r.csv", "o.csv"):
+        capsys.readouterr()
+        assert cli.main(["evaluate", out, str(tmp_path / data), "--weight", "w",
+                         "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        scores.append([report[key] for key in ("rmse", "mae", "r2", "total_weight")])
+    assert scores[1] == scores[0] and scores[0][0] > 0  # before: rmse 0.0 with the outlier
