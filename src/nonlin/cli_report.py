@@ -119,7 +119,7 @@ def _sums(residual: np.ndarray, centred: np.ndarray,
         return (float(residual @ residual), float(centred @ centred), float(residual.size),
                 float(np.abs(residual).mean()))
     p = weights / weights.max()
-    absent = p == 0
+    absent = weights == 0
     residual[absent], centred[absent] = 0.0, 0.0
     total = float(p.sum())
     centred -= (p @ centred) / total
