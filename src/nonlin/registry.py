@@ -21,7 +21,7 @@ from . import (
     prelu,
     preprocessing,
 )
-from ._layer_names import takes_name
+from ._layer_names import Named, takes_name
 from ._quoting import quoted
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
@@ -226,8 +226,9 @@ def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
 def layer_from_config(item: Any) -> Layer:
     """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only; a
     ``"trainable"`` key (a bool, ``Sequential.get_config``'s for a frozen layer) sets the
-    layer's flag, and a ``"name"`` its class's ``__init__`` does not take sets its name
-    once built (``Sequential.get_config`` adds a name given to such a layer). A ``GELU``
+    layer's flag, and a ``"name"`` its class's ``__init__`` does not take (or takes in
+    ``**kwargs`` and drops) sets its name once built (``Sequential.get_config`` adds a name
+    given to such a layer). A ``GELU``
     config without ``"approximate"`` (files and configs written
     before the exact form became the default) rebuilds the tanh form it meant."""
     if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
@@ -245,13 +246,14 @@ def layer_from_config(item: Any) -> Layer:
     if cls is activations.GELU and "approximate" not in config:
         config["approximate"] = True  # saved before the exact form, the default now, existed
     trainable = config.pop("trainable", True)
-    name = config.pop("name") if "name" in config and not takes_name(cls) else None
+    takes = takes_name(cls)
+    name = (config.get("name") if takes else config.pop("name", None))
     try:
         layer = cls(**config)
         if trainable is not True:
             layer.trainable = trainable
-        if name is not None:  # a layer of one's own whose __init__ takes no name
-            layer.name = name
+        if name is not None and (not takes or isinstance(layer, Named) and layer._name is None):
+            layer.name = name  # a layer of one's own whose __init__ takes no name, or drops it
     except TypeError as exc:
         raise ValueError(f"Invalid config for layer {item['class_name']}: {exc}") from None
     return layer
