@@ -129,3 +129,19 @@ def test_evaluate_a_regressor_with_an_outlier_weighted_0(
         report = json.loads(capsys.readouterr().out)
         scores.append([report[key] for key in ("rmse", "mae", "r2", "total_weight")])
     assert scores[1] == scores[0] and scores[0][0] > 0  # before: rmse 0.0 with the outlier
+
+
+def test_the_same_in_a_gzip_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 model: Path) -> None:
+    """The search for a weight beyond float64 reads the decompressed text (was: the file's
+    compressed bytes, so the row was dropped as if its weight were missing)."""
+    import gzip
+
+    plain = _data(tmp_path, "1e309")
+    packed = tmp_path / "d.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(model), str(packed), "--weight", "w",
+                     "--missing", "drop"]) == 2
+    error_line(capsys, "d.csv.gz, line 11, column 'w': expected a weight within float32 range "
+               "(the model's; at most 3.4028235e+38), received '1e309'")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._compressed import open_text
+from ._compressed import open_data, open_text
 from ._quoting import quoted, shown_path
 from .cli_categorical import read_training_table
 from .cli_common import UsageError
@@ -134,7 +134,7 @@ def _beyond_float64(path: str, column: str,
         return None
     rows = set(np.flatnonzero(missing).tolist())
     try:
-        with open(data_file(path), encoding="utf-8-sig", newline="") as handle:
+        with open_text(data_file(path), path) as handle:  # a compressed file's text too
             reader = csv.reader(handle)
             position = next(reader, []).index(column)
             line, index = reader.line_num + 1, 0
@@ -151,8 +151,9 @@ def _beyond_float64(path: str, column: str,
 
 
 def _holds(path: str, pattern: re.Pattern[bytes]) -> bool:
-    """Whether the file ``path`` holds a match of ``pattern`` (of at most 400 bytes)."""
-    with open(path, "rb") as handle:
+    """Whether the text of the file ``path`` (decompressed: ``open_data``) holds a match of
+    ``pattern`` (of at most 400 bytes)."""
+    with open_data(path) as handle:
         tail = b""
         while chunk := handle.read(1 << 24):
             if pattern.search(tail + chunk):
