@@ -145,8 +145,9 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
-    """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
-    regressor, :func:`_regression_scores`."""
+    """Loss (the one trained with: ``--loss``, from the training record) and accuracy,
+    chunk by chunk (no full-length output or temporary); for a regressor,
+    :func:`_regression_scores`."""
     if meta["task"] != "classification":  # --l2: the penalty added, as evaluate_dataset does
         return _regression_loss(model, X, y, meta, _regression_scores(
             model, X, y, meta["target_preprocessing"]["scale"][0]))
@@ -155,7 +156,8 @@ def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> d
     from .metrics import Accuracy
 
     results = evaluate_dataset(
-        model, loss_for(meta["task"]), Dataset(X, y, None), [Accuracy()], CHUNK_ROWS
+        model, loss_for(meta["task"], meta["training"].get("loss")), Dataset(X, y, None),
+        [Accuracy()], CHUNK_ROWS,
     )
     return {"rows": int(X.shape[0]), "loss": results["loss"], "accuracy": results["accuracy"]}
 
