@@ -16,7 +16,7 @@ import pytest
 
 import nonlin
 from cli_helpers import error_line, interrupt_after
-from nonlin import cli
+from nonlin import cli, cli_train_loss
 from test_cli_loss_schedule import fit_calls  # noqa: F401  (a fixture)
 from test_cli_loss_schedule_hostile import _edit
 
@@ -103,6 +103,7 @@ def test_the_default_loss_writes_the_bytes_it_wrote_before_and_smoothing_0_is_it
     assert cli.main([*_run(), "--loss", "cross_entropy:0", "-o", "zero.safetensors"]) == 0
     plain, zero = (nonlin.load(f"{n}.safetensors") for n in ("plain", "zero"))
     assert zero.metadata["training"]["loss"] == "cross_entropy"
+    assert cli_train_loss.loss_spec("focal:-0:1.0") == "focal:0.0"  # -0 spelled as 0
     for a, b in zip(plain.get_weights(), zero.get_weights(), strict=True):
         assert a.tobytes() == b.tobytes()
 

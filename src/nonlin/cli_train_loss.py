@@ -114,7 +114,7 @@ def parse_loss(text: str) -> tuple[str, list[float]]:
         if not (math.isfinite(number) and _CONDITIONS[condition](number)):
             raise argparse.ArgumentTypeError(f"expected {syntax} with a number {label} "
                                              f"{condition}, received {quoted(text)}")
-        params.append(number)
+        params.append(number + 0.0)  # -0.0 as 0.0: one spelling
     return name, params
 
 
