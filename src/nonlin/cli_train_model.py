@@ -145,9 +145,8 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 
 
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
-    """Loss (the one trained with: ``--loss``, from the training record) and accuracy,
-    chunk by chunk (no full-length output or temporary); for a regressor,
-    :func:`_regression_scores`."""
+    """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
+    regressor, :func:`_regression_scores`."""
     if meta["task"] != "classification":  # --l2: the penalty added, as evaluate_dataset does
         return _regression_loss(model, X, y, meta, _regression_scores(
             model, X, y, meta["target_preprocessing"]["scale"][0]))
@@ -155,7 +154,7 @@ def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> d
     from .evaluation import evaluate_dataset
     from .metrics import Accuracy
 
-    results = evaluate_dataset(
+    results = evaluate_dataset(  # the loss trained with (--loss, from the training record)
         model, loss_for(meta["task"], meta["training"].get("loss")), Dataset(X, y, None),
         [Accuracy()], CHUNK_ROWS,
     )
