@@ -61,6 +61,7 @@ LOSS, LR = "metadata['training']['loss']", "checkpoint.optimizer.config.lr"
     (lambda r: r.update(loss="huber:-1"), LOSS, "expected huber:DELTA with a number DELTA > 0"),
     (lambda r: r.update(loss="cross_entropy"), LOSS,
      "--loss cross_entropy is no loss of a regression model"),
+    (lambda r: r.update(loss="focal"), LOSS, "--loss focal is no loss of a regression model"),
     (lambda r: r.update(lr_schedule=["cosine"]), "metadata['training']['lr_schedule']",
      "expected a non-empty str"),
     (lambda r: r.update(lr_schedule="cosine:x"), "metadata['training']['lr_schedule']",

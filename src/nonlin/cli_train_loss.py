@@ -1,21 +1,28 @@
-"""``nonlin train --loss NAME[:DELTA]`` and ``--lr-schedule NAME[:P1[:P2]]``: the words.
+"""``nonlin train --loss NAME[:P1[:P2]]`` and ``--lr-schedule NAME[:P1[:P2]]``: the words.
 
 Both options take one word, its parameters after colons (``huber:0.5``,
 ``step:10:0.5``), as ``--class-weight`` takes its pairs in one word. The loss
 names resolve through ``nonlin.registry`` (``mean_absolute_error`` and
-``Huber`` are ``mae`` and ``huber``); each option's value is kept in one
+``Huber`` are ``mae`` and ``huber``; ``focal`` is short for
+``categorical_focal_crossentropy``); each option's value is kept in one
 spelling, its canonical form (trailing parameters at their defaults left out:
-``cosine:0`` is ``cosine``, ``plateau:10:0.1`` is ``plateau``), so that the
-training record and ``--resume`` compare like with like.
+``cosine:0`` is ``cosine``, ``plateau:10:0.1`` is ``plateau``, ``focal:2:1``
+is ``focal``), so that the training record and ``--resume`` compare like with
+like.
 
 A regressor is trained on the standardized target, so the losses offered are
 those that take any real target: ``mse`` (the default), ``mae``,
 ``huber[:DELTA]`` (``DELTA`` in standard deviations of the target, default 1)
 and ``log_cosh``; ``msle``, ``mape`` and ``poisson`` need targets that are
-positive or away from 0, which a standardized target is not. A classifier has
-``cross_entropy`` (the default): nonlin's ``CrossEntropy`` has no label
-smoothing, and its focal loss is binary (one sigmoid output), not the softmax
-output ``nonlin train`` builds.
+positive or away from 0, which a standardized target is not. A classifier
+(softmax over one logit per class) has ``cross_entropy[:SMOOTHING]`` (the
+default; ``SMOOTHING`` in [0, 1) moves the targets towards uniform, ``y (1 -
+s) + s / k``) and ``focal[:GAMMA[:ALPHA]]``, the categorical focal loss
+``ALPHA sum_j (1 - p_j)^GAMMA (-y_j log p_j)``. Its ``ALPHA`` defaults to 1,
+not Keras' 0.25: one ``ALPHA`` for every class (Keras' categorical form; the
+classes are weighed by ``--class-weight``) only scales the loss, which with
+``--optimizer sgd`` divides ``--lr`` by 4 and with ``--l2`` makes the penalty
+4 times as strong; with ``ALPHA`` 1, ``focal:0`` is the cross-entropy.
 """
 
 from __future__ import annotations
@@ -27,9 +34,19 @@ from typing import Any
 from ._quoting import quoted
 
 REGRESSION_LOSSES = ("mse", "mae", "huber", "log_cosh")
-CLASSIFICATION_LOSSES = ("cross_entropy",)
-LOSS_SYNTAX = ("mse, mae, huber[:DELTA] or log_cosh (regression), cross_entropy "
-               "(classification)")
+CLASSIFICATION_LOSSES = ("cross_entropy", "focal")
+LOSS_SYNTAX = ("mse, mae, huber[:DELTA] or log_cosh (regression), cross_entropy[:SMOOTHING] "
+               "or focal[:GAMMA[:ALPHA]] (classification)")
+FOCAL = "categorical_focal_crossentropy"  # the registry's name of the loss focal names
+# name -> its parameters: (what the syntax calls it, the condition on the number, default)
+_LOSSES: dict[str, tuple[tuple[str, str, float], ...]] = {
+    "mse": (), "mae": (), "log_cosh": (),
+    "huber": (("DELTA", "> 0", 1.0),),
+    "cross_entropy": (("SMOOTHING", "in [0, 1)", 0.0),),
+    "focal": (("GAMMA", ">= 0", 2.0), ("ALPHA", "> 0", 1.0)),
+}
+_CONDITIONS = {"> 0": lambda v: v > 0, ">= 0": lambda v: v >= 0,
+               "in [0, 1)": lambda v: 0 <= v < 1}
 SCHEDULE_SYNTAX = ("constant, cosine[:WARMUP], exponential:RATE, step:EVERY[:FACTOR] or "
                    "plateau[:PATIENCE[:FACTOR]]")
 # name -> its parameters: (what the syntax calls it, kind, default; None: required)
@@ -49,7 +66,9 @@ def add_loss_options(group: Any) -> None:
     group.add_argument(
         "--loss", type=loss_spec, metavar="NAME",
         help=f"training loss: {LOSS_SYNTAX}; default mse for a regressor, cross_entropy for "
-        "a classifier; huber:DELTA in standard deviations of the target (default 1)",
+        "a classifier; huber:DELTA in standard deviations of the target (default 1); "
+        "cross_entropy:SMOOTHING smooths the targets by SMOOTHING in [0, 1) (default 0); "
+        "focal: the categorical focal loss, GAMMA (default 2) >= 0, ALPHA (default 1) > 0",
     )
     group.add_argument(
         "--lr-schedule", type=schedule_spec, metavar="NAME",
@@ -63,30 +82,55 @@ def add_loss_options(group: Any) -> None:
 
 def loss_spec(text: str) -> str:
     """``--loss``: a name the registry resolves to a loss offered here, in its canonical
-    spelling (``"Huber:0.50"`` -> ``"huber:0.5"``; ``huber:1``, the default, -> ``"huber"``)."""
-    from . import registry
+    spelling (``"Huber:0.50"`` -> ``"huber:0.5"``; ``focal:2:1``, the defaults, ->
+    ``"focal"``; ``cross_entropy:0`` -> ``"cross_entropy"``)."""
+    name, params = parse_loss(text)
+    defaults = [default for _, _, default in _LOSSES[name]]
+    while params and params[-1] == defaults[len(params) - 1]:
+        params.pop()  # a trailing parameter at its default
+    return ":".join([name, *map(repr, params)])
 
-    name, sep, delta = text.strip().partition(":")
-    try:
-        cls = registry.lookup("loss", name.strip())
-    except ValueError:
-        cls = None
-    offered = {registry.lookup("loss", n): n for n in REGRESSION_LOSSES + CLASSIFICATION_LOSSES}
-    canonical = offered.get(cls) if cls is not None else None
-    if canonical is None:
+
+def parse_loss(text: str) -> tuple[str, list[float]]:
+    """``"focal:3"`` -> ``("focal", [3.0, 1.0])``: the canonical name and every parameter
+    (the defaults filled in); an ``ArgumentTypeError`` saying what was expected."""
+    name_text, *given = text.strip().split(":")
+    name = _loss_name(name_text)
+    if name is None:
         raise argparse.ArgumentTypeError(f"expected one of {LOSS_SYNTAX}, received "
                                          f"{quoted(text)}")
-    if canonical != "huber":
-        if sep:
-            raise argparse.ArgumentTypeError(f"expected {canonical} without a parameter (only "
-                                             f"huber takes one: huber:DELTA), received "
-                                             f"{quoted(text)}")
-        return canonical
-    value = _number(delta) if sep else 1.0
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected huber:DELTA with a number DELTA > 0, "
-                                         f"received {quoted(text)}")
-    return "huber" if value == 1.0 else f"huber:{value!r}"  # 1: the default
+    spec = _LOSSES[name]
+    if given and not spec:
+        raise argparse.ArgumentTypeError(
+            f"expected {name} without a parameter (only huber:DELTA, cross_entropy:SMOOTHING "
+            f"and focal:GAMMA[:ALPHA] take them), received {quoted(text)}")
+    syntax = f"{name}:{spec[0][0] if spec else ''}" + "".join(f"[:{p}]" for p, _, _ in spec[1:])
+    if len(given) > len(spec):
+        raise argparse.ArgumentTypeError(f"expected {syntax}, received {quoted(text)}")
+    params = []
+    for (label, condition, default), value in zip(spec, [*given, *[None] * len(spec)],
+                                                  strict=False):
+        number = default if value is None else _number(value)
+        if not (math.isfinite(number) and _CONDITIONS[condition](number)):
+            raise argparse.ArgumentTypeError(f"expected {syntax} with a number {label} "
+                                             f"{condition}, received {quoted(text)}")
+        params.append(number + 0.0)  # -0.0 as 0.0: one spelling
+    return name, params
+
+
+def _loss_name(text: str) -> str | None:
+    """The canonical name of the offered loss the registry resolves ``text`` to
+    (``focal`` standing for ``categorical_focal_crossentropy``), else None."""
+    from . import registry
+
+    def resolved(name: str) -> Any:
+        return registry.lookup("loss", FOCAL if name.lower() == "focal" else name)
+
+    try:
+        cls = resolved(text.strip())
+    except ValueError:
+        return None
+    return {resolved(name): name for name in _LOSSES}.get(cls)
 
 
 def schedule_spec(text: str) -> str:
@@ -150,6 +194,7 @@ def loss_fits(spec: str | None, task: str) -> str | None:
     name = spec.partition(":")[0]
     if name in valid:
         return None
-    shown = ", ".join("huber[:DELTA]" if n == "huber" else n for n in valid)
+    shown = ", ".join(n + "".join(f"[:{p}" for p, _, _ in _LOSSES[n]) + "]" * len(_LOSSES[n])
+                      for n in valid)
     return (f"--loss {spec} is no loss of a {task} model; expected "
             f"{'one of ' * (len(valid) > 1)}{shown}")

@@ -154,8 +154,9 @@ def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> d
     from .evaluation import evaluate_dataset
     from .metrics import Accuracy
 
-    results = evaluate_dataset(
-        model, loss_for(meta["task"]), Dataset(X, y, None), [Accuracy()], CHUNK_ROWS
+    results = evaluate_dataset(  # the loss trained with (--loss, from the training record)
+        model, loss_for(meta["task"], meta["training"].get("loss")), Dataset(X, y, None),
+        [Accuracy()], CHUNK_ROWS,
     )
     return {"rows": int(X.shape[0]), "loss": results["loss"], "accuracy": results["accuracy"]}
 

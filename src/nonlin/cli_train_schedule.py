@@ -27,18 +27,31 @@ from typing import Any
 
 from ._quoting import quoted, shown_path
 from .cli_common import UsageError
-from .cli_train_loss import loss_fits, parse_schedule
+from .cli_train_loss import FOCAL, loss_fits, parse_loss, parse_schedule
 
 
 def make_loss(task: str, spec: str | None = None) -> Any:
     """The loss ``spec`` names (canonical, from ``--loss`` or the training record), or
-    the task's default: cross-entropy on logits for a classifier, ``mse`` otherwise."""
+    the task's default: cross-entropy on logits for a classifier, ``mse`` otherwise.
+
+    A classifier's losses take its logits (``from_logits=True``, the stable fused form;
+    ``predict``'s softmax is applied after the network): ``cross_entropy`` is
+    ``CrossEntropy``, ``cross_entropy:S`` the ``CategoricalFocalCrossentropy`` with
+    ``gamma=0, alpha=1, label_smoothing=S`` and ``focal:G:A`` the one with ``gamma=G,
+    alpha=A``.
+    """
     from . import registry
 
-    if task == "classification":  # cross_entropy, the one loss offered (loss_fits checks)
-        return registry.loss("cross_entropy", from_logits=True)
-    name, _, delta = (spec or "mse").partition(":")
-    return registry.loss(name, delta=float(delta)) if delta else registry.loss(name)
+    default = "cross_entropy" if task == "classification" else "mse"
+    name, params = parse_loss(spec or default)
+    if name == "focal":
+        return registry.loss(FOCAL, gamma=params[0], alpha=params[1], from_logits=True)
+    if name == "cross_entropy" and params[0]:
+        return registry.loss(FOCAL, gamma=0.0, alpha=1.0, label_smoothing=params[0],
+                             from_logits=True)
+    if name == "cross_entropy":
+        return registry.loss(name, from_logits=True)
+    return registry.loss(name, delta=params[0]) if params else registry.loss(name)
 
 
 def learning_rate(args: argparse.Namespace, n_train: int) -> Any:
