@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shlex
 import warnings
 from pathlib import Path
 from typing import Any
@@ -246,3 +248,34 @@ def test_a_single_target_file_keeps_its_bytes(tmp_path: Path) -> None:
     created = nonlin.load(str(path)).metadata["training"]["created"]
     data = path.read_bytes().replace(created.encode(), b"2000-01-01T00:00:00+00:00")
     assert hashlib.sha256(data).hexdigest() == _SINGLE_SHA256
+
+
+def _loose(lines: list[str]) -> list[str]:
+    """Lines with each number as '#' and runs of spaces as one (as test_docs compares)."""
+    return [" ".join(re.sub(r"\d+(\.\d+)?", "#", line).split()) for line in lines if line.strip()]
+
+
+def test_the_several_targets_example_of_cli_md_prints_what_it_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text[text.index("### Several targets"):text.index("### Losses and learning")]
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S)
+                for line in block.splitlines() if line.startswith("nonlin ")]
+    shown = [block.splitlines() for block in re.findall(r"```text\n(.*?)```", section, re.S)]
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(1)
+    hour, cloud = rng.uniform(0, 24, 200), rng.uniform(0, 1, 200)
+    temp = 12 + 8 * np.sin((hour - 9) / 12 * np.pi) - 4 * cloud + rng.normal(0, 0.5, 200)
+    humidity = 60 + 25 * cloud - 1.5 * (temp - 12) + rng.normal(0, 2, 200)
+    rows = [f"d{i},{hour[i]:.2f},{cloud[i]:.2f},{temp[i]:.1f},{humidity[i]:.1f}"
+            for i in range(200)]
+    Path("weather.csv").write_text("day,hour,cloud,temp,humidity\n" + "\n".join(rows) + "\n")
+    outputs = {}
+    for line in commands:
+        assert cli.main(shlex.split(line)[1:]) == 0, line
+        outputs[shlex.split(line)[1]] = capsys.readouterr().out.splitlines()
+    assert _loose(outputs["train"]) == _loose(shown[0])
+    assert _loose(outputs["evaluate"]) == _loose(shown[1])
+    header = Path("forecast.csv").read_text().splitlines()[0]
+    assert header == "day,prediction_temp,prediction_humidity"

@@ -71,7 +71,8 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--target",
         metavar="COLUMN",
-        help="column with the true labels (default: the column the model was trained on)",
+        help="column with the true labels (default: the column the model was trained on); "
+        "a model of several targets takes as many, t,h",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument(

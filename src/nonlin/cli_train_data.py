@@ -52,7 +52,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         required=True,
         metavar="COLUMN",
         help="column to predict; a name matches a header name exactly, else ignoring "
-        "spaces around both (as for --columns)",
+        "spaces around both (as for --columns); several, y1,y2: a regression with one "
+        "output per column",
     )
     group.add_argument(
         "--task",
