@@ -176,6 +176,11 @@ def test_a_missing_or_text_target_follows_missing(
     _data(tmp_path, cells)
     assert _train(tmp_path, "--target", "y1,y2", "--exclude", "w") == 2
     error_line(capsys, "column 'y2'", "'big'", "multi-output classification is not supported")
+    _data(tmp_path, ["big"] * N)  # a column of text
+    assert _train(tmp_path, "--target", "y1,y2", "--exclude", "w") == 2
+    line = error_line(capsys, "column 'y2' holds text", "'big'",
+                      "multi-output classification is not supported")
+    assert "--categorical" not in line
 
 
 def test_resume_takes_the_targets_over_and_refuses_others(
@@ -279,3 +284,28 @@ def test_the_several_targets_example_of_cli_md_prints_what_it_shows(
     assert _loose(outputs["evaluate"]) == _loose(shown[1])
     header = Path("forecast.csv").read_text().splitlines()[0]
     assert header == "day,prediction_temp,prediction_humidity"
+
+
+def test_weights_and_dropped_rows_follow_the_rows_of_the_targets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fit_calls: list[dict[str, Any]]
+) -> None:
+    """--weight (not a feature without --columns) is shuffled with the rows; a row missing a
+    target is dropped from X, y and the weights alike, in train and in evaluate."""
+    cells = [f"{i}.5" for i in range(N)]
+    cells[3] = "nan"
+    _data(tmp_path, cells)
+    assert _train(tmp_path, "--target", "y1,y2", "--weight", "w", "--missing", "drop") == 0
+    table = np.genfromtxt(tmp_path / "d.csv", delimiter=",", skip_header=1)
+    table = table[~np.isnan(table).any(axis=1)]  # the row with y2 'nan'
+    np.random.default_rng(0).shuffle(table)
+    call = fit_calls[0]
+    assert call["X"].shape == (47, 2)  # 59 rows: 47 for training, 12 for validation
+    np.testing.assert_array_equal(call["sample_weight"], table[:47, 4])
+    data, model = str(tmp_path / "d.csv"), str(tmp_path / "m.safetensors")
+    capsys.readouterr()
+    assert cli.main(["evaluate", model, data, "--json", "--missing", "drop"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_samples"] == N - 1
+    assert cli.main(["evaluate", model, data]) == 2
+    error_line(capsys, "line 5, column 'y2': expected a number, received 'nan'")
+    assert cli.main(["evaluate", model, data, "--target", "y1"]) == 2
+    error_line(capsys, "--target 'y1' names 1 column(s)", "predicts 2 targets ('y1', 'y2')")

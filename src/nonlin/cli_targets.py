@@ -128,7 +128,8 @@ def _features(args: argparse.Namespace, names: list[str], targets: list[str]) ->
     path = args.data
     if args.columns is not None:
         return match_listed(path, names, args.columns, "--columns")
-    left_out = match_listed(path, names, args.exclude or [], "--exclude")
+    left_out = [*match_listed(path, names, args.exclude or [], "--exclude"),
+                *match_listed(path, names, [args.weight] if args.weight else [], "--weight")]
     features = [n for n in names if n and n not in targets and n not in left_out]
     if not features:
         raise UsageError(f"{shown_path(path)}: no feature column is left besides the targets "
@@ -160,10 +161,11 @@ def _target_messages() -> Iterator[None]:
         yield
     except CSVError as exc:
         message = str(exc)
-        at = message.find(" (text:")
-        if at >= 0:
-            message = (message[:at] + f" (several targets make a regression, of numbers: "
-                       f"{NOT_SUPPORTED})")
+        at = min((found for found in (message.find(mark) for mark in (
+            ": text counts as missing", " (text:")) if found >= 0), default=-1)
+        if at >= 0:  # a feature's advice (--categorical, --exclude): not a target's
+            message = (message[:at] + "; several targets make a regression, of numbers: "
+                       f"{NOT_SUPPORTED}")
         raise CSVError(message) from None
 
 
