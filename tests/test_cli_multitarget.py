@@ -309,3 +309,19 @@ def test_weights_and_dropped_rows_follow_the_rows_of_the_targets(
     error_line(capsys, "line 5, column 'y2': expected a number, received 'nan'")
     assert cli.main(["evaluate", model, data, "--target", "y1"]) == 2
     error_line(capsys, "--target 'y1' names 1 column(s)", "predicts 2 targets ('y1', 'y2')")
+
+
+def test_a_column_whose_name_holds_a_comma_is_still_one_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--target "y,z"`` with a header column ``"y,z"``: one target, as before; the list
+    ``a,"y,z"`` quotes it as --columns does."""
+    rows = [f"{i % 7},{i % 5},{(i * 37) % 11 + 0.5},{i * 0.1:.1f}" for i in range(N)]
+    (tmp_path / "d.csv").write_text('a,b,"y,z",t\n' + "\n".join(rows) + "\n")
+    assert _train(tmp_path, "--target", "y,z", "--exclude", "t", "--task", "regression") == 0
+    assert nonlin.load(tmp_path / "m.safetensors").metadata["target"] == "y,z"
+    assert _train(tmp_path, "--target", 't,"y,z"', "--columns", "a,b") == 0
+    assert nonlin.load(tmp_path / "m.safetensors").metadata["targets"] == ["t", "y,z"]
+    capsys.readouterr()
+    assert cli.main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "d.csv")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == 'prediction_t,"prediction_y,z"'
