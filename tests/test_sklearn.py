@@ -36,7 +36,8 @@ def test_defaults_and_parameters_match_sklearn():
     ours, ref = MLPClassifier().get_params(), skl.MLPClassifier().get_params()
     assert {k: ours[k] for k in ref} == ref
     extras = set(ours) - set(ref)
-    assert extras == {"dropout", "batch_norm", "class_weight", "dtype", "callbacks"}
+    assert extras == {"dropout", "batch_norm", "class_weight", "dtype", "callbacks", "loss"}
+    assert ours["loss"] == skl.MLPClassifier().loss == "log_loss"  # its attribute there
     ours_r, ref_r = MLPRegressor().get_params(), skl.MLPRegressor().get_params()
     assert {k: ours_r[k] for k in ref_r} == ref_r
 

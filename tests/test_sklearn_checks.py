@@ -19,6 +19,9 @@ ESTIMATORS = [
     MLPRegressor(loss=nonlin.Huber(delta=2.0), max_iter=100),
     MLPClassifier(solver="sgd", learning_rate=CosineDecay(0.01, 1000, warmup_steps=10),
                   max_iter=100, random_state=0),
+    # a focal loss with label smoothing (binary and multiclass targets: no multilabel tag)
+    MLPClassifier(loss=nonlin.CategoricalFocalCrossentropy(gamma=2.0, label_smoothing=0.1),
+                  max_iter=100),
 ]
 
 

@@ -160,13 +160,15 @@ def test_a_sparse_regression_target_is_densified_as_x_is(solver, columns):
 
 
 # -- 6. loss, and the losses as NumPy floats -------------------------------------------------
-def test_the_classifier_has_sklearns_loss_attribute_which_is_no_parameter():
+def test_the_classifier_has_sklearns_loss_value_as_its_loss_parameters_default():
+    # scikit-learn's loss is an attribute; nonlin's a parameter (session 19: a nonlin
+    # classification Loss), whose default is that attribute's value
     ours, ref = nls.MLPClassifier(), skl.MLPClassifier()
     assert ours.loss == ref.loss == "log_loss"
-    assert "loss" not in ours.get_params() and "loss" not in ref.get_params()
-    for est in (ours, ref):
-        with pytest.raises(ValueError, match="Invalid parameter 'loss'"):
-            est.set_params(loss="log_loss")
+    assert ours.get_params()["loss"] == "log_loss" and "loss" not in ref.get_params()
+    assert ours.set_params(loss="log_loss").loss == "log_loss"
+    with pytest.raises(ValueError, match="Invalid parameter 'loss'"):
+        ref.set_params(loss="log_loss")
 
 
 def loss_types(est):

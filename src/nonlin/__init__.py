@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
     from .losses_extra import (
         BinaryFocalCrossentropy,
+        CategoricalFocalCrossentropy,
         CosineSimilarity,
         MeanAbsolutePercentageError,
         MeanSquaredLogarithmicError,
@@ -70,7 +71,8 @@ _DEFERRED = {
     "io": ("ModelFileError", "load", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
                "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson", "Hinge", "SquaredHinge",
-               "CategoricalHinge", "BinaryFocalCrossentropy", "MeanSquaredLogarithmicError",
+               "CategoricalHinge", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+               "MeanSquaredLogarithmicError",
                "MeanAbsolutePercentageError", "CosineSimilarity"),
     "optimizers": ("SGD", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
                    "RMSprop", "Adadelta", "Lion"),
@@ -136,6 +138,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "BinaryCrossEntropy",
     "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy",
     "CrossEntropy",
     "Dense",
     "GELU",

@@ -3,9 +3,11 @@
 ``--categorical``, ``--columns``, ``--exclude``, ``--keep`` and ``--class-weight`` take
 lists split on commas. A name holding a comma is written in double quotes, as a CSV file
 writes such a cell (RFC 4180, the data file's own rule): ``"zip, code",city`` is the two
-names ``zip, code`` and ``city``, and ``""`` inside the quotes is one literal quote. A
-quote elsewhere in a name is a plain character (``a"b``), as in an unquoted cell of the
-data file. A list without any quote is split exactly as before: on every comma.
+names ``zip, code`` and ``city``, and ``""`` inside the quotes is one literal quote.
+Spaces and tabs before the opening quote are ignored, as the spaces before a name are when
+it is matched (``city, "zip, code"``). A quote elsewhere in a name is a plain character
+(``a"b``), as in an unquoted cell of the data file. A list without any quote is split
+exactly as before: on every comma.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ _QUOTING = 'a name holding a comma is written "zip, code", with "" for a quote i
 
 def split_items(text: str, *, tails: bool = False) -> list[tuple[str, str | None]]:
     """The comma-separated items of ``text``: ``(name, None)`` for an unquoted item (taken
-    as written), ``(name, tail)`` for a quoted one, ``tail`` being the text after its
-    closing quote up to the next comma (``=2`` in ``"a,b"=2``): with ``tails`` False it
-    must be empty.
+    as written), ``(name, tail)`` for a quoted one (spaces and tabs before its opening
+    quote ignored), ``tail`` being the text after its closing quote up to the next comma
+    (``=2`` in ``"a,b"=2``): with ``tails`` False it must be empty.
 
     Raises
     ------
@@ -34,8 +36,9 @@ def split_items(text: str, *, tails: bool = False) -> list[tuple[str, str | None
     items: list[tuple[str, str | None]] = []
     at = 0
     while True:
-        if text.startswith('"', at):
-            name, at = _quoted(text, at)
+        opening = len(text) - len(text[at:].lstrip(" \t"))  # spaces before a quote: as a name's
+        if text.startswith('"', opening):
+            name, at = _quoted(text, opening)
             end = _comma(text, at)
             tail = text[at:end]
             if tail and not tails:
@@ -53,8 +56,8 @@ def split_items(text: str, *, tails: bool = False) -> list[tuple[str, str | None
 
 def list_item(name: str) -> str:
     """``name`` as an item of such a list: in quotes (``""`` for a quote inside) when it
-    holds a comma or starts with a quote, else as it is."""
-    if "," in name or name.startswith('"'):
+    holds a comma or starts with a quote (after spaces), else as it is."""
+    if "," in name or name.lstrip(" \t").startswith('"'):
         return '"' + name.replace('"', '""') + '"'
     return name
 

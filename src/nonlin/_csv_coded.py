@@ -8,8 +8,9 @@ numeric parsers skip these columns as they skip a target of labels (``_Plan.nume
 the strict parser codes their cells row by row (``_csv_strict``), and a block that a fast
 path read is coded here at once (:func:`coded_block`): each column's distinct cells are
 found with ``np.unique`` and given to the coder in the order they first appear in the
-file (by line, then column), so that a coder that learns its categories, or names the
-first unknown one, sees them as a pass row by row would.
+file (by line, then column as read: ``plan.coders`` follows ``plan.features``), so that a
+coder that learns its categories, or names the first unknown one, sees them as a pass row
+by row would.
 """
 
 from __future__ import annotations

@@ -99,7 +99,8 @@ class _Plan:
     missing: str
     dtype: np.dtype
     labels: bool  # read the target as text
-    # feature columns read as categories (``_csv_coded``): each one's coder, by file position
+    # feature columns read as categories (``_csv_coded``): each one's coder, by file position,
+    # in the order of ``features``
     coders: Mapping[int, Coder] = field(default_factory=dict)
 
     @cached_property
@@ -230,4 +231,5 @@ def _make_plan(
     if not set(coded) <= set(features):
         raise ValueError("Expected categorical columns among the feature columns. Received: "
                          f"{quoted_list([names[j] for j in coded if j not in features])}")
+    coded = {j: coded[j] for j in features if j in coded}  # in the order cells are read
     return _Plan(source, tuple(names), features, target_at, missing, dtype, labels, coded)

@@ -93,11 +93,11 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             f"expected {len(plan.names)} cells (one per header column), "
             f"received {len(row)}: [{quoted_list(row, 8)}]",
         )
-    codes = {column: _code(coder, row[column], line) for column, coder in plan.coders.items()}
     values = []
-    for column in plan.features:
-        if column in codes:  # a category's code, None if missing
-            value = codes[column]
+    for column in plan.features:  # in order: the first bad cell of the row is named
+        coder = plan.coders.get(column)
+        if coder is not None:  # a category's code, None if missing
+            value = _code(coder, row[column], line)
         else:
             value = _number(row[column], plan.dtype)
             if value is None:  # not a number: a boolean, or missing
@@ -105,7 +105,7 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
         if value is None and plan.missing == "error":
             cell = row[column]
             raise plan.fail(line, column, f"expected a category, received {quoted(cell)}"
-                            f"{_MISSING_HINT}" if column in codes
+                            f"{_MISSING_HINT}" if coder is not None
                             else _why(cell, plan.dtype) + _hint(cell))
         values.append(math.nan if value is None else value)
     if plan.target is not None:

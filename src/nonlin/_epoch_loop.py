@@ -25,7 +25,7 @@ from ._step_snapshot import StepSnapshot
 from .callbacks import History
 from .core import Sequential, const
 from .data import Dataset, permutation
-from .evaluation import evaluate_dataset, penalty
+from .evaluation import evaluate_dataset, penalty, penalty_overflow
 from .exceptions import DivergenceError, NonFiniteUpdate
 from .losses import Loss
 from .metrics import Metric, streamed_update
@@ -250,16 +250,19 @@ class _Loop(EpochLogs):
         # the streaming metrics already counted the refused batch: no mid-epoch record
         # (a checkpoint saved now restarts this epoch, as after a torn step)
         self.model._epoch_in_progress = None
-        if (getattr(self.optimizer, "iterations", None) == self.start_steps
-                and not what.startswith("A gradient")):  # the data, not the learning rate
-            if self.has_penalty and math.isfinite(self.data_loss) and not math.isfinite(
-                    penalty(self.model)):  # the data's loss is finite: the l2 term is not
-                raise DivergenceError(
-                    f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: "
-                    "the L2 penalty l2 * sum(W**2) of the weights fit started from overflows "
-                    f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
-                    "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
-                    epoch=epoch, batch=batch)
+        first = getattr(self.optimizer, "iterations", None) == self.start_steps
+        term = (penalty_overflow(self.model) if first and self.has_penalty
+                and math.isfinite(self.data_loss) else None)  # the data's loss is finite
+        if term is not None:  # the l2 term is not: its value, or its gradient (no lr helps)
+            raise DivergenceError(
+                f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: "
+                + ("the L2 penalty l2 * sum(W**2)" if term == "penalty" else
+                   f"the L2 penalty's gradient 2 * l2 * W (in {self.model.dtype})")
+                + " of the weights fit started from overflows "
+                f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
+                "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
+                epoch=epoch, batch=batch)
+        if first and not what.startswith("A gradient"):  # the data, not the learning rate
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
                 "data (X or y), or the weights fit started from, overflow (no step was taken, "

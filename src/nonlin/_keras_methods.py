@@ -34,6 +34,13 @@ def check_layer(layer: Any, where: str) -> None:
                         f"Received: {where}={quoted(layer)}{hint}")
 
 
+def check_layers(layers: Iterable[Any]) -> None:
+    """``check_layer`` on each of ``layers``: ``model.layers``, which an edit by hand may
+    have given a non-layer (``build``, ``summary`` and ``get_config`` name it)."""
+    for i, layer in enumerate(layers):
+        check_layer(layer, f"layers[{i}]")
+
+
 class KerasMethods:
     """``add``/``pop``, ``compile``, ``evaluate`` and the ``*_on_batch`` methods of a
     ``Sequential``."""

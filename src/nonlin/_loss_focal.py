@@ -1,4 +1,4 @@
-"""Binary focal cross-entropy's math: per-sample losses and unreduced gradients.
+"""Focal cross-entropies' math: per-sample losses and unreduced gradients.
 
 ``FocalMath`` holds the ``_sample_losses`` and ``_grad_terms`` of
 ``nonlin.losses_extra.BinaryFocalCrossentropy``, which adds the constructor, the target
@@ -25,13 +25,26 @@ From logits, ``b = max(z, 0) - z y + log1p(exp(-|z|))``, and ``p`` and ``1 - p``
 come from ``exp(-|z|)`` without cancellation, so ``q`` keeps its relative accuracy for any
 ``z``. ``p (1 - p) / q <= 1`` (``q`` is at least ``min(p, 1 - p)``); its ``q`` is floored
 at the smallest normal float, so that ``0 / 0`` (``q = p (1 - p) = 0``) gives 0.
+
+``CategoricalFocalMath`` is ``nonlin.losses_extra.CategoricalFocalCrossentropy``'s, one
+softmax over the classes: with ``y`` the (smoothed) target row, ``q_j = 1 - p_j``::
+
+    L = alpha sum_j y_j q_j^gamma (-log p_j)
+    dL/dp_j = alpha y_j q_j^gamma [gamma log p_j / q_j - 1 / p_j]       from probabilities
+    dL/dz_k = alpha (c_k - p_k sum_j c_j),  c_j = -y_j q_j^gamma (1 - gamma p_j r_j)
+                                                                        from logits z
+
+with ``r_j = log(p_j) / q_j`` (``-1`` in the limit ``q_j = 0``). From logits ``log p`` is
+``log_softmax(z)`` and ``q = -expm1(log p)``, accurate where ``p`` is near 1; from
+probabilities ``p`` is clipped to ``[eps, 1 - eps]`` first, in the value as Keras clips it
+and in the gradient (the same formula outside the clip range, as ``BinaryCrossEntropy``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._loss_math import EPS
+from ._loss_math import EPS, log_softmax, put_labels
 from ._scratch import like, rows
 from .core import const
 
@@ -125,3 +138,68 @@ class FocalMath:
         np.multiply(np.subtract(one, y, out=other), p, out=other)  # (1 - y) p
         np.multiply(y, s, out=q)
         return b, np.add(q, other, out=q), p, s
+
+
+class CategoricalFocalMath:
+    """``L_i = alpha sum_j y_ij q_ij^gamma (-log p_ij)`` and its gradient, from probabilities
+    or (``from_logits``) logits ``z`` with ``p = softmax(z)``; ``y_true`` integer labels
+    (n_samples,) or rows (n_samples, n_classes)."""
+
+    from_logits: bool
+    alpha: float
+    gamma: float
+    label_smoothing: float
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y = self._rows(y_true, y_pred)
+        log_p, _, q = self._parts(y_pred)
+        focal = np.power(q, const(self.gamma, q.dtype), out=q)
+        terms = np.multiply(np.multiply(y, focal, out=focal), log_p, out=focal)
+        losses = np.add.reduce(terms, 1, out=rows("losses", terms))
+        return np.multiply(losses, const(-self.alpha, losses.dtype), out=losses)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        dt, y = y_pred.dtype, self._rows(y_true, y_pred)
+        log_p, p, q = self._parts(y_pred)
+        gamma = const(self.gamma, dt)
+        if not self.from_logits:  # alpha y q^gamma (gamma log p / q - 1 / p), p clipped
+            np.divide(np.multiply(log_p, gamma, out=log_p), q, out=out)
+            np.subtract(out, np.reciprocal(p, out=like("inverse", p)), out=out)
+            np.multiply(out, np.power(q, gamma, out=q), out=out)
+            return np.multiply(out, np.multiply(y, const(self.alpha, dt), out=q), out=out)
+        r = np.divide(log_p, q, out=like("ratio", q), where=q > 0)
+        r[q <= 0] = -1.0  # log(p) / (1 - p) as p -> 1
+        c = np.multiply(np.multiply(r, p, out=r), gamma, out=r)
+        np.subtract(const(1.0, dt), c, out=c)  # 1 - gamma p r
+        np.multiply(c, np.power(q, gamma, out=q), out=c)
+        np.multiply(c, y, out=c)  # -c_j
+        total = np.add.reduce(c, 1, out=rows("total", c))
+        np.subtract(np.multiply(p, total[:, None], out=out), c, out=out)  # c_k - p_k sum_j c_j
+        return np.multiply(out, const(self.alpha, dt), out=out)
+
+    def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """Target rows: one-hot for integer labels, smoothed ``y (1 - s) + s / k``."""
+        dt, k = y_pred.dtype, y_pred.shape[1]
+        y = y_true
+        if y_true.ndim == 1:
+            y = like("one_hot", y_pred)
+            y.fill(0)
+            put_labels(y, y_true, True)
+        if not self.label_smoothing:
+            return y
+        s = self.label_smoothing
+        smoothed = np.multiply(y, const(1.0 - s, dt), out=like("smoothed", y_pred))
+        return np.add(smoothed, const(s / k, dt), out=smoothed)
+
+    def _parts(self, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(log p, p, 1 - p)``: of ``softmax(z)`` from logits, else of ``p`` clipped."""
+        dt = y_pred.dtype
+        if self.from_logits:
+            log_p = log_softmax(y_pred)  # its buffer "log_p"
+            p = np.exp(log_p, out=like("p", y_pred))
+            q = np.negative(np.expm1(log_p, out=like("q", y_pred)), out=like("q", y_pred))
+            return log_p, p, q
+        eps = EPS.get(dt, 1e-15)
+        p = np.clip(y_pred, const(eps, dt), const(1 - eps, dt), out=like("p", y_pred))
+        q = np.subtract(const(1.0, dt), p, out=like("q", y_pred))
+        return np.log(p, out=like("log_p_c", y_pred)), p, q

@@ -236,8 +236,11 @@ class ModelState:
     def get_config(self) -> dict[str, Any]:
         """The architecture as JSON-able data (layer class names and configs); a frozen
         layer's config has ``"trainable": False``, as Keras records it; ``"name"`` when given."""
+        from ._keras_methods import check_layers
         from ._layer_names import name_config, with_given_name
         from ._trainable import is_trainable
+
+        check_layers(self.layers)  # model.layers edited by hand: a non-layer named
 
         return {
             "layers": [

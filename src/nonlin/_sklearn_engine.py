@@ -15,6 +15,7 @@ from typing import Any, cast
 import numpy as np
 
 from . import _sklearn_structure, initializers, registry
+from ._sklearn_class_loss import training_loss
 from ._sklearn_extras import NONLIN_LOSS, continue_count
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
@@ -139,8 +140,9 @@ def output(est: Any, z: np.ndarray) -> np.ndarray:
 
 def batch_objective(est: Any) -> BatchObjective:
     """The objective of ``est``'s fit: its kind, ``alpha``, weights and (kind
-    ``"nonlin_loss"``) its ``loss`` object, which the objective copies."""
-    loss = est.loss if est._objective_kind == NONLIN_LOSS else None
+    ``"nonlin_loss"``) its ``loss`` object (``_sklearn_class_loss.training_loss``), which
+    the objective copies."""
+    loss = training_loss(est) if est._objective_kind == NONLIN_LOSS else None
     return BatchObjective(est._objective_kind, est.alpha, est._coef_params, loss)
 
 

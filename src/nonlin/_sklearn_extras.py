@@ -7,6 +7,7 @@
   loss's per-sample ``l_i`` (its own ``reduction`` is not used), on an identity output.
   The fit works on a deep copy (``fit_copy``): the given object stays as it was.
   Classification losses and ``Poisson`` (which needs positive rates) are refused.
+* ``MLPClassifier(loss=<Loss>)``: a classification loss, ``_sklearn_class_loss``.
 * ``learning_rate=<Schedule>`` (``nonlin.schedules``): the rate of each SGD or Adam step,
   evaluated at the optimizer's step count, as nonlin's optimizers evaluate it;
   ``learning_rate_init`` is then not used. A warm start continues the count
@@ -32,7 +33,7 @@ from .schedules import Schedule
 
 NONLIN_LOSS = "nonlin_loss"  # the objective kind of a Loss object (``_objective_kind``)
 OBJECT_PARAMS = ("loss", "learning_rate")
-_TAKES = {"loss": "a nonlin regression Loss (nonlin.registry.LOSSES)",
+_TAKES = {"loss": "a nonlin Loss (nonlin.registry.LOSSES)",
           "learning_rate": "a schedule of nonlin.schedules.SCHEDULES"}
 
 
@@ -43,26 +44,36 @@ def objective_kind(loss: Any) -> str:
 
 def fit_copy(loss: Loss) -> Loss:
     """A deep copy of ``loss`` summing over a batch (``reduction="sum"``), for
-    ``BatchObjective``; ``loss`` itself is left as it was."""
+    ``BatchObjective``; ``loss`` itself is left as it was. The classifier's cross-entropies
+    take its raw outputs: ``from_logits=True`` (``_sklearn_class_loss``)."""
+    from ._sklearn_class_loss import TwoClasses
+    from .losses import BinaryCrossEntropy, CrossEntropy
+
     inner = copy.deepcopy(loss)
     inner.reduction = "sum"
+    if isinstance(inner, CrossEntropy | BinaryCrossEntropy | TwoClasses):
+        inner.from_logits = True
     return inner
 
 
-def check_loss(loss: Any) -> None:
+def check_loss(loss: Any, classifier: bool = False) -> None:
     """Refuse a ``Loss`` the regressor cannot train with: a classification loss (its
     targets are labels or probabilities, its output a softmax or sigmoid) or ``Poisson``
-    (rates > 0: ``loss="poisson"`` gives the ``exp`` output it needs).
+    (rates > 0: ``loss="poisson"`` gives the ``exp`` output it needs); for the
+    ``classifier``, ``_sklearn_class_loss.check_classifier_loss``'s refusals.
 
     Raises
     ------
     ValueError
         Naming ``loss`` and what to use instead.
     """
+    from ._sklearn_class_loss import check_classifier_loss
     from .losses import BinaryCrossEntropy, CrossEntropy
     from .losses_margin import _MarginLoss
     from .losses_more import KLDivergence, Poisson
 
+    if classifier:
+        return check_classifier_loss(loss)
     if isinstance(loss, Poisson):
         why = "it takes rates > 0, and the regressor's output is linear; use loss='poisson'"
     elif isinstance(loss, CrossEntropy | BinaryCrossEntropy | _MarginLoss | KLDivergence):
@@ -112,9 +123,10 @@ def encode(name: str, value: Any, left_out: dict[str, str]) -> Any:
     return entry
 
 
-def decode(name: str, value: dict[str, Any]) -> Any:
+def decode(name: str, value: dict[str, Any], classifier: bool = False) -> Any:
     """``encode``'s object back (through nonlin's allowlists; a ``left_out`` entry gives
-    ``None``). Raises ``ValueError`` (or ``TypeError``) for anything else."""
+    ``None``), a ``loss`` the estimator (the ``classifier`` or the regressor) trains with.
+    Raises ``ValueError`` (or ``TypeError``) for anything else."""
     from . import registry
     from .schedules import schedule_from_config
 
@@ -126,10 +138,11 @@ def decode(name: str, value: dict[str, Any]) -> Any:
             raise ValueError(f"a loss of nonlin.registry.LOSSES. Received {quoted(value, 80)}")
         loss = cls(**value["config"])
         try:
-            check_loss(loss)
+            check_loss(loss, classifier)
         except ValueError:
-            raise ValueError("a regression loss, which MLPRegressor trains with (not a "
-                             "classification loss, nor Poisson)") from None
+            raise ValueError("a classification loss, which MLPClassifier trains with" if
+                             classifier else "a regression loss, which MLPRegressor trains "
+                             "with (not a classification loss, nor Poisson)") from None
         return loss
     if name == "learning_rate" and set(value) == {"class_name", "config"} and isinstance(
             value["config"], dict):

@@ -60,11 +60,12 @@ def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any
     """A new ``cls`` with the parameters ``params`` (``training.params``), each checked;
     ``text``: the classes are text (``text_labels``), and so are ``class_weight``'s keys."""
     names = set(cls._get_param_names()) - {"callbacks"}
-    _fields(params, names, names, _PARAMS, path)
+    classifier = hasattr(cls, "predict_proba")  # its loss: "log_loss" in files without it
+    _fields(params, names, names - ({"loss"} if classifier else set()), _PARAMS, path)
     decoded, left_out = {}, {}
     for name, value in params.items():
         try:
-            decoded[name] = _decode_param(name, value, text)
+            decoded[name] = _decode_param(name, value, text, classifier)
         except (TypeError, ValueError, KeyError) as exc:
             raise _refuse(path, f"{_PARAMS}.{name}", value, clipped(str(exc), 200)) from None
         if decoded[name] is None and isinstance(value, dict):  # left out: None once checked
@@ -86,7 +87,7 @@ def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any
     return est
 
 
-def _decode_param(name: str, value: Any, text: bool) -> Any:
+def _decode_param(name: str, value: Any, text: bool, classifier: bool = False) -> Any:
     """One parameter as ``encode_params`` wrote it (the constraints are checked later)."""
     if name == "hidden_layer_sizes":
         wrapped = isinstance(value, dict) and set(value) == {"list"}
@@ -99,7 +100,7 @@ def _decode_param(name: str, value: Any, text: bool) -> Any:
             raise ValueError("an int, a list of positive ints or {'list': [...]}")
         return list(sizes) if wrapped else tuple(sizes)
     if name in extras.OBJECT_PARAMS and isinstance(value, dict):
-        return extras.decode(name, value)
+        return extras.decode(name, value, classifier)
     if name == "dtype" and isinstance(value, dict):
         return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):

@@ -206,7 +206,8 @@ def load_estimator(path: Any, estimators: dict, binarizer: Any) -> Any:
     fitted = filecheck.fitted(est, training.get("fitted"), source)
     restore_fitted(est, fitted)
     if "classes" in fitted:
-        est.classes_, est._label_binarizer = labelcheck.labels(fitted, binarizer, source)
+        est.classes_, est._label_binarizer = labelcheck.labels(fitted, binarizer, source,
+                                                               est.loss)
     labelcheck.multilabel(metadata, fitted, source)
     _restore_network(est, model, header, arrays, source)
     if "feature_names" in metadata:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
+from ._sklearn_class_loss import classifier_kind
 from ._sklearn_filecheck import _FITTED, _NONFINITE, _refuse, _unnumber
 
 _LABEL_KINDS = "biufUO"  # the dtypes classes_ may have: bool, integers, floats, str, object
@@ -45,9 +46,11 @@ def text_labels(record: Any) -> bool:
         return False
 
 
-def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarray, Any]:
+def labels(fitted: dict[str, Any], binarizer: Any, path: str,
+           loss: Any = "log_loss") -> tuple[np.ndarray, Any]:
     """A classifier's ``classes_`` and fitted ``LabelBinarizer``, checked against
-    ``y_type``, ``objective``, ``out_activation_`` and ``n_outputs_``."""
+    ``y_type``, ``out_activation_``, ``n_outputs_`` and ``objective`` (the kind of the
+    file's ``loss`` parameter on ``y_type``: ``_sklearn_class_loss.classifier_kind``)."""
     classes, y_type = fitted["classes"], fitted["y_type"]
     if not isinstance(classes, list) or not classes or not all(
         isinstance(c, str | int | float) for c in classes
@@ -66,8 +69,13 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str) -> tuple[np.ndarra
         if lb is None:
             raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
                           f"a dtype of labels of y_type {y_type!r}")
+    try:
+        objective = classifier_kind(loss, y_type)
+    except ValueError:
+        raise _refuse(path, f"{_FITTED}.y_type", y_type, "a target type the file's loss "
+                      f"{quoted(loss, 80)} fits") from None
     expected = {
-        "objective": "log_loss" if y_type == "multiclass" else "binary_log_loss",
+        "objective": objective,
         "out_activation_": "softmax" if y_type == "multiclass" else "logistic",
         "n_outputs_": 1 if y_type == "binary" else len(values),
     }

@@ -201,8 +201,9 @@ def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any,
     ``sample_weight`` and, for a warm start or ``partial_fit``, the fitted weights' dtype
     ``network``: its log losses take integer label indicators (float64); its regression
     losses compute in the promotion of these dtypes (float32 data on a new network or a
-    float32 one: float32; on float64 weights, which ``X @ W`` promotes: float64)."""
-    if est._objective_kind in ("log_loss", "binary_log_loss"):
+    float32 one: float32; on float64 weights, which ``X @ W`` promotes: float64). The
+    classifier's are float64 with any ``loss``, as its log loss's."""
+    if est._objective_kind in ("log_loss", "binary_log_loss") or "_label_binarizer" in vars(est):
         return np.float64
     dtypes = [d for d in (network, getattr(sample_weight, "dtype", None)) if d is not None]
     return np.result_type(X.dtype, Y.dtype, *dtypes).type

@@ -31,14 +31,17 @@ def _layer_count(layer: Any) -> int:
             + sum(value.size for value in layer_state(layer).values()))
 
 
-def table(model: Any) -> list[str]:
+def table(model: Any, show: Callable[[str], str] = str) -> list[str]:
     """The lines of the summary: a row per layer, ``name (ClassName)`` as Keras shows it,
-    then the counts (``Not built``)."""
+    each name as ``show`` writes it (``info``: escaped), then the counts (``Not built``)."""
+    from ._keras_methods import check_layers
+
+    check_layers(model.layers)  # edited by hand: a non-layer named
     rows = [("Layer (type)", "Output", "Params")]
     width: Any = model.n_features_in
     for layer, name in zip(model.layers, assign_names(model.layers), strict=True):
         width = getattr(layer, "units", width)
-        rows.append((f"{name} ({type(layer).__name__})", f"(None, {width})",
+        rows.append((f"{show(name)} ({type(layer).__name__})", f"(None, {width})",
                      f"{_layer_count(layer):,}"))
     cols = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
@@ -50,10 +53,10 @@ def table(model: Any) -> list[str]:
             f"Trainable params: {trainable:,}", f"Non-trainable params: {total - trainable:,}"]
 
 
-def header(model: Any) -> str:
+def header(model: Any, show: Callable[[str], str] = str) -> str:
     """The summary's first line, as Keras 3 prints it: ``Model: "sequential"`` (the
-    model's ``name``, the given one or ``"sequential"``)."""
-    return f'Model: "{model.name}"'
+    model's ``name``, the given one or ``"sequential"``, as ``show`` writes it)."""
+    return f'Model: "{show(model.name)}"'
 
 
 def shown(model: Any, print_fn: Callable[[str], Any] | None) -> str | None:

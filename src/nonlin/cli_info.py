@@ -83,9 +83,13 @@ def run_info(args: argparse.Namespace) -> int:
 def _summary_lines(model: Any) -> list[str]:
     """``model.summary()``'s lines; its ``Model: "sequential"`` line only for a model saved
     with a name of its own (the file's path heads the output already, and a file of
-    ``nonlin train`` shows the table it did before summaries had that line)."""
-    lines = model.summary().split("\n")
-    return lines if "name" in model.get_config() else lines[1:]
+    ``nonlin train`` shows the table it did before summaries had that line). Names are
+    escaped (``printable``): a line break in one stays on its line."""
+    from ._quoting import printable
+    from ._summary import header, table
+
+    lines = table(model, printable)
+    return [header(model, printable), *lines] if "name" in model.get_config() else lines
 
 
 def _load_for_info(path: str) -> Any:

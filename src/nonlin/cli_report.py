@@ -80,18 +80,21 @@ def regression_report(y_true: np.ndarray, y_pred: np.ndarray,
 
     The sums run in units of a power of two near the largest finite value
     (exact: the same numbers as without), so targets up to float64's range do
-    not overflow the squares; weights are scaled to at most 1. A prediction beyond
+    not overflow the squares; weights are scaled to at most 1, and a row of weight 0
+    counts as absent (its values in no sum, the unit either). A prediction beyond
     float64's range (inf) makes RMSE and MAE inf and R^2 None.
     """
     y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
-    finite = y_pred[np.isfinite(y_pred)]
-    largest = max(1.0, float(np.abs(y_true).max(initial=0.0)), float(np.abs(finite).max(initial=0)))
+    present = y_true if weights is None else y_true[weights > 0]  # weight 0: as absent
+    predicted = y_pred if weights is None else y_pred[weights > 0]
+    finite = predicted[np.isfinite(predicted)]
+    largest = max(1.0, float(np.abs(present).max(initial=0.0)),
+                  float(np.abs(finite).max(initial=0)))
     unit = float(np.exp2(np.floor(np.log2(largest))))
     with np.errstate(over="ignore", invalid="ignore"):
         residual = y_true / unit - y_pred / unit
         ss_res, ss_tot, total, mae = _sums(residual, y_true / unit, weights)
-        present = y_true if weights is None else y_true[weights > 0]  # weight 0: as absent
         # undefined for a constant target, decided exactly: a mean that rounds (0.1) leaves
         # ss_tot a residue such as 1e-33, not 0
         constant = present.size == 0 or present.min() == present.max()
@@ -109,12 +112,15 @@ def _sums(residual: np.ndarray, centred: np.ndarray,
           weights: np.ndarray | None) -> tuple[float, float, float, float]:
     """``SS_res``, ``SS_tot``, the rows' total weight and the mean absolute residual, each
     row weighted by ``weights`` (n_samples,) scaled to at most 1, if given; ``centred``
-    (the targets, n_samples) is centred in place."""
+    (the targets, n_samples) is centred in place. A row of weight 0 is absent: its values
+    (an inf prediction, a target beyond the unit) are set to 0 here, in place, not 0 * inf."""
     if weights is None:
         centred -= centred.mean()
         return (float(residual @ residual), float(centred @ centred), float(residual.size),
                 float(np.abs(residual).mean()))
     p = weights / weights.max()
+    absent = weights == 0
+    residual[absent], centred[absent] = 0.0, 0.0
     total = float(p.sum())
     centred -= (p @ centred) / total
     return (float((p * residual) @ residual), float((p * centred) @ centred), total,

@@ -13,12 +13,14 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from ._compressed import open_text
+from ._compressed import open_data, open_text
 from ._quoting import quoted, shown_path
 from .cli_categorical import read_training_table
 from .cli_common import UsageError
@@ -95,8 +97,9 @@ def weights_apart(path: str, table: Any, weight: str,
 def weight_values(path: str, weight: str, dtype: Any) -> np.ndarray | None:
     """The cells of column ``weight`` of ``path``, float64 (n_rows_in_file,), NaN where
     missing; None if the column cannot be read alone (the full read says why). A weight
-    beyond the range of ``dtype`` (the model's: ``3.4e38`` for float32) is refused,
-    naming its line and value: read in ``dtype`` it would count as missing."""
+    beyond the range of ``dtype`` (the model's: ``3.4e38`` for float32), or of float64
+    (``1e309``), is refused, naming its line and value: read in ``dtype`` it would count
+    as missing."""
     try:
         values = read_table(path, target=None, columns=[weight], missing="mean",
                             impute=False, dtype=np.float64, columns_option="--weight").X[:, 0]
@@ -104,10 +107,11 @@ def weight_values(path: str, weight: str, dtype: Any) -> np.ndarray | None:
         return None
     with np.errstate(over="ignore"):
         over = np.isfinite(values) & ~np.isfinite(values.astype(dtype))
-    if np.any(over):
-        index = int(np.argmax(over))
+    index = int(np.argmax(over)) if np.any(over) else values.size
+    beyond = _beyond_float64(path, weight, np.isnan(values[:index]))  # 1e309: read as missing
+    if beyond is not None or index < values.size:
+        index, found = (beyond[0], beyond[1:]) if beyond else (index, _cell(path, weight, index))
         largest = np.finfo(dtype).max
-        found = _cell(path, weight, index)
         at = (f"line {found[0]}" if found else f"data row {index + 1}")
         raise UsageError(
             f"{shown_path(path)}, {at}, column {quoted(weight)}: expected a weight within "
@@ -115,6 +119,56 @@ def weight_values(path: str, weight: str, dtype: Any) -> np.ndarray | None:
             f"{quoted(found[1] if found else f'{values[index]:g}')} (--weight; scale the "
             "column down)")
     return values
+
+
+_HUGE = re.compile(rb"[eE]\+?0*[1-9][0-9]{2}|[0-9]{309}")  # in a number beyond float64
+
+
+def _beyond_float64(path: str, column: str,
+                    missing: np.ndarray) -> tuple[int, int, str] | None:
+    """The first data row of ``missing`` ((n,) bool: the cells read as missing) whose cell
+    is a number beyond float64 (``1e309``, which the reader reads as missing, as ``inf``),
+    with its line and text; None if none. The file is read once more (``csv``) only when
+    a cell is missing and the file holds a 3-digit exponent or 309 digits in a row."""
+    if not np.any(missing) or not _holds(data_file(path), _HUGE):
+        return None
+    rows = set(np.flatnonzero(missing).tolist())
+    try:
+        with open_text(data_file(path), path) as handle:  # a compressed file's text too
+            reader = csv.reader(handle)
+            position = next(reader, []).index(column)
+            line, index = reader.line_num + 1, 0
+            for row in reader:
+                if row:
+                    text = row[position].strip(" \t") if len(row) > position else ""
+                    if index in rows and _overflows(text):
+                        return index, line, text
+                    index += 1
+                line = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError):
+        return None
+    return None
+
+
+def _holds(path: str, pattern: re.Pattern[bytes]) -> bool:
+    """Whether the text of the file ``path`` (decompressed: ``open_data``) holds a match of
+    ``pattern`` (of at most 400 bytes)."""
+    with open_data(path) as handle:
+        tail = b""
+        while chunk := handle.read(1 << 24):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-400:]
+    return False
+
+
+def _overflows(text: str) -> bool:
+    """Whether ``text`` is a number that float64 rounds to an infinity (not ``inf``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isinf(value) and "inf" not in text.lower() and "_" not in text
 
 
 def _check_weight_column(args: argparse.Namespace, weight: str, target: str | None,

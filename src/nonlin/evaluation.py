@@ -72,6 +72,24 @@ def penalty(model: Sequential) -> float:
                if hasattr(layer, "penalty") and getattr(layer, "trainable", True))
 
 
+def penalty_overflow(model: Sequential) -> str | None:
+    """What of a layer's L2 term overflows ``model``'s dtype at its current weights: its
+    value ``l2 * sum(W**2)`` (``"penalty"``), or its gradient ``2 * l2 * W``
+    (``"gradient"``), which no learning rate makes finite; None when neither does."""
+    largest = float(np.finfo(model.dtype).max)
+    for layer in model.layers:
+        W = getattr(getattr(layer, "W", None), "value", None)
+        l2 = getattr(layer, "l2", 0)
+        if (not l2 or W is None or not W.size or not hasattr(layer, "penalty")
+                or not getattr(layer, "trainable", True)):
+            continue
+        if not layer.penalty() <= largest:
+            return "penalty"
+        if not 2.0 * l2 * float(np.max(np.abs(W))) <= largest:
+            return "gradient"
+    return None
+
+
 def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     """The from-logits twin of ``loss`` when ``fit`` trains ``model`` through the logits
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""

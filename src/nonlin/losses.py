@@ -253,6 +253,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
     from .losses_extra import (  # noqa: F401
         BinaryFocalCrossentropy,
+        CategoricalFocalCrossentropy,
         CosineSimilarity,
         MeanAbsolutePercentageError,
         MeanSquaredLogarithmicError,
@@ -261,8 +262,8 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): they import this mod
     from .losses_more import KLDivergence, LogCosh, Poisson  # noqa: F401
 _HOMES = {"losses_more": "KLDivergence LogCosh Poisson",
           "losses_margin": "CategoricalHinge Hinge SquaredHinge",
-          "losses_extra": "BinaryFocalCrossentropy CosineSimilarity MeanAbsolutePercentageError "
-                          "MeanSquaredLogarithmicError"}
+          "losses_extra": "BinaryFocalCrossentropy CategoricalFocalCrossentropy CosineSimilarity "
+                          "MeanAbsolutePercentageError MeanSquaredLogarithmicError"}
 _reexported = reexports(__name__, **{name: home for home, names in _HOMES.items()
                                      for name in names.split()})
 _KERAS_CLASS_NAMES = ("BinaryCrossentropy", "CategoricalCrossentropy",

@@ -1,6 +1,7 @@
 """Regression and similarity losses, as Keras 3 names them: ``MeanSquaredLogarithmicError``,
-``MeanAbsolutePercentageError``, ``CosineSimilarity``; and ``BinaryFocalCrossentropy``
-(its math in ``nonlin._loss_focal``).
+``MeanAbsolutePercentageError``, ``CosineSimilarity``; and the focal losses
+``BinaryFocalCrossentropy`` and ``CategoricalFocalCrossentropy`` (their math in
+``nonlin._loss_focal``).
 
 Re-exported by ``nonlin.losses`` (``from nonlin.losses import CosineSimilarity``) and by
 ``nonlin``; the conventions of ``nonlin.losses`` hold: the per-sample loss sums over the
@@ -13,8 +14,11 @@ How they relate to Keras 3 (``keras.losses``) and PyTorch, per sample of ``k`` o
 ``BinaryFocalCrossentropy`` are ``k`` times Keras' ``mean_squared_logarithmic_error``,
 ``mean_absolute_percentage_error`` and ``binary_focal_crossentropy``, which average over
 the outputs; ``CosineSimilarity`` equals Keras' ``cosine_similarity`` (one term per
-sample there too). PyTorch has no MSLE or MAPE loss; its ``cosine_similarity`` is the
-cosine itself (the loss is its negative), and torchvision's ``sigmoid_focal_loss`` is
+sample there too), and ``CategoricalFocalCrossentropy`` Keras'
+``categorical_focal_crossentropy`` (a scalar ``alpha``; Keras also takes one per class, and
+rescales probability rows to sum to 1, which nonlin takes as given). PyTorch has no MSLE or
+MAPE loss; its ``cosine_similarity`` is the cosine itself (the loss is its negative), and
+torchvision's ``sigmoid_focal_loss`` is
 ``BinaryFocalCrossentropy(from_logits=True, apply_class_balancing=True)``.
 """
 
@@ -25,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from ._loss_checks import check_reduction
-from ._loss_focal import FocalMath
+from ._loss_focal import CategoricalFocalMath, FocalMath
 from ._quoting import quoted
 from ._scratch import like, rows
 from .core import const
-from .losses import BinaryCrossEntropy, Loss
+from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_more import EPSILON, _refuse_outside
 from .validation import check_bool, is_real
 
@@ -186,6 +190,12 @@ def _unit_interval(name: str, value: Any) -> float:
     return float(value)
 
 
+def _at_least_zero(name: str, value: Any) -> float:
+    if not is_real(value) or not 0 <= value < float("inf"):
+        raise ValueError(f"Expected a finite number >= 0. Received: {name}={quoted(value)}")
+    return float(value)
+
+
 class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
     """Focal loss (Lin et al., 2017) for independent 0/1 targets, Keras 3's
     ``binary_focal_crossentropy``: ``BinaryCrossEntropy`` with each entry scaled by
@@ -227,13 +237,54 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
                  reduction: str | None = "mean") -> None:
         self.apply_class_balancing = check_bool("apply_class_balancing", apply_class_balancing)
         self.alpha = _unit_interval("alpha", alpha)
-        if not is_real(gamma) or not 0 <= gamma < float("inf"):
-            raise ValueError(f"Expected a finite number >= 0. Received: gamma={quoted(gamma)}")
-        self.gamma = float(gamma)
+        self.gamma = _at_least_zero("gamma", gamma)
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
         super().__init__(from_logits=from_logits, reduction=reduction)
 
     def get_config(self) -> dict[str, Any]:
         return {"apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
                 "gamma": self.gamma, "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "reduction": self.reduction}
+
+
+class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
+    """Focal loss (Lin et al., 2017) for one class per sample, Keras 3's
+    ``categorical_focal_crossentropy``: ``CrossEntropy`` with each class's term scaled by
+    ``alpha (1 - p_j)^gamma``, which leaves confident right predictions little weight.
+
+    ``L_i = alpha sum_j (1 - p_ij)^gamma (-y_ij log p_ij)`` with ``p`` the probabilities
+    (``softmax(z)`` from logits), targets smoothed first, ``y (1 - s) + s / k`` over ``k``
+    classes for ``label_smoothing=s``. ``gamma=0, alpha=1`` is ``CrossEntropy`` (with label
+    smoothing: the smoothed cross-entropy). Gradients and their stable forms:
+    ``nonlin._loss_focal``.
+
+    Targets as ``CrossEntropy``'s, which ``fit`` treats it as: integer labels (n_samples,)
+    or rows (n_samples, n_classes) summing to 1. The same value as Keras' for rows of
+    probabilities summing to 1 (Keras rescales a row first; nonlin takes it as given).
+
+    Parameters
+    ----------
+    alpha : float, default 0.25
+        A weight, >= 0, of every class's term (Keras also takes one per class).
+    gamma : float, default 2.0
+        The focusing exponent, >= 0; 0 leaves the cross-entropy as it is.
+    from_logits : bool, default False
+        Scores ``z`` (``p = softmax(z)``) fused in stably: ``log p = log_softmax(z)``,
+        ``1 - p = -expm1(log p)``. Otherwise probabilities, clipped to ``[eps, 1 - eps]``
+        (``eps`` 1e-7 in float32, 1e-15 in float64) as Keras clips them.
+    label_smoothing : float, default 0.0
+        In [0, 1]: targets ``y (1 - s) + s / k``, towards uniform.
+    reduction : str, default "mean"
+        ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
+    """
+
+    def __init__(self, *, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, reduction: str | None = "mean") -> None:
+        self.alpha = _at_least_zero("alpha", alpha)
+        self.gamma = _at_least_zero("gamma", gamma)
+        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+        super().__init__(from_logits=from_logits, reduction=reduction)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "gamma": self.gamma, "from_logits": self.from_logits,
                 "label_smoothing": self.label_smoothing, "reduction": self.reduction}

@@ -21,7 +21,7 @@ from . import (
     prelu,
     preprocessing,
 )
-from ._layer_names import takes_name
+from ._layer_names import Named, takes_name
 from ._quoting import quoted
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
@@ -117,6 +117,7 @@ def _losses() -> dict[str, type]:
         "squared_hinge": losses_margin.SquaredHinge,
         "categorical_hinge": losses_margin.CategoricalHinge,
         "binary_focal_crossentropy": losses_extra.BinaryFocalCrossentropy,
+        "categorical_focal_crossentropy": losses_extra.CategoricalFocalCrossentropy,
         "msle": losses_extra.MeanSquaredLogarithmicError,  # Keras' ("MSLE" as "msle")
         "mean_squared_logarithmic_error": losses_extra.MeanSquaredLogarithmicError,
         "mape": losses_extra.MeanAbsolutePercentageError,  # the loss; the metric in METRICS
@@ -130,6 +131,7 @@ def _losses() -> dict[str, type]:
                                          losses_margin.SquaredHinge,
                                          losses_margin.CategoricalHinge,
                                          losses_extra.BinaryFocalCrossentropy,
+                                         losses_extra.CategoricalFocalCrossentropy,
                                          losses_extra.MeanSquaredLogarithmicError,
                                          losses_extra.MeanAbsolutePercentageError,
                                          losses_extra.CosineSimilarity)},
@@ -137,6 +139,7 @@ def _losses() -> dict[str, type]:
         "CategoricalCrossentropy": losses.CrossEntropy,
         "SparseCategoricalCrossentropy": losses.CrossEntropy,
         "BinaryFocalCrossEntropy": losses_extra.BinaryFocalCrossentropy,  # nonlin's spelling
+        "CategoricalFocalCrossEntropy": losses_extra.CategoricalFocalCrossentropy,
     }
 
 
@@ -223,8 +226,9 @@ def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
 def layer_from_config(item: Any) -> Layer:
     """Build a layer from ``{"class_name": ..., "config": {...}}`` via ``LAYERS`` only; a
     ``"trainable"`` key (a bool, ``Sequential.get_config``'s for a frozen layer) sets the
-    layer's flag, and a ``"name"`` its class's ``__init__`` does not take sets its name
-    once built (``Sequential.get_config`` adds a name given to such a layer). A ``GELU``
+    layer's flag, and a ``"name"`` its class's ``__init__`` does not take (or takes in
+    ``**kwargs`` and drops) sets its name once built (``Sequential.get_config`` adds a name
+    given to such a layer). A ``GELU``
     config without ``"approximate"`` (files and configs written
     before the exact form became the default) rebuilds the tanh form it meant."""
     if not isinstance(item, dict) or set(item) != {"class_name", "config"}:
@@ -242,13 +246,14 @@ def layer_from_config(item: Any) -> Layer:
     if cls is activations.GELU and "approximate" not in config:
         config["approximate"] = True  # saved before the exact form, the default now, existed
     trainable = config.pop("trainable", True)
-    name = config.pop("name") if "name" in config and not takes_name(cls) else None
+    takes = takes_name(cls)
+    name = (config.get("name") if takes else config.pop("name", None))
     try:
         layer = cls(**config)
         if trainable is not True:
             layer.trainable = trainable
-        if name is not None:  # a layer of one's own whose __init__ takes no name
-            layer.name = name
+        if name is not None and (not takes or isinstance(layer, Named) and layer._name is None):
+            layer.name = name  # a layer of one's own whose __init__ takes no name, or drops it
     except TypeError as exc:
         raise ValueError(f"Invalid config for layer {item['class_name']}: {exc}") from None
     return layer

@@ -81,8 +81,10 @@ class CosineDecayRestarts(Schedule):
         try:
             i, fraction = self._period(step)
         except OverflowError:  # step / first_decay_steps beyond float64
-            raise ValueError("Expected a step that float64 can hold (below 1.8e308). "
-                             f"Received: step={quoted(step)}") from None
+            raise ValueError("Expected a step that float64 can hold divided by "
+                             "first_decay_steps (below 1.8e308). Received: step="
+                             f"{quoted(step)}, first_decay_steps={self.first_decay_steps!r}"
+                             ) from None
         try:
             peak = math.pow(self.m_mul, i)  # Keras' m_fac
         except OverflowError:  # m_mul > 1 over many restarts, or i itself beyond float64

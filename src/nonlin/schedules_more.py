@@ -147,15 +147,17 @@ class PolynomialDecay(Schedule):
 
     def _float_fraction(self, step: int, span: float) -> float:
         """``1 - step / d`` for a float ``decay_steps`` ``d``, as Keras computes it (with
-        ``cycle``, ``d * max(1, ceil(step / d))`` for ``d``); a ValueError for a step
-        that float64 cannot hold."""
+        ``cycle``, ``d * max(1, ceil(step / d))`` for ``d``, and never below 0, which a
+        fractional ``power`` would make complex); a ValueError for a step that float64
+        cannot hold."""
         if not self.cycle:
             return 1.0 - min(step, span) / span
-        try:
-            return 1.0 - step / (span * max(1, math.ceil(step / span)))
+        try:  # >= 0: d * ceil(step / d) may round below step (d = 0.7, step = 63)
+            return max(0.0, 1.0 - step / (span * max(1, math.ceil(step / span))))
         except OverflowError:  # step / d beyond float64: no multiple of d to find
-            raise ValueError("Expected a step that float64 can hold (below 1.8e308) for a "
-                             f"float decay_steps. Received: step={quoted(step)}") from None
+            raise ValueError("Expected a step that float64 can hold divided by a float "
+                             "decay_steps (below 1.8e308). Received: "
+                             f"step={quoted(step)}, decay_steps={span!r}") from None
 
 
 class InverseTimeDecay(Schedule):

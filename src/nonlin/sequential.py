@@ -23,7 +23,7 @@ import numpy as np
 from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
-from ._keras_methods import KerasMethods, check_layer
+from ._keras_methods import KerasMethods, check_layer, check_layers
 from ._layer_names import LayerList, NamedModel, assign_names, check_name
 from ._model_state import ModelState
 from ._quoting import quoted
@@ -109,6 +109,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._check_has_layers()
+        check_layers(self.layers)  # model.layers edited by hand: layers only
         assign_names(self.layers)  # model.layers edited by hand: checked, named anew
         self._claim_layers()
         forget_names(self)  # new weights: the next fit records the names anew

@@ -11,11 +11,12 @@ Extras (keyword-only, at the end): ``dropout`` (after each hidden activation),
 column: ``_sklearn_weights``), ``dtype`` (``None`` follows X, or float32 / float64 in
 any spelling ``np.dtype`` reads), ``callbacks`` (a fit trains deep copies of them, the fitted
 attribute ``callbacks_``, and leaves the given ones as they were: ``_sklearn_callbacks``),
-the regressor's ``loss`` in
-``"squared_error"``, ``"absolute_error"``, ``"huber"``, ``"poisson"`` or a nonlin regression
-``Loss`` object, and ``learning_rate`` a ``nonlin.schedules`` object (SGD and Adam: the rate
-of each step; ``_sklearn_extras``). ``verbose=True``
-prints scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's progress bar.
+the regressor's ``loss`` in ``"squared_error"``, ``"absolute_error"``, ``"huber"``,
+``"poisson"`` or a nonlin regression ``Loss`` object, the classifier's ``"log_loss"`` or a
+nonlin classification ``Loss`` (``_sklearn_class_loss``), and ``learning_rate`` a
+``nonlin.schedules`` object (SGD and Adam: the rate of each step; ``_sklearn_extras``).
+``verbose=True`` prints scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's
+progress bar.
 
 The only nonlin module that imports scikit-learn (``nonlin[sklearn]``); ``nonlin.datasets``
 loads the data sets scikit-learn ships through ``bundled``. ``random_state`` follows
@@ -41,11 +42,12 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
+from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_extras import check_left_out, check_loss, objective_kind
 from ._sklearn_weights import check_partial_fit, class_weights
-from .losses import Loss
+from .losses import CrossEntropy, Loss
 from .losses_extra import check_fit_targets as check_extra_targets
 from .schedules import Schedule
 
@@ -90,9 +92,9 @@ class _BaseMLP(MLPMethods, BaseEstimator):
 
     def _check_params(self, incremental: bool) -> None:
         """``_validate_params`` unless switched off or a fitted estimator's ``partial_fit``;
-        a parameter a loaded file left out, and the regressor's ``loss`` object, always."""
+        a parameter a loaded file left out, and a ``loss`` object (each estimator's), always."""
         check_left_out(self)
-        check_loss(getattr(self, "loss", None))
+        check_loss(self.loss, is_classifier(self))
         if not get_config()["skip_parameter_validation"] and not (
             incremental and self.__sklearn_is_fitted__()
         ):
@@ -128,15 +130,18 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     Parameters, attributes and methods are scikit-learn's (see its documentation);
     the extras are described in this module's docstring. A binary problem has one
     logistic output, multiclass a softmax, multilabel one logistic per label.
-    Fitted attribute beside scikit-learn's: ``callbacks_``, the list of deep copies of
-    ``callbacks`` the fit trained (same order; ``callbacks`` stays as given).
+    ``loss`` (keyword-only, at the end; scikit-learn's is an attribute, ``"log_loss"``) also
+    takes a nonlin classification ``Loss`` of the raw outputs: ``BinaryFocalCrossentropy``
+    (binary, multilabel), ``CategoricalFocalCrossentropy`` (binary, multiclass), ...
+    (``_sklearn_class_loss``). Fitted attribute beside scikit-learn's: ``callbacks_``, the
+    list of deep copies of ``callbacks`` the fit trained (``callbacks`` stays as given).
     """
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
         "class_weight": [dict, list, StrOptions({"balanced"}), None],
+        "loss": [StrOptions({"log_loss"}), Loss],
     }
-    loss = "log_loss"  # as scikit-learn's: an attribute, not a parameter
 
     def __init__(
         self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
@@ -151,6 +156,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         dropout: float = 0.0, batch_norm: bool = False,
         class_weight: dict | list[dict] | str | None = None,
         dtype: str | type | np.dtype | None = None, callbacks: list[Any] | None = None,
+        loss: str | Loss = "log_loss",
     ) -> None:
         store(self, locals())
 
@@ -186,8 +192,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
-        kind = self._label_binarizer.y_type_
-        self._objective_kind = "log_loss" if kind == "multiclass" else "binary_log_loss"
+        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_)
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
@@ -202,7 +207,7 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = not isinstance(self.loss, CrossEntropy)  # softmax
         return tags
 
 
