@@ -41,6 +41,8 @@ from .cli_report import (
 )
 from .cli_stdin import data_file
 from .cli_table import first_text_cell
+from .cli_targets import evaluated_targets, with_targets
+from .cli_targets_scores import format_several, several_report
 
 
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +71,8 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--target",
         metavar="COLUMN",
-        help="column with the true labels (default: the column the model was trained on)",
+        help="column with the true labels (default: the column the model was trained on); "
+        "a model of several targets takes as many, t,h",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument(
@@ -85,19 +88,25 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
     target = _check_arguments(args, meta)
+    several = evaluated_targets(args, meta)  # a model of several targets: their columns
     # the model's categorical columns one-hot encoded; --weight's column apart
-    table, weights = read_scored_table(args, meta, model, target)
+    table, weights = read_scored_table(args, meta, model, several[0] if several else target)
+    if several:  # y (n_rows, n_targets); a row missing a target dropped or refused
+        table, weights = with_targets(args.data, args.missing, table, weights, several)
     _notes(table)
     note_unweighted(args, meta, table)
     if table.X.shape[0] == 0:
         raise UsageError(f"{shown_path(args.data)}: no data rows to evaluate")
     target = table.target  # as the header spells it
-    report = _report(args, model, meta, table, target, weights)
+    report = _report(args, model, meta, table, target, weights, several)
     if weights is not None:
         weighted_fields(report, args.weight, weights)
-    report["model"], report["data"], report["target"] = args.model, args.data, target
+    report["model"], report["data"] = args.model, args.data
+    report.update({"targets": several} if several else {"target": target})
     if args.json:
         print(json_text(report))
+    elif several:
+        print(format_several(report))
     elif meta["task"] == "classification":
         print(format_classification(report))
     else:
@@ -130,6 +139,8 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
                              {"MODEL": args.model, "DATA": data_file(args.data)})
         require_matplotlib()
         check_plot_format(args.plot)
+    if "targets" in meta:  # several: evaluated_targets
+        return ""
     target = meta.get("target") if args.target is None else args.target
     if target is None:
         raise UsageError(f"{shown_path(args.model)} does not record its target column; "
@@ -144,8 +155,11 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
 
 
 def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str,
-            weights: np.ndarray | None) -> dict:
+            weights: np.ndarray | None, several: list[str] | None = None) -> dict:
     y = np.asarray(table.y)
+    if several:  # y (n, n_targets), float64
+        predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
+        return several_report(several, y, predicted, weights)
     if meta["task"] == "classification":
         if y.dtype.kind not in "OUS" and not is_numeric_classes(meta["classes"]):
             y = _labels_as_written(args.data, target, table)

@@ -129,7 +129,9 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
         f"task:     {printable(str(meta.get('task', 'not recorded')))}"
         + (" (multi-label: each output is one label's own probability)"
            if meta.get("multilabel") is True else ""),
-        f"target:   {printable(str(meta.get('target', 'not recorded')))}",
+        *(wrapped_list(f"targets:  {len(meta['targets'])}:", meta["targets"], 10)
+          if isinstance(meta.get("targets"), list)
+          else [f"target:   {printable(str(meta.get('target', 'not recorded')))}"]),
         *(wrapped_list(inputs + ":", names, 10) if names else [f"{inputs} (names not recorded)"]),
         *categorical_lines(meta),
     ]

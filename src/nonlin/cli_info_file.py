@@ -142,7 +142,12 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
                 "            so nonlin.load_checkpoint and nonlin train --resume refuse it", ""]
     recorded = meta.get("training")
     training: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
-    cli = isinstance(training.get("data"), str) and isinstance(meta.get("target"), str) \
+    target: Any = meta.get("target")
+    if isinstance(meta.get("targets"), list):  # several: train's --target list
+        from .cli_targets import joined
+
+        target = joined([str(name) for name in meta["targets"]])
+    cli = isinstance(training.get("data"), str) and isinstance(target, str) \
         and "hidden" in training  # a checkpoint that nonlin train wrote
     total = training.get("epochs") if cli else None
     known = isinstance(total, int) and not isinstance(total, bool)
@@ -160,7 +165,7 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
         weighted = _option("--weight", weight) if isinstance(weight, str) else []
         data = training["data"]  # "-x.csv" would read as an option: "./-x.csv"
         words = ["nonlin", "train", "./" + data if data.startswith("-") else data,
-                 *_option("--target", meta["target"]), *weighted, "--epochs", epochs, *out,
+                 *_option("--target", str(target)), *weighted, "--epochs", epochs, *out,
                  *_option("--resume", path)]
         lines += [f"resume:     {' '.join(map(shell_word, words))}",
                   "            (the same data file as that run; the rest from the checkpoint)"]

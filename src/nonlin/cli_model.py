@@ -7,6 +7,7 @@ that turns raw CSV columns into predictions::
      "feature_names": [...], "target": "species", "classes": [...],
      "preprocessing": {"type": "standardize", "mean": [...], "scale": [...]},
      "target_preprocessing": {"type": "standardize", "mean": [m], "scale": [s]},  # regression
+     "targets": ["y1", "y2"],  # several targets: in place of "target", a mean and scale each
      "categorical": [{"column": ..., "categories": [...], "frequencies": [...]}],  # --categorical
      "training": {...}}
 
@@ -195,7 +196,11 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if binary and meta.get("multilabel") is True:
         refuse("multilabel", "a multi-label model scores each label on its own; predict and "
                "evaluate need one class per row")
-    if task == "regression" and (n_outputs != 1 or classes is not None):
+    if "targets" in meta:  # several (nonlin train --target y1,y2): their own checks
+        from .cli_targets_scores import check_targets
+
+        check_targets(meta, n_outputs, refuse)
+    elif task == "regression" and (n_outputs != 1 or classes is not None):
         refuse("task", f"'regression' needs one output and no class labels; the model has "
                f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
     if meta["preprocessing"].get("type") not in (("standardize", "none") if binary
@@ -205,7 +210,8 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if not isinstance(meta.get("target", ""), str):
         refuse("target", f"expected a column name, received {quoted(meta['target'])}")
     scaling = meta.get("target_preprocessing")
-    if task == "regression" and scaling is not None and not _is_target_scaling(scaling):
+    if task == "regression" and scaling is not None and "targets" not in meta and \
+            not _is_target_scaling(scaling):
         refuse("target_preprocessing", "expected {'type': 'standardize', 'mean': [m], "
                f"'scale': [s]}} with finite m and s != 0, received {quoted(scaling)}")
 
@@ -243,7 +249,8 @@ def training_means(meta: dict[str, Any], missing: str, path: str) -> list[float]
 
 
 def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    """Class probabilities (n, n_classes) or predicted values (n,), from scaled features.
+    """Class probabilities (n, n_classes) or predicted values (n,), or (n, n_targets) for
+    several targets, from scaled features.
 
     A classifier's outputs are logits (``nonlin train``'s), or probabilities where its
     last layer is ``Softmax``; one output (two classes) is ``P(classes[1])`` through
@@ -257,6 +264,9 @@ def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray
             return np.hstack([1.0 - p, p])
         return out if last == "Softmax" else softmax_(out)
     target = meta.get("target_preprocessing") or {"mean": [0.0], "scale": [1.0]}
+    if "targets" in meta:  # several: (n, n_targets), each in its own units
+        with np.errstate(over="ignore"):
+            return out * np.asarray(target["scale"]) + np.asarray(target["mean"])
     with np.errstate(over="ignore"):  # beyond float64's range a prediction is inf
         return out[:, 0] * target["scale"][0] + target["mean"][0]
 

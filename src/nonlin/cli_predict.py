@@ -49,7 +49,8 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Predict with MODEL (written by 'nonlin train') on DATA.csv. The model's input "
             "columns are matched by name, in any order; extra columns are ignored with a note. "
-            "Writes a CSV with a 'prediction' column (the class label or the value) and, with "
+            "Writes a CSV with a 'prediction' column (the class label or the value; "
+            "'prediction_<target>' for each of several targets) and, with "
             "--proba, one 'proba_<class>' column per class, after the columns of --keep."
         ),
         epilog=(
@@ -139,7 +140,10 @@ def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
 
 
 def _header(meta: dict[str, Any], proba: bool) -> list[str]:
-    """The output's own column names: ``prediction``, and with ``proba`` ``proba_<class>``."""
+    """The output's own column names: ``prediction``, and with ``proba`` ``proba_<class>``;
+    for several targets ``prediction_<target>`` each."""
+    if "targets" in meta:
+        return [f"prediction_{name}" for name in meta["targets"]]
     if meta["task"] != "classification" or not proba:
         return ["prediction"]
     return ["prediction", *(f"proba_{c}" for c in meta["classes"])]
@@ -173,6 +177,8 @@ class _Records(io.StringIO):
 
 def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[list[str]]:
     """The cells of each output row, ``outputs`` (n, n_outputs) as predictions."""
+    if "targets" in meta:  # (n, n_targets)
+        return ([repr(float(v)) for v in row] for row in outputs)
     if meta["task"] != "classification":
         return ([repr(float(v))] for v in outputs)
     classes = [str(c) for c in meta["classes"]]

@@ -32,6 +32,7 @@ from .cli_common import (
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
 from .cli_stdin import data_file
+from .cli_targets import read_targets_table, several_targets
 from .cli_train_data import Prepared, add_data_options, prepare
 from .cli_train_model import (
     _load_checkpoint,
@@ -101,7 +102,11 @@ def run_train(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = load_resume(_load_checkpoint, args) if args.resume else None
-    table, weights = read_weighted_table(args)  # --categorical one-hot encoded, --weight apart
+    targets = several_targets(args)  # --target y1,y2: a regression of one output each
+    if targets:
+        table, weights = read_targets_table(args, targets)  # y (n_rows, n_targets)
+    else:  # --categorical one-hot encoded, --weight apart
+        table, weights = read_weighted_table(args)
     args.target = table.target  # as the header spells it
     prepared = prepare(args, table, resumed.model.metadata if resumed else None, weights)
     note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
@@ -222,4 +227,6 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
     what = meta["task"]
     if what == "classification":
         what += f", classes: {describe_classes(meta['classes'])}"
+    if "targets" in meta:
+        what += f", targets: {describe_classes(meta['targets'])}"
     print(f"Saved {shown_path(path)} (inputs: {len(meta['feature_names'])}, {what})")

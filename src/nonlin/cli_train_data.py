@@ -52,7 +52,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         required=True,
         metavar="COLUMN",
         help="column to predict; a name matches a header name exactly, else ignoring "
-        "spaces around both (as for --columns)",
+        "spaces around both (as for --columns); several, y1,y2: a regression with one "
+        "output per column",
     )
     group.add_argument(
         "--task",
@@ -111,10 +112,12 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     n = X.shape[0]
     if n < 2:
         raise UsageError(f"{shown_path(args.data)}: {n} data row(s); training needs at least 2")
+    several = getattr(args, "targets", None)  # a regression (cli_targets)
     meta: dict[str, Any] = {
-        "task": previous["task"] if previous else choose_task(args, y),
+        "task": previous["task"] if previous else "regression" if several
+        else choose_task(args, y),
         "feature_names": list(table.feature_names),
-        "target": args.target,
+        **({"targets": several} if several else {"target": args.target}),
     }
     targets = _encode_targets(args, meta, y, previous, table.n_dropped)
     n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
@@ -137,8 +140,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
                  meta["feature_names"], args.data)
     if meta["task"] == "regression":  # scaled in float64, then rounded to the model's float32
         target_scaling = meta["target_preprocessing"]
-        standardize_(targets, target_scaling["mean"], target_scaling["scale"], [args.target],
-                     args.data)
+        standardize_(targets, target_scaling["mean"], target_scaling["scale"],
+                     meta.get("targets", [args.target]), args.data)
         targets = targets.astype(np.float32)
     _describe(args, meta, n, n_val, table)
     return Prepared(X, targets, n_val, meta, weights)
@@ -158,7 +161,7 @@ def _encode_targets(
                 f"labels{where}, but the run being resumed is a regression; resume with the "
                 "data the run started with"
             )
-        return np.asarray(y, dtype=np.float64).reshape(-1, 1)  # the reader's own array
+        return np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)  # the reader's array
     if previous:
         meta["classes"] = previous["classes"]
     else:
@@ -236,7 +239,8 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
         what += f" of {len(meta['classes'])} classes ({describe_classes(meta['classes'])})"
     k = len(meta["feature_names"])
     print(
-        f"{shown_path(args.data)}: {n} rows, {k} feature{'s' * (k != 1)} -> {quoted(args.target)}, "
+        f"{shown_path(args.data)}: {n} rows, {k} feature{'s' * (k != 1)} -> "
+        f"{quoted_list(meta['targets']) if 'targets' in meta else quoted(args.target)}, "
         f"{what}; {n - n_val} for training, {n_val} for validation",
         flush=True,
     )

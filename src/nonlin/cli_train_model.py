@@ -26,6 +26,8 @@ from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
 from .cli_resume import adopt_data_options, adopt_run_options
 from .cli_resume_checks import check_resumed_network
+from .cli_targets import check_resumed_targets
+from .cli_targets_scores import several_scores
 from .cli_train_schedule import (
     check_resumed_fit,
     learning_rate,
@@ -47,7 +49,8 @@ def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any])
         layers += hidden_block(args, width)
         if args.dropout:
             layers.append(registry.lookup("layer", "Dropout")(args.dropout))
-    n_outputs = len(meta["classes"]) if meta["task"] == "classification" else 1
+    n_outputs = (len(meta["classes"]) if meta["task"] == "classification"
+                 else len(meta.get("targets", [0])))  # --target y1,y2: one output each
     layers.append(output_dense(args, n_outputs))
     try:
         return Sequential(layers).build(n_features, args.seed, dtype=np.float32)
@@ -147,6 +150,9 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
     """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
     regressor, :func:`_regression_scores`."""
+    if "targets" in meta:  # several: the loss, and each score averaged over the targets
+        return _regression_loss(model, X, y, meta, several_scores(
+            model, X, y, meta["target_preprocessing"]["scale"]))
     if meta["task"] != "classification":  # --l2: the penalty added, as evaluate_dataset does
         return _regression_loss(model, X, y, meta, _regression_scores(
             model, X, y, meta["target_preprocessing"]["scale"][0]))
@@ -257,6 +263,7 @@ def _load_checkpoint(args: argparse.Namespace) -> Any:
     if not {"task", "feature_names", "preprocessing", "training"} <= set(meta):
         raise UsageError(f"{shown_path(args.resume)}: not a checkpoint written by 'nonlin train'")
     check_cli_metadata(args.resume, checkpoint.model, meta)
+    check_resumed_targets(args, meta)  # --target y1,y2: the checkpoint's targets
     check_categorical(args.resume, meta)
     forget_names(checkpoint.model)  # the columns are matched by name here, then passed as arrays
     adopt_run_options(args, meta)  # the options left out come from the run; given ones match
