@@ -87,8 +87,8 @@ def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO
             return handle
         if kind == "zstd":
             raise CSVError(f"{shown}: expected a CSV file, or one compressed with gzip, bz2, "
-                           "xz or zip. Received a zstd file, which Python's standard library "
-                           f"does not read; decompress it (zstd -d {shown}) or pipe it: "
+                           "xz or zip. Received a zstd file, which nonlin does not read; "
+                           f"decompress it (zstd -d {shown}) or pipe it: "
                            "zstd -dc FILE | nonlin ... -")
         decompressed = _decompressed(handle, kind, shown)
         return io.BufferedReader(decompressed, 1 << 16)

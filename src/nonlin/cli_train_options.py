@@ -91,6 +91,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "--resume",
         metavar="CHECKPOINT",
         help="continue an interrupted run from the checkpoint it saved, with that run's "
-        "options (the ones left out come from the checkpoint; only --epochs may change)",
+        "options (the ones left out come from the checkpoint; only --epochs may change, and not "
+        "under a cosine --lr-schedule)",
     )
     group.add_argument("--quiet", action="store_true", help="no progress bar")
