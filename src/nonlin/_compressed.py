@@ -285,9 +285,9 @@ def compressed(path: str, data: bytes) -> bytes:
 
 
 def refused_output(path: str) -> str | None:
-    """Why an output named ``path`` cannot be written compressed (a ``.zst`` name: no
-    zstd in the standard library), else None."""
+    """Why an output named ``path`` cannot be written compressed (a ``.zst`` name: nonlin
+    writes no zstd, which the standard library has only from Python 3.14), else None."""
     if path.lower().endswith((".zst", ".zstd")):
-        return ("zstd is not in Python's standard library; name it .gz, .bz2, .xz or .zip, "
+        return ("nonlin does not write zstd; name it .gz, .bz2, .xz or .zip, "
                 "or write to standard output and pipe it: ... -o - | zstd > FILE")
     return None
