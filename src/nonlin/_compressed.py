@@ -167,11 +167,13 @@ def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int | 
         raise _damaged(shown, "zip", 0, exc) from None
     members = [info for info in archive.infolist()
                if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
+    if not members:
+        raise CSVError(f"{shown}: expected a zip archive of one CSV file. Received one of no "
+                       "file (empty, or folders only); give the CSV file, or a zip of it")
     if len(members) != 1:
-        names = quoted_list([info.filename for info in members]) if members else "none"
         raise CSVError(f"{shown}: expected a zip archive of one CSV file. Received one of "
-                       f"{len(members)} files ({names}); extract the one to read and give "
-                       "its path")
+                       f"{len(members)} files ({quoted_list([m.filename for m in members])}); "
+                       "extract the one to read and give its path")
     try:
         stream = cast(io.BufferedIOBase, archive.open(members[0]))  # a ZipExtFile
     except (RuntimeError, NotImplementedError) as exc:  # encrypted; a method zipfile lacks
