@@ -47,6 +47,7 @@ from ._quoting import quoted_list, shown_path
 _BZ2_STARTS = (b"1AY&SY", b"\x17rE8P\x90")  # after "BZh1".."BZh9": a block, or end of stream
 _ZIPS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or an empty one's end
 _ZSTD = b"(\xb5/\xfd"
+_RATIO = 1032  # deflate's largest ratio of text to compressed bytes
 _WRITERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 # what a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
 # OSErrors without an errno (a disk's read error has one: it is raised as it is)
@@ -106,8 +107,9 @@ def open_text(path: str | os.PathLike[str], name: str | None = None) -> TextIO:
 def text_size(handle: BinaryIO) -> int:
     """The size of the text of ``handle`` (``open_data``'s), in bytes, or a guess at it
     for the reader's first allocation: the file's size, when it is not compressed; the
-    size its format records (gzip: modulo 4 GiB, of its last member; zip); else (bz2,
-    xz) the compressed size times the ratio of the text so far to the bytes it took."""
+    size its format records (gzip: modulo 4 GiB, of its last member; zip: when within
+    deflate's ratio); else (bz2, xz, a zip's beyond it) the compressed size times the
+    ratio of the text so far to the bytes it took."""
     size = os.fstat(handle.fileno()).st_size
     raw = getattr(handle, "raw", None)
     if not isinstance(raw, _Decompressed):
@@ -129,7 +131,7 @@ def _recorded_size(handle: BinaryIO) -> int | None:
     handle.seek(max(size - 4, 0))
     (recorded,) = struct.unpack("<I", handle.read(4).rjust(4, b"\0"))
     handle.seek(0)
-    return recorded if size <= recorded <= 1032 * size else None
+    return recorded if size <= recorded <= _RATIO * size else None
 
 
 def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompressed:
@@ -151,9 +153,10 @@ def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompre
     return decompressed
 
 
-def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int]:
+def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int | None]:
     """A stream of the one file in the zip archive ``handle``, as pandas reads one, and
-    its size.
+    its size as the archive records it (None when beyond deflate's ratio of 1032: a
+    damaged or forged record, which ``zipfile`` does not check).
 
     Folders and macOS's ``__MACOSX/`` copies of resource forks are not counted: an archive
     that Finder's Compress made of one CSV file holds the file alone.
@@ -164,17 +167,21 @@ def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int]:
         raise _damaged(shown, "zip", 0, exc) from None
     members = [info for info in archive.infolist()
                if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
+    if not members:
+        raise CSVError(f"{shown}: expected a zip archive of one CSV file. Received one of no "
+                       "file (empty, or folders only); give the CSV file, or a zip of it")
     if len(members) != 1:
-        names = quoted_list([info.filename for info in members]) if members else "none"
         raise CSVError(f"{shown}: expected a zip archive of one CSV file. Received one of "
-                       f"{len(members)} files ({names}); extract the one to read and give "
-                       "its path")
+                       f"{len(members)} files ({quoted_list([m.filename for m in members])}); "
+                       "extract the one to read and give its path")
     try:
         stream = cast(io.BufferedIOBase, archive.open(members[0]))  # a ZipExtFile
     except (RuntimeError, NotImplementedError) as exc:  # encrypted; a method zipfile lacks
         raise CSVError(f"{shown}: cannot read {members[0].filename!r} in this zip archive "
                        f"({exc}); extract it and give its path") from None
-    return stream, members[0].file_size
+    # the size the archive records, unless beyond deflate's ratio (a wrong record: a guess)
+    size = members[0].file_size
+    return stream, size if size <= _RATIO * max(members[0].compress_size, 1) else None
 
 
 def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:

@@ -153,7 +153,7 @@ class CategoricalFocalMath:
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y = self._rows(y_true, y_pred)
         log_p, _, q = self._parts(y_pred)
-        focal = np.power(q, const(self.gamma, q.dtype), out=q)
+        focal = np.power(q, self._gamma(q.dtype), out=q)
         terms = np.multiply(np.multiply(y, focal, out=focal), log_p, out=focal)
         losses = np.add.reduce(terms, 1, out=rows("losses", terms))
         return np.multiply(losses, const(-self.alpha, losses.dtype), out=losses)
@@ -161,21 +161,33 @@ class CategoricalFocalMath:
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         dt, y = y_pred.dtype, self._rows(y_true, y_pred)
         log_p, p, q = self._parts(y_pred)
-        gamma = const(self.gamma, dt)
+        gamma = self._gamma(dt)
+        # a huge gamma: gamma log p overflows where q^gamma underflows to 0; the product is
+        # set to its limit, 0, not inf * 0 = NaN (hence no warning for either)
         if not self.from_logits:  # alpha y q^gamma (gamma log p / q - 1 / p), p clipped
-            np.divide(np.multiply(log_p, gamma, out=log_p), q, out=out)
-            np.subtract(out, np.reciprocal(p, out=like("inverse", p)), out=out)
-            np.multiply(out, np.power(q, gamma, out=q), out=out)
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.divide(np.multiply(log_p, gamma, out=log_p), q, out=out)
+                np.subtract(out, np.reciprocal(p, out=like("inverse", p)), out=out)
+                focal = np.power(q, gamma, out=q)
+                np.multiply(out, focal, out=out)
+            out[focal == 0] = -0.0  # (< 0) times 0
             return np.multiply(out, np.multiply(y, const(self.alpha, dt), out=q), out=out)
         r = np.divide(log_p, q, out=like("ratio", q), where=q > 0)
         r[q <= 0] = -1.0  # log(p) / (1 - p) as p -> 1
-        c = np.multiply(np.multiply(r, p, out=r), gamma, out=r)
-        np.subtract(const(1.0, dt), c, out=c)  # 1 - gamma p r
-        np.multiply(c, np.power(q, gamma, out=q), out=c)
+        with np.errstate(over="ignore", invalid="ignore"):
+            c = np.multiply(np.multiply(r, p, out=r), gamma, out=r)
+            np.subtract(const(1.0, dt), c, out=c)  # 1 - gamma p r (>= 1)
+            focal = np.power(q, gamma, out=q)
+            np.multiply(c, focal, out=c)
+        c[focal == 0] = 0.0
         np.multiply(c, y, out=c)  # -c_j
         total = np.add.reduce(c, 1, out=rows("total", c))
         np.subtract(np.multiply(p, total[:, None], out=out), c, out=out)  # c_k - p_k sum_j c_j
         return np.multiply(out, const(self.alpha, dt), out=out)
+
+    def _gamma(self, dt: np.dtype) -> np.ndarray:
+        """``gamma`` in ``dt``, at most its largest float (not inf: ``inf * 0`` is NaN)."""
+        return const(min(self.gamma, float(np.finfo(dt).max)), dt)
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """Target rows: one-hot for integer labels, smoothed ``y (1 - s) + s / k``."""

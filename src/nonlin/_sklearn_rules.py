@@ -111,7 +111,13 @@ class BatchObjective(Loss):
                 ylogy = np.where(y_true > 0, y_true * np.log(y_true), 0.0)
             return (ylogy - y_true * z - y_true + np.exp(z)).sum(axis=1)
         # absolute_error, huber and nonlin_loss: inner is their loss (None only for the kinds above)
-        return self.inner._sample_losses(y_true, z)  # type: ignore[union-attr]
+        losses = self.inner._sample_losses(y_true, z)  # type: ignore[union-attr]
+        if np.shape(losses) != z.shape[:1]:  # a user's Loss: one loss per sample, or wrong sums
+            named = getattr(self.inner, "inner", self.inner)  # a binary classifier's: wrapped
+            raise ValueError(
+                f"Expected {type(named).__name__}._sample_losses to return one loss per "
+                f"sample, shape ({z.shape[0]},). Received shape {np.shape(losses)}.")
+        return losses
 
     def _scratch(self, like: np.ndarray, i: int) -> np.ndarray:
         """Reused buffer number ``i`` shaped like ``like``."""

@@ -219,6 +219,7 @@ def evaluated_targets(args: argparse.Namespace, meta: dict[str, Any]) -> list[st
                          f"({quoted_list(recorded)}): give as many, in that order")
     names = header_names(data_file(args.data))
     targets = match_listed(args.data, names, given, "--target")
+    _check_order(args, targets, [str(name) for name in recorded])
     match = name_matcher(names, args.data)
     inputs = {match(name) for name in meta["feature_names"]}
     for name in targets:
@@ -227,3 +228,17 @@ def evaluated_targets(args: argparse.Namespace, meta: dict[str, Any]) -> list[st
             raise UsageError(f"{shown_path(args.data)}: the target {quoted(name)} is {what}; "
                              "give the columns with the true values")
     return targets
+
+
+def _check_order(args: argparse.Namespace, targets: list[str], recorded: list[str]) -> None:
+    """A ``UsageError`` when ``--target`` lists a column named as one of the model's
+    targets at another target's place (``y2,y1`` for a model of ``y1,y2``): its true values
+    would be scored against the other target's predictions."""
+    own = [name.strip() for name in recorded]
+    for place, name in enumerate(targets):
+        if name.strip() in own and own.index(name.strip()) != place:
+            raise UsageError(
+                f"--target {quoted(args.target)} gives the column {quoted(name)} as the "
+                f"model's target {quoted(recorded[place])}; {shown_path(args.model)} predicts "
+                f"{quoted_list(recorded)}: give the columns in that order "
+                f"(--target {quoted(joined(recorded))})")

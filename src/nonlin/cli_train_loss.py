@@ -171,8 +171,8 @@ def _parameter(text: str, kind: str) -> int | float | None:
     if kind == "factor":
         value = _number(text)
         return value if 0 < value < 1 else None
-    if not text.isdigit():  # an integer written as one: no sign, no point, no exponent
-        return None
+    if not text.isdecimal():  # an integer written as one: no sign, no point, no exponent
+        return None  # (isdecimal: the digits int() reads; isdigit takes "²" too)
     count = int(text)
     return count if count >= (kind == "epochs1") else None
 

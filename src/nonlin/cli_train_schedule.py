@@ -25,7 +25,7 @@ import argparse
 import math
 from typing import Any
 
-from ._quoting import quoted, shown_path
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError
 from .cli_train_loss import FOCAL, loss_fits, parse_loss, parse_schedule
 
@@ -101,9 +101,11 @@ def check_schedule(args: argparse.Namespace) -> None:
 def check_loss_task(args: argparse.Namespace, task: str) -> None:
     """A ``UsageError`` when ``--loss`` does not fit the ``task`` the data gives."""
     problem = loss_fits(args.loss, task)
+    several = getattr(args, "targets", None)  # --target y1,y2 (cli_targets)
+    what = (f"columns {quoted_list(several)} are {task} targets" if several else
+            f"column {quoted(args.target)} is a {task} target")
     if problem:
-        raise UsageError(f"column {quoted(args.target)} is a {task} target: {problem} (or "
-                         "leave --loss out)")
+        raise UsageError(f"{what}: {problem} (or leave --loss out)")
 
 
 def check_resumed_fit(args: argparse.Namespace, meta: dict[str, Any]) -> None:
