@@ -12,11 +12,11 @@ standard input, saved as it came (``cli_stdin``), is read the same way.
 The first bytes decide, not the name: ``data.csv`` that holds gzip is read, and
 ``data.csv.gz`` that holds plain text is read as plain text (the name is often
 wrong after a download; the bytes are not). A damaged or truncated file is a
-``CSVError`` naming the file and its format (truncated: the last line of its
-text that decompressed whole); a reader's ``CSVError`` about a compressed file's
-text becomes its damage when the rest of it holds some (``checked_data``). A zstd
-file, and a zip archive of more than one file (naming them), are refused with what
-to do instead.
+``CSVError`` naming the file and its format (truncated: the last line of its text
+that decompressed whole), raised by the stream (``_compressed_stream.py``); a reader's
+``CSVError`` about a compressed file's text becomes its damage when the rest of it
+holds some (``checked_data``). A zstd file, and a zip archive of more than one file
+(naming them), are refused with what to do instead.
 
 Memory: one block of the reader and the decompressor's own state (gzip 32 KiB,
 bz2 about 4 MiB, xz its dictionary: 8 MiB for the default preset, 64 MiB for
@@ -37,10 +37,10 @@ import lzma
 import os
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO, cast
 
+from ._compressed_stream import _damaged, _Decompressed
 from ._csv_plan import CSVError
 from ._quoting import quoted_list, shown_path
 
@@ -49,9 +49,6 @@ _ZIPS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or an emp
 _ZSTD = b"(\xb5/\xfd"
 _RATIO = 1032  # deflate's largest ratio of text to compressed bytes
 _WRITERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
-# what a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
-# OSErrors without an errno (a disk's read error has one: it is raised as it is)
-_DAMAGE = (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
 
 
 def compression(start: bytes) -> str | None:
@@ -184,18 +181,6 @@ def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int | 
     return stream, size if size <= _RATIO * max(members[0].compress_size, 1) else None
 
 
-def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
-    """The error for a damaged or truncated ``kind`` file; ``lines``: the line ends of its
-    text decompressed before ``exc``."""
-    why = str(exc) or type(exc).__name__
-    if not isinstance(exc, EOFError):  # a wrong checksum or code: the text before may be wrong
-        state = "a damaged one"
-    else:  # cut short: the text before the cut is as written
-        state = f"a truncated one{f': its text stops after line {lines}' if lines else ''}"
-    return CSVError(f"{shown}: expected a complete {kind} file. Received {state} ({why}); "
-                    "copy or download it again")
-
-
 @contextlib.contextmanager
 def checked_data(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """``open_data(path)``, closed at the end; a ``CSVError`` raised meanwhile is replaced
@@ -217,55 +202,6 @@ def checked_data(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             except OSError:  # the disk: the reader's error stands
                 pass
             raise
-
-
-class _Decompressed(io.RawIOBase):
-    """The decompressed bytes of ``stream``: damage raised as a ``CSVError`` naming the file
-    and the last whole line before it; ``file`` (the compressed file) closed with it."""
-
-    def __init__(self, stream: io.BufferedIOBase, file: BinaryIO, shown: str, kind: str) -> None:
-        super().__init__()
-        self._stream, self._file, self._shown, self._kind = stream, file, shown, kind
-        self._lines = 0  # line ends decompressed so far
-        self.n_bytes = 0  # bytes decompressed so far
-        self.recorded_size: int | None = None  # of the text, as the file records it
-        self.block_size = 0  # bz2: the bytes of text in a block, each decompressed whole
-        self.failed = False  # the damage was found (and raised)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        try:
-            data = self._stream.read1(len(buffer))  # one step: lines before damage count
-        except _DAMAGE as exc:
-            if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the data
-                raise
-            self.failed = True
-            raise _damaged(self._shown, self._kind, self._lines, exc) from None
-        memoryview(buffer)[: len(data)] = data
-        self._lines += data.count(b"\n")
-        self.n_bytes += len(data)
-        return len(data)
-
-    def fileno(self) -> int:
-        """The compressed file's descriptor."""
-        return self._file.fileno()
-
-    def fileno_position(self) -> int:
-        """The bytes of the compressed file read so far (0: unknown, a pipe)."""
-        try:
-            return self._file.tell()
-        except OSError:
-            return 0
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._stream.close()
-            finally:
-                self._file.close()
-        super().close()
 
 
 def compressed(path: str, data: bytes) -> bytes:

@@ -82,6 +82,20 @@ def coded_block(raw: bytes, first_line: int, plan: _Plan) -> np.ndarray | None:
     return codes
 
 
+def _with_codes(
+    fast: tuple[np.ndarray, np.ndarray | None], raw: bytes, first_line: int, plan: _Plan
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """A fast path's ``(X, y)`` of ``raw`` with the codes of its categorical columns in ``X``
+    (``coded_block``), in place; None to read the block with the strict parser. (None after
+    some cells were coded only for a missing one with ``missing="error"``, which that parser
+    then names: the coders' counts of a block read twice are never used.)"""
+    codes = coded_block(raw, first_line, plan)
+    if codes is None:
+        return None
+    fast[0][:, plan.coded] = codes
+    return fast
+
+
 def _distinct(
     plain: bytes, words: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> tuple[list[str], np.ndarray, dict[str, tuple[int, int]]]:

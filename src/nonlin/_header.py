@@ -18,19 +18,25 @@ can run code: the file is bytes and JSON, never pickle.
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import re
 import struct
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._json_checks import float_sized_int, text_problem
+from ._json_checks import (
+    _DuplicateKey,
+    _finite_float,
+    _no_duplicates,
+    _no_gc,
+    _reject_constant,
+    float_sized_int,
+    text_problem,
+)
 from ._quoting import clipped, quoted, quoted_path
 from ._signatures import what_is_it
 
@@ -83,44 +89,6 @@ class Header:
     def data_bytes(self) -> int:
         """How many bytes of data the tensors take (they tile it: ``_check_layout``)."""
         return max((t.end for t in self.tensors.values()), default=0)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)  # one call per object, the keys counted in C
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return result
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {clipped(text, 40)} overflows to infinity")
-    return value
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cycle collector paused: JSON holds no cycles; collecting took longer than parsing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed")
 
 
 def strict_json(text: str | bytes, path: str, field: str) -> Any:

@@ -6,13 +6,23 @@ surrogate escape (not text: printing or encoding them fails), and nesting up
 to Python's recursion limit (code walking the value then fails). Loading
 (``_header.strict_json``) and saving (``_metadata.check_metadata``) refuse
 the same texts, so a file nonlin writes always loads.
+
+Also the hooks ``_header.strict_json`` gives ``json.loads`` (duplicate keys, numbers
+that overflow to infinity and the constants NaN and Infinity refused) and ``_no_gc``,
+the cycle collector paused while a header is parsed.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from ._quoting import clipped
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string literal
@@ -70,3 +80,41 @@ def text_problem(text: str | bytes, value: Any) -> str | None:
     if too_deep(text):
         return f"nested deeper than {MAX_DEPTH} levels"
     return None
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)  # one call per object, the keys counted in C
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {clipped(text, 40)} overflows to infinity")
+    return value
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cycle collector paused: JSON holds no cycles; collecting took longer than parsing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")

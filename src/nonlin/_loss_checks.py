@@ -4,7 +4,9 @@
 loops validate once up front and then call the losses' private ``_value`` /
 ``_grad`` on each batch, so nothing here runs on the training step. Every
 message names what was expected and what was received. ``check_reduction`` is the
-check of every loss's ``reduction`` argument, run by its constructor.
+check of every loss's ``reduction`` argument, run by its constructor; ``_unit_interval``
+and ``_at_least_zero`` check the focal losses' ``alpha``, ``gamma`` and
+``label_smoothing`` (``losses_extra``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from .validation import check_rows
+from .validation import check_rows, is_real
 
 
 def first_bad(a: np.ndarray) -> str:
@@ -173,3 +175,15 @@ def check_reduction(reduction: str | None) -> str:
         raise ValueError(f"Expected reduction 'mean', 'sum' or 'none'{hint}. "
                          f"Received: reduction={quoted(reduction)}")
     return _REDUCTIONS[reduction]
+
+
+def _unit_interval(name: str, value: Any) -> float:
+    if not is_real(value) or not 0 <= value <= 1:
+        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
+    return float(value)
+
+
+def _at_least_zero(name: str, value: Any) -> float:
+    if not is_real(value) or not 0 <= value < float("inf"):
+        raise ValueError(f"Expected a finite number >= 0. Received: {name}={quoted(value)}")
+    return float(value)

@@ -5,11 +5,13 @@ argument of ``ExponentialDecay``, ``CosineDecay``, ``CosineDecayRestarts``,
 ``InverseTimeDecay`` and ``PolynomialDecay`` ``initial_learning_rate`` where nonlin says
 ``lr``, and gives every schedule a ``name``. ``CosineDecay`` also takes Keras'
 ``warmup_target``: with it, the first argument is where the warm-up starts and
-``warmup_target`` is the peak, which nonlin's own form calls ``warmup_from`` and ``lr``.
+``warmup_target`` is the peak, which nonlin's own form calls ``warmup_from`` and ``lr``;
+``_shown_defaults`` shows ``CosineDecay``'s signature with those defaults filled in.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -159,3 +161,12 @@ def positive_steps(name: str, value: Any) -> int | float:
     required = f": {name} is required (it has no default)" if value is None else ""
     raise ValueError(f"Expected an integer >= 1 or a float > 0 (Keras takes both){required}. "
                      f"Received: {name}={quoted(value)}")
+
+
+def _shown_defaults(function: Any) -> None:
+    """``function``'s signature (``help``, ``inspect``, ``repr``) with ``COSINE_DEFAULTS``
+    in place of the ``UNSET`` defaults that tell a keyword given from one left out."""
+    signature = inspect.signature(function)
+    function.__signature__ = signature.replace(parameters=[
+        p.replace(default=COSINE_DEFAULTS[p.name]) if p.default is UNSET else p
+        for p in signature.parameters.values()])

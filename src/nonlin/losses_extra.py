@@ -1,7 +1,7 @@
 """Regression and similarity losses, as Keras 3 names them: ``MeanSquaredLogarithmicError``,
 ``MeanAbsolutePercentageError``, ``CosineSimilarity``; and the focal losses
 ``BinaryFocalCrossentropy`` and ``CategoricalFocalCrossentropy`` (their math in
-``nonlin._loss_focal``).
+``nonlin._loss_focal``; the cosine's row math in ``nonlin._loss_cosine``).
 
 Re-exported by ``nonlin.losses`` (``from nonlin.losses import CosineSimilarity``) and by
 ``nonlin``; the conventions of ``nonlin.losses`` hold: the per-sample loss sums over the
@@ -28,14 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from ._loss_checks import check_reduction
+from ._loss_checks import _at_least_zero, _unit_interval, check_reduction
+from ._loss_cosine import _PRED, _TRUE, _unit_rows
 from ._loss_focal import CategoricalFocalMath, FocalMath
-from ._quoting import quoted
 from ._scratch import like, rows
 from .core import const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_more import EPSILON, _refuse_outside
-from .validation import check_bool, is_real
+from .validation import check_bool
 
 
 def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:
@@ -124,30 +124,6 @@ class MeanAbsolutePercentageError(Loss):
         return np.multiply(out, self._scales(y_true, y_pred), out=out)
 
 
-_TRUE = ("unit_true", "top_true", "norm_true", "floor_true", "above_true")  # buffer names
-_PRED = ("unit_pred", "top_pred", "norm_pred", "floor_pred", "above_pred")
-
-
-def _unit_rows(x: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-    """Each row of ``x`` (n_samples, n_outputs) over ``max(|x_i|, eps)``: ``(units,
-    inverse, above)``, ``inverse = 1 / max(|x_i|, eps)`` and ``above = [|x_i| >= eps]``
-    (1.0 or 0.0), both (n_samples,). Computed on ``x_i / max_j |x_ij|``, whose squares
-    neither overflow nor underflow; into the buffers ``names`` (one like ``x``, four rows)."""
-    dt, eps = x.dtype, const(EPSILON, x.dtype)
-    units = like(names[0], x)
-    top = np.maximum.reduce(np.abs(x, out=units), 1, out=rows(names[1], x))  # max_j |x_ij|
-    np.maximum(top, const(float(np.finfo(dt).tiny), dt), out=top)  # a row of 0s: 0 / tiny
-    np.divide(x, top[:, None], out=units)  # largest entry +-1
-    norms = np.einsum("ij,ij->i", units, units, out=rows(names[2], x))
-    np.sqrt(norms, out=norms)  # |x_i| / top_i: in [1, sqrt(k)], or 0 for a row of 0s
-    floor = np.divide(eps, top, out=rows(names[3], x))  # eps / top_i
-    above = np.greater_equal(norms, floor, out=rows(names[4], x))
-    np.maximum(norms, floor, out=norms)  # max(|x_i|, eps) / top_i
-    np.divide(units, norms[:, None], out=units)
-    inverse = np.divide(const(1.0, dt), top, out=top)
-    return units, np.divide(inverse, norms, out=inverse), above
-
-
 class CosineSimilarity(Loss):
     """Keras 3's ``cosine_similarity``, a loss to minimize: ``L_i = -sum_j u_ij v_ij``
     with ``u = y / max(|y_i|, eps)`` and ``v = p / max(|p_i|, eps)`` row by row,
@@ -182,18 +158,6 @@ class CosineSimilarity(Loss):
         np.multiply(v, cosine[:, None], out=out)
         np.subtract(out, u, out=out)  # -(u - (u . v) v)
         return np.multiply(out, inverse[:, None], out=out)
-
-
-def _unit_interval(name: str, value: Any) -> float:
-    if not is_real(value) or not 0 <= value <= 1:
-        raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
-    return float(value)
-
-
-def _at_least_zero(name: str, value: Any) -> float:
-    if not is_real(value) or not 0 <= value < float("inf"):
-        raise ValueError(f"Expected a finite number >= 0. Received: {name}={quoted(value)}")
-    return float(value)
 
 
 class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):

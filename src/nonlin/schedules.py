@@ -12,15 +12,14 @@ Reduce-on-plateau depends on validation results and is a callback instead
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
 from ._reexport import reexports
 from ._schedule_args import (
-    COSINE_DEFAULTS,
     UNSET,
+    _shown_defaults,
     check_name,
     cosine_positional,
     first_rate,
@@ -234,15 +233,6 @@ class CosineDecay(Schedule):
         s = min(step - w, self.decay_steps)
         cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
         return self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
-
-
-def _shown_defaults(function: Any) -> None:
-    """``function``'s signature (``help``, ``inspect``, ``repr``) with ``COSINE_DEFAULTS``
-    in place of the ``UNSET`` defaults that tell a keyword given from one left out."""
-    signature = inspect.signature(function)
-    function.__signature__ = signature.replace(parameters=[
-        p.replace(default=COSINE_DEFAULTS[p.name]) if p.default is UNSET else p
-        for p in signature.parameters.values()])
 
 
 _shown_defaults(CosineDecay.__init__)

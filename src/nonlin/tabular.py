@@ -43,7 +43,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._compressed import checked_data, text_size
-from ._csv_coded import coded_block
+from ._csv_coded import _with_codes
 from ._csv_digits import _join_labels
 from ._csv_fast import _fast_block
 from ._csv_fast import settle_allocator as _settle_allocator
@@ -187,20 +187,6 @@ def _blocks(handle: BinaryIO) -> Iterator[bytes]:
                     inside = ends_in_quotes(b"".join(parts))
             block = b"".join(parts)
         yield block
-
-
-def _with_codes(
-    fast: tuple[np.ndarray, np.ndarray | None], raw: bytes, first_line: int, plan: _Plan
-) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """A fast path's ``(X, y)`` of ``raw`` with the codes of its categorical columns in ``X``
-    (``coded_block``), in place; None to read the block with the strict parser. (None after
-    some cells were coded only for a missing one with ``missing="error"``, which that parser
-    then names: the coders' counts of a block read twice are never used.)"""
-    codes = coded_block(raw, first_line, plan)
-    if codes is None:
-        return None
-    fast[0][:, plan.coded] = codes
-    return fast
 
 
 class _Output(_Rows):

@@ -1,0 +1,81 @@
+"""The decompressed bytes of a compressed data file, damage raised as a ``CSVError``.
+
+``_Decompressed`` wraps the standard library's decompressing stream of a gzip, bz2, xz
+or zip file (``_compressed.open_data`` makes it): a damaged or truncated stream is a
+``CSVError`` naming the file, its format and the last line of its text that decompressed
+whole (``_damaged``).
+"""
+
+from __future__ import annotations
+
+import io
+import lzma
+import zipfile
+import zlib
+from typing import BinaryIO
+
+from ._csv_plan import CSVError
+
+# what a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
+# OSErrors without an errno (a disk's read error has one: it is raised as it is)
+_DAMAGE = (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
+
+
+def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
+    """The error for a damaged or truncated ``kind`` file; ``lines``: the line ends of its
+    text decompressed before ``exc``."""
+    why = str(exc) or type(exc).__name__
+    if not isinstance(exc, EOFError):  # a wrong checksum or code: the text before may be wrong
+        state = "a damaged one"
+    else:  # cut short: the text before the cut is as written
+        state = f"a truncated one{f': its text stops after line {lines}' if lines else ''}"
+    return CSVError(f"{shown}: expected a complete {kind} file. Received {state} ({why}); "
+                    "copy or download it again")
+
+class _Decompressed(io.RawIOBase):
+    """The decompressed bytes of ``stream``: damage raised as a ``CSVError`` naming the file
+    and the last whole line before it; ``file`` (the compressed file) closed with it."""
+
+    def __init__(self, stream: io.BufferedIOBase, file: BinaryIO, shown: str, kind: str) -> None:
+        super().__init__()
+        self._stream, self._file, self._shown, self._kind = stream, file, shown, kind
+        self._lines = 0  # line ends decompressed so far
+        self.n_bytes = 0  # bytes decompressed so far
+        self.recorded_size: int | None = None  # of the text, as the file records it
+        self.block_size = 0  # bz2: the bytes of text in a block, each decompressed whole
+        self.failed = False  # the damage was found (and raised)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._stream.read1(len(buffer))  # one step: lines before damage count
+        except _DAMAGE as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the data
+                raise
+            self.failed = True
+            raise _damaged(self._shown, self._kind, self._lines, exc) from None
+        memoryview(buffer)[: len(data)] = data
+        self._lines += data.count(b"\n")
+        self.n_bytes += len(data)
+        return len(data)
+
+    def fileno(self) -> int:
+        """The compressed file's descriptor."""
+        return self._file.fileno()
+
+    def fileno_position(self) -> int:
+        """The bytes of the compressed file read so far (0: unknown, a pipe)."""
+        try:
+            return self._file.tell()
+        except OSError:
+            return 0
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._stream.close()
+            finally:
+                self._file.close()
+        super().close()
