@@ -53,7 +53,9 @@ class Reduction:
     ) -> np.ndarray:
         if out is None:
             out = np.empty_like(y_pred)
-        self._grad_terms(y_true, y_pred, out)
+        terms = self._grad_terms(y_true, y_pred, out)
+        if terms is not out and terms is not None:  # a loss of one's own that returned a
+            np.copyto(out, terms)  # new array and left out unwritten: its values, not out's
         if sample_weight is not None:
             np.multiply(out, sample_weight[:, None], out=out)
         if self.reduction == "mean":
