@@ -130,9 +130,17 @@ class Optimizer(StateDict):
     learning_rate = lr
 
     def current_lr(self) -> float:
-        """The learning rate of the next step: ``lr`` or ``lr(iterations)``."""
+        """The learning rate of the next step: ``lr`` or ``lr(iterations)``; a schedule's
+        rate that is negative or NaN (a schedule of one's own) is a ``ValueError`` naming
+        it, not a step uphill or a divergence blamed on the rate's size."""
         lr = self._lr  # a float (the setter made it one) or a schedule
-        return lr if isinstance(lr, float) else float(lr(self.iterations))
+        if isinstance(lr, float):
+            return lr
+        rate = float(lr(self.iterations))
+        if not rate >= 0:
+            raise ValueError(f"Expected a learning rate >= 0 from the schedule {lr!r}. "
+                             f"Received {rate!r} at step {self.iterations}")
+        return rate
 
     def _init_slots(self, params: list[Param]) -> None:
         self._slots = {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
