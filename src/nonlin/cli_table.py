@@ -18,7 +18,7 @@ import numpy as np
 
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
-from .cli_stdin import data_file, in_messages
+from .cli_stdin import data_file, data_name, in_messages
 
 if TYPE_CHECKING:
     from ._csv_coded import Coder
@@ -77,13 +77,15 @@ def read_table(
 
 
 def header_names(path: str) -> list[str]:
-    """The column names of the header row of ``path``, as written (CSVError if malformed)."""
+    """The column names of the header row of ``path``, as written (CSVError if malformed);
+    ``path``: DATA.csv as given (``<stdin>``, or the path of its copy: messages say ``<stdin>``)."""
     from ._compressed import open_data
     from ._csv_plan import _read_header
     from .tabular import _blocks
 
-    with open_data(data_file(path), path) as handle:
-        return _read_header(_blocks(handle), path)[0]
+    name = data_name(path)
+    with open_data(data_file(name), name) as handle:
+        return _read_header(_blocks(handle), name)[0]
 
 
 def first_text_cell(path: str, target: str) -> str:
