@@ -118,9 +118,9 @@ def test_the_default_loss_writes_the_bytes_it_wrote_before_and_smoothing_0_is_it
                     "regression model; expected one of mse, mae, huber[:DELTA], log_cosh"]),
     ("y", "cross_entropy:0.1", ["--loss cross_entropy:0.1 is no loss of a regression model"]),
     ("kind", "focal:-1", ["argument --loss: expected focal:GAMMA[:ALPHA[:SMOOTHING]] with a "
-                          "number GAMMA >= 0, received 'focal:-1'"]),
-    ("kind", "focal:2:0", ["with a number ALPHA > 0, received 'focal:2:0'"]),
-    ("kind", "focal:inf", ["with a number GAMMA >= 0, received 'focal:inf'"]),
+                          "number GAMMA in [0, 23], received 'focal:-1'"]),
+    ("kind", "focal:2:0", ["with a number ALPHA in [1.1920929e-07, 1], received 'focal:2:0'"]),
+    ("kind", "focal:inf", ["with a number GAMMA in [0, 23], received 'focal:inf'"]),
     ("kind", "focal:2:1:0.1:0", ["expected focal:GAMMA[:ALPHA[:SMOOTHING]], received "
                                  "'focal:2:1:0.1:0'"]),
     ("kind", "focal:2:1:1", ["with a number SMOOTHING in [0, 1), received 'focal:2:1:1'"]),
@@ -195,9 +195,9 @@ LOSS = "metadata['training']['loss']"
 
 @pytest.mark.parametrize(("change", "fragment"), [
     (lambda r: r.update(loss="focal:-2"), "expected focal:GAMMA[:ALPHA[:SMOOTHING]] with a "
-                                          "number GAMMA >= 0, received 'focal:-2'"),
-    (lambda r: r.update(loss="focal:nan:1"), "with a number GAMMA >= 0"),
-    (lambda r: r.update(loss="focal:2:0"), "with a number ALPHA > 0"),
+                                          "number GAMMA in [0, 23], received 'focal:-2'"),
+    (lambda r: r.update(loss="focal:nan:1"), "with a number GAMMA in [0, 23]"),
+    (lambda r: r.update(loss="focal:2:0"), "with a number ALPHA in [1.1920929e-07, 1]"),
     (lambda r: r.update(loss="cross_entropy:1.5"), "with a number SMOOTHING in [0, 1)"),
     (lambda r: r.update(loss="huber"), "--loss huber is no loss of a classification model"),
     (lambda r: r.update(loss=["focal"]), "expected a non-empty str"),
