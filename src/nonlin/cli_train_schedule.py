@@ -37,14 +37,17 @@ def make_loss(task: str, spec: str | None = None) -> Any:
     A classifier's losses take its logits (``from_logits=True``, the stable fused form;
     ``predict``'s softmax is applied after the network): ``cross_entropy`` is
     ``CrossEntropy``, ``cross_entropy:S`` the ``CategoricalFocalCrossentropy`` with
-    ``gamma=0, alpha=1, label_smoothing=S`` and ``focal:G:A`` the one with ``gamma=G,
-    alpha=A``.
+    ``gamma=0, alpha=1, label_smoothing=S``, ``focal:G:A`` the one with ``gamma=G,
+    alpha=A`` and ``focal:G:A:S`` the one with ``label_smoothing=S`` too.
     """
     from . import registry
 
     default = "cross_entropy" if task == "classification" else "mse"
     name, params = parse_loss(spec or default)
     if name == "focal":
+        if params[2]:  # focal:G:A:S (a focal loss without it is built as before)
+            return registry.loss(FOCAL, gamma=params[0], alpha=params[1],
+                                 label_smoothing=params[2], from_logits=True)
         return registry.loss(FOCAL, gamma=params[0], alpha=params[1], from_logits=True)
     if name == "cross_entropy" and params[0]:
         return registry.loss(FOCAL, gamma=0.0, alpha=1.0, label_smoothing=params[0],
