@@ -110,3 +110,41 @@ def test_a_fitted_mlp_classifier_round_trips(protocol: int) -> None:
     for a, b in zip(q.coefs_ + q.intercepts_, est.coefs_ + est.intercepts_, strict=True):
         np.testing.assert_array_equal(a, b)
     assert q.get_params() == est.get_params()
+    for e in (q, est):
+        e.partial_fit(X, y)  # goes on from the same optimizer state
+    for a, b in zip(q.coefs_, est.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _copies(model: nonlin.Sequential) -> list[nonlin.Sequential]:
+    return [pickle.loads(pickle.dumps(model, protocol=p)) for p in PROTOCOLS] + [
+        copy.deepcopy(model)]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_an_unpickled_fitted_model_goes_on_training_as_the_original(optimizer: str) -> None:
+    """The model's own optimizer came along bound to the flat buffer of the original's
+    packed parameters; the copy's arrays are no views of it, so fit stepped a buffer no
+    layer reads and the weights did not move."""
+    X, y = _data()
+    model = _model()
+    model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=2, seed=0, verbose=0)
+    copies = _copies(model)
+    before = model.get_weights()
+    for m in [*copies, model]:
+        m.fit(X, y, epochs=2, seed=1, verbose=0)
+    assert not np.array_equal(model.get_weights()[0], before[0])
+    for c in copies:
+        for a, b in zip(c.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert c.optimizer.iterations == model.optimizer.iterations
+
+
+def test_the_original_keeps_its_binding_when_pickled() -> None:
+    X, y = _data()
+    model = _model()
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, seed=0, verbose=0)
+    bound = model.optimizer._bound
+    pickle.dumps(model)
+    copy.copy(model.optimizer)
+    assert model.optimizer._bound is bound and bound
