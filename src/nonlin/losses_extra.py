@@ -59,7 +59,8 @@ class MeanSquaredLogarithmicError(Loss):
     ``y_true`` (n_samples, n_outputs) holds values >= 0 (counts, prices, ...); a public
     call refuses a negative one, and so does ``fit``. ``y_pred`` may be anything, but
     ``fit`` warns when the model's last layer can give values below 0: end it with
-    ``Softplus()``, ``Exp()`` or ``ReLU()``. Keras' ``mean_squared_logarithmic_error``
+    ``Softplus()``, ``Exp()`` or ``ReLU()`` (``nonlin.sklearn.MLPRegressor(loss=...)``, whose
+    output is linear, warns too). Keras' ``mean_squared_logarithmic_error``
     averages over the outputs (nonlin's is ``n_outputs`` times it).
     """
 
