@@ -209,3 +209,28 @@ def _finite_positive(name: str, value: Any) -> float:
     if _as_float(value) == float("inf"):
         raise ValueError(f"Expected a finite number. Received: {name}={quoted(value)}")
     return _as_float(value)
+
+
+def class_alpha(value: Any) -> float | tuple[float, ...]:
+    """``CategoricalFocalCrossentropy``'s ``alpha``: a finite number >= 0 (a float), or one
+    per class, a list, tuple or 1-D array of them (a tuple of floats; Keras 3 takes a list)."""
+    if isinstance(value, list | tuple | np.ndarray) and np.ndim(value) != 0:
+        values = list(value) if not isinstance(value, np.ndarray) else list(value.tolist())
+        if not values or (isinstance(value, np.ndarray) and value.ndim != 1):
+            raise ValueError(f"Expected alpha, a number or one per class (a non-empty list). "
+                             f"Received: alpha={quoted(value)}")
+        for i, v in enumerate(values):
+            if not is_real(v) or not 0 <= v or not _as_float(v) < float("inf"):
+                raise ValueError(f"Expected finite numbers >= 0, one per class, in alpha. "
+                                 f"Received: alpha[{i}]={quoted(v)}")
+        return tuple(_as_float(v) for v in values)
+    return _at_least_zero("alpha", value)
+
+
+def check_class_alpha(alpha: Any, n_classes: int) -> None:
+    """Refuse a per-class ``alpha`` whose length is not ``n_classes`` (the width of
+    ``y_pred``; ``fit``: of the model's output)."""
+    if isinstance(alpha, tuple) and len(alpha) != n_classes:
+        raise ValueError(f"Expected one alpha per class: {n_classes} values for the "
+                         f"{n_classes} classes (y_pred's columns, the model's outputs). "
+                         f"Received {len(alpha)}: alpha={list(alpha)}")

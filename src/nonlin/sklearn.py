@@ -191,7 +191,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
-        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_)
+        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_,
+                                               len(self.classes_))
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
