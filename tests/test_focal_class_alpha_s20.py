@@ -216,3 +216,25 @@ def test_mlp_classifier_takes_a_per_class_alpha():
                               loss=CategoricalFocalCrossentropy(alpha=ALPHA))
         with pytest.raises(ValueError, match=r"one alpha per class: 2 values .* Received 4"):
             wrong.fit(X, y > 0)
+
+
+@pytest.mark.parametrize(("alpha", "field", "message"), [
+    ([1.0, 2.0], "compile.loss.config.alpha", "one alpha per class: 4 values"),
+    ([1.0, "x", 1.0, 1.0], "compile.loss.config", r"alpha\[1\]='x'"),
+    ([1.0, -1.0, 1.0, 1.0], "compile.loss.config", r"alpha\[1\]=-1.0"),
+])
+def test_a_file_whose_alpha_does_not_fit_is_refused_naming_the_field(alpha, field, message):
+    from io_helpers import edit_meta
+
+    model, _, _ = _fitted(CategoricalFocalCrossentropy(alpha=ALPHA))
+    buffer = io.BytesIO()
+    model.save(buffer)
+
+    def change(record):
+        record["loss"]["config"]["alpha"] = alpha
+        return record
+
+    data = edit_meta(buffer.getvalue(), "compile", change)
+    with pytest.raises(nonlin.ModelFileError, match=message) as info:
+        nonlin.load(io.BytesIO(data))
+    assert field in str(info.value)
