@@ -152,12 +152,18 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
 
 def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
     """What ``compile`` and ``fit`` would refuse, refused here, naming the field: a loss
-    of ``reduction="none"``, metrics named ``loss``, ``lr`` or ``val_...``."""
+    of ``reduction="none"``, a per-class ``alpha`` of another length than the model's
+    outputs, metrics named ``loss``, ``lr`` or ``val_...``."""
+    from .losses_extra import check_fit_classes
     from .metrics import get_metrics
 
     if loss is not None and loss.reduction == "none":
         raise _fault(path, "loss.config.reduction", "expected 'mean' or 'sum' (training needs "
                                                     "one number per batch). Received: 'none'")
+    try:
+        check_fit_classes(loss, model.n_outputs)
+    except ValueError as exc:
+        raise _fault(path, "loss.config.alpha", str(exc)) from None
     try:
         get_metrics(metrics, loss=loss, n_outputs=model.n_outputs)
     except (ValueError, TypeError) as exc:

@@ -161,8 +161,9 @@ class LayerList(list[Any]):
     """``Sequential.layers``: a list that names its layers anew (``assign_names``) after each
     change made to it (``model.layers.insert(0, Dense(4))``), so that ``layer.name`` agrees
     with ``summary()`` and ``get_layer`` at once rather than after them. Two layers given one
-    name are left for ``build`` and ``summary`` to refuse. Pickled and copied as a plain list
-    (``NamedModel.__setstate__`` makes it one of these again)."""
+    name, and one layer object twice, are left for ``build`` (and ``summary``) to refuse.
+    ``model.layers = [...]`` makes a new one (``Sequential.layers``' setter). Pickled and
+    copied as a plain list (``NamedModel.__setstate__`` makes it one of these again)."""
 
     __slots__ = ()
 
@@ -209,7 +210,7 @@ class NamedModel:
         pickled before names existed holds none; duplicates are left for build to refuse)."""
         self.__dict__.update(state)
         if type(self.__dict__.get("layers")) is list:  # pickled as a plain list (LayerList)
-            self.layers = LayerList(self.layers)
+            self.__dict__["layers"] = LayerList(self.__dict__["layers"])  # unchecked, as pickled
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             assign_names(self.layers)
 

@@ -27,17 +27,21 @@ come from ``exp(-|z|)`` without cancellation, so ``q`` keeps its relative accura
 at the smallest normal float, so that ``0 / 0`` (``q = p (1 - p) = 0``) gives 0.
 
 ``CategoricalFocalMath`` is ``nonlin.losses_extra.CategoricalFocalCrossentropy``'s, one
-softmax over the classes: with ``y`` the (smoothed) target row, ``q_j = 1 - p_j``::
+softmax over the classes: with ``y`` the (smoothed) target row, ``q_j = 1 - p_j`` and
+``a_j`` the class weights (``alpha`` for every class, or one per class)::
 
-    L = alpha sum_j y_j q_j^gamma (-log p_j)
-    dL/dp_j = alpha y_j q_j^gamma [gamma log p_j / q_j - 1 / p_j]       from probabilities
-    dL/dz_k = alpha (c_k - p_k sum_j c_j),  c_j = -y_j q_j^gamma (1 - gamma p_j r_j)
+    L = sum_j a_j y_j q_j^gamma (-log p_j)
+    dL/dp_j = a_j y_j q_j^gamma [gamma log p_j / q_j - 1 / p_j]         from probabilities
+    dL/dz_k = c_k - p_k sum_j c_j,  c_j = -a_j y_j q_j^gamma (1 - gamma p_j r_j)
                                                                         from logits z
 
 with ``r_j = log(p_j) / q_j`` (``-1`` in the limit ``q_j = 0``). From logits ``log p`` is
-``log_softmax(z)`` and ``q = -expm1(log p)``, accurate where ``p`` is near 1; from
-probabilities ``p`` is clipped to ``[eps, 1 - eps]`` first, in the value as Keras clips it
-and in the gradient (the same formula outside the clip range, as ``BinaryCrossEntropy``).
+``log_softmax(z)`` and ``q = -expm1(log p)``, accurate where ``p`` is near 1. From
+probabilities, as Keras, ``p`` is each row of the input ``x`` over its sum ``s``, then clipped
+to ``[eps, 1 - eps]``, in the value as Keras clips it and in the gradient (the same formula
+outside the clip range, as ``BinaryCrossEntropy``); the gradient goes back through the
+rescaling, ``dL/dx_k = (dL/dp_k - sum_j dL/dp_j p_j) / s``. A scalar ``alpha`` multiplies the
+row sums (the logits' gradient) once, as before per-class weights existed: the same bits.
 """
 
 from __future__ import annotations
@@ -141,12 +145,13 @@ class FocalMath:
 
 
 class CategoricalFocalMath:
-    """``L_i = alpha sum_j y_ij q_ij^gamma (-log p_ij)`` and its gradient, from probabilities
-    or (``from_logits``) logits ``z`` with ``p = softmax(z)``; ``y_true`` integer labels
-    (n_samples,) or rows (n_samples, n_classes)."""
+    """``L_i = sum_j alpha_j y_ij q_ij^gamma (-log p_ij)`` and its gradient, from probabilities
+    (each row rescaled to sum to 1 first, as Keras) or (``from_logits``) logits ``z`` with
+    ``p = softmax(z)``; ``y_true`` integer labels (n_samples,) or rows (n_samples, n_classes);
+    ``alpha`` one float for every class or one per class (a tuple)."""
 
     from_logits: bool
-    alpha: float
+    alpha: float | tuple[float, ...]
     gamma: float
     label_smoothing: float
 
@@ -155,8 +160,11 @@ class CategoricalFocalMath:
         log_p, _, q = self._parts(y_pred)
         focal = np.power(q, self._gamma(q.dtype), out=q)
         terms = np.multiply(np.multiply(y, focal, out=focal), log_p, out=focal)
+        if isinstance(self.alpha, tuple):
+            np.multiply(terms, self._alpha(terms.dtype), out=terms)
         losses = np.add.reduce(terms, 1, out=rows("losses", terms))
-        return np.multiply(losses, const(-self.alpha, losses.dtype), out=losses)
+        scale = -1.0 if isinstance(self.alpha, tuple) else -self.alpha
+        return np.multiply(losses, const(scale, losses.dtype), out=losses)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         dt, y = y_pred.dtype, self._rows(y_true, y_pred)
@@ -171,7 +179,9 @@ class CategoricalFocalMath:
                 focal = np.power(q, gamma, out=q)
                 np.multiply(out, focal, out=out)
             out[focal == 0] = -0.0  # (< 0) times 0
-            return np.multiply(out, np.multiply(y, const(self.alpha, dt), out=q), out=out)
+            weights = np.multiply(y, self._alpha(dt), out=q)  # alpha y
+            np.multiply(out, weights, out=out)  # dL/dr, r the rescaled p
+            return self._through_rescaling(y_pred, out)
         r = np.divide(log_p, q, out=like("ratio", q), where=q > 0)
         r[q <= 0] = -1.0  # log(p) / (1 - p) as p -> 1
         with np.errstate(over="ignore", invalid="ignore"):
@@ -181,9 +191,17 @@ class CategoricalFocalMath:
             np.multiply(c, focal, out=c)
         c[focal == 0] = 0.0
         np.multiply(c, y, out=c)  # -c_j
+        if isinstance(self.alpha, tuple):  # -alpha_j c_j: sum_j c_j below weighs them too
+            np.multiply(c, self._alpha(dt), out=c)
         total = np.add.reduce(c, 1, out=rows("total", c))
         np.subtract(np.multiply(p, total[:, None], out=out), c, out=out)  # c_k - p_k sum_j c_j
-        return np.multiply(out, const(self.alpha, dt), out=out)
+        return out if isinstance(self.alpha, tuple) else np.multiply(
+            out, const(self.alpha, dt), out=out)
+
+    def _alpha(self, dt: np.dtype) -> np.ndarray:
+        """``alpha`` in ``dt``: a 0-d array, or a row of one per class (n_classes,)."""
+        alpha = self.alpha
+        return alpha_row(alpha, dt) if isinstance(alpha, tuple) else const(alpha, dt)
 
     def _gamma(self, dt: np.dtype) -> np.ndarray:
         """``gamma`` in ``dt``, at most its largest float (not inf: ``inf * 0`` is NaN)."""
@@ -204,7 +222,8 @@ class CategoricalFocalMath:
         return np.add(smoothed, const(s / k, dt), out=smoothed)
 
     def _parts(self, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(log p, p, 1 - p)``: of ``softmax(z)`` from logits, else of ``p`` clipped."""
+        """``(log p, p, 1 - p)``: of ``softmax(z)`` from logits, else of ``p`` rescaled to
+        rows summing to 1 (``_rescaled``), then clipped."""
         dt = y_pred.dtype
         if self.from_logits:
             log_p = log_softmax(y_pred)  # its buffer "log_p"
@@ -212,6 +231,37 @@ class CategoricalFocalMath:
             q = np.negative(np.expm1(log_p, out=like("q", y_pred)), out=like("q", y_pred))
             return log_p, p, q
         eps = EPS.get(dt, 1e-15)
-        p = np.clip(y_pred, const(eps, dt), const(1 - eps, dt), out=like("p", y_pred))
+        p = np.clip(_rescaled(y_pred)[0], const(eps, dt), const(1 - eps, dt),
+                    out=like("p", y_pred))
         q = np.subtract(const(1.0, dt), p, out=like("q", y_pred))
         return np.log(p, out=like("log_p_c", y_pred)), p, q
+
+    def _through_rescaling(self, y_pred: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """``dL/dp`` from ``g = dL/dr`` for ``r = p / s``, ``s`` the row sums:
+        ``(g - sum_j g_j r_j) / s``, in place."""
+        r, sums = _rescaled(y_pred)
+        dots = np.einsum("ij,ij->i", g, r, out=rows("dots", g))
+        np.subtract(g, dots[:, None], out=g)
+        return np.divide(g, sums[:, None], out=g)
+
+
+def _rescaled(y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(p / s, s)``: the rows of ``y_pred`` over their sums ``s`` (Keras' rescaling of
+    probabilities), ``s`` floored at the smallest normal float (a row of zeros stays 0)."""
+    dt = y_pred.dtype
+    sums = np.add.reduce(y_pred, 1, out=rows("sums", y_pred))
+    np.maximum(sums, const(float(np.finfo(dt).tiny), dt), out=sums)
+    return np.divide(y_pred, sums[:, None], out=like("rescaled", y_pred)), sums
+
+
+_ALPHA_ROWS: dict[tuple[tuple[float, ...], np.dtype], np.ndarray] = {}
+
+
+def alpha_row(alpha: tuple[float, ...], dtype: np.dtype) -> np.ndarray:
+    """A cached, read-only array of the per-class ``alpha`` in ``dtype`` (as ``core.const``)."""
+    key = (alpha, np.dtype(dtype))
+    row = _ALPHA_ROWS.get(key)
+    if row is None:
+        row = _ALPHA_ROWS[key] = np.array(alpha, dtype=dtype)
+        row.flags.writeable = False
+    return row

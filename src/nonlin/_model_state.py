@@ -27,6 +27,21 @@ from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
 
 
+def check_distinct_layers(layers: Sequence[Any]) -> None:
+    """Refuse one layer object at two places of ``layers`` (the constructor, assigning
+    ``model.layers`` and ``build``, for ``model.layers`` edited in place): both would share
+    one cache and one set of weights, built twice, and training would read the cache the
+    other place overwrote (Keras 3 lets the two places share one layer; nonlin builds each
+    place's weights, so it refuses)."""
+    first: dict[int, int] = {}
+    for i, layer in enumerate(layers):
+        j = first.setdefault(id(layer), i)
+        if j != i:
+            raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
+                             f"is layers[{j}] ({quoted(layer)}); create a new layer for "
+                             "each place")
+
+
 class ModelState:
     """Parameters, weights, non-trainable state and description of a layer chain."""
 
@@ -46,19 +61,7 @@ class ModelState:
             raise RuntimeError(f"This model {state} call model.build(n_features, seed) or "
                                "fit it.")
 
-    # -- layer ownership (checked by Sequential, once, at construction and build) --
-    def _check_distinct_layers(self) -> None:
-        """Refuse one layer object at two places: both would share one cache and one
-        set of weights, built twice (Keras 3 lets the two places share one layer; nonlin
-        builds each place's weights, so it refuses)."""
-        first: dict[int, int] = {}
-        for i, layer in enumerate(self.layers):
-            j = first.setdefault(id(layer), i)
-            if j != i:
-                raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
-                                 f"is layers[{j}] ({quoted(layer)}); create a new layer for "
-                                 "each place")
-
+    # -- layer ownership (checked by Sequential's build) --
     def _claim_layers(self) -> None:
         """Refuse a layer that another model, still in use and built, built.
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._loss_checks import check_class_alpha
 from ._quoting import quoted
 from ._sklearn_extras import NONLIN_LOSS
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
@@ -47,18 +48,22 @@ def log_loss_kind(y_type: str) -> str:
     return _LOG_LOSS.get(y_type, "binary_log_loss")
 
 
-def classifier_kind(loss: Any, y_type: str) -> str:
+def classifier_kind(loss: Any, y_type: str, n_classes: int | None = None) -> str:
     """The objective kind of ``loss`` (a str or a nonlin ``Loss``) on targets of
     ``y_type`` (a ``LabelBinarizer``'s ``y_type_``).
 
     Raises
     ------
     ValueError
-        For a ``Loss`` that does not fit ``y_type`` (or no classifier's outputs).
+        For a ``Loss`` that does not fit ``y_type`` (or no classifier's outputs), and a
+        per-class ``alpha`` (``CategoricalFocalCrossentropy``) whose length is not
+        ``n_classes`` (the estimator's classes, when given).
     """
     if not isinstance(loss, Loss):  # "log_loss", or None where a file left the loss out
         return log_loss_kind(y_type) if loss is not None else NONLIN_LOSS
     check_classifier_loss(loss)
+    if n_classes is not None and isinstance(loss, CrossEntropy):  # a binary target's too:
+        check_class_alpha(getattr(loss, "alpha", None), n_classes)  # two classes (TwoClasses)
     multilabel, multiclass = y_type == "multilabel-indicator", y_type == "multiclass"
     if isinstance(loss, CrossEntropy) and multilabel:
         why = ("it is one softmax over the classes; each label of a multilabel target is "

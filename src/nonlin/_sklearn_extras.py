@@ -87,6 +87,18 @@ def check_loss(loss: Any, classifier: bool = False) -> None:
         f"loss={quoted(loss, 80)}: {why}.")
 
 
+def check_regression_targets(loss: Loss, y: Any) -> None:
+    """A regressor's fit with a ``Loss``: its targets ``y`` (n_samples, n_outputs) checked
+    (``MeanSquaredLogarithmicError``'s >= 0), then ``Sequential.fit``'s warning of a
+    ``MeanSquaredLogarithmicError`` on an unbounded output (``losses_more``)."""
+    from ._stacklevel import user_stacklevel
+    from .losses_extra import check_fit_targets
+    from .losses_more import warn_linear_output
+
+    check_fit_targets(loss, y, "y")
+    warn_linear_output(loss, user_stacklevel())
+
+
 def continue_count(inner: Any, previous: Any) -> None:
     """A warm-start fit's new optimizer ``inner`` continues the schedule's step count
     from ``previous`` (the fitted run's ``PenalizedOptimizer``, or None), as ``t_``

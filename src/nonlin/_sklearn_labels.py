@@ -70,7 +70,7 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
             raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
                           f"a dtype of labels of y_type {y_type!r}")
     try:
-        objective = classifier_kind(loss, y_type)
+        objective = classifier_kind(loss, y_type, len(values))
     except ValueError:
         raise _refuse(path, f"{_FITTED}.y_type", y_type, "a target type the file's loss "
                       f"{quoted(loss, 80)} fits") from None

@@ -80,6 +80,23 @@ class Param:
         self.grad = np.zeros_like(value)
         self.name = name
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling and ``copy`` keep: every slot that is set (a subclass's too) and
+        any ``__dict__`` of a subclass without slots. Defined, so every pickle protocol
+        works: 0 and 1 refuse a class with ``__slots__`` and no ``__getstate__``."""
+        state = {name: getattr(self, name) for cls in type(self).__mro__
+                 for name in getattr(cls, "__slots__", ()) if hasattr(self, name)}
+        state.update(getattr(self, "__dict__", {}))
+        return state
+
+    def __setstate__(self, state: Any) -> None:
+        """``__getstate__``'s dict back; also Python's own ``(dict or None, slots)`` pair,
+        which protocols 2 to 5 wrote before ``__getstate__`` was defined."""
+        parts = state if isinstance(state, tuple) else (state,)
+        for part in parts:
+            for name, value in (part or {}).items():
+                setattr(self, name, value)
+
     def cast(self, dtype: np.dtype) -> None:
         """Convert value and grad to ``dtype`` (no copy when already there)."""
         self.value = self.value.astype(dtype, copy=False)

@@ -17,6 +17,7 @@ from ._finite import check_finite
 from ._loss_checks import check_probability_rows
 from ._quoting import quoted
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
+from .losses_extra import check_fit_classes
 from .losses_extra import check_fit_targets as check_extra_targets
 from .losses_margin import CategoricalHinge
 from .losses_margin import check_fit_targets as check_margin_targets
@@ -86,6 +87,7 @@ def prepare_targets(
     (the ``check_fit_targets`` of ``losses_more``, ``losses_margin``, ``losses_extra``).
     """
     if isinstance(loss, CrossEntropy):
+        check_fit_classes(loss, n_outputs)  # a per-class alpha: one per output
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
             return check_labels(y, n_outputs)
         _check_width(y, n_outputs)

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._loss_checks import (
+    _finite_positive,
     check_categorical_inputs,
     check_loss_inputs,
     check_out,
@@ -55,18 +56,9 @@ from ._loss_checks import (
 )
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._loss_reduction import Reduction
-from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import like, rows
-from .validation import check_bool, check_labels, is_real
-
-
-def _finite_positive(name: str, value: Any) -> float:
-    if not is_real(value) or not value > 0:
-        raise ValueError(f"Expected a positive number. Received: {name}={quoted(value)}")
-    if value == float("inf"):
-        raise ValueError(f"Expected a finite number. Received: {name}={quoted(value)}")
-    return float(value)
+from .validation import check_bool, check_labels
 
 
 class Loss(Reduction):

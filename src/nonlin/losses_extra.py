@@ -15,8 +15,8 @@ How they relate to Keras 3 (``keras.losses``) and PyTorch, per sample of ``k`` o
 ``mean_absolute_percentage_error`` and ``binary_focal_crossentropy``, which average over
 the outputs; ``CosineSimilarity`` equals Keras' ``cosine_similarity`` (one term per
 sample there too), and ``CategoricalFocalCrossentropy`` Keras'
-``categorical_focal_crossentropy`` (a scalar ``alpha``; Keras also takes one per class, and
-rescales probability rows to sum to 1, which nonlin takes as given). PyTorch has no MSLE or
+``categorical_focal_crossentropy`` (``alpha`` one float or one per class; probability rows
+rescaled to sum to 1 first, as there). PyTorch has no MSLE or
 MAPE loss; its ``cosine_similarity`` is the cosine itself (the loss is its negative), and
 torchvision's ``sigmoid_focal_loss`` is
 ``BinaryFocalCrossentropy(from_logits=True, apply_class_balancing=True)``.
@@ -24,11 +24,18 @@ torchvision's ``sigmoid_focal_loss`` is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._loss_checks import _at_least_zero, _unit_interval, check_reduction
+from ._loss_checks import (
+    _at_least_zero,
+    _unit_interval,
+    check_class_alpha,
+    check_reduction,
+    class_alpha,
+)
 from ._loss_cosine import _PRED, _TRUE, _unit_rows
 from ._loss_focal import CategoricalFocalMath, FocalMath
 from ._scratch import like, rows
@@ -36,6 +43,13 @@ from .core import const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_more import EPSILON, _refuse_outside
 from .validation import check_bool
+
+
+def check_fit_classes(loss: Loss, n_classes: int) -> None:
+    """``fit``'s check of a ``CategoricalFocalCrossentropy``'s per-class ``alpha`` against
+    the model's output width (``data.prepare_targets``)."""
+    if isinstance(loss, CategoricalFocalCrossentropy):
+        check_class_alpha(loss.alpha, n_classes)
 
 
 def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:
@@ -59,7 +73,8 @@ class MeanSquaredLogarithmicError(Loss):
     ``y_true`` (n_samples, n_outputs) holds values >= 0 (counts, prices, ...); a public
     call refuses a negative one, and so does ``fit``. ``y_pred`` may be anything, but
     ``fit`` warns when the model's last layer can give values below 0: end it with
-    ``Softplus()``, ``Exp()`` or ``ReLU()``. Keras' ``mean_squared_logarithmic_error``
+    ``Softplus()``, ``Exp()`` or ``ReLU()`` (``nonlin.sklearn.MLPRegressor(loss=...)``, whose
+    output is linear, warns too). Keras' ``mean_squared_logarithmic_error``
     averages over the outputs (nonlin's is ``n_outputs`` times it).
     """
 
@@ -214,41 +229,60 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
 class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
     """Focal loss (Lin et al., 2017) for one class per sample, Keras 3's
     ``categorical_focal_crossentropy``: ``CrossEntropy`` with each class's term scaled by
-    ``alpha (1 - p_j)^gamma``, which leaves confident right predictions little weight.
+    ``alpha_j (1 - p_j)^gamma``, which leaves confident right predictions little weight.
 
-    ``L_i = alpha sum_j (1 - p_ij)^gamma (-y_ij log p_ij)`` with ``p`` the probabilities
+    ``L_i = sum_j alpha_j (1 - p_ij)^gamma (-y_ij log p_ij)`` with ``p`` the probabilities
     (``softmax(z)`` from logits), targets smoothed first, ``y (1 - s) + s / k`` over ``k``
     classes for ``label_smoothing=s``. ``gamma=0, alpha=1`` is ``CrossEntropy`` (with label
-    smoothing: the smoothed cross-entropy). Gradients and their stable forms:
-    ``nonlin._loss_focal``.
+    smoothing: the smoothed cross-entropy) up to the rescaling below. Gradients and their
+    stable forms: ``nonlin._loss_focal``.
 
     Targets as ``CrossEntropy``'s, which ``fit`` treats it as: integer labels (n_samples,)
-    or rows (n_samples, n_classes) summing to 1. The same value as Keras' for rows of
-    probabilities summing to 1 (Keras rescales a row first; nonlin takes it as given).
+    or rows (n_samples, n_classes) summing to 1. Probabilities (``from_logits=False``) are
+    rescaled, as Keras does, to rows summing to 1 (``p / sum_j p_j``; a public call refuses
+    a row of zeros) before they are clipped; the gradient goes back through that rescaling.
+    So a model ending in ``Softmax()`` trains as without it (up to rounding), and one whose
+    rows do not sum to 1 is trained on its rows' shares. The same values as Keras' loss.
 
     Parameters
     ----------
-    alpha : float, default 0.25
-        A weight, >= 0, of every class's term (Keras also takes one per class).
+    alpha : float or sequence of floats, default 0.25
+        A weight, finite and >= 0, of every class's term; or one per class (a list, tuple
+        or 1-D array, as Keras 3 takes a list: scikit-learn's ``compute_class_weight``
+        gives one), whose length must be the number of classes (``fit`` and every call
+        check it). Kept as a float or a tuple of floats; ``get_config`` gives a list.
     gamma : float, default 2.0
         The focusing exponent, >= 0; 0 leaves the cross-entropy as it is.
     from_logits : bool, default False
         Scores ``z`` (``p = softmax(z)``) fused in stably: ``log p = log_softmax(z)``,
-        ``1 - p = -expm1(log p)``. Otherwise probabilities, clipped to ``[eps, 1 - eps]``
-        (``eps`` 1e-7 in float32, 1e-15 in float64) as Keras clips them.
+        ``1 - p = -expm1(log p)``. Otherwise probabilities, rescaled to rows summing to 1,
+        then clipped to ``[eps, 1 - eps]`` (``eps`` 1e-7 in float32, 1e-15 in float64) as
+        Keras clips them.
     label_smoothing : float, default 0.0
         In [0, 1]: targets ``y (1 - s) + s / k``, towards uniform.
     reduction : str, default "mean"
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
 
-    def __init__(self, *, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
-                 label_smoothing: float = 0.0, reduction: str | None = "mean") -> None:
-        self.alpha = _at_least_zero("alpha", alpha)
+    def __init__(self, *, alpha: float | Sequence[float] | np.ndarray = 0.25,
+                 gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+                 reduction: str | None = "mean") -> None:
+        self.alpha = class_alpha(alpha)
         self.gamma = _at_least_zero("gamma", gamma)
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
         super().__init__(from_logits=from_logits, reduction=reduction)
 
+    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        y_true = super()._check_target(y_true, y_pred)
+        check_class_alpha(self.alpha, y_pred.shape[1])
+        if not self.from_logits and not np.all(y_pred.any(axis=1)):
+            i = int(np.flatnonzero(~y_pred.any(axis=1))[0])
+            raise ValueError(f"Expected probability rows with a positive sum in y_pred (each "
+                             f"is rescaled to sum to 1, as Keras does). Received a row of "
+                             f"zeros at index {i}")
+        return y_true
+
     def get_config(self) -> dict[str, Any]:
-        return {"alpha": self.alpha, "gamma": self.gamma, "from_logits": self.from_logits,
+        alpha = list(self.alpha) if isinstance(self.alpha, tuple) else self.alpha
+        return {"alpha": alpha, "gamma": self.gamma, "from_logits": self.from_logits,
                 "label_smoothing": self.label_smoothing, "reduction": self.reduction}

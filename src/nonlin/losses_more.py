@@ -217,9 +217,30 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
             "nonlin."):
         return
     takes, add = {Poisson: ("rates >= 0", "Exp() (the log link) or Softplus()"),
-                  MeanSquaredLogarithmicError: ("values >= 0 (below 1e-7 their gradient is 0)",
-                                                "Softplus(), Exp() or ReLU()"),
+                  MeanSquaredLogarithmicError: (_MSLE_TAKES, "Softplus(), Exp() or ReLU()"),
                   KLDivergence: ("probabilities in [0, 1]", "Softmax()")}[type(loss)]
     warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
                   f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
                   f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)
+
+
+_MSLE_TAKES = "values >= 0 (below 1e-7 their gradient is 0)"
+
+
+def warn_linear_output(loss: Loss, stacklevel: int) -> None:
+    """``warn_unbounded_output``'s warning for ``nonlin.sklearn.MLPRegressor(loss=loss)``,
+    whose last layer is a ``Dense`` with scikit-learn's identity output: a
+    ``MeanSquaredLogarithmicError`` (its own class) gives a prediction below ``1e-7`` no
+    gradient. The same category and first sentence; the remedy the estimator has."""
+    import warnings
+
+    from .losses_extra import MeanSquaredLogarithmicError
+
+    if type(loss) is MeanSquaredLogarithmicError:
+        warnings.warn(
+            f"MeanSquaredLogarithmicError takes {_MSLE_TAKES}, but the model's last layer, "
+            "Dense (MLPRegressor's identity output, as scikit-learn's), gives unbounded "
+            "values. Fit loss='squared_error' to np.log1p(y) instead, sklearn.compose."
+            "TransformedTargetRegressor(MLPRegressor(...), func=np.log1p, "
+            "inverse_func=np.expm1): the squared logarithmic error, with a gradient for "
+            "every prediction.", UserWarning, stacklevel=stacklevel + 1)

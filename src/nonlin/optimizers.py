@@ -177,6 +177,13 @@ class Optimizer(StateDict):
         self._owners = list(params)
         return self._work
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and ``copy``: everything but the binding to the parameters' arrays, which
+        the copies' arrays no longer share (an unpickled model's are no views of one flat
+        buffer): its next step binds them again (``_ready``), keeping the slots. Kept, a
+        copy would step a copy of the old flat buffer, which no layer reads."""
+        return {**self.__dict__, "_bound": [], "_grads": []}
+
     def _reset(self) -> None:
         """Forget the slots and the binding: the next step starts them afresh."""
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []

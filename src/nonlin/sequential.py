@@ -25,7 +25,7 @@ from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
 from ._keras_methods import KerasMethods, check_layer, check_layers
 from ._layer_names import LayerList, NamedModel, assign_names, check_name
-from ._model_state import ModelState
+from ._model_state import ModelState, check_distinct_layers
 from ._quoting import quoted
 from .core import (
     Layer,
@@ -73,14 +73,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
                  name: str | None = None) -> None:
-        if (isinstance(layers, str | dict | ContainerMethods)  # a model: iterable, not a list
-                or not isinstance(layers, Iterable | None)):
-            raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
-        self.layers = LayerList(() if layers is None else layers)  # renames when edited
-        for i, layer in enumerate(self.layers):
-            check_layer(layer, f"layers[{i}]")
-        self._check_distinct_layers()
-        assign_names(self.layers)  # unique given names; the automatic ones by position
+        self.layers = () if layers is None else layers  # checked: see the setter
         self._name = check_name(name)
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
@@ -92,6 +85,29 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         self._metrics: list[Any] = []  # compile's, for fit and evaluate
         self.history: Any = None
         self.stop_training = False
+
+    @property
+    def layers(self) -> list[LayerProtocol]:
+        """The layers, bottom to top: a ``LayerList``, which names them anew after each change
+        made to it in place (``model.layers.insert(0, Dense(4))``; ``build`` checks those).
+
+        Assigning (``model.layers = [...]``) takes what the constructor takes, checked as
+        there (each a layer, each object once, given names unique: a refused list changes
+        nothing), and keeps a ``LayerList``. A built model must then be built again.
+        """
+        return self.__dict__["layers"]
+
+    @layers.setter
+    def layers(self, layers: Iterable[LayerProtocol]) -> None:
+        if (isinstance(layers, str | bytes | dict | ContainerMethods)  # a model: not a list
+                or not isinstance(layers, Iterable)):
+            raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
+        new = LayerList(layers)  # renames when edited
+        for i, layer in enumerate(new):
+            check_layer(layer, f"layers[{i}]")
+        check_distinct_layers(new)
+        assign_names(new)  # unique given names; the automatic ones by position
+        self.__dict__["layers"] = new
 
     # -- construction -------------------------------------------------------
     def build(
@@ -110,6 +126,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._check_has_layers()
         check_layers(self.layers)  # model.layers edited by hand: layers only
+        check_distinct_layers(self.layers)  # ... each object once (m.layers.append(d) again)
         assign_names(self.layers)  # model.layers edited by hand: checked, named anew
         self._claim_layers()
         forget_names(self)  # new weights: the next fit records the names anew

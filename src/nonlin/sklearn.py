@@ -45,10 +45,9 @@ from ._sklearn_base import (
 from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
-from ._sklearn_extras import check_left_out, check_loss, objective_kind
+from ._sklearn_extras import check_left_out, check_loss, check_regression_targets, objective_kind
 from ._sklearn_weights import check_partial_fit, class_weights
 from .losses import CrossEntropy, Loss
-from .losses_extra import check_fit_targets as check_extra_targets
 from .schedules import Schedule
 
 require("sklearn", "sklearn", "nonlin.sklearn")
@@ -192,7 +191,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
-        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_)
+        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_,
+                                               len(self.classes_))
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
@@ -263,8 +263,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("Expected non-negative targets y for loss='poisson'.")
-        if isinstance(self.loss, Loss):  # MeanSquaredLogarithmicError's y >= 0, say
-            check_extra_targets(self.loss, y.reshape(len(y), -1), "y")
+        if isinstance(self.loss, Loss):  # MeanSquaredLogarithmicError's y >= 0 and warning
+            check_regression_targets(self.loss, y.reshape(len(y), -1))
         self._objective_kind = objective_kind(self.loss)
         return X, y.reshape(-1, 1) if y.ndim == 1 else y  # cast to the network's dtype later
 
