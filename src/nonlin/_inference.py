@@ -21,6 +21,7 @@ import numpy as np
 
 from ._feature_names import check_names
 from ._layers_built import check_layers_as_built
+from ._source_kind import is_source
 from .validation import as_dtype, check_bool, check_positive_int, check_verbose, check_X
 
 
@@ -85,6 +86,11 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
     model._require_built()
     if model.__dict__.get("_layers_edited"):  # add or pop since build
         check_layers_as_built(model)
+    if not isinstance(X, np.ndarray) and not one_pass and is_source(X):  # nonlin._sources
+        from ._fit_keras_args import check_steps
+        from ._source_eval import predict_source
+
+        return predict_source(model, X, batch_size, verbose, check_steps("steps", steps))
     check_names(model, X)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)

@@ -214,9 +214,9 @@ class KerasMethods:
         self.optimizer, self.loss, self._metrics = compiled(
             self, optimizer, loss, metrics)  # type: ignore[arg-type]  # a Sequential
 
-    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
-                 batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: Any = 0, return_dict: bool = True, steps: int | None = None) -> Any:
+    def evaluate(self, X: Any, y: Any = None, *, loss: Any = None,
+                 metrics: Iterable[Any] | None = None, batch_size: int | None = None,
+                 sample_weight: Any = None, verbose: Any = 0, return_dict: bool = True, steps: int | None = None) -> Any:
         """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
         ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
 

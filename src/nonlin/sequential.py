@@ -164,9 +164,9 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         return None
 
     # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
-    def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
-            batch_size: int | None = None, shuffle: bool = True, seed: SeedLike = None,
-            validation_split: float = 0.0, validation_data: Any = None,
+    def fit(self, X: Any, y: Any = None, *, loss: Any = None, optimizer: Any = None,
+            epochs: int = 1, batch_size: int | None = None, shuffle: bool = True,
+            seed: SeedLike = None, validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] | None = None,
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
             verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None,
