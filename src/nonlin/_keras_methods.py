@@ -216,7 +216,8 @@ class KerasMethods:
 
     def evaluate(self, X: Any, y: Any = None, *, loss: Any = None,
                  metrics: Iterable[Any] | None = None, batch_size: int | None = None,
-                 sample_weight: Any = None, verbose: Any = 0, return_dict: bool = True, steps: int | None = None) -> Any:
+                 sample_weight: Any = None, verbose: Any = 0, return_dict: bool = True,
+                 steps: int | None = None) -> Any:
         """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
         ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
 
