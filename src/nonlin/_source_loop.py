@@ -24,7 +24,7 @@ from ._fit_keras_args import validates
 from ._misuse import check_same_params
 from ._scratch import using
 from ._source_eval import evaluate_stream
-from ._sources import BatchStream, exhausted_warning, prepare
+from ._sources import BatchStream, exhausted_warning, prepare, ran_out
 from .data import Dataset
 from .evaluation import evaluate_dataset
 from .objective import Objective
@@ -47,7 +47,7 @@ class _SourceLoop(_Loop):
         self.kept: list[tuple[np.ndarray, np.ndarray]] | None = (
             [] if self.store is not None else None)  # outputs for metrics that cannot stream
         self.store = None
-        self.rows, self.total, self.last_logs = 0, 0.0, {}
+        self.rows, self.total, self.last_logs, self.batches = 0, 0.0, {}, 0
 
     def run_epoch(self, epoch: int) -> dict[str, float]:
         """Train one epoch of the source's batches; return its logs. An iterator with no
@@ -75,8 +75,10 @@ class _SourceLoop(_Loop):
         logs["lr"] = self.optimizer.current_lr()
         self._end_epoch(epoch, logs)
         if self.stream.exhausted and epoch + 1 < self.epochs and not model.stop_training:
-            exhausted_warning(self.stream.name, epoch + 1)
+            exhausted_warning(self.stream.name, epoch + 1)  # Keras 3: warned, and no more
             model.stop_training = True
+        elif self.stream.exhausted and self.stream.steps and self.batches < self.stream.steps:
+            ran_out(self.stream.name, self.stream.steps, "the iterator ran out")
         if self.guard.pending:
             raise KeyboardInterrupt
         self.last_logs = logs
@@ -97,6 +99,7 @@ class _SourceLoop(_Loop):
                                                        "loss": value})
             if self.guard.pending:
                 raise KeyboardInterrupt
+            self.batches = batch + 1
             if model.stop_training:  # set in a batch hook: the epoch ends here (Keras 3)
                 return
             item, batch = next(batches, None), batch + 1
@@ -114,7 +117,7 @@ class _SourceLoop(_Loop):
         return data
 
     def _reset_epoch(self) -> None:
-        self.rows, self.total = 0, 0.0
+        self.rows, self.total, self.batches = 0, 0.0, 0
         if self.kept is not None:
             self.kept = []
         for metric in self.metrics:
@@ -155,10 +158,15 @@ class _SourceLoop(_Loop):
         return self._source_logs()
 
     def running_metrics(self) -> dict[str, float]:
-        kept = self.kept
-        if kept:
-            y, out = np.concatenate([k[0] for k in kept]), np.concatenate([k[1] for k in kept])
-        return {m.name: m.result() if m.streams else m(y, out) for m in self.metrics}
+        """The metrics over the batches trained on so far in this epoch."""
+        logs, kept = {}, self.kept
+        for metric in self.metrics:
+            if metric.streams:
+                logs[metric.name] = metric.result()
+            elif kept:
+                logs[metric.name] = metric(np.concatenate([k[0] for k in kept]),
+                                           np.concatenate([k[1] for k in kept]))
+        return logs
 
     def _validate(self, epoch: int, logs: dict[str, float]) -> None:
         if not validates(epoch, self.val_freq):

@@ -191,7 +191,7 @@ class BatchStream:
             item = self._take(it)
             if item is None:
                 self.current = None
-                if self.kind == "iterator":
+                if self.kind == "iterator":  # ran out for good: warned by whoever reads it
                     self.exhausted = True
                 elif self.steps:
                     ran_out(self.name, self.steps, "a pass over it ended")
