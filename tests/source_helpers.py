@@ -8,6 +8,7 @@ import numpy as np
 
 import nonlin
 from nonlin import Dense, ReLU, Softmax
+from nonlin.callbacks import Callback
 
 
 def data(n: int = 40, d: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -80,3 +81,17 @@ def batches(X: Any, y: Any, size: int = 8, *, repeat: bool = False, log: list | 
 def same_weights(a: nonlin.Sequential, b: nonlin.Sequential) -> bool:
     return all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights(),
                                                       strict=True))
+
+
+class _Counts(Callback):
+    """Counts the batches of each epoch; checks their numbering."""
+
+    def on_train_begin(self, logs=None):
+        self.per_epoch: list[int] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.per_epoch.append(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        assert batch == self.per_epoch[-1]
+        self.per_epoch[-1] += 1

@@ -16,7 +16,7 @@ import nonlin
 from nonlin import DivergenceError, EarlyStopping
 from nonlin.callbacks import Callback
 from nonlin.checkpoint import ModelCheckpoint
-from source_helpers import FIT, Reiterable, Seq, batches, data, model, same_weights
+from source_helpers import FIT, Reiterable, Seq, _Counts, batches, data, model, same_weights
 
 
 def _arrays_fit(epochs: int = 3, **kwargs):
@@ -149,18 +149,6 @@ def test_a_float32_model_steps_on_float32_batches(monkeypatch) -> None:
     m.fit(Seq(X, y, 8, np.ones(len(y))), epochs=1, **FIT)  # float64 batches
     assert seen == [(np.float32, np.float32)] * 5
     assert all(p.dtype == np.float32 for p in m.get_weights())
-
-
-class _Counts(Callback):
-    def on_train_begin(self, logs=None):
-        self.per_epoch: list[int] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.per_epoch.append(0)
-
-    def on_train_batch_end(self, batch, logs=None):
-        assert batch == self.per_epoch[-1]
-        self.per_epoch[-1] += 1
 
 
 def test_callbacks_see_each_batch_and_the_steps_when_known() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from source_helpers import FIT, Reiterable, Seq, batches, data, model
+from source_helpers import FIT, Reiterable, Seq, batches, data, model, same_weights
 
 
 @pytest.mark.parametrize(("given", "match"), [
@@ -84,7 +84,7 @@ def test_one_hot_and_binary_targets_per_batch() -> None:
     a.fit(X, onehot, epochs=2, batch_size=8, shuffle=False, seed=0, **FIT)
     b = model()
     b.fit(Seq(X, onehot, 8), epochs=2, shuffle=False, seed=0, **FIT)
-    assert all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights()))
+    assert same_weights(a, b)
     c = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
     c.fit(Seq(X, y.astype(float), 8), loss="binary_cross_entropy", optimizer="sgd", verbose=0)
     assert c.n_outputs == 1
@@ -161,3 +161,33 @@ def test_shuffle_is_ignored_for_iterators_and_the_progress_bar_is_open_ended(cap
     m.fit(batches(X, y), epochs=1, seed=0, loss="cross_entropy", optimizer="adam", verbose=2)
     assert "Epoch 1/1" in capsys.readouterr().err
     assert m.optimizer.iterations == 5
+
+
+def test_the_progress_lines_count_a_generators_batches(capsys) -> None:
+    m, X, y, _ = _trained()
+    m.evaluate(batches(X, y, 64), verbose=2)
+    m.predict(batches(X, y, 64), verbose=2)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("5/5 - ") and "loss: " in lines[0]
+    assert lines[1].startswith("5/5 - ")
+
+
+def test_a_reiterables_len_is_the_epochs_steps_when_it_has_one() -> None:
+    from source_helpers import _Counts
+
+    X, y = data()
+
+    class Loader(Reiterable):  # a torch DataLoader's len: its batches
+        def __len__(self):
+            return 5
+
+    counts = _Counts()
+    model().fit(Loader(X, y, 8), epochs=1, seed=0, callbacks=[counts], **FIT)
+    assert counts.params["steps"] == 5 and counts.per_epoch == [5]
+
+
+def test_validation_steps_are_checked_for_validation_arrays_as_for_arrays() -> None:
+    X, y = data()
+    with pytest.raises(ValueError, match="Expected validation_steps >= 2"):
+        model().fit(Seq(X, y), validation_data=(X, y), validation_steps=1,
+                    validation_batch_size=32, **FIT)

@@ -82,13 +82,6 @@ def _joined(parts: list[Dataset]) -> Dataset:
     return Dataset(np.concatenate([p.X for p in parts]), y, weights)
 
 
-def _total(stream: BatchStream) -> int | None:
-    """The batches of one pass, when known (a progress bar's total)."""
-    if stream.steps is not None:
-        return stream.steps
-    return stream.num_batches
-
-
 def evaluate_source(model: Any, source: Any, loss: Loss, metrics: list[Metric], *, y: Any,
                     sample_weight: Any, batch_size: Any, steps: int | None,
                     verbose: int) -> dict[str, float]:
@@ -97,9 +90,9 @@ def evaluate_source(model: Any, source: Any, loss: Loss, metrics: list[Metric], 
 
     refuse_with_source("evaluate", y=y, sample_weight=sample_weight, batch_size=batch_size)
     stream = BatchStream(source, "x", steps, shuffle=False)
-    with PassProgress(verbose, _total(stream)) as progress:
+    with PassProgress(verbose, stream.total()) as progress:
         results = evaluate_stream(model, loss, stream, metrics,
-                                  progress.update if verbose == 1 else None)
+                                  progress.update if verbose else None)
         progress.finish(results)
     return results
 
@@ -115,7 +108,7 @@ def predict_source(model: Any, source: Any, batch_size: Any, verbose: int,
     stream = BatchStream(source, "x", steps, shuffle=False)
     outputs: list[np.ndarray] = []
     batches = stream.epoch(None)
-    with PassProgress(verbose, _total(stream)) as progress:
+    with PassProgress(verbose, stream.total()) as progress:
         try:
             for step, (where, batch) in enumerate(batches, 1):
                 x = unpack(batch, where, inputs_only=True)[0]
@@ -123,8 +116,7 @@ def predict_source(model: Any, source: Any, batch_size: Any, verbose: int,
                     outputs.append(predict_rows(model, x, None, 0))
                 except (ValueError, TypeError) as exc:
                     raise in_batch(exc, where) from None
-                if verbose == 1:
-                    progress.update(step)
+                progress.update(step)  # verbose=2's line counts them too
         finally:
             batches.close()
         progress.finish()

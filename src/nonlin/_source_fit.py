@@ -22,7 +22,7 @@ import numpy as np
 
 from ._checkpoint_history import history_for
 from ._fit_checks import check_before_fit, fit_defaults
-from ._fit_keras_args import FitSteps
+from ._fit_keras_args import FitSteps, check_validation_steps
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._source_kind import is_source
@@ -130,8 +130,9 @@ def _validation(model: Sequential, loss: Any, data: Any,
                          "weights) or a batch source. Received: validation_data of type "
                          f"{type(data).__name__}")
     weights = data[2] if len(data) == 3 else None
-    return make_dataset(data[0], data[1], loss, model, sample_weight=weights,
-                        name="X_val"), None
+    val = make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+    check_validation_steps(steps.validation_steps, steps.validation_batch_size, len(val))
+    return val, None
 
 
 def _setup(model: Sequential, loss: Any, optimizer: Any, stream: BatchStream,
@@ -148,7 +149,7 @@ def _setup(model: Sequential, loss: Any, optimizer: Any, stream: BatchStream,
     this_fit = History() if history.epoch else history
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks
-    steps = stream.steps or stream.num_batches
+    steps = stream.total()
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}
     recorders = [history] if this_fit is history else [history, this_fit]

@@ -115,6 +115,19 @@ class BatchStream:
         self.held: list[Any] = []  # pulled ahead (``first``), handed out first
         self.exhausted = False  # an iterator ran out: no more epochs
 
+    def total(self) -> int | None:
+        """The batches of one epoch when known (a progress bar's total): ``steps``, a
+        sequence's length, or a re-iterable's ``len`` (a torch ``DataLoader``'s)."""
+        if self.steps is not None or self.num_batches is not None:
+            return self.steps or self.num_batches
+        if self.kind == "iterable" and hasattr(self.source, "__len__"):
+            try:
+                n = len(self.source)
+            except TypeError:  # a DataLoader over an IterableDataset has no length
+                return None
+            return n if isinstance(n, int) and n > 0 else None
+        return None
+
     def first(self) -> tuple[str, Any]:
         """The first batch, to build a model: a sequence's ``x[0]`` (read again in its
         turn), else pulled ahead and kept for the first epoch."""
