@@ -191,3 +191,26 @@ def test_validation_steps_are_checked_for_validation_arrays_as_for_arrays() -> N
     with pytest.raises(ValueError, match="Expected validation_steps >= 2"):
         model().fit(Seq(X, y), validation_data=(X, y), validation_steps=1,
                     validation_batch_size=32, **FIT)
+
+
+def test_a_bad_class_weight_is_refused_before_anything_runs() -> None:
+    from source_helpers import _Counts
+
+    X, y = data()
+    counts = _Counts()
+    m = model()
+    with pytest.raises(TypeError, match="Expected a dict {class: weight}"):
+        m.fit(Seq(X, y), class_weight="balanced", callbacks=[counts], **FIT)
+    assert not hasattr(counts, "per_epoch") and not m.built
+
+
+def test_a_regression_source_trains_as_its_arrays() -> None:
+    X, _ = data()
+    Y = np.column_stack([X.sum(axis=1), X[:, 0] * X[:, 1]])
+    fit = {"loss": "mse", "optimizer": "sgd", "epochs": 2, "shuffle": False, "seed": 0,
+           "verbose": 0}
+    a = nonlin.Sequential([nonlin.Dense(5), nonlin.Tanh(), nonlin.Dense(2)])
+    ha = a.fit(X, Y, batch_size=16, metrics=["mae"], **fit)
+    b = nonlin.Sequential([nonlin.Dense(5), nonlin.Tanh(), nonlin.Dense(2)])
+    hb = b.fit(Seq(X, Y, 16), metrics=["mae"], **fit)
+    assert same_weights(a, b) and ha.history == hb.history

@@ -31,7 +31,7 @@ from ._sources import BatchStream, in_batch, refuse_with_source, unpack
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, History
 from .core import Sequential, as_rng
-from .data import Dataset, make_dataset
+from .data import Dataset, class_weights_for, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
 from .losses_more import warn_unbounded_output
 from .objective import warn_constant_softmax, warn_double_activation
@@ -76,6 +76,8 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
         warn_double_activation(model, loss, stacklevel=4)  # -> train.fit -> Sequential.fit
         warn_constant_softmax(model, stacklevel=4)
         warn_unbounded_output(model, loss, stacklevel=4)
+        # checked before anything runs, as for arrays (then applied to each batch's labels)
+        class_weights_for(class_weight, np.zeros(0, np.int64), model.n_outputs, model.dtype)
         val, val_stream = _validation(model, loss, validation_data, steps)
         given_metrics = _listed(metrics)
         metrics = resolve_metrics(given_metrics, loss, model)
