@@ -129,8 +129,8 @@ class PassProgress:
     verbose : {0, 1, 2}
         0 nothing; 1 a bar over the batches, then the results (``evaluate``'s
         loss and metrics); 2 one line at the end, as Keras writes it.
-    steps : int
-        Batches in the pass.
+    steps : int or None
+        Batches in the pass; None when unknown (a batch source): an open-ended bar.
     file : text stream, default sys.stderr
     """
 
