@@ -77,7 +77,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
         warn_constant_softmax(model, stacklevel=4)
         warn_unbounded_output(model, loss, stacklevel=4)
         # checked before anything runs, as for arrays (then applied to each batch's labels)
-        class_weights_for(class_weight, np.zeros(0, np.int64), model.n_outputs, model.dtype)
+        class_weights_for(class_weight, np.zeros(0, np.int64), model.n_outputs or 1, model.dtype)
         val, val_stream = _validation(model, loss, validation_data, steps)
         given_metrics = _listed(metrics)
         metrics = resolve_metrics(given_metrics, loss, model)
