@@ -21,6 +21,7 @@ import numpy as np
 
 from ._feature_names import check_names
 from ._layers_built import check_layers_as_built
+from ._source_kind import is_source
 from .validation import as_dtype, check_bool, check_positive_int, check_verbose, check_X
 
 
@@ -29,15 +30,29 @@ class InferenceMethods:
 
     def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0,
                 steps: int | None = None) -> np.ndarray:
-        """Outputs for ``X`` of shape (n_samples, n_features_in), in inference mode.
+        """Outputs for ``X`` (or a batch source's batches), in inference mode.
 
-        The rows go through in chunks of ``batch_size`` rows; by default 256 rows or fewer in
-        one pass, more in near-equal chunks that keep the widest activation near 2**20 entries
-        (each converted on its own): memory stays bounded.
-        ``verbose`` as in Keras: 0 silent (the default here), 1 or ``"auto"`` a
-        progress bar over the chunks, 2 one line at the end; on standard error.
-        A DataFrame's columns must match ``feature_names_in_`` by name and order.
-        ``steps`` (Keras 3): the rows of the first ``steps`` batches; all without ``batch_size``.
+        Parameters
+        ----------
+        X : array or pandas DataFrame of shape (n_samples, n_features_in), or a batch source
+            A DataFrame's columns must match ``feature_names_in_`` by name and order. A
+            source (the guide's "Streaming batches") gives ``x``, ``(x,)``, ``(x, y)`` or
+            ``(x, y, sample_weight)`` batches (``y`` and the weights ignored).
+        batch_size : int, optional
+            Rows per chunk; by default 256 rows or fewer in one pass, more in near-equal
+            chunks that keep the widest activation near 2**20 entries (each converted on
+            its own): memory stays bounded. None with a source.
+        verbose : {0, 1, 2, "auto"}, default 0
+            As in Keras: 0 silent, 1 or ``"auto"`` a progress bar over the chunks, 2 one line
+            at the end; on standard error.
+        steps : int, optional
+            Keras 3's: the rows of the first ``steps`` batches (all without ``batch_size``);
+            with a source, its first ``steps`` batches.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+            In the model's dtype; a source's batches' outputs one after the other.
         """
         return predict_rows(self, X, batch_size, verbose, steps=steps)
 
@@ -85,6 +100,11 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
     model._require_built()
     if model.__dict__.get("_layers_edited"):  # add or pop since build
         check_layers_as_built(model)
+    if not isinstance(X, np.ndarray) and not one_pass and is_source(X):  # nonlin._sources
+        from ._fit_keras_args import check_steps
+        from ._source_eval import predict_source
+
+        return predict_source(model, X, batch_size, verbose, check_steps("steps", steps))
     check_names(model, X)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)

@@ -214,21 +214,42 @@ class KerasMethods:
         self.optimizer, self.loss, self._metrics = compiled(
             self, optimizer, loss, metrics)  # type: ignore[arg-type]  # a Sequential
 
-    def evaluate(self, X: Any, y: Any, *, loss: Any = None, metrics: Iterable[Any] | None = None,
-                 batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: Any = 0, return_dict: bool = True, steps: int | None = None) -> Any:
-        """``{"loss": ..., <metric name>: ...}`` on ``(X, y)`` in inference mode (with
-        ``return_dict=False``, Keras' default there, the list of those values, or the loss alone).
+    def evaluate(self, X: Any, y: Any = None, *, loss: Any = None,
+                 metrics: Iterable[Any] | None = None, batch_size: int | None = None,
+                 sample_weight: Any = None, verbose: Any = 0, return_dict: bool = True,
+                 steps: int | None = None) -> Any:
+        """Loss and metrics on ``(X, y)``, or on a batch source's batches, in inference mode.
 
-        ``loss`` defaults to the model's (``compile``'s or the last ``fit``'s); the loss
-        includes the layers' regularization terms, as during training. ``metrics`` as for
-        ``fit`` (by default ``compile``'s); ``sample_weight`` (n_samples,) weighs each
-        sample's loss, as in ``fit``, not the metrics. Rows go through
-        ``batch_size`` at a time (1,024 by default: the chunk size only bounds
-        memory). ``verbose`` as in Keras: 0 silent (the default here), 1 or
-        ``"auto"`` a progress bar over the chunks, then the results, 2 one line
-        with the results at the end; on standard error. ``steps`` (Keras 3): the rows of the
-        first ``steps`` batches of ``batch_size`` rows (all rows without ``batch_size``).
+        Parameters
+        ----------
+        X : array or pandas DataFrame of shape (n_samples, n_features), or a batch source
+            A source (the guide's "Streaming batches") gives ``(x, y)`` or
+            ``(x, y, sample_weight)`` batches; the loss is then weighted by rows over all
+            of them, as for arrays (a source of the same rows gives the same numbers).
+        y : array of shape (n_samples,) or (n_samples, n_outputs), default None
+            Targets as for ``fit``; None with a source.
+        loss : object or registry name, optional
+            By default the model's (``compile``'s or the last ``fit``'s); the loss
+            includes the layers' regularization terms, as during training.
+        metrics : sequence of names or ``Metric``, optional
+            As for ``fit``; by default ``compile``'s.
+        batch_size : int, optional
+            Rows per chunk (1,024 by default): only bounds memory. None with a source.
+        sample_weight : array of shape (n_samples,), optional
+            Weighs each sample's loss, as in ``fit``, not the metrics. None with a source.
+        verbose : {0, 1, 2, "auto"}, default 0
+            As in Keras: 0 silent, 1 or ``"auto"`` a progress bar over the chunks, then the
+            results, 2 one line with the results at the end; on standard error.
+        return_dict : bool, default True
+            False (Keras' default there): the list of the values, or the loss alone.
+        steps : int, optional
+            Keras 3's: the rows of the first ``steps`` batches of ``batch_size`` rows (all
+            rows without ``batch_size``); with a source, its first ``steps`` batches.
+
+        Returns
+        -------
+        dict or list or float
+            ``{"loss": ..., <metric name>: ...}`` (see ``return_dict``).
         """
         from .evaluation import evaluate
 

@@ -20,10 +20,11 @@ from typing import Any, cast
 import numpy as np
 
 from ._feature_names import check_names
-from ._fit_keras_args import rows_for_steps
+from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
 from ._quoting import quoted
+from ._source_kind import is_source
 from .activations import Softmax, softmax_into
 from .core import Sequential
 from .data import Dataset, make_dataset
@@ -191,7 +192,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     return results
 
 
-def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: Any = None,
+def evaluate(model: Sequential, X: Any, y: Any = None, *, loss: Any = None, metrics: Any = None,
              batch_size: int | None = None, sample_weight: Any = None,
              verbose: Any = 0, return_dict: bool = True, steps: Any = None) -> Any:
     """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
@@ -201,12 +202,21 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: An
     return_dict = check_bool("return_dict", return_dict)
     model._require_built()
     check_layers_as_built(model)
-    check_names(model, X)
+    if not is_source(X):  # a source's batches: see nonlin._source_eval
+        check_names(model, X)
     if loss is None:
         loss = getattr(model, "loss", None)
         if loss is None:
             raise ValueError("Expected a loss: pass loss=..., or compile or fit the model first")
     loss = resolve_loss(loss)
+    if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
+        from ._source_eval import evaluate_source
+
+        results = evaluate_source(model, X, loss, resolve_metrics(
+            getattr(model, "_metrics", []) if metrics is None else metrics, loss, model),
+            y=y, sample_weight=sample_weight, batch_size=batch_size,
+            steps=check_steps("steps", steps), verbose=verbose)
+        return results if return_dict else _listed_results(results)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
     data = make_dataset(X, y, loss, model, sample_weight=sample_weight, convert_X=False)
@@ -221,7 +231,10 @@ def evaluate(model: Sequential, X: Any, y: Any, *, loss: Any = None, metrics: An
         results = evaluate_dataset(model, loss, data, metrics, batch_size,
                                    progress.update if verbose == 1 else None)
         progress.finish(results)
-    if return_dict:
-        return results
-    values = list(results.values())  # Keras' return_dict=False: [loss, *metrics], or the loss
+    return results if return_dict else _listed_results(results)
+
+
+def _listed_results(results: dict[str, float]) -> Any:
+    """Keras' ``return_dict=False``: ``[loss, *metrics]``, or the loss alone."""
+    values = list(results.values())
     return values if len(values) > 1 else values[0]

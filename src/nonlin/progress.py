@@ -43,13 +43,14 @@ class ProgbarLogger(Callback):
     verbose : {1, 2}
         1: a bar per epoch with the running loss, refreshed at most every 0.1 s,
         and the epoch's metrics at its end; 2: one line per epoch.
-    steps : int
-        Batches per epoch.
+    steps : int or None
+        Batches per epoch; None when unknown (a batch source): an open-ended bar.
     epochs : int
     file : text stream, default sys.stderr
     """
 
-    def __init__(self, verbose: int, steps: int, epochs: int, file: TextIO | None = None) -> None:
+    def __init__(self, verbose: int, steps: int | None, epochs: int,
+                 file: TextIO | None = None) -> None:
         self.verbose, self.steps, self.epochs = verbose, steps, epochs
         self.file = file if file is not None else sys.stderr
         try:
@@ -82,7 +83,7 @@ class ProgbarLogger(Callback):
         if self.live is None:  # fit's live() gives the running logs; else the batches' losses
             self._loss_sum += logs["loss"] * size if logs else 0.0
         now = time.monotonic()
-        if now - self._last < _REFRESH_S and batch + 1 < self.steps:
+        if now - self._last < _REFRESH_S and (self.steps is None or batch + 1 < self.steps):
             return
         self._last = now
         running = (self.live() if self.live is not None
@@ -92,20 +93,20 @@ class ProgbarLogger(Callback):
             self._bar.set_postfix_str(text, refresh=False)
             self._bar.update(batch + 1 - self._done)
         else:
-            self.file.write(f"\r{batch + 1}/{self.steps} - {text}")
+            self.file.write(f"\r{batch + 1}/{self.steps or '?'} - {text}")
         self._done = batch + 1
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         text = format_logs(logs or {})
         elapsed = time.monotonic() - self._start
-        reached = self._reached or self.steps
+        reached = self._reached or self.steps or 0
         if self._bar is not None:
             self._bar.update(reached - self._done)
             self._bar.set_postfix_str(text)
             self._bar.close()
             self._bar = None
         elif self.verbose == 1:
-            self.file.write(f"\r{reached}/{self.steps} - {elapsed:.1f}s - {text}\n")
+            self.file.write(f"\r{reached}/{self.steps or reached} - {elapsed:.1f}s - {text}\n")
         else:
             self.file.write(f"Epoch {epoch + 1}/{self.epochs} - {elapsed:.1f}s - {text}\n")
         self.file.flush()
@@ -128,13 +129,14 @@ class PassProgress:
     verbose : {0, 1, 2}
         0 nothing; 1 a bar over the batches, then the results (``evaluate``'s
         loss and metrics); 2 one line at the end, as Keras writes it.
-    steps : int
-        Batches in the pass.
+    steps : int or None
+        Batches in the pass; None when unknown (a batch source): an open-ended bar.
     file : text stream, default sys.stderr
     """
 
-    def __init__(self, verbose: int, steps: int, file: TextIO | None = None) -> None:
-        self.verbose, self.steps = verbose, max(int(steps), 1)
+    def __init__(self, verbose: int, steps: int | None, file: TextIO | None = None) -> None:
+        self.verbose = verbose  # steps None: unknown (a batch source), an open-ended bar
+        self.steps = None if steps is None else max(int(steps), 1)
         self.file = file if file is not None else sys.stderr
         self._start = self._last = time.monotonic()
         self._done, self._bar = 0, None
@@ -160,9 +162,9 @@ class PassProgress:
             self._bar.update(done - self._done)
         elif self.verbose == 1:
             now = time.monotonic()
-            if now - self._last >= _REFRESH_S or done >= self.steps:
+            if now - self._last >= _REFRESH_S or done >= (self.steps or done + 1):
                 self._last = now
-                self.file.write(f"\r{done}/{self.steps}")
+                self.file.write(f"\r{done}/{self.steps or '?'}")
         self._done = done
 
     def finish(self, logs: dict[str, Any] | None = None) -> None:
@@ -171,13 +173,14 @@ class PassProgress:
             return
         text = format_logs(logs) if logs else ""
         if self._bar is not None:
-            self._bar.update(self.steps - self._done)
+            self._bar.update((self.steps or self._done) - self._done)
             if text:
                 self._bar.set_postfix_str(text, refresh=False)
             self._bar.close()
             self._bar = None
         else:
             elapsed = time.monotonic() - self._start
-            line = f"{self.steps}/{self.steps} - {elapsed:.1f}s" + (f" - {text}" if text else "")
+            total = self.steps or self._done
+            line = f"{total}/{total} - {elapsed:.1f}s" + (f" - {text}" if text else "")
             self.file.write(("\r" if self.verbose == 1 else "") + line + "\n")
         self.file.flush()

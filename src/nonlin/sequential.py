@@ -181,25 +181,30 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         return None
 
     # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
-    def fit(self, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None, epochs: int = 1,
-            batch_size: int | None = None, shuffle: bool = True, seed: SeedLike = None,
-            validation_split: float = 0.0, validation_data: Any = None,
+    def fit(self, X: Any, y: Any = None, *, loss: Any = None, optimizer: Any = None,
+            epochs: int = 1, batch_size: int | None = None, shuffle: bool = True,
+            seed: SeedLike = None, validation_split: float = 0.0, validation_data: Any = None,
             callbacks: Iterable[Any] = (), metrics: Iterable[Any] | None = None,
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
             verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None,
             validation_freq: int = 1, validation_batch_size: int | None = None,
             steps_per_epoch: int | None = None, validation_steps: int | None = None) -> Any:
-        """Train on ``(X, y)`` by mini-batch gradient descent; returns a ``History``.
+        """Train on ``(X, y)``, or on a batch source's batches, by mini-batch gradient descent;
+        returns a ``History``.
 
         Parameters
         ----------
-        X : array or pandas DataFrame of shape (n_samples, n_features)
+        X : array or pandas DataFrame of shape (n_samples, n_features), or a batch source
             Builds the model (dtype float32 if X is, else float64) if needed. The
             first fit after ``build`` records a DataFrame's str column names as
             ``feature_names_in_``; later calls check them (``nonlin._feature_names``).
-        y : array of shape (n_samples,) or (n_samples, n_outputs)
+            A source gives ``(x, y)`` or ``(x, y, sample_weight)`` batches: a sequence
+            (``len`` and ``x[i]``, Keras 3's PyDataset), an iterator or a re-iterable (the
+            guide's "Streaming batches"); ``y``, ``sample_weight``, ``batch_size`` and
+            ``validation_split`` are then refused (``nonlin._sources``).
+        y : array of shape (n_samples,) or (n_samples, n_outputs), default None
             Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
-            cross-entropy), or real targets.
+            cross-entropy), or real targets; None with a source.
         loss, optimizer : object or registry name ("cross_entropy", "adam"), optional
             By default the model's: those of ``compile`` or of the last ``fit``.
         epochs : int
@@ -209,14 +214,14 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         batch_size : int or None, default None
             Rows per step; None means 32, as in Keras (see ``steps_per_epoch``).
         shuffle : bool, default True
-            Reshuffle the training rows each epoch, from ``model.rng``.
+            Reshuffle the training rows (a sequence's batches) each epoch, from ``model.rng``.
         seed : int or numpy.random.Generator, optional
             Replace ``model.rng`` by a generator seeded with it (or by the generator
             given) first (shuffling and dropout draw from ``model.rng``; building
             draws from it too).
         validation_split : float in [0, 1)
             Hold out the last fraction of the rows (before shuffling).
-        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight)
+        validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), or a batch source
         callbacks : sequence of ``nonlin.callbacks.Callback``
             Or one callback; None means none (Keras 3 takes both).
         metrics : sequence of names or ``nonlin.metrics.Metric``, optional
@@ -236,7 +241,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
             weights, optimizer (replacing ``optimizer``, which must be of the
             same class), generator, history and epoch come from it. A
             checkpoint already at or past ``epochs`` trains nothing (Keras'
-            ``initial_epoch >= epochs``) and returns its history.
+            ``initial_epoch >= epochs``) and returns its history. A sequence or re-iterable
+            starts again at the checkpoint's epoch; an iterator is refused.
         validation_freq : int >= 1, default 1
             Validate at the end of epochs ``validation_freq``, ``2 * validation_freq``, ...
             (counted from 1, as Keras); other epochs' logs have no ``val_*`` keys.
@@ -245,7 +251,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         steps_per_epoch, validation_steps : int, optional
             Keras 3's, where they cover the rows in one pass (without ``batch_size``,
             ``ceil(n_rows / steps)`` rows per batch); fewer are refused, as Keras would carry
-            the rest over to the next epoch (``nonlin._fit_keras_args``).
+            the rest over to the next epoch (``nonlin._fit_keras_args``). With a source:
+            the batches of an epoch (of a validation pass), carried over as Keras 3 does.
 
         Returns
         -------

@@ -56,6 +56,7 @@ from ._fit_keras_args import FitSteps
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
+from ._source_kind import is_source
 from ._split_check import split_checked
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, History
@@ -126,6 +127,17 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
+    if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
+        from ._source_fit import fit_source
+
+        return fit_source(
+            model, X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, validation_split=validation_split,
+            validation_data=validation_data, callbacks=callbacks, metrics=metrics,
+            class_weight=class_weight, sample_weight=sample_weight, verbose=verbose,
+            initial_epoch=initial_epoch, resume_from=resume_from,
+            validation_freq=validation_freq, validation_batch_size=validation_batch_size,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
