@@ -83,10 +83,13 @@ def check_targets(meta: dict[str, Any], n_outputs: int,
                   refuse: Callable[[str, str], None]) -> None:
     """A model file's ``targets`` (several): 2 or more distinct column names, one per
     output of a regression, with one finite mean and nonzero scale each in
-    ``target_preprocessing``; ``refuse(field, problem)`` raises otherwise."""
+    ``target_preprocessing``, or of a multilabel classifier; ``refuse(field, problem)``
+    raises otherwise."""
     targets = meta["targets"]
-    if meta["task"] != "regression":
-        refuse("targets", f"only a regression has several targets; received a {meta['task']}")
+    multilabel = meta.get("multilabel") is True
+    if meta["task"] != "regression" and not multilabel:
+        refuse("targets", "only a regression or a multilabel classifier has several "
+               f"targets; received a {meta['task']}")
     if not (isinstance(targets, list) and len(targets) >= 2
             and all(isinstance(t, str) and t for t in targets)
             and len(set(targets)) == len(targets)):
@@ -97,6 +100,8 @@ def check_targets(meta: dict[str, Any], n_outputs: int,
                f"received {len(targets)}")
     if "target" in meta:
         refuse("target", "expected either 'target' (one) or 'targets' (several), received both")
+    if multilabel:
+        return
     scaling = meta.get("target_preprocessing")
     if not _is_scaling(scaling, len(targets)):
         refuse("target_preprocessing", "expected {'type': 'standardize', 'mean': [...], "
