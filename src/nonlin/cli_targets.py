@@ -239,6 +239,13 @@ def evaluated_targets(args: argparse.Namespace, meta: dict[str, Any]) -> list[st
     """``evaluate``: the columns of ``args.data`` holding a model's several targets (its
     own, or ``--target``'s list, as many), as the header spells them; None for one target."""
     recorded = meta.get("targets")
+    if recorded is None and meta.get("multilabel") is True:  # an estimator's: labels 0, 1, ...
+        recorded = [str(c) for c in meta["classes"]]
+        if args.target is None:
+            raise UsageError(f"{shown_path(args.model)} is a multilabel classifier of "
+                             f"{len(recorded)} labels that does not record their columns; "
+                             f"give --target with {len(recorded)} columns of 0/1 labels, in "
+                             "the order of its outputs")
     if recorded is None:
         return None
     given = recorded if args.target is None else given_targets(args.target)
