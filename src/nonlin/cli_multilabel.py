@@ -115,11 +115,12 @@ def is_multilabel(args: argparse.Namespace, columns: list[LabelColumn]) -> bool:
     if args.task == "auto" and all(c.numeric for c in columns):
         return False  # numbers: a regression, as before
     for column in columns:
-        check_two_labels(args.data, column, columns)
+        check_two_labels(args.data, column, columns, args.task == "classification")
     return True
 
 
-def check_two_labels(path: str, column: LabelColumn, columns: list[LabelColumn]) -> None:
+def check_two_labels(path: str, column: LabelColumn, columns: list[LabelColumn],
+                     asked: bool = True) -> None:
     """A ``UsageError`` unless ``column`` holds exactly two labels, saying why."""
     count = len(column.classes)
     if count == 2:
@@ -131,8 +132,9 @@ def check_two_labels(path: str, column: LabelColumn, columns: list[LabelColumn])
                          "multilabel classifier (several targets, one sigmoid output each) "
                          "needs two labels in every target column")
     text = [c.name for c in columns if not c.numeric]
-    why = (f"column {quoted(text[0])} holds text labels, so the targets are a multilabel "
-           "classifier's" if text else "the targets are a multilabel classifier's")
+    why = ("with --task classification, several targets make a multilabel classifier"
+           if asked or not text else f"column {quoted(text[0])} holds text labels, so the "
+           "targets make a multilabel classifier")
     raise UsageError(f"{where} holds {count} labels ({describe_classes(column.classes)}); "
                      f"{why}: one sigmoid output per target, which needs exactly two labels "
                      f"in each column; {ONE_SOFTMAX}")

@@ -47,7 +47,7 @@ def make_loss(task: str, spec: str | None = None, multilabel: bool = False) -> A
 
     default = "cross_entropy" if task == "classification" else "mse"
     name, params = parse_loss(spec or default)
-    if multilabel and (name == "focal" or params):
+    if multilabel and (name == "focal" or (name == "cross_entropy" and params[0])):
         gamma, smoothing = (params[0], 0.0) if name == "focal" else (0.0, params[0])
         return registry.loss("binary_focal_crossentropy", gamma=gamma,
                              label_smoothing=smoothing, from_logits=True)
