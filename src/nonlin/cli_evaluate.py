@@ -58,8 +58,9 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
             "per-class precision, recall, F1 and the confusion matrix; labels the model never "
             "saw are an error that lists them. Multilabel classifiers: per label accuracy, "
             "precision, recall, F1 and support, the subset accuracy (exact match), the Hamming "
-            "loss and micro, macro, weighted and samples averages, as scikit-learn's. Regressors: RMSE, MAE and R^2. With --weight, "
-            "each row counts as its weight in every score."
+            "loss and micro, macro, weighted and samples averages, as scikit-learn's. "
+            "Regressors: RMSE, MAE and R^2. With --weight, each row counts as its weight in "
+            "every score."
         ),
         epilog=(
             "examples:\n"

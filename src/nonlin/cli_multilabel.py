@@ -149,7 +149,7 @@ def multilabel_table(args: argparse.Namespace, table: Any, weights: Any,
     (``known``: a resumed run's, which the cells must match)."""
     from .cli_targets import _drop_rows
 
-    missing = np.column_stack([c.missing for c in columns]).any(axis=1)
+    missing = np.asarray(np.column_stack([c.missing for c in columns]).any(axis=1))
     if missing.any():
         if args.missing != "drop":
             _refuse_missing(args.data, table, columns, missing)
@@ -187,10 +187,10 @@ def check_multilabel_options(args: argparse.Namespace, targets: list[str]) -> No
     if getattr(args, "class_weight", None) is not None:
         raise UsageError(
             f"--class-weight weighs the classes of one target; the targets {joined(targets)} "
-            "make a multilabel classifier, each a label of its own (with a positive and a "
-            "negative class), for which neither Keras (whose class_weight needs one class "
-            "per row) nor scikit-learn's MLPClassifier (no class_weight) defines class "
-            "weights: leave --class-weight out; --weight COLUMN weighs whole rows")
+            "make a multilabel classifier, whose rows may hold several positive labels at "
+            "once: scikit-learn's MLPClassifier has no class_weight, and Keras weighs a row "
+            "of a 2-D target by its arg-max class alone, so no weight per class has one "
+            "meaning here: leave --class-weight out; --weight COLUMN weighs whole rows")
 
 
 def joined(targets: list[str]) -> str:

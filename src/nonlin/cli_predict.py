@@ -31,7 +31,6 @@ from .cli_common import (
     note_filled,
 )
 from .cli_keep import KeptColumns, kept_rows, plan_keep
-from .cli_multilabel_model import predict_header, predict_lines
 from .cli_model import (
     MODEL_INPUT,
     load_model,
@@ -39,6 +38,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
+from .cli_multilabel_model import predict_header, predict_lines
 from .cli_paths import check_output_path
 from .cli_stdin import STDIN, data_file
 

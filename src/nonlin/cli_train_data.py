@@ -53,14 +53,17 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMN",
         help="column to predict; a name matches a header name exactly, else ignoring "
         "spaces around both (as for --columns); several, y1,y2: a regression with one "
-        "output per column",
+        "output per column, or a multilabel classifier (one sigmoid output each) when "
+        "every column holds two labels",
     )
     group.add_argument(
         "--task",
         choices=("auto", "classification", "regression"),
         default="auto",
         help="auto (default): classification when the target holds text or at most "
-        f"{MAX_AUTO_CLASSES} distinct integers, else regression",
+        f"{MAX_AUTO_CLASSES} distinct integers, else regression; several targets: "
+        "multilabel classification when each holds two such labels (the second of the "
+        "sorted two is positive), else regression",
     )
     features = group.add_mutually_exclusive_group()
     features.add_argument(
@@ -121,7 +124,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         **({"targets": several} if several else {"target": args.target}),
     }
     if pairs is not None:
-        meta.update(multilabel=True, classes=list(several), target_classes=pairs)
+        meta.update(multilabel=True, classes=list(several or ()), target_classes=pairs)
     targets = y if pairs is not None else _encode_targets(args, meta, y, previous,
                                                           table.n_dropped)
     n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
