@@ -357,3 +357,23 @@ def test_an_estimators_multilabel_file_predicts_and_evaluates(
                      "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     _check_report(report, _sklearn_scores(Y, est.predict(frame[["x1", "x2"]]), None))
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"target_classes": [["no", "yes"], [0, 1]]}, "expected 3 pairs of distinct str or int"),
+    ({"target_classes": [["no", "no"], [0, 1], ["f", "t"]]}, "expected 3 pairs of distinct"),
+    ({"classes": ["a", "c", "b"]}, "expected the targets ['a', 'b', 'c']"),
+    ({"task": "regression"}, "a multilabel model is a classifier"),
+])
+def test_a_malformed_multilabel_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, Any], fragment: str
+) -> None:
+    _data(tmp_path)
+    assert _train(tmp_path, *ML) == 0
+    model = nonlin.load(tmp_path / "m.safetensors")
+    hostile = str(tmp_path / "h.safetensors")
+    nonlin.save(model, hostile, metadata={**model.metadata, **change})
+    capsys.readouterr()
+    for command in ("predict", "evaluate"):
+        assert cli.main([command, hostile, str(tmp_path / "d.csv")]) == 2
+        error_line(capsys, "h.safetensors", fragment)
