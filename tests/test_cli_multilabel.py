@@ -377,3 +377,34 @@ def test_a_malformed_multilabel_file_is_refused(
     for command in ("predict", "evaluate"):
         assert cli.main([command, hostile, str(tmp_path / "d.csv")]) == 2
         error_line(capsys, "h.safetensors", fragment)
+
+
+def test_the_multilabel_example_of_cli_md_prints_what_it_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    import shlex
+
+    text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text[text.index("### Multilabel targets"):text.index("### Losses and learning")]
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S)
+                for line in block.splitlines() if line.startswith("nonlin ")]
+    shown = [block.splitlines() for block in re.findall(r"```text\n(.*?)```", section, re.S)]
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(4)
+    n = 300
+    links, caps = rng.poisson(2, n), rng.uniform(0, 1, n).round(3)
+    length = rng.integers(20, 400, n)
+    spam = np.where(links + 4 * caps + rng.normal(0, 1, n) > 4.5, "yes", "no")
+    promo = ((links > 2) & (length < 200)).astype(int)
+    reply = np.where(caps + rng.normal(0, 0.2, n) < 0.4, "true", "false")
+    Path("mail.csv").write_text("id,links,caps,length,spam,promo,reply\n" + "".join(
+        f"{i},{links[i]},{caps[i]},{length[i]},{spam[i]},{promo[i]},{reply[i]}\n"
+        for i in range(n)))
+    outputs = {}
+    for line in commands:
+        assert cli.main(shlex.split(line)[1:]) == 0, line
+        outputs[shlex.split(line)[1]] = capsys.readouterr().out.splitlines()
+    assert outputs["train"] == shown[0]
+    assert outputs["evaluate"] == shown[1]
+    assert Path("labels.csv").read_text().splitlines()[:2] == shown[2]

@@ -264,7 +264,7 @@ def test_the_several_targets_example_of_cli_md_prints_what_it_shows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
-    section = text[text.index("### Several targets"):text.index("### Losses and learning")]
+    section = text[text.index("### Several targets"):text.index("### Multilabel targets")]
     commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S)
                 for line in block.splitlines() if line.startswith("nonlin ")]
     shown = [block.splitlines() for block in re.findall(r"```text\n(.*?)```", section, re.S)]
