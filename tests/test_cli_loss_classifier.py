@@ -1,4 +1,4 @@
-"""``nonlin train --loss`` for a classifier: ``focal[:GAMMA[:ALPHA]]`` and
+"""``nonlin train --loss`` for a classifier: ``focal[:GAMMA[:ALPHA[:SMOOTHING]]]`` and
 ``cross_entropy[:SMOOTHING]`` reach ``fit`` as the Python API's
 ``CategoricalFocalCrossentropy`` on logits, bit for bit; the final scores use the loss, the
 record keeps its canonical word, ``--resume`` carries it on and refuses another (or a hostile
@@ -58,6 +58,11 @@ def _python_fit(call: dict[str, Any], loss: Any) -> Any:
     ("focal", "focal", {"gamma": 2.0, "alpha": 1.0}),
     ("categorical_crossentropy:0.10", "cross_entropy:0.1",
      {"gamma": 0.0, "alpha": 1.0, "label_smoothing": 0.1}),
+    ("focal:2:0.5:0.1", "focal:2.0:0.5:0.1", {"gamma": 2.0, "alpha": 0.5,
+                                               "label_smoothing": 0.1}),
+    ("focal:3:1:0", "focal:3.0", {"gamma": 3.0, "alpha": 1.0}),
+    ("focal:0:1:0.2", "cross_entropy:0.2", {"gamma": 0.0, "alpha": 1.0,
+                                            "label_smoothing": 0.2}),
 ])
 def test_a_classifier_trains_with_the_loss_as_the_python_api(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fit_calls: list[dict[str, Any]],  # noqa: F811
@@ -112,19 +117,23 @@ def test_the_default_loss_writes_the_bytes_it_wrote_before_and_smoothing_0_is_it
     ("y", "focal", ["column 'y' is a regression target: --loss focal is no loss of a "
                     "regression model; expected one of mse, mae, huber[:DELTA], log_cosh"]),
     ("y", "cross_entropy:0.1", ["--loss cross_entropy:0.1 is no loss of a regression model"]),
-    ("kind", "focal:-1", ["argument --loss: expected focal:GAMMA[:ALPHA] with a number GAMMA "
-                          ">= 0, received 'focal:-1'"]),
-    ("kind", "focal:2:0", ["with a number ALPHA > 0, received 'focal:2:0'"]),
-    ("kind", "focal:inf", ["with a number GAMMA >= 0, received 'focal:inf'"]),
-    ("kind", "focal:2:1:0.1", ["expected focal:GAMMA[:ALPHA], received 'focal:2:1:0.1'"]),
+    ("kind", "focal:-1", ["argument --loss: expected focal:GAMMA[:ALPHA[:SMOOTHING]] with a "
+                          "number GAMMA in [0, 23], received 'focal:-1'"]),
+    ("kind", "focal:2:0", ["with a number ALPHA in [1.1920929e-07, 1], received 'focal:2:0'"]),
+    ("kind", "focal:inf", ["with a number GAMMA in [0, 23], received 'focal:inf'"]),
+    ("kind", "focal:2:1:0.1:0", ["expected focal:GAMMA[:ALPHA[:SMOOTHING]], received "
+                                 "'focal:2:1:0.1:0'"]),
+    ("kind", "focal:2:1:1", ["with a number SMOOTHING in [0, 1), received 'focal:2:1:1'"]),
     ("kind", "cross_entropy:1", ["expected cross_entropy:SMOOTHING with a number SMOOTHING in "
                                  "[0, 1), received 'cross_entropy:1'"]),
     ("kind", "cross_entropy:-0.1", ["SMOOTHING in [0, 1), received 'cross_entropy:-0.1'"]),
-    ("kind", "binary_focal_crossentropy", ["cross_entropy[:SMOOTHING] or focal[:GAMMA[:ALPHA]] "
+    ("kind", "binary_focal_crossentropy", ["cross_entropy[:SMOOTHING] or "
+                                           "focal[:GAMMA[:ALPHA[:SMOOTHING]]] "
                                            "(classification), received "
                                            "'binary_focal_crossentropy'"]),
     ("kind", "mae", ["--loss mae is no loss of a classification model; expected one of "
-                     "cross_entropy[:SMOOTHING], focal[:GAMMA[:ALPHA]] (or leave --loss out)"]),
+                     "cross_entropy[:SMOOTHING], focal[:GAMMA[:ALPHA[:SMOOTHING]]] "
+                     "(or leave --loss out)"]),
 ])
 def test_refusals_name_the_loss_and_what_is_valid(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -185,10 +194,10 @@ LOSS = "metadata['training']['loss']"
 
 
 @pytest.mark.parametrize(("change", "fragment"), [
-    (lambda r: r.update(loss="focal:-2"), "expected focal:GAMMA[:ALPHA] with a number GAMMA "
-                                          ">= 0, received 'focal:-2'"),
-    (lambda r: r.update(loss="focal:nan:1"), "with a number GAMMA >= 0"),
-    (lambda r: r.update(loss="focal:2:0"), "with a number ALPHA > 0"),
+    (lambda r: r.update(loss="focal:-2"), "expected focal:GAMMA[:ALPHA[:SMOOTHING]] with a "
+                                          "number GAMMA in [0, 23], received 'focal:-2'"),
+    (lambda r: r.update(loss="focal:nan:1"), "with a number GAMMA in [0, 23]"),
+    (lambda r: r.update(loss="focal:2:0"), "with a number ALPHA in [1.1920929e-07, 1]"),
     (lambda r: r.update(loss="cross_entropy:1.5"), "with a number SMOOTHING in [0, 1)"),
     (lambda r: r.update(loss="huber"), "--loss huber is no loss of a classification model"),
     (lambda r: r.update(loss=["focal"]), "expected a non-empty str"),

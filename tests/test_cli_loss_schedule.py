@@ -119,8 +119,9 @@ def test_without_the_options_nothing_changes_and_nothing_is_recorded(tmp_path: P
 @pytest.mark.parametrize(("options", "fragments"), [
     (["--loss", "msle"], ["argument --loss: expected one of mse, mae, huber[:DELTA] or "
                           "log_cosh (regression), cross_entropy[:SMOOTHING] or "
-                          "focal[:GAMMA[:ALPHA]] (classification), received 'msle'"]),
-    (["--loss", "huber:0"], ["expected huber:DELTA with a number DELTA > 0, received 'huber:0'"]),
+                          "focal[:GAMMA[:ALPHA[:SMOOTHING]]] (classification), received 'msle'"]),
+    (["--loss", "huber:0"], ["expected huber:DELTA with a number DELTA in [1.1920929e-07, "
+                             "3.4028235e+38], received 'huber:0'"]),
     (["--loss", "mae:2"], ["expected mae without a parameter"]),
     (["--loss", "cross_entropy"], ["column 'y' is a regression target: --loss cross_entropy is "
                                    "no loss of a regression model; expected one of mse, mae, "
@@ -154,7 +155,7 @@ def test_a_classifier_refuses_a_regression_loss(
     assert _train(tmp_path, "--loss", "huber", target="kind") == 2
     error_line(capsys, "column 'kind' is a classification target: --loss huber is no loss of a "
                "classification model; expected one of cross_entropy[:SMOOTHING], "
-               "focal[:GAMMA[:ALPHA]] (or leave --loss out)")
+               "focal[:GAMMA[:ALPHA[:SMOOTHING]]] (or leave --loss out)")
     assert _train(tmp_path, "--loss", "categorical_crossentropy", target="kind") == 0
     record = nonlin.load(tmp_path / "m.safetensors").metadata["training"]
     assert record["loss"] == "cross_entropy"

@@ -15,7 +15,8 @@ wrong after a download; the bytes are not). A damaged or truncated file is a
 ``CSVError`` naming the file and its format (truncated: the last line of its text
 that decompressed whole), raised by the stream (``_compressed_stream.py``); a reader's
 ``CSVError`` about a compressed file's text becomes its damage when the rest of it
-holds some (``checked_data``). A zstd file, and a zip archive of more than one file
+holds some (``checked_data``, which the command line's header read uses too; ``damage``
+for an error the text's reader did not raise). A zstd file, and a zip archive of more than one file
 (naming them), are refused with what to do instead.
 
 Memory: one block of the reader and the decompressor's own state (gzip 32 KiB,
@@ -182,26 +183,45 @@ def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int | 
 
 
 @contextlib.contextmanager
-def checked_data(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """``open_data(path)``, closed at the end; a ``CSVError`` raised meanwhile is replaced
-    by the file's damage, if the rest of a compressed file holds some. (A bit flipped in a
-    gzip file can decompress to wrong text that only the checksum at its end shows to be
-    wrong. The rest is decompressed: an error costs at most what reading it whole costs.)"""
-    with open_data(path) as handle:
+def checked_data(path: str | os.PathLike[str], name: str | None = None) -> Iterator[BinaryIO]:
+    """``open_data(path, name)``, closed at the end; a ``CSVError`` raised meanwhile is
+    replaced by the file's damage, if the rest of a compressed file holds some. (A bit
+    flipped in a gzip file can decompress to wrong text that only the checksum at its end
+    shows to be wrong. The rest is decompressed: an error costs at most what reading it
+    whole costs.)"""
+    with open_data(path, name) as handle:
         try:
             yield handle
         except CSVError as exc:
-            raw = getattr(handle, "raw", None)
-            if not isinstance(raw, _Decompressed) or raw.failed:  # failed: that is the error
-                raise
-            try:
-                while handle.read(1 << 20):
-                    pass
-            except CSVError as damage:
-                raise damage from exc
-            except OSError:  # the disk: the reader's error stands
-                pass
+            found = _rest_damage(handle)
+            if found is not None:
+                raise found from exc
             raise
+
+
+def damage(path: str | os.PathLike[str], name: str | None = None) -> CSVError | None:
+    """The damage of the compressed file at ``path`` (``name`` in the message), found by
+    decompressing it whole; None when it is whole or not compressed. For an error about
+    its text that damage may have caused (a header name changed by a flipped bit)."""
+    with open_data(path, name) as handle:
+        return _rest_damage(handle)
+
+
+def _rest_damage(handle: BinaryIO) -> CSVError | None:
+    """The damage in the rest of ``handle`` (``open_data``'s), read to its end; None when
+    there is none, when it is not compressed, when its damage was already raised, or when
+    the disk fails (that error is not the data's)."""
+    raw = getattr(handle, "raw", None)
+    if not isinstance(raw, _Decompressed) or raw.failed:  # failed: that is the error
+        return None
+    try:
+        while handle.read(1 << 20):
+            pass
+    except CSVError as found:
+        return found
+    except OSError:
+        return None
+    return None
 
 
 def compressed(path: str, data: bytes) -> bytes:

@@ -131,6 +131,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             args.plot,
             classes=meta["classes"],
             title=f"{shown_path(args.model)} on {shown_path(args.data)}",
+            label="samples" if weights is None else "sum of weights",  # what a cell holds
         )
         note(f"wrote {shown_path(args.plot)}")
     return 0

@@ -22,7 +22,6 @@ from ._shell_words import shell_word
 from .cli_categorical import read_model_table
 from .cli_common import UsageError, note
 from .cli_model import MODEL_INPUT, training_means
-from .cli_stdin import data_file
 from .cli_table import header_names, match_listed, name_matcher
 from .cli_weight_column import weight_messages, weight_values, weights_apart
 from .cli_weights import _column
@@ -59,7 +58,7 @@ def read_scored_table(args: argparse.Namespace, meta: dict[str, Any], model: Any
 def _weight_column(args: argparse.Namespace, meta: dict[str, Any], target: str) -> str:
     """The --weight column as the header spells it: neither the target nor an input."""
     path = args.data
-    names = header_names(data_file(path))
+    names = header_names(path)
     weight = match_listed(path, names, [args.weight], "--weight")[0]
     match = name_matcher(names, path)
     inputs = raw_columns(meta)[0] if meta.get("categorical") else meta["feature_names"]

@@ -172,7 +172,6 @@ def _checkpoint_columns(args: argparse.Namespace, meta: dict[str, Any]) -> list[
     header of ``args.data``, and ``--target`` must be the checkpoint's (a feature of the
     run would otherwise be read as the target), else a ``UsageError``."""
     from ._categorical import raw_columns
-    from .cli_stdin import data_file
     from .cli_table import header_names, name_matcher
 
     target = meta.get("target", args.target)
@@ -180,7 +179,7 @@ def _checkpoint_columns(args: argparse.Namespace, meta: dict[str, Any]) -> list[
         raise UsageError(f"--target {quoted(args.target)} differs from the interrupted run's "
                          f"{quoted(target)}; resume with the same --target")
     inputs, _ = raw_columns({**meta, "categorical": meta.get("categorical") or []})
-    names = header_names(data_file(args.data))
+    names = header_names(args.data)
     match = name_matcher(names, args.data)
     absent = [name for name in inputs if match(name) not in names]
     if not absent:

@@ -11,7 +11,9 @@ training record name it ``<stdin>``. Only DATA.csv may be ``-``: a model file is
 read by its path. A file named ``-`` is ``./-``.
 
 ``stdin_data(args)`` wraps a command: DATA.csv ``-`` becomes ``<stdin>``, and
-``data_file`` gives the file to open for it.
+``data_file`` gives the file to open for it; a reader is given the name (``<stdin>``)
+and opens ``data_file(name)``, so that its messages name ``<stdin>``, never the copy
+(``data_name`` takes the copy's path back to the name).
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def data_file(path: str) -> str:
         _Copy.folder = tempfile.mkdtemp(prefix="nonlin-stdin-")
         _Copy.path = _copy_stdin(os.path.join(_Copy.folder, "data.csv"))
     return _Copy.path
+
+
+def data_name(path: str) -> str:
+    """DATA.csv as messages name it: ``<stdin>`` for the path of standard input's copy
+    (``data_file``'s, given where the name was meant), any other path as it is."""
+    return NAME if _Copy.path is not None and path == _Copy.path else path
 
 
 def in_messages(text: str) -> str:

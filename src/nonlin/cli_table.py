@@ -18,7 +18,7 @@ import numpy as np
 
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
-from .cli_stdin import data_file, in_messages
+from .cli_stdin import data_file, data_name, in_messages
 
 if TYPE_CHECKING:
     from ._csv_coded import Coder
@@ -77,13 +77,21 @@ def read_table(
 
 
 def header_names(path: str) -> list[str]:
-    """The column names of the header row of ``path``, as written (CSVError if malformed)."""
-    from ._compressed import open_data
+    """The column names of the header row of ``path``, as written; ``path``: DATA.csv as
+    given (``<stdin>``, or the path of its copy: messages say ``<stdin>``).
+
+    A CSVError if the header is malformed, or, as the reader says it (``checked_data``),
+    the damage of a compressed file whose header is malformed and whose rest is damaged
+    (a flipped bit that changed the header's text, which only the checksum at the end
+    shows); a file damaged after its header passes here, and the reader reports it.
+    """
+    from ._compressed import checked_data
     from ._csv_plan import _read_header
     from .tabular import _blocks
 
-    with open_data(data_file(path), path) as handle:
-        return _read_header(_blocks(handle), path)[0]
+    name = data_name(path)
+    with checked_data(data_file(name), name) as handle:
+        return _read_header(_blocks(handle), name)[0]
 
 
 def first_text_cell(path: str, target: str) -> str:
@@ -132,11 +140,22 @@ def match_listed(path: str, names: Sequence[str], listed: Sequence[str], option:
     matched = [match(name) for name in listed]
     unknown = [name for name in matched if name not in names]
     if unknown:
+        _raise_damage(path)  # a header name changed by damage: the damage, as the reader says
         raise UsageError(f"{shown_path(path)}: no column {quoted(unknown[0])} ({option}); "
                          "the columns are " + quoted_list(names) + separator_hint(list(names))
                          + close_name_hint(unknown[0], names))
     _check_repeats(path, listed, matched, option, None)
     return matched
+
+
+def _raise_damage(path: str) -> None:
+    """Raise the damage of DATA.csv ``path`` when it is a damaged compressed file (read to
+    its end; for an error its header's names gave, which damage may have caused)."""
+    from ._compressed import damage
+
+    found = damage(data_file(path), data_name(path))
+    if found is not None:
+        raise found
 
 
 def _match_names(

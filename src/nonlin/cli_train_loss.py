@@ -17,12 +17,28 @@ and ``log_cosh``; ``msle``, ``mape`` and ``poisson`` need targets that are
 positive or away from 0, which a standardized target is not. A classifier
 (softmax over one logit per class) has ``cross_entropy[:SMOOTHING]`` (the
 default; ``SMOOTHING`` in [0, 1) moves the targets towards uniform, ``y (1 -
-s) + s / k``) and ``focal[:GAMMA[:ALPHA]]``, the categorical focal loss
-``ALPHA sum_j (1 - p_j)^GAMMA (-y_j log p_j)``. Its ``ALPHA`` defaults to 1,
-not Keras' 0.25: one ``ALPHA`` for every class (Keras' categorical form; the
-classes are weighed by ``--class-weight``) only scales the loss, which with
-``--optimizer sgd`` divides ``--lr`` by 4 and with ``--l2`` makes the penalty
-4 times as strong; with ``ALPHA`` 1, ``focal:0`` is the cross-entropy.
+s) + s / k``) and ``focal[:GAMMA[:ALPHA[:SMOOTHING]]]``, the categorical focal
+loss ``ALPHA sum_j (1 - p_j)^GAMMA (-y_j log p_j)`` (on targets smoothed as
+``cross_entropy``'s). Its ``ALPHA`` defaults to 1, not Keras' 0.25: one
+``ALPHA`` for every class (Keras' categorical form; the classes are weighed by
+``--class-weight``) only scales the loss, which with ``--optimizer sgd`` divides
+``--lr`` by 4 and with ``--l2`` makes the penalty 4 times as strong; with
+``ALPHA`` 1, ``focal:0`` is the cross-entropy, and ``focal:0:1:S`` is
+``cross_entropy:S`` (the same loss, so spelled so).
+
+The parameters are bounded where float32 training can still learn. The
+network trains in float32, whose resolution at 1 is ``2**-23`` (about
+1.19e-07, near Adam's epsilon 1e-7 too), and the loss's gradient is scaled by
+``DELTA`` (huber's gradient is the residual clipped to ``DELTA``, the residuals
+being of the order of 1 on the standardized scale), by ``ALPHA``, and at the
+start, where a two-class softmax gives about 1/2 (more classes: more), by
+``(1/2)^GAMMA``. Scaled below ``2**-23``, the updates drown in rounding and
+Adam's epsilon: the run learns little, and further below nothing (the loss
+shows 0 and the scores stay where they started). So ``DELTA`` is in
+``[2**-23, 3.4028235e+38]`` (beyond, float32 holds it as infinity and the loss
+is NaN), ``ALPHA`` in ``[2**-23, 1]`` (the focal-loss paper and Keras take
+``alpha`` in [0, 1]; 0 is no loss) and ``GAMMA`` in ``[0, 23]`` (the paper
+uses 0 to 5).
 """
 
 from __future__ import annotations
@@ -36,16 +52,21 @@ from ._quoting import quoted
 REGRESSION_LOSSES = ("mse", "mae", "huber", "log_cosh")
 CLASSIFICATION_LOSSES = ("cross_entropy", "focal")
 LOSS_SYNTAX = ("mse, mae, huber[:DELTA] or log_cosh (regression), cross_entropy[:SMOOTHING] "
-               "or focal[:GAMMA[:ALPHA]] (classification)")
+               "or focal[:GAMMA[:ALPHA[:SMOOTHING]]] (classification)")
 FOCAL = "categorical_focal_crossentropy"  # the registry's name of the loss focal names
+TINY = 2.0 ** -23  # float32's resolution at 1: a smaller scale of the gradient learns nothing
+_FLOAT32_INF = (2 - 2.0 ** -24) * 2.0 ** 127  # from here on, float32 rounds to infinity
 # name -> its parameters: (what the syntax calls it, the condition on the number, default)
 _LOSSES: dict[str, tuple[tuple[str, str, float], ...]] = {
     "mse": (), "mae": (), "log_cosh": (),
-    "huber": (("DELTA", "> 0", 1.0),),
+    "huber": (("DELTA", "in [1.1920929e-07, 3.4028235e+38]", 1.0),),
     "cross_entropy": (("SMOOTHING", "in [0, 1)", 0.0),),
-    "focal": (("GAMMA", ">= 0", 2.0), ("ALPHA", "> 0", 1.0)),
+    "focal": (("GAMMA", "in [0, 23]", 2.0), ("ALPHA", "in [1.1920929e-07, 1]", 1.0),
+              ("SMOOTHING", "in [0, 1)", 0.0)),
 }
-_CONDITIONS = {"> 0": lambda v: v > 0, ">= 0": lambda v: v >= 0,
+_CONDITIONS = {"in [1.1920929e-07, 3.4028235e+38]": lambda v: TINY <= v < _FLOAT32_INF,
+               "in [0, 23]": lambda v: 0 <= v <= 23,
+               "in [1.1920929e-07, 1]": lambda v: TINY <= v <= 1,
                "in [0, 1)": lambda v: 0 <= v < 1}
 SCHEDULE_SYNTAX = ("constant, cosine[:WARMUP], exponential:RATE, step:EVERY[:FACTOR] or "
                    "plateau[:PATIENCE[:FACTOR]]")
@@ -66,9 +87,11 @@ def add_loss_options(group: Any) -> None:
     group.add_argument(
         "--loss", type=loss_spec, metavar="NAME",
         help=f"training loss: {LOSS_SYNTAX}; default mse for a regressor, cross_entropy for "
-        "a classifier; huber:DELTA in standard deviations of the target (default 1); "
-        "cross_entropy:SMOOTHING smooths the targets by SMOOTHING in [0, 1) (default 0); "
-        "focal: the categorical focal loss, GAMMA (default 2) >= 0, ALPHA (default 1) > 0",
+        "a classifier; huber:DELTA in standard deviations of the target (default 1), from "
+        "2**-23 (1.1920929e-07) to 3.4028235e+38; cross_entropy:SMOOTHING smooths the "
+        "targets by SMOOTHING in [0, 1) (default 0); focal: the categorical focal loss, "
+        "GAMMA (default 2) in [0, 23], ALPHA (default 1) from 2**-23 to 1, SMOOTHING as "
+        "cross_entropy's (default 0)",
     )
     group.add_argument(
         "--lr-schedule", type=schedule_spec, metavar="NAME",
@@ -83,8 +106,11 @@ def add_loss_options(group: Any) -> None:
 def loss_spec(text: str) -> str:
     """``--loss``: a name the registry resolves to a loss offered here, in its canonical
     spelling (``"Huber:0.50"`` -> ``"huber:0.5"``; ``focal:2:1``, the defaults, ->
-    ``"focal"``; ``cross_entropy:0`` -> ``"cross_entropy"``)."""
+    ``"focal"``; ``cross_entropy:0`` -> ``"cross_entropy"``; ``focal:0:1:0.1``, the
+    same loss as ``cross_entropy:0.1``, -> ``"cross_entropy:0.1"``)."""
     name, params = parse_loss(text)
+    if name == "focal" and params[:2] == [0.0, 1.0] and params[2]:
+        name, params = "cross_entropy", params[2:]  # make_loss builds the same loss
     defaults = [default for _, _, default in _LOSSES[name]]
     while params and params[-1] == defaults[len(params) - 1]:
         params.pop()  # a trailing parameter at its default
@@ -103,8 +129,9 @@ def parse_loss(text: str) -> tuple[str, list[float]]:
     if given and not spec:
         raise argparse.ArgumentTypeError(
             f"expected {name} without a parameter (only huber:DELTA, cross_entropy:SMOOTHING "
-            f"and focal:GAMMA[:ALPHA] take them), received {quoted(text)}")
-    syntax = f"{name}:{spec[0][0] if spec else ''}" + "".join(f"[:{p}]" for p, _, _ in spec[1:])
+            f"and focal:GAMMA[:ALPHA[:SMOOTHING]] take them), received {quoted(text)}")
+    syntax = (f"{name}:{spec[0][0] if spec else ''}" + "".join(f"[:{p}" for p, _, _ in spec[1:])
+              + "]" * max(len(spec) - 1, 0))  # focal:GAMMA[:ALPHA[:SMOOTHING]]
     if len(given) > len(spec):
         raise argparse.ArgumentTypeError(f"expected {syntax}, received {quoted(text)}")
     params = []

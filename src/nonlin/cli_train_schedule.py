@@ -37,23 +37,27 @@ def make_loss(task: str, spec: str | None = None, multilabel: bool = False) -> A
     A classifier's losses take its logits (``from_logits=True``, the stable fused form;
     ``predict``'s softmax is applied after the network): ``cross_entropy`` is
     ``CrossEntropy``, ``cross_entropy:S`` the ``CategoricalFocalCrossentropy`` with
-    ``gamma=0, alpha=1, label_smoothing=S`` and ``focal:G:A`` the one with ``gamma=G,
-    alpha=A``. A ``multilabel`` classifier (one sigmoid output per target) has their binary
-    forms, per label: ``BinaryCrossEntropy``, and ``BinaryFocalCrossentropy`` with
-    ``gamma=0, label_smoothing=S`` (targets ``y (1 - S) + S / 2``) or ``gamma=G`` (its
-    ``ALPHA`` must be 1: ``check_multilabel_loss``).
+    ``gamma=0, alpha=1, label_smoothing=S``, ``focal:G:A`` the one with ``gamma=G,
+    alpha=A`` and ``focal:G:A:S`` the one with ``label_smoothing=S`` too. A ``multilabel``
+    classifier (one sigmoid output per target) has their binary forms, per label:
+    ``BinaryCrossEntropy``, and ``BinaryFocalCrossentropy`` with ``gamma=0,
+    label_smoothing=S`` (targets ``y (1 - S) + S / 2``) or ``gamma=G, label_smoothing=S``
+    (``focal:G:1:S``; its ``ALPHA`` must be 1: ``check_multilabel_loss``).
     """
     from . import registry
 
     default = "cross_entropy" if task == "classification" else "mse"
     name, params = parse_loss(spec or default)
     if multilabel and (name == "focal" or (name == "cross_entropy" and params[0])):
-        gamma, smoothing = (params[0], 0.0) if name == "focal" else (0.0, params[0])
+        gamma, smoothing = (params[0], params[2]) if name == "focal" else (0.0, params[0])
         return registry.loss("binary_focal_crossentropy", gamma=gamma,
                              label_smoothing=smoothing, from_logits=True)
     if multilabel:
         return registry.loss("binary_crossentropy", from_logits=True)
     if name == "focal":
+        if params[2]:  # focal:G:A:S (a focal loss without it is built as before)
+            return registry.loss(FOCAL, gamma=params[0], alpha=params[1],
+                                 label_smoothing=params[2], from_logits=True)
         return registry.loss(FOCAL, gamma=params[0], alpha=params[1], from_logits=True)
     if name == "cross_entropy" and params[0]:
         return registry.loss(FOCAL, gamma=0.0, alpha=1.0, label_smoothing=params[0],
@@ -126,11 +130,13 @@ def check_multilabel_loss(spec: str | None) -> None:
     negative one, a different thing), so it is refused rather than read another way."""
     if spec is None or not spec.startswith("focal"):
         return
-    gamma, alpha = parse_loss(spec)[1]
+    gamma, alpha, smoothing = parse_loss(spec)[1]
     if alpha != 1.0:
+        instead = f"focal:{gamma:g}" + (f":1:{smoothing:g}" if smoothing else "")
         raise UsageError(f"--loss {spec}: in a multilabel classifier focal is the binary focal "
-                         "loss of each label, which takes GAMMA only (ALPHA scales a single "
-                         f"target's softmax focal loss); give --loss focal:{gamma:g}")
+                         "loss of each label, which takes GAMMA and SMOOTHING only (ALPHA "
+                         "scales a single target's softmax focal loss); give --loss "
+                         f"{instead}")
 
 
 def check_resumed_fit(args: argparse.Namespace, meta: dict[str, Any]) -> None:

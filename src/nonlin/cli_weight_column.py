@@ -37,7 +37,7 @@ def read_weighted_table(args: argparse.Namespace) -> tuple[Any, np.ndarray | Non
     if not getattr(args, "weight", None):
         return read_training_table(args), None
     path = args.data
-    names = header_names(data_file(path))
+    names = header_names(path)
     weight = match_listed(path, names, [args.weight], "--weight")[0]
     target, columns = _match_names(path, args.target, args.columns, "--columns", None,
                                    args.exclude)
@@ -130,7 +130,7 @@ def _beyond_float64(path: str, column: str,
     is a number beyond float64 (``1e309``, which the reader reads as missing, as ``inf``),
     with its line and text; None if none. The file is read once more (``csv``) only when
     a cell is missing and the file holds a 3-digit exponent or 309 digits in a row."""
-    if not np.any(missing) or not _holds(data_file(path), _HUGE):
+    if not np.any(missing) or not _holds(path, _HUGE):
         return None
     rows = set(np.flatnonzero(missing).tolist())
     try:
@@ -151,9 +151,9 @@ def _beyond_float64(path: str, column: str,
 
 
 def _holds(path: str, pattern: re.Pattern[bytes]) -> bool:
-    """Whether the text of the file ``path`` (decompressed: ``open_data``) holds a match of
+    """Whether the text of DATA.csv ``path`` (decompressed: ``open_data``) holds a match of
     ``pattern`` (of at most 400 bytes)."""
-    with open_data(path) as handle:
+    with open_data(data_file(path), path) as handle:
         tail = b""
         while chunk := handle.read(1 << 24):
             if pattern.search(tail + chunk):

@@ -230,18 +230,22 @@ def plot_confusion_matrix(
     *,
     classes: Sequence[Any] | None = None,
     title: str = "Confusion matrix",
+    label: str = "samples",
 ) -> str:
     """Counts of (true class, predicted class) pairs as an annotated heat map.
 
     Parameters
     ----------
     matrix : array-like of shape (n_classes, n_classes)
-        ``matrix[i, j]`` counts samples of true class ``i`` predicted as ``j``.
+        ``matrix[i, j]`` counts samples of true class ``i`` predicted as ``j`` (or sums
+        their weights: give ``label``).
     path : where to write the PNG (700 x 600 pixels; 900 x 800 above 10 classes)
     classes : tick labels, one per class (default ``0 .. n_classes - 1``). Above 30
         classes the cells carry no counts (the colour bar reads them) and every
         k-th class is labelled, so that the labels stay legible.
     title : the figure's title
+    label : what a cell holds, the colour bar's label: ``"samples"`` (counts), or
+        ``"sum of weights"`` for a matrix of summed sample weights
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -260,7 +264,7 @@ def plot_confusion_matrix(
     fig = _figure((9, 8) if n > 10 else (7, 6))
     ax = fig.add_subplot()
     image = ax.imshow(matrix, cmap="Blues", interpolation="nearest")
-    fig.colorbar(image, ax=ax, label="samples")
+    fig.colorbar(image, ax=ax, label=label)
     if n <= _MOST_ANNOTATED:
         _annotate_cells(ax, matrix)
     ticks = range(0, n, -(-n // _MOST_ANNOTATED))  # every class up to 30, then every k-th
