@@ -128,7 +128,7 @@ def test_auto_keeps_real_valued_targets_a_regression(tmp_path: Path) -> None:
                                            "needs two labels in every target column"]),
     (None, ["--class-weight", "balanced"], ["--class-weight weighs the classes of one target",
                                             "--weight COLUMN weighs whole rows"]),
-    (None, ["--loss", "focal:2:0.5"], ["--loss focal:2.0:0.5", "takes GAMMA only",
+    (None, ["--loss", "focal:2:0.5"], ["--loss focal:2.0:0.5", "takes GAMMA and SMOOTHING only",
                                        "give --loss focal:2"]),
     (None, ["--loss", "mse"], ["--loss mse is no loss of a classification model"]),
 ])
@@ -299,6 +299,8 @@ def test_resume_gives_the_straight_runs_file(
      {"gamma": 0.0, "label_smoothing": 0.1, "apply_class_balancing": False}),
     (["--loss", "focal:1.5"], "BinaryFocalCrossentropy",
      {"gamma": 1.5, "label_smoothing": 0.0, "apply_class_balancing": False}),
+    (["--loss", "focal:1.5:1:0.2"], "BinaryFocalCrossentropy",
+     {"gamma": 1.5, "label_smoothing": 0.2, "apply_class_balancing": False}),
     (["--categorical", "color", "--weight", "w", "--val-split", "0"], "BinaryCrossEntropy", {}),
     (["--early-stopping", "2", "--lr-schedule", "plateau:1"], "BinaryCrossEntropy", {}),
 ])
