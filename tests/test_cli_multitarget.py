@@ -148,8 +148,8 @@ def test_info_shows_the_targets(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 @pytest.mark.parametrize(("options", "fragments"), [
     (["--target", "y1,y2", "--task", "classification"],
-     ["--target names 2 columns ('y1', 'y2')",
-      "multi-output classification is not supported by the command line"]),
+     ["column 'y1' holds 59 labels", "several targets make a multilabel classifier",
+      "exactly two labels in each column", "train one model per target"]),
     (["--target", "y1,y3"], ["no column 'y3' (--target)"]),
     (["--target", "y1,y2", "--columns", "a,y2"], ["--columns lists the target 'y2'"]),
     (["--target", "y1,y2", "--weight", "y2"], ["--weight lists the target 'y2'"]),
@@ -175,11 +175,11 @@ def test_a_missing_or_text_target_follows_missing(
     cells[6] = "big"
     _data(tmp_path, cells)
     assert _train(tmp_path, "--target", "y1,y2", "--exclude", "w") == 2
-    error_line(capsys, "column 'y2'", "'big'", "multi-output classification is not supported")
+    error_line(capsys, "column 'y2'", "'big'", "needs two labels in every target column")
     _data(tmp_path, ["big"] * N)  # a column of text
     assert _train(tmp_path, "--target", "y1,y2", "--exclude", "w") == 2
     line = error_line(capsys, "column 'y2' holds text", "'big'",
-                      "multi-output classification is not supported")
+                      "needs two labels in every target column")
     assert "--categorical" not in line
 
 
@@ -243,7 +243,7 @@ def test_a_classifier_file_with_targets_is_refused(
                                           "classes": ["p", "q"]})
     capsys.readouterr()
     assert cli.main(["predict", hostile, str(tmp_path / "d.csv")]) == 2
-    error_line(capsys, "only a regression has several targets")
+    error_line(capsys, "only a regression or a multilabel classifier has several targets")
 
 
 def test_a_single_target_file_keeps_its_bytes(tmp_path: Path) -> None:
@@ -264,7 +264,7 @@ def test_the_several_targets_example_of_cli_md_prints_what_it_shows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
-    section = text[text.index("### Several targets"):text.index("### Losses and learning")]
+    section = text[text.index("### Several targets"):text.index("### Multilabel targets")]
     commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S)
                 for line in block.splitlines() if line.startswith("nonlin ")]
     shown = [block.splitlines() for block in re.findall(r"```text\n(.*?)```", section, re.S)]

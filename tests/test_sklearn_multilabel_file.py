@@ -71,14 +71,20 @@ def test_a_multilabel_file_without_the_flag_still_loads_and_a_wrong_flag_is_name
         nonlin.save(nonlin.load(old), tmp_path / "x.safetensors", metadata={"multilabel": 1})
 
 
-def test_predict_refuses_a_file_marked_multilabel(tmp_path, capsys):
+def test_predict_reads_a_file_marked_multilabel_label_by_label(tmp_path, capsys):
     """Logits scored each on its own (``multilabel: true``) are not one class per row:
-    ``predict`` refuses instead of printing their softmax as class probabilities."""
+    ``predict`` gives each label its own sigmoid probability (it refused such a file
+    before the command line knew multilabel classifiers) instead of a softmax over them."""
     model = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=0)
     meta = {"task": "classification", "feature_names": ["a", "b", "c"], "classes": [0, 1],
             "multilabel": True,
             "preprocessing": {"type": "standardize", "mean": [0.0] * 3, "scale": [1.0] * 3}}
     nonlin.save(model, tmp_path / "m.safetensors", metadata=meta)
     (tmp_path / "d.csv").write_text("a,b,c\n1,2,3\n")
-    assert cli.main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "d.csv")]) == 2
-    assert "multilabel" in capsys.readouterr().err
+    assert cli.main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "d.csv"),
+                     "--proba"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header == "prediction_0,prediction_1,proba_0,proba_1"
+    z = model.predict(np.array([[1.0, 2.0, 3.0]], dtype=np.float32))[0].astype(np.float64)
+    p = 1 / (1 + np.exp(-z))
+    assert row.split(",") == [str(int(v > 0.5)) for v in p] + [f"{v:.6g}" for v in p]

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cli_lists import list_item
 from ._quoting import cut, printable, quoted, quoted_list, shown_path, wrapped_list
 
 MAX_CATEGORIES = 1000  # per column: one model input each
@@ -256,5 +257,6 @@ def categorical_lines(meta: dict[str, Any]) -> list[str]:
              "encoded (0 or 1, not scaled)"]
     for entry in entries:
         column, categories = cut(printable(entry["column"]), 40), entry["categories"]
-        lines += wrapped_list(f"  {column} ({len(categories)}):", categories, 4)
+        shown = [list_item(c) if isinstance(c, str) else c for c in categories]  # "a,b" quoted
+        lines += wrapped_list(f"  {column} ({len(categories)}):", shown, 4)
     return lines

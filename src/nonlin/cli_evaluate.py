@@ -32,6 +32,9 @@ from .cli_evaluate_weight import (
 )
 from .cli_labels import encode_labels, is_number, is_numeric_classes
 from .cli_model import load_model, model_outputs, prepare_features
+from .cli_multilabel import label_columns, multilabel_table
+from .cli_multilabel_model import label_pairs
+from .cli_multilabel_report import format_multilabel, multilabel_report
 from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
 from .cli_report import (
     classification_report,
@@ -53,8 +56,11 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
             "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
             "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "
             "per-class precision, recall, F1 and the confusion matrix; labels the model never "
-            "saw are an error that lists them. Regressors: RMSE, MAE and R^2. With --weight, "
-            "each row counts as its weight in every score."
+            "saw are an error that lists them. Multilabel classifiers: per label accuracy, "
+            "precision, recall, F1 and support, the subset accuracy (exact match), the Hamming "
+            "loss and micro, macro, weighted and samples averages, as scikit-learn's. "
+            "Regressors: RMSE, MAE and R^2. With --weight, each row counts as its weight in "
+            "every score."
         ),
         epilog=(
             "examples:\n"
@@ -91,7 +97,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     several = evaluated_targets(args, meta)  # a model of several targets: their columns
     # the model's categorical columns one-hot encoded; --weight's column apart
     table, weights = read_scored_table(args, meta, model, several[0] if several else target)
-    if several:  # y (n_rows, n_targets); a row missing a target dropped or refused
+    multilabel = meta.get("multilabel") is True
+    if several and multilabel:  # y (n_rows, n_labels) 0/1, against the model's labels
+        columns = label_columns(args.data, table, several)
+        table, weights, _ = multilabel_table(args, table, weights, columns, label_pairs(meta))
+    elif several:  # y (n_rows, n_targets); a row missing a target dropped or refused
         table, weights = with_targets(args.data, args.missing, table, weights, several)
     _notes(table)
     note_unweighted(args, meta, table)
@@ -105,6 +115,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     report.update({"targets": several} if several else {"target": target})
     if args.json:
         print(json_text(report))
+    elif multilabel:
+        print(format_multilabel(report))
     elif several:
         print(format_several(report))
     elif meta["task"] == "classification":
@@ -135,12 +147,16 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
                 "--plot draws a confusion matrix, which needs a classifier; "
                 f"{shown_path(args.model)} is a regressor"
             )
+        if meta.get("multilabel") is True:
+            raise UsageError("--plot draws the confusion matrix of one target's classes; "
+                             f"{shown_path(args.model)} is a multilabel classifier, scored "
+                             "label by label: leave --plot out (--json gives every score)")
         check_output_path(args.plot, "plot (--plot)")
         check_distinct_paths({"--plot": args.plot},
                              {"MODEL": args.model, "DATA": data_file(args.data)})
         require_matplotlib()
         check_plot_format(args.plot)
-    if "targets" in meta:  # several: evaluated_targets
+    if "targets" in meta or meta.get("multilabel") is True:  # several: evaluated_targets
         return ""
     target = meta.get("target") if args.target is None else args.target
     if target is None:
@@ -158,6 +174,9 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
 def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str,
             weights: np.ndarray | None, several: list[str] | None = None) -> dict:
     y = np.asarray(table.y)
+    if several and meta.get("multilabel") is True:  # y (n, n_labels) 0/1
+        proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
+        return multilabel_report(several, label_pairs(meta), y, proba, weights)
     if several:  # y (n, n_targets), float64
         predicted = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
         return several_report(several, y, predicted, weights)

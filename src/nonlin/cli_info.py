@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._categorical import categorical_lines
+from ._cli_lists import list_item
 from ._quoting import cut, one_line, printable, quoted, wrapped_list
 from .cli_common import HelpFormatter, check_model_file, json_text, note
 from .cli_info_file import (
@@ -129,16 +130,20 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
         f"task:     {printable(str(meta.get('task', 'not recorded')))}"
         + (" (multi-label: each output is one label's own probability)"
            if meta.get("multilabel") is True else ""),
-        *(wrapped_list(f"targets:  {len(meta['targets'])}:", meta["targets"], 10)
+        *(wrapped_list(f"targets:  {len(meta['targets'])}:", _items(meta["targets"]), 10)
           if isinstance(meta.get("targets"), list)
           else [f"target:   {printable(str(meta.get('target', 'not recorded')))}"]),
-        *(wrapped_list(inputs + ":", names, 10) if names else [f"{inputs} (names not recorded)"]),
+        *(wrapped_list(inputs + ":", _items(names), 10) if names
+          else [f"{inputs} (names not recorded)"]),
         *categorical_lines(meta),
     ]
     lines.append(f"dtype:    {model.dtype.name}")
-    if meta.get("classes"):
-        kind = "labels:  " if meta.get("multilabel") is True else "classes: "
-        lines += wrapped_list(f"{kind} {len(meta['classes'])}:", meta["classes"], 10)
+    if meta.get("multilabel") is True and isinstance(meta.get("classes"), list):
+        from .cli_multilabel_model import info_lines
+
+        lines += info_lines(meta)  # each label (target) with its two labels
+    elif meta.get("classes"):
+        lines += wrapped_list(f"classes:  {len(meta['classes'])}:", meta["classes"], 10)
     if meta.get("preprocessing"):
         lines.append(f"scaling:  {_brief(meta['preprocessing'].get('type'))} (per column)")
     training = dict(meta.get("training") or {})
@@ -153,6 +158,12 @@ def _describe_metadata(model: Any, meta: dict[str, Any]) -> list[str]:
                  if isinstance(values, dict) else _score(values))
         lines.append(f"  final{' ' + _brief(part, 40) if part else ''}: {shown}")
     return lines
+
+
+def _items(names: Any) -> list[Any]:
+    """Column names as the command line's lists take them (``_cli_lists``): a name holding
+    a comma in double quotes, so that ``a, "b,c"`` shows two names, not three."""
+    return [list_item(name) if isinstance(name, str) else name for name in names]
 
 
 def _record_lines(record: dict[str, Any], indent: str) -> list[str]:

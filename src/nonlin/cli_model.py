@@ -189,13 +189,16 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
         refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
                f"received {quoted(classes)}")
     last = type(model.layers[-1]).__name__ if model.layers else ""
-    if binary and task == "classification" and last == "Sigmoid" and n_outputs > 1:
+    multilabel = meta.get("multilabel") is True
+    if multilabel:  # one sigmoid output per label (cli_multilabel_model)
+        from .cli_multilabel_model import check_multilabel
+
+        check_multilabel(meta, n_outputs, refuse)
+    if binary and task == "classification" and last == "Sigmoid" and n_outputs > 1 and \
+            not multilabel:
         raise ModelFileError(path, f"a final Sigmoid layer scores each of the {n_outputs} "
                              "outputs on its own (multi-label); predict and evaluate need one "
                              "class per row: logits or a final Softmax layer", field="architecture")
-    if binary and meta.get("multilabel") is True:
-        refuse("multilabel", "a multi-label model scores each label on its own; predict and "
-               "evaluate need one class per row")
     if "targets" in meta:  # several (nonlin train --target y1,y2): their own checks
         from .cli_targets_scores import check_targets
 
@@ -250,13 +253,18 @@ def training_means(meta: dict[str, Any], missing: str, path: str) -> list[float]
 
 def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """Class probabilities (n, n_classes) or predicted values (n,), or (n, n_targets) for
-    several targets, from scaled features.
+    several targets (a multilabel classifier's: each positive label's probability), from
+    scaled features.
 
     A classifier's outputs are logits (``nonlin train``'s), or probabilities where its
     last layer is ``Softmax``; one output (two classes) is ``P(classes[1])`` through
     ``sigmoid(z) = 1 / (1 + exp(-z))``, or as it is after a ``Sigmoid`` layer.
     """
     out = np.asarray(model.predict(X, batch_size=CHUNK_ROWS), dtype=np.float64)
+    if meta.get("multilabel") is True:  # P(positive label) (n, n_labels)
+        from .cli_multilabel_model import probabilities
+
+        return probabilities(model, out)
     if meta["task"] == "classification":
         last = type(model.layers[-1]).__name__ if model.layers else ""
         if out.shape[1] == 1:

@@ -38,6 +38,7 @@ from .cli_model import (
     prepare_features,
     training_means,
 )
+from .cli_multilabel_model import predict_header, predict_lines
 from .cli_paths import check_output_path
 from .cli_stdin import STDIN, data_file
 
@@ -51,7 +52,9 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
             "columns are matched by name, in any order; extra columns are ignored with a note. "
             "Writes a CSV with a 'prediction' column (the class label or the value; "
             "'prediction_<target>' for each of several targets) and, with "
-            "--proba, one 'proba_<class>' column per class, after the columns of --keep."
+            "--proba, one 'proba_<class>' column per class (a multilabel classifier: "
+            "'proba_<target>', the probability of its positive label), after the columns of "
+            "--keep."
         ),
         epilog=(
             "examples:\n"
@@ -141,7 +144,10 @@ def _read(args: argparse.Namespace, model: Any, meta: dict[str, Any],
 
 def _header(meta: dict[str, Any], proba: bool) -> list[str]:
     """The output's own column names: ``prediction``, and with ``proba`` ``proba_<class>``;
-    for several targets ``prediction_<target>`` each."""
+    for several targets ``prediction_<target>`` each (a multilabel classifier's with
+    ``proba`` ``proba_<target>`` each, its positive label's probability)."""
+    if meta.get("multilabel") is True:
+        return predict_header(meta, proba)
     if "targets" in meta:
         return [f"prediction_{name}" for name in meta["targets"]]
     if meta["task"] != "classification" or not proba:
@@ -177,6 +183,8 @@ class _Records(io.StringIO):
 
 def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[list[str]]:
     """The cells of each output row, ``outputs`` (n, n_outputs) as predictions."""
+    if meta.get("multilabel") is True:  # P(positive label) (n, n_labels)
+        return predict_lines(meta, outputs, proba)
     if "targets" in meta:  # (n, n_targets)
         return ([repr(float(v)) for v in row] for row in outputs)
     if meta["task"] != "classification":

@@ -3,8 +3,8 @@
 ``--target`` takes a comma-separated list, split as ``--columns`` is (``_cli_lists``: a
 name holding a comma is written in double quotes); a name that is a column of the header
 as it is (``--target "a,b"`` with a column ``a,b``) stays one target, as before. Several
-targets make a regression (multi-output classification is not supported by the command
-line). Each target is standardized on its own; the model file records them as
+targets make a regression, or a multilabel classifier when each holds two labels
+(``cli_multilabel``). Each target is standardized on its own; the model file records them as
 ``"targets": [...]`` (in place of ``"target"``), with one mean and scale per target in
 ``target_preprocessing``. The first target is read as the reader's target (missing cells:
 ``--missing drop`` drops the row, otherwise an error); the others are read again in
@@ -24,12 +24,21 @@ import numpy as np
 from ._cli_lists import list_item, split_items
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError
+from .cli_multilabel import (
+    LabelColumn,
+    check_multilabel_options,
+    is_multilabel,
+    label_columns,
+    maybe_labels,
+    multilabel_table,
+)
 from .cli_stdin import data_file
 from .cli_table import first_text_cell, header_names, match_listed, name_matcher, read_table
 from .cli_weight_column import _cell, read_weighted_table
 from .tabular import CSVError
 
-NOT_SUPPORTED = "multi-output classification is not supported by the command line"
+NOT_SUPPORTED = ("a classifier of several targets (multilabel) needs two labels in every "
+                 "target column, with --task classification or auto")
 
 
 def given_targets(text: str) -> list[str]:
@@ -62,10 +71,13 @@ def joined(targets: list[str]) -> str:
     return ",".join(list_item(name) for name in targets)
 
 
-def read_targets_table(args: argparse.Namespace, targets: list[str]) -> tuple[Any, Any]:
+def read_targets_table(args: argparse.Namespace, targets: list[str],
+                       previous: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """``read_weighted_table`` for several targets: the table's ``y`` is float64 of shape
     (n_rows, n_targets), its rows those with every target present (``--missing drop``; a
-    missing target is an error otherwise); the weights (n_rows,) or None."""
+    missing target is an error otherwise), or for a multilabel classifier float32 0/1
+    (``cli_multilabel``; ``args.target_classes`` then holds each target's two labels);
+    the weights (n_rows,) or None. ``previous``: a resumed run's metadata."""
     _check_options(args, targets)
     path = args.data
     names = header_names(data_file(path))
@@ -73,7 +85,14 @@ def read_targets_table(args: argparse.Namespace, targets: list[str]) -> tuple[An
                                     "columns": _features(args, names, targets)})
     table, weights = read_weighted_table(reading)
     args.weight = reading.weight
-    table, weights = with_targets(path, args.missing, table, weights, targets)
+    columns = _label_columns(args, table, targets, previous)
+    if columns is None:
+        table, weights = with_targets(path, args.missing, table, weights, targets)
+    else:
+        check_multilabel_options(args, targets)
+        known = previous.get("target_classes") if previous else None
+        table, weights, args.target_classes = multilabel_table(args, table, weights, columns,
+                                                               known)
     extra = table.extra_columns if args.columns is not None or args.exclude else ()
     args.target, args.targets = joined(targets), targets
     return dataclasses.replace(table, target=args.target, extra_columns=extra), weights
@@ -106,12 +125,22 @@ def with_targets(path: str, missing: str, table: Any, weights: Any,
     return dataclasses.replace(table, y=y, extra_columns=extra), weights
 
 
+def _label_columns(args: argparse.Namespace, table: Any, targets: list[str],
+                   previous: dict[str, Any] | None) -> list[LabelColumn] | None:
+    """The target columns as labels when they make a multilabel classifier (``--task
+    classification``, ``auto`` with two labels in each column, or a resumed multilabel
+    run); None for a regression (real numbers under ``auto``: the cells read once)."""
+    if previous is not None:
+        if previous.get("multilabel") is not True:
+            return None
+    elif args.task == "regression" or (args.task == "auto" and not maybe_labels(table)):
+        return None
+    columns = label_columns(args.data, table, targets)
+    return columns if previous is not None or is_multilabel(args, columns) else None
+
+
 def _check_options(args: argparse.Namespace, targets: list[str]) -> None:
-    """No classification; no target among --columns, --exclude, --categorical, --weight."""
-    if args.task == "classification":
-        raise UsageError(f"--target names {len(targets)} columns ({quoted_list(targets)}) and "
-                         f"--task is classification: {NOT_SUPPORTED}; give one --target for a "
-                         "classifier, or --task regression (or auto) for numeric targets")
+    """No target among --columns, --exclude, --categorical, --weight."""
     names = header_names(data_file(args.data))
     match = name_matcher(names, args.data)
     for option, listed in (("--columns", args.columns), ("--exclude", args.exclude),
@@ -210,6 +239,13 @@ def evaluated_targets(args: argparse.Namespace, meta: dict[str, Any]) -> list[st
     """``evaluate``: the columns of ``args.data`` holding a model's several targets (its
     own, or ``--target``'s list, as many), as the header spells them; None for one target."""
     recorded = meta.get("targets")
+    if recorded is None and meta.get("multilabel") is True:  # an estimator's: labels 0, 1, ...
+        recorded = [str(c) for c in meta["classes"]]
+        if args.target is None:
+            raise UsageError(f"{shown_path(args.model)} is a multilabel classifier of "
+                             f"{len(recorded)} labels that does not record their columns; "
+                             f"give --target with {len(recorded)} columns of 0/1 labels, in "
+                             "the order of its outputs")
     if recorded is None:
         return None
     given = recorded if args.target is None else given_targets(args.target)

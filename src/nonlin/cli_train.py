@@ -102,9 +102,10 @@ def run_train(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     _check_args(args)
     resumed = load_resume(_load_checkpoint, args) if args.resume else None
-    targets = several_targets(args)  # --target y1,y2: a regression of one output each
-    if targets:
-        table, weights = read_targets_table(args, targets)  # y (n_rows, n_targets)
+    targets = several_targets(args)  # --target y1,y2: a regression or multilabel classifier
+    if targets:  # y (n_rows, n_targets)
+        table, weights = read_targets_table(args, targets,
+                                            resumed.model.metadata if resumed else None)
     else:  # --categorical one-hot encoded, --weight apart
         table, weights = read_weighted_table(args)
     args.target = table.target  # as the header spells it
@@ -225,7 +226,9 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
         raise UsageError(save_failure(args, exc)) from None
     signal.signal(signal.SIGINT, signal.default_int_handler)
     what = meta["task"]
-    if what == "classification":
+    if meta.get("multilabel") is True:
+        what = "multilabel classification"
+    elif what == "classification":
         what += f", classes: {describe_classes(meta['classes'])}"
     if "targets" in meta:
         what += f", targets: {describe_classes(meta['targets'])}"

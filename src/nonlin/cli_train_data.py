@@ -53,14 +53,17 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMN",
         help="column to predict; a name matches a header name exactly, else ignoring "
         "spaces around both (as for --columns); several, y1,y2: a regression with one "
-        "output per column",
+        "output per column, or a multilabel classifier (one sigmoid output each) when "
+        "every column holds two labels",
     )
     group.add_argument(
         "--task",
         choices=("auto", "classification", "regression"),
         default="auto",
         help="auto (default): classification when the target holds text or at most "
-        f"{MAX_AUTO_CLASSES} distinct integers, else regression",
+        f"{MAX_AUTO_CLASSES} distinct integers, else regression; several targets: "
+        "multilabel classification when each holds two such labels (the second of the "
+        "sorted two is positive), else regression",
     )
     features = group.add_mutually_exclusive_group()
     features.add_argument(
@@ -112,18 +115,22 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
     n = X.shape[0]
     if n < 2:
         raise UsageError(f"{shown_path(args.data)}: {n} data row(s); training needs at least 2")
-    several = getattr(args, "targets", None)  # a regression (cli_targets)
+    several = getattr(args, "targets", None)  # a regression or multilabel (cli_targets)
+    pairs = getattr(args, "target_classes", None)  # multilabel: each target's two labels
     meta: dict[str, Any] = {
-        "task": previous["task"] if previous else "regression" if several
-        else choose_task(args, y),
+        "task": previous["task"] if previous else "classification" if pairs
+        else "regression" if several else choose_task(args, y),
         "feature_names": list(table.feature_names),
         **({"targets": several} if several else {"target": args.target}),
     }
-    targets = _encode_targets(args, meta, y, previous, table.n_dropped)
+    if pairs is not None:
+        meta.update(multilabel=True, classes=list(several or ()), target_classes=pairs)
+    targets = y if pairs is not None else _encode_targets(args, meta, y, previous,
+                                                          table.n_dropped)
     n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
     if weights is not None:
         np.random.default_rng(args.seed).shuffle(weights)  # the rows' permutation
-    if meta["task"] == "classification":
+    if meta["task"] == "classification" and pairs is None:
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
         check_same_data(args, previous, meta, n)
@@ -235,7 +242,9 @@ def _training_record(args: argparse.Namespace, n: int, n_val: int, n_dropped: in
 
 def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: Any) -> None:
     what = meta["task"]
-    if what == "classification":
+    if meta.get("multilabel") is True:
+        what = f"multilabel classification, positive labels: {_positives(meta)}"
+    elif what == "classification":
         what += f" of {len(meta['classes'])} classes ({describe_classes(meta['classes'])})"
     k = len(meta["feature_names"])
     print(
@@ -250,3 +259,9 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
         why = ("--exclude" if getattr(args, "exclude", None) else "not an input of the checkpoint"
                if getattr(args, "columns_from_checkpoint", False) else "not in --columns")
         note(f"not using column(s) {quoted_list(table.extra_columns, quote=False)} ({why})")
+
+
+def _positives(meta: dict[str, Any]) -> str:
+    """``a=yes, b=1``: each target of a multilabel classifier and its positive label."""
+    return describe_classes([f"{name}={pair[1]}" for name, pair in
+                             zip(meta["targets"], meta["target_classes"], strict=True)])

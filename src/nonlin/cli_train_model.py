@@ -61,9 +61,10 @@ def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any])
         ) from None
 
 
-def loss_for(task: str, spec: str | None = None) -> Any:
-    """The loss of ``task``: ``spec`` (``--loss``, canonical) or the task's default."""
-    return make_loss(task, spec)
+def loss_for(task: str, spec: str | None = None, multilabel: bool = False) -> Any:
+    """The loss of ``task``: ``spec`` (``--loss``, canonical) or the task's default (its
+    binary form per label for a ``multilabel`` classifier)."""
+    return make_loss(task, spec, multilabel)
 
 
 def fit_model(
@@ -103,7 +104,7 @@ def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[
         validation = (prepared.X[n_train:], prepared.y[n_train:])
     task = prepared.meta["task"]
     return {
-        "loss": loss_for(task, args.loss),
+        "loss": loss_for(task, args.loss, prepared.meta.get("multilabel") is True),
         "optimizer": resumed_optimizer(args, resumed.optimizer, n_train)
         if resumed  # its schedule carries on from its step count
         else registry.optimizer(args.optimizer, lr=learning_rate(args, n_train)),
@@ -150,6 +151,11 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
 def _scores(model: Any, X: np.ndarray, y: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
     """Loss and accuracy, chunk by chunk (no full-length output or temporary); for a
     regressor, :func:`_regression_scores`."""
+    if meta.get("multilabel") is True:  # the loss, label-wise and subset accuracy
+        from .cli_multilabel_report import training_scores
+
+        return training_scores(model, X, y, loss_for("classification",
+                                                     meta["training"].get("loss"), True))
     if "targets" in meta:  # several: the loss, and each score averaged over the targets
         return _regression_loss(model, X, y, meta, several_scores(
             model, X, y, meta["target_preprocessing"]["scale"]))

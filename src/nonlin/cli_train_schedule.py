@@ -30,7 +30,7 @@ from .cli_common import UsageError
 from .cli_train_loss import FOCAL, loss_fits, parse_loss, parse_schedule
 
 
-def make_loss(task: str, spec: str | None = None) -> Any:
+def make_loss(task: str, spec: str | None = None, multilabel: bool = False) -> Any:
     """The loss ``spec`` names (canonical, from ``--loss`` or the training record), or
     the task's default: cross-entropy on logits for a classifier, ``mse`` otherwise.
 
@@ -38,12 +38,22 @@ def make_loss(task: str, spec: str | None = None) -> Any:
     ``predict``'s softmax is applied after the network): ``cross_entropy`` is
     ``CrossEntropy``, ``cross_entropy:S`` the ``CategoricalFocalCrossentropy`` with
     ``gamma=0, alpha=1, label_smoothing=S``, ``focal:G:A`` the one with ``gamma=G,
-    alpha=A`` and ``focal:G:A:S`` the one with ``label_smoothing=S`` too.
+    alpha=A`` and ``focal:G:A:S`` the one with ``label_smoothing=S`` too. A ``multilabel``
+    classifier (one sigmoid output per target) has their binary forms, per label:
+    ``BinaryCrossEntropy``, and ``BinaryFocalCrossentropy`` with ``gamma=0,
+    label_smoothing=S`` (targets ``y (1 - S) + S / 2``) or ``gamma=G, label_smoothing=S``
+    (``focal:G:1:S``; its ``ALPHA`` must be 1: ``check_multilabel_loss``).
     """
     from . import registry
 
     default = "cross_entropy" if task == "classification" else "mse"
     name, params = parse_loss(spec or default)
+    if multilabel and (name == "focal" or (name == "cross_entropy" and params[0])):
+        gamma, smoothing = (params[0], params[2]) if name == "focal" else (0.0, params[0])
+        return registry.loss("binary_focal_crossentropy", gamma=gamma,
+                             label_smoothing=smoothing, from_logits=True)
+    if multilabel:
+        return registry.loss("binary_crossentropy", from_logits=True)
     if name == "focal":
         if params[2]:  # focal:G:A:S (a focal loss without it is built as before)
             return registry.loss(FOCAL, gamma=params[0], alpha=params[1],
@@ -109,6 +119,24 @@ def check_loss_task(args: argparse.Namespace, task: str) -> None:
             f"column {quoted(args.target)} is a {task} target")
     if problem:
         raise UsageError(f"{what}: {problem} (or leave --loss out)")
+    if getattr(args, "target_classes", None) is not None:
+        check_multilabel_loss(args.loss)
+
+
+def check_multilabel_loss(spec: str | None) -> None:
+    """A ``UsageError`` for ``focal:G:ALPHA`` with ``ALPHA`` other than 1 in a multilabel
+    classifier: ``ALPHA`` scales one softmax's focal loss; the binary focal loss of each
+    label has no such scale (Keras' ``alpha`` weighs the positive label against the
+    negative one, a different thing), so it is refused rather than read another way."""
+    if spec is None or not spec.startswith("focal"):
+        return
+    gamma, alpha, smoothing = parse_loss(spec)[1]
+    if alpha != 1.0:
+        instead = f"focal:{gamma:g}" + (f":1:{smoothing:g}" if smoothing else "")
+        raise UsageError(f"--loss {spec}: in a multilabel classifier focal is the binary focal "
+                         "loss of each label, which takes GAMMA and SMOOTHING only (ALPHA "
+                         "scales a single target's softmax focal loss); give --loss "
+                         f"{instead}")
 
 
 def check_resumed_fit(args: argparse.Namespace, meta: dict[str, Any]) -> None:
