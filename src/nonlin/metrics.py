@@ -7,7 +7,8 @@ Regression metrics average over samples and outputs; unlike the ``MeanSquaredErr
 
 Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
 ``Recall`` (``_confusion_metrics``), ``AUC`` (``_auc_metric``), ``F1Score`` and ``FBetaScore``
-(``_fscore_metrics``) keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in ``_regression_metrics``. All are importable here.
+(``_fscore_metrics``) keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
+``_regression_metrics``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
