@@ -15,6 +15,7 @@ import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, truth
 from ._quoting import quoted
+from ._scratch import buffer
 from .validation import is_integer, is_real
 
 EPSILON = 1e-7  # Keras's backend.epsilon(), added to each denominator as Keras adds it
@@ -25,11 +26,18 @@ _AVERAGES = ("micro", "macro", "weighted")
 def predicted(y_pred: np.ndarray, threshold: float | None) -> np.ndarray:
     """Boolean predictions (n_samples, n_outputs): ``y_pred > threshold`` or, for None,
     Keras' arg-max rule ``y_pred >= max(row) and |y_pred| > 1e-9`` (a tie predicts
-    every tied column, a row whose maximum is 0 predicts none)."""
+    every tied column, a row whose maximum is 0 predicts none). In scratch buffers
+    (``nonlin._scratch``): valid until the next batch."""
+    shape = y_pred.shape
+    guess = buffer("predicted", shape, bool)
     if threshold is not None:
-        return np.greater(y_pred, threshold)
-    top = np.greater_equal(y_pred, np.max(y_pred, axis=1, keepdims=True))
-    return np.logical_and(top, np.abs(y_pred) > ZERO, out=top)
+        return np.greater(y_pred, threshold, out=guess)
+    top = np.max(y_pred, axis=1, keepdims=True, out=buffer("row_max", (shape[0], 1),
+                                                           y_pred.dtype))
+    np.greater_equal(y_pred, top, out=guess)
+    size = np.abs(y_pred, out=buffer("magnitude", shape, y_pred.dtype))
+    return np.logical_and(guess, np.greater(size, ZERO, out=buffer("nonzero", shape, bool)),
+                          out=guess)
 
 
 def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float) -> np.ndarray:
@@ -141,7 +149,7 @@ class FBetaScore(ConfusionMetric):
             raise ValueError(f"Expected class_id in [0, {k}) for y_pred with {k} columns. "
                              f"Received: class_id={self.class_id}")
         guess, actual = predicted(y_pred, self.threshold), truth(y_true, y_pred)
-        hits = np.logical_and(guess, actual)
+        hits = np.logical_and(guess, actual, out=buffer("both", guess.shape, bool))
         tp, guessed, positive = (_column_sums(mask, w) for mask in (hits, guess, actual))
         return tp, guessed - tp, positive - tp
 
@@ -229,7 +237,8 @@ def _column_sums(mask: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     """``sum_i w_i mask_ij`` per column (float64, (n_outputs,)); counts when ``w`` is None."""
     if w is None:
         return np.count_nonzero(mask, axis=0).astype(np.float64)
-    return np.asarray(w @ mask, dtype=np.float64)
+    weighted = np.multiply(mask, w[:, None], out=buffer("weighted", mask.shape, np.float64))
+    return np.sum(weighted, axis=0)
 
 
 def _counts_of(value: Any) -> np.ndarray | None:
