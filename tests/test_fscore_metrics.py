@@ -198,6 +198,19 @@ def test_fit_logs_them_per_epoch_with_validation_keys():
                                                               model.predict(X[70:])))
 
 
+def test_one_sigmoid_output_takes_the_name_and_refuses_the_arg_max_before_any_update():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()]).build(3, seed=0)
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match=r"several columns for F1Score\(threshold=None\)"):
+        model.fit(X, y, loss="bce", optimizer="sgd", verbose=0, metrics=[F1Score()])
+    assert all(map(np.array_equal, weights, model.get_weights()))  # refused before a step
+    history = model.fit(X, y, loss="bce", optimizer="sgd", verbose=0, seed=0,
+                        metrics=["f1_score", F1Score(threshold=0.5, name="f")]).history
+    assert history["f1_score"] == history["f"]  # the name thresholds at 0.5
+
+
 def test_names_follow_the_loss_as_precision_does():
     assert get_metric("f1_score", loss=CrossEntropy(), n_outputs=3).threshold is None
     assert get_metric("f1_score", loss=BinaryCrossEntropy(), n_outputs=3).threshold == 0.5
