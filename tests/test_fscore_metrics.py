@@ -19,7 +19,7 @@ import nonlin
 from nonlin.callbacks import Callback
 from nonlin.checkpoint import load_checkpoint, save_checkpoint
 from nonlin.losses import BinaryCrossEntropy, CrossEntropy, Hinge
-from nonlin.metrics import F1Score, FBetaScore, get_metric
+from nonlin.metrics import METRICS, F1Score, FBetaScore, get_metric
 
 EPS = 1e-7
 
@@ -233,6 +233,16 @@ def test_config_round_trips_and_f1_leaves_beta_out():
     assert F1Score().get_config() == {"average": "macro", "threshold": None,
                                       "name": "f1_score", "class_id": None}
     assert FBetaScore(beta=2).get_config()["beta"] == 2.0
+    assert F1Score.from_config(F1Score("micro", 0.5).get_config()).get_config() == {
+        "average": "micro", "threshold": 0.5, "name": "f1_score", "class_id": None}
+
+
+@pytest.mark.parametrize("cls", sorted(set(METRICS.values()), key=lambda cls: cls.__name__),
+                         ids=lambda cls: cls.__name__)
+def test_every_built_in_metric_rebuilds_from_its_config(cls):
+    metric = cls()
+    rebuilt = cls.from_config(metric.get_config())
+    assert type(rebuilt) is cls and rebuilt.get_config() == metric.get_config()
     assert repr(F1Score("micro")) == ("F1Score(average='micro', threshold=None, "
                                       "name='f1_score', class_id=None)")
 

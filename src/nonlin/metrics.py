@@ -136,6 +136,11 @@ class Metric:
     def get_config(self) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        """``cls(**config)``: the metric that ``get_config`` described (Keras')."""
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
