@@ -208,6 +208,8 @@ class FBetaScore(ConfusionMetric):
 class F1Score(FBetaScore):
     """F1 score, the harmonic mean of precision and recall: ``FBetaScore`` with ``beta=1``.
 
+    As ``FBetaScore`` otherwise (formula, ``y_true``, the default ``average``).
+
     Parameters
     ----------
     average : {"macro", "micro", "weighted"} or None, default "macro"
@@ -217,8 +219,6 @@ class F1Score(FBetaScore):
         ``"f1_score"`` by default.
     class_id : int, optional
         With ``average=None``: the score of that column.
-
-    As ``FBetaScore`` otherwise (formula, ``y_true``, the default ``average``).
     """
 
     name = "f1_score"
