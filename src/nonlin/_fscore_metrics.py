@@ -149,9 +149,12 @@ class FBetaScore(ConfusionMetric):
             raise ValueError(f"Expected class_id in [0, {k}) for y_pred with {k} columns. "
                              f"Received: class_id={self.class_id}")
         guess, actual = predicted(y_pred, self.threshold), truth(y_true, y_pred)
-        hits = np.logical_and(guess, actual, out=buffer("both", guess.shape, bool))
-        tp, guessed, positive = (_column_sums(mask, w) for mask in (hits, guess, actual))
-        return tp, guessed - tp, positive - tp
+        shape = guess.shape  # each count summed on its own, as Keras' (never below 0)
+        masks = (np.logical_and(guess, actual, out=buffer("both", shape, bool)),
+                 np.greater(guess, actual, out=buffer("guess_only", shape, bool)),
+                 np.greater(actual, guess, out=buffer("actual_only", shape, bool)))
+        tp, fp, fn = (_column_sums(mask, w) for mask in masks)
+        return tp, fp, fn
 
     def _result(self, *counts: np.ndarray) -> float:
         """The averaged score of per-column counts (0 before any batch, as Keras' zeros)."""
