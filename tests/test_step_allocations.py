@@ -254,13 +254,15 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "no-shuffle": (relu, ce, {"shuffle": False}),
     "no-shuffle-sample-weights": (relu, ce, {"shuffle": False, "weights": "sample"}),
     **{f"metric-{m}": (relu, ce, {"metrics": (m,)})
-       for m in ("accuracy", "top_k_accuracy", "precision", "recall")},
+       for m in ("accuracy", "top_k_accuracy", "precision", "recall", "f1_score")},
     "metric-accuracy-onehot": (relu, ce, {"targets": "onehot", "metrics": ("accuracy",)}),
     "metric-accuracy-softmax": (softmax, L.CrossEntropy, {"metrics": ("accuracy",)}),
     "metric-accuracy-binary": (lambda w: sigmoid(w, 1), L.BinaryCrossEntropy,
                                {"targets": "binary", "outputs": 1, "metrics": ("accuracy",)}),
     "metric-binary_accuracy-multilabel": (sigmoid, L.BinaryCrossEntropy,
                                           {"targets": "binary", "metrics": ("binary_accuracy",)}),
+    "metric-fbeta_score-multilabel": (sigmoid, L.BinaryCrossEntropy,  # threshold 0.5
+                                      {"targets": "binary", "metrics": ("fbeta_score",)}),
     **{f"metric-{m}": (relu, L.MeanSquaredError, {"targets": "real", "metrics": (m,)})
        for m in ("mse", "mae", "rmse", "mape", "r2")},
 }

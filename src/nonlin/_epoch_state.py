@@ -45,6 +45,7 @@ _METRIC_STATES = (
     {"true_positives", "false_positives"},  # Precision
     {"true_positives", "false_negatives"},  # Recall
     {"true_positives", "false_positives", "true_negatives", "false_negatives"},  # AUC
+    {"true_positives", "false_positives", "false_negatives"},  # FBetaScore, F1Score
 )
 
 

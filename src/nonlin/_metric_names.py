@@ -31,6 +31,8 @@ KERAS_CLASS_NAMES: dict[str, str] = {
     "Precision": "precision",
     "Recall": "recall",
     "AUC": "auc",
+    "F1Score": "f1_score",
+    "FBetaScore": "fbeta_score",
     "BinaryAccuracy": "binary_accuracy",
     "CategoricalAccuracy": "categorical_accuracy",
     "SparseCategoricalAccuracy": "sparse_categorical_accuracy",

@@ -6,8 +6,9 @@ Regression metrics average over samples and outputs; unlike the ``MeanSquaredErr
 ``mse`` metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
 Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
-``Recall`` (``_confusion_metrics``) and ``AUC`` (``_auc_metric``) keep Keras 3's confusion
-counts; MAE, MSE, RMSE, MAPE and R² live in ``_regression_metrics``. All are importable here.
+``Recall`` (``_confusion_metrics``), ``AUC`` (``_auc_metric``), ``F1Score`` and ``FBetaScore``
+(``_fscore_metrics``) keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
+``_regression_metrics``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -135,6 +136,11 @@ class Metric:
     def get_config(self) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        """``cls(**config)``: the metric that ``get_config`` described (Keras')."""
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
@@ -152,6 +158,7 @@ def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
 from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
 from ._auc_metric import AUC  # noqa: E402
 from ._confusion_metrics import Precision, Recall  # noqa: E402
+from ._fscore_metrics import F1Score, FBetaScore  # noqa: E402
 from ._function_metric import _FunctionMetric  # noqa: E402
 from ._regression_metrics import (  # noqa: E402
     MeanAbsoluteError,
@@ -181,6 +188,9 @@ METRICS: dict[str, type[Metric]] = {
     "precision": Precision,
     "recall": Recall,
     "auc": AUC,
+    "f1_score": F1Score,
+    "fbeta_score": FBetaScore,  # Keras' default name for it
+    "f_beta_score": FBetaScore,  # keras.metrics.get's snake case of FBetaScore
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
 }
@@ -206,7 +216,9 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     as Keras advises), and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
     cross-entropy from logits; after a softmax cross-entropy from logits they threshold the raw
     outputs, so give them a ``Softmax`` output layer (fused with its loss, as ``fit`` does) or
-    ``Precision(top_k=1)``.
+    ``Precision(top_k=1)``. ``"f1_score"`` and ``"fbeta_score"`` (macro-averaged) predict each
+    row's arg-max, or, under a binary cross-entropy or hinge loss or with ``n_outputs=1``, the
+    entries above 0.5 (0 when the loss takes logits).
     """
     if isinstance(metric, Metric):
         return metric
@@ -244,6 +256,8 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
         metric = AUC(from_logits=from_logits)
     elif cls in (Precision, Recall) and from_logits and binary_loss:
         metric = cls(thresholds=0.0)  # logit > 0 exactly when sigmoid(logit) > 0.5
+    elif cls in (F1Score, FBetaScore) and (binary_loss or n_outputs == 1):
+        metric = cls(threshold=0.0 if from_logits else 0.5)  # not the arg-max of each row
     else:
         metric = cls()
     metric.name = name
