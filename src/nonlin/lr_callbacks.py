@@ -124,11 +124,13 @@ class ReduceLROnPlateau(Callback):
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
     reduction, one line on standard error (Keras' message). An optimizer whose
     learning rate is a schedule is refused (``TypeError``) when training begins.
+    The arguments come in Keras 3's order: ``(monitor, factor, patience, verbose, mode,
+    min_delta, cooldown, min_lr)``.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 mode: str = "auto", verbose: int = 0) -> None:
+                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
+                 cooldown: int = 0, min_lr: float = 0.0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError("Expected a log key (a non-empty str). "
                             f"Received: monitor={quoted(monitor)}")
