@@ -43,3 +43,42 @@ def test_lr_callbacks_log_learning_rate_as_keras() -> None:
         ReduceLROnPlateau("loss", 0.5, 1, mode="max")], **run)  # every later epoch: worse
     np.testing.assert_allclose(plateau.history["learning_rate"], [0.01, 0.01, 0.005])
     assert plateau.history["lr"] == [0.01, 0.01, 0.005]  # nonlin's key: the same rates
+
+
+class _Calls(nonlin.Callback):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def on_test_begin(self, logs=None):  # type: ignore[no-untyped-def]
+        super().on_test_begin(logs)  # Keras 3's Callback has it: a super() call works
+        self.calls.append(("test_begin", dict(logs or {})))
+
+    def on_test_end(self, logs=None):  # type: ignore[no-untyped-def]
+        super().on_test_end(logs)
+        self.calls.append(("test_end", sorted(logs or {})))
+
+    def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
+        self.calls.append(("epoch_end", epoch))
+
+
+def test_fit_validation_calls_on_test_begin_and_end_as_keras() -> None:
+    # keras/src/backend/*/trainer.py fit validates with self.evaluate(callbacks=callbacks):
+    # on_test_begin, then on_test_end with the unprefixed results, before on_epoch_end
+    x, y = _data()
+    probe, seen = _Calls(), []
+    _model().fit(x, y, loss="mse", optimizer="sgd", epochs=2, verbose=0, metrics=["mae"],
+                 validation_split=0.25, validation_freq=2, callbacks=[probe, nonlin.LambdaCallback(
+                     on_test_end=lambda logs: seen.append(sorted(logs)))])
+    assert probe.calls == [("epoch_end", 0), ("test_begin", {}),
+                           ("test_end", ["loss", "mae"]), ("epoch_end", 1)]
+    assert seen == [["loss", "mae"]]
+
+
+def test_callback_has_keras_evaluate_and_predict_hooks() -> None:
+    # keras/src/callbacks/callback.py: every hook exists on the base class (no-ops)
+    cb = nonlin.Callback()
+    for name in ("on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin",
+                 "on_predict_batch_end"):
+        assert getattr(cb, name)(0, {}) is None
+    for name in ("on_test_begin", "on_test_end", "on_predict_begin", "on_predict_end"):
+        assert getattr(cb, name)({}) is None

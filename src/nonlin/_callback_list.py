@@ -15,7 +15,7 @@ from ._quoting import quoted
 from .callbacks import _ALIASES, Callback
 
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
-          "on_epoch_end", "on_train_end")
+          "on_test_begin", "on_test_end", "on_epoch_end", "on_train_end")
 
 
 def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
