@@ -82,3 +82,15 @@ def test_callback_has_keras_evaluate_and_predict_hooks() -> None:
         assert getattr(cb, name)(0, {}) is None
     for name in ("on_test_begin", "on_test_end", "on_predict_begin", "on_predict_end"):
         assert getattr(cb, name)({}) is None
+
+
+def test_cli_history_and_plots_leave_learning_rate_out_as_lr() -> None:
+    # guard (passes before too): the CLI's stored history and plot_history leave the learning
+    # rate out, so --lr-schedule plateau's model file keeps its bytes with Keras' new key
+    from nonlin.cli_train_model import history_dict
+
+    x, y = _data()
+    history = _model().fit(x, y, loss="mse", optimizer="sgd", epochs=2, verbose=0,
+                           callbacks=[ReduceLROnPlateau("loss", 0.5, 1, mode="max")])
+    assert "learning_rate" in history.history
+    assert sorted(history_dict(history)) == ["loss"]
