@@ -94,3 +94,19 @@ def test_cli_history_and_plots_leave_learning_rate_out_as_lr() -> None:
                            callbacks=[ReduceLROnPlateau("loss", 0.5, 1, mode="max")])
     assert "learning_rate" in history.history
     assert sorted(history_dict(history)) == ["loss"]
+
+
+def test_early_stopping_subclass_overrides_get_monitor_value() -> None:
+    # keras/src/callbacks/early_stopping.py: on_epoch_end reads self.get_monitor_value(logs),
+    # the method Keras users override to monitor a value of their own
+    class Scripted(nonlin.EarlyStopping):
+        values = iter([1.0, 2.0, 3.0])
+
+        def get_monitor_value(self, logs):  # type: ignore[no-untyped-def]
+            assert "loss" in logs  # the epoch's logs, as Keras passes them
+            return next(self.values)
+
+    x, y = _data()
+    history = _model().fit(x, y, loss="mse", optimizer="sgd", epochs=3, verbose=0,
+                           callbacks=[Scripted(monitor="custom", mode="min", patience=1)])
+    assert history.epoch == [0, 1]  # 2.0 did not improve on 1.0: stopped after epoch 1
