@@ -110,3 +110,35 @@ def test_early_stopping_subclass_overrides_get_monitor_value() -> None:
     history = _model().fit(x, y, loss="mse", optimizer="sgd", epochs=3, verbose=0,
                            callbacks=[Scripted(monitor="custom", mode="min", patience=1)])
     assert history.epoch == [0, 1]  # 2.0 did not improve on 1.0: stopped after epoch 1
+
+
+def test_callback_list_drives_a_loop_of_your_own_as_keras() -> None:
+    # keras/src/callbacks/callback_list.py: CallbackList(callbacks, add_history, add_progbar,
+    # model, **params) with a method per hook, the loop of keras/src/callbacks/callback.py's
+    # docstring; here a TypeError (keywords) and an AttributeError (cbs.on_train_begin)
+    from nonlin.callbacks import CallbackList
+
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse")
+    seen: list[int] = []
+    cbs = CallbackList([nonlin.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))],
+                       add_history=True, model=model, verbose=0, epochs=2, steps=2)
+    cbs.on_train_begin()
+    for epoch in range(2):
+        cbs.on_epoch_begin(epoch)
+        for i in range(2):
+            cbs.on_train_batch_begin(i)
+            logs = model.train_on_batch(x[20 * i:20 * i + 20], y[20 * i:20 * i + 20],
+                                        return_dict=True)
+            cbs.on_train_batch_end(i, logs)
+        cbs.on_epoch_end(epoch, logs)
+    cbs.on_train_end(logs)
+    assert seen == [0, 1, 0, 1]
+    assert model.history is cbs.history and model.history.epoch == [0, 1]
+    assert list(model.history.history) == ["loss"]
+    assert cbs.callbacks[0].params == {"verbose": 0, "epochs": 2, "steps": 2}
+    late = _Calls()
+    cbs.append(late)
+    cbs.on_test_begin()
+    assert late.model is model and late.calls == [("test_begin", {})]
