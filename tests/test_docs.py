@@ -55,7 +55,7 @@ def test_the_python_blocks_of_a_page_run_in_order(page, tmp_path, monkeypatch):
 def _guide(ns: dict, folder: Path) -> None:
     assert ns["same"] is True  # the determinism block
     assert ns["history"].epoch  # the callbacks block trained
-    assert (folder / "training.csv").read_text().startswith("epoch,accuracy,loss,lr,")
+    assert (folder / "training.csv").read_text().startswith("epoch,accuracy,learning_rate,loss,lr,")
     assert ns["scores"]["r2"] > 0.95  # the custom loss trained a good regressor
     assert ns["stopper"].rates and ns["model"].history.epoch  # the callback stopped training
     assert ns["resumed"].history.epoch == list(range(8))

@@ -3,7 +3,9 @@
 ``checked_callbacks`` refuses an object that is no ``Callback`` before anything changes;
 ``CallbackList`` binds the model and ``params`` to each callback and dispatches each hook
 to the callbacks that override it (or its Keras alias: ``on_batch_begin`` /
-``on_batch_end``). ``nonlin.callbacks`` re-exports both.
+``on_batch_end``). As Keras 3's ``CallbackList``, it also drives the callbacks of a loop
+of your own (``train_on_batch``): ``add_history``, ``**params`` and a method per hook.
+``nonlin.callbacks`` re-exports both.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._quoting import quoted
-from .callbacks import _ALIASES, Callback
+from .callbacks import _ALIASES, Callback, History
+from .validation import check_bool
 
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
-          "on_epoch_end", "on_train_end")
+          "on_test_begin", "on_test_end", "on_epoch_end", "on_train_end")
+# Keras 3's hooks that nonlin never calls: a loop of your own may (CallbackList's methods)
+_OTHER_HOOKS = ("on_test_batch_begin", "on_test_batch_end", "on_predict_begin",
+                "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
 
 
 def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
@@ -29,26 +35,147 @@ def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
 
 
 class CallbackList:
-    """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``."""
+    """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``.
 
-    def __init__(self, callbacks: Iterable[Callback], model: Any,
-                 params: dict[str, Any] | None = None) -> None:
-        self.callbacks = checked_callbacks(callbacks)
-        for cb in self.callbacks:
-            cb.set_model(model)
-            if params is not None:
-                cb.set_params(dict(params))
+    Keras 3's form works too, for a training loop of your own:
+    ``CallbackList(callbacks, add_history=True, model=model, verbose=0, epochs=3)``, then
+    ``on_train_begin()``, ``on_epoch_begin(epoch)``, ``on_train_batch_end(batch, logs)``,
+    ... (one method per hook, ``logs`` None taken as ``{}``). ``add_history=True`` appends a
+    ``History`` unless the list holds one, and sets that one as ``model.history``; keyword
+    arguments are the ``params`` (Keras' ``**params``). ``add_progbar`` (a progress bar)
+    is not taken: nonlin's needs ``steps`` and ``epochs``, which ``fit`` gives it.
+
+    Parameters
+    ----------
+    callbacks : iterable of Callback, optional
+    model : Sequential, optional
+    params : dict, optional
+        ``{"verbose", "epochs", "steps"}``, given to each callback's ``set_params``.
+    add_history : bool, default False
+    **kwargs
+        More ``params`` (Keras' form).
+    """
+
+    def __init__(self, callbacks: Iterable[Callback] | None = None, model: Any = None,
+                 params: dict[str, Any] | None = None, *, add_history: bool = False,
+                 **kwargs: Any) -> None:
+        if isinstance(model, bool):  # Keras' positional (callbacks, add_history, ...)
+            raise TypeError(f"Expected a model. Received: model={model} (Keras' positional "
+                            "add_history? pass add_history=True, model=model)")
+        if "add_progbar" in kwargs:
+            raise TypeError("CallbackList does not take add_progbar (nonlin's progress bar "
+                            "needs fit's steps and epochs); fit(verbose=1) shows one")
+        self.callbacks = checked_callbacks(callbacks or ())
+        self.history: History | None = None  # add_history's: set as model.history
+        if check_bool("add_history", add_history):
+            self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+            if self.history is None:
+                self.history = History()
+                self.callbacks.append(self.history)
+        self.params = None if params is None and not kwargs else {**(params or {}), **kwargs}
+        self.model = model
+        self._bind(self.callbacks)
+
+    def _bind(self, callbacks: list[Callback]) -> None:
+        """Give ``callbacks`` the model and params, and list each hook's functions anew."""
+        for cb in callbacks:
+            cb.set_model(self.model)
+            if self.params is not None:
+                cb.set_params(dict(self.params))
+        if self.model is not None and self.history is not None:
+            self.model.history = self.history
         self._by_hook = {hook: [fn for fn in map(_hook(hook), self.callbacks) if fn]
-                         for hook in _HOOKS}
+                         for hook in (*_HOOKS, *_OTHER_HOOKS)}
         for hook, alias in _ALIASES.items():
             self._by_hook[alias] = self._by_hook[hook]
         self.wants_batches = bool(self._by_hook["on_train_batch_begin"]
                                   or self._by_hook["on_train_batch_end"])
 
+    def append(self, callback: Callback) -> None:
+        """Add ``callback`` at the end (Keras 3's ``append``), bound as the others."""
+        self.callbacks.append(checked_callbacks([callback])[0])
+        self._bind([callback])
+
+    def set_model(self, model: Any) -> None:
+        """Bind ``model`` to every callback (and the ``History`` as ``model.history``)."""
+        self.model = model
+        self._bind(self.callbacks)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Give every callback ``params`` (``{"verbose", "epochs", "steps"}``)."""
+        self.params = dict(params)
+        self._bind(self.callbacks)
+
     def call(self, hook: str, *args: Any) -> None:
         """Call the method named ``hook`` with ``*args`` on each callback overriding it."""
         for fn in self._by_hook[hook]:
             fn(*args)
+
+    # Keras 3's methods, one per hook: each calls the callbacks that override it, in order
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_train_begin(logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_train_begin", {} if logs is None else logs)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_train_end(logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_train_end", {} if logs is None else logs)
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_test_begin(logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_test_begin", {} if logs is None else logs)
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_test_end(logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_test_end", {} if logs is None else logs)
+
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_predict_begin(logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_predict_begin", {} if logs is None else logs)
+
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_predict_end(logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_predict_end", {} if logs is None else logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_epoch_begin(epoch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_epoch_begin", epoch, {} if logs is None else logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_epoch_end(epoch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_epoch_end", epoch, {} if logs is None else logs)
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_train_batch_begin(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_train_batch_begin", batch, {} if logs is None else logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_train_batch_end(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_train_batch_end", batch, {} if logs is None else logs)
+
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_batch_begin(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_batch_begin", batch, {} if logs is None else logs)
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_batch_end(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_batch_end", batch, {} if logs is None else logs)
+
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_test_batch_begin(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_test_batch_begin", batch, {} if logs is None else logs)
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_test_batch_end(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_test_batch_end", batch, {} if logs is None else logs)
+
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_predict_batch_begin(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_predict_batch_begin", batch, {} if logs is None else logs)
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Call ``on_predict_batch_end(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
+        self.call("on_predict_batch_end", batch, {} if logs is None else logs)
 
 
 def _hook(hook: str) -> Callable[[Callback], Any]:

@@ -104,8 +104,10 @@ class _Loop(EpochLogs):
             model._epoch_in_progress = None
         logs = self._train_logs(progress.rows, total)
         if self.val is not None and validates(epoch, self.val_freq):  # Ctrl-C here: resumed
-            for key, value in evaluate_dataset(model, self.loss, self.val,  # after its last row
-                                               self.metrics, self.val_batch).items():
+            cbs.call("on_test_begin", {})  # after its last row; Keras 3's evaluate hooks
+            results = evaluate_dataset(model, self.loss, self.val, self.metrics, self.val_batch)
+            cbs.call("on_test_end", dict(results))
+            for key, value in results.items():
                 logs["val_" + key] = value
         logs["lr"] = self.optimizer.current_lr()
         model._epoch_in_progress = None  # the epoch is over

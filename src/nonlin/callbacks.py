@@ -3,16 +3,19 @@
 Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
 ``on_train_batch_begin(batch)``, ``on_train_batch_end(batch)`` (logs: ``loss``, ``size``),
 ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and ``on_train_end`` (the
-last epoch's logs, as in Keras 3). As in Keras, the batch hooks call ``on_batch_begin`` /
-``on_batch_end`` unless overridden. The batch-end ``loss`` is the batch's (Keras 3 passes the
-epoch's running mean). During ``fit`` a callback reaches the model through ``self.model``
-(``model.optimizer``, ``model.history``, ``model.stop_training``) and ``self.params`` (Keras':
-``verbose``, ``epochs``, ``steps`` per epoch). Setting ``model.stop_training = True`` ends
-training, as in Keras 3, which looks at the flag after each batch and each epoch: set in
-``on_epoch_end``, after that epoch; set in a batch hook, after that batch; set in
-``on_epoch_begin`` (or ``on_train_begin``), after the first batch of that epoch. An epoch so
-cut short ends early: ``on_epoch_end`` gets the loss and metrics over the rows trained so far
-(and the validation results), ``History`` records it as the epoch, then comes ``on_train_end``.
+last epoch's logs, as in Keras 3); in an epoch that validates, ``on_test_begin`` and
+``on_test_end`` (logs: the validation results, unprefixed) before ``on_epoch_end``, as Keras 3's
+``fit`` validates through ``evaluate``'s hooks. As in Keras, the batch hooks call
+``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end ``loss`` is the batch's
+(Keras 3 passes the epoch's running mean). During ``fit`` a callback reaches the model through
+``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``) and
+``self.params`` (Keras': ``verbose``, ``epochs``, ``steps`` per epoch). Setting
+``model.stop_training = True`` ends training, as in Keras 3, which looks at the flag after each
+batch and each epoch: set in ``on_epoch_end``, after that epoch; set in a batch hook, after
+that batch; set in ``on_epoch_begin`` (or ``on_train_begin``), after the first batch of that
+epoch. An epoch so cut short ends early: ``on_epoch_end`` gets the loss and metrics over the
+rows trained so far (and the validation results), ``History`` records it as the epoch, then
+comes ``on_train_end``.
 
 ``fit`` calls its callbacks in the order given, then its ``History`` (and the progress
 display), as Keras does: keys a callback adds to the logs in ``on_epoch_end`` reach the
@@ -94,6 +97,32 @@ class Callback:
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         """Called once when training ends (an early stop too): the last epoch's logs, or {}."""
 
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Called before ``fit`` validates, in the epochs it does (Keras 3); ``logs`` is empty."""
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Called after ``fit`` validates: ``logs`` has the results, not ``val_``-prefixed."""
+
+    # Keras 3's other hooks, for ``super()`` calls: nonlin never calls them (``fit`` validates
+    # in chunks, not batches; ``evaluate`` and ``predict`` take no callbacks)
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Never called by nonlin (Keras 3: before ``batch`` of ``evaluate``; ``logs`` empty)."""
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Never called by nonlin (Keras 3: after ``batch`` of ``evaluate``, running ``logs``)."""
+
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Never called by nonlin (Keras 3: when ``predict`` begins; ``logs`` empty)."""
+
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Never called by nonlin (Keras 3: when ``predict`` ends; ``logs`` empty)."""
+
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Never called by nonlin (Keras 3: before ``batch`` of ``predict``; ``logs`` empty)."""
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Never called by nonlin (Keras 3: after ``batch`` of ``predict``, with ``logs``)."""
+
 
 class LambdaCallback(Callback):
     """A callback made of plain functions, as Keras 3's ``LambdaCallback``.
@@ -102,11 +131,12 @@ class LambdaCallback(Callback):
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_begin(logs)``,
     ``on_train_end(logs)``, ``on_train_batch_begin(batch, logs)`` and
     ``on_train_batch_end(batch, logs)`` (``on_batch_begin`` / ``on_batch_end``, their older
-    names, are the same hooks: give one name of each pair). ``fit`` calls only the
-    functions given, so one without batch functions adds no work per batch. Keras' hooks
-    of ``evaluate`` and ``predict`` (``on_test_*``, ``on_predict_*``) have no counterpart:
-    nonlin's ``evaluate`` and ``predict`` take no callbacks. After the first two, the
-    arguments are keyword-only (Keras 2 and Keras 3 order them differently).
+    names, are the same hooks: give one name of each pair), ``on_test_begin(logs)`` and
+    ``on_test_end(logs)`` (around ``fit``'s validation, as Keras 3). ``fit`` calls only the
+    functions given, so one without batch functions adds no work per batch. Keras' other
+    hooks of ``evaluate`` and ``predict`` (``on_test_batch_*``, ``on_predict_*``) have no
+    counterpart: nonlin's ``evaluate`` and ``predict`` take no callbacks. After the first two,
+    the arguments are keyword-only (Keras 2 and Keras 3 order them differently).
 
     Parameters
     ----------
@@ -114,6 +144,7 @@ class LambdaCallback(Callback):
     on_train_begin, on_train_end : callable, optional
     on_train_batch_begin, on_train_batch_end : callable, optional
     on_batch_begin, on_batch_end : callable, optional
+    on_test_begin, on_test_end : callable, optional
     """
 
     def __init__(self, on_epoch_begin: Callable[..., Any] | None = None,
@@ -123,7 +154,9 @@ class LambdaCallback(Callback):
                  on_train_batch_begin: Callable[..., Any] | None = None,
                  on_train_batch_end: Callable[..., Any] | None = None,
                  on_batch_begin: Callable[..., Any] | None = None,
-                 on_batch_end: Callable[..., Any] | None = None) -> None:
+                 on_batch_end: Callable[..., Any] | None = None,
+                 on_test_begin: Callable[..., Any] | None = None,
+                 on_test_end: Callable[..., Any] | None = None) -> None:
         given = {name: fn for name, fn in locals().items()
                  if name.startswith("on_") and fn is not None}
         for name, fn in given.items():

@@ -122,9 +122,11 @@ def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[
 
 
 def history_dict(history: Any) -> dict[str, list[float]]:
-    """``History.history`` as plain lists of floats (the learning rate left out)."""
+    """``History.history`` as plain lists of floats (the learning rate left out: ``lr``, and
+    ``learning_rate``, which the learning-rate callbacks log as Keras 3 does)."""
     data = getattr(history, "history", None) or {}
-    return {k: [float(v) for v in vals] for k, vals in data.items() if k != "lr"}
+    return {k: [float(v) for v in vals] for k, vals in data.items()
+            if k not in ("lr", "learning_rate")}
 
 
 def storable_history(history: dict[str, list[float]]) -> dict[str, list[float | None]]:

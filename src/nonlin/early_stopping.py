@@ -125,12 +125,19 @@ class EarlyStopping(Callback):
         self._improved = _improvement(self.monitor, self.mode, fit_metrics(self.model))
         self._reset()
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def get_monitor_value(self, logs: dict[str, Any] | None) -> Any:
+        """Keras 3's: ``logs[monitor]``, or None with a warning listing the keys when the
+        logs lack it. A subclass may override it to monitor a value of its own making
+        (``logs["val_loss"] + logs["val_mae"]``), as Keras users do; None skips the epoch."""
         if not _logged(logs, self.monitor, "Early stopping conditioned on metric", self):
+            return None
+        return logs[self.monitor]
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        value = self.get_monitor_value(logs)
+        if value is None or epoch < self.start_from_epoch:
             return
-        if epoch < self.start_from_epoch:
-            return
-        current = _monitored(logs, self.monitor)
+        current = _monitored({self.monitor: value}, self.monitor)
         self.wait += 1
         if current is not None and (
             self.best is None or self._improved(current, self.best, self.min_delta)

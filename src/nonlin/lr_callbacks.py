@@ -67,6 +67,12 @@ def _say(text: str) -> None:
     write_line(text)
 
 
+def _log_rate(logs: dict[str, Any] | None, model: Any) -> None:
+    """Keras 3's ``logs["learning_rate"]`` at an epoch's end: the optimizer's rate then."""
+    if logs is not None:
+        logs["learning_rate"] = float(model.optimizer.lr)
+
+
 def _verbose(value: Any) -> int:
     if not is_integer(value) or value < 0:
         raise ValueError(f"Expected an integer >= 0. Received: verbose={quoted(value)}")
@@ -78,7 +84,8 @@ class LearningRateScheduler(Callback):
 
     ``epoch`` counts from 0. As in Keras, a schedule whose signature takes one
     argument is called as ``schedule(epoch)``; ``verbose`` above 0 writes the rate
-    set, one line on standard error.
+    set, one line on standard error. Each epoch's logs get ``learning_rate``, the rate the
+    epoch trained with, as Keras 3 logs it (``history.history["learning_rate"]``).
     """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
@@ -105,6 +112,9 @@ class LearningRateScheduler(Callback):
             _say(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate "
                  f"to {self.model.optimizer.lr}.")
 
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        _log_rate(logs, self.model)  # Keras 3: history.history["learning_rate"]
+
 
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
@@ -124,11 +134,14 @@ class ReduceLROnPlateau(Callback):
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
     reduction, one line on standard error (Keras' message). An optimizer whose
     learning rate is a schedule is refused (``TypeError``) when training begins.
+    Each epoch's logs get ``learning_rate``, the rate before this epoch's reduction (Keras 3).
+    The arguments come in Keras 3's order: ``(monitor, factor, patience, verbose, mode,
+    min_delta, cooldown, min_lr)``.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 mode: str = "auto", verbose: int = 0) -> None:
+                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
+                 cooldown: int = 0, min_lr: float = 0.0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError("Expected a log key (a non-empty str). "
                             f"Received: monitor={quoted(monitor)}")
@@ -171,6 +184,7 @@ class ReduceLROnPlateau(Callback):
         (self.wait, self.cooldown_left), self.best = counters, best
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        _log_rate(logs, self.model)  # before a reduction, as Keras 3 logs it
         if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric",
                        self):
             return  # as in Keras 3: the epoch counts neither for patience nor for cooldown

@@ -109,9 +109,9 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         epoch; keys starting with ``val_`` are drawn dashed next to their training twin
         (in a panel of their own when there is none), through their epochs that are not NaN
         (``fit(validation_freq=2)`` validates every other epoch);
-        the learning rate ``"lr"`` is left out. Epochs are numbered from 1, or from
-        a History's ``epoch`` list (``fit(initial_epoch=...)``) plus 1. Up to 100
-        epochs, each is marked with a dot. A panel without a finite value says so.
+        the learning rate (``"lr"``, ``"learning_rate"``) is left out. Epochs are
+        numbered from 1, or from a History's ``epoch`` list (``fit(initial_epoch=...)``)
+        plus 1. Up to 100 epochs, each is marked with a dot. A panel without a finite value says so.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     title : each panel's title starts with it ("Training curves: loss")
