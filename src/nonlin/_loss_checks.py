@@ -12,7 +12,7 @@ out of range are refused, also those that only become so as floats.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -214,7 +214,7 @@ def _finite_positive(name: str, value: Any) -> float:
 def class_alpha(value: Any) -> float | tuple[float, ...]:
     """``CategoricalFocalCrossentropy``'s ``alpha``: a finite number >= 0 (a float), or one
     per class, a list, tuple or 1-D array of them (a tuple of floats; Keras 3 takes a list)."""
-    if isinstance(value, list | tuple | np.ndarray) and np.ndim(value) != 0:
+    if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim != 0):
         values = list(value) if not isinstance(value, np.ndarray) else list(value.tolist())
         if not values or (isinstance(value, np.ndarray) and value.ndim != 1):
             raise ValueError(f"Expected alpha, a number or one per class (a non-empty list). "
@@ -224,6 +224,9 @@ def class_alpha(value: Any) -> float | tuple[float, ...]:
                 raise ValueError(f"Expected finite numbers >= 0, one per class, in alpha. "
                                  f"Received: alpha[{i}]={quoted(v)}")
         return tuple(_as_float(v) for v in values)
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | np.ndarray):
+        raise ValueError("Expected alpha, a finite number >= 0 or one per class (a list, tuple "
+                         f"or 1-D array). Received: alpha={quoted(value)}")  # range, a Series
     return _at_least_zero("alpha", value)
 
 

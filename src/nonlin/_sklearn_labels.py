@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from ._header import ModelFileError
+from ._loss_checks import check_class_alpha
 from ._quoting import quoted
 from ._sklearn_class_loss import classifier_kind
-from ._sklearn_filecheck import _FITTED, _NONFINITE, _refuse, _unnumber
+from ._sklearn_filecheck import _FITTED, _NONFINITE, _PARAMS, _refuse, _unnumber
 
 _LABEL_KINDS = "biufUO"  # the dtypes classes_ may have: bool, integers, floats, str, object
 _TEXT_KINDS = "UO"  # those whose labels are text (scikit-learn refuses non-finite labels)
@@ -70,10 +72,14 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
             raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
                           f"a dtype of labels of y_type {y_type!r}")
     try:
-        objective = classifier_kind(loss, y_type, len(values))
+        objective = classifier_kind(loss, y_type)
     except ValueError:
         raise _refuse(path, f"{_FITTED}.y_type", y_type, "a target type the file's loss "
                       f"{quoted(loss, 80)} fits") from None
+    try:  # a per-class alpha (CategoricalFocalCrossentropy): one per class, two if binary
+        check_class_alpha(getattr(loss, "alpha", None), len(values))
+    except ValueError as exc:
+        raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.alpha") from None
     expected = {
         "objective": objective,
         "out_activation_": "softmax" if y_type == "multiclass" else "logistic",

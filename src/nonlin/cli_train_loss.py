@@ -23,8 +23,8 @@ loss ``ALPHA sum_j (1 - p_j)^GAMMA (-y_j log p_j)`` (on targets smoothed as
 ``ALPHA`` for every class (Keras' categorical form; the classes are weighed by
 ``--class-weight``) only scales the loss, which with ``--optimizer sgd`` divides
 ``--lr`` by 4 and with ``--l2`` makes the penalty 4 times as strong; with
-``ALPHA`` 1, ``focal:0`` is the cross-entropy, and ``focal:0:1:S`` is
-``cross_entropy:S`` (the same loss, so spelled so).
+``ALPHA`` 1, ``focal:0`` is the cross-entropy (spelled ``focal:0.0``), and
+``focal:0:1:S`` with ``S`` > 0 is ``cross_entropy:S`` (the same loss, so spelled so).
 
 The parameters are bounded where float32 training can still learn. The
 network trains in float32, whose resolution at 1 is ``2**-23`` (about

@@ -20,6 +20,7 @@ Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 
 from __future__ import annotations
 
+import copyreg
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -83,9 +84,11 @@ class Param:
     def __getstate__(self) -> dict[str, Any]:
         """What pickling and ``copy`` keep: every slot that is set (a subclass's too) and
         any ``__dict__`` of a subclass without slots. Defined, so every pickle protocol
-        works: 0 and 1 refuse a class with ``__slots__`` and no ``__getstate__``."""
-        state = {name: getattr(self, name) for cls in type(self).__mro__
-                 for name in getattr(cls, "__slots__", ()) if hasattr(self, name)}
+        works: 0 and 1 refuse a class with ``__slots__`` and no ``__getstate__``. The slots'
+        names as Python's own pickling finds them (``copyreg``): ``__slots__`` one str too,
+        a private name mangled, no ``__weakref__`` or ``__dict__`` slot."""
+        state = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
+                 if hasattr(self, name)}
         state.update(getattr(self, "__dict__", {}))
         return state
 

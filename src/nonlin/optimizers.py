@@ -184,6 +184,13 @@ class Optimizer(StateDict):
         copy would step a copy of the old flat buffer, which no layer reads."""
         return {**self.__dict__, "_bound": [], "_grads": []}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """``__getstate__``'s dict back, without a binding also where a pickle written before
+        ``__getstate__`` holds one (its arrays, by pickle's memo, the loaded layers' own,
+        would pass as bound: the step would go to the old flat buffer's copy)."""
+        self.__dict__.update(state)
+        self._bound, self._grads = [], []
+
     def _reset(self) -> None:
         """Forget the slots and the binding: the next step starts them afresh."""
         self._slots, self._param_slots, self._scratch, self._bound = {}, {}, [], []

@@ -95,7 +95,11 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         there (each a layer, each object once, given names unique: a refused list changes
         nothing), and keeps a ``LayerList``. A built model must then be built again.
         """
-        return self.__dict__["layers"]
+        try:
+            return self.__dict__["layers"]
+        except KeyError:  # not set yet (a subclass's __init__ before super's): as an attribute
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'layers'",
+                                 name="layers", obj=self) from None
 
     @layers.setter
     def layers(self, layers: Iterable[LayerProtocol]) -> None:
