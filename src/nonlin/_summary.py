@@ -22,8 +22,11 @@ from ._weights import layer_state, layout
 
 def counts(model: Any) -> tuple[int, int]:
     """(all the weights' values, the trainable ones) of a built ``model``."""
+    from ._trainable import is_trainable
+
     total = sum(value.size for _, value, _ in layout(model))
-    return total, sum(p.value.size for p in model.parameters())
+    return total, sum(p.value.size for layer in model.layers if is_trainable(layer)
+                      for p in layer.parameters())  # the layers' own: edited by hand too
 
 
 def _layer_count(layer: Any) -> int:

@@ -112,6 +112,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         check_distinct_layers(new)
         assign_names(new)  # unique given names; the automatic ones by position
         self.__dict__["layers"] = new
+        if self.__dict__.get("n_features_in") is not None:  # built: as add/pop, predict checks
+            self._layers_edited = True
 
     # -- construction -------------------------------------------------------
     def build(
