@@ -1,9 +1,10 @@
 """The logs of ``fit``'s epoch: its loss and metrics, at its end and while it runs.
 
-``EpochLogs`` holds ``_train_logs``, ``_epoch_loss``, ``running_logs`` and
-``running_metrics`` of ``nonlin._epoch_loop._Loop``, which mixes it in: what the
-epoch's batches added up (``"mean"`` or ``"sum"``, see ``_epoch_loss``) made
-into the logs that History, the callbacks and the progress bars read.
+``EpochLogs`` holds ``_train_logs``, ``_epoch_loss``, ``running_logs``,
+``running_metrics`` and ``batch_end_logs`` of ``nonlin._epoch_loop._Loop``, which
+mixes it in: what the epoch's batches added up (``"mean"`` or ``"sum"``, see
+``_epoch_loss``) made into the logs that History, the callbacks (at each epoch's
+and each batch's end) and the progress bars read.
 """
 
 from __future__ import annotations
