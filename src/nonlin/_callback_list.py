@@ -91,6 +91,14 @@ class CallbackList:
         self.wants_batches = bool(self._by_hook["on_train_batch_begin"]
                                   or self._by_hook["on_train_batch_end"])
 
+    def wants_batch_logs(self) -> bool:
+        """Whether a callback reads ``on_train_batch_end``'s logs (the running loss and
+        metrics, built for it after each step): one overriding the hook, unless it says
+        it reads none (``reads_batch_logs`` False: ``fit``'s progress bar, fed otherwise)."""
+        listens = _hook("on_train_batch_end")
+        return any(getattr(cb, "reads_batch_logs", True) for cb in self.callbacks
+                   if listens(cb))
+
     def append(self, callback: Callback) -> None:
         """Add ``callback`` at the end (Keras 3's ``append``), bound as the others."""
         self.callbacks.append(checked_callbacks([callback])[0])

@@ -76,7 +76,8 @@ class ModelCheckpoint(Callback):
         resumes from the next batch, bit for bit, when every metric streams (with
         a plain metric function, ``fit`` warns when training begins, and the
         resumed ``fit`` restarts that epoch from its first batch, from the weights
-        saved). The logs are then the batch's (``batch``, ``size``, ``loss``).
+        saved). The logs are then the batch-end ones: the epoch's running ``loss``
+        and streaming metrics (Keras 3), with ``batch`` and ``size``.
     initial_value_threshold : float, optional
         With ``save_best_only``, the first value to beat: nothing is saved until
         ``monitor`` is better than it (Keras 3). Ignored otherwise.

@@ -1,9 +1,10 @@
 """The logs of ``fit``'s epoch: its loss and metrics, at its end and while it runs.
 
-``EpochLogs`` holds ``_train_logs``, ``_epoch_loss``, ``running_logs`` and
-``running_metrics`` of ``nonlin._epoch_loop._Loop``, which mixes it in: what the
-epoch's batches added up (``"mean"`` or ``"sum"``, see ``_epoch_loss``) made
-into the logs that History, the callbacks and the progress bars read.
+``EpochLogs`` holds ``_train_logs``, ``_epoch_loss``, ``running_logs``,
+``running_metrics`` and ``batch_end_logs`` of ``nonlin._epoch_loop._Loop``, which
+mixes it in: what the epoch's batches added up (``"mean"`` or ``"sum"``, see
+``_epoch_loss``) made into the logs that History, the callbacks (at each epoch's
+and each batch's end) and the progress bars read.
 """
 
 from __future__ import annotations
@@ -57,9 +58,25 @@ class EpochLogs:
 
     def running_logs(self) -> dict[str, float]:
         """The epoch's loss and metrics so far (for progress bars)."""
+        return {"loss": self._running_loss(), **self.running_metrics()}
+
+    def _running_loss(self) -> float:
+        """The epoch's loss over the rows trained on so far (see ``_epoch_loss``)."""
         progress = self.model._epoch_in_progress
-        return {"loss": self._epoch_loss(max(progress.rows, 1), progress.loss_total),
-                **self.running_metrics()}
+        return self._epoch_loss(max(progress.rows, 1), progress.loss_total)
+
+    def batch_end_logs(self, batch: int, size: int) -> dict[str, float]:
+        """``on_train_batch_end``'s logs after step ``batch`` of ``size`` rows: as Keras 3's,
+        the epoch's running loss and the streaming metrics' running results (the epoch's
+        logs after its last batch), with nonlin's ``batch`` and ``size``. A metric that does
+        not stream (a plain function, recomputed over every row so far) is left out: it
+        would make each step cost O(rows of the epoch). Built only when some callback
+        reads them (``CallbackList.wants_batch_logs``)."""
+        logs = {"batch": batch, "size": size, "loss": self._running_loss()}
+        for metric in self.metrics:
+            if metric.streams:
+                logs[metric.name] = metric.result()
+        return logs
 
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the rows trained on so far in this epoch (for progress bars)."""

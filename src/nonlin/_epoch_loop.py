@@ -87,15 +87,16 @@ class _Loop(EpochLogs):
         n = len(self.train)
         order, progress = self._begin(epoch, n)
         total, first = progress.loss_total, progress.rows
+        full = cbs.wants_batches and cbs.wants_batch_logs()  # the running logs, at batch ends
         for batch, start in enumerate(range(first, n, self.batch_size), first // self.batch_size):
             stop = self._stop = min(start + self.batch_size, n)
             if cbs.wants_batches:
                 cbs.call("on_train_batch_begin", batch, {"batch": batch, "size": stop - start})
                 check_same_params(model, self.params, epoch)  # as at the epoch's start
-            value, total = self._guarded_step(epoch, batch, start, stop, order, total)
+            total = self._guarded_step(epoch, batch, start, stop, order, total)[1]
             if cbs.wants_batches:
-                cbs.call("on_train_batch_end", batch, {"batch": batch, "size": stop - start,
-                                                 "loss": value})
+                cbs.call("on_train_batch_end", batch, self.batch_end_logs(batch, stop - start)
+                         if full else {"batch": batch, "size": stop - start})
             if self.guard.pending:
                 raise KeyboardInterrupt
             if model.stop_training:  # set in a batch hook: the epoch ends here (Keras 3)

@@ -30,18 +30,26 @@ from .validation import check_bool
 
 
 class _BatchLogs(Callback):
-    """Keeps the step's loss (``on_train_batch_end``) and the epoch's logs: the metrics."""
+    """Keeps the epoch's logs: the metrics (the step's loss is ``_OneStep.value``)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.loss = float("nan")
         self.logs: dict[str, float] = {}
-
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self.loss = float((logs or {})["loss"])
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.logs = dict(logs or {})
+
+
+class _OneStep(_Loop):
+    """``fit``'s loop, keeping the step's own loss (the batch-end logs hold the epoch's
+    running loss, which over one batch may differ from it in the last bit)."""
+
+    value = float("nan")
+
+    def _guarded_step(self, epoch: int, batch: int, start: int, stop: int, order: Any,
+                      total: float) -> tuple[float, float]:
+        self.value, total = super()._guarded_step(epoch, batch, start, stop, order, total)
+        return self.value, total
 
 
 def _compiled(model: Sequential, method: str, *, optimizer: bool) -> None:
@@ -83,11 +91,11 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
     _bind_rng(model)
     capture = _BatchLogs()
     metrics = resolve_metrics(model._metrics, loss, model)
-    loop = _Loop(model, loss, optimizer, data, None, metrics, len(data), False,
-                 CallbackList([capture], model, {"verbose": 0, "epochs": 1, "steps": 1}))
+    loop = _OneStep(model, loss, optimizer, data, None, metrics, len(data), False,
+                    CallbackList([capture], model, {"verbose": 0, "epochs": 1, "steps": 1}))
     record_names(model, names)
     _one_step(loop)
-    logs = {"loss": capture.loss}
+    logs = {"loss": float(loop.value)}
     logs.update({m.name: float(capture.logs[m.name]) for m in metrics})
     return _results(logs, return_dict)
 

@@ -86,6 +86,7 @@ class _SourceLoop(_Loop):
 
     def _batches(self, epoch: int, first: tuple[str, Any], batches: Any) -> None:
         model, cbs, batch = self.model, self.cbs, 0
+        full = cbs.wants_batches and cbs.wants_batch_logs()  # the running logs, as _Loop's
         item: tuple[str, Any] | None = first
         while item is not None:
             data = self._take(*item)
@@ -93,10 +94,10 @@ class _SourceLoop(_Loop):
             if cbs.wants_batches:
                 cbs.call("on_train_batch_begin", batch, {"batch": batch, "size": m})
                 check_same_params(model, self.params, epoch)
-            value = self._guarded_step(epoch, batch, 0, m, None, self.total)[0]
+            self._guarded_step(epoch, batch, 0, m, None, self.total)
             if cbs.wants_batches:
-                cbs.call("on_train_batch_end", batch, {"batch": batch, "size": m,
-                                                       "loss": value})
+                cbs.call("on_train_batch_end", batch,
+                         self.batch_end_logs(batch, m) if full else {"batch": batch, "size": m})
             if self.guard.pending:
                 raise KeyboardInterrupt
             self.batches = batch + 1
@@ -156,6 +157,10 @@ class _SourceLoop(_Loop):
     def running_logs(self) -> dict[str, float]:
         """The epoch's loss and metrics so far (for progress bars)."""
         return self._source_logs()
+
+    def _running_loss(self) -> float:
+        """The epoch's loss over the batches trained on so far (``batch_end_logs``')."""
+        return self._epoch_loss(max(self.rows, 1), self.total)
 
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the batches trained on so far in this epoch."""

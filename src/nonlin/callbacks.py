@@ -1,15 +1,18 @@
 """Callbacks: objects whose hooks ``fit`` calls as training proceeds (Keras style).
 
 Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
-``on_train_batch_begin(batch)``, ``on_train_batch_end(batch)`` (logs: ``loss``, ``size``),
+``on_train_batch_begin(batch)`` (logs: ``batch``, ``size``), ``on_train_batch_end(batch)``
+(logs: ``batch``, ``size``, the epoch's running ``loss`` and streaming metrics),
 ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and ``on_train_end`` (the
 last epoch's logs, as in Keras 3); in an epoch that validates, ``on_test_begin`` and
 ``on_test_end`` (logs: the validation results, unprefixed) before ``on_epoch_end``, as Keras 3's
 ``fit`` validates through ``evaluate``'s hooks. As in Keras, the batch hooks call
-``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end ``loss`` is the batch's
-(Keras 3 passes the epoch's running mean). During ``fit`` a callback reaches the model through
-``self.model`` (``model.optimizer``, ``model.history``, ``model.stop_training``) and
-``self.params`` (Keras': ``verbose``, ``epochs``, ``steps`` per epoch). Setting
+``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end logs are Keras 3's
+("aggregated metric results up until this batch"): the epoch's running loss and metrics, the
+last batch's being the epoch's; metrics that are plain functions are left out. During ``fit``
+a callback reaches the model through ``self.model`` (``model.optimizer``, ``model.history``,
+``model.stop_training``) and ``self.params`` (Keras': ``verbose``, ``epochs``, ``steps`` per
+epoch). Setting
 ``model.stop_training = True`` ends training, as in Keras 3, which looks at the flag after each
 batch and each epoch: set in ``on_epoch_end``, after that epoch; set in a batch hook, after
 that batch; set in ``on_epoch_begin`` (or ``on_train_begin``), after the first batch of that
@@ -81,7 +84,8 @@ class Callback:
         """Called before step ``batch`` (index within the epoch); ``logs`` has its ``size``."""
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called after each step ``batch``; ``logs["loss"]`` is the batch loss."""
+        """Called after each step ``batch``; ``logs["loss"]`` and the (streaming) metrics are
+        the epoch's so far, as in Keras 3, with the step's ``batch`` and ``size``."""
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Keras 3's name: calls ``on_batch_begin(batch, logs)`` unless overridden."""

@@ -63,9 +63,15 @@ class ProgbarLogger(Callback):
         # set by fit: () -> {"loss": value, metric: value} over the rows seen so far
         self.live: Any = None
 
+    @property
+    def reads_batch_logs(self) -> bool:
+        """False once fit feeds it (``live``): then it reads no batch-end logs, and a fit
+        whose only batch listener it is builds none (see ``CallbackList``)."""
+        return self.live is None
+
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = self._last = time.monotonic()
-        self._seen, self._loss_sum, self._done, self._reached = 0, 0.0, 0, 0
+        self._done, self._reached = 0, 0
         if self.verbose == 1 and self._tqdm:
             from tqdm.auto import tqdm
 
@@ -78,16 +84,13 @@ class ProgbarLogger(Callback):
         if self.verbose != 1:
             return
         self._reached = batch + 1  # fewer than steps when a callback ends the epoch early
-        size = logs.get("size", 1) if logs else 1
-        self._seen += size
-        if self.live is None:  # fit's live() gives the running logs; else the batches' losses
-            self._loss_sum += logs["loss"] * size if logs else 0.0
         now = time.monotonic()
         if now - self._last < _REFRESH_S and (self.steps is None or batch + 1 < self.steps):
             return
         self._last = now
-        running = (self.live() if self.live is not None
-                   else {"loss": self._loss_sum / max(self._seen, 1)})
+        # fit's live() gives the running logs; else the batch-end logs hold them (Keras 3)
+        running = (self.live() if self.live is not None else
+                   {k: v for k, v in (logs or {}).items() if k not in ("batch", "size")})
         text = format_logs(running)
         if self._bar is not None:
             self._bar.set_postfix_str(text, refresh=False)
