@@ -9,8 +9,9 @@ arrays or another source; the epochs run in ``_source_loop._SourceLoop``.
 Resuming (``resume_from``): a sequence or re-iterable starts again at the recorded epoch
 (from its first batch: a checkpoint written between two batches restarts that epoch); an
 iterator is refused, as nothing records how far it was read. DataFrame column names
-of a source's batches are neither recorded nor checked, and a single class in the batches
-does not warn (fit sees one batch at a time).
+of a source's batches are not recorded (each batch's are checked against those a model
+fitted before recorded, ``_sources.prepare``), and a single class in the batches does not
+warn (fit sees one batch at a time).
 """
 
 from __future__ import annotations

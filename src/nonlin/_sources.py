@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Generator, Iterator
 from typing import Any
 
+from ._feature_names import check_names
 from ._quoting import quoted
 from ._source_kind import source_kind
 from ._stacklevel import user_stacklevel
@@ -87,9 +88,12 @@ def in_batch(exc: Exception, where: str) -> Exception:
 def prepare(batch: Any, where: str, loss: Any, model: Any, class_weight: Any = None) -> Dataset:
     """One batch checked and converted as ``fit`` checks arrays: finite, in the model's
     dtype, its width the model's, as many target rows as inputs, targets in the loss's form
-    (``data.prepare_targets``); ``class_weight`` weighs its labels (times its own weights)."""
+    (``data.prepare_targets``); ``class_weight`` weighs its labels (times its own weights).
+    A DataFrame's columns are checked against a fitted model's ``feature_names_in_``, as
+    ``predict`` checks each batch (they are not recorded)."""
     x, y, w = unpack(batch, where)
     try:
+        check_names(model, x)
         return make_dataset(x, y, loss, model, sample_weight=w, class_weight=class_weight)
     except (ValueError, TypeError) as exc:
         raise in_batch(exc, where) from None
