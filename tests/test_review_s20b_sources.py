@@ -3,6 +3,8 @@ sources found (each test fails on the code before its fix)."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,3 +43,54 @@ def test_fit_on_a_source_checks_frame_columns_of_a_fitted_model() -> None:
     with pytest.raises(ValueError, match=r"In validation_data\[0\]: The feature names"):
         m.fit(Seq(frame, y), epochs=1, shuffle=False, verbose=0,
               validation_data=Seq(swapped, y))
+
+
+class _Broken(Exception):
+    """An exception of the user's own, with a signature of its own."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"disk gone ({code})")
+        self.code = code
+
+
+NOTES = pytest.mark.skipif(sys.version_info < (3, 11), reason="add_note is Python 3.11's")
+
+
+@NOTES
+def test_an_error_raised_by_a_generator_says_which_batch_and_epoch() -> None:
+    # was: the generator's own error came out without the batch or the epoch it was giving
+    X, y = data()
+
+    def gen():  # 5 batches, then it breaks
+        for i in range(0, 40, 8):
+            yield X[i:i + 8], y[i:i + 8]
+        raise _Broken(7)
+
+    m = model()
+    with pytest.raises(_Broken) as info:
+        m.fit(gen(), epochs=2, steps_per_epoch=3, seed=0, **FIT)
+    assert info.value.code == 7  # the same exception, its type and attributes kept
+    assert info.value.__notes__ == [
+        "(raised by the batch source x while giving batch 5, at epoch 1)"]
+    assert m.optimizer.iterations == 5
+    assert all(np.isfinite(w).all() for w in m.get_weights())
+
+
+@NOTES
+def test_an_index_error_of_a_sequence_says_which_batch() -> None:
+    # was: a bare 'IndexError: 3' (a sequence's len promises its batches)
+    X, y = data()
+
+    class Short(Seq):
+        def __getitem__(self, i: int):
+            if i >= 3:
+                raise IndexError(i)
+            return super().__getitem__(i)
+
+    m = model()
+    with pytest.raises(IndexError) as info:
+        m.fit(Short(X, y), epochs=1, shuffle=False, seed=0, **FIT)
+    assert info.value.__notes__ == ["(raised by the batch source x while giving x[3], at epoch 0)"]
+    with pytest.raises(IndexError) as info:
+        m.evaluate(Short(X, y))
+    assert info.value.__notes__ == ["(raised by the batch source x while giving x[3])"]

@@ -118,6 +118,7 @@ class BatchStream:
         self.drawn = 0  # batches pulled from an iterator or re-iterable, all epochs
         self.held: list[Any] = []  # pulled ahead (``first``), handed out first
         self.exhausted = False  # an iterator ran out: no more epochs
+        self.during = ""  # where the batches go, for an error of the source (", at epoch 2")
 
     def total(self) -> int | None:
         """The batches of one epoch when known (a progress bar's total): ``steps``, a
@@ -139,7 +140,7 @@ class BatchStream:
             if not self.num_batches:
                 raise ValueError(f"Expected at least one batch in {self.name}. "
                                  f"Received a sequence of length {self.num_batches}")
-            return f"{self.name}[0]", self.source[0]
+            return f"{self.name}[0]", self._read(0)
         self.current, self.seen = self._fresh(None), 0
         batch = self._pull(self.current)
         if batch is _END:
@@ -167,6 +168,9 @@ class BatchStream:
             batch = next(it)
         except StopIteration:
             return _END
+        except Exception as exc:
+            _note(exc, self.name, f"batch {self.drawn}{self.during}")
+            raise
         self.drawn += 1
         return batch
 
@@ -176,7 +180,15 @@ class BatchStream:
             batch = self._pull(it)
             return None if batch is _END else (self._where(), batch)
         i = next(it, None)
-        return None if i is None else (f"{self.name}[{i}]", self.source[int(i)])
+        return None if i is None else (f"{self.name}[{i}]", self._read(int(i)))
+
+    def _read(self, i: int) -> Any:
+        """A sequence's batch ``i``; an error of its own notes which batch it was giving."""
+        try:
+            return self.source[i]
+        except Exception as exc:
+            _note(exc, self.name, f"{self.name}[{i}]{self.during}")
+            raise
 
     def epoch(self, rng: Any) -> Generator[tuple[str, Any], None, None]:
         """One epoch's batches (see the module's docstring); a sequence's ``on_epoch_begin``
@@ -242,6 +254,15 @@ def _length(source: Any, name: str) -> int:
     if not isinstance(n, int) or n < 0:
         raise ValueError(f"Expected len({name}) as an integer >= 0. Received {quoted(n)}")
     return n
+
+
+def _note(exc: Exception, name: str, where: str) -> None:
+    """Note on ``exc`` (Python 3.11's ``add_note``: its type and attributes kept) which
+    batch its source was giving (nothing trained on it: the model is as after the last
+    step)."""
+    add_note = getattr(exc, "add_note", None)
+    if callable(add_note):
+        add_note(f"(raised by the batch source {name} while giving {where})")
 
 
 def _hook(source: Any, name: str, kind: str) -> None:
