@@ -94,3 +94,35 @@ def test_an_index_error_of_a_sequence_says_which_batch() -> None:
     with pytest.raises(IndexError) as info:
         m.evaluate(Short(X, y))
     assert info.value.__notes__ == ["(raised by the batch source x while giving x[3])"]
+
+
+def _ran_out_messages(record: list) -> list[str]:
+    return [str(w.message) for w in record if "ran out of data" in str(w.message)]
+
+
+def test_running_out_names_the_steps_argument_given() -> None:
+    # was: evaluate(steps=5), predict(steps=5) and validation_steps=5 warned about
+    # 'steps_per_epoch=5 batches this epoch', an argument those calls were not given
+    X, y = data()
+    m = model()
+    m.fit(X, y, epochs=1, seed=0, **FIT)
+    with pytest.warns(UserWarning) as record:
+        m.evaluate(Seq(X, y, 20), steps=5)
+    assert _ran_out_messages(record) == [
+        "Your input ran out of data: x gave fewer than steps=5 batches (its 2 batches are "
+        "used up; Keras 3 warns so too). Make sure that it can give at least steps batches"]
+    with pytest.warns(UserWarning) as record:
+        m.predict(Seq(X, None, 20), steps=5)
+    assert len(_ran_out_messages(record)) == 1 and "than steps=5 batches (" in \
+        _ran_out_messages(record)[0]
+    with pytest.warns(UserWarning) as record:
+        m.fit(Seq(X, y, 20), epochs=1, shuffle=False, verbose=0,
+              validation_data=Seq(X, y, 20), validation_steps=5)
+    assert _ran_out_messages(record) == [
+        "Your input ran out of data: validation_data gave fewer than validation_steps=5 "
+        "batches this epoch (its 2 batches are used up; Keras 3 warns so too). Make sure "
+        "that it can give at least validation_steps batches per epoch"]
+    with pytest.warns(UserWarning) as record:
+        m.fit(Seq(X, y, 20), epochs=1, steps_per_epoch=5, verbose=0)
+    assert _ran_out_messages(record)[0].startswith(
+        "Your input ran out of data: x gave fewer than steps_per_epoch=5 batches this epoch")

@@ -89,7 +89,7 @@ def evaluate_source(model: Any, source: Any, loss: Loss, metrics: list[Metric], 
     from .progress import PassProgress
 
     refuse_with_source("evaluate", y=y, sample_weight=sample_weight, batch_size=batch_size)
-    stream = BatchStream(source, "x", steps, shuffle=False)
+    stream = BatchStream(source, "x", steps, shuffle=False, steps_name="steps")
     with PassProgress(verbose, stream.total()) as progress:
         results = evaluate_stream(model, loss, stream, metrics,
                                   progress.update if verbose else None)
@@ -105,7 +105,7 @@ def predict_source(model: Any, source: Any, batch_size: Any, verbose: int,
     from .progress import PassProgress
 
     refuse_with_source("predict", batch_size=batch_size)
-    stream = BatchStream(source, "x", steps, shuffle=False)
+    stream = BatchStream(source, "x", steps, shuffle=False, steps_name="steps")
     outputs: list[np.ndarray] = []
     batches = stream.epoch(None)
     with PassProgress(verbose, stream.total()) as progress:

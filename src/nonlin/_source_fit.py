@@ -127,7 +127,8 @@ def _validation(model: Sequential, loss: Any, data: Any,
     if data is None:
         return None, None
     if is_source(data):
-        return None, BatchStream(data, "validation_data", steps.validation_steps, False)
+        return None, BatchStream(data, "validation_data", steps.validation_steps, False,
+                                 "validation_steps")
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, "
                          "weights) or a batch source. Received: validation_data of type "

@@ -79,7 +79,7 @@ class _SourceLoop(_Loop):
             exhausted_warning(self.stream.name, epoch + 1)  # Keras 3: warned, and no more
             model.stop_training = True
         elif self.stream.exhausted and self.stream.steps and self.batches < self.stream.steps:
-            ran_out(self.stream.name, self.stream.steps, "the iterator ran out")
+            ran_out(self.stream, "the iterator ran out")
         if self.guard.pending:
             raise KeyboardInterrupt
         self.last_logs = logs

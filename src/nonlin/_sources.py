@@ -106,8 +106,10 @@ class BatchStream:
     (``"x[3]"`` for a sequence, ``"batch 7 drawn from x"`` else, counted from the first).
     """
 
-    def __init__(self, source: Any, name: str, steps: int | None, shuffle: bool) -> None:
+    def __init__(self, source: Any, name: str, steps: int | None, shuffle: bool,
+                 steps_name: str = "steps_per_epoch") -> None:
         self.source, self.name, self.steps = source, name, steps
+        self.steps_name = steps_name  # the argument that gave ``steps``, for warnings
         self.kind = source_kind(source)
         self.shuffle = shuffle and self.kind == "sequence"
         self.num_batches: int | None = None
@@ -215,7 +217,7 @@ class BatchStream:
         for _ in range(steps):
             if known is not None and self.seen >= known:
                 if self.steps:
-                    ran_out(self.name, self.steps, f"its {known} batches are used up")
+                    ran_out(self, f"its {known} batches are used up")
                 break
             item = self._take(it)
             if item is None:
@@ -223,7 +225,7 @@ class BatchStream:
                 if self.kind == "iterator":  # ran out for good: warned by whoever reads it
                     self.exhausted = True
                 elif self.steps:
-                    ran_out(self.name, self.steps, "a pass over it ended")
+                    ran_out(self, "a pass over it ended")
                 return
             self.seen += 1
             yield item
@@ -231,12 +233,14 @@ class BatchStream:
             self.current = None  # the next epoch starts a new pass (a new order)
 
 
-def ran_out(name: str, steps: int, why: str) -> None:
-    """Keras 3's warning when an epoch of ``steps_per_epoch`` batches finds fewer."""
-    warnings.warn(f"Your input ran out of data: {name} gave fewer than steps_per_epoch="
-                  f"{steps} batches this epoch ({why}; Keras 3 warns so too). Make sure "
-                  "that it can give at least steps_per_epoch batches per epoch",
-                  UserWarning, stacklevel=user_stacklevel())
+def ran_out(stream: BatchStream, why: str) -> None:
+    """Keras 3's warning when an epoch of ``steps_per_epoch`` batches (``validation_steps``,
+    or ``steps`` of ``evaluate`` and ``predict``: ``stream.steps_name``) finds fewer."""
+    name, steps = stream.steps_name, stream.steps
+    this, per = ("", "") if name == "steps" else (" this epoch", " per epoch")
+    warnings.warn(f"Your input ran out of data: {stream.name} gave fewer than {name}={steps} "
+                  f"batches{this} ({why}; Keras 3 warns so too). Make sure that it can give "
+                  f"at least {name} batches{per}", UserWarning, stacklevel=user_stacklevel())
 
 
 def exhausted_warning(name: str, epoch: int) -> None:
