@@ -126,3 +126,17 @@ def test_running_out_names_the_steps_argument_given() -> None:
         m.fit(Seq(X, y, 20), epochs=1, steps_per_epoch=5, verbose=0)
     assert _ran_out_messages(record)[0].startswith(
         "Your input ran out of data: x gave fewer than steps_per_epoch=5 batches this epoch")
+
+
+def test_validation_batch_size_with_a_validation_source_is_refused() -> None:
+    # was: silently ignored (batch_size with a source x is refused; Keras 3's docs say not
+    # to give validation_batch_size for a generator or PyDataset)
+    X, y = data()
+    m = model()
+    with pytest.raises(ValueError, match=r"Expected validation_batch_size=None when "
+                       r"validation_data is a batch source: its batches set their own sizes"
+                       r".*Received: validation_batch_size=4"):
+        m.fit(Seq(X, y), epochs=1, seed=0, validation_data=Seq(X, y),
+              validation_batch_size=4, **FIT)
+    assert not m.built
+    m.fit(Seq(X, y), epochs=1, seed=0, validation_data=(X, y), validation_batch_size=4, **FIT)

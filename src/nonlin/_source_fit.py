@@ -127,6 +127,11 @@ def _validation(model: Sequential, loss: Any, data: Any,
     if data is None:
         return None, None
     if is_source(data):
+        if steps.validation_batch_size is not None:
+            raise ValueError("Expected validation_batch_size=None when validation_data is a "
+                             "batch source: its batches set their own sizes (as batch_size "
+                             "with a source x). Received: validation_batch_size="
+                             f"{steps.validation_batch_size}")
         return None, BatchStream(data, "validation_data", steps.validation_steps, False,
                                  "validation_steps")
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
