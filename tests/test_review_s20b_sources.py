@@ -140,3 +140,20 @@ def test_validation_batch_size_with_a_validation_source_is_refused() -> None:
               validation_batch_size=4, **FIT)
     assert not m.built
     m.fit(Seq(X, y), epochs=1, seed=0, validation_data=(X, y), validation_batch_size=4, **FIT)
+
+
+def test_a_batch_without_targets_says_so() -> None:
+    # was: 'Received: None (y may be left out only when X is a batch source ...)' about
+    # a batch of a batch source
+    X, y = data()
+    for call in ("fit", "evaluate"):
+        m = model()
+        m.fit(X, y, epochs=1, seed=0, **FIT)
+        with pytest.raises(TypeError) as info:
+            if call == "fit":
+                m.fit(iter([(X, None)]), epochs=1, verbose=0)
+            else:
+                m.evaluate(iter([(X, None)]))
+        assert str(info.value) == (
+            "In batch 0 drawn from x: Expected the batch's targets y, its second item "
+            "((x, y) or (x, y, sample_weight)). Received: y=None")

@@ -92,6 +92,9 @@ def prepare(batch: Any, where: str, loss: Any, model: Any, class_weight: Any = N
     A DataFrame's columns are checked against a fitted model's ``feature_names_in_``, as
     ``predict`` checks each batch (they are not recorded)."""
     x, y, w = unpack(batch, where)
+    if y is None:  # not check_y's message, about arrays
+        raise TypeError(f"In {where}: Expected the batch's targets y, its second item ((x, y) "
+                        "or (x, y, sample_weight)). Received: y=None")
     try:
         check_names(model, x)
         return make_dataset(x, y, loss, model, sample_weight=w, class_weight=class_weight)
