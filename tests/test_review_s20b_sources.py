@@ -157,3 +157,29 @@ def test_a_batch_without_targets_says_so() -> None:
         assert str(info.value) == (
             "In batch 0 drawn from x: Expected the batch's targets y, its second item "
             "((x, y) or (x, y, sample_weight)). Received: y=None")
+
+
+def _mean_positive(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """A plain function metric: it cannot stream, so evaluate keeps the batches."""
+    return float(np.mean(y_pred[:, 1]))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_evaluate_keeps_copies_of_batches_whose_buffers_the_source_reuses(
+        weighted: bool) -> None:
+    # was: the kept batches were the source's own arrays, which a loader filling one
+    # buffer overwrote: the loss and metrics of the last batch's rows, four times over
+    X, y = data()
+    w = np.linspace(0.1, 1.0, 40)
+
+    def reused():  # one buffer for every batch, as many loaders fill theirs
+        xb, yb, wb = np.empty((10, 3)), np.empty(10, np.int64), np.empty(10)
+        for i in range(0, 40, 10):
+            xb[:], yb[:], wb[:] = X[i:i + 10], y[i:i + 10], w[i:i + 10]
+            yield (xb, yb, wb) if weighted else (xb, yb)
+
+    m = model()
+    m.compile(loss="cross_entropy", optimizer="adam", metrics=[_mean_positive])
+    m.fit(X, y, epochs=1, seed=0, verbose=0)
+    expected = m.evaluate(X, y, sample_weight=w if weighted else None)
+    assert m.evaluate(reused()) == pytest.approx(expected, rel=1e-12)
