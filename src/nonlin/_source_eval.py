@@ -5,8 +5,8 @@ The loss adds up as ``evaluation.evaluate_dataset`` adds up its chunks: ``sum_i 
 over every row of every batch, divided by the number of rows (``"mean"``; ``"sum"``: the
 total), plus the layers' penalty; so a source of the same rows gives the arrays' numbers
 (up to the order of the additions). Streaming metrics update batch by batch; a metric
-that cannot stream, or a loss with its own ``_value``, sees all the rows at once (the
-batches are then kept until the end).
+that cannot stream, or a loss with its own ``_value``, sees all the rows at once (copies
+of the batches are then kept until the end: a source may reuse its arrays).
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ def evaluate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[M
         for step, (where, batch) in enumerate(batches, 1):
             data = prepare(batch, where, loss, model)
             n += len(data)
-            if not streaming:
-                kept.append(data)
+            if not streaming:  # copies: a source may fill the same buffers for each batch
+                kept.append(Dataset(data.X.copy(), data.y.copy(), None if data.weight is None
+                                    else data.weight.copy()))
                 continue
             z = _forward(head, data.X)
             if scorer is None:
@@ -89,7 +90,7 @@ def evaluate_source(model: Any, source: Any, loss: Loss, metrics: list[Metric], 
     from .progress import PassProgress
 
     refuse_with_source("evaluate", y=y, sample_weight=sample_weight, batch_size=batch_size)
-    stream = BatchStream(source, "x", steps, shuffle=False)
+    stream = BatchStream(source, "x", steps, shuffle=False, steps_name="steps")
     with PassProgress(verbose, stream.total()) as progress:
         results = evaluate_stream(model, loss, stream, metrics,
                                   progress.update if verbose else None)
@@ -105,7 +106,7 @@ def predict_source(model: Any, source: Any, batch_size: Any, verbose: int,
     from .progress import PassProgress
 
     refuse_with_source("predict", batch_size=batch_size)
-    stream = BatchStream(source, "x", steps, shuffle=False)
+    stream = BatchStream(source, "x", steps, shuffle=False, steps_name="steps")
     outputs: list[np.ndarray] = []
     batches = stream.epoch(None)
     with PassProgress(verbose, stream.total()) as progress:

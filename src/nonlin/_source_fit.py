@@ -9,8 +9,9 @@ arrays or another source; the epochs run in ``_source_loop._SourceLoop``.
 Resuming (``resume_from``): a sequence or re-iterable starts again at the recorded epoch
 (from its first batch: a checkpoint written between two batches restarts that epoch); an
 iterator is refused, as nothing records how far it was read. DataFrame column names
-of a source's batches are neither recorded nor checked, and a single class in the batches
-does not warn (fit sees one batch at a time).
+of a source's batches are not recorded (each batch's are checked against those a model
+fitted before recorded, ``_sources.prepare``), and a single class in the batches does not
+warn (fit sees one batch at a time).
 """
 
 from __future__ import annotations
@@ -126,7 +127,13 @@ def _validation(model: Sequential, loss: Any, data: Any,
     if data is None:
         return None, None
     if is_source(data):
-        return None, BatchStream(data, "validation_data", steps.validation_steps, False)
+        if steps.validation_batch_size is not None:
+            raise ValueError("Expected validation_batch_size=None when validation_data is a "
+                             "batch source: its batches set their own sizes (as batch_size "
+                             "with a source x). Received: validation_batch_size="
+                             f"{steps.validation_batch_size}")
+        return None, BatchStream(data, "validation_data", steps.validation_steps, False,
+                                 "validation_steps")
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, "
                          "weights) or a batch source. Received: validation_data of type "

@@ -53,6 +53,7 @@ class _SourceLoop(_Loop):
         """Train one epoch of the source's batches; return its logs. An iterator with no
         batch left ends the training instead (warned), with the last epoch's logs."""
         model, cbs = self.model, self.cbs
+        self.stream.during = f", at epoch {epoch}"
         batches = self.stream.epoch(model.rng)
         first = next(batches, None)
         if first is None:  # nothing for this epoch
@@ -78,7 +79,7 @@ class _SourceLoop(_Loop):
             exhausted_warning(self.stream.name, epoch + 1)  # Keras 3: warned, and no more
             model.stop_training = True
         elif self.stream.exhausted and self.stream.steps and self.batches < self.stream.steps:
-            ran_out(self.stream.name, self.stream.steps, "the iterator ran out")
+            ran_out(self.stream, "the iterator ran out")
         if self.guard.pending:
             raise KeyboardInterrupt
         self.last_logs = logs
@@ -177,6 +178,7 @@ class _SourceLoop(_Loop):
         if not validates(epoch, self.val_freq):
             return
         if self.val_stream is not None:
+            self.val_stream.during = f" for validation at epoch {epoch}"
             results = evaluate_stream(self.model, self.loss, self.val_stream, self.metrics)
         elif self.val is not None:
             results = evaluate_dataset(self.model, self.loss, self.val, self.metrics,

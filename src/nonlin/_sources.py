@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Generator, Iterator
 from typing import Any
 
+from ._feature_names import check_names
 from ._quoting import quoted
 from ._source_kind import source_kind
 from ._stacklevel import user_stacklevel
@@ -87,9 +88,15 @@ def in_batch(exc: Exception, where: str) -> Exception:
 def prepare(batch: Any, where: str, loss: Any, model: Any, class_weight: Any = None) -> Dataset:
     """One batch checked and converted as ``fit`` checks arrays: finite, in the model's
     dtype, its width the model's, as many target rows as inputs, targets in the loss's form
-    (``data.prepare_targets``); ``class_weight`` weighs its labels (times its own weights)."""
+    (``data.prepare_targets``); ``class_weight`` weighs its labels (times its own weights).
+    A DataFrame's columns are checked against a fitted model's ``feature_names_in_``, as
+    ``predict`` checks each batch (they are not recorded)."""
     x, y, w = unpack(batch, where)
+    if y is None:  # not check_y's message, about arrays
+        raise TypeError(f"In {where}: Expected the batch's targets y, its second item ((x, y) "
+                        "or (x, y, sample_weight)). Received: y=None")
     try:
+        check_names(model, x)
         return make_dataset(x, y, loss, model, sample_weight=w, class_weight=class_weight)
     except (ValueError, TypeError) as exc:
         raise in_batch(exc, where) from None
@@ -102,8 +109,10 @@ class BatchStream:
     (``"x[3]"`` for a sequence, ``"batch 7 drawn from x"`` else, counted from the first).
     """
 
-    def __init__(self, source: Any, name: str, steps: int | None, shuffle: bool) -> None:
+    def __init__(self, source: Any, name: str, steps: int | None, shuffle: bool,
+                 steps_name: str = "steps_per_epoch") -> None:
         self.source, self.name, self.steps = source, name, steps
+        self.steps_name = steps_name  # the argument that gave ``steps``, for warnings
         self.kind = source_kind(source)
         self.shuffle = shuffle and self.kind == "sequence"
         self.num_batches: int | None = None
@@ -114,6 +123,7 @@ class BatchStream:
         self.drawn = 0  # batches pulled from an iterator or re-iterable, all epochs
         self.held: list[Any] = []  # pulled ahead (``first``), handed out first
         self.exhausted = False  # an iterator ran out: no more epochs
+        self.during = ""  # where the batches go, for an error of the source (", at epoch 2")
 
     def total(self) -> int | None:
         """The batches of one epoch when known (a progress bar's total): ``steps``, a
@@ -135,7 +145,7 @@ class BatchStream:
             if not self.num_batches:
                 raise ValueError(f"Expected at least one batch in {self.name}. "
                                  f"Received a sequence of length {self.num_batches}")
-            return f"{self.name}[0]", self.source[0]
+            return f"{self.name}[0]", self._read(0)
         self.current, self.seen = self._fresh(None), 0
         batch = self._pull(self.current)
         if batch is _END:
@@ -163,6 +173,9 @@ class BatchStream:
             batch = next(it)
         except StopIteration:
             return _END
+        except Exception as exc:
+            _note(exc, self.name, f"batch {self.drawn}{self.during}")
+            raise
         self.drawn += 1
         return batch
 
@@ -172,7 +185,15 @@ class BatchStream:
             batch = self._pull(it)
             return None if batch is _END else (self._where(), batch)
         i = next(it, None)
-        return None if i is None else (f"{self.name}[{i}]", self.source[int(i)])
+        return None if i is None else (f"{self.name}[{i}]", self._read(int(i)))
+
+    def _read(self, i: int) -> Any:
+        """A sequence's batch ``i``; an error of its own notes which batch it was giving."""
+        try:
+            return self.source[i]
+        except Exception as exc:
+            _note(exc, self.name, f"{self.name}[{i}]{self.during}")
+            raise
 
     def epoch(self, rng: Any) -> Generator[tuple[str, Any], None, None]:
         """One epoch's batches (see the module's docstring); a sequence's ``on_epoch_begin``
@@ -199,7 +220,7 @@ class BatchStream:
         for _ in range(steps):
             if known is not None and self.seen >= known:
                 if self.steps:
-                    ran_out(self.name, self.steps, f"its {known} batches are used up")
+                    ran_out(self, f"its {known} batches are used up")
                 break
             item = self._take(it)
             if item is None:
@@ -207,7 +228,7 @@ class BatchStream:
                 if self.kind == "iterator":  # ran out for good: warned by whoever reads it
                     self.exhausted = True
                 elif self.steps:
-                    ran_out(self.name, self.steps, "a pass over it ended")
+                    ran_out(self, "a pass over it ended")
                 return
             self.seen += 1
             yield item
@@ -215,12 +236,14 @@ class BatchStream:
             self.current = None  # the next epoch starts a new pass (a new order)
 
 
-def ran_out(name: str, steps: int, why: str) -> None:
-    """Keras 3's warning when an epoch of ``steps_per_epoch`` batches finds fewer."""
-    warnings.warn(f"Your input ran out of data: {name} gave fewer than steps_per_epoch="
-                  f"{steps} batches this epoch ({why}; Keras 3 warns so too). Make sure "
-                  "that it can give at least steps_per_epoch batches per epoch",
-                  UserWarning, stacklevel=user_stacklevel())
+def ran_out(stream: BatchStream, why: str) -> None:
+    """Keras 3's warning when an epoch of ``steps_per_epoch`` batches (``validation_steps``,
+    or ``steps`` of ``evaluate`` and ``predict``: ``stream.steps_name``) finds fewer."""
+    name, steps = stream.steps_name, stream.steps
+    this, per = ("", "") if name == "steps" else (" this epoch", " per epoch")
+    warnings.warn(f"Your input ran out of data: {stream.name} gave fewer than {name}={steps} "
+                  f"batches{this} ({why}; Keras 3 warns so too). Make sure that it can give "
+                  f"at least {name} batches{per}", UserWarning, stacklevel=user_stacklevel())
 
 
 def exhausted_warning(name: str, epoch: int) -> None:
@@ -238,6 +261,15 @@ def _length(source: Any, name: str) -> int:
     if not isinstance(n, int) or n < 0:
         raise ValueError(f"Expected len({name}) as an integer >= 0. Received {quoted(n)}")
     return n
+
+
+def _note(exc: Exception, name: str, where: str) -> None:
+    """Note on ``exc`` (Python 3.11's ``add_note``: its type and attributes kept) which
+    batch its source was giving (nothing trained on it: the model is as after the last
+    step)."""
+    add_note = getattr(exc, "add_note", None)
+    if callable(add_note):
+        add_note(f"(raised by the batch source {name} while giving {where})")
 
 
 def _hook(source: Any, name: str, kind: str) -> None:

@@ -254,6 +254,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
             (counted from 1, as Keras); other epochs' logs have no ``val_*`` keys.
         validation_batch_size : int, optional
             Rows per chunk of the validation pass (1,024 by default); only bounds memory.
+            None when ``validation_data`` is a batch source.
         steps_per_epoch, validation_steps : int, optional
             Keras 3's, where they cover the rows in one pass (without ``batch_size``,
             ``ceil(n_rows / steps)`` rows per batch); fewer are refused, as Keras would carry
