@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 from ._metric_names import snake_case
@@ -162,7 +163,7 @@ class LayerList(list[Any]):
     change made to it (``model.layers.insert(0, Dense(4))``), so that ``layer.name`` agrees
     with ``summary()`` and ``get_layer`` at once rather than after them. Two layers given one
     name, and one layer object twice, are left for ``build`` (and ``summary``) to refuse.
-    ``model.layers = [...]`` makes a new one (``Sequential.layers``' setter). Pickled and
+    ``model.layers = [...]`` makes a new one (the setter ``NamedModel.layers``). Pickled and
     copied as a plain list (``NamedModel.__setstate__`` makes it one of these again)."""
 
     __slots__ = ()
@@ -193,8 +194,40 @@ for _method in ("append", "extend", "insert", "remove", "pop", "clear", "sort", 
 class NamedModel:
     """``Sequential.name`` and ``get_layer`` (a mixin; see the module docstring)."""
 
-    layers: list[Any]
     _name: str | None = None
+
+    @property
+    def layers(self) -> list[Any]:
+        """The layers, bottom to top: a ``LayerList``, which names them anew after each change
+        made to it in place (``model.layers.insert(0, Dense(4))``; ``build`` checks those).
+
+        Assigning (``model.layers = [...]``) takes what the constructor takes, checked as
+        there (each a layer, each object once, given names unique: a refused list changes
+        nothing), and keeps a ``LayerList``. A built model must then be built again.
+        """
+        try:
+            return self.__dict__["layers"]
+        except KeyError:  # not set yet (a subclass's __init__ before super's): as an attribute
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'layers'",
+                                 name="layers", obj=self) from None
+
+    @layers.setter
+    def layers(self, layers: Iterable[Any]) -> None:
+        from ._container import ContainerMethods
+        from ._keras_methods import check_layer
+        from ._model_state import check_distinct_layers
+
+        if (isinstance(layers, str | bytes | dict | ContainerMethods)  # a model: not a list
+                or not isinstance(layers, Iterable)):
+            raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
+        new = LayerList(layers)  # renames when edited
+        for i, layer in enumerate(new):
+            check_layer(layer, f"layers[{i}]")
+        check_distinct_layers(new)
+        assign_names(new)  # unique given names; the automatic ones by position
+        self.__dict__["layers"] = new
+        if self.__dict__.get("n_features_in") is not None:  # built: as add/pop, predict checks
+            self._layers_edited = True
 
     @property
     def name(self) -> str:

@@ -23,8 +23,8 @@ import numpy as np
 from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
-from ._keras_methods import KerasMethods, check_layer, check_layers
-from ._layer_names import LayerList, NamedModel, assign_names, check_name
+from ._keras_methods import KerasMethods, check_layers
+from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
 from ._quoting import quoted
 from .core import (
@@ -73,7 +73,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
                  name: str | None = None) -> None:
-        self.layers = () if layers is None else layers  # checked: see the setter
+        # checked and kept a LayerList by the setter (NamedModel.layers)
+        self.layers = () if layers is None else layers  # type: ignore[assignment]
         self._name = check_name(name)
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
@@ -85,35 +86,6 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         self._metrics: list[Any] = []  # compile's, for fit and evaluate
         self.history: Any = None
         self.stop_training = False
-
-    @property
-    def layers(self) -> list[LayerProtocol]:
-        """The layers, bottom to top: a ``LayerList``, which names them anew after each change
-        made to it in place (``model.layers.insert(0, Dense(4))``; ``build`` checks those).
-
-        Assigning (``model.layers = [...]``) takes what the constructor takes, checked as
-        there (each a layer, each object once, given names unique: a refused list changes
-        nothing), and keeps a ``LayerList``. A built model must then be built again.
-        """
-        try:
-            return self.__dict__["layers"]
-        except KeyError:  # not set yet (a subclass's __init__ before super's): as an attribute
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'layers'",
-                                 name="layers", obj=self) from None
-
-    @layers.setter
-    def layers(self, layers: Iterable[LayerProtocol]) -> None:
-        if (isinstance(layers, str | bytes | dict | ContainerMethods)  # a model: not a list
-                or not isinstance(layers, Iterable)):
-            raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
-        new = LayerList(layers)  # renames when edited
-        for i, layer in enumerate(new):
-            check_layer(layer, f"layers[{i}]")
-        check_distinct_layers(new)
-        assign_names(new)  # unique given names; the automatic ones by position
-        self.__dict__["layers"] = new
-        if self.__dict__.get("n_features_in") is not None:  # built: as add/pop, predict checks
-            self._layers_edited = True
 
     # -- construction -------------------------------------------------------
     def build(
