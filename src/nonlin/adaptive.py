@@ -2,7 +2,7 @@
 
 Each follows the formulation of Keras (and, for Adam, scikit-learn's MLP),
 written in place with one scratch array per parameter. Import them from
-``nonlin.optimizers`` or ``nonlin``.
+``nonlin.optimizers`` or ``nonlin``; ``RMSprop`` is defined in ``_rmsprop``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step, _scaled_step
+from ._rmsprop import RMSprop
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive, _check_range
 
@@ -164,63 +165,6 @@ class AdamW(Adam):
         return config
 
 
-class RMSprop(Optimizer):
-    """RMSprop (Hinton, 2012) in the Keras form::
-
-        v <- rho * v + (1 - rho) * g^2
-        w <- w - lr * g / sqrt(v + epsilon)
-
-    Epsilon sits under the root, as in Keras 3 (PyTorch's ``RMSprop(alpha=rho)``
-    adds it to ``sqrt(v)`` and defaults to ``alpha=0.99``, ``eps=1e-8``). No
-    momentum or centered variant. The arguments after ``rho`` are keyword-only:
-    Keras 3's third is ``momentum``, so ``RMSprop(1e-3, 0.9, 0.9)`` raises a
-    ``TypeError`` rather than set ``epsilon``.
-
-    Parameters
-    ----------
-    lr : float or schedule, default 0.001
-    rho : float, default 0.9
-        Decay of the squared-gradient average, in [0, 1).
-    epsilon : float, default 1e-7
-    clipnorm : float, optional
-    learning_rate : float or schedule, optional
-        Keras' name for ``lr``; when given, it is the rate.
-    """
-
-    _slot_names = ("v",)
-    _squares = ("v",)
-
-    def __init__(
-        self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
-        epsilon: float = 1e-7, clipnorm: float | None = None,
-        learning_rate: Any = None,
-    ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
-        self.rho = _check_range("rho", rho, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
-    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
-        if not params:
-            return []
-        dt = params[0].value.dtype
-        rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
-        neg_lr = np.array(-lr, dtype=dt)
-        deltas = []
-        for i, p in enumerate(params):
-            g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
-            np.multiply(v, rho, out=v)
-            np.multiply(g, g, out=d)
-            np.multiply(d, keep, out=d)
-            np.add(v, d, out=v)  # v <- rho v + (1 - rho) g^2
-            deltas.append(_keras_scaled_step(g, v, eps, neg_lr, d))  # -lr g / sqrt(v + eps)
-        return deltas
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(rho=self.rho, epsilon=self.epsilon)
-        return config
-
-
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011) in the Keras form::
 
@@ -274,3 +218,6 @@ class Adagrad(Optimizer):
         config.update(initial_accumulator_value=self.initial_accumulator_value,
                       epsilon=self.epsilon)
         return config
+
+
+__all__ = ["Adagrad", "Adam", "AdamW", "RMSprop"]

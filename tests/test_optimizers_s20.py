@@ -1,0 +1,222 @@
+"""RMSprop's momentum and centered variants, Adam's and AdamW's amsgrad, and clipvalue /
+global_clipnorm: each against a NumPy transcription of Keras 3's code and, where the rules
+coincide, against PyTorch; state, checkpoints, saving and refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import Param, RMSprop
+from nonlin.checkpoint import ModelCheckpoint
+
+RMSPROP_CASES = [(0.0, False), (0.9, False), (0.0, True), (0.5, True)]
+
+
+def _params(seed: int = 0, dtype: type = np.float64) -> list[Param]:
+    rng = np.random.default_rng(seed)
+    return [Param(rng.normal(size=(3, 2)).astype(dtype), "W"),
+            Param(rng.normal(size=2).astype(dtype), "b")]
+
+
+def _grads(steps: int, params: list[Param], seed: int = 1) -> list[list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [[rng.normal(size=p.value.shape).astype(p.value.dtype) for p in params]
+            for _ in range(steps)]
+
+
+def _run(opt, params: list[Param], grads, lrs=None) -> None:
+    for t, step in enumerate(grads):
+        if lrs is not None:
+            opt.lr = lrs[t]
+        for p, g in zip(params, step, strict=True):
+            p.grad[...] = g
+        opt.step(params)
+
+
+def _keras_rmsprop(w, grads, lrs, rho, momentum, epsilon, centered):
+    """keras/src/optimizers/rmsprop.py's update_step, transcribed to NumPy."""
+    w = [x.copy() for x in w]
+    vel = [np.zeros_like(x) for x in w]
+    mom = [np.zeros_like(x) for x in w]
+    avg = [np.zeros_like(x) for x in w]
+    for lr, step in zip(lrs, grads, strict=True):
+        for i, g in enumerate(step):
+            vel[i] = rho * vel[i] + (1 - rho) * np.square(g)
+            if centered:
+                avg[i] = rho * avg[i] + (1 - rho) * g
+                denominator = vel[i] - np.square(avg[i]) + epsilon
+            else:
+                denominator = vel[i] + epsilon
+            increment = lr * g / np.sqrt(denominator)
+            if momentum > 0:
+                mom[i] = momentum * mom[i] + increment
+                w[i] = w[i] - mom[i]
+            else:
+                w[i] = w[i] - increment
+    return w, vel, mom, avg
+
+
+@pytest.mark.parametrize("momentum, centered", RMSPROP_CASES)
+def test_rmsprop_is_keras_3s_rule_in_float64(momentum, centered) -> None:
+    params = _params()
+    w0 = [p.value.copy() for p in params]
+    grads = _grads(6, params)
+    lrs = [0.01, 0.02, 0.005, 0.01, 0.03, 0.01]  # a changing rate: Keras' b holds lr * g / root
+    opt = RMSprop(0.01, rho=0.8, momentum=momentum, epsilon=1e-3, centered=centered)
+    _run(opt, params, grads, lrs)
+    w, vel, mom, avg = _keras_rmsprop(w0, grads, lrs, 0.8, momentum, 1e-3, centered)
+    for p, expected in zip(params, w, strict=True):
+        np.testing.assert_allclose(p.value, expected, rtol=1e-12, atol=1e-14)
+    state = opt.state_dict()
+    for i in range(2):
+        np.testing.assert_allclose(state[f"v.{i}"], vel[i], rtol=1e-12)
+        if momentum:
+            np.testing.assert_allclose(state[f"momentum.{i}"], mom[i], rtol=1e-12, atol=1e-15)
+        if centered:
+            np.testing.assert_allclose(state[f"average_gradient.{i}"], avg[i], rtol=1e-12,
+                                       atol=1e-15)
+    expected_slots = {"v", *(["momentum"] if momentum else []),
+                      *(["average_gradient"] if centered else [])}
+    assert {k.split(".")[0] for k in state if "." in k} == expected_slots
+
+
+@pytest.mark.parametrize("momentum, centered", RMSPROP_CASES)
+def test_rmsprop_matches_torch_where_the_rules_coincide(momentum, centered) -> None:
+    """A constant rate and a negligible epsilon (PyTorch adds it to the root, Keras under it)."""
+    torch = pytest.importorskip("torch")
+    params = _params(2)
+    tensors = [torch.tensor(p.value.copy(), requires_grad=True) for p in params]
+    grads = _grads(8, params, 3)
+    _run(RMSprop(0.01, rho=0.9, momentum=momentum, epsilon=1e-300, centered=centered),
+         params, grads)
+    ref = torch.optim.RMSprop(tensors, lr=0.01, alpha=0.9, eps=0.0, momentum=momentum,
+                              centered=centered)
+    for step in grads:
+        for t, g in zip(tensors, step, strict=True):
+            t.grad = torch.tensor(g)
+        ref.step()
+    for p, t in zip(params, tensors, strict=True):
+        np.testing.assert_allclose(p.value, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_rmsprop_defaults_are_keras_3s_and_keep_the_old_config() -> None:
+    opt = RMSprop()
+    assert (opt.lr, opt.rho, opt.momentum, opt.epsilon, opt.centered) == (
+        0.001, 0.9, 0.0, 1e-7, False)
+    assert opt.get_config() == {"lr": 0.001, "rho": 0.9, "epsilon": 1e-7}
+    assert repr(opt) == "RMSprop(lr=0.001, rho=0.9, epsilon=1e-07)"
+    config = RMSprop(momentum=0.5, centered=True).get_config()
+    assert config["momentum"] == 0.5 and config["centered"] is True
+    again = RMSprop.from_config(config)
+    assert (again.momentum, again.centered) == (0.5, True)
+    with pytest.raises(TypeError):
+        RMSprop(1e-3, 0.9, 0.9)  # Keras' third is momentum, PyTorch's eps: keywords only
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"momentum": -0.1}, r"Expected momentum in \[0.0, 1.0\)\. Received: momentum=-0.1"),
+    ({"momentum": 1.0}, r"Expected momentum in \[0.0, 1.0\)\. Received: momentum=1.0"),
+    ({"momentum": float("nan")}, r"Expected momentum .* Received: momentum=nan"),
+])
+def test_rmsprop_refuses_a_bad_momentum(kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        RMSprop(**kwargs)
+
+
+def test_rmsprop_refuses_a_non_bool_centered() -> None:
+    with pytest.raises((TypeError, ValueError), match="Expected"):
+        RMSprop(centered="yes")
+
+
+def _continuation(make, steps: int = 6, split: int = 3) -> None:
+    """state_dict mid-training, loaded into a fresh optimizer: the same steps after."""
+    params, grads = _params(4), _grads(steps, _params(4), 5)
+    straight = [Param(p.value.copy(), p.name) for p in params]
+    opt = make()
+    _run(opt, straight, grads)
+    first = make()
+    _run(first, params, grads[:split])
+    second = make()
+    second.load_state_dict(first.state_dict())
+    _run(second, params, grads[split:])
+    for a, b in zip(straight, params, strict=True):
+        assert a.value.tobytes() == b.value.tobytes()
+    assert second.state_dict().keys() == opt.state_dict().keys()
+
+
+@pytest.mark.parametrize("momentum, centered", RMSPROP_CASES[1:])
+def test_rmsprop_state_dict_round_trip_continues_identically(momentum, centered) -> None:
+    _continuation(lambda: RMSprop(0.01, momentum=momentum, centered=centered))
+
+
+def test_rmsprop_state_of_another_variant_is_refused() -> None:
+    params = _params()
+    opt = RMSprop(momentum=0.9)
+    _run(opt, params, _grads(1, params))
+    with pytest.raises(ValueError, match="momentum"):
+        RMSprop().load_state_dict(opt.state_dict())
+
+
+def _data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(64, 2))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def _model():
+    return nonlin.Sequential([nonlin.Dense(8), nonlin.Tanh(), nonlin.Dense(2), nonlin.Softmax()])
+
+
+def _resume_and_save(tmp_path, make) -> None:
+    """fit(resume_from=...) bit for bit; a saved model keeps the optimizer and its slots."""
+    X, y = _data()
+    fit = dict(loss="cross_entropy", batch_size=16, seed=3, verbose=0)
+    straight = _model()
+    straight.fit(X, y, optimizer=make(), epochs=4, **fit)
+    path = tmp_path / "ck.safetensors"
+    _model().fit(X, y, optimizer=make(), epochs=2, callbacks=[ModelCheckpoint(path)], **fit)
+    resumed = _model()
+    resumed.fit(X, y, optimizer=make(), epochs=4, resume_from=path, **fit)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()
+    saved = tmp_path / "model.safetensors"
+    nonlin.save(straight, saved)
+    loaded = nonlin.load(saved).optimizer
+    assert type(loaded) is type(straight.optimizer)
+    assert loaded.get_config() == straight.optimizer.get_config()
+    state, expected = loaded.state_dict(), straight.optimizer.state_dict()
+    assert state.keys() == expected.keys()
+    for key, value in expected.items():
+        assert np.asarray(state[key]).tobytes() == np.asarray(value).tobytes(), key
+
+
+@pytest.mark.parametrize("momentum, centered", RMSPROP_CASES[1:])
+def test_rmsprop_variants_resume_bit_for_bit_and_save(tmp_path, momentum, centered) -> None:
+    _resume_and_save(tmp_path, lambda: RMSprop(0.01, momentum=momentum, centered=centered))
+
+
+def test_rmsprop_with_momentum_refuses_a_non_finite_update_and_starts_afresh() -> None:
+    params = _params()
+    opt = RMSprop(0.01, momentum=0.9, centered=True)
+    opt.check_finite = True
+    _run(opt, params, _grads(2, params))
+    before = [p.value.copy() for p in params]
+    params[0].grad[0, 0] = np.inf
+    with pytest.raises(nonlin.exceptions.NonFiniteUpdate), np.errstate(all="ignore"):
+        opt.step(params)  # fit steps under errstate too
+    for p, w in zip(params, before, strict=True):
+        assert p.value.tobytes() == w.tobytes()
+    params[0].grad[0, 0] = 0.0
+    opt.step(params)
+    assert all(np.isfinite(p.value).all() for p in params)
+
+
+def test_the_registry_strings_are_unchanged() -> None:
+    from nonlin import registry
+
+    assert {k: v.__name__ for k, v in registry.OPTIMIZERS.items()} == {
+        "sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
+        "adagrad": "Adagrad", "adamax": "Adamax", "nadam": "Nadam", "adadelta": "Adadelta",
+        "lion": "Lion"}
