@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import Param, RMSprop
+from nonlin import Adam, AdamW, Param, RMSprop
 from nonlin.checkpoint import ModelCheckpoint
 
 RMSPROP_CASES = [(0.0, False), (0.9, False), (0.0, True), (0.5, True)]
@@ -211,6 +211,144 @@ def test_rmsprop_with_momentum_refuses_a_non_finite_update_and_starts_afresh() -
     params[0].grad[0, 0] = 0.0
     opt.step(params)
     assert all(np.isfinite(p.value).all() for p in params)
+
+
+def _keras_adam(w, grads, lrs, beta_1, beta_2, epsilon, amsgrad, weight_decay=None):
+    """keras/src/optimizers/adam.py's update_step (after base_optimizer's
+    _apply_weight_decay, which AdamW sets), transcribed to NumPy."""
+    w = [x.copy() for x in w]
+    m, v, v_hat = ([np.zeros_like(x) for x in w] for _ in range(3))
+    for t, (lr, step) in enumerate(zip(lrs, grads, strict=True), start=1):
+        alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        for i, g in enumerate(step):
+            if weight_decay is not None:
+                w[i] = w[i] - w[i] * weight_decay * lr
+            m[i] = m[i] + (g - m[i]) * (1 - beta_1)
+            v[i] = v[i] + (np.square(g) - v[i]) * (1 - beta_2)
+            denominator = v[i]
+            if amsgrad:
+                v_hat[i] = np.maximum(v_hat[i], v[i])
+                denominator = v_hat[i]
+            w[i] = w[i] - m[i] * alpha / (np.sqrt(denominator) + epsilon)
+    return w, v_hat
+
+
+def _shrinking_grads(steps: int, params: list[Param]) -> list[list[np.ndarray]]:
+    """Gradients that shrink after a few steps, so that v falls below its maximum."""
+    return [[g * (4.0 if t < 2 else 0.25) for g in step]
+            for t, step in enumerate(_grads(steps, params, 7))]
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("decay", [None, 0.05])
+def test_adam_and_adamw_amsgrad_are_keras_3s_rule_in_float64(amsgrad, decay) -> None:
+    params = _params(6)
+    w0 = [p.value.copy() for p in params]
+    grads = _shrinking_grads(7, params)
+    lrs = [0.01, 0.02, 0.01, 0.005, 0.01, 0.02, 0.01]
+    opt = (Adam(0.01, 0.8, 0.95, 1e-3, amsgrad) if decay is None else
+           AdamW(0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-3, weight_decay=decay,
+                 amsgrad=amsgrad))
+    _run(opt, params, grads, lrs)
+    w, v_hat = _keras_adam(w0, grads, lrs, 0.8, 0.95, 1e-3, amsgrad, decay)
+    for p, expected in zip(params, w, strict=True):
+        np.testing.assert_allclose(p.value, expected, rtol=1e-12, atol=1e-14)
+    state = opt.state_dict()
+    assert ("v_hat.0" in state) is amsgrad
+    if amsgrad:
+        for i in range(2):
+            np.testing.assert_allclose(state[f"v_hat.{i}"], v_hat[i], rtol=1e-12)
+            assert (state[f"v_hat.{i}"] > state[f"v.{i}"]).any()  # the maximum is in use
+
+
+@pytest.mark.parametrize("decay", [None, 0.05])
+def test_adam_and_adamw_amsgrad_match_torch(decay) -> None:
+    """A constant rate, a negligible epsilon (PyTorch's sits outside the bias correction)."""
+    torch = pytest.importorskip("torch")
+    params = _params(8)
+    tensors = [torch.tensor(p.value.copy(), requires_grad=True) for p in params]
+    grads = _shrinking_grads(8, params)
+    if decay is None:
+        opt = Adam(0.01, 0.8, 0.95, 1e-300, amsgrad=True)
+        ref = torch.optim.Adam(tensors, lr=0.01, betas=(0.8, 0.95), eps=0.0, amsgrad=True)
+    else:
+        opt = AdamW(0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-300, weight_decay=decay,
+                    amsgrad=True)
+        ref = torch.optim.AdamW(tensors, lr=0.01, betas=(0.8, 0.95), eps=0.0,
+                                weight_decay=decay, amsgrad=True)
+    _run(opt, params, grads)
+    for step in grads:
+        for t, g in zip(tensors, step, strict=True):
+            t.grad = torch.tensor(g)
+        ref.step()
+    for p, t in zip(params, tensors, strict=True):
+        np.testing.assert_allclose(p.value, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_adam_amsgrad_matches_torch_in_float32() -> None:
+    torch = pytest.importorskip("torch")
+    params = _params(9, np.float32)
+    tensors = [torch.tensor(p.value.copy(), requires_grad=True) for p in params]
+    grads = _shrinking_grads(8, params)
+    _run(Adam(0.01, amsgrad=True, epsilon=1e-30), params, grads)
+    ref = torch.optim.Adam(tensors, lr=0.01, eps=0.0, amsgrad=True)
+    for step in grads:
+        for t, g in zip(tensors, step, strict=True):
+            t.grad = torch.tensor(g)
+        ref.step()
+    for p, t in zip(params, tensors, strict=True):
+        assert p.value.dtype == np.float32
+        np.testing.assert_allclose(p.value, t.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_amsgrad_config_repr_and_refusals() -> None:
+    assert Adam().get_config() == {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999,
+                                   "epsilon": 1e-8}  # unchanged by default
+    assert Adam(amsgrad=True).get_config()["amsgrad"] is True
+    assert AdamW(amsgrad=True).get_config()["amsgrad"] is True
+    assert Adam.from_config(Adam(amsgrad=True).get_config()).amsgrad is True
+    assert "amsgrad=True" in repr(AdamW(amsgrad=True))
+    assert Adam(1e-3, 0.9, 0.999, 1e-7, True).amsgrad  # Keras 3's positional order
+    with pytest.raises((TypeError, ValueError), match="Expected"):
+        Adam(amsgrad=0.01)  # PyTorch's fifth is weight_decay: refused, not read as a flag
+    for other in (nonlin.Nadam(), nonlin.Adamax()):  # Keras 3 has no amsgrad there either
+        assert "v_hat" not in other._slot_names and "amsgrad" not in other.get_config()
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(0.01, amsgrad=True),
+                                  lambda: AdamW(0.01, amsgrad=True)])
+def test_amsgrad_state_dict_round_trip_continues_identically(make) -> None:
+    _continuation(make)
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(0.01, amsgrad=True),
+                                  lambda: AdamW(0.01, weight_decay=0.1, amsgrad=True)])
+def test_amsgrad_resumes_bit_for_bit_and_saves(tmp_path, make) -> None:
+    _resume_and_save(tmp_path, make)
+
+
+def test_amsgrad_v_hat_is_checked_as_squared_gradients() -> None:
+    params = _params()
+    opt = Adam(amsgrad=True)
+    _run(opt, params, _grads(2, params))
+    state = opt.state_dict()
+    state["v_hat.0"] = -state["v_hat.0"]
+    with pytest.raises(ValueError, match=r"Expected values >= 0 in the slot 'v_hat'"):
+        Adam(amsgrad=True).load_state_dict(state)
+    with pytest.raises(ValueError, match="v_hat"):
+        Adam().load_state_dict(opt.state_dict())  # another variant's state
+
+
+def test_amsgrad_refuses_an_overflowed_v_hat_behind_a_finite_update() -> None:
+    """g^2 overflows v and v_hat while m / (sqrt(inf) + eps) = 0 is finite: refused, and
+    the slots start afresh."""
+    params = _params(dtype=np.float32)
+    opt = Adam(amsgrad=True)
+    opt.check_finite = True
+    params[0].grad[...] = 1e30  # g^2 = inf in float32
+    with pytest.raises(nonlin.exceptions.NonFiniteUpdate), np.errstate(all="ignore"):
+        opt.step(params)
+    assert opt.state_dict().keys() == {"iterations", "lr"}  # slots reset
 
 
 def test_the_registry_strings_are_unchanged() -> None:

@@ -16,6 +16,7 @@ from ._adaptive_steps import _keras_scaled_step, _scaled_step
 from ._rmsprop import RMSprop
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive, _check_range
+from .validation import check_bool
 
 
 class Adam(Optimizer):
@@ -28,11 +29,16 @@ class Adam(Optimizer):
         lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - lr_t * m / (sqrt(v) + epsilon)
 
-    ``m`` and ``v`` start at zero (``t`` counts from there: after a refused update,
-    which zeroes them, from that step). Epsilon is added to ``sqrt(v)``, as in Keras 3
-    and scikit-learn; PyTorch adds it to ``sqrt(v / (1 - beta_2^t))`` instead,
-    which differs while ``v`` is tiny (PyTorch's ``eps`` is this epsilon divided by
-    ``sqrt(1 - beta_2^t)``; with a negligible epsilon the steps are the same).
+    With ``amsgrad=True`` (Reddi et al., 2018), as in Keras 3, the largest ``v`` so far
+    divides instead: ``v_hat <- max(v_hat, v)`` (slot ``"v_hat"``, of the uncorrected ``v``),
+    ``w <- w - lr_t * m / (sqrt(v_hat) + epsilon)`` with the same ``lr_t``. PyTorch's
+    ``amsgrad`` keeps the same maximum and divides by ``sqrt(v_hat) / sqrt(1 - beta_2^t) + eps``
+    (its epsilon placement, below). ``m``, ``v`` (and ``v_hat``) start at zero (``t`` counts
+    from there: after a refused update, which zeroes them, from that step). Epsilon is
+    added to ``sqrt(v)``, as in Keras 3 and scikit-learn; PyTorch adds it to
+    ``sqrt(v / (1 - beta_2^t))`` instead, which differs while ``v`` is tiny (PyTorch's
+    ``eps`` is this epsilon divided by ``sqrt(1 - beta_2^t)``; with a negligible epsilon
+    the steps are the same).
     Keras' default epsilon is 1e-7.
 
     Parameters
@@ -42,14 +48,16 @@ class Adam(Optimizer):
         Decay rates of the moment estimates, in [0, 1).
     epsilon : float, default 1e-8
         Added to ``sqrt(v)`` (scikit-learn's default).
+    amsgrad : bool, default False
+        Divide by the running maximum of ``v`` (Keras 3's and PyTorch's ``amsgrad``).
     clipnorm : float, optional
         Clip the global gradient norm to this value.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
 
-    _slot_names = ("m", "v")
-    _squares = ("v",)
+    _slot_names: tuple[str, ...] = ("m", "v")
+    _squares: tuple[str, ...] = ("v",)
 
     def __init__(
         self,
@@ -57,6 +65,7 @@ class Adam(Optimizer):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
+        amsgrad: bool = False,  # Keras 3's fifth
         *,
         clipnorm: float | None = None,
         learning_rate: Any = None,
@@ -65,6 +74,9 @@ class Adam(Optimizer):
         self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
+        if self.amsgrad:  # v_hat: squares, and an overflow of it would not show (m / inf = 0)
+            self._slot_names, self._squares = ("m", "v", "v_hat"), ("v", "v_hat")
 
     def _moments(self, params: list[Param], dt: np.dtype) -> None:
         b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)
@@ -93,6 +105,9 @@ class Adam(Optimizer):
         eps = const(self.epsilon, dt)
         deltas = []
         m, v = self._slots["m"], self._slots["v"]
+        if self.amsgrad:
+            v = [np.maximum(vh, vi, out=vh) for vh, vi in zip(self._slots["v_hat"], v,
+                                                                strict=True)]
         for i in range(len(params)):
             d = self._scratch[i]  # -lr_t m / (sqrt(v) + eps)
             deltas.append(_scaled_step(m[i], v[i], eps, neg_lr_t, d))
@@ -101,6 +116,8 @@ class Adam(Optimizer):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        if self.amsgrad:  # recorded when given: older files and reprs stay as they were
+            config["amsgrad"] = True
         return config
 
 
@@ -125,6 +142,8 @@ class AdamW(Adam):
         As for ``Adam``.
     weight_decay : float, default 0.01
         Decay coefficient, >= 0.
+    amsgrad : bool, default False
+        As for ``Adam``.
     clipnorm : float, optional
         Clip the global gradient norm to this value.
     learning_rate : float or schedule, optional
@@ -139,10 +158,11 @@ class AdamW(Adam):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         weight_decay: float = 0.01,
+        amsgrad: bool = False,
         clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
+        super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, clipnorm=clipnorm,
                          learning_rate=learning_rate)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
 
