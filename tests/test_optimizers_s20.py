@@ -351,6 +351,102 @@ def test_amsgrad_refuses_an_overflowed_v_hat_behind_a_finite_update() -> None:
     assert opt.state_dict().keys() == {"iterations", "lr"}  # slots reset
 
 
+ALL = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "adadelta", "lion"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_optimizer_clips_by_value_before_its_update(name) -> None:
+    """clipvalue: each entry of each gradient to [-v, v] (Keras' ops.clip), then the rule:
+    the same steps, bit for bit, as the rule fed the clipped gradients."""
+    from nonlin import registry
+
+    cls = registry.OPTIMIZERS[name]
+    params, same = _params(10), _params(10)
+    grads = [[3.0 * g for g in step] for step in _grads(4, params, 11)]
+    _run(cls(0.01, clipvalue=0.5), params, grads)
+    _run(cls(0.01), same, [[np.clip(g, -0.5, 0.5) for g in step] for step in grads])
+    for a, b in zip(params, same, strict=True):
+        assert a.value.tobytes() == b.value.tobytes()
+    assert cls(0.01, clipvalue=0.5).get_config()["clipvalue"] == 0.5
+    assert "clipvalue" not in cls(0.01).get_config()  # recorded only when given
+    assert cls.from_config(cls(0.01, clipvalue=0.5).get_config()).clipvalue == 0.5
+
+
+def test_clipvalue_matches_torch_clip_grad_value_and_the_sgd_fast_path_clips() -> None:
+    torch = pytest.importorskip("torch")
+    params = _params(12)
+    tensors = [torch.tensor(p.value.copy()) for p in params]
+    grads = [[3.0 * g for g in step] for step in _grads(3, params, 13)]
+    _run(nonlin.SGD(1.0, clipvalue=0.5), params, grads)  # lr 1: SGD's fast path otherwise
+    for step in grads:
+        for t, g in zip(tensors, step, strict=True):
+            t.grad = torch.tensor(g)
+        torch.nn.utils.clip_grad_value_(tensors, 0.5)
+        for t in tensors:
+            t -= t.grad
+    for p, t in zip(params, tensors, strict=True):
+        np.testing.assert_array_equal(p.value, t.numpy())
+
+
+def test_clipvalue_turns_an_infinite_entry_into_the_bound_as_keras() -> None:
+    params = _params()
+    w = params[0].value.copy()
+    params[0].grad[...] = np.inf
+    nonlin.SGD(0.1, clipvalue=2.0).step(params)
+    np.testing.assert_array_equal(params[0].value, w - 0.1 * 2.0)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_global_clipnorm_is_clipnorm_under_keras_name(name) -> None:
+    from nonlin import registry
+
+    cls = registry.OPTIMIZERS[name]
+    params, same = _params(14), _params(14)
+    grads = [[3.0 * g for g in step] for step in _grads(3, params, 15)]
+    opt = cls(0.01, global_clipnorm=1.0)
+    _run(opt, params, grads)
+    _run(cls(0.01, clipnorm=1.0), same, grads)
+    for a, b in zip(params, same, strict=True):
+        assert a.value.tobytes() == b.value.tobytes()
+    assert opt.clipnorm == 1.0 and opt.get_config()["clipnorm"] == 1.0
+    assert "global_clipnorm" not in opt.get_config()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"clipvalue": 0}, r"Expected a positive, finite number\. Received: clipvalue=0"),
+    ({"clipvalue": -1.0}, r"Expected a positive, finite number\. Received: clipvalue=-1\.0"),
+    ({"clipvalue": float("nan")}, r"Expected a positive, finite number\. Received: clipvalue=nan"),
+    ({"clipvalue": float("inf")}, r"Expected a positive, finite number\. Received: clipvalue=inf"),
+    ({"clipvalue": "1"}, r"Expected a positive, finite number\. Received: clipvalue='1'"),
+    ({"global_clipnorm": 0.0}, r"Expected a positive, .* Received: global_clipnorm=0\.0"),
+    ({"clipnorm": 1.0, "clipvalue": 0.5},
+     r"Expected at most one of clipnorm, clipvalue and global_clipnorm .* Received: "
+     r"clipnorm=1\.0, clipvalue=0\.5"),
+    ({"clipnorm": 1.0, "global_clipnorm": 1.0}, r"Expected at most one .* global_clipnorm=1\.0"),
+])
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop"])
+def test_clipping_refusals(name, kwargs, match) -> None:
+    from nonlin import registry
+
+    with pytest.raises(ValueError, match=match):
+        registry.OPTIMIZERS[name](0.01, **kwargs)
+
+
+def test_an_optimizer_pickled_before_clipvalue_existed_still_steps() -> None:
+    import pickle
+
+    opt = Adam(0.01)
+    del opt.__dict__["clipvalue"]  # as an older pickle's __dict__
+    again = pickle.loads(pickle.dumps(opt))
+    params = _params()
+    _run(again, params, _grads(2, params))
+    assert again.clipvalue is None and "clipvalue" not in again.get_config()
+
+
+def test_clipvalue_resumes_bit_for_bit_and_saves(tmp_path) -> None:
+    _resume_and_save(tmp_path, lambda: RMSprop(0.01, momentum=0.5, clipvalue=0.05))
+
+
 def test_the_registry_strings_are_unchanged() -> None:
     from nonlin import registry
 

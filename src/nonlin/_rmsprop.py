@@ -46,8 +46,8 @@ class RMSprop(Optimizer):
     epsilon : float, default 1e-7
     centered : bool, default False
         Divide by the root of the estimated variance ``v - a^2`` rather than of ``v``.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -61,9 +61,11 @@ class RMSprop(Optimizer):
     def __init__(
         self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
         momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
-        clipnorm: float | None = None, learning_rate: Any = None,
+        clipnorm: float | None = None, clipvalue: float | None = None,
+        global_clipnorm: float | None = None, learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.rho = _check_range("rho", rho, 0.0, 1.0)
         self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)

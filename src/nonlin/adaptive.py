@@ -50,8 +50,8 @@ class Adam(Optimizer):
         Added to ``sqrt(v)`` (scikit-learn's default).
     amsgrad : bool, default False
         Divide by the running maximum of ``v`` (Keras 3's and PyTorch's ``amsgrad``).
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -68,9 +68,12 @@ class Adam(Optimizer):
         amsgrad: bool = False,  # Keras 3's fifth
         *,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
@@ -144,8 +147,8 @@ class AdamW(Adam):
         Decay coefficient, >= 0.
     amsgrad : bool, default False
         As for ``Adam``.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -160,9 +163,12 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
         amsgrad: bool = False,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
         super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm,
                          learning_rate=learning_rate)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
 
@@ -199,7 +205,8 @@ class Adagrad(Optimizer):
     lr : float or schedule, default 0.001
     initial_accumulator_value : float, default 0.1
     epsilon : float, default 1e-7
-    clipnorm : float, optional
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -209,9 +216,11 @@ class Adagrad(Optimizer):
 
     def __init__(
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
-        *, clipnorm: float | None = None, learning_rate: Any = None,
+        *, clipnorm: float | None = None, clipvalue: float | None = None,
+        global_clipnorm: float | None = None, learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.initial_accumulator_value = _check_range(
             "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
         self.epsilon = _check_positive("epsilon", epsilon)
