@@ -144,7 +144,7 @@ class AdamW(Adam):
     epsilon : float, default 1e-8
         As for ``Adam``.
     weight_decay : float, default 0.01
-        Decay coefficient, >= 0.
+        Decay coefficient, >= 0 (PyTorch's default; Keras 3's is 0.004, its epsilon 1e-7).
     amsgrad : bool, default False
         As for ``Adam``.
     clipnorm, clipvalue, global_clipnorm : float, optional
