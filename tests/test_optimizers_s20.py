@@ -447,6 +447,29 @@ def test_clipvalue_resumes_bit_for_bit_and_saves(tmp_path) -> None:
     _resume_and_save(tmp_path, lambda: RMSprop(0.01, momentum=0.5, clipvalue=0.05))
 
 
+@pytest.mark.parametrize("make", [
+    lambda: RMSprop(0.01, momentum=0.5, centered=True, clipvalue=0.1),
+    lambda: Adam(0.01, amsgrad=True, global_clipnorm=2.0),
+    lambda: AdamW(0.01, amsgrad=True, clipvalue=1.5),
+])
+def test_a_model_compiled_with_the_new_options_saves_and_loads_them(tmp_path, make) -> None:
+    model = _model().build(2, seed=0)
+    model.compile(optimizer=make(), loss="cross_entropy")
+    path = tmp_path / "compiled.safetensors"
+    nonlin.save(model, path)
+    loaded = nonlin.load(path).optimizer
+    assert type(loaded) is type(model.optimizer)
+    assert loaded.get_config() == model.optimizer.get_config()
+    assert repr(loaded) == repr(model.optimizer)
+    X, y = _data()  # and the loaded model trains on with them as the original does
+    fit = dict(epochs=1, batch_size=16, seed=0, verbose=0)
+    again = nonlin.load(path)
+    model.fit(X, y, **fit)
+    again.fit(X, y, **fit)
+    for a, b in zip(model.get_weights(), again.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
 def test_the_registry_strings_are_unchanged() -> None:
     from nonlin import registry
 

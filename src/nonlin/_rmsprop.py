@@ -78,7 +78,7 @@ class RMSprop(Optimizer):
             return []
         dt = params[0].value.dtype
         rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
-        neg_lr = np.array(-lr, dtype=dt)
+        neg_lr, mu = np.array(-lr, dtype=dt), const(self.momentum, dt)
         deltas = []
         for i, p in enumerate(params):
             g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
@@ -91,7 +91,7 @@ class RMSprop(Optimizer):
             _keras_scaled_step(g, v, eps, neg_lr, d)  # -lr g / sqrt(den)
             if self.momentum:
                 b = self._slots["momentum"][i]
-                np.multiply(b, const(self.momentum, dt), out=b)
+                np.multiply(b, mu, out=b)
                 np.subtract(b, d, out=b)  # b <- momentum b + lr g / sqrt(den)
                 np.negative(b, out=d)
             deltas.append(d)
