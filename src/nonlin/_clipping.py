@@ -1,17 +1,23 @@
-"""Gradient clipping by the global norm, the ``clipnorm`` of every optimizer.
+"""Gradient clipping, the ``clipnorm`` (alias ``global_clipnorm``) and ``clipvalue`` of every
+optimizer.
 
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients; when it exceeds ``clipnorm``,
 every gradient is scaled by ``clipnorm / ||g||`` (Keras' ``global_clipnorm``).
-Public as ``nonlin.optimizers.clip_by_global_norm``.
+Public as ``nonlin.optimizers.clip_by_global_norm``. ``clipvalue`` clips each entry of
+each gradient to ``[-clipvalue, clipvalue]`` (Keras'). ``clip_options`` checks the three
+as ``Optimizer.__init__`` takes them: at most one, as Keras 3 allows.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
 from .core import Param
+from .validation import is_real
 
 
 def clip_by_global_norm(params: list[Param], clipnorm: float) -> float:
@@ -44,4 +50,33 @@ def _overflowed_norm(params: list[Param]) -> float:
     return scale * math.sqrt(total)
 
 
-__all__ = ["clip_by_global_norm"]
+def clip_by_value(params: list[Param], clipvalue: float) -> None:
+    """Clip each entry of each gradient of ``params`` to ``[-clipvalue, clipvalue]``, in place
+    (an infinite entry becomes ``+-clipvalue``, as in Keras; NaN stays NaN)."""
+    for p in params:
+        np.clip(p.grad, -clipvalue, clipvalue, out=p.grad)
+
+
+def clip_options(clipnorm: Any, clipvalue: Any, global_clipnorm: Any
+                 ) -> tuple[float | None, float | None]:
+    """``(clipnorm, clipvalue)`` from an optimizer's three clipping arguments: each None or
+    a positive, finite number, at most one given (Keras 3 refuses more: which would apply
+    first is then no question); ``global_clipnorm`` is ``clipnorm``, already global here."""
+    given = {name: value for name, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                             ("global_clipnorm", global_clipnorm))
+             if value is not None}
+    for name, value in given.items():
+        if not is_real(value) or not 0 < value < math.inf:
+            raise ValueError(f"Expected a positive, finite number. Received: "
+                             f"{name}={quoted(value)}")
+    if len(given) > 1:
+        received = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise ValueError("Expected at most one of clipnorm, clipvalue and global_clipnorm "
+                         "(Keras 3 takes one; clipnorm is the global norm here, as "
+                         f"global_clipnorm). Received: {received}")
+    norm = given.get("clipnorm", given.get("global_clipnorm"))
+    return (None if norm is None else float(norm),
+            None if clipvalue is None else float(clipvalue))
+
+
+__all__ = ["clip_by_global_norm", "clip_by_value", "clip_options"]

@@ -2,7 +2,7 @@
 
 Each follows the formulation of Keras (and, for Adam, scikit-learn's MLP),
 written in place with one scratch array per parameter. Import them from
-``nonlin.optimizers`` or ``nonlin``.
+``nonlin.optimizers`` or ``nonlin``; ``RMSprop`` is defined in ``_rmsprop``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step, _scaled_step
+from ._rmsprop import RMSprop
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive, _check_range
+from .validation import check_bool
 
 
 class Adam(Optimizer):
@@ -27,11 +29,16 @@ class Adam(Optimizer):
         lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - lr_t * m / (sqrt(v) + epsilon)
 
-    ``m`` and ``v`` start at zero (``t`` counts from there: after a refused update,
-    which zeroes them, from that step). Epsilon is added to ``sqrt(v)``, as in Keras 3
-    and scikit-learn; PyTorch adds it to ``sqrt(v / (1 - beta_2^t))`` instead,
-    which differs while ``v`` is tiny (PyTorch's ``eps`` is this epsilon divided by
-    ``sqrt(1 - beta_2^t)``; with a negligible epsilon the steps are the same).
+    With ``amsgrad=True`` (Reddi et al., 2018), as in Keras 3, the largest ``v`` so far
+    divides instead: ``v_hat <- max(v_hat, v)`` (slot ``"v_hat"``, of the uncorrected ``v``),
+    ``w <- w - lr_t * m / (sqrt(v_hat) + epsilon)`` with the same ``lr_t``. PyTorch's
+    ``amsgrad`` keeps the same maximum and divides by ``sqrt(v_hat) / sqrt(1 - beta_2^t) + eps``
+    (its epsilon placement, below). ``m``, ``v`` (and ``v_hat``) start at zero (``t`` counts
+    from there: after a refused update, which zeroes them, from that step). Epsilon is
+    added to ``sqrt(v)``, as in Keras 3 and scikit-learn; PyTorch adds it to
+    ``sqrt(v / (1 - beta_2^t))`` instead, which differs while ``v`` is tiny (PyTorch's
+    ``eps`` is this epsilon divided by ``sqrt(1 - beta_2^t)``; with a negligible epsilon
+    the steps are the same).
     Keras' default epsilon is 1e-7.
 
     Parameters
@@ -41,14 +48,16 @@ class Adam(Optimizer):
         Decay rates of the moment estimates, in [0, 1).
     epsilon : float, default 1e-8
         Added to ``sqrt(v)`` (scikit-learn's default).
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    amsgrad : bool, default False
+        Divide by the running maximum of ``v`` (Keras 3's and PyTorch's ``amsgrad``).
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
 
-    _slot_names = ("m", "v")
-    _squares = ("v",)
+    _slot_names: tuple[str, ...] = ("m", "v")
+    _squares: tuple[str, ...] = ("v",)
 
     def __init__(
         self,
@@ -56,14 +65,21 @@ class Adam(Optimizer):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
+        amsgrad: bool = False,  # Keras 3's fifth
         *,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
+        if self.amsgrad:  # v_hat: squares, and an overflow of it would not show (m / inf = 0)
+            self._slot_names, self._squares = ("m", "v", "v_hat"), ("v", "v_hat")
 
     def _moments(self, params: list[Param], dt: np.dtype) -> None:
         b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)
@@ -92,6 +108,9 @@ class Adam(Optimizer):
         eps = const(self.epsilon, dt)
         deltas = []
         m, v = self._slots["m"], self._slots["v"]
+        if self.amsgrad:
+            v = [np.maximum(vh, vi, out=vh) for vh, vi in zip(self._slots["v_hat"], v,
+                                                                strict=True)]
         for i in range(len(params)):
             d = self._scratch[i]  # -lr_t m / (sqrt(v) + eps)
             deltas.append(_scaled_step(m[i], v[i], eps, neg_lr_t, d))
@@ -100,6 +119,8 @@ class Adam(Optimizer):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        if self.amsgrad:  # recorded when given: older files and reprs stay as they were
+            config["amsgrad"] = True
         return config
 
 
@@ -123,9 +144,11 @@ class AdamW(Adam):
     epsilon : float, default 1e-8
         As for ``Adam``.
     weight_decay : float, default 0.01
-        Decay coefficient, >= 0.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+        Decay coefficient, >= 0 (PyTorch's default; Keras 3's is 0.004, its epsilon 1e-7).
+    amsgrad : bool, default False
+        As for ``Adam``.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -138,10 +161,14 @@ class AdamW(Adam):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         weight_decay: float = 0.01,
+        amsgrad: bool = False,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
+        super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm,
                          learning_rate=learning_rate)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
 
@@ -164,63 +191,6 @@ class AdamW(Adam):
         return config
 
 
-class RMSprop(Optimizer):
-    """RMSprop (Hinton, 2012) in the Keras form::
-
-        v <- rho * v + (1 - rho) * g^2
-        w <- w - lr * g / sqrt(v + epsilon)
-
-    Epsilon sits under the root, as in Keras 3 (PyTorch's ``RMSprop(alpha=rho)``
-    adds it to ``sqrt(v)`` and defaults to ``alpha=0.99``, ``eps=1e-8``). No
-    momentum or centered variant. The arguments after ``rho`` are keyword-only:
-    Keras 3's third is ``momentum``, so ``RMSprop(1e-3, 0.9, 0.9)`` raises a
-    ``TypeError`` rather than set ``epsilon``.
-
-    Parameters
-    ----------
-    lr : float or schedule, default 0.001
-    rho : float, default 0.9
-        Decay of the squared-gradient average, in [0, 1).
-    epsilon : float, default 1e-7
-    clipnorm : float, optional
-    learning_rate : float or schedule, optional
-        Keras' name for ``lr``; when given, it is the rate.
-    """
-
-    _slot_names = ("v",)
-    _squares = ("v",)
-
-    def __init__(
-        self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
-        epsilon: float = 1e-7, clipnorm: float | None = None,
-        learning_rate: Any = None,
-    ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
-        self.rho = _check_range("rho", rho, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
-
-    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
-        if not params:
-            return []
-        dt = params[0].value.dtype
-        rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
-        neg_lr = np.array(-lr, dtype=dt)
-        deltas = []
-        for i, p in enumerate(params):
-            g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
-            np.multiply(v, rho, out=v)
-            np.multiply(g, g, out=d)
-            np.multiply(d, keep, out=d)
-            np.add(v, d, out=v)  # v <- rho v + (1 - rho) g^2
-            deltas.append(_keras_scaled_step(g, v, eps, neg_lr, d))  # -lr g / sqrt(v + eps)
-        return deltas
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(rho=self.rho, epsilon=self.epsilon)
-        return config
-
-
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011) in the Keras form::
 
@@ -235,7 +205,8 @@ class Adagrad(Optimizer):
     lr : float or schedule, default 0.001
     initial_accumulator_value : float, default 0.1
     epsilon : float, default 1e-7
-    clipnorm : float, optional
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -245,9 +216,11 @@ class Adagrad(Optimizer):
 
     def __init__(
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
-        *, clipnorm: float | None = None, learning_rate: Any = None,
+        *, clipnorm: float | None = None, clipvalue: float | None = None,
+        global_clipnorm: float | None = None, learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.initial_accumulator_value = _check_range(
             "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
         self.epsilon = _check_positive("epsilon", epsilon)
@@ -274,3 +247,6 @@ class Adagrad(Optimizer):
         config.update(initial_accumulator_value=self.initial_accumulator_value,
                       epsilon=self.epsilon)
         return config
+
+
+__all__ = ["Adagrad", "Adam", "AdamW", "RMSprop"]

@@ -46,8 +46,8 @@ class Adamax(Adam):
         Decay of the infinity norm, in [0, 1).
     epsilon : float, default 1e-07
         Added to ``u``, > 0.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -63,10 +63,12 @@ class Adamax(Adam):
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:  # Adam's hyper-parameters and checks; keyword-only here, as Keras orders them
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
-                         learning_rate=learning_rate)
+        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -130,8 +132,8 @@ class Nadam(Adam):
     momentum_decay : float, default 1.0
         Speed of the momentum warm-up ``0.96^(momentum_decay * t)``, > 0: 1 is Keras 3's,
         0.004 PyTorch's and the paper's.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -148,10 +150,12 @@ class Nadam(Adam):
         epsilon: float = 1e-7,
         momentum_decay: float = 1.0,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm,
-                         learning_rate=learning_rate)
+        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.momentum_decay = _check_positive("momentum_decay", momentum_decay)
 
     def _reset(self) -> None:

@@ -46,8 +46,8 @@ class Adadelta(Optimizer):
         Decay of both running averages, in [0, 1).
     epsilon : float, default 1e-07
         Added under both square roots, > 0.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -63,9 +63,12 @@ class Adadelta(Optimizer):
         rho: float = 0.95,
         epsilon: float = 1e-7,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.rho = _check_range("rho", rho, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
 
@@ -129,8 +132,8 @@ class Lion(Optimizer):
         Decay of the momentum, in [0, 1).
     weight_decay : float, default 0.0
         Decoupled decay coefficient, >= 0.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -147,9 +150,12 @@ class Lion(Optimizer):
         beta_2: float = 0.99,
         weight_decay: float = 0.0,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         if not is_real(beta_1) or not 0 < beta_1 <= 1:  # 0: sign SGD, which Keras refuses
             raise ValueError(f"Expected beta_1 in (0, 1]. Received: beta_1={quoted(beta_1)}")
         self.beta_1 = float(beta_1)

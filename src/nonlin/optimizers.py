@@ -8,9 +8,11 @@ holds slots, it raises, as Keras 3 does, rather than share or restart them.
 
 Every optimizer accepts ``clipnorm``: when the global norm
 ``||g|| = sqrt(sum_i ||g_i||^2)`` over all gradients exceeds it, every gradient
-is scaled by ``clipnorm / ||g||`` before the update (Keras' ``global_clipnorm``;
-PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``, smaller by
-``1e-6 / ||g||`` relative; Keras' own ``clipnorm`` clips each gradient separately).
+is scaled by ``clipnorm / ||g||`` before the update (Keras' ``global_clipnorm``, also
+accepted under that name; PyTorch's ``clip_grad_norm_`` scales by ``clipnorm / (||g|| + 1e-6)``,
+smaller by ``1e-6 / ||g||`` relative; Keras' own ``clipnorm`` clips each gradient separately).
+Or ``clipvalue``: each gradient entry clipped to ``[-clipvalue, clipvalue]`` (Keras';
+PyTorch's ``clip_grad_value_``). At most one of the three, as Keras 3 allows.
 ``lr`` is a float or a schedule (``nonlin.schedules``) evaluated at
 ``iterations``, the number of steps taken so far.
 
@@ -34,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._clipping import clip_by_global_norm
+from ._clipping import clip_by_global_norm, clip_by_value, clip_options
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
 from ._optimizer_state_dict import StateDict
@@ -77,7 +79,7 @@ def _check_positive(name: str, value: Any) -> float:
 
 class Optimizer(StateDict):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
-    it too), ``clipnorm``, slots and the step count.
+    it too), ``clipnorm`` (``global_clipnorm``) or ``clipvalue``, slots and the step count.
 
     Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
     which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
@@ -96,6 +98,7 @@ class Optimizer(StateDict):
     _grads: list[np.ndarray] = []  # the bound parameters' grads (a Param's may be rebound)
     _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
+    clipvalue: float | None = None  # here too for optimizers pickled before it existed
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:  # PyTorch's Adam(params, lr=...)
         if (error := params_first(cls, args, kwargs)) is not None:
@@ -107,10 +110,10 @@ class Optimizer(StateDict):
         def __getattr__(self, name: str) -> Any:
             raise habit_error(f"{type(self).__name__!r} object", name, OPTIMIZER_HABITS)
 
-    def __init__(self, lr: Any, *, clipnorm: float | None = None,
-                 learning_rate: Any = None) -> None:
+    def __init__(self, lr: Any, *, clipnorm: float | None = None, learning_rate: Any = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None) -> None:
         self.lr = lr if learning_rate is None else learning_rate  # checked by the setter
-        self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
+        self.clipnorm, self.clipvalue = clip_options(clipnorm, clipvalue, global_clipnorm)
         self.iterations = 0
         self._slots_since = 0  # the step count when the slots last started from zero
         self.check_finite = False
@@ -210,6 +213,8 @@ class Optimizer(StateDict):
             raise (params_error(params) or error) from None
         if self.clipnorm is not None:
             clip_by_global_norm(work, self.clipnorm)
+        elif self.clipvalue is not None:
+            clip_by_value(work, self.clipvalue)
         deltas = self._deltas(work, self.current_lr())
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
@@ -236,8 +241,10 @@ class Optimizer(StateDict):
         lr = self.lr if isinstance(self.lr, float) else {
             "class_name": type(self.lr).__name__, "config": self.lr.get_config()}
         config: dict[str, Any] = {"lr": lr}
-        if self.clipnorm is not None:
+        if self.clipnorm is not None:  # global_clipnorm's too: the same
             config["clipnorm"] = self.clipnorm
+        if self.clipvalue is not None:
+            config["clipvalue"] = self.clipvalue
         return config
 
     @classmethod

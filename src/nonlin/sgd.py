@@ -45,8 +45,8 @@ class SGD(Optimizer):
         Nesterov's look-ahead step (needs momentum > 0).
     weight_decay : float, default 0
         Coefficient of the L2 term added to the gradient.
-    clipnorm : float, optional
-        Clip the global gradient norm to this value.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
     """
@@ -59,9 +59,12 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         *,
         clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
         learning_rate: Any = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, learning_rate=learning_rate)
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
         self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
         nesterov = check_bool("nesterov", nesterov)
         if nesterov and momentum == 0:
@@ -82,6 +85,7 @@ class SGD(Optimizer):
             and not self.momentum
             and not self.weight_decay
             and self.clipnorm is None
+            and self.clipvalue is None
             and not self.check_finite
         ):
             try:

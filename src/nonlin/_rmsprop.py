@@ -1,0 +1,118 @@
+"""``RMSprop``, with Keras 3's momentum and centered variants.
+
+Public as ``nonlin.adaptive.RMSprop`` (and ``nonlin.optimizers.RMSprop``, ``nonlin.RMSprop``);
+it lives here to keep ``adaptive.py`` within the house limit of 300 lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._adaptive_steps import _keras_scaled_step
+from .core import Param, const
+from .optimizers import Optimizer, _check_positive, _check_range
+from .validation import check_bool
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton, 2012) in the Keras 3 form, for each parameter ``w`` with gradient ``g``::
+
+        v <- rho * v + (1 - rho) * g^2
+        centered=False:  den = v + epsilon
+        centered=True:   a <- rho * a + (1 - rho) * g;  den = v - a^2 + epsilon
+        increment = lr * g / sqrt(den)
+        momentum = 0:    w <- w - increment
+        momentum > 0:    b <- momentum * b + increment;  w <- w - b
+
+    ``v``, ``a`` (the mean gradient, slot ``"average_gradient"``, kept only when
+    ``centered``) and ``b`` (slot ``"momentum"``, kept only when ``momentum > 0``) start at zero.
+    Epsilon sits under the root, as in Keras 3; PyTorch's ``RMSprop(alpha=rho)`` adds its
+    ``eps`` to the root instead (``sqrt(v) + eps``, ``sqrt(v - a^2) + eps``) and defaults to
+    ``alpha=0.99``, ``eps=1e-8``. PyTorch's momentum buffer holds ``g / root`` and is scaled
+    by ``lr`` when applied, where Keras' (and this) holds ``lr * g / root``: the same steps
+    while ``lr`` is constant, not when a schedule changes it. The arguments after ``rho`` are
+    keyword-only: Keras 3's third is ``momentum``, PyTorch's (after ``alpha``) ``eps``, so
+    ``RMSprop(1e-3, 0.9, 0.9)`` raises a ``TypeError`` rather than set either.
+
+    Parameters
+    ----------
+    lr : float or schedule, default 0.001
+    rho : float, default 0.9
+        Decay of the squared-gradient (and mean-gradient) averages, in [0, 1).
+    momentum : float, default 0.0
+        In [0, 1); 0: no momentum buffer.
+    epsilon : float, default 1e-7
+    centered : bool, default False
+        Divide by the root of the estimated variance ``v - a^2`` rather than of ``v``.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Gradient clipping (see ``Optimizer``); at most one of them.
+    learning_rate : float or schedule, optional
+        Keras' name for ``lr``; when given, it is the rate.
+    """
+
+    __module__ = "nonlin.adaptive"  # its public home: pickles and reprs name it there
+
+    _squares = ("v",)
+    # Neither "momentum" (the update is -b itself) nor "average_gradient" (inf only after an
+    # infinite g, when v is inf too and v - a^2 is NaN) can be non-finite behind a finite update.
+
+    def __init__(
+        self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
+        momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
+        clipnorm: float | None = None, clipvalue: float | None = None,
+        global_clipnorm: float | None = None, learning_rate: Any = None,
+    ) -> None:
+        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+        self.rho = _check_range("rho", rho, 0.0, 1.0)
+        self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
+        self.epsilon = _check_positive("epsilon", epsilon)
+        self.centered = check_bool("centered", centered)
+        self._slot_names = ("v", *(("momentum",) if self.momentum else ()),
+                            *(("average_gradient",) if self.centered else ()))
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not params:
+            return []
+        dt = params[0].value.dtype
+        rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
+        neg_lr, mu = np.array(-lr, dtype=dt), const(self.momentum, dt)
+        deltas = []
+        for i, p in enumerate(params):
+            g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
+            np.multiply(v, rho, out=v)
+            np.multiply(g, g, out=d)
+            np.multiply(d, keep, out=d)
+            np.add(v, d, out=v)  # v <- rho v + (1 - rho) g^2
+            if self.centered:
+                v = self._centered(i, g, v, rho, keep, d)
+            _keras_scaled_step(g, v, eps, neg_lr, d)  # -lr g / sqrt(den)
+            if self.momentum:
+                b = self._slots["momentum"][i]
+                np.multiply(b, mu, out=b)
+                np.subtract(b, d, out=b)  # b <- momentum b + lr g / sqrt(den)
+                np.negative(b, out=d)
+            deltas.append(d)
+        return deltas
+
+    def _centered(self, i: int, g: np.ndarray, v: np.ndarray, rho: np.ndarray,
+                  keep: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Update the mean gradient ``a`` and return ``v - a^2`` (in ``out``; ``den`` is
+        that plus epsilon, added under the root by ``_keras_scaled_step``)."""
+        a = self._slots["average_gradient"][i]
+        np.multiply(a, rho, out=a)
+        np.multiply(g, keep, out=out)
+        np.add(a, out, out=a)  # a <- rho a + (1 - rho) g
+        np.multiply(a, a, out=out)
+        return np.subtract(v, out, out=out)  # v - a^2
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(rho=self.rho, epsilon=self.epsilon)
+        if self.momentum:  # recorded when given: older files and reprs stay as they were
+            config["momentum"] = self.momentum
+        if self.centered:
+            config["centered"] = True
+        return config
