@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._inference import call_layer
-from ._layer_names import Named, name_config
+from ._layer_names import Named, layer_from_config, name_config
 from ._quoting import quoted
 from .validation import as_rng
 
@@ -210,6 +210,12 @@ class Layer(Named):
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments as JSON-able values: ``type(self)(**config)`` rebuilds it."""
         return name_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """Keras' ``Layer.from_config``: ``cls(**config)`` for ``get_config()``'s dict; a
+        ``"trainable"`` key sets the flag (``nonlin._layer_names.layer_from_config``)."""
+        return layer_from_config(cls, config)
 
     def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
         """``layer(x)`` (Keras' and PyTorch's call): ``forward(x, training=training)`` with
