@@ -102,7 +102,11 @@ class Named:
     _name: str | None = None  # given (name=); None: automatic
     _auto_name: str | None = None  # set by the model that holds the layer, by position
 
-    def __init__(self, *, name: str | None = None) -> None:
+    def __init__(self, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # ReLU(max_value=6): Python's error naming the class, nonlin's way added
+            from ._keras_keywords import unexpected_keyword
+
+            raise unexpected_keyword(type(self).__name__, keras)
         set_name(self, name)
 
     @property

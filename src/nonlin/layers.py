@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import (
@@ -226,9 +227,14 @@ class Dropout(Layer):
         every entry in training (``y = 0``, ``dL/dx = 0``).
     name : str, optional
         The layer's name, as ``Dense``'s.
+    **keras
+        Keras' ``seed`` and ``noise_shape`` are refused saying nonlin's way: the masks come
+        from the model's generator (its seed), one draw per entry.
     """
 
-    def __init__(self, rate: float, *, name: str | None = None) -> None:
+    def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
+            raise unexpected_keyword("Dropout", keras)
         if not is_real(rate) or not 0 <= rate <= 1:
             raise ValueError(f"Expected a rate in [0, 1]. Received: rate={quoted(rate)}")
         self.rate = float(rate)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import input_error
@@ -105,7 +106,9 @@ class AlphaDropout(NoiseLayer):
     _slope: np.ndarray  # a * mask and the offsets (b or a alpha' + b) of the last draw
     _offset: np.ndarray
 
-    def __init__(self, rate: float, *, name: str | None = None) -> None:
+    def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
+            raise unexpected_keyword(type(self).__name__, keras)
         self.rate = _check_rate(rate)
         set_name(self, name)
 
@@ -160,7 +163,9 @@ class GaussianDropout(NoiseLayer):
 
     _noise: np.ndarray  # 1 + s z, the last training draw
 
-    def __init__(self, rate: float, *, name: str | None = None) -> None:
+    def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
+            raise unexpected_keyword(type(self).__name__, keras)
         self.rate = _check_rate(rate)
         set_name(self, name)
 
@@ -200,7 +205,9 @@ class GaussianNoise(NoiseLayer):
     knob = "stddev"
     _noise: np.ndarray  # stddev * z, the last training draw
 
-    def __init__(self, stddev: float, *, name: str | None = None) -> None:
+    def __init__(self, stddev: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=: Python's error, nonlin's way added
+            raise unexpected_keyword(type(self).__name__, keras)
         if not is_real(stddev) or not 0 <= stddev < math.inf:
             raise ValueError(f"Expected a finite stddev >= 0. Received: stddev={quoted(stddev)}")
         self.stddev = float(stddev)
