@@ -102,3 +102,15 @@ def test_keras_default_axis_and_rms_scaling_are_taken() -> None:
     x = np.array([[1.0, 2.0, 0.5]])
     model = Sequential([nonlin.Softmax(axis=-1)]).build(3, seed=0)
     np.testing.assert_allclose(model.predict(x).sum(), 1.0)
+
+
+def test_add_and_pop_take_keras_rebuild_flag() -> None:
+    """keras/src/models/sequential.py: ``add(layer, rebuild=True)``, ``pop(rebuild=True)``
+    (without an ``Input`` layer, Keras leaves the model unbuilt either way, as nonlin)."""
+    model = Sequential([Dense(3)])
+    model.add(nonlin.ReLU(), rebuild=False)
+    model.add(Dense(2), rebuild=True)
+    assert isinstance(model.pop(rebuild=False), Dense) and len(model) == 2
+    with pytest.raises(TypeError, match="rebuild"):
+        model.add(Dense(2), rebuild="no")  # type: ignore[arg-type]
+    assert len(model) == 2
