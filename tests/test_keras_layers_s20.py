@@ -114,3 +114,14 @@ def test_add_and_pop_take_keras_rebuild_flag() -> None:
     with pytest.raises(TypeError, match="rebuild"):
         model.add(Dense(2), rebuild="no")  # type: ignore[arg-type]
     assert len(model) == 2
+
+
+def test_calls_take_keras_training_none_as_inference() -> None:
+    """keras/src/layers/layer.py ``__call__(..., training=None)``: None, Keras' default,
+    is inference outside ``fit``, for ``model(x)`` and ``layer(x)``."""
+    model = Sequential([Dense(3), Dropout(0.5)]).build(2, seed=0)
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    np.testing.assert_array_equal(model(x, training=None), model.predict(x))
+    np.testing.assert_array_equal(model.layers[1](x, training=None), x)
+    with pytest.raises(TypeError, match="training"):
+        model(x, training="no")  # type: ignore[arg-type]

@@ -217,9 +217,10 @@ class Layer(Named):
         ``"trainable"`` key sets the flag (``nonlin._layer_names.layer_from_config``)."""
         return layer_from_config(cls, config)
 
-    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
+    def __call__(self, x: Any, *, training: bool | None = False) -> np.ndarray:
         """``layer(x)`` (Keras' and PyTorch's call): ``forward(x, training=training)`` with
-        ``model(x)``'s rules, a new array each call (``nonlin._inference.call_layer``)."""
+        ``model(x)``'s rules (``training=None``, Keras' default, is inference), a new array
+        each call (``nonlin._inference.call_layer``)."""
         return call_layer(self, x, training)
 
     if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute
