@@ -125,3 +125,21 @@ def test_calls_take_keras_training_none_as_inference() -> None:
     np.testing.assert_array_equal(model.layers[1](x, training=None), x)
     with pytest.raises(TypeError, match="training"):
         model(x, training="no")  # type: ignore[arg-type]
+
+
+def test_summary_takes_keras_show_trainable_and_expand_nested() -> None:
+    """keras/src/utils/summary_utils.py ``print_summary(..., expand_nested=False,
+    show_trainable=False)``: the ``Trainable`` column, Y, N, or - for a layer without
+    weights; the table without it is as before."""
+    model = Sequential([Dense(4), nonlin.ReLU(), Dense(2)]).build(3, seed=0)
+    model.layers[2].trainable = False
+    plain = model.summary()
+    assert model.summary(expand_nested=True) == plain and "Params  Trainable" not in plain
+    lines = model.summary(show_trainable=True).splitlines()
+    assert lines[1].endswith("Params  Trainable")
+    assert [line.split()[-1] for line in lines[3:6]] == ["Y", "-", "N"]
+    assert lines[3].startswith(plain.splitlines()[3])
+    with pytest.raises(TypeError, match="'line_length': not supported"):
+        model.summary(line_length=80)
+    with pytest.raises(TypeError, match="show_trainable"):
+        model.summary(show_trainable="yes")
