@@ -7,7 +7,9 @@ model's generator (``model.rng``, bound at build and by ``fit``, as ``Dropout``'
 the same seed gives the same bits, and a refused step (``DivergenceError``) draws the
 same noise again. ``freeze_mask(True)`` reuses the last draw for batches of its shape
 (``gradcheck(training=True)`` freezes it), and a rate or ``stddev`` of 0 is the identity
-in training too (``gradcheck(training=False)`` sets it so, then restores it).
+in training too (``gradcheck(training=False)`` sets it so, then restores it). Keras 3's
+``seed`` (and ``AlphaDropout``'s ``noise_shape``) are refused saying so: the model's seed
+gives the draws (``nonlin._keras_keywords``).
 """
 
 from __future__ import annotations
