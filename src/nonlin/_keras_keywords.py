@@ -7,6 +7,8 @@ Every Keras 3 layer takes the base layer's ``trainable`` and ``dtype``; ``Dropou
 ``threshold``; ``BatchNormalization`` ``center``, ``scale`` and the initializers,
 regularizers and constraints of its weights. ``Dense``'s and ``LeakyReLU``'s own keywords
 live in ``nonlin._misuse`` (``keras_keywords``), which falls back on these.
+
+``layer_from_config`` is ``Layer.from_config``: Keras' way back from a layer's config.
 """
 
 from __future__ import annotations
@@ -60,3 +62,15 @@ def unexpected_keyword(layer: str, keywords: dict[str, Any]) -> TypeError:
     hint = keyword_hint(layer, name)
     return TypeError(f"{layer}() got an unexpected keyword argument {quoted(name)}"
                      + (f": {hint}" if hint else ""))
+
+
+def layer_from_config(cls: type, config: dict[str, Any]) -> Any:
+    """``cls(**config)``, the ``"trainable"`` key (Keras 3's layer config has it, as has
+    ``Sequential.get_config``'s for a frozen layer) set as the flag after (Keras'
+    ``Layer.from_config``)."""
+    if not isinstance(config, dict):
+        raise TypeError(f"Expected a dict config. Received: config={quoted(config)}")
+    layer = cls(**{k: v for k, v in config.items() if k != "trainable"})
+    if "trainable" in config:
+        layer.trainable = config["trainable"]
+    return layer

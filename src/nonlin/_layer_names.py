@@ -84,18 +84,6 @@ def without_names(config: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in config.items() if k != "name"}, "layers": layers}
 
 
-def layer_from_config(cls: type, config: dict[str, Any]) -> Any:
-    """``cls(**config)``, the ``"trainable"`` key (Keras 3's layer config has it, as has
-    ``Sequential.get_config``'s for a frozen layer) set as the flag after (Keras'
-    ``Layer.from_config``)."""
-    if not isinstance(config, dict):
-        raise TypeError(f"Expected a dict config. Received: config={quoted(config)}")
-    layer = cls(**{k: v for k, v in config.items() if k != "trainable"})
-    if "trainable" in config:
-        layer.trainable = config["trainable"]
-    return layer
-
-
 class Named:
     """A layer's ``name`` (the base of ``nonlin.Layer``; see the module docstring)."""
 

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._inference import call_layer
-from ._layer_names import Named, layer_from_config, name_config
+from ._keras_keywords import layer_from_config
+from ._layer_names import Named, name_config
 from ._quoting import quoted
 from .validation import as_rng
 
@@ -214,7 +215,7 @@ class Layer(Named):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:
         """Keras' ``Layer.from_config``: ``cls(**config)`` for ``get_config()``'s dict; a
-        ``"trainable"`` key sets the flag (``nonlin._layer_names.layer_from_config``)."""
+        ``"trainable"`` key sets the flag (``nonlin._keras_keywords.layer_from_config``)."""
         return layer_from_config(cls, config)
 
     def __call__(self, x: Any, *, training: bool | None = False) -> np.ndarray:
