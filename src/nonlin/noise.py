@@ -103,6 +103,8 @@ class AlphaDropout(NoiseLayer):
         Fraction of units dropped, in [0, 1).
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
     _slope: np.ndarray  # a * mask and the offsets (b or a alpha' + b) of the last draw
@@ -161,6 +163,8 @@ class GaussianDropout(NoiseLayer):
         In [0, 1) (Keras takes 1 too, dividing by 0).
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
     _noise: np.ndarray  # 1 + s z, the last training draw
@@ -202,6 +206,8 @@ class GaussianNoise(NoiseLayer):
         The noise's standard deviation, finite and ``>= 0`` (Keras 3 refuses one above 1).
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
     knob = "stddev"
