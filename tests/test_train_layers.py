@@ -105,7 +105,7 @@ def test_new_layers_round_trip_through_the_registry() -> None:
         assert layer_from_config(item).get_config() == layer.get_config()
 
 
-@pytest.mark.parametrize("bad", [dict(rate=1.0), dict(rate=-0.1), dict(rate="0.5")])
+@pytest.mark.parametrize("bad", [dict(rate=1.5), dict(rate=-0.1), dict(rate="0.5")])
 def test_dropout_bad_rate(bad) -> None:
     with pytest.raises(ValueError, match="rate"):
         Dropout(**bad)

@@ -1,6 +1,6 @@
 """A ``Sequential`` read as a list of its layers (PyTorch's ``nn.Sequential`` habits) and
 its weights read as Keras 3 lists them (``weights``, ``trainable_weights``,
-``non_trainable_weights``).
+``non_trainable_weights``), and Keras' ``input_shape`` and ``output_shape``.
 
 ``ContainerMethods`` is a mixin of ``nonlin.sequential.Sequential``: ``len(model)``,
 ``model[i]`` (``model[-1]`` the top layer) and ``for layer in model`` read
@@ -94,6 +94,22 @@ class ContainerMethods:
         moving statistics), in ``weights``' order. ``[]`` before ``build``."""
         trained = {id(w) for w in self.trainable_weights}
         return [w for w in self.weights if id(w) not in trained]
+
+    @property
+    def input_shape(self) -> tuple[None, int]:
+        """Keras 3's ``model.input_shape``: ``(None, n_features_in)`` once built; before,
+        ``AttributeError`` (``__getattr__`` says why), as Keras' model without its input."""
+        if not self._is_built():
+            raise AttributeError("input_shape")  # __getattr__'s message (the habits') follows
+        return (None, int(self.n_features_in))  # type: ignore[attr-defined]
+
+    @property
+    def output_shape(self) -> tuple[None, int]:
+        """Keras 3's ``model.output_shape``: ``(None, n_outputs)``, the top layer's width, for
+        the layers ``build`` built (``AttributeError`` before, or after ``add``/``pop``)."""
+        if not self._is_built() or self.__dict__.get("_layers_edited"):
+            raise AttributeError("output_shape")
+        return (None, int(self.n_outputs))  # type: ignore[attr-defined]
 
     def _is_built(self) -> bool:
         return getattr(self, "n_features_in", None) is not None

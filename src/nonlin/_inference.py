@@ -56,10 +56,11 @@ class InferenceMethods:
         """
         return predict_rows(self, X, batch_size, verbose, steps=steps)
 
-    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
+    def __call__(self, x: Any, *, training: bool | None = False) -> np.ndarray:
         """Keras' ``model(x)``: ``forward``'s outputs as a new array (lists converted), in
         inference unless ``training=True`` (PyTorch's train-mode call; ``backward`` then
-        differentiates this pass). See ``nonlin._inference.call``."""
+        differentiates this pass); ``training=None``, Keras' default, is inference as
+        Keras' outside ``fit``. See ``nonlin._inference.call``."""
         return call(self, x, training)
 
 
@@ -68,7 +69,7 @@ def call(model: Any, x: Any, training: Any) -> np.ndarray:
     ndarray goes through ``check_X`` first), its result a new array each call, as Keras'
     and PyTorch's are: a training pass's result is the last layer's buffer, which the next
     pass overwrites, so it is copied (``backward`` still differentiates this pass)."""
-    training = check_bool("training", training)
+    training = training is not None and check_bool("training", training)  # None: Keras'
     if model.__dict__.get("_layers_edited"):  # add or pop since build
         check_layers_as_built(model)
     if not isinstance(x, np.ndarray):
@@ -82,7 +83,7 @@ def call_layer(layer: Any, x: Any, training: Any) -> np.ndarray:
     rules: ``training`` a bool, an array-like that is not an ndarray through ``check_X``, the
     result a new array each call (a training pass's buffer, or an inference pass that hands
     its input on, ``Dropout``, ``Identity``, is copied). An unbuilt layer's ``forward`` says so."""
-    training = check_bool("training", training)
+    training = training is not None and check_bool("training", training)  # None: inference
     if not isinstance(x, np.ndarray):
         x = check_X(x, "x")
     out = layer.forward(x, training=training)

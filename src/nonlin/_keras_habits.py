@@ -51,6 +51,11 @@ LAYER_HABITS = {
 }
 
 MODEL_HABITS = {
+    "input_shape": ("the model has no defined input shape yet (Keras 3's words): "
+                    "model.build(n_features, seed) or the first fit defines it"),
+    "output_shape": ("the model has no defined output shape yet (Keras 3's words): "
+                     "model.build(n_features, seed) or the first fit defines it, and after "
+                     "add or pop, build again"),
     "save_weights": ("model.save(path) writes the weights (and the architecture) to a "
                      ".safetensors file; model.get_weights() gives them as arrays"),
     "load_weights": ("nonlin.load(path) reads a saved model; to put its weights into this "

@@ -22,6 +22,7 @@ from ._layer_names import assign_names
 from ._layers_built import _BUILT_BY, _builder
 from ._quoting import quoted
 from .core import Layer, LayerProtocol
+from .validation import check_bool
 
 
 def check_layer(layer: Any, where: str) -> None:
@@ -57,7 +58,7 @@ class KerasMethods:
             raise ValueError("Expected at least one layer to build: call model.add(layer) "
                              "first. Received: layers=[]")
 
-    def add(self, layer: LayerProtocol) -> None:
+    def add(self, layer: LayerProtocol, rebuild: bool = True) -> None:
         """Keras' ``model.add(layer)``: put ``layer`` on top of the stack (``model.layers``).
 
         ``Sequential()`` then ``add`` for each layer is ``Sequential([...])``: the same
@@ -71,6 +72,9 @@ class KerasMethods:
             already: one object at two places would share its weights and its cached
             batch (Keras 3 lets the same instance in again, shared); refused
             (``ValueError``) if it was given the name of a layer in the model (as Keras).
+        rebuild : bool, default True
+            Keras 3's flag, taken for its signature: Keras rebuilds a model that starts
+            with an ``Input`` layer, which a nonlin model never has (see Notes).
 
         Notes
         -----
@@ -86,6 +90,7 @@ class KerasMethods:
         ``cast_state`` converts state (``BatchNorm``) gets it from that ``build``.
         """
         check_layer(layer, "layer")
+        check_bool("rebuild", rebuild)
         for i, other in enumerate(self.layers):
             if other is layer:
                 raise ValueError(f"Expected each layer once in a model. Received: layer="
@@ -102,14 +107,16 @@ class KerasMethods:
                 any(p is q for q in self._params) for p in params):
             self._mark_layer(layer)  # type: ignore[attr-defined]  # put back: this model's
 
-    def pop(self) -> LayerProtocol:
-        """Keras' ``model.pop()``: remove the top layer and return it.
+    def pop(self, rebuild: bool = True) -> LayerProtocol:
+        """Keras' ``model.pop()``: remove the top layer and return it (``rebuild``, a bool,
+        as ``add``'s).
 
         An empty model raises ``IndexError``, as Keras 3 (``list.pop``'s; ``tf.keras``
         2 raised ``TypeError``). On a built model the model must be built again before it
         runs (see ``add``); the layer returned is no longer this model's, so another model
         may build it.
         """
+        check_bool("rebuild", rebuild)
         if not self.layers:
             raise IndexError("Expected a layer to pop. Received: a model with no layers "
                              "(model.layers=[])")

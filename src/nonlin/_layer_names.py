@@ -86,12 +86,20 @@ def without_names(config: dict[str, Any]) -> dict[str, Any]:
 
 
 class Named:
-    """A layer's ``name`` (the base of ``nonlin.Layer``; see the module docstring)."""
+    """A layer's ``name`` (the base of ``nonlin.Layer``; see the module docstring).
+
+    ``**keras``: any other keyword given to a layer without a constructor of its own
+    (``ReLU(max_value=6)``) raises Python's ``TypeError`` naming the layer's class, with
+    nonlin's way for Keras 3's keywords (``nonlin._keras_keywords``)."""
 
     _name: str | None = None  # given (name=); None: automatic
     _auto_name: str | None = None  # set by the model that holds the layer, by position
 
-    def __init__(self, *, name: str | None = None) -> None:
+    def __init__(self, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # ReLU(max_value=6): Python's error naming the class, nonlin's way added
+            from ._keras_keywords import unexpected_keyword
+
+            raise unexpected_keyword(type(self).__name__, keras)
         set_name(self, name)
 
     @property

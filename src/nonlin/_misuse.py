@@ -276,6 +276,8 @@ def keras_keywords(keywords: dict[str, Any], layer: str = "Dense") -> TypeError:
     saying what nonlin does instead."""
     name = next(iter(keywords))
     hint = _KERAS_KEYWORDS[layer].get(name)
-    if hint is None:
-        return TypeError(f"{layer}() got an unexpected keyword argument {quoted(name)}")
+    if hint is None:  # Python's words, with nonlin's way for Keras' other keywords
+        from ._keras_keywords import unexpected_keyword
+
+        return unexpected_keyword(layer, keywords)
     return TypeError(f"{layer}() takes no {name}= (a Keras keyword): {hint}")

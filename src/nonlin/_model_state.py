@@ -257,11 +257,11 @@ class ModelState:
         }
 
     @overload
-    def summary(self, print_fn: None = None) -> str: ...
+    def summary(self, print_fn: None = None, **keras: Any) -> str: ...
     @overload
-    def summary(self, print_fn: Callable[[str], Any]) -> None: ...
+    def summary(self, print_fn: Callable[[str], Any], **keras: Any) -> None: ...
 
-    def summary(self, print_fn: Callable[[str], Any] | None = None) -> str | None:
+    def summary(self, print_fn: Callable[[str], Any] | None = None, **keras: Any) -> str | None:
         """``Model: "sequential"`` (the model's ``name``, as Keras 3 heads it), a table of
         layers, output widths and weight counts, then Keras' totals: ``Total params``,
         ``Trainable params`` and ``Non-trainable params`` (frozen layers' parameters and
@@ -271,8 +271,11 @@ class ModelState:
         string would show as one line of ``\\n`` escapes there). Keras prints its
         summary: ``summary(print_fn=print)`` does, calling ``print_fn`` on each line
         as ``tf.keras`` does (``logging.info`` works too), and returns None, as Keras
-        (a session would show the table twice); nonlin itself never prints.
+        (a session would show the table twice); nonlin itself never prints. Keras 3's
+        ``show_trainable=True`` adds its ``Trainable`` column (``Y``, ``N``, ``-`` without
+        weights), ``expand_nested`` is taken (nothing nests); ``line_length``, ``positions``
+        and ``layer_range`` are refused (``nonlin._summary.shown``).
         """
         from ._summary import shown
 
-        return shown(self, print_fn)
+        return shown(self, print_fn, **keras)

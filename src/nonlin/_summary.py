@@ -18,6 +18,7 @@ from typing import Any
 from ._layer_names import assign_names
 from ._quoting import quoted
 from ._weights import layer_state, layout
+from .validation import check_bool
 
 
 def counts(model: Any) -> tuple[int, int]:
@@ -34,20 +35,25 @@ def _layer_count(layer: Any) -> int:
             + sum(value.size for value in layer_state(layer).values()))
 
 
-def table(model: Any, show: Callable[[str], str] = str) -> list[str]:
+def table(model: Any, show: Callable[[str], str] = str, flags: bool = False) -> list[str]:
     """The lines of the summary: a row per layer, ``name (ClassName)`` as Keras shows it,
-    each name as ``show`` writes it (``info``: escaped), then the counts (``Not built``)."""
+    each name as ``show`` writes it (``info``: escaped), then the counts (``Not built``).
+    ``flags``: Keras 3's ``show_trainable`` column, ``Y`` or ``N`` for a layer with
+    weights (its ``trainable`` flag), ``-`` for one without."""
     from ._keras_methods import check_layers
+    from ._trainable import is_trainable
 
     check_layers(model.layers)  # edited by hand: a non-layer named
-    rows = [("Layer (type)", "Output", "Params")]
+    rows = [("Layer (type)", "Output", "Params", "Trainable")]
     width: Any = model.n_features_in
     for layer, name in zip(model.layers, assign_names(model.layers), strict=True):
-        width = getattr(layer, "units", width)
+        width, count = getattr(layer, "units", width), _layer_count(layer)
+        flag = "-" if not count else "Y" if is_trainable(layer) else "N"
         rows.append((f"{show(name)} ({type(layer).__name__})", f"(None, {width})",
-                     f"{_layer_count(layer):,}"))
-    cols = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}" for a, b, c in rows]
+                     f"{count:,}", flag))
+    cols = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{a:<{cols[0]}}  {b:<{cols[1]}}  {c:>{cols[2]}}"
+             + (f"  {d:<{cols[3]}}".rstrip() if flags else "") for a, b, c, d in rows]
     rule = "-" * len(lines[0])
     if not model.built:
         return [lines[0], rule, *lines[1:], rule, "Not built"]
@@ -62,12 +68,23 @@ def header(model: Any, show: Callable[[str], str] = str) -> str:
     return f'Model: "{show(model.name)}"'
 
 
-def shown(model: Any, print_fn: Callable[[str], Any] | None) -> str | None:
-    """``summary(print_fn)``: the table as text, or each line handed to ``print_fn``."""
+_LAYOUT = ("line_length", "positions", "layer_range")  # Keras 3's summary keywords for layout
+
+
+def shown(model: Any, print_fn: Callable[[str], Any] | None, expand_nested: Any = False,
+          show_trainable: Any = False, **keras: Any) -> str | None:
+    """``summary(print_fn)``: the table as text, or each line handed to ``print_fn``;
+    Keras 3's ``show_trainable`` adds its column, ``expand_nested`` changes nothing (no
+    model nests another), its layout keywords are refused saying so."""
+    if keras:
+        name = next(iter(keras))
+        hint = ": not supported, the table is as wide as its contents" if name in _LAYOUT else ""
+        raise TypeError(f"summary() got an unexpected keyword argument {quoted(name)}{hint}")
+    check_bool("expand_nested", expand_nested)
     if print_fn is not None and not callable(print_fn):
         raise TypeError("Expected a callable print_fn (print, logging.info). "
                         f"Received: print_fn={quoted(print_fn)}")
-    lines = [header(model), *table(model)]
+    lines = [header(model), *table(model, flags=check_bool("show_trainable", show_trainable))]
     if print_fn is None:
         return _Table("\n".join(lines))
     for line in lines:

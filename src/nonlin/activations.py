@@ -217,10 +217,19 @@ class Softmax(Layer):
     Backward: ``dL/dx = y * (g - sum_k g_k y_k)`` per row. For training with
     cross-entropy prefer ``CrossEntropy(from_logits=True)`` on the raw scores:
     it fuses both steps into ``softmax(x) - y_true``.
+
+    ``axis`` (Keras 3's, default -1): -1 or 1, a batch's one axis of features (so not
+    recorded in the config); ``name`` as ``Dense``'s.
     """
 
     _y: np.ndarray  # the output, cached by a training forward
     _s: np.ndarray  # the row sums, a buffer of a training forward
+
+    def __init__(self, axis: int = -1, *, name: str | None = None, **keras: Any) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or axis not in (-1, 1):
+            raise ValueError("Expected axis=-1 (or 1), the features of a (n_samples, n_features) "
+                             f"batch. Received: axis={quoted(axis)}")
+        super().__init__(name=name, **keras)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         x = layer_batch(self, x)  # the model's dtype (one dtype test)

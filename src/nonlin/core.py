@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._inference import call_layer
+from ._keras_keywords import layer_from_config
 from ._layer_names import Named, name_config
 from ._quoting import quoted
 from .validation import as_rng
@@ -211,9 +212,16 @@ class Layer(Named):
         """Constructor arguments as JSON-able values: ``type(self)(**config)`` rebuilds it."""
         return name_config(self)
 
-    def __call__(self, x: Any, *, training: bool = False) -> np.ndarray:
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """Keras' ``Layer.from_config``: ``cls(**config)`` for ``get_config()``'s dict; a
+        ``"trainable"`` key sets the flag (``nonlin._keras_keywords.layer_from_config``)."""
+        return layer_from_config(cls, config)
+
+    def __call__(self, x: Any, *, training: bool | None = False) -> np.ndarray:
         """``layer(x)`` (Keras' and PyTorch's call): ``forward(x, training=training)`` with
-        ``model(x)``'s rules, a new array each call (``nonlin._inference.call_layer``)."""
+        ``model(x)``'s rules (``training=None``, Keras' default, is inference), a new array
+        each call (``nonlin._inference.call_layer``)."""
         return call_layer(self, x, training)
 
     if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute

@@ -27,7 +27,7 @@ _OTHER_KEYWORDS = {
     "normalized_shape": "not needed: build (or the first fit) sets the number of features",
     "elementwise_affine": "use scale=False, center=False for elementwise_affine=False",
     "bias": "use center=False for PyTorch's bias=False",
-    "rms_scaling": "not supported: this layer always subtracts the mean",
+    "rms_scaling": "rms_scaling=True is not supported: this layer always subtracts the mean",
 }
 
 
@@ -109,11 +109,14 @@ class LayerNormalization(Layer):
         The layer's name, as ``Dense``'s (Keras' ``name=``).
     **others
         Refused, naming nonlin's way for PyTorch's keywords (``eps``,
-        ``normalized_shape``, ``elementwise_affine``, ``bias``) and Keras' ``rms_scaling``.
+        ``normalized_shape``, ``elementwise_affine``, ``bias``) and Keras' ``rms_scaling=True``
+        (``rms_scaling=False``, Keras' default, is taken).
     """
 
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, *, name: str | None = None, **others: Any) -> None:
+        if others.get("rms_scaling", True) is False:  # Keras 3's default, said explicitly
+            del others["rms_scaling"]
         if others:
             name = next(iter(others))
             hint = _OTHER_KEYWORDS.get(name)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import (
@@ -222,14 +223,20 @@ class Dropout(Layer):
     Parameters
     ----------
     rate : float
-        Fraction of entries dropped, in [0, 1).
+        Fraction of entries dropped, in [0, 1] (Keras 3's and PyTorch's range): 1 drops
+        every entry in training (``y = 0``, ``dL/dx = 0``).
     name : str, optional
         The layer's name, as ``Dense``'s.
+    **keras
+        Keras' ``seed`` and ``noise_shape`` are refused saying nonlin's way: the masks come
+        from the model's generator (its seed), one draw per entry.
     """
 
-    def __init__(self, rate: float, *, name: str | None = None) -> None:
-        if not is_real(rate) or not 0 <= rate < 1:
-            raise ValueError(f"Expected a rate in [0, 1). Received: rate={quoted(rate)}")
+    def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
+            raise unexpected_keyword("Dropout", keras)
+        if not is_real(rate) or not 0 <= rate <= 1:
+            raise ValueError(f"Expected a rate in [0, 1]. Received: rate={quoted(rate)}")
         self.rate = float(rate)
         set_name(self, name)
         self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
@@ -266,7 +273,8 @@ class Dropout(Layer):
             np.copyto(mask, self.rng.random_sample(shape), casting="same_kind")  # no int mask
         keep = self._keep = scratch(self._keep, shape, np.dtype(bool))
         np.greater_equal(mask, const(self.rate, dtype), out=keep)
-        return np.multiply(keep, const(1.0 / (1.0 - self.rate), dtype), out=mask)
+        scale = 1.0 / (1.0 - self.rate) if self.rate < 1 else 0.0  # rate 1: nothing kept
+        return np.multiply(keep, const(scale, dtype), out=mask)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.rate == 0.0:

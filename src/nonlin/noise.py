@@ -7,7 +7,9 @@ model's generator (``model.rng``, bound at build and by ``fit``, as ``Dropout``'
 the same seed gives the same bits, and a refused step (``DivergenceError``) draws the
 same noise again. ``freeze_mask(True)`` reuses the last draw for batches of its shape
 (``gradcheck(training=True)`` freezes it), and a rate or ``stddev`` of 0 is the identity
-in training too (``gradcheck(training=False)`` sets it so, then restores it).
+in training too (``gradcheck(training=False)`` sets it so, then restores it). Keras 3's
+``seed`` (and ``AlphaDropout``'s ``noise_shape``) are refused saying so: the model's seed
+gives the draws (``nonlin._keras_keywords``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import input_error
@@ -100,12 +103,16 @@ class AlphaDropout(NoiseLayer):
         Fraction of units dropped, in [0, 1).
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
     _slope: np.ndarray  # a * mask and the offsets (b or a alpha' + b) of the last draw
     _offset: np.ndarray
 
-    def __init__(self, rate: float, *, name: str | None = None) -> None:
+    def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
+            raise unexpected_keyword(type(self).__name__, keras)
         self.rate = _check_rate(rate)
         set_name(self, name)
 
@@ -156,11 +163,15 @@ class GaussianDropout(NoiseLayer):
         In [0, 1) (Keras takes 1 too, dividing by 0).
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
     _noise: np.ndarray  # 1 + s z, the last training draw
 
-    def __init__(self, rate: float, *, name: str | None = None) -> None:
+    def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
+            raise unexpected_keyword(type(self).__name__, keras)
         self.rate = _check_rate(rate)
         set_name(self, name)
 
@@ -195,12 +206,16 @@ class GaussianNoise(NoiseLayer):
         The noise's standard deviation, finite and ``>= 0`` (Keras 3 refuses one above 1).
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
     knob = "stddev"
     _noise: np.ndarray  # stddev * z, the last training draw
 
-    def __init__(self, stddev: float, *, name: str | None = None) -> None:
+    def __init__(self, stddev: float, *, name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' seed=: Python's error, nonlin's way added
+            raise unexpected_keyword(type(self).__name__, keras)
         if not is_real(stddev) or not 0 <= stddev < math.inf:
             raise ValueError(f"Expected a finite stddev >= 0. Received: stddev={quoted(stddev)}")
         self.stddev = float(stddev)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
@@ -92,16 +93,27 @@ class BatchNorm(Layer):
     momentum : float, default 0.99
         In [0, 1) (Keras' convention: the weight of the old value).
     epsilon : float, default 1e-3
+    axis : int, default -1
+        Keras' ``axis``: the features, -1 or 1 (the one axis of features a batch has), and
+        so not recorded in the config.
     name : str, optional
         The layer's name, as ``Dense``'s (Keras' ``name=``).
+    **keras
+        Keras' ``center``, ``scale`` (both always on here) and the like are refused saying
+        so (``nonlin._keras_keywords``).
     """
 
     # buffers of a training forward: the batch's mean and variance (reused by backward)
     _mean: np.ndarray
     _var: np.ndarray
 
-    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, *,
-                 name: str | None = None) -> None:
+    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, *, axis: int = -1,
+                 name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' center=, scale=, ...: Python's error, nonlin's way added
+            raise unexpected_keyword("BatchNorm", keras)
+        if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or axis not in (-1, 1):
+            raise ValueError("Expected axis=-1 (or 1), the features of a (n_samples, n_features) "
+                             f"batch. Received: axis={quoted(axis)}")
         if not is_real(momentum) or not (
             0 <= momentum < 1
         ):
