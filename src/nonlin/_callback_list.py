@@ -62,8 +62,8 @@ class CallbackList:
         if isinstance(model, bool):  # Keras' positional (callbacks, add_history, ...)
             raise TypeError(f"Expected a model. Received: model={model} (Keras' positional "
                             "add_history? pass add_history=True, model=model)")
-        progbar = kwargs.pop("add_progbar", False)  # Keras 3's default: False, taken
-        if progbar:
+        progbar = kwargs.pop("add_progbar") if "add_progbar" in kwargs else False
+        if progbar:  # False, Keras 3's default, is taken
             raise TypeError("Expected add_progbar=False: CallbackList adds no progress bar "
                             "(nonlin's needs fit's steps and epochs; fit(verbose=1) shows one). "
                             f"Received: add_progbar={quoted(progbar)}")
