@@ -42,8 +42,8 @@ class CallbackList:
     ``on_train_begin()``, ``on_epoch_begin(epoch)``, ``on_train_batch_end(batch, logs)``,
     ... (one method per hook, ``logs`` None taken as ``{}``). ``add_history=True`` appends a
     ``History`` unless the list holds one, and sets that one as ``model.history``; keyword
-    arguments are the ``params`` (Keras' ``**params``). ``add_progbar`` (a progress bar)
-    is not taken: nonlin's needs ``steps`` and ``epochs``, which ``fit`` gives it.
+    arguments are the ``params`` (Keras' ``**params``). ``add_progbar=True`` (a progress bar)
+    is refused: nonlin's needs ``steps`` and ``epochs``, which ``fit`` gives it.
 
     Parameters
     ----------
@@ -62,9 +62,11 @@ class CallbackList:
         if isinstance(model, bool):  # Keras' positional (callbacks, add_history, ...)
             raise TypeError(f"Expected a model. Received: model={model} (Keras' positional "
                             "add_history? pass add_history=True, model=model)")
-        if "add_progbar" in kwargs:
-            raise TypeError("CallbackList does not take add_progbar (nonlin's progress bar "
-                            "needs fit's steps and epochs); fit(verbose=1) shows one")
+        progbar = kwargs.pop("add_progbar") if "add_progbar" in kwargs else False
+        if progbar:  # False, Keras 3's default, is taken
+            raise TypeError("Expected add_progbar=False: CallbackList adds no progress bar "
+                            "(nonlin's needs fit's steps and epochs; fit(verbose=1) shows one). "
+                            f"Received: add_progbar={quoted(progbar)}")
         self.callbacks = checked_callbacks(callbacks or ())
         self.history: History | None = None  # add_history's: set as model.history
         if check_bool("add_history", add_history):

@@ -54,7 +54,10 @@ class RMSprop(Optimizer):
 
     __module__ = "nonlin.adaptive"  # its public home: pickles and reprs name it there
 
+    _slot_names: tuple[str, ...] = ("v",)
     _squares = ("v",)
+    # here too for RMSprop pickled before they existed (its instances hold neither)
+    momentum, centered = 0.0, False
     # Neither "momentum" (the update is -b itself) nor "average_gradient" (inf only after an
     # infinite g, when v is inf too and v - a^2 is NaN) can be non-finite behind a finite update.
 

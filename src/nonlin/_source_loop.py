@@ -177,13 +177,15 @@ class _SourceLoop(_Loop):
     def _validate(self, epoch: int, logs: dict[str, float]) -> None:
         if not validates(epoch, self.val_freq):
             return
-        if self.val_stream is not None:
-            self.val_stream.during = f" for validation at epoch {epoch}"
-            results = evaluate_stream(self.model, self.loss, self.val_stream, self.metrics)
-        elif self.val is not None:
-            results = evaluate_dataset(self.model, self.loss, self.val, self.metrics,
-                                       self.val_batch)
-        else:
+        stream, val = self.val_stream, self.val
+        if stream is None and val is None:
             return
+        self.cbs.call("on_test_begin", {})  # Keras 3's evaluate hooks, as _Loop's
+        if stream is not None:
+            stream.during = f" for validation at epoch {epoch}"
+            results = evaluate_stream(self.model, self.loss, stream, self.metrics)
+        elif val is not None:
+            results = evaluate_dataset(self.model, self.loss, val, self.metrics, self.val_batch)
+        self.cbs.call("on_test_end", dict(results))
         for key, value in results.items():
             logs["val_" + key] = value

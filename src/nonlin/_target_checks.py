@@ -20,9 +20,9 @@ from .validation import _as_array
 
 def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     """``y`` as a 1-D or 2-D real array with ``n_samples`` rows, finite."""
-    if y is None and name == "y":  # fit(X) or evaluate(X) on arrays: y left out
-        raise TypeError("Expected a real numeric array for y. Received: None (y may be left "
-                        "out only when X is a batch source of (x, y) batches)")
+    if y is None and name == "y":  # fit(X), evaluate(X) on arrays, train_on_batch(X, None)
+        raise TypeError("Expected a real numeric array for y. Received: None (fit and "
+                        "evaluate leave y out only when X is a batch source of (x, y) batches)")
     arr = _as_array(y, name)
     if arr.ndim not in (1, 2):
         raise ValueError(f"Expected a 1-D or 2-D array for {name}. Received shape {arr.shape}")

@@ -58,6 +58,7 @@ class Adam(Optimizer):
 
     _slot_names: tuple[str, ...] = ("m", "v")
     _squares: tuple[str, ...] = ("v",)
+    amsgrad = False  # here too for optimizers pickled before it existed
 
     def __init__(
         self,

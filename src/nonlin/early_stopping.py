@@ -137,7 +137,11 @@ class EarlyStopping(Callback):
         value = self.get_monitor_value(logs)
         if value is None or epoch < self.start_from_epoch:
             return
-        current = _monitored({self.monitor: value}, self.monitor)
+        try:
+            current = _monitored({self.monitor: value}, self.monitor)
+        except (TypeError, ValueError):  # an override's value: no number (a list, a string)
+            raise TypeError(f"Expected a number or None from {type(self).__name__}."
+                            f"get_monitor_value. Received: {quoted(value)}") from None
         self.wait += 1
         if current is not None and (
             self.best is None or self._improved(current, self.best, self.min_delta)
