@@ -154,14 +154,12 @@ def _setup(model: Sequential, loss: Any, optimizer: Any, stream: BatchStream,
     from .train import _bind_rng
 
     _bind_rng(model)
-    history = history_for(model, initial_epoch)
-    this_fit = History() if history.epoch else history
+    history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks
     steps = stream.total()
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-    recorders = [history] if this_fit is history else [history, this_fit]
     cbs = CallbackList([*callbacks, *recorders, *extra], model, params)
     # a one-row stand-in: the loop's buffers are made for each batch (``setup_source``)
     stand_in = Dataset(np.zeros((1, int(model.n_features_in or 1)), model.dtype),

@@ -237,7 +237,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         -------
         History
             This fit's epochs; also ``model.history`` (even when fit raises) unless
-            that goes on (see ``initial_epoch``; ``resume_from`` returns it whole).
+            that goes on (see ``initial_epoch``; ``resume_from`` returns it whole). A
+            ``History`` in ``callbacks`` is the one returned and ``model.history`` (Keras 3).
 
         Raises
         ------

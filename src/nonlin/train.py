@@ -199,14 +199,12 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
     Also returns the History of this fit's epochs alone (``model.history`` if it is new)."""
     _bind_rng(model)
-    history = history_for(model, initial_epoch)
-    this_fit = History() if history.epoch else history  # Keras 3: a new one for each fit
+    history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
-    recorders = [history] if this_fit is history else [history, this_fit]
     cbs = CallbackList([*callbacks, *recorders, *extra], model, params)  # Keras: History after
     loop = _Loop(model, loss, optimizer, train, val, metrics, batch_size, shuffle, cbs)
     loop.history = history
