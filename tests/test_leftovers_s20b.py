@@ -3,15 +3,21 @@
 - ``fit(callbacks=[h])`` with ``h`` a ``History`` recorded into ``h`` but returned a History
   of its own and left ``model.history`` another; Keras 3 returns the user's History and
   sets it as ``model.history``, as nonlin now does (checkpoints and resuming unchanged).
+- ``fit(resume_from=path, optimizer=Adam(amsgrad=True))`` for a checkpoint of a plain ``Adam``
+  checked the class alone and resumed with amsgrad off: an optimizer instance whose
+  ``get_config()`` (the learning rate included) is not the checkpoint's is now refused.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import nonlin
+import nonlin.checkpoint
 from nonlin.checkpoint import ModelCheckpoint
 
 X = np.random.default_rng(0).normal(size=(12, 3))
@@ -97,3 +103,59 @@ def test_history_given_with_a_source() -> None:
     model, given = _model(), nonlin.History()
     returned = model.fit(_Batches(), epochs=2, verbose=0, callbacks=[given])
     assert returned is given and model.history is given and given.epoch == [0, 1]
+
+
+# 2. resume_from with an optimizer instance of other settings: refused, not dropped
+
+
+def _checkpointed(tmp_path: Path, optimizer: object) -> str:
+    path = str(tmp_path / "ck.safetensors")
+    model = _model()
+    model.fit(X, Y, optimizer=optimizer, epochs=2, batch_size=4, verbose=0,
+              callbacks=[ModelCheckpoint(path)])
+    return path
+
+
+def test_resume_refuses_an_optimizer_of_other_settings(tmp_path: Path) -> None:
+    path = _checkpointed(tmp_path, nonlin.Adam())
+    model = _model()
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=re.escape(
+            "Received: optimizer=Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08, "
+            "amsgrad=True). Pass optimizer=None")) as info:
+        model.fit(X, Y, optimizer=nonlin.Adam(amsgrad=True), epochs=3, verbose=0,
+                  resume_from=path)
+    assert str(info.value).startswith("Expected optimizer=None, or the settings of the ")
+    assert "trains with: Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08) (" in str(
+        info.value)
+    for a, b in zip(model.get_weights(), before, strict=True):  # nothing changed
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resume_refuses_an_optimizer_of_another_learning_rate(tmp_path: Path) -> None:
+    path = _checkpointed(tmp_path, nonlin.SGD(lr=0.05, momentum=0.9))
+    with pytest.raises(ValueError, match=r"Received: optimizer=SGD\(lr=0\.1, momentum=0\.9"):
+        _model().fit(X, Y, optimizer=nonlin.SGD(lr=0.1, momentum=0.9), epochs=3, verbose=0,
+                     resume_from=path)
+    with pytest.raises(ValueError, match=r"Received: optimizer=SGD\(lr=0\.05, momentum=0\.5"):
+        nonlin.checkpoint.resume(_model(), nonlin.SGD(lr=0.05, momentum=0.5), path)
+
+
+def test_resume_takes_the_same_settings_a_name_or_none(tmp_path: Path) -> None:
+    path = _checkpointed(tmp_path, nonlin.Adam(amsgrad=True))
+    same = _model().fit(X, Y, optimizer=nonlin.Adam(amsgrad=True), epochs=3, verbose=0,
+                        resume_from=path)
+    for given in ("adam", None):  # None: the checkpoint's, the model not compiled
+        model = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=0)
+        assert model.fit(X, Y, optimizer=given, epochs=3, verbose=0, loss="mse",
+                         resume_from=path).history == same.history
+        assert model.optimizer.get_config()["amsgrad"] is True
+    epoch, optimizer = nonlin.checkpoint.resume(_model(), nonlin.Adam(amsgrad=True), path)
+    assert epoch == 2 and optimizer.get_config()["amsgrad"] is True
+
+
+def test_resume_of_a_source_refuses_an_optimizer_of_other_settings(tmp_path: Path) -> None:
+    path = _checkpointed(tmp_path, nonlin.Adam())
+    with pytest.raises(ValueError, match=r"amsgrad=True\)\. Pass optimizer=None"):
+        _model().fit(_Batches(), optimizer=nonlin.Adam(amsgrad=True), epochs=3, verbose=0,
+                     resume_from=path)

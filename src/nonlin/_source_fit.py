@@ -59,6 +59,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
                          "iterator per epoch) as x to resume_from a checkpoint: nothing "
                          "records how far an iterator was read. Received: x="
                          f"{type(source).__name__}, an iterator")
+    asked = optimizer  # as given: resume_from refuses an instance with other settings
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)
@@ -87,7 +88,8 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
         if resume_from is not None:
             from ._resume import read_resume
 
-            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read)
+            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
+                                     asked=asked)
             initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
                                                 checkpoint.model.rng)
         check_optimizer(model, optimizer)

@@ -138,6 +138,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             initial_epoch=initial_epoch, resume_from=resume_from,
             validation_freq=validation_freq, validation_batch_size=validation_batch_size,
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+    asked = optimizer  # as given: resume_from refuses an instance with other settings
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
@@ -170,7 +171,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             from ._resume import read_resume
 
             checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
-                                     check=lambda saved: fit_names(saved, X, validation_data))
+                                     check=lambda saved: fit_names(saved, X, validation_data),
+                                     asked=asked)
             # its optimizer and generator win
             initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
                                                 checkpoint.model.rng)
