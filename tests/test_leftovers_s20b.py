@@ -6,6 +6,8 @@
 - ``fit(resume_from=path, optimizer=Adam(amsgrad=True))`` for a checkpoint of a plain ``Adam``
   checked the class alone and resumed with amsgrad off: an optimizer instance whose
   ``get_config()`` (the learning rate included) is not the checkpoint's is now refused.
+- ``LearningRateScheduler`` and ``ReduceLROnPlateau`` refused a scheduled learning rate
+  without "Expected ... Received ...": they now say both, naming the schedule.
 """
 
 from __future__ import annotations
@@ -159,3 +161,26 @@ def test_resume_of_a_source_refuses_an_optimizer_of_other_settings(tmp_path: Pat
     with pytest.raises(ValueError, match=r"amsgrad=True\)\. Pass optimizer=None"):
         _model().fit(_Batches(), optimizer=nonlin.Adam(amsgrad=True), epochs=3, verbose=0,
                      resume_from=path)
+
+
+# 3. the learning-rate callbacks refuse a schedule in the house style
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nonlin.ReduceLROnPlateau(monitor="loss"),
+    lambda: nonlin.LearningRateScheduler(lambda epoch: 0.01),
+], ids=["plateau", "scheduler"])
+def test_lr_callbacks_refuse_a_schedule_saying_expected_and_received(make) -> None:
+    from nonlin.schedules import ExponentialDecay
+
+    callback = make()
+    owner = type(callback).__name__
+    with pytest.raises(TypeError) as info:
+        _model().fit(X, Y, optimizer=nonlin.SGD(ExponentialDecay(0.1, 10, 0.5)), epochs=1,
+                     verbose=0, callbacks=[callback])
+    assert str(info.value) == (
+        f"Expected an optimizer with a float learning rate, which {owner} sets between "
+        "epochs: it cannot change a scheduled one, which the schedule sets at every step. "
+        "Received: optimizer.lr=ExponentialDecay(lr=0.1, decay_steps=10, decay_rate=0.5, "
+        f"staircase=False). Give the optimizer a float learning rate, or leave {owner} out "
+        "and let the schedule set it")
