@@ -8,11 +8,15 @@
   ``get_config()`` (the learning rate included) is not the checkpoint's is now refused.
 - ``LearningRateScheduler`` and ``ReduceLROnPlateau`` refused a scheduled learning rate
   without "Expected ... Received ...": they now say both, naming the schedule.
+- ``nonlin.sklearn``'s ``ConvergenceWarning`` (and the clipped ``batch_size`` warning) pointed
+  at nonlin's files (``_callback_list.py``, ``sklearn.py``, ``_sklearn_engine.py``); they now
+  point at the user's ``fit`` (scikit-learn's point at its own file).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +188,24 @@ def test_lr_callbacks_refuse_a_schedule_saying_expected_and_received(make) -> No
         "Received: optimizer.lr=ExponentialDecay(lr=0.1, decay_steps=10, decay_rate=0.5, "
         f"staircase=False). Give the optimizer a float learning rate, or leave {owner} out "
         "and let the schedule set it")
+
+
+# 4. the estimators' warnings point at the user's call (scikit-learn's point at its own file)
+
+
+@pytest.mark.parametrize(("kind", "params"), [
+    ("classifier", {}), ("regressor", {}), ("classifier", {"solver": "lbfgs"}),
+    ("classifier", {"early_stopping": True}), ("classifier", {"batch_size": 100}),
+], ids=["sgd-classifier", "regressor", "lbfgs", "early-stopping", "batch-size"])
+def test_estimator_warnings_point_at_the_users_call(kind: str, params: dict) -> None:
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import MLPClassifier, MLPRegressor
+
+    target = (X[:, 0] > 0).astype(int) if kind == "classifier" else Y
+    est = (MLPClassifier if kind == "classifier" else MLPRegressor)(
+        hidden_layer_sizes=(4,), max_iter=2, random_state=0, **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(np.vstack([X, X, X]), np.concatenate([target] * 3))
+    assert caught and {w.filename for w in caught} == {__file__}, [
+        (w.category.__name__, w.filename) for w in caught]
