@@ -11,6 +11,9 @@
 - ``nonlin.sklearn``'s ``ConvergenceWarning`` (and the clipped ``batch_size`` warning) pointed
   at nonlin's files (``_callback_list.py``, ``sklearn.py``, ``_sklearn_engine.py``); they now
   point at the user's ``fit`` (scikit-learn's point at its own file).
+- ``nonlin train --target a,b --task classification --loss mse`` (multilabel) listed the
+  single-target ``focal[:GAMMA[:ALPHA[:SMOOTHING]]]``, whose ALPHA multilabel refuses; it now
+  lists what a multilabel classifier takes, ``focal[:GAMMA[:1[:SMOOTHING]]]``.
 """
 
 from __future__ import annotations
@@ -209,3 +212,33 @@ def test_estimator_warnings_point_at_the_users_call(kind: str, params: dict) -> 
         est.fit(np.vstack([X, X, X]), np.concatenate([target] * 3))
     assert caught and {w.filename for w in caught} == {__file__}, [
         (w.category.__name__, w.filename) for w in caught]
+
+
+# 5. a multilabel classifier's bad --loss: the losses it takes (its focal's ALPHA is 1)
+
+
+def test_multilabel_bad_loss_lists_what_multilabel_takes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli_helpers import error_line
+    from nonlin import cli
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(30, 2)).round(3)
+    (tmp_path / "d.csv").write_text("x1,x2,a,b\n" + "".join(
+        f"{u},{v},{int(u > 0)},{int(v > 0)}\n" for u, v in rows))
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "a,b", "--task",
+                     "classification", "--loss", "mse", "--epochs", "1", "--quiet",
+                     "-o", str(tmp_path / "m.safetensors")]) == 2
+    line = error_line(capsys, "--loss mse is no loss of a multilabel classifier; expected one "
+                      "of cross_entropy[:SMOOTHING], focal[:GAMMA[:1[:SMOOTHING]]] (focal: the "
+                      "binary focal loss of each label, which takes GAMMA and SMOOTHING; its "
+                      "ALPHA is 1)")
+    assert "ALPHA[" not in line
+
+
+def test_loss_fits_a_resumed_multilabel_record() -> None:
+    from nonlin.cli_train_loss import loss_fits
+
+    assert "focal[:GAMMA[:1[:SMOOTHING]]]" in loss_fits("huber", "classification", True)
+    assert "focal[:GAMMA[:ALPHA[:SMOOTHING]]]" in loss_fits("huber", "classification")
+    assert loss_fits("focal:3.0", "classification", True) is None
