@@ -14,6 +14,7 @@
 - ``nonlin train --target a,b --task classification --loss mse`` (multilabel) listed the
   single-target ``focal[:GAMMA[:ALPHA[:SMOOTHING]]]``, whose ALPHA multilabel refuses; it now
   lists what a multilabel classifier takes, ``focal[:GAMMA[:1[:SMOOTHING]]]``.
+- A batch source of one batch that ran out warned "its 1 batches are used up".
 """
 
 from __future__ import annotations
@@ -242,3 +243,26 @@ def test_loss_fits_a_resumed_multilabel_record() -> None:
     assert "focal[:GAMMA[:1[:SMOOTHING]]]" in loss_fits("huber", "classification", True)
     assert "focal[:GAMMA[:ALPHA[:SMOOTHING]]]" in loss_fits("huber", "classification")
     assert loss_fits("focal:3.0", "classification", True) is None
+
+
+# 6. the ran-out-of-data warning: "its 1 batch is used up", not "its 1 batches are"
+
+
+class _OneBatch:
+    """A sequence of one batch."""
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if index != 0:
+            raise IndexError(index)
+        return X, Y
+
+
+def test_ran_out_of_data_says_one_batch() -> None:
+    model = _model()
+    with pytest.warns(UserWarning, match="ran out of data") as record:
+        model.evaluate(_OneBatch(), steps=3, verbose=0)
+    texts = [str(w.message) for w in record if "ran out of data" in str(w.message)]
+    assert len(texts) == 1 and "(its 1 batch is used up; Keras 3 warns so too)" in texts[0]
