@@ -15,6 +15,8 @@
   single-target ``focal[:GAMMA[:ALPHA[:SMOOTHING]]]``, whose ALPHA multilabel refuses; it now
   lists what a multilabel classifier takes, ``focal[:GAMMA[:1[:SMOOTHING]]]``.
 - A batch source of one batch that ran out warned "its 1 batches are used up".
+- ``nonlin/core.py`` was at 299 of its 300 lines: ``check_2d`` moved to ``nonlin.validation``
+  and ``backward_to_input`` to ``nonlin._input_grad``; ``nonlin.core`` still offers both.
 """
 
 from __future__ import annotations
@@ -266,3 +268,25 @@ def test_ran_out_of_data_says_one_batch() -> None:
         model.evaluate(_OneBatch(), steps=3, verbose=0)
     texts = [str(w.message) for w in record if "ran out of data" in str(w.message)]
     assert len(texts) == 1 and "(its 1 batch is used up; Keras 3 warns so too)" in texts[0]
+
+
+# 7. core.py's headroom: check_2d and backward_to_input moved, still offered by nonlin.core
+
+
+def test_core_offers_the_moved_names_from_their_new_homes() -> None:
+    import importlib
+
+    import nonlin.core
+    import nonlin.validation
+    from nonlin.core import backward_to_input, check_2d
+
+    inputs = importlib.import_module("nonlin._input_grad")
+    assert check_2d is nonlin.validation.check_2d and "check_2d" in nonlin.core.__all__
+    assert backward_to_input is inputs.backward_to_input
+    assert nonlin.core.__file__ is not None
+    assert len(Path(nonlin.core.__file__).read_text(encoding="utf-8").splitlines()) <= 270
+    with pytest.raises(ValueError, match=r"Expected a 2-D array \(n_samples, n_features\) for X"):
+        check_2d(np.zeros(3))
+    model = _model()
+    model.forward(X, training=True)
+    assert model.backward(np.ones((12, 2)), input_grad=True).shape == X.shape

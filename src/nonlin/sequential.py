@@ -23,6 +23,7 @@ import numpy as np
 from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
+from ._input_grad import backward_to_input
 from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
@@ -34,7 +35,6 @@ from .core import (
     RandomLike,
     SeedLike,
     as_rng,
-    backward_to_input,
     pack_parameters,
 )
 from .validation import check_n_features
