@@ -28,7 +28,7 @@ from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._source_kind import is_source
 from ._source_loop import _SourceLoop
-from ._source_validation import validation_stream
+from ._source_validation import refuse_iterator_resume, validation_stream
 from ._sources import BatchStream, in_batch, refuse_with_source, unpack
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, History
@@ -60,6 +60,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
                          "iterator per epoch) as x to resume_from a checkpoint: nothing "
                          "records how far an iterator was read. Received: x="
                          f"{type(source).__name__}, an iterator")
+    refuse_iterator_resume(validation_data, resume_from)  # the same for validation_data
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)
@@ -80,7 +81,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
         warn_unbounded_output(model, loss, stacklevel=4)
         # checked before anything runs, as for arrays (then applied to each batch's labels)
         class_weights_for(class_weight, np.zeros(0, np.int64), model.n_outputs or 1, model.dtype)
-        val, val_stream = _validation(model, loss, validation_data, steps, resume_from)
+        val, val_stream = _validation(model, loss, validation_data, steps)
         given_metrics = _listed(metrics)
         metrics = resolve_metrics(given_metrics, loss, model)
         seeded = as_rng(seed) if seed is not None and not built_here else None
@@ -122,13 +123,13 @@ def _build_from(model: Sequential, stream: BatchStream, seed: Any) -> None:
         raise in_batch(exc, where) from None
 
 
-def _validation(model: Sequential, loss: Any, data: Any, steps: FitSteps,
-                resume_from: Any) -> tuple[Dataset | None, BatchStream | None]:
+def _validation(model: Sequential, loss: Any, data: Any,
+                steps: FitSteps) -> tuple[Dataset | None, BatchStream | None]:
     """``validation_data`` as a prepared set (arrays) or a stream (a source), or neither."""
     if data is None:
         return None, None
     if is_source(data):
-        return None, validation_stream(data, steps, resume_from)
+        return None, validation_stream(data, steps)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, "
                          "weights) or a batch source. Received: validation_data of type "

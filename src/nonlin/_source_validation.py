@@ -28,26 +28,31 @@ from typing import Any
 
 from ._fit_keras_args import FitSteps
 from ._source_eval import evaluate_stream
+from ._source_kind import is_source, source_kind
 from ._sources import BatchStream, ran_out
 from .losses import Loss
 from .metrics import Metric
 
 
-def validation_stream(data: Any, steps: FitSteps, resume_from: Any) -> BatchStream:
+def validation_stream(data: Any, steps: FitSteps) -> BatchStream:
     """``validation_data``, a batch source, as the stream every validation reads."""
     if steps.validation_batch_size is not None:
         raise ValueError("Expected validation_batch_size=None when validation_data is a "
                          "batch source: its batches set their own sizes (as batch_size "
                          "with a source x). Received: validation_batch_size="
                          f"{steps.validation_batch_size}")
-    stream = BatchStream(data, "validation_data", steps.validation_steps, False,
-                         "validation_steps")
-    if resume_from is not None and stream.kind == "iterator":
+    return BatchStream(data, "validation_data", steps.validation_steps, False,
+                       "validation_steps")
+
+
+def refuse_iterator_resume(data: Any, resume_from: Any) -> None:
+    """An iterator as ``validation_data`` with ``resume_from``: refused (see the module's
+    docstring), before the checkpoint is read."""
+    if resume_from is not None and is_source(data) and source_kind(data) == "iterator":
         raise ValueError("Expected a sequence (len and getitem) or a re-iterable (a fresh "
                          "iterator per validation) as validation_data to resume_from a "
                          "checkpoint: nothing records how far an iterator was read. "
                          f"Received: validation_data={type(data).__name__}, an iterator")
-    return stream
 
 
 def validate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[Metric],

@@ -138,6 +138,10 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             initial_epoch=initial_epoch, resume_from=resume_from,
             validation_freq=validation_freq, validation_batch_size=validation_batch_size,
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+    if resume_from is not None and validation_data is not None:
+        from ._source_validation import refuse_iterator_resume
+
+        refuse_iterator_resume(validation_data, resume_from)  # before the checkpoint is read
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
@@ -162,7 +166,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                              warn_one_class=not _trained(model, built_here, resume_from))
         train, val = _validation(model, loss, train, validation_split, validation_data)
         val_stream = (None if validation_data is None else
-                      _val_stream(validation_data, steps, resume_from))
+                      _val_stream(validation_data, steps))
         batch_size = steps.sizes(len(train), None if val is None else len(val))
         given_metrics = _listed(metrics)  # as given: a checkpoint records them so
         metrics = resolve_metrics(given_metrics, loss, model)  # a bad name: refused
@@ -258,13 +262,13 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         model.__dict__.pop("_fit_running", None)
 
 
-def _val_stream(data: Any, steps: FitSteps, resume_from: Any) -> Any:
+def _val_stream(data: Any, steps: FitSteps) -> Any:
     """``validation_data`` as a batch source's stream (``_source_validation``), or None."""
     if not is_source(data):
         return None
     from ._source_validation import validation_stream
 
-    return validation_stream(data, steps, resume_from)
+    return validation_stream(data, steps)
 
 
 def _bind_rng(model: Sequential) -> None:
