@@ -232,3 +232,17 @@ def test_the_sources_batches_are_left_as_given() -> None:
     for old, new in zip(before, after, strict=True):
         assert all(np.array_equal(p, q) and p.dtype == q.dtype
                    for p, q in zip(old, new, strict=True))
+
+
+@pytest.mark.parametrize("x_kind", ["arrays", "sequence"])
+def test_csv_logger_has_the_val_columns_from_the_first_row_with_validation_freq(
+        tmp_path, x_kind: str) -> None:
+    X, y = data()
+    Xv, yv = _val()
+    path = tmp_path / "log.csv"
+    train = (X, y) if x_kind == "arrays" else (Seq(X, y, 8),)
+    args = ARGS if x_kind == "arrays" else {k: v for k, v in ARGS.items() if k != "batch_size"}
+    model().fit(*train, validation_data=Seq(Xv, yv, 7), validation_freq=2, epochs=2,
+                callbacks=[nonlin.CSVLogger(str(path))], **args)
+    header = path.read_text().splitlines()[0].split(",")
+    assert "val_loss" in header and "val_accuracy" in header
