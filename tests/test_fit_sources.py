@@ -242,6 +242,7 @@ def test_validation_data_as_a_source_gives_the_arrays_numbers() -> None:
 
 def test_a_validation_iterator_used_up_is_refused_at_the_next_validation() -> None:
     X, y = data()
-    with pytest.raises(ValueError, match="Expected at least one batch from validation_data"):
+    with pytest.raises(ValueError, match="Expected batches from validation_data for the "
+                       "validation at epoch 1. Received none: the iterator gave all"):
         model().fit(Seq(X, y, 8), validation_data=batches(X, y), epochs=2, seed=0, **FIT)
     assert isinstance(nonlin.Sequential, type)

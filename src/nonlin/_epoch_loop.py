@@ -39,6 +39,7 @@ class _Loop(EpochLogs):
     guard: SigintGuard
     val_freq: int = 1  # fit's validation_freq and validation_batch_size (None: 1,024 rows)
     val_batch: int | None = None
+    val_stream: Any = None  # validation_data as a batch source: its BatchStream (nonlin._sources)
 
     def __init__(self, model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
                  val: Dataset | None, metrics: list[Metric], batch_size: int, shuffle: bool,
@@ -104,18 +105,32 @@ class _Loop(EpochLogs):
         if progress.rows < n:  # ended early (stop_training): resumed at the next epoch
             model._epoch_in_progress = None
         logs = self._train_logs(progress.rows, total)
-        if self.val is not None and validates(epoch, self.val_freq):  # Ctrl-C here: resumed
-            cbs.call("on_test_begin", {})  # after its last row; Keras 3's evaluate hooks
-            results = evaluate_dataset(model, self.loss, self.val, self.metrics, self.val_batch)
-            cbs.call("on_test_end", dict(results))
-            for key, value in results.items():
-                logs["val_" + key] = value
+        if self.val is not None or self.val_stream is not None:  # Ctrl-C here: resumed
+            self._validate(epoch, logs)  # after its last row
         logs["lr"] = self.optimizer.current_lr()
         model._epoch_in_progress = None  # the epoch is over
         self._end_epoch(epoch, logs)
         if self.guard.pending:
             raise KeyboardInterrupt
         return logs
+
+    def _validate(self, epoch: int, logs: dict[str, float]) -> None:
+        """Every ``val_freq``-th epoch: ``val``'s (or ``val_stream``'s) loss and metrics as
+        ``val_*`` keys of ``logs``, within Keras 3's ``on_test_begin``/``on_test_end``."""
+        if not validates(epoch, self.val_freq):
+            return
+        self.cbs.call("on_test_begin", {})
+        stream = self.val_stream
+        if stream is None:
+            results = evaluate_dataset(self.model, self.loss, cast(Dataset, self.val),
+                                       self.metrics, self.val_batch)
+        else:
+            from ._source_validation import validate_stream
+
+            results = validate_stream(self.model, self.loss, stream, self.metrics, epoch)
+        self.cbs.call("on_test_end", dict(results))
+        for key, value in results.items():
+            logs["val_" + key] = value
 
     def _end_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         """``on_epoch_end``: the callbacks, then ``History`` (Keras' order), which so records

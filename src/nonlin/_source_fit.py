@@ -28,6 +28,7 @@ from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._source_kind import is_source
 from ._source_loop import _SourceLoop
+from ._source_validation import refuse_iterator_resume, validation_stream
 from ._sources import BatchStream, in_batch, refuse_with_source, unpack
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, History
@@ -59,6 +60,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
                          "iterator per epoch) as x to resume_from a checkpoint: nothing "
                          "records how far an iterator was read. Received: x="
                          f"{type(source).__name__}, an iterator")
+    refuse_iterator_resume(validation_data, resume_from)  # the same for validation_data
     asked = optimizer  # as given: resume_from refuses an instance with other settings
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
@@ -129,13 +131,7 @@ def _validation(model: Sequential, loss: Any, data: Any,
     if data is None:
         return None, None
     if is_source(data):
-        if steps.validation_batch_size is not None:
-            raise ValueError("Expected validation_batch_size=None when validation_data is a "
-                             "batch source: its batches set their own sizes (as batch_size "
-                             "with a source x). Received: validation_batch_size="
-                             f"{steps.validation_batch_size}")
-        return None, BatchStream(data, "validation_data", steps.validation_steps, False,
-                                 "validation_steps")
+        return None, validation_stream(data, steps)
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, "
                          "weights) or a batch source. Received: validation_data of type "

@@ -20,13 +20,10 @@ from typing import Any
 import numpy as np
 
 from ._epoch_loop import _Loop
-from ._fit_keras_args import validates
 from ._misuse import check_same_params
 from ._scratch import using
-from ._source_eval import evaluate_stream
 from ._sources import BatchStream, exhausted_warning, prepare, ran_out
 from .data import Dataset
-from .evaluation import evaluate_dataset
 from .objective import Objective
 
 
@@ -35,7 +32,6 @@ class _SourceLoop(_Loop):
     the validation source's (or None: ``val``, a prepared validation set, or None)."""
 
     stream: BatchStream
-    val_stream: BatchStream | None = None
     class_weight: Any = None
     epochs: int = 0
     last_logs: dict[str, float]
@@ -72,7 +68,8 @@ class _SourceLoop(_Loop):
         finally:
             batches.close()
         logs = self._source_logs()
-        self._validate(epoch, logs)
+        if self.val is not None or self.val_stream is not None:  # _Loop's, as for arrays
+            self._validate(epoch, logs)
         logs["lr"] = self.optimizer.current_lr()
         self._end_epoch(epoch, logs)
         if self.stream.exhausted and epoch + 1 < self.epochs and not model.stop_training:
@@ -173,19 +170,3 @@ class _SourceLoop(_Loop):
                 logs[metric.name] = metric(np.concatenate([k[0] for k in kept]),
                                            np.concatenate([k[1] for k in kept]))
         return logs
-
-    def _validate(self, epoch: int, logs: dict[str, float]) -> None:
-        if not validates(epoch, self.val_freq):
-            return
-        stream, val = self.val_stream, self.val
-        if stream is None and val is None:
-            return
-        self.cbs.call("on_test_begin", {})  # Keras 3's evaluate hooks, as _Loop's
-        if stream is not None:
-            stream.during = f" for validation at epoch {epoch}"
-            results = evaluate_stream(self.model, self.loss, stream, self.metrics)
-        elif val is not None:
-            results = evaluate_dataset(self.model, self.loss, val, self.metrics, self.val_batch)
-        self.cbs.call("on_test_end", dict(results))
-        for key, value in results.items():
-            logs["val_" + key] = value

@@ -200,6 +200,9 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         validation_split : float in [0, 1)
             Hold out the last fraction of the rows (before shuffling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), or a batch source
+            A source (with arrays or a source as ``X``, as Keras 3) is read at each
+            validation: a sequence or re-iterable anew, an iterator once (a later
+            validation is refused; with ``validation_steps`` it carries over).
         callbacks : sequence of ``nonlin.callbacks.Callback``
             Or one callback; None means none (Keras 3 takes both).
         metrics : sequence of names or ``nonlin.metrics.Metric``, optional
@@ -221,7 +224,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
             ``ValueError``), generator, history and epoch come from it. A
             checkpoint already at or past ``epochs`` trains nothing (Keras'
             ``initial_epoch >= epochs``) and returns its history. A sequence or re-iterable
-            starts again at the checkpoint's epoch; an iterator is refused.
+            starts again at the checkpoint's epoch; an iterator (as ``X`` or as
+            ``validation_data``) is refused.
         validation_freq : int >= 1, default 1
             Validate at the end of epochs ``validation_freq``, ``2 * validation_freq``, ...
             (counted from 1, as Keras); other epochs' logs have no ``val_*`` keys.

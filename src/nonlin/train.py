@@ -138,6 +138,10 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             initial_epoch=initial_epoch, resume_from=resume_from,
             validation_freq=validation_freq, validation_batch_size=validation_batch_size,
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+    if resume_from is not None and validation_data is not None:
+        from ._source_validation import refuse_iterator_resume
+
+        refuse_iterator_resume(validation_data, resume_from)  # before the checkpoint is read
     asked = optimizer  # as given: resume_from refuses an instance with other settings
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
@@ -162,6 +166,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))
         train, val = _validation(model, loss, train, validation_split, validation_data)
+        val_stream = (None if validation_data is None else
+                      _val_stream(validation_data, steps))
         batch_size = steps.sizes(len(train), None if val is None else len(val))
         given_metrics = _listed(metrics)  # as given: a checkpoint records them so
         metrics = resolve_metrics(given_metrics, loss, model)  # a bad name: refused
@@ -188,6 +194,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
                             shuffle, epochs, verbose, initial_epoch)
     loop.val_freq, loop.val_batch = steps.validation_freq, steps.validation_batch_size
+    loop.val_stream = val_stream
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
     record_names(model, names)
     _run(loop, callbacks, initial_epoch, epochs, given_metrics)
@@ -229,7 +236,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
     model._fit_metrics_given = given_metrics  # a checkpoint's compile record, as compile's
     # CSVLogger's val_ columns, the callbacks' hint on epochs without them (_monitor)
-    model.__dict__["_fit_val_freq"] = None if loop.val is None else loop.val_freq
+    validated = loop.val is not None or loop.val_stream is not None
+    model.__dict__["_fit_val_freq"] = loop.val_freq if validated else None
     model._fit_running = id(model)  # a nested fit (a callback's) is refused
     try:
         with guard.installed():
@@ -254,6 +262,15 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         model.__dict__.pop("_fit_running", None)
 
 
+def _val_stream(data: Any, steps: FitSteps) -> Any:
+    """``validation_data`` as a batch source's stream (``_source_validation``), or None."""
+    if not is_source(data):
+        return None
+    from ._source_validation import validation_stream
+
+    return validation_stream(data, steps)
+
+
 def _bind_rng(model: Sequential) -> None:
     for layer in model.layers:
         if hasattr(layer, "rng"):
@@ -265,11 +282,13 @@ def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
     """(training set, validation set or None): ``validation_data`` wins over ``split``."""
     if data is None:
         return split_checked(loss, train, split) if split > 0 else (train, None)
+    if is_source(data):  # read at each validation (``_val_stream``)
+        return train, None
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         what = type(data).__name__
         if isinstance(data, tuple | list):
             what += f" of {len(data)} item{'s' * (len(data) != 1)}"
-        raise ValueError("Expected validation_data as (X_val, y_val) or (X_val, y_val, weights). "
-                         f"Received a {what}")
+        raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, weights) "
+                         f"or a batch source. Received a {what}")
     weights = data[2] if len(data) == 3 else None
     return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
