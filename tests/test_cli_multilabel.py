@@ -130,7 +130,7 @@ def test_auto_keeps_real_valued_targets_a_regression(tmp_path: Path) -> None:
                                             "--weight COLUMN weighs whole rows"]),
     (None, ["--loss", "focal:2:0.5"], ["--loss focal:2.0:0.5", "takes GAMMA and SMOOTHING only",
                                        "give --loss focal:2"]),
-    (None, ["--loss", "mse"], ["--loss mse is no loss of a classification model"]),
+    (None, ["--loss", "mse"], ["--loss mse is no loss of a multilabel classifier"]),
 ])
 def test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str], b: list[str] | None,
                   options: list[str], fragments: list[str]) -> None:

@@ -104,7 +104,7 @@ def test_learning_rate_scheduler_on_a_scheduled_lr_names_the_conflict() -> None:
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 3)), np.arange(20) % 2
     opt = SGD(ExponentialDecay(0.1, 10, 0.5))
-    with pytest.raises(TypeError, match="cannot change a scheduled learning rate"):
+    with pytest.raises(TypeError, match="cannot change a scheduled one"):
         Sequential([Dense(2), Softmax()]).fit(
             X, y, loss="cross_entropy", optimizer=opt, epochs=1, verbose=0,
             callbacks=[LearningRateScheduler(lambda epoch, lr: lr * 0.5)])

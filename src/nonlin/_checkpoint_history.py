@@ -5,7 +5,8 @@ the keys they add to an epoch's logs. A checkpoint written by one of those
 callbacks (``ModelCheckpoint``) at the end of an epoch therefore finds the
 epoch not yet in ``model.history``: ``fit`` publishes the epoch's logs as
 ``model._epoch_logs`` while ``on_epoch_end`` runs, and ``history_now`` adds them.
-``history_for`` is the History a fit records into, continuing a resumed run's.
+``history_for`` is the History a fit records into, continuing a resumed run's (or the
+one given among its callbacks, as Keras 3 returns it).
 """
 
 from __future__ import annotations
@@ -34,11 +35,18 @@ def history_now(model: Sequential, epoch: int) -> Any:
     return now
 
 
-def history_for(model: Sequential, initial_epoch: int) -> History:
-    """``model.history`` for this fit: a new History, continuing the model's when
-    ``initial_epoch`` follows its last epoch (a second fit, a checkpoint loaded or resumed),
-    so that it holds every epoch, as a checkpoint written meanwhile records them. ``fit``
-    returns the epochs it ran alone (Keras 3), or with ``resume_from`` this whole one."""
+def history_for(model: Sequential, initial_epoch: int,
+                callbacks: list[Any]) -> tuple[History, History, list[History]]:
+    """``model.history`` for this fit, the History ``fit`` returns, and the recorders ``fit``
+    calls after ``callbacks``.
+
+    ``model.history`` is a new History, continuing the model's when ``initial_epoch``
+    follows its last epoch (a second fit, a checkpoint loaded or resumed), so that it holds
+    every epoch, as a checkpoint written meanwhile records them. ``fit`` returns the epochs
+    it ran alone (Keras 3), or with ``resume_from`` this whole one. A History among
+    ``callbacks`` (the last, as Keras 3 picks it) is both instead, recording at its place
+    in the list: it starts as ``model.history`` would (empty, or the epochs continued).
+    """
     history = History()
     old = getattr(model, "history", None)
     if initial_epoch > 0 and isinstance(old, History) and old.epoch and (
@@ -46,7 +54,15 @@ def history_for(model: Sequential, initial_epoch: int) -> History:
     ):
         history.epoch = list(old.epoch)
         history.history = {k: list(v) for k, v in old.history.items()}
-    return history
+    given = None
+    for callback in callbacks:  # a loop, not next(): no calls when there are no callbacks
+        if isinstance(callback, History):
+            given = callback
+    if given is not None:  # Keras 3: fit returns the user's History, set as model.history
+        given.epoch, given.history = history.epoch, history.history
+        return given, given, []
+    this_fit = History() if history.epoch else history  # Keras 3: a new one for each fit
+    return history, this_fit, [history] if this_fit is history else [history, this_fit]
 
 
 def history_json(history: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ._atomic import file_path
 from ._checkpoint_reader import Checkpoint, load_checkpoint
 from ._feature_names import record_names
 from ._layer_names import without_names
-from ._quoting import quoted, quoted_path
+from ._quoting import clipped, quoted, quoted_path
 from .core import Sequential
 
 
@@ -55,12 +55,14 @@ def compile_defaults(path: Any, loss: Any, optimizer: Any,
 
 def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str], *,
                 check: Callable[[Sequential], Any] | None = None,
-                checkpoint: Checkpoint | None = None) -> Checkpoint:
+                checkpoint: Checkpoint | None = None, asked: Any = None) -> Checkpoint:
     """The checkpoint at ``path``, checked against a built ``model``; ``model`` is unchanged.
 
     The model's architecture (its layer and model names aside), input width and dtype
     must match the checkpoint's, and ``optimizer`` (an instance or registry name; ``None``: no
-    check) must be of the checkpoint's class; ``check(saved model)`` runs last (fit's
+    check) must be of the checkpoint's class; ``asked``, the optimizer as the caller gave it
+    (an instance: ``fit(optimizer=Adam(...))``), must also have its settings
+    (``check_settings``); ``check(saved model)`` runs last (fit's
     feature-name check). ``fit`` reads and checks first, runs its own checks
     with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
     and only then calls ``apply_resume``: a refused call changes nothing.
@@ -81,9 +83,36 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
             f"The checkpoint {quoted_path(source)} was trained with {expected.__name__}. "
             f"Received: optimizer={quoted(optimizer)}"
         )
+    check_settings(asked, checkpoint.optimizer, source)
     if check is not None:
         check(saved)
     return checkpoint
+
+
+def check_settings(given: Any, saved: Any, source: str) -> None:
+    """Refuse an optimizer instance ``given`` to resume the checkpoint at ``source`` whose
+    ``get_config()`` (learning rate included) is not that of the checkpoint's optimizer
+    ``saved``, which the resumed run trains with: the settings given would be dropped.
+    A name (``"adam"``) or ``None`` gives no settings: nothing to check."""
+    if isinstance(given, str) or given is None or given is saved:
+        return
+    mine, theirs = given.get_config(), saved.get_config()
+    if mine != theirs:
+        name = type(saved).__name__
+        raise ValueError(
+            f"Expected optimizer=None, or the settings of the optimizer of the checkpoint "
+            f"{quoted_path(source)}, which the resumed run trains with: {name}("
+            f"{_settings(theirs)}) (its learning rate as its run left it). Received: "
+            f"optimizer={name}({_settings(mine)}). Pass optimizer=None to go on with the "
+            "checkpoint's, or one with the same settings; to change the learning rate, "
+            "ck = load_checkpoint(path), set ck.model.optimizer.lr, then "
+            "ck.model.fit(..., initial_epoch=ck.epoch)")
+
+
+def _settings(config: dict[str, Any]) -> str:
+    """``config`` as keyword arguments: ``lr=0.001, beta_1=0.9``."""
+    return clipped(", ".join(f"{key}={quoted(value, 120)}" for key, value in config.items()),
+                   300)
 
 
 def apply_resume(model: Sequential, checkpoint: Checkpoint) -> None:
@@ -111,7 +140,8 @@ def resume(model: Sequential, optimizer: Any = None,
     """Put the checkpoint at ``path`` into a built ``model``: ``read_resume``'s checks
     (nothing changes when one refuses), then ``apply_resume``.
 
-    ``optimizer`` (an instance or registry name) must be of the checkpoint's class;
+    ``optimizer`` (an instance or registry name) must be of the checkpoint's class (an
+    instance, with its settings: ``check_settings``);
     ``None`` (``resume(model, path=path)``), as in ``fit(resume_from=path)``: the model's
     (``compile``'s or its last ``fit``'s), checked so, else none to check: the checkpoint's
     trains either way.
@@ -127,8 +157,9 @@ def resume(model: Sequential, optimizer: Any = None,
     if path is None:
         raise TypeError("Expected the checkpoint's path: resume(model, path=...). "
                         "Received: path=None")
+    asked = optimizer
     if optimizer is None:
         optimizer = getattr(model, "optimizer", None)
-    checkpoint = read_resume(model, optimizer, path, check=check)
+    checkpoint = read_resume(model, optimizer, path, check=check, asked=asked)
     apply_resume(model, checkpoint)
     return checkpoint.epoch, checkpoint.optimizer

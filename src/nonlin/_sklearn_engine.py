@@ -22,6 +22,7 @@ from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from ._sklearn_setup import sklearn_init, sklearn_sgd
 from ._sklearn_twins import _TWINS, forward, widened  # noqa: F401 (_TWINS, forward: engine's)
+from ._stacklevel import user_stacklevel
 from .activations import sigmoid_into
 from .core import Param, Sequential
 from .layers import Dense, Dropout
@@ -176,7 +177,7 @@ def batch_size(est: Any, n_samples: int) -> int:
     if est.batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return int(np.clip(est.batch_size, 1, n_samples))
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._stacklevel import user_stacklevel
 from .callbacks import Callback
 from .optimizers import Optimizer
 
@@ -100,7 +101,7 @@ class SklearnSchedule(Callback):
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
                 "optimization hasn't converged yet.",
                 self.warning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),  # the user's fit, however deep fit calls this
             )
 
     # -- the rules ----------------------------------------------------------

@@ -61,6 +61,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
                          "records how far an iterator was read. Received: x="
                          f"{type(source).__name__}, an iterator")
     refuse_iterator_resume(validation_data, resume_from)  # the same for validation_data
+    asked = optimizer  # as given: resume_from refuses an instance with other settings
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)
@@ -89,7 +90,8 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
         if resume_from is not None:
             from ._resume import read_resume
 
-            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read)
+            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
+                                     asked=asked)
             initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
                                                 checkpoint.model.rng)
         check_optimizer(model, optimizer)
@@ -150,14 +152,12 @@ def _setup(model: Sequential, loss: Any, optimizer: Any, stream: BatchStream,
     from .train import _bind_rng
 
     _bind_rng(model)
-    history = history_for(model, initial_epoch)
-    this_fit = History() if history.epoch else history
+    history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks
     steps = stream.total()
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-    recorders = [history] if this_fit is history else [history, this_fit]
     cbs = CallbackList([*callbacks, *recorders, *extra], model, params)
     # a one-row stand-in: the loop's buffers are made for each batch (``setup_source``)
     stand_in = Dataset(np.zeros((1, int(model.n_features_in or 1)), model.dtype),

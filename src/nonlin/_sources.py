@@ -220,7 +220,7 @@ class BatchStream:
         for _ in range(steps):
             if known is not None and self.seen >= known:
                 if self.steps:
-                    ran_out(self, f"its {known} batches are used up")
+                    ran_out(self, f"its {known} batch{'es are' if known != 1 else ' is'} used up")
                 break
             item = self._take(it)
             if item is None:

@@ -182,6 +182,9 @@ class History(Callback):
     a later epoch on, or removed it) is NaN there, where Keras leaves unequal lists.
     ``fit`` returns a new one holding its own epochs (Keras 3); ``model.history`` goes on
     across a fit that continues at the epoch after its last (``initial_epoch``), holding them all.
+    One given in ``fit(callbacks=)`` (the last, if several) is the one returned and set as
+    ``model.history`` (Keras 3), recording at its place in the list; it starts as
+    ``model.history`` would: empty, or holding the epochs a continuing fit goes on from.
 
     Attributes
     ----------

@@ -212,8 +212,9 @@ def _number(text: str) -> float:
         return math.nan
 
 
-def loss_fits(spec: str | None, task: str) -> str | None:
-    """Why the loss ``spec`` (canonical, or None: the default) does not fit ``task``;
+def loss_fits(spec: str | None, task: str, multilabel: bool = False) -> str | None:
+    """Why the loss ``spec`` (canonical, or None: the default) does not fit ``task`` (a
+    ``multilabel`` classifier's: its focal loss, each label's binary one, has ALPHA 1);
     None when it does."""
     if spec is None:
         return None
@@ -221,7 +222,17 @@ def loss_fits(spec: str | None, task: str) -> str | None:
     name = spec.partition(":")[0]
     if name in valid:
         return None
-    shown = ", ".join(n + "".join(f"[:{p}" for p, _, _ in _LOSSES[n]) + "]" * len(_LOSSES[n])
-                      for n in valid)
+    shown = ", ".join(_syntax(n, multilabel) for n in valid)
+    if multilabel:
+        return (f"--loss {spec} is no loss of a multilabel classifier; expected one of "
+                f"{shown} (focal: the binary focal loss of each label, which takes GAMMA "
+                "and SMOOTHING; its ALPHA is 1)")
     return (f"--loss {spec} is no loss of a {task} model; expected "
             f"{'one of ' * (len(valid) > 1)}{shown}")
+
+
+def _syntax(name: str, multilabel: bool) -> str:
+    """``focal[:GAMMA[:ALPHA[:SMOOTHING]]]``; a multilabel classifier's ALPHA is 1."""
+    labels = [("1" if multilabel and label == "ALPHA" else label)
+              for label, _, _ in _LOSSES[name]]
+    return name + "".join(f"[:{label}" for label in labels) + "]" * len(labels)

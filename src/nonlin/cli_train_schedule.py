@@ -113,13 +113,14 @@ def check_schedule(args: argparse.Namespace) -> None:
 
 def check_loss_task(args: argparse.Namespace, task: str) -> None:
     """A ``UsageError`` when ``--loss`` does not fit the ``task`` the data gives."""
-    problem = loss_fits(args.loss, task)
+    multilabel = getattr(args, "target_classes", None) is not None
+    problem = loss_fits(args.loss, task, multilabel)
     several = getattr(args, "targets", None)  # --target y1,y2 (cli_targets)
     what = (f"columns {quoted_list(several)} are {task} targets" if several else
             f"column {quoted(args.target)} is a {task} target")
     if problem:
         raise UsageError(f"{what}: {problem} (or leave --loss out)")
-    if getattr(args, "target_classes", None) is not None:
+    if multilabel:
         check_multilabel_loss(args.loss)
 
 
@@ -146,7 +147,7 @@ def check_resumed_fit(args: argparse.Namespace, meta: dict[str, Any]) -> None:
     from ._header import ModelFileError
 
     record = meta.get("training") or {}
-    problem = loss_fits(args.loss, str(meta.get("task")))
+    problem = loss_fits(args.loss, str(meta.get("task")), meta.get("multilabel") is True)
     if problem and "loss" in record:
         raise ModelFileError(args.resume, problem, "metadata['training']['loss']")
     if problem:

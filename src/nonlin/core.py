@@ -28,8 +28,7 @@ import numpy as np
 from ._inference import call_layer
 from ._keras_keywords import layer_from_config
 from ._layer_names import Named, name_config
-from ._quoting import quoted
-from .validation import as_rng
+from .validation import as_rng, check_2d
 
 RandomLike = np.random.Generator | np.random.RandomState
 SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
@@ -242,42 +241,8 @@ class Layer(Named):
         return f"{type(self).__name__}({args})"
 
 
-def backward_to_input(layers: list[LayerProtocol], grad_out: np.ndarray) -> np.ndarray:
-    """``dL/dx`` through ``layers`` (``Sequential.backward(input_grad=True)``).
-
-    The first layer, which a ``Sequential`` tells to skip its input gradient,
-    computes it for this pass only.
-    """
-    first = layers[0]
-    if isinstance(first, Layer):
-        first.input_grad = True
-    grad: np.ndarray | None = grad_out
-    try:
-        for layer in reversed(layers):  # None comes from the first layer only, the last here
-            grad = layer.backward(grad)  # type: ignore[arg-type]
-    finally:
-        if isinstance(first, Layer):
-            first.input_grad = False
-    if grad is None:  # a protocol layer (no Layer base) is not told input_grad
-        raise TypeError(
-            f"Expected layers[0].backward to return dL/dx, the input gradient (asked for by "
-            f"backward(input_grad=True), gradcheck's check_input). Received None from "
-            f"{quoted(first)}: compute it, or call gradcheck with check_input=False")
-    return grad
-
-
-def check_2d(x: Any, name: str = "X") -> np.ndarray:
-    """Return ``x`` as a 2-D float array, or raise saying what was received."""
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"Expected a numeric array for {name}. Received dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(
-            f"Expected a 2-D array (n_samples, n_features) for {name}. "
-            f"Received an array of shape {arr.shape}"
-        )
-    return arr
-
+# backward_to_input lives in _input_grad (check_2d in validation): offered here, as before
+from ._input_grad import backward_to_input  # noqa: E402, F401
 
 # The container lives in its own module; ``from nonlin.core import Sequential`` keeps working.
 from .sequential import Sequential  # noqa: E402

@@ -28,8 +28,11 @@ def _settable_lr(optimizer: Any, owner: str) -> float:
     """The optimizer's learning rate, a float; a TypeError when it is a schedule."""
     lr = optimizer.lr
     if not isinstance(lr, float):
-        raise TypeError(f"{owner} cannot change a scheduled learning rate ({quoted(lr)}); "
-                        "give the optimizer a float learning rate")
+        raise TypeError(f"Expected an optimizer with a float learning rate, which {owner} "
+                        "sets between epochs: it cannot change a scheduled one, which the "
+                        f"schedule sets at every step. Received: optimizer.lr={quoted(lr)}. "
+                        f"Give the optimizer a float learning rate, or leave {owner} out "
+                        "and let the schedule set it")
     return lr
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
+from ._input_grad import backward_to_input
 from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
@@ -34,7 +35,6 @@ from .core import (
     RandomLike,
     SeedLike,
     as_rng,
-    backward_to_input,
     pack_parameters,
 )
 from .validation import check_n_features
@@ -220,7 +220,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         resume_from : str or path-like, optional
             A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
             weights, optimizer (replacing ``optimizer``, which must be of the
-            same class), generator, history and epoch come from it. A
+            same class; an instance given, with the same ``get_config()``, else
+            ``ValueError``), generator, history and epoch come from it. A
             checkpoint already at or past ``epochs`` trains nothing (Keras'
             ``initial_epoch >= epochs``) and returns its history. A sequence or re-iterable
             starts again at the checkpoint's epoch; an iterator (as ``X`` or as
@@ -241,7 +242,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         -------
         History
             This fit's epochs; also ``model.history`` (even when fit raises) unless
-            that goes on (see ``initial_epoch``; ``resume_from`` returns it whole).
+            that goes on (see ``initial_epoch``; ``resume_from`` returns it whole). A
+            ``History`` in ``callbacks`` is the one returned and ``model.history`` (Keras 3).
 
         Raises
         ------

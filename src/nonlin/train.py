@@ -142,6 +142,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         from ._source_validation import refuse_iterator_resume
 
         refuse_iterator_resume(validation_data, resume_from)  # before the checkpoint is read
+    asked = optimizer  # as given: resume_from refuses an instance with other settings
     loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
     callbacks = _callback_list(callbacks)
     epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
@@ -176,7 +177,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
             from ._resume import read_resume
 
             checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
-                                     check=lambda saved: fit_names(saved, X, validation_data))
+                                     check=lambda saved: fit_names(saved, X, validation_data),
+                                     asked=asked)
             # its optimizer and generator win
             initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
                                                 checkpoint.model.rng)
@@ -206,14 +208,12 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
     Also returns the History of this fit's epochs alone (``model.history`` if it is new)."""
     _bind_rng(model)
-    history = history_for(model, initial_epoch)
-    this_fit = History() if history.epoch else history  # Keras 3: a new one for each fit
+    history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
-    recorders = [history] if this_fit is history else [history, this_fit]
     cbs = CallbackList([*callbacks, *recorders, *extra], model, params)  # Keras: History after
     loop = _Loop(model, loss, optimizer, train, val, metrics, batch_size, shuffle, cbs)
     loop.history = history

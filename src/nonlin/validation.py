@@ -125,6 +125,19 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
     return arr
 
 
+def check_2d(x: Any, name: str = "X") -> np.ndarray:
+    """Return ``x`` as a 2-D float array, or raise saying what was received."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"Expected a numeric array for {name}. Received dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D array (n_samples, n_features) for {name}. "
+            f"Received an array of shape {arr.shape}"
+        )
+    return arr
+
+
 def read_only(value: Any) -> Any:
     """A read-only view of an array (no copy), anything else as given: for user code."""
     if isinstance(value, np.ndarray):
