@@ -5,7 +5,8 @@
   sets it as ``model.history``, as nonlin now does (checkpoints and resuming unchanged).
 - ``fit(resume_from=path, optimizer=Adam(amsgrad=True))`` for a checkpoint of a plain ``Adam``
   checked the class alone and resumed with amsgrad off: an optimizer instance whose
-  ``get_config()`` (the learning rate included) is not the checkpoint's is now refused.
+  ``get_config()`` is not the checkpoint's is now refused (a float learning rate aside: the
+  checkpoint's goes on, as a ReduceLROnPlateau of the run may have lowered it).
 - ``LearningRateScheduler`` and ``ReduceLROnPlateau`` refused a scheduled learning rate
   without "Expected ... Received ...": they now say both, naming the schedule.
 - ``nonlin.sklearn``'s ``ConvergenceWarning`` (and the clipped ``batch_size`` warning) pointed
@@ -138,19 +139,34 @@ def test_resume_refuses_an_optimizer_of_other_settings(tmp_path: Path) -> None:
         model.fit(X, Y, optimizer=nonlin.Adam(amsgrad=True), epochs=3, verbose=0,
                   resume_from=path)
     assert str(info.value).startswith("Expected optimizer=None, or the settings of the ")
-    assert "trains with: Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08) (" in str(
+    assert "trains with: Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-08). Rec" in str(
         info.value)
     for a, b in zip(model.get_weights(), before, strict=True):  # nothing changed
         np.testing.assert_array_equal(a, b)
 
 
-def test_resume_refuses_an_optimizer_of_another_learning_rate(tmp_path: Path) -> None:
-    path = _checkpointed(tmp_path, nonlin.SGD(lr=0.05, momentum=0.9))
-    with pytest.raises(ValueError, match=r"Received: optimizer=SGD\(lr=0\.1, momentum=0\.9"):
-        _model().fit(X, Y, optimizer=nonlin.SGD(lr=0.1, momentum=0.9), epochs=3, verbose=0,
+def test_resume_goes_on_with_the_checkpoints_learning_rate(tmp_path: Path) -> None:
+    """A float rate is not a setting compared: the script that started a run, whose
+    ReduceLROnPlateau lowered the rate, resumes it unchanged, at the lowered rate (as
+    Keras 3's BackupAndRestore restores it); a schedule is compared."""
+    path = str(tmp_path / "ck.safetensors")
+    plateau = nonlin.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=1e9)
+    _model().fit(X, Y, optimizer=nonlin.SGD(lr=0.1, momentum=0.9), epochs=2, batch_size=4,
+                 verbose=0, callbacks=[plateau, ModelCheckpoint(path)])
+    model = _model()
+    again = nonlin.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=1e9)
+    model.fit(X, Y, optimizer=nonlin.SGD(lr=0.1, momentum=0.9), epochs=3, batch_size=4,
+              verbose=0, resume_from=path, callbacks=[again, ModelCheckpoint(path)])
+    assert model.history.history["lr"] == [0.1, 0.1, 0.05]  # epoch 2 at the lowered rate
+    assert model.optimizer.lr == 0.025  # halved again after it
+    with pytest.raises(ValueError, match=r"Received: optimizer=SGD\(lr=0\.1, momentum=0\.5"):
+        _model().fit(X, Y, optimizer=nonlin.SGD(lr=0.1, momentum=0.5), epochs=3, verbose=0,
                      resume_from=path)
-    with pytest.raises(ValueError, match=r"Received: optimizer=SGD\(lr=0\.05, momentum=0\.5"):
-        nonlin.checkpoint.resume(_model(), nonlin.SGD(lr=0.05, momentum=0.5), path)
+    scheduled = _checkpointed(tmp_path, nonlin.SGD(lr=nonlin.schedules.ExponentialDecay(
+        0.1, 10, 0.5)))
+    with pytest.raises(ValueError, match=r"trains with: SGD\(lr=\{'class_name': 'Expon"):
+        _model().fit(X, Y, optimizer=nonlin.SGD(lr=0.1), epochs=3, verbose=0,
+                     resume_from=scheduled)
 
 
 def test_resume_takes_the_same_settings_a_name_or_none(tmp_path: Path) -> None:

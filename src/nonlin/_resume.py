@@ -91,18 +91,24 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
 
 def check_settings(given: Any, saved: Any, source: str) -> None:
     """Refuse an optimizer instance ``given`` to resume the checkpoint at ``source`` whose
-    ``get_config()`` (learning rate included) is not that of the checkpoint's optimizer
-    ``saved``, which the resumed run trains with: the settings given would be dropped.
-    A name (``"adam"``) or ``None`` gives no settings: nothing to check."""
+    ``get_config()`` is not that of the checkpoint's optimizer ``saved``, which the resumed
+    run trains with: the settings given would be dropped. A float learning rate is not
+    compared: the checkpoint's goes on, as the run left it (``ReduceLROnPlateau`` may have
+    lowered it: the script that started the run resumes it unchanged; Keras 3's
+    ``BackupAndRestore`` restores the rate too); a schedule is a setting, compared. A name
+    (``"adam"``) or ``None`` gives no settings: nothing to check."""
     if isinstance(given, str) or given is None or given is saved:
         return
     mine, theirs = given.get_config(), saved.get_config()
-    if mine != theirs:
+    rates = mine.get("lr"), theirs.get("lr")
+    skip = () if any(isinstance(rate, dict) for rate in rates) else ("lr",)  # floats: not
+    if {k: v for k, v in mine.items() if k not in skip} != {
+            k: v for k, v in theirs.items() if k not in skip}:
         name = type(saved).__name__
         raise ValueError(
             f"Expected optimizer=None, or the settings of the optimizer of the checkpoint "
             f"{quoted_path(source)}, which the resumed run trains with: {name}("
-            f"{_settings(theirs)}) (its learning rate as its run left it). Received: "
+            f"{_settings(theirs)}). Received: "
             f"optimizer={name}({_settings(mine)}). Pass optimizer=None to go on with the "
             "checkpoint's, or one with the same settings; to change the learning rate, "
             "ck = load_checkpoint(path), set ck.model.optimizer.lr, then "

@@ -220,8 +220,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         resume_from : str or path-like, optional
             A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
             weights, optimizer (replacing ``optimizer``, which must be of the
-            same class; an instance given, with the same ``get_config()``, else
-            ``ValueError``), generator, history and epoch come from it. A
+            same class; an instance given, with the same ``get_config()`` but for
+            a float rate, else ``ValueError``), generator, history and epoch come from it. A
             checkpoint already at or past ``epochs`` trains nothing (Keras'
             ``initial_epoch >= epochs``) and returns its history. A sequence or re-iterable
             starts again at the checkpoint's epoch; an iterator (as ``X`` or as
