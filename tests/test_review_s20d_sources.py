@@ -7,6 +7,10 @@ validation_data. Received none") instead of iterating the re-iterable anew, as a
 re-iterable is for. A re-iterable as ``x`` with ``steps_per_epoch`` equal to its batches
 failed so at its second epoch. Both now open a new pass there, warning nothing (no
 batch is missing); an iterator still runs out for good.
+
+A sequence of length 0 as ``validation_data`` was refused only at the first validation,
+after an epoch had trained the model; it is now refused before training, as empty
+validation arrays and an empty sequence as ``x`` are.
 """
 
 from __future__ import annotations
@@ -74,3 +78,16 @@ def test_an_iterator_still_runs_out() -> None:
     with pytest.raises(ValueError, match="Expected at least one batch from validation_data"):
         _model().fit(X, Y, epochs=3, batch_size=4, verbose=0, validation_steps=2,
                      validation_data=iter(list(_Batches(XV, YV))))
+
+
+@pytest.mark.parametrize("as_x", [False, True])
+def test_an_empty_validation_sequence_is_refused_before_training(as_x: bool) -> None:
+    model = _model()
+    before = [w.copy() for w in model.get_weights()]
+    data = (_Sequence(X, Y),) if as_x else (X, Y)
+    with pytest.raises(ValueError, match=r"Expected at least one batch from validation_data\. "
+                       r"Received none: len\(validation_data\) is 0"):
+        model.fit(*data, epochs=2, verbose=0, validation_data=_Sequence(XV[:0], YV[:0]),
+                  **({} if as_x else {"batch_size": 4}))
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
