@@ -15,8 +15,9 @@ A *source* gives batches ``(x, y)`` or ``(x, y, sample_weight)`` (a tuple or lis
 
 ``BatchStream.epoch`` follows Keras 3's ``EpochIterator._enumerate_iterator``: with
 ``steps_per_epoch`` an epoch is that many batches and the iterator carries over to the
-next epoch (a sequence's starts again, reshuffled, once its batches are used up; an
-epoch that finds fewer warns "ran out of data"); without it an epoch is one pass (a
+next epoch (a sequence's starts again, reshuffled, once its batches are used up, and a re-iterable's
+when an epoch finds its pass ended at once; an epoch that finds fewer warns "ran out of
+data"); without it an epoch is one pass (a
 sequence's ``len``, else to ``StopIteration``). An iterator that runs out while training
 goes on warns and ends the training there (``exhausted``).
 """
