@@ -35,14 +35,19 @@ from .metrics import Metric
 
 
 def validation_stream(data: Any, steps: FitSteps) -> BatchStream:
-    """``validation_data``, a batch source, as the stream every validation reads."""
+    """``validation_data``, a batch source, as the stream every validation reads; a
+    sequence of no batches is refused (before training)."""
     if steps.validation_batch_size is not None:
         raise ValueError("Expected validation_batch_size=None when validation_data is a "
                          "batch source: its batches set their own sizes (as batch_size "
                          "with a source x). Received: validation_batch_size="
                          f"{steps.validation_batch_size}")
-    return BatchStream(data, "validation_data", steps.validation_steps, False,
-                       "validation_steps")
+    stream = BatchStream(data, "validation_data", steps.validation_steps, False,
+                         "validation_steps")
+    if stream.num_batches == 0:  # refused before training, as empty arrays are
+        raise ValueError("Expected at least one batch from validation_data. Received none: "
+                         f"len(validation_data) is 0 ({type(data).__name__}, a sequence)")
+    return stream
 
 
 def refuse_iterator_resume(data: Any, resume_from: Any) -> None:

@@ -15,8 +15,9 @@ A *source* gives batches ``(x, y)`` or ``(x, y, sample_weight)`` (a tuple or lis
 
 ``BatchStream.epoch`` follows Keras 3's ``EpochIterator._enumerate_iterator``: with
 ``steps_per_epoch`` an epoch is that many batches and the iterator carries over to the
-next epoch (a sequence's starts again, reshuffled, once its batches are used up; an
-epoch that finds fewer warns "ran out of data"); without it an epoch is one pass (a
+next epoch (a sequence's starts again, reshuffled, once its batches are used up, and a re-iterable's
+when an epoch finds its pass ended at once; an epoch that finds fewer warns "ran out of
+data"); without it an epoch is one pass (a
 sequence's ``len``, else to ``StopIteration``). An iterator that runs out while training
 goes on warns and ends the training there (``exhausted``).
 """
@@ -209,20 +210,26 @@ class BatchStream:
                 if self.kind == "iterator":
                     self.exhausted = True
                 return
-            if self.current is None or (self.steps is None and not self.held):
+            carried = not (self.current is None or (self.steps is None and not self.held))
+            if not carried or self.current is None:
                 self.current, self.seen = self._fresh(rng), 0
-            yield from self._counted(steps, self.current)
+            yield from self._counted(steps, self.current, rng if carried else _END)
         finally:
             _hook(self.source, "on_epoch_end", self.kind)
 
-    def _counted(self, steps: int, it: Iterator[Any]) -> Iterator[tuple[str, Any]]:
+    def _counted(self, steps: int, it: Iterator[Any], rng: Any) -> Iterator[tuple[str, Any]]:
+        """``steps`` batches of ``it``; ``rng`` (``_END``: ``it`` is a new pass) opens a new
+        pass of a re-iterable whose last one ended at the last step before (no batch lost)."""
         known = self.num_batches
-        for _ in range(steps):
+        for step in range(steps):
             if known is not None and self.seen >= known:
                 if self.steps:
                     ran_out(self, f"its {known} batch{'es are' if known != 1 else ' is'} used up")
                 break
             item = self._take(it)
+            if item is None and step == 0 and rng is not _END and self.kind == "iterable":
+                it = self.current = self._fresh(rng)
+                item = self._take(it)
             if item is None:
                 self.current = None
                 if self.kind == "iterator":  # ran out for good: warned by whoever reads it
