@@ -213,13 +213,15 @@ class BatchStream:
             carried = not (self.current is None or (self.steps is None and not self.held))
             if not carried or self.current is None:
                 self.current, self.seen = self._fresh(rng), 0
-            yield from self._counted(steps, self.current, rng if carried else _END)
+            yield from self._counted(steps, self.current, rng, reopen=carried)
         finally:
             _hook(self.source, "on_epoch_end", self.kind)
 
-    def _counted(self, steps: int, it: Iterator[Any], rng: Any) -> Iterator[tuple[str, Any]]:
-        """``steps`` batches of ``it``; ``rng`` (``_END``: ``it`` is a new pass) opens a new
-        pass of a re-iterable whose last one ended at the last step before (no batch lost)."""
+    def _counted(self, steps: int, it: Iterator[Any], rng: Any, *,
+                 reopen: bool) -> Iterator[tuple[str, Any]]:
+        """``steps`` batches of ``it``; with ``reopen`` (``it`` carried over, not a new pass),
+        a re-iterable whose last pass ended at the last step before opens a new one (drawn
+        with ``rng``; no batch lost)."""
         known = self.num_batches
         for step in range(steps):
             if known is not None and self.seen >= known:
@@ -227,7 +229,7 @@ class BatchStream:
                     ran_out(self, f"its {known} batch{'es are' if known != 1 else ' is'} used up")
                 break
             item = self._take(it)
-            if item is None and step == 0 and rng is not _END and self.kind == "iterable":
+            if item is None and step == 0 and reopen and self.kind == "iterable":
                 it = self.current = self._fresh(rng)
                 item = self._take(it)
             if item is None:
