@@ -163,6 +163,18 @@ def positive_steps(name: str, value: Any) -> int | float:
                      f"Received: {name}={quoted(value)}")
 
 
+def check_warmup_steps(value: Any) -> int | float:
+    """``CosineDecay``'s ``warmup_steps``: an int >= 0, or a float >= 0 and finite, kept as
+    given (Keras 3 casts it to a float, and ``warmup_steps=0.1 * total`` is a float), else (a
+    bool too) a ValueError naming the value."""
+    if is_integer(value) and value >= 0:
+        return int(value)
+    if is_real(value) and not is_integer(value) and 0 <= value < math.inf:
+        return float(value)
+    raise ValueError("Expected an integer >= 0 or a float >= 0 (Keras takes both). "
+                     f"Received: warmup_steps={quoted(value)}")
+
+
 def _shown_defaults(function: Any) -> None:
     """``function``'s signature (``help``, ``inspect``, ``repr``) with ``COSINE_DEFAULTS``
     in place of the ``UNSET`` defaults that tell a keyword given from one left out."""
