@@ -193,6 +193,23 @@ def test_every_schedule_rebuilds_from_config_as_keras_schedules_do() -> None:
         StepDecay.from_config([1])
 
 
+def test_keras_attribute_names_read_the_schedule_s_rates() -> None:
+    """Keras' ``schedule.initial_learning_rate`` (and ``CosineDecay``'s ``warmup_target``)
+    read as in Keras; nonlin raised AttributeError. The configs keep nonlin's names."""
+    for schedule in (ExponentialDecay(0.1, 10, 0.5), PolynomialDecay(0.1, 10),
+                     InverseTimeDecay(0.1, 10, 0.5), CosineDecayRestarts(0.1, 10),
+                     CosineDecay(0.1, 10)):
+        assert schedule.initial_learning_rate == 0.1 == schedule(0)
+        assert "initial_learning_rate" not in schedule.get_config()
+    warm = CosineDecay(initial_learning_rate=0.01, decay_steps=100, warmup_target=0.1,
+                       warmup_steps=10)
+    assert (warm.initial_learning_rate, warm.warmup_target) == (0.01, 0.1)
+    assert CosineDecay(0.1, 100).warmup_target is None
+    assert CosineDecay(0.1, 100, warmup_steps=5).initial_learning_rate == 0.0
+    with pytest.raises(AttributeError):
+        warm.initial_learning_rate = 0.5  # read-only: the schedule's lr is set by its own name
+
+
 def test_the_first_update_reads_the_schedule_at_step_0_as_keras() -> None:
     """Keras evaluates ``learning_rate(iterations)`` before incrementing ``iterations``."""
     weight, optimizer = Param(np.zeros(1), "w"), SGD(StepDecay(0.1, 1, 0.5))

@@ -19,6 +19,8 @@ from ._quoting import quoted
 from ._reexport import reexports
 from ._schedule_args import (
     UNSET,
+    KerasRate,
+    KerasWarmup,
     _shown_defaults,
     check_name,
     check_warmup_steps,
@@ -99,7 +101,7 @@ class StepDecay(Schedule):
         return _decayed(self, self.gamma, step // self.step_size, step)
 
 
-class ExponentialDecay(Schedule):
+class ExponentialDecay(Schedule, KerasRate):
     """``lr(step) = lr * decay_rate ** (step / decay_steps)`` (Keras), the exponent
     floored when ``staircase=True``.
 
@@ -152,7 +154,7 @@ class ExponentialDecay(Schedule):
                         math.floor(p) if self.staircase and p < math.inf else p, step)
 
 
-class CosineDecay(Schedule):
+class CosineDecay(Schedule, KerasWarmup):
     """Linear warm-up, then cosine decay (Loshchilov & Hutter's SGDR without restarts).
 
     With ``w = warmup_steps`` and ``s = min(step - w, decay_steps)``::

@@ -13,12 +13,12 @@ import math
 from typing import Any
 
 from ._quoting import quoted
-from ._schedule_args import check_name, first_rate, positive_steps
+from ._schedule_args import KerasRate, check_name, first_rate, positive_steps
 from .schedules import Schedule, _fraction, _positive, _positive_int, _step
 from .validation import check_bool, is_real
 
 
-class CosineDecayRestarts(Schedule):
+class CosineDecayRestarts(Schedule, KerasRate):
     """Cosine decay with warm restarts (Loshchilov & Hutter's SGDR; Keras 3's
     ``CosineDecayRestarts``).
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._schedule_args import check_name, first_rate, positive_steps
+from ._schedule_args import KerasRate, check_name, first_rate, positive_steps
 from .schedules import Schedule, _positive, _step
 from .validation import check_bool, is_integer, is_real
 
@@ -82,7 +82,7 @@ class PiecewiseConstantDecay(Schedule):
         return self.values[bisect_left(self.boundaries, step)]  # boundaries < step
 
 
-class PolynomialDecay(Schedule):
+class PolynomialDecay(Schedule, KerasRate):
     """Polynomial decay from ``lr`` to ``end_learning_rate`` (Keras 3's ``PolynomialDecay``).
 
     With ``d = decay_steps``::
@@ -160,7 +160,7 @@ class PolynomialDecay(Schedule):
                              f"step={quoted(step)}, decay_steps={span!r}") from None
 
 
-class InverseTimeDecay(Schedule):
+class InverseTimeDecay(Schedule, KerasRate):
     """Inverse time decay (Keras 3's ``InverseTimeDecay``)::
 
         lr(step) = lr / (1 + decay_rate * step / decay_steps)
