@@ -103,6 +103,17 @@ def test_piecewise_constant_decay_is_keras_at_every_step() -> None:
            lambda g: _k_piecewise(boundaries, values, g))
 
 
+def test_piecewise_constant_decay_takes_float_boundaries_of_integer_value_as_keras() -> None:
+    """``boundaries=[0.5 * total, 0.75 * total]``: Keras casts them to the step's integers;
+    nonlin refused them. A fractional boundary stays refused, naming it."""
+    total, values = 1000, [0.1, 0.01, 0.001]
+    schedule = PiecewiseConstantDecay([0.5 * total, np.float32(0.75 * total)], values)
+    assert schedule.get_config()["boundaries"] == [500, 750]
+    _agree(schedule, lambda g: _k_piecewise([500, 750], values, g))
+    with pytest.raises(ValueError, match=r"Received: boundaries=\[500\.5\]"):
+        PiecewiseConstantDecay([500.5], values[:2])
+
+
 @pytest.mark.parametrize("d", [1, 10, 333, 2.5])
 @pytest.mark.parametrize("power, end, cycle", [(1.0, 1e-4, False), (0.5, 0.0, False),
                                                (2.0, 0.5, False), (1.0, 1e-4, True),
