@@ -19,6 +19,36 @@ from ._quoting import quoted
 from .validation import is_integer, is_real
 
 
+class KerasRate:
+    """Keras 3's attribute ``initial_learning_rate`` (read-only) of a schedule whose rate at
+    step 0 nonlin keeps as ``lr``; not in ``get_config``, which keeps nonlin's names."""
+
+    lr: float
+
+    @property
+    def initial_learning_rate(self) -> float:
+        """Keras' name of ``lr``, the rate at step 0."""
+        return self.lr
+
+
+class KerasWarmup(KerasRate):
+    """``CosineDecay``'s Keras 3 attributes: with a warm-up, Keras' ``initial_learning_rate``
+    is where it starts (``warmup_from``) and ``warmup_target`` the peak (``lr``)."""
+
+    warmup_steps: int | float
+    warmup_from: float
+
+    @property
+    def initial_learning_rate(self) -> float:
+        """The rate at step 0: ``warmup_from`` with a warm-up, else ``lr`` (Keras' name)."""
+        return self.warmup_from if self.warmup_steps else self.lr
+
+    @property
+    def warmup_target(self) -> float | None:
+        """Keras' peak after warm-up: ``lr`` with a warm-up, else None (as in Keras)."""
+        return self.lr if self.warmup_steps else None
+
+
 def first_rate(lr: Any, initial_learning_rate: Any) -> tuple[str, Any]:
     """The name and value of the schedule's first argument, given as nonlin's ``lr`` or
     Keras' ``initial_learning_rate`` (one of them: both, or neither, is a TypeError)."""
@@ -161,6 +191,18 @@ def positive_steps(name: str, value: Any) -> int | float:
     required = f": {name} is required (it has no default)" if value is None else ""
     raise ValueError(f"Expected an integer >= 1 or a float > 0 (Keras takes both){required}. "
                      f"Received: {name}={quoted(value)}")
+
+
+def check_warmup_steps(value: Any) -> int | float:
+    """``CosineDecay``'s ``warmup_steps``: an int >= 0, or a float >= 0 and finite, kept as
+    given (Keras 3 casts it to a float, and ``warmup_steps=0.1 * total`` is a float), else (a
+    bool too) a ValueError naming the value."""
+    if is_integer(value) and value >= 0:
+        return int(value)
+    if is_real(value) and not is_integer(value) and 0 <= value < math.inf:
+        return float(value)
+    raise ValueError("Expected an integer >= 0 or a float >= 0 (Keras takes both). "
+                     f"Received: warmup_steps={quoted(value)}")
 
 
 def _shown_defaults(function: Any) -> None:

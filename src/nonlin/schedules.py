@@ -19,8 +19,11 @@ from ._quoting import quoted
 from ._reexport import reexports
 from ._schedule_args import (
     UNSET,
+    KerasRate,
+    KerasWarmup,
     _shown_defaults,
     check_name,
+    check_warmup_steps,
     cosine_positional,
     first_rate,
     keras_cosine,
@@ -49,6 +52,15 @@ class Schedule:
         that editing the config leaves the schedule as it is."""
         return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()
                 if k != "name" or v != self._keras_name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Schedule:
+        """The schedule ``cls(**config)``, from ``get_config()``'s dict or Keras 3's (its
+        ``initial_learning_rate`` and ``name`` are taken), as Keras' ``from_config``;
+        ``schedule_from_config`` rebuilds one by its class name."""
+        if not isinstance(config, dict):
+            raise TypeError(f"Expected a config dict. Received: config={quoted(config, 200)}")
+        return cls(**config)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -89,7 +101,7 @@ class StepDecay(Schedule):
         return _decayed(self, self.gamma, step // self.step_size, step)
 
 
-class ExponentialDecay(Schedule):
+class ExponentialDecay(Schedule, KerasRate):
     """``lr(step) = lr * decay_rate ** (step / decay_steps)`` (Keras), the exponent
     floored when ``staircase=True``.
 
@@ -142,7 +154,7 @@ class ExponentialDecay(Schedule):
                         math.floor(p) if self.staircase and p < math.inf else p, step)
 
 
-class CosineDecay(Schedule):
+class CosineDecay(Schedule, KerasWarmup):
     """Linear warm-up, then cosine decay (Loshchilov & Hutter's SGDR without restarts).
 
     With ``w = warmup_steps`` and ``s = min(step - w, decay_steps)``::
@@ -176,7 +188,10 @@ class CosineDecay(Schedule):
     *args
         ``warmup_steps, warmup_from`` (nonlin's order), or ``name, warmup_target,
         warmup_steps`` (Keras 3's), given by position.
-    warmup_steps : int, default 0
+    warmup_steps : int or float, default 0
+        Steps of warm-up: an integer >= 0, or a float >= 0 (Keras casts it to a float and
+        takes both, ``warmup_steps=0.1 * total`` say; kept as given, the rate at an integer
+        ``step`` computed from ``step / warmup_steps`` as there).
     warmup_from : float, default 0
         Rate at step 0 when warming up, in ``[0, lr]``.
     initial_learning_rate : float, optional
@@ -196,7 +211,7 @@ class CosineDecay(Schedule):
         decay_steps: int | None = None,
         alpha: float = 0.0,
         *args: Any,
-        warmup_steps: int = UNSET,  # shown as 0 (COSINE_DEFAULTS: __signature__ below)
+        warmup_steps: int | float = UNSET,  # shown as 0 (COSINE_DEFAULTS: __signature__ below)
         warmup_from: float = UNSET,
         initial_learning_rate: float | None = None,
         warmup_target: float | None = UNSET,
@@ -214,7 +229,7 @@ class CosineDecay(Schedule):
         self.lr = _positive("warmup_target" if warmup_target is not None else argument, lr)
         self.decay_steps: int | float = _positive_steps("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha)
-        self.warmup_steps = _positive_int("warmup_steps", warmup_steps, 0)
+        self.warmup_steps: int | float = check_warmup_steps(warmup_steps)
         if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
             raise ValueError(  # lr is the peak that warm-up climbs to
                 f"Expected a number in [0, lr={self.lr!r}]. "

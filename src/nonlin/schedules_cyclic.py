@@ -13,12 +13,12 @@ import math
 from typing import Any
 
 from ._quoting import quoted
-from ._schedule_args import check_name, first_rate, positive_steps
+from ._schedule_args import KerasRate, check_name, first_rate, positive_steps
 from .schedules import Schedule, _fraction, _positive, _positive_int, _step
-from .validation import is_real
+from .validation import check_bool, is_real
 
 
-class CosineDecayRestarts(Schedule):
+class CosineDecayRestarts(Schedule, KerasRate):
     """Cosine decay with warm restarts (Loshchilov & Hutter's SGDR; Keras 3's
     ``CosineDecayRestarts``).
 
@@ -116,6 +116,25 @@ class CosineDecayRestarts(Schedule):
         return i, min(max((step - start) / length, 0.0), 1.0)
 
 
+def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
+    """PyTorch's ``OneCycleLR`` count of steps: ``total_steps``, or ``epochs *
+    steps_per_epoch`` (both integers >= 1) when it is None; given with ``total_steps``,
+    they must agree with it (PyTorch ignores them there)."""
+    if epochs is None and steps_per_epoch is None:
+        return _positive_int("total_steps", total_steps)
+    if epochs is None or steps_per_epoch is None:
+        raise ValueError("Expected epochs and steps_per_epoch together (PyTorch's total_steps "
+                         f"= epochs * steps_per_epoch). Received: epochs={quoted(epochs, 40)}, "
+                         f"steps_per_epoch={quoted(steps_per_epoch, 40)}")
+    product = (_positive_int("epochs", epochs)
+               * _positive_int("steps_per_epoch", steps_per_epoch))
+    if total_steps is not None and _positive_int("total_steps", total_steps) != product:
+        raise ValueError("Expected total_steps = epochs * steps_per_epoch, or one of the two "
+                         f"forms. Received: total_steps={quoted(total_steps, 40)}, "
+                         f"epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}")
+    return product
+
+
 class OneCycle(Schedule):
     """The one-cycle policy (Smith & Topin, 2018), as PyTorch's ``OneCycleLR`` computes it.
 
@@ -130,49 +149,68 @@ class OneCycle(Schedule):
         anneal_strategy="linear":  anneal(a, b, p) = (b - a) * p + a
 
     So the rate climbs from ``initial`` at step 0 to ``max_lr`` and comes down to
-    ``final`` at step ``total_steps - 1``. PyTorch raises when stepped past
-    ``total_steps``; nonlin keeps ``final`` there (a ``fit`` running longer trains on
-    at that rate). PyTorch's ``epochs`` and ``steps_per_epoch`` are ``total_steps =
-    epochs * steps_per_epoch`` here; its ``three_phase`` variant is not offered.
+    ``final`` at step ``total_steps - 1``. With ``three_phase=True`` (PyTorch's) it comes
+    down to ``initial`` at ``e2 = 2 * pct_start * total_steps - 2``, then to ``final``:
+    ``anneal(max_lr, initial, (step - e) / (e2 - e))`` for ``e < step <= e2`` and
+    ``anneal(initial, final, (step - e2) / (total_steps - 1 - e2))`` after. From step
+    ``total_steps`` on nonlin keeps ``final`` (a ``fit`` running longer trains on at that
+    rate); PyTorch extrapolates the last phase one step further at ``total_steps`` and
+    raises after. PyTorch's ``epochs`` and ``steps_per_epoch`` (keywords) give
+    ``total_steps = epochs * steps_per_epoch``, counted in optimizer steps as here.
     PyTorch also cycles the momentum (``cycle_momentum=True`` by default, between
     ``base_momentum`` and ``max_momentum``): nonlin's schedules set the learning rate
-    only, and the optimizer's momentum or ``beta_1`` stays as set (PyTorch's
-    ``cycle_momentum=False``). Keras has no one-cycle schedule.
+    only, and the optimizer's momentum or ``beta_1`` stays as set, PyTorch's
+    ``cycle_momentum=False`` (taken; ``True`` is refused). Keras has no one-cycle schedule.
 
     Parameters
     ----------
     max_lr : float
         The peak rate, > 0.
-    total_steps : int
-        Optimizer steps (batches, across epochs) in the cycle, >= 1.
+    total_steps : int, optional
+        Optimizer steps (batches, across epochs) in the cycle, >= 1; or None with
+        ``epochs`` and ``steps_per_epoch``.
     pct_start : float, default 0.3
         Fraction of the steps spent climbing, in [0, 1]; ``pct_start * total_steps``
         must not be 1 (a warm-up ending at step 0: PyTorch divides by zero there).
     anneal_strategy : {"cos", "linear"}, default "cos"
-        The shape of both phases.
+        The shape of the phases.
     div_factor : float, default 25.0
         ``initial = max_lr / div_factor``, > 0.
     final_div_factor : float, default 10000.0
         ``final = initial / final_div_factor``, > 0.
+    epochs, steps_per_epoch : int, optional
+        PyTorch's other form of ``total_steps`` (integers >= 1, both or neither).
+    three_phase : bool, default False
+        PyTorch's three phases: up to ``max_lr``, down to ``initial`` as steeply, then
+        down to ``final``.
+    cycle_momentum : bool, default False
+        Only False: PyTorch's momentum cycling is not done.
     """
 
-    def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3,
+    def __init__(self, max_lr: float, total_steps: int | None = None, pct_start: float = 0.3,
                  anneal_strategy: str = "cos", div_factor: float = 25.0,
-                 final_div_factor: float = 1e4) -> None:
+                 final_div_factor: float = 1e4, *, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, three_phase: bool = False,
+                 cycle_momentum: bool = False) -> None:
         self.max_lr = _positive("max_lr", max_lr)
-        self.total_steps = _positive_int("total_steps", total_steps)
+        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
         self.pct_start = _fraction("pct_start", pct_start)
         if float(self.pct_start * self.total_steps) - 1 == 0:
             raise ValueError("Expected pct_start * total_steps other than 1 (a warm-up that "
                              "ends at step 0). Received: "
                              f"pct_start={quoted(pct_start, 40)}, "
-                             f"total_steps={quoted(total_steps, 40)}")
+                             f"total_steps={quoted(self.total_steps, 40)}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError("Expected anneal_strategy 'cos' or 'linear'. "
                              f"Received: anneal_strategy={quoted(anneal_strategy)}")
         self.anneal_strategy = str(anneal_strategy)
         self.div_factor = _positive("div_factor", div_factor)
         self.final_div_factor = _positive("final_div_factor", final_div_factor)
+        self.three_phase = check_bool("three_phase", three_phase)
+        if check_bool("cycle_momentum", cycle_momentum):
+            raise ValueError("Expected cycle_momentum=False: nonlin's schedules set the "
+                             "learning rate only, and the optimizer's momentum or beta_1 "
+                             "stays as set. Received: cycle_momentum=True")
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
@@ -184,7 +222,12 @@ class OneCycle(Schedule):
         end = float(self.pct_start * self.total_steps) - 1  # PyTorch's first phase's end_step
         if step <= end:
             return self._anneal(initial, self.max_lr, step / end)
-        return self._anneal(self.max_lr, final, (step - end) / (self.total_steps - 1 - end))
+        if not self.three_phase:
+            return self._anneal(self.max_lr, final, (step - end) / (self.total_steps - 1 - end))
+        middle = float(2 * self.pct_start * self.total_steps) - 2  # PyTorch's second end_step
+        if step <= middle:
+            return self._anneal(self.max_lr, initial, (step - end) / (middle - end))
+        return self._anneal(initial, final, (step - middle) / (self.total_steps - 1 - middle))
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
@@ -192,6 +235,9 @@ class OneCycle(Schedule):
         return (end - start) * pct + start
 
     def get_config(self) -> dict[str, Any]:
-        return {"max_lr": self.max_lr, "total_steps": self.total_steps,
-                "pct_start": self.pct_start, "anneal_strategy": self.anneal_strategy,
-                "div_factor": self.div_factor, "final_div_factor": self.final_div_factor}
+        """The arguments; ``three_phase`` only when True (files written before it stay as
+        they were)."""
+        config = {"max_lr": self.max_lr, "total_steps": self.total_steps,
+                  "pct_start": self.pct_start, "anneal_strategy": self.anneal_strategy,
+                  "div_factor": self.div_factor, "final_div_factor": self.final_div_factor}
+        return {**config, "three_phase": True} if self.three_phase else config

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._schedule_args import check_name, first_rate, positive_steps
+from ._schedule_args import KerasRate, check_name, first_rate, positive_steps
 from .schedules import Schedule, _positive, _step
 from .validation import check_bool, is_integer, is_real
 
@@ -24,15 +24,24 @@ def _listed(value: Any) -> Any:
     return value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 else value
 
 
+def _step_number(value: Any) -> bool:
+    """Whether ``value`` is a step: an integer >= 0, or a float with such a value
+    (``0.5 * total``: Keras casts the boundaries to the step's integer type)."""
+    if is_integer(value):
+        return value >= 0
+    return is_real(value) and 0 <= value < math.inf and float(value).is_integer()
+
+
 def _boundaries(value: Any) -> list[int]:
-    """A non-empty list or tuple of integers >= 0, strictly increasing, as ``int``."""
+    """A non-empty list or tuple of steps (``_step_number``), strictly increasing, as ``int``."""
     value = _listed(value)
     ok = isinstance(value, list | tuple) and len(value) > 0
-    ok = ok and all(is_integer(b) and b >= 0 for b in value)
+    ok = ok and all(_step_number(b) for b in value)
     ok = ok and all(a < b for a, b in zip(value, value[1:], strict=False))
     if not ok:
-        raise ValueError("Expected a non-empty list of steps (integers >= 0), strictly "
-                         f"increasing. Received: boundaries={quoted(value)}")
+        raise ValueError("Expected a non-empty list of steps (integers >= 0, or floats of "
+                         "integer value), strictly increasing. "
+                         f"Received: boundaries={quoted(value)}")
     return [int(b) for b in value]
 
 
@@ -61,7 +70,8 @@ class PiecewiseConstantDecay(Schedule):
     Parameters
     ----------
     boundaries : list of int
-        Optimizer steps, >= 0 and strictly increasing (at least one).
+        Optimizer steps, >= 0 and strictly increasing (at least one); a float of integer
+        value (``0.5 * total``) is taken as that integer, as Keras casts it.
     values : list of float
         The rates, finite and >= 0: one more than ``boundaries``.
     name : str, default "PiecewiseConstant"
@@ -82,7 +92,7 @@ class PiecewiseConstantDecay(Schedule):
         return self.values[bisect_left(self.boundaries, step)]  # boundaries < step
 
 
-class PolynomialDecay(Schedule):
+class PolynomialDecay(Schedule, KerasRate):
     """Polynomial decay from ``lr`` to ``end_learning_rate`` (Keras 3's ``PolynomialDecay``).
 
     With ``d = decay_steps``::
@@ -160,7 +170,7 @@ class PolynomialDecay(Schedule):
                              f"step={quoted(step)}, decay_steps={span!r}") from None
 
 
-class InverseTimeDecay(Schedule):
+class InverseTimeDecay(Schedule, KerasRate):
     """Inverse time decay (Keras 3's ``InverseTimeDecay``)::
 
         lr(step) = lr / (1 + decay_rate * step / decay_steps)
