@@ -204,3 +204,46 @@ def test_compiled_says_whether_compile_ran() -> None:
     assert model.compiled is False
     model.compile("sgd", "sparse_categorical_crossentropy")
     assert model.compiled is True
+
+
+def test_reset_metrics_in_a_keras_train_on_batch_loop() -> None:
+    x, y = data()
+    model, twin = compiled_classifier(), compiled_classifier()
+    for _ in range(2):  # a Keras 3 loop of its own
+        model.reset_metrics()
+        for start in range(0, len(y), 16):
+            logs = model.train_on_batch(x[start:start + 16], y[start:start + 16],
+                                        return_dict=True)
+    twin.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert set(logs) == {"loss", "accuracy"}
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+# -- to_json / model_from_json ----------------------------------------------------------------
+def test_to_json_and_model_from_json_round_trip_the_architecture() -> None:
+    import json
+
+    model = nonlin.Sequential([nonlin.Dense(4, name="hidden"), nonlin.ReLU(),
+                               nonlin.BatchNorm(), nonlin.Dense(1)], name="mlp").build(3, seed=0)
+    model.layers[0].trainable = False
+    text = model.to_json()
+    assert json.loads(text) == {"class_name": "Sequential", "config": model.get_config()}
+    rebuilt = nonlin.model_from_json(text, seed=0)
+    assert rebuilt.get_config() == model.get_config() and rebuilt.name == "mlp"
+    fresh = nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.BatchNorm(),
+                               nonlin.Dense(1)]).build(3, seed=0)
+    for a, b in zip(rebuilt.get_weights(), fresh.get_weights(), strict=True):
+        assert np.array_equal(a, b)  # drawn anew from the seed, as build draws them
+    assert not nonlin.model_from_json(nonlin.Sequential([nonlin.Dense(2)]).to_json()).built
+
+
+@pytest.mark.parametrize("text, match", [
+    ("{", "JSON text of model.to_json"),
+    ('{"class_name": "Functional", "config": {}}', r'Expected \{"class_name": "Sequential"'),
+    ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda", '
+     '"config": {"function": "os.system"}}]}}', "Unknown layer 'Lambda'"),
+])
+def test_model_from_json_refuses_other_text_and_runs_no_code(text: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        nonlin.model_from_json(text)

@@ -131,6 +131,12 @@ class CompileMethods:
         a ``fit`` or a file's compile record (``nonlin.load``)."""
         return self.optimizer is not None
 
+    def reset_metrics(self) -> None:
+        """Keras' ``model.reset_metrics()``, for a loop of ``train_on_batch`` calls: nothing to
+        reset, since nonlin's ``train_on_batch`` and ``test_on_batch`` report each batch alone
+        and ``fit`` and ``evaluate`` start their metrics afresh (Keras 3 accumulated them over
+        the calls until this reset)."""
+
     @property
     def metrics_names(self) -> list[str]:
         """The names of what ``evaluate(..., return_dict=False)`` lists, in its order:
