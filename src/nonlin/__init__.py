@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
         ReduceLROnPlateau,
     )
     from .checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
-    from .io import ModelFileError, load, save
+    from .io import ModelFileError, load, model_from_json, save
     from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
     from .losses_extra import (
         BinaryFocalCrossentropy,
@@ -68,7 +68,7 @@ _DEFERRED = {
     "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
                   "LearningRateScheduler", "ReduceLROnPlateau"),
     "checkpoint": ("ModelCheckpoint", "load_checkpoint", "save_checkpoint"),
-    "io": ("ModelFileError", "load", "save"),
+    "io": ("ModelFileError", "load", "model_from_json", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
                "MeanSquaredError", "KLDivergence", "LogCosh", "Poisson", "Hinge", "SquaredHinge",
                "CategoricalHinge", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
@@ -177,6 +177,7 @@ __all__ = [
     "gradcheck",
     "load",
     "load_checkpoint",
+    "model_from_json",
     "save",
     "save_checkpoint",
 ]

@@ -19,7 +19,8 @@ from .validation import check_bool
 
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
           "on_test_begin", "on_test_end", "on_epoch_end", "on_train_end")
-# Keras 3's hooks that nonlin never calls: a loop of your own may (CallbackList's methods)
+# Keras 3's hooks that fit never calls (evaluate and predict call on_test_begin/_end and
+# on_predict_begin/_end of their callbacks): a loop of your own may (CallbackList's methods)
 _OTHER_HOOKS = ("on_test_batch_begin", "on_test_batch_end", "on_predict_begin",
                 "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
 
@@ -32,6 +33,17 @@ def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
         if not isinstance(cb, Callback):
             raise TypeError(f"Expected Callback instances. Received: {quoted(cb)}")
     return listed
+
+
+def pass_callbacks(callbacks: Any, model: Any, verbose: Any) -> CallbackList:
+    """``evaluate``'s and ``predict``'s ``callbacks`` (None, one, or a sequence of them),
+    checked and bound to ``model`` with Keras 3's ``params`` of such a pass (``steps``
+    None: nonlin's chunks are not Keras' batches)."""
+    from ._resolved_args import _callback_list
+    from .validation import check_verbose
+
+    return CallbackList(_callback_list(callbacks), model,
+                        {"verbose": check_verbose(verbose), "epochs": 1, "steps": None})
 
 
 class CallbackList:

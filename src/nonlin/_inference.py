@@ -28,13 +28,14 @@ from .validation import as_dtype, check_bool, check_positive_int, check_verbose,
 class InferenceMethods:
     """``predict`` and ``model(x)`` of a ``Sequential``."""
 
-    def predict(self, X: Any, *, batch_size: int | None = None, verbose: Any = 0,
-                steps: int | None = None) -> np.ndarray:
-        """Outputs for ``X`` (or a batch source's batches), in inference mode.
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = 0,
+                steps: int | None = None, callbacks: Any = None) -> np.ndarray:
+        """Outputs for ``x`` (or a batch source's batches), in inference mode; Keras 3's
+        signature.
 
         Parameters
         ----------
-        X : array or pandas DataFrame of shape (n_samples, n_features_in), or a batch source
+        x : array or pandas DataFrame of shape (n_samples, n_features_in), or a batch source
             A DataFrame's columns must match ``feature_names_in_`` by name and order. A
             source (the guide's "Streaming batches") gives ``x``, ``(x,)``, ``(x, y)`` or
             ``(x, y, sample_weight)`` batches (``y`` and the weights ignored).
@@ -48,13 +49,24 @@ class InferenceMethods:
         steps : int, optional
             Keras 3's: the rows of the first ``steps`` batches (all without ``batch_size``);
             with a source, its first ``steps`` batches.
+        callbacks : sequence of ``nonlin.callbacks.Callback``, optional
+            Or one callback. Keras 3's: their ``on_predict_begin`` runs before the pass and
+            ``on_predict_end`` after it (the batch hooks do not run).
 
         Returns
         -------
         ndarray of shape (n_samples, n_outputs)
             In the model's dtype; a source's batches' outputs one after the other.
         """
-        return predict_rows(self, X, batch_size, verbose, steps=steps)
+        if callbacks is None:
+            return predict_rows(self, x, batch_size, verbose, steps=steps)
+        from ._callback_list import pass_callbacks
+
+        hooks = pass_callbacks(callbacks, self, verbose)
+        hooks.call("on_predict_begin", {})
+        out = predict_rows(self, x, batch_size, verbose, steps=steps)
+        hooks.call("on_predict_end", {})
+        return out
 
     def __call__(self, x: Any, *, training: bool | None = False) -> np.ndarray:
         """Keras' ``model(x)``: ``forward``'s outputs as a new array (lists converted), in

@@ -1,6 +1,7 @@
 """Keras 3's ``Sequential`` methods for a layer stack built one call at a time and trained
 one batch at a time: ``add``, ``pop``, ``train_on_batch``, ``test_on_batch``,
-``predict_on_batch``; and ``compile`` and ``evaluate`` (``fit`` stays in ``sequential``).
+``predict_on_batch`` (``compile`` and ``evaluate``: ``nonlin._keras_compile``; ``fit`` stays
+in ``sequential``).
 
 ``KerasMethods`` is a mixin of ``nonlin.sequential.Sequential`` (as ``ModelState``): the
 methods check their arguments and delegate, ``train_on_batch`` and ``test_on_batch`` to
@@ -43,8 +44,7 @@ def check_layers(layers: Iterable[Any]) -> None:
 
 
 class KerasMethods:
-    """``add``/``pop``, ``compile``, ``evaluate`` and the ``*_on_batch`` methods of a
-    ``Sequential``."""
+    """``add``/``pop`` and the ``*_on_batch`` methods of a ``Sequential``."""
 
     layers: list[LayerProtocol]
     n_features_in: int | None
@@ -203,63 +203,3 @@ class KerasMethods:
         from ._inference import predict_rows
 
         return predict_rows(self, x, None, 0, one_pass=True)
-
-    def compile(self, optimizer: Any, loss: Any, metrics: Iterable[Any] = ()) -> None:
-        """Keras' ``compile``: the optimizer, loss and metrics that ``fit`` and ``evaluate``
-        use when not given theirs (``model.optimizer``, ``model.loss``; a ``fit`` given
-        others replaces them, and the optimizer keeps its state from one fit to the next).
-        Refused (``RuntimeError``) from a callback while this model's ``fit`` runs.
-
-        Parameters
-        ----------
-        optimizer : Optimizer or registry name ("adam")
-        loss : Loss or registry name ("cross_entropy")
-        metrics : sequence of names or ``nonlin.metrics.Metric``, default ()
-        """
-        from .train import compiled
-
-        self.optimizer, self.loss, self._metrics = compiled(
-            self, optimizer, loss, metrics)  # type: ignore[arg-type]  # a Sequential
-
-    def evaluate(self, X: Any, y: Any = None, *, loss: Any = None,
-                 metrics: Iterable[Any] | None = None, batch_size: int | None = None,
-                 sample_weight: Any = None, verbose: Any = 0, return_dict: bool = True,
-                 steps: int | None = None) -> Any:
-        """Loss and metrics on ``(X, y)``, or on a batch source's batches, in inference mode.
-
-        Parameters
-        ----------
-        X : array or pandas DataFrame of shape (n_samples, n_features), or a batch source
-            A source (the guide's "Streaming batches") gives ``(x, y)`` or
-            ``(x, y, sample_weight)`` batches; the loss is then weighted by rows over all
-            of them, as for arrays (a source of the same rows gives the same numbers).
-        y : array of shape (n_samples,) or (n_samples, n_outputs), default None
-            Targets as for ``fit``; None with a source.
-        loss : object or registry name, optional
-            By default the model's (``compile``'s or the last ``fit``'s); the loss
-            includes the layers' regularization terms, as during training.
-        metrics : sequence of names or ``Metric``, optional
-            As for ``fit``; by default ``compile``'s.
-        batch_size : int, optional
-            Rows per chunk (1,024 by default): only bounds memory. None with a source.
-        sample_weight : array of shape (n_samples,), optional
-            Weighs each sample's loss, as in ``fit``, not the metrics. None with a source.
-        verbose : {0, 1, 2, "auto"}, default 0
-            As in Keras: 0 silent, 1 or ``"auto"`` a progress bar over the chunks, then the
-            results, 2 one line with the results at the end; on standard error.
-        return_dict : bool, default True
-            False (Keras' default there): the list of the values, or the loss alone.
-        steps : int, optional
-            Keras 3's: the rows of the first ``steps`` batches of ``batch_size`` rows (all
-            rows without ``batch_size``); with a source, its first ``steps`` batches.
-
-        Returns
-        -------
-        dict or list or float
-            ``{"loss": ..., <metric name>: ...}`` (see ``return_dict``).
-        """
-        from .evaluation import evaluate
-
-        return evaluate(self, X, y, loss=loss, metrics=metrics,  # type: ignore[arg-type]
-                        batch_size=batch_size, sample_weight=sample_weight, verbose=verbose,
-                        return_dict=return_dict, steps=steps)

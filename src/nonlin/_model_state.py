@@ -256,6 +256,14 @@ class ModelState:
             "dtype": self.dtype.name, **name_config(self),
         }
 
+    def to_json(self, **kwargs: Any) -> str:
+        """Keras' ``model.to_json()``: ``{"class_name": "Sequential", "config": get_config()}``
+        as JSON text (``kwargs``: ``json.dumps``'), which ``nonlin.model_from_json`` reads back
+        through the registry; the architecture alone, not the weights (as Keras')."""
+        import json
+
+        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **kwargs)
+
     @overload
     def summary(self, print_fn: None = None, **keras: Any) -> str: ...
     @overload

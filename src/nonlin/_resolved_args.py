@@ -33,15 +33,17 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
 
 
-def compiled(model: Sequential, optimizer: Any, loss: Any,
-             metrics: Any) -> tuple[Optimizer, Loss, list[Any]]:
-    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs).
-    Refused while ``model``'s fit runs (a callback's): that fit goes on with its own."""
+def compiled(model: Sequential, loss: Any, *, optimizer: Any,
+             metrics: Any) -> tuple[Optimizer, Loss | None, list[Any]]:
+    """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs;
+    a ``loss`` of None stays None). Refused while ``model``'s fit runs (a callback's): that
+    fit goes on with its own."""
     refuse_while_fitting(model, "compile", "the running fit keeps the optimizer, loss and "
                          "metrics it started with. Set model.optimizer.lr to change the learning "
                          "rate (as LearningRateScheduler does); for another optimizer or loss, "
                          "stop the fit (model.stop_training = True), then compile and fit again")
-    return resolve_optimizer(optimizer), resolve_loss(loss), _listed(metrics)
+    return (resolve_optimizer(optimizer), None if loss is None else resolve_loss(loss),
+            _listed(metrics))
 
 
 def _listed(metrics: Any) -> list[Any]:

@@ -194,8 +194,29 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
 
 def evaluate(model: Sequential, X: Any, y: Any = None, *, loss: Any = None, metrics: Any = None,
              batch_size: int | None = None, sample_weight: Any = None,
-             verbose: Any = 0, return_dict: bool = True, steps: Any = None) -> Any:
-    """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate``."""
+             verbose: Any = 0, return_dict: bool = True, steps: Any = None,
+             callbacks: Any = None) -> Any:
+    """Loss and metrics on ``(X, y)``; see ``Sequential.evaluate`` (``callbacks``: their
+    ``on_test_begin`` before the pass, ``on_test_end`` with the results after it)."""
+    if callbacks is None:
+        return _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
+                         sample_weight=sample_weight, verbose=verbose,
+                         return_dict=return_dict, steps=steps)
+    from ._callback_list import pass_callbacks
+
+    return_dict = check_bool("return_dict", return_dict)
+    hooks = pass_callbacks(callbacks, model, verbose)
+    hooks.call("on_test_begin", {})
+    results = _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
+                        sample_weight=sample_weight, verbose=verbose, return_dict=True,
+                        steps=steps)
+    hooks.call("on_test_end", dict(results))
+    return results if return_dict else _listed_results(results)
+
+
+def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
+              batch_size: int | None, sample_weight: Any, verbose: Any, return_dict: bool,
+              steps: Any) -> Any:
     from .progress import PassProgress
 
     verbose = check_verbose(verbose)

@@ -57,6 +57,7 @@ from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
 from ._model_arrays import model_arrays
 from ._model_suffix import check_model_suffix
+from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, read_model
 from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
@@ -249,3 +250,27 @@ def load(path: ModelTarget, *, compile: bool = True) -> Sequential:
     if compile and RECORD in header.metadata:
         restore_compile(model, header.metadata, arrays, source)
     return model
+
+
+def model_from_json(json_string: str | bytes, seed: Any = None) -> Sequential:
+    """Keras' ``keras.models.model_from_json``: the model whose ``model.to_json()`` is
+    ``json_string``, its weights drawn anew (from ``seed``, an int or generator) when the
+    description says its input width.
+
+    The text is read with ``json.loads`` (no code runs) and its layers are made through the
+    registry's allowlist (``Sequential.from_config``), as ``load`` makes them: a layer class of
+    your own must be registered (``nonlin.registry``). Raises ``ValueError`` for text that is
+    not such a description.
+    """
+    import json
+
+    try:
+        data = json.loads(json_string)
+    except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        raise ValueError("Expected the JSON text of model.to_json(). Received: "
+                         f"{quoted(json_string, 100)} ({error})") from None
+    if (not isinstance(data, dict) or data.get("class_name") != "Sequential"
+            or not isinstance(data.get("config"), dict)):
+        raise ValueError('Expected {"class_name": "Sequential", "config": {...}}, the JSON of '
+                         f"model.to_json(). Received: {quoted(data, 200)}")
+    return Sequential.from_config(data["config"], seed)

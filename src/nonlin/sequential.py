@@ -5,12 +5,13 @@ explicit generator (``model.rng``, also used by dropout and shuffling), runs
 them forward and backward, and delegates ``fit`` to ``nonlin.train``. Weights, non-trainable state,
 ``get_config`` and ``summary`` come from the ``ModelState`` mixin
 (``nonlin._model_state``); ``from_config`` rebuilds the architecture through
-the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation``),
-``add``, ``pop`` and ``*_on_batch`` methods come from the ``KerasMethods`` mixin
-(``nonlin._keras_methods``); ``len``, indexing, iteration
-and Keras' ``*weights`` lists from ``ContainerMethods`` (``nonlin._container``); ``name`` and
-``get_layer`` from ``NamedModel`` (``nonlin._layer_names``); ``predict`` and ``model(x)`` from
-``InferenceMethods`` (``nonlin._inference``).
+the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation``) and
+``metrics_names`` come from the ``CompileMethods`` mixin (``nonlin._keras_compile``);
+``add``, ``pop`` and ``*_on_batch`` from ``KerasMethods`` (``nonlin._keras_methods``);
+``len``, indexing, iteration and Keras' ``*weights`` lists from ``ContainerMethods``
+(``nonlin._container``); ``name`` and ``get_layer`` from ``NamedModel``
+(``nonlin._layer_names``); ``predict`` and ``model(x)`` from ``InferenceMethods``
+(``nonlin._inference``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
 from ._input_grad import backward_to_input
+from ._keras_compile import CompileMethods
 from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
@@ -40,7 +42,8 @@ from .core import (
 from .validation import check_n_features
 
 
-class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, InferenceMethods):
+class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, NamedModel,
+                 InferenceMethods):
     """A chain of layers: ``y = f_L(... f_2(f_1(x)))``.
 
     Parameters
@@ -159,21 +162,26 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         return None
 
     # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
-    def fit(self, X: Any, y: Any = None, *, loss: Any = None, optimizer: Any = None,
-            epochs: int = 1, batch_size: int | None = None, shuffle: bool = True,
-            seed: SeedLike = None, validation_split: float = 0.0, validation_data: Any = None,
-            callbacks: Iterable[Any] = (), metrics: Iterable[Any] | None = None,
+    def fit(self, x: Any, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = 1, callbacks: Iterable[Any] | None = (),
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
             class_weight: dict[int, float] | None = None, sample_weight: Any = None,
-            verbose: int | str = 1, initial_epoch: int = 0, resume_from: Any = None,
-            validation_freq: int = 1, validation_batch_size: int | None = None,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None) -> Any:
-        """Train on ``(X, y)``, or on a batch source's batches, by mini-batch gradient descent;
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1, *, loss: Any = None, optimizer: Any = None,
+            seed: SeedLike = None, metrics: Iterable[Any] | None = None,
+            resume_from: Any = None) -> Any:
+        """Train on ``(x, y)``, or on a batch source's batches, by mini-batch gradient descent;
         returns a ``History``.
+
+        Keras 3's positional order (``x, y, batch_size, epochs, verbose, callbacks, ...,
+        validation_freq``); ``loss``, ``optimizer``, ``seed``, ``metrics`` and ``resume_from``
+        are nonlin's, keyword-only.
 
         Parameters
         ----------
-        X : array or pandas DataFrame of shape (n_samples, n_features), or a batch source
-            Builds the model (dtype float32 if X is, else float64) if needed. The
+        x : array or pandas DataFrame of shape (n_samples, n_features), or a batch source
+            Builds the model (dtype float32 if x is, else float64) if needed. The
             first fit after ``build`` records a DataFrame's str column names as
             ``feature_names_in_``; later calls check them (``nonlin._feature_names``).
             A source gives ``(x, y)`` or ``(x, y, sample_weight)`` batches: a sequence
@@ -183,40 +191,51 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         y : array of shape (n_samples,) or (n_samples, n_outputs), default None
             Integer labels or one-hot rows (cross-entropy), 0/1 columns (binary
             cross-entropy), or real targets; None with a source.
-        loss, optimizer : object or registry name ("cross_entropy", "adam"), optional
-            By default the model's: those of ``compile`` or of the last ``fit``.
+        batch_size : int or None, default None
+            Rows per step; None means 32, as in Keras (see ``steps_per_epoch``).
         epochs : int
             Index of the last epoch + 1 (with ``initial_epoch``, as in Keras);
             0 trains nothing (the callbacks' ``on_train_begin`` and
             ``on_train_end`` still run) and returns an empty ``History``.
-        batch_size : int or None, default None
-            Rows per step; None means 32, as in Keras (see ``steps_per_epoch``).
-        shuffle : bool, default True
-            Reshuffle the training rows (a sequence's batches) each epoch, from ``model.rng``.
-        seed : int or numpy.random.Generator, optional
-            Replace ``model.rng`` by a generator seeded with it (or by the generator
-            given) first (shuffling and dropout draw from ``model.rng``; building
-            draws from it too).
+        verbose : {0, 1, 2, "auto"}
+            0 silent, 1 (or "auto") a progress bar per epoch, 2 one line per epoch.
+        callbacks : sequence of ``nonlin.callbacks.Callback``
+            Or one callback; None means none (Keras 3 takes both).
         validation_split : float in [0, 1)
             Hold out the last fraction of the rows (before shuffling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), or a batch source
-            A source (with arrays or a source as ``X``, as Keras 3) is read at each
+            A source (with arrays or a source as ``x``, as Keras 3) is read at each
             validation: a sequence or re-iterable anew, an iterator once (a later
             validation is refused; with ``validation_steps`` it carries over).
-        callbacks : sequence of ``nonlin.callbacks.Callback``
-            Or one callback; None means none (Keras 3 takes both).
-        metrics : sequence of names or ``nonlin.metrics.Metric``, optional
-            Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras;
-            by default those of ``compile`` (none if not compiled).
+        shuffle : bool, default True
+            Reshuffle the training rows (a sequence's batches) each epoch, from ``model.rng``.
         class_weight : dict {class index: weight}
             A class left out weighs 1; a key naming no class of the model is ignored (Keras).
         sample_weight : array of shape (n_samples,)
             Both scale each sample's loss (and gradient); they multiply.
-        verbose : {0, 1, 2, "auto"}
-            0 silent, 1 (or "auto") a progress bar per epoch, 2 one line per epoch.
         initial_epoch : int, default 0
             Epoch to start from when resuming; the History returned holds the epochs
             run (Keras 3), ``model.history`` all of them when this follows its last.
+        steps_per_epoch, validation_steps : int, optional
+            Keras 3's, where they cover the rows in one pass (without ``batch_size``,
+            ``ceil(n_rows / steps)`` rows per batch); fewer are refused, as Keras would carry
+            the rest over to the next epoch (``nonlin._fit_keras_args``). With a source:
+            the batches of an epoch (of a validation pass), carried over as Keras 3 does.
+        validation_batch_size : int, optional
+            Rows per chunk of the validation pass (1,024 by default); only bounds memory.
+            None when ``validation_data`` is a batch source.
+        validation_freq : int >= 1, default 1
+            Validate at the end of epochs ``validation_freq``, ``2 * validation_freq``, ...
+            (counted from 1, as Keras); other epochs' logs have no ``val_*`` keys.
+        loss, optimizer : object or registry name ("cross_entropy", "adam"), optional
+            By default the model's: those of ``compile`` or of the last ``fit``.
+        seed : int or numpy.random.Generator, optional
+            Replace ``model.rng`` by a generator seeded with it (or by the generator
+            given) first (shuffling and dropout draw from ``model.rng``; building
+            draws from it too).
+        metrics : sequence of names or ``nonlin.metrics.Metric``, optional
+            Logged under the name given (``"acc"`` -> ``"acc"``, ``"val_acc"``), as in Keras;
+            by default those of ``compile`` (none if not compiled).
         resume_from : str or path-like, optional
             A checkpoint (``nonlin.checkpoint.ModelCheckpoint``) to continue:
             weights, optimizer (replacing ``optimizer``, which must be of the
@@ -224,19 +243,8 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
             a float rate, else ``ValueError``), generator, history and epoch come from it. A
             checkpoint already at or past ``epochs`` trains nothing (Keras'
             ``initial_epoch >= epochs``) and returns its history. A sequence or re-iterable
-            starts again at the checkpoint's epoch; an iterator (as ``X`` or as
+            starts again at the checkpoint's epoch; an iterator (as ``x`` or as
             ``validation_data``) is refused.
-        validation_freq : int >= 1, default 1
-            Validate at the end of epochs ``validation_freq``, ``2 * validation_freq``, ...
-            (counted from 1, as Keras); other epochs' logs have no ``val_*`` keys.
-        validation_batch_size : int, optional
-            Rows per chunk of the validation pass (1,024 by default); only bounds memory.
-            None when ``validation_data`` is a batch source.
-        steps_per_epoch, validation_steps : int, optional
-            Keras 3's, where they cover the rows in one pass (without ``batch_size``,
-            ``ceil(n_rows / steps)`` rows per batch); fewer are refused, as Keras would carry
-            the rest over to the next epoch (``nonlin._fit_keras_args``). With a source:
-            the batches of an epoch (of a validation pass), carried over as Keras 3 does.
 
         Returns
         -------
@@ -252,7 +260,7 @@ class Sequential(ModelState, KerasMethods, ContainerMethods, NamedModel, Inferen
         """
         from .train import fit
 
-        return fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+        return fit(self, x, y, loss=loss, optimizer=optimizer, epochs=epochs,
                    batch_size=batch_size, shuffle=shuffle, seed=seed,
                    validation_split=validation_split, validation_data=validation_data,
                    callbacks=callbacks, metrics=metrics, class_weight=class_weight,
