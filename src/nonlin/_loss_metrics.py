@@ -152,7 +152,8 @@ class CategoricalCrossentropy(_LossMetric):
             i = int(np.argmin(y_pred.sum(axis=1) > 0))
             raise ValueError(f"Expected rows of probabilities in y_pred, each of a positive sum "
                              f"(from_logits=False). Received row {i} summing to "
-                             f"{y_pred[i].sum()!r}; for scores (logits), use from_logits=True")
+                             f"{float(y_pred[i].sum())!r}; for scores (logits), use "
+                             "from_logits=True")
         if _one_hot(y_true, n, k):
             return y_true
         return check_labels(super()._checked(y_true, y_pred), k, "y_true")
