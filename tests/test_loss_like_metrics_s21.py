@@ -508,3 +508,19 @@ def test_bad_inputs_name_the_value():
         CategoricalCrossentropy()([0, 1, 2, 1], np.vstack([p[:1], np.zeros((1, 3)), p[2:]]))
     with pytest.raises(ValueError, match="finite y_pred"):
         Poisson()(np.ones((2, 3)), [[1.0, np.nan, 1.0], [1.0, 1.0, 1.0]])
+
+
+def test_the_guides_claims_about_nonlins_cross_entropy_losses():
+    # "with k outputs the binary_crossentropy metric is 1 / k of the BinaryCrossEntropy loss,
+    # and categorical_crossentropy equals CrossEntropy ... from logits, both are exact"
+    rng = np.random.default_rng(11)
+    z, y = rng.normal(0.0, 3.0, (30, 3)), rng.integers(0, 2, (30, 3)).astype(float)
+    p, labels = rng.uniform(0.01, 0.99, (30, 3)), rng.integers(0, 3, 30)
+    for from_logits, out in ((True, z), (False, p)):
+        assert BinaryCrossentropy(from_logits=from_logits)(y, out) == pytest.approx(
+            BinaryCrossEntropy(from_logits=from_logits)(y, out) / 3, rel=1e-12)
+    probs = p / p.sum(axis=1, keepdims=True)
+    assert CategoricalCrossentropy(from_logits=True)(labels, z) == pytest.approx(
+        CrossEntropy(from_logits=True)(labels, z), rel=1e-12)
+    assert CategoricalCrossentropy()(labels, probs) == pytest.approx(
+        CrossEntropy()(labels, probs), rel=1e-12)
