@@ -129,8 +129,9 @@ class CategoricalCrossentropy(_LossMetric):
 
     ``t``: the row of ``y_true`` (one-hot or soft), or the one-hot row of an integer label
     (nonlin reads labels (n_samples,) as its other classification metrics do; Keras
-    takes rows only), smoothed to ``t (1 - s) + s / n_outputs``; ``q = clip(p / sum p,
-    eps, 1 - eps)``, or with ``from_logits=True`` ``log q = log_softmax(z)``.
+    takes rows only), smoothed to ``t (1 - s) + s / n_outputs`` with ``s = label_smoothing``;
+    ``q = clip(p / sum p, eps, 1 - eps)``, or with ``from_logits=True`` ``log q =
+    log_softmax(z)``. ``axis``: -1 (or 1), the outputs' axis, the only one here.
     """
 
     name = "categorical_crossentropy"

@@ -40,7 +40,8 @@ class MeanSquaredLogarithmicError(_LossMetric):
 class CosineSimilarity(_LossMetric):
     """Keras' metric ``cosine_similarity`` (higher is better): per sample
     ``sum_j u_j v_j``, ``u`` and ``v`` the rows of ``y_true`` and ``y_pred`` each times
-    ``min(1 / |row|, 1 / eps)`` (Keras' ``normalize``: a zero row gives 0)."""
+    ``min(1 / |row|, 1 / eps)`` (Keras' ``normalize``: a zero row gives 0). ``axis``: -1
+    (or 1), the outputs' axis, the only one here."""
 
     name = "cosine_similarity"
     greater_is_better = True
