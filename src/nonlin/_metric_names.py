@@ -38,6 +38,18 @@ KERAS_CLASS_NAMES: dict[str, str] = {
     "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
     "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
     "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
+    # Keras' loss-like metrics (nonlin._loss_metric_names), each its own class here
+    "BinaryCrossentropy": "binary_crossentropy",
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+    "KLDivergence": "kl_divergence",
+    "Poisson": "poisson",
+    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+    "CosineSimilarity": "cosine_similarity",
+    "LogCoshError": "log_cosh_error",
+    "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "categorical_hinge",
 }
 
 

@@ -8,7 +8,7 @@ Regression metrics average over samples and outputs; unlike the ``MeanSquaredErr
 Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
 ``Recall`` (``_confusion_metrics``), ``AUC`` (``_auc_metric``), ``F1Score`` and ``FBetaScore``
 (``_fscore_metrics``) keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
-``_regression_metrics``. All are importable here.
+``_regression_metrics``; Keras' loss-like ones in ``_loss_metric_names``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -154,12 +154,12 @@ def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
     return metric.update_state
 
 
-# The accuracy and regression metrics live in their own modules (re-exported here).
 from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
 from ._auc_metric import AUC  # noqa: E402
 from ._confusion_metrics import Precision, Recall  # noqa: E402
 from ._fscore_metrics import F1Score, FBetaScore  # noqa: E402
 from ._function_metric import _FunctionMetric  # noqa: E402
+from ._loss_metric_names import *  # noqa: E402, F403 (the loss-like metrics, LOSS_METRICS)
 from ._regression_metrics import (  # noqa: E402
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
@@ -193,7 +193,7 @@ METRICS: dict[str, type[Metric]] = {
     "f_beta_score": FBetaScore,  # keras.metrics.get's snake case of FBetaScore
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-}
+} | LOSS_METRICS  # noqa: F405 ("binary_crossentropy", "kl_divergence", "hinge", ...)
 # class names: Keras' ("MeanSquaredError", as the name it stands for), nonlin's ("TopKAccuracy")
 METRICS.update(class_names(METRICS))
 
@@ -212,13 +212,13 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     thresholded at 0 when the loss takes logits; otherwise the arg-max accuracy, which
     ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always are (both take
     labels or one-hot rows; with a single output column it is binary accuracy, thresholded as
-    for ``"accuracy"``). ``"auc"`` takes logits when the loss does (``AUC(from_logits=True)``,
-    as Keras advises), and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
-    cross-entropy from logits; after a softmax cross-entropy from logits they threshold the raw
-    outputs, so give them a ``Softmax`` output layer (fused with its loss, as ``fit`` does) or
-    ``Precision(top_k=1)``. ``"f1_score"`` and ``"fbeta_score"`` (macro-averaged) predict each
-    row's arg-max, or, under a binary cross-entropy or hinge loss or with ``n_outputs=1``, the
-    entries above 0.5 (0 when the loss takes logits).
+    for ``"accuracy"``). ``"auc"`` and the cross-entropies (``"binary_crossentropy"``, ...) take
+    logits when the loss does (``AUC(from_logits=True)``, as Keras advises), and ``"precision"`` /
+    ``"recall"`` threshold at 0 under a binary cross-entropy from logits; after a softmax
+    cross-entropy from logits they threshold the raw outputs, so give them a ``Softmax`` output
+    layer (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``. ``"f1_score"`` and
+    ``"fbeta_score"`` (macro-averaged) predict each row's arg-max, or, under a binary cross-entropy
+    or hinge loss or with ``n_outputs=1``, the entries above 0.5 (0 when the loss takes logits).
     """
     if isinstance(metric, Metric):
         return metric
@@ -259,7 +259,7 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
     elif cls in (F1Score, FBetaScore) and (binary_loss or n_outputs == 1):
         metric = cls(threshold=0.0 if from_logits else 0.5)  # not the arg-max of each row
     else:
-        metric = cls()
+        metric = loss_metric(cls, name, loss)  # noqa: F405 (cross-entropies: logits as the loss)
     metric.name = name
     return metric
 
