@@ -63,9 +63,9 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     check) must be of the checkpoint's class; ``asked``, the optimizer as the caller gave it
     (an instance: ``fit(optimizer=Adam(...))``), must also have its settings
     (``check_settings``), and so must ``optimizer`` when ``asked`` is None and it is the
-    instance ``model.compile`` was given (not one it made from a name); ``check(saved model)`` runs last (fit's
-    feature-name check). ``fit`` reads and checks first, runs its own checks
-    with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
+    instance ``model.compile`` was given (not one it made from a name); ``check(saved
+    model)`` runs last (fit's feature-name check). ``fit`` reads and checks first, runs its
+    own checks with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
     and only then calls ``apply_resume``: a refused call changes nothing.
     ``checkpoint``: the file's, when ``compile_defaults`` read it already.
     """
