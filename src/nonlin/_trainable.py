@@ -22,9 +22,9 @@ from __future__ import annotations
 from operator import is_not
 from typing import Any
 
+from ._flat_parameter import flat_parameter
 from ._misuse import check_binding
 from ._optimizer_state import HeldState
-from ._flat_parameter import flat_parameter
 from .core import Param, pack_parameters
 
 
