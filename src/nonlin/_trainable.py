@@ -22,7 +22,8 @@ from __future__ import annotations
 from operator import is_not
 from typing import Any
 
-from ._flat_parameter import flat_parameter
+import numpy as np
+
 from ._misuse import check_binding
 from ._optimizer_state import HeldState
 from .core import Param, pack_parameters
@@ -56,10 +57,17 @@ def fit_parameters(model: Any) -> list[Param]:
     if packed is None or not all(id(p) in mine for p in packed):  # none, or a former build's
         packed = every
     copied = model.__dict__.pop("_copied", False)  # unpickled: each parameter its own arrays
-    if _differ(params, packed) or (copied and flat_parameter(params) is None):
+    if _differ(params, packed) or (copied and _own_arrays(params)):
         pack_parameters(params)  # nothing for fewer than two: then stepped one by one
         model._packed = params
     return params
+
+
+def _own_arrays(params: list[Param]) -> bool:
+    """Whether ``params`` hold arrays of their own, as a pickle or ``copy.deepcopy`` leaves
+    them (views of no array), not views of one flat buffer, which they then tile (packed
+    since, by ``nonlin.sklearn``'s engine, say, in an order of its own: left as they are)."""
+    return not any(isinstance(p.value.base, np.ndarray) for p in params)
 
 
 def held_state(optimizer: Any) -> HeldState | None:
