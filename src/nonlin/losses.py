@@ -40,7 +40,8 @@ Conventions, shared by every loss here:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -53,6 +54,8 @@ from ._loss_checks import (
     check_probability_rows,
     check_real_target,
     check_reduction,
+    check_settings,
+    stored_reduction,
 )
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._loss_reduction import Reduction
@@ -69,6 +72,9 @@ class Loss(Reduction):
     ``(input, target)``, the reverse."""
 
     reduction = "mean"
+    # the constructor's checks, run again by fit, compile, evaluate and public calls
+    # (_loss_checks.check_settings): an attribute set since is refused as the constructor does
+    _settings: ClassVar[dict[str, Callable[[str, Any], Any]]] = {"reduction": stored_reduction}
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
         """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
@@ -100,7 +106,8 @@ class Loss(Reduction):
         raise NotImplementedError
 
     def _check(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
-        """Validate one public call's inputs (``nonlin._loss_checks``)."""
+        """Validate one public call's settings and inputs (``nonlin._loss_checks``)."""
+        check_settings(self)
         return check_loss_inputs(y_true, y_pred, sample_weight, self._check_target)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -155,6 +162,8 @@ class Huber(Loss):
     ``delta * (|r| - delta / 2)``; gradient ``clip(r, -delta, delta)``.
     """
 
+    _settings = {**Loss._settings, "delta": _finite_positive}
+
     def __init__(self, delta: float = 1.0, reduction: str | None = "mean") -> None:
         self.delta = _finite_positive("delta", delta)
         self.reduction = check_reduction(reduction)
@@ -191,6 +200,8 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     ``1``), about ``-+1/eps`` for a confidently wrong one, which training still corrects.
     """
 
+    _settings = {**Loss._settings, "from_logits": check_bool}
+
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.reduction = check_reduction(reduction)
@@ -222,6 +233,8 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     (confidently wrong, still corrected), 0 where ``y = 0``. Keras also rescales
     each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
     """
+
+    _settings = {**Loss._settings, "from_logits": check_bool}
 
     def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)

@@ -35,6 +35,7 @@ from ._loss_checks import (
     check_class_alpha,
     check_reduction,
     class_alpha,
+    stored_class_alpha,
 )
 from ._loss_cosine import _PRED, _TRUE, _unit_rows
 from ._loss_focal import CategoricalFocalMath, FocalMath
@@ -211,6 +212,10 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
 
+    _settings = {**BinaryCrossEntropy._settings, "apply_class_balancing": check_bool,
+                 "alpha": _unit_interval, "gamma": _at_least_zero,
+                 "label_smoothing": _unit_interval}
+
     def __init__(self, *, apply_class_balancing: bool = False, alpha: float = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
                  reduction: str | None = "mean") -> None:
@@ -263,6 +268,9 @@ class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
     reduction : str, default "mean"
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
+
+    _settings = {**CrossEntropy._settings, "alpha": stored_class_alpha,
+                 "gamma": _at_least_zero, "label_smoothing": _unit_interval}
 
     def __init__(self, *, alpha: float | Sequence[float] | np.ndarray = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
