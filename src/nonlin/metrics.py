@@ -5,10 +5,9 @@ take ``y_true`` as integer labels (n_samples,) or one-hot / 0-1 rows (n_samples,
 Regression metrics average over samples and outputs; unlike the ``MeanSquaredError`` loss, the
 ``mse`` metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
-Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
-``Recall`` (``_confusion_metrics``), ``AUC`` (``_auc_metric``), ``F1Score`` and ``FBetaScore``
-(``_fscore_metrics``) keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
-``_regression_metrics``. All are importable here.
+Accuracy metrics: ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``AUC``, F-scores and
+Keras 3's other confusion-count metrics: ``_auc_metric``, ``_fscore_metrics``, ``_confusion_index``;
+MAE, MSE, RMSE, MAPE and R²: ``_regression_metrics``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -157,7 +156,8 @@ def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
 # The accuracy and regression metrics live in their own modules (re-exported here).
 from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
 from ._auc_metric import AUC  # noqa: E402
-from ._confusion_metrics import Precision, Recall  # noqa: E402
+from ._confusion_index import *  # noqa: E402, F403 (TruePositives, ..., IoU, OneHotMeanIoU)
+from ._confusion_index import CONFUSION_METRICS, LOGIT_THRESHOLDED, Precision, Recall  # noqa: E402
 from ._fscore_metrics import F1Score, FBetaScore  # noqa: E402
 from ._function_metric import _FunctionMetric  # noqa: E402
 from ._regression_metrics import (  # noqa: E402
@@ -193,7 +193,7 @@ METRICS: dict[str, type[Metric]] = {
     "f_beta_score": FBetaScore,  # keras.metrics.get's snake case of FBetaScore
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-}
+} | CONFUSION_METRICS  # "true_positives" ... "binary_io_u": nonlin._confusion_index
 # class names: Keras' ("MeanSquaredError", as the name it stands for), nonlin's ("TopKAccuracy")
 METRICS.update(class_names(METRICS))
 
@@ -254,8 +254,8 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
         metric = BinaryAccuracy(0.0)
     elif cls is AUC:
         metric = AUC(from_logits=from_logits)
-    elif cls in (Precision, Recall) and from_logits and binary_loss:
-        metric = cls(thresholds=0.0)  # logit > 0 exactly when sigmoid(logit) > 0.5
+    elif cls in LOGIT_THRESHOLDED and from_logits and binary_loss:
+        metric = LOGIT_THRESHOLDED[cls]()  # a threshold of 0: logit > 0 when sigmoid(logit) > 0.5
     elif cls in (F1Score, FBetaScore) and (binary_loss or n_outputs == 1):
         metric = cls(threshold=0.0 if from_logits else 0.5)  # not the arg-max of each row
     else:
