@@ -10,6 +10,8 @@ it defines the same quantity (``confusion_matrix``, ``jaccard_score``, ``roc_cur
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix, jaccard_score, precision_recall_curve, roc_curve
@@ -483,3 +485,62 @@ def test_bad_batches_are_refused_naming_them_and_change_nothing():
     assert iou.state_dict() == before
     assert MeanIoU(3, ignore_class=255)([0, 255, 2], [0, 1, 1]) == pytest.approx(
         MeanIoU(3)([0, 2], [0, 1]), rel=1e-15)  # the ignored class needs no valid id
+
+
+# ---- model files and checkpoints ---------------------------------------------------------
+
+def test_a_saved_model_keeps_them_by_name_or_class_and_config(tmp_path):
+    rng = np.random.default_rng(10)
+    X, labels = rng.normal(size=(32, 3)), rng.integers(0, 3, 32)
+    metrics = ["true_positives", "BinaryIoU", FalseNegatives(0.3, "fn"),
+               PrecisionAtRecall(0.5, 20, 1), MeanIoU(3, sparse_y_pred=False),
+               OneHotIoU(3, [0, 2], name="oh"), SpecificityAtSensitivity(0.7)]
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()])
+    model.compile("sgd", "cross_entropy", metrics)
+    model.fit(X, labels, epochs=1, verbose=0, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing left out of the file
+        model.save(tmp_path / "m.safetensors")
+    loaded = nonlin.load(tmp_path / "m.safetensors")
+    assert loaded._metrics[:2] == ["true_positives", "BinaryIoU"]
+    assert [(type(m), m.get_config()) for m in loaded._metrics[2:]] == [
+        (type(m), m.get_config()) for m in metrics[2:]]
+    history = loaded.fit(X, labels, verbose=0).history
+    assert {"true_positives", "BinaryIoU", "fn", "precision_at_recall", "mean_io_u", "oh",
+            "specificity_at_sensitivity"} <= set(history)
+
+
+def test_a_tampered_file_cannot_make_load_allocate_a_huge_confusion_matrix(tmp_path):
+    from nonlin import ModelFileError
+    from test_compile_record import record_edit
+
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(record_edit(lambda r: r.update(metrics=[
+        {"class_name": "MeanIoU", "config": {"num_classes": 1_000_000}}])))
+    with pytest.raises(ModelFileError, match="expected at most 4096. Received: 1000000") as info:
+        nonlin.load(path)
+    assert info.value.field == "compile.metrics[0].config.num_classes"
+
+
+@pytest.mark.filterwarnings("ignore:.*CrossEntropy takes probabilities:UserWarning")
+@pytest.mark.filterwarnings("error:.*starts again from its first batch")  # the state is taken
+def test_a_run_stopped_mid_epoch_resumes_them_exactly(tmp_path):
+    from nonlin.checkpoint import load_checkpoint, save_checkpoint
+    from test_checkpoint_partial import _assert_same_run, _fit, _layers, _StopAt
+
+    fit = {"metrics": [TruePositives(), SensitivityAtSpecificity(0.5, 30, class_id=1),
+                       MeanIoU(3, sparse_y_pred=False), "binary_io_u"]}
+    straight = _fit(nonlin.Sequential(_layers()), "adam", 4, seed=7, fit=fit)
+    model = nonlin.Sequential(_layers())
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, "adam", 4, seed=7, callbacks=[_StopAt(2, 1)], fit=fit)
+    path = tmp_path / "stopped.safetensors"
+    save_checkpoint(model, path, epoch=model.history.epoch[-1] + 1)
+    partial = load_checkpoint(path).partial
+    assert [sorted(state) for state in partial["metrics"]] == [
+        ["accumulator"], ["false_negatives", "false_positives", "true_negatives",
+                          "true_positives"], ["total_confusion_matrix"],
+        ["total_confusion_matrix"]]
+    resumed = _fit(nonlin.Sequential(_layers()), "adam", 4, optimizer="adam",
+                   resume_from=path, fit=fit)
+    _assert_same_run(resumed, straight)

@@ -79,7 +79,9 @@ def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
 
 
 def _metric_classes() -> dict[str, type]:
-    return {cls.__name__: cls for cls in registry.METRICS.values()}
+    from ._confusion_index import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name
+
+    return {cls.__name__: cls for cls in (*registry.METRICS.values(), *OBJECTS_ONLY)}
 
 
 def _known_metric(name: str) -> bool:

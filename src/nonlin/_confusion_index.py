@@ -32,7 +32,7 @@ __all__ = [
     "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",
     "FalseNegatives", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
     "SpecificityAtSensitivity", "IoU", "BinaryIoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU",
-    "CONFUSION_METRICS", "LOGIT_THRESHOLDED",
+    "CONFUSION_METRICS", "LOGIT_THRESHOLDED", "OBJECTS_ONLY",
 ]
 
 CONFUSION_METRICS: dict[str, type[Metric]] = {
@@ -52,3 +52,9 @@ LOGIT_THRESHOLDED: dict[type[Metric], Callable[[], Metric]] = {
     FalseNegatives: lambda: FalseNegatives(thresholds=0.0),
     BinaryIoU: lambda: BinaryIoU(threshold=0.0),  # logit >= 0 exactly when sigmoid >= 0.5
 }
+
+# the classes no name stands for (an argument is required): a model file's compile record
+# still keeps them, by class name and config (nonlin._compile_entries)
+OBJECTS_ONLY: tuple[type[Metric], ...] = (
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    IoU, MeanIoU, OneHotIoU, OneHotMeanIoU)
