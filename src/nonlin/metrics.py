@@ -213,12 +213,12 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always are (both take
     labels or one-hot rows; with a single output column it is binary accuracy, thresholded as
     for ``"accuracy"``). ``"auc"`` takes logits when the loss does (``AUC(from_logits=True)``,
-    as Keras advises), and ``"precision"`` / ``"recall"`` threshold at 0 under a binary
-    cross-entropy from logits; after a softmax cross-entropy from logits they threshold the raw
-    outputs, so give them a ``Softmax`` output layer (fused with its loss, as ``fit`` does) or
-    ``Precision(top_k=1)``. ``"f1_score"`` and ``"fbeta_score"`` (macro-averaged) predict each
-    row's arg-max, or, under a binary cross-entropy or hinge loss or with ``n_outputs=1``, the
-    entries above 0.5 (0 when the loss takes logits).
+    as Keras advises); ``"precision"``, ``"recall"``, the counts (``"true_positives"``, ...)
+    and ``"binary_io_u"`` threshold at 0 under a binary cross-entropy from logits (or a hinge:
+    ``LOGIT_THRESHOLDED``); after a softmax cross-entropy from logits they threshold the raw
+    outputs: give them a ``Softmax`` output layer (fused with its loss, as ``fit`` does) or
+    ``Precision(top_k=1)``. ``"f1_score"``, ``"fbeta_score"`` (macro) predict each row's arg-max,
+    or, under a binary cross-entropy or hinge or with ``n_outputs=1``, entries > 0.5 (0: logits).
     """
     if isinstance(metric, Metric):
         return metric
