@@ -544,3 +544,19 @@ def test_a_run_stopped_mid_epoch_resumes_them_exactly(tmp_path):
     resumed = _fit(nonlin.Sequential(_layers()), "adam", 4, optimizer="adam",
                    resume_from=path, fit=fit)
     _assert_same_run(resumed, straight)
+
+
+def test_a_fresh_process_loads_a_file_with_them_before_importing_nonlin_metrics(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()]).build(3, seed=0)
+    model.compile("sgd", "cross_entropy", [MeanIoU(2, sparse_y_pred=False)])
+    model.save(tmp_path / "m.safetensors")
+    code = ("import sys, nonlin; m = nonlin.load(sys.argv[1]); "
+            "print(type(m._metrics[0]).__name__)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.safetensors")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "MeanIoU"), done.stderr

@@ -79,7 +79,8 @@ def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
 
 
 def _metric_classes() -> dict[str, type]:
-    from ._confusion_index import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name
+    from .metrics import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name (through
+    # nonlin.metrics: the private metric modules import it first, the other way round fails)
 
     return {cls.__name__: cls for cls in (*registry.METRICS.values(), *OBJECTS_ONLY)}
 
