@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._dense_keras import fused_head, output_layer
 from ._scratch import using
 from .activations import Sigmoid, Softmax
 from .activations_hard import HardSigmoid
@@ -32,7 +33,7 @@ def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     ``reduction`` "mean" and "sum" fuse alike (``"none"`` is not trained on)."""
     if getattr(loss, "reduction", "mean") not in ("mean", "sum"):
         return "generic", False
-    last = model.layers[-1]
+    last = output_layer(model.layers[-1])  # Dense(k, activation="softmax"): its Softmax
     if type(loss) is CrossEntropy:
         if loss.from_logits:
             return "softmax", False
@@ -54,7 +55,7 @@ def warn_constant_softmax(model: Sequential, stacklevel: int) -> None:
     Once per ``fit``; the width is what ``build`` recorded (``in_features``)."""
     import warnings
 
-    for i, layer in enumerate(model.layers):
+    for i, layer in enumerate(map(output_layer, model.layers)):  # Dense(1, "softmax") too
         if isinstance(layer, Softmax) and getattr(layer, "in_features", None) == 1:
             warnings.warn(
                 f"Softmax() at layers[{i}] acts on a single column: its output is always "
@@ -77,12 +78,14 @@ def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> No
     """
     import warnings
 
-    last = model.layers[-1]
+    last = output_layer(model.layers[-1])  # an activated Dense: its activation
     kinds = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
     wanted = next((layer for kind, layer in kinds if isinstance(loss, kind)), None)
     if wanted is None or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return
     name, where = type(last).__name__, f"layers[{len(model.layers) - 1}]"
+    if last is not model.layers[-1]:
+        where += f", {type(model.layers[-1]).__name__}'s activation="
     if loss.from_logits and isinstance(last, wanted):
         message = (f"{type(loss).__name__}(from_logits=True) is given the outputs of the "
                    f"model's last layer, {name} ({where}): probabilities, not logits, so it "
@@ -118,7 +121,7 @@ class Objective:
         self.model, self.loss, self.labels = model, loss, labels
         self.kind, drop_last = fused_kind(model, loss)
         self.mean = getattr(loss, "reduction", "mean") == "mean"  # else "sum": no 1 / n
-        self.layers = model.layers[:-1] if drop_last else list(model.layers)
+        self.layers = fused_head(model.layers) if drop_last else list(model.layers)
         self.reversed = self.layers[::-1]
         # stores the model's real output: probabilities if the activation was dropped
         self.output_is_activated = drop_last
