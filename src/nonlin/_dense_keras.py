@@ -124,7 +124,8 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
         from .registry import layer_from_config
 
         kind = activation.get("class_name")
-        if kind not in {cls.__name__ for cls in table.values()}:
+        if (set(activation) != {"class_name", "config"}
+                or kind not in {cls.__name__ for cls in table.values()}):
             raise ValueError(f"Expected an activation of nonlin.registry.ACTIVATIONS "
                              f"({', '.join(sorted({c.__name__ for c in table.values()}))}). "
                              f"Received: activation={quoted(activation, 200)}")

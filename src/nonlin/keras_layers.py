@@ -60,7 +60,9 @@ class InputLayer:
     ----------
     shape : tuple of one int
         ``(n_features,)``, ``n_features`` a positive int (Keras' ``shape``, without the
-        batch axis). ``batch_shape=(None, n)`` (Keras') says the same.
+        batch axis).
+    batch_shape : tuple, optional
+        Keras' ``(None, n_features)``, the same as ``shape=(n_features,)``.
     name : str, optional
         Taken, as Keras', and unused: the model has no input layer to name.
     """
@@ -96,7 +98,17 @@ class InputLayer:
 def Input(shape: Sequence[int] | None = None, *, batch_shape: Any = None,  # noqa: N802
           name: str | None = None) -> InputLayer:
     """Keras' ``keras.Input(shape=(n,))``: an ``InputLayer`` for the first place of a
-    ``Sequential``'s list (Keras returns a symbolic tensor; nonlin has no functional API)."""
+    ``Sequential``'s list (Keras returns a symbolic tensor; nonlin has no functional API).
+
+    Parameters
+    ----------
+    shape : tuple of one int
+        ``(n_features,)``, as ``InputLayer``'s.
+    batch_shape : tuple, optional
+        Keras' ``(None, n_features)``, the same.
+    name : str, optional
+        Taken and unused, as ``InputLayer``'s.
+    """
     return InputLayer(shape, batch_shape=batch_shape, name=name)
 
 

@@ -154,6 +154,7 @@ class Dense(Layer):
         return self.activation.forward(y, training=True)
 
     def backward(self, grad_out: np.ndarray, *, logits: bool = False) -> np.ndarray | None:
+        """``dL/dx`` from ``grad_out`` (the activation's rule first, unless ``logits``)."""
         x = self._x
         if x is None:
             raise no_forward(self)
