@@ -103,7 +103,7 @@ def test_the_output_warnings_are_those_of_the_two_layer_form() -> None:
     twice = said(Sequential([Dense(3, activation="softmax")]),
                  nonlin.CrossEntropy(from_logits=True), LABELS)
     assert len(twice) == 1 and "apply softmax twice" in twice[0]
-    assert "Dense's activation=" in twice[0]
+    assert "Dense's activation=" in twice[0] and "Drop the Softmax activation" in twice[0]
     unbounded = said(Sequential([Dense(1, activation="relu")]), "binary_crossentropy", BINARY)
     assert len(unbounded) == 1 and "gives unbounded scores" in unbounded[0]
     one = said(Sequential([Dense(1, activation="softmax")]), "mse", BINARY)
@@ -296,3 +296,19 @@ def test_input_widths_and_places_are_checked() -> None:
     with pytest.raises(TypeError, match=r"Expected an int n_features .* Received: n_features="
                                         r"None"):
         Sequential([Dense(2)]).build(seed=0)
+
+
+def test_the_command_line_reads_an_activated_output_as_the_two_layer_form() -> None:
+    """``nonlin predict`` / ``evaluate`` on a saved Keras-style model: the outputs of a final
+    ``Dense(k, activation="softmax")`` / ``"sigmoid"`` are probabilities already (before,
+    a sigmoid or softmax would have been applied to them a second time)."""
+    from nonlin.cli_model import model_outputs
+    from nonlin.cli_multilabel_model import probabilities
+
+    for activation, k, classes in (("softmax", 3, ["a", "b", "c"]), ("sigmoid", 1, ["n", "y"])):
+        keras, ours = _pair(activation, k, np.float64)
+        meta = {"task": "classification", "classes": classes}
+        np.testing.assert_array_equal(model_outputs(keras, meta, X), model_outputs(ours, meta, X))
+    keras, ours = _pair("sigmoid", 2, np.float64)
+    np.testing.assert_array_equal(probabilities(keras, keras.predict(X)),
+                                  probabilities(ours, ours.predict(X)))

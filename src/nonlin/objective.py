@@ -83,13 +83,13 @@ def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> No
     wanted = next((layer for kind, layer in kinds if isinstance(loss, kind)), None)
     if wanted is None or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return
-    name, where = type(last).__name__, f"layers[{len(model.layers) - 1}]"
-    if last is not model.layers[-1]:
-        where += f", {type(model.layers[-1]).__name__}'s activation="
+    name, where, drop = type(last).__name__, f"layers[{len(model.layers) - 1}]", "layer"
+    if last is not model.layers[-1]:  # Dense(k, activation="softmax")
+        where, drop = f"{where}, Dense's activation=", "activation (activation=None)"
     if loss.from_logits and isinstance(last, wanted):
         message = (f"{type(loss).__name__}(from_logits=True) is given the outputs of the "
                    f"model's last layer, {name} ({where}): probabilities, not logits, so it "
-                   f"would apply {name.lower()} twice. Drop the {name} layer, or use "
+                   f"would apply {name.lower()} twice. Drop the {name} {drop}, or use "
                    "from_logits=False.")
     elif (not loss.from_logits and not isinstance(last, Softmax | Sigmoid | HardSigmoid)
           and type(last).__module__.startswith("nonlin.")):
