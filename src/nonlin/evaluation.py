@@ -23,6 +23,7 @@ from ._feature_names import check_names
 from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
+from ._objective_logits import logits_twin
 from ._quoting import quoted
 from ._source_kind import is_source
 from .activations import Softmax, softmax_into
@@ -96,7 +97,7 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
     if not fused_kind(model, loss)[1] or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return None  # (fused_kind fuses the cross-entropies alone)
-    return type(loss)(from_logits=True, reduction=loss.reduction)
+    return logits_twin(loss)  # its options too (label_smoothing, pos_weight)
 
 
 def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:

@@ -40,12 +40,21 @@ Conventions, shared by every loss here:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._entropy_options import (
+    check_axis,
+    check_pos_weight,
+    check_pos_weight_width,
+    entropy_options,
+    refuse_ignore_class,
+)
 from ._loss_checks import (
     _finite_positive,
+    _unit_interval,
     check_categorical_inputs,
     check_loss_inputs,
     check_out,
@@ -191,11 +200,17 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     ``1``), about ``-+1/eps`` for a confidently wrong one, which training still corrects.
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
+                 pos_weight: float | Sequence[float] | np.ndarray | None = None,
+                 axis: int = -1, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
+        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+        self.pos_weight = check_pos_weight(pos_weight)
+        check_axis(axis)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        check_pos_weight_width(self.pos_weight, y_pred.shape[1])
         if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
             check_probabilities(y_pred)
         y_true = super()._check_target(y_true, y_pred)
@@ -205,7 +220,8 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
         return y_true
 
     def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, "reduction": self.reduction}
+        return {"from_logits": self.from_logits, **entropy_options(self),
+                "reduction": self.reduction}
 
 
 class CrossEntropy(CategoricalEntropyMath, Loss):
@@ -223,8 +239,13 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
     """
 
-    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
+                 axis: int = -1, ignore_class: int | None = None,
+                 reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
+        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+        check_axis(axis)
+        refuse_ignore_class(ignore_class)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -239,7 +260,8 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         return check_labels(y_true, k, "y_true")
 
     def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, "reduction": self.reduction}
+        return {"from_logits": self.from_logits, **entropy_options(self),
+                "reduction": self.reduction}
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module

@@ -217,8 +217,8 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
         self.apply_class_balancing = check_bool("apply_class_balancing", apply_class_balancing)
         self.alpha = _unit_interval("alpha", alpha)
         self.gamma = _at_least_zero("gamma", gamma)
-        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
-        super().__init__(from_logits=from_logits, reduction=reduction)
+        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing,
+                         reduction=reduction)
 
     def get_config(self) -> dict[str, Any]:
         return {"apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
@@ -269,8 +269,8 @@ class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
                  reduction: str | None = "mean") -> None:
         self.alpha = class_alpha(alpha)
         self.gamma = _at_least_zero("gamma", gamma)
-        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
-        super().__init__(from_logits=from_logits, reduction=reduction)
+        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing,
+                         reduction=reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true = super()._check_target(y_true, y_pred)
