@@ -83,7 +83,7 @@ class BinaryEntropyMath:
     def _weights(self, y: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, np.ndarray]:
         """``(w y, c)`` with ``c = 1 + (w - 1) y``, computed as ``(1 - y) + w y``."""
         w = self.pos_weight
-        weight = alpha_row(w, dt) if isinstance(w, tuple) else const(w, dt)
+        weight = alpha_row(w, dt) if isinstance(w, tuple) else const(float(w or 0.0), dt)
         wy = np.multiply(y, weight, out=like("weighted_y", y))
         c = np.subtract(const(1.0, dt), y, out=like("c", y))
         return wy, np.add(c, wy, out=c)

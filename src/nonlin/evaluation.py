@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._entropy_options import has_options
 from ._feature_names import check_names
 from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
@@ -126,7 +127,7 @@ def _scored(last: Any, scorer: Loss, z: np.ndarray, y: np.ndarray, w: np.ndarray
     from ``softmax_into``'s row maxima and sums, the probabilities bit for bit
     those of ``Softmax`` (and of ``predict``).
     """
-    if type(last) is Softmax and y.ndim == 1:
+    if type(last) is Softmax and y.ndim == 1 and not has_options(scorer):
         out = np.empty_like(z)
         m, s = softmax_into(z, out)
         with np.errstate(over="ignore"):  # -inf for rows spanning +-1e308: an infinite loss
