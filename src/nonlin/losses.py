@@ -31,7 +31,8 @@ Conventions, shared by every loss here:
   ``y_true`` and ``sample_weight`` converted: ``grad`` and ``"none"``'s losses come in it, a
   reduced loss as a float. Training loops validate once, then call ``_value`` / ``_grad``.
 * ``from_logits=True`` fuses the output activation into the loss, which is
-  both faster and stable: the gradient is just ``p - y``.
+  both faster and stable: the gradient is just ``p - y``. The cross-entropies take Keras 3's
+  ``label_smoothing`` and ``axis`` (-1 or 1), ``BinaryCrossEntropy`` PyTorch's ``pos_weight``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
   ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
   ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``, the
@@ -45,13 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._entropy_options import (
-    check_axis,
-    check_pos_weight,
-    check_pos_weight_width,
-    entropy_options,
-    refuse_ignore_class,
-)
+from . import _entropy_options as options
 from ._loss_checks import (
     _finite_positive,
     _unit_interval,
@@ -198,6 +193,10 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     inside the clip range; outside it, where the value is flat, the same formula (as
     PyTorch's ``BCELoss``): 0 for a prediction equal to its target (``p = y = 0`` or
     ``1``), about ``-+1/eps`` for a confidently wrong one, which training still corrects.
+
+    ``label_smoothing=s`` in [0, 1] (Keras 3's) takes ``y (1 - s) + 0.5 s`` for ``y``;
+    ``pos_weight`` (``BCEWithLogitsLoss``'s: a number or one per output, >= 0) multiplies
+    ``y log p`` (``nonlin._loss_entropy``); ``axis`` is Keras': -1 or 1 (the outputs).
     """
 
     def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
@@ -205,12 +204,12 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
                  axis: int = -1, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
-        self.pos_weight = check_pos_weight(pos_weight)
-        check_axis(axis)
+        self.pos_weight = options.check_pos_weight(pos_weight)
+        options.check_axis(axis)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        check_pos_weight_width(self.pos_weight, y_pred.shape[1])
+        options.check_pos_weight_width(self.pos_weight, y_pred.shape[1])
         if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
             check_probabilities(y_pred)
         y_true = super()._check_target(y_true, y_pred)
@@ -220,7 +219,7 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
         return y_true
 
     def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, **entropy_options(self),
+        return {"from_logits": self.from_logits, **options.entropy_options(self),
                 "reduction": self.reduction}
 
 
@@ -237,6 +236,10 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     ``eps``, where the value is flat, about ``-1/eps`` at a true class predicted 0
     (confidently wrong, still corrected), 0 where ``y = 0``. Keras also rescales
     each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
+
+    ``label_smoothing=s`` in [0, 1] takes ``y (1 - s) + s / k`` over ``k`` classes (labels
+    as one-hot rows): Keras 3's, PyTorch's for class indices, so Keras' name
+    ``SparseCategoricalCrossentropy`` takes it too. ``axis``: -1 or 1; ``ignore_class``: None.
     """
 
     def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
@@ -244,8 +247,8 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
                  reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
-        check_axis(axis)
-        refuse_ignore_class(ignore_class)
+        options.check_axis(axis)
+        options.refuse_ignore_class(ignore_class)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -260,7 +263,7 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         return check_labels(y_true, k, "y_true")
 
     def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, **entropy_options(self),
+        return {"from_logits": self.from_logits, **options.entropy_options(self),
                 "reduction": self.reduction}
 
 
