@@ -52,8 +52,8 @@ def test_early_stopping_loads_its_state_before_fit_binds_a_model() -> None:
 
 
 def test_a_fresh_callback_has_a_state_to_give() -> None:
-    assert EarlyStopping().state_dict() == {"wait": 0, "best": None, "best_epoch": -1,
-                                            "stopped_epoch": -1}
+    assert EarlyStopping().state_dict() == {"wait": 0, "best": None, "best_epoch": 0,
+                                            "stopped_epoch": 0}
     assert ReduceLROnPlateau().state_dict() == {"wait": 0, "cooldown_left": 0, "best": None}
     assert ModelCheckpoint("ck.safetensors", save_best_only=True).state_dict() == {"best": None}
 

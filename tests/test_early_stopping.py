@@ -90,7 +90,7 @@ def test_no_stop_in_the_first_epoch_even_on_nan() -> None:
 def test_best_weights_are_restored_also_without_an_early_stop() -> None:
     stop = EarlyStopping(patience=10, restore_best_weights=True)
     m, h, script = _run([0.5, 0.6, 0.7], stop)
-    assert stop.stopped_epoch == -1 and len(h.epoch) == 3
+    assert stop.stopped_epoch == 0 and len(h.epoch) == 3
     _assert_weights(m, script.weights[0])
 
 

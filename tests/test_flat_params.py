@@ -154,8 +154,8 @@ def test_slots_made_for_other_parameters_are_refused_not_restarted() -> None:
 
 
 def test_an_unpickled_model_trains_like_the_original() -> None:
-    """Unpickled arrays are no views of one buffer (their base may be ``bytes``):
-    the optimizer steps them one by one, with the same result."""
+    """Unpickled arrays are no views of one buffer (their base may be ``bytes``) until the
+    next fit packs them again: the same result."""
     import pickle
 
     X, y = _data()

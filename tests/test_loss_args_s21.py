@@ -457,3 +457,35 @@ def test_a_file_whose_cross_entropy_has_an_ignore_class_is_refused() -> None:
     with pytest.raises(nonlin.ModelFileError, match=r"ignore_class=3") as info:
         nonlin.load(io.BytesIO(edit_meta(data, "compile", change)))
     assert "compile.loss.config" in str(info.value)
+
+
+def test_a_loss_without_options_holds_and_pickles_what_it_did() -> None:
+    """The defaults live on the classes: a loss holds an option only when set, so its
+    attributes and pickle are those of a loss made before the options existed."""
+    import pickle
+
+    plain = CrossEntropy(label_smoothing=0.0, axis=-1, ignore_class=None)
+    assert vars(plain) == {"from_logits": False, "reduction": "mean"}
+    assert pickle.dumps(plain) == pickle.dumps(CrossEntropy())
+    assert vars(BinaryCrossEntropy(pos_weight=None, label_smoothing=0, axis=1)) == {
+        "from_logits": False, "reduction": "mean"}
+    loaded = pickle.loads(pickle.dumps(BinaryCrossEntropy(pos_weight=W, label_smoothing=S)))
+    assert loaded.pos_weight == tuple(W) and loaded.label_smoothing == S
+
+
+@pytest.mark.parametrize(("cls", "name", "value", "shown"), [
+    (BinaryCrossEntropy, "pos_weight", [1.0, 2.0, 3.0], r"pos_weight=\[1.0, 2.0, 3.0\]"),
+    (BinaryCrossEntropy, "pos_weight", (1.0, -1.0, 1.0), r"pos_weight\[1\]=-1.0"),
+    (BinaryCrossEntropy, "label_smoothing", 2.0, "label_smoothing=2.0"),
+    (CrossEntropy, "label_smoothing", float("nan"), "label_smoothing=nan"),
+])
+def test_an_option_set_after_construction_is_checked(cls, name, value, shown) -> None:
+    d = _data()
+    loss = cls(from_logits=True)
+    setattr(loss, name, value)
+    target = d["binary"] if cls is BinaryCrossEntropy else d["labels"]
+    with pytest.raises(ValueError, match=shown):
+        loss(target, d["z"])
+    model = nonlin.Sequential([nonlin.Dense(K)]).build(4, seed=0)
+    with pytest.raises(ValueError, match=shown):
+        model.fit(np.zeros((N, 4)), target, loss=loss, optimizer="sgd", verbose=0)

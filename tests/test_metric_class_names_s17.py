@@ -22,14 +22,32 @@ from nonlin.losses import CrossEntropy
 from nonlin.metrics import Metric, get_metric, get_metrics
 
 
-def _public_metric_classes() -> list[type[Metric]]:
+def _public_metric_classes(built_bare: bool = True) -> list[type[Metric]]:
+    """The public metric classes that build without arguments (``built_bare``), or those
+    that need one (``PrecisionAtRecall(recall)``: no name can stand for them, as
+    ``keras.metrics.get``, which builds the class a name gives without arguments, fails)."""
     found = [obj for name, obj in vars(nonlin.metrics).items()
              if not name.startswith("_") and inspect.isclass(obj) and issubclass(obj, Metric)
-             and obj is not Metric]
+             and obj is not Metric and _bare(obj) == built_bare]
     return sorted(found, key=lambda cls: cls.__name__)
 
 
+def _bare(cls: type) -> bool:
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+               for p in list(inspect.signature(cls).parameters.values()))
+
+
 CLASSES = _public_metric_classes()
+
+
+def test_the_classes_that_need_an_argument_are_objects_only() -> None:
+    needing = [cls.__name__ for cls in _public_metric_classes(built_bare=False)]
+    assert needing == ["IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "PrecisionAtRecall",
+                       "RecallAtPrecision", "SensitivityAtSpecificity",
+                       "SpecificityAtSensitivity"]
+    for name in needing:
+        with pytest.raises(ValueError, match=f"Unknown metric '{name}'"):
+            get_metric(name)
 
 
 def test_the_enumeration_finds_the_metrics() -> None:

@@ -128,7 +128,7 @@ def test_a_score_that_declares_its_direction_or_a_mode_given_trains_on() -> None
     f1.greater_is_better = True  # a plain function declares it as a Metric does
     stopper = nonlin.EarlyStopping(monitor="f1", patience=1)
     _, history = _classify(stopper, f1)
-    assert len(history.epoch) == 6 and stopper.stopped_epoch == -1 and stopper.best == 0.95
+    assert len(history.epoch) == 6 and stopper.stopped_epoch == 0 and stopper.best == 0.95
     stopper = nonlin.EarlyStopping(monitor="f1", patience=1, mode="max")
     _, history = _classify(stopper, _scores([0.5, 0.6, 0.7, 0.8, 0.9, 0.95]))
     assert len(history.epoch) == 6 and stopper.best == 0.95

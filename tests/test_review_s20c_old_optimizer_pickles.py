@@ -30,8 +30,10 @@ def _fitted(optimizer):
 
 
 def _as_before(obj):
-    """The optimizer's state as the release before pickled it: none of today's attributes."""
-    state = {k: v for k, v in obj.__getstate__().items() if k not in NEW}
+    """The optimizer's state as the release before pickled it: none of today's attributes
+    (its __getstate__ kept the whole dict, flat slots and scratch arrays too, less the binding)."""
+    whole = {**obj.__dict__, "_bound": [], "_grads": []}
+    state = {k: v for k, v in whole.items() if k not in NEW}
     return copyreg.__newobj__, (type(obj),), state
 
 

@@ -70,7 +70,7 @@ def test_error_metrics_the_loss_and_nonlin_metric_names_keep_their_direction() -
 def test_early_stopping_keeps_training_while_a_declared_metric_rises() -> None:
     stopper = EarlyStopping(monitor="score", patience=0)
     model = _fit(stopper)
-    assert len(model.history.epoch) == 5 and stopper.stopped_epoch == -1
+    assert len(model.history.epoch) == 5 and stopper.stopped_epoch == 0
     assert stopper.best == pytest.approx(0.5)
     assert "_fit_metrics" not in vars(model)  # published only while fit runs
 

@@ -58,7 +58,7 @@ def test_fit_trains_copies_and_leaves_the_given_callbacks_as_they_were(Estimator
     assert est.callbacks is given
     stop, record = est.callbacks_  # the trained copies, in the given order
     assert type(stop) is nonlin.EarlyStopping and type(record) is Recorder
-    assert stop.stopped_epoch == 1 and est.n_iter_ == 2 and given[0].stopped_epoch == -1
+    assert stop.stopped_epoch == 1 and est.n_iter_ == 2 and given[0].stopped_epoch == 0
     assert [log["loss"] for log in record.logs] == est.loss_curve_
     assert stop.model is est.model_ and record.model is est.model_
 

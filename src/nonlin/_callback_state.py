@@ -33,7 +33,7 @@ PREFIX = "callback."
 _KEYS = {"index", "class_name", "state"}
 # integer fields of nonlin's callbacks and their least value; "best" is a number or null
 _INTEGERS = {
-    "EarlyStopping": {"wait": 0, "best_epoch": -1, "stopped_epoch": -1},
+    "EarlyStopping": {"wait": 0, "best_epoch": -1, "stopped_epoch": -1},  # -1: older files
     "ReduceLROnPlateau": {"wait": 0, "cooldown_left": 0},
     "ModelCheckpoint": {"batches_since_save": 0},  # with an integer save_freq
 }

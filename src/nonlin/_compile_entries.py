@@ -79,7 +79,10 @@ def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
 
 
 def _metric_classes() -> dict[str, type]:
-    return {cls.__name__: cls for cls in registry.METRICS.values()}
+    from .metrics import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name (through
+    # nonlin.metrics: the private metric modules import it first, the other way round fails)
+
+    return {cls.__name__: cls for cls in (*registry.METRICS.values(), *OBJECTS_ONLY)}
 
 
 def _known_metric(name: str) -> bool:

@@ -53,6 +53,7 @@ _PARTS = ("loss", "optimizer", "metrics")
 _OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn file's own
 _SLOTS = "optimizer."
 _MAX_THRESHOLDS = 1 << 16  # a tiny file must not make load allocate gigabytes
+_MAX_CLASSES = 1 << 12  # IoU's: a (num_classes, num_classes) confusion matrix, 128 MiB at most
 _AGAIN = "After nonlin.load, pass them again: model.compile(optimizer, loss, metrics)"
 _KEPT = ("After nonlin.load, pass them again with the loaded optimizer, which keeps its saved "
          "state: model.compile(model.optimizer, loss, metrics)")
@@ -233,8 +234,9 @@ def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) ->
         raise _fault(path, f"{field}.class_name", f"expected one of {sorted(classes)}. "
                                                   f"Received: {quoted(entry['class_name'], 80)}")
     config = entry["config"]
-    size = config.get("num_thresholds") if isinstance(config, dict) else None
-    if isinstance(size, int) and size > _MAX_THRESHOLDS:  # AUC's: the length of its arrays
-        raise _fault(path, f"{field}.config.num_thresholds",
-                     f"expected at most {_MAX_THRESHOLDS}. Received: {size}")
+    for key, most in (("num_thresholds", _MAX_THRESHOLDS), ("num_classes", _MAX_CLASSES)):
+        size = config.get(key) if isinstance(config, dict) else None
+        if isinstance(size, int) and size > most:  # AUC's arrays, IoU's confusion matrix
+            raise _fault(path, f"{field}.config.{key}", f"expected at most {most}. "
+                                                        f"Received: {size}")
     return _construct(cls, config, path, f"{field}.config")

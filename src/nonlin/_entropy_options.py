@@ -2,9 +2,12 @@
 
 ``BinaryCrossEntropy`` takes Keras 3's ``label_smoothing`` and ``axis`` and PyTorch's
 ``pos_weight`` (``BCEWithLogitsLoss``); ``CrossEntropy`` takes ``label_smoothing`` and
-``axis``, and refuses Keras 3's ``ignore_class``. Their constructors check them here, once;
-``get_config`` carries an option only when it is not its default (``entropy_options``), so
-the configs, model files and checkpoints of losses without them stay as they were; and
+``axis``, and refuses Keras 3's ``ignore_class``. Their constructors check them here
+(``keep``), and keep on the loss only those that are not their defaults (the classes hold
+the defaults: a loss without options has the attributes, the pickle, of before); ``get_config``
+carries those alone (``entropy_options``), so the configs, model files and checkpoints of
+losses without them stay as they were. ``BINARY_SETTINGS`` and ``CATEGORICAL_SETTINGS`` are
+their checks of an option set after construction (``_loss_checks.check_settings``); and
 ``has_options`` tells ``fit``'s fused paths (``nonlin.objective``) and ``nonlin.sklearn``'s
 ``"log_loss"`` shortcut that the plain math no longer applies.
 """
@@ -16,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._loss_checks import _as_float
+from ._loss_checks import _as_float, _unit_interval
 from ._quoting import quoted
 from .validation import is_real
 
@@ -93,3 +96,44 @@ def has_options(loss: Any) -> bool:
     trains it through its own math, not the plain fused one)."""
     return bool(getattr(loss, "label_smoothing", 0.0)) or getattr(loss, "pos_weight",
                                                                   None) is not None
+
+
+def stored_pos_weight(name: str, value: Any) -> PosWeight:
+    """``pos_weight`` as the loss holds it, set after construction: None, a number, or a tuple
+    of one per output (the constructor makes one of a list or array)."""
+    if not (value is None or isinstance(value, tuple) or is_real(value)):
+        raise ValueError(f"Expected {name}, None, a finite number >= 0 or a tuple of them, one "
+                         f"per output, on an existing loss (the constructor also takes a list "
+                         f"or an array). Received: {name}={quoted(value)}")
+    return check_pos_weight(value)
+
+
+BINARY_SETTINGS = {"label_smoothing": _unit_interval, "pos_weight": stored_pos_weight}
+CATEGORICAL_SETTINGS = {"label_smoothing": _unit_interval}
+
+
+def keep(loss: Any, *, label_smoothing: Any, axis: Any, pos_weight: Any = None,
+         ignore_class: Any = None) -> None:
+    """Check a cross-entropy's options (``CrossEntropy`` passes no ``pos_weight``,
+    ``BinaryCrossEntropy`` no ``ignore_class``) and set on ``loss`` those that are not
+    their defaults."""
+    smoothing = _unit_interval("label_smoothing", label_smoothing)
+    weights = check_pos_weight(pos_weight)
+    check_axis(axis)
+    refuse_ignore_class(ignore_class)
+    if smoothing:
+        loss.label_smoothing = smoothing
+    if weights is not None:
+        loss.pos_weight = weights
+
+
+class EntropyConfig:
+    """The core cross-entropies' ``get_config``: ``from_logits``, the options set (none
+    without them: the config of before), ``reduction``."""
+
+    from_logits: bool
+    reduction: str
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": self.from_logits, **entropy_options(self),
+                "reduction": self.reduction}

@@ -46,6 +46,8 @@ _METRIC_STATES = (
     {"true_positives", "false_negatives"},  # Recall
     {"true_positives", "false_positives", "true_negatives", "false_negatives"},  # AUC
     {"true_positives", "false_positives", "false_negatives"},  # FBetaScore, F1Score
+    {"accumulator"},  # TruePositives, FalsePositives, TrueNegatives, FalseNegatives
+    {"total_confusion_matrix"},  # IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 )
 
 

@@ -122,6 +122,10 @@ class CompileMethods:
         self.optimizer, self.loss, self._metrics = compiled(  # loss None: Keras keeps its own
             self, self.loss if loss is None else loss, optimizer=optimizer,  # type: ignore[arg-type]
             metrics=metrics)
+        # an instance given (not a name, which compiled resolved): fit(resume_from=...)
+        # checks its settings against the checkpoint's, as fit(optimizer=instance)'s
+        self.__dict__["_compiled_instance"] = (
+            None if isinstance(optimizer, str) else self.optimizer)
         self.run_eagerly, self.jit_compile, self.steps_per_execution = True, False, steps
         self.stop_training = False
 

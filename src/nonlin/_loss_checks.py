@@ -7,12 +7,16 @@ message names what was expected and what was received. ``check_reduction`` is th
 check of every loss's ``reduction`` argument, run by its constructor; ``_unit_interval``,
 ``_at_least_zero`` and ``_finite_positive`` check the focal losses' ``alpha``, ``gamma`` and
 ``label_smoothing`` (``losses_extra``) and ``Huber``'s ``delta``: NaN, infinities and numbers
-out of range are refused, also those that only become so as floats.
+out of range are refused, also those that only become so as floats. ``check_settings`` runs
+those checks again on an existing loss (each class lists its own in ``_settings``), for an
+attribute set after construction (``loss.gamma = float("nan")``): ``fit``, ``compile``,
+``evaluate`` (``evaluation.resolve_loss``) and every public call refuse it as the
+constructor does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -237,3 +241,37 @@ def check_class_alpha(alpha: Any, n_classes: int) -> None:
         raise ValueError(f"Expected one alpha per class: {n_classes} values for the "
                          f"{n_classes} classes (y_pred's columns, the model's outputs). "
                          f"Received {len(alpha)}: alpha={list(alpha)}")
+
+
+def stored_reduction(name: str, value: Any) -> str:
+    """``reduction`` as a loss holds it, set after construction: ``"mean"``, ``"sum"`` or
+    ``"none"`` (the constructor's other spellings, Keras' ``"sum_over_batch_size"`` and None,
+    would reduce as ``"sum"`` or not at all if stored as given)."""
+    if isinstance(value, str) and value in ("mean", "sum", "none"):
+        return value
+    check_reduction(value)  # an unknown name: the constructor's message and hint
+    raise ValueError(f"Expected reduction 'mean', 'sum' or 'none' on an existing loss (the "
+                     f"constructor also takes Keras' names and None). Received: "
+                     f"{name}={quoted(value)}")
+
+
+def stored_class_alpha(name: str, value: Any) -> float | tuple[float, ...]:
+    """``CategoricalFocalCrossentropy``'s ``alpha`` as the loss holds it, set after
+    construction: a number, or a tuple of one per class (the constructor makes one of a list
+    or array, which the math would take for a number)."""
+    if not (isinstance(value, tuple) or is_real(value)):
+        raise ValueError(f"Expected {name}, a finite number >= 0 or a tuple of them, one per "
+                         f"class, on an existing loss (the constructor also takes a list or "
+                         f"an array). Received: {name}={quoted(value)}")
+    return class_alpha(value)
+
+
+def check_settings(loss: Any) -> None:
+    """Check again the attributes that the constructor of ``loss``'s class checked
+    (``type(loss)._settings``: name to check), as they are now: one set since
+    (``loss.gamma = float("nan")``) is refused with the constructor's message. Nothing is
+    changed (an int ``gamma`` stays one)."""
+    settings: Mapping[str, Callable[[str, Any], Any]] = getattr(type(loss), "_settings", {})
+    for name, check in settings.items():
+        if name in vars(loss):
+            check(name, vars(loss)[name])

@@ -35,8 +35,8 @@ class BinaryEntropyMath:
     ``y_pred`` and ``y_true`` of shape (n_samples, n_outputs)."""
 
     from_logits: bool
-    label_smoothing: float
-    pos_weight: float | tuple[float, ...] | None
+    label_smoothing: float = 0.0  # the defaults; a loss holds an option only when set
+    pos_weight: float | tuple[float, ...] | None = None
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true = self._smooth_binary(y_true, y_pred)
@@ -135,7 +135,7 @@ class CategoricalEntropyMath:
     labels (n_samples,) or rows (n_samples, n_classes)."""
 
     from_logits: bool
-    label_smoothing: float
+    label_smoothing: float = 0.0  # the default; a loss holds it only when set
 
     def _smooth_rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """``y (1 - s) + s / k`` for ``label_smoothing=s`` and ``k`` classes (Keras 3's;

@@ -14,7 +14,10 @@ nonlin's own metric class names resolve too (``"TopKAccuracy"``, the class of
 Left out on purpose: ``"Accuracy"`` reads as ``"accuracy"`` (names are matched in lower case
 too), which is what Keras' ``compile`` does with it (it lower-cases the name before testing
 for ``"accuracy"`` / ``"acc"``), not the exact-match ``keras.metrics.Accuracy`` class, which
-nonlin does not have.
+nonlin does not have. So are the classes that need an argument (``PrecisionAtRecall``,
+``RecallAtPrecision``, ``SensitivityAtSpecificity``, ``SpecificityAtSensitivity``, ``IoU``,
+``MeanIoU``, ``OneHotIoU``, ``OneHotMeanIoU``): ``keras.metrics.get`` builds a class it names
+without arguments, which fails for them (a ``TypeError``), so they are objects only.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ KERAS_CLASS_NAMES: dict[str, str] = {
     "AUC": "auc",
     "F1Score": "f1_score",
     "FBetaScore": "fbeta_score",
+    "TruePositives": "true_positives",
+    "FalsePositives": "false_positives",
+    "TrueNegatives": "true_negatives",
+    "FalseNegatives": "false_negatives",
+    "BinaryIoU": "binary_io_u",
     "BinaryAccuracy": "binary_accuracy",
     "CategoricalAccuracy": "categorical_accuracy",
     "SparseCategoricalAccuracy": "sparse_categorical_accuracy",

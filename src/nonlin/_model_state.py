@@ -54,6 +54,13 @@ class ModelState:
     def built(self) -> bool:
         return self.n_features_in is not None
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling and ``copy``: the next model's (``NamedModel``'s), then a mark that the
+        parameters own their arrays (pickled views are copies), for the next ``fit`` or
+        ``train_on_batch`` to pack them into one flat buffer again (``fit_parameters``)."""
+        super().__setstate__(state)  # type: ignore[misc]  # NamedModel's, in Sequential
+        self.__dict__["_copied"] = True
+
     def _require_built(self) -> None:
         if self.n_features_in is None:
             state = "is not built yet;" if self.layers else (

@@ -62,9 +62,10 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     must match the checkpoint's, and ``optimizer`` (an instance or registry name; ``None``: no
     check) must be of the checkpoint's class; ``asked``, the optimizer as the caller gave it
     (an instance: ``fit(optimizer=Adam(...))``), must also have its settings
-    (``check_settings``); ``check(saved model)`` runs last (fit's
-    feature-name check). ``fit`` reads and checks first, runs its own checks
-    with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
+    (``check_settings``), and so must ``optimizer`` when ``asked`` is None and it is the
+    instance ``model.compile`` was given (not one it made from a name); ``check(saved
+    model)`` runs last (fit's feature-name check). ``fit`` reads and checks first, runs its
+    own checks with the checkpoint's optimizer and generator (``checkpoint.model.rng``),
     and only then calls ``apply_resume``: a refused call changes nothing.
     ``checkpoint``: the file's, when ``compile_defaults`` read it already.
     """
@@ -83,20 +84,25 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
             f"The checkpoint {quoted_path(source)} was trained with {expected.__name__}. "
             f"Received: optimizer={quoted(optimizer)}"
         )
-    check_settings(asked, checkpoint.optimizer, source)
+    if asked is None and optimizer is not None and optimizer is model.__dict__.get(
+            "_compiled_instance"):  # fit's optimizer=None: compile's, an instance given
+        check_settings(optimizer, checkpoint.optimizer, source, compiled=True)
+    else:
+        check_settings(asked, checkpoint.optimizer, source)
     if check is not None:
         check(saved)
     return checkpoint
 
 
-def check_settings(given: Any, saved: Any, source: str) -> None:
+def check_settings(given: Any, saved: Any, source: str, compiled: bool = False) -> None:
     """Refuse an optimizer instance ``given`` to resume the checkpoint at ``source`` whose
     ``get_config()`` is not that of the checkpoint's optimizer ``saved``, which the resumed
     run trains with: the settings given would be dropped. A float learning rate is not
     compared: the checkpoint's goes on, as the run left it (``ReduceLROnPlateau`` may have
     lowered it: the script that started the run resumes it unchanged; Keras 3's
     ``BackupAndRestore`` restores the rate too); a schedule is a setting, compared. A name
-    (``"adam"``) or ``None`` gives no settings: nothing to check."""
+    (``"adam"``) or ``None`` gives no settings: nothing to check. ``compiled``: ``given`` is
+    the instance ``model.compile`` was given (``fit``'s ``optimizer=None``), for the message."""
     if isinstance(given, str) or given is None or given is saved:
         return
     mine, theirs = given.get_config(), saved.get_config()
@@ -105,11 +111,16 @@ def check_settings(given: Any, saved: Any, source: str) -> None:
     if {k: v for k, v in mine.items() if k not in skip} != {
             k: v for k, v in theirs.items() if k not in skip}:
         name = type(saved).__name__
+        head, asked, instead = (
+            ("a compiled optimizer given by name",
+             f"model.compile(optimizer={name}({_settings(mine)}))",
+             "Compile it by name (\"adam\")")
+            if compiled else
+            ("optimizer=None", f"optimizer={name}({_settings(mine)})", "Pass optimizer=None"))
         raise ValueError(
-            f"Expected optimizer=None, or the settings of the optimizer of the checkpoint "
+            f"Expected {head}, or the settings of the optimizer of the checkpoint "
             f"{quoted_path(source)}, which the resumed run trains with: {name}("
-            f"{_settings(theirs)}). Received: "
-            f"optimizer={name}({_settings(mine)}). Pass optimizer=None to go on with the "
+            f"{_settings(theirs)}). Received: {asked}. {instead} to go on with the "
             "checkpoint's, or one with the same settings; to change the learning rate, "
             "ck = load_checkpoint(path), set ck.model.optimizer.lr, then "
             "ck.model.fit(..., initial_epoch=ck.epoch)")
@@ -149,8 +160,8 @@ def resume(model: Sequential, optimizer: Any = None,
     ``optimizer`` (an instance or registry name) must be of the checkpoint's class (an
     instance, with its settings: ``check_settings``);
     ``None`` (``resume(model, path=path)``), as in ``fit(resume_from=path)``: the model's
-    (``compile``'s or its last ``fit``'s), checked so, else none to check: the checkpoint's
-    trains either way.
+    (``compile``'s or its last ``fit``'s), checked so (its settings too when it is the
+    instance ``compile`` was given), else none to check: the checkpoint's trains either way.
 
     Returns
     -------

@@ -5,7 +5,9 @@ A layer's ``trainable`` flag (``nonlin.core.Layer.trainable``) decides whether
 them. ``Sequential.build`` packs every parameter into one flat buffer; once the
 trainable set is another, ``fit_parameters`` packs that set anew (the frozen
 ones keep their old buffer), so that the optimizer still steps one flat array.
-A model with nothing frozen is never repacked: its training is unchanged.
+A model with nothing frozen is not repacked, unless unpickled or copied (``copy.deepcopy``):
+its parameters then own their arrays, which its next ``fit`` packs again, so that its
+optimizer steps one flat array as the original's does (the same bits).
 
 An optimizer's slots (Adam's moments, momentum) belong to the parameters they
 were made for. When the flags changed between two fits that share one
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 from operator import is_not
 from typing import Any
+
+import numpy as np
 
 from ._misuse import check_binding
 from ._optimizer_state import HeldState
@@ -45,16 +49,25 @@ def _differ(a: list[Param], b: list[Param]) -> bool:
 def fit_parameters(model: Any) -> list[Param]:
     """``model.parameters()``, packed into one flat buffer when the trainable set
     differs from the one packed last (``model._packed``; at first, the whole list
-    ``build`` packed)."""
+    ``build`` packed), or, packed no more, at the first call after the model was
+    unpickled or copied (``ModelState.__setstate__``), whose arrays a pickle copies one by one."""
     params, every = model.parameters(), model._params
     packed = model.__dict__.get("_packed")
     mine = {id(p) for p in every}
     if packed is None or not all(id(p) in mine for p in packed):  # none, or a former build's
         packed = every
-    if _differ(params, packed):
+    copied = model.__dict__.pop("_copied", False)  # unpickled: each parameter its own arrays
+    if _differ(params, packed) or (copied and _own_arrays(params)):
         pack_parameters(params)  # nothing for fewer than two: then stepped one by one
         model._packed = params
     return params
+
+
+def _own_arrays(params: list[Param]) -> bool:
+    """Whether ``params`` hold arrays of their own, as a pickle or ``copy.deepcopy`` leaves
+    them (views of no array), not views of one flat buffer, which they then tile (packed
+    since, by ``nonlin.sklearn``'s engine, say, in an order of its own: left as they are)."""
+    return not any(isinstance(p.value.base, np.ndarray) for p in params)
 
 
 def held_state(optimizer: Any) -> HeldState | None:

@@ -84,8 +84,12 @@ class EarlyStopping(Callback):
 
     Attributes
     ----------
-    stopped_epoch, best_epoch : int
-        -1 until set.
+    stopped_epoch : int
+        The epoch in which training stopped early; 0 when it did not (Keras 3's
+        value, so that ``if stopping.stopped_epoch:`` asks whether it stopped: it
+        never stops in epoch 0).
+    best_epoch : int
+        The epoch of the best value; 0 until one is seen (as Keras 3).
     best : float or None
     wait : int
     """
@@ -112,7 +116,7 @@ class EarlyStopping(Callback):
 
     def _reset(self) -> None:
         """The counters of a new run (``on_train_begin``'s): nothing seen yet."""
-        self.wait, self.stopped_epoch, self.best_epoch = 0, -1, -1
+        self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0  # Keras 3's
         self.best: float | None = None
         self.best_weights: list[np.ndarray] | None = None
         self.best_state: dict[str, np.ndarray] | None = None
@@ -166,7 +170,7 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         from .progress import write_line
 
-        if self.verbose and self.stopped_epoch >= 0:
+        if self.stopped_epoch > 0 and self.verbose > 0:  # Keras 3's condition
             write_line(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
@@ -215,8 +219,10 @@ class EarlyStopping(Callback):
 
 
 def _epoch(state: dict[str, Any], key: str) -> int:
-    """``state[key]``, an epoch index or -1 (none yet), the default."""
-    value = state.get(key, -1)
+    """``state[key]``, an epoch index, 0 (none yet) by default. The -1 that states
+    written before nonlin followed Keras 3 here hold for "none yet" reads as 0, the
+    value an uninterrupted run has then."""
+    value = state.get(key, 0)
     if not is_integer(value) or value < -1:
         raise ValueError(f"Expected an integer >= -1 for {key!r}. Received: {quoted(value)}")
-    return int(value)
+    return max(int(value), 0)

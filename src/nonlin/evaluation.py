@@ -24,6 +24,7 @@ from ._feature_names import check_names
 from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
+from ._loss_checks import check_settings
 from ._objective_logits import logits_twin
 from ._quoting import quoted
 from ._source_kind import is_source
@@ -53,6 +54,7 @@ def resolve_loss(loss: Any, *, per_sample: bool = False) -> Loss:
     if not isinstance(loss, Loss):
         hint = f"; create one: {loss.__name__}()" if isinstance(loss, type) else ""
         raise TypeError(f"Expected a Loss or a loss name. Received: loss={quoted(loss)}{hint}")
+    check_settings(loss)  # attributes set since construction (loss.gamma = nan): refused
     if not per_sample and loss.reduction == "none":
         raise ValueError(
             f"Expected a loss with reduction='mean' (the default) or 'sum': training and "

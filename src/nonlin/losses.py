@@ -41,15 +41,14 @@ Conventions, shared by every loss here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from . import _entropy_options as options
 from ._loss_checks import (
     _finite_positive,
-    _unit_interval,
     check_categorical_inputs,
     check_loss_inputs,
     check_out,
@@ -57,6 +56,8 @@ from ._loss_checks import (
     check_probability_rows,
     check_real_target,
     check_reduction,
+    check_settings,
+    stored_reduction,
 )
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._loss_reduction import Reduction
@@ -73,6 +74,9 @@ class Loss(Reduction):
     ``(input, target)``, the reverse."""
 
     reduction = "mean"
+    # the constructor's checks, run again by fit, compile, evaluate and public calls
+    # (_loss_checks.check_settings): an attribute set since is refused as the constructor does
+    _settings: ClassVar[dict[str, Callable[[str, Any], Any]]] = {"reduction": stored_reduction}
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
         """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
@@ -104,7 +108,8 @@ class Loss(Reduction):
         raise NotImplementedError
 
     def _check(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
-        """Validate one public call's inputs (``nonlin._loss_checks``)."""
+        """Validate one public call's settings and inputs (``nonlin._loss_checks``)."""
+        check_settings(self)
         return check_loss_inputs(y_true, y_pred, sample_weight, self._check_target)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -159,6 +164,8 @@ class Huber(Loss):
     ``delta * (|r| - delta / 2)``; gradient ``clip(r, -delta, delta)``.
     """
 
+    _settings = {**Loss._settings, "delta": _finite_positive}
+
     def __init__(self, delta: float = 1.0, reduction: str | None = "mean") -> None:
         self.delta = _finite_positive("delta", delta)
         self.reduction = check_reduction(reduction)
@@ -179,7 +186,7 @@ class Huber(Loss):
         return {"delta": self.delta, "reduction": self.reduction}
 
 
-class BinaryCrossEntropy(BinaryEntropyMath, Loss):
+class BinaryCrossEntropy(BinaryEntropyMath, options.EntropyConfig, Loss):
     """Log loss for independent 0/1 targets (binary or multilabel).
 
     ``L_i = -sum_j [y log p + (1 - y) log(1 - p)]``. With ``from_logits=True``
@@ -194,18 +201,17 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     PyTorch's ``BCELoss``): 0 for a prediction equal to its target (``p = y = 0`` or
     ``1``), about ``-+1/eps`` for a confidently wrong one, which training still corrects.
 
-    ``label_smoothing=s`` in [0, 1] (Keras 3's) takes ``y (1 - s) + 0.5 s`` for ``y``;
-    ``pos_weight`` (``BCEWithLogitsLoss``'s: a number or one per output, >= 0) multiplies
-    ``y log p`` (``nonlin._loss_entropy``); ``axis`` is Keras': -1 or 1 (the outputs).
+    ``label_smoothing=s`` (Keras 3's: ``y (1 - s) + 0.5 s`` for ``y``), ``pos_weight`` (PyTorch's:
+    ``y log p`` times it), ``axis`` (Keras': -1 or 1): see ``nonlin._entropy_options``.
     """
+
+    _settings = {**Loss._settings, "from_logits": check_bool, **options.BINARY_SETTINGS}
 
     def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
                  pos_weight: float | Sequence[float] | np.ndarray | None = None,
                  axis: int = -1, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
-        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
-        self.pos_weight = options.check_pos_weight(pos_weight)
-        options.check_axis(axis)
+        options.keep(self, label_smoothing=label_smoothing, pos_weight=pos_weight, axis=axis)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -218,12 +224,8 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
             raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad}")
         return y_true
 
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, **options.entropy_options(self),
-                "reduction": self.reduction}
 
-
-class CrossEntropy(CategoricalEntropyMath, Loss):
+class CrossEntropy(CategoricalEntropyMath, options.EntropyConfig, Loss):
     """Categorical cross-entropy for one label per sample.
 
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
@@ -237,18 +239,17 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     (confidently wrong, still corrected), 0 where ``y = 0``. Keras also rescales
     each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
 
-    ``label_smoothing=s`` in [0, 1] takes ``y (1 - s) + s / k`` over ``k`` classes (labels
-    as one-hot rows): Keras 3's, PyTorch's for class indices, so Keras' name
-    ``SparseCategoricalCrossentropy`` takes it too. ``axis``: -1 or 1; ``ignore_class``: None.
+    ``label_smoothing=s``: ``y (1 - s) + s / k`` for ``k`` classes (Keras 3's, PyTorch's for
+    labels; Keras' ``SparseCategoricalCrossentropy`` too), ``axis``, ``ignore_class``: refused.
     """
+
+    _settings = {**Loss._settings, "from_logits": check_bool, **options.CATEGORICAL_SETTINGS}
 
     def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
                  axis: int = -1, ignore_class: int | None = None,
                  reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
-        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
-        options.check_axis(axis)
-        options.refuse_ignore_class(ignore_class)
+        options.keep(self, label_smoothing=label_smoothing, axis=axis, ignore_class=ignore_class)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -261,10 +262,6 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         if y_true.shape != (n,):
             raise ValueError(f"Expected {n} integer labels. Received shape {y_true.shape}")
         return check_labels(y_true, k, "y_true")
-
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, **options.entropy_options(self),
-                "reduction": self.reduction}
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module

@@ -36,6 +36,7 @@ from ._loss_checks import (
     check_class_alpha,
     check_reduction,
     class_alpha,
+    stored_class_alpha,
 )
 from ._loss_cosine import _PRED, _TRUE, _unit_rows
 from ._loss_focal import CategoricalFocalMath, FocalMath
@@ -215,14 +216,18 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
 
+    _settings = {**BinaryCrossEntropy._settings, "apply_class_balancing": check_bool,
+                 "alpha": _unit_interval, "gamma": _at_least_zero,
+                 "label_smoothing": _unit_interval}
+
     def __init__(self, *, apply_class_balancing: bool = False, alpha: float = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
                  reduction: str | None = "mean") -> None:
         self.apply_class_balancing = check_bool("apply_class_balancing", apply_class_balancing)
         self.alpha = _unit_interval("alpha", alpha)
         self.gamma = _at_least_zero("gamma", gamma)
-        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing,
-                         reduction=reduction)
+        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+        super().__init__(from_logits=from_logits, reduction=reduction)
 
     def get_config(self) -> dict[str, Any]:
         return {"apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
@@ -268,13 +273,16 @@ class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
 
+    _settings = {**CrossEntropy._settings, "alpha": stored_class_alpha,
+                 "gamma": _at_least_zero, "label_smoothing": _unit_interval}
+
     def __init__(self, *, alpha: float | Sequence[float] | np.ndarray = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
                  reduction: str | None = "mean") -> None:
         self.alpha = class_alpha(alpha)
         self.gamma = _at_least_zero("gamma", gamma)
-        super().__init__(from_logits=from_logits, label_smoothing=label_smoothing,
-                         reduction=reduction)
+        self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+        super().__init__(from_logits=from_logits, reduction=reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y_true = super()._check_target(y_true, y_pred)

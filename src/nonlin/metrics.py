@@ -5,10 +5,10 @@ take ``y_true`` as integer labels (n_samples,) or one-hot / 0-1 rows (n_samples,
 Regression metrics average over samples and outputs; unlike the ``MeanSquaredError`` loss, the
 ``mse`` metric has no factor 1/2 (it matches scikit-learn's ``mean_squared_error``).
 
-Accuracy metrics live in ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``Precision``,
-``Recall`` (``_confusion_metrics``), ``AUC`` (``_auc_metric``), ``F1Score`` and ``FBetaScore``
-(``_fscore_metrics``) keep Keras 3's confusion counts; MAE, MSE, RMSE, MAPE and R² live in
-``_regression_metrics``; Keras' loss-like ones in ``_loss_metric_names``. All are importable here.
+Accuracy metrics: ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``AUC``, F-scores and
+Keras 3's other confusion-count metrics: ``_auc_metric``, ``_fscore_metrics``, ``_confusion_index``;
+MAE, MSE, RMSE, MAPE and R²: ``_regression_metrics``; Keras' loss-like ones:
+``_loss_metric_names``. All are importable here.
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -156,7 +156,8 @@ def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
 
 from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
 from ._auc_metric import AUC  # noqa: E402
-from ._confusion_metrics import Precision, Recall  # noqa: E402
+from ._confusion_index import *  # noqa: E402, F403 (TruePositives, ..., IoU, OneHotMeanIoU)
+from ._confusion_index import CONFUSION_METRICS, LOGIT_THRESHOLDED, Precision, Recall  # noqa: E402
 from ._fscore_metrics import F1Score, FBetaScore  # noqa: E402
 from ._function_metric import _FunctionMetric  # noqa: E402
 from ._loss_metric_names import *  # noqa: E402, F403 (the loss-like metrics, LOSS_METRICS)
@@ -193,7 +194,7 @@ METRICS: dict[str, type[Metric]] = {
     "f_beta_score": FBetaScore,  # keras.metrics.get's snake case of FBetaScore
     "mape": MeanAbsolutePercentageError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-} | LOSS_METRICS  # noqa: F405 ("binary_crossentropy", "kl_divergence", "hinge", ...)
+} | CONFUSION_METRICS | LOSS_METRICS  # noqa: F405 ("true_positives", "binary_crossentropy", ...)
 # class names: Keras' ("MeanSquaredError", as the name it stands for), nonlin's ("TopKAccuracy")
 METRICS.update(class_names(METRICS))
 
@@ -213,12 +214,13 @@ def get_metric(metric: Any, *, loss: Any = None, n_outputs: int | None = None) -
     ``"categorical_accuracy"`` and ``"sparse_categorical_accuracy"`` always are (both take
     labels or one-hot rows; with a single output column it is binary accuracy, thresholded as
     for ``"accuracy"``). ``"auc"`` and the cross-entropies (``"binary_crossentropy"``, ...) take
-    logits when the loss does (``AUC(from_logits=True)``, as Keras advises), and ``"precision"`` /
-    ``"recall"`` threshold at 0 under a binary cross-entropy from logits; after a softmax
-    cross-entropy from logits they threshold the raw outputs, so give them a ``Softmax`` output
-    layer (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``. ``"f1_score"`` and
-    ``"fbeta_score"`` (macro-averaged) predict each row's arg-max, or, under a binary cross-entropy
-    or hinge loss or with ``n_outputs=1``, the entries above 0.5 (0 when the loss takes logits).
+    logits when the loss does (``AUC(from_logits=True)``, as Keras advises); ``"precision"``,
+    ``"recall"``, the counts (``"true_positives"``, ...) and ``"binary_io_u"`` threshold at 0
+    under a binary cross-entropy from logits (or a hinge: ``LOGIT_THRESHOLDED``); after a softmax
+    cross-entropy from logits they threshold the raw outputs: give them a ``Softmax`` output
+    layer (fused with its loss, as ``fit`` does) or ``Precision(top_k=1)``. ``"f1_score"``,
+    ``"fbeta_score"`` (macro) predict each row's arg-max, or, under a binary cross-entropy or
+    hinge or with ``n_outputs=1``, entries > 0.5 (0: logits).
     """
     if isinstance(metric, Metric):
         return metric
@@ -254,8 +256,8 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
         metric = BinaryAccuracy(0.0)
     elif cls is AUC:
         metric = AUC(from_logits=from_logits)
-    elif cls in (Precision, Recall) and from_logits and binary_loss:
-        metric = cls(thresholds=0.0)  # logit > 0 exactly when sigmoid(logit) > 0.5
+    elif cls in LOGIT_THRESHOLDED and from_logits and binary_loss:
+        metric = LOGIT_THRESHOLDED[cls]()  # a threshold of 0: logit > 0 when sigmoid(logit) > 0.5
     elif cls in (F1Score, FBetaScore) and (binary_loss or n_outputs == 1):
         metric = cls(threshold=0.0 if from_logits else 0.5)  # not the arg-max of each row
     else:

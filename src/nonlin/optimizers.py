@@ -181,18 +181,28 @@ class Optimizer(StateDict):
         return self._work
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickling and ``copy``: everything but the binding to the parameters' arrays, which
-        the copies' arrays no longer share (an unpickled model's are no views of one flat
-        buffer): its next step binds them again (``_ready``), keeping the slots. Kept, a
-        copy would step a copy of the old flat buffer, which no layer reads."""
-        return {**self.__dict__, "_bound": [], "_grads": []}
+        """Pickling and ``copy``: the settings, step counts, owners and one array per
+        parameter and slot (``_param_slots``), not the binding to the parameters' arrays,
+        which the copies' arrays no longer share (an unpickled model's are no views of one
+        flat buffer; kept, a copy would step a copy of the old flat buffer, which no layer
+        reads): its next step binds them again (``_ready``), keeping the slots. Neither the
+        flat slots (``_slots`` when packed: the same numbers as ``_param_slots``), nor the
+        flat parameter stepped (``_work``), nor the scratch arrays, which ``_ready`` makes."""
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("_slots", "_work", "_scratch", "_spare")}
+        return {**state, "_bound": [], "_grads": []}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """``__getstate__``'s dict back, without a binding also where a pickle written before
         ``__getstate__`` holds one (its arrays, by pickle's memo, the loaded layers' own,
-        would pass as bound: the step would go to the old flat buffer's copy)."""
+        would pass as bound: the step would go to the old flat buffer's copy). The slots
+        are the per-parameter ones until the next step packs them again (a pickle written
+        before ``__getstate__`` left the flat ones out has both, the same numbers, and its
+        scratch arrays, which ``_ready`` replaces)."""
         self.__dict__.update(state)
         self._bound, self._grads = [], []
+        if "_slots" not in state and "_param_slots" in state:  # today's: _ready makes the rest
+            self._slots, self._scratch = self._param_slots, []
 
     def _reset(self) -> None:
         """Forget the slots and the binding: the next step starts them afresh."""
