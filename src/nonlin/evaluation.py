@@ -19,11 +19,13 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._entropy_options import has_options
 from ._feature_names import check_names
 from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
 from ._loss_checks import check_settings
+from ._objective_logits import logits_twin
 from ._quoting import quoted
 from ._source_kind import is_source
 from .activations import Softmax, softmax_into
@@ -98,7 +100,7 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
     if not fused_kind(model, loss)[1] or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return None  # (fused_kind fuses the cross-entropies alone)
-    return type(loss)(from_logits=True, reduction=loss.reduction)
+    return logits_twin(loss)  # its options too (label_smoothing, pos_weight)
 
 
 def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
@@ -127,7 +129,7 @@ def _scored(last: Any, scorer: Loss, z: np.ndarray, y: np.ndarray, w: np.ndarray
     from ``softmax_into``'s row maxima and sums, the probabilities bit for bit
     those of ``Softmax`` (and of ``predict``).
     """
-    if type(last) is Softmax and y.ndim == 1:
+    if type(last) is Softmax and y.ndim == 1 and not has_options(scorer):
         out = np.empty_like(z)
         m, s = softmax_into(z, out)
         with np.errstate(over="ignore"):  # -inf for rows spanning +-1e308: an infinite loss
