@@ -1,0 +1,57 @@
+"""Session 21's hostile review of the merged schedule audit (float ``warmup_steps``,
+``OneCycle``'s PyTorch keywords) and model API audit (``compile``'s Keras keywords,
+``model_from_json``); each test failed on the code as merged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.schedules import CosineDecay, OneCycle
+
+DENSE = '{"class_name": "Dense", "config": {"units": 2}}'
+
+
+def described(**fields: str) -> str:
+    """The JSON of a one-Dense model, with ``fields`` (JSON text) added to its config."""
+    extra = "".join(f', "{k}": {v}' for k, v in fields.items())
+    return f'{{"class_name": "Sequential", "config": {{"layers": [{DENSE}]{extra}}}}}'
+
+
+# -- model_from_json: every hostile text is a ValueError, as documented ---------------------
+@pytest.mark.parametrize("text", [
+    "[" * 100_000 + "]" * 100_000,  # json.loads: RecursionError
+    described(name="[" * 500 + "]" * 500),  # read, but deeper than a model file may nest
+    described(name='"\\ud800"'),  # a lone surrogate: a name that cannot be printed
+], ids=["recursion", "deeper_than_a_file", "lone_surrogate"])
+def test_model_from_json_refuses_what_load_refuses_with_a_value_error(text: str) -> None:
+    with pytest.raises(ValueError, match="Expected the JSON text of model.to_json"):
+        nonlin.model_from_json(text)
+
+
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"name": "5"}, "name=5"),
+    ({"n_features_in": "true"}, "n_features=True"),
+    ({"n_features_in": "3", "dtype": "5"}, "dtype=5"),
+    ({"n_features_in": "3", "dtype": '"nonsense"'}, "dtype='nonsense'"),
+])
+def test_model_from_json_a_field_of_the_wrong_type_is_a_value_error(
+        fields: dict[str, str], named: str) -> None:
+    with pytest.raises(ValueError, match="Expected the config of model.to_json") as info:
+        nonlin.model_from_json(described(**fields))
+    assert named in str(info.value)
+
+
+def test_model_from_json_a_wrong_seed_stays_the_callers_type_error() -> None:
+    with pytest.raises(TypeError, match="seed"):
+        nonlin.model_from_json(described(n_features_in="3"), seed="x")
+    model = nonlin.model_from_json(described(n_features_in="3"), seed=7)
+    twin = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=7)
+    assert np.array_equal(model.get_weights()[0], twin.get_weights()[0])
+
+
+@pytest.mark.parametrize("dtype", [5, "nonsense", object()])
+def test_build_names_a_dtype_numpy_cannot_read(dtype: object) -> None:
+    with pytest.raises(TypeError, match=r"Expected dtype float32 or float64\. Received: dtype="):
+        nonlin.Sequential([nonlin.Dense(2)]).build(3, dtype=dtype)
