@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -55,3 +57,33 @@ def test_model_from_json_a_wrong_seed_stays_the_callers_type_error() -> None:
 def test_build_names_a_dtype_numpy_cannot_read(dtype: object) -> None:
     with pytest.raises(TypeError, match=r"Expected dtype float32 or float64\. Received: dtype="):
         nonlin.Sequential([nonlin.Dense(2)]).build(3, dtype=dtype)
+
+
+# -- schedules: huge integers -------------------------------------------------------------
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_cosine_decay_with_a_float_warmup_takes_any_step_as_an_integer_warmup_does(
+        alpha: float) -> None:
+    huge = 10**400  # step - 2.5 overflowed float64: OverflowError where warmup_steps=2 gives
+    final = CosineDecay(0.1, 10, alpha, warmup_steps=2)(huge)  # the final rate
+    assert CosineDecay(0.1, 10, alpha, warmup_steps=2.5)(huge) == final == 0.1 * alpha
+    for step in range(16):  # unchanged where it computed, bit for bit
+        cosine = 0.5 * (1.0 + math.cos(math.pi * min(step - 2.5, 10) / 10))
+        assert CosineDecay(0.1, 10, alpha, warmup_steps=2.5)(step) == (
+            0.0 + (0.1 - 0.0) * (step / 2.5) if step < 2.5 else
+            0.1 * ((1.0 - alpha) * cosine + alpha))
+
+
+def test_cosine_decay_warmup_steps_message_says_finite() -> None:
+    with pytest.raises(ValueError, match=r"float >= 0, finite .* Received: warmup_steps=inf"):
+        CosineDecay(0.1, 10, warmup_steps=float("inf"))
+
+
+@pytest.mark.parametrize("steps", [
+    {"total_steps": 2**1024 - 2**969},  # rounds up to 2**1024 as a float
+    {"total_steps": 10**5000},  # beyond the 4300 digits str() writes
+    {"epochs": 10**200, "steps_per_epoch": 10**200},
+], ids=["float_rounding", "digits", "epochs"])
+def test_one_cycle_total_steps_beyond_float64_is_a_value_error(steps: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match=r"Expected total_steps that float64 holds.* bits"):
+        OneCycle(0.1, **steps)  # OverflowError before (float(pct_start * total_steps))
+    assert OneCycle(0.1, 2**1023)(0) == pytest.approx(0.1 / 25.0)  # float64 holds it
