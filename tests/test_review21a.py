@@ -87,3 +87,40 @@ def test_one_cycle_total_steps_beyond_float64_is_a_value_error(steps: dict[str, 
     with pytest.raises(ValueError, match=r"Expected total_steps that float64 holds.* bits"):
         OneCycle(0.1, **steps)  # OverflowError before (float(pct_start * total_steps))
     assert OneCycle(0.1, 2**1023)(0) == pytest.approx(0.1 / 25.0)  # float64 holds it
+
+
+# -- compile: Keras 3 keeps the loss and the metrics given None; loss_weights is a number ----
+def compiled_classifier() -> nonlin.Sequential:
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()]).build(3, seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    return model
+
+
+def test_compile_without_metrics_keeps_the_model_metrics_as_its_loss() -> None:
+    model = compiled_classifier()
+    model.compile(optimizer=nonlin.Adam(1e-5))  # Keras 3: loss and metrics kept
+    assert model.metrics_names == ["loss", "accuracy"]
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    history = model.fit(x, (x[:, 0] > 0).astype(int), verbose=0)
+    assert "accuracy" in history.history
+    model.compile(optimizer="adam", metrics=[])  # [] drops them
+    assert model.metrics_names == ["loss"]
+
+
+@pytest.mark.parametrize("weights", ["1", np.True_, [np.True_], {"out": "1.0"}, b"1"])
+def test_compile_loss_weights_must_be_the_number_one(weights: object) -> None:
+    with pytest.raises(ValueError, match=r"Expected loss_weights=None \(or 1\.0\)"):
+        compiled_classifier().compile("adam", "mse", loss_weights=weights)
+
+
+@pytest.mark.parametrize("weights", [1, 1.0, np.float32(1), [1.0], (1,), {"dense": 1.0}])
+def test_compile_takes_a_loss_weight_of_one_in_any_numeric_form(weights: object) -> None:
+    compiled_classifier().compile("adam", "mse", loss_weights=weights)
+
+
+def test_compile_takes_an_empty_dict_of_weighted_metrics_as_an_empty_list() -> None:
+    model = compiled_classifier()
+    model.compile("adam", "mse", weighted_metrics={})  # Keras takes a dict per output
+    model.compile("adam", "mse", weighted_metrics=[])
+    with pytest.raises(ValueError, match="weighted_metrics"):
+        model.compile("adam", "mse", weighted_metrics={"out": ["mae"]})
