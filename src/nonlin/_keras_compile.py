@@ -140,8 +140,9 @@ class CompileMethods:
         """The names of what ``evaluate(..., return_dict=False)`` lists, in its order:
         ``["loss", *compile's metric names]`` (each as given, ``"acc"`` -> ``"acc"``); ``[]``
         without a loss. Keras 3 names its compiled metrics as one, ``"compile_metrics"``
-        (``tf.keras`` listed each); nonlin lists each, so ``dict(zip(model.metrics_names,
-        model.evaluate(x, y, return_dict=False)))`` pairs every value with its name."""
+        (``tf.keras`` listed each); nonlin lists each, so with metrics ``dict(zip(
+        model.metrics_names, model.evaluate(x, y, return_dict=False)))`` pairs every value
+        with its name (without, ``evaluate`` gives the loss alone, a float, as Keras)."""
         if self.loss is None:
             return []
         from .evaluation import resolve_loss
