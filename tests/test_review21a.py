@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nonlin
-from nonlin.schedules import CosineDecay, OneCycle
+from nonlin.schedules import CosineDecay, OneCycle, PiecewiseConstantDecay, PolynomialDecay
 
 DENSE = '{"class_name": "Dense", "config": {"units": 2}}'
 
@@ -124,3 +125,35 @@ def test_compile_takes_an_empty_dict_of_weighted_metrics_as_an_empty_list() -> N
     model.compile("adam", "mse", weighted_metrics=[])
     with pytest.raises(ValueError, match="weighted_metrics"):
         model.compile("adam", "mse", weighted_metrics={"out": ["mae"]})
+
+
+# -- the guide: PyTorch's ConstantLR and LinearLR have counterparts --------------------------
+def _torch_rates(make: object, n: int, lr: float = 0.1) -> list[float]:
+    torch = pytest.importorskip("torch")
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=lr)
+    scheduler = make(torch.optim.lr_scheduler, optimizer)  # type: ignore[operator]
+    rates = []
+    for _ in range(n):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return rates
+
+
+@pytest.mark.parametrize(("ours", "make"), [
+    (PiecewiseConstantDecay([4], [0.1 / 3, 0.1]), lambda L, o: L.ConstantLR(o, 1 / 3, 5)),
+    (PolynomialDecay(0.08, 10, 0.02), lambda L, o: L.LinearLR(o, 0.8, 0.2, 10)),
+    (CosineDecay(0.06, 1, 1.0, 10, 0.02), lambda L, o: L.LinearLR(o, 0.2, 0.6, 10)),
+], ids=["ConstantLR", "LinearLR_falls", "LinearLR_climbs"])
+def test_guide_names_constant_and_linear_lr_counterparts(ours: object, make: object) -> None:
+    guide = " ".join((Path(__file__).parents[1] / "docs" / "guide.md").read_text().split())
+    assert "a `LinearLR` alone" not in guide  # it said they had none
+    assert ("`ConstantLR(factor, total_iters)` is `PiecewiseConstantDecay([total_iters - 1], "
+            "[factor * lr, lr])`") in guide
+    assert ("`PolynomialDecay(start_factor * lr, total_iters, end_factor * lr)` when it "
+            "falls") in guide
+    assert "`CosineDecay(end_factor * lr, 1, 1.0, total_iters, start_factor * lr)`" in guide
+    theirs = _torch_rates(make, 40)
+    rates = [ours(step) for step in range(40)]  # type: ignore[operator]
+    assert rates == pytest.approx(theirs, abs=1e-15)
