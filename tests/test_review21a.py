@@ -157,3 +157,55 @@ def test_guide_names_constant_and_linear_lr_counterparts(ours: object, make: obj
     theirs = _torch_rates(make, 40)
     rates = [ours(step) for step in range(40)]  # type: ignore[operator]
     assert rates == pytest.approx(theirs, abs=1e-15)
+
+
+# -- evaluate and predict: a call refused for its arguments runs no callback hook (Keras) ----
+class Hooks(nonlin.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def on_test_begin(self, logs: object = None) -> None:
+        self.calls.append("test_begin")
+
+    def on_test_end(self, logs: object = None) -> None:
+        self.calls.append("test_end")
+
+    def on_predict_begin(self, logs: object = None) -> None:
+        self.calls.append("predict_begin")
+
+    def on_predict_end(self, logs: object = None) -> None:
+        self.calls.append("predict_end")
+
+
+def _batches(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(x[i:i + 4], y[i:i + 4]) for i in range(0, len(x), 4)]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x, y, cb: nonlin.Sequential([nonlin.Dense(2)]).evaluate(x, y, callbacks=cb),
+    lambda m, x, y, cb: m.evaluate(x[:, :2], y, callbacks=cb),  # wrong width
+    lambda m, x, y, cb: m.evaluate(x, y[:3], callbacks=cb),  # rows differ
+    lambda m, x, y, cb: m.evaluate(x, y, batch_size=0, callbacks=cb),
+    lambda m, x, y, cb: m.evaluate(x, y, steps=0, callbacks=cb),
+    lambda m, x, y, cb: m.evaluate(iter(_batches(x, y)), y, callbacks=cb),  # y with a source
+    lambda m, x, y, cb: m.evaluate(x, y, metrics=["no_such_metric"], callbacks=cb),
+    lambda m, x, y, cb: nonlin.Sequential([nonlin.Dense(2)]).predict(x, callbacks=cb),
+    lambda m, x, y, cb: m.predict(x[:, :2], callbacks=cb),
+    lambda m, x, y, cb: m.predict(x, batch_size=-1, callbacks=cb),
+    lambda m, x, y, cb: m.predict(x, steps=0, callbacks=cb),
+    lambda m, x, y, cb: m.predict(iter(_batches(x, y)), batch_size=4, callbacks=cb),
+], ids=["unbuilt", "width", "rows", "batch_size", "steps", "source_y", "metric",
+        "predict_unbuilt", "predict_width", "predict_batch_size", "predict_steps",
+        "predict_source_batch_size"])
+def test_a_refused_evaluate_or_predict_runs_no_hook(call: object) -> None:
+    model = compiled_classifier()
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    y = (x[:, 0] > 0).astype(int)
+    hooks = Hooks()
+    with pytest.raises((TypeError, ValueError, RuntimeError)):
+        call(model, x, y, [hooks])  # type: ignore[operator]
+    assert hooks.calls == []  # Keras checks the data before on_test_begin/on_predict_begin
+    model.evaluate(x, y, callbacks=[hooks])
+    model.predict(iter(_batches(x, y)), callbacks=[hooks])
+    assert hooks.calls == ["test_begin", "test_end", "predict_begin", "predict_end"]
