@@ -210,17 +210,18 @@ def evaluate(model: Sequential, X: Any, y: Any = None, *, loss: Any = None, metr
 
     return_dict = check_bool("return_dict", return_dict)
     hooks = pass_callbacks(callbacks, model, verbose)
-    hooks.call("on_test_begin", {})
     results = _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
                         sample_weight=sample_weight, verbose=verbose, return_dict=True,
-                        steps=steps)
+                        steps=steps, begin=lambda: hooks.call("on_test_begin", {}))
     hooks.call("on_test_end", dict(results))
     return results if return_dict else _listed_results(results)
 
 
 def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
               batch_size: int | None, sample_weight: Any, verbose: Any, return_dict: bool,
-              steps: Any) -> Any:
+              steps: Any, begin: Callable[[], None] = lambda: None) -> Any:
+    """``evaluate`` (``begin``: called once the arguments are checked, before the pass, as
+    Keras calls ``on_test_begin``)."""
     from .progress import PassProgress
 
     verbose = check_verbose(verbose)
@@ -240,7 +241,7 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         results = evaluate_source(model, X, loss, resolve_metrics(
             getattr(model, "_metrics", []) if metrics is None else metrics, loss, model),
             y=y, sample_weight=sample_weight, batch_size=batch_size,
-            steps=check_steps("steps", steps), verbose=verbose)
+            steps=check_steps("steps", steps), verbose=verbose, begin=begin)
         return results if return_dict else _listed_results(results)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
@@ -251,6 +252,7 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         data = Dataset(data.X[:rows], data.y[:rows], None if w is None else w[:rows])
     metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
                               loss, model)
+    begin()
     chunks = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, chunks) as progress:
         results = evaluate_dataset(model, loss, data, metrics, batch_size,
