@@ -28,6 +28,10 @@ PARAMETERS = [
     (CFC, "alpha", "Expected a finite number >= 0", (-0.5, -(10**400)), (0, 2.5, 1e300)),
     (CFC, "gamma", "Expected a finite number >= 0", (-1.0,), (0, 3, np.float16(2))),
     (CFC, "label_smoothing", r"Expected a number in \[0, 1\]", (-1e-3, 2), (0, 1, 0.2)),
+    (nonlin.BinaryCrossEntropy, "label_smoothing", r"Expected a number in \[0, 1\]", (-0.1, 1.01),
+     (0, 1, 0.1)),
+    (nonlin.CrossEntropy, "label_smoothing", r"Expected a number in \[0, 1\]", (-1e-3, 2),
+     (0, 1, 0.2)),
     (nonlin.Huber, "delta", "Expected a (positive|finite) number",
      (0, -0.0, -1.0, np.longdouble("1e-4000"), Fraction(1, 10**400)), (1e-300, 2, 1e300)),
 ]
@@ -59,7 +63,8 @@ def test_a_positive_delta_that_is_0_as_a_float_is_refused() -> None:
 def test_every_registered_loss_is_covered() -> None:
     """A new loss with a number among its arguments gets a row in PARAMETERS."""
     covered = {(cls, name) for cls, name, *_ in PARAMETERS}
-    flags = {"from_logits", "apply_class_balancing", "reduction"}
+    flags = {"from_logits", "apply_class_balancing", "reduction",
+             "pos_weight", "axis", "ignore_class"}  # tests/test_loss_args_s21.py checks these
     for cls in set(registry.LOSSES.values()):
         for name in inspect.signature(cls).parameters:
             assert name in flags or (cls, name) in covered, (cls.__name__, name)

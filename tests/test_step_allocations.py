@@ -240,6 +240,16 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
                         {"targets": "binary"}),
     "bce-logits-sum": (relu, lambda: L.BinaryCrossEntropy(from_logits=True, reduction="sum"),
                        {"targets": "binary"}),
+    # session 21: the cross-entropies' options, trained by their own from-logits math
+    "softmax+ce-smoothing": (softmax, lambda: L.CrossEntropy(label_smoothing=0.1), {}),
+    "ce-logits-smoothing-onehot": (relu, lambda: ce(label_smoothing=0.1), {"targets": "onehot"}),
+    "sigmoid+bce-pos_weight-smoothing": (sigmoid, lambda: L.BinaryCrossEntropy(
+        pos_weight=[1.0, 2.0, 0.5, 3.0], label_smoothing=0.1), {"targets": "binary"}),
+    "bce-logits-pos_weight-sample-weights": (
+        relu, lambda: L.BinaryCrossEntropy(from_logits=True, pos_weight=2.0),
+        {"targets": "binary", "weights": "sample", "metrics": ("binary_accuracy",)}),
+    "softmax+ce-smoothing-accuracy": (softmax, lambda: L.CrossEntropy(label_smoothing=0.1),
+                                      {"metrics": ("accuracy",)}),
     **{f"{name}{tag}": (relu, ce, {"optimizer": make if not tag else scheduled(make)})
        for name, make in {
            "sgd": lambda **kw: opt.SGD(0.01, **kw),
@@ -281,7 +291,8 @@ FLOAT64 = ["dense", "dense-activation-softmax+ce", "layer-ReLU", "layer-GELU", "
            "layer-BatchNorm",
            "layer-LayerNormalization", "first-Normalization", "softmax+ce", "huber",
            "bce-logits-sum", "adam+clipnorm+schedule", "sample-weights-softmax+ce",
-           "metric-accuracy", "metric-mape", "focal-logits", "cosine_similarity"]
+           "metric-accuracy", "metric-mape", "focal-logits", "cosine_similarity",
+           "softmax+ce-smoothing", "bce-logits-pos_weight-sample-weights"]
 
 
 @pytest.mark.parametrize("dtype, name", [(np.float32, name) for name in CASES]

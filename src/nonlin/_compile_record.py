@@ -153,8 +153,8 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
 
 def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
     """What ``compile`` and ``fit`` would refuse, refused here, naming the field: a loss
-    of ``reduction="none"``, a per-class ``alpha`` of another length than the model's
-    outputs, metrics named ``loss``, ``lr`` or ``val_...``."""
+    of ``reduction="none"``, a per-class ``alpha`` or per-output ``pos_weight`` of another
+    length than the model's outputs, metrics named ``loss``, ``lr`` or ``val_...``."""
     from .losses_extra import check_fit_classes
     from .metrics import get_metrics
 
@@ -164,7 +164,8 @@ def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
     try:
         check_fit_classes(loss, model.n_outputs)
     except ValueError as exc:
-        raise _fault(path, "loss.config.alpha", str(exc)) from None
+        field = "pos_weight" if "pos_weight" in str(exc) else "alpha"
+        raise _fault(path, f"loss.config.{field}", str(exc)) from None
     try:
         get_metrics(metrics, loss=loss, n_outputs=model.n_outputs)
     except (ValueError, TypeError) as exc:

@@ -63,8 +63,8 @@ class InferenceMethods:
         from ._callback_list import pass_callbacks
 
         hooks = pass_callbacks(callbacks, self, verbose)
-        hooks.call("on_predict_begin", {})
-        out = predict_rows(self, x, batch_size, verbose, steps=steps)
+        out = predict_rows(self, x, batch_size, verbose, steps=steps,  # begin: x checked
+                           begin=lambda: hooks.call("on_predict_begin", {}))
         hooks.call("on_predict_end", {})
         return out
 
@@ -105,10 +105,12 @@ def call_layer(layer: Any, x: Any, training: Any) -> np.ndarray:
 
 
 def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
-                 one_pass: bool = False, steps: Any = None) -> np.ndarray:
+                 one_pass: bool = False, steps: Any = None,
+                 begin: Callable[[], None] | None = None) -> np.ndarray:
     """``model``'s outputs for ``X``, shape (n_samples, n_outputs); see ``Sequential.predict``
     (``one_pass``: all rows at once, ``predict_on_batch``; ``steps``: Keras 3's, the first
-    ``steps`` batches, ``_fit_keras_args.rows_for_steps``)."""
+    ``steps`` batches, ``_fit_keras_args.rows_for_steps``; ``begin``: called once the
+    arguments are checked, before the pass, as Keras calls ``on_predict_begin``)."""
     verbose = check_verbose(verbose)
     model._require_built()
     if model.__dict__.get("_layers_edited"):  # add or pop since build
@@ -117,7 +119,8 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
         from ._fit_keras_args import check_steps
         from ._source_eval import predict_source
 
-        return predict_source(model, X, batch_size, verbose, check_steps("steps", steps))
+        return predict_source(model, X, batch_size, verbose, check_steps("steps", steps),
+                              begin or (lambda: None))
     check_names(model, X)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
@@ -126,6 +129,8 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
         from ._fit_keras_args import rows_for_steps
 
         X = X[:rows_for_steps(steps, batch_size, X.shape[0])]
+    if begin is not None:
+        begin()
     n_samples = X.shape[0]
     size = n_samples if one_pass else min(batch_size or default_size(model, n_samples),
                                           n_samples)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._quoting import quoted
-from .validation import check_bool, check_positive_int
+from .validation import check_bool, check_positive_int, is_real
 
 _NO_SCALING = ("nonlin's model has one output, whose weight would only scale its loss and "
                "gradient; leave loss_weights out (Adam and RMSprop barely change with a "
@@ -32,12 +32,8 @@ def check_loss_weights(loss_weights: Any) -> None:
     values = (list(loss_weights) if isinstance(loss_weights, list | tuple)
               else list(loss_weights.values()) if isinstance(loss_weights, dict)
               else [loss_weights])
-    if len(values) == 1 and not isinstance(values[0], bool):
-        try:
-            if float(values[0]) == 1.0:
-                return
-        except (TypeError, ValueError):
-            pass
+    if len(values) == 1 and is_real(values[0]) and values[0] == 1:  # not "1", nor True
+        return
     raise ValueError(f"Expected loss_weights=None (or 1.0). Received: loss_weights="
                      f"{quoted(loss_weights, 100)}: {_NO_SCALING}")
 
@@ -45,7 +41,7 @@ def check_loss_weights(loss_weights: Any) -> None:
 def check_weighted_metrics(weighted_metrics: Any) -> None:
     """Keras' ``weighted_metrics``: None or empty; metrics weighted by ``sample_weight`` are
     refused (nonlin weighs the loss alone), with the way to compute one."""
-    if weighted_metrics is None or (isinstance(weighted_metrics, list | tuple)
+    if weighted_metrics is None or (isinstance(weighted_metrics, list | tuple | dict)
                                     and not weighted_metrics):
         return
     raise ValueError(
@@ -96,13 +92,15 @@ class CompileMethods:
         loss : Loss or registry name ("cross_entropy"), optional
             None keeps the model's loss (none yet: ``fit`` then asks for one), as Keras.
         metrics : sequence of names or ``nonlin.metrics.Metric``, optional
-            None: no metrics. The third positional argument (Keras': ``loss_weights``).
+            None keeps the model's metrics (none yet: none), as Keras 3 keeps them with its
+            loss; ``[]`` drops them. The third positional argument (Keras': ``loss_weights``).
         loss_weights : None or 1.0
             Keras' weights of the outputs' losses; nonlin's model has one output, whose
             weight would only scale the loss: any weight but 1 is refused.
         weighted_metrics : None
-            Refused unless empty: nonlin weighs the loss by ``sample_weight``, not the
-            metrics (the message says how to compute a weighted score).
+            Refused unless empty (``[]``, ``{}``): nonlin weighs the loss by
+            ``sample_weight``, not the metrics (the message says how to compute a weighted
+            score).
         run_eagerly, steps_per_execution, jit_compile, auto_scale_loss
             Keras' ways to compile its step, checked (a bool; an integer >= 1; a bool or
             ``"auto"``; a bool) and without effect: nonlin runs each step in NumPy, one
@@ -119,9 +117,9 @@ class CompileMethods:
         steps = check_positive_int("steps_per_execution", steps_per_execution)
         check_jit_compile(jit_compile)
         check_bool("auto_scale_loss", auto_scale_loss)
-        self.optimizer, self.loss, self._metrics = compiled(  # loss None: Keras keeps its own
+        self.optimizer, self.loss, self._metrics = compiled(  # None: Keras keeps its own
             self, self.loss if loss is None else loss, optimizer=optimizer,  # type: ignore[arg-type]
-            metrics=metrics)
+            metrics=self._metrics if metrics is None else metrics)
         # an instance given (not a name, which compiled resolved): fit(resume_from=...)
         # checks its settings against the checkpoint's, as fit(optimizer=instance)'s
         self.__dict__["_compiled_instance"] = (
@@ -146,8 +144,9 @@ class CompileMethods:
         """The names of what ``evaluate(..., return_dict=False)`` lists, in its order:
         ``["loss", *compile's metric names]`` (each as given, ``"acc"`` -> ``"acc"``); ``[]``
         without a loss. Keras 3 names its compiled metrics as one, ``"compile_metrics"``
-        (``tf.keras`` listed each); nonlin lists each, so ``dict(zip(model.metrics_names,
-        model.evaluate(x, y, return_dict=False)))`` pairs every value with its name."""
+        (``tf.keras`` listed each); nonlin lists each, so with metrics ``dict(zip(
+        model.metrics_names, model.evaluate(x, y, return_dict=False)))`` pairs every value
+        with its name (without, ``evaluate`` gives the loss alone, a float, as Keras)."""
         if self.loss is None:
             return []
         from .evaluation import resolve_loss

@@ -201,7 +201,7 @@ def check_warmup_steps(value: Any) -> int | float:
         return int(value)
     if is_real(value) and not is_integer(value) and 0 <= value < math.inf:
         return float(value)
-    raise ValueError("Expected an integer >= 0 or a float >= 0 (Keras takes both). "
+    raise ValueError("Expected an integer >= 0 or a float >= 0, finite (Keras takes both). "
                      f"Received: warmup_steps={quoted(value)}")
 
 

@@ -21,7 +21,8 @@ loss and the target type):
   (n_samples, n_outputs) and the 0/1 indicator targets (one-hot rows for multiclass).
 * nonlin's other losses (regression, hinge, ``KLDivergence``): refused when fitting.
 
-``CrossEntropy`` itself and ``BinaryCrossEntropy`` itself are ``"log_loss"``: the
+``CrossEntropy`` itself and ``BinaryCrossEntropy`` itself, without ``label_smoothing`` or
+``pos_weight``, are ``"log_loss"``: the
 estimator trains with scikit-learn's own objective (its kinds ``"log_loss"`` and
 ``"binary_log_loss"``), bit for bit as with the default. This module does not import
 scikit-learn.
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ._entropy_options import check_pos_weight_width, has_options
 from ._loss_checks import check_class_alpha
 from ._quoting import quoted
 from ._sklearn_extras import NONLIN_LOSS
@@ -57,13 +59,16 @@ def classifier_kind(loss: Any, y_type: str, n_classes: int | None = None) -> str
     ValueError
         For a ``Loss`` that does not fit ``y_type`` (or no classifier's outputs), and a
         per-class ``alpha`` (``CategoricalFocalCrossentropy``) whose length is not
-        ``n_classes`` (the estimator's classes, when given).
+        ``n_classes`` (the estimator's classes, when given), or a per-output
+        ``pos_weight`` (``BinaryCrossEntropy``) whose length is not the outputs' number.
     """
     if not isinstance(loss, Loss):  # "log_loss", or None where a file left the loss out
         return log_loss_kind(y_type) if loss is not None else NONLIN_LOSS
     check_classifier_loss(loss)
     if n_classes is not None and isinstance(loss, CrossEntropy):  # a binary target's too:
         check_class_alpha(getattr(loss, "alpha", None), n_classes)  # two classes (TwoClasses)
+    if n_classes is not None and isinstance(loss, BinaryCrossEntropy):  # one per output
+        check_pos_weight_width(loss.pos_weight, 1 if y_type == "binary" else n_classes)
     multilabel, multiclass = y_type == "multilabel-indicator", y_type == "multiclass"
     if isinstance(loss, CrossEntropy) and multilabel:
         why = ("it is one softmax over the classes; each label of a multilabel target is "
@@ -71,7 +76,7 @@ def classifier_kind(loss: Any, y_type: str, n_classes: int | None = None) -> str
     elif isinstance(loss, BinaryCrossEntropy) and multiclass:
         why = ("it is a loss of independent 0/1 outputs; a multiclass target has one softmax "
                "over its classes: use CrossEntropy or CategoricalFocalCrossentropy")
-    elif type(loss) in (CrossEntropy, BinaryCrossEntropy):
+    elif type(loss) in (CrossEntropy, BinaryCrossEntropy) and not has_options(loss):
         return log_loss_kind(y_type)  # scikit-learn's objective itself
     else:
         return NONLIN_LOSS

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._entropy_options import check_pos_weight_width
 from ._header import ModelFileError
 from ._loss_checks import check_class_alpha
 from ._quoting import quoted
@@ -80,6 +81,11 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
         check_class_alpha(getattr(loss, "alpha", None), len(values))
     except ValueError as exc:
         raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.alpha") from None
+    try:  # a per-output pos_weight (BinaryCrossEntropy): one, or one per label
+        check_pos_weight_width(getattr(loss, "pos_weight", None),
+                               1 if y_type == "binary" else len(values))
+    except ValueError as exc:
+        raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.pos_weight") from None
     expected = {
         "objective": objective,
         "out_activation_": "softmax" if y_type == "multiclass" else "logistic",

@@ -11,6 +11,7 @@ of the batches are then kept until the end: a source may reuse its arrays).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -87,12 +88,14 @@ def _joined(parts: list[Dataset]) -> Dataset:
 
 def evaluate_source(model: Any, source: Any, loss: Loss, metrics: list[Metric], *, y: Any,
                     sample_weight: Any, batch_size: Any, steps: int | None,
-                    verbose: int) -> dict[str, float]:
-    """``Sequential.evaluate`` on a source: one pass, or ``steps`` batches (Keras 3)."""
+                    verbose: int, begin: Callable[[], None] = lambda: None) -> dict[str, float]:
+    """``Sequential.evaluate`` on a source: one pass, or ``steps`` batches (Keras 3);
+    ``begin`` called once the arguments are checked (``on_test_begin``)."""
     from .progress import PassProgress
 
     refuse_with_source("evaluate", y=y, sample_weight=sample_weight, batch_size=batch_size)
     stream = BatchStream(source, "x", steps, shuffle=False, steps_name="steps")
+    begin()
     with PassProgress(verbose, stream.total()) as progress:
         results = evaluate_stream(model, loss, stream, metrics,
                                   progress.update if verbose else None)
@@ -101,14 +104,16 @@ def evaluate_source(model: Any, source: Any, loss: Loss, metrics: list[Metric], 
 
 
 def predict_source(model: Any, source: Any, batch_size: Any, verbose: int,
-                   steps: int | None) -> np.ndarray:
+                   steps: int | None, begin: Callable[[], None] = lambda: None) -> np.ndarray:
     """``Sequential.predict`` on a source: the outputs of its batches' ``x``, in order,
-    shape (rows of all batches, n_outputs); a batch's ``y`` and weights are ignored."""
+    shape (rows of all batches, n_outputs); a batch's ``y`` and weights are ignored;
+    ``begin`` called once the arguments are checked (``on_predict_begin``)."""
     from ._inference import predict_rows
     from .progress import PassProgress
 
     refuse_with_source("predict", batch_size=batch_size)
     stream = BatchStream(source, "x", steps, shuffle=False, steps_name="steps")
+    begin()
     outputs: list[np.ndarray] = []
     batches = stream.epoch(None)
     with PassProgress(verbose, stream.total()) as progress:

@@ -104,6 +104,7 @@ def prepare_targets(
             )
         y = y[:, None]
     _check_width(y, n_outputs)
+    check_fit_classes(loss, n_outputs)  # a per-output pos_weight: one per output
     if isinstance(loss, BinaryCrossEntropy) and np.any((y < 0) | (y > 1)):
         bad = y[(y < 0) | (y > 1)][0].item()
         raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad!r}")

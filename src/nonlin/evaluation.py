@@ -20,11 +20,13 @@ from typing import Any, cast
 import numpy as np
 
 from ._dense_keras import fused_head, output_layer
+from ._entropy_options import has_options
 from ._feature_names import check_names
 from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
 from ._loss_checks import check_settings
+from ._objective_logits import logits_twin
 from ._quoting import quoted
 from ._source_kind import is_source
 from .activations import Softmax, softmax_into
@@ -99,7 +101,7 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     of its final ``Softmax`` / ``Sigmoid`` (see ``objective.fused_kind``), else None."""
     if not fused_kind(model, loss)[1] or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return None  # (fused_kind fuses the cross-entropies alone)
-    return type(loss)(from_logits=True, reduction=loss.reduction)
+    return logits_twin(loss)  # its options too (label_smoothing, pos_weight)
 
 
 def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
@@ -128,7 +130,7 @@ def _scored(last: Any, scorer: Loss, z: np.ndarray, y: np.ndarray, w: np.ndarray
     from ``softmax_into``'s row maxima and sums, the probabilities bit for bit
     those of ``Softmax`` (and of ``predict``).
     """
-    if type(last) is Softmax and y.ndim == 1:
+    if type(last) is Softmax and y.ndim == 1 and not has_options(scorer):
         out = np.empty_like(z)
         m, s = softmax_into(z, out)
         with np.errstate(over="ignore"):  # -inf for rows spanning +-1e308: an infinite loss
@@ -210,17 +212,18 @@ def evaluate(model: Sequential, X: Any, y: Any = None, *, loss: Any = None, metr
 
     return_dict = check_bool("return_dict", return_dict)
     hooks = pass_callbacks(callbacks, model, verbose)
-    hooks.call("on_test_begin", {})
     results = _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
                         sample_weight=sample_weight, verbose=verbose, return_dict=True,
-                        steps=steps)
+                        steps=steps, begin=lambda: hooks.call("on_test_begin", {}))
     hooks.call("on_test_end", dict(results))
     return results if return_dict else _listed_results(results)
 
 
 def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
               batch_size: int | None, sample_weight: Any, verbose: Any, return_dict: bool,
-              steps: Any) -> Any:
+              steps: Any, begin: Callable[[], None] = lambda: None) -> Any:
+    """``evaluate`` (``begin``: called once the arguments are checked, before the pass, as
+    Keras calls ``on_test_begin``)."""
     from .progress import PassProgress
 
     verbose = check_verbose(verbose)
@@ -240,7 +243,7 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         results = evaluate_source(model, X, loss, resolve_metrics(
             getattr(model, "_metrics", []) if metrics is None else metrics, loss, model),
             y=y, sample_weight=sample_weight, batch_size=batch_size,
-            steps=check_steps("steps", steps), verbose=verbose)
+            steps=check_steps("steps", steps), verbose=verbose, begin=begin)
         return results if return_dict else _listed_results(results)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
@@ -251,6 +254,7 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         data = Dataset(data.X[:rows], data.y[:rows], None if w is None else w[:rows])
     metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
                               loss, model)
+    begin()
     chunks = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, chunks) as progress:
         results = evaluate_dataset(model, loss, data, metrics, batch_size,

@@ -260,17 +260,29 @@ def model_from_json(json_string: str | bytes, seed: Any = None) -> Sequential:
     The text is read with ``json.loads`` (no code runs) and its layers are made through the
     registry's allowlist (``Sequential.from_config``), as ``load`` makes them: a layer class of
     your own must be registered (``nonlin.registry``). Raises ``ValueError`` for text that is
-    not such a description.
+    not such a description (nesting deeper than a model file may, too).
     """
     import json
 
+    from ._json_checks import text_problem
+    from .validation import as_rng
+
+    rng = as_rng(seed)  # a wrong seed is the caller's TypeError, not the text's
     try:
         data = json.loads(json_string)
-    except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        problem = text_problem(bytes(json_string) if isinstance(json_string, bytearray)
+                               else json_string, data)
+    except (TypeError, ValueError, RecursionError) as error:  # JSONDecodeError: a ValueError
+        problem = str(error)
+    if problem:
         raise ValueError("Expected the JSON text of model.to_json(). Received: "
-                         f"{quoted(json_string, 100)} ({error})") from None
+                         f"{quoted(json_string, 100)} ({problem})") from None
     if (not isinstance(data, dict) or data.get("class_name") != "Sequential"
             or not isinstance(data.get("config"), dict)):
         raise ValueError('Expected {"class_name": "Sequential", "config": {...}}, the JSON of '
                          f"model.to_json(). Received: {quoted(data, 200)}")
-    return Sequential.from_config(data["config"], seed)
+    try:
+        return Sequential.from_config(data["config"], rng)
+    except TypeError as error:  # a field of the wrong type (name, n_features_in, dtype)
+        raise ValueError(f"Expected the config of model.to_json(). Received: "
+                         f"{quoted(data, 200)} ({error})") from None

@@ -31,7 +31,8 @@ Conventions, shared by every loss here:
   ``y_true`` and ``sample_weight`` converted: ``grad`` and ``"none"``'s losses come in it, a
   reduced loss as a float. Training loops validate once, then call ``_value`` / ``_grad``.
 * ``from_logits=True`` fuses the output activation into the loss, which is
-  both faster and stable: the gradient is just ``p - y``.
+  both faster and stable: the gradient is just ``p - y``. The cross-entropies take Keras 3's
+  ``label_smoothing`` and ``axis`` (-1 or 1), ``BinaryCrossEntropy`` PyTorch's ``pos_weight``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
   ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
   ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``, the
@@ -40,11 +41,12 @@ Conventions, shared by every loss here:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from . import _entropy_options as options
 from ._loss_checks import (
     _finite_positive,
     check_categorical_inputs,
@@ -184,7 +186,7 @@ class Huber(Loss):
         return {"delta": self.delta, "reduction": self.reduction}
 
 
-class BinaryCrossEntropy(BinaryEntropyMath, Loss):
+class BinaryCrossEntropy(BinaryEntropyMath, options.EntropyConfig, Loss):
     """Log loss for independent 0/1 targets (binary or multilabel).
 
     ``L_i = -sum_j [y log p + (1 - y) log(1 - p)]``. With ``from_logits=True``
@@ -198,15 +200,22 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
     inside the clip range; outside it, where the value is flat, the same formula (as
     PyTorch's ``BCELoss``): 0 for a prediction equal to its target (``p = y = 0`` or
     ``1``), about ``-+1/eps`` for a confidently wrong one, which training still corrects.
+
+    ``label_smoothing=s`` (Keras 3's: ``y (1 - s) + 0.5 s`` for ``y``), ``pos_weight`` (PyTorch's:
+    ``y log p`` times it), ``axis`` (Keras': -1 or 1): see ``nonlin._entropy_options``.
     """
 
-    _settings = {**Loss._settings, "from_logits": check_bool}
+    _settings = {**Loss._settings, "from_logits": check_bool, **options.BINARY_SETTINGS}
 
-    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
+                 pos_weight: float | Sequence[float] | np.ndarray | None = None,
+                 axis: int = -1, reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
+        options.keep(self, label_smoothing=label_smoothing, pos_weight=pos_weight, axis=axis)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        options.check_pos_weight_width(self.pos_weight, y_pred.shape[1])
         if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
             check_probabilities(y_pred)
         y_true = super()._check_target(y_true, y_pred)
@@ -215,11 +224,8 @@ class BinaryCrossEntropy(BinaryEntropyMath, Loss):
             raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad}")
         return y_true
 
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, "reduction": self.reduction}
 
-
-class CrossEntropy(CategoricalEntropyMath, Loss):
+class CrossEntropy(CategoricalEntropyMath, options.EntropyConfig, Loss):
     """Categorical cross-entropy for one label per sample.
 
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
@@ -232,12 +238,18 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
     ``eps``, where the value is flat, about ``-1/eps`` at a true class predicted 0
     (confidently wrong, still corrected), 0 where ``y = 0``. Keras also rescales
     each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
+
+    ``label_smoothing=s``: ``y (1 - s) + s / k`` for ``k`` classes (Keras 3's, PyTorch's for
+    labels; Keras' ``SparseCategoricalCrossentropy`` too), ``axis``, ``ignore_class``: refused.
     """
 
-    _settings = {**Loss._settings, "from_logits": check_bool}
+    _settings = {**Loss._settings, "from_logits": check_bool, **options.CATEGORICAL_SETTINGS}
 
-    def __init__(self, *, from_logits: bool = False, reduction: str | None = "mean") -> None:
+    def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0,
+                 axis: int = -1, ignore_class: int | None = None,
+                 reduction: str | None = "mean") -> None:
         self.from_logits = check_bool("from_logits", from_logits)
+        options.keep(self, label_smoothing=label_smoothing, axis=axis, ignore_class=ignore_class)
         self.reduction = check_reduction(reduction)
 
     def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -250,9 +262,6 @@ class CrossEntropy(CategoricalEntropyMath, Loss):
         if y_true.shape != (n,):
             raise ValueError(f"Expected {n} integer labels. Received shape {y_true.shape}")
         return check_labels(y_true, k, "y_true")
-
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits, "reduction": self.reduction}
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module

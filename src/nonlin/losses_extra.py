@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ._entropy_options import check_pos_weight_width
 from ._loss_checks import (
     _at_least_zero,
     _unit_interval,
@@ -47,10 +48,13 @@ from .validation import check_bool
 
 
 def check_fit_classes(loss: Loss, n_classes: int) -> None:
-    """``fit``'s check of a ``CategoricalFocalCrossentropy``'s per-class ``alpha`` against
-    the model's output width (``data.prepare_targets``)."""
+    """``fit``'s check of a ``CategoricalFocalCrossentropy``'s per-class ``alpha`` and a
+    ``BinaryCrossEntropy``'s per-output ``pos_weight`` against the model's output width
+    (``data.prepare_targets``, and a loaded file's loss)."""
     if isinstance(loss, CategoricalFocalCrossentropy):
         check_class_alpha(loss.alpha, n_classes)
+    if isinstance(loss, BinaryCrossEntropy):
+        check_pos_weight_width(loss.pos_weight, n_classes)
 
 
 def check_fit_targets(loss: Loss, y: np.ndarray, name: str = "y_true") -> None:

@@ -21,6 +21,8 @@ from typing import Any, cast
 import numpy as np
 
 from ._dense_keras import fused_head, output_layer
+from ._entropy_options import has_options
+from ._objective_logits import logits_step, logits_twin
 from ._scratch import using
 from .activations import Sigmoid, Softmax
 from .activations_hard import HardSigmoid
@@ -30,7 +32,16 @@ from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
 def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     """(kind, drop_last): which fused path applies, and whether the last layer is skipped.
-    ``reduction`` "mean" and "sum" fuse alike (``"none"`` is not trained on)."""
+    ``reduction`` "mean" and "sum" fuse alike (``"none"`` is not trained on). A
+    cross-entropy with options (``label_smoothing``, ``pos_weight``) is kind ``"logits"``:
+    trained through the logits by its own math (``nonlin._objective_logits``)."""
+    kind, drop_last = _plain_kind(model, loss)
+    if kind in ("softmax", "sigmoid") and has_options(loss):
+        return "logits", drop_last
+    return kind, drop_last
+
+
+def _plain_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     if getattr(loss, "reduction", "mean") not in ("mean", "sum"):
         return "generic", False
     last = output_layer(model.layers[-1])  # Dense(k, activation="softmax"): its Softmax
@@ -141,6 +152,7 @@ class Objective:
         self._terms = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
         self._other = np.empty((batch_size, k) if sigmoid else (0, k), dtype=dt)
         self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
+        self.logit_loss = logits_twin(loss) if self.kind == "logits" else None
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -171,6 +183,8 @@ class Objective:
             total, grad = self._softmax(z, y, w, sink)
         elif self.kind == "sigmoid":
             total, grad = self._sigmoid(z, y, w, sink)
+        elif self.kind == "logits":
+            return logits_step(self, z, y, w, sink)
         else:
             if sink is not None:
                 sink(z)

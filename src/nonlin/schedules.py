@@ -245,7 +245,10 @@ class CosineDecay(Schedule, KerasWarmup):
         if step < w:
             # Keras' order: (lr - warmup_from) * step would overflow for a huge lr
             return self.warmup_from + (self.lr - self.warmup_from) * (step / w)
-        s = min(step - w, self.decay_steps)
+        try:
+            s = min(step - w, self.decay_steps)
+        except OverflowError:  # a step beyond float64 less a float warm-up: decay is over
+            s = self.decay_steps
         cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
         return self.lr * ((1.0 - self.alpha) * cosine + self.alpha)
 

@@ -194,6 +194,12 @@ class OneCycle(Schedule):
                  cycle_momentum: bool = False) -> None:
         self.max_lr = _positive("max_lr", max_lr)
         self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
+        try:  # PyTorch's float(pct_start * total_steps)
+            float(self.total_steps)
+        except OverflowError:
+            raise ValueError("Expected total_steps that float64 holds (below 1.8e308). "
+                             f"Received: total_steps of {self.total_steps.bit_length()} "
+                             "bits") from None
         self.pct_start = _fraction("pct_start", pct_start)
         if float(self.pct_start * self.total_steps) - 1 == 0:
             raise ValueError("Expected pct_start * total_steps other than 1 (a warm-up that "

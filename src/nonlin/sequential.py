@@ -102,7 +102,11 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         (an optimizer that stepped the old ones refuses them: use a new one).
         """
         n_features = input_width(self, n_features)  # checked, or the Input's
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:  # dtype=5, "nonsense": NumPy's message names no argument
+            raise TypeError("Expected dtype float32 or float64. "
+                            f"Received: dtype={quoted(dtype)}") from None
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype float32 or float64. Received: dtype={dtype}")
         self._check_has_layers()
