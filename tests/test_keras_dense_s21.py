@@ -312,3 +312,17 @@ def test_the_command_line_reads_an_activated_output_as_the_two_layer_form() -> N
     keras, ours = _pair("sigmoid", 2, np.float64)
     np.testing.assert_array_equal(probabilities(keras, keras.predict(X)),
                                   probabilities(ours, ours.predict(X)))
+
+
+@pytest.mark.parametrize("loss", [lambda: nonlin.CrossEntropy(label_smoothing=0.1),
+                                  lambda: nonlin.BinaryCrossEntropy(pos_weight=2.0)])
+def test_a_cross_entropy_with_options_trains_as_the_two_layer_form(loss) -> None:
+    """The losses' kind ``"logits"`` (label smoothing, pos_weight) leaves the activation out
+    of an activated final Dense as it leaves a final Softmax / Sigmoid out."""
+    binary = isinstance(loss(), nonlin.BinaryCrossEntropy)
+    y = BINARY if binary else LABELS
+    keras, ours = _pair("sigmoid" if binary else "softmax", 1 if binary else 3, np.float32)
+    runs = [m.fit(X, y, loss=loss(), optimizer="adam", epochs=3, batch_size=16, seed=5,
+                  verbose=0).history for m in (keras, ours)]
+    assert runs[0] == runs[1] and _same_weights(keras, ours)
+    assert keras.evaluate(X, y, loss=loss()) == ours.evaluate(X, y, loss=loss())
