@@ -326,3 +326,30 @@ def test_a_cross_entropy_with_options_trains_as_the_two_layer_form(loss) -> None
                   verbose=0).history for m in (keras, ours)]
     assert runs[0] == runs[1] and _same_weights(keras, ours)
     assert keras.evaluate(X, y, loss=loss()) == ours.evaluate(X, y, loss=loss())
+
+
+@pytest.mark.parametrize("entry", ["os.system", {"class_name": "Dense", "config": {"units": 2}},
+                                   {"class_name": "eval", "config": {"source": "1"}}])
+def test_a_model_file_with_a_hostile_activation_is_refused_naming_it(entry,
+                                                                     tmp_path: Path) -> None:
+    from io_helpers import edit_meta, model_bytes
+
+    model = Sequential([Dense(4, activation="relu"), Dense(1)]).build(3, seed=0)
+
+    def swap(architecture: dict[str, Any]) -> dict[str, Any]:
+        architecture["layers"][0]["config"]["activation"] = entry
+        return architecture
+
+    path = tmp_path / "hostile.safetensors"
+    path.write_bytes(edit_meta(model_bytes(model), "architecture", swap))
+    with pytest.raises(ValueError, match="activation") as raised:
+        nonlin.load(path)
+    assert repr(entry)[:12] in str(raised.value)
+
+
+def test_a_frozen_activated_dense_trains_as_the_frozen_two_layer_form() -> None:
+    keras, ours = _pair("softmax", 3, np.float64)
+    keras.layers[0].trainable = ours.layers[0].trainable = False
+    runs = [m.fit(X, LABELS, loss="cross_entropy", optimizer="sgd", epochs=2, seed=1,
+                  verbose=0).history for m in (keras, ours)]
+    assert runs[0] == runs[1] and _same_weights(keras, ours)
