@@ -195,18 +195,18 @@ def test_a_missing_decay_steps_is_said_to_be_required(make: Any, name: str) -> N
         make()
 
 
-# -- from nonlin import Input ----------------------------------------------------------------
-_NO_INPUT = r"nonlin needs no Input layer: leave keras\.Input\(shape=\(20,\)\) out of the list"
+# -- from nonlin import BatchNormalization (Input, the example before s21, exists now) -------
+_NO_INPUT = r"nonlin's name is BatchNorm\(\)"  # Input exists since s21 (keras_layers)
 
 
 def test_from_nonlin_import_input_gives_the_keras_hint() -> None:
-    with pytest.raises(ImportError, match=r"^cannot import name 'Input' from 'nonlin' \(.*"
-                                          r"__init__\.py\); " + _NO_INPUT) as raised:
-        from nonlin import Input  # noqa: F401
+    with pytest.raises(ImportError, match=r"^cannot import name 'BatchNormalization' from "
+                                          r"'nonlin' \(.*__init__\.py\); " + _NO_INPUT) as raised:
+        from nonlin import BatchNormalization  # noqa: F401
     assert raised.value.name == "nonlin" and not isinstance(raised.value, AttributeError)
 
     def inside_a_function() -> None:
-        from nonlin import Dense, Input  # noqa: F401
+        from nonlin import BatchNormalization, Dense  # noqa: F401
 
     with pytest.raises(ImportError, match=_NO_INPUT):
         inside_a_function()
@@ -214,7 +214,8 @@ def test_from_nonlin_import_input_gives_the_keras_hint() -> None:
 
 def test_a_module_importing_input_gets_the_hint(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "ported_keras_script_s18.py").write_text("from nonlin import Input\n")
+    script = tmp_path / "ported_keras_script_s18.py"
+    script.write_text("from nonlin import BatchNormalization\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ImportError, match=_NO_INPUT):
         import ported_keras_script_s18  # noqa: F401
@@ -232,11 +233,13 @@ def test_other_from_imports_with_a_hint_get_it(module: str, name: str, hint: str
 
 
 def test_attribute_look_ups_and_other_names_are_as_before() -> None:
-    assert not hasattr(nonlin, "Input") and getattr(nonlin, "Input", 5) == 5
+    assert not hasattr(nonlin, "BatchNormalization")
+    assert getattr(nonlin, "BatchNormalization", 5) == 5
     assert not hasattr(nonlin.layers, "BatchNormalization")
-    with pytest.raises(AttributeError, match=r"^module 'nonlin' has no attribute 'Input'; "
+    with pytest.raises(AttributeError, match=r"^module 'nonlin' has no attribute "
+                                             r"'BatchNormalization'; "
                                              + _NO_INPUT):
-        nonlin.Input  # noqa: B018
+        nonlin.BatchNormalization  # noqa: B018
     with pytest.raises(ImportError, match=r"^cannot import name 'NoSuchName' from 'nonlin' "
                                           r"\(.*__init__\.py\)$"):
         from nonlin import NoSuchName  # type: ignore[attr-defined]  # noqa: F401

@@ -175,6 +175,17 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     "dense": (dense, ce, {}),
     "dense-nobias": (lambda w: [D(w, bias=False), D(K, bias=False)], ce, {}),
     "dense-l2": (lambda w: [D(w, l2=1e-3), D(K, l2=1e-3)], ce, {}),
+    # Keras' Dense(activation=...) (s21): the activation inside the layer; a final softmax /
+    # sigmoid fused with its cross-entropy as [Dense(k), Softmax()] is
+    "dense-activation-relu": (lambda w: [D(w, activation="relu"), D(K)], ce, {}),
+    "dense-activation-softmax+ce": (lambda w: [D(w, activation="gelu"),
+                                               D(K, activation="softmax")], L.CrossEntropy, {}),
+    "dense-activation-sigmoid+bce": (lambda w: [D(w, activation="tanh"),
+                                                D(K, activation="sigmoid")],
+                                     L.BinaryCrossEntropy, {"targets": "binary"}),
+    "dense-activation-softmax-unfused+mse": (lambda w: [D(w, activation="relu"),
+                                                        D(K, activation="softmax")],
+                                             L.MeanSquaredError, {"targets": "onehot"}),
     **{f"layer-{layer.__name__}": (lambda w, layer=layer: [D(w), layer(), D(K)], ce, {})
        for layer in (L.Sigmoid, L.Tanh, L.ReLU, L.LeakyReLU, L.GELU, L.Identity)},
     "layer-GELU-tanh": (lambda w: [D(w), L.GELU(approximate=True), D(K)], ce, {}),
@@ -276,7 +287,8 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
     **{f"metric-{m}": (relu, L.MeanSquaredError, {"targets": "real", "metrics": (m,)})
        for m in ("mse", "mae", "rmse", "mape", "r2")},
 }
-FLOAT64 = ["dense", "layer-ReLU", "layer-GELU", "layer-GELU-tanh", "layer-BatchNorm",
+FLOAT64 = ["dense", "dense-activation-softmax+ce", "layer-ReLU", "layer-GELU", "layer-GELU-tanh",
+           "layer-BatchNorm",
            "layer-LayerNormalization", "first-Normalization", "softmax+ce", "huber",
            "bce-logits-sum", "adam+clipnorm+schedule", "sample-weights-softmax+ce",
            "metric-accuracy", "metric-mape", "focal-logits", "cosine_similarity",

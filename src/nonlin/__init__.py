@@ -15,6 +15,7 @@ from .activations_smooth import ELU, SELU, Mish, SiLU, Softplus
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
 from .gradcheck import gradcheck
+from .keras_layers import Activation, Input, InputLayer
 from .layer_norm import LayerNorm, LayerNormalization
 from .layers import Dense, Dropout
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise
@@ -108,6 +109,9 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_DEFERRED_NAMES, *_SUBMODULES})
 
 __all__ = [
+    "Activation",
+    "Input",
+    "InputLayer",
     "Adadelta",
     "Adagrad",
     "AlphaDropout",

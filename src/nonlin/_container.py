@@ -97,9 +97,12 @@ class ContainerMethods:
 
     @property
     def input_shape(self) -> tuple[None, int]:
-        """Keras 3's ``model.input_shape``: ``(None, n_features_in)`` once built; before,
-        ``AttributeError`` (``__getattr__`` says why), as Keras' model without its input."""
+        """Keras 3's ``model.input_shape``: ``(None, n_features_in)`` once built, or the width
+        of its ``Input(shape=(n,))``; else ``AttributeError`` (``__getattr__`` says why), as
+        Keras' model without its input."""
         if not self._is_built():
+            if self.__dict__.get("_input_width") is not None:
+                return (None, self.__dict__["_input_width"])
             raise AttributeError("input_shape")  # __getattr__'s message (the habits') follows
         return (None, int(self.n_features_in))  # type: ignore[attr-defined]
 

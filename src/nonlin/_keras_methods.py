@@ -23,6 +23,7 @@ from ._layer_names import assign_names
 from ._layers_built import _BUILT_BY, _builder
 from ._quoting import quoted
 from .core import Layer, LayerProtocol
+from .keras_layers import InputLayer
 from .validation import check_bool
 
 
@@ -74,7 +75,9 @@ class KerasMethods:
             (``ValueError``) if it was given the name of a layer in the model (as Keras).
         rebuild : bool, default True
             Keras 3's flag, taken for its signature: Keras rebuilds a model that starts
-            with an ``Input`` layer, which a nonlin model never has (see Notes).
+            with an ``Input`` layer; nonlin draws weights at ``build`` alone (see Notes).
+            ``add(Input(shape=(n,)))`` to an empty model records its input width, as
+            ``Sequential([Input(shape=(n,)), ...])`` (``nonlin.keras_layers``).
 
         Notes
         -----
@@ -89,8 +92,11 @@ class KerasMethods:
         as ``build`` would), so a float32 model stays float32. A layer whose own
         ``cast_state`` converts state (``BatchNorm``) gets it from that ``build``.
         """
-        check_layer(layer, "layer")
         check_bool("rebuild", rebuild)
+        if isinstance(layer, InputLayer) and not self.layers:  # Keras' add(Input(shape=(n,)))
+            self.layers = [layer]  # recorded as the constructor records it: no layer
+            return
+        check_layer(layer, "layer")
         for i, other in enumerate(self.layers):
             if other is layer:
                 raise ValueError(f"Expected each layer once in a model. Received: layer="

@@ -82,3 +82,10 @@ def cached(layer: Any, name: str, grad_out: Any) -> tuple[np.ndarray, np.ndarray
     if value is None:
         raise no_forward(layer)
     raise grad_error(layer, value.shape, grad_out)
+
+
+def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Return ``buf`` when it already has ``shape`` and ``dtype``, else a new empty array."""
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        return np.empty(shape, dtype=dtype)
+    return buf

@@ -224,16 +224,20 @@ class NamedModel:
         from ._container import ContainerMethods
         from ._keras_methods import check_layer
         from ._model_state import check_distinct_layers
+        from .keras_layers import split_input
 
         if (isinstance(layers, str | bytes | dict | ContainerMethods)  # a model: not a list
                 or not isinstance(layers, Iterable)):
             raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
+        width, layers = split_input(list(layers))  # Keras' Input(shape=(n,)) first
         new = LayerList(layers)  # renames when edited
         for i, layer in enumerate(new):
             check_layer(layer, f"layers[{i}]")
         check_distinct_layers(new)
         assign_names(new)  # unique given names; the automatic ones by position
         self.__dict__["layers"] = new
+        if width is not None:  # the width build() and input_shape take (nonlin.keras_layers)
+            self.__dict__["_input_width"] = width
         if self.__dict__.get("n_features_in") is not None:  # built: as add/pop, predict checks
             self._layers_edited = True
 

@@ -253,14 +253,11 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
                              for name, arrays in found.items()}
 
 
-_KERAS_DENSE = {
-    "activation": "add the activation as a layer after it: Sequential([Dense(64), ReLU()]) "
-                  "for Keras' Dense(64, activation='relu')",
-    "use_bias": "nonlin's name is bias=",
-    "kernel_initializer": "nonlin's name is init=",
-    "kernel_regularizer": "use l2=<coefficient> (Keras' regularizers.l2)",
-    "input_shape": "not needed: build(n_features) or the first fit sets the input width",
-    "input_dim": "not needed: build(n_features) or the first fit sets the input width",
+_KERAS_DENSE = {  # activation, use_bias, kernel_initializer, kernel_regularizer: taken
+    "input_shape": "not needed: Sequential([Input(shape=(n,)), ...]), build(n_features) or "
+                   "the first fit sets the input width",
+    "input_dim": "not needed: Sequential([Input(shape=(n,)), ...]), build(n_features) or "
+                 "the first fit sets the input width",
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._dense_keras import fused_head, output_layer
 from ._sources import BatchStream, in_batch, prepare, refuse_with_source, unpack
 from .data import Dataset
 from .evaluation import _forward, _scored, evaluate_dataset, logit_loss, penalty
@@ -29,7 +30,8 @@ def evaluate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[M
                     tick: Tick = None) -> dict[str, float]:
     """Loss (plus regularization) and metrics of ``model`` on one epoch of ``stream``."""
     scorer = logit_loss(model, loss)
-    head, last = (model.layers[:-1], model.layers[-1]) if scorer else (model.layers, None)
+    head, last = ((fused_head(model.layers), output_layer(model.layers[-1])) if scorer
+                  else (model.layers, None))
     streaming = type(loss)._value is Loss._value and all(m.streams for m in metrics)
     for metric in metrics:
         metric.reset_state()

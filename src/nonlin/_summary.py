@@ -44,6 +44,8 @@ def table(model: Any, show: Callable[[str], str] = str, flags: bool = False) -> 
     from ._trainable import is_trainable
 
     check_layers(model.layers)  # edited by hand: a non-layer named
+    if not model.built and model.__dict__.get("_input_width") is not None:
+        return _probed(model, show, flags)
     rows = [("Layer (type)", "Output", "Params", "Trainable")]
     width: Any = model.n_features_in
     for layer, name in zip(model.layers, assign_names(model.layers), strict=True):
@@ -60,6 +62,19 @@ def table(model: Any, show: Callable[[str], str] = str, flags: bool = False) -> 
     total, trainable = counts(model)
     return [lines[0], rule, *lines[1:], rule, f"Total params: {total:,}",
             f"Trainable params: {trainable:,}", f"Non-trainable params: {total - trainable:,}"]
+
+
+def _probed(model: Any, show: Callable[[str], str], flags: bool) -> list[str]:
+    """The table of an unbuilt model whose ``Input(shape=(n,))`` gives its width: the
+    widths and counts of a copy of its layers built apart (with a generator of the copy's
+    own, thrown away), and a last line saying the model's weights are not drawn yet."""
+    import copy
+
+    from .sequential import Sequential
+
+    probe = Sequential(copy.deepcopy(list(model.layers)), name=model._name)
+    probe.build(model.__dict__["_input_width"], seed=0)
+    return [*table(probe, show, flags), "Not built: build(seed=0) or fit draws the weights"]
 
 
 def header(model: Any, show: Callable[[str], str] = str) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._categorical import check_categorical
+from ._dense_keras import output_layer
 from ._feature_names import forget_names
 from ._metadata import _is_number  # a JSON number: int or float, not bool
 from ._quoting import cut, printable, quoted, shown_path
@@ -188,7 +189,7 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if task == "classification" and (not classes or len(classes) != n_outputs) and not one_of_two:
         refuse("classes", f"a classifier needs one class label per output ({n_outputs}), "
                f"received {quoted(classes)}")
-    last = type(model.layers[-1]).__name__ if model.layers else ""
+    last = type(output_layer(model.layers[-1])).__name__ if model.layers else ""
     multilabel = meta.get("multilabel") is True
     if multilabel:  # one sigmoid output per label (cli_multilabel_model)
         from .cli_multilabel_model import check_multilabel
@@ -266,7 +267,7 @@ def model_outputs(model: Any, meta: dict[str, Any], X: np.ndarray) -> np.ndarray
 
         return probabilities(model, out)
     if meta["task"] == "classification":
-        last = type(model.layers[-1]).__name__ if model.layers else ""
+        last = type(output_layer(model.layers[-1])).__name__ if model.layers else ""
         if out.shape[1] == 1:
             p = out if last == "Sigmoid" else np.exp(-np.logaddexp(0.0, -out))
             return np.hstack([1.0 - p, p])

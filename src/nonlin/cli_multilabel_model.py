@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dense_keras import output_layer
 from ._quoting import quoted
 
 THRESHOLD = 0.5  # a probability above it predicts the positive label
@@ -43,7 +44,7 @@ def label_pairs(meta: dict[str, Any]) -> list[list[Any]]:
 def probabilities(model: Any, outputs: np.ndarray) -> np.ndarray:
     """``P(positive label)`` (n, n_labels), float64, from the model's outputs: logits,
     through ``sigmoid(z) = 1 / (1 + exp(-z))``, or as they are after a ``Sigmoid`` layer."""
-    last = type(model.layers[-1]).__name__ if model.layers else ""
+    last = type(output_layer(model.layers[-1])).__name__ if model.layers else ""
     out = np.asarray(outputs, dtype=np.float64)
     return out if last == "Sigmoid" else np.exp(-np.logaddexp(0.0, -out))
 

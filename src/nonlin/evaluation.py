@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
 from ._feature_names import check_names
 from ._fit_keras_args import check_steps, rows_for_steps
@@ -157,7 +158,8 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     n, X, y, w = len(data), data.X, data.y, data.weight
     mean = getattr(loss, "reduction", "mean") == "mean"  # else "sum": the total
     scorer = logit_loss(model, loss)  # a cross-entropy then, reduced as ``loss``
-    head, last = (model.layers[:-1], model.layers[-1]) if scorer else (model.layers, None)
+    head, last = ((fused_head(model.layers), output_layer(model.layers[-1])) if scorer
+                  else (model.layers, None))
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):

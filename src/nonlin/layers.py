@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._dense_keras import dense_args, drawn_weights, resolve_activation, resolve_init
 from ._keras_keywords import unexpected_keyword
-from ._layer_inputs import cached, layer_batch, passed, passed_grad
+from ._layer_inputs import cached, layer_batch, passed, passed_grad, scratch
 from ._layer_names import name_config, set_name
 from ._misuse import (
-    allocating,
     dense_grad,
     input_error,
     keras_keywords,
@@ -26,7 +26,7 @@ from ._misuse import (
 from ._quoting import quoted
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
-from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
+from .initializers import initializer_name
 from .validation import check_bool, is_real
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
@@ -34,13 +34,6 @@ Initializer = Callable[[RandomLike, int, int], np.ndarray]
 __all__ = [
     "Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh",
 ]
-
-
-def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Return ``buf`` when it already has ``shape`` and ``dtype``, else a new empty array."""
-    if buf is None or buf.shape != shape or buf.dtype != dtype:
-        return np.empty(shape, dtype=dtype)
-    return buf
 
 
 class Dense(Layer):
@@ -53,6 +46,8 @@ class Dense(Layer):
 
         dL/dW = x.T @ g (+ 2 l2 W)      dL/db = sum_rows(g)      dL/dx = g @ W.T
 
+    With an ``activation``, ``y = f(x @ W + b)`` and ``g`` goes through ``f``'s own backward
+    rule first (Keras' ``Dense(64, activation="relu")``, one layer).
     A frozen layer (``trainable = False``) computes ``dL/dx`` only, and no ``l2`` term
     enters the loss (Keras 3 counts the regularizers of trainable weights alone).
 
@@ -60,56 +55,52 @@ class Dense(Layer):
     ----------
     units : int
         Output width.
+    activation : str or activation layer, optional
+        Applied to ``x @ W + b``: a name of ``nonlin.registry.ACTIVATIONS`` (``"relu"``,
+        ``"softmax"``, ``"sigmoid"``, ...; ``"linear"`` and None: none) or an activation
+        layer (``LeakyReLU(alpha=0.2)``, copied). The config records it only when set.
     bias : bool, default True
-        Whether to add ``b`` (the tutorial's network has none).
+        Whether to add ``b`` (the tutorial's network has none). Keras' ``use_bias``.
     init : str or callable, default "glorot_uniform"
         Weight initializer ``(rng, fan_in, fan_out) -> (fan_in, fan_out) array``
         or the name of one in ``nonlin.initializers`` (the array returned is copied,
-        never trained in place). Biases start at zero.
+        never trained in place). Biases start at zero. Keras' ``kernel_initializer``.
         The config records a function of your own as ``"custom:<its name>"``
         (a loaded model's weights come from its file); given that name, the
         layer draws its weights with ``"glorot_uniform"`` when it is built.
     l2 : float, default 0
         L2 penalty ``l2 * sum(W**2)`` added to the training loss (Keras'
         convention; the bias is not penalized). Its gradient ``2 * l2 * W`` is
-        added to ``dL/dW`` in ``backward``.
+        added to ``dL/dW`` in ``backward``. Keras' ``kernel_regularizer="l2"`` is
+        ``l2=0.01``, ``nonlin.regularizers.L2(x)`` is ``l2=x``.
     name : str, optional
         The layer's name (Keras' ``name=``, ``layer.name``); by default its model names it
         by class and position: ``dense``, ``dense_1``, ... (``nonlin._layer_names``).
     **keras
-        Keras' keywords are refused naming nonlin's way: ``activation`` is a layer of
-        its own here, ``use_bias`` is ``bias``, ``kernel_initializer`` ``init``,
-        ``kernel_regularizer`` ``l2``; ``input_shape`` / ``input_dim`` are not needed.
+        Keras' ``use_bias``, ``kernel_initializer``, ``kernel_regularizer`` (with nonlin's
+        name too: ``TypeError``; ``nonlin._dense_keras``); the others are refused naming
+        nonlin's way (``input_shape``: ``nonlin.Input`` or ``build(n_features)``).
     """
 
+    activation: Layer | None = None  # class default: a Dense pickled before it existed
+
     def __init__(
-        self, units: int, *, bias: bool = True, init: str | Initializer = "glorot_uniform",
-        l2: float = 0.0, name: str | None = None, **keras: Any,
+        self, units: int, activation: Any = None, *, bias: bool = True,
+        init: str | Initializer = "glorot_uniform", l2: float = 0.0, name: str | None = None,
+        **keras: Any,
     ) -> None:
+        bias, init, l2 = dense_args(bias, init, l2, keras)
         if keras:
             raise keras_keywords(keras)
         set_name(self, name)
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={quoted(units)}")
-        self._init_name = init if isinstance(init, str) and is_custom(init) else None
-        if self._init_name is not None:
-            init = INITIALIZERS[DEFAULT]  # the weights come from a file; built anew: the default
-        elif isinstance(init, str):
-            if init not in INITIALIZERS:
-                raise ValueError(
-                    f"Unknown initializer. Expected one of {sorted(INITIALIZERS)}. "
-                    f"Received: init={quoted(init)}"
-                )
-            init = INITIALIZERS[init]
-        elif not callable(init) or isinstance(init, Layer):  # a layer is callable too
-            raise TypeError(f"Expected a str or callable init. Received: init={quoted(init)}")
-        if not is_real(l2) or not 0 <= l2 < float("inf"):
-            raise ValueError(f"Expected a finite l2 >= 0. Received: l2={quoted(l2)}")
-        self.l2 = float(l2)
+        self.init, self._init_name = resolve_init(init, Layer)
+        self.activation, self._activation_config = resolve_activation(activation)
+        self.l2 = l2
         self._decay: np.ndarray | None = None
         self.units = int(units)
         self.bias = check_bool("bias", bias)
-        self.init = init
         self.W: Param = None  # type: ignore[assignment]  # None until build (hot path: no check)
         self.b: Param | None = None
         self._x: np.ndarray | None = None
@@ -118,20 +109,21 @@ class Dense(Layer):
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         self.in_features = in_features
-        with allocating(self, (in_features, self.units), "(in_features, units)"):
-            # a copy: an array the function keeps (or returns again) is not trained in place
-            W = np.array(self.init(rng, in_features, self.units), dtype=float)
-        if W.shape != (in_features, self.units) or not np.isfinite(W).all():
-            what = f"shape {W.shape}" if W.shape != (in_features, self.units) else "NaN or inf"
-            raise ValueError(
-                f"Expected init to return finite weights of shape (fan_in, fan_out) = "
-                f"{(in_features, self.units)}. Received {what} from init={quoted(self.init)}"
-            )
-        self.W = Param(W, "W")
+        self.W = Param(drawn_weights(self, rng, in_features), "W")  # checked: finite, shape
         self.b = Param(np.zeros(self.units), "b") if self.bias else None
+        if self.activation is not None:
+            self.activation.build(self.units, rng)
         return self.units
 
-    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+    def cast_state(self, dtype: np.dtype) -> None:
+        super().cast_state(dtype)
+        if self.activation is not None:  # computes in the model's dtype, as a layer would
+            self.activation.cast_state(dtype)
+
+    def forward(self, x: np.ndarray, *, training: bool = False,
+                logits: bool = False) -> np.ndarray:
+        """``y = f(x @ W + b)`` (``f`` the activation, if any; ``logits``: none, for the
+        fused output paths, ``nonlin._dense_keras.DenseLogits``)."""
         try:
             W = self.W.value
             if x.dtype != W.dtype:
@@ -147,7 +139,7 @@ class Dense(Layer):
                 raise shape_error(self, x, self.in_features) from None
             if self.b is not None:
                 y += self.b.value
-            return y
+            return y if self.activation is None or logits else self.activation.forward(y)
         self._x = x
         try:
             y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
@@ -157,23 +149,28 @@ class Dense(Layer):
             raise (input_error(self, x, width=self.in_features) or error) from None
         if self.b is not None:
             np.add(y, self.b.value, y)
-        return y
+        if self.activation is None or logits:
+            return y
+        return self.activation.forward(y, training=True)
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray, *, logits: bool = False) -> np.ndarray | None:
+        """``dL/dx`` from ``grad_out`` (the activation's rule first, unless ``logits``)."""
         x = self._x
         if x is None:
             raise no_forward(self)
+        if self.activation is not None and not logits:  # its rule first: dL/dz
+            grad_out = self.activation.backward(grad_out)  # type: ignore[assignment]
         if not self._trainable:  # frozen: no dL/dW, dL/db (their grads stay zero)
             if not (isinstance(grad_out, np.ndarray) and grad_out.dtype == x.dtype
                     and grad_out.shape == (x.shape[0], self.units)):
                 error = TypeError(f"Expected real numbers in grad_out for {self!r}. Received "
                                   f"dtype {getattr(grad_out, 'dtype', None)}")
-                return self.backward(dense_grad(self, x, grad_out, error))
+                return self.backward(dense_grad(self, x, grad_out, error), logits=True)
         else:
             try:
                 np.dot(x.T, grad_out, self.W.grad)
             except (ValueError, TypeError) as error:  # another shape or dtype, or no array
-                return self.backward(dense_grad(self, x, grad_out, error))
+                return self.backward(dense_grad(self, x, grad_out, error), logits=True)
             if self.l2:
                 W = self.W.value
                 decay = self._decay = scratch(self._decay, W.shape, W.dtype)
@@ -205,6 +202,8 @@ class Dense(Layer):
         }
         if self.l2:
             config["l2"] = self.l2
+        if self.activation is not None:  # only when set: older files stay byte for byte
+            config["activation"] = self._activation_config
         return {**config, **name_config(self)}
 
 

@@ -198,6 +198,7 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     trusted; for the first two, ``Dropout`` layers at the end are looked through."""
     import warnings
 
+    from ._dense_keras import output_layer
     from .activations import Exp, ReLU, Sigmoid, Softmax
     from .activations_hard import HardSigmoid, ReLU6
     from .activations_smooth import Softplus
@@ -212,7 +213,7 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     # Dropout keeps outputs >= 0, but its 1 / (1 - rate) scaling takes them past 1
     while index > 0 and wanted is rates and isinstance(model.layers[index], Dropout):
         index -= 1
-    last = model.layers[index]
+    last = output_layer(model.layers[index])  # Dense(1, activation="exponential"): Exp
     if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
             "nonlin."):
         return

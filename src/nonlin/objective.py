@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
 from ._objective_logits import logits_step, logits_twin
 from ._scratch import using
@@ -43,7 +44,7 @@ def fused_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
 def _plain_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     if getattr(loss, "reduction", "mean") not in ("mean", "sum"):
         return "generic", False
-    last = model.layers[-1]
+    last = output_layer(model.layers[-1])  # Dense(k, activation="softmax"): its Softmax
     if type(loss) is CrossEntropy:
         if loss.from_logits:
             return "softmax", False
@@ -65,7 +66,7 @@ def warn_constant_softmax(model: Sequential, stacklevel: int) -> None:
     Once per ``fit``; the width is what ``build`` recorded (``in_features``)."""
     import warnings
 
-    for i, layer in enumerate(model.layers):
+    for i, layer in enumerate(map(output_layer, model.layers)):  # Dense(1, "softmax") too
         if isinstance(layer, Softmax) and getattr(layer, "in_features", None) == 1:
             warnings.warn(
                 f"Softmax() at layers[{i}] acts on a single column: its output is always "
@@ -88,16 +89,18 @@ def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> No
     """
     import warnings
 
-    last = model.layers[-1]
+    last = output_layer(model.layers[-1])  # an activated Dense: its activation
     kinds = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
     wanted = next((layer for kind, layer in kinds if isinstance(loss, kind)), None)
     if wanted is None or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
         return
-    name, where = type(last).__name__, f"layers[{len(model.layers) - 1}]"
+    name, where, drop = type(last).__name__, f"layers[{len(model.layers) - 1}]", "layer"
+    if last is not model.layers[-1]:  # Dense(k, activation="softmax")
+        where, drop = f"{where}, Dense's activation=", "activation (activation=None)"
     if loss.from_logits and isinstance(last, wanted):
         message = (f"{type(loss).__name__}(from_logits=True) is given the outputs of the "
                    f"model's last layer, {name} ({where}): probabilities, not logits, so it "
-                   f"would apply {name.lower()} twice. Drop the {name} layer, or use "
+                   f"would apply {name.lower()} twice. Drop the {name} {drop}, or use "
                    "from_logits=False.")
     elif (not loss.from_logits and not isinstance(last, Softmax | Sigmoid | HardSigmoid)
           and type(last).__module__.startswith("nonlin.")):
@@ -129,7 +132,7 @@ class Objective:
         self.model, self.loss, self.labels = model, loss, labels
         self.kind, drop_last = fused_kind(model, loss)
         self.mean = getattr(loss, "reduction", "mean") == "mean"  # else "sum": no 1 / n
-        self.layers = model.layers[:-1] if drop_last else list(model.layers)
+        self.layers = fused_head(model.layers) if drop_last else list(model.layers)
         self.reversed = self.layers[::-1]
         # stores the model's real output: probabilities if the activation was dropped
         self.output_is_activated = drop_last

@@ -39,7 +39,7 @@ from .core import (
     as_rng,
     pack_parameters,
 )
-from .validation import check_n_features
+from .keras_layers import input_width
 
 
 class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, NamedModel,
@@ -92,16 +92,16 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
 
     # -- construction -------------------------------------------------------
     def build(
-        self, n_features: int, seed: SeedLike = None, *, dtype: Any = np.float64
+        self, n_features: int | None = None, seed: SeedLike = None, *, dtype: Any = np.float64
     ) -> Sequential:
-        """Create every layer's parameters for inputs of width ``n_features``, in ``dtype``
-        (float32 or float64).
+        """Create every layer's parameters for inputs of width ``n_features`` (None: the
+        width of the model's ``Input(shape=(n,))``), in ``dtype`` (float32 or float64).
 
         The same ``seed`` gives the same bits whatever the global NumPy state.
         Returns ``self`` so that construction chains. Building again makes new parameters
         (an optimizer that stepped the old ones refuses them: use a new one).
         """
-        check_n_features(n_features)
+        n_features = input_width(self, n_features)  # checked, or the Input's
         try:
             dtype = np.dtype(dtype)
         except TypeError:  # dtype=5, "nonsense": NumPy's message names no argument

@@ -1,0 +1,176 @@
+"""Keras 3's ``Dense`` arguments: ``activation``, ``use_bias``, ``kernel_initializer``,
+``kernel_regularizer``, turned into nonlin's (``nonlin.layers.Dense`` calls ``dense_args``).
+
+``activation`` is one of nonlin's activation layers, held by the ``Dense`` (one layer in
+``model.layers``, as in Keras): a registry name (``"relu"``; ``"linear"``, ``"identity"``
+and None are no activation), an activation layer object (copied from its config, so two
+layers never share buffers) or, read back from a model file, the registry entry
+``{"class_name": "LeakyReLU", "config": {...}}`` of a non-default one. Anything else is
+refused naming it: a file names classes of ``nonlin.registry.ACTIVATIONS`` only.
+
+The fused output paths (``nonlin.objective``, ``nonlin.evaluation``) see a final
+``Dense(k, activation="softmax")`` as ``[Dense(k), Softmax()]``: ``output_layer`` gives its
+activation, ``fused_head`` the layers before it, the ``Dense`` wrapped in ``DenseLogits``
+(its affine map alone, ``logits=True``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from .initializers import DEFAULT, INITIALIZERS, is_custom
+from .regularizers import l2_factor
+from .validation import is_real
+
+# Keras' defaults of the Dense keywords nonlin has no use for: taken (a Keras config
+# holds them), any other value refused by _keras_keywords' hints
+KERAS_DEFAULTS: dict[str, Any] = {"bias_initializer": "zeros", "bias_regularizer": None,
+                                  "activity_regularizer": None, "kernel_constraint": None,
+                                  "bias_constraint": None}
+
+
+def _both(keras: str, ours: str) -> TypeError:
+    return TypeError(f"Expected one of {keras}= (Keras' name) and {ours}= (nonlin's). "
+                     f"Received both: give {ours}= alone")
+
+
+def dense_args(bias: Any, init: Any, l2: Any, keras: dict[str, Any]) -> tuple[Any, Any, float]:
+    """nonlin's ``(bias, init, l2)`` from them and Keras' ``use_bias``,
+    ``kernel_initializer``, ``kernel_regularizer`` (popped from ``keras``; one given
+    with nonlin's name away from its default: ``TypeError`` naming both)."""
+    if keras.get("use_bias") is not None:
+        if bias is not True:
+            raise _both("use_bias", "bias")
+        bias = keras.pop("use_bias")
+    if keras.get("kernel_initializer") is not None:
+        if init != DEFAULT:
+            raise _both("kernel_initializer", "init")
+        init = keras.pop("kernel_initializer")
+    if keras.get("kernel_regularizer") is not None:
+        if l2 != 0.0:
+            raise _both("kernel_regularizer", "l2")
+        l2 = l2_factor(keras.pop("kernel_regularizer"))
+    for name in ("use_bias", "kernel_initializer", "kernel_regularizer"):
+        keras.pop(name, None)  # None: Keras' "not given" (its config writes null)
+    for name, value in KERAS_DEFAULTS.items():
+        given = keras.get(name, ...)
+        if given is None if value is None else isinstance(given, str) and given == value:
+            del keras[name]
+    if not is_real(l2) or not 0 <= l2 < float("inf"):
+        raise ValueError(f"Expected a finite l2 >= 0. Received: l2={quoted(l2)}")
+    return bias, init, float(l2)
+
+
+def resolve_init(init: Any, layer_type: type) -> tuple[Callable[..., np.ndarray], str | None]:
+    """The initializer function for ``init`` (a name or a callable) and the custom name a
+    config recorded (``"custom:f"``, whose weights come from a file), else None."""
+    if isinstance(init, str) and is_custom(init):
+        return INITIALIZERS[DEFAULT], init
+    if isinstance(init, str):
+        if init not in INITIALIZERS:
+            raise ValueError(f"Unknown initializer. Expected one of {sorted(INITIALIZERS)}. "
+                             f"Received: init={quoted(init)}")
+        return INITIALIZERS[init], None
+    if not callable(init) or isinstance(init, layer_type):  # a layer is callable too
+        raise TypeError(f"Expected a str or callable init. Received: init={quoted(init)}")
+    return init, None
+
+
+def drawn_weights(dense: Any, rng: Any, in_features: int) -> np.ndarray:
+    """``dense.init(rng, in_features, units)`` as a new float64 array (one the function
+    keeps, or returns again, is not trained in place), checked: finite, of that shape."""
+    from ._misuse import allocating
+
+    shape = (in_features, dense.units)
+    with allocating(dense, shape, "(in_features, units)"):
+        W = np.array(dense.init(rng, in_features, dense.units), dtype=float)
+    if W.shape != shape or not np.isfinite(W).all():
+        what = f"shape {W.shape}" if W.shape != shape else "NaN or inf"
+        raise ValueError(f"Expected init to return finite weights of shape (fan_in, fan_out) = "
+                         f"{shape}. Received {what} from init={quoted(dense.init)}")
+    return W
+
+
+def _activations() -> dict[str, type]:
+    from .registry import ACTIVATIONS
+
+    return ACTIVATIONS
+
+
+def _canonical(cls: type) -> str:
+    """The first registry name of an activation class (``Sigmoid`` -> ``"sigmoid"``)."""
+    return next(name for name, kind in _activations().items() if kind is cls)
+
+
+def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | None]:
+    """The activation layer a ``Dense`` applies (None: none) and its config entry."""
+    from .activations import Identity
+
+    table = _activations()
+    if activation is None:
+        return None, None
+    if isinstance(activation, str):
+        cls = table.get(activation.lower())
+        if cls is None:
+            raise ValueError(f"Unknown activation. Expected None or one of: "
+                             f"{', '.join(sorted(table))}. "
+                             f"Received: activation={quoted(activation)}")
+        return (None, None) if cls is Identity else (cls(), activation.lower())
+    if isinstance(activation, dict):  # a file's entry of a non-default activation
+        from .registry import layer_from_config
+
+        kind = activation.get("class_name")
+        if (set(activation) != {"class_name", "config"}
+                or kind not in {cls.__name__ for cls in table.values()}):
+            raise ValueError(f"Expected an activation of nonlin.registry.ACTIVATIONS "
+                             f"({', '.join(sorted({c.__name__ for c in table.values()}))}). "
+                             f"Received: activation={quoted(activation, 200)}")
+        activation = layer_from_config(activation)
+    if type(activation) not in set(table.values()):
+        raise TypeError("Expected activation= a name (\"relu\", \"softmax\", ...), one of "
+                        "nonlin's activation layers (ReLU(), LeakyReLU(alpha=0.2), ...) or None. "
+                        f"Received: activation={quoted(activation)}")
+    if type(activation) is Identity:
+        return None, None
+    config = {k: v for k, v in activation.get_config().items() if k != "name"}
+    layer = type(activation)(**config)  # its own buffers: never shared with another layer
+    if config == {k: v for k, v in type(activation)().get_config().items() if k != "name"}:
+        return layer, _canonical(type(activation))
+    return layer, {"class_name": type(activation).__name__, "config": config}
+
+
+def output_layer(layer: Any) -> Any:
+    """What gives a model's outputs when ``layer`` is its last: an activated ``Dense``'s
+    activation, else ``layer`` itself (``objective.fused_kind``, the output warnings)."""
+    from .layers import Dense
+
+    if isinstance(layer, Dense) and layer.activation is not None:
+        return layer.activation
+    return layer
+
+
+def fused_head(layers: Any) -> list[Any]:
+    """The layers before the output activation that a fused path leaves out: all but the
+    last, or all, the last (an activated ``Dense``) as its affine map alone."""
+    last = layers[-1]
+    if output_layer(last) is last:
+        return list(layers[:-1])
+    return [*layers[:-1], DenseLogits(last)]
+
+
+class DenseLogits:
+    """A ``Dense``'s affine map ``z = x @ W + b`` alone (its activation left to a fused
+    output path): ``forward`` and ``backward`` of the ``Dense`` with ``logits=True``."""
+
+    def __init__(self, dense: Any) -> None:
+        self.dense = dense
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return self.dense.forward(x, training=training, logits=True)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        return self.dense.backward(grad_out, logits=True)

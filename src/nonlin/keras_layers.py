@@ -1,0 +1,144 @@
+"""Keras' ``Activation``, ``Input`` and ``InputLayer``, as Keras users write them.
+
+``Activation("relu")`` is the registry's activation layer itself, ``ReLU()``: model files
+and summaries name the layer that runs (``re_lu (ReLU)``), and no second spelling of it
+exists. ``Input(shape=(4,))`` (or ``InputLayer(shape=(4,))``) first in a ``Sequential``'s
+list records the input width, as Keras' ``Sequential([Input(shape=(4,)), Dense(8)])``:
+it is no layer of the model (``model.layers`` leaves it out, as Keras'), but
+``model.input_shape``, ``summary()`` and ``build()`` know the width. Unlike Keras, the
+weights are not drawn then: nonlin draws them from an explicit generator alone, at
+``build(seed=0)`` or at the first ``fit(..., seed=0)`` (nonlin reads no global random
+state). Rows are samples of ``n`` features, so ``shape`` is ``(n,)``; any other shape is
+refused naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from .core import Layer
+
+__all__ = ["Activation", "Input", "InputLayer"]
+
+
+def Activation(activation: str, *, name: str | None = None) -> Layer:  # noqa: N802 (Keras')
+    """Keras' ``layers.Activation``: the activation layer of ``nonlin.registry.ACTIVATIONS``
+    called ``activation`` (``Activation("relu")`` is ``ReLU()``, ``"linear"`` ``Identity()``).
+
+    Parameters
+    ----------
+    activation : str
+        A registry name: ``"relu"``, ``"softmax"``, ``"sigmoid"``, ``"tanh"``, ...
+    name : str, optional
+        The layer's name (Keras' ``name=``).
+
+    Returns
+    -------
+    Layer
+        A new layer of that class (its model file records the class: ``"ReLU"``).
+    """
+    from .registry import ACTIVATIONS
+
+    if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation. Expected one of: {', '.join(sorted(ACTIVATIONS))}. "
+                         f"Received: activation={quoted(activation)}")
+    layer: Layer = ACTIVATIONS[activation.lower()]()
+    if name is not None:
+        layer.name = name
+    return layer
+
+
+class InputLayer:
+    """Keras' ``InputLayer(shape=(n,))``: the width ``n`` of the samples a ``Sequential``
+    takes, given first in its list (see the module docstring); not a layer of the model.
+
+    Parameters
+    ----------
+    shape : tuple of one int
+        ``(n_features,)``, ``n_features`` a positive int (Keras' ``shape``, without the
+        batch axis).
+    batch_shape : tuple, optional
+        Keras' ``(None, n_features)``, the same as ``shape=(n_features,)``.
+    name : str, optional
+        Taken, as Keras', and unused: the model has no input layer to name.
+    """
+
+    def __init__(self, shape: Sequence[int] | None = None, *, batch_shape: Any = None,
+                 name: str | None = None) -> None:
+        if batch_shape is not None:
+            if shape is not None:
+                raise TypeError("Expected shape= or batch_shape=, not both. Received: "
+                                f"shape={quoted(shape)}, batch_shape={quoted(batch_shape)}")
+            if not isinstance(batch_shape, tuple | list) or len(batch_shape) != 2:
+                raise ValueError(f"Expected batch_shape=(None, n_features). Received: "
+                                 f"batch_shape={quoted(batch_shape)}")
+            shape = tuple(batch_shape[1:])
+        if (not isinstance(shape, tuple | list) or len(shape) != 1
+                or isinstance(shape[0], bool) or not isinstance(shape[0], int | np.integer)
+                or shape[0] <= 0):
+            raise ValueError(
+                "Expected shape=(n_features,), one positive int: nonlin's rows are samples of "
+                f"n_features values (a 1-D input per sample). Received: shape={quoted(shape)}")
+        self.width = int(shape[0])
+        self.name = name
+
+    @property
+    def shape(self) -> tuple[None, int]:
+        """Keras' ``(None, n_features)``."""
+        return (None, self.width)
+
+    def __repr__(self) -> str:
+        return f"InputLayer(shape=({self.width},))"
+
+
+def Input(shape: Sequence[int] | None = None, *, batch_shape: Any = None,  # noqa: N802
+          name: str | None = None) -> InputLayer:
+    """Keras' ``keras.Input(shape=(n,))``: an ``InputLayer`` for the first place of a
+    ``Sequential``'s list (Keras returns a symbolic tensor; nonlin has no functional API).
+
+    Parameters
+    ----------
+    shape : tuple of one int
+        ``(n_features,)``, as ``InputLayer``'s.
+    batch_shape : tuple, optional
+        Keras' ``(None, n_features)``, the same.
+    name : str, optional
+        Taken and unused, as ``InputLayer``'s.
+    """
+    return InputLayer(shape, batch_shape=batch_shape, name=name)
+
+
+def split_input(layers: list[Any]) -> tuple[int | None, list[Any]]:
+    """(the width an ``InputLayer`` first in ``layers`` gives, or None; the layers after
+    it). An ``InputLayer`` anywhere else is refused naming its place."""
+    width = None
+    if layers and isinstance(layers[0], InputLayer):
+        width, layers = layers[0].width, layers[1:]
+    for i, item in enumerate(layers):
+        if isinstance(item, InputLayer):
+            raise ValueError(f"Expected an Input only first in the list of layers. Received "
+                             f"{item!r} at layers[{i + (width is not None)}]")
+    return width, layers
+
+
+def input_width(model: Any, n_features: Any) -> int:
+    """``build``'s width: ``n_features``, else the one the model's ``Input`` recorded; the
+    two must agree (``ValueError``); neither: ``TypeError``."""
+    from .validation import check_n_features
+
+    recorded = model.__dict__.get("_input_width")
+    if n_features is None:
+        if recorded is None:
+            raise TypeError("Expected an int n_features (model.build(n_features, seed)), or an "
+                            "Input(shape=(n_features,)) first in the model's layers. Received: "
+                            "n_features=None")
+        return int(recorded)
+    check_n_features(n_features)
+    if recorded is not None and int(n_features) != recorded:
+        raise ValueError(f"Expected inputs of {recorded} features, the model's "
+                         f"Input(shape=({recorded},)). Received: n_features={n_features}")
+    return int(n_features)
