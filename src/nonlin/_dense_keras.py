@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import layers as _layers  # partly imported here (layers imports us): read at call time
 from ._quoting import quoted
 from .initializers import DEFAULT, INITIALIZERS, is_custom
 from .regularizers import l2_factor
@@ -146,9 +147,7 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
 def output_layer(layer: Any) -> Any:
     """What gives a model's outputs when ``layer`` is its last: an activated ``Dense``'s
     activation, else ``layer`` itself (``objective.fused_kind``, the output warnings)."""
-    from .layers import Dense
-
-    if isinstance(layer, Dense) and layer.activation is not None:
+    if isinstance(layer, _layers.Dense) and layer.activation is not None:
         return layer.activation
     return layer
 

@@ -291,6 +291,8 @@ if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an att
 
     def __getattr__(name: str) -> Any:
         """Keras' ``layers.PReLU()`` (``from keras import layers``): nonlin's way in the error."""
+        if name.startswith("__"):  # __path__, looked up by each `from .layers import`
+            raise AttributeError(f"module 'nonlin.layers' has no attribute {name!r}")
         from ._keras_habits import layers_module_error
 
         raise layers_module_error(name)
