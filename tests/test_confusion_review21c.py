@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 
 import nonlin
@@ -31,3 +32,30 @@ def test_save_leaves_out_a_metric_larger_than_load_reads_and_the_file_loads(tmp_
         model.compile("sgd", "cross_entropy", [MeanIoU(4096)])  # the largest a file holds
         model.save(tmp_path / "n.safetensors")
     assert nonlin.load(tmp_path / "n.safetensors")._metrics[0].num_classes == 4096
+
+
+def test_a_mid_epoch_checkpoint_too_large_for_a_header_is_written_without_the_partial_epoch(
+        tmp_path):
+    """A (2100, 2100) confusion matrix is 4.4 M numbers: as JSON, more than a file's header
+    holds (16 MiB); the checkpoint drops the stopped epoch's state (the epoch starts again
+    on resume, as for a metric that cannot stream) rather than refuse to be written."""
+    from nonlin.checkpoint import load_checkpoint, save_checkpoint
+    from test_checkpoint_partial import _StopAt
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(24, 3)), rng.integers(0, 3, 24)
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()])
+    fit = {"loss": "cross_entropy", "optimizer": "sgd", "batch_size": 8, "seed": 0,
+           "verbose": 0, "metrics": [MeanIoU(2100, sparse_y_pred=False)]}
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, epochs=2, callbacks=[_StopAt(1, 0)], **fit)
+    path = tmp_path / "stopped.safetensors"
+    with pytest.warns(UserWarning, match=r"leaves out the state of epoch 2.*mean_io_u.*"
+                                         r"starts that epoch again from its first batch"):
+        save_checkpoint(model, path, epoch=1)
+    assert load_checkpoint(path).partial is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        resumed = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()])
+        resumed.fit(X, y, epochs=2, resume_from=path, **fit)
+    assert resumed.history.epoch == [0, 1]

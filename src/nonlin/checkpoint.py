@@ -53,6 +53,7 @@ the callback skips the write (with a warning); the previous one stays intact.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -64,6 +65,7 @@ from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkp
 from ._compile_record import compile_record
 from ._file_objects import checkpoint_path
 from ._fit_checks import check_checkpoint_rng
+from ._header import MAX_HEADER_BYTES
 from ._metadata import to_json_text
 from ._model_suffix import check_model_suffix
 from ._reexport import reexports
@@ -129,17 +131,35 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
         "history": history_json(history),
         "callbacks": callbacks,
     }
-    progress = getattr(model, "_epoch_in_progress", None)  # fit stopped between two batches
-    partial = progress.record() if progress is not None and progress.epoch == epoch else None
-    if partial is not None:
-        record["partial"] = partial
-    header = {"checkpoint": to_json_text(record, "checkpoint"), **_compiled(model)}
+    header = {"checkpoint": _record_text(record, getattr(model, "_epoch_in_progress", None),
+                                         epoch), **_compiled(model)}
     data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
     if problem := slot_problem(slots, model, optimizer):  # nonlin.save's rule, the reader's
         raise ValueError(f"Expected an optimizer whose state fits the model, to checkpoint. "
                          f"Received {type(optimizer).__name__}: {problem}")
     check_epoch(history, epoch, int(optimizer.iterations))
     return data
+
+
+def _record_text(record: dict[str, Any], progress: Any, epoch: int) -> str:
+    """The checkpoint record as JSON, with the ``partial`` epoch of ``progress`` (a fit
+    stopped between two batches of epoch ``epoch + 1``) when its metrics' states fit in
+    half a file's header (a ``MeanIoU(2000)``'s confusion matrix does not): else without
+    it, with a warning (the epoch then starts again from its first batch on resume)."""
+    partial = progress.record() if progress is not None and progress.epoch == epoch else None
+    if partial is None:
+        return to_json_text(record, "checkpoint")
+    with_partial = to_json_text({**record, "partial": partial}, "checkpoint")
+    if len(with_partial) <= MAX_HEADER_BYTES // 2:
+        return with_partial
+    text = to_json_text(record, "checkpoint")
+    names = ", ".join(repr(metric.name) for metric in progress.metrics)
+    warnings.warn(f"The checkpoint leaves out the state of epoch {epoch + 1}, stopped after "
+                  f"{partial['rows']} rows: its metrics' states ({names}) take "
+                  f"{len(with_partial) - len(text)} bytes, more than a file's header holds; "
+                  "resuming from it starts that epoch again from its first batch.",
+                  UserWarning, stacklevel=user_stacklevel())
+    return text
 
 
 def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
