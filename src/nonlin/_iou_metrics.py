@@ -21,6 +21,7 @@ import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, truth
 from ._quoting import quoted
+from ._scratch import buffer
 from .validation import check_bool, is_integer, is_real
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
@@ -191,11 +192,22 @@ class BinaryIoU(IoU):
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray]:
-        true = truth(y_true, y_pred).astype(np.intp).reshape(-1)
-        pred = np.greater_equal(y_pred, self.threshold).astype(np.intp).reshape(-1)
-        weights = None if w is None else np.repeat(w, y_pred.shape[1])
-        cm = np.bincount(true * 2 + pred, weights=weights, minlength=4)
-        return (cm.astype(np.float64, copy=False).reshape(2, 2),)
+        """The batch's (weighted) 2 x 2 ``cm[true, predicted]``; unweighted (``fit``'s), from
+        counts over ``fit``'s scratch buffers: no array of batch size per step."""
+        if w is not None:
+            true = truth(y_true, y_pred).astype(np.intp).reshape(-1)
+            pred = np.greater_equal(y_pred, self.threshold).astype(np.intp).reshape(-1)
+            cm = np.bincount(true * 2 + pred, weights=np.repeat(w, y_pred.shape[1]),
+                             minlength=4)
+            return (cm.astype(np.float64, copy=False).reshape(2, 2),)
+        predicted = np.greater_equal(y_pred, self.threshold,
+                                     out=buffer("predicted", y_pred.shape, bool))
+        actual = truth(y_true, y_pred)
+        tp = np.count_nonzero(np.logical_and(predicted, actual,
+                                             out=buffer("both", actual.shape, bool)))
+        guessed, positive = np.count_nonzero(predicted), np.count_nonzero(actual)
+        return (np.array([[y_pred.size - guessed - positive + tp, guessed - tp],
+                          [positive - tp, tp]], dtype=np.float64),)
 
     def get_config(self) -> dict[str, Any]:
         return {"target_class_ids": list(self.target_class_ids), "threshold": self.threshold,
