@@ -59,3 +59,28 @@ def test_a_mid_epoch_checkpoint_too_large_for_a_header_is_written_without_the_pa
         resumed = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()])
         resumed.fit(X, y, epochs=2, resume_from=path, **fit)
     assert resumed.history.epoch == [0, 1]
+
+
+PRIVATE_METRIC_MODULES = [
+    "_confusion_metrics", "_count_metrics", "_at_metrics", "_iou_metrics", "_confusion_index",
+    "_auc_metric", "_fscore_metrics", "_accuracy_metrics", "_mean_metrics",
+    "_regression_metrics", "_loss_metrics", "_loss_metric_names", "_function_metric"]
+
+
+def test_each_metric_module_imports_first_in_a_fresh_process():
+    """``import nonlin._confusion_metrics`` (or any metric module) before ``nonlin.metrics``
+    used to fail: a circular import through ``nonlin.metrics``, whose ``Metric`` each used."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import importlib, sys\nfor name in sys.argv[1:]:\n"
+            "    for key in [k for k in sys.modules if k.startswith('nonlin')]:\n"
+            "        del sys.modules[key]\n"
+            "    module = importlib.import_module('nonlin.' + name)\n"
+            "    assert importlib.import_module('nonlin.metrics').Metric\n"
+            "print('ok')")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code, *PRIVATE_METRIC_MODULES],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]

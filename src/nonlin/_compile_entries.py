@@ -99,8 +99,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str])
 
 
 def _metric_classes() -> dict[str, type]:
-    from .metrics import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name (through
-    # nonlin.metrics: the private metric modules import it first, the other way round fails)
+    from .metrics import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name
 
     return {cls.__name__: cls for cls in (*registry.METRICS.values(), *OBJECTS_ONLY)}
 
