@@ -84,3 +84,22 @@ def test_each_metric_module_imports_first_in_a_fresh_process():
     done = subprocess.run([sys.executable, "-c", code, *PRIVATE_METRIC_MODULES],
                           capture_output=True, text=True, env=env, timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]
+
+
+def test_a_batch_adds_to_a_large_confusion_matrix_without_a_matrix_per_batch():
+    """MeanIoU(4096): a batch of 128 entries made a (4096, 4096) matrix (134 MB) to add."""
+    import tracemalloc
+
+    metric = MeanIoU(4096, ignore_class=7)
+    y_true, y_pred = np.arange(128) % 4096, (np.arange(128) + 1) % 4096
+    metric.update_state(y_true, y_pred)  # the state exists (128 MB, made when constructed)
+    tracemalloc.start()
+    try:
+        metric.update_state(y_true, y_pred)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, peak
+    cm = metric.state_dict()["total_confusion_matrix"]
+    assert sum(map(sum, cm)) == 2 * 127 and cm[0][1] == 2.0 and cm[7][8] == 0.0
+    assert metric.result() == pytest.approx(0.0)

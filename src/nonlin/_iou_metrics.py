@@ -129,20 +129,42 @@ class IoU(ConfusionMetric):
         ignored = None if self.ignore_class is None else true == self.ignore_class
         return true, ignored, pred
 
-    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
-                w: np.ndarray | None) -> tuple[np.ndarray]:
-        """The batch's weighted confusion matrix, (num_classes, num_classes)."""
+    def _cells(self, y_true: np.ndarray, y_pred: np.ndarray,
+               w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Flat cells ``true * num_classes + predicted`` of the batch's entries and their
+        weights (None: 1 each); ignored entries dropped (weighted: Keras' weight 0)."""
         true, ignored, pred = self._classes(y_true, y_pred)
         c = self.num_classes
         what = "y_true" if self.sparse_y_true else "y_true (its arg-max)"
         true = _class_ids(true, c, what, ignored)
         pred = _class_ids(pred, c, "y_pred" if self.sparse_y_pred else "y_pred's arg-max",
                           ignored)
+        cells = true * c + pred
         weights = None if w is None else np.repeat(w, true.size // w.size)
-        if ignored is not None:  # Keras' weight 0 for them
-            weights = np.where(ignored, 0.0, 1.0 if weights is None else weights)
-        cm = np.bincount(true * c + pred, weights=weights, minlength=c * c)
+        if ignored is not None:
+            if weights is None:
+                return cells[~ignored], None
+            weights = np.where(ignored, 0.0, weights)
+        return cells, weights
+
+    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
+                w: np.ndarray | None) -> tuple[np.ndarray]:
+        """The batch's weighted confusion matrix, (num_classes, num_classes)."""
+        cells, weights = self._cells(y_true, y_pred, w)
+        c = self.num_classes
+        cm = np.bincount(cells, weights=weights, minlength=c * c)
         return (cm.astype(np.float64, copy=False).reshape(c, c),)
+
+    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> None:
+        """Add one batch; a few unweighted entries one by one into the total, rather than
+        through a (num_classes, num_classes) matrix per batch (134 MB for 4,096 classes)."""
+        total = self._state["total_confusion_matrix"]
+        cells, weights = self._cells(y_true, y_pred, sample_weight)
+        if weights is None and cells.size * 64 < total.size:  # integer counts: exact
+            np.add.at(total, np.divmod(cells, self.num_classes), 1.0)
+            return
+        total += np.bincount(cells, weights=weights, minlength=total.size).reshape(total.shape)
 
     def _result(self, *counts: np.ndarray) -> float:
         cm = counts[0]
@@ -189,6 +211,7 @@ class BinaryIoU(IoU):
         self.threshold = float(threshold)
 
     _checked = ConfusionMetric._checked  # y_true of y_pred's shape, or class labels
+    _update_state = ConfusionMetric._update_state  # its own _counts: a 2 x 2 matrix
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray]:
