@@ -103,3 +103,15 @@ def test_a_batch_adds_to_a_large_confusion_matrix_without_a_matrix_per_batch():
     cm = metric.state_dict()["total_confusion_matrix"]
     assert sum(map(sum, cm)) == 2 * 127 and cm[0][1] == 2.0 and cm[7][8] == 0.0
     assert metric.result() == pytest.approx(0.0)
+
+
+def test_scores_given_as_class_ids_are_refused_saying_to_give_sparse_y_pred_false():
+    scores = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1]])
+    with pytest.raises(ValueError, match=r"Expected y_true with 6 class ids.*scores need "
+                                         r"sparse_y_pred=False.*Received y_true of shape \(2,\)"):
+        MeanIoU(3)([1, 0], scores)  # Keras' default sparse_y_pred=True: ids, 3 a row
+    with pytest.raises(ValueError, match=r"Expected y_pred of integer class ids in \[0, 3\) "
+                                         r"\(num_classes=3; a classifier's scores need "
+                                         r"sparse_y_pred=False: their arg-max\). Received 0\.7"):
+        MeanIoU(3)([[1], [0]], [[0.7], [0.2]])
+    assert MeanIoU(3, sparse_y_pred=False)([1, 0], scores) == pytest.approx(1.0, abs=1e-6)

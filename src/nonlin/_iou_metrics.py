@@ -25,19 +25,21 @@ from ._scratch import buffer
 from .validation import check_bool, is_integer, is_real
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
+_SCORES = "; a classifier's scores need sparse_y_pred=False: their arg-max"
 
 
 def _class_ids(values: np.ndarray, num_classes: int, what: str,
-               ignored: np.ndarray | None = None) -> np.ndarray:
+               ignored: np.ndarray | None = None, hint: str = "") -> np.ndarray:
     """``values`` (flat) as integer class ids in ``[0, num_classes)``, those ``ignored``
-    left unchecked (set to 0); a fractional or out-of-range id is a ``ValueError``."""
+    left unchecked (set to 0); a fractional or out-of-range id is a ``ValueError`` (its
+    message ends its parenthesis with ``hint``)."""
     ids = np.asarray(values).reshape(-1)
     check = ids if ignored is None else np.where(ignored, 0, ids)
     bad = (check != np.round(check)) | (check < 0) | (check >= num_classes)
     if np.any(bad):
         i = int(np.argmax(bad))
         raise ValueError(f"Expected {what} of integer class ids in [0, {num_classes}) "
-                         f"(num_classes={num_classes}). Received {check[i].item()!r} at "
+                         f"(num_classes={num_classes}{hint}). Received {check[i].item()!r} at "
                          f"flat index {i}")
     return check.astype(np.intp)
 
@@ -122,10 +124,11 @@ class IoU(ConfusionMetric):
         else:
             true = np.argmax(y_true.reshape(n, -1), axis=1)
         if true.size != pred.size:
+            hint = _SCORES if self.sparse_y_pred and k > 1 else ""
             raise ValueError(
                 f"Expected y_true with {pred.size} class ids, one per predicted class "
                 f"(sparse_y_true={self.sparse_y_true}, sparse_y_pred={self.sparse_y_pred}, "
-                f"y_pred of shape {y_pred.shape}). Received y_true of shape {y_true.shape}")
+                f"y_pred of shape {y_pred.shape}{hint}). Received y_true of shape {y_true.shape}")
         ignored = None if self.ignore_class is None else true == self.ignore_class
         return true, ignored, pred
 
@@ -138,7 +141,7 @@ class IoU(ConfusionMetric):
         what = "y_true" if self.sparse_y_true else "y_true (its arg-max)"
         true = _class_ids(true, c, what, ignored)
         pred = _class_ids(pred, c, "y_pred" if self.sparse_y_pred else "y_pred's arg-max",
-                          ignored)
+                          ignored, _SCORES if self.sparse_y_pred else "")
         cells = true * c + pred
         weights = None if w is None else np.repeat(w, true.size // w.size)
         if ignored is not None:
