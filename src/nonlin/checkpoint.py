@@ -131,9 +131,7 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
         "history": history_json(history),
         "callbacks": callbacks,
     }
-    header = {"checkpoint": _record_text(record, getattr(model, "_epoch_in_progress", None),
-                                         epoch), **_compiled(model)}
-    data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
+    data = _with_partial(model, record, epoch, tensors)  # NaN checks first
     if problem := slot_problem(slots, model, optimizer):  # nonlin.save's rule, the reader's
         raise ValueError(f"Expected an optimizer whose state fits the model, to checkpoint. "
                          f"Received {type(optimizer).__name__}: {problem}")
@@ -141,25 +139,32 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
     return data
 
 
-def _record_text(record: dict[str, Any], progress: Any, epoch: int) -> str:
-    """The checkpoint record as JSON, with the ``partial`` epoch of ``progress`` (a fit
-    stopped between two batches of epoch ``epoch + 1``) when its metrics' states fit in
-    half a file's header (a ``MeanIoU(2000)``'s confusion matrix does not): else without
-    it, with a warning (the epoch then starts again from its first batch on resume)."""
+def _with_partial(model: Sequential, record: dict[str, Any], epoch: int,
+                  tensors: dict[str, np.ndarray]) -> bytearray:
+    """The file of ``record`` with the ``partial`` epoch in progress (a fit stopped between
+    two batches of epoch ``epoch + 1``); when its metrics' states make the header more than
+    a file holds (``MeanIoU(2100)``'s confusion matrix), without it, with a warning (that
+    epoch then starts again from its first batch on resume)."""
+    progress: Any = getattr(model, "_epoch_in_progress", None)
     partial = progress.record() if progress is not None and progress.epoch == epoch else None
-    if partial is None:
-        return to_json_text(record, "checkpoint")
-    with_partial = to_json_text({**record, "partial": partial}, "checkpoint")
-    if len(with_partial) <= MAX_HEADER_BYTES // 2:
-        return with_partial
-    text = to_json_text(record, "checkpoint")
-    names = ", ".join(repr(metric.name) for metric in progress.metrics)
-    warnings.warn(f"The checkpoint leaves out the state of epoch {epoch + 1}, stopped after "
-                  f"{partial['rows']} rows: its metrics' states ({names}) take "
-                  f"{len(with_partial) - len(text)} bytes, more than a file's header holds; "
-                  "resuming from it starts that epoch again from its first batch.",
-                  UserWarning, stacklevel=user_stacklevel())
-    return text
+    compiled = _compiled(model)
+    if partial is not None:
+        header = {"checkpoint": to_json_text({**record, "partial": partial}, "checkpoint"),
+                  **compiled}
+        try:
+            return file_buffer(model, extra_tensors=tensors, extra_header=header)
+        except ValueError:  # the header too large, or a fault the call below raises again
+            pass
+    header = {"checkpoint": to_json_text(record, "checkpoint"), **compiled}
+    data = file_buffer(model, extra_tensors=tensors, extra_header=header)
+    if partial is not None:
+        names = ", ".join(repr(metric.name) for metric in progress.metrics)
+        warnings.warn(f"The checkpoint leaves out the state of epoch {epoch + 1}, stopped "
+                      f"after {partial['rows']} rows: with its metrics' states ({names}) the "
+                      f"header is more than a file holds ({MAX_HEADER_BYTES} bytes); resuming "
+                      "from it starts that epoch again from its first batch.",
+                      UserWarning, stacklevel=user_stacklevel())
+    return data
 
 
 def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
