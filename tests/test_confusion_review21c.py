@@ -123,3 +123,18 @@ def test_scores_given_as_class_ids_are_refused_saying_to_give_sparse_y_pred_fals
                                          r"sparse_y_pred=False: their arg-max\). Received 0\.7"):
         MeanIoU(3)([[1], [0]], [[0.7], [0.2]])
     assert MeanIoU(3, sparse_y_pred=False)([1, 0], scores) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_the_metrics_at_a_rate_have_keras_target_attributes():
+    from nonlin.metrics import RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity
+
+    metric = PrecisionAtRecall(0.8)
+    assert metric.recall == 0.8 and RecallAtPrecision(0.3).precision == 0.3
+    assert SensitivityAtSpecificity(0.4).specificity == 0.4
+    assert SpecificityAtSensitivity(0.6).sensitivity == 0.6
+    y, p = [[0], [0], [0], [1], [1]], [[0], [0.3], [0.8], [0.3], [0.8]]
+    metric.recall = 0.5  # as the constructor's argument
+    assert metric.get_config()["recall"] == 0.5 and metric(y, p) == PrecisionAtRecall(0.5)(y, p)
+    with pytest.raises(ValueError, match=r"Expected recall in \[0, 1\]. Received: recall=2"):
+        metric.recall = 2
+    assert metric.value == 0.5
