@@ -138,3 +138,18 @@ def test_the_metrics_at_a_rate_have_keras_target_attributes():
     with pytest.raises(ValueError, match=r"Expected recall in \[0, 1\]. Received: recall=2"):
         metric.recall = 2
     assert metric.value == 0.5
+
+
+def test_iou_takes_target_class_ids_as_keras_does_from_a_range_or_an_array():
+    from nonlin.metrics import IoU
+
+    y_true, y_pred = [0, 1, 2, 2, 3], [0, 1, 1, 2, 0]
+    expected = IoU(4, [1, 2])(y_true, y_pred)
+    for ids in (range(1, 3), np.array([1, 2]), np.array([1, 2], dtype=np.uint8)):
+        metric = IoU(4, ids)
+        assert metric.target_class_ids == [1, 2] and type(metric.target_class_ids[0]) is int
+        assert metric(y_true, y_pred) == expected
+        assert metric.get_config()["target_class_ids"] == [1, 2]
+    for bad in (np.array([[1, 2]]), np.array([0.5]), range(3, 5), "12"):
+        with pytest.raises(ValueError, match=r"Expected target_class_ids: .*Received"):
+            IoU(4, bad)

@@ -45,6 +45,11 @@ def _class_ids(values: np.ndarray, num_classes: int, what: str,
 
 
 def _target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
+    """``target_class_ids`` (a list, tuple, range or 1-D array, as Keras takes any
+    iterable) as a list of ints in ``[0, num_classes)``; a ``ValueError`` otherwise."""
+    if isinstance(target_class_ids, range) or (isinstance(target_class_ids, np.ndarray)
+                                               and target_class_ids.ndim == 1):
+        target_class_ids = list(target_class_ids)
     if not (isinstance(target_class_ids, list | tuple) and target_class_ids and all(
             is_integer(c) and 0 <= c < num_classes for c in target_class_ids)):
         raise ValueError(f"Expected target_class_ids: a non-empty list of class ids in "
