@@ -207,7 +207,7 @@ CALLABLES = public_callables()
 def test_the_checked_api_is_the_public_one() -> None:
     for key in ("nonlin.sequential.Sequential.fit", "nonlin.sequential.Sequential.evaluate",
                 "nonlin.layers.Dense", "nonlin.layers.Dense.forward", "nonlin.sgd.SGD",
-                "nonlin.losses.Loss.grad", "nonlin.metrics.Metric.update_state",
+                "nonlin.losses.Loss.grad", "nonlin._metric_base.Metric.update_state",
                 "nonlin._accuracy_metrics.Accuracy", "nonlin.callbacks.Callback.on_epoch_end",
                 "nonlin.early_stopping.EarlyStopping", "nonlin.initializers.he_normal",
                 "nonlin.io.save", "nonlin.datasets.load", "nonlin.plots.plot_history",

@@ -284,6 +284,10 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
                                           {"targets": "binary", "metrics": ("binary_accuracy",)}),
     "metric-fbeta_score-multilabel": (sigmoid, L.BinaryCrossEntropy,  # threshold 0.5
                                       {"targets": "binary", "metrics": ("fbeta_score",)}),
+    **{f"metric-{m}-multilabel": (sigmoid, L.BinaryCrossEntropy,  # Keras 3's counts, BinaryIoU
+                                  {"targets": "binary", "metrics": (m,)})
+       for m in ("true_positives", "false_negatives", "binary_io_u")},
+    "metric-binary_io_u": (relu, ce, {"metrics": ("binary_io_u",)}),  # labels one-hot
     **{f"metric-{m}": (relu, L.MeanSquaredError, {"targets": "real", "metrics": (m,)})
        for m in ("mse", "mae", "rmse", "mape", "r2")},
 }

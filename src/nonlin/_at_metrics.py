@@ -124,6 +124,21 @@ class SensitivitySpecificityBase(ConfusionMetric):
 _TP, _FP, _TN, _FN = range(4)
 
 
+def _target(name: str) -> Any:
+    """The attribute Keras names the target by (``PrecisionAtRecall(0.8).recall``): the
+    metric's ``value``, checked when set as the constructor checks it."""
+
+    def get(self: SensitivitySpecificityBase) -> float:
+        return self.value
+
+    def put(self: SensitivitySpecificityBase, value: Any) -> None:
+        if not (is_real(value) and 0 <= value <= 1):
+            raise ValueError(f"Expected {name} in [0, 1]. Received: {name}={quoted(value)}")
+        self.value = float(value)
+
+    return property(get, put, doc=f"The target {name} (Keras' attribute): ``value``.")
+
+
 class SensitivityAtSpecificity(SensitivitySpecificityBase):
     """The best sensitivity (recall, ``TP / (TP + FN)``) at a threshold where the
     specificity ``TN / (TN + FP)`` is at least ``specificity`` (Keras 3's).
@@ -145,6 +160,7 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     """
 
     _TARGET = "specificity"
+    specificity = _target("specificity")
     _CONSTRAINED, _DEPENDENT = (_TN, _FP), (_TP, _FN)
 
     def __init__(self, specificity: float, num_thresholds: int = 200,
@@ -166,6 +182,7 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
     """
 
     _TARGET = "sensitivity"
+    sensitivity = _target("sensitivity")
     _CONSTRAINED, _DEPENDENT = (_TP, _FN), (_TN, _FP)
 
     def __init__(self, sensitivity: float, num_thresholds: int = 200,
@@ -187,6 +204,7 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
     """
 
     _TARGET = "recall"
+    recall = _target("recall")
     _CONSTRAINED, _DEPENDENT = (_TP, _FN), (_TP, _FP)
 
     def __init__(self, recall: float, num_thresholds: int = 200,
@@ -208,6 +226,7 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     """
 
     _TARGET = "precision"
+    precision = _target("precision")
     _CONSTRAINED, _DEPENDENT = (_TP, _FP), (_TP, _FN)
 
     def __init__(self, precision: float, num_thresholds: int = 200,

@@ -18,9 +18,25 @@ from . import registry
 from ._metadata import to_json_text
 from ._quoting import quoted
 
+# the sizes a file's metric config may ask for: a tiny file must not make load allocate
+# gigabytes (AUC's and the metrics at a rate's arrays, IoU's (num_classes, num_classes)
+# confusion matrix: 128 MiB at most); save leaves out a larger metric, which load refuses
+METRIC_SIZE_LIMITS = (("num_thresholds", 1 << 16), ("num_classes", 1 << 12))
 
-def _warn_left_out(left_out: list[str], unfit: bool, again: str, stacklevel: int) -> None:
-    registry_part = len(left_out) > unfit  # something left out as unregistered
+
+def oversized(config: Any) -> tuple[str, int, int] | None:
+    """``(key, limit, value)`` of the first size in a metric's ``config`` above
+    ``METRIC_SIZE_LIMITS``, else None."""
+    for key, most in METRIC_SIZE_LIMITS:
+        size = config.get(key) if isinstance(config, dict) else None
+        if isinstance(size, int) and size > most:
+            return key, most, size
+    return None
+
+
+def _warn_left_out(left_out: list[str], other: int, again: str, stacklevel: int) -> None:
+    """``other``: how many of ``left_out`` are left out for another reason than the registry."""
+    registry_part = len(left_out) > other  # something left out as unregistered
     warnings.warn(
         f"The file's compile record leaves out {', '.join(left_out)}"
         + (": only nonlin's registered losses, optimizers, learning-rate schedules and "
@@ -62,9 +78,9 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
     return info, tensors
 
 
-def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
+def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
     """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
-    is named in ``left_out``."""
+    is named in ``left_out``, those larger than a file holds (``oversized``) in ``too_big``."""
     classes = _metric_classes()
     entries: list[Any] = []
     for i, metric in enumerate(metrics):
@@ -72,15 +88,18 @@ def _metric_entries(metrics: list[Any], left_out: list[str]) -> list[Any]:
         if isinstance(metric, str) and _known_metric(metric):
             entries.append(metric)
         elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
-            entries.append({"class_name": cls.__name__, "config": metric.get_config()})
+            if (big := oversized(metric.get_config())) is None:
+                entries.append({"class_name": cls.__name__, "config": metric.get_config()})
+            else:
+                too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({big[0]}={big[2]}: a "
+                               f"file holds at most {big[1]}, what nonlin.load reads)")
         else:
             left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
     return entries
 
 
 def _metric_classes() -> dict[str, type]:
-    from .metrics import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name (through
-    # nonlin.metrics: the private metric modules import it first, the other way round fails)
+    from .metrics import OBJECTS_ONLY  # PrecisionAtRecall, IoU, ...: no name
 
     return {cls.__name__: cls for cls in (*registry.METRICS.values(), *OBJECTS_ONLY)}
 

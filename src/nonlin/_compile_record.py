@@ -43,6 +43,7 @@ from ._compile_entries import (
     _metric_entries,
     _optimizer_entry,
     _warn_left_out,
+    oversized,
 )
 from ._header import ModelFileError, strict_json
 from ._metadata import to_json_text
@@ -52,8 +53,6 @@ RECORD = "compile"
 _PARTS = ("loss", "optimizer", "metrics")
 _OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn file's own
 _SLOTS = "optimizer."
-_MAX_THRESHOLDS = 1 << 16  # a tiny file must not make load allocate gigabytes
-_MAX_CLASSES = 1 << 12  # IoU's: a (num_classes, num_classes) confusion matrix, 128 MiB at most
 _AGAIN = "After nonlin.load, pass them again: model.compile(optimizer, loss, metrics)"
 _KEPT = ("After nonlin.load, pass them again with the loaded optimizer, which keeps its saved "
          "state: model.compile(model.optimizer, loss, metrics)")
@@ -97,10 +96,13 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
             record["optimizer"], tensors = saved
     if metrics is None:
         metrics = getattr(model, "_metrics", None) or []
-    record["metrics"] = _metric_entries(metrics, left_out)
+    too_big: list[str] = []  # metrics larger than nonlin.load reads
+    record["metrics"] = _metric_entries(metrics, left_out, too_big)
+    left_out += too_big
     if left_out:
         kept = "optimizer" in record and again == _AGAIN  # a new one would start from zero
-        _warn_left_out(left_out, bool(unfit), _KEPT if kept else again, stacklevel + 1)
+        _warn_left_out(left_out, bool(unfit) + len(too_big), _KEPT if kept else again,
+                       stacklevel + 1)
     if "loss" not in record and "optimizer" not in record:
         return {}, {}
     return {RECORD: to_json_text(record, RECORD)}, tensors
@@ -234,9 +236,8 @@ def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) ->
         raise _fault(path, f"{field}.class_name", f"expected one of {sorted(classes)}. "
                                                   f"Received: {quoted(entry['class_name'], 80)}")
     config = entry["config"]
-    for key, most in (("num_thresholds", _MAX_THRESHOLDS), ("num_classes", _MAX_CLASSES)):
-        size = config.get(key) if isinstance(config, dict) else None
-        if isinstance(size, int) and size > most:  # AUC's arrays, IoU's confusion matrix
-            raise _fault(path, f"{field}.config.{key}", f"expected at most {most}. "
-                                                        f"Received: {size}")
+    if (big := oversized(config)) is not None:  # AUC's arrays, IoU's confusion matrix
+        key, most, size = big
+        raise _fault(path, f"{field}.config.{key}", f"expected at most {most}. "
+                                                    f"Received: {size}")
     return _construct(cls, config, path, f"{field}.config")

@@ -26,7 +26,7 @@ from ._at_metrics import (
 from ._confusion_metrics import Precision, Recall
 from ._count_metrics import FalseNegatives, FalsePositives, TrueNegatives, TruePositives
 from ._iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
-from .metrics import Metric
+from ._metric_base import Metric
 
 __all__ = [
     "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ._loss_math import put_labels
+from ._metric_base import Metric
 from ._quoting import quoted
 from ._scratch import buffer
-from .metrics import Metric
 from .validation import check_labels, is_integer, is_real
 
 # Keras's NEG_INF: the value of the entries that ``top_k`` leaves out, and the

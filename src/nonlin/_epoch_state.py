@@ -15,7 +15,9 @@ Resuming redraws the same order from ``rng_start``, puts the generator back
 where it stopped, restores the loss sum and the metrics, and goes on from row
 ``rows``: the run ends bit-identical to an uninterrupted one. Nothing is
 recorded when a metric cannot stream (a plain function) or the generator is
-not a ``numpy.random.Generator``; the epoch then starts again from its first
+not a ``numpy.random.Generator``, nor, with a warning, when the metrics' states would
+make the header more than a file holds (``nonlin.checkpoint``: a ``MeanIoU`` of some 2,000
+classes); the epoch then starts again from its first
 batch, with the weights as they were, as it does when the resumed ``fit``'s
 metrics do not take the recorded states (other metrics, or other shapes) or
 have other names (``metric_names``; checkpoints written before it existed lack

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._metric_base import Metric
 from ._quoting import quoted
-from .metrics import Metric
 from .validation import read_only
 
 

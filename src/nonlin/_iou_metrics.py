@@ -21,27 +21,35 @@ import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, truth
 from ._quoting import quoted
+from ._scratch import buffer
 from .validation import check_bool, is_integer, is_real
 
 EPSILON = 1e-7  # Keras' backend.epsilon()
+_SCORES = "; a classifier's scores need sparse_y_pred=False: their arg-max"
 
 
 def _class_ids(values: np.ndarray, num_classes: int, what: str,
-               ignored: np.ndarray | None = None) -> np.ndarray:
+               ignored: np.ndarray | None = None, hint: str = "") -> np.ndarray:
     """``values`` (flat) as integer class ids in ``[0, num_classes)``, those ``ignored``
-    left unchecked (set to 0); a fractional or out-of-range id is a ``ValueError``."""
+    left unchecked (set to 0); a fractional or out-of-range id is a ``ValueError`` (its
+    message ends its parenthesis with ``hint``)."""
     ids = np.asarray(values).reshape(-1)
     check = ids if ignored is None else np.where(ignored, 0, ids)
     bad = (check != np.round(check)) | (check < 0) | (check >= num_classes)
     if np.any(bad):
         i = int(np.argmax(bad))
         raise ValueError(f"Expected {what} of integer class ids in [0, {num_classes}) "
-                         f"(num_classes={num_classes}). Received {check[i].item()!r} at "
+                         f"(num_classes={num_classes}{hint}). Received {check[i].item()!r} at "
                          f"flat index {i}")
     return check.astype(np.intp)
 
 
 def _target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
+    """``target_class_ids`` (a list, tuple, range or 1-D array, as Keras takes any
+    iterable) as a list of ints in ``[0, num_classes)``; a ``ValueError`` otherwise."""
+    if isinstance(target_class_ids, range) or (isinstance(target_class_ids, np.ndarray)
+                                               and target_class_ids.ndim == 1):
+        target_class_ids = list(target_class_ids)
     if not (isinstance(target_class_ids, list | tuple) and target_class_ids and all(
             is_integer(c) and 0 <= c < num_classes for c in target_class_ids)):
         raise ValueError(f"Expected target_class_ids: a non-empty list of class ids in "
@@ -121,27 +129,50 @@ class IoU(ConfusionMetric):
         else:
             true = np.argmax(y_true.reshape(n, -1), axis=1)
         if true.size != pred.size:
+            hint = _SCORES if self.sparse_y_pred and k > 1 else ""
             raise ValueError(
                 f"Expected y_true with {pred.size} class ids, one per predicted class "
                 f"(sparse_y_true={self.sparse_y_true}, sparse_y_pred={self.sparse_y_pred}, "
-                f"y_pred of shape {y_pred.shape}). Received y_true of shape {y_true.shape}")
+                f"y_pred of shape {y_pred.shape}{hint}). Received y_true of shape {y_true.shape}")
         ignored = None if self.ignore_class is None else true == self.ignore_class
         return true, ignored, pred
 
-    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
-                w: np.ndarray | None) -> tuple[np.ndarray]:
-        """The batch's weighted confusion matrix, (num_classes, num_classes)."""
+    def _cells(self, y_true: np.ndarray, y_pred: np.ndarray,
+               w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Flat cells ``true * num_classes + predicted`` of the batch's entries and their
+        weights (None: 1 each); ignored entries dropped (weighted: Keras' weight 0)."""
         true, ignored, pred = self._classes(y_true, y_pred)
         c = self.num_classes
         what = "y_true" if self.sparse_y_true else "y_true (its arg-max)"
         true = _class_ids(true, c, what, ignored)
         pred = _class_ids(pred, c, "y_pred" if self.sparse_y_pred else "y_pred's arg-max",
-                          ignored)
+                          ignored, _SCORES if self.sparse_y_pred else "")
+        cells = true * c + pred
         weights = None if w is None else np.repeat(w, true.size // w.size)
-        if ignored is not None:  # Keras' weight 0 for them
-            weights = np.where(ignored, 0.0, 1.0 if weights is None else weights)
-        cm = np.bincount(true * c + pred, weights=weights, minlength=c * c)
+        if ignored is not None:
+            if weights is None:
+                return cells[~ignored], None
+            weights = np.where(ignored, 0.0, weights)
+        return cells, weights
+
+    def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
+                w: np.ndarray | None) -> tuple[np.ndarray]:
+        """The batch's weighted confusion matrix, (num_classes, num_classes)."""
+        cells, weights = self._cells(y_true, y_pred, w)
+        c = self.num_classes
+        cm = np.bincount(cells, weights=weights, minlength=c * c)
         return (cm.astype(np.float64, copy=False).reshape(c, c),)
+
+    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> None:
+        """Add one batch; a few unweighted entries one by one into the total, rather than
+        through a (num_classes, num_classes) matrix per batch (134 MB for 4,096 classes)."""
+        total = self._state["total_confusion_matrix"]
+        cells, weights = self._cells(y_true, y_pred, sample_weight)
+        if weights is None and cells.size * 64 < total.size:  # integer counts: exact
+            np.add.at(total, np.divmod(cells, self.num_classes), 1.0)
+            return
+        total += np.bincount(cells, weights=weights, minlength=total.size).reshape(total.shape)
 
     def _result(self, *counts: np.ndarray) -> float:
         cm = counts[0]
@@ -188,14 +219,26 @@ class BinaryIoU(IoU):
         self.threshold = float(threshold)
 
     _checked = ConfusionMetric._checked  # y_true of y_pred's shape, or class labels
+    _update_state = ConfusionMetric._update_state  # its own _counts: a 2 x 2 matrix
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray]:
-        true = truth(y_true, y_pred).astype(np.intp).reshape(-1)
-        pred = np.greater_equal(y_pred, self.threshold).astype(np.intp).reshape(-1)
-        weights = None if w is None else np.repeat(w, y_pred.shape[1])
-        cm = np.bincount(true * 2 + pred, weights=weights, minlength=4)
-        return (cm.astype(np.float64, copy=False).reshape(2, 2),)
+        """The batch's (weighted) 2 x 2 ``cm[true, predicted]``; unweighted (``fit``'s), from
+        counts over ``fit``'s scratch buffers: no array of batch size per step."""
+        if w is not None:
+            true = truth(y_true, y_pred).astype(np.intp).reshape(-1)
+            pred = np.greater_equal(y_pred, self.threshold).astype(np.intp).reshape(-1)
+            cm = np.bincount(true * 2 + pred, weights=np.repeat(w, y_pred.shape[1]),
+                             minlength=4)
+            return (cm.astype(np.float64, copy=False).reshape(2, 2),)
+        predicted = np.greater_equal(y_pred, self.threshold,
+                                     out=buffer("predicted", y_pred.shape, bool))
+        actual = truth(y_true, y_pred)
+        tp = np.count_nonzero(np.logical_and(predicted, actual,
+                                             out=buffer("both", actual.shape, bool)))
+        guessed, positive = np.count_nonzero(predicted), np.count_nonzero(actual)
+        return (np.array([[y_pred.size - guessed - positive + tp, guessed - tp],
+                          [positive - tp, tp]], dtype=np.float64),)
 
     def get_config(self) -> dict[str, Any]:
         return {"target_class_ids": list(self.target_class_ids), "threshold": self.threshold,

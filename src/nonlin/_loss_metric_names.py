@@ -30,8 +30,8 @@ from ._loss_metrics_more import (
     MeanSquaredLogarithmicError,
     SquaredHinge,
 )
+from ._metric_base import Metric
 from ._quoting import quoted
-from .metrics import Metric
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
            "KLDivergence", "Poisson", "MeanSquaredLogarithmicError", "CosineSimilarity",

@@ -12,8 +12,8 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._metric_base import Metric
 from ._quoting import quoted
-from .metrics import Metric
 
 
 def _weighted_mean(values: np.ndarray, sample_weight: np.ndarray | None) -> float:

@@ -15,9 +15,9 @@ import numpy as np
 
 from ._confusion_metrics import check_name
 from ._mean_metrics import _column, _is_number, _RowMean
+from ._metric_base import Metric
 from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
-from .metrics import Metric
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
 _STATE_KEYS = ("mean", "m2", "ss_res", "min", "max")  # R2Score's per-output state

@@ -53,6 +53,7 @@ the callback skips the write (with a warning); the previous one stays intact.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -64,6 +65,7 @@ from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkp
 from ._compile_record import compile_record
 from ._file_objects import checkpoint_path
 from ._fit_checks import check_checkpoint_rng
+from ._header import MAX_HEADER_BYTES
 from ._metadata import to_json_text
 from ._model_suffix import check_model_suffix
 from ._reexport import reexports
@@ -129,16 +131,39 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
         "history": history_json(history),
         "callbacks": callbacks,
     }
-    progress = getattr(model, "_epoch_in_progress", None)  # fit stopped between two batches
-    partial = progress.record() if progress is not None and progress.epoch == epoch else None
-    if partial is not None:
-        record["partial"] = partial
-    header = {"checkpoint": to_json_text(record, "checkpoint"), **_compiled(model)}
-    data = file_buffer(model, extra_tensors=tensors, extra_header=header)  # NaN checks first
+    data = _with_partial(model, record, epoch, tensors)  # NaN checks first
     if problem := slot_problem(slots, model, optimizer):  # nonlin.save's rule, the reader's
         raise ValueError(f"Expected an optimizer whose state fits the model, to checkpoint. "
                          f"Received {type(optimizer).__name__}: {problem}")
     check_epoch(history, epoch, int(optimizer.iterations))
+    return data
+
+
+def _with_partial(model: Sequential, record: dict[str, Any], epoch: int,
+                  tensors: dict[str, np.ndarray]) -> bytearray:
+    """The file of ``record`` with the ``partial`` epoch in progress (a fit stopped between
+    two batches of epoch ``epoch + 1``); when its metrics' states make the header more than
+    a file holds (``MeanIoU(2100)``'s confusion matrix), without it, with a warning (that
+    epoch then starts again from its first batch on resume)."""
+    progress: Any = getattr(model, "_epoch_in_progress", None)
+    partial = progress.record() if progress is not None and progress.epoch == epoch else None
+    compiled = _compiled(model)
+    if partial is not None:
+        header = {"checkpoint": to_json_text({**record, "partial": partial}, "checkpoint"),
+                  **compiled}
+        try:
+            return file_buffer(model, extra_tensors=tensors, extra_header=header)
+        except ValueError:  # the header too large, or a fault the call below raises again
+            pass
+    header = {"checkpoint": to_json_text(record, "checkpoint"), **compiled}
+    data = file_buffer(model, extra_tensors=tensors, extra_header=header)
+    if partial is not None:
+        names = ", ".join(repr(metric.name) for metric in progress.metrics)
+        warnings.warn(f"The checkpoint leaves out the state of epoch {epoch + 1}, stopped "
+                      f"after {partial['rows']} rows: with its metrics' states ({names}) the "
+                      f"header is more than a file holds ({MAX_HEADER_BYTES} bytes); resuming "
+                      "from it starts that epoch again from its first batch.",
+                      UserWarning, stacklevel=user_stacklevel())
     return data
 
 

@@ -8,7 +8,8 @@ Regression metrics average over samples and outputs; unlike the ``MeanSquaredErr
 Accuracy metrics: ``_accuracy_metrics`` (on ``_mean_metrics``' base); ``AUC``, F-scores and
 Keras 3's other confusion-count metrics: ``_auc_metric``, ``_fscore_metrics``, ``_confusion_index``;
 MAE, MSE, RMSE, MAPE and R²: ``_regression_metrics``; Keras' loss-like ones:
-``_loss_metric_names``. All are importable here.
+``_loss_metric_names``. All are importable here, with ``Metric`` (``_metric_base``, which
+each of those modules imports: any of them imports first in a fresh process).
 
 ``fit`` computes metrics on the outputs it already produces while training
 (no extra forward pass), and on validation data. The built-in metrics stream,
@@ -24,150 +25,28 @@ calls it once at the end.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
-from ._loss_checks import finite_rows
-from ._metric_names import class_default_name, class_names
+from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy
+from ._auc_metric import AUC
+from ._confusion_index import *  # noqa: F403 (TruePositives, ..., IoU, OneHotMeanIoU)
+from ._confusion_index import CONFUSION_METRICS, LOGIT_THRESHOLDED, Precision, Recall
+from ._fscore_metrics import F1Score, FBetaScore
+from ._function_metric import _FunctionMetric
+from ._loss_metric_names import *  # noqa: F403 (the loss-like metrics, LOSS_METRICS)
+from ._metric_base import Metric
+from ._metric_base import streamed_update as streamed_update  # re-exported (fit, evaluate)
+from ._metric_names import class_names
 from ._quoting import quoted
-from .core import Layer
-from .validation import check_labels, check_rows, check_sample_weight
-
-
-class Metric:
-    """Base class. ``name`` is the key in ``History.history``; ``greater_is_better``
-    (True, False, or None: not declared) tells ``EarlyStopping``,
-    ``ReduceLROnPlateau`` and ``ModelCheckpoint`` with ``mode="auto"`` which way is
-    better (Keras 3's ``_direction``); a plain function may carry it as an attribute.
-
-    Subclasses define ``_compute(y_true, y_pred, w)`` over whole arrays and, to
-    stream, ``result`` / ``reset_state`` and ``_update_state`` (what the public
-    ``update_state`` calls once it has checked the batch), or ``update_state`` itself,
-    which ``fit`` and ``evaluate`` then call (see ``streamed_update``).
-    """
-
-    name = "metric"
-    greater_is_better: bool | None = None
-    streams = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A subclass setting no ``name`` is named after its class (``F1Score``: ``"f1_score"``)."""
-        super().__init_subclass__(**kwargs)
-        if "name" not in vars(cls) and (auto := class_default_name(cls, Metric)) is not None:
-            cls.name = auto
-
-    def __init__(self, name: str | None = None) -> None:
-        """``name``: the key in ``History.history``, the class's ``name`` when None (Keras'
-        ``Metric(name=...)``, so a subclass may call ``super().__init__(name=name)``)."""
-        if name is not None:
-            if not isinstance(name, str) or not name:
-                raise TypeError(f"Expected a non-empty str name. Received: name={quoted(name)}")
-            self.name = name
-
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Add one batch, ``y_true`` and ``y_pred`` (n_samples, n_outputs), its rows
-        weighed by ``sample_weight`` (n_samples,), to the running state; checked as
-        ``__call__`` checks its input (a ``ValueError`` / ``TypeError`` naming it)."""
-        y_pred = finite_rows(y_pred, "y_pred")
-        self._update_state(*self._batch(finite_rows(y_true, "y_true"), y_pred, sample_weight))
-
-    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
-                      sample_weight: np.ndarray | None = None) -> None:
-        """``update_state`` on a checked batch: ``y_true`` as ``_checked`` returns it,
-        ``y_pred`` (n_samples, n_outputs), float64 weights or None."""
-        raise NotImplementedError(f"{type(self).__name__} does not stream")
-
-    def result(self) -> float:
-        """The metric over every batch added since ``reset_state`` (NaN before any)."""
-        raise NotImplementedError(f"{type(self).__name__} does not stream")
-
-    def reset_state(self) -> None:
-        """Forget the batches added so far."""
-
-    def state_dict(self) -> dict[str, Any]:
-        """The running state as numbers and lists of numbers (for checkpoints mid-epoch)."""
-        raise NotImplementedError(f"{type(self).__name__} does not stream")
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore ``state``, what ``state_dict`` returned."""
-        raise NotImplementedError(f"{type(self).__name__} does not stream")
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        """The metric of ``y_pred`` against ``y_true``, rows weighed by ``sample_weight``;
-        a NaN or infinity is a ``ValueError`` naming its index (``_call`` does not check)."""
-        y_pred = finite_rows(y_pred, "y_pred")
-        return self._call(finite_rows(y_true, "y_true"), y_pred, sample_weight)
-
-    def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        """``__call__`` without the check for NaN and infinities."""
-        return self._compute(*self._batch(y_true, y_pred, sample_weight))
-
-    def _batch(self, y_true: Any, y_pred: Any,
-               sample_weight: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """``(y_true, y_pred, w)`` checked (but not for NaN): ``y_true`` as ``_checked``
-        returns it, ``y_pred`` (n_samples, n_outputs), ``w`` float64 (n_samples,) or None."""
-        y_pred, y_true = check_rows(y_pred, "y_pred"), check_rows(y_true, "y_true")
-        if y_pred.ndim == 1:
-            y_pred = y_pred[:, None]
-        if y_true.shape[:1] != y_pred.shape[:1]:
-            raise ValueError(
-                f"Expected y_true with one row per row of y_pred ({y_pred.shape[0]}). "
-                f"Received y_true of shape {y_true.shape}"
-            )
-        w = check_sample_weight(sample_weight, y_pred.shape[0])
-        w = None if w is None else w.astype(np.float64, copy=False)
-        return self._checked(y_true, y_pred), y_pred, w
-
-    def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """``y_true`` as this metric reads it (a direct call checks it; ``fit`` already has)."""
-        return y_true
-
-    def _class_labels(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """Integer labels in ``[0, n_outputs)`` from labels (any integral dtype) or one-hot rows."""
-        if y_true.ndim == 2 and y_true.shape[1] > 1:
-            return y_true
-        return check_labels(y_true, y_pred.shape[1], "y_true")
-
-    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Metric:
-        """``cls(**config)``: the metric that ``get_config`` described (Keras')."""
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r})"
-
-
-def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
-    """How ``fit`` and ``evaluate`` add a batch they have checked to ``metric`` (decided
-    once per pass): the unchecked ``_update_state``, or the metric's own ``update_state``
-    where a subclass overrides it."""
-    if type(metric).update_state is Metric.update_state:
-        return metric._update_state
-    return metric.update_state
-
-
-from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy  # noqa: E402
-from ._auc_metric import AUC  # noqa: E402
-from ._confusion_index import *  # noqa: E402, F403 (TruePositives, ..., IoU, OneHotMeanIoU)
-from ._confusion_index import CONFUSION_METRICS, LOGIT_THRESHOLDED, Precision, Recall  # noqa: E402
-from ._fscore_metrics import F1Score, FBetaScore  # noqa: E402
-from ._function_metric import _FunctionMetric  # noqa: E402
-from ._loss_metric_names import *  # noqa: E402, F403 (the loss-like metrics, LOSS_METRICS)
-from ._regression_metrics import (  # noqa: E402
+from ._regression_metrics import (
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
     MeanSquaredError,
     R2Score,
     RootMeanSquaredError,
 )
+from .core import Layer
 
 METRICS: dict[str, type[Metric]] = {
     "accuracy": Accuracy,
