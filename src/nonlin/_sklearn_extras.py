@@ -64,7 +64,8 @@ def check_loss(loss: Any, classifier: bool = False) -> None:
 
     A ``Loss``'s settings are checked first as ``Sequential.fit`` checks them
     (``_loss_checks.check_settings``): one set since its construction
-    (``loss.delta = -1.0``) is refused with the constructor's message.
+    (``loss.delta = -1.0``) is refused with the constructor's message; not ``reduction``
+    and ``from_logits``, which the fit sets on its copy (``fit_copy``).
 
     Raises
     ------
@@ -78,7 +79,7 @@ def check_loss(loss: Any, classifier: bool = False) -> None:
     from .losses_more import KLDivergence, Poisson
 
     if isinstance(loss, Loss):
-        check_settings(loss)
+        check_settings(loss, unused=("reduction", "from_logits"))
     if classifier:
         return check_classifier_loss(loss)
     if isinstance(loss, Poisson):
