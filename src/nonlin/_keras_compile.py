@@ -63,6 +63,15 @@ def check_jit_compile(jit_compile: Any) -> None:
                         f"jit_compile={quoted(jit_compile)}") from None
 
 
+def keep_compiled(model: Any, optimizer: Any) -> None:
+    """Forget the instance ``compile`` was given (``_compiled_instance``, which
+    ``fit(resume_from=...)`` checks) once ``optimizer``, another one, replaces it as
+    ``model.optimizer``: kept, its slots would stay in memory and in every pickle or copy of
+    the model beside the optimizer that trains."""
+    if model.__dict__.get("_compiled_instance") is not optimizer:
+        model.__dict__.pop("_compiled_instance", None)
+
+
 class CompileMethods:
     """``compile``, ``evaluate``, ``metrics_names`` and ``compiled`` of a ``Sequential``."""
 

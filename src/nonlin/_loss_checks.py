@@ -16,6 +16,7 @@ constructor does.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -266,12 +267,28 @@ def stored_class_alpha(name: str, value: Any) -> float | tuple[float, ...]:
     return class_alpha(value)
 
 
-def check_settings(loss: Any) -> None:
+def check_settings(loss: Any, unused: tuple[str, ...] = ()) -> None:
     """Check again the attributes that the constructor of ``loss``'s class checked
     (``type(loss)._settings``: name to check), as they are now: one set since
-    (``loss.gamma = float("nan")``) is refused with the constructor's message. Nothing is
-    changed (an int ``gamma`` stays one)."""
+    (``loss.gamma = float("nan")``) is refused with the constructor's message, and so is
+    one a subclass's class body sets (``reduction = "sum_over_batch_size"`` in a loss of
+    one's own, which no constructor converts). Nothing is changed (an int ``gamma`` stays
+    one). ``unused``: names not checked (``nonlin.sklearn`` sets its own ``reduction`` and
+    ``from_logits`` on a copy)."""
     settings: Mapping[str, Callable[[str, Any], Any]] = getattr(type(loss), "_settings", {})
     for name, check in settings.items():
-        if name in vars(loss):
-            check(name, vars(loss)[name])
+        value = _held(loss, name)
+        if value is not _MISSING and name not in unused:
+            check(name, value)
+
+
+_MISSING = object()
+
+
+def _held(loss: Any, name: str) -> Any:
+    """``loss``'s own ``name``, else a plain value of its class body (not a property's or a
+    method's, whatever they compute), else ``_MISSING``."""
+    if name in vars(loss):
+        return vars(loss)[name]
+    value = inspect.getattr_static(type(loss), name, _MISSING)
+    return _MISSING if hasattr(value, "__get__") else value

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._loss_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -74,7 +76,7 @@ def loss_metric(cls: type[Metric], name: str, loss: Any) -> Metric:
     a softmax's, not a sigmoid's).
     """
     if not (issubclass(cls, BinaryCrossentropy | CategoricalCrossentropy)
-            and getattr(loss, "from_logits", False) is True):
+            and _takes_logits(loss)):
         return cls()
     kinds = _SIGMOID if issubclass(cls, BinaryCrossentropy) else _SOFTMAX
     if not any(klass.__name__ in kinds for klass in type(loss).__mro__):
@@ -86,3 +88,11 @@ def loss_metric(cls: type[Metric], name: str, loss: Any) -> Metric:
             f"give a metric object, {cls.__name__}(from_logits=...), or end the model with its "
             "activation layer and pass the loss from_logits=False")
     return cls(from_logits=True)
+
+
+def _takes_logits(loss: Any) -> bool:
+    """Whether ``loss.from_logits`` is true as a flag: ``True`` or ``np.True_`` (which
+    ``check_bool`` takes, also set on an existing loss, and the loss's math reads as
+    true), not any other truthy value of a loss of one's own."""
+    flag = getattr(loss, "from_logits", False)
+    return isinstance(flag, bool | np.bool_) and bool(flag)

@@ -62,16 +62,24 @@ def check_loss(loss: Any, classifier: bool = False) -> None:
     (rates > 0: ``loss="poisson"`` gives the ``exp`` output it needs); for the
     ``classifier``, ``_sklearn_class_loss.check_classifier_loss``'s refusals.
 
+    A ``Loss``'s settings are checked first as ``Sequential.fit`` checks them
+    (``_loss_checks.check_settings``): one set since its construction
+    (``loss.delta = -1.0``) is refused with the constructor's message; not ``reduction``
+    and ``from_logits``, which the fit sets on its copy (``fit_copy``).
+
     Raises
     ------
     ValueError
         Naming ``loss`` and what to use instead.
     """
+    from ._loss_checks import check_settings
     from ._sklearn_class_loss import check_classifier_loss
     from .losses import BinaryCrossEntropy, CrossEntropy
     from .losses_margin import _MarginLoss
     from .losses_more import KLDivergence, Poisson
 
+    if isinstance(loss, Loss):
+        check_settings(loss, unused=("reduction", "from_logits"))
     if classifier:
         return check_classifier_loss(loss)
     if isinstance(loss, Poisson):

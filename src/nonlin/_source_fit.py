@@ -24,6 +24,7 @@ import numpy as np
 from ._checkpoint_history import history_for
 from ._fit_checks import check_before_fit, fit_defaults
 from ._fit_keras_args import FitSteps, check_validation_steps
+from ._keras_compile import keep_compiled
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._source_kind import is_source
@@ -153,6 +154,7 @@ def _setup(model: Sequential, loss: Any, optimizer: Any, stream: BatchStream,
 
     _bind_rng(model)
     history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
+    keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks
     steps = stream.total()

@@ -54,6 +54,7 @@ from ._feature_names import KEEP, fit_names, record_names
 from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._fit_keras_args import FitSteps
 from ._interrupt import SigintGuard
+from ._keras_compile import keep_compiled
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._source_kind import is_source
@@ -209,6 +210,7 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     Also returns the History of this fit's epochs alone (``model.history`` if it is new)."""
     _bind_rng(model)
     history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
+    keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
