@@ -1,0 +1,48 @@
+"""Session 21 review of the cross-entropies' options (``label_smoothing``, ``pos_weight``,
+``axis``): the default paths make no call for them per step; faults found, each with the
+test that failed before its fix."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.losses import BinaryCrossEntropy, CrossEntropy
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, cls: type, name: str) -> list[int]:
+    """Count the calls of ``cls.name`` (a method) from now on."""
+    calls = [0]
+    method = getattr(cls, name)
+
+    def counting(self: Any, *args: Any) -> Any:
+        calls[0] += 1
+        return method(self, *args)
+
+    monkeypatch.setattr(cls, name, counting)
+    return calls
+
+
+@pytest.mark.parametrize(("loss", "method", "target"), [
+    (BinaryCrossEntropy, "_smooth_binary", "binary"),
+    (CrossEntropy, "_smooth_rows", "labels"),
+])
+def test_a_loss_without_options_calls_no_smoothing_per_step(monkeypatch, loss, method,
+                                                            target) -> None:
+    """A ``HardSigmoid`` output trains through the loss's own ``_value`` / ``_grad`` (no
+    fused path): without ``label_smoothing`` they make no call for it, as before it existed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 3))
+    y = (rng.random((16, 2)) > 0.5).astype(float) if target == "binary" else np.arange(16) % 2
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.HardSigmoid()]).build(3, seed=0)
+    calls = _counted(monkeypatch, loss, method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y, loss=loss(), optimizer="sgd", epochs=2, batch_size=4, verbose=0)
+    assert calls[0] == 0
+    loss(label_smoothing=0.1)(y, model.predict(X, verbose=0))  # the method is the one used
+    assert calls[0] > 0
