@@ -46,3 +46,20 @@ def test_a_loss_without_options_calls_no_smoothing_per_step(monkeypatch, loss, m
     assert calls[0] == 0
     loss(label_smoothing=0.1)(y, model.predict(X, verbose=0))  # the method is the one used
     assert calls[0] > 0
+
+
+@pytest.mark.parametrize("loss", [
+    lambda: BinaryCrossEntropy(from_logits=True, pos_weight=[1.0, 2.0]),
+    lambda: nonlin.losses.CategoricalFocalCrossentropy(alpha=[1.0, 2.0]),
+])
+def test_compile_refuses_a_per_output_weight_of_another_width(loss) -> None:
+    """``compile`` on a built model refuses what ``fit`` and a loaded file refuse: else
+    ``save`` writes a file that ``nonlin.load`` refuses (``compile.loss.config...``)."""
+    model = nonlin.Sequential([nonlin.Dense(3)]).build(4, seed=0)
+    with pytest.raises(ValueError, match=r"^Expected one (pos_weight per output|alpha per "
+                                         r"class): 3 values.*Received 2"):
+        model.compile(optimizer="sgd", loss=loss())
+    assert model.loss is None  # nothing changed
+    unbuilt = nonlin.Sequential([nonlin.Dense(3)])
+    unbuilt.compile(optimizer="sgd", loss=loss())  # no width yet: fit checks it
+    assert unbuilt.loss is not None
