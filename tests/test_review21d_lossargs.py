@@ -63,3 +63,24 @@ def test_compile_refuses_a_per_output_weight_of_another_width(loss) -> None:
     unbuilt = nonlin.Sequential([nonlin.Dense(3)])
     unbuilt.compile(optimizer="sgd", loss=loss())  # no width yet: fit checks it
     assert unbuilt.loss is not None
+
+
+def test_an_estimator_file_with_a_hostile_option_says_expected_once(tmp_path) -> None:
+    """A ``nonlin.sklearn`` file whose loss config its class refuses names the field and
+    the value, its message starting with one "Expected" (not "Expected Expected")."""
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import MLPClassifier, load
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), np.arange(20) % 2
+    path = tmp_path / "m.safetensors"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0,
+                      loss=BinaryCrossEntropy(label_smoothing=0.25)).fit(X, y).save(path)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"label_smoothing\\\":0.25", b"label_smoothing\\\":1.25"))
+    with pytest.raises(nonlin.ModelFileError, match=r"label_smoothing=1\.25") as info:
+        load(path)
+    assert "training.params.loss" in str(info.value)
+    assert "Expected Expected" not in str(info.value)
