@@ -84,3 +84,21 @@ def test_an_estimator_file_with_a_hostile_option_says_expected_once(tmp_path) ->
         load(path)
     assert "training.params.loss" in str(info.value)
     assert "Expected Expected" not in str(info.value)
+
+
+def test_a_pos_weight_set_on_a_cross_entropy_is_no_option_of_it() -> None:
+    """``CrossEntropy`` has no ``pos_weight`` (its constructor refuses one): an attribute of
+    that name set on it is not carried by ``get_config`` nor makes ``fit`` rebuild the loss
+    with it (a ``TypeError`` there); it trains as without it, as before the options existed."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 4)), np.arange(12) % 3
+    stray = CrossEntropy()
+    stray.pos_weight = 2.0
+    assert stray.get_config() == CrossEntropy().get_config()
+    weights = []
+    for loss in (CrossEntropy(), stray):
+        model = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()]).build(4, seed=0)
+        model.fit(X, y, loss=loss, optimizer="adam", epochs=2, batch_size=4, verbose=0, seed=1)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights, strict=True):
+        assert a.tobytes() == b.tobytes()
