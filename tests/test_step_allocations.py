@@ -250,6 +250,13 @@ CASES: dict[str, tuple[Any, ...]] = {  # name: (layers, loss, keyword arguments 
         {"targets": "binary", "weights": "sample", "metrics": ("binary_accuracy",)}),
     "softmax+ce-smoothing-accuracy": (softmax, lambda: L.CrossEntropy(label_smoothing=0.1),
                                       {"metrics": ("accuracy",)}),
+    "hardsigmoid+bce-pos_weight-smoothing": (
+        lambda w: [*relu(w), L.HardSigmoid()],
+        lambda: L.BinaryCrossEntropy(pos_weight=2.0, label_smoothing=0.1), {"targets": "binary"}),
+    "hardsigmoid+ce-smoothing": (lambda w: [*relu(w), L.HardSigmoid()],
+                                 lambda: L.CrossEntropy(label_smoothing=0.1), {}),
+    "ce-logits-smoothing-sum-weights": (relu, lambda: ce(label_smoothing=0.1, reduction="sum"),
+                                        {"weights": "sample"}),
     **{f"{name}{tag}": (relu, ce, {"optimizer": make if not tag else scheduled(make)})
        for name, make in {
            "sgd": lambda **kw: opt.SGD(0.01, **kw),

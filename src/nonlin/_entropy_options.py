@@ -85,7 +85,7 @@ def entropy_options(loss: Any) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if loss.label_smoothing:
         options["label_smoothing"] = loss.label_smoothing
-    pos_weight = getattr(loss, "pos_weight", None)
+    pos_weight = _pos_weight(loss)
     if pos_weight is not None:
         options["pos_weight"] = list(pos_weight) if isinstance(pos_weight, tuple) else pos_weight
     return options
@@ -94,8 +94,13 @@ def entropy_options(loss: Any) -> dict[str, Any]:
 def has_options(loss: Any) -> bool:
     """Whether a ``CrossEntropy`` or ``BinaryCrossEntropy`` has an option set (then ``fit``
     trains it through its own math, not the plain fused one)."""
-    return bool(getattr(loss, "label_smoothing", 0.0)) or getattr(loss, "pos_weight",
-                                                                  None) is not None
+    return bool(getattr(loss, "label_smoothing", 0.0)) or _pos_weight(loss) is not None
+
+
+def _pos_weight(loss: Any) -> PosWeight:
+    """``loss.pos_weight`` where its class has one (``BinaryCrossEntropy``); None for a class
+    without (``CrossEntropy``, whose constructor refuses it), whatever is set on the loss."""
+    return getattr(loss, "pos_weight", None) if hasattr(type(loss), "pos_weight") else None
 
 
 def stored_pos_weight(name: str, value: Any) -> PosWeight:

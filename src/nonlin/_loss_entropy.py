@@ -39,7 +39,8 @@ class BinaryEntropyMath:
     pos_weight: float | tuple[float, ...] | None = None
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        y_true = self._smooth_binary(y_true, y_pred)
+        if self.label_smoothing:  # no call without it: the default path as before
+            y_true = self._smooth_binary(y_true, y_pred)
         if self.pos_weight is not None:
             return self._weighted_losses(y_true, y_pred)
         terms, other = like("terms", y_pred, y_true), like("other", y_pred, y_true)
@@ -59,7 +60,8 @@ class BinaryEntropyMath:
         return np.add.reduce(terms, 1, out=rows("losses", terms))  # .sum(axis=1)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        y_true = self._smooth_binary(y_true, y_pred)
+        if self.label_smoothing:  # no call without it: the default path as before
+            y_true = self._smooth_binary(y_true, y_pred)
         if self.pos_weight is not None:
             return self._weighted_grad(y_true, y_pred, out)
         if self.from_logits:
@@ -72,11 +74,8 @@ class BinaryEntropyMath:
         return np.divide(out, q, out=out)  # (p - y) / (p_c (1 - p_c))
 
     def _smooth_binary(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """``y (1 - s) + 0.5 s`` for ``label_smoothing=s`` (Keras 3's), else ``y_true``."""
-        s = self.label_smoothing
-        if not s:
-            return y_true
-        dt = y_pred.dtype
+        """``y (1 - s) + 0.5 s`` for ``label_smoothing=s`` (Keras 3's); called only when set."""
+        s, dt = self.label_smoothing, y_pred.dtype
         y = np.multiply(y_true, const(1.0 - s, dt), out=like("smoothed", y_pred, y_true))
         return np.add(y, const(0.5 * s, dt), out=y)
 
@@ -139,11 +138,8 @@ class CategoricalEntropyMath:
 
     def _smooth_rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """``y (1 - s) + s / k`` for ``label_smoothing=s`` and ``k`` classes (Keras 3's;
-        integer labels as one-hot rows), else ``y_true``."""
-        s = self.label_smoothing
-        if not s:
-            return y_true
-        dt, k = y_pred.dtype, y_pred.shape[1]
+        integer labels as one-hot rows); called only when set."""
+        s, dt, k = self.label_smoothing, y_pred.dtype, y_pred.shape[1]
         y = like("smoothed", y_pred)
         if y_true.ndim == 1:
             y.fill(0)
@@ -160,7 +156,8 @@ class CategoricalEntropyMath:
         return np.log(p, out=p)
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        y_true = self._smooth_rows(y_true, y_pred)
+        if self.label_smoothing:
+            y_true = self._smooth_rows(y_true, y_pred)
         log_p = self._log_p(y_pred)
         if y_true.ndim == 1:
             picked = take_labels(log_p, y_true, rows("losses", log_p))
@@ -171,7 +168,8 @@ class CategoricalEntropyMath:
         return np.negative(picked, out=picked)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        y_true = self._smooth_rows(y_true, y_pred)
+        if self.label_smoothing:
+            y_true = self._smooth_rows(y_true, y_pred)
         if self.from_logits:
             np.exp(log_softmax(y_pred), out=out)
             if y_true.ndim == 1:  # out[i, y_i] -= 1

@@ -37,13 +37,19 @@ def compiled(model: Sequential, loss: Any, *, optimizer: Any,
              metrics: Any) -> tuple[Optimizer, Loss | None, list[Any]]:
     """``Sequential.compile``'s arguments: names resolved (the metrics when ``fit`` runs;
     a ``loss`` of None stays None). Refused while ``model``'s fit runs (a callback's): that
-    fit goes on with its own."""
+    fit goes on with its own. On a built model, a per-output ``pos_weight`` or per-class
+    ``alpha`` of another length than its outputs is refused, as ``fit`` and a loaded file
+    refuse it (else ``save`` would write a file ``nonlin.load`` refuses)."""
     refuse_while_fitting(model, "compile", "the running fit keeps the optimizer, loss and "
                          "metrics it started with. Set model.optimizer.lr to change the learning "
                          "rate (as LearningRateScheduler does); for another optimizer or loss, "
                          "stop the fit (model.stop_training = True), then compile and fit again")
-    return (resolve_optimizer(optimizer), None if loss is None else resolve_loss(loss),
-            _listed(metrics))
+    resolved = None if loss is None else resolve_loss(loss)
+    if resolved is not None and model.n_outputs is not None:  # built: as fit and load check
+        from .losses_extra import check_fit_classes
+
+        check_fit_classes(resolved, model.n_outputs)  # a per-output pos_weight or alpha
+    return resolve_optimizer(optimizer), resolved, _listed(metrics)
 
 
 def _listed(metrics: Any) -> list[Any]:

@@ -67,7 +67,10 @@ def estimator(cls: type[Any], params: Any, path: str, text: bool = False) -> Any
         try:
             decoded[name] = _decode_param(name, value, text, classifier)
         except (TypeError, ValueError, KeyError) as exc:
-            raise _refuse(path, f"{_PARAMS}.{name}", value, clipped(str(exc), 200)) from None
+            message = clipped(str(exc), 200)
+            if message.startswith("Expected "):  # a constructor's: it names what it received
+                raise ModelFileError(path, message, f"{_PARAMS}.{name}") from None
+            raise _refuse(path, f"{_PARAMS}.{name}", value, message) from None
         if decoded[name] is None and isinstance(value, dict):  # left out: None once checked
             left_out[name] = clipped(value["left_out"], 200)  # the file's text, shown
             del decoded[name]

@@ -239,8 +239,10 @@ class CrossEntropy(CategoricalEntropyMath, options.EntropyConfig, Loss):
     (confidently wrong, still corrected), 0 where ``y = 0``. Keras also rescales
     each row of ``p`` to sum to 1 first; nonlin takes ``p`` as given.
 
-    ``label_smoothing=s``: ``y (1 - s) + s / k`` for ``k`` classes (Keras 3's, PyTorch's for
-    labels; Keras' ``SparseCategoricalCrossentropy`` too), ``axis``, ``ignore_class``: refused.
+    ``label_smoothing=s``: ``y (1 - s) + s / k`` for ``k`` classes (Keras 3's
+    ``CategoricalCrossentropy``'s; for labels PyTorch's, which Keras'
+    ``SparseCategoricalCrossentropy`` does not take); ``axis`` (Keras'): -1 or 1; Keras 3's
+    ``ignore_class``: refused unless None. See ``nonlin._entropy_options``.
     """
 
     _settings = {**Loss._settings, "from_logits": check_bool, **options.CATEGORICAL_SETTINGS}
