@@ -206,8 +206,8 @@ def test_refused_uses_change_nothing(tmp_path):
         model.fit(batches, loss="cross_entropy", optimizer="adam", verbose=0,
                   callbacks=BackupAndRestore(tmp_path / "a"))
     with pytest.raises(ValueError, match="as validation_data with BackupAndRestore"):
-        model.fit(X, Y, loss="cross_entropy", optimizer="adam", verbose=0, validation_data=iter([(X, Y)]),
-                  callbacks=[BackupAndRestore(tmp_path / "a")])
+        model.fit(X, Y, loss="cross_entropy", optimizer="adam", verbose=0,
+                  validation_data=iter([(X, Y)]), callbacks=[BackupAndRestore(tmp_path / "a")])
     model.build(3, seed=np.random.RandomState(0))
     before = [w.copy() for w in model.get_weights()]
     with pytest.raises(TypeError, match="numpy.random.Generator"):
@@ -290,8 +290,23 @@ def test_terminate_on_nan_leaves_finite_runs_alone_and_is_exported():
     model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        history = model.fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0, verbose=0,
-                            callbacks=TerminateOnNaN())
+        history = model.fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=2, seed=0,
+                            verbose=0, callbacks=TerminateOnNaN())
     assert history.epoch == [0, 1] and not model.stop_training
     with pytest.raises(TypeError, match="raise_error"):
         TerminateOnNaN(raise_error="no")
+
+
+def test_a_backup_mid_way_through_epoch_0_brings_the_callbacks_counters_back(tmp_path):
+    # fit(resume_from=) too: before, a checkpoint of epoch 0's middle left them at 0
+    def run(folder, extra=()):
+        saver = nonlin.ModelCheckpoint(str(tmp_path / "ck-{epoch}-{batch}.safetensors"),
+                                       save_freq=5)
+        _script(folder, [saver, *extra], save_freq=4, epochs=2)
+        return [os.path.basename(path) for path in saver.saved]
+
+    straight = run(tmp_path / "a")
+    with pytest.raises(RuntimeError):
+        run(tmp_path / "b", [Interrupt(0, batch=5)])  # backed up after batch 3
+    resumed = run(tmp_path / "b")  # from batch 4, the saver's count at 4 of 5
+    assert straight == resumed == ["ck-1-5.safetensors", "ck-2-4.safetensors"]

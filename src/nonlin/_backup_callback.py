@@ -212,12 +212,13 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
         return callbacks, resume_from  # fit refuses it
     else:
         callbacks = listed = list(callbacks)
-    backups = [i for i, cb in enumerate(listed) if isinstance(cb, BackupAndRestore)]
+    backups = [cb for cb in listed if isinstance(cb, BackupAndRestore)]
     if not backups:
         return callbacks, resume_from
     if len(backups) > 1:
+        where = [i for i, cb in enumerate(listed) if isinstance(cb, BackupAndRestore)]
         raise ValueError(f"Expected one BackupAndRestore in callbacks (one backup per run). "
-                         f"Received {len(backups)}: callbacks{backups}")
+                         f"Received {len(backups)}: callbacks{where}")
     from ._source_kind import is_source, source_kind
 
     for name, data in (("x", x), ("validation_data", validation_data)):
@@ -226,7 +227,7 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
                              f"iterator per epoch) as {name} with BackupAndRestore: nothing "
                              f"records how far an iterator was read, so a backup could not be "
                              f"resumed. Received: {name}={type(data).__name__}, an iterator")
-    found = listed[backups[0]].backup_path()
+    found = backups[0].backup_path()
     return callbacks, resume_from if found is None else found
 
 
