@@ -66,8 +66,9 @@ __version__ = "0.1.0"
 # only ``io``. ``nonlin.Adam``, ``from nonlin import Adam``, ``dir(nonlin)``, ``__all__``
 # and the classes' homes are as before; tests/test_import_cost.py keeps the split.
 _DEFERRED = {
-    "callbacks": ("Callback", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
-                  "LearningRateScheduler", "ReduceLROnPlateau"),
+    "callbacks": ("BackupAndRestore", "Callback", "CSVLogger", "EarlyStopping", "History",
+                  "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
+                  "TerminateOnNaN"),
     "checkpoint": ("ModelCheckpoint", "load_checkpoint", "save_checkpoint"),
     "io": ("ModelFileError", "load", "model_from_json", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
@@ -128,6 +129,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "BackupAndRestore",
     "CSVLogger",
     "CategoricalHinge",
     "CosineSimilarity",
@@ -140,6 +142,7 @@ __all__ = [
     "LearningRateScheduler",
     "RMSprop",
     "ReduceLROnPlateau",
+    "TerminateOnNaN",
     "BinaryCrossEntropy",
     "BinaryFocalCrossentropy",
     "CategoricalFocalCrossentropy",

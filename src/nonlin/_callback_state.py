@@ -36,6 +36,7 @@ _INTEGERS = {
     "EarlyStopping": {"wait": 0, "best_epoch": -1, "stopped_epoch": -1},  # -1: older files
     "ReduceLROnPlateau": {"wait": 0, "cooldown_left": 0},
     "ModelCheckpoint": {"batches_since_save": 0},  # with an integer save_freq
+    "BackupAndRestore": {"batches_since_save": 0},  # with an integer save_freq
 }
 _NUMBERS = {"EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint"}
 

@@ -181,18 +181,28 @@ def check_continuable(est: Any, incremental: bool, early_stopping: bool) -> None
 
 def check_callbacks(callbacks: Any) -> None:
     """The estimators' ``callbacks``, refused before anything changes if one is no
-    ``Callback``, or a ``ModelCheckpoint``: a checkpoint records the shuffling generator to
-    resume from, and an estimator shuffles with scikit-learn's ``RandomState`` stream instead."""
+    ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records the
+    shuffling generator to resume from, and an estimator shuffles with scikit-learn's
+    ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
+    through non-finite values (``stop_on_nonfinite = False``)."""
+    from ._backup_callback import BackupAndRestore
     from ._callback_list import checked_callbacks
+    from ._terminate_on_nan import TerminateOnNaN
     from .checkpoint import ModelCheckpoint
 
     for i, callback in enumerate(checked_callbacks(callbacks or [])):
-        if isinstance(callback, ModelCheckpoint):
+        if isinstance(callback, ModelCheckpoint | BackupAndRestore):
             raise ValueError(
-                "Expected callbacks an estimator can run. Received a ModelCheckpoint "
+                f"Expected callbacks an estimator can run. Received a {type(callback).__name__} "
                 f"(callbacks[{i}]), which writes checkpoints that nonlin.Sequential.fit "
                 "resumes. Save the fitted estimator with est.save(path) instead; "
                 "warm_start=True or partial_fit continue its training")
+        if isinstance(callback, TerminateOnNaN):
+            raise ValueError(
+                f"Expected callbacks an estimator can run. Received a TerminateOnNaN "
+                f"(callbacks[{i}]): an estimator trains on through a NaN or infinite loss to "
+                "max_iter, as scikit-learn's MLP, then refuses non-finite weights (a "
+                "ValueError); there is nothing to terminate on. Leave it out")
 
 
 def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any,

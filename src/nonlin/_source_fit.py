@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backup_callback import backups_last
 from ._checkpoint_history import history_for
 from ._fit_checks import check_before_fit, fit_defaults
 from ._fit_keras_args import FitSteps, check_validation_steps
@@ -160,7 +161,8 @@ def _setup(model: Sequential, loss: Any, optimizer: Any, stream: BatchStream,
     steps = stream.total()
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-    cbs = CallbackList([*callbacks, *recorders, *extra], model, params)
+    calls = backups_last(callbacks) if callbacks else callbacks  # BackupAndRestore: last
+    cbs = CallbackList([*calls, *recorders, *extra], model, params)
     # a one-row stand-in: the loop's buffers are made for each batch (``setup_source``)
     stand_in = Dataset(np.zeros((1, int(model.n_features_in or 1)), model.dtype),
                        np.zeros(1, model.dtype), None)

@@ -1,4 +1,6 @@
-"""``fit(validation_split=...)``'s split, with a warning when it holds out one class.
+"""``fit``'s validation data: ``fit_validation`` (``validation_data`` or the split) and
+``stream_of`` (``validation_data`` as a batch source), and ``fit(validation_split=...)``'s
+split, with a warning when it holds out one class.
 
 As Keras does, the split takes the last rows, before any shuffling. Data sorted by class
 then validates on the last class alone: ``val_loss`` and ``val_accuracy`` measure one
@@ -13,11 +15,14 @@ targets are not checked.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
+from ._fit_keras_args import FitSteps
+from ._source_kind import is_source
 from ._stacklevel import user_stacklevel
-from .data import Dataset
+from .data import Dataset, make_dataset
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 
 _UNLIKELY = 0.01  # the chance of one class in every held-out row of a shuffled set
@@ -70,3 +75,29 @@ def _count_of_class(targets: np.ndarray, label: int | float) -> int:
         return int(np.count_nonzero(targets == label))
     column = targets[:, 0] if targets.shape[1] == 1 else targets[:, int(label)]
     return int(np.count_nonzero(column == (label if targets.shape[1] == 1 else 1)))
+
+
+def fit_validation(model: Any, loss: Loss, train: Dataset, split: float,
+                   data: Any) -> tuple[Dataset, Dataset | None]:
+    """(training set, validation set or None): ``validation_data`` wins over ``split``."""
+    if data is None:
+        return split_checked(loss, train, split) if split > 0 else (train, None)
+    if is_source(data):  # read at each validation (``stream_of``)
+        return train, None
+    if not isinstance(data, tuple | list) or len(data) not in (2, 3):
+        what = type(data).__name__
+        if isinstance(data, tuple | list):
+            what += f" of {len(data)} item{'s' * (len(data) != 1)}"
+        raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, weights) "
+                         f"or a batch source. Received a {what}")
+    weights = data[2] if len(data) == 3 else None
+    return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+
+
+def stream_of(data: Any, steps: FitSteps) -> Any:
+    """``validation_data`` as a batch source's stream (``_source_validation``), or None."""
+    if not is_source(data):
+        return None
+    from ._source_validation import validation_stream
+
+    return validation_stream(data, steps)

@@ -279,13 +279,17 @@ class CSVLogger(Callback):
 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+    from ._backup_callback import BackupAndRestore
     from ._callback_list import CallbackList
+    from ._terminate_on_nan import TerminateOnNaN
     from .checkpoint import ModelCheckpoint
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 __getattr__ = reexports(__name__, EarlyStopping="early_stopping", ModelCheckpoint="checkpoint",
                         LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks",
-                        CallbackList="_callback_list", checked_callbacks="_callback_list")
+                        CallbackList="_callback_list", checked_callbacks="_callback_list",
+                        BackupAndRestore="_backup_callback", TerminateOnNaN="_terminate_on_nan")
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau"]
+__all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
+           "TerminateOnNaN"]

@@ -248,7 +248,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
             checkpoint already at or past ``epochs`` trains nothing (Keras'
             ``initial_epoch >= epochs``) and returns its history. A sequence or re-iterable
             starts again at the checkpoint's epoch; an iterator (as ``x`` or as
-            ``validation_data``) is refused.
+            ``validation_data``) is refused. A ``BackupAndRestore`` callback's backup wins.
 
         Returns
         -------

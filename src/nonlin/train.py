@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backup_callback import backups_last
 from ._callback_list import CallbackList
 from ._callback_state import restore_callbacks
 from ._checkpoint_history import history_for
@@ -58,12 +59,13 @@ from ._keras_compile import keep_compiled
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._source_kind import is_source
-from ._split_check import split_checked
+from ._split_check import fit_validation, stream_of
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, History
 from .core import Sequential, as_rng
 from .data import Dataset, make_dataset
 from .evaluation import resolve_loss, resolve_metrics
+from .exceptions import DivergenceError
 from .losses import Loss
 from .losses_more import warn_unbounded_output
 from .metrics import Metric
@@ -128,6 +130,10 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
+    if callbacks:  # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
+        from ._backup_callback import backup_resume
+
+        callbacks, resume_from = backup_resume(callbacks, resume_from, X, validation_data)
     if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
         from ._source_fit import fit_source
 
@@ -166,9 +172,9 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, built_here, resume_from))
-        train, val = _validation(model, loss, train, validation_split, validation_data)
+        train, val = fit_validation(model, loss, train, validation_split, validation_data)
         val_stream = (None if validation_data is None else
-                      _val_stream(validation_data, steps))
+                      stream_of(validation_data, steps))
         batch_size = steps.sizes(len(train), None if val is None else len(val))
         given_metrics = _listed(metrics)  # as given: a checkpoint records them so
         metrics = resolve_metrics(given_metrics, loss, model)  # a bad name: refused
@@ -216,7 +222,8 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
     params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
-    cbs = CallbackList([*callbacks, *recorders, *extra], model, params)  # Keras: History after
+    calls = backups_last(callbacks) if callbacks else callbacks  # BackupAndRestore: last
+    cbs = CallbackList([*calls, *recorders, *extra], model, params)  # Keras: History after
     loop = _Loop(model, loss, optimizer, train, val, metrics, batch_size, shuffle, cbs)
     loop.history = history
     if extra:  # the running loss as the epoch's ("sum": a total), and the metrics
@@ -245,11 +252,18 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         with guard.installed():
             loop.guard = guard
             cbs.call("on_train_begin", {})
-            if saved_states and initial_epoch > 0:
-                restore_callbacks(callbacks, saved_states)
+            if saved_states and (initial_epoch > 0 or loop.resume is not None):
+                restore_callbacks(callbacks, saved_states)  # also mid-way through epoch 0
             logs: dict[str, float] = {}  # Keras 3: on_train_end gets the last epoch's logs
             for epoch in range(initial_epoch, epochs):
-                logs = loop.run_epoch(epoch)
+                try:
+                    logs = loop.run_epoch(epoch)
+                except DivergenceError as error:  # TerminateOnNaN: a stop, not an error
+                    from ._terminate_on_nan import terminated
+
+                    if not terminated(callbacks, error):
+                        raise
+                    break
                 if model.stop_training:
                     break
             cbs.call("on_train_end", logs)
@@ -264,33 +278,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         model.__dict__.pop("_fit_running", None)
 
 
-def _val_stream(data: Any, steps: FitSteps) -> Any:
-    """``validation_data`` as a batch source's stream (``_source_validation``), or None."""
-    if not is_source(data):
-        return None
-    from ._source_validation import validation_stream
-
-    return validation_stream(data, steps)
-
-
 def _bind_rng(model: Sequential) -> None:
     for layer in model.layers:
         if hasattr(layer, "rng"):
             layer.rng = model.rng
-
-
-def _validation(model: Sequential, loss: Loss, train: Dataset, split: float,
-                data: Any) -> tuple[Dataset, Dataset | None]:
-    """(training set, validation set or None): ``validation_data`` wins over ``split``."""
-    if data is None:
-        return split_checked(loss, train, split) if split > 0 else (train, None)
-    if is_source(data):  # read at each validation (``_val_stream``)
-        return train, None
-    if not isinstance(data, tuple | list) or len(data) not in (2, 3):
-        what = type(data).__name__
-        if isinstance(data, tuple | list):
-            what += f" of {len(data)} item{'s' * (len(data) != 1)}"
-        raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, weights) "
-                         f"or a batch source. Received a {what}")
-    weights = data[2] if len(data) == 3 else None
-    return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")

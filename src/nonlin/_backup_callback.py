@@ -1,0 +1,240 @@
+"""``BackupAndRestore``: Keras 3's callback that makes an interrupted ``fit`` resumable.
+
+The backup is a checkpoint (``nonlin.checkpoint``: safetensors and JSON, nothing
+pickled) in ``backup_dir``, written atomically (``nonlin._atomic``) at the end of
+each epoch or every ``save_freq`` batches. ``fit`` resumes from it as from
+``fit(resume_from=...)`` (``nonlin._backup_plan``): the model's weights and layer
+state, the optimizer's slots, step count and learning rate, the generator, the
+history, the other callbacks' state and, mid-epoch, the epoch in progress.
+
+Files: ``latest.safetensors``, and with ``double_checkpoint`` the one before it,
+``_latest.safetensors`` (Keras 3 names them ``latest.weights.h5`` and
+``_latest.weights.h5``, with a ``training_metadata.json`` that nonlin's checkpoint
+holds inside).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+from ._checkpoint_args import BATCHES
+from ._monitor import _count
+from ._quoting import quoted, quoted_path
+from ._stacklevel import user_stacklevel
+from .callbacks import Callback
+from .validation import check_bool, is_integer
+
+LATEST, PREVIOUS = "latest.safetensors", "_latest.safetensors"
+
+
+def _folder(backup_dir: Any) -> str:
+    """``backup_dir`` as a str path, refused when empty, not a path, or a file."""
+    if isinstance(backup_dir, bool) or not isinstance(backup_dir, str | bytes | os.PathLike):
+        raise TypeError("Expected a folder path (a str, bytes or os.PathLike) for the backups. "
+                        f"Received: backup_dir={quoted(backup_dir)}")
+    folder = os.fsdecode(backup_dir)
+    if not folder:
+        raise ValueError("Expected a folder path for the backups. Received: backup_dir=''")
+    _not_a_file(folder)
+    return folder
+
+
+def _not_a_file(folder: str) -> None:
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ValueError(f"Expected a folder (or a path to create one) as backup_dir. "
+                         f"Received: backup_dir={quoted_path(folder)}, a file")
+
+
+def _frequency(save_freq: Any) -> str | int:
+    """``"epoch"`` or a positive number of batches (not a bool, not Keras 2's ``"batch"``)."""
+    if isinstance(save_freq, str) and save_freq == "epoch":
+        return "epoch"
+    if isinstance(save_freq, bool) or not is_integer(save_freq) or save_freq < 1:
+        raise ValueError("Expected save_freq 'epoch' or a positive integer (a number of "
+                         f"batches). Received: save_freq={quoted(save_freq)}")
+    return int(save_freq)
+
+
+class BackupAndRestore(Callback):
+    """Back up the training state, so that an interrupted ``fit`` run again resumes (Keras 3).
+
+    An exception, Ctrl-C or a killed process stops the run; the same script run again,
+    unchanged, resumes from the backup in ``backup_dir`` and ends as the uninterrupted
+    run would have, bit for bit: the weights and layer state, the optimizer's state and
+    learning rate, the generator, ``model.history`` and the ``History`` returned (every
+    epoch, as ``fit(resume_from=)`` returns it; Keras 3 returns the resumed epochs
+    alone), the other callbacks' state (``EarlyStopping``'s patience and best weights,
+    ``ReduceLROnPlateau``'s counters) and, with an integer ``save_freq``, the epoch in
+    progress, resumed from the batch after the backup (Keras 3 runs that epoch again
+    from its first batch, from the weights saved). ``fit`` reads the backup as it
+    begins, as ``fit(resume_from=backup)``: a different model is refused, naming the
+    file, before anything changes; the backup's epoch wins over ``initial_epoch``, and
+    over ``resume_from``, which starts a run that has no backup yet. Its hooks run
+    after the other callbacks' (and so see their state of the epoch or batch).
+
+    Each backup is written atomically: a save cut short (an error, Ctrl-C, the process
+    killed) leaves the previous backup as it was. When training ends normally (also by
+    ``EarlyStopping`` or ``TerminateOnNaN``), the backup is deleted unless
+    ``delete_checkpoint=False``; it stays after an exception or Ctrl-C. A model with
+    a legacy ``numpy.random.RandomState`` generator, a one-pass iterator as ``x`` or
+    ``validation_data`` (nothing records how far it was read), two ``BackupAndRestore``
+    in one ``fit``, and the ``nonlin.sklearn`` estimators (they save with ``est.save``)
+    are refused before anything changes.
+
+    Parameters
+    ----------
+    backup_dir : str or path-like
+        Folder for the backups (created when first needed); no other run or callback
+        should write there. Only the callback's own files are deleted at the end, then
+        the folder if empty (Keras 3 deletes the whole folder).
+    save_freq : "epoch" or int, default "epoch"
+        Back up at each epoch's end, or after every ``save_freq``-th batch, counted
+        across epochs (Keras 3), never at an epoch's end.
+    double_checkpoint : bool, default False
+        Keep the previous backup too; should the latest fail to load, ``fit`` resumes
+        from the previous one, with a warning (Keras 3).
+    delete_checkpoint : bool, default True
+        Delete the backup when training ends normally.
+    """
+
+    def __init__(self, backup_dir: str | os.PathLike[str], save_freq: str | int = "epoch",
+                 double_checkpoint: bool = False, delete_checkpoint: bool = True) -> None:
+        self.backup_dir = _folder(backup_dir)
+        self.save_freq = _frequency(save_freq)
+        self.double_checkpoint = check_bool("double_checkpoint", double_checkpoint)
+        self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
+        self._latest = os.path.join(self.backup_dir, LATEST)
+        self._previous = os.path.join(self.backup_dir, PREVIOUS)
+        self._epoch, self._batches = 0, 0
+        if self.save_freq != "epoch":  # an instance hook: fit calls no batch hook otherwise
+            self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
+
+    def backup_path(self) -> str | None:
+        """The backup ``fit`` resumes from, or None when there is none.
+
+        With ``double_checkpoint``, a latest backup that fails to load (``OSError``,
+        ``ModelFileError``) is replaced by the previous one, with a warning (Keras 3).
+        """
+        _not_a_file(self.backup_dir)
+        latest, previous = self._latest, self._previous
+        if self.double_checkpoint and os.path.isfile(previous):
+            from ._checkpoint_reader import load_checkpoint
+
+            try:
+                load_checkpoint(latest)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"The backup {quoted_path(latest)} cannot be read ({exc}); "
+                              f"resuming from the previous one, {quoted_path(previous)}",
+                              UserWarning, stacklevel=user_stacklevel())
+                os.replace(previous, latest)
+        return latest if os.path.isfile(latest) else None
+
+    def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
+        """A generator whose state a checkpoint records, and a folder, not a file: refused
+        before ``fit`` changes anything (``_fit_checks.check_before_fit``)."""
+        from ._fit_checks import check_checkpoint_rng
+
+        check_checkpoint_rng(rng)
+        _not_a_file(self.backup_dir)
+
+    def _check_model(self, model: Any) -> None:
+        """A layer outside ``registry.LAYERS``: refused before the first epoch."""
+        from ._saveable import check_registered
+
+        check_registered(model)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._batches = 0  # a resumed run's count comes back with load_state_dict
+
+    def state_dict(self) -> dict[str, Any]:
+        return {BATCHES: self._batches} if self.save_freq != "epoch" else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._batches = _count(state, BATCHES)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.save_freq == "epoch":
+            self._save(epoch + 1)
+
+    def _batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """``on_train_batch_end`` with an integer ``save_freq``: count, save every n-th."""
+        self._batches += 1
+        if self._batches >= int(self.save_freq):
+            self._batches = 0  # before writing: the backup records the count to go on from
+            self._save(self._epoch)  # with the epoch in progress
+
+    def _save(self, done: int) -> None:
+        """The checkpoint after ``done`` completed epochs (and the epoch in progress, if
+        any), atomically; with ``double_checkpoint``, the latest kept first as the
+        previous. A ``ValueError`` of the writer (non-finite state) skips it, warned."""
+        from ._atomic import write_atomic
+        from .checkpoint import save_checkpoint
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.isfile(self._latest):
+            with open(self._latest, "rb") as file:
+                write_atomic(self._previous, file.read())
+        try:
+            save_checkpoint(self.model, self._latest, epoch=done)
+        except ValueError as exc:
+            warnings.warn(f"BackupAndRestore did not write {quoted_path(self._latest)}: {exc}",
+                          UserWarning, stacklevel=user_stacklevel())
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if not self.delete_checkpoint:
+            return
+        for path in (self._latest, self._previous):
+            if os.path.isfile(path):
+                os.remove(path)
+        try:
+            os.rmdir(self.backup_dir)  # only when empty: other files stay
+        except OSError:
+            pass
+
+
+def backup_resume(callbacks: Any, resume_from: Any, x: Any,
+                  validation_data: Any) -> tuple[Any, Any]:
+    """``fit``'s ``callbacks`` (an iterator of them read into a list) and what it resumes
+    from: the backup of a ``BackupAndRestore`` among them, when there is one, else
+    ``resume_from``. Refused: two of them, or one with a one-pass iterator as ``x`` or
+    ``validation_data`` (a backup could not be resumed)."""
+    from .callbacks import Callback
+
+    if isinstance(callbacks, Callback):
+        listed = [callbacks]
+    elif isinstance(callbacks, str | bytes | dict | set | frozenset) or not hasattr(
+            callbacks, "__iter__"):
+        return callbacks, resume_from  # fit refuses it
+    else:
+        callbacks = listed = list(callbacks)
+    backups = [cb for cb in listed if isinstance(cb, BackupAndRestore)]
+    if not backups:
+        return callbacks, resume_from
+    if len(backups) > 1:
+        where = [i for i, cb in enumerate(listed) if isinstance(cb, BackupAndRestore)]
+        raise ValueError(f"Expected one BackupAndRestore in callbacks (one backup per run). "
+                         f"Received {len(backups)}: callbacks{where}")
+    from ._source_kind import is_source, source_kind
+
+    for name, data in (("x", x), ("validation_data", validation_data)):
+        if is_source(data) and source_kind(data) == "iterator":
+            raise ValueError(f"Expected a sequence (len and getitem) or a re-iterable (a fresh "
+                             f"iterator per epoch) as {name} with BackupAndRestore: nothing "
+                             f"records how far an iterator was read, so a backup could not be "
+                             f"resumed. Received: {name}={type(data).__name__}, an iterator")
+    found = backups[0].backup_path()
+    return callbacks, resume_from if found is None else found
+
+
+def backups_last(callbacks: list[Any]) -> list[Any]:
+    """``callbacks`` in the order ``fit`` calls them: a ``BackupAndRestore`` after the
+    others, so that its backup holds their state of the epoch or batch it ends."""
+    backups = [cb for cb in callbacks if isinstance(cb, BackupAndRestore)]
+    if not backups:
+        return callbacks
+    return [cb for cb in callbacks if not isinstance(cb, BackupAndRestore)] + backups
