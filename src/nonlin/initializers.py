@@ -15,16 +15,46 @@ Some take keyword parameters (``orthogonal``'s ``gain``; ``variance_scaling``,
 and importable from here): a name stands for their defaults. A config has no place
 for other values: ``functools.partial(orthogonal, gain=2.0)`` is a function of the
 user's own there (``"custom:partial"``).
+
+Keras 3's classes (``HeNormal()``, ``RandomNormal(mean=0.0, stddev=0.05)``,
+``VarianceScaling(scale=2.0, mode="fan_in", distribution="truncated_normal")``,
+``Constant(0.1)``, ``Orthogonal(gain=1.0)``, ``Identity(gain)``, ...; ``initializers_keras``)
+are importable from here and known by their class names (``"HeNormal"``); the config records
+them by name and parameters, ``{"class_name": "HeNormal", "config": {"seed": None}}``, read
+back through ``initializers_keras.CLASSES``. Their draws are Keras': ``HeNormal`` and
+``GlorotNormal`` truncate, where the names ``"he_normal"`` and ``"glorot_normal"`` keep
+nonlin's untruncated normals (PyTorch's ``kaiming_normal_``, ``xavier_normal_``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ._quoting import quoted
 from .core import RandomLike
+from .initializers_keras import (
+    NAMES,
+    Constant,
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    Identity,
+    LecunNormal,
+    LecunUniform,
+    Ones,
+    Orthogonal,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+    Zeros,
+    entry,
+)
 from .initializers_more import (
     _TRUNCATED_STDDEV,
     _truncated_normal,
@@ -35,6 +65,15 @@ from .initializers_more import (
     variance_scaling,
 )
 from .validation import is_real
+
+__all__ = [
+    "CUSTOM", "DEFAULT", "INITIALIZERS", "Constant", "GlorotNormal", "GlorotUniform",
+    "HeNormal", "HeUniform", "Identity", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
+    "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros",
+    "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
+    "initializer_name", "is_custom", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
+    "random_normal", "truncated_normal", "uniform", "variance_scaling", "zeros",
+]
 
 
 def uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
@@ -144,21 +183,29 @@ def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     return np.zeros((fan_in, fan_out))
 
 
-INITIALIZERS = {
-    f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform,
-                            lecun_normal, lecun_uniform, orthogonal, zeros,
-                            variance_scaling, truncated_normal, random_normal, ones, identity)
+# nonlin's functions by name, then Keras 3's classes (Dense instantiates a class it is named)
+INITIALIZERS: dict[str, Callable[..., Any]] = {
+    **{f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform,
+                               lecun_normal, lecun_uniform, orthogonal, zeros,
+                               variance_scaling, truncated_normal, random_normal, ones,
+                               identity)},
+    **NAMES,
 }
 
 DEFAULT = "glorot_uniform"
 CUSTOM = "custom"
 
 
-def initializer_name(init: object) -> str:
-    """The config name of ``init``: its registered name, else ``"custom:<its name>"``."""
+def initializer_name(init: object) -> str | dict[str, Any]:
+    """The config name of ``init``: its registered name, the entry of one of Keras' classes
+    (``{"class_name": "HeNormal", "config": {"seed": None}}``), else ``"custom:<its
+    name>"``."""
     name = getattr(init, "__name__", None)
     if isinstance(name, str) and INITIALIZERS.get(name) is init:
         return name
+    recorded = entry(init)
+    if recorded is not None:
+        return recorded
     return f"{CUSTOM}:{name if isinstance(name, str) else type(init).__name__}"
 
 
