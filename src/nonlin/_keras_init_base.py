@@ -55,10 +55,6 @@ class Initializer:
 
     def _rng(self, rng: Any) -> Any:
         """The generator to draw from: ``rng`` (the model's), or this one's own when seeded."""
-        if isinstance(rng, tuple | list):
-            raise TypeError(f"Expected {type(self).__name__}()(rng, fan_in, fan_out), nonlin's "
-                            "protocol (a Dense calls it when built). Received a shape, Keras' "
-                            f"call: {quoted(rng)}; use init(np.random.default_rng(0), *shape)")
         return rng if self.seed is None else np.random.default_rng(self.seed)
 
     def get_config(self) -> dict[str, Any]:
