@@ -50,6 +50,21 @@ class Initializer:
     seed: int | None = None
 
     def __call__(self, rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
+        """The initial weights of a layer of ``fan_in`` inputs and ``fan_out`` outputs.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or numpy.random.RandomState
+            The model's generator, every draw comes from it (not used when ``seed`` is an
+            int: then ``numpy.random.default_rng(seed)``).
+        fan_in, fan_out : int
+            The layer's input and output widths.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 array of shape (fan_in, fan_out).
+        """
         raise NotImplementedError("Initializer subclasses implement "
                                   "__call__(rng, fan_in, fan_out) -> (fan_in, fan_out) array")
 

@@ -84,25 +84,31 @@ def uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
 
 def glorot_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """Glorot & Bengio (2010): ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``,
-    from ``rng``."""
+    from ``rng``: Keras 3's ``GlorotUniform()`` bit for bit, PyTorch's ``xavier_uniform_(w)``
+    (``w`` of shape (fan_out, fan_in) is ``W.T``)."""
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
 def glorot_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """Glorot normal: ``N(0, s^2)`` with ``s = sqrt(2 / (fan_in + fan_out))``, from ``rng``."""
+    """Glorot normal: ``N(0, s^2)`` with ``s = sqrt(2 / (fan_in + fan_out))``, untruncated,
+    from ``rng``: PyTorch's ``xavier_normal_(w)`` (``w`` of shape (fan_out, fan_in) is
+    ``W.T``). Keras 3's ``GlorotNormal`` truncates at ``2 s / 0.8796``: ``GlorotNormal()``."""
     return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 
 
 def he_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """He et al. (2015), for ReLU: ``N(0, s^2)`` with ``s = sqrt(2 / fan_in)`` (untruncated),
-    of shape (fan_in, fan_out), from ``rng``."""
+    of shape (fan_in, fan_out), from ``rng``: PyTorch's ``kaiming_normal_(w, mode="fan_in",
+    nonlinearity="relu")`` for ``w`` of shape (fan_out, fan_in), ``W.T`` (its fan_in is
+    ``w.shape[1]``). Keras 3's ``HeNormal`` truncates at ``2 s / 0.8796``: ``HeNormal()``."""
     return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
 def he_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """He uniform: ``U(-a, a)`` with ``a = sqrt(6 / fan_in)``, of shape (fan_in, fan_out),
-    from ``rng``."""
+    from ``rng``: Keras 3's ``HeUniform()`` bit for bit, PyTorch's ``kaiming_uniform_(w,
+    nonlinearity="relu")`` (``w`` of shape (fan_out, fan_in) is ``W.T``)."""
     limit = math.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
