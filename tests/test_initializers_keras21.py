@@ -247,6 +247,7 @@ def test_a_model_file_records_and_loads_them_through_the_registry() -> None:
     {"class_name": "Initializer", "config": {}},
     {"class_name": "he_normal", "config": {}},
     {"class_name": "HeNormal"},
+    {"class_name": ["HeNormal"], "config": {}},
     {"class_name": "HeNormal", "config": {}, "module": "os"},
     {"class_name": "HeNormal", "config": {}, "registered_name": "x>HeNormal"},
 ])

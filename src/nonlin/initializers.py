@@ -14,7 +14,8 @@ Some take keyword parameters (``orthogonal``'s ``gain``; ``variance_scaling``,
 ``truncated_normal``, ``random_normal`` and ``identity``, from ``initializers_more``
 and importable from here): a name stands for their defaults. A config has no place
 for other values: ``functools.partial(orthogonal, gain=2.0)`` is a function of the
-user's own there (``"custom:partial"``).
+user's own there (``"custom:partial"``); Keras' ``Orthogonal(gain=2.0)`` below is recorded
+with its value.
 
 Keras 3's classes (``HeNormal()``, ``RandomNormal(mean=0.0, stddev=0.05)``,
 ``VarianceScaling(scale=2.0, mode="fan_in", distribution="truncated_normal")``,

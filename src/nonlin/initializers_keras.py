@@ -244,7 +244,8 @@ def from_entry(item: dict[str, Any]) -> Initializer:
     """The initializer of a config entry (``entry``'s, or Keras 3's, whose ``"module"`` is
     ``"keras.initializers"`` and ``"registered_name"`` None), from ``CLASSES`` alone."""
     keras = {"module": "keras.initializers", "registered_name": None}
-    cls = CLASSES.get(item.get("class_name"))  # type: ignore[arg-type]
+    name = item.get("class_name")
+    cls = CLASSES.get(name) if isinstance(name, str) else None
     config = item.get("config")
     if (cls is None or not isinstance(config, dict)
             or not {"class_name", "config"} <= set(item) <= {"class_name", "config", *keras}

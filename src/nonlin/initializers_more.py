@@ -9,7 +9,8 @@ Keras 3's defaults, so each is an initializer as it stands: ``Dense(init="ones")
 model configs record. With other parameters (``functools.partial(variance_scaling,
 scale=2.0)``) a Dense is built from Python as usual, but its config records the
 function as ``"custom:partial"``: a file keeps its weights, a config alone cannot
-rebuild the draw (see ``nonlin.initializers``).
+rebuild the draw (see ``nonlin.initializers``); Keras' classes
+(``VarianceScaling(scale=2.0)``, ``nonlin.initializers_keras``) are recorded with their values.
 """
 
 from __future__ import annotations
