@@ -24,6 +24,7 @@ import numpy as np
 from . import layers as _layers  # partly imported here (layers imports us): read at call time
 from ._quoting import quoted
 from .initializers import DEFAULT, INITIALIZERS, is_custom
+from .initializers_keras import keras_initializer
 from .regularizers import l2_factor
 from .validation import is_real
 
@@ -68,7 +69,11 @@ def dense_args(bias: Any, init: Any, l2: Any, keras: dict[str, Any]) -> tuple[An
 
 def resolve_init(init: Any, layer_type: type) -> tuple[Callable[..., np.ndarray], str | None]:
     """The initializer function for ``init`` (a name or a callable) and the custom name a
-    config recorded (``"custom:f"``, whose weights come from a file), else None."""
+    config recorded (``"custom:f"``, whose weights come from a file), else None. A Keras
+    class or config entry gives its object (``nonlin.initializers_keras``)."""
+    made = keras_initializer(INITIALIZERS.get(init, init) if isinstance(init, str) else init)
+    if made is not None:
+        return made, None
     if isinstance(init, str) and is_custom(init):
         return INITIALIZERS[DEFAULT], init
     if isinstance(init, str):

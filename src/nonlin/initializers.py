@@ -14,17 +14,48 @@ Some take keyword parameters (``orthogonal``'s ``gain``; ``variance_scaling``,
 ``truncated_normal``, ``random_normal`` and ``identity``, from ``initializers_more``
 and importable from here): a name stands for their defaults. A config has no place
 for other values: ``functools.partial(orthogonal, gain=2.0)`` is a function of the
-user's own there (``"custom:partial"``).
+user's own there (``"custom:partial"``); Keras' ``Orthogonal(gain=2.0)`` below is recorded
+with its value.
+
+Keras 3's classes (``HeNormal()``, ``RandomNormal(mean=0.0, stddev=0.05)``,
+``VarianceScaling(scale=2.0, mode="fan_in", distribution="truncated_normal")``,
+``Constant(0.1)``, ``Orthogonal(gain=1.0)``, ``Identity(gain)``, ...; ``initializers_keras``)
+are importable from here and known by their class names (``"HeNormal"``); the config records
+them by name and parameters, ``{"class_name": "HeNormal", "config": {"seed": None}}``, read
+back through ``initializers_keras.CLASSES``. Their draws are Keras': ``HeNormal`` and
+``GlorotNormal`` truncate, where the names ``"he_normal"`` and ``"glorot_normal"`` keep
+nonlin's untruncated normals (PyTorch's ``kaiming_normal_``, ``xavier_normal_``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ._quoting import quoted
 from .core import RandomLike
+from .initializers_keras import (
+    NAMES,
+    Constant,
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    Identity,
+    LecunNormal,
+    LecunUniform,
+    Ones,
+    Orthogonal,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+    Zeros,
+    entry,
+)
 from .initializers_more import (
     _TRUNCATED_STDDEV,
     _truncated_normal,
@@ -36,6 +67,15 @@ from .initializers_more import (
 )
 from .validation import is_real
 
+__all__ = [
+    "CUSTOM", "DEFAULT", "INITIALIZERS", "Constant", "GlorotNormal", "GlorotUniform",
+    "HeNormal", "HeUniform", "Identity", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
+    "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros",
+    "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
+    "initializer_name", "is_custom", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
+    "random_normal", "truncated_normal", "uniform", "variance_scaling", "zeros",
+]
+
 
 def uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """The tutorial's draw: ``W = 2 * U[0, 1) - 1``, uniform on [-1, 1), of shape
@@ -45,25 +85,31 @@ def uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
 
 def glorot_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """Glorot & Bengio (2010): ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``,
-    from ``rng``."""
+    from ``rng``: Keras 3's ``GlorotUniform()`` bit for bit, PyTorch's ``xavier_uniform_(w)``
+    (``w`` of shape (fan_out, fan_in) is ``W.T``)."""
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
 
 def glorot_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
-    """Glorot normal: ``N(0, s^2)`` with ``s = sqrt(2 / (fan_in + fan_out))``, from ``rng``."""
+    """Glorot normal: ``N(0, s^2)`` with ``s = sqrt(2 / (fan_in + fan_out))``, untruncated,
+    from ``rng``: PyTorch's ``xavier_normal_(w)`` (``w`` of shape (fan_out, fan_in) is
+    ``W.T``). Keras 3's ``GlorotNormal`` truncates at ``2 s / 0.8796``: ``GlorotNormal()``."""
     return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 
 
 def he_normal(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """He et al. (2015), for ReLU: ``N(0, s^2)`` with ``s = sqrt(2 / fan_in)`` (untruncated),
-    of shape (fan_in, fan_out), from ``rng``."""
+    of shape (fan_in, fan_out), from ``rng``: PyTorch's ``kaiming_normal_(w, mode="fan_in",
+    nonlinearity="relu")`` for ``w`` of shape (fan_out, fan_in), ``W.T`` (its fan_in is
+    ``w.shape[1]``). Keras 3's ``HeNormal`` truncates at ``2 s / 0.8796``: ``HeNormal()``."""
     return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
 def he_uniform(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     """He uniform: ``U(-a, a)`` with ``a = sqrt(6 / fan_in)``, of shape (fan_in, fan_out),
-    from ``rng``."""
+    from ``rng``: Keras 3's ``HeUniform()`` bit for bit, PyTorch's ``kaiming_uniform_(w,
+    nonlinearity="relu")`` (``w`` of shape (fan_out, fan_in) is ``W.T``)."""
     limit = math.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
@@ -144,21 +190,29 @@ def zeros(rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
     return np.zeros((fan_in, fan_out))
 
 
-INITIALIZERS = {
-    f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform,
-                            lecun_normal, lecun_uniform, orthogonal, zeros,
-                            variance_scaling, truncated_normal, random_normal, ones, identity)
+# nonlin's functions by name, then Keras 3's classes (Dense instantiates a class it is named)
+INITIALIZERS: dict[str, Callable[..., Any]] = {
+    **{f.__name__: f for f in (uniform, glorot_uniform, glorot_normal, he_normal, he_uniform,
+                               lecun_normal, lecun_uniform, orthogonal, zeros,
+                               variance_scaling, truncated_normal, random_normal, ones,
+                               identity)},
+    **NAMES,
 }
 
 DEFAULT = "glorot_uniform"
 CUSTOM = "custom"
 
 
-def initializer_name(init: object) -> str:
-    """The config name of ``init``: its registered name, else ``"custom:<its name>"``."""
+def initializer_name(init: object) -> str | dict[str, Any]:
+    """The config name of ``init``: its registered name, the entry of one of Keras' classes
+    (``{"class_name": "HeNormal", "config": {"seed": None}}``), else ``"custom:<its
+    name>"``."""
     name = getattr(init, "__name__", None)
     if isinstance(name, str) and INITIALIZERS.get(name) is init:
         return name
+    recorded = entry(init)
+    if recorded is not None:
+        return recorded
     return f"{CUSTOM}:{name if isinstance(name, str) else type(init).__name__}"
 
 

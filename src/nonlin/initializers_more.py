@@ -9,7 +9,8 @@ Keras 3's defaults, so each is an initializer as it stands: ``Dense(init="ones")
 model configs record. With other parameters (``functools.partial(variance_scaling,
 scale=2.0)``) a Dense is built from Python as usual, but its config records the
 function as ``"custom:partial"``: a file keeps its weights, a config alone cannot
-rebuild the draw (see ``nonlin.initializers``).
+rebuild the draw (see ``nonlin.initializers``); Keras' classes
+(``VarianceScaling(scale=2.0)``, ``nonlin.initializers_keras``) are recorded with their values.
 """
 
 from __future__ import annotations
@@ -67,6 +68,20 @@ def _finite(name: str, value: object, low: float = -math.inf) -> float:
     return float(value)
 
 
+def check_variance_scaling(scale: object, mode: object, distribution: object) -> None:
+    """Refuse a ``scale`` not positive and finite (NaN too), or a ``mode`` or
+    ``distribution`` not one of ``variance_scaling``'s, naming the value (``ValueError``)."""
+    if not is_real(scale) or not 0 < scale < math.inf:
+        raise ValueError(f"Expected a positive, finite scale. Received: scale={quoted(scale)}")
+    if mode not in _MODES:
+        raise ValueError(f"Expected mode one of {', '.join(map(repr, _MODES))}. "
+                         f"Received: mode={quoted(mode)}")
+    if distribution not in _DISTRIBUTIONS:
+        keras = " (Keras 3 reads it as 'truncated_normal')" if distribution == "normal" else ""
+        raise ValueError(f"Expected distribution one of {', '.join(map(repr, _DISTRIBUTIONS))}"
+                         f". Received: distribution={quoted(distribution)}{keras}")
+
+
 def variance_scaling(rng: RandomLike, fan_in: int, fan_out: int, *, scale: float = 1.0,
                      mode: str = "fan_in",
                      distribution: str = "truncated_normal") -> np.ndarray:
@@ -112,15 +127,7 @@ def variance_scaling(rng: RandomLike, fan_in: int, fan_out: int, *, scale: float
     numpy.ndarray
         float64 array of shape (fan_in, fan_out).
     """
-    if not is_real(scale) or not 0 < scale < math.inf:
-        raise ValueError(f"Expected a positive, finite scale. Received: scale={quoted(scale)}")
-    if mode not in _MODES:
-        raise ValueError(f"Expected mode one of {', '.join(map(repr, _MODES))}. "
-                         f"Received: mode={quoted(mode)}")
-    if distribution not in _DISTRIBUTIONS:
-        keras = " (Keras 3 reads it as 'truncated_normal')" if distribution == "normal" else ""
-        raise ValueError(f"Expected distribution one of {', '.join(map(repr, _DISTRIBUTIONS))}"
-                         f". Received: distribution={quoted(distribution)}{keras}")
+    check_variance_scaling(scale, mode, distribution)
     n = max(1.0, {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode])
     shape = (fan_in, fan_out)
     if distribution == "uniform":

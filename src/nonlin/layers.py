@@ -64,7 +64,8 @@ class Dense(Layer):
     init : str or callable, default "glorot_uniform"
         Weight initializer ``(rng, fan_in, fan_out) -> (fan_in, fan_out) array``
         or the name of one in ``nonlin.initializers`` (the array returned is copied,
-        never trained in place). Biases start at zero. Keras' ``kernel_initializer``.
+        never trained in place). Biases start at zero. Keras' ``kernel_initializer``, and
+        its classes (``HeNormal()``, ``"HeNormal"``: Keras' draws, recorded with config).
         The config records a function of your own as ``"custom:<its name>"``
         (a loaded model's weights come from its file); given that name, the
         layer draws its weights with ``"glorot_uniform"`` when it is built.
