@@ -283,9 +283,12 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): they import this mod
     from .checkpoint import ModelCheckpoint
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
+    from .swap_ema_weights import SwapEMAWeights
 __getattr__ = reexports(__name__, EarlyStopping="early_stopping", ModelCheckpoint="checkpoint",
                         LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks",
-                        CallbackList="_callback_list", checked_callbacks="_callback_list")
+                        CallbackList="_callback_list", checked_callbacks="_callback_list",
+                        SwapEMAWeights="swap_ema_weights")
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau"]
+           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
+           "SwapEMAWeights"]
