@@ -15,14 +15,14 @@ import pickle
 
 import numpy as np
 import pytest
-import test_step_allocations as steps
-from io_helpers import edit_meta
-from test_checkpoint import FIT, _assert_same_run, _data, _layers
 
 import nonlin
+import test_step_allocations as steps
+from io_helpers import edit_meta
 from nonlin import optimizers as opt
 from nonlin._header import ModelFileError
 from nonlin.callbacks import Callback, ModelCheckpoint, SwapEMAWeights
+from test_checkpoint import FIT, _assert_same_run, _data, _layers
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*CrossEntropy takes probabilities:UserWarning")
 
@@ -62,7 +62,8 @@ def test_the_average_follows_keras_formula_and_leaves_the_steps_alone(kind, dtyp
         _grads(plain, rng_b)
         ema.step(params)
         other.step(plain)
-        reference = [_keras_average(a, p.value, t, 0.9) for a, p in zip(reference, params)]
+        reference = [_keras_average(a, p.value, t, 0.9)
+                     for a, p in zip(reference, params, strict=True)]
         state = ema.state_dict()
         for i, (a, p, q) in enumerate(zip(reference, params, plain, strict=True)):
             assert p.value.tobytes() == q.value.tobytes()  # no overwrite: the same steps
@@ -89,8 +90,8 @@ def test_ema_overwrite_frequency_step_by_step():
     average = [np.zeros_like(w) for w in weights]
     for t in range(7):
         _grads(params, rng)
-        weights = [w - 0.1 * p.grad for w, p in zip(weights, params)]  # Keras' SGD
-        average = [_keras_average(a, w, t, 0.5) for a, w in zip(average, weights)]
+        weights = [w - 0.1 * p.grad for w, p in zip(weights, params, strict=True)]  # Keras' SGD
+        average = [_keras_average(a, w, t, 0.5) for a, w in zip(average, weights, strict=True)]
         overwrite = (t + 1) % 3 == 0
         if overwrite:
             weights = [a.copy() for a in average]
@@ -98,6 +99,25 @@ def test_ema_overwrite_frequency_step_by_step():
         for p, w, a in zip(params, weights, average, strict=True):
             np.testing.assert_allclose(p.value, w, rtol=0, atol=1e-12)
             assert np.array_equal(p.value, a) == overwrite or np.array_equal(w, a)
+
+
+def test_a_refused_update_leaves_the_weights_and_restarts_the_average_from_them():
+    params = _packed()
+    sgd = opt.SGD(0.1, momentum=0.9, use_ema=True, ema_momentum=0.5)
+    rng = np.random.default_rng(3)
+    for _ in range(2):
+        _grads(params, rng)
+        sgd.step(params)
+    sgd.check_finite = True
+    before = [p.value.copy() for p in params]
+    params[0].grad[0, 0] = np.inf
+    with pytest.raises(nonlin.exceptions.NonFiniteUpdate):
+        sgd.step(params)
+    assert all(np.array_equal(p.value, w) for p, w in zip(params, before, strict=True))
+    _grads(params, rng)
+    sgd.step(params)  # a fresh average, from the weights before this step (not from zeros)
+    for p, w, a in zip(params, before, sgd._param_slots["average"], strict=True):
+        np.testing.assert_allclose(a, 0.5 * w + 0.5 * p.value, rtol=0, atol=1e-15)
 
 
 class _Seen(Callback):
@@ -129,7 +149,8 @@ def test_fit_ends_with_the_average_before_on_train_end(frequency):
     seen = _Seen()
     model = _fit(opt.Adam(0.02, use_ema=True, ema_overwrite_frequency=frequency), [seen])
     weights, average, statistics = seen.epoch_end
-    assert not all(np.array_equal(w, a) for w, a in zip(weights, average))  # trained apart
+    # trained apart
+    assert not all(np.array_equal(w, a) for w, a in zip(weights, average, strict=True))
     for p, a, w in zip(model.parameters(), average, seen.train_end[0], strict=True):
         assert p.value.tobytes() == a.tobytes() == w.tobytes()  # Keras: finalize, on_train_end
     # only the trainable weights: BatchNorm's running statistics are not averaged (Keras)
@@ -257,7 +278,8 @@ def test_state_pickles_checkpoints_and_model_files_keep_the_average(tmp_path):
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("ema_momentum", float("nan"), r"Expected ema_momentum in \[0, 1\]. Received: ema_momentum=nan"),
+    ("ema_momentum", float("nan"),
+     r"Expected ema_momentum in \[0, 1\]. Received: ema_momentum=nan"),
     ("ema_momentum", 1.5, r"Expected ema_momentum in \[0, 1\]. Received: ema_momentum=1.5"),
     ("ema_momentum", -0.1, r"Received: ema_momentum=-0.1"),
     ("ema_momentum", "0.9", r"Received: ema_momentum='0.9'"),
