@@ -218,6 +218,21 @@ def test_swap_on_epoch_leaves_the_average_in_the_model_for_later_callbacks():
         assert wa.tobytes() == wb.tobytes()  # the end: the average, both ways
 
 
+class _StopAfter(Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = epoch == 1
+
+
+def test_swap_on_epoch_then_an_early_stop_still_ends_with_the_average():
+    seen = _Seen()
+    stopped = _fit(opt.Adam(0.02, use_ema=True),
+                   [SwapEMAWeights(swap_on_epoch=True), _StopAfter()], epochs=5)
+    plain = _fit(opt.Adam(0.02, use_ema=True), [seen, _StopAfter()], epochs=5)
+    assert stopped.history.epoch == plain.history.epoch == [0, 1]
+    for p, a in zip(stopped.parameters(), seen.epoch_end[1], strict=True):
+        assert p.value.tobytes() == a.tobytes()  # the average, not the last weights
+
+
 def test_swap_ema_weights_needs_use_ema():
     with pytest.raises(ValueError, match=r"Expected an optimizer with use_ema=True for "
                                          r"SwapEMAWeights. Received Adam with use_ema=False"):
@@ -232,7 +247,8 @@ def test_resume_from_a_mid_run_checkpoint_is_bit_identical(tmp_path, swap):
         return [SwapEMAWeights(swap_on_epoch=True)] * swap + list(more)
 
     path = tmp_path / "ck.safetensors"
-    make = lambda: opt.Adam(0.02, use_ema=True, ema_overwrite_frequency=5)  # noqa: E731
+    # 5 steps an epoch: an overwrite every 7 leaves the weights and the average apart
+    make = lambda: opt.Adam(0.02, use_ema=True, ema_overwrite_frequency=7)  # noqa: E731
     straight = _fit(make(), callbacks(), epochs=4)
     _fit(make(), callbacks(ModelCheckpoint(path)), epochs=2)
     X, y = _data()

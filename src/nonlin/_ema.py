@@ -112,18 +112,27 @@ def held_average(optimizer: Any, params: list[Param], what: str) -> list[np.ndar
 
 
 def overwrite_with_average(optimizer: Any, params: list[Param]) -> None:
-    """Copy the average into the weights of ``params`` (nothing before the first step)."""
+    """Copy the average into the weights of ``params`` (nothing before the first step); while
+    ``SwapEMAWeights`` holds the average in the model (``_ema_in_model``), it exchanges them
+    back first, so the model ends with the average either way (Keras' callback copies it
+    back into the optimizer after the last epoch instead, which a checkpoint written after
+    it then lacks the weights for, and an early stop misses)."""
+    if optimizer.__dict__.get("_ema_in_model"):
+        swap_average(optimizer, params, into_model=False)
     averages = held_average(optimizer, params, "finalize_variable_values")
     for p, average in zip(params[: len(averages)], averages, strict=True):
         np.copyto(p.value, average)
 
 
-def swap_average(optimizer: Any, params: list[Param]) -> bool:
-    """Exchange the weights of ``params`` and the average, bit for bit; False (nothing
-    exchanged) before the first step, when there is no average yet."""
+def swap_average(optimizer: Any, params: list[Param], *, into_model: bool) -> bool:
+    """Exchange the weights of ``params`` and the average, bit for bit, noting on the optimizer
+    whether the model now holds the average (``into_model``); False (nothing exchanged)
+    before the first step, when there is no average yet."""
     averages = held_average(optimizer, params, "SwapEMAWeights")
     for p, average in zip(params[: len(averages)], averages, strict=True):
         weights = p.value.copy()
         np.copyto(p.value, average)
         np.copyto(average, weights)
+    if averages:
+        optimizer._ema_in_model = into_model
     return bool(averages)

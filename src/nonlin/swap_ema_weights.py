@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._ema import held_average, require_ema, swap_average
+from ._ema import require_ema, swap_average
 from ._quoting import quoted
 from .callbacks import Callback
 from .validation import check_bool
@@ -26,10 +26,12 @@ class SwapEMAWeights(Callback):
 
     With ``swap_on_epoch=True`` the average also goes into the model at each
     ``on_epoch_end`` (for the callbacks after this one: ``ModelCheckpoint`` then saves it)
-    and out at the next ``on_epoch_begin``. After the last epoch (or one that set
-    ``model.stop_training`` before this callback's ``on_epoch_end``: place it after
-    ``EarlyStopping``) the average is also copied back into the optimizer, as Keras does,
-    so that ``fit``'s final ``finalize_variable_values`` leaves the average in the model.
+    and out at the next ``on_epoch_begin``. ``fit`` ends with the average in the model, as in
+    Keras: its ``finalize_variable_values`` exchanges them back first when this callback left
+    the average in the model (Keras' callback instead copies the average back into the
+    optimizer after the last epoch, which a checkpoint written after it then holds twice,
+    the weights lost, and which an early stop misses). A checkpoint written while the model
+    holds the average records so (``state_dict``): the resumed run exchanges them back.
     Keras 3's ``on_predict_end`` never exchanges back (its test is inverted); here it does.
 
     Parameters
@@ -47,39 +49,28 @@ class SwapEMAWeights(Callback):
         """An optimizer without ``use_ema``, refused before ``fit`` changes anything."""
         require_ema(optimizer, "SwapEMAWeights")
 
-    def _swap(self) -> None:
+    def _swap(self, into_model: bool) -> None:
         """Exchange the weights and the average (when there is one) and note where it is."""
         model = self.model
-        if swap_average(getattr(model, "optimizer", None), model.parameters()):
-            self._ema_weights_in_model = not self._ema_weights_in_model
+        if swap_average(getattr(model, "optimizer", None), model.parameters(),
+                        into_model=into_model):
+            self._ema_weights_in_model = into_model
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and self._ema_weights_in_model:
-            self._swap()
+            self._swap(into_model=False)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and not self._ema_weights_in_model:
-            self._swap()
-            last = epoch == (self.params or {}).get("epochs", 0) - 1
-            if self._ema_weights_in_model and (last or self.model.stop_training):
-                self._finalize()
-
-    def _finalize(self) -> None:
-        """Keras' ``_finalize_ema_values``: the average (in the model) copied back into the
-        optimizer, which ``finalize_variable_values`` then copies into the model."""
-        model = self.model
-        params = model.parameters()
-        for p, average in zip(params, held_average(model.optimizer, params, "SwapEMAWeights"),
-                              strict=True):
-            average[...] = p.value
+            self._swap(into_model=True)
 
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._ema_weights_in_model:
-            self._swap()
+            self._swap(into_model=True)
 
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._ema_weights_in_model:
-            self._swap()
+            self._swap(into_model=False)
 
     on_predict_begin = on_test_begin
     on_predict_end = on_test_end
