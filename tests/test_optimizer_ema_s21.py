@@ -233,6 +233,23 @@ def test_swap_on_epoch_then_an_early_stop_still_ends_with_the_average():
         assert p.value.tobytes() == a.tobytes()  # the average, not the last weights
 
 
+def test_swap_ema_weights_in_evaluate_and_predict_restores_the_weights():
+    model = _fit(opt.Adam(0.02, use_ema=True), epochs=1)
+    average = [p.value.copy() for p in model.parameters()]  # fit ended with the average
+    model.set_weights([w + 0.01 for w in model.get_weights()])
+    weights = [p.value.copy() for p in model.parameters()]
+    X, y = _data(seed=4)
+    swapped = model.evaluate(X, y, verbose=0, callbacks=[SwapEMAWeights()], return_dict=True)
+    predicted = model.predict(X, verbose=0, callbacks=[SwapEMAWeights()])
+    for p, w in zip(model.parameters(), weights, strict=True):
+        assert p.value.tobytes() == w.tobytes()
+    own = model.evaluate(X, y, verbose=0, return_dict=True)
+    for p, a in zip(model.parameters(), average, strict=True):
+        p.value[...] = a
+    assert model.evaluate(X, y, verbose=0, return_dict=True) == swapped != own
+    assert np.array_equal(model.predict(X, verbose=0), predicted)
+
+
 def test_swap_ema_weights_needs_use_ema():
     with pytest.raises(ValueError, match=r"Expected an optimizer with use_ema=True for "
                                          r"SwapEMAWeights. Received Adam with use_ema=False"):
