@@ -25,6 +25,7 @@ from .preprocessing import Normalization
 
 if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
     from .callbacks import (
+        BackupAndRestore,
         Callback,
         CSVLogger,
         EarlyStopping,
@@ -32,6 +33,8 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
         LambdaCallback,
         LearningRateScheduler,
         ReduceLROnPlateau,
+        SwapEMAWeights,
+        TerminateOnNaN,
     )
     from .checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
     from .io import ModelFileError, load, model_from_json, save
@@ -68,7 +71,7 @@ __version__ = "0.1.0"
 _DEFERRED = {
     "callbacks": ("BackupAndRestore", "Callback", "CSVLogger", "EarlyStopping", "History",
                   "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
-                  "TerminateOnNaN"),
+                  "SwapEMAWeights", "TerminateOnNaN"),
     "checkpoint": ("ModelCheckpoint", "load_checkpoint", "save_checkpoint"),
     "io": ("ModelFileError", "load", "model_from_json", "save"),
     "losses": ("BinaryCrossEntropy", "CrossEntropy", "Huber", "MeanAbsoluteError",
@@ -142,6 +145,7 @@ __all__ = [
     "LearningRateScheduler",
     "RMSprop",
     "ReduceLROnPlateau",
+    "SwapEMAWeights",
     "TerminateOnNaN",
     "BinaryCrossEntropy",
     "BinaryFocalCrossentropy",

@@ -209,8 +209,9 @@ def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequentia
     """
     slots = _check_slots(arrays, model, path)
     optimizer = _restore_optimizer(info, arrays, path)
-    if slots and slots != set(optimizer._slot_names):
-        raise _fail(path, "optimizer", f"expected the slots {sorted(optimizer._slot_names)} of "
+    names = optimizer._saved_slots()  # with use_ema, "average" too
+    if slots and slots != set(names):
+        raise _fail(path, "optimizer", f"expected the slots {sorted(names)} of "
                                        f"{type(optimizer).__name__}. Received: {sorted(slots)}")
     return optimizer
 

@@ -219,7 +219,7 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
     if not is_real(since) or since % 1 or not 0 <= since <= iterations:
         raise ValueError(f"Expected an integer in [0, iterations={iterations!r}]. "
                          f"Received: slots_since={quoted(since, 80)}")
-    names = tuple(optimizer._slot_names)
+    names = optimizer._saved_slots()  # with use_ema, the moving average's too
     found: dict[str, dict[int, np.ndarray]] = {name: {} for name in names}
     for key, value in state.items():
         if key in ("iterations", "lr", "slots_since") or (

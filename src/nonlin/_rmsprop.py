@@ -50,6 +50,8 @@ class RMSprop(Optimizer):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     __module__ = "nonlin.adaptive"  # its public home: pickles and reprs name it there
@@ -66,9 +68,13 @@ class RMSprop(Optimizer):
         momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
         clipnorm: float | None = None, clipvalue: float | None = None,
         global_clipnorm: float | None = None, learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.rho = _check_range("rho", rho, 0.0, 1.0)
         self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)

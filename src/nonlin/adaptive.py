@@ -54,6 +54,8 @@ class Adam(Optimizer):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     _slot_names: tuple[str, ...] = ("m", "v")
@@ -72,9 +74,13 @@ class Adam(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
@@ -152,6 +158,8 @@ class AdamW(Adam):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     def __init__(
@@ -167,10 +175,14 @@ class AdamW(Adam):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm,
-                         learning_rate=learning_rate)
+                         learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
@@ -210,6 +222,8 @@ class Adagrad(Optimizer):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     _slot_names = ("accumulator",)
@@ -219,9 +233,13 @@ class Adagrad(Optimizer):
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
         *, clipnorm: float | None = None, clipvalue: float | None = None,
         global_clipnorm: float | None = None, learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.initial_accumulator_value = _check_range(
             "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
         self.epsilon = _check_positive("epsilon", epsilon)

@@ -50,6 +50,8 @@ class Adamax(Adam):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     _slot_names = ("m", "u")
@@ -66,9 +68,13 @@ class Adamax(Adam):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:  # Adam's hyper-parameters and checks; keyword-only here, as Keras orders them
         super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -136,6 +142,8 @@ class Nadam(Adam):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     _state_scalars = ("u_product",)  # beyond the base class's: files keep it (checkpoints)
@@ -153,9 +161,13 @@ class Nadam(Adam):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.momentum_decay = _check_positive("momentum_decay", momentum_decay)
 
     def _reset(self) -> None:

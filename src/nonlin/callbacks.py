@@ -285,11 +285,13 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): they import this mod
     from .checkpoint import ModelCheckpoint
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
+    from .swap_ema_weights import SwapEMAWeights
 __getattr__ = reexports(__name__, EarlyStopping="early_stopping", ModelCheckpoint="checkpoint",
                         LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks",
                         CallbackList="_callback_list", checked_callbacks="_callback_list",
-                        BackupAndRestore="_backup_callback", TerminateOnNaN="_terminate_on_nan")
+                        BackupAndRestore="_backup_callback", TerminateOnNaN="_terminate_on_nan",
+                        SwapEMAWeights="swap_ema_weights")
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",
-           "TerminateOnNaN"]
+           "SwapEMAWeights", "TerminateOnNaN"]

@@ -50,6 +50,8 @@ class Adadelta(Optimizer):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     _slot_names = ("accumulated_grad", "accumulated_delta_var")
@@ -66,9 +68,13 @@ class Adadelta(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.rho = _check_range("rho", rho, 0.0, 1.0)
         self.epsilon = _check_positive("epsilon", epsilon)
 
@@ -136,6 +142,8 @@ class Lion(Optimizer):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     _slot_names = ("m",)
@@ -153,9 +161,13 @@ class Lion(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         if not is_real(beta_1) or not 0 < beta_1 <= 1:  # 0: sign SGD, which Keras refuses
             raise ValueError(f"Expected beta_1 in (0, 1]. Received: beta_1={quoted(beta_1)}")
         self.beta_1 = float(beta_1)

@@ -16,6 +16,12 @@ PyTorch's ``clip_grad_value_``). At most one of the three, as Keras 3 allows.
 ``lr`` is a float or a schedule (``nonlin.schedules``) evaluated at
 ``iterations``, the number of steps taken so far.
 
+``use_ema=True`` (Keras 3's, with ``ema_momentum=0.99`` and ``ema_overwrite_frequency=None``)
+keeps an exponential moving average of the weights, updated after each step by Keras'
+formula (``_ema``), overwriting the weights every ``ema_overwrite_frequency`` steps and,
+at the end of ``fit``, always (``finalize_variable_values``); ``SwapEMAWeights`` validates
+with it. It is a slot, ``"average"``, saved and restored with the others.
+
 ``step`` first computes every parameter's update, then applies them all, so training loops can
 refuse (``check_finite``), before any weight changes, an update that is not finite, that would
 overflow a weight, or that leaves a slot non-finite behind a finite update (Adam's average of
@@ -31,50 +37,21 @@ infinite slot value is refused (``_optimizer_state``). ``clip_by_global_norm`` i
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._clipping import clip_by_global_norm, clip_by_value, clip_options
+from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average, update_average
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
+from ._optimizer_checks import _check_lr, _check_positive, _check_range  # noqa: F401
 from ._optimizer_state_dict import StateDict
-from ._quoting import quoted
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from ._torch_habits import OPTIMIZER_HABITS, habit_error, params_first
-from .core import Layer, Param, flat_parameter
+from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
-from .validation import is_real
-
-
-def _check_lr(lr: Any) -> Any:
-    if hasattr(lr, "get_config") and callable(lr) and not isinstance(lr, Layer):
-        return lr  # a schedule (a layer is callable too, and has a config)
-    if not is_real(lr) or not 0 <= lr < float("inf"):  # 0: no step (Keras, PyTorch take it)
-        if isinstance(lr, list | tuple) and lr and all(isinstance(p, Param) for p in lr):
-            raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
-                            "optimizer takes them at each step, opt.step(model.parameters()) "
-                            "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={quoted(lr)}")
-    return float(lr)
-
-
-def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool = False) -> float:
-    ok = is_real(value)
-    ok = ok and (low <= value <= high if closed else low <= value < high)
-    if not ok:
-        bracket = "]" if closed else ")"
-        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. "
-                         f"Received: {name}={quoted(value)}")
-    return float(value)
-
-
-def _check_positive(name: str, value: Any) -> float:
-    if not is_real(value) or not 0 < value < math.inf:
-        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
-    return float(value)
 
 
 class Optimizer(StateDict):
@@ -99,6 +76,7 @@ class Optimizer(StateDict):
     _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
     clipvalue: float | None = None  # here too for optimizers pickled before it existed
+    use_ema, ema_momentum, ema_overwrite_frequency = False, 0.99, None  # (_ema) as clipvalue
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:  # PyTorch's Adam(params, lr=...)
         if (error := params_first(cls, args, kwargs)) is not None:
@@ -111,9 +89,13 @@ class Optimizer(StateDict):
             raise habit_error(f"{type(self).__name__!r} object", name, OPTIMIZER_HABITS)
 
     def __init__(self, lr: Any, *, clipnorm: float | None = None, learning_rate: Any = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None) -> None:
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None) -> None:
         self.lr = lr if learning_rate is None else learning_rate  # checked by the setter
         self.clipnorm, self.clipvalue = clip_options(clipnorm, clipvalue, global_clipnorm)
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = ema_options(
+            use_ema, ema_momentum, ema_overwrite_frequency)
         self.iterations = 0
         self._slots_since = 0  # the step count when the slots last started from zero
         self.check_finite = False
@@ -168,6 +150,8 @@ class Optimizer(StateDict):
         self._work = params if flat is None else [flat]
         if not fits:
             self._init_slots(self._work)
+            if self.use_ema:  # Keras' zeros before the first step (see _ema)
+                self._slots["average"] = fresh_average(self.iterations, self._work)
         elif flat is None:
             self._slots = kept
         else:
@@ -236,10 +220,23 @@ class Optimizer(StateDict):
             raise NonFiniteUpdate("non-finite update")
         for p, d in zip(work, deltas, strict=True):
             np.add(p.value, d, p.value)
+        if self.use_ema:  # Keras 3's moving average of the weights, after the update
+            update_average(self, work)
         self.iterations += 1
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         raise NotImplementedError
+
+    def _saved_slots(self) -> tuple[str, ...]:
+        """The slots ``state_dict`` holds: ``_slot_names``, and ``"average"`` with ``use_ema``."""
+        return (*self._slot_names, "average") if self.use_ema else tuple(self._slot_names)
+
+    def finalize_variable_values(self, var_list: list[Param]) -> None:
+        """Keras 3's: with ``use_ema``, the weights of ``var_list`` (``model.parameters()``)
+        become the moving average (nothing before the first step). ``fit`` calls it after
+        its last epoch (``epochs > 0``), before ``on_train_end``, as Keras' ``fit`` does."""
+        if self.use_ema:
+            overwrite_with_average(self, var_list)
 
     def _hidden_finite(self) -> bool:
         """Whether the slots an update may not show are finite: ``_squares`` (a finite ``g^2``
@@ -255,6 +252,7 @@ class Optimizer(StateDict):
             config["clipnorm"] = self.clipnorm
         if self.clipvalue is not None:
             config["clipvalue"] = self.clipvalue
+        config.update(ema_config(self))  # use_ema and its two: only when not the defaults
         return config
 
     @classmethod

@@ -49,6 +49,8 @@ class SGD(Optimizer):
         Gradient clipping (see ``Optimizer``); at most one of them.
     learning_rate : float or schedule, optional
         Keras' name for ``lr``; when given, it is the rate.
+    use_ema, ema_momentum, ema_overwrite_frequency : optional
+        Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
     def __init__(
@@ -62,9 +64,13 @@ class SGD(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         learning_rate: Any = None,
+        use_ema: bool = False, ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
     ) -> None:
         super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate)
+                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
+                         use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency)
         self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
         nesterov = check_bool("nesterov", nesterov)
         if nesterov and momentum == 0:
@@ -87,6 +93,7 @@ class SGD(Optimizer):
             and self.clipnorm is None
             and self.clipvalue is None
             and not self.check_finite
+            and not self.use_ema  # the average: Optimizer.step (w + (-1 * g): the same bits)
         ):
             try:
                 for p in params:  # all checked before any is stepped

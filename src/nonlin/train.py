@@ -266,6 +266,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
                     break
                 if model.stop_training:
                     break
+            if optimizer.use_ema and epochs > 0:  # Keras 3: the weights become the average
+                optimizer.finalize_variable_values(loop.params)
             cbs.call("on_train_end", logs)
             if guard.pending:  # a Ctrl-C during on_train_end: the last check, not lost
                 raise KeyboardInterrupt

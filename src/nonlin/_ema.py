@@ -1,0 +1,138 @@
+"""Keras 3's moving average of the weights (``use_ema``), kept by ``Optimizer``.
+
+After each step (the weights updated, ``iterations`` not yet counted), Keras 3's
+``_update_model_variables_moving_average`` sets, for each trained weight ``w``::
+
+    m = ema_momentum if iterations != 0 else 0
+    average <- m * average + (1 - m) * w
+
+in the weight's dtype (``m`` and ``1 - m`` rounded to it, as Keras' ``ops`` do), the
+average starting at zeros (so after the first step it is that step's weights). Then,
+with ``ema_overwrite_frequency`` N, when ``(iterations + 1) % N == 0`` the weights are
+overwritten with the average (``_overwrite_model_variables_with_average_value``).
+The average is an optimizer slot named ``"average"``: packed in one flat buffer with the
+parameters, in ``state_dict`` (``"average.<i>"``), checkpoints and pickles. One that starts
+after ``iterations > 0`` (a refused update resets the slots, see ``Optimizer.step``)
+starts at the weights of that moment rather than at zeros, which Keras' formula would
+carry as a bias toward zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from .core import Param
+from .validation import check_bool, is_integer, is_real
+
+_FACTORS: dict[tuple[float, np.dtype, bool], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def ema_options(use_ema: Any, ema_momentum: Any,
+                ema_overwrite_frequency: Any) -> tuple[bool, float, int | None]:
+    """The three settings, checked: a flag, a momentum in [0, 1] (Keras' range; NaN refused),
+    and None or an integer >= 1 (0, which Keras takes as "never", is None)."""
+    use = check_bool("use_ema", use_ema)
+    if not is_real(ema_momentum) or not 0 <= ema_momentum <= 1:
+        raise ValueError("Expected ema_momentum in [0, 1]. "
+                         f"Received: ema_momentum={quoted(ema_momentum)}")
+    freq = ema_overwrite_frequency
+    if freq is not None and not (is_integer(freq) and freq >= 0):
+        raise ValueError("Expected ema_overwrite_frequency, an integer >= 1 or None. "
+                         f"Received: ema_overwrite_frequency={quoted(freq)}")
+    return use, float(ema_momentum), None if freq is None or freq == 0 else int(freq)
+
+
+def ema_config(optimizer: Any) -> dict[str, Any]:
+    """The settings that differ from the defaults, for ``get_config`` (none by default: the
+    records of optimizers without an average stay as they were)."""
+    config: dict[str, Any] = {}
+    if optimizer.use_ema:
+        config["use_ema"] = True
+    if optimizer.ema_momentum != 0.99:
+        config["ema_momentum"] = optimizer.ema_momentum
+    if optimizer.ema_overwrite_frequency is not None:
+        config["ema_overwrite_frequency"] = optimizer.ema_overwrite_frequency
+    return config
+
+
+def fresh_average(iterations: int, params: list[Param]) -> list[np.ndarray]:
+    """A new average for ``params``: zeros (Keras') before the first step, else the weights."""
+    return [np.zeros_like(p.value) if iterations == 0 else p.value.copy() for p in params]
+
+
+def _factors(momentum: float, dtype: np.dtype, first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(m, 1 - m)`` as read-only 0-d arrays of ``dtype``, ``1 - m`` subtracted in it."""
+    key = (momentum, dtype, first)
+    found = _FACTORS.get(key)
+    if found is None:
+        m = np.array(0.0 if first else momentum, dtype=dtype)
+        c = np.array(1.0, dtype=dtype)
+        np.subtract(c, m, out=c)  # 1 - m in dtype, as Keras' ops: not 1 - momentum rounded
+        m.flags.writeable = c.flags.writeable = False
+        found = _FACTORS[key] = (m, c)
+    return found
+
+
+def update_average(optimizer: Any, work: list[Param]) -> None:
+    """One step's update of the average of ``work`` (the parameters stepped, or their flat
+    one), in place, then the overwrite every ``ema_overwrite_frequency`` steps. The
+    optimizer's scratch arrays, free once the update is applied, hold ``(1 - m) * w``."""
+    averages, first = optimizer._slots["average"], optimizer.iterations == 0
+    for p, average, tmp in zip(work, averages, optimizer._scratch, strict=True):
+        m, c = _factors(optimizer.ema_momentum, average.dtype, first)
+        np.multiply(average, m, out=average)
+        np.multiply(p.value, c, out=tmp)
+        np.add(average, tmp, out=average)
+    freq = optimizer.ema_overwrite_frequency
+    if freq is not None and (optimizer.iterations + 1) % freq == 0:
+        for p, average in zip(work, averages, strict=True):
+            np.copyto(p.value, average)
+
+
+def require_ema(optimizer: Any, what: str) -> None:
+    """A ``ValueError`` naming ``what`` unless ``optimizer`` keeps an average (``use_ema``)."""
+    if not getattr(optimizer, "use_ema", False):
+        raise ValueError(f"Expected an optimizer with use_ema=True for {what}. Received "
+                         f"{type(optimizer).__name__} with use_ema=False")
+
+
+def held_average(optimizer: Any, params: list[Param], what: str) -> list[np.ndarray]:
+    """The average's arrays for ``params`` (one per parameter; ``[]`` before the first
+    step), refused for parameters it was not made for (``what`` names the caller)."""
+    require_ema(optimizer, what)
+    averages = optimizer._param_slots.get("average") or []
+    shapes = [p.value.shape for p in params]
+    if averages and [a.shape for a in averages] != shapes:
+        raise ValueError(f"Expected parameters of the shapes of the average ({what}): "
+                         f"{[a.shape for a in averages]}. Received shapes {shapes}")
+    return averages
+
+
+def overwrite_with_average(optimizer: Any, params: list[Param]) -> None:
+    """Copy the average into the weights of ``params`` (nothing before the first step); while
+    ``SwapEMAWeights`` holds the average in the model (``_ema_in_model``), it exchanges them
+    back first, so the model ends with the average either way (Keras' callback copies it
+    back into the optimizer after the last epoch instead, which a checkpoint written after
+    it then lacks the weights for, and an early stop misses)."""
+    if optimizer.__dict__.get("_ema_in_model"):
+        swap_average(optimizer, params, into_model=False)
+    averages = held_average(optimizer, params, "finalize_variable_values")
+    for p, average in zip(params[: len(averages)], averages, strict=True):
+        np.copyto(p.value, average)
+
+
+def swap_average(optimizer: Any, params: list[Param], *, into_model: bool) -> bool:
+    """Exchange the weights of ``params`` and the average, bit for bit, noting on the optimizer
+    whether the model now holds the average (``into_model``); False (nothing exchanged)
+    before the first step, when there is no average yet."""
+    averages = held_average(optimizer, params, "SwapEMAWeights")
+    for p, average in zip(params[: len(averages)], averages, strict=True):
+        weights = p.value.copy()
+        np.copyto(p.value, average)
+        np.copyto(average, weights)
+    if averages:
+        optimizer._ema_in_model = into_model
+    return bool(averages)

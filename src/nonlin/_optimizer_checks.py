@@ -1,0 +1,42 @@
+"""The checks of an optimizer's settings: ``lr``, a number in a range, a positive number.
+
+``nonlin.optimizers`` re-exports them under the same names (its subclasses import them
+from there).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._quoting import quoted
+from .core import Layer, Param
+from .validation import is_real
+
+
+def _check_lr(lr: Any) -> Any:
+    if hasattr(lr, "get_config") and callable(lr) and not isinstance(lr, Layer):
+        return lr  # a schedule (a layer is callable too, and has a config)
+    if not is_real(lr) or not 0 <= lr < float("inf"):  # 0: no step (Keras, PyTorch take it)
+        if isinstance(lr, list | tuple) and lr and all(isinstance(p, Param) for p in lr):
+            raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
+                            "optimizer takes them at each step, opt.step(model.parameters()) "
+                            "(PyTorch's take them at construction)")
+        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={quoted(lr)}")
+    return float(lr)
+
+
+def _check_range(name: str, value: Any, low: float, high: float, *, closed: bool = False) -> float:
+    ok = is_real(value)
+    ok = ok and (low <= value <= high if closed else low <= value < high)
+    if not ok:
+        bracket = "]" if closed else ")"
+        raise ValueError(f"Expected {name} in [{low}, {high}{bracket}. "
+                         f"Received: {name}={quoted(value)}")
+    return float(value)
+
+
+def _check_positive(name: str, value: Any) -> float:
+    if not is_real(value) or not 0 < value < math.inf:
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
+    return float(value)
