@@ -1,0 +1,103 @@
+"""Hostile review of s21-kerasdense (review21e): ``layer.activation`` set after
+construction, the config's activation entry, the summary of an unbuilt model with an
+``Input``, hostile activation entries, and the model config of an ``Input``."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import Dense, LeakyReLU, Sequential, Softmax, Tanh
+
+RNG = np.random.default_rng(2112)
+X = RNG.normal(size=(12, 4))
+
+
+@pytest.mark.parametrize(("given", "entry", "form"), [
+    ("tanh", "tanh", Tanh), (Tanh(), "tanh", Tanh),
+    (LeakyReLU(alpha=0.2), {"class_name": "LeakyReLU", "config": {"alpha": 0.2}}, LeakyReLU),
+])
+def test_an_activation_set_after_construction_is_checked_and_recorded(given, entry, form,
+                                                                      tmp_path: Path) -> None:
+    """``dense.activation = ...`` (Keras' attribute) is taken as the constructor takes it:
+    the model runs it, and its config and file record it (before, a name crashed at build
+    and an object was run but the config kept the old entry: the file loaded as another
+    model)."""
+    for start in (None, "relu"):
+        layer = Dense(3, activation=start)
+        layer.activation = given
+        assert type(layer.activation) is form and layer.activation is not given  # a copy
+        assert layer.get_config()["activation"] == entry
+        model = Sequential([layer]).build(4, seed=0)
+        two = Sequential([Dense(3), form(**({"alpha": 0.2} if form is LeakyReLU else {}))])
+        np.testing.assert_array_equal(model.predict(X), two.build(4, seed=0).predict(X))
+        model.save(tmp_path / "m.safetensors")
+        np.testing.assert_array_equal(nonlin.load(tmp_path / "m.safetensors").predict(X),
+                                      model.predict(X))
+
+
+def test_an_activation_set_on_a_built_layer_computes_in_its_dtype() -> None:
+    model = Sequential([Dense(3)]).build(4, seed=0, dtype=np.float32)
+    model.layers[0].activation = "softmax"
+    assert model.predict(X).dtype == np.float32
+    two = Sequential([Dense(3), Softmax()]).build(4, seed=0, dtype=np.float32)
+    np.testing.assert_array_equal(model.predict(X), two.predict(X))
+    model.layers[0].activation = None
+    assert "activation" not in model.layers[0].get_config()
+
+
+@pytest.mark.parametrize("value", [5, "nope", nonlin.Dropout(0.5), nonlin.PReLU()])
+def test_an_activation_set_after_construction_is_refused_as_the_constructor_refuses(
+        value) -> None:
+    layer = Dense(3, activation="relu")
+    with pytest.raises((TypeError, ValueError), match=r"Received: activation="):
+        layer.activation = value
+    assert layer.get_config()["activation"] == "relu"
+
+
+def test_a_pickled_dense_with_the_plain_activation_attribute_loads() -> None:
+    """A ``Dense`` pickled while ``activation`` was a plain attribute (s21's first form)."""
+    model = Sequential([Dense(3, activation="tanh")]).build(4, seed=0)
+    state = dict(model.layers[0].__dict__)
+    state["activation"] = state.pop("_activation")
+    layer = Dense.__new__(Dense)
+    layer.__setstate__(state)
+    assert type(layer.activation) is Tanh
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+
+
+def test_the_config_entry_of_an_activation_is_a_copy() -> None:
+    layer = Dense(3, activation=LeakyReLU(alpha=0.2))
+    layer.get_config()["activation"]["config"]["alpha"] = 9.0
+    assert layer.get_config()["activation"] == {"class_name": "LeakyReLU",
+                                                "config": {"alpha": 0.2}}
+
+
+def test_the_summary_of_an_input_model_calls_no_initializer() -> None:
+    """The summary before ``build`` counts from a copy: a user's initializer drawing from a
+    generator of its own is not called (its stream is the one ``build`` then reads)."""
+    calls: list[tuple[int, int]] = []
+
+    def mine(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+        calls.append((fan_in, fan_out))
+        return rng.normal(size=(fan_in, fan_out))
+
+    model = Sequential([nonlin.Input(shape=(4,)), Dense(3, init=mine), Dense(2)])
+    assert "Total params: 23" in str(model.summary())
+    assert calls == []
+    model.build(seed=0)
+    assert calls == [(4, 3)]
+
+
+@pytest.mark.parametrize("entry", [{"class_name": ["LeakyReLU"], "config": {}},
+                                   {"class_name": {"a": 1}, "config": {}}])
+def test_an_unhashable_activation_class_name_is_refused_naming_it(entry) -> None:
+    config = {"layers": [{"class_name": "Dense", "config": {"units": 2, "activation": entry}}]}
+    with pytest.raises(ValueError, match=r"Expected an activation of nonlin\.registry\."
+                                         r"ACTIVATIONS .*Received: activation="):
+        Sequential.from_config(config)
