@@ -101,3 +101,20 @@ def test_an_unhashable_activation_class_name_is_refused_naming_it(entry) -> None
     with pytest.raises(ValueError, match=r"Expected an activation of nonlin\.registry\."
                                          r"ACTIVATIONS .*Received: activation="):
         Sequential.from_config(config)
+
+
+def test_the_config_of_an_unbuilt_input_model_keeps_its_width() -> None:
+    """Keras 3's ``build_input_shape`` (``Sequential.get_config`` of a model with an
+    ``Input``): before, ``from_config`` / ``model_from_json`` gave a model without its
+    width (``input_shape``: ``AttributeError``; ``build(seed=0)``: ``TypeError``)."""
+    model = Sequential([nonlin.Input(shape=(4,)), Dense(3, activation="relu"), Dense(1)])
+    config = model.get_config()
+    assert config["build_input_shape"] == [None, 4] and config["n_features_in"] is None
+    for again in (Sequential.from_config(config), nonlin.model_from_json(model.to_json())):
+        assert again.input_shape == (None, 4) and not again.built
+        assert again.build(seed=0).get_config() == model.build(seed=0).get_config()
+    assert "build_input_shape" not in model.get_config()  # built: n_features_in says it
+    plain = Sequential([Dense(3)])
+    assert "build_input_shape" not in plain.get_config()
+    with pytest.raises(ValueError, match=r"Expected batch_shape=\(None, n_features\)"):
+        Sequential.from_config({**config, "build_input_shape": [None, 4, 2]})

@@ -142,3 +142,19 @@ def input_width(model: Any, n_features: Any) -> int:
         raise ValueError(f"Expected inputs of {recorded} features, the model's "
                          f"Input(shape=({recorded},)). Received: n_features={n_features}")
     return int(n_features)
+
+
+def input_entry(model: Any) -> dict[str, list[Any]]:
+    """``get_config``'s Keras 3 key ``"build_input_shape": [None, n]`` of an unbuilt model
+    whose ``Input`` gave its width (a built one records ``n_features_in``), else none."""
+    width = model.__dict__.get("_input_width")
+    if width is None or model.__dict__.get("n_features_in") is not None:
+        return {}
+    return {"build_input_shape": [None, int(width)]}
+
+
+def input_from_config(config: dict[str, Any]) -> list[InputLayer]:
+    """The ``Input`` a config's ``"build_input_shape"`` describes (``[None, n]``), as a
+    list to put first in the layers, or an empty list."""
+    shape = config.get("build_input_shape")
+    return [] if shape is None else [InputLayer(batch_shape=shape)]
