@@ -153,7 +153,7 @@ def input_entry(model: Any) -> dict[str, list[Any]]:
     return {"build_input_shape": [None, int(width)]}
 
 
-def input_from_config(config: dict[str, Any]) -> list[InputLayer]:
+def input_from_config(config: dict[str, Any]) -> list[Any]:
     """The ``Input`` a config's ``"build_input_shape"`` describes (``[None, n]``), as a
     list to put first in the layers, or an empty list."""
     shape = config.get("build_input_shape")
