@@ -118,3 +118,14 @@ def test_the_config_of_an_unbuilt_input_model_keeps_its_width() -> None:
     assert "build_input_shape" not in plain.get_config()
     with pytest.raises(ValueError, match=r"Expected batch_shape=\(None, n_features\)"):
         Sequential.from_config({**config, "build_input_shape": [None, 4, 2]})
+
+
+def test_an_input_added_after_layers_is_refused_as_an_input() -> None:
+    """``add(Input(...))`` to a model with layers: refused as the constructor refuses an
+    ``Input`` after a layer (before: "Expected layers with build/forward/...", as if it were
+    no layer)."""
+    model = Sequential([Dense(2)])
+    with pytest.raises(ValueError, match=r"Expected an Input only first .*Received "
+                                         r"InputLayer\(shape=\(3,\)\) at layers\[1\]"):
+        model.add(nonlin.Input(shape=(3,)))
+    assert len(model.layers) == 1
