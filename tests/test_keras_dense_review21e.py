@@ -129,3 +129,18 @@ def test_an_input_added_after_layers_is_refused_as_an_input() -> None:
                                          r"InputLayer\(shape=\(3,\)\) at layers\[1\]"):
         model.add(nonlin.Input(shape=(3,)))
     assert len(model.layers) == 1
+
+
+def test_a_keras_3_dense_config_with_quantization_config_none_is_read() -> None:
+    """Keras 3's ``Dense.get_config`` (keras/src/layers/core/dense.py) writes
+    ``"quantization_config": None`` beside the other defaults: the guide's "Dense.from_config
+    reads a Keras 3 Dense config" held only for older Keras 3 configs."""
+    keras = {"name": "dense", "trainable": True, "units": 4, "activation": "relu",
+             "use_bias": True, "kernel_initializer": "glorot_uniform",
+             "bias_initializer": "zeros", "kernel_regularizer": None, "bias_regularizer": None,
+             "kernel_constraint": None, "bias_constraint": None, "quantization_config": None}
+    assert Dense.from_config(keras).get_config() == {
+        "units": 4, "bias": True, "init": "glorot_uniform", "activation": "relu",
+        "name": "dense"}
+    with pytest.raises(TypeError, match="'quantization_config'"):
+        Dense(4, quantization_config={"mode": "int8"})

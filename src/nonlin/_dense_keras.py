@@ -32,7 +32,7 @@ from .validation import is_real
 # holds them), any other value refused by _keras_keywords' hints
 KERAS_DEFAULTS: dict[str, Any] = {"bias_initializer": "zeros", "bias_regularizer": None,
                                   "activity_regularizer": None, "kernel_constraint": None,
-                                  "bias_constraint": None}
+                                  "bias_constraint": None, "quantization_config": None}
 
 
 def _both(keras: str, ours: str) -> TypeError:
