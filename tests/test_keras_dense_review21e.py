@@ -5,6 +5,7 @@ construction, the config's activation entry, the summary of an unbuilt model wit
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,14 @@ def test_a_keras_3_dense_config_with_quantization_config_none_is_read() -> None:
         "name": "dense"}
     with pytest.raises(TypeError, match="'quantization_config'"):
         Dense(4, quantization_config={"mode": "int8"})
+
+
+@pytest.mark.parametrize(("keyword", "said"), [("dtype", "dtype=np.float32"),
+                                               ("batch_size", "fit"), ("sparse", "")])
+def test_keras_input_keywords_say_nonlin_s_way(keyword, said) -> None:
+    """Keras' ``Input(shape=(n,), dtype="float32")`` / ``batch_size=32``: Python's error
+    with nonlin's way, as the layers' Keras keywords (before: Python's bare error)."""
+    for make in (nonlin.Input, nonlin.InputLayer):
+        with pytest.raises(TypeError, match=rf"got an unexpected keyword argument "
+                                            rf"'{keyword}'.*{re.escape(said)}"):
+            make(shape=(4,), **{keyword: 1})

@@ -40,6 +40,8 @@ _HINTS: dict[str, dict[str, str]] = {
         "scale": "not supported: BatchNorm always learns gamma (Keras' scale=True)",
         "eps": "nonlin's (and Keras') name is epsilon=",
     },
+    "Input": {"batch_size": "the batch size is fit's batch_size= (an Input fixes none)"},
+    "InputLayer": {"batch_size": "the batch size is fit's batch_size= (an Input fixes none)"},
     "Dense": {
         "bias_initializer": "biases start at zero (Keras' default, bias_initializer='zeros')",
         "bias_regularizer": "not supported: l2= penalizes the weights W alone",

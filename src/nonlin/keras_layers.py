@@ -65,10 +65,17 @@ class InputLayer:
         Keras' ``(None, n_features)``, the same as ``shape=(n_features,)``.
     name : str, optional
         Taken, as Keras', and unused: the model has no input layer to name.
+    **keras
+        Keras' other keywords (``dtype``, ``batch_size``, ``sparse``, ...) are refused,
+        saying nonlin's way where it has one.
     """
 
     def __init__(self, shape: Sequence[int] | None = None, *, batch_shape: Any = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' dtype=, batch_size=, sparse=, ...: Python's error, nonlin's way
+            from ._keras_keywords import unexpected_keyword
+
+            raise unexpected_keyword(type(self).__name__, keras)
         if batch_shape is not None:
             if shape is not None:
                 raise TypeError("Expected shape= or batch_shape=, not both. Received: "
@@ -96,7 +103,7 @@ class InputLayer:
 
 
 def Input(shape: Sequence[int] | None = None, *, batch_shape: Any = None,  # noqa: N802
-          name: str | None = None) -> InputLayer:
+          name: str | None = None, **keras: Any) -> InputLayer:
     """Keras' ``keras.Input(shape=(n,))``: an ``InputLayer`` for the first place of a
     ``Sequential``'s list (Keras returns a symbolic tensor; nonlin has no functional API).
 
@@ -108,7 +115,14 @@ def Input(shape: Sequence[int] | None = None, *, batch_shape: Any = None,  # noq
         Keras' ``(None, n_features)``, the same.
     name : str, optional
         Taken and unused, as ``InputLayer``'s.
+    **keras
+        Keras' other keywords (``dtype``, ``batch_size``, ``sparse``, ...) are refused,
+        saying nonlin's way where it has one.
     """
+    if keras:
+        from ._keras_keywords import unexpected_keyword
+
+        raise unexpected_keyword("Input", keras)
     return InputLayer(shape, batch_shape=batch_shape, name=name)
 
 
