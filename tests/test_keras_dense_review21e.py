@@ -156,3 +156,13 @@ def test_keras_input_keywords_say_nonlin_s_way(keyword, said) -> None:
         with pytest.raises(TypeError, match=rf"got an unexpected keyword argument "
                                             rf"'{keyword}'.*{re.escape(said)}"):
             make(shape=(4,), **{keyword: 1})
+
+
+def test_the_one_column_softmax_warning_names_the_dense_activation() -> None:
+    """``Dense(1, activation="softmax")``: the warning says where the Softmax is, the
+    Dense's activation, and Keras' way out (before: "Softmax() at layers[1]", a Dense)."""
+    model = Sequential([Dense(3, activation="relu"), Dense(1, activation="softmax")])
+    with pytest.warns(UserWarning, match=r"Softmax\(\) at layers\[1\] \(Dense's activation=\)"
+                                         r" acts on a single column.*activation=.sigmoid."):
+        model.fit(X, X[:, 0] > 0, loss="binary_crossentropy", optimizer="sgd", epochs=1,
+                  seed=0, verbose=0)
