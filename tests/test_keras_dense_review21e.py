@@ -148,7 +148,9 @@ def test_a_keras_3_dense_config_with_quantization_config_none_is_read() -> None:
 
 
 @pytest.mark.parametrize(("keyword", "said"), [("dtype", "dtype=np.float32"),
-                                               ("batch_size", "fit"), ("sparse", "")])
+                                               ("batch_size", "fit"), ("sparse", ""),
+                                               ("input_shape", "shape=(n_features,)"),
+                                               ("batch_input_shape", "batch_shape=")])
 def test_keras_input_keywords_say_nonlin_s_way(keyword, said) -> None:
     """Keras' ``Input(shape=(n,), dtype="float32")`` / ``batch_size=32``: Python's error
     with nonlin's way, as the layers' Keras keywords (before: Python's bare error)."""
