@@ -168,3 +168,14 @@ def test_the_one_column_softmax_warning_names_the_dense_activation() -> None:
                                          r" acts on a single column.*activation=.sigmoid."):
         model.fit(X, X[:, 0] > 0, loss="binary_crossentropy", optimizer="sgd", epochs=1,
                   seed=0, verbose=0)
+
+
+@pytest.mark.parametrize("layer", [nonlin.PReLU(), nonlin.BatchNorm(), nonlin.Dropout(0.5),
+                                   nonlin.GaussianNoise(0.1)])
+def test_a_layer_of_another_kind_as_activation_says_where_it_goes(layer) -> None:
+    """``Dense(8, activation=PReLU())`` (weights or state the Dense would not own): refused,
+    saying to put it after the Dense (before: refused without the way)."""
+    kind = type(layer).__name__
+    with pytest.raises(TypeError, match=rf"Received: activation=.*; a {kind} is a layer of "
+                                        rf"the model's list, after the Dense"):
+        Dense(8, activation=layer)

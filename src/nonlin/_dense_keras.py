@@ -133,9 +133,12 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
                              f"Received: activation={quoted(activation, 200)}")
         activation = layer_from_config(activation)
     if type(activation) not in set(table.values()):
+        kind = type(activation).__name__
+        hint = (f"; a {kind} is a layer of the model's list, after the Dense: "
+                f"[Dense(k), {kind}(...)]" if hasattr(activation, "backward") else "")
         raise TypeError("Expected activation= a name (\"relu\", \"softmax\", ...), one of "
                         "nonlin's activation layers (ReLU(), LeakyReLU(alpha=0.2), ...) or None. "
-                        f"Received: activation={quoted(activation)}")
+                        f"Received: activation={quoted(activation)}{hint}")
     if type(activation) is Identity:
         return None, None
     config = {k: v for k, v in activation.get_config().items() if k != "name"}
