@@ -179,3 +179,12 @@ def test_a_layer_of_another_kind_as_activation_says_where_it_goes(layer) -> None
     with pytest.raises(TypeError, match=rf"Received: activation=.*; a {kind} is a layer of "
                                         rf"the model's list, after the Dense"):
         Dense(8, activation=layer)
+
+
+@pytest.mark.parametrize("given", [nonlin.ReLU(), None, 3, np.tanh])
+def test_activation_of_no_name_is_a_type_error_saying_where_a_layer_goes(given) -> None:
+    """``Activation(ReLU())``: not an unknown *name* (``ValueError`` listing the names, as
+    before), but no name at all: ``TypeError`` saying the layer goes in the list itself."""
+    with pytest.raises(TypeError, match=r"Expected a registry name .*goes in the model's list "
+                                        r"itself .*Received: activation="):
+        nonlin.Activation(given)

@@ -43,7 +43,11 @@ def Activation(activation: str, *, name: str | None = None) -> Layer:  # noqa: N
     """
     from .registry import ACTIVATIONS
 
-    if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
+    if not isinstance(activation, str):  # a layer goes in the list itself
+        raise TypeError(f"Expected a registry name (\"relu\", ...); an activation layer goes in "
+                        f"the model's list itself (LeakyReLU(alpha=0.2), not Activation(...)). "
+                        f"Received: activation={quoted(activation)}")
+    if activation.lower() not in ACTIVATIONS:
         raise ValueError(f"Unknown activation. Expected one of: {', '.join(sorted(ACTIVATIONS))}. "
                          f"Received: activation={quoted(activation)}")
     layer: Layer = ACTIVATIONS[activation.lower()]()
