@@ -7,12 +7,12 @@ A Keras script ported by changing ``import keras`` to ``import nonlin as keras``
 ``nonlin.__getattr__`` adds the answer to Python's error (see ``_torch_habits``), so
 ``hasattr`` and ``getattr(nonlin, name, default)`` behave exactly as before.
 
-``from nonlin import BatchNormalization`` gets it too (``module_error``). CPython's from-
-import calls the module's ``__getattr__`` and drops an ``AttributeError`` from it for its
-bare "cannot import name" (other exceptions pass through unchanged); an ``ImportError`` for
-every look-up would break ``hasattr``. So the importing frame's current instruction is read:
-``IMPORT_FROM`` gets an ``ImportError`` with the answer; anything else, or an interpreter
-without those frames, Python's own errors.
+``from nonlin import BatchNormalization`` gets it too (``module_error``). CPython's
+from-import calls the module's ``__getattr__`` and drops an ``AttributeError`` from it for
+its bare "cannot import name" (other exceptions pass through unchanged); an ``ImportError``
+for every look-up would break ``hasattr``. So the importing frame's current instruction is
+read: ``IMPORT_FROM`` gets an ``ImportError`` with the answer; anything else, or an
+interpreter without those frames, Python's own errors.
 
 Non-goals: the Keras namespaces themselves (``keras.utils``, ``keras.models``); aliases
 resolve through ``registry`` alone, and a second path to the same objects is not one.
