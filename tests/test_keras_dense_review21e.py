@@ -188,3 +188,11 @@ def test_activation_of_no_name_is_a_type_error_saying_where_a_layer_goes(given) 
     with pytest.raises(TypeError, match=r"Expected a registry name .*goes in the model's list "
                                         r"itself .*Received: activation="):
         nonlin.Activation(given)
+
+
+def test_the_input_shape_error_names_input() -> None:
+    """``model.input_shape`` before a width: the answer names ``Input`` too (before, only
+    build and fit, as when nonlin had no Input)."""
+    with pytest.raises(AttributeError, match=r"Input\(shape=\(n_features,\)\) first in its "
+                                             r"list"):
+        Sequential([Dense(2)]).input_shape  # noqa: B018

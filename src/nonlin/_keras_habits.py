@@ -45,7 +45,8 @@ LAYER_HABITS = {
 
 MODEL_HABITS = {
     "input_shape": ("the model has no defined input shape yet (Keras 3's words): "
-                    "model.build(n_features, seed) or the first fit defines it"),
+                    "Input(shape=(n_features,)) first in its list, model.build(n_features, "
+                    "seed) or the first fit defines it"),
     "output_shape": ("the model has no defined output shape yet (Keras 3's words): "
                      "model.build(n_features, seed) or the first fit defines it, and after "
                      "add or pop, build again"),
