@@ -244,7 +244,7 @@ def test_an_old_pickled_dense_without_the_attribute_still_runs() -> None:
     model = Sequential([Dense(3), Dense(1)]).build(5, seed=0)
     expected = model.predict(X)
     for layer in model.layers:
-        del layer.__dict__["activation"]  # as pickled before s21
+        del layer.__dict__["_activation"]  # as pickled before s21
         layer.__dict__.pop("_activation_config")
     np.testing.assert_array_equal(model.predict(X), expected)
     model.fit(X, BINARY, loss="mse", optimizer="sgd", epochs=1, seed=0, verbose=0)

@@ -16,6 +16,7 @@ activation, ``fused_head`` the layers before it, the ``Dense`` wrapped in ``Dens
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,7 @@ from .validation import is_real
 # holds them), any other value refused by _keras_keywords' hints
 KERAS_DEFAULTS: dict[str, Any] = {"bias_initializer": "zeros", "bias_regularizer": None,
                                   "activity_regularizer": None, "kernel_constraint": None,
-                                  "bias_constraint": None}
+                                  "bias_constraint": None, "quantization_config": None}
 
 
 def _both(keras: str, ours: str) -> TypeError:
@@ -130,16 +131,19 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
         from .registry import layer_from_config
 
         kind = activation.get("class_name")
-        if (set(activation) != {"class_name", "config"}
+        if (set(activation) != {"class_name", "config"} or not isinstance(kind, str)
                 or kind not in {cls.__name__ for cls in table.values()}):
             raise ValueError(f"Expected an activation of nonlin.registry.ACTIVATIONS "
                              f"({', '.join(sorted({c.__name__ for c in table.values()}))}). "
                              f"Received: activation={quoted(activation, 200)}")
         activation = layer_from_config(activation)
     if type(activation) not in set(table.values()):
+        kind = type(activation).__name__
+        hint = (f"; a {kind} is a layer of the model's list, after the Dense: "
+                f"[Dense(k), {kind}(...)]" if hasattr(activation, "backward") else "")
         raise TypeError("Expected activation= a name (\"relu\", \"softmax\", ...), one of "
                         "nonlin's activation layers (ReLU(), LeakyReLU(alpha=0.2), ...) or None. "
-                        f"Received: activation={quoted(activation)}")
+                        f"Received: activation={quoted(activation)}{hint}")
     if type(activation) is Identity:
         return None, None
     config = {k: v for k, v in activation.get_config().items() if k != "name"}
@@ -149,11 +153,46 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
     return layer, {"class_name": type(activation).__name__, "config": config}
 
 
+class ActivationSlot:
+    """``Dense.activation`` (Keras' ``layer.activation``): the activation layer applied to
+    ``x @ W + b``, or None. Set after construction, it is taken as ``Dense(activation=...)``
+    takes it (checked, copied, recorded by the config; built in the layer's width and dtype
+    when the layer is built). The hot path reads ``_activation``."""
+
+    _activation: Any = None  # class default: a Dense pickled before it existed
+    _activation_config: str | dict[str, Any] | None = None
+
+    @property
+    def activation(self) -> Any:
+        """The activation layer the ``Dense`` applies, or None."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value: Any) -> None:
+        layer, entry = resolve_activation(value)
+        if layer is not None and getattr(self, "W", None) is not None:  # built: as build does
+            layer.build(self.units, None)  # type: ignore[attr-defined]
+            if getattr(self, "_dtype", None) is not None:
+                layer.cast_state(self._dtype)  # type: ignore[attr-defined]
+        self._activation, self._activation_config = layer, entry
+
+    def activation_entry(self) -> str | dict[str, Any] | None:
+        """The config's ``"activation"``: a name, or a new ``{"class_name", "config"}``."""
+        entry = self._activation_config
+        return entry if not isinstance(entry, dict) else copy.deepcopy(entry)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "activation" in state:  # pickled while it was a plain attribute (s21's first form)
+            state = {**state, "_activation": state["activation"]}
+            del state["activation"]
+        self.__dict__.update(state)
+
+
 def output_layer(layer: Any) -> Any:
     """What gives a model's outputs when ``layer`` is its last: an activated ``Dense``'s
     activation, else ``layer`` itself (``objective.fused_kind``, the output warnings)."""
-    if isinstance(layer, _layers.Dense) and layer.activation is not None:
-        return layer.activation
+    if isinstance(layer, _layers.Dense) and layer._activation is not None:  # no property call
+        return layer._activation
     return layer
 
 

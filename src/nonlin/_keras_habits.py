@@ -7,12 +7,12 @@ A Keras script ported by changing ``import keras`` to ``import nonlin as keras``
 ``nonlin.__getattr__`` adds the answer to Python's error (see ``_torch_habits``), so
 ``hasattr`` and ``getattr(nonlin, name, default)`` behave exactly as before.
 
-``from nonlin import Input`` gets it too (``module_error``). CPython's from-import calls the
-module's ``__getattr__`` and drops an ``AttributeError`` from it for its bare "cannot import
-name" (other exceptions pass through unchanged); an ``ImportError`` for every look-up would
-break ``hasattr``. So the importing frame's current instruction is read: ``IMPORT_FROM``
-gets an ``ImportError`` with the answer; anything else, or an interpreter without those
-frames, Python's own errors.
+``from nonlin import BatchNormalization`` gets it too (``module_error``). CPython's
+from-import calls the module's ``__getattr__`` and drops an ``AttributeError`` from it for
+its bare "cannot import name" (other exceptions pass through unchanged); an ``ImportError``
+for every look-up would break ``hasattr``. So the importing frame's current instruction is
+read: ``IMPORT_FROM`` gets an ``ImportError`` with the answer; anything else, or an
+interpreter without those frames, Python's own errors.
 
 Non-goals: the Keras namespaces themselves (``keras.utils``, ``keras.models``); aliases
 resolve through ``registry`` alone, and a second path to the same objects is not one.
@@ -45,7 +45,8 @@ LAYER_HABITS = {
 
 MODEL_HABITS = {
     "input_shape": ("the model has no defined input shape yet (Keras 3's words): "
-                    "model.build(n_features, seed) or the first fit defines it"),
+                    "Input(shape=(n_features,)) first in its list, model.build(n_features, "
+                    "seed) or the first fit defines it"),
     "output_shape": ("the model has no defined output shape yet (Keras 3's words): "
                      "model.build(n_features, seed) or the first fit defines it, and after "
                      "add or pop, build again"),

@@ -25,6 +25,9 @@ _COMMON = {
               "dtype=np.float32) (float64 by default)"),
 }
 _DROPOUT = {"seed": _SEED, "noise_shape": "not supported: each entry gets a draw of its own"}
+_INPUT = {"batch_size": "the batch size is fit's batch_size= (an Input fixes none)",
+          "input_shape": "Keras 3's (and nonlin's) name is shape=(n_features,)",
+          "batch_input_shape": "Keras 3's (and nonlin's) name is batch_shape=(None, n_features)"}
 _HINTS: dict[str, dict[str, str]] = {
     "Dropout": _DROPOUT,
     "AlphaDropout": _DROPOUT,
@@ -40,6 +43,8 @@ _HINTS: dict[str, dict[str, str]] = {
         "scale": "not supported: BatchNorm always learns gamma (Keras' scale=True)",
         "eps": "nonlin's (and Keras') name is epsilon=",
     },
+    "Input": _INPUT,
+    "InputLayer": _INPUT,
     "Dense": {
         "bias_initializer": "biases start at zero (Keras' default, bias_initializer='zeros')",
         "bias_regularizer": "not supported: l2= penalizes the weights W alone",

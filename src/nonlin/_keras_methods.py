@@ -23,7 +23,7 @@ from ._layer_names import assign_names
 from ._layers_built import _BUILT_BY, _builder
 from ._quoting import quoted
 from .core import Layer, LayerProtocol
-from .keras_layers import InputLayer
+from .keras_layers import InputLayer, split_input
 from .validation import check_bool
 
 
@@ -93,7 +93,8 @@ class KerasMethods:
         ``cast_state`` converts state (``BatchNorm``) gets it from that ``build``.
         """
         check_bool("rebuild", rebuild)
-        if isinstance(layer, InputLayer) and not self.layers:  # Keras' add(Input(shape=(n,)))
+        if isinstance(layer, InputLayer):  # Keras' add(Input(shape=(n,))), to an empty model
+            split_input([*self.layers, layer])  # after a layer: refused as the constructor does
             self.layers = [layer]  # recorded as the constructor records it: no layer
             return
         check_layer(layer, "layer")

@@ -245,10 +245,12 @@ class ModelState:
     # -- description --------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The architecture as JSON-able data (layer class names and configs); a frozen
-        layer's config has ``"trainable": False``, as Keras records it; ``"name"`` when given."""
+        layer's config has ``"trainable": False``, as Keras records it; ``"name"`` when given;
+        Keras 3's ``"build_input_shape"`` for an unbuilt model with an ``Input``."""
         from ._keras_methods import check_layers
         from ._layer_names import name_config, with_given_name
         from ._trainable import is_trainable
+        from .keras_layers import input_entry
 
         check_layers(self.layers)  # model.layers edited by hand: a non-layer named
 
@@ -260,7 +262,7 @@ class ModelState:
                 for layer in self.layers
             ],
             "n_features_in": self.n_features_in,
-            "dtype": self.dtype.name, **name_config(self),
+            "dtype": self.dtype.name, **name_config(self), **input_entry(self),
         }
 
     def to_json(self, **kwargs: Any) -> str:

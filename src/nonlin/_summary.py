@@ -67,12 +67,18 @@ def table(model: Any, show: Callable[[str], str] = str, flags: bool = False) -> 
 def _probed(model: Any, show: Callable[[str], str], flags: bool) -> list[str]:
     """The table of an unbuilt model whose ``Input(shape=(n,))`` gives its width: the
     widths and counts of a copy of its layers built apart (with a generator of the copy's
-    own, thrown away), and a last line saying the model's weights are not drawn yet."""
+    own, thrown away; a ``Dense``'s weights zeros, its ``init`` not called), and a last
+    line saying the model's weights are not drawn yet."""
     import copy
 
+    from .initializers import INITIALIZERS
+    from .layers import Dense
     from .sequential import Sequential
 
     probe = Sequential(copy.deepcopy(list(model.layers)), name=model._name)
+    for layer in probe.layers:  # a user's init (its own generator, say) is not called
+        if isinstance(layer, Dense):
+            layer.init = INITIALIZERS["zeros"]
     probe.build(model.__dict__["_input_width"], seed=0)
     return [*table(probe, show, flags), "Not built: build(seed=0) or fit draws the weights"]
 

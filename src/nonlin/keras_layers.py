@@ -43,7 +43,11 @@ def Activation(activation: str, *, name: str | None = None) -> Layer:  # noqa: N
     """
     from .registry import ACTIVATIONS
 
-    if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
+    if not isinstance(activation, str):  # a layer goes in the list itself
+        raise TypeError(f"Expected a registry name (\"relu\", ...); an activation layer goes in "
+                        f"the model's list itself (LeakyReLU(alpha=0.2), not Activation(...)). "
+                        f"Received: activation={quoted(activation)}")
+    if activation.lower() not in ACTIVATIONS:
         raise ValueError(f"Unknown activation. Expected one of: {', '.join(sorted(ACTIVATIONS))}. "
                          f"Received: activation={quoted(activation)}")
     layer: Layer = ACTIVATIONS[activation.lower()]()
@@ -65,10 +69,17 @@ class InputLayer:
         Keras' ``(None, n_features)``, the same as ``shape=(n_features,)``.
     name : str, optional
         Taken, as Keras', and unused: the model has no input layer to name.
+    **keras
+        Keras' other keywords (``dtype``, ``batch_size``, ``sparse``, ...) are refused,
+        saying nonlin's way where it has one.
     """
 
     def __init__(self, shape: Sequence[int] | None = None, *, batch_shape: Any = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, **keras: Any) -> None:
+        if keras:  # Keras' dtype=, batch_size=, sparse=, ...: Python's error, nonlin's way
+            from ._keras_keywords import unexpected_keyword
+
+            raise unexpected_keyword(type(self).__name__, keras)
         if batch_shape is not None:
             if shape is not None:
                 raise TypeError("Expected shape= or batch_shape=, not both. Received: "
@@ -96,7 +107,7 @@ class InputLayer:
 
 
 def Input(shape: Sequence[int] | None = None, *, batch_shape: Any = None,  # noqa: N802
-          name: str | None = None) -> InputLayer:
+          name: str | None = None, **keras: Any) -> InputLayer:
     """Keras' ``keras.Input(shape=(n,))``: an ``InputLayer`` for the first place of a
     ``Sequential``'s list (Keras returns a symbolic tensor; nonlin has no functional API).
 
@@ -108,7 +119,14 @@ def Input(shape: Sequence[int] | None = None, *, batch_shape: Any = None,  # noq
         Keras' ``(None, n_features)``, the same.
     name : str, optional
         Taken and unused, as ``InputLayer``'s.
+    **keras
+        Keras' other keywords (``dtype``, ``batch_size``, ``sparse``, ...) are refused,
+        saying nonlin's way where it has one.
     """
+    if keras:
+        from ._keras_keywords import unexpected_keyword
+
+        raise unexpected_keyword("Input", keras)
     return InputLayer(shape, batch_shape=batch_shape, name=name)
 
 
@@ -142,3 +160,19 @@ def input_width(model: Any, n_features: Any) -> int:
         raise ValueError(f"Expected inputs of {recorded} features, the model's "
                          f"Input(shape=({recorded},)). Received: n_features={n_features}")
     return int(n_features)
+
+
+def input_entry(model: Any) -> dict[str, list[Any]]:
+    """``get_config``'s Keras 3 key ``"build_input_shape": [None, n]`` of an unbuilt model
+    whose ``Input`` gave its width (a built one records ``n_features_in``), else none."""
+    width = model.__dict__.get("_input_width")
+    if width is None or model.__dict__.get("n_features_in") is not None:
+        return {}
+    return {"build_input_shape": [None, int(width)]}
+
+
+def input_from_config(config: dict[str, Any]) -> list[Any]:
+    """The ``Input`` a config's ``"build_input_shape"`` describes (``[None, n]``), as a
+    list to put first in the layers, or an empty list."""
+    shape = config.get("build_input_shape")
+    return [] if shape is None else [InputLayer(batch_shape=shape)]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._dense_keras import dense_args, drawn_weights, resolve_activation, resolve_init
+from ._dense_keras import ActivationSlot, dense_args, drawn_weights, resolve_init
 from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad, scratch
 from ._layer_names import name_config, set_name
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-class Dense(Layer):
+class Dense(ActivationSlot, Layer):
     """Fully connected layer: ``y = x @ W + b``.
 
     Shapes: ``x`` (n_samples, in_features), ``W`` (in_features, units),
@@ -83,8 +83,6 @@ class Dense(Layer):
         nonlin's way (``input_shape``: ``nonlin.Input`` or ``build(n_features)``).
     """
 
-    activation: Layer | None = None  # class default: a Dense pickled before it existed
-
     def __init__(
         self, units: int, activation: Any = None, *, bias: bool = True,
         init: str | Initializer = "glorot_uniform", l2: float = 0.0, name: str | None = None,
@@ -97,13 +95,13 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
             raise ValueError(f"Expected a positive integer. Received: units={quoted(units)}")
         self.init, self._init_name = resolve_init(init, Layer)
-        self.activation, self._activation_config = resolve_activation(activation)
         self.l2 = l2
         self._decay: np.ndarray | None = None
         self.units = int(units)
         self.bias = check_bool("bias", bias)
         self.W: Param = None  # type: ignore[assignment]  # None until build (hot path: no check)
         self.b: Param | None = None
+        self.activation = activation  # checked and copied (nonlin._dense_keras.ActivationSlot)
         self._x: np.ndarray | None = None
         self._y: np.ndarray | None = None
         self._grad_in: np.ndarray | None = None
@@ -112,14 +110,14 @@ class Dense(Layer):
         self.in_features = in_features
         self.W = Param(drawn_weights(self, rng, in_features), "W")  # checked: finite, shape
         self.b = Param(np.zeros(self.units), "b") if self.bias else None
-        if self.activation is not None:
-            self.activation.build(self.units, rng)
+        if self._activation is not None:
+            self._activation.build(self.units, rng)
         return self.units
 
     def cast_state(self, dtype: np.dtype) -> None:
         super().cast_state(dtype)
-        if self.activation is not None:  # computes in the model's dtype, as a layer would
-            self.activation.cast_state(dtype)
+        if self._activation is not None:  # computes in the model's dtype, as a layer would
+            self._activation.cast_state(dtype)
 
     def forward(self, x: np.ndarray, *, training: bool = False,
                 logits: bool = False) -> np.ndarray:
@@ -140,7 +138,7 @@ class Dense(Layer):
                 raise shape_error(self, x, self.in_features) from None
             if self.b is not None:
                 y += self.b.value
-            return y if self.activation is None or logits else self.activation.forward(y)
+            return y if self._activation is None or logits else self._activation.forward(y)
         self._x = x
         try:
             y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
@@ -150,17 +148,17 @@ class Dense(Layer):
             raise (input_error(self, x, width=self.in_features) or error) from None
         if self.b is not None:
             np.add(y, self.b.value, y)
-        if self.activation is None or logits:
+        if self._activation is None or logits:
             return y
-        return self.activation.forward(y, training=True)
+        return self._activation.forward(y, training=True)
 
     def backward(self, grad_out: np.ndarray, *, logits: bool = False) -> np.ndarray | None:
         """``dL/dx`` from ``grad_out`` (the activation's rule first, unless ``logits``)."""
         x = self._x
         if x is None:
             raise no_forward(self)
-        if self.activation is not None and not logits:  # its rule first: dL/dz
-            grad_out = self.activation.backward(grad_out)  # type: ignore[assignment]
+        if self._activation is not None and not logits:  # its rule first: dL/dz
+            grad_out = self._activation.backward(grad_out)
         if not self._trainable:  # frozen: no dL/dW, dL/db (their grads stay zero)
             if not (isinstance(grad_out, np.ndarray) and grad_out.dtype == x.dtype
                     and grad_out.shape == (x.shape[0], self.units)):
@@ -203,8 +201,8 @@ class Dense(Layer):
         }
         if self.l2:
             config["l2"] = self.l2
-        if self.activation is not None:  # only when set: older files stay byte for byte
-            config["activation"] = self._activation_config
+        if self._activation is not None:  # only when set: older files stay byte for byte
+            config["activation"] = self.activation_entry()
         return {**config, **name_config(self)}
 
 

@@ -66,13 +66,15 @@ def warn_constant_softmax(model: Sequential, stacklevel: int) -> None:
     Once per ``fit``; the width is what ``build`` recorded (``in_features``)."""
     import warnings
 
-    for i, layer in enumerate(map(output_layer, model.layers)):  # Dense(1, "softmax") too
+    for i, given in enumerate(model.layers):
+        layer = output_layer(given)  # Dense(1, activation="softmax") too
         if isinstance(layer, Softmax) and getattr(layer, "in_features", None) == 1:
+            inside = "" if layer is given else " (Dense's activation=)"
             warnings.warn(
-                f"Softmax() at layers[{i}] acts on a single column: its output is always "
-                "1.0, so the layers before it do not learn. For one output use Sigmoid() "
-                "(with binary cross-entropy); for classes, Dense(n_classes) + Softmax() "
-                "with cross-entropy.", UserWarning, stacklevel=stacklevel + 1)
+                f"Softmax() at layers[{i}]{inside} acts on a single column: its output is "
+                "always 1.0, so the layers before it do not learn. For one output use "
+                "Sigmoid() or activation='sigmoid' (with binary cross-entropy); for classes, "
+                "Dense(n_classes) + Softmax() with cross-entropy.", stacklevel=stacklevel + 1)
             return
 
 

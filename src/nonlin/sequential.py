@@ -278,12 +278,14 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
     def from_config(cls, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
         """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
         code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
+        from .keras_layers import input_from_config
         from .registry import layer_from_config
 
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
                              f"Received: config={quoted(config, 200)}")
-        model = cls([layer_from_config(item) for item in config["layers"]],
+        model = cls([*input_from_config(config),  # Keras 3's build_input_shape: its Input
+                     *[layer_from_config(item) for item in config["layers"]]],
                     name=config.get("name"))
         if config.get("n_features_in") is not None:
             model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
