@@ -30,13 +30,14 @@ LATEST, PREVIOUS = "latest.safetensors", "_latest.safetensors"
 
 
 def _folder(backup_dir: Any) -> str:
-    """``backup_dir`` as a str path, refused when empty, not a path, or a file."""
+    """``backup_dir`` as a str path, refused when empty, not a path, with a NUL, or a file."""
     if isinstance(backup_dir, bool) or not isinstance(backup_dir, str | bytes | os.PathLike):
         raise TypeError("Expected a folder path (a str, bytes or os.PathLike) for the backups. "
                         f"Received: backup_dir={quoted(backup_dir)}")
     folder = os.fsdecode(backup_dir)
-    if not folder:
-        raise ValueError("Expected a folder path for the backups. Received: backup_dir=''")
+    if not folder or "\0" in folder:  # a NUL: os.makedirs would refuse it after an epoch
+        raise ValueError("Expected a folder path for the backups. "
+                         f"Received: backup_dir={quoted(folder)}")
     _not_a_file(folder)
     return folder
 
@@ -105,11 +106,17 @@ class BackupAndRestore(Callback):
         self.save_freq = _frequency(save_freq)
         self.double_checkpoint = check_bool("double_checkpoint", double_checkpoint)
         self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
-        self._latest = os.path.join(self.backup_dir, LATEST)
-        self._previous = os.path.join(self.backup_dir, PREVIOUS)
+        self._bind_folder(self.backup_dir)
         self._epoch, self._batches = 0, 0
         if self.save_freq != "epoch":  # an instance hook: fit calls no batch hook otherwise
             self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
+
+    def _bind_folder(self, folder: str) -> None:
+        """Write, read and delete in ``folder`` (``fit`` binds the absolute path as it
+        begins: a working directory changed during the run moves no file)."""
+        self._dir = folder
+        self._latest = os.path.join(folder, LATEST)
+        self._previous = os.path.join(folder, PREVIOUS)
 
     def backup_path(self) -> str | None:
         """The backup ``fit`` resumes from, or None when there is none.
@@ -117,7 +124,7 @@ class BackupAndRestore(Callback):
         With ``double_checkpoint``, a latest backup that fails to load (``OSError``,
         ``ModelFileError``) is replaced by the previous one, with a warning (Keras 3).
         """
-        _not_a_file(self.backup_dir)
+        _not_a_file(self._dir)
         latest, previous = self._latest, self._previous
         if self.double_checkpoint and os.path.isfile(previous):
             from ._checkpoint_reader import load_checkpoint
@@ -137,7 +144,7 @@ class BackupAndRestore(Callback):
         from ._fit_checks import check_checkpoint_rng
 
         check_checkpoint_rng(rng)
-        _not_a_file(self.backup_dir)
+        _not_a_file(self._dir)
 
     def _check_model(self, model: Any) -> None:
         """A layer outside ``registry.LAYERS``: refused before the first epoch."""
@@ -175,7 +182,7 @@ class BackupAndRestore(Callback):
         from ._atomic import write_atomic
         from .checkpoint import save_checkpoint
 
-        os.makedirs(self.backup_dir, exist_ok=True)
+        os.makedirs(self._dir, exist_ok=True)
         if self.double_checkpoint and os.path.isfile(self._latest):
             with open(self._latest, "rb") as file:
                 write_atomic(self._previous, file.read())
@@ -192,7 +199,7 @@ class BackupAndRestore(Callback):
             if os.path.isfile(path):
                 os.remove(path)
         try:
-            os.rmdir(self.backup_dir)  # only when empty: other files stay
+            os.rmdir(self._dir)  # only when empty: other files stay
         except OSError:
             pass
 
@@ -227,6 +234,7 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
                              f"iterator per epoch) as {name} with BackupAndRestore: nothing "
                              f"records how far an iterator was read, so a backup could not be "
                              f"resumed. Received: {name}={type(data).__name__}, an iterator")
+    backups[0]._bind_folder(os.path.abspath(backups[0].backup_dir))  # as fit begins
     found = backups[0].backup_path()
     return callbacks, resume_from if found is None else found
 

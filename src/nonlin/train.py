@@ -130,7 +130,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
-    if callbacks:  # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
+    if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
+        # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
         from ._backup_callback import backup_resume
 
         callbacks, resume_from = backup_resume(callbacks, resume_from, X, validation_data)

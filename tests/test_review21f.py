@@ -1,0 +1,56 @@
+"""Hostile review of s21-kerascb (BackupAndRestore, TerminateOnNaN): faults found, each
+with the test that failed before its fix."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.callbacks import BackupAndRestore
+
+RNG = np.random.default_rng(21)
+X = RNG.normal(size=(40, 3))
+Y = (X[:, 0] > 0).astype(np.int64)
+
+
+def _model():
+    return nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(2), nonlin.Softmax()])
+
+
+def test_a_numpy_array_of_callbacks_is_taken_as_before():
+    # fit's new "if callbacks:" asked an array for its truth value (ValueError: ambiguous)
+    stopper = nonlin.EarlyStopping(monitor="loss")
+    for callbacks in (np.array([stopper, nonlin.History()], dtype=object),
+                      np.array([], dtype=object)):
+        history = _model().fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=2,
+                               seed=0, verbose=0, callbacks=callbacks)
+        assert history.epoch == [0, 1]
+
+
+def test_a_working_directory_changed_during_fit_leaves_no_backup_behind(tmp_path,
+                                                                       monkeypatch):
+    # a relative backup_dir was joined anew at each write: the backups went to the first
+    # folder, the delete at the end to the second, and the next run of the script resumed
+    # from the stale backup of a run that had ended
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+
+    class Moves(nonlin.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                os.chdir(tmp_path / "b")
+
+    _model().fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=3, seed=0, verbose=0,
+                 callbacks=[BackupAndRestore("backup"), Moves()])
+    assert not (tmp_path / "a" / "backup").exists()
+    assert not (tmp_path / "b" / "backup").exists()
+
+
+def test_a_backup_dir_with_a_nul_is_refused_when_made(tmp_path):
+    # accepted, then os.makedirs' "embedded null byte" after the first epoch had trained
+    with pytest.raises(ValueError, match=r"Expected a folder path.*Received: backup_dir="):
+        BackupAndRestore(f"{tmp_path}/a\0b")
