@@ -54,3 +54,18 @@ def test_a_backup_dir_with_a_nul_is_refused_when_made(tmp_path):
     # accepted, then os.makedirs' "embedded null byte" after the first epoch had trained
     with pytest.raises(ValueError, match=r"Expected a folder path.*Received: backup_dir="):
         BackupAndRestore(f"{tmp_path}/a\0b")
+
+
+def test_backup_and_restore_in_a_loop_of_ones_own_is_refused(tmp_path):
+    # it wrote a backup of epoch 1, then warned at each epoch ("Expected epoch=2 ...") and
+    # kept that stale file, which a later fit with the same backup_dir resumed from
+    from nonlin.callbacks import CallbackList
+
+    model = _model()
+    model.build(3, seed=0)
+    model.compile(optimizer="adam", loss="cross_entropy")
+    callbacks = CallbackList([BackupAndRestore(tmp_path / "b", delete_checkpoint=False)],
+                             model=model, add_history=True, epochs=3)
+    with pytest.raises(RuntimeError, match="Expected BackupAndRestore among fit's callbacks"):
+        callbacks.on_train_begin()
+    assert not (tmp_path / "b").exists()

@@ -82,7 +82,8 @@ class BackupAndRestore(Callback):
     a legacy ``numpy.random.RandomState`` generator, a one-pass iterator as ``x`` or
     ``validation_data`` (nothing records how far it was read), two ``BackupAndRestore``
     in one ``fit``, and the ``nonlin.sklearn`` estimators (they save with ``est.save``)
-    are refused before anything changes.
+    are refused before anything changes; so is a loop of your own (``CallbackList``'s
+    ``on_train_begin`` outside ``fit``): nothing resumes there.
 
     Parameters
     ----------
@@ -153,6 +154,13 @@ class BackupAndRestore(Callback):
         check_registered(model)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        model = self.model
+        if model is None or model.__dict__.get("_fit_running") != id(model):
+            raise RuntimeError(
+                "Expected BackupAndRestore among fit's callbacks: fit resumes from its backup "
+                "as it begins. Received on_train_begin outside fit (a loop of your own, with "
+                "CallbackList): nothing would resume there, and the backups written would "
+                "not match the history. Save with nonlin.save_checkpoint in your loop instead")
         self._batches = 0  # a resumed run's count comes back with load_state_dict
 
     def state_dict(self) -> dict[str, Any]:
