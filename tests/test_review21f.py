@@ -69,3 +69,37 @@ def test_backup_and_restore_in_a_loop_of_ones_own_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="Expected BackupAndRestore among fit's callbacks"):
         callbacks.on_train_begin()
     assert not (tmp_path / "b").exists()
+
+
+class _FailsAtTheEnd(nonlin.Callback):
+    def on_train_end(self, logs=None):
+        raise RuntimeError("killed in on_train_end")
+
+
+def _stopped_script(folder, extra=(), **backup):
+    model = _model()
+    stopper = nonlin.EarlyStopping(monitor="loss", patience=0, min_delta=10,
+                                   restore_best_weights=True)
+    history = model.fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=8, batch_size=8,
+                        seed=3, verbose=0,
+                        callbacks=[BackupAndRestore(folder, **backup), stopper, *extra])
+    return model, history, stopper
+
+
+def test_a_run_stopped_early_and_killed_before_its_end_resumes_to_that_stop(tmp_path):
+    # the backup did not say that training had stopped: the re-run trained epoch 2 and on
+    straight = _stopped_script(tmp_path / "a")
+    assert straight[1].epoch == [0, 1] and straight[2].stopped_epoch == 1
+    with pytest.raises(RuntimeError, match="killed in on_train_end"):
+        _stopped_script(tmp_path / "b", [_FailsAtTheEnd()])
+    model, history, stopper = _stopped_script(tmp_path / "b")
+    assert history.epoch == [0, 1] and stopper.stopped_epoch == 1 and model.stop_training
+    assert model.optimizer.iterations == straight[0].optimizer.iterations
+    for a, b in zip(straight[0].get_weights(), model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+    assert not (tmp_path / "b").exists()
+    # delete_checkpoint=False: the script run again after its stop trains no more either
+    first = _stopped_script(tmp_path / "k", delete_checkpoint=False)
+    again = _stopped_script(tmp_path / "k", delete_checkpoint=False)
+    assert again[1].epoch == [0, 1]
+    assert again[0].optimizer.iterations == first[0].optimizer.iterations

@@ -27,6 +27,7 @@ from .callbacks import Callback
 from .validation import check_bool, is_integer
 
 LATEST, PREVIOUS = "latest.safetensors", "_latest.safetensors"
+STOPPED = "stopped"  # the state_dict key of a backup written as fit stopped (1)
 
 
 def _folder(backup_dir: Any) -> str:
@@ -98,7 +99,9 @@ class BackupAndRestore(Callback):
         Keep the previous backup too; should the latest fail to load, ``fit`` resumes
         from the previous one, with a warning (Keras 3).
     delete_checkpoint : bool, default True
-        Delete the backup when training ends normally.
+        Delete the backup when training ends normally. A backup written at the epoch
+        where training stopped (``EarlyStopping``) records the stop: ``fit`` resuming it
+        (killed before its end, or ``False`` here) trains no more epochs (Keras 3 goes on).
     """
 
     def __init__(self, backup_dir: str | os.PathLike[str], save_freq: str | int = "epoch",
@@ -108,7 +111,7 @@ class BackupAndRestore(Callback):
         self.double_checkpoint = check_bool("double_checkpoint", double_checkpoint)
         self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
         self._bind_folder(self.backup_dir)
-        self._epoch, self._batches = 0, 0
+        self._epoch, self._batches, self._stopped = 0, 0, False
         if self.save_freq != "epoch":  # an instance hook: fit calls no batch hook otherwise
             self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
 
@@ -161,13 +164,21 @@ class BackupAndRestore(Callback):
                 "as it begins. Received on_train_begin outside fit (a loop of your own, with "
                 "CallbackList): nothing would resume there, and the backups written would "
                 "not match the history. Save with nonlin.save_checkpoint in your loop instead")
-        self._batches = 0  # a resumed run's count comes back with load_state_dict
+        self._batches, self._stopped = 0, False  # a resumed run's: load_state_dict
 
     def state_dict(self) -> dict[str, Any]:
-        return {BATCHES: self._batches} if self.save_freq != "epoch" else {}
+        """The batch count (an integer ``save_freq``); at an epoch's end where training
+        stopped (``EarlyStopping``), ``stopped``: the resumed ``fit`` trains no more."""
+        if self.save_freq != "epoch":
+            return {BATCHES: self._batches}
+        model = self.model
+        return {STOPPED: 1} if model is not None and model.stop_training else {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._batches = _count(state, BATCHES)
+        self._stopped = bool(_count(state, STOPPED))
+        if self._stopped and self.model is not None:
+            self.model.stop_training = True  # as the run left it
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch
@@ -245,6 +256,12 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
     backups[0]._bind_folder(os.path.abspath(backups[0].backup_dir))  # as fit begins
     found = backups[0].backup_path()
     return callbacks, resume_from if found is None else found
+
+
+def resumed_stopped(callbacks: list[Any]) -> bool:
+    """Whether ``fit`` resumed a ``BackupAndRestore`` backup written as training stopped
+    (killed in ``on_train_end``, or ``delete_checkpoint=False``): no epoch is left to train."""
+    return any(isinstance(cb, BackupAndRestore) and cb._stopped for cb in callbacks)
 
 
 def backups_last(callbacks: list[Any]) -> list[Any]:

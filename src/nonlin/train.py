@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backup_callback import backups_last
+from ._backup_callback import backups_last, resumed_stopped
 from ._callback_list import CallbackList
 from ._callback_state import restore_callbacks
 from ._checkpoint_history import history_for
@@ -255,6 +255,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
             cbs.call("on_train_begin", {})
             if saved_states and (initial_epoch > 0 or loop.resume is not None):
                 restore_callbacks(callbacks, saved_states)  # also mid-way through epoch 0
+                if resumed_stopped(callbacks):  # a backup of a stopped run: nothing to train
+                    epochs = initial_epoch
             logs: dict[str, float] = {}  # Keras 3: on_train_end gets the last epoch's logs
             for epoch in range(initial_epoch, epochs):
                 try:
