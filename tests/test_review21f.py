@@ -103,3 +103,14 @@ def test_a_run_stopped_early_and_killed_before_its_end_resumes_to_that_stop(tmp_
     again = _stopped_script(tmp_path / "k", delete_checkpoint=False)
     assert again[1].epoch == [0, 1]
     assert again[0].optimizer.iterations == first[0].optimizer.iterations
+
+
+def test_the_stop_a_checkpoint_holds_binds_only_a_resumed_backup(tmp_path):
+    # resume_from= a ModelCheckpoint file written at the stop trains on, as before
+    saver = nonlin.ModelCheckpoint(str(tmp_path / "ck-{epoch}.safetensors"))
+    _stopped_script(tmp_path / "a", [saver])
+    model = _model()
+    history = model.fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=8, batch_size=8,
+                        verbose=0, resume_from=tmp_path / "ck-2.safetensors",
+                        callbacks=[BackupAndRestore(tmp_path / "b")])
+    assert history.epoch == list(range(8))

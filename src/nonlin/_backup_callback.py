@@ -112,6 +112,7 @@ class BackupAndRestore(Callback):
         self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
         self._bind_folder(self.backup_dir)
         self._epoch, self._batches, self._stopped = 0, 0, False
+        self._resuming = False  # whether fit resumes from this callback's backup
         if self.save_freq != "epoch":  # an instance hook: fit calls no batch hook otherwise
             self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
 
@@ -177,8 +178,6 @@ class BackupAndRestore(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._batches = _count(state, BATCHES)
         self._stopped = bool(_count(state, STOPPED))
-        if self._stopped and self.model is not None:
-            self.model.stop_training = True  # as the run left it
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch
@@ -255,13 +254,16 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
                              f"resumed. Received: {name}={type(data).__name__}, an iterator")
     backups[0]._bind_folder(os.path.abspath(backups[0].backup_dir))  # as fit begins
     found = backups[0].backup_path()
+    backups[0]._resuming = found is not None
     return callbacks, resume_from if found is None else found
 
 
 def resumed_stopped(callbacks: list[Any]) -> bool:
     """Whether ``fit`` resumed a ``BackupAndRestore`` backup written as training stopped
-    (killed in ``on_train_end``, or ``delete_checkpoint=False``): no epoch is left to train."""
-    return any(isinstance(cb, BackupAndRestore) and cb._stopped for cb in callbacks)
+    (killed in ``on_train_end``, or ``delete_checkpoint=False``): no epoch is left to train
+    (not so for another checkpoint, ``resume_from``'s, that holds the callback's state)."""
+    return any(isinstance(cb, BackupAndRestore) and cb._stopped and cb._resuming
+               for cb in callbacks)
 
 
 def backups_last(callbacks: list[Any]) -> list[Any]:

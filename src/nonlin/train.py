@@ -256,7 +256,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
             if saved_states and (initial_epoch > 0 or loop.resume is not None):
                 restore_callbacks(callbacks, saved_states)  # also mid-way through epoch 0
                 if resumed_stopped(callbacks):  # a backup of a stopped run: nothing to train
-                    epochs = initial_epoch
+                    epochs, model.stop_training = initial_epoch, True
             logs: dict[str, float] = {}  # Keras 3: on_train_end gets the last epoch's logs
             for epoch in range(initial_epoch, epochs):
                 try:
