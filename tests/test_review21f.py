@@ -116,3 +116,35 @@ def test_the_stop_a_checkpoint_holds_binds_only_a_resumed_backup(tmp_path):
                             batch_size=8, verbose=0, resume_from=tmp_path / "ck-2.safetensors",
                             callbacks=[BackupAndRestore(tmp_path / "b")])
     assert history.epoch == list(range(8)) and not model.stop_training
+
+
+class _Crash(nonlin.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            raise RuntimeError("interrupted")
+
+
+@pytest.mark.parametrize(("made", "then"), [("epoch", 3), (3, "epoch")])
+def test_save_freq_set_after_the_callback_was_made_backs_up_so(tmp_path, made, then):
+    # the batch hook was installed (or not) when made: an int set later wrote no backup
+    # at all, "epoch" set later raised int('epoch') at the first batch
+    backup = BackupAndRestore(tmp_path / "b", save_freq=made)
+    backup.save_freq = then
+    with pytest.raises(RuntimeError, match="interrupted"):
+        _model().fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=8,
+                     verbose=0, callbacks=[backup, _Crash()])
+    kept = nonlin.load_checkpoint(tmp_path / "b" / "latest.safetensors")
+    assert (kept.epoch, kept.partial is None) == ((2, True) if then == "epoch" else (1, False))
+
+
+@pytest.mark.parametrize(("name", "value", "error"), [("save_freq", 0, ValueError),
+                                                      ("backup_dir", None, TypeError)])
+def test_attributes_set_to_nonsense_after_it_was_made_are_refused_by_fit(tmp_path, name,
+                                                                         value, error):
+    backup = BackupAndRestore(tmp_path / "b")
+    setattr(backup, name, value)
+    model = _model()
+    with pytest.raises(error, match=f"Expected .*Received: {name}="):
+        model.fit(X, Y, loss="cross_entropy", optimizer="adam", epochs=2, verbose=0,
+                  callbacks=[backup])
+    assert not model.built and not (tmp_path / "b").exists()

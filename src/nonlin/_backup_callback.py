@@ -150,6 +150,11 @@ class BackupAndRestore(Callback):
 
         check_checkpoint_rng(rng)
         _not_a_file(self._dir)
+        self.save_freq = _frequency(self.save_freq)  # set since it was made: checked, and
+        if self.save_freq == "epoch":  # the batch hook that fit calls made to match
+            self.__dict__.pop("on_train_batch_end", None)
+        else:
+            self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
 
     def _check_model(self, model: Any) -> None:
         """A layer outside ``registry.LAYERS``: refused before the first epoch."""
@@ -252,7 +257,7 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
                              f"iterator per epoch) as {name} with BackupAndRestore: nothing "
                              f"records how far an iterator was read, so a backup could not be "
                              f"resumed. Received: {name}={type(data).__name__}, an iterator")
-    backups[0]._bind_folder(os.path.abspath(backups[0].backup_dir))  # as fit begins
+    backups[0]._bind_folder(os.path.abspath(_folder(backups[0].backup_dir)))  # as fit begins
     found = backups[0].backup_path()
     backups[0]._resuming = found is not None
     return callbacks, resume_from if found is None else found
