@@ -97,6 +97,8 @@ def test_a_run_stopped_early_and_killed_before_its_end_resumes_to_that_stop(tmp_
     assert model.optimizer.iterations == straight[0].optimizer.iterations
     for a, b in zip(straight[0].get_weights(), model.get_weights(), strict=True):
         assert np.array_equal(a, b)
+    assert history.history == straight[1].history
+    assert model.rng.bit_generator.state == straight[0].rng.bit_generator.state
     assert not (tmp_path / "b").exists()
     # delete_checkpoint=False: the script run again after its stop trains no more either
     first = _stopped_script(tmp_path / "k", delete_checkpoint=False)
