@@ -27,16 +27,18 @@ from .callbacks import Callback
 from .validation import check_bool, is_integer
 
 LATEST, PREVIOUS = "latest.safetensors", "_latest.safetensors"
+STOPPED = "stopped"  # the state_dict key of a backup written as fit stopped (1)
 
 
 def _folder(backup_dir: Any) -> str:
-    """``backup_dir`` as a str path, refused when empty, not a path, or a file."""
+    """``backup_dir`` as a str path, refused when empty, not a path, with a NUL, or a file."""
     if isinstance(backup_dir, bool) or not isinstance(backup_dir, str | bytes | os.PathLike):
         raise TypeError("Expected a folder path (a str, bytes or os.PathLike) for the backups. "
                         f"Received: backup_dir={quoted(backup_dir)}")
     folder = os.fsdecode(backup_dir)
-    if not folder:
-        raise ValueError("Expected a folder path for the backups. Received: backup_dir=''")
+    if not folder or "\0" in folder:  # a NUL: os.makedirs would refuse it after an epoch
+        raise ValueError("Expected a folder path for the backups. "
+                         f"Received: backup_dir={quoted(folder)}")
     _not_a_file(folder)
     return folder
 
@@ -81,7 +83,8 @@ class BackupAndRestore(Callback):
     a legacy ``numpy.random.RandomState`` generator, a one-pass iterator as ``x`` or
     ``validation_data`` (nothing records how far it was read), two ``BackupAndRestore``
     in one ``fit``, and the ``nonlin.sklearn`` estimators (they save with ``est.save``)
-    are refused before anything changes.
+    are refused before anything changes; so is a loop of your own (``CallbackList``'s
+    ``on_train_begin`` outside ``fit``): nothing resumes there.
 
     Parameters
     ----------
@@ -96,7 +99,9 @@ class BackupAndRestore(Callback):
         Keep the previous backup too; should the latest fail to load, ``fit`` resumes
         from the previous one, with a warning (Keras 3).
     delete_checkpoint : bool, default True
-        Delete the backup when training ends normally.
+        Delete the backup when training ends normally. A backup written at the epoch
+        where training stopped (``EarlyStopping``) records the stop: ``fit`` resuming it
+        (killed before its end, or ``False`` here) trains no more epochs (Keras 3 goes on).
     """
 
     def __init__(self, backup_dir: str | os.PathLike[str], save_freq: str | int = "epoch",
@@ -105,11 +110,18 @@ class BackupAndRestore(Callback):
         self.save_freq = _frequency(save_freq)
         self.double_checkpoint = check_bool("double_checkpoint", double_checkpoint)
         self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
-        self._latest = os.path.join(self.backup_dir, LATEST)
-        self._previous = os.path.join(self.backup_dir, PREVIOUS)
-        self._epoch, self._batches = 0, 0
+        self._bind_folder(self.backup_dir)
+        self._epoch, self._batches, self._stopped = 0, 0, False
+        self._resuming = False  # whether fit resumes from this callback's backup
         if self.save_freq != "epoch":  # an instance hook: fit calls no batch hook otherwise
             self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
+
+    def _bind_folder(self, folder: str) -> None:
+        """Write, read and delete in ``folder`` (``fit`` binds the absolute path as it
+        begins: a working directory changed during the run moves no file)."""
+        self._dir = folder
+        self._latest = os.path.join(folder, LATEST)
+        self._previous = os.path.join(folder, PREVIOUS)
 
     def backup_path(self) -> str | None:
         """The backup ``fit`` resumes from, or None when there is none.
@@ -117,7 +129,7 @@ class BackupAndRestore(Callback):
         With ``double_checkpoint``, a latest backup that fails to load (``OSError``,
         ``ModelFileError``) is replaced by the previous one, with a warning (Keras 3).
         """
-        _not_a_file(self.backup_dir)
+        _not_a_file(self._dir)
         latest, previous = self._latest, self._previous
         if self.double_checkpoint and os.path.isfile(previous):
             from ._checkpoint_reader import load_checkpoint
@@ -137,7 +149,12 @@ class BackupAndRestore(Callback):
         from ._fit_checks import check_checkpoint_rng
 
         check_checkpoint_rng(rng)
-        _not_a_file(self.backup_dir)
+        _not_a_file(self._dir)
+        self.save_freq = _frequency(self.save_freq)  # set since it was made: checked, and
+        if self.save_freq == "epoch":  # the batch hook that fit calls made to match
+            self.__dict__.pop("on_train_batch_end", None)
+        else:
+            self.on_train_batch_end = self._batch_end  # type: ignore[method-assign]
 
     def _check_model(self, model: Any) -> None:
         """A layer outside ``registry.LAYERS``: refused before the first epoch."""
@@ -146,13 +163,26 @@ class BackupAndRestore(Callback):
         check_registered(model)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._batches = 0  # a resumed run's count comes back with load_state_dict
+        model = self.model
+        if model is None or model.__dict__.get("_fit_running") != id(model):
+            raise RuntimeError(
+                "Expected BackupAndRestore among fit's callbacks: fit resumes from its backup "
+                "as it begins. Received on_train_begin outside fit (a loop of your own, with "
+                "CallbackList): nothing would resume there, and the backups written would "
+                "not match the history. Save with nonlin.save_checkpoint in your loop instead")
+        self._batches, self._stopped = 0, False  # a resumed run's: load_state_dict
 
     def state_dict(self) -> dict[str, Any]:
-        return {BATCHES: self._batches} if self.save_freq != "epoch" else {}
+        """The batch count (an integer ``save_freq``); at an epoch's end where training
+        stopped (``EarlyStopping``), ``stopped``: the resumed ``fit`` trains no more."""
+        if self.save_freq != "epoch":
+            return {BATCHES: self._batches}
+        model = self.model
+        return {STOPPED: 1} if model is not None and model.stop_training else {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._batches = _count(state, BATCHES)
+        self._stopped = bool(_count(state, STOPPED))
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch
@@ -175,7 +205,7 @@ class BackupAndRestore(Callback):
         from ._atomic import write_atomic
         from .checkpoint import save_checkpoint
 
-        os.makedirs(self.backup_dir, exist_ok=True)
+        os.makedirs(self._dir, exist_ok=True)
         if self.double_checkpoint and os.path.isfile(self._latest):
             with open(self._latest, "rb") as file:
                 write_atomic(self._previous, file.read())
@@ -192,7 +222,7 @@ class BackupAndRestore(Callback):
             if os.path.isfile(path):
                 os.remove(path)
         try:
-            os.rmdir(self.backup_dir)  # only when empty: other files stay
+            os.rmdir(self._dir)  # only when empty: other files stay
         except OSError:
             pass
 
@@ -227,8 +257,18 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
                              f"iterator per epoch) as {name} with BackupAndRestore: nothing "
                              f"records how far an iterator was read, so a backup could not be "
                              f"resumed. Received: {name}={type(data).__name__}, an iterator")
+    backups[0]._bind_folder(os.path.abspath(_folder(backups[0].backup_dir)))  # as fit begins
     found = backups[0].backup_path()
+    backups[0]._resuming = found is not None
     return callbacks, resume_from if found is None else found
+
+
+def resumed_stopped(callbacks: list[Any]) -> bool:
+    """Whether ``fit`` resumed a ``BackupAndRestore`` backup written as training stopped
+    (killed in ``on_train_end``, or ``delete_checkpoint=False``): no epoch is left to train
+    (not so for another checkpoint, ``resume_from``'s, that holds the callback's state)."""
+    return any(isinstance(cb, BackupAndRestore) and cb._stopped and cb._resuming
+               for cb in callbacks)
 
 
 def backups_last(callbacks: list[Any]) -> list[Any]:

@@ -36,7 +36,7 @@ _INTEGERS = {
     "EarlyStopping": {"wait": 0, "best_epoch": -1, "stopped_epoch": -1},  # -1: older files
     "ReduceLROnPlateau": {"wait": 0, "cooldown_left": 0},
     "ModelCheckpoint": {"batches_since_save": 0},  # with an integer save_freq
-    "BackupAndRestore": {"batches_since_save": 0},  # with an integer save_freq
+    "BackupAndRestore": {"batches_since_save": 0, "stopped": 0},  # stopped: 1 or absent
 }
 _NUMBERS = {"EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint"}
 

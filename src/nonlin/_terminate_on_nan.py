@@ -39,6 +39,10 @@ class TerminateOnNaN(Callback):
 
     A loss whose ``stop_on_nonfinite`` is False trains on through non-finite values
     (the ``nonlin.sklearn`` estimators', which refuse this callback): nothing stops it.
+    It acts in ``fit`` alone (no batch hook, no work per step): in a loop of your own
+    (``CallbackList``), ``train_on_batch`` raises the ``DivergenceError``; catch it there
+    (Keras 3's reads a NaN ``"loss"`` in ``on_train_batch_end``'s logs, which this one
+    does not).
 
     Parameters
     ----------

@@ -20,8 +20,8 @@ epoch. An epoch so cut short ends early: ``on_epoch_end`` gets the loss and metr
 rows trained so far (and the validation results), ``History`` records it as the epoch, then
 comes ``on_train_end``.
 
-``fit`` calls its callbacks in the order given, then its ``History`` (and the progress
-display), as Keras does: keys a callback adds to the logs in ``on_epoch_end`` reach the
+``fit`` calls its callbacks in the order given (a ``BackupAndRestore`` after the others),
+then its ``History`` (and the progress display), as Keras does: keys a callback adds to the logs in ``on_epoch_end`` reach the
 callbacks after it and ``History``.
 
 A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``) also

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backup_callback import backups_last
+from ._backup_callback import backups_last, resumed_stopped
 from ._callback_list import CallbackList
 from ._callback_state import restore_callbacks
 from ._checkpoint_history import history_for
@@ -130,7 +130,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
-    if callbacks:  # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
+    if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
+        # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
         from ._backup_callback import backup_resume
 
         callbacks, resume_from = backup_resume(callbacks, resume_from, X, validation_data)
@@ -254,6 +255,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
             cbs.call("on_train_begin", {})
             if saved_states and (initial_epoch > 0 or loop.resume is not None):
                 restore_callbacks(callbacks, saved_states)  # also mid-way through epoch 0
+                if resumed_stopped(callbacks):  # a backup of a stopped run: nothing to train
+                    epochs, model.stop_training = initial_epoch, True
             logs: dict[str, float] = {}  # Keras 3: on_train_end gets the last epoch's logs
             for epoch in range(initial_epoch, epochs):
                 try:
