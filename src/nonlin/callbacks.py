@@ -21,8 +21,8 @@ rows trained so far (and the validation results), ``History`` records it as the 
 comes ``on_train_end``.
 
 ``fit`` calls its callbacks in the order given (a ``BackupAndRestore`` after the others),
-then its ``History`` (and the progress display), as Keras does: keys a callback adds to the logs in ``on_epoch_end`` reach the
-callbacks after it and ``History``.
+then its ``History`` (and the progress display), as Keras does: keys a callback adds to the
+logs in ``on_epoch_end`` reach the callbacks after it and ``History``.
 
 A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``) also
 has ``state_dict()`` / ``load_state_dict()``, as in PyTorch Lightning: checkpoints keep it, and
