@@ -224,11 +224,14 @@ class Ones(Constant):
 CLASSES: dict[str, type[Initializer]] = {cls.__name__: cls for cls in (
     RandomNormal, TruncatedNormal, RandomUniform, VarianceScaling, GlorotUniform, GlorotNormal,
     HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity, Constant, Zeros, Ones)}
+# Keras' class names that its files write too: the first name a class is exported with
+# (Keras' api_export), IdentityInitializer and, in Keras 3.0-3.x, OrthogonalInitializer
+ENTRY_NAMES: dict[str, type[Initializer]] = {**CLASSES, "OrthogonalInitializer": Orthogonal,
+                                             "IdentityInitializer": Identity}
 # Keras' other names of them that nonlin's INITIALIZERS lacks (its snake-case names are
 # nonlin's functions): each stands for the class at its defaults
-NAMES: dict[str, type[Initializer]] = {**CLASSES, "OrthogonalInitializer": Orthogonal,
-                                       "IdentityInitializer": Identity,
-                                       "random_uniform": RandomUniform, "constant": Constant}
+NAMES: dict[str, type[Initializer]] = {**ENTRY_NAMES, "random_uniform": RandomUniform,
+                                       "constant": Constant}
 
 
 def entry(init: object) -> dict[str, Any] | None:
@@ -242,10 +245,10 @@ def entry(init: object) -> dict[str, Any] | None:
 
 def from_entry(item: dict[str, Any]) -> Initializer:
     """The initializer of a config entry (``entry``'s, or Keras 3's, whose ``"module"`` is
-    ``"keras.initializers"`` and ``"registered_name"`` None), from ``CLASSES`` alone."""
+    ``"keras.initializers"`` and ``"registered_name"`` None), from ``ENTRY_NAMES`` alone."""
     keras = {"module": "keras.initializers", "registered_name": None}
     name = item.get("class_name")
-    cls = CLASSES.get(name) if isinstance(name, str) else None
+    cls = ENTRY_NAMES.get(name) if isinstance(name, str) else None
     config = item.get("config")
     if (cls is None or not isinstance(config, dict)
             or not {"class_name", "config"} <= set(item) <= {"class_name", "config", *keras}
