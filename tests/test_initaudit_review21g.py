@@ -34,3 +34,68 @@ def test_keras_canonical_names_of_identity_and_orthogonal_entries_are_read() -> 
     assert layer.get_config()["init"] == {"class_name": "Orthogonal",
                                           "config": {"seed": 1, "gain": 1.0}}
     np.testing.assert_array_equal(layer.init(None, 3, 3), Orthogonal(seed=1)(None, 3, 3))
+
+
+def _policy(name: str = "float32") -> dict:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
+            "registered_name": None}
+
+
+def _keras_dense_config(**changes: object) -> dict:
+    """A Keras 3 ``Dense(12, activation="relu").get_config()``, as its ``to_json`` writes it
+    (Layer.get_config's name, trainable, dtype; Dense.get_config's keys, in order)."""
+    config = {
+        "name": "dense", "trainable": True, "dtype": _policy(), "units": 12,
+        "activation": "relu", "use_bias": True,
+        "kernel_initializer": _keras_entry("GlorotUniform", {"seed": None}),
+        "bias_initializer": _keras_entry("Zeros", {}),
+        "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
+        "bias_constraint": None, "quantization_config": None,
+    }
+    return {**config, **changes}
+
+
+def test_dense_from_config_reads_a_genuine_keras_3_dense_config() -> None:
+    config = _keras_dense_config()
+    before = repr(config)
+    layer = Dense.from_config(config)
+    assert repr(config) == before  # nothing of the user's mutated
+    assert layer.get_config() == {"units": 12, "bias": True,
+                                  "init": {"class_name": "GlorotUniform",
+                                           "config": {"seed": None}},
+                                  "activation": "relu", "name": "dense"}
+    l2 = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01},
+          "registered_name": None}
+    layer = Dense.from_config(_keras_dense_config(kernel_regularizer=l2, dtype="float64"))
+    assert layer.l2 == 0.01
+    assert Dense.from_config(_keras_dense_config(
+        kernel_regularizer={"class_name": "L2", "config": {"l2": 0.5}})).l2 == 0.5
+    older = {k: v for k, v in _keras_dense_config(dtype="float32").items()
+             if k != "quantization_config"}  # Keras 3.0-3.4: a dtype string, no quantization
+    assert Dense.from_config(older).units == 12
+    # Keras' own forms of a zero bias initializer, given to the constructor as in Keras
+    from nonlin.initializers import Zeros
+
+    for zeros in ("zeros", "Zeros", Zeros(), Zeros, {"class_name": "Zeros", "config": {}}):
+        assert Dense(2, bias_initializer=zeros).bias is True
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("dtype", _policy("mixed_float16")),
+    ("dtype", {**_policy(), "class_name": "QuantizedDTypePolicy"}),
+    ("dtype", "bfloat16"),
+    ("bias_initializer", _keras_entry("Ones", {})),
+    ("bias_initializer", _keras_entry("Constant", {"value": 0.0})),
+    ("bias_initializer", {**_keras_entry("Zeros", {}), "module": "os"}),
+    ("kernel_regularizer", {"class_name": "L1", "config": {"l1": 0.01}}),
+    ("kernel_regularizer", {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.01}}),
+    ("kernel_regularizer", {"class_name": "L2", "config": {"l2": 0.01, "x": 1}}),
+    ("kernel_regularizer", {"class_name": "L2", "config": {"l2": float("nan")}}),
+    ("kernel_regularizer", {"class_name": "L2", "config": {"l2": 0.01}, "module": "os"}),
+    ("bias_regularizer", {"class_name": "L2", "config": {"l2": 0.01}}),
+    ("kernel_constraint", {"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}}),
+    ("quantization_config", {"class_name": "Int8QuantizationConfig", "config": {}}),
+])
+def test_dense_from_config_refuses_what_nonlin_lacks_naming_the_key(key, value) -> None:
+    with pytest.raises((ValueError, TypeError), match=key):
+        Dense.from_config(_keras_dense_config(**{key: value}))
