@@ -99,3 +99,24 @@ def test_dense_from_config_reads_a_genuine_keras_3_dense_config() -> None:
 def test_dense_from_config_refuses_what_nonlin_lacks_naming_the_key(key, value) -> None:
     with pytest.raises((ValueError, TypeError), match=key):
         Dense.from_config(_keras_dense_config(**{key: value}))
+
+
+def test_a_uniform_range_numpy_cannot_draw_is_refused_at_construction() -> None:
+    """``maxval - minval`` (or ``2 * sqrt(3 * scale)``) beyond float64: NumPy's
+    ``OverflowError`` at build (or at load, from a file's entry) before."""
+    import io
+
+    import nonlin
+    from nonlin.initializers import RandomUniform, VarianceScaling
+
+    with pytest.raises(ValueError, match=r"Expected .*Received: minval=-1e\+308, maxval=1e\+308"):
+        RandomUniform(-1e308, 1e308)
+    with pytest.raises(ValueError, match=r"Expected .*Received: scale=1e\+308"):
+        VarianceScaling(1e308, distribution="uniform")
+    VarianceScaling(1e308)(np.random.default_rng(0), 2, 2)  # a normal's draws stay finite
+    model = nonlin.Sequential([Dense(2, init=RandomUniform(-1e300, 1e300))]).build(3, seed=0)
+    buffer = io.BytesIO()
+    model.save(buffer)
+    data = buffer.getvalue().replace(b"-1e+300", b"-1e+308").replace(b"1e+300", b"1e+308")
+    with pytest.raises(nonlin.ModelFileError, match="minval"):
+        nonlin.load(io.BytesIO(data))

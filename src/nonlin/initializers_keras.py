@@ -17,6 +17,7 @@ draws, bit for bit with the class from the same generator.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -63,16 +64,16 @@ class TruncatedNormal(RandomNormal):
 class RandomUniform(Initializer):
     """Keras 3's ``RandomUniform(minval=-0.05, maxval=0.05, seed=None)``: ``U[minval,
     maxval)`` (PyTorch's ``uniform_(a, b)``, whose default is ``U[0, 1)``); finite bounds,
-    ``minval <= maxval``."""
+    ``minval <= maxval``, a finite ``maxval - minval``."""
 
     _keys = ("minval", "maxval")
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05,
                  seed: int | None = None) -> None:
         self.minval, self.maxval = _finite("minval", minval), _finite("maxval", maxval)
-        if self.minval > self.maxval:
-            raise ValueError(f"Expected minval <= maxval. Received: minval={quoted(minval)}, "
-                             f"maxval={quoted(maxval)}")
+        if not (self.minval <= self.maxval and math.isfinite(self.maxval - self.minval)):
+            raise ValueError(f"Expected minval <= maxval, maxval - minval finite. Received: "
+                             f"minval={quoted(minval)}, maxval={quoted(maxval)}")
         self.seed = checked_seed(seed)
 
     def __call__(self, rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
