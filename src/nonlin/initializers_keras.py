@@ -71,9 +71,10 @@ class RandomUniform(Initializer):
     def __init__(self, minval: float = -0.05, maxval: float = 0.05,
                  seed: int | None = None) -> None:
         self.minval, self.maxval = _finite("minval", minval), _finite("maxval", maxval)
-        if not (self.minval <= self.maxval and math.isfinite(self.maxval - self.minval)):
-            raise ValueError(f"Expected minval <= maxval, maxval - minval finite. Received: "
-                             f"minval={quoted(minval)}, maxval={quoted(maxval)}")
+        if self.minval > self.maxval or not math.isfinite(self.maxval - self.minval):
+            what = "a finite maxval - minval" if self.minval <= self.maxval else "minval <= maxval"
+            raise ValueError(f"Expected {what}. Received: minval={quoted(minval)}, "
+                             f"maxval={quoted(maxval)}")
         self.seed = checked_seed(seed)
 
     def __call__(self, rng: RandomLike, fan_in: int, fan_out: int) -> np.ndarray:
