@@ -120,3 +120,29 @@ def test_a_uniform_range_numpy_cannot_draw_is_refused_at_construction() -> None:
     data = buffer.getvalue().replace(b"-1e+300", b"-1e+308").replace(b"1e+300", b"1e+308")
     with pytest.raises(nonlin.ModelFileError, match="minval"):
         nonlin.load(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("seed", [True, np.int64(3), -1, 2.0])
+def test_a_seed_set_after_construction_is_checked_as_the_constructor_does(seed) -> None:
+    """Before, ``init.seed = True`` drew from ``default_rng(True)`` and saved a file that
+    ``load`` refused; ``np.int64(3)`` made a config JSON cannot write, -1 and 2.0 NumPy's
+    own errors at build."""
+    import io
+
+    import nonlin
+    from nonlin.initializers import HeNormal
+
+    init = HeNormal()
+    init.seed = seed
+    model = nonlin.Sequential([Dense(2, init=init)])
+    if seed is True or seed == -1 or isinstance(seed, float):
+        with pytest.raises(ValueError, match=r"Expected seed=None .*Received: seed="):
+            model.build(3, seed=0)
+        with pytest.raises(ValueError, match=r"Expected seed=None .*Received: seed="):
+            init.get_config()
+        return
+    model.build(3, seed=0)
+    buffer = io.BytesIO()
+    model.save(buffer)
+    loaded = nonlin.load(io.BytesIO(buffer.getvalue()))
+    assert loaded.layers[0].init.get_config() == {"seed": 3}
