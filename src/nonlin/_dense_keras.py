@@ -36,6 +36,22 @@ KERAS_DEFAULTS: dict[str, Any] = {"bias_initializer": "zeros", "bias_regularizer
                                   "bias_constraint": None, "quantization_config": None}
 
 
+def _zeros(init: Any) -> bool:
+    """Whether ``init`` is Keras' zero initializer: ``"zeros"`` (``"Zeros"``, ``"zero"``),
+    ``Zeros`` or ``Zeros()``, or its config entry (Keras 3's ``Dense.get_config`` writes
+    ``{"module": "keras.initializers", "class_name": "Zeros", "config": {}, ...}``)."""
+    from .initializers_keras import Zeros, from_entry
+
+    if isinstance(init, str):
+        return init in ("zeros", "Zeros", "zero")
+    if isinstance(init, dict):
+        try:
+            init = from_entry(init)
+        except ValueError:  # refused below, naming bias_initializer
+            return False
+    return init is Zeros or type(init) is Zeros
+
+
 def _both(keras: str, ours: str) -> TypeError:
     return TypeError(f"Expected one of {keras}= (Keras' name) and {ours}= (nonlin's). "
                      f"Received both: give {ours}= alone")
@@ -61,7 +77,7 @@ def dense_args(bias: Any, init: Any, l2: Any, keras: dict[str, Any]) -> tuple[An
         keras.pop(name, None)  # None: Keras' "not given" (its config writes null)
     for name, value in KERAS_DEFAULTS.items():
         given = keras.get(name, ...)
-        if given is None if value is None else isinstance(given, str) and given == value:
+        if given is None if value is None else _zeros(given):
             del keras[name]
     if not is_real(l2) or not 0 <= l2 < float("inf"):
         raise ValueError(f"Expected a finite l2 >= 0. Received: l2={quoted(l2)}")

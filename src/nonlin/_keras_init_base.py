@@ -70,11 +70,12 @@ class Initializer:
 
     def _rng(self, rng: Any) -> Any:
         """The generator to draw from: ``rng`` (the model's), or this one's own when seeded."""
-        return rng if self.seed is None else np.random.default_rng(self.seed)
+        # checked again: a seed set after construction is refused as the constructor does
+        return rng if self.seed is None else np.random.default_rng(checked_seed(self.seed))
 
     def get_config(self) -> dict[str, Any]:
         """Keras 3's config: ``{"seed": ..., **parameters}`` (seeded classes), JSON-able."""
-        seed = {"seed": self.seed} if self._seeded else {}
+        seed = {"seed": checked_seed(self.seed)} if self._seeded else {}
         return {**seed, **{key: getattr(self, key) for key in self._keys}}
 
     @classmethod

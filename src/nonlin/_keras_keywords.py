@@ -69,13 +69,38 @@ def unexpected_keyword(layer: str, keywords: dict[str, Any]) -> TypeError:
                      + (f": {hint}" if hint else ""))
 
 
+_POLICIES = ("DTypePolicy", "FloatDTypePolicy")  # Keras 3's class names of a dtype policy
+_FLOATS = ("float32", "float64")
+
+
+def _keras_dtype(dtype: Any) -> None:
+    """Refuse a Keras 3 layer config's ``"dtype"`` unless float32 or float64 (a name, or
+    its ``DTypePolicy`` entry): nonlin's model computes in one dtype, ``build(n,
+    dtype=...)``'s."""
+    entry = {"module": "keras", "registered_name": None}
+    if isinstance(dtype, dict) and set(dtype) == {"class_name", "config", *entry}:
+        if (dtype["class_name"] in _POLICIES and isinstance(dtype["config"], dict)
+                and set(dtype["config"]) == {"name"}
+                and all(dtype[key] == value for key, value in entry.items())):
+            dtype = dtype["config"]["name"]
+    if dtype is None or isinstance(dtype, str) and dtype in _FLOATS:
+        return
+    raise ValueError(f"Expected a layer config's dtype None, 'float32' or 'float64' (or "
+                     f"Keras' DTypePolicy of one): the model computes in one dtype, "
+                     f"model.build(n_features, seed, dtype=np.float32). Received: "
+                     f"dtype={quoted(dtype, 200)}")
+
+
 def layer_from_config(cls: type, config: dict[str, Any]) -> Any:
     """``cls(**config)``, the ``"trainable"`` key (Keras 3's layer config has it, as has
     ``Sequential.get_config``'s for a frozen layer) set as the flag after (Keras'
-    ``Layer.from_config``)."""
+    ``Layer.from_config``). Keras 3's ``"dtype"`` (float32 or float64, ``_keras_dtype``)
+    is left to the model, whose dtype every layer computes in."""
     if not isinstance(config, dict):
         raise TypeError(f"Expected a dict config. Received: config={quoted(config)}")
-    layer = cls(**{k: v for k, v in config.items() if k != "trainable"})
+    if "dtype" in config:
+        _keras_dtype(config["dtype"])
+    layer = cls(**{k: v for k, v in config.items() if k not in ("trainable", "dtype")})
     if "trainable" in config:
         layer.trainable = config["trainable"]
     return layer

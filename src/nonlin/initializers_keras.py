@@ -17,6 +17,7 @@ draws, bit for bit with the class from the same generator.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -63,15 +64,16 @@ class TruncatedNormal(RandomNormal):
 class RandomUniform(Initializer):
     """Keras 3's ``RandomUniform(minval=-0.05, maxval=0.05, seed=None)``: ``U[minval,
     maxval)`` (PyTorch's ``uniform_(a, b)``, whose default is ``U[0, 1)``); finite bounds,
-    ``minval <= maxval``."""
+    ``minval <= maxval``, a finite ``maxval - minval``."""
 
     _keys = ("minval", "maxval")
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05,
                  seed: int | None = None) -> None:
         self.minval, self.maxval = _finite("minval", minval), _finite("maxval", maxval)
-        if self.minval > self.maxval:
-            raise ValueError(f"Expected minval <= maxval. Received: minval={quoted(minval)}, "
+        if self.minval > self.maxval or not math.isfinite(self.maxval - self.minval):
+            what = "a finite maxval - minval" if self.minval <= self.maxval else "minval <= maxval"
+            raise ValueError(f"Expected {what}. Received: minval={quoted(minval)}, "
                              f"maxval={quoted(maxval)}")
         self.seed = checked_seed(seed)
 
@@ -224,11 +226,14 @@ class Ones(Constant):
 CLASSES: dict[str, type[Initializer]] = {cls.__name__: cls for cls in (
     RandomNormal, TruncatedNormal, RandomUniform, VarianceScaling, GlorotUniform, GlorotNormal,
     HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity, Constant, Zeros, Ones)}
+# Keras' class names that its files write too: the first name a class is exported with
+# (Keras' api_export), IdentityInitializer and, in Keras 3.0-3.x, OrthogonalInitializer
+ENTRY_NAMES: dict[str, type[Initializer]] = {**CLASSES, "OrthogonalInitializer": Orthogonal,
+                                             "IdentityInitializer": Identity}
 # Keras' other names of them that nonlin's INITIALIZERS lacks (its snake-case names are
 # nonlin's functions): each stands for the class at its defaults
-NAMES: dict[str, type[Initializer]] = {**CLASSES, "OrthogonalInitializer": Orthogonal,
-                                       "IdentityInitializer": Identity,
-                                       "random_uniform": RandomUniform, "constant": Constant}
+NAMES: dict[str, type[Initializer]] = {**ENTRY_NAMES, "random_uniform": RandomUniform,
+                                       "constant": Constant}
 
 
 def entry(init: object) -> dict[str, Any] | None:
@@ -242,10 +247,10 @@ def entry(init: object) -> dict[str, Any] | None:
 
 def from_entry(item: dict[str, Any]) -> Initializer:
     """The initializer of a config entry (``entry``'s, or Keras 3's, whose ``"module"`` is
-    ``"keras.initializers"`` and ``"registered_name"`` None), from ``CLASSES`` alone."""
+    ``"keras.initializers"`` and ``"registered_name"`` None), from ``ENTRY_NAMES`` alone."""
     keras = {"module": "keras.initializers", "registered_name": None}
     name = item.get("class_name")
-    cls = CLASSES.get(name) if isinstance(name, str) else None
+    cls = ENTRY_NAMES.get(name) if isinstance(name, str) else None
     config = item.get("config")
     if (cls is None or not isinstance(config, dict)
             or not {"class_name", "config"} <= set(item) <= {"class_name", "config", *keras}

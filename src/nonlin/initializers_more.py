@@ -73,6 +73,9 @@ def check_variance_scaling(scale: object, mode: object, distribution: object) ->
     ``distribution`` not one of ``variance_scaling``'s, naming the value (``ValueError``)."""
     if not is_real(scale) or not 0 < scale < math.inf:
         raise ValueError(f"Expected a positive, finite scale. Received: scale={quoted(scale)}")
+    if distribution == "uniform" and not 3.0 * scale < math.inf:  # the limit's square
+        raise ValueError(f"Expected a scale whose uniform limit sqrt(3 * scale) NumPy can "
+                         f"draw (< 5.9e307). Received: scale={quoted(scale)}")
     if mode not in _MODES:
         raise ValueError(f"Expected mode one of {', '.join(map(repr, _MODES))}. "
                          f"Received: mode={quoted(mode)}")

@@ -8,7 +8,7 @@ takes Keras' default factor, 0.01. The L1 and L1L2 regularizers (and their strin
 ``"l1"``, ``"l1_l2"``) are not built in: they are refused naming them.
 
 Non-goals: regularizers of biases or activity, ``get_config`` round trips of this
-object of its own (a model file records the layer's ``l2``).
+object of its own (a model file records the layer's ``l2``; Keras' entry of an ``L2`` is read).
 """
 
 from __future__ import annotations
@@ -57,16 +57,35 @@ l2 = L2  # Keras' lowercase alias: regularizers.l2(1e-4)
 _REFUSED = {"l1": "L1", "l1_l2": "L1L2", "l1l2": "L1L2", "L1": "L1", "L1L2": "L1L2"}
 
 
+def _from_entry(entry: dict[str, Any]) -> Any:
+    """The ``L2`` of Keras' config entry ``{"class_name": "L2", "config": {"l2": x}}``
+    (``"module": "keras.regularizers"``, ``"registered_name": None`` as Keras 3 writes it),
+    else the class name it gives (refused by ``l2_factor``), else None."""
+    keras = {"module": "keras.regularizers", "registered_name": None}
+    kind, config = entry.get("class_name"), entry.get("config")
+    if (not {"class_name", "config"} <= set(entry) <= {"class_name", "config", *keras}
+            or any(entry[key] != keras[key] for key in keras if key in entry)):
+        return None
+    if kind == "L2" and isinstance(config, dict) and set(config) == {"l2"}:
+        try:
+            return L2(config["l2"])
+        except ValueError as error:
+            raise ValueError(f"{error} in kernel_regularizer={quoted(entry)}") from None
+    return kind if isinstance(kind, str) else None
+
+
 def l2_factor(regularizer: Any) -> float:
-    """The ``l2`` factor of Keras' ``kernel_regularizer``: ``"l2"`` (0.01), an ``L2``, or
-    None (0); L1 and L1L2, as strings or Keras objects, are refused naming them."""
+    """The ``l2`` factor of Keras' ``kernel_regularizer``: ``"l2"`` (0.01), an ``L2`` or
+    its config entry (Keras' ``{"class_name": "L2", "config": {"l2": x}}``), or None (0);
+    L1 and L1L2, as strings, Keras objects or entries, are refused naming them."""
     if regularizer is None:
         return 0.0
-    if isinstance(regularizer, L2):
-        return regularizer.l2
-    if isinstance(regularizer, str) and regularizer.lower() == "l2":
+    read = _from_entry(regularizer) if isinstance(regularizer, dict) else regularizer
+    if isinstance(read, L2):
+        return read.l2
+    if isinstance(read, str) and read.lower() == "l2" and read is regularizer:
         return _DEFAULT
-    kind = regularizer if isinstance(regularizer, str) else type(regularizer).__name__
+    kind = read if isinstance(read, str) else type(read).__name__
     if kind in _REFUSED or (isinstance(kind, str) and kind.lower() in _REFUSED):
         name = _REFUSED.get(kind) or _REFUSED[kind.lower()]
         raise ValueError(
