@@ -77,7 +77,8 @@ class SwapEMAWeights(Callback):
 
     def state_dict(self) -> dict[str, Any]:
         """``{"ema_weights_in_model": 1}`` while the model holds the average (a checkpoint
-        written then: the resumed run's ``on_epoch_begin`` exchanges them back); else empty."""
+        written then: the resumed run's ``on_epoch_begin`` exchanges them back, or, with no
+        epoch left, ``finalize_variable_values``, told so by ``load_state_dict``); else empty."""
         return {"ema_weights_in_model": 1} if self._ema_weights_in_model else {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -87,3 +88,6 @@ class SwapEMAWeights(Callback):
             raise ValueError("Expected a state {'ema_weights_in_model': 0 or 1}. "
                              f"Received: state={quoted(state, 80)}")
         self._ema_weights_in_model = bool(value)
+        optimizer = getattr(self.model, "optimizer", None)  # a resumed fit's, restored
+        if getattr(optimizer, "use_ema", False):  # finalize_variable_values reads it there
+            optimizer._ema_in_model = bool(value)
