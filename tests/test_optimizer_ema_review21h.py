@@ -40,3 +40,59 @@ def test_resuming_a_finished_swapped_run_ends_with_the_average(tmp_path):
         assert a.tobytes() == b.tobytes()  # the average, not the weights the swap put aside
     a, b = resumed.optimizer.state_dict(), straight.optimizer.state_dict()
     assert all(np.asarray(a[k]).tobytes() == np.asarray(b[k]).tobytes() for k in b)
+
+
+def _packed(seed=0):
+    model = nonlin.Sequential([nonlin.Dense(5), nonlin.ReLU(), nonlin.Dense(3)])
+    return model.build(4, seed=seed).parameters()
+
+
+def _grads(params, rng):
+    for p in params:
+        p.grad[...] = rng.normal(size=p.grad.shape)
+
+
+def test_a_refused_update_keeps_the_average_and_restarts_the_moments():
+    params = _packed()
+    adam = opt.Adam(0.1, use_ema=True, ema_momentum=0.5)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        _grads(params, rng)
+        adam.step(params)
+    average = [a.copy() for a in adam._param_slots["average"]]
+    adam.check_finite = True
+    params[0].grad[0, 0] = np.inf
+    with pytest.raises(nonlin.exceptions.NonFiniteUpdate), np.errstate(all="ignore"):
+        adam.step(params)
+    state = adam.state_dict()  # a checkpoint now keeps the average, the moments at zero
+    assert state["slots_since"] == 3 and not state["m.0"].any() and not state["v.0"].any()
+    assert all(np.array_equal(state[f"average.{i}"], a) for i, a in enumerate(average))
+    _grads(params, rng)
+    adam.step(params)  # Keras' formula goes on from the kept average
+    for p, a, new in zip(params, average, adam._param_slots["average"], strict=True):
+        assert new.tobytes() == (0.5 * a + 0.5 * p.value).tobytes()
+
+
+class _Boost(Callback):
+    """At epoch 2's start, a rate whose first update overflows: the optimizer refuses it."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            self.model.optimizer.lr = 1.7e308
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.average = [a.copy() for a in self.model.optimizer._param_slots["average"]]
+
+
+def test_a_terminated_fit_ends_with_the_average_when_the_update_was_refused():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4))
+    model = nonlin.Sequential([nonlin.Dense(8), nonlin.ReLU(), nonlin.Dense(1)])
+    boost, terminate = _Boost(), nonlin.TerminateOnNaN()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, X.sum(1), loss="mse", optimizer=opt.SGD(0.01, use_ema=True), epochs=4,
+                  seed=0, verbose=0, batch_size=16, callbacks=[boost, terminate])
+    assert (terminate.stopped_epoch, terminate.stopped_batch) == (2, 0)
+    for p, a in zip(model.parameters(), boost.average, strict=True):
+        assert p.value.tobytes() == a.tobytes()  # "in any case" (the guide), as a loss refusal

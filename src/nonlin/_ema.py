@@ -11,8 +11,9 @@ average starting at zeros (so after the first step it is that step's weights). T
 with ``ema_overwrite_frequency`` N, when ``(iterations + 1) % N == 0`` the weights are
 overwritten with the average (``_overwrite_model_variables_with_average_value``).
 The average is an optimizer slot named ``"average"``: packed in one flat buffer with the
-parameters, in ``state_dict`` (``"average.<i>"``), checkpoints and pickles. One that starts
-after ``iterations > 0`` (a refused update resets the slots, see ``Optimizer.step``)
+parameters, in ``state_dict`` (``"average.<i>"``), checkpoints and pickles. A refused
+update (``Optimizer.step``) restarts the other slots but keeps the average, made of finite
+weights only. One that starts after ``iterations > 0`` (a state without slots loaded)
 starts at the weights of that moment rather than at zeros, which Keras' formula would
 carry as a bias toward zero.
 """
@@ -58,8 +59,12 @@ def ema_config(optimizer: Any) -> dict[str, Any]:
     return config
 
 
-def fresh_average(iterations: int, params: list[Param]) -> list[np.ndarray]:
-    """A new average for ``params``: zeros (Keras') before the first step, else the weights."""
+def fresh_average(iterations: int, params: list[Param],
+                  kept: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    """The average for new slots of ``params``: ``kept`` (a refused update's, shaped as
+    ``params``), else zeros (Keras') before the first step, else the weights."""
+    if kept is not None and [a.shape for a in kept] == [p.value.shape for p in params]:
+        return kept
     return [np.zeros_like(p.value) if iterations == 0 else p.value.copy() for p in params]
 
 
