@@ -96,3 +96,18 @@ def test_a_terminated_fit_ends_with_the_average_when_the_update_was_refused():
     assert (terminate.stopped_epoch, terminate.stopped_batch) == (2, 0)
     for p, a in zip(model.parameters(), boost.average, strict=True):
         assert p.value.tobytes() == a.tobytes()  # "in any case" (the guide), as a loss refusal
+
+
+@pytest.mark.parametrize("use_ema, key", [(True, "average.1"), (False, "v.0")])
+def test_a_state_whose_slots_disagree_in_shape_is_refused(use_ema, key):
+    params = _packed()
+    adam = opt.Adam(0.1, use_ema=use_ema)
+    _grads(params, np.random.default_rng(0))
+    adam.step(params)
+    state = adam.state_dict()
+    state[key] = np.ones((3, 3))
+    other = opt.Adam(0.1, use_ema=use_ema)
+    with pytest.raises(ValueError, match=r"Expected the arrays of every slot shaped as those "
+                                         r"of 'm'.*Received '(average|v)': \[.*\(3, 3\)"):
+        other.load_state_dict(state)  # was taken, then every slot restarted at the next step
+    assert other.iterations == 0 and not other.state_dict().keys() - {"iterations", "lr"}
