@@ -111,3 +111,18 @@ def test_a_state_whose_slots_disagree_in_shape_is_refused(use_ema, key):
                                          r"of 'm'.*Received '(average|v)': \[.*\(3, 3\)"):
         other.load_state_dict(state)  # was taken, then every slot restarted at the next step
     assert other.iterations == 0 and not other.state_dict().keys() - {"iterations", "lr"}
+
+
+def test_states_with_and_without_the_average_are_refused_saying_use_ema():
+    params = _packed()
+    ema = opt.Adam(0.1, use_ema=True)
+    _grads(params, np.random.default_rng(0))
+    ema.step(params)
+    state = ema.state_dict()
+    with pytest.raises(ValueError, match=r"Received slot 'average' \(key 'average.0'\): the "
+                                         r"state of an optimizer with use_ema=True\?"):
+        opt.Adam(0.1).load_state_dict(state)
+    plain = {k: v for k, v in state.items() if not k.startswith("average")}
+    with pytest.raises(ValueError, match=r"Received m: 4, v: 4, average: 0 \(no average: the "
+                                         r"state of an optimizer with use_ema=False\?\)"):
+        opt.Adam(0.1, use_ema=True).load_state_dict(plain)
