@@ -126,3 +126,24 @@ def test_states_with_and_without_the_average_are_refused_saying_use_ema():
     with pytest.raises(ValueError, match=r"Received m: 4, v: 4, average: 0 \(no average: the "
                                          r"state of an optimizer with use_ema=False\?\)"):
         opt.Adam(0.1, use_ema=True).load_state_dict(plain)
+
+
+def test_a_swap_callback_reused_after_fit_swaps_again():
+    swap = SwapEMAWeights(swap_on_epoch=True)
+    model = _fit([swap], 2)
+    X, y = _data(seed=5)
+    for _ in range(3):  # the weights move away from the average (Keras: no finalize here)
+        model.train_on_batch(X[:16], y[:16])
+    weights = [p.value.copy() for p in model.parameters()]
+    average = [a.copy() for a in model.optimizer._param_slots["average"]]
+    seen = []
+
+    class _Probe(Callback):
+        def on_test_begin(self, logs=None):
+            seen.extend(p.value.copy() for p in self.model.parameters())
+
+    model.evaluate(X, y, verbose=0, callbacks=[swap, _Probe()])
+    assert all(s.tobytes() == a.tobytes() for s, a in zip(seen, average, strict=True))
+    for p, w, a, kept in zip(model.parameters(), weights, average,
+                             model.optimizer._param_slots["average"], strict=True):
+        assert p.value.tobytes() == w.tobytes() and kept.tobytes() == a.tobytes()

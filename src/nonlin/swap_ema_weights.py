@@ -64,6 +64,13 @@ class SwapEMAWeights(Callback):
         if self.swap_on_epoch and not self._ema_weights_in_model:
             self._swap(into_model=True)
 
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        # finalize_variable_values (before this) left the average in the model and in the
+        # optimizer, none aside: a later evaluate or fit with this callback swaps again
+        # (Keras' flag stays set: its evaluate after train_on_batch saw the weights, not it)
+        optimizer = getattr(self.model, "optimizer", None)
+        self._ema_weights_in_model = bool(getattr(optimizer, "_ema_in_model", False))
+
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._ema_weights_in_model:
             self._swap(into_model=True)
