@@ -147,3 +147,14 @@ def test_a_swap_callback_reused_after_fit_swaps_again():
     for p, w, a, kept in zip(model.parameters(), weights, average,
                              model.optimizer._param_slots["average"], strict=True):
         assert p.value.tobytes() == w.tobytes() and kept.tobytes() == a.tobytes()
+
+
+def test_use_ema_switched_on_after_the_first_step_is_a_value_error():
+    params = _packed()
+    sgd = opt.SGD(0.1, momentum=0.9)
+    _grads(params, np.random.default_rng(0))
+    sgd.step(params)
+    sgd.use_ema = True
+    with pytest.raises(ValueError, match=r"Expected use_ema=True given when SGD is made .* "
+                                         r"Received use_ema=True set after its slots velocity"):
+        sgd.step(params)  # was a KeyError: 'average'

@@ -85,7 +85,13 @@ def update_average(optimizer: Any, work: list[Param]) -> None:
     """One step's update of the average of ``work`` (the parameters stepped, or their flat
     one), in place, then the overwrite every ``ema_overwrite_frequency`` steps. The
     optimizer's scratch arrays, free once the update is applied, hold ``(1 - m) * w``."""
-    averages, first = optimizer._slots["average"], optimizer.iterations == 0
+    try:
+        averages, first = optimizer._slots["average"], optimizer.iterations == 0
+    except KeyError:  # use_ema set to True on an optimizer whose slots were made without it
+        raise ValueError(
+            f"Expected use_ema=True given when {type(optimizer).__name__} is made (its slots "
+            "are made at the first step). Received use_ema=True set after its slots "
+            f"{', '.join(optimizer._slots)} were made: make a new optimizer") from None
     for p, average, tmp in zip(work, averages, optimizer._scratch, strict=True):
         m, c = _factors(optimizer.ema_momentum, average.dtype, first)
         np.multiply(average, m, out=average)
