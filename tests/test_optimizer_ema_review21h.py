@@ -158,3 +158,11 @@ def test_use_ema_switched_on_after_the_first_step_is_a_value_error():
     with pytest.raises(ValueError, match=r"Expected use_ema=True given when SGD is made .* "
                                          r"Received use_ema=True set after its slots velocity"):
         sgd.step(params)  # was a KeyError: 'average'
+
+
+def test_swap_ema_weights_on_a_model_without_an_optimizer_says_so():
+    model = nonlin.Sequential([nonlin.Dense(2)]).build(3, seed=0)
+    with pytest.raises(ValueError, match=r"Expected an optimizer with use_ema=True for "
+                                         r"SwapEMAWeights. Received no optimizer \(model"
+                                         r".optimizer is None: compile or fit first\)"):
+        model.predict(np.ones((2, 3)), callbacks=[SwapEMAWeights()])  # was: NoneType

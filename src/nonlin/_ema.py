@@ -106,8 +106,10 @@ def update_average(optimizer: Any, work: list[Param]) -> None:
 def require_ema(optimizer: Any, what: str) -> None:
     """A ``ValueError`` naming ``what`` unless ``optimizer`` keeps an average (``use_ema``)."""
     if not getattr(optimizer, "use_ema", False):
-        raise ValueError(f"Expected an optimizer with use_ema=True for {what}. Received "
-                         f"{type(optimizer).__name__} with use_ema=False")
+        received = (f"{type(optimizer).__name__} with use_ema=False" if optimizer is not None
+                    else "no optimizer (model.optimizer is None: compile or fit first)")
+        raise ValueError(f"Expected an optimizer with use_ema=True for {what}. "
+                         f"Received {received}")
 
 
 def held_average(optimizer: Any, params: list[Param], what: str) -> list[np.ndarray]:
