@@ -95,6 +95,6 @@ class SwapEMAWeights(Callback):
             raise ValueError("Expected a state {'ema_weights_in_model': 0 or 1}. "
                              f"Received: state={quoted(state, 80)}")
         self._ema_weights_in_model = bool(value)
-        optimizer = getattr(self.model, "optimizer", None)  # a resumed fit's, restored
+        optimizer: Any = getattr(self.model, "optimizer", None)  # a resumed fit's, restored
         if getattr(optimizer, "use_ema", False):  # finalize_variable_values reads it there
             optimizer._ema_in_model = bool(value)
