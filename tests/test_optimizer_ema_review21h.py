@@ -166,3 +166,33 @@ def test_swap_ema_weights_on_a_model_without_an_optimizer_says_so():
                                          r"SwapEMAWeights. Received no optimizer \(model"
                                          r".optimizer is None: compile or fit first\)"):
         model.predict(np.ones((2, 3)), callbacks=[SwapEMAWeights()])  # was: NoneType
+
+
+class _Crash(Callback):
+    """Raises in fit's validation, after SwapEMAWeights put the average in the model."""
+
+    def on_test_begin(self, logs=None):
+        raise RuntimeError("crash during validation")
+
+
+def test_a_new_swap_callback_after_a_crash_in_validation_restores_the_weights():
+    X, y = _data()
+    model = nonlin.Sequential(_layers())
+    with pytest.raises(RuntimeError, match="crash during validation"):
+        model.fit(X, y, optimizer=opt.Adam(0.02, use_ema=True), epochs=2, seed=7,
+                  callbacks=[SwapEMAWeights(), _Crash()], **FIT)
+    held = [p.value.copy() for p in model.parameters()]  # the average, left in the model
+    aside = [a.copy() for a in model.optimizer._param_slots["average"]]  # the weights
+    seen = []
+
+    class _Probe(Callback):
+        def on_test_begin(self, logs=None):
+            seen.extend(p.value.copy() for p in self.model.parameters())
+
+    model.evaluate(X, y, verbose=0, callbacks=[SwapEMAWeights(), _Probe()])
+    assert all(s.tobytes() == h.tobytes() for s, h in zip(seen, held, strict=True))
+    for p, w, a in zip(model.parameters(), aside, model.optimizer._param_slots["average"],
+                       strict=True):  # each back where it belongs
+        assert p.value.tobytes() == w.tobytes()
+    assert all(a.tobytes() == h.tobytes()
+               for a, h in zip(model.optimizer._param_slots["average"], held, strict=True))

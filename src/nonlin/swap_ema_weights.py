@@ -33,6 +33,9 @@ class SwapEMAWeights(Callback):
     the weights lost, and which an early stop misses). A checkpoint written while the model
     holds the average records so (``state_dict``): the resumed run exchanges them back.
     Keras 3's ``on_predict_end`` never exchanges back (its test is inverted); here it does.
+    Where the average is, is noted on the optimizer, not on this callback (Keras'): the
+    same callback used again after ``fit``, or a new one after a crash in a validation,
+    exchanges the right way.
 
     Parameters
     ----------
@@ -43,18 +46,24 @@ class SwapEMAWeights(Callback):
 
     def __init__(self, swap_on_epoch: bool = False) -> None:
         self.swap_on_epoch = check_bool("swap_on_epoch", swap_on_epoch)
-        self._ema_weights_in_model = False
+
+    @property
+    def _ema_weights_in_model(self) -> bool:
+        """Whether the model holds the average (Keras' flag): the optimizer's note, which
+        every exchange keeps (this callback's, another one's, ``finalize_variable_values``'),
+        so a callback used again after ``fit``, or made anew after a crash in a validation
+        that had exchanged them, exchanges the right way."""
+        optimizer = getattr(self.model, "optimizer", None)
+        return bool(getattr(optimizer, "__dict__", {}).get("_ema_in_model", False))
 
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """An optimizer without ``use_ema``, refused before ``fit`` changes anything."""
         require_ema(optimizer, "SwapEMAWeights")
 
     def _swap(self, into_model: bool) -> None:
-        """Exchange the weights and the average (when there is one) and note where it is."""
+        """Exchange the weights and the average (when there is one), noted on the optimizer."""
         model = self.model
-        if swap_average(getattr(model, "optimizer", None), model.parameters(),
-                        into_model=into_model):
-            self._ema_weights_in_model = into_model
+        swap_average(getattr(model, "optimizer", None), model.parameters(), into_model=into_model)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and self._ema_weights_in_model:
@@ -63,13 +72,6 @@ class SwapEMAWeights(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and not self._ema_weights_in_model:
             self._swap(into_model=True)
-
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        # finalize_variable_values (before this) left the average in the model and in the
-        # optimizer, none aside: a later evaluate or fit with this callback swaps again
-        # (Keras' flag stays set: its evaluate after train_on_batch saw the weights, not it)
-        optimizer = getattr(self.model, "optimizer", None)
-        self._ema_weights_in_model = bool(getattr(optimizer, "_ema_in_model", False))
 
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._ema_weights_in_model:
@@ -94,7 +96,6 @@ class SwapEMAWeights(Callback):
         if set(state) - {"ema_weights_in_model"} or not ok:
             raise ValueError("Expected a state {'ema_weights_in_model': 0 or 1}. "
                              f"Received: state={quoted(state, 80)}")
-        self._ema_weights_in_model = bool(value)
         optimizer: Any = getattr(self.model, "optimizer", None)  # a resumed fit's, restored
-        if getattr(optimizer, "use_ema", False):  # finalize_variable_values reads it there
+        if getattr(optimizer, "use_ema", False):  # where _ema_weights_in_model reads it
             optimizer._ema_in_model = bool(value)
