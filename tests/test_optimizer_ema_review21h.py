@@ -195,3 +195,12 @@ def test_a_new_swap_callback_after_a_crash_in_validation_restores_the_weights():
         assert p.value.tobytes() == w.tobytes()
     assert all(a.tobytes() == h.tobytes()
                for a, h in zip(model.optimizer._param_slots["average"], held, strict=True))
+
+
+def test_a_swapped_flag_without_an_average_is_not_noted():
+    model = nonlin.Sequential(_layers()).build(4, seed=0)
+    model.optimizer = opt.Adam(0.02, use_ema=True)  # no step yet: no average
+    swap = SwapEMAWeights(swap_on_epoch=True)
+    swap.set_model(model)
+    swap.load_state_dict({"ema_weights_in_model": 1})  # a hostile or inconsistent file's
+    assert not swap._ema_weights_in_model and swap.state_dict() == {}

@@ -98,4 +98,5 @@ class SwapEMAWeights(Callback):
                              f"Received: state={quoted(state, 80)}")
         optimizer: Any = getattr(self.model, "optimizer", None)  # a resumed fit's, restored
         if getattr(optimizer, "use_ema", False):  # where _ema_weights_in_model reads it
-            optimizer._ema_in_model = bool(value)
+            # (no average yet, none is in the model: a file saying so would end fit reversed)
+            optimizer._ema_in_model = bool(value and optimizer._param_slots.get("average"))
