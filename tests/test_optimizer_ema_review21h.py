@@ -204,3 +204,24 @@ def test_a_swapped_flag_without_an_average_is_not_noted():
     swap.set_model(model)
     swap.load_state_dict({"ema_weights_in_model": 1})  # a hostile or inconsistent file's
     assert not swap._ema_weights_in_model and swap.state_dict() == {}
+
+
+def test_fit_after_a_crash_in_validation_trains_the_weights_not_the_average():
+    X, y = _data()
+    model = nonlin.Sequential(_layers())
+    with pytest.raises(RuntimeError, match="crash during validation"):
+        model.fit(X, y, optimizer=opt.Adam(0.02, use_ema=True), epochs=2, seed=7,
+                  callbacks=[SwapEMAWeights(), _Crash()], **FIT)
+    held = [p.value.copy() for p in model.parameters()]  # the average, left in the model
+    aside = [a.copy() for a in model.optimizer._param_slots["average"]]  # the weights
+    seen = {}
+
+    class _First(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if not seen:
+                seen["weights"] = [p.value.copy() for p in self.model.parameters()]
+                seen["average"] = [a.copy() for a in self.model.optimizer._param_slots["average"]]
+
+    model.fit(X, y, optimizer=model.optimizer, epochs=1, seed=7, callbacks=[_First()], **FIT)
+    assert all(s.tobytes() == w.tobytes() for s, w in zip(seen["weights"], aside, strict=True))
+    assert all(s.tobytes() == h.tobytes() for s, h in zip(seen["average"], held, strict=True))

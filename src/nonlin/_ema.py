@@ -137,6 +137,14 @@ def overwrite_with_average(optimizer: Any, params: list[Param]) -> None:
         np.copyto(p.value, average)
 
 
+def weights_back(optimizer: Any, params: list[Param]) -> None:
+    """Before ``fit`` trains: the weights back into the model where an exchange left the
+    average in it (a crash between ``SwapEMAWeights``' two exchanges; a pickle taken then),
+    so that training goes on from the weights, as it does between two validations."""
+    if optimizer.__dict__.get("_ema_in_model"):
+        swap_average(optimizer, params, into_model=False)
+
+
 def swap_average(optimizer: Any, params: list[Param], *, into_model: bool) -> bool:
     """Exchange the weights of ``params`` and the average, bit for bit, noting on the optimizer
     whether the model now holds the average (``into_model``); False (nothing exchanged)
