@@ -1,11 +1,15 @@
 """Hostile review of Keras 3's optimizer EMA (session 21, review21h).
 
-Each test fails on the code before its fix: a resumed run that has no epoch left ends
-with the average as the straight run does (``SwapEMAWeights(swap_on_epoch=True)`` had
-left it in the model when the checkpoint was written), a refused update keeps the
-average (finite: made of finite weights only), so a ``TerminateOnNaN`` stop ends with
-it whichever check refused the step, and a state whose slots disagree in shape is
-refused by ``load_state_dict`` instead of restarting every slot at the next step.
+Each test fails on the code before its fix: a resumed run with no epoch left ends with the
+average as the straight run does (``SwapEMAWeights(swap_on_epoch=True)`` had left it in the
+model when the checkpoint was written); a refused update keeps the average (finite: made of
+finite weights only), so a ``TerminateOnNaN`` stop ends with it whichever check refused the
+step; a state whose slots disagree in shape is refused by ``load_state_dict`` instead of
+restarting every slot at the next step, and one with or without the average says use_ema;
+where the average is, is noted on the optimizer, so a ``SwapEMAWeights`` reused after
+``fit``, or made anew after a crash in validation, exchanges the right way, and ``fit``
+after such a crash trains the weights; ``use_ema`` switched on late and a swap without an
+optimizer say so.
 """
 
 from __future__ import annotations
