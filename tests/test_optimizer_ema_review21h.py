@@ -229,3 +229,13 @@ def test_fit_after_a_crash_in_validation_trains_the_weights_not_the_average():
     model.fit(X, y, optimizer=model.optimizer, epochs=1, seed=7, callbacks=[_First()], **FIT)
     assert all(s.tobytes() == w.tobytes() for s, w in zip(seen["weights"], aside, strict=True))
     assert all(s.tobytes() == h.tobytes() for s, h in zip(seen["average"], held, strict=True))
+
+
+def test_use_ema_switched_off_writes_files_that_load(tmp_path):
+    model = _fit([], 1)
+    model.optimizer.use_ema = False  # no longer averaged: its state leaves the average out
+    assert not any(k.startswith("average.") for k in model.optimizer.state_dict())
+    nonlin.save_checkpoint(model, tmp_path / "ck.safetensors", epoch=1)
+    nonlin.save(model, tmp_path / "m.safetensors")
+    assert not nonlin.load_checkpoint(tmp_path / "ck.safetensors").optimizer.use_ema
+    assert not nonlin.load(tmp_path / "m.safetensors").optimizer.use_ema  # were refused
