@@ -11,8 +11,9 @@ average starting at zeros (so after the first step it is that step's weights). T
 with ``ema_overwrite_frequency`` N, when ``(iterations + 1) % N == 0`` the weights are
 overwritten with the average (``_overwrite_model_variables_with_average_value``).
 The average is an optimizer slot named ``"average"``: packed in one flat buffer with the
-parameters, in ``state_dict`` (``"average.<i>"``), checkpoints and pickles. One that starts
-after ``iterations > 0`` (a refused update resets the slots, see ``Optimizer.step``)
+parameters, in ``state_dict`` (``"average.<i>"``), checkpoints and pickles. A refused
+update (``Optimizer.step``) restarts the other slots but keeps the average, made of finite
+weights only. One that starts after ``iterations > 0`` (a state without slots loaded)
 starts at the weights of that moment rather than at zeros, which Keras' formula would
 carry as a bias toward zero.
 """
@@ -58,8 +59,12 @@ def ema_config(optimizer: Any) -> dict[str, Any]:
     return config
 
 
-def fresh_average(iterations: int, params: list[Param]) -> list[np.ndarray]:
-    """A new average for ``params``: zeros (Keras') before the first step, else the weights."""
+def fresh_average(iterations: int, params: list[Param],
+                  kept: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    """The average for new slots of ``params``: ``kept`` (a refused update's, shaped as
+    ``params``), else zeros (Keras') before the first step, else the weights."""
+    if kept is not None and [a.shape for a in kept] == [p.value.shape for p in params]:
+        return kept
     return [np.zeros_like(p.value) if iterations == 0 else p.value.copy() for p in params]
 
 
@@ -80,7 +85,13 @@ def update_average(optimizer: Any, work: list[Param]) -> None:
     """One step's update of the average of ``work`` (the parameters stepped, or their flat
     one), in place, then the overwrite every ``ema_overwrite_frequency`` steps. The
     optimizer's scratch arrays, free once the update is applied, hold ``(1 - m) * w``."""
-    averages, first = optimizer._slots["average"], optimizer.iterations == 0
+    try:
+        averages, first = optimizer._slots["average"], optimizer.iterations == 0
+    except KeyError:  # use_ema set to True on an optimizer whose slots were made without it
+        raise ValueError(
+            f"Expected use_ema=True given when {type(optimizer).__name__} is made (its slots "
+            "are made at the first step). Received use_ema=True set after its slots "
+            f"{', '.join(optimizer._slots)} were made: make a new optimizer") from None
     for p, average, tmp in zip(work, averages, optimizer._scratch, strict=True):
         m, c = _factors(optimizer.ema_momentum, average.dtype, first)
         np.multiply(average, m, out=average)
@@ -95,8 +106,10 @@ def update_average(optimizer: Any, work: list[Param]) -> None:
 def require_ema(optimizer: Any, what: str) -> None:
     """A ``ValueError`` naming ``what`` unless ``optimizer`` keeps an average (``use_ema``)."""
     if not getattr(optimizer, "use_ema", False):
-        raise ValueError(f"Expected an optimizer with use_ema=True for {what}. Received "
-                         f"{type(optimizer).__name__} with use_ema=False")
+        received = (f"{type(optimizer).__name__} with use_ema=False" if optimizer is not None
+                    else "no optimizer (model.optimizer is None: compile or fit first)")
+        raise ValueError(f"Expected an optimizer with use_ema=True for {what}. "
+                         f"Received {received}")
 
 
 def held_average(optimizer: Any, params: list[Param], what: str) -> list[np.ndarray]:
@@ -122,6 +135,14 @@ def overwrite_with_average(optimizer: Any, params: list[Param]) -> None:
     averages = held_average(optimizer, params, "finalize_variable_values")
     for p, average in zip(params[: len(averages)], averages, strict=True):
         np.copyto(p.value, average)
+
+
+def weights_back(optimizer: Any, params: list[Param]) -> None:
+    """Before ``fit`` trains: the weights back into the model where an exchange left the
+    average in it (a crash between ``SwapEMAWeights``' two exchanges; a pickle taken then),
+    so that training goes on from the weights, as it does between two validations."""
+    if optimizer.__dict__.get("_ema_in_model"):
+        swap_average(optimizer, params, into_model=False)
 
 
 def swap_average(optimizer: Any, params: list[Param], *, into_model: bool) -> bool:

@@ -232,7 +232,8 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
             raise ValueError(
                 f"Expected the state of {_name(optimizer)}: 'iterations', 'lr' and its slots "
                 f"({', '.join(names) or 'none'}) as '<slot>.<index>'. Received {what}: "
-                "another optimizer's state?")
+                + ("the state of an optimizer with use_ema=True?" if name == "average"
+                   else "another optimizer's state?"))
         try:
             array = np.array(value, copy=True)
         except (TypeError, ValueError):  # ragged nested lists, say
@@ -243,7 +244,9 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
     counts = {name: len(arrays) for name, arrays in found.items()}
     if len(set(counts.values())) > 1:
         raise ValueError(f"Expected as many arrays for each slot of {_name(optimizer)}. "
-                         "Received " + ", ".join(f"{n}: {c}" for n, c in counts.items()))
+                         "Received " + ", ".join(f"{n}: {c}" for n, c in counts.items())
+                         + (" (no average: the state of an optimizer with use_ema=False?)"
+                            if counts.get("average") == 0 else ""))
     for name, arrays in found.items():
         if sorted(arrays) != list(range(len(arrays))):
             raise ValueError(

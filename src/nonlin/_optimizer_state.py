@@ -51,6 +51,12 @@ def checked_slots(optimizer: Any, state: Any, *, finite: bool = True
         ``iterations`` and, for each slot, one array per parameter.
     """
     iterations, slots = state_slots(optimizer, state)
+    shapes = {name: [a.shape for a in arrays] for name, arrays in slots.items()}
+    first, made = next(iter(shapes.items()), ("", []))
+    for name, found in shapes.items():  # else the next step would restart every slot
+        if found != made:
+            raise ValueError(f"Expected the arrays of every slot shaped as those of {first!r} "
+                             f"(one per parameter): {made}. Received {name!r}: {found}")
     for name, arrays in slots.items():
         for i, value in enumerate(arrays):
             key = f"{name}.{i}"

@@ -27,6 +27,8 @@ class StateDict:
 
         def _reset(self) -> None: ...
 
+        def _saved_slots(self) -> tuple[str, ...]: ...
+
     def _held_state(self) -> HeldState | None:
         """What ``_trainable.check_optimizer`` compares with a model's parameters: the slots'
         names, the shapes of the parameters they are for, and those parameters when steps
@@ -47,8 +49,9 @@ class StateDict:
             state["lr"] = self.lr
         elif hasattr(self.lr, "state_dict"):
             state.update({f"lr.{k}": v for k, v in self.lr.state_dict().items()})
+        saved = self._saved_slots()  # not an average after use_ema was switched off
         for name, arrays in self._param_slots.items():
-            for i, arr in enumerate(arrays):
+            for i, arr in enumerate(arrays if name in saved else ()):
                 state[f"{name}.{i}"] = arr.copy()
         return state
 

@@ -58,6 +58,9 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
         if isinstance(config.get("lr"), dict):  # a schedule, through the allowlist
             config["lr"] = schedule_from_config(config["lr"])
         inner: Optimizer
+        if ema := sorted(set(config) & {"use_ema", "ema_momentum", "ema_overwrite_frequency"}):
+            raise ValueError(f"expected scikit-learn's {name} settings, which have no moving "
+                             f"average. Received {ema[0]}={quoted(config[ema[0]], 50)}")
         if name == "Adam":
             inner = Adam(**config)
         elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:

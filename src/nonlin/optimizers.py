@@ -130,7 +130,7 @@ class Optimizer(StateDict):
     def _init_slots(self, params: list[Param]) -> None:
         self._slots = {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
 
-    def _ready(self, params: list[Param]) -> list[Param]:
+    def _ready(self, params: list[Param], average: list[np.ndarray] | None = None) -> list[Param]:
         """The list to step: ``params``, or their one flat ``Param`` when they are packed.
 
         ``_slots`` follows that list (what ``_deltas`` reads); ``_param_slots`` has
@@ -138,6 +138,7 @@ class Optimizer(StateDict):
         ``state_dict``. Set up again whenever a parameter's value or grad array changed
         (a grad assigned by hand); the slots survive that for the same parameters and
         are refused for others (``_misuse.check_binding``; ``load_state_dict`` fills them).
+        ``average``: the moving average a refused update kept (``step``), for new slots.
         """
         bound = self._bound
         if len(bound) == len(params) and all(map(_is_bound, params, bound, self._grads)):
@@ -150,8 +151,8 @@ class Optimizer(StateDict):
         self._work = params if flat is None else [flat]
         if not fits:
             self._init_slots(self._work)
-            if self.use_ema:  # Keras' zeros before the first step (see _ema)
-                self._slots["average"] = fresh_average(self.iterations, self._work)
+            if self.use_ema:  # Keras' zeros before the first step, or the kept (see _ema)
+                self._slots["average"] = fresh_average(self.iterations, self._work, average)
         elif flat is None:
             self._slots = kept
         else:
@@ -215,8 +216,11 @@ class Optimizer(StateDict):
             # The slots already hold this step's non-finite values: start them afresh,
             # so the optimizer stays usable (e.g. with a lower lr) after the refusal; Adam's
             # bias correction counts its steps from here (a schedule still reads iterations).
+            average = self._slots.get("average") if self.use_ema else None
             self._reset()
             self._slots_since = self.iterations
+            if average is not None:  # finite (of finite weights only): kept, bound again
+                self._ready(params, average)
             raise NonFiniteUpdate("non-finite update")
         for p, d in zip(work, deltas, strict=True):
             np.add(p.value, d, p.value)

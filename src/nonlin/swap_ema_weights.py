@@ -33,6 +33,9 @@ class SwapEMAWeights(Callback):
     the weights lost, and which an early stop misses). A checkpoint written while the model
     holds the average records so (``state_dict``): the resumed run exchanges them back.
     Keras 3's ``on_predict_end`` never exchanges back (its test is inverted); here it does.
+    Where the average is, is noted on the optimizer, not on this callback (Keras'): the
+    same callback used again after ``fit``, or a new one after a crash in a validation,
+    exchanges the right way.
 
     Parameters
     ----------
@@ -43,18 +46,24 @@ class SwapEMAWeights(Callback):
 
     def __init__(self, swap_on_epoch: bool = False) -> None:
         self.swap_on_epoch = check_bool("swap_on_epoch", swap_on_epoch)
-        self._ema_weights_in_model = False
+
+    @property
+    def _ema_weights_in_model(self) -> bool:
+        """Whether the model holds the average (Keras' flag): the optimizer's note, which
+        every exchange keeps (this callback's, another one's, ``finalize_variable_values``'),
+        so a callback used again after ``fit``, or made anew after a crash in a validation
+        that had exchanged them, exchanges the right way."""
+        optimizer = getattr(self.model, "optimizer", None)
+        return bool(getattr(optimizer, "__dict__", {}).get("_ema_in_model", False))
 
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """An optimizer without ``use_ema``, refused before ``fit`` changes anything."""
         require_ema(optimizer, "SwapEMAWeights")
 
     def _swap(self, into_model: bool) -> None:
-        """Exchange the weights and the average (when there is one) and note where it is."""
+        """Exchange the weights and the average (when there is one), noted on the optimizer."""
         model = self.model
-        if swap_average(getattr(model, "optimizer", None), model.parameters(),
-                        into_model=into_model):
-            self._ema_weights_in_model = into_model
+        swap_average(getattr(model, "optimizer", None), model.parameters(), into_model=into_model)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and self._ema_weights_in_model:
@@ -77,7 +86,8 @@ class SwapEMAWeights(Callback):
 
     def state_dict(self) -> dict[str, Any]:
         """``{"ema_weights_in_model": 1}`` while the model holds the average (a checkpoint
-        written then: the resumed run's ``on_epoch_begin`` exchanges them back); else empty."""
+        written then: the resumed run's ``on_epoch_begin`` exchanges them back, or, with no
+        epoch left, ``finalize_variable_values``, told so by ``load_state_dict``); else empty."""
         return {"ema_weights_in_model": 1} if self._ema_weights_in_model else {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -86,4 +96,7 @@ class SwapEMAWeights(Callback):
         if set(state) - {"ema_weights_in_model"} or not ok:
             raise ValueError("Expected a state {'ema_weights_in_model': 0 or 1}. "
                              f"Received: state={quoted(state, 80)}")
-        self._ema_weights_in_model = bool(value)
+        optimizer: Any = getattr(self.model, "optimizer", None)  # a resumed fit's, restored
+        if getattr(optimizer, "use_ema", False):  # where _ema_weights_in_model reads it
+            # (no average yet, none is in the model: a file saying so would end fit reversed)
+            optimizer._ema_in_model = bool(value and optimizer._param_slots.get("average"))

@@ -49,6 +49,7 @@ from ._backup_callback import backups_last, resumed_stopped
 from ._callback_list import CallbackList
 from ._callback_state import restore_callbacks
 from ._checkpoint_history import history_for
+from ._ema import weights_back
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
@@ -252,6 +253,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     try:
         with guard.installed():
             loop.guard = guard
+            if optimizer.use_ema:  # the weights, should a crash have left the average in
+                weights_back(optimizer, loop.params)
             cbs.call("on_train_begin", {})
             if saved_states and (initial_epoch > 0 or loop.resume is not None):
                 restore_callbacks(callbacks, saved_states)  # also mid-way through epoch 0
