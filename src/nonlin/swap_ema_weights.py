@@ -75,6 +75,12 @@ class SwapEMAWeights(Callback):
     on_predict_begin = on_test_begin
     on_predict_end = on_test_end
 
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        # fit's finalize_variable_values exchanged the average back (before on_train_end):
+        # follow the optimizer's record, so that a later evaluate or fit given this
+        # callback does not exchange weights the model no longer holds swapped
+        self._ema_weights_in_model = _held(self.model)
+
     def state_dict(self) -> dict[str, Any]:
         """``{"ema_weights_in_model": 1}`` while the model holds the average (a checkpoint
         written then: the resumed run's ``on_epoch_begin`` exchanges them back); else empty."""
@@ -87,3 +93,12 @@ class SwapEMAWeights(Callback):
             raise ValueError("Expected a state {'ema_weights_in_model': 0 or 1}. "
                              f"Received: state={quoted(state, 80)}")
         self._ema_weights_in_model = bool(value)
+        optimizer: Any = getattr(getattr(self, "model", None), "optimizer", None)
+        if getattr(optimizer, "use_ema", False):  # a resumed fit: the optimizer's record too,
+            optimizer._ema_in_model = bool(value)  # which finalize_variable_values reads
+
+
+def _held(model: Any) -> bool:
+    """Whether ``model``'s optimizer records the average as in the model (``_ema``)."""
+    optimizer = getattr(model, "optimizer", None)
+    return bool(optimizer is not None and optimizer.__dict__.get("_ema_in_model"))
