@@ -86,15 +86,16 @@ class CrashAtEnd(nonlin.Callback):
 
 
 def script(folder: Path, *extra: nonlin.Callback, save_freq: int | str = 3,
-           plateau: bool = False) -> tuple:
+           plateau: bool = False, min_delta: float = 0.0) -> tuple:
     """The ported script; ``plateau``: a float learning rate and a ReduceLROnPlateau (which
-    refuses a schedule) after EarlyStopping."""
+    refuses a schedule) after EarlyStopping, both with ``min_delta`` (they act then)."""
     model = ported()
     if plateau:
         model.optimizer.lr = 0.01
     callbacks = [BackupAndRestore(folder / "backup", save_freq=save_freq),
-                 EarlyStopping(restore_best_weights=True, patience=1),
-                 *([ReduceLROnPlateau(patience=0, factor=0.5)] if plateau else []),
+                 EarlyStopping(restore_best_weights=True, patience=2, min_delta=min_delta),
+                 *([ReduceLROnPlateau(patience=0, factor=0.5, min_delta=min_delta)]
+                   if plateau else []),
                  SwapEMAWeights(swap_on_epoch=True),
                  ModelCheckpoint(str(folder / "ck-{epoch}.safetensors")), TerminateOnNaN(),
                  CSVLogger(folder / "log.csv", append=True), *extra]
@@ -119,13 +120,16 @@ def outcome(model: nonlin.Sequential, history: nonlin.History, callbacks: list) 
     }
 
 
-@pytest.mark.parametrize("epoch, batch, plateau", [(0, 1, False), (1, 0, False),
-                                                  (2, None, False), (1, 1, True)])
-def test_killed_script_reruns_to_the_uninterrupted_bits(tmp_path, epoch, batch, plateau):
-    straight = outcome(*script(tmp_path / "a", plateau=plateau))
+@pytest.mark.parametrize("epoch, batch, plateau, min_delta", [
+    (0, 1, False, 0.0), (1, 0, False, 0.0), (2, None, False, 0.0), (1, 1, True, 0.0),
+    (1, 1, True, 0.004), (2, 0, False, 0.004)])  # 0.004: an early stop at 2, a lower lr at 2
+def test_killed_script_reruns_to_the_uninterrupted_bits(tmp_path, epoch, batch, plateau,
+                                                         min_delta):
+    run = {"plateau": plateau, "min_delta": min_delta}
+    straight = outcome(*script(tmp_path / "a", **run))
     with pytest.raises(RuntimeError, match="killed"):
-        script(tmp_path / "b", Crash(epoch, batch), plateau=plateau)
-    again = outcome(*script(tmp_path / "b", plateau=plateau))
+        script(tmp_path / "b", Crash(epoch, batch), **run)
+    again = outcome(*script(tmp_path / "b", **run))
     assert again == straight
     assert not (tmp_path / "b" / "backup").exists()
     # CSVLogger(append=True) keeps the killed run's rows: those of epochs after the last
@@ -142,16 +146,17 @@ def test_reduce_lr_on_plateau_refuses_the_cosine_schedule(tmp_path):
                   callbacks=[ReduceLROnPlateau()])
 
 
-@pytest.mark.parametrize("save_freq", ["epoch", 3])
+@pytest.mark.parametrize("save_freq, min_delta", [("epoch", 0.0), (3, 0.0), ("epoch", 0.004)])
 def test_backup_left_at_the_last_epoch_with_swap_on_epoch_ends_with_the_average(
-        tmp_path, save_freq):
-    """A backup of the last epoch's end holds the average in the model (swap_on_epoch): the
-    re-run, training nothing, must end as the uninterrupted run did, with the average."""
-    straight = outcome(*script(tmp_path / "a", save_freq=save_freq))
+        tmp_path, save_freq, min_delta):
+    """A backup of the last epoch's end (or of EarlyStopping's stop) holds the average in the
+    model (swap_on_epoch): the re-run, training nothing, must end as the uninterrupted run."""
+    run = {"save_freq": save_freq, "min_delta": min_delta}
+    straight = outcome(*script(tmp_path / "a", **run))
     with pytest.raises(RuntimeError, match="killed"):
-        script(tmp_path / "b", CrashAtEnd(), save_freq=save_freq)
+        script(tmp_path / "b", CrashAtEnd(), **run)
     assert (tmp_path / "b" / "backup" / "latest.safetensors").exists()
-    again = outcome(*script(tmp_path / "b", save_freq=save_freq))
+    again = outcome(*script(tmp_path / "b", **run))
     assert again["weights"] == straight["weights"]
     assert again["optimizer"] == straight["optimizer"]
 
@@ -301,3 +306,19 @@ def test_estimators_take_loss_options_and_refuse_swap_ema_weights_first():
     with pytest.raises(ValueError, match="SwapEMAWeights .callbacks.0.*use_ema"):
         est.fit(X, LABELS)
     assert est.n_iter_ == fitted["n_iter_"] and est.loss_curve_ == fitted["loss_curve_"]
+
+
+@pytest.mark.parametrize("swap_first", [True, False])
+def test_early_stopping_best_weights_are_the_average_when_swap_comes_first(swap_first):
+    """The guide: SwapEMAWeights(swap_on_epoch=True) before EarlyStopping: its best weights
+    are the average; after it: the weights themselves, put back over fit's average."""
+    model = ported()
+    stop = EarlyStopping(restore_best_weights=True, patience=5)
+    swap = SwapEMAWeights(swap_on_epoch=True)
+    model.fit(X, Y, batch_size=BATCH, epochs=EPOCHS, verbose=0, seed=0, validation_split=0.2,
+              callbacks=[swap, stop] if swap_first else [stop, swap])
+    assert stop.best_epoch == EPOCHS - 1
+    average = [model.optimizer.state_dict()[f"average.{i}"] for i in range(4)]
+    params = model.parameters()
+    assert all(np.array_equal(p.value, a) for p, a in zip(params, average, strict=True)) == (
+        swap_first)
