@@ -86,7 +86,7 @@ class CrashAtEnd(nonlin.Callback):
 
 
 def script(folder: Path, *extra: nonlin.Callback, save_freq: int | str = 3,
-           plateau: bool = False, min_delta: float = 0.0) -> tuple:
+           plateau: bool = False, min_delta: float = 0.0, dtype: type = np.float64) -> tuple:
     """The ported script; ``plateau``: a float learning rate and a ReduceLROnPlateau (which
     refuses a schedule) after EarlyStopping, both with ``min_delta`` (they act then)."""
     model = ported()
@@ -99,7 +99,7 @@ def script(folder: Path, *extra: nonlin.Callback, save_freq: int | str = 3,
                  SwapEMAWeights(swap_on_epoch=True),
                  ModelCheckpoint(str(folder / "ck-{epoch}.safetensors")), TerminateOnNaN(),
                  CSVLogger(folder / "log.csv", append=True), *extra]
-    history = model.fit(X, Y, batch_size=BATCH, epochs=EPOCHS, verbose=0,
+    history = model.fit(X.astype(dtype), Y, batch_size=BATCH, epochs=EPOCHS, verbose=0,
                         callbacks=callbacks, validation_split=0.2, seed=0)
     return model, history, callbacks
 
@@ -123,9 +123,10 @@ def outcome(model: nonlin.Sequential, history: nonlin.History, callbacks: list) 
 @pytest.mark.parametrize("epoch, batch, plateau, min_delta", [
     (0, 1, False, 0.0), (1, 0, False, 0.0), (2, None, False, 0.0), (1, 1, True, 0.0),
     (1, 1, True, 0.004), (2, 0, False, 0.004)])  # 0.004: an early stop at 2, a lower lr at 2
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_killed_script_reruns_to_the_uninterrupted_bits(tmp_path, epoch, batch, plateau,
-                                                         min_delta):
-    run = {"plateau": plateau, "min_delta": min_delta}
+                                                         min_delta, dtype):
+    run = {"plateau": plateau, "min_delta": min_delta, "dtype": dtype}
     straight = outcome(*script(tmp_path / "a", **run))
     with pytest.raises(RuntimeError, match="killed"):
         script(tmp_path / "b", Crash(epoch, batch), **run)
