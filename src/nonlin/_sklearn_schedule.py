@@ -184,11 +184,13 @@ def check_callbacks(callbacks: Any) -> None:
     ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records the
     shuffling generator to resume from, and an estimator shuffles with scikit-learn's
     ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
-    through non-finite values (``stop_on_nonfinite = False``)."""
+    through non-finite values (``stop_on_nonfinite = False``); or a ``SwapEMAWeights``: an
+    estimator's optimizer keeps no moving average of the weights (``use_ema``)."""
     from ._backup_callback import BackupAndRestore
     from ._callback_list import checked_callbacks
     from ._terminate_on_nan import TerminateOnNaN
     from .checkpoint import ModelCheckpoint
+    from .swap_ema_weights import SwapEMAWeights
 
     for i, callback in enumerate(checked_callbacks(callbacks or [])):
         if isinstance(callback, ModelCheckpoint | BackupAndRestore):
@@ -203,6 +205,12 @@ def check_callbacks(callbacks: Any) -> None:
                 f"(callbacks[{i}]): an estimator trains on through a NaN or infinite loss to "
                 "max_iter, as scikit-learn's MLP, then refuses non-finite weights (a "
                 "ValueError); there is nothing to terminate on. Leave it out")
+        if isinstance(callback, SwapEMAWeights):
+            raise ValueError(
+                f"Expected callbacks an estimator can run. Received a SwapEMAWeights "
+                f"(callbacks[{i}]): an estimator's optimizer keeps no moving average of the "
+                "weights (scikit-learn's MLP has no use_ema). Leave it out, or train a "
+                "nonlin.Sequential with an optimizer given use_ema=True")
 
 
 def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any,

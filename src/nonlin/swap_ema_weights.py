@@ -31,7 +31,10 @@ class SwapEMAWeights(Callback):
     the average in the model (Keras' callback instead copies the average back into the
     optimizer after the last epoch, which a checkpoint written after it then holds twice,
     the weights lost, and which an early stop misses). A checkpoint written while the model
-    holds the average records so (``state_dict``): the resumed run exchanges them back.
+    holds the average records so (``state_dict``): the resumed run exchanges them back
+    (its ``finalize_variable_values`` too, when the checkpoint is of the last epoch). After
+    ``fit`` the callback follows the optimizer: given to ``evaluate`` or ``predict`` then,
+    it exchanges the average in for the pass and out after it.
     Keras 3's ``on_predict_end`` never exchanges back (its test is inverted); here it does.
     Where the average is, is noted on the optimizer, not on this callback (Keras'): the
     same callback used again after ``fit``, or a new one after a crash in a validation,
