@@ -24,10 +24,10 @@ comes ``on_train_end``.
 then its ``History`` (and the progress display), as Keras does: keys a callback adds to the
 logs in ``on_epoch_end`` reach the callbacks after it and ``History``.
 
-A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``) also
-has ``state_dict()`` / ``load_state_dict()``, as in PyTorch Lightning: checkpoints keep it, and
-``fit`` puts it back into the callback at the same position (and of the same class) when a run
-resumes.
+A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``,
+``BackupAndRestore``, ``SwapEMAWeights``) also has ``state_dict()`` / ``load_state_dict()``, as in
+PyTorch Lightning: checkpoints keep it, and ``fit`` puts it back into the callback at the same
+position (and of the same class) when a run resumes.
 """
 
 from __future__ import annotations

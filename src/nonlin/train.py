@@ -14,10 +14,10 @@ Guarantees:
 * Divergence: a non-finite loss, gradient, update, layer state (``BatchNorm``'s
   running statistics) or optimizer state (Adam's average of squared gradients,
   which a finite gradient can overflow), or an update that would overflow a
-  weight, raises ``DivergenceError`` before it reaches the weights; the model
-  is then as after the last finite step: its weights, its layer state and its
-  generator (the dropout masks the refused step drew are given back, so a
-  retried ``fit`` draws them again), see ``_step_snapshot``.
+  weight, raises ``DivergenceError`` before it reaches the weights (a stop instead with
+  a ``TerminateOnNaN`` callback); the model is then as after the last finite step: its
+  weights, its layer state and its generator (the dropout masks the refused step drew are
+  given back, so a retried ``fit`` draws them again), see ``_step_snapshot``.
   A loss with ``stop_on_nonfinite = False`` (scikit-learn's objective in
   ``nonlin.sklearn``, whose MLP trains on to ``max_iter``) skips the loss and
   state checks; its optimizer then decides about non-finite updates.
