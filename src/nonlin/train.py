@@ -114,7 +114,7 @@ def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
     if model.built:
         return
-    X = check_X(X)
+    X = check_X(X, "x")  # fit's parameter
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     model.build(X.shape[1], seed, dtype=dtype)
 
