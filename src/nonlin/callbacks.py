@@ -105,7 +105,7 @@ class Callback:
         """Called before ``fit`` validates (Keras 3) and ``evaluate(callbacks=)``; logs empty."""
 
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Called after ``fit`` validates and ``evaluate``: the results, not ``val_``-prefixed."""
+        """Called after ``fit`` validates and ``evaluate``: ``logs``, the results, unprefixed."""
 
     # Keras 3's batch hooks of evaluate and predict, for ``super()`` calls: nonlin never calls
     # them (``fit`` validates and ``evaluate`` and ``predict`` run in chunks, not batches)
