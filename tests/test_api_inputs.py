@@ -188,7 +188,7 @@ def _overflowing():
     return X, (X[:, 0] > 0).astype(int)
 
 
-MESSAGE = r"within float32's range for this float32 model. Received X\[5, 1\]=1e\+39"
+MESSAGE = r"within float32's range for this float32 model. Received x\[5, 1\]=1e\+39"
 
 
 @pytest.mark.parametrize("batch_size", [None, 4])
@@ -205,7 +205,7 @@ def test_fit_and_evaluate_refuse_values_beyond_float32() -> None:
         model.fit(X, y, **FIT)
     with pytest.raises(ValueError, match=MESSAGE):
         model.evaluate(X, y, loss="cross_entropy")
-    with pytest.raises(ValueError, match=MESSAGE.replace("X", "X_val")):
+    with pytest.raises(ValueError, match=MESSAGE.replace("x", "X_val")):
         model.fit(np.ones_like(X), y, validation_data=(X, y), **FIT)
     with pytest.raises(ValueError, match=r"Received sample_weight\[3\]=1e\+40"):
         model.fit(np.zeros_like(X), y, sample_weight=np.r_[1, 1, 1, 1e40, np.ones(16)], **FIT)
@@ -287,6 +287,6 @@ def test_text_features_are_refused_with_how_to_encode_features() -> None:
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
     for X, received in [(frame, "column 'b' of dtype"), (np.array([["x", "y"]] * 2), "dtype <U1")]:
-        with pytest.raises(TypeError, match=rf"(for|in) X. Received {re.escape(received)}.*"
+        with pytest.raises(TypeError, match=rf"(for|in) x. Received {re.escape(received)}.*"
                                             "get_dummies"):
             _text_fit(X, [0, 1])

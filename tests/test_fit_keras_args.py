@@ -182,7 +182,7 @@ def test_steps_per_epoch_covering_the_rows_is_one_pass_and_fewer_are_refused():
     assert _same_weights(model, plain_model)
     refused = _model()
     with pytest.raises(ValueError, match=r"Expected steps_per_epoch >= 4.*Received: "
-                                         r"steps_per_epoch=3.*X\[:48\]"):
+                                         r"steps_per_epoch=3.*x\[:48\]"):
         _fit(refused, steps_per_epoch=3)
     assert not refused.built
     with pytest.raises(ValueError, match="steps_per_epoch=0"):
@@ -209,7 +209,7 @@ def test_evaluate_and_predict_steps_take_the_first_batches():
     np.testing.assert_array_equal(model.predict(X, steps=2, batch_size=25),
                                   model.predict(X[:50], batch_size=25))
     np.testing.assert_array_equal(model.predict(X, steps=2), model.predict(X))
-    with pytest.warns(UserWarning, match="steps=5 asks for more batches than X holds.*make 4"):
+    with pytest.warns(UserWarning, match="steps=5 asks for more batches than x holds.*make 4"):
         assert model.predict(X, steps=5, batch_size=20).shape == (80, 2)
     with pytest.raises(ValueError, match="steps=0"):
         model.evaluate(X, Y, steps=0)

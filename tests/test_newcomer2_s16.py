@@ -151,10 +151,10 @@ def test_fit_without_targets_says_none_not_object_array_of_numbers() -> None:
     X, y = _data()
     model = nonlin.Sequential([nonlin.Dense(1)])
     with pytest.raises(TypeError, match=r"^Expected a real numeric array for y\. Received: "
-                       r"None \(fit and evaluate leave y out only when X is a batch source of "
+                       r"None \(fit and evaluate leave y out only when x is a batch source of "
                        r"\(x, y\) batches\)$"):
         model.fit(X, None, loss="mse", optimizer="sgd", verbose=0)
-    with pytest.raises(TypeError, match=r"for X\. Received: None$"):
+    with pytest.raises(TypeError, match=r"for x\. Received: None$"):
         model.build(3, seed=0).predict(None)
     holes = y.astype(object)
     holes[3] = None

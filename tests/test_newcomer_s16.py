@@ -125,7 +125,7 @@ def test_an_object_array_of_numbers_is_not_called_text() -> None:
     with pytest.raises(TypeError) as error:
         model.predict(mixed)
     message = str(error.value)
-    assert "X.astype(float)" in message and "encode text" not in message
+    assert "x.astype(float)" in message and "encode text" not in message
     assert model.predict(mixed.astype(float)).shape == (2, 1)  # the advice works
     with pytest.raises(TypeError, match="encode text and categories"):
         model.predict(np.array([[0.0, "a", 1]], dtype=object))

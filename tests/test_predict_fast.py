@@ -196,5 +196,5 @@ def test_evaluate_converts_wide_input_a_chunk_at_a_time() -> None:
     assert results == expected
     assert peak < X.size * 4 / 2  # far below a float32 copy of all of X
     X[4100, 7] = 1e39
-    with pytest.raises(ValueError, match=r"float32's range .* Received X\[4100, 7\]=1e\+39"):
+    with pytest.raises(ValueError, match=r"float32's range .* Received x\[4100, 7\]=1e\+39"):
         model.evaluate(X, y, **kwargs)

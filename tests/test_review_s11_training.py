@@ -71,7 +71,7 @@ def test_a_trained_model_compiled_again_for_fine_tuning_does_not_warn() -> None:
 
 def test_overflowing_targets_are_named_with_the_inputs() -> None:
     model = Sequential([Dense(4), ReLU(), Dense(1)])
-    with pytest.raises(nonlin.DivergenceError, match=r"the data \(X or y\)"):
+    with pytest.raises(nonlin.DivergenceError, match=r"the data \(x or y\)"):
         model.fit(_X(), _X()[:, :1] * 1e300, loss="mse", **FIT)
 
 
@@ -288,7 +288,7 @@ def test_a_loss_that_overflows_before_any_step_names_the_inputs(dtype, big) -> N
     model = Sequential([Dense(4), ReLU(), Dense(2), Softmax()])
     with pytest.raises(nonlin.DivergenceError, match=r"The loss became nan at epoch 0, batch 0, "
                                                      r"before any update of this fit: the data "
-                                                     r"\(X or y\).*Scale the features and "
+                                                     r"\(x or y\).*Scale the features and "
                                                      r"targets") as info:
         model.fit(X, np.arange(20) % 2, loss="cross_entropy", **FIT)
     assert (info.value.epoch, info.value.batch) == (0, 0)

@@ -10,7 +10,7 @@ import nonlin
 from nonlin import tutorial
 
 HINT = ("Expected a real numeric array for y. Received: None (fit and evaluate leave y out "
-        "only when X is a batch source of (x, y) batches)")
+        "only when x is a batch source of (x, y) batches)")
 
 
 def _model():

@@ -42,14 +42,14 @@ def test_a_dataframe_mixing_numeric_dtypes_trains_as_its_float_values(dtype) -> 
 def test_a_missing_value_in_a_nullable_column_is_named_as_a_nan() -> None:
     df, s, _, _ = _frame()
     holed = df.assign(c=pd.array([1, 2, None, 4] * 10, dtype="Int64"))
-    with pytest.raises(ValueError, match="finite values in X. Received NaN or infinity in row 2"):
+    with pytest.raises(ValueError, match="finite values in x. Received NaN or infinity in row 2"):
         _fit(holed, s)
 
 
 @pytest.mark.parametrize("column", [["x", "y"] * 20, pd.Categorical(["u", "v"] * 20)])
 def test_a_text_or_category_column_is_refused_naming_it(column) -> None:
     df, s, _, _ = _frame()
-    with pytest.raises(TypeError, match=r"numeric columns in X. Received column 'c' of dtype"):
+    with pytest.raises(TypeError, match=r"numeric columns in x. Received column 'c' of dtype"):
         _fit(df.assign(c=column), s)
 
 

@@ -105,8 +105,8 @@ def __getattr__(name: str) -> object:
     from ._keras_habits import KERAS_MODULE_HABITS, module_error
     from ._torch_habits import MODULE_HABITS
 
-    habits = {**MODULE_HABITS, **KERAS_MODULE_HABITS}  # torch.manual_seed's, keras.Input's
-    raise module_error(__name__, name, habits.get(name))  # from nonlin import Input too
+    habits = {**MODULE_HABITS, **KERAS_MODULE_HABITS}  # torch.manual_seed's, keras.utils'
+    raise module_error(__name__, name, habits.get(name))  # from-imports too
 
 
 def __dir__() -> list[str]:

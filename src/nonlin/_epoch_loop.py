@@ -283,7 +283,7 @@ class _Loop(EpochLogs):
         if first and not what.startswith("A gradient"):  # the data, not the learning rate
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
-                "data (X or y), or the weights fit started from, overflow (no step was taken, "
+                "data (x or y), or the weights fit started from, overflow (no step was taken, "
                 "so the learning rate is not the cause). Scale the features and targets "
                 "(standardize them) or look for extreme values; the model is unchanged.",
                 epoch=epoch, batch=batch)

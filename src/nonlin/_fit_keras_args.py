@@ -74,7 +74,7 @@ def rows_for_steps(steps: Any, batch_size: int | None, n_rows: int) -> int:
         return n_rows
     size, batches = _batches(n_rows, checked, batch_size)
     if checked > batches:
-        _ran_out("steps", checked, batches, n_rows, "X")
+        _ran_out("steps", checked, batches, n_rows, "x")
     return min(n_rows, checked * size)
 
 
@@ -91,7 +91,7 @@ def epoch_batch_size(steps_per_epoch: int | None, batch_size: int | None, n_rows
             f"{n_rows} training rows with batch_size={size}. Received: steps_per_epoch="
             f"{steps_per_epoch}. Keras 3 would carry its array iterator over to the next epoch; "
             "nonlin's epochs are one pass over the rows. For fewer updates per epoch, pass "
-            f"fewer rows (X[:{steps_per_epoch * size}], y[:{steps_per_epoch * size}]), or "
+            f"fewer rows (x[:{steps_per_epoch * size}], y[:{steps_per_epoch * size}]), or "
             f"leave batch_size out: steps_per_epoch={steps_per_epoch} alone cuts "
             f"ceil({n_rows} / {steps_per_epoch}) rows per batch, as Keras does")
     if steps_per_epoch > batches:

@@ -124,7 +124,7 @@ def predict_rows(model: Any, X: Any, batch_size: Any, verbose: Any, *,
     check_names(model, X)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
-    X = check_X(X, n_features=model.n_features_in)
+    X = check_X(X, "x", n_features=model.n_features_in)
     if steps is not None:
         from ._fit_keras_args import rows_for_steps
 
@@ -195,7 +195,7 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
         return _whole(model, X)
     out = np.empty((X.shape[0], model.n_outputs), dtype=model.dtype)
     for step, start in enumerate(range(0, X.shape[0], size), 1):
-        chunk = as_dtype(X[start : start + size], model.dtype, "X", contiguous=False,
+        chunk = as_dtype(X[start : start + size], model.dtype, "x", contiguous=False,
                          first_row=start)
         put_chunk(out, start, size, model.forward(chunk))
         if tick is not None:
@@ -205,7 +205,7 @@ def predict_chunks(model: Any, X: np.ndarray, size: int,
 
 def _whole(model: Any, X: np.ndarray) -> np.ndarray:
     """Outputs for all of a checked ``X`` in one pass, checked as ``put_chunk`` checks."""
-    out = model.forward(as_dtype(X, model.dtype, "X", contiguous=False))
+    out = model.forward(as_dtype(X, model.dtype, "x", contiguous=False))
     expected = (X.shape[0], model.n_outputs)
     if getattr(out, "shape", None) != expected:
         raise _shape_error("", expected, out)

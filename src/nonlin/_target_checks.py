@@ -18,17 +18,18 @@ from ._frames import stacked_hint
 from .validation import _as_array
 
 
-def check_y(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
-    """``y`` as a 1-D or 2-D real array with ``n_samples`` rows, finite."""
-    if y is None and name == "y":  # fit(X), evaluate(X) on arrays, train_on_batch(X, None)
+def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarray:
+    """``y`` as a 1-D or 2-D real array with ``n_samples`` rows (one per sample of ``of``,
+    the inputs' name), finite."""
+    if y is None and name == "y":  # fit(x), evaluate(x) on arrays, train_on_batch(x, None)
         raise TypeError("Expected a real numeric array for y. Received: None (fit and "
-                        "evaluate leave y out only when X is a batch source of (x, y) batches)")
+                        "evaluate leave y out only when x is a batch source of (x, y) batches)")
     arr = _as_array(y, name)
     if arr.ndim not in (1, 2):
         raise ValueError(f"Expected a 1-D or 2-D array for {name}. Received shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(
-            f"Expected {name} with {n_samples} rows, one per sample of X. "
+            f"Expected {name} with {n_samples} rows, one per sample of {of}. "
             f"Received {arr.shape[0]} rows (shape {arr.shape}){stacked_hint(arr, n_samples, name)}"
         )
     if arr.ndim == 2 and arr.shape[1] == 0:

@@ -24,10 +24,10 @@ comes ``on_train_end``.
 then its ``History`` (and the progress display), as Keras does: keys a callback adds to the
 logs in ``on_epoch_end`` reach the callbacks after it and ``History``.
 
-A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``) also
-has ``state_dict()`` / ``load_state_dict()``, as in PyTorch Lightning: checkpoints keep it, and
-``fit`` puts it back into the callback at the same position (and of the same class) when a run
-resumes.
+A callback with counters (``EarlyStopping``, ``ReduceLROnPlateau``, ``ModelCheckpoint``,
+``BackupAndRestore``, ``SwapEMAWeights``) also has ``state_dict()`` / ``load_state_dict()``, as in
+PyTorch Lightning: checkpoints keep it, and ``fit`` puts it back into the callback at the same
+position (and of the same class) when a run resumes.
 """
 
 from __future__ import annotations
@@ -102,13 +102,13 @@ class Callback:
         """Called once when training ends (an early stop too): the last epoch's logs, or {}."""
 
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Called before ``fit`` validates, in the epochs it does (Keras 3); ``logs`` is empty."""
+        """Called before ``fit`` validates (Keras 3) and ``evaluate(callbacks=)``; logs empty."""
 
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Called after ``fit`` validates: ``logs`` has the results, not ``val_``-prefixed."""
+        """Called after ``fit`` validates and ``evaluate``: ``logs``, the results, unprefixed."""
 
-    # Keras 3's other hooks, for ``super()`` calls: nonlin never calls them (``fit`` validates
-    # in chunks, not batches; ``evaluate`` and ``predict`` take no callbacks)
+    # Keras 3's batch hooks of evaluate and predict, for ``super()`` calls: nonlin never calls
+    # them (``fit`` validates and ``evaluate`` and ``predict`` run in chunks, not batches)
     def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Never called by nonlin (Keras 3: before ``batch`` of ``evaluate``; ``logs`` empty)."""
 
@@ -116,10 +116,10 @@ class Callback:
         """Never called by nonlin (Keras 3: after ``batch`` of ``evaluate``, running ``logs``)."""
 
     def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Never called by nonlin (Keras 3: when ``predict`` begins; ``logs`` empty)."""
+        """Called when ``predict(callbacks=)`` begins (Keras 3); ``logs`` empty."""
 
     def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Never called by nonlin (Keras 3: when ``predict`` ends; ``logs`` empty)."""
+        """Called when ``predict(callbacks=)`` ends (Keras 3); ``logs`` empty."""
 
     def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Never called by nonlin (Keras 3: before ``batch`` of ``predict``; ``logs`` empty)."""
@@ -136,10 +136,11 @@ class LambdaCallback(Callback):
     ``on_train_end(logs)``, ``on_train_batch_begin(batch, logs)`` and
     ``on_train_batch_end(batch, logs)`` (``on_batch_begin`` / ``on_batch_end``, their older
     names, are the same hooks: give one name of each pair), ``on_test_begin(logs)`` and
-    ``on_test_end(logs)`` (around ``fit``'s validation, as Keras 3). ``fit`` calls only the
-    functions given, so one without batch functions adds no work per batch. Keras' other
-    hooks of ``evaluate`` and ``predict`` (``on_test_batch_*``, ``on_predict_*``) have no
-    counterpart: nonlin's ``evaluate`` and ``predict`` take no callbacks. After the first two,
+    ``on_test_end(logs)`` (around ``fit``'s validation and ``evaluate(callbacks=)``'s pass, as
+    Keras 3). ``fit`` calls only the functions given, so one without batch functions adds no
+    work per batch. Keras' ``on_test_batch_*`` and ``on_predict_*`` have no counterpart here
+    (no batch hooks run in ``evaluate`` and ``predict``; a ``Callback`` subclass gets
+    ``on_predict_begin`` / ``on_predict_end``). After the first two,
     the arguments are keyword-only (Keras 2 and Keras 3 order them differently).
 
     Parameters

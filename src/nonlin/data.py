@@ -207,7 +207,7 @@ def class_weights_for(
 
 def make_dataset(
     X: Any, y: Any, loss: Loss, model: Any, *, sample_weight: Any = None,
-    class_weight: Any = None, name: str = "X", warn_one_class: bool = False,
+    class_weight: Any = None, name: str = "x", warn_one_class: bool = False,
     convert_X: bool = True,
 ) -> Dataset:
     """Check and convert one (X, y[, sample_weight]) triple for ``model``.
@@ -215,15 +215,15 @@ def make_dataset(
     With ``convert_X=False`` the checked ``X`` stays in its own dtype and layout:
     ``evaluate`` converts it a chunk at a time (no converted copy of all of it).
 
-    ``name`` is "X" for the data of fit and evaluate, "X_val" for fit's
+    ``name`` is "x" for the data of fit and evaluate (their parameter), "X_val" for fit's
     ``validation_data`` (messages say which). With ``warn_one_class`` (the training
     data of a model not trained before), hard labels of a single class warn
     (``check_two_classes``), naming the caller of ``Sequential.fit``.
     """
-    y_name = "y" if name == "X" else f"{name} targets"
-    w_name = "sample_weight" if name == "X" else f"{name} sample_weight (validation_data[2])"
+    y_name = "y" if name == "x" else f"{name} targets"
+    w_name = "sample_weight" if name == "x" else f"{name} sample_weight (validation_data[2])"
     X = check_X(X, name, n_features=model.n_features_in)
-    y = check_y(y, X.shape[0], y_name)
+    y = check_y(y, X.shape[0], y_name, of=name)
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
     if warn_one_class:  # -> make_dataset -> train.fit -> Sequential.fit -> the caller
         check_two_classes(loss, targets, stacklevel=4)

@@ -163,7 +163,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):
-        z = _logits_unchecked(model, head, as_dtype(X, model.dtype, "X"), batch_size, tick)
+        z = _logits_unchecked(model, head, as_dtype(X, model.dtype, "x"), batch_size, tick)
         if scorer is None:
             value, out = loss._value(y, z, w), z
         else:
@@ -180,7 +180,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     total = 0.0
     for step, start in enumerate(range(0, n, batch_size), 1):
         rows = slice(start, start + batch_size)
-        xb = as_dtype(X[rows], model.dtype, "X", first_row=start)  # a chunk's copy at most
+        xb = as_dtype(X[rows], model.dtype, "x", first_row=start)  # a chunk's copy at most
         z, yb, wb = _forward(head, xb), y[rows], None if w is None else w[rows]
         if scorer is None:
             out = z

@@ -6,7 +6,8 @@ from __future__ import annotations
 class DivergenceError(FloatingPointError):
     """Training produced a NaN or infinite loss, gradient or update.
 
-    Raised by ``fit``, its ``message`` naming the epoch and batch; the model is as after the
+    Raised by ``fit`` (unless a ``TerminateOnNaN`` callback makes it a stop), its ``message``
+    naming the epoch and batch; the model is as after the
     last step whose loss, update and layer state were finite: its weights, its
     layer state (``BatchNorm`` running statistics) and its generator
     (``model.rng``, so a retried ``fit`` draws the refused step's dropout masks

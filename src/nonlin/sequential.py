@@ -49,8 +49,9 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
     Parameters
     ----------
     layers : sequence of layers, optional
-        Objects following the layer protocol (see ``Layer``); none (Keras'
-        ``Sequential()``) to ``add`` them one by one.
+        Objects following the layer protocol (see ``Layer``), after an optional Keras
+        ``Input(shape=(n,))`` (the input width); none (Keras' ``Sequential()``) to ``add``
+        them one by one.
     name : str, optional
         The model's name (Keras' ``name=``, ``model.name``; ``"sequential"`` by default).
         Layers are named too (``Dense(4, name="hidden")``, else ``dense``, ``dense_1``, ...

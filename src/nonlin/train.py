@@ -14,10 +14,10 @@ Guarantees:
 * Divergence: a non-finite loss, gradient, update, layer state (``BatchNorm``'s
   running statistics) or optimizer state (Adam's average of squared gradients,
   which a finite gradient can overflow), or an update that would overflow a
-  weight, raises ``DivergenceError`` before it reaches the weights; the model
-  is then as after the last finite step: its weights, its layer state and its
-  generator (the dropout masks the refused step drew are given back, so a
-  retried ``fit`` draws them again), see ``_step_snapshot``.
+  weight, raises ``DivergenceError`` before it reaches the weights (a stop instead with
+  a ``TerminateOnNaN`` callback); the model is then as after the last finite step: its
+  weights, its layer state and its generator (the dropout masks the refused step drew are
+  given back, so a retried ``fit`` draws them again), see ``_step_snapshot``.
   A loss with ``stop_on_nonfinite = False`` (scikit-learn's objective in
   ``nonlin.sklearn``, whose MLP trains on to ``max_iter``) skips the loss and
   state checks; its optimizer then decides about non-finite updates.
@@ -115,7 +115,7 @@ def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:
 def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
     if model.built:
         return
-    X = check_X(X)
+    X = check_X(X, "x")  # fit's parameter
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     model.build(X.shape[1], seed, dtype=dtype)
 

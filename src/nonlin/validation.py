@@ -118,7 +118,7 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
         )
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
-            f"Expected {'input' if name == 'X' else name} with {n_features} features. "
+            f"Expected {'input' if name in ('X', 'x') else name} with {n_features} features. "
             f"Received an array of shape {arr.shape} ({arr.shape[1]} features)"
         )
     check_finite(arr, name)
