@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ._confusion_metrics import check_name
 from ._loss_math import take_labels
-from ._mean_metrics import _column, _RowMean
+from ._mean_metrics import _column, _NamedRowMean
 from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
 from .validation import check_bool, check_labels, is_integer, is_real
@@ -50,22 +49,13 @@ def as_float(y_pred: np.ndarray) -> np.ndarray:
     return y_pred if y_pred.dtype in _FLOATS else y_pred.astype(np.float64)
 
 
-class _LossMetric(_RowMean):
+class _LossMetric(_NamedRowMean):
     """The mean over samples of one of Keras' loss functions (lower is better).
 
     ``_floats`` gives a batch as Keras' functions read it: ``y_pred`` (n_samples,
     n_outputs) in float32 or float64 and ``y_true`` as a column (n_samples, 1) or
     rows (n_samples, n_outputs) copied into a buffer of that dtype.
     """
-
-    greater_is_better = False
-
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__()
-        self.name = check_name(name, type(self).name)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         n, k = y_pred.shape

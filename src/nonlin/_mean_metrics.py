@@ -12,6 +12,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from ._confusion_metrics import check_name
 from ._metric_base import Metric
 from ._quoting import quoted
 
@@ -88,3 +89,18 @@ class _RowMean(Metric):
                              f"number >= 0). Received {quoted(state, 200)}")
         self._total, self._count = float(total), count
         self._weight = float(weight) if "weight" in state else None
+
+
+class _NamedRowMean(_RowMean):
+    """A ``_RowMean`` whose one setting is its ``name`` (the class's by default): lower is
+    better (the regression metrics, ``_regression_metrics``, and Keras' loss-like ones,
+    ``_loss_metrics``)."""
+
+    greater_is_better = False
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__()
+        self.name = check_name(name, type(self).name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import check_name
-from ._mean_metrics import _column, _is_number, _RowMean
+from ._mean_metrics import _column, _is_number, _NamedRowMean
 from ._metric_base import Metric
 from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
@@ -23,16 +23,7 @@ _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
 _STATE_KEYS = ("mean", "m2", "ss_res", "min", "max")  # R2Score's per-output state
 
 
-class _Regression(_RowMean):
-    greater_is_better = False
-
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__()
-        self.name = check_name(name, type(self).name)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
-
+class _Regression(_NamedRowMean):
     def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y = _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
         return np.subtract(y_pred, y, out=like("residual", y_pred, y))
