@@ -80,7 +80,8 @@ def quoted(value: Any, width: int = WIDTH) -> str:
     its start, ``...`` and its length (``'abc'... (100000 characters)``), any other value
     as the start of its ``repr``, ``...`` and the ``repr``'s length (``[1, 2, ... (9000
     characters)``); an ``int`` too long for Python to write (over 4300 digits) as its
-    digit count (``<int of 5001 digits>``). Library messages quote received values with it, as the CLI's do."""
+    digit count (``<int of 5001 digits>``). Library messages quote received values with
+    it, as the CLI's do."""
     if not isinstance(value, str):
         shown = _repr(value)
         if len(shown) <= width:

@@ -279,4 +279,4 @@ def keras_initializer(init: object) -> Initializer | None:
             "nonlin.initializers_keras (HeNormal, ...) or a subclass of Initializer with its "
             f"own __call__(rng, fan_in, fan_out). Received: init={quoted(init)}, whose "
             "__call__ is the abstract Initializer's (it draws nothing)")
-    return made if made is not init else None
+    return made if isinstance(made, Initializer) and made is not init else None
