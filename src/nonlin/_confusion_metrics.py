@@ -150,6 +150,14 @@ def _one_per_threshold(cls: type[Metric], thresholds: Any) -> str:
     return f"{cls.__name__}(thresholds={value!r}, name='{cls.name}_{value!r}')"
 
 
+def refuse_bool(threshold: Any, given: Any, name: str) -> None:
+    """A ``ValueError`` when ``threshold`` (``given``, or its one element) is a bool:
+    ``True`` is no threshold (a refusal of several thresholds would mislead)."""
+    if isinstance(threshold, bool | np.bool_):
+        raise ValueError(f"Expected a threshold in [0, 1], a float: a bool is not a "
+                         f"threshold. Received: {name}={quoted(given)}")
+
+
 class _PrecisionRecall(ConfusionMetric):
     """Precision and recall at one threshold, optionally of the ``top_k`` entries of each
     row and of one column ``class_id`` (Keras 3's arguments and semantics).
@@ -166,6 +174,7 @@ class _PrecisionRecall(ConfusionMetric):
         threshold: Any = thresholds  # as given: checked below
         if isinstance(thresholds, list | tuple):
             threshold = thresholds[0] if len(thresholds) == 1 else "several"
+        refuse_bool(threshold, thresholds, "thresholds")
         if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):
             raise ValueError(
                 "Expected one threshold in [0, 1] (a float or a one-element list): one "

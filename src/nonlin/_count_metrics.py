@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._confusion_metrics import ConfusionMetric, _one_per_threshold, check_name, truth
+from ._confusion_metrics import ConfusionMetric, _one_per_threshold, check_name, refuse_bool, truth
 from ._quoting import quoted
 from ._scratch import buffer
 from .validation import is_real
@@ -25,6 +25,7 @@ def one_threshold(cls: type, thresholds: Any) -> tuple[float, float | list[float
     threshold: Any = thresholds
     if isinstance(thresholds, list | tuple):
         threshold = thresholds[0] if len(thresholds) == 1 else "several"
+    refuse_bool(threshold, thresholds, "thresholds")
     if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):
         raise ValueError(
             "Expected one threshold in [0, 1] (a float or a one-element list): one "

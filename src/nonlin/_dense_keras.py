@@ -173,7 +173,8 @@ class ActivationSlot:
     """``Dense.activation`` (Keras' ``layer.activation``): the activation layer applied to
     ``x @ W + b``, or None. Set after construction, it is taken as ``Dense(activation=...)``
     takes it (checked, copied, recorded by the config; built in the layer's width and dtype
-    when the layer is built). The hot path reads ``_activation``."""
+    when the layer is built). The hot path reads ``_activation``. ``use_bias``: Keras' name
+    for ``bias``, read-only."""
 
     _activation: Any = None  # class default: a Dense pickled before it existed
     _activation_config: str | dict[str, Any] | None = None
@@ -191,6 +192,18 @@ class ActivationSlot:
             if getattr(self, "_dtype", None) is not None:
                 layer.cast_state(self._dtype)  # type: ignore[attr-defined]
         self._activation, self._activation_config = layer, entry
+
+    @property
+    def use_bias(self) -> bool:
+        """Keras' name for ``bias`` (whether the layer adds ``b``), read-only: the bias is
+        made at construction, ``Dense(units, bias=False)`` (or ``use_bias=False``)."""
+        return bool(self.bias)  # type: ignore[attr-defined]
+
+    @use_bias.setter
+    def use_bias(self, value: Any) -> None:
+        raise AttributeError(f"Expected use_bias (Keras' name for bias) given at construction, "
+                             f"Dense(units, use_bias=...): the bias is made then. Received: "
+                             f"use_bias={quoted(value)} set on a Dense")
 
     def activation_entry(self) -> str | dict[str, Any] | None:
         """The config's ``"activation"``: a name, or a new ``{"class_name", "config"}``."""

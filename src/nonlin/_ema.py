@@ -46,6 +46,18 @@ def ema_options(use_ema: Any, ema_momentum: Any,
     return use, float(ema_momentum), None if freq is None or freq == 0 else int(freq)
 
 
+def check_ema(optimizer: Any) -> None:
+    """Before a step with ``use_ema``: ``ema_momentum`` and ``ema_overwrite_frequency``,
+    which may have been set after construction, checked as ``ema_options`` checks them
+    (a ``ValueError`` naming the value, the weights not yet stepped) and stored as it
+    stores them (a float; an int, or None for 0). Cheap when they are already so."""
+    momentum, freq = optimizer.ema_momentum, optimizer.ema_overwrite_frequency
+    if (type(momentum) is not float or not 0.0 <= momentum <= 1.0
+            or (freq is not None and (type(freq) is not int or freq < 1))):
+        _, optimizer.ema_momentum, optimizer.ema_overwrite_frequency = ema_options(
+            True, momentum, freq)
+
+
 def ema_config(optimizer: Any) -> dict[str, Any]:
     """The settings that differ from the defaults, for ``get_config`` (none by default: the
     records of optimizers without an average stay as they were)."""

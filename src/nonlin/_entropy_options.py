@@ -56,7 +56,7 @@ def _weight(value: Any, name: str) -> float:
 
 def check_pos_weight(value: Any) -> PosWeight:
     """PyTorch's ``pos_weight``: None, a finite number >= 0 (a float), or one per output, a
-    non-empty list, tuple or 1-D array of them (a tuple of floats)."""
+    non-empty list, tuple or 1-D array of them (a tuple of floats); a 0-d array is its number."""
     if value is None:
         return None
     if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim != 0):
@@ -68,7 +68,11 @@ def check_pos_weight(value: Any) -> PosWeight:
     if isinstance(value, Iterable) and not isinstance(value, str | bytes | np.ndarray):
         raise ValueError("Expected pos_weight, a finite number >= 0 or one per output (a "
                          f"list, tuple or 1-D array). Received: pos_weight={quoted(value)}")
-    return _weight(value, "pos_weight")
+    number = value[()] if isinstance(value, np.ndarray) else value  # 0-d: 3.0 of np.array(3.0)
+    if not is_real(number) or not 0 <= number or not _as_float(number) < float("inf"):
+        raise ValueError(f"Expected finite numbers >= 0 in pos_weight. Received: "
+                         f"pos_weight={quoted(value)}")
+    return _as_float(number)
 
 
 def check_pos_weight_width(pos_weight: PosWeight, n_outputs: int) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._confusion_metrics import ConfusionMetric, check_name, truth
+from ._confusion_metrics import ConfusionMetric, check_name, refuse_bool, truth
 from ._quoting import quoted
 from ._scratch import buffer
 from .validation import is_integer, is_real
@@ -71,6 +71,7 @@ def _check_average(average: Any, class_id: Any, cls: type) -> None:
 def _check_threshold(threshold: Any) -> float | None:
     if threshold is None:
         return None
+    refuse_bool(threshold, threshold, "threshold")
     if not (is_real(threshold) and 0 <= threshold <= 1):
         raise ValueError(f"Expected a threshold in [0, 1] (0 for logits), or None for the "
                          f"arg-max of each row. Received: threshold={quoted(threshold)}")

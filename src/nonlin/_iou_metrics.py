@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, truth
+from ._iou_checks import checked_num_classes, class_ids, target_ids
 from ._quoting import quoted
 from ._scratch import buffer
 from .validation import check_bool, is_integer, is_real
@@ -28,43 +29,14 @@ EPSILON = 1e-7  # Keras' backend.epsilon()
 _SCORES = "; a classifier's scores need sparse_y_pred=False: their arg-max"
 
 
-def _class_ids(values: np.ndarray, num_classes: int, what: str,
-               ignored: np.ndarray | None = None, hint: str = "") -> np.ndarray:
-    """``values`` (flat) as integer class ids in ``[0, num_classes)``, those ``ignored``
-    left unchecked (set to 0); a fractional or out-of-range id is a ``ValueError`` (its
-    message ends its parenthesis with ``hint``)."""
-    ids = np.asarray(values).reshape(-1)
-    check = ids if ignored is None else np.where(ignored, 0, ids)
-    bad = (check != np.round(check)) | (check < 0) | (check >= num_classes)
-    if np.any(bad):
-        i = int(np.argmax(bad))
-        raise ValueError(f"Expected {what} of integer class ids in [0, {num_classes}) "
-                         f"(num_classes={num_classes}{hint}). Received {check[i].item()!r} at "
-                         f"flat index {i}")
-    return check.astype(np.intp)
-
-
-def _target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
-    """``target_class_ids`` (a list, tuple, range or 1-D array, as Keras takes any
-    iterable) as a list of ints in ``[0, num_classes)``; a ``ValueError`` otherwise."""
-    if isinstance(target_class_ids, range) or (isinstance(target_class_ids, np.ndarray)
-                                               and target_class_ids.ndim == 1):
-        target_class_ids = list(target_class_ids)
-    if not (isinstance(target_class_ids, list | tuple) and target_class_ids and all(
-            is_integer(c) and 0 <= c < num_classes for c in target_class_ids)):
-        raise ValueError(f"Expected target_class_ids: a non-empty list of class ids in "
-                         f"[0, {num_classes}). Received: "
-                         f"target_class_ids={quoted(target_class_ids)}")
-    return [int(c) for c in target_class_ids]
-
-
 class IoU(ConfusionMetric):
     """Intersection over union of the target classes, averaged (Keras 3's ``IoU``).
 
     Parameters
     ----------
-    num_classes : int > 0
-        The classes ``0 ... num_classes - 1``; the confusion matrix is square of that size.
+    num_classes : int in [1, 16384]
+        The classes ``0 ... num_classes - 1``; the confusion matrix is square of that size
+        (a larger one, 2 GiB or more, is refused before anything is allocated).
     target_class_ids : list of int
         The classes averaged (one: that class's IoU).
     name : str, optional
@@ -94,17 +66,14 @@ class IoU(ConfusionMetric):
                  name: str | None = None, ignore_class: int | None = None,
                  sparse_y_true: bool = True, sparse_y_pred: bool = True,
                  axis: int = -1) -> None:
-        if not is_integer(num_classes) or num_classes < 1:
-            raise ValueError(f"Expected an integer num_classes > 0. "
-                             f"Received: num_classes={quoted(num_classes)}")
         if ignore_class is not None and not is_integer(ignore_class):
             raise ValueError(f"Expected an integer ignore_class or None. "
                              f"Received: ignore_class={quoted(ignore_class)}")
         if not is_integer(axis) or axis != -1:
             raise ValueError(f"Expected axis=-1, the class axis of (n_samples, n_classes) "
                              f"rows. Received: axis={quoted(axis)}")
-        self.num_classes = int(num_classes)
-        self.target_class_ids = _target_ids(target_class_ids, self.num_classes)
+        self.num_classes = checked_num_classes(num_classes)
+        self.target_class_ids = target_ids(target_class_ids, self.num_classes)
         self.ignore_class = None if ignore_class is None else int(ignore_class)
         self.sparse_y_true = check_bool("sparse_y_true", sparse_y_true)
         self.sparse_y_pred = check_bool("sparse_y_pred", sparse_y_pred)
@@ -144,8 +113,8 @@ class IoU(ConfusionMetric):
         true, ignored, pred = self._classes(y_true, y_pred)
         c = self.num_classes
         what = "y_true" if self.sparse_y_true else "y_true (its arg-max)"
-        true = _class_ids(true, c, what, ignored)
-        pred = _class_ids(pred, c, "y_pred" if self.sparse_y_pred else "y_pred's arg-max",
+        true = class_ids(true, c, what, ignored)
+        pred = class_ids(pred, c, "y_pred" if self.sparse_y_pred else "y_pred's arg-max",
                           ignored, _SCORES if self.sparse_y_pred else "")
         cells = true * c + pred
         weights = None if w is None else np.repeat(w, true.size // w.size)
@@ -253,7 +222,7 @@ class MeanIoU(IoU):
     def __init__(self, num_classes: int, name: str | None = None,
                  ignore_class: int | None = None, sparse_y_true: bool = True,
                  sparse_y_pred: bool = True, axis: int = -1) -> None:
-        classes = list(range(num_classes)) if is_integer(num_classes) else [0]
+        classes = list(range(checked_num_classes(num_classes)))
         super().__init__(num_classes, classes, name, ignore_class, sparse_y_true,
                          sparse_y_pred, axis)
 

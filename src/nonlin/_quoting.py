@@ -6,7 +6,8 @@ header has 5000 names; a table cell must stay one line when a label holds a
 line break, and must not let a label send escape codes to the terminal.
 
 - ``quoted(value)``: ``repr(value)``, cut with ``...`` and the length when long:
-  ``'xxxx...'... (100000 characters)``; every message of nonlin that quotes a value
+  ``'xxxx...'... (100000 characters)``, an int too long to write (over 4300 digits) as
+  ``<int of 5001 digits>``; every message of nonlin that quotes a value
   it received uses it (``Received: units=...``), so a cut is never silent.
 - ``quoted_list(values)``: the first few of them, then ``... and 4990 more``.
 - ``printable(text)``: one value (a label, a column name) with the characters
@@ -78,9 +79,11 @@ def quoted(value: Any, width: int = WIDTH) -> str:
     """``repr(value)`` in about ``width`` characters: a longer string as the ``repr`` of
     its start, ``...`` and its length (``'abc'... (100000 characters)``), any other value
     as the start of its ``repr``, ``...`` and the ``repr``'s length (``[1, 2, ... (9000
-    characters)``). Library messages quote received values with it, as the CLI's do."""
+    characters)``); an ``int`` too long for Python to write (over 4300 digits) as its
+    digit count (``<int of 5001 digits>``). Library messages quote received values with
+    it, as the CLI's do."""
     if not isinstance(value, str):
-        shown = repr(value)
+        shown = _repr(value)
         if len(shown) <= width:
             return shown
         return f"{shown[: max(width, 4) - 3]}... ({len(shown)} characters)"
@@ -93,6 +96,21 @@ def quoted(value: Any, width: int = WIDTH) -> str:
             break
         kept += 1
     return f"{repr(value[:kept])}... ({len(value)} characters)"
+
+
+def _repr(value: Any) -> str:
+    """``repr(value)``, or, where Python refuses to write it (an ``int`` over 4300 digits,
+    ``sys.set_int_max_str_digits``), the integer's digit count: ``<int of 5001 digits>``;
+    any other such value (a list holding that integer) by its type: ``<list>``."""
+    try:
+        return repr(value)
+    except ValueError:
+        if not isinstance(value, int):
+            return f"<{type(value).__name__} that Python cannot write out>"
+        size = abs(int(value))
+        digits = int((size.bit_length() - 1) * 0.30102999566398120) + 1
+        digits += size >= 10**digits  # the estimate is exact or one short
+        return f"<{'negative ' if value < 0 else ''}int of {digits} digits>"
 
 
 def clipped(text: str, width: int) -> str:

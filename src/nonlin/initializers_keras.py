@@ -267,9 +267,16 @@ def from_entry(item: dict[str, Any]) -> Initializer:
 
 def keras_initializer(init: object) -> Initializer | None:
     """What ``Dense(init=...)`` makes of a config entry (``from_entry``) or an initializer
-    class (instantiated, as Keras' ``initializers.get``); None for anything else."""
+    class (instantiated, as Keras' ``initializers.get``); None for anything else. The
+    abstract ``Initializer`` (or a subclass without its own ``__call__``), class or
+    instance, is a ``TypeError`` naming it: it draws nothing."""
     if isinstance(init, dict):
         return from_entry(init)
-    if isinstance(init, type) and issubclass(init, Initializer):
-        return init()
-    return None
+    made = init() if isinstance(init, type) and issubclass(init, Initializer) else init
+    if isinstance(made, Initializer) and type(made).__call__ is Initializer.__call__:
+        raise TypeError(
+            "Expected an initializer that draws weights: a name, a class of "
+            "nonlin.initializers_keras (HeNormal, ...) or a subclass of Initializer with its "
+            f"own __call__(rng, fan_in, fan_out). Received: init={quoted(init)}, whose "
+            "__call__ is the abstract Initializer's (it draws nothing)")
+    return made if isinstance(made, Initializer) and made is not init else None

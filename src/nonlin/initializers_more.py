@@ -62,10 +62,12 @@ def _truncated_normal(rng: RandomLike, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _finite(name: str, value: object, low: float = -math.inf) -> float:
-    if not is_real(value) or not math.isfinite(value) or value < low:
+    """``value`` as a float: a finite real number ``>= low``, or a 0-d array of one."""
+    number = value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    if not is_real(number) or not math.isfinite(number) or number < low:
         bound = "" if low == -math.inf else f" >= {low:g}"
         raise ValueError(f"Expected a finite number{bound}. Received: {name}={quoted(value)}")
-    return float(value)
+    return float(number)
 
 
 def check_variance_scaling(scale: object, mode: object, distribution: object) -> None:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _ema
 from ._clipping import clip_by_global_norm, clip_by_value, clip_options
 from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average, update_average
 from ._finite import all_finite, update_finite
@@ -206,6 +207,8 @@ class Optimizer(StateDict):
             work = self._ready(params)
         except (AttributeError, TypeError) as error:  # not a list of Param, or check_binding's
             raise (params_error(params) or error) from None
+        if self.use_ema:  # its two settings may have been set since: checked before the update
+            _ema.check_ema(self)
         if self.clipnorm is not None:
             clip_by_global_norm(work, self.clipnorm)
         elif self.clipvalue is not None:

@@ -1,0 +1,60 @@
+"""The argument and class-id checks of ``nonlin._iou_metrics``' IoU metrics.
+
+``num_classes`` is checked before anything of that size is built (``MeanIoU(10**12)``
+is refused at once, not after listing its classes): at most ``MAX_CLASSES``, whose
+float64 ``(num_classes, num_classes)`` confusion matrix takes 2 GiB (a model file's
+metric config may ask for 4096 at most: ``_compile_entries.METRIC_SIZE_LIMITS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from .validation import is_integer
+
+MAX_CLASSES = 1 << 14  # a (16384, 16384) float64 confusion matrix: 2 GiB
+
+
+def class_ids(values: np.ndarray, num_classes: int, what: str,
+               ignored: np.ndarray | None = None, hint: str = "") -> np.ndarray:
+    """``values`` (flat) as integer class ids in ``[0, num_classes)``, those ``ignored``
+    left unchecked (set to 0); a fractional or out-of-range id is a ``ValueError`` (its
+    message ends its parenthesis with ``hint``)."""
+    ids = np.asarray(values).reshape(-1)
+    check = ids if ignored is None else np.where(ignored, 0, ids)
+    bad = (check != np.round(check)) | (check < 0) | (check >= num_classes)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(f"Expected {what} of integer class ids in [0, {num_classes}) "
+                         f"(num_classes={num_classes}{hint}). Received {check[i].item()!r} at "
+                         f"flat index {i}")
+    return check.astype(np.intp)
+
+
+def checked_num_classes(num_classes: Any) -> int:
+    """``num_classes`` as an int in ``[1, MAX_CLASSES]``, checked before anything of that
+    size is built; a ``ValueError`` otherwise."""
+    if not is_integer(num_classes) or not 1 <= num_classes <= MAX_CLASSES:
+        raise ValueError(f"Expected an integer num_classes in [1, {MAX_CLASSES}] (the float64 "
+                         f"(num_classes, num_classes) confusion matrix takes 2 GiB at "
+                         f"{MAX_CLASSES}). Received: num_classes={quoted(num_classes)}")
+    return int(num_classes)
+
+
+def target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
+    """``target_class_ids`` (a list, tuple, range or 1-D array, as Keras takes any
+    iterable) as a list of ints in ``[0, num_classes)``; a ``ValueError`` otherwise (a
+    range or an array longer than ``num_classes`` without listing it: one id is out)."""
+    if isinstance(target_class_ids, range) or (isinstance(target_class_ids, np.ndarray)
+                                               and target_class_ids.ndim == 1):
+        if len(target_class_ids) <= num_classes:
+            target_class_ids = list(target_class_ids)
+    if not (isinstance(target_class_ids, list | tuple) and target_class_ids and all(
+            is_integer(c) and 0 <= c < num_classes for c in target_class_ids)):
+        raise ValueError(f"Expected target_class_ids: a non-empty list of class ids in "
+                         f"[0, {num_classes}). Received: "
+                         f"target_class_ids={quoted(target_class_ids)}")
+    return [int(c) for c in target_class_ids]
