@@ -158,6 +158,24 @@ def refuse_bool(threshold: Any, given: Any, name: str) -> None:
                          f"threshold. Received: {name}={quoted(given)}")
 
 
+def one_threshold(cls: type, thresholds: Any) -> tuple[float, float | list[float] | None]:
+    """``(t, as given)`` for ``thresholds`` None (0.5), a float or a one-element list in
+    [0, 1]; a list of several is refused, as ``Precision`` refuses it (one number each)."""
+    threshold: Any = thresholds
+    if isinstance(thresholds, list | tuple):
+        threshold = thresholds[0] if len(thresholds) == 1 else "several"
+    refuse_bool(threshold, thresholds, "thresholds")
+    if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):
+        raise ValueError(
+            "Expected one threshold in [0, 1] (a float or a one-element list): one "
+            f"threshold per {cls.__name__} instance is supported, as a nonlin metric is one "
+            "number; use one instance (and name) per threshold, e.g. "
+            f"{_one_per_threshold(cls, thresholds)}. Received: thresholds={quoted(thresholds)}")
+    given = (None if threshold is None else [float(threshold)]
+             if isinstance(thresholds, list | tuple) else float(threshold))
+    return (0.5 if threshold is None else float(threshold)), given
+
+
 class _PrecisionRecall(ConfusionMetric):
     """Precision and recall at one threshold, optionally of the ``top_k`` entries of each
     row and of one column ``class_id`` (Keras 3's arguments and semantics).
@@ -171,17 +189,7 @@ class _PrecisionRecall(ConfusionMetric):
     def __init__(self, thresholds: float | list[float] | tuple[float, ...] | None = None,
                  top_k: int | None = None, class_id: int | None = None,
                  name: str | None = None) -> None:
-        threshold: Any = thresholds  # as given: checked below
-        if isinstance(thresholds, list | tuple):
-            threshold = thresholds[0] if len(thresholds) == 1 else "several"
-        refuse_bool(threshold, thresholds, "thresholds")
-        if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):
-            raise ValueError(
-                "Expected one threshold in [0, 1] (a float or a one-element list): one "
-                f"threshold per {type(self).__name__} instance is supported, as a nonlin "
-                "metric is one number; use one instance (and name) per threshold, e.g. "
-                f"{_one_per_threshold(type(self), thresholds)}. "
-                f"Received: thresholds={quoted(thresholds)}")
+        threshold, given = one_threshold(type(self), thresholds)
         if top_k is not None and (not is_integer(top_k) or top_k < 1):
             raise ValueError(f"Expected a positive integer or None. Received: "
                              f"top_k={quoted(top_k)}")
@@ -189,12 +197,8 @@ class _PrecisionRecall(ConfusionMetric):
             raise ValueError(
                 f"Expected an integer >= 0 or None. Received: class_id={quoted(class_id)}")
         self.name = check_name(name, type(self).name)
-        # as given, for get_config (a one-element list stays a list, as in Keras)
-        self.init_thresholds = (None if threshold is None else
-                                [float(threshold)] if isinstance(thresholds, list | tuple)
-                                else float(threshold))
-        default = 0.5 if top_k is None else NEG_INF
-        self.threshold = default if threshold is None else float(threshold)
+        self.init_thresholds = given  # for get_config (a one-element list stays a list: Keras)
+        self.threshold = NEG_INF if given is None and top_k is not None else threshold
         self.top_k = None if top_k is None else int(top_k)
         self.class_id = None if class_id is None else int(class_id)
         self.reset_state()

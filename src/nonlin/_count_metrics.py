@@ -13,28 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._confusion_metrics import ConfusionMetric, _one_per_threshold, check_name, refuse_bool, truth
-from ._quoting import quoted
+from ._confusion_metrics import ConfusionMetric, check_name, one_threshold, truth
 from ._scratch import buffer
-from .validation import is_real
-
-
-def one_threshold(cls: type, thresholds: Any) -> tuple[float, float | list[float] | None]:
-    """``(t, as given)`` for ``thresholds`` None (0.5), a float or a one-element list in
-    [0, 1]; a list of several is refused, as ``Precision`` refuses it (one number each)."""
-    threshold: Any = thresholds
-    if isinstance(thresholds, list | tuple):
-        threshold = thresholds[0] if len(thresholds) == 1 else "several"
-    refuse_bool(threshold, thresholds, "thresholds")
-    if threshold is not None and not (is_real(threshold) and 0 <= threshold <= 1):
-        raise ValueError(
-            "Expected one threshold in [0, 1] (a float or a one-element list): one "
-            f"threshold per {cls.__name__} instance is supported, as a nonlin metric is one "
-            "number; use one instance (and name) per threshold, e.g. "
-            f"{_one_per_threshold(cls, thresholds)}. Received: thresholds={quoted(thresholds)}")
-    given = (None if threshold is None else [float(threshold)]
-             if isinstance(thresholds, list | tuple) else float(threshold))
-    return (0.5 if threshold is None else float(threshold)), given
 
 
 class _ConditionCount(ConfusionMetric):
