@@ -57,3 +57,27 @@ def test_sklearn_md_callbacks_row_names_swap_ema_weights_refusal() -> None:
     row = next(line for line in (DOCS / "sklearn.md").read_text().splitlines()
                if line.startswith("| `callbacks` |"))
     assert "SwapEMAWeights" in row
+
+
+@pytest.mark.parametrize(("x", "expected"), [
+    (np.ones(3), "for X. Received an array of shape (3,)"),
+    (np.full((2, 3), np.nan), "Expected finite values in X."),
+])
+def test_gradcheck_messages_name_x_its_parameter(x: np.ndarray, expected: str) -> None:
+    from nonlin.gradcheck import gradcheck
+
+    model = nonlin.Sequential([nonlin.Dense(1)]).build(3, 0)
+    with pytest.raises(ValueError) as info:
+        gradcheck(model, "mse", x, np.ones((2, 1)))
+    assert expected in str(info.value)
+
+
+def test_gradcheck_still_passes_and_leaves_x_alone() -> None:
+    from nonlin.gradcheck import gradcheck
+
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    kept = x.copy()
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Tanh(), nonlin.Dense(1)]).build(3, 0)
+    gradcheck(model, "mse", x, np.ones((4, 1)))
+    gradcheck(model, "mse", pd.DataFrame(x), np.ones((4, 1)))
+    assert np.array_equal(x, kept)
