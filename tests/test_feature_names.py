@@ -93,7 +93,7 @@ def test_predict_with_the_columns_in_another_order_raises_naming_the_rule() -> N
         model.predict(df[["income", "age", "height"]])
     assert info.value.args[0].startswith(
         "The feature names should match those that were passed during fit.")
-    assert "X[model.feature_names_in_]" in str(info.value)
+    assert "x[model.feature_names_in_]" in str(info.value)
 
 
 def test_other_names_are_listed_as_unseen_and_missing() -> None:
@@ -150,7 +150,7 @@ def test_validation_data_given_as_a_frame_is_checked() -> None:
 def test_an_array_given_to_a_model_fitted_with_names_warns_and_predicts() -> None:
     df, y, X = _data()
     model = _fitted(df, y)
-    wording = "X does not have valid feature names, but Sequential was fitted with feature names"
+    wording = "x does not have valid feature names, but Sequential was fitted with feature names"
     with pytest.warns(UserWarning, match=wording) as record:
         out = model.predict(X)
     assert record[0].filename == __file__  # points at the caller, not inside nonlin
@@ -165,7 +165,7 @@ def test_an_array_given_to_a_model_fitted_with_names_warns_and_predicts() -> Non
 def test_a_frame_given_to_a_model_fitted_without_names_warns_and_predicts() -> None:
     df, y, X = _data()
     model = _fitted(X, y)
-    wording = "X has feature names, but Sequential was fitted without feature names"
+    wording = "x has feature names, but Sequential was fitted without feature names"
     with pytest.warns(UserWarning, match=wording):
         out = model.predict(df)
     np.testing.assert_array_equal(out, model.predict(X))
@@ -201,7 +201,7 @@ def test_the_names_survive_save_and_load_and_are_checked_after(tmp_path) -> None
     np.testing.assert_array_equal(loaded.predict(df), model.predict(df))
     with pytest.raises(ValueError, match="same order"):
         loaded.predict(df[["income", "age", "height"]])
-    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+    with pytest.warns(UserWarning, match="x does not have valid feature names"):
         loaded.predict(X)
 
 

@@ -79,8 +79,9 @@ def names_from_metadata(model: Any, metadata: dict[str, Any]) -> None:
     record_names(model, None if names is None else np.asarray(names, dtype=object))
 
 
-def check_names(model: Any, X: Any, name: str = "X") -> None:
-    """``predict`` / ``evaluate``: ``X``'s names against the fitted ones (see the module)."""
+def check_names(model: Any, X: Any, name: str = "x") -> None:
+    """``predict`` / ``evaluate``: ``X``'s names against the fitted ones (see the module);
+    ``name``: the argument's, in the messages (``x``, Keras' and nonlin's parameter)."""
     state = model.__dict__
     fitted = state.get("feature_names_in_")
     if fitted is None and (type(X) is np.ndarray or not state.get("_names_recorded")):
@@ -97,14 +98,14 @@ def fit_names(model: Any, X: Any, validation_data: Any) -> Any:
     if isinstance(validation_data, tuple | list) and len(validation_data) in (2, 3):
         X_val = validation_data[0]
     if model.__dict__.get("_names_recorded"):
-        check_names(model, X, "X")
+        check_names(model, X, "x")
         if X_val is not None:
             check_names(model, X_val, "X_val")
         return KEEP
     names = frame_names(X)
     if X_val is not None and (names is not None or type(X_val) is not np.ndarray):
-        _compare(names, frame_names(X_val), "X_val", "Sequential is being fitted on X",
-                 "X.columns")
+        _compare(names, frame_names(X_val), "X_val", "Sequential is being fitted on x",
+                 "x.columns")
     return names
 
 
@@ -152,8 +153,8 @@ def _compare(expected: np.ndarray | None, received: np.ndarray | None, name: str
 
 
 def _mismatch(expected: np.ndarray, received: np.ndarray, name: str, order: str) -> str:
-    """scikit-learn's message, naming ``name`` when it is not ``X``."""
-    of = "" if name == "X" else f" of {name}"
+    """scikit-learn's message, naming ``name`` when it is not the inputs (``x``)."""
+    of = "" if name == "x" else f" of {name}"
     message = f"The feature names{of} should match those that were passed during fit.\n"
     unseen = sorted(set(received.tolist()) - set(expected.tolist()))
     missing = sorted(set(expected.tolist()) - set(received.tolist()))

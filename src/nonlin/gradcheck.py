@@ -46,7 +46,7 @@ from ._quoting import quoted
 from .core import Sequential
 from .noise import noise_knob
 from .normalization import BatchNorm
-from .validation import check_bool, is_real
+from .validation import check_bool, check_X, is_real
 
 if TYPE_CHECKING:
     from .losses import Loss
@@ -180,7 +180,9 @@ def gradcheck(
     if narrow is not None:
         raise ValueError("Expected a float64 model for gradcheck (build it with "
                          f"dtype=np.float64). Received parameters of dtype {narrow}")
-    X = np.array(X, dtype=np.float64)  # a copy: entries are perturbed in place
+    # checked here, so that messages name X, gradcheck's parameter (predict's is x); a copy:
+    # entries are perturbed in place
+    X = np.array(check_X(X, n_features=model.n_features_in), dtype=np.float64)
     y_true, _, _ = loss._check(y, model.predict(X), None)
 
     def f() -> float:
