@@ -46,6 +46,30 @@ def pass_callbacks(callbacks: Any, model: Any, verbose: Any) -> CallbackList:
                         {"verbose": check_verbose(verbose), "epochs": 1, "steps": None})
 
 
+def run_pass(hooks: CallbackList, kind: str, run: Callable[[Callable[[], None]], Any]) -> Any:
+    """``run(begin)``, an ``evaluate`` (``kind`` ``"test"``) or ``predict`` (``"predict"``)
+    pass that calls ``begin`` once its arguments are checked: ``begin`` runs the callbacks'
+    ``on_<kind>_begin``, and their ``on_<kind>_end`` follows the pass (with ``evaluate``'s
+    results as logs), also when the pass fails after ``begin`` (with ``{}``; the error goes
+    on), so that a callback that changed the model for the pass (``SwapEMAWeights``) puts it
+    back. Keras 3 skips the end hook on an error."""
+    began = False
+
+    def begin() -> None:
+        nonlocal began
+        began = True
+        hooks.call(f"on_{kind}_begin", {})
+
+    try:
+        result = run(begin)
+    except BaseException:
+        if began:
+            hooks.call(f"on_{kind}_end", {})
+        raise
+    hooks.call(f"on_{kind}_end", dict(result) if isinstance(result, dict) else {})
+    return result
+
+
 class CallbackList:
     """Dispatches each hook to the callbacks that override it, given ``model`` and ``params``.
 

@@ -51,7 +51,8 @@ class InferenceMethods:
             with a source, its first ``steps`` batches.
         callbacks : sequence of ``nonlin.callbacks.Callback``, optional
             Or one callback. Keras 3's: their ``on_predict_begin`` runs before the pass and
-            ``on_predict_end`` after it (the batch hooks do not run).
+            ``on_predict_end`` after it, also after a pass that fails once begun (Keras skips
+            it: ``SwapEMAWeights`` then leaves the average in the model); no batch hook runs.
 
         Returns
         -------
@@ -60,13 +61,11 @@ class InferenceMethods:
         """
         if callbacks is None:
             return predict_rows(self, x, batch_size, verbose, steps=steps)
-        from ._callback_list import pass_callbacks
+        from ._callback_list import pass_callbacks, run_pass
 
         hooks = pass_callbacks(callbacks, self, verbose)
-        out = predict_rows(self, x, batch_size, verbose, steps=steps,  # begin: x checked
-                           begin=lambda: hooks.call("on_predict_begin", {}))
-        hooks.call("on_predict_end", {})
-        return out
+        return run_pass(hooks, "predict", lambda begin: predict_rows(  # begin: x checked
+            self, x, batch_size, verbose, steps=steps, begin=begin))
 
     def __call__(self, x: Any, *, training: bool | None = False) -> np.ndarray:
         """Keras' ``model(x)``: ``forward``'s outputs as a new array (lists converted), in

@@ -208,14 +208,14 @@ def evaluate(model: Sequential, X: Any, y: Any = None, *, loss: Any = None, metr
         return _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
                          sample_weight=sample_weight, verbose=verbose,
                          return_dict=return_dict, steps=steps)
-    from ._callback_list import pass_callbacks
+    from ._callback_list import pass_callbacks, run_pass
 
     return_dict = check_bool("return_dict", return_dict)
     hooks = pass_callbacks(callbacks, model, verbose)
-    results = _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
-                        sample_weight=sample_weight, verbose=verbose, return_dict=True,
-                        steps=steps, begin=lambda: hooks.call("on_test_begin", {}))
-    hooks.call("on_test_end", dict(results))
+    results = run_pass(hooks, "test", lambda begin: _evaluate(
+        model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
+        sample_weight=sample_weight, verbose=verbose, return_dict=True, steps=steps,
+        begin=begin))
     return results if return_dict else _listed_results(results)
 
 
