@@ -52,22 +52,47 @@ def run_pass(hooks: CallbackList, kind: str, run: Callable[[Callable[[], None]],
     ``on_<kind>_begin``, and their ``on_<kind>_end`` follows the pass (with ``evaluate``'s
     results as logs), also when the pass fails after ``begin`` (with ``{}``; the error goes
     on), so that a callback that changed the model for the pass (``SwapEMAWeights``) puts it
-    back. Keras 3 skips the end hook on an error."""
-    began = False
+    back. Keras 3 skips the end hook on an error. When a begin hook raises, only the
+    callbacks whose begin hook ran to its end are ended; after a failure, every end hook
+    runs and one that raises is noted on the error, which goes on."""
+    begun: list[Callback] | None = None  # the callbacks whose begin hook ran to its end
+    every = False  # all of them did
 
     def begin() -> None:
-        nonlocal began
-        began = True
-        hooks.call(f"on_{kind}_begin", {})
+        nonlocal begun, every
+        begun = []
+        for cb, fn in _overriding(hooks, f"on_{kind}_begin"):
+            fn({})
+            begun.append(cb)
+        every = True
 
     try:
         result = run(begin)
-    except BaseException:
-        if began:
-            hooks.call(f"on_{kind}_end", {})
+    except BaseException as error:
+        if begun is not None:
+            for cb, fn in _overriding(hooks, f"on_{kind}_end"):
+                if every or any(cb is b for b in begun):
+                    _noted(error, fn, kind)
         raise
     hooks.call(f"on_{kind}_end", dict(result) if isinstance(result, dict) else {})
     return result
+
+
+def _overriding(hooks: CallbackList, hook: str) -> list[tuple[Callback, Any]]:
+    """``(callback, its hook)`` for each callback of ``hooks`` overriding ``hook``."""
+    found = ((cb, _hook(hook)(cb)) for cb in hooks.callbacks)
+    return [(cb, fn) for cb, fn in found if fn is not None]
+
+
+def _noted(error: BaseException, fn: Any, kind: str) -> None:
+    """``fn({})``, an end hook after a failed pass: an ``Exception`` it raises is noted on
+    ``error`` (the pass's, which goes on) and the next end hook runs."""
+    try:
+        fn({})
+    except Exception as hook_error:  # noqa: BLE001 (noted on the pass's error)
+        note = f"on_{kind}_end also raised {hook_error!r} after the failed pass"
+        notes = getattr(error, "__notes__", None)  # add_note's list (Python >= 3.11)
+        error.__notes__ = [*(notes or ()), note]  # type: ignore[attr-defined]
 
 
 class CallbackList:
