@@ -68,3 +68,21 @@ def test_an_end_hook_that_raises_after_a_failed_pass_keeps_the_pass_error(kind):
     assert recorder.calls[-1] in ("predict_end", "test_end")
     for p, b in zip(model.parameters(), before, strict=True):
         np.testing.assert_array_equal(p.value, b)
+
+
+def test_variance_scaling_takes_a_0d_array_as_its_number_as_the_other_initializers():
+    from nonlin.initializers_keras import RandomNormal, VarianceScaling
+    from nonlin.initializers_more import variance_scaling
+
+    assert RandomNormal(stddev=np.array(1.0)).get_config()["stddev"] == 1.0  # left21b's
+    made = VarianceScaling(scale=np.array(2.0), seed=0)
+    assert type(made.get_config()["scale"]) is float
+    plain = VarianceScaling(scale=2.0, seed=0)
+    np.testing.assert_array_equal(made(np.random.default_rng(0), 3, 4),
+                                  plain(np.random.default_rng(0), 3, 4))
+    for scale in (np.array(2.0), np.array(2.0, dtype=np.float32)):
+        np.testing.assert_array_equal(
+            variance_scaling(np.random.default_rng(1), 3, 4, scale=scale, distribution="uniform"),
+            variance_scaling(np.random.default_rng(1), 3, 4, scale=2.0, distribution="uniform"))
+    with pytest.raises(ValueError, match=r"Received: scale=array\(-1\.\)"):
+        VarianceScaling(scale=np.array(-1.0))
