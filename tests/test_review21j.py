@@ -86,3 +86,11 @@ def test_variance_scaling_takes_a_0d_array_as_its_number_as_the_other_initialize
             variance_scaling(np.random.default_rng(1), 3, 4, scale=2.0, distribution="uniform"))
     with pytest.raises(ValueError, match=r"Received: scale=array\(-1\.\)"):
         VarianceScaling(scale=np.array(-1.0))
+
+
+def test_a_callback_listed_twice_and_begun_once_is_ended_once():
+    model, X, y = _model()
+    recorder = Recorder()
+    with pytest.raises(RuntimeError, match="begin hook failed"):
+        model.evaluate(X, y, callbacks=[recorder, BeginRaiser(), recorder])
+    assert recorder.calls == ["test_begin", "test_end"]

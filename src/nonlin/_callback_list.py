@@ -55,33 +55,33 @@ def run_pass(hooks: CallbackList, kind: str, run: Callable[[Callable[[], None]],
     back. Keras 3 skips the end hook on an error. When a begin hook raises, only the
     callbacks whose begin hook ran to its end are ended; after a failure, every end hook
     runs and one that raises is noted on the error, which goes on."""
-    begun: list[Callback] | None = None  # the callbacks whose begin hook ran to its end
+    begun: list[int] | None = None  # where in the list those whose begin hook ran to its end are
     every = False  # all of them did
 
     def begin() -> None:
         nonlocal begun, every
         begun = []
-        for cb, fn in _overriding(hooks, f"on_{kind}_begin"):
+        for i, fn in _overriding(hooks, f"on_{kind}_begin"):
             fn({})
-            begun.append(cb)
+            begun.append(i)
         every = True
 
     try:
         result = run(begin)
     except BaseException as error:
         if begun is not None:
-            for cb, fn in _overriding(hooks, f"on_{kind}_end"):
-                if every or any(cb is b for b in begun):
+            for i, fn in _overriding(hooks, f"on_{kind}_end"):
+                if every or i in begun:
                     _noted(error, fn, kind)
         raise
     hooks.call(f"on_{kind}_end", dict(result) if isinstance(result, dict) else {})
     return result
 
 
-def _overriding(hooks: CallbackList, hook: str) -> list[tuple[Callback, Any]]:
-    """``(callback, its hook)`` for each callback of ``hooks`` overriding ``hook``."""
-    found = ((cb, _hook(hook)(cb)) for cb in hooks.callbacks)
-    return [(cb, fn) for cb, fn in found if fn is not None]
+def _overriding(hooks: CallbackList, hook: str) -> list[tuple[int, Any]]:
+    """``(i, its hook)`` for each callback ``hooks.callbacks[i]`` overriding ``hook``."""
+    found = ((i, _hook(hook)(cb)) for i, cb in enumerate(hooks.callbacks))
+    return [(i, fn) for i, fn in found if fn is not None]
 
 
 def _noted(error: BaseException, fn: Any, kind: str) -> None:
