@@ -52,22 +52,47 @@ def run_pass(hooks: CallbackList, kind: str, run: Callable[[Callable[[], None]],
     ``on_<kind>_begin``, and their ``on_<kind>_end`` follows the pass (with ``evaluate``'s
     results as logs), also when the pass fails after ``begin`` (with ``{}``; the error goes
     on), so that a callback that changed the model for the pass (``SwapEMAWeights``) puts it
-    back. Keras 3 skips the end hook on an error."""
-    began = False
+    back. Keras 3 skips the end hook on an error. When a begin hook raises, only the
+    callbacks whose begin hook ran to its end are ended; after a failure, every end hook
+    runs and one that raises is noted on the error, which goes on."""
+    begun: list[int] | None = None  # where in the list those whose begin hook ran to its end are
+    every = False  # all of them did
 
     def begin() -> None:
-        nonlocal began
-        began = True
-        hooks.call(f"on_{kind}_begin", {})
+        nonlocal begun, every
+        begun = []
+        for i, fn in _overriding(hooks, f"on_{kind}_begin"):
+            fn({})
+            begun.append(i)
+        every = True
 
     try:
         result = run(begin)
-    except BaseException:
-        if began:
-            hooks.call(f"on_{kind}_end", {})
+    except BaseException as error:
+        if begun is not None:
+            for i, fn in _overriding(hooks, f"on_{kind}_end"):
+                if every or i in begun:
+                    _noted(error, fn, kind)
         raise
     hooks.call(f"on_{kind}_end", dict(result) if isinstance(result, dict) else {})
     return result
+
+
+def _overriding(hooks: CallbackList, hook: str) -> list[tuple[int, Any]]:
+    """``(i, its hook)`` for each callback ``hooks.callbacks[i]`` overriding ``hook``."""
+    found = ((i, _hook(hook)(cb)) for i, cb in enumerate(hooks.callbacks))
+    return [(i, fn) for i, fn in found if fn is not None]
+
+
+def _noted(error: BaseException, fn: Any, kind: str) -> None:
+    """``fn({})``, an end hook after a failed pass: an ``Exception`` it raises is noted on
+    ``error`` (the pass's, which goes on) and the next end hook runs."""
+    try:
+        fn({})
+    except Exception as hook_error:  # noqa: BLE001 (noted on the pass's error)
+        note = f"on_{kind}_end also raised {hook_error!r} after the failed pass"
+        notes = getattr(error, "__notes__", None)  # add_note's list (Python >= 3.11)
+        error.__notes__ = [*(notes or ()), note]  # type: ignore[attr-defined]
 
 
 class CallbackList:

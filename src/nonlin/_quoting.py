@@ -101,7 +101,8 @@ def quoted(value: Any, width: int = WIDTH) -> str:
 def _repr(value: Any) -> str:
     """``repr(value)``, or, where Python refuses to write it (an ``int`` over 4300 digits,
     ``sys.set_int_max_str_digits``), the integer's digit count: ``<int of 5001 digits>``;
-    any other such value (a list holding that integer) by its type: ``<list>``."""
+    any other such value (a list holding that integer) by its type:
+    ``<list that Python cannot write out>``."""
     try:
         return repr(value)
     except ValueError:

@@ -70,14 +70,16 @@ def _finite(name: str, value: object, low: float = -math.inf) -> float:
     return float(number)
 
 
-def check_variance_scaling(scale: object, mode: object, distribution: object) -> None:
-    """Refuse a ``scale`` not positive and finite (NaN too), or a ``mode`` or
-    ``distribution`` not one of ``variance_scaling``'s, naming the value (``ValueError``)."""
+def check_variance_scaling(scale: object, mode: object, distribution: object) -> float:
+    """``scale`` as a float (a 0-d array as its number, as ``_finite`` takes it); a
+    ``scale`` not positive and finite (NaN too), or a ``mode`` or ``distribution`` not one
+    of ``variance_scaling``'s, is refused naming the value (``ValueError``)."""
+    given, scale = scale, scale[()] if isinstance(scale, np.ndarray) and scale.ndim == 0 else scale
     if not is_real(scale) or not 0 < scale < math.inf:
-        raise ValueError(f"Expected a positive, finite scale. Received: scale={quoted(scale)}")
+        raise ValueError(f"Expected a positive, finite scale. Received: scale={quoted(given)}")
     if distribution == "uniform" and not 3.0 * scale < math.inf:  # the limit's square
         raise ValueError(f"Expected a scale whose uniform limit sqrt(3 * scale) NumPy can "
-                         f"draw (< 5.9e307). Received: scale={quoted(scale)}")
+                         f"draw (< 5.9e307). Received: scale={quoted(given)}")
     if mode not in _MODES:
         raise ValueError(f"Expected mode one of {', '.join(map(repr, _MODES))}. "
                          f"Received: mode={quoted(mode)}")
@@ -85,6 +87,7 @@ def check_variance_scaling(scale: object, mode: object, distribution: object) ->
         keras = " (Keras 3 reads it as 'truncated_normal')" if distribution == "normal" else ""
         raise ValueError(f"Expected distribution one of {', '.join(map(repr, _DISTRIBUTIONS))}"
                          f". Received: distribution={quoted(distribution)}{keras}")
+    return float(scale)
 
 
 def variance_scaling(rng: RandomLike, fan_in: int, fan_out: int, *, scale: float = 1.0,
@@ -132,7 +135,7 @@ def variance_scaling(rng: RandomLike, fan_in: int, fan_out: int, *, scale: float
     numpy.ndarray
         float64 array of shape (fan_in, fan_out).
     """
-    check_variance_scaling(scale, mode, distribution)
+    scale = check_variance_scaling(scale, mode, distribution)
     n = max(1.0, {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode])
     shape = (fan_in, fan_out)
     if distribution == "uniform":
