@@ -9,7 +9,6 @@ estimator passes in what it needs from it (warning class, scorer).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, cast
 
 import numpy as np
@@ -22,7 +21,7 @@ from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from ._sklearn_setup import sklearn_init, sklearn_sgd
 from ._sklearn_twins import _TWINS, forward, widened  # noqa: F401 (_TWINS, forward: engine's)
-from ._stacklevel import user_stacklevel
+from ._sklearn_warn import warn_as_sklearn
 from .activations import sigmoid_into
 from .core import Param, Sequential
 from .layers import Dense, Dropout
@@ -175,9 +174,8 @@ def batch_size(est: Any, n_samples: int) -> int:
     if est.batch_size == "auto":
         return min(200, n_samples)
     if est.batch_size > n_samples:
-        warnings.warn(
-            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=user_stacklevel(),
+        warn_as_sklearn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
         )
     return int(np.clip(est.batch_size, 1, n_samples))
 
@@ -216,7 +214,7 @@ def fit_stochastic(
         # the best ones)
         _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", stacklevel=3)
+        warn_as_sklearn("Training interrupted by user.")
     if scorer is not None:
         restore_best(est, params)
 
@@ -262,7 +260,7 @@ def _run(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
             X, Y, loss=objective, optimizer=optimizer, epochs=epochs,
             batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
             callbacks=[schedule, *est.callbacks_], sample_weight=sample_weight,
-            verbose=1 if est.verbose >= 2 else 0,  # verbose=1: scikit-learn's lines only
+            verbose=1 if est.verbose == 2 else 0,  # other values: scikit-learn's lines only
         )
     finally:
         rng.order = None

@@ -18,7 +18,7 @@ import numpy as np
 from ._quoting import quoted
 from ._sklearn_engine import batch_objective, to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
-from ._stacklevel import user_stacklevel
+from ._sklearn_warn import warn_as_sklearn
 from .core import Param, Sequential
 from .normalization import BatchNorm
 from .schedules import Schedule
@@ -78,7 +78,7 @@ def fit_lbfgs(
     if result.status != 0:
         text = _lbfgs_warning(result, est.n_iter_, est.max_iter,
                               getattr(est, "_sklearn_before_1_7", False))
-        warnings.warn(text, warning, stacklevel=user_stacklevel())  # the user's fit
+        warn_as_sklearn(text, warning)  # at the user's fit, as sklearn's module
     est.loss_ = est._loss_type(result.fun)  # _sklearn_schedule.loss_type's
     if est.dtype is None:
         to_float64(est)

@@ -18,13 +18,12 @@ import scikit-learn: the estimator hands in its warning class and scorer.
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ._stacklevel import user_stacklevel
+from ._sklearn_warn import warn_as_sklearn
 from .callbacks import Callback
 from .optimizers import Optimizer
 
@@ -97,11 +96,10 @@ class SklearnSchedule(Callback):
         if stop or self.incremental:
             self.model.stop_training = True
         elif est.n_iter_ == est.max_iter:
-            warnings.warn(
+            warn_as_sklearn(  # at the user's fit, however deep fit calls this
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
                 "optimization hasn't converged yet.",
                 self.warning,
-                stacklevel=user_stacklevel(),  # the user's fit, however deep fit calls this
             )
 
     # -- the rules ----------------------------------------------------------

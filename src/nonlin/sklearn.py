@@ -15,8 +15,8 @@ the regressor's ``loss`` in ``"squared_error"``, ``"absolute_error"``, ``"huber"
 ``"poisson"`` or a nonlin regression ``Loss`` object, the classifier's ``"log_loss"`` or a
 nonlin classification ``Loss`` (``_sklearn_class_loss``), and ``learning_rate`` a
 ``nonlin.schedules`` object (SGD and Adam: the rate of each step; ``_sklearn_extras``).
-``verbose=True`` prints scikit-learn's per-iteration lines; ``verbose=2`` adds nonlin's
-progress bar.
+``verbose=True`` (any true value) prints scikit-learn's per-iteration lines; exactly
+``verbose=2`` adds nonlin's progress bar.
 
 The only nonlin module that imports scikit-learn (``nonlin[sklearn]``); ``nonlin.datasets``
 loads the data sets scikit-learn ships through ``bundled``. ``random_state`` follows

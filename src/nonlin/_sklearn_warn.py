@@ -1,0 +1,43 @@
+"""scikit-learn's MLP warnings as its warning filters see them.
+
+scikit-learn warns from ``sklearn.neural_network._multilayer_perceptron``, so a script's
+``warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")`` (as
+scikit-learn's own examples write it) silences them. nonlin's estimators warn with the same
+module name, so that filter matches theirs too, while the line shown stays the user's call
+(the first frame outside nonlin, as ``_stacklevel.user_stacklevel`` finds it).
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from types import FrameType
+
+from ._stacklevel import _PACKAGE
+
+#: the module scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` warn from
+SKLEARN_MLP_MODULE = "sklearn.neural_network._multilayer_perceptron"
+
+
+def warn_as_sklearn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn as scikit-learn's MLP does, pointing at the user's call.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text (scikit-learn's words).
+    category : type of Warning
+        Its class (``ConvergenceWarning`` for an optimizer that ran out of iterations).
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:  # called from nonlin alone: no user frame to name
+        warnings.warn(message, category, stacklevel=2)
+        return
+    warnings.warn_explicit(
+        message, category, frame.f_code.co_filename, frame.f_lineno,
+        module=SKLEARN_MLP_MODULE,
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+        module_globals=frame.f_globals,
+    )
