@@ -67,16 +67,21 @@ class EpochLogs:
 
     def batch_end_logs(self, batch: int, size: int) -> dict[str, float]:
         """``on_train_batch_end``'s logs after step ``batch`` of ``size`` rows: as Keras 3's,
-        the epoch's running loss and the streaming metrics' running results (the epoch's
-        logs after its last batch), with nonlin's ``batch`` and ``size``. A metric that does
-        not stream (a plain function, recomputed over every row so far) is left out: it
-        would make each step cost O(rows of the epoch). Built only when some callback
-        reads them (``CallbackList.wants_batch_logs``)."""
+        the epoch's running loss and every metric's running result (the epoch's logs after
+        its last batch), with nonlin's ``batch`` and ``size``. A metric that does not stream
+        (a plain function) is computed over the epoch's rows so far, as ``running_metrics``
+        does: that step then costs O(rows trained on so far), where Keras 3 keeps a mean
+        of batch values instead. Built only when some callback reads them
+        (``CallbackList.wants_batch_logs``)."""
         logs = {"batch": batch, "size": size, "loss": self._running_loss()}
         for metric in self.metrics:
-            if metric.streams:
-                logs[metric.name] = metric.result()
+            logs[metric.name] = metric.result() if metric.streams else self._so_far(metric)
         return logs
+
+    def _so_far(self, metric: Metric) -> float:
+        """A metric that does not stream over the epoch's rows trained on so far."""
+        rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
+        return metric(self.train.y[rows], cast(np.ndarray, self.store)[rows])
 
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the rows trained on so far in this epoch (for progress bars)."""

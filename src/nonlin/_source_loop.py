@@ -15,7 +15,7 @@ written between two batches resumes at the start of its epoch (see ``nonlin.trai
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from ._misuse import check_same_params
 from ._scratch import using
 from ._sources import BatchStream, exhausted_warning, prepare, ran_out
 from .data import Dataset
+from .metrics import Metric
 from .objective import Objective
 
 
@@ -167,6 +168,10 @@ class _SourceLoop(_Loop):
             if metric.streams:
                 logs[metric.name] = metric.result()
             elif kept:
-                logs[metric.name] = metric(np.concatenate([k[0] for k in kept]),
-                                           np.concatenate([k[1] for k in kept]))
+                logs[metric.name] = self._so_far(metric)
         return logs
+
+    def _so_far(self, metric: Metric) -> float:
+        """A metric that does not stream over the batches kept so far (``batch_end_logs``)."""
+        kept = cast(list[tuple[np.ndarray, np.ndarray]], self.kept)
+        return metric(np.concatenate([k[0] for k in kept]), np.concatenate([k[1] for k in kept]))
