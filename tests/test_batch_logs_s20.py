@@ -1,9 +1,9 @@
 """``on_train_batch_end``'s logs as Keras 3 gives them: "Aggregated metric results up until
 this batch" (keras/src/callbacks/callback.py), the epoch's running loss and the streaming
 metrics' running results, so the last batch's logs are the epoch's training logs. nonlin
-keeps its ``batch`` and ``size``; a metric that does not stream (a plain function) is
-computed over the rows so far (session 22: it was left out). The logs are built only when
-a callback reads them."""
+keeps its ``batch`` and ``size``; a metric that does not stream (a plain function) gives
+Keras 3's running mean of its value on each batch, weighted by the batches' rows (session
+22: it was left out). The logs are built only when a callback reads them."""
 
 from __future__ import annotations
 
@@ -66,13 +66,13 @@ def test_batch_end_logs_are_the_running_loss_and_metrics() -> None:
             assert (logs["batch"], logs["size"]) == (batch, m)
             assert logs["loss"] == total / rows  # the running loss, bit for bit
             assert logs["accuracy"] == pytest.approx(right / rows, abs=1e-12)
-            assert logs["hits"] == pytest.approx(right / rows, abs=1e-12)  # over rows so far
+            assert logs["hits"] == pytest.approx(right / rows, abs=1e-12)  # a mean over rows
             assert all(type(v) in (int, float) for v in logs.values())
         # the last batch's logs are the epoch's training logs (Keras 3)
         last, epoch_logs = ends[5 * epoch + 4][1], seen["epoch"][epoch]
         assert last["loss"] == epoch_logs["loss"]
         assert last["accuracy"] == epoch_logs["accuracy"]
-        assert last["hits"] == epoch_logs["hits"]
+        assert last["hits"] == pytest.approx(epoch_logs["hits"], abs=1e-12)
     # the batch-begin logs are as before: the batch and its rows (Keras 3: none)
     assert seen["begin"][:5] == [{"batch": b, "size": s} for b, s in
                                  enumerate([16, 16, 16, 16, 8])]

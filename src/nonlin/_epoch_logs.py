@@ -67,20 +67,35 @@ class EpochLogs:
 
     def batch_end_logs(self, batch: int, size: int) -> dict[str, float]:
         """``on_train_batch_end``'s logs after step ``batch`` of ``size`` rows: as Keras 3's,
-        the epoch's running loss and every metric's running result (the epoch's logs after
-        its last batch), with nonlin's ``batch`` and ``size``. A metric that does not stream
-        (a plain function) is computed over the epoch's rows so far, as ``running_metrics``
-        does: that step then costs O(rows trained on so far), where Keras 3 keeps a mean
-        of batch values instead. Built only when some callback reads them
+        the epoch's running loss and every metric's running result (for the loss and the
+        streaming metrics, the epoch's logs after its last batch), with nonlin's ``batch``
+        and ``size``. Built only when some callback reads them
         (``CallbackList.wants_batch_logs``)."""
         logs = {"batch": batch, "size": size, "loss": self._running_loss()}
         for metric in self.metrics:
-            logs[metric.name] = metric.result() if metric.streams else self._so_far(metric)
+            logs[metric.name] = (metric.result() if metric.streams
+                                 else self._batch_mean(metric, batch, size))
         return logs
 
-    def _so_far(self, metric: Metric) -> float:
-        """A metric that does not stream over the epoch's rows trained on so far."""
-        rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
+    def _batch_mean(self, metric: Metric, batch: int, size: int) -> float:
+        """A metric that does not stream (a plain function), as Keras 3 logs it at a batch's
+        end: the mean of its value on each of the epoch's batches so far, weighted by their
+        rows. O(batch) per step, where computing it over every row so far would make the
+        epoch's cost grow with the square of its rows; the epoch's own log computes it over
+        all the rows, so a function that is not a mean over rows (an F1 score) ends the
+        epoch with a log a little different from the last batch's."""
+        value = float(self._batch_value(metric, size))
+        means = self.__dict__.setdefault("_batch_means", {})
+        total, rows, last = means.get(metric.name, (0.0, 0, batch))
+        if batch <= last:  # the epoch's first batch seen (batches count from 0 in each)
+            total, rows = 0.0, 0
+        means[metric.name] = (total + value * size, rows + size, batch)
+        return (total + value * size) / (rows + size)
+
+    def _batch_value(self, metric: Metric, size: int) -> float:
+        """``metric`` on the step's ``size`` rows, the last trained on."""
+        stop = self._stop
+        rows = slice(stop - size, stop) if self._order is None else self._order[stop - size:stop]
         return metric(self.train.y[rows], cast(np.ndarray, self.store)[rows])
 
     def running_metrics(self) -> dict[str, float]:

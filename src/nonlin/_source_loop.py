@@ -168,10 +168,11 @@ class _SourceLoop(_Loop):
             if metric.streams:
                 logs[metric.name] = metric.result()
             elif kept:
-                logs[metric.name] = self._so_far(metric)
+                logs[metric.name] = metric(np.concatenate([k[0] for k in kept]),
+                                           np.concatenate([k[1] for k in kept]))
         return logs
 
-    def _so_far(self, metric: Metric) -> float:
-        """A metric that does not stream over the batches kept so far (``batch_end_logs``)."""
-        kept = cast(list[tuple[np.ndarray, np.ndarray]], self.kept)
-        return metric(np.concatenate([k[0] for k in kept]), np.concatenate([k[1] for k in kept]))
+    def _batch_value(self, metric: Metric, size: int) -> float:
+        """``metric`` on the step's batch, the last kept (``EpochLogs._batch_mean``)."""
+        y, out = cast(list[tuple[np.ndarray, np.ndarray]], self.kept)[-1]
+        return metric(y, out)
