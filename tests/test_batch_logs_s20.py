@@ -1,8 +1,9 @@
 """``on_train_batch_end``'s logs as Keras 3 gives them: "Aggregated metric results up until
 this batch" (keras/src/callbacks/callback.py), the epoch's running loss and the streaming
 metrics' running results, so the last batch's logs are the epoch's training logs. nonlin
-keeps its ``batch`` and ``size``; a metric that does not stream (a plain function) is left
-out. The logs are built only when a callback reads them."""
+keeps its ``batch`` and ``size``; a metric that does not stream (a plain function) gives
+Keras 3's running mean of its value on each batch, weighted by the batches' rows (session
+22: it was left out). The logs are built only when a callback reads them."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def _recorder() -> tuple[LambdaCallback, dict[str, list[Any]]]:
 def test_batch_end_logs_are_the_running_loss_and_metrics() -> None:
     """Against a direct computation: the batches' own losses (train_on_batch on a twin,
     bit for bit fit's steps), weighted by their rows, and the accuracy over the rows so far."""
-    fitted, twin = _model(), _model(("accuracy",))
+    fitted, twin = _model(), _model(("accuracy", hits))
     recorder, seen = _recorder()
     fitted.fit(X, Y, epochs=2, batch_size=SIZE, shuffle=False, verbose=0, callbacks=[recorder])
     ends = seen["end"]
@@ -58,18 +59,20 @@ def test_batch_end_logs_are_the_running_loss_and_metrics() -> None:
         total, right, rows = 0.0, 0.0, 0
         for batch, start in enumerate(range(0, 72, SIZE)):
             m = min(SIZE, 72 - start)
-            loss, accuracy = twin.train_on_batch(X[start:start + m], Y[start:start + m])
+            loss, accuracy, _ = twin.train_on_batch(X[start:start + m], Y[start:start + m])
             total, right, rows = total + loss * m, right + accuracy * m, rows + m
             logs = ends[5 * epoch + batch][1]
-            assert list(logs) == ["batch", "size", "loss", "accuracy"]  # no "hits"
+            assert list(logs) == ["batch", "size", "loss", "accuracy", "hits"]
             assert (logs["batch"], logs["size"]) == (batch, m)
             assert logs["loss"] == total / rows  # the running loss, bit for bit
             assert logs["accuracy"] == pytest.approx(right / rows, abs=1e-12)
+            assert logs["hits"] == pytest.approx(right / rows, abs=1e-12)  # a mean over rows
             assert all(type(v) in (int, float) for v in logs.values())
         # the last batch's logs are the epoch's training logs (Keras 3)
         last, epoch_logs = ends[5 * epoch + 4][1], seen["epoch"][epoch]
         assert last["loss"] == epoch_logs["loss"]
         assert last["accuracy"] == epoch_logs["accuracy"]
+        assert last["hits"] == pytest.approx(epoch_logs["hits"], abs=1e-12)
     # the batch-begin logs are as before: the batch and its rows (Keras 3: none)
     assert seen["begin"][:5] == [{"batch": b, "size": s} for b, s in
                                  enumerate([16, 16, 16, 16, 8])]
@@ -95,7 +98,7 @@ def test_a_batch_source_gives_the_arrays_batch_end_logs() -> None:
     on_arrays.fit(X, Y, epochs=2, batch_size=SIZE, shuffle=False, verbose=0, callbacks=[rec_a])
     on_source.fit(Seq(X, Y, size=SIZE), epochs=2, shuffle=False, verbose=0, callbacks=[rec_s])
     assert seen_s["end"] == seen_a["end"]
-    assert "accuracy" in seen_s["end"][0][1] and "hits" not in seen_s["end"][0][1]
+    assert "accuracy" in seen_s["end"][0][1] and "hits" in seen_s["end"][0][1]
     assert seen_s["end"][-1][1]["loss"] == seen_s["epoch"][-1]["loss"]
 
 
@@ -136,7 +139,7 @@ def test_model_checkpoint_with_an_int_save_freq_monitors_the_running_values(tmp_
 
 def test_a_progress_bar_of_ones_own_shows_the_running_logs() -> None:
     """A ``ProgbarLogger`` given as a callback (no live feed from fit) shows the batch-end
-    logs: the running loss and the streaming metrics."""
+    logs: the running loss and the metrics (a plain function's too)."""
     out = io.StringIO()
     bar = ProgbarLogger(1, steps=5, epochs=1, file=out)
     bar._tqdm = False
@@ -144,7 +147,8 @@ def test_a_progress_bar_of_ones_own_shows_the_running_logs() -> None:
     _model().fit(X, Y, epochs=1, batch_size=SIZE, verbose=0, callbacks=[recorder, bar])
     last = seen["end"][-1][1]
     shown = out.getvalue().split("\r")[-2]  # the bar after the last batch
-    assert shown == f"5/5 - loss: {last['loss']:.4f} - accuracy: {last['accuracy']:.4f}"
+    assert shown == (f"5/5 - loss: {last['loss']:.4f} - accuracy: {last['accuracy']:.4f} - "
+                     f"hits: {last['hits']:.4f}")
 
 
 def test_no_batch_logs_are_built_without_a_callback_reading_them(monkeypatch) -> None:

@@ -447,8 +447,8 @@ REFUSED = [
     (lambda: FalseNegatives(1.5), r"Expected one threshold.*Received: thresholds=1\.5"),
     (lambda: PrecisionAtRecall(1.2), r"Expected recall in \[0, 1\]. Received: recall=1\.2"),
     (lambda: RecallAtPrecision("0.5"), r"Expected precision in.*Received: precision='0\.5'"),
-    (lambda: SensitivityAtSpecificity(0.5, 0), r"integer num_thresholds > 0.*Received: "
-                                               r"num_thresholds=0"),
+    (lambda: SensitivityAtSpecificity(0.5, 0),
+     r"integer num_thresholds in \[1, 65536\].*Received: num_thresholds=0"),
     (lambda: SpecificityAtSensitivity(0.5, class_id=-1), r"Received: class_id=-1"),
     (lambda: IoU(3, [3]), r"target_class_ids.*in \[0, 3\)\. Received: target_class_ids=\[3\]"),
     (lambda: IoU(3, []), r"Received: target_class_ids=\[\]"),

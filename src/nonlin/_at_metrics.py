@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
+from ._metric_sizes import checked_num_thresholds
 from ._quoting import quoted
 from .validation import is_integer, is_real
 
@@ -50,14 +51,12 @@ class SensitivitySpecificityBase(ConfusionMetric):
         if not (is_real(value) and 0 <= value <= 1):
             raise ValueError(f"Expected {self._TARGET} in [0, 1]. "
                              f"Received: {self._TARGET}={quoted(value)}")
-        if not is_integer(num_thresholds) or num_thresholds <= 0:
-            raise ValueError("Expected an integer num_thresholds > 0. "
-                             f"Received: num_thresholds={quoted(num_thresholds)}")
+        thresholds = checked_num_thresholds(num_thresholds, 1)
         if class_id is not None and (not is_integer(class_id) or class_id < 0):
             raise ValueError(
                 f"Expected an integer >= 0 or None. Received: class_id={quoted(class_id)}")
         self.value = float(value)
-        self.num_thresholds = int(num_thresholds)
+        self.num_thresholds = thresholds
         self.class_id = None if class_id is None else int(class_id)
         t = self.num_thresholds
         inner = [(i + 1) * 1.0 / (t - 1) for i in range(t - 2)]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
+from ._metric_sizes import MAX_THRESHOLDS, checked_num_thresholds
 from ._quoting import quoted
 from .validation import check_bool, is_integer, is_real
 
@@ -241,14 +242,16 @@ def _checked_methods(curve: Any, summation_method: Any) -> tuple[str, str]:
 def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> list[float]:
     """The thresholds between the end points: given, or ``i / (T - 1)``, ``0 < i < T - 1``."""
     if thresholds is None:
-        if not is_integer(num_thresholds) or num_thresholds <= 1:
-            raise ValueError("Expected an integer > 1. "
-                             f"Received: num_thresholds={quoted(num_thresholds)}")
+        num_thresholds = checked_num_thresholds(num_thresholds, 2)
         return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
     if not isinstance(thresholds, list | tuple | np.ndarray) or not all(
             is_real(t) and 0 <= t <= 1 for t in thresholds):
         raise ValueError(f"Expected a list of thresholds in [0, 1]. "
                          f"Received: thresholds={quoted(thresholds, 200)}")
+    if len(thresholds) > MAX_THRESHOLDS - 2:  # num_thresholds is len + 2
+        raise ValueError(f"Expected at most {MAX_THRESHOLDS - 2} thresholds (num_thresholds, "
+                         f"their count + 2, at most {MAX_THRESHOLDS}: the most a model file "
+                         f"holds). Received: {len(thresholds)} thresholds")
     return sorted(float(t) for t in thresholds)
 
 

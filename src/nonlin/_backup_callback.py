@@ -19,6 +19,7 @@ import os
 import warnings
 from typing import Any
 
+from ._backup_temp import remove_stale
 from ._checkpoint_args import BATCHES
 from ._monitor import _count
 from ._quoting import quoted, quoted_path
@@ -91,7 +92,9 @@ class BackupAndRestore(Callback):
     backup_dir : str or path-like
         Folder for the backups (created when first needed); no other run or callback
         should write there. Only the callback's own files are deleted at the end, then
-        the folder if empty (Keras 3 deletes the whole folder).
+        the folder if empty (Keras 3 deletes the whole folder). Temporary files of its
+        writes that a killed process left (named ``.latest.safetensors.*.tmp``) are
+        removed at each backup and at the end once over an hour old (``_backup_temp``).
     save_freq : "epoch" or int, default "epoch"
         Back up at each epoch's end, or after every ``save_freq``-th batch, counted
         across epochs (Keras 3), never at an epoch's end.
@@ -206,6 +209,7 @@ class BackupAndRestore(Callback):
         from .checkpoint import save_checkpoint
 
         os.makedirs(self._dir, exist_ok=True)
+        remove_stale(self._dir)  # of writes killed mid-way (_backup_temp: over an hour old)
         if self.double_checkpoint and os.path.isfile(self._latest):
             with open(self._latest, "rb") as file:
                 write_atomic(self._previous, file.read())
@@ -221,6 +225,7 @@ class BackupAndRestore(Callback):
         for path in (self._latest, self._previous):
             if os.path.isfile(path):
                 os.remove(path)
+        remove_stale(self._dir)
         try:
             os.rmdir(self._dir)  # only when empty: other files stay
         except OSError:

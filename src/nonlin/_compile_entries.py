@@ -16,12 +16,14 @@ from typing import Any
 
 from . import registry
 from ._metadata import to_json_text
+from ._metric_sizes import MAX_THRESHOLDS
 from ._quoting import quoted
 
 # the sizes a file's metric config may ask for: a tiny file must not make load allocate
 # gigabytes (AUC's and the metrics at a rate's arrays, IoU's (num_classes, num_classes)
 # confusion matrix: 128 MiB at most); save leaves out a larger metric, which load refuses
-METRIC_SIZE_LIMITS = (("num_thresholds", 1 << 16), ("num_classes", 1 << 12))
+# (MAX_THRESHOLDS: the metrics' constructors refuse more thresholds too)
+METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", 1 << 12))
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
@@ -87,12 +89,13 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str])
         cls = type(metric)
         if isinstance(metric, str) and _known_metric(metric):
             entries.append(metric)
+        elif classes.get(cls.__name__) is cls and (big := oversized(metric.get_config())):
+            # before _rebuilds: a constructor refuses what a file does not hold (AUC's
+            # num_thresholds), and the message says why, not "registered"
+            too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({big[0]}={big[2]}: a "
+                           f"file holds at most {big[1]}, what nonlin.load reads)")
         elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
-            if (big := oversized(metric.get_config())) is None:
-                entries.append({"class_name": cls.__name__, "config": metric.get_config()})
-            else:
-                too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({big[0]}={big[2]}: a "
-                               f"file holds at most {big[1]}, what nonlin.load reads)")
+            entries.append({"class_name": cls.__name__, "config": metric.get_config()})
         else:
             left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
     return entries

@@ -67,16 +67,36 @@ class EpochLogs:
 
     def batch_end_logs(self, batch: int, size: int) -> dict[str, float]:
         """``on_train_batch_end``'s logs after step ``batch`` of ``size`` rows: as Keras 3's,
-        the epoch's running loss and the streaming metrics' running results (the epoch's
-        logs after its last batch), with nonlin's ``batch`` and ``size``. A metric that does
-        not stream (a plain function, recomputed over every row so far) is left out: it
-        would make each step cost O(rows of the epoch). Built only when some callback
-        reads them (``CallbackList.wants_batch_logs``)."""
+        the epoch's running loss and every metric's running result (for the loss and the
+        streaming metrics, the epoch's logs after its last batch), with nonlin's ``batch``
+        and ``size``. Built only when some callback reads them
+        (``CallbackList.wants_batch_logs``)."""
         logs = {"batch": batch, "size": size, "loss": self._running_loss()}
         for metric in self.metrics:
-            if metric.streams:
-                logs[metric.name] = metric.result()
+            logs[metric.name] = (metric.result() if metric.streams
+                                 else self._batch_mean(metric, batch, size))
         return logs
+
+    def _batch_mean(self, metric: Metric, batch: int, size: int) -> float:
+        """A metric that does not stream (a plain function), as Keras 3 logs it at a batch's
+        end: the mean of its value on each of the epoch's batches so far, weighted by their
+        rows. O(batch) per step, where computing it over every row so far would make the
+        epoch's cost grow with the square of its rows; the epoch's own log computes it over
+        all the rows, so a function that is not a mean over rows (an F1 score) ends the
+        epoch with a log a little different from the last batch's."""
+        value = float(self._batch_value(metric, size))
+        means = self.__dict__.setdefault("_batch_means", {})
+        total, rows, last = means.get(metric.name, (0.0, 0, batch))
+        if batch <= last:  # the epoch's first batch seen (batches count from 0 in each)
+            total, rows = 0.0, 0
+        means[metric.name] = (total + value * size, rows + size, batch)
+        return (total + value * size) / (rows + size)
+
+    def _batch_value(self, metric: Metric, size: int) -> float:
+        """``metric`` on the step's ``size`` rows, the last trained on."""
+        stop = self._stop
+        rows = slice(stop - size, stop) if self._order is None else self._order[stop - size:stop]
+        return metric(self.train.y[rows], cast(np.ndarray, self.store)[rows])
 
     def running_metrics(self) -> dict[str, float]:
         """The metrics over the rows trained on so far in this epoch (for progress bars)."""

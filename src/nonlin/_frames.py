@@ -73,16 +73,19 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
 
 
-def reshape_hint(value: Any) -> str:
+def reshape_hint(value: Any, name: str = "x") -> str:
     """What to do with 1-D data given where rows are expected: for a pandas Series (has
     ``to_frame`` and ``name``: ``df.iloc[0]``, one row, or ``df["a"]``, one column), the
-    DataFrame selections that keep two dimensions; else NumPy's reshape."""
+    DataFrame selections that keep two dimensions; else NumPy's reshape, written on
+    ``name``, the parameter the data came in (``X.reshape(-1, 1)`` where it is ``X``;
+    ``x`` for a name that is no identifier)."""
     if hasattr(value, "to_frame") and hasattr(value, "name"):
         return ("a pandas Series is one row or one column: select a one-row DataFrame with "
                 "df.iloc[[0]] (double brackets; df.iloc[0] is a Series), one column with "
                 "df[['a']], or turn a row Series into one with series.to_frame().T")
-    return ("reshape 1-D data with x.reshape(-1, 1) for one feature or x.reshape(1, -1) for "
-            "one sample")
+    x = name if name.isidentifier() else "x"
+    return (f"reshape 1-D data with {x}.reshape(-1, 1) for one feature or {x}.reshape(1, -1) "
+            "for one sample")
 
 
 def stacked_hint(arr: np.ndarray, n_samples: int, name: str) -> str:

@@ -143,23 +143,58 @@ def keras_cosine(
         )
     if warmup_target is None:
         return start, 0, 0.0
-    if not is_real(warmup_target) or not 0 < warmup_target < math.inf:
-        raise ValueError("Expected a positive, finite number. "
-                         f"Received: warmup_target={quoted(warmup_target)}")
-    if not is_real(start) or not 0 <= start <= warmup_target:
+    target = positive("warmup_target", warmup_target)
+    first = real(start)
+    if first is None or not 0 <= first <= target:
         raise ValueError(  # nonlin's warmup_from <= lr: a warm-up climbs
             f"Expected initial_learning_rate, where the warm-up starts, in [0, "
-            f"warmup_target={float(warmup_target)!r}]. "
+            f"warmup_target={target!r}]. "
             f"Received: initial_learning_rate={quoted(start)}"
         )
-    return warmup_target, warmup_steps, start
+    return target, warmup_steps, first
+
+
+def real(value: Any) -> float | None:
+    """``value`` as a float64, or None where it is no real number (a bool is none) or lies
+    beyond float64's range as Python converts it (``10**400``, ``Fraction(10**400, 3)``:
+    an OverflowError there). A NumPy ``longdouble`` beyond it becomes ``inf``, which the
+    callers' range checks refuse, as NaN; they check this float, not ``value``."""
+    if not is_real(value):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def positive(name: str, value: Any) -> float:
     """``value`` as a float, > 0 and finite, else a ValueError naming ``name``."""
-    if not is_real(value) or not 0 < value < math.inf:
+    number = real(value)
+    if number is None or not 0 < number < math.inf:
         raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
-    return float(value)
+    return number
+
+
+def at_least(name: str, value: Any, minimum: float) -> float:
+    """``value`` as a float, finite and >= ``minimum``, else a ValueError naming ``name``."""
+    number = real(value)
+    if number is None or not minimum <= number < math.inf:
+        raise ValueError(f"Expected a finite number >= {minimum:g}. "
+                         f"Received: {name}={quoted(value)}")
+    return number
+
+
+def float64_steps(name: str, value: int) -> int:
+    """``value``, a count of steps, as an ``int`` if float64 holds it (below 1.8e308), else
+    a ValueError naming ``name``: a schedule computes with it in floats (as Keras), and an
+    integer beyond that could not even be written out by ``repr`` past 4300 digits."""
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"Expected {name} that float64 holds (below 1.8e308). "
+                         f"Received: {name}={quoted(value)} ({int(value).bit_length()} bits)"
+                         ) from None
+    return int(value)
 
 
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:
@@ -170,14 +205,15 @@ def positive_int(name: str, value: Any, minimum: int = 1) -> int:
         required = f": {name} is required (it has no default)" if value is None and minimum else ""
         raise ValueError(f"Expected an integer >= {minimum}{required}. "
                          f"Received: {name}={quoted(value)}")
-    return int(value)
+    return float64_steps(name, value)
 
 
 def fraction(name: str, value: Any) -> float:
     """``value`` as a float in [0, 1], else a ValueError naming ``name``."""
-    if not is_real(value) or not 0 <= value <= 1:
+    number = real(value)
+    if number is None or not 0 <= number <= 1:
         raise ValueError(f"Expected a number in [0, 1]. Received: {name}={quoted(value)}")
-    return float(value)
+    return number
 
 
 def positive_steps(name: str, value: Any) -> int | float:
@@ -185,9 +221,10 @@ def positive_steps(name: str, value: Any) -> int | float:
     finite (Keras computes ``step / decay_steps`` in floats; its ``InverseTimeDecay`` example
     passes ``1.0``), kept as given; else (a bool too) a ValueError naming both forms."""
     if is_integer(value) and value >= 1:
-        return int(value)
-    if is_real(value) and not is_integer(value) and 0 < value < math.inf:
-        return float(value)
+        return float64_steps(name, value)
+    number = real(value)
+    if number is not None and not is_integer(value) and 0 < number < math.inf:
+        return number
     required = f": {name} is required (it has no default)" if value is None else ""
     raise ValueError(f"Expected an integer >= 1 or a float > 0 (Keras takes both){required}. "
                      f"Received: {name}={quoted(value)}")
@@ -198,9 +235,10 @@ def check_warmup_steps(value: Any) -> int | float:
     given (Keras 3 casts it to a float, and ``warmup_steps=0.1 * total`` is a float), else (a
     bool too) a ValueError naming the value."""
     if is_integer(value) and value >= 0:
-        return int(value)
-    if is_real(value) and not is_integer(value) and 0 <= value < math.inf:
-        return float(value)
+        return float64_steps("warmup_steps", value)
+    number = real(value)
+    if number is not None and not is_integer(value) and 0 <= number < math.inf:
+        return number
     raise ValueError("Expected an integer >= 0 or a float >= 0, finite (Keras takes both). "
                      f"Received: warmup_steps={quoted(value)}")
 

@@ -15,7 +15,7 @@ written between two batches resumes at the start of its epoch (see ``nonlin.trai
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from ._misuse import check_same_params
 from ._scratch import using
 from ._sources import BatchStream, exhausted_warning, prepare, ran_out
 from .data import Dataset
+from .metrics import Metric
 from .objective import Objective
 
 
@@ -170,3 +171,8 @@ class _SourceLoop(_Loop):
                 logs[metric.name] = metric(np.concatenate([k[0] for k in kept]),
                                            np.concatenate([k[1] for k in kept]))
         return logs
+
+    def _batch_value(self, metric: Metric, size: int) -> float:
+        """``metric`` on the step's batch, the last kept (``EpochLogs._batch_mean``)."""
+        y, out = cast(list[tuple[np.ndarray, np.ndarray]], self.kept)[-1]
+        return metric(y, out)

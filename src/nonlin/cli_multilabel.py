@@ -11,7 +11,9 @@ alphabetically) and the second is the positive one, as scikit-learn's
 estimator's multilabel file) and ``target_classes``, the two labels of each target.
 
 The target cells are read as text (``csv`` module, as ``predict --keep`` reads its
-columns): spaces around a cell are ignored; an empty cell is missing, and in a column of
+columns), the first target's excepted: the table reader has read it (``table.y``, its
+labels as written or its numbers), and ``label_columns`` takes it from there, so each
+target is read once: spaces around a cell are ignored; an empty cell is missing, and in a column of
 numbers so is a missing-value spelling (``NA``, ``?``: ``_csv_strict.MISSING_TARGETS``),
 which is a label in a column of text, as for a single target. A row with a missing label
 is dropped with ``--missing drop``, an error naming its line otherwise.
@@ -33,7 +35,7 @@ import numpy as np
 from ._csv_strict import MISSING_TARGETS
 from ._quoting import quoted, shown_path
 from .cli_common import UsageError
-from .cli_labels import distinct, encode_labels, find_classes, is_number, stored_label
+from .cli_labels import distinct, encode_labels, find_classes, is_number, label_key, stored_label
 from .cli_model import describe_classes
 from .cli_stdin import data_file
 from .cli_table import header_names
@@ -81,28 +83,55 @@ def maybe_labels(table: Any) -> bool:
 
 def label_columns(path: str, table: Any, targets: list[str]) -> list[LabelColumn]:
     """The cells of ``targets`` in the rows of ``table`` (``table.kept`` says which of
-    the file's rows it holds), each column analysed (``LabelColumn``)."""
+    the file's rows it holds), each column analysed (``LabelColumn``). The first target
+    is the reader's, ``table.y``, taken from there (read once): its labels as written,
+    or its numbers; the others are read from the file."""
     from .cli_keep import _read_cells
 
     names = header_names(data_file(path))
-    rows = _read_cells(path, [names.index(name) for name in targets])
+    rows = _read_cells(path, [names.index(name) for name in targets[1:]])
     kept = getattr(table, "kept", None)
     if kept is not None:
         rows = [row for row, keep in zip(rows, kept[: len(rows)].tolist(), strict=True) if keep]
     if len(rows) != table.X.shape[0]:
         raise UsageError(f"{shown_path(path)}: read a different number of rows the second "
                          "time; did the file change while it was read?")
-    columns = []
-    for j, name in enumerate(targets):
+    columns = [_first_column(targets[0], np.asarray(table.y))]
+    for j, name in enumerate(targets[1:]):
         texts = np.array([row[j].strip(" \t") for row in rows], dtype=object)
         filled = [t for t in texts.tolist() if t]
         numeric = all(is_number(t) or t in MISSING_TARGETS for t in filled)
         missing = np.array([not t or (numeric and t in MISSING_TARGETS) for t in texts.tolist()],
                            dtype=bool)
-        present = texts[~missing].astype(str)
-        classes = [stored_label(c) for c in find_classes(present)] if present.size else []
-        columns.append(LabelColumn(name, texts, missing, numeric, classes))
+        columns.append(_analysed(name, texts, missing, numeric))
     return columns
+
+
+def _analysed(name: str, texts: np.ndarray, missing: np.ndarray,
+              numeric: bool) -> LabelColumn:
+    """The column ``name`` of cells ``texts`` (``missing`` those missing), with its labels."""
+    present = texts[~missing].astype(str)
+    classes = [stored_label(c) for c in find_classes(present)] if present.size else []
+    return LabelColumn(name, texts, missing, numeric, classes)
+
+
+def _first_column(name: str, y: np.ndarray) -> LabelColumn:
+    """The first target as the reader read it, ``y`` (n_rows,): its labels exactly as
+    written (some cell is text: a column of text, where a missing-value spelling is a
+    label and an empty cell is missing), or float64 numbers, NaN where missing (the
+    reader's missing-value spellings, as ``label_columns``'). As the file's cells would
+    give it: the same spaces stripped, the same labels (numbers match by value)."""
+    if y.dtype.kind in "OUS":
+        texts = np.array([str(t).strip(" \t") for t in y.tolist()], dtype=object)
+        filled = [t for t in texts.tolist() if t]
+        numeric = all(is_number(t) or t in MISSING_TARGETS for t in filled)
+        missing = np.array([not t or (numeric and t in MISSING_TARGETS)
+                            for t in texts.tolist()], dtype=bool)
+        return _analysed(name, texts, missing, numeric)
+    numbers = y.astype(np.float64)
+    missing = np.isnan(numbers)
+    texts = np.array([label_key(v) for v in numbers.tolist()], dtype=object)
+    return _analysed(name, texts, missing, True)
 
 
 def is_multilabel(args: argparse.Namespace, columns: list[LabelColumn]) -> bool:

@@ -22,18 +22,20 @@ from ._schedule_args import (
     KerasRate,
     KerasWarmup,
     _shown_defaults,
+    at_least,
     check_name,
     check_warmup_steps,
     cosine_positional,
     first_rate,
     keras_cosine,
+    real,
 )
 from ._schedule_args import fraction as _fraction
 from ._schedule_args import positive as _positive
 from ._schedule_args import positive_int as _positive_int
 from ._schedule_args import positive_steps as _positive_steps
 from ._schedule_steps import _decayed, _step
-from .validation import check_bool, is_real
+from .validation import check_bool
 
 
 class Schedule:
@@ -71,9 +73,7 @@ class Constant(Schedule):
     """``lr(step) = lr``, ``lr >= 0`` (0: no step, as a plain ``lr=0`` of an optimizer)."""
 
     def __init__(self, lr: float) -> None:
-        if not is_real(lr) or not 0 <= lr < math.inf:
-            raise ValueError(f"Expected a finite number >= 0. Received: lr={quoted(lr)}")
-        self.lr = float(lr)
+        self.lr = at_least("lr", lr, 0)
 
     def __call__(self, step: int) -> float:
         if type(step) is not int or step < 0:
@@ -230,12 +230,13 @@ class CosineDecay(Schedule, KerasWarmup):
         self.decay_steps: int | float = _positive_steps("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha)
         self.warmup_steps: int | float = check_warmup_steps(warmup_steps)
-        if not is_real(warmup_from) or not 0 <= warmup_from <= self.lr:
+        start = real(warmup_from)
+        if start is None or not 0 <= start <= self.lr:
             raise ValueError(  # lr is the peak that warm-up climbs to
                 f"Expected a number in [0, lr={self.lr!r}]. "
                 f"Received: warmup_from={quoted(warmup_from)}"
             )
-        self.warmup_from = float(warmup_from)
+        self.warmup_from = start
         self.name = check_name(name)
 
     def __call__(self, step: int) -> float:

@@ -13,9 +13,16 @@ import math
 from typing import Any
 
 from ._quoting import quoted
-from ._schedule_args import KerasRate, check_name, first_rate, positive_steps
+from ._schedule_args import (
+    KerasRate,
+    at_least,
+    check_name,
+    first_rate,
+    float64_steps,
+    positive_steps,
+)
 from .schedules import Schedule, _fraction, _positive, _positive_int, _step
-from .validation import check_bool, is_real
+from .validation import check_bool
 
 
 class CosineDecayRestarts(Schedule, KerasRate):
@@ -66,12 +73,8 @@ class CosineDecayRestarts(Schedule, KerasRate):
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
         self.first_decay_steps: int | float = positive_steps("first_decay_steps",
                                                             first_decay_steps)
-        if not is_real(t_mul) or not 1 <= t_mul < math.inf:
-            raise ValueError(f"Expected a finite number >= 1. Received: t_mul={quoted(t_mul)}")
-        self.t_mul = float(t_mul)
-        if not is_real(m_mul) or not 0 <= m_mul < math.inf:
-            raise ValueError(f"Expected a finite number >= 0. Received: m_mul={quoted(m_mul)}")
-        self.m_mul = float(m_mul)
+        self.t_mul = at_least("t_mul", t_mul, 1)
+        self.m_mul = at_least("m_mul", m_mul, 0)
         self.alpha = _fraction("alpha", alpha)
         self.name = check_name(name)
 
@@ -135,6 +138,17 @@ def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
     return product
 
 
+def _check_factors(max_lr: float, div_factor: float, final_div_factor: float) -> None:
+    """A ValueError where ``max_lr / div_factor`` (the initial rate) or that divided by
+    ``final_div_factor`` (the final one) overflows float64 (a ``div_factor`` of 1e-320):
+    the rate would be inf, or NaN between the two."""
+    initial = max_lr / div_factor
+    if not initial / final_div_factor < math.inf:
+        raise ValueError("Expected finite rates max_lr / div_factor and max_lr / div_factor "
+                         f"/ final_div_factor. Received: max_lr={max_lr!r}, div_factor="
+                         f"{div_factor!r}, final_div_factor={final_div_factor!r}")
+
+
 class OneCycle(Schedule):
     """The one-cycle policy (Smith & Topin, 2018), as PyTorch's ``OneCycleLR`` computes it.
 
@@ -193,13 +207,9 @@ class OneCycle(Schedule):
                  steps_per_epoch: int | None = None, three_phase: bool = False,
                  cycle_momentum: bool = False) -> None:
         self.max_lr = _positive("max_lr", max_lr)
-        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
-        try:  # PyTorch's float(pct_start * total_steps)
-            float(self.total_steps)
-        except OverflowError:
-            raise ValueError("Expected total_steps that float64 holds (below 1.8e308). "
-                             f"Received: total_steps of {self.total_steps.bit_length()} "
-                             "bits") from None
+        # PyTorch's float(pct_start * total_steps): float64 must hold it
+        self.total_steps = float64_steps("total_steps",
+                                         _total_steps(total_steps, epochs, steps_per_epoch))
         self.pct_start = _fraction("pct_start", pct_start)
         if float(self.pct_start * self.total_steps) - 1 == 0:
             raise ValueError("Expected pct_start * total_steps other than 1 (a warm-up that "
@@ -212,6 +222,7 @@ class OneCycle(Schedule):
         self.anneal_strategy = str(anneal_strategy)
         self.div_factor = _positive("div_factor", div_factor)
         self.final_div_factor = _positive("final_div_factor", final_div_factor)
+        _check_factors(self.max_lr, self.div_factor, self.final_div_factor)
         self.three_phase = check_bool("three_phase", three_phase)
         if check_bool("cycle_momentum", cycle_momentum):
             raise ValueError("Expected cycle_momentum=False: nonlin's schedules set the "

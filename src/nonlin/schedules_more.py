@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._schedule_args import KerasRate, check_name, first_rate, positive_steps
+from ._schedule_args import KerasRate, at_least, check_name, first_rate, positive_steps, real
 from .schedules import Schedule, _positive, _step
-from .validation import check_bool, is_integer, is_real
+from .validation import check_bool, is_integer
 
 
 def _listed(value: Any) -> Any:
@@ -27,9 +27,10 @@ def _listed(value: Any) -> Any:
 def _step_number(value: Any) -> bool:
     """Whether ``value`` is a step: an integer >= 0, or a float with such a value
     (``0.5 * total``: Keras casts the boundaries to the step's integer type)."""
-    if is_integer(value):
-        return value >= 0
-    return is_real(value) and 0 <= value < math.inf and float(value).is_integer()
+    number = real(value)  # None beyond float64 (an integer too): refused, as decay_steps
+    if number is None or not 0 <= number < math.inf:
+        return False
+    return is_integer(value) or number.is_integer()
 
 
 def _boundaries(value: Any) -> list[int]:
@@ -51,9 +52,10 @@ def _rates(value: Any, count: int) -> list[float]:
     if not isinstance(value, list | tuple) or len(value) != count:
         raise ValueError(f"Expected {count} learning rates, one more than the boundaries. "
                          f"Received: values={quoted(value)}")
-    if not all(is_real(v) and 0 <= v < math.inf for v in value):
+    rates = [real(v) for v in value]
+    if not all(v is not None and 0 <= v < math.inf for v in rates):
         raise ValueError(f"Expected finite learning rates >= 0. Received: values={quoted(value)}")
-    return [float(v) for v in value]
+    return rates  # type: ignore[return-value]
 
 
 class PiecewiseConstantDecay(Schedule):
@@ -134,10 +136,7 @@ class PolynomialDecay(Schedule, KerasRate):
                  initial_learning_rate: float | None = None) -> None:
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
         self.decay_steps: int | float = positive_steps("decay_steps", decay_steps)
-        if not is_real(end_learning_rate) or not 0 <= end_learning_rate < math.inf:
-            raise ValueError("Expected a finite number >= 0. "
-                             f"Received: end_learning_rate={quoted(end_learning_rate)}")
-        self.end_learning_rate = float(end_learning_rate)
+        self.end_learning_rate = at_least("end_learning_rate", end_learning_rate, 0)
         self.power = _positive("power", power)
         self.cycle = check_bool("cycle", cycle)
         self.name = check_name(name)
@@ -207,10 +206,7 @@ class InverseTimeDecay(Schedule, KerasRate):
         self.lr = _positive(*first_rate(lr, initial_learning_rate))
         # Keras' example: InverseTimeDecay(0.1, 1.0, 0.5)
         self.decay_steps: int | float = positive_steps("decay_steps", decay_steps)
-        if not is_real(decay_rate) or not 0 <= decay_rate < math.inf:
-            raise ValueError("Expected a finite number >= 0. "
-                             f"Received: decay_rate={quoted(decay_rate)}")
-        self.decay_rate = float(decay_rate)
+        self.decay_rate = at_least("decay_rate", decay_rate, 0)
         self.staircase = check_bool("staircase", staircase)
         self.name = check_name(name)
 
