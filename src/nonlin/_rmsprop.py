@@ -21,7 +21,7 @@ class RMSprop(Optimizer):
 
         v <- rho * v + (1 - rho) * g^2
         centered=False:  den = v + epsilon
-        centered=True:   a <- rho * a + (1 - rho) * g;  den = v - a^2 + epsilon
+        centered=True:   a <- rho * a + (1 - rho) * g;  den = max(v - a^2, 0) + epsilon
         increment = lr * g / sqrt(den)
         momentum = 0:    w <- w - increment
         momentum > 0:    b <- momentum * b + increment;  w <- w - b
@@ -108,14 +108,20 @@ class RMSprop(Optimizer):
 
     def _centered(self, i: int, g: np.ndarray, v: np.ndarray, rho: np.ndarray,
                   keep: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Update the mean gradient ``a`` and return ``v - a^2`` (in ``out``; ``den`` is
-        that plus epsilon, added under the root by ``_keras_scaled_step``)."""
+        """Update the mean gradient ``a`` and return ``max(v - a^2, 0)`` (in ``out``; ``den``
+        is that plus epsilon, added under the root by ``_keras_scaled_step``). ``v >= a^2``
+        in exact arithmetic, but rounding can make ``v - a^2`` negative, by more than epsilon
+        where ``g`` is large (float32, ``g = 6720.277``, ``rho=0.5``: at step 23), whose root
+        would be NaN: Keras 3 (``sqrt(v - a^2 + epsilon)``) and PyTorch 2
+        (``sqrt(v - a^2) + eps``) take it as is. Clamped at 0 here, which changes nothing
+        where it is not negative (NaN, after an infinite ``g``, stays NaN)."""
         a = self._slots["average_gradient"][i]
         np.multiply(a, rho, out=a)
         np.multiply(g, keep, out=out)
         np.add(a, out, out=a)  # a <- rho a + (1 - rho) g
         np.multiply(a, a, out=out)
-        return np.subtract(v, out, out=out)  # v - a^2
+        np.subtract(v, out, out=out)  # v - a^2
+        return np.maximum(out, 0.0, out=out)  # >= 0 despite rounding
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
