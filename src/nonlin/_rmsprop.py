@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step
+from ._optimizer_checks import unit_interval
 from .core import Param, const
-from .optimizers import Optimizer, _check_positive, _check_range
+from .optimizers import Optimizer, _check_positive
 from .validation import check_bool
 
 
@@ -75,12 +76,16 @@ class RMSprop(Optimizer):
                          global_clipnorm=global_clipnorm, learning_rate=learning_rate,
                          use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency)
-        self.rho = _check_range("rho", rho, 0.0, 1.0)
-        self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
-        self.centered = check_bool("centered", centered)
-        self._slot_names = ("v", *(("momentum",) if self.momentum else ()),
-                            *(("average_gradient",) if self.centered else ()))
+        self._set(rho=rho, momentum=momentum, epsilon=epsilon, centered=centered)
+
+    rho: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "rho": unit_interval, "momentum": unit_interval,
+                 "epsilon": _check_positive, "centered": check_bool}
+
+    def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return ("v", *(("momentum",) if self.momentum else ()),
+                *(("average_gradient",) if self.centered else ())), self._squares
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:

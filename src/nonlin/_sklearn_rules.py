@@ -236,6 +236,9 @@ class PenalizedOptimizer(Optimizer):
     def current_lr(self) -> float:
         return self.inner.current_lr()
 
+    def _check_settings(self) -> None:
+        self.inner._check_settings()  # the settings are the inner optimizer's
+
     def state_dict(self) -> dict[str, Any]:
         return self.inner.state_dict()
 

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step, _scaled_step
+from ._optimizer_checks import non_negative, unit_interval
 from ._rmsprop import RMSprop
 from .core import Param, const
-from .optimizers import Optimizer, _check_positive, _check_range
+from .optimizers import Optimizer, _check_positive
 from .validation import check_bool
 
 
@@ -81,12 +82,18 @@ class Adam(Optimizer):
                          global_clipnorm=global_clipnorm, learning_rate=learning_rate,
                          use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency)
-        self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
-        self.amsgrad = check_bool("amsgrad", amsgrad)
+        self._set(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad)
+
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "beta_1": unit_interval, "beta_2": unit_interval,
+                 "epsilon": _check_positive, "amsgrad": check_bool}
+
+    def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self.amsgrad:  # v_hat: squares, and an overflow of it would not show (m / inf = 0)
-            self._slot_names, self._squares = ("m", "v", "v_hat"), ("v", "v_hat")
+            return ("m", "v", "v_hat"), ("v", "v_hat")
+        return super()._slot_layout()
 
     def _moments(self, params: list[Param], dt: np.dtype) -> None:
         b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)
@@ -183,7 +190,10 @@ class AdamW(Adam):
                          learning_rate=learning_rate,
                          use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency)
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+        self._set(weight_decay=weight_decay)
+
+    weight_decay: float
+    _settings = {**Adam._settings, "weight_decay": non_negative}
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         deltas = super()._deltas(params, lr)
@@ -240,9 +250,12 @@ class Adagrad(Optimizer):
                          global_clipnorm=global_clipnorm, learning_rate=learning_rate,
                          use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency)
-        self.initial_accumulator_value = _check_range(
-            "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
-        self.epsilon = _check_positive("epsilon", epsilon)
+        self._set(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
+
+    initial_accumulator_value: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "initial_accumulator_value": non_negative,
+                 "epsilon": _check_positive}
 
     def _init_slots(self, params: list[Param]) -> None:
         a0 = self.initial_accumulator_value

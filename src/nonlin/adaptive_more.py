@@ -16,7 +16,16 @@ from ._quoting import quoted
 from .adaptive import Adam
 from .core import Param, const
 from .optimizers import _check_positive
-from .validation import is_real
+from .validation import check_bool, is_real
+
+
+def _no_amsgrad(name: str, value: Any) -> bool:
+    """Adamax's and Nadam's ``amsgrad`` (Adam's, inherited): False, as Keras 3's have none
+    (set True, it would change nothing: refused)."""
+    if check_bool(name, value):
+        raise ValueError(f"Expected {name}=False: Adamax and Nadam have no amsgrad (Keras 3's "
+                         f"neither). Received: {name}={quoted(value)}")
+    return False
 
 
 class Adamax(Adam):
@@ -56,6 +65,7 @@ class Adamax(Adam):
 
     _slot_names = ("m", "u")
     _squares = ("u",)  # a norm: >= 0, as the squared-gradient slots
+    _settings = {**Adam._settings, "amsgrad": _no_amsgrad}
 
     def __init__(
         self,
@@ -168,7 +178,10 @@ class Nadam(Adam):
                          global_clipnorm=global_clipnorm, learning_rate=learning_rate,
                          use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency)
-        self.momentum_decay = _check_positive("momentum_decay", momentum_decay)
+        self._set(momentum_decay=momentum_decay)
+
+    momentum_decay: float
+    _settings = {**Adam._settings, "amsgrad": _no_amsgrad, "momentum_decay": _check_positive}
 
     def _reset(self) -> None:
         super()._reset()
