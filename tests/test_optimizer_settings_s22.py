@@ -171,3 +171,23 @@ def test_step_by_hand_does_not_check_settings_as_pytorch() -> None:
     p.grad[...] = 1.0
     opt.step([p])
     np.testing.assert_array_equal(p.value, [0.9, 0.9])
+
+
+def test_every_constructor_names_optimizer_inits_keywords_in_its_signature() -> None:
+    import inspect
+
+    from nonlin._optimizer_settings import BASE_OPTIONS
+
+    base = inspect.signature(nonlin.Optimizer.__init__).parameters
+    assert set(BASE_OPTIONS) == {n for n, p in base.items() if p.kind is p.KEYWORD_ONLY}
+    for cls in (nonlin.SGD, nonlin.Adam, nonlin.AdamW, nonlin.RMSprop, nonlin.Adagrad,
+                nonlin.Adamax, nonlin.Nadam, nonlin.Adadelta, nonlin.Lion):
+        params = inspect.signature(cls).parameters
+        for name in BASE_OPTIONS:
+            assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, (cls, name)
+            assert params[name].default == base[name].default, (cls, name)
+        opt = cls(learning_rate=0.5, clipvalue=2.0, use_ema=True, ema_momentum=0.5,
+                  ema_overwrite_frequency=3)
+        assert (opt.lr, opt.clipnorm, opt.clipvalue, opt.use_ema, opt.ema_momentum,
+                opt.ema_overwrite_frequency) == (0.5, None, 2.0, True, 0.5, 3)
+        assert cls(global_clipnorm=1.5).clipnorm == 1.5

@@ -13,6 +13,7 @@ for ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``; neve
 Settings that choose the slots (SGD's and RMSprop's ``momentum``, RMSprop's ``centered``,
 Adam's ``amsgrad``, ``use_ema``) lay the slots out again when none are held yet; once the
 first step made them, a setting that needs a slot they lack is refused (make a new optimizer).
+``base_options`` passes a constructor's own arguments for ``Optimizer.__init__`` on to it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ from ._loss_checks import check_settings
 from .validation import check_bool
 
 Check = Callable[[str, Any], Any]
+# Optimizer.__init__'s keywords, which every optimizer's constructor names in its signature
+BASE_OPTIONS = ("clipnorm", "clipvalue", "global_clipnorm", "learning_rate", "use_ema",
+                "ema_momentum", "ema_overwrite_frequency")
+
+
+def base_options(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The ``BASE_OPTIONS`` of a constructor's ``locals()``, for ``Optimizer.__init__``:
+    ``super().__init__(lr, **base_options(locals()))``, where each constructor's signature
+    still names them all (``help``, ``inspect.signature``)."""
+    return {name: arguments[name] for name in BASE_OPTIONS}
 
 
 class Settings:

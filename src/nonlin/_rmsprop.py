@@ -12,6 +12,7 @@ import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step
 from ._optimizer_checks import unit_interval
+from ._optimizer_settings import base_options
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive
 from .validation import check_bool
@@ -72,10 +73,7 @@ class RMSprop(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, **base_options(locals()))
         self._set(rho=rho, momentum=momentum, epsilon=epsilon, centered=centered)
 
     rho: float

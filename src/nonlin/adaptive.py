@@ -14,6 +14,7 @@ import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step, _scaled_step
 from ._optimizer_checks import non_negative, unit_interval
+from ._optimizer_settings import base_options
 from ._rmsprop import RMSprop
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive
@@ -78,10 +79,7 @@ class Adam(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, **base_options(locals()))
         self._set(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad)
 
     beta_1: float
@@ -185,11 +183,7 @@ class AdamW(Adam):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm,
-                         learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, **base_options(locals()))
         self._set(weight_decay=weight_decay)
 
     weight_decay: float
@@ -246,10 +240,7 @@ class Adagrad(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, **base_options(locals()))
         self._set(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
 
     initial_accumulator_value: float

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._optimizer_settings import base_options
 from ._quoting import quoted
 from .adaptive import Adam
 from .core import Param, const
@@ -81,10 +82,7 @@ class Adamax(Adam):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:  # Adam's hyper-parameters and checks; keyword-only here, as Keras orders them
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, beta_1, beta_2, epsilon, **base_options(locals()))
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -174,10 +172,7 @@ class Nadam(Adam):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, beta_1, beta_2, epsilon, **base_options(locals()))
         self._set(momentum_decay=momentum_decay)
 
     momentum_decay: float

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._optimizer_checks import non_negative, unit_interval
+from ._optimizer_settings import base_options
 from ._quoting import quoted
 from .core import Param, const
 from .optimizers import Optimizer, _check_positive
@@ -71,10 +72,7 @@ class Adadelta(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, **base_options(locals()))
         self._set(rho=rho, epsilon=epsilon)
 
     rho: float
@@ -174,10 +172,7 @@ class Lion(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, **base_options(locals()))
         self._set(beta_1=beta_1, beta_2=beta_2, weight_decay=weight_decay)
 
     beta_1: float

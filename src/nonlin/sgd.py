@@ -12,6 +12,7 @@ import numpy as np
 
 from ._misuse import check_binding, params_error
 from ._optimizer_checks import non_negative, unit_interval
+from ._optimizer_settings import base_options
 from .core import Param, const
 from .optimizers import Optimizer
 from .validation import check_bool
@@ -67,10 +68,7 @@ class SGD(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, **base_options(locals()))
         self._set(momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
 
     momentum: float
