@@ -9,6 +9,8 @@ is refused with the constructor's message. ``nonlin.train.resolve_optimizer`` ca
 for ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``; never per step:
 ``Optimizer.step`` called by hand does not check settings (as PyTorch does not check its
 ``param_groups``), except ``ema_momentum`` and ``ema_overwrite_frequency`` with ``use_ema``.
+``nonlin.sklearn``'s estimators take no optimizer object: the one they make checks nothing here
+(``PenalizedOptimizer``), its settings being theirs, in scikit-learn's ranges.
 
 Settings that choose the slots (SGD's and RMSprop's ``momentum``, RMSprop's ``centered``,
 Adam's ``amsgrad``, ``use_ema``) lay the slots out again when none are held yet; once the

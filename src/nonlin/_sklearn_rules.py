@@ -237,7 +237,8 @@ class PenalizedOptimizer(Optimizer):
         return self.inner.current_lr()
 
     def _check_settings(self) -> None:
-        self.inner._check_settings()  # the settings are the inner optimizer's
+        """Nothing: the inner optimizer's settings are the estimator's, checked by its
+        ``fit`` in scikit-learn's ranges (``_sklearn_setup.sklearn_sgd``: momentum 1)."""
 
     def state_dict(self) -> dict[str, Any]:
         return self.inner.state_dict()
