@@ -191,3 +191,18 @@ def test_every_constructor_names_optimizer_inits_keywords_in_its_signature() -> 
         assert (opt.lr, opt.clipnorm, opt.clipvalue, opt.use_ema, opt.ema_momentum,
                 opt.ema_overwrite_frequency) == (0.5, None, 2.0, True, 0.5, 3)
         assert cls(global_clipnorm=1.5).clipnorm == 1.5
+
+
+def test_fit_resume_from_checks_the_compiled_optimizers_settings(tmp_path) -> None:
+    from nonlin.checkpoint import ModelCheckpoint
+
+    X, y = _data()
+    path = str(tmp_path / "ck.safetensors")
+    _model().fit(X, y, loss="cross_entropy", optimizer=nonlin.Adam(), epochs=1, verbose=0,
+                 callbacks=[ModelCheckpoint(path)])
+    model, opt = _model(), nonlin.Adam()
+    model.compile(optimizer=opt, loss="cross_entropy")
+    opt.beta_1 = 1.5  # before: refused as settings other than the checkpoint's
+    with pytest.raises(ValueError) as info:
+        model.fit(X, y, epochs=2, verbose=0, resume_from=path)
+    assert str(info.value) == "Expected beta_1 in [0.0, 1.0). Received: beta_1=1.5"
