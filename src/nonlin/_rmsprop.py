@@ -65,6 +65,11 @@ class RMSprop(Optimizer):
     # Neither "momentum" (the update is -b itself) nor "average_gradient" (inf only after an
     # infinite g, when v is inf too and v - a^2 is NaN) can be non-finite behind a finite update.
 
+    rho: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "rho": unit_interval, "momentum": unit_interval,
+                 "epsilon": _check_positive, "centered": check_bool}
+
     def __init__(
         self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
         momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
@@ -75,11 +80,6 @@ class RMSprop(Optimizer):
     ) -> None:
         super().__init__(lr, **base_options(locals()))
         self._set(rho=rho, momentum=momentum, epsilon=epsilon, centered=centered)
-
-    rho: float
-    epsilon: float
-    _settings = {**Optimizer._settings, "rho": unit_interval, "momentum": unit_interval,
-                 "epsilon": _check_positive, "centered": check_bool}
 
     def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ("v", *(("momentum",) if self.momentum else ()),

@@ -64,6 +64,12 @@ class Adam(Optimizer):
     _squares: tuple[str, ...] = ("v",)
     amsgrad = False  # here too for optimizers pickled before it existed
 
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "beta_1": unit_interval, "beta_2": unit_interval,
+                 "epsilon": _check_positive, "amsgrad": check_bool}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -81,12 +87,6 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(lr, **base_options(locals()))
         self._set(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad)
-
-    beta_1: float
-    beta_2: float
-    epsilon: float
-    _settings = {**Optimizer._settings, "beta_1": unit_interval, "beta_2": unit_interval,
-                 "epsilon": _check_positive, "amsgrad": check_bool}
 
     def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self.amsgrad:  # v_hat: squares, and an overflow of it would not show (m / inf = 0)
@@ -167,6 +167,9 @@ class AdamW(Adam):
         Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
+    weight_decay: float
+    _settings = {**Adam._settings, "weight_decay": non_negative}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -185,9 +188,6 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, **base_options(locals()))
         self._set(weight_decay=weight_decay)
-
-    weight_decay: float
-    _settings = {**Adam._settings, "weight_decay": non_negative}
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         deltas = super()._deltas(params, lr)
@@ -233,6 +233,11 @@ class Adagrad(Optimizer):
     _slot_names = ("accumulator",)
     _squares = ("accumulator",)
 
+    initial_accumulator_value: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "initial_accumulator_value": non_negative,
+                 "epsilon": _check_positive}
+
     def __init__(
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
         *, clipnorm: float | None = None, clipvalue: float | None = None,
@@ -242,11 +247,6 @@ class Adagrad(Optimizer):
     ) -> None:
         super().__init__(lr, **base_options(locals()))
         self._set(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
-
-    initial_accumulator_value: float
-    epsilon: float
-    _settings = {**Optimizer._settings, "initial_accumulator_value": non_negative,
-                 "epsilon": _check_positive}
 
     def _init_slots(self, params: list[Param]) -> None:
         a0 = self.initial_accumulator_value

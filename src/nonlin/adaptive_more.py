@@ -157,6 +157,9 @@ class Nadam(Adam):
     _state_scalars = ("u_product",)  # beyond the base class's: files keep it (checkpoints)
     _two_scratch = True
 
+    momentum_decay: float
+    _settings = {**Adam._settings, "amsgrad": _no_amsgrad, "momentum_decay": _check_positive}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -174,9 +177,6 @@ class Nadam(Adam):
     ) -> None:
         super().__init__(lr, beta_1, beta_2, epsilon, **base_options(locals()))
         self._set(momentum_decay=momentum_decay)
-
-    momentum_decay: float
-    _settings = {**Adam._settings, "amsgrad": _no_amsgrad, "momentum_decay": _check_positive}
 
     def _reset(self) -> None:
         super()._reset()

@@ -59,6 +59,10 @@ class Adadelta(Optimizer):
     _two_scratch = True
     _squares = ("accumulated_grad", "accumulated_delta_var")  # averages of squares: >= 0
 
+    rho: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "rho": unit_interval, "epsilon": _check_positive}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -74,10 +78,6 @@ class Adadelta(Optimizer):
     ) -> None:
         super().__init__(lr, **base_options(locals()))
         self._set(rho=rho, epsilon=epsilon)
-
-    rho: float
-    epsilon: float
-    _settings = {**Optimizer._settings, "rho": unit_interval, "epsilon": _check_positive}
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -158,6 +158,12 @@ class Lion(Optimizer):
     _two_scratch = True
     _hidden_slots = ("m",)  # inf after an infinite gradient, while the update's sign is finite
 
+    beta_1: float
+    beta_2: float
+    weight_decay: float
+    _settings = {**Optimizer._settings, "beta_1": _lion_beta_1, "beta_2": unit_interval,
+                 "weight_decay": non_negative}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -174,12 +180,6 @@ class Lion(Optimizer):
     ) -> None:
         super().__init__(lr, **base_options(locals()))
         self._set(beta_1=beta_1, beta_2=beta_2, weight_decay=weight_decay)
-
-    beta_1: float
-    beta_2: float
-    weight_decay: float
-    _settings = {**Optimizer._settings, "beta_1": _lion_beta_1, "beta_2": unit_interval,
-                 "weight_decay": non_negative}
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:

@@ -54,6 +54,12 @@ class SGD(Optimizer):
         Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
+    momentum: float
+    nesterov: bool
+    weight_decay: float
+    _settings = {**Optimizer._settings, "momentum": unit_interval, "nesterov": check_bool,
+                 "weight_decay": non_negative}
+
     def __init__(
         self,
         lr: Any = 0.01,
@@ -70,12 +76,6 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(lr, **base_options(locals()))
         self._set(momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
-
-    momentum: float
-    nesterov: bool
-    weight_decay: float
-    _settings = {**Optimizer._settings, "momentum": unit_interval, "nesterov": check_bool,
-                 "weight_decay": non_negative}
 
     def _check_joint(self) -> None:
         super()._check_joint()
