@@ -5,7 +5,8 @@ optimizer.
 every gradient is scaled by ``clipnorm / ||g||`` (Keras' ``global_clipnorm``).
 Public as ``nonlin.optimizers.clip_by_global_norm``. ``clipvalue`` clips each entry of
 each gradient to ``[-clipvalue, clipvalue]`` (Keras'). ``clip_options`` checks the three
-as ``Optimizer.__init__`` takes them: at most one, as Keras 3 allows.
+as ``Optimizer.__init__`` takes them: at most one, as Keras 3 allows; ``check_clip`` and
+``one_clip`` are its checks, run again by ``fit`` (``_optimizer_settings``).
 """
 
 from __future__ import annotations
@@ -59,24 +60,34 @@ def clip_by_value(params: list[Param], clipvalue: float) -> None:
 
 def clip_options(clipnorm: Any, clipvalue: Any, global_clipnorm: Any
                  ) -> tuple[float | None, float | None]:
-    """``(clipnorm, clipvalue)`` from an optimizer's three clipping arguments: each None or
-    a positive, finite number, at most one given (Keras 3 refuses more: which would apply
-    first is then no question); ``global_clipnorm`` is ``clipnorm``, already global here."""
+    """``(clipnorm, clipvalue)`` from an optimizer's three clipping arguments: each None
+    or a positive, finite number (``check_clip``), at most one given (``one_clip``);
+    ``global_clipnorm`` is ``clipnorm``, already global here."""
     given = {name: value for name, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                                              ("global_clipnorm", global_clipnorm))
              if value is not None}
     for name, value in given.items():
-        if not is_real(value) or not 0 < value < math.inf:
-            raise ValueError(f"Expected a positive, finite number. Received: "
-                             f"{name}={quoted(value)}")
-    if len(given) > 1:
-        received = ", ".join(f"{name}={value!r}" for name, value in given.items())
-        raise ValueError("Expected at most one of clipnorm, clipvalue and global_clipnorm "
-                         "(Keras 3 takes one; clipnorm is the global norm here, as "
-                         f"global_clipnorm). Received: {received}")
+        check_clip(name, value)
+    one_clip(given)
     norm = given.get("clipnorm", given.get("global_clipnorm"))
     return (None if norm is None else float(norm),
             None if clipvalue is None else float(clipvalue))
 
 
-__all__ = ["clip_by_global_norm", "clip_by_value", "clip_options"]
+def check_clip(name: str, value: Any) -> float | None:
+    """``value``, None or a positive, finite number (as a float)."""
+    if value is None:
+        return None
+    if not is_real(value) or not 0 < value < math.inf:
+        raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
+    return float(value)
+
+
+def one_clip(given: dict[str, Any]) -> None:
+    """Refuse more than one clipping setting in ``given`` (name to value, those not None):
+    Keras 3 refuses them, which would apply first is then no question."""
+    if len(given) > 1:
+        received = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise ValueError("Expected at most one of clipnorm, clipvalue and global_clipnorm "
+                         "(Keras 3 takes one; clipnorm is the global norm here, as "
+                         f"global_clipnorm). Received: {received}")

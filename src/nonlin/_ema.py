@@ -33,17 +33,28 @@ _FACTORS: dict[tuple[float, np.dtype, bool], tuple[np.ndarray, np.ndarray]] = {}
 
 def ema_options(use_ema: Any, ema_momentum: Any,
                 ema_overwrite_frequency: Any) -> tuple[bool, float, int | None]:
-    """The three settings, checked: a flag, a momentum in [0, 1] (Keras' range; NaN refused),
-    and None or an integer >= 1 (0, which Keras takes as "never", is None)."""
+    """The three settings, checked: a flag, a momentum in [0, 1] (``check_ema_momentum``),
+    and None or an integer >= 1 (``check_ema_frequency``; 0, which Keras takes as "never",
+    is None)."""
     use = check_bool("use_ema", use_ema)
-    if not is_real(ema_momentum) or not 0 <= ema_momentum <= 1:
-        raise ValueError("Expected ema_momentum in [0, 1]. "
-                         f"Received: ema_momentum={quoted(ema_momentum)}")
-    freq = ema_overwrite_frequency
-    if freq is not None and not (is_integer(freq) and freq >= 0):
-        raise ValueError("Expected ema_overwrite_frequency, an integer >= 1 or None. "
-                         f"Received: ema_overwrite_frequency={quoted(freq)}")
-    return use, float(ema_momentum), None if freq is None or freq == 0 else int(freq)
+    momentum = check_ema_momentum("ema_momentum", ema_momentum)
+    return use, momentum, check_ema_frequency("ema_overwrite_frequency",
+                                              ema_overwrite_frequency)
+
+
+def check_ema_momentum(name: str, value: Any) -> float:
+    """``value`` in [0, 1] (Keras' range; NaN refused), as a float."""
+    if not is_real(value) or not 0 <= value <= 1:
+        raise ValueError(f"Expected {name} in [0, 1]. Received: {name}={quoted(value)}")
+    return float(value)
+
+
+def check_ema_frequency(name: str, value: Any) -> int | None:
+    """``value`` None or an integer >= 0, as an int, or None for 0 (Keras' "never")."""
+    if value is not None and not (is_integer(value) and value >= 0):
+        raise ValueError(f"Expected {name}, an integer >= 1 or None. "
+                         f"Received: {name}={quoted(value)}")
+    return None if value is None or value == 0 else int(value)
 
 
 def check_ema(optimizer: Any) -> None:

@@ -1,4 +1,5 @@
-"""The checks of an optimizer's settings: ``lr``, a number in a range, a positive number.
+"""The checks of an optimizer's settings: ``lr``, a number in a range, a positive number
+(the checks that ``_settings`` names: ``_optimizer_settings``).
 
 ``nonlin.optimizers`` re-exports them under the same names (its subclasses import them
 from there).
@@ -40,3 +41,13 @@ def _check_positive(name: str, value: Any) -> float:
     if not is_real(value) or not 0 < value < math.inf:
         raise ValueError(f"Expected a positive, finite number. Received: {name}={quoted(value)}")
     return float(value)
+
+
+def unit_interval(name: str, value: Any) -> float:
+    """``value`` in [0, 1) (a momentum, a decay rate), as a float."""
+    return _check_range(name, value, 0.0, 1.0)
+
+
+def non_negative(name: str, value: Any) -> float:
+    """``value`` in [0, inf) (a weight decay, an initial accumulator value), as a float."""
+    return _check_range(name, value, 0.0, math.inf)

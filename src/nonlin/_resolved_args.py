@@ -30,7 +30,8 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
         hint = f"; create one: {optimizer.__name__}()" if isinstance(optimizer, type) else ""
         raise TypeError("Expected an Optimizer or a name. "
                         f"Received: optimizer={quoted(optimizer)}{hint}")
-    return optimizer  # its lr is checked whenever set (Optimizer.lr), never per step
+    optimizer._check_settings()  # the constructor's checks on settings set since; lr's
+    return optimizer  # whenever set (Optimizer.lr); neither per step
 
 
 def compiled(model: Sequential, loss: Any, *, optimizer: Any,

@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step
+from ._optimizer_checks import unit_interval
+from ._optimizer_settings import base_options
 from .core import Param, const
-from .optimizers import Optimizer, _check_positive, _check_range
+from .optimizers import Optimizer, _check_positive
 from .validation import check_bool
 
 
@@ -21,7 +23,7 @@ class RMSprop(Optimizer):
 
         v <- rho * v + (1 - rho) * g^2
         centered=False:  den = v + epsilon
-        centered=True:   a <- rho * a + (1 - rho) * g;  den = v - a^2 + epsilon
+        centered=True:   a <- rho * a + (1 - rho) * g;  den = max(v - a^2, 0) + epsilon
         increment = lr * g / sqrt(den)
         momentum = 0:    w <- w - increment
         momentum > 0:    b <- momentum * b + increment;  w <- w - b
@@ -63,6 +65,11 @@ class RMSprop(Optimizer):
     # Neither "momentum" (the update is -b itself) nor "average_gradient" (inf only after an
     # infinite g, when v is inf too and v - a^2 is NaN) can be non-finite behind a finite update.
 
+    rho: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "rho": unit_interval, "momentum": unit_interval,
+                 "epsilon": _check_positive, "centered": check_bool}
+
     def __init__(
         self, lr: Any = 0.001, rho: float = 0.9, *,  # Keras' third is momentum: keywords on
         momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
@@ -71,16 +78,12 @@ class RMSprop(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.rho = _check_range("rho", rho, 0.0, 1.0)
-        self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
-        self.centered = check_bool("centered", centered)
-        self._slot_names = ("v", *(("momentum",) if self.momentum else ()),
-                            *(("average_gradient",) if self.centered else ()))
+        super().__init__(lr, **base_options(locals()))
+        self._set(rho=rho, momentum=momentum, epsilon=epsilon, centered=centered)
+
+    def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return ("v", *(("momentum",) if self.momentum else ()),
+                *(("average_gradient",) if self.centered else ())), self._squares
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -108,14 +111,20 @@ class RMSprop(Optimizer):
 
     def _centered(self, i: int, g: np.ndarray, v: np.ndarray, rho: np.ndarray,
                   keep: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Update the mean gradient ``a`` and return ``v - a^2`` (in ``out``; ``den`` is
-        that plus epsilon, added under the root by ``_keras_scaled_step``)."""
+        """Update the mean gradient ``a`` and return ``max(v - a^2, 0)`` (in ``out``; ``den``
+        is that plus epsilon, added under the root by ``_keras_scaled_step``). ``v >= a^2``
+        in exact arithmetic, but rounding can make ``v - a^2`` negative, by more than epsilon
+        where ``g`` is large (float32, ``g = 6720.277``, ``rho=0.5``: at step 23), whose root
+        would be NaN: Keras 3 (``sqrt(v - a^2 + epsilon)``) and PyTorch 2
+        (``sqrt(v - a^2) + eps``) take it as is. Clamped at 0 here, which changes nothing
+        where it is not negative (NaN, after an infinite ``g``, stays NaN)."""
         a = self._slots["average_gradient"][i]
         np.multiply(a, rho, out=a)
         np.multiply(g, keep, out=out)
         np.add(a, out, out=a)  # a <- rho a + (1 - rho) g
         np.multiply(a, a, out=out)
-        return np.subtract(v, out, out=out)  # v - a^2
+        np.subtract(v, out, out=out)  # v - a^2
+        return np.maximum(out, 0.0, out=out)  # >= 0 despite rounding
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

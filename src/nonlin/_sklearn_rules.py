@@ -236,6 +236,10 @@ class PenalizedOptimizer(Optimizer):
     def current_lr(self) -> float:
         return self.inner.current_lr()
 
+    def _check_settings(self) -> None:
+        """Nothing: the inner optimizer's settings are the estimator's, checked by its
+        ``fit`` in scikit-learn's ranges (``_sklearn_setup.sklearn_sgd``: momentum 1)."""
+
     def state_dict(self) -> dict[str, Any]:
         return self.inner.state_dict()
 

@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 
 from ._adaptive_steps import _keras_scaled_step, _scaled_step
+from ._optimizer_checks import non_negative, unit_interval
+from ._optimizer_settings import base_options
 from ._rmsprop import RMSprop
 from .core import Param, const
-from .optimizers import Optimizer, _check_positive, _check_range
+from .optimizers import Optimizer, _check_positive
 from .validation import check_bool
 
 
@@ -62,6 +64,12 @@ class Adam(Optimizer):
     _squares: tuple[str, ...] = ("v",)
     amsgrad = False  # here too for optimizers pickled before it existed
 
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "beta_1": unit_interval, "beta_2": unit_interval,
+                 "epsilon": _check_positive, "amsgrad": check_bool}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -77,16 +85,13 @@ class Adam(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
-        self.amsgrad = check_bool("amsgrad", amsgrad)
+        super().__init__(lr, **base_options(locals()))
+        self._set(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad)
+
+    def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self.amsgrad:  # v_hat: squares, and an overflow of it would not show (m / inf = 0)
-            self._slot_names, self._squares = ("m", "v", "v_hat"), ("v", "v_hat")
+            return ("m", "v", "v_hat"), ("v", "v_hat")
+        return super()._slot_layout()
 
     def _moments(self, params: list[Param], dt: np.dtype) -> None:
         b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)
@@ -162,6 +167,9 @@ class AdamW(Adam):
         Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
+    weight_decay: float
+    _settings = {**Adam._settings, "weight_decay": non_negative}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -178,12 +186,8 @@ class AdamW(Adam):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm,
-                         learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+        super().__init__(lr, beta_1, beta_2, epsilon, amsgrad, **base_options(locals()))
+        self._set(weight_decay=weight_decay)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         deltas = super()._deltas(params, lr)
@@ -229,6 +233,11 @@ class Adagrad(Optimizer):
     _slot_names = ("accumulator",)
     _squares = ("accumulator",)
 
+    initial_accumulator_value: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "initial_accumulator_value": non_negative,
+                 "epsilon": _check_positive}
+
     def __init__(
         self, lr: Any = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
         *, clipnorm: float | None = None, clipvalue: float | None = None,
@@ -236,13 +245,8 @@ class Adagrad(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.initial_accumulator_value = _check_range(
-            "initial_accumulator_value", initial_accumulator_value, 0.0, math.inf)
-        self.epsilon = _check_positive("epsilon", epsilon)
+        super().__init__(lr, **base_options(locals()))
+        self._set(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
 
     def _init_slots(self, params: list[Param]) -> None:
         a0 = self.initial_accumulator_value

@@ -12,11 +12,21 @@ from typing import Any
 
 import numpy as np
 
+from ._optimizer_settings import base_options
 from ._quoting import quoted
 from .adaptive import Adam
 from .core import Param, const
 from .optimizers import _check_positive
-from .validation import is_real
+from .validation import check_bool, is_real
+
+
+def _no_amsgrad(name: str, value: Any) -> bool:
+    """Adamax's and Nadam's ``amsgrad`` (Adam's, inherited): False, as Keras 3's have none
+    (set True, it would change nothing: refused)."""
+    if check_bool(name, value):
+        raise ValueError(f"Expected {name}=False: Adamax and Nadam have no amsgrad (Keras 3's "
+                         f"neither). Received: {name}={quoted(value)}")
+    return False
 
 
 class Adamax(Adam):
@@ -56,6 +66,7 @@ class Adamax(Adam):
 
     _slot_names = ("m", "u")
     _squares = ("u",)  # a norm: >= 0, as the squared-gradient slots
+    _settings = {**Adam._settings, "amsgrad": _no_amsgrad}
 
     def __init__(
         self,
@@ -71,10 +82,7 @@ class Adamax(Adam):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:  # Adam's hyper-parameters and checks; keyword-only here, as Keras orders them
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
+        super().__init__(lr, beta_1, beta_2, epsilon, **base_options(locals()))
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -149,6 +157,9 @@ class Nadam(Adam):
     _state_scalars = ("u_product",)  # beyond the base class's: files keep it (checkpoints)
     _two_scratch = True
 
+    momentum_decay: float
+    _settings = {**Adam._settings, "amsgrad": _no_amsgrad, "momentum_decay": _check_positive}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -164,11 +175,8 @@ class Nadam(Adam):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, beta_1, beta_2, epsilon, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.momentum_decay = _check_positive("momentum_decay", momentum_decay)
+        super().__init__(lr, beta_1, beta_2, epsilon, **base_options(locals()))
+        self._set(momentum_decay=momentum_decay)
 
     def _reset(self) -> None:
         super()._reset()

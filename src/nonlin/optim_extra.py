@@ -8,14 +8,15 @@ and ``adaptive_more.py``'s. Import them from ``nonlin.optimizers`` or
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from ._optimizer_checks import non_negative, unit_interval
+from ._optimizer_settings import base_options
 from ._quoting import quoted
 from .core import Param, const
-from .optimizers import Optimizer, _check_positive, _check_range
+from .optimizers import Optimizer, _check_positive
 from .validation import is_real
 
 
@@ -58,6 +59,10 @@ class Adadelta(Optimizer):
     _two_scratch = True
     _squares = ("accumulated_grad", "accumulated_delta_var")  # averages of squares: >= 0
 
+    rho: float
+    epsilon: float
+    _settings = {**Optimizer._settings, "rho": unit_interval, "epsilon": _check_positive}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -71,12 +76,8 @@ class Adadelta(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.rho = _check_range("rho", rho, 0.0, 1.0)
-        self.epsilon = _check_positive("epsilon", epsilon)
+        super().__init__(lr, **base_options(locals()))
+        self._set(rho=rho, epsilon=epsilon)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:
@@ -109,6 +110,13 @@ class Adadelta(Optimizer):
         config = super().get_config()
         config.update(rho=self.rho, epsilon=self.epsilon)
         return config
+
+
+def _lion_beta_1(name: str, value: Any) -> float:
+    """Lion's ``beta_1`` in (0, 1], as a float (0: sign SGD, which Keras refuses)."""
+    if not is_real(value) or not 0 < value <= 1:
+        raise ValueError(f"Expected {name} in (0, 1]. Received: {name}={quoted(value)}")
+    return float(value)
 
 
 class Lion(Optimizer):
@@ -150,6 +158,12 @@ class Lion(Optimizer):
     _two_scratch = True
     _hidden_slots = ("m",)  # inf after an infinite gradient, while the update's sign is finite
 
+    beta_1: float
+    beta_2: float
+    weight_decay: float
+    _settings = {**Optimizer._settings, "beta_1": _lion_beta_1, "beta_2": unit_interval,
+                 "weight_decay": non_negative}
+
     def __init__(
         self,
         lr: Any = 0.001,
@@ -164,15 +178,8 @@ class Lion(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        if not is_real(beta_1) or not 0 < beta_1 <= 1:  # 0: sign SGD, which Keras refuses
-            raise ValueError(f"Expected beta_1 in (0, 1]. Received: beta_1={quoted(beta_1)}")
-        self.beta_1 = float(beta_1)
-        self.beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
+        super().__init__(lr, **base_options(locals()))
+        self._set(beta_1=beta_1, beta_2=beta_2, weight_decay=weight_decay)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:

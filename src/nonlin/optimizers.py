@@ -47,6 +47,7 @@ from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
 from ._optimizer_checks import _check_lr, _check_positive, _check_range  # noqa: F401
+from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
 from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
@@ -55,12 +56,12 @@ from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
 
 
-class Optimizer(StateDict):
+class Optimizer(Settings, StateDict):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
     it too), ``clipnorm`` (``global_clipnorm``) or ``clipvalue``, slots and the step count.
 
-    Subclasses define ``_slot_names``, ``_init_slots`` and ``_deltas(params, lr)``
-    which returns, for each parameter, the array ``d`` such that ``w <- w + d``.
+    Subclasses define ``_slot_names``, ``_init_slots``, ``_deltas(params, lr)`` (for each
+    parameter the ``d`` of ``w <- w + d``) and ``_settings`` (see ``_optimizer_settings``).
     ``__new__`` reads ``*args``, ``**kwargs`` to refuse ``Adam(model.parameters(), lr=...)``.
     """
 
@@ -196,7 +197,8 @@ class Optimizer(StateDict):
         self._grads, self._owners = [], []
 
     def step(self, params: list[Param]) -> None:
-        """Apply one update to every parameter of ``params`` from its ``grad``."""
+        """Apply one update to every parameter of ``params`` from its ``grad``. Settings set
+        since construction are checked by ``fit``, not here (nor by PyTorch's ``step``)."""
         if not params:  # a model without trainable weights: nothing to update (Keras fits it)
             error = params_error(params)  # None, 0, "": no list of Param
             if error is not None:

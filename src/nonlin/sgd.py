@@ -6,14 +6,15 @@ packed-parameter stepping live in ``optimizers.py``.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ._misuse import check_binding, params_error
+from ._optimizer_checks import non_negative, unit_interval
+from ._optimizer_settings import base_options
 from .core import Param, const
-from .optimizers import Optimizer, _check_range
+from .optimizers import Optimizer
 from .validation import check_bool
 
 
@@ -53,6 +54,12 @@ class SGD(Optimizer):
         Keras 3's moving average of the weights (see ``Optimizer``).
     """
 
+    momentum: float
+    nesterov: bool
+    weight_decay: float
+    _settings = {**Optimizer._settings, "momentum": unit_interval, "nesterov": check_bool,
+                 "weight_decay": non_negative}
+
     def __init__(
         self,
         lr: Any = 0.01,
@@ -67,17 +74,16 @@ class SGD(Optimizer):
         use_ema: bool = False, ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
     ) -> None:
-        super().__init__(lr, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, learning_rate=learning_rate,
-                         use_ema=use_ema, ema_momentum=ema_momentum,
-                         ema_overwrite_frequency=ema_overwrite_frequency)
-        self.momentum = _check_range("momentum", momentum, 0.0, 1.0)
-        nesterov = check_bool("nesterov", nesterov)
-        if nesterov and momentum == 0:
+        super().__init__(lr, **base_options(locals()))
+        self._set(momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+
+    def _check_joint(self) -> None:
+        super()._check_joint()
+        if self.nesterov and self.momentum == 0:
             raise ValueError("Expected momentum > 0 with nesterov=True. Received: momentum=0")
-        self.nesterov = nesterov
-        self.weight_decay = _check_range("weight_decay", weight_decay, 0.0, math.inf)
-        self._slot_names = ("velocity",) if self.momentum else ()
+
+    def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return ("velocity",) if self.momentum else (), ()
 
     @property
     def _velocity(self) -> list[np.ndarray]:

@@ -1,0 +1,112 @@
+"""An optimizer's settings, checked by its constructor and again, as they are then, by ``fit``.
+
+Each optimizer class lists its settings in ``_settings`` (name to check, the checks of
+``_optimizer_checks``, ``_clipping``, ``_ema`` and ``validation``): its constructor stores each
+through ``_set`` (the check's value) and ``_check_settings`` runs the same checks again on an
+existing optimizer (``_loss_checks.check_settings``, which losses use the same way), so an
+attribute set since construction (``opt.momentum = 2.0``), or set in a subclass's class body,
+is refused with the constructor's message. ``nonlin.train.resolve_optimizer`` calls it once
+for ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``; never per step:
+``Optimizer.step`` called by hand does not check settings (as PyTorch does not check its
+``param_groups``), except ``ema_momentum`` and ``ema_overwrite_frequency`` with ``use_ema``.
+``nonlin.sklearn``'s estimators take no optimizer object: the one they make checks nothing here
+(``PenalizedOptimizer``), its settings being theirs, in scikit-learn's ranges.
+
+Settings that choose the slots (SGD's and RMSprop's ``momentum``, RMSprop's ``centered``,
+Adam's ``amsgrad``, ``use_ema``) lay the slots out again when none are held yet; once the
+first step made them, a setting that needs a slot they lack is refused (make a new optimizer).
+``base_options`` passes a constructor's own arguments for ``Optimizer.__init__`` on to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._clipping import check_clip, one_clip
+from ._ema import check_ema_frequency, check_ema_momentum
+from ._loss_checks import check_settings
+from .validation import check_bool
+
+Check = Callable[[str, Any], Any]
+# Optimizer.__init__'s keywords, which every optimizer's constructor names in its signature
+BASE_OPTIONS = ("clipnorm", "clipvalue", "global_clipnorm", "learning_rate", "use_ema",
+                "ema_momentum", "ema_overwrite_frequency")
+
+
+def base_options(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The ``BASE_OPTIONS`` of a constructor's ``locals()``, for ``Optimizer.__init__``:
+    ``super().__init__(lr, **base_options(locals()))``, where each constructor's signature
+    still names them all (``help``, ``inspect.signature``)."""
+    return {name: arguments[name] for name in BASE_OPTIONS}
+
+
+class Settings:
+    """``_settings`` and their checks, mixed into ``nonlin.optimizers.Optimizer``."""
+
+    # the base class's: every optimizer takes them (constructor: _clipping.clip_options and
+    # _ema.ema_options, which run these checks); subclasses add theirs ({**Base._settings, ...})
+    _settings: ClassVar[dict[str, Check]] = {
+        "clipnorm": check_clip, "clipvalue": check_clip, "use_ema": check_bool,
+        "ema_momentum": check_ema_momentum, "ema_overwrite_frequency": check_ema_frequency}
+    _slot_names: tuple[str, ...]
+    _squares: tuple[str, ...]
+    _param_slots: dict[str, list[np.ndarray]]
+    clipnorm: float | None
+    clipvalue: float | None
+    use_ema: bool
+
+    def _set(self, **values: Any) -> None:
+        """Store each of ``values`` as its check in ``_settings`` returns it, then check them
+        together (``_check_joint``) and lay the slots out (``_slot_layout``): a constructor's."""
+        settings = type(self)._settings
+        for name, value in values.items():
+            setattr(self, name, settings[name](name, value))
+        self._check_joint()
+        self._lay_out(*self._slot_layout())
+
+    def _check_joint(self) -> None:
+        """The checks of several settings together: at most one of ``clipnorm`` and
+        ``clipvalue`` (``_clipping.one_clip``, the constructor's message)."""
+        one_clip({name: value for name in ("clipnorm", "clipvalue")
+                  if (value := getattr(self, name, None)) is not None})
+
+    def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``(_slot_names, _squares)`` for the settings as they are: the class's unless a
+        setting chooses them (overridden there)."""
+        return type(self)._slot_names, type(self)._squares
+
+    def _lay_out(self, names: tuple[str, ...], squares: tuple[str, ...]) -> None:
+        """Hold ``names`` and ``squares`` on the instance where they differ from the class's."""
+        for attr, value in (("_slot_names", names), ("_squares", squares)):
+            if value == getattr(type(self), attr):
+                vars(self).pop(attr, None)
+            else:
+                setattr(self, attr, value)
+
+    def _check_settings(self) -> None:
+        """The constructor's checks, run again on the settings as they are now (see the
+        module docstring); nothing is converted (an int ``momentum`` stays one).
+
+        Raises
+        ------
+        ValueError, TypeError
+            The constructor's, for a setting it would refuse; a ``ValueError`` for a
+            setting that needs a slot the slots made at the first step lack.
+        """
+        check_settings(self)  # each setting in _settings, as _loss_checks checks a loss's
+        self._check_joint()
+        names, squares = self._slot_layout()
+        held = vars(self).get("_param_slots")
+        if not held:  # no slots yet: the first step makes them for the settings as they are
+            self._lay_out(names, squares)
+            return
+        missing = [name for name in (*names, *(("average",) if self.use_ema else ()))
+                   if name not in held]
+        if missing:
+            raise ValueError(
+                f"Expected the settings {type(self).__name__}'s slots ({', '.join(held)}) were "
+                f"made for at its first step. Received {self!r}, which needs the slot "
+                f"{' and '.join(map(repr, missing))}: make a new optimizer with these settings")
