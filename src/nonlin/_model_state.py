@@ -6,43 +6,28 @@ class); it only reads the attributes ``Sequential.build`` sets (``layers``, ``_p
 in Keras' order (each layer's parameters, then its state, in turn: ``nonlin._weights``);
 ``parameters()`` leaves frozen layers out (``nonlin._trainable``); ``get_config`` describes the
 architecture as JSON-able data, which ``Sequential.from_config`` rebuilds through the registry's
-allowlist. It also checks, for ``Sequential`` and build, that a model's layers are its own: each
-object once, and none that another model in use built (``_BUILT_BY``), and says what is wrong
-with an input ``forward`` cannot take (``_check_width``).
+allowlist. That a model's layers are its own (each object once, and none that another model
+in use built) is checked by ``nonlin._layers_built`` (``check_distinct_layers``, and the
+``LayerOwnership`` mixin, a base of ``ModelState``); this says what is wrong with an input
+``forward`` cannot take (``_check_width``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 import numpy as np
 
-from ._layers_built import _BUILT_BY, _builder, _collect
+from ._layers_built import LayerOwnership
+from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
 from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
 
 
-def check_distinct_layers(layers: Sequence[Any]) -> None:
-    """Refuse one layer object at two places of ``layers`` (the constructor, assigning
-    ``model.layers`` and ``build``, for ``model.layers`` edited in place): both would share
-    one cache and one set of weights, built twice, and training would read the cache the
-    other place overwrote (Keras 3 lets the two places share one layer; nonlin builds each
-    place's weights, so it refuses)."""
-    first: dict[int, int] = {}
-    for i, layer in enumerate(layers):
-        j = first.setdefault(id(layer), i)
-        if j != i:
-            raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
-                             f"is layers[{j}] ({quoted(layer)}); create a new layer for "
-                             "each place")
-
-
-class ModelState:
+class ModelState(LayerOwnership):
     """Parameters, weights, non-trainable state and description of a layer chain."""
 
     layers: list[LayerProtocol]
@@ -68,31 +53,6 @@ class ModelState:
             raise RuntimeError(f"This model {state} call model.build(n_features, seed) or "
                                "fit it.")
 
-    # -- layer ownership (checked by Sequential's build) --
-    def _claim_layers(self) -> None:
-        """Refuse a layer that another model, still in use and built, built.
-
-        Building it again re-initializes its weights under that model, whose
-        ``get_weights`` and ``save`` still show the old ones while its ``predict``
-        uses the new (Keras shares such a layer; here a layer with parameters
-        belongs to the model that built it). A model dropped but kept alive by a
-        reference cycle (its ``History``) is collected first (see ``_collect``), so
-        a list of layers may serve one model after another, in any thread.
-        """
-        for i, layer in enumerate(self.layers):
-            if self._built_elsewhere(layer):
-                _collect()  # no reference held here: a model held only by a cycle goes
-            if self._built_elsewhere(layer):
-                raise ValueError(
-                    f"Expected layers built by no other model in use. Received layers[{i}]="
-                    f"{quoted(layer)}, built by another model: building it here would "
-                    "re-initialize that model's weights. Create new layers (copy weights with "
-                    "set_weights)")
-
-    def _built_elsewhere(self, layer: LayerProtocol) -> bool:
-        other = _builder(layer)
-        return other is not None and other is not self and other.built
-
     def _checked_width(self, i: int, width: Any) -> int:
         """``layers[i].build``'s result, the output width (``_protocol_checks``)."""
         return checked_width(i, self.layers[i], width)
@@ -113,12 +73,6 @@ class ModelState:
                 f"Expected input with {self.n_features_in} features. "
                 f"Received an array of shape {x.shape} ({x.shape[1]} features)"
             )
-
-    def _mark_layer(self, layer: LayerProtocol) -> None:
-        """Record that this model built ``layer`` (only layers with parameters)."""
-        if layer.parameters():
-            with contextlib.suppress(TypeError):  # unhashable, or no weak reference
-                _BUILT_BY[layer] = weakref.ref(self)
 
     # -- parameters and weights (see nonlin._weights) -------------------------
     def parameters(self) -> list[Param]:
