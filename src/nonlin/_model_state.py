@@ -5,17 +5,17 @@ class); it only reads the attributes ``Sequential.build`` sets (``layers``, ``_p
 ``n_features_in``, ``dtype``) and never runs on the training step. Weights come out and go back
 in Keras' order (each layer's parameters, then its state, in turn: ``nonlin._weights``);
 ``parameters()`` leaves frozen layers out (``nonlin._trainable``); ``get_config`` describes the
-architecture as JSON-able data, which ``Sequential.from_config`` rebuilds through the registry's
-allowlist. That a model's layers are its own (each object once, and none that another model
-in use built) is checked by ``nonlin._layers_built`` (``check_distinct_layers``, and the
-``LayerOwnership`` mixin, a base of ``ModelState``); this says what is wrong with an input
-``forward`` cannot take (``_check_width``).
+architecture as JSON-able data, which ``from_config`` (a classmethod) rebuilds through the
+registry's allowlist. That a model's layers are its own (each object once, and none that
+another model in use built) is checked by ``nonlin._layers_built`` (``check_distinct_layers``,
+and the ``LayerOwnership`` mixin, a base of ``ModelState``); this says what is wrong with an
+input ``forward`` cannot take (``_check_width``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -24,7 +24,10 @@ from ._layers_built import check_distinct_layers as check_distinct_layers  # Seq
 from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
-from .core import LayerProtocol, Param
+from .core import LayerProtocol, Param, SeedLike
+
+if TYPE_CHECKING:
+    from .sequential import Sequential
 
 
 class ModelState(LayerOwnership):
@@ -218,6 +221,23 @@ class ModelState(LayerOwnership):
             "n_features_in": self.n_features_in,
             "dtype": self.dtype.name, **name_config(self), **input_entry(self),
         }
+
+    @classmethod
+    def from_config(cls: Any, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
+        """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
+        code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
+        from .keras_layers import input_from_config
+        from .registry import layer_from_config
+
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
+                             f"Received: config={quoted(config, 200)}")
+        model = cls([*input_from_config(config),  # Keras 3's build_input_shape: its Input
+                     *[layer_from_config(item) for item in config["layers"]]],
+                    name=config.get("name"))
+        if config.get("n_features_in") is not None:
+            model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
+        return model
 
     def to_json(self, **kwargs: Any) -> str:
         """Keras' ``model.to_json()``: ``{"class_name": "Sequential", "config": get_config()}``
