@@ -34,6 +34,12 @@ class ContainerMethods:
     """``__len__``, ``__getitem__``, ``__iter__`` and Keras' ``*weights`` lists."""
 
     layers: list[LayerProtocol]
+    _name: str | None
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        named = "" if self._name is None else f", name={self._name!r}"
+        return f"Sequential([{inner}]{named})"
 
     def __len__(self) -> int:
         """The number of layers, ``len(model.layers)`` (PyTorch's ``len(nn.Sequential)``)."""

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from . import layers as _layers  # partly imported here (layers imports us): read at call time
+from ._layer_names import name_config
 from ._quoting import quoted
-from .initializers import DEFAULT, INITIALIZERS, is_custom
+from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
 from .initializers_keras import keras_initializer
 from .regularizers import l2_factor
 from .validation import is_real
@@ -174,10 +175,15 @@ class ActivationSlot:
     ``x @ W + b``, or None. Set after construction, it is taken as ``Dense(activation=...)``
     takes it (checked, copied, recorded by the config; built in the layer's width and dtype
     when the layer is built). The hot path reads ``_activation``. ``use_bias``: Keras' name
-    for ``bias``, read-only."""
+    for ``bias``, read-only. ``cast_state`` casts the activation with the layer;
+    ``get_config`` is the ``Dense``'s (the activation recorded only when set)."""
 
     _activation: Any = None  # class default: a Dense pickled before it existed
     _activation_config: str | dict[str, Any] | None = None
+    units: int  # the Dense's (annotations only: set by Dense.__init__)
+    bias: bool
+    init: Callable[..., np.ndarray]
+    l2: float
 
     @property
     def activation(self) -> Any:
@@ -188,7 +194,7 @@ class ActivationSlot:
     def activation(self, value: Any) -> None:
         layer, entry = resolve_activation(value)
         if layer is not None and getattr(self, "W", None) is not None:  # built: as build does
-            layer.build(self.units, None)  # type: ignore[attr-defined]
+            layer.build(self.units, None)
             if getattr(self, "_dtype", None) is not None:
                 layer.cast_state(self._dtype)  # type: ignore[attr-defined]
         self._activation, self._activation_config = layer, entry
@@ -197,7 +203,7 @@ class ActivationSlot:
     def use_bias(self) -> bool:
         """Keras' name for ``bias`` (whether the layer adds ``b``), read-only: the bias is
         made at construction, ``Dense(units, bias=False)`` (or ``use_bias=False``)."""
-        return bool(self.bias)  # type: ignore[attr-defined]
+        return bool(self.bias)
 
     @use_bias.setter
     def use_bias(self, value: Any) -> None:
@@ -209,6 +215,22 @@ class ActivationSlot:
         """The config's ``"activation"``: a name, or a new ``{"class_name", "config"}``."""
         entry = self._activation_config
         return entry if not isinstance(entry, dict) else copy.deepcopy(entry)
+
+    def cast_state(self, dtype: np.dtype) -> None:
+        super().cast_state(dtype)  # type: ignore[misc]  # Layer's
+        if self._activation is not None:  # computes in the model's dtype, as a layer would
+            self._activation.cast_state(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "units": self.units, "bias": self.bias,
+            "init": getattr(self, "_init_name", None) or initializer_name(self.init),
+        }
+        if self.l2:
+            config["l2"] = self.l2
+        if self._activation is not None:  # only when set: older files stay byte for byte
+            config["activation"] = self.activation_entry()
+        return {**config, **name_config(self)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "activation" in state:  # pickled while it was a plain attribute (s21's first form)

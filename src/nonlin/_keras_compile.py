@@ -79,6 +79,17 @@ class CompileMethods:
     loss: Any
     _metrics: list[Any]
     stop_training: bool
+    # Sequential's attributes set by loading, resuming (_reader, checkpoint) and fit:
+    metadata: dict[str, Any]
+    _fit_callbacks: list[Any]
+    _fit_metrics: list[Any]
+    _fit_metrics_given: list[Any]  # fit's metrics as given to it, while it runs (train._run)
+    _fit_running: int  # id(model) while its fit runs (train._run)
+    _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
+    _epoch_logs: tuple[int, dict[str, Any]] | None
+    _resume_callbacks: list[dict[str, Any]]
+    _resume_partial: dict[str, Any] | None
+
     # Keras 3's attributes that compile sets; nonlin runs eagerly, one batch per step
     run_eagerly = False
     jit_compile = False

@@ -21,6 +21,7 @@ resolve through ``registry`` alone, and a second path to the same objects is not
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 KERAS_MODULE_HABITS = {
     "BatchNormalization": ("nonlin's name is BatchNorm(): BatchNorm(momentum=0.99, "
@@ -95,3 +96,11 @@ def layers_module_error(name: str) -> AttributeError | ImportError:
         hint = (f"nonlin.layers holds Dense, Dropout and the first activations alone: "
                 f"every layer is nonlin.{name} (from nonlin import {name})")
     return module_error("nonlin.layers", name, hint, depth=3)
+
+
+def layers_getattr(name: str) -> Any:
+    """``nonlin.layers.__getattr__``: Keras' ``layers.PReLU()`` (``from keras import
+    layers``), nonlin's way in the error."""
+    if name.startswith("__"):  # __path__, looked up by each `from .layers import`
+        raise AttributeError(f"module 'nonlin.layers' has no attribute {name!r}")
+    raise layers_module_error(name)

@@ -14,16 +14,21 @@ layer put where one without weights was (``pop`` then ``add``): it then says its
 that it is not built.
 
 It also keeps which model built each layer (``_BUILT_BY``, weakly: ``_builder``), which
-``Sequential``'s construction and build check (``nonlin._model_state``), and ``_collect``,
-the garbage collection they run first.
+``Sequential``'s construction and build check (``check_distinct_layers``; the
+``LayerOwnership`` mixin of ``nonlin._model_state.ModelState``), and ``_collect``, the
+garbage collection they run first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 import weakref
+from collections.abc import Sequence
 from typing import Any
+
+from ._quoting import quoted
 
 # layer -> the model that built it (weakly: neither is kept alive by this table)
 _BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
@@ -80,3 +85,56 @@ def _layers(n: int) -> str:
 
 def _same(params: list[Any], built: list[Any]) -> bool:
     return len(params) == len(built) and all(p is q for p, q in zip(params, built, strict=True))
+
+
+def check_distinct_layers(layers: Sequence[Any]) -> None:
+    """Refuse one layer object at two places of ``layers`` (the constructor, assigning
+    ``model.layers`` and ``build``, for ``model.layers`` edited in place): both would share
+    one cache and one set of weights, built twice, and training would read the cache the
+    other place overwrote (Keras 3 lets the two places share one layer; nonlin builds each
+    place's weights, so it refuses)."""
+    first: dict[int, int] = {}
+    for i, layer in enumerate(layers):
+        j = first.setdefault(id(layer), i)
+        if j != i:
+            raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
+                             f"is layers[{j}] ({quoted(layer)}); create a new layer for "
+                             "each place")
+
+
+class LayerOwnership:
+    """``Sequential``'s check, at build, that its layers are its own (through its
+    ``ModelState`` mixin): ``_claim_layers`` refuses a layer another model in use built,
+    ``_mark_layer`` records that this model built one (``_BUILT_BY``)."""
+
+    layers: Any
+
+    def _claim_layers(self) -> None:
+        """Refuse a layer that another model, still in use and built, built.
+
+        Building it again re-initializes its weights under that model, whose
+        ``get_weights`` and ``save`` still show the old ones while its ``predict``
+        uses the new (Keras shares such a layer; here a layer with parameters
+        belongs to the model that built it). A model dropped but kept alive by a
+        reference cycle (its ``History``) is collected first (see ``_collect``), so
+        a list of layers may serve one model after another, in any thread.
+        """
+        for i, layer in enumerate(self.layers):
+            if self._built_elsewhere(layer):
+                _collect()  # no reference held here: a model held only by a cycle goes
+            if self._built_elsewhere(layer):
+                raise ValueError(
+                    f"Expected layers built by no other model in use. Received layers[{i}]="
+                    f"{quoted(layer)}, built by another model: building it here would "
+                    "re-initialize that model's weights. Create new layers (copy weights with "
+                    "set_weights)")
+
+    def _built_elsewhere(self, layer: Any) -> bool:
+        other = _builder(layer)
+        return other is not None and other is not self and other.built
+
+    def _mark_layer(self, layer: Any) -> None:
+        """Record that this model built ``layer`` (only layers with parameters)."""
+        if layer.parameters():
+            with contextlib.suppress(TypeError):  # unhashable, or no weak reference
+                _BUILT_BY[layer] = weakref.ref(self)

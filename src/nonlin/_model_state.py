@@ -5,44 +5,32 @@ class); it only reads the attributes ``Sequential.build`` sets (``layers``, ``_p
 ``n_features_in``, ``dtype``) and never runs on the training step. Weights come out and go back
 in Keras' order (each layer's parameters, then its state, in turn: ``nonlin._weights``);
 ``parameters()`` leaves frozen layers out (``nonlin._trainable``); ``get_config`` describes the
-architecture as JSON-able data, which ``Sequential.from_config`` rebuilds through the registry's
-allowlist. It also checks, for ``Sequential`` and build, that a model's layers are its own: each
-object once, and none that another model in use built (``_BUILT_BY``), and says what is wrong
-with an input ``forward`` cannot take (``_check_width``).
+architecture as JSON-able data, which ``from_config`` (a classmethod) rebuilds through the
+registry's allowlist. That a model's layers are its own (each object once, and none that
+another model in use built) is checked by ``nonlin._layers_built`` (``check_distinct_layers``,
+and the ``LayerOwnership`` mixin, a base of ``ModelState``); this says what is wrong with an
+input ``forward`` cannot take (``_check_width``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from ._layers_built import _BUILT_BY, _builder, _collect
+from ._layers_built import LayerOwnership
+from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
 from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
-from .core import LayerProtocol, Param
+from .core import LayerProtocol, Param, SeedLike
+
+if TYPE_CHECKING:
+    from .sequential import Sequential
 
 
-def check_distinct_layers(layers: Sequence[Any]) -> None:
-    """Refuse one layer object at two places of ``layers`` (the constructor, assigning
-    ``model.layers`` and ``build``, for ``model.layers`` edited in place): both would share
-    one cache and one set of weights, built twice, and training would read the cache the
-    other place overwrote (Keras 3 lets the two places share one layer; nonlin builds each
-    place's weights, so it refuses)."""
-    first: dict[int, int] = {}
-    for i, layer in enumerate(layers):
-        j = first.setdefault(id(layer), i)
-        if j != i:
-            raise ValueError(f"Expected each layer once in a model. Received layers[{i}] "
-                             f"is layers[{j}] ({quoted(layer)}); create a new layer for "
-                             "each place")
-
-
-class ModelState:
+class ModelState(LayerOwnership):
     """Parameters, weights, non-trainable state and description of a layer chain."""
 
     layers: list[LayerProtocol]
@@ -68,31 +56,6 @@ class ModelState:
             raise RuntimeError(f"This model {state} call model.build(n_features, seed) or "
                                "fit it.")
 
-    # -- layer ownership (checked by Sequential's build) --
-    def _claim_layers(self) -> None:
-        """Refuse a layer that another model, still in use and built, built.
-
-        Building it again re-initializes its weights under that model, whose
-        ``get_weights`` and ``save`` still show the old ones while its ``predict``
-        uses the new (Keras shares such a layer; here a layer with parameters
-        belongs to the model that built it). A model dropped but kept alive by a
-        reference cycle (its ``History``) is collected first (see ``_collect``), so
-        a list of layers may serve one model after another, in any thread.
-        """
-        for i, layer in enumerate(self.layers):
-            if self._built_elsewhere(layer):
-                _collect()  # no reference held here: a model held only by a cycle goes
-            if self._built_elsewhere(layer):
-                raise ValueError(
-                    f"Expected layers built by no other model in use. Received layers[{i}]="
-                    f"{quoted(layer)}, built by another model: building it here would "
-                    "re-initialize that model's weights. Create new layers (copy weights with "
-                    "set_weights)")
-
-    def _built_elsewhere(self, layer: LayerProtocol) -> bool:
-        other = _builder(layer)
-        return other is not None and other is not self and other.built
-
     def _checked_width(self, i: int, width: Any) -> int:
         """``layers[i].build``'s result, the output width (``_protocol_checks``)."""
         return checked_width(i, self.layers[i], width)
@@ -113,12 +76,6 @@ class ModelState:
                 f"Expected input with {self.n_features_in} features. "
                 f"Received an array of shape {x.shape} ({x.shape[1]} features)"
             )
-
-    def _mark_layer(self, layer: LayerProtocol) -> None:
-        """Record that this model built ``layer`` (only layers with parameters)."""
-        if layer.parameters():
-            with contextlib.suppress(TypeError):  # unhashable, or no weak reference
-                _BUILT_BY[layer] = weakref.ref(self)
 
     # -- parameters and weights (see nonlin._weights) -------------------------
     def parameters(self) -> list[Param]:
@@ -264,6 +221,23 @@ class ModelState:
             "n_features_in": self.n_features_in,
             "dtype": self.dtype.name, **name_config(self), **input_entry(self),
         }
+
+    @classmethod
+    def from_config(cls: Any, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
+        """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
+        code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
+        from .keras_layers import input_from_config
+        from .registry import layer_from_config
+
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
+                             f"Received: config={quoted(config, 200)}")
+        model = cls([*input_from_config(config),  # Keras 3's build_input_shape: its Input
+                     *[layer_from_config(item) for item in config["layers"]]],
+                    name=config.get("name"))
+        if config.get("n_features_in") is not None:
+            model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
+        return model
 
     def to_json(self, **kwargs: Any) -> str:
         """Keras' ``model.to_json()``: ``{"class_name": "Sequential", "config": get_config()}``

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._dense_keras import ActivationSlot, dense_args, drawn_weights, resolve_init
+from ._keras_habits import layers_getattr
 from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad, scratch
 from ._layer_names import name_config, set_name
@@ -26,7 +27,6 @@ from ._misuse import (
 from ._quoting import quoted
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
-from .initializers import initializer_name
 from .validation import check_bool, is_real
 
 Initializer = Callable[[RandomLike, int, int], np.ndarray]
@@ -114,11 +114,6 @@ class Dense(ActivationSlot, Layer):
             self._activation.build(self.units, rng)
         return self.units
 
-    def cast_state(self, dtype: np.dtype) -> None:
-        super().cast_state(dtype)
-        if self._activation is not None:  # computes in the model's dtype, as a layer would
-            self._activation.cast_state(dtype)
-
     def forward(self, x: np.ndarray, *, training: bool = False,
                 logits: bool = False) -> np.ndarray:
         """``y = f(x @ W + b)`` (``f`` the activation, if any; ``logits``: none, for the
@@ -193,17 +188,6 @@ class Dense(ActivationSlot, Layer):
             return 0.0
         w = self.W.value.reshape(-1)
         return self.l2 * float(np.dot(w, w))
-
-    def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {
-            "units": self.units, "bias": self.bias,
-            "init": getattr(self, "_init_name", None) or initializer_name(self.init),
-        }
-        if self.l2:
-            config["l2"] = self.l2
-        if self._activation is not None:  # only when set: older files stay byte for byte
-            config["activation"] = self.activation_entry()
-        return {**config, **name_config(self)}
 
 
 class Dropout(Layer):
@@ -287,11 +271,4 @@ class Dropout(Layer):
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute
-
-    def __getattr__(name: str) -> Any:
-        """Keras' ``layers.PReLU()`` (``from keras import layers``): nonlin's way in the error."""
-        if name.startswith("__"):  # __path__, looked up by each `from .layers import`
-            raise AttributeError(f"module 'nonlin.layers' has no attribute {name!r}")
-        from ._keras_habits import layers_module_error
-
-        raise layers_module_error(name)
+    __getattr__ = layers_getattr  # Keras' layers.PReLU(): nonlin's way in the error

@@ -34,7 +34,8 @@ Conventions, shared by every loss here:
   both faster and stable: the gradient is just ``p - y``. The cross-entropies take Keras 3's
   ``label_smoothing`` and ``axis`` (-1 or 1), ``BinaryCrossEntropy`` PyTorch's ``pos_weight``.
 * The classes live here; the cross-entropies' math (``_sample_losses``,
-  ``_grad_terms``) in ``nonlin._loss_entropy``, mixed into their classes.
+  ``_grad_terms``) in ``nonlin._loss_entropy``, their target checks in
+  ``nonlin._entropy_targets``, mixed into their classes.
   ``Poisson``, ``KLDivergence`` and ``LogCosh`` live in ``nonlin.losses_more``, the
   hinges in ``nonlin.losses_margin``, the rest in ``nonlin.losses_extra``; re-exported here.
 """
@@ -47,23 +48,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from . import _entropy_options as options
+from ._entropy_targets import BinaryTargets, CategoricalTargets
 from ._loss_checks import (
     _finite_positive,
-    check_categorical_inputs,
     check_loss_inputs,
     check_out,
-    check_probabilities,
-    check_probability_rows,
     check_real_target,
     check_reduction,
     check_settings,
     stored_reduction,
 )
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
+from ._loss_homes import _getattr
 from ._loss_reduction import Reduction
-from ._reexport import reexports
 from ._scratch import like, rows
-from .validation import check_bool, check_labels
+from .validation import check_bool
 
 
 class Loss(Reduction):
@@ -186,7 +185,7 @@ class Huber(Loss):
         return {"delta": self.delta, "reduction": self.reduction}
 
 
-class BinaryCrossEntropy(BinaryEntropyMath, options.EntropyConfig, Loss):
+class BinaryCrossEntropy(BinaryEntropyMath, options.EntropyConfig, BinaryTargets, Loss):
     """Log loss for independent 0/1 targets (binary or multilabel).
 
     ``L_i = -sum_j [y log p + (1 - y) log(1 - p)]``. With ``from_logits=True``
@@ -214,18 +213,8 @@ class BinaryCrossEntropy(BinaryEntropyMath, options.EntropyConfig, Loss):
         options.keep(self, label_smoothing=label_smoothing, pos_weight=pos_weight, axis=axis)
         self.reduction = check_reduction(reduction)
 
-    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        options.check_pos_weight_width(self.pos_weight, y_pred.shape[1])
-        if not self.from_logits:  # public calls only: fit's Sigmoid outputs are in range
-            check_probabilities(y_pred)
-        y_true = super()._check_target(y_true, y_pred)
-        if np.any((y_true < 0) | (y_true > 1)):
-            bad = y_true[(y_true < 0) | (y_true > 1)][0]
-            raise ValueError(f"Expected targets in [0, 1] for binary cross-entropy. Received {bad}")
-        return y_true
 
-
-class CrossEntropy(CategoricalEntropyMath, options.EntropyConfig, Loss):
+class CrossEntropy(CategoricalEntropyMath, options.EntropyConfig, CategoricalTargets, Loss):
     """Categorical cross-entropy for one label per sample.
 
     ``y_true`` is either integer labels (n_samples,) in ``[0, n_classes)`` or
@@ -254,19 +243,8 @@ class CrossEntropy(CategoricalEntropyMath, options.EntropyConfig, Loss):
         options.keep(self, label_smoothing=label_smoothing, axis=axis, ignore_class=ignore_class)
         self.reduction = check_reduction(reduction)
 
-    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        check_categorical_inputs(y_true, y_pred, self.from_logits)  # public calls only
-        n, k = y_pred.shape
-        if y_true.ndim == 2 and y_true.shape[1] == 1 and k > 1:
-            y_true = y_true[:, 0]
-        if y_true.ndim == 2:  # one-hot or probability rows, checked as fit checks its targets
-            return check_probability_rows(super()._check_target(y_true, y_pred))
-        if y_true.shape != (n,):
-            raise ValueError(f"Expected {n} integer labels. Received shape {y_true.shape}")
-        return check_labels(y_true, k, "y_true")
 
-
-if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+if TYPE_CHECKING:  # imported on first use (see _loss_homes): they import this module
     from .losses_extra import (  # noqa: F401
         BinaryFocalCrossentropy,
         CategoricalFocalCrossentropy,
@@ -276,24 +254,4 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): they import this mod
     )
     from .losses_margin import CategoricalHinge, Hinge, SquaredHinge  # noqa: F401
     from .losses_more import KLDivergence, LogCosh, Poisson  # noqa: F401
-_HOMES = {"losses_more": "KLDivergence LogCosh Poisson",
-          "losses_margin": "CategoricalHinge Hinge SquaredHinge",
-          "losses_extra": "BinaryFocalCrossentropy CategoricalFocalCrossentropy CosineSimilarity "
-                          "MeanAbsolutePercentageError MeanSquaredLogarithmicError"}
-_reexported = reexports(__name__, **{name: home for home, names in _HOMES.items()
-                                     for name in names.split()})
-_KERAS_CLASS_NAMES = ("BinaryCrossentropy", "CategoricalCrossentropy",
-                      "SparseCategoricalCrossentropy")
-
-
-def _getattr(name: str) -> Any:
-    """Keras' class names (``keras.losses.SparseCategoricalCrossentropy``) are the
-    registry's; the other losses come from their homes (``_reexport``)."""
-    if name in _KERAS_CLASS_NAMES:
-        from .registry import lookup
-
-        return lookup("loss", name)
-    return _reexported(name)
-
-
-__getattr__ = _getattr
+__getattr__ = _getattr  # the losses of losses_more, losses_margin, losses_extra (_loss_homes)

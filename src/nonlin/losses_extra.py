@@ -1,7 +1,8 @@
 """Regression and similarity losses, as Keras 3 names them: ``MeanSquaredLogarithmicError``,
 ``MeanAbsolutePercentageError``, ``CosineSimilarity``; and the focal losses
 ``BinaryFocalCrossentropy`` and ``CategoricalFocalCrossentropy`` (their math in
-``nonlin._loss_focal``; the cosine's row math in ``nonlin._loss_cosine``).
+``nonlin._loss_focal``, their settings, configs and checks in ``nonlin._focal_options``; the
+cosine's row math in ``nonlin._loss_cosine``).
 
 Re-exported by ``nonlin.losses`` (``from nonlin.losses import CosineSimilarity``) and by
 ``nonlin``; the conventions of ``nonlin.losses`` hold: the per-sample loss sums over the
@@ -25,18 +26,17 @@ torchvision's ``sigmoid_focal_loss`` is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from ._entropy_options import check_pos_weight_width
+from ._focal_options import CategoricalFocalConfig, FocalConfig
 from ._loss_checks import (
     _at_least_zero,
     _unit_interval,
     check_class_alpha,
     check_reduction,
     class_alpha,
-    stored_class_alpha,
 )
 from ._loss_cosine import _PRED, _TRUE, _unit_rows
 from ._loss_focal import CategoricalFocalMath, FocalMath
@@ -180,7 +180,7 @@ class CosineSimilarity(Loss):
         return np.multiply(out, inverse[:, None], out=out)
 
 
-class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
+class BinaryFocalCrossentropy(FocalMath, FocalConfig, BinaryCrossEntropy):
     """Focal loss (Lin et al., 2017) for independent 0/1 targets, Keras 3's
     ``binary_focal_crossentropy``: ``BinaryCrossEntropy`` with each entry scaled by
     ``(1 - p_t)^gamma``, which leaves confident right predictions little weight.
@@ -216,10 +216,6 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
 
-    _settings = {**BinaryCrossEntropy._settings, "apply_class_balancing": check_bool,
-                 "alpha": _unit_interval, "gamma": _at_least_zero,
-                 "label_smoothing": _unit_interval}
-
     def __init__(self, *, apply_class_balancing: bool = False, alpha: float = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
                  reduction: str | None = "mean") -> None:
@@ -229,13 +225,8 @@ class BinaryFocalCrossentropy(FocalMath, BinaryCrossEntropy):
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
         super().__init__(from_logits=from_logits, reduction=reduction)
 
-    def get_config(self) -> dict[str, Any]:
-        return {"apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
-                "gamma": self.gamma, "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "reduction": self.reduction}
 
-
-class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
+class CategoricalFocalCrossentropy(CategoricalFocalMath, CategoricalFocalConfig, CrossEntropy):
     """Focal loss (Lin et al., 2017) for one class per sample, Keras 3's
     ``categorical_focal_crossentropy``: ``CrossEntropy`` with each class's term scaled by
     ``alpha_j (1 - p_j)^gamma``, which leaves confident right predictions little weight.
@@ -273,9 +264,6 @@ class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
         ``"mean"``, ``"sum"`` or ``"none"``, as every loss's (``nonlin.losses``).
     """
 
-    _settings = {**CrossEntropy._settings, "alpha": stored_class_alpha,
-                 "gamma": _at_least_zero, "label_smoothing": _unit_interval}
-
     def __init__(self, *, alpha: float | Sequence[float] | np.ndarray = 0.25,
                  gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
                  reduction: str | None = "mean") -> None:
@@ -283,18 +271,3 @@ class CategoricalFocalCrossentropy(CategoricalFocalMath, CrossEntropy):
         self.gamma = _at_least_zero("gamma", gamma)
         self.label_smoothing = _unit_interval("label_smoothing", label_smoothing)
         super().__init__(from_logits=from_logits, reduction=reduction)
-
-    def _check_target(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        y_true = super()._check_target(y_true, y_pred)
-        check_class_alpha(self.alpha, y_pred.shape[1])
-        if not self.from_logits and not np.all(y_pred.any(axis=1)):
-            i = int(np.flatnonzero(~y_pred.any(axis=1))[0])
-            raise ValueError(f"Expected probability rows with a positive sum in y_pred (each "
-                             f"is rescaled to sum to 1, as Keras does). Received a row of "
-                             f"zeros at index {i}")
-        return y_true
-
-    def get_config(self) -> dict[str, Any]:
-        alpha = list(self.alpha) if isinstance(self.alpha, tuple) else self.alpha
-        return {"alpha": alpha, "gamma": self.gamma, "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "reduction": self.reduction}

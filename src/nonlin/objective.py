@@ -10,7 +10,8 @@ and likewise ``Sigmoid`` + ``BinaryCrossEntropy`` as ``dL/dz = (sigmoid(z) - y) 
 With ``reduction="sum"`` the same math runs without the ``1 / n``.
 ``MeanSquaredError`` shares one residual between its value and gradient. Any other
 loss goes through its ``_value`` / ``_grad``. Every buffer is preallocated in the
-model's dtype; the batch loss comes out of the arrays the gradient needs anyway.
+model's dtype; the batch loss comes out of the arrays the gradient needs anyway. The
+warnings ``fit`` gives about the output layer and the loss: ``nonlin._output_warnings``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ import numpy as np
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
 from ._objective_logits import logits_step, logits_twin
+from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
+    warn_constant_softmax,
+    warn_double_activation,
+)
 from ._scratch import using
 from .activations import Sigmoid, Softmax
-from .activations_hard import HardSigmoid
 from .core import Sequential, const
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 
@@ -58,62 +62,6 @@ def _plain_kind(model: Sequential, loss: Loss) -> tuple[str, bool]:
     if type(loss) is MeanSquaredError:
         return "mse", False
     return "generic", False
-
-
-def warn_constant_softmax(model: Sequential, stacklevel: int) -> None:
-    """Warn when a ``Softmax`` acts on a single column: each row of one entry sums to 1, so
-    its output is always 1 and nothing before it learns (``Dense(1)`` + ``Softmax()``).
-    Once per ``fit``; the width is what ``build`` recorded (``in_features``)."""
-    import warnings
-
-    for i, given in enumerate(model.layers):
-        layer = output_layer(given)  # Dense(1, activation="softmax") too
-        if isinstance(layer, Softmax) and getattr(layer, "in_features", None) == 1:
-            inside = "" if layer is given else " (Dense's activation=)"
-            warnings.warn(
-                f"Softmax() at layers[{i}]{inside} acts on a single column: its output is "
-                "always 1.0, so the layers before it do not learn. For one output use "
-                "Sigmoid() or activation='sigmoid' (with binary cross-entropy); for classes, "
-                "Dense(n_classes) + Softmax() with cross-entropy.", stacklevel=stacklevel + 1)
-            return
-
-
-def warn_double_activation(model: Sequential, loss: Loss, stacklevel: int) -> None:
-    """Warn when the model's last layer does not give what a cross-entropy takes.
-
-    ``from_logits=True`` after a final ``Softmax`` (``CrossEntropy``) or ``Sigmoid``
-    (``BinaryCrossEntropy``) would apply the activation a second time (Keras warns
-    too). ``from_logits=False`` after any other built-in layer (``Dense``, ``ReLU``,
-    ...; but ``HardSigmoid``, whose outputs are in [0, 1]) takes unbounded scores for
-    probabilities: the loss can go below 0 and
-    training goes astray, silently (PyTorch's ``CrossEntropyLoss`` takes such scores;
-    here that is ``from_logits=True``). A custom last layer is trusted.
-    """
-    import warnings
-
-    last = output_layer(model.layers[-1])  # an activated Dense: its activation
-    kinds = ((CrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid))
-    wanted = next((layer for kind, layer in kinds if isinstance(loss, kind)), None)
-    if wanted is None or not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
-        return
-    name, where, drop = type(last).__name__, f"layers[{len(model.layers) - 1}]", "layer"
-    if last is not model.layers[-1]:  # Dense(k, activation="softmax")
-        where, drop = f"{where}, Dense's activation=", "activation (activation=None)"
-    if loss.from_logits and isinstance(last, wanted):
-        message = (f"{type(loss).__name__}(from_logits=True) is given the outputs of the "
-                   f"model's last layer, {name} ({where}): probabilities, not logits, so it "
-                   f"would apply {name.lower()} twice. Drop the {name} {drop}, or use "
-                   "from_logits=False.")
-    elif (not loss.from_logits and not isinstance(last, Softmax | Sigmoid | HardSigmoid)
-          and type(last).__module__.startswith("nonlin.")):
-        message = (f"{type(loss).__name__} takes probabilities, but the model's last layer, "
-                   f"{name} ({where}), gives unbounded scores: the loss can go below 0 and "
-                   f"training goes astray. Add a {wanted.__name__}() layer, or use "
-                   f"{type(loss).__name__}(from_logits=True) (what PyTorch's losses on "
-                   "scores do).")
-    else:
-        return
-    warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
 
 
 class Objective:

@@ -3,12 +3,12 @@
 It holds the layers, builds them for a number of input features from one
 explicit generator (``model.rng``, also used by dropout and shuffling), runs
 them forward and backward, and delegates ``fit`` to ``nonlin.train``. Weights, non-trainable state,
-``get_config`` and ``summary`` come from the ``ModelState`` mixin
-(``nonlin._model_state``); ``from_config`` rebuilds the architecture through
-the registry's allowlist. Keras' ``compile``, ``evaluate`` (``nonlin.evaluation``) and
-``metrics_names`` come from the ``CompileMethods`` mixin (``nonlin._keras_compile``);
+``get_config``, ``summary`` and ``from_config`` (which rebuilds the architecture through the
+registry's allowlist) come from the ``ModelState`` mixin (``nonlin._model_state``). Keras'
+``compile``, ``evaluate`` (``nonlin.evaluation``) and ``metrics_names`` come from the
+``CompileMethods`` mixin (``nonlin._keras_compile``, with the attributes ``fit`` sets);
 ``add``, ``pop`` and ``*_on_batch`` from ``KerasMethods`` (``nonlin._keras_methods``);
-``len``, indexing, iteration and Keras' ``*weights`` lists from ``ContainerMethods``
+``len``, indexing, iteration, ``repr`` and Keras' ``*weights`` lists from ``ContainerMethods``
 (``nonlin._container``); ``name`` and ``get_layer`` from ``NamedModel``
 (``nonlin._layer_names``); ``predict`` and ``model(x)`` from ``InferenceMethods``
 (``nonlin._inference``).
@@ -64,16 +64,6 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
     >>> model.predict([[0.0, 1.0, 1.0]]).shape
     (1, 1)
     """
-
-    metadata: dict[str, Any]  # these: set by loading, resuming (_reader, checkpoint) and fit
-    _fit_callbacks: list[Any]
-    _fit_metrics: list[Any]
-    _fit_metrics_given: list[Any]  # fit's metrics as given to it, while it runs (train._run)
-    _fit_running: int  # id(model) while its fit runs (train._run)
-    _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
-    _epoch_logs: tuple[int, dict[str, Any]] | None
-    _resume_callbacks: list[dict[str, Any]]
-    _resume_partial: dict[str, Any] | None
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
                  name: str | None = None) -> None:
@@ -273,26 +263,3 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
                    resume_from=resume_from, validation_freq=validation_freq,
                    validation_batch_size=validation_batch_size,
                    steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
-
-    # -- description (weights, state, get_config, summary: see ModelState) ----
-    @classmethod
-    def from_config(cls, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
-        """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
-        code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
-        from .keras_layers import input_from_config
-        from .registry import layer_from_config
-
-        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-            raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
-                             f"Received: config={quoted(config, 200)}")
-        model = cls([*input_from_config(config),  # Keras 3's build_input_shape: its Input
-                     *[layer_from_config(item) for item in config["layers"]]],
-                    name=config.get("name"))
-        if config.get("n_features_in") is not None:
-            model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
-        return model
-
-    def __repr__(self) -> str:
-        inner = ", ".join(repr(layer) for layer in self.layers)
-        named = "" if self._name is None else f", name={self._name!r}"
-        return f"Sequential([{inner}]{named})"
