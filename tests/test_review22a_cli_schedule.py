@@ -5,7 +5,6 @@ not the library's ``step_size``, an argument the command line's user never typed
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from nonlin import cli
 
