@@ -220,7 +220,8 @@ class BackupAndRestore(Callback):
                           UserWarning, stacklevel=user_stacklevel())
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint:  # the backup stays; stale temporary files go (docs)
+            remove_stale(self._dir)
             return
         for path in (self._latest, self._previous):
             if os.path.isfile(path):

@@ -77,7 +77,8 @@ class ModelCheckpoint(Callback):
         a plain metric function, ``fit`` warns when training begins, and the
         resumed ``fit`` restarts that epoch from its first batch, from the weights
         saved). The logs are then the batch-end ones: the epoch's running ``loss``
-        and streaming metrics (Keras 3), with ``batch`` and ``size``.
+        and metrics (Keras 3; a plain function's the row-weighted mean of its value
+        on each batch so far), with ``batch`` and ``size``.
     initial_value_threshold : float, optional
         With ``save_best_only``, the first value to beat: nothing is saved until
         ``monitor`` is better than it (Keras 3). Ignored otherwise.

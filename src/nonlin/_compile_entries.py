@@ -24,15 +24,24 @@ from ._quoting import quoted
 # confusion matrix: 128 MiB at most); save leaves out a larger metric, which load refuses
 # (MAX_THRESHOLDS: the metrics' constructors refuse more thresholds too)
 METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", 1 << 12))
+# AUC(multi_label=True, num_labels=L) makes its arrays (num_thresholds, L) as it is built:
+# their entries at most 2**24 (128 MiB of float64, as IoU's largest matrix)
+LABELLED_ENTRIES = 1 << 24
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
     """``(key, limit, value)`` of the first size in a metric's ``config`` above
-    ``METRIC_SIZE_LIMITS``, else None."""
+    ``METRIC_SIZE_LIMITS``, or AUC's ``num_labels`` above ``LABELLED_ENTRIES //
+    num_thresholds``; else None."""
+    sizes = config if isinstance(config, dict) else {}
     for key, most in METRIC_SIZE_LIMITS:
-        size = config.get(key) if isinstance(config, dict) else None
+        size = sizes.get(key)
         if isinstance(size, int) and size > most:
             return key, most, size
+    labels, thresholds = sizes.get("num_labels"), sizes.get("num_thresholds")
+    if isinstance(labels, int) and isinstance(thresholds, int) and thresholds > 0:
+        if labels * thresholds > LABELLED_ENTRIES:
+            return "num_labels", LABELLED_ENTRIES // thresholds, labels
     return None
 
 

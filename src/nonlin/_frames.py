@@ -73,17 +73,22 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
 
 
-def reshape_hint(value: Any, name: str = "x") -> str:
-    """What to do with 1-D data given where rows are expected: for a pandas Series (has
-    ``to_frame`` and ``name``: ``df.iloc[0]``, one row, or ``df["a"]``, one column), the
-    DataFrame selections that keep two dimensions; else NumPy's reshape, written on
-    ``name``, the parameter the data came in (``X.reshape(-1, 1)`` where it is ``X``;
-    ``x`` for a name that is no identifier)."""
+def reshape_hint(value: Any, name: str = "x", ndim: int = 1) -> str:
+    """What to do with data of ``ndim`` dimensions given where rows are expected. 1-D: for a
+    pandas Series (has ``to_frame`` and ``name``: ``df.iloc[0]``, one row, or ``df["a"]``,
+    one column), the DataFrame selections that keep two dimensions; else NumPy's reshape,
+    written on ``name``, the parameter the data came in (``X.reshape(-1, 1)`` where it is
+    ``X``; ``x`` for a name that is no identifier). 3-D and more: each sample flattened
+    into one row; 0-D: one sample of one feature."""
     if hasattr(value, "to_frame") and hasattr(value, "name"):
         return ("a pandas Series is one row or one column: select a one-row DataFrame with "
                 "df.iloc[[0]] (double brackets; df.iloc[0] is a Series), one column with "
                 "df[['a']], or turn a row Series into one with series.to_frame().T")
     x = name if name.isidentifier() else "x"
+    if ndim > 2:
+        return f"flatten each sample into one row of features with {x}.reshape(len({x}), -1)"
+    if ndim == 0:
+        return f"a single number is one sample of one feature: np.reshape({x}, (1, 1))"
     return (f"reshape 1-D data with {x}.reshape(-1, 1) for one feature or {x}.reshape(1, -1) "
             "for one sample")
 

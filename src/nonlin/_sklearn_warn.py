@@ -13,10 +13,16 @@ import sys
 import warnings
 from types import FrameType
 
+import numpy as np
+
 from ._stacklevel import _PACKAGE
 
 #: the module scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` warn from
 SKLEARN_MLP_MODULE = "sklearn.neural_network._multilayer_perceptron"
+#: scikit-learn's words for a target of shape (n_samples, 1) (``column_or_1d``'s, which
+#: warns in the name of its caller, the MLP module)
+COLUMN_VECTOR = ("A column-vector y was passed when a 1d array was expected. Please change "
+                 "the shape of y to (n_samples, ), for example using ravel().")
 
 
 def warn_as_sklearn(message: str, category: type[Warning] = UserWarning) -> None:
@@ -41,3 +47,16 @@ def warn_as_sklearn(message: str, category: type[Warning] = UserWarning) -> None
         registry=frame.f_globals.setdefault("__warningregistry__", {}),
         module_globals=frame.f_globals,
     )
+
+
+def column_warning(y: np.ndarray, category: type[Warning]) -> bool:
+    """Whether ``y`` is a column vector, shape (n_samples, 1), warned of as scikit-learn's
+    MLP warns (``category``: its ``DataConversionWarning``), at the user's ``fit``.
+
+    ``sklearn.utils.column_or_1d(y, warn=True)`` called from nonlin would warn in the name
+    of nonlin's module, at nonlin's line: a ``module="sklearn"`` filter would miss it.
+    """
+    if y.ndim == 2 and y.shape[1] == 1:
+        warn_as_sklearn(COLUMN_VECTOR, category)
+        return True
+    return False

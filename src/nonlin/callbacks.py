@@ -2,14 +2,15 @@
 
 Hooks, each with a ``logs`` dict: ``on_train_begin``, ``on_epoch_begin(epoch)``,
 ``on_train_batch_begin(batch)`` (logs: ``batch``, ``size``), ``on_train_batch_end(batch)``
-(logs: ``batch``, ``size``, the epoch's running ``loss`` and streaming metrics),
+(logs: ``batch``, ``size``, the epoch's running ``loss`` and metrics),
 ``on_epoch_end(epoch)`` (logs: ``loss``, metrics, ``val_*``, ``lr``) and ``on_train_end`` (the
 last epoch's logs, as in Keras 3); in an epoch that validates, ``on_test_begin`` and
 ``on_test_end`` (logs: the validation results, unprefixed) before ``on_epoch_end``, as Keras 3's
 ``fit`` validates through ``evaluate``'s hooks. As in Keras, the batch hooks call
 ``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end logs are Keras 3's
 ("aggregated metric results up until this batch"): the epoch's running loss and metrics, the
-last batch's being the epoch's; metrics that are plain functions are left out. During ``fit``
+last batch's being the epoch's (a plain-function metric: the row-weighted mean of its value
+on each batch so far, ``_epoch_logs``). During ``fit``
 a callback reaches the model through ``self.model`` (``model.optimizer``, ``model.history``,
 ``model.stop_training``) and ``self.params`` (Keras': ``verbose``, ``epochs``, ``steps`` per
 epoch). Setting

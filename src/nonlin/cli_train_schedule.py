@@ -78,13 +78,27 @@ def learning_rate(args: argparse.Namespace, n_train: int) -> Any:
     steps = math.ceil(n_train / args.batch_size)  # optimizer steps per epoch
     if name == "cosine":
         warmup = params[0] * steps
-        return schedules.CosineDecay(args.lr, args.epochs * steps - warmup,
+        return schedules.CosineDecay(args.lr, _held(args, args.epochs * steps - warmup),
                                      warmup_steps=warmup)
     if name == "exponential":
         return schedules.ExponentialDecay(args.lr, steps, params[0])
     if name == "step":
-        return schedules.StepDecay(args.lr, params[0] * steps, params[1])
+        return schedules.StepDecay(args.lr, _held(args, params[0] * steps), params[1])
     return args.lr  # constant; plateau: its callback changes the rate
+
+
+def _held(args: argparse.Namespace, count: int) -> int:
+    """``count`` optimizer steps of ``--lr-schedule`` (and ``--epochs``), else, where
+    float64 cannot hold it (a schedule computes in floats), a ``UsageError`` naming the
+    options the user wrote rather than the schedule's argument."""
+    try:
+        float(count)
+    except OverflowError:
+        raise UsageError(f"--lr-schedule {quoted(args.lr_schedule)} with --epochs "
+                         f"{quoted(args.epochs)}: expected a schedule of fewer steps than "
+                         f"float64 holds (1.8e308); received {count.bit_length()} bits of "
+                         "steps") from None
+    return count
 
 
 def schedule_callbacks(args: argparse.Namespace) -> list[Any]:

@@ -131,6 +131,13 @@ def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
                          f"steps_per_epoch={quoted(steps_per_epoch, 40)}")
     product = (_positive_int("epochs", epochs)
                * _positive_int("steps_per_epoch", steps_per_epoch))
+    try:  # float64 must hold it (OneCycle's float64_steps): an error naming the two given
+        float(product)
+    except OverflowError:
+        raise ValueError("Expected epochs * steps_per_epoch that float64 holds (below 1.8e308)."
+                         f" Received: epochs={quoted(epochs, 40)}, steps_per_epoch="
+                         f"{quoted(steps_per_epoch, 40)} (a product of {product.bit_length()} "
+                         "bits)") from None
     if total_steps is not None and _positive_int("total_steps", total_steps) != product:
         raise ValueError("Expected total_steps = epochs * steps_per_epoch, or one of the two "
                          f"forms. Received: total_steps={quoted(total_steps, 40)}, "

@@ -46,6 +46,7 @@ from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_extras import check_left_out, check_loss, check_regression_targets, objective_kind
+from ._sklearn_warn import column_warning
 from ._sklearn_weights import check_partial_fit, class_weights
 from .losses import CrossEntropy, Loss
 from .schedules import Schedule
@@ -55,7 +56,7 @@ require("sklearn", "sklearn", "nonlin.sklearn")
 import sklearn  # noqa: E402
 from sklearn import config_context, get_config  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning  # noqa: E402
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import LabelBinarizer  # noqa: E402
@@ -184,8 +185,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
         X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset,
                              accept_sparse=_SPARSE)
         X = dense(X)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        if column_warning(y, DataConversionWarning):  # scikit-learn's, as from its module
+            y = column_or_1d(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -259,8 +260,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         X, y = dense(X), dense(y)  # a sparse y too (scikit-learn fails on it in training)
         if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        if column_warning(y, DataConversionWarning):  # scikit-learn's, as from its module
+            y = column_or_1d(y)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("Expected non-negative targets y for loss='poisson'.")
         if isinstance(self.loss, Loss):  # MeanSquaredLogarithmicError's y >= 0 and warning

@@ -110,7 +110,7 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
         raise ValueError(
             f"Expected a 2-D array (n_samples, n_features) for {name}. "
             f"Received an array of shape {arr.shape}; "
-            f"{reshape_hint(X if arr.ndim == 1 else None, name)}"
+            f"{reshape_hint(X if arr.ndim == 1 else None, name, arr.ndim)}"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(
