@@ -97,12 +97,12 @@ class BatchObjective(Loss):
             # the row maxima down the columns of z's transpose: 3x faster than
             # z.max(axis=1) on rows of a few classes, and a maximum is exact in any order
             np.copyto(columns, z.T)
-            np.maximum.reduce(columns, 0, None, maxima)
+            np.maximum.reduce(columns, 0, out=maxima)
             np.subtract(z, maxima[:, None], out=shifted)
             np.exp(shifted, out=exp)
-            np.add.reduce(exp, 1, None, sums)  # exp.sum(axis=1), without its Python wrapper
+            np.add.reduce(exp, 1, out=sums)  # exp.sum(axis=1), without its Python wrapper
             self._softmax_parts = (z, exp, sums)
-            np.add.reduce(np.multiply(y_true, shifted, out=shifted), 1, None, picked)  # one-hot
+            np.add.reduce(np.multiply(y_true, shifted, out=shifted), 1, out=picked)  # one-hot
             log_sums = np.log(sums, out=maxima)  # (the maxima are used)
             log_p = _clipped_log(np.subtract(picked, log_sums, out=picked))
             return np.negative(log_p, out=log_p)
