@@ -236,10 +236,6 @@ class Optimizer(Settings, StateDict):
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         raise NotImplementedError
 
-    def _saved_slots(self) -> tuple[str, ...]:
-        """The slots ``state_dict`` holds: ``_slot_names``, and ``"average"`` with ``use_ema``."""
-        return (*self._slot_names, "average") if self.use_ema else tuple(self._slot_names)
-
     def finalize_variable_values(self, var_list: list[Param]) -> None:
         """Keras 3's: with ``use_ema``, the weights of ``var_list`` (``model.parameters()``)
         become the moving average (nothing before the first step). ``fit`` calls it after

@@ -1,0 +1,130 @@
+"""Session 22 review (review22b) of optimizer settings set after construction: an optimizer of
+one's own setting ``_slot_names`` in ``__init__`` (as SGD did), a slot setting switched off after
+a fit (its model file could not be loaded), ``load_state_dict`` after a slot setting was set,
+and Keras' ``global_clipnorm`` attribute (set, it changed nothing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+import nonlin.io
+from nonlin.core import Param
+from nonlin.optimizers import SGD, Adam, Optimizer, RMSprop
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((32, 3)), rng.standard_normal((32, 1))
+
+
+def _model() -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)]).build(3, seed=0)
+
+
+class _Momentum(Optimizer):
+    """An optimizer of one's own choosing its slots in ``__init__``, as nonlin's SGD did."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__(lr)
+        self.momentum = momentum
+        self._slot_names = ("velocity",) if momentum else ()
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        if not self.momentum:
+            return [-lr * p.grad for p in params]
+        out = []
+        for v, p in zip(self._slots["velocity"], params, strict=True):
+            v *= self.momentum
+            v -= lr * p.grad
+            out.append(v.copy())
+        return out
+
+
+def test_own_optimizer_setting_its_slot_names_in_init_fits() -> None:
+    # fit's settings check laid the class's slots () out again: KeyError 'velocity'
+    X, y = _data()
+    opt = _Momentum()
+    _model().fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    assert sorted(k.split(".")[0] for k in opt.state_dict() if "." in k)[0] == "velocity"
+
+
+SWITCHED_OFF = [  # (optimizer, setting, value that needs fewer slots)
+    (lambda: SGD(0.01, momentum=0.9), "momentum", 0.0),
+    (lambda: RMSprop(momentum=0.5), "momentum", 0.0),
+    (lambda: RMSprop(centered=True), "centered", False),
+    (lambda: Adam(amsgrad=True), "amsgrad", False),
+]
+
+
+@pytest.mark.parametrize("refit", [True, False])
+@pytest.mark.parametrize(("make", "name", "value"), SWITCHED_OFF)
+def test_model_saved_after_a_slot_setting_is_switched_off_loads(
+        tmp_path: Path, make: Any, name: str, value: Any, refit: bool) -> None:
+    # the state kept the slot the saved config's optimizer has not: ModelFileError on load
+    X, y = _data()
+    model, opt = _model(), make()
+    model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    setattr(opt, name, value)
+    if refit:
+        model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    model.save(tmp_path / "m.npz")
+    loaded = nonlin.io.load(tmp_path / "m.npz")
+    assert loaded.optimizer.get_config() == opt.get_config()
+    assert set(loaded.optimizer.state_dict()) == set(opt.state_dict())
+    loaded.fit(X, y, epochs=1, seed=0, verbose=0)
+
+
+def test_slot_setting_switched_back_on_keeps_the_slots() -> None:
+    X, y = _data()
+    model, opt = _model(), SGD(0.01, momentum=0.9)
+    model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    opt.momentum = 0.0
+    model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    opt.momentum = 0.9
+    model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    assert any(k.startswith("velocity.") for k in opt.state_dict())
+
+
+def test_load_state_dict_after_a_slot_setting_set_before_the_first_step() -> None:
+    # refused before: "its slots (none)", the layout made for momentum=0
+    X, y = _data()
+    model, source = _model(), SGD(0.01, momentum=0.9)
+    model.fit(X, y, loss="mse", optimizer=source, epochs=1, seed=0, verbose=0)
+    opt = SGD(0.01)
+    opt.momentum = 0.9
+    opt.load_state_dict(source.state_dict())
+    model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    assert opt.iterations == 2 * source.iterations
+
+
+def test_global_clipnorm_attribute_is_clipnorm() -> None:
+    # Keras' attribute name: set after construction, it was a new attribute no step read
+    X, y = _data()
+    opt = SGD(0.1)
+    opt.global_clipnorm = 0.01
+    assert opt.clipnorm == 0.01 and SGD(0.1, global_clipnorm=0.5).global_clipnorm == 0.5
+    a, b = _model(), _model()
+    a.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    b.fit(X, y, loss="mse", optimizer=SGD(0.1, clipnorm=0.01), epochs=1, seed=0, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    opt.global_clipnorm = -1.0
+    with pytest.raises(ValueError, match="clipnorm=-1.0"):
+        a.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+
+
+def test_load_state_dict_lays_the_slots_of_the_settings_out() -> None:
+    # amsgrad set True, then v_hat loaded: its finiteness (a squared-gradient slot) was
+    # not checked, the layout being amsgrad=False's
+    X, y = _data()
+    model, source = _model(), Adam(amsgrad=True)
+    model.fit(X, y, loss="mse", optimizer=source, epochs=1, seed=0, verbose=0)
+    opt = Adam()
+    opt.amsgrad = True
+    opt.load_state_dict(source.state_dict())
+    assert opt._squares == ("v", "v_hat") and opt._slot_names == ("m", "v", "v_hat")
