@@ -128,3 +128,25 @@ def test_load_state_dict_lays_the_slots_of_the_settings_out() -> None:
     opt.amsgrad = True
     opt.load_state_dict(source.state_dict())
     assert opt._squares == ("v", "v_hat") and opt._slot_names == ("m", "v", "v_hat")
+
+
+@pytest.mark.parametrize(("make", "name", "value", "slot"), [
+    (lambda: SGD(0.1), "momentum", 0.9, "velocity"),
+    (RMSprop, "centered", True, "average_gradient"),
+    (RMSprop, "momentum", 0.5, "momentum"),
+    (Adam, "amsgrad", True, "v_hat"),
+])
+def test_step_by_hand_after_a_slot_setting_set_before_the_first_step(
+        make: Any, name: str, value: Any, slot: str) -> None:
+    # only fit laid the slots out again: SGD stepped without momentum (silently), RMSprop
+    # and Adam raised KeyError
+    opt = make()
+    setattr(opt, name, value)
+    twin = type(opt).from_config({**opt.get_config()})
+    p, q = Param(np.ones(3)), Param(np.ones(3))
+    for g in (1.0, -0.5, 2.0):
+        p.grad[...] = q.grad[...] = g
+        opt.step([p])
+        twin.step([q])
+    np.testing.assert_array_equal(p.value, q.value)
+    assert f"{slot}.0" in opt.state_dict()
