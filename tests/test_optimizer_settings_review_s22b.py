@@ -150,3 +150,17 @@ def test_step_by_hand_after_a_slot_setting_set_before_the_first_step(
         twin.step([q])
     np.testing.assert_array_equal(p.value, q.value)
     assert f"{slot}.0" in opt.state_dict()
+
+
+def test_checkpoint_written_after_momentum_switched_off_resumes(tmp_path: Path) -> None:
+    # the checkpoint's state held velocity, its config momentum=0: ModelFileError on resume
+    X, y = _data()
+    model, opt = _model(), SGD(0.1, momentum=0.9)
+    model.fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    opt.momentum = 0.0
+    path = tmp_path / "ck.npz"
+    model.fit(X, y, epochs=2, verbose=0, seed=0,
+              callbacks=[nonlin.callbacks.ModelCheckpoint(path)])
+    resumed = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
+    history = resumed.fit(X, y, epochs=3, verbose=0, seed=0, resume_from=path)
+    assert len(history.history["loss"]) == 3 and resumed.optimizer.momentum == 0.0
