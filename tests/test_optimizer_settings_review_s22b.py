@@ -164,3 +164,17 @@ def test_checkpoint_written_after_momentum_switched_off_resumes(tmp_path: Path) 
     resumed = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
     history = resumed.fit(X, y, epochs=3, verbose=0, seed=0, resume_from=path)
     assert len(history.history["loss"]) == 3 and resumed.optimizer.momentum == 0.0
+
+
+@pytest.mark.parametrize(("name", "slot"), [("amsgrad", "v_hat"), ("use_ema", "average")])
+def test_slot_setting_after_loading_a_model_saved_before_any_step(
+        tmp_path: Path, name: str, slot: str) -> None:
+    # the loaded state's empty slot lists passed for slots made at a first step: refused
+    X, y = _data()
+    model = _model()
+    model.compile(loss="mse", optimizer=Adam())
+    model.save(tmp_path / "m.npz")
+    loaded = nonlin.io.load(tmp_path / "m.npz")
+    setattr(loaded.optimizer, name, True)
+    loaded.fit(X, y, epochs=1, verbose=0, seed=0)
+    assert f"{slot}.0" in loaded.optimizer.state_dict()

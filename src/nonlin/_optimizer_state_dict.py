@@ -77,5 +77,6 @@ class StateDict:
             self.lr.load_state_dict(lr_state)
         self.iterations, self._slots_since = iterations, int(state.get("slots_since", 0))
         self._reset()
-        self._param_slots = slots
+        # a state saved before any step has no arrays: none held (settings may choose them)
+        self._param_slots = slots if any(slots.values()) else {}
         self._lay_out(*self._slot_layout())  # those taken (a setting may have changed since)
