@@ -178,3 +178,24 @@ def test_slot_setting_after_loading_a_model_saved_before_any_step(
     setattr(loaded.optimizer, name, True)
     loaded.fit(X, y, epochs=1, verbose=0, seed=0)
     assert f"{slot}.0" in loaded.optimizer.state_dict()
+
+
+def test_own_subclass_listing_only_its_new_settings_keeps_the_inherited_checks() -> None:
+    # Adam's constructor looked beta_1 up in the subclass's _settings: KeyError
+    from nonlin._optimizer_checks import non_negative
+
+    class Decayed(Adam):
+        _settings = {"decay": non_negative}
+
+        def __init__(self, lr: float = 0.001, decay: float = 0.0) -> None:
+            super().__init__(lr)
+            self._set(decay=decay)
+
+    X, y = _data()
+    opt = Decayed(decay=0.5)
+    opt.beta_1 = 1.5
+    with pytest.raises(ValueError, match="beta_1=1.5"):
+        _model().fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)
+    opt.beta_1, opt.decay = 0.9, -1.0
+    with pytest.raises(ValueError, match="decay=-1.0"):
+        _model().fit(X, y, loss="mse", optimizer=opt, epochs=1, seed=0, verbose=0)

@@ -58,6 +58,18 @@ class Settings:
     clipvalue: float | None
     use_ema: bool
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own ``_settings`` go with those it inherits (``{**Adam._settings, ...}``
+        written or not): an optimizer of one's own listing only its new settings keeps its
+        base class's checks (its constructor's ``_set`` looked them up there: KeyError)."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls).get("_settings")
+        if own is not None:
+            inherited: dict[str, Check] = {}
+            for base in reversed(cls.__mro__[1:]):
+                inherited.update(vars(base).get("_settings", {}))
+            cls._settings = {**inherited, **own}
+
     @property
     def global_clipnorm(self) -> float | None:
         """Keras' name of ``clipnorm`` (already the global norm here), as ``learning_rate`` is
