@@ -58,6 +58,28 @@ class Settings:
     clipvalue: float | None
     use_ema: bool
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own ``_settings`` go with those it inherits (``{**Adam._settings, ...}``
+        written or not): an optimizer of one's own listing only its new settings keeps its
+        base class's checks (its constructor's ``_set`` looked them up there: KeyError)."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls).get("_settings")
+        if own is not None:
+            inherited: dict[str, Check] = {}
+            for base in reversed(cls.__mro__[1:]):
+                inherited.update(vars(base).get("_settings", {}))
+            cls._settings = {**inherited, **own}
+
+    @property
+    def global_clipnorm(self) -> float | None:
+        """Keras' name of ``clipnorm`` (already the global norm here), as ``learning_rate`` is
+        ``lr``'s: ``opt.global_clipnorm = 1.0`` sets ``clipnorm``, checked by ``fit``."""
+        return self.clipnorm
+
+    @global_clipnorm.setter
+    def global_clipnorm(self, value: Any) -> None:
+        self.clipnorm = value
+
     def _set(self, **values: Any) -> None:
         """Store each of ``values`` as its check in ``_settings`` returns it, then check them
         together (``_check_joint``) and lay the slots out (``_slot_layout``): a constructor's."""
@@ -74,9 +96,18 @@ class Settings:
                   if (value := getattr(self, name, None)) is not None})
 
     def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """``(_slot_names, _squares)`` for the settings as they are: the class's unless a
-        setting chooses them (overridden there)."""
-        return type(self)._slot_names, type(self)._squares
+        """``(_slot_names, _squares)`` for the settings as they are: those held (the
+        instance's, as an optimizer of one's own may set them in ``__init__``, else the
+        class's) unless a setting chooses them (overridden there, from the class's)."""
+        return self._slot_names, self._squares
+
+    def _saved_slots(self) -> tuple[str, ...]:
+        """The slots ``state_dict`` holds and ``load_state_dict`` takes: those of the settings
+        as they are (``_slot_layout``; not ``velocity`` once SGD's ``momentum`` was set to 0,
+        as a new optimizer with the settings ``get_config`` saves has none), and ``"average"``
+        with ``use_ema``."""
+        names = self._slot_layout()[0]
+        return (*names, "average") if self.use_ema else tuple(names)
 
     def _lay_out(self, names: tuple[str, ...], squares: tuple[str, ...]) -> None:
         """Hold ``names`` and ``squares`` on the instance where they differ from the class's."""
@@ -103,6 +134,7 @@ class Settings:
         if not held:  # no slots yet: the first step makes them for the settings as they are
             self._lay_out(names, squares)
             return
+        # held: settings needing fewer keep them unused (state_dict leaves those out)
         missing = [name for name in (*names, *(("average",) if self.use_ema else ()))
                    if name not in held]
         if missing:

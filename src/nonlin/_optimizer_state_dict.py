@@ -29,6 +29,10 @@ class StateDict:
 
         def _saved_slots(self) -> tuple[str, ...]: ...
 
+        def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]: ...
+
+        def _lay_out(self, names: tuple[str, ...], squares: tuple[str, ...]) -> None: ...
+
     def _held_state(self) -> HeldState | None:
         """What ``_trainable.check_optimizer`` compares with a model's parameters: the slots'
         names, the shapes of the parameters they are for, and those parameters when steps
@@ -73,4 +77,6 @@ class StateDict:
             self.lr.load_state_dict(lr_state)
         self.iterations, self._slots_since = iterations, int(state.get("slots_since", 0))
         self._reset()
-        self._param_slots = slots
+        # a state saved before any step has no arrays: none held (settings may choose them)
+        self._param_slots = slots if any(slots.values()) else {}
+        self._lay_out(*self._slot_layout())  # those taken (a setting may have changed since)

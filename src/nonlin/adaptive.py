@@ -91,7 +91,7 @@ class Adam(Optimizer):
     def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self.amsgrad:  # v_hat: squares, and an overflow of it would not show (m / inf = 0)
             return ("m", "v", "v_hat"), ("v", "v_hat")
-        return super()._slot_layout()
+        return type(self)._slot_names, type(self)._squares
 
     def _moments(self, params: list[Param], dt: np.dtype) -> None:
         b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)

@@ -151,7 +151,8 @@ class Optimizer(Settings, StateDict):
         fits = kept and all([a.shape for a in v] == shapes for v in kept.values())
         flat = flat_parameter(params)
         self._work = params if flat is None else [flat]
-        if not fits:
+        if not fits:  # for the settings as they are (opt.momentum set before a step by hand)
+            self._lay_out(*self._slot_layout())
             self._init_slots(self._work)
             if self.use_ema:  # Keras' zeros before the first step, or the kept (see _ema)
                 self._slots["average"] = fresh_average(self.iterations, self._work, average)
@@ -235,10 +236,6 @@ class Optimizer(Settings, StateDict):
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         raise NotImplementedError
-
-    def _saved_slots(self) -> tuple[str, ...]:
-        """The slots ``state_dict`` holds: ``_slot_names``, and ``"average"`` with ``use_ema``."""
-        return (*self._slot_names, "average") if self.use_ema else tuple(self._slot_names)
 
     def finalize_variable_values(self, var_list: list[Param]) -> None:
         """Keras 3's: with ``use_ema``, the weights of ``var_list`` (``model.parameters()``)
