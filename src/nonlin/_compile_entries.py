@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import registry
+from ._loss_checks import check_settings
 from ._metadata import to_json_text
 from ._metric_sizes import MAX_THRESHOLDS
 from ._quoting import quoted
@@ -43,6 +44,25 @@ def oversized(config: Any) -> tuple[str, int, int] | None:
         if labels * thresholds > LABELLED_ENTRIES:
             return "num_labels", LABELLED_ENTRIES // thresholds, labels
     return None
+
+
+def check_saved_settings(model: Any, include_optimizer: bool = True) -> None:
+    """The constructor's checks on the settings of ``model``'s loss and (with
+    ``include_optimizer``) optimizer as they are now, as ``fit`` runs them: a file of the
+    settings refused (``opt.beta_1 = 1.5``; ``amsgrad`` switched on since the first step
+    made the slots) is refused before anything is written, as ``load`` would refuse it.
+
+    Raises
+    ------
+    ValueError, TypeError
+        The constructor's (``Optimizer._check_settings``, ``_loss_checks.check_settings``).
+    """
+    loss = getattr(model, "loss", None)
+    if loss is not None:
+        check_settings(loss)
+    check = getattr(getattr(model, "optimizer", None), "_check_settings", None)
+    if include_optimizer and check is not None:
+        check()
 
 
 def _warn_left_out(left_out: list[str], other: int, again: str, stacklevel: int) -> None:
