@@ -17,14 +17,14 @@ from typing import Any
 from . import registry
 from ._loss_checks import check_settings
 from ._metadata import to_json_text
-from ._metric_sizes import MAX_THRESHOLDS
+from ._metric_sizes import MAX_CLASSES, MAX_THRESHOLDS
 from ._quoting import quoted
 
 # the sizes a file's metric config may ask for: a tiny file must not make load allocate
 # gigabytes (AUC's and the metrics at a rate's arrays, IoU's (num_classes, num_classes)
-# confusion matrix: 128 MiB at most); save leaves out a larger metric, which load refuses
-# (MAX_THRESHOLDS: the metrics' constructors refuse more thresholds too)
-METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", 1 << 12))
+# confusion matrix: 128 MiB at most); save leaves out a larger metric (one set larger
+# since its constructor, which refuses more: _metric_sizes), which load refuses
+METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", MAX_CLASSES))
 # AUC(multi_label=True, num_labels=L) makes its arrays (num_thresholds, L) as it is built:
 # their entries at most 2**24 (128 MiB of float64, as IoU's largest matrix)
 LABELLED_ENTRIES = 1 << 24
