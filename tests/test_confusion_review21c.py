@@ -12,15 +12,20 @@ import nonlin
 from nonlin.metrics import AUC, MeanIoU, PrecisionAtRecall
 
 
+def _wider(metric):
+    metric.num_classes = 4097  # past the constructor's check, as a subclass might
+    return metric
+
+
 def _enlarged(metric):
     metric.num_thresholds = 65537  # past the constructor's check, as a subclass might
     return metric
 
 
 @pytest.mark.parametrize("metric, field", [
-    (MeanIoU(4097, sparse_y_pred=False), r"num_classes=4097: a file holds at most 4096"),
-    # session 22: num_thresholds above what a file holds is refused by the constructors
-    # (test_metric_thresholds_limit_s22); one set larger afterwards is still left out
+    (_wider(MeanIoU(4096, sparse_y_pred=False)), r"num_classes=4097: a file holds at most 4096"),
+    # session 22: num_thresholds (and num_classes: test_iou_classes_limit_s22c) above what a
+    # file holds is refused by the constructors; one set larger afterwards is still left out
     (_enlarged(PrecisionAtRecall(0.5)), r"num_thresholds=65537: a file holds at most 65536"),
     (_enlarged(AUC()), r"num_thresholds=65537"),
 ], ids=["MeanIoU", "PrecisionAtRecall", "AUC"])

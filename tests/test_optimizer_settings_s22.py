@@ -157,7 +157,8 @@ def test_a_setting_that_needs_a_slot_the_first_step_did_not_make_is_refused() ->
     model.fit(X, y, loss="cross_entropy", optimizer=opt, epochs=1, verbose=0)
     opt.centered = True  # before: a KeyError in the next fit's first step
     before = [p.value.copy() for p in model.parameters()]
-    with pytest.raises(ValueError, match="slots \\(v\\) were made for.*'average_gradient'"):
+    with pytest.raises(ValueError, match="RMSprop\\(centered=True\\) needs the slot "
+                                         "'average_gradient'.*made with centered=False"):
         model.fit(X, y, loss="cross_entropy", optimizer=opt, epochs=1, verbose=0)
     assert all(np.array_equal(a, p.value) for a, p in zip(before, model.parameters(), strict=True))
     opt.centered = False  # set back: it trains on

@@ -204,10 +204,13 @@ class BackupAndRestore(Callback):
     def _save(self, done: int) -> None:
         """The checkpoint after ``done`` completed epochs (and the epoch in progress, if
         any), atomically; with ``double_checkpoint``, the latest kept first as the
-        previous. A ``ValueError`` of the writer (non-finite state) skips it, warned."""
+        previous. A ``ValueError`` of the writer (non-finite state) skips it, warned; settings
+        refused (a callback's ``opt.beta_1 = 1.5``) raise first, the files left as they were."""
         from ._atomic import write_atomic
+        from ._compile_entries import check_saved_settings
         from .checkpoint import save_checkpoint
 
+        check_saved_settings(self.model)  # before the previous backup is replaced
         os.makedirs(self._dir, exist_ok=True)
         remove_stale(self._dir)  # of writes killed mid-way (_backup_temp: over an hour old)
         if self.double_checkpoint and os.path.isfile(self._latest):

@@ -23,6 +23,7 @@ from typing import Any
 
 from ._checkpoint_args import BATCHES, check_frequency, check_threshold, check_verbose, one_path
 from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
+from ._compile_entries import check_saved_settings
 from ._fit_checks import check_checkpoint_rng
 from ._model_suffix import check_model_suffix
 from ._monitor import _better, _count, _logged, _monitored, fit_metrics
@@ -225,10 +226,12 @@ class ModelCheckpoint(Callback):
 
     def _save(self, epoch: int, batch: int | None, logs: dict[str, Any]) -> None:
         """Keras' ``_save_model``: decide, name the file, say so, write; ``batch`` None at an
-        epoch's end. A ``ValueError`` of the writer (NaN weights) skips it with a warning."""
+        epoch's end. A ``ValueError`` of the writer (NaN weights) skips it with a warning;
+        settings refused (a callback's ``opt.beta_1 = 1.5``) raise, as every later write would."""
         save, current = self._verdict(epoch, logs)
         if not save:
             return
+        check_saved_settings(self.model, not self.save_weights_only)  # nothing written yet
         keys = logs if batch is None else {**logs, "batch": batch + 1}
         path = fill(self.filepath, epoch + 1, keys)
         if current is None:

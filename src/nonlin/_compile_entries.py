@@ -15,15 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from . import registry
+from ._loss_checks import check_settings
 from ._metadata import to_json_text
-from ._metric_sizes import MAX_THRESHOLDS
+from ._metric_sizes import MAX_CLASSES, MAX_THRESHOLDS
 from ._quoting import quoted
 
 # the sizes a file's metric config may ask for: a tiny file must not make load allocate
 # gigabytes (AUC's and the metrics at a rate's arrays, IoU's (num_classes, num_classes)
-# confusion matrix: 128 MiB at most); save leaves out a larger metric, which load refuses
-# (MAX_THRESHOLDS: the metrics' constructors refuse more thresholds too)
-METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", 1 << 12))
+# confusion matrix: 128 MiB at most); save leaves out a larger metric (one set larger
+# since its constructor, which refuses more: _metric_sizes), which load refuses
+METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", MAX_CLASSES))
 # AUC(multi_label=True, num_labels=L) makes its arrays (num_thresholds, L) as it is built:
 # their entries at most 2**24 (128 MiB of float64, as IoU's largest matrix)
 LABELLED_ENTRIES = 1 << 24
@@ -43,6 +44,25 @@ def oversized(config: Any) -> tuple[str, int, int] | None:
         if labels * thresholds > LABELLED_ENTRIES:
             return "num_labels", LABELLED_ENTRIES // thresholds, labels
     return None
+
+
+def check_saved_settings(model: Any, include_optimizer: bool = True) -> None:
+    """The constructor's checks on the settings of ``model``'s loss and (with
+    ``include_optimizer``) optimizer as they are now, as ``fit`` runs them: a file of the
+    settings refused (``opt.beta_1 = 1.5``; ``amsgrad`` switched on since the first step
+    made the slots) is refused before anything is written, as ``load`` would refuse it.
+
+    Raises
+    ------
+    ValueError, TypeError
+        The constructor's (``Optimizer._check_settings``, ``_loss_checks.check_settings``).
+    """
+    loss = getattr(model, "loss", None)
+    if loss is not None:
+        check_settings(loss)
+    check = getattr(getattr(model, "optimizer", None), "_check_settings", None)
+    if include_optimizer and check is not None:
+        check()
 
 
 def _warn_left_out(left_out: list[str], other: int, again: str, stacklevel: int) -> None:

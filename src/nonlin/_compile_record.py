@@ -43,6 +43,7 @@ from ._compile_entries import (
     _metric_entries,
     _optimizer_entry,
     _warn_left_out,
+    check_saved_settings,
     oversized,
 )
 from ._header import ModelFileError, strict_json
@@ -69,10 +70,13 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     by default ``compile``'s.
 
     One ``UserWarning`` names the parts left out, ending with the advice ``again``
-    (``stacklevel`` as ``warnings.warn`` takes it, counted from here).
+    (``stacklevel`` as ``warnings.warn`` takes it, counted from here). The settings of the
+    loss and optimizer recorded are checked first (``check_saved_settings``: the
+    constructor's ``ValueError`` or ``TypeError`` for one the loader would refuse).
     """
     from ._checkpoint_reader import slot_problem
 
+    check_saved_settings(model, include_optimizer)  # what load refuses: refused, unwritten
     loss = getattr(model, "loss", None)
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     if loss is None and optimizer is None:

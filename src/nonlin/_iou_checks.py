@@ -1,9 +1,10 @@
 """The argument and class-id checks of ``nonlin._iou_metrics``' IoU metrics.
 
 ``num_classes`` is checked before anything of that size is built (``MeanIoU(10**12)``
-is refused at once, not after listing its classes): at most ``MAX_CLASSES``, whose
-float64 ``(num_classes, num_classes)`` confusion matrix takes 2 GiB (a model file's
-metric config may ask for 4096 at most: ``_compile_entries.METRIC_SIZE_LIMITS``).
+is refused at once, not after listing its classes): at most ``MAX_CLASSES``
+(``_metric_sizes``: 4096, whose float64 ``(num_classes, num_classes)`` confusion matrix
+takes 128 MiB), the most a model file's metric config may ask for, so that a metric made
+can be saved and loaded back.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ._metric_sizes import MAX_CLASSES
 from ._quoting import quoted
 from .validation import is_integer
-
-MAX_CLASSES = 1 << 14  # a (16384, 16384) float64 confusion matrix: 2 GiB
 
 
 def class_ids(values: np.ndarray, num_classes: int, what: str,
@@ -38,9 +38,10 @@ def checked_num_classes(num_classes: Any) -> int:
     """``num_classes`` as an int in ``[1, MAX_CLASSES]``, checked before anything of that
     size is built; a ``ValueError`` otherwise."""
     if not is_integer(num_classes) or not 1 <= num_classes <= MAX_CLASSES:
-        raise ValueError(f"Expected an integer num_classes in [1, {MAX_CLASSES}] (the float64 "
-                         f"(num_classes, num_classes) confusion matrix takes 2 GiB at "
-                         f"{MAX_CLASSES}). Received: num_classes={quoted(num_classes)}")
+        raise ValueError(f"Expected an integer num_classes in [1, {MAX_CLASSES}] (the most a "
+                         f"model file holds: the float64 (num_classes, num_classes) confusion "
+                         f"matrix takes 128 MiB at {MAX_CLASSES}). "
+                         f"Received: num_classes={quoted(num_classes)}")
     return int(num_classes)
 
 

@@ -34,9 +34,9 @@ class IoU(ConfusionMetric):
 
     Parameters
     ----------
-    num_classes : int in [1, 16384]
+    num_classes : int in [1, 4096]
         The classes ``0 ... num_classes - 1``; the confusion matrix is square of that size
-        (a larger one, 2 GiB or more, is refused before anything is allocated).
+        (a larger one, more than a model file holds, is refused before anything is allocated).
     target_class_ids : list of int
         The classes averaged (one: that class's IoU).
     name : str, optional

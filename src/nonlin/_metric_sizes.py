@@ -1,10 +1,15 @@
-"""The most thresholds a metric may hold: ``MAX_THRESHOLDS``, one constant for both ends.
+"""The most thresholds and classes a metric may hold: ``MAX_THRESHOLDS`` and
+``MAX_CLASSES``, one constant each for both ends.
 
 ``AUC`` and the metrics at a rate (``SensitivityAtSpecificity`` and the others) keep
-arrays of ``num_thresholds`` entries (AUC's by output column too); a model file's metric
-config may ask for ``MAX_THRESHOLDS`` at most (``_compile_entries.METRIC_SIZE_LIMITS``:
-a tiny file must not make ``load`` allocate gigabytes), and the constructors refuse more,
-so that what is made can be saved and loaded back.
+arrays of ``num_thresholds`` entries (AUC's by output column too), the IoU metrics a
+float64 ``(num_classes, num_classes)`` confusion matrix; a model file's metric config may
+ask for ``MAX_THRESHOLDS`` and ``MAX_CLASSES`` at most (``_compile_entries.METRIC_SIZE_LIMITS``:
+a tiny file must not make ``load`` allocate gigabytes), and the constructors refuse more
+(``checked_num_thresholds``, ``_iou_checks.checked_num_classes``), so that what is made
+can be saved and loaded back. ``MAX_CLASSES`` stays 4096 (a 128 MiB matrix) rather than
+rising to what memory allows: at 16384 a file of a few hundred bytes would make ``load``
+allocate 2 GiB per such metric.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from ._quoting import quoted
 from .validation import is_integer
 
 MAX_THRESHOLDS = 1 << 16
+MAX_CLASSES = 1 << 12  # a (4096, 4096) float64 confusion matrix: 128 MiB
 
 
 def checked_num_thresholds(value: Any, minimum: int) -> int:

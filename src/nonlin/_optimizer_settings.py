@@ -6,7 +6,9 @@ through ``_set`` (the check's value) and ``_check_settings`` runs the same check
 existing optimizer (``_loss_checks.check_settings``, which losses use the same way), so an
 attribute set since construction (``opt.momentum = 2.0``), or set in a subclass's class body,
 is refused with the constructor's message. ``nonlin.train.resolve_optimizer`` calls it once
-for ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``; never per step:
+for ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``, and
+``_compile_entries.check_saved_settings`` once per ``save`` and checkpoint written (a file of
+settings ``load`` refuses is not written); never per step:
 ``Optimizer.step`` called by hand does not check settings (as PyTorch does not check its
 ``param_groups``), except ``ema_momentum`` and ``ema_overwrite_frequency`` with ``use_ema``.
 ``nonlin.sklearn``'s estimators take no optimizer object: the one they make checks nothing here
@@ -14,7 +16,8 @@ for ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``; neve
 
 Settings that choose the slots (SGD's and RMSprop's ``momentum``, RMSprop's ``centered``,
 Adam's ``amsgrad``, ``use_ema``) lay the slots out again when none are held yet; once the
-first step made them, a setting that needs a slot they lack is refused (make a new optimizer).
+first step made them, a setting that needs a slot they lack is refused, the message naming
+that setting (``_choosing``): make a new optimizer, or set it back.
 ``base_options`` passes a constructor's own arguments for ``Optimizer.__init__`` on to it.
 """
 
@@ -138,7 +141,40 @@ class Settings:
         missing = [name for name in (*names, *(("average",) if self.use_ema else ()))
                    if name not in held]
         if missing:
-            raise ValueError(
-                f"Expected the settings {type(self).__name__}'s slots ({', '.join(held)}) were "
-                f"made for at its first step. Received {self!r}, which needs the slot "
-                f"{' and '.join(map(repr, missing))}: make a new optimizer with these settings")
+            raise ValueError(self._missing_slots_message(missing, list(held)))
+
+    def _missing_slots_message(self, missing: list[str], held: list[str]) -> str:
+        """Why the slots ``missing``, which the settings as they are need, are refused: the
+        settings that need them (``_choosing``), as they are and as the first step made
+        the slots ``held``, and what to do."""
+        choosing = self._choosing(missing)
+        slots = f"slot{'s' if len(missing) > 1 else ''} {' and '.join(map(repr, missing))}"
+        if not choosing:  # an optimizer of one's own choosing its slots otherwise
+            return (f"{self!r} needs the {slots}, which this optimizer's first step did not "
+                    f"make (it made {', '.join(held) or 'none'}): make a new optimizer with "
+                    "these settings, or set back the setting that needs them")
+        now = ", ".join(f"{name}={getattr(self, name)!r}" for name in choosing)
+        then = ", ".join(f"{name}={value!r}" for name, value in choosing.items())
+        return (f"{type(self).__name__}({now}) needs the {slots}, which this optimizer's "
+                f"first step did not make (it was made with {then}): make a new optimizer "
+                f"with these settings, or set {' and '.join(choosing)} back")
+
+    def _choosing(self, missing: list[str]) -> dict[str, Any]:
+        """The settings whose value needs a slot of ``missing``, each with the value (off:
+        ``False``, ``0.0``) for which ``_slot_layout`` leaves that slot out: ``use_ema`` for
+        ``"average"``, the others found by trying each on a copy of the settings."""
+        choosing: dict[str, Any] = {"use_ema": False} if "average" in missing else {}
+        probe = object.__new__(type(self))
+        for name in type(self)._settings:
+            value = getattr(self, name, None)
+            if name in choosing or isinstance(value, str) or not value:
+                continue
+            try:
+                off = type(value)(0)
+                vars(probe).update(vars(self), **{name: off})
+                if not set(missing) & set(self._slot_layout()[0]) - set(probe._slot_layout()[0]):
+                    continue
+            except Exception:  # a value of no such zero, or a layout of one's own refusing it
+                continue
+            choosing[name] = off
+        return choosing

@@ -47,7 +47,12 @@ after all the callbacks as in Keras, records those keys; the checkpoint's
 history holds the epoch's logs as they are when it writes).
 
 A checkpoint is never written with NaN or infinite values: after a divergence
-the callback skips the write (with a warning); the previous one stays intact.
+the callback skips the write (with a warning); the previous one stays intact. Nor with
+optimizer or loss settings their constructors refuse, set since ``fit`` checked them (a
+callback's ``model.optimizer.beta_1 = 1.5``, or ``amsgrad`` switched on after the first
+step made the slots): ``save_checkpoint`` and ``nonlin.save`` raise the constructor's
+error before writing anything, and so does the callback, stopping the ``fit`` (each
+later write would be refused alike); the previous checkpoint stays intact.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ from ._atomic import write_atomic
 from ._callback_state import callback_record
 from ._checkpoint_history import check_epoch, history_json, history_now
 from ._checkpoint_reader import PREFIX, Checkpoint, load_checkpoint, read_checkpoint, slot_problem
+from ._compile_entries import check_saved_settings
 from ._compile_record import compile_record
 from ._file_objects import checkpoint_path
 from ._fit_checks import check_checkpoint_rng
@@ -119,6 +125,7 @@ def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "state_dict"):
         raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
+    check_saved_settings(model)  # settings set since fit's checks (a callback's): refused
     info, slots = _optimizer_json(optimizer)
     callbacks, tensors = callback_record(getattr(model, "_fit_callbacks", ()))
     tensors.update(slots)
@@ -174,7 +181,9 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     slot is NaN or infinite, when the optimizer's slots were made for other parameters
     than ``model.parameters()`` (``layer.trainable`` changed since), or when ``epoch``
     is not the one after the last in ``model.history``, or when ``path`` ends in a suffix
-    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``). Raises
+    that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``); the
+    constructor's ``ValueError`` or ``TypeError`` (and writes nothing) for a setting of the
+    optimizer or loss set since that its constructor refuses. Raises
     ``TypeError`` for a file object (``io.BytesIO``): a checkpoint is written to a path
     only, atomically; ``nonlin.save(model, f)`` writes the model alone to a file object.
     """

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
 from ._quoting import quoted
@@ -186,7 +187,13 @@ def parse_schedule(text: str) -> tuple[str, list[Any]]:
         raise argparse.ArgumentTypeError(f"expected {syntax}, received {quoted(text)}")
     params = []
     for (label, kind, default), value in zip(spec, [*given, *[None] * len(spec)], strict=False):
-        params.append(default if value is None else _parameter(value, kind))
+        try:
+            params.append(default if value is None else _parameter(value, kind))
+        except ValueError:  # more digits than int() reads: argparse said "invalid value"
+            raise argparse.ArgumentTypeError(
+                f"expected {syntax} with {label} {_KINDS[kind]} of at most {_int_digits()} "
+                f"digits (what int() reads), received {label} of {len(value or '')} digits: "
+                f"{quoted(text)}") from None
         if params[-1] is None:
             raise argparse.ArgumentTypeError(
                 f"expected {syntax} with {label} {_KINDS[kind]}, received {quoted(text)}")
@@ -194,7 +201,8 @@ def parse_schedule(text: str) -> tuple[str, list[Any]]:
 
 
 def _parameter(text: str, kind: str) -> int | float | None:
-    """``text`` as the ``kind`` of parameter it is, or None when it is not one."""
+    """``text`` as the ``kind`` of parameter it is, or None when it is not one; the
+    ``ValueError`` of ``int()`` for more digits than it reads (``sys.set_int_max_str_digits``)."""
     if kind == "factor":
         value = _number(text)
         return value if 0 < value < 1 else None
@@ -202,6 +210,11 @@ def _parameter(text: str, kind: str) -> int | float | None:
         return None  # (isdecimal: the digits int() reads; isdigit takes "²" too)
     count = int(text)
     return count if count >= (kind == "epochs1") else None
+
+
+def _int_digits() -> int:
+    """The most digits ``int()`` reads (Python's 4300 unless set otherwise)."""
+    return int(getattr(sys, "get_int_max_str_digits", lambda: 4300)())
 
 
 def _number(text: str) -> float:

@@ -193,7 +193,8 @@ def save(model: Sequential, path: ModelTarget, *,
     ------
     ValueError, TypeError
         Unbuilt model, unregistered layer, NaN/inf weights, bad metadata; a text-mode
-        file object (``io.StringIO``, ``open(p, "w")``).
+        file object (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer
+        set since that its constructor refuses (``opt.beta_1 = 1.5``): its message.
     OSError
         The file could not be written.
     """

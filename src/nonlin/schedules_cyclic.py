@@ -44,7 +44,9 @@ class CosineDecayRestarts(Schedule, KerasRate):
     (either name). PyTorch's ``CosineAnnealingWarmRestarts(T_0=first_decay_steps, T_mult=t_mul,
     eta_min=alpha * lr)``, stepped once per update, is this schedule for an integer
     ``t_mul`` and ``m_mul = 1``. A ``t_mul < 1`` (periods shrinking to a finite total,
-    after which Keras returns NaN) is refused.
+    after which Keras returns NaN) is refused; a step in a period longer than float64 holds
+    (past step 10 with ``first_decay_steps=10, t_mul=1e308``) is a ``ValueError`` naming
+    ``t_mul`` (Keras gives NaN).
 
     Parameters
     ----------
@@ -108,15 +110,33 @@ class CosineDecayRestarts(Schedule, KerasRate):
         if t == 1.0:  # a float first_decay_steps, as Keras: s = step / first, f = s - floor(s)
             s = step / first
             return math.floor(s), s - math.floor(s)
-        i = math.floor(math.log1p(step / first * (t - 1.0)) / math.log(t))  # Keras' i
-        length = first * t**i
-        start = first * (t**i - 1.0) / (t - 1.0)  # steps before period i
+        s = step / first  # an OverflowError: __call__'s message (the step)
+        grown = s * (t - 1.0)  # beyond float64: log1p(grown) as log(s) + log(t - 1)
+        i = math.floor((math.log1p(grown) if grown < math.inf else
+                        math.log(s) + math.log(t - 1.0)) / math.log(t))  # Keras' i
+        try:
+            length = first * t**i
+            start = first * (t**i - 1.0) / (t - 1.0)  # steps before period i
+        except OverflowError:  # t**i beyond float64
+            length = start = math.inf
+        if not start + length < math.inf:  # else NaN below: the message names t_mul
+            raise ValueError(self._endless(step, i))
         if step >= start + length:  # the logarithm rounded down across a restart
             i, start, length = i + 1, start + length, length * t
         elif step < start:  # ... or up
             i, length = i - 1, length / t
             start -= length
+        if length == math.inf:
+            raise ValueError(self._endless(step, i))
         return i, min(max((step - start) / length, 0.0), 1.0)
+
+    def _endless(self, step: int, i: int) -> str:
+        """Why ``step`` has no rate: its period ``i`` is longer than float64 holds."""
+        return (f"Expected a step in a period that float64 holds. Received: step={quoted(step)} "
+                f"of {self!r}, in period {i}, first_decay_steps * t_mul ** {i} steps long: more "
+                f"than float64 holds (1.8e308), a period that never ends, as t_mul="
+                f"{self.t_mul!r} grows the periods; give a smaller t_mul (or CosineDecay, for "
+                "one decay without restarts)")
 
 
 def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
