@@ -57,6 +57,7 @@ class Settings:
     _slot_names: tuple[str, ...]
     _squares: tuple[str, ...]
     _param_slots: dict[str, list[np.ndarray]]
+    _slots: dict[str, list[np.ndarray]]
     clipnorm: float | None
     clipvalue: float | None
     use_ema: bool
@@ -142,6 +143,17 @@ class Settings:
                    if name not in held]
         if missing:
             raise ValueError(self._missing_slots_message(missing, list(held)))
+
+    def _unmade_slot(self, error: KeyError) -> ValueError | None:
+        """For a step that found no slot ``error.args[0]``: when the settings as they are
+        need it (one switched on since the slots were made, by a callback mid-fit: ``fit``
+        checks settings once, not per step), the ``ValueError`` naming that setting; None
+        for another missing key (an optimizer of one's own), left as it is."""
+        slot = error.args[0] if len(error.args) == 1 else None
+        needed = (*self._slot_layout()[0], *(("average",) if self.use_ema else ()))
+        if not isinstance(slot, str) or slot not in needed:
+            return None
+        return ValueError(self._missing_slots_message([slot], list(self._slots)))
 
     def _missing_slots_message(self, missing: list[str], held: list[str]) -> str:
         """Why the slots ``missing``, which the settings as they are need, are refused: the

@@ -193,7 +193,13 @@ class Optimizer(Settings, StateDict, Pickling):
             clip_by_global_norm(work, self.clipnorm)
         elif self.clipvalue is not None:
             clip_by_value(work, self.clipvalue)
-        deltas = self._deltas(work, self.current_lr())
+        try:
+            deltas = self._deltas(work, self.current_lr())
+        except KeyError as error:  # a slot a setting switched on since the slots were made
+            unmade = self._unmade_slot(error)  # needs (a callback's amsgrad=True mid-fit)
+            if unmade is None:
+                raise
+            raise unmade from None
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
             # The slots already hold this step's non-finite values: start them afresh,

@@ -122,7 +122,7 @@ class SGD(Optimizer):
         dt = params[0].value.dtype
         mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
-        velocity = self._slots.get("velocity", [])
+        velocity = self._slots["velocity"] if self.momentum else []  # KeyError: see step
         deltas = []
         for i, p in enumerate(params):
             g, step = p.grad, self._scratch[i]
