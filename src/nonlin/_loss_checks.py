@@ -8,11 +8,11 @@ check of every loss's ``reduction`` argument, run by its constructor; ``_unit_in
 ``_at_least_zero`` and ``_finite_positive`` check the focal losses' ``alpha``, ``gamma`` and
 ``label_smoothing`` (``losses_extra``) and ``Huber``'s ``delta``: NaN, infinities and numbers
 out of range are refused, also those that only become so as floats. ``check_settings`` runs
-those checks again on an existing loss or optimizer (each class lists its own in
-``_settings``; an optimizer's ``_check_settings`` calls it), for an attribute set after
-construction (``loss.gamma = float("nan")``): ``fit``, ``compile``, ``evaluate``
-(``evaluation.resolve_loss``), ``train_on_batch``, every public call, and ``save`` and every
-checkpoint write (``_compile_entries.check_saved_settings``) refuse it as the constructor does.
+those checks again on an existing loss (each class lists its own in ``_settings``), for an
+attribute set after construction (``loss.gamma = float("nan")``): ``fit``, ``compile``,
+``evaluate`` (``evaluation.resolve_loss``), ``train_on_batch``, every public call, and ``save``
+and every checkpoint write (``_compile_entries.check_saved_settings``) refuse it as the
+constructor does. An optimizer's ``_check_settings`` (``_optimizer_settings``) calls it too.
 """
 
 from __future__ import annotations
