@@ -185,3 +185,20 @@ def test_backup_and_restores_docstring_names_both_temporary_file_patterns() -> N
     assert sorted(globs) == ["._latest.safetensors.*.tmp", ".latest.safetensors.*.tmp"]
     for glob in globs:
         assert _STALE_NAME.fullmatch(glob.replace("*", "abcd1234"))
+
+
+def test_a_slot_setting_after_the_first_step_is_refused_where_the_guide_says(
+        tmp_path: Path) -> None:
+    assert ("is refused by fit, compile, train_on_batch and save once that step made the slots "
+            "without it") in GUIDE
+    X, y = _data(20)
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, verbose=0, seed=0)
+    model.optimizer.amsgrad = True
+    for call in (lambda: model.fit(X, y, epochs=1, verbose=0),
+                 lambda: model.compile(optimizer=model.optimizer, loss="cross_entropy"),
+                 lambda: model.train_on_batch(X, y),
+                 lambda: model.save(tmp_path / "m.safetensors")):
+        with pytest.raises(ValueError, match=r"amsgrad=True\) needs the slot 'v_hat'"):
+            call()
+    assert not (tmp_path / "m.safetensors").exists()
