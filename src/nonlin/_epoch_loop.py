@@ -21,19 +21,20 @@ from ._fit_keras_args import validates
 from ._interrupt import SigintGuard
 from ._misuse import check_same_params
 from ._scratch import using
+from ._step_refusal import StepRefusal, _l2_values  # noqa: F401  (_l2_values: was here)
 from ._step_snapshot import StepSnapshot
 from .callbacks import History
 from .core import Sequential, const
 from .data import Dataset, permutation
-from .evaluation import evaluate_dataset, penalty, penalty_overflow
-from .exceptions import DivergenceError, NonFiniteUpdate
+from .evaluation import evaluate_dataset, penalty, penalty_overflow  # noqa: F401
+from .exceptions import DivergenceError, NonFiniteUpdate  # noqa: F401
 from .losses import Loss
 from .metrics import Metric, streamed_update
 from .objective import Objective
 from .optimizers import Optimizer
 
 
-class _Loop(EpochLogs):
+class _Loop(EpochLogs, StepRefusal):
     """State of one ``fit`` call: buffers, and one epoch at a time."""
 
     guard: SigintGuard
@@ -260,40 +261,3 @@ class _Loop(EpochLogs):
         if what is not None:
             self._refuse(what, epoch, batch)
         return value
-
-    def _refuse(self, what: str, epoch: int, batch: int) -> None:
-        """Undo what the refused step changed besides the weights, and raise."""
-        if self.snapshot.active:
-            self.snapshot.restore()
-        # the streaming metrics already counted the refused batch: no mid-epoch record
-        # (a checkpoint saved now restarts this epoch, as after a torn step)
-        self.model._epoch_in_progress = None
-        first = getattr(self.optimizer, "iterations", None) == self.start_steps
-        term = (penalty_overflow(self.model) if first and self.has_penalty
-                and math.isfinite(self.data_loss) else None)  # the data's loss is finite
-        if term is not None:  # the l2 term is not: its value, or its gradient (no lr helps)
-            raise DivergenceError(
-                f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: "
-                + ("the L2 penalty l2 * sum(W**2)" if term == "penalty" else
-                   f"the L2 penalty's gradient 2 * l2 * W (in {self.model.dtype})")
-                + " of the weights fit started from overflows "
-                f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
-                "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
-                epoch=epoch, batch=batch)
-        if first and not what.startswith("A gradient"):  # the data, not the learning rate
-            raise DivergenceError(
-                f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
-                "data (x or y), or the weights fit started from, overflow (no step was taken, "
-                "so the learning rate is not the cause). Scale the features and targets "
-                "(standardize them) or look for extreme values; the model is unchanged.",
-                epoch=epoch, batch=batch)
-        raise DivergenceError(
-            f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
-            "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
-            epoch=epoch, batch=batch)
-
-
-def _l2_values(model: Sequential) -> str:
-    """The layers' distinct ``l2`` values, as a message names them: ``1e+308``."""
-    values = sorted({float(getattr(layer, "l2", 0)) for layer in model.layers} - {0.0})
-    return ", ".join(format(v, "g") for v in values)

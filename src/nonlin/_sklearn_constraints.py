@@ -5,7 +5,8 @@ table plus nonlin's extras (``dropout``, ``batch_norm``, ``dtype``, ``callbacks`
 ``nonlin.schedules.Schedule`` as ``learning_rate``),
 built from scikit-learn's ``Interval``, ``Options``, ``StrOptions`` and the ``dtype``
 option (``_sklearn_dtype.float_dtype_option``), passed in: this module does not
-import scikit-learn (``nonlin.sklearn`` alone does).
+import scikit-learn (``nonlin.sklearn`` alone does). ``own_constraints`` adds each
+estimator's own (``class_weight``, ``loss``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .losses import Loss
 from .schedules import Schedule
 
 
@@ -49,4 +51,22 @@ def parameter_constraints(interval: Any, options: Any, str_options: Any,
         "batch_norm": ["boolean"],
         "dtype": [None, float_dtype()],
         "callbacks": [list, None],
+    }
+
+
+
+def own_constraints(base: dict[str, list[Any]], str_options: Any,
+                    classifier: bool) -> dict[str, list[Any]]:
+    """An estimator's ``_parameter_constraints``: ``base`` (``parameter_constraints``) plus
+    ``MLPClassifier``'s ``class_weight`` and ``loss`` (``"log_loss"`` or a nonlin ``Loss``),
+    or ``MLPRegressor``'s ``loss`` (scikit-learn's four names or a nonlin ``Loss``)."""
+    if classifier:
+        return {
+            **base,
+            "class_weight": [dict, list, str_options({"balanced"}), None],
+            "loss": [str_options({"log_loss"}), Loss],
+        }
+    return {
+        **base,
+        "loss": [str_options({"squared_error", "poisson", "absolute_error", "huber"}), Loss],
     }

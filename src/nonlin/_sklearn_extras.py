@@ -27,6 +27,8 @@ import copy
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ._quoting import quoted
 from .losses import Loss
 from .schedules import Schedule
@@ -93,6 +95,17 @@ def check_loss(loss: Any, classifier: bool = False) -> None:
         f"'absolute_error', 'huber', 'poisson', or a nonlin Loss for real-valued targets "
         f"(Huber, LogCosh, MeanSquaredLogarithmicError, ... or your own subclass). Received "
         f"loss={quoted(loss, 80)}: {why}.")
+
+
+def regressor_kind(loss: Any, y: np.ndarray) -> str:
+    """The regressor's ``_objective_kind`` (``objective_kind``) once its targets ``y``
+    (n_samples,) or (n_samples, n_outputs) are checked for its ``loss``: >= 0 for
+    ``"poisson"``, a ``Loss``'s own checks (``check_regression_targets``)."""
+    if loss == "poisson" and np.any(y < 0):
+        raise ValueError("Expected non-negative targets y for loss='poisson'.")
+    if isinstance(loss, Loss):  # MeanSquaredLogarithmicError's y >= 0 and warning
+        check_regression_targets(loss, y.reshape(len(y), -1))
+    return objective_kind(loss)
 
 
 def check_regression_targets(loss: Loss, y: Any) -> None:

@@ -39,12 +39,14 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._callback_args import CSVFile, check_functions, csv_logger_options
+from ._callback_homes import callbacks_getattr
 from ._fit_checks import check_log_path
-from ._fit_keras_args import csv_columns
+from ._fit_keras_args import csv_columns  # noqa: F401  (was used here)
 from ._quoting import quoted
-from ._reexport import reexports
+from ._reexport import reexports  # noqa: F401  (was used here)
 from ._reprs import constructor_repr
-from .validation import check_bool
+from .validation import check_bool  # noqa: F401  (was used here)
 
 # Keras' backward-compatible names: the default train-batch hook calls them
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
@@ -165,14 +167,7 @@ class LambdaCallback(Callback):
                  on_test_end: Callable[..., Any] | None = None) -> None:
         given = {name: fn for name, fn in locals().items()
                  if name.startswith("on_") and fn is not None}
-        for name, fn in given.items():
-            if not callable(fn):
-                raise TypeError(f"Expected a function (or None). Received: {name}={quoted(fn)}")
-        for hook, alias in _ALIASES.items():
-            if hook in given and alias in given:
-                raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
-                                 f"Received both: {hook}={quoted(given[hook], 60)}, "
-                                 f"{alias}={quoted(given[alias], 60)}")
+        check_functions(given, _ALIASES)
         self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
 
@@ -220,7 +215,7 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
 
 
-class CSVLogger(Callback):
+class CSVLogger(CSVFile, Callback):
     """Append one row per epoch to ``filename``: ``epoch`` then the logs' keys, sorted.
 
     As Keras 3's: the columns are the keys of the first epoch's logs (and the ``val_*``
@@ -238,14 +233,8 @@ class CSVLogger(Callback):
 
     def __init__(self, filename: str | bytes | os.PathLike[str], separator: str = ",",
                  append: bool = False) -> None:
-        self.append = check_bool("append", append)
-        if not isinstance(separator, str) or len(separator) != 1:
-            raise TypeError(f"Expected a one-character str. Received: "
-                            f"separator={quoted(separator)}")
-        if not isinstance(filename, str | bytes | os.PathLike):  # not a file "None"
-            raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
-                            f"Received: filename={quoted(filename)}")
-        self.filename, self.separator = os.fsdecode(filename), separator
+        self.append, self.filename, self.separator = csv_logger_options(filename, separator,
+                                                                        append)
         self._keys: list[str] | None = None
 
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
@@ -258,20 +247,10 @@ class CSVLogger(Callback):
         if not self.append:
             open(self.filename, "w").close()  # noqa: SIM115
 
-    def _header(self) -> list[str] | None:
-        """The columns after ``epoch`` of the file's header, or None without one."""
-        try:
-            with open(self.filename, newline="") as file:
-                row = next(csv.reader(file, delimiter=self.separator), None)
-        except (OSError, UnicodeDecodeError, csv.Error):
-            return None  # no file yet, or not one this logger wrote: append as Keras does
-        return row[1:] if row and row[0] == "epoch" else None
-
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         if self._keys is None:
-            header = self._header() if self.append else None
-            self._keys = csv_columns(self.model, logs) if header is None else header
+            self._keys = self._columns(logs)
         with open(self.filename, "a", newline="") as file:
             writer = csv.writer(file, delimiter=self.separator)
             if file.tell() == 0:
@@ -280,7 +259,7 @@ class CSVLogger(Callback):
                                       for k in self._keys)])
 
 
-if TYPE_CHECKING:  # imported on first use (see _reexport): they import this module
+if TYPE_CHECKING:  # imported on first use (see _callback_homes): they import this module
     from ._backup_callback import BackupAndRestore
     from ._callback_list import CallbackList
     from ._terminate_on_nan import TerminateOnNaN
@@ -288,11 +267,7 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): they import this mod
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
     from .swap_ema_weights import SwapEMAWeights
-__getattr__ = reexports(__name__, EarlyStopping="early_stopping", ModelCheckpoint="checkpoint",
-                        LearningRateScheduler="lr_callbacks", ReduceLROnPlateau="lr_callbacks",
-                        CallbackList="_callback_list", checked_callbacks="_callback_list",
-                        BackupAndRestore="_backup_callback", TerminateOnNaN="_terminate_on_nan",
-                        SwapEMAWeights="swap_ema_weights")
+__getattr__ = callbacks_getattr  # the callbacks of other modules (_callback_homes)
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",

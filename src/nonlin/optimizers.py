@@ -47,6 +47,7 @@ from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
 from ._optimizer_checks import _check_lr, _check_positive, _check_range  # noqa: F401
+from ._optimizer_pickle import Pickling
 from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
 from ._reexport import reexports
@@ -56,7 +57,7 @@ from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
 
 
-class Optimizer(Settings, StateDict):
+class Optimizer(Settings, StateDict, Pickling):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
     it too), ``clipnorm`` (``global_clipnorm``) or ``clipvalue``, slots and the step count.
 
@@ -167,30 +168,6 @@ class Optimizer(Settings, StateDict):
         self._bound, self._grads = [p.value for p in params], [p.grad for p in params]
         self._owners = list(params)
         return self._work
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickling and ``copy``: the settings, step counts, owners and one array per
-        parameter and slot (``_param_slots``), not the binding to the parameters' arrays,
-        which the copies' arrays no longer share (an unpickled model's are no views of one
-        flat buffer; kept, a copy would step a copy of the old flat buffer, which no layer
-        reads): its next step binds them again (``_ready``), keeping the slots. Neither the
-        flat slots (``_slots`` when packed: the same numbers as ``_param_slots``), nor the
-        flat parameter stepped (``_work``), nor the scratch arrays, which ``_ready`` makes."""
-        state = {key: value for key, value in self.__dict__.items()
-                 if key not in ("_slots", "_work", "_scratch", "_spare")}
-        return {**state, "_bound": [], "_grads": []}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """``__getstate__``'s dict back, without a binding also where a pickle written before
-        ``__getstate__`` holds one (its arrays, by pickle's memo, the loaded layers' own,
-        would pass as bound: the step would go to the old flat buffer's copy). The slots
-        are the per-parameter ones until the next step packs them again (a pickle written
-        before ``__getstate__`` left the flat ones out has both, the same numbers, and its
-        scratch arrays, which ``_ready`` replaces)."""
-        self.__dict__.update(state)
-        self._bound, self._grads = [], []
-        if "_slots" not in state and "_param_slots" in state:  # today's: _ready makes the rest
-            self._slots, self._scratch = self._param_slots, []
 
     def _reset(self) -> None:
         """Forget the slots and the binding: the next step starts them afresh."""

@@ -16,7 +16,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
-from ._reexport import reexports
+from ._reexport import reexports  # noqa: F401  (was used here)
 from ._schedule_args import (
     UNSET,
     KerasRate,
@@ -34,6 +34,7 @@ from ._schedule_args import fraction as _fraction
 from ._schedule_args import positive as _positive
 from ._schedule_args import positive_int as _positive_int
 from ._schedule_args import positive_steps as _positive_steps
+from ._schedule_homes import schedule_from_config, schedules_getattr  # noqa: F401  (re-exported)
 from ._schedule_steps import _decayed, _step
 from .validation import check_bool
 
@@ -257,7 +258,7 @@ class CosineDecay(Schedule, KerasWarmup):
 _shown_defaults(CosineDecay.__init__)
 
 
-if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
+if TYPE_CHECKING:  # imported on first use (see _schedule_homes): it imports this module
     from .schedules_cyclic import CosineDecayRestarts, OneCycle  # noqa: F401
     from .schedules_more import (  # noqa: F401
         InverseTimeDecay,
@@ -266,32 +267,4 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this modu
     )
 
     SCHEDULES: dict[str, type[Schedule]]
-_MORE = reexports(__name__, PiecewiseConstantDecay="schedules_more",
-                  PolynomialDecay="schedules_more", InverseTimeDecay="schedules_more",
-                  CosineDecayRestarts="schedules_cyclic", OneCycle="schedules_cyclic")
-
-
-def __getattr__(name: str) -> Any:
-    """``SCHEDULES``, the allowlist of schedules by class name (built on first use, with
-    ``schedules_more``'s and ``schedules_cyclic``'s), and the re-exported
-    ``PiecewiseConstantDecay``, ``PolynomialDecay``, ``InverseTimeDecay``,
-    ``CosineDecayRestarts`` and ``OneCycle``."""
-    if name != "SCHEDULES":
-        return _MORE(name)
-    table = globals()["SCHEDULES"] = {cls.__name__: cls for cls in (
-        Constant, StepDecay, ExponentialDecay, CosineDecay,
-        _MORE("PiecewiseConstantDecay"), _MORE("PolynomialDecay"), _MORE("InverseTimeDecay"),
-        _MORE("CosineDecayRestarts"), _MORE("OneCycle"))}
-    return table
-
-
-def schedule_from_config(item: dict[str, Any]) -> Schedule:
-    """Rebuild a schedule from ``item``, ``{"class_name": ..., "config": {...}}`` (allowlisted
-    names only)."""
-    table = globals().get("SCHEDULES") or __getattr__("SCHEDULES")
-    if not isinstance(item, dict) or item.get("class_name") not in table:
-        raise ValueError(
-            f"Expected a schedule entry with class_name in {sorted(table)}. "
-            f"Received: {quoted(item, 200)}"
-        )
-    return table[item["class_name"]](**item.get("config", {}))
+__getattr__ = schedules_getattr  # SCHEDULES and the schedules of other modules (_schedule_homes)

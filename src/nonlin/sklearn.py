@@ -43,12 +43,13 @@ from ._sklearn_base import (
     store,
 )
 from ._sklearn_class_loss import classifier_kind
-from ._sklearn_constraints import parameter_constraints
+from ._sklearn_constraints import own_constraints, parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
-from ._sklearn_extras import check_left_out, check_loss, check_regression_targets, objective_kind
+from ._sklearn_extras import check_left_out, check_loss, regressor_kind
+from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
 from ._sklearn_warn import column_warning
 from ._sklearn_weights import check_partial_fit, class_weights
-from .losses import CrossEntropy, Loss
+from .losses import CrossEntropy, Loss  # noqa: F401  (CrossEntropy: was used here)
 from .schedules import Schedule
 
 require("sklearn", "sklearn", "nonlin.sklearn")
@@ -74,7 +75,7 @@ _FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
 _BEFORE_1_7 = before(sklearn.__version__, (1, 7))  # 1.6's L-BFGS loss sum and warning
 
 
-class _BaseMLP(MLPMethods, BaseEstimator):
+class _BaseMLP(MLPMethods, SparseInputTags, BaseEstimator):
     """Shared fitting logic; use ``MLPClassifier`` or ``MLPRegressor``."""
 
     _parameter_constraints: dict = parameter_constraints(Interval, Options, StrOptions, _FloatDtype)
@@ -118,13 +119,8 @@ class _BaseMLP(MLPMethods, BaseEstimator):
             X = dense(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
         return compute_dtype(self, X)
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
-
-class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
+class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP):
     """Multi-layer perceptron classifier: ``sklearn.neural_network.MLPClassifier`` on nonlin.
 
     Parameters, attributes and methods are scikit-learn's (see its documentation);
@@ -137,11 +133,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     list of deep copies of ``callbacks`` the fit trained (``callbacks`` stays as given).
     """
 
-    _parameter_constraints: dict = {
-        **_BaseMLP._parameter_constraints,
-        "class_weight": [dict, list, StrOptions({"balanced"}), None],
-        "loss": [StrOptions({"log_loss"}), Loss],
-    }
+    _parameter_constraints: dict = own_constraints(_BaseMLP._parameter_constraints, StrOptions,
+                                                   classifier=True)
 
     def __init__(
         self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
@@ -206,13 +199,8 @@ class MLPClassifier(ClassifierMixin, ClassifierMethods, _BaseMLP):
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
         return accuracy_score(y, self._predict(X, check_input), sample_weight=sample_weight)
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = not isinstance(self.loss, CrossEntropy)  # softmax
-        return tags
 
-
-class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
+class MLPRegressor(MultiOutputTags, RegressorMixin, RegressorMethods, _BaseMLP):
     """Multi-layer perceptron regressor: ``sklearn.neural_network.MLPRegressor`` on nonlin.
 
     Parameters, attributes and methods are scikit-learn's; ``loss`` also accepts
@@ -224,10 +212,8 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
     ``callbacks`` stays as given).
     """
 
-    _parameter_constraints: dict = {
-        **_BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"}), Loss],
-    }
+    _parameter_constraints: dict = own_constraints(_BaseMLP._parameter_constraints, StrOptions,
+                                                   classifier=False)
 
     def __init__(
         self, loss: str | Loss = "squared_error", hidden_layer_sizes: Any = (100,),
@@ -262,11 +248,7 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
         if column_warning(y, DataConversionWarning):  # scikit-learn's, as from its module
             y = column_or_1d(y)
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("Expected non-negative targets y for loss='poisson'.")
-        if isinstance(self.loss, Loss):  # MeanSquaredLogarithmicError's y >= 0 and warning
-            check_regression_targets(self.loss, y.reshape(len(y), -1))
-        self._objective_kind = objective_kind(self.loss)
+        self._objective_kind = regressor_kind(self.loss, y)  # y >= 0 for poisson, a Loss's checks
         return X, y.reshape(-1, 1) if y.ndim == 1 else y  # cast to the network's dtype later
 
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
@@ -274,11 +256,6 @@ class MLPRegressor(RegressorMixin, RegressorMethods, _BaseMLP):
         if not np.isfinite(y_pred).all():
             return np.nan
         return r2_score(y, y_pred, sample_weight=sample_weight)
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
 
 
 def load(path: Any) -> MLPClassifier | MLPRegressor:

@@ -1,0 +1,74 @@
+"""Argument and file plumbing of two callbacks of ``nonlin.callbacks``.
+
+``check_functions``: ``LambdaCallback``'s functions, each callable, one name of each pair of
+hooks Keras names twice. ``csv_logger_options``: ``CSVLogger``'s arguments checked. ``CSVFile``,
+mixed into ``CSVLogger``: its columns (``_columns``), read from the header of a file it appends
+to (``_header``). The callbacks and their hooks stay in ``nonlin.callbacks``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from typing import Any
+
+from ._fit_keras_args import csv_columns
+from ._quoting import quoted
+from .validation import check_bool
+
+
+def check_functions(given: dict[str, Any], aliases: dict[str, str]) -> None:
+    """Refuse a ``LambdaCallback`` function that is not callable, or two of one hook.
+
+    Parameters
+    ----------
+    given : dict of str to object
+        The functions given, by hook name (None left out).
+    aliases : dict of str to str
+        Keras 3's hook names to their older ones (``callbacks._ALIASES``).
+    """
+    for name, fn in given.items():
+        if not callable(fn):
+            raise TypeError(f"Expected a function (or None). Received: {name}={quoted(fn)}")
+    for hook, alias in aliases.items():
+        if hook in given and alias in given:
+            raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
+                             f"Received both: {hook}={quoted(given[hook], 60)}, "
+                             f"{alias}={quoted(given[alias], 60)}")
+
+
+def csv_logger_options(filename: Any, separator: Any, append: Any) -> tuple[bool, str, str]:
+    """``CSVLogger``'s ``(append, filename, separator)`` (its attributes' order), checked in
+    that order: ``append`` a bool, ``separator`` one character, ``filename`` a path (a str)."""
+    append = check_bool("append", append)
+    if not isinstance(separator, str) or len(separator) != 1:
+        raise TypeError(f"Expected a one-character str. Received: "
+                        f"separator={quoted(separator)}")
+    if not isinstance(filename, str | bytes | os.PathLike):  # not a file "None"
+        raise TypeError(f"Expected a file path (a str, bytes or os.PathLike). "
+                        f"Received: filename={quoted(filename)}")
+    return append, os.fsdecode(filename), separator
+
+
+class CSVFile:
+    """``CSVLogger``'s columns and the header of its file (see ``CSVLogger``)."""
+
+    filename: str
+    separator: str
+    append: bool
+    model: Any
+
+    def _columns(self, logs: dict[str, Any]) -> list[str]:
+        """The columns after ``epoch``: those of the header of the file appended to, or else
+        the first epoch's (``_fit_keras_args.csv_columns``)."""
+        header = self._header() if self.append else None
+        return csv_columns(self.model, logs) if header is None else header
+
+    def _header(self) -> list[str] | None:
+        """The columns after ``epoch`` of the file's header, or None without one."""
+        try:
+            with open(self.filename, newline="") as file:
+                row = next(csv.reader(file, delimiter=self.separator), None)
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return None  # no file yet, or not one this logger wrote: append as Keras does
+        return row[1:] if row and row[0] == "epoch" else None

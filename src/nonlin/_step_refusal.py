@@ -1,0 +1,65 @@
+"""A refused training step's error: ``nonlin._epoch_loop._Loop``'s ``_refuse`` side.
+
+``StepRefusal`` holds ``_refuse``, mixed into ``_Loop``: after a non-finite loss, layer state
+or update it undoes what the step changed besides the weights (``StepSnapshot``) and raises
+the ``DivergenceError`` that names the cause (the L2 penalty, the data, or the learning rate).
+The step itself stays in ``nonlin._epoch_loop``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._step_snapshot import StepSnapshot
+from .core import Sequential
+from .evaluation import penalty_overflow
+from .exceptions import DivergenceError
+
+
+class StepRefusal:
+    """``_refuse`` of ``_Loop`` (see there)."""
+
+    model: Sequential
+    optimizer: Any
+    snapshot: StepSnapshot
+    start_steps: int | None
+    has_penalty: bool
+    data_loss: float
+
+    def _refuse(self, what: str, epoch: int, batch: int) -> None:
+        """Undo what the refused step changed besides the weights, and raise."""
+        if self.snapshot.active:
+            self.snapshot.restore()
+        # the streaming metrics already counted the refused batch: no mid-epoch record
+        # (a checkpoint saved now restarts this epoch, as after a torn step)
+        self.model._epoch_in_progress = None
+        first = getattr(self.optimizer, "iterations", None) == self.start_steps
+        term = (penalty_overflow(self.model) if first and self.has_penalty
+                and math.isfinite(self.data_loss) else None)  # the data's loss is finite
+        if term is not None:  # the l2 term is not: its value, or its gradient (no lr helps)
+            raise DivergenceError(
+                f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: "
+                + ("the L2 penalty l2 * sum(W**2)" if term == "penalty" else
+                   f"the L2 penalty's gradient 2 * l2 * W (in {self.model.dtype})")
+                + " of the weights fit started from overflows "
+                f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
+                "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
+                epoch=epoch, batch=batch)
+        if first and not what.startswith("A gradient"):  # the data, not the learning rate
+            raise DivergenceError(
+                f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
+                "data (x or y), or the weights fit started from, overflow (no step was taken, "
+                "so the learning rate is not the cause). Scale the features and targets "
+                "(standardize them) or look for extreme values; the model is unchanged.",
+                epoch=epoch, batch=batch)
+        raise DivergenceError(
+            f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
+            "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+            epoch=epoch, batch=batch)
+
+
+def _l2_values(model: Sequential) -> str:
+    """The layers' distinct ``l2`` values, as a message names them: ``1e+308``."""
+    values = sorted({float(getattr(layer, "l2", 0)) for layer in model.layers} - {0.0})
+    return ", ".join(format(v, "g") for v in values)
