@@ -145,7 +145,7 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     Parameters
     ----------
     specificity : float in [0, 1]
-    num_thresholds : int > 0, default 200
+    num_thresholds : int in [1, 65536], default 200
         The thresholds ``0, 1/(T-1), ..., 1`` (``[0.5]`` for 1) the rates are taken at.
     class_id : int, optional
         Score only column ``class_id``; otherwise every entry is one point (micro).
@@ -174,7 +174,7 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
     Parameters
     ----------
     sensitivity : float in [0, 1]
-    num_thresholds : int > 0, default 200
+    num_thresholds : int in [1, 65536], default 200
     class_id : int, optional
     name : str, optional
         ``"specificity_at_sensitivity"`` by default.
@@ -196,7 +196,7 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
     Parameters
     ----------
     recall : float in [0, 1]
-    num_thresholds : int > 0, default 200
+    num_thresholds : int in [1, 65536], default 200
     class_id : int, optional
     name : str, optional
         ``"precision_at_recall"`` by default.
@@ -218,7 +218,7 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     Parameters
     ----------
     precision : float in [0, 1]
-    num_thresholds : int > 0, default 200
+    num_thresholds : int in [1, 65536], default 200
     class_id : int, optional
     name : str, optional
         ``"recall_at_precision"`` by default.

@@ -41,7 +41,8 @@ class AUC(ConfusionMetric):
 
     Parameters
     ----------
-    num_thresholds : int > 1, default 200
+    num_thresholds : int in [2, 65536], default 200
+        At most what a model file holds (``MAX_THRESHOLDS``).
     curve : {"ROC", "PR"}
     summation_method : {"interpolation", "minoring", "majoring"}
     name : str, optional
@@ -54,6 +55,8 @@ class AUC(ConfusionMetric):
         entry of ``y_pred`` is one point of a single curve (micro-average).
     num_labels : int, optional
         The number of columns with ``multi_label`` (else taken from the first batch).
+        ``num_labels * num_thresholds`` above 2**24 is more than a model file holds: ``save``
+        leaves the metric out with a warning.
     from_logits : bool, default False
         ``y_pred`` are logits: the sigmoid is applied first.
     label_weights : sequence of float >= 0, optional

@@ -93,8 +93,9 @@ class BackupAndRestore(Callback):
         Folder for the backups (created when first needed); no other run or callback
         should write there. Only the callback's own files are deleted at the end, then
         the folder if empty (Keras 3 deletes the whole folder). Temporary files of its
-        writes that a killed process left (named ``.latest.safetensors.*.tmp``) are
-        removed at each backup and at the end once over an hour old (``_backup_temp``).
+        writes that a killed process left (``.latest.safetensors.*.tmp``, and
+        ``._latest.safetensors.*.tmp`` for the previous backup of ``double_checkpoint``)
+        are removed at each backup and at the end once over an hour old (``_backup_temp``).
     save_freq : "epoch" or int, default "epoch"
         Back up at each epoch's end, or after every ``save_freq``-th batch, counted
         across epochs (Keras 3), never at an epoch's end.

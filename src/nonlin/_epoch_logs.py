@@ -78,12 +78,14 @@ class EpochLogs:
         return logs
 
     def _batch_mean(self, metric: Metric, batch: int, size: int) -> float:
-        """A metric that does not stream (a plain function), as Keras 3 logs it at a batch's
-        end: the mean of its value on each of the epoch's batches so far, weighted by their
-        rows. O(batch) per step, where computing it over every row so far would make the
-        epoch's cost grow with the square of its rows; the epoch's own log computes it over
-        all the rows, so a function that is not a mean over rows (an F1 score) ends the
-        epoch with a log a little different from the last batch's."""
+        """A metric that does not stream (a plain function) at a batch's end: the mean of its
+        value on each of the epoch's batches so far, weighted by their rows (Keras 3's log of
+        a function returning a value per row; one returning a number per batch, as nonlin's
+        does, Keras 3 counts once per batch, unweighted). O(batch) per step, where computing
+        it over every row so far would make the epoch's cost grow with the square of its
+        rows; the epoch's own log computes it over all the rows, so a function that is not a
+        mean over rows (an F1 score) ends the epoch with a log a little different from the
+        last batch's."""
         value = float(self._batch_value(metric, size))
         means = self.__dict__.setdefault("_batch_means", {})
         total, rows, last = means.get(metric.name, (0.0, 0, batch))

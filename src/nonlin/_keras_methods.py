@@ -150,7 +150,9 @@ class KerasMethods:
         kept, the same ``DivergenceError`` (the model as before the step), and the
         optimizer's state carried from call to call, so calls on batches ``b_1, b_2, ...``
         give the bits of ``fit`` on their concatenation with ``batch_size=len(b_i)``,
-        ``shuffle=False``, ``epochs=1``. ``model.history`` is left alone (as Keras).
+        ``shuffle=False``, ``epochs=1``. Each call checks the loss's and the optimizer's
+        settings again, as ``fit`` does (``opt.beta_1 = 1.5`` set between calls is
+        refused before the step). ``model.history`` is left alone (as Keras).
 
         Parameters
         ----------
@@ -177,7 +179,8 @@ class KerasMethods:
         Raises
         ------
         ValueError
-            Without a loss and optimizer: ``model.compile(optimizer, loss)`` first.
+            Without a loss and optimizer: ``model.compile(optimizer, loss)`` first; a
+            setting of the loss or optimizer its constructor refuses.
         DivergenceError
             When the loss, an update or a layer's state becomes NaN or infinite.
         """

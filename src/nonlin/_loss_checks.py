@@ -9,8 +9,9 @@ losses' numbers (``_unit_interval``, ``_at_least_zero``, ``_finite_positive``, `
 ...) are ``_loss_numbers``', re-exported here. ``check_settings`` runs
 those checks again on an existing loss (each class lists its own in ``_settings``), for an
 attribute set after construction (``loss.gamma = float("nan")``): ``fit``, ``compile``,
-``evaluate`` (``evaluation.resolve_loss``) and every public call refuse it as the
-constructor does.
+``evaluate`` (``evaluation.resolve_loss``), ``train_on_batch``, every public call, and ``save``
+and every checkpoint write (``_compile_entries.check_saved_settings``) refuse it as the
+constructor does. An optimizer's ``_check_settings`` (``_optimizer_settings``) calls it too.
 """
 
 from __future__ import annotations

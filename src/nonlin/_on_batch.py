@@ -1,10 +1,12 @@
 """``train_on_batch`` and ``test_on_batch`` (Keras 3's): ``fit``'s step and ``evaluate``'s
 pass on one batch, through their own code.
 
-``train_on_batch`` checks and converts the batch as ``fit`` does (``make_dataset``),
-then runs one epoch of ``fit``'s loop (``nonlin._epoch_loop._Loop``) over it, unshuffled,
-with the batch as the one step: the same forward/loss/backward, the same divergence
-checks and undo, the same optimizer call (whose state carries over from call to call).
+``train_on_batch`` checks and converts the batch as ``fit`` does (``make_dataset``), and
+the loss's and the optimizer's settings at every call (``resolve_loss``,
+``resolve_optimizer``), then runs one epoch of ``fit``'s loop (``nonlin._epoch_loop._Loop``)
+over it, unshuffled, with the batch as the one step: the same forward/loss/backward, the same
+divergence checks and undo, the same optimizer call (whose state carries over from call to
+call).
 What it leaves out is what belongs to a ``fit`` run: the ``History``, callbacks,
 progress bar, the one-class warning, checkpoints' records. ``test_on_batch`` is
 ``evaluate`` with the batch as one chunk.

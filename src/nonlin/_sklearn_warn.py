@@ -41,12 +41,12 @@ def warn_as_sklearn(message: str, category: type[Warning] = UserWarning) -> None
     if frame is None:  # called from nonlin alone: no user frame to name
         warnings.warn(message, category, stacklevel=2)
         return
-    warnings.warn_explicit(
-        message, category, frame.f_code.co_filename, frame.f_lineno,
-        module=SKLEARN_MLP_MODULE,
-        registry=frame.f_globals.setdefault("__warningregistry__", {}),
-        module_globals=frame.f_globals,
-    )
+    where = (message, category, frame.f_code.co_filename, frame.f_lineno, SKLEARN_MLP_MODULE,
+             frame.f_globals.setdefault("__warningregistry__", {}))
+    try:
+        warnings.warn_explicit(*where, module_globals=frame.f_globals)
+    except ImportError:  # __main__ of ``python -c`` or the REPL: BuiltinImporter, no source
+        warnings.warn_explicit(*where)
 
 
 def column_warning(y: np.ndarray, category: type[Warning]) -> bool:

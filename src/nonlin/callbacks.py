@@ -10,7 +10,7 @@ last epoch's logs, as in Keras 3); in an epoch that validates, ``on_test_begin``
 ``on_batch_begin`` / ``on_batch_end`` unless overridden. The batch-end logs are Keras 3's
 ("aggregated metric results up until this batch"): the epoch's running loss and metrics, the
 last batch's being the epoch's (a plain-function metric: the row-weighted mean of its value
-on each batch so far, ``_epoch_logs``). During ``fit``
+on each batch so far, ``_epoch_logs``; the epoch's for a mean over rows). During ``fit``
 a callback reaches the model through ``self.model`` (``model.optimizer``, ``model.history``,
 ``model.stop_training``) and ``self.params`` (Keras': ``verbose``, ``epochs``, ``steps`` per
 epoch). Setting

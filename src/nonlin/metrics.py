@@ -19,7 +19,9 @@ running sums instead of every output of the epoch. ``update_state`` checks its
 input as a call does; ``fit`` and ``evaluate``, which have checked their data,
 stream (unweighted) through the unchecked ``_update_state``. A plain function
 given as a metric cannot stream: ``fit`` then keeps the epoch's outputs and
-calls it once at the end.
+calls it on them at the epoch's end (and at the progress bar's refreshes, on the
+rows so far); when a callback reads the batch-end logs, also on each batch's rows
+(their row-weighted mean is the log: ``_epoch_logs``).
 """
 
 from __future__ import annotations
