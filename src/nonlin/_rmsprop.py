@@ -92,6 +92,11 @@ class RMSprop(Optimizer):
         rho, keep, eps = const(self.rho, dt), const(1.0 - self.rho, dt), const(self.epsilon, dt)
         neg_lr, mu = np.array(-lr, dtype=dt), const(self.momentum, dt)
         deltas = []
+        held = self._slots  # a slot that a setting switched on since the first step needs:
+        if self.centered and "average_gradient" not in held:  # step's error, before any
+            raise KeyError("average_gradient")  # slot is updated (v of the first weights)
+        if self.momentum and "momentum" not in held:
+            raise KeyError("momentum")
         for i, p in enumerate(params):
             g, d, v = p.grad, self._scratch[i], self._slots["v"][i]
             np.multiply(v, rho, out=v)

@@ -115,14 +115,16 @@ class Adam(Optimizer):
         if not params:
             return []
         dt = params[0].value.dtype
+        # before m and v are updated: a v_hat that amsgrad switched on since the first step
+        # needs (step's error) leaves the slots as the last step left them
+        v_hat = self._slots["v_hat"] if self.amsgrad else None
         self._moments(params, dt)
         neg_lr_t = np.array(-self._step_size(lr), dtype=dt)  # changes every step
         eps = const(self.epsilon, dt)
         deltas = []
         m, v = self._slots["m"], self._slots["v"]
-        if self.amsgrad:
-            v = [np.maximum(vh, vi, out=vh) for vh, vi in zip(self._slots["v_hat"], v,
-                                                                strict=True)]
+        if v_hat is not None:
+            v = [np.maximum(vh, vi, out=vh) for vh, vi in zip(v_hat, v, strict=True)]
         for i in range(len(params)):
             d = self._scratch[i]  # -lr_t m / (sqrt(v) + eps)
             deltas.append(_scaled_step(m[i], v[i], eps, neg_lr_t, d))

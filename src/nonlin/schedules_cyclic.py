@@ -114,13 +114,13 @@ class CosineDecayRestarts(Schedule, KerasRate):
         grown = s * (t - 1.0)  # beyond float64: log1p(grown) as log(s) + log(t - 1)
         i = math.floor((math.log1p(grown) if grown < math.inf else
                         math.log(s) + math.log(t - 1.0)) / math.log(t))  # Keras' i
-        try:
-            length = first * t**i
-            start = first * (t**i - 1.0) / (t - 1.0)  # steps before period i
-        except OverflowError:  # t**i beyond float64
-            length = start = math.inf
+        start, length = self._bounds(i)
         if not start + length < math.inf:  # else NaN below: the message names t_mul
-            raise ValueError(self._endless(step, i))
+            before = self._bounds(i - 1) if i > 0 else (math.inf, math.inf)
+            end = before[0] + before[1]  # the logarithm rounded up into it: i - 1
+            if not (end < math.inf and step < end):
+                raise ValueError(self._endless(step, i))
+            i, (start, length) = i - 1, before
         if step >= start + length:  # the logarithm rounded down across a restart
             i, start, length = i + 1, start + length, length * t
         elif step < start:  # ... or up
@@ -129,6 +129,15 @@ class CosineDecayRestarts(Schedule, KerasRate):
         if length == math.inf:
             raise ValueError(self._endless(step, i))
         return i, min(max((step - start) / length, 0.0), 1.0)
+
+    def _bounds(self, i: int) -> tuple[float, float]:
+        """Period ``i``'s start (the steps before it) and length; inf past float64."""
+        first, t = self.first_decay_steps, self.t_mul
+        try:
+            power = t**i
+        except OverflowError:  # t**i beyond float64
+            return math.inf, math.inf
+        return first * (power - 1.0) / (t - 1.0), first * power
 
     def _endless(self, step: int, i: int) -> str:
         """Why ``step`` has no rate: its period ``i`` is longer than float64 holds."""

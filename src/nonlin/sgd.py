@@ -85,6 +85,14 @@ class SGD(Optimizer):
     def _slot_layout(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ("velocity",) if self.momentum else (), ()
 
+    def _no_velocity(self) -> list[np.ndarray]:
+        """``momentum`` without a ``velocity`` slot: the ``KeyError`` that ``step`` names the
+        setting in where the settings need one (momentum switched on since the first step);
+        no velocity where a subclass's ``_slot_layout`` leaves it out (it stepped so before)."""
+        if "velocity" in self._slot_layout()[0]:
+            raise KeyError("velocity")
+        return []
+
     @property
     def _velocity(self) -> list[np.ndarray]:
         """The momentum buffers ``v`` (kept under this name for older code)."""
@@ -122,7 +130,9 @@ class SGD(Optimizer):
         dt = params[0].value.dtype
         mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
-        velocity = self._slots["velocity"] if self.momentum else []  # KeyError: see step
+        slots = self._slots
+        velocity = ((slots["velocity"] if "velocity" in slots else self._no_velocity())
+                    if self.momentum else [])
         deltas = []
         for i, p in enumerate(params):
             g, step = p.grad, self._scratch[i]
