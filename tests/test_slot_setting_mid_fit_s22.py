@@ -40,3 +40,23 @@ def test_a_keyerror_of_ones_own_optimizer_is_left_as_it_is() -> None:
     model = nonlin.Sequential([Dense(1)]).build(3, seed=0)
     with pytest.raises(KeyError, match="mine"):
         model.fit(X, Y, loss="mse", optimizer=Broken(0.1, momentum=0.5), epochs=1, verbose=0)
+
+
+def test_a_velocity_kept_while_momentum_is_0_is_left_as_it_is() -> None:
+    """PyTorch's SGD leaves its momentum buffer alone while momentum is 0; nonlin's stepped
+    it to ``-lr g`` before session 22, so switched on again it went on from that."""
+    model = nonlin.Sequential([Dense(4), ReLU(), Dense(1)]).build(3, seed=0)
+    optimizer = nonlin.SGD(0.01, momentum=0.9)
+    model.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, batch_size=16, verbose=0)
+    kept = [v.copy() for v in optimizer._param_slots["velocity"]]
+    optimizer.momentum = 0.0
+    twin = nonlin.Sequential([Dense(4), ReLU(), Dense(1)]).build(3, seed=0)
+    twin.set_weights(model.get_weights())
+    model.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, batch_size=16, shuffle=False,
+              verbose=0)
+    twin.fit(X, Y, loss="mse", optimizer=nonlin.SGD(0.01), epochs=1, batch_size=16,
+             shuffle=False, verbose=0)
+    for v, before in zip(optimizer._param_slots["velocity"], kept, strict=True):
+        np.testing.assert_array_equal(v, before)
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # plain SGD's steps, bit for bit

@@ -86,9 +86,9 @@ class SGD(Optimizer):
         return ("velocity",) if self.momentum else (), ()
 
     def _no_velocity(self) -> list[np.ndarray]:
-        """``momentum`` without a ``velocity`` slot: the ``KeyError`` that ``step`` names the
-        setting in where the settings need one (momentum switched on since the first step);
-        no velocity where a subclass's ``_slot_layout`` leaves it out (it stepped so before)."""
+        """Momentum without a ``velocity`` slot: the ``KeyError`` that ``step`` names
+        ``momentum`` in (switched on since the first step made the slots), or none where a
+        subclass's ``_slot_layout`` leaves it out (it stepped so before)."""
         if "velocity" in self._slot_layout()[0]:
             raise KeyError("velocity")
         return []
@@ -130,9 +130,9 @@ class SGD(Optimizer):
         dt = params[0].value.dtype
         mu, wd, nesterov = const(self.momentum, dt), const(self.weight_decay, dt), self.nesterov
         neg_lr = np.array(-lr, dtype=dt)  # changes with schedules: not cached
-        slots = self._slots
-        velocity = ((slots["velocity"] if "velocity" in slots else self._no_velocity())
-                    if self.momentum else [])
+        velocity: list[np.ndarray] = []  # kept while momentum is 0: left as it is (PyTorch's)
+        if self.momentum:
+            velocity = self._slots["velocity"] if "velocity" in self._slots else self._no_velocity()
         deltas = []
         for i, p in enumerate(params):
             g, step = p.grad, self._scratch[i]
