@@ -24,6 +24,7 @@ from ._compile_record import RECORD, restore_compile
 from ._epoch_state import read_partial
 from ._file_objects import checkpoint_path
 from ._header import Header, ModelFileError, strict_json
+from ._optimizer_state import load_file_state
 from ._quoting import clipped, quoted
 from ._reader import read_file, read_model
 from .callbacks import History
@@ -127,7 +128,7 @@ def _restore_optimizer(info: Any, arrays: dict[str, np.ndarray], path: str) -> A
     except Exception as exc:  # the optimizer's constructor checks on hostile values
         raise constructor_fault(path, "optimizer.config", exc) from None
     try:
-        optimizer.load_state_dict(state)
+        load_file_state(optimizer, state)  # load_state_dict, keeping unused slots
     except Exception as exc:  # load_state_dict checks on hostile values
         raise _fail(path, "optimizer", clipped(str(exc), 300)) from None
     return optimizer
@@ -210,7 +211,8 @@ def restore_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Sequentia
     slots = _check_slots(arrays, model, path)
     optimizer = _restore_optimizer(info, arrays, path)
     names = optimizer._saved_slots()  # with use_ema, "average" too
-    if slots and slots != set(names):
+    unused = set(optimizer._makeable_slots()[0])  # a setting's that is off: kept unused
+    if slots and not set(names) <= slots <= set(names) | unused:
         raise _fail(path, "optimizer", f"expected the slots {sorted(names)} of "
                                        f"{type(optimizer).__name__}. Received: {sorted(slots)}")
     return optimizer

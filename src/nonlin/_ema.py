@@ -111,10 +111,12 @@ def update_average(optimizer: Any, work: list[Param]) -> None:
     try:
         averages, first = optimizer._slots["average"], optimizer.iterations == 0
     except KeyError:  # use_ema set to True on an optimizer whose slots were made without it
+        made = ", ".join(optimizer._slots)  # none: SGD's without momentum
         raise ValueError(
             f"Expected use_ema=True given when {type(optimizer).__name__} is made (its slots "
-            "are made at the first step). Received use_ema=True set after its slots "
-            f"{', '.join(optimizer._slots)} were made: make a new optimizer") from None
+            "are made at the first step). Received use_ema=True set after "
+            + (f"its slots {made} were made" if made else "its first step (which made no "
+               "slots)") + ": make a new optimizer") from None
     for p, average, tmp in zip(work, averages, optimizer._scratch, strict=True):
         m, c = _factors(optimizer.ema_momentum, average.dtype, first)
         np.multiply(average, m, out=average)

@@ -113,6 +113,26 @@ class Settings:
         names = self._slot_layout()[0]
         return (*names, "average") if self.use_ema else tuple(names)
 
+    def _makeable_slots(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``(names, squares)`` of the slots this optimizer makes for its settings as they are
+        or with one that is off switched on (SGD's ``velocity`` at ``momentum=0``): those
+        ``load_state_dict`` takes unused, as a setting switched off keeps its slot (a file of
+        code before session 22 holds it); ``"average"`` is not one (never saved unused)."""
+        names, squares = self._slot_layout()
+        probe = object.__new__(type(self))
+        for name in type(self)._settings:
+            value = getattr(self, name, None)
+            if name == "use_ema" or isinstance(value, str) or value is None or value:
+                continue
+            try:
+                vars(probe).update(vars(self), **{name: type(value)(1)})
+                more, more_squares = probe._slot_layout()
+            except Exception:  # a value of no such one, or a layout of one's own refusing it
+                continue
+            names += tuple(n for n in more if n not in names)
+            squares += tuple(n for n in more_squares if n not in squares)
+        return names, squares
+
     def _lay_out(self, names: tuple[str, ...], squares: tuple[str, ...]) -> None:
         """Hold ``names`` and ``squares`` on the instance where they differ from the class's."""
         for attr, value in (("_slot_names", names), ("_squares", squares)):

@@ -71,3 +71,42 @@ def checked_slots(optimizer: Any, state: Any, *, finite: bool = True
                     f"parameter {i} (key {key!r}). "
                     f"Received {key}{_first_bad(value, value < 0)}")
     return iterations, slots
+
+
+def load_file_state(optimizer: Any, state: dict[str, Any]) -> None:
+    """``optimizer.load_state_dict(state)`` for a model file's or checkpoint's state, read
+    with the settings saved with it: a slot that a setting switched off no longer uses
+    (``Settings._makeable_slots``: SGD's ``velocity`` at ``momentum=0``, which code before
+    session 22 saved) is kept unused, as it was in memory, where ``load_state_dict`` refuses
+    it (an optimizer made without the setting, given another's state by hand?).
+
+    Raises
+    ------
+    ValueError
+        ``load_state_dict``'s; for a kept slot, one not numbered as the others (one array
+        per parameter, from 0), or of NaN, infinite or (squared gradients) negative values.
+    """
+    names, squares = optimizer._makeable_slots()
+    spare = [name for name in names if name not in optimizer._saved_slots()]
+    kept: dict[str, dict[int, np.ndarray]] = {}
+    rest = {}
+    for key, value in state.items():
+        name, _, index = key.rpartition(".") if isinstance(key, str) else ("", "", "")
+        if name in spare and index.isascii() and index.isdigit():
+            kept.setdefault(name, {})[int(index)] = np.array(value, copy=True)
+        else:
+            rest[key] = value
+    optimizer.load_state_dict(rest)
+    held = optimizer._param_slots  # {} when the state had no other slot (SGD's at momentum=0)
+    count = len(next(iter(held.values()), None) or next(iter(kept.values()), {}))
+    for name, arrays in kept.items():
+        if sorted(arrays) != list(range(count)):
+            raise ValueError(f"Expected {count} arrays of slot {name!r}, numbered from 0. "
+                             f"Received {', '.join(f'{name}.{i}' for i in sorted(arrays))}")
+        for i, value in arrays.items():
+            bad = ~np.isfinite(value) | ((value < 0) if name in squares else False)
+            if bad.any():
+                raise ValueError(f"Expected finite values (>= 0 in squares) in the slot "
+                                 f"{name!r} of parameter {i}. Received {name}.{i}"
+                                 f"{_first_bad(value, bad)}")
+        held[name] = [arrays[i] for i in range(count)]

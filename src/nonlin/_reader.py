@@ -140,7 +140,9 @@ def _check_widths(layers: list[Any], n_features: int, header: Header, path: str)
 
 
 def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarray]:
-    """Let the safetensors package read the tensors; check they match the header."""
+    """Let the safetensors package read the tensors; check they match the header. They come
+    back in file order (by data offset, not the package's, which differs from run to run), so
+    a message naming the first fault of several names the same one each time."""
     try:
         arrays = safetensors.numpy.load(data)
     except Exception as exc:  # SafetensorError, KeyError on dtypes, ...
@@ -148,7 +150,9 @@ def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarra
                              f"{clipped(str(exc), 200)}") from None
     if set(arrays) != set(header.tensors):
         raise ModelFileError(path, "the safetensors reader saw different tensors than the header")
-    for name, info in header.tensors.items():
+    order = sorted(header.tensors.items(), key=lambda item: (item[1].begin, item[1].end))
+    arrays = {name: arrays[name] for name, _ in order}
+    for name, info in order:
         arr = arrays[name]
         if arr.shape != info.shape or arr.dtype != info.dtype:
             raise ModelFileError(

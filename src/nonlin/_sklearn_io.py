@@ -96,7 +96,10 @@ def export_model(est: Any) -> Sequential:
 
 
 def save_estimator(est: Any, path: Any) -> None:
-    """Write ``est`` to ``path`` (atomically) or a binary file object in nonlin's format."""
+    """Write ``est`` to ``path`` (atomically) or a binary file object in nonlin's format.
+    A ``loss`` object is checked first as ``fit`` checks it (``extras.check_loss``): one
+    set since (``est.loss.label_smoothing = 5.0``) is refused, nothing written, as the
+    loader would refuse the file."""
     from ._file_objects import write_model
     from ._metadata import to_json_text
     from ._model_suffix import check_model_suffix
@@ -104,6 +107,7 @@ def save_estimator(est: Any, path: Any) -> None:
 
     check_model_suffix(path)
     classes = getattr(est, "classes_", None)
+    extras.check_loss(est.loss, classes is not None)  # a fitted classifier has classes_
     left_out = {name: text for name, text in (est.__dict__.get("_left_out") or {}).items()
                 if getattr(est, name) is None}  # a loaded estimator's, unless set again
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}

@@ -268,3 +268,9 @@ if TYPE_CHECKING:  # imported on first use (see _schedule_homes): it imports thi
 
     SCHEDULES: dict[str, type[Schedule]]
 __getattr__ = schedules_getattr  # SCHEDULES and the schedules of other modules (_schedule_homes)
+
+# the lazily imported schedules too, so ``from nonlin.schedules import *`` imports them (a
+# plain import does not); ``SCHEDULES``, the allowlist, is read as ``nonlin.schedules.SCHEDULES``
+__all__ = ["Constant", "CosineDecay", "CosineDecayRestarts", "ExponentialDecay",
+           "InverseTimeDecay", "OneCycle", "PiecewiseConstantDecay", "PolynomialDecay",
+           "Schedule", "StepDecay", "schedule_from_config"]
