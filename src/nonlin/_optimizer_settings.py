@@ -119,19 +119,26 @@ class Settings:
         ``load_state_dict`` takes unused, as a setting switched off keeps its slot (a file of
         code before session 22 holds it); ``"average"`` is not one (never saved unused)."""
         names, squares = self._slot_layout()
-        probe = object.__new__(type(self))
         for name in type(self)._settings:
             value = getattr(self, name, None)
             if name == "use_ema" or isinstance(value, str) or value is None or value:
                 continue
-            try:
-                vars(probe).update(vars(self), **{name: type(value)(1)})
-                more, more_squares = probe._slot_layout()
-            except Exception:  # a value of no such one, or a layout of one's own refusing it
-                continue
-            names += tuple(n for n in more if n not in names)
-            squares += tuple(n for n in more_squares if n not in squares)
+            layout = self._layout_with(name, 1)
+            if layout is not None:
+                names += tuple(n for n in layout[0] if n not in names)
+                squares += tuple(n for n in layout[1] if n not in squares)
         return names, squares
+
+    def _layout_with(self, name: str, number: int) -> tuple[tuple[str, ...], ...] | None:
+        """``_slot_layout`` with the setting ``name`` at ``number`` in its own type (1: on,
+        0: off), on a copy of the settings; None where the value cannot be made or a layout
+        of one's own refuses it (``_makeable_slots``, ``_choosing``)."""
+        probe = object.__new__(type(self))
+        try:
+            vars(probe).update(vars(self), **{name: type(getattr(self, name))(number)})
+            return probe._slot_layout()
+        except Exception:  # a type of no such value, or a layout refusing it
+            return None
 
     def _lay_out(self, names: tuple[str, ...], squares: tuple[str, ...]) -> None:
         """Hold ``names`` and ``squares`` on the instance where they differ from the class's."""
@@ -196,17 +203,12 @@ class Settings:
         ``False``, ``0.0``) for which ``_slot_layout`` leaves that slot out: ``use_ema`` for
         ``"average"``, the others found by trying each on a copy of the settings."""
         choosing: dict[str, Any] = {"use_ema": False} if "average" in missing else {}
-        probe = object.__new__(type(self))
+        needed = set(missing) & set(self._slot_layout()[0])
         for name in type(self)._settings:
             value = getattr(self, name, None)
             if name in choosing or isinstance(value, str) or not value:
                 continue
-            try:
-                off = type(value)(0)
-                vars(probe).update(vars(self), **{name: off})
-                if not set(missing) & set(self._slot_layout()[0]) - set(probe._slot_layout()[0]):
-                    continue
-            except Exception:  # a value of no such zero, or a layout of one's own refusing it
-                continue
-            choosing[name] = off
+            layout = self._layout_with(name, 0)
+            if layout is not None and needed - set(layout[0]):
+                choosing[name] = type(value)(0)
         return choosing
