@@ -98,13 +98,19 @@ def label_columns(path: str, table: Any, targets: list[str]) -> list[LabelColumn
                          "time; did the file change while it was read?")
     columns = [_first_column(targets[0], np.asarray(table.y))]
     for j, name in enumerate(targets[1:]):
-        texts = np.array([row[j].strip(" \t") for row in rows], dtype=object)
-        filled = [t for t in texts.tolist() if t]
-        numeric = all(is_number(t) or t in MISSING_TARGETS for t in filled)
-        missing = np.array([not t or (numeric and t in MISSING_TARGETS) for t in texts.tolist()],
-                           dtype=bool)
-        columns.append(_analysed(name, texts, missing, numeric))
+        columns.append(_text_column(name, [row[j] for row in rows]))
     return columns
+
+
+def _text_column(name: str, cells: list[str]) -> LabelColumn:
+    """The column ``name`` of text ``cells``: spaces stripped; numbers (an empty cell or a
+    missing-value spelling missing) or labels (an empty cell missing)."""
+    texts = np.array([t.strip(" \t") for t in cells], dtype=object)
+    filled = [t for t in texts.tolist() if t]
+    numeric = all(is_number(t) or t in MISSING_TARGETS for t in filled)
+    missing = np.array([not t or (numeric and t in MISSING_TARGETS) for t in texts.tolist()],
+                       dtype=bool)
+    return _analysed(name, texts, missing, numeric)
 
 
 def _analysed(name: str, texts: np.ndarray, missing: np.ndarray,
@@ -122,12 +128,7 @@ def _first_column(name: str, y: np.ndarray) -> LabelColumn:
     reader's missing-value spellings, as ``label_columns``'). As the file's cells would
     give it: the same spaces stripped, the same labels (numbers match by value)."""
     if y.dtype.kind in "OUS":
-        texts = np.array([str(t).strip(" \t") for t in y.tolist()], dtype=object)
-        filled = [t for t in texts.tolist() if t]
-        numeric = all(is_number(t) or t in MISSING_TARGETS for t in filled)
-        missing = np.array([not t or (numeric and t in MISSING_TARGETS)
-                            for t in texts.tolist()], dtype=bool)
-        return _analysed(name, texts, missing, numeric)
+        return _text_column(name, [str(t) for t in y.tolist()])
     numbers = y.astype(np.float64)
     missing = np.isnan(numbers)
     texts = np.array([label_key(v) for v in numbers.tolist()], dtype=object)
