@@ -1,6 +1,7 @@
 """``use_ema`` switched on after the first step of an optimizer that made no slots (SGD
 without momentum): the step's message read "its slots  were made", a name missing between
-two spaces; it says that first step made none (session 22)."""
+two spaces; it says that first step made none (session 22). ``fit`` refuses it first, with
+the settings' message (tests/test_slot_setting_mid_fit_s22.py): a step by hand reaches this."""
 
 from __future__ import annotations
 
@@ -22,5 +23,5 @@ def test_the_use_ema_message_names_the_slots_or_none(optimizer, said) -> None:
     model.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, verbose=0)
     optimizer.use_ema = True
     with pytest.raises(ValueError, match="use_ema=True set after") as caught:
-        model.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, verbose=0)
+        optimizer.step(model.parameters())  # the grads of fit's last step
     assert str(caught.value).endswith(said) and "  " not in str(caught.value)

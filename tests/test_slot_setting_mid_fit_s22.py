@@ -60,3 +60,20 @@ def test_a_velocity_kept_while_momentum_is_0_is_left_as_it_is() -> None:
         np.testing.assert_array_equal(v, before)
     for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)  # plain SGD's steps, bit for bit
+
+
+@pytest.mark.parametrize(("name", "value", "slot"), [("use_ema", True, "average"),
+                                                     ("momentum", 0.9, "velocity")])
+def test_fit_refuses_a_slot_setting_after_a_step_that_made_no_slots(name, value, slot) -> None:
+    """SGD without momentum steps with no slots: a slot setting set after its first step is
+    refused by ``fit`` before any weight changes, as for the other optimizers (use_ema passed
+    fit's check and was refused by the step, after that step had changed the weights)."""
+    model = nonlin.Sequential([Dense(4), ReLU(), Dense(1)]).build(3, seed=0)
+    optimizer = nonlin.SGD(0.01)
+    model.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, batch_size=16, verbose=0)
+    setattr(optimizer, name, value)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=f"{name}.*{slot}|{slot}.*{name}"):
+        model.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, batch_size=16, verbose=0)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -161,8 +161,9 @@ class Settings:
         check_settings(self)  # each setting in _settings, as _loss_checks checks a loss's
         self._check_joint()
         names, squares = self._slot_layout()
-        held = vars(self).get("_param_slots")
-        if not held:  # no slots yet: the first step makes them for the settings as they are
+        held = vars(self).get("_param_slots") or {}
+        if not held and not vars(self).get("_bound"):  # no step yet in this process (SGD
+            # without momentum steps with none): the first makes them for the settings
             self._lay_out(names, squares)
             return
         # held: settings needing fewer keep them unused (state_dict leaves those out)
