@@ -25,7 +25,7 @@ from ._loss_math import put_labels
 from ._metric_base import Metric
 from ._quoting import quoted
 from ._scratch import buffer
-from ._threshold_args import _one_per_threshold, one_threshold, refuse_bool  # noqa: F401
+from ._threshold_args import one_threshold, refuse_bool  # noqa: F401
 from .validation import check_labels, is_integer, is_real
 
 # Keras's NEG_INF: the value of the entries that ``top_k`` leaves out, and the

@@ -21,13 +21,13 @@ from ._fit_keras_args import validates
 from ._interrupt import SigintGuard
 from ._misuse import check_same_params
 from ._scratch import using
-from ._step_refusal import StepRefusal, _l2_values  # noqa: F401  (_l2_values: was here)
+from ._step_refusal import StepRefusal
 from ._step_snapshot import StepSnapshot
 from .callbacks import History
 from .core import Sequential, const
 from .data import Dataset, permutation
-from .evaluation import evaluate_dataset, penalty, penalty_overflow  # noqa: F401
-from .exceptions import DivergenceError, NonFiniteUpdate  # noqa: F401
+from .evaluation import evaluate_dataset, penalty  # noqa: F401
+from .exceptions import NonFiniteUpdate
 from .losses import Loss
 from .metrics import Metric, streamed_update
 from .objective import Objective

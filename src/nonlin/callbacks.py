@@ -42,11 +42,8 @@ from typing import TYPE_CHECKING, Any
 from ._callback_args import CSVFile, check_functions, csv_logger_options
 from ._callback_homes import callbacks_getattr
 from ._fit_checks import check_log_path
-from ._fit_keras_args import csv_columns  # noqa: F401  (was used here)
 from ._quoting import quoted
-from ._reexport import reexports  # noqa: F401  (was used here)
 from ._reprs import constructor_repr
-from .validation import check_bool  # noqa: F401  (was used here)
 
 # Keras' backward-compatible names: the default train-batch hook calls them
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}

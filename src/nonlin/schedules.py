@@ -16,7 +16,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
-from ._reexport import reexports  # noqa: F401  (was used here)
 from ._schedule_args import (
     UNSET,
     KerasRate,

@@ -49,7 +49,7 @@ from ._sklearn_extras import check_left_out, check_loss, regressor_kind
 from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
 from ._sklearn_warn import column_warning
 from ._sklearn_weights import check_partial_fit, class_weights
-from .losses import CrossEntropy, Loss  # noqa: F401  (CrossEntropy: was used here)
+from .losses import Loss
 from .schedules import Schedule
 
 require("sklearn", "sklearn", "nonlin.sklearn")
