@@ -61,7 +61,7 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
         raise _refuse(path, f"{_FITTED}.classes", classes, "a non-empty list of labels")
     if y_type not in _Y_TYPES:
         raise _refuse(path, f"{_FITTED}.y_type", y_type, f"one of {_Y_TYPES}")
-    values = np.asarray(classes if text_labels(fitted) else [_unnumber(c) for c in classes])
+    values = _read(classes if text_labels(fitted) else [_unnumber(c) for c in classes])
     lb = _binarizer(binarizer, values, y_type)
     if lb is None:
         raise _refuse(path, f"{_FITTED}.classes", classes,
@@ -95,6 +95,18 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
         if fitted[name] != value:
             raise _refuse(path, f"{_FITTED}.{name}", fitted[name], f"{value!r} (y_type {y_type!r})")
     return values, lb
+
+
+def _read(classes: list) -> np.ndarray:
+    """NumPy's reading of the labels, except integers of which some are past int64 and
+    others not (a uint64 ``classes_``: ids, hashes): NumPy reads those as float64, which
+    loses digits, so they are read as uint64 when it holds them all (else as NumPy reads
+    them, and refused as unsorted or not the recorded dtype's)."""
+    values = np.asarray(classes)
+    if values.dtype.kind == "f" and all(type(c) is int for c in classes):
+        if 0 <= min(classes) and max(classes) <= np.iinfo(np.uint64).max:
+            return np.asarray(classes, dtype=np.uint64)
+    return values
 
 
 def _binarizer(binarizer: Any, values: np.ndarray, y_type: str) -> Any:
