@@ -74,7 +74,9 @@ def run_pass(hooks: CallbackList, kind: str, run: Callable[[Callable[[], None]],
                 if every or i in begun:
                     _noted(error, fn, kind)
         raise
-    hooks.call(f"on_{kind}_end", dict(result) if isinstance(result, dict) else {})
+    # evaluate's results dict itself, as Keras 3 returns the one on_test_end got: a key a
+    # callback adds there is in them
+    hooks.call(f"on_{kind}_end", result if isinstance(result, dict) else {})
     return result
 
 
