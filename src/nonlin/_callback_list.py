@@ -74,7 +74,9 @@ def run_pass(hooks: CallbackList, kind: str, run: Callable[[Callable[[], None]],
                 if every or i in begun:
                     _noted(error, fn, kind)
         raise
-    hooks.call(f"on_{kind}_end", dict(result) if isinstance(result, dict) else {})
+    # evaluate's results dict itself, as Keras 3 returns the one on_test_end got: a key a
+    # callback adds there is in them
+    hooks.call(f"on_{kind}_end", result if isinstance(result, dict) else {})
     return result
 
 
@@ -213,8 +215,20 @@ class CallbackList:
         self.call("on_epoch_begin", epoch, {} if logs is None else logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Call ``on_epoch_end(epoch, logs)`` on the callbacks (``logs`` None: ``{}``)."""
-        self.call("on_epoch_end", epoch, {} if logs is None else logs)
+        """Call ``on_epoch_end(epoch, logs)`` on the callbacks (``logs`` None: ``{}``),
+        the epoch's logs published on the model meanwhile as ``fit`` publishes them, so that
+        a checkpoint written before ``History`` records the epoch holds it
+        (``_checkpoint_history.history_now``)."""
+        logs = {} if logs is None else logs
+        model = self.model
+        if model is None or getattr(model, "_epoch_logs", None) is not None:  # fit's own
+            self.call("on_epoch_end", epoch, logs)
+            return
+        model._epoch_logs = (epoch, logs)
+        try:
+            self.call("on_epoch_end", epoch, logs)
+        finally:
+            model._epoch_logs = None
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Call ``on_train_batch_begin(batch, logs)`` on the callbacks (``logs`` None: ``{}``)."""

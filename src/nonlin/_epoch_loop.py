@@ -117,7 +117,9 @@ class _Loop(EpochLogs, StepRefusal):
 
     def _validate(self, epoch: int, logs: dict[str, float]) -> None:
         """Every ``val_freq``-th epoch: ``val``'s (or ``val_stream``'s) loss and metrics as
-        ``val_*`` keys of ``logs``, within Keras 3's ``on_test_begin``/``on_test_end``."""
+        ``val_*`` keys of ``logs``, within Keras 3's ``on_test_begin``/``on_test_end``: as
+        Keras 3 prefixes the dict its ``evaluate`` gave ``on_test_end``, a key a callback
+        adds there (or changes, or removes) is so in the ``val_*`` keys."""
         if not validates(epoch, self.val_freq):
             return
         self.cbs.call("on_test_begin", {})
@@ -129,7 +131,8 @@ class _Loop(EpochLogs, StepRefusal):
             from ._source_validation import validate_stream
 
             results = validate_stream(self.model, self.loss, stream, self.metrics, epoch)
-        self.cbs.call("on_test_end", dict(results))
+        results = dict(results)  # the dict on_test_end gets, changes and all (Keras 3)
+        self.cbs.call("on_test_end", results)
         for key, value in results.items():
             logs["val_" + key] = value
 

@@ -207,7 +207,8 @@ class CompileMethods:
         callbacks : sequence of ``nonlin.callbacks.Callback``, optional
             Or one callback. Keras 3's: their ``on_test_begin`` runs before the pass and
             ``on_test_end`` after it with the results, as during ``fit``'s validation (the
-            batch hooks run in neither); after a pass that fails once begun, with ``{}``
+            batch hooks run in neither), the dict returned (a key a hook adds is in it, last,
+            as Keras 3 returns it); after a pass that fails once begun, with ``{}``
             (Keras skips it: ``SwapEMAWeights`` then leaves the average in the model).
         return_dict : bool, default True
             False (Keras' default there): the list of the values in ``metrics_names``'

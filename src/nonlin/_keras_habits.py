@@ -34,6 +34,14 @@ KERAS_MODULE_HABITS = {
                ".safetensors file); nonlin.Sequential is keras.Sequential"),
 }
 
+CALLBACK_HABITS = {  # keras.callbacks names nonlin.callbacks lacks
+    "TensorBoard": ("nonlin writes no TensorBoard event files: CSVLogger('log.csv') writes each "
+                    "epoch's logs, fit's History holds them (history.history), and "
+                    "nonlin.plots.plot_history(history, 'curves.png') draws them"),
+    "ProgbarLogger": ("fit(verbose=1) shows the progress bar, verbose=2 one line per epoch: "
+                      "no callback is needed"),
+}
+
 LAYER_HABITS = {
     "kernel": ("Dense's weight matrix is layer.W.value, shape (n_in, units) as Keras' kernel "
                "(layer.W is its Param, with .grad); the bias vector is layer.b.value "
