@@ -55,7 +55,7 @@ from ._header import ModelFileError
 from ._layer_names import name_config
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
-from ._model_arrays import model_arrays
+from ._model_arrays import check_as_built, model_arrays
 from ._model_suffix import check_model_suffix
 from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, read_model
@@ -134,6 +134,7 @@ def file_buffer(
     if not model.built:
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
     check_layers_as_built(model)  # a layer added since build has no weights to write
+    check_as_built(model)  # a weight replaced by hand (another dtype or shape)
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
     metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
