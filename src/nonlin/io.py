@@ -52,7 +52,7 @@ from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._file_objects import ModelTarget, read_model_bytes, write_model
 from ._header import ModelFileError
-from ._layer_names import name_config
+from ._layer_names import layer_names, name_config
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
 from ._model_arrays import check_as_built, model_arrays
@@ -71,6 +71,7 @@ __all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_b
 # -- saving ------------------------------------------------------------------
 def _architecture(model: Sequential) -> list[dict[str, Any]]:
     """The layer list, checked to be rebuildable from the registry alone."""
+    layer_names(list(model.layers))  # names given since (layer.name = ...): load refuses twins
     items = check_registered(model)
     for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
         try:
