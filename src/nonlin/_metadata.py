@@ -45,13 +45,20 @@ def _to_json(value: Any) -> Any:
 
 def to_json_text(value: Any, field: str) -> str:
     """Compact JSON of ``value``; NaN/inf and non-JSON types raise ``ValueError`` naming
-    where they are (``metadata['a']['b']``)."""
+    where they are (``metadata['a']['b']``), and so does what loading refuses in any field
+    (``text_problem``: a lone surrogate, as in a name from ``os.fsdecode`` of bytes that are
+    not UTF-8, or nesting too deep)."""
     try:
-        return json.dumps(value, default=_to_json, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(value, default=_to_json, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as exc:
         where = _fault(value, field, 0)
         raise ValueError(f"Cannot store {field} as JSON: {exc}"
                          + (f". Received: {where}" if where else "")) from None
+    # the value parsed back only where a surrogate escape (emoji too) must be looked at
+    problem = text_problem(text, json.loads(text) if "\\ud" in text else None)
+    if problem:
+        raise ValueError(f"Cannot store {field} as JSON: {problem}")
+    return text
 
 
 def _fault(value: Any, where: str, depth: int) -> str | None:
