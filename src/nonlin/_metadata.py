@@ -39,9 +39,14 @@ _LONG_DIGITS = re.compile(r"[0-9]{301}")  # an integer that float_sized_int must
 
 
 def _to_json(value: Any) -> Any:
-    """``json.dumps`` default: NumPy scalars and arrays become Python values."""
+    """``json.dumps`` default: NumPy scalars and arrays become Python values (a longdouble,
+    which ``tolist`` keeps as it is, a float)."""
     if isinstance(value, np.generic | np.ndarray):
-        return value.tolist()
+        plain = value.tolist()
+        if isinstance(plain, np.floating):  # else json asked again, until RecursionError
+            return float(plain)
+        if not isinstance(plain, np.generic):
+            return plain
     raise TypeError(f"{type(value).__name__!r} values are not JSON-serializable (expected "
                     "dict, list, str, number, bool, None or NumPy values)")
 
