@@ -15,7 +15,8 @@ A symbolic link is written through, as ``open(path, "wb")`` does: the file
 it names is replaced and the link stays. A path that names something other
 than a regular file or a folder (a named pipe, ``/dev/null``, ``/dev/stdout``)
 is opened and written, as ``open`` does: there is no file to replace, and
-replacing the node would destroy it. A path naming an open descriptor
+replacing the node would destroy it. A path ending in a folder's name (``out/``,
+``m.safetensors/.``) is refused, as ``open`` refuses it. A path naming an open descriptor
 (``/dev/stdout`` redirected to a file) writes to a copy of that descriptor.
 
 Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
@@ -154,6 +155,7 @@ def write_atomic(path: str | bytes | os.PathLike[str],
     folder, name = os.path.split(target)
     if os.path.isdir(target):
         raise IsADirectoryError(f"Expected a file path. Received a folder: {quoted_path(path)}")
+    _check_file_name(path)
     mode = _new_file_mode(target)
     try:
         fd, temporary = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=folder)
@@ -173,6 +175,16 @@ def write_atomic(path: str | bytes | os.PathLike[str],
             raise _for_path(exc, path) from None
         raise
     fsync_folder(folder)
+
+
+def _check_file_name(path: str) -> None:
+    """Refuse a path ending in a folder's name (``out/``, ``m.safetensors/.``), which ``open``
+    refuses: ``realpath`` drops the ending, and the file ``out`` (or ``m.safetensors``, over
+    the one there) would be written."""
+    if path.endswith((os.sep, os.altsep or os.sep)) or os.path.basename(path) in (".", ".."):
+        raise IsADirectoryError(errno.EISDIR, "Expected a file path. Received one that names "
+                                "a folder (it ends with '/', '/.' or '/..'): give the file's "
+                                "name too, as in 'folder/model.safetensors'", path)
 
 
 def _open_special(path: str | os.PathLike[str]) -> BinaryIO:

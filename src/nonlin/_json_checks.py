@@ -4,7 +4,7 @@
 range (every number nonlin reads becomes a float), strings with a lone
 surrogate escape (not text: printing or encoding them fails), and nesting up
 to Python's recursion limit (code walking the value then fails). Loading
-(``_header.strict_json``) and saving (``_metadata.check_metadata``) refuse
+(``_header.strict_json``) and saving (``_metadata.to_json_text``, every field) refuse
 the same texts, so a file nonlin writes always loads.
 
 Also the hooks ``_header.strict_json`` gives ``json.loads`` (duplicate keys, numbers

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -34,24 +35,45 @@ import numpy as np
 from ._json_checks import float_sized_int, text_problem
 from ._quoting import quoted
 
+_LONG_DIGITS = re.compile(r"[0-9]{301}")  # an integer that float_sized_int must look at
+
 
 def _to_json(value: Any) -> Any:
-    """``json.dumps`` default: NumPy scalars and arrays become Python values."""
+    """``json.dumps`` default: NumPy scalars and arrays become Python values (a longdouble,
+    which ``tolist`` keeps as it is, a float)."""
     if isinstance(value, np.generic | np.ndarray):
-        return value.tolist()
+        plain = value.tolist()
+        if isinstance(plain, np.floating):  # else json asked again, until RecursionError
+            return float(plain)
+        if not isinstance(plain, np.generic):
+            return plain
     raise TypeError(f"{type(value).__name__!r} values are not JSON-serializable (expected "
                     "dict, list, str, number, bool, None or NumPy values)")
 
 
 def to_json_text(value: Any, field: str) -> str:
     """Compact JSON of ``value``; NaN/inf and non-JSON types raise ``ValueError`` naming
-    where they are (``metadata['a']['b']``)."""
+    where they are (``metadata['a']['b']``), and so does what loading refuses in any field:
+    an integer beyond float64's range (``float_sized_int``), a lone surrogate (a name from
+    ``os.fsdecode`` of bytes that are not UTF-8) or nesting too deep (``text_problem``)."""
     try:
-        return json.dumps(value, default=_to_json, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(value, default=_to_json, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as exc:
         where = _fault(value, field, 0)
         raise ValueError(f"Cannot store {field} as JSON: {exc}"
                          + (f". Received: {where}" if where else "")) from None
+    parsed = None  # parsed back only for a surrogate escape (emoji too) or a long integer
+    if "\\ud" in text or _LONG_DIGITS.search(text):
+        try:  # an integer beyond float64's range, as loading refuses it
+            parsed = json.loads(text, parse_int=float_sized_int)
+        except ValueError as exc:
+            raise ValueError(f"Cannot store {field} as JSON: {exc}") from None
+        except RecursionError:  # too deep: text_problem says so
+            pass
+    problem = text_problem(text, parsed)
+    if problem:
+        raise ValueError(f"Cannot store {field} as JSON: {problem}")
+    return text
 
 
 def _fault(value: Any, where: str, depth: int) -> str | None:

@@ -52,10 +52,10 @@ from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._file_objects import ModelTarget, read_model_bytes, write_model
 from ._header import ModelFileError
-from ._layer_names import name_config
+from ._layer_names import layer_names, name_config
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
-from ._model_arrays import model_arrays
+from ._model_arrays import check_as_built, model_arrays
 from ._model_suffix import check_model_suffix
 from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, read_model
@@ -71,6 +71,7 @@ __all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_b
 # -- saving ------------------------------------------------------------------
 def _architecture(model: Sequential) -> list[dict[str, Any]]:
     """The layer list, checked to be rebuildable from the registry alone."""
+    layer_names(list(model.layers))  # names given since (layer.name = ...): load refuses twins
     items = check_registered(model)
     for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
         try:
@@ -134,6 +135,7 @@ def file_buffer(
     if not model.built:
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
     check_layers_as_built(model)  # a layer added since build has no weights to write
+    check_as_built(model)  # a weight replaced by hand (another dtype or shape)
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
     metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
