@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -117,7 +117,7 @@ def in_front(model: Sequential, X: Any) -> Iterator[Any]:
         raise ValueError(
             f"Expected at most {_FLOAT32_ROWS} rows of sparse X for a float32 fit (each row's "
             f"number must be exact in float32). Received {n} rows: fit with dtype=np.float64")
-    first, width = model.layers[0], model.n_features_in
+    first, width = cast(Dense, model.layers[0]), model.n_features_in
     stand_in = SparseRows(csr(X, model.dtype), first)
     rows = stand_in.all_rows = np.arange(n, dtype=model.dtype).reshape(-1, 1)
     model.layers[0], model.n_features_in = stand_in, 1
@@ -132,11 +132,11 @@ def outputs(model: Sequential, X: Any) -> np.ndarray:
     the first ``Dense``'s product on ``X``'s rows, then the other layers, in ``predict``'s
     chunks of rows."""
     X = csr(X)
-    first, rest = model.layers[0], list(model.layers)[1:]
+    first, rest = cast(Dense, model.layers[0]), list(model.layers)[1:]
     W, b = first.W.value, None if first.b is None else first.b.value
     n = X.shape[0]
     size = default_size(model, n)
-    out = np.empty((n, model.n_outputs), dtype=model.dtype)
+    out = np.empty((n, cast(int, model.n_outputs)), dtype=model.dtype)
     for start in range(0, n, max(size, 1)):
         out[start:start + size] = infer(rest, product(X[start:start + size], W, b))
     return out
