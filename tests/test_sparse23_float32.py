@@ -62,3 +62,14 @@ def test_x_is_converted_once_for_the_whole_fit(monkeypatch, given):
     est = fitted(X, y, batch_size=20, dtype=np.float32)
     assert len(made) == 1 and made[0].dtype == np.float32 and made[0].format == "csr"
     assert est.coefs_[0].dtype == np.float32
+
+
+def test_a_float32_fit_refuses_more_rows_than_float32_numbers_exactly():
+    from nonlin import Dense, Sequential
+
+    model = Sequential([Dense(2)]).build(3, seed=0, dtype=np.float32)
+    X = sp.csr_matrix((2**24 + 1, 3), dtype=np.float32)  # no entries: small
+    with pytest.raises(ValueError, match="Expected at most 16777216 rows"):
+        with _sklearn_sparse.in_front(model, X):
+            pass
+    assert model.n_features_in == 3 and type(model.layers[0]) is Dense
