@@ -19,14 +19,16 @@ import numpy as np
 
 from . import _sklearn_callbacks, _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from . import _sklearn_engine as engine
+from ._sklearn_sparse import in_front
 from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
 
 
-def dense(X: Any) -> np.ndarray:
-    """Sparse input is accepted like scikit-learn and densified (memory: n_samples x n_features)."""
-    return X.toarray() if hasattr(X, "toarray") else X
+def dense(y: Any) -> np.ndarray:
+    """A sparse regression target ``y``, densified (scikit-learn fails on it in training);
+    a sparse ``X`` stays sparse (``_sklearn_sparse``)."""
+    return y.toarray() if hasattr(y, "toarray") else y
 
 
 def store(est: Any, params: dict[str, Any]) -> None:
@@ -132,17 +134,19 @@ class MLPMethods:
     def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, train_weight: np.ndarray | None,
                         sample_weight: np.ndarray | None, incremental: bool) -> None:
         """Run the SGD or Adam solver (with early stopping's split, unless incremental):
-        trained with ``train_weight``, scored with ``sample_weight``."""
+        trained with ``train_weight``, scored with ``sample_weight``. A sparse ``X`` trains
+        as its row numbers, the first layer gathering the rows (``_sklearn_sparse``)."""
         scorer = None
-        if self.early_stopping:
-            if incremental:
-                raise ValueError("partial_fit does not support early_stopping=True")
-            X, Y, train_weight, scorer = self._validation_split(X, Y, train_weight,
-                                                                sample_weight)
-        engine.fit_stochastic(
-            self, X, Y, train_weight, incremental=incremental, scorer=scorer,
-            warning=self._convergence_warning,
-        )
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        with in_front(self.model_, X) as X:
+            if self.early_stopping:
+                X, Y, train_weight, scorer = self._validation_split(X, Y, train_weight,
+                                                                    sample_weight)
+            engine.fit_stochastic(
+                self, X, Y, train_weight, incremental=incremental, scorer=scorer,
+                warning=self._convergence_warning,
+            )
 
     def _validation_split(self, X: np.ndarray, Y: np.ndarray, train_weight: np.ndarray | None,
                           sample_weight: np.ndarray | None) -> tuple[Any, Any, Any, Any]:

@@ -18,6 +18,7 @@ import numpy as np
 from ._quoting import quoted
 from ._sklearn_engine import batch_objective, to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
+from ._sklearn_sparse import in_front
 from ._sklearn_warn import warn_as_sklearn
 from .core import Param, Sequential
 from .normalization import BatchNorm
@@ -68,12 +69,12 @@ def fit_lbfgs(
     """
     import scipy.optimize
 
-    loss_and_grad = lbfgs_objective(est, X, Y, sample_weight)
     theta0 = np.concatenate([p.value.ravel() for p in _packing_order(est)]).astype(np.float64)
-    result = scipy.optimize.minimize(
-        loss_and_grad, theta0, method="L-BFGS-B", jac=True,
-        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-    )
+    with in_front(est.model_, X) as rows:  # a sparse X: its row numbers (_sklearn_sparse)
+        result = scipy.optimize.minimize(
+            lbfgs_objective(est, rows, Y, sample_weight), theta0, method="L-BFGS-B",
+            jac=True, options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+        )
     est.n_iter_ = min(result.nit, est.max_iter)
     if result.status != 0:
         text = _lbfgs_warning(result, est.n_iter_, est.max_iter,
@@ -128,7 +129,8 @@ def _final_statistics(model: Sequential, X: np.ndarray) -> None:
             layer.momentum = 0.0
             layer.moving_mean.fill(0.0)
             layer.moving_variance.fill(0.0)
-        model.forward(X.astype(model.dtype, copy=False), training=True)
+        with in_front(model, X) as rows:  # a sparse X (cast): its row numbers
+            model.forward(rows.astype(model.dtype, copy=False), training=True)
     finally:
         for layer, momentum in zip(norms, momenta, strict=True):
             layer.momentum = momentum

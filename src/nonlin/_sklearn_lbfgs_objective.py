@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ._sklearn_sparse import SparseRows
 from .activations import Identity, ReLU, Sigmoid, Tanh
 from .core import Layer, Param
 from .layers import Dense
@@ -55,7 +56,8 @@ def supported(est: Any) -> bool:
     """Whether ``est``'s network and loss are scikit-learn's (``Dense`` layers and its
     four hidden activations; one of its losses)."""
     return est._objective_kind in SKLEARN_KINDS and all(
-        type(layer) is Dense or type(layer) in _HIDDEN for layer in est.model_.layers)
+        type(layer) in (Dense, SparseRows) or type(layer) in _HIDDEN
+        for layer in est.model_.layers)  # SparseRows: the first Dense on a sparse X
 
 
 def unpack(params: list[Param], theta: np.ndarray) -> None:

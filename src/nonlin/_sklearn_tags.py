@@ -15,7 +15,7 @@ from .losses import CrossEntropy
 
 
 class SparseInputTags:
-    """``tags.input_tags.sparse = True``: sparse ``X`` is densified (``_sklearn_base.dense``)."""
+    """``tags.input_tags.sparse = True``: a sparse ``X`` stays sparse (``_sklearn_sparse``)."""
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]  # BaseEstimator's

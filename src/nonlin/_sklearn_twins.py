@@ -14,6 +14,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._inference import forward_in_chunks
+from ._sklearn_sparse import is_sparse, outputs
 from .core import Sequential
 from .normalization import BatchNorm
 
@@ -34,7 +35,10 @@ def forward(est: Any, X: np.ndarray) -> np.ndarray:
     """The network's raw outputs for ``X``, computed in ``X``'s dtype as scikit-learn does (a
     float64 ``X`` on a float32 network runs a float64 copy of it), in ``predict``'s chunks."""
     model = est.model_
-    return forward_in_chunks(model if X.dtype == model.dtype else twin(model, X.dtype), X)
+    net = model if X.dtype == model.dtype else twin(model, X.dtype)
+    if type(X) is not np.ndarray and is_sparse(X):  # SciPy's (never densified)
+        return outputs(net, X)
+    return forward_in_chunks(net, X)
 
 
 def twin(model: Sequential, dtype: Any) -> Sequential:

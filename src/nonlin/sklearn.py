@@ -22,7 +22,9 @@ The only nonlin module that imports scikit-learn (``nonlin[sklearn]``); ``nonlin
 loads the data sets scikit-learn ships through ``bundled``. ``random_state`` follows
 scikit-learn's contract: an int seeds the run, a ``RandomState`` is drawn from in place,
 None uses NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat): the
-one place where nonlin reads global random state. Sparse input is densified.
+one place where nonlin reads global random state. A sparse ``X`` (CSR or CSC) stays sparse,
+as in scikit-learn: batches are its rows, the first layer multiplies them
+(``_sklearn_sparse``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import own_constraints, parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_extras import check_left_out, check_loss, regressor_kind
+from ._sklearn_sparse import csr
 from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
 from ._sklearn_warn import column_warning
 from ._sklearn_weights import check_partial_fit, class_weights
@@ -116,7 +119,7 @@ class _BaseMLP(MLPMethods, SparseInputTags, BaseEstimator):
         """Validated input for prediction, in the dtype to compute in (``compute_dtype``);
         a fast path for plain float arrays."""
         if not plain_input(self, X):
-            X = dense(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
+            X = csr(validate_data(self, X, reset=False, accept_sparse=_SPARSE))
         return compute_dtype(self, X)
 
 
@@ -177,7 +180,7 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset,
                              accept_sparse=_SPARSE)
-        X = dense(X)
+        X = csr(X)  # sparse stays sparse, as rows (CSR)
         if column_warning(y, DataConversionWarning):  # scikit-learn's, as from its module
             y = column_or_1d(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -243,7 +246,7 @@ class MLPRegressor(MultiOutputTags, RegressorMixin, RegressorMethods, _BaseMLP):
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(),
                              reset=reset, accept_sparse=_SPARSE)
-        X, y = dense(X), dense(y)  # a sparse y too (scikit-learn fails on it in training)
+        X, y = csr(X), dense(y)  # a sparse y is densified (scikit-learn fails on it in training)
         if y.dtype.kind in "US":  # scikit-learn fails on them in training (a TypeError)
             raise TypeError(f"Expected numeric targets y. Received y of dtype {y.dtype}")
         if column_warning(y, DataConversionWarning):  # scikit-learn's, as from its module

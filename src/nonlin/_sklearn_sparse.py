@@ -1,0 +1,142 @@
+"""Sparse ``X`` (SciPy CSR or CSC) for ``nonlin.sklearn``'s estimators, never made dense.
+
+scikit-learn's MLP keeps a sparse ``X`` sparse: each batch is the matrix's rows gathered
+by index, and the only products with it are the first layer's ``X_batch @ W`` and its
+weight gradient ``X_batch.T @ delta`` (``safe_sparse_dot``), dense results of sparse
+times dense. The estimators do the same, and nothing of shape (n_samples, n_features) or
+(batch, n_features) is ever dense:
+
+* ``csr`` converts the validated input once: CSC to CSR (rows are what batches gather),
+  in the dtype to compute in (a float32 fit casts the data once, not per batch);
+* training (``in_front``): nonlin's fit loop, L-BFGS's objective and early stopping's
+  scorer all work on a dense ``X``, so for the time of the fit they are handed the column
+  of row numbers (n_samples, 1) instead, and the network's first ``Dense`` is stood in
+  for by a ``SparseRows`` sharing its weights: it gathers the batch's rows of the CSR
+  matrix, multiplies, and fills the weights' gradients. The hidden layers (dropout,
+  batch_norm included) run as on dense input; the dense path is not touched;
+* prediction (``outputs``): the first layer's product on the CSR matrix, a chunk of rows
+  at a time, then the other layers as ``predict`` runs them.
+
+The math is NumPy's plus SciPy's sparse products, which the matrix itself provides
+(``X @ W``, ``X.T @ g``): this module imports neither SciPy nor scikit-learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+import numpy as np
+
+from ._inference import default_size, infer
+from .core import Sequential
+from .layers import Dense
+
+_FLOAT32_ROWS = 2**24  # float32 holds every row number below this exactly
+
+
+def is_sparse(X: Any) -> bool:
+    """Whether ``X`` is a SciPy sparse matrix or array (without importing SciPy)."""
+    return type(X) is not np.ndarray and hasattr(X, "tocsr") and hasattr(X, "nnz")
+
+
+def csr(X: Any, dtype: Any = None) -> Any:
+    """``X`` as CSR (a CSC ``X`` converted once), in ``dtype`` if given; a CSR ``X`` of that
+    dtype is returned as it is. Dense ``X`` too."""
+    if not is_sparse(X):
+        return X
+    if X.format != "csr":
+        X = X.tocsr()
+    return X if dtype is None else X.astype(dtype, copy=False)
+
+
+class SparseRows(Dense):
+    """Stands in for a network's first ``Dense`` while it trains on a sparse ``X``.
+
+    Its input is a batch of row numbers (m, 1) of ``X`` (what the fit loop gathers from
+    the column ``in_front`` hands it); it shares the ``Dense``'s ``W`` (n_features, units)
+    and ``b`` (units,). Forward: ``y = X[rows] @ W + b`` (m, units), ``X[rows]`` a CSR
+    batch. Backward, ``g = dL/dy``: ``dL/dW = X[rows].T @ g``, ``dL/db = sum_rows(g)``;
+    no ``dL/dx`` (the first layer's input is data).
+
+    Parameters
+    ----------
+    X : scipy.sparse CSR matrix of shape (n_samples, n_features)
+        In the weights' dtype.
+    first : Dense
+        The layer stood in for (built, no activation, no ``l2``: the estimators').
+    """
+
+    def __init__(self, X: Any, first: Dense) -> None:
+        super().__init__(first.units, bias=first.b is not None, init="zeros")
+        self.X, self.first = X, first
+        self.W, self.b = first.W, first.b
+        self.in_features, self.input_grad = 1, False
+        self.all_rows: np.ndarray | None = None  # in_front's column: all of X, in order
+        self._batch: Any = None
+
+    def forward(self, x: np.ndarray, *, training: bool = False,
+                logits: bool = False) -> np.ndarray:
+        """``X[rows] @ W + b`` for the row numbers ``x`` (m, 1)."""
+        batch = self.X if x is self.all_rows else self.X[x[:, 0].astype(np.intp)]
+        if training:
+            self._batch = batch
+        return product(batch, self.W.value, None if self.b is None else self.b.value)
+
+    def backward(self, grad_out: np.ndarray, *, logits: bool = False) -> None:
+        """Fill ``W.grad`` and ``b.grad`` from ``grad_out`` (m, units); returns None."""
+        batch = self._batch
+        np.copyto(self.W.grad, batch.T @ grad_out)  # sparse (n_features, m) @ (m, units)
+        if self.b is not None:
+            np.add.reduce(grad_out, 0, None, self.b.grad)  # type: ignore[call-overload]
+
+    def parameters(self) -> list[Any]:
+        return self.first.parameters()
+
+
+def product(X: Any, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """``X @ W + b`` for a sparse ``X`` (m, n_features): a new dense (m, units) array."""
+    y = np.asarray(X @ W)
+    if b is not None:
+        y += b
+    return y
+
+
+@contextmanager
+def in_front(model: Sequential, X: Any) -> Iterator[Any]:
+    """For a sparse ``X``: the column of row numbers (n_samples, 1), in the model's dtype,
+    to train on in place of ``X`` while ``model``'s first layer is a ``SparseRows`` on
+    ``X`` (cast to the model's dtype) and its input width 1; both are put back after. A
+    dense ``X`` comes back as it is, the model untouched."""
+    if not is_sparse(X):
+        yield X
+        return
+    n = X.shape[0]
+    if model.dtype == np.float32 and n > _FLOAT32_ROWS:
+        raise ValueError(
+            f"Expected at most {_FLOAT32_ROWS} rows of sparse X for a float32 fit (each row's "
+            f"number must be exact in float32). Received {n} rows: fit with dtype=np.float64")
+    first, width = cast(Dense, model.layers[0]), model.n_features_in
+    stand_in = SparseRows(csr(X, model.dtype), first)
+    rows = stand_in.all_rows = np.arange(n, dtype=model.dtype).reshape(-1, 1)
+    model.layers[0], model.n_features_in = stand_in, 1
+    try:
+        yield rows
+    finally:
+        model.layers[0], model.n_features_in = first, width
+
+
+def outputs(model: Sequential, X: Any) -> np.ndarray:
+    """``model``'s inference outputs (n_samples, n_outputs) for a sparse ``X`` in its dtype:
+    the first ``Dense``'s product on ``X``'s rows, then the other layers, in ``predict``'s
+    chunks of rows."""
+    X = csr(X)
+    first, rest = cast(Dense, model.layers[0]), list(model.layers)[1:]
+    W, b = first.W.value, None if first.b is None else first.b.value
+    n = X.shape[0]
+    size = default_size(model, n)
+    out = np.empty((n, cast(int, model.n_outputs)), dtype=model.dtype)
+    for start in range(0, n, max(size, 1)):
+        out[start:start + size] = infer(rest, product(X[start:start + size], W, b))
+    return out
