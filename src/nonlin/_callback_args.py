@@ -1,9 +1,10 @@
 """Argument and file plumbing of two callbacks of ``nonlin.callbacks``.
 
 ``check_functions``: ``LambdaCallback``'s functions, each callable, one name of each pair of
-hooks Keras names twice. ``csv_logger_options``: ``CSVLogger``'s arguments checked. ``CSVFile``,
-mixed into ``CSVLogger``: its columns (``_columns``), read from the header of a file it appends
-to (``_header``). The callbacks and their hooks stay in ``nonlin.callbacks``.
+hooks Keras names twice; ``check_hook_names``: its ``**hooks``, each a hook of ``Callback``.
+``csv_logger_options``: ``CSVLogger``'s arguments checked. ``CSVFile``, mixed into
+``CSVLogger``: its columns (``_columns``), read from the header of a file it appends to
+(``_header``). The callbacks and their hooks stay in ``nonlin.callbacks``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,24 @@ def check_functions(given: dict[str, Any], aliases: dict[str, str]) -> None:
             raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
                              f"Received both: {hook}={quoted(given[hook], 60)}, "
                              f"{alias}={quoted(given[alias], 60)}")
+
+
+def check_hook_names(hooks: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``LambdaCallback``'s ``**hooks``, those not None; a ``TypeError`` naming one that is no
+    hook of ``Callback`` (Keras 3 takes any keyword and sets it on the callback unchecked).
+
+    Parameters
+    ----------
+    hooks : dict of str to object
+        The keyword arguments beyond the named ones.
+    names : tuple of str
+        Every hook of ``Callback`` (``callbacks._HOOK_NAMES``).
+    """
+    for name in hooks:
+        if name not in names:
+            raise TypeError(f"Expected a hook of Callback as a LambdaCallback argument: "
+                            f"{', '.join(names)}. Received: {name}={quoted(hooks[name], 60)}")
+    return {name: fn for name, fn in hooks.items() if fn is not None}
 
 
 def csv_logger_options(filename: Any, separator: Any, append: Any) -> tuple[bool, str, str]:

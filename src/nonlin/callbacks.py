@@ -39,7 +39,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._callback_args import CSVFile, check_functions, csv_logger_options
+from ._callback_args import CSVFile, check_functions, check_hook_names, csv_logger_options
 from ._callback_homes import callbacks_getattr
 from ._fit_checks import check_log_path
 from ._quoting import quoted
@@ -128,6 +128,10 @@ class Callback:
         """Never called by nonlin (Keras 3: after ``batch`` of ``predict``, with ``logs``)."""
 
 
+# every hook of Callback: the names LambdaCallback takes
+_HOOK_NAMES = tuple(name for name in vars(Callback) if name.startswith("on_"))
+
+
 class LambdaCallback(Callback):
     """A callback made of plain functions, as Keras 3's ``LambdaCallback``.
 
@@ -135,21 +139,23 @@ class LambdaCallback(Callback):
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_begin(logs)``,
     ``on_train_end(logs)``, ``on_train_batch_begin(batch, logs)`` and
     ``on_train_batch_end(batch, logs)`` (``on_batch_begin`` / ``on_batch_end``, their older
-    names, are the same hooks: give one name of each pair), ``on_test_begin(logs)`` and
-    ``on_test_end(logs)`` (around ``fit``'s validation and ``evaluate(callbacks=)``'s pass, as
-    Keras 3). ``fit`` calls only the functions given, so one without batch functions adds no
-    work per batch. Keras' ``on_test_batch_*`` and ``on_predict_*`` have no counterpart here
-    (no batch hooks run in ``evaluate`` and ``predict``; a ``Callback`` subclass gets
-    ``on_predict_begin`` / ``on_predict_end``). After the first two,
-    the arguments are keyword-only (Keras 2 and Keras 3 order them differently).
+    names, are the same hooks: give one name of each pair). As Keras 3's ``**kwargs``, any
+    other hook of ``Callback`` is taken by its name: ``on_test_begin(logs)`` and
+    ``on_test_end(logs)`` (around ``fit``'s validation and ``evaluate(callbacks=)``'s pass),
+    ``on_predict_begin(logs)`` and ``on_predict_end(logs)`` (``predict(callbacks=)``), and
+    ``on_test_batch_*`` / ``on_predict_batch_*``, kept but never called (nonlin's
+    ``evaluate`` and ``predict`` run no batch hooks); another name is refused. ``fit``
+    calls only the functions given, so one without batch functions adds no work per batch.
+    After the first two, the arguments are keyword-only (Keras 2 and Keras 3 order them
+    differently).
 
     Parameters
     ----------
     on_epoch_begin, on_epoch_end : callable, optional
     on_train_begin, on_train_end : callable, optional
     on_train_batch_begin, on_train_batch_end : callable, optional
-    on_batch_begin, on_batch_end : callable, optional
-    on_test_begin, on_test_end : callable, optional
+    **hooks : callable
+        Any other hook of ``Callback``, by its name (``on_predict_end=...``).
     """
 
     def __init__(self, on_epoch_begin: Callable[..., Any] | None = None,
@@ -158,12 +164,10 @@ class LambdaCallback(Callback):
                  on_train_end: Callable[..., Any] | None = None,
                  on_train_batch_begin: Callable[..., Any] | None = None,
                  on_train_batch_end: Callable[..., Any] | None = None,
-                 on_batch_begin: Callable[..., Any] | None = None,
-                 on_batch_end: Callable[..., Any] | None = None,
-                 on_test_begin: Callable[..., Any] | None = None,
-                 on_test_end: Callable[..., Any] | None = None) -> None:
+                 **hooks: Callable[..., Any] | None) -> None:
         given = {name: fn for name, fn in locals().items()
                  if name.startswith("on_") and fn is not None}
+        given.update(check_hook_names(hooks, _HOOK_NAMES))
         check_functions(given, _ALIASES)
         self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
