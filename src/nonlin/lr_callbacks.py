@@ -195,7 +195,7 @@ class ReduceLROnPlateau(Callback):
         if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric",
                        self):
             return  # as in Keras 3: the epoch counts neither for patience nor for cooldown
-        current = _monitored(logs, self.monitor)
+        current = _monitored(logs, self.monitor, self)
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
             self.wait = 0
