@@ -98,3 +98,16 @@ def test_a_checkpoint_leaves_those_keys_out_with_a_warning(tmp_path: Path) -> No
     assert model.history.epoch == [0, 1, 2]
     assert sorted(model.history.history) == ["loss", "lr"]
     assert model.history.history["loss"] == history.history["loss"]
+
+
+def test_plot_history_leaves_those_keys_out_with_a_warning(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    history = _fit(epochs=2)
+    with pytest.warns(UserWarning, match=r"History keys \['note', 'pair', 'arr', 'none'\] "
+                                         r"hold values that are no numbers .*: not drawn"):
+        plots.plot_history(history, tmp_path / "h.png")
+    assert (tmp_path / "h.png").exists()
+    with pytest.raises(TypeError, match=r"one per epoch, for each key\. Received: note="):
+        plots.plot_history(dict(history.history), tmp_path / "d.png")  # a dict: refused
