@@ -62,7 +62,7 @@ def test_a_function_can_stop_training_through_the_model_as_in_keras() -> None:
     (dict(on_batch_end=lambda b, logs: None, on_train_batch_end=lambda b, logs: None),
      ValueError, r"on_train_batch_end and on_batch_end \(the same hook\)\. Received both: "
                  r"on_train_batch_end=<function .*, on_batch_end=<function"),
-    (dict(on_predict_begin=lambda logs: None), TypeError, "on_predict_begin"),  # no predict hooks
+    (dict(on_predict_begins=lambda logs: None), TypeError, "on_predict_begins"),  # no such hook
 ])
 def test_bad_arguments_are_refused_with_a_clear_message(kwargs, error, match) -> None:
     with pytest.raises(error, match=match):

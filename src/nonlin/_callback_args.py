@@ -1,16 +1,22 @@
 """Argument and file plumbing of two callbacks of ``nonlin.callbacks``.
 
 ``check_functions``: ``LambdaCallback``'s functions, each callable, one name of each pair of
-hooks Keras names twice. ``csv_logger_options``: ``CSVLogger``'s arguments checked. ``CSVFile``,
-mixed into ``CSVLogger``: its columns (``_columns``), read from the header of a file it appends
-to (``_header``). The callbacks and their hooks stay in ``nonlin.callbacks``.
+hooks Keras names twice; ``check_hook_names``: its ``**hooks``, each a hook of ``Callback``.
+``csv_logger_options``: ``CSVLogger``'s arguments checked. ``CSVFile``, mixed into
+``CSVLogger``: its columns (``_columns``), read from the header of a file it appends to
+(``_header``). ``log_number`` and ``csv_field``: a value of the logs as ``History`` and
+``CSVLogger`` record it (a number as a float, anything else as is, as Keras does). The
+callbacks and their hooks stay in ``nonlin.callbacks``.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from ._fit_keras_args import csv_columns
 from ._quoting import quoted
@@ -35,6 +41,51 @@ def check_functions(given: dict[str, Any], aliases: dict[str, str]) -> None:
             raise ValueError(f"Expected one of {hook} and {alias} (the same hook). "
                              f"Received both: {hook}={quoted(given[hook], 60)}, "
                              f"{alias}={quoted(given[alias], 60)}")
+
+
+def check_hook_names(hooks: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``LambdaCallback``'s ``**hooks``, those not None; a ``TypeError`` naming one that is no
+    hook of ``Callback`` (Keras 3 takes any keyword and sets it on the callback unchecked).
+
+    Parameters
+    ----------
+    hooks : dict of str to object
+        The keyword arguments beyond the named ones.
+    names : tuple of str
+        Every hook of ``Callback`` (``callbacks._HOOK_NAMES``).
+    """
+    for name in hooks:
+        if name not in names:
+            raise TypeError(f"Expected a hook of Callback as a LambdaCallback argument: "
+                            f"{', '.join(names)}. Received: {name}={quoted(hooks[name], 60)}")
+    return {name: fn for name, fn in hooks.items() if fn is not None}
+
+
+def log_number(value: Any) -> float | None:
+    """``value`` of an epoch's logs as the float ``History`` records, or None when it is no
+    number: a str or bytes, an array of one dimension or more (Keras records those as is,
+    as anything else ``float()`` refuses: a list, None)."""
+    if isinstance(value, str | bytes) or (isinstance(value, np.ndarray) and value.ndim):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def csv_field(value: Any) -> Any:
+    """``CSVLogger``'s field for a value of the logs: a number as ``repr(float(value))``;
+    else Keras 3's ``handle_value``: a str as is, an iterable (a list, an array) joined as
+    ``"[a, b]"``, quotes included, anything else as is (``csv`` writes ``str(value)``, None
+    as an empty field)."""
+    number = log_number(value)
+    if number is not None:
+        return repr(number)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Iterable) and not (isinstance(value, np.ndarray) and not value.ndim):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value
 
 
 def csv_logger_options(filename: Any, separator: Any, append: Any) -> tuple[bool, str, str]:

@@ -202,7 +202,7 @@ class ModelCheckpoint(Callback):
             return True, None
         if not _logged(logs, self.monitor, "Can save best model only with metric", self):
             return True, None  # Keras 3: warn and save; ``best`` stays as it was
-        current = _monitored(logs, self.monitor)
+        current = _monitored(logs, self.monitor, self)
         if current is not None and (self.best is None
                                     or self._is_better(current, self.best, 0.0)):
             return True, current

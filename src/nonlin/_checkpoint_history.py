@@ -12,9 +12,12 @@ one given among its callbacks, as Keras 3 returns it).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
+from ._callback_args import log_number
 from ._quoting import quoted
+from ._stacklevel import user_stacklevel
 from .callbacks import History
 from .core import Sequential
 from .validation import is_integer
@@ -66,13 +69,24 @@ def history_for(model: Sequential, initial_epoch: int,
 
 
 def history_json(history: Any) -> dict[str, Any]:
-    """``{"epoch": [...], "history": {key: [...]}}``, NaN and infinite values as None."""
+    """``{"epoch": [...], "history": {key: [...]}}``, NaN and infinite values as None.
+
+    A key holding a value that is no number (a str or a list a callback logged, which
+    ``History`` records as is) is left out, with a warning naming it: the file's history
+    holds numbers (JSON, read back as floats), so that every reader reads it."""
     if not isinstance(history, History):
         return {"epoch": [], "history": {}}
-    values = {
-        key: [v if math.isfinite(v) else None for v in map(float, seq)]
-        for key, seq in history.history.items()
-    }
+    values, left = {}, []
+    for key, seq in history.history.items():
+        numbers = [log_number(v) for v in seq]
+        if any(v is None for v in numbers):
+            left.append(key)
+            continue
+        values[key] = [v if v is not None and math.isfinite(v) else None for v in numbers]
+    if left:
+        warnings.warn(f"History keys {left} hold values that are no numbers (a str, a list, "
+                      "an array), which a checkpoint's history (numbers) does not store: left "
+                      "out of the file", UserWarning, stacklevel=user_stacklevel())
     return {"epoch": [int(e) for e in history.epoch], "history": values}
 
 

@@ -148,9 +148,17 @@ def _val_hint(owner: Any, monitor: str) -> str:
     return hint
 
 
-def _monitored(logs: dict[str, Any], monitor: str) -> float | None:
-    """The monitored value of ``logs`` (present), or None when it is NaN or infinite."""
-    value = float(logs[monitor])
+def _monitored(logs: dict[str, Any], monitor: str, owner: Any = None) -> float | None:
+    """The monitored value of ``logs`` (present), or None when it is NaN or infinite; a
+    ``TypeError`` naming ``monitor`` and ``owner`` (the callback) when it is no number (a
+    str or a list a callback logged, which ``History`` and ``CSVLogger`` record)."""
+    try:
+        value = float(logs[monitor])
+    except (TypeError, ValueError):
+        who = "the callback" if owner is None else type(owner).__name__
+        raise TypeError(f"Expected a number in the logs for monitor={monitor!r}, which {who} "
+                        f"compares from epoch to epoch. Received: logs[{monitor!r}]="
+                        f"{quoted(logs[monitor], 80)}; monitor a numeric key") from None
     return value if math.isfinite(value) else None
 
 

@@ -3,6 +3,7 @@ a ValueError/TypeError naming the received value before anything is drawn or wri
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,8 @@ def history_dict(history: Any) -> dict[str, list[float]]:
         raise ValueError(
             f"Expected a History or a dict with a 'loss' list. Received: {type(history).__name__}"
         )
+    if data is not history:  # a History: it records a value a callback logged as is
+        data = _numeric_keys(data)
     curves = {str(key): _numbers(key, values) for key, values in data.items()}
     for key, values in curves.items():  # each panel needs a point (lr is not drawn)
         if not values and key != "lr" and not key.startswith("val_") and not curves.get(
@@ -29,6 +32,21 @@ def history_dict(history: Any) -> dict[str, list[float]]:
                 f"Received an empty history: {key}=[]"
             )
     return curves
+
+
+def _numeric_keys(data: Mapping[Any, Any]) -> dict[Any, Any]:
+    """A History's ``history`` without its keys (``loss`` aside) holding a value that is no
+    number (a str or a list a callback logged, which ``History`` records as is, as Keras),
+    with a warning naming them."""
+    from ._callback_args import log_number
+    from ._stacklevel import user_stacklevel
+
+    left = [key for key, values in data.items() if key != "loss" and isinstance(values, list)
+            and any(log_number(v) is None for v in values)]
+    if left:
+        warnings.warn(f"History keys {left} hold values that are no numbers (a str, a list, an "
+                      "array): not drawn", UserWarning, stacklevel=user_stacklevel())
+    return {key: values for key, values in data.items() if key not in left}
 
 
 def _numbers(key: Any, values: Any) -> list[float]:

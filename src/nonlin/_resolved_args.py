@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._callback_list import checked_callbacks
+from ._callback_list import CallbackList, checked_callbacks
 from ._fit_checks import refuse_while_fitting
 from ._quoting import quoted
 from .callbacks import Callback
@@ -61,11 +61,16 @@ def _listed(metrics: Any) -> list[Any]:
 
 
 def _callback_list(callbacks: Any) -> list[Callback]:
-    """Keras 3's forms of ``callbacks``: None (none), one ``Callback``, or a sequence of them."""
+    """Keras 3's forms of ``callbacks``: None (none), one ``Callback``, a sequence of them, or
+    a ``CallbackList``: its callbacks, in its order (its ``History`` included, which ``fit``
+    then returns, as Keras 3 returns the one a given ``CallbackList`` set as ``model.history``).
+    """
     if callbacks is None:
         return []
     if isinstance(callbacks, Callback):
         return [callbacks]
+    if isinstance(callbacks, CallbackList):  # Keras 3 runs it as it is: its callbacks
+        return checked_callbacks(callbacks.callbacks)
     if isinstance(callbacks, set | frozenset):  # the order of the calls matters
         raise TypeError("Expected a list of Callback instances: they run in its order, and a "
                         f"set has none. Received: a {type(callbacks).__name__} of {len(callbacks)}")

@@ -39,10 +39,16 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._callback_args import CSVFile, check_functions, csv_logger_options
+from ._callback_args import (
+    CSVFile,
+    check_functions,
+    check_hook_names,
+    csv_field,
+    csv_logger_options,
+    log_number,
+)
 from ._callback_homes import callbacks_getattr
 from ._fit_checks import check_log_path
-from ._quoting import quoted
 from ._reprs import constructor_repr
 
 # Keras' backward-compatible names: the default train-batch hook calls them
@@ -128,6 +134,10 @@ class Callback:
         """Never called by nonlin (Keras 3: after ``batch`` of ``predict``, with ``logs``)."""
 
 
+# every hook of Callback: the names LambdaCallback takes
+_HOOK_NAMES = tuple(name for name in vars(Callback) if name.startswith("on_"))
+
+
 class LambdaCallback(Callback):
     """A callback made of plain functions, as Keras 3's ``LambdaCallback``.
 
@@ -135,21 +145,23 @@ class LambdaCallback(Callback):
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_begin(logs)``,
     ``on_train_end(logs)``, ``on_train_batch_begin(batch, logs)`` and
     ``on_train_batch_end(batch, logs)`` (``on_batch_begin`` / ``on_batch_end``, their older
-    names, are the same hooks: give one name of each pair), ``on_test_begin(logs)`` and
-    ``on_test_end(logs)`` (around ``fit``'s validation and ``evaluate(callbacks=)``'s pass, as
-    Keras 3). ``fit`` calls only the functions given, so one without batch functions adds no
-    work per batch. Keras' ``on_test_batch_*`` and ``on_predict_*`` have no counterpart here
-    (no batch hooks run in ``evaluate`` and ``predict``; a ``Callback`` subclass gets
-    ``on_predict_begin`` / ``on_predict_end``). After the first two,
-    the arguments are keyword-only (Keras 2 and Keras 3 order them differently).
+    names, are the same hooks: give one name of each pair). As Keras 3's ``**kwargs``, any
+    other hook of ``Callback`` is taken by its name: ``on_test_begin(logs)`` and
+    ``on_test_end(logs)`` (around ``fit``'s validation and ``evaluate(callbacks=)``'s pass),
+    ``on_predict_begin(logs)`` and ``on_predict_end(logs)`` (``predict(callbacks=)``), and
+    ``on_test_batch_*`` / ``on_predict_batch_*``, kept but never called (nonlin's
+    ``evaluate`` and ``predict`` run no batch hooks); another name is refused. ``fit``
+    calls only the functions given, so one without batch functions adds no work per batch.
+    After the first two, the arguments are keyword-only (Keras 2 and Keras 3 order them
+    differently).
 
     Parameters
     ----------
     on_epoch_begin, on_epoch_end : callable, optional
     on_train_begin, on_train_end : callable, optional
     on_train_batch_begin, on_train_batch_end : callable, optional
-    on_batch_begin, on_batch_end : callable, optional
-    on_test_begin, on_test_end : callable, optional
+    **hooks : callable
+        Any other hook of ``Callback``, by its name (``on_predict_end=...``).
     """
 
     def __init__(self, on_epoch_begin: Callable[..., Any] | None = None,
@@ -158,12 +170,10 @@ class LambdaCallback(Callback):
                  on_train_end: Callable[..., Any] | None = None,
                  on_train_batch_begin: Callable[..., Any] | None = None,
                  on_train_batch_end: Callable[..., Any] | None = None,
-                 on_batch_begin: Callable[..., Any] | None = None,
-                 on_batch_end: Callable[..., Any] | None = None,
-                 on_test_begin: Callable[..., Any] | None = None,
-                 on_test_end: Callable[..., Any] | None = None) -> None:
+                 **hooks: Callable[..., Any] | None) -> None:
         given = {name: fn for name, fn in locals().items()
                  if name.startswith("on_") and fn is not None}
+        given.update(check_hook_names(hooks, _HOOK_NAMES))
         check_functions(given, _ALIASES)
         self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
@@ -182,31 +192,28 @@ class History(Callback):
 
     Attributes
     ----------
-    history : dict of str to list of float
-        One value per completed epoch for each key.
+    history : dict of str to list
+        One value per completed epoch for each key: a float, or, for a value that is no
+        number (a str, a list or an array a callback put in the logs), that value itself,
+        as Keras records it.
     epoch : list of int
         The epoch indices recorded.
     """
 
     def __init__(self) -> None:
-        self.history: dict[str, list[float]] = {}
+        self.history: dict[str, list[Any]] = {}
         self.epoch: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        done, bad = len(self.epoch), None
+        done = len(self.epoch)
         self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
-            try:
-                number = float(value)
-            except (TypeError, ValueError):  # recorded as NaN, so every list stays aligned
-                number, bad = math.nan, bad or (key, value)
-            self.history.setdefault(key, [math.nan] * done).append(number)
+        for key, value in (logs or {}).items():  # no number: the value itself, as Keras
+            number = log_number(value)
+            self.history.setdefault(key, [math.nan] * done).append(
+                value if number is None else number)
         for values in self.history.values():
             if len(values) == done:  # not in this epoch's logs
                 values.append(math.nan)
-        if bad is not None:
-            raise TypeError(f"Expected numbers in the logs (History records floats). "
-                            f"Received: logs[{bad[0]!r}]={quoted(bad[1])} at epoch {epoch}")
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
@@ -217,8 +224,9 @@ class CSVLogger(CSVFile, Callback):
 
     As Keras 3's: the columns are the keys of the first epoch's logs (and the ``val_*``
     ones of a later epoch, ``fit(validation_freq=)``); a column that an epoch's logs lack
-    is written ``NA`` (a value that is present is written as ``str(float(value))``, so a
-    NaN loss is ``nan``); another key that only later epochs have is left out. The file is
+    is written ``NA`` (a number that is present is written as ``str(float(value))``, so a
+    NaN loss is ``nan``; another value as Keras 3 writes it: a str as is, a list or an
+    array as ``"[a, b]"``); another key that only later epochs have is left out. The file is
     opened for each row and closed at once, so nothing stays open when training is
     interrupted. ``append=False`` starts a new file at the beginning of training;
     ``append=True`` continues one: when it already starts with a header (``epoch`` first),
@@ -252,7 +260,7 @@ class CSVLogger(CSVFile, Callback):
             writer = csv.writer(file, delimiter=self.separator)
             if file.tell() == 0:
                 writer.writerow(["epoch", *self._keys])
-            writer.writerow([epoch, *(repr(float(logs[k])) if k in logs else "NA"
+            writer.writerow([epoch, *(csv_field(logs[k]) if k in logs else "NA"
                                       for k in self._keys)])
 
 

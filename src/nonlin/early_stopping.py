@@ -142,8 +142,10 @@ class EarlyStopping(Callback):
         if value is None or epoch < self.start_from_epoch:
             return
         try:
-            current = _monitored({self.monitor: value}, self.monitor)
-        except (TypeError, ValueError):  # an override's value: no number (a list, a string)
+            current = _monitored({self.monitor: value}, self.monitor, self)
+        except TypeError:  # an override's value: no number (a list, a string)
+            if type(self).get_monitor_value is EarlyStopping.get_monitor_value:
+                raise  # the logs' own value: _monitored's message names the key
             raise TypeError(f"Expected a number or None from {type(self).__name__}."
                             f"get_monitor_value. Received: {quoted(value)}") from None
         self.wait += 1

@@ -162,6 +162,24 @@ def input_width(model: Any, n_features: Any) -> int:
     return int(n_features)
 
 
+def keras_input_shape(n_features: Any, input_shape: Any) -> Any:
+    """``build(input_shape=...)``'s width: ``n`` of a Keras shape ``(None, n)`` or ``(n,)``
+    (a list too), or ``input_shape`` itself (an int, checked by ``input_width``); a
+    ``TypeError`` when ``n_features`` is given too, a ``ValueError`` for another shape."""
+    if n_features is not None:
+        raise TypeError(f"Expected n_features or input_shape (Keras' name), not both. Received: "
+                        f"n_features={quoted(n_features)}, input_shape={quoted(input_shape)}")
+    if not isinstance(input_shape, tuple | list):
+        return input_shape
+    shape = tuple(input_shape)
+    if len(shape) == 2 and shape[0] is None:
+        shape = shape[1:]
+    if len(shape) != 1 or shape[0] is None:
+        raise ValueError(f"Expected input_shape=(None, n_features) or (n_features,): rows of "
+                         f"n_features values. Received: input_shape={quoted(input_shape)}")
+    return shape[0]
+
+
 def input_entry(model: Any) -> dict[str, list[Any]]:
     """``get_config``'s Keras 3 key ``"build_input_shape": [None, n]`` of an unbuilt model
     whose ``Input`` gave its width (a built one records ``n_features_in``), else none."""

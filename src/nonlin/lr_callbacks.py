@@ -134,6 +134,9 @@ class ReduceLROnPlateau(Callback):
     ``mode="auto"`` takes the direction of the fit's metric named ``monitor``
     (``greater_is_better``), or of its name, and raises a ``ValueError`` when training
     begins for a key of unknown direction (as ``EarlyStopping``, and Keras 3).
+    ``factor`` is a finite number below 1.0, as Keras 3 refuses only ``factor >= 1.0``:
+    0 or below takes the rate down to ``min_lr`` at the first reduction (``max`` of a
+    rate <= 0 and ``min_lr``), as in Keras 3.
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
     reduction, one line on standard error (Keras' message). An optimizer whose
     learning rate is a schedule is refused (``TypeError``) when training begins.
@@ -148,8 +151,9 @@ class ReduceLROnPlateau(Callback):
         if not isinstance(monitor, str) or not monitor:
             raise TypeError("Expected a log key (a non-empty str). "
                             f"Received: monitor={quoted(monitor)}")
-        if not is_real(factor) or not 0 < factor < 1:
-            raise ValueError(f"Expected factor in (0, 1). Received: factor={quoted(factor)}")
+        if not (is_real(factor) and -math.inf < factor < 1):  # Keras 3 refuses factor >= 1.0
+            raise ValueError(f"Expected a finite factor < 1.0 (0 or below: the rate drops to "
+                             f"min_lr, as Keras 3). Received: factor={quoted(factor)}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if not is_integer(value) or value < 0:
                 raise ValueError(f"Expected an integer >= 0. Received: {name}={quoted(value)}")
@@ -191,7 +195,7 @@ class ReduceLROnPlateau(Callback):
         if not _logged(logs, self.monitor, "Learning rate reduction is conditioned on metric",
                        self):
             return  # as in Keras 3: the epoch counts neither for patience nor for cooldown
-        current = _monitored(logs, self.monitor)
+        current = _monitored(logs, self.monitor, self)
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
             self.wait = 0

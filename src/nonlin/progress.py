@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from ._callback_args import log_number
 from .callbacks import Callback
 
 _REFRESH_S = 0.1
@@ -23,7 +24,9 @@ def format_logs(logs: dict[str, Any]) -> str:
     return " - ".join(f"{k}: {_value(v)}" for k, v in logs.items() if k != "lr")
 
 
-def _value(v: float) -> str:
+def _value(v: Any) -> str:
+    if log_number(v) is None:  # a str or a list a callback logged: as it is
+        return str(v)
     return format(v, ".4f" if abs(v) > 1e-3 else ".4e")
 
 

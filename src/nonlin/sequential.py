@@ -39,7 +39,7 @@ from .core import (
     as_rng,
     pack_parameters,
 )
-from .keras_layers import input_width
+from .keras_layers import input_width, keras_input_shape
 
 
 class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, NamedModel,
@@ -83,7 +83,8 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
 
     # -- construction -------------------------------------------------------
     def build(
-        self, n_features: int | None = None, seed: SeedLike = None, *, dtype: Any = np.float64
+        self, n_features: int | None = None, seed: SeedLike = None, *, dtype: Any = np.float64,
+        input_shape: Any = None,
     ) -> Sequential:
         """Create every layer's parameters for inputs of width ``n_features`` (None: the
         width of the model's ``Input(shape=(n,))``), in ``dtype`` (float32 or float64).
@@ -91,7 +92,11 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         The same ``seed`` gives the same bits whatever the global NumPy state.
         Returns ``self`` so that construction chains. Building again makes new parameters
         (an optimizer that stepped the old ones refuses them: use a new one).
+        ``input_shape=`` is Keras' keyword for the first argument (``build(input_shape)``):
+        a shape ``(None, n)`` or ``(n,)``, or the int ``n``, builds for ``n`` features.
         """
+        if input_shape is not None:  # Keras' build(input_shape=(None, n)): the width n
+            n_features = keras_input_shape(n_features, input_shape)
         n_features = input_width(self, n_features)  # checked, or the Input's
         try:
             dtype = np.dtype(dtype)

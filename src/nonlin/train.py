@@ -201,7 +201,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     model.rng = rng  # seed's generator, unless a checkpoint's wins (resume_from)
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
-                            shuffle, epochs, verbose, initial_epoch)
+                            shuffle, epochs, verbose, initial_epoch, steps.steps_per_epoch)
     loop.val_freq, loop.val_batch = steps.validation_freq, steps.validation_batch_size
     loop.val_stream = val_stream
     history = model.history  # the History _setup made (callbacks may rebind the attribute)
@@ -213,9 +213,11 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
 def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
            val: Dataset | None, callbacks: list[Callback], metrics: list[Metric],
            batch_size: int, shuffle: bool, epochs: int, verbose: int,
-           initial_epoch: int) -> tuple[_Loop, History]:
+           initial_epoch: int, steps_per_epoch: int | None = None) -> tuple[_Loop, History]:
     """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
-    Also returns the History of this fit's epochs alone (``model.history`` if it is new)."""
+    Also returns the History of this fit's epochs alone (``model.history`` if it is new).
+    ``params["steps"]`` is ``steps_per_epoch`` when given, as Keras 3's (its
+    ``EpochIterator.num_batches``), also when the rows run out before (more than a pass)."""
     _bind_rng(model)
     history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
     keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
@@ -223,7 +225,8 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
     steps = math.ceil(len(train) / batch_size)
     extra = [ProgbarLogger(verbose, steps, epochs)] if verbose else []
-    params = {"verbose": verbose, "epochs": epochs, "steps": steps}  # Keras' Callback.params
+    params = {"verbose": verbose, "epochs": epochs,  # Keras' Callback.params
+              "steps": steps if steps_per_epoch is None else steps_per_epoch}
     calls = backups_last(callbacks) if callbacks else callbacks  # BackupAndRestore: last
     cbs = CallbackList([*calls, *recorders, *extra], model, params)  # Keras: History after
     loop = _Loop(model, loss, optimizer, train, val, metrics, batch_size, shuffle, cbs)
