@@ -46,3 +46,14 @@ def test_result_before_any_batch_is_as_the_guide_says():
     for metric in (Precision(), AUC(), F1Score(), MeanIoU(2)):
         assert metric.result() == 0.0
 
+
+def test_precision_docstrings_say_how_a_negative_target_counts():
+    # before: Precision's Notes and its module said "any nonzero is positive" (Keras' rule),
+    # and its formula FP counted [y == 0]; a -1 (hinge) target is a negative here
+    import nonlin._confusion_metrics as confusion
+
+    for text in (Precision.__doc__, confusion.__doc__):
+        assert "any nonzero" not in re.sub(r"\s+", " ", text or "")
+    assert "[y_ij <= 0]" in (Precision.__doc__ or "")
+    hinge_targets, scores = np.array([-1.0, 1.0]), np.array([[0.9], [0.9]])
+    assert Precision()(hinge_targets, scores) == 0.5  # the -1 row: a false positive
