@@ -26,6 +26,18 @@ def _labels(y_true: np.ndarray) -> np.ndarray:
     return y_true.reshape(-1)
 
 
+def _binary_targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """``y_true`` (n_samples,), (n_samples, 1) (one target for every output) or of
+    ``y_pred``'s shape (n_samples, n_outputs); a ``ValueError`` otherwise (as the loss-like
+    metrics'), not numpy's broadcasting (an error, or one column scored against several)."""
+    n, k = y_pred.shape
+    if y_true.ndim == 2 and y_true.shape[1] not in (1, k):
+        shapes = f"({n},) or ({n}, 1)" if k == 1 else f"({n},), ({n}, 1) or ({n}, {k})"
+        raise ValueError(f"Expected y_true of shape {shapes} for y_pred of shape "
+                         f"{y_pred.shape}. Received shape {y_true.shape}")
+    return y_true
+
+
 class Accuracy(_RowMean):
     """Fraction of samples whose highest-scoring output is the true class.
 
@@ -43,7 +55,9 @@ class Accuracy(_RowMean):
         self.name = check_name(name, type(self).name)
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return y_true if y_pred.shape[1] == 1 else self._class_labels(y_true, y_pred)
+        if y_pred.shape[1] == 1:
+            return _binary_targets(y_true, y_pred)
+        return self._class_labels(y_true, y_pred)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -73,6 +87,9 @@ class BinaryAccuracy(_RowMean):
         super().__init__()
         self.threshold = float(threshold)
         self.name = name
+
+    def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return _binary_targets(y_true, y_pred)
 
     def _rows(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         column = _column(y_true, y_pred.shape[0])

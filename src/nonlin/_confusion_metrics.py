@@ -4,14 +4,14 @@ They stream as Keras 3's do: each batch adds its (weighted) true and false
 positives and negatives to fixed-size float64 counts, and ``result()`` divides
 them. Re-exported by ``nonlin.metrics``.
 
-``y_true`` is read as Keras reads it, an array of 0/1 entries (any nonzero
-entry is a positive) of the shape of ``y_pred`` (n_samples, n_outputs), with
-one nonlin addition: with several output columns, integer class labels
-(n_samples,) are one-hot encoded against those columns, so ``"precision"``,
-``"recall"`` and ``"auc"`` work for a softmax classifier trained on labels
-exactly as they do on its one-hot targets (where Keras would need one-hot
-``y_true``). Without ``class_id`` such a multi-class score is micro-averaged
-over the columns, as in Keras.
+``y_true`` is an array of 0/1 entries of the shape of ``y_pred`` (n_samples,
+n_outputs), positive where > 0 (a hinge's -1 target is a negative, where Keras
+counts any non-zero entry as a positive), with one nonlin addition: with
+several output columns, integer class labels (n_samples,) are one-hot encoded
+against those columns, so ``"precision"``, ``"recall"`` and ``"auc"`` work for
+a softmax classifier trained on labels exactly as they do on its one-hot
+targets (where Keras would need one-hot ``y_true``). Without ``class_id`` such
+a multi-class score is micro-averaged over the columns, as in Keras.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ class Precision(_PrecisionRecall):
 
     ``precision = TP / (TP + FP)`` (0 when nothing is predicted positive), with
     ``TP = sum_i w_i sum_j [p_ij > t][y_ij > 0]`` and
-    ``FP = sum_i w_i sum_j [p_ij > t][y_ij == 0]`` over every batch so far.
+    ``FP = sum_i w_i sum_j [p_ij > t][y_ij <= 0]`` over every batch so far.
 
     Parameters
     ----------
@@ -233,7 +233,7 @@ class Precision(_PrecisionRecall):
 
     Notes
     -----
-    ``y_true`` is (n_samples, n_outputs) of 0/1 (any nonzero is positive) or, with
+    ``y_true`` is (n_samples, n_outputs) of 0/1 (positive where > 0) or, with
     several outputs, integer labels (one-hot encoded). ``y_pred``: (n_samples, n_outputs).
     Keras also takes a list of thresholds (``result()`` is then a list, which its
     ``fit`` logs as is: the progress bar averages it, ``EarlyStopping`` cannot

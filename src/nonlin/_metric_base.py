@@ -108,8 +108,13 @@ class Metric:
         return y_true
 
     def _class_labels(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """Integer labels in ``[0, n_outputs)`` from labels (any integral dtype) or one-hot rows."""
+        """Integer labels in ``[0, n_outputs)`` from labels (any integral dtype) or one-hot rows
+        (n_samples, n_outputs): rows of another width are a ``ValueError``."""
         if y_true.ndim == 2 and y_true.shape[1] > 1:
+            if y_true.shape[1] != y_pred.shape[1]:
+                n, k = y_pred.shape
+                raise ValueError(f"Expected y_true of shape ({n},), ({n}, 1) or ({n}, {k}) for "
+                                 f"y_pred of shape {y_pred.shape}. Received shape {y_true.shape}")
             return y_true
         return check_labels(y_true, y_pred.shape[1], "y_true")
 
