@@ -14,6 +14,7 @@ again (Keras rebuilds lazily), since nonlin's ``build`` always takes a seed.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,12 +30,22 @@ from .validation import check_bool
 
 def check_layer(layer: Any, where: str) -> None:
     """Refuse an object that is not a layer (a class instead of an instance: a hint)."""
+    if type(layer) in _LAYER_CLASSES:  # a class whose own attributes follow the protocol
+        return
     if isinstance(layer, type) or not isinstance(layer, LayerProtocol):
         hint = (f"; create one: {layer.__name__}()" if isinstance(layer, type)
                 else f"; a name is not a layer: nonlin.registry.activation({layer!r}) makes "
                 "one" if isinstance(layer, str) else "")
         raise TypeError("Expected layers with build/forward/backward/parameters/get_config. "
                         f"Received: {where}={quoted(layer)}{hint}")
+    if all(hasattr(type(layer), name) for name in _PROTOCOL):  # so every instance does
+        _LAYER_CLASSES.add(type(layer))
+
+
+# LayerProtocol's runtime isinstance reads the five names on each call: a model or a file
+# of many layers of one class checks the class once
+_PROTOCOL = ("build", "forward", "backward", "parameters", "get_config")
+_LAYER_CLASSES: weakref.WeakSet[type] = weakref.WeakSet()
 
 
 def check_layers(layers: Iterable[Any]) -> None:

@@ -24,7 +24,6 @@ model without given names is what it was before names existed. ``NamedModel`` is
 from __future__ import annotations
 
 import contextlib
-import inspect
 import operator
 from collections.abc import Iterable
 from typing import Any
@@ -64,17 +63,6 @@ def with_given_name(layer: Any, config: dict[str, Any]) -> dict[str, Any]:
     given names saves what it did."""
     name = layer._name if isinstance(layer, Named) else None
     return config if name is None or "name" in config else {**config, "name": name}
-
-
-def takes_name(cls: type) -> bool:
-    """Whether ``cls(..., name=...)`` can be called: its ``__init__`` has a ``name``
-    parameter or takes ``**kwargs``."""
-    try:
-        parameters = inspect.signature(cls).parameters.values()
-    except (TypeError, ValueError):
-        return True  # no signature to read: pass the name as written
-    return any(p.name == "name" and p.kind != p.VAR_POSITIONAL or p.kind == p.VAR_KEYWORD
-               for p in parameters)
 
 
 def without_names(config: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ without arguments, which fails for them (a ``TypeError``), so they are objects o
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 
@@ -61,6 +62,7 @@ KERAS_CLASS_NAMES: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # a class name per layer: a model of 100 ReLUs asks 100 times
 def snake_case(name: str) -> str:
     """Keras 3's ``to_snake_case`` (``keras.src.utils.naming``): ``"F1Score"`` -> ``"f1_score"``,
     ``"HTTPErrorRate"`` -> ``"http_error_rate"``; characters other than letters, digits and

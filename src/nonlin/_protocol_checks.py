@@ -9,6 +9,10 @@ be built for ``None`` features), a ``forward(self, x)`` without ``training=`` (P
 ``gradcheck`` would not check it, so the model would train on without a word. The last is
 a warning: a layer may keep a ``Param`` out of training on purpose.
 
+Also ``takes_name``: whether a layer class takes ``name=`` (the registry asks when it
+rebuilds a file's layers). Both signature reads are kept per class (``forward``'s per
+function), so a model or a file of many layers of one class reads each once.
+
 Non-goals: checking ``backward``'s rule (that is ``gradcheck``'s job).
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -38,15 +43,42 @@ def checked_width(i: int, layer: Any, width: Any) -> int:
 
 def check_forward(i: int, layer: Any) -> None:
     """Raise ``TypeError`` when ``layer.forward`` cannot take ``training=`` by name."""
-    try:
-        takes = inspect.signature(layer.forward).parameters
-    except (TypeError, ValueError):  # no signature to read (a C callable): trust it
-        return
-    if not any(p.kind is p.VAR_KEYWORD or (p.name == "training" and p.kind is not
-               p.POSITIONAL_ONLY) for p in takes.values()):
+    takes, names = _forward_takes_training(layer)
+    if not takes:
         raise TypeError(f"Expected layers[{i}].forward to take training= (the layer protocol: "
                         "forward(self, x, *, training=False); fit passes True, predict False). "
-                        f"Received {type(layer).__name__}.forward({', '.join(takes)})")
+                        f"Received {type(layer).__name__}.forward({names})")
+
+
+# a class's forward function -> _forward_signature of it: read once per function (a model
+# of 100 ReLU layers, or a file of them, asks 100 times)
+_READ: weakref.WeakKeyDictionary[Any, tuple[bool, str]] = weakref.WeakKeyDictionary()
+
+
+def _forward_takes_training(layer: Any) -> tuple[bool, str]:
+    """``_forward_signature(layer.forward)``, kept per class function (not for a forward
+    set on the instance itself)."""
+    function = getattr(type(layer), "forward", None)
+    if function is None or "forward" in getattr(layer, "__dict__", ()):
+        return _forward_signature(layer.forward)
+    try:
+        read = _READ.get(function)
+        if read is None:
+            read = _READ[function] = _forward_signature(layer.forward)
+    except TypeError:  # not weakly referable, or unhashable: read each time
+        read = _forward_signature(layer.forward)
+    return read
+
+
+def _forward_signature(forward: Any) -> tuple[bool, str]:
+    """Whether ``forward`` takes ``training=`` by name (or ``**kwargs``; one without a
+    signature to read, a C callable, is trusted), and its parameters' names."""
+    try:
+        takes = inspect.signature(forward).parameters
+    except (TypeError, ValueError):  # no signature to read (a C callable): trust it
+        return True, ""
+    return any(p.kind is p.VAR_KEYWORD or (p.name == "training" and p.kind is not
+               p.POSITIONAL_ONLY) for p in takes.values()), ", ".join(takes)
 
 
 def check_listed_params(i: int, layer: Any) -> None:
@@ -60,3 +92,27 @@ def check_listed_params(i: int, layer: Any) -> None:
             "parameters() leaves out, so nothing trains it and gradcheck does not check it. "
             f"Return it from parameters() (def parameters(self): return [self.{held[0]}, ...])",
             UserWarning, stacklevel=user_stacklevel())
+
+
+def takes_name(cls: type) -> bool:
+    """Whether ``cls(..., name=...)`` can be called: its ``__init__`` has a ``name``
+    parameter or takes ``**kwargs`` (read once per class: a file of 100 layers asks 100 times)."""
+    try:
+        known = _TAKES_NAME.get(cls)
+        if known is None:
+            known = _TAKES_NAME[cls] = _takes_name(cls)
+    except TypeError:  # not weakly referable: read each time
+        known = _takes_name(cls)
+    return known
+
+
+_TAKES_NAME: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _takes_name(cls: type) -> bool:
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return True  # no signature to read: pass the name as written
+    return any(p.name == "name" and p.kind != p.VAR_POSITIONAL or p.kind == p.VAR_KEYWORD
+               for p in parameters)

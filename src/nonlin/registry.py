@@ -21,7 +21,8 @@ from . import (
     prelu,
     preprocessing,
 )
-from ._layer_names import Named, takes_name
+from ._layer_names import Named
+from ._protocol_checks import takes_name
 from ._quoting import quoted
 from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
