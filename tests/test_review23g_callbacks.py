@@ -85,3 +85,19 @@ def test_early_stopping_scores_with_callbacks_on_sparse_x():
                                **kw).fit(sp.csr_matrix(D), y)
     assert watched.validation_scores_ == plain.validation_scores_
     np.testing.assert_array_equal(watched.coefs_[0], plain.coefs_[0])
+
+
+def test_batch_and_train_hooks_see_the_real_network_too():
+    D, y = _data(7)
+    X = sp.csr_matrix(D)
+    calls = []
+
+    def check(*args):
+        np.testing.assert_allclose(est.predict_proba(D), est.predict_proba(X), rtol=0, atol=1e-12)
+        calls.append(args)
+
+    est = ns.MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0, batch_size=20,
+                           callbacks=[LambdaCallback(on_batch_begin=check, on_train_begin=check,
+                                                     on_train_end=check)])
+    est.fit(X, y)
+    assert len(calls) == 1 + 2 * 3 + 1  # train begin, 3 batches an epoch, train end
