@@ -20,6 +20,7 @@ from ._sklearn_random import ShuffleStream, random_state  # defined here before:
 from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from ._sklearn_setup import sklearn_init, sklearn_sgd
+from ._sklearn_sparse import shown
 from ._sklearn_twins import _TWINS, forward, widened  # noqa: F401 (_TWINS, forward: engine's)
 from ._sklearn_warn import warn_as_sklearn
 from .activations import sigmoid_into
@@ -259,7 +260,8 @@ def _run(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
         est.model_.fit(
             X, Y, loss=objective, optimizer=optimizer, epochs=epochs,
             batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
-            callbacks=[schedule, *est.callbacks_], sample_weight=sample_weight,
+            callbacks=[schedule, *shown(est.model_, est.callbacks_)],
+            sample_weight=sample_weight,
             verbose=1 if est.verbose == 2 else 0,  # other values: scikit-learn's lines only
         )
     finally:

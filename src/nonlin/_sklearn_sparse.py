@@ -29,7 +29,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._callback_list import _HOOKS, _hook
 from ._inference import default_size, infer
+from .callbacks import Callback
 from .core import Sequential
 from .layers import Dense
 
@@ -74,6 +76,7 @@ class SparseRows(Dense):
         self.W, self.b = first.W, first.b
         self.in_features, self.input_grad = 1, False
         self.all_rows: np.ndarray | None = None  # in_front's column: all of X, in order
+        self.width = first.in_features  # the network's input width outside the fit
         self._batch: Any = None
 
     def forward(self, x: np.ndarray, *, training: bool = False,
@@ -125,6 +128,36 @@ def in_front(model: Sequential, X: Any) -> Iterator[Any]:
         yield rows
     finally:
         model.layers[0], model.n_features_in = first, width
+
+
+class _Shown(Callback):
+    """Puts ``layer`` first in ``model`` and ``width`` as its input width, at each of
+    ``hooks`` (set on the instance, so that it takes part in those hooks alone)."""
+
+    reads_batch_logs = False  # builds no batch logs for itself
+
+    def __init__(self, model: Sequential, layer: Dense, width: int, hooks: list[str]) -> None:
+        self._put_back = (model, layer, width)
+        for hook in hooks:
+            setattr(self, hook, self._put)
+
+    def _put(self, *args: Any) -> None:
+        model, layer, width = self._put_back
+        model.layers[0], model.n_features_in = layer, width
+
+
+def shown(model: Sequential, callbacks: list[Any]) -> list[Any]:
+    """The user's ``callbacks`` for a fit of ``model``. During a sparse fit (``in_front``)
+    they come between two ``_Shown``: at each of their hooks the network is as it is outside
+    the fit (its first ``Dense``, its input width), so that what they call (``est.predict``
+    on dense ``X``, ``est.save``, ``self.model.predict``) sees it, and the stand-in is back
+    for the steps after. The list as it is otherwise."""
+    stand_in = model.layers[0] if model.layers else None
+    if not callbacks or type(stand_in) is not SparseRows:
+        return list(callbacks)
+    hooks = [hook for hook in _HOOKS if any(_hook(hook)(cb) for cb in callbacks)]
+    return [_Shown(model, stand_in.first, stand_in.width, hooks), *callbacks,
+            _Shown(model, stand_in, 1, hooks)]
 
 
 def outputs(model: Sequential, X: Any) -> np.ndarray:

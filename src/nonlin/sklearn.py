@@ -22,9 +22,9 @@ The only nonlin module that imports scikit-learn (``nonlin[sklearn]``); ``nonlin
 loads the data sets scikit-learn ships through ``bundled``. ``random_state`` follows
 scikit-learn's contract: an int seeds the run, a ``RandomState`` is drawn from in place,
 None uses NumPy's global ``RandomState`` (``np.random.seed(0)`` makes a fit repeat): the
-one place where nonlin reads global random state. A sparse ``X`` (CSR or CSC) stays sparse,
-as in scikit-learn: batches are its rows, the first layer multiplies them
-(``_sklearn_sparse``).
+one place where nonlin reads global random state. A sparse ``X`` stays sparse (CSR; other
+formats converted as scikit-learn's validation does), as in scikit-learn: batches are its
+rows, the first layer multiplies them (``_sklearn_sparse``).
 """
 
 from __future__ import annotations
