@@ -184,3 +184,19 @@ def test_a_plain_partial_fit_costs_few_python_calls() -> None:
     reg = MLPRegressor(hidden_layer_sizes=(8,), random_state=0)
     reg.partial_fit(X, X[:, 0])
     assert _calls_per_partial_fit(reg, X, X[:, 0]) < 1500
+
+
+def test_classes_set_since_fitting_are_checked_as_the_full_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``est.classes_`` (y is checked against it) apart from the binarizer's (y is mapped
+    by it): the fast path steps aside."""
+    def outcome() -> tuple:
+        est = MLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+        est.partial_fit(X, Y3, classes=[0, 1, 2])
+        est.classes_ = np.array([0, 1])
+        return _outcome(est, X, Y3)
+
+    fast = outcome()
+    assert fast[0] is ValueError and "`y` has classes not in `self.classes_`" in fast[1]
+    _full_only(monkeypatch)
+    assert fast == outcome()

@@ -64,7 +64,8 @@ def plain_labels(est: Any, X: Any, y: Any) -> np.ndarray | None:
     Parameters
     ----------
     est : MLPClassifier
-        Fitted (``classes_`` sorted, binary or multiclass, at least 2 classes).
+        Fitted: binary or multiclass, its binarizer's ``classes_`` sorted (at least 2) and
+        equal to ``est.classes_``.
     X : numpy.ndarray of shape (n_samples, n_features)
         Already accepted by ``plain_X``.
     y : object
@@ -76,13 +77,13 @@ def plain_labels(est: Any, X: Any, y: Any) -> np.ndarray | None:
     -------
     numpy.ndarray of shape (n_samples, n_classes), (n_samples, 1) for binary, or None
     """
-    classes = est.classes_
     binarizer = est._label_binarizer
+    classes = binarizer.classes_  # what transform maps to; est.classes_ what y is checked on
     if not (_plain_rows(y, X, _LABEL_KINDS) and y.ndim == 1
             and binarizer.y_type_ in ("binary", "multiclass")
-            and type(classes) is np.ndarray and classes.ndim == 1
+            and type(classes) is np.ndarray and classes.ndim == 1 and len(classes) >= 2
             and (y.dtype == classes.dtype or y.dtype.kind == classes.dtype.kind == "U")
-            and len(classes) >= 2 and bool(np.all(classes[:-1] < classes[1:]))):
+            and _same(est.classes_, classes) and bool(np.all(classes[:-1] < classes[1:]))):
         return None
     index = np.searchsorted(classes, y)
     index[index == len(classes)] = 0  # beyond the last class: not found below
@@ -95,6 +96,12 @@ def plain_labels(est: Any, X: Any, y: Any) -> np.ndarray | None:
     Y = np.zeros((len(y), len(classes)), dtype=X.dtype)
     Y[np.arange(len(y)), index] = 1
     return Y
+
+
+def _same(a: Any, b: np.ndarray) -> bool:
+    """Whether ``a`` is the array ``b`` or one of its dtype, shape and values."""
+    return a is b or (type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
+                      and bool(np.all(a == b)))
 
 
 def plain_targets(X: Any, y: Any) -> np.ndarray | None:
