@@ -28,6 +28,7 @@ from ._plot_formats import plot_format
 from ._plot_inputs import (
     boundary_inputs,
     epoch_numbers,
+    NOT_DRAWN,
     history_dict,
     plane_limits,
     predicted_classes,
@@ -120,7 +121,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    names = ["loss"] + [k for k in data if k not in ("loss", "lr") and not k.startswith("val_")]
+    names = ["loss"] + [k for k in data if k != "loss" and k not in NOT_DRAWN
+                        and not k.startswith("val_")]
     names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
     fig = _figure((6 * len(names), 4.5))
     for i, name in enumerate(names):
