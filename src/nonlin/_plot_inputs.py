@@ -11,7 +11,6 @@ import numpy as np
 from ._quoting import quoted
 from .validation import check_X, is_integer
 
-
 NOT_DRAWN = ("lr", "learning_rate")  # the learning rate: nonlin's key and Keras 3's
 
 

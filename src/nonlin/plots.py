@@ -26,9 +26,9 @@ from ._atomic import file_path, write_atomic
 from ._optional import require
 from ._plot_formats import plot_format
 from ._plot_inputs import (
+    NOT_DRAWN,
     boundary_inputs,
     epoch_numbers,
-    NOT_DRAWN,
     history_dict,
     plane_limits,
     predicted_classes,
