@@ -23,6 +23,7 @@ import numpy as np
 
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
+from ._inference import output_shape_error
 from ._objective_logits import logits_step, logits_twin
 from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
     warn_constant_softmax,
@@ -128,6 +129,9 @@ class Objective:
         size for ``"mean"``).
         """
         z = self.forward(x)
+        if not isinstance(z, np.ndarray) or z.shape != (x.shape[0], self._ones.shape[0]):
+            # a layer's forward of another width than its build returned, or no array
+            raise output_shape_error("", (x.shape[0], self._ones.shape[0]), z)
         n = z.shape[0]
         if self.kind == "softmax":
             total, grad = self._softmax(z, y, w, sink)
