@@ -217,7 +217,8 @@ def put_chunk(out: np.ndarray, start: int, size: int, chunk: Any) -> None:
     said would otherwise be broadcast into the result)."""
     target = out[start : start + size]
     if np.shape(chunk) != target.shape:
-        raise output_shape_error(f" for rows {start}:{start + target.shape[0]}", target.shape, chunk)
+        raise output_shape_error(f" for rows {start}:{start + target.shape[0]}", target.shape,
+                                 chunk)
     target[...] = chunk
 
 
