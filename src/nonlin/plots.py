@@ -250,6 +250,8 @@ def plot_confusion_matrix(
         ``"sum of weights"`` for a matrix of summed sample weights
     """
     matrix = np.asarray(matrix)
+    if matrix.dtype.kind not in "biuf":  # text or objects: matplotlib's "Image data of dtype"
+        raise TypeError(f"Expected a real numeric matrix. Received dtype {matrix.dtype}")
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
     if matrix.size == 0:

@@ -1,6 +1,8 @@
 """``plot_history`` leaves the learning rate out, as its docstring says, under Keras 3's key
 ``"learning_rate"`` too: a ``ReduceLROnPlateau`` run (which logs both ``lr`` and
-``learning_rate``) was drawn with a third panel, "learning rate", beside loss and accuracy."""
+``learning_rate``) was drawn with a third panel, "learning rate", beside loss and accuracy.
+``plot_confusion_matrix`` of text or complex numbers says it expects real numbers (was
+matplotlib's "Image data of dtype <U1 cannot be converted to float")."""
 
 from __future__ import annotations
 
@@ -35,3 +37,11 @@ def test_a_reduce_lr_on_plateau_history_draws_no_learning_rate_panel(tmp_path):
 def test_an_empty_learning_rate_list_is_not_a_curve_to_draw(tmp_path):
     path = plots.plot_history({"loss": [1.0, 0.5], "learning_rate": []}, str(tmp_path / "c.png"))
     assert _width(path) == 600
+
+
+@pytest.mark.parametrize("matrix", [np.array([["a", "b"], ["c", "d"]]),
+                                    np.array([[1 + 1j, 0], [0, 1]])])
+def test_a_confusion_matrix_of_text_or_complex_numbers_is_refused(matrix, tmp_path):
+    with pytest.raises(TypeError, match=r"Expected a real numeric matrix\. Received dtype"):
+        plots.plot_confusion_matrix(matrix, str(tmp_path / "cm.png"))
+    assert not (tmp_path / "cm.png").exists()
