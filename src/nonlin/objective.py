@@ -23,6 +23,7 @@ import numpy as np
 
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
+from ._grad_written import check, mark
 from ._inference import output_shape_error
 from ._objective_logits import logits_step, logits_twin
 from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
@@ -105,6 +106,7 @@ class Objective:
         self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
         self.logit_loss = logits_twin(loss) if self.kind == "logits" else None
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
+        self._unchecked = True  # no backward yet: the first checks the gradients are written
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Training forward through the kept layers (logits when fused)."""
@@ -113,8 +115,12 @@ class Objective:
         return x
 
     def backward(self, grad: np.ndarray) -> None:
+        marked = mark(self.layers) if self._unchecked else None  # the first step: every
         for layer in self.reversed:  # None comes from the first layer only, the last here
             grad = layer.backward(grad)  # type: ignore[assignment]
+        if marked is not None:  # Param.grad written (nonlin._grad_written)
+            self._unchecked = False
+            check(marked)
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
              sink: Callable[[np.ndarray], None] | None = None) -> float:
