@@ -29,9 +29,10 @@ def mark(layers: Sequence[Any]) -> Marked:
     """Fill the gradient of each trainable parameter of ``layers`` with the mark."""
     marked: Marked = []
     for i, layer in enumerate(layers):
-        if not getattr(layer, "trainable", True):
+        parameters = getattr(layer, "parameters", None)  # fit's fused output head has none
+        if not getattr(layer, "trainable", True) or not callable(parameters):
             continue
-        for j, param in enumerate(layer.parameters()):
+        for j, param in enumerate(parameters()):
             grad = param.grad
             if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
                 grad.view(_MARKS[grad.dtype].dtype)[...] = _MARKS[grad.dtype]
