@@ -108,8 +108,10 @@ class MLPMethods:
         self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
-        self._random_state = engine.random_state(self.random_state,
-                                                 self.__dict__.get("_random_state"))
+        # a continuing fit reseeds its own stream; one that starts anew makes one (a
+        # network the user kept from the last fit keeps drawing from its own, model_.rng)
+        previous = None if first_pass else self.__dict__.get("_random_state")
+        self._random_state = engine.random_state(self.random_state, previous)
         if first_pass:
             engine.initialize(self, layer_units, X.dtype)
         else:

@@ -83,6 +83,7 @@ def plain_labels(est: Any, X: Any, y: Any) -> np.ndarray | None:
             and binarizer.y_type_ in ("binary", "multiclass")
             and type(classes) is np.ndarray and classes.ndim == 1 and len(classes) >= 2
             and (y.dtype == classes.dtype or y.dtype.kind == classes.dtype.kind == "U")
+            and "classes_" in est.__dict__  # none (deleted): the full path fits the binarizer
             and _same(est.classes_, classes) and bool(np.all(classes[:-1] < classes[1:]))):
         return None
     index = np.searchsorted(classes, y)

@@ -40,7 +40,9 @@ def random_state(seed: Any, previous: Any = None) -> ShuffleStream:
     None is NumPy's global ``RandomState`` (``np.random``), scikit-learn's
     contract for ``random_state=None`` (so ``np.random.seed`` fixes a fit).
 
-    ``previous``, the estimator's stream of its last fit: for an int it is seeded
+    ``previous``, the estimator's stream of its last fit when this one continues it
+    (``partial_fit``, a warm start; a fit that starts anew passes None, so the network a
+    user kept keeps its ``rng``): for an int it is seeded
     again and returned, in the state a new one would have (``RandomState.seed``, as
     ``RandomState(seed)`` seeds), when it is one this function seeded from an int
     (never a stream sharing NumPy's global or the user's generator). Making a

@@ -181,10 +181,15 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         Y = None if reset or not plain_X(self, X) else plain_labels(self, X, y)  # continuing
         if Y is None:  # anything but plain arrays: scikit-learn's checks, errors, warnings
-            X, Y = self._validate_full(X, y, incremental, reset)
+            return self._validate_full(X, y, incremental, reset)
+        self._set_objective_kind()
+        return X, Y
+
+    def _set_objective_kind(self) -> None:
+        """``_objective_kind`` for ``loss`` and the fitted classes (its errors come after the
+        labels' checks and before ``transform``'s, as the full path raised them)."""
         self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_,
                                                len(self.classes_))
-        return X, Y
 
     def _validate_full(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset,
@@ -197,6 +202,7 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
+        self._set_objective_kind()
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
