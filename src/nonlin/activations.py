@@ -36,6 +36,7 @@ def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
 
 
 _FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
+_NO_FLOOR: Any = (None, None)  # LeakyReLU's, before a backward (or unpickled)
 _ONE = {dt: const(1.0, dt) for dt in _FLOATS}
 _ZERO = {dt: const(0.0, dt) for dt in _FLOATS}
 # exp(-x) stays finite when -x is clipped here (float32 overflows past ~88.7).
@@ -150,7 +151,7 @@ class LeakyReLU(Layer):
         y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         slope = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=slope)  # 1 where x > 0, else 0
-        floor, key = self.__dict__.get("_floor") or (None, None)  # a block beats a scalar
+        floor, key = self.__dict__.get("_floor") or _NO_FLOOR  # a block beats a scalar
         if key != (slope.shape, slope.dtype, self.alpha):  # alpha may be set after build
             floor = np.full(slope.shape, min(self.alpha, 1.0), slope.dtype)
             self._floor = (floor, (slope.shape, slope.dtype, self.alpha))

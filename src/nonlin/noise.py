@@ -44,8 +44,9 @@ class NoiseLayer(Layer):
     ``knob`` names the attribute whose value 0 makes the layer the identity.
     """
 
-    _inputs = ("_x",)  # nonlin._layer_caches
-    _caches = ("_y", "_grad_in")
+    _inputs: tuple[str, ...] = ("_x",)  # nonlin._layer_caches
+    _caches: tuple[str, ...] = ("_y", "_grad_in")
+    _draws: tuple[str, ...] = ()
 
     knob = "rate"
     rng: RandomLike | None = None  # the model's generator, bound by build
