@@ -236,10 +236,8 @@ class Layer(Named):
 
             raise habit_error(f"{type(self).__name__!r} object", name, LAYER_HABITS)
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickling and ``copy``: the attributes, each cache the class names (``_inputs``,
-        ``_caches``) as None: no batch of training data, no scratch (``_layer_caches``)."""
-        return state_without_caches(self)
+    # pickling and copy: the attributes, each cache the class names (_inputs, _caches) as None
+    __getstate__ = state_without_caches  # no batch of training data, no scratch
 
     def __repr__(self) -> str:
         config = self.get_config()
