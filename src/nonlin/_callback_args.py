@@ -64,12 +64,12 @@ def check_hook_names(hooks: dict[str, Any], names: tuple[str, ...]) -> dict[str,
 def log_number(value: Any) -> float | None:
     """``value`` of an epoch's logs as the float ``History`` records, or None when it is no
     number: a str or bytes, an array of one dimension or more (Keras records those as is,
-    as anything else ``float()`` refuses: a list, None)."""
+    as anything else ``float()`` refuses: a list, None, an int past the floats)."""
     if isinstance(value, str | bytes) or (isinstance(value, np.ndarray) and value.ndim):
         return None
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

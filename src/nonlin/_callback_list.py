@@ -104,7 +104,8 @@ class CallbackList:
     ``CallbackList(callbacks, add_history=True, model=model, verbose=0, epochs=3)``, then
     ``on_train_begin()``, ``on_epoch_begin(epoch)``, ``on_train_batch_end(batch, logs)``,
     ... (one method per hook, ``logs`` None taken as ``{}``). ``add_history=True`` appends a
-    ``History`` unless the list holds one, and sets that one as ``model.history``; keyword
+    ``History`` unless the list holds one (the last, if several), and sets that one as
+    ``model.history``; keyword
     arguments are the ``params`` (Keras' ``**params``). ``add_progbar=True`` (a progress bar)
     is refused: nonlin's needs ``steps`` and ``epochs``, which ``fit`` gives it.
 
@@ -133,7 +134,9 @@ class CallbackList:
         self.callbacks = checked_callbacks(callbacks or ())
         self.history: History | None = None  # add_history's: set as model.history
         if check_bool("add_history", add_history):
-            self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+            for cb in self.callbacks:  # the last, as Keras 3's _add_default_callbacks (and fit)
+                if isinstance(cb, History):
+                    self.history = cb
             if self.history is None:
                 self.history = History()
                 self.callbacks.append(self.history)

@@ -207,7 +207,7 @@ def _whole(model: Any, X: np.ndarray) -> np.ndarray:
     out = model.forward(as_dtype(X, model.dtype, "x", contiguous=False))
     expected = (X.shape[0], model.n_outputs)
     if getattr(out, "shape", None) != expected:
-        raise _shape_error("", expected, out)
+        raise output_shape_error("", expected, out)
     return out
 
 
@@ -217,15 +217,20 @@ def put_chunk(out: np.ndarray, start: int, size: int, chunk: Any) -> None:
     said would otherwise be broadcast into the result)."""
     target = out[start : start + size]
     if np.shape(chunk) != target.shape:
-        raise _shape_error(f" for rows {start}:{start + target.shape[0]}", target.shape, chunk)
+        raise output_shape_error(f" for rows {start}:{start + target.shape[0]}", target.shape,
+                                 chunk)
     target[...] = chunk
 
 
-def _shape_error(rows: str, expected: tuple[int, ...], received: Any) -> ValueError:
+def output_shape_error(rows: str, expected: tuple[int, ...], received: Any) -> ValueError:
+    """The error for outputs of another shape than ``expected``, or no array (``fit``'s
+    steps raise it too: ``nonlin.objective``)."""
+    kind = ("" if isinstance(received, np.ndarray)
+            else f", a {type(received).__name__}, not a NumPy array,")
     return ValueError(
         f"Expected the model's outputs{rows} of shape {expected} (n_outputs={expected[1]}, "
-        f"the width its layers' build returned). Received shape {np.shape(received)} from "
-        "the layers' forward")
+        f"the width its layers' build returned). Received shape {np.shape(received)}{kind} "
+        "from the layers' forward")
 
 
 @functools.cache

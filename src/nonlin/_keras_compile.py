@@ -212,7 +212,8 @@ class CompileMethods:
             (Keras skips it: ``SwapEMAWeights`` then leaves the average in the model).
         return_dict : bool, default True
             False (Keras' default there): the list of the values in ``metrics_names``'
-            order, or the loss alone.
+            order, or the loss alone (as Keras 3, keys an ``on_test_end`` hook added
+            follow, sorted; a key it removed is left out).
         loss : object or registry name, optional
             By default the model's (``compile``'s or the last ``fit``'s); the loss
             includes the layers' regularization terms, as during training.

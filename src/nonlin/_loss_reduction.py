@@ -34,16 +34,24 @@ class Reduction:
 
     def _sum(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
         """``sum_i w_i l_i``: the sample losses (times the weights) added up."""
-        losses = self._sample_losses(y_true, y_pred)
+        losses = self._checked_losses(y_true, y_pred)
         if sample_weight is not None:
             losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
         return float(losses.sum())
+
+    def _checked_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """``_sample_losses``' array, refused unless of shape (n_samples,): a loss of one's own
+        returning (n_samples, 1), say, met the weights in NumPy's broadcasting error."""
+        losses = self._sample_losses(y_true, y_pred)
+        if not isinstance(losses, np.ndarray) or losses.shape != y_pred.shape[:1]:
+            raise _shape_error(self, "_sample_losses", y_pred.shape[:1], losses)
+        return losses
 
     def _per_sample(self, y_true: np.ndarray, y_pred: np.ndarray,
                     sample_weight: Any = None) -> np.ndarray:
         """``w_i L_i``, shape (n_samples,), in ``y_pred``'s dtype: a new array (never a
         buffer lent by ``nonlin._scratch``), the terms ``_sum`` adds up."""
-        losses = self._sample_losses(y_true, y_pred)
+        losses = self._checked_losses(y_true, y_pred)
         if sample_weight is not None:
             return np.multiply(losses, sample_weight).astype(y_pred.dtype, copy=False)
         return np.array(losses, dtype=y_pred.dtype)
@@ -55,9 +63,21 @@ class Reduction:
             out = np.empty_like(y_pred)
         terms = self._grad_terms(y_true, y_pred, out)
         if terms is not out and terms is not None:  # a loss of one's own that returned a
-            np.copyto(out, terms)  # new array and left out unwritten: its values, not out's
+            if np.shape(terms) != out.shape:  # new array and left out unwritten: its values,
+                raise _shape_error(self, "_grad_terms", out.shape, terms)  # not out's, but
+            np.copyto(out, terms)  # never broadcast (a scalar, one row) into it
         if sample_weight is not None:
             np.multiply(out, sample_weight[:, None], out=out)
         if self.reduction == "mean":
             np.multiply(out, 1.0 / y_pred.shape[0], out=out)
         return out
+
+
+def _shape_error(loss: Any, method: str, expected: tuple[int, ...], received: Any) -> ValueError:
+    """What a loss of one's own sees when its ``method`` returns another shape than the
+    guide's "A custom loss" asks for (or no array)."""
+    kind = "" if isinstance(received, np.ndarray) else f"a {type(received).__name__} of "
+    what = "the per-sample losses" if method == "_sample_losses" else "d l_i / d y_pred"
+    return ValueError(
+        f"Expected {type(loss).__name__}.{method} to return {what} as an array of shape "
+        f"{expected}. Received {kind}shape {np.shape(received)}")

@@ -12,6 +12,8 @@ import numpy as np
 from ._quoting import quoted
 from .validation import check_X, is_integer
 
+NOT_DRAWN = ("lr", "learning_rate")  # the learning rate: nonlin's key and Keras 3's
+
 
 def history_dict(history: Any) -> dict[str, list[float]]:
     """The ``{key: values per epoch}`` of a History or a dict, with a point for every panel."""
@@ -24,7 +26,7 @@ def history_dict(history: Any) -> dict[str, list[float]]:
         data = _numeric_keys(data)
     curves = {str(key): _numbers(key, values) for key, values in data.items()}
     for key, values in curves.items():  # each panel needs a point (lr is not drawn)
-        if not values and key != "lr" and not key.startswith("val_") and not curves.get(
+        if not values and key not in NOT_DRAWN and not key.startswith("val_") and not curves.get(
             f"val_{key}"
         ):
             raise ValueError(

@@ -13,8 +13,10 @@ from typing import Any
 _SKIPPED = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
-def constructor_repr(obj: Any) -> str:
-    """``ClassName(arg=value, ...)``: the non-default constructor arguments ``obj`` keeps."""
+def constructor_repr(obj: Any, keywords: tuple[str, ...] = ()) -> str:
+    """``ClassName(arg=value, ...)``: the non-default constructor arguments ``obj`` keeps,
+    then those of ``keywords`` (names its ``**kwargs`` takes) that it keeps and that are not
+    among its parameters."""
     try:
         parameters = list(inspect.signature(type(obj).__init__).parameters.values())[1:]
     except (TypeError, ValueError):  # no signature to read
@@ -27,6 +29,9 @@ def constructor_repr(obj: Any) -> str:
         if p.default is not p.empty and _same(value, p.default):
             continue
         shown.append(f"{p.name}={value!r}")
+    named = {p.name for p in parameters}
+    shown += [f"{name}={kept[name]!r}" for name in keywords
+              if name in kept and name not in named]
     return f"{type(obj).__name__}({', '.join(shown)})"
 
 

@@ -1,21 +1,27 @@
 """The check that a model's layers can be saved: each one's class is the one
 ``registry.LAYERS`` maps its name to, since loading rebuilds layers from that
-allowlist alone. ``save`` runs it, and so does ``fit`` for a ``ModelCheckpoint``,
-before the first epoch rather than at the first write.
+allowlist alone, and each one's parameters and state arrays have names of their own,
+since a file stores them by name (``"{layer index}.{name}"``). ``save`` runs it, and so
+does ``fit`` for a ``ModelCheckpoint``, before the first epoch rather than at the first write.
 """
 
 from __future__ import annotations
 
+import inspect
+import math
 from typing import Any
 
 from . import registry
+from ._quoting import quoted
 
 __all__ = ["check_registered"]
 
 
 def check_registered(model: Any) -> list[dict[str, Any]]:
     """The layer entries of ``model.get_config()``; a ``TypeError`` naming the first layer whose
-    class ``registry.LAYERS`` does not map its name to (the loader rebuilds from it alone)."""
+    class ``registry.LAYERS`` does not map its name to (the loader rebuilds from it alone), or
+    a ``ValueError`` naming the first layer with two arrays of one name (``_check_names``) or
+    that its config would rebuild with another constructor argument (``_check_rebuilt``)."""
     items: list[dict[str, Any]] = model.get_config()["layers"]
     for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
         if registry.LAYERS.get(item["class_name"]) is not type(layer):
@@ -25,4 +31,63 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
                 f"Received: layers[{i}]={type(layer).__module__}.{name}; register a layer "
                 f"of your own first (and in the process that loads the file): "
                 f"nonlin.registry.LAYERS[{item['class_name']!r}] = {name}")
+        _check_names(i, layer)
+        _check_rebuilt(i, layer, item)
     return items
+
+
+def _check_names(i: int, layer: Any) -> None:
+    """Refuse two parameters (or a parameter and a state array) of one name in ``layer``:
+    the file would hold one tensor ``"{i}.{name}"`` and load it into both. A layer of one's
+    own whose ``Param(value)`` took the default name ``""`` twice loaded with every such
+    parameter holding the last one's values."""
+    from ._weights import layer_state  # imports the state checks: only when saving
+
+    seen: set[str] = set()
+    for name in [p.name for p in layer.parameters()] + list(layer_state(layer)):
+        if name in seen:
+            raise ValueError(
+                f"Expected each parameter and state array of layers[{i}] "
+                f"({type(layer).__name__}) to have a name of its own: a model file stores "
+                f"each as '{i}.{{name}}'. Received two named {name!r}; name them, as Dense "
+                "does: Param(value, name='W'), Param(value, name='b')")
+        seen.add(name)
+
+
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two plain values (numbers, text, None, lists or tuples of them) are equal; a
+    NaN equals a NaN. Anything else counts as equal: it is not compared."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if not (isinstance(a, _PLAIN) and isinstance(b, _PLAIN)):
+        return True
+    nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    return nan or (type(a) is type(b) and a == b)
+
+
+def _check_rebuilt(i: int, layer: Any, item: dict[str, Any]) -> None:
+    """Refuse a layer that its config would rebuild with another constructor argument, as
+    loading rebuilds it (``cls(**config)``): each ``__init__`` parameter the layer keeps as
+    an attribute of that name, holding a plain value, must come back the same. A layer of
+    one's own with ``__init__(self, k=2.0)`` and no ``get_config`` (``Layer``'s records no
+    argument) saved ``k=3.0`` and loaded with ``k=2.0``, predicting differently."""
+    try:
+        rebuilt = registry.layer_from_config(item)
+    except (TypeError, ValueError):
+        return  # refused by the checks of nonlin.io._architecture, which name it
+    for name, parameter in inspect.signature(type(layer).__init__).parameters.items():
+        if name in ("self", "name") or parameter.kind in (parameter.VAR_POSITIONAL,
+                                                          parameter.VAR_KEYWORD):
+            continue
+        given, back = getattr(layer, name, None), getattr(rebuilt, name, None)
+        if not _same(given, back):
+            cls = type(layer).__name__
+            raise ValueError(
+                f"Expected layers[{i}] ({cls}) to come back from its get_config() as loading "
+                f"rebuilds it, {cls}(**config). Received config {quoted(item['config'], 200)}, "
+                f"which rebuilds it with {name}={quoted(back)}, not {quoted(given)}: return "
+                f"every constructor argument from get_config, def get_config(self): return "
+                f"{{{name!r}: self.{name}, ..., **super().get_config()}}")

@@ -109,7 +109,8 @@ class MLPMethods:
         self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
-        self._random_state = engine.random_state(self.random_state)
+        self._random_state = engine.random_state(self.random_state,
+                                                 self.__dict__.get("_random_state"))
         if first_pass:
             engine.initialize(self, layer_units, X.dtype)
         else:

@@ -80,12 +80,7 @@ class BatchObjective(Loss):
             raise ValueError(f"Expected one of {OBJECTIVES}, 'nonlin_loss' with a Loss. "
                              f"Received: kind={quoted(kind)}, loss={quoted(loss, 80)}")
         self.kind, self.alpha, self.coefs = kind, float(alpha), coefs
-        self.inner: Loss | None = fit_copy(loss) if isinstance(loss, Loss) else {
-            "log_loss": CrossEntropy(from_logits=True, reduction="sum"),
-            "binary_log_loss": BinaryCrossEntropy(from_logits=True, reduction="sum"),
-            "absolute_error": MeanAbsoluteError(reduction="sum"),
-            "huber": Huber(reduction="sum"),
-        }.get(kind)
+        self.inner: Loss | None = fit_copy(loss) if isinstance(loss, Loss) else _inner_loss(kind)
         self.weight_sum = 1.0
         self.flat_coefs: np.ndarray | None = None
         self._softmax_parts: tuple[np.ndarray, ...] | None = None
@@ -216,6 +211,18 @@ class FlatParams:
     def intact(self) -> bool:
         flat = flat_parameter(self.params)
         return flat is not None and flat.value is self.param.value
+
+
+def _inner_loss(kind: str) -> Loss | None:
+    """The nonlin loss of an objective ``kind`` (summed over the batch), or None for the
+    kinds ``BatchObjective`` computes itself; only that one is made (once per fit)."""
+    if kind == "log_loss":
+        return CrossEntropy(from_logits=True, reduction="sum")
+    if kind == "binary_log_loss":
+        return BinaryCrossEntropy(from_logits=True, reduction="sum")
+    if kind == "absolute_error":
+        return MeanAbsoluteError(reduction="sum")
+    return Huber(reduction="sum") if kind == "huber" else None
 
 
 class PenalizedOptimizer(Optimizer):

@@ -184,6 +184,8 @@ def check_callbacks(callbacks: Any) -> None:
     ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
     through non-finite values (``stop_on_nonfinite = False``); or a ``SwapEMAWeights``: an
     estimator's optimizer keeps no moving average of the weights (``use_ema``)."""
+    if not callbacks:  # None or none (as `callbacks or []` below): no imports per partial_fit
+        return
     from ._backup_callback import BackupAndRestore
     from ._callback_list import checked_callbacks
     from ._terminate_on_nan import TerminateOnNaN

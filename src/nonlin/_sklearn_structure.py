@@ -103,7 +103,8 @@ def changed_output(est: Any) -> bool:
     the new loss's output while ``predict`` applies the fitted one (scikit-learn keeps the
     fitted output and trains on a gradient of neither loss: NaN losses for ``"poisson"``
     on an identity output). A saved file records both; ``predict`` uses the fitted one."""
-    return "loss" in est.get_params(deep=False) and est._out_activation() != est.out_activation_
+    # get_params (~500 Python calls) only when the outputs differ: once per partial_fit before
+    return est._out_activation() != est.out_activation_ and "loss" in est.get_params(deep=False)
 
 
 def follow_activation(est: Any) -> None:

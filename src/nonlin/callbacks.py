@@ -177,6 +177,9 @@ class LambdaCallback(Callback):
         check_functions(given, _ALIASES)
         self.__dict__.update(given)  # instance hooks, as Keras sets them: see _hook
 
+    def __repr__(self) -> str:  # the hooks given by keyword (**hooks) too
+        return constructor_repr(self, _HOOK_NAMES)
+
 
 class History(Callback):
     """Records each epoch's logs: ``history["loss"]``, ``history["val_accuracy"]``, ...

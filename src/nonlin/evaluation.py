@@ -212,11 +212,17 @@ def evaluate(model: Sequential, X: Any, y: Any = None, *, loss: Any = None, metr
 
     return_dict = check_bool("return_dict", return_dict)
     hooks = pass_callbacks(callbacks, model, verbose)
-    results = run_pass(hooks, "test", lambda begin: _evaluate(
-        model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
-        sample_weight=sample_weight, verbose=verbose, return_dict=True, steps=steps,
-        begin=begin))
-    return results if return_dict else _listed_results(results)
+    names: list[str] = []  # the pass's keys in their order, before on_test_end changes them
+
+    def run(begin: Callable[[], None]) -> dict[str, Any]:
+        results = _evaluate(model, X, y, loss=loss, metrics=metrics, batch_size=batch_size,
+                            sample_weight=sample_weight, verbose=verbose, return_dict=True,
+                            steps=steps, begin=begin)
+        names.extend(results)
+        return results
+
+    results = run_pass(hooks, "test", run)
+    return results if return_dict else _listed_results(results, names)
 
 
 def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
@@ -263,7 +269,12 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
     return results if return_dict else _listed_results(results)
 
 
-def _listed_results(results: dict[str, float]) -> Any:
-    """Keras' ``return_dict=False``: ``[loss, *metrics]``, or the loss alone."""
-    values = list(results.values())
-    return values if len(values) > 1 else values[0]
+def _listed_results(results: dict[str, Any], names: list[str] | None = None) -> Any:
+    """Keras' ``return_dict=False``: ``[loss, *metrics]``, or the loss alone. As Keras 3's
+    ``_flatten_metrics_in_order``: the values of ``names`` (the pass's keys; None: those of
+    ``results``) that ``results`` still holds, then those of the keys an ``on_test_end``
+    hook added, sorted; one value alone as itself, none as ``[]``."""
+    order = list(results) if names is None else names
+    values = [results[key] for key in order if key in results]
+    values += [results[key] for key in sorted(set(results) - set(order), key=str)]
+    return values[0] if len(values) == 1 else values

@@ -23,6 +23,8 @@ import numpy as np
 
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
+from ._grad_written import check, mark
+from ._inference import output_shape_error
 from ._objective_logits import logits_step, logits_twin
 from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
     warn_constant_softmax,
@@ -104,6 +106,7 @@ class Objective:
         self._pool: dict[Any, np.ndarray] = {}  # the buffers of a loss without a fused path
         self.logit_loss = logits_twin(loss) if self.kind == "logits" else None
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
+        self._unchecked = True  # no backward yet: the first checks the gradients are written
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Training forward through the kept layers (logits when fused)."""
@@ -112,8 +115,12 @@ class Objective:
         return x
 
     def backward(self, grad: np.ndarray) -> None:
+        marked = mark(self.layers) if self._unchecked else None  # the first step: every
         for layer in self.reversed:  # None comes from the first layer only, the last here
             grad = layer.backward(grad)  # type: ignore[assignment]
+        if marked is not None:  # Param.grad written (nonlin._grad_written)
+            self._unchecked = False
+            check(marked)
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
              sink: Callable[[np.ndarray], None] | None = None) -> float:
@@ -128,6 +135,11 @@ class Objective:
         size for ``"mean"``).
         """
         z = self.forward(x)
+        if type(z) is not np.ndarray or z.shape != (x.shape[0], self._ones.shape[0]):
+            # a layer's forward of another width than its build returned, or no array
+            # (an ndarray subclass of the right shape passes; no call on the hot path)
+            if not isinstance(z, np.ndarray) or z.shape != (x.shape[0], self._ones.shape[0]):
+                raise output_shape_error("", (x.shape[0], self._ones.shape[0]), z)
         n = z.shape[0]
         if self.kind == "softmax":
             total, grad = self._softmax(z, y, w, sink)

@@ -26,6 +26,7 @@ from ._atomic import file_path, write_atomic
 from ._optional import require
 from ._plot_formats import plot_format
 from ._plot_inputs import (
+    NOT_DRAWN,
     boundary_inputs,
     epoch_numbers,
     history_dict,
@@ -120,7 +121,8 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
     require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    names = ["loss"] + [k for k in data if k not in ("loss", "lr") and not k.startswith("val_")]
+    names = ["loss"] + [k for k in data if k != "loss" and k not in NOT_DRAWN
+                        and not k.startswith("val_")]
     names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
     fig = _figure((6 * len(names), 4.5))
     for i, name in enumerate(names):
@@ -248,6 +250,8 @@ def plot_confusion_matrix(
         ``"sum of weights"`` for a matrix of summed sample weights
     """
     matrix = np.asarray(matrix)
+    if matrix.dtype.kind not in "biuf":  # text or objects: matplotlib's "Image data of dtype"
+        raise TypeError(f"Expected a real numeric matrix. Received dtype {matrix.dtype}")
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
     if matrix.size == 0:

@@ -25,9 +25,10 @@ def format_logs(logs: dict[str, Any]) -> str:
 
 
 def _value(v: Any) -> str:
-    if log_number(v) is None:  # a str or a list a callback logged: as it is
+    number = log_number(v)  # the float History records (a Fraction's own format takes no "e")
+    if number is None:  # a str or a list a callback logged: as it is
         return str(v)
-    return format(v, ".4f" if abs(v) > 1e-3 else ".4e")
+    return format(number, ".4f" if abs(number) > 1e-3 else ".4e")
 
 
 def write_line(text: str, file: TextIO | None = None) -> None:

@@ -48,6 +48,7 @@ from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import own_constraints, parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_extras import check_left_out, check_loss, regressor_kind
+from ._sklearn_fast import plain_labels, plain_targets, plain_X
 from ._sklearn_sparse import csr
 from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
 from ._sklearn_warn import column_warning
@@ -175,9 +176,17 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
                     self._label_binarizer.fit(y)
                 else:
                     self._label_binarizer.fit(classes)
-            return self._fit(X, y, sample_weight, incremental=True)
+            return self._fit_validated(X, y, sample_weight, incremental=True)  # checked above
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
+        Y = None if reset or not plain_X(self, X) else plain_labels(self, X, y)  # continuing
+        if Y is None:  # anything but plain arrays: scikit-learn's checks, errors, warnings
+            X, Y = self._validate_full(X, y, incremental, reset)
+        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_,
+                                               len(self.classes_))
+        return X, Y
+
+    def _validate_full(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(self, X, y, multi_output=True, dtype=self._dtype(), reset=reset,
                              accept_sparse=_SPARSE)
         X = csr(X)  # sparse stays sparse, as rows (CSR)
@@ -188,8 +197,6 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_classes(unique_labels(y))
-        self._objective_kind = classifier_kind(self.loss, self._label_binarizer.y_type_,
-                                               len(self.classes_))
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
@@ -244,6 +251,13 @@ class MLPRegressor(MultiOutputTags, RegressorMixin, RegressorMethods, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
+        Y = None if reset or not plain_X(self, X) else plain_targets(X, y)  # continuing
+        if Y is None:  # anything but plain arrays: scikit-learn's checks, errors, warnings
+            return self._validate_full(X, y, incremental, reset)
+        self._objective_kind = regressor_kind(self.loss, y)  # y >= 0 for poisson, a Loss's checks
+        return X, Y
+
+    def _validate_full(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=self._dtype(),
                              reset=reset, accept_sparse=_SPARSE)
         X, y = csr(X), dense(y)  # a sparse y is densified (scikit-learn fails on it in training)

@@ -1,0 +1,66 @@
+"""The check that each layer's ``backward`` writes every gradient it owes, on ``fit``'s first step.
+
+The layer protocol has ``backward`` replace each ``Param.grad`` with ``dL/dtheta``. A layer
+of one's own that forgets one (or adds to it, PyTorch's ``+=``) trains on a stale gradient
+without a word: the zeros ``Param`` starts with, or every step's sum. Before the first
+backward of a fit, ``mark`` fills the trainable parameters' gradients with a NaN of a payload
+no arithmetic produces (a NaN computed from numbers has the default payload; one added to
+keeps this one's), and ``check`` names the first parameter that still holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+
+_MARKS: dict[np.dtype, np.ndarray] = {
+    np.dtype(np.float64): np.array(0x7FF8DEADBEEF0BAD, np.uint64),
+    np.dtype(np.float32): np.array(0x7FCDBEEF, np.uint32),
+}
+
+Marked = list[tuple[int, Any, int, Any]]  # layer index, layer, index in parameters(), Param
+
+
+def mark(layers: Sequence[Any]) -> Marked:
+    """Fill the gradient of each trainable parameter of ``layers`` with the mark."""
+    marked: Marked = []
+    for i, layer in enumerate(layers):
+        parameters = getattr(layer, "parameters", None)  # fit's fused output head has none
+        if not getattr(layer, "trainable", True) or not callable(parameters):
+            continue
+        for j, param in enumerate(parameters()):
+            grad = param.grad
+            if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
+                grad.view(_MARKS[grad.dtype].dtype)[...] = _MARKS[grad.dtype]
+                marked.append((i, layer, j, param))
+    return marked
+
+
+def check(marked: Marked) -> None:
+    """Raise naming the first parameter whose gradient ``backward`` left holding the mark."""
+    for i, layer, j, param in marked:
+        grad = param.grad
+        if not isinstance(grad, np.ndarray) or grad.dtype not in _MARKS:
+            continue  # replaced by another object: what fit does with it is checked there
+        if np.any(grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]):
+            _unmark(marked)
+            cls = type(layer).__name__
+            name = f"Param {quoted(param.name)}" if param.name else f"parameters()[{j}]"
+            raise RuntimeError(
+                f"Expected layers[{i}] ({cls}).backward to write the gradient of each of its "
+                f"parameters into its Param.grad, replacing it (param.grad[...] = dL/dparam). "
+                f"Received {name} of {cls} left unwritten (or added to, +=), in part or in "
+                "whole: fit would train it on a stale gradient")
+
+
+def _unmark(marked: Marked) -> None:
+    """Zero what still holds the mark (the gradients ``Param`` starts with), as the step is
+    refused: no marked NaN is left for a later step or check to meet."""
+    for _, _, _, param in marked:
+        grad = param.grad
+        if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
+            grad[grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]] = 0
