@@ -20,6 +20,7 @@ from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
 from ._feature_names import fit_names, record_names
 from ._interrupt import SigintGuard
+from ._layer_caches import release
 from ._layers_built import check_layers_as_built
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback
@@ -119,6 +120,7 @@ def _one_step(loop: _Loop) -> None:
     finally:
         optimizer.check_finite = False
         model.__dict__.pop("_fit_running", None)
+        release(model.layers)  # no reference to the batch kept (nonlin._layer_caches)
 
 
 def test_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any,

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _sklearn_callbacks, _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from . import _sklearn_engine as engine
+from ._layer_caches import release
 from ._sklearn_sparse import in_front
 from .core import Sequential
 
@@ -122,10 +123,14 @@ class MLPMethods:
         X = X.astype(self.model_.dtype, copy=False)
         Y = Y.astype(self.model_.dtype, copy=False)
         _sklearn_callbacks.adopt(self, callbacks)  # trained, not self.callbacks
-        if self.solver == "lbfgs":
-            _sklearn_lbfgs.fit_lbfgs(self, X, Y, train_weight, warning=self._convergence_warning)
-        else:
-            self._fit_stochastic(X, Y, train_weight, sample_weight, incremental)
+        try:
+            if self.solver == "lbfgs":
+                _sklearn_lbfgs.fit_lbfgs(self, X, Y, train_weight,
+                                         warning=self._convergence_warning)
+            else:
+                self._fit_stochastic(X, Y, train_weight, sample_weight, incremental)
+        finally:
+            release(self.model_.layers)  # no reference to X kept (nonlin._layer_caches)
         engine.check_finite(self)
         return self
 

@@ -70,6 +70,8 @@ class SparseRows(Dense):
         The layer stood in for (built, no activation, no ``l2``: the estimators').
     """
 
+    _inputs = ("_batch",)  # nonlin._layer_caches
+
     def __init__(self, X: Any, first: Dense) -> None:
         super().__init__(first.units, bias=first.b is not None, init="zeros")
         self.X, self.first = X, first

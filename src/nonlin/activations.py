@@ -36,6 +36,7 @@ def _out(layer: Layer, name: str, x: np.ndarray, training: bool) -> np.ndarray:
 
 
 _FLOATS: tuple[np.dtype, ...] = (np.dtype(np.float32), np.dtype(np.float64))
+_NO_FLOOR: Any = (None, None)  # LeakyReLU's, before a backward (or unpickled)
 _ONE = {dt: const(1.0, dt) for dt in _FLOATS}
 _ZERO = {dt: const(0.0, dt) for dt in _FLOATS}
 # exp(-x) stays finite when -x is clipped here (float32 overflows past ~88.7).
@@ -60,6 +61,7 @@ def relu_in_place(x: np.ndarray) -> np.ndarray:
 class Sigmoid(Layer):
     """Logistic function ``y = 1 / (1 + exp(-x))``; backward ``g * (y * (1 - y))``."""
 
+    _caches = ("_y", "_grad_in")
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -77,6 +79,7 @@ class Sigmoid(Layer):
 class Tanh(Layer):
     """Hyperbolic tangent ``y = tanh(x)``; backward ``g * (1 - y**2)``."""
 
+    _caches = ("_y", "_grad_in")
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -94,6 +97,7 @@ class Tanh(Layer):
 class ReLU(Layer):
     """Rectifier ``y = max(x, 0)``; backward ``g * [y > 0]``."""
 
+    _caches = ("_y", "_grad_in", "_zeros")
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -124,6 +128,7 @@ class LeakyReLU(Layer):
         Keras 3's ``negative_slope`` is refused naming ``alpha`` (default 0.3 there).
     """
 
+    _caches = ("_y", "_grad_in", "_floor")
     _y: np.ndarray  # the output, cached by a training forward: y > 0 exactly where x > 0
 
     def __init__(self, alpha: float = 0.01, *, name: str | None = None, **keras: Any) -> None:
@@ -146,7 +151,7 @@ class LeakyReLU(Layer):
         y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         slope = _out(self, "_grad_in", y, True)
         np.greater(y, _ZERO[y.dtype], out=slope)  # 1 where x > 0, else 0
-        floor, key = self.__dict__.get("_floor", (None, None))  # a block beats a scalar
+        floor, key = self.__dict__.get("_floor") or _NO_FLOOR  # a block beats a scalar
         if key != (slope.shape, slope.dtype, self.alpha):  # alpha may be set after build
             floor = np.full(slope.shape, min(self.alpha, 1.0), slope.dtype)
             self._floor = (floor, (slope.shape, slope.dtype, self.alpha))
@@ -179,6 +184,9 @@ class GELU(Layer):
         The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_y", "_grad_in", "_gate", "_gauss", "_e", "_p", "_u", "_erfc_t", "_erfc_num",
+                "_erfc_den", "_erfc_flag", "_erfc_big")
     _x: np.ndarray  # the input, cached by a training forward (with the gate's buffers)
 
     def __init__(self, *, approximate: bool = False, name: str | None = None) -> None:
@@ -222,6 +230,7 @@ class Softmax(Layer):
     recorded in the config); ``name`` as ``Dense``'s.
     """
 
+    _caches = ("_y", "_grad_in", "_m", "_s")
     _y: np.ndarray  # the output, cached by a training forward
     _s: np.ndarray  # the row sums, a buffer of a training forward
 
@@ -259,6 +268,7 @@ class Exp(Layer):
     float64, 88 in float32) keeps ``y`` finite; below it this is ``exp(x)``.
     """
 
+    _caches = ("_y", "_grad_in")
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -275,6 +285,7 @@ class Exp(Layer):
 class Identity(Layer):
     """``y = x``; backward ``g``. The output activation of a regressor."""
 
+    _inputs = ("_x",)  # nonlin._layer_caches
     _x: np.ndarray  # the input, recorded by a training forward for backward's checks
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

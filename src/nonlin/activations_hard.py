@@ -31,6 +31,7 @@ class ReLU6(Layer):
     Shapes: ``x``, ``y`` and ``g = dL/dy`` (n_samples, n_features).
     """
 
+    _caches = ("_y", "_grad_in", "_upper")
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -59,6 +60,8 @@ class HardSigmoid(Layer):
     Shapes: ``x``, ``y`` and ``g = dL/dy`` (n_samples, n_features).
     """
 
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_y", "_grad_in", "_upper")
     _x: np.ndarray  # the input, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -106,6 +109,8 @@ class HardSwish(Layer):
     Shapes: ``x``, ``y`` and ``g = dL/dy`` (n_samples, n_features).
     """
 
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_y", "_grad_in", "_in", "_above")
     _x: np.ndarray  # the input, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -142,6 +147,7 @@ class Softsign(Layer):
     Shapes: ``x``, ``y`` and ``g = dL/dy`` (n_samples, n_features).
     """
 
+    _caches = ("_y", "_grad_in", "_d")
     _d: np.ndarray  # 1 + |x|, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

@@ -44,6 +44,8 @@ class SiLU(Layer):
     ``g * (sigmoid(x) + x sigmoid(x) sigmoid(-x)) = g * (sigmoid(x) + x e p^2)``.
     """
 
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_y", "_grad_in", "_e", "_p", "_sigmoid")
     _x: np.ndarray  # the input, cached by a training forward, with e, p and sigmoid(x)
     _e: np.ndarray
     _p: np.ndarray
@@ -111,6 +113,7 @@ class ELU(Layer):
         The layer's name, as ``Dense``'s (Keras' ``name=``).
     """
 
+    _caches = ("_y", "_grad_in", "_negative", "_slope", "_flag")
     _slope: np.ndarray  # dy/dx, cached by a training forward
 
     def __init__(self, alpha: float = 1.0, *, name: str | None = None) -> None:
@@ -148,6 +151,7 @@ class SELU(Layer):
     say ``kaiming_normal_(nonlinearity="linear")``, the same variance untruncated).
     """
 
+    _caches = ("_y", "_grad_in", "_negative", "_slope", "_flag")
     _slope: np.ndarray  # dy/dx, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -169,6 +173,7 @@ class Softplus(Layer):
     ``exp(-|x|)`` (``p`` or ``e p``, as ``SiLU``'s): accurate in both tails.
     """
 
+    _caches = ("_y", "_grad_in", "_e", "_p", "_sigmoid")
     _sigmoid: np.ndarray  # sigmoid(x), cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
@@ -198,6 +203,7 @@ class Mish(Layer):
     Shapes: ``x``, ``y`` and ``g = dL/dy`` (n_samples, n_features).
     """
 
+    _caches = ("_y", "_grad_in", "_w", "_below", "_n", "_d", "_t", "_slope")
     _slope: np.ndarray  # dy/dx, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._inference import call_layer
 from ._keras_keywords import layer_from_config
+from ._layer_caches import state_without_caches
 from ._layer_names import Named, name_config
 from .validation import as_rng, check_2d
 
@@ -153,6 +154,8 @@ class Layer(Named):
 
     input_grad: bool = True
     _trainable: bool = True
+    _inputs: tuple[str, ...] = ()  # caches that may hold the input: nonlin._layer_caches
+    _caches: tuple[str, ...] = ()  # the other per-step caches and scratch buffers
     _dtype: np.dtype | None = None  # the model's (cast_state); None: no model built it
 
     @property
@@ -232,6 +235,9 @@ class Layer(Named):
             from ._torch_habits import habit_error
 
             raise habit_error(f"{type(self).__name__!r} object", name, LAYER_HABITS)
+
+    # pickling and copy: the attributes, each cache the class names (_inputs, _caches) as None
+    __getstate__ = state_without_caches  # no batch of training data, no scratch
 
     def __repr__(self) -> str:
         config = self.get_config()

@@ -113,6 +113,9 @@ class LayerNormalization(Layer):
         (``rms_scaling=False``, Keras' default, is taken).
     """
 
+    _caches = ("_xhat", "_y", "_inv_std", "_mean", "_part", "_grad_in",
+                "_hx_mean")
+
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, *, name: str | None = None, **others: Any) -> None:
         if others.get("rms_scaling", True) is False:  # Keras 3's default, said explicitly

@@ -83,6 +83,9 @@ class Dense(ActivationSlot, Layer):
         nonlin's way (``input_shape``: ``nonlin.Input`` or ``build(n_features)``).
     """
 
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_y", "_grad_in", "_decay")
+
     def __init__(
         self, units: int, activation: Any = None, *, bias: bool = True,
         init: str | Initializer = "glorot_uniform", l2: float = 0.0, name: str | None = None,
@@ -213,6 +216,10 @@ class Dropout(Layer):
         Keras' ``seed`` and ``noise_shape`` are refused saying nonlin's way: the masks come
         from the model's generator (its seed), one draw per entry.
     """
+
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_mask", "_keep", "_y", "_grad_in")
+    _draws = ("_mask", "_keep")  # kept while frozen (freeze_mask)
 
     def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
         if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added

@@ -44,6 +44,10 @@ class NoiseLayer(Layer):
     ``knob`` names the attribute whose value 0 makes the layer the identity.
     """
 
+    _inputs: tuple[str, ...] = ("_x",)  # nonlin._layer_caches
+    _caches: tuple[str, ...] = ("_y", "_grad_in")
+    _draws: tuple[str, ...] = ()
+
     knob = "rate"
     rng: RandomLike | None = None  # the model's generator, bound by build
     _frozen = False
@@ -107,6 +111,8 @@ class AlphaDropout(NoiseLayer):
         Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
+    _caches = ("_keep", "_offset", "_slope")
+    _draws = ("_keep", "_offset", "_slope")  # kept while frozen (freeze_mask)
     _slope: np.ndarray  # a * mask and the offsets (b or a alpha' + b) of the last draw
     _offset: np.ndarray
 
@@ -167,6 +173,8 @@ class GaussianDropout(NoiseLayer):
         Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
 
+    _caches = ("_noise",)
+    _draws = ("_noise",)  # kept while frozen (freeze_mask)
     _noise: np.ndarray  # 1 + s z, the last training draw
 
     def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
@@ -209,6 +217,9 @@ class GaussianNoise(NoiseLayer):
     **keras
         Keras' ``seed`` (and ``noise_shape``) refused saying so (see the module docstring).
     """
+
+    _caches = ("_noise",)
+    _draws = ("_noise",)  # kept while frozen (freeze_mask)
 
     knob = "stddev"
     _noise: np.ndarray  # stddev * z, the last training draw

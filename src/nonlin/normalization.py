@@ -103,6 +103,9 @@ class BatchNorm(Layer):
         so (``nonlin._keras_keywords``).
     """
 
+    _caches = ("_xhat", "_y", "_sums", "_mean", "_var", "_inv_std", "_step", "_part",
+                "_grad_in")
+
     # buffers of a training forward: the batch's mean and variance (reused by backward)
     _mean: np.ndarray
     _var: np.ndarray

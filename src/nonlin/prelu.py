@@ -57,6 +57,8 @@ class PReLU(Layer):
         ``shared_axes``) are refused with nonlin's way to say the same.
     """
 
+    _inputs = ("_x",)  # nonlin._layer_caches
+    _caches = ("_y", "_neg", "_part", "_grad_in")
     _x: np.ndarray  # the input (in the layer's dtype), cached by a training forward
 
     def __init__(self, init: float = 0.25, *, shared: bool = False, name: str | None = None,

@@ -93,6 +93,8 @@ class Normalization(Layer):
         Refused, with Python's message.
     """
 
+    _caches = ("_y", "_std", "_grad_in")
+
     _fixed_state = True  # no training step changes the statistics: fit does not snapshot them
 
     def __init__(self, axis: int = -1, mean: Any = None, variance: Any = None,

@@ -57,6 +57,7 @@ from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._fit_keras_args import FitSteps
 from ._interrupt import SigintGuard
 from ._keras_compile import keep_compiled
+from ._layer_caches import release
 from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._source_kind import is_source
@@ -287,6 +288,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         model.__dict__.pop("_fit_metrics_given", None)
         model.__dict__.pop("_fit_val_freq", None)
         model.__dict__.pop("_fit_running", None)
+        release(model.layers)  # no reference to the data kept (nonlin._layer_caches)
 
 
 def _bind_rng(model: Sequential) -> None:

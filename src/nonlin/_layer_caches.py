@@ -1,0 +1,79 @@
+"""A layer's per-step caches: named once by its class, left out of pickles and copies.
+
+A training forward caches what the layer's backward needs for one batch (its input, its
+output, masks, statistics of the batch) and writes into buffers it reuses (``layer_buffer``,
+``scratch``). None of it is the model: a class names these attributes once, in two class
+attributes that subclasses extend (``nonlin.core.Layer`` reads the union over the classes
+of the layer's MRO):
+
+* ``_inputs``: the caches that may hold the layer's input itself, by reference (``Dense``'s
+  ``_x``; the first layer's is a batch of the user's ``X``, or ``X`` itself);
+* ``_caches``: the other caches and scratch buffers (outputs, masks, gradient buffers);
+* ``_draws`` (optional): the caches kept while the layer's ``_frozen`` is True
+  (``freeze_mask``: the dropout and noise layers' draws, which a frozen layer reuses).
+
+``Layer.__getstate__`` (pickling, ``copy.copy``, ``copy.deepcopy``) gives each named cache
+as None, as a layer that never trained holds it; the next training forward makes its
+buffers again, and a ``backward`` before one says to call ``forward`` first. ``release``,
+which ``fit``, ``train_on_batch`` and the estimators' fits run when they return, sets the
+``_inputs`` of the model's layers to None, so a fitted model keeps no reference to the
+user's data; the scratch buffers stay allocated for the next fit. A layer of your own names
+its caches the same way (or keeps them, pickled with it: they are its own business).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NAMES: dict[type, frozenset[str]] = {}
+_INPUTS: dict[type, tuple[str, ...]] = {}
+
+
+def _union(cls: type, attribute: str) -> tuple[str, ...]:
+    """The names ``attribute`` lists on ``cls`` and on each class of its MRO, once each."""
+    names: dict[str, None] = {}
+    for klass in cls.__mro__:
+        names.update(dict.fromkeys(vars(klass).get(attribute, ())))
+    return tuple(names)
+
+
+def cache_names(cls: type) -> frozenset[str]:
+    """Every cache the layers of class ``cls`` name (``_inputs`` and ``_caches``)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = frozenset(_union(cls, "_inputs") + _union(cls, "_caches"))
+    return names
+
+
+def input_names(cls: type) -> tuple[str, ...]:
+    """The caches of class ``cls`` that may hold the layer's input (``_inputs``)."""
+    names = _INPUTS.get(cls)
+    if names is None:
+        names = _INPUTS[cls] = _union(cls, "_inputs")
+    return names
+
+
+def state_without_caches(layer: Any) -> dict[str, Any]:
+    """``layer.__dict__`` with each named cache set to None (a frozen layer's draws kept)."""
+    names = cache_names(type(layer))
+    state = layer.__dict__
+    if names.isdisjoint(state):
+        return dict(state)
+    if state.get("_frozen") is True:
+        names = names.difference(_union(type(layer), "_draws"))
+    return {key: None if key in names else value for key, value in state.items()}
+
+
+def release(layers: Any) -> None:
+    """Set the ``_inputs`` caches of ``layers`` (and of an activation a layer holds) to
+    None: after a fit, nothing of the model points at the data it trained on."""
+    for layer in layers:
+        state = getattr(layer, "__dict__", None)
+        if state is None:
+            continue
+        for name in input_names(type(layer)):
+            if state.get(name) is not None:
+                state[name] = None
+        inner = state.get("_activation")
+        if inner is not None:
+            release((inner,))
