@@ -90,8 +90,8 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
         epoch_logs = _one_step(loop)
     finally:
         if kept is not None:  # the loop kept holds neither the model nor the batch
-            vars(loop).update(model=None, train=None, _batch=None)
-            vars(loop.objective)["model"] = None
+            loop.model = loop.objective.model = None  # type: ignore[assignment]
+            loop.train = loop._batch = None  # type: ignore[assignment]
     logs = {"loss": float(loop.value)}
     logs.update({m.name: float(epoch_logs[m.name]) for m in loop.metrics})
     return _results(logs, return_dict)
@@ -122,18 +122,18 @@ def _kept_loop(kept: KeptState, model: Sequential, data: Dataset) -> _OneStep:
     """``kept``'s loop, given ``model`` and ``data``: made anew for a batch of another size
     or kind; else with what a new loop would read anew (the optimizer's step count, ``l2``,
     the loss's ``stop_on_nonfinite``)."""
-    shape = (len(data), data.labels, data.weight is None, data.X.dtype, data.y.dtype,
-             data.y.shape[1:])
+    X, y = data.X, data.y  # len(data) and data.labels, read as they are
+    shape = (X.shape[0], y.ndim, data.weight is None, X.dtype, y.dtype, y.shape[1:])
     loop: _OneStep | None = kept.loop
     if loop is None or shape != kept.shape:
         loop = kept.loop = _OneStep(model, kept.loss, kept.optimizer, data, None, kept.metrics,
                                     len(data), False, _NO_CALLBACKS)
         kept.shape = shape
         return loop
-    vars(loop).update(model=model, train=data, has_penalty=kept.has_penalty(),
-                      start_steps=getattr(kept.optimizer, "iterations", None),
-                      stop_on_nonfinite=getattr(kept.loss, "stop_on_nonfinite", True))
-    vars(loop.objective)["model"] = model
+    loop.model = loop.objective.model = model
+    loop.train, loop.has_penalty = data, kept.has_penalty()
+    loop.start_steps = getattr(kept.optimizer, "iterations", None)
+    loop.stop_on_nonfinite = getattr(kept.loss, "stop_on_nonfinite", True)
     return loop
 
 

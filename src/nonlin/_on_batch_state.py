@@ -35,6 +35,7 @@ from .losses import Loss
 from .optimizers import Optimizer
 
 _MISSING = object()
+_END = object()  # a key's last entry: keys of other lengths differ at the shorter's end
 _MISSINGS = (_MISSING,) * 64  # map(d.get, names, _MISSINGS): d.get(name, _MISSING) each
 _SCALARS = frozenset({bool, int, float, complex, str, bytes, type(None)})  # immutable values
 _MODEL_KEYS = ("layers", "_params", "_built_params", "_packed", "_copied", "_layers_edited",
@@ -114,15 +115,12 @@ class KeptState:
                 *map(vars(self.loss).get, self.loss_names, _MISSINGS),
                 *map(vars(self.optimizer).get, self.optimizer_names, _MISSINGS),
                 *d["_metrics"], None, *layers, None, *model.parameters(), None,
-                *[p for layer in layers for p in layer.parameters()])
+                *[p for layer in layers for p in layer.parameters()], _END)
 
     def holds(self, model: Any) -> bool:
-        """Whether ``model`` is as when kept (every entry of the key the same object)."""
-        d = model.__dict__
-        if d.get("loss") is not self.loss or d.get("optimizer") is not self.optimizer:
-            return False
-        key, kept = self._key(model), self.key
-        return len(key) == len(kept) and all(map(is_, key, kept))
+        """Whether ``model`` is as when kept: every entry of the key the same object (its
+        ``loss`` and ``optimizer`` the kept ones; the end mark at the same place)."""
+        return all(map(is_, self._key(model), self.key))
 
     def scalar_settings(self, n_loss: int, n_optimizer: int) -> bool:
         """Whether every setting held by the loss and the optimizer (not their state) is
