@@ -1,6 +1,7 @@
-"""train_on_batch keeps what its checks resolve for the next call (nonlin._on_batch_state):
-a call after any change gives what a fresh call gives (the same results, errors, weights),
-the bits stay fit's, and a call costs a bounded number of Python calls."""
+"""train_on_batch keeps what its checks resolve for the next call (nonlin._on_batch_state),
+which test_on_batch uses too: a call after any change gives what a fresh call gives (the same
+results, errors, weights), the bits stay fit's, and a call costs a bounded number of Python
+calls."""
 
 from __future__ import annotations
 
@@ -65,6 +66,8 @@ def _runs(make: Callable[[], nonlin.Sequential], edit: Callable[[nonlin.Sequenti
         start += m
         results.append(_outcome(lambda rows=rows: model.train_on_batch(
             X[rows], y[rows], return_dict=True)))
+        results.append(_outcome(lambda rows=rows: model.test_on_batch(  # evaluate's checks
+            X[rows], y[rows], return_dict=True)))  # kept too
     return results, [np.ascontiguousarray(w).tobytes() for w in model.get_weights()]
 
 
@@ -189,9 +192,10 @@ def test_batches_of_other_sizes_and_weights(sizes: tuple[int, ...], weighted: bo
                 _forget_kept()
             rows = slice(start, start + m)
             start += m
-            out.append(model.train_on_batch(X[rows], y[rows],
-                                            sample_weight=w[rows] if weighted and i % 2 else None,
+            weights = w[rows] if weighted and i % 2 else None
+            out.append(model.train_on_batch(X[rows], y[rows], sample_weight=weights,
                                             return_dict=True))
+            out.append(model.test_on_batch(X[rows], y[rows], sample_weight=weights))
         return [out, [v.tobytes() for v in model.get_weights()]]
 
     assert run(False) == run(True)
@@ -256,3 +260,20 @@ def test_python_calls_per_train_on_batch_are_bounded(metrics: Any, bound: int) -
     """~850 Python calls per call before the kept state (fit's step: ~110): the checks,
     the loop, the callback list and the SIGINT handler's enum conversions made anew."""
     assert _calls_per_call(metrics) <= bound
+
+
+def test_python_calls_per_test_on_batch_after_train_on_batch_are_bounded() -> None:
+    """evaluate's checks of the model and loss (~280 calls before, ~190 with them kept)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((128, 20)), rng.integers(0, 3, 128)
+    model = nonlin.Sequential([nonlin.Dense(16), nonlin.ReLU(), nonlin.Dense(3),
+                               nonlin.Softmax()]).build(20, seed=0)
+    model.compile(optimizer=nonlin.SGD(lr=0.01, momentum=0.9), loss="cross_entropy")
+    model.train_on_batch(X, y)
+    model.test_on_batch(X, y)
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(20):
+        model.test_on_batch(X, y)
+    profile.disable()
+    assert pstats.Stats(profile).total_calls / 20 <= 210  # type: ignore[attr-defined]

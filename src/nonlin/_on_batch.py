@@ -21,14 +21,15 @@ from typing import Any
 
 from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
-from ._feature_names import fit_names, record_names
+from ._feature_names import check_names, fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layers_built import check_layers_as_built
 from ._on_batch_state import KeptState, keep, kept_state
+from ._source_kind import is_source
 from ._trainable import check_optimizer, fit_parameters
 from .core import Sequential
 from .data import Dataset, make_dataset
-from .evaluation import evaluate, resolve_loss, resolve_metrics
+from .evaluation import evaluate, evaluate_dataset, resolve_loss, resolve_metrics
 from .exceptions import DivergenceError
 from .train import _bind_rng, _build_if_needed, _unbuilt_if_refused, resolve_optimizer
 from .validation import check_bool
@@ -78,7 +79,8 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
     _compiled(model, "train_on_batch", optimizer=True)
     names = fit_names(model, x, None)  # a DataFrame's columns, as fit checks them
     kept = kept_state(model)
-    if kept is None:  # the checks, and what they resolve kept for the next call
+    checked = kept is None
+    if checked:  # the checks, and what they resolve kept for the next call
         loop, kept = _checked_loop(model, x, y, sample_weight, class_weight)
     else:  # the model, loss, optimizer and metrics as the last call checked them
         data = make_dataset(x, y, kept.loss, model, sample_weight=sample_weight,
@@ -88,6 +90,8 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
     record_names(model, names)
     try:
         epoch_logs = _one_step(loop)
+        if checked and kept is not None:  # the optimizer as its step bound it: as checked
+            kept.key = kept.key_now(model)
     finally:
         if kept is not None:  # the loop kept holds neither the model nor the batch
             loop.model = loop.objective.model = None  # type: ignore[assignment]
@@ -160,12 +164,20 @@ def _one_step(loop: _OneStep) -> dict[str, float]:
 
 def test_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any,
                   return_dict: bool) -> Any:
-    """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``."""
+    """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``. Where
+    ``train_on_batch`` kept its checks (``KeptState``: the model, loss and metrics as it
+    checked them), ``evaluate``'s own are not made again: the batch's are."""
     return_dict = check_bool("return_dict", return_dict)
     _compiled(model, "test_on_batch", optimizer=False)
     try:
         rows = len(x)
     except TypeError:  # no rows (a scalar, a 0-d array): evaluate's check says what x is
         rows = 0
-    return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
-                    return_dict=return_dict)
+    kept = kept_state(model) if rows else None
+    if kept is None or is_source(x):
+        return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
+                        return_dict=return_dict)
+    check_names(model, x)
+    data = make_dataset(x, y, kept.loss, model, sample_weight=sample_weight, convert_X=False)
+    results = evaluate_dataset(model, kept.loss, data, kept.metrics, rows)
+    return results if return_dict else _results(results, False)

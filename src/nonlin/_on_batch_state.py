@@ -101,14 +101,16 @@ class KeptState:
         self.loss, self.optimizer, self.metrics = model.loss, model.optimizer, metrics
         self.loss_names, self.optimizer_names = loss_names, optimizer_names
         layers = model.__dict__["layers"]
-        self.key = self._key(model)
+        self.key = self.key_now(model)
         # what _bind_rng sets at each call, and where has_penalty reads l2
         self.rng_layers = [layer for layer in layers if hasattr(layer, "rng")]
         self.l2_layers = [layer for layer in layers if hasattr(layer, "l2")]
         self.loop: Any = None
         self.shape: tuple[Any, ...] = ()  # what the loop's buffers were made for
 
-    def _key(self, model: Any) -> tuple[Any, ...]:
+    def key_now(self, model: Any) -> tuple[Any, ...]:
+        """The key of ``model`` as it is now (``key``: as checked, or as the step after the
+        checks left it: the optimizer bound to the parameters by its first step)."""
         d = model.__dict__
         layers = d["layers"]
         return (*map(d.get, _MODEL_KEYS, _MISSINGS),
@@ -120,7 +122,7 @@ class KeptState:
     def holds(self, model: Any) -> bool:
         """Whether ``model`` is as when kept: every entry of the key the same object (its
         ``loss`` and ``optimizer`` the kept ones; the end mark at the same place)."""
-        return all(map(is_, self._key(model), self.key))
+        return all(map(is_, self.key_now(model), self.key))
 
     def scalar_settings(self, n_loss: int, n_optimizer: int) -> bool:
         """Whether every setting held by the loss and the optimizer (not their state) is
