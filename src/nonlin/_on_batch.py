@@ -80,7 +80,7 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
     names = fit_names(model, x, None)  # a DataFrame's columns, as fit checks them
     kept = kept_state(model)
     checked = kept is None
-    if checked:  # the checks, and what they resolve kept for the next call
+    if kept is None:  # the checks, and what they resolve kept for the next call
         loop, kept = _checked_loop(model, x, y, sample_weight, class_weight)
     else:  # the model, loss, optimizer and metrics as the last call checked them
         data = make_dataset(x, y, kept.loss, model, sample_weight=sample_weight,
