@@ -18,10 +18,15 @@ identity (``key``), and a call whose key is the kept one skips them, so that a l
   and the settings' slot check read). A setting set since, even to an equal value, is
   another object: the call checks everything again, as the first did. A loss or optimizer
   holding a setting of a mutable type (a list, an array: changed in place unseen) or whose
-  class checks its settings its own way is checked at every call (nothing kept).
+  class checks its settings its own way is checked at every call (nothing kept). A setting
+  the class body holds (none on the instance) is read as the first call found it.
 
-The loop kept holds no reference to the model between calls (``bind``/``release``), so
-that the table (weak on the model) lets a dropped model go.
+The key is taken when the checks pass, and again after that call's step (its first step
+binds the optimizer to the parameters: the state the next call's checks would pass on).
+``test_on_batch`` uses the kept loss and metrics too (``evaluate``'s checks of the model and
+the loss are among those kept). The loop kept holds neither the model nor the batch between
+calls (``nonlin._on_batch`` sets them for a call, then clears them), so that the table, weak
+on the model, lets a dropped model go; a layer or metric holding its model would keep it.
 """
 
 from __future__ import annotations
