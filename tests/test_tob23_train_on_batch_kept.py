@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import cProfile
 import gc
+import os
 import pstats
 import signal
+import sys
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -277,3 +279,62 @@ def test_python_calls_per_test_on_batch_after_train_on_batch_are_bounded() -> No
         model.test_on_batch(X, y)
     profile.disable()
     assert pstats.Stats(profile).total_calls / 20 <= 210  # type: ignore[attr-defined]
+
+
+class _CtrlCInForward(nonlin.ReLU):
+    """A ReLU that sends this process SIGINT from its training forward pass, when armed."""
+
+    armed = False
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if training and self.armed:
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().forward(x, training=training)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process")
+def test_ctrl_c_in_a_kept_call_ends_the_step_then_raises() -> None:
+    """The guard installed per call (through signal's C functions): a Ctrl-C within the
+    step is deferred to its end (the weights updated), then KeyboardInterrupt; the handler
+    before the call is back, and the next call trains as a fresh one."""
+    def run(fresh: bool) -> list[bytes]:
+        relu = _CtrlCInForward()
+        model = _model(layers=[nonlin.Dense(8), relu, nonlin.Dense(3), nonlin.Softmax()])
+        X, y = _data(8)
+        model.train_on_batch(X, y)
+        model.train_on_batch(X, y)
+        before = [w.tobytes() for w in model.get_weights()]
+        relu.armed = True
+        if fresh:
+            _forget_kept()
+        with pytest.raises(KeyboardInterrupt):
+            model.train_on_batch(X, y)
+        relu.armed = False
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert [w.tobytes() for w in model.get_weights()] != before  # the step ran to its end
+        if fresh:
+            _forget_kept()
+        model.train_on_batch(X, y)
+        return [w.tobytes() for w in model.get_weights()]
+
+    assert run(False) == run(True)
+
+
+def test_data_frame_columns_are_checked_at_each_call() -> None:
+    pd = pytest.importorskip("pandas")
+
+    def run(fresh: bool) -> list[Any]:
+        X, y = _data(16)
+        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+        model, out = _model(), []
+        for columns in (frame.columns, frame.columns, [f"g{i}" for i in range(6)]):
+            if fresh:
+                _forget_kept()
+            batch = frame.set_axis(columns, axis=1)
+            out.append(_outcome(lambda batch=batch: model.train_on_batch(batch, y)))
+            out.append(_outcome(lambda batch=batch: model.test_on_batch(batch, y)))
+        return out
+
+    kept = run(False)
+    assert kept == run(True)
+    assert kept[-1][0] is ValueError and "feature names" in kept[-1][1]
