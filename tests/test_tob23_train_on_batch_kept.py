@@ -174,6 +174,11 @@ def test_a_frozen_layer_without_optimizer_state_is_a_fresh_call() -> None:
     assert _runs(make, edit, fresh=False) == _runs(make, edit, fresh=True)
 
 
+def _top_class_rate(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """A metric that does not stream: the loop keeps the epoch's outputs for it."""
+    return float(np.mean(np.argmax(y_pred, axis=1) == y_true))
+
+
 @pytest.mark.parametrize("sizes", [(8, 8, 8, 8), (8, 8, 5, 8), (4, 8, 8, 3)])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_batches_of_other_sizes_and_weights(sizes: tuple[int, ...], weighted: bool) -> None:
@@ -181,8 +186,8 @@ def test_batches_of_other_sizes_and_weights(sizes: tuple[int, ...], weighted: bo
     def edit(model: nonlin.Sequential) -> None:
         pass
 
-    def make() -> nonlin.Sequential:
-        return _model(metrics=["accuracy", "mae"])
+    def make() -> nonlin.Sequential:  # a function's metric reads the outputs kept (store)
+        return _model(metrics=["accuracy", "mae", _top_class_rate])
 
     X, y = _data(sum(sizes))
     w = np.linspace(0.5, 2.0, len(y))
