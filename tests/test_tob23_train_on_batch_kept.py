@@ -166,6 +166,26 @@ def test_a_call_after_a_change_is_a_fresh_call_with_state(edit: str) -> None:
     assert kept == _runs(_stateful_model, STATEFUL_EDITS[edit], fresh=True)
 
 
+def _dense_head_model() -> nonlin.Sequential:
+    return _model(layers=[nonlin.Dense(8, activation="relu"),
+                          nonlin.Dense(3, activation="softmax")])
+
+
+HEAD_EDITS: dict[str, Callable[[nonlin.Sequential], Any]] = {
+    "output activation none": _set(lambda m: m.layers[-1], "activation", None),
+    "output activation sigmoid": _set(lambda m: m.layers[-1], "activation", "sigmoid"),
+    "output activation relu": _set(lambda m: m.layers[-1], "activation", "relu"),
+    "hidden activation tanh": _set(lambda m: m.layers[0], "activation", "tanh"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(HEAD_EDITS))
+def test_an_output_activation_set_by_hand_is_a_fresh_call(edit: str) -> None:
+    """The last Dense's activation chooses the fused output path the kept loop holds."""
+    kept = _runs(_dense_head_model, HEAD_EDITS[edit], fresh=False)
+    assert kept == _runs(_dense_head_model, HEAD_EDITS[edit], fresh=True)
+
+
 def test_a_frozen_layer_without_optimizer_state_is_a_fresh_call() -> None:
     def make() -> nonlin.Sequential:
         return _model(optimizer=nonlin.SGD(lr=0.05))

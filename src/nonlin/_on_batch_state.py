@@ -12,7 +12,8 @@ identity (``key``), and a call whose key is the kept one skips them, so that a l
   layer (``_params``, ``_built_params``), each layer's ``parameters()`` now (a layer built
   again by hand) and the trainable ones (``model.parameters()``: a flag changed), the set
   packed last (``_packed``), ``_copied``, ``_layers_edited``, ``rng``, ``dtype``, the
-  widths; the compiled metrics (the list and each entry);
+  widths; the compiled metrics (the list and each entry); the last layer's own activation
+  (``Dense(activation=...)``: it chooses the objective's fused output path);
 - ``model.loss`` and ``model.optimizer`` and each of their settings (``_settings``) as the
   instance holds it, and the optimizer's slots, binding and owners (what ``check_optimizer``
   and the settings' slot check read). A setting set since, even to an equal value, is
@@ -122,7 +123,8 @@ class KeptState:
                 *map(vars(self.loss).get, self.loss_names, _MISSINGS),
                 *map(vars(self.optimizer).get, self.optimizer_names, _MISSINGS),
                 *d["_metrics"], None, *layers, None, *model.parameters(), None,
-                *[p for layer in layers for p in layer.parameters()], _END)
+                *[p for layer in layers for p in layer.parameters()],
+                _output_activation(layers), _END)
 
     def holds(self, model: Any) -> bool:
         """Whether ``model`` is as when kept: every entry of the key the same object (its
@@ -146,3 +148,10 @@ class KeptState:
     def has_penalty(self) -> bool:
         """``_Loop.has_penalty`` now (an ``l2`` set between calls counts)."""
         return any(map(_L2, self.l2_layers))
+
+
+def _output_activation(layers: list[Any]) -> Any:
+    """The last layer's own activation (``Dense(activation=...)``, set since by hand:
+    ``layer.activation = None``), which chooses the kept objective's fused output path."""
+    state = getattr(layers[-1], "__dict__", None) if layers else None
+    return None if state is None else state.get("_activation")
