@@ -85,7 +85,8 @@ class _Loop(EpochLogs, StepRefusal):
         """Train one epoch; return its logs (as the callbacks left them)."""
         model, cbs = self.model, self.cbs
         cbs.call("on_epoch_begin", epoch, {})
-        check_same_params(model, self.params, epoch)  # a callback may have rebuilt the model
+        if cbs.callbacks:  # one may have rebuilt the model (none: as the loop was made)
+            check_same_params(model, self.params, epoch)
         n = len(self.train)
         order, progress = self._begin(epoch, n)
         total, first = progress.loss_total, progress.rows

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+# signal's C functions: signal.signal and getsignal convert to and from enums in Python,
+# some twenty calls a pair (train_on_batch installs the guard at every call)
+_raw_signal: Any = importlib.import_module("_signal")
 
 
 class SigintGuard:
@@ -38,6 +43,24 @@ class SigintGuard:
             self.torn = self.in_step
             raise KeyboardInterrupt
         self.pending = True
+
+    def install(self) -> Any:
+        """``installed``'s handler put in place where it would be, through ``signal``'s C
+        functions (``train_on_batch``, once per call): the handler it replaced, for
+        ``uninstall``, or None where SIGINT's is left as it was."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        previous = _raw_signal.getsignal(signal.SIGINT)
+        if not callable(previous):
+            return None
+        _raw_signal.signal(signal.SIGINT, self._handler)
+        return previous
+
+    @staticmethod
+    def uninstall(previous: Any) -> None:
+        """Put back the handler ``install`` replaced (None: nothing to put back)."""
+        if previous is not None:
+            _raw_signal.signal(signal.SIGINT, previous)
 
     @contextmanager
     def installed(self) -> Iterator[SigintGuard]:

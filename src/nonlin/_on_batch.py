@@ -7,6 +7,9 @@ the loss's and the optimizer's settings at every call (``resolve_loss``,
 over it, unshuffled, with the batch as the one step: the same forward/loss/backward, the same
 divergence checks and undo, the same optimizer call (whose state carries over from call to
 call).
+What the checks resolve (the loss, the optimizer, the metrics, the loop and its buffers) is
+kept for the next call while the model, loss and optimizer stay as they were
+(``nonlin._on_batch_state``): a changed setting, layer, flag or compile is checked again.
 What it leaves out is what belongs to a ``fit`` run: the ``History``, callbacks,
 progress bar, the one-class warning, checkpoints' records. ``test_on_batch`` is
 ``evaluate`` with the batch as one chunk.
@@ -18,29 +21,22 @@ from typing import Any
 
 from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
-from ._feature_names import fit_names, record_names
+from ._feature_names import check_names, fit_names, record_names
 from ._interrupt import SigintGuard
 from ._layer_caches import release
 from ._layers_built import check_layers_as_built
+from ._on_batch_state import KeptState, keep, kept_state
+from ._source_kind import is_source
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import Callback
 from .core import Sequential
-from .data import make_dataset
-from .evaluation import evaluate, resolve_loss, resolve_metrics
+from .data import Dataset, make_dataset
+from .evaluation import evaluate, evaluate_dataset, resolve_loss, resolve_metrics
 from .exceptions import DivergenceError
 from .train import _bind_rng, _build_if_needed, _unbuilt_if_refused, resolve_optimizer
 from .validation import check_bool
 
-
-class _BatchLogs(Callback):
-    """Keeps the epoch's logs: the metrics (the step's loss is ``_OneStep.value``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.logs: dict[str, float] = {}
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.logs = dict(logs or {})
+# train_on_batch's loop calls no callback (its logs are run_epoch's)
+_NO_CALLBACKS = CallbackList([], None, {"verbose": 0, "epochs": 1, "steps": 1})
 
 
 class _OneStep(_Loop):
@@ -83,6 +79,33 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
                            "one of its callbacks?): let the fit step, or stop it first")
     _compiled(model, "train_on_batch", optimizer=True)
     names = fit_names(model, x, None)  # a DataFrame's columns, as fit checks them
+    kept = kept_state(model)
+    checked = kept is None
+    if kept is None:  # the checks, and what they resolve kept for the next call
+        loop, kept = _checked_loop(model, x, y, sample_weight, class_weight)
+    else:  # the model, loss, optimizer and metrics as the last call checked them
+        data = make_dataset(x, y, kept.loss, model, sample_weight=sample_weight,
+                            class_weight=class_weight)
+        kept.bind_rng(model)
+        loop = _kept_loop(kept, model, data)
+    record_names(model, names)
+    try:
+        epoch_logs = _one_step(loop)
+        if checked and kept is not None:  # the optimizer as its step bound it: as checked
+            kept.key = kept.key_now(model)
+    finally:
+        if kept is not None:  # the loop kept holds neither the model nor the batch
+            loop.model = loop.objective.model = None  # type: ignore[assignment]
+            loop.train = loop._batch = None  # type: ignore[assignment]
+    logs = {"loss": float(loop.value)}
+    logs.update({m.name: float(epoch_logs[m.name]) for m in loop.metrics})
+    return _results(logs, return_dict)
+
+
+def _checked_loop(model: Sequential, x: Any, y: Any, sample_weight: Any,
+                  class_weight: Any) -> tuple[_OneStep, KeptState | None]:
+    """Every check of a call, as ``fit`` makes them, and the loop for ``(x, y)``; kept for
+    the next call (``KeptState``) where that can be."""
     with _unbuilt_if_refused(model):
         _build_if_needed(model, x, None)
         check_layers_as_built(model)
@@ -92,32 +115,50 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
         check_optimizer(model, optimizer)
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     _bind_rng(model)
-    capture = _BatchLogs()
     metrics = resolve_metrics(model._metrics, loss, model)
-    loop = _OneStep(model, loss, optimizer, data, None, metrics, len(data), False,
-                    CallbackList([capture], model, {"verbose": 0, "epochs": 1, "steps": 1}))
-    record_names(model, names)
-    _one_step(loop)
-    logs = {"loss": float(loop.value)}
-    logs.update({m.name: float(capture.logs[m.name]) for m in metrics})
-    return _results(logs, return_dict)
+    kept = keep(model, metrics) if loss is model.loss and optimizer is model.optimizer else None
+    if kept is not None:
+        return _kept_loop(kept, model, data), kept
+    return _OneStep(model, loss, optimizer, data, None, metrics, len(data), False,
+                    _NO_CALLBACKS), None
 
 
-def _one_step(loop: _Loop) -> None:
+def _kept_loop(kept: KeptState, model: Sequential, data: Dataset) -> _OneStep:
+    """``kept``'s loop, given ``model`` and ``data``: made anew for a batch of another size
+    or kind; else with what a new loop would read anew (the optimizer's step count, ``l2``,
+    the loss's ``stop_on_nonfinite``)."""
+    X, y = data.X, data.y  # len(data) and data.labels, read as they are
+    shape = (X.shape[0], y.ndim, data.weight is None, X.dtype, y.dtype, y.shape[1:])
+    loop: _OneStep | None = kept.loop
+    if loop is None or shape != kept.shape:
+        loop = kept.loop = _OneStep(model, kept.loss, kept.optimizer, data, None, kept.metrics,
+                                    len(data), False, _NO_CALLBACKS)
+        kept.shape = shape
+        return loop
+    loop.model = loop.objective.model = model
+    loop.train, loop.has_penalty = data, kept.has_penalty()
+    loop.start_steps = getattr(kept.optimizer, "iterations", None)
+    loop.stop_on_nonfinite = getattr(kept.loss, "stop_on_nonfinite", True)
+    return loop
+
+
+def _one_step(loop: _OneStep) -> dict[str, float]:
     """``loop``'s one-batch epoch, as ``train._run`` runs an epoch: Ctrl-C deferred to the
-    step's end, non-finite updates refused (a ``DivergenceError`` says train_on_batch)."""
+    step's end, non-finite updates refused (a ``DivergenceError`` says train_on_batch);
+    the epoch's logs."""
     model, optimizer, guard = loop.model, loop.optimizer, SigintGuard()
     optimizer.check_finite = True
     model._fit_running = id(model)  # a fit from a callback of this call is refused
+    previous = guard.install()
     try:
-        with guard.installed():
-            loop.guard = guard
-            loop.run_epoch(0)
+        loop.guard = guard
+        return loop.run_epoch(0)
     except DivergenceError as error:
         error.args = (str(error).replace("at epoch 0, batch 0", "in train_on_batch")
                       .replace("of this fit", "of this call"),)
         raise
     finally:
+        guard.uninstall(previous)
         optimizer.check_finite = False
         model.__dict__.pop("_fit_running", None)
         release(model.layers)  # no reference to the batch kept (nonlin._layer_caches)
@@ -125,12 +166,20 @@ def _one_step(loop: _Loop) -> None:
 
 def test_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any,
                   return_dict: bool) -> Any:
-    """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``."""
+    """``evaluate`` on ``(x, y)`` in one chunk; see ``Sequential.test_on_batch``. Where
+    ``train_on_batch`` kept its checks (``KeptState``: the model, loss and metrics as it
+    checked them), ``evaluate``'s own are not made again: the batch's are."""
     return_dict = check_bool("return_dict", return_dict)
     _compiled(model, "test_on_batch", optimizer=False)
     try:
         rows = len(x)
     except TypeError:  # no rows (a scalar, a 0-d array): evaluate's check says what x is
         rows = 0
-    return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
-                    return_dict=return_dict)
+    kept = kept_state(model) if rows else None
+    if kept is None or is_source(x):
+        return evaluate(model, x, y, batch_size=rows or None, sample_weight=sample_weight,
+                        return_dict=return_dict)
+    check_names(model, x)
+    data = make_dataset(x, y, kept.loss, model, sample_weight=sample_weight, convert_X=False)
+    results = evaluate_dataset(model, kept.loss, data, kept.metrics, rows)
+    return results if return_dict else _results(results, False)
