@@ -282,10 +282,11 @@ def _calls_per_call(metrics: Any) -> float:
     return pstats.Stats(profile).total_calls / 20  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("metrics", "bound"), [(None, 210), (["accuracy"], 240)])
+@pytest.mark.parametrize(("metrics", "bound"), [(None, 220), (["accuracy"], 250)])
 def test_python_calls_per_train_on_batch_are_bounded(metrics: Any, bound: int) -> None:
     """~850 Python calls per call before the kept state (fit's step: ~110): the checks,
-    the loop, the callback list and the SIGINT handler's enum conversions made anew."""
+    the loop, the callback list and the SIGINT handler's enum conversions made anew
+    (~200 with them kept, and ~10 for releasing the cached batch: nonlin._layer_caches)."""
     assert _calls_per_call(metrics) <= bound
 
 

@@ -66,14 +66,17 @@ def state_without_caches(layer: Any) -> dict[str, Any]:
 
 def release(layers: Any) -> None:
     """Set the ``_inputs`` caches of ``layers`` (and of an activation a layer holds) to
-    None: after a fit, nothing of the model points at the data it trained on."""
+    None: after a fit, nothing of the model points at the data it trained on. Two builtin
+    calls a layer: ``train_on_batch`` runs it at every call."""
     for layer in layers:
         state = getattr(layer, "__dict__", None)
         if state is None:
             continue
-        for name in input_names(type(layer)):
-            if state.get(name) is not None:
+        names = _INPUTS.get(type(layer))
+        if names is None:
+            names = input_names(type(layer))
+        for name in names:
+            if name in state:
                 state[name] = None
-        inner = state.get("_activation")
-        if inner is not None:
-            release((inner,))
+        if "_activation" in state and state["_activation"] is not None:
+            release((state["_activation"],))
