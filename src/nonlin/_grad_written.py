@@ -46,15 +46,18 @@ def check(marked: Marked) -> None:
         grad = param.grad
         if not isinstance(grad, np.ndarray) or grad.dtype not in _MARKS:
             continue  # replaced by another object: what fit does with it is checked there
-        if np.any(grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]):
+        left = grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]
+        if np.any(left):
             _unmark(marked)
             cls = type(layer).__name__
             name = f"Param {quoted(param.name)}" if param.name else f"parameters()[{j}]"
             raise RuntimeError(
                 f"Expected layers[{i}] ({cls}).backward to write the gradient of each of its "
                 f"parameters into its Param.grad, replacing it (param.grad[...] = dL/dparam). "
-                f"Received {name} of {cls} left unwritten (or added to, +=), in part or in "
-                "whole: fit would train it on a stale gradient")
+                f"Received {name} of {cls} left unwritten (or added to, +=) in "
+                f"{np.count_nonzero(left)} of {left.size} entries: fit would train it on a "
+                "stale gradient. Write every entry at each backward, zeros where the "
+                "gradient is zero (a masked weight: np.multiply(dW, mask, out=param.grad))")
 
 
 def _unmark(marked: Marked) -> None:
