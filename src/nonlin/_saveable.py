@@ -81,6 +81,21 @@ def _attribute(layer: Any, name: str) -> Any:
         return _UNREAD
 
 
+_ARGUMENTS: dict[type, tuple[str, ...]] = {}  # by layer class: its __init__'s named arguments
+
+
+def _arguments(cls: type) -> tuple[str, ...]:
+    """The arguments ``cls.__init__`` takes by name, ``self``, ``name``, ``*args`` and
+    ``**kwargs`` left out; read once per class (``inspect.signature`` costs ~100 calls)."""
+    names = _ARGUMENTS.get(cls)
+    if names is None:
+        parameters = inspect.signature(cls.__init__).parameters.values()  # type: ignore[misc]
+        names = _ARGUMENTS[cls] = tuple(
+            p.name for p in parameters if p.name not in ("self", "name")
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+    return names
+
+
 def _check_rebuilt(i: int, layer: Any, item: dict[str, Any]) -> None:
     """Refuse a layer that its config would rebuild with another constructor argument, as
     loading rebuilds it (``cls(**config)``): each ``__init__`` parameter the config leaves
@@ -94,9 +109,8 @@ def _check_rebuilt(i: int, layer: Any, item: dict[str, Any]) -> None:
         rebuilt = registry.layer_from_config(item)
     except (TypeError, ValueError):
         return  # refused by the checks of nonlin.io._architecture, which name it
-    for name, parameter in inspect.signature(type(layer).__init__).parameters.items():
-        if name in ("self", "name") or name in item["config"] or parameter.kind in (
-                parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+    for name in _arguments(type(layer)):
+        if name in item["config"]:
             continue
         given, back = _attribute(layer, name), _attribute(rebuilt, name)
         if given is not _UNREAD and back is not _UNREAD and not _same(given, back):
