@@ -25,14 +25,17 @@ _MARKS: dict[np.dtype, np.ndarray] = {
 Marked = list[tuple[int, Any, int, Any]]  # layer index, layer, index in parameters(), Param
 
 
-def mark(layers: Sequence[Any]) -> Marked:
-    """Fill the gradient of each trainable parameter of ``layers`` with the mark."""
+def mark(layers: Sequence[Any], done: dict[int, Any]) -> Marked:
+    """Fill the gradient of each trainable parameter of ``layers`` with the mark, but for
+    those ``done`` holds (by ``id``: checked by an earlier step, ``written``)."""
     marked: Marked = []
     for i, layer in enumerate(layers):
         parameters = getattr(layer, "parameters", None)  # fit's fused output head has none
         if not getattr(layer, "trainable", True) or not callable(parameters):
             continue
         for j, param in enumerate(parameters()):
+            if done.get(id(param)) is param:
+                continue
             grad = param.grad
             if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
                 grad.view(_MARKS[grad.dtype].dtype)[...] = _MARKS[grad.dtype]
@@ -67,3 +70,14 @@ def _unmark(marked: Marked) -> None:
         grad = param.grad
         if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
             grad[grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]] = 0
+
+
+def written(layers: Sequence[Any], marked: Marked, done: dict[int, Any]) -> dict[int, Any]:
+    """``done`` with the parameters ``check`` passed added, kept to those of ``layers``
+    (a parameter of a layer popped since is not held on to): the record that spares each
+    later ``train_on_batch`` call (a step of its own) the mark, a pass over every weight."""
+    done = done | {id(param): param for _, _, _, param in marked}
+    kept = {id(param) for layer in layers
+            for param in (layer.parameters() if callable(getattr(layer, "parameters", None))
+                          else ())}
+    return {key: param for key, param in done.items() if key in kept}
