@@ -67,3 +67,19 @@ def test_a_masked_weight_that_writes_its_zeros_trains():
     history = model.fit(X, Y, loss="mse", optimizer="sgd", epochs=3, verbose=0, seed=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert not np.triu(layer.W.value, 1).any()
+
+
+def test_a_refused_first_step_leaves_the_running_statistics_and_generator():
+    # fit refused the step after its forward had moved BatchNorm's running statistics and
+    # drawn Dropout's mask from the model's generator: the model was not as before the fit
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.BatchNorm(), Triangle(), nonlin.Dropout(0.5),
+                               nonlin.Dense(1)]).build(3, seed=0)
+    before = [w.copy() for w in model.get_weights()]
+    draw = np.random.default_rng(0)
+    draw.bit_generator.state = model.rng.bit_generator.state
+    with pytest.raises(RuntimeError, match="Received Param 'W' of Triangle"):
+        model.fit(X, Y, loss="mse", optimizer="sgd", epochs=1, batch_size=8, verbose=0,
+                  shuffle=False)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.rng.random() == draw.random()

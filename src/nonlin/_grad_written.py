@@ -22,6 +22,11 @@ _MARKS: dict[np.dtype, np.ndarray] = {
     np.dtype(np.float32): np.array(0x7FCDBEEF, np.uint32),
 }
 
+class UnwrittenGradient(RuntimeError):
+    """``check``'s refusal: ``fit`` puts back what the refused step's forward moved (the
+    layers' running statistics, the model's generator), as after a ``DivergenceError``."""
+
+
 Marked = list[tuple[int, Any, int, Any]]  # layer index, layer, index in parameters(), Param
 
 
@@ -54,7 +59,7 @@ def check(marked: Marked) -> None:
             _unmark(marked)
             cls = type(layer).__name__
             name = f"Param {quoted(param.name)}" if param.name else f"parameters()[{j}]"
-            raise RuntimeError(
+            raise UnwrittenGradient(
                 f"Expected layers[{i}] ({cls}).backward to write the gradient of each of its "
                 f"parameters into its Param.grad, replacing it (param.grad[...] = dL/dparam). "
                 f"Received {name} of {cls} left unwritten (or added to, +=) in "
