@@ -18,6 +18,7 @@ from ._callback_list import CallbackList
 from ._epoch_logs import EpochLogs
 from ._epoch_state import EpochProgress, generator_state
 from ._fit_keras_args import validates
+from ._grad_written import UnwrittenGradient
 from ._interrupt import SigintGuard
 from ._misuse import check_same_params
 from ._scratch import using
@@ -248,7 +249,12 @@ class _Loop(EpochLogs, StepRefusal):
             snapshot.save()
         # overflow shows up as a non-finite loss, state or update, reported below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self.data_loss = self.objective.step(xb, yb, wb, sink)
+            try:
+                value = self.data_loss = self.objective.step(xb, yb, wb, sink)
+            except UnwrittenGradient:  # the first step refused: the model as before it
+                if snapshot.active:
+                    snapshot.restore()
+                raise
             if self.has_penalty:
                 value += penalty(self.model)
             finite = math.isfinite(value) or not self.stop_on_nonfinite

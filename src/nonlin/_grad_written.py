@@ -22,17 +22,25 @@ _MARKS: dict[np.dtype, np.ndarray] = {
     np.dtype(np.float32): np.array(0x7FCDBEEF, np.uint32),
 }
 
+class UnwrittenGradient(RuntimeError):
+    """``check``'s refusal: ``fit`` puts back what the refused step's forward moved (the
+    layers' running statistics, the model's generator), as after a ``DivergenceError``."""
+
+
 Marked = list[tuple[int, Any, int, Any]]  # layer index, layer, index in parameters(), Param
 
 
-def mark(layers: Sequence[Any]) -> Marked:
-    """Fill the gradient of each trainable parameter of ``layers`` with the mark."""
+def mark(layers: Sequence[Any], done: dict[int, Any]) -> Marked:
+    """Fill the gradient of each trainable parameter of ``layers`` with the mark, but for
+    those ``done`` holds (by ``id``: checked by an earlier step, ``written``)."""
     marked: Marked = []
     for i, layer in enumerate(layers):
         parameters = getattr(layer, "parameters", None)  # fit's fused output head has none
         if not getattr(layer, "trainable", True) or not callable(parameters):
             continue
         for j, param in enumerate(parameters()):
+            if done.get(id(param)) is param:
+                continue
             grad = param.grad
             if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
                 grad.view(_MARKS[grad.dtype].dtype)[...] = _MARKS[grad.dtype]
@@ -46,15 +54,18 @@ def check(marked: Marked) -> None:
         grad = param.grad
         if not isinstance(grad, np.ndarray) or grad.dtype not in _MARKS:
             continue  # replaced by another object: what fit does with it is checked there
-        if np.any(grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]):
+        left = grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]
+        if np.any(left):
             _unmark(marked)
             cls = type(layer).__name__
             name = f"Param {quoted(param.name)}" if param.name else f"parameters()[{j}]"
-            raise RuntimeError(
+            raise UnwrittenGradient(
                 f"Expected layers[{i}] ({cls}).backward to write the gradient of each of its "
                 f"parameters into its Param.grad, replacing it (param.grad[...] = dL/dparam). "
-                f"Received {name} of {cls} left unwritten (or added to, +=), in part or in "
-                "whole: fit would train it on a stale gradient")
+                f"Received {name} of {cls} left unwritten (or added to, +=) in "
+                f"{np.count_nonzero(left)} of {left.size} entries: fit would train it on a "
+                "stale gradient. Write every entry at each backward, zeros where the "
+                "gradient is zero (a masked weight: np.multiply(dW, mask, out=param.grad))")
 
 
 def _unmark(marked: Marked) -> None:
@@ -64,3 +75,14 @@ def _unmark(marked: Marked) -> None:
         grad = param.grad
         if isinstance(grad, np.ndarray) and grad.dtype in _MARKS:
             grad[grad.view(_MARKS[grad.dtype].dtype) == _MARKS[grad.dtype]] = 0
+
+
+def written(layers: Sequence[Any], marked: Marked, done: dict[int, Any]) -> dict[int, Any]:
+    """``done`` with the parameters ``check`` passed added, kept to those of ``layers``
+    (a parameter of a layer popped since is not held on to): the record that spares each
+    later ``train_on_batch`` call (a step of its own) the mark, a pass over every weight."""
+    done = done | {id(param): param for _, _, _, param in marked}
+    kept = {id(param) for layer in layers
+            for param in (layer.parameters() if callable(getattr(layer, "parameters", None))
+                          else ())}
+    return {key: param for key, param in done.items() if key in kept}

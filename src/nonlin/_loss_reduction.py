@@ -34,24 +34,20 @@ class Reduction:
 
     def _sum(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None) -> float:
         """``sum_i w_i l_i``: the sample losses (times the weights) added up."""
-        losses = self._checked_losses(y_true, y_pred)
+        losses = self._sample_losses(y_true, y_pred)
+        if type(losses) is not np.ndarray or losses.shape != y_pred.shape[:1]:
+            _check_losses(self, losses, y_pred)  # no call per step on a right one
         if sample_weight is not None:
             losses = np.multiply(losses, sample_weight, out=like("weighted", losses, sample_weight))
         return float(losses.sum())
-
-    def _checked_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """``_sample_losses``' array, refused unless of shape (n_samples,): a loss of one's own
-        returning (n_samples, 1), say, met the weights in NumPy's broadcasting error."""
-        losses = self._sample_losses(y_true, y_pred)
-        if not isinstance(losses, np.ndarray) or losses.shape != y_pred.shape[:1]:
-            raise _shape_error(self, "_sample_losses", y_pred.shape[:1], losses)
-        return losses
 
     def _per_sample(self, y_true: np.ndarray, y_pred: np.ndarray,
                     sample_weight: Any = None) -> np.ndarray:
         """``w_i L_i``, shape (n_samples,), in ``y_pred``'s dtype: a new array (never a
         buffer lent by ``nonlin._scratch``), the terms ``_sum`` adds up."""
-        losses = self._checked_losses(y_true, y_pred)
+        losses = self._sample_losses(y_true, y_pred)
+        if type(losses) is not np.ndarray or losses.shape != y_pred.shape[:1]:
+            _check_losses(self, losses, y_pred)
         if sample_weight is not None:
             return np.multiply(losses, sample_weight).astype(y_pred.dtype, copy=False)
         return np.array(losses, dtype=y_pred.dtype)
@@ -71,6 +67,14 @@ class Reduction:
         if self.reduction == "mean":
             np.multiply(out, 1.0 / y_pred.shape[0], out=out)
         return out
+
+
+def _check_losses(loss: Any, losses: Any, y_pred: np.ndarray) -> None:
+    """Refuse ``_sample_losses``' result unless an array of shape (n_samples,) (an ndarray
+    subclass passes): a loss of one's own returning (n_samples, 1), say, met the weights in
+    NumPy's broadcasting error. ``_sum`` calls it only past an exact ndarray of that shape."""
+    if not isinstance(losses, np.ndarray) or losses.shape != y_pred.shape[:1]:
+        raise _shape_error(loss, "_sample_losses", y_pred.shape[:1], losses)
 
 
 def _shape_error(loss: Any, method: str, expected: tuple[int, ...], received: Any) -> ValueError:

@@ -126,7 +126,10 @@ def _check_widths(layers: list[Any], n_features: int, header: Header, path: str)
                 f"width {width} is not backed by weights in the file",
                 f"architecture.layers[{i}]",
             )
-        units = getattr(layer, "units", None)
+        try:
+            units = getattr(layer, "units", None)
+        except Exception:  # a property of a layer of one's own that reads its built weights
+            units = None
         if isinstance(units, int):
             if width * units > budget:
                 raise ModelFileError(

@@ -55,35 +55,65 @@ def _check_names(i: int, layer: Any) -> None:
 
 
 _PLAIN = (bool, int, float, str, type(None))
+_UNREAD = object()  # an attribute that could not be read: not compared
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Whether two plain values (numbers, text, None, lists or tuples of them) are equal; a
-    NaN equals a NaN. Anything else counts as equal: it is not compared."""
+    """Whether two plain values (numbers, text, None, lists or tuples of them) are equal;
+    numbers by value (``2`` and ``2.0``, a float and a NumPy float), a NaN equals a NaN, a
+    bool only a bool. Anything else counts as equal: it is not compared."""
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(map(_same, a, b))
     if not (isinstance(a, _PLAIN) and isinstance(b, _PLAIN)):
         return True
     nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
-    return nan or (type(a) is type(b) and a == b)
+    numbers = isinstance(a, int | float) and isinstance(b, int | float)
+    kinds = (isinstance(a, bool) is isinstance(b, bool)) if numbers else type(a) is type(b)
+    return nan or (kinds and a == b)
+
+
+def _attribute(layer: Any, name: str) -> Any:
+    """``layer.name``, ``None`` where missing, ``_UNREAD`` where reading it raised (a
+    property that needs ``build``, on the unbuilt layer the config rebuilds)."""
+    try:
+        return getattr(layer, name, None)
+    except Exception:
+        return _UNREAD
+
+
+_ARGUMENTS: dict[type, tuple[str, ...]] = {}  # by layer class: its __init__'s named arguments
+
+
+def _arguments(cls: type) -> tuple[str, ...]:
+    """The arguments ``cls.__init__`` takes by name, ``self``, ``name``, ``*args`` and
+    ``**kwargs`` left out; read once per class (``inspect.signature`` costs ~100 calls)."""
+    names = _ARGUMENTS.get(cls)
+    if names is None:
+        parameters = inspect.signature(cls.__init__).parameters.values()  # type: ignore[misc]
+        names = _ARGUMENTS[cls] = tuple(
+            p.name for p in parameters if p.name not in ("self", "name")
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+    return names
 
 
 def _check_rebuilt(i: int, layer: Any, item: dict[str, Any]) -> None:
     """Refuse a layer that its config would rebuild with another constructor argument, as
-    loading rebuilds it (``cls(**config)``): each ``__init__`` parameter the layer keeps as
-    an attribute of that name, holding a plain value, must come back the same. A layer of
-    one's own with ``__init__(self, k=2.0)`` and no ``get_config`` (``Layer``'s records no
-    argument) saved ``k=3.0`` and loaded with ``k=2.0``, predicting differently."""
+    loading rebuilds it (``cls(**config)``): each ``__init__`` parameter the config leaves
+    out and the layer keeps as an attribute of that name, holding a plain value, must come
+    back the same (the default). A layer of one's own with ``__init__(self, k=2.0)`` and no
+    ``get_config`` (``Layer``'s records no argument) saved ``k=3.0`` and loaded with
+    ``k=2.0``, predicting differently. An argument the config holds is the layer's to give:
+    ``units=None`` that ``build`` resolves, or ``seed=None`` where ``__init__`` draws one,
+    rebuild as they were made."""
     try:
         rebuilt = registry.layer_from_config(item)
     except (TypeError, ValueError):
         return  # refused by the checks of nonlin.io._architecture, which name it
-    for name, parameter in inspect.signature(type(layer).__init__).parameters.items():
-        if name in ("self", "name") or parameter.kind in (parameter.VAR_POSITIONAL,
-                                                          parameter.VAR_KEYWORD):
+    for name in _arguments(type(layer)):
+        if name in item["config"]:
             continue
-        given, back = getattr(layer, name, None), getattr(rebuilt, name, None)
-        if not _same(given, back):
+        given, back = _attribute(layer, name), _attribute(rebuilt, name)
+        if given is not _UNREAD and back is not _UNREAD and not _same(given, back):
             cls = type(layer).__name__
             raise ValueError(
                 f"Expected layers[{i}] ({cls}) to come back from its get_config() as loading "

@@ -176,7 +176,11 @@ class Layer(Named):
 
         self._trainable = check_bool("trainable", value)
         if not value:
-            for param in self.parameters():  # no stale gradient for an optimizer to step
+            try:
+                params = self.parameters()
+            except AttributeError:  # a layer of one's own whose Params come from build,
+                return  # not built yet (or rebuilt from a file's config): none to clear
+            for param in params:  # no stale gradient for an optimizer to step
                 param.grad.fill(0)
 
     def build(self, in_features: int, rng: RandomLike) -> int:

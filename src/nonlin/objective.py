@@ -23,7 +23,7 @@ import numpy as np
 
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
-from ._grad_written import check, mark
+from ._grad_written import check, mark, written
 from ._inference import output_shape_error
 from ._objective_logits import logits_step, logits_twin
 from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
@@ -115,12 +115,16 @@ class Objective:
         return x
 
     def backward(self, grad: np.ndarray) -> None:
-        marked = mark(self.layers) if self._unchecked else None  # the first step: every
+        marked = (mark(self.layers, self.model.__dict__.get("_grads_written", {}))
+                  if self._unchecked else None)  # the first step: every Param.grad
         for layer in self.reversed:  # None comes from the first layer only, the last here
             grad = layer.backward(grad)  # type: ignore[assignment]
-        if marked is not None:  # Param.grad written (nonlin._grad_written)
+        if marked is not None:  # written, once per parameter (nonlin._grad_written)
             self._unchecked = False
             check(marked)
+            if marked:
+                self.model.__dict__["_grads_written"] = written(
+                    self.layers, marked, self.model.__dict__.get("_grads_written", {}))
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
              sink: Callable[[np.ndarray], None] | None = None) -> float:
