@@ -29,6 +29,23 @@ from ._optimizer_state import HeldState
 from .core import Param, pack_parameters
 
 
+def set_trainable(layer: Any, value: Any) -> None:
+    """``Layer.trainable = value``: a bool (or ``np.bool_``); False zeroes the gradients of
+    the layer's parameters, so no stale gradient is left for an optimizer to step. A layer
+    of one's own whose ``Param``s come from ``build`` has none before it (nor when a file's
+    config rebuilds it): nothing to zero."""
+    from .validation import check_bool
+
+    layer._trainable = check_bool("trainable", value)
+    if not value:
+        try:
+            params = layer.parameters()
+        except AttributeError:  # not built yet
+            return
+        for param in params:
+            param.grad.fill(0)
+
+
 def is_trainable(layer: Any) -> bool:
     """A layer's ``trainable`` flag (True for a protocol layer without one)."""
     return getattr(layer, "trainable", True) is not False

@@ -172,16 +172,9 @@ class Layer(Named):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        from .validation import check_bool
+        from ._trainable import set_trainable
 
-        self._trainable = check_bool("trainable", value)
-        if not value:
-            try:
-                params = self.parameters()
-            except AttributeError:  # a layer of one's own whose Params come from build,
-                return  # not built yet (or rebuilt from a file's config): none to clear
-            for param in params:  # no stale gradient for an optimizer to step
-                param.grad.fill(0)
+        set_trainable(self, value)  # frozen: its gradients zeroed
 
     def build(self, in_features: int, rng: RandomLike) -> int:
         """Create parameters for inputs of width ``in_features``, drawing any random values
