@@ -10,8 +10,12 @@ from contextlib import contextmanager
 from typing import Any
 
 # signal's C functions: signal.signal and getsignal convert to and from enums in Python,
-# some twenty calls a pair (train_on_batch installs the guard at every call)
-_raw_signal: Any = importlib.import_module("_signal")
+# some twenty calls a pair (train_on_batch installs the guard at every call); the module
+# itself where an interpreter has no _signal (the same functions, with the conversions)
+try:
+    _raw_signal: Any = importlib.import_module("_signal")
+except ImportError:  # pragma: no cover (CPython, PyPy and Pyodide have it)
+    _raw_signal = signal
 
 
 class SigintGuard:
