@@ -12,8 +12,9 @@ identity (``key``), and a call whose key is the kept one skips them, so that a l
   layer (``_params``, ``_built_params``), each layer's ``parameters()`` now (a layer built
   again by hand) and the trainable ones (``model.parameters()``: a flag changed), the set
   packed last (``_packed``), ``_copied``, ``_layers_edited``, ``rng``, ``dtype``, the
-  widths; the compiled metrics (the list and each entry); the last layer's own activation
-  (``Dense(activation=...)``: it chooses the objective's fused output path);
+  widths; the compiled metrics (the list and each entry, and the ``name`` of each metric
+  object: ``get_metrics`` refuses a reserved one and copies one met again); the last layer's
+  own activation (``Dense(activation=...)``: it chooses the objective's fused output path);
 - ``model.loss`` and ``model.optimizer`` and each of their settings (``_settings``) as the
   instance holds it, and the optimizer's slots, binding and owners (what ``check_optimizer``
   and the settings' slot check read). A setting set since, even to an equal value, is
@@ -21,6 +22,8 @@ identity (``key``), and a call whose key is the kept one skips them, so that a l
   holding a setting of a mutable type (a list, an array: changed in place unseen) or whose
   class checks its settings its own way is checked at every call (nothing kept). A setting
   the class body holds (none on the instance) is read as the first call found it.
+- Nothing is kept where ``get_metrics`` copied a metric object (a name met again, logged as
+  ``name_1``): each call copies it anew from the user's object, its settings as they are.
 
 The key is taken when the checks pass, and again after that call's step (its first step
 binds the optimizer to the parameters: the state the next call's checks would pass on).
@@ -38,6 +41,7 @@ from typing import Any
 
 from ._optimizer_settings import Settings
 from .losses import Loss
+from .metrics import Metric
 from .optimizers import Optimizer
 
 _MISSING = object()
@@ -49,6 +53,7 @@ _MODEL_KEYS = ("layers", "_params", "_built_params", "_packed", "_copied", "_lay
 _OPTIMIZER_STATE = ("_param_slots", "_owners", "_bound", "_grads", "_slot_names", "_squares",
                     "_slots")
 _L2 = attrgetter("l2")
+_NAME = attrgetter("name")
 _BASE_CHECK = Settings._check_settings  # an optimizer class checking its own way: not kept
 
 # model -> its KeptState (weakly on the model: a dropped model goes, and its entry)
@@ -70,7 +75,8 @@ def keep(model: Any, metrics: list[Any]) -> KeptState | None:
     docstring)."""
     loss_names, optimizer_names = _names(model.loss, Loss), _names(model.optimizer, Optimizer)
     own_check = getattr(type(model.optimizer), "_check_settings", None)
-    if loss_names is None or optimizer_names is None or own_check is not _BASE_CHECK:
+    if (loss_names is None or optimizer_names is None or own_check is not _BASE_CHECK
+            or _copied(model.__dict__["_metrics"], metrics)):
         _forget(model)
         return None
     state = KeptState(model, metrics, loss_names, (*optimizer_names, *_OPTIMIZER_STATE))
@@ -91,6 +97,12 @@ def _forget(model: Any) -> None:
         pass
 
 
+def _copied(requests: Any, metrics: list[Any]) -> bool:
+    """Whether ``get_metrics`` resolved a metric object of ``requests`` to a copy of it."""
+    resolved = {id(metric) for metric in metrics}
+    return any(isinstance(r, Metric) and id(r) not in resolved for r in requests)
+
+
 def _names(obj: Any, kind: type) -> tuple[str, ...] | None:
     """The names of ``obj``'s settings, or None if it is no ``kind`` or has too many."""
     if not isinstance(obj, kind):
@@ -107,6 +119,8 @@ class KeptState:
         self.loss, self.optimizer, self.metrics = model.loss, model.optimizer, metrics
         self.loss_names, self.optimizer_names = loss_names, optimizer_names
         layers = model.__dict__["layers"]
+        # the user's metric objects, whose names get_metrics checks
+        self.named = [m for m in model.__dict__["_metrics"] if isinstance(m, Metric)]
         self.key = self.key_now(model)
         # what _bind_rng sets at each call, and where has_penalty reads l2
         self.rng_layers = [layer for layer in layers if hasattr(layer, "rng")]
@@ -122,7 +136,8 @@ class KeptState:
         return (*map(d.get, _MODEL_KEYS, _MISSINGS),
                 *map(vars(self.loss).get, self.loss_names, _MISSINGS),
                 *map(vars(self.optimizer).get, self.optimizer_names, _MISSINGS),
-                *d["_metrics"], None, *layers, None, *model.parameters(), None,
+                *d["_metrics"], None, *(map(_NAME, self.named) if self.named else ()),
+                None, *layers, None, *model.parameters(), None,
                 *[p for layer in layers for p in layer.parameters()],
                 _output_activation(layers), _END)
 
