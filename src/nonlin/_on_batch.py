@@ -147,10 +147,11 @@ def _one_step(loop: _OneStep) -> dict[str, float]:
     step's end, non-finite updates refused (a ``DivergenceError`` says train_on_batch);
     the epoch's logs."""
     model, optimizer, guard = loop.model, loop.optimizer, SigintGuard()
-    optimizer.check_finite = True
-    model._fit_running = id(model)  # a fit from a callback of this call is refused
-    previous = guard.install()
+    previous = None  # a Ctrl-C before the guard is in place: the finally still runs
     try:
+        optimizer.check_finite = True
+        model._fit_running = id(model)  # a fit from a callback of this call is refused
+        previous = guard.install()
         loop.guard = guard
         return loop.run_epoch(0)
     except DivergenceError as error:
