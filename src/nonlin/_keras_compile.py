@@ -129,6 +129,7 @@ class CompileMethods:
             ``model.run_eagerly`` is then True, ``model.jit_compile`` False and
             ``model.steps_per_execution`` the value given.
         """
+        from ._on_batch_state import forget
         from ._resolved_args import compiled
 
         check_loss_weights(loss_weights)
@@ -146,6 +147,7 @@ class CompileMethods:
             None if isinstance(optimizer, str) else self.optimizer)
         self.run_eagerly, self.jit_compile, self.steps_per_execution = True, False, steps
         self.stop_training = False
+        forget(self)  # train_on_batch's kept state: the former optimizer and loss not held on
 
     @property
     def compiled(self) -> bool:

@@ -31,6 +31,9 @@ binds the optimizer to the parameters: the state the next call's checks would pa
 the loss are among those kept). The loop kept holds neither the model nor the batch between
 calls (``nonlin._on_batch`` sets them for a call, then clears them), so that the table, weak
 on the model, lets a dropped model go; a layer or metric holding its model would keep it.
+``compile`` and ``build`` drop the model's entry (``forget``): the optimizer, loss and
+parameters they replace are not held on. A change made otherwise (``fit(optimizer=...)``,
+``model.layers`` edited) leaves them held until the next call, or the model, goes.
 """
 
 from __future__ import annotations
@@ -77,11 +80,11 @@ def keep(model: Any, metrics: list[Any]) -> KeptState | None:
     own_check = getattr(type(model.optimizer), "_check_settings", None)
     if (loss_names is None or optimizer_names is None or own_check is not _BASE_CHECK
             or _copied(model.__dict__["_metrics"], metrics)):
-        _forget(model)
+        forget(model)
         return None
     state = KeptState(model, metrics, loss_names, (*optimizer_names, *_OPTIMIZER_STATE))
     if not state.scalar_settings(len(loss_names), len(optimizer_names)):
-        _forget(model)
+        forget(model)
         return None
     try:
         _KEPT[model] = state
@@ -90,7 +93,9 @@ def keep(model: Any, metrics: list[Any]) -> KeptState | None:
     return state
 
 
-def _forget(model: Any) -> None:
+def forget(model: Any) -> None:
+    """Drop what ``model``'s calls kept (``compile`` and ``build``: the optimizer, loss,
+    parameters and buffers it holds would be stale, and stay alive until the next call)."""
     try:
         _KEPT.pop(model, None)
     except TypeError:

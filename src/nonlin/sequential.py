@@ -129,6 +129,9 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
+        from ._on_batch_state import forget  # (it imports core, which imports this module)
+
+        forget(self)  # train_on_batch's kept state: the former parameters not held on
         return self
 
     # -- computation --------------------------------------------------------
