@@ -88,8 +88,8 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
                             class_weight=class_weight)
         kept.bind_rng(model)
         loop = _kept_loop(kept, model, data)
-    record_names(model, names)
-    try:
+    try:  # from here the loop holds the model and the batch: cleared however the call ends
+        record_names(model, names)
         epoch_logs = _one_step(loop)
         if checked and kept is not None:  # the optimizer as its step bound it: as checked
             kept.key = kept.key_now(model)
