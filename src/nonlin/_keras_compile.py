@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ._kept_table import forget
 from ._quoting import quoted
 from .validation import check_bool, check_positive_int, is_real
 
@@ -129,7 +130,6 @@ class CompileMethods:
             ``model.run_eagerly`` is then True, ``model.jit_compile`` False and
             ``model.steps_per_execution`` the value given.
         """
-        from ._on_batch_state import forget
         from ._resolved_args import compiled
 
         check_loss_weights(loss_weights)

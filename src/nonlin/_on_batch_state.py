@@ -31,17 +31,18 @@ binds the optimizer to the parameters: the state the next call's checks would pa
 the loss are among those kept). The loop kept holds neither the model nor the batch between
 calls (``nonlin._on_batch`` sets them for a call, then clears them), so that the table, weak
 on the model, lets a dropped model go; a layer or metric holding its model would keep it.
-``compile`` and ``build`` drop the model's entry (``forget``): the optimizer, loss and
-parameters they replace are not held on. A change made otherwise (``fit(optimizer=...)``,
-``model.layers`` edited) leaves them held until the next call, or the model, goes.
+``compile`` and ``build`` drop the model's entry (``nonlin._kept_table.forget``): the
+optimizer, loss and parameters they replace are not held on. A change made otherwise
+(``fit(optimizer=...)``, ``model.layers`` edited) leaves them held until the next call, or
+the model, goes.
 """
 
 from __future__ import annotations
 
-import weakref
 from operator import attrgetter, is_
 from typing import Any
 
+from ._kept_table import _KEPT, forget
 from ._optimizer_settings import Settings
 from .losses import Loss
 from .metrics import Metric
@@ -58,9 +59,6 @@ _OPTIMIZER_STATE = ("_param_slots", "_owners", "_bound", "_grads", "_slot_names"
 _L2 = attrgetter("l2")
 _NAME = attrgetter("name")
 _BASE_CHECK = Settings._check_settings  # an optimizer class checking its own way: not kept
-
-# model -> its KeptState (weakly on the model: a dropped model goes, and its entry)
-_KEPT: weakref.WeakKeyDictionary[Any, KeptState] = weakref.WeakKeyDictionary()
 
 
 def kept_state(model: Any) -> KeptState | None:
@@ -91,15 +89,6 @@ def keep(model: Any, metrics: list[Any]) -> KeptState | None:
     except TypeError:
         return None
     return state
-
-
-def forget(model: Any) -> None:
-    """Drop what ``model``'s calls kept (``compile`` and ``build``: the optimizer, loss,
-    parameters and buffers it holds would be stale, and stay alive until the next call)."""
-    try:
-        _KEPT.pop(model, None)
-    except TypeError:
-        pass
 
 
 def _copied(requests: Any, metrics: list[Any]) -> bool:
