@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ._kept_table import forget
 from ._quoting import quoted
 from .validation import check_bool, check_positive_int, is_real
 
@@ -146,6 +147,7 @@ class CompileMethods:
             None if isinstance(optimizer, str) else self.optimizer)
         self.run_eagerly, self.jit_compile, self.steps_per_execution = True, False, steps
         self.stop_training = False
+        forget(self)  # train_on_batch's kept state: the former optimizer and loss not held on
 
     @property
     def compiled(self) -> bool:

@@ -88,8 +88,8 @@ def train_on_batch(model: Sequential, x: Any, y: Any, sample_weight: Any, class_
                             class_weight=class_weight)
         kept.bind_rng(model)
         loop = _kept_loop(kept, model, data)
-    record_names(model, names)
-    try:
+    try:  # from here the loop holds the model and the batch: cleared however the call ends
+        record_names(model, names)
         epoch_logs = _one_step(loop)
         if checked and kept is not None:  # the optimizer as its step bound it: as checked
             kept.key = kept.key_now(model)
@@ -147,10 +147,11 @@ def _one_step(loop: _OneStep) -> dict[str, float]:
     step's end, non-finite updates refused (a ``DivergenceError`` says train_on_batch);
     the epoch's logs."""
     model, optimizer, guard = loop.model, loop.optimizer, SigintGuard()
-    optimizer.check_finite = True
-    model._fit_running = id(model)  # a fit from a callback of this call is refused
-    previous = guard.install()
+    previous = None  # a Ctrl-C before the guard is in place: the finally still runs
     try:
+        optimizer.check_finite = True
+        model._fit_running = id(model)  # a fit from a callback of this call is refused
+        previous = guard.install()
         loop.guard = guard
         return loop.run_epoch(0)
     except DivergenceError as error:

@@ -12,8 +12,9 @@ identity (``key``), and a call whose key is the kept one skips them, so that a l
   layer (``_params``, ``_built_params``), each layer's ``parameters()`` now (a layer built
   again by hand) and the trainable ones (``model.parameters()``: a flag changed), the set
   packed last (``_packed``), ``_copied``, ``_layers_edited``, ``rng``, ``dtype``, the
-  widths; the compiled metrics (the list and each entry); the last layer's own activation
-  (``Dense(activation=...)``: it chooses the objective's fused output path);
+  widths; the compiled metrics (the list and each entry, and the ``name`` of each metric
+  object: ``get_metrics`` refuses a reserved one and copies one met again); the last layer's
+  own activation (``Dense(activation=...)``: it chooses the objective's fused output path);
 - ``model.loss`` and ``model.optimizer`` and each of their settings (``_settings``) as the
   instance holds it, and the optimizer's slots, binding and owners (what ``check_optimizer``
   and the settings' slot check read). A setting set since, even to an equal value, is
@@ -21,6 +22,8 @@ identity (``key``), and a call whose key is the kept one skips them, so that a l
   holding a setting of a mutable type (a list, an array: changed in place unseen) or whose
   class checks its settings its own way is checked at every call (nothing kept). A setting
   the class body holds (none on the instance) is read as the first call found it.
+- Nothing is kept where ``get_metrics`` copied a metric object (a name met again, logged as
+  ``name_1``): each call copies it anew from the user's object, its settings as they are.
 
 The key is taken when the checks pass, and again after that call's step (its first step
 binds the optimizer to the parameters: the state the next call's checks would pass on).
@@ -28,16 +31,21 @@ binds the optimizer to the parameters: the state the next call's checks would pa
 the loss are among those kept). The loop kept holds neither the model nor the batch between
 calls (``nonlin._on_batch`` sets them for a call, then clears them), so that the table, weak
 on the model, lets a dropped model go; a layer or metric holding its model would keep it.
+``compile`` and ``build`` drop the model's entry (``nonlin._kept_table.forget``): the
+optimizer, loss and parameters they replace are not held on. A change made otherwise
+(``fit(optimizer=...)``, ``model.layers`` edited) leaves them held until the next call, or
+the model, goes.
 """
 
 from __future__ import annotations
 
-import weakref
 from operator import attrgetter, is_
 from typing import Any
 
+from ._kept_table import _KEPT, forget
 from ._optimizer_settings import Settings
 from .losses import Loss
+from .metrics import Metric
 from .optimizers import Optimizer
 
 _MISSING = object()
@@ -49,10 +57,8 @@ _MODEL_KEYS = ("layers", "_params", "_built_params", "_packed", "_copied", "_lay
 _OPTIMIZER_STATE = ("_param_slots", "_owners", "_bound", "_grads", "_slot_names", "_squares",
                     "_slots")
 _L2 = attrgetter("l2")
+_NAME = attrgetter("name")
 _BASE_CHECK = Settings._check_settings  # an optimizer class checking its own way: not kept
-
-# model -> its KeptState (weakly on the model: a dropped model goes, and its entry)
-_KEPT: weakref.WeakKeyDictionary[Any, KeptState] = weakref.WeakKeyDictionary()
 
 
 def kept_state(model: Any) -> KeptState | None:
@@ -70,12 +76,13 @@ def keep(model: Any, metrics: list[Any]) -> KeptState | None:
     docstring)."""
     loss_names, optimizer_names = _names(model.loss, Loss), _names(model.optimizer, Optimizer)
     own_check = getattr(type(model.optimizer), "_check_settings", None)
-    if loss_names is None or optimizer_names is None or own_check is not _BASE_CHECK:
-        _forget(model)
+    if (loss_names is None or optimizer_names is None or own_check is not _BASE_CHECK
+            or _copied(model.__dict__["_metrics"], metrics)):
+        forget(model)
         return None
     state = KeptState(model, metrics, loss_names, (*optimizer_names, *_OPTIMIZER_STATE))
     if not state.scalar_settings(len(loss_names), len(optimizer_names)):
-        _forget(model)
+        forget(model)
         return None
     try:
         _KEPT[model] = state
@@ -84,11 +91,10 @@ def keep(model: Any, metrics: list[Any]) -> KeptState | None:
     return state
 
 
-def _forget(model: Any) -> None:
-    try:
-        _KEPT.pop(model, None)
-    except TypeError:
-        pass
+def _copied(requests: Any, metrics: list[Any]) -> bool:
+    """Whether ``get_metrics`` resolved a metric object of ``requests`` to a copy of it."""
+    resolved = {id(metric) for metric in metrics}
+    return any(isinstance(r, Metric) and id(r) not in resolved for r in requests)
 
 
 def _names(obj: Any, kind: type) -> tuple[str, ...] | None:
@@ -107,6 +113,8 @@ class KeptState:
         self.loss, self.optimizer, self.metrics = model.loss, model.optimizer, metrics
         self.loss_names, self.optimizer_names = loss_names, optimizer_names
         layers = model.__dict__["layers"]
+        # the user's metric objects, whose names get_metrics checks
+        self.named = [m for m in model.__dict__["_metrics"] if isinstance(m, Metric)]
         self.key = self.key_now(model)
         # what _bind_rng sets at each call, and where has_penalty reads l2
         self.rng_layers = [layer for layer in layers if hasattr(layer, "rng")]
@@ -122,7 +130,8 @@ class KeptState:
         return (*map(d.get, _MODEL_KEYS, _MISSINGS),
                 *map(vars(self.loss).get, self.loss_names, _MISSINGS),
                 *map(vars(self.optimizer).get, self.optimizer_names, _MISSINGS),
-                *d["_metrics"], None, *layers, None, *model.parameters(), None,
+                *d["_metrics"], None, *(map(_NAME, self.named) if self.named else ()),
+                None, *layers, None, *model.parameters(), None,
                 *[p for layer in layers for p in layer.parameters()],
                 _output_activation(layers), _END)
 

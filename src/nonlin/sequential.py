@@ -25,6 +25,7 @@ from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
 from ._input_grad import backward_to_input
+from ._kept_table import forget
 from ._keras_compile import CompileMethods
 from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
@@ -129,6 +130,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
+        forget(self)  # train_on_batch's kept state: the former parameters not held on
         return self
 
     # -- computation --------------------------------------------------------
