@@ -23,6 +23,7 @@ its caches the same way (or keeps them, pickled with it: they are its own busine
 
 from __future__ import annotations
 
+import copyreg
 from typing import Any
 
 _NAMES: dict[type, frozenset[str]] = {}
@@ -53,15 +54,22 @@ def input_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def state_without_caches(layer: Any) -> dict[str, Any]:
-    """``layer.__dict__`` with each named cache set to None (a frozen layer's draws kept)."""
+def state_without_caches(layer: Any) -> Any:
+    """``layer.__dict__`` with each named cache set to None (a frozen layer's draws kept);
+    for a class with ``__slots__``, Python's own ``(dict, slots)`` pair, the set slots too."""
     names = cache_names(type(layer))
     state = layer.__dict__
-    if names.isdisjoint(state):
-        return dict(state)
     if state.get("_frozen") is True:
         names = names.difference(_union(type(layer), "_draws"))
-    return {key: None if key in names else value for key, value in state.items()}
+    slots = copyreg._slotnames(type(layer))  # type: ignore[attr-defined]  # cached on the class
+    if names.isdisjoint(state):
+        state = dict(state)
+    else:
+        state = {key: None if key in names else value for key, value in state.items()}
+    if not slots:
+        return state
+    return state, {key: None if key in names else getattr(layer, key)
+                   for key in slots if hasattr(layer, key)}
 
 
 def release(layers: Any) -> None:
