@@ -55,3 +55,11 @@ def test_a_model_with_a_slotted_layer_pickles_and_predicts_the_same() -> None:
     m = nonlin.Sequential([nonlin.Dense(4), Scale(2.0), nonlin.Dense(1)]).build(3, seed=0)
     X = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(m)).predict(X), m.predict(X))
+
+
+def test_fit_releases_an_input_cached_in_a_slot() -> None:
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    m = nonlin.Sequential([Scale(2.0), nonlin.Dense(1)]).build(3, seed=0)
+    m.fit(X, X[:, :1], loss="mse", optimizer="sgd", epochs=1, batch_size=8, shuffle=False,
+          verbose=0)
+    assert m.layers[0]._x is None  # no reference to X kept

@@ -28,6 +28,7 @@ from typing import Any
 
 _NAMES: dict[type, frozenset[str]] = {}
 _INPUTS: dict[type, tuple[str, ...]] = {}
+_SLOTTED: dict[type, tuple[str, ...]] = {}
 
 
 def _union(cls: type, attribute: str) -> tuple[str, ...]:
@@ -72,6 +73,15 @@ def state_without_caches(layer: Any) -> Any:
                    for key in slots if hasattr(layer, key)}
 
 
+def _slotted_inputs(cls: type) -> tuple[str, ...]:
+    """The ``_inputs`` of class ``cls`` that are ``__slots__`` (no ``__dict__`` entry)."""
+    names = _SLOTTED.get(cls)
+    if names is None:
+        slots = copyreg._slotnames(cls)  # type: ignore[attr-defined]
+        names = _SLOTTED[cls] = tuple(name for name in input_names(cls) if name in slots)
+    return names
+
+
 def release(layers: Any) -> None:
     """Set the ``_inputs`` caches of ``layers`` (and of an activation a layer holds) to
     None: after a fit, nothing of the model points at the data it trained on."""
@@ -82,6 +92,9 @@ def release(layers: Any) -> None:
         for name in input_names(type(layer)):
             if state.get(name) is not None:
                 state[name] = None
+        for name in _slotted_inputs(type(layer)):
+            if getattr(layer, name, None) is not None:
+                setattr(layer, name, None)
         inner = state.get("_activation")
         if inner is not None:
             release((inner,))
