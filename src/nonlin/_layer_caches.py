@@ -32,10 +32,12 @@ _SLOTTED: dict[type, tuple[str, ...]] = {}
 
 
 def _union(cls: type, attribute: str) -> tuple[str, ...]:
-    """The names ``attribute`` lists on ``cls`` and on each class of its MRO, once each."""
+    """The names ``attribute`` lists on ``cls`` and on each class of its MRO, once each (a
+    str is one name, as in ``__slots__``: ``_inputs = "_x"``, or ``("_x")``)."""
     names: dict[str, None] = {}
     for klass in cls.__mro__:
-        names.update(dict.fromkeys(vars(klass).get(attribute, ())))
+        listed = vars(klass).get(attribute, ())
+        names.update(dict.fromkeys((listed,) if isinstance(listed, str) else listed))
     return tuple(names)
 
 
