@@ -27,8 +27,7 @@ import copyreg
 from typing import Any
 
 _NAMES: dict[type, frozenset[str]] = {}
-_INPUTS: dict[type, tuple[str, ...]] = {}
-_SLOTTED: dict[type, tuple[str, ...]] = {}
+_INPUTS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _union(cls: type, attribute: str) -> tuple[str, ...]:
@@ -49,11 +48,15 @@ def cache_names(cls: type) -> frozenset[str]:
     return names
 
 
-def input_names(cls: type) -> tuple[str, ...]:
-    """The caches of class ``cls`` that may hold the layer's input (``_inputs``)."""
+def input_names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The caches of class ``cls`` that may hold the layer's input (``_inputs``): those kept
+    in the layer's ``__dict__``, and those that are ``__slots__``."""
     names = _INPUTS.get(cls)
     if names is None:
-        names = _INPUTS[cls] = _union(cls, "_inputs")
+        slots = copyreg._slotnames(cls)  # type: ignore[attr-defined]
+        listed = _union(cls, "_inputs")
+        names = _INPUTS[cls] = (tuple(name for name in listed if name not in slots),
+                                tuple(name for name in listed if name in slots))
     return names
 
 
@@ -75,15 +78,6 @@ def state_without_caches(layer: Any) -> Any:
                    for key in slots if hasattr(layer, key)}
 
 
-def _slotted_inputs(cls: type) -> tuple[str, ...]:
-    """The ``_inputs`` of class ``cls`` that are ``__slots__`` (no ``__dict__`` entry)."""
-    names = _SLOTTED.get(cls)
-    if names is None:
-        slots = copyreg._slotnames(cls)  # type: ignore[attr-defined]
-        names = _SLOTTED[cls] = tuple(name for name in input_names(cls) if name in slots)
-    return names
-
-
 def release(layers: Any) -> None:
     """Set the ``_inputs`` caches of ``layers`` (and of an activation a layer holds) to
     None: after a fit, nothing of the model points at the data it trained on."""
@@ -91,10 +85,11 @@ def release(layers: Any) -> None:
         state = getattr(layer, "__dict__", None)
         if state is None:
             continue
-        for name in input_names(type(layer)):
+        names, slotted = input_names(type(layer))
+        for name in names:
             if state.get(name) is not None:
                 state[name] = None
-        for name in _slotted_inputs(type(layer)):
+        for name in slotted:
             if getattr(layer, name, None) is not None:
                 setattr(layer, name, None)
         inner = state.get("_activation")
