@@ -30,13 +30,23 @@ _NAMES: dict[type, frozenset[str]] = {}
 _INPUTS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
+def _names(listed: Any) -> tuple[str, ...]:
+    """The names in a class's ``_inputs`` / ``_caches`` / ``_draws``: a str is one name, as in
+    ``__slots__`` (``_inputs = "_x"``, or ``("_x")``); anything but names (``_inputs = None``,
+    a method: a layer of one's own that uses the attribute otherwise) names none."""
+    if isinstance(listed, str):
+        return (listed,)
+    if isinstance(listed, tuple | list | set | frozenset) and all(
+            isinstance(name, str) for name in listed):
+        return tuple(listed)
+    return ()
+
+
 def _union(cls: type, attribute: str) -> tuple[str, ...]:
-    """The names ``attribute`` lists on ``cls`` and on each class of its MRO, once each (a
-    str is one name, as in ``__slots__``: ``_inputs = "_x"``, or ``("_x")``)."""
+    """The names ``attribute`` lists on ``cls`` and on each class of its MRO, once each."""
     names: dict[str, None] = {}
     for klass in cls.__mro__:
-        listed = vars(klass).get(attribute, ())
-        names.update(dict.fromkeys((listed,) if isinstance(listed, str) else listed))
+        names.update(dict.fromkeys(_names(vars(klass).get(attribute, ()))))
     return tuple(names)
 
 
