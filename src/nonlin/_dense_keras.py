@@ -232,11 +232,14 @@ class ActivationSlot:
             config["activation"] = self.activation_entry()
         return {**config, **name_config(self)}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __setstate__(self, state: Any) -> None:
+        state, slots = state if isinstance(state, tuple) else (state, None)  # with __slots__
         if "activation" in state:  # pickled while it was a plain attribute (s21's first form)
             state = {**state, "_activation": state["activation"]}
             del state["activation"]
         self.__dict__.update(state)
+        for name, value in (slots or {}).items():
+            setattr(self, name, value)
 
 
 def output_layer(layer: Any) -> Any:

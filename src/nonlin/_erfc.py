@@ -35,6 +35,9 @@ from ._branchless import pick, reflect
 from .core import const
 
 Buffers = Callable[[str, Any], np.ndarray]
+# the names this module asks ``Buffers`` for: a layer's caches (``nonlin._layer_caches``)
+BUFFER_NAMES = ("_erfc_t", "_erfc_num", "_erfc_den", "_erfc_flag", "_erfc_big", "_erfc_ratio",
+                "_erfc_big_den")
 
 # Cody's coefficients, each polynomial's highest power first (1.0: a monic one)
 _SMALL_NUM = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,

@@ -23,17 +23,30 @@ its caches the same way (or keeps them, pickled with it: they are its own busine
 
 from __future__ import annotations
 
+import copyreg
 from typing import Any
 
 _NAMES: dict[type, frozenset[str]] = {}
-_INPUTS: dict[type, tuple[str, ...]] = {}
+_INPUTS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _names(listed: Any) -> tuple[str, ...]:
+    """The names in a class's ``_inputs`` / ``_caches`` / ``_draws``: a str is one name, as in
+    ``__slots__`` (``_inputs = "_x"``, or ``("_x")``); anything but names (``_inputs = None``,
+    a method: a layer of one's own that uses the attribute otherwise) names none."""
+    if isinstance(listed, str):
+        return (listed,)
+    if isinstance(listed, tuple | list | set | frozenset) and all(
+            isinstance(name, str) for name in listed):
+        return tuple(listed)
+    return ()
 
 
 def _union(cls: type, attribute: str) -> tuple[str, ...]:
     """The names ``attribute`` lists on ``cls`` and on each class of its MRO, once each."""
     names: dict[str, None] = {}
     for klass in cls.__mro__:
-        names.update(dict.fromkeys(vars(klass).get(attribute, ())))
+        names.update(dict.fromkeys(_names(vars(klass).get(attribute, ()))))
     return tuple(names)
 
 
@@ -45,23 +58,34 @@ def cache_names(cls: type) -> frozenset[str]:
     return names
 
 
-def input_names(cls: type) -> tuple[str, ...]:
-    """The caches of class ``cls`` that may hold the layer's input (``_inputs``)."""
+def input_names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The caches of class ``cls`` that may hold the layer's input (``_inputs``): those kept
+    in the layer's ``__dict__``, and those that are ``__slots__``."""
     names = _INPUTS.get(cls)
     if names is None:
-        names = _INPUTS[cls] = _union(cls, "_inputs")
+        slots = copyreg._slotnames(cls)  # type: ignore[attr-defined]
+        listed = _union(cls, "_inputs")
+        names = _INPUTS[cls] = (tuple(name for name in listed if name not in slots),
+                                tuple(name for name in listed if name in slots))
     return names
 
 
-def state_without_caches(layer: Any) -> dict[str, Any]:
-    """``layer.__dict__`` with each named cache set to None (a frozen layer's draws kept)."""
+def state_without_caches(layer: Any) -> Any:
+    """``layer.__dict__`` with each named cache set to None (a frozen layer's draws kept);
+    for a class with ``__slots__``, Python's own ``(dict, slots)`` pair, the set slots too."""
     names = cache_names(type(layer))
     state = layer.__dict__
-    if names.isdisjoint(state):
-        return dict(state)
     if state.get("_frozen") is True:
         names = names.difference(_union(type(layer), "_draws"))
-    return {key: None if key in names else value for key, value in state.items()}
+    slots = copyreg._slotnames(type(layer))  # type: ignore[attr-defined]  # cached on the class
+    if names.isdisjoint(state):
+        state = dict(state)
+    else:
+        state = {key: None if key in names else value for key, value in state.items()}
+    if not slots:
+        return state
+    return state, {key: None if key in names else getattr(layer, key)
+                   for key in slots if hasattr(layer, key)}
 
 
 def release(layers: Any) -> None:
@@ -75,8 +99,11 @@ def release(layers: Any) -> None:
         names = _INPUTS.get(type(layer))
         if names is None:
             names = input_names(type(layer))
-        for name in names:
+        for name in names[0]:
             if name in state:
                 state[name] = None
+        for name in names[1]:  # __slots__ of a subclass
+            if getattr(layer, name, None) is not None:
+                setattr(layer, name, None)
         if "_activation" in state and state["_activation"] is not None:
             release((state["_activation"],))

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _gelu
 from ._branchless import zeros_for as _zeros
-from ._erfc import Buffers, fresh
+from ._erfc import BUFFER_NAMES, Buffers, fresh
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import keras_keywords, rows_error
@@ -185,8 +185,7 @@ class GELU(Layer):
     """
 
     _inputs = ("_x",)  # nonlin._layer_caches
-    _caches = ("_y", "_grad_in", "_gate", "_gauss", "_e", "_p", "_u", "_erfc_t", "_erfc_num",
-                "_erfc_den", "_erfc_flag", "_erfc_big")
+    _caches = ("_y", "_grad_in", "_gate", "_gauss", "_e", "_p", "_u", *BUFFER_NAMES)
     _x: np.ndarray  # the input, cached by a training forward (with the gate's buffers)
 
     def __init__(self, *, approximate: bool = False, name: str | None = None) -> None:
