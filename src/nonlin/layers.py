@@ -24,6 +24,7 @@ from ._misuse import (
     no_forward,
     shape_error,
 )
+from ._products import weight_grad
 from ._quoting import quoted
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
@@ -165,7 +166,7 @@ class Dense(ActivationSlot, Layer):
                 return self.backward(dense_grad(self, x, grad_out, error), logits=True)
         else:
             try:
-                np.dot(x.T, grad_out, self.W.grad)
+                weight_grad(x, grad_out, self.W.grad)  # x.T @ g, into W.grad
             except (ValueError, TypeError) as error:  # another shape or dtype, or no array
                 return self.backward(dense_grad(self, x, grad_out, error), logits=True)
             if self.l2:
