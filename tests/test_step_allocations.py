@@ -38,6 +38,10 @@ from nonlin.schedules import ExponentialDecay
 L, D, K = nonlin, nonlin.Dense, 4
 SMALL, BIG = (512, 64), (1024, 256)  # (batch, width) of the two runs of a case
 BUFSIZE = 256  # NumPy's buffer size while a case runs: below the smallest batch
+# np.matmul's own allocation per call (~560 B of ufunc machinery, the same at every size),
+# made where nonlin._products.weight_grad takes it: for gradients of 128 KiB or more, so in
+# the big runs only (np.dot, in the small, makes ~100 B)
+MATMUL_CALL = 1024
 Where = tuple[tuple[str, int], ...]
 
 
@@ -306,6 +310,12 @@ FLOAT64 = ["dense", "dense-activation-softmax+ce", "layer-ReLU", "layer-GELU", "
            "softmax+ce-smoothing", "bce-logits-pos_weight-sample-weights"]
 
 
+def _allowed(where: Where) -> int:
+    """Bytes a line may allocate in the big runs beyond the small: 512, or np.matmul's own
+    per-call allocation at the weight gradient's product (``MATMUL_CALL``)."""
+    return MATMUL_CALL if where and where[0][0].endswith("_products.py") else 512
+
+
 @pytest.mark.parametrize("dtype, name", [(np.float32, name) for name in CASES]
                          + [(np.float64, name) for name in FLOAT64])
 def test_steady_state_steps_allocate_no_batch_or_parameter_sized_array(dtype, name) -> None:
@@ -321,7 +331,7 @@ def test_steady_state_steps_allocate_no_batch_or_parameter_sized_array(dtype, na
     # NumPy's or Python's filled on first use, ~2 KB) shows in one run only
     big = {where: min(size, again[where]) for where, size in big.items() if where in again}
     grown = {where: (small.get(where, 0), size) for where, size in big.items()
-             if size - small.get(where, 0) > 512}
+             if size - small.get(where, 0) > _allowed(where)}
     assert not grown, "\n".join(
         f"{a} -> {b} B at " + " <- ".join(f"{f.rsplit('/', 1)[-1]}:{n}" for f, n in where[:4])
         for where, (a, b) in grown.items())
