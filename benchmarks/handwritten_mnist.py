@@ -4,9 +4,10 @@ This is the reference for "what plain NumPy can do here": the loop a careful
 NumPy programmer writes for this one network, with nothing a library needs
 (no validation, no callbacks, no metrics, no divergence check, no generality).
 Every buffer is preallocated; each batch is gathered with ``take`` into one
-buffer; the parameters live in one flat array so that the momentum update is
-three in-place ufunc calls; ReLU compares against a zeros block; the softmax
-gradient is ``p / s`` minus the label, scaled by ``1 / n``.
+buffer; the products are ``np.matmul`` (``np.dot`` with ``out=`` zeroes it before
+its GEMM, a pass over the weight gradient); the parameters live in one flat array
+so that the momentum update is three in-place ufunc calls; ReLU compares against a
+zeros block; the softmax gradient is ``p / s`` minus the label, scaled by ``1 / n``.
 
 ``bench_mnist.py`` times it in the same run as nonlin, PyTorch and scikit-learn.
 """
@@ -51,7 +52,7 @@ def handwritten_epoch(
     def train_step(rows: np.ndarray) -> None:
         h = np.take(X, rows, axis=0, out=xb, mode="clip")
         for i in range(len(sizes)):  # forward
-            np.dot(h, Ws[i], acts[i])
+            np.matmul(h, Ws[i], acts[i])
             np.add(acts[i], bs[i], acts[i])
             if i < last:
                 np.maximum(acts[i], zeros[i], out=acts[i])
@@ -67,10 +68,10 @@ def handwritten_epoch(
         g = z
         for i in range(last, -1, -1):  # backward
             below = xb if i == 0 else acts[i - 1]
-            np.dot(below.T, g, dWs[i])
+            np.matmul(below.T, g, dWs[i])
             np.add.reduce(g, 0, None, dbs[i])
             if i:
-                np.dot(g, Ws[i].T, back[i])
+                np.matmul(g, Ws[i].T, back[i])
                 np.greater(acts[i - 1], 0, out=masks[i - 1])
                 g = np.multiply(back[i], masks[i - 1], back[i])
         np.multiply(grads, neg_lr, step)  # v <- mu v - lr g; w <- w + v
