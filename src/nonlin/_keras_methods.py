@@ -161,10 +161,11 @@ class KerasMethods:
         kept, the same ``DivergenceError`` (the model as before the step), and the
         optimizer's state carried from call to call, so calls on batches ``b_1, b_2, ...``
         give the bits of ``fit`` on their concatenation with ``batch_size=len(b_i)``,
-        ``shuffle=False``, ``epochs=1``. A setting of the loss or the optimizer assigned
-        between calls is checked again, as ``fit`` checks it (``opt.beta_1 = 1.5`` is
-        refused before the step); what a call checked is kept for the next while nothing it
-        read changed (``nonlin._on_batch_state``). ``model.history`` is left alone (as Keras).
+        ``shuffle=False``, ``epochs=1``. Each call checks the loss's and the optimizer's
+        settings again, as ``fit`` does (``opt.beta_1 = 1.5`` set between calls is
+        refused before the step), unless nothing those checks read changed since the last
+        call (no setting assigned on the instances): that call's checks are kept
+        (``nonlin._on_batch_state``). ``model.history`` is left alone (as Keras).
 
         Parameters
         ----------
