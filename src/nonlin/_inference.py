@@ -50,7 +50,8 @@ class InferenceMethods:
             Keras 3's: the rows of the first ``steps`` batches (all without ``batch_size``);
             with a source, its first ``steps`` batches.
         callbacks : sequence of ``nonlin.callbacks.Callback``, optional
-            Or one callback. Keras 3's: their ``on_predict_begin`` runs before the pass and
+            Or one callback, or a ``CallbackList`` (its callbacks).
+            Keras 3's: their ``on_predict_begin`` runs before the pass and
             ``on_predict_end`` after it, also after a pass that fails once begun (Keras skips
             it: ``SwapEMAWeights`` then leaves the average in the model); no batch hook runs.
 

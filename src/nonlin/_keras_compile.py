@@ -207,7 +207,8 @@ class CompileMethods:
             Keras 3's: the rows of the first ``steps`` batches of ``batch_size`` rows (all
             rows without ``batch_size``); with a source, its first ``steps`` batches.
         callbacks : sequence of ``nonlin.callbacks.Callback``, optional
-            Or one callback. Keras 3's: their ``on_test_begin`` runs before the pass and
+            Or one callback, or a ``CallbackList`` (its callbacks).
+            Keras 3's: their ``on_test_begin`` runs before the pass and
             ``on_test_end`` after it with the results, as during ``fit``'s validation (the
             batch hooks run in neither), the dict returned (a key a hook adds is in it, last,
             as Keras 3 returns it); after a pass that fails once begun, with ``{}``

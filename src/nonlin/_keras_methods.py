@@ -163,7 +163,9 @@ class KerasMethods:
         give the bits of ``fit`` on their concatenation with ``batch_size=len(b_i)``,
         ``shuffle=False``, ``epochs=1``. Each call checks the loss's and the optimizer's
         settings again, as ``fit`` does (``opt.beta_1 = 1.5`` set between calls is
-        refused before the step). ``model.history`` is left alone (as Keras).
+        refused before the step), unless nothing those checks read changed since the last
+        call (no setting assigned on the instances): that call's checks are kept
+        (``nonlin._on_batch_state``). ``model.history`` is left alone (as Keras).
 
         Parameters
         ----------

@@ -1,12 +1,12 @@
 """``train_on_batch`` and ``test_on_batch`` (Keras 3's): ``fit``'s step and ``evaluate``'s
 pass on one batch, through their own code.
 
-``train_on_batch`` checks and converts the batch as ``fit`` does (``make_dataset``), and
-the loss's and the optimizer's settings at every call (``resolve_loss``,
-``resolve_optimizer``), then runs one epoch of ``fit``'s loop (``nonlin._epoch_loop._Loop``)
-over it, unshuffled, with the batch as the one step: the same forward/loss/backward, the same
-divergence checks and undo, the same optimizer call (whose state carries over from call to
-call).
+``train_on_batch`` checks and converts the batch as ``fit`` does (``make_dataset``) at
+every call, and the loss's and the optimizer's settings (``resolve_loss``,
+``resolve_optimizer``) at a call that kept nothing from the last (below), then runs one
+epoch of ``fit``'s loop (``nonlin._epoch_loop._Loop``) over it, unshuffled, with the batch
+as the one step: the same forward/loss/backward, the same divergence checks and undo, the
+same optimizer call (whose state carries over from call to call).
 What the checks resolve (the loss, the optimizer, the metrics, the loop and its buffers) is
 kept for the next call while the model, loss and optimizer stay as they were
 (``nonlin._on_batch_state``): a changed setting, layer, flag or compile is checked again.

@@ -6,7 +6,8 @@ through ``_set`` (the check's value) and ``_check_settings`` runs the same check
 existing optimizer (``_loss_checks.check_settings``, which losses use the same way), so an
 attribute set since construction (``opt.momentum = 2.0``), or set in a subclass's class body,
 is refused with the constructor's message. ``nonlin.train.resolve_optimizer`` calls it once
-per call of ``fit`` (``resume_from`` included), ``compile`` and ``train_on_batch``, and
+per call of ``fit`` (``resume_from`` included) and ``compile``, per call of ``train_on_batch``
+unless it kept the last call's checks (no setting assigned since: ``nonlin._on_batch_state``), and
 ``_compile_entries.check_saved_settings`` once per ``save`` and checkpoint written (a file of
 settings ``load`` refuses is not written); never per step:
 ``Optimizer.step`` called by hand does not check settings (as PyTorch does not check its

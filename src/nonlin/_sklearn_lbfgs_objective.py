@@ -100,6 +100,8 @@ class SklearnObjective:
         The estimator (``supported(est)``); its network's parameters are set from
         each ``theta`` (packed in ``params``' order) and their grads overwritten.
     X : ndarray of shape (n_samples, n_features)
+        Or, for a sparse ``X``, its row numbers (n_samples, 1), the network's first layer a
+        ``SparseRows`` (``_sklearn_sparse.in_front``).
     Y : ndarray of shape (n_samples, n_outputs)
         Targets (0 / 1 indicators for a classifier).
     sample_weight : ndarray of shape (n_samples,) or None

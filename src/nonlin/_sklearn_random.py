@@ -35,8 +35,8 @@ class ShuffleStream(np.random.RandomState):
 def random_state(seed: Any, previous: Any = None) -> ShuffleStream:
     """scikit-learn's ``check_random_state(seed)``, as a ``ShuffleStream``.
 
-    An int seeds a new stream. A ``RandomState`` is drawn from in place (the
-    stream shares its bit generator), so it advances as scikit-learn's does;
+    An int seeds a new stream (or ``previous`` again: below). A ``RandomState`` is drawn
+    from in place (the stream shares its bit generator), so it advances as scikit-learn's does;
     None is NumPy's global ``RandomState`` (``np.random``), scikit-learn's
     contract for ``random_state=None`` (so ``np.random.seed`` fixes a fit).
 

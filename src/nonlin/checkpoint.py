@@ -44,7 +44,9 @@ value) when the resumed ``fit`` gets the same callbacks in the same order.
 writes: put it after the callbacks that count epochs or change the learning
 rate, and after those that add keys to the logs (``History``, which comes
 after all the callbacks as in Keras, records those keys; the checkpoint's
-history holds the epoch's logs as they are when it writes).
+history holds the epoch's logs as they are when it writes). The history's numbers
+are restored: a key holding a value that is no number (a str a callback logged,
+which ``History`` records as is) is left out of the file, with a warning.
 
 A checkpoint is never written with NaN or infinite values: after a divergence
 the callback skips the write (with a warning); the previous one stays intact. Nor with

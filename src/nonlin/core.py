@@ -72,7 +72,8 @@ class Param:
     grad : ndarray
         ``dL/dvalue``, same shape and dtype, overwritten by each ``backward``.
     name : str
-        Short name used in summaries and files (``"W"``, ``"b"``).
+        Short name used in summaries and files (``"W"``, ``"b"``): distinct within a
+        layer, as ``save`` requires (the file stores each under ``"{layer}.{name}"``).
     """
 
     __slots__ = ("value", "grad", "name")

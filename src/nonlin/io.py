@@ -194,11 +194,15 @@ def save(model: Sequential, path: ModelTarget, *,
     Raises
     ------
     ValueError, TypeError
-        Unbuilt model, unregistered layer, NaN/inf weights, bad metadata; a text-mode
+        Unbuilt model, unregistered layer, NaN/inf weights, bad metadata; what ``load``
+        would refuse or rebuild otherwise (a weight of another shape or dtype than built,
+        two arrays of one layer under one name, a config that rebuilds a layer with
+        another constructor argument); a text-mode
         file object (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer
         set since that its constructor refuses (``opt.beta_1 = 1.5``): its message.
     OSError
-        The file could not be written.
+        The file could not be written (``IsADirectoryError``: a path ending in a folder's
+        name, ``out/``).
     """
     _save(model, path, metadata, stacklevel=5, include_optimizer=include_optimizer)
 

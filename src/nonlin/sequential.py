@@ -202,7 +202,8 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         verbose : {0, 1, 2, "auto"}
             0 silent, 1 (or "auto") a progress bar per epoch, 2 one line per epoch.
         callbacks : sequence of ``nonlin.callbacks.Callback``
-            Or one callback; None means none (Keras 3 takes both).
+            Or one callback; None means none (Keras 3 takes both). A ``CallbackList``
+            runs its callbacks in its order, its ``History`` the one returned.
         validation_split : float in [0, 1)
             Hold out the last fraction of the rows (before shuffling).
         validation_data : (X_val, y_val) or (X_val, y_val, sample_weight), or a batch source
