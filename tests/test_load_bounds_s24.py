@@ -1,0 +1,170 @@
+"""What a model file's header drives is bounded before the work it drives: the layer and
+tensor counts, the tensor names before their bytes, each layer's arrays before build;
+format_version 1.0 refused; a layer of one's own with a ``units`` of its own loads."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from io_helpers import edit, edit_meta, join, model_bytes, split
+from nonlin import ModelFileError, registry
+from nonlin._safetensors_writer import safetensors_file
+from nonlin.core import Layer
+
+MAX_LAYERS, MAX_TENSORS = 10_000, 100_000  # docs/file-format.md's limits
+
+
+def test_the_limits_are_the_documented_ones():
+    from nonlin import _header
+
+    assert (_header.MAX_LAYERS, _header.MAX_TENSORS) == (MAX_LAYERS, MAX_TENSORS)
+
+
+def _refused(tmp_path, data: bytes, *patterns: str) -> str:
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(data)
+    with pytest.raises(ModelFileError) as info:
+        nonlin.load(path)
+    message = str(info.value)
+    assert "bad.safetensors" in message
+    for pattern in patterns:
+        assert pattern in message, message
+    return message
+
+
+def _with_layers(data: bytes, extra: list[dict[str, Any]]) -> bytes:
+    def change(arch: dict[str, Any]) -> dict[str, Any]:
+        arch["layers"] += extra
+        return arch
+
+    return edit_meta(data, "architecture", change)
+
+
+def _bare(meta: dict[str, Any], tensors: dict[str, Any], buffer: bytes) -> bytes:
+    """A file of ``meta``'s fields over ``model_bytes``' and these tensors alone."""
+    header, _ = split(model_bytes())
+    fields = {**header["__metadata__"], "metadata": "{}"}
+    fields.pop("compile", None)
+    fields.update({key: json.dumps(value) for key, value in meta.items()})
+    return join({"__metadata__": fields, **tensors}, buffer)
+
+
+def test_layers_beyond_the_limit_are_counted_before_any_is_made(tmp_path, monkeypatch):
+    data = _with_layers(model_bytes(), [{"class_name": "ReLU", "config": {}}] * (MAX_LAYERS - 3))
+    made = []
+    monkeypatch.setattr(registry, "layer_from_config", lambda item: made.append(item))
+    _refused(tmp_path, data, "architecture", f"at most {MAX_LAYERS:,} layers",
+             f"Received {MAX_LAYERS + 1:,}")
+    assert made == []
+
+
+def test_save_refuses_more_layers_than_load_reads():
+    model = nonlin.Sequential([nonlin.ReLU() for _ in range(MAX_LAYERS + 1)]).build(2, seed=0)
+    with pytest.raises(ValueError, match=f"at most {MAX_LAYERS:,} layers.*{MAX_LAYERS + 1:,}"):
+        nonlin.save(model, io.BytesIO())
+
+
+def test_tensors_beyond_the_limit_are_counted_before_their_entries(tmp_path):
+    entry = {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}
+
+    def change(header: dict[str, Any]) -> None:
+        header.update({f"x{i}": entry for i in range(MAX_TENSORS)})
+
+    _refused(tmp_path, edit(model_bytes(), change), f"at most {MAX_TENSORS:,} tensors",
+             f"Received {MAX_TENSORS + 4:,}")
+
+
+def test_save_refuses_more_tensors_than_load_reads():
+    arrays = {f"t{i}": np.zeros(1) for i in range(MAX_TENSORS + 1)}
+    with pytest.raises(ValueError, match=f"at most {MAX_TENSORS:,} tensors"):
+        safetensors_file(arrays, {})
+
+
+def test_unexpected_tensor_names_are_refused_before_the_bytes_are_read(tmp_path, monkeypatch):
+    import nonlin._reader as reader
+
+    def change(header: dict[str, Any]) -> None:
+        header["x"] = {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}
+
+    def read(data: bytes) -> Any:
+        raise AssertionError("the tensors' bytes were read before their names were checked")
+
+    monkeypatch.setattr(reader.safetensors.numpy, "load", read)
+    _refused(tmp_path, edit(model_bytes(), change), "tensor 'x'", "unexpected")
+
+
+def test_format_version_as_a_float_is_refused_naming_it(tmp_path):
+    # JSON writers of floats emit 1.0; nonlin writes 1, and reads its integer fields strictly
+    data = edit_meta(model_bytes(), "format_version", lambda _: 1.0)
+    _refused(tmp_path, data, "format_version", "expected the integer 1", "Received: 1.0 (float)")
+
+
+def test_format_version_as_nonlin_writes_it_loads():
+    header, _ = split(model_bytes())
+    assert header["__metadata__"]["format_version"] == "1"  # the text "1", not "1.0"
+    assert nonlin.load(io.BytesIO(model_bytes())).layers
+
+
+class _Repeat(Layer):
+    """A width-preserving layer of one's own whose ``units`` counts something else."""
+
+    def __init__(self, units: int = 1000) -> None:
+        self.units = units
+
+    def build(self, in_features: int, rng: Any) -> int:
+        return in_features
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return x
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out
+
+    def get_config(self) -> dict[str, Any]:
+        return {"units": self.units}
+
+
+def test_units_of_a_layer_of_ones_own_is_not_read_as_a_width(monkeypatch):
+    monkeypatch.setitem(registry.LAYERS, "_Repeat", _Repeat)
+    model = nonlin.Sequential([nonlin.Dense(4), _Repeat(1000), nonlin.Dense(2)]).build(3, seed=0)
+    buffer = io.BytesIO()
+    nonlin.save(model, buffer)
+    buffer.seek(0)
+    loaded = nonlin.load(buffer)
+    x = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_a_layers_arrays_must_be_in_the_file_under_its_index_before_build(tmp_path):
+    # each Dense(300) needs its (300, 300) weights; the one W in the file backs layer 0 alone
+    dense = {"class_name": "Dense", "config": {"units": 300}}
+    tensors = {"0.W": {"dtype": "F64", "shape": [300, 300], "data_offsets": [0, 720_000]}}
+    data = _bare({"architecture": {"layers": [dense] * 3}, "n_features_in": 300}, tensors,
+                 np.zeros(90_000).tobytes())
+    _refused(tmp_path, data, "architecture.layers[1]", "(300, 300) weight matrix is not in the "
+             "file", "'1.*' hold 0 values")
+
+
+@pytest.mark.parametrize("name", ["BatchNorm", "LayerNormalization", "PReLU"])
+def test_per_feature_arrays_must_be_in_the_file_before_build(tmp_path, name):
+    layer = {"class_name": name, "config": {}}
+    data = _bare({"architecture": {"layers": [layer] * 50}, "n_features_in": 60_000}, {}, b"")
+    _refused(tmp_path, data, "architecture.layers[0]", f"{name}'s arrays of 60000 values are "
+             "not in the file")
+
+
+def test_per_feature_layers_and_a_shared_prelu_load():
+    layers = [nonlin.Dense(5), nonlin.BatchNorm(), nonlin.LayerNormalization(),
+              nonlin.PReLU(shared=True), nonlin.PReLU(), nonlin.Dense(2)]
+    model = nonlin.Sequential(layers).build(3, seed=0)
+    buffer = io.BytesIO()
+    nonlin.save(model, buffer)
+    buffer.seek(0)
+    x = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(nonlin.load(buffer).predict(x), model.predict(x))
