@@ -168,3 +168,16 @@ def test_per_feature_layers_and_a_shared_prelu_load():
     buffer.seek(0)
     x = np.arange(6.0).reshape(2, 3)
     assert np.array_equal(nonlin.load(buffer).predict(x), model.predict(x))
+
+
+def test_info_refuses_more_layers_than_a_file_holds_as_load_does(tmp_path, capsys):
+    from nonlin import cli
+
+    # a class not registered here: info would list the layers as the file records them
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(_with_layers(model_bytes(), [{"class_name": "Mine", "config": {}}]
+                                  * (MAX_LAYERS - 3)))
+    assert cli.main(["info", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert f"at most {MAX_LAYERS:,} layers" in captured.err and "bad.safetensors" in captured.err
+    assert captured.out.count("\n") < 20  # was: a line per layer
