@@ -230,3 +230,18 @@ def test_save_leaves_out_the_metrics_beyond_what_load_reads():
         nonlin.save(model, buffer)
     buffer.seek(0)
     assert len(nonlin.load(buffer)._metrics) == 1000
+
+
+def test_fixed_statistics_in_configs_are_bounded_together_before_build(tmp_path):
+    # Normalization(mean=0.0, variance=1.0) makes one value per feature from its config
+    layer = {"class_name": "Normalization", "config": {"mean": 0.0, "variance": 1.0}}
+    data = _bare({"architecture": {"layers": [layer] * 50}, "n_features_in": 60_000}, {}, b"")
+    _refused(tmp_path, data, "architecture.layers[1]", "the fixed statistics of 60000 features "
+             "are more than the file holds")
+    model = nonlin.Sequential([nonlin.Normalization(mean=0.0, variance=4.0), nonlin.Dense(2),
+                               nonlin.Normalization(mean=[1.0, 2.0], variance=[1.0, 9.0])]).build(3)
+    buffer = io.BytesIO()
+    nonlin.save(model, buffer)
+    buffer.seek(0)
+    x = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(nonlin.load(buffer).predict(x), model.predict(x))

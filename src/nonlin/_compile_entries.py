@@ -37,9 +37,12 @@ MAX_METRICS = 1_000
 def metric_size(entry: Any) -> int:
     """The array entries a record's metric ``entry`` makes as it is built: AUC's and the
     metrics at a rate's ``num_thresholds`` (AUC's by ``num_labels``), IoU's ``num_classes``
-    squared; 0 for a name or another config."""
+    squared; 0 for a name, another config, or one beyond its own limits (``oversized``,
+    refused as such)."""
     config = entry.get("config") if isinstance(entry, dict) else None
-    sizes = {key: value for key, value in (config.items() if isinstance(config, dict) else ())
+    if not isinstance(config, dict) or oversized(config) is not None:
+        return 0
+    sizes = {key: value for key, value in config.items()
              if isinstance(value, int) and not isinstance(value, bool) and value > 0}
     return (sizes.get("num_thresholds", 0) * sizes.get("num_labels", 1)
             + sizes.get("num_classes", 0) ** 2)

@@ -8,7 +8,10 @@ in the file under its own index (tensors ``"{i}.*"``) before anything is built: 
 its ``(width, units)`` weights; a ``BatchNorm``, ``LayerNormalization``, ``Normalization``
 or ``PReLU`` ``width`` values (each of their arrays has one per feature; a shared
 ``PReLU``'s one). Building then allocates a few times what the file holds, however many
-layers it names. A parameter-free layer (an activation, ``Dropout``) allocates nothing.
+layers it names. A parameter-free layer (an activation, ``Dropout``) allocates nothing. A
+``Normalization`` given its statistics (``mean=``, ``variance=``) keeps them in its config,
+not in tensors: all such layers together may have as many features as the file holds
+values, or ``MAX_WIDTH``.
 
 A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
 what its config means is its own (an int ``units`` of it may count anything), so it is
@@ -42,7 +45,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
     for name, info in header.tensors.items():
         held[name.partition(".")[0]] += math.prod(info.shape)
     budget = sum(held.values())
-    width = n_features
+    width, free = n_features, max(budget, MAX_WIDTH)  # free: for statistics in configs
     for i, layer in enumerate(layers):
         field = f"architecture.layers[{i}]"
         if width > max(budget, MAX_WIDTH):
@@ -51,6 +54,12 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         if isinstance(layer, Dense):  # Dense's units alone: see the module docstring
             need, shown = width * layer.units, f"a ({width}, {layer.units}) weight matrix is"
             width = layer.units
+        elif isinstance(layer, Normalization) and layer.get_config().get("mean") is not None:
+            free -= width  # fixed statistics, of its config (mean=0.0: one value per feature)
+            if free < 0:
+                raise ModelFileError(path, f"the fixed statistics of {width} features are more "
+                                     f"than the file holds ({budget} values in all)", field)
+            continue
         elif isinstance(layer, _PER_FEATURE):
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
