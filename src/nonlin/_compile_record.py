@@ -229,9 +229,10 @@ def _read_metrics(entries: Any, path: str) -> list[Any]:
         raise _fault(path, "metrics", f"expected a list. Received: {quoted(entries)}")
     size = sum(map(metric_size, entries)) if len(entries) <= MAX_METRICS else 0
     if len(entries) > MAX_METRICS or size > LABELLED_ENTRIES:  # before any is made
+        of = f", of {size:,} entries" if size else ""
         raise _fault(path, "metrics", f"expected at most {MAX_METRICS:,} metrics, of "
                      f"{LABELLED_ENTRIES:,} array entries in all (thresholds, classes squared). "
-                     f"Received {len(entries):,} metrics" + f", of {size:,} entries" * bool(size))
+                     f"Received {len(entries):,} metrics{of}")
     classes = _metric_classes()
     return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
 

@@ -64,8 +64,8 @@ def _check_format(meta: dict[str, str], path: str) -> None:
                              "not a nonlin model file", "__metadata__['format']")
     version = _field(meta, "format_version", path)
     if type(version) is not int:  # 1.0, "1", true: not what any nonlin writes
-        raise ModelFileError(path, f"unsupported format version {quoted(version, 50)}: expected "
-                             f"the integer {FORMAT_VERSION}, as nonlin writes it. Received: "
+        raise ModelFileError(path, f"unsupported format version: expected the integer "
+                             f"{FORMAT_VERSION}, as nonlin writes it. Received: "
                              f"{quoted(version, 50)} ({type(version).__name__})",
                              "__metadata__['format_version']")
     if version != FORMAT_VERSION:

@@ -22,7 +22,8 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
     """The layer entries of ``model.get_config()``; a ``TypeError`` naming the first layer whose
     class ``registry.LAYERS`` does not map its name to (the loader rebuilds from it alone), or
     a ``ValueError`` naming the first layer with two arrays of one name (``_check_names``) or
-    that its config would rebuild with another constructor argument (``_check_rebuilt``)."""
+    that its config would rebuild with another constructor argument (``_check_rebuilt``);
+    a ``ValueError`` for more layers than a file holds (``MAX_LAYERS``)."""
     if len(model.layers) > MAX_LAYERS:  # loading refuses more
         raise ValueError(f"Expected at most {MAX_LAYERS:,} layers, the limit for a nonlin file. "
                          f"Received a model of {len(model.layers):,}")
