@@ -245,3 +245,13 @@ def test_fixed_statistics_in_configs_are_bounded_together_before_build(tmp_path)
     buffer.seek(0)
     x = np.arange(6.0).reshape(2, 3)
     assert np.array_equal(nonlin.load(buffer).predict(x), model.predict(x))
+
+
+def test_a_layer_norm_without_arrays_needs_none():
+    model = nonlin.Sequential([nonlin.Dense(5), nonlin.LayerNormalization(center=False,
+                                                                          scale=False)]).build(3)
+    buffer = io.BytesIO()
+    nonlin.save(model, buffer)
+    buffer.seek(0)
+    x = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(nonlin.load(buffer).predict(x), model.predict(x))

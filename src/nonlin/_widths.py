@@ -4,14 +4,14 @@ before anything is built (``check_widths``, which ``nonlin._reader.read_model`` 
 Building a model allocates its layers' arrays (and their gradients) before the tensors'
 names are matched, so a header of a few KB naming many large layers could make the loader
 allocate GBs. Each of nonlin's layers that holds arrays must therefore find enough values
-in the file under its own index (tensors ``"{i}.*"``) before anything is built: a ``Dense``
-its ``(width, units)`` weights; a ``BatchNorm``, ``LayerNormalization``, ``Normalization``
-or ``PReLU`` ``width`` values (each of their arrays has one per feature; a shared
-``PReLU``'s one). Building then allocates a few times what the file holds, however many
-layers it names. A parameter-free layer (an activation, ``Dropout``) allocates nothing. A
-``Normalization`` given its statistics (``mean=``, ``variance=``) keeps them in its config,
-not in tensors: all such layers together may have as many features as the file holds
-values, or ``MAX_WIDTH``.
+in the file under its own index (tensors ``"{i}.*"``) before anything is built: a
+``Dense`` its ``(width, units)`` weights; a ``BatchNorm``, ``LayerNormalization`` (but one
+of ``center=False, scale=False``), ``Normalization`` or ``PReLU`` ``width`` values (each
+of their arrays has one per feature; a shared ``PReLU``'s one). Building then allocates a
+few times what the file holds, however many layers it names. A parameter-free layer (an
+activation, ``Dropout``) allocates nothing. A ``Normalization`` given its statistics
+(``mean=``, ``variance=``) keeps them in its config, not in tensors: all such layers
+together may have as many features as the file holds values, or ``MAX_WIDTH``.
 
 A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
 what its config means is its own (an int ``units`` of it may count anything), so it is
@@ -60,6 +60,8 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
                 raise ModelFileError(path, f"the fixed statistics of {width} features are more "
                                      f"than the file holds ({budget} values in all)", field)
             continue
+        elif isinstance(layer, LayerNormalization) and not (layer.center or layer.scale):
+            continue  # no arrays (PyTorch's elementwise_affine=False)
         elif isinstance(layer, _PER_FEATURE):
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
