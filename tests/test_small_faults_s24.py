@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nonlin.optimizers as opt
@@ -32,3 +33,24 @@ def test_cli_class_weight_beyond_float32_names_its_class_and_value(
     assert code == 2 and not (tmp_path / "m.safetensors").exists()
     assert "--class-weight: class 'yes' weighs 1e+39, beyond float32's range" in err
     assert "class_weight[" not in err
+
+
+@pytest.mark.parametrize("name", ["MeanSquaredLogarithmicError", "Hinge", "KLDivergence",
+                                  "CategoricalCrossentropy", "MeanSquaredError",
+                                  "MeanAbsoluteError", "MeanAbsolutePercentageError"])
+def test_loss_like_metrics_name_the_expected_target_shapes_once(name: str) -> None:
+    # before: "Expected y_true of shape (3,), (3, 1) or (3, 1) ..." (the column twice), and
+    # the regression metrics raised numpy's broadcasting error
+    import nonlin.metrics
+
+    metric = getattr(nonlin.metrics, name)()
+    y_pred = np.full((3, 1), 0.5)
+    for call in (metric, metric.update_state):
+        with pytest.raises(ValueError) as info:
+            call(np.zeros((3, 2)), y_pred)
+        assert str(info.value) == ("Expected y_true of shape (3,) or (3, 1) for y_pred of "
+                                   "shape (3, 1). Received shape (3, 2)")
+    with pytest.raises(ValueError, match=r"^Expected y_true of shape \(3,\), \(3, 1\) or "
+                                         r"\(3, 3\) for y_pred of shape \(3, 3\)\. "
+                                         r"Received shape \(3, 2\)$"):
+        metric(np.zeros((3, 2)), np.full((3, 3), 0.2))
