@@ -54,3 +54,22 @@ def test_loss_like_metrics_name_the_expected_target_shapes_once(name: str) -> No
                                          r"\(3, 3\) for y_pred of shape \(3, 3\)\. "
                                          r"Received shape \(3, 2\)$"):
         metric(np.zeros((3, 2)), np.full((3, 3), 0.2))
+
+
+@pytest.mark.parametrize("activation", [None, "relu"])
+@pytest.mark.parametrize("trainable", [True, False])
+def test_dense_backward_refuses_a_list_as_forward_does(activation: str | None,
+                                                      trainable: bool) -> None:
+    # before: a trainable Dense's backward took a list (NumPy converted it), where forward
+    # and every other layer's backward refuse anything but an array
+    import nonlin
+
+    dense = nonlin.Dense(2, activation=activation)
+    dense.build(3, np.random.default_rng(0))
+    dense.trainable = trainable
+    dense.forward(np.ones((2, 3)), training=True)
+    with pytest.raises(TypeError, match=r"^Expected grad_out, dL/dy, as a NumPy array of shape "
+                                        r"\(2, 2\) for Dense.backward. Received: list$"):
+        dense.backward([[1.0, 2.0], [3.0, 4.0]])
+    assert not dense.W.grad.any()
+    dense.backward(np.ones((2, 2)))  # an array is taken as before
