@@ -73,3 +73,45 @@ def test_dense_backward_refuses_a_list_as_forward_does(activation: str | None,
         dense.backward([[1.0, 2.0], [3.0, 4.0]])
     assert not dense.W.grad.any()
     dense.backward(np.ones((2, 2)))  # an array is taken as before
+
+
+class _KerasHistory:  # keras.callbacks.History's fields: every epoch, val_ at validated ones
+    def __init__(self, epoch: list[int], history: dict[str, list[float]]) -> None:
+        self.epoch, self.history = epoch, history
+
+
+def test_plot_history_draws_keras_shorter_val_lists_at_their_epochs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # before: a Keras History's val_loss of fit(validation_freq=2) (epochs 2 and 4) was drawn
+    # at epochs 1 and 2
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    figures: list = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or str(path))
+    keras_dict = {"loss": [5.0, 4.0, 3.0, 2.0, 1.0], "val_loss": [4.5, 2.5],
+                  "accuracy": [0.1, 0.2, 0.3, 0.4, 0.5], "val_accuracy": [0.2, 0.4]}
+    plots.plot_history(keras_dict, tmp_path / "h.png", validation_freq=2)
+    for ax in figures[0].axes:
+        train, val = ax.lines
+        assert train.get_xdata().tolist() == [1, 2, 3, 4, 5]
+        assert val.get_xdata().tolist() == [2, 4]
+    assert figures[0].axes[0].lines[1].get_ydata().tolist() == [4.5, 2.5]
+    # a run from initial_epoch=5 validates the absolute epochs 6 and 9 (Keras' _should_eval)
+    resumed = _KerasHistory([5, 6, 7, 8, 9], {"loss": [1.0] * 5, "val_loss": [0.5, 0.4]})
+    plots.plot_history(resumed, tmp_path / "r.png", validation_freq=3)
+    assert figures[1].axes[0].lines[1].get_xdata().tolist() == [6, 9]
+    # nonlin's own History: NaN on epochs not validated, drawn as before
+    plots.plot_history({"loss": [3.0, 2.0, 1.0], "val_loss": [float("nan"), 2.5, float("nan")]},
+                       tmp_path / "n.png")
+    assert figures[2].axes[0].lines[1].get_xdata().tolist() == [2]
+    with pytest.raises(ValueError, match=r"Expected val_loss with one value per epoch \(5, as "
+                                         r"loss.*validation_freq=k.*Received 2 values for 5"):
+        plots.plot_history(keras_dict, tmp_path / "x.png")
+    with pytest.raises(ValueError, match=r"Expected val_loss with one value per epoch validated "
+                                         r"with validation_freq=3 of the 5 epochs \(\[3\]\)\. "
+                                         r"Received 2 values"):
+        plots.plot_history(keras_dict, tmp_path / "x.png", validation_freq=3)
+    with pytest.raises(ValueError, match=r"Received: validation_freq=0"):
+        plots.plot_history(keras_dict, tmp_path / "x.png", validation_freq=0)
+    assert len(figures) == 3 and not (tmp_path / "x.png").exists()
