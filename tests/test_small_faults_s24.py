@@ -115,3 +115,43 @@ def test_plot_history_draws_keras_shorter_val_lists_at_their_epochs(
     with pytest.raises(ValueError, match=r"Received: validation_freq=0"):
         plots.plot_history(keras_dict, tmp_path / "x.png", validation_freq=0)
     assert len(figures) == 3 and not (tmp_path / "x.png").exists()
+
+
+def test_a_backward_zeroing_with_times_zero_is_told_how_to_write_its_gradient() -> None:
+    # grad *= 0 keeps the mark's NaN (as it would a diverged step's), so it is refused as
+    # "added to"; the message now says how to write it, and that way trains
+    import nonlin
+    from nonlin.core import Layer, Param
+
+    class Scale(Layer):
+        def __init__(self, zeroing: str = "times") -> None:
+            super().__init__()
+            self.zeroing = zeroing
+
+        def build(self, in_features: int, rng: object) -> int:
+            self.a = Param(np.full(in_features, 0.5), "a")
+            return in_features
+
+        def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+            self._x = x
+            return x * self.a.value
+
+        def backward(self, grad_out: np.ndarray) -> np.ndarray:
+            if self.zeroing == "times":
+                self.a.grad *= 0
+            else:
+                self.a.grad.fill(0)
+            self.a.grad += (grad_out * self._x).sum(axis=0)
+            return grad_out * self.a.value
+
+        def parameters(self) -> list[Param]:
+            return [self.a]
+
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    y = X @ np.array([[1.0], [-1.0]])
+    model = nonlin.Sequential([Scale(), nonlin.Dense(1)])
+    with pytest.raises(RuntimeError, match=r"np\.copyto\(param\.grad, dL_dparam\).*start from "
+                                           r"param\.grad\.fill\(0\) \(param\.grad \*= 0 keeps"):
+        model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0)
+    model = nonlin.Sequential([Scale("fill"), nonlin.Dense(1)])
+    model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0)
