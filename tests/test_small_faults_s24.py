@@ -155,3 +155,31 @@ def test_a_backward_zeroing_with_times_zero_is_told_how_to_write_its_gradient() 
         model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0)
     model = nonlin.Sequential([Scale("fill"), nonlin.Dense(1)])
     model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0)
+
+
+def test_the_layer_cache_tables_do_not_keep_a_layer_class_alive() -> None:
+    # before: _layer_caches' per-class tables held each class strongly: a layer class made in a
+    # loop or a test was never freed
+    import copy
+    import gc
+    import weakref
+
+    from nonlin._layer_caches import _INPUTS, _NAMES, release
+    from nonlin.core import Layer
+
+    class Passing(Layer):
+        _inputs = ("_x",)
+
+        def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+            self._x = x
+            return x
+
+    layer = Passing()
+    layer.forward(np.ones((2, 2)), training=True)
+    assert copy.copy(layer)._x is None  # state_without_caches: the table of cache names
+    release([layer])  # the table of input caches
+    assert Passing in _NAMES and Passing in _INPUTS
+    gone = weakref.ref(Passing)
+    del Passing, layer
+    gc.collect()
+    assert gone() is None
