@@ -107,8 +107,8 @@ def _check_rebuilt(i: int, layer: Any, item: dict[str, Any]) -> None:
     rebuild as they were made."""
     try:
         rebuilt = registry.layer_from_config(item)
-    except (TypeError, ValueError):
-        return  # refused by the checks of nonlin.io._architecture, which name it
+    except ValueError as exc:  # the class refuses its own config
+        raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
     for name in _arguments(type(layer)):
         if name in item["config"]:
             continue

@@ -31,6 +31,7 @@ from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
 from ._quoting import quoted
+from ._saved_shapes import built_record
 from .core import (
     Layer,
     LayerProtocol,
@@ -128,6 +129,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
         self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
+        self._built_record = built_record(self)  # what save's check compares with
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         forget(self)  # train_on_batch's kept state: the former parameters not held on
