@@ -60,7 +60,7 @@ from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, read_model
 from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
-from ._saved_shapes import check_loads, check_unshared
+from ._saved_shapes import check_saved
 from ._weights import layer_state
 from .core import Sequential
 from .validation import check_bool
@@ -81,8 +81,7 @@ def _architecture(model: Sequential) -> list[dict[str, Any]]:
             _check_state(layer)
         except ValueError as exc:
             raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
-    check_loads(model, items)  # a setting or an array changed by hand since build
-    check_unshared(model)  # one array in two places: loading would untie it
+    check_saved(model, items)  # a setting or an array changed since build, one array twice
     return items
 
 
