@@ -245,3 +245,35 @@ def test_estimators_save_and_load_as_before(tmp_path) -> None:
             est.fit(X, y)
         est.save(tmp_path / "e.safetensors")
         np.testing.assert_array_equal(load(tmp_path / "e.safetensors").predict(X), est.predict(X))
+
+
+class Wide(nonlin.core.Layer):
+    """``y = x @ W``, ``W`` of width ``self.k``: an attribute its config does not hold."""
+
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.k = 2
+
+    def build(self, in_features: int, rng: Any) -> int:
+        self.W = nonlin.core.Param(rng.normal(size=(in_features, self.k)), "W")
+        return self.k
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return x @ self.W.value
+
+    def parameters(self) -> list[Any]:
+        return [self.W]
+
+
+def test_a_layer_of_ones_own_built_from_more_than_its_config_is_refused(
+        tmp_path, monkeypatch) -> None:
+    """Its config rebuilds ``k = 2``; the model was built with 3: loading refused the file."""
+    monkeypatch.setitem(registry.LAYERS, "Wide", Wide)
+    wide = Wide()
+    model = nonlin.Sequential([wide, nonlin.Dense(2)])
+    model.build(3, seed=0)
+    nonlin.save(model, tmp_path / "m.safetensors")  # k as the config rebuilds it
+    wide.k = 3
+    model.build(3, seed=0)
+    _saves_nothing(model, tmp_path, r"Expected tensor '0\.W' of shape \(3, 2\).*Received shape "
+                                    r"\(3, 3\)")

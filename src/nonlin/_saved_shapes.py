@@ -12,7 +12,8 @@ dtype (``bn.moving_mean = ...``, ``layer.W.value = ...``). Such a file would not
 the dtype and, per layer, its config (the ``trainable`` flag aside: no shape depends on it) and
 the name, shape and dtype of each array. ``check_saved`` compares the model with it: where
 nothing changed, the loader builds what ``build`` built and nothing is allocated. Otherwise (or
-for a model without the record, unpickled from an older nonlin) it builds the layers from
+for a model without the record, unpickled from an older nonlin, or holding a layer class of
+one's own, whose ``build`` may read more than its config) it builds the layers from
 their configs as the loader does, one at a time (one layer's weights at a time), and refuses
 the first array that differs, naming the layer, the tensor, both shapes and both dtypes.
 
@@ -72,14 +73,18 @@ def check_saved(model: Any, items: list[dict[str, Any]]) -> None:
 
 
 def _unchanged(model: Any, items: list[dict[str, Any]], stored: list[dict[str, Any]]) -> bool:
-    """Whether the model, its layers' configs and their arrays are as ``build`` left them."""
+    """Whether the model, its layers' configs and their arrays are as ``build`` left them, its
+    layers all nonlin's, whose ``build`` reads nothing but the config (a class of one's own
+    may read more: it is built to check)."""
     record = model.__dict__.get("_built_record")
     if record is None or record[:2] != (model.n_features_in, model.dtype):
         return False
     try:
         return len(record[2]) == len(items) and all(
-            _settings(item) == settings and _shapes(arrays) == shapes
-            for item, arrays, (settings, shapes) in zip(items, stored, record[2], strict=True))
+            type(layer).__module__.startswith("nonlin.") and _settings(item) == settings
+            and _shapes(arrays) == shapes
+            for layer, item, arrays, (settings, shapes)
+            in zip(model.layers, items, stored, record[2], strict=True))
     except Exception:  # a config holding values == cannot compare (arrays): build them
         return False
 

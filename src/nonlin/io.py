@@ -194,14 +194,16 @@ def save(model: Sequential, path: ModelTarget, *,
     ------
     ValueError, TypeError
         Unbuilt model, unregistered layer, NaN/inf weights, bad metadata; what ``load``
-        would refuse or rebuild otherwise (a weight of another shape or dtype than built,
-        two arrays of one layer under one name, a config that rebuilds a layer with
-        another constructor argument); a text-mode
+        would refuse or rebuild otherwise (a weight or state array of another shape or dtype
+        than its layer's config builds, as after ``dense.units = 7`` or ``bias = False`` set
+        since build, or one replaced by hand; one array in two places, which would load
+        untied; two arrays of one layer under one name; a config that rebuilds a layer with
+        another constructor argument: ``nonlin._saved_shapes``); a text-mode
         file object (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer
         set since that its constructor refuses (``opt.beta_1 = 1.5``): its message.
     OSError
         The file could not be written (``IsADirectoryError``: a path ending in a folder's
-        name, ``out/``).
+        name, ``out/``; ``FileNotFoundError``: one through a missing folder, as ``open``).
     """
     _save(model, path, metadata, stacklevel=5, include_optimizer=include_optimizer)
 
