@@ -277,3 +277,23 @@ def test_a_layer_of_ones_own_built_from_more_than_its_config_is_refused(
     model.build(3, seed=0)
     _saves_nothing(model, tmp_path, r"Expected tensor '0\.W' of shape \(3, 2\).*Received shape "
                                     r"\(3, 3\)")
+
+
+def test_only_a_changed_layer_or_one_of_ones_own_is_built_to_check(tmp_path, monkeypatch) -> None:
+    """The large layer, unchanged and nonlin's, is compared with what build recorded: the
+    save holds one copy of the weights at most, as before (tests/test_io_save_memory.py)."""
+    import tracemalloc
+
+    monkeypatch.setitem(registry.LAYERS, "Wide", Wide)
+    model = nonlin.Sequential([nonlin.Dense(1000), nonlin.ReLU(), nonlin.Dense(24), Wide()])
+    model.build(1000, seed=0)  # about 8.2 MB of float64 weights
+    model.layers[2].l2 = 0.01  # a setting changed since build: that layer is built again
+    size = sum(p.value.nbytes for p in model.parameters())
+    nonlin.save(model, tmp_path / "m.safetensors")  # imports done before measuring
+    tracemalloc.start()
+    try:
+        nonlin.save(model, tmp_path / "m.safetensors")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * size

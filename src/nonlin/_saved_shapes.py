@@ -8,14 +8,14 @@ a setting that the shapes depend on (``dense.units = 7``, ``dense.bias = False``
 arrays keep the old shapes), a parameter or a state array replaced by one of another shape or
 dtype (``bn.moving_mean = ...``, ``layer.W.value = ...``). Such a file would not load.
 
-``built_record`` is what ``Sequential.build`` keeps (``model._built_record``): the input width,
-the dtype and, per layer, its config (the ``trainable`` flag aside: no shape depends on it) and
-the name, shape and dtype of each array. ``check_saved`` compares the model with it: where
-nothing changed, the loader builds what ``build`` built and nothing is allocated. Otherwise (or
-for a model without the record, unpickled from an older nonlin, or holding a layer class of
-one's own, whose ``build`` may read more than its config) it builds the layers from
-their configs as the loader does, one at a time (one layer's weights at a time), and refuses
-the first array that differs, naming the layer, the tensor, both shapes and both dtypes.
+``built_record`` is what ``Sequential.build`` keeps (``model._built_record``): the dtype and,
+per layer, its input width, its config (the ``trainable`` flag aside: no shape depends on it),
+the name, shape and dtype of each array, and its output width. ``check_saved`` compares each
+layer with it: where nothing changed, the loader builds what ``build`` built and nothing is
+allocated. A layer that changed (any setting, ``dense.l2`` too), a layer class of one's own
+(whose ``build`` may read more than its config) and every layer of a model without the record
+(unpickled from an older nonlin) is built from its config as the loader builds it, one at a time;
+the first array that differs is refused, naming the layer, the tensor, both shapes and dtypes.
 
 It also refuses two stored arrays that share memory (one ``Param`` or one array in
 two places): the file holds two tensors and loading gives each its own array, untied. That is
@@ -51,65 +51,71 @@ def _settings(item: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item["config"].items() if key != "trainable"}
 
 
-def built_record(model: Any) -> tuple[int, np.dtype, list[Any]] | None:
-    """What ``model.build`` made, for ``check_saved``; None where a layer's config cannot be
-    read (``save`` then says why)."""
+def built_record(model: Any, widths: list[int]) -> tuple[np.dtype, list[Any]] | None:
+    """What ``model.build`` made, its layers' input and output ``widths`` in turn, for
+    ``check_saved``; None where a layer's config or state cannot be read (``save`` then says
+    why; ``build`` does not fail for it)."""
     try:
-        items = model.get_config()["layers"]
-    except Exception:  # a layer of one's own whose get_config fails: save reports it
+        return model.dtype, [
+            (width, _settings(item), _shapes(_arrays(layer)), out)
+            for layer, item, width, out in zip(model.layers, model.get_config()["layers"],
+                                               widths[:-1], widths[1:], strict=True)]
+    except Exception:  # a layer of one's own whose get_config or get_state fails: save says
         return None
-    return model.n_features_in, model.dtype, [
-        (_settings(item), _shapes(_arrays(layer)))
-        for layer, item in zip(model.layers, items, strict=True)]
 
 
 def check_saved(model: Any, items: list[dict[str, Any]]) -> None:
     """Refuse (``ValueError``) a model whose file, of the layer entries ``items``, loading
     would refuse, build with another output width, or give untied arrays."""
     stored = [_arrays(layer) for layer in model.layers]
-    if not _unchanged(model, items, stored):
-        _check_loads(model, items, stored)
-    _check_unshared(stored)
-
-
-def _unchanged(model: Any, items: list[dict[str, Any]], stored: list[dict[str, Any]]) -> bool:
-    """Whether the model, its layers' configs and their arrays are as ``build`` left them, its
-    layers all nonlin's, whose ``build`` reads nothing but the config (a class of one's own
-    may read more: it is built to check)."""
     record = model.__dict__.get("_built_record")
-    if record is None or record[:2] != (model.n_features_in, model.dtype):
-        return False
-    try:
-        return len(record[2]) == len(items) and all(
-            type(layer).__module__.startswith("nonlin.") and _settings(item) == settings
-            and _shapes(arrays) == shapes
-            for layer, item, arrays, (settings, shapes)
-            in zip(model.layers, items, stored, record[2], strict=True))
-    except Exception:  # a config holding values == cannot compare (arrays): build them
-        return False
-
-
-def _check_loads(model: Any, items: list[dict[str, Any]], stored: list[dict[str, Any]]) -> None:
-    """Build each layer from its entry as loading does, one at a time, and compare."""
-    from . import registry  # imported by saving only, not by ``import nonlin``
-
+    if record is None or record[0] != model.dtype or len(record[1]) != len(items):
+        record = (model.dtype, [None] * len(items))  # unpickled from an older nonlin
     rng, width = np.random.default_rng(0), model.n_features_in
-    for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
-        again = registry.layer_from_config(item)  # checked by check_registered already
-        try:
-            width = again.build(width, rng)
-            for param in again.parameters():
-                param.cast(model.dtype)
-            if hasattr(again, "cast_state"):
-                again.cast_state(model.dtype)
-        except Exception as exc:
-            raise ValueError(f"Expected layers[{i}] ({type(layer).__name__}) to build from "
-                             f"its config as loading builds it. Received: {exc}") from None
-        _compare(i, layer, _shapes(_arrays(again)), _shapes(stored[i]), item["config"])
+    for i, (layer, item, arrays, built) in enumerate(zip(model.layers, items, stored, record[1],
+                                                         strict=True)):
+        have = _shapes(arrays)
+        if _as_built(layer, (width, item, have), built):
+            width = built[3]
+            continue
+        wanted, width = _built_again(i, layer, item, width, model.dtype, rng)
+        _compare(i, layer, wanted, have, item["config"])
     if width != model.n_outputs:
         raise ValueError(f"Expected the layers' configs to build a model of output width "
                          f"{model.n_outputs}, as built. Received width {width}: a setting "
                          "changed since build; build the model again, or set it back")
+    _check_unshared(stored)
+
+
+def _as_built(layer: Any, now: tuple[int, dict[str, Any], Shapes], built: Any) -> bool:
+    """Whether ``layer``, one of nonlin's (whose ``build`` reads nothing but the config; a
+    class of one's own may read more), has the input width, config and arrays ``build``
+    gave it (``built``, None where unknown)."""
+    if built is None or not type(layer).__module__.startswith("nonlin."):
+        return False
+    width, item, have = now
+    try:
+        return bool(built[0] == width and built[1] == _settings(item) and built[2] == have)
+    except Exception:  # a config holding values == cannot compare (arrays): build it
+        return False
+
+
+def _built_again(i: int, layer: Any, item: dict[str, Any], width: int, dtype: np.dtype,
+                 rng: np.random.Generator) -> tuple[Shapes, int]:
+    """The arrays and the output width of ``item``'s layer as loading builds it."""
+    from . import registry  # imported by saving only, not by ``import nonlin``
+
+    again = registry.layer_from_config(item)  # checked by check_registered already
+    try:
+        width = again.build(width, rng)
+        for param in again.parameters():
+            param.cast(dtype)
+        if hasattr(again, "cast_state"):
+            again.cast_state(dtype)
+    except Exception as exc:
+        raise ValueError(f"Expected layers[{i}] ({type(layer).__name__}) to build from its "
+                         f"config as loading builds it. Received: {exc}") from None
+    return _shapes(_arrays(again)), width
 
 
 def _compare(i: int, layer: Any, wanted: Shapes, have: Shapes, config: dict[str, Any]) -> None:
