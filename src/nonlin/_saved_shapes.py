@@ -19,9 +19,10 @@ the first array that differs is refused, naming the layer, the tensor, both shap
 
 It also refuses two stored arrays that share memory (one ``Param`` or one array in
 two places): the file holds two tensors and loading gives each its own array, untied. That is
-``safetensors.numpy.save_file``'s choice (it refuses tensors sharing memory; its ``save_model``
-for torch drops the copies, for the model to tie again); nonlin has no tied weights
-(``Sequential`` builds each layer's own, and refuses one layer in two places).
+``safetensors.torch.save_file``'s choice ("Some tensors share memory": a ``RuntimeError``); its
+``save_model`` writes one of them and leaves it to ``load_model``'s model, which ties its own
+parameters, to tie them again. A nonlin model ties none (``Sequential`` builds each layer's
+weights, and refuses one layer in two places), so there is nothing to tie them again.
 """
 
 from __future__ import annotations
