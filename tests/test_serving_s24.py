@@ -85,19 +85,33 @@ def test_inference_from_eight_threads_gives_each_its_single_threaded_result(
         assert _in_threads(calls, _inputs(5)) == []
 
 
-def _state(model: nonlin.Sequential) -> list[tuple[str, Any]]:
-    """Each layer attribute: its value's identity, and an array's bytes."""
-    return [(f"{i}.{key}", value.tobytes() if isinstance(value, np.ndarray) else id(value))
-            for i, layer in enumerate(model.layers) for key, value in sorted(vars(layer).items())]
+def _state(layers: Any) -> list[tuple[str, Any]]:
+    """Each layer attribute (and those of the activation a ``Dense`` holds): its value's
+    identity, and an array's bytes."""
+    return [(f"{i}.{key}", value.tobytes() if isinstance(value, np.ndarray) else
+             _state([value]) if key == "_activation" and value is not None else id(value))
+            for i, layer in enumerate(layers) for key, value in sorted(vars(layer).items())]
 
 
 def test_inference_writes_nothing_to_the_model(tmp_path: Path) -> None:
     """The deterministic side of the threads' test: no attribute set, no array written."""
     for model in _trained(tmp_path, "float64"):
-        before, x = _state(model), _inputs(5)[3]
+        before, x = _state(model.layers), _inputs(5)[3]
         model.predict(x), model.predict(x, batch_size=7), model(x), model.predict_on_batch(x)
         model.forward(x.astype(np.float32))
-        assert _state(model) == before
+        assert _state(model.layers) == before
+
+
+def test_a_relu_that_gets_its_input_unowned_writes_nothing_at_inference() -> None:
+    """First in a model, called alone or held by a ``Dense``, ``ReLU`` kept its zeros for the
+    shape of each inference batch (one write per new shape): training keeps them only."""
+    model = nonlin.Sequential([nonlin.ReLU(), nonlin.Dense(3, activation="relu")])
+    model.build(5, seed=0).compile(optimizer="sgd", loss="mse")
+    model.fit(_inputs(5)[1], np.zeros((40, 3)), epochs=1, batch_size=40, verbose=0)
+    before = _state(model.layers)
+    for x in _inputs(5)[:4]:
+        model.predict(x), model(x), model.layers[0](x)
+    assert _state(model.layers) == before
 
 
 def test_estimator_predictions_from_eight_threads_match_single_threaded(tmp_path: Path) -> None:
