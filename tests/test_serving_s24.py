@@ -218,7 +218,8 @@ def test_serving_needs_and_imports_only_the_runtime_dependencies(
 def test_service_inputs_give_the_models_dtype_and_are_not_written(tmp_path: Path) -> None:
     """float64 or int rows into a float32 model: float32 outputs (Keras' rule: the model's
     dtype); read-only, memory-mapped, Fortran-order and strided inputs work, untouched; a 1-D
-    row, an empty batch and NaN are refused saying what was received."""
+    row, an empty batch and NaN are refused saying what was received (a NaN: its row, column
+    and value; scikit-learn's MLP says "Input X contains NaN")."""
     model = _trained(tmp_path, "float32")[1]
     x = _inputs(5)[2]
     np.save(tmp_path / "x.npy", x)
@@ -234,7 +235,8 @@ def test_service_inputs_give_the_models_dtype_and_are_not_written(tmp_path: Path
     assert model.predict(np.rint(x).astype(int)).dtype == np.float32
     for bad, message in ((x[0], r"Received an array of shape \(5,\); .* x.reshape\(1, -1\)"),
                          (x[:0], r"Received shape \(0, 5\)"),
-                         (np.where(x == x[1, 2], np.nan, x), "Received NaN or infinity in row 1")):
+                         (np.where(x == x[1, 2], np.nan, x), r"in row 1: x\[1, 2\]=nan$"),
+                         (np.where(x == x[4, 0], -np.inf, x), r"in row 4: x\[4, 0\]=-inf$")):
         with pytest.raises(ValueError, match=message):
             model.predict(bad)
 
