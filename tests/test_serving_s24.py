@@ -85,6 +85,21 @@ def test_inference_from_eight_threads_gives_each_its_single_threaded_result(
         assert _in_threads(calls, _inputs(5)) == []
 
 
+def test_evaluate_with_metrics_by_name_from_eight_threads(tmp_path: Path) -> None:
+    """New metric objects at each call: threads may evaluate at once, in one pass or in
+    chunks (more than 1,024 rows: the metrics add up chunk by chunk)."""
+    model = _trained(tmp_path, "float64")[1]
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", "top_k_accuracy"])
+    rng = np.random.default_rng(2)
+    data = [(rng.normal(size=(rows, 5)), rng.integers(0, 3, rows)) for rows in (9, 1500) * 4]
+
+    def scores(i: int) -> np.ndarray:
+        return np.array(list(model.evaluate(*data[i], verbose=0).values()))
+
+    assert _in_threads({"evaluate": scores}, list(range(len(data)))) == []
+
+
 def _state(layers: Any) -> list[tuple[str, Any]]:
     """Each layer attribute (and those of the activation a ``Dense`` holds): its value's
     identity, and an array's bytes."""
