@@ -223,14 +223,16 @@ def fit_stochastic(
 def restore_best(est: Any, params: list[Param]) -> None:
     """End of an early-stopping fit: back to the weights of the best validation score.
 
-    As in scikit-learn, whose ``coefs_`` *become* its best-weight arrays here:
+    As in scikit-learn, whose ``coefs_`` *become* its best-weight arrays here (new
+    arrays: those trained, which a user may hold, keep the last epoch's weights):
     from then on the best weights are the live ones (``_best_params = None``)
     until a validation score beats ``best_validation_score_`` again, so a later
     warm-start fit that never does keeps its own training.
     """
     if est._best_params is not None:
         for param, best in zip(params, est._best_params, strict=True):
-            np.copyto(param.value, best)
+            param.value = best  # a copy (_sklearn_schedule), the network's own from now on
+        flat_params(est)  # packed again (new arrays), for the next fit to train in place
     est._best_params = None
 
 

@@ -1,0 +1,124 @@
+"""Leftovers of ``nonlin.sklearn``'s estimators (session 24): which arrays a fit writes
+(scikit-learn's ``id()`` behaviour, never a user's own array), a refused sparse fit that
+changes nothing, ``random_state`` objects in files, nested ``set_params`` and what a
+pickle of a stochastic solver's estimator holds."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+sparse = pytest.importorskip("scipy.sparse")
+
+from sklearn.exceptions import NotFittedError  # noqa: E402
+
+import nonlin.sklearn as nls  # noqa: E402
+from nonlin import _sklearn_sparse  # noqa: E402
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(60, 3))
+Y = X[:, 0] - 0.5 * X[:, 1]
+LABELS = (X[:, 0] + X[:, 1] > 0).astype(int)
+
+
+def _fit(est, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits
+        return est.fit(X, y, **kwargs)
+
+
+def _warm(solver, **kwargs):
+    return nls.MLPRegressor(hidden_layer_sizes=(5,), solver=solver, max_iter=3, random_state=0,
+                            warm_start=True, **kwargs)
+
+
+# -- 1. the arrays a fit writes ----------------------------------------------------------------
+def test_lbfgs_warm_start_replaces_the_fitted_arrays_as_sklearn():
+    """scikit-learn's L-BFGS gives coefs_ / intercepts_ new arrays (its _unpack): those
+    from the fit before, which a user may hold, keep their values."""
+    est = _fit(_warm("lbfgs"), X, Y)
+    held = est.coefs_ + est.intercepts_
+    kept = [a.copy() for a in held]
+    _fit(est, X, Y)
+    assert all(a is not b for a, b in zip(held, est.coefs_ + est.intercepts_, strict=True))
+    assert all(np.array_equal(a, k) for a, k in zip(held, kept, strict=True))
+    assert not np.array_equal(est.coefs_[0], kept[0])  # it trained
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_fits_update_the_fitted_arrays_in_place_as_sklearn(solver):
+    """scikit-learn's SGD and Adam step coefs_ in place (warm start and partial_fit),
+    also after an L-BFGS fit (which left new arrays)."""
+    est = _fit(_warm(solver), X, Y)
+    for step in ("fit", "partial_fit", "lbfgs", "partial_fit"):
+        held = list(est.coefs_)
+        if step == "lbfgs":  # new arrays (above), which the next partial_fit steps in place
+            _fit(est.set_params(solver="lbfgs"), X, Y)
+            est.set_params(solver=solver)
+            continue
+        _fit(est, X, Y) if step == "fit" else est.partial_fit(X, Y)
+        assert all(a is b for a, b in zip(held, est.coefs_, strict=True))
+
+
+def test_early_stopping_ends_on_new_best_arrays_as_sklearn():
+    """scikit-learn's early stopping ends with coefs_ = its best copies: the trained arrays
+    a user holds keep the last epoch's weights; the next warm start trains in place."""
+    est = nls.MLPClassifier(hidden_layer_sizes=(10,), solver="adam", max_iter=2, random_state=0,
+                            early_stopping=True, warm_start=True, n_iter_no_change=3)
+    Xc = np.random.RandomState(0).randn(400, 3)
+    yc = (Xc[:, 0] + Xc[:, 1] > 0).astype(int)
+    _fit(est, Xc, yc)
+    held = est.coefs_[0]
+    _fit(est.set_params(learning_rate_init=0.01, max_iter=30), Xc, yc)
+    assert est.best_validation_score_ > 0.8  # (improved: the best copies became coefs_)
+    assert est.coefs_[0] is not held and not np.array_equal(est.coefs_[0], held)
+    held, best = est.coefs_[0], est.best_validation_score_
+    _fit(est.set_params(learning_rate_init=1e-9, max_iter=1), Xc, yc)  # no better score
+    assert est.best_validation_score_ == best and est.coefs_[0] is held
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_a_fit_never_writes_a_users_arrays(solver):
+    """Arrays the user assigned (the list, or one item) are copied into the network."""
+    est = _fit(_warm(solver), X, Y)
+    mine = [np.full_like(a, 0.1) for a in est.coefs_]
+    est.coefs_ = mine
+    _fit(est, X, Y)
+    one = np.full_like(est.intercepts_[0], 0.2)
+    est.intercepts_[0] = one
+    if solver == "lbfgs":
+        _fit(est, X, Y)
+    else:
+        est.partial_fit(X, Y)
+    assert all((a == 0.1).all() for a in mine) and (one == 0.2).all()
+    assert est.coefs_[0] is not mine[0] and est.intercepts_[0] is not one
+
+
+# -- 4. a refused sparse fit changes nothing -----------------------------------------------------
+def test_refused_float32_sparse_fit_leaves_an_unfitted_estimator_unfitted(monkeypatch):
+    monkeypatch.setattr(_sklearn_sparse, "_FLOAT32_ROWS", 10)
+    est = nls.MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    Xs = sparse.csr_matrix(X.astype(np.float32))
+    with pytest.raises(ValueError, match="Expected at most 10 rows of sparse X.*Received 60"):
+        est.fit(Xs, LABELS)
+    assert not hasattr(est, "coefs_") and not hasattr(est, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_refused_float32_sparse_fit_leaves_a_fitted_estimator_as_it_was(monkeypatch, warm_start):
+    est = _fit(nls.MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0,
+                                warm_start=warm_start, dtype="float32"), X[:, :2], Y)
+    before = [a.copy() for a in est.coefs_ + est.intercepts_]
+    predicted = est.predict(X[:, :2])
+    monkeypatch.setattr(_sklearn_sparse, "_FLOAT32_ROWS", 10)
+    with pytest.raises(ValueError, match="Expected at most 10 rows"):
+        est.fit(sparse.csr_matrix(X[:, :2] if warm_start else X.astype(np.float32)), Y)
+    assert est.n_features_in_ == 2 and est.n_iter_ == 2
+    assert all(np.array_equal(a, b) for a, b in zip(before, est.coefs_ + est.intercepts_,
+                                                      strict=True))
+    np.testing.assert_array_equal(est.predict(X[:, :2]), predicted)
