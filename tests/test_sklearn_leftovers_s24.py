@@ -5,6 +5,8 @@ pickle of a stochastic solver's estimator holds."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -122,3 +124,27 @@ def test_refused_float32_sparse_fit_leaves_a_fitted_estimator_as_it_was(monkeypa
     assert all(np.array_equal(a, b) for a, b in zip(before, est.coefs_ + est.intercepts_,
                                                       strict=True))
     np.testing.assert_array_equal(est.predict(X[:, :2]), predicted)
+
+
+# -- 5. what a pickle of a stochastic solver's estimator holds ------------------------------------
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_pickle_and_deepcopy_hold_no_scratch_and_continue_bit_identically(solver):
+    """No packed copy of the weights, nor the optimizer's or the objective's scratch arrays
+    (rebuilt by the next step); the optimizer's state is kept: a copy continues as the
+    estimator does, bit for bit."""
+    Xc = np.random.RandomState(0).rand(300, 20)
+    yc = np.random.RandomState(1).randint(0, 4, 300)
+    est = _fit(nls.MLPClassifier(hidden_layer_sizes=(50,), solver=solver, max_iter=3,
+                                 random_state=0), Xc, yc)
+    weights = sum(a.nbytes for a in est.coefs_ + est.intercepts_)
+    data = pickle.dumps(est)
+    slots = 2 if solver == "adam" else 1  # moments, velocities
+    assert len(data) < (3 + slots) * weights + 20000  # + values, grads, the best weights
+    copies = [pickle.loads(data), copy.deepcopy(est)]
+    for e in [est, *copies]:
+        e.partial_fit(Xc, yc)
+        _fit(e.set_params(warm_start=True, max_iter=2), Xc, yc)
+    for c in copies:
+        assert c.loss_curve_ == est.loss_curve_ and c.t_ == est.t_
+        for a, b in zip(est.coefs_ + est.intercepts_, c.coefs_ + c.intercepts_, strict=True):
+            np.testing.assert_array_equal(a, b)

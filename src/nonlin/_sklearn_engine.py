@@ -16,8 +16,9 @@ import numpy as np
 from . import _sklearn_structure, initializers, registry
 from ._sklearn_class_loss import training_loss
 from ._sklearn_extras import NONLIN_LOSS, continue_count
+from ._sklearn_flat import FlatParams
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
-from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
+from ._sklearn_rules import BatchObjective, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from ._sklearn_setup import sklearn_init, sklearn_sgd
 from ._sklearn_sparse import shown
