@@ -148,3 +148,20 @@ def test_pickle_and_deepcopy_hold_no_scratch_and_continue_bit_identically(solver
         assert c.loss_curve_ == est.loss_curve_ and c.t_ == est.t_
         for a, b in zip(est.coefs_ + est.intercepts_, c.coefs_ + c.intercepts_, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+# -- 3. nested parameters of a nonlin object ----------------------------------------------------
+def test_nested_set_params_on_a_nonlin_loss_is_a_clear_refusal_that_changes_nothing():
+    """scikit-learn's nested names set an estimator's parameters in place; a nonlin Loss
+    has none (and is the user's): refused before anything is set, naming what to do."""
+    from nonlin.losses import Huber
+
+    loss = Huber(delta=2.0)
+    est = nls.MLPRegressor(loss=loss)
+    with pytest.raises(ValueError, match=r"Expected a parameter of MLPRegressor .*Received "
+                       r"loss__delta=3\.0.*est\.set_params\(loss=\.\.\.\)"):
+        est.set_params(alpha=0.5, loss__delta=3.0)
+    assert est.loss is loss and loss.delta == 2.0 and est.alpha == 0.0001
+    with pytest.raises(ValueError, match="Invalid parameter 'foo'"):  # scikit-learn's own
+        est.set_params(foo__bar=1)
+    assert est.set_params(loss=Huber(delta=3.0)).loss.delta == 3.0
