@@ -6,6 +6,7 @@ pickle of a stochastic solver's estimator holds."""
 from __future__ import annotations
 
 import copy
+import io
 import pickle
 import warnings
 
@@ -165,3 +166,54 @@ def test_nested_set_params_on_a_nonlin_loss_is_a_clear_refusal_that_changes_noth
     with pytest.raises(ValueError, match="Invalid parameter 'foo'"):  # scikit-learn's own
         est.set_params(foo__bar=1)
     assert est.set_params(loss=Huber(delta=3.0)).loss.delta == 3.0
+
+
+# -- 2. a RandomState as random_state, in a file -------------------------------------------------
+def test_saved_random_state_object_keeps_its_state_as_pickle_does():
+    """A ``RandomState`` parameter is saved as its state (what pickle keeps), not as None
+    (NumPy's global stream): the loaded estimator's refit draws what the pickled one's does."""
+    est = _fit(nls.MLPRegressor(hidden_layer_sizes=(4,), max_iter=3,
+                                random_state=np.random.RandomState(1)), X, Y)
+    buffer = io.BytesIO()
+    est.save(buffer)
+    loaded = nls.load(io.BytesIO(buffer.getvalue()))
+    unpickled = pickle.loads(pickle.dumps(est))
+    assert isinstance(loaded.random_state, np.random.RandomState)
+    assert loaded.random_state is not est.random_state
+    for e in (loaded, unpickled, est):
+        _fit(e, X, Y)
+    for a, b, c in zip(loaded.coefs_, unpickled.coefs_, est.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+
+
+def test_random_state_on_another_bit_generator_is_refused_at_save(tmp_path):
+    est = _fit(nls.MLPRegressor(hidden_layer_sizes=(4,), max_iter=3,
+                                random_state=np.random.RandomState(np.random.PCG64(0))), X, Y)
+    with pytest.raises(ValueError, match="Expected random_state an int, None or a RandomState "
+                       "on MT19937.*Received a RandomState on PCG64"):
+        est.save(tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r.update(pos=625), lambda r: r.update(key=r["key"][:-1]),
+    lambda r: r["key"].__setitem__(0, 2**32), lambda r: r.update(has_gauss=True),
+    lambda r: r.update(gauss="nan"), lambda r: r.update(extra=1)])
+def test_a_damaged_random_state_record_is_refused_naming_the_field(change):
+    from io_helpers import edit_meta
+    from nonlin import ModelFileError
+
+    est = _fit(nls.MLPRegressor(hidden_layer_sizes=(4,), max_iter=3,
+                                random_state=np.random.RandomState(1)), X, Y)
+    buffer = io.BytesIO()
+    est.save(buffer)
+
+    def apply(meta):
+        change(meta["training"]["params"]["random_state"]["RandomState"])
+        return meta
+
+    data = edit_meta(buffer.getvalue(), "metadata", apply)
+    with pytest.raises(ModelFileError, match="training.params.random_state.*Expected "
+                       r"\{'RandomState': \{'key': \[624 ints"):
+        nls.load(io.BytesIO(data))
