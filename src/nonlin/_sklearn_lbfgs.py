@@ -72,8 +72,8 @@ def fit_lbfgs(
     """
     import scipy.optimize
 
-    for p in _packing_order(est):  # the steps write to these copies (SGD, Adam: in place,
-        p.value = p.value.copy()  # as scikit-learn's; a user's own arrays: engine.bind)
+    for p in _packing_order(est):  # new arrays, for the objective to write (SGD and Adam
+        p.value = p.value.copy()  # step the fitted ones in place, as scikit-learn's do)
     est.coefs_ = [p.value for p in est._coef_params]
     est.intercepts_ = [p.value for p in est._intercept_params]
     theta0 = np.concatenate([p.value.ravel() for p in _packing_order(est)]).astype(np.float64)
