@@ -317,8 +317,9 @@ def test_state_pickles_checkpoints_and_model_files_keep_the_average(tmp_path):
     ("ema_momentum", 1.5, r"Expected ema_momentum in \[0, 1\]. Received: ema_momentum=1.5"),
     ("ema_momentum", -0.1, r"Received: ema_momentum=-0.1"),
     ("ema_momentum", "0.9", r"Received: ema_momentum='0.9'"),
-    ("ema_overwrite_frequency", 2.5, r"Expected ema_overwrite_frequency, an integer >= 1 or "
-                                     r"None. Received: ema_overwrite_frequency=2.5"),
+    ("ema_overwrite_frequency", 2.5, r"Expected ema_overwrite_frequency, an integer >= 0 or "
+                                     r"None \(0 or None: never overwrite\). "
+                                     r"Received: ema_overwrite_frequency=2.5"),
     ("ema_overwrite_frequency", -1, r"Received: ema_overwrite_frequency=-1"),
     ("ema_overwrite_frequency", True, r"Received: ema_overwrite_frequency=True"),
     ("use_ema", "yes", r"Expected a bool"),

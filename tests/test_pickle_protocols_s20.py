@@ -35,8 +35,8 @@ def test_a_param_round_trips_with_every_protocol(protocol: int) -> None:
     q = pickle.loads(pickle.dumps(p, protocol=protocol))
     assert type(q) is Param and q.name == "W"
     np.testing.assert_array_equal(q.value, p.value)
-    np.testing.assert_array_equal(q.grad, p.grad)
-    assert q.value.dtype == p.value.dtype and q.grad.shape == p.grad.shape
+    np.testing.assert_array_equal(q.grad, np.zeros((2, 3)))  # no gradient pickled (s24)
+    assert q.value.dtype == p.value.dtype and q.grad.dtype == p.grad.dtype
 
 
 class _Tagged(Param):

@@ -106,7 +106,8 @@ def test_large_input_names_the_first_nonfinite_row(dtype: type, bad: float, row:
     X = np.random.default_rng(1).random((3000, 700)).astype(dtype)
     X[row, 699 if row else 0] = bad
     X[row + 1 :: 500, 3] = -bad  # later rows too: the first one is named
-    with pytest.raises(ValueError, match=f"NaN or infinity in row {row}$"):
+    named = rf"X\[{row}, {699 if row else 0}\]={bad!r}"  # the first one in the row: its value
+    with pytest.raises(ValueError, match=f"NaN or infinity in row {row}: {named}$"):
         validation.check_finite(X, "X")
 
 

@@ -55,6 +55,7 @@ def test_a_subclass_slots_survive_pickles_and_copies(cls, copier):
     other = copier(param)
     assert type(other) is cls and other.extra == 7 and other.name == "W"
     np.testing.assert_array_equal(other.value, param.value)
-    np.testing.assert_array_equal(other.grad, param.grad)
+    # a shallow copy shares the gradient; pickles and deep copies carry none (s24: zeros)
+    np.testing.assert_array_equal(other.grad, param.grad if copier is copy.copy else 0 * param.grad)
     if ref is not None:
         assert ref() is param and weakref.ref(other)() is other

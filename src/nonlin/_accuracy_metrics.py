@@ -14,6 +14,7 @@ import numpy as np
 from ._confusion_metrics import check_name
 from ._loss_math import take_labels
 from ._mean_metrics import _column, _RowMean
+from ._metric_base import check_target_width
 from ._quoting import quoted
 from ._scratch import buffer, rows
 from .validation import is_integer, is_real
@@ -30,12 +31,7 @@ def _binary_targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """``y_true`` (n_samples,), (n_samples, 1) (one target for every output) or of
     ``y_pred``'s shape (n_samples, n_outputs); a ``ValueError`` otherwise (as the loss-like
     metrics'), not numpy's broadcasting (an error, or one column scored against several)."""
-    n, k = y_pred.shape
-    if y_true.ndim == 2 and y_true.shape[1] not in (1, k):
-        shapes = f"({n},) or ({n}, 1)" if k == 1 else f"({n},), ({n}, 1) or ({n}, {k})"
-        raise ValueError(f"Expected y_true of shape {shapes} for y_pred of shape "
-                         f"{y_pred.shape}. Received shape {y_true.shape}")
-    return y_true
+    return check_target_width(y_true, y_pred)
 
 
 class Accuracy(_RowMean):

@@ -16,7 +16,9 @@ it names is replaced and the link stays. A path that names something other
 than a regular file or a folder (a named pipe, ``/dev/null``, ``/dev/stdout``)
 is opened and written, as ``open`` does: there is no file to replace, and
 replacing the node would destroy it. A path ending in a folder's name (``out/``,
-``m.safetensors/.``) is refused, as ``open`` refuses it. A path naming an open descriptor
+``m.safetensors/.``) is refused, as ``open`` refuses it, and so is one through a folder that
+is missing (``missing/../m.safetensors``: ``FileNotFoundError``, where ``realpath`` would
+drop the step). A path naming an open descriptor
 (``/dev/stdout`` redirected to a file) writes to a copy of that descriptor.
 
 Non-goal: locking against concurrent writers (the last ``os.replace`` wins).
@@ -158,6 +160,7 @@ def write_atomic(path: str | bytes | os.PathLike[str],
     _check_file_name(path)
     mode = _new_file_mode(target)
     try:
+        os.stat(os.path.dirname(path) or os.curdir)  # each folder named exists, as open() requires
         fd, temporary = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=folder)
     except OSError as exc:
         raise _for_path(exc, path) from None

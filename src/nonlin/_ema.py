@@ -34,7 +34,7 @@ _FACTORS: dict[tuple[float, np.dtype, bool], tuple[np.ndarray, np.ndarray]] = {}
 def ema_options(use_ema: Any, ema_momentum: Any,
                 ema_overwrite_frequency: Any) -> tuple[bool, float, int | None]:
     """The three settings, checked: a flag, a momentum in [0, 1] (``check_ema_momentum``),
-    and None or an integer >= 1 (``check_ema_frequency``; 0, which Keras takes as "never",
+    and None or an integer >= 0 (``check_ema_frequency``; 0, which Keras takes as "never",
     is None)."""
     use = check_bool("use_ema", use_ema)
     momentum = check_ema_momentum("ema_momentum", ema_momentum)
@@ -52,8 +52,8 @@ def check_ema_momentum(name: str, value: Any) -> float:
 def check_ema_frequency(name: str, value: Any) -> int | None:
     """``value`` None or an integer >= 0, as an int, or None for 0 (Keras' "never")."""
     if value is not None and not (is_integer(value) and value >= 0):
-        raise ValueError(f"Expected {name}, an integer >= 1 or None. "
-                         f"Received: {name}={quoted(value)}")
+        raise ValueError(f"Expected {name}, an integer >= 0 or None (0 or None: never "
+                         f"overwrite). Received: {name}={quoted(value)}")
     return None if value is None or value == 0 else int(value)
 
 

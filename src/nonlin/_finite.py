@@ -47,7 +47,8 @@ def _row_sums_finite(arr: np.ndarray) -> bool:
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block)."""
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block),
+    naming the first one's row, index and value (``x[1, 3]=nan``)."""
     if arr.dtype.kind != "f" or arr.size == 0:
         return
     if arr.size <= _BLOCK_ELEMENTS and np.isfinite(arr).all():  # one block: no row scan
@@ -57,9 +58,12 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     ):
         return
     row = first_nonfinite_row(arr)
-    if row is not None:
+    if row is not None:  # named as the range error of validation.as_dtype names its value
+        index = (row, *(int(i) for i in np.argwhere(~np.isfinite(arr[row]))[0])) if (
+            arr.ndim > 1) else (row,)
         raise ValueError(
-            f"Expected finite values in {name}. Received NaN or infinity in row {row}"
+            f"Expected finite values in {name}. Received NaN or infinity in row {row}: "
+            f"{name}[{', '.join(map(str, index))}]={arr[index].item()!r}"
         )
 
 

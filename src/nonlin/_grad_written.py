@@ -6,6 +6,10 @@ without a word: the zeros ``Param`` starts with, or every step's sum. Before the
 backward of a fit, ``mark`` fills the trainable parameters' gradients with a NaN of a payload
 no arithmetic produces (a NaN computed from numbers has the default payload; one added to
 keeps this one's), and ``check`` names the first parameter that still holds it.
+A ``backward`` that zeroes with ``grad *= 0`` before adding is refused too: a NaN times 0
+keeps its payload, so it looks like ``+=`` onto the mark. A huge finite mark, which ``*= 0``
+clears, would let a stale ``+=`` through once scaled or clipped (an infinity times 0 is a
+NaN): the message says to start from ``fill(0)`` instead.
 """
 
 from __future__ import annotations
@@ -61,11 +65,13 @@ def check(marked: Marked) -> None:
             name = f"Param {quoted(param.name)}" if param.name else f"parameters()[{j}]"
             raise UnwrittenGradient(
                 f"Expected layers[{i}] ({cls}).backward to write the gradient of each of its "
-                f"parameters into its Param.grad, replacing it (param.grad[...] = dL/dparam). "
-                f"Received {name} of {cls} left unwritten (or added to, +=) in "
-                f"{np.count_nonzero(left)} of {left.size} entries: fit would train it on a "
-                "stale gradient. Write every entry at each backward, zeros where the "
-                "gradient is zero (a masked weight: np.multiply(dW, mask, out=param.grad))")
+                f"parameters into its Param.grad, replacing it (param.grad[...] = dL_dparam or "
+                f"np.copyto(param.grad, dL_dparam)). Received {name} of {cls} left unwritten "
+                f"(or added to, +=) in {np.count_nonzero(left)} of {left.size} entries: fit "
+                "would train it on a stale gradient. Write every entry at each backward, zeros "
+                "where the gradient is zero (a masked weight: np.multiply(dW, mask, "
+                "out=param.grad)); to add up parts with +=, start from param.grad.fill(0) "
+                "(param.grad *= 0 keeps a NaN or an infinity there)")
 
 
 def _unmark(marked: Marked) -> None:

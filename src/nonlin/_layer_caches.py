@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import copyreg
 from typing import Any
+from weakref import WeakKeyDictionary
 
-_NAMES: dict[type, frozenset[str]] = {}
-_INPUTS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# by class, weakly: a layer class made in a loop or a test is freed with its last layer
+_NAMES: WeakKeyDictionary[type, frozenset[str]] = WeakKeyDictionary()
+_INPUTS: WeakKeyDictionary[type, tuple[tuple[str, ...], tuple[str, ...]]] = WeakKeyDictionary()
 
 
 def _names(listed: Any) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ._loss_math import take_labels
 from ._mean_metrics import _column, _NamedRowMean
+from ._metric_base import check_target_width
 from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
 from .validation import check_bool, check_labels, is_integer, is_real
@@ -58,11 +59,7 @@ class _LossMetric(_NamedRowMean):
     """
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        n, k = y_pred.shape
-        if y_true.size not in (n, n * k) or y_true.ndim > 2:
-            raise ValueError(f"Expected y_true of shape ({n},), ({n}, 1) or ({n}, {k}) for "
-                             f"y_pred of shape {y_pred.shape}. Received shape {y_true.shape}")
-        return y_true
+        return check_target_width(y_true, y_pred)
 
     def _floats(self, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         p = as_float(y_pred)

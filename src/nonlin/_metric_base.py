@@ -19,6 +19,17 @@ from ._quoting import quoted
 from .validation import check_labels, check_rows, check_sample_weight
 
 
+def check_target_width(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """``y_true`` (n_samples,), (n_samples, 1) or of ``y_pred``'s shape (n_samples,
+    n_outputs), rows already matched; a ``ValueError`` naming both shapes otherwise."""
+    n, k = y_pred.shape
+    if y_true.ndim == 2 and y_true.shape[1] not in (1, k):
+        shapes = f"({n},) or ({n}, 1)" if k == 1 else f"({n},), ({n}, 1) or ({n}, {k})"
+        raise ValueError(f"Expected y_true of shape {shapes} for y_pred of shape "
+                         f"{y_pred.shape}. Received shape {y_true.shape}")
+    return y_true
+
+
 class Metric:
     """Base class. ``name`` is the key in ``History.history``; ``greater_is_better``
     (True, False, or None: not declared) tells ``EarlyStopping``,
@@ -111,11 +122,7 @@ class Metric:
         """Integer labels in ``[0, n_outputs)`` from labels (any integral dtype) or one-hot rows
         (n_samples, n_outputs): rows of another width are a ``ValueError``."""
         if y_true.ndim == 2 and y_true.shape[1] > 1:
-            if y_true.shape[1] != y_pred.shape[1]:
-                n, k = y_pred.shape
-                raise ValueError(f"Expected y_true of shape ({n},), ({n}, 1) or ({n}, {k}) for "
-                                 f"y_pred of shape {y_pred.shape}. Received shape {y_true.shape}")
-            return y_true
+            return check_target_width(y_true, y_pred)
         return check_labels(y_true, y_pred.shape[1], "y_true")
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:

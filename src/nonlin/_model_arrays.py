@@ -57,22 +57,3 @@ def model_arrays(model: Sequential) -> dict[str, np.ndarray]:
         for name, value in layer_arrays(layer).items()
     }
 
-
-def check_as_built(model: Sequential) -> None:
-    """Refuse to save a parameter that loading would refuse: one whose value was replaced
-    by hand (``layer.W.value = torch_weight.T``) with another dtype than the model's
-    (float32 in a float64 model) or another shape than ``build`` gave it. Such a model may
-    still predict, but the loader builds the architecture in the model's dtype and requires
-    exactly its shapes and dtype (``nonlin._reader._match_tensors``). The shape built is
-    the gradient's (``Param.grad``, made with the value at build); nothing is allocated.
-    """
-    for i, layer in enumerate(model.layers):
-        for param in layer.parameters():
-            value, built = np.asarray(param.value), param.grad
-            if value.dtype != model.dtype or value.shape != built.shape:
-                raise ValueError(
-                    f"Expected tensor '{i}.{param.name}' of shape {built.shape} and dtype "
-                    f"{model.dtype.name}, the model's as built. Received shape {value.shape}, "
-                    f"dtype {value.dtype.name}: a file of it would not load. Give the layer a "
-                    "weight of that shape in the model's dtype, "
-                    f"value.astype({model.dtype.name!r})")

@@ -29,9 +29,10 @@ class Pickling:
         flat buffer; kept, a copy would step a copy of the old flat buffer, which no layer
         reads): its next step binds them again (``_ready``), keeping the slots. Neither the
         flat slots (``_slots`` when packed: the same numbers as ``_param_slots``), nor the
-        flat parameter stepped (``_work``), nor the scratch arrays, which ``_ready`` makes."""
+        flat parameter stepped (``_work``), nor the scratch arrays, which ``_ready`` makes
+        (``SGD``'s Nesterov buffers, ``_ahead``: its step)."""
         state = {key: value for key, value in self.__dict__.items()
-                 if key not in ("_slots", "_work", "_scratch", "_spare")}
+                 if key not in ("_slots", "_work", "_scratch", "_spare", "_ahead")}
         return {**state, "_bound": [], "_grads": []}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

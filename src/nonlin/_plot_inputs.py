@@ -73,6 +73,47 @@ def epoch_numbers(history: Any, n_values: int) -> np.ndarray:
     return np.arange(1, n_values + 1)
 
 
+def curve_points(history: Any, data: dict[str, list[float]], key: str,
+                 validation_freq: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The epochs (1-based) and values of ``data[key]`` to draw. A ``val_`` list holds one
+    value per epoch, NaN where none was validated (nonlin's History, not drawn), or, shorter
+    than its training twin (Keras' History with ``fit(validation_freq=k)``), one value per
+    epoch that ``k`` validated: the multiples of ``validation_freq``, which it then needs."""
+    values = np.asarray(data[key], float)
+    if not key.startswith("val_"):
+        return epoch_numbers(history, len(values)), values
+    twin = key[4:] if data.get(key[4:]) else "loss"
+    n = len(data[twin])
+    if len(values) >= n:
+        epochs = epoch_numbers(history, len(values))
+    elif validation_freq is None:
+        raise ValueError(
+            f"Expected {key} with one value per epoch ({n}, as {twin}; NaN where an epoch was "
+            "not validated, as nonlin's History records it), or plot_history(..., "
+            "validation_freq=k) given fit's validation_freq: Keras' History lists the "
+            f"validated epochs only. Received {len(values)} values for {n} epochs")
+    else:
+        epochs = epoch_numbers(history, n)
+        epochs = epochs[epochs % validation_freq == 0]
+        if len(epochs) != len(values):
+            raise ValueError(
+                f"Expected {key} with one value per epoch validated with validation_freq="
+                f"{validation_freq} of the {n} epochs ({epochs.tolist()}). "
+                f"Received {len(values)} values")
+    keep = ~np.isnan(values)  # fit(validation_freq=): NaN on epochs not validated
+    return epochs[keep], values[keep]
+
+
+def check_validation_freq(validation_freq: Any) -> int | None:
+    """None, or an integer >= 1 (``fit``'s ``validation_freq``), as an int."""
+    if validation_freq is None:
+        return None
+    if not is_integer(validation_freq) or validation_freq < 1:
+        raise ValueError("Expected validation_freq as an integer >= 1 (fit's) or None. "
+                         f"Received: validation_freq={quoted(validation_freq)}")
+    return int(validation_freq)
+
+
 _FARTHEST = 1e305  # a plane of +-1.2e305 with its margins; matplotlib drew 1e306, not 4e307
 
 

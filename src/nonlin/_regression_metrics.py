@@ -15,7 +15,7 @@ import numpy as np
 
 from ._confusion_metrics import check_name
 from ._mean_metrics import _column, _is_number, _NamedRowMean
-from ._metric_base import Metric
+from ._metric_base import Metric, check_target_width
 from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
 
@@ -24,6 +24,9 @@ _STATE_KEYS = ("mean", "m2", "ss_res", "min", "max")  # R2Score's per-output sta
 
 
 class _Regression(_NamedRowMean):
+    def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return check_target_width(y_true, y_pred)  # not numpy's broadcasting error
+
     def _residual(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y = _column(y_true, y_pred.shape[0]).astype(y_pred.dtype, copy=False)
         return np.subtract(y_pred, y, out=like("residual", y_pred, y))

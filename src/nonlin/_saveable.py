@@ -21,9 +21,10 @@ __all__ = ["check_registered"]
 def check_registered(model: Any) -> list[dict[str, Any]]:
     """The layer entries of ``model.get_config()``; a ``TypeError`` naming the first layer whose
     class ``registry.LAYERS`` does not map its name to (the loader rebuilds from it alone), or
-    a ``ValueError`` naming the first layer with two arrays of one name (``_check_names``) or
-    that its config would rebuild with another constructor argument (``_check_rebuilt``);
-    a ``ValueError`` for more layers than a file holds (``MAX_LAYERS``)."""
+    a ``ValueError`` naming the first layer with two arrays of one name (``_check_names``),
+    whose config its class refuses, or that its config would rebuild with another constructor
+    argument (``_check_rebuilt``); a ``ValueError`` for more layers than a file holds
+    (``MAX_LAYERS``)."""
     if len(model.layers) > MAX_LAYERS:  # loading refuses more
         raise ValueError(f"Expected at most {MAX_LAYERS:,} layers, the limit for a nonlin file. "
                          f"Received a model of {len(model.layers):,}")
@@ -112,8 +113,8 @@ def _check_rebuilt(i: int, layer: Any, item: dict[str, Any]) -> None:
     rebuild as they were made."""
     try:
         rebuilt = registry.layer_from_config(item)
-    except (TypeError, ValueError):
-        return  # refused by the checks of nonlin.io._architecture, which name it
+    except ValueError as exc:  # the class refuses its own config
+        raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
     for name in _arguments(type(layer)):
         if name in item["config"]:
             continue

@@ -20,7 +20,8 @@ import numpy as np
 from . import _sklearn_callbacks, _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from . import _sklearn_engine as engine
 from ._layer_caches import release
-from ._sklearn_sparse import in_front
+from ._sklearn_dtype import network as network_dtype
+from ._sklearn_sparse import check_rows, in_front
 from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
@@ -101,6 +102,8 @@ class MLPMethods:
             _sklearn_structure.check_unchanged(
                 self, "partial_fit" if incremental else "a warm-start fit")
             _sklearn_structure.follow_activation(self)
+        fit_dtype = network_dtype(X, self.dtype) if first_pass else self.model_.dtype
+        check_rows(X, fit_dtype)  # before anything changes
         callbacks = _sklearn_callbacks.fit_callbacks(self, continuing=not first_pass)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         sample_weight = self._sample_weight(sample_weight, X, Y)

@@ -7,6 +7,7 @@
 ``np.dtype(dtype)``. ``None`` (follow ``X``, as scikit-learn) is not one of them.
 
 * ``is_float_dtype``: the check, and ``float_dtype_option`` scikit-learn's constraint on it.
+* ``network``: the dtype of a fit's new network.
 * ``before``: whether an installed version is older than a release.
 * ``record`` and ``from_record``: how a saved file keeps the value as given.
 
@@ -36,6 +37,15 @@ def is_float_dtype(value: Any) -> bool:
         return np.dtype(value) in FLOAT_DTYPES
     except (TypeError, ValueError, KeyError):  # not a dtype at all
         return False
+
+
+def network(X: Any, dtype: Any) -> np.dtype:
+    """The dtype of a new network for ``X`` (validation's cast): the ``dtype`` parameter,
+    or else ``X``'s float32 or float64, float64 for any other dtype."""
+    if dtype is not None:
+        return np.dtype(dtype)
+    given = getattr(X, "dtype", None)
+    return np.dtype(given) if given in FLOAT_DTYPES else np.dtype(np.float64)
 
 
 def record(value: Any) -> Any:

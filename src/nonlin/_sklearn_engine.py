@@ -16,8 +16,9 @@ import numpy as np
 from . import _sklearn_structure, initializers, registry
 from ._sklearn_class_loss import training_loss
 from ._sklearn_extras import NONLIN_LOSS, continue_count
+from ._sklearn_flat import FlatParams
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
-from ._sklearn_rules import BatchObjective, FlatParams, PenalizedOptimizer
+from ._sklearn_rules import BatchObjective, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from ._sklearn_setup import sklearn_init, sklearn_sgd
 from ._sklearn_sparse import shown
@@ -223,14 +224,16 @@ def fit_stochastic(
 def restore_best(est: Any, params: list[Param]) -> None:
     """End of an early-stopping fit: back to the weights of the best validation score.
 
-    As in scikit-learn, whose ``coefs_`` *become* its best-weight arrays here:
+    As in scikit-learn, whose ``coefs_`` *become* its best-weight arrays here (new
+    arrays: those trained, which a user may hold, keep the last epoch's weights):
     from then on the best weights are the live ones (``_best_params = None``)
     until a validation score beats ``best_validation_score_`` again, so a later
     warm-start fit that never does keeps its own training.
     """
     if est._best_params is not None:
         for param, best in zip(params, est._best_params, strict=True):
-            np.copyto(param.value, best)
+            param.value = best  # a copy (_sklearn_schedule), the network's own from now on
+        flat_params(est)  # packed again (new arrays), for the next fit to train in place
     est._best_params = None
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -127,6 +128,30 @@ def continue_count(inner: Any, previous: Any) -> None:
     afresh, as scikit-learn's new optimizer's do."""
     steps = int(getattr(previous, "iterations", 0) or 0)
     inner.iterations = inner._slots_since = steps
+
+
+class NestedParams:
+    """``set_params`` (scikit-learn's) refusing a nested name on a parameter that is no
+    estimator: ``loss__delta=2.0`` with ``loss=Huber()``, ``learning_rate__rate=...``."""
+
+    get_params: Callable[..., dict[str, Any]]  # scikit-learn's BaseEstimator's
+
+    def set_params(self, **params: Any) -> Any:
+        """scikit-learn's ``set_params``, after the check of nested names (``ValueError``):
+        scikit-learn's would fail on ``set_params`` missing, after setting the names before.
+        A nonlin object (a ``Loss``, a ``Schedule``) has none: scikit-learn's nested names
+        change an estimator in place, and an object a user gave is never changed."""
+        own = self.get_params(deep=False)
+        for key, value in params.items():
+            name, _, inner = key.partition("__")
+            if inner and name in own and not hasattr(own[name], "set_params"):
+                raise ValueError(
+                    f"Expected a parameter of {type(self).__name__} or of an estimator it "
+                    f"holds. Received {key}={quoted(value, 80)}, and {name}="
+                    f"{quoted(own[name], 80)} is no estimator: it has no parameters to set. "
+                    f"Set {name} whole, est.set_params({name}=...), or search over "
+                    f"{{'{name}': [...]}}.")
+        return super().set_params(**params)  # type: ignore[misc]
 
 
 # -- files -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from . import _sklearn_dtype
 from . import _sklearn_extras as extras
 from ._header import ModelFileError
 from ._quoting import clipped, quoted
+from ._sklearn_random import from_record
 
 _PARAMS, _FITTED = "training.params", "training.fitted"
 _COUNTS = ("n_iter_", "t_", "n_outputs_", "n_layers_", "_no_improvement_count")
@@ -104,6 +105,8 @@ def _decode_param(name: str, value: Any, text: bool, classifier: bool = False) -
         return list(sizes) if wrapped else tuple(sizes)
     if name in extras.OBJECT_PARAMS and isinstance(value, dict):
         return extras.decode(name, value, classifier)
+    if name == "random_state" and isinstance(value, dict):
+        return from_record(value)
     if name == "dtype" and isinstance(value, dict):
         return _sklearn_dtype.from_record(value)
     if name == "class_weight" and isinstance(value, dict):

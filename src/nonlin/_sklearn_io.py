@@ -12,7 +12,8 @@ multi-label classifier: its ``classes`` are the label columns, each output that
 label's own probability; ``[0, 1]`` for two labels is then not a binary
 classifier's two classes), and
 under ``training`` the estimator's class, its JSON-able parameters (a ``loss`` or
-``learning_rate`` object through nonlin's allowlists, or left out: ``_sklearn_extras``) and its
+``learning_rate`` object through nonlin's allowlists, or left out: ``_sklearn_extras``; a
+``RandomState`` as its state at saving, as pickle keeps it: ``_sklearn_random``) and its
 fitted attributes. A stochastic solver's optimizer state (its class,
 hyperparameters, step count, current learning rate and rate schedule) is the header field
 ``optimizer``, its slots (Adam's moments, SGD's velocities, each over all the
@@ -35,6 +36,7 @@ from . import _sklearn_filecheck as filecheck
 from . import _sklearn_labels as labelcheck
 from ._quoting import quoted
 from ._sklearn_optimizer_io import _SLOTS, optimizer_record, restore_optimizer
+from ._sklearn_random import state_record
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity", "exp": "Exp"}
@@ -54,7 +56,8 @@ def _number(value: Any) -> Any:
 
 def encode_params(params: dict[str, Any],
                   left_out: dict[str, str] | None = None) -> dict[str, Any]:
-    """The estimator's parameters as JSON values (callbacks and RandomStates are dropped);
+    """The estimator's parameters as JSON values (callbacks are dropped; a ``RandomState``
+    is its state, ``_sklearn_random.state_record``);
     a ``loss`` or ``learning_rate`` object as ``_sklearn_extras.encode`` writes it, those
     left out named in ``left_out`` (given: a loaded estimator's, kept)."""
     out: dict[str, Any] = {}
@@ -65,7 +68,9 @@ def encode_params(params: dict[str, Any],
         if name in extras.OBJECT_PARAMS:
             out[name] = extras.encode(name, value, left_out)
             continue
-        if name == "random_state" and not isinstance(value, int | np.integer):
+        if name == "random_state" and isinstance(value, np.random.RandomState):
+            value = state_record(value)  # its state now, as pickle keeps it
+        elif name == "random_state" and not isinstance(value, int | np.integer):
             value = None
         elif name == "dtype" and value is not None:
             value = _sklearn_dtype.record(value)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from ._sklearn_engine import batch_objective, to_float64
+from ._sklearn_engine import batch_objective, flat_params, to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
 from ._sklearn_sparse import in_front
 from ._sklearn_warn import warn_as_sklearn
@@ -66,9 +66,16 @@ def fit_lbfgs(
     float32-rounded points (here the float32 network rounds them) and returns
     float64 parameters, which become ``coefs_``: the network then moves to
     float64, unless the ``dtype`` parameter fixes it.
+
+    As scikit-learn's ``_unpack``, the fit gives the parameters new arrays (``coefs_``,
+    ``intercepts_``): those a warm start began from, which a user may hold, stay as they were.
     """
     import scipy.optimize
 
+    for p in _packing_order(est):  # new arrays, for the objective to write (SGD and Adam
+        p.value = p.value.copy()  # step the fitted ones in place, as scikit-learn's do)
+    est.coefs_ = [p.value for p in est._coef_params]
+    est.intercepts_ = [p.value for p in est._intercept_params]
     theta0 = np.concatenate([p.value.ravel() for p in _packing_order(est)]).astype(np.float64)
     with in_front(est.model_, X) as rows:  # a sparse X: its row numbers (_sklearn_sparse)
         result = scipy.optimize.minimize(
@@ -84,6 +91,7 @@ def fit_lbfgs(
     if est.dtype is None:
         to_float64(est)
     unpack(_packing_order(est), result.x)
+    flat_params(est)  # packed (new arrays), for a stochastic fit after to train in place
     _final_statistics(est.model_, X)
 
 

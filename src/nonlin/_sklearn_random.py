@@ -3,11 +3,13 @@
 ``random_state(seed)`` is scikit-learn's ``check_random_state`` as a
 ``ShuffleStream``, a ``RandomState`` whose epoch shuffles compose as
 scikit-learn's do. Both were first defined in ``_sklearn_engine``, which still
-exports them under their old names.
+exports them under their old names. ``state_record`` and ``from_record``: a
+``RandomState`` parameter in a model file, its state as pickle keeps it.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -60,3 +62,43 @@ def random_state(seed: Any, previous: Any = None) -> ShuffleStream:
     stream = ShuffleStream(int(seed))
     stream.seeded_here = True  # its own bit generator: seeding it again touches no other
     return stream
+
+
+_RECORD = ("{'RandomState': {'key': [624 ints in [0, 2**32)], 'pos': int in [0, 624], "
+           "'has_gauss': 0 or 1, 'gauss': number}}")
+
+
+def state_record(rng: np.random.RandomState) -> dict[str, Any]:
+    """A ``random_state`` given as a ``RandomState``, for a file: its state now (JSON), as
+    pickle keeps it, so a refit of the loaded estimator draws what one of this estimator
+    would. Only ``MT19937``'s, what ``RandomState(seed)`` makes (``ValueError`` else)."""
+    state = rng.get_state(legacy=False)
+    if state["bit_generator"] != "MT19937":
+        raise ValueError(
+            f"Expected random_state an int, None or a RandomState on MT19937 (as "
+            f"RandomState(seed) makes) to save. Received a RandomState on "
+            f"{state['bit_generator']}, whose state a file does not keep: set an int with "
+            "est.set_params(random_state=...) before saving.")
+    return {"RandomState": {"key": state["state"]["key"].tolist(),
+                            "pos": int(state["state"]["pos"]),
+                            "has_gauss": int(state["has_gauss"]), "gauss": float(state["gauss"])}}
+
+
+def from_record(value: dict[str, Any]) -> np.random.RandomState:
+    """``state_record``'s ``RandomState`` back, each field checked (``ValueError``)."""
+    record = value.get("RandomState") if set(value) == {"RandomState"} else None
+    fields = ("key", "pos", "has_gauss", "gauss")
+    if not isinstance(record, dict) or set(record) != set(fields):
+        raise ValueError(_RECORD)
+    key, pos, has_gauss, gauss = (record[name] for name in fields)
+    if not (isinstance(key, list) and len(key) == 624 and all(_int(k, 2**32 - 1) for k in key)
+            and _int(pos, 624) and _int(has_gauss, 1) and isinstance(gauss, int | float)
+            and not isinstance(gauss, bool) and math.isfinite(gauss)):
+        raise ValueError(_RECORD)
+    rng = np.random.RandomState(0)
+    rng.set_state(("MT19937", np.array(key, dtype=np.uint32), pos, has_gauss, float(gauss)))
+    return rng
+
+
+def _int(value: Any, top: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= top

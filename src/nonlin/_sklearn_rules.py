@@ -20,6 +20,7 @@ learning-rate schedules, early stopping) are in ``_sklearn_schedule.py``.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -27,7 +28,8 @@ import numpy as np
 
 from ._quoting import quoted
 from ._sklearn_extras import fit_copy
-from .core import Param, flat_parameter, pack_parameters
+from ._sklearn_flat import FlatParams  # noqa: F401 (here before: pickles name it here)
+from .core import Param
 from .losses import BinaryCrossEntropy, CrossEntropy, Huber, Loss, MeanAbsoluteError
 from .optimizers import Optimizer
 
@@ -135,6 +137,13 @@ class BatchObjective(Loss):
                                  *(np.empty(n, dt) for _ in range(3)))
         return found
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and ``copy``: not the scratch arrays (``_buffers``, the softmax parts
+        kept for the gradient) nor ``flat_coefs``, a view of the network's packed weights,
+        which a copy would hold as an array of its own: each fit sets it again."""
+        dropped: dict[str, Any] = {"_bufs": {}, "_softmax_parts": None, "flat_coefs": None}
+        return {**self.__dict__, **{k: v for k, v in dropped.items() if k in self.__dict__}}
+
     def penalty(self) -> float:
         """``alpha / 2 * sum ||W||^2`` (before dividing by the weight sum)."""
         if not self.alpha:
@@ -188,31 +197,6 @@ def _sum(sample_weight: np.ndarray) -> float:
     return weight_sum
 
 
-class FlatParams:
-    """Parameters re-homed as views into one value and one grad buffer, weights first.
-
-    An optimizer then steps the single flat ``param``: a dozen ufunc calls per
-    step whatever the number of layers, and the L2 term is one slice
-    (``coef_values``, ``coef_grads``). Layers keep working on their views.
-    Rebinding a ``Param.value`` (or unpickling) breaks the sharing: ``intact``
-    tells, and a new ``FlatParams`` re-homes the current values.
-    """
-
-    def __init__(self, params: list[Param], n_coefs: int) -> None:
-        self.params = params
-        pack_parameters(params)
-        flat = flat_parameter(params)
-        if flat is None:  # the estimator's parameters are distinct and share one dtype
-            raise RuntimeError("could not pack the network's parameters into one buffer")
-        self.param = flat
-        n = sum(p.value.size for p in params[:n_coefs])
-        self.coef_values, self.coef_grads = flat.value[:n], flat.grad[:n]
-
-    def intact(self) -> bool:
-        flat = flat_parameter(self.params)
-        return flat is not None and flat.value is self.param.value
-
-
 def _inner_loss(kind: str) -> Loss | None:
     """The nonlin loss of an objective ``kind`` (summed over the batch), or None for the
     kinds ``BatchObjective`` computes itself; only that one is made (once per fit)."""
@@ -255,6 +239,15 @@ class PenalizedOptimizer(Optimizer):
 
     def current_lr(self) -> float:
         return self.inner.current_lr()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """``Optimizer``'s, without the penalty's scratch array (the next step makes it),
+        and the inner optimizer without its ``_owners``: the flat parameter, whose arrays no
+        layer of a copy shares; the next fit moves the slots to its own
+        (``_sklearn_engine.fit_stochastic``)."""
+        inner = copy.copy(self.inner)  # its own __getstate__: no scratch, no binding
+        inner._owners = []
+        return {**super().__getstate__(), "inner": inner, "_scaled": []}
 
     def _check_settings(self) -> None:
         """Nothing: the inner optimizer's settings are the estimator's, checked by its

@@ -108,6 +108,17 @@ def product(X: Any, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return y
 
 
+def check_rows(X: Any, dtype: Any) -> None:
+    """Refuse a sparse ``X`` of more than 2**24 rows for a fit in float32 (``dtype``, the
+    network's): ``in_front``'s row numbers would not be exact. The estimators call it
+    before a fit changes anything (``ValueError``)."""
+    n = X.shape[0] if is_sparse(X) else 0
+    if np.dtype(dtype) == np.float32 and n > _FLOAT32_ROWS:
+        raise ValueError(
+            f"Expected at most {_FLOAT32_ROWS} rows of sparse X for a float32 fit (each row's "
+            f"number must be exact in float32). Received {n} rows: fit with dtype=np.float64")
+
+
 @contextmanager
 def in_front(model: Sequential, X: Any) -> Iterator[Any]:
     """For a sparse ``X``: the column of row numbers (n_samples, 1), in the model's dtype,
@@ -117,11 +128,8 @@ def in_front(model: Sequential, X: Any) -> Iterator[Any]:
     if not is_sparse(X):
         yield X
         return
+    check_rows(X, model.dtype)
     n = X.shape[0]
-    if model.dtype == np.float32 and n > _FLOAT32_ROWS:
-        raise ValueError(
-            f"Expected at most {_FLOAT32_ROWS} rows of sparse X for a float32 fit (each row's "
-            f"number must be exact in float32). Received {n} rows: fit with dtype=np.float64")
     first, width = cast(Dense, model.layers[0]), model.n_features_in
     stand_in = SparseRows(csr(X, model.dtype), first)
     rows = stand_in.all_rows = np.arange(n, dtype=model.dtype).reshape(-1, 1)

@@ -105,7 +105,9 @@ class ReLU(Layer):
         y = _out(self, "_y", x, training)
         zeros = self.__dict__.get("_zeros")
         if zeros is None or zeros.shape != x.shape or zeros.dtype != x.dtype:
-            zeros = self._zeros = _zeros(x.shape, x.dtype)
+            zeros = _zeros(x.shape, x.dtype)
+            if training:  # kept for the next step; inference writes nothing to the layer
+                self._zeros = zeros
         return np.maximum(x, zeros, out=y)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:

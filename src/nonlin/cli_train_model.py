@@ -35,7 +35,14 @@ from .cli_train_schedule import (
     resumed_optimizer,
     schedule_callbacks,
 )
-from .cli_weights import check_penalty, fit_weights, hidden_block, output_dense, with_penalty
+from .cli_weights import (
+    check_class_weights,
+    check_penalty,
+    fit_weights,
+    hidden_block,
+    output_dense,
+    with_penalty,
+)
 
 
 def build_model(args: argparse.Namespace, n_features: int, meta: dict[str, Any]) -> Any:
@@ -79,6 +86,7 @@ def fit_model(
 
     n_train = prepared.X.shape[0] - prepared.n_val
     check_penalty(args, model)  # --l2 1e308: named, not blamed on the data
+    check_class_weights(prepared.meta, model)  # named by its label, not its index
     try:
         history = model.fit(
             prepared.X[:n_train], prepared.y[:n_train], **_fit_options(args, prepared, resumed)

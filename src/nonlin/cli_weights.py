@@ -208,6 +208,24 @@ def fit_weights(meta: dict[str, Any], weights: np.ndarray | None, n_train: int) 
     return options
 
 
+def check_class_weights(meta: dict[str, Any], model: Any) -> None:
+    """A ``UsageError`` naming the class and its weight when a ``--class-weight`` weight
+    overflows the model's dtype (``fit`` would name it by its class index); nothing
+    without ``--class-weight``."""
+    recorded = meta.get("training", {}).get("class_weights")
+    if not isinstance(recorded, dict):
+        return
+    dtype = np.dtype(model.dtype)
+    for label, value in recorded.items():
+        with np.errstate(over="ignore"):  # fit's test: the cast overflows
+            fits = bool(np.isfinite(np.asarray(value, dtype=dtype)))
+        if not fits:
+            raise UsageError(
+                f"--class-weight: class {quoted(label)} weighs {float(value)!r}, beyond "
+                f"{dtype.name}'s range for this {dtype.name} model (largest "
+                f"{float(np.finfo(dtype).max):.4g}); expected a smaller weight for it")
+
+
 def with_penalty(model: Any, scores: dict[str, Any]) -> dict[str, Any]:
     """A regressor's final ``scores`` with the --l2 penalty added to its ``loss``, as
     ``fit`` adds it to ``loss`` and ``val_loss`` (unchanged without ``--l2``)."""

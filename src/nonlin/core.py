@@ -20,7 +20,6 @@ Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 
 from __future__ import annotations
 
-import copyreg
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -29,6 +28,7 @@ from ._inference import call_layer
 from ._keras_keywords import layer_from_config
 from ._layer_caches import state_without_caches
 from ._layer_names import Named, name_config
+from ._param_state import param_state, set_param_state
 from .validation import as_rng, check_2d
 
 RandomLike = np.random.Generator | np.random.RandomState
@@ -84,23 +84,17 @@ class Param:
         self.name = name
 
     def __getstate__(self) -> dict[str, Any]:
-        """What pickling and ``copy`` keep: every slot that is set (a subclass's too) and
-        any ``__dict__`` of a subclass without slots. Defined, so every pickle protocol
-        works: 0 and 1 refuse a class with ``__slots__`` and no ``__getstate__``. The slots'
-        names as Python's own pickling finds them (``copyreg``): ``__slots__`` one str too,
-        a private name mangled, no ``__weakref__`` or ``__dict__`` slot."""
-        state = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
-                 if hasattr(self, name)}
-        state.update(getattr(self, "__dict__", {}))
-        return state
+        """Pickles and deep copies: value, name, no gradient (``nonlin._param_state``)."""
+        return param_state(self)
 
     def __setstate__(self, state: Any) -> None:
-        """``__getstate__``'s dict back; also Python's own ``(dict or None, slots)`` pair,
-        which protocols 2 to 5 wrote before ``__getstate__`` was defined."""
-        parts = state if isinstance(state, tuple) else (state,)
-        for part in parts:
-            for name, value in (part or {}).items():
-                setattr(self, name, value)
+        set_param_state(self, state)
+
+    def __copy__(self) -> Param:
+        """``copy.copy``: a ``Param`` sharing this one's arrays, its gradient too."""
+        other = type(self).__new__(type(self))
+        set_param_state(other, param_state(self, keep_grad=True))
+        return other
 
     def cast(self, dtype: np.dtype) -> None:
         """Convert value and grad to ``dtype`` (no copy when already there)."""

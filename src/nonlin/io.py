@@ -47,7 +47,6 @@ from typing import Any, cast
 
 import numpy as np
 
-from . import registry
 from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._file_objects import ModelTarget, read_model_bytes, write_model
@@ -55,12 +54,13 @@ from ._header import ModelFileError
 from ._layer_names import layer_names, name_config
 from ._layers_built import check_layers_as_built
 from ._metadata import check_metadata, to_json_text
-from ._model_arrays import check_as_built, model_arrays
+from ._model_arrays import model_arrays
 from ._model_suffix import check_model_suffix
 from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, read_model
 from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
+from ._saved_shapes import check_saved
 from ._weights import layer_state
 from .core import Sequential
 from .validation import check_bool
@@ -73,15 +73,15 @@ def _architecture(model: Sequential) -> list[dict[str, Any]]:
     """The layer list, checked to be rebuildable from the registry alone."""
     layer_names(list(model.layers))  # names given since (layer.name = ...): load refuses twins
     items = check_registered(model)
-    for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
+    for i, layer in enumerate(model.layers):
         try:
-            registry.layer_from_config(item)
             if getattr(layer, "is_adapted", True) is False:  # forward would refuse it
                 raise ValueError(f"this {type(layer).__name__} has no statistics yet: call its "
                                  "adapt(X) on the training data first")
             _check_state(layer)
         except ValueError as exc:
             raise ValueError(f"layers[{i}] cannot be saved: {exc}") from None
+    check_saved(model, items)  # a setting or an array changed since build, one array twice
     return items
 
 
@@ -135,7 +135,6 @@ def file_buffer(
     if not model.built:
         raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
     check_layers_as_built(model)  # a layer added since build has no weights to write
-    check_as_built(model)  # a weight replaced by hand (another dtype or shape)
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
     metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
@@ -195,14 +194,16 @@ def save(model: Sequential, path: ModelTarget, *,
     ------
     ValueError, TypeError
         Unbuilt model, unregistered layer, NaN/inf weights, bad metadata; what ``load``
-        would refuse or rebuild otherwise (a weight of another shape or dtype than built,
-        two arrays of one layer under one name, a config that rebuilds a layer with
-        another constructor argument); a text-mode
+        would refuse or rebuild otherwise (a weight or state array of another shape or dtype
+        than its layer's config builds, as after ``dense.units = 7`` or ``bias = False`` set
+        since build, or one replaced by hand; one array in two places, which would load
+        untied; two arrays of one layer under one name; a config that rebuilds a layer with
+        another constructor argument: ``nonlin._saved_shapes``); a text-mode
         file object (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer
         set since that its constructor refuses (``opt.beta_1 = 1.5``): its message.
     OSError
         The file could not be written (``IsADirectoryError``: a path ending in a folder's
-        name, ``out/``).
+        name, ``out/``; ``FileNotFoundError``: one through a missing folder, as ``open``).
     """
     _save(model, path, metadata, stacklevel=5, include_optimizer=include_optimizer)
 

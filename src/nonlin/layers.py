@@ -18,6 +18,7 @@ from ._layer_inputs import cached, layer_batch, passed, passed_grad, scratch
 from ._layer_names import name_config, set_name
 from ._misuse import (
     dense_grad,
+    grad_error,
     input_error,
     keras_keywords,
     layer_input,
@@ -156,6 +157,8 @@ class Dense(ActivationSlot, Layer):
         x = self._x
         if x is None:
             raise no_forward(self)
+        if type(grad_out) is not np.ndarray and not isinstance(grad_out, np.ndarray):
+            raise grad_error(self, (x.shape[0], self.units), grad_out)  # NumPy takes a list
         if self._activation is not None and not logits:  # its rule first: dL/dz
             grad_out = self._activation.backward(grad_out)
         if not self._trainable:  # frozen: no dL/dW, dL/db (their grads stay zero)

@@ -28,7 +28,8 @@ from ._plot_formats import plot_format
 from ._plot_inputs import (
     NOT_DRAWN,
     boundary_inputs,
-    epoch_numbers,
+    check_validation_freq,
+    curve_points,
     history_dict,
     plane_limits,
     predicted_classes,
@@ -100,7 +101,8 @@ def plot_error_curve(errors: Any, path: PathLike, *, title: str = "Tutorial netw
 _MOST_MARKED = 100  # epochs; a longer curve is drawn without a dot per epoch
 
 
-def plot_history(history: Any, path: PathLike, *, title: str = "Training curves") -> str:
+def plot_history(history: Any, path: PathLike, *, title: str = "Training curves",
+                 validation_freq: int | None = None) -> str:
     """Training and validation loss, and each metric, against the epoch.
 
     Parameters
@@ -109,30 +111,33 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
         ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``: one value per
         epoch; keys starting with ``val_`` are drawn dashed next to their training twin
         (in a panel of their own when there is none), through their epochs that are not NaN
-        (``fit(validation_freq=2)`` validates every other epoch);
+        (``fit(validation_freq=2)`` validates every other epoch: NaN between);
         the learning rate (``"lr"``, ``"learning_rate"``) is left out. Epochs are
         numbered from 1, or from a History's ``epoch`` list (``fit(initial_epoch=...)``)
         plus 1. Up to 100 epochs, each is marked with a dot. A panel without a finite value says so.
     path : where to write the PNG: 600 x 450 pixels per panel, one panel for the
         loss and one per metric, side by side.
     title : each panel's title starts with it ("Training curves: loss")
+    validation_freq : int, optional
+        ``fit``'s, for ``val_`` lists shorter than the others (Keras' History lists the
+        validated epochs only): drawn at the epochs it validated, its multiples.
     """
     data = history_dict(history)
+    freq = check_validation_freq(validation_freq)
     require_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
     names = ["loss"] + [k for k in data if k != "loss" and k not in NOT_DRAWN
                         and not k.startswith("val_")]
     names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
+    points = {key: curve_points(history, data, key, freq)  # checked before drawing
+              for name in names for key in (name, f"val_{name}") if data.get(key)}
     fig = _figure((6 * len(names), 4.5))
     for i, name in enumerate(names):
         ax = fig.add_subplot(1, len(names), i + 1)
         for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
-            if data.get(key):
-                values = np.asarray(data[key], float)
-                epochs = epoch_numbers(history, len(values))
-                if key.startswith("val_"):  # fit(validation_freq=): NaN on epochs not validated
-                    epochs, values = epochs[~np.isnan(values)], values[~np.isnan(values)]
+            if key in points:
+                epochs, values = points[key]
                 marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
                 ax.plot(epochs, values, style, marker=marker, markersize=3, label=label)
         if not any(np.isfinite(data.get(key) or []).any() for key in (name, f"val_{name}")):

@@ -31,6 +31,7 @@ from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
 from ._quoting import quoted
+from ._saved_shapes import built_record
 from .core import (
     Layer,
     LayerProtocol,
@@ -114,8 +115,10 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
         width = int(n_features)
+        widths = [width]  # each layer's input width, then the output width
         for i, layer in enumerate(self.layers):
             width = self._checked_width(i, layer.build(width, self.rng))
+            widths.append(width)
             self._mark_layer(layer)
             for param in layer.parameters():
                 param.cast(dtype)
@@ -128,6 +131,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
         self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
+        self._built_record = built_record(self, widths)  # what save's check compares with
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         forget(self)  # train_on_batch's kept state: the former parameters not held on

@@ -47,7 +47,7 @@ from ._sklearn_base import (
 from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import own_constraints, parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
-from ._sklearn_extras import check_left_out, check_loss, regressor_kind
+from ._sklearn_extras import NestedParams, check_left_out, check_loss, regressor_kind
 from ._sklearn_fast import plain_labels, plain_targets, plain_X
 from ._sklearn_sparse import csr
 from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
@@ -79,7 +79,7 @@ _FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
 _BEFORE_1_7 = before(sklearn.__version__, (1, 7))  # 1.6's L-BFGS loss sum and warning
 
 
-class _BaseMLP(MLPMethods, SparseInputTags, BaseEstimator):
+class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, BaseEstimator):
     """Shared fitting logic; use ``MLPClassifier`` or ``MLPRegressor``."""
 
     _parameter_constraints: dict = parameter_constraints(Interval, Options, StrOptions, _FloatDtype)
