@@ -28,6 +28,24 @@ METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", MAX_CL
 # AUC(multi_label=True, num_labels=L) makes its arrays (num_thresholds, L) as it is built:
 # their entries at most 2**24 (128 MiB of float64, as IoU's largest matrix)
 LABELLED_ENTRIES = 1 << 24
+# a record's metrics together: at most this many, and their arrays at most LABELLED_ENTRIES
+# entries in all (each within its own limit, 4 made 1.5 GB from a file of 1.6 KB); a compile
+# names a handful of metrics
+MAX_METRICS = 1_000
+
+
+def metric_size(entry: Any) -> int:
+    """The array entries a record's metric ``entry`` makes as it is built: AUC's and the
+    metrics at a rate's ``num_thresholds`` (AUC's by ``num_labels``), IoU's ``num_classes``
+    squared; 0 for a name, another config, or one beyond its own limits (``oversized``,
+    refused as such)."""
+    config = entry.get("config") if isinstance(entry, dict) else None
+    if not isinstance(config, dict) or oversized(config) is not None:
+        return 0
+    sizes = {key: value for key, value in config.items()
+             if isinstance(value, int) and not isinstance(value, bool) and value > 0}
+    return (sizes.get("num_thresholds", 0) * sizes.get("num_labels", 1)
+            + sizes.get("num_classes", 0) ** 2)
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
@@ -111,20 +129,29 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
 
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
     """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
-    is named in ``left_out``, those larger than a file holds (``oversized``) in ``too_big``."""
+    is named in ``left_out``, those larger than a file holds (``oversized``, and beyond
+    ``MAX_METRICS`` or ``LABELLED_ENTRIES`` in all) in ``too_big``."""
     classes = _metric_classes()
     entries: list[Any] = []
+    total = 0  # the array entries of the metrics kept
     for i, metric in enumerate(metrics):
         cls = type(metric)
-        if isinstance(metric, str) and _known_metric(metric):
-            entries.append(metric)
-        elif classes.get(cls.__name__) is cls and (big := oversized(metric.get_config())):
+        registered = classes.get(cls.__name__) is cls
+        size = metric_size({"config": metric.get_config()}) if registered else 0
+        if registered and (big := oversized(metric.get_config())):
             # before _rebuilds: a constructor refuses what a file does not hold (AUC's
             # num_thresholds), and the message says why, not "registered"
             too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({big[0]}={big[2]}: a "
                            f"file holds at most {big[1]}, what nonlin.load reads)")
-        elif classes.get(cls.__name__) is cls and _rebuilds(cls, metric.get_config()):
+        elif len(entries) == MAX_METRICS or total + size > LABELLED_ENTRIES:
+            too_big.append(f"metrics[{i}]={quoted(metric, 80)} (a file holds at most "
+                           f"{MAX_METRICS:,} metrics, of {LABELLED_ENTRIES:,} array entries "
+                           "in all, what nonlin.load reads)")
+        elif isinstance(metric, str) and _known_metric(metric):
+            entries.append(metric)
+        elif registered and _rebuilds(cls, metric.get_config()):
             entries.append({"class_name": cls.__name__, "config": metric.get_config()})
+            total += size
         else:
             left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
     return entries

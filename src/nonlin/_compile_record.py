@@ -37,6 +37,8 @@ import numpy as np
 
 from . import registry
 from ._compile_entries import (
+    LABELLED_ENTRIES,
+    MAX_METRICS,
     _known_metric,
     _loss_entry,
     _metric_classes,
@@ -44,6 +46,7 @@ from ._compile_entries import (
     _optimizer_entry,
     _warn_left_out,
     check_saved_settings,
+    metric_size,
     oversized,
 )
 from ._header import ModelFileError, strict_json
@@ -224,6 +227,12 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
 def _read_metrics(entries: Any, path: str) -> list[Any]:
     if not isinstance(entries, list):
         raise _fault(path, "metrics", f"expected a list. Received: {quoted(entries)}")
+    size = sum(map(metric_size, entries)) if len(entries) <= MAX_METRICS else 0
+    if len(entries) > MAX_METRICS or size > LABELLED_ENTRIES:  # before any is made
+        of = f", of {size:,} entries" if size else ""
+        raise _fault(path, "metrics", f"expected at most {MAX_METRICS:,} metrics, of "
+                     f"{LABELLED_ENTRIES:,} array entries in all (thresholds, classes squared). "
+                     f"Received {len(entries):,} metrics{of}")
     classes = _metric_classes()
     return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
 

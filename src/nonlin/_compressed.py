@@ -13,7 +13,9 @@ The first bytes decide, not the name: ``data.csv`` that holds gzip is read, and
 ``data.csv.gz`` that holds plain text is read as plain text (the name is often
 wrong after a download; the bytes are not). A damaged or truncated file is a
 ``CSVError`` naming the file and its format (truncated: the last line of its text
-that decompressed whole), raised by the stream (``_compressed_stream.py``); a reader's
+that decompressed whole; a gzip file that decompressed past the text size it records
+before its data ended is damaged, not truncated), raised by the stream
+(``_compressed_stream.py``); a reader's
 ``CSVError`` about a compressed file's text becomes its damage when the rest of it
 holds some (``checked_data``, which the command line's header read uses too; ``damage``
 for an error the text's reader did not raise). A zstd file, and a zip archive of more than one file

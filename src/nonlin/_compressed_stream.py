@@ -21,11 +21,17 @@ from ._csv_plan import CSVError
 _DAMAGE = (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
 
 
-def _damaged(shown: str, kind: str, lines: int, exc: BaseException) -> CSVError:
+def _damaged(shown: str, kind: str, lines: int, exc: BaseException,
+             recorded: int | None = None) -> CSVError:
     """The error for a damaged or truncated ``kind`` file; ``lines``: the line ends of its
-    text decompressed before ``exc``."""
+    text decompressed before ``exc``; ``recorded``: the size of its text that it records,
+    given when the stream ended early having decompressed a little more than that."""
     why = str(exc) or type(exc).__name__
-    if not isinstance(exc, EOFError):  # a wrong checksum or code: the text before may be wrong
+    if recorded is not None:
+        state = (f"a damaged one: it decompressed past the {recorded} bytes of text that its "
+                 "last bytes record without reaching its end, so it is whole in length, "
+                 "not truncated")
+    elif not isinstance(exc, EOFError):  # a wrong checksum or code: the text before may be wrong
         state = "a damaged one"
     else:  # cut short: the text before the cut is as written
         state = f"a truncated one{f': its text stops after line {lines}' if lines else ''}"
@@ -55,11 +61,23 @@ class _Decompressed(io.RawIOBase):
             if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the data
                 raise
             self.failed = True
-            raise _damaged(self._shown, self._kind, self._lines, exc) from None
+            raise _damaged(self._shown, self._kind, self._lines, exc,
+                           self._overran(exc)) from None
         memoryview(buffer)[: len(data)] = data
         self._lines += data.count(b"\n")
         self.n_bytes += len(data)
         return len(data)
+
+    def _overran(self, exc: BaseException) -> int | None:
+        """The size of the text the file records (gzip's last 4 bytes) when the stream ended
+        early (``exc`` an ``EOFError``) having decompressed up to 64 KiB more than it: the
+        deflate data damaged near its end (an end-of-block code changed, the trailer then
+        read as data), not cut short. Else None: a cut file's last 4 bytes, random, match
+        so once in 65,000 (a file of several gzip members: its last's size, rarely so near)."""
+        recorded = self.recorded_size if self._kind == "gzip" else None
+        if recorded is None or not isinstance(exc, EOFError):
+            return None
+        return recorded if 0 <= self.n_bytes - recorded < 1 << 16 else None
 
     def fileno(self) -> int:
         """The compressed file's descriptor."""

@@ -44,6 +44,12 @@ from ._signatures import what_is_it
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 _LONG_DIGITS = re.compile(r"[0-9]{301}")  # an integer float_sized_int must look at
 MAX_CONTAINERS = 1_000_000  # brackets, those in strings too: a few per tensor and layer
+# counts a header drives, each checked before any work per item (a 16 MiB header holds ~400,000
+# layers or ~280,000 tensors, seconds of work each): real models have tens to hundreds of layers
+# (deep plain MLPs stop training well before 1,000), and a model file a few tensors per layer
+# plus its optimizer's slots (Adam: 2 per parameter)
+MAX_LAYERS = 10_000
+MAX_TENSORS = 100_000
 DTYPES: dict[str, np.dtype] = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 DTYPE_CODES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64"}
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
@@ -250,6 +256,9 @@ def parse_header(data: bytes, path: str, *, size: int | None = None,
         raise ModelFileError(path, "expected an object of strings", "__metadata__")
     if check is not None:
         check(metadata)
+    if len(parsed) > MAX_TENSORS:  # before each entry is read
+        raise ModelFileError(path, f"expected at most {MAX_TENSORS:,} tensors, the limit for a "
+                             f"nonlin file. Received {len(parsed):,}")
     with _no_gc():
         tensors = {name: _tensor_info(name, entry, path) for name, entry in parsed.items()}
     _check_layout(tensors, None if stream else size - 8 - length, path)

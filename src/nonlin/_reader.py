@@ -3,17 +3,17 @@
 ``read_model(data, path)`` turns the bytes of a file into a ``Sequential``
 or raises ``ModelFileError``; ``nonlin.io.load`` and
 ``nonlin.checkpoint.load_checkpoint`` call it. The order of checks: header
-(``_header``), format and version, architecture (layer types from the
-``registry.LAYERS`` allowlist only), widths against the bytes in the file
-(no allocation a file cannot back), tensors read by the safetensors package
-(finite values), the model built, tensor names/dtypes/shapes matched exactly,
-user metadata checked against the model's shape.
+(``_header``: at most ``MAX_TENSORS`` tensors), format and version, architecture
+(at most ``MAX_LAYERS`` layers, counted before any is made; layer types from the
+``registry.LAYERS`` allowlist only), each layer's arrays against the values in the
+file (``_widths``: no allocation a file cannot back), the model built, tensor
+names/dtypes/shapes matched exactly (before their bytes are read), tensors read by
+the safetensors package (finite values), user metadata checked against the model's shape.
 """
 
 from __future__ import annotations
 
 import errno
-import math
 import os
 import stat
 from typing import Any, cast
@@ -23,10 +23,18 @@ import safetensors.numpy
 
 from . import registry
 from ._feature_names import names_from_metadata
-from ._header import Header, ModelFileError, header_length, parse_header, strict_json
+from ._header import (
+    MAX_LAYERS,
+    Header,
+    ModelFileError,
+    header_length,
+    parse_header,
+    strict_json,
+)
 from ._metadata import check_metadata
 from ._model_arrays import _restore, model_arrays
 from ._quoting import clipped, quoted
+from ._widths import check_widths
 from .core import Sequential
 
 FORMAT = "nonlin"
@@ -34,7 +42,6 @@ FORMAT_VERSION = 1
 _KEYS = {"format", "format_version", "architecture", "n_features_in", "dtype", "metadata"}
 # "optimizer": nonlin.sklearn's estimator files; "compile": nonlin.save's (_compile_record)
 _OPTIONAL_KEYS = {"checkpoint", "optimizer", "compile"}
-_MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
 
 
 # -- loading -----------------------------------------------------------------
@@ -56,10 +63,15 @@ def _check_format(meta: dict[str, str], path: str) -> None:
         raise ModelFileError(path, f"expected {FORMAT!r}. Received: {quoted(value, 50)}; this is "
                              "not a nonlin model file", "__metadata__['format']")
     version = _field(meta, "format_version", path)
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if type(version) is not int:  # 1.0, "1", true: not what any nonlin writes
+        raise ModelFileError(path, f"unsupported format version: expected the integer "
+                             f"{FORMAT_VERSION}, as nonlin writes it. Received: "
+                             f"{quoted(version, 50)} ({type(version).__name__})",
+                             "__metadata__['format_version']")
+    if version != FORMAT_VERSION:
         raise ModelFileError(
             path,
-            f"unsupported format version {quoted(version, 50)}; this nonlin reads version "
+            f"unsupported format version {version}; this nonlin reads version "
             f"{FORMAT_VERSION} (upgrade nonlin to read newer files)",
             "__metadata__['format_version']",
         )
@@ -80,6 +92,9 @@ def _read_layers(meta: dict[str, str], path: str) -> tuple[list[Any], Any]:
         raise ModelFileError(path, "expected {'layers': [...]} (and 'name')", field)
     if not arch["layers"]:
         raise ModelFileError(path, "expected at least one layer", field)
+    if len(arch["layers"]) > MAX_LAYERS:  # before any work per layer
+        raise ModelFileError(path, f"expected at most {MAX_LAYERS:,} layers, the limit for a "
+                             f"nonlin file. Received {len(arch['layers']):,}", field)
     layers = []
     for i, item in enumerate(arch["layers"]):
         name = item.get("class_name") if isinstance(item, dict) else None
@@ -109,37 +124,6 @@ def _read_shape_fields(meta: dict[str, str], path: str) -> tuple[int, np.dtype]:
             path, f"expected 'float32' or 'float64'. Received: {quoted(dtype, 50)}", "dtype"
         )
     return n_features, np.dtype(dtype)
-
-
-def _check_widths(layers: list[Any], n_features: int, header: Header, path: str) -> int:
-    """Follow the widths through the layers without allocating; return the output width.
-
-    Every large weight must be backed by bytes in the file, so a hostile
-    header cannot make the loader allocate more than the file holds.
-    """
-    budget = sum(math.prod(t.shape) for t in header.tensors.values())
-    width = n_features
-    for i, layer in enumerate(layers):
-        if width > max(budget, _MAX_WIDTH):
-            raise ModelFileError(
-                path,
-                f"width {width} is not backed by weights in the file",
-                f"architecture.layers[{i}]",
-            )
-        try:
-            units = getattr(layer, "units", None)
-        except Exception:  # a property of a layer of one's own that reads its built weights
-            units = None
-        if isinstance(units, int):
-            if width * units > budget:
-                raise ModelFileError(
-                    path,
-                    f"a ({width}, {units}) weight matrix is not in the file "
-                    f"({budget} values in all)",
-                    f"architecture.layers[{i}]",
-                )
-            width = units
-    return width
 
 
 def _read_tensors(data: bytes, header: Header, path: str) -> dict[str, np.ndarray]:
@@ -213,20 +197,19 @@ def read_model(
         extra_prefix = carried
     layers, name = _read_layers(meta, path)
     n_features, dtype = _read_shape_fields(meta, path)
-    _check_widths(layers, n_features, header, path)
+    check_widths(layers, n_features, header, path)  # nothing allocated that the file lacks
     user = _field(meta, "metadata", path)
-    arrays = _read_tensors(data, header, path)
     try:
         model = Sequential(layers, name=name).build(n_features, seed=0, dtype=dtype)
     except Exception as exc:
         raise ModelFileError(path, "the architecture does not build: "
                              f"{clipped(str(exc), 200)}") from None
+    _match_tensors(model_arrays(model), header, path, extra_prefix)  # names before the bytes
+    arrays = _read_tensors(data, header, path)
     try:
         user = check_metadata(user, n_features, cast(int, model.n_outputs))  # built
     except (ValueError, TypeError) as exc:
         raise ModelFileError(path, clipped(str(exc), 300), "__metadata__['metadata']") from None
-    targets = model_arrays(model)
-    _match_tensors(targets, header, path, extra_prefix)
     _restore(model, arrays, path)
     model.metadata = user
     names_from_metadata(model, user)  # feature_names_in_, checked at predict

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._header import DTYPE_CODES, header_problem
+from ._header import DTYPE_CODES, MAX_TENSORS, header_problem
 from ._quoting import quoted
 
 
@@ -48,6 +48,10 @@ def safetensors_file(arrays: dict[str, np.ndarray], metadata: dict[str, str]) ->
     a multiple of 8 bytes, and each tensor is stored little-endian in C order.
     Each array is copied once, straight into the buffer returned.
     """
+    if len(arrays) > MAX_TENSORS:  # loading refuses more
+        raise ValueError(f"Refusing to save: expected at most {MAX_TENSORS:,} tensors, the "
+                         f"limit for a nonlin file. Received {len(arrays):,} (the layers' arrays "
+                         "and the optimizer's slots)")
     order = sorted(arrays, key=lambda name: (-arrays[name].dtype.itemsize, name))
     header: dict[str, Any] = {"__metadata__": dict(sorted(metadata.items()))}
     offsets, end = [], 0

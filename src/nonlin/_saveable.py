@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from . import registry
+from ._header import MAX_LAYERS
 from ._quoting import quoted
 
 __all__ = ["check_registered"]
@@ -22,7 +23,11 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
     class ``registry.LAYERS`` does not map its name to (the loader rebuilds from it alone), or
     a ``ValueError`` naming the first layer with two arrays of one name (``_check_names``),
     whose config its class refuses, or that its config would rebuild with another constructor
-    argument (``_check_rebuilt``)."""
+    argument (``_check_rebuilt``); a ``ValueError`` for more layers than a file holds
+    (``MAX_LAYERS``)."""
+    if len(model.layers) > MAX_LAYERS:  # loading refuses more
+        raise ValueError(f"Expected at most {MAX_LAYERS:,} layers, the limit for a nonlin file. "
+                         f"Received a model of {len(model.layers):,}")
     items: list[dict[str, Any]] = model.get_config()["layers"]
     for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
         if registry.LAYERS.get(item["class_name"]) is not type(layer):

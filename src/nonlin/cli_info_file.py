@@ -18,7 +18,14 @@ from typing import Any
 
 from . import registry
 from ._checkpoint_reader import checkpoint_progress
-from ._header import Header, ModelFileError, header_length, parse_header, strict_json
+from ._header import (
+    MAX_LAYERS,
+    Header,
+    ModelFileError,
+    header_length,
+    parse_header,
+    strict_json,
+)
 from ._quoting import cut, printable, quoted
 from ._reader import _check_format
 from .cli_train_model import shell_word
@@ -63,7 +70,8 @@ class RecordedModel:
 
 def recorded_model(header: Header, path: str) -> RecordedModel | None:
     """The file's model as recorded when a layer class of it is not registered here, else
-    None (``nonlin.load`` builds it, or says what is wrong with the file)."""
+    None (``nonlin.load`` builds it, or says what is wrong with the file: more layers than
+    a nonlin file holds, ``MAX_LAYERS``, too)."""
     meta = header.metadata
     try:
         arch, n_features, dtype, user = (strict_json(meta[key], path, key) for key in (
@@ -71,7 +79,7 @@ def recorded_model(header: Header, path: str) -> RecordedModel | None:
     except (KeyError, ModelFileError):
         return None
     layers = arch.get("layers") if isinstance(arch, dict) else None
-    if not (isinstance(layers, list) and all(
+    if not (isinstance(layers, list) and len(layers) <= MAX_LAYERS and all(
             isinstance(item, dict) and isinstance(item.get("class_name"), str)
             and isinstance(item.get("config", {}), dict) for item in layers)):
         return None

@@ -161,6 +161,7 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [metrics]
     resolved: dict[str, Metric] = {}
+    tried: dict[str, int] = {}  # by name: the suffixes below this are taken (n names: n steps)
     for request in metrics:
         metric = get_metric(request, loss=loss, n_outputs=n_outputs)
         name = metric.name
@@ -169,9 +170,10 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None)
                 f"Expected a metric name other than {', '.join(_RESERVED)} or 'val_...' "
                 f"(fit logs those keys itself). Received: {quoted(request)} named {quoted(name)}"
             )
-        key, index = name, 1
+        key, index = name, tried.get(name, 1)
         while key in resolved:
             key, index = f"{name}_{index}", index + 1
+        tried[name] = index
         if key != name:
             metric = copy.deepcopy(metric) if metric is request else metric
             metric.name = key

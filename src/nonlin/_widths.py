@@ -1,0 +1,73 @@
+"""The arrays a file's architecture implies, checked against the values the file holds
+before anything is built (``check_widths``, which ``nonlin._reader.read_model`` runs).
+
+Building a model allocates its layers' arrays (and their gradients) before the tensors'
+names are matched, so a header of a few KB naming many large layers could make the loader
+allocate GBs. Each of nonlin's layers that holds arrays must therefore find enough values
+in the file under its own index (tensors ``"{i}.*"``) before anything is built: a
+``Dense`` its ``(width, units)`` weights; a ``BatchNorm``, ``LayerNormalization`` (but one
+of ``center=False, scale=False``), ``Normalization`` or ``PReLU`` ``width`` values (each
+of their arrays has one per feature; a shared ``PReLU``'s one). Building then allocates a
+few times what the file holds, however many layers it names. A parameter-free layer (an
+activation, ``Dropout``) allocates nothing. A ``Normalization`` given its statistics
+(``mean=``, ``variance=``) keeps them in its config, not in tensors: all such layers
+together may have as many features as the file holds values, or ``MAX_WIDTH``.
+
+A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
+what its config means is its own (an int ``units`` of it may count anything), so it is
+not judged here; its constructor checks the values a file gives it, and the widths
+through it are taken as unchanged. Any width beyond both ``MAX_WIDTH`` and the file's
+values is refused all the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from ._header import Header, ModelFileError
+from .layer_norm import LayerNormalization
+from .layers import Dense
+from .normalization import BatchNorm
+from .prelu import PReLU
+from .preprocessing import Normalization
+
+MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
+_PER_FEATURE = (BatchNorm, LayerNormalization, Normalization, PReLU)  # arrays of (width,)
+
+
+def check_widths(layers: list[Any], n_features: int, header: Header, path: str) -> int:
+    """Follow the widths through ``layers`` (built from the file at ``path``) without
+    allocating, each layer's arrays checked to be backed by values in the file under its
+    index; return the output width. Raises ``ModelFileError`` naming the layer."""
+    held: Counter[str] = Counter()  # values in the file's tensors, by layer index
+    for name, info in header.tensors.items():
+        held[name.partition(".")[0]] += math.prod(info.shape)
+    budget = sum(held.values())
+    width, free = n_features, max(budget, MAX_WIDTH)  # free: for statistics in configs
+    for i, layer in enumerate(layers):
+        field = f"architecture.layers[{i}]"
+        if width > max(budget, MAX_WIDTH):
+            raise ModelFileError(path, f"width {width} is not backed by weights in the file",
+                                 field)
+        if isinstance(layer, Dense):  # Dense's units alone: see the module docstring
+            need, shown = width * layer.units, f"a ({width}, {layer.units}) weight matrix is"
+            width = layer.units
+        elif isinstance(layer, Normalization) and layer.get_config().get("mean") is not None:
+            free -= width  # fixed statistics, of its config (mean=0.0: one value per feature)
+            if free < 0:
+                raise ModelFileError(path, f"the fixed statistics of {width} features are more "
+                                     f"than the file holds ({budget} values in all)", field)
+            continue
+        elif isinstance(layer, LayerNormalization) and not (layer.center or layer.scale):
+            continue  # no arrays (PyTorch's elementwise_affine=False)
+        elif isinstance(layer, _PER_FEATURE):
+            need = 1 if getattr(layer, "shared", False) is True else width
+            shown = f"{type(layer).__name__}'s arrays of {need} values are"
+        else:
+            continue
+        if held[str(i)] < need:
+            raise ModelFileError(path, f"{shown} not in the file (its tensors '{i}.*' hold "
+                                 f"{held[str(i)]} values; {budget} in all)", field)
+    return width
