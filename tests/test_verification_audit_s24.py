@@ -70,6 +70,10 @@ TRAINING_CHECKED_ELSEWHERE = {
     "GaussianNoise": "test_noise_layers.py::test_gradcheck_switches_them_off_or_freezes_them",
 }
 ACTIVATION_CLASSES = sorted({cls.__name__: cls for cls in ACTIVATIONS.values()}.items())
+ACTIVATION_SETTINGS = [  # arguments off the defaults, in training mode too
+    lambda: nonlin.GELU(approximate=True), lambda: nonlin.LeakyReLU(0.3),
+    lambda: nonlin.ELU(0.5), lambda: nonlin.Softmax(axis=1),
+]
 
 
 def test_every_registered_layer_is_accounted_for() -> None:
@@ -84,6 +88,14 @@ def test_activation_layers_in_training_mode(name, cls, batch) -> None:
     rng = np.random.default_rng(3)
     model = Sequential([Dense(5), cls(), Dense(2)]).build(3, seed=0)
     X, y = rng.normal(size=(batch, 3)), rng.normal(size=(batch, 2))
+    assert gradcheck(model, "mse", X, y, training=True) < TOL
+
+
+@pytest.mark.parametrize("make", ACTIVATION_SETTINGS)
+def test_activation_settings_in_training_mode(make) -> None:
+    rng = np.random.default_rng(5)
+    model = Sequential([Dense(5), make(), Dense(2)]).build(3, seed=0)
+    X, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
     assert gradcheck(model, "mse", X, y, training=True) < TOL
 
 
@@ -231,6 +243,12 @@ FIT_CASES = {
                    "bits", "sigmoid"),
     "sigmoid+bce pos_weight": (nonlin.Sigmoid, lambda r: nonlin.BinaryCrossEntropy(
         pos_weight=3.0, label_smoothing=0.1, reduction=r), "bits", "logits"),
+    "dense softmax+ce": ("softmax", lambda r: nonlin.CrossEntropy(reduction=r), "labels",
+                         "softmax"),
+    "dense softmax+ce smoothed": ("softmax", lambda r: nonlin.CrossEntropy(
+        label_smoothing=0.1, reduction=r), "onehot", "logits"),
+    "dense sigmoid+bce": ("sigmoid", lambda r: nonlin.BinaryCrossEntropy(reduction=r),
+                          "bits", "sigmoid"),
     "mse": (None, lambda r: nonlin.MeanSquaredError(reduction=r), "real", "mse"),
     "huber": (None, lambda r: nonlin.Huber(delta=0.5, reduction=r), "real", "generic"),
     "categorical focal": (nonlin.Softmax, lambda r: nonlin.CategoricalFocalCrossentropy(
@@ -244,6 +262,11 @@ def _fit_target(kind: str) -> np.ndarray:
 
 
 def _fit_model(last, k: int) -> Sequential:
+    """Dense, Tanh, Dense (l2 on both), then ``last()``; a string: the last Dense's
+    ``activation`` (Keras' form, whose activation fit fuses too: ``fused_head``)."""
+    if isinstance(last, str):
+        return Sequential([Dense(4, l2=0.01), Tanh(), Dense(k, activation=last, l2=0.02)]
+                          ).build(4, seed=0)
     layers = [Dense(4, l2=0.01), Tanh(), Dense(k, l2=0.02)] + ([last()] if last else [])
     return Sequential(layers).build(4, seed=0)
 
@@ -529,3 +552,29 @@ def test_batchnorm_running_statistics_follow_their_formula_and_torch() -> None:
     x = batches[0]
     expected = bn.gamma.value * (x - mean) / np.sqrt(var + 1e-3) + bn.beta.value
     np.testing.assert_allclose(model.predict(x), expected, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("case", ["softmax+ce labels", "sigmoid+bce pos_weight", "mse",
+                                  "categorical focal", "ce logits smoothed"])
+def test_each_batch_of_an_epoch_steps_along_its_own_weighted_loss(case, reduction) -> None:
+    """Batches of 5 and 4 rows (shuffle=False): each SGD step follows -lr dJ_b/dw with
+    ``J_b = loss(y_b, model(X_b), w_b) + L2``, ``"mean"`` dividing by the batch's rows."""
+    last, make, target, _ = FIT_CASES[case]
+    y = _fit_target(target)
+    k = 1 if target == "bits" else 3
+    sw, cw, rows = _weights("sample+class", target)
+    model, replay, loss = _fit_model(last, k), _fit_model(last, k), make(reduction)
+    for part in (slice(0, 5), slice(5, N_FIT)):
+        def J(part=part) -> float:
+            return float(loss(y[part], replay.predict(X_FIT[part]), rows[part])) + _penalty(
+                replay)
+
+        steps = [_central(J, p.value) for p in replay.parameters()]
+        for p, g in zip(replay.parameters(), steps, strict=True):
+            p.value -= 0.5 * g
+    before = [p.value.copy() for p in model.parameters()]
+    model.fit(X_FIT, y, loss=loss, optimizer=nonlin.SGD(0.5), epochs=1, batch_size=5,
+              shuffle=False, sample_weight=sw, class_weight=cw, verbose=0)
+    for w0, p, q in zip(before, model.parameters(), replay.parameters(), strict=True):
+        assert _rel(w0 - p.value, w0 - q.value) < TOL
