@@ -347,12 +347,15 @@ OBJECTIVE_CASES = {  # kind: (targets, outputs)
 }
 
 
+@pytest.mark.parametrize("flat", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("kind", OBJECTIVE_CASES)
-def test_estimator_objective_and_alpha_rule_match_central_differences(kind, weighted) -> None:
+def test_estimator_objective_and_alpha_rule_match_central_differences(kind, weighted,
+                                                                      flat) -> None:
     """``BatchObjective``: ``J = (sum_i w_i l_i + alpha / 2 sum ||W||^2) / s``; its ``_grad``
-    is dJ/dz and ``PenalizedOptimizer`` adds dJ/dW's penalty part ``alpha / s * W``."""
-    from nonlin._sklearn_rules import OBJECTIVES, BatchObjective, PenalizedOptimizer
+    is dJ/dz and ``PenalizedOptimizer`` adds dJ/dW's penalty part ``alpha / s * W`` (to the
+    weights only; ``flat``: the estimators' one packed buffer, weights first)."""
+    from nonlin._sklearn_rules import OBJECTIVES, BatchObjective, FlatParams, PenalizedOptimizer
 
     assert set(OBJECTIVES) == set(OBJECTIVE_CASES)
     target, k = OBJECTIVE_CASES[kind]
@@ -361,6 +364,7 @@ def test_estimator_objective_and_alpha_rule_match_central_differences(kind, weig
     w = rng.uniform(0.2, 3.0, 6) if weighted else None
     coefs = [Param(rng.normal(size=(4, 3))), Param(rng.normal(size=(3, k)))]
     loss = nonlin.LogCosh(reduction="sum") if kind == "nonlin_loss" else None
+    biases = [Param(rng.normal(size=3)), Param(rng.normal(size=k))]
     objective = BatchObjective(kind, 0.3, coefs, loss)
 
     def J() -> float:
@@ -373,11 +377,14 @@ def test_estimator_objective_and_alpha_rule_match_central_differences(kind, weig
     # does not (sklearn.neural_network: squared_loss's .mean() against deltas = p - y)
     assert _rel(analytic, numeric) < TOL
     penalized = PenalizedOptimizer(nonlin.SGD(1.0), objective, coefs)
-    before = [c.value.copy() for c in coefs]
-    for c in coefs:
+    if flat:
+        penalized.flat = FlatParams(coefs + biases, len(coefs))
+        objective.flat_coefs = penalized.flat.coef_values
+    before = [c.value.copy() for c in coefs + biases]
+    for c in coefs + biases:
         c.grad[...] = 0.0
-    penalized.step(coefs)  # w <- w - 1.0 * (0 + alpha / s * W)
-    for c, w0 in zip(coefs, before, strict=True):
+    penalized.step(coefs + biases)  # w <- w - 1.0 * (0 + alpha / s * W); b <- b
+    for c, w0 in zip(coefs + biases, before, strict=True):
         c.value[...], step = w0, w0 - c.value  # back to w0 for the differences
         assert _rel(step, _central(J, c.value)) < TOL
 
