@@ -47,3 +47,21 @@ def test_an_estimator_pickle_is_about_scikit_learns_size(solver: str) -> None:
         ours = MLPClassifier((100,), solver=solver, max_iter=2, random_state=0).fit(X, y)
         theirs = Theirs((100,), solver=solver, max_iter=2, random_state=0).fit(X, y)
     assert len(pickle.dumps(ours)) < len(pickle.dumps(theirs)) + 5_000
+
+
+def test_plot_history_refuses_a_huge_validation_freq_with_its_message(tmp_path) -> None:
+    """Before: ``epochs % validation_freq`` on int64 epochs raised OverflowError for a
+    validation_freq of 2**63 or more; a long run's epoch list is clipped in the message."""
+    pytest.importorskip("matplotlib")
+    from nonlin import plots
+
+    keras_dict = {"loss": [1.0, 0.9, 0.8, 0.7], "val_loss": [0.5]}
+    for freq in (2**63, 10**30):
+        with pytest.raises(ValueError, match=rf"validation_freq={freq} of the 4 epochs \(\[\]\)"):
+            plots.plot_history(keras_dict, tmp_path / "h.png", validation_freq=freq)
+    long_run = {"loss": [1.0] * 5000, "val_loss": [0.5]}
+    with pytest.raises(ValueError, match=r"of the 5000 epochs \(\[2, 4, 6, .*characters\)\)\. "
+                                         r"Received 1 values") as caught:
+        plots.plot_history(long_run, tmp_path / "h.png", validation_freq=2)
+    assert len(str(caught.value)) < 400
+    assert not (tmp_path / "h.png").exists()
