@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import io
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -196,11 +197,18 @@ def test_random_state_on_another_bit_generator_is_refused_at_save(tmp_path):
     assert not (tmp_path / "m.safetensors").exists()
 
 
-@pytest.mark.parametrize("change", [
-    lambda r: r.update(pos=625), lambda r: r.update(key=r["key"][:-1]),
-    lambda r: r["key"].__setitem__(0, 2**32), lambda r: r.update(has_gauss=True),
-    lambda r: r.update(gauss="nan"), lambda r: r.update(extra=1)])
-def test_a_damaged_random_state_record_is_refused_naming_the_field(change):
+@pytest.mark.parametrize(("change", "received"), [
+    (lambda r: r.update(pos=625), "pos=625"), (lambda r: r.update(key=r["key"][:-1]),
+                                               "key with 623 entries"),
+    (lambda r: r["key"].__setitem__(3, 2**32), "key[3]=4294967296"),
+    (lambda r: r["key"].__setitem__(5, 1.0), "key[5]=1.0"),
+    (lambda r: r.update(has_gauss=True), "has_gauss=True"),
+    (lambda r: r.update(gauss="nan"), "gauss='nan'"),
+    (lambda r: r.update(extra=1), "the keys extra or missing ['extra']"),
+    (lambda r: r.pop("pos"), "the keys extra or missing ['pos']")])
+def test_a_damaged_random_state_record_is_refused_naming_the_field(change, received):
+    """The record is 7 KB: a file's message shows 200 characters, so it names the field
+    (before, the start of the key list, which hid a wrong ``pos`` or ``gauss``)."""
     from io_helpers import edit_meta
     from nonlin import ModelFileError
 
@@ -214,6 +222,7 @@ def test_a_damaged_random_state_record_is_refused_naming_the_field(change):
         return meta
 
     data = edit_meta(buffer.getvalue(), "metadata", apply)
-    with pytest.raises(ModelFileError, match="training.params.random_state.*Expected "
-                       r"\{'RandomState': \{'key': \[624 ints"):
+    expected = (r"training.params.random_state.*Expected random_state as \{'RandomState': "
+                r"\{'key': \[624 ints.*Received " + re.escape(received) + "$")
+    with pytest.raises(ModelFileError, match=expected):
         nls.load(io.BytesIO(data))

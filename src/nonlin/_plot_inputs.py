@@ -94,11 +94,11 @@ def curve_points(history: Any, data: dict[str, list[float]], key: str,
             f"validated epochs only. Received {len(values)} values for {n} epochs")
     else:
         epochs = epoch_numbers(history, n)
-        epochs = epochs[epochs % validation_freq == 0]
+        epochs = epochs[[int(e) % validation_freq == 0 for e in epochs]]  # no int64 overflow
         if len(epochs) != len(values):
             raise ValueError(
                 f"Expected {key} with one value per epoch validated with validation_freq="
-                f"{validation_freq} of the {n} epochs ({epochs.tolist()}). "
+                f"{validation_freq} of the {n} epochs ({quoted(epochs.tolist(), 80)}). "
                 f"Received {len(values)} values")
     keep = ~np.isnan(values)  # fit(validation_freq=): NaN on epochs not validated
     return epochs[keep], values[keep]

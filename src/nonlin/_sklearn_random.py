@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quoting import quoted
+
 
 class ShuffleStream(np.random.RandomState):
     """A ``RandomState`` whose ``permutation(n)``, while ``order`` is set, composes.
@@ -85,19 +87,40 @@ def state_record(rng: np.random.RandomState) -> dict[str, Any]:
 
 
 def from_record(value: dict[str, Any]) -> np.random.RandomState:
-    """``state_record``'s ``RandomState`` back, each field checked (``ValueError``)."""
-    record = value.get("RandomState") if set(value) == {"RandomState"} else None
-    fields = ("key", "pos", "has_gauss", "gauss")
-    if not isinstance(record, dict) or set(record) != set(fields):
-        raise ValueError(_RECORD)
-    key, pos, has_gauss, gauss = (record[name] for name in fields)
-    if not (isinstance(key, list) and len(key) == 624 and all(_int(k, 2**32 - 1) for k in key)
-            and _int(pos, 624) and _int(has_gauss, 1) and isinstance(gauss, int | float)
-            and not isinstance(gauss, bool) and math.isfinite(gauss)):
-        raise ValueError(_RECORD)
+    """``state_record``'s ``RandomState`` back, each field checked: a ``ValueError`` names
+    the first field that is wrong (the record is 7 KB, too long to show whole)."""
+    wrong = _first_wrong(value)
+    if wrong is not None:
+        raise ValueError(f"Expected random_state as {_RECORD}. Received {wrong}")
+    record = value["RandomState"]
     rng = np.random.RandomState(0)
-    rng.set_state(("MT19937", np.array(key, dtype=np.uint32), pos, has_gauss, float(gauss)))
+    rng.set_state(("MT19937", np.array(record["key"], dtype=np.uint32), record["pos"],
+                   record["has_gauss"], float(record["gauss"])))
     return rng
+
+
+def _first_wrong(value: dict[str, Any]) -> str | None:
+    """What is wrong with a ``state_record`` read from a file, as ``name=value``, or None."""
+    if set(value) != {"RandomState"}:
+        return f"the keys {quoted(sorted(map(str, value)), 40)}"  # {'RandomState': {...}}
+    record, fields = value["RandomState"], ("key", "pos", "has_gauss", "gauss")
+    if not isinstance(record, dict):
+        return f"RandomState={quoted(record, 40)}"
+    if set(record) != set(fields):
+        odd = sorted(map(str, set(record) ^ set(fields)))
+        return f"the keys extra or missing {quoted(odd, 40)}"
+    key, gauss = record["key"], record["gauss"]
+    if not isinstance(key, list) or len(key) != 624:  # a file's message shows 200 characters
+        return f"key with {len(key)} entries" if isinstance(key, list) else f"key={quoted(key, 40)}"
+    bad = next((i for i, k in enumerate(key) if not _int(k, 2**32 - 1)), None)
+    if bad is not None:
+        return f"key[{bad}]={quoted(key[bad], 40)}"
+    for name, top in (("pos", 624), ("has_gauss", 1)):
+        if not _int(record[name], top):
+            return f"{name}={quoted(record[name], 40)}"
+    if isinstance(gauss, bool) or not isinstance(gauss, int | float) or not math.isfinite(gauss):
+        return f"gauss={quoted(gauss, 40)}"
+    return None
 
 
 def _int(value: Any, top: int) -> bool:
