@@ -52,13 +52,20 @@ def _settings(item: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item["config"].items() if key != "trainable"}
 
 
+def _nonlin(layer: Any) -> bool:
+    """Whether ``layer`` is of one of nonlin's classes, whose ``build`` reads nothing but the
+    config (a class of one's own may read more)."""
+    return type(layer).__module__.startswith("nonlin.")
+
+
 def built_record(model: Any, widths: list[int]) -> tuple[np.dtype, list[Any]] | None:
     """What ``model.build`` made, its layers' input and output ``widths`` in turn, for
     ``check_saved``; None where a layer's config or state cannot be read (``save`` then says
-    why; ``build`` does not fail for it)."""
+    why; ``build`` does not fail for it). A layer of one's own, which ``check_saved`` builds
+    from its config, gets None: its config (which may hold large values) is not kept."""
     try:
         return model.dtype, [
-            (width, _settings(item), _shapes(_arrays(layer)), out)
+            (width, _settings(item), _shapes(_arrays(layer)), out) if _nonlin(layer) else None
             for layer, item, width, out in zip(model.layers, model.get_config()["layers"],
                                                widths[:-1], widths[1:], strict=True)]
     except Exception:  # a layer of one's own whose get_config or get_state fails: save says
@@ -92,7 +99,7 @@ def _as_built(layer: Any, now: tuple[int, dict[str, Any], Shapes], built: Any) -
     """Whether ``layer``, one of nonlin's (whose ``build`` reads nothing but the config; a
     class of one's own may read more), has the input width, config and arrays ``build``
     gave it (``built``, None where unknown)."""
-    if built is None or not type(layer).__module__.startswith("nonlin."):
+    if built is None or not _nonlin(layer):
         return False
     width, item, have = now
     try:
