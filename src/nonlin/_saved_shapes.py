@@ -122,7 +122,8 @@ def _built_again(i: int, layer: Any, item: dict[str, Any], width: int, dtype: np
             again.cast_state(dtype)
     except Exception as exc:
         raise ValueError(f"Expected layers[{i}] ({type(layer).__name__}) to build from its "
-                         f"config as loading builds it. Received: {exc}") from None
+                         f"config as loading builds it (from the file's JSON: a tuple comes "
+                         f"back a list). Received: {exc}") from None
     return _shapes(_arrays(again)), width
 
 
