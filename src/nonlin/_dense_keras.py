@@ -135,6 +135,17 @@ def _settings(activation: Any) -> dict[str, Any]:
     return {k: v for k, v in activation.get_config().items() if k != "name"}
 
 
+_DEFAULTS: dict[type, dict[str, Any]] = {}  # by activation class: _settings of cls(), compared
+
+
+def _default_settings(cls: type) -> dict[str, Any]:
+    """``_settings(cls())``, made once per class (every ``Dense.get_config`` compares)."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = _settings(cls())
+    return found
+
+
 def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | None]:
     """The activation layer a ``Dense`` applies (None: none) and its config entry."""
     from .activations import Identity
@@ -170,7 +181,7 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
         return None, None
     config = _settings(activation)
     layer = type(activation)(**config)  # its own buffers: never shared with another layer
-    if config == _settings(type(activation)()):
+    if config == _default_settings(type(activation)):
         return layer, _canonical(type(activation))
     return layer, {"class_name": type(activation).__name__, "config": config}
 
@@ -224,7 +235,8 @@ class ActivationSlot:
         entry, layer = self._activation_config, self._activation
         if layer is not None:
             now = _settings(layer)
-            if now != (entry["config"] if isinstance(entry, dict) else _settings(type(layer)())):
+            if now != (entry["config"] if isinstance(entry, dict)
+                       else _default_settings(type(layer))):
                 return {"class_name": type(layer).__name__, "config": now}
         return entry if not isinstance(entry, dict) else copy.deepcopy(entry)
 
