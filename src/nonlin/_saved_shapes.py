@@ -112,10 +112,11 @@ def _built_again(i: int, layer: Any, item: dict[str, Any], width: int, dtype: np
                  rng: np.random.Generator) -> tuple[Shapes, int]:
     """The arrays and the output width of ``item``'s layer as loading builds it."""
     from . import registry  # imported by saving only, not by ``import nonlin``
+    from ._protocol_checks import checked_width
 
     again = registry.layer_from_config(item)  # checked by check_registered already
     try:
-        width = again.build(width, rng)
+        width = checked_width(i, again, again.build(width, rng))  # an int, as build passes on
         for param in again.parameters():
             param.cast(dtype)
         if hasattr(again, "cast_state"):
