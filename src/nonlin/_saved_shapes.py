@@ -146,6 +146,31 @@ def _compare(i: int, layer: Any, wanted: Shapes, have: Shapes, config: dict[str,
             f"build the model again){replaced}")
 
 
+def check_backed(model: Any, items: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> None:
+    """Refuse (``ValueError``) a model whose file, of the layer entries ``items`` and the
+    tensors ``arrays`` (all of them, the optimizer's too), loading refuses as claiming more
+    values than it holds (``nonlin._widths.check_widths``): a width above 65536 that no
+    weights back, fixed ``Normalization`` statistics of more features in all. That check
+    reads the layers the config makes, as loading does: one of nonlin's has its config's
+    settings (``check_saved`` passed), one of one's own is made from its config."""
+    from . import registry
+    from ._header import Header, ModelFileError, TensorInfo
+    from ._widths import check_widths
+
+    layers = [layer if _nonlin(layer) else registry.layer_from_config(item)
+              for layer, item in zip(model.layers, items, strict=True)]
+    tensors = {name: TensorInfo(name, np.asarray(a).dtype, np.shape(a), 0, 0)
+               for name, a in arrays.items()}
+    try:
+        check_widths(layers, model.n_features_in, Header(tensors, {}, 0), "")
+    except ModelFileError as exc:
+        where = (exc.field or "").removeprefix("architecture.")
+        raise ValueError(
+            f"{where} cannot be saved: load would refuse its file. Expected the file's tensors "
+            "to back each width, as load requires (its guard against a file that claims more "
+            f"values than it holds: nonlin._widths). Received: {exc.reason}") from None
+
+
 def _bounds(array: np.ndarray) -> tuple[int, int]:
     """The first byte of ``array``'s memory and one past its last (``size`` > 0)."""
     low = high = array.__array_interface__["data"][0]
