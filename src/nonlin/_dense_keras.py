@@ -130,6 +130,22 @@ def _canonical(cls: type) -> str:
     return next(name for name, kind in _activations().items() if kind is cls)
 
 
+def _settings(activation: Any) -> dict[str, Any]:
+    """An activation layer's config, its name left out (a ``Dense``'s own is recorded)."""
+    return {k: v for k, v in activation.get_config().items() if k != "name"}
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}  # by activation class: _settings of cls(), compared
+
+
+def _default_settings(cls: type) -> dict[str, Any]:
+    """``_settings(cls())``, made once per class (every ``Dense.get_config`` compares)."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = _settings(cls())
+    return found
+
+
 def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | None]:
     """The activation layer a ``Dense`` applies (None: none) and its config entry."""
     from .activations import Identity
@@ -163,9 +179,9 @@ def resolve_activation(activation: Any) -> tuple[Any, str | dict[str, Any] | Non
                         f"Received: activation={quoted(activation)}{hint}")
     if type(activation) is Identity:
         return None, None
-    config = {k: v for k, v in activation.get_config().items() if k != "name"}
+    config = _settings(activation)
     layer = type(activation)(**config)  # its own buffers: never shared with another layer
-    if config == {k: v for k, v in type(activation)().get_config().items() if k != "name"}:
+    if config == _default_settings(type(activation)):
         return layer, _canonical(type(activation))
     return layer, {"class_name": type(activation).__name__, "config": config}
 
@@ -212,8 +228,16 @@ class ActivationSlot:
                              f"use_bias={quoted(value)} set on a Dense")
 
     def activation_entry(self) -> str | dict[str, Any] | None:
-        """The config's ``"activation"``: a name, or a new ``{"class_name", "config"}``."""
-        entry = self._activation_config
+        """The config's ``"activation"``: a name, or a new ``{"class_name", "config"}``; the
+        one given, unless a setting of the activation changed since (``dense.activation.alpha
+        = 0.9``): then its config now, which it computes with (a file of the given one loaded
+        to predict otherwise)."""
+        entry, layer = self._activation_config, self._activation
+        if layer is not None:
+            now = _settings(layer)
+            if now != (entry["config"] if isinstance(entry, dict)
+                       else _default_settings(type(layer))):
+                return {"class_name": type(layer).__name__, "config": now}
         return entry if not isinstance(entry, dict) else copy.deepcopy(entry)
 
     def cast_state(self, dtype: np.dtype) -> None:

@@ -8,8 +8,9 @@ does ``fit`` for a ``ModelCheckpoint``, before the first epoch rather than at th
 from __future__ import annotations
 
 import inspect
+import json
 import math
-from typing import Any
+from typing import Any, cast
 
 from . import registry
 from ._header import MAX_LAYERS
@@ -19,12 +20,13 @@ __all__ = ["check_registered"]
 
 
 def check_registered(model: Any) -> list[dict[str, Any]]:
-    """The layer entries of ``model.get_config()``; a ``TypeError`` naming the first layer whose
-    class ``registry.LAYERS`` does not map its name to (the loader rebuilds from it alone), or
-    a ``ValueError`` naming the first layer with two arrays of one name (``_check_names``),
-    whose config its class refuses, or that its config would rebuild with another constructor
-    argument (``_check_rebuilt``); a ``ValueError`` for more layers than a file holds
-    (``MAX_LAYERS``)."""
+    """The layer entries of ``model.get_config()``, a layer of one's own's as loading reads it
+    back (``_as_loaded``; ``save`` builds such a layer from it); a ``TypeError`` naming the
+    first layer whose class ``registry.LAYERS`` does not map its name to (the loader rebuilds
+    from it alone), or a ``ValueError`` naming the first layer with two arrays of one name
+    (``_check_names``), whose config its class refuses, or that its config would rebuild with
+    another constructor argument (``_check_rebuilt``); a ``ValueError`` for more layers than a
+    file holds (``MAX_LAYERS``)."""
     if len(model.layers) > MAX_LAYERS:  # loading refuses more
         raise ValueError(f"Expected at most {MAX_LAYERS:,} layers, the limit for a nonlin file. "
                          f"Received a model of {len(model.layers):,}")
@@ -37,9 +39,20 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
                 f"Received: layers[{i}]={type(layer).__module__}.{name}; register a layer "
                 f"of your own first (and in the process that loads the file): "
                 f"nonlin.registry.LAYERS[{item['class_name']!r}] = {name}")
+        if not type(layer).__module__.startswith("nonlin."):  # a class of one's own: its
+            item = items[i] = _as_loaded(item, i)  # config as the file holds it, to check
         _check_names(i, layer)
         _check_rebuilt(i, layer, item)
     return items
+
+
+def _as_loaded(item: dict[str, Any], i: int) -> dict[str, Any]:
+    """``item`` as loading reads it back from the file's JSON: a tuple comes back a list, a
+    NumPy number or array a Python number or list (``ValueError`` for what JSON cannot hold,
+    as writing it would raise)."""
+    from ._metadata import to_json_text
+
+    return cast(dict[str, Any], json.loads(to_json_text(item, f"architecture.layers[{i}]")))
 
 
 def _check_names(i: int, layer: Any) -> None:

@@ -52,13 +52,20 @@ def _settings(item: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item["config"].items() if key != "trainable"}
 
 
+def _nonlin(layer: Any) -> bool:
+    """Whether ``layer`` is of one of nonlin's classes, whose ``build`` reads nothing but the
+    config (a class of one's own may read more)."""
+    return type(layer).__module__.startswith("nonlin.")
+
+
 def built_record(model: Any, widths: list[int]) -> tuple[np.dtype, list[Any]] | None:
     """What ``model.build`` made, its layers' input and output ``widths`` in turn, for
     ``check_saved``; None where a layer's config or state cannot be read (``save`` then says
-    why; ``build`` does not fail for it)."""
+    why; ``build`` does not fail for it). A layer of one's own, which ``check_saved`` builds
+    from its config, gets None: its config (which may hold large values) is not kept."""
     try:
         return model.dtype, [
-            (width, _settings(item), _shapes(_arrays(layer)), out)
+            (width, _settings(item), _shapes(_arrays(layer)), out) if _nonlin(layer) else None
             for layer, item, width, out in zip(model.layers, model.get_config()["layers"],
                                                widths[:-1], widths[1:], strict=True)]
     except Exception:  # a layer of one's own whose get_config or get_state fails: save says
@@ -92,7 +99,7 @@ def _as_built(layer: Any, now: tuple[int, dict[str, Any], Shapes], built: Any) -
     """Whether ``layer``, one of nonlin's (whose ``build`` reads nothing but the config; a
     class of one's own may read more), has the input width, config and arrays ``build``
     gave it (``built``, None where unknown)."""
-    if built is None or not type(layer).__module__.startswith("nonlin."):
+    if built is None or not _nonlin(layer):
         return False
     width, item, have = now
     try:
@@ -105,17 +112,19 @@ def _built_again(i: int, layer: Any, item: dict[str, Any], width: int, dtype: np
                  rng: np.random.Generator) -> tuple[Shapes, int]:
     """The arrays and the output width of ``item``'s layer as loading builds it."""
     from . import registry  # imported by saving only, not by ``import nonlin``
+    from ._protocol_checks import checked_width
 
     again = registry.layer_from_config(item)  # checked by check_registered already
     try:
-        width = again.build(width, rng)
+        width = checked_width(i, again, again.build(width, rng))  # an int, as build passes on
         for param in again.parameters():
             param.cast(dtype)
         if hasattr(again, "cast_state"):
             again.cast_state(dtype)
     except Exception as exc:
         raise ValueError(f"Expected layers[{i}] ({type(layer).__name__}) to build from its "
-                         f"config as loading builds it. Received: {exc}") from None
+                         f"config as loading builds it (from the file's JSON: a tuple comes "
+                         f"back a list). Received: {exc}") from None
     return _shapes(_arrays(again)), width
 
 
@@ -135,6 +144,31 @@ def _compare(i: int, layer: Any, wanted: Shapes, have: Shapes, config: dict[str,
             f"from its config {quoted(config, 200)}. Received {received}: a file of it would "
             "not load. A setting the shapes depend on changed since build (set it back, or "
             f"build the model again){replaced}")
+
+
+def check_backed(model: Any, items: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> None:
+    """Refuse (``ValueError``) a model whose file, of the layer entries ``items`` and the
+    tensors ``arrays`` (all of them, the optimizer's too), loading refuses as claiming more
+    values than it holds (``nonlin._widths.check_widths``): a width above 65536 that no
+    weights back, fixed ``Normalization`` statistics of more features in all. That check
+    reads the layers the config makes, as loading does: one of nonlin's has its config's
+    settings (``check_saved`` passed), one of one's own is made from its config."""
+    from . import registry
+    from ._header import Header, ModelFileError, TensorInfo
+    from ._widths import check_widths
+
+    layers = [layer if _nonlin(layer) else registry.layer_from_config(item)
+              for layer, item in zip(model.layers, items, strict=True)]
+    tensors = {name: TensorInfo(name, np.asarray(a).dtype, np.shape(a), 0, 0)
+               for name, a in arrays.items()}
+    try:
+        check_widths(layers, model.n_features_in, Header(tensors, {}, 0), "")
+    except ModelFileError as exc:
+        where = (exc.field or "").removeprefix("architecture.")
+        raise ValueError(
+            f"{where} cannot be saved: load would refuse its file. Expected the file's tensors "
+            "to back each width, as load requires (its guard against a file that claims more "
+            f"values than it holds: nonlin._widths). Received: {exc.reason}") from None
 
 
 def _bounds(array: np.ndarray) -> tuple[int, int]:

@@ -60,7 +60,7 @@ from ._quoting import quoted
 from ._reader import FORMAT, FORMAT_VERSION, read_model
 from ._safetensors_writer import checked_tensors, safetensors_file
 from ._saveable import check_registered
-from ._saved_shapes import check_saved
+from ._saved_shapes import check_backed, check_saved
 from ._weights import layer_state
 from .core import Sequential
 from .validation import check_bool
@@ -139,11 +139,11 @@ def file_buffer(
         metadata = getattr(model, "metadata", None) or {}
     metadata = with_model_names(model, metadata)  # feature_names_in_ as feature_names
     user = check_metadata(metadata, cast(int, model.n_features_in), cast(int, model.n_outputs))
+    items = _architecture(model)
     header = {
         "format": to_json_text(FORMAT, "format"),
         "format_version": to_json_text(FORMAT_VERSION, "format_version"),
-        "architecture": to_json_text({"layers": _architecture(model), **name_config(model)},
-                                     "architecture"),
+        "architecture": to_json_text({"layers": items, **name_config(model)}, "architecture"),
         "n_features_in": to_json_text(model.n_features_in, "n_features_in"),
         "dtype": to_json_text(model.dtype.name, "dtype"),
         "metadata": to_json_text(user, "metadata"),
@@ -154,6 +154,7 @@ def file_buffer(
         if name in arrays:
             raise ValueError(f"Duplicate tensor name {name!r}")
     arrays.update(extra_tensors or {})
+    check_backed(model, items, arrays)  # widths the file's tensors back, as load requires
     return safetensors_file(checked_tensors(arrays), header)
 
 
@@ -198,9 +199,10 @@ def save(model: Sequential, path: ModelTarget, *,
         than its layer's config builds, as after ``dense.units = 7`` or ``bias = False`` set
         since build, or one replaced by hand; one array in two places, which would load
         untied; two arrays of one layer under one name; a config that rebuilds a layer with
-        another constructor argument: ``nonlin._saved_shapes``); a text-mode
-        file object (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer
-        set since that its constructor refuses (``opt.beta_1 = 1.5``): its message.
+        another constructor argument; widths its tensors do not back, as a width above 65536
+        without weights: ``nonlin._saved_shapes``); a text-mode file object
+        (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer set since
+        that its constructor refuses (``opt.beta_1 = 1.5``): its message.
     OSError
         The file could not be written (``IsADirectoryError``: a path ending in a folder's
         name, ``out/``; ``FileNotFoundError``: one through a missing folder, as ``open``).
