@@ -231,10 +231,33 @@ class Normalization(Layer):
         self._ready = True
 
     def get_config(self) -> dict[str, Any]:
-        # copies of the lists: editing the config must not change the layer (nor its file)
-        mean, variance = (None, None) if self._fixed is None else map(copy.copy, self._fixed)
+        mean, variance = self._given_now()
         return {"axis": self.axis, "mean": mean, "variance": variance, "invert": self.invert,
                 **name_config(self)}
+
+    def _given_now(self) -> tuple[Any, Any]:
+        """The config's ``mean`` and ``variance``: None for adapted statistics (they are
+        state), copies of those given (editing the config must not change the layer), or,
+        where the built arrays were changed since (``norm.mean[:] = 3``: ``forward`` reads
+        them), their values now, so that a file loads predicting as the layer does."""
+        if self._fixed is None:
+            return None, None
+        built = (self.mean, self.variance)
+        if self.mean is None or all(map(_same, built, self._fixed)):
+            return copy.copy(self._fixed[0]), copy.copy(self._fixed[1])
+        return np.asarray(built[0]).tolist(), np.asarray(built[1]).tolist()
+
+
+def _same(now: Any, given: Any) -> bool:
+    """Whether the built array ``now`` holds the values ``given`` (a number or a list) in
+    its dtype, as ``build`` and ``cast_state`` made it."""
+    now = np.asarray(now)
+    try:
+        with np.errstate(over="ignore"):
+            was = np.broadcast_to(np.asarray(given, dtype=now.dtype), now.shape)
+    except (TypeError, ValueError):  # replaced by an array of another shape
+        return False
+    return bool(np.array_equal(now, was))
 
 
 __all__ = ["Normalization"]
