@@ -2,7 +2,8 @@
 config, not in tensors. Its built arrays edited since (``norm.mean[:] = 3``), which
 ``forward`` reads, saved the values given: the loaded model predicted otherwise. The config
 now gives the values the layer computes with once they differ (and the given ones, byte for
-byte, while they do not)."""
+byte, while they do not). Also: save's refusal of a layer put in unbuilt since build names
+it as not built."""
 
 from __future__ import annotations
 
@@ -50,4 +51,15 @@ def test_a_variance_edited_below_zero_is_refused_at_save_naming_it() -> None:
     model = _model(np.float64, mean=0.5, variance=2.0)
     model.layers[0].variance[1] = -1.0
     with pytest.raises(ValueError, match=r"variance\[1\]=-1.0"):
+        nonlin.save(model, io.BytesIO())
+
+
+@pytest.mark.parametrize("layer", [nonlin.PReLU, lambda: nonlin.Dense(2)])
+def test_a_layer_put_in_unbuilt_since_build_is_named_as_not_built(layer: object) -> None:
+    """``pop`` then ``add`` of a layer with weights, no build: the refusal said a setting
+    changed since build; it says the layer is not built."""
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.ReLU()]).build(2, seed=0)
+    model.pop()
+    model.add(layer())  # type: ignore[operator]
+    with pytest.raises(ValueError, match="holds no arrays: it is not built"):
         nonlin.save(model, io.BytesIO())

@@ -139,11 +139,13 @@ def _compare(i: int, layer: Any, wanted: Shapes, have: Shapes, config: dict[str,
         received = "none" if got is None else f"shape {got[0]}, dtype {got[1].name}"
         replaced = ("" if want is None or got is None else ", or the array was replaced by hand "
                     f"(give one of that shape in the model's dtype, value.astype('{want[1]}'))")
+        cause = ("The layer holds no arrays: it is not built (put in since build, as by pop "
+                 "then add: build the model again)" if not have else "A setting the shapes "
+                 "depend on changed since build (set it back, or build the model again)")
         raise ValueError(
             f"Expected {expected}, as loading builds layers[{i}] ({type(layer).__name__}) "
             f"from its config {quoted(config, 200)}. Received {received}: a file of it would "
-            "not load. A setting the shapes depend on changed since build (set it back, or "
-            f"build the model again){replaced}")
+            f"not load. {cause}{replaced}")
 
 
 def check_backed(model: Any, items: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> None:
