@@ -236,7 +236,7 @@ def fit(dtype):
 
 out["fit"], out["fit32"] = fit("float64"), fit("float32")
 clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=4, random_state=0, early_stopping=True,
-                    validation_fraction=0.25, n_iter_no_change=2)
+                    validation_fraction=0.25, n_iter_no_change=2, class_weight="balanced")
 clf.fit(X, ["b" if v else "a" for v in y])
 out["clf"] = [c.tobytes().hex() for c in clf.coefs_ + clf.intercepts_]
 out["clf_curve"] = [float(v).hex() for v in clf.loss_curve_ + clf.validation_scores_]
