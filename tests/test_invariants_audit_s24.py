@@ -499,6 +499,12 @@ def test_from_config_leaves_the_config_it_is_given() -> None:
         (lambda c: layer_from_config(c), {"class_name": "Dense",
                                           "config": {"units": 3, "name": "d", "trainable": False}}),
         (Dense.from_config, {**Dense(3).get_config(), "trainable": False}),
+        (Dense.from_config, {  # Keras' own keys, nested configs
+            "units": 4, "name": "k", "use_bias": True,
+            "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": 3}},
+            "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}},
+            "activation": {"class_name": "LeakyReLU", "config": {"alpha": 0.2}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}}}),
         (Normalization.from_config, model.layers[0].get_config()),
         (SGD.from_config, SGD(schedule, momentum=0.9).get_config()),
         (schedule_from_config, {"class_name": "PiecewiseConstantDecay",
