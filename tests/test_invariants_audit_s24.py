@@ -23,6 +23,7 @@ arrays (``test_io_inputs``), ``write_atomic``'s failure modes and ``nonlin.save`
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import random
@@ -147,6 +148,10 @@ def _fit_everything() -> None:
     model.train_on_batch(X[:8], LABELS[:8])
     model.forward(X, training=True)
     model.predict(X)
+    again = nonlin.load(io.BytesIO(nonlin.io.to_bytes(model)))  # no generator kept: a fresh one
+    again.fit(X, LABELS, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0)
+    nonlin.model_from_json(model.to_json()).fit(X, LABELS, loss="cross_entropy",
+                                                optimizer="sgd", epochs=1, verbose=0)
 
 
 def _every_initializer() -> None:
