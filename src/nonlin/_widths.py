@@ -15,9 +15,10 @@ together may have as many features as the file holds values, or ``MAX_WIDTH``.
 
 A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
 what its config means is its own (an int ``units`` of it may count anything), so it is
-not judged here; its constructor checks the values a file gives it, and the widths
-through it are taken as unchanged. Any width beyond both ``MAX_WIDTH`` and the file's
-values is refused all the same.
+not judged here; its constructor checks the values a file gives it, and its ``build``
+(run here, as loading runs it anyway: the model's build runs it again) gives the width
+through it, which may differ (a projection of one's own). Any width beyond both
+``MAX_WIDTH`` and the file's values is refused all the same.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from ._header import Header, ModelFileError
+from ._quoting import clipped
 from .layer_norm import LayerNormalization
 from .layers import Dense
 from .normalization import BatchNorm
@@ -46,6 +50,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         held[name.partition(".")[0]] += math.prod(info.shape)
     budget = sum(held.values())
     width, free = n_features, max(budget, MAX_WIDTH)  # free: for statistics in configs
+    rng = np.random.default_rng(0)  # for builds here: the model's build draws its own
     for i, layer in enumerate(layers):
         field = f"architecture.layers[{i}]"
         if width > max(budget, MAX_WIDTH):
@@ -65,9 +70,23 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         elif isinstance(layer, _PER_FEATURE):
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
-        else:
+        else:  # an activation, Dropout (nothing allocated) or a layer of one's own
+            width = _built_width(layer, width, rng, path)
             continue
         if held[str(i)] < need:
             raise ModelFileError(path, f"{shown} not in the file (its tensors '{i}.*' hold "
                                  f"{held[str(i)]} values; {budget} in all)", field)
     return width
+
+
+def _built_width(layer: Any, width: int, rng: np.random.Generator, path: str) -> int:
+    """The output width ``layer.build`` gives for ``width`` input features; ``width`` when
+    that is no positive int, which the model's build refuses at this layer, before it
+    builds any after it."""
+    try:
+        out = layer.build(width, rng)
+    except Exception as exc:
+        raise ModelFileError(path, "the architecture does not build: "
+                             f"{clipped(str(exc), 200)}") from None
+    positive = isinstance(out, int | np.integer) and not isinstance(out, bool) and out >= 1
+    return int(out) if positive else width
