@@ -74,3 +74,15 @@ def test_a_layer_of_ones_own_does_not_hide_a_width_the_file_lacks(tmp_path, monk
     with pytest.raises(ModelFileError, match=r"layers\[1\].*\(3000, 2000\) weight matrix is "
                                              "not in the file"):
         nonlin.load(path)
+
+
+def test_statistics_given_as_lists_are_backed_by_the_config_that_holds_them():
+    # two Normalization layers given one mean and variance per feature, 33,000 features:
+    # 66,000 features of statistics beyond the 33,001 values of the tensors and 65,536
+    rng = np.random.default_rng(0)
+    mean, variance = rng.normal(size=(2, 33_000)).tolist(), rng.uniform(1, 2, (2, 33_000))
+    model = nonlin.Sequential([
+        nonlin.Normalization(mean=mean[0], variance=variance[0].tolist()),
+        nonlin.Normalization(mean=mean[1], variance=variance[1].tolist(), invert=True),
+        nonlin.Dense(1)]).build(33_000, seed=0)
+    _round_trip(model, rng.normal(size=(2, 33_000)))

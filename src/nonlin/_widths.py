@@ -10,8 +10,9 @@ of ``center=False, scale=False``), ``Normalization`` or ``PReLU`` ``width`` valu
 of their arrays has one per feature; a shared ``PReLU``'s one). Building then allocates a
 few times what the file holds, however many layers it names. A parameter-free layer (an
 activation, ``Dropout``) allocates nothing. A ``Normalization`` given its statistics
-(``mean=``, ``variance=``) keeps them in its config, not in tensors: all such layers
-together may have as many features as the file holds values, or ``MAX_WIDTH``.
+(``mean=``, ``variance=``) keeps them in its config, not in tensors: a list of one value
+per feature is backed by the header that holds it; all such layers given scalars
+(``mean=0.0``) together may have as many features as the file holds values, or ``MAX_WIDTH``.
 
 A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
 what its config means is its own (an int ``units`` of it may count anything), so it is
@@ -59,8 +60,11 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         if isinstance(layer, Dense):  # Dense's units alone: see the module docstring
             need, shown = width * layer.units, f"a ({width}, {layer.units}) weight matrix is"
             width = layer.units
-        elif isinstance(layer, Normalization) and layer.get_config().get("mean") is not None:
-            free -= width  # fixed statistics, of its config (mean=0.0: one value per feature)
+        elif isinstance(layer, Normalization) and (
+                mean := layer.get_config().get("mean")) is not None:
+            # fixed statistics, of its config: a list holds one value per feature (the
+            # header backs it), a scalar (mean=0.0) makes them from one
+            free -= 0 if isinstance(mean, list) else width
             if free < 0:
                 raise ModelFileError(path, f"the fixed statistics of {width} features are more "
                                      f"than the file holds ({budget} values in all)", field)
