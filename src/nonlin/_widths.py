@@ -10,14 +10,16 @@ of ``center=False, scale=False``), ``Normalization`` or ``PReLU`` ``width`` valu
 of their arrays has one per feature; a shared ``PReLU``'s one). Building then allocates a
 few times what the file holds, however many layers it names. A parameter-free layer (an
 activation, ``Dropout``) allocates nothing. A ``Normalization`` given its statistics
-(``mean=``, ``variance=``) keeps them in its config, not in tensors: all such layers
-together may have as many features as the file holds values, or ``MAX_WIDTH``.
+(``mean=``, ``variance=``) keeps them in its config, not in tensors: a list of one value
+per feature is backed by the header that holds it; all such layers given scalars
+(``mean=0.0``) together may have as many features as the file holds values, or ``MAX_WIDTH``.
 
 A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
 what its config means is its own (an int ``units`` of it may count anything), so it is
-not judged here; its constructor checks the values a file gives it, and the widths
-through it are taken as unchanged. Any width beyond both ``MAX_WIDTH`` and the file's
-values is refused all the same.
+not judged here; its constructor checks the values a file gives it, and its ``build``
+(run here, as loading runs it anyway: the model's build runs it again) gives the width
+through it, which may differ (a projection of one's own). Any width beyond both
+``MAX_WIDTH`` and the file's values is refused all the same.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from ._header import Header, ModelFileError
+from ._quoting import clipped
 from .layer_norm import LayerNormalization
 from .layers import Dense
 from .normalization import BatchNorm
@@ -46,6 +51,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         held[name.partition(".")[0]] += math.prod(info.shape)
     budget = sum(held.values())
     width, free = n_features, max(budget, MAX_WIDTH)  # free: for statistics in configs
+    rng = np.random.default_rng(0)  # for builds here: the model's build draws its own
     for i, layer in enumerate(layers):
         field = f"architecture.layers[{i}]"
         if width > max(budget, MAX_WIDTH):
@@ -54,8 +60,11 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         if isinstance(layer, Dense):  # Dense's units alone: see the module docstring
             need, shown = width * layer.units, f"a ({width}, {layer.units}) weight matrix is"
             width = layer.units
-        elif isinstance(layer, Normalization) and layer.get_config().get("mean") is not None:
-            free -= width  # fixed statistics, of its config (mean=0.0: one value per feature)
+        elif isinstance(layer, Normalization) and (
+                mean := layer.get_config().get("mean")) is not None:
+            # fixed statistics, of its config: a list holds one value per feature (the
+            # header backs it), a scalar (mean=0.0) makes them from one
+            free -= 0 if isinstance(mean, list) else width
             if free < 0:
                 raise ModelFileError(path, f"the fixed statistics of {width} features are more "
                                      f"than the file holds ({budget} values in all)", field)
@@ -65,9 +74,23 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         elif isinstance(layer, _PER_FEATURE):
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
-        else:
+        else:  # an activation, Dropout (nothing allocated) or a layer of one's own
+            width = _built_width(layer, width, rng, path)
             continue
         if held[str(i)] < need:
             raise ModelFileError(path, f"{shown} not in the file (its tensors '{i}.*' hold "
                                  f"{held[str(i)]} values; {budget} in all)", field)
     return width
+
+
+def _built_width(layer: Any, width: int, rng: np.random.Generator, path: str) -> int:
+    """The output width ``layer.build`` gives for ``width`` input features; ``width`` when
+    that is no positive int, which the model's build refuses at this layer, before it
+    builds any after it."""
+    try:
+        out = layer.build(width, rng)
+    except Exception as exc:
+        raise ModelFileError(path, "the architecture does not build: "
+                             f"{clipped(str(exc), 200)}") from None
+    positive = isinstance(out, int | np.integer) and not isinstance(out, bool) and out >= 1
+    return int(out) if positive else width
