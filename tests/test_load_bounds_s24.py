@@ -217,8 +217,9 @@ def test_a_compile_records_metrics_are_bounded_together_before_any_is_made(tmp_p
     _refused(tmp_path, _compiled_file([_WIDE_AUC] * 2), "compile.metrics", "at most 1,000 "
              "metrics, of 16,777,216 array entries in all", "Received 2 metrics, of 33,554,432")
     _refused(tmp_path, _compiled_file(["accuracy"] * 1001), "compile.metrics",
-             "Received 1,001 metrics")
+             "Received 1,001 metrics", "nonlin.load(path, compile=False) reads the model")
     assert len(nonlin.load(io.BytesIO(_compiled_file([_WIDE_AUC])))._metrics) == 1
+    assert nonlin.load(io.BytesIO(_compiled_file([_WIDE_AUC] * 2)), compile=False).built
 
 
 def test_save_leaves_out_the_metrics_beyond_what_load_reads():

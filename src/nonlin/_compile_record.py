@@ -232,7 +232,8 @@ def _read_metrics(entries: Any, path: str) -> list[Any]:
         of = f", of {size:,} entries" if size else ""
         raise _fault(path, "metrics", f"expected at most {MAX_METRICS:,} metrics, of "
                      f"{LABELLED_ENTRIES:,} array entries in all (thresholds, classes squared). "
-                     f"Received {len(entries):,} metrics{of}")
+                     f"Received {len(entries):,} metrics{of} (nonlin.load(path, compile=False) "
+                     "reads the model without its compile record)")
     classes = _metric_classes()
     return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
 
