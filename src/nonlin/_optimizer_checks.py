@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ._quoting import quoted
 from .core import Layer, Param
 from .validation import is_real
@@ -51,3 +53,15 @@ def unit_interval(name: str, value: Any) -> float:
 def non_negative(name: str, value: Any) -> float:
     """``value`` in [0, inf) (a weight decay, an initial accumulator value), as a float."""
     return _check_range(name, value, 0.0, math.inf)
+
+
+def schedule_rate(schedule: Any, step: int) -> float:
+    """``schedule(step)`` as a float: a schedule of one's own that returns no real number (an
+    array of one value, a str, None, a bool) is a ``TypeError`` naming it and the step, not
+    NumPy's conversion error nor a str read as a rate; a 0-d array (``np.where``'s) is read."""
+    raw = schedule(step)
+    value = raw[()] if isinstance(raw, np.ndarray) and raw.ndim == 0 else raw
+    if not is_real(value):
+        raise TypeError(f"Expected a number (the learning rate) from the schedule {schedule!r}. "
+                        f"Received {quoted(raw, 200)} at step {step}")
+    return float(value)

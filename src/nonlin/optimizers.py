@@ -46,7 +46,7 @@ from ._clipping import clip_by_global_norm, clip_by_value, clip_options
 from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average, update_average
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
-from ._optimizer_checks import _check_lr, _check_positive, _check_range  # noqa: F401
+from ._optimizer_checks import _check_lr, _check_positive, _check_range, schedule_rate  # noqa: F401
 from ._optimizer_pickle import Pickling
 from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
@@ -124,7 +124,7 @@ class Optimizer(Settings, StateDict, Pickling):
         lr = self._lr  # a float (the setter made it one) or a schedule
         if isinstance(lr, float):
             return lr
-        rate = float(lr(self.iterations))
+        rate = schedule_rate(lr, self.iterations)
         if not rate >= 0:
             raise ValueError(f"Expected a learning rate >= 0 from the schedule {lr!r}. "
                              f"Received {rate!r} at step {self.iterations}")

@@ -1,0 +1,69 @@
+"""Components of one's own written from the docs alone (session 24's extension review): a
+mistake a researcher plausibly makes gets an error naming the component, what was expected
+and what was received, before it trains anything wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.losses import Loss
+from nonlin.schedules import Schedule
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(16, 3))
+Y = X @ np.array([[1.0], [-1.0], [0.5]])
+
+
+class Cauchy(Loss):
+    """l_i = sum_j log(1 + r_ij^2), no constructor of its own, as the guide's LogCosh."""
+
+    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        r = y_pred - y_true
+        return np.log1p(r * r).sum(axis=1)
+
+    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray,
+                    out: np.ndarray) -> np.ndarray:
+        r = y_pred - y_true
+        np.divide(2 * r, 1 + r * r, out=out)
+        return out
+
+
+def _model() -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
+
+
+def test_own_loss_takes_reduction_from_the_base_class() -> None:
+    loss_sum, loss_none = Cauchy(reduction="sum"), Cauchy(reduction="none")
+    y_pred = Y + 1.0
+    assert loss_sum(Y, y_pred) == pytest.approx(16 * np.log(2.0))
+    assert loss_none(Y, y_pred).shape == (16,)
+    assert Cauchy().reduction == "mean" and Cauchy(reduction=None).reduction == "none"
+    assert loss_sum.get_config() == {"reduction": "sum"}
+    with pytest.raises(ValueError, match="reduction"):
+        Cauchy(reduction="avg")
+    history = _model().fit(X, Y, loss=Cauchy(reduction="sum"), optimizer="sgd", epochs=1,
+                           verbose=0, seed=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+class _Rate(Schedule):
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __call__(self, step: int) -> float:
+        return self.value  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("value", [np.array([0.01]), "0.01", None, True])
+def test_schedule_returning_no_number_is_refused_naming_it(value: object) -> None:
+    expected = r"Expected a number \(the learning rate\) from the schedule _Rate\(.*Received"
+    with pytest.raises(TypeError, match=expected + r" .* at step 0"):
+        _model().fit(X, Y, loss="mse", optimizer=nonlin.SGD(_Rate(value)), epochs=1,
+                     verbose=0, seed=0)
+
+
+def test_schedule_returning_numpy_scalar_trains_as_its_float() -> None:
+    optimizer = nonlin.SGD(_Rate(np.float64(0.01)))
+    assert optimizer.current_lr() == 0.01 and type(optimizer.current_lr()) is float
