@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import nonlin
+from nonlin.core import Param
 from nonlin.losses import Loss
+from nonlin.optimizers import Optimizer
 from nonlin.schedules import Schedule
 
 RNG = np.random.default_rng(0)
@@ -67,3 +69,22 @@ def test_schedule_returning_no_number_is_refused_naming_it(value: object) -> Non
 def test_schedule_returning_numpy_scalar_trains_as_its_float() -> None:
     optimizer = nonlin.SGD(_Rate(np.float64(0.01)))
     assert optimizer.current_lr() == 0.01 and type(optimizer.current_lr()) is float
+
+
+class _NoBaseInit(Optimizer):
+    """A researcher's optimizer whose constructor forgets super().__init__."""
+
+    def __init__(self, lr: float) -> None:
+        self.rate = lr
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * p.grad for p in params]
+
+
+def test_optimizer_without_base_init_names_the_missing_call() -> None:
+    expected = r"_NoBaseInit' object has no attribute .*call super\(\).__init__\(lr, ...\)"
+    with pytest.raises(AttributeError, match=expected):
+        _model().fit(X, Y, loss="mse", optimizer=_NoBaseInit(0.01), epochs=1, verbose=0)
+    param = Param(np.ones((2, 3)), name="w")
+    with pytest.raises(AttributeError, match=expected):
+        _NoBaseInit(0.01).step([param])
