@@ -10,6 +10,7 @@ import pytest
 import nonlin
 from nonlin.core import Param
 from nonlin.losses import Loss
+from nonlin.metrics import Metric
 from nonlin.optimizers import Optimizer
 from nonlin.schedules import Schedule
 
@@ -88,3 +89,78 @@ def test_optimizer_without_base_init_names_the_missing_call() -> None:
     param = Param(np.ones((2, 3)), name="w")
     with pytest.raises(AttributeError, match=expected):
         _NoBaseInit(0.01).step([param])
+
+
+class _PerColumnError(Metric):
+    """A streaming metric of one's own whose result is one value per output: not a number."""
+
+    streams = True
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total = np.zeros(1)
+
+    def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> None:
+        self.total = self.total + np.abs(y_pred - y_true.reshape(y_pred.shape)).sum(axis=0)
+
+    def result(self) -> float:
+        return self.total  # type: ignore[return-value]
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        return np.abs(y_pred - y_true.reshape(y_pred.shape)).sum(axis=0)  # type: ignore
+
+
+class _RowErrors(Metric):
+    """A whole-array metric of one's own that returns one value per row."""
+
+    def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
+        return np.abs(y_pred - y_true.reshape(y_pred.shape))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("metric", [_PerColumnError(), _RowErrors()])
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_metric_giving_an_array_is_refused_naming_it(metric: Metric, verbose: int) -> None:
+    name = type(metric).__name__
+    expected = rf"Expected one number from metric '{metric.name}' \({name}\)\. Received: array"
+    with pytest.raises(TypeError, match=expected):
+        _model().fit(X, Y, loss="mse", optimizer="sgd", epochs=1, verbose=verbose, seed=0,
+                     metrics=[metric])
+    with pytest.raises(TypeError, match=expected):
+        _model().build(3, seed=0).evaluate(X, Y, loss="mse", metrics=[metric])
+
+
+def test_metric_of_ones_own_giving_a_number_logs_it() -> None:
+    class MaxError(_PerColumnError):
+        def result(self) -> float:
+            return np.float64(self.total.max())  # type: ignore[return-value]
+
+        def _compute(self, y_true: np.ndarray, y_pred: np.ndarray,
+                     w: np.ndarray | None) -> float:
+            return float(np.abs(y_pred - y_true.reshape(y_pred.shape)).sum(axis=0).max())
+
+    history = _model().fit(X, Y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0,
+                           metrics=[MaxError()], validation_split=0.25)
+    assert set(history.history) >= {"max_error", "val_max_error"}
+
+
+def test_metric_without_compute_names_it() -> None:
+    class StreamsOnly(Metric):
+        streams = True
+
+        def reset_state(self) -> None:
+            self.n = 0
+
+        def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
+                          sample_weight: np.ndarray | None = None) -> None:
+            self.n += len(y_pred)
+
+        def result(self) -> float:
+            return float(self.n)
+
+    with pytest.raises(NotImplementedError, match=r"Expected StreamsOnly to define _compute"):
+        _model().fit(X, Y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0,
+                     metrics=[StreamsOnly()], validation_split=0.25)
