@@ -164,3 +164,83 @@ def test_metric_without_compute_names_it() -> None:
     with pytest.raises(NotImplementedError, match=r"Expected StreamsOnly to define _compute"):
         _model().fit(X, Y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0,
                      metrics=[StreamsOnly()], validation_split=0.25)
+
+
+class _HeavyBall(Optimizer):
+    """Momentum of one's own, as the Optimizer docstring's protocol has it: one slot."""
+
+    _slot_names = ("velocity",)
+
+    def __init__(self, lr: float = 0.01, beta: float = 0.9) -> None:
+        super().__init__(lr)
+        self.beta = beta
+
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        deltas = []
+        for p, v in zip(params, self._slots["velocity"], strict=True):
+            v *= self.beta
+            v -= lr * p.grad
+            deltas.append(v.copy())
+        return deltas
+
+
+class _FlatSlot(_HeavyBall):
+    def _init_slots(self, params: list[Param]) -> None:
+        self._slots = {"velocity": [np.zeros(p.value.size) for p in params]}
+
+
+class _Float32Slot(_HeavyBall):
+    def _init_slots(self, params: list[Param]) -> None:
+        self._slots = {"velocity": [np.zeros(p.value.shape, np.float32) for p in params]}
+
+
+class _FirstRowDelta(_HeavyBall):
+    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * p.grad[:1] for p in params]  # (1, 3) broadcasts over a (2, 3) weight
+
+
+def _params() -> list[Param]:
+    params = [Param(np.ones((2, 3)), name="W"), Param(np.ones((1, 3)), name="b")]
+    for p in params:
+        p.grad[...] = 1.0
+    return params
+
+
+def test_own_optimizer_steps_as_documented() -> None:
+    params, optimizer = _params(), _HeavyBall(0.1, beta=0.5)
+    optimizer.step(params)
+    optimizer.step(params)
+    assert np.allclose(params[0].value, 1 - 0.1 - 0.15) and optimizer.iterations == 2
+    assert set(optimizer.state_dict()) == {"iterations", "lr", "velocity.0", "velocity.1"}
+
+
+@pytest.mark.parametrize(("optimizer", "received"), [
+    (_FlatSlot(), r"shape \(6,\), dtype float64"),
+    (_Float32Slot(), r"shape \(2, 3\), dtype float32")])
+def test_slot_unlike_its_parameter_is_refused_naming_it(optimizer: Optimizer,
+                                                         received: str) -> None:
+    params = _params()
+    expected = (rf"Expected {type(optimizer).__name__}._init_slots to make slot 'velocity' "
+                rf"like its parameter, an array of shape \(2, 3\) and dtype float64 for "
+                rf"params\[0\]\. Received {received}")
+    with pytest.raises(ValueError, match=expected):
+        optimizer.step(params)
+    assert np.all(params[0].value == 1.0)
+
+
+def test_slot_of_another_dtype_is_refused_by_fit() -> None:
+    model = _model().build(3, seed=0)
+    before = [w.copy() for w in model.get_weights()]
+    expected = r"_Float32Slot._init_slots .* Received shape \(21,\), dtype float32"
+    with pytest.raises(ValueError, match=expected):
+        model.fit(X, Y, loss="mse", optimizer=_Float32Slot(), epochs=1, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+
+
+def test_deltas_of_another_shape_are_refused_before_any_weight_changes() -> None:
+    params = _params()
+    with pytest.raises(ValueError, match=r"Expected _FirstRowDelta._deltas to return one update "
+                                         r"per parameter, of its shape: \[\(2, 3\), \(1, 3\)\]\."
+                                         r" Received shape \(1, 3\), dtype float64; shape"):
+        _FirstRowDelta().step(params)
+    assert np.all(params[0].value == 1.0) and np.all(params[1].value == 1.0)

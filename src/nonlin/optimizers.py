@@ -46,7 +46,14 @@ from ._clipping import clip_by_global_norm, clip_by_value, clip_options
 from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average, update_average
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
-from ._optimizer_checks import _check_lr, _check_positive, _check_range, schedule_rate  # noqa: F401
+from ._optimizer_checks import (  # noqa: F401
+    _check_lr,
+    _check_positive,
+    _check_range,
+    check_deltas,
+    check_slots,
+    schedule_rate,
+)
 from ._optimizer_pickle import Pickling
 from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
@@ -155,6 +162,7 @@ class Optimizer(Settings, StateDict, Pickling):
         if not fits:  # for the settings as they are (opt.momentum set before a step by hand)
             self._lay_out(*self._slot_layout())
             self._init_slots(self._work)
+            check_slots(self, self._work)
             if self.use_ema:  # Keras' zeros before the first step, or the kept (see _ema)
                 self._slots["average"] = fresh_average(self.iterations, self._work, average)
         elif flat is None:
@@ -200,6 +208,7 @@ class Optimizer(Settings, StateDict, Pickling):
             if unmade is None:
                 raise
             raise unmade from None
+        check_deltas(self, work, deltas)
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
             # The slots already hold this step's non-finite values: start them afresh,
