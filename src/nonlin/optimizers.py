@@ -68,8 +68,10 @@ class Optimizer(Settings, StateDict, Pickling):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
     it too), ``clipnorm`` (``global_clipnorm``) or ``clipvalue``, slots and the step count.
 
-    Subclasses define ``_slot_names``, ``_init_slots``, ``_deltas(params, lr)`` (for each
-    parameter the ``d`` of ``w <- w + d``) and ``_settings`` (see ``_optimizer_settings``).
+    Subclasses call ``super().__init__(lr, ...)`` and define ``_slot_names`` (or
+    ``_init_slots``: each slot one array per parameter, of its shape and dtype),
+    ``_deltas(params, lr)`` (for each parameter the ``d`` of ``w <- w + d``, of its shape) and
+    ``_settings`` (see ``_optimizer_settings``); the guide's "An optimizer of your own".
     ``__new__`` reads ``*args``, ``**kwargs`` to refuse ``Adam(model.parameters(), lr=...)``.
     """
 
