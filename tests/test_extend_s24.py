@@ -4,6 +4,8 @@ and what was received, before it trains anything wrong."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -244,3 +246,36 @@ def test_deltas_of_another_shape_are_refused_before_any_weight_changes() -> None
                                          r" Received shape \(1, 3\), dtype float64; shape"):
         _FirstRowDelta().step(params)
     assert np.all(params[0].value == 1.0) and np.all(params[1].value == 1.0)
+
+
+def _dense(init: object) -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4, init=init)])
+
+
+def test_initializer_drawing_from_global_numpy_state_warns_naming_it() -> None:
+    def global_init(rng: object, fan_in: int, fan_out: int) -> np.ndarray:
+        return np.random.randn(fan_in, fan_out) * 0.01  # noqa: NPY002 (the mistake)
+
+    with pytest.warns(UserWarning, match=r"Expected init=<function .*global_init.* to draw "
+                                         r"from the generator it is given.*np\.random"):
+        _dense(global_init).build(3, seed=0)
+
+
+def test_initializer_drawing_from_its_generator_does_not_warn() -> None:
+    def own_init(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+        return rng.normal(0.0, 0.1, size=(fan_in, fan_out))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = _dense(own_init).build(3, seed=0).get_weights()[0]
+    assert np.array_equal(first, _dense(own_init).build(3, seed=0).get_weights()[0])
+
+
+@pytest.mark.parametrize("dtype", [complex, str])
+def test_initializer_returning_no_real_numbers_is_refused(dtype: type) -> None:
+    def odd_init(rng: object, fan_in: int, fan_out: int) -> np.ndarray:
+        return np.ones((fan_in, fan_out), dtype=dtype)
+
+    with pytest.raises(TypeError, match=r"Expected init to return real weights\. Received "
+                                        r"dtype (complex128|<U1) from init=<function"):
+        _dense(odd_init).build(3, seed=0)
