@@ -279,3 +279,10 @@ def test_initializer_returning_no_real_numbers_is_refused(dtype: type) -> None:
     with pytest.raises(TypeError, match=r"Expected init to return real weights\. Received "
                                         r"dtype (complex128|<U1) from init=<function"):
         _dense(odd_init).build(3, seed=0)
+
+
+def test_plain_function_as_lr_points_to_schedule() -> None:
+    with pytest.raises(ValueError, match=r"Expected a finite learning rate >= 0, or a schedule: "
+                                         r"a subclass of nonlin.schedules.Schedule .* Received: "
+                                         r"lr=<function"):
+        nonlin.SGD(lambda step: 0.01)

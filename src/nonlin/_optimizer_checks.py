@@ -25,7 +25,11 @@ def _check_lr(lr: Any) -> Any:
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
                             "optimizer takes them at each step, opt.step(model.parameters()) "
                             "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={quoted(lr)}")
+        schedule = ("" if not callable(lr) or isinstance(lr, Layer) else
+                    ", or a schedule: a subclass of nonlin.schedules.Schedule (its __call__(step) "
+                    "and the get_config a file records; a plain function has none)")
+        raise ValueError(f"Expected a finite learning rate >= 0{schedule}. "
+                         f"Received: lr={quoted(lr)}")
     return float(lr)
 
 
