@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin.core import Param
+from nonlin.core import Layer, Param
 from nonlin.losses import Loss
 from nonlin.metrics import Metric
 from nonlin.optimizers import Optimizer
@@ -286,3 +286,49 @@ def test_plain_function_as_lr_points_to_schedule() -> None:
                                          r"a subclass of nonlin.schedules.Schedule .* Received: "
                                          r"lr=<function"):
         nonlin.SGD(lambda step: 0.01)
+
+
+class _Square(Layer):
+    """The design page's Square: y = x**2."""
+
+    _inputs = ("_x",)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if training:
+            self._x = x
+        return x * x
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out * (2 * self._x)
+
+
+class _SummedSquare(_Square):
+    """The mistake: dL/dx summed over the batch, shape (1, k), which Tanh's backward would
+    broadcast back to (n, k) without a word."""
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return (grad_out * (2 * self._x)).sum(axis=0, keepdims=True)
+
+
+def _with(layer: Layer) -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), layer, nonlin.Dense(1)])
+
+
+def test_backward_of_another_shape_is_refused_naming_the_layer() -> None:
+    expected = (r"Expected layers\[2\].backward \(_SummedSquare\) to return dL/dx shaped like "
+                r"its input, \(16, 4\)\. Received shape \(1, 4\)")
+    model = _with(_SummedSquare()).build(3, seed=0)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=expected):
+        model.fit(X, Y, loss="mse", optimizer="sgd", epochs=1, batch_size=16, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+    with pytest.raises(ValueError, match=expected):
+        model.train_on_batch(X, Y)
+
+
+def test_own_layer_trains_and_checks_as_documented() -> None:
+    model = _with(_Square()).build(3, seed=0)
+    assert nonlin.gradcheck(model, nonlin.MeanSquaredError(), X[:7], Y[:7]) < 1e-6
+    model.compile(optimizer="sgd", loss="mse")
+    first = model.train_on_batch(X, Y)
+    assert model.train_on_batch(X, Y) < first
