@@ -165,5 +165,6 @@ def one_number(metric: Metric, value: Any) -> Any:
 
 
 def result_of(metric: Metric) -> Any:
-    """``metric.result()``, checked by ``one_number``."""
-    return one_number(metric, metric.result())
+    """``metric.result()``, checked by ``one_number`` unless a float (the built-ins')."""
+    value = metric.result()
+    return value if type(value) is float else one_number(metric, value)

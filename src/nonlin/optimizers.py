@@ -88,6 +88,7 @@ class Optimizer(Settings, StateDict, Pickling):
     _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
     clipvalue: float | None = None  # here too for optimizers pickled before it existed
+    _deltas_checked = False  # whether step checked _deltas' shapes since the binding
     use_ema, ema_momentum, ema_overwrite_frequency = False, 0.99, None  # (_ema) as clipvalue
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:  # PyTorch's Adam(params, lr=...)
@@ -176,6 +177,7 @@ class Optimizer(Settings, StateDict, Pickling):
         self._scratch = [np.empty_like(p.value) for p in self._work]
         self._spare = [np.empty_like(p.value) for p in self._work] if self._two_scratch else []
         self._bound, self._grads = [p.value for p in params], [p.grad for p in params]
+        self._deltas_checked = False  # step checks its next updates' shapes
         self._owners = list(params)
         return self._work
 
@@ -210,7 +212,9 @@ class Optimizer(Settings, StateDict, Pickling):
             if unmade is None:
                 raise
             raise unmade from None
-        check_deltas(self, work, deltas)
+        if not self._deltas_checked:  # the first step since binding: a subclass's updates
+            check_deltas(self, work, deltas)
+            self._deltas_checked = True
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
             # The slots already hold this step's non-finite values: start them afresh,
