@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import nonlin
+import nonlin.schedules
 from nonlin.core import Layer, Param
 from nonlin.losses import Loss
 from nonlin.metrics import Metric
@@ -332,3 +333,52 @@ def test_own_layer_trains_and_checks_as_documented() -> None:
     model.compile(optimizer="sgd", loss="mse")
     first = model.train_on_batch(X, Y)
     assert model.train_on_batch(X, Y) < first
+
+
+class _Halving(Schedule):
+    """A schedule of one's own: halves the rate every ``every`` steps."""
+
+    def __init__(self, lr: float, every: int) -> None:
+        self.lr, self.every = lr, every
+
+    def __call__(self, step: int) -> float:
+        return self.lr * 0.5 ** (step // self.every)
+
+
+def test_backup_of_an_unregistered_optimizer_is_refused_before_training(tmp_path) -> None:
+    model = _model().build(3, seed=0)
+    before = [w.copy() for w in model.get_weights()]
+    backup = nonlin.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    with pytest.raises(TypeError, match=r"Expected BackupAndRestore's backups to resume\. .*"
+                                        r"not in nonlin.registry.OPTIMIZERS.*register its "
+                                        r"class, nonlin.registry.OPTIMIZERS\['_HeavyBall'\]"):
+        model.fit(X, Y, loss="mse", optimizer=_HeavyBall(), epochs=2, verbose=0,
+                  callbacks=[backup])
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+
+
+def test_checkpoint_of_an_unregistered_schedule_warns_and_its_resume_says_why(
+        tmp_path, monkeypatch) -> None:
+    path = str(tmp_path / "ck.safetensors")
+    with pytest.warns(UserWarning, match=r"ModelCheckpoint's files will not resume .*"
+                                         r"nonlin.schedules.SCHEDULES\['_Halving'\] = _Halving"):
+        _model().fit(X, Y, loss="mse", optimizer=nonlin.SGD(_Halving(0.01, 3)), epochs=1,
+                     verbose=0, seed=0, callbacks=[nonlin.ModelCheckpoint(path)])
+    with pytest.raises(ValueError, match=r"a schedule of your own: add its class to "
+                                         r"nonlin.schedules.SCHEDULES first"):
+        _model().fit(X, Y, loss="mse", epochs=2, verbose=0, resume_from=path)
+    monkeypatch.setitem(nonlin.schedules.SCHEDULES, "_Halving", _Halving)
+    resumed = _model().fit(X, Y, loss="mse", epochs=2, verbose=0, resume_from=path)
+    assert resumed.epoch == [0, 1]  # the whole history, as fit with resume_from returns it
+
+
+def test_resume_of_an_unregistered_optimizer_says_to_register_it(tmp_path,
+                                                                 monkeypatch) -> None:
+    path = str(tmp_path / "ck.safetensors")
+    monkeypatch.setitem(nonlin.registry.OPTIMIZERS, "heavy_ball", _HeavyBall)
+    _model().fit(X, Y, loss="mse", optimizer=_HeavyBall(), epochs=1, verbose=0, seed=0,
+                 callbacks=[nonlin.ModelCheckpoint(path)])
+    monkeypatch.delitem(nonlin.registry.OPTIMIZERS, "heavy_ball")
+    with pytest.raises(ValueError, match=r"unknown optimizer '_HeavyBall'.*an optimizer of "
+                                         r"your own: add its class to nonlin.registry.OPTIMIZERS"):
+        _model().fit(X, Y, loss="mse", epochs=2, verbose=0, resume_from=path)
