@@ -114,9 +114,11 @@ class Objective:
         keeps each layer's input shape, for ``backward``'s check (``checked_backward``)."""
         if self._unchecked:
             self._shapes = []
-        for layer in self.layers:
-            if self._unchecked:
+            for layer in self.layers:
                 self._shapes.append(x.shape)
+                x = layer.forward(x, training=True)
+            return x
+        for layer in self.layers:
             x = layer.forward(x, training=True)
         return x
 
