@@ -46,8 +46,7 @@ def schedule_from_config(item: dict[str, Any]) -> Schedule:
     table = vars(sys.modules[_HOME]).get("SCHEDULES") or schedules_getattr("SCHEDULES")
     if not isinstance(item, dict) or item.get("class_name") not in table:
         raise ValueError(
-            f"Expected a schedule entry with class_name in {sorted(table)} (a schedule of "
-            f"your own: add its class to nonlin.schedules.SCHEDULES first). "
+            f"Expected a schedule entry with class_name in {sorted(table)}. "
             f"Received: {quoted(item, 200)}"
         )
     return table[item["class_name"]](**item.get("config", {}))
