@@ -150,9 +150,13 @@ class BackupAndRestore(Callback):
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """A generator whose state a checkpoint records, and a folder, not a file: refused
         before ``fit`` changes anything (``_fit_checks.check_before_fit``)."""
+        from ._compile_entries import unresumable
         from ._fit_checks import check_checkpoint_rng
 
         check_checkpoint_rng(rng)
+        if (reason := unresumable(optimizer)) is not None:  # else the rerun fails to resume
+            raise TypeError(f"Expected BackupAndRestore's backups to resume. Received a fit "
+                            f"whose backups would not: {reason}")
         _not_a_file(self._dir)
         self.save_freq = _frequency(self.save_freq)  # set since it was made: checked, and
         if self.save_freq == "epoch":  # the batch hook that fit calls made to match

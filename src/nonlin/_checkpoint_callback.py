@@ -23,7 +23,7 @@ from typing import Any
 
 from ._checkpoint_args import BATCHES, check_frequency, check_threshold, check_verbose, one_path
 from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
-from ._compile_entries import check_saved_settings
+from ._compile_entries import check_saved_settings, unresumable
 from ._fit_checks import check_checkpoint_rng
 from ._model_suffix import check_model_suffix
 from ._monitor import _better, _count, _logged, _monitored, fit_metrics
@@ -152,6 +152,10 @@ class ModelCheckpoint(Callback):
         it first, to refuse before it changes anything."""
         if not self.save_weights_only:
             check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
+            if (reason := unresumable(optimizer)) is not None:  # nonlin.load still reads it
+                warnings.warn(f"ModelCheckpoint's files will not resume (resume_from=): "
+                              f"{reason}; or save_weights_only=True", UserWarning,
+                              stacklevel=user_stacklevel())
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
         check_not_folder(self.filepath)  # as the writer would, after a whole epoch

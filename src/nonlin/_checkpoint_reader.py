@@ -104,7 +104,8 @@ def _optimizer_class(name: Any, path: str) -> type:
     classes = {cls.__name__: cls for cls in registry.OPTIMIZERS.values()}
     if not isinstance(name, str) or name not in classes:
         raise _fail(path, "optimizer", f"unknown optimizer {quoted(name, 80)}; known: "
-                                       f"{sorted(classes)}")
+                                       f"{sorted(classes)} (an optimizer of your own: add its "
+                                       f"class to nonlin.registry.OPTIMIZERS before loading)")
     return classes[name]
 
 

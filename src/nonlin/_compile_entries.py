@@ -169,3 +169,20 @@ def _known_metric(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def unresumable(optimizer: Any) -> str | None:
+    """Why a checkpoint of ``optimizer`` could not be resumed from (``resume_from``,
+    ``load_checkpoint`` and ``BackupAndRestore`` rebuild it from the registry alone), with
+    the fix; None when it could, or for None."""
+    reason = None if optimizer is None else _optimizer_entry(optimizer)
+    if not isinstance(reason, str):
+        return None
+    if "config" in reason:
+        fix = "give it a get_config that from_config rebuilds it from"
+    else:
+        own = type(optimizer) if "OPTIMIZERS" in reason else type(optimizer.lr)
+        table = "registry.OPTIMIZERS" if own is type(optimizer) else "schedules.SCHEDULES"
+        fix = (f"register its class, nonlin.{table}[{own.__name__!r}] = {own.__name__}, here "
+               f"and where the run resumes")
+    return f"its optimizer {quoted(optimizer, 80)} could not be rebuilt from it ({reason}): {fix}"

@@ -107,11 +107,12 @@ def resolve_init(init: Any, layer_type: type) -> tuple[Callable[..., np.ndarray]
 def drawn_weights(dense: Any, rng: Any, in_features: int) -> np.ndarray:
     """``dense.init(rng, in_features, units)`` as a new float64 array (one the function
     keeps, or returns again, is not trained in place), checked: finite, of that shape."""
+    from ._init_draws import own_draws
     from ._misuse import allocating
 
     shape = (in_features, dense.units)
     with allocating(dense, shape, "(in_features, units)"):
-        W = np.array(dense.init(rng, in_features, dense.units), dtype=float)
+        W = np.array(own_draws(dense.init, rng, in_features, dense.units), dtype=float)
     if W.shape != shape or not np.isfinite(W).all():
         what = f"shape {W.shape}" if W.shape != shape else "NaN or inf"
         raise ValueError(f"Expected init to return finite weights of shape (fan_in, fan_out) = "

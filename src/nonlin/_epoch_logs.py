@@ -13,6 +13,7 @@ from typing import cast
 
 import numpy as np
 
+from ._metric_base import result_of
 from .core import Sequential
 from .data import Dataset
 from .evaluation import penalty
@@ -39,7 +40,7 @@ class EpochLogs:
         logs = {"loss": self._epoch_loss(rows, total)}
         for metric in self.metrics:
             logs[metric.name] = (
-                metric.result() if metric.streams else metric(self.train.y, self.store)
+                result_of(metric) if metric.streams else metric(self.train.y, self.store)
             )
         return logs
 
@@ -73,7 +74,7 @@ class EpochLogs:
         (``CallbackList.wants_batch_logs``)."""
         logs = {"batch": batch, "size": size, "loss": self._running_loss()}
         for metric in self.metrics:
-            logs[metric.name] = (metric.result() if metric.streams
+            logs[metric.name] = (result_of(metric) if metric.streams
                                  else self._batch_mean(metric, batch, size))
         return logs
 
@@ -105,6 +106,6 @@ class EpochLogs:
         rows = slice(0, self._stop) if self._order is None else self._order[: self._stop]
         store = cast(np.ndarray, self.store)  # kept when a metric does not stream
         return {
-            m.name: m.result() if m.streams else m(self.train.y[rows], store[rows])
+            m.name: result_of(m) if m.streams else m(self.train.y[rows], store[rows])
             for m in self.metrics
         }

@@ -92,3 +92,17 @@ def written(layers: Sequence[Any], marked: Marked, done: dict[int, Any]) -> dict
             for param in (layer.parameters() if callable(getattr(layer, "parameters", None))
                           else ())}
     return {key: param for key, param in done.items() if key in kept}
+
+
+def checked_backward(layers: Sequence[Any], grad: np.ndarray,
+                     shapes: list[tuple[int, ...]]) -> None:
+    """The first step's backward through ``layers``, each one's ``dL/dx`` checked against
+    ``shapes``, its input's in that step's forward: a layer of one's own returning another
+    shape is a ``ValueError`` naming it, not the next layer's error or a silent broadcast.
+    The first layer's is not read (it may return None)."""
+    for i in range(len(layers) - 1, -1, -1):
+        grad = layers[i].backward(grad)
+        if i and np.shape(grad) != shapes[i]:
+            what = f"shape {np.shape(grad)}" if isinstance(grad, np.ndarray) else quoted(grad)
+            raise ValueError(f"Expected layers[{i}].backward ({type(layers[i]).__name__}) to "
+                             f"return dL/dx shaped like its input, {shapes[i]}. Received {what}")

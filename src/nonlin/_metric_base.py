@@ -16,7 +16,7 @@ import numpy as np
 from ._loss_checks import finite_rows
 from ._metric_names import class_default_name
 from ._quoting import quoted
-from .validation import check_labels, check_rows, check_sample_weight
+from .validation import check_labels, check_rows, check_sample_weight, is_real
 
 
 def check_target_width(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -96,7 +96,7 @@ class Metric:
 
     def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
         """``__call__`` without the check for NaN and infinities."""
-        return self._compute(*self._batch(y_true, y_pred, sample_weight))
+        return one_number(self, self._compute(*self._batch(y_true, y_pred, sample_weight)))
 
     def _batch(self, y_true: Any, y_pred: Any,
                sample_weight: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -126,7 +126,10 @@ class Metric:
         return check_labels(y_true, y_pred.shape[1], "y_true")
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"Expected {type(self).__name__} to define _compute(y_true, y_pred, w), the metric "
+            f"over whole arrays (a call, evaluate and fit's validation use it; result, "
+            f"reset_state and _update_state stream). Received a class without it")
 
     def get_config(self) -> dict[str, Any]:
         return {}
@@ -147,3 +150,21 @@ def streamed_update(metric: Metric) -> Callable[[np.ndarray, np.ndarray], None]:
     if type(metric).update_state is Metric.update_state:
         return metric._update_state
     return metric.update_state
+
+
+def one_number(metric: Metric, value: Any) -> Any:
+    """``value``, what ``metric`` gave (its ``_compute`` or ``result()``), as it is when it
+    is one real number (a NumPy scalar, a 0-d array): a nonlin metric is one number, so
+    another value of a metric of one's own (an array of one value per row or per class, None,
+    a str) is a ``TypeError`` naming the metric, before ``fit`` logs it or a progress bar
+    formats it."""
+    if is_real(value) or isinstance(value, np.ndarray) and value.ndim == 0 and is_real(value[()]):
+        return value
+    raise TypeError(f"Expected one number from metric {quoted(metric.name)} "
+                    f"({type(metric).__name__}). Received: {quoted(value, 200)}")
+
+
+def result_of(metric: Metric) -> Any:
+    """``metric.result()``, checked by ``one_number`` unless a float (the built-ins')."""
+    value = metric.result()
+    return value if type(value) is float else one_number(metric, value)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ._quoting import quoted
 from .core import Layer, Param
 from .validation import is_real
@@ -23,7 +25,11 @@ def _check_lr(lr: Any) -> Any:
             raise TypeError("Expected a learning rate first, not the parameters: a nonlin "
                             "optimizer takes them at each step, opt.step(model.parameters()) "
                             "(PyTorch's take them at construction)")
-        raise ValueError(f"Expected a finite learning rate >= 0. Received: lr={quoted(lr)}")
+        schedule = ("" if not callable(lr) or isinstance(lr, Layer) else
+                    ", or a schedule: a subclass of nonlin.schedules.Schedule (its __call__(step) "
+                    "and the get_config a file records; a plain function has none)")
+        raise ValueError(f"Expected a finite learning rate >= 0{schedule}. "
+                         f"Received: lr={quoted(lr)}")
     return float(lr)
 
 
@@ -51,3 +57,51 @@ def unit_interval(name: str, value: Any) -> float:
 def non_negative(name: str, value: Any) -> float:
     """``value`` in [0, inf) (a weight decay, an initial accumulator value), as a float."""
     return _check_range(name, value, 0.0, math.inf)
+
+
+def schedule_rate(schedule: Any, step: int) -> float:
+    """``schedule(step)`` as a float: a schedule of one's own that returns no real number (an
+    array of one value, a str, None, a bool) is a ``TypeError`` naming it and the step, not
+    NumPy's conversion error nor a str read as a rate; a 0-d array (``np.where``'s) is read."""
+    raw = schedule(step)
+    value = raw[()] if isinstance(raw, np.ndarray) and raw.ndim == 0 else raw
+    if not is_real(value):
+        raise TypeError(f"Expected a number (the learning rate) from the schedule {schedule!r}. "
+                        f"Received {quoted(raw, 200)} at step {step}")
+    return float(value)
+
+
+def check_slots(optimizer: Any, params: list[Param]) -> None:
+    """Refuse slots that ``_init_slots`` made unlike ``params`` (a subclass of one's own): each
+    slot one array per parameter, of its shape and dtype, else a ``ValueError`` naming the
+    optimizer, the slot and the parameter, before a step broadcasts into the weights."""
+    for name, arrays in optimizer._slots.items():
+        if not isinstance(arrays, list) or len(arrays) != len(params):
+            raise ValueError(f"Expected {type(optimizer).__name__}._init_slots to make slot "
+                             f"{name!r} a list of {len(params)} arrays, one per parameter. "
+                             f"Received {quoted(arrays)}")
+        for i, (array, p) in enumerate(zip(arrays, params, strict=True)):
+            if np.shape(array) != p.value.shape or getattr(array, "dtype", None) != p.value.dtype:
+                raise ValueError(
+                    f"Expected {type(optimizer).__name__}._init_slots to make slot {name!r} "
+                    f"like its parameter, an array of shape {p.value.shape} and dtype "
+                    f"{p.value.dtype} for params[{i}]. Received {_described(array)}")
+
+
+def check_deltas(optimizer: Any, params: list[Param], deltas: list[Any]) -> None:
+    """Refuse what ``_deltas`` returned (a subclass of one's own) unless it is one update per
+    parameter of its shape: ``w + d`` would broadcast or drop one silently."""
+    if len(deltas) == len(params) and all(
+            np.shape(d) == p.value.shape for d, p in zip(deltas, params, strict=True)):
+        return
+    shapes = [p.value.shape for p in params]
+    raise ValueError(f"Expected {type(optimizer).__name__}._deltas to return one update per "
+                     f"parameter, of its shape: {quoted(shapes)}. Received "
+                     f"{'; '.join(map(_described, deltas)) or 'none'}")
+
+
+def _described(value: Any) -> str:
+    """An array as its shape and dtype, anything else as its ``repr``."""
+    if isinstance(value, np.ndarray):
+        return f"shape {value.shape}, dtype {value.dtype}"
+    return quoted(value)

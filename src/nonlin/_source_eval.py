@@ -17,6 +17,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._dense_keras import fused_head, output_layer
+from ._metric_base import result_of
 from ._sources import BatchStream, in_batch, prepare, refuse_with_source, unpack
 from .data import Dataset
 from .evaluation import _forward, _scored, evaluate_dataset, logit_loss, penalty
@@ -68,7 +69,7 @@ def evaluate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[M
         return evaluate_dataset(model, loss, _joined(kept), metrics, n)
     mean = getattr(loss, "reduction", "mean") == "mean"
     results = {"loss": (total / n if mean else total) + penalty(model)}
-    results.update({m.name: m.result() for m in metrics})
+    results.update({m.name: result_of(m) for m in metrics})
     return results
 
 

@@ -20,6 +20,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._epoch_loop import _Loop
+from ._metric_base import result_of
 from ._misuse import check_same_params
 from ._scratch import using
 from ._sources import BatchStream, exhausted_warning, prepare, ran_out
@@ -166,7 +167,7 @@ class _SourceLoop(_Loop):
         logs, kept = {}, self.kept
         for metric in self.metrics:
             if metric.streams:
-                logs[metric.name] = metric.result()
+                logs[metric.name] = result_of(metric)
             elif kept:
                 logs[metric.name] = metric(np.concatenate([k[0] for k in kept]),
                                            np.concatenate([k[1] for k in kept]))

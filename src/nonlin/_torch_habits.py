@@ -46,6 +46,14 @@ OPTIMIZER_HABITS = {
                      "optimizer.step(model.parameters()), and its learning rate is "
                      "optimizer.lr (a float or a schedule; set it to change it)"),
 }
+# what Optimizer.__init__ sets (its _reset too) and no class attribute stands in for: missing,
+# a subclass's own __init__ did not call the base's
+_NO_BASE_INIT = ("Expected the optimizer's __init__ to call super().__init__(lr, ...), "
+                 "Optimizer's constructor, which sets the rate, the step count and the slots. "
+                 "Received an optimizer whose constructor did not")
+OPTIMIZER_HABITS.update(dict.fromkeys(
+    ("_lr", "clipnorm", "iterations", "_slots_since", "check_finite", "_slots", "_param_slots",
+     "_scratch", "_bound"), _NO_BASE_INIT))
 
 MODULE_HABITS = {
     name: ("nonlin reads no global random state: seed each model, model.build(n_features, "

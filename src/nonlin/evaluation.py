@@ -26,6 +26,7 @@ from ._fit_keras_args import check_steps, rows_for_steps
 from ._inference import infer, put_chunk
 from ._layers_built import check_layers_as_built
 from ._loss_checks import check_settings
+from ._metric_base import result_of
 from ._objective_logits import logits_twin
 from ._quoting import quoted
 from ._source_kind import is_source
@@ -194,7 +195,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
             tick(step)
     value = total / n if mean else total
     results = {"loss": value + penalty(model)}
-    results.update({m.name: m.result() for m in metrics})
+    results.update({m.name: result_of(m) for m in metrics})
     return results
 
 

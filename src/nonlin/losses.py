@@ -77,6 +77,14 @@ class Loss(Reduction):
     # (_loss_checks.check_settings): an attribute set since is refused as the constructor does
     _settings: ClassVar[dict[str, Callable[[str, Any], Any]]] = {"reduction": stored_reduction}
 
+    def __init__(self, reduction: str | None = "mean") -> None:
+        """``reduction``: ``"mean"``, ``"sum"`` or ``"none"`` (Keras' names and None too), so
+        that a loss of one's own without a constructor takes it (``MyLoss(reduction="sum")``),
+        as Keras' and PyTorch's base classes take theirs. The default keeps the class's own
+        (a class body's ``reduction = "sum"``)."""
+        if reduction != "mean":
+            self.reduction = check_reduction(reduction)
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
         """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
         term scaled by ``sample_weight`` (n_samples,) if given, then reduced: a float,

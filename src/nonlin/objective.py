@@ -23,7 +23,7 @@ import numpy as np
 
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
-from ._grad_written import check, mark, written
+from ._grad_written import check, checked_backward, mark, written
 from ._inference import output_shape_error
 from ._objective_logits import logits_step, logits_twin
 from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
@@ -107,9 +107,17 @@ class Objective:
         self.logit_loss = logits_twin(loss) if self.kind == "logits" else None
         self._tiny = float(np.finfo(dt).tiny) * 1e8  # row sums above this lost no precision
         self._unchecked = True  # no backward yet: the first checks the gradients are written
+        self._shapes: list[tuple[int, ...]] = []  # the first forward's input shapes
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Training forward through the kept layers (logits when fused)."""
+        """Training forward through the kept layers (logits when fused); the first step
+        keeps each layer's input shape, for ``backward``'s check (``checked_backward``)."""
+        if self._unchecked:
+            self._shapes = []
+            for layer in self.layers:
+                self._shapes.append(x.shape)
+                x = layer.forward(x, training=True)
+            return x
         for layer in self.layers:
             x = layer.forward(x, training=True)
         return x
@@ -117,8 +125,11 @@ class Objective:
     def backward(self, grad: np.ndarray) -> None:
         marked = (mark(self.layers, self.model.__dict__.get("_grads_written", {}))
                   if self._unchecked else None)  # the first step: every Param.grad
-        for layer in self.reversed:  # None comes from the first layer only, the last here
-            grad = layer.backward(grad)  # type: ignore[assignment]
+        if marked is not None:  # and every dL/dx shaped like its layer's input
+            checked_backward(self.layers, grad, self._shapes)
+        else:
+            for layer in self.reversed:  # None comes from the first layer only, the last here
+                grad = layer.backward(grad)  # type: ignore[assignment]
         if marked is not None:  # written, once per parameter (nonlin._grad_written)
             self._unchecked = False
             check(marked)

@@ -46,7 +46,14 @@ from ._clipping import clip_by_global_norm, clip_by_value, clip_options
 from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average, update_average
 from ._finite import all_finite, update_finite
 from ._misuse import check_binding, params_error
-from ._optimizer_checks import _check_lr, _check_positive, _check_range  # noqa: F401
+from ._optimizer_checks import (  # noqa: F401
+    _check_lr,
+    _check_positive,
+    _check_range,
+    check_deltas,
+    check_slots,
+    schedule_rate,
+)
 from ._optimizer_pickle import Pickling
 from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
@@ -61,8 +68,10 @@ class Optimizer(Settings, StateDict, Pickling):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
     it too), ``clipnorm`` (``global_clipnorm``) or ``clipvalue``, slots and the step count.
 
-    Subclasses define ``_slot_names``, ``_init_slots``, ``_deltas(params, lr)`` (for each
-    parameter the ``d`` of ``w <- w + d``) and ``_settings`` (see ``_optimizer_settings``).
+    Subclasses call ``super().__init__(lr, ...)`` and define ``_slot_names`` (or
+    ``_init_slots``: each slot one array per parameter, of its shape and dtype),
+    ``_deltas(params, lr)`` (for each parameter the ``d`` of ``w <- w + d``, of its shape) and
+    ``_settings`` (see ``_optimizer_settings``); the guide's "An optimizer of your own".
     ``__new__`` reads ``*args``, ``**kwargs`` to refuse ``Adam(model.parameters(), lr=...)``.
     """
 
@@ -79,6 +88,7 @@ class Optimizer(Settings, StateDict, Pickling):
     _owners: list[Param] = []  # the parameters the slots were made for
     _work: list[Param]
     clipvalue: float | None = None  # here too for optimizers pickled before it existed
+    _deltas_checked = False  # whether step checked _deltas' shapes since the binding
     use_ema, ema_momentum, ema_overwrite_frequency = False, 0.99, None  # (_ema) as clipvalue
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:  # PyTorch's Adam(params, lr=...)
@@ -124,7 +134,7 @@ class Optimizer(Settings, StateDict, Pickling):
         lr = self._lr  # a float (the setter made it one) or a schedule
         if isinstance(lr, float):
             return lr
-        rate = float(lr(self.iterations))
+        rate = schedule_rate(lr, self.iterations)
         if not rate >= 0:
             raise ValueError(f"Expected a learning rate >= 0 from the schedule {lr!r}. "
                              f"Received {rate!r} at step {self.iterations}")
@@ -155,6 +165,7 @@ class Optimizer(Settings, StateDict, Pickling):
         if not fits:  # for the settings as they are (opt.momentum set before a step by hand)
             self._lay_out(*self._slot_layout())
             self._init_slots(self._work)
+            check_slots(self, self._work)
             if self.use_ema:  # Keras' zeros before the first step, or the kept (see _ema)
                 self._slots["average"] = fresh_average(self.iterations, self._work, average)
         elif flat is None:
@@ -166,6 +177,7 @@ class Optimizer(Settings, StateDict, Pickling):
         self._scratch = [np.empty_like(p.value) for p in self._work]
         self._spare = [np.empty_like(p.value) for p in self._work] if self._two_scratch else []
         self._bound, self._grads = [p.value for p in params], [p.grad for p in params]
+        self._deltas_checked = False  # step checks its next updates' shapes
         self._owners = list(params)
         return self._work
 
@@ -200,6 +212,9 @@ class Optimizer(Settings, StateDict, Pickling):
             if unmade is None:
                 raise
             raise unmade from None
+        if not self._deltas_checked:  # the first step since binding: a subclass's updates
+            check_deltas(self, work, deltas)
+            self._deltas_checked = True
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
             # The slots already hold this step's non-finite values: start them afresh,

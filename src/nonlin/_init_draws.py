@@ -1,0 +1,41 @@
+"""A ``Dense`` initializer's call, ``init(rng, fan_in, fan_out)``, watched for what a function
+of one's own may do wrong: draw from NumPy's global random state instead of ``rng`` (the
+classic ``np.random.randn(fan_in, fan_out) * 0.01``), which ``build``'s seed does not reach,
+or return numbers that are not real (complex, str), which converting to float would cut or
+parse. Its shape and finiteness are checked by ``_dense_keras.drawn_weights``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from ._stacklevel import user_stacklevel
+
+
+def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> np.ndarray:
+    """``init(rng, fan_in, fan_out)`` as an array of real numbers (a ``TypeError`` naming
+    ``init`` for another dtype), with a ``UserWarning`` when the call moved NumPy's global
+    random state: the weights then change from run to run whatever the seed."""
+    before = _global_state()
+    drawn = np.asarray(init(rng, fan_in, fan_out))
+    if rng is not np.random.mtrand._rand and _global_state() != before:
+        warnings.warn(f"Expected init={quoted(init)} to draw from the generator it is given, "
+                      f"init(rng, fan_in, fan_out). Received weights drawn from NumPy's global "
+                      f"random state (np.random.*), which the model's seed does not reach: "
+                      f"they differ from run to run; draw from rng (rng.normal(...))",
+                      UserWarning, stacklevel=user_stacklevel())
+    if drawn.dtype.kind not in "biufO":  # complex, str, dates: not weights
+        raise TypeError(f"Expected init to return real weights. Received dtype {drawn.dtype} "
+                        f"from init={quoted(init)}")
+    return drawn
+
+
+def _global_state() -> tuple[int, bytes]:
+    """NumPy's global random state (what ``np.random.normal`` draws from), comparable."""
+    state = np.random.get_state(legacy=False)["state"]  # noqa: NPY002 (read, never drawn from)
+    return state["pos"], state["key"].tobytes()
