@@ -74,9 +74,11 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         elif isinstance(layer, _PER_FEATURE):
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
-        else:  # an activation, Dropout (nothing allocated) or a layer of one's own
+        elif not type(layer).__module__.startswith("nonlin."):  # a layer of one's own
             width = _built_width(layer, width, rng, path)
             continue
+        else:  # one of nonlin's without arrays (an activation, Dropout): the width stays, and
+            continue  # it is not built here (save passes the model's own layers, live)
         if held[str(i)] < need:
             raise ModelFileError(path, f"{shown} not in the file (its tensors '{i}.*' hold "
                                  f"{held[str(i)]} values; {budget} in all)", field)
