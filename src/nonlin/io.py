@@ -70,7 +70,8 @@ __all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_b
 
 # -- saving ------------------------------------------------------------------
 def _architecture(model: Sequential) -> list[dict[str, Any]]:
-    """The layer list, checked to be rebuildable from the registry alone."""
+    """The layer list, checked to be rebuildable from the registry alone, and each layer to
+    build from it the arrays it holds (``nonlin._saved_shapes.check_saved``)."""
     layer_names(list(model.layers))  # names given since (layer.name = ...): load refuses twins
     items = check_registered(model)
     for i, layer in enumerate(model.layers):
