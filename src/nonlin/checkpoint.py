@@ -185,7 +185,9 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     is not the one after the last in ``model.history``, or when ``path`` ends in a suffix
     that names another format (``.h5``, ``.pt``, ...: ``nonlin._model_suffix``); the
     constructor's ``ValueError`` or ``TypeError`` (and writes nothing) for a setting of the
-    optimizer or loss set since that its constructor refuses. Raises
+    optimizer or loss set since that its constructor refuses; and for what ``nonlin.save``
+    refuses (a setting the weights' shapes depend on changed since build, an array
+    replaced or shared, more layers or tensors than a file holds). Raises
     ``TypeError`` for a file object (``io.BytesIO``): a checkpoint is written to a path
     only, atomically; ``nonlin.save(model, f)`` writes the model alone to a file object.
     """

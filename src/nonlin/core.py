@@ -70,7 +70,8 @@ class Param:
     value : ndarray
         The parameter, updated in place by optimizers.
     grad : ndarray
-        ``dL/dvalue``, same shape and dtype, overwritten by each ``backward``.
+        ``dL/dvalue``, same shape and dtype, overwritten by each ``backward``; zeros in a
+        pickle's or deep copy's ``Param`` (``nonlin._param_state``).
     name : str
         Short name used in summaries and files (``"W"``, ``"b"``): distinct within a
         layer, as ``save`` requires (the file stores each under ``"{layer}.{name}"``).

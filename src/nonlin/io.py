@@ -70,7 +70,8 @@ __all__ = ["ModelFileError", "load", "model_arrays", "read_model", "save", "to_b
 
 # -- saving ------------------------------------------------------------------
 def _architecture(model: Sequential) -> list[dict[str, Any]]:
-    """The layer list, checked to be rebuildable from the registry alone."""
+    """The layer list, checked to be rebuildable from the registry alone, and each layer to
+    build from it the arrays it holds (``nonlin._saved_shapes.check_saved``)."""
     layer_names(list(model.layers))  # names given since (layer.name = ...): load refuses twins
     items = check_registered(model)
     for i, layer in enumerate(model.layers):
@@ -200,7 +201,8 @@ def save(model: Sequential, path: ModelTarget, *,
         since build, or one replaced by hand; one array in two places, which would load
         untied; two arrays of one layer under one name; a config that rebuilds a layer with
         another constructor argument; widths its tensors do not back, as a width above 65536
-        without weights: ``nonlin._saved_shapes``); a text-mode file object
+        without weights: ``nonlin._saved_shapes``; more than 10,000 layers or 100,000
+        tensors, the limits of a file); a text-mode file object
         (``io.StringIO``, ``open(p, "w")``); a setting of the loss or optimizer set since
         that its constructor refuses (``opt.beta_1 = 1.5``): its message.
     OSError
