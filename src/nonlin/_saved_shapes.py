@@ -153,14 +153,17 @@ def check_backed(model: Any, items: list[dict[str, Any]], arrays: dict[str, np.n
     tensors ``arrays`` (all of them, the optimizer's too), loading refuses as claiming more
     values than it holds (``nonlin._widths.check_widths``): a width above 65536 that no
     weights back, fixed ``Normalization`` statistics of more features in all. That check
-    reads new layers made from ``items``, as loading does: it builds those without arrays,
-    and a ``Dropout`` of the model built so would draw its masks from that build's
-    generator, not ``model.rng`` (a ``ModelCheckpoint`` changed the rest of the fit)."""
+    reads the layers the config makes, as loading does: one of nonlin's has its config's
+    settings (``check_saved`` passed) and is read, never built (a ``Dropout`` built here
+    would draw its masks from this build's generator, not ``model.rng``: a
+    ``ModelCheckpoint`` changed the rest of the fit); one of one's own is made from its
+    config, and built there."""
     from . import registry
     from ._header import Header, ModelFileError, TensorInfo
     from ._widths import check_widths
 
-    layers = [registry.layer_from_config(item) for item in items]
+    layers = [layer if _nonlin(layer) else registry.layer_from_config(item)
+              for layer, item in zip(model.layers, items, strict=True)]
     tensors = {name: TensorInfo(name, np.asarray(a).dtype, np.shape(a), 0, 0)
                for name, a in arrays.items()}
     try:
