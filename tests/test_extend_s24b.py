@@ -16,6 +16,7 @@ import nonlin.schedules
 from nonlin import registry
 from nonlin._compile_entries import _optimizer_entry
 from nonlin.core import Param
+from nonlin.metrics import Metric
 from nonlin.optimizers import Optimizer
 from nonlin.schedules import Schedule
 
@@ -171,3 +172,53 @@ def test_builtin_optimizers_and_schedules_are_still_written(cls: type) -> None:
     for optimizer in (cls(), _other_settings(cls), *(cls(lr) for lr in SCHEDULES)):
         entry = _optimizer_entry(optimizer)
         assert not isinstance(entry, str), (optimizer, entry)
+
+
+class KerasMAE(Metric):
+    """A metric as Keras 3 writes one: its state made in __init__, the streaming trio, no
+    _compute (rows weighed by sample_weight)."""
+
+    def __init__(self, name: str = "keras_mae") -> None:
+        super().__init__(name=name)
+        self.reset_state()
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_pred = np.asarray(y_pred, dtype=float).reshape(len(y_pred), -1)
+        errors = np.abs(y_pred - np.asarray(y_true, dtype=float).reshape(y_pred.shape))
+        w = np.ones(len(errors)) if sample_weight is None else np.asarray(sample_weight)
+        self.total += float(w @ errors.mean(axis=1))
+        self.count += float(w.sum())
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+    def reset_state(self) -> None:
+        self.total, self.count = 0.0, 0.0
+
+
+class StreamingKerasMAE(KerasMAE):
+    streams = True  # fit adds each batch to it, as to the built-in metrics
+
+
+def test_a_keras_style_metric_is_called_on_whole_arrays_through_a_copy() -> None:
+    metric, y_pred, w = KerasMAE(), Y + RNG.normal(size=Y.shape), RNG.uniform(size=16)
+    metric.update_state(Y[:4], Y[:4] + 1.0)  # a running state the calls leave as it is
+    assert metric(Y, y_pred) == pytest.approx(np.abs(y_pred - Y).mean())
+    assert metric(Y[:, 0], y_pred[:, 0], sample_weight=w) == pytest.approx(
+        np.sum(w * np.abs(y_pred - Y)[:, 0]) / w.sum())
+    assert metric.result() == 1.0 and metric.count == 4
+
+
+@pytest.mark.parametrize("cls", [KerasMAE, StreamingKerasMAE])
+def test_a_keras_style_metric_works_in_fit_and_evaluate(cls: type) -> None:
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
+    history = model.fit(X, Y, loss="mse", optimizer="sgd", epochs=2, batch_size=4, verbose=0,
+                        seed=0, metrics=[cls(), "mae"], validation_split=0.25)
+    for key in ("keras_mae", "val_keras_mae"):  # the built-in MAE, batch by batch
+        assert history.history[key] == pytest.approx(history.history[key.replace("keras_",
+                                                                                 "")])
+    by_hand = np.abs(model.predict(X) - Y).mean()
+    for batch_size in (None, 4):  # whole arrays; chunks (streamed when the metric streams)
+        scores = model.evaluate(X, Y, batch_size=batch_size, metrics=[cls()], verbose=0,
+                                return_dict=True)
+        assert scores["keras_mae"] == pytest.approx(by_hand)
