@@ -5,6 +5,7 @@ with the default; a streaming metric written as Keras 3 writes one (``update_sta
 
 from __future__ import annotations
 
+import io
 import warnings
 from typing import Any
 
@@ -222,3 +223,19 @@ def test_a_keras_style_metric_works_in_fit_and_evaluate(cls: type) -> None:
         scores = model.evaluate(X, Y, batch_size=batch_size, metrics=[cls()], verbose=0,
                                 return_dict=True)
         assert scores["keras_mae"] == pytest.approx(by_hand)
+
+
+@pytest.mark.usefixtures("registered")
+def test_an_estimators_file_leaves_out_a_schedule_whose_config_forgets_a_setting() -> None:
+    sklearn = pytest.importorskip("nonlin.sklearn")
+    pytest.importorskip("sklearn")
+    est = sklearn.MLPRegressor(learning_rate=Halving(0.01, every=5), hidden_layer_sizes=(4,),
+                               max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the two epochs
+        est.fit(X, Y[:, 0])
+    buffer = io.BytesIO()
+    with pytest.warns(UserWarning, match=r"leaves out learning_rate=Halving"):
+        est.save(buffer)
+    buffer.seek(0)
+    assert sklearn.load(buffer).learning_rate is None  # not Halving(every=3)
