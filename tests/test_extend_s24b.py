@@ -239,3 +239,19 @@ def test_an_estimators_file_leaves_out_a_schedule_whose_config_forgets_a_setting
         est.save(buffer)
     buffer.seek(0)
     assert sklearn.load(buffer).learning_rate is None  # not Halving(every=3)
+
+
+@pytest.mark.filterwarnings("ignore:The file's compile record leaves out metrics")
+def test_a_mid_epoch_checkpoint_of_a_metric_without_state_dict_warns_and_resumes(
+        tmp_path) -> None:
+    path = str(tmp_path / "ck.safetensors")
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
+    with pytest.warns(UserWarning, match=r"metric 'keras_mae' streams but defines no "
+                                         r"state_dict and load_state_dict"):
+        model.fit(X, Y, loss="mse", optimizer="sgd", epochs=1, batch_size=4, verbose=0, seed=0,
+                  metrics=[StreamingKerasMAE()],
+                  callbacks=[nonlin.ModelCheckpoint(path, save_freq=3)])
+    resumed = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
+    history = resumed.fit(X, Y, loss="mse", optimizer="sgd", epochs=2, batch_size=4, verbose=0,
+                          metrics=[StreamingKerasMAE()], resume_from=path)
+    assert len(history.history["keras_mae"]) == 2

@@ -8,6 +8,9 @@ defines the streaming trio, ``Metric._compute`` calls ``streamed_compute``: the 
 fresh copy (``reset_state``, one update with the whole arrays, ``result``), so that the
 metric's own running state is left as it was (a call is no batch of ``fit``'s). The built-in
 metrics each define ``_compute``: nothing here runs for them.
+
+``records_state``: whether a checkpoint written mid-epoch can record a metric's running state
+(such a metric may stream without ``state_dict``, as a Keras 3 one has none).
 """
 
 from __future__ import annotations
@@ -67,3 +70,11 @@ def streamed_compute(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray,
     else:
         update(y_true, y_pred, w)  # type: ignore[call-arg]
     return fresh.result()
+
+
+def records_state(metric: Any) -> bool:
+    """Whether a checkpoint written mid-epoch can record ``metric``'s running state: it
+    streams and its class defines ``state_dict`` (the built-ins' all do); else that epoch
+    starts again from its first batch on resume, as for a plain function."""
+    return (isinstance(metric, Metric) and metric.streams
+            and type(metric).state_dict is not Metric.state_dict)
