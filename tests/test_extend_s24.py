@@ -151,22 +151,16 @@ def test_metric_of_ones_own_giving_a_number_logs_it() -> None:
 
 
 def test_metric_without_compute_names_it() -> None:
-    class StreamsOnly(Metric):
-        streams = True
-
-        def reset_state(self) -> None:
-            self.n = 0
-
-        def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
-                          sample_weight: np.ndarray | None = None) -> None:
-            self.n += len(y_pred)
+    class ResultOnly(Metric):  # no reset_state nor update: no fallback to them
 
         def result(self) -> float:
-            return float(self.n)
+            return 0.0
 
-    with pytest.raises(NotImplementedError, match=r"Expected StreamsOnly to define _compute"):
+    with pytest.raises(NotImplementedError, match=r"Expected ResultOnly to define _compute"
+                                                  r".*without _compute, nor update_state or "
+                                                  r"_update_state, reset_state"):
         _model().fit(X, Y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0,
-                     metrics=[StreamsOnly()], validation_split=0.25)
+                     metrics=[ResultOnly()], validation_split=0.25)
 
 
 class _HeavyBall(Optimizer):

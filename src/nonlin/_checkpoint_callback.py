@@ -25,6 +25,7 @@ from ._checkpoint_args import BATCHES, check_frequency, check_threshold, check_v
 from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
 from ._compile_entries import check_saved_settings, unresumable
 from ._fit_checks import check_checkpoint_rng
+from ._metric_streamed import records_state
 from ._model_suffix import check_model_suffix
 from ._monitor import _better, _count, _logged, _monitored, fit_metrics
 from ._quoting import quoted, quoted_path
@@ -163,11 +164,13 @@ class ModelCheckpoint(Callback):
 
     def _check_streams(self, metrics: list[Any]) -> None:
         """Warn when a mid-epoch checkpoint cannot record the epoch in progress."""
-        plain = [getattr(m, "name", "?") for m in metrics if not getattr(m, "streams", True)]
+        plain = [(getattr(m, "name", "?"), "is a plain function, not a streaming metric")
+                 if not getattr(m, "streams", True) else (m.name, "streams but defines no "
+                 "state_dict and load_state_dict") for m in metrics if not records_state(m)]
         if self.save_freq != "epoch" and plain:
             warnings.warn(
                 f"ModelCheckpoint(save_freq={self.save_freq}) cannot record the epoch in "
-                f"progress: metric {plain[0]!r} is a plain function, not a streaming metric. "
+                f"progress: metric {plain[0][0]!r} {plain[0][1]}. "
                 "fit(resume_from=) of a checkpoint written mid-epoch restarts that epoch from "
                 "its first batch, from the weights saved (not the bits of an uninterrupted "
                 "run). Use nonlin's metrics, or save_freq='epoch'", stacklevel=user_stacklevel())

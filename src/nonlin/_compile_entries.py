@@ -19,6 +19,7 @@ from ._loss_checks import check_settings
 from ._metadata import to_json_text
 from ._metric_sizes import MAX_CLASSES, MAX_THRESHOLDS
 from ._quoting import quoted
+from ._rebuilt_settings import lost_setting
 
 # the sizes a file's metric config may ask for: a tiny file must not make load allocate
 # gigabytes (AUC's and the metrics at a rate's arrays, IoU's (num_classes, num_classes)
@@ -96,11 +97,18 @@ def _warn_left_out(left_out: list[str], other: int, again: str, stacklevel: int)
 def _rebuilds(factory: Callable[..., Any], config: Any) -> bool:
     """Whether ``factory(**config)``, from the JSON of ``config`` alone, gives an object with
     that config back: what loading will do."""
+    return _rebuilt(factory, config) is not None
+
+
+def _rebuilt(factory: Callable[..., Any], config: Any) -> Any:
+    """``factory(**config)`` from the JSON of ``config`` alone when its config is ``config``
+    back (what loading will do), else None."""
     try:
         parsed = json.loads(to_json_text(config, "config"))
-        return bool(factory(**parsed).get_config() == parsed)
+        rebuilt = factory(**parsed)
+        return rebuilt if rebuilt.get_config() == parsed else None
     except Exception:  # not JSON-able, or a config its own class refuses
-        return False
+        return None
 
 
 def _loss_entry(loss: Any) -> dict[str, Any] | None:
@@ -122,9 +130,11 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
     if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
         return "its learning-rate schedule is not in nonlin.schedules.SCHEDULES"
     info, tensors = _optimizer_json(optimizer)
-    if not _rebuilds(lambda **config: cls.from_config(config), info["config"]):
+    rebuilt = _rebuilt(lambda **config: cls.from_config(config), info["config"])
+    if rebuilt is None:
         return "its config does not rebuild it"
-    return info, tensors
+    lost = lost_setting(optimizer, rebuilt)  # a setting get_config leaves out
+    return (info, tensors) if lost is None else lost
 
 
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
@@ -178,6 +188,8 @@ def unresumable(optimizer: Any) -> str | None:
     reason = None if optimizer is None else _optimizer_entry(optimizer)
     if not isinstance(reason, str):
         return None
+    if "get_config" in reason:  # lost_setting's: the fix named already
+        return f"its optimizer {quoted(optimizer, 80)} could not be rebuilt from it: {reason}"
     if "config" in reason:
         fix = "give it a get_config that from_config rebuilds it from"
     else:

@@ -93,10 +93,11 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
             left_out.append(f"loss={quoted(loss, 80)}")
         else:
             record["loss"] = entry
-    unfit = ""  # why the slots of a registered optimizer do not fit the model
-    if optimizer is not None:
+    unfit = ""  # why a registered optimizer is left out: its slots do not fit the model,
+    if optimizer is not None:  # or its get_config leaves out a setting (_rebuilt_settings)
         saved = _optimizer_entry(optimizer)
         unfit = "" if isinstance(saved, str) else slot_problem(saved[1], model, optimizer)
+        unfit = saved if isinstance(saved, str) and "get_config" in saved else unfit
         if isinstance(saved, str) or unfit:
             left_out.append(f"optimizer={quoted(optimizer, 80)} ({unfit or saved})")
         else:

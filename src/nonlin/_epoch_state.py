@@ -35,6 +35,7 @@ from typing import Any, cast
 import numpy as np
 
 from ._header import ModelFileError
+from ._metric_streamed import records_state
 from ._quoting import quoted
 
 _KEYS = {"epoch", "rows", "loss_total", "rng_start", "metrics"}
@@ -65,7 +66,7 @@ class EpochProgress:
 
     def record(self) -> dict[str, Any] | None:
         """The checkpoint's ``partial`` entry, or None when the epoch cannot be resumed."""
-        if self.rng_start is None or not all(m.streams for m in self.metrics):
+        if self.rng_start is None or not all(map(records_state, self.metrics)):
             return None
         return {"epoch": self.epoch, "rows": self.rows, "loss_total": self.loss_total,
                 "rng_start": self.rng_start, "metrics": [m.state_dict() for m in self.metrics],

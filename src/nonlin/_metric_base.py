@@ -39,7 +39,8 @@ class Metric:
     Subclasses define ``_compute(y_true, y_pred, w)`` over whole arrays and, to
     stream, ``result`` / ``reset_state`` and ``_update_state`` (what the public
     ``update_state`` calls once it has checked the batch), or ``update_state`` itself,
-    which ``fit`` and ``evaluate`` then call (see ``streamed_update``).
+    which ``fit`` and ``evaluate`` then call (see ``streamed_update``). One that streams
+    needs no ``_compute``: its streaming methods then run on a copy (``_metric_streamed``).
     """
 
     name = "metric"
@@ -126,10 +127,11 @@ class Metric:
         return check_labels(y_true, y_pred.shape[1], "y_true")
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
-        raise NotImplementedError(
-            f"Expected {type(self).__name__} to define _compute(y_true, y_pred, w), the metric "
-            f"over whole arrays (a call, evaluate and fit's validation use it; result, "
-            f"reset_state and _update_state stream). Received a class without it")
+        """A subclass's metric over whole arrays; without it, its streaming methods run on a
+        copy (``_metric_streamed``), as a Keras 3 metric defines only those."""
+        from ._metric_streamed import streamed_compute  # (it imports this module)
+
+        return streamed_compute(self, y_true, y_pred, w)
 
     def get_config(self) -> dict[str, Any]:
         return {}

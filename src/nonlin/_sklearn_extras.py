@@ -159,7 +159,8 @@ def encode(name: str, value: Any, left_out: dict[str, str]) -> Any:
     """The JSON of ``loss`` or ``learning_rate`` when it is an object (strings as they are);
     one nonlin's registries do not rebuild is ``{"left_out": repr}``, named in ``left_out``.
     ``None`` where a loaded estimator's was left out stays left out."""
-    from ._compile_entries import _loss_entry, _rebuilds
+    from ._compile_entries import _loss_entry, _rebuilt
+    from ._rebuilt_settings import lost_schedule_setting
     from .schedules import SCHEDULES, schedule_from_config
 
     if value is None:
@@ -169,10 +170,11 @@ def encode(name: str, value: Any, left_out: dict[str, str]) -> Any:
     elif name == "learning_rate" and isinstance(value, Schedule):
         cls = type(value).__name__
         entry = {"class_name": cls, "config": value.get_config()}
-        if SCHEDULES.get(cls) is not type(value) or not _rebuilds(
-                lambda **config: schedule_from_config({"class_name": cls, "config": config}),
-                entry["config"]):
-            entry = None
+        rebuilt = None if SCHEDULES.get(cls) is not type(value) else _rebuilt(
+            lambda **config: schedule_from_config({"class_name": cls, "config": config}),
+            entry["config"])
+        if rebuilt is None or lost_schedule_setting(value, rebuilt) is not None:
+            entry = None  # a setting its get_config leaves out would load otherwise
     else:
         return value
     if entry is None:
