@@ -3,8 +3,11 @@ must not refuse or warn about."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+import nonlin
 from nonlin.losses import Loss
 
 
@@ -21,9 +24,53 @@ class _SumLoss(Loss):
         np.multiply(y_pred - y_true, 2.0, out=out)
         return out
 
+
 def test_explicit_mean_overrides_a_class_body_reduction() -> None:
     assert _SumLoss().reduction == "sum"  # not given: the class's own
     assert _SumLoss(reduction="mean").reduction == "mean"  # given: the loss's, as Keras'
     loss = _SumLoss()
     loss.reduction = "mean"
     assert type(loss)(**loss.get_config()).reduction == "mean"  # its config rebuilds it
+
+
+def _own_init(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    """An initializer of one's own drawing from the generator it is given, as asked."""
+    return rng.normal(0.0, 0.1, size=(fan_in, fan_out))
+
+
+def _built(seed: object, init: object) -> list[warnings.WarningMessage]:
+    model = nonlin.Sequential([nonlin.Dense(3, init=init), nonlin.Dense(1, init=init)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.build(2, seed=seed)
+    return [w for w in caught if "global random state" in str(w.message)]
+
+
+def test_generator_on_the_global_stream_is_not_warned_about() -> None:
+    # random_state=None in scikit-learn's sense: a stream on NumPy's global bit generator
+    shared = np.random.mtrand._rand._bit_generator
+    for seed in (np.random.Generator(shared), np.random.RandomState(shared)):
+        for init in (_own_init, "glorot_uniform"):
+            assert _built(seed, init) == []
+
+
+class _Busy(np.random.Generator):
+    """A generator whose draws come while NumPy's global state moves: another thread drawing
+    from ``np.random`` meanwhile (a threaded grid search), made deterministic."""
+
+    def uniform(self, *args: object, **kwargs: object) -> np.ndarray:  # type: ignore[override]
+        np.random.random()  # noqa: NPY002 (the other thread's draw)
+        return super().uniform(*args, **kwargs)  # type: ignore[arg-type]
+
+    def normal(self, *args: object, **kwargs: object) -> np.ndarray:  # type: ignore[override]
+        np.random.random()  # noqa: NPY002
+        return super().normal(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_nonlins_initializers_are_not_warned_about_for_another_threads_draw() -> None:
+    state = np.random.get_state()  # noqa: NPY002 (restored: the test leaves it as it was)
+    try:
+        for init in ("glorot_uniform", "he_normal", nonlin.initializers_keras.GlorotNormal()):
+            assert _built(_Busy(np.random.PCG64(0)), init) == []
+    finally:
+        np.random.set_state(state)  # noqa: NPY002

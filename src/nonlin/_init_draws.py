@@ -21,9 +21,9 @@ def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> 
     """``init(rng, fan_in, fan_out)`` as an array of real numbers (a ``TypeError`` naming
     ``init`` for another dtype), with a ``UserWarning`` when the call moved NumPy's global
     random state: the weights then change from run to run whatever the seed."""
-    before = _global_state()
+    before = _global_state() if _watched(init, rng) else None
     drawn = np.asarray(init(rng, fan_in, fan_out))
-    if rng is not np.random.mtrand._rand and _global_state() != before:
+    if before is not None and _global_state() != before:
         warnings.warn(f"Expected init={quoted(init)} to draw from the generator it is given, "
                       f"init(rng, fan_in, fan_out). Received weights drawn from NumPy's global "
                       f"random state (np.random.*), which the model's seed does not reach: "
@@ -33,6 +33,16 @@ def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> 
         raise TypeError(f"Expected init to return real weights. Received dtype {drawn.dtype} "
                         f"from init={quoted(init)}")
     return drawn
+
+
+def _watched(init: Any, rng: Any) -> bool:
+    """Whether ``init``'s call is compared with NumPy's global state: not for nonlin's own
+    initializers, which draw from ``rng`` alone (a thread drawing from ``np.random`` meanwhile
+    would make a false warning), nor when ``rng`` itself draws from the global stream (NumPy's
+    ``RandomState``, or a stream on its bit generator: scikit-learn's ``random_state=None``)."""
+    nonlins = str(getattr(init, "__module__", None)).startswith("nonlin.")
+    shared = getattr(rng, "_bit_generator", None) is np.random.mtrand._rand._bit_generator
+    return not (nonlins or shared)
 
 
 def _global_state() -> tuple[int, bytes]:
