@@ -3,7 +3,9 @@ must not refuse or warn about."""
 
 from __future__ import annotations
 
+import sys
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -74,3 +76,26 @@ def test_nonlins_initializers_are_not_warned_about_for_another_threads_draw() ->
             assert _built(_Busy(np.random.PCG64(0)), init) == []
     finally:
         np.random.set_state(state)  # noqa: NPY002
+
+
+def _python_calls(function: Callable[[], object]) -> int:
+    calls = [0]
+
+    def count(frame: object, event: str, arg: object) -> None:
+        calls[0] += event == "call"
+
+    sys.setprofile(count)
+    try:
+        function()
+    finally:
+        sys.setprofile(None)
+    return calls[0]
+
+
+def test_a_builtin_schedules_rate_costs_no_python_call_beyond_the_schedules() -> None:
+    schedule = nonlin.schedules.ExponentialDecay(lr=0.1, decay_steps=3, decay_rate=0.9)
+    optimizer = nonlin.optimizers.SGD(lr=schedule)
+    optimizer.iterations = 5
+    assert optimizer.current_lr() == schedule(5)
+    # current_lr, then the schedule (as the lambda, then it): no check per step for a float
+    assert _python_calls(optimizer.current_lr) == _python_calls(lambda: schedule(5))

@@ -59,11 +59,11 @@ def non_negative(name: str, value: Any) -> float:
     return _check_range(name, value, 0.0, math.inf)
 
 
-def schedule_rate(schedule: Any, step: int) -> float:
-    """``schedule(step)`` as a float: a schedule of one's own that returns no real number (an
-    array of one value, a str, None, a bool) is a ``TypeError`` naming it and the step, not
-    NumPy's conversion error nor a str read as a rate; a 0-d array (``np.where``'s) is read."""
-    raw = schedule(step)
+def schedule_rate(schedule: Any, step: int, raw: Any) -> float:
+    """``raw``, what ``schedule(step)`` gave other than a float, as a float: a schedule of
+    one's own that returns no real number (an array of one value, a str, None, a bool) is a
+    ``TypeError`` naming it and the step, not NumPy's conversion error nor a str read as a
+    rate; a 0-d array (``np.where``'s) is read."""
     value = raw[()] if isinstance(raw, np.ndarray) and raw.ndim == 0 else raw
     if not is_real(value):
         raise TypeError(f"Expected a number (the learning rate) from the schedule {schedule!r}. "
