@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -99,3 +100,38 @@ def test_a_builtin_schedules_rate_costs_no_python_call_beyond_the_schedules() ->
     assert optimizer.current_lr() == schedule(5)
     # current_lr, then the schedule (as the lambda, then it): no check per step for a float
     assert _python_calls(optimizer.current_lr) == _python_calls(lambda: schedule(5))
+
+
+class _EveryBatch(nonlin.callbacks.Callback):
+    """A callback reading the batch logs, so that fit builds them at every step."""
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
+        assert logs is not None and isinstance(logs["accuracy"], float)
+
+
+def _checks_made(batch_size: int, source: bool) -> int:
+    """The calls of the one-number checks in a fit of 16 rows in batches of ``batch_size``."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)), rng.integers(0, 2, 16)
+    model = nonlin.Sequential([nonlin.Dense(2, activation="softmax")]).build(3, seed=0)
+    data: Any = x
+    if source:  # a generator of batches: fit's other loop (_source_loop)
+        data = ((x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, 16, batch_size))
+    calls = [0]
+
+    def count(frame: Any, event: str, arg: object) -> None:
+        calls[0] += event == "call" and frame.f_code.co_name in ("result_of", "one_number")
+
+    sys.setprofile(count)
+    try:
+        model.fit(data, None if source else y, loss="sparse_categorical_crossentropy",
+                  optimizer="sgd", metrics=["accuracy"], batch_size=None if source else batch_size,
+                  epochs=1, verbose=0, callbacks=[_EveryBatch()])
+    finally:
+        sys.setprofile(None)
+    return calls[0]
+
+
+def test_a_builtin_metrics_batch_logs_cost_no_check_call_per_step() -> None:
+    for source in (False, True):
+        assert _checks_made(2, source) == _checks_made(8, source)
