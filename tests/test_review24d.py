@@ -135,3 +135,22 @@ def _checks_made(batch_size: int, source: bool) -> int:
 def test_a_builtin_metrics_batch_logs_cost_no_check_call_per_step() -> None:
     for source in (False, True):
         assert _checks_made(2, source) == _checks_made(8, source)
+
+
+def test_train_on_batch_with_a_builtin_metric_makes_no_check_call() -> None:
+    rng = np.random.default_rng(0)
+    model = nonlin.Sequential([nonlin.Dense(2, activation="softmax")]).build(3, seed=0)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
+    x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    model.train_on_batch(x, y)  # the first step's checks done
+    calls = [0]
+
+    def count(frame: Any, event: str, arg: object) -> None:
+        calls[0] += event == "call" and frame.f_code.co_name in ("result_of", "one_number")
+
+    sys.setprofile(count)
+    try:
+        model.train_on_batch(x, y)
+    finally:
+        sys.setprofile(None)
+    assert calls[0] == 0

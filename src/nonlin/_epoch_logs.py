@@ -38,10 +38,12 @@ class EpochLogs:
         if rows < len(self.train):
             return {"loss": self._epoch_loss(rows, total), **self.running_metrics()}
         logs = {"loss": self._epoch_loss(rows, total)}
-        for metric in self.metrics:
-            logs[metric.name] = (
-                result_of(metric) if metric.streams else metric(self.train.y, self.store)
-            )
+        for metric in self.metrics:  # train_on_batch's logs, at each of its steps: a float
+            if metric.streams:  # result (the built-ins') unchecked, no call (as batch_end_logs)
+                value = metric.result()
+                logs[metric.name] = value if type(value) is float else one_number(metric, value)
+            else:
+                logs[metric.name] = metric(self.train.y, self.store)
         return logs
 
     def _epoch_loss(self, rows: int, total: float) -> float:
