@@ -154,3 +154,18 @@ def test_train_on_batch_with_a_builtin_metric_makes_no_check_call() -> None:
     finally:
         sys.setprofile(None)
     assert calls[0] == 0
+
+
+def _global_draw(rng: object, fan_in: int, fan_out: int) -> np.ndarray:
+    """The classic mistake: NumPy's global random state, not the generator given."""
+    return np.random.normal(0.0, 0.1, size=(fan_in, fan_out))  # noqa: NPY002
+
+
+def test_a_pcg64_global_bit_generator_is_read_not_a_key_error() -> None:
+    kept = np.random.get_bit_generator()  # noqa: NPY002 (restored below)
+    np.random.set_bit_generator(np.random.PCG64(0))  # noqa: NPY002 (NumPy's own API)
+    try:
+        assert _built(np.random.default_rng(0), _own_init) == []
+        assert len(_built(np.random.default_rng(0), _global_draw)) == 2  # one per Dense
+    finally:
+        np.random.set_bit_generator(kept)  # noqa: NPY002

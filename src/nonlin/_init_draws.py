@@ -45,7 +45,14 @@ def _watched(init: Any, rng: Any) -> bool:
     return not (nonlins or shared)
 
 
-def _global_state() -> tuple[int, bytes]:
-    """NumPy's global random state (what ``np.random.normal`` draws from), comparable."""
-    state = np.random.get_state(legacy=False)["state"]  # noqa: NPY002 (read, never drawn from)
-    return state["pos"], state["key"].tobytes()
+def _global_state() -> Any:
+    """NumPy's global random state (what ``np.random.normal`` draws from), comparable: its
+    bit generator's, whichever (``np.random.set_bit_generator`` may have made it a PCG64)."""
+    return _comparable(np.random.get_state(legacy=False))  # noqa: NPY002 (read, not drawn from)
+
+
+def _comparable(value: Any) -> Any:
+    """A state's dict as nested tuples, its arrays (MT19937's key) as bytes."""
+    if isinstance(value, dict):
+        return tuple((key, _comparable(item)) for key, item in value.items())
+    return value.tobytes() if isinstance(value, np.ndarray) else value
