@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 
 import nonlin
 from nonlin.losses import Loss
@@ -169,3 +170,27 @@ def test_a_pcg64_global_bit_generator_is_read_not_a_key_error() -> None:
         assert len(_built(np.random.default_rng(0), _global_draw)) == 2  # one per Dense
     finally:
         np.random.set_bit_generator(kept)  # noqa: NPY002
+
+
+class _ToList(nonlin.core.Layer):
+    """A layer of one's own whose forward gives no array (a list)."""
+
+    def build(self, n_features: int, rng: object) -> int:
+        return n_features
+
+    def parameters(self) -> list[Any]:
+        return []
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> Any:
+        return (x * 2).tolist()
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out * 2
+
+
+def test_a_layer_giving_no_array_gets_the_next_layers_error_at_the_first_step() -> None:
+    rng = np.random.default_rng(0)
+    model = nonlin.Sequential([nonlin.Dense(3), _ToList(), nonlin.Dense(1)]).build(3, seed=0)
+    with pytest.raises(TypeError, match="Expected a NumPy array for Dense.forward"):
+        model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), loss="mse",
+                  optimizer="sgd", epochs=1, verbose=0)
