@@ -194,3 +194,20 @@ def test_a_layer_giving_no_array_gets_the_next_layers_error_at_the_first_step() 
     with pytest.raises(TypeError, match="Expected a NumPy array for Dense.forward"):
         model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), loss="mse",
                   optimizer="sgd", epochs=1, verbose=0)
+
+
+class _GeneratorSGD(nonlin.optimizers.Optimizer):
+    """An optimizer of one's own whose ``_deltas`` gives a generator, not a list."""
+
+    _slot_names = ()
+
+    def _deltas(self, params: list[Any], lr: float) -> Any:
+        return (-lr * p.grad for p in params)
+
+
+def test_deltas_as_a_generator_are_refused_naming_the_optimizer() -> None:
+    rng = np.random.default_rng(0)
+    model = nonlin.Sequential([nonlin.Dense(1)]).build(3, seed=0)
+    with pytest.raises(TypeError, match=r"Expected _GeneratorSGD._deltas to return a list"):
+        model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), loss="mse",
+                  optimizer=_GeneratorSGD(0.1), epochs=1, verbose=0)

@@ -91,6 +91,9 @@ def check_slots(optimizer: Any, params: list[Param]) -> None:
 def check_deltas(optimizer: Any, params: list[Param], deltas: list[Any]) -> None:
     """Refuse what ``_deltas`` returned (a subclass of one's own) unless it is one update per
     parameter of its shape: ``w + d`` would broadcast or drop one silently."""
+    if not isinstance(deltas, list | tuple):  # a generator: no len(), and fit's finite check
+        raise TypeError(f"Expected {type(optimizer).__name__}._deltas to return a list of "
+                        f"updates, one per parameter. Received {quoted(deltas)}")  # used it up
     if len(deltas) == len(params) and all(
             np.shape(d) == p.value.shape for d, p in zip(deltas, params, strict=True)):
         return
