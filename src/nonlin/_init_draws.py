@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
+from ._sklearn_random import global_stream
 from ._stacklevel import user_stacklevel
 
 
@@ -41,14 +42,14 @@ def _watched(init: Any, rng: Any) -> bool:
     would make a false warning), nor when ``rng`` itself draws from the global stream (NumPy's
     ``RandomState``, or a stream on its bit generator: scikit-learn's ``random_state=None``)."""
     nonlins = str(getattr(init, "__module__", None)).startswith("nonlin.")
-    shared = getattr(rng, "_bit_generator", None) is np.random.mtrand._rand._bit_generator
+    shared = getattr(rng, "_bit_generator", None) is global_stream()._bit_generator
     return not (nonlins or shared)
 
 
 def _global_state() -> Any:
     """NumPy's global random state (what ``np.random.normal`` draws from), comparable: its
     bit generator's, whichever (``np.random.set_bit_generator`` may have made it a PCG64)."""
-    return _comparable(np.random.get_state(legacy=False))  # noqa: NPY002 (read, not drawn from)
+    return _comparable(global_stream().get_state(legacy=False))  # read, never drawn from
 
 
 def _comparable(value: Any) -> Any:
