@@ -13,7 +13,7 @@ from typing import cast
 
 import numpy as np
 
-from ._metric_base import result_of
+from ._metric_base import one_number, result_of
 from .core import Sequential
 from .data import Dataset
 from .evaluation import penalty
@@ -38,10 +38,12 @@ class EpochLogs:
         if rows < len(self.train):
             return {"loss": self._epoch_loss(rows, total), **self.running_metrics()}
         logs = {"loss": self._epoch_loss(rows, total)}
-        for metric in self.metrics:
-            logs[metric.name] = (
-                result_of(metric) if metric.streams else metric(self.train.y, self.store)
-            )
+        for metric in self.metrics:  # train_on_batch's logs, at each of its steps: a float
+            if metric.streams:  # result (the built-ins') unchecked, no call (as batch_end_logs)
+                value = metric.result()
+                logs[metric.name] = value if type(value) is float else one_number(metric, value)
+            else:
+                logs[metric.name] = metric(self.train.y, self.store)
         return logs
 
     def _epoch_loss(self, rows: int, total: float) -> float:
@@ -73,9 +75,12 @@ class EpochLogs:
         and ``size``. Built only when some callback reads them
         (``CallbackList.wants_batch_logs``)."""
         logs = {"batch": batch, "size": size, "loss": self._running_loss()}
-        for metric in self.metrics:
-            logs[metric.name] = (result_of(metric) if metric.streams
-                                 else self._batch_mean(metric, batch, size))
+        for metric in self.metrics:  # a float result (the built-ins') unchecked: no call
+            if metric.streams:  # per step for it (result_of checks any other)
+                value = metric.result()
+                logs[metric.name] = value if type(value) is float else one_number(metric, value)
+            else:
+                logs[metric.name] = self._batch_mean(metric, batch, size)
         return logs
 
     def _batch_mean(self, metric: Metric, batch: int, size: int) -> float:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
+from ._sklearn_random import global_stream
 from ._stacklevel import user_stacklevel
 
 
@@ -21,9 +22,9 @@ def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> 
     """``init(rng, fan_in, fan_out)`` as an array of real numbers (a ``TypeError`` naming
     ``init`` for another dtype), with a ``UserWarning`` when the call moved NumPy's global
     random state: the weights then change from run to run whatever the seed."""
-    before = _global_state()
+    before = _global_state() if _watched(init, rng) else None
     drawn = np.asarray(init(rng, fan_in, fan_out))
-    if rng is not np.random.mtrand._rand and _global_state() != before:
+    if before is not None and _global_state() != before:
         warnings.warn(f"Expected init={quoted(init)} to draw from the generator it is given, "
                       f"init(rng, fan_in, fan_out). Received weights drawn from NumPy's global "
                       f"random state (np.random.*), which the model's seed does not reach: "
@@ -35,7 +36,24 @@ def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> 
     return drawn
 
 
-def _global_state() -> tuple[int, bytes]:
-    """NumPy's global random state (what ``np.random.normal`` draws from), comparable."""
-    state = np.random.get_state(legacy=False)["state"]  # noqa: NPY002 (read, never drawn from)
-    return state["pos"], state["key"].tobytes()
+def _watched(init: Any, rng: Any) -> bool:
+    """Whether ``init``'s call is compared with NumPy's global state: not for nonlin's own
+    initializers, which draw from ``rng`` alone (a thread drawing from ``np.random`` meanwhile
+    would make a false warning), nor when ``rng`` itself draws from the global stream (NumPy's
+    ``RandomState``, or a stream on its bit generator: scikit-learn's ``random_state=None``)."""
+    nonlins = str(getattr(init, "__module__", None)).startswith("nonlin.")
+    shared = getattr(rng, "_bit_generator", None) is global_stream()._bit_generator
+    return not (nonlins or shared)
+
+
+def _global_state() -> Any:
+    """NumPy's global random state (what ``np.random.normal`` draws from), comparable: its
+    bit generator's, whichever (``np.random.set_bit_generator`` may have made it a PCG64)."""
+    return _comparable(global_stream().get_state(legacy=False))  # read, never drawn from
+
+
+def _comparable(value: Any) -> Any:
+    """A state's dict as nested tuples, its arrays (MT19937's key) as bytes."""
+    if isinstance(value, dict):
+        return tuple((key, _comparable(item)) for key, item in value.items())
+    return value.tobytes() if isinstance(value, np.ndarray) else value

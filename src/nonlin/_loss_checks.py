@@ -181,6 +181,17 @@ _REDUCTIONS = {"mean": "mean", "sum": "sum", "none": "none", None: "none",
                "sum_over_batch_size": "mean"}
 
 
+class _ClassReduction(str):
+    """``Loss.__init__``'s default: not given, so the class's own reduction is kept."""
+
+    def __repr__(self) -> str:
+        return "<the class's reduction>"
+
+
+# a str, so that the signature still reads as one; "mean" unless a class body sets another
+CLASS_REDUCTION = _ClassReduction("mean")
+
+
 def check_reduction(reduction: str | None) -> str:
     """``"mean"``, ``"sum"`` or ``"none"`` for a reduction's name (or Keras' None)."""
     if not isinstance(reduction, str | None) or reduction not in _REDUCTIONS:

@@ -59,11 +59,11 @@ def non_negative(name: str, value: Any) -> float:
     return _check_range(name, value, 0.0, math.inf)
 
 
-def schedule_rate(schedule: Any, step: int) -> float:
-    """``schedule(step)`` as a float: a schedule of one's own that returns no real number (an
-    array of one value, a str, None, a bool) is a ``TypeError`` naming it and the step, not
-    NumPy's conversion error nor a str read as a rate; a 0-d array (``np.where``'s) is read."""
-    raw = schedule(step)
+def schedule_rate(schedule: Any, step: int, raw: Any) -> float:
+    """``raw``, what ``schedule(step)`` gave other than a float, as a float: a schedule of
+    one's own that returns no real number (an array of one value, a str, None, a bool) is a
+    ``TypeError`` naming it and the step, not NumPy's conversion error nor a str read as a
+    rate; a 0-d array (``np.where``'s) is read."""
     value = raw[()] if isinstance(raw, np.ndarray) and raw.ndim == 0 else raw
     if not is_real(value):
         raise TypeError(f"Expected a number (the learning rate) from the schedule {schedule!r}. "
@@ -91,6 +91,9 @@ def check_slots(optimizer: Any, params: list[Param]) -> None:
 def check_deltas(optimizer: Any, params: list[Param], deltas: list[Any]) -> None:
     """Refuse what ``_deltas`` returned (a subclass of one's own) unless it is one update per
     parameter of its shape: ``w + d`` would broadcast or drop one silently."""
+    if not isinstance(deltas, list | tuple):  # a generator: no len(), and fit's finite check
+        raise TypeError(f"Expected {type(optimizer).__name__}._deltas to return a list of "
+                        f"updates, one per parameter. Received {quoted(deltas)}")  # used it up
     if len(deltas) == len(params) and all(
             np.shape(d) == p.value.shape for d, p in zip(deltas, params, strict=True)):
         return

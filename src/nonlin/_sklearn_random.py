@@ -36,6 +36,13 @@ class ShuffleStream(np.random.RandomState):
         return super().permutation(x)
 
 
+def global_stream() -> np.random.RandomState:
+    """NumPy's global ``RandomState``, what ``np.random.normal`` draws from: scikit-learn's
+    ``random_state=None`` (``random_state``), the one module that names it; nonlin draws from
+    it only there (``_init_draws`` reads its state, to warn of an initializer that draws)."""
+    return np.random.mtrand._rand
+
+
 def random_state(seed: Any, previous: Any = None) -> ShuffleStream:
     """scikit-learn's ``check_random_state(seed)``, as a ``ShuffleStream``.
 
@@ -54,7 +61,7 @@ def random_state(seed: Any, previous: Any = None) -> ShuffleStream:
     most of a small ``partial_fit``'s own time.
     """
     if seed is None:
-        seed = np.random.mtrand._rand
+        seed = global_stream()
     if isinstance(seed, np.random.RandomState):
         return ShuffleStream(seed._bit_generator)
     if isinstance(previous, ShuffleStream) and previous.__dict__.get("seeded_here"):

@@ -50,6 +50,7 @@ import numpy as np
 from . import _entropy_options as options
 from ._entropy_targets import BinaryTargets, CategoricalTargets
 from ._loss_checks import (
+    CLASS_REDUCTION,
     _finite_positive,
     check_loss_inputs,
     check_out,
@@ -77,12 +78,12 @@ class Loss(Reduction):
     # (_loss_checks.check_settings): an attribute set since is refused as the constructor does
     _settings: ClassVar[dict[str, Callable[[str, Any], Any]]] = {"reduction": stored_reduction}
 
-    def __init__(self, reduction: str | None = "mean") -> None:
+    def __init__(self, reduction: str | None = CLASS_REDUCTION) -> None:
         """``reduction``: ``"mean"``, ``"sum"`` or ``"none"`` (Keras' names and None too), so
         that a loss of one's own without a constructor takes it (``MyLoss(reduction="sum")``),
-        as Keras' and PyTorch's base classes take theirs. The default keeps the class's own
-        (a class body's ``reduction = "sum"``)."""
-        if reduction != "mean":
+        as Keras' and PyTorch's base classes take theirs. Not given, the class's own is kept
+        (a class body's ``reduction = "sum"``); given, even ``"mean"``, it is the loss's."""
+        if reduction is not CLASS_REDUCTION:
             self.reduction = check_reduction(reduction)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:

@@ -115,7 +115,7 @@ class Objective:
         if self._unchecked:
             self._shapes = []
             for layer in self.layers:
-                self._shapes.append(x.shape)
+                self._shapes.append(np.shape(x))  # np.shape: no array, the layer's error
                 x = layer.forward(x, training=True)
             return x
         for layer in self.layers:

@@ -134,7 +134,9 @@ class Optimizer(Settings, StateDict, Pickling):
         lr = self._lr  # a float (the setter made it one) or a schedule
         if isinstance(lr, float):
             return lr
-        rate = schedule_rate(lr, self.iterations)
+        rate = lr(self.iterations)
+        if type(rate) is not float:  # a NumPy scalar, or no number (no call for the built-ins')
+            rate = schedule_rate(lr, self.iterations, rate)
         if not rate >= 0:
             raise ValueError(f"Expected a learning rate >= 0 from the schedule {lr!r}. "
                              f"Received {rate!r} at step {self.iterations}")
