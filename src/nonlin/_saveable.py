@@ -15,6 +15,7 @@ from typing import Any, cast
 from . import registry
 from ._header import MAX_LAYERS
 from ._quoting import quoted
+from ._saved_shapes import nonlins
 
 __all__ = ["check_registered"]
 
@@ -39,7 +40,7 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
                 f"Received: layers[{i}]={type(layer).__module__}.{name}; register a layer "
                 f"of your own first (and in the process that loads the file): "
                 f"nonlin.registry.LAYERS[{item['class_name']!r}] = {name}")
-        if not type(layer).__module__.startswith("nonlin."):  # a class of one's own: its
+        if not nonlins(layer):  # a class of one's own: its
             item = items[i] = _as_loaded(item, i)  # config as the file holds it, to check
         _check_names(i, layer)
         _check_rebuilt(i, layer, item)

@@ -52,9 +52,10 @@ def _settings(item: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item["config"].items() if key != "trainable"}
 
 
-def _nonlin(layer: Any) -> bool:
+def nonlins(layer: Any) -> bool:
     """Whether ``layer`` is of one of nonlin's classes, whose ``build`` reads nothing but the
-    config (a class of one's own may read more)."""
+    config (a class of one's own may read more): what ``save``'s checks, the loader's width
+    bound (``_widths``) and ``_saveable`` tell apart."""
     return type(layer).__module__.startswith("nonlin.")
 
 
@@ -65,7 +66,7 @@ def built_record(model: Any, widths: list[int]) -> tuple[np.dtype, list[Any]] | 
     from its config, gets None: its config (which may hold large values) is not kept."""
     try:
         return model.dtype, [
-            (width, _settings(item), _shapes(_arrays(layer)), out) if _nonlin(layer) else None
+            (width, _settings(item), _shapes(_arrays(layer)), out) if nonlins(layer) else None
             for layer, item, width, out in zip(model.layers, model.get_config()["layers"],
                                                widths[:-1], widths[1:], strict=True)]
     except Exception:  # a layer of one's own whose get_config or get_state fails: save says
@@ -99,7 +100,7 @@ def _as_built(layer: Any, now: tuple[int, dict[str, Any], Shapes], built: Any) -
     """Whether ``layer``, one of nonlin's (whose ``build`` reads nothing but the config; a
     class of one's own may read more), has the input width, config and arrays ``build``
     gave it (``built``, None where unknown)."""
-    if built is None or not _nonlin(layer):
+    if built is None or not nonlins(layer):
         return False
     width, item, have = now
     try:
@@ -162,7 +163,7 @@ def check_backed(model: Any, items: list[dict[str, Any]], arrays: dict[str, np.n
     from ._header import Header, ModelFileError, TensorInfo
     from ._widths import check_widths
 
-    layers = [layer if _nonlin(layer) else registry.layer_from_config(item)
+    layers = [layer if nonlins(layer) else registry.layer_from_config(item)
               for layer, item in zip(model.layers, items, strict=True)]
     tensors = {name: TensorInfo(name, np.asarray(a).dtype, np.shape(a), 0, 0)
                for name, a in arrays.items()}

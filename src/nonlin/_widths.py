@@ -32,6 +32,7 @@ import numpy as np
 
 from ._header import Header, ModelFileError
 from ._quoting import clipped
+from ._saved_shapes import nonlins
 from .layer_norm import LayerNormalization
 from .layers import Dense
 from .normalization import BatchNorm
@@ -74,7 +75,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
         elif isinstance(layer, _PER_FEATURE):
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
-        elif not type(layer).__module__.startswith("nonlin."):  # a layer of one's own
+        elif not nonlins(layer):  # a layer of one's own
             width = _built_width(layer, width, rng, path)
             continue
         else:  # one of nonlin's without arrays (an activation, Dropout): the width stays, and
