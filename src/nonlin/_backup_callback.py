@@ -150,13 +150,12 @@ class BackupAndRestore(Callback):
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:
         """A generator whose state a checkpoint records, and a folder, not a file: refused
         before ``fit`` changes anything (``_fit_checks.check_before_fit``)."""
-        from ._compile_entries import unresumable
         from ._fit_checks import check_checkpoint_rng
+        from ._resumable import check_resumable
 
         check_checkpoint_rng(rng)
-        if (reason := unresumable(optimizer)) is not None:  # else the rerun fails to resume
-            raise TypeError(f"Expected BackupAndRestore's backups to resume. Received a fit "
-                            f"whose backups would not: {reason}")
+        check_resumable(optimizer, "BackupAndRestore's backups", refuse=True)  # else the
+        # rerun fails to resume
         _not_a_file(self._dir)
         self.save_freq = _frequency(self.save_freq)  # set since it was made: checked, and
         if self.save_freq == "epoch":  # the batch hook that fit calls made to match
@@ -213,7 +212,7 @@ class BackupAndRestore(Callback):
         refused (a callback's ``opt.beta_1 = 1.5``) raise first, the files left as they were."""
         from ._atomic import write_atomic
         from ._compile_entries import check_saved_settings
-        from .checkpoint import save_checkpoint
+        from .checkpoint import write_checkpoint
 
         check_saved_settings(self.model)  # before the previous backup is replaced
         os.makedirs(self._dir, exist_ok=True)
@@ -222,7 +221,7 @@ class BackupAndRestore(Callback):
             with open(self._latest, "rb") as file:
                 write_atomic(self._previous, file.read())
         try:
-            save_checkpoint(self.model, self._latest, epoch=done)
+            write_checkpoint(self.model, self._latest, epoch=done)  # checked before fit
         except ValueError as exc:
             warnings.warn(f"BackupAndRestore did not write {quoted_path(self._latest)}: {exc}",
                           UserWarning, stacklevel=user_stacklevel())

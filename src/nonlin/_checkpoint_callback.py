@@ -23,12 +23,13 @@ from typing import Any
 
 from ._checkpoint_args import BATCHES, check_frequency, check_threshold, check_verbose, one_path
 from ._checkpoint_path import check_not_folder, check_template, fill, make_folder, static_folder
-from ._compile_entries import check_saved_settings, unresumable
+from ._compile_entries import check_saved_settings
 from ._fit_checks import check_checkpoint_rng
 from ._metric_streamed import records_state
 from ._model_suffix import check_model_suffix
 from ._monitor import _better, _count, _logged, _monitored, fit_metrics
 from ._quoting import quoted, quoted_path
+from ._resumable import check_resumable
 from ._saveable import check_registered
 from ._stacklevel import user_stacklevel
 from .callbacks import Callback
@@ -153,10 +154,8 @@ class ModelCheckpoint(Callback):
         it first, to refuse before it changes anything."""
         if not self.save_weights_only:
             check_checkpoint_rng(rng)  # else a TypeError after the first epoch, from the writer
-            if (reason := unresumable(optimizer)) is not None:  # nonlin.load still reads it
-                warnings.warn(f"ModelCheckpoint's files will not resume (resume_from=): "
-                              f"{reason}; or save_weights_only=True", UserWarning,
-                              stacklevel=user_stacklevel())
+            check_resumable(optimizer, "ModelCheckpoint's files",  # load(compile=False) reads
+                            otherwise="; or save_weights_only=True")
         self._is_better = _better(self.monitor, self.mode, metrics, "ModelCheckpoint",
                                   lazy=not self.save_best_only)
         check_not_folder(self.filepath)  # as the writer would, after a whole epoch
@@ -268,6 +267,6 @@ class ModelCheckpoint(Callback):
 
             save(self.model, path, include_optimizer=False)
         else:
-            from .checkpoint import save_checkpoint  # checkpoint re-exports this class
+            from .checkpoint import write_checkpoint  # checkpoint re-exports this class
 
-            save_checkpoint(self.model, path, epoch=done)
+            write_checkpoint(self.model, path, epoch=done)  # resumable: checked before fit

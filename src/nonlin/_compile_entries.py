@@ -19,7 +19,7 @@ from ._loss_checks import check_settings
 from ._metadata import to_json_text
 from ._metric_sizes import MAX_CLASSES, MAX_THRESHOLDS
 from ._quoting import quoted
-from ._rebuilt_settings import lost_setting
+from ._rebuilt_settings import Unrebuilt, lost_setting
 
 # the sizes a file's metric config may ask for: a tiny file must not make load allocate
 # gigabytes (AUC's and the metrics at a rate's arrays, IoU's (num_classes, num_classes)
@@ -119,22 +119,23 @@ def _loss_entry(loss: Any) -> dict[str, Any] | None:
     return {"name": name, "config": loss.get_config()}
 
 
-def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | str:
+def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | Unrebuilt:
     """The checkpoint's optimizer record and slot tensors, or why a file cannot rebuild it."""
     from .checkpoint import _optimizer_json  # (checkpoint imports io, which imports this)
     from .schedules import SCHEDULES
 
     cls, lr = type(optimizer), getattr(optimizer, "lr", None)
     if cls not in registry.OPTIMIZERS.values():
-        return "not in nonlin.registry.OPTIMIZERS"
+        return Unrebuilt("unregistered optimizer", "not in nonlin.registry.OPTIMIZERS")
     if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
-        return "its learning-rate schedule is not in nonlin.schedules.SCHEDULES"
+        return Unrebuilt("unregistered schedule",
+                         "its learning-rate schedule is not in nonlin.schedules.SCHEDULES")
     info, tensors = _optimizer_json(optimizer)
     rebuilt = _rebuilt(lambda **config: cls.from_config(config), info["config"])
     if rebuilt is None:
-        return "its config does not rebuild it"
+        return Unrebuilt("config", "its config does not rebuild it")
     lost = lost_setting(optimizer, rebuilt)  # a setting get_config leaves out
-    return (info, tensors) if lost is None else lost
+    return (info, tensors) if lost is None else Unrebuilt("lost setting", lost)
 
 
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
@@ -179,22 +180,3 @@ def _known_metric(name: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def unresumable(optimizer: Any) -> str | None:
-    """Why a checkpoint of ``optimizer`` could not be resumed from (``resume_from``,
-    ``load_checkpoint`` and ``BackupAndRestore`` rebuild it from the registry alone), with
-    the fix; None when it could, or for None."""
-    reason = None if optimizer is None else _optimizer_entry(optimizer)
-    if not isinstance(reason, str):
-        return None
-    if "get_config" in reason:  # lost_setting's: the fix named already
-        return f"its optimizer {quoted(optimizer, 80)} could not be rebuilt from it: {reason}"
-    if "config" in reason:
-        fix = "give it a get_config that from_config rebuilds it from"
-    else:
-        own = type(optimizer) if "OPTIMIZERS" in reason else type(optimizer.lr)
-        table = "registry.OPTIMIZERS" if own is type(optimizer) else "schedules.SCHEDULES"
-        fix = (f"register its class, nonlin.{table}[{own.__name__!r}] = {own.__name__}, here "
-               f"and where the run resumes")
-    return f"its optimizer {quoted(optimizer, 80)} could not be rebuilt from it ({reason}): {fix}"

@@ -52,6 +52,7 @@ from ._compile_entries import (
 from ._header import ModelFileError, strict_json
 from ._metadata import to_json_text
 from ._quoting import quoted
+from ._rebuilt_settings import Unrebuilt
 
 RECORD = "compile"
 _PARTS = ("loss", "optimizer", "metrics")
@@ -96,9 +97,10 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     unfit = ""  # why a registered optimizer is left out: its slots do not fit the model,
     if optimizer is not None:  # or its get_config leaves out a setting (_rebuilt_settings)
         saved = _optimizer_entry(optimizer)
-        unfit = "" if isinstance(saved, str) else slot_problem(saved[1], model, optimizer)
-        unfit = saved if isinstance(saved, str) and "get_config" in saved else unfit
-        if isinstance(saved, str) or unfit:
+        unfit = "" if isinstance(saved, Unrebuilt) else slot_problem(saved[1], model, optimizer)
+        unfit = saved.reason if isinstance(saved, Unrebuilt) and saved.kind == "lost setting" \
+            else unfit
+        if isinstance(saved, Unrebuilt) or unfit:
             left_out.append(f"optimizer={quoted(optimizer, 80)} ({unfit or saved})")
         else:
             record["optimizer"], tensors = saved

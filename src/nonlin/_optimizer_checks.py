@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._optimizer_contract import slots_name, updates_name
 from ._quoting import quoted
 from .core import Layer, Param
 from .validation import is_real
@@ -72,35 +73,53 @@ def schedule_rate(schedule: Any, step: int, raw: Any) -> float:
 
 
 def check_slots(optimizer: Any, params: list[Param]) -> None:
-    """Refuse slots that ``_init_slots`` made unlike ``params`` (a subclass of one's own): each
-    slot one array per parameter, of its shape and dtype, else a ``ValueError`` naming the
-    optimizer, the slot and the parameter, before a step broadcasts into the weights."""
-    for name, arrays in optimizer._slots.items():
+    """Refuse slots that ``build_slots`` (``_init_slots``) made unlike ``params`` (a subclass
+    of one's own): each slot one array per parameter, of its shape and dtype, else a
+    ``ValueError`` naming the optimizer, the slot and the parameter, before a step
+    broadcasts into the weights."""
+    slots = optimizer._slots
+    try:
+        items = slots.items()
+    except AttributeError:  # build_slots returned None (no return), or no dict
+        raise TypeError(f"Expected {_made(optimizer)} to make a dict of slots, one list of "
+                        f"arrays per slot name. Received {quoted(slots)}") from None
+    for name, arrays in items:
         if not isinstance(arrays, list) or len(arrays) != len(params):
-            raise ValueError(f"Expected {type(optimizer).__name__}._init_slots to make slot "
+            raise ValueError(f"Expected {_made(optimizer)} to make slot "
                              f"{name!r} a list of {len(params)} arrays, one per parameter. "
                              f"Received {quoted(arrays)}")
         for i, (array, p) in enumerate(zip(arrays, params, strict=True)):
             if np.shape(array) != p.value.shape or getattr(array, "dtype", None) != p.value.dtype:
                 raise ValueError(
-                    f"Expected {type(optimizer).__name__}._init_slots to make slot {name!r} "
+                    f"Expected {_made(optimizer)} to make slot {name!r} "
                     f"like its parameter, an array of shape {p.value.shape} and dtype "
                     f"{p.value.dtype} for params[{i}]. Received {_described(array)}")
 
 
 def check_deltas(optimizer: Any, params: list[Param], deltas: list[Any]) -> None:
-    """Refuse what ``_deltas`` returned (a subclass of one's own) unless it is one update per
-    parameter of its shape: ``w + d`` would broadcast or drop one silently."""
+    """Refuse what ``compute_updates`` (``_deltas``) returned (a subclass of one's own)
+    unless it is one update per parameter of its shape: ``w + d`` would broadcast or drop
+    one silently."""
     if not isinstance(deltas, list | tuple):  # a generator: no len(), and fit's finite check
-        raise TypeError(f"Expected {type(optimizer).__name__}._deltas to return a list of "
+        raise TypeError(f"Expected {_rule(optimizer)} to return a list of "
                         f"updates, one per parameter. Received {quoted(deltas)}")  # used it up
     if len(deltas) == len(params) and all(
             np.shape(d) == p.value.shape for d, p in zip(deltas, params, strict=True)):
         return
     shapes = [p.value.shape for p in params]
-    raise ValueError(f"Expected {type(optimizer).__name__}._deltas to return one update per "
+    raise ValueError(f"Expected {_rule(optimizer)} to return one update per "
                      f"parameter, of its shape: {quoted(shapes)}. Received "
                      f"{'; '.join(map(_described, deltas)) or 'none'}")
+
+
+def _rule(optimizer: Any) -> str:
+    """The update rule of ``optimizer``, for a message (``Adam._deltas``)."""
+    return f"{type(optimizer).__name__}.{updates_name(optimizer)}"
+
+
+def _made(optimizer: Any) -> str:
+    """What made the slots of ``optimizer``, for a message (``Adagrad.build_slots``)."""
+    return f"{type(optimizer).__name__}.{slots_name(optimizer)}"
 
 
 def _described(value: Any) -> str:

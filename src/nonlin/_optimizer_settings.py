@@ -1,8 +1,9 @@
 """An optimizer's settings, checked by its constructor and again, as they are then, by ``fit``.
 
-Each optimizer class lists its settings in ``_settings`` (name to check, the checks of
-``_optimizer_checks``, ``_clipping``, ``_ema`` and ``validation``): its constructor stores each
-through ``_set`` (the check's value) and ``_check_settings`` runs the same checks again on an
+Each optimizer class lists its settings in ``_settings`` (``setting_checks``, the guide's
+name: ``_optimizer_contract``; name to check, the checks of ``_optimizer_checks``,
+``_clipping``, ``_ema`` and ``validation``): its constructor stores each through ``_set``
+(``set_settings``; the check's value) and ``_check_settings`` runs the same checks again on an
 existing optimizer (``_loss_checks.check_settings``, which losses use the same way), so an
 attribute set since construction (``opt.momentum = 2.0``), or set in a subclass's class body,
 is refused with the constructor's message. ``nonlin.train.resolve_optimizer`` calls it once
@@ -31,7 +32,9 @@ import numpy as np
 
 from ._clipping import check_clip, one_clip
 from ._ema import check_ema_frequency, check_ema_momentum
+from ._finite import all_finite
 from ._loss_checks import check_settings
+from ._optimizer_contract import Alias, sync_public_names
 from .validation import check_bool
 
 Check = Callable[[str, Any], Any]
@@ -57,17 +60,23 @@ class Settings:
         "ema_momentum": check_ema_momentum, "ema_overwrite_frequency": check_ema_frequency}
     _slot_names: tuple[str, ...]
     _squares: tuple[str, ...]
+    _hidden_slots: tuple[str, ...]
     _param_slots: dict[str, list[np.ndarray]]
     _slots: dict[str, list[np.ndarray]]
     clipnorm: float | None
     clipvalue: float | None
     use_ema: bool
 
+    setting_checks = Alias("_settings")  # the guide's name (_optimizer_contract)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A subclass's own ``_settings`` go with those it inherits (``{**Adam._settings, ...}``
-        written or not): an optimizer of one's own listing only its new settings keeps its
-        base class's checks (its constructor's ``_set`` looked them up there: KeyError)."""
+        """A subclass's own ``setting_checks`` (``_settings``) go with those it inherits
+        (``{**Adam._settings, ...}`` written or not): an optimizer of one's own listing only
+        its new settings keeps its base class's checks (its constructor's ``set_settings``
+        looked them up there: KeyError); its public names stand for the private ones
+        (``_optimizer_contract.sync_public_names``)."""
         super().__init_subclass__(**kwargs)
+        sync_public_names(cls)
         own = vars(cls).get("_settings")
         if own is not None:
             inherited: dict[str, Check] = {}
@@ -85,14 +94,32 @@ class Settings:
     def global_clipnorm(self, value: Any) -> None:
         self.clipnorm = value
 
-    def _set(self, **values: Any) -> None:
-        """Store each of ``values`` as its check in ``_settings`` returns it, then check them
-        together (``_check_joint``) and lay the slots out (``_slot_layout``): a constructor's."""
+    def set_settings(self, **values: Any) -> None:
+        """Store each of ``values`` as its check in ``setting_checks`` returns it, then check
+        them together (``_check_joint``) and lay the slots out (``_slot_layout``): what a
+        constructor calls (``self.set_settings(beta=beta)``; ``_set``, its older name).
+
+        Raises
+        ------
+        KeyError
+            For a name ``setting_checks`` does not list.
+        ValueError, TypeError
+            The check's, for a value it refuses.
+        """
         settings = type(self)._settings
         for name, value in values.items():
             setattr(self, name, settings[name](name, value))
         self._check_joint()
         self._lay_out(*self._slot_layout())
+
+    _set = set_settings
+
+    def _hidden_finite(self) -> bool:
+        """Whether the slots an update may not show are finite: ``_squares`` (a finite ``g^2``
+        can overflow them while the update stays finite, ``m / inf = 0``) and ``_hidden_slots``
+        (``Optimizer.step``'s check with ``check_finite``)."""
+        names = (*self._squares, *self._hidden_slots)
+        return all(all_finite(slot) for name in names for slot in self._slots[name])
 
     def _check_joint(self) -> None:
         """The checks of several settings together: at most one of ``clipnorm`` and

@@ -14,10 +14,29 @@ leaves one out). Only plain values are compared (``_saveable._same``).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from ._quoting import quoted
 from ._saveable import _UNREAD, _arguments, _attribute, _same
+
+# why a file cannot rebuild an optimizer: its class, or its schedule's, is not in the
+# registry; its config does not rebuild it; the rebuilt one holds a setting otherwise
+Kind = Literal["unregistered optimizer", "unregistered schedule", "config", "lost setting"]
+
+
+@dataclass(frozen=True)
+class Unrebuilt:
+    """Why a model file or checkpoint cannot rebuild an optimizer as it is
+    (``_compile_entries._optimizer_entry``): ``kind``, which check refused it, for the
+    callers that choose the fix by it (``_resumable.unresumable``, ``_compile_record``), and
+    ``reason``, the words a message quotes (also ``str()``)."""
+
+    kind: Kind
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 def lost_setting(optimizer: Any, rebuilt: Any) -> str | None:

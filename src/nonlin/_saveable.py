@@ -11,6 +11,7 @@ import inspect
 import json
 import math
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from . import registry
 from ._header import MAX_LAYERS
@@ -101,7 +102,9 @@ def _attribute(layer: Any, name: str) -> Any:
         return _UNREAD
 
 
-_ARGUMENTS: dict[type, tuple[str, ...]] = {}  # by layer class: its __init__'s named arguments
+# by class (a layer's, an optimizer's or a schedule's): its __init__'s named arguments; weakly,
+# as _layer_caches' tables, so a class made in a loop or a notebook cell is freed after use
+_ARGUMENTS: WeakKeyDictionary[type, tuple[str, ...]] = WeakKeyDictionary()
 
 
 def _arguments(cls: type) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ which ``EarlyStopping`` keeps (with the state beside them).
 
 from __future__ import annotations
 
+import weakref
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -39,18 +41,45 @@ def layer_state(layer: Any) -> dict[str, np.ndarray]:
     return get_state() if callable(get_state) else {}
 
 
-_OVERRIDES: dict[type, bool] = {}  # by layer class: its own get_state? (read at every step)
+# by layer class, weakly: its own get_state? Read at every step (StepSnapshot), so keyed by
+# id(cls), a plain dict's lookup (a WeakKeyDictionary's get is a Python call and two more);
+# each entry goes with its class (_forget, the callback of a weak reference to it, which runs
+# before the class's memory, and so its id, can be reused): a layer class made in a loop or a
+# notebook cell is freed with its last layer, as _layer_caches' tables let it be
+_OVERRIDES: dict[int, bool] = {}
+_CLASSES: dict[int, weakref.ref[type]] = {}
 
 
 def _own_get_state(layer: Any) -> bool:
     """Whether ``layer``'s ``get_state`` comes from below the class that defines its
     ``_live_state`` (or from the instance): then it, not ``_live_state``, is the state."""
     cls = type(layer)
-    found = _OVERRIDES.get(cls)
-    if found is None:  # once per class: its methods' owners, nearest first
-        owners = [c for c in cls.__mro__ if "get_state" in vars(c) or "_live_state" in vars(c)]
-        found = _OVERRIDES[cls] = bool(owners) and "_live_state" not in vars(owners[0])
-    return found or "get_state" in getattr(layer, "__dict__", ())
+    found = _OVERRIDES.get(id(cls))
+    if found is None:
+        found = _remember(cls)
+    if found:
+        return True
+    try:  # not getattr(layer, "__dict__", ()): the call that id() takes back
+        return "get_state" in layer.__dict__
+    except AttributeError:  # __slots__ throughout: no attribute of the instance's own
+        return False
+
+
+def _remember(cls: type) -> bool:
+    """``_own_get_state``'s answer for the class ``cls``, found once (its methods' owners,
+    nearest first) and kept while ``cls`` lives."""
+    owners = [c for c in cls.__mro__ if "get_state" in vars(c) or "_live_state" in vars(c)]
+    found = bool(owners) and "_live_state" not in vars(owners[0])
+    key = id(cls)
+    _CLASSES[key] = weakref.ref(cls, partial(_forget, key))
+    _OVERRIDES[key] = found
+    return found
+
+
+def _forget(key: int, _: object) -> None:
+    """The class of id ``key`` is being freed (its weak reference's callback)."""
+    _OVERRIDES.pop(key, None)
+    _CLASSES.pop(key, None)
 
 
 def layout(model: Any) -> list[Entry]:

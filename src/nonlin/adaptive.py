@@ -250,9 +250,9 @@ class Adagrad(Optimizer):
         super().__init__(lr, **base_options(locals()))
         self._set(initial_accumulator_value=initial_accumulator_value, epsilon=epsilon)
 
-    def _init_slots(self, params: list[Param]) -> None:
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
         a0 = self.initial_accumulator_value
-        self._slots = {"accumulator": [np.full_like(p.value, a0) for p in params]}
+        return {"accumulator": [np.full_like(p.value, a0) for p in params]}
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
         if not params:

@@ -77,6 +77,7 @@ from ._header import MAX_HEADER_BYTES
 from ._metadata import to_json_text
 from ._model_suffix import check_model_suffix
 from ._reexport import reexports
+from ._resumable import check_resumable
 from ._resume import resume
 from ._stacklevel import user_stacklevel
 from .core import Sequential
@@ -123,11 +124,16 @@ def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
     return bytes(_checkpoint_buffer(model, epoch))
 
 
-def _checkpoint_buffer(model: Sequential, epoch: int) -> bytearray:
+def _checkpoint_buffer(model: Sequential, epoch: int, resumable: str | None = None) -> bytearray:
+    """The checkpoint's bytes; ``resumable``: the writer whose files ``check_resumable``
+    checks (``save_checkpoint``'s; the callbacks check before ``fit``)."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "state_dict"):
         raise ValueError("Expected a model with an optimizer (call fit first) to checkpoint")
     check_saved_settings(model)  # settings set since fit's checks (a callback's): refused
+    if resumable is not None:  # an optimizer a file cannot rebuild: warned, still written
+        check_resumable(optimizer, resumable,
+                        otherwise="; nonlin.load(path, compile=False) reads the model")
     info, slots = _optimizer_json(optimizer)
     callbacks, tensors = callback_record(getattr(model, "_fit_callbacks", ()))
     tensors.update(slots)
@@ -190,8 +196,19 @@ def save_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: i
     replaced or shared, more layers or tensors than a file holds). Raises
     ``TypeError`` for a file object (``io.BytesIO``): a checkpoint is written to a path
     only, atomically; ``nonlin.save(model, f)`` writes the model alone to a file object.
+    Warns (``UserWarning``), as ``ModelCheckpoint`` does, and writes, when the checkpoint
+    could not be resumed from: an optimizer or schedule that ``nonlin.registry.OPTIMIZERS``
+    or ``nonlin.schedules.SCHEDULES`` does not hold, or whose ``get_config`` leaves out a
+    setting (``_resumable``).
     """
     check_model_suffix(checkpoint_path(path, "write"))  # a file object: nonlin.save takes those
+    write_atomic(path, _checkpoint_buffer(model, epoch, "save_checkpoint's file"))
+
+
+def write_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: int) -> None:
+    """``save_checkpoint`` for ``ModelCheckpoint`` and ``BackupAndRestore``, which ran its
+    resumability check before ``fit`` began (``_resumable``): not once more per write."""
+    check_model_suffix(checkpoint_path(path, "write"))
     write_atomic(path, _checkpoint_buffer(model, epoch))
 
 

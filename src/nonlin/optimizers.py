@@ -44,7 +44,7 @@ import numpy as np
 from . import _ema
 from ._clipping import clip_by_global_norm, clip_by_value, clip_options
 from ._ema import ema_config, ema_options, fresh_average, overwrite_with_average, update_average
-from ._finite import all_finite, update_finite
+from ._finite import update_finite
 from ._misuse import check_binding, params_error
 from ._optimizer_checks import (  # noqa: F401
     _check_lr,
@@ -54,6 +54,7 @@ from ._optimizer_checks import (  # noqa: F401
     check_slots,
     schedule_rate,
 )
+from ._optimizer_contract import Alias, init_from_build, zero_slots
 from ._optimizer_pickle import Pickling
 from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
@@ -68,14 +69,16 @@ class Optimizer(Settings, StateDict, Pickling):
     """Base class: learning rate ``lr`` (or schedule; ``learning_rate``, Keras' name, sets
     it too), ``clipnorm`` (``global_clipnorm``) or ``clipvalue``, slots and the step count.
 
-    Subclasses call ``super().__init__(lr, ...)`` and define ``_slot_names`` (or
-    ``_init_slots``: each slot one array per parameter, of its shape and dtype),
-    ``_deltas(params, lr)`` (for each parameter the ``d`` of ``w <- w + d``, of its shape) and
-    ``_settings`` (see ``_optimizer_settings``); the guide's "An optimizer of your own".
+    Subclasses call ``super().__init__(lr, ...)`` and define ``slot_names`` (or
+    ``build_slots``: each slot one array per parameter, of its shape and dtype), read as
+    ``self.slots``, ``compute_updates(params, lr)`` (for each parameter the ``d`` of
+    ``w <- w + d``, of its shape) and ``setting_checks`` (see ``_optimizer_settings``); the
+    guide's "An optimizer of your own" (the older private names: ``_optimizer_contract``).
     ``__new__`` reads ``*args``, ``**kwargs`` to refuse ``Adam(model.parameters(), lr=...)``.
     """
 
     _slot_names: tuple[str, ...] = ()
+    slot_names, slots = Alias("_slot_names"), Alias("_slots")  # the guide's names of these
     _squares: tuple[str, ...] = ()  # slots of summed or averaged squared gradients: >= 0
     _hidden_slots: tuple[str, ...] = ()  # others that can become inf behind a finite update
     _slots: dict[str, list[np.ndarray]]  # set up by _reset and _ready (see there)
@@ -142,8 +145,7 @@ class Optimizer(Settings, StateDict, Pickling):
                              f"Received {rate!r} at step {self.iterations}")
         return rate
 
-    def _init_slots(self, params: list[Param]) -> None:
-        self._slots = {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
+    _init_slots, build_slots = init_from_build, zero_slots  # (_optimizer_contract)
 
     def _ready(self, params: list[Param], average: list[np.ndarray] | None = None) -> list[Param]:
         """The list to step: ``params``, or their one flat ``Param`` when they are packed.
@@ -219,9 +221,8 @@ class Optimizer(Settings, StateDict, Pickling):
             self._deltas_checked = True
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
-            # The slots already hold this step's non-finite values: start them afresh,
-            # so the optimizer stays usable (e.g. with a lower lr) after the refusal; Adam's
-            # bias correction counts its steps from here (a schedule still reads iterations).
+            # The slots hold this step's non-finite values: start them afresh (usable with a
+            # lower lr); Adam's bias correction counts from here (a schedule: iterations).
             average = self._slots.get("average") if self.use_ema else None
             self._reset()
             self._slots_since = self.iterations
@@ -234,8 +235,13 @@ class Optimizer(Settings, StateDict, Pickling):
             update_average(self, work)
         self.iterations += 1
 
-    def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
-        raise NotImplementedError
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        """For each of ``params`` the ``d`` of ``w <- w + d``, of its shape, at the rate
+        ``lr``: the update rule a subclass defines (``_deltas``, its older name)."""
+        raise NotImplementedError(f"Expected {type(self).__name__} to define "
+                                  "compute_updates(self, params, lr), its update rule")
+
+    _deltas = compute_updates
 
     def finalize_variable_values(self, var_list: list[Param]) -> None:
         """Keras 3's: with ``use_ema``, the weights of ``var_list`` (``model.parameters()``)
@@ -243,12 +249,6 @@ class Optimizer(Settings, StateDict, Pickling):
         its last epoch (``epochs > 0``), before ``on_train_end``, as Keras' ``fit`` does."""
         if self.use_ema:
             overwrite_with_average(self, var_list)
-
-    def _hidden_finite(self) -> bool:
-        """Whether the slots an update may not show are finite: ``_squares`` (a finite ``g^2``
-        can overflow them while the update stays finite, ``m / inf = 0``) and ``_hidden_slots``."""
-        names = (*self._squares, *self._hidden_slots)
-        return all(all_finite(slot) for name in names for slot in self._slots[name])
 
     def get_config(self) -> dict[str, Any]:
         lr = self.lr if isinstance(self.lr, float) else {
