@@ -132,11 +132,13 @@ def _renamed(error: ModelFileError) -> ModelFileError:
 
 
 def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.ndarray],
-                    path: str, with_optimizer: bool = True) -> None:
+                    path: str, with_optimizer: bool = True, metrics_given: bool = False) -> None:
     """Set ``model.loss``, ``model.optimizer`` and ``model._metrics`` from the record in
     ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing.
     A checkpoint's record has no optimizer: its ``checkpoint`` record's is set (not with
-    ``with_optimizer=False``, as ``load_checkpoint`` reads it itself)."""
+    ``with_optimizer=False``, as ``load_checkpoint`` reads it itself). ``metrics_given``
+    (a checkpoint a ``fit`` resumes with metrics of its own): a fault in the record's
+    metrics, none of which that fit uses, leaves ``model._metrics`` empty instead."""
     record = strict_json(header[RECORD], path, RECORD)
     if not isinstance(record, dict) or not set(record) <= set(_PARTS):
         received = (f"the keys {quoted(sorted(set(record) - set(_PARTS)), 120)}"
@@ -156,8 +158,13 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
         optimizer = checkpoint_optimizer(header, arrays, model, path) if with_optimizer else None
     else:
         optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
-    metrics = _read_metrics(record.get("metrics", []), path)
-    _check_usable(loss, metrics, model, path)
+    try:
+        metrics = _read_metrics(record.get("metrics", []), path)
+        _check_usable(loss, metrics, model, path)
+    except ModelFileError as error:
+        if not metrics_given or not (error.field or "").startswith(f"{RECORD}.metrics"):
+            raise
+        metrics = []  # _check_usable checked the loss before the metrics
     model.loss, model._metrics = loss, metrics
     if with_optimizer:
         model.optimizer = optimizer
