@@ -236,9 +236,10 @@ def test_save_leaves_out_the_metrics_beyond_what_load_reads():
 def test_fixed_statistics_in_configs_are_bounded_together_before_build(tmp_path):
     # Normalization(mean=0.0, variance=1.0) makes one value per feature from its config
     layer = {"class_name": "Normalization", "config": {"mean": 0.0, "variance": 1.0}}
-    data = _bare({"architecture": {"layers": [layer] * 50}, "n_features_in": 60_000}, {}, b"")
-    _refused(tmp_path, data, "architecture.layers[1]", "the fixed statistics of 60000 features "
-             "are more than the file holds")
+    # (session 25: all together at most 2**23 features beyond the file's values, not 65536)
+    data = _bare({"architecture": {"layers": [layer] * 150}, "n_features_in": 60_000}, {}, b"")
+    _refused(tmp_path, data, "architecture.layers[139]", "the fixed statistics of 60000 "
+             "features are more than the file holds")
     model = nonlin.Sequential([nonlin.Normalization(mean=0.0, variance=4.0), nonlin.Dense(2),
                                nonlin.Normalization(mean=[1.0, 2.0], variance=[1.0, 9.0])]).build(3)
     buffer = io.BytesIO()
