@@ -4,7 +4,7 @@ The record's total (2**24 array entries) counted a metric at a rate's thresholds
 it keeps four float64 counts per threshold (and held a Python list of them too), and AUC's
 ``num_labels * num_thresholds`` once, where it keeps four such arrays and its thresholds: a
 42 KB file ``save`` wrote (256 ``SensitivityAtSpecificity(num_thresholds=65536)``) made
-``load`` take 1.46 GB and 4.5-21 s. Each class now says what it holds (``held_entries``, from
+``load`` take 1.46 GB and 4.5-21 s. Each class now says what it holds (``_held_entries``, from
 its ``_KEYS`` and the shape of its counts); ``save`` keeps exactly what ``load`` reads.
 """
 
@@ -52,9 +52,9 @@ def _held_bytes(metric: Any) -> int:
 def test_the_count_is_the_bytes_a_metric_made_from_its_config_holds(metric: Any) -> None:
     config = json.loads(json.dumps(metric.get_config()))  # as a file gives it
     made = type(metric)(**config)
-    assert _held_bytes(made) == 8 * type(metric).held_entries(config)
+    assert _held_bytes(made) == 8 * type(metric)._held_entries(config)
     entry = {"class_name": type(metric).__name__, "config": config}
-    assert metric_size(entry) == type(metric).held_entries(config)
+    assert metric_size(entry) == type(metric)._held_entries(config)
     ids = getattr(made, "target_class_ids", [])  # ints, at most one per class: not counted
     assert len(ids) <= getattr(made, "num_classes", 0)
 

@@ -98,12 +98,12 @@ class AUC(ConfusionMetric):
         return (self.num_thresholds, self._labels) if self.multi_label else (self.num_thresholds,)
 
     @classmethod
-    def held_entries(cls, config: dict[str, Any]) -> int:
+    def _held_entries(cls, config: dict[str, Any]) -> int:
         """The four counts (``_config_shape``), ``thresholds`` (T,) and, for thresholds
         given, their sorted list: a Python float and a list slot each, 32 bytes, 4 entries."""
         given = config.get("thresholds")
         listed = 4 * len(given) if isinstance(given, list) else 0
-        return super().held_entries(config) + cls._config_shape(config)[0] + listed
+        return super()._held_entries(config) + cls._config_shape(config)[0] + listed
 
     @classmethod
     def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:

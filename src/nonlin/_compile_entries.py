@@ -26,7 +26,7 @@ from ._rebuilt_settings import lost_setting
 # confusion matrix: 128 MiB at most); save leaves out a larger metric (one set larger
 # since its constructor, which refuses more: _metric_sizes), which load refuses
 METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", MAX_CLASSES))
-# the float64 entries a record's metrics hold as they are made (each class's held_entries:
+# the float64 entries a record's metrics hold as they are made (each class's _held_entries:
 # AUC's four counts and thresholds, the metrics at a rate's four counts, IoU's matrix), one
 # and all together: at most 2**24, 128 MiB (IoU's largest matrix). Counting thresholds once
 # per metric, 256 SensitivityAtSpecificity(num_thresholds=65536) in a file of 42 KB passed
@@ -38,12 +38,12 @@ MAX_METRICS = 1_000
 
 def metric_size(entry: Any, classes: dict[str, type] | None = None) -> int:
     """The float64 entries a record's metric ``entry`` holds once made: its class's
-    ``held_entries`` of its config (``classes``: ``_metric_classes()``); 0 for a name (kept
+    ``_held_entries`` of its config (``classes``: ``_metric_classes()``); 0 for a name (kept
     as a name), another entry, or one beyond its own limits (``oversized``, refused as such)."""
     config = entry.get("config") if isinstance(entry, dict) else None
     name = entry.get("class_name") if isinstance(entry, dict) else None
     cls = (classes or _metric_classes()).get(name) if isinstance(name, str) else None
-    held = getattr(cls, "held_entries", None)
+    held = getattr(cls, "_held_entries", None)
     if held is None or not isinstance(config, dict) or oversized(config) is not None:
         return 0
     return int(held(config))

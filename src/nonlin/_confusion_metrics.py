@@ -83,7 +83,7 @@ class ConfusionMetric(Metric):
         return ()
 
     @classmethod
-    def held_entries(cls, config: dict[str, Any]) -> int:
+    def _held_entries(cls, config: dict[str, Any]) -> int:
         """The float64 entries an instance made from ``config`` (``get_config``'s) holds as
         it is made: its ``_KEYS`` counts, of ``_shape()`` each; what ``load`` counts before
         making a model file's metrics (``_compile_entries.metric_size``)."""
