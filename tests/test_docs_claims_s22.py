@@ -151,13 +151,13 @@ def test_num_thresholds_takes_exactly_the_range_its_docstring_gives(cls: Any, ar
 
 
 def test_file_format_gives_the_metric_caps_the_code_has() -> None:
-    from nonlin._compile_entries import LABELLED_ENTRIES, METRIC_SIZE_LIMITS
+    from nonlin._compile_entries import METRIC_ENTRIES, METRIC_SIZE_LIMITS
 
     assert dict(METRIC_SIZE_LIMITS) == {"num_thresholds": 65536, "num_classes": 4096}
-    assert LABELLED_ENTRIES == 2**24
+    assert METRIC_ENTRIES == 2**24
     assert ("num_thresholds at most 65536 and num_classes at most 4096 (the constructors "
             "refuse more)") in FILE_FORMAT
-    assert "num_labels * num_thresholds at most 2**24" in FILE_FORMAT
+    assert "(num_thresholds * (4 num_labels + 1) at most 2**24)" in FILE_FORMAT
     with pytest.raises(ValueError, match="num_classes"):
         IoU(4097, [0])
 

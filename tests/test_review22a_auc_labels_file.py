@@ -2,7 +2,9 @@
 ``num_thresholds`` is (``_compile_entries``: "a tiny file must not make load allocate
 gigabytes"): its four arrays of (num_thresholds, L) entries are made as the metric is
 built, so a header asking for 65536 x 100000 of them was built (four 49 GiB arrays); now
-``load`` refuses it naming ``num_labels``, and ``save`` leaves such a metric out."""
+``load`` refuses it naming ``num_labels``, and ``save`` leaves such a metric out. Session
+25: the cap counts the four arrays and the thresholds, 63 labels at 65536 thresholds
+(where 256 labels made 512 MiB)."""
 
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def test_load_refuses_a_multi_label_auc_too_large_for_a_file(tmp_path: Path) -> 
     path = tmp_path / "m.safetensors"
     _saved(path, num_labels=2, num_thresholds=65536)
     _patched(path, 100_000)
-    with pytest.raises(ModelFileError, match=r"num_labels.*expected at most 256\. "
+    with pytest.raises(ModelFileError, match=r"num_labels.*expected at most 63\. "
                                              r"Received: 100000"):
         nonlin.load(path)
 

@@ -1,9 +1,9 @@
 """``save`` wrote files that ``load`` refused: the loader's guard against a file that claims
 more values than it holds (``nonlin._widths.check_widths``: a width above 65536 that no
 weights back, fixed ``Normalization`` statistics of more features in all than the file's
-values or 65536) refused a model that ``save`` took. ``save`` now refuses it, before
-anything is written, counting every tensor of the file as loading does (the optimizer's
-too). Also: ``build`` kept the config of a layer of one's own in its record
+values or 65536, since session 25 2**23) refused a model that ``save`` took. ``save`` now
+refuses it, before anything is written, counting every tensor of the file as loading does
+(the optimizer's too). Also: ``build`` kept the config of a layer of one's own in its record
 (``model._built_record``), which ``save`` never compares (it builds such a layer from its
 config instead): a config holding a large value was held for the model's life."""
 
@@ -38,29 +38,37 @@ def test_a_width_no_weights_back_is_refused(tmp_path) -> None:
                                         r"file.* Received: width 70000 is not backed by weights")
 
 
-def _two_fixed() -> list[Any]:
-    return [Normalization(mean=0.0, variance=1.0), Normalization(mean=1.0, variance=2.0),
-            nonlin.Dense(1)]
+def _fixed(n: int) -> list[Any]:
+    return [*(Normalization(mean=float(i), variance=1.0) for i in range(n)), nonlin.Dense(1)]
 
 
 def test_fixed_statistics_of_more_features_than_the_file_holds_are_refused(tmp_path) -> None:
-    model = nonlin.Sequential(_two_fixed()).build(40000, seed=0)
-    _refused_unwritten(model, tmp_path, r"layers\[1\] cannot be saved: load would refuse.* "
-                                        r"Received: the fixed statistics of 40000 features are "
-                                        r"more than the file holds \(40001 values in all\)")
+    # session 25: all together at most max(the file's values, 2**23), where two on 40,000
+    # features (more than 65536 in all) were refused; 129 on 65536 still are
+    model = nonlin.Sequential(_fixed(129)).build(65536, seed=0)
+    _refused_unwritten(model, tmp_path, r"layers\[128\] cannot be saved: load would refuse.* "
+                                        r"Received: the fixed statistics of 65536 features are "
+                                        r"more than the file holds \(8,454,144 features")
 
 
-def test_every_tensor_of_the_file_counts_as_loading_counts_it(tmp_path) -> None:
-    """80,000 fixed statistics: the model's 40,001 values do not back them, with Adam's two
-    slots per weight (about 120,000 values in all) they do, and the file loads."""
-    x = np.random.default_rng(0).normal(size=(4, 40000))
-    model = nonlin.Sequential(_two_fixed())
-    model.fit(x, x[:, :1], epochs=1, verbose=0, loss="mse", optimizer="adam", seed=0)
-    nonlin.save(model, tmp_path / "m.safetensors")
-    np.testing.assert_array_equal(nonlin.load(tmp_path / "m.safetensors").predict(x),
-                                  model.predict(x))
-    with pytest.raises(ValueError, match=r"the fixed statistics of 40000 features"):
-        nonlin.save(model, tmp_path / "m.safetensors", include_optimizer=False)
+def test_every_tensor_of_the_file_counts_as_loading_counts_it() -> None:
+    """129 x 65536 fixed statistics: 65,537 values of weights do not back them beyond 2**23,
+    with Adam's two slots per weight (and any tensor of the file) they do. Counted from the
+    header's shapes, as save and load count them (the check allocates nothing)."""
+    from nonlin._header import Header, TensorInfo
+    from nonlin._widths import check_widths
+
+    def header(names: list[str]) -> Header:
+        shapes = {"129.W": (65536, 1), "129.b": (1,)}
+        return Header({f"{prefix}{name}": TensorInfo(f"{prefix}{name}", np.dtype(np.float64),
+                                                     shape, 0, 0)
+                       for prefix in names for name, shape in shapes.items()}, {}, 0)
+
+    layers = _fixed(129)
+    with pytest.raises(ValueError, match=r"fixed statistics of 65536 features"):
+        check_widths(layers, 65536, header([""]), "f")
+    slots = [""] + [f"optimizer.{slot}{k}." for slot in "mv" for k in range(64)]  # 129 x 65,537
+    assert check_widths(layers, 65536, header(slots), "f") == 1
 
 
 class Table(Layer):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
-from ._metric_sizes import checked_num_thresholds
+from ._metric_sizes import checked_num_thresholds, config_size
 from ._quoting import quoted
 from .validation import is_integer, is_real
 
@@ -58,14 +58,24 @@ class SensitivitySpecificityBase(ConfusionMetric):
         self.value = float(value)
         self.num_thresholds = thresholds
         self.class_id = None if class_id is None else int(class_id)
-        t = self.num_thresholds
-        inner = [(i + 1) * 1.0 / (t - 1) for i in range(t - 2)]
-        self.thresholds = [0.5] if t == 1 else [0.0, *inner, 1.0]
         self.name = check_name(name, type(self).name)
         self.reset_state()
 
+    @property
+    def thresholds(self) -> list[float]:
+        """Keras' thresholds, ``[0, 1/(T-1), ..., 1]`` (``[0.5]`` for ``T = 1``): made when
+        read, not kept (a list of 65536 floats held 2 MB per metric, and ``_slots`` computes
+        the bucket of each prediction without them)."""
+        t = self.num_thresholds
+        inner = [(i + 1) * 1.0 / (t - 1) for i in range(t - 2)]
+        return [0.5] if t == 1 else [0.0, *inner, 1.0]
+
     def _shape(self) -> tuple[int, ...]:
         return (self.num_thresholds,)
+
+    @classmethod
+    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+        return (config_size(config, "num_thresholds"),)
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray, ...]:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, divide_no_nan, truth
-from ._metric_sizes import MAX_THRESHOLDS, checked_num_thresholds
+from ._metric_sizes import MAX_THRESHOLDS, checked_num_thresholds, config_size
 from ._quoting import quoted
 from .validation import check_bool, is_integer, is_real
 
@@ -55,7 +55,8 @@ class AUC(ConfusionMetric):
         entry of ``y_pred`` is one point of a single curve (micro-average).
     num_labels : int, optional
         The number of columns with ``multi_label`` (else taken from the first batch).
-        ``num_labels * num_thresholds`` above 2**24 is more than a model file holds: ``save``
+        ``num_thresholds * (4 num_labels + 1)`` above 2**24 (its four counts and its
+        thresholds) is more than a model file holds: ``save``
         leaves the metric out with a warning.
     from_logits : bool, default False
         ``y_pred`` are logits: the sigmoid is applied first.
@@ -95,6 +96,22 @@ class AUC(ConfusionMetric):
 
     def _shape(self) -> tuple[int, ...]:
         return (self.num_thresholds, self._labels) if self.multi_label else (self.num_thresholds,)
+
+    @classmethod
+    def _held_entries(cls, config: dict[str, Any]) -> int:
+        """The four counts (``_config_shape``), ``thresholds`` (T,) and, for thresholds
+        given, their sorted list: a Python float and a list slot each, 32 bytes, 4 entries."""
+        given = config.get("thresholds")
+        listed = 4 * len(given) if isinstance(given, list) else 0
+        return super()._held_entries(config) + cls._config_shape(config)[0] + listed
+
+    @classmethod
+    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+        given = config.get("thresholds")
+        t = len(given) + 2 if isinstance(given, list) else config_size(config, "num_thresholds")
+        if config.get("multi_label") is True:  # no num_labels: (T, 0) until the first batch
+            return (t, config_size(config, "num_labels"))
+        return (t,)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         labels = self._labels

@@ -136,10 +136,10 @@ class BackupAndRestore(Callback):
         _not_a_file(self._dir)
         latest, previous = self._latest, self._previous
         if self.double_checkpoint and os.path.isfile(previous):
-            from ._checkpoint_reader import load_checkpoint
+            from ._checkpoint_reader import resume_checkpoint
 
-            try:
-                load_checkpoint(latest)
+            try:  # its metrics aside: a fit that resumes gives its own, or is told to
+                resume_checkpoint(latest, metrics_given=True)
             except (OSError, ValueError) as exc:
                 warnings.warn(f"The backup {quoted_path(latest)} cannot be read ({exc}); "
                               f"resuming from the previous one, {quoted_path(previous)}",

@@ -238,9 +238,12 @@ def checkpoint_progress(meta: dict[str, str], path: str) -> tuple[int, int, int 
     return record["epoch"], record["step"], None if partial is None else partial["rows"]
 
 
-def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Checkpoint:
+def read_checkpoint(data: bytes, path: str, header: Header | None = None, *,
+                    metrics_given: bool = False) -> Checkpoint:
     """Validate the bytes of a checkpoint (``header``: theirs, if parsed already) and
-    restore it (``ModelFileError`` on any fault)."""
+    restore it (``ModelFileError`` on any fault). ``metrics_given``: a resumed ``fit`` gives
+    its own metrics, so a fault in the compile record's (more than a file holds, as an
+    older nonlin wrote them) leaves the model without them (``restore_compile``)."""
     model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX),
                                        header=header)
     record = _read_record(header.metadata, path)
@@ -258,7 +261,8 @@ def read_checkpoint(data: bytes, path: str, header: Header | None = None) -> Che
     if partial is not None and partial["epoch"] != record["epoch"]:
         raise _fail(path, "partial", "expected the epoch the checkpoint stopped in")
     if RECORD in header.metadata:  # the loss and metrics (files before it: none, as before)
-        restore_compile(model, header.metadata, arrays, path, with_optimizer=False)
+        restore_compile(model, header.metadata, arrays, path, with_optimizer=False,
+                        metrics_given=metrics_given)
     model.optimizer, model.history = optimizer, history
     # the next fit with initial_epoch > 0 restores the callbacks and carries on the epoch
     model._resume_callbacks, model._resume_partial = callbacks, partial
@@ -276,6 +280,12 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     TypeError
         For a file object (``io.BytesIO``): checkpoints are read from paths only.
     """
+    return resume_checkpoint(path)
+
+
+def resume_checkpoint(path: str | os.PathLike[str], metrics_given: bool = False) -> Checkpoint:
+    """``load_checkpoint``; ``metrics_given``: for a ``fit`` that resumes with metrics of its
+    own (``read_checkpoint``)."""
     source = checkpoint_path(path)  # a file object: TypeError, nonlin.load takes those
     data, header = read_file(source)  # the header length checked before the rest is read
-    return read_checkpoint(data, source, header)
+    return read_checkpoint(data, source, header, metrics_given=metrics_given)

@@ -26,33 +26,33 @@ from ._rebuilt_settings import Unrebuilt, lost_setting
 # confusion matrix: 128 MiB at most); save leaves out a larger metric (one set larger
 # since its constructor, which refuses more: _metric_sizes), which load refuses
 METRIC_SIZE_LIMITS = (("num_thresholds", MAX_THRESHOLDS), ("num_classes", MAX_CLASSES))
-# AUC(multi_label=True, num_labels=L) makes its arrays (num_thresholds, L) as it is built:
-# their entries at most 2**24 (128 MiB of float64, as IoU's largest matrix)
-LABELLED_ENTRIES = 1 << 24
-# a record's metrics together: at most this many, and their arrays at most LABELLED_ENTRIES
-# entries in all (each within its own limit, 4 made 1.5 GB from a file of 1.6 KB); a compile
-# names a handful of metrics
+# the float64 entries a record's metrics hold as they are made (each class's _held_entries:
+# AUC's four counts and thresholds, the metrics at a rate's four counts, IoU's matrix), one
+# and all together: at most 2**24, 128 MiB (IoU's largest matrix). Counting thresholds once
+# per metric, 256 SensitivityAtSpecificity(num_thresholds=65536) in a file of 42 KB passed
+# and made load take 1.46 GB
+METRIC_ENTRIES = 1 << 24
+# a record's metrics together: at most this many (a compile names a handful)
 MAX_METRICS = 1_000
 
 
-def metric_size(entry: Any) -> int:
-    """The array entries a record's metric ``entry`` makes as it is built: AUC's and the
-    metrics at a rate's ``num_thresholds`` (AUC's by ``num_labels``), IoU's ``num_classes``
-    squared; 0 for a name, another config, or one beyond its own limits (``oversized``,
-    refused as such)."""
+def metric_size(entry: Any, classes: dict[str, type] | None = None) -> int:
+    """The float64 entries a record's metric ``entry`` holds once made: its class's
+    ``_held_entries`` of its config (``classes``: ``_metric_classes()``); 0 for a name (kept
+    as a name), another entry, or one beyond its own limits (``oversized``, refused as such)."""
     config = entry.get("config") if isinstance(entry, dict) else None
-    if not isinstance(config, dict) or oversized(config) is not None:
+    name = entry.get("class_name") if isinstance(entry, dict) else None
+    cls = (classes or _metric_classes()).get(name) if isinstance(name, str) else None
+    held = getattr(cls, "_held_entries", None)
+    if held is None or not isinstance(config, dict) or oversized(config) is not None:
         return 0
-    sizes = {key: value for key, value in config.items()
-             if isinstance(value, int) and not isinstance(value, bool) and value > 0}
-    return (sizes.get("num_thresholds", 0) * sizes.get("num_labels", 1)
-            + sizes.get("num_classes", 0) ** 2)
+    return int(held(config))
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
     """``(key, limit, value)`` of the first size in a metric's ``config`` above
-    ``METRIC_SIZE_LIMITS``, or AUC's ``num_labels`` above ``LABELLED_ENTRIES //
-    num_thresholds``; else None."""
+    ``METRIC_SIZE_LIMITS``, or AUC's ``num_labels`` above what ``METRIC_ENTRIES`` holds
+    (``num_thresholds * (4 num_labels + 1)`` entries: its counts and thresholds); else None."""
     sizes = config if isinstance(config, dict) else {}
     for key, most in METRIC_SIZE_LIMITS:
         size = sizes.get(key)
@@ -60,9 +60,16 @@ def oversized(config: Any) -> tuple[str, int, int] | None:
             return key, most, size
     labels, thresholds = sizes.get("num_labels"), sizes.get("num_thresholds")
     if isinstance(labels, int) and isinstance(thresholds, int) and thresholds > 0:
-        if labels * thresholds > LABELLED_ENTRIES:
-            return "num_labels", LABELLED_ENTRIES // thresholds, labels
+        if thresholds * (4 * labels + 1) > METRIC_ENTRIES:
+            return "num_labels", (METRIC_ENTRIES // thresholds - 1) // 4, labels
     return None
+
+
+def too_many_entries(size: int, total: int) -> str:
+    """Why a metric of ``size`` entries, ``total`` with those before it, is more than a
+    file holds (``METRIC_ENTRIES``)."""
+    return (f"its arrays hold {size:,} float64 entries, {total:,} with the metrics before it, "
+            f"where a file's metrics hold at most {METRIC_ENTRIES:,} (128 MiB) in all")
 
 
 def check_saved_settings(model: Any, include_optimizer: bool = True) -> None:
@@ -141,27 +148,30 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
     """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
     is named in ``left_out``, those larger than a file holds (``oversized``, and beyond
-    ``MAX_METRICS`` or ``LABELLED_ENTRIES`` in all) in ``too_big``."""
+    ``MAX_METRICS`` or ``METRIC_ENTRIES`` in all: what ``load`` refuses) in ``too_big``."""
     classes = _metric_classes()
     entries: list[Any] = []
     total = 0  # the array entries of the metrics kept
     for i, metric in enumerate(metrics):
         cls = type(metric)
         registered = classes.get(cls.__name__) is cls
-        size = metric_size({"config": metric.get_config()}) if registered else 0
-        if registered and (big := oversized(metric.get_config())):
+        entry = {"class_name": cls.__name__, "config": metric.get_config()} if registered else {}
+        size = metric_size(entry, classes)
+        if registered and (big := oversized(entry["config"])):
             # before _rebuilds: a constructor refuses what a file does not hold (AUC's
             # num_thresholds), and the message says why, not "registered"
             too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({big[0]}={big[2]}: a "
                            f"file holds at most {big[1]}, what nonlin.load reads)")
-        elif len(entries) == MAX_METRICS or total + size > LABELLED_ENTRIES:
+        elif len(entries) == MAX_METRICS:
             too_big.append(f"metrics[{i}]={quoted(metric, 80)} (a file holds at most "
-                           f"{MAX_METRICS:,} metrics, of {LABELLED_ENTRIES:,} array entries "
-                           "in all, what nonlin.load reads)")
+                           f"{MAX_METRICS:,} metrics, what nonlin.load reads)")
+        elif total + size > METRIC_ENTRIES:
+            why = too_many_entries(size, total + size)
+            too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({why}, what nonlin.load reads)")
         elif isinstance(metric, str) and _known_metric(metric):
             entries.append(metric)
-        elif registered and _rebuilds(cls, metric.get_config()):
-            entries.append({"class_name": cls.__name__, "config": metric.get_config()})
+        elif registered and _rebuilds(cls, entry["config"]):
+            entries.append(entry)
             total += size
         else:
             left_out.append(f"metrics[{i}]={quoted(metric, 80)}")

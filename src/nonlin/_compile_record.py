@@ -37,8 +37,8 @@ import numpy as np
 
 from . import registry
 from ._compile_entries import (
-    LABELLED_ENTRIES,
     MAX_METRICS,
+    METRIC_ENTRIES,
     _known_metric,
     _loss_entry,
     _metric_classes,
@@ -48,6 +48,7 @@ from ._compile_entries import (
     check_saved_settings,
     metric_size,
     oversized,
+    too_many_entries,
 )
 from ._header import ModelFileError, strict_json
 from ._metadata import to_json_text
@@ -59,6 +60,7 @@ _PARTS = ("loss", "optimizer", "metrics")
 _OTHER_STATE = ("checkpoint", "optimizer")  # a checkpoint's, a nonlin.sklearn file's own
 _SLOTS = "optimizer."
 _AGAIN = "After nonlin.load, pass them again: model.compile(optimizer, loss, metrics)"
+_BARE = "nonlin.load(path, compile=False) reads the model without its compile record"
 _KEPT = ("After nonlin.load, pass them again with the loaded optimizer, which keeps its saved "
          "state: model.compile(model.optimizer, loss, metrics)")
 
@@ -132,11 +134,13 @@ def _renamed(error: ModelFileError) -> ModelFileError:
 
 
 def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.ndarray],
-                    path: str, with_optimizer: bool = True) -> None:
+                    path: str, with_optimizer: bool = True, metrics_given: bool = False) -> None:
     """Set ``model.loss``, ``model.optimizer`` and ``model._metrics`` from the record in
     ``header`` (a file's ``__metadata__``), checked whole first: a fault changes nothing.
     A checkpoint's record has no optimizer: its ``checkpoint`` record's is set (not with
-    ``with_optimizer=False``, as ``load_checkpoint`` reads it itself)."""
+    ``with_optimizer=False``, as ``load_checkpoint`` reads it itself). ``metrics_given``
+    (a checkpoint a ``fit`` resumes with metrics of its own): a fault in the record's
+    metrics, none of which that fit uses, leaves ``model._metrics`` empty instead."""
     record = strict_json(header[RECORD], path, RECORD)
     if not isinstance(record, dict) or not set(record) <= set(_PARTS):
         received = (f"the keys {quoted(sorted(set(record) - set(_PARTS)), 120)}"
@@ -156,8 +160,13 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
         optimizer = checkpoint_optimizer(header, arrays, model, path) if with_optimizer else None
     else:
         optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
-    metrics = _read_metrics(record.get("metrics", []), path)
-    _check_usable(loss, metrics, model, path)
+    try:
+        metrics = _read_metrics(record.get("metrics", []), path)
+        _check_usable(loss, metrics, model, path)
+    except ModelFileError as error:
+        if not metrics_given or not (error.field or "").startswith(f"{RECORD}.metrics"):
+            raise
+        metrics = []  # _check_usable checked the loss before the metrics
     model.loss, model._metrics = loss, metrics
     if with_optimizer:
         model.optimizer = optimizer
@@ -178,8 +187,9 @@ def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
     except ValueError as exc:
         field = "pos_weight" if "pos_weight" in str(exc) else "alpha"
         raise _fault(path, f"loss.config.{field}", str(exc)) from None
-    try:
-        get_metrics(metrics, loss=loss, n_outputs=model.n_outputs)
+    try:  # one at a time: a name met twice is copied to be renamed (256 metrics: 1.4 GB)
+        for metric in metrics:
+            get_metrics([metric], loss=loss, n_outputs=model.n_outputs)
     except (ValueError, TypeError) as exc:
         raise _fault(path, "metrics", str(exc)) from None
 
@@ -230,14 +240,18 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
 def _read_metrics(entries: Any, path: str) -> list[Any]:
     if not isinstance(entries, list):
         raise _fault(path, "metrics", f"expected a list. Received: {quoted(entries)}")
-    size = sum(map(metric_size, entries)) if len(entries) <= MAX_METRICS else 0
-    if len(entries) > MAX_METRICS or size > LABELLED_ENTRIES:  # before any is made
-        of = f", of {size:,} entries" if size else ""
-        raise _fault(path, "metrics", f"expected at most {MAX_METRICS:,} metrics, of "
-                     f"{LABELLED_ENTRIES:,} array entries in all (thresholds, classes squared). "
-                     f"Received {len(entries):,} metrics{of} (nonlin.load(path, compile=False) "
-                     "reads the model without its compile record)")
+    if len(entries) > MAX_METRICS:  # before any is made
+        raise _fault(path, "metrics", f"expected at most {MAX_METRICS:,} metrics. Received "
+                     f"{len(entries):,} metrics ({_BARE})")
     classes = _metric_classes()
+    total = 0
+    for i, entry in enumerate(entries):  # their arrays, counted before any is made
+        size = metric_size(entry, classes)
+        total += size
+        if total > METRIC_ENTRIES:
+            name = entry.get("class_name") if isinstance(entry, dict) else None
+            raise _fault(path, f"metrics[{i}]", f"{quoted(name, 80)}: "
+                         f"{too_many_entries(size, total)} ({_BARE})")
     return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
 
 

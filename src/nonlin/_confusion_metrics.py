@@ -82,6 +82,19 @@ class ConfusionMetric(Metric):
     def _shape(self) -> tuple[int, ...]:
         return ()
 
+    @classmethod
+    def _held_entries(cls, config: dict[str, Any]) -> int:
+        """The float64 entries an instance made from ``config`` (``get_config``'s) holds as
+        it is made: its ``_KEYS`` counts, of ``_shape()`` each; what ``load`` counts before
+        making a model file's metrics (``_compile_entries.metric_size``)."""
+        return len(cls._KEYS) * math.prod(cls._config_shape(config))
+
+    @classmethod
+    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+        """``_shape()`` of an instance made from ``config`` (a size the constructor
+        refuses as 0: ``_metric_sizes.config_size``)."""
+        return ()
+
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[Any, ...]:
         raise NotImplementedError

@@ -187,6 +187,10 @@ class FBetaScore(ConfusionMetric):
     def reset_state(self) -> None:
         self._state = {key: np.zeros(0) for key in self._KEYS}
 
+    @classmethod
+    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+        return (0,)  # one count per column, made by the first batch
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state_dict()``: three lists of counts >= 0 of one length (0: no batch)."""
         keys = list(self._KEYS)

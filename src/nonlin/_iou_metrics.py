@@ -21,6 +21,7 @@ import numpy as np
 
 from ._confusion_metrics import ConfusionMetric, check_name, truth
 from ._iou_checks import checked_num_classes, class_ids, target_ids
+from ._metric_sizes import config_size
 from ._quoting import quoted
 from ._scratch import buffer
 from .validation import check_bool, is_integer, is_real
@@ -83,6 +84,10 @@ class IoU(ConfusionMetric):
 
     def _shape(self) -> tuple[int, ...]:
         return (self.num_classes, self.num_classes)
+
+    @classmethod
+    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+        return (config_size(config, "num_classes"),) * 2
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return y_true  # checked as it is counted (fit does not call this)
@@ -189,6 +194,10 @@ class BinaryIoU(IoU):
 
     _checked = ConfusionMetric._checked  # y_true of y_pred's shape, or class labels
     _update_state = ConfusionMetric._update_state  # its own _counts: a 2 x 2 matrix
+
+    @classmethod
+    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+        return (2, 2)
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
                 w: np.ndarray | None) -> tuple[np.ndarray]:

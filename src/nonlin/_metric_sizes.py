@@ -23,6 +23,15 @@ MAX_THRESHOLDS = 1 << 16
 MAX_CLASSES = 1 << 12  # a (4096, 4096) float64 confusion matrix: 128 MiB
 
 
+def config_size(config: dict[str, Any], key: str) -> int:
+    """``config[key]`` when an int > 0 (not a bool), else 0: a metric's ``_held_entries``
+    counts a size its constructor refuses as nothing, as nothing of it is made."""
+    value = config.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return 0
+
+
 def checked_num_thresholds(value: Any, minimum: int) -> int:
     """``value``, ``num_thresholds``, as an int in ``[minimum, MAX_THRESHOLDS]``, else a
     ValueError naming it."""

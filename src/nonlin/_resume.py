@@ -8,8 +8,9 @@ from typing import Any
 
 from . import registry
 from ._atomic import file_path
-from ._checkpoint_reader import Checkpoint, load_checkpoint
+from ._checkpoint_reader import Checkpoint, resume_checkpoint
 from ._feature_names import record_names
+from ._header import ModelFileError
 from ._layer_names import without_names
 from ._quoting import clipped, quoted, quoted_path
 from .core import Sequential
@@ -41,7 +42,15 @@ def compile_defaults(path: Any, loss: Any, optimizer: Any,
     Raises ``TypeError`` when neither the call nor the file (one written before checkpoints
     kept the record, or whose loss the registry does not hold) gives a loss.
     """
-    checkpoint = load_checkpoint(path)
+    try:
+        checkpoint = resume_checkpoint(path, metrics_given=metrics is not None)
+    except ModelFileError as error:  # the record's metrics, more than a file holds
+        if not (error.field or "").startswith("compile.metrics"):
+            raise
+        raise ModelFileError(error.path, f"{error.reason}. To resume, give fit the run's "
+                             "metrics, fit(..., metrics=[...]) (or model.compile(optimizer, "
+                             "loss, metrics) first): the checkpoint's are then not read",
+                             error.field) from None
     saved = checkpoint.model
     if loss is None and saved.loss is None:
         raise TypeError(f"Expected a loss for fit: the checkpoint {quoted_path(path)} has "
@@ -69,8 +78,9 @@ def read_resume(model: Sequential, optimizer: Any, path: str | os.PathLike[str],
     and only then calls ``apply_resume``: a refused call changes nothing.
     ``checkpoint``: the file's, when ``compile_defaults`` read it already.
     """
-    if checkpoint is None:
-        checkpoint = load_checkpoint(path)
+    if checkpoint is None:  # the file's metrics are read only for a model not compiled
+        compiled = model.loss is not None or model.optimizer is not None  # (apply_resume)
+        checkpoint = resume_checkpoint(path, metrics_given=compiled)
     saved, source = checkpoint.model, file_path(path)
     mine, theirs = without_names(model.get_config()), without_names(saved.get_config())
     if mine != theirs:

@@ -153,7 +153,8 @@ def check_backed(model: Any, items: list[dict[str, Any]], arrays: dict[str, np.n
     """Refuse (``ValueError``) a model whose file, of the layer entries ``items`` and the
     tensors ``arrays`` (all of them, the optimizer's too), loading refuses as claiming more
     values than it holds (``nonlin._widths.check_widths``): a width above 65536 that no
-    weights back, fixed ``Normalization`` statistics of more features in all. That check
+    weights back, fixed ``Normalization`` statistics of more features in all than the
+    file's values and 2**23 (``_widths.FIXED_FEATURES``). That check
     reads the layers the config makes, as loading does: one of nonlin's has its config's
     settings (``check_saved`` passed) and is read, never built (a ``Dropout`` built here
     would draw its masks from this build's generator, not ``model.rng``: a

@@ -12,7 +12,10 @@ few times what the file holds, however many layers it names. A parameter-free la
 activation, ``Dropout``) allocates nothing. A ``Normalization`` given its statistics
 (``mean=``, ``variance=``) keeps them in its config, not in tensors: a list of one value
 per feature is backed by the header that holds it; all such layers given scalars
-(``mean=0.0``) together may have as many features as the file holds values, or ``MAX_WIDTH``.
+(``mean=0.0``), whose ``build`` makes a mean and a variance of one float64 per feature, together
+may have as many features as the file holds values, or ``FIXED_FEATURES`` (128 MiB): many
+such layers on one input fit (two on 40,000 features were refused when the bound was
+``MAX_WIDTH``), 10,000 of 65536 features (10 GiB) do not.
 
 A layer class of one's own (registered in ``nonlin.registry.LAYERS``) is the user's code:
 what its config means is its own (an int ``units`` of it may count anything), so it is
@@ -40,6 +43,9 @@ from .prelu import PReLU
 from .preprocessing import Normalization
 
 MAX_WIDTH = 1 << 16  # widths beyond this need weights in the file to back them
+# the features of all Normalization layers given scalar statistics together, beyond the
+# file's values: their mean and variance of float64, 16 bytes a feature, 128 MiB at most
+FIXED_FEATURES = 1 << 23
 _PER_FEATURE = (BatchNorm, LayerNormalization, Normalization, PReLU)  # arrays of (width,)
 
 
@@ -51,7 +57,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
     for name, info in header.tensors.items():
         held[name.partition(".")[0]] += math.prod(info.shape)
     budget = sum(held.values())
-    width, free = n_features, max(budget, MAX_WIDTH)  # free: for statistics in configs
+    width, free = n_features, max(budget, FIXED_FEATURES)  # free: for statistics in configs
     rng = np.random.default_rng(0)  # for builds here: the model's build draws its own
     for i, layer in enumerate(layers):
         field = f"architecture.layers[{i}]"
@@ -67,8 +73,11 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
             # header backs it), a scalar (mean=0.0) makes them from one
             free -= 0 if isinstance(mean, list) else width
             if free < 0:
+                most = max(budget, FIXED_FEATURES)
                 raise ModelFileError(path, f"the fixed statistics of {width} features are more "
-                                     f"than the file holds ({budget} values in all)", field)
+                                     f"than the file holds ({most - free:,} features with those "
+                                     f"before it, where all may have at most {most:,}: the "
+                                     f"file's {budget:,} values, or {FIXED_FEATURES:,})", field)
             continue
         elif isinstance(layer, LayerNormalization) and not (layer.center or layer.scale):
             continue  # no arrays (PyTorch's elementwise_affine=False)

@@ -16,14 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import file_path
 from ._categorical import categorical_lines
 from ._cli_lists import list_item
 from ._quoting import cut, one_line, printable, quoted, wrapped_list
+from ._reader import read_file
 from .cli_common import HelpFormatter, check_model_file, json_text, note
 from .cli_info_file import (
     checkpoint_lines,
     checkpoint_record,
-    peek_header,
+    read_for_info,
     recorded_json,
     recorded_lines,
     recorded_model,
@@ -50,15 +52,16 @@ def add_info(subparsers: argparse._SubParsersAction) -> None:
 
 def run_info(args: argparse.Namespace) -> int:
     check_model_file(args.model)
-    header = peek_header(args.model)  # None: nonlin.load says what is wrong with the file
-    recorded = None if header is None else recorded_model(header, args.model)
-    checkpoint = None if header is None else checkpoint_record(header, args.model)
+    source = file_path(args.model)
+    data, header = read_file(source)  # read and parsed once, as nonlin.load reads a path
+    recorded = recorded_model(header, args.model)
+    checkpoint = checkpoint_record(header, args.model)
     if recorded is not None:  # a layer class not registered here: shown as recorded
         model: Any = SimpleNamespace(n_features_in=recorded.n_features_in,
                                      dtype=np.dtype(recorded.dtype))
         meta, own, summary = recorded.metadata, recorded_json(recorded), recorded_lines(recorded)
     else:
-        model = _load_for_info(args.model)
+        model = read_for_info(data, header, source)
         meta = dict(getattr(model, "metadata", None) or {})
         own = {"parameters": model.count_params(), "dtype": model.dtype.name,
                "architecture": model.get_config()}
@@ -91,20 +94,6 @@ def _summary_lines(model: Any) -> list[str]:
 
     lines = table(model, printable)
     return [header(model, printable), *lines] if "name" in model.get_config() else lines
-
-
-def _load_for_info(path: str) -> Any:
-    """Any nonlin model file, not only those of 'nonlin train'; one whose compile record
-    is at fault is shown without it (predict and evaluate never read it), with a note."""
-    import nonlin
-
-    try:
-        return nonlin.load(path)
-    except nonlin.ModelFileError as exc:
-        if not str(exc.field or "").startswith("compile"):
-            raise
-        note(f"{exc}; shown without its compile record")
-        return nonlin.load(path, compile=False)
 
 
 def _describe_compile(model: Any) -> list[str]:

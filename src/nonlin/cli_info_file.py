@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,31 +21,32 @@ from ._header import (
     MAX_LAYERS,
     Header,
     ModelFileError,
-    header_length,
-    parse_header,
     strict_json,
 )
 from ._quoting import cut, printable, quoted
-from ._reader import _check_format
+from ._reader import read_model
 from .cli_train_model import shell_word
 
 _FLOATS = ("float32", "float64")
 
 
-def peek_header(path: str) -> Header | None:
-    """The header of the regular file ``path`` when it reads as a nonlin model file's
-    (format and version checked), else None: ``nonlin.load`` then says what is wrong."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None  # a pipe, a device: never opened here (open() would wait on a pipe)
-        size = os.path.getsize(path)
-        with open(path, "rb") as handle:
-            start = handle.read(8)
-            length = header_length(start, size, path)
-            return parse_header(start + handle.read(length), path, size=size,
-                                check=lambda meta: _check_format(meta, path))
-    except (OSError, ModelFileError):
-        return None
+def read_for_info(data: bytes, header: Header, path: str) -> Any:
+    """The model of the file ``path`` read as ``nonlin.load`` reads it, from its bytes
+    ``data`` and ``header`` as ``info`` read and parsed them once (a header of up to 16 MiB
+    was parsed twice: a peek, then ``nonlin.load``); one whose compile record is at fault is
+    shown without it (predict and evaluate never read it), with a note."""
+    from ._compile_record import RECORD, restore_compile
+    from .cli_common import note
+
+    model, header, arrays = read_model(data, path, header=header)
+    if RECORD in header.metadata:
+        try:  # checked whole first: a fault leaves the model as without compile=True
+            restore_compile(model, header.metadata, arrays, path)
+        except ModelFileError as exc:
+            if not str(exc.field or "").startswith("compile"):
+                raise
+            note(f"{exc}; shown without its compile record")
+    return model
 
 
 @dataclass(frozen=True)
