@@ -26,6 +26,7 @@ from nonlin.objective import Objective
 from nonlin.tabular import read_csv
 
 _ROOT = Path(__file__).resolve().parents[1]
+_INTP = np.intp  # the platform's own
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_a_label_fit_gives_the_same_bits_with_int32_indices(simulated_32_bit: No
         return np.concatenate([p.reshape(-1) for p in model.get_weights()])
 
     simulated = trained()
-    np.intp = np.int64  # type: ignore[misc]  # monkeypatch puts int32 back, then the original
+    np.intp = _INTP  # type: ignore[misc]  # the platform's own again (monkeypatch restores it)
     np.testing.assert_array_equal(simulated, trained())
 
 
@@ -113,3 +114,34 @@ def test_the_minimum_scikit_learn_is_the_extras() -> None:
     pinned = re.search(r'sklearn = \["scikit-learn>=(\d+)\.(\d+)"\]', pyproject)
     assert pinned is not None
     assert f'minimum=({pinned[1]}, {pinned[2]})' in source
+
+
+def test_iou_refuses_a_range_too_long_for_len_by_value() -> None:
+    """``len(range(2**40))`` overflows on 32-bit platforms (past 2**63 everywhere): IoU raised
+    ``OverflowError: Python int too large to convert to C ssize_t``."""
+    with pytest.raises(ValueError, match=r"Received: target_class_ids=range\(0, 10{20}\)"):
+        nonlin.metrics.IoU(10, range(10**20))
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "spirals"])
+def test_toy_labels_are_intp_which_bincount_and_indexing_take(name: str,
+                                                               simulated_32_bit: None) -> None:
+    """int64 labels failed ``np.bincount(y)`` (which the class_weight message suggests) on
+    32-bit platforms: ``Cannot cast array data from dtype('int64') to dtype('int32')``."""
+    X, y = getattr(nonlin.datasets, name)(40, seed=0)
+    assert y.dtype == np.int32
+
+
+def test_labels_nonlin_converts_are_intp(simulated_32_bit: None) -> None:
+    from nonlin._target_checks import check_labels
+
+    assert check_labels(np.array([0.0, 1.0, 2.0]), 3).dtype == np.int32
+    assert check_labels(np.array([0, 1], dtype=np.uint64), 2).dtype == np.int32
+
+
+def test_reading_a_csv_exponent_past_the_fast_powers(tmp_path: Path,
+                                                     simulated_32_bit: None) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("a,b\n1e300,2.5e-300\n123456789012345678,0.1\n", encoding="utf-8")
+    table = read_csv(path, dtype=np.float64)
+    np.testing.assert_array_equal(table.X, [[1e300, 2.5e-300], [123456789012345678, 0.1]])
