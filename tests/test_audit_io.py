@@ -106,6 +106,7 @@ def estimator_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 )
 def test_a_partial_solver_state_is_named(estimator_file, tmp_path, key, value):
     """Loaded, such a file made ``partial_fit`` fail (AttributeError, TypeError)."""
+    pytest.importorskip("sklearn")
     import nonlin.sklearn as sk
 
     def change(user: dict) -> dict:
@@ -123,6 +124,7 @@ def test_a_partial_solver_state_is_named(estimator_file, tmp_path, key, value):
 
 
 def test_a_whole_solver_state_loads_and_trains_on(estimator_file, tmp_path):
+    pytest.importorskip("sklearn")
     import nonlin.sklearn as sk
 
     path = tmp_path / "clf.safetensors"

@@ -258,6 +258,7 @@ def test_loading_a_folder_names_the_folder(tmp_path) -> None:
     """A bad input's error names what was received: nonlin.load(a folder) said "Is a
     directory: 3", the number of the descriptor it had opened, not the path."""
     import nonlin
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import load as load_estimator
 
     for load in (nonlin.load, nonlin.load_checkpoint, load_estimator):

@@ -14,7 +14,10 @@ import pytest
 import nonlin
 from cache23_helpers import LAYER_TYPES, batch_arrays, data, model
 from nonlin.core import Layer
-from nonlin.sklearn import MLPClassifier
+
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from nonlin.sklearn import MLPClassifier  # noqa: E402
 
 
 def _net(dtype: Any = np.float64) -> nonlin.Sequential:

@@ -12,10 +12,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
-from cache23_helpers import batch_arrays, rows_in
-from nonlin.sklearn import MLPClassifier, MLPRegressor
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+import scipy.sparse as sp  # noqa: E402
+
+from cache23_helpers import batch_arrays, rows_in  # noqa: E402
+from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 N, BATCH = 120, 40
 

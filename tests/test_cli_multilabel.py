@@ -74,6 +74,7 @@ def _predict(folder: Path, *options: str, model: str = "m.safetensors",
 def test_two_labels_per_target_train_one_sigmoid_output_each(
     tmp_path: Path, fit_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("sklearn")
     from sklearn.preprocessing import LabelBinarizer
 
     _data(tmp_path)
@@ -184,6 +185,7 @@ def test_predict_writes_each_targets_label_and_probability(
 
 
 def _sklearn_scores(truth: np.ndarray, pred: np.ndarray, w: np.ndarray | None) -> dict:
+    pytest.importorskip("sklearn")
     from sklearn import metrics
 
     with warnings.catch_warnings():
@@ -335,6 +337,7 @@ def test_an_estimators_multilabel_file_predicts_and_evaluates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pd = pytest.importorskip("pandas")
+    pytest.importorskip("sklearn")
     import nonlin.sklearn as nls
 
     _data(tmp_path)

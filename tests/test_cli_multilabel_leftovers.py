@@ -34,6 +34,7 @@ def test_info_quotes_one_hot_input_names_holding_a_comma(
 @pytest.mark.parametrize("weighted", [False, True])
 def test_the_r2_average_counts_a_constant_target_as_scikit_learn(weighted: bool) -> None:
     """Before: the average left a constant target out (0.9318 and 0.9318 here)."""
+    pytest.importorskip("sklearn")
     from sklearn.metrics import r2_score
 
     from nonlin.cli_targets_scores import format_several, several_report
@@ -60,6 +61,7 @@ def test_the_r2_average_counts_a_constant_target_as_scikit_learn(weighted: bool)
 def test_train_and_evaluate_average_a_constant_target_as_scikit_learn(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("sklearn")
     from sklearn.metrics import r2_score
 
     rng = np.random.default_rng(1)

@@ -14,13 +14,21 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.metrics import confusion_matrix, jaccard_score, precision_recall_curve, roc_curve
 
-import nonlin
-from nonlin._epoch_state import _is_metric_state
-from nonlin._metric_names import KERAS_CLASS_NAMES
-from nonlin.losses import BinaryCrossEntropy, CrossEntropy, Hinge
-from nonlin.metrics import (
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from sklearn.metrics import (  # noqa: E402
+    confusion_matrix,
+    jaccard_score,
+    precision_recall_curve,
+    roc_curve,
+)
+
+import nonlin  # noqa: E402
+from nonlin._epoch_state import _is_metric_state  # noqa: E402
+from nonlin._metric_names import KERAS_CLASS_NAMES  # noqa: E402
+from nonlin.losses import BinaryCrossEntropy, CrossEntropy, Hinge  # noqa: E402
+from nonlin.metrics import (  # noqa: E402
     METRICS,
     BinaryIoU,
     FalseNegatives,

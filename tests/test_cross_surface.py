@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import nonlin
 from cli_helpers import assert_user_error, run_cli, write_csv
@@ -125,6 +126,7 @@ def test_a_scikit_learn_estimators_file_is_read_by_predict_and_evaluate(tmp_path
 
     import pandas as pd
 
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier
 
     X = _data(tmp_path, n=40)

@@ -33,7 +33,7 @@ def test_shapes_dtypes_and_balance(name: str, n_samples: int) -> None:
         pytest.skip("spirals needs a point per arm (test_spirals_refuses_fewer_points_than_arms)")
     X, y = GENERATED[name](n_samples, seed=0)
     assert X.shape == (n_samples, 2) and X.dtype == np.float64
-    assert y.shape == (n_samples,) and y.dtype == np.int64
+    assert y.shape == (n_samples,) and y.dtype == np.intp  # int64; int32 on 32-bit
     counts = np.bincount(y, minlength=2)
     assert counts.sum() == n_samples and counts.max() - counts.min() <= 1
     assert np.isfinite(X).all()

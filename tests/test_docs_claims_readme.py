@@ -83,6 +83,7 @@ def test_a_sparse_regression_target_is_made_dense_where_scikit_learn_refuses_it(
     """docs/sklearn.md said scikit-learn's regressor "fails in training" on a sparse y:
     a one-column one it refuses at once, with a TypeError; a wider one fails in training."""
     sparse = pytest.importorskip("scipy.sparse")
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPRegressor
 
     X = np.random.default_rng(0).normal(size=(20, 3))
@@ -108,6 +109,7 @@ def test_the_command_line_reads_an_estimator_file_only_when_fitted_on_a_frame(
     unconditionally; the command line matches columns by name, so a file fitted on an array
     (no feature names) is refused with that advice, and one fitted on a DataFrame is read."""
     pd = pytest.importorskip("pandas")
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier
 
     rng = np.random.default_rng(0)
@@ -134,6 +136,7 @@ def test_new_layers_after_an_lbfgs_fit_raise_where_scikit_learn_cuts_its_weights
     and stops at once on a NaN loss for new outputs". In 1.9.1 it cuts the old weights into
     the new layers: larger ones fail in a reshape, smaller ones take a slice (and a
     regressor of three outputs refitted on two aborts inside SciPy, not run here)."""
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier, MLPRegressor
 
     X = np.random.default_rng(0).normal(size=(40, 4))

@@ -15,8 +15,11 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin.sklearn import MLPRegressor
-from nonlin.sklearn import load as load_estimator
+
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from nonlin.sklearn import MLPRegressor  # noqa: E402
+from nonlin.sklearn import load as load_estimator  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -58,6 +58,7 @@ def _old_file(tmp_path, names, **params):
 def test_an_old_file_with_labels_all_spelled_non_finite_loads_them_as_text(tmp_path, names):
     import numpy as np
 
+    pytest.importorskip("sklearn")
     import nonlin.sklearn as nls
 
     est, X, path = _old_file(tmp_path, names)
@@ -69,6 +70,7 @@ def test_an_old_file_with_labels_all_spelled_non_finite_loads_them_as_text(tmp_p
 
 
 def test_an_old_files_class_weight_keys_follow_its_text_labels(tmp_path):
+    pytest.importorskip("sklearn")
     import nonlin.sklearn as nls
 
     weights = {"inf": 3.0, "nan": 0.5}

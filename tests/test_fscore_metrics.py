@@ -13,13 +13,16 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.metrics import f1_score, fbeta_score
 
-import nonlin
-from nonlin.callbacks import Callback
-from nonlin.checkpoint import load_checkpoint, save_checkpoint
-from nonlin.losses import BinaryCrossEntropy, CrossEntropy, Hinge
-from nonlin.metrics import METRICS, F1Score, FBetaScore, get_metric
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from sklearn.metrics import f1_score, fbeta_score  # noqa: E402
+
+import nonlin  # noqa: E402
+from nonlin.callbacks import Callback  # noqa: E402
+from nonlin.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from nonlin.losses import BinaryCrossEntropy, CrossEntropy, Hinge  # noqa: E402
+from nonlin.metrics import METRICS, F1Score, FBetaScore, get_metric  # noqa: E402
 
 EPS = 1e-7
 

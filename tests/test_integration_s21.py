@@ -290,6 +290,7 @@ def test_terminate_on_nan_with_backup_and_ema_ends_with_the_average(tmp_path):
 
 
 def test_estimators_take_loss_options_and_refuse_swap_ema_weights_first():
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier
 
     binary = (X[:, 0] > 0).astype(int)

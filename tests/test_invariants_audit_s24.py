@@ -51,7 +51,10 @@ from nonlin import (
     datasets,
     initializers,
 )
-from nonlin.sklearn import MLPClassifier, MLPRegressor
+
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 DATA = np.random.default_rng(0)
 X = DATA.normal(size=(24, 3))

@@ -62,6 +62,7 @@ def test_a_negative_squared_gradient_names_the_parameter_and_value():
 def test_a_diverged_sklearn_estimator_warm_starts_on_after_a_pickle():
     """scikit-learn's optimizer keeps a diverged fit's NaN velocity and trains on with it;
     the estimator's re-homed state (unpickled) goes through the internal load that keeps it."""
+    pytest.importorskip("sklearn")
     import nonlin.sklearn as nls
 
     rng = np.random.default_rng(0)

@@ -14,6 +14,7 @@ import pickle
 import warnings
 
 import numpy as np
+import pytest
 
 import nonlin
 
@@ -45,6 +46,7 @@ def test_the_last_row_is_readable_in_the_process_and_not_in_a_pickle() -> None:
 
 
 def test_an_estimator_pickle_holds_no_gradient_and_trains_on_the_same() -> None:
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier
 
     rng = np.random.default_rng(1)

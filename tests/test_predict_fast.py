@@ -163,6 +163,7 @@ def test_estimator_logistic_output_needs_no_registry_lookup(
     import warnings
 
     from nonlin import registry
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier
 
     X = np.random.default_rng(4).random((40, 3))

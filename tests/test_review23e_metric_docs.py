@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.metrics import f1_score
 
-from nonlin.metrics import (
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from sklearn.metrics import f1_score  # noqa: E402
+
+from nonlin.metrics import (  # noqa: E402
     AUC,
     Accuracy,
     F1Score,

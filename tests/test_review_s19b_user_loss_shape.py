@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 from nonlin import losses
-from nonlin.sklearn import MLPClassifier, MLPRegressor
+
+pytest.importorskip("sklearn")  # the sklearn extra: skipped where it is not installed
+
+from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 
 class _Few(losses.MeanSquaredError):

@@ -236,6 +236,7 @@ def test_a_model_without_the_build_record_is_checked_by_building(tmp_path) -> No
 
 
 def test_estimators_save_and_load_as_before(tmp_path) -> None:
+    pytest.importorskip("sklearn")
     from nonlin.sklearn import MLPClassifier, MLPRegressor, load
 
     labels = (X[:, 0] > 0).astype(int)

@@ -130,8 +130,7 @@ def _windows(words: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarra
     plus the top byte of the load before it.
     """
     at = np.add(ends, _PAD - 32, dtype=np.intp)
-    shift = np.left_shift(at.view(np.uint64), _THREE)  # 8 * (at % 8): bits into the word
-    shift &= _SHIFTS
+    shift = _bits_into_word(at)
     at >>= 3
     aligned = np.empty((5, ends.size), dtype=np.uint64)
     for row in aligned:
@@ -171,8 +170,7 @@ def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:
     words it straddles (a shift by 64 gives 0 in NumPy, so an aligned load works too).
     """
     at = np.add(ends, _PAD - 8 - skip, dtype=np.intp)
-    shift = np.left_shift(at.view(np.uint64), _THREE)  # 8 * (at % 8): bits into the word
-    shift &= _SHIFTS
+    shift = _bits_into_word(at)
     at >>= 3
     low = words.take(at, mode="clip")
     at += 1
@@ -182,3 +180,13 @@ def _load(words: np.ndarray, ends: np.ndarray, skip: int) -> np.ndarray:
     high <<= shift
     low |= high
     return low
+
+
+def _bits_into_word(at: np.ndarray) -> np.ndarray:
+    """``8 * (at % 8)`` of each byte position ``at`` (intp, >= 0): the bits into its word,
+    as uint64 (the words' shifts). intp is int32 on 32-bit platforms (a Raspberry Pi's
+    32-bit OS, Pyodide's wasm32): a copy there, a view of the same bytes elsewhere."""
+    wide = at.view(np.uint64) if at.dtype.itemsize == 8 else at.astype(np.uint64)
+    shift = np.left_shift(wide, _THREE)
+    shift &= _SHIFTS
+    return shift

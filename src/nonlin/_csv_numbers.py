@@ -37,7 +37,7 @@ def _scale(
         np.minimum(magnitude, _MAX_POWER, out=magnitude)
     magnitude <<= 1
     magnitude += negative
-    scale = _SIGNED_POW10.take(magnitude, mode="clip")
+    scale = _SIGNED_POW10.take(magnitude.astype(np.intp, copy=False), mode="clip")  # 32-bit
     values = mantissas.view(np.int64).astype(np.float64)  # faster; those past 2**63 are long
     up = power > 0
     if up.any():

@@ -160,7 +160,8 @@ def _exponents(
     size -= has_sign
     valid = (size >= 1) & (size <= 3)
     text ^= _ZEROS
-    text &= _KEEP.take(size, mode="clip")  # the sign, and the bytes before it, become 0
+    # the sign, and the bytes before it, become 0 (take indexes with intp: int32 on 32-bit)
+    text &= _KEEP.take(size.astype(np.intp, copy=False), mode="clip")
     valid &= ~_bad(text)
     value = _combine(text).view(np.int64)
     return np.where(negative, -value, value), valid

@@ -51,7 +51,7 @@ def target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
     range or an array longer than ``num_classes`` without listing it: one id is out)."""
     if isinstance(target_class_ids, range) or (isinstance(target_class_ids, np.ndarray)
                                                and target_class_ids.ndim == 1):
-        if len(target_class_ids) <= num_classes:
+        if not _longer(target_class_ids, num_classes):
             target_class_ids = list(target_class_ids)
     if not (isinstance(target_class_ids, list | tuple) and target_class_ids and all(
             is_integer(c) and 0 <= c < num_classes for c in target_class_ids)):
@@ -59,3 +59,12 @@ def target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
                          f"[0, {num_classes}). Received: "
                          f"target_class_ids={quoted(target_class_ids)}")
     return [int(c) for c in target_class_ids]
+
+
+def _longer(ids: range | np.ndarray, n: int) -> bool:
+    """Whether ``ids`` holds more than ``n`` items; a range too long for ``len`` (past
+    2**31 items on 32-bit platforms, 2**63 elsewhere: ``OverflowError``) does."""
+    try:
+        return len(ids) > n
+    except OverflowError:
+        return True

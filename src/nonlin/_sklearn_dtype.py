@@ -16,10 +16,11 @@ This module does not import scikit-learn.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
+
+from ._optional import older as before  # noqa: F401 (sklearn.py and tests import it here)
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _RECORDED: dict[str, dict[str, Any]] = {
@@ -84,10 +85,3 @@ def float_dtype_option(options: type) -> Any:
             return "float32 or float64 in a spelling np.dtype reads ('f4', np.float32, ...)"
 
     return FloatDtype
-
-
-def before(version: str, release: tuple[int, int]) -> bool:
-    """Whether ``version`` (``"1.6.1"``, ``"1.8.dev0"``) is older than ``release``
-    (major, minor); a version that does not start with two numbers is not."""
-    found = re.match(r"(\d+)\.(\d+)", version)
-    return found is not None and (int(found[1]), int(found[2])) < release

@@ -83,7 +83,7 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
     Native signed integer labels (and unsigned ones narrower than 64 bits) come
     back as they are (a view: no copy of a large label column); floats of any
     width holding integers, booleans, uint64 and byte-swapped integers are
-    converted to int64, as Keras and scikit-learn do.
+    converted to intp (int64; int32 on 32-bit platforms), as Keras and scikit-learn do.
     """
     labels = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
     if labels.ndim != 1:
@@ -108,4 +108,4 @@ def check_labels(y: np.ndarray, n_classes: int, name: str = "y") -> np.ndarray:
         )
     if labels.dtype.isnative and (kind == "i" or (kind == "u" and labels.dtype.itemsize < 8)):
         return labels  # uint64 is converted: it does not mix with int64 indices
-    return labels.astype(np.int64)
+    return labels.astype(np.intp)  # int64; int32 on 32-bit platforms, whose indices it is

@@ -21,7 +21,7 @@ def _finish(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stack the classes' points, add coordinate noise, shuffle X and y together."""
     X = np.concatenate(points)
-    y = np.concatenate([np.full(len(p), label, dtype=np.int64) for label, p in enumerate(points)])
+    y = np.concatenate([np.full(len(p), label, dtype=np.intp) for label, p in enumerate(points)])
     if noise > 0:
         X += noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(y))

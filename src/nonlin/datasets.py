@@ -8,6 +8,8 @@ come from scikit-learn (an optional extra, through ``nonlin.sklearn.bundled``).
 
 Non-goals: downloading data, caching, train/test splitting and scaling. Every
 function returns raw ``(X, y)`` arrays and leaves preprocessing to the caller.
+Labels are intp, NumPy's index type: int64, int32 on 32-bit platforms (a Raspberry Pi's
+32-bit OS, Pyodide), where int64 labels would fail ``np.bincount`` and indexing.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def moons(
     Returns
     -------
     X : ndarray of shape (n_samples, 2), float64
-    y : ndarray of shape (n_samples,), int64, labels 0 and 1, shuffled with ``X``
+    y : ndarray of shape (n_samples,), intp, labels 0 and 1, shuffled with ``X``
     """
     sizes = _two_halves(_check_n_samples(n_samples))
     _check_noise(noise)
@@ -105,7 +107,7 @@ def circles(
     Returns
     -------
     X : ndarray of shape (n_samples, 2), float64
-    y : ndarray of shape (n_samples,), int64, labels 0 and 1, shuffled with ``X``
+    y : ndarray of shape (n_samples,), intp, labels 0 and 1, shuffled with ``X``
     """
     sizes = _two_halves(_check_n_samples(n_samples))
     _check_noise(noise)
@@ -142,7 +144,7 @@ def spirals(
     Returns
     -------
     X : ndarray of shape (n_samples, 2), float64, inside the unit disc
-    y : ndarray of shape (n_samples,), int64, labels ``0 .. n_classes - 1``, shuffled with ``X``
+    y : ndarray of shape (n_samples,), intp, labels ``0 .. n_classes - 1``, shuffled with ``X``
     """
     n_samples = _check_n_samples(n_samples)
     if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
@@ -172,7 +174,7 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : ndarray of shape (1797, 64), float64, values 0..16
-    y : ndarray of shape (1797,), int64, labels 0..9
+    y : ndarray of shape (1797,), intp, labels 0..9
     """
     return _load_sklearn("load_digits", "loading the digits data set")
 
@@ -183,7 +185,7 @@ def iris() -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : ndarray of shape (150, 4), float64, sepal and petal length and width in cm
-    y : ndarray of shape (150,), int64, labels 0..2 (setosa, versicolor, virginica)
+    y : ndarray of shape (150,), intp, labels 0..2 (setosa, versicolor, virginica)
     """
     return _load_sklearn("load_iris", "loading the iris data set")
 
@@ -194,7 +196,7 @@ def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     X : ndarray of shape (569, 30), float64, unscaled cell-nucleus measurements
-    y : ndarray of shape (569,), int64, 0 = malignant, 1 = benign
+    y : ndarray of shape (569,), intp, 0 = malignant, 1 = benign
     """
     return _load_sklearn("load_breast_cancer", "loading the breast cancer data set")
 
@@ -255,4 +257,4 @@ def _load_sklearn(loader: str, purpose: str) -> tuple[np.ndarray, np.ndarray]:
     from .sklearn import bundled  # the one module that imports scikit-learn
 
     X, y = bundled(loader)
-    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.intp)

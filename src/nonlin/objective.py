@@ -94,8 +94,10 @@ class Objective:
         self._probs: np.ndarray | None = None  # probabilities for the metrics (labels, fused)
         self._rowmax = np.empty(batch_size, dtype=dt)
         self._rowsum = np.empty(batch_size, dtype=dt)
-        self._rowbase = np.arange(batch_size) * k  # flat index of each row's first entry
-        self._flat = np.empty(batch_size, dtype=np.int64)
+        # flat index of each row's first entry, and of each label's entry: intp, what
+        # take and put index with (int32 on 32-bit platforms, which refuse int64 indices)
+        self._rowbase = np.arange(batch_size, dtype=np.intp) * k
+        self._flat = np.empty(batch_size, dtype=np.intp)
         self._ones = np.ones(k, dtype=dt)
         # scratch, so that a step allocates no array of batch size: per-row values; the
         # sigmoid's loss terms also need two (batch, k) arrays

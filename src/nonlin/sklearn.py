@@ -56,7 +56,7 @@ from ._sklearn_weights import check_partial_fit, class_weights
 from .losses import Loss
 from .schedules import Schedule
 
-require("sklearn", "sklearn", "nonlin.sklearn")
+require("sklearn", "sklearn", "nonlin.sklearn", minimum=(1, 6))  # validate_data: 1.6
 
 import sklearn  # noqa: E402
 from sklearn import config_context, get_config  # noqa: E402
