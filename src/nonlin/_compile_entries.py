@@ -36,17 +36,18 @@ METRIC_ENTRIES = 1 << 24
 MAX_METRICS = 1_000
 
 
-def metric_size(entry: Any, classes: dict[str, type] | None = None) -> int:
-    """The float64 entries a record's metric ``entry`` holds once made: its class's
-    ``_held_entries`` of its config (``classes``: ``_metric_classes()``); 0 for a name (kept
-    as a name), another entry, or one beyond its own limits (``oversized``, refused as such)."""
+def metric_size(entry: Any, classes: dict[str, type] | None = None, n_outputs: int = 0) -> int:
+    """The float64 entries a record's metric ``entry`` holds once made and given a batch of
+    the model's ``n_outputs`` columns: its class's ``_held_entries`` of its config
+    (``classes``: ``_metric_classes()``); 0 for a name (kept as a name), another entry, or
+    one beyond its own limits (``oversized``, refused as such)."""
     config = entry.get("config") if isinstance(entry, dict) else None
     name = entry.get("class_name") if isinstance(entry, dict) else None
     cls = (classes or _metric_classes()).get(name) if isinstance(name, str) else None
     held = getattr(cls, "_held_entries", None)
     if held is None or not isinstance(config, dict) or oversized(config) is not None:
         return 0
-    return int(held(config))
+    return int(held(config, n_outputs))
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
@@ -145,10 +146,12 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
     return (info, tensors) if lost is None else Unrebuilt("lost setting", lost)
 
 
-def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
+def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
+                    n_outputs: int = 0) -> list[Any]:
     """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
     is named in ``left_out``, those larger than a file holds (``oversized``, and beyond
-    ``MAX_METRICS`` or ``METRIC_ENTRIES`` in all: what ``load`` refuses) in ``too_big``."""
+    ``MAX_METRICS`` or ``METRIC_ENTRIES`` in all, on a model of ``n_outputs``: what ``load``
+    refuses) in ``too_big``."""
     classes = _metric_classes()
     entries: list[Any] = []
     total = 0  # the array entries of the metrics kept
@@ -156,7 +159,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str])
         cls = type(metric)
         registered = classes.get(cls.__name__) is cls
         entry = {"class_name": cls.__name__, "config": metric.get_config()} if registered else {}
-        size = metric_size(entry, classes)
+        size = metric_size(entry, classes, n_outputs)
         if registered and (big := oversized(entry["config"])):
             # before _rebuilds: a constructor refuses what a file does not hold (AUC's
             # num_thresholds), and the message says why, not "registered"

@@ -109,7 +109,8 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     if metrics is None:
         metrics = getattr(model, "_metrics", None) or []
     too_big: list[str] = []  # metrics larger than nonlin.load reads
-    record["metrics"] = _metric_entries(metrics, left_out, too_big)
+    record["metrics"] = _metric_entries(metrics, left_out, too_big,
+                                        getattr(model, "n_outputs", None) or 0)
     left_out += too_big
     if left_out:
         kept = "optimizer" in record and again == _AGAIN  # a new one would start from zero
@@ -161,7 +162,7 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
     else:
         optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
     try:
-        metrics = _read_metrics(record.get("metrics", []), path)
+        metrics = _read_metrics(record.get("metrics", []), path, model.n_outputs)
         _check_usable(loss, metrics, model, path)
     except ModelFileError as error:
         if not metrics_given or not (error.field or "").startswith(f"{RECORD}.metrics"):
@@ -237,7 +238,9 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
         raise _renamed(error) from None
 
 
-def _read_metrics(entries: Any, path: str) -> list[Any]:
+def _read_metrics(entries: Any, path: str, n_outputs: int) -> list[Any]:
+    """The record's metrics, their arrays counted before any is made, as they will be
+    once they count a batch of the model's ``n_outputs`` columns."""
     if not isinstance(entries, list):
         raise _fault(path, "metrics", f"expected a list. Received: {quoted(entries)}")
     if len(entries) > MAX_METRICS:  # before any is made
@@ -246,7 +249,7 @@ def _read_metrics(entries: Any, path: str) -> list[Any]:
     classes = _metric_classes()
     total = 0
     for i, entry in enumerate(entries):  # their arrays, counted before any is made
-        size = metric_size(entry, classes)
+        size = metric_size(entry, classes, n_outputs)
         total += size
         if total > METRIC_ENTRIES:
             name = entry.get("class_name") if isinstance(entry, dict) else None

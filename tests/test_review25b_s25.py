@@ -1,0 +1,94 @@
+"""Session 25 review (review25b) of the count of a compile record's metrics.
+
+An ``AUC(multi_label=True)`` without ``num_labels`` holds ``(num_thresholds, 0)`` counts as
+it is made, and the F-scores none, but the first batch (of the model's ``n_outputs``
+columns) makes ``(num_thresholds, n_outputs)`` and ``(n_outputs,)``: counted as made, three
+such AUCs of 65536 thresholds in a file of 2 KB on a model of 64 outputs loaded, and its
+first ``evaluate`` took 641 MB (256 of them on 63 outputs: 33 GB). They are now counted
+by the model's outputs, at ``save`` and ``load`` alike.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import metrics as M
+from nonlin._header import ModelFileError
+
+from test_metric_entries_s25 import _MADE, _held_bytes  # noqa: E402
+
+
+def _model(metrics: list[Any], outputs: int = 2, width: int = 3) -> nonlin.Sequential:
+    model = nonlin.Sequential([nonlin.Dense(outputs), nonlin.Sigmoid()]).build(width, seed=0)
+    model.compile(optimizer="sgd", loss="binary_cross_entropy", metrics=metrics)
+    return model
+
+
+def _hostile(entries: list[Any], outputs: int = 2, width: int = 3) -> bytes:
+    """A model file whose compile record holds ``entries``, as no ``save`` writes it."""
+    from nonlin.io import to_bytes
+
+    data = to_bytes(_model(["accuracy"], outputs, width))
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    record = json.loads(header["__metadata__"]["compile"])
+    record["metrics"] = entries
+    header["__metadata__"]["compile"] = json.dumps(record)
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    return len(raw).to_bytes(8, "little") + raw + data[8 + n:]
+
+
+_LABELS = {"class_name": "AUC", "config": {"num_thresholds": 65536, "multi_label": True}}
+
+
+def test_a_multi_label_auc_without_num_labels_counts_the_models_outputs() -> None:
+    data = _hostile([_LABELS] * 3, outputs=64)  # its first evaluate took 641 MB
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError) as info:
+            nonlin.load(io.BytesIO(data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20, peak
+    assert info.value.field == "compile.metrics[0]"
+    assert "16,842,752 float64 entries" in str(info.value)  # 65536 * (4 * 64 + 1)
+    assert len(nonlin.load(io.BytesIO(_hostile([_LABELS] * 3, outputs=1)))._metrics) == 3
+
+
+def test_save_leaves_out_what_the_first_batch_would_make_too_large() -> None:
+    from nonlin.io import to_bytes
+
+    model = _model([M.AUC(65536, multi_label=True), "accuracy"], outputs=64)
+    with pytest.warns(UserWarning, match=r"metrics\[0\]=.*16,842,752 float64 entries"):
+        data = to_bytes(model)
+    assert nonlin.load(io.BytesIO(data))._metrics == ["accuracy"]
+
+
+def test_f_scores_count_one_entry_per_output_and_count() -> None:
+    entry = {"class_name": "F1Score", "config": M.F1Score().get_config()}
+    data = _hostile([entry] * 100, outputs=65536, width=1)  # 1.5 MB each after a batch
+    with pytest.raises(ModelFileError) as info:
+        nonlin.load(io.BytesIO(data))
+    assert info.value.field == "compile.metrics[85]"  # 86 * 3 * 65536 > 2**24
+
+
+@pytest.mark.parametrize("metric", _MADE, ids=[repr(m)[:40] for m in _MADE])
+def test_no_metric_holds_more_after_a_batch_than_counted(metric: Any) -> None:
+    config = json.loads(json.dumps(metric.get_config()))
+    made = type(metric)(**config)
+    k = config.get("num_labels") or 3  # the model's outputs
+    y = (np.random.default_rng(0).random((8, k)) > 0.5).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        made.update_state(y, y)
+    assert _held_bytes(made) <= 8 * type(metric)._held_entries(config, k)
