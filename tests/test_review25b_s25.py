@@ -92,3 +92,25 @@ def test_no_metric_holds_more_after_a_batch_than_counted(metric: Any) -> None:
         warnings.simplefilter("ignore")
         made.update_state(y, y)
     assert _held_bytes(made) <= 8 * type(metric)._held_entries(config, k)
+
+
+def test_a_backup_resumed_without_its_metrics_still_has_its_loss_checked(tmp_path: Any) -> None:
+    """``metrics_given`` set aside a fault of the record's metrics before ``_check_usable``
+    ran: the loss's checks (``reduction="none"``) were skipped with them."""
+    from nonlin._checkpoint_reader import resume_checkpoint
+
+    from test_resume_metrics_s25 import _interrupted
+
+    backup = _interrupted(tmp_path)  # its record holds 257 metrics at a rate
+    data = backup.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    record = json.loads(header["__metadata__"]["compile"])
+    record["loss"]["config"]["reduction"] = "none"
+    header["__metadata__"]["compile"] = json.dumps(record)
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    backup.write_bytes(len(raw).to_bytes(8, "little") + raw + data[8 + n:])
+    with pytest.raises(ModelFileError) as info:
+        resume_checkpoint(backup, metrics_given=True)
+    assert info.value.field == "compile.loss.config.reduction"

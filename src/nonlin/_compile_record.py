@@ -167,7 +167,8 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
     except ModelFileError as error:
         if not metrics_given or not (error.field or "").startswith(f"{RECORD}.metrics"):
             raise
-        metrics = []  # _check_usable checked the loss before the metrics
+        metrics = []
+        _check_usable(loss, metrics, model, path)  # the loss: _read_metrics came first
     model.loss, model._metrics = loss, metrics
     if with_optimizer:
         model.optimizer = optimizer
