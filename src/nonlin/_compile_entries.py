@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from . import registry
 from ._loss_checks import check_settings
 from ._metadata import to_json_text
@@ -169,16 +171,37 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
             too_big.append(f"metrics[{i}]={quoted(metric, 80)} (a file holds at most "
                            f"{MAX_METRICS:,} metrics, what nonlin.load reads)")
         elif total + size > METRIC_ENTRIES:
-            why = too_many_entries(size, total + size)
-            too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({why}, what nonlin.load reads)")
+            too_big.append(_over(i, metric, size, total))
         elif isinstance(metric, str) and _known_metric(metric):
             entries.append(metric)
-        elif registered and _rebuilds(cls, entry["config"]):
-            entries.append(entry)
-            total += size
+        elif registered and (rebuilt := _rebuilt(cls, entry["config"])) is not None:
+            size = max(size, made_entries(rebuilt))  # a subclass's own config: as made
+            if total + size > METRIC_ENTRIES:
+                too_big.append(_over(i, metric, size, total))
+            else:
+                entries.append(entry)
+                total += size
         else:
             left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
     return entries
+
+
+def _over(i: int, metric: Any, size: int, total: int) -> str:
+    why = too_many_entries(size, total + size)
+    return f"metrics[{i}]={quoted(metric, 80)} ({why}, what nonlin.load reads)"
+
+
+def made_entries(metric: Any) -> int:
+    """The float64 entries a metric made holds: its arrays' (its ``_state``'s too, 8 bytes
+    an entry) and 4 per float of its lists (a Python float and a list slot). ``save`` and
+    ``load`` count the larger of it and ``metric_size``: a registered subclass whose config
+    is its own (``MySens(n=65536)``) is counted as ``_held_entries`` cannot read it (0: 1,000
+    of them took 2 GB)."""
+    state = getattr(metric, "_state", None)
+    found = [*vars(metric).values(), *(state.values() if isinstance(state, dict) else ())]
+    arrays = sum(v.nbytes // 8 for v in found if isinstance(v, np.ndarray))
+    return arrays + sum(4 * len(v) for v in found
+                        if isinstance(v, list) and v and isinstance(v[0], float))
 
 
 def _metric_classes() -> dict[str, type]:

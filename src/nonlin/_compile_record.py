@@ -46,6 +46,7 @@ from ._compile_entries import (
     _optimizer_entry,
     _warn_left_out,
     check_saved_settings,
+    made_entries,
     metric_size,
     oversized,
     too_many_entries,
@@ -252,11 +253,26 @@ def _read_metrics(entries: Any, path: str, n_outputs: int) -> list[Any]:
     for i, entry in enumerate(entries):  # their arrays, counted before any is made
         size = metric_size(entry, classes, n_outputs)
         total += size
-        if total > METRIC_ENTRIES:
-            name = entry.get("class_name") if isinstance(entry, dict) else None
-            raise _fault(path, f"metrics[{i}]", f"{quoted(name, 80)}: "
-                         f"{too_many_entries(size, total)} ({_BARE})")
-    return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
+        _check_total(entries, i, size, total, path)
+    made, total = [], 0
+    for i, entry in enumerate(entries):  # and as made (a subclass's config of its own)
+        metric = _read_metric(entry, classes, path, f"metrics[{i}]")
+        if not isinstance(metric, str):
+            size = max(metric_size(entry, classes, n_outputs), made_entries(metric))
+            total += size
+            _check_total(entries, i, size, total, path)
+        made.append(metric)
+    return made
+
+
+def _check_total(entries: list[Any], i: int, size: int, total: int, path: str) -> None:
+    """Refuse the metric ``entries[i]``, of ``size`` entries, when ``total`` with those
+    before it is more than a file's metrics hold (``METRIC_ENTRIES``)."""
+    if total > METRIC_ENTRIES:
+        entry = entries[i]
+        name = entry.get("class_name") if isinstance(entry, dict) else None
+        raise _fault(path, f"metrics[{i}]", f"{quoted(name, 80)}: "
+                     f"{too_many_entries(size, total)} ({_BARE})")
 
 
 def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) -> Any:
