@@ -41,8 +41,11 @@ MAX_METRICS = 1_000
 def metric_size(entry: Any, classes: dict[str, type] | None = None, n_outputs: int = 0) -> int:
     """The float64 entries a record's metric ``entry`` holds once made and given a batch of
     the model's ``n_outputs`` columns: its class's ``_held_entries`` of its config
-    (``classes``: ``_metric_classes()``); 0 for a name (kept as a name), another entry, or
-    one beyond its own limits (``oversized``, refused as such)."""
+    (``classes``: ``_metric_classes()``), a name's of the metric it names (``"f1_score"``:
+    three counts per output); 0 for another entry, or one beyond its own limits
+    (``oversized``, refused as such)."""
+    if isinstance(entry, str):
+        return _name_size(entry, n_outputs)
     config = entry.get("config") if isinstance(entry, dict) else None
     name = entry.get("class_name") if isinstance(entry, dict) else None
     cls = (classes or _metric_classes()).get(name) if isinstance(name, str) else None
@@ -50,6 +53,18 @@ def metric_size(entry: Any, classes: dict[str, type] | None = None, n_outputs: i
     if held is None or not isinstance(config, dict) or oversized(config) is not None:
         return 0
     return int(held(config, n_outputs))
+
+
+def _name_size(name: str, n_outputs: int) -> int:
+    """``metric_size`` of a metric name (a default metric, of its default sizes: small,
+    but the F-scores' counts grow with the outputs); 0 for a name not known."""
+    from .metrics import get_metric
+
+    if not _known_metric(name):
+        return 0
+    made = get_metric(name, n_outputs=n_outputs or None)
+    held = getattr(type(made), "_held_entries", None)
+    return 0 if held is None else int(held(made.get_config(), n_outputs))
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
@@ -161,7 +176,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
         cls = type(metric)
         registered = classes.get(cls.__name__) is cls
         entry = {"class_name": cls.__name__, "config": metric.get_config()} if registered else {}
-        size = metric_size(entry, classes, n_outputs)
+        size = metric_size(entry if registered else metric, classes, n_outputs)
         if registered and (big := oversized(entry["config"])):
             # before _rebuilds: a constructor refuses what a file does not hold (AUC's
             # num_thresholds), and the message says why, not "registered"
@@ -174,6 +189,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
             too_big.append(_over(i, metric, size, total))
         elif isinstance(metric, str) and _known_metric(metric):
             entries.append(metric)
+            total += size
         elif registered and (rebuilt := _rebuilt(cls, entry["config"])) is not None:
             size = max(size, made_entries(rebuilt))  # a subclass's own config: as made
             if total + size > METRIC_ENTRIES:

@@ -257,10 +257,11 @@ def _read_metrics(entries: Any, path: str, n_outputs: int) -> list[Any]:
     made, total = [], 0
     for i, entry in enumerate(entries):  # and as made (a subclass's config of its own)
         metric = _read_metric(entry, classes, path, f"metrics[{i}]")
+        size = metric_size(entry, classes, n_outputs)
         if not isinstance(metric, str):
-            size = max(metric_size(entry, classes, n_outputs), made_entries(metric))
-            total += size
-            _check_total(entries, i, size, total, path)
+            size = max(size, made_entries(metric))
+        total += size
+        _check_total(entries, i, size, total, path)
         made.append(metric)
     return made
 
