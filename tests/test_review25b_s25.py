@@ -22,8 +22,7 @@ import pytest
 import nonlin
 from nonlin import metrics as M
 from nonlin._header import ModelFileError
-
-from test_metric_entries_s25 import _MADE, _held_bytes  # noqa: E402
+from test_metric_entries_s25 import _MADE, _held_bytes
 
 
 def _model(metrics: list[Any], outputs: int = 2, width: int = 3) -> nonlin.Sequential:
@@ -98,7 +97,6 @@ def test_a_backup_resumed_without_its_metrics_still_has_its_loss_checked(tmp_pat
     """``metrics_given`` set aside a fault of the record's metrics before ``_check_usable``
     ran: the loss's checks (``reduction="none"``) were skipped with them."""
     from nonlin._checkpoint_reader import resume_checkpoint
-
     from test_resume_metrics_s25 import _interrupted
 
     backup = _interrupted(tmp_path)  # its record holds 257 metrics at a rate
