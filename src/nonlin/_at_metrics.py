@@ -74,7 +74,7 @@ class SensitivitySpecificityBase(ConfusionMetric):
         return (self.num_thresholds,)
 
     @classmethod
-    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+    def _config_shape(cls, config: dict[str, Any], n_outputs: int = 0) -> tuple[int, ...]:
         return (config_size(config, "num_thresholds"),)
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,

@@ -98,19 +98,22 @@ class AUC(ConfusionMetric):
         return (self.num_thresholds, self._labels) if self.multi_label else (self.num_thresholds,)
 
     @classmethod
-    def _held_entries(cls, config: dict[str, Any]) -> int:
+    def _held_entries(cls, config: dict[str, Any], n_outputs: int = 0) -> int:
         """The four counts (``_config_shape``), ``thresholds`` (T,) and, for thresholds
         given, their sorted list: a Python float and a list slot each, 32 bytes, 4 entries."""
         given = config.get("thresholds")
         listed = 4 * len(given) if isinstance(given, list) else 0
-        return super()._held_entries(config) + cls._config_shape(config)[0] + listed
+        t = cls._config_shape(config, n_outputs)[0]
+        return super()._held_entries(config, n_outputs) + t + listed
 
     @classmethod
-    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+    def _config_shape(cls, config: dict[str, Any], n_outputs: int = 0) -> tuple[int, ...]:
         given = config.get("thresholds")
         t = len(given) + 2 if isinstance(given, list) else config_size(config, "num_thresholds")
-        if config.get("multi_label") is True:  # no num_labels: (T, 0) until the first batch
-            return (t, config_size(config, "num_labels"))
+        if config.get("multi_label") is True:  # no num_labels: (T, 0) until the first
+            # batch, of the model's n_outputs columns, makes (T, n_outputs)
+            labels = config.get("num_labels")
+            return (t, n_outputs if labels is None else config_size(config, "num_labels"))
         return (t,)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

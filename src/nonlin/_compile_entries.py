@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from . import registry
 from ._loss_checks import check_settings
 from ._metadata import to_json_text
@@ -36,17 +38,33 @@ METRIC_ENTRIES = 1 << 24
 MAX_METRICS = 1_000
 
 
-def metric_size(entry: Any, classes: dict[str, type] | None = None) -> int:
-    """The float64 entries a record's metric ``entry`` holds once made: its class's
-    ``_held_entries`` of its config (``classes``: ``_metric_classes()``); 0 for a name (kept
-    as a name), another entry, or one beyond its own limits (``oversized``, refused as such)."""
+def metric_size(entry: Any, classes: dict[str, type] | None = None, n_outputs: int = 0) -> int:
+    """The float64 entries a record's metric ``entry`` holds once made and given a batch of
+    the model's ``n_outputs`` columns: its class's ``_held_entries`` of its config
+    (``classes``: ``_metric_classes()``), a name's of the metric it names (``"f1_score"``:
+    three counts per output); 0 for another entry, or one beyond its own limits
+    (``oversized``, refused as such)."""
+    if isinstance(entry, str):
+        return _name_size(entry, n_outputs)
     config = entry.get("config") if isinstance(entry, dict) else None
     name = entry.get("class_name") if isinstance(entry, dict) else None
     cls = (classes or _metric_classes()).get(name) if isinstance(name, str) else None
     held = getattr(cls, "_held_entries", None)
     if held is None or not isinstance(config, dict) or oversized(config) is not None:
         return 0
-    return int(held(config))
+    return int(held(config, n_outputs))
+
+
+def _name_size(name: str, n_outputs: int) -> int:
+    """``metric_size`` of a metric name (a default metric, of its default sizes: small,
+    but the F-scores' counts grow with the outputs); 0 for a name not known."""
+    from .metrics import get_metric
+
+    if not _known_metric(name):
+        return 0
+    made = get_metric(name, n_outputs=n_outputs or None)
+    held = getattr(type(made), "_held_entries", None)
+    return 0 if held is None else int(held(made.get_config(), n_outputs))
 
 
 def oversized(config: Any) -> tuple[str, int, int] | None:
@@ -145,10 +163,12 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
     return (info, tensors) if lost is None else Unrebuilt("lost setting", lost)
 
 
-def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str]) -> list[Any]:
+def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
+                    n_outputs: int = 0) -> list[Any]:
     """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
     is named in ``left_out``, those larger than a file holds (``oversized``, and beyond
-    ``MAX_METRICS`` or ``METRIC_ENTRIES`` in all: what ``load`` refuses) in ``too_big``."""
+    ``MAX_METRICS`` or ``METRIC_ENTRIES`` in all, on a model of ``n_outputs``: what ``load``
+    refuses) in ``too_big``."""
     classes = _metric_classes()
     entries: list[Any] = []
     total = 0  # the array entries of the metrics kept
@@ -156,7 +176,7 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str])
         cls = type(metric)
         registered = classes.get(cls.__name__) is cls
         entry = {"class_name": cls.__name__, "config": metric.get_config()} if registered else {}
-        size = metric_size(entry, classes)
+        size = metric_size(entry if registered else metric, classes, n_outputs)
         if registered and (big := oversized(entry["config"])):
             # before _rebuilds: a constructor refuses what a file does not hold (AUC's
             # num_thresholds), and the message says why, not "registered"
@@ -166,16 +186,38 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str])
             too_big.append(f"metrics[{i}]={quoted(metric, 80)} (a file holds at most "
                            f"{MAX_METRICS:,} metrics, what nonlin.load reads)")
         elif total + size > METRIC_ENTRIES:
-            why = too_many_entries(size, total + size)
-            too_big.append(f"metrics[{i}]={quoted(metric, 80)} ({why}, what nonlin.load reads)")
+            too_big.append(_over(i, metric, size, total))
         elif isinstance(metric, str) and _known_metric(metric):
             entries.append(metric)
-        elif registered and _rebuilds(cls, entry["config"]):
-            entries.append(entry)
             total += size
+        elif registered and (rebuilt := _rebuilt(cls, entry["config"])) is not None:
+            size = max(size, made_entries(rebuilt))  # a subclass's own config: as made
+            if total + size > METRIC_ENTRIES:
+                too_big.append(_over(i, metric, size, total))
+            else:
+                entries.append(entry)
+                total += size
         else:
             left_out.append(f"metrics[{i}]={quoted(metric, 80)}")
     return entries
+
+
+def _over(i: int, metric: Any, size: int, total: int) -> str:
+    why = too_many_entries(size, total + size)
+    return f"metrics[{i}]={quoted(metric, 80)} ({why}, what nonlin.load reads)"
+
+
+def made_entries(metric: Any) -> int:
+    """The float64 entries a metric made holds: its arrays' (its ``_state``'s too, 8 bytes
+    an entry) and 4 per float of its lists (a Python float and a list slot). ``save`` and
+    ``load`` count the larger of it and ``metric_size``: a registered subclass whose config
+    is its own (``MySens(n=65536)``) is counted as ``_held_entries`` cannot read it (0: 1,000
+    of them took 2 GB)."""
+    state = getattr(metric, "_state", None)
+    found = [*vars(metric).values(), *(state.values() if isinstance(state, dict) else ())]
+    arrays = sum(v.nbytes // 8 for v in found if isinstance(v, np.ndarray))
+    return arrays + sum(4 * len(v) for v in found
+                        if isinstance(v, list) and v and isinstance(v[0], float))
 
 
 def _metric_classes() -> dict[str, type]:

@@ -46,6 +46,7 @@ from ._compile_entries import (
     _optimizer_entry,
     _warn_left_out,
     check_saved_settings,
+    made_entries,
     metric_size,
     oversized,
     too_many_entries,
@@ -109,7 +110,8 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     if metrics is None:
         metrics = getattr(model, "_metrics", None) or []
     too_big: list[str] = []  # metrics larger than nonlin.load reads
-    record["metrics"] = _metric_entries(metrics, left_out, too_big)
+    record["metrics"] = _metric_entries(metrics, left_out, too_big,
+                                        getattr(model, "n_outputs", None) or 0)
     left_out += too_big
     if left_out:
         kept = "optimizer" in record and again == _AGAIN  # a new one would start from zero
@@ -161,12 +163,13 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
     else:
         optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
     try:
-        metrics = _read_metrics(record.get("metrics", []), path)
+        metrics = _read_metrics(record.get("metrics", []), path, model.n_outputs)
         _check_usable(loss, metrics, model, path)
     except ModelFileError as error:
         if not metrics_given or not (error.field or "").startswith(f"{RECORD}.metrics"):
             raise
-        metrics = []  # _check_usable checked the loss before the metrics
+        metrics = []
+        _check_usable(loss, metrics, model, path)  # the loss: _read_metrics came first
     model.loss, model._metrics = loss, metrics
     if with_optimizer:
         model.optimizer = optimizer
@@ -237,7 +240,9 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
         raise _renamed(error) from None
 
 
-def _read_metrics(entries: Any, path: str) -> list[Any]:
+def _read_metrics(entries: Any, path: str, n_outputs: int) -> list[Any]:
+    """The record's metrics, their arrays counted before any is made, as they will be
+    once they count a batch of the model's ``n_outputs`` columns."""
     if not isinstance(entries, list):
         raise _fault(path, "metrics", f"expected a list. Received: {quoted(entries)}")
     if len(entries) > MAX_METRICS:  # before any is made
@@ -246,13 +251,29 @@ def _read_metrics(entries: Any, path: str) -> list[Any]:
     classes = _metric_classes()
     total = 0
     for i, entry in enumerate(entries):  # their arrays, counted before any is made
-        size = metric_size(entry, classes)
+        size = metric_size(entry, classes, n_outputs)
         total += size
-        if total > METRIC_ENTRIES:
-            name = entry.get("class_name") if isinstance(entry, dict) else None
-            raise _fault(path, f"metrics[{i}]", f"{quoted(name, 80)}: "
-                         f"{too_many_entries(size, total)} ({_BARE})")
-    return [_read_metric(entry, classes, path, f"metrics[{i}]") for i, entry in enumerate(entries)]
+        _check_total(entries, i, size, total, path)
+    made, total = [], 0
+    for i, entry in enumerate(entries):  # and as made (a subclass's config of its own)
+        metric = _read_metric(entry, classes, path, f"metrics[{i}]")
+        size = metric_size(entry, classes, n_outputs)
+        if not isinstance(metric, str):
+            size = max(size, made_entries(metric))
+        total += size
+        _check_total(entries, i, size, total, path)
+        made.append(metric)
+    return made
+
+
+def _check_total(entries: list[Any], i: int, size: int, total: int, path: str) -> None:
+    """Refuse the metric ``entries[i]``, of ``size`` entries, when ``total`` with those
+    before it is more than a file's metrics hold (``METRIC_ENTRIES``)."""
+    if total > METRIC_ENTRIES:
+        entry = entries[i]
+        name = entry.get("class_name") if isinstance(entry, dict) else None
+        raise _fault(path, f"metrics[{i}]", f"{quoted(name, 80)}: "
+                     f"{too_many_entries(size, total)} ({_BARE})")
 
 
 def _read_metric(entry: Any, classes: dict[str, type], path: str, field: str) -> Any:

@@ -83,16 +83,19 @@ class ConfusionMetric(Metric):
         return ()
 
     @classmethod
-    def _held_entries(cls, config: dict[str, Any]) -> int:
+    def _held_entries(cls, config: dict[str, Any], n_outputs: int = 0) -> int:
         """The float64 entries an instance made from ``config`` (``get_config``'s) holds as
-        it is made: its ``_KEYS`` counts, of ``_shape()`` each; what ``load`` counts before
-        making a model file's metrics (``_compile_entries.metric_size``)."""
-        return len(cls._KEYS) * math.prod(cls._config_shape(config))
+        it is made, and once it has counted a batch of ``n_outputs`` columns (a model's
+        outputs: ``AUC(multi_label=True)`` without ``num_labels`` and the F-scores size
+        their counts so): its ``_KEYS`` counts, of ``_shape()`` each; what ``load`` counts
+        before making a model file's metrics (``_compile_entries.metric_size``)."""
+        return len(cls._KEYS) * math.prod(cls._config_shape(config, n_outputs))
 
     @classmethod
-    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
-        """``_shape()`` of an instance made from ``config`` (a size the constructor
-        refuses as 0: ``_metric_sizes.config_size``)."""
+    def _config_shape(cls, config: dict[str, Any], n_outputs: int = 0) -> tuple[int, ...]:
+        """``_shape()`` of an instance made from ``config`` once it has counted a batch of
+        ``n_outputs`` columns (a size the constructor refuses as 0:
+        ``_metric_sizes.config_size``)."""
         return ()
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,

@@ -188,8 +188,8 @@ class FBetaScore(ConfusionMetric):
         self._state = {key: np.zeros(0) for key in self._KEYS}
 
     @classmethod
-    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
-        return (0,)  # one count per column, made by the first batch
+    def _config_shape(cls, config: dict[str, Any], n_outputs: int = 0) -> tuple[int, ...]:
+        return (n_outputs,)  # one count per column, made by the first batch
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state_dict()``: three lists of counts >= 0 of one length (0: no batch)."""

@@ -86,7 +86,7 @@ class IoU(ConfusionMetric):
         return (self.num_classes, self.num_classes)
 
     @classmethod
-    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+    def _config_shape(cls, config: dict[str, Any], n_outputs: int = 0) -> tuple[int, ...]:
         return (config_size(config, "num_classes"),) * 2
 
     def _checked(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -196,7 +196,7 @@ class BinaryIoU(IoU):
     _update_state = ConfusionMetric._update_state  # its own _counts: a 2 x 2 matrix
 
     @classmethod
-    def _config_shape(cls, config: dict[str, Any]) -> tuple[int, ...]:
+    def _config_shape(cls, config: dict[str, Any], n_outputs: int = 0) -> tuple[int, ...]:
         return (2, 2)
 
     def _counts(self, y_true: np.ndarray, y_pred: np.ndarray,
