@@ -1,0 +1,168 @@
+"""Review of the public names of an optimizer of one's own (session 25): the two names of
+each pair, ``build_slots``/``_init_slots`` and ``compute_updates``/``_deltas``, reach the
+same code through ``super()`` at every level and through a mixin that is not an optimizer;
+``slot_names``, ``setting_checks`` and ``slots`` written as a property, a method or a
+classmethod are refused when the class is made, with a message, not at the first step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nonlin.adaptive import Adagrad
+from nonlin.core import Param
+from nonlin.optimizers import SGD, Optimizer
+
+
+def _param() -> Param:
+    p = Param(np.zeros(3))
+    p.grad = np.ones(3)
+    return p
+
+
+class _OldStart(Optimizer):
+    """Older names: _init_slots calling the base's, then moving the slot to 7."""
+
+    _slot_names = ("v",)
+
+    def __init__(self, lr: float = 0.1) -> None:
+        super().__init__(lr)
+
+    def _init_slots(self, params: list[Param]) -> None:
+        super()._init_slots(params)
+        for array in self._slots["v"]:
+            array += 7.0
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * v for v in self.slots["v"]]
+
+
+class _NewOverOld(_OldStart):
+    """Public names over it: build_slots extending what the class above makes."""
+
+    slot_names = ("v", "w")
+
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        slots = super().build_slots(params)
+        slots["w"] = [np.ones_like(p.value) for p in params]
+        return slots
+
+
+def test_build_slots_super_reaches_an_older_init_slots() -> None:
+    optimizer = _NewOverOld()
+    optimizer.step([p := _param()])
+    np.testing.assert_array_equal(optimizer.slots["v"][0], np.full(3, 7.0))
+    np.testing.assert_array_equal(optimizer.slots["w"][0], np.ones(3))
+    np.testing.assert_allclose(p.value, np.full(3, -0.7))
+
+
+class _Two(Optimizer):
+    slot_names = ("v",)
+
+    def __init__(self, lr: float = 0.1) -> None:
+        super().__init__(lr)
+
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        return {"v": [np.full_like(p.value, 2.0) for p in params]}
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * v for v in self.slots["v"]]
+
+
+class _Thrice(_Two):
+    def _init_slots(self, params: list[Param]) -> None:
+        super()._init_slots(params)
+        for array in self._slots["v"]:
+            array *= 3.0
+
+
+class _PlusOne(_Thrice):
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        slots = super().build_slots(params)
+        for array in slots["v"]:
+            array += 1.0
+        return slots
+
+
+@pytest.mark.parametrize(("cls", "start"), [(_Two, 2.0), (_Thrice, 6.0), (_PlusOne, 7.0)])
+def test_slot_makers_alternating_names_each_run_once(cls: type, start: float) -> None:
+    optimizer = cls()
+    optimizer.step([_param()])
+    np.testing.assert_array_equal(optimizer.slots["v"][0], np.full(3, start))
+
+
+class _TenfoldAdagrad(Adagrad):
+    def _init_slots(self, params: list[Param]) -> None:
+        super()._init_slots(params)
+        self._slots["accumulator"] = [a * 10 for a in self._slots["accumulator"]]
+
+
+class _BuildOverTenfold(_TenfoldAdagrad):
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        return super().build_slots(params)
+
+
+@pytest.mark.parametrize("cls", [_TenfoldAdagrad, _BuildOverTenfold])
+def test_adagrad_subclasses_mixing_names_keep_the_older_start(cls: type) -> None:
+    optimizer = cls(0.1, initial_accumulator_value=0.5)
+    optimizer.step([_param()])
+    np.testing.assert_array_equal(optimizer.slots["accumulator"][0], np.full(3, 6.0))
+
+
+class _HundredRule:
+    """A mixin, not an optimizer: its compute_updates is the rule of the class it is in."""
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [np.full_like(p.value, 100.0) for p in params]
+
+
+class _MixedSGD(_HundredRule, SGD):
+    pass
+
+
+class _SlotMixin:
+    slot_names = ("z",)
+
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        return {"z": [np.full_like(p.value, 5.0) for p in params]}
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [z + 0.0 for z in self.slots["z"]]  # type: ignore[attr-defined]
+
+
+class _Mixed(_SlotMixin, Optimizer):
+    def __init__(self) -> None:
+        super().__init__(0.1)
+
+
+def test_a_mixins_compute_updates_is_the_rule() -> None:
+    _MixedSGD(0.1).step([p := _param()])
+    np.testing.assert_array_equal(p.value, np.full(3, 100.0))
+
+
+def test_a_mixins_slot_names_and_build_slots_are_the_slots() -> None:
+    optimizer = _Mixed()
+    optimizer.step([p := _param()])
+    assert optimizer.slot_names == optimizer._slot_names == ("z",)
+    assert sorted(optimizer.state_dict()) == ["iterations", "lr", "z.0"]
+    np.testing.assert_array_equal(p.value, np.full(3, 5.0))
+
+
+def _property_names(self: Any) -> tuple[str, ...]:
+    return ("v",)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("slot_names", property(_property_names)),
+    ("slot_names", classmethod(_property_names)),
+    ("slot_names", _property_names),
+    ("setting_checks", property(_property_names)),
+    ("slots", property(_property_names)),
+])
+def test_a_public_name_made_a_property_or_method_is_refused_with_the_class(
+        name: str, value: Any) -> None:
+    with pytest.raises(TypeError, match=rf"Expected Odd\.{name} to be .*Received a "
+                                        rf"{type(value).__name__}"):
+        type("Odd", (Optimizer,), {name: value})
