@@ -166,3 +166,50 @@ def test_a_public_name_made_a_property_or_method_is_refused_with_the_class(
     with pytest.raises(TypeError, match=rf"Expected Odd\.{name} to be .*Received a "
                                         rf"{type(value).__name__}"):
         type("Odd", (Optimizer,), {name: value})
+
+
+class _ExtraSlot(Optimizer):
+    """build_slots makes a slot slot_names does not list: state_dict would not save it."""
+
+    slot_names = ("v",)
+
+    def __init__(self) -> None:
+        super().__init__(0.1)
+
+    def build_slots(self, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        return {"v": [np.zeros_like(p.value) for p in params],
+                "hidden": [np.ones_like(p.value) for p in params]}
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * h for h in self.slots["hidden"]]
+
+
+class _MissingSlot(_ExtraSlot):
+    slot_names = ("v", "hidden", "w")
+
+
+@pytest.mark.parametrize("cls", [_ExtraSlot, _MissingSlot])
+def test_slots_other_than_slot_names_lists_are_warned_at_the_first_step(cls: type) -> None:
+    with pytest.warns(UserWarning, match=rf"Expected {cls.__name__}\.build_slots to make the "
+                                         r"slots slot_names lists"):
+        cls().step([_param()])
+
+
+class _NamedInInit(Optimizer):
+    """The guide's way for slot names that depend on a setting: set in __init__."""
+
+    def __init__(self, count: int = 2) -> None:
+        super().__init__(0.1)
+        self.slot_names = tuple(f"s{i}" for i in range(count))
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * p.grad for p in params]
+
+
+def test_slot_names_set_in_init_make_and_save_those_slots() -> None:
+    optimizer = _NamedInInit(3)
+    optimizer.step([_param()])
+    assert sorted(optimizer.slots) == ["s0", "s1", "s2"]
+    again = _NamedInInit(3)
+    again.load_state_dict(optimizer.state_dict())
+    assert sorted(again.state_dict()) == ["iterations", "lr", "s0.0", "s1.0", "s2.0"]
