@@ -160,6 +160,7 @@ def _property_names(self: Any) -> tuple[str, ...]:
     ("slot_names", _property_names),
     ("setting_checks", property(_property_names)),
     ("slots", property(_property_names)),
+    ("slots", ("velocity",)),  # meant slot_names: each instance's slots, made by build_slots
 ])
 def test_a_public_name_made_a_property_or_method_is_refused_with_the_class(
         name: str, value: Any) -> None:

@@ -27,8 +27,10 @@ as the guide had it before session 25, works unchanged):
   the nearest class defining either name of a pair decides both.
 
 A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them; so is
-``slot_names``, ``setting_checks`` or ``slots`` written as a property, a method or a
-classmethod (the private name would be one, which the base class sets or reads on the class).
+``slot_names`` or ``setting_checks`` written as a property, a method or a classmethod (the
+private name would be one, which the base class sets or reads on the class), and ``slots``
+set at all (each instance's state, which ``build_slots`` makes: ``slots = ("velocity",)``
+meant ``slot_names``).
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ _NOT_DESCRIPTORS = {
     "slot_names": "a tuple of slot names (names that depend on a setting: set them in "
                   "__init__, self.slot_names = (...))",
     "setting_checks": "a dict of each setting's name to its check",
-    "slots": "made by build_slots(params), the state of each optimizer",
+    "slots": "made by build_slots(params), the state of each optimizer, not set in the "
+             "class body (their names: slot_names = (...))",
 }
 
 
@@ -121,7 +124,7 @@ def sync_public_names(cls: type) -> None:
         if owner is None or value is None or isinstance(value, Alias):
             continue
         _check_one(owner, public, private)
-        if hasattr(type(value), "__get__"):
+        if hasattr(type(value), "__get__") or public == "slots":  # slots: an instance's
             raise TypeError(f"Expected {owner.__name__}.{public} to be "
                             f"{_NOT_DESCRIPTORS[public]}. Received a {type(value).__name__}")
         setattr(cls, private, value)
