@@ -214,3 +214,26 @@ def test_slot_names_set_in_init_make_and_save_those_slots() -> None:
     again = _NamedInInit(3)
     again.load_state_dict(optimizer.state_dict())
     assert sorted(again.state_dict()) == ["iterations", "lr", "s0.0", "s1.0", "s2.0"]
+
+
+class _NamesMixin:
+    slot_names = ("z",)
+
+
+class _OwnNamesOverMixin(_NamesMixin, Optimizer):
+    """Its own older _slot_names, nearer than the mixin's public slot_names."""
+
+    _slot_names = ("v",)
+
+    def __init__(self) -> None:
+        super().__init__(0.1)
+
+    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        return [-lr * v for v in self.slots["v"]]
+
+
+def test_the_nearest_name_of_a_pair_is_read_under_both() -> None:
+    optimizer = _OwnNamesOverMixin()
+    optimizer.step([_param()])
+    assert optimizer.slot_names == optimizer._slot_names == ("v",)
+    assert sorted(optimizer.slots) == ["v"]

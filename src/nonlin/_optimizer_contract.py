@@ -119,19 +119,7 @@ def sync_public_names(cls: type) -> None:
         public name of data as a property, a method or a classmethod.
     """
     for public, private in DATA:
-        owner = _owner(cls, public, private)
-        value = vars(owner).get(public) if owner is not None else None
-        if owner is None or value is None or isinstance(value, Alias):
-            continue
-        _check_one(owner, public, private)
-        if hasattr(type(value), "__get__") or public == "slots":  # slots: an instance's
-            raise TypeError(f"Expected {owner.__name__}.{public} to be "
-                            f"{_NOT_DESCRIPTORS[public]}. Received a {type(value).__name__}")
-        setattr(cls, private, value)
-        if owner is cls:
-            delattr(cls, public)  # the base class's Alias reads the private one
-        else:
-            setattr(cls, public, Alias(private))
+        _sync_data(cls, public, private)
     for public, private in METHODS:
         owner = _owner(cls, public, private)
         if owner is not None:
@@ -140,6 +128,27 @@ def sync_public_names(cls: type) -> None:
             setattr(cls, public, function)
             setattr(cls, private, function)
     _sync_slot_makers(cls)
+
+
+def _sync_data(cls: type, public: str, private: str) -> None:
+    """``sync_public_names`` for one name of data: the nearest class's public value moved
+    to the private name, which an ``Alias`` then serves, also over a farther mixin's."""
+    owner = _owner(cls, public, private)
+    value = vars(owner).get(public) if owner is not None else None
+    if owner is None or value is None or isinstance(value, Alias):
+        seen = next((vars(k)[public] for k in cls.__mro__ if public in vars(k)), None)
+        if not isinstance(seen, Alias):  # a farther mixin's, over the private name's
+            setattr(cls, public, Alias(private))
+        return
+    _check_one(owner, public, private)
+    if hasattr(type(value), "__get__") or public == "slots":  # slots: an instance's
+        raise TypeError(f"Expected {owner.__name__}.{public} to be "
+                        f"{_NOT_DESCRIPTORS[public]}. Received a {type(value).__name__}")
+    setattr(cls, private, value)
+    if owner is cls:
+        delattr(cls, public)  # the base class's Alias reads the private one
+    else:
+        setattr(cls, public, Alias(private))
 
 
 def _owner(cls: type, public: str, private: str) -> type | None:
