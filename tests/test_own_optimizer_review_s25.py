@@ -237,3 +237,14 @@ def test_the_nearest_name_of_a_pair_is_read_under_both() -> None:
     optimizer.step([_param()])
     assert optimizer.slot_names == optimizer._slot_names == ("v",)
     assert sorted(optimizer.slots) == ["v"]
+
+
+def test_a_build_slots_set_on_the_class_later_is_the_one_used(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def halves(self: Any, params: list[Param]) -> dict[str, list[np.ndarray]]:
+        return {"accumulator": [np.full_like(p.value, 0.5) for p in params]}
+
+    monkeypatch.setattr(Adagrad, "build_slots", halves)
+    optimizer = Adagrad(0.1)
+    optimizer.step([_param()])
+    np.testing.assert_array_equal(optimizer.slots["accumulator"][0], np.full(3, 1.5))

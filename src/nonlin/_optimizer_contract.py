@@ -21,10 +21,11 @@ as the guide had it before session 25, works unchanged):
   Python call more per step), and ``super().compute_updates(...)`` reaches the base class's.
 * ``build_slots`` returns the slots, ``_init_slots`` sets ``_slots``: a class that defines
   one gets the other made from it (``_init_by``, ``_build_by``), calling that class's own
-  function, so that ``super().build_slots(params)`` reaches an ``_init_slots`` above it and
+  function (as it is then: one set on the class later is called), so that ``super().build_slots(params)`` reaches an ``_init_slots`` above it and
   ``super()._init_slots(params)`` a ``build_slots``, each level once.
 * A mixin that is not an optimizer (``class Mine(Rule, SGD)``) gives its names the same way:
-  the nearest class defining either name of a pair decides both.
+  the nearest class defining either name of a pair decides both. (``compute_updates`` set on
+  a class after it is made is not seen by ``step``, which calls ``_deltas``: set both.)
 
 A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them; so is
 ``slot_names`` or ``setting_checks`` written as a property, a method or a classmethod (the
@@ -74,23 +75,24 @@ def zero_slots(self: Any, params: list[Any]) -> dict[str, list[np.ndarray]]:
 zero_init.made_by = zero_slots.made_by = "build_slots"  # type: ignore[attr-defined]
 
 
-def _init_by(build: Any) -> Any:
-    """The ``_init_slots`` of a class whose nearest slot maker is ``build`` (a ``build_slots``):
-    that function itself, not ``self.build_slots``, so that ``super()`` reaches each level."""
+def _init_by(owner: type) -> Any:
+    """The ``_init_slots`` of a class whose nearest slot maker is the ``build_slots`` of
+    ``owner``: that one, not ``self.build_slots``, so that ``super()`` reaches each level
+    (looked up as it is called: ``Adagrad.build_slots = ...`` set later is the one)."""
 
     def _init_slots(self: Any, params: list[Any]) -> None:
-        self._slots = build(self, params)
+        self._slots = vars(owner)["build_slots"](self, params)
 
     _init_slots.made_by = "build_slots"  # type: ignore[attr-defined]
     return _init_slots
 
 
-def _build_by(init: Any) -> Any:
-    """The ``build_slots`` of a class whose nearest slot maker is ``init`` (an older
-    ``_init_slots``, setting ``self._slots``): what it sets, returned."""
+def _build_by(owner: type) -> Any:
+    """The ``build_slots`` of a class whose nearest slot maker is the older ``_init_slots`` of
+    ``owner`` (setting ``self._slots``): what it sets, returned."""
 
     def build_slots(self: Any, params: list[Any]) -> dict[str, list[np.ndarray]]:
-        init(self, params)
+        vars(owner)["_init_slots"](self, params)
         return cast(dict[str, list[np.ndarray]], self._slots)
 
     build_slots.made_by = "_init_slots"  # type: ignore[attr-defined]
@@ -169,9 +171,9 @@ def _sync_slot_makers(cls: type) -> None:
         return
     own = vars(owner)
     if "_init_slots" not in own:
-        cls._init_slots = _init_by(own["build_slots"])  # type: ignore[attr-defined]
+        cls._init_slots = _init_by(owner)  # type: ignore[attr-defined]
     elif "build_slots" not in own:
-        cls.build_slots = _build_by(own["_init_slots"])  # type: ignore[attr-defined]
+        cls.build_slots = _build_by(owner)  # type: ignore[attr-defined]
 
 
 def _check_one(cls: type, public: str, private: str) -> None:
