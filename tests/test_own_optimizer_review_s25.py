@@ -248,3 +248,10 @@ def test_a_build_slots_set_on_the_class_later_is_the_one_used(
     optimizer = Adagrad(0.1)
     optimizer.step([_param()])
     np.testing.assert_array_equal(optimizer.slots["accumulator"][0], np.full(3, 1.5))
+
+
+def test_slot_names_a_str_is_refused_with_the_class() -> None:
+    with pytest.raises(TypeError, match=r"Expected Odd\.slot_names to be a tuple of slot "
+                                        r"names\. Received the str 'velocity': write "
+                                        r"\('velocity',\)"):
+        type("Odd", (Optimizer,), {"slot_names": ("velocity")})

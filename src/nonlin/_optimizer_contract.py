@@ -21,7 +21,8 @@ as the guide had it before session 25, works unchanged):
   Python call more per step), and ``super().compute_updates(...)`` reaches the base class's.
 * ``build_slots`` returns the slots, ``_init_slots`` sets ``_slots``: a class that defines
   one gets the other made from it (``_init_by``, ``_build_by``), calling that class's own
-  function (as it is then: one set on the class later is called), so that ``super().build_slots(params)`` reaches an ``_init_slots`` above it and
+  function (as it is then: one set on the class later is called), so that
+  ``super().build_slots(params)`` reaches an ``_init_slots`` above it and
   ``super()._init_slots(params)`` a ``build_slots``, each level once.
 * A mixin that is not an optimizer (``class Mine(Rule, SGD)``) gives its names the same way:
   the nearest class defining either name of a pair decides both. (``compute_updates`` set on
@@ -146,6 +147,9 @@ def _sync_data(cls: type, public: str, private: str) -> None:
     if hasattr(type(value), "__get__") or public == "slots":  # slots: an instance's
         raise TypeError(f"Expected {owner.__name__}.{public} to be "
                         f"{_NOT_DESCRIPTORS[public]}. Received a {type(value).__name__}")
+    if public == "slot_names" and isinstance(value, str):  # ("velocity"): no comma
+        raise TypeError(f"Expected {owner.__name__}.slot_names to be a tuple of slot names. "
+                        f"Received the str {value!r}: write ({value!r},)")
     setattr(cls, private, value)
     if owner is cls:
         delattr(cls, public)  # the base class's Alias reads the private one
