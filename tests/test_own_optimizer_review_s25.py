@@ -2,7 +2,9 @@
 each pair, ``build_slots``/``_init_slots`` and ``compute_updates``/``_deltas``, reach the
 same code through ``super()`` at every level and through a mixin that is not an optimizer;
 ``slot_names``, ``setting_checks`` and ``slots`` written as a property, a method or a
-classmethod are refused when the class is made, with a message, not at the first step."""
+classmethod (``slots`` set at all, ``slot_names`` a str) are refused when the class is made,
+with a message, not at the first step; slots other than those ``slot_names`` lists, which
+``state_dict`` would not save, are warned."""
 
 from __future__ import annotations
 

@@ -30,9 +30,9 @@ as the guide had it before session 25, works unchanged):
 
 A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them; so is
 ``slot_names`` or ``setting_checks`` written as a property, a method or a classmethod (the
-private name would be one, which the base class sets or reads on the class), and ``slots``
-set at all (each instance's state, which ``build_slots`` makes: ``slots = ("velocity",)``
-meant ``slot_names``).
+private name would be one, which the base class sets or reads on the class), ``slot_names``
+a str (``("velocity")``, no comma), and ``slots`` set at all (each instance's state, which
+``build_slots`` makes: ``slots = ("velocity",)`` meant ``slot_names``).
 """
 
 from __future__ import annotations
