@@ -76,13 +76,16 @@ def check_slots(optimizer: Any, params: list[Param]) -> None:
     """Refuse slots that ``build_slots`` (``_init_slots``) made unlike ``params`` (a subclass
     of one's own): each slot one array per parameter, of its shape and dtype, else a
     ``ValueError`` naming the optimizer, the slot and the parameter, before a step
-    broadcasts into the weights."""
+    broadcasts into the weights. Slots other than those ``slot_names`` lists (one more is
+    not in ``state_dict``, one fewer makes it fail) are a ``UserWarning`` (``_unlisted``)."""
     slots = optimizer._slots
     try:
         items = slots.items()
     except AttributeError:  # build_slots returned None (no return), or no dict
         raise TypeError(f"Expected {_made(optimizer)} to make a dict of slots, one list of "
                         f"arrays per slot name. Received {quoted(slots)}") from None
+    if set(slots) != set(optimizer._slot_names):  # trains (as before session 25), but
+        _unlisted(optimizer, tuple(slots))  # a checkpoint would not resume it: warned
     for name, arrays in items:
         if not isinstance(arrays, list) or len(arrays) != len(params):
             raise ValueError(f"Expected {_made(optimizer)} to make slot "
@@ -94,6 +97,20 @@ def check_slots(optimizer: Any, params: list[Param]) -> None:
                     f"Expected {_made(optimizer)} to make slot {name!r} "
                     f"like its parameter, an array of shape {p.value.shape} and dtype "
                     f"{p.value.dtype} for params[{i}]. Received {_described(array)}")
+
+
+def _unlisted(optimizer: Any, made: tuple[str, ...]) -> None:
+    """Warn that the slots ``made`` are not those ``slot_names`` lists: ``state_dict`` saves
+    those, so a checkpoint (``ModelCheckpoint``, ``BackupAndRestore``) would not resume."""
+    import warnings
+
+    from ._stacklevel import user_stacklevel
+
+    names = tuple(optimizer._slot_names)
+    warnings.warn(f"Expected {_made(optimizer)} to make the slots slot_names lists, "
+                  f"{quoted(names)}, which state_dict saves (a checkpoint would not resume "
+                  f"the others). Received {quoted(made)}: list each in slot_names",
+                  UserWarning, stacklevel=user_stacklevel())
 
 
 def check_deltas(optimizer: Any, params: list[Param], deltas: list[Any]) -> None:

@@ -19,16 +19,25 @@ as the guide had it before session 25, works unchanged):
 * ``compute_updates`` and ``_deltas``, ``set_settings`` and ``_set`` are one function under
   two names in each class that defines either: ``step`` calls ``_deltas`` as before (no
   Python call more per step), and ``super().compute_updates(...)`` reaches the base class's.
-* ``build_slots`` returns the slots, ``_init_slots`` sets ``_slots``: the base class's
-  ``_init_slots`` is ``init_from_build``, and a class that defines ``build_slots`` (not
-  ``_init_slots``) gets it back, over an ``_init_slots`` of a class it derives from.
+* ``build_slots`` returns the slots, ``_init_slots`` sets ``_slots``: a class that defines
+  one gets the other made from it (``_init_by``, ``_build_by``), calling that class's own
+  function (as it is then: one set on the class later is called), so that
+  ``super().build_slots(params)`` reaches an ``_init_slots`` above it and
+  ``super()._init_slots(params)`` a ``build_slots``, each level once.
+* A mixin that is not an optimizer (``class Mine(Rule, SGD)``) gives its names the same way:
+  the nearest class defining either name of a pair decides both. (``compute_updates`` set on
+  a class after it is made is not seen by ``step``, which calls ``_deltas``: set both.)
 
-A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them.
+A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them; so is
+``slot_names`` or ``setting_checks`` written as a property, a method or a classmethod (the
+private name would be one, which the base class sets or reads on the class), ``slot_names``
+a str (``("velocity")``, no comma), and ``slots`` set at all (each instance's state, which
+``build_slots`` makes: ``slots = ("velocity",)`` meant ``slot_names``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -52,15 +61,10 @@ class Alias:
         setattr(obj, self.private, value)
 
 
-def init_from_build(self: Any, params: list[Any]) -> None:
-    """The base class's ``_init_slots``: the slots ``build_slots(params)`` returns (the base
-    class's zeros made here, no Python call more per binding than before session 25)."""
-    build = type(self).build_slots
-    if build is zero_slots:
-        self._slots = {name: [np.zeros_like(p.value) for p in params]
-                       for name in self._slot_names}
-    else:
-        self._slots = self.build_slots(params)
+def zero_init(self: Any, params: list[Any]) -> None:
+    """The base class's ``_init_slots``: ``self._slots``, for each of ``slot_names`` one array
+    of zeros like each of ``params`` (no Python call more per binding than before session 25)."""
+    self._slots = {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
 
 
 def zero_slots(self: Any, params: list[Any]) -> dict[str, list[np.ndarray]]:
@@ -69,28 +73,111 @@ def zero_slots(self: Any, params: list[Any]) -> dict[str, list[np.ndarray]]:
     return {name: [np.zeros_like(p.value) for p in params] for name in self._slot_names}
 
 
+zero_init.made_by = zero_slots.made_by = "build_slots"  # type: ignore[attr-defined]
+
+
+def _init_by(owner: type) -> Any:
+    """The ``_init_slots`` of a class whose nearest slot maker is the ``build_slots`` of
+    ``owner``: that one, not ``self.build_slots``, so that ``super()`` reaches each level
+    (looked up as it is called: ``Adagrad.build_slots = ...`` set later is the one)."""
+
+    def _init_slots(self: Any, params: list[Any]) -> None:
+        self._slots = vars(owner)["build_slots"](self, params)
+
+    _init_slots.made_by = "build_slots"  # type: ignore[attr-defined]
+    return _init_slots
+
+
+def _build_by(owner: type) -> Any:
+    """The ``build_slots`` of a class whose nearest slot maker is the older ``_init_slots`` of
+    ``owner`` (setting ``self._slots``): what it sets, returned."""
+
+    def build_slots(self: Any, params: list[Any]) -> dict[str, list[np.ndarray]]:
+        vars(owner)["_init_slots"](self, params)
+        return cast(dict[str, list[np.ndarray]], self._slots)
+
+    build_slots.made_by = "_init_slots"  # type: ignore[attr-defined]
+    return build_slots
+
+
+# what a class body may not make a public name, with what to write instead
+_NOT_DESCRIPTORS = {
+    "slot_names": "a tuple of slot names (names that depend on a setting: set them in "
+                  "__init__, self.slot_names = (...))",
+    "setting_checks": "a dict of each setting's name to its check",
+    "slots": "made by build_slots(params), the state of each optimizer, not set in the "
+             "class body (their names: slot_names = (...))",
+}
+
+
 def sync_public_names(cls: type) -> None:
-    """Give the class body's public names to their private ones and back (module docstring).
+    """Give the class's public names to their private ones and back (module docstring): its
+    own, or those of the nearest class it derives from that defines either name of a pair
+    (a mixin that is not an optimizer; an optimizer's are given already).
 
     Raises
     ------
     TypeError
-        For a class body that defines both names of a pair, to different values.
+        For a class body that defines both names of a pair, to different values, or a
+        public name of data as a property, a method or a classmethod.
     """
-    own = vars(cls)
     for public, private in DATA:
-        if public in own and not isinstance(own[public], Alias):
-            _check_one(cls, public, private)
-            setattr(cls, private, own[public])
-            delattr(cls, public)  # the base class's Alias reads the private one
+        _sync_data(cls, public, private)
     for public, private in METHODS:
-        if public in own or private in own:
-            _check_one(cls, public, private)
-            function = own.get(public, own.get(private))
+        owner = _owner(cls, public, private)
+        if owner is not None:
+            _check_one(owner, public, private)
+            function = vars(owner).get(public, vars(owner).get(private))
             setattr(cls, public, function)
             setattr(cls, private, function)
-    if "build_slots" in own and "_init_slots" not in own:  # over a base's _init_slots
-        cls._init_slots = init_from_build  # type: ignore[attr-defined]
+    _sync_slot_makers(cls)
+
+
+def _sync_data(cls: type, public: str, private: str) -> None:
+    """``sync_public_names`` for one name of data: the nearest class's public value moved
+    to the private name, which an ``Alias`` then serves, also over a farther mixin's."""
+    owner = _owner(cls, public, private)
+    value = vars(owner).get(public) if owner is not None else None
+    if owner is None or value is None or isinstance(value, Alias):
+        seen = next((vars(k)[public] for k in cls.__mro__ if public in vars(k)), None)
+        if not isinstance(seen, Alias):  # a farther mixin's, over the private name's
+            setattr(cls, public, Alias(private))
+        return
+    _check_one(owner, public, private)
+    if hasattr(type(value), "__get__") or public == "slots":  # slots: an instance's
+        raise TypeError(f"Expected {owner.__name__}.{public} to be "
+                        f"{_NOT_DESCRIPTORS[public]}. Received a {type(value).__name__}")
+    if public == "slot_names" and isinstance(value, str):  # ("velocity"): no comma
+        raise TypeError(f"Expected {owner.__name__}.slot_names to be a tuple of slot names. "
+                        f"Received the str {value!r}: write ({value!r},)")
+    setattr(cls, private, value)
+    if owner is cls:
+        delattr(cls, public)  # the base class's Alias reads the private one
+    else:
+        setattr(cls, public, Alias(private))
+
+
+def _owner(cls: type, public: str, private: str) -> type | None:
+    """The nearest class of ``cls.__mro__`` that defines ``public`` (not as an ``Alias``) or
+    ``private``; None where that is an optimizer's (its names given already), or none does."""
+    for klass in cls.__mro__:
+        own = vars(klass)
+        if private in own or (public in own and not isinstance(own[public], Alias)):
+            return klass if klass is cls or public not in own or private not in own else None
+    return None
+
+
+def _sync_slot_makers(cls: type) -> None:
+    """``build_slots`` and ``_init_slots``: the one that the nearest class defining either
+    defines, and the other made from it (``_init_by``, ``_build_by``)."""
+    owner = _owner(cls, "build_slots", "_init_slots")
+    if owner is None:
+        return
+    own = vars(owner)
+    if "_init_slots" not in own:
+        cls._init_slots = _init_by(owner)  # type: ignore[attr-defined]
+    elif "build_slots" not in own:
+        cls.build_slots = _build_by(owner)  # type: ignore[attr-defined]
 
 
 def _check_one(cls: type, public: str, private: str) -> None:
@@ -112,4 +199,4 @@ def updates_name(optimizer: Any) -> str:
 def slots_name(optimizer: Any) -> str:
     """The name of what made the slots of ``optimizer``, for a message: ``build_slots``,
     or ``_init_slots`` where its class (or one it derives from) sets ``_slots`` so."""
-    return "build_slots" if type(optimizer)._init_slots is init_from_build else "_init_slots"
+    return getattr(type(optimizer)._init_slots, "made_by", "_init_slots")

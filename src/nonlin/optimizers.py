@@ -54,7 +54,7 @@ from ._optimizer_checks import (  # noqa: F401
     check_slots,
     schedule_rate,
 )
-from ._optimizer_contract import Alias, init_from_build, zero_slots
+from ._optimizer_contract import Alias, zero_init, zero_slots
 from ._optimizer_pickle import Pickling
 from ._optimizer_settings import Settings
 from ._optimizer_state_dict import StateDict
@@ -145,7 +145,7 @@ class Optimizer(Settings, StateDict, Pickling):
                              f"Received {rate!r} at step {self.iterations}")
         return rate
 
-    _init_slots, build_slots = init_from_build, zero_slots  # (_optimizer_contract)
+    _init_slots, build_slots = zero_init, zero_slots  # (_optimizer_contract)
 
     def _ready(self, params: list[Param], average: list[np.ndarray] | None = None) -> list[Param]:
         """The list to step: ``params``, or their one flat ``Param`` when they are packed.
