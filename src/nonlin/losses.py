@@ -122,9 +122,9 @@ class Loss(Reduction):
                                   "y_pred), the per-sample losses (the guide's A custom loss)")
 
     def grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """``d l_i / d y_pred``, shape (n_samples, n_outputs), unweighted and unreduced,
-        written into ``out`` and returned (older name ``_grad_terms``); ``grad`` weighs and
-        reduces them."""
+        """``d l_i / d y_pred`` of ``call(y_true, y_pred)``, shape (n_samples, n_outputs),
+        unweighted and unreduced, written into ``out`` (of that shape) and returned (older
+        name ``_grad_terms``); ``grad`` weighs and reduces them."""
         raise NotImplementedError(f"Expected {type(self).__name__} to define grad_terms(y_true, "
                                   "y_pred, out), d l_i / d y_pred (the guide's A custom loss)")
 
