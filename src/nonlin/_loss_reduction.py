@@ -2,9 +2,9 @@
 
 ``Reduction`` holds ``_value``, ``_sum``, ``_per_sample`` and ``_grad``, which reduce
 the per-sample losses and their gradients as ``reduction`` says (see ``nonlin.losses``'
-module docstring), around each loss's ``_sample_losses`` and ``_grad_terms`` (the guide's ``call`` and
-``grad_terms``: ``nonlin._loss_contract``); mixed
-into ``Loss``, which adds validation and the public API.
+module docstring), around each loss's ``_sample_losses`` and ``_grad_terms`` (the guide's
+``call`` and ``grad_terms``: ``nonlin._loss_contract``); mixed into ``Loss``, which adds
+validation and the public API.
 """
 
 from __future__ import annotations

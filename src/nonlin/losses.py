@@ -59,8 +59,8 @@ from ._loss_checks import (
     check_settings,
     stored_reduction,
 )
-from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._loss_contract import sync_loss_names
+from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._loss_homes import _getattr
 from ._loss_reduction import Reduction
 from ._scratch import like, rows
