@@ -2,8 +2,9 @@
 
 ``Reduction`` holds ``_value``, ``_sum``, ``_per_sample`` and ``_grad``, which reduce
 the per-sample losses and their gradients as ``reduction`` says (see ``nonlin.losses``'
-module docstring), around each loss's ``_sample_losses`` and ``_grad_terms``; mixed
-into ``Loss``, which adds validation and the public API.
+module docstring), around each loss's ``_sample_losses`` and ``_grad_terms`` (the guide's
+``call`` and ``grad_terms``: ``nonlin._loss_contract``); mixed into ``Loss``, which adds
+validation and the public API.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._loss_contract import defined_name
 from ._scratch import like
 
 
@@ -82,6 +84,7 @@ def _shape_error(loss: Any, method: str, expected: tuple[int, ...], received: An
     guide's "A custom loss" asks for (or no array)."""
     kind = "" if isinstance(received, np.ndarray) else f"a {type(received).__name__} of "
     what = "the per-sample losses" if method == "_sample_losses" else "d l_i / d y_pred"
+    method = defined_name(loss, method)  # call or grad_terms, as its class names it
     return ValueError(
         f"Expected {type(loss).__name__}.{method} to return {what} as an array of shape "
         f"{expected}. Received {kind}shape {np.shape(received)}")

@@ -59,6 +59,7 @@ from ._loss_checks import (
     check_settings,
     stored_reduction,
 )
+from ._loss_contract import sync_loss_names
 from ._loss_entropy import BinaryEntropyMath, CategoricalEntropyMath
 from ._loss_homes import _getattr
 from ._loss_reduction import Reduction
@@ -68,7 +69,8 @@ from .validation import check_bool
 
 class Loss(Reduction):
     """Base class: validation, ``reduction`` (``"mean"``, ``"sum"`` or ``"none"``, see the
-    module docstring) and sample weights around ``_sample_losses`` and ``_grad_terms``.
+    module docstring) and sample weights around ``call`` and ``grad_terms`` (older names
+    ``_sample_losses`` and ``_grad_terms``, which nonlin's own losses define).
 
     Arguments come in Keras' order, ``loss(y_true, y_pred)``: PyTorch's losses take
     ``(input, target)``, the reverse."""
@@ -106,14 +108,28 @@ class Loss(Reduction):
             check_out(out, y_pred)
         return self._grad(y_true, y_pred, sample_weight, out)
 
-    # -- per-loss math ------------------------------------------------------
-    def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """Per-sample losses, shape (n_samples,)."""
-        raise NotImplementedError
+    # -- per-loss math: the guide's contract (nonlin._loss_contract) -------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """``call`` and ``_sample_losses``, ``grad_terms`` and ``_grad_terms``: one function."""
+        super().__init_subclass__(**kwargs)
+        sync_loss_names(cls)
 
-    def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Unreduced ``d loss_i / d y_pred``, written into ``out``."""
-        raise NotImplementedError
+    def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """The per-sample losses ``l_i``, shape (n_samples,), unweighted and unreduced (Keras
+        3's ``Loss.call``; older name ``_sample_losses``). ``y_true`` comes shaped like
+        ``y_pred`` (n_samples, n_outputs), unchecked: ``loss(y_true, y_pred)`` checks."""
+        raise NotImplementedError(f"Expected {type(self).__name__} to define call(y_true, "
+                                  "y_pred), the per-sample losses (the guide's A custom loss)")
+
+    def grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``d l_i / d y_pred`` of ``call(y_true, y_pred)``, shape (n_samples, n_outputs),
+        unweighted and unreduced, written into ``out`` (of that shape) and returned (older
+        name ``_grad_terms``); ``grad`` weighs and reduces them."""
+        raise NotImplementedError(f"Expected {type(self).__name__} to define grad_terms(y_true, "
+                                  "y_pred, out), d l_i / d y_pred (the guide's A custom loss)")
+
+    _sample_losses = call
+    _grad_terms = grad_terms
 
     def _check(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
         """Validate one public call's settings and inputs (``nonlin._loss_checks``)."""
