@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 
 import nonlin
+from nonlin._header import ModelFileError
 
 
 def small_model(dtype: Any = np.float64, seed: int = 0) -> nonlin.Sequential:
@@ -52,3 +56,16 @@ def edit_meta(data: bytes, key: str, change: Callable[[Any], Any]) -> bytes:
         meta[key] = json.dumps(change(json.loads(meta[key])))
 
     return edit(data, apply)
+
+
+def refused_load(data: bytes) -> tuple[ModelFileError, int]:
+    """``nonlin.load`` of ``data``, which must be refused: the error, and the peak of the
+    memory traced while it read (what a hostile file made the loader allocate)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError) as info:
+            nonlin.load(io.BytesIO(data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return info.value, peak
