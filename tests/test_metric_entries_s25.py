@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from io_helpers import refused_load
+from io_helpers import edit_meta, refused_load
 from nonlin import metrics as M
 from nonlin._compile_entries import _metric_classes, metric_size
 from nonlin._confusion_metrics import ConfusionMetric
@@ -86,15 +86,8 @@ def _hostile(entries: list[Any]) -> bytes:
     """A model file whose compile record holds ``entries``, as no ``save`` writes it."""
     from nonlin.io import to_bytes
 
-    data = to_bytes(_model(["accuracy"]))
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + n])
-    record = json.loads(header["__metadata__"]["compile"])
-    record["metrics"] = entries
-    header["__metadata__"]["compile"] = json.dumps(record)
-    raw = json.dumps(header).encode()
-    raw += b" " * (-len(raw) % 8)
-    return len(raw).to_bytes(8, "little") + raw + data[8 + n:]
+    return edit_meta(to_bytes(_model(["accuracy"])), "compile",
+                     lambda record: {**record, "metrics": entries})
 
 
 _RATE = {"class_name": "SensitivityAtSpecificity",
