@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -23,19 +21,16 @@ def test_digits_one_hidden_layer_reaches_97_5_percent() -> None:
     X_train, X_test, y_train, y_test = split(X / 16.0, y)
     epochs, batch_size = 40, 32
     steps = epochs * int(np.ceil(len(X_train) / batch_size))
-    accuracies, seconds = [], []
+    accuracies = []
     for seed in range(5):
         model = nonlin.Sequential([nonlin.Dense(128, l2=1e-4), nonlin.ReLU(), nonlin.Dense(10),
                                    nonlin.Softmax()])
-        start = time.perf_counter()
         model.fit(X_train, y_train, loss="cross_entropy",
                   optimizer=nonlin.Adam(CosineDecay(3e-3, steps)), epochs=epochs,
                   batch_size=batch_size, seed=seed, verbose=0)
-        seconds.append(time.perf_counter() - start)
         accuracies.append(model.evaluate(X_test, y_test, metrics=["accuracy"])["accuracy"])
+    # the "in under 5 seconds" is measured by benchmarks/bench_real_data.py
     assert np.median(accuracies) >= 0.975, accuracies
-    # timing is reported by benchmarks; here only a loose sanity bound for a loaded CI machine
-    assert np.median(seconds) < 30
 
 
 def test_two_moons_reach_97_percent() -> None:
