@@ -7,6 +7,8 @@ parse. Its shape and finiteness are checked by ``_dense_keras.drawn_weights``.
 
 from __future__ import annotations
 
+import copy
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +25,10 @@ def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> 
     ``init`` for another dtype), with a ``UserWarning`` when the call moved NumPy's global
     random state: the weights then change from run to run whatever the seed."""
     before = _global_state() if _watched(init, rng) else None
+    spare = _spare(rng) if before is not None and threading.active_count() > 1 else None
     drawn = np.asarray(init(rng, fan_in, fan_out))
-    if before is not None and _global_state() != before:
+    if before is not None and _global_state() != before and _its_own(
+            init, spare, (fan_in, fan_out), drawn):
         warnings.warn(f"Expected init={quoted(init)} to draw from the generator it is given, "
                       f"init(rng, fan_in, fan_out). Received weights drawn from NumPy's global "
                       f"random state (np.random.*), which the model's seed does not reach: "
@@ -44,6 +48,29 @@ def _watched(init: Any, rng: Any) -> bool:
     nonlins = str(getattr(init, "__module__", None)).startswith("nonlin.")
     shared = getattr(rng, "_bit_generator", None) is global_stream()._bit_generator
     return not (nonlins or shared)
+
+
+def _spare(rng: Any) -> Any:
+    """A copy of ``rng`` as it is now, to call ``init`` on again; None if it cannot be copied."""
+    try:
+        return copy.deepcopy(rng)
+    except Exception:  # noqa: BLE001 (a generator of one's own: warned of as with one thread)
+        return None
+
+
+def _its_own(init: Callable[..., Any], spare: Any, fans: tuple[int, int],
+             drawn: np.ndarray) -> bool:
+    """Whether the global state moved by ``init``'s draws: certainly with no other thread
+    running (``spare`` None); with others (a threaded grid search drawing from ``np.random``
+    meanwhile), when ``init`` called again on ``spare``, a copy of its generator as it was
+    given, returns other weights (a pure function of the generator returns the same)."""
+    if spare is None:
+        return True
+    try:
+        again = np.asarray(init(spare, *fans))
+    except Exception:  # noqa: BLE001 (cannot tell: warned of, as with no other thread)
+        return True
+    return not np.array_equal(again, drawn)
 
 
 def _global_state() -> Any:
