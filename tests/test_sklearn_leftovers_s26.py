@@ -175,3 +175,15 @@ def test_sparse_frame_within_the_limit_or_in_float64_still_fits(monkeypatch):
     monkeypatch.setattr(_sklearn_sparse, "_FLOAT32_ROWS", 11)
     est = _fit(est.set_params(dtype=np.float32), frame, y)
     assert est.coefs_[0].dtype == np.float32
+
+
+def test_shallow_copy_leaves_the_shared_network_as_it_was():
+    """``copy.copy`` also calls ``__setstate__``, but its estimator shares the network (and
+    its packing): nothing is packed again, the original's ``coefs_`` stay the network's."""
+    est = _fit(nls.MLPRegressor(hidden_layer_sizes=(5,), solver="adam", max_iter=3,
+                                random_state=0), X, Y)
+    est.coefs_ = [a + 0.0 for a in est.coefs_]
+    est.predict(X)  # copied into the network: its parameters not packed now
+    shallow = copy.copy(est)
+    assert shallow.model_ is est.model_ and shallow.coefs_ is est.coefs_
+    assert all(a is p.value for a, p in zip(est.coefs_, est._coef_params, strict=True))

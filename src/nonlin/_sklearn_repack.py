@@ -33,8 +33,10 @@ def repack(est: Any) -> None:
 
 class Repacked:
     """``__setstate__`` (unpickling, ``copy.deepcopy``): ``BaseEstimator``'s, then
-    ``repack``. Placed before ``BaseEstimator``."""
+    ``repack`` where the packing was copied too (``FlatParams.copied``; not ``copy.copy``,
+    whose estimator shares the network). Placed before ``BaseEstimator``."""
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)  # type: ignore[misc]  # BaseEstimator's
-        repack(self)
+        if getattr(self.__dict__.get("_flat"), "copied", False):
+            repack(self)
