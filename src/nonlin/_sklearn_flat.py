@@ -24,6 +24,8 @@ class FlatParams:
     tells, and a new ``FlatParams`` re-homes the current values.
     """
 
+    copied = False  # True for one unpickled or deep-copied (``__setstate__``)
+
     def __init__(self, params: list[Param], n_coefs: int) -> None:
         self.params = params
         pack_parameters(params)
@@ -44,6 +46,7 @@ class FlatParams:
         self.params = state["params"]
         self.param = Param(np.empty(0))  # no buffer: not intact
         self.coef_values = self.coef_grads = self.param.value
+        self.copied = True
 
     def intact(self) -> bool:
         flat = flat_parameter(self.params)

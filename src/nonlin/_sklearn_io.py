@@ -37,6 +37,7 @@ from . import _sklearn_labels as labelcheck
 from ._quoting import quoted
 from ._sklearn_optimizer_io import _SLOTS, optimizer_record, restore_optimizer
 from ._sklearn_random import state_record
+from ._sklearn_repack import repack
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity", "exp": "Exp"}
@@ -244,3 +245,4 @@ def _restore_network(
         record = strict_json(header.metadata["optimizer"], source, "optimizer")
         restore_optimizer(est, record, arrays, source)
     est._best_params = None  # the live weights, as after a fit (see engine.restore_best)
+    repack(est)  # for the next SGD / Adam fit to step coefs_'s arrays in place

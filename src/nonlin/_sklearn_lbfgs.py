@@ -67,11 +67,13 @@ def fit_lbfgs(
     float64 parameters, which become ``coefs_``: the network then moves to
     float64, unless the ``dtype`` parameter fixes it.
 
-    As scikit-learn's ``_unpack``, the fit gives the parameters new arrays (``coefs_``,
-    ``intercepts_``): those a warm start began from, which a user may hold, stay as they were.
+    As scikit-learn's ``_unpack``, the fit gives the parameters new arrays, put into the
+    lists ``coefs_`` and ``intercepts_`` were before it: the arrays a warm start began from,
+    which a user may hold, stay as they were; a list held holds the fitted arrays.
     """
     import scipy.optimize
 
+    held = est.coefs_, est.intercepts_  # (bind made them lists of the network's arrays)
     for p in _packing_order(est):  # new arrays, for the objective to write (SGD and Adam
         p.value = p.value.copy()  # step the fitted ones in place, as scikit-learn's do)
     est.coefs_ = [p.value for p in est._coef_params]
@@ -92,7 +94,17 @@ def fit_lbfgs(
         to_float64(est)
     unpack(_packing_order(est), result.x)
     flat_params(est)  # packed (new arrays), for a stochastic fit after to train in place
+    _refill(est, held)
     _final_statistics(est.model_, X)
+
+
+def _refill(est: Any, held: tuple[Any, Any]) -> None:
+    """The fitted arrays back in the lists ``held`` (``coefs_``, ``intercepts_`` before the
+    fit; a tuple a user set is left as it was): scikit-learn's ``_unpack`` assigns items."""
+    for attr, kept in zip(("coefs_", "intercepts_"), held, strict=True):
+        if isinstance(kept, list):
+            kept[:] = getattr(est, attr)
+            setattr(est, attr, kept)
 
 
 def lbfgs_objective(

@@ -23,6 +23,7 @@ The math is NumPy's plus SciPy's sparse products, which the matrix itself provid
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -111,12 +112,21 @@ def product(X: Any, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 def check_rows(X: Any, dtype: Any) -> None:
     """Refuse a sparse ``X`` of more than 2**24 rows for a fit in float32 (``dtype``, the
     network's): ``in_front``'s row numbers would not be exact. The estimators call it
-    before a fit changes anything (``ValueError``)."""
-    n = X.shape[0] if is_sparse(X) else 0
+    before a fit changes anything (``ValueError``), on the ``X`` they were given: a pandas
+    DataFrame of sparse columns too, which validation makes a sparse matrix."""
+    n = X.shape[0] if is_sparse(X) or _sparse_frame(X) else 0
     if np.dtype(dtype) == np.float32 and n > _FLOAT32_ROWS:
         raise ValueError(
             f"Expected at most {_FLOAT32_ROWS} rows of sparse X for a float32 fit (each row's "
             f"number must be exact in float32). Received {n} rows: fit with dtype=np.float64")
+
+
+def _sparse_frame(X: Any) -> bool:
+    """Whether ``X`` is a pandas DataFrame whose columns are all sparse: scikit-learn's test
+    (``check_array``) for one it turns into a SciPy sparse matrix (``X.sparse.to_coo()``)."""
+    pd = sys.modules.get("pandas")  # not imported: X is no DataFrame
+    return (pd is not None and isinstance(X, pd.DataFrame) and hasattr(X, "sparse")
+            and all(isinstance(dtype, pd.SparseDtype) for dtype in X.dtypes))
 
 
 @contextmanager

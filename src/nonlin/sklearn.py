@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _sklearn_io
+from . import _sklearn_io, _sklearn_repack
 from ._optional import require
 from ._sklearn_base import (
     ClassifierMethods,
@@ -79,7 +79,7 @@ _FloatDtype = float_dtype_option(Options)  # float32 / float64 in any spelling
 _BEFORE_1_7 = before(sklearn.__version__, (1, 7))  # 1.6's L-BFGS loss sum and warning
 
 
-class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, BaseEstimator):
+class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repacked, BaseEstimator):
     """Shared fitting logic; use ``MLPClassifier`` or ``MLPRegressor``."""
 
     _parameter_constraints: dict = parameter_constraints(Interval, Options, StrOptions, _FloatDtype)
