@@ -105,9 +105,10 @@ def test_compute_updates_set_on_the_class_later_is_not_seen_by_step_set_both_is(
     Late.compute_updates = _ten_times  # the documented corner: step calls _deltas
     Late().step([p := _param()])
     np.testing.assert_allclose(p.value, np.full(3, -0.1))
-    with pytest.raises(TypeError, match=r"Late\.compute_updates and Late\._deltas to be one "
-                                        r"function.*set both, Late\.compute_updates = "
-                                        r"Late\._deltas = function"):
+    with pytest.raises(TypeError, match=r"Late\.compute_updates and Late\._deltas to be one"
+                                        r", as Late was made.*set both, Late\.compute_updates"
+                                        r" = Late\._deltas = \.\.\., or define "
+                                        r"compute_updates in a subclass"):
         class Below(Late):  # on main: made, its step the old rule, its guide's name the new
             pass
 
@@ -142,8 +143,8 @@ def test_call_set_on_a_loss_class_later_is_not_seen_by_the_reduction_set_both_is
     _Abs.call = _twice  # a class made with call in its body: the names now differ
     try:
         assert _Abs(reduction="sum")(y_true, y_pred) == 4.0
-        with pytest.raises(TypeError, match=r"_Abs\.call and _Abs\._sample_losses to be one "
-                                            r"function"):
+        with pytest.raises(TypeError, match=r"_Abs\.call and _Abs\._sample_losses to be one"
+                                            r", as _Abs was made"):
             class Below(_Abs):  # on main: made, the new call under both names
                 pass
 
@@ -218,3 +219,27 @@ def test_no_metaclass_so_an_abc_mixin_still_goes_with_an_optimizer_or_a_loss() -
             return None
 
     assert Mine.compute_updates is Mine._deltas and MyLoss.call is MyLoss._sample_losses
+
+
+@pytest.mark.parametrize(("public", "private", "values"), [
+    ("slot_names", "_slot_names", (("a",), ("b",))),
+    ("setting_checks", "_settings", ({"a": float}, {"b": float}))])
+def test_a_mixin_defining_both_names_of_data_unlike_is_refused_alike(
+        public: str, private: str, values: tuple[Any, Any]) -> None:
+    rule = type("Rule", (), {public: values[0], private: values[1]})
+    # on main: the private one taken for both, silently
+    with pytest.raises(TypeError, match=f"Expected Rule to define {public} .* or {private} "
+                                        f".*not both"):
+        type("Mine", (rule, _Step), {})
+    same = type("Same", (), {public: values[0], private: values[0]})
+    assert getattr(type("Mine", (same, _Step), {}), private) is not None
+
+
+def test_slot_names_set_on_the_class_later_is_refused_in_a_class_made_from_it() -> None:
+    class Named(_Step):
+        slot_names = ("v",)
+
+    Named.slot_names = ("w",)  # not seen: the slots are made from _slot_names
+    with pytest.raises(TypeError, match=r"Named\.slot_names and Named\._slot_names to be one"):
+        class Below(Named):  # on main: made, its slots ("v",), its slot_names ("w",)
+            pass

@@ -70,10 +70,10 @@ def clash(owner: type, public: str, private: str, *, made: bool = False) -> None
         return
     name = owner.__name__
     if made:
-        raise TypeError(f"Expected {name}.{public} and {name}.{private} to be one function, as "
-                        f"{name} was made with. Received two, one of them set on {name} since "
-                        f"(the training step calls {private}): set both, {name}.{public} = "
-                        f"{name}.{private} = function, or define {public} in a subclass")
+        raise TypeError(f"Expected {name}.{public} and {name}.{private} to be one, as {name} "
+                        f"was made with them. Received two, one of them set on {name} since "
+                        f"(nonlin reads {private}): set both, {name}.{public} = "
+                        f"{name}.{private} = ..., or define {public} in a subclass")
     raise TypeError(f"Expected {name} to define {public} (the name the guide gives) or "
                     f"{private} (its older name), not both. Received both: define {public} "
                     f"alone")

@@ -47,7 +47,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._method_names import clash, given_name, sync_methods
+from ._method_names import clash, given_name, nearest, sync_methods
 
 DATA = (("slot_names", "_slot_names"), ("slots", "_slots"), ("setting_checks", "_settings"))
 METHODS = (("compute_updates", "_deltas"), ("set_settings", "_set"))
@@ -146,14 +146,19 @@ def sync_public_names(cls: type, root: type) -> None:
         public name of data as a property, a method or a classmethod.
     """
     for public, private in DATA:
-        _sync_data(cls, public, private)
+        _sync_data(cls, public, private, root)
     sync_methods(cls, METHODS, root)
     _sync_slot_makers(cls)
 
 
-def _sync_data(cls: type, public: str, private: str) -> None:
+def _sync_data(cls: type, public: str, private: str, root: type) -> None:
     """``sync_public_names`` for one name of data: the nearest class's public value moved
-    to the private name, which an ``Alias`` then serves, also over a farther mixin's."""
+    to the private name, which an ``Alias`` then serves, also over a farther mixin's; a
+    class above defining both, unlike (a mixin, or an optimizer set since), refused."""
+    above = nearest(cls, public, private)
+    if above is not None and above is not cls \
+            and not isinstance(vars(above).get(public), Alias):
+        clash(above, public, private, made=issubclass(above, root))
     owner = _owner(cls, public, private)
     value = vars(owner).get(public) if owner is not None else None
     if owner is None or value is None or isinstance(value, Alias):
