@@ -147,6 +147,18 @@ def _loss_entry(loss: Any) -> dict[str, Any] | None:
 def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | Unrebuilt:
     """The checkpoint's optimizer record and slot tensors, or why a file cannot rebuild it."""
     from .checkpoint import _optimizer_json  # (checkpoint imports io, which imports this)
+
+    if (problem := unrebuilt(optimizer)) is not None:  # before the state's copy
+        return problem
+    info, tensors = _optimizer_json(optimizer)
+    problem = unrebuilt(optimizer, info["config"])
+    return (info, tensors) if problem is None else problem
+
+
+def unrebuilt(optimizer: Any, config: dict[str, Any] | None = None) -> Unrebuilt | None:
+    """Why a file cannot rebuild ``optimizer`` from the registry and ``config`` (its
+    ``get_config()``), None when it can; without ``config``, the registry's checks alone
+    (``_resumable.unresumable`` passes ``get_config()``: no copy of the state)."""
     from .schedules import SCHEDULES
 
     cls, lr = type(optimizer), getattr(optimizer, "lr", None)
@@ -155,12 +167,13 @@ def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | 
     if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
         return Unrebuilt("unregistered schedule",
                          "its learning-rate schedule is not in nonlin.schedules.SCHEDULES")
-    info, tensors = _optimizer_json(optimizer)
-    rebuilt = _rebuilt(lambda **config: cls.from_config(config), info["config"])
+    if config is None:
+        return None
+    rebuilt = _rebuilt(lambda **kwargs: cls.from_config(kwargs), config)
     if rebuilt is None:
         return Unrebuilt("config", "its config does not rebuild it")
     lost = lost_setting(optimizer, rebuilt)  # a setting get_config leaves out
-    return (info, tensors) if lost is None else Unrebuilt("lost setting", lost)
+    return None if lost is None else Unrebuilt("lost setting", lost)
 
 
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],

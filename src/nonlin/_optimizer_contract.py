@@ -14,11 +14,14 @@ as the guide had it before session 25, works unchanged):
 
 * ``slot_names``, ``slots`` and ``setting_checks`` are ``Alias`` descriptors on the base
   classes: reading or setting one reads or sets the private attribute, on the class or an
-  instance. A class body that assigns a public one has it moved to the private name
-  (``sync_public_names``, from ``Settings.__init_subclass__``), so that the descriptor serves it.
+  instance (``setting_checks`` on the class only: ``set_settings``, ``fit`` and ``save`` read
+  the class's, so ``opt.setting_checks = {...}`` is an ``AttributeError``). A class body
+  that assigns a public one has it moved to the private name (``sync_public_names``, from
+  ``Settings.__init_subclass__``), so that the descriptor serves it.
 * ``compute_updates`` and ``_deltas``, ``set_settings`` and ``_set`` are one function under
-  two names in each class that defines either: ``step`` calls ``_deltas`` as before (no
-  Python call more per step), and ``super().compute_updates(...)`` reaches the base class's.
+  two names in each class that defines either (``nonlin._method_names``, as a loss's ``call``
+  and ``_sample_losses``): ``step`` calls ``_deltas`` as before (no Python call more per
+  step), and ``super().compute_updates(...)`` reaches the base class's.
 * ``build_slots`` returns the slots, ``_init_slots`` sets ``_slots``: a class that defines
   one gets the other made from it (``_init_by``, ``_build_by``), calling that class's own
   function (as it is then: one set on the class later is called), so that
@@ -26,9 +29,12 @@ as the guide had it before session 25, works unchanged):
   ``super()._init_slots(params)`` a ``build_slots``, each level once.
 * A mixin that is not an optimizer (``class Mine(Rule, SGD)``) gives its names the same way:
   the nearest class defining either name of a pair decides both. (``compute_updates`` set on
-  a class after it is made is not seen by ``step``, which calls ``_deltas``: set both.)
+  a class after it is made is not seen by ``step``, which calls ``_deltas``: set both; a class
+  made from it while they differ is a ``TypeError`` saying so. ``setting_checks`` set on a
+  class after it is made is not seen either, as ``__init_subclass__`` merged them.)
 
-A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them; so is
+A class body that defines both names of a pair, unlike, is a ``TypeError`` naming them (a
+mixin's as the class's own, when a class taking its names is made); so is
 ``slot_names`` or ``setting_checks`` written as a property, a method or a classmethod (the
 private name would be one, which the base class sets or reads on the class), ``slot_names``
 a str (``("velocity")``, no comma), and ``slots`` set at all (each instance's state, which
@@ -41,16 +47,22 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._method_names import clash, given_name, nearest, sync_methods
+
 DATA = (("slot_names", "_slot_names"), ("slots", "_slots"), ("setting_checks", "_settings"))
 METHODS = (("compute_updates", "_deltas"), ("set_settings", "_set"))
 
 
 class Alias:
     """A public name that reads and sets the private attribute ``private``, on the class
-    (``HeavyBall.slot_names``) and on an instance (``opt.slots``)."""
+    (``HeavyBall.slot_names``) and on an instance (``opt.slots``); with ``class_only`` (the
+    public name), set on an instance is an ``AttributeError`` (``setting_checks``: the class's,
+    which ``set_settings``, ``fit`` and ``save`` read from the class; one set on an instance
+    would be ignored)."""
 
-    def __init__(self, private: str) -> None:
+    def __init__(self, private: str, class_only: str = "") -> None:
         self.private = private
+        self.class_only = class_only
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:  # on the class: the class's own (or inherited) value
@@ -58,7 +70,18 @@ class Alias:
         return getattr(obj, self.private)
 
     def __set__(self, obj: Any, value: Any) -> None:
+        if self.class_only:
+            name, public = type(obj).__name__, self.class_only
+            raise AttributeError(f"Expected {public} in the body of a class (class "
+                                 f"{name}(...): {public} = {{...}}): set_settings, fit and "
+                                 f"save read the class's. Received {public} set on one "
+                                 f"{name} instance, which they would ignore")
         setattr(obj, self.private, value)
+
+
+def alias(public: str, private: str) -> Alias:
+    """The ``Alias`` of ``public``: ``setting_checks`` set on the class only."""
+    return Alias(private, public if public == "setting_checks" else "")
 
 
 def zero_init(self: Any, params: list[Any]) -> None:
@@ -110,10 +133,11 @@ _NOT_DESCRIPTORS = {
 }
 
 
-def sync_public_names(cls: type) -> None:
+def sync_public_names(cls: type, root: type) -> None:
     """Give the class's public names to their private ones and back (module docstring): its
     own, or those of the nearest class it derives from that defines either name of a pair
-    (a mixin that is not an optimizer; an optimizer's are given already).
+    (a mixin that is not an optimizer; an optimizer's are given already). ``root``: the base
+    class whose ``__init_subclass__`` calls it; the methods: ``_method_names.sync_methods``.
 
     Raises
     ------
@@ -122,28 +146,27 @@ def sync_public_names(cls: type) -> None:
         public name of data as a property, a method or a classmethod.
     """
     for public, private in DATA:
-        _sync_data(cls, public, private)
-    for public, private in METHODS:
-        owner = _owner(cls, public, private)
-        if owner is not None:
-            _check_one(owner, public, private)
-            function = vars(owner).get(public, vars(owner).get(private))
-            setattr(cls, public, function)
-            setattr(cls, private, function)
+        _sync_data(cls, public, private, root)
+    sync_methods(cls, METHODS, root)
     _sync_slot_makers(cls)
 
 
-def _sync_data(cls: type, public: str, private: str) -> None:
+def _sync_data(cls: type, public: str, private: str, root: type) -> None:
     """``sync_public_names`` for one name of data: the nearest class's public value moved
-    to the private name, which an ``Alias`` then serves, also over a farther mixin's."""
+    to the private name, which an ``Alias`` then serves, also over a farther mixin's; a
+    class above defining both, unlike (a mixin, or an optimizer set since), refused."""
+    above = nearest(cls, public, private)
+    if above is not None and above is not cls \
+            and not isinstance(vars(above).get(public), Alias):
+        clash(above, public, private, made=issubclass(above, root))
     owner = _owner(cls, public, private)
     value = vars(owner).get(public) if owner is not None else None
     if owner is None or value is None or isinstance(value, Alias):
         seen = next((vars(k)[public] for k in cls.__mro__ if public in vars(k)), None)
         if not isinstance(seen, Alias):  # a farther mixin's, over the private name's
-            setattr(cls, public, Alias(private))
+            setattr(cls, public, alias(public, private))
         return
-    _check_one(owner, public, private)
+    clash(owner, public, private)
     if hasattr(type(value), "__get__") or public == "slots":  # slots: an instance's
         raise TypeError(f"Expected {owner.__name__}.{public} to be "
                         f"{_NOT_DESCRIPTORS[public]}. Received a {type(value).__name__}")
@@ -154,7 +177,7 @@ def _sync_data(cls: type, public: str, private: str) -> None:
     if owner is cls:
         delattr(cls, public)  # the base class's Alias reads the private one
     else:
-        setattr(cls, public, Alias(private))
+        setattr(cls, public, alias(public, private))
 
 
 def _owner(cls: type, public: str, private: str) -> type | None:
@@ -180,20 +203,10 @@ def _sync_slot_makers(cls: type) -> None:
         cls.build_slots = _build_by(owner)  # type: ignore[attr-defined]
 
 
-def _check_one(cls: type, public: str, private: str) -> None:
-    own = vars(cls)
-    if public in own and private in own and own[public] is not own[private] \
-            and own[public] != own[private]:
-        raise TypeError(f"Expected {cls.__name__} to define {public} (the name the guide "
-                        f"gives) or {private} (its older name), not both. Received both: "
-                        f"define {public} alone")
-
-
 def updates_name(optimizer: Any) -> str:
     """The name the class of ``optimizer`` gave its update rule, for a message:
     ``compute_updates`` or ``_deltas``."""
-    name = getattr(type(optimizer)._deltas, "__name__", "_deltas")
-    return name if name in ("compute_updates", "_deltas") else "compute_updates"
+    return given_name(type(optimizer), "compute_updates", "_deltas")
 
 
 def slots_name(optimizer: Any) -> str:

@@ -34,7 +34,7 @@ from ._clipping import check_clip, one_clip
 from ._ema import check_ema_frequency, check_ema_momentum
 from ._finite import all_finite
 from ._loss_checks import check_settings
-from ._optimizer_contract import Alias, sync_public_names
+from ._optimizer_contract import alias, sync_public_names
 from .validation import check_bool
 
 Check = Callable[[str, Any], Any]
@@ -67,7 +67,7 @@ class Settings:
     clipvalue: float | None
     use_ema: bool
 
-    setting_checks = Alias("_settings")  # the guide's name (_optimizer_contract)
+    setting_checks = alias("setting_checks", "_settings")  # the guide's (_optimizer_contract)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's own ``setting_checks`` (``_settings``) go with those it inherits
@@ -76,7 +76,7 @@ class Settings:
         looked them up there: KeyError); its public names stand for the private ones
         (``_optimizer_contract.sync_public_names``)."""
         super().__init_subclass__(**kwargs)
-        sync_public_names(cls)
+        sync_public_names(cls, Settings)
         own = vars(cls).get("_settings")
         if own is not None:
             inherited: dict[str, Check] = {}

@@ -8,8 +8,10 @@ or schedule of one's own must be registered (``nonlin.registry.OPTIMIZERS``,
 its ``get_config`` must give every setting back (``_rebuilt_settings``). ``ModelCheckpoint``
 checks before the first epoch and warns (``nonlin.load`` still reads its files as models);
 ``BackupAndRestore`` refuses before the first epoch (its backups exist to resume);
-``save_checkpoint`` called directly warns, as ``ModelCheckpoint`` does, before it writes
-(the callbacks write through ``checkpoint.write_checkpoint``, checked before ``fit`` began).
+``save_checkpoint`` called directly warns, as ``ModelCheckpoint`` does, before it writes, and
+so does ``checkpoint_bytes`` (the callbacks write through ``checkpoint.write_checkpoint``,
+checked before ``fit`` began). The check rebuilds the optimizer from its config (no copy of
+its state: ``_compile_entries.unrebuilt``), once per call.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import warnings
 from typing import Any
 
 from ._quoting import quoted
-from ._rebuilt_settings import Unrebuilt
 from ._stacklevel import user_stacklevel
 
 
@@ -26,10 +27,10 @@ def unresumable(optimizer: Any) -> str | None:
     """Why a checkpoint of ``optimizer`` could not be resumed from (``resume_from``,
     ``load_checkpoint`` and ``BackupAndRestore`` rebuild it from the registry alone), with
     the fix; None when it could, or for None."""
-    from ._compile_entries import _optimizer_entry  # (imports checkpoint when called)
+    from ._compile_entries import unrebuilt  # (imports checkpoint when called)
 
-    problem = None if optimizer is None else _optimizer_entry(optimizer)
-    if not isinstance(problem, Unrebuilt):
+    problem = None if optimizer is None else unrebuilt(optimizer, optimizer.get_config())
+    if problem is None:  # the checks of a model file's optimizer, without its state's copy
         return None
     head = f"its optimizer {quoted(optimizer, 80)} could not be rebuilt from it"
     if problem.kind == "lost setting":  # lost_setting's words name the fix already

@@ -120,8 +120,10 @@ def _compiled(model: Sequential) -> dict[str, str]:
 
 
 def checkpoint_bytes(model: Sequential, *, epoch: int) -> bytes:
-    """The checkpoint of ``model`` (with ``model.optimizer``) after ``epoch`` epochs, as bytes."""
-    return bytes(_checkpoint_buffer(model, epoch))
+    """The checkpoint of ``model`` (with ``model.optimizer``) after ``epoch`` epochs, as bytes:
+    the file ``save_checkpoint`` writes, with its checks, its errors and its warning
+    (``UserWarning``) of a checkpoint that could not be resumed from (``_resumable``)."""
+    return bytes(_checkpoint_buffer(model, epoch, "checkpoint_bytes's checkpoint"))
 
 
 def _checkpoint_buffer(model: Sequential, epoch: int, resumable: str | None = None) -> bytearray:

@@ -112,7 +112,7 @@ class Loss(Reduction):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """``call`` and ``_sample_losses``, ``grad_terms`` and ``_grad_terms``: one function."""
         super().__init_subclass__(**kwargs)
-        sync_loss_names(cls)
+        sync_loss_names(cls, Loss)
 
     def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """The per-sample losses ``l_i``, shape (n_samples,), unweighted and unreduced (Keras
