@@ -9,7 +9,8 @@ counts, session 22). Elsewhere the two differ: ``np.dot`` copies other layouts f
 ``np.matmul`` may loop without BLAS or cast silently; and for small gradients
 ``np.matmul``'s own overhead outweighs the pass. So the product goes through
 ``np.matmul`` only for a large gradient with operands of that kind, through ``np.dot``
-otherwise, with the same bits either way.
+otherwise, with the same bits either way. ``Dense``'s training forward ``x @ W`` and input
+gradient ``g @ W.T`` take the same rule (written inline there: no Python call per step).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from ._misuse import (
     no_forward,
     shape_error,
 )
-from ._products import weight_grad
+from ._products import MATMUL_BYTES, weight_grad
 from ._quoting import quoted
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, RandomLike, const
@@ -142,7 +142,12 @@ class Dense(ActivationSlot, Layer):
         self._x = x
         try:
             y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
-            np.dot(x, W, y)
+            if y.nbytes >= MATMUL_BYTES and type(x) is type(W) is np.ndarray and x.ndim == 2 and (
+                    x.shape[0] > 1 and x.shape[1] > 1 and self.units > 1 and x.flags.forc
+                    and W.flags.forc):  # np.dot's GEMM without its pass zeroing y: _products
+                np.matmul(x, W, y)
+            else:
+                np.dot(x, W, y)
         except (ValueError, IndexError) as error:  # x of another width or number of dimensions
             self._x = None
             raise (input_error(self, x, width=self.in_features) or error) from None
@@ -182,7 +187,13 @@ class Dense(ActivationSlot, Layer):
         if not self.input_grad:
             return None
         grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)
-        return np.dot(grad_out, self.W.value.T, grad_in)
+        W = self.W.value
+        if grad_in.nbytes >= MATMUL_BYTES and type(grad_out) is type(W) is np.ndarray and (
+                grad_out.dtype == W.dtype == x.dtype and grad_out.ndim == x.ndim == 2
+                and x.shape[0] > 1 and x.shape[1] > 1 and self.units > 1
+                and grad_out.flags.forc and W.flags.forc):  # as in forward
+            return np.matmul(grad_out, W.T, grad_in)
+        return np.dot(grad_out, W.T, grad_in)
 
     def parameters(self) -> list[Param]:
         if self.W is None:
