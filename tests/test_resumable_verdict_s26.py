@@ -19,6 +19,7 @@ import nonlin
 from nonlin import registry
 from nonlin.checkpoint import save_checkpoint
 from nonlin.optimizers import Optimizer
+from nonlin.schedules import SCHEDULES, Schedule
 
 _X = np.random.default_rng(0).normal(size=(48, 3))
 _Y = _X @ np.array([1.0, -2.0, 0.5])
@@ -72,16 +73,31 @@ class OwnFromConfig(TupleBall):
         return cls(**{**config, "betas": tuple(config["betas"])})
 
 
+class HalvingS26(Schedule):
+    """A schedule of one's own keeping its steps as a tuple."""
+
+    def __init__(self, lr: float, every: Any = (2, 3)) -> None:
+        self.lr0, self.every = lr, tuple(int(k) for k in every)
+
+    def __call__(self, step: int) -> float:
+        return self.lr0 * 0.5 ** (step // self.every[0])
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr0, "every": self.every}
+
+
 @pytest.fixture(autouse=True)
 def _registered() -> Iterator[None]:
     added = {"tupleball_s26": TupleBall, "arrayball_s26": ArrayBall,
              "ownfromconfig_s26": OwnFromConfig}
     registry.OPTIMIZERS.update(added)
+    SCHEDULES["HalvingS26"] = HalvingS26
     try:
         yield
     finally:
         for key in added:
             registry.OPTIMIZERS.pop(key, None)
+        SCHEDULES.pop("HalvingS26", None)
 
 
 def _model() -> nonlin.Sequential:
@@ -103,8 +119,9 @@ def _saved(tmp_path: Path, make: Any) -> tuple[Path, list[str]]:
 
 
 @pytest.mark.parametrize("make", [lambda: TupleBall(0.05, (0.8, 0.5)),
-                                  lambda: ArrayBall(0.05, (0.8, 0.5))],
-                         ids=["tuple", "array"])
+                                  lambda: ArrayBall(0.05, (0.8, 0.5)),
+                                  lambda: TupleBall(HalvingS26(0.05, (2, 3)), (0.8, 0.5))],
+                         ids=["tuple", "array", "schedule's tuple"])
 def test_a_config_a_file_gives_back_as_a_list_resumes_without_a_warning(
         tmp_path: Path, make: Any) -> None:
     # before: "its config does not rebuild it" (the rebuilt config's tuple, or array, was
