@@ -162,3 +162,6 @@ def test_a_from_config_of_its_own_is_not_what_resumes(tmp_path: Path) -> None:
         _fit(_model(), 4, resume_from=path)
     assert len(warned) == 1
     assert "could not be rebuilt from it (its config does not rebuild it)" in warned[0]
+    # the fix names what the file calls (main: "that from_config rebuilds it from", which
+    # this class's does)
+    assert "OwnFromConfig(**config) rebuilds it from" in warned[0]
