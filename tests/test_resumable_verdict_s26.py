@@ -165,3 +165,34 @@ def test_a_from_config_of_its_own_is_not_what_resumes(tmp_path: Path) -> None:
     # the fix names what the file calls (main: "that from_config rebuilds it from", which
     # this class's does)
     assert "OwnFromConfig(**config) rebuilds it from" in warned[0]
+
+
+def _named_twice(factor: float) -> type:
+    """A class named ``Cell``, as a notebook cell (or a function) makes it each run."""
+
+    class Cell(TupleBall):
+        def compute_updates(self, params: list[Any], lr: float) -> list[np.ndarray]:
+            return [factor * d for d in super().compute_updates(params, lr)]
+
+    return Cell
+
+
+def test_a_class_whose_name_another_registered_class_took_is_named(tmp_path: Path) -> None:
+    # the readers look the class up by name, the last registered of that name: the first
+    # Cell's checkpoint resumed silently with the second Cell's rule (before: no warning)
+    first, second = _named_twice(0.5), _named_twice(2.0)
+    registry.OPTIMIZERS["cell_s26_v1"] = first
+    registry.OPTIMIZERS["cell_s26_v2"] = second
+    try:
+        path, warned = _saved(tmp_path, lambda: first(0.05))
+        assert type(_fit(_model(), 4, resume_from=path).optimizer) is second
+        assert len(warned) == 1
+        assert "(another class named Cell in nonlin.registry.OPTIMIZERS is the one a file " \
+               "rebuilds by that name)" in warned[0]
+        assert _saved(tmp_path, lambda: second(0.05))[1] == []  # the one a file rebuilds
+        with pytest.raises(TypeError, match="another class named Cell"):
+            _fit(_model(), 1, optimizer=first(0.05),
+                 callbacks=[nonlin.BackupAndRestore(tmp_path / "backup")])
+    finally:
+        registry.OPTIMIZERS.pop("cell_s26_v1", None)
+        registry.OPTIMIZERS.pop("cell_s26_v2", None)

@@ -164,8 +164,12 @@ def unrebuilt(optimizer: Any, config: dict[str, Any] | None = None) -> Unrebuilt
     from .schedules import SCHEDULES
 
     cls, lr = type(optimizer), getattr(optimizer, "lr", None)
-    if cls not in registry.OPTIMIZERS.values():
-        return Unrebuilt("unregistered optimizer", "not in nonlin.registry.OPTIMIZERS")
+    named = {known.__name__: known for known in registry.OPTIMIZERS.values()}  # the readers'
+    if named.get(cls.__name__) is not cls:  # a class of its name registered since: that one
+        return Unrebuilt("unregistered optimizer", "not in nonlin.registry.OPTIMIZERS"
+                         if cls.__name__ not in named else f"another class named "
+                         f"{cls.__name__} in nonlin.registry.OPTIMIZERS is the one a file "
+                         f"rebuilds by that name")
     if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
         return Unrebuilt("unregistered schedule",
                          "its learning-rate schedule is not in nonlin.schedules.SCHEDULES")
