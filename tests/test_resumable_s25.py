@@ -58,8 +58,8 @@ REASONS = {
     "config": (
         lambda: Unbuildable(0.05),
         "its optimizer Unbuildable(lr=0.05, beta=0.9, extra=1) could not be rebuilt from it "
-        "(its config does not rebuild it): give it a get_config that from_config rebuilds "
-        "it from"),
+        "(its config does not rebuild it): give it a get_config that Unbuildable(**config) "
+        "rebuilds it from, as the file's JSON (a from_config of its own is not called)"),
     "unregistered schedule": (
         lambda: nonlin.SGD(Halving(0.1, 5)),
         "its optimizer SGD(lr=Halving(lr=0.1), momentum=0.0, nesterov=False) could not be "

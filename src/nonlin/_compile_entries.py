@@ -127,11 +127,13 @@ def _rebuilds(factory: Callable[..., Any], config: Any) -> bool:
 
 def _rebuilt(factory: Callable[..., Any], config: Any) -> Any:
     """``factory(**config)`` from the JSON of ``config`` alone when its config is ``config``
-    back (what loading will do), else None."""
+    back (what loading will do), else None; compared as a file holds both (a tuple or a
+    NumPy array is a list there: a constructor keeping a tuple rebuilds from the list)."""
     try:
         parsed = json.loads(to_json_text(config, "config"))
         rebuilt = factory(**parsed)
-        return rebuilt if rebuilt.get_config() == parsed else None
+        back = rebuilt.get_config()
+        return rebuilt if json.loads(to_json_text(back, "config")) == parsed else None
     except Exception:  # not JSON-able, or a config its own class refuses
         return None
 
@@ -162,18 +164,32 @@ def unrebuilt(optimizer: Any, config: dict[str, Any] | None = None) -> Unrebuilt
     from .schedules import SCHEDULES
 
     cls, lr = type(optimizer), getattr(optimizer, "lr", None)
-    if cls not in registry.OPTIMIZERS.values():
-        return Unrebuilt("unregistered optimizer", "not in nonlin.registry.OPTIMIZERS")
+    named = {known.__name__: known for known in registry.OPTIMIZERS.values()}  # the readers'
+    if named.get(cls.__name__) is not cls:  # a class of its name registered since: that one
+        return Unrebuilt("unregistered optimizer", "not in nonlin.registry.OPTIMIZERS"
+                         if cls.__name__ not in named else f"another class named "
+                         f"{cls.__name__} in nonlin.registry.OPTIMIZERS is the one a file "
+                         f"rebuilds by that name")
     if not isinstance(lr, float) and SCHEDULES.get(type(lr).__name__) is not type(lr):
         return Unrebuilt("unregistered schedule",
                          "its learning-rate schedule is not in nonlin.schedules.SCHEDULES")
     if config is None:
         return None
-    rebuilt = _rebuilt(lambda **kwargs: cls.from_config(kwargs), config)
+    rebuilt = _rebuilt(lambda **kwargs: _as_read(cls, kwargs), config)
     if rebuilt is None:
         return Unrebuilt("config", "its config does not rebuild it")
     lost = lost_setting(optimizer, rebuilt)  # a setting get_config leaves out
     return None if lost is None else Unrebuilt("lost setting", lost)
+
+
+def _as_read(cls: type, config: dict[str, Any]) -> Any:
+    """``cls`` from ``config`` as the readers make it (``_checkpoint_reader``, for a checkpoint
+    and a model file): its schedule through ``schedule_from_config``, then ``cls(**config)``,
+    ``Optimizer.from_config``'s, not a ``from_config`` of the class's own, which they do
+    not call."""
+    from .optimizers import Optimizer
+
+    return Optimizer.from_config.__func__(cls, config)  # type: ignore[attr-defined]
 
 
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],

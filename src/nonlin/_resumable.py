@@ -36,7 +36,8 @@ def unresumable(optimizer: Any) -> str | None:
     if problem.kind == "lost setting":  # lost_setting's words name the fix already
         return f"{head}: {problem.reason}"
     if problem.kind == "config":
-        fix = "give it a get_config that from_config rebuilds it from"
+        fix = (f"give it a get_config that {type(optimizer).__name__}(**config) rebuilds it "
+               f"from, as the file's JSON (a from_config of its own is not called)")
     else:
         own = type(optimizer) if problem.kind == "unregistered optimizer" else type(optimizer.lr)
         table = "registry.OPTIMIZERS" if own is type(optimizer) else "schedules.SCHEDULES"
