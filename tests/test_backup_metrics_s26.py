@@ -110,3 +110,14 @@ def test_both_over_the_total_the_latest_is_kept_and_the_advice_given(tmp_path: P
     assert "give fit the run's metrics" in str(info.value)
     assert (latest.read_bytes(), previous.read_bytes()) == before
     assert info.value.path == str(latest)
+
+
+def test_neither_loading_both_files_stay(tmp_path: Path) -> None:
+    """Before, a damaged previous backup replaced a damaged latest one (the latest lost)."""
+    latest, previous = _interrupted(tmp_path)
+    latest.write_bytes(b"\x00" * 40)
+    previous.write_bytes(b"\x01" * 40)
+    with pytest.raises(ModelFileError) as info:
+        _fit([nonlin.BackupAndRestore(tmp_path, double_checkpoint=True)], metrics=["accuracy"])
+    assert info.value.path == str(latest)
+    assert (latest.read_bytes(), previous.read_bytes()) == (b"\x00" * 40, b"\x01" * 40)
