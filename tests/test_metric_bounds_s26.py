@@ -14,7 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+import nonlin
+from io_helpers import edit_meta, refused_load
 from nonlin import metrics as M
+from nonlin.io import to_bytes
 
 T = 65536
 
@@ -55,3 +58,47 @@ def test_thresholds_given_are_sorted_in_a_copy() -> None:
     assert auc.num_thresholds == 5
     with pytest.raises(ValueError, match=r"thresholds in \[0, 1\]. Received: thresholds=array"):
         M.AUC(thresholds=np.zeros((2, 2)))
+
+
+# -- IoU's target_class_ids: repeats weigh a class, as Keras; at most MAX_CLASSES of them --
+def test_a_repeated_target_class_counts_as_often_as_keras_counts_it() -> None:
+    y_true, y_pred = [0, 1, 2, 2, 1], [0, 1, 1, 2, 0]
+    cm = np.zeros((3, 3))
+    np.add.at(cm, (y_true, y_pred), 1.0)
+    tp = np.diag(cm)
+    iou = tp / (cm.sum(0) + cm.sum(1) - tp + 1e-7)
+    expected = (2 * iou[0] + iou[2]) / (3 + 1e-7)  # Keras: take_along_axis, then the mean
+    for ids in ([0, 0, 2], (0, 2, 0), np.array([0, 0, 2])):  # an array longer than num_classes
+        metric = M.IoU(3, ids)
+        assert metric(y_true, y_pred) == pytest.approx(expected, rel=1e-12)
+        assert sorted(metric.get_config()["target_class_ids"]) == [0, 0, 2]
+    assert M.IoU(2, np.array([0, 0, 1])).target_class_ids == [0, 0, 1]  # as a list: before,
+    # an array longer than num_classes was refused unlisted, its list taken
+
+
+@pytest.mark.parametrize("ids", [[0] * 4097, tuple([1] * 4097), np.zeros(4097, dtype=int)])
+def test_more_than_4096_target_class_ids_are_refused_by_their_count(ids: Any) -> None:
+    with pytest.raises(ValueError) as info:
+        M.IoU(2, ids)
+    message = str(info.value)
+    assert "Expected at most 4096 target_class_ids" in message
+    assert "Received 4,097: target_class_ids=[" in message
+    assert len(message) < 300
+    assert M.IoU(2, [0] * 4096).target_class_ids == [0] * 4096
+
+
+def test_the_count_comes_before_each_id_is_checked() -> None:
+    with pytest.raises(ValueError, match="Received 4,097: target_class_ids=\\[None, None"):
+        M.IoU(2, [None] * 4097)  # before: refused as not ids, after reading each
+
+
+def test_load_refuses_a_million_zeros_before_the_constructor_copies_them() -> None:
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()]).build(3, seed=0)
+    model.compile(optimizer="sgd", loss="cross_entropy", metrics=["accuracy"])
+    entry = {"class_name": "IoU", "config": {"num_classes": 2,
+                                             "target_class_ids": [0] * 1_000_000}}
+    data = edit_meta(to_bytes(model), "compile", lambda record: {**record, "metrics": [entry]})
+    error, peak = refused_load(data)  # a 3 MB file: loaded at a peak of 23 MB, now 16 MB
+    assert error.field == "compile.metrics[0].config"  # (the header's text and list, parsed)
+    assert "Received 1,000,000: target_class_ids=[0, 0," in str(error)
+    assert peak < 19 * 2**20, peak
