@@ -269,15 +269,13 @@ def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> np.ndarray:
     if thresholds is None:
         num_thresholds = checked_num_thresholds(num_thresholds, 2)
         return np.arange(1, num_thresholds - 1, dtype=np.float64) / (num_thresholds - 1)
-    if not isinstance(thresholds, list | tuple) and not (
-            isinstance(thresholds, np.ndarray) and thresholds.ndim == 1):
-        raise ValueError(f"Expected a list of thresholds in [0, 1]. "
-                         f"Received: thresholds={quoted(thresholds, 200)}")
-    if len(thresholds) > MAX_THRESHOLDS - 2:  # num_thresholds is len + 2
+    listed = isinstance(thresholds, list | tuple) or (isinstance(thresholds, np.ndarray)
+                                                      and thresholds.ndim == 1)
+    if listed and len(thresholds) > MAX_THRESHOLDS - 2:  # num_thresholds is len + 2
         raise ValueError(f"Expected at most {MAX_THRESHOLDS - 2} thresholds (num_thresholds, "
                          f"their count + 2, at most {MAX_THRESHOLDS}: the most a model file "
                          f"holds). Received: {len(thresholds)} thresholds")
-    if not all(is_real(t) and 0 <= t <= 1 for t in thresholds):
+    if not listed or not all(is_real(t) and 0 <= t <= 1 for t in thresholds):
         raise ValueError(f"Expected a list of thresholds in [0, 1]. "
                          f"Received: thresholds={quoted(thresholds, 200)}")
     inner = np.array(thresholds, dtype=np.float64)  # a copy: the caller's stays unsorted
