@@ -79,9 +79,9 @@ class AUC(ConfusionMetric):
         self.curve, self.summation_method = _checked_methods(curve, summation_method)
         self.name = check_name(name, "auc")
         inner = _inner_thresholds(num_thresholds, thresholds)
-        self.init_thresholds = None if thresholds is None else inner
+        self.init_thresholds = None if thresholds is None else inner.tolist()
         self.num_thresholds = len(inner) + 2
-        self.thresholds = np.array([-EPSILON, *inner, 1.0 + EPSILON])
+        self.thresholds = np.concatenate(([-EPSILON], inner, [1.0 + EPSILON]))
         multi_label = check_bool("multi_label", multi_label)
         from_logits = check_bool("from_logits", from_logits)
         if num_labels is not None and (not multi_label or not is_integer(num_labels)
@@ -262,20 +262,25 @@ def _checked_methods(curve: Any, summation_method: Any) -> tuple[str, str]:
     return _CURVES[curve.lower()], summation_method.lower()
 
 
-def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> list[float]:
-    """The thresholds between the end points: given, or ``i / (T - 1)``, ``0 < i < T - 1``."""
+def _inner_thresholds(num_thresholds: Any, thresholds: Any) -> np.ndarray:
+    """The thresholds between the end points, float64 (T - 2,): given (counted before each
+    is checked), sorted, or ``i / (T - 1)``, ``0 < i < T - 1``, made by NumPy (the same
+    correctly rounded quotients as Python's, without a list of T floats)."""
     if thresholds is None:
         num_thresholds = checked_num_thresholds(num_thresholds, 2)
-        return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-    if not isinstance(thresholds, list | tuple | np.ndarray) or not all(
-            is_real(t) and 0 <= t <= 1 for t in thresholds):
-        raise ValueError(f"Expected a list of thresholds in [0, 1]. "
-                         f"Received: thresholds={quoted(thresholds, 200)}")
-    if len(thresholds) > MAX_THRESHOLDS - 2:  # num_thresholds is len + 2
+        return np.arange(1, num_thresholds - 1, dtype=np.float64) / (num_thresholds - 1)
+    listed = isinstance(thresholds, list | tuple) or (isinstance(thresholds, np.ndarray)
+                                                      and thresholds.ndim == 1)
+    if listed and len(thresholds) > MAX_THRESHOLDS - 2:  # num_thresholds is len + 2
         raise ValueError(f"Expected at most {MAX_THRESHOLDS - 2} thresholds (num_thresholds, "
                          f"their count + 2, at most {MAX_THRESHOLDS}: the most a model file "
                          f"holds). Received: {len(thresholds)} thresholds")
-    return sorted(float(t) for t in thresholds)
+    if not listed or not all(is_real(t) and 0 <= t <= 1 for t in thresholds):
+        raise ValueError(f"Expected a list of thresholds in [0, 1]. "
+                         f"Received: thresholds={quoted(thresholds, 200)}")
+    inner = np.array(thresholds, dtype=np.float64)  # a copy: the caller's stays unsorted
+    inner.sort(kind="stable")
+    return inner
 
 
 def _checked_label_weights(value: Any, num_labels: int | None) -> list[float] | None:

@@ -1,16 +1,14 @@
 """``BackupAndRestore``: Keras 3's callback that makes an interrupted ``fit`` resumable.
 
-The backup is a checkpoint (``nonlin.checkpoint``: safetensors and JSON, nothing
-pickled) in ``backup_dir``, written atomically (``nonlin._atomic``) at the end of
-each epoch or every ``save_freq`` batches. ``fit`` resumes from it as from
-``fit(resume_from=...)`` (``nonlin._backup_plan``): the model's weights and layer
-state, the optimizer's slots, step count and learning rate, the generator, the
-history, the other callbacks' state and, mid-epoch, the epoch in progress.
+The backup is a checkpoint (``nonlin.checkpoint``: safetensors and JSON, nothing pickled) in
+``backup_dir``, written atomically (``nonlin._atomic``) at the end of each epoch or every
+``save_freq`` batches. ``fit`` resumes from it as from ``fit(resume_from=...)``: the model's
+weights and layer state, the optimizer's slots, step count and learning rate, the generator,
+the history, the other callbacks' state and, mid-epoch, the epoch in progress.
 
 Files: ``latest.safetensors``, and with ``double_checkpoint`` the one before it,
-``_latest.safetensors`` (Keras 3 names them ``latest.weights.h5`` and
-``_latest.weights.h5``, with a ``training_metadata.json`` that nonlin's checkpoint
-holds inside).
+``_latest.safetensors`` (Keras 3's ``latest.weights.h5`` and ``_latest.weights.h5``, with a
+``training_metadata.json`` that nonlin's checkpoint holds inside).
 """
 
 from __future__ import annotations
@@ -58,6 +56,17 @@ def _frequency(save_freq: Any) -> str | int:
         raise ValueError("Expected save_freq 'epoch' or a positive integer (a number of "
                          f"batches). Received: save_freq={quoted(save_freq)}")
     return int(save_freq)
+
+
+def _fault(path: str, metrics_given: bool) -> Exception | None:
+    """Why the checkpoint at ``path`` fails to load for a resuming ``fit``, or None."""
+    from ._checkpoint_reader import resume_checkpoint
+
+    try:
+        resume_checkpoint(path, metrics_given=metrics_given)  # its own metrics: not the file's
+    except (OSError, ValueError) as exc:
+        return exc
+    return None
 
 
 class BackupAndRestore(Callback):
@@ -127,21 +136,19 @@ class BackupAndRestore(Callback):
         self._latest = os.path.join(folder, LATEST)
         self._previous = os.path.join(folder, PREVIOUS)
 
-    def backup_path(self) -> str | None:
+    def backup_path(self, metrics_given: bool = True) -> str | None:
         """The backup ``fit`` resumes from, or None when there is none.
 
         With ``double_checkpoint``, a latest backup that fails to load (``OSError``,
-        ``ModelFileError``) is replaced by the previous one, with a warning (Keras 3).
-        """
+        ``ModelFileError``) as ``fit`` reads it (``metrics_given=False``: a record's metrics
+        over a file's total too) is replaced by the previous one, with a warning (Keras 3),
+        when that one loads; else both stay, and ``fit`` raises the latest's error."""
         _not_a_file(self._dir)
         latest, previous = self._latest, self._previous
         if self.double_checkpoint and os.path.isfile(previous):
-            from ._checkpoint_reader import resume_checkpoint
-
-            try:  # its metrics aside: a fit that resumes gives its own, or is told to
-                resume_checkpoint(latest, metrics_given=True)
-            except (OSError, ValueError) as exc:
-                warnings.warn(f"The backup {quoted_path(latest)} cannot be read ({exc}); "
+            fault = _fault(latest, metrics_given)
+            if fault is not None and _fault(previous, metrics_given) is None:
+                warnings.warn(f"The backup {quoted_path(latest)} cannot be read ({fault}); "
                               f"resuming from the previous one, {quoted_path(previous)}",
                               UserWarning, stacklevel=user_stacklevel())
                 os.replace(previous, latest)
@@ -240,14 +247,13 @@ class BackupAndRestore(Callback):
             pass
 
 
-def backup_resume(callbacks: Any, resume_from: Any, x: Any,
-                  validation_data: Any) -> tuple[Any, Any]:
+def backup_resume(callbacks: Any, resume_from: Any, x: Any, validation_data: Any,
+                  metrics_given: bool = True) -> tuple[Any, Any]:
     """``fit``'s ``callbacks`` (an iterator of them read into a list) and what it resumes
     from: the backup of a ``BackupAndRestore`` among them, when there is one, else
-    ``resume_from``. Refused: two of them, or one with a one-pass iterator as ``x`` or
+    ``resume_from`` (``metrics_given``: whether that ``fit`` has metrics of its own, given
+    or compiled). Refused: two of them, or one with a one-pass iterator as ``x`` or
     ``validation_data`` (a backup could not be resumed)."""
-    from .callbacks import Callback
-
     if isinstance(callbacks, Callback):
         listed = [callbacks]
     elif isinstance(callbacks, str | bytes | dict | set | frozenset) or not hasattr(
@@ -271,7 +277,7 @@ def backup_resume(callbacks: Any, resume_from: Any, x: Any,
                              f"records how far an iterator was read, so a backup could not be "
                              f"resumed. Received: {name}={type(data).__name__}, an iterator")
     backups[0]._bind_folder(os.path.abspath(_folder(backups[0].backup_dir)))  # as fit begins
-    found = backups[0].backup_path()
+    found = backups[0].backup_path(metrics_given)
     backups[0]._resuming = found is not None
     return callbacks, resume_from if found is None else found
 

@@ -190,9 +190,8 @@ def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
     except ValueError as exc:
         field = "pos_weight" if "pos_weight" in str(exc) else "alpha"
         raise _fault(path, f"loss.config.{field}", str(exc)) from None
-    try:  # one at a time: a name met twice is copied to be renamed (256 metrics: 1.4 GB)
-        for metric in metrics:
-            get_metrics([metric], loss=loss, n_outputs=model.n_outputs)
+    try:  # a name met again renamed in place, as fit logs it (x_1): no copy, then or later
+        get_metrics(metrics, loss=loss, n_outputs=model.n_outputs, owned=True)
     except (ValueError, TypeError) as exc:
         raise _fault(path, "metrics", str(exc)) from None
 

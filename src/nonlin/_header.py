@@ -24,6 +24,7 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -165,50 +166,52 @@ def header_problem(text: bytes) -> str | None:
     return None
 
 
-def _int_list(value: Any, count: int | None) -> bool:
-    if not isinstance(value, list) or (count is not None and len(value) != count):
-        return False
-    return all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v for v in value)
+def _dims(shape: Any) -> bool:
+    """Whether ``shape`` is a list of at most 8 ints (JSON's: no bool) in [0, 2**48]."""
+    return type(shape) is list and len(shape) <= 8 and all(
+        type(d) is int and 0 <= d <= _MAX_DIM for d in shape)
+
+
+def _span(offsets: Any) -> bool:
+    """Whether ``offsets`` is ``[begin, end]``, ints (no bool) with ``0 <= begin <= end``."""
+    return (type(offsets) is list and len(offsets) == 2 and type(offsets[0]) is int
+            and type(offsets[1]) is int and 0 <= offsets[0] <= offsets[1])
 
 
 def _tensor_info(name: str, entry: Any, path: str) -> TensorInfo:
-    field = f"tensor {quoted(name)}"
-    if not isinstance(entry, dict) or set(entry) != _TENSOR_FIELDS:
+    if type(entry) is not dict or entry.keys() != _TENSOR_FIELDS:
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
-        raise ModelFileError(
-            path, f"expected an entry with keys {sorted(_TENSOR_FIELDS)}. Received: {keys}", field
-        )
-    code = entry["dtype"]
-    if not isinstance(code, str) or code not in DTYPES:
-        raise ModelFileError(
-            path, f"dtype {code!r} is not supported; expected 'F32' or 'F64'", field
-        )
-    shape = entry["shape"]
-    if not _int_list(shape, None) or len(shape) > 8 or any(d > _MAX_DIM for d in shape):
-        raise ModelFileError(
-            path, f"shape must be a list of non-negative integers. Received: {quoted(shape)}", field
-        )
-    offsets = entry["data_offsets"]
-    if not _int_list(offsets, 2) or offsets[0] > offsets[1]:
-        raise ModelFileError(path, "data_offsets must be [begin, end] with 0 <= begin <= end. "
-                             f"Received: {quoted(offsets)}", field)
-    dtype = DTYPES[code]
+        raise _entry_fault(path, name, f"expected an entry with keys {sorted(_TENSOR_FIELDS)}. "
+                                       f"Received: {keys}")
+    code, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    dtype = DTYPES.get(code) if type(code) is str else None
+    if dtype is None:
+        raise _entry_fault(path, name, f"dtype {code!r} is not supported; expected 'F32' or "
+                                       "'F64'")
+    if not _dims(shape):
+        raise _entry_fault(path, name, "shape must be a list of non-negative integers. "
+                                       f"Received: {quoted(shape)}")
+    if not _span(offsets):
+        raise _entry_fault(path, name, "data_offsets must be [begin, end] with 0 <= begin <= "
+                                       f"end. Received: {quoted(offsets)}")
     expected = math.prod(shape) * dtype.itemsize
     if offsets[1] - offsets[0] != expected:
-        raise ModelFileError(
-            path,
-            f"byte count mismatch: shape {tuple(shape)} of {code} needs {expected} bytes, "
-            f"data_offsets {offsets} span {offsets[1] - offsets[0]}",
-            field,
-        )
+        raise _entry_fault(path, name, f"byte count mismatch: shape {tuple(shape)} of {code} "
+                                       f"needs {expected} bytes, data_offsets {offsets} span "
+                                       f"{offsets[1] - offsets[0]}")
     return TensorInfo(name, dtype, tuple(shape), offsets[0], offsets[1])
+
+
+def _entry_fault(path: str, name: str, message: str) -> ModelFileError:
+    """A fault of the tensor entry ``name`` (its field quoted only when one is raised)."""
+    return ModelFileError(path, message, f"tensor {quoted(name)}")
 
 
 def _check_layout(tensors: dict[str, TensorInfo], buffer_bytes: int | None, path: str) -> None:
     """Tensors must tile the data buffer exactly: no gap, no overlap, nothing after
     (``buffer_bytes`` None: a stream's, whose end the tensors set)."""
     cursor = 0
-    for info in sorted(tensors.values(), key=lambda t: (t.begin, t.end)):
+    for info in sorted(tensors.values(), key=attrgetter("begin", "end")):
         if info.begin != cursor:
             kind = "overlaps another tensor" if info.begin < cursor else "leaves a gap"
             raise ModelFileError(
@@ -259,8 +262,8 @@ def parse_header(data: bytes, path: str, *, size: int | None = None,
     if len(parsed) > MAX_TENSORS:  # before each entry is read
         raise ModelFileError(path, f"expected at most {MAX_TENSORS:,} tensors, the limit for a "
                              f"nonlin file. Received {len(parsed):,}")
-    with _no_gc():
+    with _no_gc():  # 100,000 entries: the collector's passes took longer than the checks
         tensors = {name: _tensor_info(name, entry, path) for name, entry in parsed.items()}
-    _check_layout(tensors, None if stream else size - 8 - length, path)
+        _check_layout(tensors, None if stream else size - 8 - length, path)
     return Header(tensors, metadata, 8 + length)
 

@@ -39,7 +39,8 @@ class IoU(ConfusionMetric):
         The classes ``0 ... num_classes - 1``; the confusion matrix is square of that size
         (a larger one, more than a model file holds, is refused before anything is allocated).
     target_class_ids : list of int
-        The classes averaged (one: that class's IoU).
+        The classes averaged (one: that class's IoU); a class named twice counts twice, as
+        in Keras. At most 4096 ids (``MAX_CLASSES``), counted before any is checked.
     name : str, optional
         ``"io_u"`` by default (Keras' snake case of the class name).
     ignore_class : int, optional

@@ -53,9 +53,12 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
     """Follow the widths through ``layers`` (built from the file at ``path``) without
     allocating, each layer's arrays checked to be backed by values in the file under its
     index; return the output width. Raises ``ModelFileError`` naming the layer."""
-    held: Counter[str] = Counter()  # values in the file's tensors, by layer index
+    sizes: dict[str, int] = {}  # values in the file's tensors, by layer index
     for name, info in header.tensors.items():
-        held[name.partition(".")[0]] += math.prod(info.shape)
+        if size := math.prod(info.shape):  # (a Counter's += of 100,000 new keys: 0.2 s)
+            layer = name.partition(".")[0]
+            sizes[layer] = sizes.get(layer, 0) + size
+    held = Counter(sizes)
     budget = sum(held.values())
     width, free = n_features, max(budget, FIXED_FEATURES)  # free: for statistics in configs
     rng = np.random.default_rng(0)  # for builds here: the model's build draws its own

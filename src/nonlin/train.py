@@ -136,7 +136,9 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
         # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
         from ._backup_callback import backup_resume
 
-        callbacks, resume_from = backup_resume(callbacks, resume_from, X, validation_data)
+        callbacks, resume_from = backup_resume(  # its metrics read as fit_defaults reads them
+            callbacks, resume_from, X, validation_data, metrics_given=metrics is not None
+            or model.loss is not None or model.optimizer is not None)
     if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
         from ._source_fit import fit_source
 
