@@ -35,3 +35,33 @@ def test_counting_lines_gives_back_the_tracer_set_before() -> None:
         sys.settrace(before)
     assert lines >= 7  # total = 0, three loops of two lines, return
     assert still is outer and "after" in calls
+
+
+def test_an_init_with_a_generator_of_its_own_is_called_once_per_layer_with_threads() -> None:
+    # d7d0143 called init again on a copy of rng when the global state moved while other
+    # threads ran: an init drawing from a generator it closes over stepped that generator
+    # twice, and the next layer's weights depended on another thread's timing
+    import warnings
+
+    import numpy as np
+
+    import nonlin
+    from test_init_draws_threads_s26 import _other_thread
+
+    mine, calls = np.random.default_rng(1), [0]
+
+    def init(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+        calls[0] += 1
+        draw()  # another thread draws from np.random while init runs
+        return mine.normal(0.0, 0.1, size=(fan_in, fan_out))
+
+    with _other_thread() as draw:
+        model = nonlin.Sequential([nonlin.Dense(3, init=init), nonlin.Dense(2, init=init)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warned: the global state moved meanwhile
+            model.build(2, seed=0)
+    expected = np.random.default_rng(1)
+    first, second = expected.normal(0.0, 0.1, (2, 3)), expected.normal(0.0, 0.1, (3, 2))
+    weights = model.get_weights()
+    assert calls[0] == 2
+    assert np.array_equal(weights[0], first) and np.array_equal(weights[2], second)
