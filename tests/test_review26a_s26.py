@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
+
 from test_load_bounds_s24 import _lines_run
 
 
@@ -65,3 +67,58 @@ def test_an_init_with_a_generator_of_its_own_is_called_once_per_layer_with_threa
     weights = model.get_weights()
     assert calls[0] == 2
     assert np.array_equal(weights[0], first) and np.array_equal(weights[2], second)
+
+
+def _fitted(solver: str) -> Any:
+    import warnings
+
+    import numpy as np
+
+    from nonlin.sklearn import MLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    est = MLPClassifier((5,), solver=solver, max_iter=4, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    return est, X, y
+
+
+@pytest.mark.parametrize(("first", "then"), [("sgd", "sgd"), ("adam", "adam"),
+                                             ("lbfgs", "lbfgs"), ("adam", "lbfgs")])
+def test_lists_with_an_item_assigned_stay_coefs_and_intercepts_as_scikit_learns(
+        first: str, then: str) -> None:
+    # est.coefs_[0] = W, then a warm start: scikit-learn's lists stay coefs_ / intercepts_
+    # (SGD/Adam step their arrays, L-BFGS's _unpack assigns items); bind made new lists, so
+    # the lists held kept the old arrays, intercepts_ (not touched) too
+    import warnings
+
+    import numpy as np
+
+    est, X, y = _fitted(first)
+    coefs, intercepts, bias = est.coefs_, est.intercepts_, est.intercepts_[0]
+    mine = np.full_like(coefs[0], 0.1)
+    coefs[0] = mine
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.set_params(solver=then).fit(X, y)
+    assert est.coefs_ is coefs and est.intercepts_ is intercepts
+    assert (mine == 0.1).all() and coefs[0] is not mine  # the user's array copied in
+    # (the parameters packed again, with the copy: the other arrays held are left behind)
+    assert intercepts[0] is not bias
+
+
+def test_a_list_of_ones_own_arrays_is_left_as_it_was() -> None:
+    import warnings
+
+    import numpy as np
+
+    est, X, y = _fitted("adam")
+    mine = [np.full_like(a, 0.1) for a in est.coefs_]
+    listed = list(mine)
+    est.coefs_ = listed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    assert est.coefs_ is not listed and all(a is b for a, b in zip(listed, mine, strict=True))
