@@ -1,5 +1,6 @@
 """An initializer of one's own is warned about for its own draws from NumPy's global random
-state, not for another thread's made while it ran (a threaded grid search)."""
+state; with other threads running (a threaded grid search), the warning says that one of them
+may have drawn meanwhile: init is called once, never again to tell."""
 
 from __future__ import annotations
 
@@ -51,13 +52,16 @@ def _warnings(init: Callable[..., Any]) -> list[str]:
     return [str(w.message) for w in caught if "global random state" in str(w.message)]
 
 
-def test_another_threads_draw_meanwhile_is_not_warned_about() -> None:
+def test_another_threads_draw_meanwhile_is_warned_about_as_maybe_its_own() -> None:
+    # one call of init cannot tell the two apart, and a second call (to tell) would step
+    # the state of an init that has one (test_review26a_s26): the warning says which it may be
     with _other_thread() as draw:
         def own(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
             draw()  # the other thread moves the global state while init runs
             return rng.normal(0.0, 0.1, size=(fan_in, fan_out))
 
-        assert _warnings(own) == []  # was: two warnings, one per layer
+        caught = _warnings(own)
+        assert len(caught) == 2 and all("another thread" in text for text in caught)
 
 
 def test_its_own_draws_are_warned_about_with_other_threads_running() -> None:
@@ -73,7 +77,7 @@ def test_its_own_draws_are_warned_about_with_other_threads_running() -> None:
         assert len(_warnings(randn)) == 2 and len(_warnings(raw)) == 2
 
 
-def test_init_is_called_again_only_when_the_state_moved_with_other_threads_running() -> None:
+def test_init_is_called_once_per_layer_with_other_threads_running() -> None:
     calls = [0]
 
     def own(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
@@ -88,14 +92,4 @@ def test_init_is_called_again_only_when_the_state_moved_with_other_threads_runni
             draw()
             return own(rng, fan_in, fan_out)
 
-        assert _warnings(busy) == [] and calls[0] == 8  # moved: called again on a copy
-
-    def twice(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
-        calls[0] += 1
-        if calls[0] % 2 == 0:
-            raise RuntimeError("a second call fails")
-        return np.random.randn(fan_in, fan_out) * 0.1  # noqa: NPY002
-
-    with _other_thread():
-        calls[0] = 0
-        assert len(_warnings(twice)) == 2  # cannot tell: warned of, as before
+        assert len(_warnings(busy)) == 2 and calls[0] == 6  # moved: still once per layer

@@ -184,7 +184,8 @@ def test_info_refuses_more_layers_than_a_file_holds_as_load_does(tmp_path, capsy
 
 
 def _lines_run(function: Any, *args: Any) -> int:
-    """How many lines of ``function``'s own body run in a call (a count, not a time)."""
+    """How many lines of ``function``'s own body run in a call (a count, not a time); the
+    tracer set before (pytest-cov's, a debugger's) is set again after."""
     import sys
 
     count = 0
@@ -197,11 +198,12 @@ def _lines_run(function: Any, *args: Any) -> int:
     def tracer(frame: Any, event: str, arg: Any) -> Any:
         return local if frame.f_code is function.__code__ else None
 
+    before = sys.gettrace()  # a coverage tool's, or a debugger's: given back after
     sys.settrace(tracer)
     try:
         function(*args)
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
     return count
 
 

@@ -7,7 +7,6 @@ parse. Its shape and finiteness are checked by ``_dense_keras.drawn_weights``.
 
 from __future__ import annotations
 
-import copy
 import threading
 import warnings
 from collections.abc import Callable
@@ -22,17 +21,23 @@ from ._stacklevel import user_stacklevel
 
 def own_draws(init: Callable[..., Any], rng: Any, fan_in: int, fan_out: int) -> np.ndarray:
     """``init(rng, fan_in, fan_out)`` as an array of real numbers (a ``TypeError`` naming
-    ``init`` for another dtype), with a ``UserWarning`` when the call moved NumPy's global
-    random state: the weights then change from run to run whatever the seed."""
+    ``init`` for another dtype), with a ``UserWarning`` when NumPy's global random state moved
+    during the call: the weights then change from run to run whatever the seed.
+
+    ``init`` is called once: one with state of its own (a generator it closes over, an
+    iterator of pretrained weights) gives each layer its next weights whatever other threads
+    do. With other threads running, one of which may have drawn from ``np.random`` meanwhile,
+    the warning says so: a second call, to tell, would step that state twice.
+    """
     before = _global_state() if _watched(init, rng) else None
-    spare = _spare(rng) if before is not None and threading.active_count() > 1 else None
     drawn = np.asarray(init(rng, fan_in, fan_out))
-    if before is not None and _global_state() != before and _its_own(
-            init, spare, (fan_in, fan_out), drawn):
+    if before is not None and _global_state() != before:
+        others = (" (unless another thread drew from it while init ran: one call cannot "
+                  "tell)" if threading.active_count() > 1 else "")
         warnings.warn(f"Expected init={quoted(init)} to draw from the generator it is given, "
                       f"init(rng, fan_in, fan_out). Received weights drawn from NumPy's global "
-                      f"random state (np.random.*), which the model's seed does not reach: "
-                      f"they differ from run to run; draw from rng (rng.normal(...))",
+                      f"random state (np.random.*){others}, which the model's seed does not "
+                      f"reach: they differ from run to run; draw from rng (rng.normal(...))",
                       UserWarning, stacklevel=user_stacklevel())
     if drawn.dtype.kind not in "biufO":  # complex, str, dates: not weights
         raise TypeError(f"Expected init to return real weights. Received dtype {drawn.dtype} "
@@ -48,29 +53,6 @@ def _watched(init: Any, rng: Any) -> bool:
     nonlins = str(getattr(init, "__module__", None)).startswith("nonlin.")
     shared = getattr(rng, "_bit_generator", None) is global_stream()._bit_generator
     return not (nonlins or shared)
-
-
-def _spare(rng: Any) -> Any:
-    """A copy of ``rng`` as it is now, to call ``init`` on again; None if it cannot be copied."""
-    try:
-        return copy.deepcopy(rng)
-    except Exception:  # noqa: BLE001 (a generator of one's own: warned of as with one thread)
-        return None
-
-
-def _its_own(init: Callable[..., Any], spare: Any, fans: tuple[int, int],
-             drawn: np.ndarray) -> bool:
-    """Whether the global state moved by ``init``'s draws: certainly with no other thread
-    running (``spare`` None); with others (a threaded grid search drawing from ``np.random``
-    meanwhile), when ``init`` called again on ``spare``, a copy of its generator as it was
-    given, returns other weights (a pure function of the generator returns the same)."""
-    if spare is None:
-        return True
-    try:
-        again = np.asarray(init(spare, *fans))
-    except Exception:  # noqa: BLE001 (cannot tell: warned of, as with no other thread)
-        return True
-    return not np.array_equal(again, drawn)
 
 
 def _global_state() -> Any:

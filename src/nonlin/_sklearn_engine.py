@@ -107,15 +107,18 @@ def to_float64(est: Any) -> None:
 
 
 def bind(est: Any) -> None:
-    """Copy user-assigned ``coefs_`` / ``intercepts_`` into the network (if any changed)."""
+    """Copy user-assigned ``coefs_`` / ``intercepts_`` into the network (if any changed).
+
+    A list still holding some of the network's arrays is the estimator's own with items
+    assigned (``est.coefs_[0] = W``): it gets the network's arrays, as scikit-learn's list
+    stays its ``coefs_``; another (a list of the user's) is left as it was."""
     for attr, params in (("coefs_", est._coef_params), ("intercepts_", est._intercept_params)):
         arrays = getattr(est, attr)
-        if len(arrays) == len(params) and all(
-            a is p.value for a, p in zip(arrays, params, strict=True)
-        ):
-            continue
         if len(arrays) != len(params):
             raise ValueError(f"Expected {len(params)} arrays in {attr}. Received {len(arrays)}")
+        kept = [a is p.value for a, p in zip(arrays, params, strict=True)]
+        if all(kept):
+            continue
         for i, (array, param) in enumerate(zip(arrays, params, strict=True)):
             array = np.asarray(array)
             if array.shape != param.value.shape:
@@ -123,7 +126,15 @@ def bind(est: Any) -> None:
                     f"Expected {attr}[{i}] of shape {param.value.shape}. Received {array.shape}"
                 )
             param.value = np.array(array, dtype=param.value.dtype)
-        setattr(est, attr, [p.value for p in params])
+        _put(est, attr, [p.value for p in params], into=isinstance(arrays, list) and any(kept))
+
+
+def _put(est: Any, attr: str, values: list[np.ndarray], *, into: bool) -> None:
+    """``est.<attr> = values``, or ``values`` put into the list ``est.<attr>`` (``into``)."""
+    if into:
+        getattr(est, attr)[:] = values
+    else:
+        setattr(est, attr, values)
 
 
 def output(est: Any, z: np.ndarray) -> np.ndarray:
@@ -199,7 +210,7 @@ def fit_stochastic(
         est._optimizer = new_optimizer(est, objective)
     optimizer = est._optimizer
     optimizer.objective, optimizer.coefs = objective, est._coef_params
-    flat = flat_params(est)
+    flat = flat_params(est, keep_lists=True)  # (bind put the lists in order)
     if optimizer.flat is not None and flat is not optimizer.flat:  # re-homed (unpickled, or
         # float64 after L-BFGS): its state moves along in that dtype, NaN too (as scikit-learn's)
         optimizer.inner._load_state(optimizer.state_dict_in(flat.param.value.dtype), finite=False)
@@ -237,8 +248,10 @@ def restore_best(est: Any, params: list[Param]) -> None:
     est._best_params = None
 
 
-def flat_params(est: Any) -> FlatParams:
-    """The network's parameters as views into one buffer (re-homed when the sharing broke)."""
+def flat_params(est: Any, *, keep_lists: bool = False) -> FlatParams:
+    """The network's parameters as views into one buffer (re-homed when the sharing broke):
+    new lists ``coefs_`` and ``intercepts_`` of the views, or (``keep_lists``, a fit's
+    start) the views put into the lists they are."""
     flat = est.__dict__.get("_flat")
     params = est._coef_params + est._intercept_params
     params += [p for p in est.model_.parameters() if all(p is not q for q in params)]
@@ -247,8 +260,9 @@ def flat_params(est: Any) -> FlatParams:
     )
     if not same or not flat.intact():
         flat = est._flat = FlatParams(params, len(est._coef_params))
-        est.coefs_ = [p.value for p in est._coef_params]
-        est.intercepts_ = [p.value for p in est._intercept_params]
+        for attr, own in (("coefs_", est._coef_params), ("intercepts_", est._intercept_params)):
+            _put(est, attr, [p.value for p in own],
+                 into=keep_lists and isinstance(getattr(est, attr), list))
     return flat
 
 
