@@ -1,0 +1,57 @@
+"""Session 26 review of aa88084 (load26): a loaded model whose metrics share a name is
+renamed in place at load (``x``, ``x_1``, ...) so that ``fit`` copies nothing; saving that
+model again must still write the names its file held (as Keras 3 keeps the compile config
+as given): ``save(load(file))`` gives the file's bytes, as it did before the merge."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+import nonlin
+from nonlin import metrics as M
+from nonlin.io import to_bytes
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    X = np.random.default_rng(0).normal(size=(16, 3))
+    return X, X[:, :1] * 2.0
+
+
+def _fitted(metrics: list[object]) -> nonlin.Sequential:
+    model = nonlin.Sequential([nonlin.Dense(2, activation="tanh"), nonlin.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=metrics)
+    model.fit(*_data(), epochs=1, verbose=0, seed=1)
+    return model
+
+
+def _names(data: bytes) -> list[object]:
+    meta = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])["__metadata__"]
+    return [m if isinstance(m, str) else m["config"].get("name")
+            for m in json.loads(meta["compile"])["metrics"]]
+
+
+def test_a_loaded_model_saved_again_writes_the_bytes_of_its_file() -> None:
+    user = M.MeanAbsoluteError()
+    for metrics in ([user, user], [M.MeanAbsoluteError(), M.MeanAbsoluteError(),
+                                   M.MeanAbsoluteError(name="mae_1")]):
+        first = to_bytes(_fitted(metrics))
+        loaded = nonlin.load(io.BytesIO(first))
+        again = to_bytes(loaded)
+        assert _names(again) == _names(first)
+        assert again == first
+        assert user.name == "mae"
+
+
+def test_the_log_keys_of_a_loaded_model_are_kept_after_saving_it_again() -> None:
+    X, y = _data()
+    model = _fitted([M.MeanAbsoluteError(), M.MeanAbsoluteError(),
+                     M.MeanAbsoluteError(name="mae_1")])
+    keys = list(model.evaluate(X, y, verbose=0, return_dict=True))
+    loaded = nonlin.load(io.BytesIO(to_bytes(model)))
+    assert list(loaded.evaluate(X, y, verbose=0, return_dict=True)) == keys
+    twice = nonlin.load(io.BytesIO(to_bytes(loaded)))
+    assert list(twice.evaluate(X, y, verbose=0, return_dict=True)) == keys
+    assert sorted(twice.fit(X, y, epochs=1, verbose=0).history) == sorted([*keys, "lr"])
