@@ -55,3 +55,23 @@ def test_the_log_keys_of_a_loaded_model_are_kept_after_saving_it_again() -> None
     twice = nonlin.load(io.BytesIO(to_bytes(loaded)))
     assert list(twice.evaluate(X, y, verbose=0, return_dict=True)) == keys
     assert sorted(twice.fit(X, y, epochs=1, verbose=0).history) == sorted([*keys, "lr"])
+
+
+def test_a_fit_resumed_by_a_model_not_compiled_checkpoints_the_names_it_resumed(
+        tmp_path) -> None:
+    from nonlin.checkpoint import save_checkpoint
+
+    X, y = _data()
+    user = M.MeanAbsoluteError()
+    first = tmp_path / "first.safetensors"
+    save_checkpoint(_fitted([user, user, M.MeanAbsoluteError(name="mae_1")]), first, epoch=1)
+    later = tmp_path / "later.safetensors"
+
+    class Save(nonlin.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            save_checkpoint(self.model, later, epoch=epoch + 1)
+
+    fresh = nonlin.Sequential([nonlin.Dense(2, activation="tanh"), nonlin.Dense(1)])
+    history = fresh.fit(X, y, epochs=2, verbose=0, resume_from=first, callbacks=[Save()])
+    assert sorted(history.history) == ["loss", "lr", "mae", "mae_1", "mae_1_1"]
+    assert _names(later.read_bytes()) == _names(first.read_bytes()) == ["mae", "mae", "mae_1"]
