@@ -75,3 +75,19 @@ def test_a_fit_resumed_by_a_model_not_compiled_checkpoints_the_names_it_resumed(
     history = fresh.fit(X, y, epochs=2, verbose=0, resume_from=first, callbacks=[Save()])
     assert sorted(history.history) == ["loss", "lr", "mae", "mae_1", "mae_1_1"]
     assert _names(later.read_bytes()) == _names(first.read_bytes()) == ["mae", "mae", "mae_1"]
+
+
+def test_loaded_metrics_compiled_again_in_another_order_keep_their_log_keys(tmp_path) -> None:
+    X, y = _data()
+    y = (y > 0).astype(float)
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
+    model.compile(optimizer="sgd", loss="binary_cross_entropy",
+                  metrics=[M.AUC(curve="ROC"), M.AUC(curve="PR")])
+    model.fit(X, y, epochs=1, verbose=0, seed=1)
+    loaded = nonlin.load(io.BytesIO(to_bytes(model)))
+    roc, pr = loaded._metrics
+    loaded.compile(optimizer="sgd", loss="binary_cross_entropy", metrics=[pr, roc])
+    live = loaded.evaluate(X, y, verbose=0, return_dict=True)
+    again = nonlin.load(io.BytesIO(to_bytes(loaded)))
+    assert again.evaluate(X, y, verbose=0, return_dict=True) == live
+    assert [m.curve for m in again._metrics] == ["PR", "ROC"]

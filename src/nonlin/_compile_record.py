@@ -47,10 +47,10 @@ from ._compile_entries import (
     _warn_left_out,
     check_saved_settings,
     file_names,
+    loaded_metrics,
     made_entries,
     metric_size,
     oversized,
-    renamed_metrics,
     too_many_entries,
 )
 from ._header import ModelFileError, strict_json
@@ -114,7 +114,7 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     too_big: list[str] = []  # metrics larger than nonlin.load reads
     record["metrics"] = _metric_entries(metrics, left_out, too_big,
                                         getattr(model, "n_outputs", None) or 0,
-                                        file_names(model))
+                                        file_names(model, metrics))
     left_out += too_big
     if left_out:
         kept = "optimizer" in record and again == _AGAIN  # a new one would start from zero
@@ -175,7 +175,7 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
         metrics, given = [], []
         _check_usable(loss, metrics, model, path)  # the loss: _read_metrics came first
     model.loss, model._metrics = loss, metrics
-    model._file_metric_names = renamed_metrics(metrics, given)  # what save writes again
+    model._file_metric_names = loaded_metrics(metrics, given)  # what save writes again
     if with_optimizer:
         model.optimizer = optimizer
 
