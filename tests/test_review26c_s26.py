@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 
 import numpy as np
+import pytest
 
 import nonlin
+from io_helpers import edit_meta
 from nonlin import metrics as M
+from nonlin._header import ModelFileError
 from nonlin.io import to_bytes
 
 
@@ -91,3 +95,40 @@ def test_loaded_metrics_compiled_again_in_another_order_keep_their_log_keys(tmp_
     again = nonlin.load(io.BytesIO(to_bytes(loaded)))
     assert again.evaluate(X, y, verbose=0, return_dict=True) == live
     assert [m.curve for m in again._metrics] == ["PR", "ROC"]
+
+
+def test_a_previous_backup_alone_that_does_not_load_is_not_passed_over(tmp_path) -> None:
+    """With no latest backup, only the previous (its write interrupted between the two
+    renames, or the latest deleted), a previous that the ``fit`` cannot read raised its error
+    before aa88084; since, that ``fit`` trained from the first epoch, silently, and its backups
+    then replaced the file."""
+    rate = {"class_name": "SensitivityAtSpecificity",
+            "config": {"specificity": 0.5, "num_thresholds": 65536, "class_id": None,
+                       "name": "sensitivity_at_specificity"}}
+    X, y = _data()
+    y = (y > 0).astype(float)
+
+    class Stop(nonlin.Callback):
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    def fit(callbacks: list[object], **kwargs: object) -> None:
+        model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
+        model.fit(X, y, loss="binary_cross_entropy", optimizer="adam", epochs=4, verbose=0,
+                  seed=0, callbacks=callbacks, **kwargs)
+
+    folder = tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        fit([nonlin.BackupAndRestore(folder, double_checkpoint=True), Stop()],
+            metrics=["accuracy"])
+    latest, previous = folder / "latest.safetensors", folder / "_latest.safetensors"
+    latest.unlink()
+    previous.write_bytes(edit_meta(previous.read_bytes(), "compile",
+                                   lambda record: {**record, "metrics": [rate] * 257}))
+    kept = previous.read_bytes()
+    with pytest.raises(ModelFileError, match="metrics"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit([nonlin.BackupAndRestore(folder, double_checkpoint=True)])
+    assert kept in (latest.read_bytes() if latest.exists() else b"", previous.read_bytes()
+                    if previous.exists() else b"")
