@@ -142,12 +142,13 @@ class BackupAndRestore(Callback):
         With ``double_checkpoint``, a latest backup that fails to load (``OSError``,
         ``ModelFileError``) as ``fit`` reads it (``metrics_given=False``: a record's metrics
         over a file's total too) is replaced by the previous one, with a warning (Keras 3),
-        when that one loads; else both stay, and ``fit`` raises the latest's error."""
+        when that one loads or there is no latest (``fit`` raises its error, not training
+        afresh over it); else both stay, and ``fit`` raises the latest's error."""
         _not_a_file(self._dir)
         latest, previous = self._latest, self._previous
         if self.double_checkpoint and os.path.isfile(previous):
-            fault = _fault(latest, metrics_given)
-            if fault is not None and _fault(previous, metrics_given) is None:
+            fault = _fault(latest, metrics_given)  # no latest: the previous's error raised
+            if fault and (not os.path.isfile(latest) or not _fault(previous, metrics_given)):
                 warnings.warn(f"The backup {quoted_path(latest)} cannot be read ({fault}); "
                               f"resuming from the previous one, {quoted_path(previous)}",
                               UserWarning, stacklevel=user_stacklevel())

@@ -192,12 +192,32 @@ def _as_read(cls: type, config: dict[str, Any]) -> Any:
     return Optimizer.from_config.__func__(cls, config)  # type: ignore[attr-defined]
 
 
+def loaded_metrics(metrics: list[Any], given: list[Any]) -> tuple[tuple[Any, Any, Any], ...]:
+    """``(metric, its name in the file, its name once loaded)`` for each of ``metrics``."""
+    return tuple((metric, name, getattr(metric, "name", None))
+                 for metric, name in zip(metrics, given, strict=True))
+
+
+def file_names(model: Any, metrics: list[Any]) -> dict[int, str]:
+    """By ``id``, the names the file gave the metrics ``load`` renamed (``mae`` for
+    ``mae_1``), when ``metrics`` are those ``load`` made, in its order, named as it named
+    them: ``save(load(file))`` writes the file's names. Others (the loaded ones compiled
+    again in another order, with others, renamed) are written as they are named."""
+    loaded = getattr(model, "_file_metric_names", ())
+    if len(loaded) != len(metrics) or any(
+            entry[0] is not metric or getattr(metric, "name", None) != entry[2]
+            for entry, metric in zip(loaded, metrics, strict=True)):
+        return {}
+    return {id(metric): given for metric, given, now in loaded if given != now}
+
+
 def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
-                    n_outputs: int = 0) -> list[Any]:
+                    n_outputs: int = 0, names_given: dict[int, str] | None = None) -> list[Any]:
     """Names and registered ``Metric`` objects (``{"class_name", "config"}``); the rest
     is named in ``left_out``, those larger than a file holds (``oversized``, and beyond
     ``MAX_METRICS`` or ``METRIC_ENTRIES`` in all, on a model of ``n_outputs``: what ``load``
-    refuses) in ``too_big``."""
+    refuses) in ``too_big``. ``names_given``: by ``id``, the name written for a metric
+    that ``load`` renamed (the file's: ``file_names``)."""
     classes = _metric_classes()
     entries: list[Any] = []
     total = 0  # the array entries of the metrics kept
@@ -205,6 +225,9 @@ def _metric_entries(metrics: list[Any], left_out: list[str], too_big: list[str],
         cls = type(metric)
         registered = classes.get(cls.__name__) is cls
         entry = {"class_name": cls.__name__, "config": metric.get_config()} if registered else {}
+        if registered and id(metric) in (names_given or {}) and entry["config"].get(
+                "name") == metric.name:
+            entry["config"] = {**entry["config"], "name": (names_given or {})[id(metric)]}
         size = metric_size(entry if registered else metric, classes, n_outputs)
         if registered and (big := oversized(entry["config"])):
             # before _rebuilds: a constructor refuses what a file does not hold (AUC's

@@ -46,6 +46,8 @@ from ._compile_entries import (
     _optimizer_entry,
     _warn_left_out,
     check_saved_settings,
+    file_names,
+    loaded_metrics,
     made_entries,
     metric_size,
     oversized,
@@ -111,7 +113,8 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
         metrics = getattr(model, "_metrics", None) or []
     too_big: list[str] = []  # metrics larger than nonlin.load reads
     record["metrics"] = _metric_entries(metrics, left_out, too_big,
-                                        getattr(model, "n_outputs", None) or 0)
+                                        getattr(model, "n_outputs", None) or 0,
+                                        file_names(model, metrics))
     left_out += too_big
     if left_out:
         kept = "optimizer" in record and again == _AGAIN  # a new one would start from zero
@@ -164,13 +167,15 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
         optimizer = _read_optimizer(record.get("optimizer"), arrays, model, path)
     try:
         metrics = _read_metrics(record.get("metrics", []), path, model.n_outputs)
+        given = [getattr(metric, "name", None) for metric in metrics]  # before renamed
         _check_usable(loss, metrics, model, path)
     except ModelFileError as error:
         if not metrics_given or not (error.field or "").startswith(f"{RECORD}.metrics"):
             raise
-        metrics = []
+        metrics, given = [], []
         _check_usable(loss, metrics, model, path)  # the loss: _read_metrics came first
     model.loss, model._metrics = loss, metrics
+    model._file_metric_names = loaded_metrics(metrics, given)  # what save writes again
     if with_optimizer:
         model.optimizer = optimizer
 

@@ -85,6 +85,7 @@ class CompileMethods:
     _fit_callbacks: list[Any]
     _fit_metrics: list[Any]
     _fit_metrics_given: list[Any]  # fit's metrics as given to it, while it runs (train._run)
+    _file_metric_names: tuple[tuple[Any, Any, Any], ...]  # names load gave (_compile_entries)
     _fit_running: int  # id(model) while its fit runs (train._run)
     _epoch_in_progress: Any  # a nonlin._epoch_state.EpochProgress, or None
     _epoch_logs: tuple[int, dict[str, Any]] | None

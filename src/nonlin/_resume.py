@@ -156,6 +156,7 @@ def apply_resume(model: Sequential, checkpoint: Checkpoint) -> None:
     model._resume_partial = checkpoint.partial  # and carries on a stopped epoch
     if model.loss is None and model.optimizer is None:  # not compiled: the file's metrics
         model._metrics = list(saved._metrics)  # stay, as compile's (fit sets the rest)
+        model._file_metric_names = saved.__dict__.get("_file_metric_names", ())  # saved so
     for layer in model.layers:
         if hasattr(layer, "rng"):
             layer.rng = model.rng
