@@ -15,52 +15,22 @@ import numpy as np
 import pytest
 
 import nonlin
-from io_helpers import edit_meta
+from backup_helpers import StopAfter, older
+from backup_helpers import fit as _fit
 from nonlin._header import ModelFileError
-
-_RATE = {"class_name": "SensitivityAtSpecificity",
-         "config": {"specificity": 0.5, "num_thresholds": 65536, "class_id": None,
-                    "name": "sensitivity_at_specificity"}}
-
-
-def _data() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 3))
-    return X, (X[:, :1] > 0).astype(float)
-
-
-class _Stop(nonlin.Callback):
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if epoch == 2:
-            raise KeyboardInterrupt
-
-
-def _fit(callbacks: list[Any], **kwargs: Any) -> nonlin.Sequential:
-    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
-    kwargs = {"loss": "binary_cross_entropy", "optimizer": "adam", "epochs": 4,
-              "verbose": 0, "seed": 0, "callbacks": callbacks} | kwargs
-    model.fit(*_data(), **kwargs)
-    return model
-
-
-def _older(path: Path) -> None:
-    """The backup's compile record with 257 metrics of 65536 thresholds (as an older nonlin
-    wrote them; over the total a file holds)."""
-    path.write_bytes(edit_meta(path.read_bytes(), "compile",
-                               lambda record: {**record, "metrics": [_RATE] * 257}))
 
 
 def _interrupted(folder: Path, both: bool = False) -> tuple[Path, Path]:
     """Two epochs backed up (the latest, and the previous after one epoch), the latest's
     record over the total (``both``: the previous's too)."""
     with pytest.raises(KeyboardInterrupt):
-        _fit([nonlin.BackupAndRestore(folder, double_checkpoint=True), _Stop()],
+        _fit([nonlin.BackupAndRestore(folder, double_checkpoint=True), StopAfter(2)],
              metrics=["accuracy"])
     latest, previous = folder / "latest.safetensors", folder / "_latest.safetensors"
     assert nonlin.load_checkpoint(latest).epoch == 2
     assert nonlin.load_checkpoint(previous).epoch == 1
     for path in (latest, previous) if both else (latest,):
-        _older(path)
+        older(path)
     return latest, previous
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import io
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -19,17 +18,8 @@ from sklearn import neural_network  # noqa: E402
 
 import nonlin.sklearn as nls  # noqa: E402
 from nonlin import _sklearn_sparse  # noqa: E402
-
-RNG = np.random.default_rng(0)
-X = RNG.normal(size=(60, 3))
-Y = X[:, 0] - 0.5 * X[:, 1]
-LABELS = (X[:, 0] + X[:, 1] > 0).astype(int)
-
-
-def _fit(est, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits
-        return est.fit(X, y, **kwargs)
+from sklearn_helpers import LABELS, X, Y  # noqa: E402
+from sklearn_helpers import quiet_fit as _fit  # noqa: E402
 
 
 def _both(name, **kwargs):
