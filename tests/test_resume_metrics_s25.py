@@ -6,6 +6,7 @@ refused the whole file and ``BackupAndRestore`` could not resume."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,10 @@ from backup_helpers import fit as _fit
 from nonlin._header import ModelFileError
 
 
-def _interrupted(folder: Path) -> Path:
+def _interrupted(folder: Path, double: bool = False) -> Path:
     with pytest.raises(KeyboardInterrupt):
-        _fit([nonlin.BackupAndRestore(folder), StopAfter(1)], metrics=["accuracy"])
+        _fit([nonlin.BackupAndRestore(folder, double_checkpoint=double), StopAfter(1 + double)],
+             metrics=["accuracy"])
     backup = folder / "latest.safetensors"
     older(backup)
     with pytest.raises(ModelFileError, match=r"compile\.metrics"):
@@ -30,11 +32,14 @@ def _interrupted(folder: Path) -> Path:
 @pytest.mark.parametrize("double", [False, True])
 def test_a_backup_over_the_total_resumes_with_the_fits_metrics(tmp_path: Path,
                                                               double: bool) -> None:
-    backup = _interrupted(tmp_path)
-    if double:  # the latest is not judged unreadable and replaced by the previous one
-        (tmp_path / "previous.safetensors").write_bytes(b"not read")
-    resumed = _fit([nonlin.BackupAndRestore(tmp_path, double_checkpoint=double)],
-                   metrics=["accuracy"])
+    backup = _interrupted(tmp_path, double)
+    assert (tmp_path / "_latest.safetensors").exists() == double  # the previous backup
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resumed = _fit([nonlin.BackupAndRestore(tmp_path, double_checkpoint=double)],
+                       metrics=["accuracy"])
+    # the latest is read as this fit reads it (with its metrics): not replaced by the previous
+    assert not [w for w in caught if "previous one" in str(w.message)]
     straight = _fit([], metrics=["accuracy"])
     assert len(resumed.history.history["loss"]) == 4
     for mine, theirs in zip(resumed.get_weights(), straight.get_weights(), strict=True):
