@@ -185,9 +185,13 @@ def separator_hint(names: list[str] | tuple[str, ...]) -> str:
 
 def close_name_hint(name: str, names: Sequence[str]) -> str:
     """``"; did you mean 'churn'?"`` for a column name not in ``names`` that one of them
-    spells with other capitals, or else is close to (``difflib``); else ``""``."""
+    spells with other capitals, or else is close to (``difflib``); else ``""``. Not for a
+    header read as one column of another separator (``separator_hint``): its one name is
+    the whole header line, no column to give."""
     import difflib
 
+    if separator_hint(names):
+        return ""
     found = [other for other in names if other.casefold() == name.casefold()]
     found = found or difflib.get_close_matches(name, list(names), n=1)
     return f"; did you mean {quoted(found[0])}?" if found else ""
