@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import error_line
+from cli_helpers import error_line, interrupt_after
 from nonlin import cli
 
 
@@ -26,3 +29,29 @@ def test_a_semicolon_file_suggests_no_whole_header_line_as_the_column(
     (tmp_path / "comma.csv").write_text("a,b,price\n1,2,3\n3,4,5\n")  # still suggested here
     assert cli.main(["train", "comma.csv", "--target", "Price", "--quiet"]) == 2
     error_line(capsys, "did you mean 'price'?")
+
+
+def test_info_on_a_checkpoint_of_a_run_on_stdin_says_to_pipe_the_data_to_train_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `cat d.csv | nonlin train - ...` records its data as '<stdin>': info printed
+    # `nonlin train '<stdin>' ...`, a file that does not exist; the run read '-'.
+    from nonlin import cli_train_model
+
+    data = ("a,b,y\n" + "".join(f"{i % 7},{(3 * i) % 5},{'pq'[i % 2]}\n" for i in range(40)))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(0)])
+    train = ["train", "-", "--target", "y", "--epochs", "3", "--quiet"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode()), "utf-8"))
+    assert cli.main([*train, "--out", "m.safetensors"]) == 130
+    capsys.readouterr()
+    assert cli.main(["info", "m.checkpoint.safetensors"]) == 0
+    out = capsys.readouterr().out
+    resume = next(line for line in out.splitlines() if line.startswith("resume:"))
+    assert resume.split()[1:3] == ["nonlin", "train"] and resume.split()[3] == "-", resume
+    assert "<stdin>" not in resume and "the same data on standard input" in out, out
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode()), "utf-8"))
+    words = shlex.split(resume.split(":", 1)[1])  # the command as info prints it, run
+    assert cli.main(words[1:]) == 0
+    assert (tmp_path / "m.safetensors").is_file()
