@@ -175,7 +175,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     return names, first[len(header) :], 1 + header.count(b"\n")
 
 
-def separator_hint(names: list[str] | tuple[str, ...]) -> str:
+def separator_hint(names: Sequence[str]) -> str:
     """For a header read as one column holding ``;``, a tab or ``|``: that the file seems
     separated by it, while the reader splits at commas; else ``""``."""
     found = [sep for sep in (";", "\t", "|") if len(names) == 1 and sep in names[0]]
