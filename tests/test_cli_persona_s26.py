@@ -44,7 +44,9 @@ def test_info_on_a_checkpoint_of_a_run_on_stdin_says_to_pipe_the_data_to_train_d
     train = ["train", "-", "--target", "y", "--epochs", "3", "--quiet"]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode()), "utf-8"))
     assert cli.main([*train, "--out", "m.safetensors"]) == 130
-    capsys.readouterr()
+    err = capsys.readouterr().err  # Ctrl-C's own resume line says so too, on a line after it
+    assert "resume with: nonlin train - --target y" in err, err
+    assert err.rstrip().endswith("(the same data on standard input as this run)"), err
     assert cli.main(["info", "m.checkpoint.safetensors"]) == 0
     out = capsys.readouterr().out
     resume = next(line for line in out.splitlines() if line.startswith("resume:"))
