@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shlex
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,19 @@ def test_info_on_a_checkpoint_of_a_run_on_stdin_says_to_pipe_the_data_to_train_d
     words = shlex.split(resume.split(":", 1)[1])  # the command as info prints it, run
     assert cli.main(words[1:]) == 0
     assert (tmp_path / "m.safetensors").is_file()
+
+
+def test_a_column_name_in_another_unicode_form_is_shown_by_its_code_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A header saved on macOS may spell 'é' as 'e' + U+0301 (NFD): "no column 'Température'
+    # ...; did you mean 'Température'?" named two names that print the same.
+    nfd = unicodedata.normalize("NFD", "Température")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text(f"a,{nfd},y\n1,2,p\n2,1,q\n3,3,p\n", encoding="utf-8")
+    assert cli.main(["train", "d.csv", "--target", "y", "--columns", "a,Température"]) == 2
+    line = error_line(capsys, "no column 'Température' (--columns)",
+                      "'Tempe\\u0301rature' in the file", "'Temp\\xe9rature' asked for")
+    assert "did you mean" not in line
+    assert cli.main(["train", "d.csv", "--target", "Température"]) == 2
+    error_line(capsys, "no column 'Température' (--target)", "other Unicode code points")

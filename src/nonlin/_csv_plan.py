@@ -185,13 +185,22 @@ def separator_hint(names: Sequence[str]) -> str:
 
 def close_name_hint(name: str, names: Sequence[str]) -> str:
     """``"; did you mean 'churn'?"`` for a column name not in ``names`` that one of them
-    spells with other capitals, or else is close to (``difflib``); else ``""``. Not for a
+    spells with other capitals, or else is close to (``difflib``); else ``""``. One that
+    differs only in Unicode normalization (NFC/NFD: ``'é'`` as one code point or two),
+    which prints the same, is shown by its code points. Not for a
     header read as one column of another separator (``separator_hint``): its one name is
     the whole header line, no column to give."""
     import difflib
+    import unicodedata
 
     if separator_hint(names):
         return ""
+    nfc = unicodedata.normalize("NFC", name)  # 'é' as one code point or 'e' + accent
+    same = [other for other in names if unicodedata.normalize("NFC", other) == nfc]
+    if same:  # looks the same when printed: show the code points
+        return (f"; {quoted(same[0])} looks the same but is other Unicode code points "
+                f"({ascii(same[0])} in the file, {ascii(name)} asked for): write both in "
+                "one normalization form (NFC)")
     found = [other for other in names if other.casefold() == name.casefold()]
     found = found or difflib.get_close_matches(name, list(names), n=1)
     return f"; did you mean {quoted(found[0])}?" if found else ""
