@@ -74,3 +74,24 @@ def test_a_column_name_in_another_unicode_form_is_shown_by_its_code_points(
     assert "did you mean" not in line
     assert cli.main(["train", "d.csv", "--target", "Température"]) == 2
     error_line(capsys, "no column 'Température' (--target)", "other Unicode code points")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_utf16_or_utf32_file_is_named_so_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    encoding: str,
+) -> None:
+    # Excel's "Unicode text" and Windows PowerShell write UTF-16 with a byte order mark:
+    # the message was Python's "'utf-8' codec can't decode byte 0xff in position 0".
+    import codecs
+
+    monkeypatch.chdir(tmp_path)
+    text = "a,b,y\r\n1,2,p\r\n2,1,q\r\n3,3,p\r\n"
+    data = (codecs.BOM_UTF16_BE + text.encode("utf-16-be") if encoding == "utf-16-be"
+            else text.encode(encoding))
+    (tmp_path / "d.csv").write_bytes(data)
+    expected = "UTF-32" if encoding == "utf-32" else "UTF-16"
+    assert cli.main(["train", "d.csv", "--target", "y", "--quiet"]) == 2
+    line = error_line(capsys, "d.csv, line 1: expected UTF-8 text, received " + expected,
+                      f"iconv -f {expected} -t UTF-8")
+    assert "codec can't decode" not in line

@@ -142,10 +142,19 @@ class _Plan:
         return CSVError(f"{where}: {problem}")
 
 
+_OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+               (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
     """Split the header record off the first block; return names, the rest, next line number."""
     at = f"{shown_path(source)}, line 1"  # where every error of the header is
     first = next(blocks, b"")
+    for bom, encoding in _OTHER_BOMS:  # Excel's "Unicode text", Windows PowerShell's files
+        if first.startswith(bom):
+            raise CSVError(f"{at}: expected UTF-8 text, received {encoding} (the file starts "
+                           f"with its byte order mark {bom.hex(' ').upper()}); convert it to "
+                           f"UTF-8 (iconv -f {encoding} -t UTF-8)")
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
     end = first.find(b"\n") + 1
