@@ -95,3 +95,20 @@ def test_a_utf16_or_utf32_file_is_named_so_with_what_to_do(
     line = error_line(capsys, "d.csv, line 1: expected UTF-8 text, received " + expected,
                       f"iconv -f {expected} -t UTF-8")
     assert "codec can't decode" not in line
+
+
+def test_a_header_not_in_utf8_is_named_as_a_row_not_in_utf8_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A Latin-1 'café' in a row: "expected UTF-8 text, received the bytes b'\xe9'"; in the
+    # header it was Python's "cannot read the header row ('utf-8' codec can't decode ...)".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "row.csv").write_bytes(b"a,b,y\n1,2,caf\xe9\n2,1,q\n")
+    (tmp_path / "head.csv").write_bytes(b"caf\xe9,b,y\n1,2,p\n2,1,q\n")
+    assert cli.main(["train", "row.csv", "--target", "y", "--quiet"]) == 2
+    error_line(capsys, "row.csv, line 2: expected UTF-8 text, received the bytes b'\\xe9'")
+    for extra in ([], ["--exclude", "b"]):
+        assert cli.main(["train", "head.csv", "--target", "y", "--quiet", *extra]) == 2
+        line = error_line(capsys, "head.csv, line 1: expected UTF-8 text, received the "
+                          "bytes b'\\xe9'")
+        assert "codec" not in line

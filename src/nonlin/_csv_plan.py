@@ -163,7 +163,10 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     header = first[: end or len(first)]
     try:
         rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
-    except (UnicodeDecodeError, csv.Error) as error:
+    except UnicodeDecodeError as error:  # as a row's (_csv_strict), not Python's words
+        bad = header[error.start : error.end]
+        raise CSVError(f"{at}: expected UTF-8 text, received the bytes {quoted(bad)}") from None
+    except csv.Error as error:
         raise CSVError(f"{at}: cannot read the header row ({error})") from None
     if not rows or not rows[0]:
         raise CSVError(f"{at}: expected a header row of column names, received nothing")
