@@ -112,3 +112,17 @@ def test_a_header_not_in_utf8_is_named_as_a_row_not_in_utf8_is(
         line = error_line(capsys, "head.csv, line 1: expected UTF-8 text, received the "
                           "bytes b'\\xe9'")
         assert "codec" not in line
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE"])
+def test_a_utf16_file_without_its_byte_order_mark_is_named_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    encoding: str,
+) -> None:
+    # 'a\0,\0b\0...\r\0\n\0': the message was "expected lines ending in \n or \r\n,
+    # received \r alone", about line endings the file has right.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_bytes("a,b,y\r\n1,2,p\r\n2,1,q\r\n".encode(encoding))
+    assert cli.main(["train", "d.csv", "--target", "y", "--quiet"]) == 2
+    error_line(capsys, "d.csv, line 1: expected UTF-8 text, received NUL bytes",
+               f"seems {encoding}, without a byte order mark", f"iconv -f {encoding} -t UTF-8")

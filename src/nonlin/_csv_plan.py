@@ -161,6 +161,13 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     while end and ends_in_quotes(first[:end]):  # a quoted name holds a newline
         end = first.find(b"\n", end) + 1
     header = first[: end or len(first)]
+    if b"\0" in header:  # UTF-16 without its byte order mark: 'a\0,\0...'
+        guess = ("UTF-32BE" if header.startswith(b"\0\0\0") else "UTF-32LE"
+                 if header[1:4] == b"\0\0\0" else "UTF-16BE" if header.startswith(b"\0")
+                 else "UTF-16LE")
+        raise CSVError(f"{at}: expected UTF-8 text, received NUL bytes (the file seems "
+                       f"{guess}, without a byte order mark); convert it to UTF-8 (iconv -f "
+                       f"{guess} -t UTF-8)")
     try:
         rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
     except UnicodeDecodeError as error:  # as a row's (_csv_strict), not Python's words
