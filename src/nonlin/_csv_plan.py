@@ -142,19 +142,38 @@ class _Plan:
         return CSVError(f"{where}: {problem}")
 
 
+_OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+               (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
     """Split the header record off the first block; return names, the rest, next line number."""
     at = f"{shown_path(source)}, line 1"  # where every error of the header is
     first = next(blocks, b"")
+    for bom, encoding in _OTHER_BOMS:  # Excel's "Unicode text", Windows PowerShell's files
+        if first.startswith(bom):
+            raise CSVError(f"{at}: expected UTF-8 text, received {encoding} (the file starts "
+                           f"with its byte order mark {bom.hex(' ').upper()}); convert it to "
+                           f"UTF-8 (iconv -f {encoding} -t UTF-8)")
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
     end = first.find(b"\n") + 1
     while end and ends_in_quotes(first[:end]):  # a quoted name holds a newline
         end = first.find(b"\n", end) + 1
     header = first[: end or len(first)]
+    if b"\0" in header:  # UTF-16 without its byte order mark: 'a\0,\0...'
+        guess = ("UTF-32BE" if header.startswith(b"\0\0\0") else "UTF-32LE"
+                 if header[1:4] == b"\0\0\0" else "UTF-16BE" if header.startswith(b"\0")
+                 else "UTF-16LE")
+        raise CSVError(f"{at}: expected UTF-8 text, received NUL bytes (the file seems "
+                       f"{guess}, without a byte order mark); convert it to UTF-8 (iconv -f "
+                       f"{guess} -t UTF-8)")
     try:
         rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
-    except (UnicodeDecodeError, csv.Error) as error:
+    except UnicodeDecodeError as error:  # as a row's (_csv_strict), not Python's words
+        bad = header[error.start : error.end]
+        raise CSVError(f"{at}: expected UTF-8 text, received the bytes {quoted(bad)}") from None
+    except csv.Error as error:
         raise CSVError(f"{at}: cannot read the header row ({error})") from None
     if not rows or not rows[0]:
         raise CSVError(f"{at}: expected a header row of column names, received nothing")
@@ -175,7 +194,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     return names, first[len(header) :], 1 + header.count(b"\n")
 
 
-def separator_hint(names: list[str] | tuple[str, ...]) -> str:
+def separator_hint(names: Sequence[str]) -> str:
     """For a header read as one column holding ``;``, a tab or ``|``: that the file seems
     separated by it, while the reader splits at commas; else ``""``."""
     found = [sep for sep in (";", "\t", "|") if len(names) == 1 and sep in names[0]]
@@ -185,9 +204,22 @@ def separator_hint(names: list[str] | tuple[str, ...]) -> str:
 
 def close_name_hint(name: str, names: Sequence[str]) -> str:
     """``"; did you mean 'churn'?"`` for a column name not in ``names`` that one of them
-    spells with other capitals, or else is close to (``difflib``); else ``""``."""
+    spells with other capitals, or else is close to (``difflib``); else ``""``. One that
+    differs only in Unicode normalization (NFC/NFD: ``'é'`` as one code point or two),
+    which prints the same, is shown by its code points. Not for a
+    header read as one column of another separator (``separator_hint``): its one name is
+    the whole header line, no column to give."""
     import difflib
+    import unicodedata
 
+    if separator_hint(names):
+        return ""
+    nfc = unicodedata.normalize("NFC", name)  # 'é' as one code point or 'e' + accent
+    same = [other for other in names if unicodedata.normalize("NFC", other) == nfc]
+    if same:  # looks the same when printed: show the code points
+        return (f"; {quoted(same[0])} looks the same but is other Unicode code points "
+                f"({ascii(same[0])} in the file, {ascii(name)} asked for): write both in "
+                "one normalization form (NFC)")
     found = [other for other in names if other.casefold() == name.casefold()]
     found = found or difflib.get_close_matches(name, list(names), n=1)
     return f"; did you mean {quoted(found[0])}?" if found else ""

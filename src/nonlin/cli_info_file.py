@@ -25,6 +25,7 @@ from ._header import (
 )
 from ._quoting import cut, printable, quoted
 from ._reader import read_model
+from .cli_stdin import NAME as STDIN_NAME
 from .cli_train_model import shell_word
 
 _FLOATS = ("float32", "float64")
@@ -172,11 +173,13 @@ def checkpoint_lines(path: str, record: dict[str, Any], meta: dict[str, Any]) ->
         weight = training.get("weight")  # a column of DATA
         weighted = _option("--weight", weight) if isinstance(weight, str) else []
         data = training["data"]  # "-x.csv" would read as an option: "./-x.csv"
-        words = ["nonlin", "train", "./" + data if data.startswith("-") else data,
-                 *_option("--target", str(target)), *weighted, "--epochs", epochs, *out,
-                 *_option("--resume", path)]
+        piped = data == STDIN_NAME  # a run on standard input (DATA '-'): '-' again
+        words = ["nonlin", "train", "-" if piped else "./" + data if data.startswith("-")
+                 else data, *_option("--target", str(target)), *weighted, "--epochs", epochs,
+                 *out, *_option("--resume", path)]
+        same = "data on standard input" if piped else "data file"
         lines += [f"resume:     {' '.join(map(shell_word, words))}",
-                  "            (the same data file as that run; the rest from the checkpoint)"]
+                  f"            (the same {same} as that run; the rest from the checkpoint)"]
     else:
         lines += [f"resume:     model.fit(X, y, epochs=N, resume_from={quoted(path)})",
                   "            on a model of these layers (or nonlin.load_checkpoint: see the "

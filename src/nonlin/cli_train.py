@@ -31,6 +31,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
+from .cli_stdin import NAME as STDIN_NAME
 from .cli_stdin import data_file
 from .cli_targets import read_targets_table, several_targets
 from .cli_train_data import Prepared, add_data_options, prepare
@@ -208,7 +209,9 @@ def _fit_or_checkpoint(
             f"checkpoint saved to {shown_path(path)}",
             file=sys.stderr,
         )
-        print(f"resume with: {resume_command(args, path)}", file=sys.stderr, flush=True)
+        piped = ("\n             (the same data on standard input as this run)"
+                 if args.data == STDIN_NAME else "")  # DATA '-': pipe it again
+        print(f"resume with: {resume_command(args, path)}{piped}", file=sys.stderr, flush=True)
         return None
 
 
