@@ -9,7 +9,6 @@ can be saved and loaded back.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -57,7 +56,8 @@ def target_ids(target_class_ids: Any, num_classes: int) -> list[int]:
     ids = target_class_ids
     if isinstance(ids, list | tuple) or (isinstance(ids, np.ndarray) and ids.ndim == 1):
         if len(ids) > MAX_CLASSES:
-            shown = quoted_list(itertools.islice(ids, 10), width=20)
+            head = ids[:10].tolist() if isinstance(ids, np.ndarray) else ids[:10]
+            shown = quoted_list(head, width=20)  # an array's items as numbers: 0, not np.int64(0)
             raise ValueError(f"Expected at most {MAX_CLASSES} target_class_ids (the classes "
                              f"averaged, a class repeated to weigh it more). Received "
                              f"{len(ids):,}: target_class_ids=[{shown}, ...]")
