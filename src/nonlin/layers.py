@@ -1,4 +1,4 @@
-"""Layers with parameters: ``Dense``. Activations live in ``activations.py``.
+"""``Dense``, the layer with weights, and ``Dropout``. Activations live in ``activations.py``.
 
 Every layer follows the protocol in ``core.py``; the backward rule sits right
 under its forward rule.
