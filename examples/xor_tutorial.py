@@ -3,7 +3,9 @@
 Run: python examples/xor_tutorial.py
 
 Prints the tutorial's six error reports and its predictions, then checks the
-gradients of the trained network against finite differences.
+gradients of the trained network against finite differences. To follow each of the
+loop's four calls into nonlin's source, and see which lines are the math, read
+docs/design.md, "Reading backprop in the source".
 """
 
 import numpy as np

@@ -155,9 +155,13 @@ def check_probability_rows(y: np.ndarray, what: str = "cross-entropy") -> np.nda
     (``data.prepare_targets``), the public calls on theirs."""
     sums = y.sum(axis=1, dtype=np.float64)
     if not np.allclose(sums, 1.0, atol=1e-6):
+        row = int(np.argmax(np.abs(sums - 1)))
+        hint = ("; a single column of 0/1 targets holds two classes: use a Sigmoid output with "
+                "loss='binary_crossentropy', or Dense(n_classes) + Softmax() with integer labels"
+                if y.shape[1] == 1 and what == "cross-entropy" else "")
         raise ValueError(
             f"Expected one-hot or probability rows summing to 1 for {what}. "
-            f"Received a row summing to {sums[np.argmax(np.abs(sums - 1))]!r}")
+            f"Received a row summing to {float(sums[row])!r} (row {row}){hint}")
     if np.any(y < 0):
         raise ValueError(f"Expected one-hot or probability rows (entries >= 0) for "
                          f"{what}. Received {y[y < 0][0].item()!r}")

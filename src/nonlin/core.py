@@ -1,4 +1,5 @@
-"""Parameters, the layer protocol and the ``Sequential`` container.
+"""Parameters, the layer protocol and the ``Sequential`` container (which lives in
+``sequential.py`` and is imported here: its ``forward`` and ``backward`` are there).
 
 A network is a list of layers. Each layer maps a batch ``x`` of shape
 ``(n_samples, in_features)`` to ``(n_samples, out_features)`` and knows how to

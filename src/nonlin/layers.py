@@ -1,4 +1,4 @@
-"""Layers with parameters: ``Dense``. Activations live in ``activations.py``.
+"""``Dense``, the layer with weights, and ``Dropout``. Activations live in ``activations.py``.
 
 Every layer follows the protocol in ``core.py``; the backward rule sits right
 under its forward rule.
@@ -122,7 +122,8 @@ class Dense(ActivationSlot, Layer):
     def forward(self, x: np.ndarray, *, training: bool = False,
                 logits: bool = False) -> np.ndarray:
         """``y = f(x @ W + b)`` (``f`` the activation, if any; ``logits``: none, for the
-        fused output paths, ``nonlin._dense_keras.DenseLogits``)."""
+        fused output paths, ``nonlin._dense_keras.DenseLogits``). The math: ``np.dot`` (or
+        ``np.matmul``, the same product) and ``np.add``; the rest checks ``x``."""
         try:
             W = self.W.value
             if x.dtype != W.dtype:
@@ -158,7 +159,8 @@ class Dense(ActivationSlot, Layer):
         return self._activation.forward(y, training=True)
 
     def backward(self, grad_out: np.ndarray, *, logits: bool = False) -> np.ndarray | None:
-        """``dL/dx`` from ``grad_out`` (the activation's rule first, unless ``logits``)."""
+        """``dL/dx`` from ``grad_out`` (the activation's rule first, unless ``logits``). The
+        math: ``weight_grad`` (``x.T @ g``; ``+ 2 l2 W``), ``np.add.reduce`` (db), ``g @ W.T``."""
         x = self._x
         if x is None:
             raise no_forward(self)

@@ -12,6 +12,22 @@ That is gradient descent with learning rate 1 on the sum-of-squares loss
 ``MeanSquaredError(reduction="sum")`` loss and ``SGD(lr=1)``, with the weights
 drawn from the stream the tutorial's seeded global generator gives (a local
 ``RandomState(1)``, never the global one), so the numbers match the tutorial's.
+
+Where each of the tutorial's lines lives in nonlin (docs/design.md, "Reading backprop
+in the source", lists the lines of each function that are the math)::
+
+    l1 = nonlim(np.dot(X, syn0))        Dense.forward (layers.py), Sigmoid.forward (activations.py)
+    l2_error = y - l2                   MeanSquaredError._grad_terms (losses.py): l2 - y
+    l2_delta = l2_error * l2 * (1 - l2) Sigmoid.backward: g * (y * (1 - y))
+    l1_error = l2_delta.dot(syn1.T)     Dense.backward: dL/dx = g @ W.T
+    syn1 += l1.T.dot(l2_delta)          Dense.backward: dL/dW = x.T @ g,
+                                        then SGD.step (sgd.py): W -= dL/dW
+
+nonlin's gradient is the tutorial's delta negated and its step subtracts it: the same
+bits at every step. ``train`` below is the README's four-call loop with two changes that
+leave the numbers as they are: it calls the loss's unchecked ``_grad`` (``loss.grad``
+without the input checks, which ``train`` ran once on ``X`` and ``y``) into a buffer,
+and it records the per-step errors a block of steps at a time.
 """
 
 from __future__ import annotations
@@ -99,6 +115,7 @@ def train(
         stop = min(start + len(rows), steps)
         for step, row in zip(range(start, stop), rows, strict=False):
             out = model.forward(X, training=True)
+            # loss.grad(y, out, out=residual) without its input checks (run once above):
             loss._grad(y, out, None, residual)  # residual = l2 - y = dL/dl2
             np.abs(residual, row)
             if on_report is not None and step % report_every == 0:
