@@ -6,7 +6,7 @@ hold out the last ``--val-split`` share, standardize the features with the
 training rows' statistics (in place: no second copy of the data), build the
 network from registry names, fit, score, and save the model file atomically
 with its scaling, column names and class labels. Ctrl-C saves a checkpoint
-and says how to resume.
+and says how to resume; so does SIGTERM (``cli_sigterm``), with status 143.
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
             "names, categories and class labels are stored in the model file with the weights. The "
             "rows are shuffled (by --seed) and the last --val-split share is held out for "
             "validation. Prints a progress bar and the final scores. A failed or interrupted run "
-            "never writes a partial model file; Ctrl-C saves a checkpoint and says how to resume."
+            "never writes a partial model file; Ctrl-C saves a checkpoint and says how to resume "
+            "(exit status 130), and so does SIGTERM, as CI runners, docker stop and timeout "
+            "send it (exit status 143)."
         ),
         epilog=EXAMPLE,
         formatter_class=HelpFormatter,
