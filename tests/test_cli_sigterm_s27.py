@@ -135,6 +135,26 @@ def test_sigterm_while_reading_the_data_saves_nothing(
     assert signal.getsignal(signal.SIGTERM) is fallback
 
 
+def test_a_second_sigterm_while_saying_nothing_was_saved_changes_nothing(
+        fallback: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopped while reading the data, then another SIGTERM (a Ctrl-C) as it says so."""
+    real = cli_train.read_weighted_table
+
+    def read(args: Any) -> Any:
+        signal.raise_signal(signal.SIGTERM)
+        return real(args)
+
+    monkeypatch.setattr(cli_train, "read_weighted_table", read)
+    monkeypatch.setattr(cli_train, "close_progress_bars", lambda: [
+        signal.raise_signal(signum) for signum in (signal.SIGTERM, signal.SIGINT)])
+    assert _train() == 143
+    assert capsys.readouterr().err.strip() == (
+        "nonlin: terminated before training started; nothing saved")
+    assert signal.getsignal(signal.SIGTERM) is fallback
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_signals_while_the_checkpoint_is_written_do_not_cut_it(
         fallback: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

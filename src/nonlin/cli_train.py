@@ -98,6 +98,7 @@ def run_train(args: argparse.Namespace) -> int:
         try:
             status = _run_train(args, termination)
         except KeyboardInterrupt:  # reading or preparing the data: fit saves its own checkpoint
+            set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message still
             close_progress_bars()
             print(f"\nnonlin: {termination.word} before training started; nothing saved",
                   file=sys.stderr)
