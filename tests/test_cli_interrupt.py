@@ -7,8 +7,11 @@ interrupted run.
 
 from __future__ import annotations
 
+import os
+import select
 import shlex
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,7 +36,32 @@ def _wait_for_training(process, timeout: float = 30.0) -> str:
     raise AssertionError("train never started")
 
 
+def wait_for_epoch(process: subprocess.Popen[str], epoch: int, timeout: float = 60.0) -> str:
+    """Read standard error until the progress bar of ``epoch`` (1-based) shows; what was read.
+    The bar ends its lines with ``\\r``, not a line break: read as it comes, not by lines."""
+    fd, shown = process.stderr.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while f"Epoch {epoch}/".encode() not in shown:
+        ready = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]
+        chunk = os.read(fd, 65536) if ready else b""
+        if not chunk:
+            raise AssertionError(f"no epoch {epoch} in: {shown.decode()[-2000:]}")
+        shown += chunk
+    while True:  # up to a whole character: the rest is decoded apart (``communicate``)
+        try:
+            return shown.decode()
+        except UnicodeDecodeError:
+            shown += os.read(fd, 1)
+
+
 def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path: Path) -> None:
+    stop_and_resume(tmp_path, signal.SIGINT, 130, "interrupted")
+
+
+def stop_and_resume(tmp_path: Path, signum: int, status: int, word: str, times: int = 1) -> None:
+    """``nonlin train`` sent ``signum`` (``times`` times) while training: exit ``status``,
+    ``nonlin: WORD after ...``, a checkpoint whose ``resume with:`` command ends with the
+    bits of a run never stopped; the model file ``--out`` named is left as it was."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(4000, 8))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -52,11 +80,14 @@ def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert "for training" in _wait_for_training(process)
-    time.sleep(1.0)  # let a few steps run
-    process.send_signal(signal.SIGINT)
+    shown = wait_for_epoch(process, 2)  # a whole epoch done: training, not starting
+    for _ in range(times):
+        process.send_signal(signum)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, (out, err)
+    err = shown + err
+    assert process.returncode == status, (out, err)
     assert "Traceback" not in err
+    assert f"nonlin: {word} after " in err
     checkpoint = tmp_path / "m.checkpoint.safetensors"
     assert f"checkpoint saved to {checkpoint.name}" in err
     assert (tmp_path / "m.safetensors").read_bytes() == old_model

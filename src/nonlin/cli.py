@@ -6,7 +6,7 @@ options and ``run_X(args) -> int`` does the work; ``train`` lives in
 ``info`` in ``cli_info``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
 ``UsageError`` (or ``ValueError``/``TypeError``/``OSError`` from the library):
 one line on stderr, exit status 2, no traceback. Anything else is an internal
-error: exit status 1.
+error: exit status 1. Ctrl-C: exit status 130; SIGTERM during ``train``: 143.
 """
 
 from __future__ import annotations
@@ -94,10 +94,13 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 bug, 2 user error, 130 Ctrl-C).
+    """Run the command line; returns the exit status (0 ok, 1 bug, 2 user error, 130 Ctrl-C,
+    143 SIGTERM during ``train``).
 
     A Ctrl-C anywhere, also while the parser is built, gives ``nonlin: interrupted``
-    and 130 (``nonlin.__main__.run`` covers the imports before this).
+    and 130 (``nonlin.__main__.run`` covers the imports before this). While ``train``
+    runs, SIGTERM is handled as Ctrl-C, with ``terminated`` and 143 (``cli_sigterm``);
+    elsewhere it keeps its handler.
     """
     try:
         return _main(argv)

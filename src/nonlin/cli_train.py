@@ -6,7 +6,7 @@ hold out the last ``--val-split`` share, standardize the features with the
 training rows' statistics (in place: no second copy of the data), build the
 network from registry names, fit, score, and save the model file atomically
 with its scaling, column names and class labels. Ctrl-C saves a checkpoint
-and says how to resume.
+and says how to resume; so does SIGTERM (``cli_sigterm``), with status 143.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
+from .cli_sigterm import Termination, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
 from .cli_stdin import data_file
 from .cli_targets import read_targets_table, several_targets
@@ -72,7 +73,9 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
             "names, categories and class labels are stored in the model file with the weights. The "
             "rows are shuffled (by --seed) and the last --val-split share is held out for "
             "validation. Prints a progress bar and the final scores. A failed or interrupted run "
-            "never writes a partial model file; Ctrl-C saves a checkpoint and says how to resume."
+            "never writes a partial model file; Ctrl-C saves a checkpoint and says how to resume "
+            "(exit status 130), and so does SIGTERM, as CI runners, docker stop and timeout "
+            "send it (exit status 143)."
         ),
         epilog=EXAMPLE,
         formatter_class=HelpFormatter,
@@ -87,20 +90,26 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train and save; the caller's Ctrl-C handler (``main`` may run in a script) is kept."""
+    """Train and save; the caller's Ctrl-C and SIGTERM handlers (``main`` may run in a
+    script) are kept. SIGTERM meanwhile is handled as Ctrl-C (``cli_sigterm``): the
+    same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130."""
     previous = signal.getsignal(signal.SIGINT)
-    try:
-        return _run_train(args)
-    except KeyboardInterrupt:  # reading or preparing the data: fit saves its own checkpoint
-        close_progress_bars()
-        print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
-        return 130
-    finally:
-        if previous is not None:  # None: a handler not installed from Python
-            signal.signal(signal.SIGINT, previous)
+    with sigterm_as_ctrl_c() as termination:
+        try:
+            status = _run_train(args, termination)
+        except KeyboardInterrupt:  # reading or preparing the data: fit saves its own checkpoint
+            set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message still
+            close_progress_bars()
+            print(f"\nnonlin: {termination.word} before training started; nothing saved",
+                  file=sys.stderr)
+            status = 130
+        finally:
+            if previous is not None:  # None: a handler not installed from Python
+                set_ctrl_c(previous)
+    return termination.status(status)
 
 
-def _run_train(args: argparse.Namespace) -> int:
+def _run_train(args: argparse.Namespace, termination: Termination) -> int:
     _check_args(args)
     resumed = load_resume(_load_checkpoint, args) if args.resume else None
     targets = several_targets(args)  # --target y1,y2: a regression or multilabel classifier
@@ -122,7 +131,7 @@ def _run_train(args: argparse.Namespace) -> int:
              f"{args.epochs}{within}")
     else:
         model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
-    history = _fit_or_checkpoint(args, model, prepared, resumed)
+    history = _fit_or_checkpoint(args, model, prepared, resumed, termination)
     if history is None:
         return 130
     scores = final_scores(model, prepared)
@@ -185,18 +194,21 @@ def _check_paths_apart(args: argparse.Namespace) -> None:
 
 
 def _fit_or_checkpoint(
-    args: argparse.Namespace, model: Any, prepared: Prepared, resumed: Any
+    args: argparse.Namespace, model: Any, prepared: Prepared, resumed: Any,
+    termination: Termination,
 ) -> dict[str, list[float]] | None:
-    """Fit; on Ctrl-C save a checkpoint, say how to resume and return None."""
+    """Fit; on Ctrl-C (or SIGTERM: ``termination.word`` says which) save a checkpoint,
+    say how to resume and return None."""
     try:
         history = fit_model(args, model, prepared, resumed)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # trained: scoring and saving must finish
+        set_ctrl_c(signal.SIG_IGN)  # trained: scoring and saving must finish
         return history
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the save
+        set_ctrl_c(signal.SIG_IGN)  # a second Ctrl-C must not cut the save
         close_progress_bars()
         if getattr(model, "optimizer", None) is None:  # stopped before the first step
-            print("\nnonlin: interrupted before training started; nothing saved", file=sys.stderr)
+            print(f"\nnonlin: {termination.word} before training started; nothing saved",
+                  file=sys.stderr)
             return None
         done = epochs_done(model, resumed.epoch if resumed else 0)
         path = checkpoint_path(args.out)
@@ -205,7 +217,7 @@ def _fit_or_checkpoint(
         progress = getattr(model, "_epoch_in_progress", None)
         rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
         print(
-            f"\nnonlin: interrupted after {done} of {args.epochs} epochs{rows}; "
+            f"\nnonlin: {termination.word} after {done} of {args.epochs} epochs{rows}; "
             f"checkpoint saved to {shown_path(path)}",
             file=sys.stderr,
         )
@@ -221,13 +233,13 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
     import nonlin
 
     path = args.out
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is done: finish writing the file
+    set_ctrl_c(signal.SIG_IGN)  # the run is done: finish writing the file
     try:
         # no optimizer state: predict and evaluate never read it, --resume uses checkpoints
         nonlin.save(model, path, metadata=meta, include_optimizer=False)
     except OSError as exc:
         raise UsageError(save_failure(args, exc)) from None
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    set_ctrl_c(signal.default_int_handler)
     what = meta["task"]
     if meta.get("multilabel") is True:
         what = "multilabel classification"

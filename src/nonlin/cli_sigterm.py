@@ -1,0 +1,93 @@
+"""SIGTERM during ``nonlin train``: handled as Ctrl-C is, ending with status 143.
+
+CI runners (GitLab, Jenkins, GitHub Actions after its SIGINT grace), ``docker stop``,
+Kubernetes, systemd and ``timeout(1)`` ask a job to stop with SIGTERM, whose default
+ends the process at once: a run of ``nonlin train`` would be lost. While the command
+runs, ``sigterm_as_ctrl_c`` puts in a handler that does what a Ctrl-C would do at that
+moment, by calling SIGINT's handler of the moment: reading the data, the
+``KeyboardInterrupt`` of Python's default; training, ``fit``'s guard, which defers it to
+the end of the running step, so the checkpoint then saved resumes bit-identically;
+writing the checkpoint or the model file, nothing (SIGINT is ignored there: the file is
+finished, and it is written atomically, so not even a ``SIGKILL`` leaves half a file).
+A second SIGTERM counts as a second Ctrl-C. The command then says ``terminated``
+rather than ``interrupted`` and exits with 143 (128 + 15, the shell's status for
+SIGTERM, which ``timeout`` and CI runners expect) rather than 130.
+
+The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only this
+command does, from the main thread, and puts the previous handler back when it ends.
+It leaves SIGTERM as it was where it could not do as Ctrl-C does: Ctrl-C ignored or
+left to the system (a background job of a script, whose SIGINT is ignored: SIGTERM
+still ends it), SIGTERM ignored by the parent or handled outside Python, a thread
+other than the main one, and Windows (where SIGTERM cannot be sent to a process:
+``os.kill`` ends it).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["Termination", "set_ctrl_c", "sigterm_as_ctrl_c"]
+
+STATUS = 128 + 15  # as a shell reports a process SIGTERM ended
+_WINDOWS = sys.platform == "win32"  # SIGTERM in the module, but never delivered as a signal
+
+
+class Termination:
+    """Whether a SIGTERM came; its handler passes it on to SIGINT's handler of the moment."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    @property
+    def word(self) -> str:
+        """How the command says it stopped: ``terminated`` or ``interrupted``."""
+        return "terminated" if self.received else "interrupted"
+
+    def status(self, status: int) -> int:
+        """``status``, with a Ctrl-C's 130 made 143 where a SIGTERM stopped the run."""
+        return STATUS if status == 130 and self.received else status
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.received = True
+        ctrl_c = signal.getsignal(signal.SIGINT)
+        if callable(ctrl_c):  # SIG_IGN: a file being finished, as Ctrl-C leaves it
+            ctrl_c(signal.SIGINT, frame)
+
+
+def set_ctrl_c(handler: Any) -> None:
+    """SIGINT's handler set to ``handler`` where it can be: from the main thread (``main``
+    called from another thread leaves it alone; ``signal.signal`` would raise)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
+
+def _installable() -> bool:
+    """Whether SIGTERM may be handled as Ctrl-C here (see the module's docstring)."""
+    if _WINDOWS or threading.current_thread() is not threading.main_thread():
+        return False
+    term = signal.getsignal(signal.SIGTERM)
+    return callable(signal.getsignal(signal.SIGINT)) and (
+        term is signal.SIG_DFL or callable(term))
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[Termination]:
+    """SIGTERM handled as Ctrl-C within the block; the previous handler back after it."""
+    termination = Termination()
+    if not _installable():
+        yield termination
+        return
+    try:
+        previous = signal.signal(signal.SIGTERM, termination.handler)
+    except ValueError:  # pragma: no cover (not the main interpreter)
+        yield termination
+        return
+    try:
+        yield termination
+    finally:
+        signal.signal(signal.SIGTERM, previous)
