@@ -80,12 +80,11 @@ def nonlin_step(X: np.ndarray, y: np.ndarray, check: bool = True) -> tuple[Run, 
     return run, model
 
 
-def handwritten_step(X: np.ndarray, y: np.ndarray) -> Run:
-    """``handwritten_mnist.py``'s ``train_step``, call for call, with the phase timers."""
-    f32, rng, sizes = np.float32, np.random.default_rng(0), [(D, H1), (H1, H2), (H2, K)]
-    n_params = sum(a * b + b for a, b in sizes)
+def _flat_parameters(sizes: list[tuple[int, int]]) -> tuple[list[np.ndarray], ...]:
+    """``handwritten_mnist.py``'s layout: [values, grads, velocity, step], Ws, bs, dWs, dbs."""
+    f32, rng, n_params = np.float32, np.random.default_rng(0), sum(a * b + b for a, b in sizes)
     values, grads = np.empty(n_params, f32), np.empty(n_params, f32)
-    velocity, step = np.zeros(n_params, f32), np.empty(n_params, f32)
+    flats = [values, grads, np.zeros(n_params, f32), np.empty(n_params, f32)]
     Ws, bs, dWs, dbs, at = [], [], [], [], 0
     for a, b in sizes:
         Ws.append(values[at : at + a * b].reshape(a, b))
@@ -95,6 +94,13 @@ def handwritten_step(X: np.ndarray, y: np.ndarray) -> Run:
         Ws[-1][...] = rng.standard_normal((a, b), dtype=f32) * np.sqrt(2.0 / a)
         bs[-1][...] = 0
         at += a * b + b
+    return flats, Ws, bs, dWs, dbs
+
+
+def handwritten_step(X: np.ndarray, y: np.ndarray) -> Run:
+    """``handwritten_mnist.py``'s ``train_step``, call for call, with the phase timers."""
+    f32, sizes = np.float32, [(D, H1), (H1, H2), (H2, K)]
+    (values, grads, velocity, step), Ws, bs, dWs, dbs = _flat_parameters(sizes)
     xb = np.empty((BATCH, D), f32)
     acts = [np.empty((BATCH, b), f32) for _, b in sizes]
     back = [np.empty((BATCH, a), f32) for a, _ in sizes]
