@@ -8,6 +8,7 @@ gives medians in microseconds of process CPU time and the ratio nonlin / hand-wr
 per phase: where nonlin spends time the lean loop does not. Phases run alone find the
 weights in cache, so their sum is below a real step's; the last lines time whole
 epochs (nonlin's ``fit``, its data checks included, and the hand-written epoch).
+``step_in_loop.py`` times the same phases inside real epochs, where the gap shows.
 
 Run: PYTHONPATH=src python3 benchmarks/step_phases.py [--rounds 7] [--threads 1]
 """

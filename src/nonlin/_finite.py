@@ -2,8 +2,8 @@
 
 Inputs are scanned in blocks of about a million entries, so that no temporary
 larger than a few megabytes is allocated. A large C-contiguous float array is
-first proved finite by its row sums, one BLAS pass; only when that fails does the
-exact scan look for the row to name.
+first proved finite by its sum, one pass of NumPy's own reduction; only when that
+fails does the exact scan look for the row to name.
 """
 
 from __future__ import annotations
@@ -26,24 +26,19 @@ def first_nonfinite_row(arr: np.ndarray) -> int | None:
     return None
 
 
-def _row_sums_finite(arr: np.ndarray) -> bool:
-    """Whether the C-contiguous 2-D float ``arr`` is shown finite by its row sums.
+def _sum_finite(arr: np.ndarray) -> bool:
+    """Whether the C-contiguous float ``arr`` is shown finite by its sum.
 
-    A NaN or an infinity carries into its row's sum, so finite sums prove every
-    entry finite. The sums are BLAS matrix-vector products, block by block: one
-    threaded pass over ``arr``, about 1.7x faster than ``isfinite`` and ``all``
-    here. False proves nothing (finite values can overflow a sum): the exact scan
-    decides then.
+    A NaN or an infinity carries into the sum, so a finite sum proves every entry
+    finite. One call of ``np.add.reduce`` over the flat view: no temporary, and no
+    BLAS call, whose thread pool each call wakes and waits for (with two BLAS threads
+    on a busy machine, one matrix-vector product per block of rows, as this was, took
+    0.1 to 0.5 s for bench_mnist's 188 MB X). At one thread it is about 1.8x faster
+    than those products and 1.6x faster than ``isfinite`` and ``all``. False proves
+    nothing (finite values can overflow the sum): the exact scan decides then.
     """
-    n, width = arr.shape
-    rows = max(1, _BLOCK_ELEMENTS // width)
-    ones, sums = np.ones(width, arr.dtype), np.empty(min(rows, n), arr.dtype)
-    total = 0.0
     with np.errstate(all="ignore"):  # a NaN or an overflow here only means "not proved"
-        for start in range(0, n, rows):
-            block = arr[start : start + rows]
-            total += float(np.add.reduce(np.dot(block, ones, out=sums[: block.shape[0]])))
-    return math.isfinite(total)
+        return math.isfinite(float(np.add.reduce(arr.reshape(-1))))
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
@@ -54,7 +49,7 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     if arr.size <= _BLOCK_ELEMENTS and np.isfinite(arr).all():  # one block: no row scan
         return
     if arr.ndim == 2 and arr.flags.c_contiguous and arr.dtype.char in "fd" and (
-        _row_sums_finite(arr)
+        _sum_finite(arr)
     ):
         return
     row = first_nonfinite_row(arr)
