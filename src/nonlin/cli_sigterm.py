@@ -38,15 +38,30 @@ _WINDOWS = sys.platform == "win32"  # SIGTERM in the module, but never delivered
 
 
 class Termination:
-    """Whether a SIGTERM came; its handler passes it on to SIGINT's handler of the moment."""
+    """Whether a SIGTERM came; its handler passes it on to SIGINT's handler of the moment.
+    ``saved`` and ``plotted``: the model file and the plot written so far (shown paths),
+    which a Ctrl-C or SIGTERM after them names (``stopped``)."""
 
     def __init__(self) -> None:
         self.received = False
+        self.saved: str | None = None
+        self.plotted: str | None = None
 
     @property
     def word(self) -> str:
         """How the command says it stopped: ``terminated`` or ``interrupted``."""
         return "terminated" if self.received else "interrupted"
+
+    def stopped(self, plot: str | None) -> str:
+        """What a Ctrl-C or SIGTERM before the end left: nothing, or the model file (and the
+        plot, or that ``plot``, asked for, was not written)."""
+        if self.saved is None:
+            return f"{self.word} before training started; nothing saved"
+        if self.plotted is not None:
+            return f"{self.word} after the model was saved to {self.saved} and the plot to " \
+                   f"{self.plotted}"
+        left = f"; the plot {plot} was not written" if plot is not None else ""
+        return f"{self.word} after the model was saved to {self.saved}{left}"
 
     def status(self, status: int) -> int:
         """``status``, with a Ctrl-C's 130 made 143 where a SIGTERM stopped the run."""
