@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Termination", "set_ctrl_c", "sigterm_as_ctrl_c"]
+__all__ = ["Termination", "ctrl_c", "set_ctrl_c", "sigterm_as_ctrl_c"]
 
 STATUS = 128 + 15  # as a shell reports a process SIGTERM ended
 _WINDOWS = sys.platform == "win32"  # SIGTERM in the module, but never delivered as a signal
@@ -72,6 +72,18 @@ class Termination:
         ctrl_c = signal.getsignal(signal.SIGINT)
         if callable(ctrl_c):  # SIG_IGN: a file being finished, as Ctrl-C leaves it
             ctrl_c(signal.SIGINT, frame)
+
+
+def ctrl_c(signum: int, frame: Any) -> None:
+    """Python's default Ctrl-C (``KeyboardInterrupt``), but nothing while one is handled.
+
+    A signal right after another (a Ctrl-C and a SIGTERM, ``timeout`` and a user, a burst)
+    can run its handler at the first instructions of the ``except`` taking the first in
+    hand, before that ignores them: a second ``KeyboardInterrupt`` there would escape it,
+    lose the checkpoint or the message, and end with ``nonlin: interrupted`` and 130."""
+    if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+        return
+    raise KeyboardInterrupt
 
 
 def set_ctrl_c(handler: Any) -> None:

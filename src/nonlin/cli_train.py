@@ -31,7 +31,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
-from .cli_sigterm import Termination, set_ctrl_c, sigterm_as_ctrl_c
+from .cli_sigterm import Termination, ctrl_c, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
 from .cli_stdin import data_file
 from .cli_targets import read_targets_table, several_targets
@@ -94,6 +94,8 @@ def run_train(args: argparse.Namespace) -> int:
     script) are kept. SIGTERM meanwhile is handled as Ctrl-C (``cli_sigterm``): the
     same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130."""
     previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:  # a program's own handler is kept
+        set_ctrl_c(ctrl_c)
     with sigterm_as_ctrl_c() as termination:
         try:
             status = _run_train(args, termination)
@@ -142,7 +144,7 @@ def _run_train(args: argparse.Namespace, termination: Termination) -> int:
     )
     _save(model, args, prepared.meta)
     termination.saved = shown_path(args.out)
-    set_ctrl_c(signal.default_int_handler)  # a Ctrl-C from here on says the model is saved
+    set_ctrl_c(ctrl_c)  # a Ctrl-C from here on says the model is saved
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
         note(f"the checkpoint {shown_path(args.resume)} is no longer needed; delete it when "
              "you like")
