@@ -9,9 +9,10 @@ moment, by calling SIGINT's handler of the moment: reading the data, the
 the end of the running step, so the checkpoint then saved resumes bit-identically;
 writing the checkpoint or the model file, nothing (SIGINT is ignored there: the file is
 finished, and it is written atomically, so not even a ``SIGKILL`` leaves half a file).
-A second SIGTERM counts as a second Ctrl-C. The command then says ``terminated``
-rather than ``interrupted`` and exits with 143 (128 + 15, the shell's status for
-SIGTERM, which ``timeout`` and CI runners expect) rather than 130.
+The SIGTERMs after the first it passes on change nothing (a Ctrl-C still counts: a
+third cuts a step). The command then says ``terminated`` rather than ``interrupted``
+and exits with 143 (128 + 15, the shell's status for SIGTERM, which ``timeout`` and CI
+runners expect) rather than 130.
 
 The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only this
 command does, from the main thread, and puts the previous handler back when it ends.
@@ -44,6 +45,7 @@ class Termination:
 
     def __init__(self) -> None:
         self.received = False
+        self._passed_to: Any = None  # the SIGINT handler a SIGTERM was last passed on to
         self.saved: str | None = None
         self.plotted: str | None = None
 
@@ -68,9 +70,16 @@ class Termination:
         return STATUS if status == 130 and self.received else status
 
     def handler(self, signum: int, frame: Any) -> None:
+        """SIGINT's handler of the moment, called for the first SIGTERM it could take; the
+        ones after change nothing while that handler is in place: a burst must not count
+        as the Ctrl-Cs that cut a training step (a third, ``SigintGuard``), whose
+        checkpoint resumes to other bits. (A program's own Ctrl-C handler that let the
+        data be read on is passed on to once; fit's guard then takes the next.)"""
         self.received = True
         ctrl_c = signal.getsignal(signal.SIGINT)
-        if callable(ctrl_c):  # SIG_IGN: a file being finished, as Ctrl-C leaves it
+        # SIG_IGN: a file being finished; == (not is): a bound method, made anew when set
+        if callable(ctrl_c) and ctrl_c != self._passed_to:
+            self._passed_to = ctrl_c
             ctrl_c(signal.SIGINT, frame)
 
 
