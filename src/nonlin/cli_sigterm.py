@@ -14,8 +14,9 @@ third cuts a step). The command then says ``terminated`` rather than ``interrupt
 and exits with 143 (128 + 15, the shell's status for SIGTERM, which ``timeout`` and CI
 runners expect) rather than 130.
 
-The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only this
-command does, from the main thread, and puts the previous handler back when it ends.
+The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only the
+commands do (``cli._run``; ``train`` its own), from the main thread, and put the
+previous handler back when they end.
 It leaves SIGTERM as it was where it could not do as Ctrl-C does: Ctrl-C ignored or
 left to the system (a background job of a script, whose SIGINT is ignored: SIGTERM
 still ends it), SIGTERM ignored by the parent or handled outside Python, a thread
