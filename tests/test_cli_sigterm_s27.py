@@ -86,7 +86,7 @@ def test_sigterm_saves_a_checkpoint_that_resumes_to_the_same_bits(tmp_path: Path
 
 
 def test_two_sigterms_still_save_a_checkpoint_that_resumes(tmp_path: Path) -> None:
-    """The second, as a second Ctrl-C: deferred within a step, at once between two."""
+    """The second changes nothing (``test_cli_sigterm_burst_s27``)."""
     stop_and_resume(tmp_path, signal.SIGTERM, 143, "terminated", times=2)
 
 

@@ -6,7 +6,7 @@ options and ``run_X(args) -> int`` does the work; ``train`` lives in
 ``info`` in ``cli_info``, ``demo`` and ``xor`` in ``cli_demo``. User errors raise
 ``UsageError`` (or ``ValueError``/``TypeError``/``OSError`` from the library):
 one line on stderr, exit status 2, no traceback. Anything else is an internal
-error: exit status 1. Ctrl-C: exit status 130; SIGTERM during ``train``: 143.
+error: exit status 1. Ctrl-C: exit status 130; SIGTERM, handled as Ctrl-C: 143.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .cli_info import add_info
 from .cli_pipes import _pipe_safe_output
 from .cli_pipes import _PipeSafe as _PipeSafe  # where it lived before (tests use it)
 from .cli_predict import add_predict
+from .cli_sigterm import Termination, sigterm_as_ctrl_c
 from .cli_stdin import stdin_data
 from .cli_train import add_train
 
@@ -95,12 +96,12 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 bug, 2 user error, 130 Ctrl-C,
-    143 SIGTERM during ``train``).
+    143 SIGTERM).
 
     A Ctrl-C anywhere, also while the parser is built, gives ``nonlin: interrupted``
-    and 130 (``nonlin.__main__.run`` covers the imports before this). While ``train``
+    and 130 (``nonlin.__main__.run`` covers the imports before this). While a command
     runs, SIGTERM is handled as Ctrl-C, with ``terminated`` and 143 (``cli_sigterm``);
-    elsewhere it keeps its handler.
+    before it (the parser, the imports) it keeps its handler.
     """
     try:
         return _main(argv)
@@ -155,14 +156,22 @@ def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the chosen sub-command and turn what it raises into an exit status (see ``main``)."""
+    """Run the chosen sub-command, SIGTERM handled as Ctrl-C (``cli_sigterm``: so that the
+    temporary files are removed, as after a Ctrl-C: standard input's copy, ``predict -o``'s;
+    ``nonlin: terminated``, 143); ``train`` handles both itself."""
+    with sigterm_as_ctrl_c() as termination:
+        return _run_command(args, termination)
+
+
+def _run_command(args: argparse.Namespace, termination: Termination) -> int:
+    """Run the sub-command and turn what it raises into an exit status (see ``main``)."""
     try:
         with stdin_data(args):  # DATA.csv '-': standard input
             return args.run(args)
     except KeyboardInterrupt:
         close_progress_bars()
-        print("\nnonlin: interrupted", file=sys.stderr)
-        return 130
+        print(f"\nnonlin: {termination.word}", file=sys.stderr)
+        return termination.status(130)
     except BrokenPipeError:  # a pipe other than stdout and stderr, which _PipeSafe guards
         return 0
     except MemoryError as exc:  # data or network too large for this machine: not a bug

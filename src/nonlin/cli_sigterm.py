@@ -9,12 +9,14 @@ moment, by calling SIGINT's handler of the moment: reading the data, the
 the end of the running step, so the checkpoint then saved resumes bit-identically;
 writing the checkpoint or the model file, nothing (SIGINT is ignored there: the file is
 finished, and it is written atomically, so not even a ``SIGKILL`` leaves half a file).
-A second SIGTERM counts as a second Ctrl-C. The command then says ``terminated``
-rather than ``interrupted`` and exits with 143 (128 + 15, the shell's status for
-SIGTERM, which ``timeout`` and CI runners expect) rather than 130.
+The SIGTERMs after the first it passes on change nothing (a Ctrl-C still counts: a
+third cuts a step). The command then says ``terminated`` rather than ``interrupted``
+and exits with 143 (128 + 15, the shell's status for SIGTERM, which ``timeout`` and CI
+runners expect) rather than 130.
 
-The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only this
-command does, from the main thread, and puts the previous handler back when it ends.
+The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only the
+commands do (``cli._run``; ``train`` its own), from the main thread, and put the
+previous handler back when they end.
 It leaves SIGTERM as it was where it could not do as Ctrl-C does: Ctrl-C ignored or
 left to the system (a background job of a script, whose SIGINT is ignored: SIGTERM
 still ends it), SIGTERM ignored by the parent or handled outside Python, a thread
@@ -31,32 +33,67 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Termination", "set_ctrl_c", "sigterm_as_ctrl_c"]
+__all__ = ["Termination", "ctrl_c", "set_ctrl_c", "sigterm_as_ctrl_c"]
 
 STATUS = 128 + 15  # as a shell reports a process SIGTERM ended
 _WINDOWS = sys.platform == "win32"  # SIGTERM in the module, but never delivered as a signal
 
 
 class Termination:
-    """Whether a SIGTERM came; its handler passes it on to SIGINT's handler of the moment."""
+    """Whether a SIGTERM came; its handler passes it on to SIGINT's handler of the moment.
+    ``saved`` and ``plotted``: the model file and the plot written so far (shown paths),
+    which a Ctrl-C or SIGTERM after them names (``stopped``)."""
 
     def __init__(self) -> None:
         self.received = False
+        self._passed_to: Any = None  # the SIGINT handler a SIGTERM was last passed on to
+        self.saved: str | None = None
+        self.plotted: str | None = None
 
     @property
     def word(self) -> str:
         """How the command says it stopped: ``terminated`` or ``interrupted``."""
         return "terminated" if self.received else "interrupted"
 
+    def stopped(self, plot: str | None) -> str:
+        """What a Ctrl-C or SIGTERM before the end left: nothing, or the model file (and the
+        plot, or that ``plot``, asked for, was not written)."""
+        if self.saved is None:
+            return f"{self.word} before training started; nothing saved"
+        if self.plotted is not None:
+            return f"{self.word} after the model was saved to {self.saved} and the plot to " \
+                   f"{self.plotted}"
+        left = f"; the plot {plot} was not written" if plot is not None else ""
+        return f"{self.word} after the model was saved to {self.saved}{left}"
+
     def status(self, status: int) -> int:
         """``status``, with a Ctrl-C's 130 made 143 where a SIGTERM stopped the run."""
         return STATUS if status == 130 and self.received else status
 
     def handler(self, signum: int, frame: Any) -> None:
+        """SIGINT's handler of the moment, called for the first SIGTERM it could take; the
+        ones after change nothing while that handler is in place: a burst must not count
+        as the Ctrl-Cs that cut a training step (a third, ``SigintGuard``), whose
+        checkpoint resumes to other bits. (A program's own Ctrl-C handler that let the
+        data be read on is passed on to once; fit's guard then takes the next.)"""
         self.received = True
         ctrl_c = signal.getsignal(signal.SIGINT)
-        if callable(ctrl_c):  # SIG_IGN: a file being finished, as Ctrl-C leaves it
+        # SIG_IGN: a file being finished; == (not is): a bound method, made anew when set
+        if callable(ctrl_c) and ctrl_c != self._passed_to:
+            self._passed_to = ctrl_c
             ctrl_c(signal.SIGINT, frame)
+
+
+def ctrl_c(signum: int, frame: Any) -> None:
+    """Python's default Ctrl-C (``KeyboardInterrupt``), but nothing while one is handled.
+
+    A signal right after another (a Ctrl-C and a SIGTERM, ``timeout`` and a user, a burst)
+    can run its handler at the first instructions of the ``except`` taking the first in
+    hand, before that ignores them: a second ``KeyboardInterrupt`` there would escape it,
+    lose the checkpoint or the message, and end with ``nonlin: interrupted`` and 130."""
+    if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+        return
+    raise KeyboardInterrupt
 
 
 def set_ctrl_c(handler: Any) -> None:

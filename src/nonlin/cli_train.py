@@ -31,7 +31,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
-from .cli_sigterm import Termination, set_ctrl_c, sigterm_as_ctrl_c
+from .cli_sigterm import Termination, ctrl_c, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
 from .cli_stdin import data_file
 from .cli_targets import read_targets_table, several_targets
@@ -94,14 +94,16 @@ def run_train(args: argparse.Namespace) -> int:
     script) are kept. SIGTERM meanwhile is handled as Ctrl-C (``cli_sigterm``): the
     same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130."""
     previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:  # a program's own handler is kept
+        set_ctrl_c(ctrl_c)
     with sigterm_as_ctrl_c() as termination:
         try:
             status = _run_train(args, termination)
-        except KeyboardInterrupt:  # reading or preparing the data: fit saves its own checkpoint
+        except KeyboardInterrupt:  # reading the data, or --plot and the notes after the save
             set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message still
-            close_progress_bars()
-            print(f"\nnonlin: {termination.word} before training started; nothing saved",
-                  file=sys.stderr)
+            close_progress_bars()  # (training: fit_or_checkpoint saves the checkpoint)
+            plot = shown_path(args.plot) if args.plot else None
+            print(f"\nnonlin: {termination.stopped(plot)}", file=sys.stderr)
             status = 130
         finally:
             if previous is not None:  # None: a handler not installed from Python
@@ -141,6 +143,8 @@ def _run_train(args: argparse.Namespace, termination: Termination) -> int:
         history=storable_history(history),
     )
     _save(model, args, prepared.meta)
+    termination.saved = shown_path(args.out)
+    set_ctrl_c(ctrl_c)  # a Ctrl-C from here on says the model is saved
     if args.resume and os.path.abspath(args.resume) != os.path.abspath(args.out):
         note(f"the checkpoint {shown_path(args.resume)} is no longer needed; delete it when "
              "you like")
@@ -153,6 +157,7 @@ def _run_train(args: argparse.Namespace, termination: Termination) -> int:
             raise UsageError(f"the model is saved to {shown_path(args.out)}, but the plot could "
                              f"not be written to {shown_path(args.plot)} "
                              f"({exc.strerror or exc})") from None
+        termination.plotted = shown_path(args.plot)
         note(f"wrote {shown_path(args.plot)}")  # stderr, as predict and evaluate say it
     return 0
 
@@ -239,7 +244,6 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
         nonlin.save(model, path, metadata=meta, include_optimizer=False)
     except OSError as exc:
         raise UsageError(save_failure(args, exc)) from None
-    set_ctrl_c(signal.default_int_handler)
     what = meta["task"]
     if meta.get("multilabel") is True:
         what = "multilabel classification"
