@@ -89,3 +89,80 @@ def test_a_fit_that_raises_closes_its_bar(capsys: pytest.CaptureFixture[str]) ->
         _model().fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=8,
                      seed=0, verbose=1, callbacks=[Broken()])
     assert len(tqdm.tqdm._instances) == open_before and raised.value is not None
+
+
+_SQUARE = '''
+class Square(Layer):
+    _inputs = ("_x",)
+
+    def forward(self, x, *, training=False):
+        if training:
+            self._x = x
+        return x * x
+
+    def backward(self, grad_out):
+        return grad_out * (2 * self._x)
+
+
+class Halved(Loss):
+    def call(self, y_true, y_pred):
+        return 0.5 * ((y_pred - y_true) ** 2).sum(axis=1)
+
+    def grad_terms(self, y_true, y_pred, out):
+        return np.subtract(y_pred, y_true, out=out)
+'''
+
+
+def _run_cell(namespace: dict[str, Any], registry: Any) -> None:
+    """The notebook's cell defining and registering a layer and a loss, run (again)."""
+    exec(_SQUARE, namespace)  # noqa: S102 (a cell's code, the test's own)
+    registry.LAYERS["Square"], registry.LOSSES["halved"] = namespace["Square"], namespace["Halved"]
+
+
+@pytest.fixture
+def cell_namespace(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    from nonlin import registry
+    from nonlin.core import Layer
+    from nonlin.losses import Loss
+
+    monkeypatch.setitem(registry.LAYERS, "Square", None)
+    monkeypatch.setitem(registry.LOSSES, "halved", None)
+    return {"Layer": Layer, "Loss": Loss, "np": np, "__name__": "__main__"}
+
+
+def test_saving_after_the_class_cell_ran_again_says_the_class_was_defined_again(
+        cell_namespace: dict[str, Any], tmp_path: Any) -> None:
+    from nonlin import registry
+
+    _run_cell(cell_namespace, registry)
+    model = nonlin.Sequential([nonlin.Dense(3), cell_namespace["Square"](), nonlin.Dense(1)])
+    X = np.random.default_rng(0).normal(size=(16, 2))
+    model.fit(X, X[:, :1], loss=cell_namespace["Halved"](), optimizer="sgd", seed=0, verbose=0)
+    model.save(tmp_path / "first.nonlin")  # registered: saved, with its loss
+    _run_cell(cell_namespace, registry)  # the cell again: new classes under the old names
+    with pytest.raises(TypeError) as refused, pytest.warns(UserWarning, match="Halved"):
+        model.save(tmp_path / "again.nonlin")  # the loss's warning first, then the refusal
+    message = str(refused.value)
+    assert "is another class Square than the one layers[1] was made from" in message
+    assert "defined again" in message and "type(model.layers[1])" in message
+    registry.LAYERS["Square"] = type(model.layers[1])  # as the message says: saved
+    with pytest.warns(UserWarning, match=r"leaves out loss=Halved\(reduction='mean'\) "
+                      r"\(another class named Halved in nonlin.registry.LOSSES is the one"):
+        model.save(tmp_path / "again.nonlin")
+    assert nonlin.load(tmp_path / "again.nonlin").predict(X).shape == (16, 1)
+
+
+def test_an_unregistered_layer_is_still_told_to_register(tmp_path: Any) -> None:
+    from nonlin.core import Layer
+
+    class Twice(Layer):
+        def forward(self, x: Any, *, training: bool = False) -> Any:
+            return 2 * x
+
+        def backward(self, grad_out: Any) -> Any:
+            return 2 * grad_out
+
+    model = nonlin.Sequential([nonlin.Dense(2), Twice()]).build(2, seed=0)
+    with pytest.raises(TypeError, match=r"register a layer of your own first .*"
+                       r"nonlin.registry.LAYERS\['Twice'\] = Twice"):
+        model.save(tmp_path / "m.nonlin")
