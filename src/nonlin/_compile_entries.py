@@ -146,6 +146,18 @@ def _loss_entry(loss: Any) -> dict[str, Any] | None:
     return {"name": name, "config": loss.get_config()}
 
 
+def loss_left_out(loss: Any) -> str:
+    """``loss`` as a file's compile record leaves it out (``_loss_entry`` gave None), with why
+    where the registry holds another class of its class's name (one defined again, as by a
+    notebook's cell run again after the loss was made), as ``unrebuilt`` says an optimizer's."""
+    cls, text = type(loss), f"loss={quoted(loss, 80)}"
+    if any(known.__name__ == cls.__name__ and known is not cls
+           for known in registry.LOSSES.values()):
+        text += (f" (another class named {cls.__name__} in nonlin.registry.LOSSES is the one "
+                 f"a file rebuilds by that name)")
+    return text
+
+
 def _optimizer_entry(optimizer: Any) -> tuple[dict[str, Any], dict[str, Any]] | Unrebuilt:
     """The checkpoint's optimizer record and slot tensors, or why a file cannot rebuild it."""
     from .checkpoint import _optimizer_json  # (checkpoint imports io, which imports this)

@@ -48,6 +48,7 @@ from ._compile_entries import (
     check_saved_settings,
     file_names,
     loaded_metrics,
+    loss_left_out,
     made_entries,
     metric_size,
     oversized,
@@ -96,7 +97,7 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     if loss is not None:
         entry = _loss_entry(loss)
         if entry is None:
-            left_out.append(f"loss={quoted(loss, 80)}")
+            left_out.append(loss_left_out(loss))
         else:
             record["loss"] = entry
     unfit = ""  # why a registered optimizer is left out: its slots do not fit the model,

@@ -35,17 +35,31 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = model.get_config()["layers"]
     for i, (layer, item) in enumerate(zip(model.layers, items, strict=True)):
         if registry.LAYERS.get(item["class_name"]) is not type(layer):
-            name = type(layer).__name__
-            raise TypeError(
-                f"Only layers registered in nonlin.registry.LAYERS can be saved. "
-                f"Received: layers[{i}]={type(layer).__module__}.{name}; register a layer "
-                f"of your own first (and in the process that loads the file): "
-                f"nonlin.registry.LAYERS[{item['class_name']!r}] = {name}")
+            raise TypeError(_unregistered(i, layer, item["class_name"]))
         if not nonlins(layer):  # a class of one's own: its
             item = items[i] = _as_loaded(item, i)  # config as the file holds it, to check
         _check_names(i, layer)
         _check_rebuilt(i, layer, item)
     return items
+
+
+def _unregistered(i: int, layer: Any, key: str) -> str:
+    """Why ``save`` refuses ``layers[i]``: its class is not ``registry.LAYERS[key]``, being
+    unregistered or, under that name, another class (one defined again: a notebook's cell
+    run again after the model was built holds a new class of the old name)."""
+    cls = type(layer)
+    name = f"{cls.__module__}.{cls.__name__}"
+    if key in registry.LAYERS and registry.LAYERS[key].__name__ == cls.__name__:
+        return (f"Only layers registered in nonlin.registry.LAYERS can be saved, and "
+                f"nonlin.registry.LAYERS[{key!r}] is another class {cls.__name__} than the one "
+                f"layers[{i}] was made from (Received: layers[{i}]={name}): the class was "
+                f"defined again (as by running its notebook cell again) after the layer was "
+                f"made. Make the model again from the class registered, or register the "
+                f"layer's own: nonlin.registry.LAYERS[{key!r}] = type(model.layers[{i}])")
+    return (f"Only layers registered in nonlin.registry.LAYERS can be saved. "
+            f"Received: layers[{i}]={name}; register a layer "
+            f"of your own first (and in the process that loads the file): "
+            f"nonlin.registry.LAYERS[{key!r}] = {cls.__name__}")
 
 
 def _as_loaded(item: dict[str, Any], i: int) -> dict[str, Any]:

@@ -124,6 +124,16 @@ class ProgbarLogger(Callback):
             self._bar = None
 
 
+def close_bars(callbacks: Any) -> None:
+    """Close the bar of each ``ProgbarLogger`` among ``callbacks`` (a ``CallbackList``) that a
+    ``fit`` which raised (Ctrl-C, an error) left open: no ``on_train_end`` comes then, and
+    tqdm would keep it among its bars, drawing the next fit's a line lower, with cursor-up
+    codes a notebook shows as they are (a widget bar stays as it was, not marked stopped)."""
+    for callback in callbacks.callbacks:
+        if isinstance(callback, ProgbarLogger):
+            callback.on_train_end()
+
+
 class PassProgress:
     """Show the progress of one inference pass (``evaluate``, ``predict``) over its batches.
 

@@ -73,7 +73,7 @@ from .losses_more import warn_unbounded_output
 from .metrics import Metric
 from .objective import warn_constant_softmax, warn_double_activation
 from .optimizers import Optimizer
-from .progress import ProgbarLogger
+from .progress import ProgbarLogger, close_bars
 from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
 
 # What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
@@ -284,12 +284,13 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
             if guard.pending:  # a Ctrl-C during on_train_end: the last check, not lost
                 raise KeyboardInterrupt
         model._fit_callbacks = []  # kept only while a run can still be checkpointed and resumed
+    except BaseException:  # Ctrl-C, an error: no on_train_end, the bar closed all the same
+        close_bars(cbs)
+        raise
     finally:
         optimizer.check_finite = False
-        model.__dict__.pop("_fit_metrics", None)
-        model.__dict__.pop("_fit_metrics_given", None)
-        model.__dict__.pop("_fit_val_freq", None)
-        model.__dict__.pop("_fit_running", None)
+        for key in ("_fit_metrics", "_fit_metrics_given", "_fit_val_freq", "_fit_running"):
+            model.__dict__.pop(key, None)
         release(model.layers)  # no reference to the data kept (nonlin._layer_caches)
 
 
