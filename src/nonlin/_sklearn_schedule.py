@@ -70,6 +70,21 @@ class SklearnSchedule(Callback):
         self.n_samples, self.scorer = n_samples, scorer
         self.weights = params  # not self.params: fit sets that (Keras' Callback.params)
         self.incremental, self.warning = incremental, warning
+        # verbose=2: the lines and warning wait until the epoch's progress bar has closed
+        self.pending: list[Callable[[], Any]] | None = [] if estimator.verbose == 2 else None
+
+    def after_bar(self) -> list[Callback]:
+        """The callback to put first in the fit's list with ``verbose=2``: it shows the
+        lines of the epoch before at the next epoch's start and at the end of training, so
+        they do not run into the progress bar, still open at this one's ``on_epoch_end``
+        (nonlin's bar comes last, as Keras'). Empty otherwise."""
+        return [] if self.pending is None else [_ShowPending(self.pending)]
+
+    def _show(self, show: Callable[[], Any]) -> None:
+        if self.pending is None:
+            show()
+        else:
+            self.pending.append(show)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         est = self.estimator
@@ -96,11 +111,10 @@ class SklearnSchedule(Callback):
         if stop or self.incremental:
             self.model.stop_training = True
         elif est.n_iter_ == est.max_iter:
-            warn_as_sklearn(  # at the user's fit, however deep fit calls this
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
-                "optimization hasn't converged yet.",
-                self.warning,
-            )
+            message = (f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached "
+                       "and the optimization hasn't converged yet.")
+            # at the user's fit, however deep fit calls this
+            self._show(lambda: warn_as_sklearn(message, self.warning))
 
     # -- the rules ----------------------------------------------------------
     def _update_no_improvement(self, est: Any) -> None:
@@ -137,7 +151,25 @@ class SklearnSchedule(Callback):
     def _say(self, line: str, end: str = "\n") -> None:
         """scikit-learn's verbose lines, on standard output, when ``verbose`` is set."""
         if self.estimator.verbose:
-            sys.stdout.write(line + end)
+            self._show(lambda: sys.stdout.write(line + end))
+
+
+class _ShowPending(Callback):
+    """Shows an ``SklearnSchedule``'s pending lines and warning (``after_bar``)."""
+
+    def __init__(self, pending: list[Callable[[], Any]]) -> None:
+        self.pending = pending
+
+    def _flush(self) -> None:
+        shows, self.pending[:] = list(self.pending), []
+        for show in shows:
+            show()
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._flush()
+
+    def on_train_end(self, logs: Any = None) -> None:
+        self._flush()
 
 
 def start_state(est: Any) -> None:
