@@ -47,3 +47,33 @@ def test_verbose_2_lines_do_not_run_into_the_open_progress_bar(monkeypatch):
     assert said == [*(f"Iteration {i + 1}, loss = {v:.8f}" for i, v in enumerate(est.loss_curve_)),
                     "Training loss did not improve more than tol=1000000000.000000 for 1 "
                     "consecutive epochs. Stopping."]
+
+
+@pytest.mark.parametrize("weight", [np.nan, np.inf, "2.0", None, [2.0]])
+def test_a_class_weight_that_is_no_finite_number_is_refused_naming_its_class(weight):
+    """A NaN or infinite weight was refused as ``sample_weight[0]=nan`` (a parameter not
+    given), text as NumPy's ``could not convert string to float``, not naming class_weight."""
+    X, y = _data()
+    est = MLPClassifier((4,), max_iter=2, random_state=0, class_weight={"yes": weight})
+    fits = (lambda: est.fit(X, y), lambda: est.partial_fit(X, y, classes=["no", "yes"]))
+    for fit in fits:
+        with pytest.raises(ValueError, match=r"Expected class_weight to map each class to a "
+                                             r"finite number.*Received: class_weight\['yes'\]="):
+            fit()
+        assert not hasattr(est, "coefs_")
+    fitted = MLPClassifier((4,), max_iter=50, tol=1e9, random_state=0).fit(X, y)
+    before = [w.copy() for w in fitted.coefs_]
+    with pytest.raises(ValueError, match=r"class_weight\['yes'\]"):
+        fitted.set_params(class_weight={"no": 1.0, "yes": weight}).fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(before, fitted.coefs_, strict=True))
+
+
+def test_a_multilabel_class_weight_that_is_no_finite_number_is_refused_naming_it():
+    X, _ = _data()
+    Y = (X[:, :2] > 0).astype(int)
+    est = MLPClassifier((4,), max_iter=2, random_state=0, class_weight=[{}, {1: np.nan}])
+    with pytest.raises(ValueError, match=r"Received: class_weight\[1\]\[1\]=nan"):
+        est.fit(X, Y)
+    est.set_params(class_weight=[{0: "3"}, {}])
+    with pytest.raises(ValueError, match=r"Received: class_weight\[0\]\[0\]='3'"):
+        est.fit(X, Y)

@@ -15,6 +15,7 @@ of one output and is refused there. This module does not import scikit-learn
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,8 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
                 f"Received: class_weight={quoted(weights)}"
             )
         return sample_weight(weights, Y)
+    if isinstance(weights, dict):
+        _check_numbers(weights, "class_weight")
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
     return class_weight(weights, classes=est.classes_, y=est.classes_[i])[i]
 
@@ -65,9 +68,21 @@ def _per_column(weights: list, Y: np.ndarray) -> np.ndarray:
             raise ValueError(
                 f"Expected class_weight[{k}] to be a dict of weights for label column {k}'s "
                 f"values 0 and 1. Received: class_weight[{k}]={quoted(column)}")
+        _check_numbers(column, f"class_weight[{k}]")
         w = np.array([column.get(0, 1.0), column.get(1, 1.0)], dtype=np.float64)
         columns.append(w[(Y[:, k] == 1).astype(np.intp)])
     return np.prod(columns, axis=0, dtype=np.float64)
+
+
+def _check_numbers(weights: dict, name: str) -> None:
+    """Refuse a weight that is no finite real number, naming its class: a NaN or infinite
+    one reached training as a ``sample_weight`` error (``sample_weight[0]=nan``, a parameter
+    the user did not give), a text one as NumPy's ``could not convert string to float``."""
+    for label, value in weights.items():
+        if not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+            raise ValueError(
+                f"Expected {name} to map each class to a finite number, its weight. "
+                f"Received: {name}[{quoted(label)}]={quoted(value)}")
 
 
 def check_partial_fit(weights: Any) -> None:
