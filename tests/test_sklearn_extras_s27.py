@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -77,3 +78,27 @@ def test_a_multilabel_class_weight_that_is_no_finite_number_is_refused_naming_it
     est.set_params(class_weight=[{0: "3"}, {}])
     with pytest.raises(ValueError, match=r"Received: class_weight\[0\]\[0\]='3'"):
         est.fit(X, Y)
+
+
+@pytest.mark.parametrize("make", [lambda nonlin: nonlin.ReduceLROnPlateau(),
+                                  lambda nonlin: nonlin.LearningRateScheduler(lambda e, lr: lr)])
+def test_a_rate_callback_beside_a_schedule_is_refused_before_the_estimator_changes(make):
+    """The callback's TypeError came in the first epoch, named an ``optimizer.lr`` the
+    user never gave, and left an unfitted estimator with ``coefs_`` and ``n_iter_ == 0``."""
+    import nonlin
+    from nonlin.schedules import ExponentialDecay
+
+    X, y = _data()
+    est = MLPClassifier((4,), max_iter=2, learning_rate=ExponentialDecay(0.01, 10, 0.9),
+                        callbacks=[nonlin.EarlyStopping(), make(nonlin)])
+    name = type(est.callbacks[1]).__name__
+    for fit in (lambda: est.fit(X, y), lambda: est.partial_fit(X, y, classes=["no", "yes"])):
+        with pytest.raises(TypeError, match=rf"Received a {name} \(callbacks\[1\]\).*"
+                                            r"learning_rate=ExponentialDecay\(lr=0.01"):
+            fit()
+        assert not hasattr(est, "coefs_") and not hasattr(est, "n_iter_")
+    est.set_params(solver="lbfgs", max_iter=200)  # L-BFGS runs no callbacks: warned
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    assert any("callbacks" in str(w.message) for w in caught)
