@@ -102,3 +102,22 @@ def test_a_rate_callback_beside_a_schedule_is_refused_before_the_estimator_chang
         warnings.simplefilter("always")
         est.fit(X, y)
     assert any("callbacks" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("make", [lambda nonlin, tmp: nonlin.EarlyStopping(monitor="weird"),
+                                  lambda nonlin, tmp: nonlin.ReduceLROnPlateau(monitor="weird"),
+                                  lambda nonlin, tmp: nonlin.CSVLogger(str(tmp))])
+def test_a_callback_refusing_its_settings_leaves_the_estimator_unfitted(make, tmp_path):
+    """The callback's error (a monitor of unknown direction, a log path naming a folder)
+    came once the fit had begun, and left an unfitted estimator with its initial coefs_
+    and n_iter_ == 0; it now comes first, as Sequential.fit asks before it changes anything."""
+    import nonlin
+
+    X, y = _data()
+    callback = make(nonlin, tmp_path)
+    est = MLPClassifier((4,), max_iter=2, callbacks=[callback])
+    for fit in (lambda: est.fit(X, y), lambda: est.partial_fit(X, y, classes=["no", "yes"])):
+        with pytest.raises((ValueError, OSError), match=type(callback).__name__):
+            fit()
+        assert not hasattr(est, "coefs_") and not hasattr(est, "n_iter_")
+    assert list(tmp_path.iterdir()) == []

@@ -117,6 +117,7 @@ def check_callbacks(callbacks: Any, est: Any = None) -> None:
                 "weights (scikit-learn's MLP has no use_ema). Leave it out, or train a "
                 "nonlin.Sequential with an optimizer given use_ema=True")
     _check_rates(callbacks, est)
+    _check_settings(callbacks, est)
 
 
 def _check_rates(callbacks: list, est: Any) -> None:
@@ -138,3 +139,19 @@ def _check_rates(callbacks: list, est: Any) -> None:
                 f"that sets it at every step. Received a {name} (callbacks[{i}]), which sets "
                 f"a float rate between epochs, with learning_rate={quoted(rate)}. Leave the "
                 f"{name} out, or give learning_rate='constant' and learning_rate_init")
+
+
+def _check_settings(callbacks: list, est: Any) -> None:
+    """What each built-in callback refuses at its ``on_train_begin`` (a log file that cannot
+    be written, a ``monitor`` of unknown direction), asked before the fit changes anything,
+    as ``Sequential.fit`` asks (``check_before_fit``): the error came once the fit had begun,
+    and left an unfitted estimator fitted with its initial weights (``n_iter_ == 0``). Not
+    with ``solver="lbfgs"``, which runs no callbacks (a warning says so)."""
+    from types import SimpleNamespace
+
+    from ._fit_checks import check_before_fit
+
+    if est is None or est.solver == "lbfgs":
+        return
+    # a float rate: a schedule beside a callback that sets one is refused above
+    check_before_fit(callbacks, SimpleNamespace(lr=1e-3), [], None)
