@@ -121,3 +121,12 @@ def test_a_callback_refusing_its_settings_leaves_the_estimator_unfitted(make, tm
             fit()
         assert not hasattr(est, "coefs_") and not hasattr(est, "n_iter_")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_class_weight_leaves_an_unfitted_estimator_without_fitted_attributes():
+    X, y = _data()
+    for weights in ({"yes": np.nan}, [{}, {1: "2"}]):
+        est = MLPClassifier((4,), max_iter=2, class_weight=weights)
+        with pytest.raises(ValueError, match="Expected class_weight"):
+            est.fit(X, y)
+        assert [k for k in vars(est) if k.endswith("_")] == []

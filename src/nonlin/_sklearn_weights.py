@@ -46,8 +46,6 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
                 f"Received: class_weight={quoted(weights)}"
             )
         return sample_weight(weights, Y)
-    if isinstance(weights, dict):
-        _check_numbers(weights, "class_weight")
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
     return class_weight(weights, classes=est.classes_, y=est.classes_[i])[i]
 
@@ -68,16 +66,26 @@ def _per_column(weights: list, Y: np.ndarray) -> np.ndarray:
             raise ValueError(
                 f"Expected class_weight[{k}] to be a dict of weights for label column {k}'s "
                 f"values 0 and 1. Received: class_weight[{k}]={quoted(column)}")
-        _check_numbers(column, f"class_weight[{k}]")
         w = np.array([column.get(0, 1.0), column.get(1, 1.0)], dtype=np.float64)
         columns.append(w[(Y[:, k] == 1).astype(np.intp)])
     return np.prod(columns, axis=0, dtype=np.float64)
 
 
+def check_numbers(weights: Any) -> None:
+    """Refuse, before a fit changes anything, a ``class_weight`` (a dict, or a multilabel
+    list of dicts) holding a weight that is no finite real number, naming its class: a NaN
+    or infinite one reached training as a ``sample_weight`` error (``sample_weight[0]=nan``,
+    a parameter the user did not give), a text one as NumPy's ``could not convert string
+    to float``. The structure is checked against ``y`` later (``class_weights``)."""
+    if isinstance(weights, dict):
+        _check_numbers(weights, "class_weight")
+    elif isinstance(weights, list):
+        for k, column in enumerate(weights):
+            if isinstance(column, dict):
+                _check_numbers(column, f"class_weight[{k}]")
+
+
 def _check_numbers(weights: dict, name: str) -> None:
-    """Refuse a weight that is no finite real number, naming its class: a NaN or infinite
-    one reached training as a ``sample_weight`` error (``sample_weight[0]=nan``, a parameter
-    the user did not give), a text one as NumPy's ``could not convert string to float``."""
     for label, value in weights.items():
         if not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
             raise ValueError(
