@@ -16,7 +16,8 @@ the same ``callbacks_`` again, as Keras' ``fit`` does when given the same object
 the estimator itself stay references to it. A callback that ``deepcopy`` cannot copy (an
 open file, a lock) is refused before anything changes; one whose ``__deepcopy__``
 returns itself is trained as given (its owner's choice). This module does not import
-scikit-learn.
+scikit-learn. ``check_callbacks`` refuses, before a fit changes anything, the callbacks an
+estimator cannot run.
 """
 
 from __future__ import annotations
@@ -78,3 +79,79 @@ def _copied(est: Any, index: int, callback: Callback) -> Callback:
             f"({type(exc).__name__}: {exc}). Open files and locks in on_train_begin and "
             "close them in on_train_end, or define __deepcopy__ returning self to have "
             "this callback trained as given") from exc
+
+
+def check_callbacks(callbacks: Any, est: Any = None) -> None:
+    """The estimators' ``callbacks``, refused before anything changes if one is no
+    ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records the
+    shuffling generator to resume from, and an estimator shuffles with scikit-learn's
+    ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
+    through non-finite values (``stop_on_nonfinite = False``); or a ``SwapEMAWeights``: an
+    estimator's optimizer keeps no moving average of the weights (``use_ema``); or, with
+    ``est``'s ``learning_rate`` a schedule, one that sets a float rate (``_check_rates``)."""
+    if not callbacks:  # None or none (as `callbacks or []` below): no imports per partial_fit
+        return
+    from ._backup_callback import BackupAndRestore
+    from ._callback_list import checked_callbacks
+    from ._terminate_on_nan import TerminateOnNaN
+    from .checkpoint import ModelCheckpoint
+    from .swap_ema_weights import SwapEMAWeights
+
+    for i, callback in enumerate(checked_callbacks(callbacks or [])):
+        if isinstance(callback, ModelCheckpoint | BackupAndRestore):
+            raise ValueError(
+                f"Expected callbacks an estimator can run. Received a {type(callback).__name__} "
+                f"(callbacks[{i}]), which writes checkpoints that nonlin.Sequential.fit "
+                "resumes. Save the fitted estimator with est.save(path) instead; "
+                "warm_start=True or partial_fit continue its training")
+        if isinstance(callback, TerminateOnNaN):
+            raise ValueError(
+                f"Expected callbacks an estimator can run. Received a TerminateOnNaN "
+                f"(callbacks[{i}]): an estimator trains on through a NaN or infinite loss to "
+                "max_iter, as scikit-learn's MLP, then refuses non-finite weights (a "
+                "ValueError); there is nothing to terminate on. Leave it out")
+        if isinstance(callback, SwapEMAWeights):
+            raise ValueError(
+                f"Expected callbacks an estimator can run. Received a SwapEMAWeights "
+                f"(callbacks[{i}]): an estimator's optimizer keeps no moving average of the "
+                "weights (scikit-learn's MLP has no use_ema). Leave it out, or train a "
+                "nonlin.Sequential with an optimizer given use_ema=True")
+    _check_rates(callbacks, est)
+    _check_settings(callbacks, est)
+
+
+def _check_rates(callbacks: list, est: Any) -> None:
+    """Refuse a ``ReduceLROnPlateau`` or ``LearningRateScheduler`` beside a schedule given as
+    ``learning_rate`` before anything changes, naming the estimator's parameters: the
+    callback's own ``TypeError`` came in the first epoch, naming an optimizer the user never
+    gave, and left an unfitted estimator fitted (``n_iter_ == 0``)."""
+    from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
+    from .schedules import Schedule
+
+    rate = getattr(est, "learning_rate", None)
+    if not isinstance(rate, Schedule) or est.solver == "lbfgs":  # L-BFGS runs no callbacks
+        return
+    for i, callback in enumerate(callbacks):
+        if isinstance(callback, LearningRateScheduler | ReduceLROnPlateau):
+            name = type(callback).__name__
+            raise TypeError(
+                f"Expected callbacks that leave the learning rate to learning_rate, a schedule "
+                f"that sets it at every step. Received a {name} (callbacks[{i}]), which sets "
+                f"a float rate between epochs, with learning_rate={quoted(rate)}. Leave the "
+                f"{name} out, or give learning_rate='constant' and learning_rate_init")
+
+
+def _check_settings(callbacks: list, est: Any) -> None:
+    """What each built-in callback refuses at its ``on_train_begin`` (a log file that cannot
+    be written, a ``monitor`` of unknown direction), asked before the fit changes anything,
+    as ``Sequential.fit`` asks (``check_before_fit``): the error came once the fit had begun,
+    and left an unfitted estimator fitted with its initial weights (``n_iter_ == 0``). Not
+    with ``solver="lbfgs"``, which runs no callbacks (a warning says so)."""
+    from types import SimpleNamespace
+
+    from ._fit_checks import check_before_fit
+
+    if est is None or est.solver == "lbfgs":
+        return
+    # a float rate: a schedule beside a callback that sets one is refused above
+    check_before_fit(callbacks, SimpleNamespace(lr=1e-3), [], None)

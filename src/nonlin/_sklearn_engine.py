@@ -277,7 +277,7 @@ def _run(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
         est.model_.fit(
             X, Y, loss=objective, optimizer=optimizer, epochs=epochs,
             batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
-            callbacks=[schedule, *shown(est.model_, est.callbacks_)],
+            callbacks=[*schedule.after_bar(), schedule, *shown(est.model_, est.callbacks_)],
             sample_weight=sample_weight,
             verbose=1 if est.verbose == 2 else 0,  # other values: scikit-learn's lines only
         )

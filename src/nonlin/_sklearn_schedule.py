@@ -9,10 +9,10 @@ validation score must rise by ``tol``);
 apply the ``invscaling`` rate ``lr_init / (t_ + 1) ** power_t``; after more
 than ``n_iter_no_change`` epochs without improvement either divide an
 ``adaptive`` SGD rate by 5 (until it is <= 1e-6) or stop; warn when
-``max_iter`` epochs ran without stopping. Before a fit, ``check_callbacks``
-and ``check_continuable`` refuse what its epochs could not run, and
-``loss_type`` gives ``loss_`` scikit-learn's float type. This module does not
-import scikit-learn: the estimator hands in its warning class and scorer.
+``max_iter`` epochs ran without stopping. Before a fit, ``check_continuable``
+refuses what its epochs could not run, and ``loss_type`` gives ``loss_``
+scikit-learn's float type. This module does not import scikit-learn: the
+estimator hands in its warning class and scorer.
 """
 
 from __future__ import annotations
@@ -70,6 +70,21 @@ class SklearnSchedule(Callback):
         self.n_samples, self.scorer = n_samples, scorer
         self.weights = params  # not self.params: fit sets that (Keras' Callback.params)
         self.incremental, self.warning = incremental, warning
+        # verbose=2: the lines and warning wait until the epoch's progress bar has closed
+        self.pending: list[Callable[[], Any]] | None = [] if estimator.verbose == 2 else None
+
+    def after_bar(self) -> list[Callback]:
+        """The callback to put first in the fit's list with ``verbose=2``: it shows the
+        lines of the epoch before at the next epoch's start and at the end of training, so
+        they do not run into the progress bar, still open at this one's ``on_epoch_end``
+        (nonlin's bar comes last, as Keras'). Empty otherwise."""
+        return [] if self.pending is None else [_ShowPending(self.pending)]
+
+    def _show(self, show: Callable[[], Any]) -> None:
+        if self.pending is None:
+            show()
+        else:
+            self.pending.append(show)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         est = self.estimator
@@ -96,11 +111,10 @@ class SklearnSchedule(Callback):
         if stop or self.incremental:
             self.model.stop_training = True
         elif est.n_iter_ == est.max_iter:
-            warn_as_sklearn(  # at the user's fit, however deep fit calls this
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
-                "optimization hasn't converged yet.",
-                self.warning,
-            )
+            message = (f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached "
+                       "and the optimization hasn't converged yet.")
+            # at the user's fit, however deep fit calls this
+            self._show(lambda: warn_as_sklearn(message, self.warning))
 
     # -- the rules ----------------------------------------------------------
     def _update_no_improvement(self, est: Any) -> None:
@@ -137,7 +151,25 @@ class SklearnSchedule(Callback):
     def _say(self, line: str, end: str = "\n") -> None:
         """scikit-learn's verbose lines, on standard output, when ``verbose`` is set."""
         if self.estimator.verbose:
-            sys.stdout.write(line + end)
+            self._show(lambda: sys.stdout.write(line + end))
+
+
+class _ShowPending(Callback):
+    """Shows an ``SklearnSchedule``'s pending lines and warning (``after_bar``)."""
+
+    def __init__(self, pending: list[Callable[[], Any]]) -> None:
+        self.pending = pending
+
+    def _flush(self) -> None:
+        shows, self.pending[:] = list(self.pending), []
+        for show in shows:
+            show()
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._flush()
+
+    def on_train_end(self, logs: Any = None) -> None:
+        self._flush()
 
 
 def start_state(est: Any) -> None:
@@ -175,42 +207,6 @@ def check_continuable(est: Any, incremental: bool, early_stopping: bool) -> None
             f"Expected the early_stopping the estimator was fitted with: {action} with "
             f"early_stopping={early_stopping} cannot continue a fit made with {fitted_with}. "
             "Set it back, or fit with warm_start=False.")
-
-
-def check_callbacks(callbacks: Any) -> None:
-    """The estimators' ``callbacks``, refused before anything changes if one is no
-    ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records the
-    shuffling generator to resume from, and an estimator shuffles with scikit-learn's
-    ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
-    through non-finite values (``stop_on_nonfinite = False``); or a ``SwapEMAWeights``: an
-    estimator's optimizer keeps no moving average of the weights (``use_ema``)."""
-    if not callbacks:  # None or none (as `callbacks or []` below): no imports per partial_fit
-        return
-    from ._backup_callback import BackupAndRestore
-    from ._callback_list import checked_callbacks
-    from ._terminate_on_nan import TerminateOnNaN
-    from .checkpoint import ModelCheckpoint
-    from .swap_ema_weights import SwapEMAWeights
-
-    for i, callback in enumerate(checked_callbacks(callbacks or [])):
-        if isinstance(callback, ModelCheckpoint | BackupAndRestore):
-            raise ValueError(
-                f"Expected callbacks an estimator can run. Received a {type(callback).__name__} "
-                f"(callbacks[{i}]), which writes checkpoints that nonlin.Sequential.fit "
-                "resumes. Save the fitted estimator with est.save(path) instead; "
-                "warm_start=True or partial_fit continue its training")
-        if isinstance(callback, TerminateOnNaN):
-            raise ValueError(
-                f"Expected callbacks an estimator can run. Received a TerminateOnNaN "
-                f"(callbacks[{i}]): an estimator trains on through a NaN or infinite loss to "
-                "max_iter, as scikit-learn's MLP, then refuses non-finite weights (a "
-                "ValueError); there is nothing to terminate on. Leave it out")
-        if isinstance(callback, SwapEMAWeights):
-            raise ValueError(
-                f"Expected callbacks an estimator can run. Received a SwapEMAWeights "
-                f"(callbacks[{i}]): an estimator's optimizer keeps no moving average of the "
-                "weights (scikit-learn's MLP has no use_ema). Leave it out, or train a "
-                "nonlin.Sequential with an optimizer given use_ema=True")
 
 
 def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any,

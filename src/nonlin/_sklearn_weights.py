@@ -15,6 +15,7 @@ of one output and is refused there. This module does not import scikit-learn
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,28 @@ def _per_column(weights: list, Y: np.ndarray) -> np.ndarray:
         w = np.array([column.get(0, 1.0), column.get(1, 1.0)], dtype=np.float64)
         columns.append(w[(Y[:, k] == 1).astype(np.intp)])
     return np.prod(columns, axis=0, dtype=np.float64)
+
+
+def check_numbers(weights: Any) -> None:
+    """Refuse, before a fit changes anything, a ``class_weight`` (a dict, or a multilabel
+    list of dicts) holding a weight that is no finite real number, naming its class: a NaN
+    or infinite one reached training as a ``sample_weight`` error (``sample_weight[0]=nan``,
+    a parameter the user did not give), a text one as NumPy's ``could not convert string
+    to float``. The structure is checked against ``y`` later (``class_weights``)."""
+    if isinstance(weights, dict):
+        _check_numbers(weights, "class_weight")
+    elif isinstance(weights, list):
+        for k, column in enumerate(weights):
+            if isinstance(column, dict):
+                _check_numbers(column, f"class_weight[{k}]")
+
+
+def _check_numbers(weights: dict, name: str) -> None:
+    for label, value in weights.items():
+        if not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+            raise ValueError(
+                f"Expected {name} to map each class to a finite number, its weight. "
+                f"Received: {name}[{quoted(label)}]={quoted(value)}")
 
 
 def check_partial_fit(weights: Any) -> None:

@@ -52,7 +52,7 @@ from ._sklearn_fast import plain_labels, plain_targets, plain_X
 from ._sklearn_sparse import csr
 from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
 from ._sklearn_warn import column_warning
-from ._sklearn_weights import check_partial_fit, class_weights
+from ._sklearn_weights import check_numbers, check_partial_fit, class_weights
 from .losses import Loss
 from .schedules import Schedule
 
@@ -100,6 +100,7 @@ class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repack
         a parameter a loaded file left out, and a ``loss`` object (each estimator's), always."""
         check_left_out(self)
         check_loss(self.loss, is_classifier(self))
+        check_numbers(getattr(self, "class_weight", None))  # the classifier's
         if not get_config()["skip_parameter_validation"] and not (
             incremental and self.__sklearn_is_fitted__()
         ):
