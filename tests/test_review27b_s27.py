@@ -1,0 +1,76 @@
+"""Session 27's hostile review (review27b) of the notebook and scikit-learn-extras merges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.progress import ProgbarLogger
+
+tqdm = pytest.importorskip("tqdm")
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 3))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _model() -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(2), nonlin.Softmax()])
+
+
+class _StopAt(nonlin.Callback):
+    """Ctrl-C (or a bug) during batch 2 of the first epoch."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if batch == 2:
+            raise self.error
+
+
+def test_a_bar_failing_to_close_leaves_the_interrupt_as_it_was() -> None:
+    class Closing(ProgbarLogger):  # a bar whose stream broke (a closed pipe)
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            super().on_epoch_begin(epoch, logs)
+            close, bar = self._bar.close, self._bar
+
+            def broken() -> None:
+                close()
+                bar.close = close  # (tqdm's __del__ closes it again)
+                raise OSError("Bad file descriptor")
+            self._bar.close = broken
+
+    X, y = _data()
+    with pytest.raises(KeyboardInterrupt):  # not an OSError with the interrupt as context
+        _model().fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=8,
+                     seed=0, verbose=0, callbacks=[Closing(1, 4, 2), _StopAt(KeyboardInterrupt())])
+
+
+def test_a_progbar_subclass_train_end_is_not_run_by_a_failed_fit_nor_twice() -> None:
+    ends: list[int] = []
+
+    class Summary(ProgbarLogger):
+        def on_train_end(self, logs: Any = None) -> None:
+            super().on_train_end(logs)
+            ends.append(1)  # "training finished": a summary of the subclass's own
+
+    class Late(nonlin.Callback):
+        def on_train_end(self, logs: Any = None) -> None:
+            raise RuntimeError("a later callback's bug")
+
+    X, y = _data()
+    with pytest.raises(RuntimeError, match="a later callback's bug"):
+        _model().fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, batch_size=8,
+                     seed=0, verbose=0, callbacks=[Summary(1, 4, 1), Late()])
+    assert ends == [1]  # once, from the fit's own on_train_end
+    with pytest.raises(RuntimeError, match="a callback's bug"):
+        _model().fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, batch_size=8,
+                     seed=0, verbose=0, callbacks=[Summary(1, 4, 1), _StopAt(RuntimeError(
+                         "a callback's bug"))])
+    assert ends == [1]  # a failed fit: no "training finished" (the bar closed all the same)
