@@ -74,3 +74,44 @@ def test_a_progbar_subclass_train_end_is_not_run_by_a_failed_fit_nor_twice() -> 
                      seed=0, verbose=0, callbacks=[Summary(1, 4, 1), _StopAt(RuntimeError(
                          "a callback's bug"))])
     assert ends == [1]  # a failed fit: no "training finished" (the bar closed all the same)
+
+
+def test_a_layer_whose_name_clashes_with_nonlins_is_not_said_defined_again(
+        tmp_path: Any) -> None:
+    from nonlin import registry
+    from nonlin.core import Layer
+
+    class Dense(Layer):  # the user's own Dense: no cell run again
+        def forward(self, x: Any, *, training: bool = False) -> Any:
+            return 2 * x
+
+        def backward(self, grad_out: Any) -> Any:
+            return 2 * grad_out
+
+    model = nonlin.Sequential([nonlin.Dense(2), Dense()]).build(2, seed=0)
+    with pytest.raises(TypeError) as refused:
+        model.save(tmp_path / "m.nonlin")
+    message = str(refused.value)
+    assert "defined again" not in message and "= type(model.layers[1])" not in message
+    assert "nonlin.registry.LAYERS['Dense'] is nonlin." in message
+    assert "give your class a name of its own" in message
+    assert registry.LAYERS["Dense"] is nonlin.Dense and not (tmp_path / "m.nonlin").exists()
+
+
+def test_a_loss_whose_name_clashes_with_nonlins_gets_the_plain_left_out_warning(
+        tmp_path: Any) -> None:
+    from nonlin.losses import Loss
+
+    class MeanSquaredError(Loss):  # the user's own, unregistered: no cell run again
+        def call(self, y_true: Any, y_pred: Any) -> Any:
+            return ((y_pred - y_true) ** 2).sum(axis=1)
+
+        def grad_terms(self, y_true: Any, y_pred: Any, out: Any) -> Any:
+            return np.subtract(y_pred, y_true, out=out)
+
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    model.fit(X, X[:, :1], loss=MeanSquaredError(), optimizer="sgd", seed=0, verbose=0)
+    with pytest.warns(UserWarning, match="leaves out loss=MeanSquaredError") as caught:
+        model.save(tmp_path / "m.nonlin")
+    assert not any("another class named" in str(w.message) for w in caught)
