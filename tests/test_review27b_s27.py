@@ -115,3 +115,32 @@ def test_a_loss_whose_name_clashes_with_nonlins_gets_the_plain_left_out_warning(
     with pytest.warns(UserWarning, match="leaves out loss=MeanSquaredError") as caught:
         model.save(tmp_path / "m.nonlin")
     assert not any("another class named" in str(w.message) for w in caught)
+
+
+class _CutAt(nonlin.Callback):
+    """A Ctrl-C (or a bug) at the end of the second epoch, after the estimator's own lines."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        if epoch == 1:
+            raise self.error
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("a callback's bug")])
+def test_verbose_2_shows_the_lines_of_an_epoch_cut_short_as_verbose_1_does(
+        error: BaseException, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import MLPClassifier
+
+    X, y = _data()
+    out = {}
+    for verbose in (1, 2):
+        est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, verbose=verbose,
+                            random_state=0, callbacks=[_CutAt(error)])
+        with pytest.warns(UserWarning, match="interrupted") if isinstance(
+                error, KeyboardInterrupt) else pytest.raises(RuntimeError):
+            est.fit(X, y)
+        out[verbose] = capsys.readouterr().out
+    assert out[1].count("Iteration") == 2 and out[2] == out[1]  # once each, none lost

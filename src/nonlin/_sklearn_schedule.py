@@ -80,6 +80,12 @@ class SklearnSchedule(Callback):
         (nonlin's bar comes last, as Keras'). Empty otherwise."""
         return [] if self.pending is None else [_ShowPending(self.pending)]
 
+    def show_pending(self) -> None:
+        """Show the lines and warning still held (``verbose=2``): a fit that a Ctrl-C or an
+        error cut short comes to no ``on_train_end`` to show them (``_ShowPending``)."""
+        if self.pending:
+            _show_all(self.pending)
+
     def _show(self, show: Callable[[], Any]) -> None:
         if self.pending is None:
             show()
@@ -160,16 +166,18 @@ class _ShowPending(Callback):
     def __init__(self, pending: list[Callable[[], Any]]) -> None:
         self.pending = pending
 
-    def _flush(self) -> None:
-        shows, self.pending[:] = list(self.pending), []
-        for show in shows:
-            show()
-
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self._flush()
+        _show_all(self.pending)
 
     def on_train_end(self, logs: Any = None) -> None:
-        self._flush()
+        _show_all(self.pending)
+
+
+def _show_all(pending: list[Callable[[], Any]]) -> None:
+    """Run the ``pending`` shows in order, emptied first: each is shown once."""
+    shows, pending[:] = list(pending), []
+    for show in shows:
+        show()
 
 
 def start_state(est: Any) -> None:
