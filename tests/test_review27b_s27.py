@@ -144,3 +144,20 @@ def test_verbose_2_shows_the_lines_of_an_epoch_cut_short_as_verbose_1_does(
             est.fit(X, y)
         out[verbose] = capsys.readouterr().out
     assert out[1].count("Iteration") == 2 and out[2] == out[1]  # once each, none lost
+
+
+@pytest.mark.parametrize("weight", [__import__("decimal").Decimal("0.5"), np.array(0.5),
+                                    np.bool_(True), __import__("fractions").Fraction(1, 2)])
+def test_class_weight_numbers_that_trained_before_the_check_still_train(weight: Any) -> None:
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import MLPClassifier
+
+    X, y = _data()
+    est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0,
+                        class_weight={0: weight, 1: 1.0})
+    with pytest.warns(UserWarning):  # the ConvergenceWarning of two epochs
+        est.fit(X, y)
+    assert est.n_iter_ == 2
+    for bad in ("high", float("nan"), 1 + 0j, np.array([0.5])):  # still refused, named
+        with pytest.raises(ValueError, match=r"class_weight\[0\]="):
+            MLPClassifier(class_weight={0: bad, 1: 1.0}).fit(X, y)
