@@ -161,3 +161,32 @@ def test_class_weight_numbers_that_trained_before_the_check_still_train(weight: 
     for bad in ("high", float("nan"), 1 + 0j, np.array([0.5])):  # still refused, named
         with pytest.raises(ValueError, match=r"class_weight\[0\]="):
             MLPClassifier(class_weight={0: bad, 1: 1.0}).fit(X, y)
+
+
+class _Snapshot(nonlin.Callback):
+    """A user's snapshot of the estimator (``held[0]``) at each epoch's end."""
+
+    held: list[Any] = []
+    taken: list[bytes] = []
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        import pickle
+
+        self.taken.append(pickle.dumps(self.held[0]))
+
+
+def test_verbose_2_estimator_pickles_mid_fit_as_verbose_1_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import MLPClassifier
+
+    monkeypatch.setattr(_Snapshot, "held", [])
+    monkeypatch.setattr(_Snapshot, "taken", [])
+    X, y = _data()
+    for verbose in (1, 2):
+        est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, verbose=verbose,
+                            random_state=0, callbacks=[_Snapshot()])
+        _Snapshot.held[:] = [est]
+        with pytest.warns(UserWarning):  # the ConvergenceWarning of two epochs
+            est.fit(X, y)
+    assert len(_Snapshot.taken) == 4
