@@ -151,7 +151,8 @@ def loss_left_out(loss: Any) -> str:
     where the registry holds another class of its class's name (one defined again, as by a
     notebook's cell run again after the loss was made), as ``unrebuilt`` says an optimizer's."""
     cls, text = type(loss), f"loss={quoted(loss, 80)}"
-    if any(known.__name__ == cls.__name__ and known is not cls
+    place = (cls.__module__, cls.__qualname__)  # not another module's class of that name
+    if any((known.__module__, known.__qualname__) == place and known is not cls
            for known in registry.LOSSES.values()):
         text += (f" (another class named {cls.__name__} in nonlin.registry.LOSSES is the one "
                  f"a file rebuilds by that name)")

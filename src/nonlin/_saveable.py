@@ -45,21 +45,35 @@ def check_registered(model: Any) -> list[dict[str, Any]]:
 
 def _unregistered(i: int, layer: Any, key: str) -> str:
     """Why ``save`` refuses ``layers[i]``: its class is not ``registry.LAYERS[key]``, being
-    unregistered or, under that name, another class (one defined again: a notebook's cell
-    run again after the model was built holds a new class of the old name)."""
-    cls = type(layer)
+    unregistered or, under that name, another class: one defined again (a notebook's cell
+    run again after the model was built holds a new class of the old name), or one of
+    another module that shares its name (a user's ``Dense``, which registering would put
+    in place of nonlin's)."""
+    cls, known = type(layer), registry.LAYERS.get(key)
     name = f"{cls.__module__}.{cls.__name__}"
-    if key in registry.LAYERS and registry.LAYERS[key].__name__ == cls.__name__:
+    if known is not None and _same_place(known, cls):
         return (f"Only layers registered in nonlin.registry.LAYERS can be saved, and "
                 f"nonlin.registry.LAYERS[{key!r}] is another class {cls.__name__} than the one "
                 f"layers[{i}] was made from (Received: layers[{i}]={name}): the class was "
                 f"defined again (as by running its notebook cell again) after the layer was "
                 f"made. Make the model again from the class registered, or register the "
                 f"layer's own: nonlin.registry.LAYERS[{key!r}] = type(model.layers[{i}])")
+    if known is not None:  # a name clash: registering this one would unseat the other
+        return (f"Only layers registered in nonlin.registry.LAYERS can be saved, and "
+                f"nonlin.registry.LAYERS[{key!r}] is {known.__module__}.{known.__qualname__}, "
+                f"another class of the name that a file records layers[{i}] by. Received: "
+                f"layers[{i}]={name}; give your class a name of its own and register it "
+                f"under that name (and in the process that loads the file)")
     return (f"Only layers registered in nonlin.registry.LAYERS can be saved. "
             f"Received: layers[{i}]={name}; register a layer "
             f"of your own first (and in the process that loads the file): "
             f"nonlin.registry.LAYERS[{key!r}] = {cls.__name__}")
+
+
+def _same_place(known: type, cls: type) -> bool:
+    """Whether ``cls`` was made by the code that made ``known`` (its module and qualified
+    name): defined again, not another class of the same name (a user's ``Dense``)."""
+    return (known.__module__, known.__qualname__) == (cls.__module__, cls.__qualname__)
 
 
 def _as_loaded(item: dict[str, Any], i: int) -> dict[str, Any]:

@@ -283,6 +283,7 @@ def _run(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
         )
     finally:
         rng.order = None
+        schedule.show_pending()  # verbose=2: lines held of an epoch a Ctrl-C or error cut
 
 
 def check_finite(est: Any) -> None:

@@ -71,20 +71,36 @@ class SklearnSchedule(Callback):
         self.weights = params  # not self.params: fit sets that (Keras' Callback.params)
         self.incremental, self.warning = incremental, warning
         # verbose=2: the lines and warning wait until the epoch's progress bar has closed
-        self.pending: list[Callable[[], Any]] | None = [] if estimator.verbose == 2 else None
+        # (text, True for the warning): data, not functions, so that pickling the estimator
+        # mid-fit (a callback's snapshot) works as with verbose=1
+        self.pending: list[tuple[str, bool]] | None = [] if estimator.verbose == 2 else None
 
     def after_bar(self) -> list[Callback]:
         """The callback to put first in the fit's list with ``verbose=2``: it shows the
         lines of the epoch before at the next epoch's start and at the end of training, so
         they do not run into the progress bar, still open at this one's ``on_epoch_end``
         (nonlin's bar comes last, as Keras'). Empty otherwise."""
-        return [] if self.pending is None else [_ShowPending(self.pending)]
+        return [] if self.pending is None else [_ShowPending(self)]
 
-    def _show(self, show: Callable[[], Any]) -> None:
+    def show_pending(self) -> None:
+        """Show the lines and warning still held (``verbose=2``): a fit that a Ctrl-C or an
+        error cut short comes to no ``on_train_end`` to show them (``_ShowPending``)."""
+        if self.pending:
+            shows, self.pending[:] = list(self.pending), []  # emptied first: each shown once
+            for text, warning in shows:
+                self._emit(text, warning)
+
+    def _show(self, text: str, warning: bool = False) -> None:
         if self.pending is None:
-            show()
+            self._emit(text, warning)
         else:
-            self.pending.append(show)
+            self.pending.append((text, warning))
+
+    def _emit(self, text: str, warning: bool) -> None:
+        if warning:
+            warn_as_sklearn(text, self.warning)  # at the user's fit, however deep fit calls
+        else:
+            sys.stdout.write(text)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         est = self.estimator
@@ -113,8 +129,7 @@ class SklearnSchedule(Callback):
         elif est.n_iter_ == est.max_iter:
             message = (f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached "
                        "and the optimization hasn't converged yet.")
-            # at the user's fit, however deep fit calls this
-            self._show(lambda: warn_as_sklearn(message, self.warning))
+            self._show(message, warning=True)
 
     # -- the rules ----------------------------------------------------------
     def _update_no_improvement(self, est: Any) -> None:
@@ -151,25 +166,20 @@ class SklearnSchedule(Callback):
     def _say(self, line: str, end: str = "\n") -> None:
         """scikit-learn's verbose lines, on standard output, when ``verbose`` is set."""
         if self.estimator.verbose:
-            self._show(lambda: sys.stdout.write(line + end))
+            self._show(line + end)
 
 
 class _ShowPending(Callback):
     """Shows an ``SklearnSchedule``'s pending lines and warning (``after_bar``)."""
 
-    def __init__(self, pending: list[Callable[[], Any]]) -> None:
-        self.pending = pending
-
-    def _flush(self) -> None:
-        shows, self.pending[:] = list(self.pending), []
-        for show in shows:
-            show()
+    def __init__(self, schedule: SklearnSchedule) -> None:
+        self.schedule = schedule
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self._flush()
+        self.schedule.show_pending()
 
     def on_train_end(self, logs: Any = None) -> None:
-        self._flush()
+        self.schedule.show_pending()
 
 
 def start_state(est: Any) -> None:

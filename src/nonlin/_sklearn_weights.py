@@ -15,7 +15,6 @@ of one output and is refused there. This module does not import scikit-learn
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -87,10 +86,22 @@ def check_numbers(weights: Any) -> None:
 
 def _check_numbers(weights: dict, name: str) -> None:
     for label, value in weights.items():
-        if not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+        if not _finite_number(value):
             raise ValueError(
                 f"Expected {name} to map each class to a finite number, its weight. "
                 f"Received: {name}[{quoted(label)}]={quoted(value)}")
+
+
+def _finite_number(value: Any) -> bool:
+    """Whether ``value`` is one finite real number as ``float`` reads it: a ``Decimal``, a
+    NumPy bool or 0-d array too (scikit-learn's ``compute_class_weight`` takes them), not
+    text nor a complex number."""
+    if isinstance(value, str | bytes) or np.iscomplexobj(value):
+        return False
+    try:
+        return bool(np.ndim(value) == 0 and np.isfinite(float(value)))
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def check_partial_fit(weights: Any) -> None:

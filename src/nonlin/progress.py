@@ -8,6 +8,7 @@ otherwise. Output goes to ``file`` (standard error by default) through its
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from typing import Any, TextIO
@@ -128,10 +129,17 @@ def close_bars(callbacks: Any) -> None:
     """Close the bar of each ``ProgbarLogger`` among ``callbacks`` (a ``CallbackList``) that a
     ``fit`` which raised (Ctrl-C, an error) left open: no ``on_train_end`` comes then, and
     tqdm would keep it among its bars, drawing the next fit's a line lower, with cursor-up
-    codes a notebook shows as they are (a widget bar stays as it was, not marked stopped)."""
+    codes a notebook shows as they are (a widget bar stays as it was, not marked stopped).
+
+    The bar alone, not ``on_train_end`` (a subclass's may do more, and may have run once
+    already), and an error closing it (a closed stream) left out: the fit's own error, a
+    ``KeyboardInterrupt`` above all, is the one that propagates."""
     for callback in callbacks.callbacks:
-        if isinstance(callback, ProgbarLogger):
-            callback.on_train_end()
+        bar = getattr(callback, "_bar", None) if isinstance(callback, ProgbarLogger) else None
+        if bar is not None:
+            callback._bar = None
+            with contextlib.suppress(Exception):
+                bar.close()
 
 
 class PassProgress:
