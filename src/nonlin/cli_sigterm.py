@@ -1,4 +1,4 @@
-"""SIGTERM during ``nonlin train``: handled as Ctrl-C is, ending with status 143.
+"""SIGTERM during a ``nonlin`` command (``train`` above all): handled as Ctrl-C is, status 143.
 
 CI runners (GitLab, Jenkins, GitHub Actions after its SIGINT grace), ``docker stop``,
 Kubernetes, systemd and ``timeout(1)`` ask a job to stop with SIGTERM, whose default
