@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from cli_helpers import write_csv
 from nonlin import _epoch_loop, cli, cli_train
+from signal_helpers import signal_folder
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is not a signal on Windows"),
@@ -28,15 +27,8 @@ pytestmark = [
 @pytest.fixture
 def folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The working folder with ``d.csv``; SIGTERM's and SIGINT's handlers back after."""
-    term, ctrl_c = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
-    monkeypatch.chdir(tmp_path)
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, 4))
-    write_csv(tmp_path / "d.csv", [*"abcd", "y"],
-              np.column_stack([X, (X[:, 0] > X[:, 1]).astype(int)]).tolist())
-    yield tmp_path
-    signal.signal(signal.SIGTERM, term)
-    signal.signal(signal.SIGINT, ctrl_c)
+    with signal_folder(monkeypatch, tmp_path) as path:
+        yield path
 
 
 def _train() -> int:

@@ -12,12 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 import nonlin
-from cli_helpers import write_csv
 from nonlin import _epoch_loop, cli, cli_train
+from signal_helpers import signal_folder
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is not a signal on Windows"),
@@ -27,14 +26,9 @@ pytestmark = [
 
 @pytest.fixture
 def folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    term = signal.getsignal(signal.SIGTERM)
-    monkeypatch.chdir(tmp_path)
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, 4))
-    write_csv(tmp_path / "d.csv", [*"abcd", "y"],
-              np.column_stack([X, (X[:, 0] > X[:, 1]).astype(int)]).tolist())
-    yield tmp_path
-    signal.signal(signal.SIGTERM, term)
+    """The working folder with ``d.csv``; the signal handlers back after the test."""
+    with signal_folder(monkeypatch, tmp_path) as path:
+        yield path
 
 
 def _train(*extra: str, out: str = "m.safetensors") -> int:

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 import nonlin
-from cli_helpers import write_csv
 from nonlin import _epoch_loop, cli, cli_train
+from signal_helpers import signal_folder
 from test_cli_interrupt import stop_and_resume
 
 pytestmark = [
@@ -42,14 +42,9 @@ def _unhandled(signum: int, frame: Any) -> None:
 def fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """SIGTERM's handler raising ``_Unhandled`` (SIG_DFL back after the test); the working
     folder ``tmp_path`` with ``d.csv``: 300 rows, 240 for training (8 steps an epoch)."""
-    previous = signal.signal(signal.SIGTERM, _unhandled)
-    monkeypatch.chdir(tmp_path)
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, 4))
-    write_csv(tmp_path / "d.csv", [*"abcd", "y"],
-              np.column_stack([X, (X[:, 0] > X[:, 1]).astype(int)]).tolist())
-    yield _unhandled
-    signal.signal(signal.SIGTERM, previous)
+    with signal_folder(monkeypatch, tmp_path):
+        signal.signal(signal.SIGTERM, _unhandled)
+        yield _unhandled
 
 
 def _train(*extra: Any, epochs: int = 4, out: str = "m.safetensors") -> int:
