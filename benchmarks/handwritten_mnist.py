@@ -27,18 +27,7 @@ def handwritten_epoch(
     the train accuracy. ``sizes`` are the (fan_in, fan_out) of the layers; ReLU
     between them, softmax cross-entropy at the end; float32 throughout."""
     f32, rng = np.float32, np.random.default_rng(seed)
-    n_params = sum(a * b + b for a, b in sizes)
-    values, grads = np.empty(n_params, f32), np.empty(n_params, f32)
-    velocity, step = np.zeros(n_params, f32), np.empty(n_params, f32)
-    Ws, bs, dWs, dbs, at = [], [], [], [], 0
-    for a, b in sizes:
-        Ws.append(values[at : at + a * b].reshape(a, b))
-        dWs.append(grads[at : at + a * b].reshape(a, b))
-        bs.append(values[at + a * b : at + a * b + b])
-        dbs.append(grads[at + a * b : at + a * b + b])
-        Ws[-1][...] = rng.standard_normal((a, b), dtype=f32) * np.sqrt(2.0 / a)
-        bs[-1][...] = 0
-        at += a * b + b
+    (values, grads, velocity, step), Ws, bs, dWs, dbs = flat_parameters(sizes, rng)
     xb = np.empty((batch, sizes[0][0]), f32)
     acts = [np.empty((batch, b), f32) for _, b in sizes]
     back = [np.empty((batch, a), f32) for a, _ in sizes]
@@ -93,3 +82,24 @@ def handwritten_epoch(
         return float((h.argmax(axis=1) == y).mean())
 
     return epoch, accuracy
+
+
+def flat_parameters(sizes: list[tuple[int, int]], rng: np.random.Generator) -> tuple[
+        list[np.ndarray], list[np.ndarray], list[np.ndarray], list[np.ndarray],
+        list[np.ndarray]]:
+    """The parameters in one flat float32 array, so that the momentum update is three
+    in-place ufunc calls: ``[values, grads, velocity, step]`` (flat), then the views
+    ``Ws, bs, dWs, dbs`` per layer; ``W`` drawn He-normal from ``rng``, ``b`` zero."""
+    f32, n_params = np.float32, sum(a * b + b for a, b in sizes)
+    values, grads = np.empty(n_params, f32), np.empty(n_params, f32)
+    flats = [values, grads, np.zeros(n_params, f32), np.empty(n_params, f32)]
+    Ws, bs, dWs, dbs, at = [], [], [], [], 0
+    for a, b in sizes:
+        Ws.append(values[at : at + a * b].reshape(a, b))
+        dWs.append(grads[at : at + a * b].reshape(a, b))
+        bs.append(values[at + a * b : at + a * b + b])
+        dbs.append(grads[at + a * b : at + a * b + b])
+        Ws[-1][...] = rng.standard_normal((a, b), dtype=f32) * np.sqrt(2.0 / a)
+        bs[-1][...] = 0
+        at += a * b + b
+    return flats, Ws, bs, dWs, dbs

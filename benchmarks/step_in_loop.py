@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 from bench_mnist import BATCH, H1, H2, D, K, N, make_data, nonlin_model
+from handwritten_mnist import flat_parameters
 from threadpoolctl import threadpool_limits
 
 import nonlin
@@ -80,27 +81,11 @@ def nonlin_step(X: np.ndarray, y: np.ndarray, check: bool = True) -> tuple[Run, 
     return run, model
 
 
-def _flat_parameters(sizes: list[tuple[int, int]]) -> tuple[list[np.ndarray], ...]:
-    """``handwritten_mnist.py``'s layout: [values, grads, velocity, step], Ws, bs, dWs, dbs."""
-    f32, rng, n_params = np.float32, np.random.default_rng(0), sum(a * b + b for a, b in sizes)
-    values, grads = np.empty(n_params, f32), np.empty(n_params, f32)
-    flats = [values, grads, np.zeros(n_params, f32), np.empty(n_params, f32)]
-    Ws, bs, dWs, dbs, at = [], [], [], [], 0
-    for a, b in sizes:
-        Ws.append(values[at : at + a * b].reshape(a, b))
-        dWs.append(grads[at : at + a * b].reshape(a, b))
-        bs.append(values[at + a * b : at + a * b + b])
-        dbs.append(grads[at + a * b : at + a * b + b])
-        Ws[-1][...] = rng.standard_normal((a, b), dtype=f32) * np.sqrt(2.0 / a)
-        bs[-1][...] = 0
-        at += a * b + b
-    return flats, Ws, bs, dWs, dbs
-
-
 def handwritten_step(X: np.ndarray, y: np.ndarray) -> Run:
     """``handwritten_mnist.py``'s ``train_step``, call for call, with the phase timers."""
     f32, sizes = np.float32, [(D, H1), (H1, H2), (H2, K)]
-    (values, grads, velocity, step), Ws, bs, dWs, dbs = _flat_parameters(sizes)
+    (values, grads, velocity, step), Ws, bs, dWs, dbs = flat_parameters(
+        sizes, np.random.default_rng(0))
     xb = np.empty((BATCH, D), f32)
     acts = [np.empty((BATCH, b), f32) for _, b in sizes]
     back = [np.empty((BATCH, a), f32) for a, _ in sizes]
