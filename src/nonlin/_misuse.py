@@ -199,12 +199,9 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
             f"(slots {names}) for shapes {made}, from load_state_dict: another model's state?")
 
 
-def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndarray]]]:
-    """The step count and the slot arrays (copies) of ``state``, the form
-    ``optimizer.state_dict()`` returns, checked for ``load_state_dict``: keys
-    ``"iterations"``, ``"lr"``, ``"lr.<name>"`` (a schedule's) and ``"<slot>.<index>"``
-    for this optimizer's slots only (another optimizer's moments are refused, not
-    dropped), indices from 0 without gaps, as many arrays per slot, real numbers."""
+def _checked_iterations(state: Any) -> Any:
+    """The step count of ``state`` as given; ``ValueError`` unless it is an integer >= 0
+    in a dict, its ``lr`` a real number and its ``slots_since`` in ``[0, iterations]``."""
     if not isinstance(state, dict) or "iterations" not in state:
         raise ValueError("Expected a dict from Optimizer.state_dict() with an 'iterations' key. "
                          f"Received: state={quoted(state)}")
@@ -219,6 +216,12 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
     if not is_real(since) or since % 1 or not 0 <= since <= iterations:
         raise ValueError(f"Expected an integer in [0, iterations={iterations!r}]. "
                          f"Received: slots_since={quoted(since, 80)}")
+    return iterations
+
+
+def _slot_arrays(optimizer: Any, state: Any) -> dict[str, dict[int, np.ndarray]]:
+    """The arrays (copies) of ``state``'s ``"<slot>.<index>"`` keys by slot and index, one
+    entry per slot of ``optimizer``; ``ValueError`` for another key or non-real values."""
     names = optimizer._saved_slots()  # with use_ema, the moving average's too
     found: dict[str, dict[int, np.ndarray]] = {name: {} for name in names}
     for key, value in state.items():
@@ -241,6 +244,17 @@ def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndar
         if array.dtype.kind not in "fiu":
             raise ValueError(f"Expected real numbers in {key}. Received {quoted(value, 80)}")
         found[name][int(index)] = array
+    return found
+
+
+def state_slots(optimizer: Any, state: Any) -> tuple[int, dict[str, list[np.ndarray]]]:
+    """The step count and the slot arrays (copies) of ``state``, the form
+    ``optimizer.state_dict()`` returns, checked for ``load_state_dict``: keys
+    ``"iterations"``, ``"lr"``, ``"lr.<name>"`` (a schedule's) and ``"<slot>.<index>"``
+    for this optimizer's slots only (another optimizer's moments are refused, not
+    dropped), indices from 0 without gaps, as many arrays per slot, real numbers."""
+    iterations = _checked_iterations(state)
+    found = _slot_arrays(optimizer, state)
     counts = {name: len(arrays) for name, arrays in found.items()}
     if len(set(counts.values())) > 1:
         raise ValueError(f"Expected as many arrays for each slot of {_name(optimizer)}. "

@@ -16,11 +16,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._dense_keras import fused_head, output_layer
 from ._metric_base import result_of
 from ._sources import BatchStream, in_batch, prepare, refuse_with_source, unpack
 from .data import Dataset
-from .evaluation import _forward, _scored, evaluate_dataset, logit_loss, penalty
+from .evaluation import _forward, _scored, evaluate_dataset, penalty, scoring_path
 from .losses import Loss
 from .metrics import Metric, streamed_update
 
@@ -30,9 +29,7 @@ Tick = Any  # called with the number of batches done, or None
 def evaluate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[Metric],
                     tick: Tick = None) -> dict[str, float]:
     """Loss (plus regularization) and metrics of ``model`` on one epoch of ``stream``."""
-    scorer = logit_loss(model, loss)
-    head, last = ((fused_head(model.layers), output_layer(model.layers[-1])) if scorer
-                  else (model.layers, None))
+    scorer, head, last = scoring_path(model, loss)
     streaming = type(loss)._value is Loss._value and all(m.streams for m in metrics)
     for metric in metrics:
         metric.reset_state()

@@ -23,6 +23,7 @@ import numpy as np
 
 from ._backup_callback import backups_last
 from ._checkpoint_history import history_for
+from ._fit_build import _build_if_needed, _unbuilt_if_refused
 from ._fit_checks import check_before_fit, fit_defaults
 from ._fit_keras_args import FitSteps, check_validation_steps
 from ._keras_compile import keep_compiled
@@ -51,7 +52,7 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
                validation_batch_size: Any, steps_per_epoch: Any,
                validation_steps: Any) -> History:
     """Train ``model`` on the batches of ``source``; see ``Sequential.fit``."""
-    from .train import _run, _unbuilt_if_refused
+    from .train import _run
 
     split = check_fraction("validation_split", validation_split)
     refuse_with_source("fit", y=y, sample_weight=sample_weight, batch_size=batch_size,
@@ -117,8 +118,6 @@ def fit_source(model: Sequential, source: Any, y: Any, *, loss: Any, optimizer: 
 
 def _build_from(model: Sequential, stream: BatchStream, seed: Any) -> None:
     """Build ``model`` for the first batch's width (float32 if its x is, else float64)."""
-    from .train import _build_if_needed
-
     where, batch = stream.first()
     x = unpack(batch, where)[0]
     try:

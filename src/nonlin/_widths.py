@@ -53,12 +53,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
     """Follow the widths through ``layers`` (built from the file at ``path``) without
     allocating, each layer's arrays checked to be backed by values in the file under its
     index; return the output width. Raises ``ModelFileError`` naming the layer."""
-    sizes: dict[str, int] = {}  # values in the file's tensors, by layer index
-    for name, info in header.tensors.items():
-        if size := math.prod(info.shape):  # (a Counter's += of 100,000 new keys: 0.2 s)
-            layer = name.partition(".")[0]
-            sizes[layer] = sizes.get(layer, 0) + size
-    held = Counter(sizes)
+    held = _held_values(header)
     budget = sum(held.values())
     width, free = n_features, max(budget, FIXED_FEATURES)  # free: for statistics in configs
     rng = np.random.default_rng(0)  # for builds here: the model's build draws its own
@@ -96,6 +91,17 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
             raise ModelFileError(path, f"{shown} not in the file (its tensors '{i}.*' hold "
                                  f"{held[str(i)]} values; {budget} in all)", field)
     return width
+
+
+def _held_values(header: Header) -> Counter[str]:
+    """The number of values the file's tensors hold by layer index (``"{i}.*"``: ``"i"``);
+    0 for an index without tensors."""
+    sizes: dict[str, int] = {}  # values in the file's tensors, by layer index
+    for name, info in header.tensors.items():
+        if size := math.prod(info.shape):  # (a Counter's += of 100,000 new keys: 0.2 s)
+            layer = name.partition(".")[0]
+            sizes[layer] = sizes.get(layer, 0) + size
+    return Counter(sizes)
 
 
 def _built_width(layer: Any, width: int, rng: np.random.Generator, path: str) -> int:

@@ -113,16 +113,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         weighted_fields(report, args.weight, weights)
     report["model"], report["data"] = args.model, args.data
     report.update({"targets": several} if several else {"target": target})
-    if args.json:
-        print(json_text(report))
-    elif multilabel:
-        print(format_multilabel(report))
-    elif several:
-        print(format_several(report))
-    elif meta["task"] == "classification":
-        print(format_classification(report))
-    else:
-        print(format_regression(report))
+    print(_report_text(report, args.json, meta, several))
     if args.plot:
         from .plots import plot_confusion_matrix
 
@@ -135,6 +126,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         )
         note(f"wrote {shown_path(args.plot)}")
     return 0
+
+
+def _report_text(report: dict[str, Any], as_json: bool, meta: dict[str, Any],
+                 several: list[str] | None) -> str:
+    """``report`` as ``nonlin evaluate`` prints it: JSON with ``--json``, else the table
+    for a multilabel classifier, several targets, a classifier or a regressor."""
+    if as_json:
+        return json_text(report)
+    if meta.get("multilabel") is True:
+        return format_multilabel(report)
+    if several:
+        return format_several(report)
+    if meta["task"] == "classification":
+        return format_classification(report)
+    return format_regression(report)
 
 
 def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ the standardized target, ``y = y' * scale + mean``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -207,6 +207,14 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     elif task == "regression" and (n_outputs != 1 or classes is not None):
         refuse("task", f"'regression' needs one output and no class labels; the model has "
                f"{n_outputs} output(s){' and class labels' if classes is not None else ''}")
+    _check_scalings(meta, binary, refuse)
+
+
+def _check_scalings(meta: dict[str, Any], binary: bool,
+                    refuse: Callable[[str, str], None]) -> None:
+    """``check_cli_metadata``'s last checks: the features' preprocessing (``"none"`` too with
+    ``binary``), a str ``target`` and a regressor's ``target_preprocessing``; a problem
+    goes to ``refuse(field, problem)``, which raises."""
     if meta["preprocessing"].get("type") not in (("standardize", "none") if binary
                                                  else ("standardize",)):
         refuse("preprocessing", f"expected type 'standardize', received "
@@ -214,7 +222,7 @@ def check_cli_metadata(path: str, model: Any, meta: dict[str, Any], binary: bool
     if not isinstance(meta.get("target", ""), str):
         refuse("target", f"expected a column name, received {quoted(meta['target'])}")
     scaling = meta.get("target_preprocessing")
-    if task == "regression" and scaling is not None and "targets" not in meta and \
+    if meta["task"] == "regression" and scaling is not None and "targets" not in meta and \
             not _is_target_scaling(scaling):
         refuse("target_preprocessing", "expected {'type': 'standardize', 'mean': [m], "
                f"'scale': [s]}} with finite m and s != 0, received {quoted(scaling)}")

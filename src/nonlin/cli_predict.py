@@ -43,8 +43,20 @@ from .cli_paths import check_output_path
 from .cli_stdin import STDIN, data_file
 
 
-def add_predict(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
+def _predict_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``predict`` subcommand's parser, with its help, description and examples.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``nonlin`` parser's subcommands.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The new subcommand's parser, without its arguments yet.
+    """
+    return subparsers.add_parser(
         "predict",
         help="predict with a model on a CSV file",
         description=(
@@ -66,6 +78,17 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
         ),
         formatter_class=HelpFormatter,
     )
+
+
+def add_predict(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``nonlin predict`` and its arguments to ``subparsers``.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``nonlin`` parser's subcommands.
+    """
+    p = _predict_parser(subparsers)
     p.add_argument("model", metavar="MODEL", help="model file, e.g. model.safetensors")
     p.add_argument("data", metavar="DATA.csv", help="rows to predict, with the model's columns; "
                    "- reads them from standard input")

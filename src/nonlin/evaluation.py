@@ -105,6 +105,16 @@ def logit_loss(model: Sequential, loss: Loss) -> Loss | None:
     return logits_twin(loss)  # its options too (label_smoothing, pos_weight)
 
 
+def scoring_path(model: Sequential, loss: Loss) -> tuple[Loss | None, list[Any], Any]:
+    """How evaluation scores ``model``: ``(scorer, head, last)``, the ``logit_loss`` twin,
+    the layers up to the logits and the output activation; ``(None, model.layers, None)``
+    when the model's outputs are scored by ``loss`` itself."""
+    scorer = logit_loss(model, loss)  # a cross-entropy then, reduced as ``loss``
+    if scorer is None:
+        return None, model.layers, None
+    return scorer, fused_head(model.layers), output_layer(model.layers[-1])
+
+
 def _forward(layers: list[Any], x: np.ndarray) -> np.ndarray:
     return infer(layers, x)
 
@@ -158,9 +168,7 @@ def evaluate_dataset(model: Sequential, loss: Loss, data: Dataset, metrics: list
     batch_size = batch_size or _EVAL_BATCH
     n, X, y, w = len(data), data.X, data.y, data.weight
     mean = getattr(loss, "reduction", "mean") == "mean"  # else "sum": the total
-    scorer = logit_loss(model, loss)  # a cross-entropy then, reduced as ``loss``
-    head, last = ((fused_head(model.layers), output_layer(model.layers[-1])) if scorer
-                  else (model.layers, None))
+    scorer, head, last = scoring_path(model, loss)  # scorer: a cross-entropy, as ``loss``
     # a loss that defines its own _value (not a sum of sample losses) sees every row at once
     adds_up = type(loss)._value is Loss._value
     if n <= batch_size or not adds_up or not all(m.streams for m in metrics):

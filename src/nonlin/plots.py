@@ -155,6 +155,19 @@ def plot_history(history: Any, path: PathLike, *, title: str = "Training curves"
 _MOST_CLASSES = 100  # in a decision boundary; 1000 took 17 s, a label of 10**9 never ended
 
 
+def _classes_to_draw(n_names: int | None, y: np.ndarray, regions: np.ndarray) -> int:
+    """The number of classes a decision boundary plot draws: ``n_names`` (the legend's
+    names) when given, else one past the highest class in ``y`` or ``regions`` (the
+    predicted ones); a ``ValueError`` beyond ``_MOST_CLASSES``."""
+    n_classes = n_names if n_names is not None else int(max(y.max(), regions.max())) + 1
+    if n_classes > _MOST_CLASSES:  # each gets a scatter, a contour level and a legend entry
+        raise ValueError(
+            f"Expected at most {_MOST_CLASSES} classes to draw. Received {n_classes} "
+            f"(classes 0 .. {n_classes - 1}, from classes, y or predict's output)"
+        )
+    return n_classes
+
+
 def plot_decision_boundary(
     predict: Callable[[np.ndarray], np.ndarray],
     X: Any,
@@ -199,12 +212,7 @@ def plot_decision_boundary(
     regions = predicted_classes(
         predict(np.column_stack([gx.ravel(), gy.ravel()])), gx.size, n_names
     )
-    n_classes = n_names if n_names is not None else int(max(y.max(), regions.max())) + 1
-    if n_classes > _MOST_CLASSES:  # each gets a scatter, a contour level and a legend entry
-        raise ValueError(
-            f"Expected at most {_MOST_CLASSES} classes to draw. Received {n_classes} "
-            f"(classes 0 .. {n_classes - 1}, from classes, y or predict's output)"
-        )
+    n_classes = _classes_to_draw(n_names, y, regions)
     names = list(classes) if classes is not None else list(range(n_classes))
     fig = _figure((7, 6))
     ax = fig.add_subplot()

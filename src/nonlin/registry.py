@@ -92,6 +92,24 @@ ACTIVATIONS: dict[str, type] = {
 
 
 def _losses() -> dict[str, type]:
+    """Every loss name ``LOSSES`` accepts: the short names, then the class names.
+
+    Returns
+    -------
+    dict of str to type
+        The aliases of ``_loss_aliases`` followed by those of ``_loss_class_names``.
+    """
+    return {**_loss_aliases(), **_loss_class_names()}
+
+
+def _loss_aliases() -> dict[str, type]:
+    """The short, snake-case loss names (Keras' and PyTorch's spellings) and their classes.
+
+    Returns
+    -------
+    dict of str to type
+        ``"mse"``, ``"binary_crossentropy"``, ``"kld"`` and the like, in lookup order.
+    """
     from . import losses, losses_extra, losses_margin, losses_more
 
     return {
@@ -124,7 +142,21 @@ def _losses() -> dict[str, type]:
         "mape": losses_extra.MeanAbsolutePercentageError,  # the loss; the metric in METRICS
         "mean_absolute_percentage_error": losses_extra.MeanAbsolutePercentageError,
         "cosine_similarity": losses_extra.CosineSimilarity,
-        # class names, nonlin's and Keras' (keras.losses.get("MeanSquaredError") works too)
+    }
+
+
+def _loss_class_names() -> dict[str, type]:
+    """The loss class names, nonlin's and Keras' (``keras.losses.get("MeanSquaredError")``
+    works too), and their classes.
+
+    Returns
+    -------
+    dict of str to type
+        Each class's ``__name__``, then Keras' and nonlin's other spellings.
+    """
+    from . import losses, losses_extra, losses_margin, losses_more
+
+    return {
         **{cls.__name__: cls for cls in (losses.MeanSquaredError, losses.MeanAbsoluteError,
                                          losses.BinaryCrossEntropy, losses.CrossEntropy,
                                          losses_more.Poisson, losses_more.KLDivergence,

@@ -39,11 +39,8 @@ Guarantees:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
-
-import numpy as np
 
 from ._backup_callback import backups_last, resumed_stopped
 from ._callback_list import CallbackList
@@ -53,6 +50,7 @@ from ._ema import weights_back
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
+from ._fit_build import _build_if_needed, _trained, _unbuilt_if_refused
 from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
 from ._fit_keras_args import FitSteps
 from ._interrupt import SigintGuard
@@ -74,51 +72,7 @@ from .metrics import Metric
 from .objective import warn_constant_softmax, warn_double_activation
 from .optimizers import Optimizer
 from .progress import ProgbarLogger, close_bars
-from .validation import check_bool, check_fraction, check_positive_int, check_verbose, check_X
-
-# What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
-_BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params")
-
-
-@contextmanager
-def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
-    """Put an unbuilt ``model`` back to unbuilt when the block raises.
-
-    ``fit`` builds a new model from ``X`` before it checks ``y``, the loss and
-    the rest; a refused call must not leave it built for the wrong width, nor
-    its generator advanced (a corrected retry with the same seed then gives
-    the bits of a fresh fit).
-    """
-    if model.built:
-        yield
-        return
-    unbuilt = {key: model.__dict__[key] for key in _BUILT_BY_BUILD}
-    try:
-        yield
-    except BaseException:
-        model.__dict__.update(unbuilt)
-        raise
-
-
-def _trained(model: Sequential, built_here: bool, resume_from: Any) -> bool:
-    """Whether ``fit`` starts from trained weights: a model loaded (``nonlin.load`` sets
-    ``metadata``), resumed from a checkpoint, or trained by an earlier ``fit`` (its history,
-    or the optimizer the model keeps). Updating one on a single class does not warn."""
-    if built_here:
-        return False
-    if resume_from is not None or "metadata" in model.__dict__:
-        return True
-    if getattr(getattr(model, "history", None), "epoch", None):  # compile since: new optimizer
-        return True
-    return int(getattr(model.optimizer, "iterations", 0) or 0) > 0
-
-
-def _build_if_needed(model: Sequential, X: Any, seed: Any) -> None:
-    if model.built:
-        return
-    X = check_X(X, "x")  # fit's parameter
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-    model.build(X.shape[1], seed, dtype=dtype)
+from .validation import check_bool, check_fraction, check_positive_int, check_verbose
 
 
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
@@ -266,18 +220,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
                 restore_callbacks(callbacks, saved_states)  # also mid-way through epoch 0
                 if resumed_stopped(callbacks):  # a backup of a stopped run: nothing to train
                     epochs, model.stop_training = initial_epoch, True
-            logs: dict[str, float] = {}  # Keras 3: on_train_end gets the last epoch's logs
-            for epoch in range(initial_epoch, epochs):
-                try:
-                    logs = loop.run_epoch(epoch)
-                except DivergenceError as error:  # TerminateOnNaN: a stop, not an error
-                    from ._terminate_on_nan import terminated
-
-                    if not terminated(callbacks, error):
-                        raise
-                    break
-                if model.stop_training:
-                    break
+            logs = _epochs(loop, callbacks, initial_epoch, epochs)
             if optimizer.use_ema and epochs > 0:  # Keras 3: the weights become the average
                 optimizer.finalize_variable_values(loop.params)
             cbs.call("on_train_end", logs)
@@ -292,6 +235,27 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         for key in ("_fit_metrics", "_fit_metrics_given", "_fit_val_freq", "_fit_running"):
             model.__dict__.pop(key, None)
         release(model.layers)  # no reference to the data kept (nonlin._layer_caches)
+
+
+def _epochs(loop: _Loop, callbacks: list[Callback], initial_epoch: int,
+            epochs: int) -> dict[str, float]:
+    """Run epochs ``initial_epoch .. epochs - 1`` of ``loop`` until the last, a stop
+    (``model.stop_training``) or a ``DivergenceError`` a ``TerminateOnNaN`` in
+    ``callbacks`` turns into one (any other is raised); return the logs of the last
+    epoch run, ``{}`` if none (Keras 3: ``on_train_end`` gets them)."""
+    logs: dict[str, float] = {}
+    for epoch in range(initial_epoch, epochs):
+        try:
+            logs = loop.run_epoch(epoch)
+        except DivergenceError as error:  # TerminateOnNaN: a stop, not an error
+            from ._terminate_on_nan import terminated
+
+            if not terminated(callbacks, error):
+                raise
+            break
+        if loop.model.stop_training:
+            break
+    return logs
 
 
 def _bind_rng(model: Sequential) -> None:
