@@ -96,18 +96,19 @@ def run_train(args: argparse.Namespace) -> int:
     previous = signal.getsignal(signal.SIGINT)
     if previous is signal.default_int_handler:  # a program's own handler is kept
         set_ctrl_c(ctrl_c)
-    with sigterm_as_ctrl_c() as termination:
-        try:
-            status = _run_train(args, termination)
-        except KeyboardInterrupt:  # reading the data, or --plot and the notes after the save
-            set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message still
-            close_progress_bars()  # (training: fit_or_checkpoint saves the checkpoint)
-            plot = shown_path(args.plot) if args.plot else None
-            print(f"\nnonlin: {termination.stopped(plot)}", file=sys.stderr)
-            status = 130
-        finally:
-            if previous is not None:  # None: a handler not installed from Python
-                set_ctrl_c(previous)
+    try:  # SIGINT's handler put back after SIGTERM's, which calls the command's
+        with sigterm_as_ctrl_c() as termination:
+            try:
+                status = _run_train(args, termination)
+            except KeyboardInterrupt:  # reading the data, or --plot and the notes after it
+                set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message
+                close_progress_bars()  # (training: fit_or_checkpoint saves the checkpoint)
+                plot = shown_path(args.plot) if args.plot else None
+                print(f"\nnonlin: {termination.stopped(plot)}", file=sys.stderr)
+                status = 130
+    finally:
+        if previous is not None:  # None: a handler not installed from Python
+            set_ctrl_c(previous)
     return termination.status(status)
 
 
