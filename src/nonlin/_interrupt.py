@@ -17,6 +17,11 @@ try:
 except ImportError:  # pragma: no cover (CPython, PyPy and Pyodide have it)
     _raw_signal = signal
 
+# the KeyboardInterrupt of a signal that cut a step (``SigintGuard.torn``) says so
+CUT = ("a third Ctrl-C cut the running training step: the weights, the optimizer's state and "
+       "the generator may be part-way through it, and a checkpoint saved now may resume to "
+       "other bits than a run never stopped")
+
 
 class SigintGuard:
     """Defers SIGINT to the end of the running step (main thread only).
@@ -32,7 +37,9 @@ class SigintGuard:
     progress record; also an epoch's shuffling draw and the record of where the
     generator started it) the second is deferred as well, so the weights, the
     optimizer's slots, the metrics and the progress record stay consistent for
-    an exact resume; a third raises at once and sets ``torn``.
+    an exact resume; a third raises at once and sets ``torn`` (for good: a fourth
+    outside the step still finds the step cut), its ``KeyboardInterrupt`` saying so
+    (``CUT``).
     """
 
     def __init__(self) -> None:
@@ -44,8 +51,8 @@ class SigintGuard:
     def _handler(self, signum: int, frame: Any) -> None:
         self._count += 1
         if self._count >= (3 if self.in_step else 2):  # give up waiting
-            self.torn = self.in_step
-            raise KeyboardInterrupt
+            self.torn = self.torn or self.in_step
+            raise KeyboardInterrupt(CUT) if self.torn else KeyboardInterrupt
         self.pending = True
 
     def install(self) -> Any:

@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import Any
 
+from ._interrupt import CUT
 from ._quoting import quoted, shown_path
 from .cli_common import (
     HelpFormatter,
@@ -209,7 +210,7 @@ def _fit_or_checkpoint(
         history = fit_model(args, model, prepared, resumed)
         set_ctrl_c(signal.SIG_IGN)  # trained: scoring and saving must finish
         return history
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         set_ctrl_c(signal.SIG_IGN)  # a second Ctrl-C must not cut the save
         close_progress_bars()
         if getattr(model, "optimizer", None) is None:  # stopped before the first step
@@ -220,17 +221,27 @@ def _fit_or_checkpoint(
         path = checkpoint_path(args.out)
         prepared.meta["training"].update(epochs_done=done)
         save_checkpoint(model, path, prepared.meta, done)
-        progress = getattr(model, "_epoch_in_progress", None)
-        rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
-        print(
-            f"\nnonlin: {termination.word} after {done} of {args.epochs} epochs{rows}; "
-            f"checkpoint saved to {shown_path(path)}",
-            file=sys.stderr,
-        )
-        piped = ("\n             (the same data on standard input as this run)"
-                 if args.data == STDIN_NAME else "")  # DATA '-': pipe it again
-        print(f"resume with: {resume_command(args, path)}{piped}", file=sys.stderr, flush=True)
+        _say_checkpointed(args, model, termination.word, done, path, CUT in stop.args)
         return None
+
+
+def _say_checkpointed(args: argparse.Namespace, model: Any, word: str, done: int, path: str,
+                      cut: bool) -> None:
+    """Where the run stopped, the checkpoint saved to ``path`` and how to resume it; ``cut``:
+    a third signal cut the running step (fit's guard ``torn``), so the resume trains on
+    from the checkpoint, but to the bits of a run never stopped only where the cut came
+    before the step changed anything."""
+    progress = getattr(model, "_epoch_in_progress", None)
+    rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
+    print(f"\nnonlin: {word} after {done} of {args.epochs} epochs{rows}; checkpoint saved "
+          f"to {shown_path(path)}", file=sys.stderr)
+    if cut:
+        note("a third Ctrl-C (or SIGTERM) cut the running training step, which the "
+             "checkpoint may hold part-way: the resumed run trains on from it, but may not "
+             "end with the same bits as a run never stopped")
+    piped = ("\n             (the same data on standard input as this run)"
+             if args.data == STDIN_NAME else "")  # DATA '-': pipe it again
+    print(f"resume with: {resume_command(args, path)}{piped}", file=sys.stderr, flush=True)
 
 
 def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
