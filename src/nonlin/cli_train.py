@@ -32,7 +32,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
-from .cli_sigterm import Termination, ctrl_c, set_ctrl_c, sigterm_as_ctrl_c
+from .cli_sigterm import Termination, ctrl_c, ctrl_c_handler, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
 from .cli_stdin import data_file
 from .cli_targets import read_targets_table, several_targets
@@ -93,8 +93,9 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """Train and save; the caller's Ctrl-C and SIGTERM handlers (``main`` may run in a
     script) are kept. SIGTERM meanwhile is handled as Ctrl-C (``cli_sigterm``): the
-    same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130."""
-    previous = signal.getsignal(signal.SIGINT)
+    same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130; also
+    where SIGINT is ignored (a script's background job), which it stays."""
+    previous = ctrl_c_handler()  # SIGINT's (its stand-in where it stays ignored)
     if previous is signal.default_int_handler:  # a program's own handler is kept
         set_ctrl_c(ctrl_c)
     try:  # SIGINT's handler put back after SIGTERM's, which calls the command's
