@@ -62,32 +62,40 @@ def stop_and_resume(tmp_path: Path, signum: int, status: int, word: str, times: 
     """``nonlin train`` sent ``signum`` (``times`` times) while training: exit ``status``,
     ``nonlin: WORD after ...``, a checkpoint whose ``resume with:`` command ends with the
     bits of a run never stopped; the model file ``--out`` named is left as it was."""
+    old_model = write_stop_data(tmp_path)
+    process = popen_cli(*STOP_TRAIN, cwd=tmp_path)
+    assert "for training" in _wait_for_training(process)
+    shown = wait_for_epoch(process, 2)  # a whole epoch done: training, not starting
+    for _ in range(times):
+        process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == status, (out, shown + err)
+    check_stopped_and_resumed(tmp_path, shown + err, word, old_model)
+
+
+# the command stop_and_resume stops, in the folder write_stop_data fills
+STOP_TRAIN = ("train", "d.csv", "--target", "y", "--epochs", "100000", "--out", "m.safetensors")
+
+
+def write_stop_data(tmp_path: Path) -> bytes:
+    """``d.csv`` (4000 rows, 8 features, a 0/1 target ``y``) and an existing ``m.safetensors``
+    in ``tmp_path``; the bytes of that file, which a stopped run must leave as they are."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(4000, 8))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
     write_csv(tmp_path / "d.csv", [*"abcdefgh", "y"], np.column_stack([X, y]).tolist())
     old_model = b"an existing model file that must survive"
     (tmp_path / "m.safetensors").write_bytes(old_model)
-    process = popen_cli(
-        "train",
-        "d.csv",
-        "--target",
-        "y",
-        "--epochs",
-        "100000",
-        "--out",
-        "m.safetensors",
-        cwd=tmp_path,
-    )
-    assert "for training" in _wait_for_training(process)
-    shown = wait_for_epoch(process, 2)  # a whole epoch done: training, not starting
-    for _ in range(times):
-        process.send_signal(signum)
-    out, err = process.communicate(timeout=60)
-    err = shown + err
-    assert process.returncode == status, (out, err)
+    return old_model
+
+
+def check_stopped_and_resumed(tmp_path: Path, err: str, word: str, old_model: bytes) -> None:
+    """``STOP_TRAIN``, stopped, said ``err``: ``nonlin: WORD after ...``, a checkpoint whose
+    ``resume with:`` command ends with the bits of a run never stopped; ``--out`` left as
+    it was (``old_model``), no temporary file."""
     assert "Traceback" not in err
-    assert f"nonlin: {word} after " in err
+    assert f"nonlin: {word} after " in err, err[-3000:]
+    assert "cut the running training step" not in err  # the resume is exact: not said to differ
     checkpoint = tmp_path / "m.checkpoint.safetensors"
     assert f"checkpoint saved to {checkpoint.name}" in err
     assert (tmp_path / "m.safetensors").read_bytes() == old_model

@@ -220,11 +220,12 @@ def test_main_from_another_thread_works_and_installs_nothing(
     assert signal.getsignal(signal.SIGTERM) is fallback
 
 
-@pytest.mark.parametrize("setting", ["sigint ignored", "sigterm ignored", "windows"])
+@pytest.mark.parametrize("setting", ["sigint left to the system", "sigterm ignored", "windows"])
 def test_sigterm_is_left_alone_where_it_cannot_be_as_ctrl_c(
         setting: str, fallback: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C ignored (a script's background job: SIGTERM must still end it), SIGTERM
-    ignored by the parent, Windows: SIGTERM keeps its handler."""
+    """Ctrl-C left to the system (``SIG_DFL``: it ends the process; ignored, as in a
+    script's background job, SIGTERM is handled: ``test_cli_sigterm_background_s28``),
+    SIGTERM ignored by the parent, Windows: SIGTERM keeps its handler."""
     seen = _seen_during_the_run(monkeypatch)
     expected: Any = fallback
     if setting == "windows":
@@ -235,8 +236,7 @@ def test_sigterm_is_left_alone_where_it_cannot_be_as_ctrl_c(
         expected = signal.SIG_IGN
         signal.signal(signal.SIGTERM, expected)
     else:
-        monkeypatch.setattr(signal, "getsignal", lambda s, real=signal.getsignal: (
-            signal.SIG_IGN if s == signal.SIGINT else real(s)))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the fixture puts Python's back
     assert _train() == 0
     assert seen == [expected]
     assert signal.getsignal(signal.SIGTERM) is expected

@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 # signal's C functions: signal.signal and getsignal convert to and from enums in Python,
 # some twenty calls a pair (train_on_batch installs the guard at every call); the module
@@ -16,6 +16,11 @@ try:
     _raw_signal: Any = importlib.import_module("_signal")
 except ImportError:  # pragma: no cover (CPython, PyPy and Pyodide have it)
     _raw_signal = signal
+
+# the KeyboardInterrupt of a signal that cut a step (``SigintGuard.torn``) says so
+CUT = ("a third Ctrl-C cut the running training step: the weights, the optimizer's state and "
+       "the generator may be part-way through it, and a checkpoint saved now may resume to "
+       "other bits than a run never stopped")
 
 
 class SigintGuard:
@@ -32,8 +37,16 @@ class SigintGuard:
     progress record; also an epoch's shuffling draw and the record of where the
     generator started it) the second is deferred as well, so the weights, the
     optimizer's slots, the metrics and the progress record stay consistent for
-    an exact resume; a third raises at once and sets ``torn``.
+    an exact resume; a third raises at once and sets ``torn`` (for good: a fourth
+    outside the step still finds the step cut), its ``KeyboardInterrupt`` saying so
+    (``CUT``).
+
+    ``current``: the guard of the ``fit`` running in the main thread (``installed``),
+    also where SIGINT is left as it was; ``request`` asks it to stop as a Ctrl-C would
+    (the command line's SIGTERM while SIGINT stays ignored, ``cli_sigterm``).
     """
+
+    current: ClassVar[SigintGuard | None] = None
 
     def __init__(self) -> None:
         self.pending = False
@@ -44,9 +57,14 @@ class SigintGuard:
     def _handler(self, signum: int, frame: Any) -> None:
         self._count += 1
         if self._count >= (3 if self.in_step else 2):  # give up waiting
-            self.torn = self.in_step
-            raise KeyboardInterrupt
+            self.torn = self.torn or self.in_step
+            raise KeyboardInterrupt(CUT) if self.torn else KeyboardInterrupt
         self.pending = True
+
+    def request(self, signum: int, frame: Any) -> None:
+        """A stop asked for other than by SIGINT, taken as SIGINT's handler takes a Ctrl-C
+        (deferred to the end of the running step; counted with the Ctrl-Cs)."""
+        self._handler(signum, frame)
 
     def install(self) -> Any:
         """``installed``'s handler put in place where it would be, through ``signal``'s C
@@ -68,12 +86,20 @@ class SigintGuard:
 
     @contextmanager
     def installed(self) -> Iterator[SigintGuard]:
-        if threading.current_thread() is not threading.main_thread() or not callable(
-                signal.getsignal(signal.SIGINT)):
+        """The guard ``current`` and SIGINT's handler within the block (main thread only;
+        SIGINT only over a handler of Python's); both as they were after it."""
+        if threading.current_thread() is not threading.main_thread():
             yield self
             return
-        previous = signal.signal(signal.SIGINT, self._handler)
+        outer, SigintGuard.current = SigintGuard.current, self  # a fit in a callback: outer
         try:
-            yield self
+            if not callable(signal.getsignal(signal.SIGINT)):
+                yield self
+                return
+            previous = signal.signal(signal.SIGINT, self._handler)
+            try:
+                yield self
+            finally:
+                signal.signal(signal.SIGINT, previous)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            SigintGuard.current = outer

@@ -14,14 +14,20 @@ third cuts a step). The command then says ``terminated`` rather than ``interrupt
 and exits with 143 (128 + 15, the shell's status for SIGTERM, which ``timeout`` and CI
 runners expect) rather than 130.
 
+A command that finds SIGINT ignored (``SIG_IGN``: a background job ``nonlin train ... &``
+of a script, ``nohup`` or not, which the shell starts so) leaves it ignored, so that a Ctrl-C
+at the script's terminal still never reaches it, and handles SIGTERM all the same:
+``set_ctrl_c`` then sets a stand-in for SIGINT's handler (``_STAND_IN``), which the
+SIGTERM handler calls instead, and while ``fit`` runs, its guard's ``request``
+(``SigintGuard.current``): the same checkpoint, ``terminated`` and 143.
+
 The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only the
 commands do (``cli._run``; ``train`` its own), from the main thread, and put the
 previous handler back when they end.
-It leaves SIGTERM as it was where it could not do as Ctrl-C does: Ctrl-C ignored or
-left to the system (a background job of a script, whose SIGINT is ignored: SIGTERM
-still ends it), SIGTERM ignored by the parent or handled outside Python, a thread
-other than the main one, and Windows (where SIGTERM cannot be sent to a process:
-``os.kill`` ends it).
+It leaves SIGTERM as it was where it could not do as Ctrl-C does: Ctrl-C left to the
+system (``SIG_DFL``) or handled outside Python, SIGTERM ignored by the parent or
+handled outside Python, a thread other than the main one, and Windows (where SIGTERM
+cannot be sent to a process: ``os.kill`` ends it).
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Termination", "ctrl_c", "set_ctrl_c", "sigterm_as_ctrl_c"]
+from ._interrupt import SigintGuard
+
+__all__ = ["Termination", "ctrl_c", "ctrl_c_handler", "set_ctrl_c", "sigterm_as_ctrl_c"]
 
 STATUS = 128 + 15  # as a shell reports a process SIGTERM ended
 _WINDOWS = sys.platform == "win32"  # SIGTERM in the module, but never delivered as a signal
@@ -77,7 +85,7 @@ class Termination:
         checkpoint resumes to other bits. (A program's own Ctrl-C handler that let the
         data be read on is passed on to once; fit's guard then takes the next.)"""
         self.received = True
-        ctrl_c = signal.getsignal(signal.SIGINT)
+        ctrl_c = _of_the_moment()
         # SIG_IGN: a file being finished; == (not is): a bound method, made anew when set
         if callable(ctrl_c) and ctrl_c != self._passed_to:
             self._passed_to = ctrl_c
@@ -96,35 +104,73 @@ def ctrl_c(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+class _StandIn:
+    """SIGINT's handler as the command sets it where SIGINT stays ignored (``on``: while a
+    command that found it ignored runs; see the module's docstring)."""
+
+    on = False
+    handler: Any = signal.SIG_IGN
+
+
+_STAND_IN = _StandIn()
+
+
 def set_ctrl_c(handler: Any) -> None:
     """SIGINT's handler set to ``handler`` where it can be: from the main thread (``main``
-    called from another thread leaves it alone; ``signal.signal`` would raise)."""
+    called from another thread leaves it alone; ``signal.signal`` would raise); its
+    stand-in where SIGINT stays ignored."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, handler)
+        if _STAND_IN.on:
+            _STAND_IN.handler = handler
+        else:
+            signal.signal(signal.SIGINT, handler)
+
+
+def ctrl_c_handler() -> Any:
+    """SIGINT's handler as the command sees it: its stand-in where SIGINT stays ignored."""
+    return _STAND_IN.handler if _STAND_IN.on else signal.getsignal(signal.SIGINT)
+
+
+def _of_the_moment() -> Any:
+    """What a Ctrl-C would do now: SIGINT's handler; where SIGINT stays ignored, the
+    request of ``fit``'s guard while ``fit`` runs, else the stand-in."""
+    if not _STAND_IN.on:
+        return signal.getsignal(signal.SIGINT)
+    guard = SigintGuard.current
+    return guard.request if guard is not None else _STAND_IN.handler
 
 
 def _installable() -> bool:
     """Whether SIGTERM may be handled as Ctrl-C here (see the module's docstring)."""
     if _WINDOWS or threading.current_thread() is not threading.main_thread():
         return False
-    term = signal.getsignal(signal.SIGTERM)
-    return callable(signal.getsignal(signal.SIGINT)) and (
+    term, ctrl = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    return (callable(ctrl) or ctrl is signal.SIG_IGN) and (
         term is signal.SIG_DFL or callable(term))
 
 
 @contextmanager
 def sigterm_as_ctrl_c() -> Iterator[Termination]:
-    """SIGTERM handled as Ctrl-C within the block; the previous handler back after it."""
+    """SIGTERM handled as Ctrl-C within the block; the previous handler back after it.
+    SIGINT found ignored: its stand-in on (from Python's Ctrl-C, ``ctrl_c``) before
+    SIGTERM's handler is in place, off after it is put back."""
     termination = Termination()
     if not _installable():
         yield termination
         return
+    stand_in = not _STAND_IN.on and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if stand_in:
+        _STAND_IN.on, _STAND_IN.handler = True, ctrl_c
     try:
-        previous = signal.signal(signal.SIGTERM, termination.handler)
-    except ValueError:  # pragma: no cover (not the main interpreter)
-        yield termination
-        return
-    try:
-        yield termination
+        try:
+            previous = signal.signal(signal.SIGTERM, termination.handler)
+        except ValueError:  # pragma: no cover (not the main interpreter)
+            yield termination
+            return
+        try:
+            yield termination
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if stand_in:
+            _STAND_IN.on = False

@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import Any
 
+from ._interrupt import CUT
 from ._quoting import quoted, shown_path
 from .cli_common import (
     HelpFormatter,
@@ -31,7 +32,7 @@ from .cli_common import (
 )
 from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
-from .cli_sigterm import Termination, ctrl_c, set_ctrl_c, sigterm_as_ctrl_c
+from .cli_sigterm import Termination, ctrl_c, ctrl_c_handler, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
 from .cli_stdin import data_file
 from .cli_targets import read_targets_table, several_targets
@@ -92,22 +93,24 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """Train and save; the caller's Ctrl-C and SIGTERM handlers (``main`` may run in a
     script) are kept. SIGTERM meanwhile is handled as Ctrl-C (``cli_sigterm``): the
-    same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130."""
-    previous = signal.getsignal(signal.SIGINT)
+    same checkpoint, ``terminated`` for ``interrupted`` and status 143 for 130; also
+    where SIGINT is ignored (a script's background job), which it stays."""
+    previous = ctrl_c_handler()  # SIGINT's (its stand-in where it stays ignored)
     if previous is signal.default_int_handler:  # a program's own handler is kept
         set_ctrl_c(ctrl_c)
-    with sigterm_as_ctrl_c() as termination:
-        try:
-            status = _run_train(args, termination)
-        except KeyboardInterrupt:  # reading the data, or --plot and the notes after the save
-            set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message still
-            close_progress_bars()  # (training: fit_or_checkpoint saves the checkpoint)
-            plot = shown_path(args.plot) if args.plot else None
-            print(f"\nnonlin: {termination.stopped(plot)}", file=sys.stderr)
-            status = 130
-        finally:
-            if previous is not None:  # None: a handler not installed from Python
-                set_ctrl_c(previous)
+    try:  # SIGINT's handler put back after SIGTERM's, which calls the command's
+        with sigterm_as_ctrl_c() as termination:
+            try:
+                status = _run_train(args, termination)
+            except KeyboardInterrupt:  # reading the data, or --plot and the notes after it
+                set_ctrl_c(signal.SIG_IGN)  # a second SIGTERM or Ctrl-C: the same message
+                close_progress_bars()  # (training: fit_or_checkpoint saves the checkpoint)
+                plot = shown_path(args.plot) if args.plot else None
+                print(f"\nnonlin: {termination.stopped(plot)}", file=sys.stderr)
+                status = 130
+    finally:
+        if previous is not None:  # None: a handler not installed from Python
+            set_ctrl_c(previous)
     return termination.status(status)
 
 
@@ -208,7 +211,7 @@ def _fit_or_checkpoint(
         history = fit_model(args, model, prepared, resumed)
         set_ctrl_c(signal.SIG_IGN)  # trained: scoring and saving must finish
         return history
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         set_ctrl_c(signal.SIG_IGN)  # a second Ctrl-C must not cut the save
         close_progress_bars()
         if getattr(model, "optimizer", None) is None:  # stopped before the first step
@@ -219,17 +222,27 @@ def _fit_or_checkpoint(
         path = checkpoint_path(args.out)
         prepared.meta["training"].update(epochs_done=done)
         save_checkpoint(model, path, prepared.meta, done)
-        progress = getattr(model, "_epoch_in_progress", None)
-        rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
-        print(
-            f"\nnonlin: {termination.word} after {done} of {args.epochs} epochs{rows}; "
-            f"checkpoint saved to {shown_path(path)}",
-            file=sys.stderr,
-        )
-        piped = ("\n             (the same data on standard input as this run)"
-                 if args.data == STDIN_NAME else "")  # DATA '-': pipe it again
-        print(f"resume with: {resume_command(args, path)}{piped}", file=sys.stderr, flush=True)
+        _say_checkpointed(args, model, termination.word, done, path, CUT in stop.args)
         return None
+
+
+def _say_checkpointed(args: argparse.Namespace, model: Any, word: str, done: int, path: str,
+                      cut: bool) -> None:
+    """Where the run stopped, the checkpoint saved to ``path`` and how to resume it; ``cut``:
+    a third signal cut the running step (fit's guard ``torn``), so the resume trains on
+    from the checkpoint, but to the bits of a run never stopped only where the cut came
+    before the step changed anything."""
+    progress = getattr(model, "_epoch_in_progress", None)
+    rows = f" and {progress.rows} rows of the next" if progress and progress.rows else ""
+    print(f"\nnonlin: {word} after {done} of {args.epochs} epochs{rows}; checkpoint saved "
+          f"to {shown_path(path)}", file=sys.stderr)
+    if cut:
+        note("a third Ctrl-C (or SIGTERM) cut the running training step, which the "
+             "checkpoint may hold part-way: the resumed run trains on from it, but may not "
+             "end with the same bits as a run never stopped")
+    piped = ("\n             (the same data on standard input as this run)"
+             if args.data == STDIN_NAME else "")  # DATA '-': pipe it again
+    print(f"resume with: {resume_command(args, path)}{piped}", file=sys.stderr, flush=True)
 
 
 def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:

@@ -24,8 +24,8 @@ Guarantees:
 * Ctrl-C (in the main thread, unless the program ignores SIGINT): deferred to
   the end of the running step, then ``KeyboardInterrupt`` with the model at
   that step. A second Ctrl-C inside the step (or the epoch's shuffling draw) is
-  deferred too (outside one it raises at once); a third cuts the step, and no
-  mid-epoch progress is recorded.
+  deferred too (outside one it raises at once); a third cuts the step, no mid-epoch
+  progress is recorded, and its ``KeyboardInterrupt`` says a resume may then differ.
 * ``model.history`` holds the epochs completed so far, whatever happens.
 * ``model.stop_training`` set in a batch hook ends the epoch after that batch
   (Keras 3): its logs cover the rows trained, and it counts as an epoch done
