@@ -150,3 +150,56 @@ def test_polars_validation_data_and_sample_weight_match_arrays() -> None:
     with pytest.raises(ValueError, match="of X_val should match"):
         nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()]).fit(
             df, y, validation_data=(df.select(["height", "age", "income"]), y), seed=0, **FIT)
+
+
+# -- the scikit-learn estimators: polars as scikit-learn 1.9 takes it ------------------------
+def _sklearn() -> tuple:
+    pytest.importorskip("sklearn")
+    from sklearn.neural_network import MLPClassifier as Reference
+
+    from nonlin.sklearn import MLPClassifier
+    return MLPClassifier, Reference
+
+
+def test_the_estimators_record_and_check_polars_names_as_scikit_learn() -> None:
+    ours, reference = _sklearn()
+    df, y, X = _data()
+    labels = pl.Series("kind", np.array(["low", "high"])[y])
+    for cls in (ours, reference):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # max_iter=5: ConvergenceWarning
+            est = cls(max_iter=5, random_state=0).fit(df, labels)
+        assert est.feature_names_in_.tolist() == NAMES, cls
+        with pytest.raises(ValueError, match="same order as they were in fit"):
+            est.predict(df.select(["height", "age", "income"]))
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            est.predict(X)
+        assert set(est.predict(df)) <= {"low", "high"}
+
+
+def test_a_polars_pipeline_search_and_saved_file_keep_the_names(tmp_path) -> None:
+    ours, _ = _sklearn()
+    from sklearn.compose import ColumnTransformer
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    df, y, _ = _data(60)
+    raw = df.with_columns(pl.Series("plan", ["basic", "pro", "family"] * 20))
+    encode = ColumnTransformer([("num", StandardScaler(), NAMES),
+                                ("cat", OneHotEncoder(sparse_output=False), ["plan"])])
+    pipe = make_pipeline(encode, ours(max_iter=5, random_state=0)).set_output(transform="polars")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        search = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 1e-2]}, cv=3).fit(raw, y)
+    est = search.best_estimator_[-1]
+    assert est.feature_names_in_.tolist() == ["num__age", "num__income", "num__height",
+                                              "cat__plan_basic", "cat__plan_family",
+                                              "cat__plan_pro"]
+    assert search.predict(raw).shape == (60,)
+    est.save(tmp_path / "est.safetensors")
+    loaded = nonlin.load(tmp_path / "est.safetensors")  # a Sequential: checks polars names
+    encoded = search.best_estimator_[0].transform(raw)
+    assert np.allclose(loaded.predict(encoded).ravel(), est.predict_proba(encoded)[:, 1])
+    with pytest.raises(ValueError, match="same order"):
+        loaded.predict(encoded.select(encoded.columns[::-1]))
