@@ -135,3 +135,13 @@ def test_read_csv_names_a_parquet_file_instead_of_utf16(tmp_path: Path) -> None:
     with pytest.raises(CSVError, match="expected a CSV file. Received a Parquet file; read "
                                        "it with polars, pandas or pyarrow"):
         read_csv(path, target="y")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_refused_unread_not_sniffed_for_parquet(
+        folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    os.mkfifo(folder / "pipe")  # no writer: opening it to read its first bytes would hang
+    assert cli.main(["train", "pipe", "--target", "y"]) == 2
+    error_line(capsys, "pipe: not a regular file (a pipe or a device)")

@@ -35,7 +35,10 @@ _MAGIC = ((b"PAR1", "Parquet"), (b"ARROW1", "Arrow IPC"), (b"FEA1", "Feather v1"
 
 def columnar_format(path: str) -> str | None:
     """The format of the file at ``path`` (``"Parquet"``, ...) by its first bytes, or None
-    for any other file, and for one that cannot be read (its checks come later)."""
+    for any other file, and for one that is no regular file (a pipe: not read here) or
+    cannot be read (its checks come later)."""
+    if not os.path.isfile(path):
+        return None
     try:
         with open(path, "rb") as handle:
             start = handle.read(8)

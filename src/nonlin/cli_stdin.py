@@ -14,6 +14,10 @@ read by its path. A file named ``-`` is ``./-``.
 ``data_file`` gives the file to open for it; a reader is given the name (``<stdin>``)
 and opens ``data_file(name)``, so that its messages name ``<stdin>``, never the copy
 (``data_name`` takes the copy's path back to the name).
+
+A Parquet or Arrow file (standard input's copy too) is read through its CSV copy
+(``cli_columnar``), which ``data_file`` makes on its first call and ``stdin_data``
+removes at the end, as it removes standard input's.
 """
 
 from __future__ import annotations
@@ -61,9 +65,9 @@ def stdin_data(args: argparse.Namespace) -> Iterator[None]:
         for copy in _Tables.copies.values():
             shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
         _Tables.copies.clear()
-        if stdin and _Copy.folder is not None:
-            shutil.rmtree(_Copy.folder, ignore_errors=True)
         if stdin:
+            if _Copy.folder is not None:
+                shutil.rmtree(_Copy.folder, ignore_errors=True)
             _Copy.active, _Copy.folder, _Copy.path = False, None, None
 
 
