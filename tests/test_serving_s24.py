@@ -180,7 +180,7 @@ def test_load_while_saves_replace_the_file_sees_one_whole_model(tmp_path: Path) 
     assert saves[0] >= 20 and set(seen) == {0, 1}
 
 
-EXTRAS = ("sklearn", "matplotlib", "pandas", "scipy")
+EXTRAS = ("sklearn", "matplotlib", "pandas", "scipy", "pyarrow", "polars")
 # Load, predict and the command line's predict, evaluate and info (and each command's
 # --help) in a fresh interpreter; then the extras it imported.
 _SERVE = """

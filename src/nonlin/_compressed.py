@@ -85,6 +85,7 @@ def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO
     try:
         kind = compression(handle.peek(10)[:10])
         if kind is None:
+            _refuse_table(handle.peek(8)[:8], shown)
             return handle
         if kind == "zstd":
             raise CSVError(f"{shown}: expected a CSV file, or one compressed with gzip, bz2, "
@@ -96,6 +97,17 @@ def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO
     except BaseException:
         handle.close()
         raise
+
+
+def _refuse_table(start: bytes, shown: str) -> None:
+    """A Parquet or Arrow file given for a CSV one (``nonlin.tabular.read_csv``; the
+    command line reads one as CSV, ``cli_columnar``): say what it is, not its NUL bytes."""
+    kind = next((name for magic, name in ((b"PAR1", "a Parquet"), (b"ARROW1", "an Arrow"),
+                                         (b"FEA1", "a Feather")) if start.startswith(magic)), "")
+    if kind:
+        raise CSVError(f"{shown}: expected a CSV file. Received {kind} file; read it with "
+                       "polars, pandas or pyarrow and pass the DataFrame to fit, or give it to "
+                       "the nonlin command (pip install 'nonlin[parquet]')")
 
 
 def open_text(path: str | os.PathLike[str], name: str | None = None) -> TextIO:

@@ -2,8 +2,9 @@
 
 As scikit-learn's ``_check_feature_names``: the first ``fit`` of a model (after
 ``build``) records the column names of a pandas DataFrame whose names are all
-``str`` as ``model.feature_names_in_`` (an object array); an array, or a frame
-of non-``str`` names, records none. A later ``predict``, ``evaluate`` or
+``str`` (or of a polars DataFrame or pyarrow Table, as scikit-learn >= 1.9) as
+``model.feature_names_in_`` (an object array); an array, or a frame of non-``str``
+names, records none. A later ``predict``, ``evaluate`` or
 continued ``fit`` given a frame of other names, or of the same names in
 another order, raises ``ValueError`` before anything changes; an array given
 to a model fitted with names, or a frame given to one fitted without, warns
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._columnar import columnar_names
 from ._quoting import quoted
 from ._stacklevel import user_stacklevel
 
@@ -34,13 +36,14 @@ _SHOWN = 5  # names listed per kind in a mismatch message, as scikit-learn
 
 
 def frame_names(X: Any) -> np.ndarray | None:
-    """The column names of a pandas DataFrame ``X`` when all are ``str``, else None.
+    """The column names of a pandas DataFrame ``X`` when all are ``str`` (or of a polars
+    DataFrame or pyarrow Table), else None.
 
     Returns an object array of shape (n_features,). A frame whose names mix
     ``str`` and other types raises ``TypeError`` (scikit-learn's rule).
     """
     if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "columns"):
-        return None
+        return columnar_names(X)  # polars or pyarrow (None for anything else)
     names = np.asarray(list(X.columns), dtype=object)
     if names.size == 0:
         return None

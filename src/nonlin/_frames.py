@@ -6,7 +6,8 @@ array, which nonlin refuses. As scikit-learn's ``check_array`` does, such a
 frame of numeric columns becomes one float array (a missing ``pd.NA`` becomes
 NaN, which the finiteness check then names), and a frame holding a column
 that is not numeric is refused naming that column and its dtype. pandas is
-never imported: a frame is recognised by its type's module.
+never imported: a frame is recognised by its type's module. polars and pyarrow
+frames are converted by ``nonlin._columnar``, by the same rules.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from ._columnar import columnar_values, is_columnar, library
 
 _NUMERIC_KINDS = "biuf"
 
@@ -26,15 +29,16 @@ def _numpy_dtype(dtype: Any) -> np.dtype:
     return np.dtype(inner if inner is not None else dtype.subtype)  # SparseDtype: subtype
 
 
-def text_hint(name: str) -> str:
+def text_hint(name: str, dummies: str = "pandas.get_dummies") -> str:
     """What to do with text or categories found in the input ``name``: targets are
-    class labels (integers for ``Sequential``), anything else features."""
+    class labels (integers for ``Sequential``), anything else features (``dummies``:
+    the one-hot encoder of the frame's library)."""
     if name in ("y", "y_true") or name.endswith(" targets"):
         return ("encode class labels as integers 0, 1, ... first, for example with "
                 "classes, y = np.unique(y, return_inverse=True) (nonlin.sklearn.MLPClassifier "
                 "takes labels of any kind)")
     return ("encode text and categories as numbers first (for example with "
-            "pandas.get_dummies or scikit-learn's OneHotEncoder)")
+            f"{dummies} or scikit-learn's OneHotEncoder)")
 
 
 def _frame_values(frame: Any, name: str) -> np.ndarray:
@@ -67,6 +71,10 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"Expected a real numeric array for {name}. Received: None")
     if type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "dtypes"):
         return _frame_values(value, name)
+    if is_columnar(value):  # polars, pyarrow
+        return columnar_values(value, name, text_hint(name, "polars' DataFrame.to_dummies"
+                                                     if library(value) == "polars" else
+                                                     "pandas.get_dummies"))
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:
@@ -76,10 +84,15 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
 def reshape_hint(value: Any, name: str = "x", ndim: int = 1) -> str:
     """What to do with data of ``ndim`` dimensions given where rows are expected. 1-D: for a
     pandas Series (has ``to_frame`` and ``name``: ``df.iloc[0]``, one row, or ``df["a"]``,
-    one column), the DataFrame selections that keep two dimensions; else NumPy's reshape,
+    one column; a polars Series, always a column), the DataFrame selections that keep two
+    dimensions; else NumPy's reshape,
     written on ``name``, the parameter the data came in (``X.reshape(-1, 1)`` where it is
     ``X``; ``x`` for a name that is no identifier). 3-D and more: each sample flattened
     into one row; 0-D: one sample of one feature."""
+    if library(value) == "polars" and hasattr(value, "to_frame"):
+        return ("a polars Series is one column: select a one-column DataFrame with "
+                "df.select('a') (df['a'] is a Series), or turn the Series into one with "
+                "series.to_frame()")
     if hasattr(value, "to_frame") and hasattr(value, "name"):
         return ("a pandas Series is one row or one column: select a one-row DataFrame with "
                 "df.iloc[[0]] (double brackets; df.iloc[0] is a Series), one column with "

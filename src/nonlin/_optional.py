@@ -1,7 +1,8 @@
 """Lazy imports of optional extras, with a message naming the extra to install.
 
-The core needs NumPy only. Three extras bring more: ``plot`` (matplotlib),
-``sklearn`` (scikit-learn, for the real data sets) and ``distributed`` (dask).
+The core needs NumPy only. Extras bring more: ``plot`` (matplotlib),
+``sklearn`` (scikit-learn, for the real data sets), ``distributed`` (dask) and
+``parquet`` (pyarrow, for the command line's Parquet and Arrow files).
 Modules that use them call :func:`require` at the point of use, never at import.
 """
 

@@ -229,8 +229,10 @@ def check_distinct_paths(outputs: dict[str, str | None], inputs: dict[str, str |
 
     Keys name the options (``"--out"``, ``"DATA.csv"``); a value of None is not given.
     """
+    from .cli_stdin import table_source  # a Parquet file, not its CSV copy (data_file)
+
     given_outputs = [(k, v) for k, v in outputs.items() if v]
-    others = [(k, v) for k, v in inputs.items() if v]
+    others = [(k, table_source(v)) for k, v in inputs.items() if v]
     for index, (option, path) in enumerate(given_outputs):
         for other, other_path in [*others, *given_outputs[index + 1 :]]:
             if not _same_file(path, other_path):

@@ -14,6 +14,10 @@ read by its path. A file named ``-`` is ``./-``.
 ``data_file`` gives the file to open for it; a reader is given the name (``<stdin>``)
 and opens ``data_file(name)``, so that its messages name ``<stdin>``, never the copy
 (``data_name`` takes the copy's path back to the name).
+
+A Parquet or Arrow file (standard input's copy too) is read through its CSV copy
+(``cli_columnar``), which ``data_file`` makes on its first call and ``stdin_data``
+removes at the end, as it removes standard input's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+
+from .cli_columnar import as_csv, columnar_format
 
 STDIN = "-"
 NAME = "<stdin>"  # DATA.csv when it is standard input, in messages and the training record
@@ -38,25 +44,51 @@ class _Copy:
     path: str | None = None  # the copy, once made
 
 
+class _Tables:
+    """The CSV copies of Parquet and Arrow files (``cli_columnar``) while a command runs:
+    the name DATA.csv is given by (``<stdin>`` too) -> its copy."""
+
+    copies: dict[str, str] = {}
+
+
 @contextlib.contextmanager
 def stdin_data(args: argparse.Namespace) -> Iterator[None]:
     """Run a command whose DATA.csv (``args.data``) may be ``-``: it is renamed ``<stdin>``,
-    and the copy of standard input (``data_file``) is removed at the end."""
-    if getattr(args, "data", None) != STDIN:
-        yield
-        return
-    args.data, _Copy.active = NAME, True
+    and the copy of standard input (``data_file``) is removed at the end, as the CSV copies
+    of Parquet and Arrow files are."""
+    stdin = getattr(args, "data", None) == STDIN
+    if stdin:
+        args.data, _Copy.active = NAME, True
     try:
         yield
     finally:
-        if _Copy.folder is not None:
-            shutil.rmtree(_Copy.folder, ignore_errors=True)
-        _Copy.active, _Copy.folder, _Copy.path = False, None, None
+        for copy in _Tables.copies.values():
+            shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
+        _Tables.copies.clear()
+        if stdin:
+            if _Copy.folder is not None:
+                shutil.rmtree(_Copy.folder, ignore_errors=True)
+            _Copy.active, _Copy.folder, _Copy.path = False, None, None
 
 
 def data_file(path: str) -> str:
     """The file to open for DATA.csv ``path``: for ``<stdin>`` (while ``stdin_data`` runs),
-    the copy of standard input, made on the first call; any other path as it is."""
+    the copy of standard input, made on the first call; for a Parquet or Arrow file (by its
+    first bytes), its CSV copy (``cli_columnar``), made on the first call; any other path
+    as it is."""
+    if path in _Tables.copies:
+        return _Tables.copies[path]
+    read = _stdin_file(path)
+    kind = columnar_format(read)
+    if kind is None:
+        return read
+    _Tables.copies[path] = copy = as_csv(read, kind, path)
+    return copy
+
+
+def _stdin_file(path: str) -> str:
+    """``path``, or for ``<stdin>`` (while ``stdin_data`` runs) the copy of standard input,
+    made on the first call."""
     if path != NAME or not _Copy.active:
         return path
     if _Copy.path is None:
@@ -68,11 +100,24 @@ def data_file(path: str) -> str:
 def data_name(path: str) -> str:
     """DATA.csv as messages name it: ``<stdin>`` for the path of standard input's copy
     (``data_file``'s, given where the name was meant), any other path as it is."""
+    for name, copy in _Tables.copies.items():
+        if path == copy:
+            return name
     return NAME if _Copy.path is not None and path == _Copy.path else path
 
 
+def table_source(path: str) -> str:
+    """The Parquet or Arrow file whose CSV copy is ``path`` (so that no output overwrites
+    it: ``check_distinct_paths``), any other path as it is."""
+    return next((name for name, copy in _Tables.copies.items()
+                 if copy == path and name != NAME), path)
+
+
 def in_messages(text: str) -> str:
-    """``text`` with the path of standard input's copy written as ``<stdin>``."""
+    """``text`` with the path of standard input's copy written as ``<stdin>``, and those of
+    the CSV copies of Parquet and Arrow files as their names."""
+    for name, copy in _Tables.copies.items():
+        text = text.replace(copy, name)
     return text.replace(_Copy.path, NAME) if _Copy.path else text
 
 
