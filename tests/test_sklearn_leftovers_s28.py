@@ -7,13 +7,17 @@ Ctrl-C or an error cut short, the ``ConvergenceWarning`` after the last epoch wh
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
 
+from sklearn import neural_network  # noqa: E402
 from sklearn.linear_model import SGDClassifier  # noqa: E402
 
+import nonlin  # noqa: E402
 import nonlin.sklearn as nls  # noqa: E402
+from nonlin.schedules import ExponentialDecay  # noqa: E402
 from sklearn_helpers import LABELS, X  # noqa: E402
 from sklearn_helpers import quiet_fit as _fit  # noqa: E402
 
@@ -46,3 +50,36 @@ def test_a_class_weight_naming_every_class_and_more_is_taken_as_scikit_learn_tak
     weights = {0: 1.0, 1: 2.0, 7: 3.0}
     SGDClassifier(class_weight=weights, max_iter=5, tol=None).fit(X, LABELS)
     assert _fit(_clf(class_weight=weights), X, LABELS).n_iter_ == 3
+
+
+# -- 2. partial_fit continues the fitted optimizer's rate --------------------------------------
+def test_scikit_learn_partial_fit_keeps_the_rate_rule_of_its_optimizer():
+    """What the two tests below follow: ``learning_rate`` set since applies from the next fit."""
+    est = neural_network.MLPClassifier((3,), solver="sgd", learning_rate="invscaling",
+                                       max_iter=2, random_state=0)
+    _fit(est, X, LABELS)
+    est.set_params(learning_rate="constant").partial_fit(X, LABELS)
+    assert est._optimizer.lr_schedule == "invscaling"
+
+
+@pytest.mark.parametrize("callback", [nonlin.ReduceLROnPlateau(monitor="loss"),
+                                      nonlin.LearningRateScheduler(lambda epoch, lr: lr)])
+def test_partial_fit_refuses_a_rate_callback_beside_the_schedule_it_continues(callback):
+    est = _fit(_clf(solver="sgd", learning_rate=ExponentialDecay(0.01, 10, 0.9)), X, LABELS)
+    before = (est.n_iter_, est.t_, est.coefs_[0].copy())
+    est.set_params(learning_rate="constant", callbacks=[callback])
+    with pytest.raises(TypeError, match="learning_rate='constant', set since") as error:
+        est.partial_fit(X, LABELS)
+    assert "partial_fit" in str(error.value) and "ExponentialDecay(lr=0.01" in str(error.value)
+    assert (est.n_iter_, est.t_) == before[:2]  # refused before anything changed
+    np.testing.assert_array_equal(est.coefs_[0], before[2])
+    _fit(est.set_params(warm_start=True), X, LABELS)  # fit makes an optimizer of the new rate
+    assert est._optimizer.inner.lr == est.learning_rate_init
+
+
+def test_partial_fit_takes_a_rate_callback_beside_the_float_rate_it_continues():
+    est = _fit(_clf(solver="sgd", learning_rate_init=0.05), X, LABELS)
+    scheduler = nonlin.LearningRateScheduler(lambda epoch, lr: lr / 2)
+    est.set_params(learning_rate=ExponentialDecay(0.01, 10, 0.9), callbacks=[scheduler])
+    est.partial_fit(X, LABELS)  # the fitted optimizer's float rate goes on, halved
+    assert est._optimizer.lr == 0.025 and est.n_iter_ == 1
