@@ -7,6 +7,8 @@ Ctrl-C or an error cut short, the ``ConvergenceWarning`` after the last epoch wh
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 
@@ -83,3 +85,25 @@ def test_partial_fit_takes_a_rate_callback_beside_the_float_rate_it_continues():
     est.set_params(learning_rate=ExponentialDecay(0.01, 10, 0.9), callbacks=[scheduler])
     est.partial_fit(X, LABELS)  # the fitted optimizer's float rate goes on, halved
     assert est._optimizer.lr == 0.025 and est.n_iter_ == 1
+
+
+# -- 3. lr and learning_rate: one value -------------------------------------------------------
+def test_an_estimator_logs_the_same_rate_as_lr_and_learning_rate(tmp_path):
+    """The ``invscaling`` rule sets the next epoch's rate before the user's callbacks run:
+    ``learning_rate`` was that one, ``lr`` the rate the epoch trained with."""
+    path = tmp_path / "log.csv"
+    callbacks = [nonlin.ReduceLROnPlateau(monitor="loss", patience=5), nonlin.CSVLogger(path)]
+    _fit(_clf(solver="sgd", learning_rate="invscaling", learning_rate_init=0.1, max_iter=4,
+              callbacks=callbacks), X, LABELS)
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 4 and rows[0]["lr"] == "0.1"
+    assert [row["learning_rate"] for row in rows] == [row["lr"] for row in rows]
+
+
+def test_fit_logs_the_same_rate_as_lr_and_learning_rate():
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    history = model.fit(X, LABELS[:, None].astype(float), loss="mse", optimizer=nonlin.SGD(0.1),
+                        epochs=3, verbose=0, seed=0,
+                        callbacks=[nonlin.ReduceLROnPlateau(monitor="loss", patience=0,
+                                                            min_delta=10.0, factor=0.5)])
+    assert history.history["learning_rate"] == history.history["lr"] == [0.1, 0.1, 0.05]
