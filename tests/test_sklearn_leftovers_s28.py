@@ -7,7 +7,10 @@ Ctrl-C or an error cut short, the ``ConvergenceWarning`` after the last epoch wh
 
 from __future__ import annotations
 
+import copy
 import csv
+import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from sklearn import neural_network  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import SGDClassifier  # noqa: E402
 
 import nonlin  # noqa: E402
@@ -107,3 +111,46 @@ def test_fit_logs_the_same_rate_as_lr_and_learning_rate():
                         callbacks=[nonlin.ReduceLROnPlateau(monitor="loss", patience=0,
                                                             min_delta=10.0, factor=0.5)])
     assert history.history["learning_rate"] == history.history["lr"] == [0.1, 0.1, 0.05]
+
+
+# -- 4. no callbacks kept after an interrupted fit -----------------------------------------------
+class _Cut(nonlin.Callback):
+    def __init__(self, error: type[BaseException]) -> None:
+        self.error = error
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise self.error
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_a_cut_fit_leaves_no_callbacks_on_the_network(error):
+    est = _clf(early_stopping=True, max_iter=5, callbacks=[_Cut(error)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            est.fit(X, LABELS)
+        except RuntimeError:
+            pass
+    assert est.n_iter_ == 2 and est.model_._fit_callbacks == []
+    data = pickle.dumps(est)  # the schedule held the scorer, a local function pickle refused
+    assert b"SklearnSchedule" not in data and b"SklearnSchedule" not in pickle.dumps(
+        copy.deepcopy(est))
+    np.testing.assert_array_equal(pickle.loads(data).predict_proba(X), est.predict_proba(X))
+
+
+# -- 5. the ConvergenceWarning after the last epoch, whatever verbose is -----------------------
+@pytest.mark.parametrize("verbose", [True, 2])
+def test_the_convergence_warning_as_an_error_comes_after_the_last_epoch(tmp_path, verbose,
+                                                                       capsys):
+    path = tmp_path / "log.csv"
+    ends = []
+    seen = nonlin.LambdaCallback(on_epoch_end=lambda epoch, logs: ends.append(epoch),
+                                 on_train_end=lambda logs: ends.append("end"))
+    est = _clf(max_iter=3, verbose=verbose, callbacks=[nonlin.CSVLogger(path), seen])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+            est.fit(X, LABELS)
+    assert ends == [0, 1, 2, "end"] and len(list(csv.DictReader(path.open()))) == 3
+    assert est.n_iter_ == 3 and "Iteration 3, loss" in capsys.readouterr().out
