@@ -20,6 +20,7 @@ pytest.importorskip("sklearn")
 from sklearn import neural_network  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import SGDClassifier  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 import nonlin  # noqa: E402
 import nonlin.sklearn as nls  # noqa: E402
@@ -154,3 +155,17 @@ def test_the_convergence_warning_as_an_error_comes_after_the_last_epoch(tmp_path
             est.fit(X, LABELS)
     assert ends == [0, 1, 2, "end"] and len(list(csv.DictReader(path.open()))) == 3
     assert est.n_iter_ == 3 and "Iteration 3, loss" in capsys.readouterr().out
+
+
+# -- 6. a failed first fit: fitted-looking, as scikit-learn's ------------------------------------
+def test_a_failed_first_fit_leaves_the_estimator_as_scikit_learn_leaves_its_own():
+    """scikit-learn's estimator passes ``check_is_fitted`` after a fit that failed once its
+    weights were made (here its early-stopping split); nonlin's too, after that error or one
+    from a callback (documented in docs/sklearn.md)."""
+    for est in (neural_network.MLPClassifier((3,), early_stopping=True,
+                                             validation_fraction=0.01),
+                _clf(early_stopping=True, validation_fraction=0.01),
+                _clf(callbacks=[_Cut(RuntimeError)])):
+        with pytest.raises((ValueError, RuntimeError)):
+            est.fit(X, LABELS)
+        check_is_fitted(est)
