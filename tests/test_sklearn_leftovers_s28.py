@@ -75,7 +75,8 @@ def test_partial_fit_refuses_a_rate_callback_beside_the_schedule_it_continues(ca
     est = _fit(_clf(solver="sgd", learning_rate=ExponentialDecay(0.01, 10, 0.9)), X, LABELS)
     before = (est.n_iter_, est.t_, est.coefs_[0].copy())
     est.set_params(learning_rate="constant", callbacks=[callback])
-    with pytest.raises(TypeError, match="learning_rate='constant', set since") as error:
+    with pytest.raises(TypeError, match="learning_rate='constant' applies from the next fit") \
+            as error:
         est.partial_fit(X, LABELS)
     assert "partial_fit" in str(error.value) and "ExponentialDecay(lr=0.01" in str(error.value)
     assert (est.n_iter_, est.t_) == before[:2]  # refused before anything changed

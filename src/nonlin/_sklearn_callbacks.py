@@ -142,12 +142,13 @@ def _check_rates(callbacks: list, est: Any, incremental: bool) -> None:
             name = type(callback).__name__
             said = (f"with learning_rate={quoted(rate)}. Leave the {name} out, or give "
                     "learning_rate='constant' and learning_rate_init")
-            if kept is not None and est.learning_rate is not kept:
+            if kept is not None:
                 said = (f"with partial_fit continuing the fitted optimizer, whose rate is the "
                         f"schedule {quoted(kept)}: as scikit-learn's partial_fit, it keeps the "
-                        "optimizer's learning rate, and learning_rate="
-                        f"{quoted(est.learning_rate)}, set since, applies from the next fit. "
-                        f"Leave the {name} out, or call fit (warm_start=True keeps the weights)")
+                        f"optimizer's learning rate (learning_rate={quoted(est.learning_rate)} "
+                        f"applies from the next fit). Leave the {name} out, or call fit with "
+                        "learning_rate='constant' and learning_rate_init (warm_start=True keeps "
+                        "the weights)")
             raise TypeError(
                 f"Expected callbacks that leave the learning rate to a schedule that sets it "
                 f"at every step. Received a {name} (callbacks[{i}]), which sets a float "
