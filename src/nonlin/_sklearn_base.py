@@ -94,7 +94,7 @@ class MLPMethods:
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
-        _sklearn_callbacks.check_callbacks(self.callbacks, self)
+        _sklearn_callbacks.check_callbacks(self.callbacks, self, incremental)
         if self.solver == "lbfgs":
             _sklearn_lbfgs.check_extras(self)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)

@@ -81,14 +81,15 @@ def _copied(est: Any, index: int, callback: Callback) -> Callback:
             "this callback trained as given") from exc
 
 
-def check_callbacks(callbacks: Any, est: Any = None) -> None:
+def check_callbacks(callbacks: Any, est: Any = None, incremental: bool = False) -> None:
     """The estimators' ``callbacks``, refused before anything changes if one is no
     ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records the
     shuffling generator to resume from, and an estimator shuffles with scikit-learn's
     ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
     through non-finite values (``stop_on_nonfinite = False``); or a ``SwapEMAWeights``: an
     estimator's optimizer keeps no moving average of the weights (``use_ema``); or, with
-    ``est``'s ``learning_rate`` a schedule, one that sets a float rate (``_check_rates``)."""
+    ``est``'s ``learning_rate`` a schedule, one that sets a float rate (``_check_rates``;
+    ``incremental``: a ``partial_fit``, which may continue the fitted optimizer's rate)."""
     if not callbacks:  # None or none (as `callbacks or []` below): no imports per partial_fit
         return
     from ._backup_callback import BackupAndRestore
@@ -116,29 +117,51 @@ def check_callbacks(callbacks: Any, est: Any = None) -> None:
                 f"(callbacks[{i}]): an estimator's optimizer keeps no moving average of the "
                 "weights (scikit-learn's MLP has no use_ema). Leave it out, or train a "
                 "nonlin.Sequential with an optimizer given use_ema=True")
-    _check_rates(callbacks, est)
+    _check_rates(callbacks, est, incremental)
     _check_settings(callbacks, est)
 
 
-def _check_rates(callbacks: list, est: Any) -> None:
-    """Refuse a ``ReduceLROnPlateau`` or ``LearningRateScheduler`` beside a schedule given as
-    ``learning_rate`` before anything changes, naming the estimator's parameters: the
-    callback's own ``TypeError`` came in the first epoch, naming an optimizer the user never
-    gave, and left an unfitted estimator fitted (``n_iter_ == 0``)."""
+def _check_rates(callbacks: list, est: Any, incremental: bool) -> None:
+    """Refuse a ``ReduceLROnPlateau`` or ``LearningRateScheduler`` beside a schedule the fit
+    trains with before anything changes, naming the estimator's parameters: the callback's
+    own ``TypeError`` came in the first epoch, naming an optimizer the user never gave, and
+    left an unfitted estimator fitted (``n_iter_ == 0``). The schedule is ``learning_rate``,
+    or for a ``partial_fit`` that continues the fitted optimizer, that optimizer's rate
+    (``_continued_rate``)."""
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
     from .schedules import Schedule
 
-    rate = getattr(est, "learning_rate", None)
-    if not isinstance(rate, Schedule) or est.solver == "lbfgs":  # L-BFGS runs no callbacks
+    if est.solver == "lbfgs":  # L-BFGS runs no callbacks
+        return
+    kept = _continued_rate(est) if incremental else None
+    rate = getattr(est, "learning_rate", None) if kept is None else kept
+    if not isinstance(rate, Schedule):
         return
     for i, callback in enumerate(callbacks):
         if isinstance(callback, LearningRateScheduler | ReduceLROnPlateau):
             name = type(callback).__name__
+            said = (f"with learning_rate={quoted(rate)}. Leave the {name} out, or give "
+                    "learning_rate='constant' and learning_rate_init")
+            if kept is not None:
+                said = (f"with partial_fit continuing the fitted optimizer, whose rate is the "
+                        f"schedule {quoted(kept)}: as scikit-learn's partial_fit, it keeps the "
+                        f"optimizer's learning rate (learning_rate={quoted(est.learning_rate)} "
+                        f"applies from the next fit). Leave the {name} out, or call fit with "
+                        "learning_rate='constant' and learning_rate_init (warm_start=True keeps "
+                        "the weights)")
             raise TypeError(
-                f"Expected callbacks that leave the learning rate to learning_rate, a schedule "
-                f"that sets it at every step. Received a {name} (callbacks[{i}]), which sets "
-                f"a float rate between epochs, with learning_rate={quoted(rate)}. Leave the "
-                f"{name} out, or give learning_rate='constant' and learning_rate_init")
+                f"Expected callbacks that leave the learning rate to a schedule that sets it "
+                f"at every step. Received a {name} (callbacks[{i}]), which sets a float "
+                f"rate between epochs, {said}")
+
+
+def _continued_rate(est: Any) -> Any:
+    """The rate of the optimizer a ``partial_fit`` of ``est`` continues (a schedule or a
+    float), or None when it makes a new one (the first call: ``learning_rate``'s)."""
+    if "coefs_" not in est.__dict__:
+        return None
+    inner = getattr(est.__dict__.get("_optimizer"), "inner", None)
+    return None if inner is None else inner.lr
 
 
 def _check_settings(callbacks: list, est: Any) -> None:

@@ -15,13 +15,13 @@ import numpy as np
 
 from . import _sklearn_structure, initializers, registry
 from ._sklearn_class_loss import training_loss
+from ._sklearn_epochs import run
 from ._sklearn_extras import NONLIN_LOSS, continue_count
 from ._sklearn_flat import FlatParams
 from ._sklearn_random import ShuffleStream, random_state  # defined here before: old names
 from ._sklearn_rules import BatchObjective, PenalizedOptimizer
 from ._sklearn_schedule import SklearnSchedule, check_continuable, rate_rule, start_state
 from ._sklearn_setup import sklearn_init, sklearn_sgd
-from ._sklearn_sparse import shown
 from ._sklearn_twins import _TWINS, forward, widened  # noqa: F401 (_TWINS, forward: engine's)
 from ._sklearn_warn import warn_as_sklearn
 from .activations import sigmoid_into
@@ -183,16 +183,6 @@ def new_optimizer(est: Any, objective: BatchObjective) -> PenalizedOptimizer:
     return optimizer
 
 
-def batch_size(est: Any, n_samples: int) -> int:
-    if est.batch_size == "auto":
-        return min(200, n_samples)
-    if est.batch_size > n_samples:
-        warn_as_sklearn(
-            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
-        )
-    return int(np.clip(est.batch_size, 1, n_samples))
-
-
 def fit_stochastic(
     est: Any,
     X: np.ndarray,
@@ -225,7 +215,7 @@ def fit_stochastic(
     try:  # a diverging run goes on to max_iter (inf/NaN losses), as scikit-learn's does;
         # then the estimator's check of the weights raises (unless early stopping restored
         # the best ones)
-        _run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
+        run(est, X, Y, sample_weight, objective, optimizer, schedule, incremental)
     except KeyboardInterrupt:
         warn_as_sklearn("Training interrupted by user.")
     if scorer is not None:
@@ -264,26 +254,6 @@ def flat_params(est: Any, *, keep_lists: bool = False) -> FlatParams:
             _put(est, attr, [p.value for p in own],
                  into=keep_lists and isinstance(getattr(est, attr), list))
     return flat
-
-
-def _run(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
-         objective: BatchObjective, optimizer: PenalizedOptimizer, schedule: SklearnSchedule,
-         incremental: bool) -> None:
-    """One call of nonlin's ``Sequential.fit``; shuffles compose as scikit-learn's do."""
-    rng = est._random_state
-    rng.order = np.arange(X.shape[0])
-    epochs = 1 if incremental else int(est.max_iter)  # int: scikit-learn lets True through
-    try:
-        est.model_.fit(
-            X, Y, loss=objective, optimizer=optimizer, epochs=epochs,
-            batch_size=batch_size(est, X.shape[0]), shuffle=est.shuffle, seed=rng,
-            callbacks=[*schedule.after_bar(), schedule, *shown(est.model_, est.callbacks_)],
-            sample_weight=sample_weight,
-            verbose=1 if est.verbose == 2 else 0,  # other values: scikit-learn's lines only
-        )
-    finally:
-        rng.order = None
-        schedule.show_pending()  # verbose=2: lines held of an epoch a Ctrl-C or error cut
 
 
 def check_finite(est: Any) -> None:

@@ -9,7 +9,8 @@ validation score must rise by ``tol``);
 apply the ``invscaling`` rate ``lr_init / (t_ + 1) ** power_t``; after more
 than ``n_iter_no_change`` epochs without improvement either divide an
 ``adaptive`` SGD rate by 5 (until it is <= 1e-6) or stop; warn when
-``max_iter`` epochs ran without stopping. Before a fit, ``check_continuable``
+``max_iter`` epochs ran without stopping (once the fit has ended: ``warn_unconverged``,
+called by ``_sklearn_epochs.run``). Before a fit, ``check_continuable``
 refuses what its epochs could not run, and ``loss_type`` gives ``loss_``
 scikit-learn's float type. This module does not import scikit-learn: the
 estimator hands in its warning class and scorer.
@@ -70,10 +71,11 @@ class SklearnSchedule(Callback):
         self.n_samples, self.scorer = n_samples, scorer
         self.weights = params  # not self.params: fit sets that (Keras' Callback.params)
         self.incremental, self.warning = incremental, warning
-        # verbose=2: the lines and warning wait until the epoch's progress bar has closed
-        # (text, True for the warning): data, not functions, so that pickling the estimator
-        # mid-fit (a callback's snapshot) works as with verbose=1
-        self.pending: list[tuple[str, bool]] | None = [] if estimator.verbose == 2 else None
+        # verbose=2: the lines wait until the epoch's progress bar has closed: data, not
+        # functions, so that pickling the estimator mid-fit (a callback's snapshot) works
+        # as with verbose=1
+        self.pending: list[str] | None = [] if estimator.verbose == 2 else None
+        self.unconverged: str | None = None  # the ConvergenceWarning, raised after the fit
 
     def after_bar(self) -> list[Callback]:
         """The callback to put first in the fit's list with ``verbose=2``: it shows the
@@ -83,24 +85,24 @@ class SklearnSchedule(Callback):
         return [] if self.pending is None else [_ShowPending(self)]
 
     def show_pending(self) -> None:
-        """Show the lines and warning still held (``verbose=2``): a fit that a Ctrl-C or an
+        """Show the lines still held (``verbose=2``): a fit that a Ctrl-C or an
         error cut short comes to no ``on_train_end`` to show them (``_ShowPending``)."""
         if self.pending:
             shows, self.pending[:] = list(self.pending), []  # emptied first: each shown once
-            for text, warning in shows:
-                self._emit(text, warning)
+            sys.stdout.write("".join(shows))
 
-    def _show(self, text: str, warning: bool = False) -> None:
+    def warn_unconverged(self) -> None:
+        """The ``ConvergenceWarning`` of a fit that ran ``max_iter`` epochs, once the fit has
+        ended (``_sklearn_epochs.run``), as scikit-learn's after its last iteration."""
+        if self.unconverged is not None:
+            # at the user's fit, however deep fit calls
+            warn_as_sklearn(self.unconverged, self.warning)
+
+    def _show(self, text: str) -> None:
         if self.pending is None:
-            self._emit(text, warning)
-        else:
-            self.pending.append((text, warning))
-
-    def _emit(self, text: str, warning: bool) -> None:
-        if warning:
-            warn_as_sklearn(text, self.warning)  # at the user's fit, however deep fit calls
-        else:
             sys.stdout.write(text)
+        else:
+            self.pending.append(text)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         est = self.estimator
@@ -127,9 +129,8 @@ class SklearnSchedule(Callback):
         if stop or self.incremental:
             self.model.stop_training = True
         elif est.n_iter_ == est.max_iter:
-            message = (f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached "
-                       "and the optimization hasn't converged yet.")
-            self._show(message, warning=True)
+            self.unconverged = (f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) "
+                                "reached and the optimization hasn't converged yet.")
 
     # -- the rules ----------------------------------------------------------
     def _update_no_improvement(self, est: Any) -> None:
@@ -170,7 +171,7 @@ class SklearnSchedule(Callback):
 
 
 class _ShowPending(Callback):
-    """Shows an ``SklearnSchedule``'s pending lines and warning (``after_bar``)."""
+    """Shows an ``SklearnSchedule``'s pending lines (``after_bar``)."""
 
     def __init__(self, schedule: SklearnSchedule) -> None:
         self.schedule = schedule

@@ -45,8 +45,43 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
                 f"Received: class_weight={quoted(weights)}"
             )
         return sample_weight(weights, Y)
+    if isinstance(weights, dict):
+        check_keys(weights, est.classes_)
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
     return class_weight(weights, classes=est.classes_, y=est.classes_[i])[i]
+
+
+def check_keys(weights: dict, classes: np.ndarray) -> None:
+    """Refuse a ``class_weight`` dict that scikit-learn's ``compute_class_weight`` refuses,
+    with the same exception class (a ``ValueError``) and its message, which names only the
+    classes left without a weight, followed by the keys that are no class of ``classes``
+    (the fitted ``classes_``) and those classes. As there, a dict is refused when it leaves
+    some class out and holds a key that is no class (one naming every class and more is
+    taken), each class matched as it matches them: ``int(c)``, or ``str(c)`` for text
+    labels."""
+    matched, unweighted = set(), []
+    for c in classes:
+        key = _as_key(c)
+        if key in weights:
+            matched.add(key)
+        else:
+            unweighted.append(key)
+    unknown = [k for k in weights if k not in matched]
+    if unweighted and unknown:
+        raise ValueError(  # scikit-learn's sentence first: code matching it still does
+            f"The classes, {np.array(unweighted).tolist()}, are not in class_weight, whose "
+            f"keys {quoted(unknown, 200)} are no class (a class left out weighs 1 only when "
+            "every key is a class, as in scikit-learn). Expected class_weight keys among the "
+            f"estimator's classes, classes_={quoted(np.asarray(classes).tolist(), 200)}. "
+            f"Received: class_weight={quoted(weights, 200)}")
+
+
+def _as_key(c: Any) -> Any:
+    """A class as ``compute_class_weight`` looks it up in a ``class_weight`` dict."""
+    try:
+        return int(c)
+    except ValueError:  # text labels
+        return str(c)
 
 
 def _per_column(weights: list, Y: np.ndarray) -> np.ndarray:

@@ -71,9 +71,14 @@ def _say(text: str) -> None:
 
 
 def _log_rate(logs: dict[str, Any] | None, model: Any) -> None:
-    """Keras 3's ``logs["learning_rate"]`` at an epoch's end: the optimizer's rate then."""
+    """Keras 3's ``logs["learning_rate"]`` at an epoch's end: the rate the epoch trained
+    with, the value of nonlin's own ``"lr"`` key when the logs hold it (fit's loop logs it
+    before the callbacks run), else the optimizer's rate. One value under two names: a
+    callback before this one may have set the next epoch's rate already (an estimator's
+    ``invscaling`` or ``adaptive`` rule), which made the two columns of a ``CSVLogger``
+    disagree by an epoch."""
     if logs is not None:
-        logs["learning_rate"] = float(model.optimizer.lr)
+        logs["learning_rate"] = float(logs["lr"] if "lr" in logs else model.optimizer.lr)
 
 
 def _verbose(value: Any) -> int:
@@ -88,7 +93,7 @@ class LearningRateScheduler(Callback):
     ``epoch`` counts from 0. As in Keras, a schedule whose signature takes one
     argument is called as ``schedule(epoch)``; ``verbose`` above 0 writes the rate
     set, one line on standard error. Each epoch's logs get ``learning_rate``, the rate the
-    epoch trained with, as Keras 3 logs it (``history.history["learning_rate"]``).
+    epoch trained with (``lr``'s value), as Keras 3 logs it (``history.history["learning_rate"]``).
     """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
@@ -140,7 +145,8 @@ class ReduceLROnPlateau(Callback):
     ``min_lr`` is a finite number >= 0. ``verbose`` above 0 writes each
     reduction, one line on standard error (Keras' message). An optimizer whose
     learning rate is a schedule is refused (``TypeError``) when training begins.
-    Each epoch's logs get ``learning_rate``, the rate before this epoch's reduction (Keras 3).
+    Each epoch's logs get ``learning_rate``, the rate before this epoch's reduction (Keras 3):
+    ``lr``'s value, the rate the epoch trained with.
     The arguments come in Keras 3's order: ``(monitor, factor, patience, verbose, mode,
     min_delta, cooldown, min_lr)``.
     """
