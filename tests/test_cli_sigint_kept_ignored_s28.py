@@ -87,3 +87,28 @@ def test_sigint_stays_ignored_where_sigterm_cannot_be_handled(
     assert (tmp_path / "p.png").exists()
     assert nonlin.load(str(tmp_path / "m.safetensors")).metadata["training"]["epochs_done"] == 2
     assert os.path.exists(tmp_path / "m.safetensors")
+
+
+def test_a_ctrl_c_handler_set_outside_python_is_never_replaced(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGINT's handler set outside Python (``getsignal`` None: a program embedding Python
+    set it first) cannot be put back, so the command must never set one: it set Python's
+    Ctrl-C for the save and after it, and left that in place when it ended."""
+    set_to: list[Any] = []
+    with signal_folder(monkeypatch, tmp_path):
+        getsignal, real_signal = signal.getsignal, signal.signal
+
+        def signal_signal(signum: int, handler: Any) -> Any:
+            if signum == signal.SIGINT:
+                set_to.append(handler)
+            return real_signal(signum, handler)
+
+        monkeypatch.setattr(signal, "getsignal", lambda signum: None if signum == int(
+            signal.SIGINT) else getsignal(signum))
+        monkeypatch.setattr(signal, "signal", signal_signal)
+        status = cli.main(list(_TRAIN))
+        monkeypatch.undo()
+    assert status == 0, capsys.readouterr().err
+    assert set_to == []
+    assert (tmp_path / "p.png").exists()
