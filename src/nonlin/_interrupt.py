@@ -28,7 +28,8 @@ class SigintGuard:
 
     Only over a handler of Python's (its default, which raises ``KeyboardInterrupt``,
     or the program's own): a program that ignores SIGINT (``SIG_IGN``: a pool's worker,
-    a job under ``nohup``), lets it end the process (``SIG_DFL``) or handles it outside
+    a background job ``... &`` of a script; ``nohup`` ignores SIGHUP only), lets it end
+    the process (``SIG_DFL``) or handles it outside
     Python (``getsignal`` is None, and could not be put back) keeps that.
 
     ``pending`` tells whether a Ctrl-C came. Between steps (in a callback, a

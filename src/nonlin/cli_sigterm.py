@@ -19,7 +19,10 @@ of a script, ``nohup`` or not, which the shell starts so) leaves it ignored, so 
 at the script's terminal still never reaches it, and handles SIGTERM all the same:
 ``set_ctrl_c`` then sets a stand-in for SIGINT's handler (``_STAND_IN``), which the
 SIGTERM handler calls instead, and while ``fit`` runs, its guard's ``request``
-(``SigintGuard.current``): the same checkpoint, ``terminated`` and 143.
+(``SigintGuard.current``): the same checkpoint, ``terminated`` and 143. The stand-in is
+set also where SIGTERM is left as it was (ignored too, ``trap '' TERM``), so SIGINT stays
+ignored there as well, and where SIGINT's handler was set outside Python (``getsignal`` is
+None), which could not be put back.
 
 The library's ``fit`` installs no SIGTERM handler (as Keras' ``fit``): only the
 commands do (``cli._run``; ``train`` its own), from the main thread, and put the
@@ -106,7 +109,8 @@ def ctrl_c(signum: int, frame: Any) -> None:
 
 class _StandIn:
     """SIGINT's handler as the command sets it where SIGINT stays ignored (``on``: while a
-    command that found it ignored runs; see the module's docstring)."""
+    command that found it ignored, or set outside Python, runs; see the module's
+    docstring)."""
 
     on = False
     handler: Any = signal.SIG_IGN
@@ -153,15 +157,19 @@ def _installable() -> bool:
 def sigterm_as_ctrl_c() -> Iterator[Termination]:
     """SIGTERM handled as Ctrl-C within the block; the previous handler back after it.
     SIGINT found ignored: its stand-in on (from Python's Ctrl-C, ``ctrl_c``) before
-    SIGTERM's handler is in place, off after it is put back."""
+    SIGTERM's handler is in place, off after it is put back; also where SIGTERM is left
+    as it was, and where SIGINT's handler was set outside Python (it could not be put
+    back), so that the command never sets SIGINT's handler (``set_ctrl_c``)."""
     termination = Termination()
-    if not _installable():
-        yield termination
-        return
-    stand_in = not _STAND_IN.on and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    found = signal.getsignal(signal.SIGINT)  # None: set outside Python, never put back
+    stand_in = (threading.current_thread() is threading.main_thread() and not _STAND_IN.on
+                and (found is signal.SIG_IGN or found is None))
     if stand_in:
         _STAND_IN.on, _STAND_IN.handler = True, ctrl_c
     try:
+        if not _installable():  # SIGINT, found ignored, stays so all the same
+            yield termination
+            return
         try:
             previous = signal.signal(signal.SIGTERM, termination.handler)
         except ValueError:  # pragma: no cover (not the main interpreter)
