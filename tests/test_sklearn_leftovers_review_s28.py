@@ -69,6 +69,23 @@ def test_check_keys_refuses_what_compute_class_weight_refuses_and_nothing_else(l
                 assert refused is not None and str(exc).startswith(refused), (labels, weights)
 
 
+@pytest.mark.parametrize("shown", [None, "halved"])
+def test_learning_rate_is_the_optimizers_when_a_callback_made_lr_no_number(shown):
+    """A callback before the scheduler that makes ``lr`` something else for a display: the
+    fit trains, as before ``learning_rate`` was read from ``lr`` (``float(None)``'s
+    ``TypeError``, or a bare ``could not convert string to float``)."""
+    def show(epoch, logs):
+        logs["lr"] = shown
+
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    history = model.fit(X, LABELS[:, None].astype(float), loss="mse", optimizer=nonlin.SGD(0.1),
+                        epochs=2, verbose=0, seed=0,
+                        callbacks=[nonlin.LambdaCallback(on_epoch_end=show),
+                                   nonlin.LearningRateScheduler(lambda epoch, lr: lr / 2)])
+    assert history.history["lr"] == [shown, shown]
+    assert history.history["learning_rate"] == [0.05, 0.025]
+
+
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_the_convergence_warning_as_an_error_leaves_scikit_learns_state(early_stopping):
     """A guard: raised after the fit, the warning leaves what scikit-learn's leaves (the last
