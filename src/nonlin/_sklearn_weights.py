@@ -58,7 +58,9 @@ def check_keys(weights: dict, classes: np.ndarray) -> None:
     (the fitted ``classes_``) and those classes. As there, a dict is refused when it leaves
     some class out and holds a key that is no class (one naming every class and more is
     taken), each class matched as it matches them: ``int(c)``, or ``str(c)`` for text
-    labels."""
+    labels. Its condition counts the classes weighted against the keys, so where one key
+    weighs two classes (text labels ``'1'`` and ``'01'``, both looked up as ``1``) a dict
+    holding a key that is no class can still be taken: it is taken here too."""
     matched, unweighted = set(), []
     for c in classes:
         key = _as_key(c)
@@ -67,7 +69,7 @@ def check_keys(weights: dict, classes: np.ndarray) -> None:
         else:
             unweighted.append(key)
     unknown = [k for k in weights if k not in matched]
-    if unweighted and unknown:
+    if unweighted and unknown and len(classes) - len(unweighted) != len(weights):
         raise ValueError(  # scikit-learn's sentence first: code matching it still does
             f"The classes, {np.array(unweighted).tolist()}, are not in class_weight, whose "
             f"keys {quoted(unknown, 200)} are no class (a class left out weighs 1 only when "

@@ -76,9 +76,11 @@ def _log_rate(logs: dict[str, Any] | None, model: Any) -> None:
     before the callbacks run), else the optimizer's rate. One value under two names: a
     callback before this one may have set the next epoch's rate already (an estimator's
     ``invscaling`` or ``adaptive`` rule), which made the two columns of a ``CSVLogger``
-    disagree by an epoch."""
+    disagree by an epoch. An ``"lr"`` that a callback before this one made something
+    other than a number (text for a display) is not read: the optimizer's rate, as before."""
     if logs is not None:
-        logs["learning_rate"] = float(logs["lr"] if "lr" in logs else model.optimizer.lr)
+        lr = logs.get("lr")
+        logs["learning_rate"] = float(lr if is_real(lr) else model.optimizer.lr)
 
 
 def _verbose(value: Any) -> int:
