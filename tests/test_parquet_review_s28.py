@@ -101,6 +101,26 @@ def test_no_room_for_the_csv_copy_names_the_folder_and_a_way_out(
     assert list((folder / "tmp").iterdir()) == []
 
 
+@pytest.mark.parametrize("name, kind, writer", [
+    ("out.parquet", "Parquet", "write_parquet"), ("out.feather", "Feather", "write_ipc"),
+    ("p.Arrow", "Arrow IPC", "write_ipc")])
+def test_predict_refuses_a_table_name_for_its_csv_output(
+        folder: Path, capsys: pytest.CaptureFixture[str], name: str, kind: str,
+        writer: str) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(_table(), folder / "d.parquet")
+    assert cli.main(["train", "d.parquet", *TRAIN, "--out", "m.safetensors"]) == 0
+    capsys.readouterr()
+    (folder / name).write_bytes(b"kept")
+    assert cli.main(["predict", "m.safetensors", "d.parquet", "-o", name]) == 2
+    stem = name.split(".")[0]
+    error_line(capsys, f"-o {name}: predictions are written as CSV, not as {kind}; name it "
+               f"{stem}.csv", f"pl.read_csv('{stem}.csv').{writer}('{name}')")
+    assert (folder / name).read_bytes() == b"kept"
+    assert list((folder / "tmp").iterdir()) == []
+
+
 def test_a_gzipped_parquet_file_is_named_not_called_utf16(
         folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import pyarrow.parquet as pq

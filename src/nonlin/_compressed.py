@@ -262,10 +262,24 @@ def compressed(path: str, data: bytes) -> bytes:
     return data
 
 
+# an output name that says a table file -> (what it says, polars' writer of it)
+_TABLE_OUTPUTS = {".parquet": ("Parquet", "write_parquet"), ".arrow": ("Arrow IPC", "write_ipc"),
+                  ".feather": ("Feather", "write_ipc"), ".ipc": ("Arrow IPC", "write_ipc")}
+
+
 def refused_output(path: str) -> str | None:
-    """Why an output named ``path`` cannot be written compressed (a ``.zst`` name: nonlin
-    writes no zstd, which the standard library has only from Python 3.14), else None."""
+    """Why an output named ``path`` cannot be written (a ``.zst`` name: nonlin writes no
+    zstd, which the standard library has only from Python 3.14; a ``.parquet``, ``.arrow``,
+    ``.feather`` or ``.ipc`` name: the output is CSV, which such a name would hide), else
+    None."""
     if path.lower().endswith((".zst", ".zstd")):
         return ("nonlin does not write zstd; name it .gz, .bz2, .xz or .zip, "
                 "or write to standard output and pipe it: ... -o - | zstd > FILE")
+    stem, table = os.path.splitext(path)
+    kind = _TABLE_OUTPUTS.get(table.lower())
+    if kind is not None:
+        csv_name = os.path.basename(stem) + ".csv"
+        return (f"predictions are written as CSV, not as {kind[0]}; name it {csv_name} (or "
+                f".csv.gz), then convert it if you need {kind[0]}: pl.read_csv('{csv_name}')"
+                f".{kind[1]}('{os.path.basename(path)}') with polars")
     return None
