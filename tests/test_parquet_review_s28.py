@@ -132,3 +132,21 @@ def test_a_gzipped_parquet_file_is_named_not_called_utf16(
                "(compressed: decompress it first")
     with pytest.raises(CSVError, match="received a Parquet file"):
         read_csv(folder / "d.parquet.gz", target="y")
+
+
+@pytest.mark.parametrize("version", ["15.0.2", "17.0.0"])
+def test_a_pyarrow_older_than_18_is_refused_naming_its_version(
+        folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        version: str) -> None:
+    """pyarrow 15 lacks ``string_view`` (every file was an internal error: AttributeError),
+    and 16 and 17 cannot cast it (polars' Arrow files with text were refused as damaged);
+    both seen with those versions installed. Here the version alone is changed."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(_table(), folder / "d.parquet")
+    monkeypatch.setattr(pa, "__version__", version)
+    assert cli.main(["train", "d.parquet", *TRAIN]) == 2
+    error_line(capsys, f"d.parquet needs pyarrow 18.0 or later; {version} is installed",
+               "pip install -U 'nonlin[parquet]'")
+    assert list((folder / "tmp").iterdir()) == []

@@ -10,10 +10,12 @@ all of the CSV checks (``--missing``, ``--categorical``, text, duplicate names)
 and messages naming the file as given (line N is the table's row N - 1, the
 header being line 1). The bytes decide, as for compressed files, not the name
 (``_table_magic``: the first and last ones; a CSV whose first column is named
-``PAR1`` is a CSV). pyarrow (the ``parquet`` extra, 15 or later: 14.0.0 and
+``PAR1`` is a CSV). pyarrow (the ``parquet`` extra, 18 or later: 14.0.0 and
 older could run code from a file, through a pickled extension type,
-CVE-2023-47248, fixed in 14.0.1) is imported only for such a file; without it the
-message names the extra and how to make a CSV instead. A column pyarrow cannot
+CVE-2023-47248, fixed in 14.0.1; 15 lacks the string view type, and 16 and 17
+cannot cast it, which polars writes its text columns as in an Arrow file) is
+imported only for such a file; without it the message names the extra and how
+to make a CSV instead. A column pyarrow cannot
 write as CSV (a list, a struct) is refused naming it; two columns of one name are
 named by the CSV check. A damaged file is named with pyarrow's reason, and a copy
 that cannot be written (no room in the temporary folder) names that folder and
@@ -131,7 +133,7 @@ def _pyarrow(kind: str, shown: str) -> Any:
         for module in ("pyarrow", "pyarrow.csv", "pyarrow.parquet", "pyarrow.ipc",
                        "pyarrow.feather"):
             found = require(module, "parquet", f"reading the {kind} file {shown_path(shown)}",
-                            (15, 0))
+                            (18, 0))
     except MissingExtraError as exc:
         raise UsageError(f"{exc}; or {_csv_way(kind)}") from None
     return sys.modules[found.__name__.split(".")[0]]
