@@ -150,3 +150,43 @@ def test_a_pyarrow_older_than_18_is_refused_naming_its_version(
     error_line(capsys, f"d.parquet needs pyarrow 18.0 or later; {version} is installed",
                "pip install -U 'nonlin[parquet]'")
     assert list((folder / "tmp").iterdir()) == []
+
+
+def test_a_parquet_file_on_standard_input_trains_as_by_its_path(
+        folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guard (it held on the merge): both copies (standard input's, then its CSV) are
+    removed, and the model is the one the file gives by its path."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    import nonlin
+
+    pq.write_table(_table(), folder / "d.parquet")
+    assert cli.main(["train", "d.parquet", *TRAIN, "--out", "path.safetensors"]) == 0
+    data = (folder / "d.parquet").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), "utf-8"))
+    assert cli.main(["train", "-", *TRAIN, "--out", "stdin.safetensors"]) == 0
+    assert "<stdin>: 40 rows" in capsys.readouterr().out
+    a, b = nonlin.load("path.safetensors"), nonlin.load("stdin.safetensors")
+    assert all(np.array_equal(p, q) for p, q in zip(a.get_weights(), b.get_weights(),
+                                                     strict=True))
+    assert list((folder / "tmp").iterdir()) == []
+
+
+def test_ctrl_c_while_the_copy_is_written_removes_it(
+        folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guard (it held on the merge): the part written is removed, status 130."""
+    import pyarrow.csv
+    import pyarrow.parquet as pq
+
+    class Interrupted(pyarrow.csv.CSVWriter):
+        def write_table(self, table, max_chunksize=None):  # type: ignore[no-untyped-def]
+            super().write_table(table)
+            raise KeyboardInterrupt
+
+    pq.write_table(_table(), folder / "d.parquet")
+    monkeypatch.setattr(pyarrow.csv, "CSVWriter", Interrupted)
+    assert cli.main(["train", "d.parquet", *TRAIN]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list((folder / "tmp").iterdir()) == []
