@@ -15,12 +15,12 @@ older could run code from a file, through a pickled extension type,
 CVE-2023-47248, fixed in 14.0.1; 15 lacks the string view type, and 16 and 17
 cannot cast it, which polars writes its text columns as in an Arrow file) is
 imported only for such a file; without it the message names the extra and how
-to make a CSV instead. A column pyarrow cannot
-write as CSV (a list, a struct) is refused naming it; two columns of one name are
-named by the CSV check. A damaged file is named with pyarrow's reason, and a copy
-that cannot be written (no room in the temporary folder) names that folder and
-``TMPDIR``. The copies are removed when the command ends
-(``cli_stdin.stdin_data``), and at once when writing one fails or is interrupted.
+to make a CSV instead. A column pyarrow cannot write as CSV (a list, a struct)
+is refused naming it; two columns of one name are named by the CSV check. A
+damaged file is named with pyarrow's reason, and a copy that cannot be written
+(no room in the temporary folder) names that folder and ``TMPDIR``. The copies
+are removed when the command ends (``cli_stdin.stdin_data``), and at once when
+writing one fails or is interrupted.
 """
 
 from __future__ import annotations
