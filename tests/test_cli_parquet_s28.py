@@ -111,9 +111,10 @@ def test_a_table_that_cannot_be_csv_or_is_cut_or_overwritten_is_one_line(
     error_line(capsys, "cut.parquet: cannot read this Parquet file (")
     assert cli.main(["train", "d.parquet", *TRAIN, "--out", "m.safetensors"]) == 0
     before = (folder / "d.parquet").read_bytes()
-    assert cli.main(["predict", "m.safetensors", "d.parquet", "-o", "d.parquet"]) == 2
-    error_line(capsys, "-o d.parquet is the same file as DATA d.parquet")
-    assert (folder / "d.parquet").read_bytes() == before
+    (folder / "d.table").write_bytes(before)  # -o d.parquet is refused by its name alone
+    assert cli.main(["predict", "m.safetensors", "d.table", "-o", "d.table"]) == 2
+    error_line(capsys, "-o d.table is the same file as DATA d.table")
+    assert (folder / "d.table").read_bytes() == before
     assert list((folder / "tmp").iterdir()) == []
 
 

@@ -46,6 +46,7 @@ from typing import BinaryIO, TextIO, cast
 from ._compressed_stream import _damaged, _Decompressed
 from ._csv_plan import CSVError
 from ._quoting import quoted_list, shown_path
+from ._table_magic import START, file_end, table_format
 
 _BZ2_STARTS = (b"1AY&SY", b"\x17rE8P\x90")  # after "BZh1".."BZh9": a block, or end of stream
 _ZIPS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or an empty one's end
@@ -85,7 +86,7 @@ def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO
     try:
         kind = compression(handle.peek(10)[:10])
         if kind is None:
-            _refuse_table(handle.peek(8)[:8], shown)
+            _refuse_table(table_format(handle.peek(START)[:START], file_end(path)), shown)
             return handle
         if kind == "zstd":
             raise CSVError(f"{shown}: expected a CSV file, or one compressed with gzip, bz2, "
@@ -99,15 +100,15 @@ def open_data(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO
         raise
 
 
-def _refuse_table(start: bytes, shown: str) -> None:
-    """A Parquet or Arrow file given for a CSV one (``nonlin.tabular.read_csv``; the
-    command line reads one as CSV, ``cli_columnar``): say what it is, not its NUL bytes."""
-    kind = next((name for magic, name in ((b"PAR1", "a Parquet"), (b"ARROW1", "an Arrow"),
-                                         (b"FEA1", "a Feather")) if start.startswith(magic)), "")
+def _refuse_table(kind: str | None, shown: str) -> None:
+    """A Parquet or Arrow file (``kind``: ``_table_magic``) given for a CSV one
+    (``nonlin.tabular.read_csv``; the command line reads one as CSV, ``cli_columnar``):
+    say what it is, not its NUL bytes."""
     if kind:
-        raise CSVError(f"{shown}: expected a CSV file. Received {kind} file; read it with "
-                       "polars, pandas or pyarrow and pass the DataFrame to fit, or give it to "
-                       "the nonlin command (pip install 'nonlin[parquet]')")
+        article = "an" if kind.startswith("Arrow") else "a"
+        raise CSVError(f"{shown}: expected a CSV file. Received {article} {kind} file; read it "
+                       "with polars, pandas or pyarrow and pass the DataFrame to fit, or give "
+                       "it to the nonlin command (pip install 'nonlin[parquet]')")
 
 
 def open_text(path: str | os.PathLike[str], name: str | None = None) -> TextIO:
@@ -261,10 +262,24 @@ def compressed(path: str, data: bytes) -> bytes:
     return data
 
 
+# an output name that says a table file -> (what it says, polars' writer of it)
+_TABLE_OUTPUTS = {".parquet": ("Parquet", "write_parquet"), ".arrow": ("Arrow IPC", "write_ipc"),
+                  ".feather": ("Feather", "write_ipc"), ".ipc": ("Arrow IPC", "write_ipc")}
+
+
 def refused_output(path: str) -> str | None:
-    """Why an output named ``path`` cannot be written compressed (a ``.zst`` name: nonlin
-    writes no zstd, which the standard library has only from Python 3.14), else None."""
+    """Why an output named ``path`` cannot be written (a ``.zst`` name: nonlin writes no
+    zstd, which the standard library has only from Python 3.14; a ``.parquet``, ``.arrow``,
+    ``.feather`` or ``.ipc`` name: the output is CSV, which such a name would hide), else
+    None."""
     if path.lower().endswith((".zst", ".zstd")):
         return ("nonlin does not write zstd; name it .gz, .bz2, .xz or .zip, "
                 "or write to standard output and pipe it: ... -o - | zstd > FILE")
+    stem, table = os.path.splitext(path)
+    kind = _TABLE_OUTPUTS.get(table.lower())
+    if kind is not None:
+        csv_name = os.path.basename(stem) + ".csv"
+        return (f"predictions are written as CSV, not as {kind[0]}; name it {csv_name} (or "
+                f".csv.gz), then convert it if you need {kind[0]}: pl.read_csv('{csv_name}')"
+                f".{kind[1]}('{os.path.basename(path)}') with polars")
     return None

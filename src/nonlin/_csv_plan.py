@@ -23,6 +23,7 @@ import numpy as np
 from ._atomic import file_path
 from ._csv_quotes import ends_in_quotes
 from ._quoting import quoted, quoted_list, shown_path
+from ._table_magic import START, table_format
 
 if TYPE_CHECKING:
     from ._csv_coded import Coder
@@ -146,6 +147,16 @@ _OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
+def _refuse_table(first: bytes, source: str) -> None:
+    """A Parquet or Arrow file met as text: one inside a compressed file (a plain one is
+    named before its text is read, or read by the command line): say so, not 'UTF-16'."""
+    kind = table_format(first[:START], None)
+    if kind is not None:
+        raise CSVError(f"{shown_path(source)}: expected CSV text, received a {kind} file "
+                       "(compressed: decompress it first; the nonlin command reads Parquet and "
+                       "Arrow files, with pip install 'nonlin[parquet]')")
+
+
 def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
     """Split the header record off the first block; return names, the rest, next line number."""
     at = f"{shown_path(source)}, line 1"  # where every error of the header is
@@ -155,6 +166,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
             raise CSVError(f"{at}: expected UTF-8 text, received {encoding} (the file starts "
                            f"with its byte order mark {bom.hex(' ').upper()}); convert it to "
                            f"UTF-8 (iconv -f {encoding} -t UTF-8)")
+    _refuse_table(first, source)
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
     end = first.find(b"\n") + 1
