@@ -29,12 +29,7 @@ ALLOWED: dict[str, str] = {
     "nonlin.optimizers.Optimizer.step": _HOT,
     "nonlin.train.fit": _FIT,
     "nonlin._source_fit.fit_source": _FIT,
-    "nonlin.cli_train._run_train": _OWNED,
-    "nonlin.cli_train_data.prepare": _OWNED,
     "nonlin._csv_plan._read_header": _OWNED,
-    "nonlin._sklearn_optimizer_io.restore_optimizer": _OWNED,
-    "nonlin._sklearn_base.MLPMethods._fit_validated": _OWNED,
-    "nonlin._sklearn_labels.labels": _OWNED,
 }
 
 

@@ -90,10 +90,7 @@ class MLPMethods:
     def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
         """``fit`` / ``partial_fit`` once the parameters are checked: validate the data,
         build or bind the network, run the solver. Returns ``self``."""
-        hidden = self.hidden_layer_sizes
-        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
-        if np.any(np.array(hidden) <= 0):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        hidden = _sklearn_structure.hidden_sizes(self)
         _sklearn_callbacks.check_callbacks(self.callbacks, self, incremental)
         if self.solver == "lbfgs":
             _sklearn_lbfgs.check_extras(self)
@@ -112,17 +109,7 @@ class MLPMethods:
         self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
-        # a continuing fit reseeds its own stream; one that starts anew makes one (a
-        # network the user kept from the last fit keeps drawing from its own, model_.rng)
-        previous = None if first_pass else self.__dict__.get("_random_state")
-        self._random_state = engine.random_state(self.random_state, previous)
-        if first_pass:
-            engine.initialize(self, layer_units, X.dtype)
-        else:
-            engine.bind(self)
-            shapes = [w.shape for w in self.coefs_]
-            if shapes != list(zip(layer_units[:-1], layer_units[1:], strict=True)):
-                raise ValueError(f"Expected layers {layer_units} like the fitted coefs_ {shapes}")
+        engine.start_network(self, layer_units, X.dtype, first_pass)
         X = X.astype(self.model_.dtype, copy=False)
         Y = Y.astype(self.model_.dtype, copy=False)
         _sklearn_callbacks.adopt(self, callbacks)  # trained, not self.callbacks

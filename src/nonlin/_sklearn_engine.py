@@ -129,6 +129,24 @@ def bind(est: Any) -> None:
         _put(est, attr, [p.value for p in params], into=isinstance(arrays, list) and any(kept))
 
 
+def start_network(est: Any, layer_units: list[int], dtype: np.dtype, first_pass: bool) -> None:
+    """The network a fit trains, its random stream first: a fit that starts anew
+    (``first_pass``) builds one of ``layer_units`` in ``dtype`` (``initialize``); a
+    continuing one binds any assigned ``coefs_`` / ``intercepts_`` and checks the fitted
+    layers against ``layer_units`` (ValueError)."""
+    # a continuing fit reseeds its own stream; one that starts anew makes one (a
+    # network the user kept from the last fit keeps drawing from its own, model_.rng)
+    previous = None if first_pass else est.__dict__.get("_random_state")
+    est._random_state = random_state(est.random_state, previous)
+    if first_pass:
+        initialize(est, layer_units, dtype)
+    else:
+        bind(est)
+        shapes = [w.shape for w in est.coefs_]
+        if shapes != list(zip(layer_units[:-1], layer_units[1:], strict=True)):
+            raise ValueError(f"Expected layers {layer_units} like the fitted coefs_ {shapes}")
+
+
 def _put(est: Any, attr: str, values: list[np.ndarray], *, into: bool) -> None:
     """``est.<attr> = values``, or ``values`` put into the list ``est.<attr>`` (``into``)."""
     if into:

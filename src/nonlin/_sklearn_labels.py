@@ -72,20 +72,7 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
         if lb is None:
             raise _refuse(path, f"{_FITTED}.classes_dtype", fitted["classes_dtype"],
                           f"a dtype of labels of y_type {y_type!r}")
-    try:
-        objective = classifier_kind(loss, y_type)
-    except ValueError:
-        raise _refuse(path, f"{_FITTED}.y_type", y_type, "a target type the file's loss "
-                      f"{quoted(loss, 80)} fits") from None
-    try:  # a per-class alpha (CategoricalFocalCrossentropy): one per class, two if binary
-        check_class_alpha(getattr(loss, "alpha", None), len(values))
-    except ValueError as exc:
-        raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.alpha") from None
-    try:  # a per-output pos_weight (BinaryCrossEntropy): one, or one per label
-        check_pos_weight_width(getattr(loss, "pos_weight", None),
-                               1 if y_type == "binary" else len(values))
-    except ValueError as exc:
-        raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.pos_weight") from None
+    objective = _loss_objective(loss, y_type, len(values), path)
     expected = {
         "objective": objective,
         "out_activation_": "softmax" if y_type == "multiclass" else "logistic",
@@ -95,6 +82,28 @@ def labels(fitted: dict[str, Any], binarizer: Any, path: str,
         if fitted[name] != value:
             raise _refuse(path, f"{_FITTED}.{name}", fitted[name], f"{value!r} (y_type {y_type!r})")
     return values, lb
+
+
+def _loss_objective(loss: Any, y_type: str, n_classes: int, path: str) -> str:
+    """The kind of the file's ``loss`` parameter on ``y_type``
+    (``_sklearn_class_loss.classifier_kind``), its per-class ``alpha`` and per-output
+    ``pos_weight`` checked against the ``n_classes`` labels; a ``ModelFileError`` naming
+    the field where they do not fit."""
+    try:
+        objective = classifier_kind(loss, y_type)
+    except ValueError:
+        raise _refuse(path, f"{_FITTED}.y_type", y_type, "a target type the file's loss "
+                      f"{quoted(loss, 80)} fits") from None
+    try:  # a per-class alpha (CategoricalFocalCrossentropy): one per class, two if binary
+        check_class_alpha(getattr(loss, "alpha", None), n_classes)
+    except ValueError as exc:
+        raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.alpha") from None
+    try:  # a per-output pos_weight (BinaryCrossEntropy): one, or one per label
+        check_pos_weight_width(getattr(loss, "pos_weight", None),
+                               1 if y_type == "binary" else n_classes)
+    except ValueError as exc:
+        raise ModelFileError(path, str(exc), f"{_PARAMS}.loss.config.pos_weight") from None
+    return objective
 
 
 def _read(classes: list) -> np.ndarray:

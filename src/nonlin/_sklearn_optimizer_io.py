@@ -10,11 +10,14 @@ rest of the estimator.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._quoting import clipped, quoted
+
+if TYPE_CHECKING:
+    from .optimizers import Optimizer
 
 _SLOTS = "optimizer."
 
@@ -39,13 +42,6 @@ def optimizer_record(optimizer: Any, dtype: Any) -> tuple[dict[str, Any], dict[s
 def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path: str) -> None:
     """Rebuild ``est._optimizer`` from ``optimizer_record``'s output (checked first)."""
     from ._header import ModelFileError
-    from ._sklearn_extras import NONLIN_LOSS
-    from ._sklearn_rules import BatchObjective, PenalizedOptimizer
-    from ._sklearn_setup import sklearn_sgd
-    from .losses import Loss
-    from .optimizers import Adam, Optimizer
-    from .schedules import schedule_from_config
-    from .validation import check_bool
 
     slots = {k[len(_SLOTS):]: v for k, v in arrays.items() if k.startswith(_SLOTS)}
     size = sum(p.value.size for p in est.model_.parameters())
@@ -55,19 +51,7 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
             raise ValueError("expected {'class_name', 'config', 'scalars', 'steps'[, 'rule']}")
         rule = _rate_rule(record.get("rule"))
         config, name, steps = dict(record["config"]), record["class_name"], record["steps"]
-        if isinstance(config.get("lr"), dict):  # a schedule, through the allowlist
-            config["lr"] = schedule_from_config(config["lr"])
-        inner: Optimizer
-        if ema := sorted(set(config) & {"use_ema", "ema_momentum", "ema_overwrite_frequency"}):
-            raise ValueError(f"expected scikit-learn's {name} settings, which have no moving "
-                             f"average. Received {ema[0]}={quoted(config[ema[0]], 50)}")
-        if name == "Adam":
-            inner = Adam(**config)
-        elif name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
-            check_bool("nesterov", config["nesterov"])  # bool("false") is True
-            inner = sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
-        else:
-            raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {quoted(name, 80)}")
+        inner = _inner_optimizer(name, config)
         for key, value in slots.items():
             if value.shape != (size,) or value.dtype != est.model_.dtype:
                 raise ValueError(f"expected tensor {quoted(_SLOTS + key, 80)} of shape ({size},) "
@@ -77,6 +61,38 @@ def restore_optimizer(est: Any, record: Any, arrays: dict[str, np.ndarray], path
             raise ValueError(f"expected steps >= 0. Received {quoted(steps, 50)}")
     except Exception as exc:  # constructor and load_state_dict checks on hostile values
         raise ModelFileError(path, clipped(str(exc), 300), "optimizer") from None
+    _set_optimizer(est, inner, steps, rule)
+
+
+def _inner_optimizer(name: Any, config: dict[str, Any]) -> Optimizer:
+    """The solver the record names, built from its ``config`` (changed: a saved schedule is
+    read through the allowlist): Adam, or SGD with exactly scikit-learn's settings; a
+    ValueError for any other, or for a moving average scikit-learn has not."""
+    from ._sklearn_setup import sklearn_sgd
+    from .optimizers import Adam
+    from .schedules import schedule_from_config
+    from .validation import check_bool
+
+    if isinstance(config.get("lr"), dict):  # a schedule, through the allowlist
+        config["lr"] = schedule_from_config(config["lr"])
+    if ema := sorted(set(config) & {"use_ema", "ema_momentum", "ema_overwrite_frequency"}):
+        raise ValueError(f"expected scikit-learn's {name} settings, which have no moving "
+                         f"average. Received {ema[0]}={quoted(config[ema[0]], 50)}")
+    if name == "Adam":
+        return Adam(**config)
+    if name == "SGD" and set(config) == {"lr", "momentum", "nesterov"}:
+        check_bool("nesterov", config["nesterov"])  # bool("false") is True
+        return sklearn_sgd(config["lr"], config["momentum"], config["nesterov"])
+    raise ValueError(f"expected Adam or SGD as scikit-learn's. Received {quoted(name, 80)}")
+
+
+def _set_optimizer(est: Any, inner: Optimizer, steps: int, rule: dict[str, Any] | None) -> None:
+    """Give ``est`` its ``PenalizedOptimizer`` around the restored ``inner``, ``steps`` taken
+    and the saved rate ``rule``, with a stand-in objective for alpha's penalty."""
+    from ._sklearn_extras import NONLIN_LOSS
+    from ._sklearn_rules import BatchObjective, PenalizedOptimizer
+    from .losses import Loss
+
     loss = est.loss if isinstance(est.loss, Loss) else None  # (None: the file left it out)
     kind = "squared_error" if loss is None and est._objective_kind == NONLIN_LOSS else (
         est._objective_kind)  # a stand-in, for alpha: the next fit sets its own objective

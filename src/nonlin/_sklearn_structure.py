@@ -43,6 +43,16 @@ _WHY = {
 }
 
 
+def hidden_sizes(est: Any) -> list[Any]:
+    """``hidden_layer_sizes`` as a list (one number: one layer), each checked > 0
+    (ValueError, in scikit-learn's words)."""
+    hidden = est.hidden_layer_sizes
+    hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+    if np.any(np.array(hidden) <= 0):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+    return hidden
+
+
 def _normal(name: str, value: Any) -> Any:
     """``value`` of the parameter ``name`` in one spelling: ``(8,)``, ``[8]`` and ``8`` are
     the same layers, ``"float32"`` and ``np.float32`` the same dtype. A value that has no

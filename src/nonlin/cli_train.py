@@ -117,25 +117,8 @@ def run_train(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace, termination: Termination) -> int:
     _check_args(args)
     resumed = load_resume(_load_checkpoint, args) if args.resume else None
-    targets = several_targets(args)  # --target y1,y2: a regression or multilabel classifier
-    if targets:  # y (n_rows, n_targets)
-        table, weights = read_targets_table(args, targets,
-                                            resumed.model.metadata if resumed else None)
-    else:  # --categorical one-hot encoded, --weight apart
-        table, weights = read_weighted_table(args)
-    args.target = table.target  # as the header spells it
-    prepared = prepare(args, table, resumed.model.metadata if resumed else None, weights)
-    note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
-    if not resumed:  # a checkpoint's loss: checked against its task when loaded
-        check_loss_task(args, prepared.meta["task"])
-    del table
-    if resumed:
-        model, initial_epoch = resumed.model, resumed.epoch
-        within = f", row {resumed.partial['rows'] + 1}" if resumed.partial else ""
-        note(f"resuming {shown_path(args.resume)} from epoch {initial_epoch + 1} of "
-             f"{args.epochs}{within}")
-    else:
-        model, initial_epoch = build_model(args, prepared.X.shape[1], prepared.meta), 0
+    prepared = _read_prepared(args, resumed)
+    model, initial_epoch = _start_model(args, prepared, resumed)
     history = _fit_or_checkpoint(args, model, prepared, resumed, termination)
     if history is None:
         return 130
@@ -152,17 +135,53 @@ def _run_train(args: argparse.Namespace, termination: Termination) -> int:
         note(f"the checkpoint {shown_path(args.resume)} is no longer needed; delete it when "
              "you like")
     if args.plot:
-        from .plots import plot_history
-
-        try:
-            plot_history(history, args.plot, title=os.path.basename(args.data))
-        except OSError as exc:
-            raise UsageError(f"the model is saved to {shown_path(args.out)}, but the plot could "
-                             f"not be written to {shown_path(args.plot)} "
-                             f"({exc.strerror or exc})") from None
-        termination.plotted = shown_path(args.plot)
-        note(f"wrote {shown_path(args.plot)}")  # stderr, as predict and evaluate say it
+        _plot(args, history, termination)
     return 0
+
+
+def _read_prepared(args: argparse.Namespace, resumed: Any) -> Prepared:
+    """Read DATA (one target column or several, ``--weight`` apart) and prepare it for
+    training (``cli_train_data.prepare``); say which missing values were filled, and check
+    a new run's loss against its task. ``args.target`` becomes the header's spelling."""
+    targets = several_targets(args)  # --target y1,y2: a regression or multilabel classifier
+    if targets:  # y (n_rows, n_targets)
+        table, weights = read_targets_table(args, targets,
+                                            resumed.model.metadata if resumed else None)
+    else:  # --categorical one-hot encoded, --weight apart
+        table, weights = read_weighted_table(args)
+    args.target = table.target  # as the header spells it
+    prepared = prepare(args, table, resumed.model.metadata if resumed else None, weights)
+    note_filled(table.feature_names, table.n_missing)  # --missing mean: left NaN, then filled
+    if not resumed:  # a checkpoint's loss: checked against its task when loaded
+        check_loss_task(args, prepared.meta["task"])
+    return prepared  # the table is let go here, before training
+
+
+def _start_model(args: argparse.Namespace, prepared: Prepared, resumed: Any) -> tuple[Any, int]:
+    """The model to train and the epoch it starts from: the checkpoint's (saying where it
+    resumes) or a new network built from the options (epoch 0)."""
+    if resumed:
+        within = f", row {resumed.partial['rows'] + 1}" if resumed.partial else ""
+        note(f"resuming {shown_path(args.resume)} from epoch {resumed.epoch + 1} of "
+             f"{args.epochs}{within}")
+        return resumed.model, resumed.epoch
+    return build_model(args, prepared.X.shape[1], prepared.meta), 0
+
+
+def _plot(args: argparse.Namespace, history: dict[str, list[float]],
+          termination: Termination) -> None:
+    """Plot the training curves to ``--plot`` once the model is saved; a plot that cannot be
+    written is a usage error saying the model is saved."""
+    from .plots import plot_history
+
+    try:
+        plot_history(history, args.plot, title=os.path.basename(args.data))
+    except OSError as exc:
+        raise UsageError(f"the model is saved to {shown_path(args.out)}, but the plot could "
+                         f"not be written to {shown_path(args.plot)} "
+                         f"({exc.strerror or exc})") from None
+    termination.plotted = shown_path(args.plot)
+    note(f"wrote {shown_path(args.plot)}")  # stderr, as predict and evaluate say it
 
 
 def _check_args(args: argparse.Namespace) -> None:

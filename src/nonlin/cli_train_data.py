@@ -143,6 +143,17 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         meta["training"] = _training_record(args, n, n_val, table.n_dropped)
         record_weights(args, meta, targets[: n - n_val],
                        None if weights is None else weights[: n - n_val])
+    targets = _standardize_features_and_targets(args, X, targets, meta)
+    _describe(args, meta, n, n_val, table)
+    return Prepared(X, targets, n_val, meta, weights)
+
+
+def _standardize_features_and_targets(
+    args: argparse.Namespace, X: np.ndarray, targets: np.ndarray, meta: dict[str, Any],
+) -> np.ndarray:
+    """Standardize the features ``X`` (n, d) in place with ``meta``'s scaling; a regression's
+    targets (n, k) too, scaled in float64, then rounded to the model's float32. Returns the
+    targets to train on (a classifier's class indices unchanged)."""
     standardize_(X, meta["preprocessing"]["mean"], meta["preprocessing"]["scale"],
                  meta["feature_names"], args.data)
     if meta["task"] == "regression":  # scaled in float64, then rounded to the model's float32
@@ -150,8 +161,7 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         standardize_(targets, target_scaling["mean"], target_scaling["scale"],
                      meta.get("targets", [args.target]), args.data)
         targets = targets.astype(np.float32)
-    _describe(args, meta, n, n_val, table)
-    return Prepared(X, targets, n_val, meta, weights)
+    return targets
 
 
 def _encode_targets(
