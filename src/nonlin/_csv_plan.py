@@ -160,15 +160,7 @@ def _refuse_table(first: bytes, source: str) -> None:
 def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes, int]:
     """Split the header record off the first block; return names, the rest, next line number."""
     at = f"{shown_path(source)}, line 1"  # where every error of the header is
-    first = next(blocks, b"")
-    for bom, encoding in _OTHER_BOMS:  # Excel's "Unicode text", Windows PowerShell's files
-        if first.startswith(bom):
-            raise CSVError(f"{at}: expected UTF-8 text, received {encoding} (the file starts "
-                           f"with its byte order mark {bom.hex(' ').upper()}); convert it to "
-                           f"UTF-8 (iconv -f {encoding} -t UTF-8)")
-    _refuse_table(first, source)
-    if first.startswith(codecs.BOM_UTF8):
-        first = first[len(codecs.BOM_UTF8) :]
+    first = _utf8_start(next(blocks, b""), source, at)
     end = first.find(b"\n") + 1
     while end and ends_in_quotes(first[:end]):  # a quoted name holds a newline
         end = first.find(b"\n", end) + 1
@@ -193,7 +185,25 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
         raise CSVError(
             f"{at}: expected lines ending in \\n or \\r\\n, received \\r alone"
         )
-    names = rows[0]
+    _check_names(rows[0], at)
+    return rows[0], first[len(header) :], 1 + header.count(b"\n")
+
+
+def _utf8_start(first: bytes, source: str, at: str) -> bytes:
+    """The first block without its UTF-8 byte order mark; a file of another encoding's mark
+    (Excel's "Unicode text", Windows PowerShell's files), or a Parquet or Arrow file met as
+    text, refused (``at``: where the errors are)."""
+    for bom, encoding in _OTHER_BOMS:
+        if first.startswith(bom):
+            raise CSVError(f"{at}: expected UTF-8 text, received {encoding} (the file starts "
+                           f"with its byte order mark {bom.hex(' ').upper()}); convert it to "
+                           f"UTF-8 (iconv -f {encoding} -t UTF-8)")
+    _refuse_table(first, source)
+    return first[len(codecs.BOM_UTF8) :] if first.startswith(codecs.BOM_UTF8) else first
+
+
+def _check_names(names: list[str], at: str) -> None:
+    """Refuse an empty column name (but a first '', pandas' index column) or one given twice."""
     seen: set[str] = set()
     for position, name in enumerate(names):
         if not name.strip() and (position or name):  # a first '' is pandas' index: skipped
@@ -203,7 +213,6 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
         if name in seen:
             raise CSVError(f"{at}: column name {quoted(name)} appears twice")
         seen.add(name)
-    return names, first[len(header) :], 1 + header.count(b"\n")
 
 
 def separator_hint(names: Sequence[str]) -> str:
