@@ -1,0 +1,35 @@
+"""The oldest Python nonlin supports, ``requires-python``, is the one the linters check
+against: ruff's ``target-version`` (3.11+ syntax such as ``except*`` or ``class C[T]``
+reported) and mypy's ``python_version`` (3.11+ standard library such as ``tomllib`` or
+``typing.Self`` reported). pyproject.toml is read by hand: Python 3.10 has no tomllib."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def _setting(pattern: str) -> tuple[int, int]:
+    found = re.search(pattern, TEXT, re.MULTILINE)
+    assert found, f"pyproject.toml has no line matching {pattern!r}"
+    return int(found[1]), int(found[2])
+
+
+def _table(name: str) -> str:
+    """The lines of ``[name]`` up to the next table."""
+    found = re.search(rf"^\[{re.escape(name)}\]\n(.*?)(?=^\[)", TEXT, re.MULTILINE | re.DOTALL)
+    assert found, f"pyproject.toml has no [{name}] table"
+    return found[1]
+
+
+def test_the_linters_check_against_the_oldest_supported_python() -> None:
+    floor = _setting(r'^requires-python = ">=(\d+)\.(\d+)"')
+    ruff = re.search(r'^target-version = "py(\d)(\d+)"', _table("tool.ruff"), re.MULTILINE)
+    assert ruff, "[tool.ruff] states target-version"
+    assert (int(ruff[1]), int(ruff[2])) == floor
+    mypy = re.search(r'^python_version = "(\d+)\.(\d+)"', _table("tool.mypy"), re.MULTILINE)
+    assert mypy, "[tool.mypy] states python_version"
+    assert (int(mypy[1]), int(mypy[2])) == floor
