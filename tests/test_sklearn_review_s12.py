@@ -171,6 +171,13 @@ def test_the_classifier_has_sklearns_loss_value_as_its_loss_parameters_default()
         ref.set_params(loss="log_loss")
 
 
+def _xlogy_32() -> bool:
+    """Whether SciPy's xlogy keeps float32 for a bool first argument (1.15, 1.18; not 1.17)."""
+    from scipy.special import xlogy
+
+    return xlogy(np.ones(1, bool), np.ones(1, np.float32)).dtype == np.float32
+
+
 def loss_types(est):
     return (type(est.loss_), type(est.loss_curve_[0]) if hasattr(est, "loss_curve_") else None,
             type(getattr(est, "best_loss_", None)))
@@ -197,6 +204,13 @@ def test_the_losses_are_numpy_floats_of_sklearns_dtype(name, dtype, target_dtype
     types = [loss_types(quietly(getattr(m, name)(**SMALL, solver=solver, max_iter=3).fit,
                                 X.astype(dtype), target, **weighted))
              for m in (nls, skl)]
+    if name == "MLPClassifier" and dtype is np.float32 and _xlogy_32():
+        # scikit-learn's log loss is xlogy(bool indicators, float32 probabilities): float64
+        # with SciPy 1.17 (NumPy 2.4), float32 with 1.15 (Python 3.10's) and 1.18 (NumPy
+        # 2.5); ours is float64 with any: a known difference, kept in view
+        assert {t for t in types[0] if t not in (None, type(None))} == {np.float64}
+        assert types[1] == tuple(np.float32 if t is np.float64 else t for t in types[0])
+        return
     assert types[0] == types[1]
     assert types[0][0] is (np.float32 if name == "MLPRegressor" and np.float64 not in (
         dtype, target_dtype, weight_dtype) else np.float64)

@@ -120,13 +120,21 @@ def test_mnist_filters_images_and_curves_match_sklearn():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours, theirs = MLPClassifier(**kw).fit(X, y), skl.MLPClassifier(**kw).fit(X, y)
-        stop = dict(kw, max_iter=40, early_stopping=True, n_iter_no_change=2)
-        ours_es, theirs_es = MLPClassifier(**stop).fit(X, y), skl.MLPClassifier(**stop).fit(X, y)
     images = [c.reshape(28, 28) for c in ours.coefs_[0].T]
     expected = [c.reshape(28, 28) for c in theirs.coefs_[0].T]
     assert len(images) == 6 and all(a.shape == (28, 28) for a in images)
     np.testing.assert_allclose(images, expected, rtol=0, atol=1e-12)
     assert len(ours.loss_curve_) == len(theirs.loss_curve_) == 4
+    stop = dict(kw, max_iter=40, early_stopping=True, n_iter_no_change=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours_es = MLPClassifier(**stop).fit(X, y)
+        try:
+            theirs_es = skl.MLPClassifier(**stop).fit(X, y)
+        except TypeError as error:  # 1.7 (Python 3.10's): np.isnan on the object labels
+            import sklearn
+            pytest.skip(f"scikit-learn {sklearn.__version__}'s early stopping fails on object "
+                        f"labels: {error}")
     assert ours_es.n_iter_ == theirs_es.n_iter_ < 40
     assert len(ours_es.loss_curve_) == len(theirs_es.loss_curve_) == ours_es.n_iter_
     assert ours_es.validation_scores_ == theirs_es.validation_scores_

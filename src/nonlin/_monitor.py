@@ -151,9 +151,13 @@ def _val_hint(owner: Any, monitor: str) -> str:
 def _monitored(logs: dict[str, Any], monitor: str, owner: Any = None) -> float | None:
     """The monitored value of ``logs`` (present), or None when it is NaN or infinite; a
     ``TypeError`` naming ``monitor`` and ``owner`` (the callback) when it is no number (a
-    str or a list a callback logged, which ``History`` and ``CSVLogger`` record)."""
+    str or a list a callback logged, which ``History`` and ``CSVLogger`` record; an array
+    of one value too, which NumPy 1.25 to 2.3 convert, with a DeprecationWarning)."""
+    raw = logs[monitor]
     try:
-        value = float(logs[monitor])
+        if isinstance(raw, np.ndarray) and raw.ndim:
+            raise TypeError(raw)
+        value = float(raw)
     except (TypeError, ValueError):
         who = "the callback" if owner is None else type(owner).__name__
         raise TypeError(f"Expected a number in the logs for monitor={monitor!r}, which {who} "

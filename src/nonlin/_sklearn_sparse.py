@@ -95,7 +95,7 @@ class SparseRows(Dense):
         batch = self._batch
         np.copyto(self.W.grad, batch.T @ grad_out)  # sparse (n_features, m) @ (m, units)
         if self.b is not None:
-            np.add.reduce(grad_out, 0, None, self.b.grad)  # type: ignore[call-overload]
+            np.add.reduce(grad_out, axis=0, out=self.b.grad)
 
     def parameters(self) -> list[Any]:
         return self.first.parameters()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -131,7 +131,8 @@ def _first_column(name: str, y: np.ndarray) -> LabelColumn:
         return _text_column(name, [str(t) for t in y.tolist()])
     numbers = y.astype(np.float64)
     missing = np.isnan(numbers)
-    texts = np.array([label_key(v) for v in numbers.tolist()], dtype=object)
+    values = cast("list[float]", numbers.tolist())  # NumPy 2.2's stubs: a float
+    texts = np.array([label_key(v) for v in values], dtype=object)
     return _analysed(name, texts, missing, True)
 
 

@@ -43,13 +43,12 @@ def _standardize(
     accurately in float32 too: every array here is in ``x``'s dtype."""
     dt = x.dtype
     width = const(float(x.shape[1]), dt)
-    # below, out positional: NumPy's stubs only know out= as a keyword
-    np.add.reduce(x, 1, None, mean, True)  # type: ignore[call-overload]
+    np.add.reduce(x, axis=1, out=mean, keepdims=True)
     np.divide(mean, width, out=mean)
     np.subtract(x, mean, out=xhat)
     with np.errstate(over="ignore"):  # a row of huge values: its squares or their sum
         np.multiply(xhat, xhat, out=square)  # overflow (rescaled below)
-        np.add.reduce(square, 1, None, inv_std, True)  # type: ignore[call-overload]
+        np.add.reduce(square, axis=1, out=inv_std, keepdims=True)
     np.divide(inv_std, width, out=inv_std)  # var
     np.add(inv_std, const(epsilon, dt), out=inv_std)
     np.sqrt(inv_std, out=inv_std)
@@ -189,12 +188,11 @@ class LayerNormalization(Layer):
         dt, gamma = xhat.dtype, self.gamma
         part = layer_buffer(self, "_part", xhat.shape, dt)
         if self._trainable:  # frozen: no dL/dgamma, dL/dbeta (their grads stay zero)
-            # below, out positional: NumPy's stubs only know out= as a keyword
             if gamma is not None:
-                np.add.reduce(np.multiply(grad_out, xhat, out=part), 0, None,  # type: ignore[call-overload]
-                              gamma.grad)
+                np.add.reduce(np.multiply(grad_out, xhat, out=part), axis=0,
+                              out=gamma.grad)
             if self.beta is not None:
-                np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
+                np.add.reduce(grad_out, axis=0, out=self.beta.grad)
         if not self.input_grad:  # the first layer: nobody reads dL/dx
             return None
         h = layer_buffer(self, "_grad_in", xhat.shape, dt)
@@ -205,10 +203,10 @@ class LayerNormalization(Layer):
         rows, width = (xhat.shape[0], 1), const(float(xhat.shape[1]), dt)
         h_mean = layer_buffer(self, "_mean", rows, dt)  # the forward's mean: no longer needed
         hx_mean = layer_buffer(self, "_hx_mean", rows, dt)
-        np.divide(np.add.reduce(h, 1, None, h_mean, True), width,  # type: ignore[call-overload]
+        np.divide(np.add.reduce(h, axis=1, out=h_mean, keepdims=True), width,
                   out=h_mean)
         np.multiply(h, xhat, out=part)
-        np.divide(np.add.reduce(part, 1, None, hx_mean, True), width,  # type: ignore[call-overload]
+        np.divide(np.add.reduce(part, axis=1, out=hx_mean, keepdims=True), width,
                   out=hx_mean)
         grad_in = np.subtract(h, h_mean, out=h)  # h - mean_cols(h)
         grad_in -= np.multiply(xhat, hx_mean, out=part)  # - xhat * mean_cols(h xhat)

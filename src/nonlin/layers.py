@@ -184,8 +184,8 @@ class Dense(ActivationSlot, Layer):
                 decay = self._decay = scratch(self._decay, W.shape, W.dtype)
                 np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
                 np.add(self.W.grad, decay, out=self.W.grad)
-            if self.b is not None:  # out positional: NumPy's stubs only know out= as a keyword
-                np.add.reduce(grad_out, 0, None, self.b.grad)  # type: ignore[call-overload]
+            if self.b is not None:
+                np.add.reduce(grad_out, axis=0, out=self.b.grad)
         if not self.input_grad:
             return None
         grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)

@@ -37,12 +37,12 @@ def _batch_moments(
     ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries.
     """
     n = x.shape[0]
-    np.add.reduce(x, 0, np.float64, sums)  # type: ignore[call-overload]
+    np.add.reduce(x, axis=0, dtype=np.float64, out=sums)
     sums /= n
     np.copyto(mean, sums, casting="same_kind")  # rounded once to x's dtype
     np.subtract(x, mean, out=centered)
     np.multiply(centered, centered, out=scratch_)
-    np.add.reduce(scratch_, 0, None, var)  # type: ignore[call-overload]
+    np.add.reduce(scratch_, axis=0, out=var)
     var /= n
     return mean, var
 
@@ -51,7 +51,7 @@ def _mean_rows(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``a.mean(axis=0)`` into ``out``: the column sums divided by the number of rows
     (NumPy divides in float64 and rounds once: the same bits in float32, the
     quotient of two floats being exact before that rounding, up to 2**-53)."""
-    np.add.reduce(a, 0, None, out)  # type: ignore[call-overload]
+    np.add.reduce(a, axis=0, out=out)
     return np.divide(out, const(float(a.shape[0]), out.dtype), out=out)
 
 
@@ -195,10 +195,9 @@ class BatchNorm(Layer):
         xhat, grad_out = cached(self, "_xhat", grad_out)  # the training forward's (x - mean) / s
         inv_std = self._inv_std
         part = layer_buffer(self, "_part", xhat.shape, xhat.dtype)
-        # below, out positional: NumPy's stubs only know out= as a keyword
-        np.add.reduce(np.multiply(grad_out, xhat, out=part), 0, None,  # type: ignore[call-overload]
-                      self.gamma.grad)
-        np.add.reduce(grad_out, 0, None, self.beta.grad)  # type: ignore[call-overload]
+        np.add.reduce(np.multiply(grad_out, xhat, out=part), axis=0,
+                      out=self.gamma.grad)
+        np.add.reduce(grad_out, axis=0, out=self.beta.grad)
         h = layer_buffer(self, "_grad_in", xhat.shape, xhat.dtype)
         np.multiply(grad_out, self.gamma.value, out=h)
         if self._fixed:  # the statistics do not depend on x

@@ -107,10 +107,10 @@ class PReLU(Layer):
             np.minimum(_zeros(x.shape, dtype), x, out=part)
             np.multiply(grad_out, part, out=part)
             grad = self.alpha.grad
-            if self.shared:  # out positional below: NumPy's stubs only know out= as a keyword
+            if self.shared:
                 grad[...] = np.add.reduce(part, axis=None)
             else:
-                np.add.reduce(part, 0, None, grad)  # type: ignore[call-overload]
+                np.add.reduce(part, axis=0, out=grad)
         if not self.input_grad:
             return None
         slope = layer_buffer(self, "_grad_in", x.shape, dtype)
