@@ -1,5 +1,6 @@
 """Shared by the tests of SIGTERM and Ctrl-C in ``nonlin train`` (``test_cli_sigterm_s27``,
-``test_cli_signals_at_once_s27``, ``test_cli_sigterm_burst_s27``, ``test_cli_after_save_s27``)."""
+``test_cli_signals_at_once_s27``, ``test_cli_sigterm_burst_s27``, ``test_cli_after_save_s27``,
+``test_cli_sigterm_background_s28``, ``test_cli_sigterm_cut_s28``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import write_csv
+from nonlin import cli
 
 
 @contextmanager
@@ -29,3 +31,10 @@ def signal_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
     finally:
         signal.signal(signal.SIGTERM, term)
         signal.signal(signal.SIGINT, ctrl_c)
+
+
+def train_d_csv(*extra: object, epochs: int = 4, out: str = "m.safetensors") -> int:
+    """``nonlin train d.csv --target y --epochs EPOCHS --quiet --out OUT EXTRA...`` in the
+    folder of ``signal_folder``; the command's status."""
+    return cli.main(["train", "d.csv", "--target", "y", "--epochs", str(epochs), "--quiet",
+                     "--out", out, *map(str, extra)])

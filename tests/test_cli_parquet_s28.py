@@ -5,7 +5,6 @@ way out without it. They were read as text and called UTF-16 ("convert it with i
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import nonlin
 from cli_helpers import error_line
 from nonlin import cli
 from nonlin.tabular import CSVError, read_csv
+from table_helpers import table_folder
 
 TRAIN = ["--target", "label", "--epochs", "3", "--seed", "0", "--quiet"]
 
@@ -22,10 +22,7 @@ TRAIN = ["--target", "label", "--epochs", "3", "--seed", "0", "--quiet"]
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``tmp_path`` as the working folder and as the temporary folder of the CSV copies."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
-    return tmp_path
+    return table_folder(tmp_path, monkeypatch)
 
 
 def _frame():

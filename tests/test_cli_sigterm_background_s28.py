@@ -28,6 +28,7 @@ import nonlin
 from cli_helpers import cli_env
 from nonlin import _epoch_loop, cli, cli_info, cli_train, plots
 from signal_helpers import signal_folder
+from signal_helpers import train_d_csv as _train
 from test_cli_interrupt import (
     STOP_TRAIN,
     _wait_for_training,
@@ -124,11 +125,6 @@ def ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, _unhandled)
         yield _unhandled
-
-
-def _train(*extra: str, out: str = "m.safetensors") -> int:
-    return cli.main(["train", "d.csv", "--target", "y", "--epochs", "4", "--quiet",
-                     "--out", out, *extra])
 
 
 def _left_as_they_were() -> None:

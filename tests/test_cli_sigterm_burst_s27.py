@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 import nonlin
-from nonlin import _epoch_loop, cli, cli_train
+from nonlin import _epoch_loop, cli_train
 from signal_helpers import signal_folder
+from signal_helpers import train_d_csv as _train
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is not a signal on Windows"),
@@ -29,11 +30,6 @@ def folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The working folder with ``d.csv``; the signal handlers back after the test."""
     with signal_folder(monkeypatch, tmp_path) as path:
         yield path
-
-
-def _train(*extra: str, out: str = "m.safetensors") -> int:
-    return cli.main(["train", "d.csv", "--target", "y", "--epochs", "4", "--quiet",
-                     "--out", out, *extra])
 
 
 def test_ten_sigterms_in_one_step_still_resume_to_the_same_bits(

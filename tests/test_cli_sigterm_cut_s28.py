@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import _epoch_loop, cli
+from nonlin import _epoch_loop
 from signal_helpers import signal_folder
+from signal_helpers import train_d_csv as _train
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is not a signal on Windows"),
@@ -34,11 +35,6 @@ def folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The working folder with ``d.csv`` (8 steps an epoch); the handlers back after it."""
     with signal_folder(monkeypatch, tmp_path) as path:
         yield path
-
-
-def _train(*extra: str, out: str = "m.safetensors") -> int:
-    return cli.main(["train", "d.csv", "--target", "y", "--epochs", "4", "--quiet",
-                     "--out", out, *extra])
 
 
 def _signals_in_epoch_2(monkeypatch: pytest.MonkeyPatch, where: str,

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import _epoch_loop, cli, cli_train
+from nonlin import _epoch_loop, cli_train
 from signal_helpers import signal_folder
+from signal_helpers import train_d_csv as _train
 from test_cli_interrupt import stop_and_resume
 
 pytestmark = [
@@ -45,11 +46,6 @@ def fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     with signal_folder(monkeypatch, tmp_path):
         signal.signal(signal.SIGTERM, _unhandled)
         yield _unhandled
-
-
-def _train(*extra: Any, epochs: int = 4, out: str = "m.safetensors") -> int:
-    return cli.main(["train", "d.csv", "--target", "y", "--epochs", str(epochs), "--quiet",
-                     "--out", out, *map(str, extra)])
 
 
 def _same_bits(a: str, b: str) -> None:

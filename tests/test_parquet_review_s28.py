@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import pytest
 from cli_helpers import error_line
 from nonlin import cli
 from nonlin.tabular import CSVError, read_csv
+from table_helpers import table_folder
 
 TRAIN = ["--target", "y", "--epochs", "1", "--seed", "0", "--quiet"]
 
@@ -26,10 +26,7 @@ TRAIN = ["--target", "y", "--epochs", "1", "--seed", "0", "--quiet"]
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``tmp_path`` as the working folder and as the temporary folder of the CSV copies."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
-    return tmp_path
+    return table_folder(tmp_path, monkeypatch)
 
 
 def _table(n: int = 40):
