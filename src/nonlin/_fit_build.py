@@ -1,9 +1,10 @@
 """Building the model as ``fit`` starts, undone when the call is refused.
 
-``nonlin.train.fit`` (and ``_source_fit.fit_source``, ``_on_batch``'s ``train_on_batch``)
-build an unbuilt model from the first data they get, before checking the rest of the
-call; ``_unbuilt_if_refused`` puts the model back as it was if a check then fails, so a
-corrected retry with the same seed gives the bits of a fresh fit.
+``nonlin.train.fit`` (and ``_source_fit.fit_source``, both through ``_fit_plan.FitPlan``;
+``_on_batch``'s ``train_on_batch``) build an unbuilt model from the first data they get,
+before checking the rest of the call; ``_unbuilt_if_refused`` puts the model back as it
+was if a check then fails, so a corrected retry with the same seed gives the bits of a
+fresh fit.
 """
 
 from __future__ import annotations

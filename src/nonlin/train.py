@@ -50,29 +50,21 @@ from ._ema import weights_back
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
-from ._fit_build import _build_if_needed, _trained, _unbuilt_if_refused
-from ._fit_checks import check_before_fit, fit_defaults, refuse_while_fitting
-from ._fit_keras_args import FitSteps
+from ._fit_build import _build_if_needed, _trained, _unbuilt_if_refused  # noqa: F401
+from ._fit_checks import refuse_while_fitting
+from ._fit_plan import FitPlan
 from ._interrupt import SigintGuard
 from ._keras_compile import keep_compiled
 from ._layer_caches import release
-from ._layers_built import check_layers_as_built
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._source_kind import is_source
 from ._split_check import fit_validation, stream_of
-from ._trainable import check_optimizer, fit_parameters
 from .callbacks import Callback, History
-from .core import Sequential, as_rng
+from .core import Sequential
 from .data import Dataset, make_dataset
-from .evaluation import resolve_loss, resolve_metrics
 from .exceptions import DivergenceError
-from .losses import Loss
-from .losses_more import warn_unbounded_output
-from .metrics import Metric
-from .objective import warn_constant_softmax, warn_double_activation
-from .optimizers import Optimizer
 from .progress import ProgbarLogger, close_bars
-from .validation import check_bool, check_fraction, check_positive_int, check_verbose
+from .validation import check_bool, check_fraction, check_verbose
 
 
 def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
@@ -86,97 +78,53 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     """Train ``model``; see ``Sequential.fit`` for the parameters."""
     refuse_while_fitting(model, "fit", "fit another model, or stop this one "
                          "(model.stop_training = True) and fit again after it returns")
-    if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
-        # a BackupAndRestore's backup, resumed as resume_from (_backup_callback)
-        from ._backup_callback import backup_resume
-
-        callbacks, resume_from = backup_resume(  # its metrics read as fit_defaults reads them
-            callbacks, resume_from, X, validation_data, metrics_given=metrics is not None
-            or model.loss is not None or model.optimizer is not None)
+    plan = FitPlan(model, loss, optimizer, epochs, batch_size, shuffle, seed, validation_split,
+                   validation_data, callbacks, metrics, class_weight, sample_weight, verbose,
+                   initial_epoch, resume_from, validation_freq, validation_batch_size,
+                   steps_per_epoch, validation_steps)  # each replaced as it is checked
+    plan.backup_resume(X)  # a BackupAndRestore's backup, resumed as resume_from
     if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
         from ._source_fit import fit_source
 
-        return fit_source(
-            model, X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
-            shuffle=shuffle, seed=seed, validation_split=validation_split,
-            validation_data=validation_data, callbacks=callbacks, metrics=metrics,
-            class_weight=class_weight, sample_weight=sample_weight, verbose=verbose,
-            initial_epoch=initial_epoch, resume_from=resume_from,
-            validation_freq=validation_freq, validation_batch_size=validation_batch_size,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
-    if resume_from is not None and validation_data is not None:
+        return fit_source(plan, X, y)
+    if plan.resume_from is not None and validation_data is not None:
         from ._source_validation import refuse_iterator_resume
 
-        refuse_iterator_resume(validation_data, resume_from)  # before the checkpoint is read
-    asked = optimizer  # as given: resume_from refuses an instance with other settings
-    loss, optimizer, metrics, read = fit_defaults(model, loss, optimizer, metrics, resume_from)
-    callbacks = _callback_list(callbacks)
-    epochs = check_positive_int("epochs", epochs, 0)  # 0: nothing trains (Keras)
-    steps = FitSteps(batch_size, validation_freq, validation_batch_size, steps_per_epoch,
-                     validation_steps)  # batch_size None: 32, as Keras
-    initial_epoch = check_positive_int("initial_epoch", initial_epoch, 0)
+        refuse_iterator_resume(validation_data, plan.resume_from)  # before it is read
+    plan.check_arguments()
     validation_split = check_fraction("validation_split", validation_split)
-    shuffle = check_bool("shuffle", shuffle)
-    verbose = check_verbose(verbose)
+    plan.shuffle, plan.verbose = check_bool("shuffle", shuffle), check_verbose(verbose)
     # checked before anything changes, recorded as the run starts (resume: the checkpoint's)
-    names = KEEP if resume_from is not None else fit_names(model, X, validation_data)
-    built_here = not model.built
-    with _unbuilt_if_refused(model):
+    names = KEEP if plan.resume_from is not None else fit_names(model, X, validation_data)
+    with plan.undone_if_refused():
         _build_if_needed(model, X, seed)
-        check_layers_as_built(model)  # a layer appended since build: say so, not n_outputs'
-        loss, optimizer = resolve_loss(loss), resolve_optimizer(optimizer)
-        warn_double_activation(model, loss, stacklevel=3)  # -> Sequential.fit -> the caller
-        warn_constant_softmax(model, stacklevel=3)
-        warn_unbounded_output(model, loss, stacklevel=3)
-        train = make_dataset(X, y, loss, model, sample_weight=sample_weight,
+        plan.resolve(stacklevel=3)  # fit -> Sequential.fit -> the caller
+        train = make_dataset(X, y, plan.loss, model, sample_weight=sample_weight,
                              class_weight=class_weight,
-                             warn_one_class=not _trained(model, built_here, resume_from))
-        train, val = fit_validation(model, loss, train, validation_split, validation_data)
+                             warn_one_class=not _trained(model, plan.built_here,
+                                                         plan.resume_from))
+        train, val = fit_validation(model, plan.loss, train, validation_split, validation_data)
         val_stream = (None if validation_data is None else
-                      stream_of(validation_data, steps))
-        batch_size = steps.sizes(len(train), None if val is None else len(val))
-        given_metrics = _listed(metrics)  # as given: a checkpoint records them so
-        metrics = resolve_metrics(given_metrics, loss, model)  # a bad name: refused
-        seeded = as_rng(seed) if seed is not None and not built_here else None
-        checkpoint = None
-        if resume_from is not None:  # read and checked; put in only once every check passed
-            from ._resume import read_resume
-
-            checkpoint = read_resume(model, optimizer, resume_from, checkpoint=read,
-                                     check=lambda saved: fit_names(saved, X, validation_data),
-                                     asked=asked)
-            # its optimizer and generator win
-            initial_epoch, optimizer, seeded = (checkpoint.epoch, checkpoint.optimizer,
-                                                checkpoint.model.rng)
-        check_optimizer(model, optimizer)  # slots made before a change of layer.trainable
-        rng = model.rng if seeded is None else seeded
-        check_before_fit(callbacks, optimizer, metrics, rng, model)  # their on_train_begin refusals
-    if checkpoint is not None:  # a refused call (any check above) changed nothing
-        from ._resume import apply_resume
-
-        apply_resume(model, checkpoint)
-    model.rng = rng  # seed's generator, unless a checkpoint's wins (resume_from)
-    fit_parameters(model)  # the trainable ones, packed anew if that set changed
-    loop, this_fit = _setup(model, loss, optimizer, train, val, callbacks, metrics, batch_size,
-                            shuffle, epochs, verbose, initial_epoch, steps.steps_per_epoch)
-    loop.val_freq, loop.val_batch = steps.validation_freq, steps.validation_batch_size
+                      stream_of(validation_data, plan.steps))
+        batch_size = plan.steps.sizes(len(train), None if val is None else len(val))
+        plan.check_last(lambda saved: fit_names(saved, X, validation_data))
+    plan.start()
+    loop, this_fit = _setup(plan, train, val, batch_size)
     loop.val_stream = val_stream
-    history = model.history  # the History _setup made (callbacks may rebind the attribute)
     record_names(model, names)
-    _run(loop, callbacks, initial_epoch, epochs, given_metrics)
-    return history if resume_from is not None else this_fit  # a resumed run: the whole curve
+    return plan.run(loop, this_fit)
 
 
-def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
-           val: Dataset | None, callbacks: list[Callback], metrics: list[Metric],
-           batch_size: int, shuffle: bool, epochs: int, verbose: int,
-           initial_epoch: int, steps_per_epoch: int | None = None) -> tuple[_Loop, History]:
-    """Bind the generator, history, optimizer and callbacks to ``model``; build the loop.
-    Also returns the History of this fit's epochs alone (``model.history`` if it is new).
-    ``params["steps"]`` is ``steps_per_epoch`` when given, as Keras 3's (its
+def _setup(plan: FitPlan, train: Dataset, val: Dataset | None,
+           batch_size: int) -> tuple[_Loop, History]:
+    """Bind the generator, history, optimizer and callbacks of ``plan`` to its model; build
+    the loop. Also returns the History of this fit's epochs alone (``model.history`` if it
+    is new). ``params["steps"]`` is ``steps_per_epoch`` when given, as Keras 3's (its
     ``EpochIterator.num_batches``), also when the rows run out before (more than a pass)."""
+    model, loss, optimizer, callbacks = plan.model, plan.loss, plan.optimizer, plan.callbacks
+    epochs, verbose, steps_per_epoch = plan.epochs, plan.verbose, plan.steps.steps_per_epoch
     _bind_rng(model)
-    history, this_fit, recorders = history_for(model, initial_epoch, callbacks)
+    history, this_fit, recorders = history_for(model, plan.initial_epoch, callbacks)
     keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
     model.optimizer, model.loss, model.history = optimizer, loss, history
     model.stop_training, model._fit_callbacks = False, callbacks  # checkpoints save their state
@@ -186,11 +134,11 @@ def _setup(model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
               "steps": steps if steps_per_epoch is None else steps_per_epoch}
     calls = backups_last(callbacks) if callbacks else callbacks  # BackupAndRestore: last
     cbs = CallbackList([*calls, *recorders, *extra], model, params)  # Keras: History after
-    loop = _Loop(model, loss, optimizer, train, val, metrics, batch_size, shuffle, cbs)
+    loop = _Loop(model, loss, optimizer, train, val, plan.metrics, batch_size, plan.shuffle, cbs)
     loop.history = history
     if extra:  # the running loss as the epoch's ("sum": a total), and the metrics
         extra[0].live = loop.running_logs
-    loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), initial_epoch,
+    loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), plan.initial_epoch,
                                 len(train), model.rng, loop.metrics)
     return loop, this_fit
 
