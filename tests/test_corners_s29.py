@@ -1,0 +1,79 @@
+"""Session 29's corners: leftovers from session 28's closing note.
+
+- A refused refit of a scikit-learn estimator (a ``class_weight`` key that is no class of
+  the new labels, a ``sample_weight`` of the wrong length) leaves the fitted estimator as
+  it was: ``classes_``, ``n_features_in_`` and the label binarizer are not replaced while
+  the network stays the old one (scikit-learn 1.9.1's ``MLPClassifier`` does replace them
+  on a refused ``sample_weight``, leaving an estimator that predicts the old network's
+  outputs decoded with the new classes; see docs/sklearn.md).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+X = np.random.default_rng(0).normal(size=(20, 3))
+Y01 = np.arange(20) % 2
+
+
+def _fitted() -> MLPClassifier:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged in 5 epochs
+        return MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, Y01)
+
+
+def _state(est: object) -> tuple:
+    return (est.classes_.tolist(), est._label_binarizer.classes_.tolist(),  # type: ignore[attr-defined]
+            est.n_features_in_, est._objective_kind, est.n_outputs_,  # type: ignore[attr-defined]
+            est.predict(X).tolist())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("y, weights", [
+    (np.where(Y01 == 1, "a", "b"), {0: 2.0}),  # text labels, an int key
+    (np.arange(20) % 3, {5: 1.0}),  # three classes, a key that is none
+])
+def test_a_refused_class_weight_on_refit_keeps_the_fitted_classes(y: np.ndarray,
+                                                                  weights: dict) -> None:
+    est = _fitted()
+    kept = _state(est)
+    est.set_params(class_weight=weights)
+    with pytest.raises(ValueError, match="are not in class_weight"):
+        est.fit(X, y)
+    est.set_params(class_weight=None)
+    assert _state(est) == kept
+
+
+def test_a_refused_sample_weight_on_refit_keeps_the_fitted_classes_and_width() -> None:
+    est = _fitted()
+    kept = _state(est)
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.fit(np.hstack([X, X]), np.arange(20) % 3, sample_weight=np.ones(7))
+    assert _state(est) == kept
+
+
+def test_a_refused_first_partial_fit_keeps_no_classes() -> None:
+    est = MLPClassifier(hidden_layer_sizes=(4,), random_state=0, class_weight={5: 1.0})
+    with pytest.raises(ValueError, match="are not in class_weight"):
+        est.partial_fit(X, Y01, classes=[0, 1])
+    assert not hasattr(est, "classes_")
+    est.set_params(class_weight=None).partial_fit(X, Y01 + 1, classes=[1, 2])  # other classes
+    assert est.classes_.tolist() == [1, 2]
+
+
+def test_a_refused_regressor_refit_keeps_its_width() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, X[:, 0])
+    before = est.predict(X)
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.fit(np.hstack([X, X]), X[:, 0], sample_weight=np.ones(7))
+    assert est.n_features_in_ == 3
+    np.testing.assert_array_equal(est.predict(X), before)
+
