@@ -6,6 +6,8 @@
   the network stays the old one (scikit-learn 1.9.1's ``MLPClassifier`` does replace them
   on a refused ``sample_weight``, leaving an estimator that predicts the old network's
   outputs decoded with the new classes; see docs/sklearn.md).
+- ``ReduceLROnPlateau`` beside SGD's ``learning_rate="invscaling"`` is refused before the
+  fit changes anything: the rule overwrote its reduction an epoch later.
 """
 
 from __future__ import annotations
@@ -77,3 +79,64 @@ def test_a_refused_regressor_refit_keeps_its_width() -> None:
     assert est.n_features_in_ == 3
     np.testing.assert_array_equal(est.predict(X), before)
 
+
+# -- 2. ReduceLROnPlateau beside the invscaling rule ---------------------------------------------
+def _plateau() -> object:
+    import nonlin
+    return nonlin.ReduceLROnPlateau(monitor="loss", patience=0, min_delta=10.0, factor=0.5)
+
+
+def test_fit_refuses_reduce_lr_on_plateau_beside_invscaling_before_anything_changes() -> None:
+    """The rule set every epoch's rate from ``learning_rate_init``: the callback's halving
+    lasted one epoch (rates 0.1, 0.0156, 0.0056, 0.0091: the third halved, the fourth not)."""
+    est = MLPClassifier((4,), solver="sgd", learning_rate="invscaling", max_iter=4,
+                        random_state=0, callbacks=[_plateau()])
+    with pytest.raises(TypeError, match="ReduceLROnPlateau") as error:
+        est.fit(X, Y01)
+    said = str(error.value)
+    assert "learning_rate='invscaling'" in said and "learning_rate='adaptive'" in said
+    assert "callbacks[0]" in said and not hasattr(est, "n_iter_")
+
+
+def test_partial_fit_refuses_it_beside_the_invscaling_rule_it_continues() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MLPClassifier((4,), solver="sgd", learning_rate="invscaling", max_iter=2,
+                            random_state=0).fit(X, Y01)
+    before = (est.n_iter_, est.t_, est.coefs_[0].copy())
+    est.set_params(learning_rate="constant", callbacks=[_plateau()])
+    with pytest.raises(TypeError, match="the rule of the optimizer partial_fit continues"):
+        est.partial_fit(X, Y01)
+    assert (est.n_iter_, est.t_) == before[:2]
+    np.testing.assert_array_equal(est.coefs_[0], before[2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.set_params(warm_start=True).fit(X, Y01)  # a new optimizer of the constant rate
+
+
+@pytest.mark.parametrize("params", [
+    {"solver": "sgd", "learning_rate": "adaptive"},  # both lower the rate in place
+    {"solver": "sgd", "learning_rate": "constant"},
+    {"solver": "adam", "learning_rate": "invscaling"},  # SGD's rule only: Adam ignores it
+])
+def test_reduce_lr_on_plateau_is_taken_beside_the_other_rates(params: dict) -> None:
+    est = MLPClassifier((4,), max_iter=3, random_state=0, learning_rate_init=0.1,
+                        callbacks=[_plateau()], **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, Y01)
+    assert est.n_iter_ == 3 and est._optimizer.lr < 0.1
+
+
+def test_a_learning_rate_scheduler_is_still_taken_beside_invscaling() -> None:
+    """It sets each epoch's rate as the epoch begins, from the rule's (its ``lr``): its
+    value is the one the epoch trains with, so nothing it does is lost."""
+    import nonlin
+    seen: list[float] = []
+    scheduler = nonlin.LearningRateScheduler(lambda epoch, lr: seen.append(lr) or lr / 2)
+    est = MLPClassifier((4,), solver="sgd", learning_rate="invscaling", max_iter=3,
+                        learning_rate_init=0.1, random_state=0, callbacks=[scheduler])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, Y01)
+    np.testing.assert_allclose(seen, [0.1 / (20 * k + 1) ** 0.5 for k in range(3)])
