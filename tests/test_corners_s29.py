@@ -10,6 +10,9 @@
   fit changes anything: the rule overwrote its reduction an epoch later.
 - mypy is clean read as Python 3.13 too (the newest Python the suite runs on; with NumPy
   2.5's stubs it found six errors, with 2.4's an unused ``type: ignore``).
+- A third Ctrl-C inside a step of a fit on a batch source (a sequence, a generator) cuts it
+  as on arrays: its ``KeyboardInterrupt`` says so and no mid-epoch record is left (this
+  held already on main: the tests pin it; the source loop records no progress to drop).
 """
 
 from __future__ import annotations
@@ -172,3 +175,83 @@ def test_mypy_finds_no_error_read_as_python_3_13(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
+
+# -- 4. a cut step in a fit on a batch source ---------------------------------------------------
+class _Batches:
+    """A sequence of eight batches of four rows (Keras 3's ``PyDataset`` shape)."""
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.X[4 * i:4 * i + 4]
+        return rows, rows[:, :1]
+
+
+def _signalled_fit(monkeypatch: pytest.MonkeyPatch, source: str, signals: int,
+                   at: str = "step") -> tuple[KeyboardInterrupt, Any]:
+    """``signals`` SIGINTs raised in epoch 2 (8 steps an epoch), inside its third step or
+    as its third batch is fetched (between two steps); the fit's ``KeyboardInterrupt``."""
+    import signal
+
+    import nonlin
+    from nonlin import _epoch_loop
+    X2 = np.random.default_rng(0).normal(size=(32, 2))
+    calls: list[int] = []
+
+    def hit() -> None:
+        calls.append(1)
+        if len(calls) == 11:
+            for _ in range(signals):
+                signal.raise_signal(signal.SIGINT)
+
+    if at == "step":
+        step = _epoch_loop._Loop._step
+
+        def stepped(self: Any, *args: Any) -> float:
+            hit()
+            return step(self, *args)
+
+        monkeypatch.setattr(_epoch_loop._Loop, "_step", stepped)
+    batches = _Batches(X2)
+    if at == "fetch":
+        get = _Batches.__getitem__
+
+        def fetched(self: Any, i: int) -> Any:
+            hit()
+            return get(self, i)
+
+        monkeypatch.setattr(_Batches, "__getitem__", fetched)
+    given = {"arrays": (X2, X2[:, :1]), "sequence": (batches,),
+             "generator": ((batches[i % 8] for i in range(10 ** 6)),)}[source]
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    options = {"batch_size": 4} if source == "arrays" else (
+        {"steps_per_epoch": 8} if source == "generator" else {})
+    with pytest.raises(KeyboardInterrupt) as info:
+        model.fit(*given, loss="mse", optimizer="sgd", epochs=3, verbose=0, seed=0, **options)
+    monkeypatch.undo()
+    return info.value, model
+
+
+@pytest.mark.parametrize("source", ["arrays", "sequence", "generator"])
+def test_a_third_ctrl_c_cuts_a_step_on_a_batch_source_as_on_arrays(
+        monkeypatch: pytest.MonkeyPatch, source: str) -> None:
+    """The guard's ``KeyboardInterrupt`` says the step was cut (``_interrupt.CUT``, what
+    ``nonlin train`` reads for its note before ``resume with:``), and no mid-epoch record
+    is left; a second Ctrl-C waits for the step's end, and says nothing."""
+    from nonlin._interrupt import CUT
+    cut, model = _signalled_fit(monkeypatch, source, 3)
+    assert cut.args == (CUT,) and model._epoch_in_progress is None
+    assert int(model.optimizer.iterations) == 10  # the cut step (the 11th) is not counted
+    waited, model = _signalled_fit(monkeypatch, source, 2)
+    assert waited.args == () and int(model.optimizer.iterations) == 11  # the step ended
+
+
+def test_between_two_steps_of_a_batch_source_a_second_ctrl_c_stops_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fetching a batch is no step: the second raises there, and cuts nothing."""
+    stop, model = _signalled_fit(monkeypatch, "sequence", 2, at="fetch")
+    assert stop.args == () and int(model.optimizer.iterations) == 9  # the last fetch's
