@@ -227,8 +227,8 @@ def _above(above: np.ndarray, w: np.ndarray | None, n_thresholds: int, curves: i
     """
     slots = n_thresholds + 1
     weights = None if w is None else np.broadcast_to(w, above.shape).ravel()
-    hist = np.bincount(above.ravel(), weights=weights, minlength=2 * curves * slots)
-    hist = hist.reshape(2, curves, slots)
+    hist = np.bincount(above.ravel(), weights=weights,
+                       minlength=2 * curves * slots).reshape(2, curves, slots)
     # entries with `above` = a count at t_0 ... t_{a-1}: reversed cumulative sum; at a = 0
     # (the entries above no threshold: a NaN) the total
     cumulative = np.cumsum(hist[:, :, ::-1], axis=2, dtype=np.float64)[:, :, ::-1]

@@ -94,7 +94,7 @@ def _noted(error: BaseException, fn: Any, kind: str) -> None:
     except Exception as hook_error:  # noqa: BLE001 (noted on the pass's error)
         note = f"on_{kind}_end also raised {hook_error!r} after the failed pass"
         notes = getattr(error, "__notes__", None)  # add_note's list (Python >= 3.11)
-        error.__notes__ = [*(notes or ()), note]  # type: ignore[attr-defined]
+        vars(error)["__notes__"] = [*(notes or ()), note]  # an attribute (no add_note in 3.10)
 
 
 class CallbackList:

@@ -47,10 +47,10 @@ def _scale(
     long = (mantissas > 2**53) & ~unsure
     if loose is not None:  # below 2**63 values are m * 10**p rounded twice
         long &= ~(loose & _float32_sure(values) & (mantissas.view(np.int64) >= 0))
-    long = long.nonzero()[0]
-    if long.size:
-        value, unsure[long] = _double_double(mantissas[long], np.abs(scale[long]), up[long])
-        values[long] = np.copysign(value, scale[long])
+    rows = long.nonzero()[0]
+    if rows.size:
+        value, unsure[rows] = _double_double(mantissas[rows], np.abs(scale[rows]), up[rows])
+        values[rows] = np.copysign(value, scale[rows])
     return values, unsure
 
 

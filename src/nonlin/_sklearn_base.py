@@ -87,9 +87,11 @@ class MLPMethods:
     _score: Callable[..., float]
     _check_fitted: Callable[..., None]
 
-    def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
-        """``fit`` / ``partial_fit`` once the parameters are checked: validate the data,
-        build or bind the network, run the solver. Returns ``self``."""
+    def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
+                       before: dict | None = None) -> Any:
+        """``fit`` / ``partial_fit`` once the parameters are checked: validate the data (if
+        refused, attributes back to ``before``, default ``vars(self)``), build or bind the
+        network, run the solver. Returns ``self``."""
         hidden = _sklearn_structure.hidden_sizes(self)
         _sklearn_callbacks.check_callbacks(self.callbacks, self, incremental)
         if self.solver == "lbfgs":
@@ -102,11 +104,8 @@ class MLPMethods:
         fit_dtype = network_dtype(X, self.dtype) if first_pass else self.model_.dtype
         check_rows(X, fit_dtype)  # before anything changes
         callbacks = _sklearn_callbacks.fit_callbacks(self, continuing=not first_pass)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = self._sample_weight(sample_weight, X, Y)
-        train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
-        network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
-        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
+        X, Y, sample_weight, train_weight = self._checked_data(
+            X, y, sample_weight, incremental, first_pass, before or dict(vars(self)))
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
         engine.start_network(self, layer_units, X.dtype, first_pass)
@@ -123,6 +122,22 @@ class MLPMethods:
             release(self.model_.layers)  # no reference to X kept (nonlin._layer_caches)
         engine.check_finite(self)
         return self
+
+    def _checked_data(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
+                      first_pass: bool, before: dict) -> tuple[Any, Any, Any, Any]:
+        """``X``, ``Y``, ``sample_weight``, the training weights; the loss type set. A refusal
+        restores the attributes ``before`` (``classes_``...): left as fitted, not half refit."""
+        try:
+            X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+            sample_weight = self._sample_weight(sample_weight, X, Y)
+            train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
+            network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
+            self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+        return X, Y, sample_weight, train_weight
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
                          Y: np.ndarray) -> np.ndarray | None:
@@ -206,10 +221,8 @@ class MLPMethods:
 
     def _check_solver(self) -> bool:
         if self.solver not in ("sgd", "adam"):
-            raise AttributeError(
-                f"partial_fit is only available for stochastic optimizers. {self.solver} is not "
-                "stochastic."
-            )
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
         return True
 
     def _dtype(self) -> Any:

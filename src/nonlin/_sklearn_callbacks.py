@@ -118,6 +118,7 @@ def check_callbacks(callbacks: Any, est: Any = None, incremental: bool = False) 
                 "weights (scikit-learn's MLP has no use_ema). Leave it out, or train a "
                 "nonlin.Sequential with an optimizer given use_ema=True")
     _check_rates(callbacks, est, incremental)
+    _check_plateau(callbacks, est, incremental)
     _check_settings(callbacks, est)
 
 
@@ -153,6 +154,36 @@ def _check_rates(callbacks: list, est: Any, incremental: bool) -> None:
                 f"Expected callbacks that leave the learning rate to a schedule that sets it "
                 f"at every step. Received a {name} (callbacks[{i}]), which sets a float "
                 f"rate between epochs, {said}")
+
+
+def _check_plateau(callbacks: list, est: Any, incremental: bool) -> None:
+    """Refuse a ``ReduceLROnPlateau`` beside SGD's ``invscaling`` rule before anything
+    changes: the rule sets each epoch's rate from ``learning_rate_init`` and ``t_``, so the
+    callback's reduction was overwritten an epoch later (Keras refuses it beside a schedule
+    too). The rule is ``learning_rate``'s, or that of the optimizer a ``partial_fit``
+    continues (scikit-learn's ``partial_fit`` keeps its optimizer's rule)."""
+    from .lr_callbacks import ReduceLROnPlateau
+
+    fitted = est.__dict__.get("_optimizer") if incremental and "coefs_" in est.__dict__ else None
+    rule = getattr(fitted, "rule", None)
+    if rule is not None:
+        kind = rule["kind"]
+    else:
+        kind = est.learning_rate if est.solver == "sgd" else None
+    if not (isinstance(kind, str) and kind == "invscaling"):
+        return
+    for i, callback in enumerate(callbacks):
+        if isinstance(callback, ReduceLROnPlateau):
+            continued = (" (the rule of the optimizer partial_fit continues; fit with another "
+                         "learning_rate starts a new one)" if rule is not None else "")
+            raise TypeError(
+                "Expected no ReduceLROnPlateau beside solver='sgd' with "
+                f"learning_rate='invscaling'{continued}: the rule sets every epoch's rate to "
+                "learning_rate_init / (t_ + 1) ** power_t, overwriting the callback's "
+                f"reduction an epoch later. Received a ReduceLROnPlateau (callbacks[{i}]). "
+                "Leave it out, or give learning_rate='constant' (the callback lowers "
+                "learning_rate_init) or learning_rate='adaptive' (scikit-learn's own plateau "
+                "rule: the rate divided by 5 after n_iter_no_change epochs without improvement)")
 
 
 def _continued_rate(est: Any) -> Any:

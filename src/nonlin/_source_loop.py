@@ -128,7 +128,9 @@ class _SourceLoop(_Loop):
     def _guarded_step(self, epoch: int, batch: int, start: int, stop: int, order: Any,
                       total: float) -> tuple[float, float]:
         """The array loop's ``_step`` on the batch, shielded from a second Ctrl-C; the
-        epoch's sums advance with it (no progress record: see the module's docstring)."""
+        epoch's sums advance with it (no progress record: see the module's docstring, so a
+        step cut by a third leaves none to drop; the guard's ``KeyboardInterrupt`` says it
+        was cut, ``_interrupt.CUT``, as in the array loop)."""
         guard = self.guard
         guard.in_step = True
         try:

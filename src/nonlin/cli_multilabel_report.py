@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ._quoting import cut, printable
 from .cli_model import CHUNK_ROWS
@@ -31,7 +32,7 @@ from .cli_multilabel_model import predicted
 AVERAGES = ("micro", "macro", "weighted", "samples")
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> np.ndarray:
     """``num / den`` elementwise, 0 where ``den`` is 0."""
     num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
     out = np.zeros(np.broadcast(num, den).shape)
@@ -60,11 +61,12 @@ def multilabel_report(names: list[str], pairs: list[list[Any]], truth: np.ndarra
     support = T.sum(axis=0) if weights is None else w @ T
     total = float(scaled.sum())
     right = T == P
-    averages = {"micro": _prf(tp.sum(), fp.sum(), fn.sum()),
-                "macro": (precision.mean(), recall.mean(), f1.mean()),
-                "weighted": tuple(float(_ratio(s @ support, support.sum())) if support.sum()
-                                  else 0.0 for s in (precision, recall, f1)),
-                "samples": _samples_average(T, P, scaled, total)}
+    averages: dict[str, tuple[Any, ...]] = {  # arrays, NumPy floats, floats
+        "micro": _prf(tp.sum(), fp.sum(), fn.sum()),
+        "macro": (precision.mean(), recall.mean(), f1.mean()),
+        "weighted": tuple(float(_ratio(s @ support, support.sum())) if support.sum()
+                          else 0.0 for s in (precision, recall, f1)),
+        "samples": _samples_average(T, P, scaled, total)}
     return {
         "task": "classification", "multilabel": True, "n_samples": int(n),
         "subset_accuracy": float(scaled @ right.all(axis=1)) / total if total else 0.0,

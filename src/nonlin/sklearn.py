@@ -170,14 +170,12 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
         required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
         check_partial_fit(self.class_weight)
+        before = dict(vars(self))  # restored if the data are refused (before `classes` kept)
         with config_context(skip_parameter_validation=True):
             if _check_partial_fit_first_call(self, classes):
-                self._label_binarizer = LabelBinarizer()
-                if type_of_target(y).startswith("multilabel"):
-                    self._label_binarizer.fit(y)
-                else:
-                    self._label_binarizer.fit(classes)
-            return self._fit_validated(X, y, sample_weight, incremental=True)  # checked above
+                multilabel = type_of_target(y).startswith("multilabel")
+                self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
+            return self._fit_validated(X, y, sample_weight, True, before)  # checked above
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         Y = None if reset or not plain_X(self, X) else plain_labels(self, X, y)  # continuing
