@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import importlib.abc
 import io
+import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+import nonlin
 from cli_helpers import cli_env
 from nonlin import cli
 
@@ -153,3 +156,29 @@ def test_memory_running_out_while_the_commands_load_is_one_line_status_2(
     assert stopped.value.code == 2, err
     assert err.splitlines() == [err.strip()] and "Traceback" not in err, err
     assert err.startswith("nonlin: error: out of memory") and "limit" in err, err
+
+
+# -- cold start: load + predict of a model saved with its compile record ---------------------
+def test_load_of_a_fitted_model_imports_no_callbacks_nor_csv(tmp_path: Path) -> None:
+    """``nonlin.load(path)`` of a model saved after ``fit`` (its compile record: loss, Adam
+    and its moments, metrics) reads the optimizer through the checkpoint reader, which
+    imported ``callbacks`` (and ``csv``, for ``CSVLogger``) and the partial-epoch reader with
+    it: a cold start paid for modules only a checkpoint needs. The compile record is still
+    restored."""
+    X = np.random.default_rng(0).normal(size=(32, 3))
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(2), nonlin.Softmax()])
+    model.fit(X, (X[:, 0] > 0).astype(int), loss="cross_entropy", optimizer="adam",
+              metrics=["accuracy"], epochs=1, seed=0, verbose=0)
+    path = tmp_path / "fitted.safetensors"
+    model.save(path)
+    code = ("import json, sys, numpy as np, nonlin\n"
+            f"m = nonlin.load({str(path)!r}); m.predict(np.zeros((2, 3)))\n"
+            "print(json.dumps([type(m.optimizer).__name__, m.optimizer.iterations, "
+            "sorted(sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    name, iterations, modules = json.loads(out.splitlines()[-1])
+    assert (name, iterations) == ("Adam", 1)
+    unneeded = {"csv", "nonlin.callbacks", "nonlin._epoch_state", "nonlin._callback_state",
+                "nonlin.progress", "nonlin.train", "nonlin.cli", "tqdm"}
+    assert not unneeded & set(modules), sorted(unneeded & set(modules))
