@@ -6,6 +6,7 @@ message, and the command's exit status says what happened."""
 
 from __future__ import annotations
 
+import errno
 import importlib.abc
 import io
 import json
@@ -75,6 +76,49 @@ def test_stdin_with_no_writable_temporary_folder_says_set_tmpdir(
     assert "TMPDIR" in lines[0] and "give its path" in lines[0], lines[0]
     assert str(missing) in lines[0], lines[0]  # what was tried
     assert not missing.exists()
+
+
+def _no_temporary_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tempfile`` finding no writable folder (``TMPDIR`` missing, ``/tmp`` read-only), as
+    in a read-only container: ``gettempdir`` (which ``mkdtemp`` calls) raises."""
+    def none_usable() -> str:
+        raise FileNotFoundError(errno.ENOENT, "No usable temporary directory found in "
+                                              "['/tmp', '/var/tmp', '/usr/tmp']")
+
+    monkeypatch.setattr(tempfile, "gettempdir", none_usable)
+
+
+def test_stdin_when_tempfile_finds_no_usable_folder(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_temporary_folder(monkeypatch)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"b,x\n1,2\n"), "utf-8"))
+    assert cli.main(["predict", str(folder / "m.safetensors"), "-"]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for fragment in ("standard input", "No usable temporary directory", "TMPDIR", "its path"):
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_parquet_when_tempfile_finds_no_usable_folder(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Parquet file is read through a CSV copy in a temporary folder: with none writable,
+    the message about that copy (TMPDIR, writing CSV first), not a second ``tempfile``
+    error raised while it was written."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"b": [0.5, 0.25], "größe": [0.1, 0.2]}), folder / "new.parquet")
+    _no_temporary_folder(monkeypatch)
+    assert cli.main(["predict", str(folder / "m.safetensors"), str(folder / "new.parquet")]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for fragment in ("new.parquet", "Parquet table as CSV", "No usable temporary directory",
+                     "TMPDIR"):
+        assert fragment in lines[0], (fragment, lines[0])
 
 
 # -- an ASCII-only standard output -----------------------------------------------------------
