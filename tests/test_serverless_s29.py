@@ -121,6 +121,31 @@ def test_parquet_when_tempfile_finds_no_usable_folder(
         assert fragment in lines[0], (fragment, lines[0])
 
 
+def test_predict_o_over_a_writable_file_in_a_read_only_folder_says_redirect(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file mounted writable in a read-only container: ``-o`` writes atomically, through a
+    temporary file beside it, which the folder refuses. The message says why the writable
+    file is not enough and that ``> PATH`` writes it in place."""
+    from nonlin import cli_paths
+
+    out = folder / "mounted.csv"
+    out.write_text("kept\n")
+
+    def read_only(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(cli_paths.tempfile, "mkstemp", read_only)
+    status = cli.main(["predict", str(folder / "m.safetensors"), str(folder / "d.csv"),
+                       "-o", str(out)])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert status == 2 and len(lines) == 1, err
+    for fragment in ("Read-only file system", "the file itself is writable", "> PATH"):
+        assert fragment in lines[0], (fragment, lines[0])
+    assert out.read_text() == "kept\n"
+
+
 # -- an ASCII-only standard output -----------------------------------------------------------
 def test_ascii_locale_trains_and_predicts_writing_utf8_as_predict_o_does(folder: Path) -> None:
     """Under an ASCII locale a class label ``grün`` stopped ``train`` before it trained (its
