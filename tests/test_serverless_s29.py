@@ -200,6 +200,34 @@ def test_main_writes_an_ascii_stdout_as_utf8_and_puts_its_encoding_back(
     assert text.splitlines()[0] == "prediction" and set(text.splitlines()[1:]) <= set(LABELS)
 
 
+# -- a model of nonlin train predicting in Python (docs/cli.md's recipe) ---------------------
+def test_the_documented_python_recipe_predicts_as_nonlin_predict(
+        folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``nonlin.load(path).predict`` takes standardized inputs and gives logits: docs/cli.md
+    shows how to apply the file's ``preprocessing`` and ``classes``; it gives ``predict``'s
+    labels and probabilities."""
+    import csv
+    import warnings
+
+    assert cli.main(["predict", str(folder / "m.safetensors"), str(folder / "d.csv"),
+                     "--proba"]) == 0
+    table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    model = nonlin.load(folder / "m.safetensors")
+    meta = model.metadata
+    scaling = meta["preprocessing"]
+    with open(folder / "d.csv", encoding="utf-8") as handle:
+        rows = np.array([[float(v) for v in line[:2]] for line in list(csv.reader(handle))[1:]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an array for a model fitted with names
+        logits = model.predict((rows - scaling["mean"]) / scaling["scale"])
+    labels = np.array(meta["classes"])[logits.argmax(axis=1)]
+    assert [row[0] for row in table[1:]] == labels.tolist()
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba = shifted / shifted.sum(axis=1, keepdims=True)
+    assert np.allclose(np.array(table[1:])[:, 1:].astype(float), proba, rtol=1e-5, atol=1e-6)
+    assert table[0] == ["prediction", *(f"proba_{c}" for c in meta["classes"])]
+
+
 # -- memory running out while the command line's modules load -------------------------------
 class _NoMemory(importlib.abc.MetaPathFinder):
     """Raises ``MemoryError`` on importing ``nonlin.cli``, as a tiny ``ulimit -v`` does."""
