@@ -10,6 +10,7 @@ import errno
 import importlib.abc
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,33 @@ def test_predict_o_over_a_writable_file_in_a_read_only_folder_says_redirect(
     for fragment in ("Read-only file system", "the file itself is writable", "> PATH"):
         assert fragment in lines[0], (fragment, lines[0])
     assert out.read_text() == "kept\n"
+
+
+def test_a_relative_output_path_in_a_removed_current_folder_is_named(
+        folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The current folder removed since the process started in it (a CI workspace cleaned):
+    ``nonlin.save`` to a relative path and ``predict -o`` gave ``[Errno 2] No such file or
+    directory`` naming no file (``os.getcwd`` failing inside ``realpath``); now the path and
+    why."""
+    model = nonlin.Sequential([nonlin.Dense(1)]).build(2, seed=0)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    try:
+        with pytest.raises(OSError) as raised:
+            nonlin.save(model, "m.safetensors")
+        status = cli.main(["predict", str(folder / "m.safetensors"), str(folder / "d.csv"),
+                           "-o", "out.csv"])
+    finally:
+        os.chdir(tmp_path)
+    assert raised.value.filename == "m.safetensors", raised.value
+    assert "current folder" in str(raised.value), raised.value
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line and not line.startswith("note:")]
+    assert status == 2 and len(lines) == 1, err
+    assert lines[0].startswith("nonlin: error: out.csv: ") and "current folder" in lines[0], err
 
 
 # -- an ASCII-only standard output -----------------------------------------------------------

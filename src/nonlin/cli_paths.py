@@ -32,10 +32,11 @@ def check_output_path(path: str, what: str = "output file") -> None:
     cannot (it says yes to root for ``/sys``): that the folder takes new files and the name
     is not too long.
     """
-    from ._atomic import is_special_file, open_descriptor
+    from ._atomic import check_current_folder, is_special_file, open_descriptor
 
     if not path:
         raise UsageError(f"expected a path for the {what}, received ''")
+    check_current_folder(path)
     if open_descriptor(path) is not None or is_special_file(path):  # /dev/stdout, a pipe
         if os.access(path, os.W_OK):  # written through: no folder entry is made
             return
