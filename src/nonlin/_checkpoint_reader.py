@@ -26,13 +26,8 @@ from ._quoting import clipped, quoted
 from ._reader import read_file, read_model
 from .core import Sequential
 
-if TYPE_CHECKING:
-    from .callbacks import History
-
-# The callbacks' and the partial epoch's readers (and with them ``callbacks``, ``csv``) are
-# imported where a checkpoint is read, not with this module: ``nonlin.load`` of a model
-# file with a compile record reads its optimizer here, and a serverless function pays every
-# import on a cold start (tests/test_serverless_s29.py).
+if TYPE_CHECKING:  # callbacks (csv with it) and the epoch readers: imported where a checkpoint
+    from .callbacks import History  # is read, not by nonlin.load's optimizer (a cold start)
 
 PREFIX = "optimizer."
 _BIT_GENERATORS = {
