@@ -108,6 +108,21 @@ def file_path(path: Any, contents_hint: str = "Write them to a file and pass its
     return text
 
 
+def check_current_folder(path: str) -> None:
+    """For a relative ``path``, the current folder it starts from must still exist: removed
+    since the process started in it (a CI workspace cleaned), ``os.getcwd`` fails, and
+    ``realpath`` with it, with an ``OSError`` that names no file. That error, naming
+    ``path`` and why."""
+    if os.path.isabs(path):
+        return
+    try:
+        os.getcwd()
+    except OSError as exc:
+        raise OSError(exc.errno, "the current folder, which this relative path starts from, "
+                      f"no longer exists ({exc.strerror or exc}); give an absolute path or "
+                      "start in an existing folder", path) from None
+
+
 def is_special_file(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` names an existing node that is neither a regular file nor a
     folder: a named pipe, a terminal, a device (links followed)."""
@@ -144,6 +159,7 @@ def write_atomic(path: str | bytes | os.PathLike[str],
         file (if any) is intact and no temporary file is left behind.
     """
     path = file_path(path)
+    check_current_folder(path)
     descriptor = open_descriptor(path)
     if descriptor is not None or is_special_file(path):  # written through, never replaced
         try:

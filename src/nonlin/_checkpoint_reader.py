@@ -12,23 +12,22 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import registry, schedules
-from ._callback_state import PREFIX as CALLBACK_PREFIX
-from ._callback_state import read_callback_record
 from ._checkpoint_fields import check_epoch, check_rng_state, check_scalars, constructor_fault
 from ._compile_record import RECORD, restore_compile
-from ._epoch_state import read_partial
 from ._file_objects import checkpoint_path
 from ._header import Header, ModelFileError, strict_json
 from ._optimizer_state import load_file_state
 from ._quoting import clipped, quoted
 from ._reader import read_file, read_model
-from .callbacks import History
 from .core import Sequential
+
+if TYPE_CHECKING:  # callbacks (csv with it) and the epoch readers: imported where a checkpoint
+    from .callbacks import History  # is read, not by nonlin.load's optimizer (a cold start)
 
 PREFIX = "optimizer."
 _BIT_GENERATORS = {
@@ -79,6 +78,8 @@ def _restore_rng(state: Any, path: str, field: str = "rng") -> np.random.Generat
 
 
 def _restore_history(record: Any, path: str) -> History:
+    from .callbacks import History
+
     history = History()
     ok = isinstance(record, dict) and set(record) == {"epoch", "history"}
     ok = ok and isinstance(record["epoch"], list) and isinstance(record["history"], dict)
@@ -233,6 +234,8 @@ def checkpoint_progress(meta: dict[str, str], path: str) -> tuple[int, int, int 
     """A checkpoint's epochs done, optimizer steps and, when it stopped inside the next epoch,
     the rows of that epoch done (else None), from its header's ``meta`` alone, checked as
     ``load_checkpoint`` checks them (``ModelFileError``): what ``nonlin info`` shows."""
+    from ._epoch_state import read_partial
+
     record = _read_record(meta, path)
     partial = read_partial(record.get("partial"), path, _restore_rng)
     return record["epoch"], record["step"], None if partial is None else partial["rows"]
@@ -244,6 +247,10 @@ def read_checkpoint(data: bytes, path: str, header: Header | None = None, *,
     restore it (``ModelFileError`` on any fault). ``metrics_given``: a resumed ``fit`` gives
     its own metrics, so a fault in the compile record's (more than a file holds, as an
     older nonlin wrote them) leaves the model without them (``restore_compile``)."""
+    from ._callback_state import PREFIX as CALLBACK_PREFIX
+    from ._callback_state import read_callback_record
+    from ._epoch_state import read_partial
+
     model, header, arrays = read_model(data, path, extra_prefix=(PREFIX, CALLBACK_PREFIX),
                                        header=header)
     record = _read_record(header.metadata, path)

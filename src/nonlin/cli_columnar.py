@@ -112,8 +112,12 @@ def _write(pa: Any, out: str, schema: Any, tables: Any) -> None:
 def _copy_error(exc: BaseException, kind: str, shown: str) -> UsageError:
     """The message of a CSV copy that could not be written."""
     reason = getattr(exc, "strerror", None) or exc
+    try:
+        where = f" in {tempfile.gettempdir()}"
+    except OSError:  # no folder for temporary files is writable: the reason lists those tried
+        where = ""
     return UsageError(f"{shown_path(shown)}: cannot write the {kind} table as CSV to a "
-                      f"temporary file in {tempfile.gettempdir()} ({reason}); the command "
+                      f"temporary file{where} ({reason}); the command "
                       "reads a copy, as large as the table written as CSV: free space there, "
                       f"set TMPDIR to a folder with room, or {_csv_way(kind)}")
 

@@ -32,10 +32,11 @@ def check_output_path(path: str, what: str = "output file") -> None:
     cannot (it says yes to root for ``/sys``): that the folder takes new files and the name
     is not too long.
     """
-    from ._atomic import is_special_file, open_descriptor
+    from ._atomic import check_current_folder, is_special_file, open_descriptor
 
     if not path:
         raise UsageError(f"expected a path for the {what}, received ''")
+    check_current_folder(path)
     if open_descriptor(path) is not None or is_special_file(path):  # /dev/stdout, a pipe
         if os.access(path, os.W_OK):  # written through: no folder entry is made
             return
@@ -105,10 +106,22 @@ def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
             raise UsageError(_too_long(path, folder, name, what)) from None
         why = exc.strerror or str(exc)
         raise UsageError(f"{shown_path(path)}: cannot create the {what} in folder "
-                         f"{shown_path(folder)} ({why})") from None
+                         f"{shown_path(folder)} ({why}){_in_place_hint(folder, name, what)}"
+                         ) from None
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(probe)
+
+
+def _in_place_hint(folder: str, name: str, what: str) -> str:
+    """For a file that is writable in a folder that is not (a file mounted writable in a
+    read-only container): why that is not enough, and, for ``predict -o``, the way out."""
+    target = os.path.join(folder, name)
+    if not (os.path.isfile(target) and os.access(target, os.W_OK)):
+        return ""
+    way = ": write standard output to it instead (> PATH)" if what.endswith("(-o)") else ""
+    return ("; the file itself is writable, but it is replaced atomically, through a temporary "
+            f"file beside it, which needs the folder writable{way}")
 
 
 def _name_max(folder: str) -> int:

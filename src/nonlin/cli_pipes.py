@@ -7,6 +7,7 @@ here.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import sys
@@ -43,6 +44,8 @@ class _PipeSafe:
                 self._silence()
             except OSError as exc:  # stdout: a full disk (the output is lost) names it
                 raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
+            except UnicodeEncodeError as exc:  # a label, a column name its encoding lacks
+                raise _unencodable(exc, self._stream) from None
         return len(text)
 
     def flush(self) -> None:
@@ -100,6 +103,8 @@ def _pipe_safe_output() -> Iterator[None]:
                 os.close(null)
     saved = sys.stdout, sys.stderr
     with contextlib.ExitStack() as nulls:
+        for stream in saved:
+            nulls.enter_context(_utf8_for_ascii(stream))
         guarded = [
             _PipeSafe(nulls.enter_context(open(os.devnull, "w")) if stream is None else stream,
                       silenced)
@@ -112,3 +117,41 @@ def _pipe_safe_output() -> Iterator[None]:
                 stream.flush()
         finally:
             sys.stdout, sys.stderr = saved
+
+
+def _unencodable(exc: UnicodeEncodeError, stream: Any) -> UsageError:
+    """The error for text that standard output's encoding cannot write (a class label
+    ``grün`` under ``LANG=en_US.ISO-8859-1``'s ``–``, or ``PYTHONIOENCODING=ascii``)."""
+    bad = exc.object[exc.start:exc.end]
+    return UsageError(f"cannot write {bad!r} to standard output in its encoding "
+                      f"{getattr(stream, 'encoding', None) or exc.encoding!r}; set "
+                      "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, LANG=C.UTF-8), or write "
+                      "to a file (predict -o PATH writes UTF-8)")
+
+
+@contextlib.contextmanager
+def _utf8_for_ascii(stream: Any) -> Iterator[None]:
+    """Write ``stream`` (standard output or error) as UTF-8 while a command runs when its
+    encoding is ASCII and ``PYTHONIOENCODING`` does not ask for it: the C or POSIX locale
+    with Python's UTF-8 mode off (``PYTHONUTF8=0``, ``PYTHONCOERCECLOCALE=0``), where a
+    non-ASCII class label or column name would stop ``train`` before it trained. UTF-8 is
+    what Python itself writes there in UTF-8 mode, and what ``predict -o`` writes to a
+    file; the stream's encoding is put back afterwards (``cli.main`` run from a script)."""
+    encoding = getattr(stream, "encoding", None)
+    try:
+        ascii_only = isinstance(encoding, str) and codecs.lookup(encoding).name == "ascii"
+    except LookupError:
+        ascii_only = False
+    if not ascii_only or os.environ.get("PYTHONIOENCODING") or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    try:
+        stream.reconfigure(encoding="utf-8")
+    except (OSError, ValueError):  # a closed pipe (flushed first), a stream already read
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            stream.reconfigure(encoding=encoding)

@@ -92,9 +92,28 @@ def _stdin_file(path: str) -> str:
     if path != NAME or not _Copy.active:
         return path
     if _Copy.path is None:
-        _Copy.folder = tempfile.mkdtemp(prefix="nonlin-stdin-")
+        _Copy.folder = _temporary_folder()
         _Copy.path = _copy_stdin(os.path.join(_Copy.folder, "data.csv"))
     return _Copy.path
+
+
+def _temporary_folder() -> str:
+    """A new folder for standard input's copy, in ``$TMPDIR`` (else ``/tmp``, ...); none
+    writable (a read-only container, ``TMPDIR`` naming a missing folder and ``/tmp``
+    read-only) is a user error naming the way out, not ``tempfile``'s bare message."""
+    from ._quoting import shown_path
+    from .cli_common import UsageError
+
+    try:
+        return tempfile.mkdtemp(prefix="nonlin-stdin-")
+    except OSError as exc:  # FileNotFoundError: "No usable temporary directory found in"
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None:
+            reason = f"{shown_path(exc.filename)}: {reason}"
+        raise UsageError(
+            "DATA.csv is - (standard input), which is copied to a temporary folder first, but "
+            f"no folder for temporary files is writable ({reason}); set TMPDIR to a writable "
+            "folder, or save the data to a file and give its path") from None
 
 
 def data_name(path: str) -> str:
