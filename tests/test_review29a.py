@@ -18,6 +18,12 @@ paths where it most easily could:
 * a callback fitting another model changes neither fit.
 
 A guard for a refactor has no failing-before test: these pass on the code before the split.
+
+One fault found on the way, older than the split, whose new docstring repeats the claim ("a
+call refused before ``start`` changes nothing of the model"): a refused first fit (or
+``train_on_batch``) put the model back unbuilt but left its layers built for the refused
+data (``summary`` of a model "Not built" counted their parameters). The last two tests fail
+before the fix (``_fit_build._unbuilt_if_refused`` puts the layers back too).
 """
 
 from __future__ import annotations
@@ -180,3 +186,37 @@ def test_a_callbacks_fit_of_another_model_changes_neither_fit(form: str) -> None
     assert len(nesting.fitted) == 1
     _same_weights(nesting.fitted[0], inner)
     assert nesting.fitted[0].history.epoch == [0]
+
+
+def _unbuilt_state(model: Sequential) -> tuple[str, list[list[Any]], set[str]]:
+    """What an unbuilt model shows: its summary, each layer's parameters, its attributes."""
+    return model.summary(), [layer.parameters() for layer in model.layers], set(vars(model))
+
+
+@pytest.mark.parametrize("form", ["arrays", "sequence", "generator"])
+@pytest.mark.parametrize("refused", [{"metrics": ["acuracy"]}, {"class_weight": {0: -1.0}},
+                                     {"validation_data": (X, Y[:-1])}],
+                         ids=["metric", "class_weight", "validation_data"])
+def test_a_refused_first_fit_leaves_no_layer_built(form: str, refused: dict[str, Any]) -> None:
+    # fit builds an unbuilt model from the data before its last checks; refused, the
+    # model was put back unbuilt but its layers kept that build's weights (the summary
+    # of a model "Not built" counted them: 16 and 10 parameters for x of width 3)
+    model = _model()
+    before = _unbuilt_state(model)
+    with pytest.raises(ValueError):
+        model.fit(**_x(form), epochs=1, seed=7, **refused, **FIT)
+    assert not model.built
+    assert _unbuilt_state(model) == before
+    fresh = _model()
+    fresh.fit(**_x(form), epochs=1, seed=7, **FIT)
+    model.fit(**_x(form), epochs=1, seed=7, **FIT)  # a retry: a fresh fit's bits
+    _same_weights(model, fresh)
+
+
+def test_a_refused_first_train_on_batch_leaves_no_layer_built() -> None:
+    model = _model()
+    model.compile("adam", "cross_entropy")
+    before = _unbuilt_state(model)
+    with pytest.raises(ValueError):
+        model.train_on_batch(X, Y[:-1])  # refused once built: one label short
+    assert not model.built and _unbuilt_state(model) == before
