@@ -3,8 +3,8 @@
 ``nonlin.train.fit`` (and ``_source_fit.fit_source``, both through ``_fit_plan.FitPlan``;
 ``_on_batch``'s ``train_on_batch``) build an unbuilt model from the first data they get,
 before checking the rest of the call; ``_unbuilt_if_refused`` puts the model back as it
-was if a check then fails, so a corrected retry with the same seed gives the bits of a
-fresh fit.
+was if a check then fails (its layers too: none keeps that build's parameters), so a
+corrected retry with the same seed gives the bits of a fresh fit.
 """
 
 from __future__ import annotations
@@ -18,27 +18,32 @@ import numpy as np
 from .core import Sequential
 from .validation import check_X
 
-# What ``Sequential.build`` sets (``_unbuilt_if_refused`` puts it back)
-_BUILT_BY_BUILD = ("n_features_in", "n_outputs", "dtype", "rng", "_params")
-
 
 @contextmanager
 def _unbuilt_if_refused(model: Sequential) -> Iterator[None]:
-    """Put an unbuilt ``model`` back to unbuilt when the block raises.
+    """Put an unbuilt ``model`` back as it was, unbuilt, when the block raises.
 
     ``fit`` builds a new model from ``X`` before it checks ``y``, the loss and
     the rest; a refused call must not leave it built for the wrong width, nor
     its generator advanced (a corrected retry with the same seed then gives
-    the bits of a fresh fit).
+    the bits of a fresh fit), nor its layers holding that build's parameters
+    (``summary`` would count them): the attributes of the model and of each
+    layer (what ``Sequential.build`` sets) are put back, none of the block's kept.
     """
     if model.built:
         yield
         return
-    unbuilt = {key: model.__dict__[key] for key in _BUILT_BY_BUILD}
+    unbuilt = dict(model.__dict__)
+    layers = [(vars(layer), dict(vars(layer))) for layer in model.layers
+              if hasattr(layer, "__dict__")]  # a layer of __slots__ alone: none to keep
     try:
         yield
     except BaseException:
+        for state in (model.__dict__, *(now for now, _ in layers)):
+            state.clear()
         model.__dict__.update(unbuilt)
+        for now, was in layers:
+            now.update(was)
         raise
 
 

@@ -8,7 +8,8 @@ Both fits take the same steps, in this order, with their own between them:
    checkpoint's), the callbacks, ``epochs``, the step arguments (``FitSteps``) and
    ``initial_epoch``, checked before anything changes;
 3. inside ``undone_if_refused`` (a model unbuilt when fit starts, built there from the
-   data, is put back unbuilt when any check in the block raises, Ctrl-C included):
+   data, is put back as it was, unbuilt and its layers without parameters, when any check
+   in the block raises, Ctrl-C included):
    ``resolve`` (the loss and optimizer, the warnings on the model's output) and, once the
    data are prepared, ``check_last`` (the metrics, the checkpoint read and checked, the
    optimizer's slots, the callbacks' ``on_train_begin`` refusals);
@@ -143,7 +144,8 @@ class FitPlan:
 
     def undone_if_refused(self) -> AbstractContextManager[None]:
         """Step 3's block: notes whether the model is unbuilt (``built_here``: this fit builds
-        it) and puts it back unbuilt should the block raise (``_unbuilt_if_refused``)."""
+        it) and puts it back as it was, its layers too, should the block raise
+        (``_unbuilt_if_refused``)."""
         self.built_here = not self.model.built
         return _unbuilt_if_refused(self.model)
 
