@@ -136,8 +136,12 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
     with Python's UTF-8 mode off (``PYTHONUTF8=0``, ``PYTHONCOERCECLOCALE=0``), where a
     non-ASCII class label or column name would stop ``train`` before it trained. UTF-8 is
     what Python itself writes there in UTF-8 mode, and what ``predict -o`` writes to a
-    file; the stream's encoding is put back afterwards (``cli.main`` run from a script)."""
+    file; the stream's encoding is put back afterwards (``cli.main`` run from a script).
+    Its error handler is kept, both ways (``reconfigure`` given an encoding alone resets it
+    to ``strict``): standard error's ``backslashreplace``, standard output's
+    ``surrogateescape`` in the C locale, as UTF-8 mode has them."""
     encoding = getattr(stream, "encoding", None)
+    errors = getattr(stream, "errors", None)
     try:
         ascii_only = isinstance(encoding, str) and codecs.lookup(encoding).name == "ascii"
     except LookupError:
@@ -146,7 +150,7 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
         yield
         return
     try:
-        stream.reconfigure(encoding="utf-8")
+        stream.reconfigure(encoding="utf-8", errors=errors)
     except (OSError, ValueError):  # a closed pipe (flushed first), a stream already read
         yield
         return
@@ -154,4 +158,4 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
         yield
     finally:
         with contextlib.suppress(OSError, ValueError):
-            stream.reconfigure(encoding=encoding)
+            stream.reconfigure(encoding=encoding, errors=errors)

@@ -1,0 +1,60 @@
+"""Review of session 29's minimal-container changes (``cli_pipes._utf8_for_ascii``,
+``_checkpoint_reader``'s deferred imports, docs/cli.md's Python recipe): the faults found,
+each pinned by a test that failed before its fix."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from nonlin import cli
+from nonlin.cli_pipes import _pipe_safe_output
+
+
+def _ascii(errors: str) -> tuple[io.BytesIO, io.TextIOWrapper]:
+    raw = io.BytesIO()
+    return raw, io.TextIOWrapper(raw, encoding="ascii", errors=errors)
+
+
+# -- an ASCII stream written as UTF-8 keeps its error handler --------------------------------
+def test_main_puts_back_an_ascii_streams_error_handler_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``reconfigure(encoding=...)`` alone resets the error handler to ``strict``: after
+    ``cli.main`` a script's standard error (``backslashreplace``, as Python gives it) raised
+    ``UnicodeEncodeError`` on the next non-ASCII character instead of escaping it."""
+    monkeypatch.delenv("PYTHONIOENCODING", raising=False)
+    out_raw, out = _ascii("surrogateescape")
+    err_raw, err = _ascii("backslashreplace")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    assert cli.main(["info", str(tmp_path / "missing.safetensors")]) == 2
+    assert (out.encoding, out.errors) == ("ascii", "surrogateescape")
+    assert (err.encoding, err.errors) == ("ascii", "backslashreplace")
+    print("grün", file=err)
+    err.flush()
+    assert err_raw.getvalue().endswith(b"gr\\xfcn\n")
+
+
+def test_while_a_command_runs_the_error_handlers_are_utf8_modes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a command runs an ASCII stream is UTF-8 "as Python's UTF-8 mode writes it":
+    that mode keeps standard output's ``surrogateescape`` (a file name's undecodable byte
+    written back as that byte) and standard error's ``backslashreplace``; both were
+    ``strict``, so such a character in a message stopped the command with a codec error."""
+    monkeypatch.delenv("PYTHONIOENCODING", raising=False)
+    out_raw, out = _ascii("surrogateescape")
+    err_raw, err = _ascii("backslashreplace")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    with _pipe_safe_output():
+        assert (out.encoding, out.errors) == ("utf-8", "surrogateescape")
+        assert (err.encoding, err.errors) == ("utf-8", "backslashreplace")
+        print("gr\udcfcn ü", file=sys.stdout)
+        print("gr\udcfcn ü", file=sys.stderr)
+    out.flush()
+    err.flush()
+    assert out_raw.getvalue() == b"gr\xfcn \xc3\xbc\n"
+    assert err_raw.getvalue() == b"gr\\udcfcn \xc3\xbc\n"
