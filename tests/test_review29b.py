@@ -58,3 +58,28 @@ def test_while_a_command_runs_the_error_handlers_are_utf8_modes(
     err.flush()
     assert out_raw.getvalue() == b"gr\xfcn \xc3\xbc\n"
     assert err_raw.getvalue() == b"gr\\udcfcn \xc3\xbc\n"
+
+
+# -- nonlin.checkpoint.Checkpoint's annotations resolve again -----------------------------------
+def test_checkpoint_annotations_resolve_and_load_still_imports_no_callbacks() -> None:
+    """Deferring ``_checkpoint_reader``'s import of ``History`` (so that ``nonlin.load`` of a
+    fitted model imports no ``callbacks``) left the public ``Checkpoint``'s field
+    ``history: History`` naming nothing: ``typing.get_type_hints`` (dataclass tools,
+    documentation generators) raised ``NameError``. The optimizer reader ``nonlin.load`` needs
+    is now a module of its own, and the checkpoint reader imports ``History`` again."""
+    import json
+    import subprocess
+    import typing
+
+    from cli_helpers import cli_env
+    from nonlin.callbacks import History
+    from nonlin.checkpoint import Checkpoint, load_checkpoint
+
+    assert typing.get_type_hints(Checkpoint)["history"] is History
+    assert typing.get_type_hints(load_checkpoint)["return"] is Checkpoint
+    code = ("import json, sys, nonlin._compile_record, nonlin._optimizer_reader\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    modules = set(json.loads(out.splitlines()[-1]))
+    assert not {"csv", "nonlin.callbacks", "nonlin._checkpoint_reader"} & modules
