@@ -83,3 +83,21 @@ def test_checkpoint_annotations_resolve_and_load_still_imports_no_callbacks() ->
                          text=True, timeout=60, check=True).stdout
     modules = set(json.loads(out.splitlines()[-1]))
     assert not {"csv", "nonlin.callbacks", "nonlin._checkpoint_reader"} & modules
+
+
+# -- a strict standard error a script gave: a message it cannot encode is escaped ------------
+def test_a_message_a_strict_stderr_cannot_encode_is_escaped_and_main_returns_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script's standard error in Latin-1, strict: the error message naming a file
+    ``a–b.safetensors`` raised ``UsageError("cannot write '–' to standard output ...")`` out
+    of ``cli.main`` (no status, and the wrong stream named). Standard error carries messages:
+    the character is escaped, as Python's own standard error (``backslashreplace``) does."""
+    monkeypatch.delenv("PYTHONIOENCODING", raising=False)
+    raw = io.BytesIO()
+    err = io.TextIOWrapper(raw, encoding="latin-1", errors="strict")
+    monkeypatch.setattr(sys, "stderr", err)
+    assert cli.main(["info", str(tmp_path / "a–b.safetensors")]) == 2
+    err.flush()
+    text = raw.getvalue().decode("latin-1")
+    assert text.startswith("nonlin: error: ") and "a\\u2013b.safetensors" in text, text
+    assert text.count("\n") == 1, text

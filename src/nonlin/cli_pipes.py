@@ -45,7 +45,11 @@ class _PipeSafe:
             except OSError as exc:  # stdout: a full disk (the output is lost) names it
                 raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
             except UnicodeEncodeError as exc:  # a label, a column name its encoding lacks
-                raise _unencodable(exc, self._stream) from None
+                if self._silenced is not OSError:  # stdout: the output would be wrong
+                    raise _unencodable(exc, self._stream) from None
+                # stderr (a strict one a script gave): messages, escaped as Python's stderr is
+                escaped = text.encode(exc.encoding, "backslashreplace").decode(exc.encoding)
+                self.write(escaped)  # its OSError handled as any write
         return len(text)
 
     def flush(self) -> None:
