@@ -24,7 +24,6 @@ from ._epoch_state import read_partial
 from ._file_objects import checkpoint_path
 from ._header import Header, ModelFileError, strict_json
 from ._optimizer_reader import PREFIX as PREFIX
-from ._optimizer_reader import checkpoint_optimizer as checkpoint_optimizer  # re-exported
 from ._optimizer_reader import fail as _fail
 from ._optimizer_reader import restore_optimizer
 from ._optimizer_reader import slot_problem as slot_problem  # nonlin.checkpoint's

@@ -14,7 +14,7 @@ when the model has a loss or an optimizer (from ``compile`` or from the last
 with the optimizer's slots as tensors ``optimizer.{slot}.{i}`` (Adam's
 ``optimizer.m.0``, SGD's ``optimizer.velocity.0``), in the model's dtype: the
 layout of a checkpoint, whose writer and reader this module reuses
-(``checkpoint._optimizer_json``, ``_checkpoint_reader.restore_optimizer``). A
+(``checkpoint._optimizer_json``, ``_optimizer_reader.restore_optimizer``). A
 part nonlin's registry does not hold (a user's ``Loss`` or ``Optimizer``
 subclass or schedule, a metric function) cannot be rebuilt from a file
 without running its code: it is left out, with one warning per save.
