@@ -101,3 +101,31 @@ def test_a_message_a_strict_stderr_cannot_encode_is_escaped_and_main_returns_2(
     text = raw.getvalue().decode("latin-1")
     assert text.startswith("nonlin: error: ") and "a\\u2013b.safetensors" in text, text
     assert text.count("\n") == 1, text
+
+
+# -- PYTHONIOENCODING that names an error handler only asks for no encoding ------------------
+def test_pythonioencoding_with_only_an_error_handler_still_writes_utf8(tmp_path: Path) -> None:
+    """``PYTHONIOENCODING=:replace`` names no encoding: standard output's is still the
+    locale's, ASCII, which docs/cli.md says the commands write as UTF-8. It was taken as an
+    encoding asked for and kept: ``predict`` wrote the label ``grün`` as ``gr?n``, no error."""
+    import subprocess
+
+    from cli_helpers import cli_env
+
+    rows = "".join(f"{i % 7 / 7:.3f},{(3 * i) % 5 / 5:.3f},{('grün', 'rot')[i % 2]}\n"
+                   for i in range(20))
+    (tmp_path / "d.csv").write_text("a,b,farbe\n" + rows, encoding="utf-8")
+    assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "farbe", "--epochs", "1",
+                     "--quiet", "--out", str(tmp_path / "m.safetensors")]) == 0
+    env = {k: v for k, v in cli_env().items()
+           if not k.startswith(("LC_", "LANG", "PYTHONIOENCODING", "PYTHONUTF8"))}
+    env = {**env, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0",
+           "PYTHONIOENCODING": ":replace"}
+    probe = subprocess.run([sys.executable, "-c", "import sys; print(sys.stdout.encoding)"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    if probe.stdout.strip().lower() not in ("ascii", "ansi_x3.4-1968", "us-ascii"):
+        pytest.skip(f"this Python's C locale gives standard output {probe.stdout.strip()!r}")
+    done = subprocess.run([sys.executable, "-m", "nonlin", "info", "m.safetensors"], env=env,
+                          cwd=tmp_path, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "grün".encode() in done.stdout and b"gr?n" not in done.stdout, done.stdout

@@ -150,7 +150,8 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
         ascii_only = isinstance(encoding, str) and codecs.lookup(encoding).name == "ascii"
     except LookupError:
         ascii_only = False
-    if not ascii_only or os.environ.get("PYTHONIOENCODING") or not hasattr(stream, "reconfigure"):
+    asked = os.environ.get("PYTHONIOENCODING", "").partition(":")[0]  # ":replace": no encoding
+    if not ascii_only or asked or not hasattr(stream, "reconfigure"):
         yield
         return
     try:
