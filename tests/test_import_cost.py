@@ -22,6 +22,7 @@ TRAINING = ("nonlin.train", "nonlin._epoch_loop", "nonlin.evaluation", "nonlin.o
             "nonlin.data", "nonlin.progress", "nonlin.callbacks", "nonlin.early_stopping",
             "nonlin.lr_callbacks", "nonlin.metrics", "nonlin._auc_metric",
             "nonlin._confusion_metrics", "nonlin.checkpoint", "nonlin._checkpoint_reader",
+            "nonlin._optimizer_reader",
             "nonlin._callback_state", "nonlin.schedules", "nonlin.optimizers", "nonlin.adaptive",
             "nonlin.adaptive_more", "nonlin.schedules_more", "nonlin.optim_extra",
             "nonlin.schedules_cyclic",

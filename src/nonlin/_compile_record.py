@@ -14,7 +14,7 @@ when the model has a loss or an optimizer (from ``compile`` or from the last
 with the optimizer's slots as tensors ``optimizer.{slot}.{i}`` (Adam's
 ``optimizer.m.0``, SGD's ``optimizer.velocity.0``), in the model's dtype: the
 layout of a checkpoint, whose writer and reader this module reuses
-(``checkpoint._optimizer_json``, ``_checkpoint_reader.restore_optimizer``). A
+(``checkpoint._optimizer_json``, ``_optimizer_reader.restore_optimizer``). A
 part nonlin's registry does not hold (a user's ``Loss`` or ``Optimizer``
 subclass or schedule, a metric function) cannot be rebuilt from a file
 without running its code: it is left out, with one warning per save.
@@ -84,7 +84,7 @@ def compile_record(model: Any, stacklevel: int, include_optimizer: bool = True, 
     loss and optimizer recorded are checked first (``check_saved_settings``: the
     constructor's ``ValueError`` or ``TypeError`` for one the loader would refuse).
     """
-    from ._checkpoint_reader import slot_problem
+    from ._optimizer_reader import slot_problem
 
     check_saved_settings(model, include_optimizer)  # what load refuses: refused, unwritten
     loss = getattr(model, "loss", None)
@@ -161,7 +161,7 @@ def restore_compile(model: Any, header: dict[str, str], arrays: dict[str, np.nda
                                "another kind of file")
     loss = _read_loss(record["loss"], path) if "loss" in record else None
     if in_checkpoint:
-        from ._checkpoint_reader import checkpoint_optimizer
+        from ._optimizer_reader import checkpoint_optimizer
 
         optimizer = checkpoint_optimizer(header, arrays, model, path) if with_optimizer else None
     else:
@@ -228,7 +228,7 @@ def _read_loss(entry: Any, path: str) -> Any:
 
 def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: str) -> Any:
     """The optimizer of the record (None without one), through the checkpoint reader."""
-    from ._checkpoint_reader import restore_optimizer
+    from ._optimizer_reader import restore_optimizer
 
     if info is None:
         slots = sorted(name for name in arrays if name.startswith(_SLOTS))

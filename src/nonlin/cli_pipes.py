@@ -45,7 +45,11 @@ class _PipeSafe:
             except OSError as exc:  # stdout: a full disk (the output is lost) names it
                 raise UsageError(f"cannot write to standard output ({exc.strerror})") from None
             except UnicodeEncodeError as exc:  # a label, a column name its encoding lacks
-                raise _unencodable(exc, self._stream) from None
+                if self._silenced is not OSError:  # stdout: the output would be wrong
+                    raise _unencodable(exc, self._stream) from None
+                # stderr (a strict one a script gave): messages, escaped as Python's stderr is
+                escaped = text.encode(exc.encoding, "backslashreplace").decode(exc.encoding)
+                self.write(escaped)  # its OSError handled as any write
         return len(text)
 
     def flush(self) -> None:
@@ -136,17 +140,22 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
     with Python's UTF-8 mode off (``PYTHONUTF8=0``, ``PYTHONCOERCECLOCALE=0``), where a
     non-ASCII class label or column name would stop ``train`` before it trained. UTF-8 is
     what Python itself writes there in UTF-8 mode, and what ``predict -o`` writes to a
-    file; the stream's encoding is put back afterwards (``cli.main`` run from a script)."""
+    file; the stream's encoding is put back afterwards (``cli.main`` run from a script).
+    Its error handler is kept, both ways (``reconfigure`` given an encoding alone resets it
+    to ``strict``): standard error's ``backslashreplace``, standard output's
+    ``surrogateescape`` in the C locale, as UTF-8 mode has them."""
     encoding = getattr(stream, "encoding", None)
+    errors = getattr(stream, "errors", None)
     try:
         ascii_only = isinstance(encoding, str) and codecs.lookup(encoding).name == "ascii"
     except LookupError:
         ascii_only = False
-    if not ascii_only or os.environ.get("PYTHONIOENCODING") or not hasattr(stream, "reconfigure"):
+    asked = os.environ.get("PYTHONIOENCODING", "").partition(":")[0]  # ":replace": no encoding
+    if not ascii_only or asked or not hasattr(stream, "reconfigure"):
         yield
         return
     try:
-        stream.reconfigure(encoding="utf-8")
+        stream.reconfigure(encoding="utf-8", errors=errors)
     except (OSError, ValueError):  # a closed pipe (flushed first), a stream already read
         yield
         return
@@ -154,4 +163,4 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
         yield
     finally:
         with contextlib.suppress(OSError, ValueError):
-            stream.reconfigure(encoding=encoding)
+            stream.reconfigure(encoding=encoding, errors=errors)
