@@ -8,11 +8,17 @@
   were put back only for a refusal of the data.
 - ``partial_fit`` with ``early_stopping=True`` was refused once a new network was drawn: a
   first call left the estimator fitted-looking, its ``classes`` kept (as scikit-learn).
+- Early stopping's split refused (one ``train_test_split`` refuses, one too small) came
+  once a new network was drawn: a refit's network was lost, an unfitted estimator became
+  fitted-looking, and a ``RandomState`` given as ``random_state`` had been drawn from
+  (scikit-learn 1.9.1 does all of that too; docs/sklearn.md says a refusal changes nothing
+  it could check first).
 """
 
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
 import numpy as np
@@ -25,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 import nonlin  # noqa: E402
 from nonlin import _sklearn_callbacks  # noqa: E402
-from nonlin.sklearn import MLPClassifier  # noqa: E402
+from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 X = np.random.default_rng(0).normal(size=(20, 3))
 Y01 = np.arange(20) % 2
@@ -78,3 +84,58 @@ def test_a_first_partial_fit_with_early_stopping_is_refused_before_anything_chan
     assert "classes_" not in vars(est) and "coefs_" not in vars(est)
     est.set_params(early_stopping=False).partial_fit(X, Y01 + 1, classes=[1, 2])
     assert est.classes_.tolist() == [1, 2]
+
+
+def _fitted(**params: Any) -> MLPClassifier:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged
+        return MLPClassifier((4,), max_iter=3, random_state=0, **params).fit(X, Y01)
+
+
+def _bits(est: Any) -> list[bytes]:
+    return [a.tobytes() for a in est.coefs_ + est.intercepts_]
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_a_first_fit_whose_split_is_refused_stays_unfitted(Estimator: Any) -> None:
+    """One validation row of 20 (``validation_fraction=0.05``): refused."""
+    est = Estimator(hidden_layer_sizes=(4,), early_stopping=True, validation_fraction=0.05,
+                    random_state=0)
+    before = dict(vars(est))
+    said = "test_size = 1" if Estimator is MLPClassifier else "validation set is too small"
+    with pytest.raises(ValueError, match=said):  # stratified (binary) / not
+        est.fit(X, Y01)
+    assert vars(est) == before
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_a_refit_whose_split_is_refused_keeps_the_fitted_network(warm_start: bool) -> None:
+    """A binary class of one row: the stratified split refuses it (a warm start, which
+    draws no new network, kept it already)."""
+    est = _fitted(early_stopping=True, warm_start=warm_start)
+    kept = (_bits(est), est.n_iter_, est.t_, list(est.loss_curve_), est.predict(X).tolist())
+    y = np.zeros(20, dtype=int)
+    y[0] = 1
+    with pytest.raises(ValueError, match="least populated"):
+        est.fit(X, y)
+    assert (_bits(est), est.n_iter_, est.t_, list(est.loss_curve_),
+            est.predict(X).tolist()) == kept
+
+
+def test_a_refused_split_draws_nothing_from_a_given_random_state() -> None:
+    """A ``RandomState`` given as ``random_state`` is drawn from in place: a refused fit
+    took the initial weights' draws, so the next fit started from other weights."""
+    def fit(refused_first: bool) -> list[bytes]:
+        est = MLPClassifier((4,), max_iter=2, early_stopping=True,
+                            random_state=np.random.RandomState(0))
+        if refused_first:
+            with pytest.raises(ValueError):
+                est.set_params(validation_fraction=0.05).fit(X, Y01)
+            est.set_params(validation_fraction=0.1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _bits(est.fit(X, Y01))
+
+    assert fit(refused_first=True) == fit(refused_first=False)

@@ -139,8 +139,8 @@ class MLPMethods:
         train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
         network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
         self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
-        if self.early_stopping and incremental:  # (refused once a new network was drawn)
-            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping and self.solver != "lbfgs":  # (refused once the net was new)
+            _sklearn_schedule.check_split(self, Y, incremental)
         return (first_pass, [X.shape[1], *hidden, Y.shape[1]], callbacks, X, Y, sample_weight,
                 train_weight)
 
@@ -171,8 +171,7 @@ class MLPMethods:
         sw_train = None if train_weight is None else train_weight[rows]
         sw_val = None if sample_weight is None else sample_weight[val_rows]
         if X_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
-                             "or the size of your dataset.")
+            raise ValueError(_sklearn_schedule.TOO_SMALL)
         y_val = self._decode(Y_val)
 
         def scorer() -> float:

@@ -106,12 +106,12 @@ class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repack
         ):
             self._validate_params()
 
-    def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> list:
-        """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``);
-        ``rows`` (``arange(n_samples)``) tells the weights' split."""
+    def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray, seed: Any = None) -> list:
+        """scikit-learn's ``train_test_split`` for early stopping, of the fit's stream or of
+        ``seed`` (``check_split``'s probe); ``rows`` (``arange(n_samples)``) splits the weights."""
         stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
-        return train_test_split(X, Y, rows, random_state=self._random_state,
-                                test_size=self.validation_fraction, stratify=stratify)
+        return train_test_split(X, Y, rows, test_size=self.validation_fraction, stratify=stratify,
+                                random_state=self._random_state if seed is None else seed)
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
         return None if sample_weight is None else _check_sample_weight(sample_weight, X)  # as given
