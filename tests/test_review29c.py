@@ -139,3 +139,16 @@ def test_a_refused_split_draws_nothing_from_a_given_random_state() -> None:
             return _bits(est.fit(X, Y01))
 
     assert fit(refused_first=True) == fit(refused_first=False)
+
+
+def test_lbfgs_warnings_point_at_the_callers_fit() -> None:
+    """Both of ``check_extras``' warnings (a schedule, callbacks: not used by L-BFGS) name
+    the user's line, however deep in the fit they are raised."""
+    from nonlin.schedules import ExponentialDecay
+
+    est = MLPClassifier((4,), solver="lbfgs", max_iter=5, random_state=0,
+                        learning_rate=ExponentialDecay(0.1, 10, 0.5), callbacks=[_plateau()])
+    with pytest.warns(UserWarning) as caught:
+        est.fit(X, Y01)
+    said = [w for w in caught if "solver='lbfgs'" in str(w.message)]
+    assert len(said) == 2 and all(w.filename == __file__ for w in said)
