@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from sklearn import neural_network  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
 from sklearn.linear_model import SGDClassifier  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
@@ -163,12 +163,17 @@ def test_the_convergence_warning_as_an_error_comes_after_the_last_epoch(tmp_path
 # -- 6. a failed first fit: fitted-looking, as scikit-learn's ------------------------------------
 def test_a_failed_first_fit_leaves_the_estimator_as_scikit_learn_leaves_its_own():
     """scikit-learn's estimator passes ``check_is_fitted`` after a fit that failed once its
-    weights were made (here its early-stopping split); nonlin's too, after that error or one
-    from a callback (documented in docs/sklearn.md)."""
+    weights were made (here its early-stopping split); nonlin's too, after an error from a
+    callback (documented in docs/sklearn.md). nonlin refuses that split before the weights
+    are made since session 29 (tests/test_review29c.py): its estimator stays unfitted."""
     for est in (neural_network.MLPClassifier((3,), early_stopping=True,
                                              validation_fraction=0.01),
-                _clf(early_stopping=True, validation_fraction=0.01),
                 _clf(callbacks=[_Cut(RuntimeError)])):
         with pytest.raises((ValueError, RuntimeError)):
             est.fit(X, LABELS)
+        check_is_fitted(est)
+    est = _clf(early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError):
+        est.fit(X, LABELS)
+    with pytest.raises(NotFittedError):
         check_is_fitted(est)

@@ -88,25 +88,18 @@ class MLPMethods:
     _check_fitted: Callable[..., None]
 
     def _fit_validated(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
-                       before: dict | None = None) -> Any:
-        """``fit`` / ``partial_fit`` once the parameters are checked: validate the data (if
-        refused, attributes back to ``before``, default ``vars(self)``), build or bind the
-        network, run the solver. Returns ``self``."""
-        hidden = _sklearn_structure.hidden_sizes(self)
-        _sklearn_callbacks.check_callbacks(self.callbacks, self, incremental)
-        if self.solver == "lbfgs":
-            _sklearn_lbfgs.check_extras(self)
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        if not first_pass:  # set_params since fitting: activation followed, the rest kept
-            _sklearn_structure.check_unchanged(
-                self, "partial_fit" if incremental else "a warm-start fit")
-            _sklearn_structure.follow_activation(self)
-        fit_dtype = network_dtype(X, self.dtype) if first_pass else self.model_.dtype
-        check_rows(X, fit_dtype)  # before anything changes
-        callbacks = _sklearn_callbacks.fit_callbacks(self, continuing=not first_pass)
-        X, Y, sample_weight, train_weight = self._checked_data(
-            X, y, sample_weight, incremental, first_pass, before or dict(vars(self)))
-        layer_units = [X.shape[1], *hidden, Y.shape[1]]
+                       setup: Callable[[], None] | None = None) -> Any:
+        """``fit`` / ``partial_fit`` once the parameters are checked: ``setup`` (a first
+        ``partial_fit`` keeps ``classes``), the checks (``_checked``: if one refuses, every
+        attribute is put back), the network built or bound, the solver run. Returns ``self``."""
+        before = dict(vars(self))
+        try:
+            first_pass, layer_units, callbacks, X, Y, sample_weight, train_weight = (
+                self._checked(X, y, sample_weight, incremental, setup))
+        except BaseException:  # left as fitted (or unfitted), not half refit
+            vars(self).clear()
+            vars(self).update(before)
+            raise
         self.n_outputs_ = Y.shape[1]
         engine.start_network(self, layer_units, X.dtype, first_pass)
         X = X.astype(self.model_.dtype, copy=False)
@@ -123,21 +116,33 @@ class MLPMethods:
         engine.check_finite(self)
         return self
 
-    def _checked_data(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
-                      first_pass: bool, before: dict) -> tuple[Any, Any, Any, Any]:
-        """``X``, ``Y``, ``sample_weight``, the training weights; the loss type set. A refusal
-        restores the attributes ``before`` (``classes_``...): left as fitted, not half refit."""
-        try:
-            X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-            sample_weight = self._sample_weight(sample_weight, X, Y)
-            train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
-            network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
-            self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(before)
-            raise
-        return X, Y, sample_weight, train_weight
+    def _checked(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
+                 setup: Callable[[], None] | None) -> tuple[Any, ...]:
+        """``setup``, then what a fit checks before it changes anything: whether it starts
+        anew, its layer sizes and callbacks, ``X``, ``Y``, ``sample_weight``, the training
+        weights (the loss type set)."""
+        if setup is not None:
+            setup()
+        hidden = _sklearn_structure.hidden_sizes(self)
+        _sklearn_callbacks.check_callbacks(self.callbacks, self, incremental)
+        if self.solver == "lbfgs":
+            _sklearn_lbfgs.check_extras(self)
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if not first_pass:  # set_params since fitting: activation followed, the rest kept
+            _sklearn_structure.check_unchanged(
+                self, "partial_fit" if incremental else "a warm-start fit")
+            _sklearn_structure.follow_activation(self)
+        check_rows(X, network_dtype(X, self.dtype) if first_pass else self.model_.dtype)
+        callbacks = _sklearn_callbacks.fit_callbacks(self, continuing=not first_pass)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = self._sample_weight(sample_weight, X, Y)
+        train_weight = self._training_weight(sample_weight, X, Y)  # times class weights
+        network = () if first_pass else (self.model_.dtype,)  # a continuing fit's weights
+        self._loss_type = _sklearn_schedule.loss_type(self, X, Y, train_weight, *network)
+        if self.early_stopping and self.solver != "lbfgs":  # (refused once the net was new)
+            _sklearn_schedule.check_split(self, Y, incremental)
+        return (first_pass, [X.shape[1], *hidden, Y.shape[1]], callbacks, X, Y, sample_weight,
+                train_weight)
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
                          Y: np.ndarray) -> np.ndarray | None:
@@ -149,17 +154,13 @@ class MLPMethods:
         """Run the SGD or Adam solver (with early stopping's split, unless incremental):
         trained with ``train_weight``, scored with ``sample_weight``. A sparse ``X`` trains
         as its row numbers, the first layer gathering the rows (``_sklearn_sparse``)."""
-        scorer = None
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        scorer = None  # (early_stopping with partial_fit: refused by _checked)
         with in_front(self.model_, X) as X:
             if self.early_stopping:
                 X, Y, train_weight, scorer = self._validation_split(X, Y, train_weight,
                                                                     sample_weight)
-            engine.fit_stochastic(
-                self, X, Y, train_weight, incremental=incremental, scorer=scorer,
-                warning=self._convergence_warning,
-            )
+            engine.fit_stochastic(self, X, Y, train_weight, incremental=incremental,
+                                  scorer=scorer, warning=self._convergence_warning)
 
     def _validation_split(self, X: np.ndarray, Y: np.ndarray, train_weight: np.ndarray | None,
                           sample_weight: np.ndarray | None) -> tuple[Any, Any, Any, Any]:
@@ -170,10 +171,7 @@ class MLPMethods:
         sw_train = None if train_weight is None else train_weight[rows]
         sw_val = None if sample_weight is None else sample_weight[val_rows]
         if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the size "
-                "of your dataset."
-            )
+            raise ValueError(_sklearn_schedule.TOO_SMALL)
         y_val = self._decode(Y_val)
 
         def scorer() -> float:

@@ -20,6 +20,7 @@ from ._sklearn_engine import batch_objective, flat_params, to_float64
 from ._sklearn_lbfgs_objective import SklearnObjective, supported, unpack
 from ._sklearn_sparse import in_front
 from ._sklearn_warn import warn_as_sklearn
+from ._stacklevel import user_stacklevel
 from .core import Param, Sequential
 from .normalization import BatchNorm
 from .schedules import Schedule
@@ -47,12 +48,13 @@ def check_extras(est: Any) -> None:
             f"learning_rate={quoted(est.learning_rate, 200)} is not used with solver='lbfgs': "
             "L-BFGS takes no learning rate (its line search sets each step), as scikit-learn's "
             "ignores learning_rate. Use solver='adam' or 'sgd' to train with the schedule.",
-            UserWarning, stacklevel=5)
+            UserWarning, stacklevel=user_stacklevel())
     if est.callbacks:
         warnings.warn(
             f"callbacks={quoted(est.callbacks, 200)} do not run with solver='lbfgs': L-BFGS has no "
             "epochs (SciPy's minimizer runs the whole fit), so none of their hooks is "
-            "called. Use solver='adam' or 'sgd' to run them.", UserWarning, stacklevel=5,
+            "called. Use solver='adam' or 'sgd' to run them.", UserWarning,
+            stacklevel=user_stacklevel(),
         )
 
 

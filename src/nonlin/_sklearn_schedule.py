@@ -220,6 +220,23 @@ def check_continuable(est: Any, incremental: bool, early_stopping: bool) -> None
             "Set it back, or fit with warm_start=False.")
 
 
+TOO_SMALL = ("The validation set is too small. Increase 'validation_fraction' or the size of "
+             "your dataset.")  # scikit-learn's words
+
+
+def check_split(est: Any, Y: np.ndarray, incremental: bool) -> None:
+    """Early stopping's refusals, before a fit changes anything (they came once a new
+    network was drawn, as scikit-learn's do: a refit's lost, an unfitted estimator fitted,
+    a first ``partial_fit``'s ``classes`` kept): with ``partial_fit``, and a split that
+    ``train_test_split`` refuses (a binary class of one row) or that leaves under 2 rows for
+    validation. Probed on row numbers with a stream of its own: the fit's draws are the same."""
+    if incremental:
+        raise ValueError("partial_fit does not support early_stopping=True")
+    rows = np.arange(len(Y))
+    if len(est._split(rows, Y, rows, 0)[-1]) < 2:
+        raise ValueError(TOO_SMALL)
+
+
 def loss_type(est: Any, X: np.ndarray, Y: np.ndarray, sample_weight: Any,
               network: Any = None) -> type:
     """The NumPy float type of scikit-learn's ``loss_``, ``loss_curve_`` and ``best_loss_``

@@ -106,16 +106,15 @@ class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repack
         ):
             self._validate_params()
 
-    def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> list:
-        """scikit-learn's ``train_test_split`` for early stopping (see ``_validation_split``);
-        ``rows`` (``arange(n_samples)``) tells the weights' split."""
+    def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray, seed: Any = None) -> list:
+        """scikit-learn's ``train_test_split`` for early stopping, of the fit's stream or of
+        ``seed`` (``check_split``'s probe); ``rows`` (``arange(n_samples)``) splits the weights."""
         stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
-        return train_test_split(X, Y, rows, random_state=self._random_state,
-                                test_size=self.validation_fraction, stratify=stratify)
+        return train_test_split(X, Y, rows, test_size=self.validation_fraction, stratify=stratify,
+                                random_state=self._random_state if seed is None else seed)
 
     def _sample_weight(self, sample_weight: Any, X: np.ndarray, Y: Any) -> np.ndarray | None:
-        # float64 or float32, as given (cast when training)
-        return None if sample_weight is None else _check_sample_weight(sample_weight, X)
+        return None if sample_weight is None else _check_sample_weight(sample_weight, X)  # as given
 
     def _validate_X(self, X: Any) -> np.ndarray:
         """Validated input for prediction, in the dtype to compute in (``compute_dtype``);
@@ -170,12 +169,15 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
         required on the first call."""
         self._check_params(incremental=True)  # before `classes` is kept, as scikit-learn
         check_partial_fit(self.class_weight)
-        before = dict(vars(self))  # restored if the data are refused (before `classes` kept)
-        with config_context(skip_parameter_validation=True):
-            if _check_partial_fit_first_call(self, classes):
-                multilabel = type_of_target(y).startswith("multilabel")
-                self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
-            return self._fit_validated(X, y, sample_weight, True, before)  # checked above
+        with config_context(skip_parameter_validation=True):  # checked above
+            return self._fit_validated(X, y, sample_weight, True,
+                                       lambda: self._first_call(y, classes))
+
+    def _first_call(self, y: Any, classes: Any) -> None:
+        """A first ``partial_fit`` keeps ``classes``, fits the binarizer (undone if refused)."""
+        if _check_partial_fit_first_call(self, classes):
+            multilabel = type_of_target(y).startswith("multilabel")
+            self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         Y = None if reset or not plain_X(self, X) else plain_labels(self, X, y)  # continuing
