@@ -255,3 +255,20 @@ def test_between_two_steps_of_a_batch_source_a_second_ctrl_c_stops_at_once(
     """Fetching a batch is no step: the second raises there, and cuts nothing."""
     stop, model = _signalled_fit(monkeypatch, "sequence", 2, at="fetch")
     assert stop.args == () and int(model.optimizer.iterations) == 9  # the last fetch's
+
+
+@needs_sklearn
+def test_the_plateau_refusal_names_a_subclass_as_itself_and_the_rate_it_lowers() -> None:
+    """A subclass is named by its own class (as ``_check_rates`` names callbacks), and the
+    way out says what ``'constant'`` gives: the callback lowers the optimizer's rate, which
+    starts at ``learning_rate_init`` (the parameter itself keeps its value)."""
+    import nonlin
+
+    class Patient(nonlin.ReduceLROnPlateau):
+        pass
+
+    est = MLPClassifier((4,), solver="sgd", learning_rate="invscaling", max_iter=2,
+                        random_state=0, callbacks=[Patient(monitor="loss")])
+    with pytest.raises(TypeError, match=r"Received a Patient \(callbacks\[0\]\)") as error:
+        est.fit(X, Y01)
+    assert "lowers the rate, which starts at learning_rate_init" in str(error.value)

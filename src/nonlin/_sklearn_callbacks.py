@@ -180,10 +180,11 @@ def _check_plateau(callbacks: list, est: Any, incremental: bool) -> None:
                 "Expected no ReduceLROnPlateau beside solver='sgd' with "
                 f"learning_rate='invscaling'{continued}: the rule sets every epoch's rate to "
                 "learning_rate_init / (t_ + 1) ** power_t, overwriting the callback's "
-                f"reduction an epoch later. Received a ReduceLROnPlateau (callbacks[{i}]). "
-                "Leave it out, or give learning_rate='constant' (the callback lowers "
-                "learning_rate_init) or learning_rate='adaptive' (scikit-learn's own plateau "
-                "rule: the rate divided by 5 after n_iter_no_change epochs without improvement)")
+                f"reduction an epoch later. Received a {type(callback).__name__} "
+                f"(callbacks[{i}]). Leave it out, or give learning_rate='constant' (the "
+                "callback lowers the rate, which starts at learning_rate_init) or "
+                "learning_rate='adaptive' (scikit-learn's own plateau rule: the rate divided "
+                "by 5 after n_iter_no_change epochs without improvement)")
 
 
 def _continued_rate(est: Any) -> Any:
