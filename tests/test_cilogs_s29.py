@@ -223,3 +223,35 @@ def test_nonlin_train_with_stderr_to_a_file_writes_plain_lines(tmp_path: Path) -
     assert [line.split(" - ")[0] for line in lines] == [f"Epoch {e}/4" for e in range(1, 5)]
     assert all("val_loss: " in line and len(line) < 120 for line in lines)
     assert b"final validation:" in done.stdout
+
+
+_INTERVALS = """
+import io
+from nonlin.progress import PassProgress, ProgbarLogger
+
+class Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+logger = ProgbarLogger(1, 4, 1, file=Tty())
+logger.on_epoch_begin(0)
+print(logger._bar.mininterval, PassProgress(1, 4, file=Tty())._bar.mininterval)
+"""
+
+
+def test_a_terminals_bar_takes_tqdms_own_refresh_interval() -> None:
+    """``TQDM_MININTERVAL`` (tqdm 4.66's environment variables, read when tqdm is imported)
+    was overridden: nonlin gave tqdm its 0.1 s, which stays the default."""
+    tqdm = pytest.importorskip("tqdm")
+    if not hasattr(tqdm.utils, "envwrap"):
+        pytest.skip("tqdm before 4.66 reads no TQDM_* variables")
+
+    def intervals(**env: str) -> str:
+        base = {k: v for k, v in cli_env().items() if not k.startswith("TQDM_")}
+        done = subprocess.run([sys.executable, "-c", _INTERVALS], env={**base, **env},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert intervals() == "0.1 0.1"
+    assert intervals(TQDM_MININTERVAL="5") == "5.0 5.0"

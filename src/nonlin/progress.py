@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from ._callback_args import log_number
 from .callbacks import Callback
 
-_REFRESH_S = 0.1
+_REFRESH_S = 0.1  # tqdm's default mininterval: the bar's refreshes, with or without tqdm
 _LOG_S = 60.0  # a file or a pipe: a progress line at most this often within an epoch or pass
 
 
@@ -65,10 +65,11 @@ class ProgbarLogger(Callback):
     Parameters
     ----------
     verbose : {1, 2}
-        1: a bar per epoch with the running loss, refreshed at most every 0.1 s,
-        and the epoch's metrics at its end; 2: one line per epoch. Where ``file``
-        cannot redraw a bar (``redraws``: a file, a pipe), 1 writes 2's lines, and
-        within an epoch a line a minute with the batches done and the running loss.
+        1: a bar per epoch with the running loss, refreshed at most every 0.1 s
+        (tqdm's ``TQDM_MININTERVAL`` sets another), and the epoch's metrics at its end;
+        2: one line per epoch. Where ``file`` cannot redraw a bar (``redraws``: a file,
+        a pipe), 1 writes 2's lines, and within an epoch a line a minute with the
+        batches done and the running loss.
     steps : int or None
         Batches per epoch; None when unknown (a batch source): an open-ended bar.
     epochs : int
@@ -104,8 +105,9 @@ class ProgbarLogger(Callback):
         if self.verbose == 1 and self._tqdm:
             from tqdm.auto import tqdm
 
+            # refreshed at tqdm's mininterval: 0.1 s (_REFRESH_S), or TQDM_MININTERVAL's
             self._bar = tqdm(total=self.steps, desc=f"Epoch {epoch + 1}/{self.epochs}",
-                             file=self.file, leave=True, unit="batch", mininterval=_REFRESH_S)
+                             file=self.file, leave=True, unit="batch")
         elif self.verbose == 1 and self._redraw:
             self.file.write(f"Epoch {epoch + 1}/{self.epochs}\n")
 
@@ -204,8 +206,7 @@ class PassProgress:
                 from tqdm.auto import tqdm
             except ImportError:
                 return
-            self._bar = tqdm(total=self.steps, file=self.file, leave=True, unit="batch",
-                             mininterval=_REFRESH_S)
+            self._bar = tqdm(total=self.steps, file=self.file, leave=True, unit="batch")
 
     def __enter__(self) -> PassProgress:
         return self
