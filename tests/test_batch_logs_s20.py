@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import nonlin
+import nonlin.progress
 from nonlin import Dense, LambdaCallback, ReLU, Softmax
 from nonlin.checkpoint import ModelCheckpoint
 from nonlin.progress import ProgbarLogger
@@ -137,9 +138,10 @@ def test_model_checkpoint_with_an_int_save_freq_monitors_the_running_values(tmp_
         (b, f"{loss:.12f}.safetensors") for b, loss in expected]
 
 
-def test_a_progress_bar_of_ones_own_shows_the_running_logs() -> None:
+def test_a_progress_bar_of_ones_own_shows_the_running_logs(monkeypatch) -> None:
     """A ``ProgbarLogger`` given as a callback (no live feed from fit) shows the batch-end
     logs: the running loss and the metrics (a plain function's too)."""
+    monkeypatch.setattr(nonlin.progress, "redraws", lambda file: True)  # as on a terminal
     out = io.StringIO()
     bar = ProgbarLogger(1, steps=5, epochs=1, file=out)
     bar._tqdm = False

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import nonlin
+import nonlin.progress
 from nonlin import Callback
 from nonlin.checkpoint import ModelCheckpoint, load_checkpoint
 from test_callbacks import data, model
@@ -98,7 +99,8 @@ def test_an_epoch_ended_early_then_resumed_from_its_checkpoint_equals_carrying_o
     _assert_same_run(resumed, carried)
 
 
-def test_the_progress_bar_shows_the_batches_trained(capsys) -> None:
+def test_the_progress_bar_shows_the_batches_trained(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(nonlin.progress, "redraws", lambda file: True)  # as on a terminal
     X, y = data(n=120)
     model().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=3, batch_size=24,
                 callbacks=[_StopAt(0, 1)], verbose=1)

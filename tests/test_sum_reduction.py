@@ -21,6 +21,7 @@ from nonlin import (
     Sigmoid,
     Softmax,
     Tanh,
+    progress,
 )
 from nonlin.checkpoint import load_checkpoint, save_checkpoint
 from nonlin.data import make_dataset
@@ -182,6 +183,7 @@ def test_a_sum_run_stopped_mid_epoch_resumes_with_the_epochs_total(tmp_path) -> 
 
 
 def test_the_progress_bar_runs_on_the_epochs_scale(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(progress, "redraws", lambda file: True)  # as on a terminal
     monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain-text bar
     model, loss = _model(None, 2, np.float64), MeanSquaredError(reduction="sum")
     history = model.fit(X, REALS, loss=loss, optimizer=SGD(0.0), batch_size=7,

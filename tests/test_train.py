@@ -321,9 +321,11 @@ def test_fit_in_a_worker_thread_and_constants_do_not_pile_up() -> None:
     assert result["growth"] < 20  # not one per step
 
 
-def test_plain_text_progress_without_tqdm(capsys) -> None:
+def test_plain_text_progress_without_tqdm(capsys, monkeypatch) -> None:
+    import nonlin.progress
     from nonlin.progress import ProgbarLogger
 
+    monkeypatch.setattr(nonlin.progress, "redraws", lambda file: True)  # as on a terminal
     X, y = blobs(n=50)
     bar = ProgbarLogger(1, steps=2, epochs=1)
     bar._tqdm = False
@@ -335,11 +337,13 @@ def test_plain_text_progress_without_tqdm(capsys) -> None:
     assert "Epoch 1/1" in err and "2/2" in err and "loss" in err
 
 
-def test_a_bar_fed_by_fits_running_logs_reads_no_batch_loss() -> None:
+def test_a_bar_fed_by_fits_running_logs_reads_no_batch_loss(monkeypatch) -> None:
     import io
 
+    import nonlin.progress
     from nonlin.progress import ProgbarLogger
 
+    monkeypatch.setattr(nonlin.progress, "redraws", lambda file: True)  # as on a terminal
     out = io.StringIO()
     bar = ProgbarLogger(1, steps=2, epochs=1, file=out)
     bar._tqdm = False

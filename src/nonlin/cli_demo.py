@@ -52,7 +52,8 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int_list, metavar="W1,W2",
                    help="hidden layer widths (set per demo); 'none' for a linear model")
     p.add_argument("--seed", type=seed, default=0, help="seed of data, split and weights (0)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar (nor lines per epoch in a log)")
     p.set_defaults(run=run_demo)
 
 

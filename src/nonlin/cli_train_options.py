@@ -94,4 +94,5 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "options (the ones left out come from the checkpoint; only --epochs may change, and not "
         "under a cosine --lr-schedule)",
     )
-    group.add_argument("--quiet", action="store_true", help="no progress bar")
+    group.add_argument("--quiet", action="store_true",
+                       help="no progress bar (nor lines per epoch in a log)")

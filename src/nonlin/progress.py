@@ -2,13 +2,17 @@
 for ``evaluate`` and ``predict``: a bar over the batches (1) or one line at the end (2).
 
 The bar uses ``tqdm`` when it is importable and falls back to plain text
-otherwise. Output goes to ``file`` (standard error by default) through its
-``write`` method; the library never calls ``print``.
+otherwise. It is drawn only where it can be redrawn in place (``redraws``: a terminal,
+a notebook); on a file or a pipe (a CI log, ``nohup``, ``2> log``) verbose=1 writes
+plain lines instead: verbose=2's, and a line a minute within a longer epoch or pass.
+Output goes to ``file`` (standard error by default) through its ``write`` method;
+the library never calls ``print``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from typing import Any, TextIO
@@ -16,7 +20,22 @@ from typing import Any, TextIO
 from ._callback_args import log_number
 from .callbacks import Callback
 
-_REFRESH_S = 0.1
+_REFRESH_S = 0.1  # tqdm's default mininterval: the bar's refreshes, with or without tqdm
+_LOG_S = 60.0  # a file or a pipe: a progress line at most this often within an epoch or pass
+
+
+def redraws(file: Any) -> bool:
+    """Whether ``file`` shows a bar redrawn in place: a terminal (``isatty()``), a Jupyter
+    kernel's stream (ipykernel's ``OutStream``) or PyCharm's run console (``PYCHARM_HOSTED``),
+    the places Keras' ``Progbar`` draws its bar. Not a file or a pipe (a CI log, ``nohup``,
+    ``2> log``, a ``StringIO``): each redraw would stay there, some ten ``\\r`` frames a
+    second on one ever longer line. Checked once per ``fit``, ``evaluate`` or ``predict``."""
+    try:
+        if file.isatty():
+            return True
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        pass
+    return type(file).__module__.startswith("ipykernel") or "PYCHARM_HOSTED" in os.environ
 
 
 def format_logs(logs: dict[str, Any]) -> str:
@@ -46,8 +65,11 @@ class ProgbarLogger(Callback):
     Parameters
     ----------
     verbose : {1, 2}
-        1: a bar per epoch with the running loss, refreshed at most every 0.1 s,
-        and the epoch's metrics at its end; 2: one line per epoch.
+        1: a bar per epoch with the running loss, refreshed at most every 0.1 s
+        (tqdm's ``TQDM_MININTERVAL`` sets another), and the epoch's metrics at its end;
+        2: one line per epoch. Where ``file`` cannot redraw a bar (``redraws``: a file,
+        a pipe), 1 writes 2's lines, and within an epoch a line a minute with the
+        batches done and the running loss.
     steps : int or None
         Batches per epoch; None when unknown (a batch source): an open-ended bar.
     epochs : int
@@ -58,13 +80,16 @@ class ProgbarLogger(Callback):
                  file: TextIO | None = None) -> None:
         self.verbose, self.steps, self.epochs = verbose, steps, epochs
         self.file = file if file is not None else sys.stderr
+        # a bar redrawn in place (a terminal, a notebook); else plain lines (a CI log)
+        self._redraw = verbose == 1 and redraws(self.file)
         try:
             import tqdm  # noqa: F401
 
-            self._tqdm = verbose == 1
+            self._tqdm = self._redraw
         except ImportError:
             self._tqdm = False
         self._bar: Any = None
+        self._epoch = 0
         # set by fit: () -> {"loss": value, metric: value} over the rows seen so far
         self.live: Any = None
 
@@ -76,13 +101,14 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = self._last = time.monotonic()
-        self._done, self._reached = 0, 0
+        self._done, self._reached, self._epoch = 0, 0, epoch
         if self.verbose == 1 and self._tqdm:
             from tqdm.auto import tqdm
 
+            # refreshed at tqdm's mininterval: 0.1 s (_REFRESH_S), or TQDM_MININTERVAL's
             self._bar = tqdm(total=self.steps, desc=f"Epoch {epoch + 1}/{self.epochs}",
-                             file=self.file, leave=True, unit="batch", mininterval=_REFRESH_S)
-        elif self.verbose == 1:
+                             file=self.file, leave=True, unit="batch")
+        elif self.verbose == 1 and self._redraw:
             self.file.write(f"Epoch {epoch + 1}/{self.epochs}\n")
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
@@ -90,9 +116,12 @@ class ProgbarLogger(Callback):
             return
         self._reached = batch + 1  # fewer than steps when a callback ends the epoch early
         now = time.monotonic()
-        if now - self._last < _REFRESH_S and (self.steps is None or batch + 1 < self.steps):
+        if now - self._last < (_REFRESH_S if self._redraw else _LOG_S) and (
+                self.steps is None or batch + 1 < self.steps):
             return
         self._last = now
+        if not self._redraw and batch + 1 == self.steps:
+            return  # a file: the epoch's line comes next
         # fit's live() gives the running logs; else the batch-end logs hold them (Keras 3)
         running = (self.live() if self.live is not None else
                    {k: v for k, v in (logs or {}).items() if k not in ("batch", "size")})
@@ -100,8 +129,12 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.set_postfix_str(text, refresh=False)
             self._bar.update(batch + 1 - self._done)
-        else:
+        elif self._redraw:
             self.file.write(f"\r{batch + 1}/{self.steps or '?'} - {text}")
+        else:  # a file or a pipe: a plain line, at most a minute after the one before
+            self.file.write(f"Epoch {self._epoch + 1}/{self.epochs} - {batch + 1}/"
+                            f"{self.steps or '?'} - {now - self._start:.1f}s - {text}\n")
+            self.file.flush()
         self._done = batch + 1
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -113,9 +146,9 @@ class ProgbarLogger(Callback):
             self._bar.set_postfix_str(text)
             self._bar.close()
             self._bar = None
-        elif self.verbose == 1:
+        elif self._redraw:
             self.file.write(f"\r{reached}/{self.steps or reached} - {elapsed:.1f}s - {text}\n")
-        else:
+        else:  # verbose=2, or 1 on a file or a pipe
             self.file.write(f"Epoch {epoch + 1}/{self.epochs} - {elapsed:.1f}s - {text}\n")
         self.file.flush()
 
@@ -153,7 +186,9 @@ class PassProgress:
     ----------
     verbose : {0, 1, 2}
         0 nothing; 1 a bar over the batches, then the results (``evaluate``'s
-        loss and metrics); 2 one line at the end, as Keras writes it.
+        loss and metrics); 2 one line at the end, as Keras writes it. Where ``file``
+        cannot redraw a bar (``redraws``: a file, a pipe), 1 writes 2's line, and a
+        line a minute with the batches done in a longer pass.
     steps : int or None
         Batches in the pass; None when unknown (a batch source): an open-ended bar.
     file : text stream, default sys.stderr
@@ -165,13 +200,13 @@ class PassProgress:
         self.file = file if file is not None else sys.stderr
         self._start = self._last = time.monotonic()
         self._done, self._bar = 0, None
-        if verbose == 1:
+        self._redraw = verbose == 1 and redraws(self.file)  # else plain lines (a CI log)
+        if self._redraw:
             try:
                 from tqdm.auto import tqdm
             except ImportError:
                 return
-            self._bar = tqdm(total=self.steps, file=self.file, leave=True, unit="batch",
-                             mininterval=_REFRESH_S)
+            self._bar = tqdm(total=self.steps, file=self.file, leave=True, unit="batch")
 
     def __enter__(self) -> PassProgress:
         return self
@@ -187,7 +222,12 @@ class PassProgress:
             self._bar.update(done - self._done)
         elif self.verbose == 1:
             now = time.monotonic()
-            if now - self._last >= _REFRESH_S or done >= (self.steps or done + 1):
+            if not self._redraw:  # a file or a pipe: a line a minute, none at the end
+                if now - self._last >= _LOG_S and done < (self.steps or done + 1):
+                    self._last = now
+                    self.file.write(f"{done}/{self.steps or '?'} - {now - self._start:.1f}s\n")
+                    self.file.flush()
+            elif now - self._last >= _REFRESH_S or done >= (self.steps or done + 1):
                 self._last = now
                 self.file.write(f"\r{done}/{self.steps or '?'}")
         self._done = done
@@ -207,5 +247,5 @@ class PassProgress:
             elapsed = time.monotonic() - self._start
             total = self.steps or self._done
             line = f"{total}/{total} - {elapsed:.1f}s" + (f" - {text}" if text else "")
-            self.file.write(("\r" if self.verbose == 1 else "") + line + "\n")
+            self.file.write(("\r" if self._redraw else "") + line + "\n")
         self.file.flush()
