@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import time
 from typing import Any, TextIO
@@ -26,16 +27,29 @@ _LOG_S = 60.0  # a file or a pipe: a progress line at most this often within an 
 
 def redraws(file: Any) -> bool:
     """Whether ``file`` shows a bar redrawn in place: a terminal (``isatty()``), a Jupyter
-    kernel's stream (ipykernel's ``OutStream``) or PyCharm's run console (``PYCHARM_HOSTED``),
-    the places Keras' ``Progbar`` draws its bar. Not a file or a pipe (a CI log, ``nohup``,
-    ``2> log``, a ``StringIO``): each redraw would stay there, some ten ``\\r`` frames a
-    second on one ever longer line. Checked once per ``fit``, ``evaluate`` or ``predict``."""
+    kernel's stream (ipykernel's ``OutStream``; Colab's, Spyder's) or PyCharm's run console
+    (``PYCHARM_HOSTED``: the process's own standard output or error, a pipe to the IDE). Not
+    a file or a pipe (a CI log, ``nohup``, ``2> log``, a ``StringIO``), in PyCharm as well:
+    each redraw would stay there, some ten ``\\r`` frames a second on one ever longer line.
+    Checked once per ``fit``, ``evaluate`` or ``predict``. (Keras 3's ``Progbar`` asks about
+    ``sys.stdout`` alone, and redraws on any POSIX system, a log file included.)"""
     try:
         if file.isatty():
             return True
     except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
         pass
-    return type(file).__module__.startswith("ipykernel") or "PYCHARM_HOSTED" in os.environ
+    return type(file).__module__.startswith("ipykernel") or (
+        "PYCHARM_HOSTED" in os.environ and _ide_console(file))
+
+
+def _ide_console(file: Any) -> bool:
+    """Whether ``file`` is the process's standard output or error and not a regular file:
+    PyCharm's console (a pipe), not ``2> log``, a file a script opened, or a ``StringIO``."""
+    try:
+        fd = file.fileno()
+        return fd in (1, 2) and not stat.S_ISREG(os.fstat(fd).st_mode)
+    except (AttributeError, ValueError, OSError):  # no file descriptor (io.UnsupportedOperation)
+        return False
 
 
 def format_logs(logs: dict[str, Any]) -> str:
