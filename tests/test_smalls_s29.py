@@ -6,6 +6,9 @@
   ``Sequential`` the same way (both raised ``NameError``). The hints now name them through
   the package (``nonlin.losses.Loss``, ``nonlin.Sequential``), so ``import nonlin`` still
   leaves the training side unimported until the hints are read.
+- A Parquet/Arrow file's CSV copy with no temporary folder at all (none writable): the
+  message named no folder yet said "free space there"; it now says to set TMPDIR to a
+  writable folder.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ import inspect
 import json
 import subprocess
 import sys
+import tempfile
 import typing
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
+
 import nonlin
-from cli_helpers import cli_env
+from cli_helpers import cli_env, error_line
+from nonlin import cli
 
 
 def _public_callables() -> Iterator[tuple[str, Callable[..., Any]]]:
@@ -66,3 +75,22 @@ print(json.dumps([light, str(hints["loss"]), "nonlin.losses" in sys.modules]))
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.splitlines()[-1]) == [True, "nonlin.losses.Loss | str", True]
+
+
+def test_no_temporary_folder_at_all_for_the_csv_copy_says_no_free_space_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    monkeypatch.chdir(tmp_path)
+    x = np.random.default_rng(0).normal(size=20)
+    pq.write_table(pa.table({"x": x, "y": (x > 0).astype(np.int64)}), tmp_path / "d.parquet")
+    missing = tmp_path / "missing"  # the only candidate, and it does not exist
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(tempfile, "_candidate_tempdir_list", lambda: [str(missing)])
+    assert cli.main(["train", "d.parquet", "--target", "y", "--epochs", "1", "--quiet"]) == 2
+    line = error_line(capsys, "d.parquet: cannot write the Parquet table as CSV to a temporary "
+                      "file (", str(missing), "set TMPDIR to a writable folder with room, or ",
+                      "pl.read_parquet(PATH).write_csv('data.csv')")
+    assert "free space there" not in line
