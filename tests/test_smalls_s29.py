@@ -9,6 +9,9 @@
 - A Parquet/Arrow file's CSV copy with no temporary folder at all (none writable): the
   message named no folder yet said "free space there"; it now says to set TMPDIR to a
   writable folder.
+- A label standard output's encoding cannot write: the advice ``LANG=C.UTF-8`` did nothing
+  under ``LC_ALL`` or ``LC_CTYPE`` (they win over ``LANG``); it names the variable that
+  decides, and no locale while ``PYTHONIOENCODING`` names an encoding (it wins over both).
 """
 
 from __future__ import annotations
@@ -94,3 +97,32 @@ def test_no_temporary_folder_at_all_for_the_csv_copy_says_no_free_space_there(
                       "file (", str(missing), "set TMPDIR to a writable folder with room, or ",
                       "pl.read_parquet(PATH).write_csv('data.csv')")
     assert "free space there" not in line
+
+
+@pytest.mark.parametrize("env, advice", [
+    ({}, "(or a UTF-8 locale, LANG=C.UTF-8)"),
+    ({"LANG": "en_US.ISO-8859-1"}, "(or a UTF-8 locale, LANG=C.UTF-8)"),
+    ({"LANG": "C.UTF-8", "LC_CTYPE": "en_US.ISO-8859-1"}, "(or a UTF-8 locale, LC_CTYPE=C.UTF-8)"),
+    ({"LC_ALL": "C", "LC_CTYPE": "C.UTF-8", "LANG": "C.UTF-8"},
+     "(or a UTF-8 locale, LC_ALL=C.UTF-8)"),
+    ({"LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, None),
+    ({"LC_ALL": "C", "PYTHONIOENCODING": ":strict"}, "(or a UTF-8 locale, LC_ALL=C.UTF-8)"),
+])
+def test_an_unencodable_label_names_the_locale_variable_that_decides(
+        monkeypatch: pytest.MonkeyPatch, env: dict[str, str], advice: str | None) -> None:
+    from nonlin.cli_pipes import _unencodable
+
+    for name in ("LC_ALL", "LC_CTYPE", "LANG", "PYTHONIOENCODING"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        "blau\u2013x".encode("ascii")
+    except UnicodeEncodeError as exc:
+        message = str(_unencodable(exc, None))
+    assert "set PYTHONIOENCODING=utf-8" in message and "predict -o PATH" in message
+    if advice is None:
+        assert "locale" not in message, message
+    else:
+        assert advice in message, message
+        assert message.count("C.UTF-8") == 1, message
