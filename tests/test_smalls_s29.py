@@ -12,6 +12,10 @@
 - A label standard output's encoding cannot write: the advice ``LANG=C.UTF-8`` did nothing
   under ``LC_ALL`` or ``LC_CTYPE`` (they win over ``LANG``); it names the variable that
   decides, and no locale while ``PYTHONIOENCODING`` names an encoding (it wins over both).
+- An iterator set as ``callbacks`` on a fitted scikit-learn estimator before ``partial_fit``
+  (which checks no parameters then, as scikit-learn's) was used up by the callback check and
+  the fit trained none (``callbacks_ == []``). It is refused, as ``fit``'s parameter check
+  refuses it, before anything changes, naming the value and the way out (a list).
 """
 
 from __future__ import annotations
@@ -126,3 +130,31 @@ def test_an_unencodable_label_names_the_locale_variable_that_decides(
     else:
         assert advice in message, message
         assert message.count("C.UTF-8") == 1, message
+
+
+@pytest.mark.parametrize("kind", ["MLPClassifier", "MLPRegressor"])
+@pytest.mark.parametrize("make", [lambda cb: iter([cb]), lambda cb: (c for c in [cb])])
+def test_an_iterator_of_callbacks_before_partial_fit_is_refused_not_ignored(
+        kind: str, make: Callable[[Any], Any]) -> None:
+    sklearn = pytest.importorskip("nonlin.sklearn")
+    from nonlin.callbacks import History
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = (X[:, 0] > 0).astype(np.int64)
+    est = getattr(sklearn, kind)(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    with pytest.warns(Warning):  # not converged in 2 iterations
+        est.fit(X, y)
+    coefs, n_iter, kept = [c.copy() for c in est.coefs_], est.n_iter_, est.callbacks_
+    est.set_params(callbacks=make(History()))
+    with pytest.raises(TypeError, match=r"Expected callbacks as a list \(or None\)") as info:
+        est.partial_fit(X, y)
+    message = str(info.value)
+    assert "Received callbacks=<" in message and "iterator" in message, message
+    assert "est.set_params(callbacks=list(...))" in message
+    assert est.n_iter_ == n_iter and est.callbacks_ is kept
+    assert all(np.array_equal(a, b) for a, b in zip(coefs, est.coefs_, strict=True))
+    history = History()
+    est.set_params(callbacks=[history])  # the way out: a list, trained as a copy
+    est.partial_fit(X, y)
+    assert len(est.callbacks_) == 1 and isinstance(est.callbacks_[0], History)
+    assert est.callbacks_[0] is not history
