@@ -15,9 +15,11 @@ input ``forward`` cannot take (``_check_width``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import numpy as np
+
+import nonlin  # ``from_config``'s return hint, read when the hints are (``nonlin.Sequential``)
 
 from ._layers_built import LayerOwnership
 from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
@@ -25,9 +27,6 @@ from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param, SeedLike
-
-if TYPE_CHECKING:
-    from .sequential import Sequential
 
 
 class ModelState(LayerOwnership):
@@ -223,7 +222,7 @@ class ModelState(LayerOwnership):
         }
 
     @classmethod
-    def from_config(cls: Any, config: dict[str, Any], seed: SeedLike = None) -> Sequential:
+    def from_config(cls: Any, config: dict[str, Any], seed: SeedLike = None) -> nonlin.Sequential:
         """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
         code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
         from .keras_layers import input_from_config

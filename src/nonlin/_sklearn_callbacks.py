@@ -23,6 +23,7 @@ estimator cannot run.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 from ._quoting import quoted
@@ -82,9 +83,11 @@ def _copied(est: Any, index: int, callback: Callback) -> Callback:
 
 
 def check_callbacks(callbacks: Any, est: Any = None, incremental: bool = False) -> None:
-    """The estimators' ``callbacks``, refused before anything changes if one is no
-    ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records the
-    shuffling generator to resume from, and an estimator shuffles with scikit-learn's
+    """The estimators' ``callbacks``, refused before anything changes if they are an
+    iterator (the checks would use it up: ``fit``'s parameter check refuses it, and a fitted
+    estimator's ``partial_fit``, which checks no parameters, trained none of them), or if one
+    is no ``Callback``, or a ``ModelCheckpoint`` or ``BackupAndRestore``: a checkpoint records
+    the shuffling generator to resume from, and an estimator shuffles with scikit-learn's
     ``RandomState`` stream instead; or a ``TerminateOnNaN``: an estimator's loss trains on
     through non-finite values (``stop_on_nonfinite = False``); or a ``SwapEMAWeights``: an
     estimator's optimizer keeps no moving average of the weights (``use_ema``); or, with
@@ -92,6 +95,12 @@ def check_callbacks(callbacks: Any, est: Any = None, incremental: bool = False) 
     ``incremental``: a ``partial_fit``, which may continue the fitted optimizer's rate)."""
     if not callbacks:  # None or none (as `callbacks or []` below): no imports per partial_fit
         return
+    if isinstance(callbacks, Iterator):  # a partial_fit of a fitted estimator validates none
+        raise TypeError(
+            f"Expected callbacks as a list (or None), as fit's parameter check asks. Received "
+            f"callbacks={quoted(callbacks, 120)}, an iterator: checking it would use it up and "
+            "the fit would train none of its callbacks. Give a list, "
+            "est.set_params(callbacks=list(...))")
     from ._backup_callback import BackupAndRestore
     from ._callback_list import checked_callbacks
     from ._terminate_on_nan import TerminateOnNaN

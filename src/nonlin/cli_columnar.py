@@ -113,13 +113,13 @@ def _copy_error(exc: BaseException, kind: str, shown: str) -> UsageError:
     """The message of a CSV copy that could not be written."""
     reason = getattr(exc, "strerror", None) or exc
     try:
-        where = f" in {tempfile.gettempdir()}"
+        where, ways = f" in {tempfile.gettempdir()}", "free space there, set TMPDIR to a folder"
     except OSError:  # no folder for temporary files is writable: the reason lists those tried
-        where = ""
+        where, ways = "", "set TMPDIR to a writable folder"
     return UsageError(f"{shown_path(shown)}: cannot write the {kind} table as CSV to a "
                       f"temporary file{where} ({reason}); the command "
-                      "reads a copy, as large as the table written as CSV: free space there, "
-                      f"set TMPDIR to a folder with room, or {_csv_way(kind)}")
+                      "reads a copy, as large as the table written as CSV: "
+                      f"{ways} with room, or {_csv_way(kind)}")
 
 
 def _csv_way(kind: str) -> str:

@@ -129,8 +129,18 @@ def _unencodable(exc: UnicodeEncodeError, stream: Any) -> UsageError:
     bad = exc.object[exc.start:exc.end]
     return UsageError(f"cannot write {bad!r} to standard output in its encoding "
                       f"{getattr(stream, 'encoding', None) or exc.encoding!r}; set "
-                      "PYTHONIOENCODING=utf-8 (or a UTF-8 locale, LANG=C.UTF-8), or write "
+                      f"PYTHONIOENCODING=utf-8{_utf8_locale()}, or write "
                       "to a file (predict -o PATH writes UTF-8)")
+
+
+def _utf8_locale() -> str:
+    """The other way to UTF-8 output, a UTF-8 locale, set through the variable that decides
+    it (``LC_ALL`` over ``LC_CTYPE`` over ``LANG``: ``LANG=C.UTF-8`` does nothing under
+    ``LC_ALL=C``); none while ``PYTHONIOENCODING`` names an encoding (it wins over locales)."""
+    if os.environ.get("PYTHONIOENCODING", "").partition(":")[0].strip():
+        return ""
+    name = next((name for name in ("LC_ALL", "LC_CTYPE") if os.environ.get(name)), "LANG")
+    return f" (or a UTF-8 locale, {name}=C.UTF-8)"
 
 
 @contextlib.contextmanager

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import nonlin  # the ``loss`` hint's ``nonlin.losses``: imported when the hints are read, not here
+
 from ._quoting import quoted
 from .core import Sequential
 from .noise import noise_knob
@@ -49,7 +51,7 @@ from .normalization import BatchNorm
 from .validation import check_bool, check_X, is_real
 
 if TYPE_CHECKING:
-    from .losses import Loss
+    import nonlin.losses
 
 GRADIENT_FLOOR = 1e-2
 
@@ -130,7 +132,7 @@ def _set_rng_state(rng: Any, state: Any) -> None:
 
 def gradcheck(
     model: Sequential,
-    loss: Loss | str,
+    loss: nonlin.losses.Loss | str,
     X: Any,
     y: Any,
     *,
