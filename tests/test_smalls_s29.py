@@ -158,3 +158,28 @@ def test_an_iterator_of_callbacks_before_partial_fit_is_refused_not_ignored(
     est.partial_fit(X, y)
     assert len(est.callbacks_) == 1 and isinstance(est.callbacks_[0], History)
     assert est.callbacks_[0] is not history
+
+
+def test_progress_with_no_standard_error_writes_nothing_and_trains(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sys.stderr`` None (``pythonw``, a service started without descriptor 2): ``fit``,
+    ``evaluate`` and ``predict`` with ``verbose=1`` or ``2`` raised ``AttributeError`` from the
+    progress display; they now write nothing, as ``print`` does then, and train the same bits."""
+    import numpy as np
+
+    import nonlin
+
+    X = np.random.default_rng(0).normal(size=(16, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+
+    def trained(verbose: int) -> np.ndarray:
+        model = nonlin.Sequential([nonlin.Dense(4, activation="relu"), nonlin.Dense(1)]).build(
+            3, seed=0)
+        model.fit(X, y, loss="mse", optimizer="sgd", epochs=2, batch_size=4, verbose=verbose)
+        model.evaluate(X, y, verbose=verbose)
+        return model.predict(X, verbose=verbose)
+
+    expected = trained(0)
+    monkeypatch.setattr(sys, "stderr", None)
+    for verbose in (1, 2):
+        np.testing.assert_array_equal(trained(verbose), expected)

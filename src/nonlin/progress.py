@@ -52,6 +52,27 @@ def _ide_console(file: Any) -> bool:
         return False
 
 
+class _Nowhere:
+    """Where progress goes when there is no standard error (``sys.stderr`` None: ``pythonw``,
+    a service started without descriptor 2): nothing is written, as ``print`` writes nothing
+    when its stream is None."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _stderr() -> Any:
+    """``sys.stderr`` as it is now (a redirection made since import is followed), or, when it
+    is None, a stream that writes nothing (``_Nowhere``)."""
+    return sys.stderr if sys.stderr is not None else _Nowhere()
+
+
 def format_logs(logs: dict[str, Any]) -> str:
     """``"loss: 0.1234 - accuracy: 0.9876"`` (learning rate left out): Keras' format, four
     decimals, or four significant digits in exponent form at or below 1e-3 in magnitude."""
@@ -68,7 +89,7 @@ def _value(v: Any) -> str:
 def write_line(text: str, file: TextIO | None = None) -> None:
     """One line of a callback's message (``EarlyStopping(verbose=1)``), on ``file``
     (standard error by default, where the progress display writes)."""
-    file = file if file is not None else sys.stderr
+    file = file if file is not None else _stderr()
     file.write(text + "\n")
     file.flush()
 
@@ -93,7 +114,7 @@ class ProgbarLogger(Callback):
     def __init__(self, verbose: int, steps: int | None, epochs: int,
                  file: TextIO | None = None) -> None:
         self.verbose, self.steps, self.epochs = verbose, steps, epochs
-        self.file = file if file is not None else sys.stderr
+        self.file = file if file is not None else _stderr()
         # a bar redrawn in place (a terminal, a notebook); else plain lines (a CI log)
         self._redraw = verbose == 1 and redraws(self.file)
         try:
@@ -211,7 +232,7 @@ class PassProgress:
     def __init__(self, verbose: int, steps: int | None, file: TextIO | None = None) -> None:
         self.verbose = verbose  # steps None: unknown (a batch source), an open-ended bar
         self.steps = None if steps is None else max(int(steps), 1)
-        self.file = file if file is not None else sys.stderr
+        self.file = file if file is not None else _stderr()
         self._start = self._last = time.monotonic()
         self._done, self._bar = 0, None
         self._redraw = verbose == 1 and redraws(self.file)  # else plain lines (a CI log)
