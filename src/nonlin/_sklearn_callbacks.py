@@ -173,8 +173,7 @@ def _check_plateau(callbacks: list, est: Any, incremental: bool) -> None:
     continues (scikit-learn's ``partial_fit`` keeps its optimizer's rule)."""
     from .lr_callbacks import ReduceLROnPlateau
 
-    fitted = est.__dict__.get("_optimizer") if incremental and "coefs_" in est.__dict__ else None
-    rule = getattr(fitted, "rule", None)
+    rule = getattr(_continued(est), "rule", None) if incremental else None
     if rule is not None:
         kind = rule["kind"]
     else:
@@ -199,10 +198,13 @@ def _check_plateau(callbacks: list, est: Any, incremental: bool) -> None:
 def _continued_rate(est: Any) -> Any:
     """The rate of the optimizer a ``partial_fit`` of ``est`` continues (a schedule or a
     float), or None when it makes a new one (the first call: ``learning_rate``'s)."""
-    if "coefs_" not in est.__dict__:
-        return None
-    inner = getattr(est.__dict__.get("_optimizer"), "inner", None)
+    inner = getattr(_continued(est), "inner", None)
     return None if inner is None else inner.lr
+
+
+def _continued(est: Any) -> Any:
+    """The fitted optimizer a ``partial_fit`` of ``est`` continues, or None (unfitted)."""
+    return est.__dict__.get("_optimizer") if "coefs_" in est.__dict__ else None
 
 
 def _check_settings(callbacks: list, est: Any) -> None:

@@ -137,10 +137,15 @@ def _utf8_locale() -> str:
     """The other way to UTF-8 output, a UTF-8 locale, set through the variable that decides
     it (``LC_ALL`` over ``LC_CTYPE`` over ``LANG``: ``LANG=C.UTF-8`` does nothing under
     ``LC_ALL=C``); none while ``PYTHONIOENCODING`` names an encoding (it wins over locales)."""
-    if os.environ.get("PYTHONIOENCODING", "").partition(":")[0].strip():
+    if _encoding_asked():
         return ""
     name = next((name for name in ("LC_ALL", "LC_CTYPE") if os.environ.get(name)), "LANG")
     return f" (or a UTF-8 locale, {name}=C.UTF-8)"
+
+
+def _encoding_asked() -> bool:
+    """Whether ``PYTHONIOENCODING`` names an encoding (``":replace"`` names only a handler)."""
+    return bool(os.environ.get("PYTHONIOENCODING", "").partition(":")[0].strip())
 
 
 @contextlib.contextmanager
@@ -160,8 +165,7 @@ def _utf8_for_ascii(stream: Any) -> Iterator[None]:
         ascii_only = isinstance(encoding, str) and codecs.lookup(encoding).name == "ascii"
     except LookupError:
         ascii_only = False
-    asked = os.environ.get("PYTHONIOENCODING", "").partition(":")[0]  # ":replace": no encoding
-    if not ascii_only or asked or not hasattr(stream, "reconfigure"):
+    if not ascii_only or _encoding_asked() or not hasattr(stream, "reconfigure"):
         yield
         return
     try:
