@@ -22,6 +22,7 @@ from typing import Any
 from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
 from ._feature_names import check_names, fit_names, record_names
+from ._fit_build import _build_if_needed, _unbuilt_if_refused
 from ._interrupt import SigintGuard
 from ._layer_caches import release
 from ._layers_built import check_layers_as_built
@@ -32,7 +33,7 @@ from .core import Sequential
 from .data import Dataset, make_dataset
 from .evaluation import evaluate, evaluate_dataset, resolve_loss, resolve_metrics
 from .exceptions import DivergenceError
-from .train import _bind_rng, _build_if_needed, _unbuilt_if_refused, resolve_optimizer
+from .train import _bind_rng, resolve_optimizer
 from .validation import check_bool
 
 # train_on_batch's loop calls no callback (its logs are run_epoch's)

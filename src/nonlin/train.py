@@ -50,7 +50,7 @@ from ._ema import weights_back
 from ._epoch_loop import _Loop
 from ._epoch_state import stopped_epoch
 from ._feature_names import KEEP, fit_names, record_names
-from ._fit_build import _build_if_needed, _trained, _unbuilt_if_refused  # noqa: F401
+from ._fit_build import _build_if_needed, _trained
 from ._fit_checks import refuse_while_fitting
 from ._fit_plan import FitPlan
 from ._interrupt import SigintGuard
