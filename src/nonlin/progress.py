@@ -117,12 +117,14 @@ class ProgbarLogger(Callback):
         self.file = file if file is not None else _stderr()
         # a bar redrawn in place (a terminal, a notebook); else plain lines (a CI log)
         self._redraw = verbose == 1 and redraws(self.file)
-        try:
-            import tqdm  # noqa: F401
+        self._tqdm = False
+        if self._redraw:  # a file or a pipe: tqdm not even imported
+            try:
+                import tqdm  # noqa: F401
 
-            self._tqdm = self._redraw
-        except ImportError:
-            self._tqdm = False
+                self._tqdm = True
+            except ImportError:
+                pass
         self._bar: Any = None
         self._epoch = 0
         # set by fit: () -> {"loss": value, metric: value} over the rows seen so far
