@@ -28,6 +28,9 @@ from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param, SeedLike
 
+# what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
+_BY_ID = frozenset({"_grads_written", "_fit_running"})
+
 
 class ModelState(LayerOwnership):
     """Parameters, weights, non-trainable state and description of a layer chain."""
@@ -40,6 +43,12 @@ class ModelState(LayerOwnership):
     @property
     def built(self) -> bool:
         return self.n_features_in is not None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and ``copy``: the attributes but those keyed by this process's object ids
+        (``_grads_written``, ``_fit_running``), which would make the same model pickle to other
+        bytes in each run; the copy checks its gradients written again at its first step."""
+        return {key: value for key, value in self.__dict__.items() if key not in _BY_ID}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling and ``copy``: the next model's (``NamedModel``'s), then a mark that the
