@@ -142,3 +142,45 @@ def test_two_processes_give_the_same_bits_bytes_and_pickle(tmp_path):
         runs.append(json.loads(done.stdout))
     assert runs[0] == runs[1]
     assert runs[0]["global"] is True
+
+
+# -- what the guide's Reproducibility section says of seeds (true on main too) ---------------
+
+
+def test_a_generator_given_as_seed_is_kept_and_advanced():
+    X, y = _data()
+    given = np.random.default_rng(7)
+    before = copy.deepcopy(given.bit_generator.state)
+    model = nl.Sequential([nl.Dense(4), nl.Dropout(0.5), nl.Dense(3), nl.Softmax()])
+    model.fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=1, seed=given, verbose=0)
+    assert model.rng is given and given.bit_generator.state != before
+
+
+def test_fit_without_a_seed_draws_on_from_the_built_models_generator():
+    X, y = _data()
+    layers = lambda: [nl.Dense(4), nl.Dropout(0.5), nl.Dense(3), nl.Softmax()]  # noqa: E731
+    a, b = (nl.Sequential(layers()).build(4, seed=3) for _ in range(2))
+    for m in (a, b):
+        m.fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=2, verbose=0)
+    assert _same_weights(a, b)
+
+
+def test_a_loaded_models_generator_is_as_after_building_with_seed_0(tmp_path):
+    model = _trained()
+    nl.save(model, tmp_path / "m.safetensors")
+    loaded = nl.load(tmp_path / "m.safetensors")
+    fresh = nl.Sequential([nl.Dense(8), nl.ReLU(), nl.Dropout(0.2), nl.Dense(3),
+                           nl.Softmax()]).build(4, seed=0)
+    assert loaded.rng.bit_generator.state == fresh.rng.bit_generator.state
+
+
+def test_fit_in_two_calls_is_one_call_unless_the_second_reseeds():
+    X, y = _data()
+    whole = _trained(epochs=4)
+    split = _trained(epochs=2)
+    split.fit(X, y, epochs=4, initial_epoch=2, batch_size=16, verbose=0, validation_split=0.25)
+    assert _same_weights(whole, split)
+    reseeded = _trained(epochs=2)
+    reseeded.fit(X, y, epochs=4, initial_epoch=2, batch_size=16, seed=0, verbose=0,
+                 validation_split=0.25)
+    assert not _same_weights(whole, reseeded)
