@@ -60,6 +60,8 @@ def test_a_fitted_estimator_pickles_to_the_same_bytes():
         fits = [MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y)
                 for _ in range(2)]
     assert pickle.dumps(fits[0]) == pickle.dumps(fits[1])
+    joblib = pytest.importorskip("joblib")  # its hash keys joblib.Memory's cache
+    assert joblib.hash(fits[0]) == joblib.hash(fits[1])
 
 
 @pytest.mark.parametrize("how", ["pickle", "deepcopy"])
