@@ -186,3 +186,37 @@ def test_fit_in_two_calls_is_one_call_unless_the_second_reseeds():
     reseeded.fit(X, y, epochs=4, initial_epoch=2, batch_size=16, seed=0, verbose=0,
                  validation_split=0.25)
     assert not _same_weights(whole, reseeded)
+
+
+# -- nonlin train under SOURCE_DATE_EPOCH: the same bytes twice ------------------------------
+
+
+def _train(tmp_path, out, epoch=None, *extra):
+    rows = ["a,b,c,t"] + [f"{x:.4f},{x * x:.4f},{-x:.4f},{'yes' if x > 0.1 else 'no'}"
+                          for x in np.random.default_rng(1).standard_normal(60)]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    env = cli_env()
+    env.pop("SOURCE_DATE_EPOCH", None)
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = epoch
+    return subprocess.run([sys.executable, "-m", "nonlin", "train", "d.csv", "--target", "t",
+                           "--epochs", "2", "--dropout", "0.2", "--quiet", "--out", out, *extra],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_source_date_epoch_makes_two_training_runs_write_the_same_bytes(tmp_path):
+    for out in ("one.safetensors", "two.safetensors"):
+        assert _train(tmp_path, out, "0").returncode == 0
+    assert nl.load(tmp_path / "one.safetensors").metadata["training"]["created"] == (
+        "1970-01-01T00:00:00+00:00")
+    assert (tmp_path / "one.safetensors").read_bytes() == (
+        tmp_path / "two.safetensors").read_bytes()
+    assert _train(tmp_path, "three.safetensors", "").returncode == 0  # empty: unset, now
+
+
+@pytest.mark.parametrize("value", ["1.5e9", "-5", " 12", "soon", "99999999999999999999"])
+def test_a_malformed_source_date_epoch_is_refused_before_training(tmp_path, value):
+    done = _train(tmp_path, "m.safetensors", value)
+    assert done.returncode == 2
+    assert "SOURCE_DATE_EPOCH" in done.stderr and repr(value) in done.stderr
+    assert not (tmp_path / "m.safetensors").exists()
