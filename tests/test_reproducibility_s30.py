@@ -220,3 +220,16 @@ def test_a_malformed_source_date_epoch_is_refused_before_training(tmp_path, valu
     assert done.returncode == 2
     assert "SOURCE_DATE_EPOCH" in done.stderr and repr(value) in done.stderr
     assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_an_older_pickle_taken_during_fit_is_not_refused_as_running():
+    """A pickle from before ``__getstate__`` holds ``_fit_running``, the id of a model of
+    another process: an unpickled model that lands at that address was refused as fitting."""
+    X, y = _data()
+    model = _trained()
+    state = {**model.__dict__, "_grads_written": {}}
+    twin = type(model).__new__(type(model))
+    state["_fit_running"] = id(twin)  # what a pickle made mid-fit elsewhere can hold
+    twin.__setstate__(state)
+    assert "_fit_running" not in twin.__dict__ and "_grads_written" not in twin.__dict__
+    twin.fit(X, y, epochs=1, batch_size=16, verbose=0)

@@ -53,8 +53,12 @@ class ModelState(LayerOwnership):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling and ``copy``: the next model's (``NamedModel``'s), then a mark that the
         parameters own their arrays (pickled views are copies), for the next ``fit`` or
-        ``train_on_batch`` to pack them into one flat buffer again (``fit_parameters``)."""
+        ``train_on_batch`` to pack them into one flat buffer again (``fit_parameters``).
+        A pickle written before ``__getstate__`` may hold the id-keyed entries: the ids of
+        another process, which the copy could happen to have (its fit refused as running)."""
         super().__setstate__(state)  # type: ignore[misc]  # NamedModel's, in Sequential
+        for key in _BY_ID:
+            self.__dict__.pop(key, None)
         self.__dict__["_copied"] = True
 
     def _require_built(self) -> None:
