@@ -28,6 +28,9 @@ from ._quoting import quoted
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param, SeedLike
 
+# what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
+_BY_ID = frozenset({"_grads_written", "_fit_running"})
+
 
 class ModelState(LayerOwnership):
     """Parameters, weights, non-trainable state and description of a layer chain."""
@@ -41,11 +44,21 @@ class ModelState(LayerOwnership):
     def built(self) -> bool:
         return self.n_features_in is not None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and ``copy``: the attributes but those keyed by this process's object ids
+        (``_grads_written``, ``_fit_running``), which would make the same model pickle to other
+        bytes in each run; the copy checks its gradients written again at its first step."""
+        return {key: value for key, value in self.__dict__.items() if key not in _BY_ID}
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickling and ``copy``: the next model's (``NamedModel``'s), then a mark that the
         parameters own their arrays (pickled views are copies), for the next ``fit`` or
-        ``train_on_batch`` to pack them into one flat buffer again (``fit_parameters``)."""
+        ``train_on_batch`` to pack them into one flat buffer again (``fit_parameters``).
+        A pickle written before ``__getstate__`` may hold the id-keyed entries: the ids of
+        another process, which the copy could happen to have (its fit refused as running)."""
         super().__setstate__(state)  # type: ignore[misc]  # NamedModel's, in Sequential
+        for key in _BY_ID:
+            self.__dict__.pop(key, None)
         self.__dict__["_copied"] = True
 
     def _require_built(self) -> None:

@@ -11,7 +11,6 @@ features are standardized with the training rows' mean and scale,
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._categorical import keep_one_hot
+from ._cli_created import created
 from ._cli_split import _shuffle_and_split
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_categorical import add_categorical_option
@@ -246,7 +246,7 @@ def _training_record(args: argparse.Namespace, n: int, n_val: int, n_dropped: in
         "missing": args.missing,
         "epochs_done": 0,
         "nonlin_version": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": created(),  # now, or SOURCE_DATE_EPOCH's time (_cli_created)
     }
 
 
