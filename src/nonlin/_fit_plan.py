@@ -20,13 +20,14 @@ Both fits take the same steps, in this order, with their own between them:
    finite check on, the running fit marked on the model; each undone however the run ends).
 
 A call refused before ``start`` changes nothing of the model (nor of its optimizer): the
-checkpoint, the generator and the fit's bindings all go in after the last check.
+checkpoint, the generator and the fit's bindings all go in after the last check; a Ctrl-C
+within ``start`` puts the model back as it was too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,13 +36,12 @@ from ._fit_build import _unbuilt_if_refused
 from ._fit_checks import check_before_fit, fit_defaults
 from ._fit_keras_args import FitSteps
 from ._layers_built import check_layers_as_built
+from ._output_warnings import warn_outputs
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import History
 from .core import Sequential, as_rng
 from .evaluation import resolve_loss, resolve_metrics
-from .losses_more import warn_unbounded_output
-from .objective import warn_constant_softmax, warn_double_activation
 from .validation import check_positive_int
 
 
@@ -149,17 +149,14 @@ class FitPlan:
         self.built_here = not self.model.built
         return _unbuilt_if_refused(self.model)
 
-    def resolve(self, stacklevel: int) -> None:
+    def resolve(self) -> None:
         """The built model's layers checked as built (one appended since: said so), the loss
         and optimizer as instances (a name resolved, a bad one refused), then the warnings
-        on the model's output for that loss, pointing ``stacklevel`` frames above the caller
-        of this method (1: the caller's line)."""
-        model, level = self.model, stacklevel + 1
+        on the model's output for that loss, pointing at the user's call (``warn_outputs``)."""
+        model = self.model
         check_layers_as_built(model)  # a layer appended since build: say so, not n_outputs'
         self.loss, self.optimizer = resolve_loss(self.loss), resolve_optimizer(self.optimizer)
-        warn_double_activation(model, self.loss, stacklevel=level)
-        warn_constant_softmax(model, stacklevel=level)
-        warn_unbounded_output(model, self.loss, stacklevel=level)
+        warn_outputs(model, self.loss)
 
     def check_last(self, check: Callable[[Sequential], Any] | None = None) -> None:
         """Step 3's last checks, once the data are prepared: the metrics (a bad name refused),
@@ -188,16 +185,18 @@ class FitPlan:
         put into the model, a stopped epoch's progress dropped with ``restart_epoch`` (a
         source starts the recorded epoch again), the generator the fit trains with
         (``seed``'s, unless a checkpoint's wins), the trainable parameters packed anew if
-        that set changed."""
+        that set changed. A Ctrl-C (or any error) in here puts the model back as it was
+        (``_back_if_interrupted``): the fit then changed nothing, as a refused one."""
         model = self.model
-        if self.checkpoint is not None:
-            from ._resume import apply_resume
+        with _back_if_interrupted(model, resumed=self.checkpoint is not None):
+            if self.checkpoint is not None:
+                from ._resume import apply_resume
 
-            apply_resume(model, self.checkpoint)
-        if restart_epoch:
-            model.__dict__.pop("_resume_partial", None)
-        model.rng = self.rng
-        fit_parameters(model)
+                apply_resume(model, self.checkpoint)
+            if restart_epoch:
+                model.__dict__.pop("_resume_partial", None)
+            model.rng = self.rng
+            fit_parameters(model)
 
     def run(self, loop: _Loop, this_fit: History) -> History:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and
@@ -210,3 +209,25 @@ class FitPlan:
         history = self.model.history
         _run(loop, self.callbacks, self.initial_epoch, self.epochs, self.given_metrics)
         return history if self.resume_from is not None else this_fit
+
+
+@contextmanager
+def _back_if_interrupted(model: Sequential, resumed: bool) -> Iterator[None]:
+    """``FitPlan.start``'s undo: the model's attributes (its generator, history, records)
+    and, when a checkpoint goes in (``resumed``), its weights, layer state and the layers'
+    generators, put back should the block raise (a Ctrl-C before ``fit``'s guard is in
+    place). Copies the weights of a resumed fit once; nothing per step."""
+    was = dict(model.__dict__)
+    weights = model.get_weights() if resumed else None
+    rngs = ([(layer, layer.rng) for layer in model.layers if hasattr(layer, "rng")]
+            if resumed else [])
+    try:
+        yield
+    except BaseException:
+        model.__dict__.clear()
+        model.__dict__.update(was)
+        if weights is not None:
+            model.set_weights(weights)
+        for layer, rng in rngs:
+            layer.rng = rng
+        raise

@@ -62,7 +62,7 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
     with plan.undone_if_refused():
         if plan.built_here:
             _build_from(model, stream, plan.seed)
-        plan.resolve(stacklevel=4)  # fit_source -> train.fit -> Sequential.fit -> the caller
+        plan.resolve()  # the warnings on the output point at the user's call
         # checked before anything runs, as for arrays (then applied to each batch's labels)
         class_weights_for(plan.class_weight, np.zeros(0, np.int64), model.n_outputs or 1,
                           model.dtype)

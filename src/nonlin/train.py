@@ -98,7 +98,7 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
     names = KEEP if plan.resume_from is not None else fit_names(model, X, validation_data)
     with plan.undone_if_refused():
         _build_if_needed(model, X, seed)
-        plan.resolve(stacklevel=3)  # fit -> Sequential.fit -> the caller
+        plan.resolve()  # the warnings on the output point at the user's call
         train = make_dataset(X, y, plan.loss, model, sample_weight=sample_weight,
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, plan.built_here,
@@ -150,7 +150,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     ``given_metrics``: the metrics as ``fit`` got them, for checkpoints' records."""
     model, cbs, optimizer = loop.model, loop.cbs, loop.optimizer
     saved_states = model.__dict__.pop("_resume_callbacks", None)
-    guard = SigintGuard()
+    guard, checked = SigintGuard(), optimizer.check_finite  # a user's True kept after fit
     optimizer.check_finite = True
     model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
     model._fit_metrics_given = given_metrics  # a checkpoint's compile record, as compile's
@@ -179,7 +179,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         close_bars(cbs)
         raise
     finally:
-        optimizer.check_finite = False
+        optimizer.check_finite = checked
         for key in ("_fit_metrics", "_fit_metrics_given", "_fit_val_freq", "_fit_running"):
             model.__dict__.pop(key, None)
         release(model.layers)  # no reference to the data kept (nonlin._layer_caches)
