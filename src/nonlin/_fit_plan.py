@@ -26,8 +26,8 @@ within ``start`` puts the model back as it was too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,17 +186,21 @@ class FitPlan:
         source starts the recorded epoch again), the generator the fit trains with
         (``seed``'s, unless a checkpoint's wins), the trainable parameters packed anew if
         that set changed. A Ctrl-C (or any error) in here puts the model back as it was
-        (``_back_if_interrupted``): the fit then changed nothing, as a refused one."""
-        model = self.model
-        with _back_if_interrupted(model, resumed=self.checkpoint is not None):
-            if self.checkpoint is not None:
+        (``_put_back``): the fit then changed nothing, as a refused one."""
+        model, checkpoint = self.model, self.checkpoint
+        was, weights = dict(model.__dict__), None if checkpoint is None else _weights(model)
+        try:
+            if checkpoint is not None:
                 from ._resume import apply_resume
 
-                apply_resume(model, self.checkpoint)
+                apply_resume(model, checkpoint)
             if restart_epoch:
                 model.__dict__.pop("_resume_partial", None)
             model.rng = self.rng
             fit_parameters(model)
+        except BaseException:  # a Ctrl-C before fit's guard is in place: the model as it was
+            _put_back(model, was, weights)
+            raise
 
     def run(self, loop: _Loop, this_fit: History) -> History:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and
@@ -211,23 +215,20 @@ class FitPlan:
         return history if self.resume_from is not None else this_fit
 
 
-@contextmanager
-def _back_if_interrupted(model: Sequential, resumed: bool) -> Iterator[None]:
-    """``FitPlan.start``'s undo: the model's attributes (its generator, history, records)
-    and, when a checkpoint goes in (``resumed``), its weights, layer state and the layers'
-    generators, put back should the block raise (a Ctrl-C before ``fit``'s guard is in
-    place). Copies the weights of a resumed fit once; nothing per step."""
-    was = dict(model.__dict__)
-    weights = model.get_weights() if resumed else None
-    rngs = ([(layer, layer.rng) for layer in model.layers if hasattr(layer, "rng")]
-            if resumed else [])
-    try:
-        yield
-    except BaseException:
-        model.__dict__.clear()
-        model.__dict__.update(was)
-        if weights is not None:
-            model.set_weights(weights)
-        for layer, rng in rngs:
+def _weights(model: Sequential) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """What a checkpoint going in overwrites besides the model's attributes: its weights (and
+    layer state), copied, and each layer's generator."""
+    return model.get_weights(), [(layer, layer.rng) for layer in model.layers
+                                 if hasattr(layer, "rng")]
+
+
+def _put_back(model: Sequential, was: dict[str, Any],
+              weights: tuple[list[Any], list[tuple[Any, Any]]] | None) -> None:
+    """``FitPlan.start``'s undo: ``model``'s attributes as ``was`` (its generator, history,
+    records) and, for a resumed fit, its weights, layer state and layers' generators."""
+    model.__dict__.clear()
+    model.__dict__.update(was)
+    if weights is not None:
+        model.set_weights(weights[0])
+        for layer, rng in weights[1]:
             layer.rng = rng
-        raise

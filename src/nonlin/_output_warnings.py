@@ -8,19 +8,18 @@ for ``fit`` (each call, before the first epoch) and ``train_on_batch`` (once per
 from __future__ import annotations
 
 from ._dense_keras import output_layer
+from ._stacklevel import user_stacklevel
 from .activations import Sigmoid, Softmax
 from .activations_hard import HardSigmoid
 from .core import Sequential
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
+from .losses_more import warn_unbounded_output
 
 
 def warn_outputs(model: Sequential, loss: Loss) -> None:
     """The warnings on ``model``'s output for ``loss`` (an instance), each pointing at the
     first frame outside nonlin: the user's call of ``fit`` or ``train_on_batch``, however
     deep inside nonlin this is called."""
-    from ._stacklevel import user_stacklevel
-    from .losses_more import warn_unbounded_output
-
     level = user_stacklevel()  # counted from here: each warning adds its own frame
     warn_double_activation(model, loss, stacklevel=level)
     warn_constant_softmax(model, stacklevel=level)

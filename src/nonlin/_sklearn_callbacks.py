@@ -82,6 +82,22 @@ def _copied(est: Any, index: int, callback: Callback) -> Callback:
             "this callback trained as given") from exc
 
 
+def check_callbacks_param(est: Any) -> None:
+    """``callbacks`` checked by scikit-learn's parameter validation against the estimator's
+    own constraint, as ``fit``'s ``_validate_params`` checks it (the same error): for a
+    fitted estimator's ``partial_fit``, which (as scikit-learn's) validates no parameters,
+    so that it takes and refuses what ``fit`` does (a tuple, say; an iterator is refused
+    with ``check_callbacks``' own message, which says why). None and a list, which the
+    constraint takes, are not looked up: no calls added to a ``partial_fit`` loop."""
+    if est.callbacks is None or isinstance(est.callbacks, list | Iterator):
+        return
+    from sklearn.utils._param_validation import validate_parameter_constraints
+
+    validate_parameter_constraints(
+        {"callbacks": est._parameter_constraints["callbacks"]},
+        {"callbacks": est.callbacks}, caller_name=type(est).__name__)
+
+
 def check_callbacks(callbacks: Any, est: Any = None, incremental: bool = False) -> None:
     """The estimators' ``callbacks``, refused before anything changes if they are an
     iterator (the checks would use it up: ``fit``'s parameter check refuses it, and a fitted
