@@ -129,6 +129,7 @@ def _setup(plan: FitPlan, stream: BatchStream,
     loop.history = history
     if extra:
         extra[0].live = loop.running_logs
+        loop.val_tick = extra[0].validation_tick()  # a file: a line a minute
     model._epoch_in_progress = None
     return loop, this_fit
 

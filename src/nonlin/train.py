@@ -138,6 +138,7 @@ def _setup(plan: FitPlan, train: Dataset, val: Dataset | None,
     loop.history = history
     if extra:  # the running loss as the epoch's ("sum": a total), and the metrics
         extra[0].live = loop.running_logs
+        loop.val_tick = extra[0].validation_tick()  # a file: a line a minute
     loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), plan.initial_epoch,
                                 len(train), model.rng, loop.metrics)
     return loop, this_fit
