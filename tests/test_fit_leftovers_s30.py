@@ -6,7 +6,9 @@
   called directly (a fixed frame count pointed one frame above);
 * ``train_on_batch`` gives ``fit``'s warnings on the output layer, once per model and loss;
 * a Ctrl-C within ``FitPlan.start`` (the checkpoint going in, the generator) puts the
-  model back as it was, as a refused fit leaves it.
+  model back as it was, as a refused fit leaves it;
+* a fit refused after it pulled an iterator's first batch to build the model says so (a
+  note on the error: the iterator cannot take the batch back); the checks keep their order.
 """
 
 from __future__ import annotations
@@ -166,3 +168,43 @@ def test_a_ctrl_c_in_start_leaves_the_seeds_generator_out(
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, Y, epochs=1, verbose=0, seed=5)
     assert model.rng is rng
+
+
+# -- a refused fit on a one-pass iterator ---------------------------------------------------
+def _gen() -> Any:
+    return ((X[i:i + 8], Y[i:i + 8]) for i in range(0, len(X), 8))
+
+
+def _refused(x: Any, model: Sequential) -> ValueError:
+    with pytest.raises(ValueError, match="Unknown metric 'acuracy'") as info:
+        model.fit(x, loss="cross_entropy", optimizer="sgd", metrics=["acuracy"], verbose=0)
+    return info.value
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes: Python 3.11+")
+def test_a_refused_fit_says_it_used_up_the_iterators_first_batch() -> None:
+    batches = _gen()
+    error = _refused(batches, _model())
+    notes = getattr(error, "__notes__", [])
+    assert len(notes) == 1 and "first batch of x (generator, an iterator)" in notes[0], notes
+    assert "model.build(n_features)" in notes[0]
+    assert len(list(batches)) == 4  # the batch is gone, as the note says
+
+
+@pytest.mark.parametrize("make", [lambda: _gen(), lambda: Seq(X, Y, size=8)])
+def test_nothing_read_means_no_note(make: Any) -> None:
+    model = _model().build(X.shape[1], seed=0)  # built: no batch read before the checks
+    batches = make()
+    error = _refused(batches, model)
+    assert not getattr(error, "__notes__", [])
+    if not isinstance(batches, Seq):
+        assert len(list(batches)) == 5
+    assert not getattr(_refused(Seq(X, Y, size=8), _model()), "__notes__", [])
+
+
+def test_an_input_wrong_twice_still_gets_the_first_batchs_error() -> None:
+    bad = iter([(X[:8, 0], Y[:8])])  # a 1-D x: the build refuses it before the metric
+    with pytest.raises(ValueError) as info:
+        _model().fit(bad, loss="cross_entropy", optimizer="sgd", metrics=["acuracy"],
+                     verbose=0)
+    assert "acuracy" not in str(info.value)

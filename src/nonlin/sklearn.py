@@ -44,7 +44,7 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
-from ._sklearn_callbacks import check_callbacks_param
+from ._sklearn_callbacks import validate_params
 from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import own_constraints, parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
@@ -66,7 +66,7 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning  # noqa
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import LabelBinarizer  # noqa: E402
-from sklearn.utils import column_or_1d  # noqa: E402
+from sklearn.utils import _param_validation, column_or_1d  # noqa: E402
 from sklearn.utils._param_validation import Interval, Options, StrOptions  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight  # noqa: E402
 from sklearn.utils.metaestimators import available_if  # noqa: E402
@@ -104,7 +104,7 @@ class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repack
         check_numbers(getattr(self, "class_weight", None))  # the classifier's
         if not get_config()["skip_parameter_validation"]:
             partial = incremental and self.__sklearn_is_fitted__()
-            (check_callbacks_param if partial else type(self)._validate_params)(self)
+            validate_params(self, _param_validation.validate_parameter_constraints, partial)
 
     def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray, seed: Any = None) -> list:
         """scikit-learn's ``train_test_split`` for early stopping, of the fit's stream or of
