@@ -7,6 +7,7 @@
 * ``train_on_batch`` gives ``fit``'s warnings on the output layer, once per model and loss;
 * a Ctrl-C within ``FitPlan.start`` (the checkpoint going in, the generator) puts the
   model back as it was, as a refused fit leaves it;
+* a refused fit leaves a ``BackupAndRestore`` as it was (its folder was bound as fit began);
 * a fit refused after it pulled an iterator's first batch to build the model says so (a
   note on the error: the iterator cannot take the batch back); the checks keep their order.
 """
@@ -208,3 +209,27 @@ def test_an_input_wrong_twice_still_gets_the_first_batchs_error() -> None:
         _model().fit(bad, loss="cross_entropy", optimizer="sgd", metrics=["acuracy"],
                      verbose=0)
     assert "acuracy" not in str(info.value)
+
+
+# -- a refused fit and BackupAndRestore -------------------------------------------------------
+@pytest.mark.parametrize("form", ["arrays", "sequence"])
+@pytest.mark.parametrize("refusal", [{"epochs": -1}, {"metrics": ["acuracy"]}])
+def test_a_refused_fit_leaves_backup_and_restore_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str,
+        refusal: dict[str, Any]) -> None:
+    from nonlin.callbacks import BackupAndRestore
+
+    monkeypatch.chdir(tmp_path)
+    given: dict[str, Any] = ({"x": X, "y": Y, "batch_size": 8} if form == "arrays"
+                             else {"x": Seq(X, Y, size=8)})
+    backup = BackupAndRestore("run", save_freq=2)
+    was = dict(vars(backup))
+    for callbacks in ([backup], (backup,), backup):
+        with pytest.raises(ValueError):
+            _model().fit(**given, loss="cross_entropy", optimizer="sgd", verbose=0,
+                         callbacks=callbacks, **{"epochs": 1, **refusal})
+        assert vars(backup) == was
+    assert backup.backup_path() is None and not (tmp_path / "run").exists()
+    _model().fit(**given, loss="cross_entropy", optimizer="sgd", verbose=0, epochs=1,
+                 callbacks=[backup])  # a fit that runs binds the absolute folder, as before
+    assert backup._dir == str(tmp_path / "run")

@@ -21,7 +21,8 @@ Both fits take the same steps, in this order, with their own between them:
 
 A call refused before ``start`` changes nothing of the model (nor of its optimizer): the
 checkpoint, the generator and the fit's bindings all go in after the last check; a Ctrl-C
-within ``start`` puts the model back as it was too.
+within ``start`` puts the model back as it was too, and ``refused`` a ``BackupAndRestore``
+(the folder ``backup_resume`` bound).
 """
 
 from __future__ import annotations
@@ -115,18 +116,33 @@ class FitPlan:
     given_metrics: list[Any] = field(init=False)
     checkpoint: Any = field(init=False, default=None)
     rng: Any = field(init=False)
+    backups_were: list[tuple[Any, dict[str, Any]]] = field(init=False, default_factory=list)
+    started: bool = field(init=False, default=False)
 
     def backup_resume(self, x: Any) -> None:
         """Step 1: a ``BackupAndRestore`` among the callbacks with a backup to resume makes
         that backup ``resume_from`` (``_backup_callback.backup_resume``); ``x``: the data."""
         callbacks, model = self.callbacks, self.model
         if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
-            from ._backup_callback import backup_resume
+            from ._backup_callback import BackupAndRestore, backup_resume
 
+            given = callbacks if isinstance(callbacks, tuple | list) else [callbacks]
+            self.backups_were = [(cb, dict(vars(cb))) for cb in given
+                                 if isinstance(cb, BackupAndRestore)]  # for ``refused``
             self.callbacks, self.resume_from = backup_resume(  # metrics: as fit_defaults reads
                 callbacks, self.resume_from, x, self.validation_data,
                 metrics_given=self.metrics is not None or model.loss is not None
                 or model.optimizer is not None)
+
+    def refused(self) -> None:
+        """A fit that raised before ``start`` changed nothing: each ``BackupAndRestore``
+        given in a list or tuple (or alone) gets back its attributes as ``backup_resume``
+        found them (the folder it bound, whether it resumes; ``check_last``'s normalized
+        ``save_freq``). Once started, nothing (a run's error)."""
+        if not self.started:
+            for callback, was in self.backups_were:
+                vars(callback).clear()
+                vars(callback).update(was)
 
     def check_arguments(self) -> None:
         """Step 2, in this order: the loss, optimizer and metrics (``fit_defaults``: a fit
@@ -201,6 +217,7 @@ class FitPlan:
         except BaseException:  # a Ctrl-C before fit's guard is in place: the model as it was
             _put_back(model, was, weights)
             raise
+        self.started = True
 
     def run(self, loop: _Loop, this_fit: History) -> History:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and

@@ -82,8 +82,20 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                    validation_data, callbacks, metrics, class_weight, sample_weight, verbose,
                    initial_epoch, resume_from, validation_freq, validation_batch_size,
                    steps_per_epoch, validation_steps)  # each replaced as it is checked
-    plan.backup_resume(X)  # a BackupAndRestore's backup, resumed as resume_from
-    if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
+    try:
+        plan.backup_resume(X)  # a BackupAndRestore's backup, resumed as resume_from
+        return _fit(plan, X, y)
+    except BaseException:
+        plan.refused()  # before start: a BackupAndRestore as it was
+        raise
+
+
+def _fit(plan: FitPlan, X: Any, y: Any) -> History:
+    """``fit`` from its plan on: batches from a sequence, iterator or re-iterable
+    (``nonlin._sources``), or arrays."""
+    model, validation_data, seed = plan.model, plan.validation_data, plan.seed
+    sample_weight, class_weight = plan.sample_weight, plan.class_weight
+    if is_source(X):
         from ._source_fit import fit_source
 
         return fit_source(plan, X, y)
@@ -92,8 +104,8 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
 
         refuse_iterator_resume(validation_data, plan.resume_from)  # before it is read
     plan.check_arguments()
-    validation_split = check_fraction("validation_split", validation_split)
-    plan.shuffle, plan.verbose = check_bool("shuffle", shuffle), check_verbose(verbose)
+    validation_split = check_fraction("validation_split", plan.validation_split)
+    plan.shuffle, plan.verbose = check_bool("shuffle", plan.shuffle), check_verbose(plan.verbose)
     # checked before anything changes, recorded as the run starts (resume: the checkpoint's)
     names = KEEP if plan.resume_from is not None else fit_names(model, X, validation_data)
     with plan.undone_if_refused():
