@@ -42,6 +42,7 @@ class _Loop(EpochLogs, StepRefusal):
     val_freq: int = 1  # fit's validation_freq and validation_batch_size (None: 1,024 rows)
     val_batch: int | None = None
     val_stream: Any = None  # validation_data as a batch source: its BatchStream (nonlin._sources)
+    val_tick: Any = None  # the progress display's, told the validation's chunks done
 
     def __init__(self, model: Sequential, loss: Loss, optimizer: Optimizer, train: Dataset,
                  val: Dataset | None, metrics: list[Metric], batch_size: int, shuffle: bool,
@@ -128,11 +129,12 @@ class _Loop(EpochLogs, StepRefusal):
         stream = self.val_stream
         if stream is None:
             results = evaluate_dataset(self.model, self.loss, cast(Dataset, self.val),
-                                       self.metrics, self.val_batch)
+                                       self.metrics, self.val_batch, self.val_tick)
         else:
             from ._source_validation import validate_stream
 
-            results = validate_stream(self.model, self.loss, stream, self.metrics, epoch)
+            results = validate_stream(self.model, self.loss, stream, self.metrics, epoch,
+                                      self.val_tick)
         results = dict(results)  # the dict on_test_end gets, changes and all (Keras 3)
         self.cbs.call("on_test_end", results)
         for key, value in results.items():

@@ -37,6 +37,7 @@ import numpy as np
 from ._header import ModelFileError
 from ._metric_streamed import records_state
 from ._quoting import quoted
+from ._stacklevel import user_stacklevel
 
 _KEYS = {"epoch", "rows", "loss_total", "rng_start", "metrics"}
 _NAMES = "metric_names"  # optional: older checkpoints lack it
@@ -95,7 +96,8 @@ def stopped_epoch(partial: dict[str, Any] | None, initial_epoch: int, n_rows: in
         warnings.warn(
             f"The checkpoint stopped in epoch {partial['epoch']} after {partial['rows']} rows, "
             f"but this fit starts at epoch {initial_epoch} with {len(metrics)} metric(s) "
-            "(or other data); the epoch starts again from its first batch.", stacklevel=5)
+            "(or other data); the epoch starts again from its first batch.",
+            stacklevel=user_stacklevel())
         return None
     return partial
 

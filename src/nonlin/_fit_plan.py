@@ -20,7 +20,9 @@ Both fits take the same steps, in this order, with their own between them:
    finite check on, the running fit marked on the model; each undone however the run ends).
 
 A call refused before ``start`` changes nothing of the model (nor of its optimizer): the
-checkpoint, the generator and the fit's bindings all go in after the last check.
+checkpoint, the generator and the fit's bindings all go in after the last check; a Ctrl-C
+within ``start`` puts the model back as it was too, and ``refused`` a ``BackupAndRestore``
+(the folder ``backup_resume`` bound).
 """
 
 from __future__ import annotations
@@ -35,13 +37,12 @@ from ._fit_build import _unbuilt_if_refused
 from ._fit_checks import check_before_fit, fit_defaults
 from ._fit_keras_args import FitSteps
 from ._layers_built import check_layers_as_built
+from ._output_warnings import warn_outputs
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._trainable import check_optimizer, fit_parameters
 from .callbacks import History
 from .core import Sequential, as_rng
 from .evaluation import resolve_loss, resolve_metrics
-from .losses_more import warn_unbounded_output
-from .objective import warn_constant_softmax, warn_double_activation
 from .validation import check_positive_int
 
 
@@ -115,18 +116,33 @@ class FitPlan:
     given_metrics: list[Any] = field(init=False)
     checkpoint: Any = field(init=False, default=None)
     rng: Any = field(init=False)
+    backups_were: list[tuple[Any, dict[str, Any]]] = field(init=False, default_factory=list)
+    started: bool = field(init=False, default=False)
 
     def backup_resume(self, x: Any) -> None:
         """Step 1: a ``BackupAndRestore`` among the callbacks with a backup to resume makes
         that backup ``resume_from`` (``_backup_callback.backup_resume``); ``x``: the data."""
         callbacks, model = self.callbacks, self.model
         if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
-            from ._backup_callback import backup_resume
+            from ._backup_callback import BackupAndRestore, backup_resume
 
+            given = callbacks if isinstance(callbacks, tuple | list) else [callbacks]
+            self.backups_were = [(cb, dict(vars(cb))) for cb in given
+                                 if isinstance(cb, BackupAndRestore)]  # for ``refused``
             self.callbacks, self.resume_from = backup_resume(  # metrics: as fit_defaults reads
                 callbacks, self.resume_from, x, self.validation_data,
                 metrics_given=self.metrics is not None or model.loss is not None
                 or model.optimizer is not None)
+
+    def refused(self) -> None:
+        """A fit that raised before ``start`` changed nothing: each ``BackupAndRestore``
+        given in a list or tuple (or alone) gets back its attributes as ``backup_resume``
+        found them (the folder it bound, whether it resumes; ``check_last``'s normalized
+        ``save_freq``). Once started, nothing (a run's error)."""
+        if not self.started:
+            for callback, was in self.backups_were:
+                vars(callback).clear()
+                vars(callback).update(was)
 
     def check_arguments(self) -> None:
         """Step 2, in this order: the loss, optimizer and metrics (``fit_defaults``: a fit
@@ -149,17 +165,14 @@ class FitPlan:
         self.built_here = not self.model.built
         return _unbuilt_if_refused(self.model)
 
-    def resolve(self, stacklevel: int) -> None:
+    def resolve(self) -> None:
         """The built model's layers checked as built (one appended since: said so), the loss
         and optimizer as instances (a name resolved, a bad one refused), then the warnings
-        on the model's output for that loss, pointing ``stacklevel`` frames above the caller
-        of this method (1: the caller's line)."""
-        model, level = self.model, stacklevel + 1
+        on the model's output for that loss, pointing at the user's call (``warn_outputs``)."""
+        model = self.model
         check_layers_as_built(model)  # a layer appended since build: say so, not n_outputs'
         self.loss, self.optimizer = resolve_loss(self.loss), resolve_optimizer(self.optimizer)
-        warn_double_activation(model, self.loss, stacklevel=level)
-        warn_constant_softmax(model, stacklevel=level)
-        warn_unbounded_output(model, self.loss, stacklevel=level)
+        warn_outputs(model, self.loss)
 
     def check_last(self, check: Callable[[Sequential], Any] | None = None) -> None:
         """Step 3's last checks, once the data are prepared: the metrics (a bad name refused),
@@ -188,16 +201,23 @@ class FitPlan:
         put into the model, a stopped epoch's progress dropped with ``restart_epoch`` (a
         source starts the recorded epoch again), the generator the fit trains with
         (``seed``'s, unless a checkpoint's wins), the trainable parameters packed anew if
-        that set changed."""
-        model = self.model
-        if self.checkpoint is not None:
-            from ._resume import apply_resume
+        that set changed. A Ctrl-C (or any error) in here puts the model back as it was
+        (``_put_back``): the fit then changed nothing, as a refused one."""
+        model, checkpoint = self.model, self.checkpoint
+        was, weights = dict(model.__dict__), None if checkpoint is None else _weights(model)
+        try:
+            if checkpoint is not None:
+                from ._resume import apply_resume
 
-            apply_resume(model, self.checkpoint)
-        if restart_epoch:
-            model.__dict__.pop("_resume_partial", None)
-        model.rng = self.rng
-        fit_parameters(model)
+                apply_resume(model, checkpoint)
+            if restart_epoch:
+                model.__dict__.pop("_resume_partial", None)
+            model.rng = self.rng
+            fit_parameters(model)
+        except BaseException:  # a Ctrl-C before fit's guard is in place: the model as it was
+            _put_back(model, was, weights)
+            raise
+        self.started = True
 
     def run(self, loop: _Loop, this_fit: History) -> History:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and
@@ -210,3 +230,22 @@ class FitPlan:
         history = self.model.history
         _run(loop, self.callbacks, self.initial_epoch, self.epochs, self.given_metrics)
         return history if self.resume_from is not None else this_fit
+
+
+def _weights(model: Sequential) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """What a checkpoint going in overwrites besides the model's attributes: its weights (and
+    layer state), copied, and each layer's generator."""
+    return model.get_weights(), [(layer, layer.rng) for layer in model.layers
+                                 if hasattr(layer, "rng")]
+
+
+def _put_back(model: Sequential, was: dict[str, Any],
+              weights: tuple[list[Any], list[tuple[Any, Any]]] | None) -> None:
+    """``FitPlan.start``'s undo: ``model``'s attributes as ``was`` (its generator, history,
+    records) and, for a resumed fit, its weights, layer state and layers' generators."""
+    model.__dict__.clear()
+    model.__dict__.update(was)
+    if weights is not None:
+        model.set_weights(weights[0])
+        for layer, rng in weights[1]:
+            layer.rng = rng

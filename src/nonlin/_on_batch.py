@@ -11,13 +11,15 @@ What the checks resolve (the loss, the optimizer, the metrics, the loop and its 
 kept for the next call while the model, loss and optimizer stay as they were
 (``nonlin._on_batch_state``): a changed setting, layer, flag or compile is checked again.
 What it leaves out is what belongs to a ``fit`` run: the ``History``, callbacks,
-progress bar, the one-class warning, checkpoints' records. ``test_on_batch`` is
+progress bar, the one-class warning, checkpoints' records; ``fit``'s warnings on the
+output layer come once per model and loss (``_warn_once``). ``test_on_batch`` is
 ``evaluate`` with the batch as one chunk.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
@@ -27,6 +29,7 @@ from ._interrupt import SigintGuard
 from ._layer_caches import release
 from ._layers_built import check_layers_as_built
 from ._on_batch_state import KeptState, keep, kept_state
+from ._output_warnings import warn_outputs
 from ._source_kind import is_source
 from ._trainable import check_optimizer, fit_parameters
 from .core import Sequential
@@ -36,6 +39,8 @@ from .exceptions import DivergenceError
 from .train import _bind_rng, resolve_optimizer
 from .validation import check_bool
 
+# the pairing of model, loss and layers train_on_batch last warned about (_warn_once)
+_WARNED: WeakKeyDictionary[Sequential, tuple[Any, ...]] = WeakKeyDictionary()
 # train_on_batch's loop calls no callback (its logs are run_epoch's)
 _NO_CALLBACKS = CallbackList([], None, {"verbose": 0, "epochs": 1, "steps": 1})
 
@@ -114,6 +119,7 @@ def _checked_loop(model: Sequential, x: Any, y: Any, sample_weight: Any,
         data = make_dataset(x, y, loss, model, sample_weight=sample_weight,
                             class_weight=class_weight)
         check_optimizer(model, optimizer)
+    _warn_once(model, loss)  # once the checks passed: a refused call warns of nothing
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     _bind_rng(model)
     metrics = resolve_metrics(model._metrics, loss, model)
@@ -122,6 +128,23 @@ def _checked_loop(model: Sequential, x: Any, y: Any, sample_weight: Any,
         return _kept_loop(kept, model, data), kept
     return _OneStep(model, loss, optimizer, data, None, metrics, len(data), False,
                     _NO_CALLBACKS), None
+
+
+def _warn_once(model: Sequential, loss: Any) -> None:
+    """``fit``'s warnings on the model's output for ``loss`` (``warn_outputs``), once per
+    model, loss and layers: a call that checked again (a setting changed, or a loss that
+    cannot be kept) warns only of a pairing not warned of before (Keras 3 warns in its
+    cross-entropy ops, on every path that computes the loss, ``train_on_batch``'s too)."""
+    given = model.loss
+    key = (given if isinstance(given, str) else id(given), getattr(loss, "from_logits", None),
+           *map(id, model.layers))
+    try:
+        if _WARNED.get(model) == key:
+            return
+        _WARNED[model] = key
+    except TypeError:  # a model that is not hashable or weakly referenced: warned each time
+        pass
+    warn_outputs(model, loss)
 
 
 def _kept_loop(kept: KeptState, model: Sequential, data: Dataset) -> _OneStep:
@@ -149,6 +172,7 @@ def _one_step(loop: _OneStep) -> dict[str, float]:
     the epoch's logs."""
     model, optimizer, guard = loop.model, loop.optimizer, SigintGuard()
     previous = None  # a Ctrl-C before the guard is in place: the finally still runs
+    checked = optimizer.check_finite  # a user's True kept after the call
     try:
         optimizer.check_finite = True
         model._fit_running = id(model)  # a fit from a callback of this call is refused
@@ -161,7 +185,7 @@ def _one_step(loop: _OneStep) -> dict[str, float]:
         raise
     finally:
         guard.uninstall(previous)
-        optimizer.check_finite = False
+        optimizer.check_finite = checked
         model.__dict__.pop("_fit_running", None)
         release(model.layers)  # no reference to the batch kept (nonlin._layer_caches)
 

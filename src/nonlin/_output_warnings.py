@@ -1,16 +1,29 @@
 """The warnings ``fit`` gives, once, about a model's output layer and its loss:
 ``warn_double_activation`` (the last layer does not give what a cross-entropy takes) and
 ``warn_constant_softmax`` (a ``Softmax`` over a single column). ``nonlin.objective``
-re-exports them; ``train.fit`` and ``_source_fit`` call them before the first epoch.
+re-exports them; ``warn_outputs`` gives them with ``losses_more.warn_unbounded_output``,
+for ``fit`` (each call, before the first epoch) and ``train_on_batch`` (once per model and loss).
 """
 
 from __future__ import annotations
 
 from ._dense_keras import output_layer
+from ._stacklevel import user_stacklevel
 from .activations import Sigmoid, Softmax
 from .activations_hard import HardSigmoid
 from .core import Sequential
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
+from .losses_more import warn_unbounded_output
+
+
+def warn_outputs(model: Sequential, loss: Loss) -> None:
+    """The warnings on ``model``'s output for ``loss`` (an instance), each pointing at the
+    first frame outside nonlin: the user's call of ``fit`` or ``train_on_batch``, however
+    deep inside nonlin this is called."""
+    level = user_stacklevel()  # counted from here: each warning adds its own frame
+    warn_double_activation(model, loss, stacklevel=level)
+    warn_constant_softmax(model, stacklevel=level)
+    warn_unbounded_output(model, loss, stacklevel=level)
 
 
 def warn_constant_softmax(model: Sequential, stacklevel: int) -> None:

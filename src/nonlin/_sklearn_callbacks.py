@@ -82,6 +82,21 @@ def _copied(est: Any, index: int, callback: Callback) -> Callback:
             "this callback trained as given") from exc
 
 
+def validate_params(est: Any, validate: Any, callbacks_alone: bool) -> None:
+    """scikit-learn's parameter validation of ``est``: all (``_validate_params``), or, with
+    ``callbacks_alone`` (a fitted estimator's ``partial_fit``, which, as scikit-learn's,
+    validates no parameters), ``callbacks`` against the estimator's own constraint through
+    ``validate`` (scikit-learn's ``validate_parameter_constraints``: ``fit``'s error), so
+    that ``partial_fit`` takes and refuses what ``fit`` does (a tuple, say; an iterator is
+    refused with ``check_callbacks``' own message, which says why). None and a list, which
+    the constraint takes, are not looked up: no calls added to a ``partial_fit`` loop."""
+    if not callbacks_alone:
+        est._validate_params()
+    elif not (est.callbacks is None or isinstance(est.callbacks, list | Iterator)):
+        validate({"callbacks": est._parameter_constraints["callbacks"]},
+                 {"callbacks": est.callbacks}, caller_name=type(est).__name__)
+
+
 def check_callbacks(callbacks: Any, est: Any = None, incremental: bool = False) -> None:
     """The estimators' ``callbacks``, refused before anything changes if they are an
     iterator (the checks would use it up: ``fit``'s parameter check refuses it, and a fitted

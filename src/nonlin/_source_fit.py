@@ -59,19 +59,36 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
     stream.steps, stream.shuffle = plan.steps.steps_per_epoch, (
         check_bool("shuffle", plan.shuffle) and stream.kind == "sequence")
     plan.verbose = check_verbose(plan.verbose)
-    with plan.undone_if_refused():
-        if plan.built_here:
-            _build_from(model, stream, plan.seed)
-        plan.resolve(stacklevel=4)  # fit_source -> train.fit -> Sequential.fit -> the caller
-        # checked before anything runs, as for arrays (then applied to each batch's labels)
-        class_weights_for(plan.class_weight, np.zeros(0, np.int64), model.n_outputs or 1,
-                          model.dtype)
-        val, val_stream = _validation(model, plan.loss, plan.validation_data, plan.steps)
-        plan.check_last()
+    try:
+        with plan.undone_if_refused():
+            if plan.built_here:
+                _build_from(model, stream, plan.seed)
+            plan.resolve()  # the warnings on the output point at the user's call
+            # checked before anything runs, as for arrays (then applied to each batch's labels)
+            class_weights_for(plan.class_weight, np.zeros(0, np.int64), model.n_outputs or 1,
+                              model.dtype)
+            val, val_stream = _validation(model, plan.loss, plan.validation_data, plan.steps)
+            plan.check_last()
+    except Exception as error:
+        _note_consumed(error, stream)
+        raise
     plan.start(restart_epoch=True)  # the recorded epoch starts again
     loop, this_fit = _setup(plan, stream, (val, val_stream))
     loop.class_weight = plan.class_weight
     return plan.run(loop, this_fit)
+
+
+def _note_consumed(error: Exception, stream: BatchStream) -> None:
+    """A fit refused after it pulled the first batch of an iterator ``x`` to build the model
+    says so, in a note on ``error`` (PEP 678, Python 3.11+; the message itself is kept): an
+    iterator cannot be given the batch back. The checks that need no data stay after the
+    build, as for arrays, so that an input wrong twice gets the same error either way."""
+    if stream.kind == "iterator" and stream.held and hasattr(error, "add_note"):
+        error.add_note(
+            f"fit had read the first batch of x ({type(stream.source).__name__}, an "
+            "iterator) to build the model; an iterator cannot take it back, so x no longer "
+            "gives that batch. Build the model first (model.build(n_features)), or pass a "
+            "sequence or a re-iterable, to have no batch read before fit's checks")
 
 
 def _build_from(model: Sequential, stream: BatchStream, seed: Any) -> None:
@@ -129,6 +146,7 @@ def _setup(plan: FitPlan, stream: BatchStream,
     loop.history = history
     if extra:
         extra[0].live = loop.running_logs
+        loop.val_tick = extra[0].validation_tick()  # a file: a line a minute
     model._epoch_in_progress = None
     return loop, this_fit
 

@@ -61,10 +61,11 @@ def refuse_iterator_resume(data: Any, resume_from: Any) -> None:
 
 
 def validate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[Metric],
-                    epoch: int) -> dict[str, float]:
+                    epoch: int, tick: Any = None) -> dict[str, float]:
     """The loss and metrics of one validation pass over ``stream`` (see the module's
     docstring): ``validation_steps`` batches, or one pass; an iterator that has run out
-    is refused, one that gives fewer than ``validation_steps`` batches warned."""
+    is refused, one that gives fewer than ``validation_steps`` batches warned. ``tick``:
+    told the batches done after each (the progress display's, or None)."""
     if stream.exhausted:
         raise ValueError(
             f"Expected batches from validation_data for the validation at epoch {epoch}. "
@@ -73,7 +74,7 @@ def validate_stream(model: Any, loss: Loss, stream: BatchStream, metrics: list[M
             "batches it peeked at). Pass a sequence (len and getitem) or a re-iterable (a "
             "fresh iterator per validation), or an endless generator with validation_steps")
     stream.during = f" for validation at epoch {epoch}"
-    results = evaluate_stream(model, loss, stream, metrics)
+    results = evaluate_stream(model, loss, stream, metrics, tick)
     if stream.exhausted and stream.steps:
         ran_out(stream, "the iterator ran out")
     return results

@@ -16,6 +16,7 @@ import numpy as np
 from ._finite import check_finite
 from ._loss_checks import check_probability_rows
 from ._quoting import quoted
+from ._stacklevel import user_stacklevel
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss
 from .losses_extra import check_fit_classes
 from .losses_extra import check_fit_targets as check_extra_targets
@@ -225,8 +226,8 @@ def make_dataset(
     X = check_X(X, name, n_features=model.n_features_in)
     y = check_y(y, X.shape[0], y_name, of=name)
     targets = prepare_targets(loss, y, model.n_outputs, model.dtype, y_name)
-    if warn_one_class:  # -> make_dataset -> train.fit -> Sequential.fit -> the caller
-        check_two_classes(loss, targets, stacklevel=4)
+    if warn_one_class:  # at the user's call of fit, however deep inside nonlin this is
+        check_two_classes(loss, targets, stacklevel=user_stacklevel())
     # a loss with ``negative_weights = True`` (scikit-learn's objective) takes any sign
     own = check_sample_weight(sample_weight, X.shape[0], w_name,
                               negative=getattr(loss, "negative_weights", False))

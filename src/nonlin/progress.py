@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
-import sys
 import time
 from typing import Any, TextIO
 
 from ._callback_args import log_number
+from ._progress_streams import bars_off, ide_console, no_width, stderr
 from .callbacks import Callback
 
 _REFRESH_S = 0.1  # tqdm's default mininterval: the bar's refreshes, with or without tqdm
@@ -31,46 +30,18 @@ def redraws(file: Any) -> bool:
     (``PYCHARM_HOSTED``: the process's own standard output or error, a pipe to the IDE). Not
     a file or a pipe (a CI log, ``nohup``, ``2> log``, a ``StringIO``), in PyCharm as well:
     each redraw would stay there, some ten ``\\r`` frames a second on one ever longer line.
+    A terminal of 0 columns (``no_width``) and bars turned off with ``TQDM_DISABLE``
+    (``bars_off``: the epoch's results would go with the bar) get plain lines too.
     Checked once per ``fit``, ``evaluate`` or ``predict``. (Keras 3's ``Progbar`` asks about
     ``sys.stdout`` alone, and redraws on any POSIX system, a log file included.)"""
     try:
-        if file.isatty():
-            return True
+        tty = file.isatty()
     except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
-        pass
-    return type(file).__module__.startswith("ipykernel") or (
-        "PYCHARM_HOSTED" in os.environ and _ide_console(file))
-
-
-def _ide_console(file: Any) -> bool:
-    """Whether ``file`` is the process's standard output or error and not a regular file:
-    PyCharm's console (a pipe), not ``2> log``, a file a script opened, or a ``StringIO``."""
-    try:
-        fd = file.fileno()
-        return fd in (1, 2) and not stat.S_ISREG(os.fstat(fd).st_mode)
-    except (AttributeError, ValueError, OSError):  # no file descriptor (io.UnsupportedOperation)
-        return False
-
-
-class _Nowhere:
-    """Where progress goes when there is no standard error (``sys.stderr`` None: ``pythonw``,
-    a service started without descriptor 2): nothing is written, as ``print`` writes nothing
-    when its stream is None."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-def _stderr() -> Any:
-    """``sys.stderr`` as it is now (a redirection made since import is followed), or, when it
-    is None, a stream that writes nothing (``_Nowhere``)."""
-    return sys.stderr if sys.stderr is not None else _Nowhere()
+        tty = False
+    if tty:
+        return not no_width(file) and not bars_off()
+    return (type(file).__module__.startswith("ipykernel") or (
+        "PYCHARM_HOSTED" in os.environ and ide_console(file))) and not bars_off()
 
 
 def format_logs(logs: dict[str, Any]) -> str:
@@ -89,7 +60,7 @@ def _value(v: Any) -> str:
 def write_line(text: str, file: TextIO | None = None) -> None:
     """One line of a callback's message (``EarlyStopping(verbose=1)``), on ``file``
     (standard error by default, where the progress display writes)."""
-    file = file if file is not None else _stderr()
+    file = file if file is not None else stderr()
     file.write(text + "\n")
     file.flush()
 
@@ -104,7 +75,8 @@ class ProgbarLogger(Callback):
         (tqdm's ``TQDM_MININTERVAL`` sets another), and the epoch's metrics at its end;
         2: one line per epoch. Where ``file`` cannot redraw a bar (``redraws``: a file,
         a pipe), 1 writes 2's lines, and within an epoch a line a minute with the
-        batches done and the running loss.
+        batches done and the running loss (and the validation's batches done, within a
+        validation pass: ``validation_tick``).
     steps : int or None
         Batches per epoch; None when unknown (a batch source): an open-ended bar.
     epochs : int
@@ -114,7 +86,7 @@ class ProgbarLogger(Callback):
     def __init__(self, verbose: int, steps: int | None, epochs: int,
                  file: TextIO | None = None) -> None:
         self.verbose, self.steps, self.epochs = verbose, steps, epochs
-        self.file = file if file is not None else _stderr()
+        self.file = file if file is not None else stderr()
         # a bar redrawn in place (a terminal, a notebook); else plain lines (a CI log)
         self._redraw = verbose == 1 and redraws(self.file)
         self._tqdm = False
@@ -189,6 +161,20 @@ class ProgbarLogger(Callback):
             self.file.write(f"Epoch {epoch + 1}/{self.epochs} - {elapsed:.1f}s - {text}\n")
         self.file.flush()
 
+    def validation_tick(self) -> Any:
+        """What ``fit``'s validation pass tells the chunks or batches it has done (its
+        ``tick``): on a file or a pipe with verbose=1, a line a minute, as the training
+        batches get (``_validation_line``); else None, nothing called per chunk."""
+        return self._validation_line if self.verbose == 1 and not self._redraw else None
+
+    def _validation_line(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= _LOG_S:
+            self._last = now
+            self.file.write(f"Epoch {self._epoch + 1}/{self.epochs} - validation: {done} "
+                            f"batches - {now - self._start:.1f}s\n")
+            self.file.flush()
+
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._bar is not None:
             self._bar.close()
@@ -234,7 +220,7 @@ class PassProgress:
     def __init__(self, verbose: int, steps: int | None, file: TextIO | None = None) -> None:
         self.verbose = verbose  # steps None: unknown (a batch source), an open-ended bar
         self.steps = None if steps is None else max(int(steps), 1)
-        self.file = file if file is not None else _stderr()
+        self.file = file if file is not None else stderr()
         self._start = self._last = time.monotonic()
         self._done, self._bar = 0, None
         self._redraw = verbose == 1 and redraws(self.file)  # else plain lines (a CI log)

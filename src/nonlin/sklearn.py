@@ -44,6 +44,7 @@ from ._sklearn_base import (
     plain_input,
     store,
 )
+from ._sklearn_callbacks import validate_params
 from ._sklearn_class_loss import classifier_kind
 from ._sklearn_constraints import own_constraints, parameter_constraints
 from ._sklearn_dtype import before, float_dtype_option
@@ -65,7 +66,7 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning  # noqa
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import LabelBinarizer  # noqa: E402
-from sklearn.utils import column_or_1d  # noqa: E402
+from sklearn.utils import _param_validation, column_or_1d  # noqa: E402
 from sklearn.utils._param_validation import Interval, Options, StrOptions  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight  # noqa: E402
 from sklearn.utils.metaestimators import available_if  # noqa: E402
@@ -96,15 +97,14 @@ class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repack
             return self._fit_validated(X, y, sample_weight, incremental)
 
     def _check_params(self, incremental: bool) -> None:
-        """``_validate_params`` unless switched off or a fitted estimator's ``partial_fit``;
-        a parameter a loaded file left out, and a ``loss`` object (each estimator's), always."""
+        """``_validate_params`` unless switched off (a fitted estimator's ``partial_fit``:
+        ``callbacks`` alone, nonlin's, as ``fit``); a left-out parameter, ``loss``: always."""
         check_left_out(self)
         check_loss(self.loss, is_classifier(self))
         check_numbers(getattr(self, "class_weight", None))  # the classifier's
-        if not get_config()["skip_parameter_validation"] and not (
-            incremental and self.__sklearn_is_fitted__()
-        ):
-            self._validate_params()
+        if not get_config()["skip_parameter_validation"]:
+            partial = incremental and self.__sklearn_is_fitted__()
+            validate_params(self, _param_validation.validate_parameter_constraints, partial)
 
     def _split(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray, seed: Any = None) -> list:
         """scikit-learn's ``train_test_split`` for early stopping, of the fit's stream or of

@@ -82,8 +82,20 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
                    validation_data, callbacks, metrics, class_weight, sample_weight, verbose,
                    initial_epoch, resume_from, validation_freq, validation_batch_size,
                    steps_per_epoch, validation_steps)  # each replaced as it is checked
-    plan.backup_resume(X)  # a BackupAndRestore's backup, resumed as resume_from
-    if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
+    try:
+        plan.backup_resume(X)  # a BackupAndRestore's backup, resumed as resume_from
+        return _fit(plan, X, y)
+    except BaseException:
+        plan.refused()  # before start: a BackupAndRestore as it was
+        raise
+
+
+def _fit(plan: FitPlan, X: Any, y: Any) -> History:
+    """``fit`` from its plan on: batches from a sequence, iterator or re-iterable
+    (``nonlin._sources``), or arrays."""
+    model, validation_data, seed = plan.model, plan.validation_data, plan.seed
+    sample_weight, class_weight = plan.sample_weight, plan.class_weight
+    if is_source(X):
         from ._source_fit import fit_source
 
         return fit_source(plan, X, y)
@@ -92,13 +104,13 @@ def fit(model: Sequential, X: Any, y: Any, *, loss: Any = None, optimizer: Any =
 
         refuse_iterator_resume(validation_data, plan.resume_from)  # before it is read
     plan.check_arguments()
-    validation_split = check_fraction("validation_split", validation_split)
-    plan.shuffle, plan.verbose = check_bool("shuffle", shuffle), check_verbose(verbose)
+    validation_split = check_fraction("validation_split", plan.validation_split)
+    plan.shuffle, plan.verbose = check_bool("shuffle", plan.shuffle), check_verbose(plan.verbose)
     # checked before anything changes, recorded as the run starts (resume: the checkpoint's)
     names = KEEP if plan.resume_from is not None else fit_names(model, X, validation_data)
     with plan.undone_if_refused():
         _build_if_needed(model, X, seed)
-        plan.resolve(stacklevel=3)  # fit -> Sequential.fit -> the caller
+        plan.resolve()  # the warnings on the output point at the user's call
         train = make_dataset(X, y, plan.loss, model, sample_weight=sample_weight,
                              class_weight=class_weight,
                              warn_one_class=not _trained(model, plan.built_here,
@@ -138,6 +150,7 @@ def _setup(plan: FitPlan, train: Dataset, val: Dataset | None,
     loop.history = history
     if extra:  # the running loss as the epoch's ("sum": a total), and the metrics
         extra[0].live = loop.running_logs
+        loop.val_tick = extra[0].validation_tick()  # a file: a line a minute
     loop.resume = stopped_epoch(model.__dict__.pop("_resume_partial", None), plan.initial_epoch,
                                 len(train), model.rng, loop.metrics)
     return loop, this_fit
@@ -150,7 +163,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
     ``given_metrics``: the metrics as ``fit`` got them, for checkpoints' records."""
     model, cbs, optimizer = loop.model, loop.cbs, loop.optimizer
     saved_states = model.__dict__.pop("_resume_callbacks", None)
-    guard = SigintGuard()
+    guard, checked = SigintGuard(), optimizer.check_finite  # a user's True kept after fit
     optimizer.check_finite = True
     model._fit_metrics = loop.metrics  # for callbacks' mode="auto" (_monitor.fit_metrics)
     model._fit_metrics_given = given_metrics  # a checkpoint's compile record, as compile's
@@ -179,7 +192,7 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         close_bars(cbs)
         raise
     finally:
-        optimizer.check_finite = False
+        optimizer.check_finite = checked
         for key in ("_fit_metrics", "_fit_metrics_given", "_fit_val_freq", "_fit_running"):
             model.__dict__.pop(key, None)
         release(model.layers)  # no reference to the data kept (nonlin._layer_caches)
