@@ -370,3 +370,18 @@ def test_a_rate_set_by_hand_each_epoch_matches_pytorchs_step_lr() -> None:
     _torch_loop(torch, twin, _half_squares, torch_opt, batches(Y_REAL),
                 per_epoch=lambda epoch: epoch and schedule.step())
     assert relative(model.get_weights(), _torch_weights(twin)) < 1e-12
+
+
+@pytest.mark.parametrize(("name", "hint"), [("requires_grad_", "trainable = False"),
+                                            ("modules", "model.layers"),
+                                            ("children", "model.layers")])
+def test_more_pytorch_habits_of_a_model_get_nonlins_way(name: str, hint: str) -> None:
+    model = net(2)
+    with pytest.raises(AttributeError, match=f"no attribute '{name}'; .*{hint}"):
+        getattr(model, name)
+    assert not hasattr(model, name)
+
+
+def test_clip_grad_value_points_to_clipvalue() -> None:
+    with pytest.raises(AttributeError, match="clipvalue="):
+        nonlin.clip_grad_value_  # noqa: B018
