@@ -385,3 +385,17 @@ def test_more_pytorch_habits_of_a_model_get_nonlins_way(name: str, hint: str) ->
 def test_clip_grad_value_points_to_clipvalue() -> None:
     with pytest.raises(AttributeError, match="clipvalue="):
         nonlin.clip_grad_value_  # noqa: B018
+
+
+def test_binary_cross_entropy_in_pytorchs_order_says_to_swap() -> None:
+    logits = RNG.normal(size=(8, 1))
+    loss = nonlin.BinaryCrossEntropy(from_logits=True)
+    for call in (loss, loss.grad):
+        with pytest.raises(ValueError, match=r"Expected targets in \[0, 1\].*swapped, they pass"):
+            call(logits, Y_BIN[:8])
+    with pytest.raises(ValueError, match=r"Expected targets in \[0, 1\]") as caught:
+        loss(logits, logits)  # swapped, they fail too: no hint
+    assert "swap" not in str(caught.value)
+    with pytest.raises(ValueError, match="swap them") as caught:  # one hint, not two
+        nonlin.CrossEntropy()(np.full((4, 3), 1 / 3), np.array([0, 1, 2, 0]))
+    assert str(caught.value).count("swap") == 1
