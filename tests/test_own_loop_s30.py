@@ -396,6 +396,9 @@ def test_binary_cross_entropy_in_pytorchs_order_says_to_swap() -> None:
     with pytest.raises(ValueError, match=r"Expected targets in \[0, 1\]") as caught:
         loss(logits, logits)  # swapped, they fail too: no hint
     assert "swap" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"Expected targets in \[0, 1\]") as caught:
+        loss(logits, np.full((8, 1), 0.3))  # outputs, not hard labels, second: no hint
+    assert "swap" not in str(caught.value)
     with pytest.raises(ValueError, match="swap them") as caught:  # one hint, not two
         nonlin.CrossEntropy()(np.full((4, 3), 1 / 3), np.array([0, 1, 2, 0]))
     assert str(caught.value).count("swap") == 1

@@ -105,9 +105,11 @@ def check_loss_inputs(
 
 def swapped_hint(error: ValueError, y_true: np.ndarray, y_pred: np.ndarray,
                  check_target: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> ValueError:
-    """The target check's ``error``, saying to swap the arguments when, swapped, they pass
-    it (logits given as ``BinaryCrossEntropy``'s targets, in PyTorch's order)."""
-    if "Keras' order" in str(error) or y_true.dtype.kind not in "fiub":
+    """The target check's ``error``, saying to swap the arguments when ``y_pred`` holds hard
+    labels (whole numbers, as no model's outputs do) and, swapped, they pass the check
+    (logits given as ``BinaryCrossEntropy``'s targets, in PyTorch's order)."""
+    if ("Keras' order" in str(error) or y_true.dtype.kind not in "fiub"
+            or not np.array_equal(y_pred, np.round(y_pred))):
         return error
     as_pred = y_true.astype(y_pred.dtype)
     as_pred = as_pred[:, None] if as_pred.ndim == 1 else as_pred
