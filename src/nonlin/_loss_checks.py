@@ -17,6 +17,7 @@ constructor does. An optimizer's ``_check_settings`` (``_optimizer_settings``) c
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -80,7 +81,10 @@ def check_loss_inputs(
     y_true = np.asarray(y_true)
     if y_true.dtype.kind in "fc" and not np.all(np.isfinite(y_true)):
         raise ValueError(f"Expected finite y_true. Received {first_bad(y_true)}")
-    y_true = check_target(y_true, y_pred)
+    try:
+        y_true = check_target(y_true, y_pred)
+    except ValueError as error:  # PyTorch's order, loss(out, y)? (the error path only)
+        raise swapped_hint(error, y_true, y_pred, check_target) from None
     if sample_weight is not None:
         try:
             sample_weight = np.asarray(sample_weight, dtype=y_pred.dtype)
@@ -97,6 +101,26 @@ def check_loss_inputs(
             raise ValueError("Expected finite, non-negative sample weights. Received "
                              f"sample_weight[{bad[0]}]={sample_weight[bad[0]].item()!r}")
     return y_true, y_pred, sample_weight
+
+
+def swapped_hint(error: ValueError, y_true: np.ndarray, y_pred: np.ndarray,
+                 check_target: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> ValueError:
+    """The target check's ``error``, saying to swap the arguments when ``y_pred`` holds hard
+    labels (whole numbers, as no model's outputs do) and, swapped, they pass the check
+    (logits given as ``BinaryCrossEntropy``'s targets, in PyTorch's order)."""
+    if ("Keras' order" in str(error) or y_true.dtype.kind not in "fiub"
+            or not np.array_equal(y_pred, np.round(y_pred))):
+        return error
+    as_pred = y_true.astype(y_pred.dtype)
+    as_pred = as_pred[:, None] if as_pred.ndim == 1 else as_pred
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_target(y_pred.copy(), as_pred)
+    except (ValueError, TypeError):
+        return error
+    return ValueError(f"{error}; the arguments are loss(y_true, y_pred), Keras' order "
+                      "(PyTorch's losses take (input, target)): swapped, they pass: swap them")
 
 
 def check_not_swapped(y_true: np.ndarray, y_pred: np.ndarray) -> None:

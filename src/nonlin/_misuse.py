@@ -187,11 +187,12 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
     names = ", ".join(slots)
     if len(owners) != len(params) or any(map(is_not, owners, params)):
         raise ValueError(
-            f"Expected the parameters this {_name(optimizer)} holds state for (slots {names}, "
-            "made by its earlier steps). Received other parameters (another model's, or a "
-            "rebuilt model's), which would be stepped with state for other parameters. Use "
-            "one optimizer per model and a new one after build (Keras 3 refuses so too), or "
-            "move the state with state_dict / load_state_dict")
+            f"Expected the parameters this {_name(optimizer)} holds state for ({len(owners)}; "
+            f"slots {names}, made by its earlier steps). Received others ({len(params)}) "
+            "(another model's, a rebuilt model's, or this model's after a layer.trainable "
+            "change), which would be stepped with state for other parameters. Use one optimizer "
+            "per model and a new one after build or a trainable change (Keras 3 refuses so too)"
+            ", or move the state with state_dict / load_state_dict")
     made = [a.shape for a in next(iter(slots.values()))]
     if made != shapes:
         raise ValueError(

@@ -108,6 +108,8 @@ class Settings:
         """
         settings = type(self)._settings
         for name, value in values.items():
+            if name not in settings:  # a KeyError, as documented, that says what to do
+                raise unlisted_setting(type(self), name, settings)
             setattr(self, name, settings[name](name, value))
         self._check_joint()
         self._lay_out(*self._slot_layout())
@@ -241,3 +243,12 @@ class Settings:
             if layout is not None and needed - set(layout[0]):
                 choosing[name] = type(value)(0)
         return choosing
+
+
+def unlisted_setting(cls: type, name: str, settings: dict[str, Any]) -> KeyError:
+    """``set_settings``' ``KeyError`` for a name its class's ``setting_checks`` leaves out."""
+    return KeyError(
+        f"Expected a setting that {cls.__name__}.setting_checks lists ({', '.join(settings)}). "
+        f"Received: {name}; add {name!r}: a check (name, value) -> value to setting_checks in "
+        "the class body (the guide's An optimizer of your own), or set it as a plain attribute")
+

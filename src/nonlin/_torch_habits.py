@@ -38,6 +38,10 @@ MODEL_HABITS = {
     "named_parameters": ("model.parameters() gives the trainable Params, each with .name, "
                          ".value and .grad; the layer of each is in model.layers"),
     **dict.fromkeys(("to", "cpu", "cuda", "float", "double", "half"), _NO_DEVICE),
+    "requires_grad_": ("layer.trainable = False freezes a layer (model.trainable = False "
+                       "every layer): model.parameters() then leaves its Params out"),
+    **dict.fromkeys(("modules", "children"), "model.layers lists the layers (for layer in "
+                    "model iterates them, model[i] is one)"),
 }
 
 OPTIMIZER_HABITS = {
@@ -65,6 +69,8 @@ MODULE_HABITS["no_grad"] = ("nonlin builds no graph to switch off: model.predict
                             "forward(X) (training=False) cache nothing for backward")
 MODULE_HABITS["clip_grad_norm_"] = ("give the optimizer clipnorm=, Adam(1e-3, clipnorm=1.0): "
                                     "every step then scales the gradients to that global norm")
+MODULE_HABITS["clip_grad_value_"] = ("give the optimizer clipvalue=, Adam(1e-3, clipvalue=0.5)"
+                                     ": every step then clips each gradient entry to it")
 
 
 def habit_error(what: str, name: str, habits: dict[str, str]) -> AttributeError:

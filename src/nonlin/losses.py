@@ -91,7 +91,8 @@ class Loss(Reduction):
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
         """The loss of ``y_pred`` (n_samples, n_outputs) against ``y_true``, each sample's
         term scaled by ``sample_weight`` (n_samples,) if given, then reduced: a float,
-        or with ``reduction="none"`` the array (n_samples,) of ``w_i L_i``."""
+        or with ``reduction="none"`` the array (n_samples,) of ``w_i L_i``. Targets first
+        (Keras' order): PyTorch's ``loss_fn(out, y)`` is ``loss(y, out)`` here."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
         if self.reduction == "none":
             return self._per_sample(y_true, y_pred, sample_weight)
@@ -102,7 +103,9 @@ class Loss(Reduction):
     ) -> np.ndarray:
         """``dL/dy_pred`` of ``loss(y_true, y_pred, sample_weight)``, shape (n_samples,
         n_outputs), written into ``out`` if given. With ``reduction="none"`` row ``i``
-        is ``d(w_i L_i)/dy_pred_i``: the gradient of the sum of the per-sample losses."""
+        is ``d(w_i L_i)/dy_pred_i``: the gradient of the sum of the per-sample losses.
+        Targets first, ``loss.grad(y, out)``: swapped (PyTorch's order), the losses of a
+        residual (MSE, MAE, Huber, LogCosh) return the negated gradient without an error."""
         y_true, y_pred, sample_weight = self._check(y_true, y_pred, sample_weight)
         if out is not None:
             check_out(out, y_pred)

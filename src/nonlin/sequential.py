@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._backward_pass import MARK, stale_backward_error
 from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
@@ -149,6 +150,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
             self._check_width(x)
         if not training:
             return infer(self.layers, x)
+        self.__dict__[MARK] = True  # this pass waits for its backward (nonlin._backward_pass)
         for layer in self.layers:
             x = layer.forward(x, training=True)
         return x
@@ -157,11 +159,15 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         """Propagate ``grad_out = dL/dy`` back through the chain, filling every ``Param.grad``.
 
         Returns ``dL/dx`` when ``input_grad`` is true, else ``None`` (the first
-        layer then skips computing it).
+        layer then skips computing it). One backward per training forward
+        (``model(x, training=True)``): another is a ``RuntimeError``
+        (``nonlin._backward_pass``); ``input_grad=True`` may follow it.
         """
         self._require_built()  # else the loop below would run over no layer, silently
-        if input_grad:
+        if input_grad:  # dL/dx of a pass, also after its backward: no mark taken
             return backward_to_input(self.layers, grad_out)
+        if not self.__dict__.pop(MARK, False):  # a stale batch's gradient, silently
+            raise stale_backward_error(grad_out)
         # self.layers as it is now: a layer replaced by hand (layers[i] = ...) is the one run
         for layer in reversed(self.layers):  # None comes from the first layer only, the last
             grad_out = layer.backward(grad_out)  # type: ignore[assignment]
