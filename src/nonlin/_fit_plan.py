@@ -27,7 +27,7 @@ within ``start`` puts the model back as it was too, and ``refused`` a ``BackupAn
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,11 +124,11 @@ class FitPlan:
         that backup ``resume_from`` (``_backup_callback.backup_resume``); ``x``: the data."""
         callbacks, model = self.callbacks, self.model
         if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
-            from ._backup_callback import BackupAndRestore, backup_resume
+            from ._backup_callback import backup_resume
 
-            given = callbacks if isinstance(callbacks, tuple | list) else [callbacks]
-            self.backups_were = [(cb, dict(vars(cb))) for cb in given
-                                 if isinstance(cb, BackupAndRestore)]  # for ``refused``
+            if isinstance(callbacks, Iterator):  # read once, here: ``refused`` sees its items
+                callbacks = list(callbacks)
+            self.backups_were = [(cb, dict(vars(cb))) for cb in _backups(callbacks)]
             self.callbacks, self.resume_from = backup_resume(  # metrics: as fit_defaults reads
                 callbacks, self.resume_from, x, self.validation_data,
                 metrics_given=self.metrics is not None or model.loss is not None
@@ -136,9 +136,10 @@ class FitPlan:
 
     def refused(self) -> None:
         """A fit that raised before ``start`` changed nothing: each ``BackupAndRestore``
-        given in a list or tuple (or alone) gets back its attributes as ``backup_resume``
-        found them (the folder it bound, whether it resumes; ``check_last``'s normalized
-        ``save_freq``). Once started, nothing (a run's error)."""
+        given (alone, or among the callbacks, an iterator of them too) gets back its
+        attributes as ``backup_resume`` found them (the folder it bound, whether it
+        resumes; ``check_last``'s normalized ``save_freq``). Once started, nothing (a
+        run's error)."""
         if not self.started:
             for callback, was in self.backups_were:
                 vars(callback).clear()
@@ -230,6 +231,18 @@ class FitPlan:
         history = self.model.history
         _run(loop, self.callbacks, self.initial_epoch, self.epochs, self.given_metrics)
         return history if self.resume_from is not None else this_fit
+
+
+def _backups(callbacks: Any) -> list[Any]:
+    """The ``BackupAndRestore`` callbacks among ``callbacks`` (one alone, or any iterable of
+    them but an iterator, which ``backup_resume`` reads as ``fit`` does), for ``refused``."""
+    from ._backup_callback import BackupAndRestore
+
+    if isinstance(callbacks, BackupAndRestore):
+        return [callbacks]
+    if isinstance(callbacks, str | bytes | dict) or not hasattr(callbacks, "__iter__"):
+        return []  # fit refuses it
+    return [cb for cb in callbacks if isinstance(cb, BackupAndRestore)]
 
 
 def _weights(model: Sequential) -> tuple[list[Any], list[tuple[Any, Any]]]:
