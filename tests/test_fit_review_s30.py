@@ -7,7 +7,10 @@
   call raises, as each ``fit`` does, and a model the call built is put back unbuilt (the
   first call raised and marked the pairing warned, the next trained without a word);
 * the pairing ``train_on_batch`` warned of holds its loss and layers weakly, not their ids:
-  a new loss that got a freed one's id is warned of (its warning was dropped).
+  a new loss that got a freed one's id is warned of (its warning was dropped);
+* a Ctrl-C within ``FitPlan.start`` of a fit that built the model leaves it unbuilt, as a
+  refused fit does (it was left built, its layers holding that build's parameters), and a
+  retry trains the bits of a fit never interrupted.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 import pytest
 
 import nonlin
+import nonlin._fit_plan as fit_plan
 from nonlin import Dense, ReLU, Sequential, Softmax
 from nonlin.callbacks import BackupAndRestore
 from nonlin.losses import MeanSquaredError
@@ -120,3 +124,31 @@ def test_a_new_loss_with_a_freed_losss_id_is_warned_of() -> None:
         except nonlin.DivergenceError:  # what the warning says may come
             pass
     assert [w for w in caught if "Poisson" in str(w.message)], [str(w.message) for w in caught]
+
+
+# -- a Ctrl-C within start of a fit that built the model -------------------------------------
+def _interrupt(*args: Any) -> Any:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("form", ["arrays", "sequence"])
+def test_a_ctrl_c_in_start_leaves_a_model_the_fit_built_unbuilt(
+        monkeypatch: pytest.MonkeyPatch, form: str) -> None:
+    given: dict[str, Any] = ({"x": X, "y": Y, "batch_size": 8} if form == "arrays"
+                             else {"x": Seq(X, Y, size=8)})
+    args: dict[str, Any] = {"loss": "cross_entropy", "optimizer": "adam", "epochs": 2,
+                            "seed": 4, "verbose": 0}
+    model = _model()
+    attrs = set(vars(model))
+    layers = [dict(vars(layer)) for layer in model.layers]
+    monkeypatch.setattr(fit_plan, "fit_parameters", _interrupt)  # start's last call
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(**given, **args)
+    assert not model.built and set(vars(model)) == attrs
+    assert [set(vars(layer)) for layer in model.layers] == [set(was) for was in layers]
+    monkeypatch.undo()
+    model.fit(**given, **args)
+    never = _model()
+    never.fit(**given, **args)
+    assert all(a.tobytes() == b.tobytes()
+               for a, b in zip(model.get_weights(), never.get_weights(), strict=True))

@@ -13,7 +13,8 @@ Both fits take the same steps, in this order, with their own between them:
    ``resolve`` (the loss and optimizer, the warnings on the model's output) and, once the
    data are prepared, ``check_last`` (the metrics, the checkpoint read and checked, the
    optimizer's slots, the callbacks' ``on_train_begin`` refusals);
-4. ``start``: only now does the model change (the checkpoint put in, the generator, the
+4. ``start``, last in step 3's block (a Ctrl-C there unbuilds a model built there too):
+   only now does the model change (the checkpoint put in, the generator, the
    trainable parameters); the fit then binds the optimizer, loss, history and callbacks
    to the model (its ``_setup``);
 5. ``run``: the epochs (``train._run``: Ctrl-C deferred to step ends, the optimizer's

@@ -59,8 +59,8 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
     stream.steps, stream.shuffle = plan.steps.steps_per_epoch, (
         check_bool("shuffle", plan.shuffle) and stream.kind == "sequence")
     plan.verbose = check_verbose(plan.verbose)
-    try:
-        with plan.undone_if_refused():
+    with plan.undone_if_refused():
+        try:
             if plan.built_here:
                 _build_from(model, stream, plan.seed)
             plan.resolve()  # the warnings on the output point at the user's call
@@ -69,10 +69,11 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
                               model.dtype)
             val, val_stream = _validation(model, plan.loss, plan.validation_data, plan.steps)
             plan.check_last()
-    except Exception as error:
-        _note_consumed(error, stream)
-        raise
-    plan.start(restart_epoch=True)  # the recorded epoch starts again
+        except Exception as error:
+            _note_consumed(error, stream)
+            raise
+        plan.start(restart_epoch=True)  # the recorded epoch starts again; a Ctrl-C there
+        # unbuilds a model this fit built, as a refusal
     loop, this_fit = _setup(plan, stream, (val, val_stream))
     loop.class_weight = plan.class_weight
     return plan.run(loop, this_fit)
