@@ -41,7 +41,7 @@ from ._layers_built import check_layers_as_built
 from ._output_warnings import warn_outputs
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import History
+from .callbacks import Callback, History
 from .core import Sequential, as_rng
 from .evaluation import resolve_loss, resolve_metrics
 from .validation import check_positive_int
@@ -127,7 +127,8 @@ class FitPlan:
         if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
             from ._backup_callback import backup_resume
 
-            if isinstance(callbacks, Iterator):  # read once, here: ``refused`` sees its items
+            if isinstance(callbacks, Iterator) and not isinstance(callbacks, Callback):
+                # read once, here: ``refused`` sees its items
                 callbacks = list(callbacks)
             self.backups_were = [(cb, dict(vars(cb))) for cb in _backups(callbacks)]
             self.callbacks, self.resume_from = backup_resume(  # metrics: as fit_defaults reads
@@ -239,8 +240,8 @@ def _backups(callbacks: Any) -> list[Any]:
     them but an iterator, which ``backup_resume`` reads as ``fit`` does), for ``refused``."""
     from ._backup_callback import BackupAndRestore
 
-    if isinstance(callbacks, BackupAndRestore):
-        return [callbacks]
+    if isinstance(callbacks, Callback):  # one alone, as ``backup_resume`` takes it
+        return [callbacks] if isinstance(callbacks, BackupAndRestore) else []
     if isinstance(callbacks, str | bytes | dict) or not hasattr(callbacks, "__iter__"):
         return []  # fit refuses it
     return [cb for cb in callbacks if isinstance(cb, BackupAndRestore)]
