@@ -10,7 +10,10 @@
   a new loss that got a freed one's id is warned of (its warning was dropped);
 * a Ctrl-C within ``FitPlan.start`` of a fit that built the model leaves it unbuilt, as a
   refused fit does (it was left built, its layers holding that build's parameters), and a
-  retry trains the bits of a fit never interrupted.
+  retry trains the bits of a fit never interrupted;
+* a Ctrl-C in the fit's bindings (``_setup``, which imports tqdm for the bar: before fit's
+  guard is in place) is undone too: a resumed checkpoint's records were left on the model,
+  and the next plain fit restored stale callback states and resumed a stale epoch.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ import nonlin
 import nonlin._fit_plan as fit_plan
 from nonlin import Dense, ReLU, Sequential, Softmax
 from nonlin.callbacks import BackupAndRestore
+from nonlin.checkpoint import ModelCheckpoint
 from nonlin.losses import MeanSquaredError
 from nonlin.losses_more import Poisson
 from source_helpers import Seq, data
+from test_side_effects import assert_unchanged, everything
 
 X, Y = data(40, 3)
 
@@ -152,3 +157,50 @@ def test_a_ctrl_c_in_start_leaves_a_model_the_fit_built_unbuilt(
     never.fit(**given, **args)
     assert all(a.tobytes() == b.tobytes()
                for a, b in zip(model.get_weights(), never.get_weights(), strict=True))
+
+
+class _Stop(nonlin.callbacks.Callback):
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if batch == 2:
+            raise RuntimeError("stopped mid-epoch")
+
+
+class _Interrupted:  # the progress display made in _setup (tqdm's import): Ctrl-C there
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("form", ["arrays", "sequence"])
+def test_a_ctrl_c_in_the_fits_bindings_puts_a_resumed_model_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str) -> None:
+    import nonlin._source_fit
+    import nonlin.train
+
+    given: dict[str, Any] = ({"x": X, "y": Y, "batch_size": 8} if form == "arrays"
+                             else {"x": Seq(X, Y, size=8)})
+    path = tmp_path / "run.safetensors"
+    with pytest.raises(RuntimeError):  # a checkpoint written within an epoch
+        _model().fit(**given, loss="cross_entropy", optimizer="sgd", epochs=2, seed=0,
+                     verbose=0, callbacks=[ModelCheckpoint(path, save_freq=2), _Stop()])
+
+    def trained(interrupt: bool) -> list[bytes]:
+        model = _model()
+        model.fit(**given, loss="cross_entropy", optimizer="sgd", epochs=1, seed=1, verbose=0)
+        if interrupt:
+            before, attrs = everything(model), set(vars(model))
+            backup = BackupAndRestore(tmp_path / "none", save_freq=2)
+            was = dict(vars(backup))
+            for module in (nonlin.train, nonlin._source_fit):
+                monkeypatch.setattr(module, "ProgbarLogger", _Interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                model.fit(**given, epochs=2, verbose=1, resume_from=path,
+                          callbacks=[backup])
+            monkeypatch.undo()
+            assert_unchanged(before, everything(model))
+            assert set(vars(model)) == attrs and vars(backup) == was
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no stale callback states restored
+            model.fit(**given, epochs=1, verbose=0)
+        return [w.tobytes() for w in model.get_weights()]
+
+    assert trained(True) == trained(False)

@@ -16,7 +16,7 @@ Both fits take the same steps, in this order, with their own between them:
 4. ``start``, last in step 3's block (a Ctrl-C there unbuilds a model built there too):
    only now does the model change (the checkpoint put in, the generator, the
    trainable parameters); the fit then binds the optimizer, loss, history and callbacks
-   to the model (its ``_setup``);
+   to the model (its ``_setup``, which ``start`` calls: a Ctrl-C there is undone too);
 5. ``run``: the epochs (``train._run``: Ctrl-C deferred to step ends, the optimizer's
    finite check on, the running fit marked on the model; each undone however the run ends).
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ._epoch_loop import _Loop
 from ._fit_build import _unbuilt_if_refused
@@ -45,6 +45,8 @@ from .callbacks import Callback, History
 from .core import Sequential, as_rng
 from .evaluation import resolve_loss, resolve_metrics
 from .validation import check_positive_int
+
+_T = TypeVar("_T")
 
 
 @dataclass(eq=False, repr=False)  # repr: fields are set step by step
@@ -199,13 +201,16 @@ class FitPlan:
         self.rng = model.rng if seeded is None else seeded
         check_before_fit(self.callbacks, self.optimizer, self.metrics, self.rng, model)
 
-    def start(self, *, restart_epoch: bool = False) -> None:
+    def start(self, setup: Callable[..., _T], *args: Any, restart_epoch: bool = False) -> _T:
         """Step 4, once every check passed (a refused call changed nothing): the checkpoint
         put into the model, a stopped epoch's progress dropped with ``restart_epoch`` (a
         source starts the recorded epoch again), the generator the fit trains with
         (``seed``'s, unless a checkpoint's wins), the trainable parameters packed anew if
-        that set changed. A Ctrl-C (or any error) in here puts the model back as it was
-        (``_put_back``): the fit then changed nothing, as a refused one."""
+        that set changed; then ``setup(self, *args)``, the fit's bindings (its ``_setup``),
+        whose result it returns. A Ctrl-C (or any error) in here, before fit's guard is in
+        place, puts the model back as it was (``_put_back``): the fit then changed nothing,
+        as a refused one (left over, a resumed checkpoint's records would be read by the
+        next fit)."""
         model, checkpoint = self.model, self.checkpoint
         was, weights = dict(model.__dict__), None if checkpoint is None else _weights(model)
         try:
@@ -217,10 +222,12 @@ class FitPlan:
                 model.__dict__.pop("_resume_partial", None)
             model.rng = self.rng
             fit_parameters(model)
+            bound = setup(self, *args)
         except BaseException:  # a Ctrl-C before fit's guard is in place: the model as it was
             _put_back(model, was, weights)
             raise
         self.started = True
+        return bound
 
     def run(self, loop: _Loop, this_fit: History) -> History:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and

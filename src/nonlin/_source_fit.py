@@ -72,9 +72,8 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
         except Exception as error:
             _note_consumed(error, stream)
             raise
-        plan.start(restart_epoch=True)  # the recorded epoch starts again; a Ctrl-C there
-        # unbuilds a model this fit built, as a refusal
-    loop, this_fit = _setup(plan, stream, (val, val_stream))
+        # the recorded epoch starts again; a Ctrl-C there unbuilds a model built here
+        loop, this_fit = plan.start(_setup, stream, (val, val_stream), restart_epoch=True)
     loop.class_weight = plan.class_weight
     return plan.run(loop, this_fit)
 

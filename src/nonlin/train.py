@@ -120,8 +120,8 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
                       stream_of(validation_data, plan.steps))
         batch_size = plan.steps.sizes(len(train), None if val is None else len(val))
         plan.check_last(lambda saved: fit_names(saved, X, validation_data))
-        plan.start()  # in the block: a Ctrl-C there unbuilds a model this fit built
-    loop, this_fit = _setup(plan, train, val, batch_size)
+        # in the block: a Ctrl-C there unbuilds a model this fit built
+        loop, this_fit = plan.start(_setup, train, val, batch_size)
     loop.val_stream = val_stream
     record_names(model, names)
     return plan.run(loop, this_fit)
