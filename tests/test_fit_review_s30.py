@@ -204,3 +204,17 @@ def test_a_ctrl_c_in_the_fits_bindings_puts_a_resumed_model_back(
         return [w.tobytes() for w in model.get_weights()]
 
     assert trained(True) == trained(False)
+
+
+def test_a_ctrl_c_in_the_fits_bindings_leaves_the_layers_generators(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import nonlin.train
+
+    model = Sequential([Dense(4), ReLU(), nonlin.Dropout(0.5), Dense(3), Softmax()])
+    model.fit(X, Y, loss="cross_entropy", optimizer="sgd", epochs=1, seed=0, verbose=0)
+    drawing = [(layer, layer.rng) for layer in model.layers if hasattr(layer, "rng")]
+    assert drawing and all(rng is model.rng for _, rng in drawing)
+    monkeypatch.setattr(nonlin.train, "ProgbarLogger", _Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, Y, epochs=1, seed=7, verbose=1)  # seed's generator: not kept
+    assert all(layer.rng is rng is model.rng for layer, rng in drawing)

@@ -233,11 +233,13 @@ class FitPlan:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and
         batch. Returns ``this_fit``, the History of this fit's epochs; a resumed run, the
         whole curve (the model's History as ``_setup`` made it: callbacks may rebind it)."""
-        from .train import _run
+        from .train import _bind_rng, _run
 
         steps = self.steps
         loop.val_freq, loop.val_batch = steps.validation_freq, steps.validation_batch_size
         history = self.model.history
+        _bind_rng(self.model)  # the layers draw from the fit's generator (after ``start``'s
+        # undo: a Ctrl-C before this leaves them as they were)
         _run(loop, self.callbacks, self.initial_epoch, self.epochs, self.given_metrics)
         return history if self.resume_from is not None else this_fit
 

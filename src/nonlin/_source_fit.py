@@ -123,11 +123,9 @@ def _setup(plan: FitPlan, stream: BatchStream,
     """``train._setup`` for a source: the progress bar's total is the epoch's batches when
     known (``steps_per_epoch``, a sequence's length), else open-ended."""
     from ._callback_list import CallbackList
-    from .train import _bind_rng
 
     model, loss, optimizer, callbacks = plan.model, plan.loss, plan.optimizer, plan.callbacks
     epochs, verbose = plan.epochs, plan.verbose
-    _bind_rng(model)
     history, this_fit, recorders = history_for(model, plan.initial_epoch, callbacks)
     keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
     model.optimizer, model.loss, model.history = optimizer, loss, history
