@@ -20,6 +20,7 @@ from typing import Any
 from ._interrupt import CUT
 from ._quoting import quoted, shown_path
 from .cli_common import (
+    COMMAND_HELP,
     HelpFormatter,
     UsageError,
     check_distinct_paths,
@@ -66,7 +67,7 @@ EXAMPLE = """examples:
 def add_train(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train a model on a CSV file and save it",
+        help=COMMAND_HELP["train"],
         description=(
             "Train a multilayer perceptron on DATA (a CSV file with a header row) to predict the "
             "column --target from the other numeric columns (or --columns; --categorical one-hot "
