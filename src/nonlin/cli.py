@@ -30,7 +30,7 @@ from .cli_pipes import _PipeSafe as _PipeSafe  # where it lived before (tests us
 from .cli_sigterm import Termination, sigterm_as_ctrl_c
 from .cli_stdin import stdin_data
 
-__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]  # noqa: F822 (COMMANDS: __getattr__)
 
 
 # -- entry point ---------------------------------------------------------------
