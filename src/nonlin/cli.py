@@ -34,21 +34,36 @@ __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]  # noqa: F822 (COMM
 
 
 # -- entry point ---------------------------------------------------------------
-# each command's module and the function adding it, in the order of 'nonlin --help'. A cold
-# start imports only the module of the command it runs (a one-shot 'nonlin predict' in a
-# serverless function or a CI job): ``build_parser(command)`` gives the others their line in
-# the help alone. ``COMMANDS``, the functions (tests replace it), imports them all on first use.
-_HOMES = {"xor": ("cli_demo", "add_xor"), "train": ("cli_train", "add_train"),
-          "evaluate": ("cli_evaluate", "add_evaluate"), "predict": ("cli_predict", "add_predict"),
-          "info": ("cli_info", "add_info"), "demo": ("cli_demo", "add_demo")}
+# the commands, in the order of 'nonlin --help'. A cold start imports only the module of the
+# command it runs (a one-shot 'nonlin predict' in a serverless function or a CI job):
+# ``build_parser(command)`` gives the others their line in the help alone. ``COMMANDS``, the
+# functions adding them (tests replace it), imports them all on first use.
+_HOMES = ("xor", "train", "evaluate", "predict", "info", "demo")
 _UNBUILT = "_unbuilt_command"  # set by a command's stand-in parser: the parser built whole
 
 
 def _adder(command: str) -> Any:
-    import importlib
+    """The function adding ``command`` to the parser, its module imported (plain imports,
+    which tools that freeze a program into one file follow)."""
+    if command in ("xor", "demo"):
+        from . import cli_demo
 
-    module, function = _HOMES[command]
-    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+        return cli_demo.add_xor if command == "xor" else cli_demo.add_demo
+    if command == "train":
+        from .cli_train import add_train
+
+        return add_train
+    if command == "evaluate":
+        from .cli_evaluate import add_evaluate
+
+        return add_evaluate
+    if command == "predict":
+        from .cli_predict import add_predict
+
+        return add_predict
+    from .cli_info import add_info
+
+    return add_info
 
 
 def __getattr__(name: str) -> Any:
