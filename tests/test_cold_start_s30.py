@@ -124,7 +124,11 @@ def test_load_reads_without_the_writers_and_a_bare_file_without_the_record_reade
     compiled = imported("import nonlin\nm = nonlin.load('m.safetensors')\n"
                         "assert m.loss is not None\n", folder)
     assert "nonlin._compile_record" in compiled  # the record restored, as before
-    assert not compiled & (WRITING | {"nonlin.callbacks", "nonlin._checkpoint_reader"})
+    # its loss alone (nonlin train records no metrics, no optimizer): no metric's module
+    unneeded = WRITING | {"nonlin.callbacks", "nonlin._checkpoint_reader", "nonlin.metrics",
+                          "nonlin._optimizer_reader", "nonlin.schedules"}
+    assert not compiled & unneeded, sorted(compiled & unneeded)
+    assert len(_nonlin(compiled)) <= 105, len(_nonlin(compiled))  # 122 before (session 30)
 
 
 # -- the parsers: a command's stand-in never runs it ---------------------------------------
