@@ -159,10 +159,14 @@ def test_every_help_is_that_of_the_whole_parser(folder: Path) -> None:
                                       "'info', 'demo')" in unknown.stderr, unknown.stderr
 
 
-def test_a_stand_in_chosen_gives_way_to_the_whole_parser() -> None:
+def test_a_stand_in_chosen_gives_way_to_the_whole_parser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """``build_parser("xor")`` gives ``predict`` a stand-in; should argparse ever choose it
     (the command named first in argv is not the one it picks), ``_parsed`` parses again with
-    every command's parser."""
+    every command's parser. (``cli.COMMANDS`` set, as a test's monkeypatch leaves it, builds
+    every command's parser whole: taken away here.)"""
+    if "COMMANDS" in vars(cli):
+        monkeypatch.delattr(cli, "COMMANDS")
     args, _ = cli.build_parser("xor").parse_known_args(["predict", "m", "d.csv", "--proba"])
     assert getattr(args, cli._UNBUILT) == "predict" and not hasattr(args, "run")
     parser, args, extra = cli._parsed(["predict", "m", "d.csv", "--proba"])
