@@ -31,7 +31,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from typing import Any, BinaryIO
 
 from ._quoting import quoted, quoted_path
@@ -175,6 +174,8 @@ def write_atomic(path: str | bytes | os.PathLike[str],
         raise IsADirectoryError(f"Expected a file path. Received a folder: {quoted_path(path)}")
     _check_file_name(path)
     mode = _new_file_mode(target)
+    import tempfile  # here: nonlin.load imports this module and writes nothing
+
     try:
         os.stat(os.path.dirname(path) or os.curdir)  # each folder named exists, as open() requires
         fd, temporary = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=folder)
@@ -228,3 +229,12 @@ def _for_path(exc: OSError, path: str | os.PathLike[str]) -> OSError:
     if exc.errno is None:
         return exc
     return OSError(exc.errno, exc.strerror or str(exc), os.fspath(path))
+
+
+def __getattr__(name: str) -> Any:
+    """``_atomic.tempfile``, imported when a file is written (tests patch its mkstemp)."""
+    if name == "tempfile":
+        import tempfile
+
+        return tempfile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -186,7 +186,6 @@ def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
     of ``reduction="none"``, a per-class ``alpha`` or per-output ``pos_weight`` of another
     length than the model's outputs, metrics named ``loss``, ``lr`` or ``val_...``."""
     from .losses_extra import check_fit_classes
-    from .metrics import get_metrics
 
     if loss is not None and loss.reduction == "none":
         raise _fault(path, "loss.config.reduction", "expected 'mean' or 'sum' (training needs "
@@ -197,7 +196,9 @@ def _check_usable(loss: Any, metrics: list[Any], model: Any, path: str) -> None:
         field = "pos_weight" if "pos_weight" in str(exc) else "alpha"
         raise _fault(path, f"loss.config.{field}", str(exc)) from None
     try:  # a name met again renamed in place, as fit logs it (x_1): no copy, then or later
-        get_metrics(metrics, loss=loss, n_outputs=model.n_outputs, owned=True)
+        if metrics:  # nonlin.metrics (every metric's module) imported for a record with some
+            from .metrics import get_metrics
+            get_metrics(metrics, loss=loss, n_outputs=model.n_outputs, owned=True)
     except (ValueError, TypeError) as exc:
         raise _fault(path, "metrics", str(exc)) from None
 
@@ -228,8 +229,6 @@ def _read_loss(entry: Any, path: str) -> Any:
 
 def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: str) -> Any:
     """The optimizer of the record (None without one), through the checkpoint reader."""
-    from ._optimizer_reader import restore_optimizer
-
     if info is None:
         slots = sorted(name for name in arrays if name.startswith(_SLOTS))
         if slots:
@@ -239,6 +238,7 @@ def _read_optimizer(info: Any, arrays: dict[str, np.ndarray], model: Any, path: 
     if not isinstance(info, dict) or set(info) != {"class_name", "config", "scalars"}:
         raise _fault(path, "optimizer", "expected {'class_name', 'config', 'scalars'}. "
                                         f"Received: {quoted(info)}")
+    from ._optimizer_reader import restore_optimizer  # (the schedules: with an optimizer)
     try:
         return restore_optimizer(info, arrays, model, path)
     except ModelFileError as error:
@@ -253,7 +253,7 @@ def _read_metrics(entries: Any, path: str, n_outputs: int) -> list[Any]:
     if len(entries) > MAX_METRICS:  # before any is made
         raise _fault(path, "metrics", f"expected at most {MAX_METRICS:,} metrics. Received "
                      f"{len(entries):,} metrics ({_BARE})")
-    classes = _metric_classes()
+    classes = _metric_classes() if entries else {}  # every metric's module: for some alone
     total = 0
     for i, entry in enumerate(entries):  # their arrays, counted before any is made
         size = metric_size(entry, classes, n_outputs)

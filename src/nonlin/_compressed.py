@@ -32,14 +32,10 @@ compressed by its extension (``.gz``, ``.bz2``, ``.xz``, ``.zip``), as
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import io
-import lzma
 import os
 import struct
-import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO, cast
 
@@ -150,6 +146,10 @@ def _recorded_size(handle: BinaryIO) -> int | None:
 def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompressed:
     """The decompressed bytes of ``handle``, a ``kind`` file (gzip, bz2, xz, zip), with
     what it records of their size (``text_size``)."""
+    import bz2  # the decompressors, imported for a compressed file alone
+    import gzip
+    import lzma
+
     size: int | None
     if kind == "zip":
         stream, size = _zip_member(handle, shown)
@@ -174,6 +174,8 @@ def _zip_member(handle: BinaryIO, shown: str) -> tuple[io.BufferedIOBase, int | 
     Folders and macOS's ``__MACOSX/`` copies of resource forks are not counted: an archive
     that Finder's Compress made of one CSV file holds the file alone.
     """
+    import zipfile
+
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, EOFError) as exc:
@@ -244,6 +246,11 @@ def compressed(path: str, data: bytes) -> bytes:
     ``.bz2``, ``.xz`` or ``.zip`` (any case; a zip archive of one file, named ``path``
     without ``.zip``), as ``DataFrame.to_csv`` infers it; else as it is. The output is the
     same for the same ``data`` (no time stamp in it)."""
+    import bz2  # the compressors, imported for a compressed output alone
+    import gzip
+    import lzma
+    import zipfile
+
     kind = _WRITERS.get(os.path.splitext(path)[1].lower())
     if kind == "gzip":
         return gzip.compress(data, compresslevel=6, mtime=0)  # gzip's own default level

@@ -9,16 +9,20 @@ whole (``_damaged``).
 from __future__ import annotations
 
 import io
-import lzma
-import zipfile
-import zlib
 from typing import BinaryIO
 
 from ._csv_plan import CSVError
 
-# what a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
-# OSErrors without an errno (a disk's read error has one: it is raised as it is)
-_DAMAGE = (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
+
+def _damage_types() -> tuple[type[BaseException], ...]:
+    """What a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
+    OSErrors without an errno (a disk's read error has one: it is raised as it is). The
+    modules are imported here, with the stream: a plain CSV file needs none of them."""
+    import lzma
+    import zipfile
+    import zlib
+
+    return (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
 
 
 def _damaged(shown: str, kind: str, lines: int, exc: BaseException,
@@ -50,6 +54,7 @@ class _Decompressed(io.RawIOBase):
         self.recorded_size: int | None = None  # of the text, as the file records it
         self.block_size = 0  # bz2: the bytes of text in a block, each decompressed whole
         self.failed = False  # the damage was found (and raised)
+        self._damage = _damage_types()
 
     def readable(self) -> bool:
         return True
@@ -57,7 +62,7 @@ class _Decompressed(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         try:
             data = self._stream.read1(len(buffer))  # one step: lines before damage count
-        except _DAMAGE as exc:
+        except self._damage as exc:
             if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the data
                 raise
             self.failed = True

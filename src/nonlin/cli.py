@@ -19,27 +19,61 @@ from typing import Any
 from . import __version__
 from ._optional import MissingExtraError
 from .cli_common import (
+    COMMAND_HELP,
     HelpFormatter,
     NegativeNumber,
     UsageError,
     close_progress_bars,
 )
-from .cli_demo import add_demo, add_xor
-from .cli_demo import run_xor as run_xor  # where it lived before (tests patch it)
-from .cli_evaluate import add_evaluate
-from .cli_info import add_info
 from .cli_pipes import _pipe_safe_output
 from .cli_pipes import _PipeSafe as _PipeSafe  # where it lived before (tests use it)
-from .cli_predict import add_predict
 from .cli_sigterm import Termination, sigterm_as_ctrl_c
 from .cli_stdin import stdin_data
-from .cli_train import add_train
 
-__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]  # noqa: F822 (COMMANDS: __getattr__)
 
 
 # -- entry point ---------------------------------------------------------------
-COMMANDS = [add_xor, add_train, add_evaluate, add_predict, add_info, add_demo]
+# the commands, in the order of 'nonlin --help'. A cold start imports only the module of the
+# command it runs (a one-shot 'nonlin predict' in a serverless function or a CI job):
+# ``build_parser(command)`` gives the others their line in the help alone. ``COMMANDS``, the
+# functions adding them (tests replace it), imports them all on first use.
+_HOMES = ("xor", "train", "evaluate", "predict", "info", "demo")
+_UNBUILT = "_unbuilt_command"  # set by a command's stand-in parser: the parser built whole
+
+
+def _adder(command: str) -> Any:
+    """The function adding ``command`` to the parser, its module imported (plain imports,
+    which tools that freeze a program into one file follow)."""
+    if command in ("xor", "demo"):
+        from . import cli_demo
+
+        return cli_demo.add_xor if command == "xor" else cli_demo.add_demo
+    if command == "train":
+        from .cli_train import add_train
+
+        return add_train
+    if command == "evaluate":
+        from .cli_evaluate import add_evaluate
+
+        return add_evaluate
+    if command == "predict":
+        from .cli_predict import add_predict
+
+        return add_predict
+    from .cli_info import add_info
+
+    return add_info
+
+
+def __getattr__(name: str) -> Any:
+    if name == "COMMANDS":
+        return [_adder(command) for command in _HOMES]
+    if name == "run_xor":  # where it lived before (tests patch it)
+        from .cli_demo import run_xor
+
+        return run_xor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,7 +90,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``nonlin`` parser, every command's; with ``command`` (a name of ``_HOMES``), that
+    command's whole and the others' stand-ins: their line in the help, no options (``main``
+    parses again with the whole parser when one is chosen, see ``_parsed``)."""
     parser = _Parser(
         prog="nonlin",
         description="Neural networks in plain NumPy: train, evaluate and use models on CSV files.",
@@ -74,9 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nonlin {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
-    for add in COMMANDS:
-        add(subparsers)
+    if "COMMANDS" in globals() or command is None:  # set (tests replace it), or all asked
+        for add in globals()["COMMANDS"] if "COMMANDS" in globals() else __getattr__("COMMANDS"):
+            add(subparsers)
+        return parser
+    for name in _HOMES:
+        if name == command:
+            _adder(name)(subparsers)
+        else:  # -h is left to the whole parser too
+            stand_in = subparsers.add_parser(name, help=COMMAND_HELP[name], add_help=False)
+            stand_in.set_defaults(**{_UNBUILT: name})
     return parser
+
+
+def _parsed(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace, list[str]]:
+    """The parser and ``parse_known_args(argv)``, with the parser of the command named first
+    in ``argv`` alone built whole (none named: the stand-ins, for the help and the errors);
+    should argparse choose another one, the whole parser parses ``argv`` again."""
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(named if named in _HOMES else "")
+    args, extra = parser.parse_known_args(argv)
+    if hasattr(args, _UNBUILT):
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+    return parser, args, extra
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -114,8 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     """``main`` but Ctrl-C before the sub-command runs (``_run`` handles it there)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    parser, args, extra = _parsed(argv)
     if not hasattr(args, "run"):  # bare 'nonlin': the help, on stderr as any usage error
         parser.print_help(sys.stderr)
         return 2

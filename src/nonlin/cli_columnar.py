@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 from typing import Any
 
 from ._optional import MissingExtraError, require
@@ -65,6 +63,9 @@ class _CopyFailed(Exception):
 def as_csv(path: str, kind: str, shown: str) -> str:
     """Write the table of ``path`` (a ``kind`` file, ``shown`` in messages) to a new
     temporary CSV file and return its path (the caller removes its folder)."""
+    import shutil  # here: the commands import this module for a CSV file too
+    import tempfile
+
     pa = _pyarrow(kind, shown)
     folder = None
     try:
@@ -111,6 +112,8 @@ def _write(pa: Any, out: str, schema: Any, tables: Any) -> None:
 
 def _copy_error(exc: BaseException, kind: str, shown: str) -> UsageError:
     """The message of a CSV copy that could not be written."""
+    import tempfile
+
     reason = getattr(exc, "strerror", None) or exc
     try:
         where, ways = f" in {tempfile.gettempdir()}", "free space there, set TMPDIR to a folder"

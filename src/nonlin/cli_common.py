@@ -35,6 +35,18 @@ class HelpFormatter(argparse.HelpFormatter):
         return super()._fill_text(text, width, indent)
 
 
+# each command's line in 'nonlin --help', in its order: here, not in the command's module,
+# so that the command line imports only the module of the command it runs (cli.build_parser)
+COMMAND_HELP = {
+    "xor": "reproduce the tutorial: a 3-4-1 sigmoid net learns XOR",
+    "train": "train a model on a CSV file and save it",
+    "evaluate": "score a model on a labelled CSV file",
+    "predict": "predict with a model on a CSV file",
+    "info": "describe a model file",
+    "demo": "train on a built-in data set and show what the network learned",
+}
+
+
 def registry_names(kind: str) -> str:
     """The names ``nonlin.registry`` knows for ``kind``, for help texts."""
     from . import registry

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import shown_path
-from .cli_common import HelpFormatter, int_list, note, positive_int, seed, seed_32
+from .cli_common import COMMAND_HELP, HelpFormatter, int_list, note, positive_int, seed, seed_32
 from .cli_model import column_stats, softmax_, standardize_
 from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
 from .cli_report import classification_report, format_classification
@@ -33,7 +33,7 @@ DEMOS: dict[str, tuple[list[int], int, float, int]] = {
 def add_demo(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="train on a built-in data set and show what the network learned",
+        help=COMMAND_HELP["demo"],
         description=(
             "Train a small network on a built-in data set (moons, circles and spirals are "
             "generated with a seeded generator; digits needs scikit-learn), print its accuracy "
@@ -171,7 +171,7 @@ def _plot(
 def add_xor(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "xor",
-        help="reproduce the tutorial: a 3-4-1 sigmoid net learns XOR",
+        help=COMMAND_HELP["xor"],
         description=(
             "Train the seed tutorial's 3-4-1 sigmoid network on the XOR table by full-batch "
             "backpropagation and print its error every --report-every steps and its final "

@@ -16,6 +16,7 @@ import numpy as np
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_categorical import add_unknown_option
 from .cli_common import (
+    COMMAND_HELP,
     HelpFormatter,
     UsageError,
     add_missing_option,
@@ -51,7 +52,7 @@ from .cli_targets_scores import format_several, several_report
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "evaluate",
-        help="score a model on a labelled CSV file",
+        help=COMMAND_HELP["evaluate"],
         description=(
             "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
             "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "

@@ -21,7 +21,7 @@ from ._categorical import categorical_lines
 from ._cli_lists import list_item
 from ._quoting import cut, one_line, printable, quoted, wrapped_list
 from ._reader import read_file
-from .cli_common import HelpFormatter, check_model_file, json_text, note
+from .cli_common import COMMAND_HELP, HelpFormatter, check_model_file, json_text, note
 from .cli_info_file import (
     checkpoint_lines,
     checkpoint_record,
@@ -37,7 +37,7 @@ _ENTRIES = 50  # a dict of the training record (class_weights, an estimator's pa
 def add_info(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "info",
-        help="describe a model file",
+        help=COMMAND_HELP["info"],
         description=(
             "Print what MODEL holds: its layers, parameter count, input columns, task and "
             "classes, scaling, and how it was trained (data, options, final scores)."

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry
-from ._checkpoint_reader import checkpoint_progress
 from ._header import (
     MAX_LAYERS,
     Header,
@@ -25,8 +24,8 @@ from ._header import (
 )
 from ._quoting import cut, printable, quoted
 from ._reader import read_model
+from ._shell_words import shell_word
 from .cli_stdin import NAME as STDIN_NAME
-from .cli_train_model import shell_word
 
 _FLOATS = ("float32", "float64")
 
@@ -137,6 +136,8 @@ def checkpoint_record(header: Header, path: str) -> dict[str, Any] | None:
     or None), ``{"fault": message}`` when its record is at fault, None for a model file."""
     if "checkpoint" not in header.metadata:
         return None
+    from ._checkpoint_reader import checkpoint_progress  # (callbacks': checkpoints' alone)
+
     try:
         epoch, step, rows = checkpoint_progress(header.metadata, path)
     except ModelFileError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 
 from ._quoting import shown_path
 from .cli_common import UsageError
@@ -95,6 +94,8 @@ def check_checkpoint_name(out: str, checkpoint: str) -> None:
 
 def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
     """Create and remove ``folder/.NAME.XXXXXXXX.tmp``; a UsageError saying why it failed."""
+    import tempfile  # here: the commands that write no file import this module too
+
     from ._atomic import temp_prefix
 
     if len(os.fsencode(name)) > _name_max(folder):  # the file itself could not be made
@@ -152,3 +153,12 @@ def check_plot_format(path: str) -> None:
         formats = ", ".join("." + name for name in plot_formats())
         raise UsageError(f"--plot {shown_path(path)}: expected a suffix naming a format "
                          f"matplotlib writes ({formats}), received {suffix!r}")
+
+
+def __getattr__(name: str) -> object:
+    """``cli_paths.tempfile``, imported when a folder is probed (tests patch its mkstemp)."""
+    if name == "tempfile":
+        import tempfile
+
+        return tempfile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

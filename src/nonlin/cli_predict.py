@@ -22,6 +22,7 @@ from ._compressed import compressed, refused_output
 from ._quoting import quoted_list, shown_path
 from .cli_categorical import add_unknown_option, read_model_table
 from .cli_common import (
+    COMMAND_HELP,
     HelpFormatter,
     UsageError,
     add_missing_option,
@@ -58,7 +59,7 @@ def _predict_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     """
     return subparsers.add_parser(
         "predict",
-        help="predict with a model on a CSV file",
+        help=COMMAND_HELP["predict"],
         description=(
             "Predict with MODEL (written by 'nonlin train') on DATA.csv. The model's input "
             "columns are matched by name, in any order; extra columns are ignored with a note. "

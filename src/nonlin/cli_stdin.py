@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 
 from .cli_columnar import as_csv, columnar_format
@@ -63,12 +61,20 @@ def stdin_data(args: argparse.Namespace) -> Iterator[None]:
         yield
     finally:
         for copy in _Tables.copies.values():
-            shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
+            _remove(os.path.dirname(copy))
         _Tables.copies.clear()
         if stdin:
             if _Copy.folder is not None:
-                shutil.rmtree(_Copy.folder, ignore_errors=True)
+                _remove(_Copy.folder)
             _Copy.active, _Copy.folder, _Copy.path = False, None, None
+
+
+def _remove(folder: str) -> None:
+    """Remove ``folder`` and what it holds, as far as possible (``shutil`` imported here: a
+    command reading a data file by its path makes no copy)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def data_file(path: str) -> str:
@@ -105,6 +111,8 @@ def _temporary_folder() -> str:
     from .cli_common import UsageError
 
     try:
+        import tempfile
+
         return tempfile.mkdtemp(prefix="nonlin-stdin-")
     except OSError as exc:  # FileNotFoundError: "No usable temporary directory found in"
         reason = exc.strerror or str(exc)
@@ -150,6 +158,8 @@ def _copy_stdin(path: str) -> str:
     if stream.isatty():
         note("reading DATA.csv from the terminal (standard input); end it with Ctrl-D")
     source = getattr(stream, "buffer", None)
+    import shutil
+
     try:
         with open(path, "wb") as copy:
             if source is None:  # a text stream (a test's io.StringIO)

@@ -21,6 +21,7 @@ from ._cli_created import check as check_source_date_epoch
 from ._interrupt import CUT
 from ._quoting import quoted, shown_path
 from .cli_common import (
+    COMMAND_HELP,
     HelpFormatter,
     UsageError,
     check_distinct_paths,
@@ -67,7 +68,7 @@ EXAMPLE = """examples:
 def add_train(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train a model on a CSV file and save it",
+        help=COMMAND_HELP["train"],
         description=(
             "Train a multilayer perceptron on DATA (a CSV file with a header row) to predict the "
             "column --target from the other numeric columns (or --columns; --categorical one-hot "

@@ -47,7 +47,6 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._compile_record import RECORD, compile_record, restore_compile
 from ._feature_names import with_model_names
 from ._file_objects import ModelTarget, read_model_bytes, write_model
 from ._header import ModelFileError
@@ -115,10 +114,10 @@ def _model_file(model: Sequential, metadata: dict[str, Any] | None,
                 include_optimizer: bool = True) -> bytearray:
     """``file_buffer`` with the model's compile record (its warning ``stacklevel`` frames up
     from ``compile_record``)."""
-    header: dict[str, str] = {}
-    tensors: dict[str, np.ndarray] = {}
-    if isinstance(model, Sequential) and model.built:  # else file_buffer refuses it
-        header, tensors = compile_record(model, stacklevel, include_optimizer)
+    from ._compile_record import compile_record  # saving's (the losses' checks): not load's
+
+    built = isinstance(model, Sequential) and model.built  # else file_buffer refuses it
+    header, tensors = compile_record(model, stacklevel, include_optimizer) if built else ({}, {})
     return file_buffer(model, metadata=metadata, extra_tensors={**tensors, **(extra_tensors or {})},
                        extra_header={**header, **(extra_header or {})})
 
@@ -259,7 +258,8 @@ def load(path: ModelTarget, *, compile: bool = True) -> Sequential:
     compile = check_bool("compile", compile)
     data, header, source = read_model_bytes(path)  # a path's header read first, size checked
     model, header, arrays = read_model(data, source, header=header)
-    if compile and RECORD in header.metadata:
+    if compile and "compile" in header.metadata:  # _compile_record.RECORD: imported then
+        from ._compile_record import restore_compile
         restore_compile(model, header.metadata, arrays, source)
     return model
 
