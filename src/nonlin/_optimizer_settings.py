@@ -107,12 +107,13 @@ class Settings:
             The check's, for a value it refuses.
         """
         settings = type(self)._settings
-        unlisted = [name for name in values if name not in settings]
-        if unlisted:  # a KeyError, as documented, that says what to do; nothing set
-            raise unlisted_setting(self, unlisted[0], settings)
-        checked = {name: settings[name](name, value) for name, value in values.items()}
-        for name, value in checked.items():  # each checked before any is set
-            setattr(self, name, value)
+        for name in values:  # a KeyError, as documented, that says what to do; nothing set
+            if name not in settings:
+                raise unlisted_setting(self, name, settings)
+        for name, value in values.items():  # each checked (this call's own dict) ...
+            values[name] = settings[name](name, value)
+        for name in values:  # ... before any is set
+            setattr(self, name, values[name])
         self._check_joint()
         self._lay_out(*self._slot_layout())
 
