@@ -221,3 +221,20 @@ def test_a_thread_predicting_does_not_break_a_loop_in_another() -> None:
         done.set()
         server.join()
     assert errors == []
+
+
+def test_a_subclass_with_a_forward_of_its_own_is_told_how_to_mark_its_pass() -> None:
+    # its model(x, training=True) ran its own forward, which set no mark: the error said to
+    # run model(x, training=True), which it had
+    class Residual(nonlin.Sequential):
+        def forward(self, x, *, training=False):
+            out = x
+            for layer in self.layers:
+                out = layer.forward(out, training=training)
+            return out + x[:, :2]
+
+    model = Residual([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(2)]).build(5, seed=0)
+    out = model(X[:8], training=True)
+    with pytest.raises(RuntimeError, match=r"Residual.forward overrides Sequential.forward: "
+                                           r"it marks its training pass by calling super"):
+        model.backward(MSE.grad(Y[:8], out))

@@ -37,13 +37,19 @@ def drop(model: Any) -> None:
     state.pop(TAKEN, None)
 
 
-def stale_backward_error(grad_out: Any, input_grad: bool = False) -> RuntimeError:
-    """The ``RuntimeError`` of a backward with no training forward waiting for it."""
+def stale_backward_error(grad_out: Any, input_grad: bool = False,
+                         own_forward: str | None = None) -> RuntimeError:
+    """The ``RuntimeError`` of a backward with no training forward waiting for it
+    (``own_forward``: the name of a subclass whose ``forward`` overrides ``Sequential``'s)."""
     shape = getattr(grad_out, "shape", None)
     received = f" of grad_out of shape {shape}" if shape is not None else ""
     kind = "backward(input_grad=True)" if input_grad else "backward"
     taken = ("; input_grad=True may follow a backward only until the next inference pass"
              if input_grad else "")
+    if own_forward is not None:
+        taken += (f"; {own_forward}.forward overrides Sequential.forward: it marks its training "
+                  "pass by calling super().forward(x, training=True), or its class overrides "
+                  "backward too")
     return RuntimeError(
         "Expected a training forward before each backward: model(x, training=True) or "
         f"model.forward(x, training=True). Received a {kind}{received} with none waiting "

@@ -171,7 +171,8 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self._require_built()  # else the loop below would run over no layer, silently
         state = self.__dict__
         if MARK not in state and (not input_grad or TAKEN not in state):
-            raise stale_backward_error(grad_out, input_grad)  # a stale batch's, silently
+            own = type(self).__name__ if type(self).forward is not Sequential.forward else None
+            raise stale_backward_error(grad_out, input_grad, own)  # a stale batch's, silently
         if input_grad:  # dL/dx of this pass, also after its backward
             grad_in = backward_to_input(self.layers, grad_out)
         else:  # self.layers as it is now: a layer replaced by hand (layers[i] = ...) is run
