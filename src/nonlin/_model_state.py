@@ -14,6 +14,7 @@ input ``forward`` cannot take (``_check_width``).
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
@@ -46,22 +47,30 @@ class ModelState(LayerOwnership):
     def built(self) -> bool:
         return self.n_features_in is not None
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
         """Pickling and ``copy``: the attributes but those keyed by this process's object ids
         (``_grads_written``, ``_fit_running``), which would make the same model pickle to other
         bytes in each run; the copy checks its gradients written again at its first step. Nor
         a training pass's marks (``nonlin._backward_pass``): the copy's layers hold no caches,
-        so its backward waits for a training forward of its own."""
-        return {key: value for key, value in self.__dict__.items() if key not in _NOT_COPIED}
+        so its backward waits for a training forward of its own.
+        A subclass's ``__slots__`` that are set come as Python's own ``(dict, slots)`` pair."""
+        state = {key: value for key, value in self.__dict__.items() if key not in _NOT_COPIED}
+        slots = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
+                 if hasattr(self, name)}
+        return (state, slots) if slots else state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __setstate__(self, state: Any) -> None:
         """Unpickling and ``copy``: the next model's (``NamedModel``'s), then a mark that the
         parameters own their arrays (pickled views are copies), for the next ``fit`` or
         ``train_on_batch`` to pack them into one flat buffer again (``fit_parameters``).
         A pickle written before ``__getstate__`` may hold the id-keyed entries: the ids of
-        another process, which the copy could happen to have (its fit refused as running)."""
-        super().__setstate__(state)  # type: ignore[misc]  # NamedModel's, in Sequential
-        for key in _BY_ID:
+        another process, which the copy could happen to have (its fit refused as running).
+        A ``(dict, slots)`` pair (a subclass with ``__slots__``) sets the slots too."""
+        state, slots = state if isinstance(state, tuple) else (state, None)
+        super().__setstate__(state or {})  # type: ignore[misc]  # NamedModel's, in Sequential
+        for name, value in (slots or {}).items():
+            setattr(self, name, value)
+        for key in _NOT_COPIED:  # a pickle of loop30's main may hold a training pass's marks
             self.__dict__.pop(key, None)
         self.__dict__["_copied"] = True
 

@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import Any
 
+from ._cli_created import check as check_source_date_epoch
 from ._interrupt import CUT
 from ._quoting import quoted, shown_path
 from .cli_common import (
@@ -189,6 +190,7 @@ def _check_args(args: argparse.Namespace) -> None:
     """Everything that can fail without reading the data fails here, before any work: the
     files it reads (DATA.csv, --resume) must exist, then the paths it writes are proven."""
     check_input_file(data_file(args.data))
+    check_source_date_epoch()  # training.created's time: malformed, refused (--resume too)
     if args.resume:
         check_model_file(args.resume, "checkpoint")
     check_model_output(args.out, "model file (--out)")
