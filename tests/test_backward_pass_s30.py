@@ -238,3 +238,16 @@ def test_a_subclass_with_a_forward_of_its_own_is_told_how_to_mark_its_pass() -> 
     with pytest.raises(RuntimeError, match=r"Residual.forward overrides Sequential.forward: "
                                            r"it marks its training pass by calling super"):
         model.backward(MSE.grad(Y[:8], out))
+
+
+def test_a_pickle_written_with_a_mark_loads_without_it() -> None:
+    # loop30's main pickled the mark (its __getstate__ kept it): such a pickle loads with none
+    model = net()
+    model(X[:8], training=True)
+    state = model.__getstate__()
+    state = ({**state[0], "_backward_pending": True}, state[1]) if isinstance(state, tuple) \
+        else {**state, "_backward_pending": True}
+    twin = nonlin.Sequential.__new__(nonlin.Sequential)
+    twin.__setstate__(state)
+    with pytest.raises(RuntimeError, match=STALE):
+        twin.backward(np.ones((8, 2)))
