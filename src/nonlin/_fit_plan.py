@@ -13,9 +13,10 @@ Both fits take the same steps, in this order, with their own between them:
    ``resolve`` (the loss and optimizer, the warnings on the model's output) and, once the
    data are prepared, ``check_last`` (the metrics, the checkpoint read and checked, the
    optimizer's slots, the callbacks' ``on_train_begin`` refusals);
-4. ``start``: only now does the model change (the checkpoint put in, the generator, the
+4. ``start``, last in step 3's block (a Ctrl-C there unbuilds a model built there too):
+   only now does the model change (the checkpoint put in, the generator, the
    trainable parameters); the fit then binds the optimizer, loss, history and callbacks
-   to the model (its ``_setup``);
+   to the model (its ``_setup``, which ``start`` calls: a Ctrl-C there is undone too);
 5. ``run``: the epochs (``train._run``: Ctrl-C deferred to step ends, the optimizer's
    finite check on, the running fit marked on the model; each undone however the run ends).
 
@@ -27,10 +28,10 @@ within ``start`` puts the model back as it was too, and ``refused`` a ``BackupAn
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ._epoch_loop import _Loop
 from ._fit_build import _unbuilt_if_refused
@@ -40,10 +41,12 @@ from ._layers_built import check_layers_as_built
 from ._output_warnings import warn_outputs
 from ._resolved_args import _callback_list, _listed, resolve_optimizer
 from ._trainable import check_optimizer, fit_parameters
-from .callbacks import History
+from .callbacks import Callback, History
 from .core import Sequential, as_rng
 from .evaluation import resolve_loss, resolve_metrics
 from .validation import check_positive_int
+
+_T = TypeVar("_T")
 
 
 @dataclass(eq=False, repr=False)  # repr: fields are set step by step
@@ -124,11 +127,12 @@ class FitPlan:
         that backup ``resume_from`` (``_backup_callback.backup_resume``); ``x``: the data."""
         callbacks, model = self.callbacks, self.model
         if not isinstance(callbacks, tuple | list) or callbacks:  # not an array's truth value
-            from ._backup_callback import BackupAndRestore, backup_resume
+            from ._backup_callback import backup_resume
 
-            given = callbacks if isinstance(callbacks, tuple | list) else [callbacks]
-            self.backups_were = [(cb, dict(vars(cb))) for cb in given
-                                 if isinstance(cb, BackupAndRestore)]  # for ``refused``
+            if isinstance(callbacks, Iterator) and not isinstance(callbacks, Callback):
+                # read once, here: ``refused`` sees its items
+                callbacks = list(callbacks)
+            self.backups_were = [(cb, dict(vars(cb))) for cb in _backups(callbacks)]
             self.callbacks, self.resume_from = backup_resume(  # metrics: as fit_defaults reads
                 callbacks, self.resume_from, x, self.validation_data,
                 metrics_given=self.metrics is not None or model.loss is not None
@@ -136,9 +140,10 @@ class FitPlan:
 
     def refused(self) -> None:
         """A fit that raised before ``start`` changed nothing: each ``BackupAndRestore``
-        given in a list or tuple (or alone) gets back its attributes as ``backup_resume``
-        found them (the folder it bound, whether it resumes; ``check_last``'s normalized
-        ``save_freq``). Once started, nothing (a run's error)."""
+        given (alone, or among the callbacks, an iterator of them too) gets back its
+        attributes as ``backup_resume`` found them (the folder it bound, whether it
+        resumes; ``check_last``'s normalized ``save_freq``). Once started, nothing (a
+        run's error)."""
         if not self.started:
             for callback, was in self.backups_were:
                 vars(callback).clear()
@@ -196,13 +201,16 @@ class FitPlan:
         self.rng = model.rng if seeded is None else seeded
         check_before_fit(self.callbacks, self.optimizer, self.metrics, self.rng, model)
 
-    def start(self, *, restart_epoch: bool = False) -> None:
+    def start(self, setup: Callable[..., _T], *args: Any, restart_epoch: bool = False) -> _T:
         """Step 4, once every check passed (a refused call changed nothing): the checkpoint
         put into the model, a stopped epoch's progress dropped with ``restart_epoch`` (a
         source starts the recorded epoch again), the generator the fit trains with
         (``seed``'s, unless a checkpoint's wins), the trainable parameters packed anew if
-        that set changed. A Ctrl-C (or any error) in here puts the model back as it was
-        (``_put_back``): the fit then changed nothing, as a refused one."""
+        that set changed; then ``setup(self, *args)``, the fit's bindings (its ``_setup``),
+        whose result it returns. A Ctrl-C (or any error) in here, before fit's guard is in
+        place, puts the model back as it was (``_put_back``): the fit then changed nothing,
+        as a refused one (left over, a resumed checkpoint's records would be read by the
+        next fit)."""
         model, checkpoint = self.model, self.checkpoint
         was, weights = dict(model.__dict__), None if checkpoint is None else _weights(model)
         try:
@@ -214,22 +222,38 @@ class FitPlan:
                 model.__dict__.pop("_resume_partial", None)
             model.rng = self.rng
             fit_parameters(model)
+            bound = setup(self, *args)
         except BaseException:  # a Ctrl-C before fit's guard is in place: the model as it was
             _put_back(model, was, weights)
             raise
         self.started = True
+        return bound
 
     def run(self, loop: _Loop, this_fit: History) -> History:
         """Step 5: ``loop``'s epochs (``train._run``) at the checked validation frequency and
         batch. Returns ``this_fit``, the History of this fit's epochs; a resumed run, the
         whole curve (the model's History as ``_setup`` made it: callbacks may rebind it)."""
-        from .train import _run
+        from .train import _bind_rng, _run
 
         steps = self.steps
         loop.val_freq, loop.val_batch = steps.validation_freq, steps.validation_batch_size
         history = self.model.history
+        _bind_rng(self.model)  # the layers draw from the fit's generator (after ``start``'s
+        # undo: a Ctrl-C before this leaves them as they were)
         _run(loop, self.callbacks, self.initial_epoch, self.epochs, self.given_metrics)
         return history if self.resume_from is not None else this_fit
+
+
+def _backups(callbacks: Any) -> list[Any]:
+    """The ``BackupAndRestore`` callbacks among ``callbacks`` (one alone, or any iterable of
+    them but an iterator, which ``backup_resume`` reads as ``fit`` does), for ``refused``."""
+    from ._backup_callback import BackupAndRestore
+
+    if isinstance(callbacks, Callback):  # one alone, as ``backup_resume`` takes it
+        return [callbacks] if isinstance(callbacks, BackupAndRestore) else []
+    if isinstance(callbacks, str | bytes | dict) or not hasattr(callbacks, "__iter__"):
+        return []  # fit refuses it
+    return [cb for cb in callbacks if isinstance(cb, BackupAndRestore)]
 
 
 def _weights(model: Sequential) -> tuple[list[Any], list[tuple[Any, Any]]]:

@@ -19,7 +19,7 @@ output layer come once per model and loss (``_warn_once``). ``test_on_batch`` is
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, ref
 
 from ._backward_pass import MARK, TAKEN, drop
 from ._callback_list import CallbackList
@@ -120,7 +120,7 @@ def _checked_loop(model: Sequential, x: Any, y: Any, sample_weight: Any,
         data = make_dataset(x, y, loss, model, sample_weight=sample_weight,
                             class_weight=class_weight)
         check_optimizer(model, optimizer)
-    _warn_once(model, loss)  # once the checks passed: a refused call warns of nothing
+        _warn_once(model, loss)  # once the checks passed: a refused call warns of nothing
     fit_parameters(model)  # the trainable ones, packed anew if that set changed
     _bind_rng(model)
     metrics = resolve_metrics(model._metrics, loss, model)
@@ -135,17 +135,43 @@ def _warn_once(model: Sequential, loss: Any) -> None:
     """``fit``'s warnings on the model's output for ``loss`` (``warn_outputs``), once per
     model, loss and layers: a call that checked again (a setting changed, or a loss that
     cannot be kept) warns only of a pairing not warned of before (Keras 3 warns in its
-    cross-entropy ops, on every path that computes the loss, ``train_on_batch``'s too)."""
-    given = model.loss
-    key = (given if isinstance(given, str) else id(given), getattr(loss, "from_logits", None),
-           *map(id, model.layers))
+    cross-entropy ops, on every path that computes the loss, ``train_on_batch``'s too).
+    The loss and layers are held weakly (``_held``): one freed since, whose id a new one
+    may have, is no match. A warning raised as an error (``-W error``) marks nothing: the
+    next call raises it again, as ``fit`` does (and this call's build is undone)."""
+    logits, now = getattr(loss, "from_logits", None), (model.loss, *model.layers)
     try:
-        if _WARNED.get(model) == key:
+        if _warned(_WARNED.get(model), logits, now):
             return
-        _WARNED[model] = key
     except TypeError:  # a model that is not hashable or weakly referenced: warned each time
         pass
     warn_outputs(model, loss)
+    try:
+        _WARNED[model] = (logits, *map(_held, now))
+    except TypeError:
+        pass
+
+
+def _held(obj: Any) -> Any:
+    """``obj`` as ``_WARNED`` keeps it: a weak reference, or, for a name (a str) or an object
+    that cannot be weakly referenced (held until the model's next pairing), itself."""
+    try:
+        return ref(obj)
+    except TypeError:
+        return obj
+
+
+def _warned(was: tuple[Any, ...] | None, logits: Any, now: tuple[Any, ...]) -> bool:
+    """Whether ``was`` (``_warn_once``'s record) holds ``logits`` and the objects of ``now``
+    (the model's loss, a name compared by value, and its layers)."""
+    if was is None or len(was) != len(now) + 1 or was[0] != logits:
+        return False
+    for held, obj in zip(was[1:], now, strict=True):
+        if isinstance(held, ref):
+            held = held()
+        if held is not obj and not (isinstance(obj, str) and held == obj):
+            return False
+    return True
 
 
 def _kept_loop(kept: KeptState, model: Sequential, data: Dataset) -> _OneStep:

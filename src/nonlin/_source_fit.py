@@ -59,8 +59,8 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
     stream.steps, stream.shuffle = plan.steps.steps_per_epoch, (
         check_bool("shuffle", plan.shuffle) and stream.kind == "sequence")
     plan.verbose = check_verbose(plan.verbose)
-    try:
-        with plan.undone_if_refused():
+    with plan.undone_if_refused():
+        try:
             if plan.built_here:
                 _build_from(model, stream, plan.seed)
             plan.resolve()  # the warnings on the output point at the user's call
@@ -69,11 +69,11 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
                               model.dtype)
             val, val_stream = _validation(model, plan.loss, plan.validation_data, plan.steps)
             plan.check_last()
-    except Exception as error:
-        _note_consumed(error, stream)
-        raise
-    plan.start(restart_epoch=True)  # the recorded epoch starts again
-    loop, this_fit = _setup(plan, stream, (val, val_stream))
+        except Exception as error:
+            _note_consumed(error, stream)
+            raise
+        # the recorded epoch starts again; a Ctrl-C there unbuilds a model built here
+        loop, this_fit = plan.start(_setup, stream, (val, val_stream), restart_epoch=True)
     loop.class_weight = plan.class_weight
     return plan.run(loop, this_fit)
 
@@ -123,11 +123,9 @@ def _setup(plan: FitPlan, stream: BatchStream,
     """``train._setup`` for a source: the progress bar's total is the epoch's batches when
     known (``steps_per_epoch``, a sequence's length), else open-ended."""
     from ._callback_list import CallbackList
-    from .train import _bind_rng
 
     model, loss, optimizer, callbacks = plan.model, plan.loss, plan.optimizer, plan.callbacks
     epochs, verbose = plan.epochs, plan.verbose
-    _bind_rng(model)
     history, this_fit, recorders = history_for(model, plan.initial_epoch, callbacks)
     keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
     model.optimizer, model.loss, model.history = optimizer, loss, history

@@ -121,8 +121,8 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
                       stream_of(validation_data, plan.steps))
         batch_size = plan.steps.sizes(len(train), None if val is None else len(val))
         plan.check_last(lambda saved: fit_names(saved, X, validation_data))
-    plan.start()
-    loop, this_fit = _setup(plan, train, val, batch_size)
+        # in the block: a Ctrl-C there unbuilds a model this fit built
+        loop, this_fit = plan.start(_setup, train, val, batch_size)
     loop.val_stream = val_stream
     record_names(model, names)
     return plan.run(loop, this_fit)
@@ -130,13 +130,13 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
 
 def _setup(plan: FitPlan, train: Dataset, val: Dataset | None,
            batch_size: int) -> tuple[_Loop, History]:
-    """Bind the generator, history, optimizer and callbacks of ``plan`` to its model; build
-    the loop. Also returns the History of this fit's epochs alone (``model.history`` if it
-    is new). ``params["steps"]`` is ``steps_per_epoch`` when given, as Keras 3's (its
+    """Bind the history, optimizer and callbacks of ``plan`` to its model (the layers take
+    its generator in ``FitPlan.run``: nothing of them to undo here); build the loop. Also
+    returns the History of this fit's epochs alone (``model.history`` if it is new).
+    ``params["steps"]`` is ``steps_per_epoch`` when given, as Keras 3's (its
     ``EpochIterator.num_batches``), also when the rows run out before (more than a pass)."""
     model, loss, optimizer, callbacks = plan.model, plan.loss, plan.optimizer, plan.callbacks
     epochs, verbose, steps_per_epoch = plan.epochs, plan.verbose, plan.steps.steps_per_epoch
-    _bind_rng(model)
     history, this_fit, recorders = history_for(model, plan.initial_epoch, callbacks)
     keep_compiled(model, optimizer)  # compile's instance, if it is not this one: forgotten
     model.optimizer, model.loss, model.history = optimizer, loss, history
