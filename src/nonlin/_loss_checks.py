@@ -106,10 +106,16 @@ def check_loss_inputs(
 def swapped_hint(error: ValueError, y_true: np.ndarray, y_pred: np.ndarray,
                  check_target: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> ValueError:
     """The target check's ``error``, saying to swap the arguments when ``y_pred`` holds hard
-    labels (whole numbers, as no model's outputs do) and, swapped, they pass the check
-    (logits given as ``BinaryCrossEntropy``'s targets, in PyTorch's order)."""
+    labels and ``y_true`` what a model outputs, and, swapped, they pass the check (logits
+    given as ``BinaryCrossEntropy``'s targets, in PyTorch's order). Hard labels: whole
+    numbers, at least two of them (a model's outputs all alike, as a zero-initialized
+    output layer's zeros, would look like labels), and outputs: some not whole (targets
+    of whole numbers in ``y_true``, labels out of range or of {-1, 1}, are the user's
+    targets, in the right order)."""
     if ("Keras' order" in str(error) or y_true.dtype.kind not in "fiub"
-            or not np.array_equal(y_pred, np.round(y_pred))):
+            or not np.array_equal(y_pred, np.round(y_pred))
+            or np.array_equal(y_true, np.round(y_true))
+            or np.all(y_pred == y_pred.flat[0])):
         return error
     as_pred = y_true.astype(y_pred.dtype)
     as_pred = as_pred[:, None] if as_pred.ndim == 1 else as_pred

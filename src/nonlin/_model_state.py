@@ -22,6 +22,7 @@ import numpy as np
 
 import nonlin  # ``from_config``'s return hint, read when the hints are (``nonlin.Sequential``)
 
+from ._backward_pass import KEYS, drop
 from ._layers_built import LayerOwnership
 from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
 from ._protocol_checks import checked_width
@@ -31,6 +32,7 @@ from .core import LayerProtocol, Param, SeedLike
 
 # what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
 _BY_ID = frozenset({"_grads_written", "_fit_running"})
+_NOT_COPIED = _BY_ID.union(KEYS)  # and a training pass's marks: a copy holds no caches
 
 
 class ModelState(LayerOwnership):
@@ -48,9 +50,11 @@ class ModelState(LayerOwnership):
     def __getstate__(self) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
         """Pickling and ``copy``: the attributes but those keyed by this process's object ids
         (``_grads_written``, ``_fit_running``), which would make the same model pickle to other
-        bytes in each run; the copy checks its gradients written again at its first step.
+        bytes in each run; the copy checks its gradients written again at its first step. Nor
+        a training pass's marks (``nonlin._backward_pass``): the copy's layers hold no caches,
+        so its backward waits for a training forward of its own.
         A subclass's ``__slots__`` that are set come as Python's own ``(dict, slots)`` pair."""
-        state = {key: value for key, value in self.__dict__.items() if key not in _BY_ID}
+        state = {key: value for key, value in self.__dict__.items() if key not in _NOT_COPIED}
         slots = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
                  if hasattr(self, name)}
         return (state, slots) if slots else state
@@ -66,7 +70,7 @@ class ModelState(LayerOwnership):
         super().__setstate__(state or {})  # type: ignore[misc]  # NamedModel's, in Sequential
         for name, value in (slots or {}).items():
             setattr(self, name, value)
-        for key in _BY_ID:
+        for key in _NOT_COPIED:  # a pickle of loop30's main may hold a training pass's marks
             self.__dict__.pop(key, None)
         self.__dict__["_copied"] = True
 
@@ -145,6 +149,7 @@ class ModelState(LayerOwnership):
 
         self._require_built()
         set_weights(self, weights)
+        drop(self)  # a training pass of the former weights: no backward of it
 
     def _parameter_weights(self) -> list[np.ndarray]:
         """Copies of the parameters alone (frozen or not), layer by layer: the list

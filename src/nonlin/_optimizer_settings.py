@@ -107,10 +107,13 @@ class Settings:
             The check's, for a value it refuses.
         """
         settings = type(self)._settings
-        for name, value in values.items():
-            if name not in settings:  # a KeyError, as documented, that says what to do
-                raise unlisted_setting(type(self), name, settings)
-            setattr(self, name, settings[name](name, value))
+        for name in values:  # a KeyError, as documented, that says what to do; nothing set
+            if name not in settings:
+                raise unlisted_setting(self, name, settings)
+        for name, value in values.items():  # each checked (this call's own dict) ...
+            values[name] = settings[name](name, value)
+        for name in values:  # ... before any is set
+            setattr(self, name, values[name])
         self._check_joint()
         self._lay_out(*self._slot_layout())
 
@@ -245,10 +248,17 @@ class Settings:
         return choosing
 
 
-def unlisted_setting(cls: type, name: str, settings: dict[str, Any]) -> KeyError:
-    """``set_settings``' ``KeyError`` for a name its class's ``setting_checks`` leaves out."""
-    return KeyError(
-        f"Expected a setting that {cls.__name__}.setting_checks lists ({', '.join(settings)}). "
-        f"Received: {name}; add {name!r}: a check (name, value) -> value to setting_checks in "
-        "the class body (the guide's An optimizer of your own), or set it as a plain attribute")
+def unlisted_setting(optimizer: Any, name: str, settings: dict[str, Any]) -> KeyError:
+    """``set_settings``' ``KeyError`` for a name its class's ``setting_checks`` leaves out:
+    an attribute the optimizer has already (``lr``) is set as one."""
+    cls = type(optimizer).__name__
+    if hasattr(optimizer, name):
+        advice = (f"{name} is an attribute of {cls}, not one of its settings: set it as one, "
+                  f"optimizer.{name} = value")
+    else:
+        advice = (f"add {name!r}: a check (name, value) -> value to setting_checks in the "
+                  "class body (the guide's An optimizer of your own), or set it as a plain "
+                  "attribute")
+    return KeyError(f"Expected a setting that {cls}.setting_checks lists "
+                    f"({', '.join(settings)}). Received: {name}; {advice}")
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _sklearn_callbacks, _sklearn_io, _sklearn_lbfgs, _sklearn_schedule, _sklearn_structure
 from . import _sklearn_engine as engine
+from ._backward_pass import drop
 from ._layer_caches import release
 from ._sklearn_dtype import network as network_dtype
 from ._sklearn_sparse import check_rows, in_front
@@ -113,6 +114,7 @@ class MLPMethods:
                 self._fit_stochastic(X, Y, train_weight, sample_weight, incremental)
         finally:
             release(self.model_.layers)  # no reference to X kept (nonlin._layer_caches)
+            drop(self.model_)  # nor a training pass (lbfgs' last forward: _backward_pass)
         engine.check_finite(self)
         return self
 

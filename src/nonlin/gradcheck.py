@@ -44,6 +44,7 @@ import numpy as np
 
 import nonlin  # the ``loss`` hint's ``nonlin.losses``: imported when the hints are read, not here
 
+from ._backward_pass import drop
 from ._quoting import quoted
 from .core import Sequential
 from .noise import noise_knob
@@ -113,6 +114,7 @@ def _one_function(model: Sequential, training: bool) -> Iterator[None]:
         for norm, frozen in norms:
             norm.freeze_statistics(frozen)
         model.set_state(state)
+        drop(model)  # its forwards replaced the caches of a pass before it (_backward_pass)
         for grad, saved in grads:
             np.copyto(grad, saved)
         for key, generator in generators.items():

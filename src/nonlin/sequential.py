@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backward_pass import MARK, stale_backward_error
+from ._backward_pass import MARK, TAKEN, drop, stale_backward_error
 from ._container import ContainerMethods
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
@@ -136,6 +136,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
         forget(self)  # train_on_batch's kept state: the former parameters not held on
+        drop(self)  # a pass of the former parameters: no backward of it (_backward_pass)
         return self
 
     # -- computation --------------------------------------------------------
@@ -149,6 +150,8 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         if getattr(x, "ndim", None) != 2 or x.shape[1] != self.n_features_in:
             self._check_width(x)
         if not training:
+            if TAKEN in self.__dict__:  # input_grad=True no longer follows (_backward_pass)
+                self.__dict__.pop(TAKEN, None)  # (a pending mark stays: the caches do too)
             return infer(self.layers, x)
         self.__dict__[MARK] = True  # this pass waits for its backward (nonlin._backward_pass)
         for layer in self.layers:
@@ -161,17 +164,24 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         Returns ``dL/dx`` when ``input_grad`` is true, else ``None`` (the first
         layer then skips computing it). One backward per training forward
         (``model(x, training=True)``): another is a ``RuntimeError``
-        (``nonlin._backward_pass``); ``input_grad=True`` may follow it.
+        (``nonlin._backward_pass``); ``input_grad=True`` may follow it, until the next
+        inference pass. A backward a layer refuses (``grad_out`` of another shape) leaves
+        the pass waiting for the corrected one.
         """
         self._require_built()  # else the loop below would run over no layer, silently
-        if input_grad:  # dL/dx of a pass, also after its backward: no mark taken
-            return backward_to_input(self.layers, grad_out)
-        if not self.__dict__.pop(MARK, False):  # a stale batch's gradient, silently
-            raise stale_backward_error(grad_out)
-        # self.layers as it is now: a layer replaced by hand (layers[i] = ...) is the one run
-        for layer in reversed(self.layers):  # None comes from the first layer only, the last
-            grad_out = layer.backward(grad_out)  # type: ignore[assignment]
-        return None
+        state = self.__dict__
+        if MARK not in state and (not input_grad or TAKEN not in state):
+            own = type(self).__name__ if type(self).forward is not Sequential.forward else None
+            raise stale_backward_error(grad_out, input_grad, own)  # a stale batch's, silently
+        if input_grad:  # dL/dx of this pass, also after its backward
+            grad_in = backward_to_input(self.layers, grad_out)
+        else:  # self.layers as it is now: a layer replaced by hand (layers[i] = ...) is run
+            for layer in reversed(self.layers):  # None comes from the first layer only
+                grad_out = layer.backward(grad_out)  # type: ignore[assignment]
+            grad_in = None
+        state.pop(MARK, None)  # taken once the layers took it
+        state[TAKEN] = True
+        return grad_in
 
     # -- training (the loop lives in train.py; compile and evaluate: KerasMethods) --
     def fit(self, x: Any, y: Any = None, batch_size: int | None = None, epochs: int = 1,
