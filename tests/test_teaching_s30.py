@@ -109,3 +109,18 @@ def test_a_decision_boundary_given_one_hot_labels_says_what_to_pass(tmp_path: Pa
     y = (X[:, 0] > 0).astype(int)
     with pytest.raises(ValueError, match=r"y\.argmax\(axis=1\)"):
         plots.plot_decision_boundary(lambda p: p, X, np.eye(2)[y], tmp_path / "b.png")
+
+
+def test_cli_md_says_demo_draws_its_text_picture_without_plot_only(tmp_path, monkeypatch, capsys):
+    # was: "prints ... for the 2-D sets, a text picture", which --plot replaces
+    pytest.importorskip("matplotlib")
+    from nonlin import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo", "moons", "--epochs", "1", "--quiet"]) == 0
+    assert "what the network predicts" in capsys.readouterr().out
+    assert cli.main(["demo", "moons", "--epochs", "1", "--quiet", "--plot", "m.png"]) == 0
+    assert "what the network predicts" not in capsys.readouterr().out
+    page = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = " ".join(page.split("## nonlin demo")[1].split("## nonlin xor")[0].split())
+    assert "for the 2-D sets without `--plot`, a text picture" in section
