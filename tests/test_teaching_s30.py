@@ -124,3 +124,21 @@ def test_cli_md_says_demo_draws_its_text_picture_without_plot_only(tmp_path, mon
     page = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
     section = " ".join(page.split("## nonlin demo")[1].split("## nonlin xor")[0].split())
     assert "for the 2-D sets without `--plot`, a text picture" in section
+
+
+class SummedBackward(Layer):
+    """The identity, with the student's mistake: dL/dx summed over the batch."""
+
+    def forward(self, x, *, training=False):
+        return x
+
+    def backward(self, grad_out):
+        return grad_out.sum(axis=0)
+
+
+def test_a_backward_returning_the_wrong_shape_is_blamed_on_the_layer_above():
+    model = nonlin.Sequential([nonlin.Dense(3), SummedBackward(), nonlin.Dense(1)]).build(4, seed=0)
+    X, y = np.random.default_rng(0).normal(size=(7, 4)), np.zeros((7, 1))
+    with pytest.raises(ValueError, match=r"Received shape \(3,\) \(in a model: what the "
+                                         r"backward of the layer above returned"):
+        nonlin.gradcheck(model, "mse", X, y)
