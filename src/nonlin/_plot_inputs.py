@@ -209,8 +209,9 @@ def _check_probabilities(p: np.ndarray) -> None:
             "Expected probabilities of class 1 in [0, 1] from a predict of one column (a "
             f"Sigmoid output, cut at 0.5). Received {p[i].item()!r} for grid point {i}. For "
             "logits (no Sigmoid, from_logits=True) pass "
-            "lambda points: (model.predict(points)[:, 0] > 0).astype(int); for class indices "
-            "return shape (n,)"
+            "lambda points: (model.predict(points)[:, 0] > 0).astype(int), the classes of "
+            "shape (n,); for scores to cut elsewhere (a linear output fit to 0 and 1, at 0.5) "
+            "compare them with that cut likewise"
         )
 
 
