@@ -142,3 +142,13 @@ def test_a_backward_returning_the_wrong_shape_is_blamed_on_the_layer_above():
     with pytest.raises(ValueError, match=r"Received shape \(3,\) \(in a model: what the "
                                          r"backward of the layer above returned"):
         nonlin.gradcheck(model, "mse", X, y)
+
+
+def test_one_hot_targets_for_a_sigmoid_output_say_what_to_do():
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    y = np.eye(2)[np.arange(8) % 2]  # one-hot rows; the model has one sigmoid output
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1), nonlin.Sigmoid()])
+    with pytest.raises(ValueError, match=r"Received shape \(8, 2\); for one-hot rows of 2 "
+                                         r"classes use Dense\(2\) \+ Softmax\(\)"):
+        model.fit(X, y, loss="binary_cross_entropy", optimizer="adam", epochs=1, seed=0,
+                  verbose=0)
