@@ -68,6 +68,8 @@ def _guide(ns: dict, folder: Path) -> None:
     assert [w.shape for w in ns["grown"].get_weights()] == [(3, 8), (8,)]  # after pop()
     assert [layer.name for layer in ns["named"].layers] == ["hidden", "tanh", "dense"]
     assert ns["ported"].count_params() == 1795 and (folder / "best.safetensors").exists()
+    # the Plots block draws a boundary that was learned (was 5 epochs of one layer: 0.43)
+    assert ns["drawn_history"].history["val_accuracy"][-1] > 0.9
 
 
 def _cli(ns: dict, folder: Path) -> None:

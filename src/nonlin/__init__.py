@@ -14,7 +14,7 @@ from .activations_hard import HardSigmoid, HardSwish, ReLU6, Softsign
 from .activations_smooth import ELU, SELU, Mish, SiLU, Softplus
 from .core import Layer, Param, Sequential
 from .exceptions import DivergenceError
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradcheck_errors
 from .keras_layers import Activation, Input, InputLayer
 from .layer_norm import LayerNorm, LayerNormalization
 from .layers import Dense, Dropout
@@ -186,6 +186,7 @@ __all__ = [
     "Softplus",
     "Tanh",
     "gradcheck",
+    "gradcheck_errors",
     "load",
     "load_checkpoint",
     "model_from_json",

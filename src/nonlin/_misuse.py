@@ -117,7 +117,9 @@ def grad_error(layer: Any, expected: tuple[int, ...], grad_out: Any) -> Exceptio
         return TypeError(f"Expected grad_out, dL/dy, as a NumPy array of shape {expected} for "
                          f"{where}. Received: {got}")
     return ValueError(f"Expected grad_out, dL/dy, of shape {expected} (the output of the last "
-                      f"training forward) for {where}. Received shape {grad_out.shape}")
+                      f"training forward) for {where}. Received shape {grad_out.shape} (in a "
+                      "model: what the backward of the layer above returned, its dL/dx, which "
+                      "has the shape of that layer's input)")
 
 
 def dense_grad(layer: Any, x: np.ndarray, grad_out: Any, error: Exception) -> np.ndarray:

@@ -128,9 +128,11 @@ def boundary_inputs(
     X = X.astype(float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        hint = ("; for one-hot rows pass y.argmax(axis=1), for a column y.ravel()"
+                if y.ndim == 2 and len(y) == len(X) else "")
         raise ValueError(
             "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
-            f"Received X {X.shape}, y {y.shape}"
+            f"Received X {X.shape}, y {y.shape}{hint}"
         )
     check_X(X)
     far = np.abs(X) > _FARTHEST
@@ -186,6 +188,8 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
     if scores.ndim == 1:
         return boundary_labels(scores, n_names, "predict's output")
     one_output = scores.shape[1] == 1
+    if one_output:
+        _check_probabilities(scores[:, 0])
     predicted = (scores[:, 0] > 0.5).astype(np.int64) if one_output else scores.argmax(axis=1)
     if n_names is not None and predicted.max() >= n_names:
         raise ValueError(
@@ -193,6 +197,22 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
             f"Received class {predicted.max()} from predict's output of shape {scores.shape}"
         )
     return predicted
+
+
+def _check_probabilities(p: np.ndarray) -> None:
+    """A one-column ``predict`` output is P(class 1), cut at 0.5: a value outside [0, 1] (a
+    logit, cut at 0, or a class index 2) would draw the boundary in the wrong place."""
+    outside = (p < 0) | (p > 1)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise ValueError(
+            "Expected probabilities of class 1 in [0, 1] from a predict of one column (a "
+            f"Sigmoid output, cut at 0.5). Received {p[i].item()!r} for grid point {i}. For "
+            "logits (no Sigmoid, from_logits=True) pass "
+            "lambda points: (model.predict(points)[:, 0] > 0).astype(int), the classes of "
+            "shape (n,); for scores to cut elsewhere (a linear output fit to 0 and 1, at 0.5) "
+            "compare them with that cut likewise"
+        )
 
 
 def plane_limits(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

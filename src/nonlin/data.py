@@ -155,10 +155,13 @@ def _hard_labels(loss: Loss, targets: np.ndarray) -> np.ndarray | None:
 
 def _check_width(y: np.ndarray, n_outputs: int) -> None:
     if y.shape[1] != n_outputs:
+        hint = (f"; for one-hot rows of {y.shape[1]} classes use Dense({y.shape[1]}) + Softmax() "
+                "with loss='cross_entropy' (or y.argmax(axis=1) for a Sigmoid output of two)"
+                if n_outputs == 1 and y.shape[1] > 1 else "")
         raise ValueError(
             f"Expected targets with {n_outputs} column{'s' * (n_outputs != 1)} for a model "
             f"with {n_outputs} output{'s' * (n_outputs != 1)}. "
-            f"Received shape {y.shape}"
+            f"Received shape {y.shape}{hint}"
         )
 
 

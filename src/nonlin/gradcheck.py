@@ -142,7 +142,8 @@ def gradcheck(
     training: bool = False,
     check_input: bool = True,
 ) -> float:
-    """Largest error between backprop and central differences (see the module docstring).
+    """Largest error between backprop and central differences (see the module docstring):
+    the largest value of ``gradcheck_errors``, which names the array of each error.
 
     Parameters
     ----------
@@ -167,6 +168,52 @@ def gradcheck(
     float
         The largest error over all parameters (and the input): about 1e-8 or
         less for correct rules, far larger for a wrong one.
+    """
+    errors = gradcheck_errors(model, loss, X, y, eps=eps, training=training,
+                              check_input=check_input)
+    return max(errors.values(), default=0.0)
+
+
+def _array_names(model: Sequential) -> dict[int, str]:
+    """``"{layer name}.{Param name}"`` by ``id`` of each trainable ``Param`` (its position in
+    the layer's ``parameters()`` where its name is empty or taken)."""
+    names: dict[int, str] = {}
+    for i, layer in enumerate(model.layers):
+        layer_name = getattr(layer, "name", None) or f"layers[{i}]"
+        for k, param in enumerate(layer.parameters()):
+            name = f"{layer_name}.{getattr(param, 'name', '') or k}"
+            names[id(param)] = name if name not in names.values() else f"{layer_name}.{k}"
+    return names
+
+
+def gradcheck_errors(
+    model: Sequential,
+    loss: nonlin.losses.Loss | str,
+    X: Any,
+    y: Any,
+    *,
+    eps: float = 1e-6,
+    training: bool = False,
+    check_input: bool = True,
+) -> dict[str, float]:
+    """The error between backprop and central differences of each array, by name: which
+    gradient is wrong, and how far.
+
+    Parameters
+    ----------
+    model, loss, X, y, eps, training, check_input : as ``gradcheck`` takes them
+
+    Returns
+    -------
+    dict of str to float
+        ``"{layer name}.{Param name}"`` (``"dense.W"``, ``"dense.b"``, ``"dense_1.W"``, in the
+        order of ``model.parameters()``), then ``"input"`` (``dL/dX``, with ``check_input``):
+        ``||a - n|| / max(||a|| + ||n||, 1e-2)`` each. A layer's wrong ``dL/dx`` shows on
+        the input and on the parameters of every layer before it, none after it; a wrong
+        parameter gradient on that parameter alone. Reading the layers from the input, the
+        fault is in the last layer with a large error or in a layer after it, up to the next
+        layer whose parameters are right (a ``Square`` layer between ``dense.W``, wrong, and
+        ``dense_1.W``, right).
     """
     from .evaluation import penalty, resolve_loss  # the training side: not with ``import nonlin``
 
@@ -199,8 +246,9 @@ def gradcheck(
         if check_input:
             analytic.append(np.array(grad_x, copy=True))
         arrays = [p.value for p in params] + ([X] if check_input else [])
-        errors = [
-            relative_error(a, numeric_grad(f, arr, eps))
-            for a, arr in zip(analytic, arrays, strict=True)
-        ]
-    return max(errors, default=0.0)
+        names = [_array_names(model).get(id(p), f"parameters()[{k}]")
+                 for k, p in enumerate(params)] + (["input"] if check_input else [])
+        return {
+            name: relative_error(a, numeric_grad(f, arr, eps))
+            for name, a, arr in zip(names, analytic, arrays, strict=True)
+        }

@@ -186,9 +186,10 @@ def plot_decision_boundary(
     predict : callable
         Maps points of shape (n, 2) to scores of shape (n, n_classes) (the
         predicted class is the arg-max), to probabilities of class 1 of shape
-        (n, 1) (a one-output sigmoid classifier: class 1 above 0.5) or to class
-        indices of shape (n,). Another shape, NaN, or class indices that are not
-        whole numbers >= 0 are a ``ValueError``.
+        (n, 1) (a one-output sigmoid classifier: class 1 above 0.5; a value outside
+        [0, 1], a logit, is a ``ValueError``) or to class indices of shape (n,).
+        Another shape, NaN, or class indices that are not whole numbers >= 0 are a
+        ``ValueError``.
     X : array-like of shape (n_samples, 2), finite values within +-1e305
     y : array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``: integers, or floats holding whole
