@@ -246,7 +246,8 @@ def gradcheck_errors(
         if check_input:
             analytic.append(np.array(grad_x, copy=True))
         arrays = [p.value for p in params] + ([X] if check_input else [])
-        names = [_array_names(model).get(id(p), f"parameters()[{k}]")
+        known = _array_names(model)
+        names = [known.get(id(p), f"parameters()[{k}]")
                  for k, p in enumerate(params)] + (["input"] if check_input else [])
         return {
             name: relative_error(a, numeric_grad(f, arr, eps))
