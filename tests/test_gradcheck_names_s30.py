@@ -80,3 +80,4 @@ def test_a_param_shared_by_two_layers_is_one_array_named_by_the_first():
     assert list(errors) == ["dense.W", "dense.b", "scales.w", "dense_1.W", "dense_1.b",
                             "input"]
     assert max(errors.values()) == largest
+
