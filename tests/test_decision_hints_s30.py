@@ -30,3 +30,23 @@ def test_a_linear_output_is_told_its_cut_in_full(tmp_path):
     linear = lambda points: points[:, :1] / 1.5  # noqa: E731  # fit to 0 and 1: cut at 0.5
     with pytest.raises(ValueError, match=r"logits.*linear output fit to 0 and 1.*> 0\.5"):
         plots.plot_decision_boundary(linear, X, y, tmp_path / "b.png")
+
+
+@pytest.mark.parametrize("y, hint", [
+    (np.eye(3)[np.arange(8) % 3], "; for one-hot rows of 3 classes use Dense(3) + Softmax() "
+                                  "with loss='cross_entropy'"),  # no argmax for 3 classes
+    (np.eye(2)[np.arange(8) % 2], "; for one-hot rows of 2 classes use Dense(2) + Softmax() "
+                                  "with loss='cross_entropy' (or y.argmax(axis=1) for one "
+                                  "Sigmoid output)"),
+    (np.random.default_rng(0).normal(size=(8, 3)), ""),  # regression targets: no class hint
+])
+def test_the_one_hot_hint_of_a_one_output_fit_fits_the_targets(y, hint):
+    # was: the one-hot hint for any width (regression targets too), with "y.argmax(axis=1)
+    # for a Sigmoid output" given for 3 classes, which a Sigmoid output cannot take
+    import nonlin
+
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.Tanh(), nonlin.Dense(1)])
+    with pytest.raises(ValueError, match="Expected targets with 1 column") as info:
+        model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, seed=0, verbose=0)
+    assert str(info.value).endswith(f"Received shape {y.shape}{hint}")
