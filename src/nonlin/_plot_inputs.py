@@ -201,17 +201,21 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
 
 def _check_probabilities(p: np.ndarray) -> None:
     """A one-column ``predict`` output is P(class 1), cut at 0.5: a value outside [0, 1] (a
-    logit, cut at 0, or a class index 2) would draw the boundary in the wrong place."""
+    logit, cut at 0, a linear output, or a class index 2) would draw the boundary in the
+    wrong place."""
     outside = (p < 0) | (p > 1)
     if outside.any():
         i = int(np.argmax(outside))
+        whole = bool(np.all(np.isfinite(p) & (p >= 0) & (p == np.round(p))))
+        fix = ("For class indices pass the classes of shape (n,): lambda points: "
+               "model.predict(points).ravel()" if whole else
+               "For logits (no Sigmoid, from_logits=True) pass the classes of shape (n,): "
+               "lambda points: (model.predict(points)[:, 0] > 0).astype(int); for a linear "
+               "output fit to 0 and 1, the same with > 0.5")
         raise ValueError(
             "Expected probabilities of class 1 in [0, 1] from a predict of one column (a "
-            f"Sigmoid output, cut at 0.5). Received {p[i].item()!r} for grid point {i}. For "
-            "logits (no Sigmoid, from_logits=True) pass "
-            "lambda points: (model.predict(points)[:, 0] > 0).astype(int), the classes of "
-            "shape (n,); for scores to cut elsewhere (a linear output fit to 0 and 1, at 0.5) "
-            "compare them with that cut likewise"
+            f"Sigmoid output, cut at 0.5). Received {p[i].item()!r} for grid point {i}. "
+            f"{fix}"
         )
 
 

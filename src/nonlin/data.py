@@ -155,14 +155,24 @@ def _hard_labels(loss: Loss, targets: np.ndarray) -> np.ndarray | None:
 
 def _check_width(y: np.ndarray, n_outputs: int) -> None:
     if y.shape[1] != n_outputs:
-        hint = (f"; for one-hot rows of {y.shape[1]} classes use Dense({y.shape[1]}) + Softmax() "
-                "with loss='cross_entropy' (or y.argmax(axis=1) for a Sigmoid output of two)"
-                if n_outputs == 1 and y.shape[1] > 1 else "")
+        hint = _one_hot_hint(y) if n_outputs == 1 and y.shape[1] > 1 else ""
         raise ValueError(
             f"Expected targets with {n_outputs} column{'s' * (n_outputs != 1)} for a model "
             f"with {n_outputs} output{'s' * (n_outputs != 1)}. "
             f"Received shape {y.shape}{hint}"
         )
+
+
+def _one_hot_hint(y: np.ndarray) -> str:
+    """What to do with one-hot rows given to a model of one output; none for other rows
+    (several regression targets)."""
+    k = y.shape[1]
+    if y.dtype.kind not in "biuf" or not np.all(((y == 0) | (y == 1)).all(axis=1)
+                                                & (y.sum(axis=1) == 1)):
+        return ""
+    return (f"; for one-hot rows of {k} classes use Dense({k}) + Softmax() with "
+            "loss='cross_entropy'" + (" (or y.argmax(axis=1) for one Sigmoid output)"
+                                      if k == 2 else ""))
 
 
 def class_weights_for(

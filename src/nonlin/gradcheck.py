@@ -174,16 +174,28 @@ def gradcheck(
     return max(errors.values(), default=0.0)
 
 
-def _array_names(model: Sequential) -> dict[int, str]:
-    """``"{layer name}.{Param name}"`` by ``id`` of each trainable ``Param`` (its position in
-    the layer's ``parameters()`` where its name is empty or taken)."""
+def _array_names(model: Sequential, params: list[Any]) -> list[str]:
+    """A name for each of ``params`` (``model.parameters()``): ``"{layer name}.{Param name}"``,
+    by the first layer that lists it (a ``Param`` two layers share, tied weights, has one);
+    its position in the layer's ``parameters()`` where its name is empty or taken, then a
+    ``~`` and a count where that is taken too. Different arrays never share a name, so the
+    dict ``gradcheck_errors`` makes keeps every one (``parameters()[k]`` for one no layer
+    lists)."""
     names: dict[int, str] = {}
+    taken: set[str] = set()
     for i, layer in enumerate(model.layers):
         layer_name = getattr(layer, "name", None) or f"layers[{i}]"
         for k, param in enumerate(layer.parameters()):
+            if id(param) in names:
+                continue
             name = f"{layer_name}.{getattr(param, 'name', '') or k}"
-            names[id(param)] = name if name not in names.values() else f"{layer_name}.{k}"
-    return names
+            name = name if name not in taken else f"{layer_name}.{k}"
+            base, count = name, 1
+            while name in taken:
+                name, count = f"{base}~{count}", count + 1
+            names[id(param)] = name
+            taken.add(name)
+    return [names.get(id(p)) or f"parameters()[{k}]" for k, p in enumerate(params)]
 
 
 def gradcheck_errors(
@@ -207,7 +219,8 @@ def gradcheck_errors(
     -------
     dict of str to float
         ``"{layer name}.{Param name}"`` (``"dense.W"``, ``"dense.b"``, ``"dense_1.W"``, in the
-        order of ``model.parameters()``), then ``"input"`` (``dL/dX``, with ``check_input``):
+        order of ``model.parameters()``, a ``Param`` it lists twice once; a name taken ends in
+        ``~1``, ``~2``, ...), then ``"input"`` (``dL/dX``, with ``check_input``):
         ``||a - n|| / max(||a|| + ||n||, 1e-2)`` each. A layer's wrong ``dL/dx`` shows on
         the input and on the parameters of every layer before it, none after it; a wrong
         parameter gradient on that parameter alone. Reading the layers from the input, the
@@ -246,9 +259,7 @@ def gradcheck_errors(
         if check_input:
             analytic.append(np.array(grad_x, copy=True))
         arrays = [p.value for p in params] + ([X] if check_input else [])
-        known = _array_names(model)
-        names = [known.get(id(p), f"parameters()[{k}]")
-                 for k, p in enumerate(params)] + (["input"] if check_input else [])
+        names = _array_names(model, params) + (["input"] if check_input else [])
         return {
             name: relative_error(a, numeric_grad(f, arr, eps))
             for name, a, arr in zip(names, analytic, arrays, strict=True)
