@@ -26,15 +26,23 @@ def _add_hello(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=lambda args: 7)
 
 
-def test_commands_is_one_list_an_append_to_it_is_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "COMMANDS" in vars(cli) and "__getattr__" in vars(cli):  # fresh: not yet imported
-        monkeypatch.delattr(cli, "COMMANDS")
+def test_commands_is_one_list_an_append_to_it_is_run() -> None:
+    before = vars(cli).get("COMMANDS")
+    if "__getattr__" in vars(cli):  # as a fresh interpreter has it: not yet imported
+        vars(cli).pop("COMMANDS", None)
     commands = cli.COMMANDS
-    assert cli.COMMANDS is commands
-    monkeypatch.setattr(cli, "COMMANDS", commands)  # put back as it was at the end
-    cli.COMMANDS.append(_add_hello)
-    assert cli.main(["hello"]) == 7
-    assert len(commands) == 7 and commands[-1] is _add_hello
+    try:
+        assert cli.COMMANDS is commands
+        cli.COMMANDS.append(_add_hello)
+        assert cli.main(["hello"]) == 7
+        assert len(commands) == 7 and commands[-1] is _add_hello
+    finally:  # the list of the other tests as it was
+        if _add_hello in commands:
+            commands.remove(_add_hello)
+        if before is None:
+            vars(cli).pop("COMMANDS", None)
+        else:
+            cli.COMMANDS = before
 
 
 def _denied(**kwargs: Any) -> NoReturn:
