@@ -14,9 +14,11 @@ import types
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import run_cli
 from nonlin import _atomic, cli, cli_paths
 from nonlin.cli_common import UsageError
 
@@ -77,3 +79,63 @@ def test_atomic_and_cli_paths_still_name_the_real_tempfile() -> None:
     import tempfile
 
     assert _atomic.tempfile is tempfile and cli_paths.tempfile is tempfile
+
+
+# a Python built without lzma (or bz2): what the compressors imported where used must keep
+# of a plain or gzip file, and the clear error of the one kind it cannot read or write
+NO_MODULE = 'raise ModuleNotFoundError("No module named {name!r}", name={name!r})\n'
+
+
+@pytest.fixture
+def without(tmp_path: Path) -> Any:
+    """``without(name)``: a folder put first on the path whose ``name`` module fails."""
+    def shadow(name: str) -> str:
+        folder = tmp_path / f"without-{name}"
+        folder.mkdir()
+        (folder / f"{name}.py").write_text(NO_MODULE.format(name=name))
+        return str(folder)
+    return shadow
+
+
+@pytest.fixture
+def model_and_data(tmp_path: Path) -> Path:
+    import bz2
+    import gzip
+    import lzma
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 2))
+    text = "a,b,y\n" + "".join(f"{a:.3f},{b:.3f},{int(a > 0)}\n" for a, b in x)
+    (tmp_path / "d.csv").write_text(text)
+    (tmp_path / "d.csv.gz").write_bytes(gzip.compress(text.encode(), mtime=0))
+    (tmp_path / "d.csv.bz2").write_bytes(bz2.compress(text.encode()))
+    (tmp_path / "d.csv.xz").write_bytes(lzma.compress(text.encode()))
+    done = run_cli("train", "d.csv", "--target", "y", "--out", "m.safetensors", "--epochs",
+                   "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+@pytest.mark.parametrize(("module", "kind", "other"), [("lzma", "xz", "bz2"),
+                                                       ("bz2", "bz2", "xz")])
+def test_without_a_compression_module_the_others_work(
+        model_and_data: Path, without: Any, module: str, kind: str, other: str) -> None:
+    folder = model_and_data
+    shadow = without(module)
+    for data in ("d.csv", "d.csv.gz", f"d.csv.{other}"):
+        done = run_cli("predict", "m.safetensors", data, "-o", f"p.csv.{other}",
+                       cwd=folder, extra_path=shadow)
+        assert done.returncode == 0, done.stderr
+    done = run_cli("predict", "m.safetensors", f"d.csv.{kind}", cwd=folder, extra_path=shadow)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"nonlin: error: d.csv.{kind}: cannot read this {kind} file: this "
+                           f"Python was built without its {module} module; decompress the "
+                           "file first and give the CSV file\n")
+    done = run_cli("predict", "m.safetensors", "d.csv", "-o", f"p.csv.{kind}",
+                   cwd=folder, extra_path=shadow)
+    article = "an" if kind == "xz" else "a"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"nonlin: error: -o p.csv.{kind}: cannot write {article} {kind} "
+                           f"file: this Python was built without its {module} module; name it "
+                           ".csv, or for another compression .gz, .bz2, .xz or .zip\n")
+    assert not (folder / f"p.csv.{kind}").exists()
