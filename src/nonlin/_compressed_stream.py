@@ -9,7 +9,7 @@ alone (a Python may be built without lzma or bz2: the other kinds are read and w
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import io
 from typing import Any, BinaryIO
 
@@ -23,10 +23,23 @@ def codec(kind: str) -> Any:
     """The module reading and writing ``kind`` (gzip, bz2, xz, zip) files, imported now:
     for a compressed file alone, and that kind's alone; None when this Python was built
     without it (lzma, bz2 or zlib)."""
-    try:
-        if kind == "zip":
-            importlib.import_module("zlib")  # its deflate (gzip's module imports it)
-        return importlib.import_module(_MODULES[kind])
+    try:  # plain imports (the audit's rule; tools that freeze a program follow them)
+        if kind == "gzip":
+            import gzip
+
+            return gzip
+        if kind == "bz2":
+            import bz2
+
+            return bz2
+        if kind == "xz":
+            import lzma
+
+            return lzma
+        import zipfile
+        import zlib  # noqa: F401 (the zip archives' deflate; gzip's module imports it)
+
+        return zipfile
     except ImportError:
         return None
 
@@ -43,12 +56,18 @@ def _damage_types() -> tuple[type[BaseException], ...]:
     OSErrors without an errno (a disk's read error has one: it is raised as it is). The
     modules are imported here, with the stream: a plain CSV file needs none of them."""
     found: list[type[BaseException]] = [EOFError, OSError]
-    for module, name in (("zlib", "error"), ("lzma", "LZMAError"), ("zipfile", "BadZipFile")):
-        try:  # a Python built without lzma (or zlib) has no such stream to read
-            found.append(getattr(importlib.import_module(module), name))
-        except ImportError:
-            pass
-    return tuple(found)
+    # a Python built without lzma (or zlib) has no such stream to read
+    with contextlib.suppress(ImportError):
+        import zlib
+
+        found.append(zlib.error)
+    with contextlib.suppress(ImportError):
+        import lzma
+
+        found.append(lzma.LZMAError)
+    import zipfile  # (it imports zlib, bz2 and lzma where there are)
+
+    return (*found, zipfile.BadZipFile)
 
 
 def _damaged(shown: str, kind: str, lines: int, exc: BaseException,
