@@ -174,7 +174,9 @@ def write_atomic(path: str | bytes | os.PathLike[str],
         raise IsADirectoryError(f"Expected a file path. Received a folder: {quoted_path(path)}")
     _check_file_name(path)
     mode = _new_file_mode(target)
-    import tempfile  # here: nonlin.load imports this module and writes nothing
+    # imported here (nonlin.load imports this module and writes nothing); ``_atomic.tempfile``
+    # when set, as before: a test's patch of it reaches the write
+    tempfile = globals().get("tempfile") or __getattr__("tempfile")
 
     try:
         os.stat(os.path.dirname(path) or os.curdir)  # each folder named exists, as open() requires

@@ -39,7 +39,7 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO, cast
 
-from ._compressed_stream import _damaged, _Decompressed
+from ._compressed_stream import _MODULES, _damaged, _Decompressed, _no_codec, codec
 from ._csv_plan import CSVError
 from ._quoting import quoted_list, shown_path
 from ._table_magic import START, file_end, table_format
@@ -49,8 +49,6 @@ _ZIPS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or an emp
 _ZSTD = b"(\xb5/\xfd"
 _RATIO = 1032  # deflate's largest ratio of text to compressed bytes
 _WRITERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
-
-
 def compression(start: bytes) -> str | None:
     """The compressed format whose magic bytes ``start`` (a file's first 10 bytes) begins
     with: ``"gzip"``, ``"bz2"``, ``"xz"``, ``"zip"`` or ``"zstd"``; None for any other."""
@@ -146,19 +144,20 @@ def _recorded_size(handle: BinaryIO) -> int | None:
 def _decompressed(handle: io.BufferedReader, kind: str, shown: str) -> _Decompressed:
     """The decompressed bytes of ``handle``, a ``kind`` file (gzip, bz2, xz, zip), with
     what it records of their size (``text_size``)."""
-    import bz2  # the decompressors, imported for a compressed file alone
-    import gzip
-    import lzma
-
+    module = codec(kind)  # imported for a compressed file alone, the one it needs
+    if module is None:
+        raise CSVError(f"{shown}: cannot read this {kind} file: this Python was built "
+                       f"without its {_MODULES[kind]} module; decompress the file first "
+                       "and give the CSV file")
     size: int | None
     if kind == "zip":
         stream, size = _zip_member(handle, shown)
     elif kind == "gzip":
         size = _recorded_size(handle)
-        stream = gzip.GzipFile(fileobj=handle, mode="rb")
+        stream = module.GzipFile(fileobj=handle, mode="rb")
     else:
         size = None
-        stream = bz2.BZ2File(handle) if kind == "bz2" else lzma.LZMAFile(handle)
+        stream = module.BZ2File(handle) if kind == "bz2" else module.LZMAFile(handle)
     decompressed = _Decompressed(stream, handle, shown, kind)
     decompressed.recorded_size = size
     if kind == "bz2":  # "BZh9": blocks of 900 kB of text, each decompressed whole
@@ -246,19 +245,19 @@ def compressed(path: str, data: bytes) -> bytes:
     ``.bz2``, ``.xz`` or ``.zip`` (any case; a zip archive of one file, named ``path``
     without ``.zip``), as ``DataFrame.to_csv`` infers it; else as it is. The output is the
     same for the same ``data`` (no time stamp in it)."""
-    import bz2  # the compressors, imported for a compressed output alone
-    import gzip
-    import lzma
-    import zipfile
-
     kind = _WRITERS.get(os.path.splitext(path)[1].lower())
+    if kind is None:
+        return data
+    module = codec(kind)  # imported for a compressed output alone (refused_output: there)
+    if module is None:
+        raise ModuleNotFoundError(_no_codec(kind))
     if kind == "gzip":
-        return gzip.compress(data, compresslevel=6, mtime=0)  # gzip's own default level
-    if kind == "bz2":
-        return bz2.compress(data)
-    if kind == "xz":
-        return lzma.compress(data)
+        return cast(bytes, module.compress(data, compresslevel=6, mtime=0))  # gzip's default
+    if kind in ("bz2", "xz"):
+        return cast(bytes, module.compress(data))
     if kind == "zip":
+        import zipfile
+
         buffer = io.BytesIO()
         member = zipfile.ZipInfo(os.path.basename(path)[:-4] or "data.csv")  # 1980-01-01
         member.compress_type = zipfile.ZIP_DEFLATED
@@ -279,6 +278,10 @@ def refused_output(path: str) -> str | None:
     zstd, which the standard library has only from Python 3.14; a ``.parquet``, ``.arrow``,
     ``.feather`` or ``.ipc`` name: the output is CSV, which such a name would hide), else
     None."""
+    written = _WRITERS.get(os.path.splitext(path)[1].lower())
+    if written is not None and codec(written) is None:
+        return (f"{_no_codec(written)}; name it .csv, or for another compression .gz, "
+                ".bz2, .xz or .zip")
     if path.lower().endswith((".zst", ".zstd")):
         return ("nonlin does not write zstd; name it .gz, .bz2, .xz or .zip, "
                 "or write to standard output and pipe it: ... -o - | zstd > FILE")

@@ -3,26 +3,71 @@
 ``_Decompressed`` wraps the standard library's decompressing stream of a gzip, bz2, xz
 or zip file (``_compressed.open_data`` makes it): a damaged or truncated stream is a
 ``CSVError`` naming the file, its format and the last line of its text that decompressed
-whole (``_damaged``).
+whole (``_damaged``). ``codec(kind)``: the module of a kind, imported for a compressed file
+alone (a Python may be built without lzma or bz2: the other kinds are read and written).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ._csv_plan import CSVError
+
+# each kind's module of the standard library, which a Python may be built without (lzma, bz2)
+_MODULES = {"gzip": "gzip", "bz2": "bz2", "xz": "lzma", "zip": "zipfile"}
+
+
+def codec(kind: str) -> Any:
+    """The module reading and writing ``kind`` (gzip, bz2, xz, zip) files, imported now:
+    for a compressed file alone, and that kind's alone; None when this Python was built
+    without it (lzma, bz2 or zlib)."""
+    try:  # plain imports (the audit's rule; tools that freeze a program follow them)
+        if kind == "gzip":
+            import gzip
+
+            return gzip
+        if kind == "bz2":
+            import bz2
+
+            return bz2
+        if kind == "xz":
+            import lzma
+
+            return lzma
+        import zipfile
+        import zlib  # noqa: F401 (the zip archives' deflate; gzip's module imports it)
+
+        return zipfile
+    except ImportError:
+        return None
+
+
+def _no_codec(kind: str) -> str:
+    """Why a ``kind`` file cannot be written."""
+    article = "an" if kind == "xz" else "a"
+    return (f"cannot write {article} {kind} file: this Python was built without its "
+            f"{_MODULES[kind]} module")
 
 
 def _damage_types() -> tuple[type[BaseException], ...]:
     """What a damaged stream raises: gzip.BadGzipFile and bz2's "Invalid data stream" are
     OSErrors without an errno (a disk's read error has one: it is raised as it is). The
     modules are imported here, with the stream: a plain CSV file needs none of them."""
-    import lzma
-    import zipfile
-    import zlib
+    found: list[type[BaseException]] = [EOFError, OSError]
+    # a Python built without lzma (or zlib) has no such stream to read
+    with contextlib.suppress(ImportError):
+        import zlib
 
-    return (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, OSError)
+        found.append(zlib.error)
+    with contextlib.suppress(ImportError):
+        import lzma
+
+        found.append(lzma.LZMAError)
+    import zipfile  # (it imports zlib, bz2 and lzma where there are)
+
+    return (*found, zipfile.BadZipFile)
 
 
 def _damaged(shown: str, kind: str, lines: int, exc: BaseException,

@@ -67,8 +67,9 @@ def _adder(command: str) -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "COMMANDS":
-        return [_adder(command) for command in _HOMES]
+    if name == "COMMANDS":  # one list, kept: a command appended to it is built, as before
+        commands = globals()["COMMANDS"] = [_adder(command) for command in _HOMES]
+        return commands
     if name == "run_xor":  # where it lived before (tests patch it)
         from .cli_demo import run_xor
 
@@ -111,7 +112,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nonlin {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
-    if "COMMANDS" in globals() or command is None:  # set (tests replace it), or all asked
+    if "COMMANDS" in globals() or command is None:  # used (tests replace it), or all asked
         for add in globals()["COMMANDS"] if "COMMANDS" in globals() else __getattr__("COMMANDS"):
             add(subparsers)
         return parser

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+from typing import Any
 
 from ._quoting import shown_path
 from .cli_common import UsageError
@@ -94,8 +95,9 @@ def check_checkpoint_name(out: str, checkpoint: str) -> None:
 
 def _probe_folder(path: str, folder: str, name: str, what: str) -> None:
     """Create and remove ``folder/.NAME.XXXXXXXX.tmp``; a UsageError saying why it failed."""
-    import tempfile  # here: the commands that write no file import this module too
-
+    # imported here (the commands that write no file import this module too);
+    # ``cli_paths.tempfile`` when set, as before: a test's patch of it reaches the probe
+    tempfile = globals().get("tempfile") or __getattr__("tempfile")
     from ._atomic import temp_prefix
 
     if len(os.fsencode(name)) > _name_max(folder):  # the file itself could not be made
@@ -155,7 +157,7 @@ def check_plot_format(path: str) -> None:
                          f"matplotlib writes ({formats}), received {suffix!r}")
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """``cli_paths.tempfile``, imported when a folder is probed (tests patch its mkstemp)."""
     if name == "tempfile":
         import tempfile
