@@ -92,3 +92,30 @@ def test_only_large_or_mapped_float64_for_float32_is_left_as_it_is(on_disk):
     assert not _batch_dtype.by_batch(np.asfortranarray(mapped[:50]), f32)
     assert not _batch_dtype.by_batch(np.asarray(mapped[:50]) + 0, f32)  # small, in memory
     assert not _batch_dtype.by_batch(X32, f64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normalization_adapts_to_a_memmap_without_a_temporary_its_size(tmp_path, dtype):
+    rng = np.random.default_rng(2)
+    X = (rng.normal(size=(80_000, 50)) * rng.uniform(0.1, 1e3, 50) + 7).astype(dtype)
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    mapped = np.load(path, mmap_mode="r")
+    nonlin.Normalization().adapt(X[:10])  # imports, outside the count
+    layer = nonlin.Normalization()
+    peak = _peak(lambda: layer.adapt(mapped))
+    assert peak < X.size * 8 / 4  # np.var's float64 temporary: X.size * 8 bytes (32 MB)
+    np.testing.assert_array_equal(layer.mean, X.mean(axis=0, dtype=np.float64))
+    np.testing.assert_array_equal(layer.variance, X.var(axis=0, dtype=np.float64))  # its bits
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (5, 2), (70_001, 3), (3000, 700), (50_000, 1)])
+def test_blockwise_variance_is_np_var_bit_for_bit(shape):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=shape) * rng.uniform(1e-3, 1e4, shape[1]) - 50
+    for arr in (X, X.astype(np.float32), np.asfortranarray(X)):
+        mean = arr.mean(axis=0, dtype=np.float64)
+        layer = nonlin.Normalization()
+        layer.adapt(arr)
+        np.testing.assert_array_equal(layer.variance, arr.var(axis=0, dtype=np.float64))
+        np.testing.assert_array_equal(layer.mean, mean)
