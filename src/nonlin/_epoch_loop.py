@@ -65,7 +65,9 @@ class _Loop(EpochLogs, StepRefusal):
         self.start_steps = getattr(optimizer, "iterations", None)  # a refusal before any step?
         dt, bs = model.dtype, self.batch_size
         X, y, w = train.X, train.y, train.weight
-        self.xbuf = np.empty((bs, X.shape[1]), dtype=X.dtype)
+        # in the model's dtype: a float64 X left so (nonlin._batch_dtype) is cast batch by batch
+        self.xbuf = np.empty((bs, X.shape[1]), dtype=dt)
+        self.cast = X.dtype != dt  # np.take casts as it gathers; a slice is copied into xbuf
         self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
         # the batch's rows of the (int32) order as intp, what np.take indexes with: converted
         # once here, not by each take into a temporary of its own
@@ -234,6 +236,9 @@ class _Loop(EpochLogs, StepRefusal):
         where: Any  # the batch's rows: a slice, or indices
         if order is None:
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
+            if self.cast:  # float64 rows for a float32 model (nonlin._batch_dtype)
+                np.copyto(self.xbuf[:m], xb)
+                xb = self.xbuf[:m]
             if weight is not None:
                 wb = weight[start:stop]
         else:

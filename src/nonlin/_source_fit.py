@@ -113,7 +113,8 @@ def _validation(model: Sequential, loss: Any, data: Any,
                          "weights) or a batch source. Received: validation_data of type "
                          f"{type(data).__name__}")
     weights = data[2] if len(data) == 3 else None
-    val = make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+    val = make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val",
+                       by_batch=True)  # evaluated chunk by chunk
     check_validation_steps(steps.validation_steps, steps.validation_batch_size, len(val))
     return val, None
 

@@ -91,7 +91,8 @@ def fit_validation(model: Any, loss: Loss, train: Dataset, split: float,
         raise ValueError("Expected validation_data as (X_val, y_val), (X_val, y_val, weights) "
                          f"or a batch source. Received a {what}")
     weights = data[2] if len(data) == 3 else None
-    return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val")
+    return train, make_dataset(data[0], data[1], loss, model, sample_weight=weights, name="X_val",
+                               by_batch=True)  # evaluated chunk by chunk
 
 
 def stream_of(data: Any, steps: FitSteps) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._batch_dtype import training_inputs
 from ._finite import check_finite
 from ._loss_checks import check_probability_rows
 from ._quoting import quoted
@@ -222,12 +223,14 @@ def class_weights_for(
 def make_dataset(
     X: Any, y: Any, loss: Loss, model: Any, *, sample_weight: Any = None,
     class_weight: Any = None, name: str = "x", warn_one_class: bool = False,
-    convert_X: bool = True,
+    convert_X: bool = True, by_batch: bool = False,
 ) -> Dataset:
     """Check and convert one (X, y[, sample_weight]) triple for ``model``.
 
     With ``convert_X=False`` the checked ``X`` stays in its own dtype and layout:
     ``evaluate`` converts it a chunk at a time (no converted copy of all of it).
+    With ``by_batch`` (``fit``'s training data) a large or memory-mapped float64 ``X``
+    for a float32 model stays float64, converted batch by batch (``nonlin._batch_dtype``).
 
     ``name`` is "x" for the data of fit and evaluate (their parameter), "X_val" for fit's
     ``validation_data`` (messages say which). With ``warn_one_class`` (the training
@@ -255,7 +258,9 @@ def make_dataset(
         weight = as_model_dtype(weight, model.dtype, weight_name)
     if per_class is not None and own is not None:  # for rows held out by Dataset.split
         own = as_model_dtype(own, model.dtype, w_name)
-    return Dataset(as_model_dtype(X, model.dtype, name) if convert_X else X, targets, weight,
+    if convert_X:
+        X = training_inputs(X, model.dtype, name) if by_batch else as_dtype(X, model.dtype, name)
+    return Dataset(X, targets, weight,
                    class_weighted=per_class is not None,
                    sample_weight=None if per_class is None else own)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._column_stats import variance as column_variance
 from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import layer_input, not_built
@@ -151,7 +152,8 @@ class Normalization(Layer):
                              "would replace: create Normalization() without them to adapt it")
         X = check_X(data, "data", n_features=None if self.mean is None else self.mean.shape[0])
         with np.errstate(over="ignore"):
-            mean, variance = X.mean(axis=0, dtype=np.float64), X.var(axis=0, dtype=np.float64)
+            mean = X.mean(axis=0, dtype=np.float64)
+            variance = column_variance(X, mean)  # np.var's bits, in blocks of rows
         if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
             raise ValueError("Expected data whose mean and variance float64 can hold. Received "
                              f"values up to {quoted(float(np.abs(X).max()), 30)}")

@@ -113,7 +113,7 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
         _build_if_needed(model, X, seed)
         plan.resolve()  # the warnings on the output point at the user's call
         train = make_dataset(X, y, plan.loss, model, sample_weight=sample_weight,
-                             class_weight=class_weight,
+                             class_weight=class_weight, by_batch=True,
                              warn_one_class=not _trained(model, plan.built_here,
                                                          plan.resume_from))
         train, val = fit_validation(model, plan.loss, train, validation_split, validation_data)
