@@ -248,3 +248,19 @@ def test_each_class_gets_a_colour_of_its_own(n_classes) -> None:
     assert len(colours) == n_classes
     if n_classes <= 10:
         assert to_hex(cmap(0)) == "#1f77b4"  # tab:blue, as before
+
+
+@pytest.mark.parametrize("path", [None, "c.png"])
+def test_a_users_constrained_layout_is_kept_with_a_colour_bar(tmp_path, path) -> None:
+    # was: RuntimeError "Colorbar layout of new layout engine not compatible with old
+    # engine" from plot_confusion_matrix, "The figure layout has changed to tight" from the
+    # others, for a user whose rcParams ask for constrained layout
+    import matplotlib
+
+    with matplotlib.rc_context({"figure.constrained_layout.use": True}), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
+        where = None if path is None else tmp_path / path
+        plots.plot_confusion_matrix(np.eye(3), where)
+        plots.plot_history(HISTORY, where)
+    assert path is None or (tmp_path / path).read_bytes().startswith(b"\x89PNG")

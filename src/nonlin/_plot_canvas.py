@@ -53,6 +53,15 @@ def write_figure(fig: Any, path: Any) -> str:
     return path
 
 
+def tighten(fig: Any) -> None:
+    """``fig.tight_layout()``, unless the figure has a layout engine of its own (the user's
+    ``rcParams["figure.constrained_layout.use"]`` or ``"figure.autolayout"``), which lays it
+    out when drawn: tight layout over constrained warned, and failed once a colour bar was
+    drawn ("Colorbar layout of new layout engine not compatible")."""
+    if getattr(fig, "get_layout_engine", lambda: None)() is None:  # matplotlib >= 3.6
+        fig.tight_layout()
+
+
 def user_axes(ax: Any, panels: Sequence[str]) -> list[Any]:
     """``ax`` as a list of ``len(panels)`` matplotlib Axes: one Axes, or a list, tuple or
     array of them (``plt.subplots(1, 2)[1]``); a TypeError or ValueError naming it."""
@@ -108,5 +117,5 @@ def render(draw: Callable[[list[Any]], None], *, ax: Any, path: Any,
     if path is not None:  # the user's figure keeps its canvas and layout
         return save(fig, path) if ax is None else write_figure(fig, path)
     if made_by_pyplot:
-        fig.tight_layout()
+        tighten(fig)
     return np.array(axes, dtype=object) if many else axes[0]

@@ -36,7 +36,7 @@ from ._plot_boundary import (
     marker_size,
     plane_columns,
 )
-from ._plot_canvas import render, require_matplotlib, write_figure
+from ._plot_canvas import render, require_matplotlib, tighten, write_figure
 from ._plot_inputs import (
     NOT_DRAWN,
     boundary_inputs,
@@ -57,7 +57,7 @@ def _save(fig: Any, path: PathLike) -> str:
     canvas, its layout tightened (``_plot_canvas.write_figure``)."""
     _, canvas_cls = require_matplotlib()
     canvas_cls(fig)
-    fig.tight_layout()
+    tighten(fig)
     return write_figure(fig, path)
 
 
