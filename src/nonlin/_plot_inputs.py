@@ -120,18 +120,21 @@ _FARTHEST = 1e305  # a plane of +-1.2e305 with its margins; matplotlib drew 1e30
 def boundary_inputs(
     X: Any, y: Any, resolution: Any, n_names: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` (n_samples, 2) finite real numbers as floats, at least one row, and ``y``
-    (n_samples,) ints; ``resolution`` an integer >= 2 (a grid needs two points per axis)."""
+    """``X`` (n_samples, n_features >= 2) finite real numbers as floats, at least one row,
+    and ``y`` (n_samples,) ints (a column (n_samples, 1) is taken as it); ``resolution`` an
+    integer >= 2 (a grid needs two points per axis)."""
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":  # text would be parsed, complex cut to its real part
         raise TypeError(f"Expected a real numeric array for X. Received dtype {X.dtype}")
     X = X.astype(float)
     y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        hint = ("; for one-hot rows pass y.argmax(axis=1), for a column y.ravel()"
+    if y.ndim == 2 and y.shape[1] == 1 and X.ndim == 2 and len(y) == len(X):
+        y = y[:, 0]  # a column of labels, as datasets.xor() gives them
+    if X.ndim != 2 or X.shape[1] < 2 or y.shape != (X.shape[0],):
+        hint = ("; for one-hot rows pass y.argmax(axis=1)"
                 if y.ndim == 2 and len(y) == len(X) else "")
         raise ValueError(
-            "Expected X of shape (n_samples, 2) and y of shape (n_samples,). "
+            "Expected X of shape (n_samples, n_features >= 2) and y of shape (n_samples,). "
             f"Received X {X.shape}, y {y.shape}{hint}"
         )
     check_X(X)
@@ -167,10 +170,17 @@ def boundary_labels(y: np.ndarray, n_names: int | None, name: str = "y") -> np.n
     return y.astype(np.int64)
 
 
-def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.ndarray:
+def predicted_classes(scores: Any, n_points: int, n_names: int | None,
+                      threshold: float | None = None) -> np.ndarray:
     """Class indices (n_points,) from what ``predict`` returned for the grid (see
-    ``plot_decision_boundary``): scores, a probability of class 1, or class indices."""
+    ``plot_decision_boundary``): scores, a probability of class 1 (or, given ``threshold``,
+    any score of class 1, cut there), or class indices."""
     scores = np.asarray(scores)
+    if threshold is not None and (scores.ndim != 2 or scores.shape[1:] != (1,)):
+        raise ValueError(
+            f"Expected predict to return one column, shape ({n_points}, 1), with threshold="
+            f"{threshold!r} (class 1 above it). Received shape {scores.shape}: scores of "
+            "several classes are cut at their arg-max, class indices drawn as they are")
     if scores.shape != (n_points,) and (scores.ndim != 2 or scores.shape[0] != n_points
                                         or scores.shape[1] == 0):
         raise ValueError(
@@ -188,9 +198,10 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
     if scores.ndim == 1:
         return boundary_labels(scores, n_names, "predict's output")
     one_output = scores.shape[1] == 1
-    if one_output:
+    if one_output and threshold is None:
         _check_probabilities(scores[:, 0])
-    predicted = (scores[:, 0] > 0.5).astype(np.int64) if one_output else scores.argmax(axis=1)
+    cut = 0.5 if threshold is None else threshold
+    predicted = (scores[:, 0] > cut).astype(np.int64) if one_output else scores.argmax(axis=1)
     if n_names is not None and predicted.max() >= n_names:
         raise ValueError(
             f"Expected predicted classes in [0, {n_names}), one per name in classes. "
@@ -200,18 +211,18 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None) -> np.nda
 
 
 def _check_probabilities(p: np.ndarray) -> None:
-    """A one-column ``predict`` output is P(class 1), cut at 0.5: a value outside [0, 1] (a
-    logit, cut at 0, a linear output, or a class index 2) would draw the boundary in the
-    wrong place."""
+    """A one-column ``predict`` output without a ``threshold`` is P(class 1), cut at 0.5: a
+    value outside [0, 1] (a logit, cut at 0, a linear output, or a class index 2) would draw
+    the boundary in the wrong place; the message names the ``threshold`` that fits."""
     outside = (p < 0) | (p > 1)
     if outside.any():
         i = int(np.argmax(outside))
         whole = bool(np.all(np.isfinite(p) & (p >= 0) & (p == np.round(p))))
         fix = ("For class indices pass the classes of shape (n,): lambda points: "
                "model.predict(points).ravel()" if whole else
-               "For logits (no Sigmoid, from_logits=True) pass the classes of shape (n,): "
-               "lambda points: (model.predict(points)[:, 0] > 0).astype(int); for a linear "
-               "output fit to 0 and 1, the same with > 0.5")
+               "For logits (no Sigmoid, from_logits=True) pass threshold=0 (class 1 where "
+               "the output is > 0); for a linear output fit to 0 and 1, threshold=0.5 "
+               "(class 1 where it is > 0.5)")
         raise ValueError(
             "Expected probabilities of class 1 in [0, 1] from a predict of one column (a "
             f"Sigmoid output, cut at 0.5). Received {p[i].item()!r} for grid point {i}. "
@@ -229,3 +240,25 @@ def plane_limits(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     span = np.where(hi - lo > 1e-9 * magnitude, hi - lo, np.maximum(magnitude, 1.0))
     pad = 0.1 * span + 1e-9
     return lo - pad, hi + pad
+
+
+def confusion_inputs(matrix: Any, classes: Any) -> tuple[np.ndarray, list[str]]:
+    """``matrix``, a non-empty square real array, and the names of its classes (str): the
+    ``classes`` given, one per row, or ``0 .. n - 1``."""
+    matrix = np.asarray(matrix)
+    if matrix.dtype.kind not in "biuf":  # text or objects: matplotlib's "Image data of dtype"
+        raise TypeError(f"Expected a real numeric matrix. Received dtype {matrix.dtype}")
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
+    if matrix.size == 0:
+        raise ValueError(
+            f"Expected a square matrix of at least one class. Received shape {matrix.shape}"
+        )
+    n = matrix.shape[0]
+    names = [str(c) for c in (classes if classes is not None else range(n))]
+    if len(names) != n:
+        raise ValueError(
+            f"Expected {n} class names, one per row of the matrix. "
+            f"Received {len(names)}: classes={quoted(names, 200)}"
+        )
+    return matrix, names

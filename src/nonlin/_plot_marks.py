@@ -1,9 +1,12 @@
-"""What ``nonlin.plots`` draws beside the data: class colours and a confusion matrix's counts.
+"""What ``nonlin.plots`` draws beside the data: class colours, a confusion matrix's counts,
+and a panel of ``plot_history``.
 
-``_class_colors`` is the colour map of a decision boundary's classes (matplotlib's ``tab``
-colours, repeated past ten); ``_annotate_cells`` writes each count of a confusion matrix in
-its cell, up to ``_MOST_ANNOTATED`` classes. Both run once matplotlib is imported
-(``plots.require_matplotlib``).
+``_class_colors`` is the colour map of a decision boundary's classes: matplotlib's ``tab10``
+colours up to ten classes, ``tab20``'s up to twenty, then as many colours spread over
+``turbo``, one per class (at most 100 are drawn): no two classes share a colour.
+``_annotate_cells`` writes each count of a confusion matrix in its cell, up to
+``_MOST_ANNOTATED`` classes. ``history_panel`` draws one quantity's training and validation
+curves. All run once matplotlib is imported (``plots.require_matplotlib``).
 """
 
 from __future__ import annotations
@@ -16,9 +19,15 @@ import numpy as np
 def _class_colors(n_classes: int) -> Any:
     from matplotlib.colors import ListedColormap
 
+    if n_classes > 10:  # distinct colours past tab10's ten
+        from matplotlib import colormaps
+
+        if n_classes <= 20:
+            return ListedColormap(colormaps["tab20"](np.arange(n_classes)))  # its k-th colour
+        return ListedColormap(colormaps["turbo"](np.linspace(0.0, 1.0, n_classes)))
     base = [f"tab:{name}" for name in
             "blue orange green red purple brown pink gray olive cyan".split()]
-    return ListedColormap([base[k % len(base)] for k in range(max(n_classes, 1))])
+    return ListedColormap(base[:max(n_classes, 1)])
 
 
 _MOST_ANNOTATED = 30  # classes; beyond, the counts are illegible (and slow: n * n texts)
@@ -33,3 +42,28 @@ def _annotate_cells(ax: Any, matrix: np.ndarray) -> None:
             color = "white" if matrix[i, j] > threshold else "black"
             ax.text(j, i, f"{matrix[i, j]:g}", ha="center", va="center", color=color,
                     fontsize=8 if n > 10 else 11)
+
+
+_MOST_MARKED = 100  # epochs; a longer curve is drawn without a dot per epoch
+
+
+def history_panel(ax: Any, name: str, points: dict[str, tuple[np.ndarray, np.ndarray]],
+                  finite: bool, title: str) -> None:
+    """Draw ``name``'s training and validation curves (``points``) in ``ax``, or say that
+    there is no finite value to draw."""
+    from matplotlib.ticker import MaxNLocator
+
+    for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
+        if key in points:
+            epochs, values = points[key]
+            marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
+            ax.plot(epochs, values, style, marker=marker, markersize=3, label=label)
+    if not finite:
+        ax.text(0.5, 0.5, "no finite values", ha="center", va="center",  # all NaN or inf
+                transform=ax.transAxes)
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(name.replace("_", " "))
+    ax.set_title(f"{title}: {name.replace('_', ' ')}")
+    ax.grid(True, alpha=0.3)
+    ax.legend()

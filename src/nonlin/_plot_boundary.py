@@ -1,0 +1,104 @@
+"""The plane ``plots.plot_decision_boundary`` draws: which two columns of ``X`` span it, the
+values the other columns are held at, the grid ``predict`` is asked about, and how many
+classes, how large their dots, are drawn.
+
+scikit-learn's ``DecisionBoundaryDisplay`` refuses an ``X`` of more than two columns
+(the user picks two). Here ``features=(i, j)`` picks them, and without it an ``X``
+whose columns but two are constant is drawn over those two: ``datasets.xor()`` (and
+``tutorial.X_XOR``), whose third column is the network's bias input of ones, is drawn in
+one call. The other columns are held at their median over ``X``: a constant one at its
+value, so the picture is where the data lies; a varying one at its middle, so the
+picture is one slice through the data (the points drawn over it are not all in it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._quoting import quoted
+from .validation import is_integer
+
+_MOST_CLASSES = 100  # in a decision boundary; 1000 took 17 s, a label of 10**9 never ended
+
+
+def classes_to_draw(n_names: int | None, y: np.ndarray, regions: np.ndarray) -> int:
+    """The number of classes a decision boundary plot draws: ``n_names`` (the legend's
+    names) when given, else one past the highest class in ``y`` or ``regions`` (the
+    predicted ones); a ``ValueError`` beyond ``_MOST_CLASSES``."""
+    n_classes = n_names if n_names is not None else int(max(y.max(), regions.max())) + 1
+    if n_classes > _MOST_CLASSES:  # each gets a scatter, a contour level and a legend entry
+        raise ValueError(
+            f"Expected at most {_MOST_CLASSES} classes to draw. Received {n_classes} "
+            f"(classes 0 .. {n_classes - 1}, from classes, y or predict's output)"
+        )
+    return n_classes
+
+
+def plane_columns(X: np.ndarray, features: Any) -> tuple[int, int]:
+    """The two columns of ``X`` (n_samples, n_features >= 2) on the axes: ``features``,
+    two distinct column indices; by default the only two, or the only two not constant."""
+    n = X.shape[1]
+    if features is None:
+        varying = [j for j in range(n) if np.ptp(X[:, j]) > 0]
+        if n == 2 or len(varying) == 2:
+            return (0, 1) if n == 2 else (varying[0], varying[1])
+        raise ValueError(
+            "Expected X with two columns, or with all but two constant (as a bias column of "
+            f"ones). Received X of shape {X.shape}, with {len(varying)} columns that vary "
+            f"({quoted(varying, 80)}): pick the two to draw with features=(i, j) (the others "
+            "are held at their median)")
+    if (isinstance(features, str | bytes) or not isinstance(features, Sequence | np.ndarray)
+            or len(features) != 2 or not all(is_integer(f) and 0 <= f < n for f in features)
+            or features[0] == features[1]):
+        raise ValueError(
+            f"Expected features as two distinct column indices of X, in [0, {n}). "
+            f"Received: features={quoted(features, 200)}")
+    return int(features[0]), int(features[1])
+
+
+def axis_names(feature_names: Any, columns: tuple[int, int], n_features: int) -> list[str]:
+    """The two axis labels: ``x{i + 1}`` of each column drawn (``x1``, ``x2``) by default;
+    else ``feature_names``, one per column of ``X`` (picked by ``columns``) or two."""
+    if feature_names is None:
+        return [f"x{k + 1}" for k in columns]
+    if isinstance(feature_names, str) or len(feature_names) not in (2, n_features):
+        raise ValueError(
+            "Expected two feature names. Received: feature_names="
+            f"{quoted(feature_names)} (or one name per column of X: {n_features})")
+    if len(feature_names) == n_features:
+        return [feature_names[k] for k in columns]
+    return list(feature_names)
+
+
+def grid_points(X: np.ndarray, columns: tuple[int, int], gx: np.ndarray,
+                gy: np.ndarray) -> np.ndarray:
+    """The points (gx.size, n_features) ``predict`` is asked about: the grid's ``gx`` and
+    ``gy`` in ``columns``, each other column of ``X`` held at its median."""
+    points = np.tile(np.median(X, axis=0), (gx.size, 1))
+    points[:, columns[0]] = gx.ravel()
+    points[:, columns[1]] = gy.ravel()
+    return points
+
+
+def check_threshold(threshold: Any) -> float | None:
+    """None, or a finite real number (not a bool), as a float."""
+    if threshold is None:
+        return None
+    if (isinstance(threshold, bool | np.bool_)
+            or not isinstance(threshold, int | float | np.integer | np.floating)
+            or not math.isfinite(float(threshold))):
+        raise ValueError(
+            "Expected threshold as a finite number (class 1 where predict's one column is "
+            "above it) or None (probabilities, cut at 0.5). "
+            f"Received: threshold={quoted(threshold)}")
+    return float(threshold)
+
+
+def marker_size(n_samples: int) -> float:
+    """The area (points squared) of each sample's dot: 12 from 100 samples on, larger
+    for fewer, up to 60 (XOR's 4 points)."""
+    return 12.0 if n_samples >= 100 else min(60.0, 12.0 * math.sqrt(100 / n_samples))

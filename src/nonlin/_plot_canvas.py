@@ -1,0 +1,121 @@
+"""Where ``nonlin.plots`` draws, and what each plot returns (``render``).
+
+Three cases, as scikit-learn's displays (``DecisionBoundaryDisplay.from_estimator(...,
+ax=)``) and pandas' ``plot(ax=)`` take them:
+
+- ``path`` given, no ``ax``: a figure of nonlin's own, made without ``pyplot`` and drawn
+  on the non-interactive Agg canvas, written to ``path`` and dropped: nothing is shown,
+  no figure stays open however many are written, the user's backend is never touched;
+  the path (str) is returned, as before ``ax`` existed.
+- no ``path``, no ``ax``: a new ``pyplot`` figure in the user's backend, its layout
+  tightened; its Axes are returned (as pandas and seaborn do). In a notebook the backend
+  shows it once at the end of the cell (an Axes' repr is text, so a cell ending in the
+  call does not show it a second time); in a script ``plt.show()`` opens it. nonlin never
+  calls ``show`` nor picks a backend.
+- ``ax`` given: drawn into the user's Axes (one per panel), whose figure keeps its size
+  and layout; they are returned, or, with ``path`` too, the whole figure they are in is
+  written there and the path returned.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._atomic import file_path, write_atomic
+from ._optional import require
+from ._plot_formats import plot_format
+from ._quoting import quoted
+
+
+def require_matplotlib() -> Any:
+    """Import matplotlib's object-oriented API, or raise ``MissingExtraError`` naming ``plot``."""
+    require("matplotlib", "plot", "plotting")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    return Figure, FigureCanvasAgg
+
+
+def write_figure(fig: Any, path: Any) -> str:
+    """Draw the whole of ``fig`` in memory (100 dots per inch: ``figsize * 100`` pixels,
+    whatever the user's ``rcParams["savefig.bbox"]``), in the format ``path``'s suffix
+    names, then replace ``path`` atomically (``_atomic.write_atomic``): a plot that fails
+    midway leaves an existing file as it was. Returns the path as a str."""
+    path = file_path(path)  # str, bytes or os.PathLike, as nonlin.save takes
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=plot_format(path) or "png", dpi=100,
+                bbox_inches=fig.bbox_inches)
+    write_atomic(path, buffer.getbuffer())
+    return path
+
+
+def tighten(fig: Any) -> None:
+    """``fig.tight_layout()``, unless the figure has a layout engine of its own (the user's
+    ``rcParams["figure.constrained_layout.use"]`` or ``"figure.autolayout"``), which lays it
+    out when drawn: tight layout over constrained warned, and failed once a colour bar was
+    drawn ("Colorbar layout of new layout engine not compatible")."""
+    if getattr(fig, "get_layout_engine", lambda: None)() is None:  # matplotlib >= 3.6
+        fig.tight_layout()
+
+
+def user_axes(ax: Any, panels: Sequence[str]) -> list[Any]:
+    """``ax`` as a list of ``len(panels)`` matplotlib Axes: one Axes, or a list, tuple or
+    array of them (``plt.subplots(1, 2)[1]``); a TypeError or ValueError naming it."""
+    from matplotlib.axes import Axes
+
+    n = len(panels)
+    axes = ([ax] if isinstance(ax, Axes) else list(np.ravel(np.array(ax, dtype=object)))
+            if isinstance(ax, list | tuple | np.ndarray) else None)
+    if axes is None or not all(isinstance(a, Axes) for a in axes):
+        many = f", or a sequence of {n} (one per panel)" if n > 1 else ""
+        raise TypeError(f"Expected ax as a matplotlib Axes{many}. Received: ax={quoted(ax, 200)}")
+    if len(axes) != n:
+        raise ValueError(
+            f"Expected {n} Axes for ax, one per panel ({', '.join(panels)}). "
+            f"Received {len(axes)}")
+    return axes
+
+
+def _start(ax: Any, path: Any, size: tuple[float, float],
+           panels: Sequence[str]) -> tuple[Any, list[Any], bool]:
+    """The figure to draw on, its Axes (one per panel) and whether it is a pyplot figure
+    made here (see the module's docstring)."""
+    figure_cls, _ = require_matplotlib()
+    if ax is not None:
+        axes = user_axes(ax, panels)
+        return axes[0].figure.figure, axes, False  # the root figure, for an Axes in a subfigure
+    if path is not None:
+        fig = figure_cls(figsize=size)
+    else:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=size)
+    n = len(panels)
+    return fig, [fig.add_subplot(1, n, i + 1) for i in range(n)], path is None
+
+
+def render(draw: Callable[[list[Any]], None], *, ax: Any, path: Any,
+           size: tuple[float, float], panels: Sequence[str],
+           save: Callable[[Any, Any], str], many: bool = False) -> Any:
+    """Call ``draw(axes)`` on the Axes ``_start`` gives, then return what the plot returns:
+    the path ``save(figure, path)`` wrote when ``path`` is given, else the Axes (an array
+    of them when ``many``). A pyplot figure made here is closed when drawing fails (an
+    empty figure would show in the notebook)."""
+    fig, axes, made_by_pyplot = _start(ax, path, size, panels)
+    try:
+        draw(axes)
+    except BaseException:
+        if made_by_pyplot:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        raise
+    if path is not None:  # the user's figure keeps its canvas and layout
+        return save(fig, path) if ax is None else write_figure(fig, path)
+    if made_by_pyplot:
+        tighten(fig)
+    return np.array(axes, dtype=object) if many else axes[0]
