@@ -162,6 +162,8 @@ def _solver_state(out: dict[str, Any], path: str) -> None:
     scores, or (early stopping) ``best_loss_`` null with ``validation_scores_`` a list and
     ``best_validation_score_`` a number."""
     names = ("loss_curve_", "_no_improvement_count", *_STOPPING)
+    if "loss_curve_" in out and "_no_improvement_count" not in out:
+        out["_no_improvement_count"] = 0  # files before its save (2026-11-29): fit's start
     state = {name: out[name] for name in names if name in out}
     if not state:
         return
@@ -200,13 +202,24 @@ def units(est: Any, model: Any, path: str) -> list[int]:
     return [model.n_features_in, *widths]
 
 
+def _init_today(layer: dict) -> dict:
+    """A Dense layer's config with ``init`` as today's estimators name it: files written
+    before 2026-11-30 (commit 8a2fe9d) named 'zeros', the weights' draw before fit, where
+    they now name glorot_uniform, scikit-learn's; the weights are the file's either way."""
+    config = layer.get("config")
+    if layer.get("class_name") != "Dense" or not isinstance(config, dict) or config.get(
+            "init") != "zeros":
+        return layer
+    return {**layer, "config": {**config, "init": "glorot_uniform"}}
+
+
 def architecture(expected: list[dict], model: Any, est: Any, path: str) -> None:
     """The file's layers must be the ones the parameters build (``expected``), in the
     ``dtype`` they fix (``None``: any, as ``X`` decided it)."""
     if est.dtype is not None and np.dtype(est.dtype) != model.dtype:
         raise _refuse(path, f"{_PARAMS}.dtype", est.dtype,
                       f"the file's network dtype {model.dtype.name!r} or null")
-    if model.get_config()["layers"] != expected:
+    if [_init_today(layer) for layer in model.get_config()["layers"]] != expected:
         described = ", ".join(
             f"{name}={quoted(getattr(est, name), 40)}"
             for name in ("activation", "batch_norm", "dropout", "out_activation_")
