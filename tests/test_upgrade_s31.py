@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from io_helpers import split
+from io_helpers import edit, edit_meta, split
 from nonlin._header import ModelFileError
 
 DATA = Path(__file__).parent / "data" / "old_files"
@@ -166,6 +166,27 @@ def _refused(data: bytes) -> str:
     with pytest.raises(ModelFileError) as info:
         nonlin.load(io.BytesIO(data))
     return str(info.value)
+
+
+def test_a_newer_format_version_is_refused_naming_both_versions() -> None:
+    message = _refused(edit_meta(_old_bytes(), "format_version", lambda _: 2))
+    assert "format version 2" in message and "format version 1" in message
+    assert "newer nonlin" in message and "upgrade nonlin" in message
+
+
+def test_a_version_no_nonlin_wrote_is_not_called_newer() -> None:
+    message = _refused(edit_meta(_old_bytes(), "format_version", lambda _: 0))
+    assert "format version 0" in message and "format version 1" in message
+    assert "newer" not in message
+
+
+def test_an_unknown_key_is_refused_naming_it_and_the_version_read() -> None:
+    def add(header: dict[str, Any]) -> None:
+        header["__metadata__"]["quantization"] = '"int8"'
+
+    message = _refused(edit(_old_bytes(), add))
+    assert "'quantization'" in message and "format version 1" in message
+    assert "newer nonlin" in message
 
 
 def test_the_optional_keys_may_be_missing() -> None:
