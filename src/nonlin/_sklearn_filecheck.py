@@ -131,8 +131,9 @@ def _class_weight(value: dict, text: bool) -> dict:
     return weights
 
 
-def fitted(est: Any, record: Any, path: str) -> dict[str, Any]:
-    """``training.fitted`` checked by type and decoded (non-finite floats as floats)."""
+def fitted(est: Any, record: Any, path: str, optimizer: bool = True) -> dict[str, Any]:
+    """``training.fitted`` checked by type and decoded (non-finite floats as floats).
+    ``optimizer``: the file holds the optimizer record (files without one may be older)."""
     from ._sklearn_io import _FITTED as names
 
     labels = hasattr(est, "predict_proba")  # a classifier
@@ -152,6 +153,9 @@ def fitted(est: Any, record: Any, path: str) -> dict[str, Any]:
                 raise _refuse(path, field, record[name], "a list of numbers or null")
     if not labels and out["objective"] not in _REGRESSION:
         raise _refuse(path, f"{_FITTED}.objective", out["objective"], f"one of {_REGRESSION}")
+    if not optimizer and "loss_curve_" in out and "_no_improvement_count" not in out:
+        out["_no_improvement_count"] = 0  # files written before e6dc313 (2026-11-29) kept
+        # neither the optimizer nor this count: read as 0, where fit starts it
     _solver_state(out, path)
     return out
 
@@ -162,8 +166,6 @@ def _solver_state(out: dict[str, Any], path: str) -> None:
     scores, or (early stopping) ``best_loss_`` null with ``validation_scores_`` a list and
     ``best_validation_score_`` a number."""
     names = ("loss_curve_", "_no_improvement_count", *_STOPPING)
-    if "loss_curve_" in out and "_no_improvement_count" not in out:
-        out["_no_improvement_count"] = 0  # files before its save (2026-11-29): fit's start
     state = {name: out[name] for name in names if name in out}
     if not state:
         return
