@@ -62,23 +62,33 @@ def _check_format(meta: dict[str, str], path: str) -> None:
     if value != FORMAT:
         raise ModelFileError(path, f"expected {FORMAT!r}. Received: {quoted(value, 50)}; this is "
                              "not a nonlin model file", "__metadata__['format']")
-    version = _field(meta, "format_version", path)
+    _check_version(_field(meta, "format_version", path), path)
+    unknown = set(meta) - _KEYS - _OPTIONAL_KEYS
+    if unknown:
+        raise ModelFileError(
+            path, f"unexpected keys {quoted(sorted(unknown), 200)}; format version "
+                  f"{FORMAT_VERSION}, which this nonlin reads, has the keys "
+                  f"{sorted(_KEYS | _OPTIONAL_KEYS)} (a newer nonlin may write keys this one "
+                  "does not know: upgrade nonlin to read its files)", "__metadata__")
+
+
+def _check_version(version: Any, path: str) -> None:
+    """Format version ``FORMAT_VERSION`` only: every nonlin so far wrote 1 (optional keys
+    were added beside it, and this nonlin reads files without them); a newer file is
+    refused naming both versions, as PyTorch and Keras refuse a newer file."""
+    field = "__metadata__['format_version']"
     if type(version) is not int:  # 1.0, "1", true: not what any nonlin writes
         raise ModelFileError(path, f"unsupported format version: expected the integer "
                              f"{FORMAT_VERSION}, as nonlin writes it. Received: "
-                             f"{quoted(version, 50)} ({type(version).__name__})",
-                             "__metadata__['format_version']")
+                             f"{quoted(version, 50)} ({type(version).__name__})", field)
+    if version > FORMAT_VERSION:
+        raise ModelFileError(path, f"unsupported format version {version}, newer than this "
+                             f"nonlin reads (format version {FORMAT_VERSION}): the file was "
+                             "written by a newer nonlin; upgrade nonlin to read it", field)
     if version != FORMAT_VERSION:
-        raise ModelFileError(
-            path,
-            f"unsupported format version {version}; this nonlin reads version "
-            f"{FORMAT_VERSION} (upgrade nonlin to read newer files)",
-            "__metadata__['format_version']",
-        )
-    unknown = set(meta) - _KEYS - _OPTIONAL_KEYS
-    if unknown:
-        raise ModelFileError(path, f"unexpected keys "
-                                   f"{quoted(sorted(unknown), 200)}", "__metadata__")
+        raise ModelFileError(path, f"unsupported format version {version}; this nonlin reads "
+                             f"format version {FORMAT_VERSION}, the only one nonlin has "
+                             "written", field)
 
 
 def _read_layers(meta: dict[str, str], path: str) -> tuple[list[Any], Any]:

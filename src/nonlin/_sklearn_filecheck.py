@@ -131,8 +131,9 @@ def _class_weight(value: dict, text: bool) -> dict:
     return weights
 
 
-def fitted(est: Any, record: Any, path: str) -> dict[str, Any]:
-    """``training.fitted`` checked by type and decoded (non-finite floats as floats)."""
+def fitted(est: Any, record: Any, path: str, optimizer: bool = True) -> dict[str, Any]:
+    """``training.fitted`` checked by type and decoded (non-finite floats as floats).
+    ``optimizer``: the file holds the optimizer record (files without one may be older)."""
     from ._sklearn_io import _FITTED as names
 
     labels = hasattr(est, "predict_proba")  # a classifier
@@ -152,6 +153,9 @@ def fitted(est: Any, record: Any, path: str) -> dict[str, Any]:
                 raise _refuse(path, field, record[name], "a list of numbers or null")
     if not labels and out["objective"] not in _REGRESSION:
         raise _refuse(path, f"{_FITTED}.objective", out["objective"], f"one of {_REGRESSION}")
+    if not optimizer and "loss_curve_" in out and "_no_improvement_count" not in out:
+        out["_no_improvement_count"] = 0  # files written before e6dc313 (2026-11-29) kept
+        # neither the optimizer nor this count: read as 0, where fit starts it
     _solver_state(out, path)
     return out
 
@@ -200,13 +204,24 @@ def units(est: Any, model: Any, path: str) -> list[int]:
     return [model.n_features_in, *widths]
 
 
+def _init_today(layer: dict) -> dict:
+    """A Dense layer's config with ``init`` as today's estimators name it: files written
+    before 2026-11-30 (commit 8a2fe9d) named 'zeros', the weights' draw before fit, where
+    they now name glorot_uniform, scikit-learn's; the weights are the file's either way."""
+    config = layer.get("config")
+    if layer.get("class_name") != "Dense" or not isinstance(config, dict) or config.get(
+            "init") != "zeros":
+        return layer
+    return {**layer, "config": {**config, "init": "glorot_uniform"}}
+
+
 def architecture(expected: list[dict], model: Any, est: Any, path: str) -> None:
     """The file's layers must be the ones the parameters build (``expected``), in the
     ``dtype`` they fix (``None``: any, as ``X`` decided it)."""
     if est.dtype is not None and np.dtype(est.dtype) != model.dtype:
         raise _refuse(path, f"{_PARAMS}.dtype", est.dtype,
                       f"the file's network dtype {model.dtype.name!r} or null")
-    if model.get_config()["layers"] != expected:
+    if [_init_today(layer) for layer in model.get_config()["layers"]] != expected:
         described = ", ".join(
             f"{name}={quoted(getattr(est, name), 40)}"
             for name in ("activation", "batch_norm", "dropout", "out_activation_")

@@ -213,7 +213,8 @@ def load_estimator(path: Any, estimators: dict, binarizer: Any) -> Any:
         )
     text = labelcheck.text_labels(training.get("fitted"))  # "nan": a label or a float
     est = filecheck.estimator(estimators[name], training.get("params"), source, text)
-    fitted = filecheck.fitted(est, training.get("fitted"), source)
+    fitted = filecheck.fitted(est, training.get("fitted"), source,
+                              "optimizer" in header.metadata)
     restore_fitted(est, fitted)
     if "classes" in fitted:
         est.classes_, est._label_binarizer = labelcheck.labels(fitted, binarizer, source,
