@@ -61,3 +61,41 @@ def test_a_shuffled_float64_memmap_never_casts_the_buffers_old_contents(mapped, 
             got = _fit(X, y, **options)
     for a, b in zip(got, expected, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _peak(run) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_normalization_adapts_to_a_column_slice_of_a_memmap_by_blocks(tmp_path):
+    """``adapt(mapped[:, :-1])`` (the features, the last column a label) took ``np.var``'s
+    float64 temporary of the whole slice: only a C-contiguous array went by blocks."""
+    rng = np.random.default_rng(6)
+    X = (rng.normal(size=(60_000, 41)) * rng.uniform(0.1, 1e3, 41) + 7).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    features = np.load(tmp_path / "X.npy", mmap_mode="r")[:, :-1]
+    nonlin.Normalization().adapt(X[:10, :-1])  # imports, outside the count
+    layer = nonlin.Normalization()
+    peak = _peak(lambda: layer.adapt(features))
+    assert peak < features.size * 8 / 4  # np.var's temporary: features.size * 8 bytes
+    np.testing.assert_array_equal(layer.variance, features.var(axis=0, dtype=np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int32])
+def test_blockwise_variance_of_views_is_np_var_bit_for_bit(dtype):
+    from nonlin._column_stats import variance
+
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(120_000, 12)) * rng.uniform(1, 1e3, 12) + 40
+    B = base.astype(dtype)
+    for view in (B, B[:, :7], B[:, ::3], B[::2], B[::3, 1:9:2], B[::-1], B[:, ::-1],
+                 np.asfortranarray(B), np.asfortranarray(B)[:, :5], B[:, 4:5]):
+        mean = view.mean(axis=0, dtype=np.float64)
+        np.testing.assert_array_equal(variance(view, mean), view.var(axis=0, dtype=np.float64))
