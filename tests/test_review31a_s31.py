@@ -96,6 +96,7 @@ def test_blockwise_variance_of_views_is_np_var_bit_for_bit(dtype):
     base = rng.normal(size=(120_000, 12)) * rng.uniform(1, 1e3, 12) + 40
     B = base.astype(dtype)
     for view in (B, B[:, :7], B[:, ::3], B[::2], B[::3, 1:9:2], B[::-1], B[:, ::-1],
-                 np.asfortranarray(B), np.asfortranarray(B)[:, :5], B[:, 4:5]):
+                 np.asfortranarray(B), np.asfortranarray(B)[:, :5], B[:, 4:5],
+                 np.broadcast_to(B[:, :1], (len(B), 3)), B[:5].T):
         mean = view.mean(axis=0, dtype=np.float64)
         np.testing.assert_array_equal(variance(view, mean), view.var(axis=0, dtype=np.float64))
