@@ -5,11 +5,11 @@ disk: a C-contiguous float64 ``np.memmap`` (or an array viewing one), or a float
 whose float32 copy would take ``COPY_LIMIT`` bytes or more, given to a float32 model,
 stays as it is. Its values are checked to be within float32's range block by block (as
 ``validation.as_dtype`` checks a whole array, with the same message naming the row), and
-the training loop (``nonlin._epoch_loop``) converts each batch as it gathers the batch's
-rows into its float32 buffer: ``np.take(..., out=)`` casts as it copies, and a cast is
-elementwise, so the batches, and the trained weights, are those of the converted copy bit
-for bit. Nothing else changes: other dtypes (integers, booleans, float16) and other
-layouts are converted once as before.
+the training loop (``nonlin._epoch_loop``) converts each batch: it gathers the batch's
+rows into a float64 buffer of a batch (a slice, unshuffled, is read in place) and copies
+them into its float32 buffer. A cast is elementwise, so the batches, and the trained
+weights, are those of the converted copy bit for bit. Nothing else changes: other dtypes
+(integers, booleans, float16) and other layouts are converted once as before.
 """
 
 from __future__ import annotations

@@ -67,7 +67,10 @@ class _Loop(EpochLogs, StepRefusal):
         X, y, w = train.X, train.y, train.weight
         # in the model's dtype: a float64 X left so (nonlin._batch_dtype) is cast batch by batch
         self.xbuf = np.empty((bs, X.shape[1]), dtype=dt)
-        self.cast = X.dtype != dt  # np.take casts as it gathers; a slice is copied into xbuf
+        self.cast = X.dtype != dt  # rows gathered in X's dtype, then cast into xbuf: a take
+        # into xbuf itself would first cast xbuf's old (unset: any bits, a signaling NaN
+        # warns) contents to a temporary of X's dtype, made anew for each batch
+        self.gather = np.empty((bs, X.shape[1]), dtype=X.dtype) if self.cast else self.xbuf
         self.ybuf = np.empty((bs, *y.shape[1:]), dtype=y.dtype)
         # the batch's rows of the (int32) order as intp, what np.take indexes with: converted
         # once here, not by each take into a temporary of its own
@@ -244,7 +247,10 @@ class _Loop(EpochLogs, StepRefusal):
         else:
             where = rows = self.ibuf[:m]
             np.copyto(rows, order[start:stop])
-            xb = train.X.take(rows, 0, self.xbuf[:m], "clip")
+            xb = train.X.take(rows, 0, self.gather[:m], "clip")
+            if self.cast:  # float64 rows for a float32 model (nonlin._batch_dtype)
+                np.copyto(self.xbuf[:m], xb)
+                xb = self.xbuf[:m]
             yb = train.y.take(rows, 0, self.ybuf[:m], "clip")
             if weight is not None:
                 wb = weight.take(rows, 0, self.wbuf[:m], "clip")
