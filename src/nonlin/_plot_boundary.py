@@ -90,12 +90,20 @@ def check_threshold(threshold: Any) -> float | None:
         return None
     if (isinstance(threshold, bool | np.bool_)
             or not isinstance(threshold, int | float | np.integer | np.floating)
-            or not math.isfinite(float(threshold))):
+            or not _is_finite(threshold)):
         raise ValueError(
             "Expected threshold as a finite number (class 1 where predict's one column is "
             "above it) or None (probabilities, cut at 0.5). "
             f"Received: threshold={quoted(threshold)}")
     return float(threshold)
+
+
+def _is_finite(number: Any) -> bool:
+    """Whether a real ``number`` is finite as a float (an int past 1.8e308 is not)."""
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:  # float(10**400)
+        return False
 
 
 def marker_size(n_samples: int) -> float:

@@ -36,7 +36,7 @@ from ._plot_boundary import (
     marker_size,
     plane_columns,
 )
-from ._plot_canvas import render, require_matplotlib, tighten, write_figure
+from ._plot_canvas import check_where, render, require_matplotlib, tighten, write_figure
 from ._plot_inputs import (
     NOT_DRAWN,
     boundary_inputs,
@@ -212,6 +212,7 @@ def plot_decision_boundary(
     columns = plane_columns(X, features)
     labels = axis_names(feature_names, columns, X.shape[1])
     cut = check_threshold(threshold)
+    check_where(ax, path, ["boundary"])  # before predict is asked about the grid
     lo, hi = plane_limits(X[:, columns])
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
