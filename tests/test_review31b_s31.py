@@ -123,3 +123,52 @@ def test_a_threshold_too_large_for_a_float_is_named() -> None:
         plots.plot_decision_boundary(lambda p: p[:, :1] * 0.5, POINTS, [0, 1, 1, 0],
                                      resolution=5, threshold=10**400)
     assert plt.get_fignums() == []
+
+
+def _frame():
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame({"age": [0.0, 1.0, 2.0], "income": [5.0, 7.0, 6.0],
+                         "score": [1.0, 2.0, 3.0]})
+
+
+def test_a_dataframe_names_the_axes_and_its_columns_can_be_picked_by_name() -> None:
+    # was: axes labelled x1 and x3, and features=("age", "score") refused
+    frame = _frame()
+    asked = []
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        asked.append(points)
+        return (points[:, 0] > 1).astype(int)  # an array, as the docstring promises
+
+    ax = plots.plot_decision_boundary(predict, frame, [0, 0, 1], resolution=4,
+                                      features=("age", "score"))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("age", "score")
+    assert isinstance(asked[0], np.ndarray) and np.all(asked[0][:, 1] == 6.0)  # the median
+    ax = plots.plot_decision_boundary(predict, frame, [0, 0, 1], resolution=4, features=(2, 1))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("score", "income")
+    ax = plots.plot_decision_boundary(predict, frame, [0, 0, 1], resolution=4, features=(2, 1),
+                                      feature_names=["a", "b"])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("a", "b")
+    with pytest.raises(ValueError, match=r"Expected features as two distinct column indices "
+                                         r"of X, in \[0, 3\), or two of its column names "
+                                         r"\('age', 'income', 'score'\)\. Received: "
+                                         r"features=\('age', 'height'\)"):
+        plots.plot_decision_boundary(predict, frame, [0, 0, 1], features=("age", "height"))
+
+
+def test_a_model_fitted_on_a_dataframe_is_asked_about_the_grid_by_its_column_names() -> None:
+    # was: "UserWarning: x does not have valid feature names, but Sequential was fitted with
+    # feature names" at every plot of a model fitted on a DataFrame
+    import warnings
+
+    import nonlin
+
+    frame = _frame()
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
+    model.fit(frame, np.array([0, 0, 1]), loss="cross_entropy", optimizer="sgd", epochs=1,
+              verbose=0, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plots.plot_decision_boundary(model.predict, frame, [0, 0, 1], resolution=4,
+                                          features=(0, 2))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("age", "score")
