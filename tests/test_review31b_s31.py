@@ -172,3 +172,17 @@ def test_a_model_fitted_on_a_dataframe_is_asked_about_the_grid_by_its_column_nam
         ax = plots.plot_decision_boundary(model.predict, frame, [0, 0, 1], resolution=4,
                                           features=(0, 2))
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("age", "score")
+
+
+@pytest.mark.parametrize("n_classes", [11, 12, 20])
+def test_classes_past_ten_keep_the_first_tens_colours_and_no_two_neighbours_share_a_hue(
+        n_classes) -> None:
+    # was: tab20 in its order, a dark and a light of one hue for classes 0 and 1 (blue and
+    # light blue, near alike at the regions' alpha 0.3), class 1 no longer orange
+    from matplotlib.colors import to_hex
+
+    from nonlin._plot_marks import _class_colors
+
+    ten = [to_hex(c) for c in _class_colors(10)(np.arange(10))]
+    colours = [to_hex(c) for c in _class_colors(n_classes)(np.arange(n_classes))]
+    assert colours[:10] == ten and len(set(colours)) == n_classes
