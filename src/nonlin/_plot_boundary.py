@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import quoted
+from ._quoting import quoted, quoted_list
 from .validation import is_integer
 
 _MOST_CLASSES = 100  # in a decision boundary; 1000 took 17 s, a label of 10**9 never ended
@@ -38,9 +38,34 @@ def classes_to_draw(n_names: int | None, y: np.ndarray, regions: np.ndarray) -> 
     return n_classes
 
 
-def plane_columns(X: np.ndarray, features: Any) -> tuple[int, int]:
+def frame_columns(X: Any) -> list[str] | None:
+    """The column names of a DataFrame ``X`` (pandas with ``str`` names, polars, pyarrow:
+    those ``fit`` records as feature names, ``_feature_names.frame_names``), else None."""
+    from ._feature_names import frame_names
+
+    try:
+        names = frame_names(X)
+    except TypeError:  # a pandas frame mixing str and other names: no names, as fit
+        return None
+    return None if names is None else [str(name) for name in names]
+
+
+def plane_axes(X: np.ndarray, frame: Any, features: Any,
+               feature_names: Any) -> tuple[tuple[int, int], list[str]]:
+    """The two columns drawn (``plane_columns``) and their axis labels (``axis_names``);
+    ``frame``: the ``X`` given, whose column names, a DataFrame's, ``features`` may pick and
+    label the axes unless ``feature_names`` are given."""
+    names = frame_columns(frame)
+    columns = plane_columns(X, features, names)
+    return columns, axis_names(names if feature_names is None else feature_names, columns,
+                               X.shape[1])
+
+
+def plane_columns(X: np.ndarray, features: Any,
+                  names: list[str] | None = None) -> tuple[int, int]:
     """The two columns of ``X`` (n_samples, n_features >= 2) on the axes: ``features``,
-    two distinct column indices; by default the only two, or the only two not constant."""
+    two distinct column indices (or two of ``names``, a DataFrame's); by default the only
+    two, or the only two not constant."""
     n = X.shape[1]
     if features is None:
         varying = [j for j in range(n) if np.ptp(X[:, j]) > 0]
@@ -51,13 +76,17 @@ def plane_columns(X: np.ndarray, features: Any) -> tuple[int, int]:
             f"ones). Received X of shape {X.shape}, with {len(varying)} columns that vary "
             f"({quoted(varying, 80)}): pick the two to draw with features=(i, j) (the others "
             "are held at their median)")
+    picked = features
+    if names is not None and isinstance(features, Sequence) and not isinstance(features, str):
+        picked = [names.index(f) if isinstance(f, str) and f in names else f for f in features]
     if (isinstance(features, str | bytes) or not isinstance(features, Sequence | np.ndarray)
-            or len(features) != 2 or not all(is_integer(f) and 0 <= f < n for f in features)
-            or features[0] == features[1]):
+            or len(picked) != 2 or not all(is_integer(f) and 0 <= f < n for f in picked)
+            or picked[0] == picked[1]):
+        named = "" if names is None else f", or two of its column names ({quoted_list(names)})"
         raise ValueError(
-            f"Expected features as two distinct column indices of X, in [0, {n}). "
+            f"Expected features as two distinct column indices of X, in [0, {n}){named}. "
             f"Received: features={quoted(features, 200)}")
-    return int(features[0]), int(features[1])
+    return int(picked[0]), int(picked[1])
 
 
 def axis_names(feature_names: Any, columns: tuple[int, int], n_features: int) -> list[str]:
@@ -84,18 +113,38 @@ def grid_points(X: np.ndarray, columns: tuple[int, int], gx: np.ndarray,
     return points
 
 
+def as_fitted(predict: Any, frame: Any, points: np.ndarray) -> Any:
+    """``points`` as ``predict`` takes them: an array, or, when ``predict`` is the method
+    of a model fitted on a pandas DataFrame's named columns (``feature_names_in_``, nonlin's
+    or scikit-learn's, which warn "x does not have valid feature names" given an array),
+    a DataFrame of ``frame``'s columns, as scikit-learn's ``DecisionBoundaryDisplay``."""
+    fitted = getattr(getattr(predict, "__self__", None), "feature_names_in_", None)
+    if (fitted is None or type(frame).__module__.split(".")[0] != "pandas"
+            or frame_columns(frame) is None):
+        return points
+    return type(frame)(points, columns=frame.columns)
+
+
 def check_threshold(threshold: Any) -> float | None:
     """None, or a finite real number (not a bool), as a float."""
     if threshold is None:
         return None
     if (isinstance(threshold, bool | np.bool_)
             or not isinstance(threshold, int | float | np.integer | np.floating)
-            or not math.isfinite(float(threshold))):
+            or not _is_finite(threshold)):
         raise ValueError(
             "Expected threshold as a finite number (class 1 where predict's one column is "
             "above it) or None (probabilities, cut at 0.5). "
             f"Received: threshold={quoted(threshold)}")
     return float(threshold)
+
+
+def _is_finite(number: Any) -> bool:
+    """Whether a real ``number`` is finite as a float (an int past 1.8e308 is not)."""
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:  # float(10**400)
+        return False
 
 
 def marker_size(n_samples: int) -> float:

@@ -14,7 +14,10 @@ ax=)``) and pandas' ``plot(ax=)`` take them:
   calls ``show`` nor picks a backend.
 - ``ax`` given: drawn into the user's Axes (one per panel), whose figure keeps its size
   and layout; they are returned, or, with ``path`` too, the whole figure they are in is
-  written there and the path returned.
+  written there (at 100 dots per inch) and the path returned.
+
+``check_where`` checks ``ax`` and ``path`` before anything is drawn: each Axes a plane (not
+3-D nor polar) in a figure, none twice, all in one figure when that figure is written.
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ def tighten(fig: Any) -> None:
 
 def user_axes(ax: Any, panels: Sequence[str]) -> list[Any]:
     """``ax`` as a list of ``len(panels)`` matplotlib Axes: one Axes, or a list, tuple or
-    array of them (``plt.subplots(1, 2)[1]``); a TypeError or ValueError naming it."""
+    array of them (``plt.subplots(1, 2)[1]``), each a plane in a figure (``_check_axes``);
+    a TypeError or ValueError naming it."""
     from matplotlib.axes import Axes
 
     n = len(panels)
@@ -77,6 +81,40 @@ def user_axes(ax: Any, panels: Sequence[str]) -> list[Any]:
         raise ValueError(
             f"Expected {n} Axes for ax, one per panel ({', '.join(panels)}). "
             f"Received {len(axes)}")
+    _check_axes(axes, panels)
+    return axes
+
+
+def _check_axes(axes: list[Any], panels: Sequence[str]) -> None:
+    """Each Axes a plane (a 3-D Axes fails midway, matplotlib's ``Axes3D.text`` taking other
+    arguments; a polar one wraps the data round a circle), in a figure (``ax.remove()``
+    leaves none), and each once (two panels in one Axes draw over each other)."""
+    for a in axes:
+        if a.figure is None:
+            raise ValueError(f"Expected ax as a matplotlib Axes in a figure. Received ax="
+                             f"{quoted(a, 120)}, removed from its figure")
+        if getattr(a, "name", "rectilinear") != "rectilinear":
+            raise ValueError(f"Expected ax as a matplotlib Axes of a plane (rectilinear). "
+                             f"Received ax={quoted(a, 120)}, a {a.name} Axes")
+    if len({id(a) for a in axes}) != len(axes):
+        raise ValueError(f"Expected {len(axes)} different Axes for ax, one per panel "
+                         f"({', '.join(panels)}). Received the same Axes twice")
+
+
+def check_where(ax: Any, path: Any, panels: Sequence[str]) -> list[Any] | None:
+    """Check where a plot goes before anything is drawn (nor ``predict`` asked): ``path``
+    None or a file path (``_atomic.file_path``); ``ax`` None or the Axes, one per panel
+    (``user_axes``), returned; with ``path`` too, all in one figure, the one written."""
+    require_matplotlib()
+    if path is not None:
+        file_path(path)
+    if ax is None:
+        return None
+    axes = user_axes(ax, panels)
+    figures = {id(a.figure.figure) for a in axes}  # the root figure of each (subfigures)
+    if path is not None and len(figures) > 1:
+        raise ValueError("Expected Axes of one figure for ax with a path (the figure "
+                         f"written). Received Axes of {len(figures)} figures")
     return axes
 
 
@@ -84,10 +122,10 @@ def _start(ax: Any, path: Any, size: tuple[float, float],
            panels: Sequence[str]) -> tuple[Any, list[Any], bool]:
     """The figure to draw on, its Axes (one per panel) and whether it is a pyplot figure
     made here (see the module's docstring)."""
-    figure_cls, _ = require_matplotlib()
-    if ax is not None:
-        axes = user_axes(ax, panels)
+    axes = check_where(ax, path, panels)
+    if axes is not None:
         return axes[0].figure.figure, axes, False  # the root figure, for an Axes in a subfigure
+    figure_cls, _ = require_matplotlib()
     if path is not None:
         fig = figure_cls(figsize=size)
     else:

@@ -2,7 +2,8 @@
 and a panel of ``plot_history``.
 
 ``_class_colors`` is the colour map of a decision boundary's classes: matplotlib's ``tab10``
-colours up to ten classes, ``tab20``'s up to twenty, then as many colours spread over
+colours up to ten classes, then up to twenty ``tab20``'s lighter shades of them (class
+``k + 10`` a lighter class ``k``: classes 0-9 keep their colours), then as many spread over
 ``turbo``, one per class (at most 100 are drawn): no two classes share a colour.
 ``_annotate_cells`` writes each count of a confusion matrix in its cell, up to
 ``_MOST_ANNOTATED`` classes. ``history_panel`` draws one quantity's training and validation
@@ -22,8 +23,9 @@ def _class_colors(n_classes: int) -> Any:
     if n_classes > 10:  # distinct colours past tab10's ten
         from matplotlib import colormaps
 
-        if n_classes <= 20:
-            return ListedColormap(colormaps["tab20"](np.arange(n_classes)))  # its k-th colour
+        if n_classes <= 20:  # tab20 pairs a hue's dark and light: darks (tab10's), then lights
+            order = np.r_[0:20:2, 1:20:2][:n_classes]  # classes 0-9 as with ten, k + 10 light
+            return ListedColormap(colormaps["tab20"](order))
         return ListedColormap(colormaps["turbo"](np.linspace(0.0, 1.0, n_classes)))
     base = [f"tab:{name}" for name in
             "blue orange green red purple brown pink gray olive cyan".split()]

@@ -29,14 +29,14 @@ from typing import Any
 import numpy as np
 
 from ._plot_boundary import (
-    axis_names,
+    as_fitted,
     check_threshold,
     classes_to_draw,
     grid_points,
     marker_size,
-    plane_columns,
+    plane_axes,
 )
-from ._plot_canvas import render, require_matplotlib, tighten, write_figure
+from ._plot_canvas import check_where, render, require_matplotlib, tighten, write_figure
 from ._plot_inputs import (
     NOT_DRAWN,
     boundary_inputs,
@@ -171,12 +171,12 @@ def plot_decision_boundary(
     Parameters
     ----------
     predict : callable
-        Maps points of shape (n, n_features) to scores of shape (n, n_classes) (the
-        predicted class is the arg-max), to one column (n, 1) (probabilities of class 1,
-        a one-output sigmoid classifier, class 1 above 0.5: a value outside [0, 1] is a
-        ``ValueError``; or, given ``threshold``, any score, class 1 above it) or to
-        class indices of shape (n,). Another shape, NaN, or class indices that are not
-        whole numbers >= 0 are a ``ValueError``.
+        Maps points of shape (n, n_features) (an array; a DataFrame of ``X``'s columns for
+        the method of a model fitted on them) to scores (n, n_classes) (the arg-max is the
+        class), to one column (n, 1) (probabilities of class 1, a one-output sigmoid
+        classifier, class 1 above 0.5: a value outside [0, 1] is a ``ValueError``; or, given
+        ``threshold``, any score, class 1 above it) or to class indices of shape (n,).
+        Another shape, NaN, or class indices that are not whole numbers >= 0: ``ValueError``.
     X : array-like of shape (n_samples, n_features >= 2), finite values within +-1e305
         Two columns, or more: ``features`` picks the two drawn; without it, all but two
         must be constant (``datasets.xor()``'s bias column of ones). The other columns
@@ -192,10 +192,10 @@ def plot_decision_boundary(
     resolution : grid points per axis
     title : the Axes' title
     feature_names : sequence of str, optional
-        One name per column of ``X``, or the two axis labels (default ``x1``, ``x2``:
-        ``x{i + 1}`` of each column drawn).
-    features : (int, int), optional
-        The columns of ``X`` on the horizontal and vertical axes.
+        One name per column of ``X``, or the two axis labels (default: a DataFrame's column
+        names, else ``x{i + 1}`` of each column drawn: ``x1``, ``x2``).
+    features : (int, int) or (str, str), optional
+        The columns of ``X`` on the horizontal and vertical axes (a DataFrame's by name).
     threshold : float, optional
         For a one-column ``predict``: class 1 where it is above this (0 for logits, a
         model without its Sigmoid; 0.5 for a linear output fit to 0 and 1).
@@ -208,15 +208,16 @@ def plot_decision_boundary(
         The path written (str) when ``path`` is given, else the Axes drawn on.
     """
     n_names = None if classes is None else len(classes)
-    X, y = boundary_inputs(X, y, resolution, n_names)
-    columns = plane_columns(X, features)
-    labels = axis_names(feature_names, columns, X.shape[1])
+    frame, (X, y) = X, boundary_inputs(X, y, resolution, n_names)  # a DataFrame's names too
+    columns, labels = plane_axes(X, frame, features, feature_names)
     cut = check_threshold(threshold)
+    check_where(ax, path, ["boundary"])  # before predict is asked about the grid
     lo, hi = plane_limits(X[:, columns])
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
-    regions = predicted_classes(predict(grid_points(X, columns, gx, gy)), gx.size, n_names, cut)
+    points = as_fitted(predict, frame, grid_points(X, columns, gx, gy))
+    regions = predicted_classes(predict(points), gx.size, n_names, cut)
     n_classes = classes_to_draw(n_names, y, regions)
     names = list(classes) if classes is not None else list(range(n_classes))
 
