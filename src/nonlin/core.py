@@ -251,13 +251,16 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__), by the training si
     from ._flat_parameter import flat_parameter  # noqa: F401
 
 
-def __getattr__(name: str) -> Any:
-    """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by ``import nonlin``)."""
-    if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from ._flat_parameter import flat_parameter
+if not TYPE_CHECKING:  # hidden from type checkers: a name not declared above stays an error
 
-    return flat_parameter
+    def __getattr__(name: str) -> Any:
+        """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by
+        ``import nonlin``)."""
+        if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from ._flat_parameter import flat_parameter
+
+        return flat_parameter
 
 
 __all__ = ["Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",

@@ -266,7 +266,9 @@ if TYPE_CHECKING:  # imported on first use (see _schedule_homes): it imports thi
     )
 
     SCHEDULES: dict[str, type[Schedule]]
-__getattr__ = schedules_getattr  # SCHEDULES and the schedules of other modules (_schedule_homes)
+else:  # hidden from type checkers, which would take every name as an attribute (a typo too)
+    # SCHEDULES and the schedules of other modules (_schedule_homes)
+    __getattr__ = schedules_getattr
 
 # the lazily imported schedules too, so ``from nonlin.schedules import *`` imports them (a
 # plain import does not); ``SCHEDULES``, the allowlist, is read as ``nonlin.schedules.SCHEDULES``
