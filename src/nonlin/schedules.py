@@ -13,7 +13,7 @@ Reduce-on-plateau depends on validation results and is a callback instead
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._quoting import quoted
 from ._schedule_args import (
@@ -37,6 +37,8 @@ from ._schedule_homes import schedule_from_config, schedules_getattr  # noqa: F4
 from ._schedule_steps import _decayed, _step
 from .validation import check_bool
 
+_S = TypeVar("_S", bound="Schedule")  # from_config: CosineDecay.from_config(...) is one
+
 
 class Schedule:
     """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``. Keras' own
@@ -56,7 +58,7 @@ class Schedule:
                 if k != "name" or v != self._keras_name}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Schedule:
+    def from_config(cls: type[_S], config: dict[str, Any]) -> _S:
         """The schedule ``cls(**config)``, from ``get_config()``'s dict or Keras 3's (its
         ``initial_learning_rate`` and ``name`` are taken), as Keras' ``from_config``;
         ``schedule_from_config`` rebuilds one by its class name."""
