@@ -8,12 +8,11 @@ the entries of ``loss_curve_`` are NumPy floats of the fit's dtype (docs/sklearn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .core import Sequential
+from .core import Sequential  # imported already: the hints resolve at run time too
 
 
 class FittedAttributes:

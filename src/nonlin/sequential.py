@@ -17,9 +17,11 @@ registry's allowlist) come from the ``ModelState`` mixin (``nonlin._model_state`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+
+import nonlin  # fit's return hint, read when the hints are (nonlin.History, lazy)
 
 from ._backward_pass import MARK, TAKEN, drop, stale_backward_error
 from ._container import ContainerMethods
@@ -43,9 +45,6 @@ from .core import (
     pack_parameters,
 )
 from .keras_layers import input_width, keras_input_shape
-
-if TYPE_CHECKING:  # fit's return type; callbacks is imported by the first fit
-    from .callbacks import History
 
 
 class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, NamedModel,
@@ -195,7 +194,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
             validation_steps: int | None = None, validation_batch_size: int | None = None,
             validation_freq: int = 1, *, loss: Any = None, optimizer: Any = None,
             seed: SeedLike = None, metrics: Iterable[Any] | None = None,
-            resume_from: Any = None) -> History:
+            resume_from: Any = None) -> nonlin.History:
         """Train on ``(x, y)``, or on a batch source's batches, by mini-batch gradient descent;
         returns a ``History``.
 
