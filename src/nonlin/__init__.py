@@ -24,6 +24,30 @@ from .prelu import PReLU
 from .preprocessing import Normalization
 
 if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
+    # the submodules reached as attributes (_SUBMODULES: nonlin.datasets.moons(...))
+    from . import adaptive as adaptive
+    from . import adaptive_more as adaptive_more
+    from . import callbacks as callbacks
+    from . import checkpoint as checkpoint
+    from . import data as data
+    from . import datasets as datasets
+    from . import early_stopping as early_stopping
+    from . import evaluation as evaluation
+    from . import initializers as initializers
+    from . import io as io
+    from . import losses as losses
+    from . import lr_callbacks as lr_callbacks
+    from . import metrics as metrics
+    from . import objective as objective
+    from . import optim_extra as optim_extra
+    from . import optimizers as optimizers
+    from . import plots as plots
+    from . import registry as registry
+    from . import schedules as schedules
+    from . import sgd as sgd
+    from . import sklearn as sklearn
+    from . import tabular as tabular
+    from . import tutorial as tutorial
     from .callbacks import (
         BackupAndRestore,
         Callback,
@@ -93,20 +117,23 @@ _SUBMODULES = ("datasets", "tabular", "plots", "schedules", "metrics", "callback
                "lr_callbacks", "objective", "optimizers", "registry", "sgd")
 
 
-def __getattr__(name: str) -> object:
-    import importlib
+if not TYPE_CHECKING:  # hidden from type checkers, which read the imports above: a typo
+    # (``from nonlin import Adamw``) stays an error instead of an ``object``
 
-    if name in _DEFERRED_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_DEFERRED_NAMES[name]}"), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    from ._keras_habits import KERAS_MODULE_HABITS, module_error
-    from ._torch_habits import MODULE_HABITS
+    def __getattr__(name: str) -> object:
+        import importlib
 
-    habits = {**MODULE_HABITS, **KERAS_MODULE_HABITS}  # torch.manual_seed's, keras.utils'
-    raise module_error(__name__, name, habits.get(name))  # from-imports too
+        if name in _DEFERRED_NAMES:
+            value = getattr(importlib.import_module(f"{__name__}.{_DEFERRED_NAMES[name]}"), name)
+            globals()[name] = value  # later look-ups skip this function
+            return value
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        from ._keras_habits import KERAS_MODULE_HABITS, module_error
+        from ._torch_habits import MODULE_HABITS
+
+        habits = {**MODULE_HABITS, **KERAS_MODULE_HABITS}  # torch.manual_seed's, keras.utils'
+        raise module_error(__name__, name, habits.get(name))  # from-imports too
 
 
 def __dir__() -> list[str]:

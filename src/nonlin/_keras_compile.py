@@ -14,7 +14,7 @@ have always written ``compile(optimizer, loss, metrics)``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 from ._kept_table import forget
 from ._quoting import quoted
@@ -179,10 +179,26 @@ class CompileMethods:
                               n_outputs=getattr(self, "n_outputs", None))
         return ["loss", *(m.name for m in metrics)]
 
+    # for type checkers: ``return_dict`` (True by default) gives a dict, False a list or float
+    @overload
+    def evaluate(self, x: Any, y: Any = ..., batch_size: int | None = ..., verbose: Any = ...,
+                 sample_weight: Any = ..., steps: int | None = ..., callbacks: Any = ...,
+                 return_dict: Literal[True] = ..., *, loss: Any = ...,
+                 metrics: Iterable[Any] | None = ...) -> dict[str, float]: ...
+    @overload
+    def evaluate(self, x: Any, y: Any = ..., batch_size: int | None = ..., verbose: Any = ...,
+                 sample_weight: Any = ..., steps: int | None = ..., callbacks: Any = ..., *,
+                 return_dict: Literal[False], loss: Any = ...,
+                 metrics: Iterable[Any] | None = ...) -> float | list[float]: ...
+    @overload
+    def evaluate(self, x: Any, y: Any = ..., batch_size: int | None = ..., verbose: Any = ...,
+                 sample_weight: Any = ..., steps: int | None = ..., callbacks: Any = ...,
+                 return_dict: bool = ..., *, loss: Any = ...,
+                 metrics: Iterable[Any] | None = ...) -> dict[str, float] | float | list[float]: ...
     def evaluate(self, x: Any, y: Any = None, batch_size: int | None = None, verbose: Any = 0,
                  sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
                  return_dict: bool = True, *, loss: Any = None,
-                 metrics: Iterable[Any] | None = None) -> Any:
+                 metrics: Iterable[Any] | None = None) -> dict[str, float] | float | list[float]:
         """Loss and metrics on ``(x, y)``, or on a batch source's batches, in inference mode.
 
         Keras 3's positional order (``x, y, batch_size, verbose, sample_weight, steps,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -151,9 +151,22 @@ class KerasMethods:
             self._layers_edited = True
 
     # -- one batch (nonlin._on_batch) ------------------------------------------------
+    # for type checkers: ``return_dict`` (False by default) gives a list or float, True a dict
+    @overload
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
+                       class_weight: dict[int, float] | None = ...,
+                       return_dict: Literal[False] = ...) -> float | list[float]: ...
+    @overload
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
+                       class_weight: dict[int, float] | None = ..., *,
+                       return_dict: Literal[True]) -> dict[str, float]: ...
+    @overload
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
+                       class_weight: dict[int, float] | None = ...,
+                       return_dict: bool = ...) -> dict[str, float] | float | list[float]: ...
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None,
                        class_weight: dict[int, float] | None = None,
-                       return_dict: bool = False) -> Any:
+                       return_dict: bool = False) -> dict[str, float] | float | list[float]:
         """Keras' ``train_on_batch``: one optimizer step on the batch ``(x, y)``.
 
         The step is ``fit``'s: ``model.optimizer``, ``model.loss`` and the metrics of
@@ -202,8 +215,17 @@ class KerasMethods:
         return train_on_batch(self, x, y, sample_weight,  # type: ignore[arg-type]  # a Sequential
                               class_weight, return_dict)
 
+    @overload
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
+                      return_dict: Literal[False] = ...) -> float | list[float]: ...
+    @overload
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = ..., *,
+                      return_dict: Literal[True]) -> dict[str, float]: ...
+    @overload
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
+                      return_dict: bool = ...) -> dict[str, float] | float | list[float]: ...
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None,
-                      return_dict: bool = False) -> Any:
+                      return_dict: bool = False) -> dict[str, float] | float | list[float]:
         """Keras' ``test_on_batch``: the loss and metrics of ``(x, y)``, no update.
 
         ``evaluate`` on that batch in one pass (``batch_size=len(x)``): inference mode,

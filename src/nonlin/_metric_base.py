@@ -9,7 +9,7 @@ first, in a fresh process: ``nonlin.metrics`` imports them all, and a module tha
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,9 @@ def check_target_width(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         raise ValueError(f"Expected y_true of shape {shapes} for y_pred of shape "
                          f"{y_pred.shape}. Received shape {y_true.shape}")
     return y_true
+
+
+_M = TypeVar("_M", bound="Metric")  # from_config: Accuracy.from_config(...) is one
 
 
 class Metric:
@@ -137,7 +140,7 @@ class Metric:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Metric:
+    def from_config(cls: type[_M], config: dict[str, Any]) -> _M:
         """``cls(**config)``: the metric that ``get_config`` described (Keras')."""
         return cls(**config)
 

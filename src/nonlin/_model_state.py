@@ -196,7 +196,7 @@ class ModelState(LayerOwnership):
         before = self.get_state()  # copies: what a refused state puts back
         set_layer_states(self.layers, checked_state(state, before), before)
 
-    def save(self, path: Any, *, metadata: dict | None = None,
+    def save(self, path: Any, *, metadata: dict[str, Any] | None = None,
              include_optimizer: bool = True) -> None:
         """Write the model to ``path``: ``nonlin.save(self, path, metadata=metadata, ...)``.
 

@@ -22,8 +22,8 @@ from . import _sklearn_engine as engine
 from ._backward_pass import drop
 from ._layer_caches import release
 from ._sklearn_dtype import network as network_dtype
+from ._sklearn_fitted import FittedAttributes
 from ._sklearn_sparse import check_rows, in_front
-from .core import Sequential
 
 FLOATS = (np.float64, np.float32)
 
@@ -66,7 +66,7 @@ def compute_dtype(est: Any, X: np.ndarray) -> np.ndarray:
     return X.astype(dtype, copy=False)
 
 
-class MLPMethods:
+class MLPMethods(FittedAttributes):
     """Fitting and the network's outputs, shared by both estimators."""
 
     _convergence_warning: type[Warning] = Warning  # scikit-learn's, set by nonlin.sklearn
@@ -78,8 +78,6 @@ class MLPMethods:
     random_state: Any
     dtype: Any
     callbacks: list[Any] | None
-    coefs_: list[np.ndarray]
-    model_: Sequential
     _validate_input: Callable[..., tuple[np.ndarray, np.ndarray]]
     _validate_X: Callable[[Any], np.ndarray]
     _sample_weight: Callable[[Any, np.ndarray, Any], np.ndarray | None]

@@ -275,7 +275,8 @@ if TYPE_CHECKING:  # imported on first use (see _callback_homes): they import th
     from .early_stopping import EarlyStopping
     from .lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
     from .swap_ema_weights import SwapEMAWeights
-__getattr__ = callbacks_getattr  # the callbacks of other modules (_callback_homes)
+else:  # hidden from type checkers, which would take every name as an attribute (a typo too)
+    __getattr__ = callbacks_getattr  # the callbacks of other modules (_callback_homes)
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau",

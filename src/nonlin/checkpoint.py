@@ -216,4 +216,5 @@ def write_checkpoint(model: Sequential, path: str | os.PathLike[str], *, epoch: 
 
 if TYPE_CHECKING:  # imported on first use (see _reexport): it imports this module
     from ._checkpoint_callback import ModelCheckpoint
-__getattr__ = reexports(__name__, ModelCheckpoint="_checkpoint_callback")
+else:  # hidden from type checkers, which would take every name as an attribute (a typo too)
+    __getattr__ = reexports(__name__, ModelCheckpoint="_checkpoint_callback")

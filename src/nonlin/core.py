@@ -21,7 +21,7 @@ Non-goals: automatic differentiation, graphs other than a chain, GPUs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -140,6 +140,9 @@ class LayerProtocol(Protocol):
     def get_config(self) -> dict[str, Any]: ...
 
 
+_L = TypeVar("_L", bound="Layer")  # from_config: Dense.from_config(...) is a Dense
+
+
 class Layer(Named):
     """Base class with the protocol's defaults: no parameters, width kept; ``name``
     (Keras' ``name=`` and ``layer.name``) comes from ``nonlin._layer_names.Named``.
@@ -209,7 +212,7 @@ class Layer(Named):
         return name_config(self)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Any:
+    def from_config(cls: type[_L], config: dict[str, Any]) -> _L:
         """Keras' ``Layer.from_config``: ``cls(**config)`` for ``get_config()``'s dict; a
         ``"trainable"`` key sets the flag (``nonlin._keras_keywords.layer_from_config``)."""
         return layer_from_config(cls, config)
@@ -251,13 +254,16 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__), by the training si
     from ._flat_parameter import flat_parameter  # noqa: F401
 
 
-def __getattr__(name: str) -> Any:
-    """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by ``import nonlin``)."""
-    if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from ._flat_parameter import flat_parameter
+if not TYPE_CHECKING:  # hidden from type checkers: a name not declared above stays an error
 
-    return flat_parameter
+    def __getattr__(name: str) -> Any:
+        """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by
+        ``import nonlin``)."""
+        if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from ._flat_parameter import flat_parameter
+
+        return flat_parameter
 
 
 __all__ = ["Layer", "LayerProtocol", "Param", "RandomLike", "SeedLike", "Sequential", "as_rng",

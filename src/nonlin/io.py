@@ -159,7 +159,7 @@ def file_buffer(
 
 
 def save(model: Sequential, path: ModelTarget, *,
-         metadata: dict | None = None, include_optimizer: bool = True) -> None:
+         metadata: dict[str, Any] | None = None, include_optimizer: bool = True) -> None:
     """Write ``model`` to ``path`` (a file or a binary file object) as a safetensors file,
     atomically, with how it was compiled.
 
@@ -211,7 +211,7 @@ def save(model: Sequential, path: ModelTarget, *,
     _save(model, path, metadata, stacklevel=5, include_optimizer=include_optimizer)
 
 
-def _save(model: Sequential, path: ModelTarget, metadata: dict | None,
+def _save(model: Sequential, path: ModelTarget, metadata: dict[str, Any] | None,
           stacklevel: int, include_optimizer: bool = True) -> None:
     """``save`` (and ``Sequential.save``), its warning ``stacklevel`` frames up."""
     include_optimizer = check_bool("include_optimizer", include_optimizer)

@@ -282,7 +282,9 @@ if TYPE_CHECKING:  # imported on first use (see _loss_homes): they import this m
     )
     from .losses_margin import CategoricalHinge, Hinge, SquaredHinge  # noqa: F401
     from .losses_more import KLDivergence, LogCosh, Poisson  # noqa: F401
-__getattr__ = _getattr  # the losses of losses_more, losses_margin, losses_extra (_loss_homes)
+else:  # hidden from type checkers, which would take every name as an attribute (a typo too)
+    # the losses of losses_more, losses_margin, losses_extra (_loss_homes)
+    __getattr__ = _getattr
 
 # the lazily imported losses too, so ``from nonlin.losses import *`` imports them (a plain
 # import does not; tests/test_losses_star_s22.py checks this list against _loss_homes')

@@ -30,24 +30,26 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from ._accuracy_metrics import Accuracy, BinaryAccuracy, TopKAccuracy
-from ._auc_metric import AUC
+# ``X as X``: offered from here (re-exported for type checkers, mypy --strict's rule)
+from ._accuracy_metrics import Accuracy as Accuracy
+from ._accuracy_metrics import BinaryAccuracy as BinaryAccuracy
+from ._accuracy_metrics import TopKAccuracy as TopKAccuracy
+from ._auc_metric import AUC as AUC
 from ._confusion_index import *  # noqa: F403 (TruePositives, ..., IoU, OneHotMeanIoU)
 from ._confusion_index import CONFUSION_METRICS, LOGIT_THRESHOLDED, Precision, Recall
-from ._fscore_metrics import F1Score, FBetaScore
+from ._fscore_metrics import F1Score as F1Score
+from ._fscore_metrics import FBetaScore as FBetaScore
 from ._function_metric import _FunctionMetric
 from ._loss_metric_names import *  # noqa: F403 (the loss-like metrics, LOSS_METRICS)
-from ._metric_base import Metric
+from ._metric_base import Metric as Metric
 from ._metric_base import streamed_update as streamed_update  # re-exported (fit, evaluate)
 from ._metric_names import class_names
 from ._quoting import quoted
-from ._regression_metrics import (
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
-    MeanSquaredError,
-    R2Score,
-    RootMeanSquaredError,
-)
+from ._regression_metrics import MeanAbsoluteError as MeanAbsoluteError
+from ._regression_metrics import MeanAbsolutePercentageError as MeanAbsolutePercentageError
+from ._regression_metrics import MeanSquaredError as MeanSquaredError
+from ._regression_metrics import R2Score as R2Score
+from ._regression_metrics import RootMeanSquaredError as RootMeanSquaredError
 from .core import Layer
 
 METRICS: dict[str, type[Metric]] = {

@@ -289,9 +289,10 @@ if TYPE_CHECKING:  # imported on first use (see _reexport): they import this mod
     from .adaptive_more import Adamax, Nadam
     from .optim_extra import Adadelta, Lion
     from .sgd import SGD
-__getattr__ = reexports(__name__, SGD="sgd", Adagrad="adaptive", Adam="adaptive",
-                        AdamW="adaptive", RMSprop="adaptive", Adamax="adaptive_more",
-                        Nadam="adaptive_more", Adadelta="optim_extra", Lion="optim_extra")
+else:  # hidden from type checkers, which would take every name as an attribute (a typo too)
+    __getattr__ = reexports(__name__, SGD="sgd", Adagrad="adaptive", Adam="adaptive",
+                            AdamW="adaptive", RMSprop="adaptive", Adamax="adaptive_more",
+                            Nadam="adaptive_more", Adadelta="optim_extra", Lion="optim_extra")
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam", "Optimizer",
            "RMSprop", "SGD", "clip_by_global_norm"]

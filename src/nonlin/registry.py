@@ -29,6 +29,9 @@ from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS n
 
 if TYPE_CHECKING:
     from . import losses, optimizers
+    LOSSES: dict[str, type]  # these three: built on first use (__getattr__, below)
+    OPTIMIZERS: dict[str, type]
+    METRICS: dict[str, type]
 
 LAYERS: dict[str, type] = {
     cls.__name__: cls
@@ -203,11 +206,16 @@ def _metrics() -> dict[str, type]:
 _DEFERRED: dict[str, Any] = {"LOSSES": _losses, "OPTIMIZERS": _optimizers, "METRICS": _metrics}
 
 
-def __getattr__(name: str) -> dict[str, Any]:
-    if name in _DEFERRED:
-        table = globals()[name] = _DEFERRED[name]()
-        return table
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _built(name: str) -> dict[str, Any]:  # the deferred table, built and kept in globals
+    table = globals()[name] = _DEFERRED[name]()
+    return table
+
+
+if not TYPE_CHECKING:  # hidden from type checkers: the tables are declared above
+    def __getattr__(name: str) -> dict[str, Any]:
+        if name in _DEFERRED:
+            return _built(name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
@@ -230,7 +238,7 @@ def lookup(kind: str, name: str) -> Any:
     Raises ``ValueError`` listing the known names when ``name`` is unknown.
     """
     table_name = _KINDS[kind]
-    table = globals()[table_name] if table_name in globals() else __getattr__(table_name)
+    table = globals()[table_name] if table_name in globals() else _built(table_name)
     exact = kind == "layer" or (isinstance(name, str) and name in table)  # "MeanAbsolute..."
     key = name if exact else str(name).lower()
     if not isinstance(name, str) or key not in table:

@@ -14,7 +14,7 @@ object of its own (a model file records the layer's ``l2``; Keras' entry of an `
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._quoting import quoted
 from .validation import is_real
@@ -97,10 +97,13 @@ def l2_factor(regularizer: Any) -> float:
         f"Received: kernel_regularizer={quoted(regularizer)}")
 
 
-def __getattr__(name: str) -> Any:
-    """Keras' ``regularizers.L1``, ``L1L2`` (``l1``, ``l1_l2``): Python's error, saying
-    they are not built in."""
-    if name in _REFUSED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: the {_REFUSED[name]} "
-                             "regularizer is not built in (L2 alone: l2 * sum(W**2))")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if not TYPE_CHECKING:  # hidden from type checkers, which would take every name as Any
+
+    def __getattr__(name: str) -> Any:
+        """Keras' ``regularizers.L1``, ``L1L2`` (``l1``, ``l1_l2``): Python's error, saying
+        they are not built in."""
+        if name in _REFUSED:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}: the "
+                                 f"{_REFUSED[name]} regularizer is not built in (L2 alone: "
+                                 "l2 * sum(W**2))")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ Reduce-on-plateau depends on validation results and is a callback instead
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._quoting import quoted
 from ._schedule_args import (
@@ -37,6 +37,8 @@ from ._schedule_homes import schedule_from_config, schedules_getattr  # noqa: F4
 from ._schedule_steps import _decayed, _step
 from .validation import check_bool
 
+_S = TypeVar("_S", bound="Schedule")  # from_config: CosineDecay.from_config(...) is one
+
 
 class Schedule:
     """Base class: ``__call__(step) -> float`` and a JSON-able ``get_config``. Keras' own
@@ -56,7 +58,7 @@ class Schedule:
                 if k != "name" or v != self._keras_name}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Schedule:
+    def from_config(cls: type[_S], config: dict[str, Any]) -> _S:
         """The schedule ``cls(**config)``, from ``get_config()``'s dict or Keras 3's (its
         ``initial_learning_rate`` and ``name`` are taken), as Keras' ``from_config``;
         ``schedule_from_config`` rebuilds one by its class name."""
@@ -266,7 +268,9 @@ if TYPE_CHECKING:  # imported on first use (see _schedule_homes): it imports thi
     )
 
     SCHEDULES: dict[str, type[Schedule]]
-__getattr__ = schedules_getattr  # SCHEDULES and the schedules of other modules (_schedule_homes)
+else:  # hidden from type checkers, which would take every name as an attribute (a typo too)
+    # SCHEDULES and the schedules of other modules (_schedule_homes)
+    __getattr__ = schedules_getattr
 
 # the lazily imported schedules too, so ``from nonlin.schedules import *`` imports them (a
 # plain import does not); ``SCHEDULES``, the allowlist, is read as ``nonlin.schedules.SCHEDULES``

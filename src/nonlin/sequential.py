@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+import nonlin  # fit's return hint, read when the hints are (nonlin.History, lazy)
+
 from ._backward_pass import MARK, TAKEN, drop, stale_backward_error
 from ._container import ContainerMethods
 from ._feature_names import forget_names
@@ -192,7 +194,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
             validation_steps: int | None = None, validation_batch_size: int | None = None,
             validation_freq: int = 1, *, loss: Any = None, optimizer: Any = None,
             seed: SeedLike = None, metrics: Iterable[Any] | None = None,
-            resume_from: Any = None) -> Any:
+            resume_from: Any = None) -> nonlin.History:
         """Train on ``(x, y)``, or on a batch source's batches, by mini-batch gradient descent;
         returns a ``History``.
 

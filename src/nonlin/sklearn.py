@@ -151,7 +151,7 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
         validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
         epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000,
         dropout: float = 0.0, batch_norm: bool = False,
-        class_weight: dict | list[dict] | str | None = None,
+        class_weight: dict[Any, float] | list[dict[Any, float]] | str | None = None,
         dtype: str | type | np.dtype | None = None, callbacks: list[Any] | None = None,
         loss: str | Loss = "log_loss",
     ) -> None:

@@ -262,11 +262,13 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): the training side'
 _TARGET_CHECKS = ("check_y", "check_rows", "check_sample_weight", "check_labels")
 
 
-def __getattr__(name: str) -> Any:
-    """``check_y``, ``check_rows``, ``check_sample_weight`` and ``check_labels``, from
-    ``nonlin._target_checks`` (not imported by ``import nonlin``); nothing else."""
-    if name not in _TARGET_CHECKS:  # __path__ too, which each ``from .validation import``
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import _target_checks
+if not TYPE_CHECKING:  # hidden from type checkers: a name not declared above stays an error
 
-    return getattr(_target_checks, name)
+    def __getattr__(name: str) -> Any:
+        """``check_y``, ``check_rows``, ``check_sample_weight`` and ``check_labels``, from
+        ``nonlin._target_checks`` (not imported by ``import nonlin``); nothing else."""
+        if name not in _TARGET_CHECKS:  # __path__ too, which each ``from .validation import``
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import _target_checks
+
+        return getattr(_target_checks, name)
