@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import run_cli
 from io_helpers import edit, edit_meta, split
 from nonlin._header import ModelFileError
 
@@ -146,15 +145,14 @@ def test_old_sgd_and_lbfgs_estimator_files() -> None:
 
 
 def test_an_old_cli_model_predicts_through_the_cli(tmp_path: Path) -> None:
+    """Today's ``nonlin predict`` (this checkout's, ``run_cli``) prints what the old one did."""
     rec = _expected("f39315e")
     Xq = _inputs(rec)[2]
     csv = tmp_path / "new.csv"
     csv.write_text("a,b,c,d\n" + "".join(",".join(map(repr, row)) + "\n" for row in Xq.tolist()))
-    out = subprocess.run([sys.executable, "-m", "nonlin", "predict",
-                          str(DATA / "f39315e" / "cli.safetensors"), str(csv), "--proba"],
-                         capture_output=True, text=True, cwd=tmp_path)
+    out = run_cli("predict", DATA / "f39315e" / "cli.safetensors", csv, "--proba", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert len(out.stdout.splitlines()) == 1 + len(Xq)
+    assert out.stdout == rec["cli_predict"]
 
 
 # -- files this nonlin does not read: named, not a KeyError ---------------------------------
