@@ -29,3 +29,40 @@ def test_a_format_version_of_300_digits_is_quoted_short(version: int) -> None:
     message = _refused(version)
     assert len(message) < 400 and "characters)" in message
     assert "format version 1" in message and "__metadata__['format_version']" in message
+
+
+def _compatibility() -> str:
+    text = (DOCS / "file-format.md").read_text(encoding="utf-8")
+    return " ".join(text[text.index("## Compatibility"):].split())
+
+
+def test_the_compatibility_section_names_what_is_not_bit_for_bit() -> None:
+    """It said every old file predicts and refits as the nonlin that wrote it did, bit for
+    bit: an L-BFGS refit of a file written before 7715d1f and a multi-class predict_proba
+    of one written before 233ffed differ in the last bits (their arithmetic was changed on
+    purpose, for a fresh fit too). And 8e45737's estimator file (2026-11-30) names init
+    'zeros': 'before 2026-11-30' was not when that ended, 8a2fe9d was."""
+    text = _compatibility()
+    assert "as the nonlin that wrote it did, bit for bit" not in text
+    assert "7715d1f" in text and "233ffed" in text
+    assert "before 8a2fe9d" in text and "written before 2026-11-30" not in text
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_an_old_estimator_loads_naming_glorot_uniform_as_a_fresh_one(tmp_path: Path) -> None:
+    """The file's Dense layers say init 'zeros'; the loaded estimator's network and the file
+    it saves say glorot_uniform, as a fresh fit's (file-format.md, Compatibility)."""
+    pytest.importorskip("sklearn")
+    from nonlin.sklearn import load
+
+    def inits(model: nonlin.Sequential) -> list[str]:
+        return [layer["config"]["init"] for layer in model.get_config()["layers"]
+                if layer["class_name"] == "Dense"]
+
+    path = DATA / "8e45737" / "estimator.safetensors"
+    assert inits(nonlin.load(path)) == ["zeros", "zeros"]
+    est = load(path)
+    assert inits(est.model_) == ["glorot_uniform", "glorot_uniform"]
+    est.save(tmp_path / "again.safetensors")
+    assert inits(nonlin.load(tmp_path / "again.safetensors")) == ["glorot_uniform"] * 2
+    assert load(tmp_path / "again.safetensors").get_params() == est.get_params()

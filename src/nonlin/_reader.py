@@ -75,7 +75,7 @@ def _check_format(meta: dict[str, str], path: str) -> None:
 def _check_version(version: Any, path: str) -> None:
     """Format version ``FORMAT_VERSION`` only: every nonlin so far wrote 1 (optional keys
     were added beside it, and this nonlin reads files without them); a newer file is
-    refused naming both versions, as PyTorch and Keras refuse a newer file."""
+    refused naming both versions, as PyTorch refuses a newer file."""
     field = "__metadata__['format_version']"
     if type(version) is not int:  # 1.0, "1", true: not what any nonlin writes
         raise ModelFileError(path, f"unsupported format version: expected the integer "
