@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nonlin
@@ -66,3 +67,13 @@ def test_an_old_estimator_loads_naming_glorot_uniform_as_a_fresh_one(tmp_path: P
     est.save(tmp_path / "again.safetensors")
     assert inits(nonlin.load(tmp_path / "again.safetensors")) == ["glorot_uniform"] * 2
     assert load(tmp_path / "again.safetensors").get_params() == est.get_params()
+
+
+def test_the_old_files_test_compares_bits_not_values() -> None:
+    """``_same`` said bit for bit and compared with ``==``, which takes -0.0 for 0.0."""
+    from test_upgrade_s31 import _same
+
+    _same(np.array([0.0, -0.0, 1.5]), [0.0, -0.0, 1.5])
+    for got, expected in (([-0.0], [0.0]), ([1.0, 2.0], [1.0]), ([1.0], [np.nextafter(1, 2)])):
+        with pytest.raises(AssertionError):
+            _same(np.array(got), expected)

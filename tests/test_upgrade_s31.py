@@ -45,9 +45,13 @@ def _net() -> nonlin.Sequential:
 
 
 def _same(got: Any, expected: list) -> None:
-    """Bit for bit: the old nonlin's float64 (or float32, widened) numbers."""
-    got = np.asarray(got, dtype=np.float64)
-    np.testing.assert_array_equal(got, np.asarray(expected), strict=True)
+    """Bit for bit: the old nonlin's float64 (or float32, widened) numbers, signed zeros
+    told apart (``==`` is not: ``-0.0 == 0.0``); no ``strict=`` (NumPy 1.24's)."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert got.shape == want.shape, f"shape {got.shape}, expected {want.shape}"
+    if not np.array_equal(got.view(np.uint64), want.view(np.uint64)):
+        np.testing.assert_array_equal(got, want)  # names the values that differ
+        raise AssertionError(f"the same values in other bits: {got!r}, expected {want!r}")
 
 
 def test_the_old_files_are_here_and_small() -> None:
