@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import run_cli
 from io_helpers import edit, edit_meta, split
 from nonlin._header import ModelFileError
 
@@ -46,9 +45,13 @@ def _net() -> nonlin.Sequential:
 
 
 def _same(got: Any, expected: list) -> None:
-    """Bit for bit: the old nonlin's float64 (or float32, widened) numbers."""
-    got = np.asarray(got, dtype=np.float64)
-    np.testing.assert_array_equal(got, np.asarray(expected), strict=True)
+    """Bit for bit: the old nonlin's float64 (or float32, widened) numbers, signed zeros
+    told apart (``==`` is not: ``-0.0 == 0.0``); no ``strict=`` (NumPy 1.24's)."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert got.shape == want.shape, f"shape {got.shape}, expected {want.shape}"
+    if not np.array_equal(got.view(np.uint64), want.view(np.uint64)):
+        np.testing.assert_array_equal(got, want)  # names the values that differ
+        raise AssertionError(f"the same values in other bits: {got!r}, expected {want!r}")
 
 
 def test_the_old_files_are_here_and_small() -> None:
@@ -146,15 +149,14 @@ def test_old_sgd_and_lbfgs_estimator_files() -> None:
 
 
 def test_an_old_cli_model_predicts_through_the_cli(tmp_path: Path) -> None:
+    """Today's ``nonlin predict`` (this checkout's, ``run_cli``) prints what the old one did."""
     rec = _expected("f39315e")
     Xq = _inputs(rec)[2]
     csv = tmp_path / "new.csv"
     csv.write_text("a,b,c,d\n" + "".join(",".join(map(repr, row)) + "\n" for row in Xq.tolist()))
-    out = subprocess.run([sys.executable, "-m", "nonlin", "predict",
-                          str(DATA / "f39315e" / "cli.safetensors"), str(csv), "--proba"],
-                         capture_output=True, text=True, cwd=tmp_path)
+    out = run_cli("predict", DATA / "f39315e" / "cli.safetensors", csv, "--proba", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert len(out.stdout.splitlines()) == 1 + len(Xq)
+    assert out.stdout == rec["cli_predict"]
 
 
 # -- files this nonlin does not read: named, not a KeyError ---------------------------------

@@ -75,18 +75,19 @@ def _check_format(meta: dict[str, str], path: str) -> None:
 def _check_version(version: Any, path: str) -> None:
     """Format version ``FORMAT_VERSION`` only: every nonlin so far wrote 1 (optional keys
     were added beside it, and this nonlin reads files without them); a newer file is
-    refused naming both versions, as PyTorch and Keras refuse a newer file."""
+    refused naming both versions, as PyTorch refuses a newer file."""
     field = "__metadata__['format_version']"
     if type(version) is not int:  # 1.0, "1", true: not what any nonlin writes
         raise ModelFileError(path, f"unsupported format version: expected the integer "
                              f"{FORMAT_VERSION}, as nonlin writes it. Received: "
                              f"{quoted(version, 50)} ({type(version).__name__})", field)
+    shown = quoted(version, 40)  # a 300-digit version: its start and length
     if version > FORMAT_VERSION:
-        raise ModelFileError(path, f"unsupported format version {version}, newer than this "
+        raise ModelFileError(path, f"unsupported format version {shown}, newer than this "
                              f"nonlin reads (format version {FORMAT_VERSION}): the file was "
                              "written by a newer nonlin; upgrade nonlin to read it", field)
     if version != FORMAT_VERSION:
-        raise ModelFileError(path, f"unsupported format version {version}; this nonlin reads "
+        raise ModelFileError(path, f"unsupported format version {shown}; this nonlin reads "
                              f"format version {FORMAT_VERSION}, the only one nonlin has "
                              "written", field)
 

@@ -206,8 +206,9 @@ def units(est: Any, model: Any, path: str) -> list[int]:
 
 def _init_today(layer: dict) -> dict:
     """A Dense layer's config with ``init`` as today's estimators name it: files written
-    before 2026-11-30 (commit 8a2fe9d) named 'zeros', the weights' draw before fit, where
-    they now name glorot_uniform, scikit-learn's; the weights are the file's either way."""
+    before commit 8a2fe9d (2026-11-30, 19:14 UTC) named 'zeros', the weights' draw before
+    fit, where they now name glorot_uniform, scikit-learn's; the weights are the file's
+    either way."""
     config = layer.get("config")
     if layer.get("class_name") != "Dense" or not isinstance(config, dict) or config.get(
             "init") != "zeros":

@@ -1,13 +1,15 @@
 """Rebuild the files in this folder from the commits that wrote them.
 
-``python3 tests/data/old_files/rebuild.py`` (from the repository root, whose git history
-holds the commits): each commit's ``src`` is taken with ``git archive`` into a temporary
-folder, and ``write.py`` runs under it (``PYTHONPATH=<that folder>/src``), writing
-``<commit>/`` here: the files and ``expected.json``, the inputs and that nonlin's
-predictions. The commits' NumPy is today's: rerun only to add a commit or a kind, and check
-that the files already here come back the same (``git diff --stat``): byte for byte, but for
-f39315e's, whose header keys that nonlin wrote in a hash order that changes from run to run
-(sorted since 897b3e8); their content and ``expected.json`` come back the same.
+``python3 tests/data/old_files/rebuild.py [OUT]`` (from the repository root, whose git
+history holds the commits): each commit's ``src`` is taken with ``git archive`` into a
+temporary folder, and ``write.py`` runs under it (``PYTHONPATH=<that folder>/src``), writing
+``<commit>/`` in ``OUT`` (default: here): the files and ``expected.json``, the inputs and
+that nonlin's numbers. The commits' NumPy is today's: rerun only to add a commit or a kind,
+and check that the files already here come back the same (``git diff --stat``, or
+``diff -r`` against a rebuild in another ``OUT``): byte for byte, but for f39315e's, whose
+header keys that nonlin wrote in a hash order that changes from run to run (sorted since
+897b3e8), and whose ``cli`` file records when it was trained (``training.created``); their
+tensors and ``expected.json`` come back the same.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ COMMITS = {
 }
 
 
-def main() -> None:
+def main(dest: str = HERE) -> None:
     root = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=HERE, check=True,
                           capture_output=True, text=True).stdout.strip()
     for commit, kinds in COMMITS.items():
@@ -40,7 +42,7 @@ def main() -> None:
             archive = subprocess.run(["git", "archive", commit, "src"], cwd=root, check=True,
                                      capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-            out = os.path.join(HERE, commit)
+            out = os.path.join(os.path.abspath(dest), commit)
             shutil.rmtree(out, ignore_errors=True)
             env = {**os.environ, "PYTHONPATH": os.path.join(tmp, "src")}
             subprocess.run([sys.executable, os.path.join(HERE, "write.py"), out, commit, *kinds],
@@ -48,4 +50,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

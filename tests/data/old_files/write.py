@@ -158,7 +158,14 @@ def _cli(out: str, rec: dict[str, Any], X: np.ndarray, y: np.ndarray, Xq: np.nda
                "--hidden", "5", "--epochs", "3", "--seed", "0", "--quiet",
                "--out", f"{out}/cli.safetensors"]
         subprocess.run(cmd, check=True, capture_output=True, cwd=tmp)
+        with open(f"{tmp}/new.csv", "w") as fh:  # as test_upgrade_s31 writes it
+            fh.write("a,b,c,d\n" + "".join(",".join(map(repr, row)) + "\n"
+                                           for row in Xq.tolist()))
+        cmd = [sys.executable, "-m", "nonlin", "predict", f"{out}/cli.safetensors",
+               f"{tmp}/new.csv", "--proba"]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tmp)
     rec["cli"] = _floats(nonlin.load(f"{out}/cli.safetensors").predict(Xq))
+    rec["cli_predict"] = done.stdout  # what `nonlin predict --proba` printed
 
 
 def main(out: str, commit: str, kinds: list[str]) -> None:
