@@ -195,11 +195,11 @@ def _parts(table: Direct, wanted: list[int]) -> Iterator[tuple[int, Iterator[Any
         yield from _row_groups(pa.parquet.ParquetFile(table.path),
                                [table.names[i] for i in wanted])
         return
-    if table.kind == "Arrow IPC":
-        reader = pa.ipc.open_file(pa.memory_map(table.path))
+    if table.kind == "Arrow IPC":  # read, not mapped: the mapped pages count as memory used
+        reader = pa.ipc.open_file(pa.OSFile(table.path))
         batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
     elif table.kind == "Arrow IPC stream":
-        batches = iter(pa.ipc.open_stream(pa.memory_map(table.path)))
+        batches = iter(pa.ipc.open_stream(pa.OSFile(table.path)))
     else:  # Feather v1
         batches = iter(pa.feather.read_table(table.path).to_batches())
     for batch in batches:
