@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from ._csv_plan import _Plan, _Request
     from .tabular import Table
 
-_BATCH = 1 << 16  # rows per batch read
 _EXACT = 2**53  # integers up to this magnitude are float64 exactly
 
 
