@@ -214,6 +214,7 @@ def test_a_cell_the_copy_names_is_named_as_before(
     assert copies == ["t.parquet"]
     _both(folder, table, ["train", "T", "--target", "y", "--missing", "mean", *TRAIN,
                           "--out", "m.st"], capsys)
+    assert list((folder / "tmp").iterdir()) == []  # the copies made, removed
 
 
 def test_text_and_boolean_targets_and_the_other_options_read_the_copy_as_before(
@@ -237,6 +238,7 @@ def test_text_and_boolean_targets_and_the_other_options_read_the_copy_as_before(
     _both(folder, numbers, ["predict", "w.st", "T", "--keep", "x"], capsys)
     assert copies == ["t.parquet"]  # --keep's cells, as text (--weight's are numbers)
     _both(folder, numbers, ["train", "T", "--target", "nope", *TRAIN], capsys)
+    assert list((folder / "tmp").iterdir()) == []
 
 
 def test_a_csv_file_imports_no_pyarrow_and_a_parquet_file_no_pandas(tmp_path: Path) -> None:

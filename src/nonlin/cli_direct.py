@@ -155,6 +155,9 @@ def read_direct(table: Direct, request: _Request) -> Table | None:
 def _arrays(table: Direct, plan: _Plan) -> tuple[np.ndarray, np.ndarray | None]:
     """``X`` (``plan.dtype``) and ``y`` (float64, or None) of ``table``; ``_Fallback``
     where the copy reads otherwise."""
+    from ._csv_fast import settle_allocator
+
+    settle_allocator()  # as the CSV reader does: the process's allocator as after it
     n_features = len(plan.features)
     X = np.empty((table.rows, n_features), dtype=plan.dtype)
     y = None if plan.target is None else np.empty(table.rows)
