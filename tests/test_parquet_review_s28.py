@@ -82,7 +82,9 @@ def test_no_room_for_the_csv_copy_names_the_folder_and_a_way_out(
 
     import pyarrow.parquet as pq
 
-    pq.write_table(_table(200_000), folder / "big.parquet")  # ~13 MB as CSV
+    table = _table(200_000)  # ~13 MB as CSV; a text column: read through the copy (s31)
+    pq.write_table(table.append_column("note", table["y"].cast("string")),
+                   folder / "big.parquet")
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it: EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, hard))  # files up to 1 MiB
@@ -182,7 +184,8 @@ def test_ctrl_c_while_the_copy_is_written_removes_it(
             super().write_table(table)
             raise KeyboardInterrupt
 
-    pq.write_table(_table(), folder / "d.parquet")
+    table = _table()  # a text column: read through the copy (s31)
+    pq.write_table(table.append_column("note", table["y"].cast("string")), folder / "d.parquet")
     monkeypatch.setattr(pyarrow.csv, "CSVWriter", Interrupted)
     assert cli.main(["train", "d.parquet", *TRAIN]) == 130
     assert "interrupted" in capsys.readouterr().err

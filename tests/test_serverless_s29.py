@@ -111,7 +111,8 @@ def test_parquet_when_tempfile_finds_no_usable_folder(
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table({"b": [0.5, 0.25], "größe": [0.1, 0.2]}), folder / "new.parquet")
+    pq.write_table(pa.table({"b": [0.5, 0.25], "größe": [0.1, 0.2],  # text: copied (s31)
+                             "note": ["a", "b"]}), folder / "new.parquet")
     _no_temporary_folder(monkeypatch)
     assert cli.main(["predict", str(folder / "m.safetensors"), str(folder / "new.parquet")]) == 2
     err = capsys.readouterr().err

@@ -92,7 +92,8 @@ def test_no_temporary_folder_at_all_for_the_csv_copy_says_no_free_space_there(
 
     monkeypatch.chdir(tmp_path)
     x = np.random.default_rng(0).normal(size=20)
-    pq.write_table(pa.table({"x": x, "y": (x > 0).astype(np.int64)}), tmp_path / "d.parquet")
+    pq.write_table(pa.table({"x": x, "y": (x > 0).astype(np.int64),  # text: copied (s31)
+                             "note": ["a"] * 20}), tmp_path / "d.parquet")
     missing = tmp_path / "missing"  # the only candidate, and it does not exist
     monkeypatch.setattr(tempfile, "tempdir", None)
     monkeypatch.setattr(tempfile, "_candidate_tempdir_list", lambda: [str(missing)])

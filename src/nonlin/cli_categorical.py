@@ -22,7 +22,7 @@ from . import _categorical
 from ._categorical import MAX_CATEGORIES, expand, one_hot_names, raw_columns, sort_categories
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file, name_list, note
-from .cli_stdin import data_file
+from .cli_stdin import input_file
 from .cli_table import _match_names, header_names, match_listed, name_matcher, read_table
 from .tabular import Table
 
@@ -72,7 +72,7 @@ def read_training_table(args: argparse.Namespace) -> Any:
     if not getattr(args, "categorical", None):
         return read_table(args.data, **options)
     path = args.data
-    check_input_file(data_file(path))
+    check_input_file(input_file(path))
     names = header_names(path)
     target, columns = _match_names(path, args.target, args.columns, "--columns", None,
                                    args.exclude)
@@ -122,7 +122,7 @@ def read_model_table(path: str, meta: dict[str, Any], *, unknown: str = "error",
         options["fill_values"] = [-1.0 if j in entries else fill[inputs[j]]
                                   for j in range(len(raw))] + [0.0] * len(extra)
     options["columns"] = raw + extra
-    check_input_file(data_file(path))
+    check_input_file(input_file(path))
     names = header_names(path)
     match = name_matcher(names, path)
     if any(match(e["column"]) not in names for e in entries.values()):

@@ -20,7 +20,9 @@ is refused naming it; two columns of one name are named by the CSV check. A
 damaged file is named with pyarrow's reason, and a copy that cannot be written
 (no room in the temporary folder) names that folder and ``TMPDIR``. The copies
 are removed when the command ends (``cli_stdin.stdin_data``), and at once when
-writing one fails or is interrupted.
+writing one fails or is interrupted. A table of numbers and booleans without nulls is
+read without a copy (``cli_direct``: into the arrays the copy gives, bit for bit), the
+copy made only where a reading needs its text (``--keep``, text labels, a message).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from .cli_report import (
     format_regression,
     regression_report,
 )
-from .cli_stdin import data_file
+from .cli_stdin import input_file
 from .cli_table import first_text_cell
 from .cli_targets import evaluated_targets, with_targets
 from .cli_targets_scores import format_several, several_report
@@ -160,7 +160,7 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
                              "label by label: leave --plot out (--json gives every score)")
         check_output_path(args.plot, "plot (--plot)")
         check_distinct_paths({"--plot": args.plot},
-                             {"MODEL": args.model, "DATA": data_file(args.data)})
+                             {"MODEL": args.model, "DATA": input_file(args.data)})
         require_matplotlib()
         check_plot_format(args.plot)
     if "targets" in meta or meta.get("multilabel") is True:  # several: evaluated_targets

@@ -32,7 +32,7 @@ import numpy as np
 from ._compressed import open_text
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
-from .cli_stdin import data_file
+from .cli_stdin import data_file, input_file
 from .cli_table import header_names, match_listed, read_table
 
 
@@ -64,7 +64,7 @@ def plan_keep(path: str, keep: Sequence[str], output_names: Sequence[str]) -> Ke
     UsageError
         For an unknown or repeated name, or an output column's name.
     """
-    check_input_file(data_file(path))
+    check_input_file(input_file(path))
     names = header_names(path)
     kept = match_listed(path, names, keep, "--keep")
     for name in kept:

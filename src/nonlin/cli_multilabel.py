@@ -37,7 +37,6 @@ from ._quoting import quoted, shown_path
 from .cli_common import UsageError
 from .cli_labels import distinct, encode_labels, find_classes, is_number, label_key, stored_label
 from .cli_model import describe_classes
-from .cli_stdin import data_file
 from .cli_table import header_names
 
 ONE_SOFTMAX = ("a target of more classes needs a softmax output of its own (multi-output "
@@ -88,7 +87,7 @@ def label_columns(path: str, table: Any, targets: list[str]) -> list[LabelColumn
     or its numbers; the others are read from the file."""
     from .cli_keep import _read_cells
 
-    names = header_names(data_file(path))
+    names = header_names(path)
     rows = _read_cells(path, [names.index(name) for name in targets[1:]])
     kept = getattr(table, "kept", None)
     if kept is not None:

@@ -41,7 +41,7 @@ from .cli_model import (
 )
 from .cli_multilabel_model import predict_header, predict_lines
 from .cli_paths import check_output_path
-from .cli_stdin import STDIN, data_file
+from .cli_stdin import STDIN, input_file
 
 
 def _predict_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -127,7 +127,7 @@ def run_predict(args: argparse.Namespace) -> int:
         if refused_output(args.output):
             raise UsageError(f"-o {shown_path(args.output)}: {refused_output(args.output)}")
         check_distinct_paths({"-o": args.output},
-                             {"MODEL": args.model, "DATA": data_file(args.data)})
+                             {"MODEL": args.model, "DATA": input_file(args.data)})
     kept = None if args.keep is None else plan_keep(
         args.data, args.keep, _header(meta, args.proba))
     table = _read(args, model, meta, kept)

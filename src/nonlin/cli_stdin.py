@@ -17,7 +17,12 @@ and opens ``data_file(name)``, so that its messages name ``<stdin>``, never the 
 
 A Parquet or Arrow file (standard input's copy too) is read through its CSV copy
 (``cli_columnar``), which ``data_file`` makes on its first call and ``stdin_data``
-removes at the end, as it removes standard input's.
+removes at the end, as it removes standard input's. A table of numbers and booleans
+without nulls is read without one (``cli_direct``): the checks of DATA.csv call
+``input_file``, which opens and reads such a table once (``open_direct``) and gives its
+path, and the header (``cli_table.header_names``) and rows (``read_table``) come from
+the table itself; any other reading (text cells, a message naming a line) calls
+``data_file``, which makes the copy then.
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .cli_columnar import as_csv, columnar_format
+
+if TYPE_CHECKING:
+    from .cli_direct import Direct
 
 STDIN = "-"
 NAME = "<stdin>"  # DATA.csv when it is standard input, in messages and the training record
@@ -47,6 +56,7 @@ class _Tables:
     the name DATA.csv is given by (``<stdin>`` too) -> its copy."""
 
     copies: dict[str, str] = {}
+    direct: dict[str, Direct] = {}  # those read without a copy (``cli_direct``)
 
 
 @contextlib.contextmanager
@@ -63,6 +73,7 @@ def stdin_data(args: argparse.Namespace) -> Iterator[None]:
         for copy in _Tables.copies.values():
             _remove(os.path.dirname(copy))
         _Tables.copies.clear()
+        _Tables.direct.clear()
         if stdin:
             if _Copy.folder is not None:
                 _remove(_Copy.folder)
@@ -90,6 +101,34 @@ def data_file(path: str) -> str:
         return read
     _Tables.copies[path] = copy = as_csv(read, kind, path)
     return copy
+
+
+def input_file(path: str) -> str:
+    """The file to check for DATA.csv ``path`` (that it exists, and is no output):
+    ``data_file``'s, but for a Parquet or Arrow file that ``open_direct`` reads without a
+    copy, that file (standard input's copy for ``<stdin>``), checked on the first call."""
+    if path in _Tables.copies:
+        return _Tables.copies[path]
+    if path in _Tables.direct:
+        return _Tables.direct[path].path
+    read = _stdin_file(path)
+    kind = columnar_format(read)
+    if kind is None:
+        return read
+    from .cli_direct import open_direct
+
+    direct = open_direct(read, kind, path)
+    if direct is None:
+        return data_file(path)
+    _Tables.direct[path] = direct
+    return read
+
+
+def direct_table(path: str) -> Direct | None:
+    """The table DATA.csv ``path`` (or its copy's path) is read from without a copy, once
+    ``input_file`` has opened it, unless its copy is made; else None."""
+    name = data_name(path)
+    return None if name in _Tables.copies else _Tables.direct.get(name)
 
 
 def _stdin_file(path: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
-from .cli_stdin import data_file, data_name, in_messages
+from .cli_stdin import data_file, data_name, direct_table, in_messages, input_file
 
 if TYPE_CHECKING:
     from ._csv_coded import Coder
@@ -56,13 +56,17 @@ def read_table(
     from ._csv_plan import _check_arguments
     from .tabular import CSVError, _read_request
 
-    check_input_file(data_file(path))
+    check_input_file(input_file(path))
     try:
         if target is not None or columns is not None or exclude:
             target, columns = _match_names(path, target, columns, columns_option, model,
                                            exclude)
-        return _read_request(_check_arguments(data_file(path), target, columns, missing, dtype,
-                                              fill_values, impute, categorical))
+        request = _check_arguments(path, target, columns, missing, dtype, fill_values, impute,
+                                   categorical)
+        table = _read_direct(path, request)
+        if table is None:
+            table = _read_request(request._replace(source=data_file(path)))
+        return table
     except CSVError as exc:
         message = in_messages(_cli_terms(str(exc), columns_option))
         if columns_option.startswith("--"):  # train: --categorical first in the advice
@@ -74,6 +78,17 @@ def read_table(
                 " (the first line looks like data: the file needs a header row of column names)"
             )
         raise CSVError(message) from None
+
+
+def _read_direct(path: str, request: Any) -> Any:
+    """The table of the Parquet or Arrow file ``path`` read without its CSV copy
+    (``cli_direct``), or None where the copy is read."""
+    direct = direct_table(path)
+    if direct is None:
+        return None
+    from .cli_direct import read_direct
+
+    return read_direct(direct, request)
 
 
 def header_names(path: str) -> list[str]:
@@ -90,6 +105,9 @@ def header_names(path: str) -> list[str]:
     from .tabular import _blocks
 
     name = data_name(path)
+    direct = direct_table(name)
+    if direct is not None:  # a Parquet or Arrow file read without its copy
+        return list(direct.names)
     with checked_data(data_file(name), name) as handle:
         return _read_header(_blocks(handle), name)[0]
 
@@ -153,6 +171,8 @@ def _raise_damage(path: str) -> None:
     its end; for an error its header's names gave, which damage may have caused)."""
     from ._compressed import damage
 
+    if direct_table(path) is not None:  # a Parquet or Arrow file: its copy is plain text
+        return
     found = damage(data_file(path), data_name(path))
     if found is not None:
         raise found
@@ -230,11 +250,14 @@ def _cli_terms(message: str, columns_option: str) -> str:
 def _header_looks_like_data(path: str) -> bool:
     """True when every cell of the first line reads as a number."""
     import csv
+    import io
 
     from ._compressed import open_text
 
+    direct = direct_table(path)
     try:
-        with open_text(data_file(path), path) as handle:
+        with (io.TextIOWrapper(io.BytesIO(direct.header), encoding="utf-8-sig", newline="")
+              if direct is not None else open_text(data_file(path), path)) as handle:
             cells = next(csv.reader([handle.readline()]), [])
     except (OSError, ValueError, csv.Error):  # ValueError: UnicodeDecodeError, CSVError
         return False

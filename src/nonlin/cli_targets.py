@@ -32,7 +32,6 @@ from .cli_multilabel import (
     maybe_labels,
     multilabel_table,
 )
-from .cli_stdin import data_file
 from .cli_table import first_text_cell, header_names, match_listed, name_matcher, read_table
 from .cli_weight_column import _cell, read_weighted_table
 from .tabular import CSVError
@@ -57,7 +56,7 @@ def several_targets(args: argparse.Namespace) -> list[str] | None:
     when it names two or more; None for one (a column whose name holds the comma too)."""
     if "," not in args.target:
         return None
-    names = header_names(data_file(args.data))
+    names = header_names(args.data)
     if name_matcher(names, args.data)(args.target) in names:
         return None
     given = given_targets(args.target)
@@ -80,7 +79,7 @@ def read_targets_table(args: argparse.Namespace, targets: list[str],
     the weights (n_rows,) or None. ``previous``: a resumed run's metadata."""
     _check_options(args, targets)
     path = args.data
-    names = header_names(data_file(path))
+    names = header_names(path)
     reading = argparse.Namespace(**{**vars(args), "target": targets[0], "exclude": None,
                                     "columns": _features(args, names, targets)})
     table, weights = read_weighted_table(reading)
@@ -141,7 +140,7 @@ def _label_columns(args: argparse.Namespace, table: Any, targets: list[str],
 
 def _check_options(args: argparse.Namespace, targets: list[str]) -> None:
     """No target among --columns, --exclude, --categorical, --weight."""
-    names = header_names(data_file(args.data))
+    names = header_names(args.data)
     match = name_matcher(names, args.data)
     for option, listed in (("--columns", args.columns), ("--exclude", args.exclude),
                            ("--categorical", args.categorical),
@@ -253,7 +252,7 @@ def evaluated_targets(args: argparse.Namespace, meta: dict[str, Any]) -> list[st
         raise UsageError(f"--target {quoted(args.target)} names {len(given)} column(s); "
                          f"{shown_path(args.model)} predicts {len(recorded)} targets "
                          f"({quoted_list(recorded)}): give as many, in that order")
-    names = header_names(data_file(args.data))
+    names = header_names(args.data)
     targets = match_listed(args.data, names, given, "--target")
     _check_order(args, targets, [str(name) for name in recorded])
     match = name_matcher(names, args.data)

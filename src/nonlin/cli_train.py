@@ -36,7 +36,7 @@ from .cli_model import describe_classes
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
 from .cli_sigterm import Termination, ctrl_c, ctrl_c_handler, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
-from .cli_stdin import data_file
+from .cli_stdin import input_file
 from .cli_targets import read_targets_table, several_targets
 from .cli_train_data import Prepared, add_data_options, prepare
 from .cli_train_model import (
@@ -190,7 +190,7 @@ def _plot(args: argparse.Namespace, history: dict[str, list[float]],
 def _check_args(args: argparse.Namespace) -> None:
     """Everything that can fail without reading the data fails here, before any work: the
     files it reads (DATA.csv, --resume) must exist, then the paths it writes are proven."""
-    check_input_file(data_file(args.data))
+    check_input_file(input_file(args.data))
     check_source_date_epoch()  # training.created's time: malformed, refused (--resume too)
     if args.resume:
         check_model_file(args.resume, "checkpoint")
@@ -215,7 +215,7 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def _check_paths_apart(args: argparse.Namespace) -> None:
     """No output may overwrite an input or another output (--out may replace --resume)."""
-    data = data_file(args.data)  # standard input: its temporary copy, apart from every output
+    data = input_file(args.data)  # standard input: its temporary copy, apart from every output
     check_distinct_paths({"--out": args.out, "--plot": args.plot}, {"DATA": data})
     check_distinct_paths({"--plot": args.plot}, {"--resume": args.resume})
     check_distinct_paths(
