@@ -223,14 +223,9 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_DEFERRED})
 
 
-_KINDS: dict[str, str] = {
-    "layer": "LAYERS",
-    "activation": "ACTIVATIONS",
-    "loss": "LOSSES",
-    "optimizer": "OPTIMIZERS",
-    "metric": "METRICS",
-    "initializer": "INITIALIZERS",
-}
+_KINDS: dict[str, str] = {"layer": "LAYERS", "activation": "ACTIVATIONS", "loss": "LOSSES",
+                          "optimizer": "OPTIMIZERS", "metric": "METRICS",
+                          "initializer": "INITIALIZERS"}
 
 
 def lookup(kind: str, name: str) -> Any:
