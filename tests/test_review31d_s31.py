@@ -41,13 +41,19 @@ class MyNet(Sequential):
 reveal_type(MyNet.from_config(Sequential([nonlin.Dense(1)]).get_config()))
 reveal_type(Adam.from_config(Adam().get_config()))
 reveal_type(GlorotUniform.from_config({}))
+model = Sequential([nonlin.Dense(1)])
+X = model.predict([[1.0]])
+reveal_type(model.evaluate(X, X, None, 0, None, None, None, False))
+reveal_type(model.train_on_batch(X, X, None, None, True))
+reveal_type(model.test_on_batch(X, X, None, True))
 '''
 
 
 def test_from_config_is_typed_as_the_class_it_is_called_on(tmp_path: Path) -> None:
     """``MyNet.from_config`` gives a ``MyNet`` (run time) and is typed so (was ``Sequential``),
     ``Adam.from_config`` an ``Adam`` (was ``Optimizer``), ``GlorotUniform``'s a
-    ``GlorotUniform`` (was ``Initializer``)."""
+    ``GlorotUniform`` (was ``Initializer``); ``return_dict`` given by position picks its
+    overload too (was the union of both)."""
     class MyNet(nonlin.Sequential):
         pass
 
@@ -57,7 +63,8 @@ def test_from_config_is_typed_as_the_class_it_is_called_on(tmp_path: Path) -> No
     lines = _mypy(tmp_path, {"from_config.py": FROM_CONFIG})
     revealed = [line.split('"')[1] for line in lines if "Revealed type is" in line]
     assert revealed == ["from_config.MyNet", "nonlin.adaptive.Adam",
-                        "nonlin.initializers_keras.GlorotUniform"], "\n".join(lines)
+                        "nonlin.initializers_keras.GlorotUniform", "float | list[float]",
+                        "dict[str, float]", "dict[str, float]"], "\n".join(lines)
 
 
 def _declared_submodules() -> set[str]:
