@@ -86,6 +86,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 import nonlin
 from nonlin import Callback, Layer, Param, Sequential
@@ -104,12 +105,12 @@ class Scale(Layer):
         self.w = Param(np.ones(in_features), name="w")
         return in_features
 
-    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+    def forward(self, x: NDArray[Any], *, training: bool = False) -> NDArray[Any]:
         assert self.w is not None
-        y: np.ndarray = x * self.w.value
+        y: NDArray[Any] = x * self.w.value
         return y
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+    def backward(self, grad_out: NDArray[Any]) -> NDArray[Any] | None:
         return grad_out
 
     def parameters(self) -> list[Param]:
@@ -117,12 +118,13 @@ class Scale(Layer):
 
 
 class LogCosh(Loss):
-    def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    def call(self, y_true: NDArray[Any], y_pred: NDArray[Any]) -> NDArray[Any]:
         r = np.abs(y_pred - y_true)
-        out: np.ndarray = (r + np.log1p(np.exp(-2 * r)) - np.log(2)).sum(axis=1)
+        out: NDArray[Any] = (r + np.log1p(np.exp(-2 * r)) - np.log(2)).sum(axis=1)
         return out
 
-    def grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+    def grad_terms(self, y_true: NDArray[Any], y_pred: NDArray[Any],
+                   out: NDArray[Any]) -> NDArray[Any]:
         np.subtract(y_pred, y_true, out=out)
         np.tanh(out, out=out)
         return out
@@ -135,7 +137,7 @@ class HeavyBall(Optimizer):
         super().__init__(lr, **options)
         self.beta = beta
 
-    def compute_updates(self, params: list[Param], lr: float) -> list[np.ndarray]:
+    def compute_updates(self, params: list[Param], lr: float) -> list[NDArray[Any]]:
         return [self.beta * v - lr * p.grad for p, v in zip(params, self.slots["velocity"])]
 
 
@@ -150,7 +152,7 @@ class Halving(Schedule):
         return 0.1 / (1 + step)
 
 
-def run(X: np.ndarray, y: np.ndarray) -> float:
+def run(X: NDArray[Any], y: NDArray[Any]) -> float:
     model = Sequential([nonlin.Dense(4), Scale(), nonlin.Dense(1)]).build(X.shape[1], seed=0)
     error = nonlin.gradcheck(model, LogCosh(), X[:4], y[:4])
     model.fit(X, y, loss=LogCosh(), optimizer=HeavyBall(0.05), epochs=2, verbose=0,

@@ -24,7 +24,8 @@ from .prelu import PReLU
 from .preprocessing import Normalization
 
 if TYPE_CHECKING:  # what the deferred names below are, for type checkers and editors
-    # the submodules reached as attributes (_SUBMODULES: nonlin.datasets.moons(...))
+    # the submodules reached as attributes (_SUBMODULES: nonlin.datasets.moons(...)), and
+    # those ``import nonlin`` binds (nonlin.regularizers.L2: pyright wants each declared)
     from . import adaptive as adaptive
     from . import adaptive_more as adaptive_more
     from . import callbacks as callbacks
@@ -34,6 +35,8 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from . import early_stopping as early_stopping
     from . import evaluation as evaluation
     from . import initializers as initializers
+    from . import initializers_keras as initializers_keras
+    from . import initializers_more as initializers_more
     from . import io as io
     from . import losses as losses
     from . import lr_callbacks as lr_callbacks
@@ -43,11 +46,14 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     from . import optimizers as optimizers
     from . import plots as plots
     from . import registry as registry
+    from . import regularizers as regularizers
     from . import schedules as schedules
+    from . import sequential as sequential
     from . import sgd as sgd
     from . import sklearn as sklearn
     from . import tabular as tabular
     from . import tutorial as tutorial
+    from . import validation as validation
     from .callbacks import (
         BackupAndRestore,
         Callback,
@@ -62,16 +68,24 @@ if TYPE_CHECKING:  # what the deferred names below are, for type checkers and ed
     )
     from .checkpoint import ModelCheckpoint, load_checkpoint, save_checkpoint
     from .io import ModelFileError, load, model_from_json, save
-    from .losses import BinaryCrossEntropy, CrossEntropy, Huber, MeanAbsoluteError, MeanSquaredError
-    from .losses_extra import (
+    from .losses import (  # from nonlin.losses, not their homes: ``nonlin.losses_margin`` is
+        BinaryCrossEntropy,  # not an attribute of a freshly imported nonlin
         BinaryFocalCrossentropy,
         CategoricalFocalCrossentropy,
+        CategoricalHinge,
         CosineSimilarity,
+        CrossEntropy,
+        Hinge,
+        Huber,
+        KLDivergence,
+        LogCosh,
+        MeanAbsoluteError,
         MeanAbsolutePercentageError,
+        MeanSquaredError,
         MeanSquaredLogarithmicError,
+        Poisson,
+        SquaredHinge,
     )
-    from .losses_margin import CategoricalHinge, Hinge, SquaredHinge
-    from .losses_more import KLDivergence, LogCosh, Poisson
     from .optimizers import (
         SGD,
         Adadelta,

@@ -5,15 +5,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ._quoting import quoted
-from .core import Layer
-
-if TYPE_CHECKING:
-    from .core import LayerProtocol
+from .core import Layer, LayerProtocol
 
 
 def backward_to_input(layers: list[LayerProtocol], grad_out: np.ndarray) -> np.ndarray:

@@ -190,6 +190,10 @@ class CompileMethods:
                  sample_weight: Any = ..., steps: int | None = ..., callbacks: Any = ..., *,
                  return_dict: Literal[False], loss: Any = ...,
                  metrics: Iterable[Any] | None = ...) -> float | list[float]: ...
+    @overload  # return_dict=False given by position (Keras' 8th)
+    def evaluate(self, x: Any, y: Any, batch_size: int | None, verbose: Any, sample_weight: Any,
+                 steps: int | None, callbacks: Any, return_dict: Literal[False], *,
+                 loss: Any = ..., metrics: Iterable[Any] | None = ...) -> float | list[float]: ...
     @overload
     def evaluate(self, x: Any, y: Any = ..., batch_size: int | None = ..., verbose: Any = ...,
                  sample_weight: Any = ..., steps: int | None = ..., callbacks: Any = ...,

@@ -14,7 +14,7 @@ refused naming the way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,9 @@ def checked_seed(seed: object) -> int | None:
         "Expected seed=None (the weights are drawn from the model's generator: "
         "model.build(n_features, seed=...) or fit(..., seed=...)) or an int >= 0 (the "
         f"initializer's own numpy.random.default_rng(seed)). Received: seed={quoted(seed)}")
+
+
+_I = TypeVar("_I", bound="Initializer")  # from_config: HeNormal.from_config(...) is one
 
 
 class Initializer:
@@ -79,7 +82,7 @@ class Initializer:
         return {**seed, **{key: getattr(self, key) for key in self._keys}}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Initializer:
+    def from_config(cls: type[_I], config: dict[str, Any]) -> _I:
         """The initializer whose ``get_config()`` is ``config`` (Keras': ``cls(**config)``)."""
         return cls(**config)
 

@@ -160,6 +160,10 @@ class KerasMethods:
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
                        class_weight: dict[int, float] | None = ..., *,
                        return_dict: Literal[True]) -> dict[str, float]: ...
+    @overload  # return_dict=True given by position
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any,
+                       class_weight: dict[int, float] | None,
+                       return_dict: Literal[True]) -> dict[str, float]: ...
     @overload
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,
                        class_weight: dict[int, float] | None = ...,
@@ -220,6 +224,9 @@ class KerasMethods:
                       return_dict: Literal[False] = ...) -> float | list[float]: ...
     @overload
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = ..., *,
+                      return_dict: Literal[True]) -> dict[str, float]: ...
+    @overload  # return_dict=True given by position
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any,
                       return_dict: Literal[True]) -> dict[str, float]: ...
     @overload
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = ...,

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import copyreg
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
-
-import nonlin  # ``from_config``'s return hint, read when the hints are (``nonlin.Sequential``)
 
 from ._backward_pass import KEYS, drop
 from ._layers_built import LayerOwnership
@@ -33,6 +31,7 @@ from .core import LayerProtocol, Param, SeedLike
 # what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
 _BY_ID = frozenset({"_grads_written", "_fit_running"})
 _NOT_COPIED = _BY_ID.union(KEYS)  # and a training pass's marks: a copy holds no caches
+_Q = TypeVar("_Q", bound="ModelState")  # from_config: MyNet.from_config(...) is a MyNet
 
 
 class ModelState(LayerOwnership):
@@ -249,7 +248,7 @@ class ModelState(LayerOwnership):
         }
 
     @classmethod
-    def from_config(cls: Any, config: dict[str, Any], seed: SeedLike = None) -> nonlin.Sequential:
+    def from_config(cls: type[_Q], config: dict[str, Any], seed: SeedLike = None) -> _Q:
         """Rebuild a model from ``config`` (``get_config()``'s) through the layer registry (no
         code runs); built, drawing from ``seed``, if the config has ``n_features_in``."""
         from .keras_layers import input_from_config
@@ -258,9 +257,10 @@ class ModelState(LayerOwnership):
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError("Expected a config dict with a 'layers' list (see get_config). "
                              f"Received: config={quoted(config, 200)}")
-        model = cls([*input_from_config(config),  # Keras 3's build_input_shape: its Input
-                     *[layer_from_config(item) for item in config["layers"]]],
-                    name=config.get("name"))
+        make: Any = cls  # a Sequential (or a subclass), which takes the layers
+        model = make([*input_from_config(config),  # Keras 3's build_input_shape: its Input
+                      *[layer_from_config(item) for item in config["layers"]]],
+                     name=config.get("name"))
         if config.get("n_features_in") is not None:
             model.build(config["n_features_in"], seed, dtype=config.get("dtype", "float64"))
         return model

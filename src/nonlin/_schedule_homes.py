@@ -11,13 +11,12 @@ import ``nonlin.schedules``, so it imports them on first use (``_reexport``).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import nonlin  # schedule_from_config's hint, read when the hints are
 
 from ._quoting import quoted
 from ._reexport import reexports
-
-if TYPE_CHECKING:
-    from .schedules import Schedule
 
 _HOME = "nonlin.schedules"  # the module these serve, loaded whenever they are called
 _MORE = reexports(_HOME, PiecewiseConstantDecay="schedules_more",
@@ -40,7 +39,7 @@ def schedules_getattr(name: str) -> Any:
     return table
 
 
-def schedule_from_config(item: dict[str, Any]) -> Schedule:
+def schedule_from_config(item: dict[str, Any]) -> nonlin.schedules.Schedule:
     """Rebuild a schedule from ``item``, ``{"class_name": ..., "config": {...}}`` (allowlisted
     names only)."""
     table = vars(sys.modules[_HOME]).get("SCHEDULES") or schedules_getattr("SCHEDULES")

@@ -3,7 +3,8 @@
 Annotations only, no values: an unfitted estimator has none of them (scikit-learn's
 ``check_is_fitted`` reads the instance's attributes), and a user's ``clf.loss_curve_`` is
 typed, not an unknown attribute (pyright) nor ``Any`` (mypy). ``loss_``, ``best_loss_`` and
-the entries of ``loss_curve_`` are NumPy floats of the fit's dtype (docs/sklearn.md).
+the entries of ``loss_curve_`` are NumPy floats of the fit's dtype (docs/sklearn.md):
+``np.float64``, a ``float``, or ``np.float32``, which is not one (a regressor fitted on float32).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ class FittedAttributes:
     intercepts_: list[np.ndarray]
     n_iter_: int
     t_: int
-    loss_: float
-    loss_curve_: list[float]
-    best_loss_: float | None  # None when early stopping (validation_scores_ then)
+    loss_: float | np.float32
+    loss_curve_: list[float | np.float32]
+    best_loss_: float | np.float32 | None  # None when early stopping (validation_scores_ then)
     validation_scores_: list[float] | None
     best_validation_score_: float | None
     n_outputs_: int

@@ -37,7 +37,7 @@ infinite slot value is refused (``_optimizer_state``). ``clip_by_global_norm`` i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -63,6 +63,8 @@ from ._scratch import flat_copy, flat_views
 from ._torch_habits import OPTIMIZER_HABITS, habit_error, params_first
 from .core import Param, flat_parameter
 from .exceptions import NonFiniteUpdate
+
+_O = TypeVar("_O", bound="Optimizer")  # from_config: Adam.from_config(...) is an Adam
 
 
 class Optimizer(Settings, StateDict, Pickling):
@@ -262,7 +264,7 @@ class Optimizer(Settings, StateDict, Pickling):
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+    def from_config(cls: type[_O], config: dict[str, Any]) -> _O:
         """Rebuild from ``get_config()``; a schedule given as ``{"class_name", "config"}``
         is rebuilt through the allowlist in ``nonlin.schedules``."""
         from .schedules import schedule_from_config

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import nonlin  # the hints of loss and optimizer, read when the hints are (lazy modules)
+
 from . import (
     activations,
     activations_hard,
@@ -28,7 +30,6 @@ from .core import Layer
 from .initializers import INITIALIZERS  # noqa: F401 (one of the tables _KINDS names)
 
 if TYPE_CHECKING:
-    from . import losses, optimizers
     LOSSES: dict[str, type]  # these three: built on first use (__getattr__, below)
     OPTIMIZERS: dict[str, type]
     METRICS: dict[str, type]
@@ -222,14 +223,9 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_DEFERRED})
 
 
-_KINDS: dict[str, str] = {
-    "layer": "LAYERS",
-    "activation": "ACTIVATIONS",
-    "loss": "LOSSES",
-    "optimizer": "OPTIMIZERS",
-    "metric": "METRICS",
-    "initializer": "INITIALIZERS",
-}
+_KINDS: dict[str, str] = {"layer": "LAYERS", "activation": "ACTIVATIONS", "loss": "LOSSES",
+                          "optimizer": "OPTIMIZERS", "metric": "METRICS",
+                          "initializer": "INITIALIZERS"}
 
 
 def lookup(kind: str, name: str) -> Any:
@@ -254,12 +250,12 @@ def activation(name: str, **kwargs: Any) -> Layer:
     return lookup("activation", name)(**kwargs)
 
 
-def loss(name: str, **kwargs: Any) -> losses.Loss:
+def loss(name: str, **kwargs: Any) -> nonlin.losses.Loss:
     """A loss from its name: ``loss("cross_entropy", from_logits=True)``."""
     return lookup("loss", name)(**kwargs)
 
 
-def optimizer(name: str, **kwargs: Any) -> optimizers.Optimizer:
+def optimizer(name: str, **kwargs: Any) -> nonlin.optimizers.Optimizer:
     """An optimizer from its name: ``optimizer("sgd", lr=0.1)``."""
     return lookup("optimizer", name)(**kwargs)
 

@@ -15,15 +15,14 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
+import nonlin  # as_rng's hints, read when the hints are (nonlin.core imports this)
+
 from ._finite import check_finite, first_nonfinite_row
 from ._frames import as_numeric, reshape_hint, text_hint
 from ._quoting import quoted
 
-if TYPE_CHECKING:
-    from .core import RandomLike, SeedLike
 
-
-def as_rng(seed: SeedLike) -> RandomLike:
+def as_rng(seed: nonlin.core.SeedLike) -> nonlin.core.RandomLike:
     """Return an explicit random generator for ``seed``; never the global one.
 
     Parameters
