@@ -4,20 +4,30 @@ CSV copy): the faults found, each pinned here.
 - ``nonlin evaluate`` of a model of several targets asked for the header's names before
   any check had opened the table (``cli_targets.evaluated_targets``), so it wrote the CSV
   copy and read that, though the table reads directly (``header_names`` opens it now).
+- An Arrow file's columns were taken by position: a file rewritten between its opening
+  (the first check) and its reading with its columns moved gave a feature the values of
+  another column, silently, and one with fewer columns an ``IndexError`` traceback; a
+  batch whose columns are not those opened is read through the copy now, as a Parquet
+  file's (read by name) was.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from nonlin import cli, cli_stdin
+from nonlin.cli_table import read_table
+from nonlin.tabular import CSVError
 from table_helpers import table_folder
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
+feather = pytest.importorskip("pyarrow.feather")
 
 TRAIN = ["--epochs", "2", "--seed", "0", "--quiet"]
 
@@ -59,3 +69,36 @@ def test_evaluate_of_several_targets_reads_a_numeric_table_without_its_copy(
     assert capsys.readouterr().out == out
     assert list((folder / "tmp").iterdir()) == []
 
+
+def _opened_then_rewritten(path: Path, kind: str, first: Any, second: Any) -> Any:
+    """``read_table`` of ``path`` (``x`` -> ``y``), opened as a command's first check opens
+    it while it holds ``first``, read after it was rewritten to hold ``second``."""
+    write = (lambda t: pq.write_table(t, path)) if kind == "parquet" else (
+        lambda t: feather.write_feather(t, path))
+    write(first)
+    name = path.name
+    with cli_stdin.stdin_data(argparse.Namespace(data=name)):
+        cli_stdin.input_file(name)
+        assert cli_stdin.direct_table(name) is not None
+        write(second)
+        return read_table(name, target="y", columns=["x"], missing="error")
+
+
+@pytest.mark.parametrize("kind", ["arrow", "parquet"])
+def test_a_table_rewritten_with_its_columns_moved_is_read_by_their_names(
+        folder: Path, kind: str) -> None:
+    first = pa.table({"x": [1.0, 2.0, 3.0], "z": [10.0, 20.0, 30.0], "y": [0.5, 0.6, 0.7]})
+    moved = first.select(["z", "x", "y"])
+    table = _opened_then_rewritten(folder / f"t.{kind}", kind, first, moved)
+    assert table.feature_names == ("x",)
+    assert table.X.ravel().tolist() == [1.0, 2.0, 3.0]  # on the merge (Arrow): z's 10, 20, 30
+    assert table.y.tolist() == [0.5, 0.6, 0.7]
+
+
+@pytest.mark.parametrize("kind", ["arrow", "parquet"])
+def test_a_table_rewritten_without_a_column_says_so_as_its_copy_does(
+        folder: Path, kind: str) -> None:
+    first = pa.table({"x": [1.0, 2.0, 3.0], "z": [10.0, 20.0, 30.0], "y": [0.5, 0.6, 0.7]})
+    with pytest.raises(CSVError, match=r"no column 'x'.*the columns are 'y'"):
+        _opened_then_rewritten(folder / f"t.{kind}", kind, first, first.select(["y"]))
+        # on the merge (Arrow): IndexError, index out of bounds

@@ -204,8 +204,18 @@ def _parts(table: Direct, wanted: list[int]) -> Iterator[tuple[int, Iterator[Any
         batches = iter(pa.ipc.open_stream(pa.OSFile(table.path)))
     else:  # Feather v1
         batches = iter(pa.feather.read_table(table.path).to_batches())
+    names = [table.names[i] for i in wanted]
     for batch in batches:
-        yield batch.num_rows, iter(batch.select(positions).columns)
+        yield batch.num_rows, iter(_selected(batch, positions, names).columns)
+
+
+def _selected(batch: Any, positions: list[int], names: list[str]) -> Any:
+    """The columns ``positions`` of ``batch``, which must be named ``names``: else the file
+    changed since it was opened (columns moved, or fewer), and its copy is read."""
+    found = batch.schema.names
+    if [found[i] if i < len(found) else None for i in positions] != names:
+        raise _Fallback()
+    return batch.select(positions)
 
 
 def _row_groups(file: Any, names: list[str]) -> Iterator[tuple[int, Iterator[Any]]]:
