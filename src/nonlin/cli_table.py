@@ -105,6 +105,7 @@ def header_names(path: str) -> list[str]:
     from .tabular import _blocks
 
     name = data_name(path)
+    input_file(name)  # a Parquet or Arrow file: opened first (evaluate's several targets)
     direct = direct_table(name)
     if direct is not None:  # a Parquet or Arrow file read without its copy
         return list(direct.names)
