@@ -14,13 +14,15 @@ refused naming the way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._quoting import quoted
-from .core import RandomLike
 from .validation import is_integer
+
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import RandomLike
 
 
 def checked_seed(seed: object) -> int | None:

@@ -16,19 +16,23 @@ from __future__ import annotations
 
 import copyreg
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 import nonlin  # ``from_config``'s return hint, read when the hints are (``nonlin.Sequential``)
 
 from ._backward_pass import KEYS, drop
+from ._deferred_rng import made_state
 from ._layers_built import LayerOwnership
 from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
 from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._trainable import trainable_parameters
-from .core import LayerProtocol, Param, SeedLike
+from .core import LayerProtocol, Param
+
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import SeedLike
 
 # what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
 _BY_ID = frozenset({"_grads_written", "_fit_running"})
@@ -54,7 +58,8 @@ class ModelState(LayerOwnership):
         a training pass's marks (``nonlin._backward_pass``): the copy's layers hold no caches,
         so its backward waits for a training forward of its own.
         A subclass's ``__slots__`` that are set come as Python's own ``(dict, slots)`` pair."""
-        state = {key: value for key, value in self.__dict__.items() if key not in _NOT_COPIED}
+        state = {key: value for key, value in made_state(self, self.__dict__).items()
+                 if key not in _NOT_COPIED}  # a loaded model's generator made (_deferred_rng)
         slots = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
                  if hasattr(self, name)}
         return (state, slots) if slots else state

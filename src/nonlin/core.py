@@ -32,8 +32,9 @@ from ._layer_names import Named, name_config
 from ._param_state import param_state, set_param_state
 from .validation import as_rng, check_2d
 
-RandomLike = np.random.Generator | np.random.RandomState
-SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
+if TYPE_CHECKING:  # at run time made on first use (__getattr__): numpy.random imported then
+    RandomLike = np.random.Generator | np.random.RandomState
+    SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
 
 
 _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
@@ -252,7 +253,12 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__), by the training si
 
 
 def __getattr__(name: str) -> Any:
-    """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by ``import nonlin``)."""
+    """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by ``import nonlin``);
+    ``RandomLike`` and ``SeedLike``, which import ``numpy.random`` (a load and predict do not)."""
+    if name in ("RandomLike", "SeedLike"):
+        random = np.random.Generator | np.random.RandomState
+        globals().update(RandomLike=random, SeedLike=int | np.integer | random | None)
+        return globals()[name]
     if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from ._flat_parameter import flat_parameter

@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._quoting import quoted
-from .core import RandomLike
 from .initializers_keras import (
     NAMES,
     Constant,
@@ -66,6 +65,9 @@ from .initializers_more import (
     variance_scaling,
 )
 from .validation import is_real
+
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import RandomLike
 
 __all__ = [
     "CUSTOM", "DEFAULT", "INITIALIZERS", "Constant", "GlorotNormal", "GlorotUniform",

@@ -18,13 +18,12 @@ draws, bit for bit with the class from the same generator.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._keras_init_base import Initializer, checked_seed
 from ._quoting import quoted
-from .core import RandomLike
 from .initializers_more import (
     _finite,
     check_variance_scaling,
@@ -33,6 +32,9 @@ from .initializers_more import (
     truncated_normal,
     variance_scaling,
 )
+
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import RandomLike
 
 
 class RandomNormal(Initializer):

@@ -10,7 +10,7 @@ axis of a ``(n_samples, n_features)`` batch.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,8 +18,11 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, layer_input, not_built
 from ._quoting import quoted
-from .core import Layer, Param, RandomLike, const, layer_buffer
+from .core import Layer, Param, const, layer_buffer
 from .validation import check_bool, is_real
+
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import RandomLike
 
 # keywords of PyTorch's nn.LayerNorm and Keras' LayerNormalization that nonlin spells otherwise
 _OTHER_KEYWORDS = {

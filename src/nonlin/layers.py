@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._deferred_rng import LazyRng
 from ._dense_keras import ActivationSlot, dense_args, drawn_weights, resolve_init
 from ._keras_habits import layers_getattr
 from ._keras_keywords import unexpected_keyword
@@ -28,10 +29,13 @@ from ._misuse import (
 from ._products import MATMUL_BYTES, weight_grad
 from ._quoting import quoted
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .core import Layer, Param, RandomLike, const
+from .core import Layer, Param, const
 from .validation import check_bool, is_real
 
-Initializer = Callable[[RandomLike, int, int], np.ndarray]
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import RandomLike
+
+Initializer = Callable[["RandomLike", int, int], np.ndarray]
 
 __all__ = [
     "Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh",
@@ -237,6 +241,9 @@ class Dropout(Layer):
     _inputs = ("_x",)  # nonlin._layer_caches
     _caches = ("_mask", "_keep", "_y", "_grad_in")
     _draws = ("_mask", "_keep")  # kept while frozen (freeze_mask)
+
+    if not TYPE_CHECKING:  # a loaded model's generator, made on first use (_deferred_rng)
+        rng = LazyRng()
 
     def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
         if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added

@@ -10,7 +10,7 @@ in the model's dtype.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,8 +20,11 @@ from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
 from ._state_checks import copy_statistics
-from .core import Layer, Param, RandomLike, const, layer_buffer
+from .core import Layer, Param, const, layer_buffer
 from .validation import is_real
+
+if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
+    from .core import RandomLike
 
 
 def _batch_moments(

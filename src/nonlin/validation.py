@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
+from ._deferred_rng import DeferredRng
 from ._finite import check_finite, first_nonfinite_row
 from ._frames import as_numeric, reshape_hint, text_hint
 from ._quoting import quoted
@@ -33,6 +34,8 @@ def as_rng(seed: SeedLike) -> RandomLike:
         legacy ``RandomState``, used to replay the tutorial's stream) is
         returned unchanged.
     """
+    if type(seed) is DeferredRng:  # a loaded model's, made on first use (_deferred_rng)
+        return seed
     if isinstance(seed, np.random.Generator | np.random.RandomState):
         return seed
     if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
