@@ -187,3 +187,29 @@ def test_a_layer_of_ones_own_is_built_with_the_generator_at_load(
     reference = Sequential([Dense(2), Drawing(), Dropout(0.5)]).build(3, seed=0)
     assert _state(model.rng) == _state(reference.rng)
     assert model.layers[1].drawn == reference.layers[1].drawn
+
+
+def test_train_on_batch_after_load_draws_as_build_seed_0(saved: Path) -> None:
+    """``train_on_batch``'s kept state (``_on_batch_state``) binds the loaded model's
+    generator to its dropout and noise layers, made on that first call."""
+    X = np.random.default_rng(6).normal(size=(16, 3))
+    y = (X[:, :1] > 0).astype(float)
+    loaded = nonlin.load(saved)
+    reference = Sequential(_layers()).build(3, seed=0)
+    reference.set_weights(loaded.get_weights())
+    for model in (loaded, reference):
+        model.compile(loss="bce", optimizer="sgd")
+        for _ in range(3):
+            model.train_on_batch(X, y)
+    for a, b in zip(loaded.get_weights(), reference.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_fit_with_a_seed_after_load_takes_that_generator(saved: Path) -> None:
+    model = nonlin.load(saved)
+    model.compile(loss="bce", optimizer="sgd")
+    X = np.ones((4, 3))
+    model.fit(X, np.ones((4, 1)), epochs=1, seed=3, verbose=0)
+    assert model.layers[3].rng is model.rng
+    copied = pickle.loads(pickle.dumps(model))
+    assert _state(copied.rng) == _state(model.rng)
