@@ -32,9 +32,16 @@ class DeferredRng:
         self._lock = threading.Lock()
         self._made: Any = None
 
-    def record(self, init: Any, fan_in: int, fan_out: int) -> None:
-        """Note the draw ``build`` would make here (``_dense_keras.drawn_weights``)."""
-        self._draws.append((init, fan_in, fan_out))
+    def allocated(self, dense: Any, shape: tuple[int, int]) -> Any:
+        """Zeros of ``shape`` for ``dense``'s weights (``_dense_keras.drawn_weights``), which
+        the file's replace; the draw ``build`` would make, ``dense.init(rng, *shape)``, noted."""
+        import numpy as np
+
+        from ._misuse import allocating
+
+        self._draws.append((dense.init, *shape))
+        with allocating(dense, shape, "(in_features, units)"):
+            return np.zeros(shape)
 
     def get(self) -> Any:
         """The generator: the same object at each call, whichever thread asks."""

@@ -109,14 +109,10 @@ def drawn_weights(dense: Any, rng: Any, in_features: int) -> np.ndarray:
     """``dense.init(rng, in_features, units)`` as a new float64 array (one the function
     keeps, or returns again, is not trained in place), checked: finite, of that shape."""
     from ._misuse import allocating
-
     shape = (in_features, dense.units)
     if type(rng) is DeferredRng:  # a model read from a file: its weights replace these
-        rng.record(dense.init, in_features, dense.units)  # drawn if its generator is made
-        with allocating(dense, shape, "(in_features, units)"):
-            return np.zeros(shape)
+        return rng.allocated(dense, shape)  # its draw noted, made if the generator is
     from ._init_draws import own_draws  # imports numpy.random
-
     with allocating(dense, shape, "(in_features, units)"):
         W = np.array(own_draws(dense.init, rng, in_features, dense.units), dtype=float)
     if W.shape != shape or not np.isfinite(W).all():

@@ -58,8 +58,7 @@ class ModelState(LayerOwnership):
         a training pass's marks (``nonlin._backward_pass``): the copy's layers hold no caches,
         so its backward waits for a training forward of its own.
         A subclass's ``__slots__`` that are set come as Python's own ``(dict, slots)`` pair."""
-        state = {key: value for key, value in made_state(self, self.__dict__).items()
-                 if key not in _NOT_COPIED}  # a loaded model's generator made (_deferred_rng)
+        state = {k: v for k, v in made_state(self, self.__dict__).items() if k not in _NOT_COPIED}
         slots = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
                  if hasattr(self, name)}
         return (state, slots) if slots else state
@@ -93,10 +92,8 @@ class ModelState(LayerOwnership):
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
         if not isinstance(x, np.ndarray):
-            raise TypeError(
-                "Expected a NumPy array for forward (predict converts other inputs). "
-                f"Received: {type(x).__name__}"
-            )
+            raise TypeError("Expected a NumPy array for forward (predict converts other inputs). "
+                            f"Received: {type(x).__name__}")
         if x.ndim != 2:  # one sample as a row (PyTorch's x.unsqueeze(0)): x.reshape(1, -1)
             hint = "; one sample is x.reshape(1, -1)" if x.shape == (self.n_features_in,) else ""
             raise ValueError(f"Expected a 2-D input (n_samples, {self.n_features_in}). "

@@ -34,7 +34,6 @@ from .validation import check_bool, is_real
 
 if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
     from .core import RandomLike
-
 Initializer = Callable[["RandomLike", int, int], np.ndarray]
 
 __all__ = [
@@ -218,13 +217,11 @@ class Dropout(Layer):
     """Inverted dropout: in training, ``y = x * mask / (1 - rate)`` with
     ``mask ~ Bernoulli(1 - rate)`` per entry; at inference ``y = x``.
 
-    Backward: ``dL/dx = g * mask / (1 - rate)``. The mask is drawn from the
-    model's generator (``model.rng``, bound at build and by ``fit``), so the
-    same seed gives the same masks.
+    Backward: ``dL/dx = g * mask / (1 - rate)``. The mask is drawn from the model's
+    generator (``model.rng``, bound at build and by ``fit``): the same seed, the same masks.
 
-    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same
-    shape (for gradient checks in training mode); ``freeze_mask(False)`` resumes
-    drawing.
+    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same shape
+    (for gradient checks in training mode); ``freeze_mask(False)`` resumes drawing.
 
     Parameters
     ----------
@@ -242,9 +239,7 @@ class Dropout(Layer):
     _caches = ("_mask", "_keep", "_y", "_grad_in")
     _draws = ("_mask", "_keep")  # kept while frozen (freeze_mask)
 
-    if not TYPE_CHECKING:  # a loaded model's generator, made on first use (_deferred_rng)
-        rng = LazyRng()
-
+    rng: RandomLike = LazyRng()  # type: ignore[assignment]  # a loaded model's: _deferred_rng
     def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
         if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
             raise unexpected_keyword("Dropout", keras)
@@ -252,7 +247,7 @@ class Dropout(Layer):
             raise ValueError(f"Expected a rate in [0, 1]. Received: rate={quoted(rate)}")
         self.rate = float(rate)
         set_name(self, name)
-        self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
+        self.rng = None  # type: ignore[assignment]  # None until build
         self._mask: np.ndarray | None = None
         self._keep: np.ndarray | None = None
         self._frozen = False
