@@ -14,15 +14,13 @@ refused naming the way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .validation import is_integer
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 
 def checked_seed(seed: object) -> int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copyreg
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -28,11 +28,9 @@ from ._layers_built import LayerOwnership
 from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
 from ._protocol_checks import checked_width
 from ._quoting import quoted
+from ._random_hints import SeedLike
 from ._trainable import trainable_parameters
 from .core import LayerProtocol, Param
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import SeedLike
 
 # what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
 _BY_ID = frozenset({"_grads_written", "_fit_running"})

@@ -134,7 +134,7 @@ def pack_parameters(params: list[Param]) -> None:
 class LayerProtocol(Protocol):
     """What ``Sequential`` needs from a layer (any object with these methods works)."""
 
-    def build(self, in_features: int, rng: RandomLike) -> int: ...
+    def build(self, in_features: int, rng: np.random.Generator | np.random.RandomState) -> int: ...
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray: ...
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None: ...
     def parameters(self) -> list[Param]: ...
@@ -174,7 +174,7 @@ class Layer(Named):
 
         set_trainable(self, value)  # frozen: its gradients zeroed
 
-    def build(self, in_features: int, rng: RandomLike) -> int:
+    def build(self, in_features: int, rng: np.random.Generator | np.random.RandomState) -> int:
         """Create parameters for inputs of width ``in_features``, drawing any random values
         from ``rng``; return the output width."""
         self.in_features = in_features

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .initializers_keras import (
     NAMES,
     Constant,
@@ -65,9 +66,6 @@ from .initializers_more import (
     variance_scaling,
 )
 from .validation import is_real
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 __all__ = [
     "CUSTOM", "DEFAULT", "INITIALIZERS", "Constant", "GlorotNormal", "GlorotUniform",

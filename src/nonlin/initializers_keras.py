@@ -18,12 +18,13 @@ draws, bit for bit with the class from the same generator.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ._keras_init_base import Initializer, checked_seed
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .initializers_more import (
     _finite,
     check_variance_scaling,
@@ -32,9 +33,6 @@ from .initializers_more import (
     truncated_normal,
     variance_scaling,
 )
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 
 class RandomNormal(Initializer):

@@ -16,15 +16,12 @@ rebuild the draw (see ``nonlin.initializers``); Keras' classes
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .validation import is_real
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 # The standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)),
 # phi and Phi the standard normal's density and distribution function (Keras' constant)

@@ -10,7 +10,7 @@ axis of a ``(n_samples, n_features)`` batch.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -18,11 +18,9 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, layer_input, not_built
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .core import Layer, Param, const, layer_buffer
 from .validation import check_bool, is_real
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 # keywords of PyTorch's nn.LayerNorm and Keras' LayerNormalization that nonlin spells otherwise
 _OTHER_KEYWORDS = {

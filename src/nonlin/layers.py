@@ -28,12 +28,11 @@ from ._misuse import (
 )
 from ._products import MATMUL_BYTES, weight_grad
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Param, const
 from .validation import check_bool, is_real
 
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 Initializer = Callable[["RandomLike", int, int], np.ndarray]
 
 __all__ = [

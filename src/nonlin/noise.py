@@ -25,13 +25,11 @@ from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import input_error
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .activations_smooth import SELU_ALPHA, SELU_SCALE
 from .core import Layer, const, layer_buffer
 from .layers import Dropout
 from .validation import is_real
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 

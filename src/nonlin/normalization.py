@@ -10,7 +10,7 @@ in the model's dtype.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -19,12 +19,10 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from ._state_checks import copy_statistics
 from .core import Layer, Param, const, layer_buffer
 from .validation import is_real
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 
 def _batch_moments(

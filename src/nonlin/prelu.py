@@ -8,7 +8,7 @@ the optimizer, saved in model files and checkpoints (tensor ``"{i}.alpha"``), fr
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -16,12 +16,10 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .activations import _zeros
 from .core import Layer, Param, const, layer_buffer
 from .validation import check_bool, is_real
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 _OTHER_NAMES = {  # Keras' and PyTorch's keywords, and nonlin's way to say the same
     "alpha_initializer": "nonlin's is init=, a float: PReLU(init=0.0) for Keras' 'zeros'",

@@ -14,7 +14,7 @@ every value), and adapting from an iterable of batches.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -23,12 +23,10 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import layer_input, not_built
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from ._state_checks import copy_statistics, negative_entry
 from .core import Layer, const, layer_buffer
 from .validation import as_dtype, check_bool, check_X
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): the smallest standard deviation divided by
 

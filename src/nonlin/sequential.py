@@ -33,12 +33,10 @@ from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
 from ._quoting import quoted
+from ._random_hints import RandomLike, SeedLike
 from ._saved_shapes import built_record
 from .core import Layer, LayerProtocol, Param, as_rng, pack_parameters
 from .keras_layers import input_width, keras_input_shape
-
-if TYPE_CHECKING:  # numpy.random: imported on first use of a generator
-    from .core import RandomLike, SeedLike
 
 
 class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, NamedModel,
