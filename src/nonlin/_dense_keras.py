@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import layers as _layers  # partly imported here (layers imports us): read at call time
+from ._deferred_rng import DeferredRng
 from ._layer_names import name_config
 from ._quoting import quoted
 from .initializers import DEFAULT, INITIALIZERS, initializer_name, is_custom
@@ -107,10 +108,11 @@ def resolve_init(init: Any, layer_type: type) -> tuple[Callable[..., np.ndarray]
 def drawn_weights(dense: Any, rng: Any, in_features: int) -> np.ndarray:
     """``dense.init(rng, in_features, units)`` as a new float64 array (one the function
     keeps, or returns again, is not trained in place), checked: finite, of that shape."""
-    from ._init_draws import own_draws
     from ._misuse import allocating
-
     shape = (in_features, dense.units)
+    if type(rng) is DeferredRng:  # a model read from a file: its weights replace these
+        return rng.allocated(dense, shape)  # its draw noted, made if the generator is
+    from ._init_draws import own_draws  # imports numpy.random
     with allocating(dense, shape, "(in_features, units)"):
         W = np.array(own_draws(dense.init, rng, in_features, dense.units), dtype=float)
     if W.shape != shape or not np.isfinite(W).all():

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._quoting import quoted
-from .core import RandomLike
+from ._random_hints import RandomLike
 from .validation import is_integer
 
 

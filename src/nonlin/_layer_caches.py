@@ -27,6 +27,8 @@ import copyreg
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from ._deferred_rng import made_state
+
 # by class, weakly: a layer class made in a loop or a test is freed with its last layer
 _NAMES: WeakKeyDictionary[type, frozenset[str]] = WeakKeyDictionary()
 _INPUTS: WeakKeyDictionary[type, tuple[tuple[str, ...], tuple[str, ...]]] = WeakKeyDictionary()
@@ -76,7 +78,7 @@ def state_without_caches(layer: Any) -> Any:
     """``layer.__dict__`` with each named cache set to None (a frozen layer's draws kept);
     for a class with ``__slots__``, Python's own ``(dict, slots)`` pair, the set slots too."""
     names = cache_names(type(layer))
-    state = layer.__dict__
+    state = made_state(layer, layer.__dict__)  # a loaded model's generator made
     if state.get("_frozen") is True:
         names = names.difference(_union(type(layer), "_draws"))
     slots = copyreg._slotnames(type(layer))  # type: ignore[attr-defined]  # cached on the class

@@ -21,12 +21,14 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from ._backward_pass import KEYS, drop
+from ._deferred_rng import made_state
 from ._layers_built import LayerOwnership
 from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
 from ._protocol_checks import checked_width
 from ._quoting import quoted
+from ._random_hints import SeedLike
 from ._trainable import trainable_parameters
-from .core import LayerProtocol, Param, SeedLike
+from .core import LayerProtocol, Param
 
 # what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
 _BY_ID = frozenset({"_grads_written", "_fit_running"})
@@ -53,7 +55,7 @@ class ModelState(LayerOwnership):
         a training pass's marks (``nonlin._backward_pass``): the copy's layers hold no caches,
         so its backward waits for a training forward of its own.
         A subclass's ``__slots__`` that are set come as Python's own ``(dict, slots)`` pair."""
-        state = {key: value for key, value in self.__dict__.items() if key not in _NOT_COPIED}
+        state = {k: v for k, v in made_state(self, self.__dict__).items() if k not in _NOT_COPIED}
         slots = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
                  if hasattr(self, name)}
         return (state, slots) if slots else state
@@ -87,10 +89,8 @@ class ModelState(LayerOwnership):
     def _check_width(self, x: np.ndarray) -> None:
         self._require_built()
         if not isinstance(x, np.ndarray):
-            raise TypeError(
-                "Expected a NumPy array for forward (predict converts other inputs). "
-                f"Received: {type(x).__name__}"
-            )
+            raise TypeError("Expected a NumPy array for forward (predict converts other inputs). "
+                            f"Received: {type(x).__name__}")
         if x.ndim != 2:  # one sample as a row (PyTorch's x.unsqueeze(0)): x.reshape(1, -1)
             hint = "; one sample is x.reshape(1, -1)" if x.shape == (self.n_features_in,) else ""
             raise ValueError(f"Expected a 2-D input (n_samples, {self.n_features_in}). "

@@ -150,7 +150,7 @@ class KeptState:
 
     def bind_rng(self, model: Any) -> None:
         """``train._bind_rng`` for the layers kept: each drawing layer takes ``model.rng``."""
-        rng = model.__dict__["rng"]
+        rng = model.rng
         for layer in self.rng_layers:
             layer.rng = rng
 

@@ -22,6 +22,7 @@ import numpy as np
 import safetensors.numpy
 
 from . import registry
+from ._deferred_rng import DeferredRng, defer, deferrable
 from ._feature_names import names_from_metadata
 from ._header import (
     MAX_LAYERS,
@@ -210,8 +211,12 @@ def read_model(
     n_features, dtype = _read_shape_fields(meta, path)
     check_widths(layers, n_features, header, path)  # nothing allocated that the file lacks
     user = _field(meta, "metadata", path)
+    # the generator of build(seed=0), made on first use (numpy.random not imported till then)
+    rng: Any = DeferredRng() if deferrable(layers) else 0
     try:
-        model = Sequential(layers, name=name).build(n_features, seed=0, dtype=dtype)
+        model = Sequential(layers, name=name).build(n_features, seed=rng, dtype=dtype)
+        for owner in (model, *model.layers):
+            defer(owner, rng)
     except Exception as exc:
         raise ModelFileError(path, "the architecture does not build: "
                              f"{clipped(str(exc), 200)}") from None

@@ -56,7 +56,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
     held = _held_values(header)
     budget = sum(held.values())
     width, free = n_features, max(budget, FIXED_FEATURES)  # free: for statistics in configs
-    rng = np.random.default_rng(0)  # for builds here: the model's build draws its own
+    rng = None  # for builds here, made for the first (the model's build draws its own)
     for i, layer in enumerate(layers):
         field = f"architecture.layers[{i}]"
         if width > max(budget, MAX_WIDTH):
@@ -83,6 +83,7 @@ def check_widths(layers: list[Any], n_features: int, header: Header, path: str) 
             need = 1 if getattr(layer, "shared", False) is True else width
             shown = f"{type(layer).__name__}'s arrays of {need} values are"
         elif not nonlins(layer):  # a layer of one's own
+            rng = np.random.default_rng(0) if rng is None else rng
             width = _built_width(layer, width, rng, path)
             continue
         else:  # one of nonlin's without arrays (an activation, Dropout): the width stays, and

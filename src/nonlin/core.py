@@ -32,9 +32,10 @@ from ._layer_names import Named, name_config
 from ._param_state import param_state, set_param_state
 from .validation import as_rng, check_2d
 
-RandomLike = np.random.Generator | np.random.RandomState
-SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
-
+if TYPE_CHECKING:  # at run time made on first use (__getattr__): numpy.random imported then
+    RandomLike = np.random.Generator | np.random.RandomState
+    SeedLike = int | np.integer | np.random.Generator | np.random.RandomState | None
+    from ._flat_parameter import flat_parameter  # noqa: F401 (the training side's, the same)
 
 _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
 
@@ -133,12 +134,11 @@ def pack_parameters(params: list[Param]) -> None:
 class LayerProtocol(Protocol):
     """What ``Sequential`` needs from a layer (any object with these methods works)."""
 
-    def build(self, in_features: int, rng: RandomLike) -> int: ...
+    def build(self, in_features: int, rng: np.random.Generator | np.random.RandomState) -> int: ...
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray: ...
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None: ...
     def parameters(self) -> list[Param]: ...
     def get_config(self) -> dict[str, Any]: ...
-
 
 _L = TypeVar("_L", bound="Layer")  # from_config: Dense.from_config(...) is a Dense
 
@@ -176,7 +176,7 @@ class Layer(Named):
 
         set_trainable(self, value)  # frozen: its gradients zeroed
 
-    def build(self, in_features: int, rng: RandomLike) -> int:
+    def build(self, in_features: int, rng: np.random.Generator | np.random.RandomState) -> int:
         """Create parameters for inputs of width ``in_features``, drawing any random values
         from ``rng``; return the output width."""
         self.in_features = in_features
@@ -250,15 +250,15 @@ from ._input_grad import backward_to_input  # noqa: E402, F401
 # The container lives in its own module; ``from nonlin.core import Sequential`` keeps working.
 from .sequential import Sequential  # noqa: E402
 
-if TYPE_CHECKING:  # imported on first use (see __getattr__), by the training side
-    from ._flat_parameter import flat_parameter  # noqa: F401
-
-
 if not TYPE_CHECKING:  # hidden from type checkers: a name not declared above stays an error
 
     def __getattr__(name: str) -> Any:
-        """``flat_parameter``, from ``nonlin._flat_parameter`` (not imported by
-        ``import nonlin``)."""
+        """``flat_parameter`` (``nonlin._flat_parameter``), ``RandomLike`` and ``SeedLike``
+        (``numpy.random``, which a load and predict do not import), made on first use."""
+        if name in ("RandomLike", "SeedLike"):
+            random = np.random.Generator | np.random.RandomState
+            globals().update(RandomLike=random, SeedLike=int | np.integer | random | None)
+            return globals()[name]
         if name != "flat_parameter":  # __path__ too, which each ``from .core import`` asks for
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         from ._flat_parameter import flat_parameter

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ._quoting import quoted
-from .core import RandomLike
+from ._random_hints import RandomLike
 from .initializers_keras import (
     NAMES,
     Constant,

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._keras_init_base import Initializer, checked_seed
 from ._quoting import quoted
-from .core import RandomLike
+from ._random_hints import RandomLike
 from .initializers_more import (
     _finite,
     check_variance_scaling,

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ._quoting import quoted
-from .core import RandomLike
+from ._random_hints import RandomLike
 from .validation import is_real
 
 # The standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 4 phi(2) / (2 Phi(2) - 1)),

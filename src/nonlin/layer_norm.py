@@ -18,7 +18,8 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, layer_input, not_built
 from ._quoting import quoted
-from .core import Layer, Param, RandomLike, const, layer_buffer
+from ._random_hints import RandomLike
+from .core import Layer, Param, const, layer_buffer
 from .validation import check_bool, is_real
 
 # keywords of PyTorch's nn.LayerNorm and Keras' LayerNormalization that nonlin spells otherwise

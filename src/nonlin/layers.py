@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._deferred_rng import LazyRng
 from ._dense_keras import ActivationSlot, dense_args, drawn_weights, resolve_init
 from ._keras_habits import layers_getattr
 from ._keras_keywords import unexpected_keyword
@@ -27,11 +28,12 @@ from ._misuse import (
 )
 from ._products import MATMUL_BYTES, weight_grad
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .core import Layer, Param, RandomLike, const
+from .core import Layer, Param, const
 from .validation import check_bool, is_real
 
-Initializer = Callable[[RandomLike, int, int], np.ndarray]
+Initializer = Callable[["RandomLike", int, int], np.ndarray]
 
 __all__ = [
     "Dense", "Dropout", "GELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh",
@@ -214,13 +216,11 @@ class Dropout(Layer):
     """Inverted dropout: in training, ``y = x * mask / (1 - rate)`` with
     ``mask ~ Bernoulli(1 - rate)`` per entry; at inference ``y = x``.
 
-    Backward: ``dL/dx = g * mask / (1 - rate)``. The mask is drawn from the
-    model's generator (``model.rng``, bound at build and by ``fit``), so the
-    same seed gives the same masks.
+    Backward: ``dL/dx = g * mask / (1 - rate)``. The mask is drawn from the model's
+    generator (``model.rng``, bound at build and by ``fit``): the same seed, the same masks.
 
-    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same
-    shape (for gradient checks in training mode); ``freeze_mask(False)`` resumes
-    drawing.
+    ``freeze_mask(True)`` keeps reusing the current mask for batches of the same shape
+    (for gradient checks in training mode); ``freeze_mask(False)`` resumes drawing.
 
     Parameters
     ----------
@@ -238,6 +238,7 @@ class Dropout(Layer):
     _caches = ("_mask", "_keep", "_y", "_grad_in")
     _draws = ("_mask", "_keep")  # kept while frozen (freeze_mask)
 
+    rng: RandomLike = LazyRng()  # type: ignore[assignment]  # a loaded model's: _deferred_rng
     def __init__(self, rate: float, *, name: str | None = None, **keras: Any) -> None:
         if keras:  # Keras' seed=, noise_shape=: Python's error, nonlin's way added
             raise unexpected_keyword("Dropout", keras)
@@ -245,7 +246,7 @@ class Dropout(Layer):
             raise ValueError(f"Expected a rate in [0, 1]. Received: rate={quoted(rate)}")
         self.rate = float(rate)
         set_name(self, name)
-        self.rng: RandomLike = None  # type: ignore[assignment]  # None until build
+        self.rng = None  # type: ignore[assignment]  # None until build
         self._mask: np.ndarray | None = None
         self._keep: np.ndarray | None = None
         self._frozen = False

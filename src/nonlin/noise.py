@@ -15,17 +15,19 @@ gives the draws (``nonlin._keras_keywords``).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._deferred_rng import LazyRng
 from ._keras_keywords import unexpected_keyword
 from ._layer_inputs import cached, layer_batch, passed, passed_grad
 from ._layer_names import name_config, set_name
 from ._misuse import input_error
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .activations_smooth import SELU_ALPHA, SELU_SCALE
-from .core import Layer, RandomLike, const, layer_buffer
+from .core import Layer, const, layer_buffer
 from .layers import Dropout
 from .validation import is_real
 
@@ -49,7 +51,10 @@ class NoiseLayer(Layer):
     _draws: tuple[str, ...] = ()
 
     knob = "rate"
-    rng: RandomLike | None = None  # the model's generator, bound by build
+    if TYPE_CHECKING:
+        rng: RandomLike | None = None  # the model's generator, bound by build
+    else:  # None till then; a loaded model's, made on first use (_deferred_rng)
+        rng = LazyRng()
     _frozen = False
 
     def build(self, in_features: int, rng: RandomLike) -> int:

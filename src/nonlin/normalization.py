@@ -19,8 +19,9 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from ._state_checks import copy_statistics
-from .core import Layer, Param, RandomLike, const, layer_buffer
+from .core import Layer, Param, const, layer_buffer
 from .validation import is_real
 
 

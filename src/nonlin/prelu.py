@@ -16,8 +16,9 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import allocating, input_error, layer_input
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from .activations import _zeros
-from .core import Layer, Param, RandomLike, const, layer_buffer
+from .core import Layer, Param, const, layer_buffer
 from .validation import check_bool, is_real
 
 _OTHER_NAMES = {  # Keras' and PyTorch's keywords, and nonlin's way to say the same

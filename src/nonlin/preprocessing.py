@@ -23,8 +23,9 @@ from ._layer_inputs import cached
 from ._layer_names import name_config, set_name
 from ._misuse import layer_input, not_built
 from ._quoting import quoted
+from ._random_hints import RandomLike
 from ._state_checks import copy_statistics, negative_entry
-from .core import Layer, RandomLike, const, layer_buffer
+from .core import Layer, const, layer_buffer
 from .validation import as_dtype, check_bool, check_X
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): the smallest standard deviation divided by

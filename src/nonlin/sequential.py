@@ -17,7 +17,7 @@ registry's allowlist) come from the ``ModelState`` mixin (``nonlin._model_state`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,7 @@ import nonlin  # fit's return hint, read when the hints are (nonlin.History, laz
 
 from ._backward_pass import MARK, TAKEN, drop, stale_backward_error
 from ._container import ContainerMethods
+from ._deferred_rng import LazyRng
 from ._feature_names import forget_names
 from ._inference import InferenceMethods, infer
 from ._input_grad import backward_to_input
@@ -34,16 +35,9 @@ from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
 from ._quoting import quoted
+from ._random_hints import RandomLike, SeedLike
 from ._saved_shapes import built_record
-from .core import (
-    Layer,
-    LayerProtocol,
-    Param,
-    RandomLike,
-    SeedLike,
-    as_rng,
-    pack_parameters,
-)
+from .core import Layer, LayerProtocol, Param, as_rng, pack_parameters
 from .keras_layers import input_width, keras_input_shape
 
 
@@ -69,6 +63,9 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
     >>> model.predict([[0.0, 1.0, 1.0]]).shape
     (1, 1)
     """
+
+    if not TYPE_CHECKING:  # a loaded model's generator, made on first use (_deferred_rng)
+        rng = LazyRng()
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
                  name: str | None = None) -> None:

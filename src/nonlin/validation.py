@@ -17,6 +17,7 @@ import numpy as np
 
 import nonlin  # as_rng's hints, read when the hints are (nonlin.core imports this)
 
+from ._deferred_rng import DeferredRng
 from ._finite import check_finite, first_nonfinite_row
 from ._frames import as_numeric, reshape_hint, text_hint
 from ._quoting import quoted
@@ -32,6 +33,8 @@ def as_rng(seed: nonlin.core.SeedLike) -> nonlin.core.RandomLike:
         legacy ``RandomState``, used to replay the tutorial's stream) is
         returned unchanged.
     """
+    if type(seed) is DeferredRng:  # a loaded model's, made on first use (_deferred_rng)
+        return seed
     if isinstance(seed, np.random.Generator | np.random.RandomState):
         return seed
     if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
