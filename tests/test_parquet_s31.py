@@ -24,7 +24,7 @@ import nonlin
 from cli_helpers import cli_env
 from nonlin import cli, cli_stdin
 from nonlin.cli_table import read_table
-from table_helpers import table_folder
+from table_helpers import table_folder, watch_copies
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -42,15 +42,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def copies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files whose CSV copy the commands make (``as_csv`` watched)."""
-    made: list[str] = []
-    real = cli_stdin.as_csv
-
-    def watched(path: str, kind: str, shown: str) -> str:
-        made.append(shown)
-        return real(path, kind, shown)
-
-    monkeypatch.setattr(cli_stdin, "as_csv", watched)
-    return made
+    return watch_copies(monkeypatch)
 
 
 def _write(table: Any, path: Path, kind: str) -> Path:
