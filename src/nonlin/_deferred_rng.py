@@ -58,13 +58,21 @@ class DeferredRng:
             return self._made
 
 
+_NO_DEFAULT = object()
+
+
 class LazyRng:
     """A class's ``rng``: the instance's own (its ``__dict__``'s) when set; else the
-    generator its ``DeferredRng`` makes (then set there), else None."""
+    generator its ``DeferredRng`` makes (then set there), else None. Read on the class:
+    ``default`` where given (``NoiseLayer.rng`` is None, as before), else the descriptor
+    (what ``getattr(cls, name)`` over ``vars(cls)`` expects to find)."""
+
+    def __init__(self, default: Any = _NO_DEFAULT) -> None:
+        self.default = default
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
-            return self
+            return self if self.default is _NO_DEFAULT else self.default
         deferred = obj.__dict__.get(_KEY)
         if deferred is None:
             return obj.__dict__.get("rng")  # set meanwhile by another thread, or None

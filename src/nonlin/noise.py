@@ -15,7 +15,7 @@ gives the draws (``nonlin._keras_keywords``).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -51,10 +51,9 @@ class NoiseLayer(Layer):
     _draws: tuple[str, ...] = ()
 
     knob = "rate"
-    if TYPE_CHECKING:
-        rng: RandomLike | None = None  # the model's generator, bound by build
-    else:  # None till then; a loaded model's, made on first use (_deferred_rng)
-        rng = LazyRng()
+    # the model's generator, bound by build: None till then; a loaded model's, made on first
+    # use (_deferred_rng); NoiseLayer.rng is None
+    rng: np.random.Generator | np.random.RandomState | None = LazyRng(None)  # type: ignore[assignment]
     _frozen = False
 
     def build(self, in_features: int, rng: RandomLike) -> int:
