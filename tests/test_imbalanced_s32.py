@@ -75,3 +75,39 @@ def test_rows_of_both_classes_or_other_metrics_do_not_warn() -> None:
         _fit(model, X, y, validation_data=(X[:100], y[:100]), metrics=["auc", "recall"])
         model.evaluate(X[y == 0], y[y == 0], metrics=["precision", "binary_accuracy"])
 
+
+def _softmax_fit(metrics: list[object]) -> dict[str, list[float]]:
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(2, activation="softmax")])  # no ties at 0.5
+    return model.fit(X, y, epochs=1, batch_size=64, loss="sparse_categorical_crossentropy",
+                     optimizer="adam", verbose=0, seed=0, metrics=metrics).history
+
+
+@pytest.mark.parametrize("name", ["precision", "Recall"])
+def test_precision_or_recall_named_on_a_binary_softmax_warns(name: str) -> None:
+    # the PyTorch habit (2 logits, cross-entropy on labels) with metrics=["precision"]:
+    # both one-hot columns are counted, and the "precision" logged was the accuracy
+    cls = "Precision" if name == "precision" else "Recall"
+    with pytest.warns(UserWarning, match=rf"The metric '{name}' counts every output column.*"
+                      rf"reads the accuracy.*nonlin\.metrics\.{cls}\(class_id=1, "
+                      rf"name='{name}'\)"):
+        history = _softmax_fit(["accuracy", name])
+    assert history[name] == history["accuracy"]  # what the warning says (Keras' counts, kept)
+
+
+def test_class_id_metrics_on_a_binary_softmax_match_sklearn_and_do_not_warn() -> None:
+    from sklearn.metrics import precision_score, recall_score
+
+    from nonlin.metrics import Precision, Recall
+
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(4, activation="relu"),
+                               nonlin.Dense(2, activation="softmax")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, epochs=3, batch_size=64, loss="sparse_categorical_crossentropy",
+                  optimizer="adam", verbose=0, seed=0, class_weight={0: 1.0, 1: 10.0})
+        scores = model.evaluate(X, y, metrics=[Precision(class_id=1), Recall(class_id=1)])
+    predicted = model.predict(X).argmax(axis=1)
+    assert scores["precision"] == pytest.approx(precision_score(y, predicted), abs=1e-12)
+    assert scores["recall"] == pytest.approx(recall_score(y, predicted), abs=1e-12)
