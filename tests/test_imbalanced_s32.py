@@ -111,3 +111,15 @@ def test_class_id_metrics_on_a_binary_softmax_match_sklearn_and_do_not_warn() ->
     predicted = model.predict(X).argmax(axis=1)
     assert scores["precision"] == pytest.approx(precision_score(y, predicted), abs=1e-12)
     assert scores["recall"] == pytest.approx(recall_score(y, predicted), abs=1e-12)
+
+
+def test_two_regression_outputs_or_softmax_logits_do_not_warn() -> None:
+    # guard: the warning is for probabilities of a 2-class softmax only
+    from nonlin.losses import CrossEntropy, MeanSquaredError
+    from nonlin.metrics import get_metric
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        get_metric("precision", loss=MeanSquaredError(), n_outputs=2)
+        get_metric("recall", loss=CrossEntropy(from_logits=True), n_outputs=2)
+        get_metric("precision", loss=CrossEntropy(), n_outputs=3)

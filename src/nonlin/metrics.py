@@ -146,14 +146,16 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
     else:
         metric = loss_metric(cls, name, loss)  # noqa: F405 (cross-entropies: logits as the loss)
     metric.name = name
-    if n_outputs == 2 and not binary_loss and cls in (Precision, Recall):
+    categorical = type(loss).__name__ in ("CrossEntropy", "CategoricalFocalCrossentropy")
+    if n_outputs == 2 and categorical and not from_logits and cls in (Precision, Recall):
         _warn_pooled(name, cls.__name__)
     return metric
 
 
 def _warn_pooled(name: str, cls: str) -> None:
-    """``"precision"`` or ``"recall"`` on two outputs (a binary softmax): both columns
-    are counted, every row has one column above 0.5, so the result is the accuracy."""
+    """``"precision"`` or ``"recall"`` on two outputs of a categorical loss of the
+    probabilities (a binary softmax): both columns are counted, every row has one column
+    above 0.5 (but for a tie), so the result is the accuracy."""
     import warnings
 
     from ._stacklevel import user_stacklevel
