@@ -28,6 +28,7 @@ from ._layers_built import check_layers_as_built
 from ._loss_checks import check_settings
 from ._metric_base import result_of
 from ._objective_logits import logits_twin
+from ._one_class_scores import warn_one_class
 from ._quoting import quoted
 from ._source_kind import is_source
 from .activations import Softmax, softmax_into
@@ -269,6 +270,7 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         data = Dataset(data.X[:rows], data.y[:rows], None if w is None else w[:rows])
     metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
                               loss, model)
+    warn_one_class(metrics, data.y, data.weight, "The evaluated rows")
     begin()
     chunks = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, chunks) as progress:

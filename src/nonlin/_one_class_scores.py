@@ -1,0 +1,59 @@
+"""A warning when the rows ``fit`` validates on, or ``evaluate`` scores, hold one class.
+
+Fraud or churn data of 1 % positives easily gives a validation set without a positive
+(``validation_data`` from a short time window, a small held-out share). Keras' ``AUC``,
+``Recall`` and F-scores then read 0 (their 0/0), and so do nonlin's, silently: an
+``EarlyStopping(monitor="val_auc")`` sees no progress, stops after ``patience`` epochs
+and restores the first epoch's weights. ``warn_one_class`` says so, once per ``fit``
+(its validation rows are fixed) or ``evaluate``: one comparison of the target column,
+nothing per step. Only a single target column (one sigmoid output) is checked: with
+several outputs the metrics pool every column, which holds both classes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._stacklevel import user_stacklevel
+
+
+def _undefined(metrics: list[Any], positives: bool, negatives: bool) -> list[str]:
+    """The names of ``metrics`` that read 0 by 0/0 when the rows hold no positive
+    (``positives`` False) or no negative (``negatives`` False)."""
+    from ._at_metrics import SensitivitySpecificityBase
+    from ._auc_metric import AUC
+    from ._confusion_metrics import Recall
+    from ._fscore_metrics import FBetaScore
+
+    need_positives = (AUC, Recall, FBetaScore, SensitivitySpecificityBase)
+    return [m.name for m in metrics
+            if (not positives and isinstance(m, need_positives))
+            or (not negatives and isinstance(m, AUC) and m.curve == "ROC")]
+
+
+def warn_one_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
+                   rows: str) -> None:
+    """Warn when ``y``, a single 0/1 target column (positive where > 0) of the rows
+    ``rows`` names, weighted by ``weight``, lacks a class that a metric of ``metrics``
+    needs (see the module docstring)."""
+    if not metrics or len(y) == 0 or (y.ndim == 2 and y.shape[1] != 1) or y.ndim > 2:
+        return
+    counted = y.reshape(-1) if weight is None else y.reshape(-1)[weight > 0]
+    positive = counted > 0
+    has_positive, has_negative = bool(positive.any()), not bool(positive.all())
+    if has_positive and has_negative:
+        return
+    names = _undefined(metrics, has_positive, has_negative)
+    if not names or len(counted) == 0:
+        return
+    missing = "positive (y > 0)" if not has_positive else "negative (y <= 0)"
+    warnings.warn(
+        f"{rows} hold no {missing} label in their {len(counted)} rows: "
+        f"{', '.join(map(repr, names))} read 0 there, as in Keras, where they are undefined "
+        "(0/0), and an EarlyStopping or ModelCheckpoint monitoring them sees no progress. "
+        "Score rows of both classes: for a rare class, hold out a stratified share "
+        "(sklearn.model_selection.train_test_split(X, y, test_size=0.2, stratify=y))",
+        UserWarning, stacklevel=user_stacklevel())
