@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -19,14 +18,12 @@ import nonlin
 
 
 def focal_grad_reference(z: float, gamma: float) -> float:
-    """dL/dz of the binary focal loss at target 1, logit z: -s^gamma (gamma b p + s) with
-    p = sigmoid(z), s = 1 - p, b = -log p, in 50-digit arithmetic."""
-    with mpmath.workdps(50):
-        zm = mpmath.mpf(z)
-        s = 1 / (1 + mpmath.exp(zm))
-        p = 1 / (1 + mpmath.exp(-zm))
-        b = mpmath.log1p(mpmath.exp(-zm))
-        return float(-(s ** gamma) * (gamma * b * p + s))
+    """dL/dz of the binary focal loss at target 1, logit z > 0: -s^gamma (gamma b p + s)
+    with e = exp(-z), s = 1 - p = e / (1 + e), p = 1 / (1 + e), b = -log p = log1p(e):
+    no cancellation, a few ulps of float64 (checked against mpmath at 50 digits)."""
+    e = math.exp(-z)
+    s, p, b = e / (1 + e), 1 / (1 + e), math.log1p(e)
+    return -(s ** gamma) * (gamma * b * p + s)
 
 
 def focal_grad(z: float, gamma: float, dtype: type, **kw: object) -> float:
