@@ -44,3 +44,61 @@ def test_tqdm_disable_set_after_import_read_at_each_fit(monkeypatch):
     file = _Tty()
     logger = ProgbarLogger(1, 2, 1, file=file)
     assert logger._tqdm is False and "TQDM_DISABLE" in os.environ
+
+
+# -- A.2: a Param.grad set to None (PyTorch's zero_grad(set_to_none=True)) or replaced ------
+
+def _model() -> nonlin.Sequential:
+    return nonlin.Sequential([nonlin.Dense(3, name="d1"), nonlin.ReLU(),
+                              nonlin.Dense(2, name="d2")]).build(4, seed=0)
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 4))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_freezing_a_layer_whose_grad_is_none_gives_zeros():
+    model = _model()
+    model.layers[0].W.grad = None  # was: AttributeError 'NoneType' object has no attribute 'fill'
+    model.layers[0].trainable = False
+    assert np.array_equal(model.layers[0].W.grad, np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize("bad", [None, np.zeros(5)])
+def test_dense_backward_names_a_grad_set_to_none_or_replaced(bad):
+    X, y = _data()
+    model = _model()
+    model.layers[2].W.grad = bad
+    loss = nonlin.CrossEntropy(from_logits=True)
+    out = model(X, training=True)
+    with pytest.raises(ValueError, match=r"W\.grad of Dense 'd2'.*shape \(3, 2\)"):
+        model.backward(loss.grad(y, out))
+
+
+def test_fit_names_a_grad_set_to_none():
+    X, y = _data()
+    model = _model()
+    model.layers[0].W.grad = None
+    with pytest.raises(ValueError, match=r"W\.grad of Dense 'd1'.*Received None.*set_to_none"):
+        model.fit(X, y, loss=nonlin.CrossEntropy(from_logits=True), optimizer="sgd",
+                  epochs=1, verbose=0)
+
+
+def test_step_over_a_grad_set_to_none_says_what_to_do():
+    model = _model()
+    model.layers[0].b.grad = None
+    expected = r"params\[1\]\.grad \(b\).*Received None.*p\.grad\[\.\.\.\] = 0"
+    with pytest.raises(ValueError, match=expected):
+        nonlin.SGD(0.1).step(model.parameters())
+
+
+def test_trainable_not_a_bool_names_the_layer_and_the_model():
+    model = _model()
+    layer = r"Expected a bool for Dense 'd1'\. Received: trainable='yes'"
+    with pytest.raises(TypeError, match=layer):
+        model.layers[0].trainable = "yes"
+    whole = r"Expected a bool for Sequential '.*'\. Received: trainable=1"
+    with pytest.raises(TypeError, match=whole):
+        model.trainable = 1
