@@ -102,3 +102,42 @@ def test_trainable_not_a_bool_names_the_layer_and_the_model():
     whole = r"Expected a bool for Sequential '.*'\. Received: trainable=1"
     with pytest.raises(TypeError, match=whole):
         model.trainable = 1
+
+
+# -- B.4: two callbacks writing one file ---------------------------------------------------
+
+def _compiled() -> nonlin.Sequential:
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.ReLU(), nonlin.Dense(2), nonlin.Softmax()])
+    model.compile(optimizer="adam", loss="cross_entropy")
+    return model
+
+
+def test_two_checkpoints_of_one_path_refused_before_training(tmp_path):
+    X, y = _data()
+    path = tmp_path / "c.safetensors"
+    best = nonlin.ModelCheckpoint(path, save_best_only=True, monitor="loss")
+    with pytest.raises(ValueError, match=r"ModelCheckpoint \(callbacks\[0\]\) and "
+                                         r"ModelCheckpoint \(callbacks\[1\]\) both writing"):
+        _compiled().fit(X, y, epochs=2, verbose=0, seed=0,
+                        callbacks=[best, nonlin.ModelCheckpoint(str(path))])
+    assert not path.exists()
+
+
+def test_checkpoint_in_a_backup_file_refused(tmp_path):
+    # before: BackupAndRestore replaced the checkpoint each epoch and deleted it at the end
+    X, y = _data()
+    backup = tmp_path / "b"
+    with pytest.raises(ValueError, match=r"BackupAndRestore \(callbacks\[1\]\).*latest"):
+        _compiled().fit(X, y, epochs=2, verbose=0, seed=0,
+                        callbacks=[nonlin.ModelCheckpoint(backup / "latest.safetensors"),
+                                   nonlin.BackupAndRestore(backup)])
+    assert not backup.exists()
+
+
+def test_guard_checkpoints_of_different_paths_both_written(tmp_path):
+    # guard (passes before and after): distinct paths still train and write both files
+    X, y = _data()
+    _compiled().fit(X, y, epochs=1, verbose=0, seed=0,
+                    callbacks=[nonlin.ModelCheckpoint(tmp_path / "a.safetensors"),
+                               nonlin.ModelCheckpoint(tmp_path / "b.safetensors")])
+    assert (tmp_path / "a.safetensors").exists() and (tmp_path / "b.safetensors").exists()
