@@ -141,3 +141,43 @@ def test_guard_checkpoints_of_different_paths_both_written(tmp_path):
                     callbacks=[nonlin.ModelCheckpoint(tmp_path / "a.safetensors"),
                                nonlin.ModelCheckpoint(tmp_path / "b.safetensors")])
     assert (tmp_path / "a.safetensors").exists() and (tmp_path / "b.safetensors").exists()
+
+
+# -- B.5: one BackupAndRestore shared by two fits --------------------------------------------
+
+def test_nested_fit_sharing_a_backup_refused_and_the_outer_binding_kept(tmp_path):
+    # before: the inner fit rebound the callback (callback.model became the inner model),
+    # and the outer fit's backup then held the inner model, or was skipped with a warning
+    X, y = _data()
+    backup = nonlin.BackupAndRestore(tmp_path / "b", delete_checkpoint=False)
+    inner, outer = _compiled(), _compiled()
+    seen = []
+
+    class Nested(nonlin.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            with pytest.raises(ValueError, match=r"running fit of Sequential .*own "
+                                                 r"BackupAndRestore"):
+                inner.fit(X, y, epochs=1, verbose=0, seed=1, callbacks=[backup])
+            seen.append(backup.model is outer)
+
+    outer.fit(X, y, epochs=2, verbose=0, seed=0, callbacks=[Nested(), backup])
+    assert seen == [True, True]
+    state = nonlin.load_checkpoint(tmp_path / "b" / "latest.safetensors")
+    assert state.epoch == 2
+    assert all(np.array_equal(a, b) for a, b in zip(state.model.get_weights(),
+                                                    outer.get_weights(), strict=True))
+
+
+def test_guard_backup_reused_by_a_later_fit_trains_as_a_fresh_one(tmp_path):
+    # guard (passes before and after): one after the other, nothing leaks between fits
+    X, y = _data()
+    shared = nonlin.BackupAndRestore(tmp_path / "b", save_freq=3)
+    _compiled().fit(X, y, epochs=2, batch_size=4, verbose=0, seed=0, callbacks=[shared])
+    again = _compiled()
+    history = again.fit(X, y, epochs=2, batch_size=4, verbose=0, seed=0, callbacks=[shared])
+    fresh = _compiled()
+    expected = fresh.fit(X, y, epochs=2, batch_size=4, verbose=0, seed=0,
+                         callbacks=[nonlin.BackupAndRestore(tmp_path / "c", save_freq=3)])
+    assert history.history == expected.history
+    pairs = zip(again.get_weights(), fresh.get_weights(), strict=True)
+    assert all(np.array_equal(a, b) for a, b in pairs)

@@ -29,7 +29,10 @@ def received_grad(grad: Any) -> str:
 
 def check_layer_grads(layer: Any, where: str = "backward") -> None:
     """Refuse, naming ``layer`` (class and name) and the parameter, a parameter whose
-    ``grad`` is no array of its value's shape and dtype kind (``where`` writes into it)."""
+    ``grad`` is no array of its value's shape (``where`` writes into it); none for a frozen
+    layer (``trainable`` False), whose gradients ``backward`` leaves alone."""
+    if not getattr(layer, "trainable", True):
+        return
     for param in layer.parameters():
         grad = param.grad
         if not (isinstance(grad, np.ndarray) and grad.shape == param.value.shape):

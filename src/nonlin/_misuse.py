@@ -127,8 +127,7 @@ def dense_grad(layer: Any, x: np.ndarray, grad_out: Any, error: Exception) -> np
     """``grad_out`` for ``Dense.backward`` after NumPy refused it: converted to the
     weights' dtype when only that was wrong (a float64 gradient for float32 weights,
     as ``forward`` converts its input), else the error saying what was expected."""
-    if layer.trainable:  # W.grad set to None or replaced: named, not NumPy's error
-        check_layer_grads(layer)
+    check_layer_grads(layer)  # W.grad set to None or replaced: named, not NumPy's error
     expected = (x.shape[0], layer.units)
     if getattr(grad_out, "shape", None) != expected:
         raise grad_error(layer, expected, grad_out) from None
