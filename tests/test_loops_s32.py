@@ -37,13 +37,17 @@ def test_tqdm_disable_bound_at_tqdm_import_still_turns_bars_off(monkeypatch):
     assert "loss: 0.2500" in file.getvalue()
 
 
-def test_tqdm_disable_set_after_import_read_at_each_fit(monkeypatch):
+def test_guard_tqdm_disable_set_after_import_read_at_each_fit(monkeypatch):
+    # guard (passes before and after): a variable set after tqdm's import gives plain lines
     import tqdm  # noqa: F401  (imported before the variable is set)
 
     monkeypatch.setenv("TQDM_DISABLE", "1")
     file = _Tty()
     logger = ProgbarLogger(1, 2, 1, file=file)
+    logger.on_epoch_begin(0)
+    logger.on_epoch_end(0, {"loss": 0.25})
     assert logger._tqdm is False and "TQDM_DISABLE" in os.environ
+    assert file.getvalue().startswith("Epoch 1/1 - ") and "loss: 0.2500" in file.getvalue()
 
 
 # -- A.2: a Param.grad set to None (PyTorch's zero_grad(set_to_none=True)) or replaced ------
@@ -181,3 +185,22 @@ def test_guard_backup_reused_by_a_later_fit_trains_as_a_fresh_one(tmp_path):
     assert history.history == expected.history
     pairs = zip(again.get_weights(), fresh.get_weights(), strict=True)
     assert all(np.array_equal(a, b) for a, b in pairs)
+
+
+# -- A.3: saving after a loop of one's own ---------------------------------------------------
+
+def test_guard_loop_optimizer_saved_through_compile_only(tmp_path):
+    # guard (passes before and after; the behaviour documented in the guide): the model
+    # never hears of an optimizer only the loop steps, as in Keras; compile hands it over
+    X, y = _data()
+    model, loss = _model(), nonlin.CrossEntropy(from_logits=True)
+    optimizer = nonlin.Adam(1e-2)
+    for _ in range(3):
+        out = model(X, training=True)
+        model.backward(loss.grad(y, out))
+        optimizer.step(model.parameters())
+    nonlin.save(model, tmp_path / "plain.safetensors")
+    assert nonlin.load(tmp_path / "plain.safetensors").optimizer is None
+    model.compile(optimizer=optimizer, loss=loss)
+    nonlin.save(model, tmp_path / "compiled.safetensors")
+    assert nonlin.load(tmp_path / "compiled.safetensors").optimizer.iterations == 3
