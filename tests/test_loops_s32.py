@@ -204,3 +204,26 @@ def test_guard_loop_optimizer_saved_through_compile_only(tmp_path):
     model.compile(optimizer=optimizer, loss=loss)
     nonlin.save(model, tmp_path / "compiled.safetensors")
     assert nonlin.load(tmp_path / "compiled.safetensors").optimizer.iterations == 3
+
+
+# -- A.2: PyTorch's requires_grad -----------------------------------------------------------
+
+def test_requires_grad_set_on_a_layer_or_model_is_refused_not_ignored():
+    # before: layer.requires_grad = False set a plain attribute, and fit trained the layer
+    model = _model()
+    with pytest.raises(AttributeError, match=r"Dense 'd1' has no requires_grad.*trainable = False"):
+        model.layers[0].requires_grad = False
+    with pytest.raises(AttributeError, match=r"Sequential '.*' has no requires_grad"):
+        model.requires_grad = False
+    assert model.layers[0].trainable and "requires_grad" not in vars(model.layers[0])
+
+
+def test_requires_grad_on_a_param_names_it_and_the_way():
+    param = _model().layers[0].W
+    for use in (lambda: param.requires_grad, lambda: setattr(param, "requires_grad", False),
+                lambda: param.requires_grad_(False)):
+        with pytest.raises(AttributeError, match=r"Param 'W' has no requires_grad \(PyTorch's\)"
+                                                 r": layer\.trainable = False"):
+            use()
+    with pytest.raises(AttributeError, match=r"requires_grad_'; PyTorch's; layer\.trainable"):
+        _model().layers[0].requires_grad_(False)
