@@ -100,10 +100,10 @@ def test_step_over_a_grad_set_to_none_says_what_to_do():
 
 def test_trainable_not_a_bool_names_the_layer_and_the_model():
     model = _model()
-    layer = r"Expected a bool for Dense 'd1'\. Received: trainable='yes'"
+    layer = r"Expected a bool\. Received: trainable='yes' for Dense 'd1'"
     with pytest.raises(TypeError, match=layer):
         model.layers[0].trainable = "yes"
-    whole = r"Expected a bool for Sequential '.*'\. Received: trainable=1"
+    whole = r"Expected a bool\. Received: trainable=1 for Sequential '.*'"
     with pytest.raises(TypeError, match=whole):
         model.trainable = 1
 

@@ -202,7 +202,7 @@ def check_bool(name: str, value: Any, where: str = "") -> bool:
     """
     if not isinstance(value, bool | np.bool_):
         of = f" for {where}" if where else ""
-        raise TypeError(f"Expected a bool{of}. Received: {name}={quoted(value)}")
+        raise TypeError(f"Expected a bool. Received: {name}={quoted(value)}{of}")
     return bool(value)
 
 
