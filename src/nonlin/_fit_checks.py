@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checkpoint_clash import check_written_paths
 from ._quoting import quoted_path
 
 
@@ -29,7 +30,10 @@ def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any
     """Each built-in callback's ``_check_fit(optimizer, metrics, rng)``, ``rng`` being the
     generator the fit will train with, and its ``_check_model(model)`` if it has one (a
     ``ModelCheckpoint``: layers it could not save), unless a subclass overrides
-    ``on_train_begin`` (which may then decide otherwise)."""
+    ``on_train_begin`` (which may then decide otherwise). Two callbacks writing one file
+    (``_checkpoint_clash``) are refused first."""
+    callbacks = list(callbacks)
+    check_written_paths(callbacks)
     for cb in callbacks:
         owner: Any = next((c for c in type(cb).__mro__ if "_check_fit" in c.__dict__), None)
         if owner is not None and owner.on_train_begin is type(cb).on_train_begin:

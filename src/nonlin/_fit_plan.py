@@ -33,6 +33,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ._checkpoint_clash import check_backups_free
 from ._epoch_loop import _Loop
 from ._fit_build import _unbuilt_if_refused
 from ._fit_checks import check_before_fit, fit_defaults
@@ -133,6 +134,7 @@ class FitPlan:
                 # read once, here: ``refused`` sees its items
                 callbacks = list(callbacks)
             self.backups_were = [(cb, dict(vars(cb))) for cb in _backups(callbacks)]
+            check_backups_free(self.backups_were, model)  # not one a running fit writes
             self.callbacks, self.resume_from = backup_resume(  # metrics: as fit_defaults reads
                 callbacks, self.resume_from, x, self.validation_data,
                 metrics_given=self.metrics is not None or model.loss is not None

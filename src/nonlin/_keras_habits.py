@@ -23,6 +23,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ._param_state import FREEZE_WAY
+
 KERAS_MODULE_HABITS = {
     "BatchNormalization": ("nonlin's name is BatchNorm(): BatchNorm(momentum=0.99, "
                            "epsilon=1e-3), Keras' defaults"),
@@ -43,6 +45,7 @@ CALLBACK_HABITS = {  # keras.callbacks names nonlin.callbacks lacks
 }
 
 LAYER_HABITS = {
+    **dict.fromkeys(("requires_grad", "requires_grad_"), f"PyTorch's; {FREEZE_WAY}"),
     "kernel": ("Dense's weight matrix is layer.W.value, shape (n_in, units) as Keras' kernel "
                "(layer.W is its Param, with .grad); the bias vector is layer.b.value "
                "(layer.bias is the bias=True flag)"),

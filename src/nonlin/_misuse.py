@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._grad_slots import check_layer_grads, received_grad
 from ._quoting import quoted
 from .validation import is_real
 
@@ -126,6 +127,7 @@ def dense_grad(layer: Any, x: np.ndarray, grad_out: Any, error: Exception) -> np
     """``grad_out`` for ``Dense.backward`` after NumPy refused it: converted to the
     weights' dtype when only that was wrong (a float64 gradient for float32 weights,
     as ``forward`` converts its input), else the error saying what was expected."""
+    check_layer_grads(layer)  # W.grad set to None or replaced: named, not NumPy's error
     expected = (x.shape[0], layer.units)
     if getattr(grad_out, "shape", None) != expected:
         raise grad_error(layer, expected, grad_out) from None
@@ -178,10 +180,8 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
             raise TypeError(f"Expected floating-point parameters. Received params[{i}] "
                             f"({p.name}) of dtype {p.value.dtype}")
         if getattr(p.grad, "shape", None) != p.value.shape:
-            received = (f"shape {p.grad.shape}" if isinstance(p.grad, np.ndarray)
-                        else _name(p.grad))
             raise ValueError(f"Expected params[{i}].grad ({p.name}) of shape {p.value.shape}, "
-                             f"like its value. Received {received}")
+                             f"like its value. Received {received_grad(p.grad)}")
     slots = optimizer._param_slots
     if not any(slots.values()):
         return  # no state yet (or none loaded): any parameters may take it

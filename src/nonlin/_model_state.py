@@ -124,7 +124,8 @@ class ModelState(LayerOwnership):
     def trainable(self, value: bool) -> None:
         from .validation import check_bool
 
-        value = check_bool("trainable", value)
+        owner = f"{type(self).__name__} {getattr(self, 'name', '')!r}"
+        value = check_bool("trainable", value, where=owner)
         for layer in self.layers:
             layer.trainable = value  # type: ignore[attr-defined]  # a protocol layer: its own
 

@@ -42,3 +42,18 @@ def set_param_state(param: Any, state: Any) -> None:
             setattr(param, name, value)
     if getattr(param, "grad", 0) is None and hasattr(param, "value"):
         param.grad = np.zeros_like(param.value)
+
+
+def _requires_grad(obj: Any, value: Any = None) -> None:
+    """PyTorch's ``requires_grad`` (read or set) and ``requires_grad_`` on a ``Param`` or a
+    layer: nonlin has none, so the ``AttributeError`` says what freezes a layer. A layer's is
+    only set (read, ``Layer.__getattr__`` answers with the same way, ``_keras_habits``)."""
+    owner = (f"Param {obj.name!r}" if hasattr(obj, "grad") and hasattr(obj, "value")
+             else f"{type(obj).__name__} {getattr(obj, 'name', '')!r}")
+    raise AttributeError(f"{owner} has no requires_grad (PyTorch's): {FREEZE_WAY}")
+
+
+FREEZE_WAY = ("layer.trainable = False freezes a layer, all its parameters (model.trainable = "
+              "False every layer): model.parameters() then leaves them out and fit keeps them "
+              "bit for bit")
+REQUIRES_GRAD = property(_requires_grad, _requires_grad)

@@ -37,8 +37,15 @@ def no_width(file: Any) -> bool:
 
 def bars_off() -> bool:
     """Whether ``TQDM_DISABLE`` turns tqdm's bars off: tqdm reads any value but the empty
-    string so (its ``bool(value)``: ``"0"`` and ``"false"`` too)."""
-    return bool(os.environ.get("TQDM_DISABLE"))
+    string so (its ``bool(value)``: ``"0"`` and ``"false"`` too). tqdm reads it once, when
+    it is imported (``tqdm.utils.envwrap`` binds it as the default of ``disable``), so a
+    variable removed since would still leave its bars blank, and the epoch's results with
+    them: off when the variable is set now (read at each ``fit``) or tqdm bound it then."""
+    if os.environ.get("TQDM_DISABLE"):
+        return True
+    std = sys.modules.get("tqdm.std")  # not imported yet: it will read the variable as now
+    init = getattr(getattr(std, "tqdm", None), "__dict__", {}).get("__init__")
+    return bool(getattr(init, "keywords", {}).get("disable"))
 
 
 class Nowhere:

@@ -38,8 +38,9 @@ MODEL_HABITS = {
     "named_parameters": ("model.parameters() gives the trainable Params, each with .name, "
                          ".value and .grad; the layer of each is in model.layers"),
     **dict.fromkeys(("to", "cpu", "cuda", "float", "double", "half"), _NO_DEVICE),
-    "requires_grad_": ("layer.trainable = False freezes a layer (model.trainable = False "
-                       "every layer): model.parameters() then leaves its Params out"),
+    **dict.fromkeys(("requires_grad_", "requires_grad"), (
+        "layer.trainable = False freezes a layer (model.trainable = False every layer): "
+        "model.parameters() then leaves its Params out")),
     **dict.fromkeys(("modules", "children"), "model.layers lists the layers (for layer in "
                     "model iterates them, model[i] is one)"),
 }

@@ -36,14 +36,18 @@ def set_trainable(layer: Any, value: Any) -> None:
     config rebuilds it): nothing to zero."""
     from .validation import check_bool
 
-    layer._trainable = check_bool("trainable", value)
+    owner = f"{type(layer).__name__} {getattr(layer, 'name', '')!r}"
+    layer._trainable = check_bool("trainable", value, where=owner)
     if not value:
         try:
             params = layer.parameters()
         except AttributeError:  # not built yet
             return
-        for param in params:
-            param.grad.fill(0)
+        for param in params:  # a gradient set to None (PyTorch's habit): zeros
+            if param.grad is None:
+                param.grad = np.zeros_like(param.value)
+            else:
+                param.grad.fill(0)
 
 
 def is_trainable(layer: Any) -> bool:

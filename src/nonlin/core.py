@@ -1,19 +1,17 @@
 """Parameters, the layer protocol and the ``Sequential`` container (which lives in
 ``sequential.py`` and is imported here: its ``forward`` and ``backward`` are there).
 
-A network is a list of layers. Each layer maps a batch ``x`` of shape
-``(n_samples, in_features)`` to ``(n_samples, out_features)`` and knows how to
-send a gradient back:
+A network is a list of layers. Each layer maps a batch ``x`` of shape ``(n_samples,
+in_features)`` to ``(n_samples, out_features)`` and knows how to send a gradient back:
 
     forward:   y      = f(x)
     backward:  dL/dx  = dL/dy * df/dx      (and dL/dtheta for its parameters)
 
-Rows are samples. In training mode a layer caches exactly what its backward
-rule needs for one batch and writes into buffers it reuses, so a training step
-allocates no array of batch or parameter size once the first batch has run
-(nor do ``fit``'s loss, update and streamed metrics), NumPy's own iterator and
-casting buffers (at most its 8,192-entry buffer size) aside: docs/design.md
-lists the exceptions, and ``tests/test_step_allocations.py`` checks it. In
+Rows are samples. In training mode a layer caches exactly what its backward rule needs for one
+batch and writes into buffers it reuses, so a training step allocates no array of batch or
+parameter size once the first batch has run (nor do ``fit``'s loss, update and streamed
+metrics), NumPy's own iterator and casting buffers (at most its 8,192-entry buffer size) aside:
+docs/design.md lists the exceptions, and ``tests/test_step_allocations.py`` checks it. In
 inference mode nothing is cached and every output is a fresh array.
 
 Non-goals: automatic differentiation, graphs other than a chain, GPUs.
@@ -29,7 +27,7 @@ from ._inference import call_layer
 from ._keras_keywords import layer_from_config
 from ._layer_caches import state_without_caches
 from ._layer_names import Named, name_config
-from ._param_state import param_state, set_param_state
+from ._param_state import REQUIRES_GRAD, param_state, set_param_state
 from .validation import as_rng, check_2d
 
 if TYPE_CHECKING:  # at run time made on first use (__getattr__): numpy.random imported then
@@ -80,6 +78,7 @@ class Param:
     """
 
     __slots__ = ("value", "grad", "name")
+    requires_grad = requires_grad_ = REQUIRES_GRAD  # PyTorch's: an AttributeError with the way
 
     def __init__(self, value: np.ndarray, name: str = "") -> None:
         self.value = value
@@ -157,6 +156,7 @@ class Layer(Named):
     _inputs: tuple[str, ...] = ()  # caches that may hold the input: nonlin._layer_caches
     _caches: tuple[str, ...] = ()  # the other per-step caches and scratch buffers
     _dtype: np.dtype | None = None  # the model's (cast_state); None: no model built it
+    requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
 
     @property
     def trainable(self) -> bool:

@@ -179,7 +179,7 @@ class Dense(ActivationSlot, Layer):
         else:
             try:
                 weight_grad(x, grad_out, self.W.grad)  # x.T @ g, into W.grad
-            except (ValueError, TypeError) as error:  # another shape or dtype, or no array
+            except (ValueError, TypeError, AttributeError) as error:  # or W.grad None
                 return self.backward(dense_grad(self, x, grad_out, error), logits=True)
             if self.l2:
                 W = self.W.value

@@ -34,6 +34,7 @@ from ._keras_compile import CompileMethods
 from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
+from ._param_state import REQUIRES_GRAD
 from ._quoting import quoted
 from ._random_hints import RandomLike, SeedLike
 from ._saved_shapes import built_record
@@ -66,6 +67,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
 
     if not TYPE_CHECKING:  # a loaded model's generator, made on first use (_deferred_rng)
         rng = LazyRng()
+    requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
                  name: str | None = None) -> None:

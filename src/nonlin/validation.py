@@ -180,7 +180,7 @@ def is_integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
-def check_bool(name: str, value: Any) -> bool:
+def check_bool(name: str, value: Any, where: str = "") -> bool:
     """``value``, a flag, as a Python ``bool``.
 
     Only ``True``, ``False`` and ``np.bool_`` are accepted: ``bool("false")``
@@ -201,7 +201,8 @@ def check_bool(name: str, value: Any) -> bool:
         ``Expected a bool. Received: bias='false'`` for anything else.
     """
     if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"Expected a bool. Received: {name}={quoted(value)}")
+        of = f" for {where}" if where else ""
+        raise TypeError(f"Expected a bool. Received: {name}={quoted(value)}{of}")
     return bool(value)
 
 

@@ -1,0 +1,77 @@
+"""Two of ``fit``'s callbacks writing one file, refused as ``fit`` begins: two
+``ModelCheckpoint``s of one ``filepath`` (each epoch one replaces the other's file: a
+``save_best_only`` one's best model lost to an every-epoch one's), a ``ModelCheckpoint``
+writing a ``BackupAndRestore`` backup (the backup replaces it each epoch, and deletes it
+when ``fit`` ends; the next ``fit`` would resume from it), or two ``BackupAndRestore``s of
+one folder (each would resume from and delete the other's backup). Keras 3 checks none of
+these (its ``BackupAndRestore`` documents that its folder "cannot be reused elsewhere ... by
+the BackupAndRestore callback of another training run, or by another callback (e.g.
+ModelCheckpoint) of the same training run"); the files are written atomically either way,
+so nothing is corrupted, only lost. ``check_backups_free``: one ``BackupAndRestore`` given
+to a fit while another fit (of another model, a callback's nested one) still runs with it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ._quoting import quoted_path
+
+
+def _key(path: Any) -> str | None:
+    """``path`` as the file it names (absolute, case-folded where the system folds it), or
+    None for what is no path (a file object)."""
+    if not isinstance(path, str | bytes | os.PathLike):
+        return None
+    return os.path.normcase(os.path.abspath(os.fsdecode(path)))
+
+
+def _written(callback: Any) -> tuple[str | None, ...]:
+    """The files ``callback`` writes: a ``ModelCheckpoint``'s ``filepath`` (its template:
+    one template gives the same files), a ``BackupAndRestore``'s latest and previous."""
+    from ._backup_callback import BackupAndRestore
+    from ._checkpoint_callback import ModelCheckpoint
+
+    if isinstance(callback, ModelCheckpoint):
+        return (_key(callback.filepath),)
+    if isinstance(callback, BackupAndRestore):
+        return _key(callback._latest), _key(callback._previous)
+    return ()
+
+
+def check_written_paths(callbacks: list[Any]) -> None:
+    """A ``ValueError`` naming the two callbacks (class and position) and the file when two
+    of ``callbacks`` write the same file."""
+    seen: dict[str, tuple[int, Any]] = {}
+    for i, callback in enumerate(callbacks):
+        for path in _written(callback):
+            if path is None:
+                continue
+            if path in seen:
+                j, other = seen[path]
+                raise ValueError(
+                    f"Expected each file written by one of fit's callbacks. Received "
+                    f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
+                    f"(callbacks[{i}]) both writing {quoted_path(path)}: each epoch one would "
+                    "replace the other's file (and a BackupAndRestore deletes its backup when "
+                    "fit ends). Give them different paths")
+            seen[path] = (i, callback)
+
+
+def check_backups_free(backups: list[tuple[Any, Any]], model: Any) -> None:
+    """A ``ValueError`` when a ``BackupAndRestore`` of ``backups`` (``(callback, attributes)``
+    pairs) is the callback of a fit still running on another model (a nested fit, from a
+    callback): this fit would rebind it (``callback.model``), resume from or write over the
+    running fit's backup and delete it as it ends; the running fit would then back up the
+    other model as its own. Checked before the callback is touched."""
+    for callback, _ in backups:
+        running = getattr(callback, "model", None)
+        if (running is not None and running is not model
+                and running.__dict__.get("_fit_running") == id(running)):
+            raise ValueError(
+                f"Expected a BackupAndRestore of this fit alone. Received one the running fit "
+                f"of {type(running).__name__} {getattr(running, 'name', '')!r} backs up to "
+                f"{quoted_path(callback.backup_dir)} (this fit nested in it, from a callback): "
+                "it would write over and delete that fit's backup, which would then hold this "
+                "model. Give this fit its own BackupAndRestore, with another backup_dir")
