@@ -41,6 +41,7 @@ def _train(*extra: str) -> int:
 def test_a_signal_while_plotting_says_the_model_is_saved(
         folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         signum: int, word: str, status: int) -> None:
+    pytest.importorskip("matplotlib")  # --plot
     def plot(*args: Any, **kwargs: Any) -> Any:
         signal.raise_signal(signum)
         raise AssertionError("the signal did not stop the plot")
@@ -62,6 +63,7 @@ def test_a_ctrl_c_after_the_plot_is_written_does_not_deny_it(
         folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The plot written, then a Ctrl-C while its note prints: both files are named as there."""
+    pytest.importorskip("matplotlib")  # --plot
     def plot(history: Any, path: str, **kwargs: Any) -> str:
         Path(path).write_bytes(b"png")
         return path

@@ -8,7 +8,6 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import nonlin.tabular as tabular
@@ -38,6 +37,7 @@ def test_ends_in_quotes_agrees_with_the_csv_module() -> None:
 
 def test_a_plain_quote_in_a_header_name_is_part_of_the_name(tmp_path: Path) -> None:
     # the quote count's parity took the whole file for the header ("\r alone")
+    pd = pytest.importorskip("pandas")
     path = tmp_path / "inches.csv"
     path.write_text('a,size in",label\n1,2,yes\n3,4,no\n5,6,yes\n')
     table = read_csv(path, target="label")
@@ -58,6 +58,7 @@ def test_a_plain_quote_before_a_quoted_newline_at_a_block_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
 ) -> None:
     # '5" screen' turned the parity, so a block was cut inside "multi\nline"
+    pd = pytest.importorskip("pandas")
     path = tmp_path / "notes.csv"
     lines = ["a,note,label"]
     for i in range(30):

@@ -46,6 +46,7 @@ sys.exit(nonlin.cli.main(sys.argv[1:]))
 
 def test_a_background_job_with_sigterm_ignored_keeps_ignoring_ctrl_c(tmp_path: Path) -> None:
     """``trap '' TERM`` in a script, then ``nonlin train ... &``: a Ctrl-C after the save."""
+    pytest.importorskip("matplotlib")  # --plot
     (tmp_path / "job.py").write_text(_JOB)
     (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(
         f"{i % 7},{i % 3},{i % 2}\n" for i in range(40)))
@@ -63,6 +64,7 @@ def test_sigint_stays_ignored_where_sigterm_cannot_be_handled(
         sigterm: Any) -> None:
     """In process: SIGINT ignored, SIGTERM ignored (or, as ``getsignal`` shows a handler set
     outside Python, None); SIGINT's handler as seen while the plot is drawn, and a Ctrl-C."""
+    pytest.importorskip("matplotlib")  # --plot
     seen: list[Any] = []
     real = plots.plot_history
 
@@ -95,6 +97,7 @@ def test_a_ctrl_c_handler_set_outside_python_is_never_replaced(
     """SIGINT's handler set outside Python (``getsignal`` None: a program embedding Python
     set it first) cannot be put back, so the command must never set one: it set Python's
     Ctrl-C for the save and after it, and left that in place when it ended."""
+    pytest.importorskip("matplotlib")  # --plot
     set_to: list[Any] = []
     with signal_folder(monkeypatch, tmp_path):
         getsignal, real_signal = signal.getsignal, signal.signal

@@ -178,6 +178,8 @@ def test_sigterm_at_each_moment_does_as_in_the_foreground(
         ignored: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         where: str, status: int, said: str) -> None:
     """While the data is read, while the model file is written, after it (``--plot``)."""
+    if where == "plot":
+        pytest.importorskip("matplotlib")
     if where == "read":
         monkeypatch.setattr(cli_train, "read_weighted_table",
                             _signals_then(cli_train.read_weighted_table))

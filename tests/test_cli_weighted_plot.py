@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pytest
 
 from nonlin import cli, plots
 
+matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 

@@ -122,6 +122,7 @@ def test_a_multi_label_sigmoid_model_is_refused_by_predict(tmp_path: Path) -> No
 def test_a_scikit_learn_estimators_file_is_read_by_predict_and_evaluate(tmp_path: Path) -> None:
     """``nonlin.sklearn`` saves no preprocessing (its features go in as they are) and no
     target: predict and evaluate refused its files as "not written by 'nonlin train'"."""
+    pytest.importorskip("pandas")
     import warnings
 
     import pandas as pd

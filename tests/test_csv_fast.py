@@ -17,11 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from nonlin import tabular
-from nonlin._csv_digits import _mantissas, _texts, _words
+pytest.importorskip("hypothesis")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nonlin import tabular  # noqa: E402
+from nonlin._csv_digits import _mantissas, _texts, _words  # noqa: E402
 
 DIGITS = st.text(alphabet="0123456789", max_size=19)
 NUMBER = st.tuples(DIGITS, st.none() | DIGITS).filter(

@@ -14,13 +14,17 @@ import re
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import pytest
 
-from nonlin import tabular
-from nonlin._csv_digits import _words
-from nonlin._csv_numbers import _scale
-from nonlin._csv_spelling import _exponents
+pytest.importorskip("hypothesis")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nonlin import tabular  # noqa: E402
+from nonlin._csv_digits import _words  # noqa: E402
+from nonlin._csv_numbers import _scale  # noqa: E402
+from nonlin._csv_spelling import _exponents  # noqa: E402
 
 MANTISSA = st.one_of(
     st.integers(0, 10**19 - 1),

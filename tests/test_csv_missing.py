@@ -10,12 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from nonlin import tabular
-from nonlin._csv_strict import _number
-from nonlin.tabular import CSVError, read_csv
+pytest.importorskip("hypothesis")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nonlin import tabular  # noqa: E402
+from nonlin._csv_strict import _number  # noqa: E402
+from nonlin.tabular import CSVError, read_csv  # noqa: E402
 
 MISSING = ["", "nan", "NaN", "inf", "-inf", "?", "abc", '""', '"nan"', "é"]
 NUMBERS = ["0", "1", "-2.5", "3e5", "0.1", "7E-3", "+4", '"2.25"', "1e38", "3.4e38"]

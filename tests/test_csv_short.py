@@ -14,13 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from nonlin import _csv_fast, tabular
-from nonlin._csv_plan import _Skipped
-from nonlin._csv_short import _short_values
-from nonlin.tabular import read_csv
+pytest.importorskip("hypothesis")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nonlin import _csv_fast, tabular  # noqa: E402
+from nonlin._csv_plan import _Skipped  # noqa: E402
+from nonlin._csv_short import _short_values  # noqa: E402
+from nonlin.tabular import read_csv  # noqa: E402
 
 
 @st.composite

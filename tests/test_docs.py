@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 BLOCK = re.compile(r"(<!-- not run[^>]*-->\s*\n)?```python\n(.*?)```", re.S)
 # page -> optional modules its blocks import
-NEEDS = {"sklearn.md": ("sklearn", "dask.distributed")}
+NEEDS = {"sklearn.md": ("sklearn", "dask.distributed"), "guide.md": ("pandas", "matplotlib")}
 
 
 def blocks(page: Path) -> list[tuple[int, str]]:

@@ -76,6 +76,7 @@ def test_hidden_layer_sizes_are_checked_before_the_callbacks_and_the_data() -> N
 def test_a_plot_that_cannot_be_written_says_the_model_is_saved(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")  # --plot
     rng = np.random.default_rng(0)
     rows = "\n".join(f"{a:.3f},{b:.3f},{int(a + b > 0)}" for a, b in rng.normal(size=(60, 2)))
     (tmp_path / "d.csv").write_text("a,b,y\n" + rows + "\n", encoding="utf-8")

@@ -8,14 +8,18 @@ import warnings
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+import pytest
 
-import nonlin
-from io_helpers import join, model_bytes, small_model, split
-from nonlin import ModelFileError
-from nonlin._callback_state import restore_callbacks
-from nonlin.io import read_model
+pytest.importorskip("hypothesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import nonlin  # noqa: E402
+from io_helpers import join, model_bytes, small_model, split  # noqa: E402
+from nonlin import ModelFileError  # noqa: E402
+from nonlin._callback_state import restore_callbacks  # noqa: E402
+from nonlin.io import read_model  # noqa: E402
 
 MODELS = {
     "softmax": model_bytes(

@@ -64,6 +64,7 @@ def test_two_columns_of_one_name_beside_pandas_index_are_named(
 
 def test_a_damaged_parquet_file_is_named(folder: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
     pq.write_table(_table(), folder / "d.parquet")
@@ -78,6 +79,7 @@ def test_a_damaged_parquet_file_is_named(folder: Path,
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE as Linux has it")
 def test_no_room_for_the_csv_copy_names_the_folder_and_a_way_out(
         folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyarrow")
     import resource
 
     import pyarrow.parquet as pq
@@ -106,6 +108,7 @@ def test_no_room_for_the_csv_copy_names_the_folder_and_a_way_out(
 def test_predict_refuses_a_table_name_for_its_csv_output(
         folder: Path, capsys: pytest.CaptureFixture[str], name: str, kind: str,
         writer: str) -> None:
+    pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
     pq.write_table(_table(), folder / "d.parquet")
@@ -122,6 +125,7 @@ def test_predict_refuses_a_table_name_for_its_csv_output(
 
 def test_a_gzipped_parquet_file_is_named_not_called_utf16(
         folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
     pq.write_table(_table(), folder / "d.parquet")
@@ -155,6 +159,7 @@ def test_a_parquet_file_on_standard_input_trains_as_by_its_path(
         folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """A guard (it held on the merge): both copies (standard input's, then its CSV) are
     removed, and the model is the one the file gives by its path."""
+    pytest.importorskip("pyarrow")
     import io
 
     import pyarrow.parquet as pq
@@ -176,6 +181,7 @@ def test_a_parquet_file_on_standard_input_trains_as_by_its_path(
 def test_ctrl_c_while_the_copy_is_written_removes_it(
         folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """A guard (it held on the merge): the part written is removed, status 130."""
+    pytest.importorskip("pyarrow")
     import pyarrow.csv
     import pyarrow.parquet as pq
 

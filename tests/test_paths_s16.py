@@ -160,6 +160,7 @@ def test_the_resume_command_quotes_a_backslash_and_a_quote_inside_dollar_quotes(
 def test_the_evaluate_plot_title_shows_the_paths_as_shown_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pytest.importorskip("matplotlib")  # --plot
     from nonlin import plots
 
     rng = np.random.default_rng(0)

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+import nonlin
 from nonlin import SGD, Dense, MeanSquaredError, Sequential, Sigmoid, tutorial
 from nonlin.initializers import uniform
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src" / "nonlin"
+# the package imported (src/nonlin in a checkout; site-packages where nonlin is installed)
+SRC = Path(nonlin.__file__).parent
 PAGE_DIGITS = [0.49641003190272537, 0.008584525653247153, 0.005789459862507809,
                0.004629176776769984, 0.003958765280273649, 0.003510122567861676]
 

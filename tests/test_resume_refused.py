@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import nonlin
@@ -17,6 +16,7 @@ FIT = dict(loss="mse", batch_size=16, verbose=0)
 
 
 def _data():
+    pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 4))
     return pd.DataFrame(X, columns=NAMES), X @ np.array([1.0, -2.0, 0.5, 0.0])

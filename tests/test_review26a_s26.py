@@ -70,6 +70,7 @@ def test_an_init_with_a_generator_of_its_own_is_called_once_per_layer_with_threa
 
 
 def _fitted(solver: str) -> Any:
+    pytest.importorskip("sklearn")
     import warnings
 
     import numpy as np
@@ -110,6 +111,7 @@ def test_lists_with_an_item_assigned_stay_coefs_and_intercepts_as_scikit_learns(
 
 
 def test_a_list_of_ones_own_arrays_is_left_as_it_was() -> None:
+    pytest.importorskip("sklearn")
     import warnings
 
     import numpy as np

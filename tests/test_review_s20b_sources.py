@@ -4,15 +4,19 @@ sources found (each test fails on the code before its fix)."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from source_helpers import FIT, Seq, data, model
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def _fitted_on_frame() -> tuple[object, pd.DataFrame, np.ndarray]:
+    pd = pytest.importorskip("pandas")
     X, y = data()
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     m = model()

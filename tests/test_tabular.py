@@ -15,12 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from nonlin import tabular
-from nonlin._csv_numbers import _scale
-from nonlin.tabular import CSVError, Table, read_csv
+pytest.importorskip("hypothesis")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nonlin import tabular  # noqa: E402
+from nonlin._csv_numbers import _scale  # noqa: E402
+from nonlin.tabular import CSVError, Table, read_csv  # noqa: E402
 
 
 def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
