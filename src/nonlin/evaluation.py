@@ -270,7 +270,7 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         data = Dataset(data.X[:rows], data.y[:rows], None if w is None else w[:rows])
     metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
                               loss, model)
-    warn_one_class(metrics, data.y, data.weight, "The evaluated rows")
+    warn_one_class(metrics, data.y, data.weight, "The evaluated rows", model.n_outputs)
     begin()
     chunks = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, chunks) as progress:

@@ -124,7 +124,8 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
         plan.check_last(lambda saved: fit_names(saved, X, validation_data))
         if val is not None:  # a validation set of one class: val_auc reads 0 (a warning)
             warn_one_class(plan.metrics, val.y, val.weight, "The validation_data rows"
-                           if validation_data is not None else "The validation_split rows")
+                           if validation_data is not None else "The validation_split rows",
+                           model.n_outputs)
         # in the block: a Ctrl-C there unbuilds a model this fit built
         loop, this_fit = plan.start(_setup, train, val, batch_size)
     loop.val_stream = val_stream
