@@ -72,3 +72,54 @@ def test_zero_weights_count_no_row_and_the_count_names_the_weighted_rows() -> No
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.evaluate(X, y, sample_weight=np.zeros(len(y)), metrics=["auc"])
+
+
+def _binary_softmax() -> tuple[nonlin.Sequential, np.ndarray, np.ndarray]:
+    X, y = _data()
+    y = (y > 0).astype(int)
+    model = nonlin.Sequential([nonlin.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["precision"])
+    return model, X, y
+
+
+def test_reading_metrics_names_or_loading_a_file_does_not_warn(tmp_path: object) -> None:
+    # the merged warning was given wherever a name was resolved: model.metrics_names (a
+    # property) and nonlin.load of a file recording metrics=["precision"] warned too
+    from pathlib import Path
+
+    model, X, y = _binary_softmax()
+    model.fit(X, y, epochs=1, verbose=0, seed=0, metrics=[Recall(class_id=1)])
+    path = Path(str(tmp_path)) / "m.safetensors"
+    model.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.metrics_names == ["loss", "precision"]
+        assert nonlin.load(path).metrics_names == ["loss", "precision"]
+
+
+def test_two_sigmoid_outputs_under_a_categorical_loss_do_not_warn_of_the_accuracy() -> None:
+    # no softmax: a row may have both or no column above 0.5, and 'precision' is not the
+    # accuracy, which the merged warning said it was
+    X, y = _data()
+    Y = np.stack([(y > 0), (y == 0)], axis=1).astype(float)
+    model = nonlin.Sequential([nonlin.Dense(2, activation="sigmoid")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model.fit(X, Y, epochs=1, verbose=0, seed=0, optimizer="adam",
+                            loss="categorical_crossentropy",
+                            metrics=["precision", "accuracy"]).history
+    assert history["precision"] != history["accuracy"]
+
+
+def test_train_on_batch_and_evaluate_still_warn_once_at_the_call() -> None:
+    # guard (passes before and after): the warning, moved out of the name resolution, is
+    # still given by train_on_batch (once per model and loss) and evaluate, at the call
+    model, X, y = _binary_softmax()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            model.train_on_batch(X[:32], y[:32])
+        model.evaluate(X, y)
+    pooled = [w for w in caught if "reads the accuracy" in str(w.message)]
+    assert len(pooled) == 2 and all(w.filename == __file__ for w in pooled)

@@ -10,11 +10,16 @@ nothing per step. Only a model of one output (one sigmoid, or a hinge's score) i
 checked: with several outputs the metrics pool every column (integer labels one-hot),
 which holds both classes. ``SensitivityAtSpecificity`` and ``SpecificityAtSensitivity``
 need negatives too (a specificity of 0/0 reads 0).
+
+``warn_pooled`` warns, once per ``fit`` or ``evaluate`` (``train_on_batch``: with the
+output warnings, once per model and loss), of ``"precision"`` or ``"recall"`` by name on a
+softmax of two outputs, where they read the accuracy.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -72,3 +77,36 @@ def warn_one_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
         "Score rows of both classes: for a rare class, hold out a stratified share "
         "(sklearn.model_selection.train_test_split(X, y, test_size=0.2, stratify=y))",
         UserWarning, stacklevel=user_stacklevel())
+
+
+def as_list(metrics: Any) -> list[Any]:
+    """Metrics as given (``None``, one, or an iterable of them) as a list: read once."""
+    if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        return [] if metrics is None else [metrics]
+    return list(metrics)
+
+
+def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
+    """Warn for each ``"precision"`` or ``"recall"`` (by name) of ``given`` when ``model``
+    ends in a ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its
+    probabilities: both columns are counted, every row has one column above 0.5 (but for
+    a tie), so the result is the accuracy. Objects (``Precision(class_id=1)``) are not."""
+    from ._dense_keras import output_layer
+    from .activations import Softmax
+    from .metrics import METRICS, Precision, Recall
+
+    if (model.n_outputs != 2 or getattr(loss, "from_logits", False) or not model.layers
+            or type(loss).__name__ not in ("CrossEntropy", "CategoricalFocalCrossentropy")
+            or not isinstance(output_layer(model.layers[-1]), Softmax)):
+        return
+    for name in given:
+        cls = METRICS.get(name if name in METRICS else name.lower()) if isinstance(
+            name, str) else None
+        if cls is Precision or cls is Recall:
+            warnings.warn(
+                f"The metric {name!r} counts every output column (as Keras' {cls.__name__} "
+                f"does), and a softmax over 2 classes has one column above 0.5 in every row "
+                f"(but for a tie), so {name!r} reads the accuracy, not class 1's "
+                f"{cls.__name__.lower()}. For class 1, pass nonlin.metrics.{cls.__name__}"
+                f"(class_id=1, name={name!r}) (or give the model one sigmoid output and a "
+                "binary cross-entropy)", UserWarning, stacklevel=user_stacklevel())
