@@ -91,11 +91,13 @@ def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
     ends in a ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its
     probabilities: both columns are counted, every row has one column above 0.5 (but for
     a tie), so the result is the accuracy. Objects (``Precision(class_id=1)``) are not."""
+    if not given or model.n_outputs != 2:  # nothing to import or look at
+        return
     from ._dense_keras import output_layer
     from .activations import Softmax
     from .metrics import METRICS, Precision, Recall
 
-    if (model.n_outputs != 2 or getattr(loss, "from_logits", False) or not model.layers
+    if (getattr(loss, "from_logits", False) or not model.layers
             or type(loss).__name__ not in ("CrossEntropy", "CategoricalFocalCrossentropy")
             or not isinstance(output_layer(model.layers[-1]), Softmax)):
         return

@@ -122,7 +122,8 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
                       stream_of(validation_data, plan.steps))
         batch_size = plan.steps.sizes(len(train), None if val is None else len(val))
         plan.check_last(lambda saved: fit_names(saved, X, validation_data))
-        warn_pooled(plan.given_metrics, plan.loss, model)  # "precision": the accuracy
+        if plan.given_metrics:  # "precision" on a binary softmax: the accuracy (a warning)
+            warn_pooled(plan.given_metrics, plan.loss, model)
         if val is not None:  # a validation set of one class: val_auc reads 0 (a warning)
             warn_one_class(plan.metrics, val.y, val.weight, "The validation_data rows"
                            if validation_data is not None else "The validation_split rows",
