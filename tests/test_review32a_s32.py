@@ -123,3 +123,21 @@ def test_train_on_batch_and_evaluate_still_warn_once_at_the_call() -> None:
         model.evaluate(X, y)
     pooled = [w for w in caught if "reads the accuracy" in str(w.message)]
     assert len(pooled) == 2 and all(w.filename == __file__ for w in pooled)
+
+
+def test_regression_logits_or_three_classes_do_not_warn_of_the_accuracy() -> None:
+    # guard (passes before and after): test_imbalanced_s32's guard asked get_metric, which
+    # no longer warns at all; here fit and evaluate, where the warning now is
+    from nonlin.losses import CrossEntropy
+
+    X, y = _data()
+    cases = [(2, None, "mse", np.stack([X[:, 0], X[:, 1]], axis=1)),
+             (2, None, CrossEntropy(from_logits=True), (y > 0).astype(int)),
+             (3, "softmax", "sparse_categorical_crossentropy", y)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k, activation, loss, target in cases:
+            model = nonlin.Sequential([nonlin.Dense(k, activation=activation)])
+            model.fit(X, target, epochs=1, verbose=0, seed=0, optimizer="adam", loss=loss,
+                      metrics=["precision", "recall"])
+            model.evaluate(X, target)
