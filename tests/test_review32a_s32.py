@@ -141,3 +141,36 @@ def test_regression_logits_or_three_classes_do_not_warn_of_the_accuracy() -> Non
             model.fit(X, target, epochs=1, verbose=0, seed=0, optimizer="adam", loss=loss,
                       metrics=["precision", "recall"])
             model.evaluate(X, target)
+
+
+class _Batches:
+    """A sequence of (X, y) batches: ``fit``'s source path."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, size: int) -> None:
+        self.X, self.y, self.size = X, y, size
+
+    def __len__(self) -> int:
+        return -(-len(self.X) // self.size)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        if i >= len(self):
+            raise IndexError(i)
+        rows = slice(i * self.size, (i + 1) * self.size)
+        return self.X[rows], self.y[rows]
+
+
+def test_a_fit_on_batches_warns_of_validation_arrays_of_one_class_and_of_pooling() -> None:
+    # the source path of fit skipped the one-class check of its validation_data arrays
+    X, y = _data()
+    y = (y > 0).astype(int)
+    zeros = y == 0
+    model = nonlin.Sequential([nonlin.Dense(1, activation="sigmoid")])
+    with pytest.warns(UserWarning, match=r"The validation_data rows hold no positive"):
+        history = model.fit(_Batches(X, y, 50), epochs=1, verbose=0, seed=0, optimizer="adam",
+                            loss="binary_crossentropy", metrics=["auc"],
+                            validation_data=(X[zeros], y[zeros]))
+    assert history.history["val_auc"] == [0.0]
+    softmax = nonlin.Sequential([nonlin.Dense(2, activation="softmax")])
+    with pytest.warns(UserWarning, match="reads the accuracy"):
+        softmax.fit(_Batches(X, y, 50), epochs=1, verbose=0, seed=0, optimizer="adam",
+                    loss="sparse_categorical_crossentropy", metrics=["recall"])
