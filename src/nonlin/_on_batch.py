@@ -30,6 +30,7 @@ from ._interrupt import SigintGuard
 from ._layer_caches import release
 from ._layers_built import check_layers_as_built
 from ._on_batch_state import KeptState, keep, kept_state
+from ._one_class_scores import as_list, warn_pooled
 from ._output_warnings import warn_outputs
 from ._source_kind import is_source
 from ._trainable import check_optimizer, fit_parameters
@@ -146,6 +147,7 @@ def _warn_once(model: Sequential, loss: Any) -> None:
     except TypeError:  # a model that is not hashable or weakly referenced: warned each time
         pass
     warn_outputs(model, loss)
+    warn_pooled(as_list(model._metrics), loss, model)
     try:
         _WARNED[model] = (logits, *map(_held, now))
     except TypeError:

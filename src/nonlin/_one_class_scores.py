@@ -6,13 +6,20 @@ Fraud or churn data of 1 % positives easily gives a validation set without a pos
 ``EarlyStopping(monitor="val_auc")`` sees no progress, stops after ``patience`` epochs
 and restores the first epoch's weights. ``warn_one_class`` says so, once per ``fit``
 (its validation rows are fixed) or ``evaluate``: one comparison of the target column,
-nothing per step. Only a single target column (one sigmoid output) is checked: with
-several outputs the metrics pool every column, which holds both classes.
+nothing per step. Only a model of one output (one sigmoid, or a hinge's score) is
+checked: with several outputs the metrics pool every column (integer labels one-hot),
+which holds both classes. ``SensitivityAtSpecificity`` and ``SpecificityAtSensitivity``
+need negatives too (a specificity of 0/0 reads 0).
+
+``warn_pooled`` warns, once per ``fit`` or ``evaluate`` (``train_on_batch``: with the
+output warnings, once per model and loss), of ``"precision"`` or ``"recall"`` by name on a
+softmax of two outputs, where they read the accuracy.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -23,37 +30,85 @@ from ._stacklevel import user_stacklevel
 def _undefined(metrics: list[Any], positives: bool, negatives: bool) -> list[str]:
     """The names of ``metrics`` that read 0 by 0/0 when the rows hold no positive
     (``positives`` False) or no negative (``negatives`` False)."""
-    from ._at_metrics import SensitivitySpecificityBase
+    from ._at_metrics import (
+        SensitivityAtSpecificity,
+        SensitivitySpecificityBase,
+        SpecificityAtSensitivity,
+    )
     from ._auc_metric import AUC
     from ._confusion_metrics import Recall
     from ._fscore_metrics import FBetaScore
 
     need_positives = (AUC, Recall, FBetaScore, SensitivitySpecificityBase)
+    specificity = (SensitivityAtSpecificity, SpecificityAtSensitivity)
     return [m.name for m in metrics
             if (not positives and isinstance(m, need_positives))
-            or (not negatives and isinstance(m, AUC) and m.curve == "ROC")]
+            or (not negatives and (isinstance(m, specificity)
+                                   or (isinstance(m, AUC) and m.curve == "ROC")))]
 
 
 def warn_one_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
-                   rows: str) -> None:
+                   rows: str, n_outputs: int | None) -> None:
     """Warn when ``y``, a single 0/1 target column (positive where > 0) of the rows
-    ``rows`` names, weighted by ``weight``, lacks a class that a metric of ``metrics``
-    needs (see the module docstring)."""
-    if not metrics or len(y) == 0 or (y.ndim == 2 and y.shape[1] != 1) or y.ndim > 2:
+    ``rows`` names for a model of ``n_outputs`` outputs, weighted by ``weight``, lacks a
+    class that a metric of ``metrics`` needs (see the module docstring). Boolean masks
+    of ``y``'s length, no copy of ``y``."""
+    if (not metrics or n_outputs != 1 or len(y) == 0 or y.ndim > 2
+            or (y.ndim == 2 and y.shape[1] != 1)):
         return
-    counted = y.reshape(-1) if weight is None else y.reshape(-1)[weight > 0]
-    positive = counted > 0
-    has_positive, has_negative = bool(positive.any()), not bool(positive.all())
-    if has_positive and has_negative:
+    positive = y.reshape(-1) > 0
+    kept = None if weight is None else weight.reshape(-1) > 0
+    n = len(positive) if kept is None else int(np.count_nonzero(kept))
+    if kept is None:
+        has_positive, has_negative = bool(positive.any()), not bool(positive.all())
+    else:
+        has_positive = bool(np.any(positive & kept))
+        has_negative = bool(np.any(~positive & kept))
+    if n == 0 or (has_positive and has_negative):
         return
     names = _undefined(metrics, has_positive, has_negative)
-    if not names or len(counted) == 0:
+    if not names:
         return
     missing = "positive (y > 0)" if not has_positive else "negative (y <= 0)"
     warnings.warn(
-        f"{rows} hold no {missing} label in their {len(counted)} rows: "
+        f"{rows} hold no {missing} label in their {n} rows: "
         f"{', '.join(map(repr, names))} read 0 there, as in Keras, where they are undefined "
         "(0/0), and an EarlyStopping or ModelCheckpoint monitoring them sees no progress. "
         "Score rows of both classes: for a rare class, hold out a stratified share "
         "(sklearn.model_selection.train_test_split(X, y, test_size=0.2, stratify=y))",
         UserWarning, stacklevel=user_stacklevel())
+
+
+def as_list(metrics: Any) -> list[Any]:
+    """Metrics as given (``None``, one, or an iterable of them) as a list: read once."""
+    if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        return [] if metrics is None else [metrics]
+    return list(metrics)
+
+
+def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
+    """Warn for each ``"precision"`` or ``"recall"`` (by name) of ``given`` when ``model``
+    ends in a ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its
+    probabilities: both columns are counted, every row has one column above 0.5 (but for
+    a tie), so the result is the accuracy. Objects (``Precision(class_id=1)``) are not."""
+    if not given or model.n_outputs != 2:  # nothing to import or look at
+        return
+    from ._dense_keras import output_layer
+    from .activations import Softmax
+    from .metrics import METRICS, Precision, Recall
+
+    if (getattr(loss, "from_logits", False) or not model.layers
+            or type(loss).__name__ not in ("CrossEntropy", "CategoricalFocalCrossentropy")
+            or not isinstance(output_layer(model.layers[-1]), Softmax)):
+        return
+    for name in given:
+        cls = METRICS.get(name if name in METRICS else name.lower()) if isinstance(
+            name, str) else None
+        if cls is Precision or cls is Recall:
+            warnings.warn(
+                f"The metric {name!r} counts every output column (as Keras' {cls.__name__} "
+                f"does), and a softmax over 2 classes has one column above 0.5 in every row "
+                f"(but for a tie), so {name!r} reads the accuracy, not class 1's "
+                f"{cls.__name__.lower()}. For class 1, pass nonlin.metrics.{cls.__name__}"
+                f"(class_id=1, name={name!r}) (or give the model one sigmoid output and a "
+                "binary cross-entropy)", UserWarning, stacklevel=user_stacklevel())

@@ -69,6 +69,7 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
                               model.dtype)
             val, val_stream = _validation(model, plan.loss, plan.validation_data, plan.steps)
             plan.check_last()
+            _warn_scores(plan, val)
         except Exception as error:
             _note_consumed(error, stream)
             raise
@@ -76,6 +77,19 @@ def fit_source(plan: FitPlan, source: Any, y: Any) -> History:
         loop, this_fit = plan.start(_setup, stream, (val, val_stream), restart_epoch=True)
     loop.class_weight = plan.class_weight
     return plan.run(loop, this_fit)
+
+
+def _warn_scores(plan: FitPlan, val: Dataset | None) -> None:
+    """``fit``'s warnings on its metrics, as for arrays: "precision" or "recall" on a binary
+    softmax, and ``validation_data`` arrays of one class (``nonlin._one_class_scores``)."""
+    if not plan.given_metrics:
+        return
+    from ._one_class_scores import warn_one_class, warn_pooled
+
+    warn_pooled(plan.given_metrics, plan.loss, plan.model)
+    if val is not None:
+        warn_one_class(plan.metrics, val.y, val.weight, "The validation_data rows",
+                       plan.model.n_outputs)
 
 
 def _note_consumed(error: Exception, stream: BatchStream) -> None:

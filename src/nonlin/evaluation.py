@@ -28,7 +28,7 @@ from ._layers_built import check_layers_as_built
 from ._loss_checks import check_settings
 from ._metric_base import result_of
 from ._objective_logits import logits_twin
-from ._one_class_scores import warn_one_class
+from ._one_class_scores import as_list, warn_one_class, warn_pooled
 from ._quoting import quoted
 from ._source_kind import is_source
 from .activations import Softmax, softmax_into
@@ -253,12 +253,14 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         if loss is None:
             raise ValueError("Expected a loss: pass loss=..., or compile or fit the model first")
     loss = resolve_loss(loss)
+    given = as_list(getattr(model, "_metrics", []) if metrics is None else metrics)
     if is_source(X):  # batches from a sequence, iterator or re-iterable (nonlin._sources)
         from ._source_eval import evaluate_source
 
-        results = evaluate_source(model, X, loss, resolve_metrics(
-            getattr(model, "_metrics", []) if metrics is None else metrics, loss, model),
-            y=y, sample_weight=sample_weight, batch_size=batch_size,
+        metrics = resolve_metrics(given, loss, model)
+        warn_pooled(given, loss, model)  # after resolve_metrics refused a bad name
+        results = evaluate_source(
+            model, X, loss, metrics, y=y, sample_weight=sample_weight, batch_size=batch_size,
             steps=check_steps("steps", steps), verbose=verbose, begin=begin)
         return results if return_dict else _listed_results(results)
     if batch_size is not None:
@@ -268,9 +270,9 @@ def _evaluate(model: Sequential, X: Any, y: Any, *, loss: Any, metrics: Any,
         rows = rows_for_steps(steps, batch_size, len(data))
         w = data.weight
         data = Dataset(data.X[:rows], data.y[:rows], None if w is None else w[:rows])
-    metrics = resolve_metrics(getattr(model, "_metrics", []) if metrics is None else metrics,
-                              loss, model)
-    warn_one_class(metrics, data.y, data.weight, "The evaluated rows")
+    metrics = resolve_metrics(given, loss, model)
+    warn_pooled(given, loss, model)
+    warn_one_class(metrics, data.y, data.weight, "The evaluated rows", model.n_outputs)
     begin()
     chunks = -(-len(data) // (batch_size or _EVAL_BATCH))
     with PassProgress(verbose, chunks) as progress:

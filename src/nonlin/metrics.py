@@ -146,27 +146,7 @@ def _from_name(name: str, loss: Any, n_outputs: int | None) -> Metric:
     else:
         metric = loss_metric(cls, name, loss)  # noqa: F405 (cross-entropies: logits as the loss)
     metric.name = name
-    categorical = type(loss).__name__ in ("CrossEntropy", "CategoricalFocalCrossentropy")
-    if n_outputs == 2 and categorical and not from_logits and cls in (Precision, Recall):
-        _warn_pooled(name, cls.__name__)
     return metric
-
-
-def _warn_pooled(name: str, cls: str) -> None:
-    """``"precision"`` or ``"recall"`` on two outputs of a categorical loss of the
-    probabilities (a binary softmax): both columns are counted, every row has one column
-    above 0.5 (but for a tie), so the result is the accuracy."""
-    import warnings
-
-    from ._stacklevel import user_stacklevel
-
-    warnings.warn(
-        f"The metric {name!r} counts every output column (as Keras' {cls} does), and a "
-        f"model of 2 outputs (a softmax over 2 classes) has one column above 0.5 in "
-        f"every row (but for a tie), so {name!r} reads the accuracy, not class 1's "
-        f"{cls.lower()}. For class 1, pass nonlin.metrics.{cls}(class_id=1, name={name!r}) "
-        "(or give the model one sigmoid output and a binary cross-entropy)", UserWarning,
-        stacklevel=user_stacklevel())
 
 
 def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None,

@@ -57,7 +57,7 @@ from ._fit_plan import FitPlan
 from ._interrupt import SigintGuard
 from ._keras_compile import keep_compiled
 from ._layer_caches import release
-from ._one_class_scores import warn_one_class
+from ._one_class_scores import warn_one_class, warn_pooled
 from ._resolved_args import _callback_list, _listed, compiled, resolve_optimizer  # noqa: F401
 from ._source_kind import is_source
 from ._split_check import fit_validation, stream_of
@@ -122,9 +122,12 @@ def _fit(plan: FitPlan, X: Any, y: Any) -> History:
                       stream_of(validation_data, plan.steps))
         batch_size = plan.steps.sizes(len(train), None if val is None else len(val))
         plan.check_last(lambda saved: fit_names(saved, X, validation_data))
+        if plan.given_metrics:  # "precision" on a binary softmax: the accuracy (a warning)
+            warn_pooled(plan.given_metrics, plan.loss, model)
         if val is not None:  # a validation set of one class: val_auc reads 0 (a warning)
             warn_one_class(plan.metrics, val.y, val.weight, "The validation_data rows"
-                           if validation_data is not None else "The validation_split rows")
+                           if validation_data is not None else "The validation_split rows",
+                           model.n_outputs)
         # in the block: a Ctrl-C there unbuilds a model this fit built
         loop, this_fit = plan.start(_setup, train, val, batch_size)
     loop.val_stream = val_stream
