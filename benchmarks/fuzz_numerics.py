@@ -261,21 +261,24 @@ def mp_focal_logits(y: np.ndarray, z: np.ndarray, gamma: float = 2.0) -> tuple[A
 
 
 def check_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
-    """Values and gradients entry by entry to a relative tolerance (no absolute one)."""
-    y = np.round(y)  # targets 0 and 1
+    """Values and gradients entry by entry to a relative tolerance (targets 0, 1 and 1/2);
+    an absolute one only for the rounding of ``p - y`` below (left alone)."""
     loss = nonlin.BinaryFocalCrossentropy(from_logits=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        grad = loss.grad(y, z)
+        value, grad = loss(y, z), loss.grad(y, z)
     rv, rg = mp_focal_logits(y.astype(np.float64), z.astype(np.float64))
     fi = np.finfo(z.dtype)
     rtol = 64 * float(fi.eps) * (1 + np.abs(z.astype(np.float64)))
+    if abs(float(rv)) > float(fi.tiny) * 2**24:
+        assert abs(float(value) - float(rv)) <= rtol.max() * abs(float(rv)), (
+            f"loss {value} vs reference {rv}")
     normal = np.abs(rg) > float(fi.tiny) * 2**24  # well above underflow
     # p - y keeps its rounding (half an ulp of 1 times q^gamma) where p does not round to 1:
     # left alone, a change there would change ordinary results (BCE's and PyTorch's, too)
     z64 = z.astype(np.float64)
     with np.errstate(over="ignore"):
-        q = np.where(y == 1, 1 / (1 + np.exp(z64)), 1 / (1 + np.exp(-z64)))
+        q = y * (1 / (1 + np.exp(z64))) + (1 - y) * (1 / (1 + np.exp(-z64)))  # 1 - p_t
     atol = np.where(q < float(fi.eps), 0.0, float(fi.eps) * q**2 / z.shape[0])
     err = np.abs(grad - rg)
     bad = normal & (err > rtol * np.abs(rg) + atol)
@@ -284,14 +287,15 @@ def check_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
 
 def check_categorical_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
     """Entries to a relative tolerance row by row where the reference is normal; the top
-    class's ``1 - p_t`` keeps the rounding of ``1 + rest`` (half an ulp of 1, as ``p - y``
-    of the binary loss) where it is above 1.5 eps (below, ``nonlin._loss_focal_top``)."""
+    class's ``1 - p_t`` keeps the rounding of ``1 + rest`` (half an ulp of 1 per class, as
+    ``p - y`` of the binary loss) where it is above ``(n_classes + 2) eps`` (below,
+    ``nonlin._loss_focal_top`` recomputes it); the mean loss to a relative tolerance."""
     loss = nonlin.CategoricalFocalCrossentropy(from_logits=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        grad = loss.grad(y, z)
+        value, grad = loss(y, z), loss.grad(y, z)
     mpmath.mp.dps = 50
-    ref, q_top = np.empty(z.shape), np.empty((z.shape[0], 1))
+    ref, q_top, total_loss = np.empty(z.shape), np.empty((z.shape[0], 1)), mpmath.mpf(0)
     for i in range(z.shape[0]):
         row = [mpmath.mpf(float(v)) for v in z[i]]
         rest = [mpmath.fsum(mpmath.exp(v - u) for m, v in enumerate(row) if m != j)
@@ -300,6 +304,8 @@ def check_categorical_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
         c = [0.25 * float(y[i, j]) * q[j] ** 2 * (1 + 2 * p[j] * mpmath.log1p(rest[j]) / q[j])
              if q[j] > 0 else 0 for j in range(len(row))]  # -c_j of nonlin._loss_focal
         total = mpmath.fsum(c)
+        total_loss += mpmath.fsum(0.25 * float(y[i, j]) * q[j] ** 2 * mpmath.log1p(rest[j])
+                                  for j in range(len(row)))
         q_top[i] = float(min(q))  # 1 - p of the top class, without cancellation
         for k in range(len(row)):
             ref[i, k] = float((p[k] * (total - c[k]) - q[k] * c[k]) / z.shape[0])
@@ -307,7 +313,13 @@ def check_categorical_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
     normal = np.abs(ref) > float(fi.tiny) * 2**24
     eps, n = float(fi.eps), z.shape[0]
     scale = 1 + np.abs(z.astype(np.float64)).max(axis=1, keepdims=True)
-    kept = np.where(q_top < 1.5 * eps, 0.0, 9 * 0.25 * eps * q_top**2 / n)  # (1 + gamma)^2
+    k = max(1.0, (z.shape[1] - 1) / 2)  # q_t off by up to k eps; times (1 + gamma)^2 alpha
+    kept = np.where(q_top < 1.5 * eps, 0.0, 9 * 0.25 * k * eps * q_top**2 / n)
+    rv = float(total_loss / n)
+    if abs(rv) > float(fi.tiny) * 2**24:
+        kept_value = float((kept * n / 3).sum()) / n  # (1 + gamma) alpha k eps q_t^2, mean
+        assert abs(float(value) - rv) <= 64 * eps * float(scale.max()) * abs(rv) + kept_value, (
+            f"loss {value} vs reference {rv}, z={z}")
     tol = 64 * eps * (scale * np.abs(ref) + np.abs(ref).max(axis=1, keepdims=True)) + kept
     bad = normal & (np.abs(grad - ref) > tol)
     assert not bad.any(), f"grad {grad[bad]} vs reference {ref[bad]}, z={z}"
