@@ -28,9 +28,11 @@ Known and left alone (their inputs are kept out of the checks, or the target rep
   +-1 instead of 0 (PyTorch's is further off);
 * ``p - y`` of BCE/CE from logits and of the binary focal loss where ``p`` does not round
   to 1 keeps its rounding (absolute error eps/2, as PyTorch's and Keras');
-* CategoricalFocalCrossentropy(from_logits): a confident right row's gradient (the top
-  logit's gap past ~16 in float32, ~37 in float64, gradients below 1e-21 / 1e-48) is 0 or
-  a few times off: ``log_softmax``'s ``log(1 + rest)`` rounds to 0 (reported by the target).
+* the same for CategoricalFocalCrossentropy(from_logits)'s top class where its computed
+  ``1 - p`` is above ``(n_classes + 2) eps`` (``log_softmax``'s ``1 + rest`` keeps its
+  rounding; below, ``nonlin._loss_focal_top`` recomputes it), and for the binary focal loss
+  just below its threshold (``1 - p`` a few eps: up to ~30% of a gradient below 1e-21 in
+  float32, 1e-47 in float64).
 
 Run: PYTHONPATH=src nice python3 benchmarks/fuzz_numerics.py [--examples N] [--only NAME]
 Prints each target, the examples run and any counterexample (the first failure of each).
@@ -259,21 +261,24 @@ def mp_focal_logits(y: np.ndarray, z: np.ndarray, gamma: float = 2.0) -> tuple[A
 
 
 def check_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
-    """Values and gradients entry by entry to a relative tolerance (no absolute one)."""
-    y = np.round(y)  # targets 0 and 1
+    """Values and gradients entry by entry to a relative tolerance (targets 0, 1 and 1/2);
+    an absolute one only for the rounding of ``p - y`` below (left alone)."""
     loss = nonlin.BinaryFocalCrossentropy(from_logits=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        grad = loss.grad(y, z)
+        value, grad = loss(y, z), loss.grad(y, z)
     rv, rg = mp_focal_logits(y.astype(np.float64), z.astype(np.float64))
     fi = np.finfo(z.dtype)
     rtol = 64 * float(fi.eps) * (1 + np.abs(z.astype(np.float64)))
+    if abs(float(rv)) > float(fi.tiny) * 2**24:
+        assert abs(float(value) - float(rv)) <= rtol.max() * abs(float(rv)), (
+            f"loss {value} vs reference {rv}")
     normal = np.abs(rg) > float(fi.tiny) * 2**24  # well above underflow
     # p - y keeps its rounding (half an ulp of 1 times q^gamma) where p does not round to 1:
     # left alone, a change there would change ordinary results (BCE's and PyTorch's, too)
     z64 = z.astype(np.float64)
     with np.errstate(over="ignore"):
-        q = np.where(y == 1, 1 / (1 + np.exp(z64)), 1 / (1 + np.exp(-z64)))
+        q = y * (1 / (1 + np.exp(z64))) + (1 - y) * (1 / (1 + np.exp(-z64)))  # 1 - p_t
     atol = np.where(q < float(fi.eps), 0.0, float(fi.eps) * q**2 / z.shape[0])
     err = np.abs(grad - rg)
     bad = normal & (err > rtol * np.abs(rg) + atol)
@@ -281,29 +286,41 @@ def check_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
 
 
 def check_categorical_focal_logits(y: np.ndarray, z: np.ndarray) -> None:
-    """Known, left alone: the gradient of a confident right row (the top logit's gap past
-    ~16 in float32, ~37 in float64) is 0, as log_softmax's log(1 + rest) rounds to 0; the
-    check is relative where the reference is normal, so it reports it."""
+    """Entries to a relative tolerance row by row where the reference is normal; the top
+    class's ``1 - p_t`` keeps the rounding of ``1 + rest`` (half an ulp of 1 per class, as
+    ``p - y`` of the binary loss) where it is above ``(n_classes + 2) eps`` (below,
+    ``nonlin._loss_focal_top`` recomputes it); the mean loss to a relative tolerance."""
     loss = nonlin.CategoricalFocalCrossentropy(from_logits=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        grad = loss.grad(y, z)
+        value, grad = loss(y, z), loss.grad(y, z)
     mpmath.mp.dps = 50
-    ref = np.empty(z.shape)
+    ref, q_top, total_loss = np.empty(z.shape), np.empty((z.shape[0], 1)), mpmath.mpf(0)
     for i in range(z.shape[0]):
         row = [mpmath.mpf(float(v)) for v in z[i]]
-        top = max(row)
-        lse = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in row))
-        p = [mpmath.exp(v - lse) for v in row]
-        c = [0.25 * float(y[i, j]) * (1 - p[j]) ** 2 * (1 - 2 * p[j] * (row[j] - lse)
-                                                       / (1 - p[j]) if p[j] < 1 else 0)
-             for j in range(len(row))]  # -c_j of nonlin._loss_focal, exactly
+        rest = [mpmath.fsum(mpmath.exp(v - u) for m, v in enumerate(row) if m != j)
+                for j, u in enumerate(row)]  # 1 / p_j - 1: p, 1 - p, log p without cancellation
+        p, q = [1 / (1 + r) for r in rest], [r / (1 + r) for r in rest]
+        c = [0.25 * float(y[i, j]) * q[j] ** 2 * (1 + 2 * p[j] * mpmath.log1p(rest[j]) / q[j])
+             if q[j] > 0 else 0 for j in range(len(row))]  # -c_j of nonlin._loss_focal
         total = mpmath.fsum(c)
+        total_loss += mpmath.fsum(0.25 * float(y[i, j]) * q[j] ** 2 * mpmath.log1p(rest[j])
+                                  for j in range(len(row)))
+        q_top[i] = float(min(q))  # 1 - p of the top class, without cancellation
         for k in range(len(row)):
-            ref[i, k] = float((p[k] * total - c[k]) / z.shape[0])
+            ref[i, k] = float((p[k] * (total - c[k]) - q[k] * c[k]) / z.shape[0])
     fi = np.finfo(z.dtype)
     normal = np.abs(ref) > float(fi.tiny) * 2**24
-    tol = 1e-3 * np.abs(ref) + 64 * float(fi.eps) * np.abs(ref).max(initial=0)
+    eps, n = float(fi.eps), z.shape[0]
+    scale = 1 + np.abs(z.astype(np.float64)).max(axis=1, keepdims=True)
+    k = max(1.0, (z.shape[1] - 1) / 2)  # q_t off by up to k eps; times (1 + gamma)^2 alpha
+    kept = np.where(q_top < 1.5 * eps, 0.0, 9 * 0.25 * k * eps * q_top**2 / n)
+    rv = float(total_loss / n)
+    if abs(rv) > float(fi.tiny) * 2**24:
+        kept_value = float((kept * n / 3).sum()) / n  # (1 + gamma) alpha k eps q_t^2, mean
+        assert abs(float(value) - rv) <= 64 * eps * float(scale.max()) * abs(rv) + kept_value, (
+            f"loss {value} vs reference {rv}, z={z}")
+    tol = 64 * eps * (scale * np.abs(ref) + np.abs(ref).max(axis=1, keepdims=True)) + kept
     bad = normal & (np.abs(grad - ref) > tol)
     assert not bad.any(), f"grad {grad[bad]} vs reference {ref[bad]}, z={z}"
 
@@ -499,15 +516,18 @@ def record(res: Result, name: str, msg: str | None) -> None:
         res.failures[name] = msg
 
 
-def float64_checks(res: Result) -> None:
+def float64_checks(res: Result, only: str) -> None:
+    """The float64-temporaries checks whose name contains ``only``."""
     for lname, fac in layer_factories().items():
-        record(res, f"f64-temporaries {lname}", check_no_float64(lname, fac))
+        if only in f"f64-temporaries {lname}":
+            record(res, f"f64-temporaries {lname}", check_no_float64(lname, fac))
     makers = [(n, getattr(nonlin, n), False) for n in LOSSES] + [
         (f"{n}(from_logits)", lambda n=n: getattr(nonlin, n)(from_logits=True), True)
         for n in ("BinaryCrossEntropy", "CrossEntropy", "BinaryFocalCrossentropy",
                   "CategoricalFocalCrossentropy")]
     for lname, make, logits in makers:
-        record(res, f"f64-temporaries {lname}", check_loss_no_float64(lname, make, logits))
+        if only in f"f64-temporaries {lname}":
+            record(res, f"f64-temporaries {lname}", check_loss_no_float64(lname, make, logits))
 
 
 def main() -> None:
@@ -519,8 +539,7 @@ def main() -> None:
     targets = [t for t in layer_and_loss_targets() + optimizer_targets() if args.only in t[0]]
     for name, test, strat in targets:
         run_target(res, name, test, strat, args.examples)
-    if not args.only or "float64-temporaries" in args.only:
-        float64_checks(res)
+    float64_checks(res, args.only)
     print(f"\n{sum(res.counts.values())} examples over {len(res.counts)} targets, "
           f"{len(res.failures)} targets with a counterexample")
     for name, msg in res.failures.items():

@@ -26,7 +26,8 @@ come from ``exp(-|z|)`` without cancellation, so ``q`` keeps its relative accura
 ``z``. ``p (1 - p) / q <= 1`` (``q`` is at least ``min(p, 1 - p)``); its ``q`` is floored
 at the smallest normal float, so that ``0 / 0`` (``q = p (1 - p) = 0``) gives 0. ``p - y``
 is ``(1 - y) p - y (1 - p)`` where ``1 - p`` is below the dtype's eps (``p`` rounds to 1
-there, and ``p - 1`` lost the gradient of a confident right positive).
+there, and ``p - 1`` lost the gradient of a confident right positive), for ``gamma > 0``:
+``gamma=0`` is ``BinaryCrossEntropy`` and keeps its bits, its ``p - y`` included.
 
 ``CategoricalFocalMath`` is ``nonlin.losses_extra.CategoricalFocalCrossentropy``'s, one
 softmax over the classes: with ``y`` the (smoothed) target row, ``q_j = 1 - p_j`` and
@@ -48,8 +49,11 @@ row sums (the logits' gradient) once, as before per-class weights existed: the s
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ._loss_focal_top import confident_gradient, confident_tops
 from ._loss_math import EPS, log_softmax, put_labels
 from ._scratch import buffer, like, rows
 from .core import const
@@ -76,7 +80,9 @@ class FocalMath:
         dt, y = y_pred.dtype, self._smoothed(y_true, y_pred)
         if self.from_logits:
             b, q, p, s = self._logit_parts(y, y_pred)
-            _kept_difference(np.subtract(p, y, out=out), y, p, s)  # db/dz
+            np.subtract(p, y, out=out)  # db/dz
+            if self.gamma:  # gamma 0 is BinaryCrossEntropy, with its bits (its p - y)
+                _kept_difference(out, y, p, s)
             focal = np.power(q, const(self.gamma, dt), out=like("focal", q))
             np.maximum(q, const(float(np.finfo(dt).tiny), dt), out=q)
             np.multiply(b, np.divide(np.multiply(p, s, out=s), q, out=s), out=b)  # b p(1-p) / q
@@ -174,7 +180,7 @@ class CategoricalFocalMath:
 
     def _sample_losses(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         y = self._rows(y_true, y_pred)
-        log_p, _, q = self._parts(y_pred)
+        log_p, _, q, _ = self._parts(y_pred)
         focal = np.power(q, self._gamma(q.dtype), out=q)
         terms = np.multiply(np.multiply(y, focal, out=focal), log_p, out=focal)
         if isinstance(self.alpha, tuple):
@@ -185,7 +191,7 @@ class CategoricalFocalMath:
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
         dt, y = y_pred.dtype, self._rows(y_true, y_pred)
-        log_p, p, q = self._parts(y_pred)
+        log_p, p, q, near = self._parts(y_pred)
         gamma = self._gamma(dt)
         # a huge gamma: gamma log p overflows where q^gamma underflows to 0; the product is
         # set to its limit, 0, not inf * 0 = NaN (hence no warning for either)
@@ -212,6 +218,8 @@ class CategoricalFocalMath:
             np.multiply(c, self._alpha(dt), out=c)
         total = np.add.reduce(c, 1, out=rows("total", c))
         np.subtract(np.multiply(p, total[:, None], out=out), c, out=out)  # c_k - p_k sum_j c_j
+        if near is not None:  # a confident right row's top class (nonlin._loss_focal_top)
+            confident_gradient(out, log_p, p, c, near)
         return out if isinstance(self.alpha, tuple) else np.multiply(
             out, const(self.alpha, dt), out=out)
 
@@ -238,20 +246,21 @@ class CategoricalFocalMath:
         smoothed = np.multiply(y, const(1.0 - s, dt), out=like("smoothed", y_pred))
         return np.add(smoothed, const(s / k, dt), out=smoothed)
 
-    def _parts(self, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(log p, p, 1 - p)``: of ``softmax(z)`` from logits, else of ``p`` rescaled to
-        rows summing to 1 (``_rescaled``), then clipped."""
+    def _parts(self, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+        """``(log p, p, 1 - p, near)``: of ``softmax(z)`` from logits, else of ``p`` rescaled
+        to rows summing to 1 (``_rescaled``), then clipped; ``near`` the entries that
+        ``confident_tops`` recomputed (from logits, ``gamma > 0``), or None."""
         dt = y_pred.dtype
         if self.from_logits:
             log_p = log_softmax(y_pred)  # its buffer "log_p"
             p = np.exp(log_p, out=like("p", y_pred))
             q = np.negative(np.expm1(log_p, out=like("q", y_pred)), out=like("q", y_pred))
-            return log_p, p, q
+            return log_p, p, q, confident_tops(y_pred, log_p, p, q) if self.gamma else None
         eps = EPS.get(dt, 1e-15)
         p = np.clip(_rescaled(y_pred)[0], const(eps, dt), const(1 - eps, dt),
                     out=like("p", y_pred))
         q = np.subtract(const(1.0, dt), p, out=like("q", y_pred))
-        return np.log(p, out=like("log_p_c", y_pred)), p, q
+        return np.log(p, out=like("log_p_c", y_pred)), p, q, None
 
     def _through_rescaling(self, y_pred: np.ndarray, g: np.ndarray) -> np.ndarray:
         """``dL/dp`` from ``g = dL/dr`` for ``r = p / s``, ``s`` the row sums:
