@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ._step_snapshot import StepSnapshot
 from .core import Sequential
 from .evaluation import penalty_overflow
@@ -55,8 +57,27 @@ class StepRefusal:
                 epoch=epoch, batch=batch)
         raise DivergenceError(
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
-            "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+            "finite step. Lower the learning rate or clip gradients (clipnorm=...)."
+            + _target_hint(getattr(self, "train", None)),
             epoch=epoch, batch=batch)
+
+
+_LARGE_TARGET = 100.0  # |y| above this (real-valued targets): the divergence message says so
+
+
+def _target_hint(train: Any) -> str:
+    """A sentence for real-valued targets of magnitude above 100 (prices of 1e5, say), which
+    a model whose outputs start near 0 chases with huge gradients: standardize them. Empty
+    for others (labels, one-hot or 0/1 rows, small reals) and for targets it cannot read."""
+    y = getattr(train, "y", None)
+    if not isinstance(y, np.ndarray) or y.dtype.kind != "f" or not y.size:
+        return ""
+    largest = float(np.abs(y).max())  # fit refuses NaN targets; inf would have said so
+    if not largest > _LARGE_TARGET:
+        return ""
+    return (f" The targets reach |y| = {largest:.3g}, far from the outputs a new model starts "
+            "with (near 0): standardize them ((y - mean) / std, predictions * std + mean), "
+            "as nonlin train does.")
 
 
 def _l2_values(model: Sequential) -> str:
