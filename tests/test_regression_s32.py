@@ -1,4 +1,5 @@
-"""Review s32 of regression on tabular data: a divergence caused by large targets says so,
+"""Review s32 of regression on tabular data: a divergence caused by large targets (or by a
+Poisson loss under a linear output) says so,
 R2Score takes Keras 3's variance-weighted aggregation, ``nonlin train``'s final scores keep
 the digits of a small-scale target, and ``--task auto`` notes counts it takes as classes."""
 
@@ -50,6 +51,21 @@ def test_divergence_with_small_targets_or_labels_has_no_target_hint() -> None:
         classifier.fit(X * 1e6, labels, loss="cross_entropy", optimizer=nonlin.SGD(1e6),
                        epochs=3, seed=0, verbose=0)
     assert "targets reach" not in str(info.value)
+
+
+def test_poisson_nan_from_a_linear_output_names_the_last_layer_not_the_data() -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(100, 3)), rng.poisson(3.0, size=100).astype(float)  # demand counts
+    model = nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(1)])
+    with pytest.warns(UserWarning, match="Poisson takes rates"), \
+            pytest.raises(nonlin.DivergenceError) as info:
+        model.fit(X, y, loss="poisson", optimizer="adam", epochs=2, seed=0, verbose=0)
+    message = str(info.value)
+    assert "Dense (layers[2])" in message and "Exp() (the log link) or Softplus()" in message
+    assert "the data (x or y)" not in message and "learning rate" not in message
+    assert info.value.epoch == 0 and info.value.batch == 0
+    rates = nonlin.Sequential([nonlin.Dense(4), nonlin.ReLU(), nonlin.Dense(1), nonlin.Softplus()])
+    rates.fit(X, y, loss="poisson", optimizer="adam", epochs=2, seed=0, verbose=0)  # trains
 
 
 # -- 2. R2Score(class_aggregation=...) ---------------------------------------------------------

@@ -48,6 +48,12 @@ class StepRefusal:
                 f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
                 "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
                 epoch=epoch, batch=batch)
+        if what == "The loss became nan" and (last := _negative_rates(self)):
+            raise DivergenceError(  # a negative rate's log: neither the data nor the lr
+                f"{what} at epoch {epoch}, batch {batch}: Poisson's p - y log(p + eps) has no "
+                f"value for a prediction p below 0, which the model's last layer, {last}, "
+                "can give. End the model with Exp() (the log link) or Softplus(); the model "
+                "is as after the last finite step.", epoch=epoch, batch=batch)
         if first and not what.startswith("A gradient"):  # the data, not the learning rate
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
@@ -78,6 +84,16 @@ def _target_hint(train: Any) -> str:
     return (f" The targets reach |y| = {largest:.3g}, far from the outputs a new model starts "
             "with (near 0): standardize them ((y - mean) / std, predictions * std + mean), "
             "as nonlin train does.")
+
+
+def _negative_rates(loop: StepRefusal) -> str:
+    """``"Dense (layers[2])"`` when the loss is ``Poisson`` and the model's last layer can
+    give predictions below 0 (``fit`` warned of it), else ``""``."""
+    from .losses_more import Poisson, unbounded_output
+
+    loss = getattr(loop, "loss", None)
+    found = unbounded_output(loop.model, loss) if type(loss) is Poisson else None
+    return "" if found is None else f"{type(found[0]).__name__} (layers[{found[1]}])"
 
 
 def _l2_values(model: Sequential) -> str:

@@ -198,6 +198,19 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     trusted; for the first two, ``Dropout`` layers at the end are looked through."""
     import warnings
 
+    found = unbounded_output(model, loss)
+    if found is None:
+        return
+    last, index = found
+    takes, add = _TAKES[type(loss).__name__]
+    warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
+                  f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
+                  f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)
+
+
+def unbounded_output(model: Any, loss: Loss) -> tuple[Any, int] | None:
+    """``warn_unbounded_output``'s test: the last layer (and its index) when it can give
+    what ``loss`` has no value for, else None (``DivergenceError`` names it too)."""
     from ._dense_keras import output_layer
     from .activations import Exp, ReLU, Sigmoid, Softmax
     from .activations_hard import HardSigmoid, ReLU6
@@ -216,16 +229,14 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     last = output_layer(model.layers[index])  # Dense(1, activation="exponential"): Exp
     if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
             "nonlin."):
-        return
-    takes, add = {Poisson: ("rates >= 0", "Exp() (the log link) or Softplus()"),
-                  MeanSquaredLogarithmicError: (_MSLE_TAKES, "Softplus(), Exp() or ReLU()"),
-                  KLDivergence: ("probabilities in [0, 1]", "Softmax()")}[type(loss)]
-    warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
-                  f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
-                  f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)
+        return None
+    return last, index
 
 
 _MSLE_TAKES = "values >= 0 (below 1e-7 their gradient is 0)"
+_TAKES = {"Poisson": ("rates >= 0", "Exp() (the log link) or Softplus()"),
+          "MeanSquaredLogarithmicError": (_MSLE_TAKES, "Softplus(), Exp() or ReLU()"),
+          "KLDivergence": ("probabilities in [0, 1]", "Softmax()")}
 
 
 def warn_linear_output(loss: Loss, stacklevel: int) -> None:
