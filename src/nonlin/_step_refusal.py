@@ -86,14 +86,15 @@ def _target_hint(train: Any) -> str:
             "as nonlin train does.")
 
 
-def _negative_rates(loop: StepRefusal) -> str:
+def _negative_rates(loop: StepRefusal) -> str | None:
     """``"Dense (layers[2])"`` when the loss is ``Poisson`` and the model's last layer can
-    give predictions below 0 (``fit`` warned of it), else ``""``."""
-    from .losses_more import Poisson, unbounded_output
+    give predictions below 0 (``fit`` warned of it), else None."""
+    from .losses_more import Poisson, warn_unbounded_output
 
     loss = getattr(loop, "loss", None)
-    found = unbounded_output(loop.model, loss) if type(loss) is Poisson else None
-    return "" if found is None else f"{type(found[0]).__name__} (layers[{found[1]}])"
+    if type(loss) is not Poisson:
+        return None
+    return warn_unbounded_output(loop.model, loss, 0, warn=False)
 
 
 def _l2_values(model: Sequential) -> str:
