@@ -36,6 +36,18 @@ def test_divergence_with_large_targets_names_them_and_says_to_standardize() -> N
     assert "standardize them" in message and "predictions * std + mean" in message
 
 
+def test_divergence_under_an_inverted_normalization_has_no_target_hint() -> None:
+    """A model ending in Normalization(invert=True) adapted on y (Keras 3's way) outputs
+    the targets' scale: its divergence is the learning rate's, as the message said before."""
+    X, y = _prices(1e5)
+    scale = nonlin.Normalization(invert=True)
+    scale.adapt(y.reshape(-1, 1))
+    model = nonlin.Sequential([nonlin.Dense(8), nonlin.ReLU(), nonlin.Dense(1), scale])
+    with pytest.raises(nonlin.DivergenceError, match="Lower the learning rate") as info:
+        model.fit(X, y, loss="mse", optimizer=nonlin.SGD(0.1), epochs=3, seed=0, verbose=0)
+    assert "targets reach" not in str(info.value)
+
+
 def test_divergence_with_small_targets_or_labels_has_no_target_hint() -> None:
     """Guard (passes before and after): the hint is for large real-valued targets only."""
     X, y = _prices(1.0)

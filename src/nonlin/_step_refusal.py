@@ -64,19 +64,21 @@ class StepRefusal:
         raise DivergenceError(
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
             "finite step. Lower the learning rate or clip gradients (clipnorm=...)."
-            + _target_hint(getattr(self, "train", None)),
+            + _target_hint(getattr(self, "train", None), self.model),
             epoch=epoch, batch=batch)
 
 
 _LARGE_TARGET = 100.0  # |y| above this (real-valued targets): the divergence message says so
 
 
-def _target_hint(train: Any) -> str:
+def _target_hint(train: Any, model: Sequential) -> str:
     """A sentence for real-valued targets of magnitude above 100 (prices of 1e5, say), which
     a model whose outputs start near 0 chases with huge gradients: standardize them. Empty
-    for others (labels, one-hot or 0/1 rows, small reals) and for targets it cannot read."""
+    for others (labels, one-hot or 0/1 rows, small reals), for targets it cannot read and
+    for a model ending in ``Normalization(invert=True)`` (which scales its outputs)."""
     y = getattr(train, "y", None)
-    if not isinstance(y, np.ndarray) or y.dtype.kind != "f" or not y.size:
+    if not isinstance(y, np.ndarray) or y.dtype.kind != "f" or not y.size or (
+            model.layers and getattr(model.layers[-1], "invert", False) is True):
         return ""
     largest = float(np.abs(y).max())  # fit refuses NaN targets; inf would have said so
     if not largest > _LARGE_TARGET:
