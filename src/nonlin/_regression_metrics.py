@@ -20,6 +20,7 @@ from ._quoting import quoted
 from ._scratch import buffer, like, row_means, rows
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of |y_true| in MAPE
+_AGGREGATIONS = ("uniform_average", "variance_weighted_average")  # Keras 3's R2Score's
 _STATE_KEYS = ("mean", "m2", "ss_res", "min", "max")  # R2Score's per-output state
 
 
@@ -98,6 +99,9 @@ class R2Score(Metric):
     or split into any batches. Keras 3's ``R2Score``
     (``class_aggregation="uniform_average"``, named ``"r2_score"`` there) gives the
     same, except NaN for a constant target predicted exactly (0 / 0).
+    ``class_aggregation="variance_weighted_average"`` (Keras 3's; scikit-learn's
+    ``multioutput="variance_weighted"``) weighs each output's score by its targets'
+    sum of squared deviations (a constant output weighs 0; all constant: the plain mean).
     """
 
     name = "r2"
@@ -111,12 +115,20 @@ class R2Score(Metric):
     _min: float | np.ndarray  # inf / -inf before
     _max: float | np.ndarray
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *,
+                 class_aggregation: str = "uniform_average") -> None:
         self.name = check_name(name, type(self).name)
+        if not isinstance(class_aggregation, str) or class_aggregation not in _AGGREGATIONS:
+            raise ValueError(  # Keras' None (one score per output) is no single number
+                "Expected class_aggregation 'uniform_average' or 'variance_weighted_average' "
+                f"(one number per metric). Received: class_aggregation={quoted(class_aggregation)}")
+        self.class_aggregation = class_aggregation
         self.reset_state()
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
+        if self.class_aggregation == "uniform_average":  # the files of before, as they were
+            return {"name": self.name}
+        return {"name": self.name, "class_aggregation": self.class_aggregation}
 
     def _compute(self, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray | None) -> float:
         y = _targets(y_true, y_pred)
@@ -128,7 +140,8 @@ class R2Score(Metric):
         ss_res = np.dot(w, (y - p) ** 2)
         ss_tot = np.dot(w, (y - mean) ** 2)
         weighed = y[w > 0]
-        return _r2(ss_res, ss_tot, weighed.min(axis=0) == weighed.max(axis=0))
+        return _r2(ss_res, ss_tot, weighed.min(axis=0) == weighed.max(axis=0),
+                   self.class_aggregation)
 
     def reset_state(self) -> None:
         self._n, self._mean, self._m2, self._ss_res = 0, 0.0, 0.0, 0.0
@@ -168,7 +181,7 @@ class R2Score(Metric):
         if not self._n:
             return math.nan
         return _r2(np.atleast_1d(self._ss_res), np.atleast_1d(self._m2),
-                   np.atleast_1d(self._min == self._max))
+                   np.atleast_1d(self._min == self._max), self.class_aggregation)
 
     def state_dict(self) -> dict[str, Any]:
         """``n`` and per-output lists ``mean``, ``m2``, ``ss_res``, ``min``, ``max``
@@ -224,10 +237,15 @@ def _targets(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return y
 
 
-def _r2(ss_res: np.ndarray, ss_tot: np.ndarray, constant: np.ndarray) -> float:
+def _r2(ss_res: np.ndarray, ss_tot: np.ndarray, constant: np.ndarray,
+        aggregation: str = "uniform_average") -> float:
     """Mean over outputs of ``1 - ss_res / ss_tot``; 1 or 0 where the targets are
-    ``constant`` (or where ``ss_tot`` underflowed to 0)."""
+    ``constant`` (or where ``ss_tot`` underflowed to 0). ``"variance_weighted_average"``
+    weighs them by ``ss_tot`` (0 for those), as scikit-learn's ``"variance_weighted"``."""
     safe = ~constant & (ss_tot > 0)
     score = np.where(ss_res == 0, 1.0, 0.0)
     score[safe] = 1.0 - ss_res[safe] / ss_tot[safe]
+    if aggregation == "variance_weighted_average" and safe.any():
+        weights = np.where(safe, ss_tot, 0.0)
+        return float(np.dot(weights, score) / weights.sum())
     return float(score.mean())

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ._step_snapshot import StepSnapshot
 from .core import Sequential
 from .evaluation import penalty_overflow
@@ -46,6 +48,12 @@ class StepRefusal:
                 f"(l2={_l2_values(self.model)}; the data's loss is {self.data_loss:.6g}). "
                 "Use a smaller l2 (1e-5 to 1e-2 are usual); the model is unchanged.",
                 epoch=epoch, batch=batch)
+        if what == "The loss became nan" and (last := _negative_rates(self)):
+            raise DivergenceError(  # a negative rate's log: neither the data nor the lr
+                f"{what} at epoch {epoch}, batch {batch}: Poisson's p - y log(p + eps) has no "
+                f"value for a prediction p below 0, which the model's last layer, {last}, "
+                "can give. End the model with Exp() (the log link) or Softplus(); the model "
+                "is as after the last finite step.", epoch=epoch, batch=batch)
         if first and not what.startswith("A gradient"):  # the data, not the learning rate
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
@@ -55,8 +63,40 @@ class StepRefusal:
                 epoch=epoch, batch=batch)
         raise DivergenceError(
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
-            "finite step. Lower the learning rate or clip gradients (clipnorm=...).",
+            "finite step. Lower the learning rate or clip gradients (clipnorm=...)."
+            + _target_hint(getattr(self, "train", None), self.model),
             epoch=epoch, batch=batch)
+
+
+_LARGE_TARGET = 100.0  # |y| above this (real-valued targets): the divergence message says so
+
+
+def _target_hint(train: Any, model: Sequential) -> str:
+    """A sentence for real-valued targets of magnitude above 100 (prices of 1e5, say), which
+    a model whose outputs start near 0 chases with huge gradients: standardize them. Empty
+    for others (labels, one-hot or 0/1 rows, small reals), for targets it cannot read and
+    for a model ending in ``Normalization(invert=True)`` (which scales its outputs)."""
+    y = getattr(train, "y", None)
+    if not isinstance(y, np.ndarray) or y.dtype.kind != "f" or not y.size or (
+            model.layers and getattr(model.layers[-1], "invert", False) is True):
+        return ""
+    largest = float(np.abs(y).max())  # fit refuses NaN targets; inf would have said so
+    if not largest > _LARGE_TARGET:
+        return ""
+    return (f" The targets reach |y| = {largest:.3g}, far from the outputs a new model starts "
+            "with (near 0): standardize them ((y - mean) / std, predictions * std + mean), "
+            "as nonlin train does.")
+
+
+def _negative_rates(loop: StepRefusal) -> str | None:
+    """``"Dense (layers[2])"`` when the loss is ``Poisson`` and the model's last layer can
+    give predictions below 0 (``fit`` warned of it), else None."""
+    from .losses_more import Poisson, warn_unbounded_output
+
+    loss = getattr(loop, "loss", None)
+    if type(loss) is not Poisson:
+        return None
+    return warn_unbounded_output(loop.model, loss, 0, warn=False)
 
 
 def _l2_values(model: Sequential) -> str:

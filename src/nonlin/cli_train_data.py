@@ -250,6 +250,21 @@ def _training_record(args: argparse.Namespace, n: int, n_val: int, n_dropped: in
     }
 
 
+def _note_counts(args: argparse.Namespace, meta: dict) -> None:
+    """A note when ``--task auto`` took integers that skip values (0, 1, 3, 7: counts,
+    amounts) as classes: ``--task regression`` predicts them as numbers. Labels coded
+    0..k-1 (or any k consecutive integers) and text get none."""
+    classes = meta.get("classes") if meta["task"] == "classification" else None
+    if args.task != "auto" or not classes or not all(
+            isinstance(c, int) and not isinstance(c, bool) for c in classes):
+        return
+    low, high = min(classes), max(classes)
+    if len(classes) >= 3 and high - low + 1 > len(classes):
+        note(f"{quoted(args.target)} holds {len(classes)} distinct integers from {low} to "
+             f"{high}, taken as classes (--task auto: at most {MAX_AUTO_CLASSES} distinct "
+             "integers); for counts or amounts, --task regression predicts numbers")
+
+
 def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: Any) -> None:
     what = meta["task"]
     if meta.get("multilabel") is True:
@@ -263,6 +278,7 @@ def _describe(args: argparse.Namespace, meta: dict, n: int, n_val: int, table: A
         f"{what}; {n - n_val} for training, {n_val} for validation",
         flush=True,
     )
+    _note_counts(args, meta)
     if table.n_dropped:
         note(f"dropped {table.n_dropped} row(s) with missing values (--missing drop)")
     if getattr(table, "extra_columns", None):

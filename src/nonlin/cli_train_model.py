@@ -234,13 +234,17 @@ def format_scores(scores: dict[str, dict[str, float]]) -> str:
     """``final training: loss 0.1234  accuracy 0.9650  (800 rows)`` and the same for validation."""
     lines = []
     for part, values in scores.items():
-        cells = "  ".join(
-            f"{k} {'n/a' if v is None else format(v, '.4f' if abs(v) < 1e6 else '.4g')}"
-            for k, v in values.items()
-            if k != "rows"
-        )
+        cells = "  ".join(f"{k} {_score_text(v)}" for k, v in values.items() if k != "rows")
         lines.append(f"final {part + ':':<11} {cells}  ({values['rows']} rows)")
     return "\n".join(lines)
+
+
+def _score_text(value: float | None) -> str:
+    """Four decimals; four significant digits beyond 1e6 and below 1e-3 in magnitude (the
+    RMSE of a target in the 1e-5 range, not ``0.0000``); ``n/a`` for None."""
+    if value is None:
+        return "n/a"
+    return format(value, ".4f" if value == 0 or 1e-3 <= abs(value) < 1e6 else ".4g")
 
 
 def checkpoint_path(out: str) -> str:

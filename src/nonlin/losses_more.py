@@ -189,13 +189,16 @@ class LogCosh(Loss):
         return np.tanh(out, out=out)
 
 
-def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
+def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int, *,
+                          warn: bool = True) -> str | None:
     """Warn, once per ``fit``, when the model's last built-in layer can give what ``loss``
     has no value for: below 0 for ``Poisson`` (the log of a negative rate: NaN, which
     ``fit`` would report as a divergence) and ``MeanSquaredLogarithmicError`` (its floor at
     ``1e-7`` zeroes the gradient), outside [0, 1] for ``KLDivergence`` (the clip then zeroes
     the gradient). ``fit`` does not check the outputs on each batch. A custom last layer is
-    trusted; for the first two, ``Dropout`` layers at the end are looked through."""
+    trusted; for the first two, ``Dropout`` layers at the end are looked through. Returns
+    that layer as the warning names it (``"Dense (layers[2])"``), or None; ``warn=False``
+    only returns it (``DivergenceError`` names it too)."""
     import warnings
 
     from ._dense_keras import output_layer
@@ -216,13 +219,16 @@ def warn_unbounded_output(model: Any, loss: Loss, stacklevel: int) -> None:
     last = output_layer(model.layers[index])  # Dense(1, activation="exponential"): Exp
     if wanted is None or isinstance(last, wanted) or not type(last).__module__.startswith(
             "nonlin."):
-        return
+        return None
     takes, add = {Poisson: ("rates >= 0", "Exp() (the log link) or Softplus()"),
                   MeanSquaredLogarithmicError: (_MSLE_TAKES, "Softplus(), Exp() or ReLU()"),
                   KLDivergence: ("probabilities in [0, 1]", "Softmax()")}[type(loss)]
-    warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
-                  f"{type(last).__name__} (layers[{index}]), gives unbounded values. End the "
-                  f"model with {add}.", UserWarning, stacklevel=stacklevel + 1)
+    named = f"{type(last).__name__} (layers[{index}])"
+    if warn:
+        warnings.warn(f"{type(loss).__name__} takes {takes}, but the model's last layer, "
+                      f"{named}, gives unbounded values. End the model with {add}.",
+                      UserWarning, stacklevel=stacklevel + 1)
+    return named
 
 
 _MSLE_TAKES = "values >= 0 (below 1e-7 their gradient is 0)"
