@@ -7,7 +7,11 @@ one folder (each would resume from and delete the other's backup). Keras 3 check
 these (its ``BackupAndRestore`` documents that its folder "cannot be reused elsewhere ... by
 the BackupAndRestore callback of another training run, or by another callback (e.g.
 ModelCheckpoint) of the same training run"); the files are written atomically either way,
-so nothing is corrupted, only lost. ``check_backups_free``: one ``BackupAndRestore`` given
+so nothing is corrupted, only lost. Two ``ModelCheckpoint``s of one template holding
+``{epoch}`` that both write at epochs' ends, in one format (``save_weights_only``), are no
+clash: each writes a file only at its epoch's end, the same model then (two monitors'
+``save_best_only``, as Keras runs them). One path is one file however spelled: relative or
+absolute, through a symbolic link. ``check_backups_free``: one ``BackupAndRestore`` given
 to a fit while another fit (of another model, a callback's nested one) still runs with it.
 """
 
@@ -20,11 +24,25 @@ from ._quoting import quoted_path
 
 
 def _key(path: Any) -> str | None:
-    """``path`` as the file it names (absolute, case-folded where the system folds it), or
-    None for what is no path (a file object)."""
+    """``path`` as the file it names (absolute, symbolic links resolved as far as they
+    exist, case-folded where the system folds it), or None for what is no path (a file
+    object)."""
     if not isinstance(path, str | bytes | os.PathLike):
         return None
-    return os.path.normcase(os.path.abspath(os.fsdecode(path)))
+    return os.path.normcase(os.path.realpath(os.fsdecode(path)))
+
+
+def _same_epoch_files(one: Any, other: Any) -> bool:
+    """Whether two ``ModelCheckpoint``s of one template write each file at the same moment
+    alone, with the same model: an ``{epoch}`` field, both at epochs' ends, one format."""
+    from ._checkpoint_callback import ModelCheckpoint
+    from ._checkpoint_path import _fields
+
+    if not (isinstance(one, ModelCheckpoint) and isinstance(other, ModelCheckpoint)):
+        return False
+    epochs = one.save_freq == other.save_freq == "epoch"
+    return (epochs and one.save_weights_only == other.save_weights_only
+            and any(name == "epoch" for name, _, _ in _fields(one.filepath, one.filepath)))
 
 
 def _written(callback: Any) -> tuple[str | None, ...]:
@@ -50,6 +68,14 @@ def check_written_paths(callbacks: list[Any]) -> None:
                 continue
             if path in seen:
                 j, other = seen[path]
+                if other is callback:
+                    raise ValueError(
+                        f"Expected each callback once in fit's callbacks. Received one "
+                        f"{type(callback).__name__} (writing {quoted_path(path)}) as "
+                        f"callbacks[{j}] and callbacks[{i}]: each of its hooks would run "
+                        "twice a step or an epoch. List it once")
+                if _same_epoch_files(other, callback):
+                    continue
                 raise ValueError(
                     f"Expected each file written by one of fit's callbacks. Received "
                     f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
@@ -64,11 +90,13 @@ def check_backups_free(backups: list[tuple[Any, Any]], model: Any) -> None:
     pairs) is the callback of a fit still running on another model (a nested fit, from a
     callback): this fit would rebind it (``callback.model``), resume from or write over the
     running fit's backup and delete it as it ends; the running fit would then back up the
-    other model as its own. Checked before the callback is touched."""
+    other model as its own. Checked before the callback is touched. One a finished fit of
+    the running model left bound (``model`` is kept) is free: that fit runs without it."""
     for callback, _ in backups:
         running = getattr(callback, "model", None)
         if (running is not None and running is not model
-                and running.__dict__.get("_fit_running") == id(running)):
+                and running.__dict__.get("_fit_running") == id(running)
+                and any(c is callback for c in running.__dict__.get("_fit_callbacks", ()))):
             raise ValueError(
                 f"Expected a BackupAndRestore of this fit alone. Received one the running fit "
                 f"of {type(running).__name__} {getattr(running, 'name', '')!r} backs up to "
