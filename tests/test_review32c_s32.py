@@ -91,3 +91,20 @@ def test_backup_a_finished_fit_left_bound_is_free_for_a_nested_fit(tmp_path):
     assert len(done[0].history["loss"]) == 2 and backup.model is inner
     alone = _compiled().fit(X, y, epochs=2, verbose=0, seed=1)
     assert done[0].history == alone.history
+
+
+# -- a Param.grad replaced (PyTorch's habit of zeroing by a new array) --------------------------
+
+def test_float64_grad_in_a_float32_model_named_by_layer():
+    # before: NumPy's "output array is not acceptable (must have the right datatype, ...)":
+    # np.zeros(shape) is float64, the habit of zeroing by a new array in a float32 model
+    X, y = _data()
+    model = nonlin.Sequential([nonlin.Dense(3, name="d1"), nonlin.ReLU(),
+                               nonlin.Dense(2, name="d2")]).build(4, seed=0, dtype="float32")
+    for param in model.parameters():
+        param.grad = np.zeros(param.value.shape)
+    out = model(X.astype(np.float32), training=True)
+    with pytest.raises(ValueError, match=r"W\.grad of Dense 'd2' as an array of shape \(3, 2\) "
+                                         r"and dtype float32.*Received shape \(3, 2\), dtype "
+                                         r"float64"):
+        model.backward(nonlin.CrossEntropy(from_logits=True).grad(y, out))
