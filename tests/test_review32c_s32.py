@@ -108,3 +108,25 @@ def test_float64_grad_in_a_float32_model_named_by_layer():
                                          r"and dtype float32.*Received shape \(3, 2\), dtype "
                                          r"float64"):
         model.backward(nonlin.CrossEntropy(from_logits=True).grad(y, out))
+
+
+def test_nested_fit_given_the_running_fits_checkpoint_refused(tmp_path):
+    # before: the inner fit rebound it (checkpoint.model became the inner model); the outer
+    # fit's checkpoints then held the inner model, or failed with a warning on its history
+    X, y = _data()
+    checkpoint = nonlin.ModelCheckpoint(tmp_path / "ck.safetensors")
+    outer, inner = _compiled(), _compiled()
+    seen = []
+
+    class Nested(nonlin.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            with pytest.raises(ValueError, match=r"ModelCheckpoint of this fit alone.*running "
+                                                 r"fit of Sequential"):
+                inner.fit(X, y, epochs=1, verbose=0, seed=1, callbacks=[checkpoint])
+            seen.append(checkpoint.model is outer)
+
+    outer.fit(X, y, epochs=2, verbose=0, seed=0, callbacks=[Nested(), checkpoint])
+    assert seen == [True, True]
+    saved = nonlin.load_checkpoint(tmp_path / "ck.safetensors")
+    assert saved.epoch == 2 and all(np.array_equal(a, b) for a, b in zip(
+        saved.model.get_weights(), outer.get_weights(), strict=True))

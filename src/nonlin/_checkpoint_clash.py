@@ -11,8 +11,9 @@ so nothing is corrupted, only lost. Two ``ModelCheckpoint``s of one template hol
 ``{epoch}`` that both write at epochs' ends, in one format (``save_weights_only``), are no
 clash: each writes a file only at its epoch's end, the same model then (two monitors'
 ``save_best_only``, as Keras runs them). One path is one file however spelled: relative or
-absolute, through a symbolic link. ``check_backups_free``: one ``BackupAndRestore`` given
-to a fit while another fit (of another model, a callback's nested one) still runs with it.
+absolute, through a symbolic link. ``check_backups_free`` (and ``check_written_paths``
+given the model): one ``BackupAndRestore`` (or ``ModelCheckpoint``) given to a fit while
+another fit (of another model, a callback's nested one) still runs with it.
 """
 
 from __future__ import annotations
@@ -58,11 +59,16 @@ def _written(callback: Any) -> tuple[str | None, ...]:
     return ()
 
 
-def check_written_paths(callbacks: list[Any]) -> None:
+def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
     """A ``ValueError`` naming the two callbacks (class and position) and the file when two
-    of ``callbacks`` write the same file."""
+    of ``callbacks`` write the same file; given ``model`` (the fit's), also one naming a
+    ``ModelCheckpoint`` of a fit still running on another model."""
     seen: dict[str, tuple[int, Any]] = {}
     for i, callback in enumerate(callbacks):
+        from ._checkpoint_callback import ModelCheckpoint  # here: a fit without callbacks pays none
+
+        if model is not None and isinstance(callback, ModelCheckpoint):
+            _check_checkpoint_free(callback, model)
         for path in _written(callback):
             if path is None:
                 continue
@@ -85,18 +91,42 @@ def check_written_paths(callbacks: list[Any]) -> None:
             seen[path] = (i, callback)
 
 
+def _running_fit_of(callback: Any, model: Any) -> Any:
+    """The model (not ``model``) whose fit, still running, has ``callback`` among its
+    callbacks (``model._fit_callbacks``), or None. One a finished fit left bound
+    (``callback.model`` is kept) is free: the running fit of that model runs without it."""
+    running = getattr(callback, "model", None)
+    if (running is not None and running is not model
+            and running.__dict__.get("_fit_running") == id(running)
+            and any(c is callback for c in running.__dict__.get("_fit_callbacks", ()))):
+        return running
+    return None
+
+
+def _check_checkpoint_free(callback: Any, model: Any) -> None:
+    """A ``ValueError`` when ``callback``, a ``ModelCheckpoint``, is the callback of a fit
+    still running on another model (this fit nested in it, from a callback): this fit would
+    rebind it (``callback.model``), and the running fit would then write this model to its
+    checkpoints (or fail to, the history being this fit's). Checked before it is bound."""
+    running = _running_fit_of(callback, model)
+    if running is not None:
+        raise ValueError(
+            f"Expected a ModelCheckpoint of this fit alone. Received one the running fit of "
+            f"{type(running).__name__} {getattr(running, 'name', '')!r} writes to "
+            f"{quoted_path(callback.filepath)} (this fit nested in it, from a callback): bound "
+            "to this model, it would write this model as that fit's checkpoints. Give this fit "
+            "its own ModelCheckpoint")
+
+
 def check_backups_free(backups: list[tuple[Any, Any]], model: Any) -> None:
     """A ``ValueError`` when a ``BackupAndRestore`` of ``backups`` (``(callback, attributes)``
     pairs) is the callback of a fit still running on another model (a nested fit, from a
     callback): this fit would rebind it (``callback.model``), resume from or write over the
     running fit's backup and delete it as it ends; the running fit would then back up the
-    other model as its own. Checked before the callback is touched. One a finished fit of
-    the running model left bound (``model`` is kept) is free: that fit runs without it."""
+    other model as its own. Checked before the callback is touched."""
     for callback, _ in backups:
-        running = getattr(callback, "model", None)
-        if (running is not None and running is not model
-                and running.__dict__.get("_fit_running") == id(running)
-                and any(c is callback for c in running.__dict__.get("_fit_callbacks", ()))):
+        running = _running_fit_of(callback, model)
+        if running is not None:
             raise ValueError(
                 f"Expected a BackupAndRestore of this fit alone. Received one the running fit "
                 f"of {type(running).__name__} {getattr(running, 'name', '')!r} backs up to "
