@@ -130,3 +130,27 @@ def test_nested_fit_given_the_running_fits_checkpoint_refused(tmp_path):
     saved = nonlin.load_checkpoint(tmp_path / "ck.safetensors")
     assert saved.epoch == 2 and all(np.array_equal(a, b) for a, b in zip(
         saved.model.get_weights(), outer.get_weights(), strict=True))
+
+
+def test_evaluate_of_another_model_given_the_running_fits_checkpoint_refused(tmp_path):
+    # before: evaluate bound it to the other model, and the running fit's next checkpoint
+    # held that model (the file's first layer had the other model's shape)
+    X, y = _data()
+    checkpoint = nonlin.ModelCheckpoint(tmp_path / "ck.safetensors")
+    outer = _compiled()
+    other = nonlin.Sequential([nonlin.Dense(5), nonlin.ReLU(), nonlin.Dense(2), nonlin.Softmax()])
+    other.compile(optimizer="adam", loss="cross_entropy")
+    other.fit(X, y, epochs=1, verbose=0, seed=0)
+    seen = []
+
+    class Evaluates(nonlin.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            with pytest.raises(ValueError, match=r"ModelCheckpoint of the running fit of "
+                                                 r"Sequential"):
+                other.evaluate(X, y, verbose=0, callbacks=[checkpoint])
+            seen.append(checkpoint.model is outer)
+
+    outer.fit(X, y, epochs=2, verbose=0, seed=0, callbacks=[Evaluates(), checkpoint])
+    assert seen == [True, True]
+    assert nonlin.load(tmp_path / "ck.safetensors").layers[0].W.value.shape == (4, 3)
+    assert "loss" in other.evaluate(X, y, verbose=0, callbacks=[checkpoint])  # that fit over

@@ -133,3 +133,23 @@ def check_backups_free(backups: list[tuple[Any, Any]], model: Any) -> None:
                 f"{quoted_path(callback.backup_dir)} (this fit nested in it, from a callback): "
                 "it would write over and delete that fit's backup, which would then hold this "
                 "model. Give this fit its own BackupAndRestore, with another backup_dir")
+
+
+def check_pass_writers(callbacks: list[Any], model: Any) -> None:
+    """``evaluate``'s or ``predict``'s ``callbacks``: a ``ModelCheckpoint`` or
+    ``BackupAndRestore`` of a fit still running on another model (the pass called from its
+    callback) refused before the pass binds it to ``model``: that fit would then write this
+    model as its checkpoints or backup."""
+    from ._backup_callback import BackupAndRestore
+    from ._checkpoint_callback import ModelCheckpoint
+
+    for callback in callbacks:
+        running = (_running_fit_of(callback, model)
+                   if isinstance(callback, ModelCheckpoint | BackupAndRestore) else None)
+        if running is not None:
+            raise ValueError(
+                f"Expected callbacks of this pass alone. Received a {type(callback).__name__} "
+                f"of the running fit of {type(running).__name__} "
+                f"{getattr(running, 'name', '')!r} (this pass called from its callback): bound "
+                f"to this model ({type(model).__name__} {getattr(model, 'name', '')!r}), that "
+                "fit would write this model as its own. Leave it out of this pass's callbacks")
