@@ -26,7 +26,8 @@ def test_tqdm_disable_bound_at_tqdm_import_still_turns_bars_off(monkeypatch):
     import tqdm.std
 
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
-    bound = functools.partialmethod(tqdm.std.tqdm.__dict__["__init__"].func, disable=True)
+    init = tqdm.std.tqdm.__dict__["__init__"]  # tqdm 4.66+: a partialmethod (envwrap's)
+    bound = functools.partialmethod(getattr(init, "func", init), disable=True)
     monkeypatch.setattr(tqdm.std.tqdm, "__init__", bound)
     file = _Tty()
     logger = ProgbarLogger(1, 2, 1, file=file)

@@ -38,11 +38,15 @@ def checked_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
 def pass_callbacks(callbacks: Any, model: Any, verbose: Any) -> CallbackList:
     """``evaluate``'s and ``predict``'s ``callbacks`` (None, one, or a sequence of them),
     checked and bound to ``model`` with Keras 3's ``params`` of such a pass (``steps``
-    None: nonlin's chunks are not Keras' batches)."""
+    None: nonlin's chunks are not Keras' batches); a running fit's ``ModelCheckpoint`` or
+    ``BackupAndRestore`` refused when ``model`` is another (``_checkpoint_clash``)."""
+    from ._checkpoint_clash import check_pass_writers
     from ._resolved_args import _callback_list
     from .validation import check_verbose
 
-    return CallbackList(_callback_list(callbacks), model,
+    listed = _callback_list(callbacks)
+    check_pass_writers(listed, model)  # not a running fit's checkpoint, bound to this model
+    return CallbackList(listed, model,
                         {"verbose": check_verbose(verbose), "epochs": 1, "steps": None})
 
 

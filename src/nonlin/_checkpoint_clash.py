@@ -7,8 +7,13 @@ one folder (each would resume from and delete the other's backup). Keras 3 check
 these (its ``BackupAndRestore`` documents that its folder "cannot be reused elsewhere ... by
 the BackupAndRestore callback of another training run, or by another callback (e.g.
 ModelCheckpoint) of the same training run"); the files are written atomically either way,
-so nothing is corrupted, only lost. ``check_backups_free``: one ``BackupAndRestore`` given
-to a fit while another fit (of another model, a callback's nested one) still runs with it.
+so nothing is corrupted, only lost. Two ``ModelCheckpoint``s of one template holding
+``{epoch}`` that both write at epochs' ends, in one format (``save_weights_only``), are no
+clash: each writes a file only at its epoch's end, the same model then (two monitors'
+``save_best_only``, as Keras runs them). One path is one file however spelled: relative or
+absolute, through a symbolic link. ``check_backups_free`` (and ``check_written_paths``
+given the model): one ``BackupAndRestore`` (or ``ModelCheckpoint``) given to a fit while
+another fit (of another model, a callback's nested one) still runs with it.
 """
 
 from __future__ import annotations
@@ -20,11 +25,25 @@ from ._quoting import quoted_path
 
 
 def _key(path: Any) -> str | None:
-    """``path`` as the file it names (absolute, case-folded where the system folds it), or
-    None for what is no path (a file object)."""
+    """``path`` as the file it names (absolute, symbolic links resolved as far as they
+    exist, case-folded where the system folds it), or None for what is no path (a file
+    object)."""
     if not isinstance(path, str | bytes | os.PathLike):
         return None
-    return os.path.normcase(os.path.abspath(os.fsdecode(path)))
+    return os.path.normcase(os.path.realpath(os.fsdecode(path)))
+
+
+def _same_epoch_files(one: Any, other: Any) -> bool:
+    """Whether two ``ModelCheckpoint``s of one template write each file at the same moment
+    alone, with the same model: an ``{epoch}`` field, both at epochs' ends, one format."""
+    from ._checkpoint_callback import ModelCheckpoint
+    from ._checkpoint_path import _fields
+
+    if not (isinstance(one, ModelCheckpoint) and isinstance(other, ModelCheckpoint)):
+        return False
+    epochs = one.save_freq == other.save_freq == "epoch"
+    return (epochs and one.save_weights_only == other.save_weights_only
+            and any(name == "epoch" for name, _, _ in _fields(one.filepath, one.filepath)))
 
 
 def _written(callback: Any) -> tuple[str | None, ...]:
@@ -40,16 +59,29 @@ def _written(callback: Any) -> tuple[str | None, ...]:
     return ()
 
 
-def check_written_paths(callbacks: list[Any]) -> None:
+def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
     """A ``ValueError`` naming the two callbacks (class and position) and the file when two
-    of ``callbacks`` write the same file."""
+    of ``callbacks`` write the same file; given ``model`` (the fit's), also one naming a
+    ``ModelCheckpoint`` of a fit still running on another model."""
     seen: dict[str, tuple[int, Any]] = {}
     for i, callback in enumerate(callbacks):
+        from ._checkpoint_callback import ModelCheckpoint  # here: a fit without callbacks pays none
+
+        if model is not None and isinstance(callback, ModelCheckpoint):
+            _check_checkpoint_free(callback, model)
         for path in _written(callback):
             if path is None:
                 continue
             if path in seen:
                 j, other = seen[path]
+                if other is callback:
+                    raise ValueError(
+                        f"Expected each callback once in fit's callbacks. Received one "
+                        f"{type(callback).__name__} (writing {quoted_path(path)}) as "
+                        f"callbacks[{j}] and callbacks[{i}]: each of its hooks would run "
+                        "twice a step or an epoch. List it once")
+                if _same_epoch_files(other, callback):
+                    continue
                 raise ValueError(
                     f"Expected each file written by one of fit's callbacks. Received "
                     f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
@@ -59,6 +91,33 @@ def check_written_paths(callbacks: list[Any]) -> None:
             seen[path] = (i, callback)
 
 
+def _running_fit_of(callback: Any, model: Any) -> Any:
+    """The model (not ``model``) whose fit, still running, has ``callback`` among its
+    callbacks (``model._fit_callbacks``), or None. One a finished fit left bound
+    (``callback.model`` is kept) is free: the running fit of that model runs without it."""
+    running = getattr(callback, "model", None)
+    if (running is not None and running is not model
+            and running.__dict__.get("_fit_running") == id(running)
+            and any(c is callback for c in running.__dict__.get("_fit_callbacks", ()))):
+        return running
+    return None
+
+
+def _check_checkpoint_free(callback: Any, model: Any) -> None:
+    """A ``ValueError`` when ``callback``, a ``ModelCheckpoint``, is the callback of a fit
+    still running on another model (this fit nested in it, from a callback): this fit would
+    rebind it (``callback.model``), and the running fit would then write this model to its
+    checkpoints (or fail to, the history being this fit's). Checked before it is bound."""
+    running = _running_fit_of(callback, model)
+    if running is not None:
+        raise ValueError(
+            f"Expected a ModelCheckpoint of this fit alone. Received one the running fit of "
+            f"{type(running).__name__} {getattr(running, 'name', '')!r} writes to "
+            f"{quoted_path(callback.filepath)} (this fit nested in it, from a callback): bound "
+            "to this model, it would write this model as that fit's checkpoints. Give this fit "
+            "its own ModelCheckpoint")
+
+
 def check_backups_free(backups: list[tuple[Any, Any]], model: Any) -> None:
     """A ``ValueError`` when a ``BackupAndRestore`` of ``backups`` (``(callback, attributes)``
     pairs) is the callback of a fit still running on another model (a nested fit, from a
@@ -66,12 +125,31 @@ def check_backups_free(backups: list[tuple[Any, Any]], model: Any) -> None:
     running fit's backup and delete it as it ends; the running fit would then back up the
     other model as its own. Checked before the callback is touched."""
     for callback, _ in backups:
-        running = getattr(callback, "model", None)
-        if (running is not None and running is not model
-                and running.__dict__.get("_fit_running") == id(running)):
+        running = _running_fit_of(callback, model)
+        if running is not None:
             raise ValueError(
                 f"Expected a BackupAndRestore of this fit alone. Received one the running fit "
                 f"of {type(running).__name__} {getattr(running, 'name', '')!r} backs up to "
                 f"{quoted_path(callback.backup_dir)} (this fit nested in it, from a callback): "
                 "it would write over and delete that fit's backup, which would then hold this "
                 "model. Give this fit its own BackupAndRestore, with another backup_dir")
+
+
+def check_pass_writers(callbacks: list[Any], model: Any) -> None:
+    """``evaluate``'s or ``predict``'s ``callbacks``: a ``ModelCheckpoint`` or
+    ``BackupAndRestore`` of a fit still running on another model (the pass called from its
+    callback) refused before the pass binds it to ``model``: that fit would then write this
+    model as its checkpoints or backup."""
+    from ._backup_callback import BackupAndRestore
+    from ._checkpoint_callback import ModelCheckpoint
+
+    for callback in callbacks:
+        running = (_running_fit_of(callback, model)
+                   if isinstance(callback, ModelCheckpoint | BackupAndRestore) else None)
+        if running is not None:
+            raise ValueError(
+                f"Expected callbacks of this pass alone. Received a {type(callback).__name__} "
+                f"of the running fit of {type(running).__name__} "
+                f"{getattr(running, 'name', '')!r} (this pass called from its callback): bound "
+                f"to this model ({type(model).__name__} {getattr(model, 'name', '')!r}), that "
+                "fit would write this model as its own. Leave it out of this pass's callbacks")

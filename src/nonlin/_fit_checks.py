@@ -31,9 +31,10 @@ def check_before_fit(callbacks: Iterable[Any], optimizer: Any, metrics: list[Any
     generator the fit will train with, and its ``_check_model(model)`` if it has one (a
     ``ModelCheckpoint``: layers it could not save), unless a subclass overrides
     ``on_train_begin`` (which may then decide otherwise). Two callbacks writing one file
-    (``_checkpoint_clash``) are refused first."""
+    (``_checkpoint_clash``) are refused first, and a ``ModelCheckpoint`` of a fit still
+    running on another model (this fit nested in it)."""
     callbacks = list(callbacks)
-    check_written_paths(callbacks)
+    check_written_paths(callbacks, model)
     for cb in callbacks:
         owner: Any = next((c for c in type(cb).__mro__ if "_check_fit" in c.__dict__), None)
         if owner is not None and owner.on_train_begin is type(cb).on_train_begin:

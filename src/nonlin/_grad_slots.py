@@ -27,16 +27,35 @@ def received_grad(grad: Any) -> str:
     return type(grad).__name__
 
 
+def _written_into(grad: Any, value: np.ndarray, exact: bool) -> bool:
+    """Whether ``backward`` can write into ``grad``: an array of ``value``'s shape; ``exact``
+    (the weights, ``np.dot``'s ``out=``), writable and of its dtype too (its order left to
+    ``np.dot``'s refusal: ``matmul`` takes a large one of any order)."""
+    return (isinstance(grad, np.ndarray) and grad.shape == value.shape and (
+        not exact or (grad.dtype == value.dtype and grad.flags.writeable)))
+
+
+def _received(grad: Any) -> str:
+    """``received_grad``, with an array's dtype, and read-only when it is."""
+    if not isinstance(grad, np.ndarray):
+        return received_grad(grad)
+    return f"shape {grad.shape}, dtype {grad.dtype}{'' if grad.flags.writeable else ', read-only'}"
+
+
 def check_layer_grads(layer: Any, where: str = "backward") -> None:
     """Refuse, naming ``layer`` (class and name) and the parameter, a parameter whose
-    ``grad`` is no array of its value's shape (``where`` writes into it); none for a frozen
-    layer (``trainable`` False), whose gradients ``backward`` leaves alone."""
+    ``grad`` is no array ``where`` can write into (of its value's shape; the weights' ``W``,
+    which ``np.dot`` writes, also writable and of its dtype: ``p.grad = np.zeros(p.value.shape)``
+    is float64 in a float32 model); none for
+    a frozen layer (``trainable`` False), whose gradients ``backward`` leaves alone."""
     if not getattr(layer, "trainable", True):
         return
+    weights = getattr(layer, "W", None)
     for param in layer.parameters():
-        grad = param.grad
-        if not (isinstance(grad, np.ndarray) and grad.shape == param.value.shape):
+        grad, value = param.grad, param.value
+        if not _written_into(grad, value, param is weights):
             owner = f"{type(layer).__name__} {getattr(layer, 'name', '')!r}"
             raise ValueError(f"Expected {param.name}.grad of {owner} as an array of shape "
-                             f"{param.value.shape}, like its value, which {where} writes "
-                             f"into. Received {received_grad(grad)}")
+                             f"{value.shape} and dtype {value.dtype}, like its value (writable), "
+                             f"which {where} writes into. Received "
+                             f"{_received(grad)}")
