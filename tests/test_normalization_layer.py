@@ -87,7 +87,10 @@ def test_adapt_sums_in_float64_and_stores_the_layer_dtype() -> None:
 @pytest.mark.parametrize("invert", [False, True])
 def test_gradients_match_finite_differences_in_training_mode(invert) -> None:
     model = Sequential([Dense(3), adapted(invert=invert), Dense(2)]).build(3, seed=0)
-    x, y = DATA[:6], RNG.normal(size=(6, 2))
+    # a generator of its own: the module's RNG, drawn by the tests run before this one, gave
+    # other y under -k selections, and finite differences of the inverted layer's outputs
+    # (hundreds) reached 1.3e-6 for one of them
+    x, y = DATA[:6], np.random.default_rng(5).normal(size=(6, 2))
     assert gradcheck(model, MeanSquaredError(), x, y, training=True) < 1e-6
     first = Sequential([adapted(invert=invert), Dense(2)]).build(3, seed=0)
     assert gradcheck(first, MeanSquaredError(), x, y, training=True) < 1e-6  # dL/dX too
