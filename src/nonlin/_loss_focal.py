@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 
-from ._loss_focal_top import confident_gradient, confident_tops
 from ._loss_math import EPS, log_softmax, put_labels
 from ._scratch import buffer, like, rows
 from .core import const
@@ -219,6 +218,8 @@ class CategoricalFocalMath:
         total = np.add.reduce(c, 1, out=rows("total", c))
         np.subtract(np.multiply(p, total[:, None], out=out), c, out=out)  # c_k - p_k sum_j c_j
         if near is not None:  # a confident right row's top class (nonlin._loss_focal_top)
+            from ._loss_focal_top import confident_gradient
+
             confident_gradient(out, log_p, p, c, near)
         return out if isinstance(self.alpha, tuple) else np.multiply(
             out, const(self.alpha, dt), out=out)
@@ -255,7 +256,11 @@ class CategoricalFocalMath:
             log_p = log_softmax(y_pred)  # its buffer "log_p"
             p = np.exp(log_p, out=like("p", y_pred))
             q = np.negative(np.expm1(log_p, out=like("q", y_pred)), out=like("q", y_pred))
-            return log_p, p, q, confident_tops(y_pred, log_p, p, q) if self.gamma else None
+            if not self.gamma:
+                return log_p, p, q, None
+            from ._loss_focal_top import confident_tops  # focal from logits: not at import
+
+            return log_p, p, q, confident_tops(y_pred, log_p, p, q)
         eps = EPS.get(dt, 1e-15)
         p = np.clip(_rescaled(y_pred)[0], const(eps, dt), const(1 - eps, dt),
                     out=like("p", y_pred))

@@ -1,15 +1,13 @@
 """The errors for parts driven by hand in the wrong order or with the wrong inputs.
 
-Layers, losses and optimizers are meant to be used one call at a time, as the
-README's tour does (``model.forward(X, training=True)``, ``layer.backward(g)``,
-``optimizer.step(params)``). A misuse there gets an error saying what was
-expected and what was received, never an ``AttributeError`` from a ``None`` or
-a NumPy broadcasting message, and never a silently wrong result.
+Layers, losses and optimizers are meant to be used one call at a time, as the README's tour
+does (``model.forward(X, training=True)``, ``layer.backward(g)``, ``optimizer.step(params)``).
+A misuse there gets an error saying what was expected and what was received, never an
+``AttributeError`` from a ``None`` or a NumPy broadcasting message, nor a silently wrong result.
 
-The checks cost the training step nothing measurable: they run in an
-``except`` around the access that failed, where a buffer or a binding is made
-anew (a cold branch), or, where NumPy would broadcast a wrong shape without a
-word, as one shape comparison (``cached``).
+The checks cost the training step nothing measurable: they run in an ``except`` around
+the access that failed, where a buffer or a binding is made anew (a cold branch), or, where
+NumPy would broadcast a wrong shape without a word, as one shape comparison (``cached``).
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from ._grad_slots import check_layer_grads, received_grad
 from ._quoting import quoted
 from .validation import is_real
 
@@ -124,10 +121,12 @@ def grad_error(layer: Any, expected: tuple[int, ...], grad_out: Any) -> Exceptio
 
 
 def dense_grad(layer: Any, x: np.ndarray, grad_out: Any, error: Exception) -> np.ndarray:
-    """``grad_out`` for ``Dense.backward`` after NumPy refused it: converted to the
-    weights' dtype when only that was wrong (a float64 gradient for float32 weights,
-    as ``forward`` converts its input), else the error saying what was expected."""
-    check_layer_grads(layer)  # W.grad set to None or replaced: named, not NumPy's error
+    """``grad_out`` for ``Dense.backward`` after NumPy refused it: converted to the weights'
+    dtype when only that was wrong (a float64 gradient for float32 weights, as ``forward``
+    converts its input), else the error saying what was expected (a W.grad set to None or
+    replaced: named). ``_grad_slots`` is imported here, on an error's path, not with nonlin."""
+    from ._grad_slots import check_layer_grads
+    check_layer_grads(layer)
     expected = (x.shape[0], layer.units)
     if getattr(grad_out, "shape", None) != expected:
         raise grad_error(layer, expected, grad_out) from None
@@ -180,6 +179,7 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
             raise TypeError(f"Expected floating-point parameters. Received params[{i}] "
                             f"({p.name}) of dtype {p.value.dtype}")
         if getattr(p.grad, "shape", None) != p.value.shape:
+            from ._grad_slots import received_grad  # as dense_grad: an error's path
             raise ValueError(f"Expected params[{i}].grad ({p.name}) of shape {p.value.shape}, "
                              f"like its value. Received {received_grad(p.grad)}")
     slots = optimizer._param_slots
