@@ -9,7 +9,7 @@ confusion matrix), and, as scikit-learn's displays and pandas' ``plot`` do:
   drawn in memory, then replaces ``path`` atomically, as models are saved: a plot that
   fails leaves an existing file intact. The figure is nonlin's own, on the
   non-interactive Agg canvas without ``pyplot``: nothing is shown, no figure stays open
-  however often it runs, and its pixel size is fixed (``figsize * 100``).
+  however often it runs, and its pixel size is fixed (``figsize * 100``, or ``* dpi``).
 - no ``path``: draws on a new ``pyplot`` figure, shown inline once in a notebook (or by
   ``plt.show()`` in a script), and returns its Axes to adjust or save.
 - ``ax=``: draws into the user's matplotlib Axes (a list of them for ``plot_history``'s
