@@ -243,7 +243,7 @@ class FitPlan:
         _bind_rng(self.model)  # the layers draw from the fit's generator (after ``start``'s
         # undo: a Ctrl-C before this leaves them as they were)
         _run(loop, self.callbacks, self.initial_epoch, self.epochs, self.given_metrics)
-        return history if self.resume_from is not None else this_fit
+        return history if self.resume_from is not None and history is not None else this_fit
 
 
 def _backups(callbacks: Any) -> list[Any]:

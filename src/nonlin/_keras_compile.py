@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
+import nonlin  # the hints below, read when the hints are (nonlin.losses, lazy)
+
 from ._kept_table import forget
 from ._quoting import quoted
 from .validation import check_bool, check_positive_int, is_real
@@ -76,8 +78,8 @@ def keep_compiled(model: Any, optimizer: Any) -> None:
 class CompileMethods:
     """``compile``, ``evaluate``, ``metrics_names`` and ``compiled`` of a ``Sequential``."""
 
-    optimizer: Any
-    loss: Any
+    optimizer: nonlin.optimizers.Optimizer | None
+    loss: nonlin.losses.Loss | None
     _metrics: list[Any]
     stop_training: bool
     # Sequential's attributes set by loading, resuming (_reader, checkpoint) and fit:

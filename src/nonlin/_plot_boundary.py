@@ -9,6 +9,8 @@ whose columns but two are constant is drawn over those two: ``datasets.xor()`` (
 one call. The other columns are held at their median over ``X``: a constant one at its
 value, so the picture is where the data lies; a varying one at its middle, so the
 picture is one slice through the data (the points drawn over it are not all in it).
+``decision_regions`` asks ``predict`` about a grid over the plane, ``boundary_panel`` draws
+the classes predicted there and the data on top.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._plot_inputs import plane_limits, predicted_classes
 from ._quoting import quoted, quoted_list
 from .validation import is_integer
 
@@ -151,3 +154,45 @@ def marker_size(n_samples: int) -> float:
     """The area (points squared) of each sample's dot: 12 from 100 samples on, larger
     for fewer, up to 60 (XOR's 4 points)."""
     return 12.0 if n_samples >= 100 else min(60.0, 12.0 * math.sqrt(100 / n_samples))
+
+
+def decision_regions(predict: Any, X: np.ndarray, frame: Any, columns: tuple[int, int],
+                     resolution: int, n_names: int | None,
+                     cut: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid over the plane drawn (``gx``, ``gy``: (resolution, resolution), from the
+    data's ``plane_limits``) and the class ``predict`` gives each of its points (gx.size,),
+    ``predicted_classes`` of its output (``cut``: the ``threshold``)."""
+    lo, hi = plane_limits(X[:, columns])
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    points = as_fitted(predict, frame, grid_points(X, columns, gx, gy))
+    return gx, gy, predicted_classes(predict(points), gx.size, n_names, cut)
+
+
+def boundary_panel(ax: Any, grid: tuple[np.ndarray, np.ndarray, np.ndarray], X: np.ndarray,
+                   y: np.ndarray, columns: tuple[int, int], names: list[Any],
+                   labels: list[str], title: str | None) -> None:
+    """Draw the classes predicted over the plane (``grid``: ``decision_regions``'), one
+    colour each (``_class_colors``), and the samples of ``X`` on top, coloured by ``y``; a
+    ``title`` of None (or "") leaves the Axes' title as it is."""
+    from ._plot_marks import _class_colors
+
+    gx, gy, regions = grid
+    n_classes = len(names)
+    cmap = _class_colors(n_classes)
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(gx, gy, regions.reshape(gx.shape), levels=levels, cmap=cmap, alpha=0.3)
+    size = marker_size(len(X))
+    for k in range(n_classes):
+        mask = y == k
+        ax.scatter(X[mask, columns[0]], X[mask, columns[1]], s=size, color=cmap(k),
+                   edgecolors="k", linewidths=0.3 if size <= 12 else 0.8,
+                   label=f"class {names[k]}")
+    ax.set_xlim(gx[0, 0], gx[0, -1])  # linspace's ends: the plane's limits
+    ax.set_ylim(gy[0, 0], gy[-1, 0])
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", framealpha=0.8)

@@ -14,7 +14,13 @@ ax=)``) and pandas' ``plot(ax=)`` take them:
   calls ``show`` nor picks a backend.
 - ``ax`` given: drawn into the user's Axes (one per panel), whose figure keeps its size
   and layout; they are returned, or, with ``path`` too, the whole figure they are in is
-  written there (at 100 dots per inch) and the path returned.
+  written there and the path returned.
+
+A file is written at its figure's own dots per inch, as ``fig.savefig(path)`` writes it
+with matplotlib's default ``rcParams["savefig.dpi"] = "figure"``: nonlin's own figure is
+made at 100 (``figsize * 100`` pixels, the sizes the docstrings give), the user's keeps
+theirs; ``dpi=`` (Keras' ``plot_model(dpi=)``) writes either at that, the user's figure
+itself unchanged (``check_dpi``: only with ``path``, nothing else is written).
 
 ``check_where`` checks ``ax`` and ``path`` before anything is drawn: each Axes a plane (not
 3-D nor polar) in a figure, none twice, all in one figure when that figure is written.
@@ -43,14 +49,15 @@ def require_matplotlib() -> Any:
     return Figure, FigureCanvasAgg
 
 
-def write_figure(fig: Any, path: Any) -> str:
-    """Draw the whole of ``fig`` in memory (100 dots per inch: ``figsize * 100`` pixels,
-    whatever the user's ``rcParams["savefig.bbox"]``), in the format ``path``'s suffix
-    names, then replace ``path`` atomically (``_atomic.write_atomic``): a plot that fails
-    midway leaves an existing file as it was. Returns the path as a str."""
+def write_figure(fig: Any, path: Any, dpi: float | None = None) -> str:
+    """Draw the whole of ``fig`` in memory (at ``dpi``, else the figure's own: ``figsize *
+    dpi`` pixels, whatever the user's ``rcParams["savefig.bbox"]`` and ``"savefig.dpi"``), in
+    the format ``path``'s suffix names, then replace ``path`` atomically
+    (``_atomic.write_atomic``): a plot that fails midway leaves an existing file as it was.
+    Returns the path as a str."""
     path = file_path(path)  # str, bytes or os.PathLike, as nonlin.save takes
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=plot_format(path) or "png", dpi=100,
+    fig.savefig(buffer, format=plot_format(path) or "png", dpi="figure" if dpi is None else dpi,
                 bbox_inches=fig.bbox_inches)
     write_atomic(path, buffer.getbuffer())
     return path
@@ -118,8 +125,24 @@ def check_where(ax: Any, path: Any, panels: Sequence[str]) -> list[Any] | None:
     return axes
 
 
-def _start(ax: Any, path: Any, size: tuple[float, float],
-           panels: Sequence[str]) -> tuple[Any, list[Any], bool]:
+def check_dpi(dpi: Any, path: Any) -> float | None:
+    """None, or, with a ``path``, a finite number > 0 (not a bool) as a float."""
+    if dpi is None:
+        return None
+    if (isinstance(dpi, bool | np.bool_) or not isinstance(dpi, int | float | np.integer
+                                                           | np.floating)
+            or not 0 < float(dpi) < float("inf")):
+        raise ValueError("Expected dpi as a number > 0 (dots per inch of the file written) "
+                         f"or None. Received: dpi={quoted(dpi)}")
+    if path is None:
+        raise ValueError(f"Expected dpi with a path (the file written at that resolution). "
+                         f"Received: dpi={quoted(dpi)} without one: a figure drawn, not "
+                         "written, keeps its own (plt.figure(dpi=...))")
+    return float(dpi)
+
+
+def _start(ax: Any, path: Any, size: tuple[float, float], panels: Sequence[str],
+           dpi: float | None) -> tuple[Any, list[Any], bool]:
     """The figure to draw on, its Axes (one per panel) and whether it is a pyplot figure
     made here (see the module's docstring)."""
     axes = check_where(ax, path, panels)
@@ -127,7 +150,7 @@ def _start(ax: Any, path: Any, size: tuple[float, float],
         return axes[0].figure.figure, axes, False  # the root figure, for an Axes in a subfigure
     figure_cls, _ = require_matplotlib()
     if path is not None:
-        fig = figure_cls(figsize=size)
+        fig = figure_cls(figsize=size, dpi=100 if dpi is None else dpi)
     else:
         import matplotlib.pyplot as plt
 
@@ -138,12 +161,13 @@ def _start(ax: Any, path: Any, size: tuple[float, float],
 
 def render(draw: Callable[[list[Any]], None], *, ax: Any, path: Any,
            size: tuple[float, float], panels: Sequence[str],
-           save: Callable[[Any, Any], str], many: bool = False) -> Any:
+           save: Callable[[Any, Any], str], many: bool = False, dpi: Any = None) -> Any:
     """Call ``draw(axes)`` on the Axes ``_start`` gives, then return what the plot returns:
-    the path ``save(figure, path)`` wrote when ``path`` is given, else the Axes (an array
-    of them when ``many``). A pyplot figure made here is closed when drawing fails (an
-    empty figure would show in the notebook)."""
-    fig, axes, made_by_pyplot = _start(ax, path, size, panels)
+    the path ``save(figure, path)`` wrote when ``path`` is given (the user's figure: at
+    ``dpi``), else the Axes (an array of them when ``many``). A pyplot figure made here is
+    closed when drawing fails (an empty figure would show in the notebook)."""
+    dpi = check_dpi(dpi, path)
+    fig, axes, made_by_pyplot = _start(ax, path, size, panels, dpi)
     try:
         draw(axes)
     except BaseException:
@@ -153,7 +177,7 @@ def render(draw: Callable[[list[Any]], None], *, ax: Any, path: Any,
             plt.close(fig)
         raise
     if path is not None:  # the user's figure keeps its canvas and layout
-        return save(fig, path) if ax is None else write_figure(fig, path)
+        return save(fig, path) if ax is None else write_figure(fig, path, dpi)
     if made_by_pyplot:
         tighten(fig)
     return np.array(axes, dtype=object) if many else axes[0]

@@ -36,6 +36,19 @@ def history_dict(history: Any) -> dict[str, list[float]]:
     return curves
 
 
+def history_curves(history: Any, validation_freq: Any) -> tuple[
+        dict[str, list[float]], list[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """What ``plot_history`` draws: the values (``history_dict``), the panels (the loss, each
+    metric, a ``val_`` one without its twin), each curve's epochs and values (``curve_points``)."""
+    data, freq = history_dict(history), check_validation_freq(validation_freq)
+    names = ["loss"] + [k for k in data if k != "loss" and k not in NOT_DRAWN
+                        and not k.startswith("val_")]
+    names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
+    points = {key: curve_points(history, data, key, freq)
+              for name in names for key in (name, f"val_{name}") if data.get(key)}
+    return data, names, points
+
+
 def _numeric_keys(data: Mapping[Any, Any]) -> dict[Any, Any]:
     """A History's ``history`` without its keys (``loss`` aside) holding a value that is no
     number (a str or a list a callback logged, which ``History`` records as is, as Keras),
@@ -114,6 +127,13 @@ def check_validation_freq(validation_freq: Any) -> int | None:
     return int(validation_freq)
 
 
+def check_text(name: str, value: Any) -> str | None:
+    """None, or a str (a title, a legend label), else a TypeError naming it."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"Expected {name} as a str or None. Received: {name}={quoted(value)}")
+    return value
+
+
 _FARTHEST = 1e305  # a plane of +-1.2e305 with its margins; matplotlib drew 1e306, not 4e307
 
 
@@ -174,13 +194,16 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None,
                       threshold: float | None = None) -> np.ndarray:
     """Class indices (n_points,) from what ``predict`` returned for the grid (see
     ``plot_decision_boundary``): scores, a probability of class 1 (or, given ``threshold``,
-    any score of class 1, cut there), or class indices."""
+    any score of class 1, (n_points, 1) or (n_points,), cut there), or class indices."""
     scores = np.asarray(scores)
+    if threshold is not None and scores.shape == (n_points,):  # decision_function's (n,)
+        scores = scores.reshape(n_points, 1)
     if threshold is not None and (scores.ndim != 2 or scores.shape[1:] != (1,)):
         raise ValueError(
             f"Expected predict to return one column, shape ({n_points}, 1), with threshold="
-            f"{threshold!r} (class 1 above it). Received shape {scores.shape}: scores of "
-            "several classes are cut at their arg-max, class indices drawn as they are")
+            f"{threshold!r} (class 1 above it; or one score per point, shape ({n_points},)). "
+            f"Received shape {scores.shape}: scores of several classes are cut at their "
+            "arg-max")
     if scores.shape != (n_points,) and (scores.ndim != 2 or scores.shape[0] != n_points
                                         or scores.shape[1] == 0):
         raise ValueError(
@@ -196,7 +219,7 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None,
             f"{int(np.isnan(scores).any(axis=-1).sum())} of the {n_points} grid points"
         )
     if scores.ndim == 1:
-        return boundary_labels(scores, n_names, "predict's output")
+        return _labels(scores, n_names)
     one_output = scores.shape[1] == 1
     if one_output and threshold is None:
         _check_probabilities(scores[:, 0])
@@ -208,6 +231,19 @@ def predicted_classes(scores: Any, n_points: int, n_names: int | None,
             f"Received class {predicted.max()} from predict's output of shape {scores.shape}"
         )
     return predicted
+
+
+def _labels(scores: np.ndarray, n_names: int | None) -> np.ndarray:
+    """``predict``'s (n_points,) output as class indices (``boundary_labels``); one that is
+    not whole numbers is named with the ``threshold`` that draws a score of class 1."""
+    try:
+        return boundary_labels(scores, n_names, "predict's output")
+    except ValueError as error:
+        if scores.dtype.kind != "f" or np.all(scores == np.round(scores)):
+            raise
+        raise ValueError(f"{error}. For a score of class 1 of shape (n,) (a binary "
+                         "classifier's decision_function: threshold=0; a probability: "
+                         "threshold=0.5) pass threshold= (class 1 above it)") from None
 
 
 def _check_probabilities(p: np.ndarray) -> None:

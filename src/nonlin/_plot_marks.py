@@ -6,8 +6,12 @@ colours up to ten classes, then up to twenty ``tab20``'s lighter shades of them 
 ``k + 10`` a lighter class ``k``: classes 0-9 keep their colours), then as many spread over
 ``turbo``, one per class (at most 100 are drawn): no two classes share a colour.
 ``_annotate_cells`` writes each count of a confusion matrix in its cell, up to
-``_MOST_ANNOTATED`` classes. ``history_panel`` draws one quantity's training and validation
-curves. All run once matplotlib is imported (``plots.require_matplotlib``).
+``_MOST_ANNOTATED`` classes. ``error_panel`` draws the tutorial's error curve,
+``history_panel`` one quantity's training and validation curves, ``confusion_panel`` a
+confusion matrix. A ``title`` of None (or "") leaves the Axes' title as it is, as pandas'
+``plot(title=None)``; a ``label`` names the run in the legend (several drawn into one Axes
+take the colour cycle's next colours). All run once matplotlib is imported
+(``plots.require_matplotlib``).
 """
 
 from __future__ import annotations
@@ -50,22 +54,58 @@ _MOST_MARKED = 100  # epochs; a longer curve is drawn without a dot per epoch
 
 
 def history_panel(ax: Any, name: str, points: dict[str, tuple[np.ndarray, np.ndarray]],
-                  finite: bool, title: str) -> None:
+                  finite: bool, title: str | None, run: str | None = None) -> None:
     """Draw ``name``'s training and validation curves (``points``) in ``ax``, or say that
-    there is no finite value to draw."""
+    there is no finite value to draw; ``run`` (``label=``) prefixes their legend entries."""
     from matplotlib.ticker import MaxNLocator
 
     for key, style, label in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
         if key in points:
             epochs, values = points[key]
             marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
-            ax.plot(epochs, values, style, marker=marker, markersize=3, label=label)
+            ax.plot(epochs, values, style, marker=marker, markersize=3,
+                    label=label if run is None else f"{run} ({label})")
     if not finite:
         ax.text(0.5, 0.5, "no finite values", ha="center", va="center",  # all NaN or inf
                 transform=ax.transAxes)
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(name.replace("_", " "))
-    ax.set_title(f"{title}: {name.replace('_', ' ')}")
+    if title:
+        ax.set_title(f"{title}: {name.replace('_', ' ')}")
     ax.grid(True, alpha=0.3)
     ax.legend()
+
+
+def error_panel(ax: Any, errors: np.ndarray, title: str | None, label: str | None) -> None:
+    """The tutorial's error curve (one error per step; log scale when one is positive), in
+    the colour cycle's next colour (its first: ``tab:blue``)."""
+    ax.plot(np.arange(errors.size), errors, linewidth=1.2,
+            label="training" if label is None else label)
+    ax.set_yscale("log" if np.any(errors > 0) else "linear")  # log needs a positive value
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean absolute error")
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+
+
+def confusion_panel(ax: Any, matrix: np.ndarray, names: list[str], title: str | None,
+                    label: str, colorbar: bool) -> None:
+    """A confusion matrix as a heat map, its counts written in up to ``_MOST_ANNOTATED``
+    classes, every k-th class labelled beyond."""
+    n = matrix.shape[0]
+    image = ax.imshow(matrix, cmap="Blues", interpolation="nearest")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=label)
+    if n <= _MOST_ANNOTATED:
+        _annotate_cells(ax, matrix)
+    ticks = range(0, n, -(-n // _MOST_ANNOTATED))  # every class up to 30, then every k-th
+    shown = [names[k] for k in ticks]
+    ax.set_xticks(ticks, shown, rotation=45 if sum(map(len, shown)) > 40 else 0)
+    ax.set_yticks(ticks, shown)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title:
+        ax.set_title(title)

@@ -9,11 +9,17 @@ confusion matrix), and, as scikit-learn's displays and pandas' ``plot`` do:
   drawn in memory, then replaces ``path`` atomically, as models are saved: a plot that
   fails leaves an existing file intact. The figure is nonlin's own, on the
   non-interactive Agg canvas without ``pyplot``: nothing is shown, no figure stays open
-  however often it runs, and its pixel size is fixed (``figsize * 100``).
+  however often it runs, and its pixel size is fixed (``figsize * 100``, or ``* dpi``).
 - no ``path``: draws on a new ``pyplot`` figure, shown inline once in a notebook (or by
   ``plt.show()`` in a script), and returns its Axes to adjust or save.
 - ``ax=``: draws into the user's matplotlib Axes (a list of them for ``plot_history``'s
-  panels) and returns them; with ``path`` too, the figure they are in is written there.
+  panels) and returns them; with ``path`` too, the figure they are in is written there, at
+  its own dots per inch (as ``fig.savefig(path)``).
+
+``dpi=`` writes the file at that resolution (nonlin's figure: ``figsize * dpi`` pixels).
+``title=None`` draws no title (the Axes' own is kept). The overloads, for type checkers,
+name matplotlib's ``Axes`` (imported for them only); the functions' own hints say ``Any``,
+so that ``typing.get_type_hints`` resolves them without matplotlib.
 
 matplotlib's backend, ``pyplot``'s state and rcParams are never changed, and ``show`` is
 never called (``_plot_canvas``). Non-goals: interactive figures, styling options beyond
@@ -24,30 +30,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._plot_boundary import (
-    as_fitted,
+    boundary_panel,
     check_threshold,
     classes_to_draw,
-    grid_points,
-    marker_size,
+    decision_regions,
     plane_axes,
 )
-from ._plot_canvas import check_where, render, require_matplotlib, tighten, write_figure
-from ._plot_inputs import (
-    NOT_DRAWN,
-    boundary_inputs,
-    check_validation_freq,
-    confusion_inputs,
-    curve_points,
-    history_dict,
-    plane_limits,
-    predicted_classes,
-)
-from ._plot_marks import _MOST_ANNOTATED, _annotate_cells, _class_colors, history_panel
+from ._plot_canvas import check_dpi, check_where, render, require_matplotlib, tighten, write_figure
+from ._plot_inputs import boundary_inputs, check_text, confusion_inputs, history_curves
+from ._plot_marks import confusion_panel, error_panel, history_panel
+from .validation import check_bool
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 PathLike = str | bytes | os.PathLike[str]
 
@@ -61,8 +62,16 @@ def _save(fig: Any, path: PathLike) -> str:
     return write_figure(fig, path)
 
 
+@overload
+def plot_error_curve(errors: ArrayLike, path: None = None, *, title: str | None = ...,
+                     label: str | None = ..., ax: Axes | None = ..., dpi: None = ...) -> Axes: ...
+@overload
+def plot_error_curve(errors: ArrayLike, path: PathLike, *, title: str | None = ...,
+                     label: str | None = ..., ax: Axes | None = ...,
+                     dpi: float | None = ...) -> str: ...
 def plot_error_curve(errors: Any, path: PathLike | None = None, *,
-                     title: str = "Tutorial network on XOR", ax: Any = None) -> Any:
+                     title: str | None = "Tutorial network on XOR", label: str | None = None,
+                     ax: Any = None, dpi: float | None = None) -> Any:
     """The tutorial's plot: mean absolute error at every training step (log scale;
     linear when no error is positive, as when every one is 0).
 
@@ -72,38 +81,43 @@ def plot_error_curve(errors: Any, path: PathLike | None = None, *,
     path : str or os.PathLike, optional
         Where to write the figure (a PNG of 800 x 500 pixels, or the format the suffix
         names). None: drawn on a new pyplot figure (shown inline in a notebook).
-    title : the Axes' title
+    title : the Axes' title (None: none)
+    label : the curve's legend entry (default ``"training"``): a run's name, to draw
+        several into one ``ax``
     ax : matplotlib Axes, optional
         Draw into it (its figure keeps its size); with ``path`` its figure is written.
+    dpi : float, optional
+        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
 
     Returns
     -------
     str or matplotlib Axes
         The path written (str) when ``path`` is given, else the Axes drawn on.
     """
+    label = check_text("label", label)
     errors = np.asarray(errors, dtype=float)
     if errors.ndim != 1 or errors.size == 0:
         raise ValueError(
             "Expected at least one error value to plot, in an array of shape (n_steps,). "
             f"Received errors of shape {errors.shape}"
         )
-
-    def draw(axes: list[Any]) -> None:
-        ax = axes[0]
-        ax.plot(np.arange(errors.size), errors, color="tab:blue", linewidth=1.2,
-                label="training")
-        ax.set_yscale("log" if np.any(errors > 0) else "linear")  # log needs a positive value
-        ax.set_xlabel("training step")
-        ax.set_ylabel("mean absolute error")
-        ax.set_title(title)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-
-    return render(draw, ax=ax, path=path, size=(8, 5), panels=["errors"], save=_save)
+    return render(lambda axes: error_panel(axes[0], errors, title, label), ax=ax, path=path,
+                  size=(8, 5), panels=["errors"], save=_save, dpi=dpi)
 
 
-def plot_history(history: Any, path: PathLike | None = None, *, title: str = "Training curves",
-                 validation_freq: int | None = None, ax: Any = None) -> Any:
+@overload
+def plot_history(history: Any, path: None = None, *, title: str | None = ...,
+                 validation_freq: int | None = ..., label: str | None = ...,
+                 ax: Axes | Sequence[Axes] | NDArray[Any] | None = ...,
+                 dpi: None = ...) -> NDArray[np.object_]: ...
+@overload
+def plot_history(history: Any, path: PathLike, *, title: str | None = ...,
+                 validation_freq: int | None = ..., label: str | None = ...,
+                 ax: Axes | Sequence[Axes] | NDArray[Any] | None = ...,
+                 dpi: float | None = ...) -> str: ...
+def plot_history(history: Any, path: PathLike | None = None, *,
+                 title: str | None = "Training curves", validation_freq: int | None = None,
+                 label: str | None = None, ax: Any = None, dpi: float | None = None) -> Any:
     """Training and validation loss, and each metric, against the epoch.
 
     Parameters
@@ -120,14 +134,19 @@ def plot_history(history: Any, path: PathLike | None = None, *, title: str = "Tr
         Where to write the figure: 600 x 450 pixels per panel, one panel for the loss
         and one per metric, side by side. None: drawn on a new pyplot figure (shown
         inline in a notebook).
-    title : each panel's title starts with it ("Training curves: loss")
+    title : each panel's title starts with it ("Training curves: loss"; None: no title)
     validation_freq : int, optional
         ``fit``'s, for ``val_`` lists shorter than the others (Keras' History lists the
         validated epochs only): drawn at the epochs it validated, its multiples.
+    label : a run's name, to draw several into the same ``ax``: the legend reads
+        ``"lr=0.1 (training)"``, ``"lr=0.1 (validation)"`` (default ``"training"``,
+        ``"validation"``)
     ax : matplotlib Axes or sequence of Axes, optional
         One Axes per panel, in order (loss first; an Axes alone for a history of the
         loss only): drawn into (their figure keeps its size); with ``path`` their figure
         is written.
+    dpi : float, optional
+        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
 
     Returns
     -------
@@ -135,36 +154,36 @@ def plot_history(history: Any, path: PathLike | None = None, *, title: str = "Tr
         The path written (str) when ``path`` is given, else the Axes drawn on, one per
         panel (shape ``(n_panels,)``, as ``plt.subplots(1, n_panels)`` gives them).
     """
-    data = history_dict(history)
-    freq = check_validation_freq(validation_freq)
-    names = ["loss"] + [k for k in data if k != "loss" and k not in NOT_DRAWN
-                        and not k.startswith("val_")]
-    names += [k[4:] for k, v in data.items() if k.startswith("val_") and v and k[4:] not in data]
-    points = {key: curve_points(history, data, key, freq)  # checked before drawing
-              for name in names for key in (name, f"val_{name}") if data.get(key)}
+    data, names, points = history_curves(history, validation_freq)  # checked before drawing
+    label = check_text("label", label)
 
     def draw(axes: list[Any]) -> None:
         for ax, name in zip(axes, names, strict=True):
             finite = any(np.isfinite(data.get(key) or []).any() for key in (name, f"val_{name}"))
-            history_panel(ax, name, points, finite, title)
+            history_panel(ax, name, points, finite, title, label)
 
     return render(draw, ax=ax, path=path, size=(6 * len(names), 4.5), panels=names,
-                  save=_save, many=True)
+                  save=_save, many=True, dpi=dpi)
 
 
+@overload
 def plot_decision_boundary(
-    predict: Callable[[np.ndarray], np.ndarray],
-    X: Any,
-    y: Any,
-    path: PathLike | None = None,
-    *,
-    classes: Sequence[Any] | None = None,
-    resolution: int = 200,
-    title: str = "Decision boundary",
-    feature_names: Sequence[str] | None = None,
-    features: Sequence[int] | None = None,
-    threshold: float | None = None,
-    ax: Any = None,
+    predict: Callable[[Any], Any], X: Any, y: Any, path: None = None, *,
+    classes: Sequence[Any] | None = ..., resolution: int = ..., title: str | None = ...,
+    feature_names: Sequence[str] | None = ..., features: Sequence[int | str] | None = ...,
+    threshold: float | None = ..., ax: Axes | None = ..., dpi: None = ...) -> Axes: ...
+@overload
+def plot_decision_boundary(
+    predict: Callable[[Any], Any], X: Any, y: Any, path: PathLike, *,
+    classes: Sequence[Any] | None = ..., resolution: int = ..., title: str | None = ...,
+    feature_names: Sequence[str] | None = ..., features: Sequence[int | str] | None = ...,
+    threshold: float | None = ..., ax: Axes | None = ..., dpi: float | None = ...) -> str: ...
+def plot_decision_boundary(
+    predict: Callable[[Any], Any], X: Any, y: Any, path: PathLike | None = None, *,
+    classes: Sequence[Any] | None = None, resolution: int = 200,
+    title: str | None = "Decision boundary", feature_names: Sequence[str] | None = None,
+    features: Sequence[int | str] | None = None, threshold: float | None = None,
+    ax: Any = None, dpi: float | None = None,
 ) -> Any:
     """The classes a classifier predicts over a plane of two features, with the data on top.
 
@@ -175,7 +194,8 @@ def plot_decision_boundary(
         the method of a model fitted on them) to scores (n, n_classes) (the arg-max is the
         class), to one column (n, 1) (probabilities of class 1, a one-output sigmoid
         classifier, class 1 above 0.5: a value outside [0, 1] is a ``ValueError``; or, given
-        ``threshold``, any score, class 1 above it) or to class indices of shape (n,).
+        ``threshold``, any score, class 1 above it, also of shape (n,), as a binary
+        classifier's ``decision_function``) or to class indices of shape (n,).
         Another shape, NaN, or class indices that are not whole numbers >= 0: ``ValueError``.
     X : array-like of shape (n_samples, n_features >= 2), finite values within +-1e305
         Two columns, or more: ``features`` picks the two drawn; without it, all but two
@@ -190,17 +210,20 @@ def plot_decision_boundary(
     classes : names shown in the legend (default ``0 .. n_classes - 1``, the classes
         in ``y`` or predicted, whichever reaches higher); at most 100 classes
     resolution : grid points per axis
-    title : the Axes' title
+    title : the Axes' title (None: none)
     feature_names : sequence of str, optional
         One name per column of ``X``, or the two axis labels (default: a DataFrame's column
         names, else ``x{i + 1}`` of each column drawn: ``x1``, ``x2``).
     features : (int, int) or (str, str), optional
         The columns of ``X`` on the horizontal and vertical axes (a DataFrame's by name).
     threshold : float, optional
-        For a one-column ``predict``: class 1 where it is above this (0 for logits, a
-        model without its Sigmoid; 0.5 for a linear output fit to 0 and 1).
+        For a ``predict`` of one score per point, (n, 1) or (n,): class 1 where it is
+        above this (0 for logits, a model without its Sigmoid, or ``decision_function``;
+        0.5 for a linear output fit to 0 and 1).
     ax : matplotlib Axes, optional
         Draw into it (its figure keeps its size); with ``path`` its figure is written.
+    dpi : float, optional
+        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
 
     Returns
     -------
@@ -211,46 +234,29 @@ def plot_decision_boundary(
     frame, (X, y) = X, boundary_inputs(X, y, resolution, n_names)  # a DataFrame's names too
     columns, labels = plane_axes(X, frame, features, feature_names)
     cut = check_threshold(threshold)
-    check_where(ax, path, ["boundary"])  # before predict is asked about the grid
-    lo, hi = plane_limits(X[:, columns])
-    gx, gy = np.meshgrid(
-        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
-    )
-    points = as_fitted(predict, frame, grid_points(X, columns, gx, gy))
-    regions = predicted_classes(predict(points), gx.size, n_names, cut)
+    check_where(ax, path, ["boundary"]), check_dpi(dpi, path)  # before predict is asked
+    gx, gy, regions = decision_regions(predict, X, frame, columns, resolution, n_names, cut)
     n_classes = classes_to_draw(n_names, y, regions)
     names = list(classes) if classes is not None else list(range(n_classes))
-
-    def draw(axes: list[Any]) -> None:
-        ax = axes[0]
-        cmap = _class_colors(n_classes)
-        levels = np.arange(n_classes + 1) - 0.5
-        ax.contourf(gx, gy, regions.reshape(gx.shape), levels=levels, cmap=cmap, alpha=0.3)
-        size = marker_size(len(X))
-        for k in range(n_classes):
-            mask = y == k
-            ax.scatter(X[mask, columns[0]], X[mask, columns[1]], s=size, color=cmap(k),
-                       edgecolors="k", linewidths=0.3 if size <= 12 else 0.8,
-                       label=f"class {names[k]}")
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
-        ax.set_xlabel(labels[0])
-        ax.set_ylabel(labels[1])
-        ax.set_title(title)
-        ax.legend(loc="best", framealpha=0.8)
-
-    return render(draw, ax=ax, path=path, size=(7, 6), panels=["boundary"], save=_save)
+    return render(lambda axes: boundary_panel(axes[0], (gx, gy, regions), X, y, columns,
+                                              names, labels, title),
+                  ax=ax, path=path, size=(7, 6), panels=["boundary"], save=_save, dpi=dpi)
 
 
+@overload
 def plot_confusion_matrix(
-    matrix: Any,
-    path: PathLike | None = None,
-    *,
-    classes: Sequence[Any] | None = None,
-    title: str = "Confusion matrix",
-    label: str = "samples",
-    colorbar: bool = True,
-    ax: Any = None,
+    matrix: ArrayLike, path: None = None, *, classes: Sequence[Any] | None = ...,
+    title: str | None = ..., label: str = ..., colorbar: bool = ..., ax: Axes | None = ...,
+    dpi: None = ...) -> Axes: ...
+@overload
+def plot_confusion_matrix(
+    matrix: ArrayLike, path: PathLike, *, classes: Sequence[Any] | None = ...,
+    title: str | None = ..., label: str = ..., colorbar: bool = ..., ax: Axes | None = ...,
+    dpi: float | None = ...) -> str: ...
+def plot_confusion_matrix(
+    matrix: Any, path: PathLike | None = None, *, classes: Sequence[Any] | None = None,
+    title: str | None = "Confusion matrix", label: str = "samples", colorbar: bool = True,
+    ax: Any = None, dpi: float | None = None,
 ) -> Any:
     """Counts of (true class, predicted class) pairs as an annotated heat map.
 
@@ -266,12 +272,16 @@ def plot_confusion_matrix(
     classes : tick labels, one per class (default ``0 .. n_classes - 1``). Above 30
         classes the cells carry no counts (the colour bar reads them) and every
         k-th class is labelled, so that the labels stay legible.
-    title : the Axes' title
+    title : the Axes' title (None: none)
     label : what a cell holds, the colour bar's label: ``"samples"`` (counts), or
         ``"sum of weights"`` for a matrix of summed sample weights
-    colorbar : whether to draw the colour bar (beside the Axes, taking from its room)
+    colorbar : bool
+        Whether to draw the colour bar (beside the Axes, taking from its room); another
+        value than True or False is a ``TypeError``.
     ax : matplotlib Axes, optional
         Draw into it (its figure keeps its size); with ``path`` its figure is written.
+    dpi : float, optional
+        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
 
     Returns
     -------
@@ -279,22 +289,7 @@ def plot_confusion_matrix(
         The path written (str) when ``path`` is given, else the Axes drawn on.
     """
     matrix, names = confusion_inputs(matrix, classes)
-    n = matrix.shape[0]
-
-    def draw(axes: list[Any]) -> None:
-        ax = axes[0]
-        image = ax.imshow(matrix, cmap="Blues", interpolation="nearest")
-        if colorbar:
-            ax.figure.colorbar(image, ax=ax, label=label)
-        if n <= _MOST_ANNOTATED:
-            _annotate_cells(ax, matrix)
-        ticks = range(0, n, -(-n // _MOST_ANNOTATED))  # every class up to 30, then every k-th
-        shown = [names[k] for k in ticks]
-        ax.set_xticks(ticks, shown, rotation=45 if sum(map(len, shown)) > 40 else 0)
-        ax.set_yticks(ticks, shown)
-        ax.set_xlabel("predicted class")
-        ax.set_ylabel("true class")
-        ax.set_title(title)
-
-    return render(draw, ax=ax, path=path, size=(9, 8) if n > 10 else (7, 6),
-                  panels=["confusion matrix"], save=_save)
+    colorbar = check_bool("colorbar", colorbar)
+    return render(lambda axes: confusion_panel(axes[0], matrix, names, title, label, colorbar),
+                  ax=ax, path=path, size=(9, 8) if len(names) > 10 else (7, 6),
+                  panels=["confusion matrix"], save=_save, dpi=dpi)

@@ -79,10 +79,10 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         self.dtype = np.dtype(np.float64)
         self.rng: RandomLike | None = None
         self._params: list[Param] = []
-        self.optimizer: Any = None
-        self.loss: Any = None
+        self.optimizer: nonlin.optimizers.Optimizer | None = None  # compile's, fit's
+        self.loss: nonlin.losses.Loss | None = None
         self._metrics: list[Any] = []  # compile's, for fit and evaluate
-        self.history: Any = None
+        self.history: nonlin.History | None = None  # the last fit's (Keras' model.history)
         self.stop_training = False
 
     # -- construction -------------------------------------------------------
