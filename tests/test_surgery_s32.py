@@ -99,3 +99,51 @@ def test_the_rebuild_advice_after_pop_and_add_works_when_a_shape_changed() -> No
         model.set_weights(weights)  # the former advice, with a shape changed
     model.set_weights(weights[:6] + model.get_weights()[6:])
     assert np.array_equal(model.layers[0].W.value, weights[0])
+
+
+def test_a_loaded_optimizer_refused_after_surgery_names_the_shapes_not_only_the_flags(
+        tmp_path) -> None:
+    x, y = _data()
+    model = _pretrained()
+    model.layers[1].trainable = False  # a frozen BatchNorm, saved so
+    model.compile(optimizer="adam", loss="cross_entropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "base.safetensors")
+    loaded = nonlin.load(tmp_path / "base.safetensors")
+    loaded.pop()
+    loaded.pop()
+    loaded.add(nonlin.Dense(3))
+    loaded.add(nonlin.Softmax())
+    weights = loaded.get_weights()
+    loaded.build(5, seed=1)
+    loaded.set_weights(weights[:6] + loaded.get_weights()[6:])
+    with pytest.raises(ValueError) as info:  # no flag changed: the head did
+        loaded.fit(x, y % 3, epochs=1, verbose=0)
+    text = str(info.value)
+    assert "(5, 8), (8,), (8, 4), (4,)" in text and "(5, 8), (8,), (8, 3), (3,)" in text
+    assert "the layers (pop, add, build)" in text
+    assert "Compile again with a new optimizer" in text
+
+
+class _Scale(nonlin.core.Layer):
+    """A layer of one's own that makes its weight in ``__init__`` (PyTorch's habit)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.s = nonlin.core.Param(np.ones(1))
+
+    def build(self, in_features, rng) -> int:
+        return in_features
+
+    def forward(self, x, *, training=False):
+        return x * self.s.value
+
+    def parameters(self):
+        return [self.s]
+
+
+def test_a_layer_of_ones_own_with_weights_from_init_does_not_warn() -> None:
+    """Guard (passes before the change too): its weights were never drawn by a build."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nonlin.Sequential([nonlin.Dense(2), _Scale()]).build(5, seed=0)

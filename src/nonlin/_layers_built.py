@@ -125,7 +125,7 @@ class LayerOwnership:
         weights this model's builds did not make (another model's, now dropped, or copies)
         are drawn anew with a warning naming them (``_warn_redrawn``): Keras would keep them.
         """
-        mine = set(map(id, chain.from_iterable(getattr(self, "_built_params", None) or ())))
+        mine: set[int] | None = None  # ids of the weights this model's builds made
         redrawn = []
         for i, layer in enumerate(self.layers):
             if self._built_elsewhere(layer):
@@ -136,12 +136,15 @@ class LayerOwnership:
                     f"{quoted(layer)}, built by another model: building it here would "
                     "re-initialize that model's weights. Create new layers (copy weights with "
                     "set_weights)")
-            try:
-                params = layer.parameters()
-            except AttributeError:  # a layer of one's own before its build
-                continue
-            if params and not all(map(mine.__contains__, map(id, params))):
-                redrawn.append(i)  # weights this model's own builds did not make
+            if type(layer).__module__[:7] != "nonlin.":
+                continue  # a layer of one's own may make its weights in __init__, not build
+            params = layer.parameters()
+            if params:  # built before: by this model, or elsewhere
+                if mine is None:
+                    built = getattr(self, "_built_params", None) or ()
+                    mine = set(map(id, chain.from_iterable(built)))
+                if not all(map(mine.__contains__, map(id, params))):
+                    redrawn.append(i)
         if redrawn:
             _warn_redrawn(self.layers, redrawn)
 
