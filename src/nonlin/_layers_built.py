@@ -24,11 +24,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
+import warnings
 import weakref
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from ._quoting import quoted
+from ._stacklevel import user_stacklevel
 
 # layer -> the model that built it (weakly: neither is kept alive by this table)
 _BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
@@ -75,8 +78,9 @@ def check_layers_as_built(model: Any) -> None:
         f"This model's layers changed since it was built ({what}): its output width and the "
         f"weights fit trains are those of the old layers. Build it again, "
         f"model.build({model.n_features_in}, seed), which draws new weights for every layer "
-        "(weights = model.get_weights() before it, then model.set_weights(weights) keeps "
-        "them where no shape changed), or put the layers back")
+        "(to keep the first layers' weights: weights = model.get_weights() before it, then "
+        "model.set_weights(weights[:k] + model.get_weights()[k:]), k the number of weights "
+        "kept), or put the layers back")
 
 
 def _layers(n: int) -> str:
@@ -117,8 +121,12 @@ class LayerOwnership:
         uses the new (Keras shares such a layer; here a layer with parameters
         belongs to the model that built it). A model dropped but kept alive by a
         reference cycle (its ``History``) is collected first (see ``_collect``), so
-        a list of layers may serve one model after another, in any thread.
+        a list of layers may serve one model after another, in any thread. Layers holding
+        weights this model's builds did not make (another model's, now dropped, or copies)
+        are drawn anew with a warning naming them (``_warn_redrawn``): Keras would keep them.
         """
+        mine: set[int] | None = None  # ids of the weights this model's builds made
+        redrawn = []
         for i, layer in enumerate(self.layers):
             if self._built_elsewhere(layer):
                 _collect()  # no reference held here: a model held only by a cycle goes
@@ -128,6 +136,17 @@ class LayerOwnership:
                     f"{quoted(layer)}, built by another model: building it here would "
                     "re-initialize that model's weights. Create new layers (copy weights with "
                     "set_weights)")
+            if type(layer).__module__[:7] != "nonlin.":
+                continue  # a layer of one's own may make its weights in __init__, not build
+            params = layer.parameters()
+            if params:  # built before: by this model, or elsewhere
+                if mine is None:
+                    built = getattr(self, "_built_params", None) or ()
+                    mine = set(map(id, chain.from_iterable(built)))
+                if not all(map(mine.__contains__, map(id, params))):
+                    redrawn.append(i)
+        if redrawn:
+            _warn_redrawn(self.layers, redrawn)
 
     def _built_elsewhere(self, layer: Any) -> bool:
         other = _builder(layer)
@@ -138,3 +157,19 @@ class LayerOwnership:
         if layer.parameters():
             with contextlib.suppress(TypeError):  # unhashable, or no weak reference
                 _BUILT_BY[layer] = weakref.ref(self)
+
+
+def _warn_redrawn(layers: list[Any], redrawn: list[int]) -> None:
+    """Warn that ``build`` draws new weights for ``layers[i]``, ``i`` in ``redrawn``: layers
+    holding weights this model did not build (trained or loaded in another model, now
+    dropped, or copied: ``copy.deepcopy(old.layers[:2])``). Keras keeps a built layer's
+    weights; nonlin's ``build`` draws every layer's, so transfer learning copies them in."""
+    shown = ", ".join(f"layers[{i}] ({type(layers[i]).__name__} "
+                      f"{getattr(layers[i], 'name', '')!r})" for i in redrawn)
+    warnings.warn(
+        f"Building this model draws new weights for {shown}, which held weights built "
+        "elsewhere (another model's, or a copy's): those are lost. Keras keeps a built "
+        "layer's weights; nonlin's build draws every layer's. To reuse them, build this "
+        "model, then copy them in: new.set_weights(old.get_weights()[:k] + "
+        "new.get_weights()[k:]), k the number of weights reused (guide: Freezing layers)",
+        UserWarning, stacklevel=user_stacklevel())

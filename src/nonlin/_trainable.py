@@ -124,7 +124,7 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
             return
         if not _differ(owners, params):
             return
-        before = len(owners)
+        before, why = len(owners), "the layers' trainable flags changed since that state was made"
     else:  # slots loaded (load_state_dict, a file's compile record)
         if made == [p.value.shape for p in params]:
             return
@@ -132,14 +132,21 @@ def check_optimizer(model: Any, optimizer: Any) -> None:
         if not frozen and made != [p.value.shape for p in every]:
             _refuse_now(optimizer, params)  # another model's state
             return
-        before = len(made)
+        before, why = len(made), (
+            f"that state, loaded, was made for shapes {_shapes(made)}, the trainable ones now "
+            f"are {_shapes([p.value.shape for p in params])}: the layers' trainable flags, or "
+            "the layers (pop, add, build), changed since")
     raise ValueError(
         f"Expected an optimizer for this model's {len(params)} trainable parameters. Received "
         f"{type(optimizer).__name__} holding state (slots {', '.join(names)}) for {before} "
-        "parameters: the layers' trainable flags changed since that state was made. Compile "
+        f"parameters: {why}. Compile "
         "again with a new optimizer, model.compile('adam', loss), or pass one to fit "
         "(optimizer=...), as Keras asks for compile after a change of trainable"
     )
+
+
+def _shapes(shapes: list[Any]) -> str:
+    return ", ".join(str(tuple(shape)) for shape in shapes)
 
 
 def _refuse_now(optimizer: Any, params: list[Param]) -> None:
