@@ -91,3 +91,15 @@ def test_large_target_hint_under_huber_and_mae_still_given() -> None:
             model.fit(X, y, loss=loss, optimizer=nonlin.SGD(1e6), epochs=20, seed=0,
                       verbose=0)
         assert "targets reach" in str(info.value), (loss, str(info.value))
+
+
+@pytest.mark.parametrize("first", ["variance_weighted_average", "uniform_average"])
+def test_r2_score_refuses_an_aggregation_given_as_its_name(first: str) -> None:
+    """Keras' ``R2Score("variance_weighted_average")`` aggregates so; nonlin's first
+    argument is the name: it named a uniform-average metric after the aggregation."""
+    from nonlin.metrics import R2Score
+
+    with pytest.raises(ValueError, match="class_aggregation=") as info:
+        R2Score(first)
+    assert f"name='{first}'" in str(info.value)
+    assert R2Score("r2vw", class_aggregation="variance_weighted_average").name == "r2vw"
