@@ -112,8 +112,11 @@ def _negative_rates(loop: StepRefusal) -> tuple[str, float] | None:
     last = warn_unbounded_output(loop.model, loss, 0, warn=False)
     if last is None:
         return None
-    with np.errstate(over="ignore", invalid="ignore"):
-        p = loop.model(loop.train.X[batch[1]])  # the refused batch's rows
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = loop.model(loop.train.X[batch[1]])  # the refused batch's rows
+    except Exception:  # a layer that fails in inference: the DivergenceError stays the error
+        return None
     if not np.isfinite(p).all() or not (p < 0).any():
         return None
     return last, float(p.min())
