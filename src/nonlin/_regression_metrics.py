@@ -102,6 +102,8 @@ class R2Score(Metric):
     ``class_aggregation="variance_weighted_average"`` (Keras 3's; scikit-learn's
     ``multioutput="variance_weighted"``) weighs each output's score by its targets'
     sum of squared deviations (a constant output weighs 0; all constant: the plain mean).
+    It is a keyword: the first argument is the name, and Keras' positional
+    ``R2Score("variance_weighted_average")`` is refused.
     """
 
     name = "r2"
@@ -117,6 +119,11 @@ class R2Score(Metric):
 
     def __init__(self, name: str | None = None, *,
                  class_aggregation: str = "uniform_average") -> None:
+        if isinstance(name, str) and name in (*_AGGREGATIONS, "raw_values"):  # Keras: 1st arg
+            raise ValueError(
+                "Expected a metric name as R2Score's first argument (Keras' first is "
+                f"class_aggregation): R2Score(class_aggregation={quoted(name)}). "
+                f"Received: name={quoted(name)}")
         self.name = check_name(name, type(self).name)
         if not isinstance(class_aggregation, str) or class_aggregation not in _AGGREGATIONS:
             raise ValueError(  # Keras' None (one score per output) is no single number

@@ -28,6 +28,7 @@ class StepRefusal:
     start_steps: int | None
     has_penalty: bool
     data_loss: float
+    train: Any  # the training set, or a batch source's current batch (nonlin.data.Dataset)
 
     def _refuse(self, what: str, epoch: int, batch: int) -> None:
         """Undo what the refused step changed besides the weights, and raise."""
@@ -51,9 +52,10 @@ class StepRefusal:
         if what == "The loss became nan" and (last := _negative_rates(self)):
             raise DivergenceError(  # a negative rate's log: neither the data nor the lr
                 f"{what} at epoch {epoch}, batch {batch}: Poisson's p - y log(p + eps) has no "
-                f"value for a prediction p below 0, which the model's last layer, {last}, "
-                "can give. End the model with Exp() (the log link) or Softplus(); the model "
-                "is as after the last finite step.", epoch=epoch, batch=batch)
+                f"value for a prediction p below 0, which the model's last layer, {last[0]}, "
+                f"gave (p = {last[1]:.6g} on this batch). End the model with Exp() (the log "
+                "link) or Softplus(); the model is as after the last finite step.",
+                epoch=epoch, batch=batch)
         if first and not what.startswith("A gradient"):  # the data, not the learning rate
             raise DivergenceError(
                 f"{what} at epoch {epoch}, batch {batch}, before any update of this fit: the "
@@ -64,21 +66,29 @@ class StepRefusal:
         raise DivergenceError(
             f"{what} at epoch {epoch}, batch {batch}; the model is as after the last "
             "finite step. Lower the learning rate or clip gradients (clipnorm=...)."
-            + _target_hint(getattr(self, "train", None), self.model),
+            + _target_hint(getattr(self, "train", None), self.model,
+                           getattr(self, "loss", None)),
             epoch=epoch, batch=batch)
 
 
 _LARGE_TARGET = 100.0  # |y| above this (real-valued targets): the divergence message says so
 
 
-def _target_hint(train: Any, model: Sequential) -> str:
+def _target_hint(train: Any, model: Sequential, loss: Any) -> str:
     """A sentence for real-valued targets of magnitude above 100 (prices of 1e5, say), which
     a model whose outputs start near 0 chases with huge gradients: standardize them. Empty
-    for others (labels, one-hot or 0/1 rows, small reals), for targets it cannot read and
-    for a model ending in ``Normalization(invert=True)`` (which scales its outputs)."""
+    for others (labels, one-hot or 0/1 rows, small reals), for targets it cannot read, for
+    a model ending in ``Normalization(invert=True)`` (which scales its outputs) and for a
+    loss other than MSE, MAE, Huber and LogCosh: standardized targets are negative, which
+    ``Poisson`` and ``MeanSquaredLogarithmicError`` refuse, and near 0, where
+    ``MeanAbsolutePercentageError`` divides by them."""
+    from .losses import Huber, MeanAbsoluteError, MeanSquaredError
+    from .losses_more import LogCosh
+
     y = getattr(train, "y", None)
     if not isinstance(y, np.ndarray) or y.dtype.kind != "f" or not y.size or (
-            model.layers and getattr(model.layers[-1], "invert", False) is True):
+            model.layers and getattr(model.layers[-1], "invert", False) is True) or (
+            not isinstance(loss, (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh))):
         return ""
     largest = float(np.abs(y).max())  # fit refuses NaN targets; inf would have said so
     if not largest > _LARGE_TARGET:
@@ -88,15 +98,28 @@ def _target_hint(train: Any, model: Sequential) -> str:
             "as nonlin train does.")
 
 
-def _negative_rates(loop: StepRefusal) -> str | None:
-    """``"Dense (layers[2])"`` when the loss is ``Poisson`` and the model's last layer can
-    give predictions below 0 (``fit`` warned of it), else None."""
+def _negative_rates(loop: StepRefusal) -> tuple[str, float] | None:
+    """``("Dense (layers[2])", -3.2)`` when the loss is ``Poisson``, the model's last layer
+    can give predictions below 0 (``fit`` warned of it) and did on the refused batch (its
+    smallest, in inference: recomputed, so only when the refusal comes); else None, as for
+    predictions that overflowed to inf or NaN (the data's or the learning rate's doing)."""
     from .losses_more import Poisson, warn_unbounded_output
 
     loss = getattr(loop, "loss", None)
-    if type(loss) is not Poisson:
+    batch = getattr(loop, "_batch", None)
+    if type(loss) is not Poisson or batch is None:
         return None
-    return warn_unbounded_output(loop.model, loss, 0, warn=False)
+    last = warn_unbounded_output(loop.model, loss, 0, warn=False)
+    if last is None:
+        return None
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = loop.model(loop.train.X[batch[1]])  # the refused batch's rows
+    except Exception:  # a layer that fails in inference: the DivergenceError stays the error
+        return None
+    if not np.isfinite(p).all() or not (p < 0).any():
+        return None
+    return last, float(p.min())
 
 
 def _l2_values(model: Sequential) -> str:
