@@ -134,3 +134,58 @@ def test_train_saved_line_is_escaped_on_an_ascii_stdout_and_the_status_is_0(
     out.flush()
     assert status == 0 and (tmp_path / "m\u00e9\u2192.safetensors").exists()
     assert "Saved m\\xe9\\u2192.safetensors (inputs: 1" in raw.getvalue().decode("ascii")
+
+
+# -- Windows: os.replace refuses a file another handle holds open -----------------------------
+def _flaky_replace(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[float]:
+    """``os.replace`` failing ``failures`` times as Windows' does while an antivirus scanner
+    holds the target open (WinError 5, a ``PermissionError``), as on Windows (``_WINDOWS``);
+    the sleeps asked for are recorded, not slept."""
+    import time
+
+    from nonlin import _atomic
+
+    real, slept = os.replace, []
+    left = [failures]
+
+    def replace(src: str, dst: str) -> None:
+        if left[0]:
+            left[0] -= 1
+            raise PermissionError(13, "Access is denied", src, None, dst)
+        real(src, dst)
+
+    monkeypatch.setattr(_atomic, "_WINDOWS", True, raising=False)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(time, "sleep", slept.append)
+    return slept
+
+
+def test_a_save_on_windows_tries_again_while_a_scanner_holds_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' ``os.replace`` fails (Access is denied) while another handle has the target
+    open, as Defender or the search indexer do for milliseconds: the finished training's
+    save failed at once ('nothing was saved'). It is tried again, a bounded number of times."""
+    from nonlin._atomic import write_atomic
+
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(b"old")
+    slept = _flaky_replace(monkeypatch, 2)
+    write_atomic(path, b"new")
+    assert path.read_bytes() == b"new" and slept == [0.05, 0.1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+def test_a_save_on_windows_held_open_for_good_fails_naming_the_file_old_file_intact(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard (passes before and after): a handle that stays open (the model loaded by another
+    program) still fails, after the bounded tries, naming the file; the old file is intact
+    and no temporary file is left."""
+    from nonlin._atomic import write_atomic
+
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(b"old")
+    _flaky_replace(monkeypatch, 99)
+    with pytest.raises(PermissionError) as caught:
+        write_atomic(path, b"new")
+    assert caught.value.filename == str(path) and path.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
