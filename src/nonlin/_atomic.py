@@ -38,6 +38,7 @@ from ._quoting import quoted, quoted_path
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
 _CHUNK = 1 << 24  # write in 16 MiB pieces so a short write is noticed early
 _TEMP_STEM = 200  # bytes of the target's name kept in the name of its temporary file
+_WINDOWS = os.name == "nt"  # where os.replace fails while another handle has the file open
 
 
 def temp_prefix(name: str) -> str:
@@ -189,7 +190,7 @@ def write_atomic(path: str | bytes | os.PathLike[str],
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        _replace(temporary, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -197,6 +198,23 @@ def write_atomic(path: str | bytes | os.PathLike[str],
             raise _for_path(exc, path) from None
         raise
     fsync_folder(folder)
+
+
+def _replace(temporary: str, target: str) -> None:
+    """``os.replace``; on Windows, a ``PermissionError`` tried again after 0.05, 0.1, 0.2 and
+    0.4 s. Windows refuses to replace a file another handle holds open without
+    ``FILE_SHARE_DELETE`` (WinError 5 or 32): an antivirus scanner or the search indexer
+    opening the file for milliseconds, which would lose a finished training. A handle held
+    longer (the model open in another program) still fails, naming the file."""
+    for delay in (0.05, 0.1, 0.2, 0.4) if _WINDOWS else ():
+        try:
+            os.replace(temporary, target)
+            return
+        except PermissionError:
+            import time
+
+            time.sleep(delay)
+    os.replace(temporary, target)
 
 
 def _check_file_name(path: str) -> None:

@@ -118,7 +118,7 @@ class CSVFile:
     def _header(self) -> list[str] | None:
         """The columns after ``epoch`` of the file's header, or None without one."""
         try:
-            with open(self.filename, newline="") as file:
+            with open(self.filename, encoding="utf-8-sig", newline="") as file:
                 row = next(csv.reader(file, delimiter=self.separator), None)
         except (OSError, UnicodeDecodeError, csv.Error):
             return None  # no file yet, or not one this logger wrote: append as Keras does

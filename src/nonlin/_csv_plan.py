@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ._atomic import file_path
+from ._csv_legacy import not_utf8
 from ._csv_quotes import ends_in_quotes
 from ._quoting import quoted, quoted_list, shown_path
 from ._table_magic import START, table_format
@@ -175,8 +176,7 @@ def _read_header(blocks: Iterator[bytes], source: str) -> tuple[list[str], bytes
     try:
         rows = list(csv.reader(io.StringIO(header.decode("utf-8"), newline=""), strict=True))
     except UnicodeDecodeError as error:  # as a row's (_csv_strict), not Python's words
-        bad = header[error.start : error.end]
-        raise CSVError(f"{at}: expected UTF-8 text, received the bytes {quoted(bad)}") from None
+        raise CSVError(f"{at}: {not_utf8(header, error)}") from None
     except csv.Error as error:
         raise CSVError(f"{at}: cannot read the header row ({error})") from None
     if not rows or not rows[0]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._csv_legacy import not_utf8
 from ._quoting import quoted, quoted_list
 
 if TYPE_CHECKING:
@@ -60,9 +61,7 @@ def _strict_block(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = first_line + raw.count(b"\n", 0, error.start)
-        bad = raw[error.start : error.end]
-        raise plan.fail(line, None,
-                        f"expected UTF-8 text, received the bytes {quoted(bad)}") from None
+        raise plan.fail(line, None, not_utf8(raw, error)) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     features: list[list[float]] = []
     targets: list[Any] = []

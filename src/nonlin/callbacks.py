@@ -235,6 +235,9 @@ class CSVLogger(CSVFile, Callback):
     ``append=True`` continues one: when it already starts with a header (``epoch`` first),
     that header is kept and the rows follow its columns, so a resumed run's rows line up
     (Keras writes its own keys' values under the old header). ``separator`` separates the fields.
+    The file is UTF-8 whatever the locale (a metric named ``"précision"`` is written the same
+    under Windows' code page or ``LC_ALL=C``); a header read back may start with a byte
+    order mark.
     A file that cannot be written (its folder missing or not writable, a folder's
     name) is refused before ``fit`` changes anything, and the file is left untouched.
     """
@@ -253,13 +256,13 @@ class CSVLogger(CSVFile, Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._keys = None
         if not self.append:
-            open(self.filename, "w").close()  # noqa: SIM115
+            open(self.filename, "w", encoding="utf-8").close()  # noqa: SIM115
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         if self._keys is None:
             self._keys = self._columns(logs)
-        with open(self.filename, "a", newline="") as file:
+        with open(self.filename, "a", encoding="utf-8", newline="") as file:
             writer = csv.writer(file, delimiter=self.separator)
             if file.tell() == 0:
                 writer.writerow(["epoch", *self._keys])

@@ -20,6 +20,25 @@ def atomic_write_text(path: str, text: str) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
+def print_status(text: str) -> None:
+    """Print ``text``, a status line on standard output (``Saved PATH ...`` after the model
+    was written), with each character the stream's encoding lacks escaped as standard error
+    escapes it (``m\\xe9.safetensors`` under ``PYTHONIOENCODING=ascii``): the work is done,
+    and a strict stream refusing its report must not turn it into an error (status 2).
+    Results (``predict``'s rows) are not printed this way: there an unwritable character
+    stays an error, as wrong output would be worse."""
+    import sys
+
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # a stream naming no codec Python knows: printed as it is
+        pass
+    print(text)
+
+
 def json_text(value: Any) -> str:
     """``value`` as indented JSON that every parser reads: inf and NaN become null."""
     import json

@@ -33,6 +33,7 @@ from .cli_common import (
     note_filled,
 )
 from .cli_model import describe_classes
+from .cli_output import print_status
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
 from .cli_sigterm import Termination, ctrl_c, ctrl_c_handler, set_ctrl_c, sigterm_as_ctrl_c
 from .cli_stdin import NAME as STDIN_NAME
@@ -287,4 +288,4 @@ def _save(model: Any, args: argparse.Namespace, meta: dict[str, Any]) -> None:
         what += f", classes: {describe_classes(meta['classes'])}"
     if "targets" in meta:
         what += f", targets: {describe_classes(meta['targets'])}"
-    print(f"Saved {shown_path(path)} (inputs: {len(meta['feature_names'])}, {what})")
+    print_status(f"Saved {shown_path(path)} (inputs: {len(meta['feature_names'])}, {what})")
