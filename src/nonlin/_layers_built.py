@@ -113,7 +113,7 @@ class LayerOwnership:
 
     layers: Any
 
-    def _claim_layers(self) -> None:
+    def _claim_layers(self) -> dict[int, list[Any]]:
         """Refuse a layer that another model, still in use and built, built.
 
         Building it again re-initializes its weights under that model, whose
@@ -121,12 +121,13 @@ class LayerOwnership:
         uses the new (Keras shares such a layer; here a layer with parameters
         belongs to the model that built it). A model dropped but kept alive by a
         reference cycle (its ``History``) is collected first (see ``_collect``), so
-        a list of layers may serve one model after another, in any thread. Layers holding
-        weights this model's builds did not make (another model's, now dropped, or copies)
-        are drawn anew with a warning naming them (``_warn_redrawn``): Keras would keep them.
+        a list of layers may serve one model after another, in any thread. Returns
+        ``{i: layers[i].parameters()}`` for the layers holding weights this model's builds
+        did not make (another model's, now dropped, or copies): ``_built_now`` warns for
+        those build then drew anew (Keras would keep them).
         """
         mine: set[int] | None = None  # ids of the weights this model's builds made
-        redrawn = []
+        held = {}
         for i, layer in enumerate(self.layers):
             if self._built_elsewhere(layer):
                 _collect()  # no reference held here: a model held only by a cycle goes
@@ -136,17 +137,25 @@ class LayerOwnership:
                     f"{quoted(layer)}, built by another model: building it here would "
                     "re-initialize that model's weights. Create new layers (copy weights with "
                     "set_weights)")
-            if type(layer).__module__[:7] != "nonlin.":
-                continue  # a layer of one's own may make its weights in __init__, not build
             params = layer.parameters()
             if params:  # built before: by this model, or elsewhere
                 if mine is None:
                     built = getattr(self, "_built_params", None) or ()
                     mine = set(map(id, chain.from_iterable(built)))
-                if not all(map(mine.__contains__, map(id, params))):
-                    redrawn.append(i)
-        if redrawn:
-            _warn_redrawn(self.layers, redrawn)
+                if not all(map(mine.__contains__, map(id, params))) and (
+                        _builder(layer) is not self):  # not built by a build that failed
+                    held[i] = params
+        return held
+
+    def _built_now(self, held: dict[int, list[Any]]) -> list[list[Any]]:
+        """Each layer's parameters as build made them (``_built_params``), after a warning
+        naming the layers of ``held`` (``_claim_layers``) whose weights build replaced: a
+        layer of one's own that makes its weights in ``__init__`` keeps them, no warning."""
+        built = [layer.parameters() for layer in self.layers]
+        if held:  # (no call when none, as in most builds)
+            _warn_redrawn(self.layers, [i for i, params in held.items()
+                                        if not _same(built[i], params)])
+        return built
 
     def _built_elsewhere(self, layer: Any) -> bool:
         other = _builder(layer)
@@ -160,10 +169,13 @@ class LayerOwnership:
 
 
 def _warn_redrawn(layers: list[Any], redrawn: list[int]) -> None:
-    """Warn that ``build`` draws new weights for ``layers[i]``, ``i`` in ``redrawn``: layers
-    holding weights this model did not build (trained or loaded in another model, now
-    dropped, or copied: ``copy.deepcopy(old.layers[:2])``). Keras keeps a built layer's
-    weights; nonlin's ``build`` draws every layer's, so transfer learning copies them in."""
+    """Warn, if ``redrawn`` is not empty, that ``build`` drew new weights for ``layers[i]``,
+    ``i`` in ``redrawn``: layers holding weights this model did not build (trained or loaded
+    in another model, now dropped, or copied: ``copy.deepcopy(old.layers[:2])``). Keras
+    keeps a built layer's weights; nonlin's ``build`` draws every layer's, so transfer
+    learning copies them in."""
+    if not redrawn:
+        return
     shown = ", ".join(f"layers[{i}] ({type(layers[i]).__name__} "
                       f"{getattr(layers[i], 'name', '')!r})" for i in redrawn)
     warnings.warn(

@@ -113,7 +113,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         check_layers(self.layers)  # model.layers edited by hand: layers only
         check_distinct_layers(self.layers)  # ... each object once (m.layers.append(d) again)
         assign_names(self.layers)  # model.layers edited by hand: checked, named anew
-        self._claim_layers()
+        held = self._claim_layers()  # layers holding weights made elsewhere: _built_now
         forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
         width = int(n_features)
@@ -132,7 +132,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
             self.layers[0].input_grad = False
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
-        self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
+        self._built_params = self._built_now(held)  # _layers_built (warns: weights redrawn)
         self._built_record = built_record(self, widths)  # what save's check compares with
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
