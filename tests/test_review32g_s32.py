@@ -69,3 +69,15 @@ def test_copied_layers_of_ones_own_that_build_draws_anew_warn(make) -> None:
     assert "layers[1] (Dense 'dense" in text
     assert record[0].filename == __file__
     assert not np.array_equal(new.get_weights()[0], kept)  # what it warned of
+
+
+def test_copied_layers_redrawn_by_a_build_that_failed_part_way_warn_then_only() -> None:
+    old = nonlin.Sequential([nonlin.Dense(8), nonlin.Dense(3)]).build(5, seed=0)
+    new = nonlin.Sequential([*copy.deepcopy(old.layers),
+                             nonlin.Normalization(mean=[0.0] * 2, variance=[1.0] * 2)])
+    with pytest.warns(UserWarning, match=REDRAWN) as record, pytest.raises(ValueError):
+        new.build(5, seed=1)  # both Dense drawn anew, then the Normalization refused width 3
+    assert "layers[0] (Dense 'dense'), layers[1] (Dense 'dense_1')" in str(record[0].message)
+    assert record[0].filename == __file__
+    new.pop()
+    _quiet_build(new, 5)  # the weights lost were named once; these are this model's

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
+from . import core  # core.Layer read at build (core imports this module, through _inference)
 from ._quoting import quoted
 from ._stacklevel import user_stacklevel
 
@@ -112,6 +113,8 @@ class LayerOwnership:
     ``_mark_layer`` records that this model built one (``_BUILT_BY``)."""
 
     layers: Any
+    rng: Any
+    _checked_width: Any  # ModelState's
 
     def _claim_layers(self) -> dict[int, list[Any]]:
         """Refuse a layer that another model, still in use and built, built.
@@ -123,8 +126,8 @@ class LayerOwnership:
         reference cycle (its ``History``) is collected first (see ``_collect``), so
         a list of layers may serve one model after another, in any thread. Returns
         ``{i: layers[i].parameters()}`` for the layers holding weights this model's builds
-        did not make (another model's, now dropped, or copies): ``_built_now`` warns for
-        those build then drew anew (Keras would keep them).
+        did not make (another model's, now dropped, or copies): ``_build_layers`` warns for
+        those it draws anew (Keras would keep them).
         """
         mine: set[int] | None = None  # ids of the weights this model's builds made
         held = {}
@@ -147,15 +150,29 @@ class LayerOwnership:
                     held[i] = params
         return held
 
-    def _built_now(self, held: dict[int, list[Any]]) -> list[list[Any]]:
-        """Each layer's parameters as build made them (``_built_params``), after a warning
-        naming the layers of ``held`` (``_claim_layers``) whose weights build replaced: a
-        layer of one's own that makes its weights in ``__init__`` keeps them, no warning."""
-        built = [layer.parameters() for layer in self.layers]
-        if held:  # (no call when none, as in most builds)
-            _warn_redrawn(self.layers, [i for i, params in held.items()
-                                        if not _same(built[i], params)])
-        return built
+    def _build_layers(self, width: int, dtype: Any, held: dict[int, list[Any]]) -> list[int]:
+        """``Sequential.build``'s loop: build each layer in turn for inputs of ``width``
+        features, its weights and state in ``dtype``; return each layer's input width, then
+        the output width. Then, the build finished or failed part way, warn naming the
+        layers of ``held`` (``_claim_layers``) whose weights it replaced: a layer of one's
+        own that makes its weights in ``__init__`` keeps them, no warning."""
+        widths = [width]
+        try:
+            for i, layer in enumerate(self.layers):
+                width = self._checked_width(i, layer.build(width, self.rng))
+                widths.append(width)
+                self._mark_layer(layer)
+                for param in layer.parameters():
+                    param.cast(dtype)
+                if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm's
+                    layer.cast_state(dtype)
+                if isinstance(layer, core.Layer):
+                    layer.input_grad = True
+        finally:
+            if held:  # (no call when none, as in most builds)
+                _warn_redrawn(self.layers, [i for i, params in held.items()
+                                            if not _same(self.layers[i].parameters(), params)])
+        return widths
 
     def _built_elsewhere(self, layer: Any) -> bool:
         other = _builder(layer)
