@@ -1,10 +1,11 @@
 """Review of the build warning for redrawn weights (session 32, review32g): no warning for
-a model's own layers after a build that failed part way; a warning for layers of one's own
-that draw their weights in ``build`` (a subclass of ``Dense`` included)."""
+a model's own layers after a build that failed part way; a warning for a subclass of ``Dense``
+of one's own, and for weights a build that failed part way drew anew."""
 
 from __future__ import annotations
 
 import copy
+import io
 import warnings
 
 import numpy as np
@@ -44,31 +45,40 @@ class _MyDense(nonlin.Dense):
 
 
 class _Drawn(nonlin.core.Layer):
-    """A layer of one's own that draws its weight in ``build`` (Keras' habit)."""
+    """A layer of one's own that draws its weight in ``build`` (Keras' habit), registered."""
 
     def build(self, in_features, rng) -> int:
-        self.s = nonlin.core.Param(rng.normal(size=in_features))
+        self.s = nonlin.core.Param(rng.normal(size=in_features), "s")
         return in_features
 
     def forward(self, x, *, training=False):
         return x * self.s.value
 
     def parameters(self):
-        return [self.s] if hasattr(self, "s") else []
+        return [self.s]
 
 
-@pytest.mark.parametrize("make", [lambda: _MyDense(4), _Drawn], ids=["subclass", "own"])
-def test_copied_layers_of_ones_own_that_build_draws_anew_warn(make) -> None:
-    old = nonlin.Sequential([make(), nonlin.Dense(2)]).build(4, seed=0)
+def test_copied_layers_of_a_dense_subclass_of_ones_own_warn() -> None:
+    old = nonlin.Sequential([_MyDense(4), nonlin.Dense(2)]).build(4, seed=0)
     kept = old.get_weights()[0].copy()
     new = nonlin.Sequential(copy.deepcopy(old.layers))
     with pytest.warns(UserWarning, match=REDRAWN) as record:
         new.build(4, seed=1)
     text = str(record[0].message)
-    assert f"layers[0] ({type(old.layers[0]).__name__} " in text
-    assert "layers[1] (Dense 'dense" in text
+    assert "layers[0] (_MyDense '__my_dense'), layers[1] (Dense 'dense" in text
     assert record[0].filename == __file__
     assert not np.array_equal(new.get_weights()[0], kept)  # what it warned of
+
+
+def test_a_loaded_model_with_a_layer_of_ones_own_does_not_warn(monkeypatch) -> None:
+    """Guard (passes before the change too): load's width check builds a layer of one's own
+    before the model's build, which must not read as weights made elsewhere."""
+    monkeypatch.setitem(nonlin.registry.LAYERS, "_Drawn", _Drawn)
+    model = nonlin.Sequential([_Drawn(), nonlin.Dense(2)]).build(3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = nonlin.load(io.BytesIO(nonlin.io.to_bytes(model)))
+    np.testing.assert_array_equal(again.get_weights()[0], model.get_weights()[0])
 
 
 def test_copied_layers_redrawn_by_a_build_that_failed_part_way_warn_then_only() -> None:

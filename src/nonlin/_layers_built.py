@@ -110,6 +110,7 @@ def check_distinct_layers(layers: Sequence[Any]) -> None:
 class LayerOwnership:
     """``Sequential``'s check, at build, that its layers are its own (through its
     ``ModelState`` mixin): ``_claim_layers`` refuses a layer another model in use built,
+    ``_build_layers`` builds them and warns of weights made elsewhere it drew anew,
     ``_mark_layer`` records that this model built one (``_BUILT_BY``)."""
 
     layers: Any
@@ -126,8 +127,9 @@ class LayerOwnership:
         reference cycle (its ``History``) is collected first (see ``_collect``), so
         a list of layers may serve one model after another, in any thread. Returns
         ``{i: layers[i].parameters()}`` for the layers holding weights this model's builds
-        did not make (another model's, now dropped, or copies): ``_build_layers`` warns for
-        those it draws anew (Keras would keep them).
+        did not make (another model's, now dropped, or copies), those of layers whose
+        ``build`` is nonlin's: ``_build_layers`` warns for those it draws anew (Keras would
+        keep them).
         """
         mine: set[int] | None = None  # ids of the weights this model's builds made
         held = {}
@@ -140,7 +142,10 @@ class LayerOwnership:
                     f"{quoted(layer)}, built by another model: building it here would "
                     "re-initialize that model's weights. Create new layers (copy weights with "
                     "set_weights)")
-            params = layer.parameters()
+            build = type(layer).build  # nonlin's draws weights (a Dense subclass's included)
+            if build is core.Layer.build or str(build.__module__)[:7] != "nonlin.":
+                continue  # one's own may make its weights in __init__, or be built by load's
+            params = layer.parameters()  # width check (_widths) before this build
             if params:  # built before: by this model, or elsewhere
                 if mine is None:
                     built = getattr(self, "_built_params", None) or ()
@@ -154,8 +159,7 @@ class LayerOwnership:
         """``Sequential.build``'s loop: build each layer in turn for inputs of ``width``
         features, its weights and state in ``dtype``; return each layer's input width, then
         the output width. Then, the build finished or failed part way, warn naming the
-        layers of ``held`` (``_claim_layers``) whose weights it replaced: a layer of one's
-        own that makes its weights in ``__init__`` keeps them, no warning."""
+        layers of ``held`` (``_claim_layers``) whose weights it replaced."""
         widths = [width]
         try:
             for i, layer in enumerate(self.layers):
