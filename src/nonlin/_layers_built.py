@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
+from . import core  # core.Layer read at build (core imports this module, through _inference)
 from ._quoting import quoted
 from ._stacklevel import user_stacklevel
 
@@ -109,11 +110,14 @@ def check_distinct_layers(layers: Sequence[Any]) -> None:
 class LayerOwnership:
     """``Sequential``'s check, at build, that its layers are its own (through its
     ``ModelState`` mixin): ``_claim_layers`` refuses a layer another model in use built,
+    ``_build_layers`` builds them and warns of weights made elsewhere it drew anew,
     ``_mark_layer`` records that this model built one (``_BUILT_BY``)."""
 
     layers: Any
+    rng: Any
+    _checked_width: Any  # ModelState's
 
-    def _claim_layers(self) -> None:
+    def _claim_layers(self) -> dict[int, list[Any]]:
         """Refuse a layer that another model, still in use and built, built.
 
         Building it again re-initializes its weights under that model, whose
@@ -121,12 +125,14 @@ class LayerOwnership:
         uses the new (Keras shares such a layer; here a layer with parameters
         belongs to the model that built it). A model dropped but kept alive by a
         reference cycle (its ``History``) is collected first (see ``_collect``), so
-        a list of layers may serve one model after another, in any thread. Layers holding
-        weights this model's builds did not make (another model's, now dropped, or copies)
-        are drawn anew with a warning naming them (``_warn_redrawn``): Keras would keep them.
+        a list of layers may serve one model after another, in any thread. Returns
+        ``{i: layers[i].parameters()}`` for the layers holding weights this model's builds
+        did not make (another model's, now dropped, or copies), those of layers whose
+        ``build`` is nonlin's: ``_build_layers`` warns for those it draws anew (Keras would
+        keep them).
         """
         mine: set[int] | None = None  # ids of the weights this model's builds made
-        redrawn = []
+        held = {}
         for i, layer in enumerate(self.layers):
             if self._built_elsewhere(layer):
                 _collect()  # no reference held here: a model held only by a cycle goes
@@ -136,17 +142,41 @@ class LayerOwnership:
                     f"{quoted(layer)}, built by another model: building it here would "
                     "re-initialize that model's weights. Create new layers (copy weights with "
                     "set_weights)")
-            if type(layer).__module__[:7] != "nonlin.":
-                continue  # a layer of one's own may make its weights in __init__, not build
-            params = layer.parameters()
+            build = type(layer).build  # nonlin's draws weights (a Dense subclass's included)
+            if build is core.Layer.build or str(build.__module__)[:7] != "nonlin.":
+                continue  # one's own may make its weights in __init__, or be built by load's
+            params = layer.parameters()  # width check (_widths) before this build
             if params:  # built before: by this model, or elsewhere
                 if mine is None:
                     built = getattr(self, "_built_params", None) or ()
                     mine = set(map(id, chain.from_iterable(built)))
-                if not all(map(mine.__contains__, map(id, params))):
-                    redrawn.append(i)
-        if redrawn:
-            _warn_redrawn(self.layers, redrawn)
+                if not all(map(mine.__contains__, map(id, params))) and (
+                        _builder(layer) is not self):  # not built by a build that failed
+                    held[i] = params
+        return held
+
+    def _build_layers(self, width: int, dtype: Any, held: dict[int, list[Any]]) -> list[int]:
+        """``Sequential.build``'s loop: build each layer in turn for inputs of ``width``
+        features, its weights and state in ``dtype``; return each layer's input width, then
+        the output width. Then, the build finished or failed part way, warn naming the
+        layers of ``held`` (``_claim_layers``) whose weights it replaced."""
+        widths = [width]
+        try:
+            for i, layer in enumerate(self.layers):
+                width = self._checked_width(i, layer.build(width, self.rng))
+                widths.append(width)
+                self._mark_layer(layer)
+                for param in layer.parameters():
+                    param.cast(dtype)
+                if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm's
+                    layer.cast_state(dtype)
+                if isinstance(layer, core.Layer):
+                    layer.input_grad = True
+        finally:
+            if held:  # (no call when none, as in most builds)
+                _warn_redrawn(self.layers, [i for i, params in held.items()
+                                            if not _same(self.layers[i].parameters(), params)])
+        return widths
 
     def _built_elsewhere(self, layer: Any) -> bool:
         other = _builder(layer)
@@ -160,10 +190,13 @@ class LayerOwnership:
 
 
 def _warn_redrawn(layers: list[Any], redrawn: list[int]) -> None:
-    """Warn that ``build`` draws new weights for ``layers[i]``, ``i`` in ``redrawn``: layers
-    holding weights this model did not build (trained or loaded in another model, now
-    dropped, or copied: ``copy.deepcopy(old.layers[:2])``). Keras keeps a built layer's
-    weights; nonlin's ``build`` draws every layer's, so transfer learning copies them in."""
+    """Warn, if ``redrawn`` is not empty, that ``build`` drew new weights for ``layers[i]``,
+    ``i`` in ``redrawn``: layers holding weights this model did not build (trained or loaded
+    in another model, now dropped, or copied: ``copy.deepcopy(old.layers[:2])``). Keras
+    keeps a built layer's weights; nonlin's ``build`` draws every layer's, so transfer
+    learning copies them in."""
+    if not redrawn:
+        return
     shown = ", ".join(f"layers[{i}] ({type(layers[i]).__name__} "
                       f"{getattr(layers[i], 'name', '')!r})" for i in redrawn)
     warnings.warn(

@@ -113,24 +113,13 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         check_layers(self.layers)  # model.layers edited by hand: layers only
         check_distinct_layers(self.layers)  # ... each object once (m.layers.append(d) again)
         assign_names(self.layers)  # model.layers edited by hand: checked, named anew
-        self._claim_layers()
+        held = self._claim_layers()  # layers holding weights made elsewhere: _build_layers
         forget_names(self)  # new weights: the next fit records the names anew
         self.rng = as_rng(seed)
-        width = int(n_features)
-        widths = [width]  # each layer's input width, then the output width
-        for i, layer in enumerate(self.layers):
-            width = self._checked_width(i, layer.build(width, self.rng))
-            widths.append(width)
-            self._mark_layer(layer)
-            for param in layer.parameters():
-                param.cast(dtype)
-            if hasattr(layer, "cast_state"):  # non-trainable state, e.g. BatchNorm statistics
-                layer.cast_state(dtype)
-            if isinstance(layer, Layer):
-                layer.input_grad = True
+        widths = self._build_layers(int(n_features), dtype, held)  # each input width, output's
         if isinstance(self.layers[0], Layer):
             self.layers[0].input_grad = False
-        self.n_features_in, self.n_outputs, self.dtype = int(n_features), width, dtype
+        self.n_features_in, self.n_outputs, self.dtype = int(n_features), widths[-1], dtype
         self._params = [p for layer in self.layers for p in layer.parameters()]
         self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
         self._built_record = built_record(self, widths)  # what save's check compares with
