@@ -149,8 +149,9 @@ _MOST_PIXELS = 2**16  # matplotlib's most pixels on a side (Agg); more is not dr
 
 def _check_pixels(fig: Any, dpi: float | None) -> None:
     """A ``dpi`` at which ``fig`` would be ``_MOST_PIXELS`` or more on a side is refused
-    before anything is drawn: matplotlib drew the text first (dpi=100000 on an 8 x 5 inch
-    figure: a ``MemoryError``), or a 40000 x 25000 picture (4 GB) at dpi=5000."""
+    before anything is drawn: matplotlib's renderer raised ``MemoryError`` (dpi=100000 on
+    an 8 x 5 inch figure). Under it, as matplotlib, any size is drawn (dpi=5000: 40000 x
+    25000 pixels, 4 GB in memory): the user asked for it."""
     if dpi is None:
         return
     width, height = fig.get_size_inches()
