@@ -16,11 +16,12 @@ ax=)``) and pandas' ``plot(ax=)`` take them:
   and layout; they are returned, or, with ``path`` too, the whole figure they are in is
   written there and the path returned.
 
-A file is written at its figure's own dots per inch, as ``fig.savefig(path)`` writes it
-with matplotlib's default ``rcParams["savefig.dpi"] = "figure"``: nonlin's own figure is
-made at 100 (``figsize * 100`` pixels, the sizes the docstrings give), the user's keeps
-theirs; ``dpi=`` (Keras' ``plot_model(dpi=)``) writes either at that, the user's figure
-itself unchanged (``check_dpi``: only with ``path``, nothing else is written).
+nonlin's own figure is made and written at 100 dots per inch (``figsize * 100`` pixels,
+the sizes the docstrings give, whatever the user's rcParams); the user's is written at
+the dpi ``fig.savefig(path)`` writes it at (``rcParams["savefig.dpi"]``: by default
+``"figure"``, its own); ``dpi=`` (Keras' ``plot_model(dpi=)``) writes either at that, the
+user's figure itself unchanged (``check_dpi``: only with ``path``, nothing else is
+written; ``_check_pixels``: under matplotlib's 2**16 pixels on a side).
 
 ``check_where`` checks ``ax`` and ``path`` before anything is drawn: each Axes a plane (not
 3-D nor polar) in a figure, none twice, all in one figure when that figure is written.
@@ -29,6 +30,7 @@ itself unchanged (``check_dpi``: only with ``path``, nothing else is written).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,16 +51,15 @@ def require_matplotlib() -> Any:
     return Figure, FigureCanvasAgg
 
 
-def write_figure(fig: Any, path: Any, dpi: float | None = None) -> str:
-    """Draw the whole of ``fig`` in memory (at ``dpi``, else the figure's own: ``figsize *
-    dpi`` pixels, whatever the user's ``rcParams["savefig.bbox"]`` and ``"savefig.dpi"``), in
-    the format ``path``'s suffix names, then replace ``path`` atomically
-    (``_atomic.write_atomic``): a plot that fails midway leaves an existing file as it was.
-    Returns the path as a str."""
+def write_figure(fig: Any, path: Any, dpi: float | str | None = "figure") -> str:
+    """Draw the whole of ``fig`` in memory (at ``dpi``: the figure's own, ``figsize * dpi``
+    pixels, by default; None: the user's ``rcParams["savefig.dpi"]``, as ``fig.savefig``;
+    whatever the user's ``rcParams["savefig.bbox"]``), in the format ``path``'s suffix
+    names, then replace ``path`` atomically (``_atomic.write_atomic``): a plot that fails
+    midway leaves an existing file as it was. Returns the path as a str."""
     path = file_path(path)  # str, bytes or os.PathLike, as nonlin.save takes
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=plot_format(path) or "png", dpi="figure" if dpi is None else dpi,
-                bbox_inches=fig.bbox_inches)
+    fig.savefig(buffer, format=plot_format(path) or "png", dpi=dpi, bbox_inches=fig.bbox_inches)
     write_atomic(path, buffer.getbuffer())
     return path
 
@@ -129,16 +130,37 @@ def check_dpi(dpi: Any, path: Any) -> float | None:
     """None, or, with a ``path``, a finite number > 0 (not a bool) as a float."""
     if dpi is None:
         return None
-    if (isinstance(dpi, bool | np.bool_) or not isinstance(dpi, int | float | np.integer
-                                                           | np.floating)
-            or not 0 < float(dpi) < float("inf")):
+    number = (isinstance(dpi, int | float | np.integer | np.floating)
+              and not isinstance(dpi, bool | np.bool_))
+    value = (math.nan if not number else math.inf if isinstance(dpi, int) and abs(dpi) > 10**300
+             else float(dpi))  # 10**400: refused, no OverflowError
+    if not 0 < value < math.inf:
         raise ValueError("Expected dpi as a number > 0 (dots per inch of the file written) "
                          f"or None. Received: dpi={quoted(dpi)}")
     if path is None:
         raise ValueError(f"Expected dpi with a path (the file written at that resolution). "
                          f"Received: dpi={quoted(dpi)} without one: a figure drawn, not "
                          "written, keeps its own (plt.figure(dpi=...))")
-    return float(dpi)
+    return value
+
+
+_MOST_PIXELS = 2**16  # matplotlib's most pixels on a side (Agg); more is not drawn
+
+
+def _check_pixels(fig: Any, dpi: float | None) -> None:
+    """A ``dpi`` at which ``fig`` would be ``_MOST_PIXELS`` or more on a side is refused
+    before anything is drawn: matplotlib's renderer raised ``MemoryError`` (dpi=100000 on
+    an 8 x 5 inch figure). Under it, as matplotlib, any size is drawn (dpi=5000: 40000 x
+    25000 pixels, 4 GB in memory): the user asked for it."""
+    if dpi is None:
+        return
+    width, height = fig.get_size_inches()
+    if max(width, height) * dpi >= _MOST_PIXELS:
+        most = math.floor((_MOST_PIXELS - 1) / max(width, height))
+        raise ValueError(
+            f"Expected a dpi at which the figure of {width:g} x {height:g} inches is under "
+            f"{_MOST_PIXELS} pixels on a side (matplotlib's limit): at most {most}. Received: "
+            f"dpi={dpi:g}, {round(width * dpi)} x {round(height * dpi)} pixels")
 
 
 def _start(ax: Any, path: Any, size: tuple[float, float], panels: Sequence[str],
@@ -164,10 +186,12 @@ def render(draw: Callable[[list[Any]], None], *, ax: Any, path: Any,
            save: Callable[[Any, Any], str], many: bool = False, dpi: Any = None) -> Any:
     """Call ``draw(axes)`` on the Axes ``_start`` gives, then return what the plot returns:
     the path ``save(figure, path)`` wrote when ``path`` is given (the user's figure: at
-    ``dpi``), else the Axes (an array of them when ``many``). A pyplot figure made here is
-    closed when drawing fails (an empty figure would show in the notebook)."""
+    ``dpi``, else at ``rcParams["savefig.dpi"]``, as ``fig.savefig``), else the Axes (an
+    array of them when ``many``). A pyplot figure made here is closed when drawing fails
+    (an empty figure would show in the notebook)."""
     dpi = check_dpi(dpi, path)
     fig, axes, made_by_pyplot = _start(ax, path, size, panels, dpi)
+    _check_pixels(fig, dpi)  # dpi only with a path: no pyplot figure was made
     try:
         draw(axes)
     except BaseException:

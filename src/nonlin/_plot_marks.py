@@ -10,8 +10,8 @@ colours up to ten classes, then up to twenty ``tab20``'s lighter shades of them 
 ``history_panel`` one quantity's training and validation curves, ``confusion_panel`` a
 confusion matrix. A ``title`` of None (or "") leaves the Axes' title as it is, as pandas'
 ``plot(title=None)``; a ``label`` names the run in the legend (several drawn into one Axes
-take the colour cycle's next colours). All run once matplotlib is imported
-(``plots.require_matplotlib``).
+take the colour cycle's next colours; ``""`` leaves it out of the legend, as matplotlib).
+All run once matplotlib is imported (``plots.require_matplotlib``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def history_panel(ax: Any, name: str, points: dict[str, tuple[np.ndarray, np.nda
             epochs, values = points[key]
             marker = "o" if len(epochs) <= _MOST_MARKED else None  # dots hide long curves
             ax.plot(epochs, values, style, marker=marker, markersize=3,
-                    label=label if run is None else f"{run} ({label})")
+                    label=label if run is None else f"{run} ({label})" if run else "")
     if not finite:
         ax.text(0.5, 0.5, "no finite values", ha="center", va="center",  # all NaN or inf
                 transform=ax.transAxes)
@@ -74,7 +74,7 @@ def history_panel(ax: Any, name: str, points: dict[str, tuple[np.ndarray, np.nda
     if title:
         ax.set_title(f"{title}: {name.replace('_', ' ')}")
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    _legend(ax)
 
 
 def error_panel(ax: Any, errors: np.ndarray, title: str | None, label: str | None) -> None:
@@ -88,7 +88,7 @@ def error_panel(ax: Any, errors: np.ndarray, title: str | None, label: str | Non
     if title:
         ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    _legend(ax)
 
 
 def confusion_panel(ax: Any, matrix: np.ndarray, names: list[str], title: str | None,
@@ -109,3 +109,11 @@ def confusion_panel(ax: Any, matrix: np.ndarray, names: list[str], title: str | 
     ax.set_ylabel("true class")
     if title:
         ax.set_title(title)
+
+
+def _legend(ax: Any) -> None:
+    """``ax.legend()``, unless nothing in ``ax`` has a label to show (``label=""`` or
+    ``"_..."``, matplotlib's unlabelled curves): matplotlib warned "No artists with labels
+    found to put in legend"."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()

@@ -14,7 +14,7 @@ confusion matrix), and, as scikit-learn's displays and pandas' ``plot`` do:
   ``plt.show()`` in a script), and returns its Axes to adjust or save.
 - ``ax=``: draws into the user's matplotlib Axes (a list of them for ``plot_history``'s
   panels) and returns them; with ``path`` too, the figure they are in is written there, at
-  its own dots per inch (as ``fig.savefig(path)``).
+  the dots per inch ``fig.savefig(path)`` writes it at (``rcParams["savefig.dpi"]``).
 
 ``dpi=`` writes the file at that resolution (nonlin's figure: ``figsize * dpi`` pixels).
 ``title=None`` draws no title (the Axes' own is kept). The overloads, for type checkers,
@@ -82,12 +82,13 @@ def plot_error_curve(errors: Any, path: PathLike | None = None, *,
         Where to write the figure (a PNG of 800 x 500 pixels, or the format the suffix
         names). None: drawn on a new pyplot figure (shown inline in a notebook).
     title : the Axes' title (None: none)
-    label : the curve's legend entry (default ``"training"``): a run's name, to draw
-        several into one ``ax``
+    label : the curve's legend entry (default ``"training"``; ``""``: none): a run's name,
+        to draw several into one ``ax``
     ax : matplotlib Axes, optional
         Draw into it (its figure keeps its size); with ``path`` its figure is written.
     dpi : float, optional
-        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
+        With ``path``: the file's dots per inch (default: 100 for nonlin's figure;
+        the user's as ``fig.savefig(path)``).
 
     Returns
     -------
@@ -140,13 +141,14 @@ def plot_history(history: Any, path: PathLike | None = None, *,
         validated epochs only): drawn at the epochs it validated, its multiples.
     label : a run's name, to draw several into the same ``ax``: the legend reads
         ``"lr=0.1 (training)"``, ``"lr=0.1 (validation)"`` (default ``"training"``,
-        ``"validation"``)
+        ``"validation"``; ``""``: none)
     ax : matplotlib Axes or sequence of Axes, optional
         One Axes per panel, in order (loss first; an Axes alone for a history of the
         loss only): drawn into (their figure keeps its size); with ``path`` their figure
         is written.
     dpi : float, optional
-        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
+        With ``path``: the file's dots per inch (default: 100 for nonlin's figure;
+        the user's as ``fig.savefig(path)``).
 
     Returns
     -------
@@ -223,7 +225,8 @@ def plot_decision_boundary(
     ax : matplotlib Axes, optional
         Draw into it (its figure keeps its size); with ``path`` its figure is written.
     dpi : float, optional
-        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
+        With ``path``: the file's dots per inch (default: 100 for nonlin's figure;
+        the user's as ``fig.savefig(path)``).
 
     Returns
     -------
@@ -281,7 +284,8 @@ def plot_confusion_matrix(
     ax : matplotlib Axes, optional
         Draw into it (its figure keeps its size); with ``path`` its figure is written.
     dpi : float, optional
-        With ``path``: the file's dots per inch (default: its figure's, 100 for nonlin's).
+        With ``path``: the file's dots per inch (default: 100 for nonlin's figure;
+        the user's as ``fig.savefig(path)``).
 
     Returns
     -------
