@@ -20,8 +20,9 @@ N = 120
 
 
 def _rows(labels: tuple[str, ...] = ("no", "yes"), n: int = N) -> list[tuple]:
-    """Rows ``a,b,w,y``, about 8 % of class ``labels[-1]``; every row written twice with
-    the other label half the time: equal features, equal scores (ties) of both classes."""
+    """Rows ``a,b,w,y``, about a fifth of class ``labels[-1]`` (two labels); every row
+    written twice, the second time with the other label for one row in four: equal
+    features, equal scores (ties) of both classes."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(n // 2, 2)).round(2)
     rows = []
@@ -183,3 +184,63 @@ def test_predict_threshold_is_refused_for_a_regressor_and_out_of_range(
         assert exit_info.value.code == 2
         assert f"expected a number between 0 and 1 (0 < T < 1), received '{bad}'" in (
             capsys.readouterr().err)
+
+
+def test_stratified_order_holds_out_each_classes_share_as_scikit_learn() -> None:
+    from sklearn.model_selection import train_test_split
+
+    from nonlin._cli_split import _stratified_order
+
+    rng = np.random.default_rng(1)
+    for n, n_val, shares in [(400, 100, [0.03, 0.97]), (200, 40, [0.05, 0.95]),
+                             (90, 18, [0.1, 0.3, 0.6]), (57, 11, [0.04, 0.5, 0.46])]:
+        codes = rng.permutation(np.repeat(np.arange(len(shares)),
+                                          np.round(np.array(shares) * n).astype(int)))
+        order = _stratified_order(codes, n_val)
+        assert sorted(order.tolist()) == list(range(codes.size))  # a permutation
+        train, val = order[: codes.size - n_val], order[codes.size - n_val:]
+        assert np.all(np.diff(train) > 0) and np.all(np.diff(val) > 0)  # shuffled order kept
+        _, expected = train_test_split(codes, test_size=n_val, stratify=codes, random_state=0)
+        counts = np.bincount(codes[val], minlength=len(shares))
+        assert np.abs(counts - np.bincount(expected, minlength=len(shares))).max() <= 1
+        exact = n_val * np.bincount(codes) / codes.size
+        assert np.all(np.abs(counts - exact) < 1)  # each class its share, rounded
+        for c in range(len(shares)):  # a class's validation rows: its last ones
+            rows = np.flatnonzero(codes == c)
+            assert set(val[codes[val] == c]) == set(rows[rows.size - counts[c]:])
+
+
+def _training_counts(model: Path) -> dict[str, float]:
+    """Rows of each class among the training rows, from ``--class-weight balanced``'s
+    recorded weights ``n_train / (2 * n_c)``."""
+    _, meta = load_model(str(model))
+    record = meta["training"]
+    return {label: round(record["train_rows"] / (2 * w))
+            for label, w in record["class_weights"].items()}
+
+
+def test_train_stratify_holds_out_the_rare_class_in_proportion(tmp_path: Path) -> None:
+    rows = _rows(n=200)  # 37 of 200 rows 'yes': a random split holds out 9 +- 3 of them
+    n_yes = sum(r[3] == "yes" for r in rows)
+    for seed in range(4):
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        model = _train(folder, rows, "--stratify", "--class-weight", "balanced",
+                       "--seed", str(seed), "--val-split", "0.25")
+        counts = _training_counts(model)
+        assert counts["yes"] == n_yes - round(0.25 * n_yes)  # 28 train, 9 validation
+        assert load_model(str(model))[1]["training"]["stratify"] is True
+
+
+def test_train_stratify_is_refused_for_a_regression_and_without_validation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [(a, b, w, a - b) for a, b, w, _ in _rows()]
+    assert cli.main(["train", str(_write(tmp_path / "r.csv", rows)), "--target", "y",
+                     "--task", "regression", "--stratify", "--quiet",
+                     "-o", str(tmp_path / "r.safetensors")]) == 2
+    error_line(capsys, "--stratify splits the rows class by class", "this is a regression")
+    assert cli.main(["train", str(_write(tmp_path / "c.csv", _rows())), "--target", "y",
+                     "--stratify", "--val-split", "0", "--quiet",
+                     "-o", str(tmp_path / "c.safetensors")]) == 2
+    error_line(capsys, "--stratify splits the validation rows by class; --val-split is 0")
+    assert not (tmp_path / "r.safetensors").exists()
