@@ -75,8 +75,8 @@ def _stratified_order(codes: np.ndarray, n_val: int) -> np.ndarray:
     for c in sorted(range(counts.size), key=lambda c: (not room[c], -remainder[c], c))[:left]:
         quota[c] += 1
     rank = np.empty(n, dtype=np.int64)  # each row's position among its class's rows
-    for c in range(counts.size):
-        rank[codes == c] = np.arange(counts[c])
+    rank[np.argsort(codes, kind="stable")] = (np.arange(n, dtype=np.int64)
+                                              - np.repeat(np.cumsum(counts) - counts, counts))
     validation = rank >= (counts - quota)[codes]
     return np.concatenate([np.flatnonzero(~validation), np.flatnonzero(validation)])
 
