@@ -176,7 +176,10 @@ def test_control_characters_in_labels_print_escaped_one_row_a_line(
     for text in (out, err):
         assert not any(char in text for char in "\x1b\t\r"), text
     lines = out.splitlines()
-    assert len(lines) == 10, out  # accuracy, blank, header, 2 classes, blank, title, 3 rows
+    # accuracy, blank, header, 2 classes, blank, title, 3 rows; then (two classes, s32)
+    # blank, ROC AUC and PR AUC naming the positive class, escaped
+    assert len(lines) == 13, out
+    assert lines[11].endswith("(positive class 'd\\x1b[31mog\\tx\\ry')"), lines[11]
     assert lines[3].startswith("ca\\nt ") and lines[4].startswith("d\\x1b[31mog\\tx\\ry ")
     assert lines[7].split() == ["ca\\nt", "d\\x1b[31mog\\tx\\ry"]
     assert cli.main(["info", "model.safetensors"]) == 0

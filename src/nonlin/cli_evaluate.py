@@ -1,9 +1,10 @@
 """``nonlin evaluate MODEL DATA.csv``: score a saved model on labelled data.
 
 Classifiers get accuracy, per-class precision and recall and the confusion
-matrix; regressors RMSE, MAE and R^2 (in the target's own units). ``--json``
-prints the same numbers as one JSON object. ``--weight COLUMN`` weighs every score
-by a column of per-row weights (``cli_evaluate_weight``).
+matrix, and a binary one its exact ROC AUC and average precision (``_exact_auc``);
+regressors RMSE, MAE and R^2 (in the target's own units). ``--json`` prints the same
+numbers as one JSON object. ``--weight COLUMN`` weighs every score by a column of
+per-row weights (``cli_evaluate_weight``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._exact_auc import auc_fields, format_auc
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_categorical import add_unknown_option
 from .cli_common import (
@@ -48,21 +50,25 @@ from .cli_table import first_text_cell
 from .cli_targets import evaluated_targets, with_targets
 from .cli_targets_scores import format_several, several_report
 
+_DESCRIPTION = (
+    "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
+    "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "
+    "per-class precision, recall, F1 and the confusion matrix, and for two classes the "
+    "exact ROC AUC and PR AUC (average precision) of the second (sorted) class, as "
+    "scikit-learn's roc_auc_score and average_precision_score; labels the model never "
+    "saw are an error that lists them. Multilabel classifiers: per label accuracy, "
+    "precision, recall, F1 and support, the subset accuracy (exact match), the Hamming "
+    "loss and micro, macro, weighted and samples averages, as scikit-learn's. "
+    "Regressors: RMSE, MAE and R^2. With --weight, each row counts as its weight in "
+    "every score."
+)
+
 
 def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "evaluate",
         help=COMMAND_HELP["evaluate"],
-        description=(
-            "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
-            "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "
-            "per-class precision, recall, F1 and the confusion matrix; labels the model never "
-            "saw are an error that lists them. Multilabel classifiers: per label accuracy, "
-            "precision, recall, F1 and support, the subset accuracy (exact match), the Hamming "
-            "loss and micro, macro, weighted and samples averages, as scikit-learn's. "
-            "Regressors: RMSE, MAE and R^2. With --weight, each row counts as its weight in "
-            "every score."
-        ),
+        description=_DESCRIPTION,
         epilog=(
             "examples:\n"
             "  nonlin evaluate iris.safetensors test.csv --target species\n"
@@ -140,7 +146,8 @@ def _report_text(report: dict[str, Any], as_json: bool, meta: dict[str, Any],
     if several:
         return format_several(report)
     if meta["task"] == "classification":
-        return format_classification(report)
+        auc = "\n\n" + format_auc(report) if "roc_auc" in report else ""
+        return format_classification(report) + auc
     return format_regression(report)
 
 
@@ -192,8 +199,11 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
             y = _labels_as_written(args.data, target, table)
         y_true = encode_labels(y, meta["classes"], args.data, target)
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
-        return classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]),
-                                     weights)
+        report = classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]),
+                                       weights)
+        if len(meta["classes"]) == 2:  # binary: ROC AUC and average precision, exact
+            auc_fields(report, y_true, proba, list(meta["classes"]), weights)
+        return report
     if y.dtype.kind in "OUS":
         raise UsageError(f"{shown_path(args.data)}: column {quoted(target)} holds text"
                          f"{first_text_cell(args.data, target)}; this model is a regressor")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._compressed import compressed, refused_output
-from ._quoting import quoted_list, shown_path
+from ._quoting import quoted, quoted_list, shown_path
 from .cli_categorical import add_unknown_option, read_model_table
 from .cli_common import (
     COMMAND_HELP,
@@ -34,6 +34,7 @@ from .cli_common import (
 from .cli_keep import KeptColumns, kept_rows, plan_keep
 from .cli_model import (
     MODEL_INPUT,
+    describe_classes,
     load_model,
     model_outputs,
     prepare_features,
@@ -95,6 +96,12 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
                    "- reads them from standard input")
     p.add_argument("--proba", action="store_true", help="add class probabilities (classifiers)")
     p.add_argument(
+        "--threshold", type=_threshold, metavar="T",
+        help="binary classifiers: predict the second (sorted) class, the positive one, where "
+        "its probability p >= T, else the first (0 < T < 1; default: the more probable "
+        "class, the positive one where p > 0.5)",
+    )
+    p.add_argument(
         "-o",
         "--output",
         metavar="PATH",
@@ -122,6 +129,8 @@ def run_predict(args: argparse.Namespace) -> int:
     classify = meta["task"] == "classification"
     if args.proba and not classify:
         raise UsageError(f"--proba needs a classifier; {shown_path(args.model)} is a regressor")
+    if args.threshold is not None:
+        _check_threshold(args, meta)
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
         if refused_output(args.output):
@@ -133,7 +142,7 @@ def run_predict(args: argparse.Namespace) -> int:
     table = _read(args, model, meta, kept)
     rows = None if kept is None else kept_rows(args.data, kept, table)
     outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
-    text = _format(outputs, meta, args.proba, kept, rows)
+    text = _format(outputs, meta, args.proba, kept, rows, args.threshold)
     if args.output:
         from ._atomic import write_atomic  # (looked up now: tests replace it)
 
@@ -182,6 +191,7 @@ def _header(meta: dict[str, Any], proba: bool) -> list[str]:
 def _format(
     outputs: np.ndarray, meta: dict[str, Any], proba: bool,
     kept: KeptColumns | None = None, kept_values: list[list[str]] | None = None,
+    threshold: float | None = None,
 ) -> str:
     """The output CSV: the kept columns' values (one list per row), then the predictions.
 
@@ -189,7 +199,7 @@ def _format(
     buffer = _Records()
     writer = csv.writer(buffer, lineterminator="\r\n")  # quotes the cells holding either
     writer.writerow([*(kept.names if kept else ()), *_header(meta, proba)])
-    lines = _lines(outputs, meta, proba)
+    lines = _lines(outputs, meta, proba, threshold)
     if kept_values is not None:
         lines = ([*values, *line] for values, line in zip(kept_values, lines, strict=True))
     writer.writerows(lines)
@@ -205,8 +215,10 @@ class _Records(io.StringIO):
         return super().write(record[:-2] + "\n" if record.endswith("\r\n") else record)
 
 
-def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[list[str]]:
-    """The cells of each output row, ``outputs`` (n, n_outputs) as predictions."""
+def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool,
+           threshold: float | None = None) -> Iterator[list[str]]:
+    """The cells of each output row, ``outputs`` (n, n_outputs) as predictions; with
+    ``threshold`` (a binary classifier), ``classes[1]`` where ``outputs[:, 1] >= threshold``."""
     if meta.get("multilabel") is True:  # P(positive label) (n, n_labels)
         return predict_lines(meta, outputs, proba)
     if "targets" in meta:  # (n, n_targets)
@@ -214,7 +226,35 @@ def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool) -> Iterator[l
     if meta["task"] != "classification":
         return ([repr(float(v))] for v in outputs)
     classes = [str(c) for c in meta["classes"]]
-    labels = np.asarray(classes, dtype=object)[outputs.argmax(axis=1)]
+    index = outputs.argmax(axis=1) if threshold is None else outputs[:, 1] >= threshold
+    labels = np.asarray(classes, dtype=object)[index.astype(np.intp)]
     if not proba:
         return ([label] for label in labels)
     return ([label, *(f"{p:.6g}" for p in row)] for label, row in zip(labels, outputs, strict=True))
+
+
+def _threshold(text: str) -> float:
+    """``--threshold``'s value: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:  # nan too
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1 (0 < T < 1), received {quoted(text)}")
+    return value
+
+
+def _check_threshold(args: argparse.Namespace, meta: dict[str, Any]) -> None:
+    """Refuse ``--threshold`` for a model that is not a binary classifier, naming its task."""
+    if meta.get("multilabel") is True:
+        task = "a multilabel classifier (each label positive where its probability > 0.5)"
+    elif meta["task"] != "classification":
+        task = "a regressor" if "targets" not in meta else "a regressor of several targets"
+    elif len(meta["classes"]) != 2:
+        task = (f"a classifier of {len(meta['classes'])} classes "
+                f"({describe_classes(meta['classes'])}), predicting the most probable one")
+    else:
+        return
+    raise UsageError(f"--threshold {args.threshold:g} needs a binary classifier (two classes); "
+                     f"{shown_path(args.model)} is {task}")

@@ -28,9 +28,10 @@ from .cli_common import UsageError
 # option dest -> how the training record spells its value (the same name)
 _RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_size",
                 "early_stopping", "seed", "val_split", "missing", "class_weight", "weight",
-                "l2", "batch_norm", "loss", "lr_schedule")
+                "l2", "batch_norm", "loss", "lr_schedule", "stratify")
 # recorded only when given (a run without them records as before): absent is the default
-_WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm", "loss", "lr_schedule")
+_WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm", "loss", "lr_schedule",
+               "stratify")
 _NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
 # as written on the command line: str only (--loss, --lr-schedule: in their canonical spelling)
 _STRINGS = ("missing", "class_weight", "weight", "loss", "lr_schedule")

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._categorical import keep_one_hot
 from ._cli_created import created
-from ._cli_split import _shuffle_and_split
+from ._cli_split import _shuffle_and_split, stratified
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_categorical import add_categorical_option
 from .cli_common import UsageError, add_missing_option, name_list, note
@@ -127,9 +127,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         meta.update(multilabel=True, classes=list(several or ()), target_classes=pairs)
     targets = y if pairs is not None else _encode_targets(args, meta, y, previous,
                                                           table.n_dropped)
-    n_val = _shuffle_and_split(args, X, targets, meta["feature_names"])
-    if weights is not None:
-        np.random.default_rng(args.seed).shuffle(weights)  # the rows' permutation
+    n_val = _shuffle_and_split(args, X, targets, meta["feature_names"], weights,
+                               stratified(args, meta))  # the weights: the rows' permutation
     if meta["task"] == "classification" and pairs is None:
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:

@@ -67,6 +67,12 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
         help="share of rows held out for validation (0.2); 0 for none",
     )
     group.add_argument(
+        "--stratify", action="store_true",
+        help="classifiers: hold out each class's share of the --val-split rows (as "
+        "scikit-learn's train_test_split(stratify=y)), a rare class too; default: the last "
+        "rows of the shuffle, whatever their classes",
+    )
+    group.add_argument(
         "--early-stopping",
         type=positive_int,
         metavar="PATIENCE",
