@@ -2,12 +2,14 @@
 order mark or to a log an earlier nonlin wrote in the locale's encoding; the Windows-1252
 hint of a CSV that is not UTF-8 kept off UTF-8 text with a corrupt byte and off a CJK code
 page's; BackupAndRestore's fallback to its previous backup tried again on Windows as a save
-is."""
+is; train's ``Saved`` line written with standard output's own error handler."""
 
 from __future__ import annotations
 
+import io
 import locale
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import numpy as np
 import pytest
 
 import nonlin
-from nonlin import CSVLogger, Dense, Sequential, Softmax
+from nonlin import CSVLogger, Dense, Sequential, Softmax, cli
 from nonlin.callbacks import BackupAndRestore
 from nonlin.tabular import CSVError, read_csv
 
@@ -121,3 +123,23 @@ def test_backup_fallback_is_tried_again_while_a_scanner_holds_the_file(
     with pytest.warns(UserWarning, match="resuming from the previous one"):
         assert backup.backup_path() == str(folder / "latest.safetensors")
     assert slept == [0.05] and nonlin.load_checkpoint(folder / "latest.safetensors").epoch == 1
+
+
+# -- train's Saved line under PYTHONIOENCODING=ascii:replace ----------------------------------
+def test_train_saved_line_keeps_the_replace_handler_standard_output_was_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PYTHONIOENCODING=ascii:replace`` asks for ``?``: before s32-locale32 the line was
+    ``Saved m?.safetensors``; ``print_status`` escaped it as ``m\\xe9`` whatever the stream's
+    handler, although this stream could not fail."""
+    monkeypatch.setenv("PYTHONIOENCODING", "ascii:replace")
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i / 10:.1f},{i % 2}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text("a,y\n" + rows, encoding="utf-8")
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii", errors="replace")
+    monkeypatch.setattr(sys, "stdout", out)
+    status = cli.main(["train", "d.csv", "--target", "y", "--epochs", "1", "--quiet",
+                       "--out", "m\u00e9.safetensors"])
+    out.flush()
+    assert status == 0 and (tmp_path / "m\u00e9.safetensors").exists()
+    assert "Saved m?.safetensors (inputs: 1" in raw.getvalue().decode("ascii")
