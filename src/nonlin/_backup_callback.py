@@ -152,7 +152,8 @@ class BackupAndRestore(Callback):
                 warnings.warn(f"The backup {quoted_path(latest)} cannot be read ({fault}); "
                               f"resuming from the previous one, {quoted_path(previous)}",
                               UserWarning, stacklevel=user_stacklevel())
-                os.replace(previous, latest)
+                from ._atomic import _replace  # os.replace, tried again on Windows
+                _replace(previous, latest)
         return latest if os.path.isfile(latest) else None
 
     def _check_fit(self, optimizer: Any, metrics: list[Any], rng: Any) -> None:

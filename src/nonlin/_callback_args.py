@@ -11,7 +11,9 @@ callbacks and their hooks stay in ``nonlin.callbacks``.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import locale
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -116,10 +118,24 @@ class CSVFile:
         return csv_columns(self.model, logs) if header is None else header
 
     def _header(self) -> list[str] | None:
-        """The columns after ``epoch`` of the file's header, or None without one."""
-        try:
-            with open(self.filename, encoding="utf-8-sig", newline="") as file:
-                row = next(csv.reader(file, delimiter=self.separator), None)
-        except (OSError, UnicodeDecodeError, csv.Error):
-            return None  # no file yet, or not one this logger wrote: append as Keras does
-        return row[1:] if row and row[0] == "epoch" else None
+        """The columns after ``epoch`` of the file's header, or None without one. UTF-8 (a
+        byte order mark skipped), else the locale's encoding: a log an earlier nonlin wrote
+        under Windows' code page (``précision`` as ``pr\\xe9cision``) keeps its columns."""
+        for encoding in dict.fromkeys(("utf-8-sig", locale.getpreferredencoding(False))):
+            try:
+                with open(self.filename, encoding=encoding, newline="") as file:
+                    row = next(csv.reader(file, delimiter=self.separator), None)
+            except (UnicodeDecodeError, LookupError):
+                continue
+            except (OSError, csv.Error):
+                return None  # no file yet, or not one this logger wrote: append as Keras does
+            return row[1:] if row and row[0] == "epoch" else None
+        return None
+
+    def _needs_header(self, size: int) -> bool:
+        """Whether the file, ``size`` bytes long, is empty or holds only a UTF-8 byte order
+        mark (an empty file Notepad or Excel saved): its header is written then."""
+        if size != len(codecs.BOM_UTF8):
+            return size == 0
+        with open(self.filename, "rb") as file:
+            return file.read() == codecs.BOM_UTF8

@@ -237,7 +237,8 @@ class CSVLogger(CSVFile, Callback):
     (Keras writes its own keys' values under the old header). ``separator`` separates the fields.
     The file is UTF-8 whatever the locale (a metric named ``"précision"`` is written the same
     under Windows' code page or ``LC_ALL=C``); a header read back may start with a byte
-    order mark.
+    order mark (kept), or be in the locale's encoding (an earlier nonlin's log); a file
+    holding only a byte order mark gets the header.
     A file that cannot be written (its folder missing or not writable, a folder's
     name) is refused before ``fit`` changes anything, and the file is left untouched.
     """
@@ -264,7 +265,7 @@ class CSVLogger(CSVFile, Callback):
             self._keys = self._columns(logs)
         with open(self.filename, "a", encoding="utf-8", newline="") as file:
             writer = csv.writer(file, delimiter=self.separator)
-            if file.tell() == 0:
+            if self._needs_header(file.tell()):
                 writer.writerow(["epoch", *self._keys])
             writer.writerow([epoch, *(csv_field(logs[k]) if k in logs else "NA"
                                       for k in self._keys)])

@@ -24,14 +24,15 @@ def print_status(text: str) -> None:
     """Print ``text``, a status line on standard output (``Saved PATH ...`` after the model
     was written), with each character the stream's encoding lacks escaped as standard error
     escapes it (``m\\xe9.safetensors`` under ``PYTHONIOENCODING=ascii``): the work is done,
-    and a strict stream refusing its report must not turn it into an error (status 2).
+    and a strict stream refusing its report must not turn it into an error (status 2); a
+    stream with another error handler (``ascii:replace``) writes it as that handler does.
     Results (``predict``'s rows) are not printed this way: there an unwritable character
     stays an error, as wrong output would be worse."""
     import sys
 
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
+    try:  # with the stream's own error handler: ``PYTHONIOENCODING=ascii:replace``'s ``?`` kept
+        text.encode(encoding, getattr(sys.stdout, "errors", None) or "strict")
     except UnicodeEncodeError:
         text = text.encode(encoding, "backslashreplace").decode(encoding)
     except LookupError:  # a stream naming no codec Python knows: printed as it is
