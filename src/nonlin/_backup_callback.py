@@ -6,9 +6,8 @@ The backup is a checkpoint (``nonlin.checkpoint``: safetensors and JSON, nothing
 weights and layer state, the optimizer's slots, step count and learning rate, the generator,
 the history, the other callbacks' state and, mid-epoch, the epoch in progress.
 
-Files: ``latest.safetensors``, and with ``double_checkpoint`` the one before it,
-``_latest.safetensors`` (Keras 3's ``latest.weights.h5`` and ``_latest.weights.h5``, with a
-``training_metadata.json`` that nonlin's checkpoint holds inside).
+Files: ``latest.safetensors``, with ``double_checkpoint`` the one before, ``_latest.safetensors``
+(Keras 3's ``latest.weights.h5``, ``_latest.weights.h5``, ``training_metadata.json`` in one).
 """
 
 from __future__ import annotations
