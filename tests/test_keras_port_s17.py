@@ -36,9 +36,7 @@ def test_keras_names_missing_from_nonlin_say_what_to_write(name: str, hint: str)
 
 @pytest.mark.parametrize("name, hint", [
     ("kernel", r"layer\.W\.value"),
-    ("get_weights", r"layer\.parameters\(\)"),
-    ("set_weights", r"model\.set_weights"),
-])
+])  # get_weights, set_weights: nonlin.Layer has them since s32 (test_layer_weights_s32.py)
 def test_keras_layer_attributes_say_where_the_weights_are(name: str, hint: str) -> None:
     layer = nonlin.Dense(3)
     with pytest.raises(AttributeError, match=f"'Dense' object has no attribute '{name}'; .*{hint}"):

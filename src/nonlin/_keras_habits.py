@@ -49,10 +49,6 @@ LAYER_HABITS = {
     "kernel": ("Dense's weight matrix is layer.W.value, shape (n_in, units) as Keras' kernel "
                "(layer.W is its Param, with .grad); the bias vector is layer.b.value "
                "(layer.bias is the bias=True flag)"),
-    "get_weights": ("model.get_weights() lists every layer's weights in Keras' order; one "
-                    "layer's trainable ones are [p.value.copy() for p in layer.parameters()]"),
-    "set_weights": ("model.set_weights(weights) takes model.get_weights()'s list back; one "
-                    "layer's: p.value[...] = w for each Param p of layer.parameters()"),
 }
 
 MODEL_HABITS = {

@@ -203,6 +203,6 @@ def _warn_redrawn(layers: list[Any], redrawn: list[int]) -> None:
         f"Building this model draws new weights for {shown}, which held weights built "
         "elsewhere (another model's, or a copy's): those are lost. Keras keeps a built "
         "layer's weights; nonlin's build draws every layer's. To reuse them, build this "
-        "model, then copy them in: new.set_weights(old.get_weights()[:k] + "
-        "new.get_weights()[k:]), k the number of weights reused (guide: Freezing layers)",
+        "model, then copy them in, layer by layer: new.layers[i].set_weights("
+        "old.layers[i].get_weights()) for each layer i reused (guide: Freezing layers)",
         UserWarning, stacklevel=user_stacklevel())

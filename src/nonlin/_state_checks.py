@@ -107,11 +107,12 @@ def layer_part(state: dict[str, Any], i: int) -> dict[str, Any]:
     return {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
 
 
-def set_layer_states(layers: list[Any], values: dict[str, Any],
-                     before: dict[str, np.ndarray], caller: str = "set_state") -> None:
+def set_layer_states(layers: list[Any], values: dict[str, Any], before: dict[str, np.ndarray],
+                     caller: str = "set_state", owner: str = "") -> None:
     """Hand each layer its part of the checked ``values``; when one refuses it, put
     every layer set so far back to ``before`` and raise, naming the key and the layer
-    (and ``caller``, which changed nothing)."""
+    (and ``caller``, which changed nothing). ``owner``: ``layers`` is one layer's own
+    (``Layer.set_weights``), named so, its keys its own."""
     parts = [(i, layer, layer_part(values, i)) for i, layer in enumerate(layers)]
     parts = [(i, layer, part) for i, layer, part in parts if part]
     for i, layer, _ in parts:
@@ -130,9 +131,9 @@ def set_layer_states(layers: list[Any], values: dict[str, Any],
                 if j in unadapted:  # set_state adapts a Normalization: undo that too
                     layers[j]._ready = False
             kind = ValueError if isinstance(exc, ValueError) else TypeError
-            message = str(exc).replace("state['", f"state['{i}.")  # the model's keys
-            raise kind(f"{message} (layers[{i}], {type(layer).__name__}); {caller} "
-                       "changed nothing") from None
+            message = str(exc) if owner else str(exc).replace("state['", f"state['{i}.")
+            where = owner or f"layers[{i}], {type(layer).__name__}"  # the model's keys above
+            raise kind(f"{message} ({where}); {caller} changed nothing") from None
 
 
 def negative_entry(name: str, value: np.ndarray) -> str | None:

@@ -9,12 +9,15 @@ through ``b.set_weights(a.get_weights())`` predicts as ``a`` does. A frozen
 layer's weights are there too. ``set_weights`` checks the whole list (count,
 shapes, finite values within the dtype, the layers' own state checks) before it
 copies anything in. ``parameter_layout`` is the parameters alone,
-which ``EarlyStopping`` keeps (with the state beside them).
+which ``EarlyStopping`` keeps (with the state beside them). One layer's part,
+``layer_layout``, is ``Layer.get_weights``; ``set_layer_weights`` (``Layer.set_weights``)
+shares ``checked`` and ``copy_in`` with ``set_weights``, its messages naming the layer.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
@@ -82,12 +85,18 @@ def _forget(key: int, _: object) -> None:
     _CLASSES.pop(key, None)
 
 
+def layer_layout(layer: Any, prefix: str = "") -> list[Entry]:
+    """Every weight of one ``layer`` in ``get_weights`` order (its parameters, then its
+    state), named ``{prefix}{name}``: a model's part of ``layout``, and ``Layer.get_weights``."""
+    return ([(f"{prefix}{p.name}", p.value, True) for p in layer.parameters()]
+            + [(f"{prefix}{name}", value, False) for name, value in layer_state(layer).items()])
+
+
 def layout(model: Any) -> list[Entry]:
-    """Every weight of ``model`` in ``get_weights`` order."""
+    """Every weight of ``model`` in ``get_weights`` order: its layers' ``layer_layout``."""
     entries: list[Entry] = []
     for i, layer in enumerate(model.layers):
-        entries += [(f"{i}.{p.name}", p.value, True) for p in layer.parameters()]
-        entries += [(f"{i}.{name}", value, False) for name, value in layer_state(layer).items()]
+        entries += layer_layout(layer, f"{i}.")
     return entries
 
 
@@ -103,34 +112,58 @@ def _shown(entries: list[Entry]) -> str:
     return ", ".join(shown) + (f", ... and {len(entries) - 12} more" if len(entries) > 12 else "")
 
 
-def checked(entries: list[Entry], weights: Any) -> list[np.ndarray]:
+def checked(entries: list[Entry], weights: Any, owner: str = "") -> list[np.ndarray]:
     """``weights`` as arrays of the entries' shapes and dtypes, or the error naming the
-    first that does not fit (by its index and name)."""
+    first that does not fit (by its index and name; ``owner``, a layer's own list: the
+    layer, ``Dense 'dense'``)."""
+    of, whose, order = ((f" of {owner}", "its", "its parameters then its state") if owner
+                        else ("", "the layers'", "layer by layer, each layer's parameters "
+                              "then its state"))
     if not isinstance(weights, list | tuple):
-        raise TypeError("Expected a list of arrays (get_weights() order). "
+        raise TypeError(f"Expected a list of arrays (get_weights() order){of}. "
                         f"Received: {type(weights).__name__}")
     if len(weights) != len(entries):
         n_params = sum(is_param for _, _, is_param in entries)
-        hint = (f" ({len(weights)} is the number of parameters alone: the list lacks the "
-                "layers' state, which follows each layer's parameters)"
+        hint = (f" ({len(weights)} is the number of parameters alone: the list lacks {whose} "
+                "state, which follows each layer's parameters)"
                 if len(weights) == n_params else "")
-        raise ValueError(f"Expected {len(entries)} arrays. Received {len(weights)} arrays"
-                         f"{hint}. get_weights() order, layer by layer, each layer's "
-                         f"parameters then its state: {_shown(entries)}")
+        raise ValueError(f"Expected {len(entries)} arrays{of}. Received {len(weights)} arrays"
+                         f"{hint}. get_weights() order, {order}: "
+                         f"{_shown(entries) or 'none'}")
     arrays = [np.asarray(w) for w in weights]
-    return [checked_array(w, target, f"weights[{i}]", label=f"weights[{i}] ({name})",
+    return [checked_array(w, target, f"weights[{i}]", label=f"weights[{i}] ({name}{of})",
                           wanted=("finite real numbers", "finite real numbers"))
             for i, ((name, target, _), w) in enumerate(zip(entries, arrays, strict=True))]
+
+
+def copy_in(entries: list[Entry], arrays: list[np.ndarray],
+            set_states: Callable[[dict[str, np.ndarray]], None]) -> None:
+    """Copy the checked ``arrays`` into the ``entries``: the state first, through
+    ``set_states`` (the layers' own checks, a variance >= 0: all set, or none), then the
+    parameters. The part ``set_weights`` and ``Layer.set_weights`` share."""
+    state = {name: w for (name, _, is_param), w in zip(entries, arrays, strict=True)
+             if not is_param}
+    if state:
+        set_states(state)
+    for (_, target, is_param), w in zip(entries, arrays, strict=True):
+        if is_param:
+            np.copyto(target, w, casting="unsafe")
 
 
 def set_weights(model: Any, weights: Any) -> None:
     """Copy ``weights`` (``get_weights`` order) in: all of them, or nothing."""
     entries = layout(model)
-    arrays = checked(entries, weights)
-    state = {name: w for (name, _, is_param), w in zip(entries, arrays, strict=True)
-             if not is_param}
-    if state:  # the layers' own checks (a variance >= 0): all set, or none
-        set_layer_states(model.layers, state, model.get_state(), caller="set_weights")
-    for (_, target, is_param), w in zip(entries, arrays, strict=True):
-        if is_param:
-            np.copyto(target, w, casting="unsafe")
+    copy_in(entries, checked(entries, weights), lambda state: set_layer_states(
+        model.layers, state, model.get_state(), caller="set_weights"))
+
+
+def set_layer_weights(layer: Any, weights: Any) -> None:
+    """Copy ``weights`` (``layer.get_weights()`` order) into one built ``layer``: checked
+    as ``set_weights`` checks a model's (the messages name the layer), all or nothing."""
+    owner = f"{type(layer).__name__} {getattr(layer, 'name', '')!r}"
+    entries = layer_layout(layer, "0.")  # the key of a model of this layer alone
+    named = [(name[2:], value, is_param) for name, value, is_param in entries]
+    arrays = checked(named, weights, owner)
+    copy_in(entries, arrays, lambda state: set_layer_states(
+        [layer], state, {name: value.copy() for name, value, is_param in entries
+                         if not is_param}, caller="set_weights", owner=owner))

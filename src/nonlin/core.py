@@ -27,6 +27,7 @@ from ._inference import call_layer
 from ._keras_keywords import layer_from_config
 from ._layer_caches import state_without_caches
 from ._layer_names import Named, name_config
+from ._layer_weights import LayerWeights
 from ._param_state import REQUIRES_GRAD, param_state, set_param_state
 from .validation import as_rng, check_2d
 
@@ -142,9 +143,9 @@ class LayerProtocol(Protocol):
 _L = TypeVar("_L", bound="Layer")  # from_config: Dense.from_config(...) is a Dense
 
 
-class Layer(Named):
-    """Base class with the protocol's defaults: no parameters, width kept; ``name``
-    (Keras' ``name=`` and ``layer.name``) comes from ``nonlin._layer_names.Named``.
+class Layer(LayerWeights, Named):
+    """Base class with the protocol's defaults: no parameters, width kept; Keras' ``name``
+    (``nonlin._layer_names``), ``get_weights()``, ``set_weights()`` (``_layer_weights``).
 
     ``input_grad`` is cleared by ``Sequential`` on its first layer, which then
     skips computing ``dL/dx`` (nobody reads the gradient of the data).
@@ -226,8 +227,7 @@ class Layer(Named):
     if not TYPE_CHECKING:  # hidden from mypy, which would take every name as an attribute
 
         def __getattr__(self, name: str) -> Any:
-            """Only for a name not found: Keras' ``layer.kernel``, ``layer.get_weights()``
-            raise ``AttributeError`` with nonlin's way (``_keras_habits``)."""
+            """A name not found (Keras' ``layer.kernel``): nonlin's way (``_keras_habits``)."""
             from ._keras_habits import LAYER_HABITS
             from ._torch_habits import habit_error
 
