@@ -151,7 +151,7 @@ def test_the_tests_read_the_imported_package_not_the_source_tree(tmp_path: Path)
 _NEEDED_AN_EXTRA = {
     "test_cli_after_save_s27": "plotting or plot_written",
     "test_cli_sigint_kept_ignored_s28": "ignored or replaced",
-    "test_cli_sigterm_background_s28": "foreground",
+    "test_cli_sigterm_background_s28": "at_each_moment_does_as_in_the_foreground",
     "test_cross_surface": "scikit_learn_estimators_file",
     "test_function_splits_s28": "plot_that_cannot",
     "test_paths_s16": "evaluate_plot_title",
