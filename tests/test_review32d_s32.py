@@ -7,13 +7,13 @@ plots a working tree gathers (``.pytest_cache``, ``.mypy_cache``, ``.ruff_cache`
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
+
+from sdist_helpers import PLANTED, sdist_names
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
@@ -41,34 +41,11 @@ def test_the_sdist_test_skips_where_setuptools_is_not_installed(tmp_path: Path) 
     assert "1 skipped" in result.stdout and "setuptools" in result.stdout, result.stdout
 
 
-_PLANTED = ("tests/.pytest_cache/v/cache/lastfailed", "tests/.mypy_cache/3.11/x.json",
-            "tests/.ruff_cache/0.4/x", "benchmarks/.ruff_cache/0.4/x",
-            "examples/.mypy_cache/3.11/x.json", "docs/.hypothesis/constants/x",
-            "tests/.benchmarks/x.json", "examples/.venv/pyvenv.cfg",
-            "examples/xor-error.png", "benchmarks/loss.png", "tests/plot.png")
-
-
 def test_the_sdist_leaves_out_what_running_the_tools_leaves_in_the_tree(
-        tmp_path: Path) -> None:
+        tmp_path_factory: pytest.TempPathFactory) -> None:
     # was: every planted file was in the sdist (the grafts take all a folder holds)
-    pytest.importorskip("setuptools", minversion="77")
-    tree = tmp_path / "tree"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache",
-                                    "*.egg-info", "build", "dist", ".venv", "*.png")
-    for name in ("src", "tests", "docs", "examples", "benchmarks"):
-        shutil.copytree(ROOT / name, tree / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
-        shutil.copy(ROOT / name, tree / name)
-    for planted in _PLANTED:
-        (tree / planted).parent.mkdir(parents=True, exist_ok=True)
-        (tree / planted).write_bytes(b"left by a tool")
-    script = "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])"
-    subprocess.run([sys.executable, "-c", script, str(tmp_path / "dist")], cwd=tree,
-                   check=True, capture_output=True, timeout=120)
-    (sdist,) = (tmp_path / "dist").glob("*.tar.gz")
-    with tarfile.open(sdist) as archive:
-        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert sorted(set(_PLANTED) & names) == []
+    names, _ = sdist_names(tmp_path_factory)
+    assert sorted(set(PLANTED) & names) == []
     # what the suite reads is still there (the egg-info setuptools writes, too)
     assert {"tests/conftest.py", "tests/data/old_files/README.md", "docs/guide.md",
             "src/nonlin/py.typed", "src/nonlin.egg-info/PKG-INFO", "LICENSE"} <= names
