@@ -27,7 +27,7 @@ PYPROJECT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 # what test modules may import only after pytest.importorskip of it (or of sklearn, whose
 # own dependencies scipy and joblib are then there)
 _EXTRAS = {"sklearn", "matplotlib", "pandas", "polars", "pyarrow", "dask", "distributed",
-           "torch", "hypothesis", "mypy", "threadpoolctl"}
+           "torch", "hypothesis", "mypy", "threadpoolctl", "mpmath", "setuptools"}
 _WITH_SKLEARN = {"scipy", "joblib"}
 
 

@@ -10,12 +10,13 @@ difference, ``CategoricalFocalCrossentropy`` from logits on confident right rows
 
 from __future__ import annotations
 
-import mpmath
 import numpy as np
 import pytest
 
-import nonlin
-from nonlin._scratch import using
+mpmath = pytest.importorskip("mpmath")  # the dev extra's (the references at 60 digits)
+
+import nonlin  # noqa: E402
+from nonlin._scratch import using  # noqa: E402
 
 
 def categorical_reference(y, z, gamma, alpha, smoothing=0.0, weights=None):
