@@ -42,13 +42,13 @@ class LayerWeights:
         finite values, a variance >= 0), the ``ValueError`` naming the layer, the weight
         and both shapes: a refused list changes nothing. ``RuntimeError`` before build."""
         from ._backward_pass import drop
-        from ._layers_built import _builder
+        from ._layers_built import holder
         from ._misuse import not_built
         from ._weights import layer_layout, set_layer_weights
 
         if not layer_layout(self) and getattr(self, "in_features", None) is None:
             raise not_built(self)
         set_layer_weights(self, weights)
-        model = _builder(self)
+        model = holder(self)
         if model is not None:  # a training pass of the former weights: no backward of it
             drop(model)

@@ -36,6 +36,8 @@ from ._stacklevel import user_stacklevel
 
 # layer -> the model that built it (weakly: neither is kept alive by this table)
 _BUILT_BY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+# layer -> the copy (copy.deepcopy, pickle) that holds it, which did not build it
+_COPIED_INTO: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 _COLLECT_TRIES = 10  # waits of 1, 2, 4, ..., 512 ms: about 1 s at most
 
 
@@ -59,6 +61,17 @@ def _builder(layer: Any) -> Any:
     except TypeError:  # an unhashable layer is not tracked
         return None
     return None if ref is None else ref()
+
+
+def holder(layer: Any) -> Any:
+    """The live model that built ``layer``, else the live copy of a model (``copy``,
+    ``pickle``) that holds it, or None: whose training pass ``Layer.set_weights`` drops."""
+    model = _builder(layer)
+    if model is None:
+        with contextlib.suppress(TypeError):  # an unhashable layer is not tracked
+            ref = _COPIED_INTO.get(layer)
+            model = None if ref is None else ref()
+    return model
 
 
 def check_layers_as_built(model: Any) -> None:
@@ -181,6 +194,13 @@ class LayerOwnership:
     def _built_elsewhere(self, layer: Any) -> bool:
         other = _builder(layer)
         return other is not None and other is not self and other.built
+
+    def _mark_copied(self) -> None:
+        """Record that this model, a copy (``__setstate__``), holds its layers (``holder``):
+        not that it built them (``_BUILT_BY``, which rules who may build them)."""
+        for layer in getattr(self, "layers", None) or ():  # (a pickle of no layers)
+            with contextlib.suppress(TypeError):  # unhashable, or no weak reference
+                _COPIED_INTO[layer] = weakref.ref(self)
 
     def _mark_layer(self, layer: Any) -> None:
         """Record that this model built ``layer`` (only layers with parameters)."""

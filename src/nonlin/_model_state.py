@@ -74,6 +74,7 @@ class ModelState(LayerOwnership):
         for key in _NOT_COPIED:  # a pickle of loop30's main may hold a training pass's marks
             self.__dict__.pop(key, None)
         self.__dict__["_copied"] = True
+        self._mark_copied()  # Layer.set_weights drops this copy's training pass (holder)
 
     def _require_built(self) -> None:
         if self.n_features_in is None:
