@@ -1,13 +1,18 @@
 """Review of cliimb32 (session 32): ``_exact_auc.binary_auc`` with weights spanning more
 than float64's range of ratios (a tiny weight beside a huge one) is scikit-learn's, not
 None: the weights are no longer divided by the largest one, which sent a weight below
-``largest * 2**-1074`` to 0 and called its class absent."""
+``largest * 2**-1074`` to 0 and called its class absent. ``predict --threshold`` refused
+for a model that is not binary names the value given, not its ``%g`` rounding
+(``0.99999999`` read ``--threshold 1``, a value the option itself refuses)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from nonlin import cli
 from nonlin._exact_auc import binary_auc
 
 
@@ -37,3 +42,19 @@ def test_weights_whose_sum_passes_float64s_range_still_give_the_scores() -> None
     expected = (roc_auc_score(y, score, sample_weight=scaled),
                 average_precision_score(y, score, sample_weight=scaled))
     np.testing.assert_allclose(result, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("given", ["0.99999999", "0.12345678", "0.000123456789"])
+def test_threshold_refused_for_a_multiclass_model_names_the_value_given(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    rows = ["a,b,y", *(f"{i % 7 - 3},{i % 5},{'xyz'[i % 3]}" for i in range(30))]
+    data = tmp_path / "train.csv"
+    data.write_text("\n".join(rows) + "\n")
+    model = tmp_path / "m.safetensors"
+    assert cli.main(["train", str(data), "--target", "y", "--epochs", "1", "--quiet",
+                     "-o", str(model)]) == 0
+    capsys.readouterr()
+    assert cli.main(["predict", str(model), str(data), "--threshold", given]) == 2
+    err = capsys.readouterr().err
+    assert f"--threshold {float(given)!r} needs a binary classifier (two classes); " in err
+    assert "a classifier of 3 classes" in err
