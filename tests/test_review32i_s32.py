@@ -58,3 +58,49 @@ def test_threshold_refused_for_a_multiclass_model_names_the_value_given(
     err = capsys.readouterr().err
     assert f"--threshold {float(given)!r} needs a binary classifier (two classes); " in err
     assert "a classifier of 3 classes" in err
+
+
+def test_guard_stratify_moves_the_weights_with_their_rows() -> None:
+    """Guard (passes before and after): ``--stratify``'s reordering keeps each row's
+    features, class and weight together."""
+    import argparse
+
+    from nonlin._cli_split import _shuffle_and_split
+
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 3, 50)
+    X = np.column_stack([np.arange(50.0), codes.astype(float)])
+    weights = np.arange(50.0) * 10
+    args = argparse.Namespace(seed=4, val_split=0.3, missing="error")
+    n_val = _shuffle_and_split(args, X, codes, ["id", "c"], weights, stratify=True)
+    assert n_val == 15
+    np.testing.assert_array_equal(X[:, 1], codes)
+    np.testing.assert_array_equal(X[:, 0] * 10, weights)
+    share = n_val * np.bincount(codes, minlength=3) / codes.size
+    assert np.all(np.abs(np.bincount(codes[-n_val:], minlength=3) - share) < 1)
+
+
+def test_guard_a_stratified_run_resumed_is_the_uninterrupted_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard (passes before and after): ``--resume`` takes ``--stratify`` from the
+    checkpoint (left out of the command line) and ends with the same file."""
+    from cli_helpers import interrupt_after
+    from nonlin import cli_train_model
+
+    rng = np.random.default_rng(0)
+    lines = [f"{a},{b},{int(a + 0.3 * b > 1.0)}\n" for a, b in rng.normal(size=(80, 2))]
+    (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(lines))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    run = ["train", "d.csv", "--target", "y", "--epochs", "4", "--quiet", "--seed", "2",
+           "--val-split", "0.3"]
+    assert cli.main([*run, "--stratify", "--out", "full.safetensors"]) == 0
+    assert cli.main([*run, "--out", "plain.safetensors"]) == 0
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(1)])
+    assert cli.main([*run, "--stratify", "--out", "r.safetensors"]) == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    assert cli.main([*run, "--out", "r.safetensors", "--resume",
+                     "r.checkpoint.safetensors"]) == 0
+    full = (tmp_path / "full.safetensors").read_bytes()
+    assert (tmp_path / "r.safetensors").read_bytes() == full
+    assert (tmp_path / "plain.safetensors").read_bytes() != full
