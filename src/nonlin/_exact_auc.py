@@ -21,8 +21,10 @@ a tie between a positive and a negative counts one half. And
 
 the recall steps weighted by the precision at each threshold, with no interpolation,
 as scikit-learn's ``average_precision_score`` (the area under the precision-recall curve
-as a step function; PR AUC). Both need P > 0 and N > 0. The weights are divided by their
-largest value first, so no sum overflows; unweighted counts are summed as integers.
+as a step function; PR AUC). Both need P > 0 and N > 0. Unweighted counts are summed as
+integers (the products are exact). Weighted sums are divided by P and N before any product
+(scikit-learn's rates), so a tiny weight beside a huge one still counts; weights whose
+total passes float64's range are divided by the largest one first.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ from ._quoting import quoted
 
 def _cumulative_counts(
     y_true: np.ndarray, score: np.ndarray, weights: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``TP(t)`` and ``FP(t)`` (each (n_thresholds,), float64) at the distinct scores,
-    highest first, for 0/1 labels ``y_true`` (n,) and scores ``score`` (n,)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``TP(t)``, ``FP(t)`` and the precision ``TP / (TP + FP)`` (each (n_thresholds,),
+    float64) at the distinct scores, highest first, for 0/1 labels ``y_true`` (n,) and
+    scores ``score`` (n,)."""
     order = np.argsort(-score, kind="stable")
     score = score[order]
     positive = y_true[order].astype(bool)
@@ -46,12 +49,18 @@ def _cumulative_counts(
         tp = np.cumsum(positive, dtype=np.int64)
         fp = np.arange(1, positive.size + 1, dtype=np.int64) - tp
     else:
-        w = weights[order] / weights.max()
+        w = weights[order]
+        with np.errstate(over="ignore"):
+            total = np.sum(w)
+        if not np.isfinite(total):  # a total past float64's range: scaled down
+            w = w / w.max()
         tp = np.cumsum(np.where(positive, w, 0.0))
         fp = np.cumsum(np.where(positive, 0.0, w))
     # the last row of each group of equal scores: one threshold per distinct score
     last = np.flatnonzero(np.append(score[1:] != score[:-1], True))
-    return tp[last].astype(np.float64), fp[last].astype(np.float64)
+    tp, fp = tp[last].astype(np.float64), fp[last].astype(np.float64)
+    predicted = tp + fp
+    return tp, fp, np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
 
 
 def binary_auc(
@@ -78,15 +87,16 @@ def binary_auc(
     """
     if weights is not None and not np.max(weights, initial=0.0) > 0:
         return None  # every row weighs 0
-    tp, fp = _cumulative_counts(np.asarray(y_true), np.asarray(score, dtype=np.float64),
-                                None if weights is None else np.asarray(weights, np.float64))
+    tp, fp, precision = _cumulative_counts(
+        np.asarray(y_true), np.asarray(score, dtype=np.float64),
+        None if weights is None else np.asarray(weights, np.float64))
     if tp.size == 0 or not (tp[-1] > 0 and fp[-1] > 0):
         return None
+    if weights is not None:  # as rates in [0, 1]: no product under- or overflows
+        tp, fp = tp / tp[-1], fp / fp[-1]
     tp_before = np.concatenate(([0.0], tp[:-1]))
     fp_before = np.concatenate(([0.0], fp[:-1]))
     roc = float(np.sum((fp - fp_before) * (tp + tp_before)) / 2.0 / tp[-1] / fp[-1])
-    predicted = tp + fp
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
     ap = float(np.sum((tp - tp_before) * precision) / tp[-1])
     return roc, ap
 

@@ -256,5 +256,5 @@ def _check_threshold(args: argparse.Namespace, meta: dict[str, Any]) -> None:
                 f"({describe_classes(meta['classes'])}), predicting the most probable one")
     else:
         return
-    raise UsageError(f"--threshold {args.threshold:g} needs a binary classifier (two classes); "
+    raise UsageError(f"--threshold {args.threshold!r} needs a binary classifier (two classes); "
                      f"{shown_path(args.model)} is {task}")
