@@ -13,6 +13,7 @@ from typing import Any
 
 from ._callback_list import CallbackList, checked_callbacks
 from ._fit_checks import refuse_while_fitting
+from ._one_class_scores import as_list as _listed  # metrics as given, as a list
 from ._quoting import quoted
 from .callbacks import Callback
 from .core import Sequential
@@ -51,13 +52,6 @@ def compiled(model: Sequential, loss: Any, *, optimizer: Any,
 
         check_fit_classes(resolved, model.n_outputs)  # a per-output pos_weight or alpha
     return resolve_optimizer(optimizer), resolved, _listed(metrics)
-
-
-def _listed(metrics: Any) -> list[Any]:
-    """Metrics as given (``None``, one, or an iterable of them) as a list."""
-    if metrics is None or isinstance(metrics, str) or not isinstance(metrics, Iterable):
-        return [] if metrics is None else [metrics]
-    return list(metrics)
 
 
 def _callback_list(callbacks: Any) -> list[Callback]:
