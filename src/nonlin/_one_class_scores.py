@@ -12,8 +12,9 @@ which holds both classes. ``SensitivityAtSpecificity`` and ``SpecificityAtSensit
 need negatives too (a specificity of 0/0 reads 0).
 
 ``warn_pooled`` warns, once per ``fit`` or ``evaluate`` (``train_on_batch``: with the
-output warnings, once per model and loss), of ``"precision"`` or ``"recall"`` by name on a
-softmax of two outputs, where they read the accuracy.
+output warnings, once per model and loss), of ``"precision"`` or ``"recall"`` (by name, or
+a ``Precision``/``Recall`` object without ``class_id``) on a softmax of two outputs, where
+they read the accuracy.
 """
 
 from __future__ import annotations
@@ -87,10 +88,12 @@ def as_list(metrics: Any) -> list[Any]:
 
 
 def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
-    """Warn for each ``"precision"`` or ``"recall"`` (by name) of ``given`` when ``model``
-    ends in a ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its
-    probabilities: both columns are counted, every row has one column above 0.5 (but for
-    a tie), so the result is the accuracy. Objects (``Precision(class_id=1)``) are not."""
+    """Warn for each ``"precision"`` or ``"recall"`` (by name), and each ``Precision`` or
+    ``Recall`` object without a ``class_id``, of ``given`` when ``model`` ends in a
+    ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its probabilities: both
+    columns are counted, every row has one column above 0.5 (but for a tie), so the result
+    is the accuracy. An object with ``class_id`` (``Precision(class_id=1)``) scores one
+    column: no warning."""
     if not given or model.n_outputs != 2:  # nothing to import or look at
         return
     from ._dense_keras import output_layer
@@ -101,14 +104,21 @@ def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
             or type(loss).__name__ not in ("CrossEntropy", "CategoricalFocalCrossentropy")
             or not isinstance(output_layer(model.layers[-1]), Softmax)):
         return
-    for name in given:
-        cls = METRICS.get(name if name in METRICS else name.lower()) if isinstance(
-            name, str) else None
-        if cls is Precision or cls is Recall:
-            warnings.warn(
-                f"The metric {name!r} counts every output column (as Keras' {cls.__name__} "
-                f"does), and a softmax over 2 classes has one column above 0.5 in every row "
-                f"(but for a tie), so {name!r} reads the accuracy, not class 1's "
-                f"{cls.__name__.lower()}. For class 1, pass nonlin.metrics.{cls.__name__}"
-                f"(class_id=1, name={name!r}) (or give the model one sigmoid output and a "
-                "binary cross-entropy)", UserWarning, stacklevel=user_stacklevel())
+    for given_one in given:
+        if isinstance(given_one, str):
+            name = given_one
+            cls = METRICS.get(name if name in METRICS else name.lower())
+        elif isinstance(given_one, (Precision, Recall)) and given_one.class_id is None:
+            name, cls = given_one.name, type(given_one)
+        else:
+            continue
+        if cls is None or not issubclass(cls, (Precision, Recall)):
+            continue
+        kind = "Precision" if issubclass(cls, Precision) else "Recall"
+        warnings.warn(
+            f"The metric {name!r} counts every output column (as Keras' {kind} does), and "
+            f"a softmax over 2 classes has one column above 0.5 in every row (but for a "
+            f"tie), so {name!r} reads the accuracy, not class 1's {kind.lower()}. For "
+            f"class 1, pass nonlin.metrics.{kind}(class_id=1, name={name!r}) (or give the "
+            "model one sigmoid output and a binary cross-entropy)",
+            UserWarning, stacklevel=user_stacklevel())
