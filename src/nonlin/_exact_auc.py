@@ -102,7 +102,7 @@ def binary_auc(
 
 
 def auc_fields(report: dict[str, Any], y_true: np.ndarray, proba: np.ndarray,
-               classes: list[Any], weights: np.ndarray | None) -> None:
+               classes: list[Any], weights: np.ndarray | None, positive: int = 1) -> None:
     """Add ``roc_auc``, ``average_precision`` and ``positive_class`` to a binary
     classifier's ``report`` (``nonlin evaluate``), in place; with ``auc_note``, the reason,
     where they are None.
@@ -114,16 +114,20 @@ def auc_fields(report: dict[str, Any], y_true: np.ndarray, proba: np.ndarray,
     y_true : np.ndarray
         Shape (n_samples,): class indices, 0 or 1.
     proba : np.ndarray
-        Shape (n_samples, 2): the class probabilities; ``proba[:, 1]``, that of
-        ``classes[1]`` (the positive class: the second of the sorted labels), is the score.
+        Shape (n_samples, 2): the class probabilities; ``proba[:, positive]``, that of
+        the positive class ``classes[positive]``, is the score.
     classes : list
         The model's two class labels.
     weights : np.ndarray or None
         Shape (n_samples,): sample weights (``--weight``), or None.
+    positive : int
+        The index of the positive class: 1 (the second of the sorted labels, the default)
+        or 0 (``--positive`` naming the first).
     """
-    score = proba[:, 1]
-    report["positive_class"] = classes[1]
-    scores = binary_auc(y_true, score, weights) if np.isfinite(score).all() else None
+    score = proba[:, positive]
+    report["positive_class"] = classes[positive]
+    is_positive = y_true if positive == 1 else 1 - y_true
+    scores = binary_auc(is_positive, score, weights) if np.isfinite(score).all() else None
     report["roc_auc"], report["average_precision"] = scores if scores else (None, None)
     if scores is None:
         report["auc_note"] = _undefined(y_true, score, classes, weights)

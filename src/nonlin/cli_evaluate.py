@@ -39,6 +39,7 @@ from .cli_multilabel import label_columns, multilabel_table
 from .cli_multilabel_model import label_pairs
 from .cli_multilabel_report import format_multilabel, multilabel_report
 from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
+from .cli_positive import add_positive_option, positive_index
 from .cli_report import (
     classification_report,
     format_classification,
@@ -54,7 +55,8 @@ _DESCRIPTION = (
     "Score MODEL (written by 'nonlin train') on DATA.csv. The feature columns are "
     "matched by name, in any order; other columns are ignored. Classifiers: accuracy, "
     "per-class precision, recall, F1 and the confusion matrix, and for two classes the "
-    "exact ROC AUC and PR AUC (average precision) of the second (sorted) class, as "
+    "exact ROC AUC and PR AUC (average precision) of the positive class (--positive; "
+    "default: the second of the sorted labels), as "
     "scikit-learn's roc_auc_score and average_precision_score; labels the model never "
     "saw are an error that lists them. Multilabel classifiers: per label accuracy, "
     "precision, recall, F1 and support, the subset accuracy (exact match), the Hamming "
@@ -95,12 +97,14 @@ def add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     add_missing_option(p, model=True)
     add_unknown_option(p)
     add_weight_option(p)
+    add_positive_option(p, "whose ROC AUC and average precision are scored")
     p.set_defaults(run=run_evaluate)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model)
     target = _check_arguments(args, meta)
+    positive = positive_index(args, meta)  # 1 without --positive; refused for other models
     several = evaluated_targets(args, meta)  # a model of several targets: their columns
     # the model's categorical columns one-hot encoded; --weight's column apart
     table, weights = read_scored_table(args, meta, model, several[0] if several else target)
@@ -115,7 +119,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if table.X.shape[0] == 0:
         raise UsageError(f"{shown_path(args.data)}: no data rows to evaluate")
     target = table.target  # as the header spells it
-    report = _report(args, model, meta, table, target, weights, several)
+    report = _report(args, model, meta, table, target, weights, several, positive)
     if weights is not None:
         weighted_fields(report, args.weight, weights)
     report["model"], report["data"] = args.model, args.data
@@ -186,7 +190,8 @@ def _check_arguments(args: argparse.Namespace, meta: dict[str, Any]) -> str:
 
 
 def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target: str,
-            weights: np.ndarray | None, several: list[str] | None = None) -> dict:
+            weights: np.ndarray | None, several: list[str] | None = None,
+            positive: int = 1) -> dict:
     y = np.asarray(table.y)
     if several and meta.get("multilabel") is True:  # y (n, n_labels) 0/1
         proba = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
@@ -202,7 +207,7 @@ def _report(args: argparse.Namespace, model: Any, meta: dict, table: Any, target
         report = classification_report(y_true, proba.argmax(axis=1), list(meta["classes"]),
                                        weights)
         if len(meta["classes"]) == 2:  # binary: ROC AUC and average precision, exact
-            auc_fields(report, y_true, proba, list(meta["classes"]), weights)
+            auc_fields(report, y_true, proba, list(meta["classes"]), weights, positive)
         return report
     if y.dtype.kind in "OUS":
         raise UsageError(f"{shown_path(args.data)}: column {quoted(target)} holds text"

@@ -42,6 +42,7 @@ from .cli_model import (
 )
 from .cli_multilabel_model import predict_header, predict_lines
 from .cli_paths import check_output_path
+from .cli_positive import add_positive_option, positive_index
 from .cli_stdin import STDIN, input_file
 
 
@@ -97,10 +98,11 @@ def add_predict(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--proba", action="store_true", help="add class probabilities (classifiers)")
     p.add_argument(
         "--threshold", type=_threshold, metavar="T",
-        help="binary classifiers: predict the second (sorted) class, the positive one, where "
-        "its probability p >= T, else the first (0 < T < 1; default: the more probable "
-        "class, the positive one where p > 0.5)",
+        help="binary classifiers: predict the positive class (--positive; default: the "
+        "second of the sorted labels) where its probability p >= T, else the other "
+        "(0 < T < 1; default: the more probable class)",
     )
+    add_positive_option(p, "that --threshold predicts where its probability p >= T")
     p.add_argument(
         "-o",
         "--output",
@@ -131,6 +133,10 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"--proba needs a classifier; {shown_path(args.model)} is a regressor")
     if args.threshold is not None:
         _check_threshold(args, meta)
+    positive = positive_index(args, meta)  # 1 without --positive; refused for other models
+    if args.positive is not None and args.threshold is None:
+        raise UsageError(f"--positive {quoted(args.positive)} goes with --threshold T (without "
+                         "it predict gives the more probable class, whichever is positive)")
     if args.output is not None:
         check_output_path(args.output, "predictions file (-o)")
         if refused_output(args.output):
@@ -142,7 +148,7 @@ def run_predict(args: argparse.Namespace) -> int:
     table = _read(args, model, meta, kept)
     rows = None if kept is None else kept_rows(args.data, kept, table)
     outputs = model_outputs(model, meta, prepare_features(table.X, meta, args.data))
-    text = _format(outputs, meta, args.proba, kept, rows, args.threshold)
+    text = _format(outputs, meta, args.proba, kept, rows, args.threshold, positive)
     if args.output:
         from ._atomic import write_atomic  # (looked up now: tests replace it)
 
@@ -191,7 +197,7 @@ def _header(meta: dict[str, Any], proba: bool) -> list[str]:
 def _format(
     outputs: np.ndarray, meta: dict[str, Any], proba: bool,
     kept: KeptColumns | None = None, kept_values: list[list[str]] | None = None,
-    threshold: float | None = None,
+    threshold: float | None = None, positive: int = 1,
 ) -> str:
     """The output CSV: the kept columns' values (one list per row), then the predictions.
 
@@ -199,7 +205,7 @@ def _format(
     buffer = _Records()
     writer = csv.writer(buffer, lineterminator="\r\n")  # quotes the cells holding either
     writer.writerow([*(kept.names if kept else ()), *_header(meta, proba)])
-    lines = _lines(outputs, meta, proba, threshold)
+    lines = _lines(outputs, meta, proba, threshold, positive)
     if kept_values is not None:
         lines = ([*values, *line] for values, line in zip(kept_values, lines, strict=True))
     writer.writerows(lines)
@@ -216,9 +222,10 @@ class _Records(io.StringIO):
 
 
 def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool,
-           threshold: float | None = None) -> Iterator[list[str]]:
+           threshold: float | None = None, positive: int = 1) -> Iterator[list[str]]:
     """The cells of each output row, ``outputs`` (n, n_outputs) as predictions; with
-    ``threshold`` (a binary classifier), ``classes[1]`` where ``outputs[:, 1] >= threshold``."""
+    ``threshold`` (a binary classifier), the positive class ``classes[positive]`` where
+    ``outputs[:, positive] >= threshold``, the other one elsewhere."""
     if meta.get("multilabel") is True:  # P(positive label) (n, n_labels)
         return predict_lines(meta, outputs, proba)
     if "targets" in meta:  # (n, n_targets)
@@ -226,7 +233,10 @@ def _lines(outputs: np.ndarray, meta: dict[str, Any], proba: bool,
     if meta["task"] != "classification":
         return ([repr(float(v))] for v in outputs)
     classes = [str(c) for c in meta["classes"]]
-    index = outputs.argmax(axis=1) if threshold is None else outputs[:, 1] >= threshold
+    if threshold is None:
+        index = outputs.argmax(axis=1)
+    else:  # positive 1: True -> 1; positive 0: True -> 0
+        index = (outputs[:, positive] >= threshold) != bool(1 - positive)
     labels = np.asarray(classes, dtype=object)[index.astype(np.intp)]
     if not proba:
         return ([label] for label in labels)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._cli_lists import split_items
-from ._quoting import quoted, quoted_list
+from ._quoting import quoted
 from .cli_common import UsageError
 
 _SYNTAX = "'balanced' or LABEL=WEIGHT pairs such as yes=5,no=1"
@@ -180,19 +180,10 @@ def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
 
 
 def _class_index(args: argparse.Namespace, label: str, classes: list[Any]) -> int:
-    """The index of the class ``label`` names: as written, else without the spaces around
-    it, else as the same number (``1.0`` is the class 1)."""
-    shown = [str(c) for c in classes]
-    for text in (label, label.strip()):
-        if text in shown:
-            return shown.index(text)
-    number = float(label) if _is_float(label) else None
-    for i, c in enumerate(classes):
-        if number is not None and isinstance(c, int) and float(c) == number:
-            return i
-    raise UsageError(f"--class-weight: column {quoted(args.target)} has no class "
-                     f"{quoted(label)}; expected one of its classes "
-                     f"{quoted_list(shown)}")
+    """The index of the class ``label`` names (``cli_positive.class_index``'s matching)."""
+    from .cli_positive import class_index
+
+    return class_index(label, classes, f"--class-weight: column {quoted(args.target)}")
 
 
 def fit_weights(meta: dict[str, Any], weights: np.ndarray | None, n_train: int) -> dict:
