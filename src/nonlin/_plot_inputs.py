@@ -279,13 +279,13 @@ def plane_limits(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def confusion_inputs(matrix: Any, classes: Any) -> tuple[np.ndarray, list[str]]:
-    """``matrix``, a non-empty square real array, and the names of its classes (str): the
-    ``classes`` given, one per row, or ``0 .. n - 1``."""
+    """``matrix`` (non-empty, square, real) and its class names: ``classes`` or ``0 .. n-1``."""
     matrix = np.asarray(matrix)
     if matrix.dtype.kind not in "biuf":  # text or objects: matplotlib's "Image data of dtype"
         raise TypeError(f"Expected a real numeric matrix. Received dtype {matrix.dtype}")
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}")
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:  # (n, 2, 2): multilabel's
+        hint = ": one label at a time, matrix[i]" if matrix.shape[1:] == (2, 2) else ""
+        raise ValueError(f"Expected a square matrix. Received shape {matrix.shape}{hint}")
     if matrix.size == 0:
         raise ValueError(
             f"Expected a square matrix of at least one class. Received shape {matrix.shape}"
