@@ -28,13 +28,13 @@ from .cli_common import UsageError
 # option dest -> how the training record spells its value (the same name)
 _RUN_OPTIONS = ("hidden", "activation", "dropout", "optimizer", "lr", "batch_size",
                 "early_stopping", "seed", "val_split", "missing", "class_weight", "weight",
-                "l2", "batch_norm", "loss", "lr_schedule", "stratify")
+                "l2", "batch_norm", "loss", "lr_schedule", "stratify", "monitor", "positive")
 # recorded only when given (a run without them records as before): absent is the default
 _WHEN_GIVEN = ("class_weight", "weight", "l2", "batch_norm", "loss", "lr_schedule",
-               "stratify")
+               "stratify", "monitor", "positive")
 _NAMES = ("activation", "optimizer")  # registry names: "ReLU" is "relu"
 # as written on the command line: str only (--loss, --lr-schedule: in their canonical spelling)
-_STRINGS = ("missing", "class_weight", "weight", "loss", "lr_schedule")
+_STRINGS = ("missing", "class_weight", "weight", "loss", "lr_schedule", "monitor", "positive")
 
 
 def _train_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:

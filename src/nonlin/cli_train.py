@@ -33,6 +33,7 @@ from .cli_common import (
     note_filled,
 )
 from .cli_model import describe_classes
+from .cli_monitor import check_monitor, monitored
 from .cli_output import print_status
 from .cli_paths import check_checkpoint_name, check_model_output, check_output_path
 from .cli_sigterm import Termination, ctrl_c, ctrl_c_handler, set_ctrl_c, sigterm_as_ctrl_c
@@ -206,8 +207,11 @@ def _check_args(args: argparse.Namespace) -> None:
         check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
         check_plot_format(args.plot)
-    if args.early_stopping and args.val_split == 0:
-        raise UsageError("--early-stopping watches the validation loss; give --val-split > 0")
+    monitor = monitored(args)
+    if args.early_stopping and args.val_split == 0 and monitor.startswith("val_"):
+        watched = "the validation loss" if monitor == "val_loss" else monitor
+        raise UsageError(f"--early-stopping watches {watched}; give --val-split > 0")
+    check_monitor(args)  # --monitor with nothing watching, --positive without precision
     check_schedule(args)  # plateau without validation, a warm-up as long as the run
     for option, names in (("--columns", args.columns), ("--exclude", args.exclude)):
         if names and args.target in names:

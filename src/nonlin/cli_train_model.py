@@ -24,6 +24,7 @@ from ._shell_words import resume_command as resume_command  # cli_train's
 from ._shell_words import shell_word as shell_word  # cli_info_file's, cli_categorical's
 from .cli_common import UsageError
 from .cli_model import CHUNK_ROWS, check_cli_metadata
+from .cli_monitor import fit_metrics, monitored
 from .cli_resume import adopt_data_options, adopt_run_options
 from .cli_resume_checks import check_resumed_network
 from .cli_targets import check_resumed_targets
@@ -122,7 +123,7 @@ def _fit_options(args: argparse.Namespace, prepared: Any, resumed: Any) -> dict[
         "seed": None if resumed else args.seed,
         "validation_data": validation,
         "callbacks": _callbacks(args),
-        "metrics": ("accuracy",) if task == "classification" else (),
+        "metrics": fit_metrics(args, prepared.meta),  # accuracy, what --monitor watches
         "verbose": 0 if args.quiet or sys.stderr is None else 1,  # None: stderr closed
         "initial_epoch": resumed.epoch if resumed else 0,
         **fit_weights(prepared.meta, prepared.weights, n_train),  # {} without them
@@ -153,7 +154,7 @@ def _callbacks(args: argparse.Namespace) -> list[Any]:
     ``--lr-schedule plateau`` (in that order: a checkpoint restores them by position)."""
     import nonlin
 
-    stopping = [nonlin.EarlyStopping(monitor="val_loss", patience=args.early_stopping,
+    stopping = [nonlin.EarlyStopping(monitor=monitored(args), patience=args.early_stopping,
                                      restore_best_weights=True)] if args.early_stopping else []
     return [*stopping, *schedule_callbacks(args)]
 

@@ -16,6 +16,7 @@ from .cli_common import (
     registry_names,
     seed,
 )
+from .cli_monitor import add_monitor_options
 from .cli_paths import PLOT_SUFFIX
 from .cli_train_loss import add_loss_options
 from .cli_weights import add_network_extras
@@ -76,9 +77,10 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
         "--early-stopping",
         type=positive_int,
         metavar="PATIENCE",
-        help="stop after PATIENCE epochs without a better validation loss and keep "
-        "the best weights",
+        help="stop after PATIENCE epochs without a better validation loss (or --monitor "
+        "quantity) and keep the best weights",
     )
+    add_monitor_options(group)  # --monitor, --positive
     group.add_argument("--seed", type=seed, default=0, help="seed of every random draw (0)")
 
 

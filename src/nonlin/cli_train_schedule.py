@@ -108,7 +108,9 @@ def schedule_callbacks(args: argparse.Namespace) -> list[Any]:
     if args.lr_schedule is None or not args.lr_schedule.startswith("plateau"):
         return []
     _, (patience, factor) = parse_schedule(args.lr_schedule)
-    return [ReduceLROnPlateau(monitor="val_loss", factor=factor, patience=patience)]
+    from .cli_monitor import monitored
+
+    return [ReduceLROnPlateau(monitor=monitored(args), factor=factor, patience=patience)]
 
 
 def check_schedule(args: argparse.Namespace) -> None:
@@ -117,8 +119,10 @@ def check_schedule(args: argparse.Namespace) -> None:
     if args.lr_schedule is None:
         return
     name, params = parse_schedule(args.lr_schedule)
-    if name == "plateau" and args.val_split == 0:
-        raise UsageError(f"--lr-schedule {args.lr_schedule} watches the validation loss; "
+    monitor = getattr(args, "monitor", None) or "val_loss"
+    if name == "plateau" and args.val_split == 0 and monitor.startswith("val_"):
+        watched = "the validation loss" if monitor == "val_loss" else monitor
+        raise UsageError(f"--lr-schedule {args.lr_schedule} watches {watched}; "
                          "give --val-split > 0")
     if name == "cosine" and params[0] >= args.epochs:
         raise UsageError(f"--lr-schedule {args.lr_schedule} warms up for {params[0]} epochs; "

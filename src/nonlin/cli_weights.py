@@ -160,7 +160,8 @@ def record_weights(args: argparse.Namespace, meta: dict[str, Any], codes: np.nda
     if weights is not None and not np.any(weights):
         raise UsageError(f"every one of the {codes.shape[0]} training rows weighs 0 "
                          "(--weight, --class-weight); expected some rows with a weight > 0")
-    for option in ("weight", "l2", "batch_norm", "loss", "lr_schedule", "stratify"):
+    for option in ("weight", "l2", "batch_norm", "loss", "lr_schedule", "stratify", "monitor",
+                   "positive"):
         if getattr(args, option, None):
             record[option] = getattr(args, option)
 
