@@ -29,7 +29,8 @@ def test_sparse_x_reads_as_its_dense_twin(kind: str) -> None:
     Xs = getattr(sp, kind)(X)
     sparse.fit(Xs, y, epochs=2, verbose=0, seed=0)
     np.testing.assert_array_equal(sparse.predict(Xs), dense.predict(X))
-    np.testing.assert_array_equal(sparse.evaluate(Xs, y, verbose=0), dense.evaluate(X, y, verbose=0))
+    np.testing.assert_array_equal(sparse.evaluate(Xs, y, verbose=0),
+                                  dense.evaluate(X, y, verbose=0))
     np.testing.assert_array_equal(Xs.toarray(), X)  # the user's matrix is untouched
 
 
