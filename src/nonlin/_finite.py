@@ -41,9 +41,10 @@ def _sum_finite(arr: np.ndarray) -> bool:
         return math.isfinite(float(np.add.reduce(arr.reshape(-1))))
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
+def check_finite(arr: np.ndarray, name: str, *, data: bool = False) -> None:
     """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (checked block by block),
-    naming the first one's row, index and value (``x[1, 3]=nan``)."""
+    naming the first one's row, index and value (``x[1, 3]=nan``); for ``data`` (a
+    user's x or y) a NaN also gets what to do about missing values."""
     if arr.dtype.kind != "f" or arr.size == 0:
         return
     if arr.size <= _BLOCK_ELEMENTS and np.isfinite(arr).all():  # one block: no row scan
@@ -56,9 +57,12 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     if row is not None:  # named as the range error of validation.as_dtype names its value
         index = (row, *(int(i) for i in np.argwhere(~np.isfinite(arr[row]))[0])) if (
             arr.ndim > 1) else (row,)
+        value = arr[index].item()
+        hint = ("; fill in or drop the missing values first (scikit-learn's SimpleImputer, "
+                "or pandas' fillna / dropna)") if data and value != value else ""
         raise ValueError(
             f"Expected finite values in {name}. Received NaN or infinity in row {row}: "
-            f"{name}[{', '.join(map(str, index))}]={arr[index].item()!r}"
+            f"{name}[{', '.join(map(str, index))}]={value!r}{hint}"
         )
 
 

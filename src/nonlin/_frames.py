@@ -75,6 +75,8 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
         return columnar_values(value, name, text_hint(name, "polars' DataFrame.to_dummies"
                                                      if library(value) == "polars" else
                                                      "pandas.get_dummies"))
+    if type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray"):
+        return np.asarray(value.toarray())  # as Keras: a sparse matrix is read dense, a copy
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:

@@ -34,7 +34,7 @@ def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarra
         )
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
-    check_finite(arr, name)
+    check_finite(arr, name, data=True)
     return arr
 
 

@@ -123,7 +123,7 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
             f"Expected {'input' if name in ('X', 'x') else name} with {n_features} features. "
             f"Received an array of shape {arr.shape} ({arr.shape[1]} features)"
         )
-    check_finite(arr, name)
+    check_finite(arr, name, data=True)
     return arr
 
 
