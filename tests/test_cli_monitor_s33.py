@@ -22,7 +22,8 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 3)).round(3)
     rare = X[:, 0] + 0.6 * rng.normal(size=200) > 0.9  # 'fraud' sorts first
-    rows = "".join(f"{a},{b},{c},{'fraud' if r else 'ok'}\n" for (a, b, c), r in zip(X, rare, strict=True))
+    labels = np.where(rare, "fraud", "ok")
+    rows = "".join(f"{a},{b},{c},{label}\n" for (a, b, c), label in zip(X, labels, strict=True))
     (tmp_path / "d.csv").write_text("a,b,c,y\n" + rows)
     monkeypatch.chdir(tmp_path)
     return tmp_path / "d.csv"

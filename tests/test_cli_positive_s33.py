@@ -23,7 +23,8 @@ def _write(path: Path, n: int = 160, labels: tuple[str, str] = ("fraud", "ok")) 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(n, 2)).round(3)
     rare = X[:, 0] + 0.5 * rng.normal(size=n) > 1.0  # about a fifth: the first label
-    rows = "".join(f"{a},{b},{labels[0] if r else labels[1]}\n" for (a, b), r in zip(X, rare, strict=True))
+    named = np.where(rare, labels[0], labels[1])
+    rows = "".join(f"{a},{b},{label}\n" for (a, b), label in zip(X, named, strict=True))
     path.write_text("a,b,y\n" + rows)
     return path
 
