@@ -118,3 +118,4 @@ def test_numeric_labels_match_as_numbers(tmp_path: Path,
     assert cli.main(["train", str(data), "--target", "y", "--hidden", "4", "--epochs", "2",
                      "--quiet", "-o", str(model)]) == 0
     assert _evaluate(capsys, str(model), str(data), "--positive", "0.0")["positive_class"] == 0
+

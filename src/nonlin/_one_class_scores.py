@@ -89,11 +89,11 @@ def as_list(metrics: Any) -> list[Any]:
 
 def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
     """Warn for each ``"precision"`` or ``"recall"`` (by name), and each ``Precision`` or
-    ``Recall`` object without a ``class_id``, of ``given`` when ``model`` ends in a
-    ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its probabilities: both
-    columns are counted, every row has one column above 0.5 (but for a tie), so the result
-    is the accuracy. An object with ``class_id`` (``Precision(class_id=1)``) scores one
-    column: no warning."""
+    ``Recall`` object that reads the accuracy (``_reads_accuracy``), of ``given`` when
+    ``model`` ends in a ``Softmax`` of 2 outputs and ``loss`` is a categorical loss of its
+    probabilities: both columns are counted, every row has one column above 0.5 (but for a
+    tie), so the result is the accuracy. ``Precision(class_id=1)`` scores one column, and
+    ``Recall(thresholds=0.7)`` other rows: no warning."""
     if not given or model.n_outputs != 2:  # nothing to import or look at
         return
     from ._dense_keras import output_layer
@@ -108,7 +108,7 @@ def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
         if isinstance(given_one, str):
             name = given_one
             cls = METRICS.get(name if name in METRICS else name.lower())
-        elif isinstance(given_one, (Precision, Recall)) and given_one.class_id is None:
+        elif isinstance(given_one, (Precision, Recall)) and _reads_accuracy(given_one):
             name, cls = given_one.name, type(given_one)
         else:
             continue
@@ -122,3 +122,12 @@ def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
             f"class 1, pass nonlin.metrics.{kind}(class_id=1, name={name!r}) (or give the "
             "model one sigmoid output and a binary cross-entropy)",
             UserWarning, stacklevel=user_stacklevel())
+
+
+def _reads_accuracy(metric: Any) -> bool:
+    """Whether a ``Precision`` or ``Recall`` object on a 2-unit softmax reads the accuracy:
+    no ``class_id``, and each row's top column alone predicted (threshold 0.5, or
+    ``top_k=1``). ``thresholds=0.7`` or ``top_k=2`` count other rows: no warning."""
+    if metric.class_id is not None:
+        return False
+    return metric.top_k == 1 or (metric.top_k is None and metric.threshold == 0.5)
