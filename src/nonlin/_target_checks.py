@@ -15,7 +15,7 @@ import numpy as np
 
 from ._finite import check_finite
 from ._frames import stacked_hint
-from .validation import _as_array
+from .validation import _as_array, checked_finite
 
 
 def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarray:
@@ -34,7 +34,7 @@ def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarra
         )
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
-    check_finite(arr, name)
+    checked_finite(y, arr, name, target=True)
     return arr
 
 
