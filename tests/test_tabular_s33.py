@@ -1,7 +1,7 @@
 """Messy real-world tables in fit/evaluate/predict and in the CSV reader (session 33).
 
 A SciPy sparse X, numbers held as text in a DataFrame, a pd.NA in a frame or a Series,
-duplicated column names, and formatted numbers (``1,304.50``, ``$12``, ``5%``) in a CSV
+and formatted numbers (``1,304.50``, ``$12``, ``5%``) in a CSV
 read with ``--missing drop`` or ``mean``.
 """
 
@@ -73,18 +73,6 @@ def test_a_missing_value_in_a_frame_names_its_column_and_what_to_do() -> None:
         _fit(_model(), np.where(np.arange(16).reshape(8, 2) == 7, np.nan, X), Y)
 
 
-def test_duplicated_column_names_are_refused_not_matched_by_position() -> None:
-    frame = pd.DataFrame(np.column_stack([X, X[:, :1]]), columns=["a", "b", "a"])
-    with pytest.raises(ValueError, match=r"unique column names .* Received 'a' 2 times"):
-        _fit(_model(), frame, Y)
-    model = _model()
-    _fit(model, frame.iloc[:, :2], Y)
-    with pytest.raises(ValueError, match="'a' 2 times"):
-        model.predict(frame)
-    frame.columns = [0, 1, 0]  # no names recorded: by position, as any array
-    _fit(_model(), frame, Y)
-
-
 def _csv(tmp_path: Path, cell: str) -> Path:
     rows = [f"{v:.3f},{w:.3f},{t}" for (v, w), t in zip(X, Y, strict=True)]
     rows[3] = f"{cell},{X[3, 1]:.3f},{Y[3]}"
@@ -119,3 +107,20 @@ def test_cli_mean_does_not_fill_thousands(tmp_path: Path, capsys: pytest.Capture
                  "--missing", "mean", "--out", str(tmp_path / "m.safetensors")])
     assert code == 2 and not (tmp_path / "m.safetensors").exists()
     assert "received '1,304.50' (a formatted number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("first", ["sep=,", "sep=;"])
+def test_excels_separator_line_is_named(tmp_path: Path, first: str) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text(f"{first}\na,b,y\n1,2,0\n3,4,1\n", encoding="utf-8")
+    with pytest.raises(tabular.CSVError, match=rf"line 1: .* received Excel's separator line "
+                       rf"'{first}'; delete that first line$"):
+        tabular.read_csv(path, target="y")
+
+
+def test_a_header_ending_in_a_comma_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "trailing.csv"
+    path.write_text("a,b,y,\n1,2,0,\n3,4,1,\n", encoding="utf-8")
+    with pytest.raises(tabular.CSVError, match=r"column 4 has an empty name '' \(the header "
+                       r"ends in a comma: delete it, or name the column\)$"):
+        tabular.read_csv(path, target="y")

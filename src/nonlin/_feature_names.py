@@ -57,13 +57,7 @@ def frame_names(X: Any) -> np.ndarray | None:
             "feature / column names from your input data, or convert them all to a non-string "
             "data type."
         )
-    if types != ["str"]:
-        return None
-    if len(set(names.tolist())) < names.size:  # a name matching two columns
-        from ._frame_hints import refuse_duplicates
-
-        refuse_duplicates(names)
-    return names
+    return names if types == ["str"] else None
 
 
 def forget_names(model: Any) -> None:

@@ -11,14 +11,11 @@ Imported only when an input is refused (never by ``import nonlin``):
   ``fit`` refuses, gets ``pd.to_numeric`` as its fix instead of one-hot encoding;
 * ``nonfinite_where``: a NaN (a ``pd.NA`` or ``null`` made NaN) or an infinity in a
   DataFrame or Series, named by its column and index label, with what to do
-  (impute, as scikit-learn's ``SimpleImputer`` does, or drop the rows);
-* ``refuse_duplicates``: column names given twice, which name-matching cannot tell apart
-  (scikit-learn >= 1.9 refuses them too).
+  (impute, as scikit-learn's ``SimpleImputer`` does, or drop the rows).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, NoReturn
 
 import numpy as np
@@ -102,15 +99,3 @@ def nonfinite_where(value: Any, arr: np.ndarray, row: int, target: bool) -> str:
 def _is_default_index(index: Any) -> bool:
     """Whether a pandas index is the ``0, 1, ...`` of a fresh frame (its labels are rows)."""
     return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
-
-
-def refuse_duplicates(names: np.ndarray) -> None:
-    """Raise ``ValueError`` when a column name appears more than once in ``names``."""
-    twice = {n: k for n, k in Counter(names.tolist()).items() if k > 1}
-    if twice:
-        listed = ", ".join(f"{quoted(n)} {k} times" for n, k in twice.items())
-        raise ValueError(
-            f"Expected unique column names (fit, evaluate and predict match the columns by "
-            f"name). Received {listed}; rename them (df.columns = [...]) or drop the "
-            "duplicates (df.loc[:, ~df.columns.duplicated()])"
-        )
