@@ -34,7 +34,10 @@ def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarra
         )
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
-    checked_finite(y, arr, name, target=True)
+    if arr is y:  # an array as given: check_finite's message as is
+        check_finite(arr, name)
+    else:
+        checked_finite(y, arr, name, target=True)
     return arr
 
 
