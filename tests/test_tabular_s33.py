@@ -124,3 +124,11 @@ def test_a_header_ending_in_a_comma_says_so(tmp_path: Path) -> None:
     with pytest.raises(tabular.CSVError, match=r"column 4 has an empty name '' \(the header "
                        r"ends in a comma: delete it, or name the column\)$"):
         tabular.read_csv(path, target="y")
+
+
+def test_a_polars_null_gets_polars_fixes() -> None:
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({"a": [1.0, None] * 4, "b": X[:, 1]})
+    with pytest.raises(ValueError, match=r"x\[1, 0\]=nan \(column 'a'\); fill in the missing "
+                       r"values first \(df\.fill_null\(\.\.\.\), .* \(df\.drop_nulls\(\)\)$"):
+        _fit(_model(), frame, Y)

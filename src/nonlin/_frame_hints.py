@@ -72,6 +72,12 @@ def numbers_as_text(frame: Any, column: Any) -> str | None:
             "(scikit-learn's estimators convert such a column themselves)")
 
 
+# each frame library's way to fill in, and to drop, missing values
+_FIXES = {"pandas": ("df.fillna(...)", "df.dropna()"),
+          "polars": ("df.fill_null(...)", "df.drop_nulls()"),
+          "pyarrow": ("pyarrow.compute.fill_null", "table.drop_null()")}
+
+
 def nonfinite_where(value: Any, arr: np.ndarray, row: int, target: bool) -> str:
     """`` (column 'b', index label 7); <what to do>`` for the first NaN or infinity of a
     DataFrame or Series ``value``, found at position ``row`` of its array ``arr``."""
@@ -86,10 +92,11 @@ def nonfinite_where(value: Any, arr: np.ndarray, row: int, target: bool) -> str:
         where.append(f"index label {quoted(index[row])}")
     at = f" ({', '.join(where)})" if where else ""
     if np.isnan(arr[row]).any():
+        fill, drop = _FIXES.get(type(value).__module__.split(".")[0], _FIXES["pandas"])
         todo = ("drop the rows whose target is missing first (keep = y.notna(); X[keep], "
                 "y[keep])" if target else
-                "fill in the missing values first (df.fillna(...), or scikit-learn's "
-                "SimpleImputer in a Pipeline) or drop those rows (df.dropna())")
+                f"fill in the missing values first ({fill}, or scikit-learn's "
+                f"SimpleImputer in a Pipeline) or drop those rows ({drop})")
     else:
         todo = "replace the infinities first (df.replace([np.inf, -np.inf], np.nan), then "
         todo += "drop or fill those rows)"
