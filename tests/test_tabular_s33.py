@@ -132,3 +132,10 @@ def test_a_polars_null_gets_polars_fixes() -> None:
     with pytest.raises(ValueError, match=r"x\[1, 0\]=nan \(column 'a'\); fill in the missing "
                        r"values first \(df\.fill_null\(\.\.\.\), .* \(df\.drop_nulls\(\)\)$"):
         _fit(_model(), frame, Y)
+
+
+@pytest.mark.parametrize("cell", ["2020-01-31", "31/01/2020", "12:30"])
+def test_a_date_cell_says_it_is_a_date(tmp_path: Path, cell: str) -> None:
+    with pytest.raises(tabular.CSVError, match=rf"received '{cell}' \(a date or time: leave the "
+                       r"column out of the features or turn it into numbers first"):
+        tabular.read_csv(_csv(tmp_path, cell), target="y")

@@ -47,6 +47,10 @@ _FORMATTED = re.compile(r"(\d+(,\d+)*(\.\d*)?|\.\d+)")
 _FORMATTED_HINT = (" (a formatted number: thousands separators, currency and percent signs are "
                    "not read, and such a cell is not taken as missing; write plain numbers, "
                    "1304.5 for '1,304.50', as pandas' read_csv(thousands=',') then to_csv does)")
+# a date (2020-01-31, 31/01/2020, 2020/1/31) or a time (12:30) in a feature cell
+_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|^\d{1,2}:\d{2}")
+DATE_ADVICE = ("leave the column out of the features or turn it into numbers first (days since "
+               "a start date, the month, the weekday)")
 # what to do with a feature column of text (categories): the command line says it its way
 ADVICE = "leave the column out of the features or encode its text as numbers"
 
@@ -194,6 +198,8 @@ def _hint(cell: str) -> str:
     text = cell.strip(" \t")
     if formatted(cell):
         return _FORMATTED_HINT
+    if _DATE.search(text):
+        return f" (a date or time: {DATE_ADVICE})"
     if text in MISSING_TARGETS:
         return _MISSING_HINT
     if any(char.isalpha() for char in text) and _number(text, None) is None:
