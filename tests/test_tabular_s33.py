@@ -134,7 +134,7 @@ def test_a_polars_null_gets_polars_fixes() -> None:
         _fit(_model(), frame, Y)
 
 
-@pytest.mark.parametrize("cell", ["2020-01-31", "31/01/2020", "12:30"])
+@pytest.mark.parametrize("cell", ["2020-01-31", "31/01/2020", "31.1.2020", "12:30"])
 def test_a_date_cell_says_it_is_a_date(tmp_path: Path, cell: str) -> None:
     with pytest.raises(tabular.CSVError, match=rf"received '{cell}' \(a date or time: leave the "
                        r"column out of the features or turn it into numbers first"):

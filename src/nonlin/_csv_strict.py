@@ -47,8 +47,8 @@ _FORMATTED = re.compile(r"(\d+(,\d+)*(\.\d*)?|\.\d+)")
 _FORMATTED_HINT = (" (a formatted number: thousands separators, currency and percent signs are "
                    "not read, and such a cell is not taken as missing; write plain numbers, "
                    "1304.5 for '1,304.50', as pandas' read_csv(thousands=',') then to_csv does)")
-# a date (2020-01-31, 31/01/2020, 2020/1/31) or a time (12:30) in a feature cell
-_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|^\d{1,2}:\d{2}")
+# a date (2020-01-31, 31/01/2020, 31.1.2020: a year of 4 digits) or a time (12:30)
+_DATE = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{1,2}:\d{2})")
 DATE_ADVICE = ("leave the column out of the features or turn it into numbers first (days since "
                "a start date, the month, the weekday)")
 # what to do with a feature column of text (categories): the command line says it its way
