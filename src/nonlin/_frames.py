@@ -85,11 +85,6 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
         return columnar_values(value, name, text_hint(name, "polars' DataFrame.to_dummies"
                                                      if library(value) == "polars" else
                                                      "pandas.get_dummies"))
-    if type(value).__module__.startswith("scipy.sparse"):
-        from ._frame_hints import is_sparse, refuse_sparse
-
-        if is_sparse(value):
-            refuse_sparse(value, name)
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:

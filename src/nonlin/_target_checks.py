@@ -15,7 +15,7 @@ import numpy as np
 
 from ._finite import check_finite
 from ._frames import stacked_hint
-from .validation import _as_array, checked_finite
+from .validation import _as_array
 
 
 def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarray:
@@ -34,10 +34,7 @@ def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarra
         )
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
-    if arr is y:  # an array as given: check_finite's message as is
-        check_finite(arr, name)
-    else:
-        checked_finite(y, arr, name, target=True)
+    check_finite(arr, name)
     return arr
 
 

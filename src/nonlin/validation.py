@@ -123,26 +123,8 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
             f"Expected {'input' if name in ('X', 'x') else name} with {n_features} features. "
             f"Received an array of shape {arr.shape} ({arr.shape[1]} features)"
         )
-    if arr is X:  # an array as given: check_finite's message as is
-        check_finite(arr, name)
-    else:
-        checked_finite(X, arr, name)
+    check_finite(arr, name)
     return arr
-
-
-def checked_finite(value: Any, arr: np.ndarray, name: str, *, target: bool = False) -> None:
-    """``check_finite`` of ``arr``, made from ``value``: for a DataFrame or Series its
-    message also names the column and index label, and what to do (``_frame_hints``)."""
-    try:
-        check_finite(arr, name)
-    except ValueError as exc:
-        if not hasattr(value, "columns") and not hasattr(value, "index"):
-            raise
-        from ._frame_hints import nonfinite_where
-
-        row = first_nonfinite_row(arr)
-        hint = "" if row is None else nonfinite_where(value, arr, row, target)
-        raise ValueError(f"{exc}{hint}") from None
 
 
 def check_2d(x: Any, name: str = "X") -> np.ndarray:

@@ -1,8 +1,8 @@
-"""Messy real-world tables in fit/evaluate/predict and in the CSV reader (session 33).
+"""Messy real-world tables in fit and in the CSV reader (session 33, tabular33b).
 
-A SciPy sparse X, numbers held as text in a DataFrame, a pd.NA in a frame or a Series,
-and formatted numbers (``1,304.50``, ``$12``, ``5%``) in a CSV
-read with ``--missing drop`` or ``mean``.
+Numbers held as text in a DataFrame; formatted numbers (``1,304.50``, ``$12``, ``5%``) in
+a CSV read with ``--missing drop`` or ``mean``; Excel's ``sep=,`` line, a header ending in
+a comma, a date in a feature column.
 """
 
 from __future__ import annotations
@@ -30,21 +30,6 @@ X = np.random.default_rng(0).normal(size=(8, 2))
 Y = np.array([0, 1] * 4)
 
 
-@pytest.mark.parametrize("kind", ["csr_matrix", "csc_matrix", "coo_matrix", "csr_array"])
-def test_sparse_x_is_refused_naming_it_and_the_dense_way(kind: str) -> None:
-    sparse = pytest.importorskip("scipy.sparse")
-    Xs = getattr(sparse, kind)(X)
-    with pytest.raises(TypeError, match=rf"dense array for x\. Received a SciPy sparse {kind} "
-                       r"of shape \(8, 2\) \(16 stored values\); .*x\.toarray\(\) \(128 bytes "
-                       r"dense\), or use nonlin\.sklearn\.MLPClassifier"):
-        _fit(_model(), Xs, Y)
-    model = _model()
-    _fit(model, X, Y)
-    for call in (model.predict, lambda v: model.evaluate(v, Y)):
-        with pytest.raises(TypeError, match="SciPy sparse"):
-            call(Xs)
-
-
 @pytest.mark.parametrize(("cells", "shown"), [(["1", "2.5"], "numbers stored as text \\('1'\\)"),
                                               ([1, None], "numbers in an object column \\(1\\)")])
 def test_numbers_held_as_text_get_to_numeric_as_the_fix(cells: list, shown: str) -> None:
@@ -54,23 +39,6 @@ def test_numbers_held_as_text_get_to_numeric_as_the_fix(cells: list, shown: str)
         _fit(_model(), frame, Y)
     with pytest.raises(TypeError, match="pandas.get_dummies"):  # real text: one-hot, as before
         _fit(_model(), frame.assign(a=["x", "y"] * 4), Y)
-
-
-def test_a_missing_value_in_a_frame_names_its_column_and_what_to_do() -> None:
-    frame = pd.DataFrame({"a": X[:, 0], "b": pd.array([1, 2, None, 4, 5, 6, 7, 8], "Int64")},
-                         index=[f"r{i}" for i in range(8)])
-    with pytest.raises(ValueError, match=r"x\[2, 1\]=nan \(column 'b', index label 'r2'\); fill "
-                       r"in the missing values first \(df\.fillna\(\.\.\.\), or scikit-learn's "
-                       r"SimpleImputer in a Pipeline\) or drop those rows \(df\.dropna\(\)\)$"):
-        _fit(_model(), frame, Y)
-    inf = pd.DataFrame({"a": X[:, 0], "b": np.where(np.arange(8) == 5, -np.inf, 1.0)})
-    with pytest.raises(ValueError, match=r"=-inf \(column 'b'\); replace the infinities"):
-        _fit(_model(), inf, Y)
-    target = pd.Series(pd.array([0, 1, None, 1, 0, 1, 0, 1], "Int64"))
-    with pytest.raises(ValueError, match=r"y\[2\]=nan; drop the rows whose target is missing"):
-        _fit(_model(), X, target)
-    with pytest.raises(ValueError, match=r"x\[3, 1\]=nan$"):  # an array: the message as before
-        _fit(_model(), np.where(np.arange(16).reshape(8, 2) == 7, np.nan, X), Y)
 
 
 def _csv(tmp_path: Path, cell: str) -> Path:
@@ -124,14 +92,6 @@ def test_a_header_ending_in_a_comma_says_so(tmp_path: Path) -> None:
     with pytest.raises(tabular.CSVError, match=r"column 4 has an empty name '' \(the header "
                        r"ends in a comma: delete it, or name the column\)$"):
         tabular.read_csv(path, target="y")
-
-
-def test_a_polars_null_gets_polars_fixes() -> None:
-    pl = pytest.importorskip("polars")
-    frame = pl.DataFrame({"a": [1.0, None] * 4, "b": X[:, 1]})
-    with pytest.raises(ValueError, match=r"x\[1, 0\]=nan \(column 'a'\); fill in the missing "
-                       r"values first \(df\.fill_null\(\.\.\.\), .* \(df\.drop_nulls\(\)\)$"):
-        _fit(_model(), frame, Y)
 
 
 @pytest.mark.parametrize("cell", ["2020-01-31", "31/01/2020", "31.1.2020", "12:30"])
