@@ -32,7 +32,10 @@ _COMMA, _NEWLINE, _QUOTE = b",\n\""
 _PLAIN_BYTES = b'0123456789.eE+-",\n'
 # 1 for each byte no plain number has (in a feature cell: missing, or a space or tab), else 0
 _FLAGS = bytes(0 if byte in _PLAIN_BYTES else 1 for byte in range(256))
-_SPACE, _TAB = b" \t"  # " 1.5" is a number: the strict parser strips it
+# a space or tab (" 1.5" is a number: the strict parser strips it), or a byte of a formatted
+# number ("$12", "5%", "€3", "£3"), which the strict parser refuses (``_csv_strict.formatted``)
+_FORMATTING = np.zeros(256, dtype=bool)
+_FORMATTING[[*b" \t$%", 0xE2, 0xC2]] = True  # 0xE2: the first byte of "€", 0xC2: of "£", "¥"
 _BOOLEAN = re.compile(b"rue|RUE|alse|ALSE")  # a block that may hold BOOLEANS: look for them
 _NOT_BOOLEAN = 2
 
@@ -125,7 +128,7 @@ def _bad_cells(
         column[plan.target] = 2 if not plan.labels else 3
     kinds = column.take(owners % n_cols)
     in_features = np.frombuffer(plain, dtype=np.uint8).take(flagged[kinds == 1])
-    if (kinds == 2).any() or ((in_features == _SPACE) | (in_features == _TAB)).any():
+    if (kinds == 2).any() or _FORMATTING[in_features].any():
         return None
     empty = np.flatnonzero(starts == ends)
     if (column.take(empty % n_cols) >= 2).any() or (n_cols == 1 and empty.size):

@@ -204,11 +204,16 @@ def _utf8_start(first: bytes, source: str, at: str) -> bytes:
 
 def _check_names(names: list[str], at: str) -> None:
     """Refuse an empty column name (but a first '', pandas' index column) or one given twice."""
+    if names[0].strip().lower().startswith("sep=") and len(names) <= 2:  # Excel's "sep=,"
+        raise CSVError(f"{at}: expected a header row of column names, received Excel's "
+                       f"separator line {quoted(','.join(names))}; delete that first line")
     seen: set[str] = set()
     for position, name in enumerate(names):
         if not name.strip() and (position or name):  # a first '' is pandas' index: skipped
+            last = " (the header ends in a comma: delete it, or name the column)" if (
+                position == len(names) - 1) else ""
             raise CSVError(
-                f"{at}: column {position + 1} has an empty name {quoted(name)}"
+                f"{at}: column {position + 1} has an empty name {quoted(name)}{last}"
             )
         if name in seen:
             raise CSVError(f"{at}: column name {quoted(name)} appears twice")

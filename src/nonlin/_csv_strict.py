@@ -14,6 +14,7 @@ import csv
 import functools
 import io
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,6 +42,15 @@ BOOLEANS = {"True": 1.0, "true": 1.0, "TRUE": 1.0, "False": 0.0, "false": 0.0, "
 
 # after a feature cell spelled as missing (empty, NA, nan, ...) while missing="error"
 _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
+# a plain number under formatting: digits in comma groups (thousands, or a decimal comma)
+_FORMATTED = re.compile(r"(\d+(,\d+)*(\.\d*)?|\.\d+)")
+_FORMATTED_HINT = (" (a formatted number: thousands separators, currency and percent signs are "
+                   "not read, and such a cell is not taken as missing; write plain numbers, "
+                   "1304.5 for '1,304.50', as pandas' read_csv(thousands=',') then to_csv does)")
+# a date (2020-01-31, 31/01/2020, 31.1.2020: a year of 4 digits) or a time (12:30)
+_DATE = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{1,2}:\d{2})")
+DATE_ADVICE = ("leave the column out of the features or turn it into numbers first (days since "
+               "a start date, the month, the weekday)")
 # what to do with a feature column of text (categories): the command line says it its way
 ADVICE = "leave the column out of the features or encode its text as numbers"
 
@@ -101,8 +111,8 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             value = _number(row[column], plan.dtype)
             if value is None:  # not a number: a boolean, or missing
                 value = BOOLEANS.get(row[column].strip(" \t"))
-        if value is None and plan.missing == "error":
-            cell = row[column]
+        if value is None and (plan.missing == "error" or formatted(row[column])):
+            cell = row[column]  # a formatted number ('1,304') is never missing: refused
             raise plan.fail(line, column, f"expected a category, received {quoted(cell)}"
                             f"{_MISSING_HINT}" if coder is not None
                             else _why(cell, plan.dtype) + _hint(cell))
@@ -170,9 +180,26 @@ def _finite_limit(dtype: np.dtype) -> float:
     return 2.0**info.maxexp - 2.0 ** (info.maxexp - info.nmant - 2)
 
 
-def _hint(cell: str) -> str:
-    """What to do about a feature cell that is no number: missing, or text (a category)."""
+def formatted(cell: str) -> bool:
+    """Whether ``cell`` is a number written with formatting (``1,304.50``, ``$12``, ``-5%``,
+    ``€ 3``): grouping commas, a currency sign or a percent sign around a plain number. Such
+    a cell is no number here, nor is it missing: it stops the reading even with ``missing``
+    "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
+    core = text.lstrip("+-").strip("$€£¥% \t").lstrip("+-")
+    if core == text.lstrip("+-") and "," not in core:  # nothing was formatting
+        return False
+    return _FORMATTED.fullmatch(core) is not None
+
+
+def _hint(cell: str) -> str:
+    """What to do about a feature cell that is no number: missing, text (a category), or a
+    formatted number."""
+    text = cell.strip(" \t")
+    if formatted(cell):
+        return _FORMATTED_HINT
+    if _DATE.search(text):
+        return f" (a date or time: {DATE_ADVICE})"
     if text in MISSING_TARGETS:
         return _MISSING_HINT
     if any(char.isalpha() for char in text) and _number(text, None) is None:

@@ -41,6 +41,16 @@ def text_hint(name: str, dummies: str = "pandas.get_dummies") -> str:
             f"{dummies} or scikit-learn's OneHotEncoder)")
 
 
+def _column_hint(frame: Any, column: Any, dtype: Any, name: str) -> str:
+    """What to do with the refused column: ``pd.to_numeric`` for numbers held as text or
+    objects (``nonlin._frame_hints``), else ``text_hint``."""
+    if getattr(dtype, "kind", "O") in "OSU" and name not in ("y", "y_true"):
+        from ._frame_hints import numbers_as_text
+
+        return numbers_as_text(frame, column) or text_hint(name)
+    return text_hint(name)
+
+
 def _frame_values(frame: Any, name: str) -> np.ndarray:
     """A pandas DataFrame or Series as a NumPy array (see the module docstring)."""
     if hasattr(frame, "columns"):
@@ -57,7 +67,7 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
             unnamed = column is None and not hasattr(frame, "columns")  # a Series, no name
             what = "a Series" if unnamed else f"column {column!r}"
             raise TypeError(f"Expected numeric columns in {name}. Received {what} of dtype "
-                            f"{dtype}; {text_hint(name)}")
+                            f"{dtype}; {_column_hint(frame, column, dtype, name)}")
         return arr
     target = np.result_type(*(_numpy_dtype(dt) for dt in dtypes))
     if target.kind != "f":  # an integer or bool column may hold pd.NA: NaN needs a float

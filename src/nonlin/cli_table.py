@@ -231,6 +231,7 @@ def _check_repeats(
 
 def _cli_terms(message: str, columns_option: str) -> str:
     """The reader's Python spellings (``missing='drop'``) as the command line's options."""
+    from ._csv_strict import DATE_ADVICE
     from ._csv_text import ADVICE, FILLED
 
     advice = ("leave it out (--exclude, or --columns without it) or encode its text as numbers"
@@ -242,6 +243,8 @@ def _cli_terms(message: str, columns_option: str) -> str:
         ("(in columns)", f"({columns_option})"),
         ("(target)", "(--target)"),
         (ADVICE, advice),
+        (DATE_ADVICE, "leave it out (--exclude, or --columns without it) or turn it into "
+         "numbers first (days since a start date, the month, the weekday)"),
         (FILLED, "the training mean stored in the model"),
     ):
         message = message.replace(python, option)
