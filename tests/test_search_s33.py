@@ -66,3 +66,25 @@ def test_a_nested_name_beside_its_parameter_names_the_value_being_set(data):
     with pytest.raises(ValueError, match=r"loss='squared_error' is no estimator"):
         est.set_params(loss="squared_error", loss__delta=2.0)
     assert isinstance(est.loss, Huber)  # refused before anything is set
+
+
+def test_a_val_monitor_without_early_stopping_hints_at_the_estimators_parameter(data):
+    """The callback's warning named Sequential.fit's validation_split and validation_data
+    (no parameters of the estimator) and monitor='score' (no key its logs hold)."""
+    from nonlin import EarlyStopping
+
+    X, y, _ = data
+    search = GridSearchCV(
+        MLPClassifier(max_iter=3, random_state=0, validation_fraction=0.25,
+                      callbacks=[EarlyStopping(monitor="val_score", patience=1)]),
+        {"early_stopping": [False, True]}, cv=2, refit=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(X, y)
+    missing = [str(w.message) for w in caught if "not available" in str(w.message)]
+    assert missing and all("Available metrics are: loss,lr" in m for m in missing)
+    hinted = [m for m in missing if "has no validation data" in m]
+    assert len(hinted) == 2  # once per callback: each fold's fit trains its own copy
+    assert all("early_stopping=True" in m and "monitor='loss'" in m for m in hinted)
+    assert not any("validation_split" in m or "monitor='score'" in m for m in missing)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
