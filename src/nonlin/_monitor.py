@@ -135,8 +135,13 @@ def _logged(logs: dict[str, Any] | None, monitor: str, what: str,
 
 
 def _val_hint(owner: Any, monitor: str) -> str:
-    """What ``_logged`` adds when a ``val_`` monitor is missing: why, and what to do."""
-    freq = getattr(getattr(owner, "model", None), "_fit_val_freq", None)
+    """What ``_logged`` adds when a ``val_`` monitor is missing: why, and what to do (an
+    estimator's fit, whose callbacks include its ``SklearnSchedule``: that one's words)."""
+    model = getattr(owner, "model", None)
+    for callback in getattr(model, "_fit_callbacks", None) or ():
+        if hasattr(callback, "val_hint"):
+            return str(callback.val_hint(monitor))
+    freq = getattr(model, "_fit_val_freq", None)
     if not freq:
         return (f". This fit has no validation data: pass validation_split=0.2 or "
                 f"validation_data=(X_val, y_val) to fit, or monitor={monitor[4:]!r}")

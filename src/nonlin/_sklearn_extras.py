@@ -140,8 +140,11 @@ class NestedParams:
         """scikit-learn's ``set_params``, after the check of nested names (``ValueError``):
         scikit-learn's would fail on ``set_params`` missing, after setting the names before.
         A nonlin object (a ``Loss``, a ``Schedule``) has none: scikit-learn's nested names
-        change an estimator in place, and an object a user gave is never changed."""
+        change an estimator in place, and an object a user gave is never changed. A
+        parameter set in the same call (a search's ``{"loss": [Huber()], "loss__delta":
+        [1.0, 2.0]}``) is named with the value it is being set to, not its value before."""
         own = self.get_params(deep=False)
+        own.update((key, value) for key, value in params.items() if key in own)  # as set
         for key, value in params.items():
             name, _, inner = key.partition("__")
             if inner and name in own and not hasattr(own[name], "set_params"):

@@ -55,6 +55,15 @@ class SklearnSchedule(Callback):
         scikit-learn's ``ConvergenceWarning``.
     """
 
+    @staticmethod
+    def val_hint(monitor: str) -> str:
+        """What a callback's warning adds for a ``val_`` ``monitor`` the logs lack
+        (``nonlin._monitor``): an estimator has no ``validation_split``; it validates
+        with ``early_stopping=True`` alone, logging ``val_score``."""
+        return (". This estimator's fit has no validation data: early_stopping=True holds out "
+                "validation_fraction of the rows and logs val_score, the epoch's validation "
+                "score (validation_scores_); set it and monitor='val_score', or monitor='loss'")
+
     def __init__(
         self,
         estimator: Any,

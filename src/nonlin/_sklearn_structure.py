@@ -45,12 +45,31 @@ _WHY = {
 
 def hidden_sizes(est: Any) -> list[Any]:
     """``hidden_layer_sizes`` as a list (one number: one layer), each checked > 0
-    (ValueError, in scikit-learn's words)."""
+    (ValueError, in scikit-learn's words), then each a whole number: an int or a NumPy
+    integer, not a float nor a bool (a ``TypeError`` naming the parameter, where
+    scikit-learn's fails later, on ``'float' object cannot be interpreted as an integer``)."""
     hidden = est.hidden_layer_sizes
     hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
     if np.any(np.array(hidden) <= 0):
         raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+    for size in hidden:
+        if not _whole(size):
+            raise TypeError(
+                "Expected hidden_layer_sizes of whole numbers, one per hidden layer (int or "
+                f"NumPy integer: (64,), (64, 32)). Received hidden_layer_sizes="
+                f"{quoted(est.hidden_layer_sizes, 80)}, holding {quoted(size, 40)} of type "
+                f"{type(size).__name__}: give ints (int(n) for a float from a search space).")
     return hidden
+
+
+def _whole(size: Any) -> bool:
+    """Whether ``size`` is a whole number a layer width can be: one ``operator.index``
+    takes (int, a NumPy integer or a 0-d integer array), not a bool."""
+    try:
+        operator.index(size)
+    except TypeError:
+        return False
+    return not isinstance(size, bool | np.bool_)
 
 
 def _normal(name: str, value: Any) -> Any:
