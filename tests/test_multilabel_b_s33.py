@@ -44,7 +44,7 @@ def test_class_weight_on_multilabel_rows_keeps_keras_arg_max_weights() -> None:
         weighted = _fit(_Y, class_weight={0: 1.0, 1: 3.0, 2: 0.5})
     table = np.array([1.0, 3.0, 0.5])
     by_hand = _fit(_Y, sample_weight=table[_Y.argmax(axis=1)])
-    for a, b in zip(weighted.get_weights(), by_hand.get_weights()):
+    for a, b in zip(weighted.get_weights(), by_hand.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -62,3 +62,75 @@ def test_one_hot_and_probability_rows_do_not_warn() -> None:
         warnings.simplefilter("error")
         _fit(one_hot, class_weight={1: 2.0})
         _fit(soft, class_weight={1: 2.0})
+
+
+# --- nonlin evaluate of a multilabel classifier: ROC AUC and PR AUC per label and averaged
+
+
+def _ranking_case(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    truth = (rng.random((80, 4)) < [0.2, 0.5, 0.7, 0.4]).astype(int)
+    proba = np.clip(truth * 0.3 + rng.random((80, 4)) * 0.7, 0, 1).round(2)  # with ties
+    return truth, proba, rng.integers(0, 4, size=80).astype(float)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_report_ranks_as_scikit_learn(weighted: bool) -> None:
+    metrics = pytest.importorskip("sklearn.metrics")
+    from nonlin.cli_multilabel_report import multilabel_report
+
+    truth, proba, w = _ranking_case(1)
+    weights = w if weighted else None
+    report = multilabel_report(list("abcd"), [[0, 1]] * 4, truth, proba, weights)
+    for score, name in ((metrics.roc_auc_score, "roc_auc"),
+                        (metrics.average_precision_score, "average_precision")):
+        per_label = score(truth, proba, average=None, sample_weight=weights)
+        assert [r[name] for r in report["labels"]] == pytest.approx(per_label, rel=1e-12)
+        for average in ("micro", "macro", "weighted"):
+            assert report["auc_averages"][average][name] == pytest.approx(
+                score(truth, proba, average=average, sample_weight=weights), rel=1e-12)
+
+
+def test_multilabel_report_of_a_label_of_one_class_says_n_a() -> None:
+    from nonlin.cli_multilabel_report import format_multilabel, multilabel_report
+
+    truth, proba, _ = _ranking_case(2)
+    truth[:, 1] = 0
+    report = multilabel_report(list("abcd"), [[0, 1]] * 4, truth, proba, None)
+    assert report["labels"][1]["roc_auc"] is None
+    assert report["auc_averages"]["macro"] == {"roc_auc": None, "average_precision": None}
+    assert report["auc_averages"]["micro"]["roc_auc"] is not None
+    text = format_multilabel(report)
+    assert "(n/a: label 'b' holds one class in the rows; its AUC" in text
+    assert [line.split()[:3] for line in text.splitlines() if line.startswith("macro avg")][-1] \
+        == ["macro", "avg", "n/a"]
+
+
+def test_evaluate_prints_the_ranking_scores_of_a_multilabel_model(
+        tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from nonlin import cli
+
+    folder = Path(str(tmp_path))
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 2)).round(3)
+    lines = ["x1,x2,a,b"] + [f"{x1},{x2},{'yes' if x1 > 0 else 'no'},{int(x1 + x2 > 0)}"
+                             for x1, x2 in X]
+    (folder / "d.csv").write_text("\n".join(lines) + "\n")
+    model, data = str(folder / "m.safetensors"), str(folder / "d.csv")
+    assert cli.main(["train", data, "--target", "a,b", "--hidden", "4", "--epochs", "3",
+                     "--quiet", "-o", model]) == 0
+    assert cli.main(["evaluate", model, data]) == 0
+    table = capsys.readouterr().out.splitlines()
+    start = table.index(next(line for line in table if "ROC AUC" in line))
+    assert table[start].split() == ["label", "ROC", "AUC", "PR", "AUC"]
+    assert [line.split()[0] for line in table[start + 1:start + 3]] == ["a", "b"]
+    assert [" ".join(line.split()[:2]) for line in table[start + 4:start + 7]] == [
+        "micro avg", "macro avg", "weighted avg"]
+    assert cli.main(["evaluate", model, data, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["auc_averages"]) == {"micro", "macro", "weighted"}
+    assert all(0 <= r["roc_auc"] <= 1 and 0 <= r["average_precision"] <= 1
+               for r in report["labels"])
