@@ -134,3 +134,49 @@ def test_evaluate_prints_the_ranking_scores_of_a_multilabel_model(
     assert set(report["auc_averages"]) == {"micro", "macro", "weighted"}
     assert all(0 <= r["roc_auc"] <= 1 and 0 <= r["average_precision"] <= 1
                for r in report["labels"])
+
+
+# --- a validation share missing a tag: the metrics scored label by label read 0 there
+
+
+def _tags_missing_one() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, :3] > 0).astype(int)  # rows of several tags and of none
+    y[80:, 2] = 0  # the last fifth (validation_split=0.2) holds no positive of tag 2
+    return X, y
+
+
+def test_validation_rows_missing_a_tag_warn_for_per_label_metrics() -> None:
+    from nonlin.metrics import AUC, Recall
+
+    X, y = _tags_missing_one()
+    model = _model()
+    with pytest.warns(UserWarning, match=r"validation_split rows \(20 rows\) lack a class in a "
+                      r"label column.*'mlauc' \(label column 2 holds no positive\), 'f1_score' "
+                      r"\(label column 2 holds no positive\), 'recall' .*pooled metric"):
+        model.fit(X, y, loss="binary_crossentropy", optimizer="adam", epochs=1, seed=0,
+                  verbose=0, validation_split=0.2,
+                  metrics=[AUC(multi_label=True, name="mlauc"), "f1_score", "auc",
+                           Recall(class_id=2), Recall(class_id=0, name="r0")])
+    with pytest.warns(UserWarning, match=r"The evaluated rows \(20 rows\).*'f1_score'"):
+        model.evaluate(X[80:], y[80:], metrics=["f1_score"])
+
+
+def test_pooled_metrics_and_rows_holding_every_tag_do_not_warn() -> None:
+    X, y = _tags_missing_one()
+    model = _model()
+    model.fit(X, y, loss="binary_crossentropy", optimizer="adam", epochs=1, seed=0, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.evaluate(X[80:], y[80:], metrics=["auc", "precision", "recall", "accuracy"])
+        model.evaluate(X[:80], y[:80], metrics=["f1_score"])
+
+
+def test_rows_of_weight_zero_do_not_count_as_holding_a_tag() -> None:
+    X, y = _tags_missing_one()
+    model = _model()
+    model.fit(X, y, loss="binary_crossentropy", optimizer="adam", epochs=1, seed=0, verbose=0)
+    weight = np.where(y[:, 2] > 0, 0.0, 1.0)  # every row of tag 2 weighs 0
+    with pytest.warns(UserWarning, match=r"label column 2 holds no positive"):
+        model.evaluate(X, y, sample_weight=weight, metrics=["f1_score"])
