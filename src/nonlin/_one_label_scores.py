@@ -49,7 +49,8 @@ def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
         if not kept.any():
             return
         positive = positive[kept]
-    has_positive, has_negative = positive.any(axis=0), ~positive.all(axis=0)
+    has_positive = np.asarray(positive.any(axis=0))  # (n_labels,)
+    has_negative = ~np.asarray(positive.all(axis=0))
     found: list[str] = []
     for metric in metrics:
         for j in _columns(metric, y.shape[1]):
