@@ -5,9 +5,9 @@ Keras 3 weighs a row of a 2-D target ``(n, k)`` by the class of its arg-max colu
 That is a row's class for one-hot or probability rows; a multilabel row (several
 positive labels, ``[0, 1, 1, 0]``, or none, ``[0, 0, 0, 0]``) has no single class,
 and the arg-max weighs it by its first positive label, or by class 0 when it has
-none, silently. This module notices such rows and warns, once per call (the text
-is the same for every batch of a stream, so Python's filter shows it once per
-line of the user's); the weights stay Keras' (the same bits). Imported lazily,
+none, silently. This module notices such rows and warns; the text is the same for
+every batch of a stream and every ``train_on_batch``, so Python's filter shows
+it once per line of the user's. The weights stay Keras' (the same bits). Imported lazily,
 only when ``class_weight`` meets a 2-D target.
 """
 
@@ -34,13 +34,12 @@ def warn_multilabel_rows(y: np.ndarray) -> None:
     odd = several | (positives == 0) if hard else several
     if not np.any(odd):
         return
-    row = int(np.argmax(odd))
-    shown = np.array2string(y[row], separator=", ", threshold=8)
-    warnings.warn(
+    warnings.warn(  # the same text for every batch: shown once per line of the user's
         "class_weight weighs each row of a 2-D target by its arg-max column, as Keras 3 "
-        "does, but y holds rows of several positive labels or of none (a multilabel "
-        f"target: a row reads {shown}), which that weighs by their first positive label, "
-        "or by class 0 for none. Weigh the rows with sample_weight instead: "
+        "does, but y holds rows of several positive labels (y > 0.5) or, with 0/1 targets, "
+        "of none (a multilabel target), and that rule weighs such a row by its first "
+        "positive label, or by class 0 for a row of none. Weigh the rows with "
+        "sample_weight instead: "
         "sklearn.utils.class_weight.compute_sample_weight([{0: w0, 1: w1}, ...], y) "
         "weighs each label column's 0 and 1 (a row's weight: the product), as "
         "nonlin.sklearn.MLPClassifier(class_weight=[...]) does; or pos_weight= of "
