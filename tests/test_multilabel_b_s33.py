@@ -186,3 +186,23 @@ def test_rows_of_weight_zero_do_not_count_as_holding_a_tag() -> None:
     weight = np.where(y[:, 2] > 0, 0.0, 1.0)  # every row of tag 2 weighs 0
     with pytest.warns(UserWarning, match=r"label column 2 holds no positive"):
         model.evaluate(X, y, sample_weight=weight, metrics=["f1_score"])
+
+
+# --- a softmax and cross-entropy given multi-hot rows: the error names the multilabel recipe
+
+
+@pytest.mark.parametrize(("y", "holding"), [(_Y, "several 1s"), (0 * _Y, "no 1")])
+def test_cross_entropy_on_multilabel_rows_names_sigmoid_and_binary_cross_entropy(
+        y: np.ndarray, holding: str) -> None:
+    model = nonlin.Sequential([nonlin.Dense(3), nonlin.Softmax()])
+    with pytest.raises(ValueError, match=rf"row summing to .*rows of 0s and 1s holding {holding} "
+                       r"make a multilabel target.*Sigmoid output of one unit per label and "
+                       r"loss='binary_crossentropy'"):
+        model.fit(_X, y, loss="cross_entropy", optimizer="adam", epochs=1, seed=0, verbose=0)
+
+
+def test_cross_entropy_on_probability_rows_off_by_much_has_no_multilabel_hint() -> None:
+    from nonlin.losses import CrossEntropy
+
+    with pytest.raises(ValueError, match=r"summing to 1\.5 \(row 0\)$"):
+        CrossEntropy()(np.array([[0.5, 1.0, 0.0]]), np.full((1, 3), 1 / 3))
