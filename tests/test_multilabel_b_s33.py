@@ -206,3 +206,23 @@ def test_cross_entropy_on_probability_rows_off_by_much_has_no_multilabel_hint() 
 
     with pytest.raises(ValueError, match=r"summing to 1\.5 \(row 0\)$"):
         CrossEntropy()(np.array([[0.5, 1.0, 0.0]]), np.full((1, 3), 1 / 3))
+
+
+# --- plot_history of a multilabel history of many metrics: panels wrap into rows of 4
+
+
+def test_plot_history_of_many_metrics_wraps_into_rows_of_four(tmp_path: object) -> None:
+    pytest.importorskip("matplotlib")
+    from pathlib import Path
+
+    from matplotlib.image import imread
+
+    from nonlin import plots
+
+    names = ["loss", "accuracy", "f1_score", "auc", "precision", "recall"]
+    history = {name: [0.5, 0.4, 0.3] for name in names}
+    path = plots.plot_history(history, Path(str(tmp_path)) / "h.png")
+    assert imread(path).shape[:2] == (900, 2400)  # 2 rows of at most 4 panels of 600 x 450
+    small = plots.plot_history({"loss": [1.0, 0.5], "auc": [0.6, 0.7]},
+                               Path(str(tmp_path)) / "s.png")
+    assert imread(small).shape[:2] == (450, 1200)  # one row, as before
