@@ -26,7 +26,7 @@ def _fit(y: np.ndarray, **kwargs: object) -> nonlin.Sequential:
     return model
 
 
-def test_class_weight_on_multilabel_rows_warns_naming_a_row_and_the_way_out() -> None:
+def test_class_weight_on_multilabel_rows_warns_naming_the_way_out() -> None:
     with pytest.warns(UserWarning, match=r"arg-max column, as Keras 3 does.*several positive "
                       r"labels.*compute_sample_weight") as caught:
         _fit(_Y, class_weight={0: 1.0, 1: 3.0})
