@@ -7,9 +7,10 @@ Fraud or churn data of 1 % positives easily gives a validation set without a pos
 and restores the first epoch's weights. ``warn_one_class`` says so, once per ``fit``
 (its validation rows are fixed) or ``evaluate``: one comparison of the target column,
 nothing per step. Only a model of one output (one sigmoid, or a hinge's score) is
-checked: with several outputs the metrics pool every column (integer labels one-hot),
-which holds both classes. ``SensitivityAtSpecificity`` and ``SpecificityAtSensitivity``
-need negatives too (a specificity of 0/0 reads 0).
+checked here: with several outputs most metrics pool every column (integer labels
+one-hot), which holds both classes; those that score a multilabel target column by
+column are checked by ``_one_label_scores``. ``SensitivityAtSpecificity`` and
+``SpecificityAtSensitivity`` need negatives too (a specificity of 0/0 reads 0).
 
 ``warn_pooled`` warns, once per ``fit`` or ``evaluate`` (``train_on_batch``: with the
 output warnings, once per model and loss), of ``"precision"`` or ``"recall"`` (by name, or
@@ -54,6 +55,11 @@ def warn_one_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
     ``rows`` names for a model of ``n_outputs`` outputs, weighted by ``weight``, lacks a
     class that a metric of ``metrics`` needs (see the module docstring). Boolean masks
     of ``y``'s length, no copy of ``y``."""
+    if metrics and n_outputs and n_outputs > 1 and y.ndim == 2 and y.shape[1] == n_outputs:
+        from ._one_label_scores import warn_one_label  # multilabel columns: lazily
+
+        warn_one_label(metrics, y, weight, rows, _undefined)
+        return
     if (not metrics or n_outputs != 1 or len(y) == 0 or y.ndim > 2
             or (y.ndim == 2 and y.shape[1] != 1)):
         return

@@ -163,22 +163,30 @@ def _check_pixels(fig: Any, dpi: float | None) -> None:
             f"dpi={dpi:g}, {round(width * dpi)} x {round(height * dpi)} pixels")
 
 
+ROW_PANELS = 4  # panels side by side, at most (plot_history's loss and metrics)
+
+
 def _start(ax: Any, path: Any, size: tuple[float, float], panels: Sequence[str],
            dpi: float | None) -> tuple[Any, list[Any], bool]:
     """The figure to draw on, its Axes (one per panel) and whether it is a pyplot figure
-    made here (see the module's docstring)."""
+    made here (see the module's docstring). ``size`` is that of one row of every panel;
+    more than ``ROW_PANELS`` panels wrap into rows of that many, each panel its own size
+    (a multilabel history of a dozen metrics stays readable)."""
     axes = check_where(ax, path, panels)
     if axes is not None:
         return axes[0].figure.figure, axes, False  # the root figure, for an Axes in a subfigure
     figure_cls, _ = require_matplotlib()
+    n = len(panels)
+    columns = min(n, ROW_PANELS)
+    rows = -(-n // columns)
+    size = (size[0] / n * columns, size[1] * rows)
     if path is not None:
         fig = figure_cls(figsize=size, dpi=100 if dpi is None else dpi)
     else:
         import matplotlib.pyplot as plt
 
         fig = plt.figure(figsize=size)
-    n = len(panels)
-    return fig, [fig.add_subplot(1, n, i + 1) for i in range(n)], path is None
+    return fig, [fig.add_subplot(rows, columns, i + 1) for i in range(n)], path is None
 
 
 def render(draw: Callable[[list[Any]], None], *, ax: Any, path: Any,

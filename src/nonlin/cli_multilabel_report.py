@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._multilabel_auc import format_multilabel_auc, multilabel_auc
 from ._quoting import cut, printable
 from .cli_model import CHUNK_ROWS
 from .cli_multilabel_model import predicted
@@ -67,6 +68,7 @@ def multilabel_report(names: list[str], pairs: list[list[Any]], truth: np.ndarra
         "weighted": tuple(float(_ratio(s @ support, support.sum())) if support.sum()
                           else 0.0 for s in (precision, recall, f1)),
         "samples": _samples_average(T, P, scaled, total)}
+    ranked, auc_averages = multilabel_auc(names, truth, proba, weights)
     return {
         "task": "classification", "multilabel": True, "n_samples": int(n),
         "subset_accuracy": float(scaled @ right.all(axis=1)) / total if total else 0.0,
@@ -74,10 +76,13 @@ def multilabel_report(names: list[str], pairs: list[list[Any]], truth: np.ndarra
         "labels": [{"label": name, "positive": pair[1], "accuracy": float(scaled @ right[:, j])
                     / total if total else 0.0, "precision": float(precision[j]),
                     "recall": float(recall[j]), "f1": float(f1[j]),
-                    "support": int(support[j]) if weights is None else float(support[j])}
+                    "support": int(support[j]) if weights is None else float(support[j]),
+                    **dict(zip(("roc_auc", "average_precision"), ranked[j] or (None, None),
+                               strict=True))}
                    for j, (name, pair) in enumerate(zip(names, pairs, strict=True))],
         "averages": {name: dict(zip(("precision", "recall", "f1"), map(float, values),
                                     strict=True)) for name, values in averages.items()},
+        "auc_averages": auc_averages,
     }
 
 
@@ -112,6 +117,8 @@ def format_multilabel(report: dict[str, Any]) -> str:
         values = report["averages"][name]
         lines.append(f"{name + ' avg':<{width}}  {'':<{side}}  {'':8}  "
                      f"{values['precision']:9.4f}  {values['recall']:6.4f}  {values['f1']:6.4f}")
+    if "auc_averages" in report:  # ranking scores, after a blank line
+        lines += ["", format_multilabel_auc(report, width)]
     return "\n".join(lines)
 
 

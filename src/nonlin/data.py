@@ -216,6 +216,8 @@ def class_weights_for(
                              f"(class 1 where y > 0.5). Received y[{i}]={y[i, 0].item()!r}")
         labels = (y[:, 0] > 0.5).astype(np.int64)
     else:
+        from ._class_weight_rows import warn_multilabel_rows  # lazily: 2-D targets only
+        warn_multilabel_rows(y)
         labels = y.argmax(axis=1)
     return table[labels]
 

@@ -132,8 +132,8 @@ def plot_history(history: Any, path: PathLike | None = None, *,
         numbered from 1, or from a History's ``epoch`` list (``fit(initial_epoch=...)``)
         plus 1. Up to 100 epochs, each is marked with a dot. A panel without a finite value says so.
     path : str or os.PathLike, optional
-        Where to write the figure: 600 x 450 pixels per panel, one panel for the loss
-        and one per metric, side by side. None: drawn on a new pyplot figure (shown
+        Where to write the figure: 600 x 450 pixels per panel, one for the loss and one
+        per metric, side by side in rows of at most 4. None: a new pyplot figure (shown
         inline in a notebook).
     title : each panel's title starts with it ("Training curves: loss"; None: no title)
     validation_freq : int, optional
