@@ -41,6 +41,20 @@ def text_hint(name: str, dummies: str = "pandas.get_dummies") -> str:
             f"{dummies} or scikit-learn's OneHotEncoder)")
 
 
+def missing_hint(values: np.ndarray) -> str:
+    """For an object array holding a missing value, ``None`` or pandas' ``pd.NA``, and no
+    text: that it does, in which row, and what to do (the hint a NaN gets); else ``""``."""
+    found = ""
+    for i, v in enumerate(values.flat):
+        if isinstance(v, str | bytes):
+            return ""
+        if not found and (v is None or type(v).__name__ == "NAType"):
+            row = int(np.unravel_index(i, values.shape)[0]) if values.ndim else 0
+            found = f"{'None' if v is None else 'pd.NA'} in row {row}"
+    return (f"it holds {found}: fill in or drop the missing values first (scikit-learn's "
+            "SimpleImputer, or pandas' fillna / dropna)") if found else ""
+
+
 def _frame_values(frame: Any, name: str) -> np.ndarray:
     """A pandas DataFrame or Series as a NumPy array (see the module docstring)."""
     if hasattr(frame, "columns"):
@@ -52,12 +66,13 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
     if plain or not numeric:
         arr = np.asarray(frame)
         if arr.dtype.kind == "O" and not numeric:
-            column, dtype = next((c, d) for c, d in zip(columns, dtypes, strict=True)
-                                 if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
+            i, column, dtype = next((i, c, d) for i, (c, d) in enumerate(zip(
+                columns, dtypes, strict=True)) if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
             unnamed = column is None and not hasattr(frame, "columns")  # a Series, no name
             what = "a Series" if unnamed else f"column {column!r}"
+            hint = missing_hint(arr[:, i] if arr.ndim == 2 else arr)  # [1, pd.NA]: object
             raise TypeError(f"Expected numeric columns in {name}. Received {what} of dtype "
-                            f"{dtype}; {text_hint(name)}")
+                            f"{dtype}; {hint or text_hint(name)}")
         return arr
     target = np.result_type(*(_numpy_dtype(dt) for dt in dtypes))
     if target.kind != "f":  # an integer or bool column may hold pd.NA: NaN needs a float
