@@ -78,3 +78,22 @@ def test_pd_na_in_an_object_column_gets_the_missing_values_hint() -> None:
         model.fit(np.ones((4, 2)), y, epochs=1, verbose=0)
     with pytest.raises(TypeError, match="encode text and categories"):  # text: as before
         model.fit(pd.DataFrame({"a": ["u", pd.NA, "v", "w"]}), np.ones(4), epochs=1, verbose=0)
+
+
+def test_resume_takes_the_default_positive_of_a_watched_recall(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a run watching val_recall without --positive scored 'ok' (the second class)
+    from nonlin import cli_train_model
+
+    run = ["train", "d.csv", "--target", "y", "--hidden", "3", "--quiet", "--epochs", "3",
+           "--early-stopping", "2", "--monitor", "val_recall"]
+    real = cli_train_model._callbacks
+    monkeypatch.setattr(cli_train_model, "_callbacks",
+                        lambda args: [*real(args), interrupt_after(0)])
+    assert cli.main(run) == 130
+    monkeypatch.setattr(cli_train_model, "_callbacks", real)
+    resume = [*run, "--resume", "model.checkpoint.safetensors"]
+    assert cli.main([*resume, "--positive", "fraud"]) == 2  # another class: refused
+    assert cli.main([*resume, "--positive", "ok"]) == 0
+    training = nonlin.load("model.safetensors").metadata["training"]
+    assert "positive" not in training and len(training["history"]["val_recall"]) == 3
