@@ -97,3 +97,19 @@ def test_resume_takes_the_default_positive_of_a_watched_recall(
     assert cli.main([*resume, "--positive", "ok"]) == 0
     training = nonlin.load("model.safetensors").metadata["training"]
     assert "positive" not in training and len(training["history"]["val_recall"]) == 3
+
+
+def test_a_sparse_x_too_large_to_read_dense_names_its_shape_and_the_way_out() -> None:
+    sp = pytest.importorskip("scipy.sparse")
+    X = sp.csr_matrix((np.ones(2), ([0, 1], [0, 1])), shape=(2_000_000, 1_000_000))
+
+    def toarray() -> np.ndarray:
+        raise MemoryError  # as numpy, for the 14.6 TiB dense copy
+
+    X.toarray = toarray  # (not allocated here whatever the machine's overcommit)
+    model = nonlin.Sequential([nonlin.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(MemoryError, match=r"x that fits in memory as a dense array. Received "
+                       r"a scipy.sparse matrix of shape \(2000000, 1000000\), 1.49e\+04 GiB "
+                       r"dense \(float64\); nonlin.sklearn's MLPClassifier"):
+        model.fit(X, np.ones(X.shape[0], dtype=np.float32), epochs=1, verbose=0)

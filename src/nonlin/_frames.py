@@ -91,11 +91,25 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
                                                      if library(value) == "polars" else
                                                      "pandas.get_dummies"))
     if type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray"):
-        return np.asarray(value.toarray())  # as Keras: a sparse matrix is read dense, a copy
+        return _dense(value, name)
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
+
+
+def _dense(value: Any, name: str) -> np.ndarray:
+    """A ``scipy.sparse`` matrix or array read dense, a copy (as Keras reads one); a
+    ``MemoryError`` naming its shape, its dense size and what keeps it sparse."""
+    try:
+        return np.asarray(value.toarray())
+    except MemoryError:
+        size = float(np.prod(value.shape, dtype=np.float64)) * np.dtype(value.dtype).itemsize
+        raise MemoryError(
+            f"Expected {name} that fits in memory as a dense array. Received a scipy.sparse "
+            f"matrix of shape {value.shape}, {size / 2**30:.3g} GiB dense ({value.dtype}); "
+            "nonlin.sklearn's MLPClassifier and MLPRegressor keep a sparse X sparse, or "
+            "select fewer columns") from None
 
 
 def reshape_hint(value: Any, name: str = "x", ndim: int = 1) -> str:
