@@ -20,7 +20,8 @@ def numbers_as_text(frame: Any, column: Any) -> str | None:
     series = frame[column] if hasattr(frame, "columns") else frame
     if hasattr(series, "columns"):  # duplicated names select a frame: no single column
         return None
-    cells = [v for v in series.tolist() if v is not None and v == v]  # NaN, None: missing
+    cells = [v for v in series.tolist()  # NaN, None, pd.NA (whose == is no bool): missing
+             if v is not None and type(v).__name__ != "NAType" and v == v]
     if not cells:
         return None
     for cell in cells:

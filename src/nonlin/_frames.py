@@ -51,6 +51,20 @@ def _column_hint(frame: Any, column: Any, dtype: Any, name: str) -> str:
     return text_hint(name)
 
 
+def missing_hint(values: np.ndarray) -> str:
+    """For an object array holding a missing value, ``None`` or pandas' ``pd.NA``, and no
+    text: that it does, in which row, and what to do (the hint a NaN gets); else ``""``."""
+    found = ""
+    for i, v in enumerate(values.flat):
+        if isinstance(v, str | bytes):
+            return ""
+        if not found and (v is None or type(v).__name__ == "NAType"):
+            row = int(np.unravel_index(i, values.shape)[0]) if values.ndim else 0
+            found = f"{'None' if v is None else 'pd.NA'} in row {row}"
+    return (f"it holds {found}: fill in or drop the missing values first (scikit-learn's "
+            "SimpleImputer, or pandas' fillna / dropna)") if found else ""
+
+
 def _frame_values(frame: Any, name: str) -> np.ndarray:
     """A pandas DataFrame or Series as a NumPy array (see the module docstring)."""
     if hasattr(frame, "columns"):
@@ -62,12 +76,13 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
     if plain or not numeric:
         arr = np.asarray(frame)
         if arr.dtype.kind == "O" and not numeric:
-            column, dtype = next((c, d) for c, d in zip(columns, dtypes, strict=True)
-                                 if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
+            i, column, dtype = next((i, c, d) for i, (c, d) in enumerate(zip(
+                columns, dtypes, strict=True)) if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
             unnamed = column is None and not hasattr(frame, "columns")  # a Series, no name
             what = "a Series" if unnamed else f"column {column!r}"
+            hint = missing_hint(arr[:, i] if arr.ndim == 2 else arr)  # [1, pd.NA]: object
             raise TypeError(f"Expected numeric columns in {name}. Received {what} of dtype "
-                            f"{dtype}; {_column_hint(frame, column, dtype, name)}")
+                            f"{dtype}; {hint or _column_hint(frame, column, dtype, name)}")
         return arr
     target = np.result_type(*(_numpy_dtype(dt) for dt in dtypes))
     if target.kind != "f":  # an integer or bool column may hold pd.NA: NaN needs a float
@@ -86,11 +101,25 @@ def as_numeric(value: Any, name: str) -> np.ndarray:
                                                      if library(value) == "polars" else
                                                      "pandas.get_dummies"))
     if type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray"):
-        return np.asarray(value.toarray())  # as Keras: a sparse matrix is read dense, a copy
+        return _dense(value, name)
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"Expected a numeric array for {name}. Received: {exc}") from None
+
+
+def _dense(value: Any, name: str) -> np.ndarray:
+    """A ``scipy.sparse`` matrix or array read dense, a copy (as Keras reads one); a
+    ``MemoryError`` naming its shape, its dense size and what keeps it sparse."""
+    try:
+        return np.asarray(value.toarray())
+    except MemoryError:
+        size = float(np.prod(value.shape, dtype=np.float64)) * np.dtype(value.dtype).itemsize
+        raise MemoryError(
+            f"Expected {name} that fits in memory as a dense array. Received a scipy.sparse "
+            f"matrix of shape {value.shape}, {size / 2**30:.3g} GiB dense ({value.dtype}); "
+            "nonlin.sklearn's MLPClassifier and MLPRegressor keep a sparse X sparse, or "
+            "select fewer columns") from None
 
 
 def reshape_hint(value: Any, name: str = "x", ndim: int = 1) -> str:

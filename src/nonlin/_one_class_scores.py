@@ -132,8 +132,12 @@ def warn_pooled(given: list[Any], loss: Any, model: Any) -> None:
 
 def _reads_accuracy(metric: Any) -> bool:
     """Whether a ``Precision`` or ``Recall`` object on a 2-unit softmax reads the accuracy:
-    no ``class_id``, and each row's top column alone predicted (threshold 0.5, or
-    ``top_k=1``). ``thresholds=0.7`` or ``top_k=2`` count other rows: no warning."""
+    no ``class_id``, and each row's top column alone predicted: threshold 0.5 (``top_k``
+    of 2 or more keeps both columns: the same), or ``top_k=1`` with a threshold below
+    the top column's ``p >= 0.5`` (none given, or one <= 0.5). ``thresholds=0.7`` (with
+    ``top_k=1`` too) or ``top_k=2`` alone count other rows: no warning."""
     if metric.class_id is not None:
         return False
-    return metric.top_k == 1 or (metric.top_k is None and metric.threshold == 0.5)
+    if metric.top_k == 1:
+        return bool(metric.threshold <= 0.5)
+    return bool(metric.threshold == 0.5)

@@ -142,12 +142,21 @@ def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
 
 def _default(option: str, meta: dict[str, Any], action: argparse.Action) -> Any:
     """The value of an ``option`` the training record leaves out (not given to the run):
-    the option's default, or for ``--loss`` and ``--lr-schedule`` what it meant, the
-    task's loss and ``constant`` (``--loss mse`` given to resume a regression is its)."""
+    the option's default, or for ``--loss``, ``--lr-schedule`` and ``--monitor`` what it
+    meant, the task's loss, ``constant`` and ``val_loss`` (``--loss mse`` given to resume
+    a regression is its), and for ``--positive`` of a watched precision or recall, the
+    second class."""
     if option == "loss":
         return "cross_entropy" if meta.get("task") == "classification" else "mse"
     if option == "lr_schedule":
         return "constant"
+    if option == "monitor":
+        return "val_loss"
+    watched = str(meta.get("training", {}).get("monitor")).removeprefix("val_")
+    classes = meta.get("classes")
+    if (option == "positive" and watched in ("precision", "recall")
+            and isinstance(classes, list) and len(classes) == 2):
+        return str(classes[1])  # the class the run's precision or recall scored
     return action.default
 
 

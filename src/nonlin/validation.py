@@ -19,7 +19,7 @@ import nonlin  # as_rng's hints, read when the hints are (nonlin.core imports th
 
 from ._deferred_rng import DeferredRng
 from ._finite import check_finite, first_nonfinite_row
-from ._frames import as_numeric, reshape_hint, text_hint
+from ._frames import as_numeric, missing_hint, reshape_hint, text_hint
 from ._quoting import quoted
 
 
@@ -61,6 +61,8 @@ def _as_array(value: Any, name: str) -> np.ndarray:
         advice = text_hint(name) if kind in "OUS" else "convert it to float first"
         if kind == "O" and any(v is None for v in arr.flat):
             advice = "it holds None: fill in or drop the missing values first"
+        elif kind == "O" and missing_hint(arr):  # pd.NA (astype(float) fails on it)
+            advice = missing_hint(arr)
         elif kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
             advice = (f"an object array of numbers (DataFrame.to_numpy() of mixed column "
                       f"types gives one) converts with {name}.astype(float); or pass the "
