@@ -67,9 +67,10 @@ def test_pd_na_in_an_object_column_gets_the_missing_values_hint() -> None:
     model = nonlin.Sequential([nonlin.Dense(1)])
     model.compile(loss="mse", optimizer="sgd")
     frame = pd.DataFrame({"a": [1, 2, pd.NA, 4], "b": [1.0, 2.0, 3.0, 4.0]})  # dtype object
-    with pytest.raises(TypeError, match=r"column 'a' of dtype object; it holds pd.NA in row "
-                       r"2: fill in or drop the missing values first \(scikit-learn's "
-                       "SimpleImputer"):
+    with pytest.raises(TypeError, match=r"column 'a' of dtype object; it holds numbers in an "
+                       r"object column \(1\): convert it with .*pd\.to_numeric.*; and it holds "
+                       r"pd.NA in row 2: fill in or drop the missing values first \(scikit-"
+                       "learn's SimpleImputer"):  # both fixes (merged with tabular33b's)
         model.fit(frame, np.ones(4), epochs=1, verbose=0)
     with pytest.raises(TypeError, match="a Series of dtype object; it holds pd.NA in row 1"):
         model.fit(np.ones((4, 2)), pd.Series([1.0, pd.NA, 2.0, 3.0]), epochs=1, verbose=0)

@@ -80,9 +80,12 @@ def _frame_values(frame: Any, name: str) -> np.ndarray:
                 columns, dtypes, strict=True)) if getattr(d, "kind", "O") not in _NUMERIC_KINDS)
             unnamed = column is None and not hasattr(frame, "columns")  # a Series, no name
             what = "a Series" if unnamed else f"column {column!r}"
-            hint = missing_hint(arr[:, i] if arr.ndim == 2 else arr)  # [1, pd.NA]: object
+            hint = _column_hint(frame, column, dtype, name)
+            missing = missing_hint(arr[:, i] if arr.ndim == 2 else arr)  # [1, pd.NA]: object
+            if missing:  # numbers and None: both fixes; else the missing value's
+                hint = f"{hint}; and {missing}" if "pd.to_numeric" in hint else missing
             raise TypeError(f"Expected numeric columns in {name}. Received {what} of dtype "
-                            f"{dtype}; {hint or _column_hint(frame, column, dtype, name)}")
+                            f"{dtype}; {hint}")
         return arr
     target = np.result_type(*(_numpy_dtype(dt) for dt in dtypes))
     if target.kind != "f":  # an integer or bool column may hold pd.NA: NaN needs a float
