@@ -250,7 +250,8 @@ def test_service_inputs_give_the_models_dtype_and_are_not_written(tmp_path: Path
     assert model.predict(np.rint(x).astype(int)).dtype == np.float32
     for bad, message in ((x[0], r"Received an array of shape \(5,\); .* x.reshape\(1, -1\)"),
                          (x[:0], r"Received shape \(0, 5\)"),
-                         (np.where(x == x[1, 2], np.nan, x), r"in row 1: x\[1, 2\]=nan; fill in or drop"),  # s33: the hint
+                         (np.where(x == x[1, 2], np.nan, x),  # s33: and the impute hint
+                          r"in row 1: x\[1, 2\]=nan; fill in or drop"),
                          (np.where(x == x[4, 0], -np.inf, x), r"in row 4: x\[4, 0\]=-inf$")):
         with pytest.raises(ValueError, match=message):
             model.predict(bad)
