@@ -74,3 +74,15 @@ def test_one_hot_rows_holding_every_class_do_not_warn() -> None:
         warnings.simplefilter("error")
         model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, seed=0, verbose=0,
                   validation_split=0.2, metrics=["f1_score"])
+
+
+def test_a_single_column_of_class_indices_is_not_called_0_1_targets() -> None:
+    from nonlin.losses import CrossEntropy
+
+    labels = np.array([[0.0], [1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"single column of class indices needs a model of one "
+                       r"output per class: Dense\(n_classes\) \+ Softmax\(\)") as caught:
+        CrossEntropy()(labels, np.ones((3, 1)))
+    assert "0/1 targets" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"summing to 2\.0 \(row 1\)$"):  # no class: no hint
+        CrossEntropy()(np.array([[0.3], [2.0]]), np.ones((2, 1)))
