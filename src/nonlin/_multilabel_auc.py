@@ -10,11 +10,12 @@ scikit-learn's ``roc_auc_score`` and ``average_precision_score`` on an indicator
 * ``weighted``: their mean weighted by support, ``sum_i w_i T_ij``.
 
 A label whose rows (of weight > 0) hold one class has neither score (None): scikit-learn's
-``roc_auc_score`` gives it nan (with a warning), and so the ``macro`` averages are None too,
+``roc_auc_score`` gives it nan (with a warning), and so are the ``macro`` averages,
 with the reason in a note (scikit-learn's ``average_precision_score`` would score such a
 label 0, with a warning, or 1). ``weighted`` leaves out a label of no positive (its
-weight, its support, is 0), as scikit-learn does; one of no negative makes it None. ``samples`` (one AUC per row, over its labels) is left out:
-a row of one label, or of none, has none.
+weight, its support, is 0), as scikit-learn does; one of no negative makes it None.
+``samples`` (one AUC per row, over its labels) is left out: a row of one label, or of
+none, has none.
 """
 
 from __future__ import annotations
