@@ -10,7 +10,7 @@ scikit-learn's ``roc_auc_score`` and ``average_precision_score`` on an indicator
 * ``weighted``: their mean weighted by support, ``sum_i w_i T_ij``.
 
 A label whose rows (of weight > 0) hold one class has neither score (None): scikit-learn's
-``roc_auc_score`` gives it nan (with a warning), and so are the ``macro`` averages,
+``roc_auc_score`` gives it nan (with a warning); the ``macro`` averages are None too,
 with the reason in a note (scikit-learn's ``average_precision_score`` would score such a
 label 0, with a warning, or 1). ``weighted`` leaves out a label of no positive (its
 weight, its support, is 0), as scikit-learn does; one of no negative makes it None.
