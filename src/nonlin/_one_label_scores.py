@@ -3,11 +3,11 @@
 On a multilabel target (n_samples, n_labels) of 0/1 columns (one-hot rows alike), Keras'
 ``AUC(multi_label=True)`` and ``F1Score`` / ``FBetaScore`` (``average="macro"``, nonlin's
 default, so ``"f1_score"``) score each label column and average them, and a metric with
-``class_id=j`` scores column ``j``. A column whose rows hold no positive (a rare tag missing from a small validation
-share) scores 0, Keras' value for 0/0, and pulls the mean down, silently: an
-``EarlyStopping(monitor="val_auc")`` then tracks that constant share as well. The pooled
-metrics (``"auc"``, ``"precision"``, ``"recall"``, micro averages) see every column at once
-and are not concerned. Imported lazily, for a model of several outputs only.
+``class_id=j`` scores column ``j``. A column whose rows hold no positive (a rare tag
+missing from a small validation share) scores 0, Keras' value for 0/0, and pulls the mean
+down, silently: an ``EarlyStopping(monitor="val_auc")`` then tracks that constant share as
+well. The pooled metrics (``"auc"``, ``"precision"``, ``"recall"``, micro averages) see
+every column at once and are not concerned. Imported lazily, for a model of several outputs only.
 """
 
 from __future__ import annotations
