@@ -86,3 +86,14 @@ def test_a_single_column_of_class_indices_is_not_called_0_1_targets() -> None:
     assert "0/1 targets" not in str(caught.value)
     with pytest.raises(ValueError, match=r"summing to 2\.0 \(row 1\)$"):  # no class: no hint
         CrossEntropy()(np.array([[0.3], [2.0]]), np.ones((2, 1)))
+
+
+def test_one_hot_rows_lacking_a_class_column_are_not_called_only_multilabel() -> None:
+    # pd.get_dummies(y, drop_first=True): the first class's rows read all 0
+    y = np.array([[0, 0], [1, 0], [0, 1], [0, 0]] * 5, dtype=float)
+    model = nonlin.Sequential([nonlin.Dense(2), nonlin.Softmax()])
+    x = np.random.default_rng(0).normal(size=(len(y), 2))
+    with pytest.raises(ValueError, match=r"holding one 1 or no 1 look like a one-hot encoding "
+                       r"lacking a class's column \(pd\.get_dummies\(\.\.\., drop_first=True\)"
+                       r".*keep a column per class"):
+        model.fit(x, y, loss="cross_entropy", optimizer="adam", epochs=1, seed=0, verbose=0)

@@ -177,18 +177,6 @@ def check_real_target(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return y_true.astype(y_pred.dtype, copy=False)
 
 
-def _one_column_hint(y: np.ndarray, hard: bool) -> str:
-    """The hint for a single target column (n, 1) refused by cross-entropy: 0/1 targets
-    (``hard``) are two classes; integers >= 0 are class indices; other numbers get none."""
-    if hard:
-        return ("; a single column of 0/1 targets holds two classes: use a Sigmoid output with "
-                "loss='binary_crossentropy', or Dense(n_classes) + Softmax() with integer labels")
-    if np.all((y >= 0) & (y == np.floor(y))):
-        return ("; a single column of class indices needs a model of one output per class: "
-                "Dense(n_classes) + Softmax() takes these integer labels as they are")
-    return ""
-
-
 def check_probability_rows(y: np.ndarray, what: str = "cross-entropy") -> np.ndarray:
     """Refuse target rows (n_samples, n_classes) that are not one-hot or probability rows
     for ``what`` (cross-entropy, the categorical hinge): each must sum to 1 (within
@@ -198,14 +186,9 @@ def check_probability_rows(y: np.ndarray, what: str = "cross-entropy") -> np.nda
     sums = y.sum(axis=1, dtype=np.float64)
     if not np.allclose(sums, 1.0, atol=1e-6):
         row = int(np.argmax(np.abs(sums - 1)))
-        hard = bool(np.all((y == 0) | (y == 1)))
-        hint = _one_column_hint(y, hard) if y.shape[1] == 1 and what == "cross-entropy" else ""
-        if y.shape[1] > 1 and what == "cross-entropy" and hard:
-            hint = (f"; rows of 0s and 1s holding {'several 1s' if sums[row] > 1 else 'no 1'} "
-                    "make a multilabel target (each label a yes/no of its own): give the "
-                    "model a Sigmoid output of one unit per label and "
-                    "loss='binary_crossentropy' (nonlin.sklearn.MLPClassifier fits such an "
-                    "indicator matrix so)")
+        from ._target_hints import rows_hint  # lazily: the error path only
+
+        hint = rows_hint(y, sums, row) if what == "cross-entropy" else ""
         raise ValueError(
             f"Expected one-hot or probability rows summing to 1 for {what}. "
             f"Received a row summing to {float(sums[row])!r} (row {row}){hint}")
