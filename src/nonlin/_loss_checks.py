@@ -186,15 +186,9 @@ def check_probability_rows(y: np.ndarray, what: str = "cross-entropy") -> np.nda
     sums = y.sum(axis=1, dtype=np.float64)
     if not np.allclose(sums, 1.0, atol=1e-6):
         row = int(np.argmax(np.abs(sums - 1)))
-        hint = ("; a single column of 0/1 targets holds two classes: use a Sigmoid output with "
-                "loss='binary_crossentropy', or Dense(n_classes) + Softmax() with integer labels"
-                if y.shape[1] == 1 and what == "cross-entropy" else "")
-        if y.shape[1] > 1 and what == "cross-entropy" and np.all((y == 0) | (y == 1)):
-            hint = (f"; rows of 0s and 1s holding {'several 1s' if sums[row] > 1 else 'no 1'} "
-                    "make a multilabel target (each label a yes/no of its own): give the "
-                    "model a Sigmoid output of one unit per label and "
-                    "loss='binary_crossentropy' (nonlin.sklearn.MLPClassifier fits such an "
-                    "indicator matrix so)")
+        from ._target_hints import rows_hint  # lazily: the error path only
+
+        hint = rows_hint(y, sums, row) if what == "cross-entropy" else ""
         raise ValueError(
             f"Expected one-hot or probability rows summing to 1 for {what}. "
             f"Received a row summing to {float(sums[row])!r} (row {row}){hint}")

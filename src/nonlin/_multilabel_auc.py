@@ -10,10 +10,12 @@ scikit-learn's ``roc_auc_score`` and ``average_precision_score`` on an indicator
 * ``weighted``: their mean weighted by support, ``sum_i w_i T_ij``.
 
 A label whose rows (of weight > 0) hold one class has neither score (None): scikit-learn's
-``roc_auc_score`` refuses it, and so its ``macro`` and ``weighted`` averages are None too,
+``roc_auc_score`` gives it nan (with a warning); the ``macro`` averages are None too,
 with the reason in a note (scikit-learn's ``average_precision_score`` would score such a
-label 0, or 1, with a warning). ``samples`` (one AUC per row, over its labels) is left out:
-a row of one label, or of none, has none.
+label 0, with a warning, or 1). ``weighted`` leaves out a label of no positive (its
+weight, its support, is 0), as scikit-learn does; one of no negative makes it None.
+``samples`` (one AUC per row, over its labels) is left out: a row of one label, or of
+none, has none.
 """
 
 from __future__ import annotations
@@ -60,18 +62,23 @@ def multilabel_auc(names: list[str], truth: np.ndarray, proba: np.ndarray,
     pooled = binary_auc(T.ravel(), P.ravel(),
                         None if weights is None else np.repeat(weights, T.shape[1]))
     averages: dict[str, Any] = {"micro": dict(zip(_SCORES, pooled or (None, None), strict=True))}
-    missing = [name for name, scores in zip(names, per_label, strict=True) if scores is None]
-    if missing:
-        averages.update({name: dict.fromkeys(_SCORES) for name in ("macro", "weighted")})
-        averages["note"] = (f"label {quoted(missing[0])} holds one class in the rows"
-                            f"{'' if weights is None else ' of weight > 0'}; its AUC, and "
-                            "so the macro and weighted averages, need both")
-        return per_label, averages
-    scores = np.array(per_label)  # (n_labels, 2)
     support = T.sum(axis=0) if weights is None else np.asarray(weights, np.float64) @ T
-    averages["macro"] = dict(zip(_SCORES, map(float, scores.mean(axis=0)), strict=True))
-    averages["weighted"] = dict(zip(_SCORES, map(float, support @ scores / support.sum()),
-                                    strict=True))
+    missing = [j for j, scores in enumerate(per_label) if scores is None]
+    scores = np.array([s or (0.0, 0.0) for s in per_label])  # (n_labels, 2)
+    # weighted: a label of no positive weighs 0 and is left out, as scikit-learn does
+    weighted = support.sum() > 0 and not np.any(support[missing] > 0)
+    averages["macro"] = (dict.fromkeys(_SCORES) if missing else
+                         dict(zip(_SCORES, map(float, scores.mean(axis=0)), strict=True)))
+    averages["weighted"] = (dict(zip(_SCORES, map(float, support @ scores / support.sum()),
+                                     strict=True)) if weighted else dict.fromkeys(_SCORES))
+    if missing:  # the label named: one that weighted needs, where there is one
+        first = next((j for j in missing if support[j] > 0), missing[0])
+        averages["note"] = (f"label {quoted(names[first])} holds one class in the rows"
+                            f"{'' if weights is None else ' of weight > 0'}; its AUC, and "
+                            f"so the macro{'' if weighted else ' and weighted'} average"
+                            f"{'' if weighted else 's'}, need both"
+                            + ("" if not weighted else " (weighted leaves out a label of "
+                               "no positive: its support is 0)"))
     return per_label, averages
 
 

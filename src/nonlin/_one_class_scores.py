@@ -8,9 +8,10 @@ and restores the first epoch's weights. ``warn_one_class`` says so, once per ``f
 (its validation rows are fixed) or ``evaluate``: one comparison of the target column,
 nothing per step. Only a model of one output (one sigmoid, or a hinge's score) is
 checked here: with several outputs most metrics pool every column (integer labels
-one-hot), which holds both classes; those that score a multilabel target column by
-column are checked by ``_one_label_scores``. ``SensitivityAtSpecificity`` and
-``SpecificityAtSensitivity`` need negatives too (a specificity of 0/0 reads 0).
+one-hot), which holds both classes; those that score a 0/1 target (multilabel, or
+one-hot) column by column are checked by ``_one_label_scores``.
+``SensitivityAtSpecificity`` and ``SpecificityAtSensitivity`` need negatives too (a
+specificity of 0/0 reads 0).
 
 ``warn_pooled`` warns, once per ``fit`` or ``evaluate`` (``train_on_batch``: with the
 output warnings, once per model and loss), of ``"precision"`` or ``"recall"`` (by name, or

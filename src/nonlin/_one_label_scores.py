@@ -1,13 +1,13 @@
 """The one-class warning of ``_one_class_scores`` for a multilabel target, label by label.
 
-On a multilabel target (n_samples, n_labels) of 0/1 columns, Keras' ``AUC(multi_label=True)``
-and ``F1Score`` / ``FBetaScore`` (``average="macro"``, nonlin's default, so ``"f1_score"``)
-score each label column and average them, and a metric with ``class_id=j`` scores column
-``j``. A column whose rows hold no positive (a rare tag missing from a small validation
-share) scores 0, Keras' value for 0/0, and pulls the mean down, silently: an
-``EarlyStopping(monitor="val_auc")`` then tracks that constant share as well. The pooled
-metrics (``"auc"``, ``"precision"``, ``"recall"``, micro averages) see every column at once
-and are not concerned. Imported lazily, for a model of several outputs only.
+On a multilabel target (n_samples, n_labels) of 0/1 columns (one-hot rows alike), Keras'
+``AUC(multi_label=True)`` and ``F1Score`` / ``FBetaScore`` (``average="macro"``, nonlin's
+default, so ``"f1_score"``) score each label column and average them, and a metric with
+``class_id=j`` scores column ``j``. A column whose rows hold no positive (a rare tag
+missing from a small validation share) scores 0, Keras' value for 0/0, and pulls the mean
+down, silently: an ``EarlyStopping(monitor="val_auc")`` then tracks that constant share as
+well. The pooled metrics (``"auc"``, ``"precision"``, ``"recall"``, micro averages) see
+every column at once and are not concerned. Imported lazily, for a model of several outputs only.
 """
 
 from __future__ import annotations
@@ -37,13 +37,12 @@ def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
     ``rows`` names (weighted by ``weight``: rows of weight 0 not counted) lacks a class
     that a metric scoring that column needs (``undefined``, ``_one_class_scores``'s rule).
 
-    ``y`` counts as multilabel when its entries are 0 and 1 and a row holds other than
-    exactly one 1 (one-hot rows are a softmax's classes, not checked)."""
+    ``y`` is checked when its entries are 0 and 1: rows of one 1 each too (a multilabel
+    share of one tag a row, or a softmax's one-hot classes), whose absent label reads 0
+    as well."""
     if len(y) == 0 or not np.all((y == 0) | (y == 1)):
         return
     positive = y > 0
-    if np.all(np.count_nonzero(positive, axis=1) == 1):
-        return
     if weight is not None:
         kept = weight.reshape(-1) > 0
         if not kept.any():
