@@ -181,7 +181,8 @@ def _main(argv: Sequence[str] | None) -> int:
         _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}"
                                             f"{_hidden_hint(argv, extra)}")
     args.argv = argv
-    with _pipe_safe_output():
+    run = getattr(args, "run", None)  # run_predict: "predict"
+    with _pipe_safe_output(getattr(run, "__name__", "").removeprefix("run_")):
         return _run(args)
 
 

@@ -91,8 +91,9 @@ def _unwritable(fd: int) -> bool:
 
 
 @contextlib.contextmanager
-def _pipe_safe_output() -> Iterator[None]:
-    """Guard stdout and stderr against a closed pipe for the duration of a command.
+def _pipe_safe_output(command: str = "") -> Iterator[None]:
+    """Guard stdout and stderr against a closed pipe for the duration of ``command``
+    (its name, for what an unencodable output's error suggests: ``_unencodable``).
 
     A descriptor that is closed or read-only is pointed at ``os.devnull`` (a
     closed one would otherwise be taken by the next file opened); a stream that
@@ -115,22 +116,32 @@ def _pipe_safe_output() -> Iterator[None]:
             for stream, silenced in zip(saved, (BrokenPipeError, OSError), strict=True)
         ]
         sys.stdout, sys.stderr = guarded
+        outer, _command[0] = _command[0], command
         try:
             yield
             for stream in guarded:
                 stream.flush()
         finally:
             sys.stdout, sys.stderr = saved
+            _command[0] = outer
+
+
+# the running command's other way to its output, where it has one (``_pipe_safe_output``)
+_JSON = "or pass --json (it writes non-ASCII text as \\uXXXX escapes)"
+_OTHER_WAY = {"predict": "or write to a file (predict -o PATH writes UTF-8)",
+              "evaluate": _JSON, "info": _JSON}
+_command = [""]  # the name of the command running under _pipe_safe_output
 
 
 def _unencodable(exc: UnicodeEncodeError, stream: Any) -> UsageError:
     """The error for text that standard output's encoding cannot write (a class label
-    ``grün`` under ``LANG=en_US.ISO-8859-1``'s ``–``, or ``PYTHONIOENCODING=ascii``)."""
+    ``grün`` under ``LANG=en_US.ISO-8859-1``'s ``–``, or ``PYTHONIOENCODING=ascii``); the
+    running command's other way (``predict -o``, ``--json``) where it has one."""
     bad = exc.object[exc.start:exc.end]
+    way = _OTHER_WAY.get(_command[0])
     return UsageError(f"cannot write {bad!r} to standard output in its encoding "
                       f"{getattr(stream, 'encoding', None) or exc.encoding!r}; set "
-                      f"PYTHONIOENCODING=utf-8{_utf8_locale()}, or write "
-                      "to a file (predict -o PATH writes UTF-8)")
+                      f"PYTHONIOENCODING=utf-8{_utf8_locale()}{', ' + way if way else ''}")
 
 
 def _utf8_locale() -> str:
