@@ -3,7 +3,9 @@
 ``save_best_only`` one's best model lost to an every-epoch one's), a ``ModelCheckpoint``
 writing a ``BackupAndRestore`` backup (the backup replaces it each epoch, and deletes it
 when ``fit`` ends; the next ``fit`` would resume from it), or two ``BackupAndRestore``s of
-one folder (each would resume from and delete the other's backup). Keras 3 checks none of
+one folder (each would resume from and delete the other's backup), or a ``CSVLogger``
+writing one of those files or another ``CSVLogger``'s (its rows and a model in one file,
+or two logs' rows mixed). Keras 3 checks none of
 these (its ``BackupAndRestore`` documents that its folder "cannot be reused elsewhere ... by
 the BackupAndRestore callback of another training run, or by another callback (e.g.
 ModelCheckpoint) of the same training run"); the files are written atomically either way,
@@ -48,12 +50,16 @@ def _same_epoch_files(one: Any, other: Any) -> bool:
 
 def _written(callback: Any) -> tuple[str | None, ...]:
     """The files ``callback`` writes: a ``ModelCheckpoint``'s ``filepath`` (its template:
-    one template gives the same files), a ``BackupAndRestore``'s latest and previous."""
+    one template gives the same files), a ``BackupAndRestore``'s latest and previous, a
+    ``CSVLogger``'s log."""
     from ._backup_callback import BackupAndRestore
     from ._checkpoint_callback import ModelCheckpoint
+    from .callbacks import CSVLogger
 
     if isinstance(callback, ModelCheckpoint):
         return (_key(callback.filepath),)
+    if isinstance(callback, CSVLogger):
+        return (_key(callback.filename),)
     if isinstance(callback, BackupAndRestore):
         return _key(callback._latest), _key(callback._previous)
     return ()
@@ -86,8 +92,8 @@ def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
                     f"Expected each file written by one of fit's callbacks. Received "
                     f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
                     f"(callbacks[{i}]) both writing {quoted_path(path)}: each epoch one would "
-                    "replace the other's file (and a BackupAndRestore deletes its backup when "
-                    "fit ends). Give them different paths")
+                    "write over the other's file (and a BackupAndRestore deletes its backup "
+                    "when fit ends). Give them different paths")
             seen[path] = (i, callback)
 
 
