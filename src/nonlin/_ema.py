@@ -96,6 +96,8 @@ def _factors(momentum: float, dtype: np.dtype, first: bool) -> tuple[np.ndarray,
     key = (momentum, dtype, first)
     found = _FACTORS.get(key)
     if found is None:
+        if len(_FACTORS) >= 64:  # one per momentum (a sweep's): emptied, never grows
+            _FACTORS.clear()
         m = np.array(0.0 if first else momentum, dtype=dtype)
         c = np.array(1.0, dtype=dtype)
         np.subtract(c, m, out=c)  # 1 - m in dtype, as Keras' ops: not 1 - momentum rounded

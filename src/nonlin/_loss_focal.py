@@ -293,6 +293,8 @@ def alpha_row(alpha: tuple[float, ...], dtype: np.dtype) -> np.ndarray:
     key = (alpha, np.dtype(dtype))
     row = _ALPHA_ROWS.get(key)
     if row is None:
+        if len(_ALPHA_ROWS) >= 64:  # one per setting (a sweep's): emptied, never grows
+            _ALPHA_ROWS.clear()
         row = _ALPHA_ROWS[key] = np.array(alpha, dtype=dtype)
         row.flags.writeable = False
     return row

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+# two batch sizes (full, last) times every name a fit with 30 metrics uses: 118 buffers
+POOL_SIZE = 256
 _POOL: ContextVar[dict[Any, np.ndarray] | None] = ContextVar("nonlin_pool", default=None)
 
 
@@ -47,7 +49,10 @@ def buffer(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """The pool's buffer ``name`` of ``shape`` and ``dtype``, or a new array outside ``using``.
 
     A result held in one is valid until the next batch: the training step reduces it
-    at once.
+    at once. A pool keeps at most ``POOL_SIZE`` buffers: a source whose batches come
+    in ever new sizes would otherwise keep every size's for the whole fit. A full pool
+    is emptied, which is safe at any point: what the math holds stays valid, and it
+    never reads a buffer back by its name (outside ``using`` every buffer is new).
     """
     pool = _POOL.get()
     if pool is None:
@@ -55,6 +60,8 @@ def buffer(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     key = (name, shape, dtype)
     buf = pool.get(key)
     if buf is None:
+        if len(pool) >= POOL_SIZE:  # a new shape: only then, off the steady path
+            pool.clear()
         buf = pool[key] = np.empty(shape, dtype)
     return buf
 

@@ -40,15 +40,15 @@ _CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
 
 
 def const(value: float, dtype: np.dtype) -> np.ndarray:
-    """A cached, read-only 0-d array holding ``value`` in ``dtype``.
-
-    Hot loops pass these instead of Python floats: NumPy converts a Python
-    scalar on every call, which costs more than the arithmetic on small arrays.
-    """
-    key = (value, dtype)
-    arr = _CONSTANTS.get(key)
+    """A cached, read-only 0-d array holding ``value`` in ``dtype``: hot loops pass these
+    instead of Python floats (NumPy converts a Python scalar on every call, which costs more
+    than the arithmetic on small arrays). At most 1024 are kept (a sweep's settings, a
+    source's batch sizes: each its own): the cache is emptied when it is full."""
+    arr = _CONSTANTS.get((value, dtype))
     if arr is None:
-        arr = _CONSTANTS[key] = np.array(value, dtype=dtype)
+        if len(_CONSTANTS) >= 1024:  # emptied: those handed out stay valid where held
+            _CONSTANTS.clear()
+        arr = _CONSTANTS[value, dtype] = np.array(value, dtype=dtype)
         arr.flags.writeable = False
     return arr
 
