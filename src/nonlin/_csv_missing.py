@@ -32,10 +32,11 @@ _COMMA, _NEWLINE, _QUOTE = b",\n\""
 _PLAIN_BYTES = b'0123456789.eE+-",\n'
 # 1 for each byte no plain number has (in a feature cell: missing, or a space or tab), else 0
 _FLAGS = bytes(0 if byte in _PLAIN_BYTES else 1 for byte in range(256))
-# a space or tab (" 1.5" is a number: the strict parser strips it), or a byte of a formatted
-# number ("$12", "5%", "€3", "£3"), which the strict parser refuses (``_csv_strict.formatted``)
-_FORMATTING = np.zeros(256, dtype=bool)
-_FORMATTING[[*b" \t$%", 0xE2, 0xC2]] = True  # 0xE2: the first byte of "€", 0xC2: of "£", "¥"
+_SPACE, _TAB = b" \t"  # " 1.5" is a number: the strict parser strips it
+# a flagged cell with a digit may be a formatted number ("$12", "5%", "1 304", "(12)"), which
+# the strict parser refuses (``_csv_strict.formatted``); a missing cell ("NA", "-", "—") has none
+_DIGITS = np.zeros(256, dtype=bool)
+_DIGITS[list(b"0123456789")] = True
 _BOOLEAN = re.compile(b"rue|RUE|alse|ALSE")  # a block that may hold BOOLEANS: look for them
 _NOT_BOOLEAN = 2
 
@@ -128,12 +129,23 @@ def _bad_cells(
         column[plan.target] = 2 if not plan.labels else 3
     kinds = column.take(owners % n_cols)
     in_features = np.frombuffer(plain, dtype=np.uint8).take(flagged[kinds == 1])
-    if (kinds == 2).any() or _FORMATTING[in_features].any():
+    if (kinds == 2).any() or ((in_features == _SPACE) | (in_features == _TAB)).any():
         return None
+    if _has_digit(plain, starts, ends, np.unique(owners[kinds == 1])):
+        return None  # perhaps a formatted number: the strict parser decides
     empty = np.flatnonzero(starts == ends)
     if (column.take(empty % n_cols) >= 2).any() or (n_cols == 1 and empty.size):
         return None  # a missing target, or blank lines: the strict parser decides
     return np.union1d(owners[kinds == 1], empty)
+
+
+def _has_digit(plain: bytes, starts: np.ndarray, ends: np.ndarray, which: np.ndarray) -> bool:
+    """Whether any of the cells ``which`` (indices into ``starts`` and ``ends``) holds a digit."""
+    if not which.size:
+        return False
+    first, widths = starts.take(which), ends.take(which) - starts.take(which)
+    offsets = np.repeat(first - np.cumsum(widths) + widths, widths) + np.arange(widths.sum())
+    return bool(_DIGITS[np.frombuffer(plain, dtype=np.uint8).take(offsets)].any())
 
 
 def _zeroed(
