@@ -98,3 +98,23 @@ def test_a_nested_name_with_nothing_after_it_is_refused_before_anything_is_set()
     with pytest.raises(ValueError, match=r"Received loss__=1\.0, and loss=LogCosh"):
         est.set_params(alpha=0.5, loss__=1.0)
     assert est.alpha == 0.0001
+
+
+@pytest.mark.parametrize("missing", ["drop", "mean"])
+def test_a_date_is_never_missing(tmp_path: Path, missing: str) -> None:
+    with pytest.raises(tabular.CSVError, match=r"line 5, column 'a': expected a number, "
+                       r"received '2020-01-31' \(a date or time: "):
+        tabular.read_csv(_csv(tmp_path, "2020-01-31"), target="y", missing=missing)
+
+
+def test_train_does_not_advise_one_hot_encoding_a_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from nonlin.cli import main
+
+    path = _csv(tmp_path, "2020-01-31")
+    code = main(["train", str(path), "--target", "y", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "m.safetensors")])
+    err = capsys.readouterr().err
+    assert code == 2 and "(a date or time: leave it out (--exclude" in err
+    assert "--categorical" not in err

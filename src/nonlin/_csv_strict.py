@@ -116,8 +116,9 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             value = _number(row[column], plan.dtype)
             if value is None:  # not a number: a boolean, or missing
                 value = BOOLEANS.get(row[column].strip(" \t"))
-        if value is None and (plan.missing == "error" or formatted(row[column])):
-            cell = row[column]  # a formatted number ('1,304') is never missing: refused
+        if value is None and (plan.missing == "error" or formatted(row[column])
+                              or _DATE.match(row[column].strip(" \t"))):
+            cell = row[column]  # a formatted number ('1,304') or a date is never missing
             raise plan.fail(line, column, f"expected a category, received {quoted(cell)}"
                             f"{_MISSING_HINT}" if coder is not None
                             else _why(cell, plan.dtype) + _hint(cell))
@@ -204,7 +205,7 @@ def _hint(cell: str) -> str:
     text = cell.strip(" \t")
     if formatted(cell):
         return _FORMATTED_HINT
-    if _DATE.search(text):
+    if _DATE.match(text):
         return f" (a date or time: {DATE_ADVICE})"
     if text in MISSING_TARGETS:
         return _MISSING_HINT
