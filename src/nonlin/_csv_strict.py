@@ -116,8 +116,7 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             value = _number(row[column], plan.dtype)
             if value is None:  # not a number: a boolean, or missing
                 value = BOOLEANS.get(row[column].strip(" \t"))
-        if value is None and (plan.missing == "error" or formatted(row[column])
-                              or _DATE.match(row[column].strip(" \t"))):
+        if value is None and (plan.missing == "error" or not_missing(row[column])):
             cell = row[column]  # a formatted number ('1,304') or a date is never missing
             raise plan.fail(line, column, f"expected a category, received {quoted(cell)}"
                             f"{_MISSING_HINT}" if coder is not None
@@ -197,6 +196,12 @@ def formatted(cell: str) -> bool:
     if core == text.lstrip("+-") and _number(core, None) is not None:  # nothing was formatting
         return False
     return _FORMATTED.fullmatch(core) is not None
+
+
+def not_missing(cell: str) -> bool:
+    """Whether ``cell``, no number, is still a value rather than missing: a formatted number
+    (:func:`formatted`) or a date or time (``2020-01-31``, ``12:30``)."""
+    return formatted(cell) or _DATE.match(cell.strip(" \t")) is not None
 
 
 def _hint(cell: str) -> str:
