@@ -8,10 +8,11 @@ missing: empty, or holding a byte that no plain number has (a letter, "?",
 reads the block with the fast path, and sets those cells to NaN. The cost
 beyond the fast path is one table lookup per byte and one copy of the block.
 
-Anything else unusual (a space or tab in a feature cell, a missing or
-non-numeric target, a missing label, a malformed or out-of-range number, a
-ragged row) makes it return None, so the strict parser reads the block, with
-its exact messages and verdicts.
+Anything else unusual (a space or tab in a feature cell, a formatted number
+or a date there, which are never missing, a missing or non-numeric target, a
+missing label, a malformed or out-of-range number, a ragged row) makes it
+return None, so the strict parser reads the block, with its exact messages and
+verdicts.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._csv_fast import _fast_block, _Layout, _plain, _unquote
-from ._csv_strict import BOOLEANS
+from ._csv_strict import BOOLEANS, not_missing
 
 if TYPE_CHECKING:
     from ._csv_plan import _Plan
@@ -32,10 +33,11 @@ _COMMA, _NEWLINE, _QUOTE = b",\n\""
 _PLAIN_BYTES = b'0123456789.eE+-",\n'
 # 1 for each byte no plain number has (in a feature cell: missing, or a space or tab), else 0
 _FLAGS = bytes(0 if byte in _PLAIN_BYTES else 1 for byte in range(256))
-# a space or tab (" 1.5" is a number: the strict parser strips it), or a byte of a formatted
-# number ("$12", "5%", "€3", "£3"), which the strict parser refuses (``_csv_strict.formatted``)
-_FORMATTING = np.zeros(256, dtype=bool)
-_FORMATTING[[*b" \t$%", 0xE2, 0xC2]] = True  # 0xE2: the first byte of "€", 0xC2: of "£", "¥"
+_SPACE, _TAB = b" \t"  # " 1.5" is a number: the strict parser strips it
+# a flagged cell with a digit may be a formatted number ("$12", "5%", "1 304", "(12)") or a
+# date, which the strict parser refuses (``_csv_strict.not_missing``): those few are looked at
+_DIGITS = np.zeros(256, dtype=bool)
+_DIGITS[list(b"0123456789")] = True
 _BOOLEAN = re.compile(b"rue|RUE|alse|ALSE")  # a block that may hold BOOLEANS: look for them
 _NOT_BOOLEAN = 2
 
@@ -128,12 +130,29 @@ def _bad_cells(
         column[plan.target] = 2 if not plan.labels else 3
     kinds = column.take(owners % n_cols)
     in_features = np.frombuffer(plain, dtype=np.uint8).take(flagged[kinds == 1])
-    if (kinds == 2).any() or _FORMATTING[in_features].any():
+    if (kinds == 2).any() or ((in_features == _SPACE) | (in_features == _TAB)).any():
         return None
+    if _values(plain, starts, ends, np.unique(owners[kinds == 1])):
+        return None  # a formatted number or a date: the strict parser refuses it
     empty = np.flatnonzero(starts == ends)
     if (column.take(empty % n_cols) >= 2).any() or (n_cols == 1 and empty.size):
         return None  # a missing target, or blank lines: the strict parser decides
     return np.union1d(owners[kinds == 1], empty)
+
+
+def _values(plain: bytes, starts: np.ndarray, ends: np.ndarray, which: np.ndarray) -> bool:
+    """Whether any of the cells ``which`` (indices into ``starts`` and ``ends``, none empty)
+    is a value the strict parser refuses rather than calls missing (``not_missing``); only
+    the cells with a digit are decoded and looked at ("NA", "-", "—" have none)."""
+    first, widths = starts.take(which), ends.take(which) - starts.take(which)
+    offsets = np.repeat(first - np.cumsum(widths) + widths, widths) + np.arange(widths.sum())
+    if not offsets.size:
+        return False
+    digits = _DIGITS[np.frombuffer(plain, dtype=np.uint8).take(offsets)]
+    found = np.logical_or.reduceat(digits, np.cumsum(widths) - widths) & (widths > 0)
+    texts = {plain[start:end] for start, end in  # each spelling once ("#DIV/0!")
+             zip(first[found].tolist(), ends.take(which)[found].tolist(), strict=True)}
+    return any(not_missing(text.decode("utf-8", "replace")) for text in texts)
 
 
 def _zeroed(

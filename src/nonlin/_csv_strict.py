@@ -42,11 +42,16 @@ BOOLEANS = {"True": 1.0, "true": 1.0, "TRUE": 1.0, "False": 0.0, "false": 0.0, "
 
 # after a feature cell spelled as missing (empty, NA, nan, ...) while missing="error"
 _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='mean' fills it)"
-# a plain number under formatting: digits in comma groups (thousands, or a decimal comma)
-_FORMATTED = re.compile(r"(\d+(,\d+)*(\.\d*)?|\.\d+)")
-_FORMATTED_HINT = (" (a formatted number: thousands separators, currency and percent signs are "
-                   "not read, and such a cell is not taken as missing; write plain numbers, "
-                   "1304.5 for '1,304.50', as pandas' read_csv(thousands=',') then to_csv does)")
+# a plain number under formatting: digits in comma groups (thousands, or a decimal comma),
+# in groups of three after dots (1.304,50) or spaces (1 304,50: NBSP, narrow NBSP, thin
+# space; 1'304.50); ASCII digits alone, as the fast pass (``_csv_missing``) looks for them
+_FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
+                        "|\\d{1,3}([ \u00a0\u202f\u2009'\u2019]\\d{3})+([.,]\\d*)?", re.ASCII)
+_SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
+_FORMATTED_HINT = (" (a formatted number: thousands separators, currency and percent signs, "
+                   "a typeset minus sign and accounting parentheses are not read, and such a "
+                   "cell is not taken as missing; write plain numbers, 1304.5 for '1,304.50', "
+                   "as pandas' read_csv(thousands=',') then to_csv does)")
 # a date (2020-01-31, 31/01/2020, 31.1.2020: a year of 4 digits) or a time (12:30)
 _DATE = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{1,2}:\d{2})")
 DATE_ADVICE = ("leave the column out of the features or turn it into numbers first (days since "
@@ -111,8 +116,8 @@ def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> l
             value = _number(row[column], plan.dtype)
             if value is None:  # not a number: a boolean, or missing
                 value = BOOLEANS.get(row[column].strip(" \t"))
-        if value is None and (plan.missing == "error" or formatted(row[column])):
-            cell = row[column]  # a formatted number ('1,304') is never missing: refused
+        if value is None and (plan.missing == "error" or not_missing(row[column])):
+            cell = row[column]  # a formatted number ('1,304') or a date is never missing
             raise plan.fail(line, column, f"expected a category, received {quoted(cell)}"
                             f"{_MISSING_HINT}" if coder is not None
                             else _why(cell, plan.dtype) + _hint(cell))
@@ -186,10 +191,17 @@ def formatted(cell: str) -> bool:
     a cell is no number here, nor is it missing: it stops the reading even with ``missing``
     "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
-    core = text.lstrip("+-").strip("$€£¥% \t").lstrip("+-")
-    if core == text.lstrip("+-") and "," not in core:  # nothing was formatting
+    core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
+    core = core.lstrip(_SIGNS).strip("$€£¥% \t\u00a0").lstrip(_SIGNS)
+    if core == text.lstrip("+-") and _number(core, None) is not None:  # nothing was formatting
         return False
     return _FORMATTED.fullmatch(core) is not None
+
+
+def not_missing(cell: str) -> bool:
+    """Whether ``cell``, no number, is still a value rather than missing: a formatted number
+    (:func:`formatted`) or a date or time (``2020-01-31``, ``12:30``)."""
+    return formatted(cell) or _DATE.match(cell.strip(" \t")) is not None
 
 
 def _hint(cell: str) -> str:
@@ -198,7 +210,7 @@ def _hint(cell: str) -> str:
     text = cell.strip(" \t")
     if formatted(cell):
         return _FORMATTED_HINT
-    if _DATE.search(text):
+    if _DATE.match(text):
         return f" (a date or time: {DATE_ADVICE})"
     if text in MISSING_TARGETS:
         return _MISSING_HINT

@@ -9,29 +9,40 @@ one-hot encoding (which would make one input per distinct number).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
 
+_SAMPLE = 100_000  # cells tested at most
+_NUMBERS = (str, int, float, np.number)
+
 
 def numbers_as_text(frame: Any, column: Any) -> str | None:
     """For a pandas column of text or objects whose cells all read as numbers (or are
-    missing), how to convert it; None when some cell is text that is no number."""
+    missing), how to convert it; None when some cell is text that is no number.
+
+    The test is the advice itself, ``pd.to_numeric`` (which refuses ``"nan"`` and
+    ``"1_000"``, that ``float`` takes), on the first ``_SAMPLE`` cells that are not missing
+    (NaN, None, ``pd.NA``, ``NaT``): this runs before a ``TypeError``, and a later cell that
+    is no number, ``pd.to_numeric`` names itself, with its position.
+    """
+    pd = importlib.import_module("pandas")  # loaded: the frame is pandas'
+
     series = frame[column] if hasattr(frame, "columns") else frame
     if hasattr(series, "columns"):  # duplicated names select a frame: no single column
         return None
-    cells = [v for v in series.tolist()  # NaN, None, pd.NA (whose == is no bool): missing
-             if v is not None and type(v).__name__ != "NAType" and v == v]
-    if not cells:
+    present = series.dropna().head(_SAMPLE)
+    cells = present.tolist()
+    if not cells or any(isinstance(cell, bool) or not isinstance(cell, _NUMBERS) for cell in cells):
         return None
-    for cell in cells:
-        if isinstance(cell, bool) or not isinstance(cell, str | int | float | np.number):
-            return None
-        try:
-            float(cell)
-        except (TypeError, ValueError):
-            return None
-    shown = next((c for c in cells if isinstance(c, str)), cells[0])
+    try:
+        read = pd.to_numeric(present).dtype.kind
+    except (TypeError, ValueError):
+        return None
+    if read not in "iuf":  # complex numbers
+        return None
+    shown = next((str(c) for c in cells if isinstance(c, str)), cells[0])
     kind = "numbers stored as text" if isinstance(shown, str) else "numbers in an object column"
     select = f"df[{column!r}]" if hasattr(frame, "columns") else "series"
     return (f"it holds {kind} ({shown!r}): convert it with {select} = pd.to_numeric({select}) "

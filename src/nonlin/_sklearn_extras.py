@@ -146,8 +146,8 @@ class NestedParams:
         own = self.get_params(deep=False)
         own.update((key, value) for key, value in params.items() if key in own)  # as set
         for key, value in params.items():
-            name, _, inner = key.partition("__")
-            if inner and name in own and not hasattr(own[name], "set_params"):
+            name, nested, _ = key.partition("__")
+            if nested and name in own and not hasattr(own[name], "set_params"):
                 raise ValueError(
                     f"Expected a parameter of {type(self).__name__} or of an estimator it "
                     f"holds. Received {key}={quoted(value, 80)}, and {name}="

@@ -43,7 +43,7 @@ _WHY = {
 }
 
 
-def hidden_sizes(est: Any) -> list[Any]:
+def hidden_sizes(est: Any) -> list[int]:
     """``hidden_layer_sizes`` as a list (one number: one layer), each checked > 0
     (ValueError, in scikit-learn's words), then each a whole number: an int or a NumPy
     integer, not a float nor a bool (a ``TypeError`` naming the parameter, where
@@ -59,7 +59,7 @@ def hidden_sizes(est: Any) -> list[Any]:
                 f"NumPy integer: (64,), (64, 32)). Received hidden_layer_sizes="
                 f"{quoted(est.hidden_layer_sizes, 80)}, holding {quoted(size, 40)} of type "
                 f"{type(size).__name__}: give ints (int(n) for a float from a search space).")
-    return hidden
+    return [operator.index(size) for size in hidden]  # Python ints: np.array(4) builds too
 
 
 def _whole(size: Any) -> bool:

@@ -148,7 +148,7 @@ def categorical_advice(message: str, path: str) -> str:
     """``train``'s message on a feature column of text, with ``one-hot encode it
     (--categorical COLUMN)`` put first in its advice, naming the column."""
     at = message.find(_LEAVE_OUT)
-    if at < 0:
+    if at < 0 or "(a date or time: " in message:  # one-hot dates: one input per day
         return message
     try:
         names = header_names(path)
