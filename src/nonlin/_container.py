@@ -13,27 +13,36 @@ first is in use; ``model.layers[a:b]`` gives them as a list.
 
 The ``*weights`` lists hold the live arrays (not copies, as Keras' variables are the
 model's own): writing into one in place (``w[...] = 0``) changes the model, and ``fit``
-updates them in place. ``build`` makes new arrays: take the lists again after it.
+updates them in place. ``build`` makes new arrays: take the lists again after it. Each
+is its layers' lists end to end (``nonlin._layer_weights``, where ``layer.weights`` and
+the like are defined); Keras 3's ``variables``, ``trainable_variables`` and
+``non_trainable_variables`` name the same lists.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._keras_habits import MODEL_HABITS as KERAS_MODEL_HABITS
+from ._layer_weights import non_trainable_weights_of, trainable_weights_of, weights_of
 from ._quoting import quoted
 from ._torch_habits import MODEL_HABITS, habit_error
-from .core import LayerProtocol
+from .core import Layer
 
 
 class ContainerMethods:
-    """``__len__``, ``__getitem__``, ``__iter__`` and Keras' ``*weights`` lists."""
+    """``__len__``, ``__getitem__``, ``__iter__`` and Keras' ``*weights`` lists.
 
-    layers: list[LayerProtocol]
+    ``model.layers``, ``model[i]`` and ``for layer in model`` are typed ``Layer`` (every
+    nonlin layer), so that a type checker takes ``model.layers[0].set_weights(w)`` and
+    ``model[0].weights``; a layer of one's own that only follows ``LayerProtocol`` is
+    held too, without ``Layer``'s Keras methods (its model's cover it)."""
+
+    layers: list[Layer]  # typed as nonlin's layers (see _container.ContainerMethods)
     _name: str | None
 
     def __repr__(self) -> str:
@@ -45,11 +54,11 @@ class ContainerMethods:
         """The number of layers, ``len(model.layers)`` (PyTorch's ``len(nn.Sequential)``)."""
         return len(self.layers)
 
-    def __iter__(self) -> Iterator[LayerProtocol]:
+    def __iter__(self) -> Iterator[Layer]:
         """The layers, bottom to top (PyTorch's iteration over an ``nn.Sequential``)."""
         return iter(self.layers)
 
-    def __getitem__(self, index: int) -> LayerProtocol:
+    def __getitem__(self, index: int) -> Layer:
         """``model[i]``: the layer at ``i`` (negative from the top, as a list), the layer
         object itself. A slice raises ``TypeError``: see the module docstring."""
         if isinstance(index, slice):
@@ -82,24 +91,33 @@ class ContainerMethods:
     @property
     def weights(self) -> list[np.ndarray]:
         """Keras' ``model.weights``: every weight, the live arrays, in ``get_weights()``
-        order (layer by layer, its parameters then its state). ``[]`` before ``build``."""
-        from ._weights import layout
-
-        return [value for _, value, _ in layout(self)] if self._is_built() else []
+        order: its layers' ``weights`` end to end (each layer's parameters then its
+        state). ``[]`` before ``build``."""
+        return self._joined(weights_of)
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
         """Keras' ``model.trainable_weights``: the live arrays of ``parameters()``, what
-        ``fit`` updates (a frozen layer's are left out). ``[]`` before ``build``."""
-        return [p.value for p in self._trainable_params()] if self._is_built() else []
+        ``fit`` updates (a frozen layer's are left out): its layers' ``trainable_weights``
+        end to end. ``[]`` before ``build``."""
+        return self._joined(trainable_weights_of)
 
     @property
     def non_trainable_weights(self) -> list[np.ndarray]:
         """Keras' ``model.non_trainable_weights``: the live arrays of ``weights`` that
         ``trainable_weights`` leaves out (a frozen layer's parameters, ``BatchNorm``'s
-        moving statistics), in ``weights``' order. ``[]`` before ``build``."""
-        trained = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in trained]
+        moving statistics), in ``weights``' order: its layers' ``non_trainable_weights``
+        end to end. ``[]`` before ``build``."""
+        return self._joined(non_trainable_weights_of)
+
+    # Keras 3's names for the same lists (its variables add metric and seed state)
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def _joined(self, of: Callable[[Any], list[np.ndarray]]) -> list[np.ndarray]:
+        """The lists ``of`` gives for each layer, end to end; ``[]`` before ``build``."""
+        return [w for layer in self.layers for w in of(layer)] if self._is_built() else []
 
     @property
     def input_shape(self) -> tuple[None, int]:
@@ -123,5 +141,3 @@ class ContainerMethods:
     def _is_built(self) -> bool:
         return getattr(self, "n_features_in", None) is not None
 
-    def _trainable_params(self) -> list[Any]:
-        return self.parameters()  # type: ignore[attr-defined]  # ModelState's

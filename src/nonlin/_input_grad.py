@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ._quoting import quoted
 from .core import Layer, LayerProtocol
 
 
-def backward_to_input(layers: list[LayerProtocol], grad_out: np.ndarray) -> np.ndarray:
+def backward_to_input(layers: Sequence[LayerProtocol], grad_out: np.ndarray) -> np.ndarray:
     """``dL/dx`` through ``layers`` (``Sequential.backward(input_grad=True)``).
 
     The first layer, which a ``Sequential`` tells to skip its input gradient,

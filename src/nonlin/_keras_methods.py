@@ -58,7 +58,7 @@ def check_layers(layers: Iterable[Any]) -> None:
 class KerasMethods:
     """``add``/``pop`` and the ``*_on_batch`` methods of a ``Sequential``."""
 
-    layers: list[LayerProtocol]
+    layers: list[Layer]  # typed as nonlin's layers (see _container.ContainerMethods)
     n_features_in: int | None
     dtype: np.dtype
     _params: list[Any]
@@ -106,7 +106,7 @@ class KerasMethods:
         check_bool("rebuild", rebuild)
         if isinstance(layer, InputLayer):  # Keras' add(Input(shape=(n,))), to an empty model
             split_input([*self.layers, layer])  # after a layer: refused as the constructor does
-            self.layers = [layer]  # recorded as the constructor records it: no layer
+            self.layers = [layer]  # type: ignore[list-item]  # as the constructor: no layer
             return
         check_layer(layer, "layer")
         for i, other in enumerate(self.layers):
@@ -115,7 +115,7 @@ class KerasMethods:
                                  f"{quoted(layer)}, which is layers[{i}] already; create a new "
                                  "layer for each place")
         assign_names([*self.layers, layer])  # a name given twice is refused (Keras)
-        self.layers.append(layer)
+        self.layers.append(layer)  # type: ignore[arg-type]  # any protocol layer (typed Layer)
         self._edited()
         if self.n_features_in is not None and getattr(type(layer), "cast_state", None) is \
                 Layer.cast_state:  # only records the dtype: safe before build
@@ -125,7 +125,7 @@ class KerasMethods:
                 any(p is q for q in self._params) for p in params):
             self._mark_layer(layer)  # type: ignore[attr-defined]  # put back: this model's
 
-    def pop(self, rebuild: bool = True) -> LayerProtocol:
+    def pop(self, rebuild: bool = True) -> Layer:
         """Keras' ``model.pop()``: remove the top layer and return it (``rebuild``, a bool,
         as ``add``'s).
 

@@ -28,7 +28,7 @@ from ._protocol_checks import checked_width
 from ._quoting import quoted
 from ._random_hints import SeedLike
 from ._trainable import trainable_parameters
-from .core import LayerProtocol, Param
+from .core import Layer, Param
 
 # what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
 _BY_ID = frozenset({"_grads_written", "_fit_running"})
@@ -39,7 +39,7 @@ _Q = TypeVar("_Q", bound="ModelState")  # from_config: MyNet.from_config(...) is
 class ModelState(LayerOwnership):
     """Parameters, weights, non-trainable state and description of a layer chain."""
 
-    layers: list[LayerProtocol]
+    layers: list[Layer]  # typed as nonlin's layers (see _container.ContainerMethods)
     n_features_in: int | None
     dtype: np.dtype
     _params: list[Param]
@@ -128,7 +128,7 @@ class ModelState(LayerOwnership):
         owner = f"{type(self).__name__} {getattr(self, 'name', '')!r}"
         value = check_bool("trainable", value, where=owner)
         for layer in self.layers:
-            layer.trainable = value  # type: ignore[attr-defined]  # a protocol layer: its own
+            layer.trainable = value  # a protocol layer (typed as a Layer): its own attribute
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every weight, trainable or not, in Keras' order: layer by layer, the

@@ -16,23 +16,21 @@ from collections.abc import Callable
 from typing import Any
 
 from ._layer_names import assign_names
+from ._layer_weights import trainable_weights_of, weights_of
 from ._quoting import quoted
-from ._weights import layer_state, layout
 from .validation import check_bool
 
 
 def counts(model: Any) -> tuple[int, int]:
-    """(all the weights' values, the trainable ones) of a built ``model``."""
-    from ._trainable import is_trainable
-
-    total = sum(value.size for _, value, _ in layout(model))
-    return total, sum(p.value.size for layer in model.layers if is_trainable(layer)
-                      for p in layer.parameters())  # the layers' own: edited by hand too
+    """(all the weights' values, the trainable ones) of a built ``model``: its layers'
+    (``model.layers``, edited by hand too) ``weights`` and ``trainable_weights``."""
+    return (sum(_layer_count(layer) for layer in model.layers),
+            sum(w.size for layer in model.layers for w in trainable_weights_of(layer)))
 
 
 def _layer_count(layer: Any) -> int:
-    return (sum(p.value.size for p in layer.parameters())
-            + sum(value.size for value in layer_state(layer).values()))
+    """The values of ``layer``'s weights (``Layer.count_params`` once built)."""
+    return sum(w.size for w in weights_of(layer))
 
 
 def table(model: Any, show: Callable[[str], str] = str, flags: bool = False) -> list[str]:

@@ -145,7 +145,7 @@ _L = TypeVar("_L", bound="Layer")  # from_config: Dense.from_config(...) is a De
 
 class Layer(LayerWeights, Named):
     """Base class with the protocol's defaults: no parameters, width kept; Keras' ``name``
-    (``nonlin._layer_names``), ``get_weights()``, ``set_weights()`` (``_layer_weights``).
+    (``nonlin._layer_names``); Keras 3's ``get_weights()``, ``weights``, ... (``_layer_weights``).
 
     ``input_grad`` is cleared by ``Sequential`` on its first layer, which then
     skips computing ``dL/dx`` (nobody reads the gradient of the data).
