@@ -60,7 +60,8 @@ _DESCRIPTION = (
     "scikit-learn's roc_auc_score and average_precision_score; labels the model never "
     "saw are an error that lists them. Multilabel classifiers: per label accuracy, "
     "precision, recall, F1 and support, the subset accuracy (exact match), the Hamming "
-    "loss and micro, macro, weighted and samples averages, as scikit-learn's. "
+    "loss and micro, macro, weighted and samples averages, and per label the ROC AUC and "
+    "PR AUC with their micro, macro and weighted averages, as scikit-learn's. "
     "Regressors: RMSE, MAE and R^2. With --weight, each row counts as its weight in "
     "every score."
 )

@@ -28,7 +28,7 @@ def add_monitor_options(group: Any) -> None:
         "--monitor", metavar="NAME",
         help="what --early-stopping and --lr-schedule plateau watch (val_loss): loss, "
         "accuracy (classifiers), auc, precision, recall (binary classifiers), mae "
-        "(regressors), each with val_ for the validation rows",
+        "(regressors of one target), each with val_ for the validation rows",
     )
     group.add_argument(
         "--positive", metavar="LABEL",

@@ -100,7 +100,7 @@ def add_loss_options(group: Any) -> None:
         "cosine decays to 0 over the run after WARMUP epochs of linear warm-up; "
         "exponential multiplies the rate by RATE per epoch, step by FACTOR (0.1) every "
         "EVERY epochs; plateau by FACTOR (0.1) after PATIENCE (10) epochs without a "
-        "better validation loss",
+        "better validation loss (or --monitor quantity)",
     )
 
 
