@@ -35,6 +35,27 @@ def _key(path: Any) -> str | None:
     return os.path.normcase(os.path.realpath(os.fsdecode(path)))
 
 
+_TEMPLATE = "\0template "  # no path holds a NUL
+
+
+def _template_key(template: str) -> str | None:
+    """A ``ModelCheckpoint``'s key: its template's (one template gives the same files),
+    set apart from every path when it holds a field: the file named ``run-{epoch}.csv``
+    is not one ``run-{epoch}.csv`` writes (a ``CSVLogger`` of that name is no clash)."""
+    from ._checkpoint_path import _fields
+
+    key = _key(template)
+    return _TEMPLATE + key if key is not None and _fields(template, template) else key
+
+
+def _log_key(filename: str) -> str | None:
+    """A ``CSVLogger``'s key, or None for a file that is no regular file (``os.devnull``,
+    ``/dev/stdout``, a pipe): rows appended there overwrite nothing (``/dev/stdout`` and
+    ``/dev/stderr`` can be one terminal)."""
+    key = _key(filename)
+    return None if key is not None and os.path.exists(key) and not os.path.isfile(key) else key
+
+
 def _same_epoch_files(one: Any, other: Any) -> bool:
     """Whether two ``ModelCheckpoint``s of one template write each file at the same moment
     alone, with the same model: an ``{epoch}`` field, both at epochs' ends, one format."""
@@ -57,9 +78,9 @@ def _written(callback: Any) -> tuple[str | None, ...]:
     from .callbacks import CSVLogger
 
     if isinstance(callback, ModelCheckpoint):
-        return (_key(callback.filepath),)
+        return (_template_key(callback.filepath),)
     if isinstance(callback, CSVLogger):
-        return (_key(callback.filename),)
+        return (_log_key(callback.filename),)
     if isinstance(callback, BackupAndRestore):
         return _key(callback._latest), _key(callback._previous)
     return ()
@@ -80,10 +101,11 @@ def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
                 continue
             if path in seen:
                 j, other = seen[path]
+                shown = quoted_path(path.removeprefix(_TEMPLATE))
                 if other is callback:
                     raise ValueError(
                         f"Expected each callback once in fit's callbacks. Received one "
-                        f"{type(callback).__name__} (writing {quoted_path(path)}) as "
+                        f"{type(callback).__name__} (writing {shown}) as "
                         f"callbacks[{j}] and callbacks[{i}]: each of its hooks would run "
                         "twice a step or an epoch. List it once")
                 if _same_epoch_files(other, callback):
@@ -91,7 +113,7 @@ def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
                 raise ValueError(
                     f"Expected each file written by one of fit's callbacks. Received "
                     f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
-                    f"(callbacks[{i}]) both writing {quoted_path(path)}: each epoch one would "
+                    f"(callbacks[{i}]) both writing {shown}: each epoch one would "
                     "write over the other's file (and a BackupAndRestore deletes its backup "
                     "when fit ends). Give them different paths")
             seen[path] = (i, callback)
