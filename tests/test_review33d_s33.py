@@ -49,3 +49,24 @@ def test_two_checkpoints_of_one_template_are_still_refused_naming_it(tmp_path) -
     with pytest.raises(ValueError, match="both writing") as info:
         _fit([ModelCheckpoint(template), ModelCheckpoint(template, save_freq=2)])
     assert "\0" not in str(info.value) and "m-{epoch}.nonlin'" in str(info.value)
+
+
+def test_a_log_a_checkpoint_template_formats_to_is_refused(tmp_path) -> None:
+    # run-{epoch}.nonlin writes run-2.nonlin at epoch 2, then the log appends its rows to
+    # that model: a checkpoint nonlin.load refused ("bytes appended")
+    template = str(tmp_path / "run-{epoch}.nonlin")
+    with pytest.raises(ValueError, match="both writing .*run-2.nonlin"):
+        _fit([ModelCheckpoint(template), CSVLogger(str(tmp_path / "run-2.nonlin"))])
+    with pytest.raises(ValueError, match="both writing .*run-07.nonlin"):
+        _fit([CSVLogger(str(tmp_path / "run-07.nonlin")),
+              ModelCheckpoint(str(tmp_path / "run-{epoch:02d}.nonlin"))])
+    assert not (tmp_path / "run-2.nonlin").exists()
+
+
+def test_a_template_is_no_clash_with_files_it_cannot_write(tmp_path) -> None:
+    """Guard (passes on main too): a field is a number."""
+    from nonlin.callbacks import BackupAndRestore
+
+    _fit([ModelCheckpoint(str(tmp_path / "{epoch}.safetensors")),
+          BackupAndRestore(str(tmp_path)), CSVLogger(str(tmp_path / "log.csv"))])
+    assert (tmp_path / "2.safetensors").exists()
