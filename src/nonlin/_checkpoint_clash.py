@@ -35,6 +35,45 @@ def _key(path: Any) -> str | None:
     return os.path.normcase(os.path.realpath(os.fsdecode(path)))
 
 
+_TEMPLATE = "\0template "  # no path holds a NUL
+
+
+def _template_key(template: str) -> str | None:
+    """A ``ModelCheckpoint``'s key: its template's (one template gives the same files),
+    set apart from every path when it holds a field: the file named ``run-{epoch}.csv``
+    is not one ``run-{epoch}.csv`` writes (a ``CSVLogger`` of that name is no clash)."""
+    from ._checkpoint_path import _fields
+
+    key = _key(template)
+    return _TEMPLATE + key if key is not None and _fields(template, template) else key
+
+
+_NUMBER = r"[^{}/]*(?:\d|(?i:nan|inf))[^{}/]*"  # a field formatted: epoch, batch, a loss
+
+
+def _may_write(template_key: str, path: str) -> bool:
+    """Whether a template (its key) may write the file ``path`` (a key): its text around
+    the fields matches (``run-{epoch}.nonlin`` writes ``run-2.nonlin``, where a
+    ``CSVLogger`` would append its rows to the model), each field a number: a
+    digit, ``nan`` or ``inf`` within one file name (not ``run-{epoch}.nonlin`` itself, nor
+    ``out/latest.safetensors`` for ``out/{epoch}.safetensors``)."""
+    import re
+    from string import Formatter
+
+    parts = Formatter().parse(template_key.removeprefix(_TEMPLATE))
+    pattern = "".join(re.escape(text) + ("" if name is None else _NUMBER)
+                      for text, name, _, _ in parts)
+    return re.fullmatch(pattern, path, re.DOTALL) is not None
+
+
+def _log_key(filename: str) -> str | None:
+    """A ``CSVLogger``'s key, or None for a file that is no regular file (``os.devnull``,
+    ``/dev/stdout``, a pipe): rows appended there overwrite nothing (``/dev/stdout`` and
+    ``/dev/stderr`` can be one terminal)."""
+    key = _key(filename)
+    return None if key is not None and os.path.exists(key) and not os.path.isfile(key) else key
+
+
 def _same_epoch_files(one: Any, other: Any) -> bool:
     """Whether two ``ModelCheckpoint``s of one template write each file at the same moment
     alone, with the same model: an ``{epoch}`` field, both at epochs' ends, one format."""
@@ -57,9 +96,9 @@ def _written(callback: Any) -> tuple[str | None, ...]:
     from .callbacks import CSVLogger
 
     if isinstance(callback, ModelCheckpoint):
-        return (_key(callback.filepath),)
+        return (_template_key(callback.filepath),)
     if isinstance(callback, CSVLogger):
-        return (_key(callback.filename),)
+        return (_log_key(callback.filename),)
     if isinstance(callback, BackupAndRestore):
         return _key(callback._latest), _key(callback._previous)
     return ()
@@ -80,10 +119,11 @@ def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
                 continue
             if path in seen:
                 j, other = seen[path]
+                shown = quoted_path(path.removeprefix(_TEMPLATE))
                 if other is callback:
                     raise ValueError(
                         f"Expected each callback once in fit's callbacks. Received one "
-                        f"{type(callback).__name__} (writing {quoted_path(path)}) as "
+                        f"{type(callback).__name__} (writing {shown}) as "
                         f"callbacks[{j}] and callbacks[{i}]: each of its hooks would run "
                         "twice a step or an epoch. List it once")
                 if _same_epoch_files(other, callback):
@@ -91,10 +131,27 @@ def check_written_paths(callbacks: list[Any], model: Any = None) -> None:
                 raise ValueError(
                     f"Expected each file written by one of fit's callbacks. Received "
                     f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
-                    f"(callbacks[{i}]) both writing {quoted_path(path)}: each epoch one would "
+                    f"(callbacks[{i}]) both writing {shown}: each epoch one would "
                     "write over the other's file (and a BackupAndRestore deletes its backup "
                     "when fit ends). Give them different paths")
+            _check_templates(seen, path, i, callback)
             seen[path] = (i, callback)
+
+
+def _check_templates(seen: dict[str, tuple[int, Any]], path: str, i: int, callback: Any) -> None:
+    """A ``ValueError`` when ``path`` (``callbacks[i]``'s) is a file a template of ``seen``
+    writes, or a template writing a file of ``seen`` (``run-{epoch}.nonlin``, ``run-2.nonlin``)."""
+    for other_path, (j, other) in seen.items():
+        if path.startswith(_TEMPLATE) == other_path.startswith(_TEMPLATE):
+            continue
+        template, file = (path, other_path) if path.startswith(_TEMPLATE) else (other_path, path)
+        if _may_write(template, file):
+            raise ValueError(
+                f"Expected each file written by one of fit's callbacks. Received "
+                f"{type(other).__name__} (callbacks[{j}]) and {type(callback).__name__} "
+                f"(callbacks[{i}]) both writing {quoted_path(file)} (the template "
+                f"{quoted_path(template.removeprefix(_TEMPLATE))} formatted): one would write "
+                "over the other's file. Give them different paths")
 
 
 def _running_fit_of(callback: Any, model: Any) -> Any:
