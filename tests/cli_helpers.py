@@ -111,3 +111,13 @@ def interrupt_after(epoch: int) -> Any:
                 raise KeyboardInterrupt
 
     return InterruptAfter()
+
+
+def one_cell_csv(tmp_path: Path, cell: str, X: Any, y: Any) -> Path:
+    """``t.csv`` with columns ``a,b,y`` from ``X`` (n, 2) and ``y``, written to 3 decimals,
+    ``cell`` written as is in row 3's ``a`` (a formatted number, a date, a missing marker)."""
+    rows = [f"{v:.3f},{w:.3f},{t}" for (v, w), t in zip(X, y, strict=True)]
+    rows[3] = f"{cell},{X[3, 1]:.3f},{y[3]}"
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,y\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path

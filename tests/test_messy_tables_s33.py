@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import one_cell_csv
 from nonlin import tabular
 
 pd = pytest.importorskip("pandas")
@@ -42,11 +43,7 @@ def test_numbers_held_as_text_get_to_numeric_as_the_fix(cells: list, shown: str)
 
 
 def _csv(tmp_path: Path, cell: str) -> Path:
-    rows = [f"{v:.3f},{w:.3f},{t}" for (v, w), t in zip(X, Y, strict=True)]
-    rows[3] = f"{cell},{X[3, 1]:.3f},{Y[3]}"
-    path = tmp_path / "t.csv"
-    path.write_text("a,b,y\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
+    return one_cell_csv(tmp_path, cell, X, Y)
 
 
 @pytest.mark.parametrize("cell", ['"1,304.50"', "$12", "-5%", "€3.5", "£ 7", '"0,5"'])

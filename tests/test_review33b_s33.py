@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import nonlin
+from cli_helpers import one_cell_csv
 from nonlin import tabular
 from nonlin._csv_missing import _missing_block
 from nonlin._csv_plan import _make_plan
@@ -24,11 +25,7 @@ Y = np.array([0, 1] * 4)
 
 
 def _csv(tmp_path: Path, cell: str) -> Path:
-    rows = [f"{v:.3f},{w:.3f},{t}" for (v, w), t in zip(X, Y, strict=True)]
-    rows[3] = f"{cell},{X[3, 1]:.3f},{Y[3]}"
-    path = tmp_path / "t.csv"
-    path.write_text("a,b,y\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
+    return one_cell_csv(tmp_path, cell, X, Y)
 
 
 @pytest.mark.parametrize("cell", ['"1 304,50"', "1\u00a0304", "12\u202f345", '"1.304,50"',
