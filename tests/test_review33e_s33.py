@@ -3,13 +3,20 @@ made from its layers'): a parameter that a frozen layer shares with a trainable 
 (weight tying, which ``pack_parameters`` allows) is left out of ``parameters()``, so
 ``fit`` does not update it; the model's ``trainable_weights`` must leave it out too, and
 ``non_trainable_weights`` keep it (as before the merge, and as Keras 3, whose frozen
-layer marks the shared variable itself non-trainable)."""
+layer marks the shared variable itself non-trainable).
+
+``model.layers`` typed ``list[Layer]`` refused, under mypy, what the guide lets a user
+do with a layer of one's own (a ``LayerProtocol``): append, insert or put it in
+``model.layers``, assign ``model.layers = [Dense(2), Own()]``, or pass ``model.layers``
+where a ``list[LayerProtocol]`` is asked for. Reads stay typed ``Layer``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from nonlin import Dense, ReLU, Sequential
 from nonlin.core import Param
@@ -99,3 +106,60 @@ def test_tied_weights_unfrozen_and_plain_models_are_as_before() -> None:
     plain.layers[0].trainable = False
     assert _same(plain.trainable_weights, [p.value for p in plain.parameters()])
     assert _same(plain.non_trainable_weights, plain.layers[0].weights)
+
+
+USER = """\
+from typing import Any
+
+import numpy as np
+
+from nonlin import Dense, Sequential
+from nonlin.core import LayerProtocol, Param
+
+
+class Own:
+    def build(self, in_features: int,
+              rng: np.random.Generator | np.random.RandomState) -> int:
+        return in_features
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return x
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        return grad_out
+    def parameters(self) -> list[Param]:
+        return []
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+def count(layers: list[LayerProtocol]) -> int:
+    return len(layers)
+
+
+model = Sequential([Dense(2), Own()])
+model.layers.append(Own())
+model.layers.insert(0, Own())
+model.layers[1] = Own()
+model.layers += [Own()]
+model.layers = [Dense(2), Own()]
+mine: list[LayerProtocol] = model.layers
+n = count(model.layers)
+first = model.layers[0]
+if isinstance(first, Dense):
+    units: int = first.units
+model.layers[0].set_weights(model[0].get_weights())
+reveal_type(model.layers[0])
+reveal_type(model.layers[0:1])
+for layer in reversed(model.layers):
+    reveal_type(layer)
+"""
+
+
+def test_mypy_takes_protocol_layers_into_model_layers(tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    from test_typing_s31 import _mypy
+
+    lines = _mypy(tmp_path, {"user.py": USER})
+    assert [line for line in lines if ": error:" in line] == [], "\n".join(lines)
+    revealed = [line.split('Revealed type is "')[1] for line in lines if "Revealed" in line]
+    assert revealed == ['nonlin.core.Layer"', 'list[nonlin.core.Layer]"',
+                        'nonlin.core.Layer"'], revealed
