@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._keras_habits import MODEL_HABITS as KERAS_MODEL_HABITS
-from ._layer_weights import non_trainable_weights_of, trainable_weights_of, weights_of
+from ._layer_weights import trainable_weights_of, weights_of
 from ._quoting import quoted
 from ._torch_habits import MODEL_HABITS, habit_error
 from .core import Layer
@@ -99,16 +99,21 @@ class ContainerMethods:
     def trainable_weights(self) -> list[np.ndarray]:
         """Keras' ``model.trainable_weights``: the live arrays of ``parameters()``, what
         ``fit`` updates (a frozen layer's are left out): its layers' ``trainable_weights``
-        end to end. ``[]`` before ``build``."""
-        return self._joined(trainable_weights_of)
+        end to end, less any a frozen layer shares (as ``parameters()`` leaves them out).
+        ``[]`` before ``build``."""
+        frozen = {id(p.value) for layer in self.layers
+                  if getattr(layer, "trainable", True) is False for p in layer.parameters()}
+        return [w for w in self._joined(trainable_weights_of) if id(w) not in frozen]
 
     @property
     def non_trainable_weights(self) -> list[np.ndarray]:
         """Keras' ``model.non_trainable_weights``: the live arrays of ``weights`` that
         ``trainable_weights`` leaves out (a frozen layer's parameters, ``BatchNorm``'s
         moving statistics), in ``weights``' order: its layers' ``non_trainable_weights``
-        end to end. ``[]`` before ``build``."""
-        return self._joined(non_trainable_weights_of)
+        end to end (and a trainable layer's weight that a frozen one shares). ``[]`` before
+        ``build``."""
+        trained = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trained]
 
     # Keras 3's names for the same lists (its variables add metric and seed state)
     variables = weights

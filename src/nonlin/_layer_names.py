@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import operator
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from ._metric_names import snake_case
 from ._quoting import quoted
+
+if TYPE_CHECKING:
+    from .core import Layer
 
 
 def check_name(name: Any, what: str = "name") -> str | None:
@@ -163,6 +166,15 @@ class LayerList(list[Any]):
     copied as a plain list (``NamedModel.__setstate__`` makes it one of these again)."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # read as nonlin's layers (model.layers[0].set_weights(w) checks); any
+        @overload  # protocol layer is taken in (append, insert, [i] = ..., a list[LayerProtocol])
+        def __getitem__(self, index: SupportsIndex) -> Layer: ...
+        @overload
+        def __getitem__(self, index: slice) -> list[Layer]: ...
+        def __getitem__(self, index: Any) -> Any: ...
+        def __iter__(self) -> Iterator[Layer]: ...
+        def __reversed__(self) -> Iterator[Layer]: ...
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         return list, (list(self),)

@@ -131,7 +131,7 @@ class Objective:
             checked_backward(self.layers, grad, self._shapes)
         else:
             for layer in self.reversed:  # None comes from the first layer only, the last here
-                grad = layer.backward(grad)  # type: ignore[assignment]
+                grad = layer.backward(grad)
         if marked is not None:  # written, once per parameter (nonlin._grad_written)
             self._unchecked = False
             check(marked)

@@ -32,7 +32,7 @@ from ._input_grad import backward_to_input
 from ._kept_table import forget
 from ._keras_compile import CompileMethods
 from ._keras_methods import KerasMethods, check_layers
-from ._layer_names import NamedModel, assign_names, check_name
+from ._layer_names import LayerList, NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
 from ._param_state import REQUIRES_GRAD
 from ._quoting import quoted
@@ -68,11 +68,16 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
     if not TYPE_CHECKING:  # a loaded model's generator, made on first use (_deferred_rng)
         rng = LazyRng()
     requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
+    if TYPE_CHECKING:  # NamedModel.layers, as type checkers see it: a LayerList (read as
+        @property  # nonlin's layers) that takes any protocol layer, as the constructor
+        def layers(self) -> LayerList: ...
+        @layers.setter
+        def layers(self, layers: Iterable[LayerProtocol]) -> None: ...
 
     def __init__(self, layers: Iterable[LayerProtocol] | None = None, *,
                  name: str | None = None) -> None:
         # checked and kept a LayerList by the setter (NamedModel.layers)
-        self.layers = () if layers is None else layers  # type: ignore[assignment]
+        self.layers = () if layers is None else layers
         self._name = check_name(name)
         self.n_features_in: int | None = None
         self.n_outputs: int | None = None
