@@ -9,7 +9,7 @@ one-hot encoding (which would make one input per distinct number).
 
 from __future__ import annotations
 
-import importlib
+import sys
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,9 @@ def numbers_as_text(frame: Any, column: Any) -> str | None:
     (NaN, None, ``pd.NA``, ``NaT``): this runs before a ``TypeError``, and a later cell that
     is no number, ``pd.to_numeric`` names itself, with its position.
     """
-    pd = importlib.import_module("pandas")  # loaded: the frame is pandas'
+    pd: Any = sys.modules.get("pandas")  # the frame is pandas': already imported
+    if pd is None:  # a frame of another library that looks like pandas': no hint
+        return None
 
     series = frame[column] if hasattr(frame, "columns") else frame
     if hasattr(series, "columns"):  # duplicated names select a frame: no single column
