@@ -13,6 +13,9 @@ import math
 import numpy as np
 
 _BLOCK_ELEMENTS = 1 << 20
+# what a missing value in a user's data gets told (a NaN here, None or pd.NA in _frames)
+MISSING_ADVICE = ("fill in or drop the missing values first (scikit-learn's SimpleImputer, "
+                  "or pandas' fillna / dropna)")
 
 
 def first_nonfinite_row(arr: np.ndarray) -> int | None:
@@ -58,8 +61,7 @@ def check_finite(arr: np.ndarray, name: str, *, data: bool = False) -> None:
         index = (row, *(int(i) for i in np.argwhere(~np.isfinite(arr[row]))[0])) if (
             arr.ndim > 1) else (row,)
         value = arr[index].item()
-        hint = ("; fill in or drop the missing values first (scikit-learn's SimpleImputer, "
-                "or pandas' fillna / dropna)") if data and value != value else ""
+        hint = f"; {MISSING_ADVICE}" if data and value != value else ""
         raise ValueError(
             f"Expected finite values in {name}. Received NaN or infinity in row {row}: "
             f"{name}[{', '.join(map(str, index))}]={value!r}{hint}"

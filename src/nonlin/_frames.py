@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._columnar import columnar_values, is_columnar, library
+from ._finite import MISSING_ADVICE
 
 _NUMERIC_KINDS = "biuf"
 
@@ -61,8 +62,7 @@ def missing_hint(values: np.ndarray) -> str:
         if not found and (v is None or type(v).__name__ == "NAType"):
             row = int(np.unravel_index(i, values.shape)[0]) if values.ndim else 0
             found = f"{'None' if v is None else 'pd.NA'} in row {row}"
-    return (f"it holds {found}: fill in or drop the missing values first (scikit-learn's "
-            "SimpleImputer, or pandas' fillna / dropna)") if found else ""
+    return f"it holds {found}: {MISSING_ADVICE}" if found else ""
 
 
 def _frame_values(frame: Any, name: str) -> np.ndarray:

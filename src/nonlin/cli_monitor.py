@@ -84,8 +84,20 @@ def fit_metrics(args: argparse.Namespace, meta: dict[str, Any]) -> list[Any]:
     allowed = names(meta)
     if monitor not in allowed:
         raise UsageError(f"--monitor {quoted(monitor)} is not logged by this run; expected "
-                         f"one of {quoted_list(allowed)}")
+                         f"one of {quoted_list(allowed)}{_why_not(meta, monitor)}")
     return metrics + _metric(args, meta, monitor.removeprefix("val_"))
+
+
+def _why_not(meta: dict[str, Any], monitor: str) -> str:
+    """Why a binary quantity (``auc``, ``precision``, ``recall``) is not this run's, as
+    ``--positive`` on another model says it: ``""`` for another name."""
+    if monitor.removeprefix("val_") not in _BINARY:
+        return ""
+    classes = list(meta.get("classes") or ())
+    kind = ("a multilabel classifier" if meta.get("multilabel") is True
+            else "a regressor" if meta["task"] != "classification"
+            else f"a classifier of {len(classes)} classes")
+    return f" ({quoted(monitor)} needs a binary classifier (two classes); this run trains {kind})"
 
 
 def _metric(args: argparse.Namespace, meta: dict[str, Any], name: str) -> list[Any]:

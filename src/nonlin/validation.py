@@ -18,7 +18,7 @@ import numpy as np
 import nonlin  # as_rng's hints, read when the hints are (nonlin.core imports this)
 
 from ._deferred_rng import DeferredRng
-from ._finite import check_finite, first_nonfinite_row
+from ._finite import MISSING_ADVICE, check_finite, first_nonfinite_row
 from ._frames import as_numeric, missing_hint, reshape_hint, text_hint
 from ._quoting import quoted
 
@@ -60,7 +60,7 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     if kind in _BAD_KINDS:
         advice = text_hint(name) if kind in "OUS" else "convert it to float first"
         if kind == "O" and any(v is None for v in arr.flat):
-            advice = "it holds None: fill in or drop the missing values first"
+            advice = f"it holds None: {MISSING_ADVICE}"
         elif kind == "O" and missing_hint(arr):  # pd.NA (astype(float) fails on it)
             advice = missing_hint(arr)
         elif kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
