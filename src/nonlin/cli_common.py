@@ -140,6 +140,15 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """``"0.3"`` -> 0.3; must be finite and >= 0 (a noise level)."""
+    value = _float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number >= 0, received {quoted(text)}")
+    return value
+
+
 def fraction(text: str) -> float:
     """A number in [0, 1) (a dropout rate, a validation share)."""
     value = _float(text)

@@ -15,8 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from ._quoting import shown_path
-from .cli_common import COMMAND_HELP, HelpFormatter, int_list, note, positive_int, seed, seed_32
+from ._quoting import quoted, shown_path
+from .cli_common import (
+    COMMAND_HELP,
+    HelpFormatter,
+    UsageError,
+    int_list,
+    non_negative_float,
+    note,
+    positive_int,
+    seed,
+    seed_32,
+)
 from .cli_model import column_stats, softmax_, standardize_
 from .cli_paths import PLOT_SUFFIX, check_output_path, check_plot_format
 from .cli_report import classification_report, format_classification
@@ -42,6 +52,7 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "examples:\n  nonlin demo moons --plot moons.png\n"
+            "  nonlin demo spirals --classes 3 --noise 0.3 --samples 1500\n"
             "  nonlin demo digits --plot digits.png"
         ),
         formatter_class=HelpFormatter,
@@ -52,18 +63,65 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int_list, metavar="W1,W2",
                    help="hidden layer widths (set per demo); 'none' for a linear model")
     p.add_argument("--seed", type=seed, default=0, help="seed of data, split and weights (0)")
+    p.add_argument("--samples", type=_samples, metavar="N",
+                   help="points to generate, at least 8 (moons, circles, spirals: 1000)")
+    p.add_argument("--noise", type=non_negative_float, metavar="SD",
+                   help="standard deviation of the Gaussian noise added to each coordinate "
+                        "(moons 0.2, circles 0.1, spirals 0.2)")
+    p.add_argument("--classes", type=_classes, metavar="K",
+                   help="number of spiral arms, one class each (spirals only: 2)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar (nor lines per epoch in a log)")
     p.set_defaults(run=run_demo)
 
 
-def _load(name: str, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _samples(text: str) -> int:
+    """``--samples``: at least 8 points, so that the held-out quarter holds 2."""
+    value = positive_int(text)
+    if value < 8:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 8, received {quoted(text)}")
+    return value
+
+
+def _classes(text: str) -> int:
+    """``--classes``: at least 2 spiral arms."""
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2, received {quoted(text)}")
+    return value
+
+
+# the generator's keyword each option sets
+_SHAPE_OPTIONS = {"samples": "n_samples", "noise": "noise", "classes": "n_classes"}
+
+
+def _shape(args: argparse.Namespace) -> dict[str, Any]:
+    """The generator keywords of ``--samples``, ``--noise`` and ``--classes``, refused with
+    the demos that take them where the chosen data set's loader has no such keyword."""
+    from . import datasets
+
+    params = inspect.signature(getattr(datasets, args.name)).parameters
+    kwargs = {}
+    for option, keyword in _SHAPE_OPTIONS.items():
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        if keyword not in params:
+            takers = [name for name in sorted(DEMOS)
+                      if keyword in inspect.signature(getattr(datasets, name)).parameters]
+            raise UsageError(f"--{option} applies to {', '.join(takers)}; "
+                             f"received it with {args.name}")
+        kwargs[keyword] = value
+    return kwargs
+
+
+def _load(name: str, random_seed: int, **shape: Any) -> tuple[np.ndarray, np.ndarray]:
     from . import datasets
 
     loader = getattr(datasets, name)
     params = inspect.signature(loader).parameters
     kwargs = {key: random_seed for key in ("seed", "random_state") if key in params}
-    data = loader(**kwargs)
+    data = loader(**kwargs, **shape)
     X, y = data if isinstance(data, tuple) else (data.X, data.y)
     return np.asarray(X, dtype=np.float32), np.asarray(y).astype(np.int64).reshape(-1)
 
@@ -72,13 +130,14 @@ def run_demo(args: argparse.Namespace) -> int:
     from . import registry
     from .cli_train_model import build_model, loss_for
 
+    shape = _shape(args)
     if args.plot is not None:
         from .plots import require_matplotlib
 
         check_output_path(args.plot, "plot (--plot)")
         require_matplotlib()
         check_plot_format(args.plot)
-    X_raw, y = _load(args.name, args.seed)
+    X_raw, y = _load(args.name, args.seed, **shape)
     hidden, epochs, lr, batch = DEMOS[args.name]
     train, test, mean, scale = _split(len(y), X_raw, args.seed)
     X = standardize_(X_raw.copy(), mean, scale)
