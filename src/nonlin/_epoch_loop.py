@@ -234,6 +234,10 @@ class _Loop(EpochLogs, StepRefusal):
         return value, total
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
+        """One training step on the epoch's rows ``start:stop`` (``order[start:stop]`` when
+        shuffled); returns the batch's loss. Gather the rows into the loop's buffers, run
+        ``Objective.step`` (forward, loss, backward: every ``Param.grad``), then the
+        optimizer's ``step`` (``w <- w + d``); the rest refuses a non-finite step (``_refuse``)."""
         train, m = self.train, stop - start
         weight, wb = train.weight, None
         where: Any  # the batch's rows: a slice, or indices
