@@ -187,9 +187,9 @@ class Dense(ActivationSlot, Layer):
                 np.add(self.W.grad, decay, out=self.W.grad)  # W.grad = x.T @ g + 2 l2 W
             if self.b is not None:
                 np.add.reduce(grad_out, axis=0, out=self.b.grad)  # b.grad = sum_rows(g)
-        if not self.input_grad:
+        if not self.input_grad:  # the model's first layer: no dL/dx needed
             return None
-        grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)
+        grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)  # reused buffer
         W = self.W.value
         if grad_in.nbytes >= MATMUL_BYTES and type(grad_out) is type(W) is np.ndarray and (
                 grad_out.dtype == W.dtype == x.dtype and grad_out.ndim == x.ndim == 2
