@@ -22,7 +22,7 @@ from ._grad_written import UnwrittenGradient
 from ._interrupt import SigintGuard
 from ._misuse import check_same_params
 from ._scratch import using
-from ._step_refusal import StepRefusal
+from ._step_refusal import UPDATE_NOT_FINITE, StepRefusal, unfinished
 from ._step_snapshot import StepSnapshot
 from .callbacks import History
 from .core import Sequential, const
@@ -234,26 +234,25 @@ class _Loop(EpochLogs, StepRefusal):
         return value, total
 
     def _step(self, epoch: int, batch: int, start: int, stop: int, order: Any) -> float:
+        """One training step on the epoch's rows ``start:stop`` (``order[start:stop]`` when
+        shuffled); returns the batch's loss. Gather the rows into the loop's buffers, run
+        ``Objective.step`` (forward, loss, backward: every ``Param.grad``), then the
+        optimizer's ``step`` (``w <- w + d``); the rest refuses a non-finite step (``_refuse``)."""
         train, m = self.train, stop - start
-        weight, wb = train.weight, None
+        weight = train.weight  # sample weights (n_samples,), or None
         where: Any  # the batch's rows: a slice, or indices
-        if order is None:
+        if order is None:  # the rows in order: views of the data
             xb, yb, where = train.X[start:stop], train.y[start:stop], slice(start, stop)
-            if self.cast:  # float64 rows for a float32 model (nonlin._batch_dtype)
-                np.copyto(self.xbuf[:m], xb)
-                xb = self.xbuf[:m]
-            if weight is not None:
-                wb = weight[start:stop]
-        else:
+            wb = None if weight is None else weight[start:stop]
+        else:  # shuffled: the rows order[start:stop], gathered into the loop's buffers
             where = rows = self.ibuf[:m]
             np.copyto(rows, order[start:stop])
             xb = train.X.take(rows, 0, self.gather[:m], "clip")
-            if self.cast:  # float64 rows for a float32 model (nonlin._batch_dtype)
-                np.copyto(self.xbuf[:m], xb)
-                xb = self.xbuf[:m]
             yb = train.y.take(rows, 0, self.ybuf[:m], "clip")
-            if weight is not None:
-                wb = weight.take(rows, 0, self.wbuf[:m], "clip")
+            wb = None if weight is None else weight.take(rows, 0, self.wbuf[:m], "clip")
+        if self.cast:  # float64 rows for a float32 model (nonlin._batch_dtype)
+            np.copyto(self.xbuf[:m], xb)
+            xb = self.xbuf[:m]
         if wb is not None and not self.summed:  # "mean": w_i / m (see Objective.step)
             wb = np.multiply(wb, const(1.0 / m, wb.dtype), out=self.wbuf[:m])
         self._batch = (yb, where)
@@ -265,22 +264,19 @@ class _Loop(EpochLogs, StepRefusal):
             try:
                 value = self.data_loss = self.objective.step(xb, yb, wb, sink)
             except UnwrittenGradient:  # the first step refused: the model as before it
-                if snapshot.active:
-                    snapshot.restore()
+                snapshot.restore()  # (nothing to put back if not active)
                 raise
             if self.has_penalty:
                 value += penalty(self.model)
-            finite = math.isfinite(value) or not self.stop_on_nonfinite
-            what = None if finite else f"The loss became {value}"
-            if (what is None and self.stop_on_nonfinite and snapshot.stateful
-                    and not snapshot.state_finite()):
-                what = "A layer's running statistics became NaN or infinite"
-            if what is None:
+            what = None  # why the step is refused, if it is
+            if self.stop_on_nonfinite and not (math.isfinite(value) and (
+                    not snapshot.stateful or snapshot.state_finite())):
+                what = unfinished(value)  # the loss, or a layer's running statistics
+            else:
                 try:
-                    self.optimizer.step(self.params)
+                    self.optimizer.step(self.params)  # w <- w + d
                 except NonFiniteUpdate:
-                    what = ("A gradient or update became NaN or infinite, or overflowed a weight "
-                            "or the optimizer's state")
+                    what = UPDATE_NOT_FINITE
         if what is not None:
             self._refuse(what, epoch, batch)
         return value

@@ -106,3 +106,16 @@ def checked_backward(layers: Sequence[Any], grad: np.ndarray,
             what = f"shape {np.shape(grad)}" if isinstance(grad, np.ndarray) else quoted(grad)
             raise ValueError(f"Expected layers[{i}].backward ({type(layers[i]).__name__}) to "
                              f"return dL/dx shaped like its input, {shapes[i]}. Received {what}")
+
+
+def first_backward(objective: Any, grad: np.ndarray) -> None:
+    """``Objective.backward`` on a fit's first step: ``mark`` every trainable ``Param.grad``,
+    run the layers' backward with each ``dL/dx``'s shape checked (``checked_backward``),
+    then ``check`` that every mark was written over; later steps skip all of it."""
+    layers, state = objective.layers, objective.model.__dict__
+    marked = mark(layers, state.get("_grads_written", {}))
+    checked_backward(layers, grad, objective._shapes)
+    objective._unchecked = False
+    check(marked)
+    if marked:  # written, once per parameter
+        state["_grads_written"] = written(layers, marked, state.get("_grads_written", {}))

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._misuse import grad_error, input_error, no_forward
+from ._misuse import dense_grad, grad_error, input_error, no_forward
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -89,3 +89,12 @@ def scratch(buf: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> 
     if buf is None or buf.shape != shape or buf.dtype != dtype:
         return np.empty(shape, dtype=dtype)
     return buf
+
+
+def frozen_grad(layer: Any, x: np.ndarray, grad_out: Any) -> np.ndarray:
+    """``grad_out`` for a frozen ``Dense``'s ``backward`` when it is no array of ``x``'s dtype
+    and the layer's output shape (n_samples, units): converted to that dtype, or refused
+    (``_misuse.dense_grad``), so that the backward rule itself reads as the math."""
+    error = TypeError(f"Expected real numbers in grad_out for {layer!r}. Received "
+                      f"dtype {getattr(grad_out, 'dtype', None)}")
+    return dense_grad(layer, x, grad_out, error)

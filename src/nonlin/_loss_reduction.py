@@ -57,18 +57,30 @@ class Reduction:
     def _grad(
         self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: Any = None, out: Any = None
     ) -> np.ndarray:
+        """``dL/dy_pred``, shape (n_samples, n_outputs), written into ``out`` (new if None)::
+
+            out_ij = w_i * d l_i / d y_pred_ij  (/ n_samples with reduction="mean")
+
+        ``_grad_terms`` writes ``d l_i / d y_pred`` (for ``MeanSquaredError`` ``y_pred - y_true``,
+        the tutorial's ``-l2_error``), then the weights and the ``1 / n`` scale it in place."""
         if out is None:
             out = np.empty_like(y_pred)
         terms = self._grad_terms(y_true, y_pred, out)
-        if terms is not out and terms is not None:  # a loss of one's own that returned a
-            if np.shape(terms) != out.shape:  # new array and left out unwritten: its values,
-                raise _shape_error(self, "_grad_terms", out.shape, terms)  # not out's, but
-            np.copyto(out, terms)  # never broadcast (a scalar, one row) into it
+        if terms is not out and terms is not None:  # a loss of one's own's new array
+            _copy_terms(self, terms, out)
         if sample_weight is not None:
-            np.multiply(out, sample_weight[:, None], out=out)
+            np.multiply(out, sample_weight[:, None], out=out)  # out_ij *= w_i
         if self.reduction == "mean":
-            np.multiply(out, 1.0 / y_pred.shape[0], out=out)
+            np.multiply(out, 1.0 / y_pred.shape[0], out=out)  # out /= n_samples
         return out
+
+
+def _copy_terms(loss: Any, terms: Any, out: np.ndarray) -> None:
+    """A loss of one's own whose ``_grad_terms`` returned a new array and left ``out``
+    unwritten: its values go into ``out``, but never broadcast (a scalar, one row) into it."""
+    if np.shape(terms) != out.shape:
+        raise _shape_error(loss, "_grad_terms", out.shape, terms)
+    np.copyto(out, terms)
 
 
 def _check_losses(loss: Any, losses: Any, y_pred: np.ndarray) -> None:

@@ -1,5 +1,7 @@
 """The checks of an optimizer's settings: ``lr``, a number in a range, a positive number
-(the checks that ``_settings`` names: ``_optimizer_settings``).
+(the checks that ``_settings`` names: ``_optimizer_settings``); and the two cold branches of
+``Optimizer.step`` (an empty list, a refused update), kept here so that ``step`` reads as its
+update rule.
 
 ``nonlin.optimizers`` re-exports them under the same names (its subclasses import them
 from there).
@@ -12,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from ._misuse import params_error
 from ._optimizer_contract import slots_name, updates_name
 from ._quoting import quoted
 from .core import Layer, Param
+from .exceptions import NonFiniteUpdate
 from .validation import is_real
 
 
@@ -144,3 +148,25 @@ def _described(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"shape {value.shape}, dtype {value.dtype}"
     return quoted(value)
+
+
+def nothing_to_step(optimizer: Any, params: Any) -> None:
+    """``Optimizer.step`` on an empty ``params``: a model without trainable weights counts a
+    step (Keras fits it); None, 0 or "" (no list of ``Param``) is ``params_error``'s."""
+    error = params_error(params)
+    if error is not None:
+        raise error
+    optimizer.iterations += 1
+
+
+def refused_update(optimizer: Any, params: list[Param]) -> NonFiniteUpdate:
+    """What ``Optimizer.step`` raises for a non-finite update, once the slots, which hold
+    this step's non-finite values, are forgotten: they start afresh (usable with a lower
+    lr), and Adam's bias correction counts from here (a schedule: from ``iterations``).
+    A moving average (``use_ema``) is finite, of finite weights only: kept, bound again."""
+    average = optimizer._slots.get("average") if optimizer.use_ema else None
+    optimizer._reset()
+    optimizer._slots_since = optimizer.iterations
+    if average is not None:
+        optimizer._ready(params, average)
+    return NonFiniteUpdate("non-finite update")

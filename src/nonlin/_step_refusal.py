@@ -18,6 +18,17 @@ from .core import Sequential
 from .evaluation import penalty_overflow
 from .exceptions import DivergenceError
 
+UPDATE_NOT_FINITE = ("A gradient or update became NaN or infinite, or overflowed a weight "
+                     "or the optimizer's state")
+
+
+def unfinished(value: float) -> str:
+    """Why ``_Loop._step`` refuses a step before its update: the loss ``value`` is not
+    finite, or (it is) a layer's running statistics (``BatchNorm``'s) are not."""
+    if not math.isfinite(value):
+        return f"The loss became {value}"
+    return "A layer's running statistics became NaN or infinite"
+
 
 class StepRefusal:
     """``_refuse`` of ``_Loop`` (see there)."""

@@ -46,11 +46,11 @@ _EXP_MAX = {dt: const(limit, dt) for dt, limit in zip(_FLOATS, (88.0, 709.0), st
 def sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``out = 1 / (1 + exp(-x))`` (``-x`` clipped so that ``exp`` stays finite); ``out``
     may be ``x`` itself (inference overwrites an array it owns), shapes (n, k)."""
-    np.negative(x, out)
-    np.minimum(out, _EXP_MAX[out.dtype], out=out)
-    np.exp(out, out)
-    np.add(out, _ONE[out.dtype], out)
-    return np.reciprocal(out, out)
+    np.negative(x, out)  # out = -x
+    np.minimum(out, _EXP_MAX[out.dtype], out=out)  # out = min(-x, 709; 88 in float32)
+    np.exp(out, out)  # out = exp(-x)
+    np.add(out, _ONE[out.dtype], out)  # out = 1 + exp(-x)
+    return np.reciprocal(out, out)  # out = 1 / (1 + exp(-x))
 
 
 def relu_in_place(x: np.ndarray) -> np.ndarray:
@@ -65,15 +65,17 @@ class Sigmoid(Layer):
     _y: np.ndarray  # the output, cached by a training forward
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """``y = 1 / (1 + exp(-x))``, shape (n_samples, k) as ``x``; training caches ``y``."""
         x = layer_batch(self, x)  # the model's dtype (one dtype test)
         return sigmoid_into(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """``dL/dx = g * y * (1 - y)`` (the tutorial's ``l2_delta``), ``g = grad_out`` (n, k)."""
         y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
-        grad_in = _out(self, "_grad_in", y, True)
-        np.subtract(_ONE[y.dtype], y, grad_in)
-        np.multiply(y, grad_in, grad_in)
-        return np.multiply(grad_out, grad_in, grad_in)
+        grad_in = _out(self, "_grad_in", y, True)  # one buffer, reused every step:
+        np.subtract(_ONE[y.dtype], y, grad_in)  # grad_in = 1 - y
+        np.multiply(y, grad_in, grad_in)  # grad_in = y * (1 - y), sigmoid'(x)
+        return np.multiply(grad_out, grad_in, grad_in)  # grad_in = g * y * (1 - y)
 
 
 class Tanh(Layer):

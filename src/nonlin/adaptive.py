@@ -94,24 +94,32 @@ class Adam(Optimizer):
         return type(self)._slot_names, type(self)._squares
 
     def _moments(self, params: list[Param], dt: np.dtype) -> None:
+        """``m <- beta_1 m + (1 - beta_1) g`` and ``v <- beta_2 v + (1 - beta_2) g^2`` for
+        each parameter (``g`` its grad; ``m``, ``v`` of its shape), in place; ``tmp``, the
+        step's scratch array, holds ``(1 - beta_1) g`` and then ``(1 - beta_2) g^2``."""
         b1, b2 = const(self.beta_1, dt), const(self.beta_2, dt)
         c1, c2 = const(1.0 - self.beta_1, dt), const(1.0 - self.beta_2, dt)
         for i, p in enumerate(params):
             g, tmp = p.grad, self._scratch[i]
             m, v = self._slots["m"][i], self._slots["v"][i]
-            np.multiply(m, b1, out=m)
-            np.multiply(g, c1, out=tmp)
+            np.multiply(m, b1, out=m)  # m = b1 m
+            np.multiply(g, c1, out=tmp)  # tmp = (1 - b1) g
             np.add(m, tmp, out=m)  # m <- b1 m + (1 - b1) g
-            np.multiply(v, b2, out=v)
-            np.multiply(g, g, out=tmp)
-            np.multiply(tmp, c2, out=tmp)
+            np.multiply(v, b2, out=v)  # v = b2 v
+            np.multiply(g, g, out=tmp)  # tmp = g^2
+            np.multiply(tmp, c2, out=tmp)  # tmp = (1 - b2) g^2
             np.add(v, tmp, out=v)  # v <- b2 v + (1 - b2) g^2
 
     def _step_size(self, lr: float) -> float:
+        """``lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)``, the bias correction of ``m``
+        and ``v`` folded into the rate; ``t`` counts the moments' steps, from 1."""
         t = self.iterations + 1 - self._slots_since  # the moments' steps (see Optimizer.step)
         return lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        """For each parameter the ``d`` of ``w <- w + d``: ``d = -lr_t m / (sqrt(v) + eps)``
+        (``v_hat`` for ``v`` with ``amsgrad``), after ``_moments`` updated ``m`` and ``v``;
+        ``d`` is the parameter's scratch array (shape of ``w``), reused every step."""
         if not params:
             return []
         dt = params[0].value.dtype

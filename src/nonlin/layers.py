@@ -15,7 +15,7 @@ from ._deferred_rng import LazyRng
 from ._dense_keras import ActivationSlot, dense_args, drawn_weights, resolve_init
 from ._keras_habits import layers_getattr
 from ._keras_keywords import unexpected_keyword
-from ._layer_inputs import cached, layer_batch, passed, passed_grad, scratch
+from ._layer_inputs import cached, frozen_grad, layer_batch, passed, passed_grad, scratch
 from ._layer_names import name_config, set_name
 from ._misuse import (
     dense_grad,
@@ -123,9 +123,9 @@ class Dense(ActivationSlot, Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False,
                 logits: bool = False) -> np.ndarray:
-        """``y = f(x @ W + b)`` (``f`` the activation, if any; ``logits``: none, for the
-        fused output paths, ``nonlin._dense_keras.DenseLogits``). The math: ``np.dot`` (or
-        ``np.matmul``, the same product) and ``np.add``; the rest checks ``x``."""
+        """``y = f(x @ W + b)``: ``x`` (n_samples, in_features), ``y`` (n_samples, units); ``f``
+        the activation, if any (``logits``: none, for the fused output paths, ``DenseLogits``).
+        The math: ``np.dot`` (or ``np.matmul``, the same product), ``np.add``; the rest checks."""
         try:
             W = self.W.value
             if x.dtype != W.dtype:
@@ -144,25 +144,26 @@ class Dense(ActivationSlot, Layer):
             return y if self._activation is None or logits else self._activation.forward(y)
         self._x = x
         try:
-            y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)
+            y = self._y = scratch(self._y, (x.shape[0], self.units), W.dtype)  # reused buffer
             if y.nbytes >= MATMUL_BYTES and type(x) is type(W) is np.ndarray and x.ndim == 2 and (
                     x.shape[0] > 1 and x.shape[1] > 1 and self.units > 1 and x.flags.forc
                     and W.flags.forc):  # np.dot's GEMM without its pass zeroing y: _products
-                np.matmul(x, W, y)
+                np.matmul(x, W, y)  # y = x @ W, large arrays
             else:
-                np.dot(x, W, y)
+                np.dot(x, W, y)  # y = x @ W, the same bits
         except (ValueError, IndexError) as error:  # x of another width or number of dimensions
             self._x = None
             raise (input_error(self, x, width=self.in_features) or error) from None
         if self.b is not None:
-            np.add(y, self.b.value, y)
+            np.add(y, self.b.value, y)  # y = x @ W + b (b broadcast over the rows)
         if self._activation is None or logits:
             return y
         return self._activation.forward(y, training=True)
 
     def backward(self, grad_out: np.ndarray, *, logits: bool = False) -> np.ndarray | None:
-        """``dL/dx`` from ``grad_out`` (the activation's rule first, unless ``logits``). The
-        math: ``weight_grad`` (``x.T @ g``; ``+ 2 l2 W``), ``np.add.reduce`` (db), ``g @ W.T``."""
+        """With ``g = grad_out`` (n_samples, units): ``W.grad = x.T @ g (+ 2 l2 W)``, ``b.grad =
+        sum_rows(g)``; returns ``dL/dx = g @ W.T`` (n_samples, in_features), or None (first layer).
+        ``g`` goes through the activation's backward first, unless ``logits``."""
         x = self._x
         if x is None:
             raise no_forward(self)
@@ -173,31 +174,29 @@ class Dense(ActivationSlot, Layer):
         if not self._trainable:  # frozen: no dL/dW, dL/db (their grads stay zero)
             if not (isinstance(grad_out, np.ndarray) and grad_out.dtype == x.dtype
                     and grad_out.shape == (x.shape[0], self.units)):
-                error = TypeError(f"Expected real numbers in grad_out for {self!r}. Received "
-                                  f"dtype {getattr(grad_out, 'dtype', None)}")
-                return self.backward(dense_grad(self, x, grad_out, error), logits=True)
+                return self.backward(frozen_grad(self, x, grad_out), logits=True)
         else:
             try:
-                weight_grad(x, grad_out, self.W.grad)  # x.T @ g, into W.grad
+                weight_grad(x, grad_out, self.W.grad)  # W.grad = x.T @ g
             except (ValueError, TypeError, AttributeError) as error:  # or W.grad None
                 return self.backward(dense_grad(self, x, grad_out, error), logits=True)
             if self.l2:
                 W = self.W.value
                 decay = self._decay = scratch(self._decay, W.shape, W.dtype)
-                np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)
-                np.add(self.W.grad, decay, out=self.W.grad)
+                np.multiply(W, const(2.0 * self.l2, W.dtype), out=decay)  # decay = 2 l2 W
+                np.add(self.W.grad, decay, out=self.W.grad)  # W.grad = x.T @ g + 2 l2 W
             if self.b is not None:
-                np.add.reduce(grad_out, axis=0, out=self.b.grad)
-        if not self.input_grad:
+                np.add.reduce(grad_out, axis=0, out=self.b.grad)  # b.grad = sum_rows(g)
+        if not self.input_grad:  # the model's first layer: no dL/dx needed
             return None
-        grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)
+        grad_in = self._grad_in = scratch(self._grad_in, x.shape, x.dtype)  # reused buffer
         W = self.W.value
         if grad_in.nbytes >= MATMUL_BYTES and type(grad_out) is type(W) is np.ndarray and (
                 grad_out.dtype == W.dtype == x.dtype and grad_out.ndim == x.ndim == 2
                 and x.shape[0] > 1 and x.shape[1] > 1 and self.units > 1
                 and grad_out.flags.forc and W.flags.forc):  # as in forward
-            return np.matmul(grad_out, W.T, grad_in)
-        return np.dot(grad_out, W.T, grad_in)
+            return np.matmul(grad_out, W.T, grad_in)  # dL/dx = g @ W.T, large arrays
+        return np.dot(grad_out, W.T, grad_in)  # dL/dx = g @ W.T (the tutorial's l1_error)
 
     def parameters(self) -> list[Param]:
         if self.W is None:

@@ -167,6 +167,7 @@ class MeanSquaredError(Loss):
         return np.multiply(squares, 0.5, out=squares)
 
     def _grad_terms(self, y_true: np.ndarray, y_pred: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out = p - y`` (n_samples, n_outputs): ``d l_i / d p``, the tutorial's ``-l2_error``."""
         return np.subtract(y_pred, y_true, out=out)
 
 

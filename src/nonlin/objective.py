@@ -23,7 +23,7 @@ import numpy as np
 
 from ._dense_keras import fused_head, output_layer
 from ._entropy_options import has_options
-from ._grad_written import check, checked_backward, mark, written
+from ._grad_written import first_backward
 from ._inference import output_shape_error
 from ._objective_logits import logits_step, logits_twin
 from ._output_warnings import (  # noqa: F401 (fit's: train, _source_fit import them here)
@@ -125,19 +125,14 @@ class Objective:
         return x
 
     def backward(self, grad: np.ndarray) -> None:
-        marked = (mark(self.layers, self.model.__dict__.get("_grads_written", {}))
-                  if self._unchecked else None)  # the first step: every Param.grad
-        if marked is not None:  # and every dL/dx shaped like its layer's input
-            checked_backward(self.layers, grad, self._shapes)
-        else:
-            for layer in self.reversed:  # None comes from the first layer only, the last here
-                grad = layer.backward(grad)
-        if marked is not None:  # written, once per parameter (nonlin._grad_written)
-            self._unchecked = False
-            check(marked)
-            if marked:
-                self.model.__dict__["_grads_written"] = written(
-                    self.layers, marked, self.model.__dict__.get("_grads_written", {}))
+        """Back through the kept layers, last to first: ``grad <- layer.backward(grad)``, the
+        chain rule ``dL/dx = dL/dy * dy/dx``, each layer filling its ``Param.grad``. ``grad``:
+        ``dL/dz`` (n_samples, n_outputs). The first step also checks that every gradient
+        is written (``nonlin._grad_written.first_backward``)."""
+        if self._unchecked:
+            return first_backward(self, grad)
+        for layer in self.reversed:  # None comes from the first layer only, the last here
+            grad = layer.backward(grad)
 
     def step(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
              sink: Callable[[np.ndarray], None] | None = None) -> float:
@@ -176,6 +171,7 @@ class Objective:
 
     # -- fused paths ----------------------------------------------------------
     def _scale(self, grad: np.ndarray, w: np.ndarray | None) -> None:
+        """``grad_i *= w_i`` (weights already divided by n for "mean"), or ``/= n`` unweighted."""
         if w is None:
             if self.mean:
                 np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
@@ -183,6 +179,10 @@ class Objective:
             np.multiply(grad, w[:, None], out=grad)
 
     def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
+        """Softmax and cross-entropy fused on the logits ``z`` (n, k), ``p = softmax(z)``:
+        (total, grad), total ``sum_i L_i`` (weighted ``sum_i w_i L_i``), ``L_i = log sum_j
+        exp(z_ij) - z_iy``; grad ``dL/dz = (p - onehot(y)) w_i`` in ``self._p`` (unweighted
+        ``w_i`` is ``1/n`` under "mean", 1 under "sum")."""
         n = z.shape[0]
         p, s = self._p[:n], self._rowsum[:n]
         if sink is not None and not self.output_is_activated:
@@ -258,8 +258,11 @@ class Objective:
         return total, p
 
     def _mse(self, z: np.ndarray, y: np.ndarray, w: Any) -> Any:
+        """(total, grad): total ``sum_i L_i`` (weighted ``sum_i w_i L_i``), ``L_i = 1/2 sum_j
+        r_ij^2``, ``r = z - y`` (n, k); grad ``dL/dz = r w_i`` (unweighted: ``r / n`` under
+        "mean", ``r`` under "sum"), in the residual's own buffer."""
         n = z.shape[0]
-        r = np.subtract(z, y, out=self._p[:n])
+        r = np.subtract(z, y, out=self._p[:n])  # r = z - y, the tutorial's -l2_error
         per_sample = np.einsum("ij,ij->i", r, r, out=self._rows[:n])
         total = 0.5 * float(np.dot(per_sample, w) if w is not None else per_sample.sum())
         self._scale(r, w)

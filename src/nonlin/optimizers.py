@@ -52,6 +52,8 @@ from ._optimizer_checks import (  # noqa: F401
     _check_range,
     check_deltas,
     check_slots,
+    nothing_to_step,
+    refused_update,
     schedule_rate,
 )
 from ._optimizer_contract import Alias, zero_init, zero_slots
@@ -62,7 +64,6 @@ from ._reexport import reexports
 from ._scratch import flat_copy, flat_views
 from ._torch_habits import OPTIMIZER_HABITS, habit_error, params_first
 from .core import Param, flat_parameter
-from .exceptions import NonFiniteUpdate
 
 _O = TypeVar("_O", bound="Optimizer")  # from_config: Adam.from_config(...) is an Adam
 
@@ -193,14 +194,15 @@ class Optimizer(Settings, StateDict, Pickling):
         self._grads, self._owners = [], []
 
     def step(self, params: list[Param]) -> None:
-        """Apply one update to every parameter of ``params`` from its ``grad``. Settings set
-        since construction are checked by ``fit``, not here (nor by PyTorch's ``step``)."""
-        if not params:  # a model without trainable weights: nothing to update (Keras fits it)
-            error = params_error(params)  # None, 0, "": no list of Param
-            if error is not None:
-                raise error
-            self.iterations += 1
-            return
+        """Update every parameter of ``params`` in place from its ``grad``: ``w <- w + d``.
+
+        In order: clip the gradients (``clipnorm`` or ``clipvalue``), compute every ``d``
+        (``_deltas``: ``-lr * g`` for plain SGD, Adam's ``-lr_t m / (sqrt(v) + eps)``),
+        refuse them all if one is not finite (``check_finite``, which ``fit`` sets), add
+        them, update the moving average (``use_ema``), count the step. Settings set since
+        construction are checked by ``fit``, not here (nor by PyTorch's ``step``)."""
+        if not params:  # no trainable weights, or no list of Param (_optimizer_checks)
+            return nothing_to_step(self, params)
         try:
             work = self._ready(params)
         except (AttributeError, TypeError) as error:  # not a list of Param, or check_binding's
@@ -223,16 +225,9 @@ class Optimizer(Settings, StateDict, Pickling):
             self._deltas_checked = True
         if self.check_finite and not (all(map(update_finite, deltas, (p.value for p in work)))
                                       and self._hidden_finite()):
-            # The slots hold this step's non-finite values: start them afresh (usable with a
-            # lower lr); Adam's bias correction counts from here (a schedule: iterations).
-            average = self._slots.get("average") if self.use_ema else None
-            self._reset()
-            self._slots_since = self.iterations
-            if average is not None:  # finite (of finite weights only): kept, bound again
-                self._ready(params, average)
-            raise NonFiniteUpdate("non-finite update")
+            raise refused_update(self, params)  # the slots start afresh (_optimizer_checks)
         for p, d in zip(work, deltas, strict=True):
-            np.add(p.value, d, p.value)
+            np.add(p.value, d, p.value)  # w <- w + d, in place
         if self.use_ema:  # Keras 3's moving average of the weights, after the update
             update_average(self, work)
         self.iterations += 1

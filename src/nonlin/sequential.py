@@ -136,7 +136,8 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
 
     # -- computation --------------------------------------------------------
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        """Run the chain on a batch ``x`` of shape (n_samples, n_features_in).
+        """Run the chain on a batch ``x`` of shape (n_samples, n_features_in): ``y = f_L(...
+        f_2(f_1(x)))``, each layer's ``forward`` in turn, ``y`` of shape (n_samples, n_outputs).
 
         In training mode the result is a buffer owned by the last layer, valid
         until the next training forward. In inference mode it is a fresh array,

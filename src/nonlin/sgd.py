@@ -99,7 +99,12 @@ class SGD(Optimizer):
         return self._param_slots.get("velocity", [])
 
     def step(self, params: list[Param]) -> None:
-        # The tutorial's w <- w - g, with no overhead beyond checking each grad's shape
+        """``w <- w - lr * g`` for every ``Param`` of ``params`` (``g = p.grad``, of ``w``'s shape).
+
+        At ``lr=1`` with no other setting, ``check_finite`` off (the README's tour; ``fit``
+        sets it), this is the tutorial's ``syn1 += l1.T.dot(l2_delta)`` with its sign flipped
+        (``g`` is the gradient, not the delta): ``np.subtract(w, g, w)`` once each grad's shape
+        is checked. Everything else goes through ``Optimizer.step`` and ``_deltas`` below."""
         if (
             self._lr == 1.0  # lr's stored value (the property checks writes)
             and not self.momentum
@@ -117,7 +122,7 @@ class SGD(Optimizer):
                             p.value.dtype.kind != "f"):
                         check_binding(self, params, [q.value.shape for q in params])
                 for p in params:
-                    np.subtract(p.value, p.grad, p.value)
+                    np.subtract(p.value, p.grad, p.value)  # w <- w - g, in place
             except (AttributeError, TypeError) as error:  # not a list of Param
                 raise (params_error(params) or error) from None
             self.iterations += 1
@@ -125,6 +130,10 @@ class SGD(Optimizer):
         super().step(params)
 
     def _deltas(self, params: list[Param], lr: float) -> list[np.ndarray]:
+        """For each ``w`` (with ``g = w.grad``) the ``d`` of ``w <- w + d`` (the class
+        docstring's rule): ``d = -lr g`` without momentum, else ``v <- mu v - lr g`` and
+        ``d = v`` (Nesterov: ``d = mu v - lr g``); ``g + weight_decay w`` first if set.
+        Each ``d`` is written into a scratch array of ``w``'s shape, reused every step."""
         if not params:
             return []
         dt = params[0].value.dtype
@@ -137,12 +146,12 @@ class SGD(Optimizer):
         for i, p in enumerate(params):
             g, step = p.grad, self._scratch[i]
             if self.weight_decay:
-                g = np.multiply(p.value, wd, out=step)
-                np.add(g, p.grad, out=g)
-            np.multiply(g, neg_lr, out=step)  # -lr g
+                g = np.multiply(p.value, wd, out=step)  # g = wd w
+                np.add(g, p.grad, out=g)  # g = grad + wd w
+            np.multiply(g, neg_lr, out=step)  # step = -lr g
             if velocity:
                 v = velocity[i]
-                np.multiply(v, mu, out=v)
+                np.multiply(v, mu, out=v)  # v = mu v
                 np.add(v, step, out=v)  # v <- mu v - lr g
                 if nesterov:
                     ahead = np.multiply(v, mu, out=self._nesterov(i, v))
