@@ -18,7 +18,7 @@ import numpy as np
 import nonlin  # as_rng's hints, read when the hints are (nonlin.core imports this)
 
 from ._deferred_rng import DeferredRng
-from ._finite import check_finite, first_nonfinite_row
+from ._finite import check_finite, first_nonfinite_row, in_polars_words
 from ._frames import as_numeric, missing_hint, reshape_hint, text_hint
 from ._quoting import quoted
 
@@ -125,7 +125,10 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
             f"Expected {'input' if name in ('X', 'x') else name} with {n_features} features. "
             f"Received an array of shape {arr.shape} ({arr.shape[1]} features)"
         )
-    check_finite(arr, name, data=True)
+    try:
+        check_finite(arr, name, data=True)
+    except ValueError as error:  # a polars null: polars' fill_null
+        raise in_polars_words(error, X) from None
     return arr
 
 
