@@ -41,10 +41,12 @@ def frame_names(X: Any) -> np.ndarray | None:
     DataFrame or pyarrow Table), else None.
 
     Returns an object array of shape (n_features,). A frame whose names mix
-    ``str`` and other types raises ``TypeError`` (scikit-learn's rule).
+    ``str`` and other types raises ``TypeError`` (scikit-learn's rule); one naming a column
+    twice, ``ValueError`` (``check_unique_names``).
     """
     if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "columns"):
-        return check_unique_names(columnar_names(X))  # polars or pyarrow (else None)
+        names = columnar_names(X)  # polars or pyarrow (None for anything else)
+        return names if names is None else check_unique_names(names)
     names = check_unique_names(np.asarray(list(X.columns), dtype=object))
     if names.size == 0:
         return None
@@ -61,11 +63,11 @@ def frame_names(X: Any) -> np.ndarray | None:
     return names if types == ["str"] else None
 
 
-def check_unique_names(names: np.ndarray | None) -> np.ndarray | None:
-    """``names`` (a frame's column names, or None), refused (``ValueError``) when one is
+def check_unique_names(names: np.ndarray) -> np.ndarray:
+    """``names`` (a frame's column names), refused (``ValueError``) when one is
     there twice: scikit-learn >= 1.9 refuses such a frame in ``fit`` and ``predict`` (by
     narwhals' check, whose message this is), and the model file needs unique names."""
-    if names is None or len(set(names.tolist())) == names.size:
+    if len(set(names.tolist())) == names.size:
         return names
     counts: dict[str, int] = {}
     for name in names.tolist():

@@ -60,9 +60,10 @@ def _formatted(cells: list[Any], select: str) -> str | None:
     from ._csv_strict import _number, formatted
 
     texts = [cell for cell in cells if isinstance(cell, str)]
-    if any(_number(cell, None) is None and not formatted(cell) for cell in texts):
+    shown = next((cell for cell in texts if formatted(cell)), None)
+    finite = np.dtype(np.float64)  # "nan" is text here, as pd.to_numeric's
+    if shown is None or any(_number(c, finite) is None and not formatted(c) for c in texts):
         return None
-    shown = next(cell for cell in texts if _number(cell, None) is None)
     return (f"it holds numbers written as text with formatting ({shown!r}: thousands "
             "separators, currency or percent signs, which are not read): remove the formatting, "
             f"then convert: {select} = pd.to_numeric({select}.str.replace(',', '')) for "

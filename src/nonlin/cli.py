@@ -80,7 +80,8 @@ def __getattr__(name: str) -> Any:
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``nonlin: error: ... (see 'nonlin train --help')``, the
     prefix of every user error of the command line (one to look for; the sub-command is
-    named by its help), and every negative number a value (``--lr -1e-3``; see ``cli_common.NegativeNumber``)."""
+    named by its help), and every negative number a value (``--lr -1e-3``; see
+    ``cli_common.NegativeNumber``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
