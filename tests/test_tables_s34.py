@@ -31,7 +31,7 @@ def _fit(model: nonlin.Sequential, x: object, y: object) -> None:
     model.fit(x, y, loss="mse", optimizer="sgd", epochs=1, seed=0, verbose=0)
 
 
-@pytest.mark.parametrize("cell", ["12 USD", "EUR 3.50", "12USD", "-4 GBP", '"1,000 EUR"'])
+@pytest.mark.parametrize("cell", ["12 USD", "EUR 3.50", "-4 GBP", '"1,000 EUR"', "(12 USD)"])
 @pytest.mark.parametrize("missing", ["error", "drop", "mean"])
 def test_a_currency_code_makes_a_formatted_number(tmp_path: Path, cell: str,
                                                   missing: str) -> None:
@@ -41,7 +41,7 @@ def test_a_currency_code_makes_a_formatted_number(tmp_path: Path, cell: str,
         tabular.read_csv(path, target="y", missing=missing)
 
 
-@pytest.mark.parametrize("cell", ["USD", "abc 12", "ABCD 12", "NA"])
+@pytest.mark.parametrize("cell", ["USD", "abc 12", "ABCD 12", "NA", "SKU123", "INV001"])
 def test_text_with_capitals_is_no_currency(tmp_path: Path, cell: str) -> None:
     table = tabular.read_csv(one_cell_csv(tmp_path, cell, X, Y), target="y", missing="drop")
     assert table.X.shape == (7, 2)  # missing, as before

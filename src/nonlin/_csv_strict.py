@@ -48,8 +48,9 @@ _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='
 _FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
                         "|\\d{1,3}([ \u00a0\u202f\u2009'\u2019]\\d{3})+([.,]\\d*)?", re.ASCII)
 _SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
-# a currency code before or after the number (12 USD, EUR 3.50, 12USD): three capital letters
-_CODED = re.compile("(?:[A-Z]{3}[ \u00a0]?)?(.*?)(?:[ \u00a0]?[A-Z]{3})?", re.ASCII | re.DOTALL)
+# a currency code before or after the number, set off by a space (12 USD, EUR 3.50): three
+# capital letters (an id such as SKU123 or INV001, with no space, stays text)
+_CODED = re.compile("(?:[A-Z]{3}[ \u00a0])?(.*?)(?:[ \u00a0][A-Z]{3})?", re.ASCII | re.DOTALL)
 _FORMATTED_HINT = (" (a formatted number: thousands separators, currency signs and codes, "
                    "percent signs, "
                    "a typeset minus sign and accounting parentheses are not read, and such a "
@@ -196,8 +197,8 @@ def _finite_limit(dtype: np.dtype) -> float:
 
 def formatted(cell: str) -> bool:
     """Whether ``cell`` is a number written with formatting (``1,304.50``, ``$12``, ``-5%``,
-    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (three capital letters:
-    ``EUR 3.50``) or a percent sign around a plain number. Such
+    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (three capital letters
+    set off by a space: ``EUR 3.50``) or a percent sign around a plain number. Such
     a cell is no number here, nor is it missing: it stops the reading even with ``missing``
     "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
