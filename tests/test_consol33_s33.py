@@ -59,7 +59,8 @@ def test_missing_value_advice_is_one_text() -> None:
         model.fit(np.array([[1.0], [np.nan]]), np.zeros((2, 1)), loss="mse",
                   optimizer="sgd", epochs=1, verbose=0)
     assert str(nan.value).endswith(_finite.MISSING_ADVICE)
-    with pytest.raises(TypeError, match="it holds None: fill in or drop") as none:
+    with pytest.raises(TypeError, match=r"it holds None in row 1 \(x\[1, 0\]\): fill in or drop"
+                       ) as none:  # with its row and index since s34
         model.fit(np.array([[1.0], [None]], dtype=object), np.zeros((2, 1)), loss="mse",
                   optimizer="sgd", epochs=1, verbose=0)
     assert str(none.value).endswith(_finite.MISSING_ADVICE)

@@ -158,7 +158,8 @@ def test_fit_without_targets_says_none_not_object_array_of_numbers() -> None:
         model.build(3, seed=0).predict(None)
     holes = y.astype(object)
     holes[3] = None
-    with pytest.raises(TypeError, match=r"dtype object \(object\); it holds None: fill in or drop"):
+    with pytest.raises(TypeError, match=r"dtype object \(object\); it holds None in row 3 "
+                       r"\(y\[3\]\): fill in or drop"):  # where, as a NaN's message (s34)
         model.fit(X, holes, loss="mse", optimizer="sgd", verbose=0)
 
 

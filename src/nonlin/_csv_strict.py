@@ -48,7 +48,11 @@ _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='
 _FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
                         "|\\d{1,3}([ \u00a0\u202f\u2009'\u2019]\\d{3})+([.,]\\d*)?", re.ASCII)
 _SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
-_FORMATTED_HINT = (" (a formatted number: thousands separators, currency and percent signs, "
+# a currency code before or after the number, set off by a space (12 USD, EUR 3.50): three
+# capital letters (an id such as SKU123 or INV001, with no space, stays text)
+_CODED = re.compile("(?:[A-Z]{3}[ \u00a0])?(.*?)(?:[ \u00a0][A-Z]{3})?", re.ASCII | re.DOTALL)
+_FORMATTED_HINT = (" (a formatted number: thousands separators, currency signs and codes, "
+                   "percent signs, "
                    "a typeset minus sign and accounting parentheses are not read, and such a "
                    "cell is not taken as missing; write plain numbers, 1304.5 for '1,304.50', "
                    "as pandas' read_csv(thousands=',') then to_csv does)")
@@ -83,7 +87,7 @@ def _strict_block(
     line = first_line
     try:
         for row in reader:
-            if row:  # blank lines are skipped
+            if row and (len(row) > 1 or row[0].strip(" \t")):  # not blank (see ``blank``)
                 features.append(_strict_row(row, line, plan, targets))
             line = first_line + reader.line_num
     except csv.Error as error:
@@ -97,6 +101,12 @@ def _strict_block(
     else:
         y = np.array([math.nan if value is None else value for value in targets])
     return X, y, y_missing, reader.line_num
+
+
+def blank(row: list[str]) -> bool:
+    """Whether a row the ``csv`` module read is a blank line, skipped as pandas'
+    ``skip_blank_lines`` skips it: empty, or one cell of ASCII spaces and tabs only."""
+    return not row or (len(row) == 1 and not row[0].strip(" \t"))
 
 
 def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> list[float]:
@@ -187,12 +197,15 @@ def _finite_limit(dtype: np.dtype) -> float:
 
 def formatted(cell: str) -> bool:
     """Whether ``cell`` is a number written with formatting (``1,304.50``, ``$12``, ``-5%``,
-    ``€ 3``): grouping commas, a currency sign or a percent sign around a plain number. Such
+    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (three capital letters
+    set off by a space: ``EUR 3.50``) or a percent sign around a plain number. Such
     a cell is no number here, nor is it missing: it stops the reading even with ``missing``
     "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
     core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
     core = core.lstrip(_SIGNS).strip("$€£¥% \t\u00a0").lstrip(_SIGNS)
+    coded = _CODED.fullmatch(core)  # always matches: each part is optional
+    core = core if coded is None else coded.group(1).lstrip(_SIGNS).strip("$€£¥%")
     if core == text.lstrip("+-") and _number(core, None) is not None:  # nothing was formatting
         return False
     return _FORMATTED.fullmatch(core) is not None

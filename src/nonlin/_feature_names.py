@@ -10,7 +10,8 @@ another order, raises ``ValueError`` before anything changes; an array given
 to a model fitted with names, or a frame given to one fitted without, warns
 (``UserWarning``) and runs, its columns taken by position. A frame mixing
 ``str`` and other names is refused (``TypeError``), as scikit-learn >= 1.2
-refuses it. ``nonlin.load`` takes the names from the file's
+refuses it; so is a frame naming a column twice (``ValueError``), as scikit-learn >= 1.9
+refuses it (``check_unique_names``). ``nonlin.load`` takes the names from the file's
 ``metadata["feature_names"]`` and ``nonlin.save`` writes them there.
 
 State on the model: ``feature_names_in_`` (present only with names) and
@@ -40,11 +41,13 @@ def frame_names(X: Any) -> np.ndarray | None:
     DataFrame or pyarrow Table), else None.
 
     Returns an object array of shape (n_features,). A frame whose names mix
-    ``str`` and other types raises ``TypeError`` (scikit-learn's rule).
+    ``str`` and other types raises ``TypeError`` (scikit-learn's rule); one naming a column
+    twice, ``ValueError`` (``check_unique_names``).
     """
     if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "columns"):
-        return columnar_names(X)  # polars or pyarrow (None for anything else)
-    names = np.asarray(list(X.columns), dtype=object)
+        names = columnar_names(X)  # polars or pyarrow (None for anything else)
+        return names if names is None else check_unique_names(names)
+    names = check_unique_names(np.asarray(list(X.columns), dtype=object))
     if names.size == 0:
         return None
     types = sorted({type(name).__qualname__ for name in names.tolist()})
@@ -58,6 +61,20 @@ def frame_names(X: Any) -> np.ndarray | None:
             "data type."
         )
     return names if types == ["str"] else None
+
+
+def check_unique_names(names: np.ndarray) -> np.ndarray:
+    """``names`` (a frame's column names), refused (``ValueError``) when one is
+    there twice: scikit-learn >= 1.9 refuses such a frame in ``fit`` and ``predict`` (by
+    narwhals' check, whose message this is), and the model file needs unique names."""
+    if len(set(names.tolist())) == names.size:
+        return names
+    counts: dict[str, int] = {}
+    for name in names.tolist():
+        counts[str(name)] = counts.get(str(name), 0) + 1
+    twice = "".join(f"\n- {name!r} {n} times" for name, n in counts.items() if n > 1)
+    raise ValueError(f"Expected unique column names, got:{twice}\nrename the columns "
+                     "(df.columns = [...]) or drop the repeated ones")
 
 
 def forget_names(model: Any) -> None:

@@ -16,6 +16,9 @@ _BLOCK_ELEMENTS = 1 << 20
 # what a missing value in a user's data gets told (a NaN here, None or pd.NA in _frames)
 MISSING_ADVICE = ("fill in or drop the missing values first (scikit-learn's SimpleImputer, "
                   "or pandas' fillna / dropna)")
+# the same for a polars input, whose nulls became NaN (``in_polars_words``)
+POLARS_ADVICE = ("fill in or drop the missing values first (scikit-learn's SimpleImputer, or "
+                 "polars' fill_null / drop_nulls; fill_nan for a NaN)")
 
 
 def first_nonfinite_row(arr: np.ndarray) -> int | None:
@@ -66,6 +69,14 @@ def check_finite(arr: np.ndarray, name: str, *, data: bool = False) -> None:
             f"Expected finite values in {name}. Received NaN or infinity in row {row}: "
             f"{name}[{', '.join(map(str, index))}]={value!r}{hint}"
         )
+
+
+def in_polars_words(error: ValueError, value: object) -> ValueError:
+    """``error`` (``check_finite``'s, for the array made of the user's ``value``), with the
+    missing-value advice in polars' words when ``value`` is a polars frame or series."""
+    if type(value).__module__.split(".")[0] != "polars" or MISSING_ADVICE not in str(error):
+        return error
+    return ValueError(str(error).replace(MISSING_ADVICE, POLARS_ADVICE))
 
 
 def update_finite(d: np.ndarray, w: np.ndarray) -> bool:

@@ -4,7 +4,9 @@ Imported only when a column is refused (never by ``import nonlin``): a column of
 object or string whose cells are all numbers (``"1"``, ``"2.5"``, Python floats,
 ``None``), which scikit-learn's ``check_array`` converts and ``fit``, ``evaluate`` and
 ``predict`` refuse as they refuse text, gets ``pd.to_numeric`` as its fix instead of
-one-hot encoding (which would make one input per distinct number).
+one-hot encoding (which would make one input per distinct number). A column of text whose
+cells are numbers, some written with formatting (``"1,000"``, ``"$12"``, ``"12 USD"``: the
+CSV reader's ``_csv_strict.formatted``), gets the same fix once that formatting is removed.
 """
 
 from __future__ import annotations
@@ -38,14 +40,31 @@ def numbers_as_text(frame: Any, column: Any) -> str | None:
     cells = present.tolist()
     if not cells or any(isinstance(cell, bool) or not isinstance(cell, _NUMBERS) for cell in cells):
         return None
+    select = f"df[{column!r}]" if hasattr(frame, "columns") else "series"
     try:
         read = pd.to_numeric(present).dtype.kind
     except (TypeError, ValueError):
-        return None
+        return _formatted(cells, select)
     if read not in "iuf":  # complex numbers
         return None
     shown = next((str(c) for c in cells if isinstance(c, str)), cells[0])
     kind = "numbers stored as text" if isinstance(shown, str) else "numbers in an object column"
-    select = f"df[{column!r}]" if hasattr(frame, "columns") else "series"
     return (f"it holds {kind} ({shown!r}): convert it with {select} = pd.to_numeric({select}) "
             "(scikit-learn's estimators convert such a column themselves)")
+
+
+def _formatted(cells: list[Any], select: str) -> str | None:
+    """The fix for ``cells`` (not missing) that are numbers, some of them text written with
+    formatting (``"1,000"``, ``"$12"``, ``"12 USD"``), that ``pd.to_numeric`` refuses; None
+    when a cell is other text."""
+    from ._csv_strict import _number, formatted
+
+    texts = [cell for cell in cells if isinstance(cell, str)]
+    shown = next((cell for cell in texts if formatted(cell)), None)
+    finite = np.dtype(np.float64)  # "nan" is text here, as pd.to_numeric's
+    if shown is None or any(_number(c, finite) is None and not formatted(c) for c in texts):
+        return None
+    return (f"it holds numbers written as text with formatting ({shown!r}: thousands "
+            "separators, currency or percent signs, which are not read): remove the formatting, "
+            f"then convert: {select} = pd.to_numeric({select}.str.replace(',', '')) for "
+            "thousands separators (pd.read_csv(..., thousands=',') reads a file so)")

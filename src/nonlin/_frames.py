@@ -52,17 +52,21 @@ def _column_hint(frame: Any, column: Any, dtype: Any, name: str) -> str:
     return text_hint(name)
 
 
-def missing_hint(values: np.ndarray) -> str:
+def missing_hint(values: np.ndarray, name: str = "", *, with_text: bool = False) -> str:
     """For an object array holding a missing value, ``None`` or pandas' ``pd.NA``, and no
-    text: that it does, in which row, and what to do (the hint a NaN gets); else ``""``."""
-    found = ""
+    text (unless ``with_text``): that it does, in which row (and, given the array's
+    ``name``, at which index: ``x[1, 0]``), and what to do (the hint a NaN gets); else ``""``."""
     for i, v in enumerate(values.flat):
-        if isinstance(v, str | bytes):
+        if isinstance(v, str | bytes) and not with_text:
             return ""
-        if not found and (v is None or type(v).__name__ == "NAType"):
-            row = int(np.unravel_index(i, values.shape)[0]) if values.ndim else 0
-            found = f"{'None' if v is None else 'pd.NA'} in row {row}"
-    return f"it holds {found}: {MISSING_ADVICE}" if found else ""
+        if v is None or type(v).__name__ == "NAType":
+            index = [int(j) for j in np.unravel_index(i, values.shape)] if values.ndim else [0]
+            where = f" ({name}[{', '.join(map(str, index))}])" if name else ""
+            found = f"{'None' if v is None else 'pd.NA'} in row {index[0]}{where}"
+            if with_text or not any(isinstance(w, str | bytes) for w in values.flat):
+                return f"it holds {found}: {MISSING_ADVICE}"
+            return ""
+    return ""
 
 
 def _frame_values(frame: Any, name: str) -> np.ndarray:

@@ -113,7 +113,12 @@ def check_rows(X: Any, dtype: Any) -> None:
     """Refuse a sparse ``X`` of more than 2**24 rows for a fit in float32 (``dtype``, the
     network's): ``in_front``'s row numbers would not be exact. The estimators call it
     before a fit changes anything (``ValueError``), on the ``X`` they were given: a pandas
-    DataFrame of sparse columns too, which validation makes a sparse matrix."""
+    DataFrame of sparse columns too, which validation makes a sparse matrix. A frame naming
+    a column twice is refused here too (``_feature_names.frame_names``), as scikit-learn
+    >= 1.9 refuses it; older versions would record the names, which no file can save."""
+    from ._feature_names import frame_names
+
+    frame_names(X)
     n = X.shape[0] if is_sparse(X) or _sparse_frame(X) else 0
     if np.dtype(dtype) == np.float32 and n > _FLOAT32_ROWS:
         raise ValueError(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._finite import check_finite
+from ._finite import check_finite, in_polars_words
 from ._frames import stacked_hint
 from .validation import _as_array
 
@@ -34,7 +34,10 @@ def check_y(y: Any, n_samples: int, name: str = "y", of: str = "X") -> np.ndarra
         )
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"Expected at least one column in {name}. Received shape {arr.shape}")
-    check_finite(arr, name, data=True)
+    try:
+        check_finite(arr, name, data=True)
+    except ValueError as error:  # a polars null: polars' fill_null
+        raise in_polars_words(error, y) from None
     return arr
 
 

@@ -78,8 +78,10 @@ def __getattr__(name: str) -> Any:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``nonlin train: error: ... (see 'nonlin train --help')``
-    and every negative number a value (``--lr -1e-3``; see ``cli_common.NegativeNumber``)."""
+    """argparse with one-line errors: ``nonlin: error: ... (see 'nonlin train --help')``, the
+    prefix of every user error of the command line (one to look for; the sub-command is
+    named by its help), and every negative number a value (``--lr -1e-3``; see
+    ``cli_common.NegativeNumber``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +90,7 @@ class _Parser(argparse.ArgumentParser):
             self._negative_number_matcher = NegativeNumber()  # type: ignore[assignment]
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"nonlin: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -177,7 +179,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if not hasattr(args, "run"):  # bare 'nonlin': the help, on stderr as any usage error
         parser.print_help(sys.stderr)
         return 2
-    if extra:  # said by the sub-command: 'nonlin train: error: ... (see 'nonlin train --help')'
+    if extra:  # said by the sub-command: 'nonlin: error: ... (see 'nonlin train --help')'
         _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}"
                                             f"{_hidden_hint(argv, extra)}")
     args.argv = argv

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._compressed import open_text
+from ._csv_strict import blank
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, check_input_file
 from .cli_stdin import data_file, input_file
@@ -104,7 +105,7 @@ def _read_cells(path: str, positions: list[int]) -> list[list[str]]:
         reader = csv.reader(handle, strict=True)
         try:
             next(reader, None)  # the header
-            return [[row[i] for i in positions] for row in reader if row]
+            return [[row[i] for i in positions] for row in reader if not blank(row)]
         except (csv.Error, IndexError, UnicodeDecodeError) as error:
             raise UsageError(
                 f"{shown_path(path)}, line {reader.line_num}: cannot read the --keep "

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._csv_strict import MISSING_TARGETS, _number
+from ._csv_strict import MISSING_TARGETS, _number, formatted
 from ._quoting import quoted, quoted_list, shown_path
 from .cli_common import UsageError, note
 
@@ -156,3 +156,29 @@ def _unseen_error(keys: list[str], known: list[str], path: str, target: str) -> 
         f"{shown_path(path)}: column {quoted(target)} has {len(keys)} label(s) the model "
         f"never saw: {quoted_list(keys)}; the model knows: {quoted_list(known)}"
     )
+
+
+def refuse_formatted_numbers(path: str, target: str, y: np.ndarray) -> None:
+    """A ``UsageError`` when the text labels ``y`` of column ``target`` (read as text) are
+    all numbers, some written with formatting (``"$12"``, ``"1,000.5"``, ``"12 USD"``:
+    ``_csv_strict.formatted``), or missing: a regression target the reader could not read,
+    not one class per price. ``--task classification`` takes them as labels all the same."""
+    from .cli_table import first_text_cell
+
+    found = False
+    for labels in (y[:1000], np.unique(y)):  # a column of words returns at its first
+        for label in dict.fromkeys(labels.tolist()):
+            text = str(label).strip(" \t")
+            if text in MISSING_TARGETS or _number(text, None) is not None:
+                continue
+            if not formatted(text):
+                return
+            found = True
+    if found:
+        raise UsageError(
+            f"{shown_path(path)}: column {quoted(target)} holds numbers written with formatting"
+            f"{first_text_cell(path, target)}: thousands separators, currency signs or codes "
+            "and percent signs are not read, and as text each value would be a class label of "
+            "its own; write plain numbers (1304.5 for '$1,304.50', as pandas' read_csv("
+            "thousands=',') then to_csv does), or give --task classification to take them "
+            "as class labels")

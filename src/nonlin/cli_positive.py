@@ -46,6 +46,16 @@ def class_index(label: str, classes: list[Any], refuse: str) -> int:
                      f"{quoted_list(shown)}")
 
 
+def same_class(given: str, recorded: str, classes: list[Any]) -> bool:
+    """Whether ``--positive given`` (a resumed run's) names the class the run recorded as
+    ``recorded``: both matched to ``classes`` as ``class_index`` matches a label (``"fraud "``
+    is ``fraud``, ``1.0`` is ``1``); as written when either names no class."""
+    try:
+        return class_index(given, classes, "") == class_index(recorded, classes, "")
+    except UsageError:
+        return given == recorded
+
+
 def positive_index(args: argparse.Namespace, meta: dict[str, Any]) -> int:
     """The index of the positive class of the binary classifier ``meta`` describes: 1, or
     that of ``--positive``'s label; a ``UsageError`` for another model or an unknown label."""

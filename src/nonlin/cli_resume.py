@@ -108,7 +108,12 @@ def _shown(value: Any) -> str:
     return format(value, "g") if isinstance(value, float) else str(value)
 
 
-def _same(option: str, given: Any, recorded: Any) -> bool:
+def _same(option: str, given: Any, recorded: Any, classes: Any = None) -> bool:
+    if option == "positive" and isinstance(given, str) and isinstance(recorded, str) and (
+            isinstance(classes, list)):  # the same class, matched as --positive matches it
+        from .cli_positive import same_class
+
+        return same_class(given, recorded, classes)
     if option in _NAMES and isinstance(given, str) and isinstance(recorded, str):
         return given.lower() == recorded.lower()
     if isinstance(given, float) or isinstance(recorded, float):
@@ -136,7 +141,7 @@ def adopt_run_options(args: argparse.Namespace, meta: dict[str, Any]) -> None:
                  if option in record else _default(option, meta, actions[option]))
         if option not in given:
             setattr(args, option, value)
-        elif not _same(option, getattr(args, option), value):
+        elif not _same(option, getattr(args, option), value, meta.get("classes")):
             _refuse(args, option, getattr(args, option), value)
 
 

@@ -87,6 +87,10 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
     is_text = y.dtype.kind in "OUS"
+    if is_text and args.task != "classification":  # "$1,304.50": a regression's, unread
+        from .cli_labels import refuse_formatted_numbers
+
+        refuse_formatted_numbers(args.data, args.target, y)
     if args.task == "regression" and is_text:
         raise UsageError(
             f"{shown_path(args.data)}: --task regression needs a numeric target; "

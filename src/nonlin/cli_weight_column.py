@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._compressed import open_data, open_text
+from ._csv_strict import blank
 from ._quoting import quoted, shown_path
 from .cli_categorical import read_training_table
 from .cli_common import UsageError
@@ -139,7 +140,7 @@ def _beyond_float64(path: str, column: str,
             position = next(reader, []).index(column)
             line, index = reader.line_num + 1, 0
             for row in reader:
-                if row:
+                if not blank(row):
                     text = row[position].strip(" \t") if len(row) > position else ""
                     if index in rows and _overflows(text):
                         return index, line, text
@@ -245,7 +246,7 @@ def _cell(path: str, column: str, index: int) -> tuple[int, str] | None:
             position = next(reader, []).index(column)
             line = reader.line_num + 1
             for row in reader:
-                if row:
+                if not blank(row):
                     if index == 0:
                         return line, row[position].strip(" \t") if len(row) > position else ""
                     index -= 1

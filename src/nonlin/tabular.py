@@ -100,8 +100,9 @@ def read_csv(
     ----------
     path : a UTF-8 file (with or without BOM), comma-separated, ``"`` quoting,
         first row the column names (unique, non-empty; an unnamed first column,
-        the index ``DataFrame.to_csv`` writes, is skipped). Blank lines are skipped.
-        A number may have ASCII spaces and tabs around it, no other white space.
+        the index ``DataFrame.to_csv`` writes, is skipped). Blank lines are skipped, those
+        of spaces and tabs only too (as pandas). A number may have ASCII spaces and tabs
+        around it, no other white space.
         Such a file compressed with gzip, bz2 or xz, or alone in a zip archive, is read
         as its text (the first bytes decide, not the name).
     target : name of the column to return as ``y``, never imputed; its cells spelled ``NA``,

@@ -18,7 +18,7 @@ import numpy as np
 import nonlin  # as_rng's hints, read when the hints are (nonlin.core imports this)
 
 from ._deferred_rng import DeferredRng
-from ._finite import MISSING_ADVICE, check_finite, first_nonfinite_row
+from ._finite import check_finite, first_nonfinite_row, in_polars_words
 from ._frames import as_numeric, missing_hint, reshape_hint, text_hint
 from ._quoting import quoted
 
@@ -59,10 +59,10 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     kind = arr.dtype.kind
     if kind in _BAD_KINDS:
         advice = text_hint(name) if kind in "OUS" else "convert it to float first"
-        if kind == "O" and any(v is None for v in arr.flat):
-            advice = f"it holds None: {MISSING_ADVICE}"
+        if kind == "O" and any(v is None for v in arr.flat):  # where, as a NaN's message
+            advice = missing_hint(arr, name, with_text=True)
         elif kind == "O" and missing_hint(arr):  # pd.NA (astype(float) fails on it)
-            advice = missing_hint(arr)
+            advice = missing_hint(arr, name)
         elif kind == "O" and not any(isinstance(v, str | bytes) for v in arr.flat):
             advice = (f"an object array of numbers (DataFrame.to_numpy() of mixed column "
                       f"types gives one) converts with {name}.astype(float); or pass the "
@@ -125,7 +125,10 @@ def check_X(X: Any, name: str = "X", *, n_features: int | None = None) -> np.nda
             f"Expected {'input' if name in ('X', 'x') else name} with {n_features} features. "
             f"Received an array of shape {arr.shape} ({arr.shape[1]} features)"
         )
-    check_finite(arr, name, data=True)
+    try:
+        check_finite(arr, name, data=True)
+    except ValueError as error:  # a polars null: polars' fill_null
+        raise in_polars_words(error, X) from None
     return arr
 
 
