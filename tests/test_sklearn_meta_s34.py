@@ -255,3 +255,13 @@ def test_a_class_whose_rows_all_weigh_0_gets_no_nan() -> None:
     sw[Y == 2] = 2.0
     est = MLPClassifier(**{**KW, "class_weight": "balanced"}).fit(X, y, sample_weight=sw)
     assert np.isfinite(est.loss_) and np.isfinite(est.predict_proba(X)).all()
+
+
+@pytest.mark.parametrize("check", [checks.check_sample_weight_equivalence_on_dense_data,
+                                   checks.check_sample_weight_equivalence_on_sparse_data])
+def test_balanced_weights_pass_scikit_learns_sample_weight_equivalence_check(check: Any) -> None:
+    """scikit-learn's own check: weights 0..4 against removed and repeated rows (failed
+    before: the classes were counted unweighted)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check("MLPClassifier", MLPClassifier(max_iter=100, class_weight="balanced"))
