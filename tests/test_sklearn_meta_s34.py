@@ -265,3 +265,15 @@ def test_balanced_weights_pass_scikit_learns_sample_weight_equivalence_check(che
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check("MLPClassifier", MLPClassifier(max_iter=100, class_weight="balanced"))
+
+
+def test_a_label_value_whose_rows_all_weigh_0_counts_as_removed() -> None:
+    """Multilabel ``"balanced"``: a column whose 1s all weigh 0 trains as the rows removed
+    (the column then holds one value, as ``compute_sample_weight`` counts it)."""
+    y = np.c_[Y == 0, Y == 2].astype(int)
+    sw = np.where(y[:, 1] == 1, 0, 1 + np.arange(60) % 3)
+    kw = {**KW, "solver": "lbfgs", "max_iter": 40, "class_weight": "balanced"}
+    weighted = MLPClassifier(**kw).fit(X, y, sample_weight=sw)
+    repeated = MLPClassifier(**kw).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw, axis=0))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
+                               atol=1e-7)

@@ -74,7 +74,7 @@ def weighted_balanced(Y: np.ndarray, w: np.ndarray, multilabel: bool) -> np.ndar
     ``W / (n_classes * W_c)`` for a row of class ``c``, ``W_c`` the sum of ``w`` (n_samples,)
     over its class's rows and ``W`` over all; multilabel ``Y``, the product over the label
     columns of that column's weight of the row's value (0 or 1; ``n_classes`` the values
-    present), as ``compute_sample_weight``. With ``w`` all ones these are the unweighted
+    of some weight), as ``compute_sample_weight``. With ``w`` all ones these are the unweighted
     weights, as scikit-learn's ``compute_class_weight(..., sample_weight=w)`` gives them.
     A class whose rows weigh 0 in all gets 0 (its rows train with weight 0 anyway)."""
     if multilabel:
@@ -86,11 +86,12 @@ def weighted_balanced(Y: np.ndarray, w: np.ndarray, multilabel: bool) -> np.ndar
 
 def _balanced(i: np.ndarray, w: np.ndarray, n_classes: int) -> np.ndarray:
     """Each row's ``W / (n_present * W_c)`` for class indices ``i`` (n_samples,); classes
-    that no row holds are not counted in ``n_present``, as ``compute_sample_weight``."""
-    present = np.bincount(i, minlength=n_classes) > 0
+    of no weight are not counted in ``n_present``, as ``compute_sample_weight`` counts only
+    the values a column holds: rows of weight 0 count as rows removed."""
     counts = np.bincount(i, weights=w, minlength=n_classes)
+    present = counts != 0
     per_class = np.divide(w.sum(), present.sum() * counts, out=np.zeros(n_classes),
-                          where=counts != 0)
+                          where=present)
     return per_class[i]
 
 
