@@ -11,6 +11,7 @@ bootstrap is) failed before it.
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -56,7 +57,9 @@ from sklearn.utils import estimator_checks as checks  # noqa: E402
 from sklearn.utils import get_tags  # noqa: E402
 
 import nonlin  # noqa: E402
-from nonlin.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+from io_helpers import edit_meta  # noqa: E402
+from nonlin import ModelFileError  # noqa: E402
+from nonlin.sklearn import MLPClassifier, MLPRegressor, load  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -277,3 +280,52 @@ def test_a_label_value_whose_rows_all_weigh_0_counts_as_removed() -> None:
     repeated = MLPClassifier(**kw).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw, axis=0))
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
                                atol=1e-7)
+
+
+# -- metadata requests in a file -------------------------------------------------------
+def _saved(est: Any) -> bytes:
+    buffer = io.BytesIO()
+    est.save(buffer)
+    return buffer.getvalue()
+
+
+def _requested() -> MLPClassifier:
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = MLPClassifier(**KW).set_fit_request(sample_weight=True)
+        return est.set_score_request(sample_weight="score_weight").fit(X, Y)
+
+
+def test_a_saved_estimator_keeps_its_metadata_requests_as_a_pickle_does() -> None:
+    """``save`` / ``load`` keep ``set_fit_request`` and ``set_score_request`` (were lost:
+    the loaded estimator's routing refused the ``sample_weight`` its original took)."""
+    est = _requested()
+    loaded = load(io.BytesIO(_saved(est)))
+    assert str(loaded.get_metadata_routing()) == str(est.get_metadata_routing())
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = [cross_validate(e, X, Y, cv=3, params={"sample_weight": W,
+                                                        "score_weight": W[::-1]})["test_score"]
+                  for e in (est, loaded)]
+    np.testing.assert_array_equal(*scores)
+    plain = load(io.BytesIO(_saved(MLPClassifier(**KW).fit(X, Y))))  # no record written
+    assert "_metadata_request" not in plain.__dict__
+
+
+@pytest.mark.parametrize(("requests", "field"), [
+    ([1], "training.requests"),
+    ({"predict": {"sample_weight": True}}, "training.requests.predict"),
+    ({"fit": {"classes": True}}, "training.requests.fit.classes"),
+    ({"fit": {"sample_weight": 1}}, "training.requests.fit.sample_weight"),
+    ({"fit": {"sample_weight": "not a name"}}, "training.requests.fit.sample_weight"),
+    ({"fit": []}, "training.requests.fit"),
+])
+def test_a_tampered_request_record_is_refused_naming_its_field(requests: Any,
+                                                               field: str) -> None:
+    """Each fault of the record is a ``ModelFileError`` naming the field (the record was
+    ignored before)."""
+    def change(meta: dict) -> dict:
+        meta["training"]["requests"] = requests
+        return meta
+
+    data = edit_meta(_saved(MLPClassifier(**KW).fit(X, Y)), "metadata", change)
+    with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
+        load(io.BytesIO(data))
