@@ -74,8 +74,10 @@ def classifier_kind(loss: Any, y_type: str, n_classes: int | None = None) -> str
         why = ("it is one softmax over the classes; each label of a multilabel target is "
                "a logistic output: use BinaryCrossEntropy or BinaryFocalCrossentropy")
     elif isinstance(loss, BinaryCrossEntropy) and multiclass:
-        why = ("it is a loss of independent 0/1 outputs; a multiclass target has one softmax "
-               "over its classes: use CrossEntropy or CategoricalFocalCrossentropy")
+        why = ("it is a loss of independent 0/1 outputs. Only binary classification is "
+               "supported (and multilabel targets) with it; for a multiclass target (one "
+               "softmax over its classes) use CrossEntropy or CategoricalFocalCrossentropy, "
+               "or wrap the estimator in sklearn.multiclass.OneVsRestClassifier")
     elif type(loss) in (CrossEntropy, BinaryCrossEntropy) and not has_options(loss):
         return log_loss_kind(y_type)  # scikit-learn's objective itself
     else:

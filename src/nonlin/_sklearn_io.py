@@ -19,7 +19,8 @@ hyperparameters, step count, current learning rate and rate schedule) is the hea
 ``optimizer``, its slots (Adam's moments, SGD's velocities, each over all the
 parameters laid end to end, weights first) the tensors ``optimizer.{slot}.0``:
 ``partial_fit`` or a warm-start fit continues after ``load`` as after a pickle
-round trip. Nothing is pickled. This module does not import scikit-learn
+round trip; the metadata requests set (``set_fit_request``, ...) are ``training.requests``
+(``_sklearn_requests``). Nothing is pickled. This module does not import scikit-learn
 (``nonlin.sklearn.load`` rebuilds the estimator).
 """
 
@@ -38,6 +39,7 @@ from ._quoting import quoted
 from ._sklearn_optimizer_io import _SLOTS, optimizer_record, restore_optimizer
 from ._sklearn_random import state_record
 from ._sklearn_repack import repack
+from ._sklearn_requests import request_record, restore_requests
 from .core import Sequential
 
 _OUTPUT_LAYERS = {"softmax": "Softmax", "logistic": "Sigmoid", "identity": "Identity", "exp": "Exp"}
@@ -135,6 +137,8 @@ def save_estimator(est: Any, path: Any) -> None:
         metadata["multilabel"] = True
     if hasattr(est, "feature_names_in_"):
         metadata["feature_names"] = [str(n) for n in est.feature_names_in_]
+    if (requests := request_record(est)) is not None:  # set_fit_request's, ...
+        metadata["training"]["requests"] = requests
     header: dict[str, str] = {}
     tensors: dict[str, np.ndarray] = {}
     optimizer = est.__dict__.get("_optimizer")
@@ -223,6 +227,7 @@ def load_estimator(path: Any, estimators: dict, binarizer: Any) -> Any:
     _restore_network(est, model, header, arrays, source)
     if "feature_names" in metadata:
         est.feature_names_in_ = np.asarray(metadata["feature_names"], dtype=object)
+    restore_requests(est, training.get("requests"), source)
     return est
 
 

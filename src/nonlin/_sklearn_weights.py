@@ -3,12 +3,15 @@
 scikit-learn's ``MLPClassifier`` has no ``class_weight``; nonlin's follows
 ``SGDClassifier``: the weights are ``compute_class_weight``'s over ``classes_``
 (a ``partial_fit`` batch may lack some classes), multiplied into
-``sample_weight`` for training only. The early-stopping validation score is
-weighted by ``sample_weight`` alone, as ``SGDClassifier``'s and as Keras's
-``class_weight`` (training only). Multilabel ``y`` takes ``"balanced"`` or a
-list of dicts, one per label column, each weighing that column's values 0 and 1
-(``compute_sample_weight``'s convention, as scikit-learn's forests): a row's
-weight is the product of its columns' weights. A single dict weighs the classes
+``sample_weight`` for training only. ``"balanced"`` counts each class by its rows'
+``sample_weight``, as ``LogisticRegression``'s does (``weighted_balanced``): a row
+of weight 2 counts as the row twice, so ``BaggingClassifier``, whose bootstrap is a
+``sample_weight`` of draw counts, balances each bag by its own draws. The
+early-stopping validation score is weighted by ``sample_weight`` alone, as
+``SGDClassifier``'s and as Keras's ``class_weight`` (training only). Multilabel
+``y`` takes ``"balanced"`` or a list of dicts, one per label column, each weighing that
+column's values 0 and 1 (``compute_sample_weight``'s convention, as scikit-learn's
+forests): a row's weight is the product of its columns' weights. A single dict weighs the classes
 of one output and is refused there. This module does not import scikit-learn
 (its functions are passed in).
 """
@@ -23,13 +26,28 @@ import numpy as np
 from ._quoting import quoted
 
 
+def training_weight(est: Any, Y: np.ndarray, dtype: np.dtype, given: np.ndarray | None,
+                    class_weight: Callable[..., np.ndarray],
+                    sample_weight: Callable[..., np.ndarray]) -> np.ndarray | None:
+    """The weights the classifier ``est`` trains with, (n_samples,) in ``dtype`` or None:
+    ``given`` (the fit's ``sample_weight``) times ``class_weights``' (``est.class_weight``)."""
+    if est.class_weight is None:
+        return given
+    w = class_weights(est, Y, class_weight, sample_weight, given).astype(dtype)
+    return w if given is None else w * given
+
+
 def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarray],
-                  sample_weight: Callable[..., np.ndarray]) -> np.ndarray:
+                  sample_weight: Callable[..., np.ndarray],
+                  row_weights: np.ndarray | None = None) -> np.ndarray:
     """``est.class_weight``'s weight for each row of the binarized labels ``Y`` (shape
     (n_samples, n_outputs)), shape (n_samples,): scikit-learn's ``compute_class_weight``
-    over ``est.classes_``, or its ``compute_sample_weight`` (multilabel)."""
+    over ``est.classes_``, or its ``compute_sample_weight`` (multilabel); ``"balanced"``
+    with ``row_weights`` (the fit's ``sample_weight``, (n_samples,)) by weighted counts."""
     weights = est.class_weight
     multilabel = est._label_binarizer.y_type_ == "multilabel-indicator"
+    if isinstance(weights, str) and weights == "balanced" and row_weights is not None:
+        return weighted_balanced(Y, row_weights, multilabel)
     if isinstance(weights, list):
         if not multilabel:
             raise ValueError(
@@ -49,6 +67,32 @@ def class_weights(est: Any, Y: np.ndarray, class_weight: Callable[..., np.ndarra
         check_keys(weights, est.classes_)
     i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
     return class_weight(weights, classes=est.classes_, y=est.classes_[i])[i]
+
+
+def weighted_balanced(Y: np.ndarray, w: np.ndarray, multilabel: bool) -> np.ndarray:
+    """``"balanced"`` class weights by weighted counts, each row's, shape (n_samples,):
+    ``W / (n_classes * W_c)`` for a row of class ``c``, ``W_c`` the sum of ``w`` (n_samples,)
+    over its class's rows and ``W`` over all; multilabel ``Y``, the product over the label
+    columns of that column's weight of the row's value (0 or 1; ``n_classes`` the values
+    of some weight), as ``compute_sample_weight``. With ``w`` all ones these are the unweighted
+    weights, as scikit-learn's ``compute_class_weight(..., sample_weight=w)`` gives them.
+    A class whose rows weigh 0 in all gets 0 (its rows train with weight 0 anyway)."""
+    if multilabel:
+        columns = [_balanced(Y[:, k].astype(np.intp), w, 2) for k in range(Y.shape[1])]
+        return np.prod(columns, axis=0, dtype=np.float64)
+    i = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)  # each row's label
+    return _balanced(i, w, max(Y.shape[1], 2))
+
+
+def _balanced(i: np.ndarray, w: np.ndarray, n_classes: int) -> np.ndarray:
+    """Each row's ``W / (n_present * W_c)`` for class indices ``i`` (n_samples,); classes
+    of no weight are not counted in ``n_present``, as ``compute_sample_weight`` counts only
+    the values a column holds: rows of weight 0 count as rows removed."""
+    counts = np.bincount(i, weights=w, minlength=n_classes)
+    present = counts != 0
+    per_class = np.divide(w.sum(), present.sum() * counts, out=np.zeros(n_classes),
+                          where=present)
+    return per_class[i]
 
 
 def check_keys(weights: dict, classes: np.ndarray) -> None:

@@ -6,8 +6,8 @@ each solver follows scikit-learn's update rules (``_sklearn_rules.py``), so swap
 the import keeps a script working. The network is a nonlin ``Sequential`` (``model_``).
 
 Extras (keyword-only, at the end): ``dropout`` (after each hidden activation),
-``batch_norm`` (before each), ``class_weight`` (dict or ``"balanced"``, as
-``SGDClassifier`` weighs; multilabel: ``"balanced"`` or a list of dicts, one per label
+``batch_norm`` (before each), ``class_weight`` (dict or ``"balanced"``, by
+``sample_weight``-weighted counts; multilabel: ``"balanced"`` or a list of dicts, one per label
 column: ``_sklearn_weights``), ``dtype`` (``None`` follows X, or float32 / float64 in
 any spelling ``np.dtype`` reads), ``callbacks`` (a fit trains deep copies of them, the fitted
 attribute ``callbacks_``, and leaves the given ones as they were: ``_sklearn_callbacks``),
@@ -51,9 +51,9 @@ from ._sklearn_dtype import before, float_dtype_option
 from ._sklearn_extras import NestedParams, check_left_out, check_loss, regressor_kind
 from ._sklearn_fast import plain_labels, plain_targets, plain_X
 from ._sklearn_sparse import csr
-from ._sklearn_tags import MultiLabelTags, MultiOutputTags, SparseInputTags
+from ._sklearn_tags import ClassifierTags, RegressorTags, SparseInputTags
 from ._sklearn_warn import column_warning
-from ._sklearn_weights import check_numbers, check_partial_fit, class_weights
+from ._sklearn_weights import check_numbers, check_partial_fit, training_weight
 from .losses import Loss
 from .schedules import Schedule
 
@@ -124,7 +124,7 @@ class _BaseMLP(NestedParams, MLPMethods, SparseInputTags, _sklearn_repack.Repack
         return compute_dtype(self, X)
 
 
-class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP):
+class MLPClassifier(ClassifierTags, ClassifierMixin, ClassifierMethods, _BaseMLP):
     """Multi-layer perceptron classifier: ``sklearn.neural_network.MLPClassifier`` on nonlin.
 
     Parameters, attributes and methods are scikit-learn's (see its documentation);
@@ -209,16 +209,14 @@ class MLPClassifier(MultiLabelTags, ClassifierMixin, ClassifierMethods, _BaseMLP
 
     def _training_weight(self, sample_weight: np.ndarray | None, X: np.ndarray,
                          Y: np.ndarray) -> np.ndarray | None:
-        if self.class_weight is None:
-            return sample_weight
-        w = class_weights(self, Y, compute_class_weight, compute_sample_weight).astype(X.dtype)
-        return w if sample_weight is None else w * sample_weight
+        return training_weight(self, Y, X.dtype, sample_weight, compute_class_weight,
+                               compute_sample_weight)
 
     def _score(self, X: Any, y: Any, sample_weight: Any, check_input: bool = True) -> float:
         return accuracy_score(y, self._predict(X, check_input), sample_weight=sample_weight)
 
 
-class MLPRegressor(MultiOutputTags, RegressorMixin, RegressorMethods, _BaseMLP):
+class MLPRegressor(RegressorTags, RegressorMixin, RegressorMethods, _BaseMLP):
     """Multi-layer perceptron regressor: ``sklearn.neural_network.MLPRegressor`` on nonlin.
 
     Parameters, attributes and methods are scikit-learn's; ``loss`` also accepts
