@@ -46,10 +46,11 @@ def check_resumed_network(args: argparse.Namespace, model: Any) -> None:
 
 
 def check_resumed_weights(args: argparse.Namespace, previous: dict[str, Any],
-                          codes: np.ndarray) -> None:
+                          codes: np.ndarray, row_weights: np.ndarray | None = None) -> None:
     """The checkpoint's ``class_weights`` (``previous["training"]``) are one finite number
     >= 0 per class of ``previous["classes"]``, not all 0, recorded with ``class_weight``
-    and equal to what it gives on the training rows (``codes``: their class indices)."""
+    and equal to what it gives on the training rows (``codes``: their class indices;
+    ``row_weights``: their ``--weight`` weights, which "balanced" counts by)."""
     from ._header import ModelFileError
     from .cli_common import UsageError
     from .cli_weights import _class_table
@@ -65,7 +66,7 @@ def check_resumed_weights(args: argparse.Namespace, previous: dict[str, Any],
     classes = [str(c) for c in previous.get("classes") or []]
     weights = _table_values(args.resume, table, classes, field)
     try:
-        expected = _class_table(args, spec, previous["classes"], codes)
+        expected = _class_table(args, spec, previous["classes"], codes, row_weights)
     except UsageError as exc:
         raise ModelFileError(args.resume, str(exc), f"{_RECORD}['class_weight']") from None
     if weights != expected:

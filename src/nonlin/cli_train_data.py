@@ -137,7 +137,8 @@ def prepare(args: argparse.Namespace, table: Any, previous: dict[str, Any] | Non
         _check_training_classes(args, meta["classes"], targets[: n - n_val], n_val)
     if previous:
         check_same_data(args, previous, meta, n)
-        check_resumed_weights(args, previous, targets[: n - n_val])
+        check_resumed_weights(args, previous, targets[: n - n_val],
+                              None if weights is None else weights[: n - n_val])
         check_resumed_categorical(args, previous, table)
         meta = {**previous, "training": {**previous["training"], "epochs": args.epochs}}
     else:

@@ -1,7 +1,9 @@
 """``nonlin train``'s weights and regularization: --class-weight, --weight, --l2, --batch-norm.
 
 ``--class-weight balanced`` weighs each class ``n_rows / (n_classes * n_rows_of_class)``
-over the training rows (scikit-learn's formula; the validation rows lend nothing);
+over the training rows (scikit-learn's formula; the validation rows lend nothing; with
+``--weight``, rows counted by their weights, as ``compute_class_weight(...,
+sample_weight=)`` counts them);
 ``--class-weight yes=5,no=1`` gives labels as the target column writes them (a label
 left out weighs 1, as Keras). ``--weight COLUMN`` reads each row's weight from a
 numeric column of DATA, which is then no feature. Both go to ``fit`` as Keras'
@@ -151,7 +153,7 @@ def record_weights(args: argparse.Namespace, meta: dict[str, Any], codes: np.nda
             raise UsageError(f"--class-weight weighs the classes of a classifier; column "
                              f"{quoted(args.target)} is a regression target here: leave "
                              "--class-weight out (--weight COLUMN weighs rows of any task)")
-        table = _class_table(args, spec, meta["classes"], codes)
+        table = _class_table(args, spec, meta["classes"], codes, weights)
         record.update(class_weight=spec, class_weights={
             str(label): table[i] for i, label in enumerate(meta["classes"])})
         if weights is None:
@@ -167,13 +169,21 @@ def record_weights(args: argparse.Namespace, meta: dict[str, Any], codes: np.nda
 
 
 def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
-                 codes: np.ndarray) -> list[float]:
+                 codes: np.ndarray, weights: np.ndarray | None = None) -> list[float]:
     """Each class's weight: scikit-learn's balanced formula over the training rows (a class
-    with no training row weighs 1: it weighs nothing), or the given ones (1 if left out)."""
+    with no training row weighs 1: it weighs nothing), or the given ones (1 if left out).
+    With ``--weight`` (``weights``, the training rows'), the rows are counted by weight, as
+    the estimators' ``class_weight="balanced"`` with ``sample_weight`` and scikit-learn's
+    ``compute_class_weight(..., sample_weight=)`` count them: ``W / (n_present * W_c)``, a
+    class whose rows weigh 0 in all not counted in ``n_present`` (nor weighed: 1)."""
     if spec == "balanced":
-        counts = np.bincount(codes, minlength=len(classes))
-        n = float(codes.shape[0])
-        return [n / (len(classes) * int(c)) if c else 1.0 for c in counts]
+        if weights is None:
+            counts = np.bincount(codes, minlength=len(classes))
+            n, present = float(codes.shape[0]), len(classes)
+        else:
+            counts = np.bincount(codes, weights=weights, minlength=len(classes))
+            n, present = float(weights.sum()), int(np.count_nonzero(counts))
+        return [n / (present * float(c)) if c else 1.0 for c in counts]
     table = [1.0] * len(classes)
     for label, value in _pairs(spec):
         table[_class_index(args, label, classes)] = value
