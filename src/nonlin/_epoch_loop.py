@@ -278,9 +278,11 @@ class _Loop(EpochLogs, StepRefusal):
             if what is None:
                 try:
                     self.optimizer.step(self.params)
-                except NonFiniteUpdate:
+                except NonFiniteUpdate as error:
+                    from ._overflow_detail import named  # which parameter: on this path only
+
                     what = ("A gradient or update became NaN or infinite, or overflowed a weight "
-                            "or the optimizer's state")
+                            "or the optimizer's state" + named(error, self.model, self.params))
         if what is not None:
             self._refuse(what, epoch, batch)
         return value
