@@ -31,15 +31,27 @@ def _columns(metric: Any, n_labels: int) -> range:
     return range(0)
 
 
+def one_hot_labels(y: np.ndarray, n_classes: int) -> np.ndarray | None:
+    """Integer labels ``y`` (n,) or (n, 1) of a softmax of ``n_classes`` as 0/1 rows
+    (n, n_classes) of int8; None for anything else (labels out of range: refused before)."""
+    labels = y.reshape(-1)
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        return None
+    classes = np.arange(n_classes, dtype=labels.dtype)
+    return np.equal(labels[:, None], classes[None, :]).astype(np.int8)
+
+
 def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None, rows: str,
-                   undefined: Callable[[list[Any], bool, bool], list[str]]) -> None:
+                   undefined: Callable[[list[Any], bool, bool], list[str]],
+                   unit: str = "label column") -> None:
     """Warn when a label column of the multilabel 0/1 target ``y`` (n, k) of the rows
     ``rows`` names (weighted by ``weight``: rows of weight 0 not counted) lacks a class
     that a metric scoring that column needs (``undefined``, ``_one_class_scores``'s rule).
 
     ``y`` is checked when its entries are 0 and 1: rows of one 1 each too (a multilabel
     share of one tag a row, or a softmax's one-hot classes), whose absent label reads 0
-    as well."""
+    as well. ``unit`` "class": ``y`` is a softmax's integer labels one-hot
+    (``one_hot_labels``), whose missing class reads 0 alike; the message says so."""
     if len(y) == 0 or not np.all((y == 0) | (y == 1)):
         return
     positive = y > 0
@@ -56,15 +68,24 @@ def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
             if (not (has_positive[j] and has_negative[j])
                     and undefined([metric], bool(has_positive[j]), bool(has_negative[j]))):
                 lacks = "positive" if not has_positive[j] else "negative"
-                found.append(f"{metric.name!r} (label column {j} holds no {lacks})")
+                found.append(f"{metric.name!r} (label column {j} holds no {lacks})"
+                             if unit != "class" else f"{metric.name!r} (class {j}: "
+                             + ("no row of it)" if lacks == "positive" else "every row)"))
                 break
     if found:
+        labels = unit != "class"
         warnings.warn(
-            f"{rows} ({len(positive)} rows) lack a class in a label column that a metric "
-            f"scores column by column: {', '.join(found)}. That column scores 0, as in Keras, "
+            f"{rows} ({len(positive)} rows) lack a class "
+            + (f"in a label column that a metric scores column by column: {', '.join(found)}."
+               if labels else f"that a metric scores class by class: {', '.join(found)}.")
+            + f" That {'column' if labels else 'class'} scores 0, as in Keras, "
             "where it is undefined (0/0), and a mean over the columns reads lower however "
             "the model does; an EarlyStopping or ModelCheckpoint monitoring it sees "
-            "a constant share. Hold out rows holding every label (a larger share, or an "
-            "iterative stratification), or monitor a pooled metric (\"auc\", or "
+            "a constant share. "
+            + ("Hold out rows holding every label (a larger share, or an "
+               "iterative stratification)" if labels else
+               "Hold out a stratified share (sklearn.model_selection.train_test_split(X, y, "
+               "test_size=0.2, stratify=y))")
+            + ", or monitor a pooled metric (\"auc\", or "
             "F1Score(average=\"micro\", threshold=0.5))", UserWarning,
             stacklevel=user_stacklevel())
