@@ -24,8 +24,6 @@ Known and left alone (their inputs are kept out of the checks, or the target rep
   past sqrt(max) (an overflow warning; the update, g / sqrt(inf), is 0, as PyTorch's),
   BatchNorm's variance of features past sqrt(max) (output 0, as PyTorch's), a Dense or
   PReLU weight gradient summing rows past max, MAPE at a zero target (|p| / 1e-7);
-* BatchNorm of a constant float64 feature past ~1e14: its mean is an ulp off, the output
-  +-1 instead of 0 (PyTorch's is further off);
 * ``p - y`` of BCE/CE from logits where ``p`` does not round to 1 keeps its rounding
   (absolute error eps/2, as PyTorch's and Keras'), and so does the binary focal loss's for
   soft targets (its targets 0 and 1 take ``(1 - y) p - y (1 - p)``: no rounding kept);

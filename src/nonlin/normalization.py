@@ -35,7 +35,10 @@ def _batch_moments(
     The column sums accumulate in float64 (``sums``): NumPy adds the rows of an axis-0
     reduction one by one, and in float32 the mean of 256 rows near 1e5 drifted
     by several ulps, which ``x - mean`` amplifies. In float64 this is
-    ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries.
+    ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries, but for
+    a feature whose variance is within the mean's rounding, ``(0, (n eps mean)^2]``,
+    which ``nonlin._moment_fix`` recomputes (a constant float64 feature past ~1e14: its
+    outputs were +-1, not 0).
     """
     n = x.shape[0]
     np.add.reduce(x, axis=0, dtype=np.float64, out=sums)
@@ -45,7 +48,17 @@ def _batch_moments(
     np.multiply(centered, centered, out=scratch_)
     np.add.reduce(scratch_, axis=0, out=var)
     var /= n
+    np.multiply(np.abs(sums, out=sums), n * _EPS[x.dtype], out=sums)  # the mean's rounding
+    root = np.sqrt(var)  # n eps |m|, where it dominates the standard deviation:
+    suspect = (root <= sums) & (root > 0)
+    if suspect.any():  # a constant float64 feature past ~1e14, say (nonlin._moment_fix)
+        from ._moment_fix import corrected
+
+        corrected(x, centered, mean, var, suspect)
     return mean, var
+
+
+_EPS = {np.dtype(np.float32): 2.0**-23, np.dtype(np.float64): 2.0**-52}
 
 
 def _mean_rows(a: np.ndarray, out: np.ndarray) -> np.ndarray:

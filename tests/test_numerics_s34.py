@@ -1,0 +1,242 @@
+"""Session 34: numerics at the edges and multilabel evaluation.
+
+1. ``BinaryFocalCrossentropy(from_logits=True)``: just below the logit where ``p`` rounds to
+   1, ``p - 1`` of a rounded ``p`` lost up to 20% of a confident right positive's gradient.
+2. ``BatchNorm`` of a constant float64 feature past ~1e14: the rounded mean was an ulp off,
+   its "variance" (x - m)^2 of that ulp, and the outputs +-1 instead of 0.
+3. Adam's ``v`` overflowing (a float32 gradient entry past sqrt(max)): fit's error now names
+   the parameter, the slot and the gradient entry.
+4. Multilabel evaluate: a label of one class gets scikit-learn's average precision (0 or 1),
+   which the macro and weighted averages count.
+5. ``class_weight`` on a 2-D regression target: refused with regression wording.
+6. A softmax's integer labels missing a class in the validation rows: warned.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin import BatchNorm, BinaryFocalCrossentropy, Identity, Sequential, gradcheck
+
+
+# -- 1. focal ---------------------------------------------------------------------------
+def _focal_reference(z: float, gamma: float) -> float:
+    """dL/dz at target 1, z > 0: -s^gamma (gamma b p + s), s = 1 - p (no cancellation)."""
+    e = math.exp(-z)
+    s, p, b = e / (1 + e), 1 / (1 + e), math.log1p(e)
+    return -(s ** gamma) * (gamma * b * p + s)
+
+
+@pytest.mark.parametrize(("dtype", "zs"), [
+    (np.float32, [12.0, 14.5, 15.0, 15.5, 15.8]),
+    (np.float64, [30.0, 34.0, 35.0, 35.5, 35.9])])
+@pytest.mark.parametrize("gamma", [0.5, 2.0])
+def test_focal_logits_gradient_just_below_rounding(dtype: type, zs: list[float],
+                                                   gamma: float) -> None:
+    loss = BinaryFocalCrossentropy(from_logits=True, gamma=gamma, reduction="sum")
+    z = np.array([zs], dtype)
+    grad = loss.grad(np.ones_like(z), z)[0]
+    ref = [_focal_reference(float(v), gamma) for v in z[0]]
+    eps = float(np.finfo(dtype).eps)
+    np.testing.assert_allclose(grad, ref, rtol=16 * eps, atol=0)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_focal_logits_gradcheck_float64(smoothing: float) -> None:
+    z = np.array([[-30.0, -3.0, 0.5], [4.0, 12.0, 33.0], [-0.2, 20.0, -8.0]])
+    y = np.array([[0.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
+    model = Sequential([Identity()]).build(3)
+    for gamma in (0.5, 2.0):
+        loss = BinaryFocalCrossentropy(from_logits=True, gamma=gamma, label_smoothing=smoothing,
+                                       apply_class_balancing=True)
+        assert gradcheck(model, loss, z, y) < 1e-6
+
+
+def test_focal_logits_value_and_wrong_negative_keep_their_accuracy() -> None:
+    loss = BinaryFocalCrossentropy(from_logits=True, gamma=2.0, reduction="none")
+    z = np.array([[15.5]], np.float32)
+    z64 = float(z[0, 0])
+    e = math.exp(-z64)
+    s, p = e / (1 + e), 1 / (1 + e)
+    assert float(loss(np.ones_like(z), z)[0]) == pytest.approx(s * s * math.log1p(e), rel=1e-6)
+    grad = loss.grad(np.zeros_like(z), z)  # target 0: p^2 (2 b s + p), b = z + log1p(e)
+    ref = p * p * (2 * (z64 + math.log1p(e)) * s + p)
+    assert float(grad[0, 0]) == pytest.approx(ref, rel=1e-6)
+
+
+# -- 2. BatchNorm -----------------------------------------------------------------------
+def _batchnorm(dtype: type, n_features: int) -> BatchNorm:
+    model = Sequential([BatchNorm()])
+    model.build(n_features, seed=0, dtype=dtype)
+    return model.layers[0]
+
+
+@pytest.mark.parametrize(("dtype", "value"), [
+    (np.float64, 1e30), (np.float64, -3e30), (np.float64, 1e150),
+    (np.float32, 1e8), (np.float32, 1e20), (np.float64, 1e15)])  # the last three: guards
+@pytest.mark.parametrize("n", [3, 7, 96])
+def test_batchnorm_of_a_huge_constant_feature_gives_zeros(dtype: type, value: float,
+                                                          n: int) -> None:
+    layer = _batchnorm(dtype, 2)
+    x = np.full((n, 2), value, dtype)
+    x[:, 1] = np.arange(n)
+    y = layer.forward(x, training=True)
+    assert np.all(y[:, 0] == 0)
+    assert layer.moving_variance[0] == pytest.approx(0.99)  # 0.99 * 1 + 0.01 * 0
+    g = layer.backward(np.ones_like(y))
+    assert np.all(np.isfinite(g))
+
+
+def _exact_outputs(column: np.ndarray, epsilon: float) -> list[float]:
+    """(x - mean) / sqrt(var + epsilon) of one column, exact but for the square root."""
+    xs = [Fraction(float(v)) for v in column]
+    mean = sum(xs) / len(xs)
+    var = sum((v - mean) ** 2 for v in xs) / len(xs)
+    scale = 1 / math.sqrt(float(var + Fraction(epsilon)))
+    return [float(v - mean) * scale for v in xs]
+
+
+def test_batchnorm_of_a_near_constant_float64_feature_matches_exact_reference() -> None:
+    layer = _batchnorm(np.float64, 1)
+    base = 1e17
+    ulp = float(np.spacing(base))
+    x = (base + ulp * np.array([0, 0, 0, 1, 0, 0, 2]))[:, None]  # spread of a few ulps
+    y = layer.forward(x, training=True)[:, 0]
+    ref = _exact_outputs(x[:, 0], layer.epsilon)
+    np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_batchnorm_ordinary_batches_keep_their_bits() -> None:
+    """Guard (passes before and after): the usual features skip the correction."""
+    x = np.random.default_rng(0).normal(3.0, 2.0, size=(32, 4))
+    layer = _batchnorm(np.float64, 4)
+    y = layer.forward(x, training=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=0) + layer.epsilon)
+    np.testing.assert_array_equal(y, (x - x.mean(axis=0)) * inv_std)  # the layer's ops
+
+
+# -- 3. Adam overflow -------------------------------------------------------------------
+def test_adam_overflow_of_v_names_the_parameter() -> None:
+    X = np.array([[1.0], [2.0]], np.float32) * 1e20
+    y = np.array([[1.0], [2.0]], np.float32)
+    model = Sequential([nonlin.Dense(1, name="head")])
+    model.build(1, seed=0, dtype=np.float32)
+    with pytest.raises(nonlin.DivergenceError) as info:
+        model.fit(X, y, loss="mae", optimizer="adam", epochs=1, batch_size=2, verbose=0)
+    message = str(info.value)
+    assert "Adam's 'v'" in message and "head.W" in message
+    assert "whose square passes float32's largest" in message
+
+
+def test_optimizer_step_check_finite_says_which_parameter() -> None:
+    a = nonlin.Param(np.zeros(2, np.float32), "a")
+    b = nonlin.Param(np.zeros(3, np.float32), "b")
+    a.grad = np.ones(2, np.float32)
+    b.grad = np.array([1.0, 3e19, -1.0], np.float32)
+    opt = nonlin.RMSprop(0.01)
+    opt.check_finite = True
+    with pytest.raises(FloatingPointError, match=r"RMSprop's 'v'.*3e\+19") as info, \
+            np.errstate(over="ignore"):  # g * g's warning, as before
+        opt.step([a, b])
+    assert getattr(info.value, "index", None) == 1
+    np.testing.assert_array_equal(b.value, 0)  # refused: no weight moved
+
+
+def test_adam_update_in_normal_ranges_is_the_formula_bit_for_bit() -> None:
+    """Guard (passes before and after): the update of a finite v keeps its formula's bits."""
+    p = nonlin.Param(np.array([0.5, -1.0], np.float32), "w")
+    g = np.array([1e18, -2.0], np.float32)
+    p.grad = g.copy()
+    opt = nonlin.Adam(0.1)
+    opt.step([p])
+    m = np.float32(1 - 0.9) * g
+    v = (g * g) * np.float32(1 - 0.999)
+    lr_t = np.float32(0.1 * math.sqrt(1 - 0.999) / (1 - 0.9))
+    expected = np.array([0.5, -1.0], np.float32) + (-lr_t) * m / (np.sqrt(v) + np.float32(1e-8))
+    np.testing.assert_array_equal(p.value, expected)
+
+
+# -- 4. multilabel average precision ----------------------------------------------------
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_one_class_labels_as_scikit_learn(weighted: bool) -> None:
+    metrics = pytest.importorskip("sklearn.metrics")
+    from nonlin._multilabel_auc import multilabel_auc
+
+    rng = np.random.default_rng(3)
+    truth = (rng.random((40, 4)) < 0.4).astype(int)
+    truth[:, 1] = 0  # no positive
+    truth[:, 3] = 1  # no negative
+    proba = rng.random((40, 4))
+    w = rng.integers(0, 3, 40).astype(float) if weighted else None
+    per_label, averages = multilabel_auc(list("abcd"), truth, proba, w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ap = metrics.average_precision_score(truth, proba, average=None, sample_weight=w)
+        roc = metrics.roc_auc_score(truth, proba, average=None, sample_weight=w)
+        for name in ("macro", "weighted", "micro"):
+            ref = metrics.average_precision_score(truth, proba, average=name, sample_weight=w)
+            assert averages[name]["average_precision"] == pytest.approx(ref, rel=1e-12)
+            ref_roc = metrics.roc_auc_score(truth, proba, average=name, sample_weight=w)
+            got = averages[name]["roc_auc"]
+            assert (got is None) == bool(np.isnan(ref_roc))
+    assert [s[1] for s in per_label] == pytest.approx(list(ap), rel=1e-12)
+    assert [s[0] is None for s in per_label] == list(np.isnan(roc))
+    assert "its average precision is scikit-learn's" in averages["note"]
+
+
+# -- 5. class_weight on a regression target ---------------------------------------------
+def test_class_weight_on_a_2d_regression_target_says_regression() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    y = np.c_[X[:, 0] * 3.3, X[:, 1] - 0.2]
+    model = Sequential([nonlin.Dense(2)]).build(3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no multilabel warning on the way
+        with pytest.raises(ValueError, match=r"regression target has no class to weigh.*"
+                                             r"sample_weight"):
+            model.fit(X, y, loss="mse", optimizer="sgd", epochs=1, verbose=0,
+                      class_weight={0: 1.0, 1: 2.0})
+
+
+def test_class_weight_on_hinge_sign_rows_is_still_taken() -> None:
+    """Guard (passes before and after): rows of -1 and 1 are a hinge's classes."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    s = np.where(X[:, :1] > 0, 1.0, -1.0)
+    model = Sequential([nonlin.Dense(2)]).build(3, seed=0)
+    model.fit(X, np.c_[s, -s], loss="hinge", optimizer="sgd", epochs=1, verbose=0,
+              class_weight={0: 1.0, 1: 2.0})
+
+
+# -- 6. integer labels missing a class in validation ------------------------------------
+def _softmax_model() -> Sequential:
+    return Sequential([nonlin.Dense(3), nonlin.Softmax()]).build(3, seed=0)
+
+
+def test_integer_labels_missing_a_class_in_validation_warn() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.arange(30) % 3
+    y_val = np.where(y[:8] == 2, 0, y[:8])  # no class 2
+    with pytest.warns(UserWarning, match=r"'f1_score' \(class 2: no row of it\)"):
+        _softmax_model().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=1,
+                             verbose=0, metrics=["f1_score"], validation_data=(X[:8], y_val))
+
+
+def test_integer_labels_holding_every_class_or_pooled_metrics_do_not_warn() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.arange(30) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _softmax_model().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+                             metrics=["f1_score"], validation_data=(X[:9], y[:9]))
+        _softmax_model().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+                             metrics=["accuracy", "auc"],
+                             validation_data=(X[:8], np.where(y[:8] == 2, 0, y[:8])))
