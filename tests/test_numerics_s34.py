@@ -240,3 +240,49 @@ def test_integer_labels_holding_every_class_or_pooled_metrics_do_not_warn() -> N
         _softmax_model().fit(X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
                              metrics=["accuracy", "auc"],
                              validation_data=(X[:8], np.where(y[:8] == 2, 0, y[:8])))
+
+
+# -- 7. F1Score(average=None) -----------------------------------------------------------
+def test_f_scores_average_none_return_keras_per_class_array() -> None:
+    from nonlin.metrics import F1Score, FBetaScore
+
+    y = np.array([0, 1, 2, 2, 1, 0, 2])
+    p = np.eye(3)[[0, 1, 1, 2, 1, 2, 2]]
+    per_class = F1Score(average=None)(y, p)
+    assert isinstance(per_class, np.ndarray) and per_class.shape == (3,)
+    macro = F1Score()(y, p)
+    assert float(np.mean(per_class)) == pytest.approx(macro, rel=1e-12)
+    for j in range(3):
+        assert per_class[j] == F1Score(average=None, class_id=j)(y, p)
+    streamed = FBetaScore(average=None, beta=2.0)
+    assert streamed.result().shape == (0,)  # before any batch
+    streamed.update_state(y[:4], p[:4])
+    streamed.update_state(y[4:], p[4:])
+    np.testing.assert_allclose(streamed.result(), FBetaScore(average=None, beta=2.0)(y, p),
+                               rtol=1e-15)
+    assert F1Score(average=None).get_config()["average"] is None
+
+
+def test_fit_and_evaluate_log_one_number_per_class(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from nonlin.metrics import F1Score
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = np.arange(60) % 3
+    model = _softmax_model()
+    log = Path(str(tmp_path)) / "log.csv"
+    stop = nonlin.callbacks.EarlyStopping(monitor="val_f1_score_class_1", mode="max")
+    history = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, verbose=0,
+                        metrics=[F1Score(average=None)], validation_data=(X[:9], y[:9]),
+                        callbacks=[nonlin.callbacks.CSVLogger(str(log)), stop])
+    keys = [f"f1_score_class_{j}" for j in range(3)]
+    assert all(k in history.history and f"val_{k}" in history.history for k in keys)
+    assert "f1_score" not in history.history
+    assert all(isinstance(v, float) for k in keys for v in history.history[k])
+    assert log.read_text().splitlines()[0].split(",")[1:4] == keys
+    scores = model.evaluate(X, y, verbose=0, metrics=[F1Score(average=None)])
+    probs = model.predict(X)
+    expected = F1Score(average=None)(y, probs)
+    assert [scores[k] for k in keys] == pytest.approx(list(expected), rel=1e-12)
