@@ -115,9 +115,9 @@ class FBetaScore(ConfusionMetric):
     ``fit`` and ``evaluate`` log one number per key, so there it is one metric per class,
     ``"{name}_class_{j}"`` (``per_class``): History, CSVLogger, the progress bar and the
     monitors see each class's score (Keras logs the array under ``name``, which its
-    CSVLogger writes as a string and its monitors cannot compare). Keras refuses ``threshold=0``; nonlin takes it
-    (logits). The arg-max rule of one column would predict every row: a threshold is
-    then required.
+    CSVLogger writes as a string and its monitors cannot compare). Keras refuses
+    ``threshold=0``; nonlin takes it (logits). The arg-max rule of one column would
+    predict every row: a threshold is then required.
     """
 
     name = "fbeta_score"

@@ -161,7 +161,7 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None,
     copies at each ``fit``). A name ``"loss"``, ``"lr"`` or ``"val_..."`` would
     overwrite what ``fit`` logs itself: ``ValueError``, asking for a ``name=``.
     """
-    if metrics is None:  # Keras' compile(metrics=None): none
+    if metrics is None or (isinstance(metrics, (list, tuple)) and not metrics):  # none
         return []
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [metrics]
@@ -187,9 +187,9 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None,
 
 def _expanded(metrics: Iterable[Any], loss: Any,
               n_outputs: int | None) -> Iterator[tuple[Any, Metric]]:
-    """``(request, get_metric(request))`` of each request; an F-score of one score per class (``average=None``
-    without ``class_id``) as one metric per class (``FBetaScore.per_class``) where the
-    number of outputs is known."""
+    """``(request, get_metric(request))`` of each request; an F-score of one score per
+    class (``average=None`` without ``class_id``) as one metric per class
+    (``FBetaScore.per_class``) where the number of outputs is known."""
     for request in metrics:
         metric = get_metric(request, loss=loss, n_outputs=n_outputs)
         if (n_outputs and isinstance(metric, FBetaScore) and metric.average is None
