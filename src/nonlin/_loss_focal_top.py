@@ -25,7 +25,6 @@ import numpy as np
 from ._scratch import buffer, like, rows
 from .core import const
 
-
 _BOUND = 0.25  # 1 - p of the top class below it (p above 3/4): the top class alone
 
 
