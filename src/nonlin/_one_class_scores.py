@@ -58,12 +58,12 @@ def warn_one_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
     class that a metric of ``metrics`` needs (see the module docstring). Boolean masks
     of ``y``'s length, no copy of ``y``."""
     if metrics and n_outputs and n_outputs > 1 and (y.ndim == 1 or y.shape[1] in (1, n_outputs)):
-        from ._one_label_scores import one_hot_labels, warn_one_label  # several outputs: lazily
+        from ._one_label_scores import warn_missing_class, warn_one_label  # lazily
 
         if y.ndim == 2 and y.shape[1] == n_outputs:
             warn_one_label(metrics, y, weight, rows, _undefined)
-        elif (one_hot := one_hot_labels(y, n_outputs)) is not None:  # integer labels
-            warn_one_label(metrics, one_hot, weight, rows, _undefined, "class")
+        else:  # a softmax's integer labels
+            warn_missing_class(metrics, y, weight, rows, _undefined, n_outputs)
         return
     if (not metrics or n_outputs != 1 or len(y) == 0 or y.ndim > 2
             or (y.ndim == 2 and y.shape[1] != 1)):

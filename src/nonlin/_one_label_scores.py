@@ -31,27 +31,33 @@ def _columns(metric: Any, n_labels: int) -> range:
     return range(0)
 
 
-def one_hot_labels(y: np.ndarray, n_classes: int) -> np.ndarray | None:
-    """Integer labels ``y`` (n,) or (n, 1) of a softmax of ``n_classes`` as 0/1 rows
-    (n, n_classes) of int8; None for anything else (labels out of range: refused before)."""
+def warn_missing_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
+                       rows: str, undefined: Callable[[list[Any], bool, bool], list[str]],
+                       n_classes: int) -> None:
+    """``warn_one_label`` for a softmax's integer labels ``y`` (n,) or (n, 1) in
+    ``[0, n_classes)``, one count per class (``np.bincount``: no one-hot array); labels that
+    are not whole numbers are not checked."""
     labels = y.reshape(-1)
-    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
-        return None
-    classes = np.arange(n_classes, dtype=labels.dtype)
-    return np.equal(labels[:, None], classes[None, :]).astype(np.int8)
+    if len(labels) == 0 or (labels.dtype.kind == "f" and not np.all(labels == np.round(labels))):
+        return
+    if weight is not None:
+        kept = weight.reshape(-1) > 0
+        if not kept.any():
+            return
+        labels = labels[kept]
+    counts = np.bincount(labels.astype(np.int64), minlength=n_classes)[:n_classes]
+    _report(metrics, counts > 0, counts < len(labels), len(labels), rows, undefined, "class")
 
 
 def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None, rows: str,
-                   undefined: Callable[[list[Any], bool, bool], list[str]],
-                   unit: str = "label column") -> None:
+                   undefined: Callable[[list[Any], bool, bool], list[str]]) -> None:
     """Warn when a label column of the multilabel 0/1 target ``y`` (n, k) of the rows
     ``rows`` names (weighted by ``weight``: rows of weight 0 not counted) lacks a class
     that a metric scoring that column needs (``undefined``, ``_one_class_scores``'s rule).
 
     ``y`` is checked when its entries are 0 and 1: rows of one 1 each too (a multilabel
     share of one tag a row, or a softmax's one-hot classes), whose absent label reads 0
-    as well. ``unit`` "class": ``y`` is a softmax's integer labels one-hot
-    (``one_hot_labels``), whose missing class reads 0 alike; the message says so."""
+    as well."""
     if len(y) == 0 or not np.all((y == 0) | (y == 1)):
         return
     positive = y > 0
@@ -62,9 +68,17 @@ def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
         positive = positive[kept]
     has_positive = np.asarray(positive.any(axis=0))  # (n_labels,)
     has_negative = ~np.asarray(positive.all(axis=0))
+    _report(metrics, has_positive, has_negative, len(positive), rows, undefined, "label column")
+
+
+def _report(metrics: list[Any], has_positive: np.ndarray, has_negative: np.ndarray, n: int,
+            rows: str, undefined: Callable[[list[Any], bool, bool], list[str]],
+            unit: str) -> None:
+    """The warning of ``warn_one_label`` / ``warn_missing_class``: ``has_positive`` and
+    ``has_negative`` (n_columns,) of the ``n`` rows counted; ``unit`` "class" for labels."""
     found: list[str] = []
     for metric in metrics:
-        for j in _columns(metric, y.shape[1]):
+        for j in _columns(metric, len(has_positive)):
             if (not (has_positive[j] and has_negative[j])
                     and undefined([metric], bool(has_positive[j]), bool(has_negative[j]))):
                 lacks = "positive" if not has_positive[j] else "negative"
@@ -75,7 +89,7 @@ def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
     if found:
         labels = unit != "class"
         warnings.warn(
-            f"{rows} ({len(positive)} rows) lack a class "
+            f"{rows} ({n} rows) lack a class "
             + (f"in a label column that a metric scores column by column: {', '.join(found)}."
                if labels else f"that a metric scores class by class: {', '.join(found)}.")
             + f" That {'column' if labels else 'class'} scores 0, as in Keras, "
