@@ -278,11 +278,9 @@ class _Loop(EpochLogs, StepRefusal):
             if what is None:
                 try:
                     self.optimizer.step(self.params)
-                except NonFiniteUpdate as error:
-                    from ._overflow_detail import named  # which parameter: on this path only
-
+                except NonFiniteUpdate:
                     what = ("A gradient or update became NaN or infinite, or overflowed a weight "
-                            "or the optimizer's state" + named(error, self.model, self.params))
+                            "or the optimizer's state")
         if what is not None:
             self._refuse(what, epoch, batch)
         return value

@@ -126,13 +126,6 @@ class Settings:
         names = (*self._squares, *self._hidden_slots)
         return all(all_finite(slot) for name in names for slot in self._slots[name])
 
-    def _why(self) -> tuple[str, int | None]:
-        """Why the update ``step`` refuses is not finite, and of which parameter
-        (``nonlin._overflow_detail.describe``; on that error's path only)."""
-        from ._overflow_detail import describe
-
-        return describe(self)
-
     def _check_joint(self) -> None:
         """The checks of several settings together: at most one of ``clipnorm`` and
         ``clipvalue`` (``_clipping.one_clip``, the constructor's message)."""

@@ -38,6 +38,10 @@ class StepRefusal:
         # (a checkpoint saved now restarts this epoch, as after a torn step)
         self.model._epoch_in_progress = None
         first = getattr(self.optimizer, "iterations", None) == self.start_steps
+        if what.startswith("A gradient or update"):  # which parameter (nonlin._overflow_detail)
+            from ._overflow_detail import named
+
+            what += named(self.optimizer, self.model, getattr(self, "params", None))
         term = (penalty_overflow(self.model) if first and self.has_penalty
                 and math.isfinite(self.data_loss) else None)  # the data's loss is finite
         if term is not None:  # the l2 term is not: its value, or its gradient (no lr helps)

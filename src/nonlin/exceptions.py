@@ -26,10 +26,4 @@ class DivergenceError(FloatingPointError):
 
 
 class NonFiniteUpdate(FloatingPointError):
-    """Internal: an optimizer found a non-finite update before applying it; ``index``, where
-    one parameter is the cause, is its position in the list ``step`` was given (the message
-    names it ``nonlin._overflow_detail.PARAM``)."""
-
-    def __init__(self, message: str, *, index: int | None = None) -> None:
-        super().__init__(message)
-        self.index = index
+    """Internal: an optimizer found a non-finite update before applying it."""

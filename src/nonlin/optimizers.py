@@ -225,12 +225,12 @@ class Optimizer(Settings, StateDict, Pickling):
                                       and self._hidden_finite()):
             # The slots hold this step's non-finite values: start them afresh (usable with a
             # lower lr); Adam's bias correction counts from here (a schedule: iterations).
-            average, why = self._slots.get("average") if self.use_ema else None, self._why()
+            average = self._slots.get("average") if self.use_ema else None
             self._reset()
             self._slots_since = self.iterations
             if average is not None:  # finite (of finite weights only): kept, bound again
                 self._ready(params, average)
-            raise NonFiniteUpdate(why[0] or "non-finite update", index=why[1])
+            raise NonFiniteUpdate("non-finite update")
         for p, d in zip(work, deltas, strict=True):
             np.add(p.value, d, p.value)
         if self.use_ema:  # Keras 3's moving average of the weights, after the update
