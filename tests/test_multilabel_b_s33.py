@@ -104,10 +104,12 @@ def test_multilabel_report_of_a_label_of_one_class_says_n_a() -> None:
     truth[:, 1] = 0
     report = multilabel_report(list("abcd"), [[0, 1]] * 4, truth, proba, None)
     assert report["labels"][1]["roc_auc"] is None
-    assert report["auc_averages"]["macro"] == {"roc_auc": None, "average_precision": None}
+    # session 34: average precision as scikit-learn's, 0 for a label of no positive
+    assert report["labels"][1]["average_precision"] == 0.0
+    assert report["auc_averages"]["macro"]["roc_auc"] is None
     assert report["auc_averages"]["micro"]["roc_auc"] is not None
     text = format_multilabel(report)
-    assert "(n/a: label 'b' holds one class in the rows; its AUC" in text
+    assert "(n/a: label 'b' holds one class in the rows; its ROC AUC" in text
     assert [line.split()[:3] for line in text.splitlines() if line.startswith("macro avg")][-1] \
         == ["macro", "avg", "n/a"]
 

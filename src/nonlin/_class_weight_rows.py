@@ -1,4 +1,5 @@
-"""The warning of ``class_weight`` on a multilabel target (``Sequential.fit``).
+"""The warning of ``class_weight`` on a multilabel target (``Sequential.fit``), and the
+refusal of it on a regression target of several outputs (an entry outside [0, 1]).
 
 Keras 3 weighs a row of a 2-D target ``(n, k)`` by the class of its arg-max column
 (``class_weight_to_sample_weights``), and so does nonlin (``data.class_weights_for``).
@@ -21,13 +22,24 @@ from ._stacklevel import user_stacklevel
 
 
 def warn_multilabel_rows(y: np.ndarray) -> None:
-    """Warn when the 2-D targets ``y`` (n, k), ``k >= 2``, hold multilabel rows.
+    """Warn when the 2-D targets ``y`` (n, k), ``k >= 2``, hold multilabel rows; raise a
+    ``ValueError`` for an entry outside [0, 1] (a regression target, as for one output;
+    rows of -1, 0 and 1 only, a hinge's, pass).
 
     A row is multilabel when more than one entry exceeds 0.5 (several positive labels),
     or, with hard 0/1 targets, when no entry is 1 (no label; its arg-max is class 0).
     Probability rows with no entry above 0.5 (``[0.4, 0.3, 0.3]``) have one arg-max
     class and pass.
     """
+    outside = (y < 0) | (y > 1)  # NaN is refused before: not outside
+    if np.any(outside) and not np.all((y == -1) | (y == 0) | (y == 1)):  # -1/1: a hinge's
+        # a regression target: no class to weigh, as for one output
+        i, j = (int(k) for k in np.unravel_index(np.argmax(outside), y.shape))
+        raise ValueError(
+            "Expected targets in [0, 1] with class_weight for several outputs (one-hot, "
+            "probability or 0/1 label rows; a row weighs by its arg-max column). Received "
+            f"y[{i}, {j}]={y[i, j].item()!r}: a regression target has no class to weigh. "
+            "Weigh its rows with sample_weight instead")
     positives = np.count_nonzero(y > 0.5, axis=1)
     several = positives > 1
     hard = bool(np.all((y == 0) | (y == 1)))

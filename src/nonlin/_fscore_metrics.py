@@ -8,6 +8,7 @@ per output column to float64 counts (``keras.src.metrics.f_score_metrics``), and
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -49,19 +50,13 @@ def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float) -> np.nd
 
 
 def _check_average(average: Any, class_id: Any, cls: type) -> None:
-    """``average`` one of Keras' (None only with ``class_id``); ``class_id`` None or >= 0."""
+    """``average`` one of Keras' or None; ``class_id`` None or >= 0, with None only."""
     if not (average is None or (isinstance(average, str) and average in _AVERAGES)):
         raise ValueError(f"Expected average one of 'macro', 'micro', 'weighted' or None. "
                          f"Received: average={quoted(average)}")
     if class_id is not None and (not is_integer(class_id) or class_id < 0):
         raise ValueError(
             f"Expected an integer >= 0 or None. Received: class_id={quoted(class_id)}")
-    if average is None and class_id is None:
-        raise ValueError(
-            f"Expected average 'macro' (the mean of the per-class scores), 'micro' or "
-            f"'weighted', or average=None with a class_id (the score of that class), e.g. "
-            f"{cls.__name__}(average=None, class_id=0): a nonlin metric is one number, and "
-            f"Keras' average=None gives one per class. Received: average=None")
     if average is not None and class_id is not None:
         raise ValueError(f"Expected class_id only with average=None (the score of one class "
                          f"is not averaged). Received: average={quoted(average)}, "
@@ -97,7 +92,8 @@ class FBetaScore(ConfusionMetric):
     average : {"macro", "micro", "weighted"} or None, default "macro"
         "macro": the mean of the ``F_j``; "micro": ``F`` of the counts summed over the
         columns; "weighted": ``sum_j F_j s_j / (sum_j s_j + eps)``, ``s_j = TP_j + FN_j``
-        (the weighted support); None: ``F_{class_id}`` (``class_id`` required).
+        (the weighted support); None: ``F_{class_id}``, or without ``class_id`` every
+        ``F_j``, an array (n_outputs,), as Keras 3 (see Notes).
     beta : float > 0, default 1.0
         Recall counts ``beta`` times as much as precision.
     threshold : float in [0, 1], optional
@@ -107,17 +103,21 @@ class FBetaScore(ConfusionMetric):
     name : str, optional
         The key in ``History.history``; ``"fbeta_score"`` by default.
     class_id : int, optional
-        With ``average=None``: the score of column ``class_id``.
+        With ``average=None``: the score of column ``class_id`` alone.
 
     Notes
     -----
     ``y_true``: (n_samples, n_outputs) of 0/1 (positive where > 0), or, with several
     outputs, integer labels (one-hot encoded). ``y_pred``: (n_samples, n_outputs).
-    Keras' default ``average=None`` returns one score per class; a nonlin metric is one
-    number, so the default is "macro" (the mean of Keras' per-class scores) and
-    ``average=None`` takes a ``class_id``. Keras refuses ``threshold=0``; nonlin takes it
-    (logits). The arg-max rule of one column would predict every row: a threshold is
-    then required.
+    Keras' default ``average=None`` returns one score per class; nonlin's default is
+    "macro" (the mean of Keras' per-class scores). ``average=None`` without ``class_id``
+    returns Keras' array from ``result()`` and a direct call (empty before any batch);
+    ``fit`` and ``evaluate`` log one number per key, so there it is one metric per class,
+    ``"{name}_class_{j}"`` (``per_class``): History, CSVLogger, the progress bar and the
+    monitors see each class's score (Keras logs the array under ``name``, which its
+    CSVLogger writes as a string and its monitors cannot compare). Keras refuses
+    ``threshold=0``; nonlin takes it (logits). The arg-max rule of one column would
+    predict every row: a threshold is then required.
     """
 
     name = "fbeta_score"
@@ -157,9 +157,12 @@ class FBetaScore(ConfusionMetric):
         tp, fp, fn = (_column_sums(mask, w) for mask in masks)
         return tp, fp, fn
 
-    def _result(self, *counts: np.ndarray) -> float:
-        """The averaged score of per-column counts (0 before any batch, as Keras' zeros)."""
+    def _result(self, *counts: np.ndarray) -> Any:
+        """The averaged score of per-column counts (0 before any batch, as Keras' zeros);
+        with ``average=None`` and no ``class_id``, the scores (n_outputs,) (none before)."""
         tp, fp, fn = counts
+        if self.average is None and self.class_id is None:
+            return f_beta(tp, fp, fn, self.beta).astype(np.float64)
         if tp.size == 0:
             return 0.0
         if self.average == "micro":
@@ -171,6 +174,25 @@ class FBetaScore(ConfusionMetric):
             support = tp + fn  # Keras' intermediate_weights: the weighted sum of y_true
             return float(np.sum(scores * (support / (np.sum(support) + EPSILON))))
         return float(scores[self.class_id])
+
+    def _call(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """As ``Metric._call``; ``average=None`` without ``class_id``: Keras' array of one
+        score per class (n_outputs,), which ``one_number`` would refuse."""
+        if self.average is None and self.class_id is None:
+            return self._compute(*self._batch(y_true, y_pred, sample_weight))
+        return super()._call(y_true, y_pred, sample_weight)
+
+    def per_class(self, n_outputs: int) -> list[FBetaScore]:
+        """What ``fit`` and ``evaluate`` log for ``average=None`` without ``class_id``: one
+        copy per class ``j`` with ``class_id=j``, named ``"{name}_class_{j}"`` (a log is
+        one number: History, CSVLogger and the monitors read each class's own)."""
+        copies = []
+        for j in range(n_outputs):
+            one = copy.deepcopy(self)
+            one.class_id, one.name = j, f"{self.name}_class_{j}"
+            one.reset_state()
+            copies.append(one)
+        return copies
 
     def _update_state(self, y_true: np.ndarray, y_pred: np.ndarray,
                       sample_weight: np.ndarray | None = None) -> None:

@@ -6,14 +6,16 @@ which is off by up to about half an ulp of 1 per class. Where ``rest`` is a few 
 the computed ``q_t = 1 - p_t`` is 0 or a few eps, not ``rest``, and the gradient
 ``c_k - p_k sum_j c_j`` of ``nonlin._loss_focal`` takes ``p_t - 1`` (0 or a few ulps) for
 ``-q_t``: a confident right row's gradient came out 0 or several times off, its loss 0.
-Where the computed ``q_t`` is below ``(n_classes + 2) eps`` (the top logit's lead past 14.6
-in float32, 34.7 in float64, with two classes), ``confident_tops`` recomputes ``log p_t`` as
-``-log1p(rest)`` (``rest`` summed without the top's 1), with ``p_t`` and ``q_t`` from it, and
-``confident_gradient`` takes the top entry as ``p_t sum_{j != t} c_j - q_t c_t``, the same
-difference without the cancellation. Every other row keeps its bits (its ``q_t`` keeps the
-rounding of ``1 + rest``, as ``p - y`` of the binary loss keeps its own: relative
-``n_classes eps / rest`` at most). ``gamma=0`` (the cross-entropy: ``CrossEntropy``'s bits,
-``p - y`` included) does not come here.
+Just above, the relative error ``n_classes eps / rest`` of ``q_t`` reached 20-30% of a
+row's gradient and loss (a lead of 14 in float32, 34 in float64). Where the computed ``q_t``
+is below 1/4 (the top class's ``p_t`` above 3/4: at most one class a row),
+``confident_tops`` recomputes ``log p_t`` as ``-log1p(rest)`` (``rest`` summed without the
+top's 1), with ``p_t`` and ``q_t`` from it, and ``confident_gradient`` takes the top entry
+as ``p_t sum_{j != t} c_j - q_t c_t``, the same difference without the cancellation: the
+gradient and loss to a few ulps at any lead. Rows of no class above 3/4 keep their bits
+(their ``q_t`` keeps the rounding of ``1 + rest``: relative ``n_classes eps`` at most, ``rest``
+being over 1/3 there). ``gamma=0`` (the cross-entropy: ``CrossEntropy``'s bits, ``p - y``
+included) does not come here.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ import numpy as np
 from ._scratch import buffer, like, rows
 from .core import const
 
+_BOUND = 0.25  # 1 - p of the top class below it (p above 3/4): the top class alone
+
 
 def confident_tops(z: np.ndarray, log_p: np.ndarray, p: np.ndarray,
                    q: np.ndarray) -> np.ndarray | None:
     """Recompute, in place, ``log p``, ``p`` and ``q = 1 - p`` of the top class of each row
-    of the logits ``z`` whose computed ``q`` is below ``(n_classes + 2) eps`` (all of shape
+    of the logits ``z`` whose computed ``q`` is below 1/4 (all of shape
     (n_samples, n_classes)).
 
     Returns
@@ -35,9 +39,8 @@ def confident_tops(z: np.ndarray, log_p: np.ndarray, p: np.ndarray,
     near : ndarray of bool, shape (n_samples, n_classes), or None
         The entries recomputed (at most one per row); None where there are none.
     """
-    dt, eps = z.dtype, float(np.finfo(z.dtype).eps)
-    bound = min((z.shape[1] + 2) * eps, 0.25)  # below 1/2: the top class alone
-    near = np.less(q, const(bound, dt), out=buffer("top_near", q.shape, bool))
+    dt = z.dtype
+    near = np.less(q, const(_BOUND, dt), out=buffer("top_near", q.shape, bool))
     if not near.any():
         return None
     far = np.logical_not(near, out=buffer("top_far", q.shape, bool))

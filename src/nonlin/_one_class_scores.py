@@ -9,7 +9,8 @@ and restores the first epoch's weights. ``warn_one_class`` says so, once per ``f
 nothing per step. Only a model of one output (one sigmoid, or a hinge's score) is
 checked here: with several outputs most metrics pool every column (integer labels
 one-hot), which holds both classes; those that score a 0/1 target (multilabel, or
-one-hot) column by column are checked by ``_one_label_scores``.
+one-hot, or a softmax's integer labels, one-hot first) column by column are checked by
+``_one_label_scores``.
 ``SensitivityAtSpecificity`` and ``SpecificityAtSensitivity`` need negatives too (a
 specificity of 0/0 reads 0).
 
@@ -56,10 +57,13 @@ def warn_one_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
     ``rows`` names for a model of ``n_outputs`` outputs, weighted by ``weight``, lacks a
     class that a metric of ``metrics`` needs (see the module docstring). Boolean masks
     of ``y``'s length, no copy of ``y``."""
-    if metrics and n_outputs and n_outputs > 1 and y.ndim == 2 and y.shape[1] == n_outputs:
-        from ._one_label_scores import warn_one_label  # multilabel columns: lazily
+    if metrics and n_outputs and n_outputs > 1 and (y.ndim == 1 or y.shape[1] in (1, n_outputs)):
+        from ._one_label_scores import warn_missing_class, warn_one_label  # lazily
 
-        warn_one_label(metrics, y, weight, rows, _undefined)
+        if y.ndim == 2 and y.shape[1] == n_outputs:
+            warn_one_label(metrics, y, weight, rows, _undefined)
+        else:  # a softmax's integer labels
+            warn_missing_class(metrics, y, weight, rows, _undefined, n_outputs)
         return
     if (not metrics or n_outputs != 1 or len(y) == 0 or y.ndim > 2
             or (y.ndim == 2 and y.shape[1] != 1)):

@@ -31,6 +31,24 @@ def _columns(metric: Any, n_labels: int) -> range:
     return range(0)
 
 
+def warn_missing_class(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
+                       rows: str, undefined: Callable[[list[Any], bool, bool], list[str]],
+                       n_classes: int) -> None:
+    """``warn_one_label`` for a softmax's integer labels ``y`` (n,) or (n, 1) in
+    ``[0, n_classes)``, one count per class (``np.bincount``: no one-hot array); labels that
+    are not whole numbers are not checked."""
+    labels = y.reshape(-1)
+    if len(labels) == 0 or (labels.dtype.kind == "f" and not np.all(labels == np.round(labels))):
+        return
+    if weight is not None:
+        kept = weight.reshape(-1) > 0
+        if not kept.any():
+            return
+        labels = labels[kept]
+    counts = np.bincount(labels.astype(np.int64), minlength=n_classes)[:n_classes]
+    _report(metrics, counts > 0, counts < len(labels), len(labels), rows, undefined, "class")
+
+
 def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None, rows: str,
                    undefined: Callable[[list[Any], bool, bool], list[str]]) -> None:
     """Warn when a label column of the multilabel 0/1 target ``y`` (n, k) of the rows
@@ -50,21 +68,38 @@ def warn_one_label(metrics: list[Any], y: np.ndarray, weight: np.ndarray | None,
         positive = positive[kept]
     has_positive = np.asarray(positive.any(axis=0))  # (n_labels,)
     has_negative = ~np.asarray(positive.all(axis=0))
+    _report(metrics, has_positive, has_negative, len(positive), rows, undefined, "label column")
+
+
+def _report(metrics: list[Any], has_positive: np.ndarray, has_negative: np.ndarray, n: int,
+            rows: str, undefined: Callable[[list[Any], bool, bool], list[str]],
+            unit: str) -> None:
+    """The warning of ``warn_one_label`` / ``warn_missing_class``: ``has_positive`` and
+    ``has_negative`` (n_columns,) of the ``n`` rows counted; ``unit`` "class" for labels."""
     found: list[str] = []
     for metric in metrics:
-        for j in _columns(metric, y.shape[1]):
+        for j in _columns(metric, len(has_positive)):
             if (not (has_positive[j] and has_negative[j])
                     and undefined([metric], bool(has_positive[j]), bool(has_negative[j]))):
                 lacks = "positive" if not has_positive[j] else "negative"
-                found.append(f"{metric.name!r} (label column {j} holds no {lacks})")
+                found.append(f"{metric.name!r} (label column {j} holds no {lacks})"
+                             if unit != "class" else f"{metric.name!r} (class {j}: "
+                             + ("no row of it)" if lacks == "positive" else "every row)"))
                 break
     if found:
+        labels = unit != "class"
         warnings.warn(
-            f"{rows} ({len(positive)} rows) lack a class in a label column that a metric "
-            f"scores column by column: {', '.join(found)}. That column scores 0, as in Keras, "
+            f"{rows} ({n} rows) lack a class "
+            + (f"in a label column that a metric scores column by column: {', '.join(found)}."
+               if labels else f"that a metric scores class by class: {', '.join(found)}.")
+            + f" That {'column' if labels else 'class'} scores 0, as in Keras, "
             "where it is undefined (0/0), and a mean over the columns reads lower however "
             "the model does; an EarlyStopping or ModelCheckpoint monitoring it sees "
-            "a constant share. Hold out rows holding every label (a larger share, or an "
-            "iterative stratification), or monitor a pooled metric (\"auc\", or "
+            "a constant share. "
+            + ("Hold out rows holding every label (a larger share, or an "
+               "iterative stratification)" if labels else
+               "Hold out a stratified share (sklearn.model_selection.train_test_split(X, y, "
+               "test_size=0.2, stratify=y))")
+            + ", or monitor a pooled metric (\"auc\", or "
             "F1Score(average=\"micro\", threshold=0.5))", UserWarning,
             stacklevel=user_stacklevel())

@@ -49,6 +49,8 @@ class StepRefusal:
         # (a checkpoint saved now restarts this epoch, as after a torn step)
         self.model._epoch_in_progress = None
         first = getattr(self.optimizer, "iterations", None) == self.start_steps
+        if what.startswith("A gradient or update"):  # which parameter, where one is the cause
+            what += _named_cause(self)
         term = (penalty_overflow(self.model) if first and self.has_penalty
                 and math.isfinite(self.data_loss) else None)  # the data's loss is finite
         if term is not None:  # the l2 term is not: its value, or its gradient (no lr helps)
@@ -80,6 +82,14 @@ class StepRefusal:
             + _target_hint(getattr(self, "train", None), self.model,
                            getattr(self, "loss", None)),
             epoch=epoch, batch=batch)
+
+
+def _named_cause(loop: StepRefusal) -> str:
+    """`` (why)``: the parameter whose gradient made the refused update not finite, and how
+    (``nonlin._overflow_detail``, imported on this path only); empty where none is."""
+    from ._overflow_detail import named
+
+    return named(loop.optimizer, loop.model, getattr(loop, "params", None))
 
 
 _LARGE_TARGET = 100.0  # |y| above this (real-valued targets): the divergence message says so

@@ -27,7 +27,7 @@ rows so far); when a callback reads the batch-end logs, also on each batch's row
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # ``X as X``: offered from here (re-exported for type checkers, mypy --strict's rule)
@@ -161,14 +161,13 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None,
     copies at each ``fit``). A name ``"loss"``, ``"lr"`` or ``"val_..."`` would
     overwrite what ``fit`` logs itself: ``ValueError``, asking for a ``name=``.
     """
-    if metrics is None:  # Keras' compile(metrics=None): none
+    if metrics is None or (isinstance(metrics, (list, tuple)) and not metrics):  # none
         return []
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         metrics = [metrics]
     resolved: dict[str, Metric] = {}
     tried: dict[str, int] = {}  # by name: the suffixes below this are taken (n names: n steps)
-    for request in metrics:
-        metric = get_metric(request, loss=loss, n_outputs=n_outputs)
+    for request, metric in _expanded(metrics, loss, n_outputs):
         name = metric.name
         if not isinstance(name, str) or name in _RESERVED or name.startswith("val_"):
             raise ValueError(
@@ -184,4 +183,18 @@ def get_metrics(metrics: Any, *, loss: Any = None, n_outputs: int | None = None,
             metric.name = key
         resolved[key] = metric
     return list(resolved.values())
+
+
+def _expanded(metrics: Iterable[Any], loss: Any,
+              n_outputs: int | None) -> Iterator[tuple[Any, Metric]]:
+    """``(request, get_metric(request))`` of each request; an F-score of one score per
+    class (``average=None`` without ``class_id``) as one metric per class
+    (``FBetaScore.per_class``) where the number of outputs is known."""
+    for request in metrics:
+        metric = get_metric(request, loss=loss, n_outputs=n_outputs)
+        if (n_outputs and isinstance(metric, FBetaScore) and metric.average is None
+                and metric.class_id is None):
+            yield from ((request, one) for one in metric.per_class(n_outputs))
+        else:
+            yield request, metric
 

@@ -27,15 +27,19 @@ from .validation import is_real
 
 def _batch_moments(
     x: np.ndarray, centered: np.ndarray, scratch_: np.ndarray, sums: np.ndarray,
-    mean: np.ndarray, var: np.ndarray,
+    mean: np.ndarray, var: np.ndarray, spare: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Column mean and biased variance of ``x`` into ``mean`` and ``var`` (n_features,);
-    writes ``x - mean`` into ``centered`` (``scratch_`` shaped like ``x``).
+    writes ``x - mean`` into ``centered`` (``scratch_`` shaped like ``x``, ``spare`` like
+    ``var``: both overwritten).
 
     The column sums accumulate in float64 (``sums``): NumPy adds the rows of an axis-0
     reduction one by one, and in float32 the mean of 256 rows near 1e5 drifted
     by several ulps, which ``x - mean`` amplifies. In float64 this is
-    ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries.
+    ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries, but for
+    a feature whose variance is within the mean's rounding, ``(0, (n eps mean)^2]``,
+    which ``nonlin._moment_fix`` recomputes (a constant float64 feature past ~1e14: its
+    outputs were +-1, not 0).
     """
     n = x.shape[0]
     np.add.reduce(x, axis=0, dtype=np.float64, out=sums)
@@ -45,7 +49,21 @@ def _batch_moments(
     np.multiply(centered, centered, out=scratch_)
     np.add.reduce(scratch_, axis=0, out=var)
     var /= n
+    # the mean's rounding, (n eps |m|)^2, where it holds the variance: 0 < var <= it,
+    # sign(it - var) var > 0, in x's dtype (no buffer allocated, the square capped)
+    np.multiply(np.abs(sums, out=sums), n * _EPS[x.dtype], out=sums)
+    np.copyto(spare, np.minimum(sums, _ROOT_MAX[x.dtype], out=sums), casting="same_kind")
+    np.subtract(np.multiply(spare, spare, out=spare), var, out=spare)
+    np.multiply(np.sign(spare, out=spare), var, out=spare)
+    if spare.max() > 0:  # a constant float64 feature past ~1e14, say (nonlin._moment_fix)
+        from ._moment_fix import corrected
+
+        corrected(x, centered, mean, var, spare > 0)
     return mean, var
+
+
+_EPS = {np.dtype(np.float32): 2.0**-23, np.dtype(np.float64): 2.0**-52}
+_ROOT_MAX = {np.dtype(np.float32): 9.2e18, np.dtype(np.float64): 6.7e153}  # sqrt(max) / 2
 
 
 def _mean_rows(a: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -169,14 +187,14 @@ class BatchNorm(Layer):
         xhat = self._xhat = layer_buffer(self, "_xhat", x.shape, dt)
         y = self._y = layer_buffer(self, "_y", x.shape, dt)
         row = x.shape[1:]
+        inv_std = self._inv_std = layer_buffer(self, "_inv_std", row, dt)
         if self._fixed:
             mean, var = self.moving_mean, self.moving_variance
             np.subtract(x, mean, out=xhat)
         else:
             mean, var = _batch_moments(x, xhat, y, layer_buffer(self, "_sums", row, np.float64),
                                        layer_buffer(self, "_mean", row, dt),
-                                       layer_buffer(self, "_var", row, dt))
-        inv_std = self._inv_std = layer_buffer(self, "_inv_std", row, dt)
+                                       layer_buffer(self, "_var", row, dt), inv_std)
         np.add(var, const(self.epsilon, dt), out=inv_std)
         np.divide(1.0, np.sqrt(inv_std, out=inv_std), out=inv_std)  # 1 / sqrt(var + eps)
         np.multiply(xhat, inv_std, out=xhat)

@@ -1,0 +1,36 @@
+"""``BatchNorm``'s batch moments where the mean's rounding dominates the variance.
+
+``normalization._batch_moments`` takes the mean ``m`` of a feature (its column sum in
+float64, rounded once to the batch's dtype) and the biased variance as the mean of
+``(x - m)^2``: the two-pass formula, no cancellation. But a rounded ``m`` may be an ulp
+off: a float64 feature constant at 1e30 has ``x - m`` of 1.4e14 in every row, a
+"variance" of 2e28 and outputs of +-1 instead of 0 (float32's float64 sums hide it there).
+Where a feature's variance is within that rounding, ``(0, (n eps m)^2]`` for ``n`` rows,
+``corrected`` takes the corrected two-pass formula (Chan, Golub and LeVeque, 1983), in
+float64, on those columns only:
+
+    d = mean(x - m),   m' = m + d,   var = mean((x - m')^2) - mean(x - m')^2
+
+so a constant feature gets its own value as mean and a variance of 0 (outputs 0, as a
+float64 reference gives), and a near-constant one keeps its few significant bits. Other
+features keep their bits; imported lazily, for such a batch only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def corrected(x: np.ndarray, centered: np.ndarray, mean: np.ndarray, var: np.ndarray,
+              suspect: np.ndarray) -> None:
+    """Recompute, in place, ``mean``, ``var`` (n_features,) and ``centered = x - mean``
+    (n_samples, n_features) of the columns where ``suspect`` (bool, (n_features,)) holds."""
+    cols = np.flatnonzero(suspect)
+    block = x[:, cols].astype(np.float64)
+    shift = mean[cols].astype(np.float64)
+    shift += (block - shift).mean(axis=0)  # m' = m + mean(x - m)
+    mean[cols] = shift  # rounded once to x's dtype
+    rest = block - mean[cols].astype(np.float64)  # exact where x and m' are close
+    drift = rest.mean(axis=0)
+    var[cols] = np.maximum(np.mean(rest * rest, axis=0) - drift * drift, 0.0)
+    centered[:, cols] = rest - drift  # x - mean(x), to float64's rounding
