@@ -118,6 +118,24 @@ def save_estimator(est: Any, path: Any) -> None:
     extras.check_loss(est.loss, classes is not None)  # a fitted classifier has classes_
     left_out = {name: text for name, text in (est.__dict__.get("_left_out") or {}).items()
                 if getattr(est, name) is None}  # a loaded estimator's, unless set again
+    metadata = _metadata(est, classes, left_out)
+    header: dict[str, str] = {}
+    tensors: dict[str, np.ndarray] = {}
+    optimizer = est.__dict__.get("_optimizer")
+    saveable = optimizer is not None and extras.saveable_rate(optimizer.inner.lr)
+    extras.warn_left_out(left_out, optimizer is not None and not saveable, stacklevel=3)
+    if saveable:  # its slots in the network's dtype, as partial_fit casts them
+        record, tensors = optimizer_record(optimizer, est.model_.dtype)
+        header["optimizer"] = to_json_text(record, "optimizer")
+    model = export_model(est)
+    write_model(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
+                                   extra_header=header))
+
+
+def _metadata(est: Any, classes: np.ndarray | None, left_out: dict[str, str]) -> dict[str, Any]:
+    """The model file's metadata for the fitted estimator ``est``: its task, the training
+    record (estimator, params, fitted attributes, metadata requests), classes and feature
+    names (``classes``: its ``classes_``, None for a regressor)."""
     fitted = {name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)}
     fitted["objective"] = est._objective_kind
     if classes is not None:
@@ -139,17 +157,7 @@ def save_estimator(est: Any, path: Any) -> None:
         metadata["feature_names"] = [str(n) for n in est.feature_names_in_]
     if (requests := request_record(est)) is not None:  # set_fit_request's, ...
         metadata["training"]["requests"] = requests
-    header: dict[str, str] = {}
-    tensors: dict[str, np.ndarray] = {}
-    optimizer = est.__dict__.get("_optimizer")
-    saveable = optimizer is not None and extras.saveable_rate(optimizer.inner.lr)
-    extras.warn_left_out(left_out, optimizer is not None and not saveable, stacklevel=3)
-    if saveable:  # its slots in the network's dtype, as partial_fit casts them
-        record, tensors = optimizer_record(optimizer, est.model_.dtype)
-        header["optimizer"] = to_json_text(record, "optimizer")
-    model = export_model(est)
-    write_model(path, file_buffer(model, metadata=metadata, extra_tensors=tensors,
-                                   extra_header=header))
+    return metadata
 
 
 def _loss(value: Any) -> Any:
