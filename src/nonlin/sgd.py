@@ -154,7 +154,7 @@ class SGD(Optimizer):
                 np.multiply(v, mu, out=v)  # v = mu v
                 np.add(v, step, out=v)  # v <- mu v - lr g
                 if nesterov:
-                    ahead = np.multiply(v, mu, out=self._nesterov(i, v))
+                    ahead = np.multiply(v, mu, out=self._nesterov(i, v))  # mu v
                     step = np.add(ahead, step, out=ahead)  # mu v - lr g
                 else:
                     step = v
