@@ -99,7 +99,8 @@ class SGD(Optimizer):
         return self._param_slots.get("velocity", [])
 
     def step(self, params: list[Param]) -> None:
-        """``w <- w - lr * g`` for every ``Param`` of ``params`` (``g = p.grad``, of ``w``'s shape).
+        """``w <- w - lr * g`` for every ``Param`` of ``params`` (``g = p.grad``, of ``w``'s shape)
+        without momentum or weight decay (with them: the class docstring's rule).
 
         At ``lr=1`` with no other setting, ``check_finite`` off (the README's tour; ``fit``
         sets it), this is the tutorial's ``syn1 += l1.T.dot(l2_delta)`` with its sign flipped
