@@ -4,6 +4,7 @@ that the code does not do, and the demo's options that crashed or trained in vai
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import sys
@@ -178,3 +179,26 @@ def test_in_place_calls_of_the_math_rows_are_commented() -> None:
             for before, line in zip(["", *lines], lines, strict=False):
                 if "out=" in line.split("#")[0] and "``" not in line:
                     assert "#" in line or "#" in before, f"{name}: {line.strip()}"
+
+
+# -- guards (pass on main too) ----------------------------------------------------------------
+def test_guard_digits_refuses_the_shape_options_before_loading(capsys, monkeypatch) -> None:
+    from nonlin import datasets
+
+    real = datasets.digits
+
+    def loaded(*args, **kwargs):  # the refusal reads the signature, never calls it
+        raise AssertionError("digits was loaded before the refusal")
+
+    monkeypatch.setattr(datasets, "digits", functools.wraps(real)(loaded))
+    code, out, err = _demo(capsys, "digits", "--samples", "100", "--plot", "x.png")
+    assert code == 2 and "--samples applies to circles, moons, spirals" in err
+    assert out == ""
+
+
+def test_guard_the_readme_states_the_sections_totals() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    said = re.search(r"(\d+) functions, under (\d+) lines", readme)
+    prose = reading._prose()
+    assert said is not None
+    assert f"{said.group(1)} functions in" in prose and f"under {said.group(2)} lines" in prose
