@@ -122,8 +122,9 @@ def _spiral_arms(args: argparse.Namespace, n_samples: int, n_classes: int) -> No
     """Refuse ``--classes`` above ``--samples`` (one point per arm), or above the classes
     a ``--plot`` draws, before the training that would end in that error."""
     if n_samples < n_classes:
+        default = " (the default)" if args.samples is None else ""
         raise UsageError(f"--classes {n_classes} needs --samples {n_classes} or more (a point "
-                         f"per arm); received --samples {n_samples}")
+                         f"per arm); received --samples {n_samples}{default}")
     from ._plot_boundary import _MOST_CLASSES  # (no matplotlib)
 
     if args.plot is not None and n_classes > _MOST_CLASSES:
