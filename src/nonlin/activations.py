@@ -70,7 +70,8 @@ class Sigmoid(Layer):
         return sigmoid_into(x, _out(self, "_y", x, training))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """``dL/dx = g * y * (1 - y)`` (the tutorial's ``l2_delta``), ``g = grad_out`` (n, k)."""
+        """``dL/dx = g * y * (1 - y)``, ``g = grad_out`` (n, k): the tutorial's ``-l2_delta``
+        (its ``l2_error = y - l2`` is ``-g``; the signs differ, the numbers do not)."""
         y, grad_out = cached(self, "_y", grad_out)  # the training forward's output
         grad_in = _out(self, "_grad_in", y, True)  # one buffer, reused every step:
         np.subtract(_ONE[y.dtype], y, grad_in)  # grad_in = 1 - y

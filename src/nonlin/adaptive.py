@@ -131,7 +131,7 @@ class Adam(Optimizer):
         eps = const(self.epsilon, dt)
         deltas = []
         m, v = self._slots["m"], self._slots["v"]
-        if v_hat is not None:
+        if v_hat is not None:  # amsgrad: v_hat <- max(v_hat, v), used as v
             v = [np.maximum(vh, vi, out=vh) for vh, vi in zip(v_hat, v, strict=True)]
         for i in range(len(params)):
             d = self._scratch[i]  # -lr_t m / (sqrt(v) + eps)

@@ -66,8 +66,9 @@ def add_demo(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=_samples, metavar="N",
                    help="points to generate, at least 8 (moons, circles, spirals: 1000)")
     p.add_argument("--noise", type=non_negative_float, metavar="SD",
-                   help="standard deviation of the Gaussian noise added to each coordinate "
-                        "(moons 0.2, circles 0.1, spirals 0.2)")
+                   help="standard deviation of the Gaussian noise: on each coordinate for "
+                        "moons (0.2) and circles (0.1), on the angle, in radians, for spirals "
+                        "(0.2)")
     p.add_argument("--classes", type=_classes, metavar="K",
                    help="number of spiral arms, one class each (spirals only: 2)")
     p.add_argument("--quiet", action="store_true",
@@ -112,7 +113,23 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"--{option} applies to {', '.join(takers)}; "
                              f"received it with {args.name}")
         kwargs[keyword] = value
+    if args.name == "spirals":  # in the options' terms, before anything is loaded
+        _spiral_arms(args, kwargs.get("n_samples", 1000), kwargs.get("n_classes", 2))
     return kwargs
+
+
+def _spiral_arms(args: argparse.Namespace, n_samples: int, n_classes: int) -> None:
+    """Refuse ``--classes`` above ``--samples`` (one point per arm), or above the classes
+    a ``--plot`` draws, before the training that would end in that error."""
+    if n_samples < n_classes:
+        default = " (the default)" if args.samples is None else ""
+        raise UsageError(f"--classes {n_classes} needs --samples {n_classes} or more (a point "
+                         f"per arm); received --samples {n_samples}{default}")
+    from ._plot_boundary import _MOST_CLASSES  # (no matplotlib)
+
+    if args.plot is not None and n_classes > _MOST_CLASSES:
+        raise UsageError(f"--plot draws at most {_MOST_CLASSES} classes; received --classes "
+                         f"{n_classes} (leave out --plot for the report alone)")
 
 
 def _load(name: str, random_seed: int, **shape: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -184,14 +201,19 @@ def _scores(model: Any, points: np.ndarray, mean: np.ndarray, scale: np.ndarray)
 def text_map(scores: Any, X: np.ndarray, width: int = 64, height: int = 20) -> str:
     """The predicted class over the data's bounding box, one character per cell.
 
-    Rows run from the top (largest x2) down; class k is drawn with ``".o+x*#"[k]``.
+    Rows run from the top (largest x2) down; class k is drawn with ``".o+x*#%@"[k]``; the
+    legend names every class of ``scores``' columns. More classes than symbols: a note.
     """
     symbols = ".o+x*#%@"
     lo, hi = X.min(axis=0), X.max(axis=0)
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], width), np.linspace(hi[1], lo[1], height))
-    classes = scores(np.column_stack([gx.ravel(), gy.ravel()])).argmax(axis=1)
-    rows = ["".join(symbols[k % len(symbols)] for k in row) for row in classes.reshape(gx.shape)]
-    legend = ", ".join(f"{symbols[k]} class {k}" for k in range(int(classes.max()) + 1))
+    grid = scores(np.column_stack([gx.ravel(), gy.ravel()]))
+    if grid.shape[1] > len(symbols):
+        return (f"({grid.shape[1]} classes: more than the text map's {len(symbols)} symbols; "
+                "--plot draws them)")
+    classes = grid.argmax(axis=1)
+    rows = ["".join(symbols[k] for k in row) for row in classes.reshape(gx.shape)]
+    legend = ", ".join(f"{symbols[k]} class {k}" for k in range(grid.shape[1]))
     return "\n".join(["what the network predicts over the data's range (" + legend + "):", *rows])
 
 

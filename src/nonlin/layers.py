@@ -196,7 +196,7 @@ class Dense(ActivationSlot, Layer):
                 and x.shape[0] > 1 and x.shape[1] > 1 and self.units > 1
                 and grad_out.flags.forc and W.flags.forc):  # as in forward
             return np.matmul(grad_out, W.T, grad_in)  # dL/dx = g @ W.T, large arrays
-        return np.dot(grad_out, W.T, grad_in)  # dL/dx = g @ W.T (the tutorial's l1_error)
+        return np.dot(grad_out, W.T, grad_in)  # dL/dx = g @ W.T (the tutorial's -l1_error)
 
     def parameters(self) -> list[Param]:
         if self.W is None:

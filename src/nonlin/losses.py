@@ -101,8 +101,10 @@ class Loss(Reduction):
     def grad(
         self, y_true: Any, y_pred: Any, sample_weight: Any = None, *, out: np.ndarray | None = None
     ) -> np.ndarray:
-        """``dL/dy_pred`` of ``loss(y_true, y_pred, sample_weight)``, shape (n_samples,
-        n_outputs), written into ``out`` if given. With ``reduction="none"`` row ``i``
+        """``dL/dy_pred`` of ``L = loss(y_true, y_pred, sample_weight)``, shape (n_samples,
+        n_outputs), written into ``out`` if given: ``dL/dy_pred_ij = w_i * d l_i / d
+        y_pred_ij`` (``w_i = 1`` unweighted), ``/ n_samples`` for ``reduction="mean"``
+        (``nonlin._loss_reduction.Reduction._grad``). With ``reduction="none"`` row ``i``
         is ``d(w_i L_i)/dy_pred_i``: the gradient of the sum of the per-sample losses.
         Targets first, ``loss.grad(y, out)``: swapped (PyTorch's order), the losses of a
         residual (MSE, MAE, Huber, LogCosh) return the negated gradient without an error."""

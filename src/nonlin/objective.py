@@ -171,7 +171,8 @@ class Objective:
 
     # -- fused paths ----------------------------------------------------------
     def _scale(self, grad: np.ndarray, w: np.ndarray | None) -> None:
-        """``grad_i *= w_i`` (weights already divided by n for "mean"), or ``/= n`` unweighted."""
+        """``grad_i *= w_i`` (weights already divided by n for "mean"); unweighted, ``grad /= n``
+        under "mean", unchanged under "sum"."""
         if w is None:
             if self.mean:
                 np.multiply(grad, const(1.0 / grad.shape[0], self.dtype), out=grad)
@@ -179,10 +180,11 @@ class Objective:
             np.multiply(grad, w[:, None], out=grad)
 
     def _softmax(self, z: np.ndarray, y: np.ndarray, w: Any, sink: Any) -> Any:
-        """Softmax and cross-entropy fused on the logits ``z`` (n, k), ``p = softmax(z)``:
-        (total, grad), total ``sum_i L_i`` (weighted ``sum_i w_i L_i``), ``L_i = log sum_j
-        exp(z_ij) - z_iy``; grad ``dL/dz = (p - onehot(y)) w_i`` in ``self._p`` (unweighted
-        ``w_i`` is ``1/n`` under "mean", 1 under "sum")."""
+        """Softmax and cross-entropy fused on the logits ``z`` (n, k), ``p = softmax(z)``: (total,
+        grad), total ``sum_i L_i`` (weighted ``sum_i w_i L_i``), ``L_i = log sum_j exp(z_ij)``
+        ``- z_iy`` for labels, ``- sum_j y_ij z_ij`` for rows ``y`` (one-hot or soft); grad ``dL/dz
+        = (p - y) w_i`` (``y`` one-hot for labels) in ``self._p``, unweighted ``w_i = 1/n`` under
+        "mean", 1 under "sum"."""
         n = z.shape[0]
         p, s = self._p[:n], self._rowsum[:n]
         if sink is not None and not self.output_is_activated:

@@ -99,7 +99,8 @@ class SGD(Optimizer):
         return self._param_slots.get("velocity", [])
 
     def step(self, params: list[Param]) -> None:
-        """``w <- w - lr * g`` for every ``Param`` of ``params`` (``g = p.grad``, of ``w``'s shape).
+        """``w <- w - lr * g`` for every ``Param`` of ``params`` (``g = p.grad``, of ``w``'s shape)
+        without momentum or weight decay (with them: the class docstring's rule).
 
         At ``lr=1`` with no other setting, ``check_finite`` off (the README's tour; ``fit``
         sets it), this is the tutorial's ``syn1 += l1.T.dot(l2_delta)`` with its sign flipped
@@ -154,7 +155,7 @@ class SGD(Optimizer):
                 np.multiply(v, mu, out=v)  # v = mu v
                 np.add(v, step, out=v)  # v <- mu v - lr g
                 if nesterov:
-                    ahead = np.multiply(v, mu, out=self._nesterov(i, v))
+                    ahead = np.multiply(v, mu, out=self._nesterov(i, v))  # mu v
                     step = np.add(ahead, step, out=ahead)  # mu v - lr g
                 else:
                     step = v
