@@ -278,9 +278,11 @@ class _Loop(EpochLogs, StepRefusal):
             if what is None:
                 try:
                     self.optimizer.step(self.params)
-                except NonFiniteUpdate:
+                except NonFiniteUpdate:  # the gradient named (an error's path: imported here)
+                    from ._param_names import nonfinite_grad
+
                     what = ("A gradient or update became NaN or infinite, or overflowed a weight "
-                            "or the optimizer's state")
+                            f"or the optimizer's state{nonfinite_grad(self.params)}")
         if what is not None:
             self._refuse(what, epoch, batch)
         return value

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from ._metric_names import snake_case
+from ._param_state import REQUIRES_GRAD, listed_names
 from ._quoting import quoted
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class Named:
 
     _name: str | None = None  # given (name=); None: automatic
     _auto_name: str | None = None  # set by the model that holds the layer, by position
+    requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
+    __dir__ = listed_names  # which dir(layer) does not list (nonlin._param_state)
 
     def __init__(self, *, name: str | None = None, **keras: Any) -> None:
         if keras:  # ReLU(max_value=6): Python's error naming the class, nonlin's way added
