@@ -55,7 +55,7 @@ def test_parameters_after_pop_are_those_of_the_layers_left() -> None:
     assert model.count_params() == sum(p.value.size for p in model.parameters())
 
 
-@pytest.mark.parametrize("edit", ["replace", "insert", "append", "delete"])
+@pytest.mark.parametrize("edit", ["replace", "insert", "append", "delete", "assign"])
 def test_parameters_after_editing_model_layers_by_hand(edit: str) -> None:
     model = net()
     new = Dense(3, name="new")
@@ -68,8 +68,10 @@ def test_parameters_after_editing_model_layers_by_hand(edit: str) -> None:
     elif edit == "append":
         new.build(2, np.random.default_rng(2))
         model.layers.append(new)
-    else:
+    elif edit == "delete":
         del model.layers[0]
+    else:
+        model.layers = [model.layers[0], model.layers[1], new]
     assert ids(model.parameters()) == held(model)
 
 
@@ -97,6 +99,16 @@ def test_a_stepped_optimizer_refuses_the_parameters_left_after_pop() -> None:
     with pytest.raises(ValueError, match=r"holds state for \(6;.*Received others \(4\)"
                                          r".*model\.pop/add"):
         opt.step(model.parameters())
+
+
+def test_parameters_of_a_pickle_made_after_pop() -> None:
+    import pickle
+
+    model = net()
+    model.pop()
+    again = pickle.loads(pickle.dumps(model))
+    assert [layer.name for layer in again.layers] == ["d1", "re_lu", "d2"]
+    assert ids(again.parameters()) == held(again)
 
 
 def test_parameters_of_a_copy_and_after_build_again() -> None:

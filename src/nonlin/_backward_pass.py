@@ -86,7 +86,8 @@ def remember(model: Any) -> None:
     """Copy the weights a training forward of ``model`` runs with (``Sequential.forward``):
     every parameter of its layers now, frozen or not (a frozen ``Dense``'s backward reads its
     ``W`` too), ``build``'s list while the layers are those it built."""
-    if model.layers == model.__dict__.get("_params_for"):
+    layers = model.layers
+    if layers is model.__dict__.get("_params_of") and layers._edits == model._params_edits:
         params = list(model._params)
     else:
         params = [p for layer in model.layers for p in layer.parameters()]

@@ -30,8 +30,8 @@ from ._random_hints import SeedLike
 from ._trainable import live_parameters, trainable_parameters
 from .core import Layer, Param
 
-# what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
-_BY_ID = frozenset({"_grads_written", "_fit_running"})
+# what a model holds by object ids (nonlin._grad_written, the running fit's mark, its layer list)
+_BY_ID = frozenset({"_grads_written", "_fit_running", "_params_of"})
 _NOT_COPIED = _BY_ID.union(KEYS)  # and a training pass's marks: a copy holds no caches
 _Q = TypeVar("_Q", bound="ModelState")  # from_config: MyNet.from_config(...) is a MyNet
 
@@ -43,8 +43,8 @@ class ModelState(LayerOwnership):
     n_features_in: int | None
     dtype: np.dtype
     _params: list[Param]
-    _params_for: list[Any] | None = None  # the layers of _params (build's); None: parameters()
-    # reads each layer (before build, or a model pickled before session 34)
+    _params_of: Any = None  # the LayerList of _params and its count of edits then (build's);
+    _params_edits = 0  # another list, or edited since: parameters() reads the layers anew
 
     @property
     def built(self) -> bool:
@@ -103,7 +103,7 @@ class ModelState(LayerOwnership):
         nor edited a copy of the list ``build`` made (a loop calling this every step pays a
         list comparison and a few flag reads)."""
         layers = self.layers
-        if layers != self._params_for:  # edited since build (by identity, no call): cold
+        if layers is not self._params_of or layers._edits != self._params_edits:  # edited: cold
             return live_parameters(self)
         for layer in layers:
             if getattr(layer, "trainable", True) is False:

@@ -42,7 +42,8 @@ def check_counted(model: Any) -> None:
                             f"it is not built yet: {how}")
     for i, layer in enumerate(model.layers):
         if (isinstance(layer, Layer) and type(layer).parameters is not Layer.parameters
-                and not layer.parameters() and layer.__dict__.get("in_features") is None):
+                and not layer.parameters()
+                and getattr(layer, "__dict__", {}).get("in_features") is None):
             raise NotBuiltError(
                 f"You tried to call count_params on model {model.name!r}, but its layers[{i}] "
                 f"({type(layer).__name__} {layer.name!r}) is not built yet (added after "

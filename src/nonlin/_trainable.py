@@ -73,8 +73,9 @@ def live_parameters(model: Any) -> list[Param]:
         return []
     layers = model.layers
     every = [p for layer in layers for p in layer.parameters()]
-    if not _differ(every, model._params):
-        model._params_for = list(layers)
+    edits = getattr(layers, "_edits", None)  # a LayerList's (nonlin._layer_names)
+    if edits is not None and not _differ(every, model._params):
+        model._params_of, model._params_edits = layers, edits
     return trainable_parameters(layers, every)
 
 

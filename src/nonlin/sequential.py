@@ -126,7 +126,8 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         if isinstance(self.layers[0], Layer):
             self.layers[0].input_grad = False
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), widths[-1], dtype
-        self._params_for = layers = [*self.layers]  # parameters() reads these while the same
+        layers = self._params_of = self.layers  # parameters() reads _params while it is the
+        self._params_edits = layers._edits  # model's list, not edited since (LayerList._edits)
         self._params = [p for layer in layers for p in layer.parameters()]
         self._built_params = [layer.parameters() for layer in layers]  # _layers_built
         self._built_record = built_record(self, widths)  # what save's check compares with
