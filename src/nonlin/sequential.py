@@ -23,7 +23,7 @@ import numpy as np
 
 import nonlin  # fit's return hint, read when the hints are (nonlin.History, lazy)
 
-from ._backward_pass import MARK, TAKEN, WEIGHTS, check_unchanged, drop, remember
+from ._backward_pass import MARK, TAKEN, check_unchanged, drop, remember, stale_backward_error
 from ._container import ContainerMethods
 from ._deferred_rng import LazyRng
 from ._feature_names import forget_names
@@ -150,8 +150,6 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         if not training:
             if TAKEN in self.__dict__:  # input_grad=True no longer follows (_backward_pass)
                 self.__dict__.pop(TAKEN, None)  # (a pending mark stays: the caches do too)
-                if MARK not in self.__dict__:  # no backward can follow: nor its weights' copy
-                    self.__dict__.pop(WEIGHTS, None)
             return infer(self.layers, x)
         remember(self)  # the weights it runs with, which backward checks (_pass_weights)
         self.__dict__[MARK] = True  # this pass waits for its backward (nonlin._backward_pass)
@@ -166,17 +164,14 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         layer then skips computing it). One backward per training forward
         (``model(x, training=True)``): another is a ``RuntimeError``
         (``nonlin._backward_pass``); ``input_grad=True`` may follow it, until the next
-        inference pass. The weights must be those of the forward: an optimizer step between
-        the two is a ``RuntimeError`` (``nonlin._pass_weights``), as PyTorch's. A backward a
-        layer refuses (``grad_out`` of another shape) leaves the pass waiting for the
-        corrected one.
+        inference pass, at the weights of that forward (a step between them: a ``RuntimeError``,
+        ``nonlin._pass_weights``). A backward a layer refuses (``grad_out`` of another shape)
+        leaves the pass waiting for the corrected one.
         """
         self._require_built()  # else the loop below would run over no layer, silently
         state = self.__dict__
         if MARK not in state and (not input_grad or TAKEN not in state):
             own = type(self).__name__ if type(self).forward is not Sequential.forward else None
-            from ._backward_pass import stale_backward_error  # an error's path
-
             raise stale_backward_error(grad_out, input_grad, own)  # a stale batch's, silently
         check_unchanged(self)  # no step since the forward: a RuntimeError (_pass_weights)
         if input_grad:  # dL/dx of this pass, also after its backward
