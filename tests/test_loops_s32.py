@@ -94,7 +94,9 @@ def test_fit_names_a_grad_set_to_none():
 def test_step_over_a_grad_set_to_none_says_what_to_do():
     model = _model()
     model.layers[0].b.grad = None
-    expected = r"params\[1\]\.grad \(b\).*Received None.*p\.grad\[\.\.\.\] = 0"
+    # named by its layer since session 34 (was "params[1].grad (b)")
+    expected = (r"grad of layers\[0\] \(Dense 'd1'\)\.b \(params\[1\]\).*Received None.*"
+                r"p\.grad\[\.\.\.\] = 0")
     with pytest.raises(ValueError, match=expected):
         nonlin.SGD(0.1).step(model.parameters())
 

@@ -275,7 +275,7 @@ class _Loop(EpochLogs, StepRefusal):
             else:
                 try:
                     self.optimizer.step(self.params)  # w <- w + d
-                except NonFiniteUpdate:
+                except NonFiniteUpdate:  # _refuse names the gradient (_overflow_detail)
                     what = UPDATE_NOT_FINITE
         if what is not None:
             self._refuse(what, epoch, batch)

@@ -17,8 +17,7 @@ set on it (``layer.name = "x"``) that its ``get_config`` leaves out is added to 
 of the model's config (``with_given_name``) and set after building it on load.
 ``get_config`` holds ``"name"`` only when one was given (``name_config``), so the file of a
 model without given names is what it was before names existed. ``NamedModel`` is a mixin of
-``nonlin.sequential.Sequential``: ``name`` (``"sequential"`` unless given) and
-``get_layer``.
+``nonlin.sequential.Sequential``: ``name`` (``"sequential"`` unless given), ``get_layer``.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from ._metric_names import snake_case
+from ._param_state import REQUIRES_GRAD, listed_names
 from ._quoting import quoted
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class Named:
 
     _name: str | None = None  # given (name=); None: automatic
     _auto_name: str | None = None  # set by the model that holds the layer, by position
+    requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
+    __dir__ = listed_names  # which dir(layer) does not list (nonlin._param_state)
 
     def __init__(self, *, name: str | None = None, **keras: Any) -> None:
         if keras:  # ReLU(max_value=6): Python's error naming the class, nonlin's way added
@@ -160,12 +162,13 @@ def assign_names(layers: list[Any]) -> list[str]:
 class LayerList(list[Any]):
     """``Sequential.layers``: a list that names its layers anew (``assign_names``) after each
     change made to it (``model.layers.insert(0, Dense(4))``), so that ``layer.name`` agrees
-    with ``summary()`` and ``get_layer`` at once rather than after them. Two layers given one
-    name, and one layer object twice, are left for ``build`` (and ``summary``) to refuse.
-    ``model.layers = [...]`` makes a new one (the setter ``NamedModel.layers``). Pickled and
-    copied as a plain list (``NamedModel.__setstate__`` makes it one of these again)."""
+    with ``summary()`` and ``get_layer`` at once, and counts the changes (``_edits``). Two
+    layers given one name, and one layer twice, are left for ``build`` to refuse. Assigning
+    ``model.layers = [...]`` makes a new one (``NamedModel.layers``); pickled and copied as a
+    plain list (``NamedModel.__setstate__`` makes it one of these again)."""
 
-    __slots__ = ()
+    __slots__ = ("_edits",)
+    _edits: int  # changes made in place (0 where made): ModelState.parameters reads it
 
     if TYPE_CHECKING:  # read as nonlin's layers (model.layers[0].set_weights(w) checks); any
         @overload  # protocol layer is taken in (append, insert, [i] = ..., a list[LayerProtocol])
@@ -186,6 +189,7 @@ def _renaming(method_name: str) -> Any:
 
     def changed(self: LayerList, *args: Any, **kwargs: Any) -> Any:
         result = method(self, *args, **kwargs)
+        self._edits += 1  # ModelState.parameters: the list build made is stale
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             assign_names(self)
         return result
@@ -231,6 +235,7 @@ class NamedModel:
             raise TypeError(f"Expected a list of layers. Received: layers={quoted(layers, 200)}")
         width, layers = split_input(list(layers))  # Keras' Input(shape=(n,)) first
         new = LayerList(layers)  # renames when edited
+        new._edits = 0  # (ModelState.parameters compares it with build's)
         for i, layer in enumerate(new):
             check_layer(layer, f"layers[{i}]")
         check_distinct_layers(new)
@@ -255,7 +260,8 @@ class NamedModel:
         pickled before names existed holds none; duplicates are left for build to refuse)."""
         self.__dict__.update(state)
         if type(self.__dict__.get("layers")) is list:  # pickled as a plain list (LayerList)
-            self.__dict__["layers"] = LayerList(self.__dict__["layers"])  # unchecked, as pickled
+            self.__dict__["layers"] = layers = LayerList(self.__dict__["layers"])  # unchecked
+            layers._edits = 0
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             assign_names(self.layers)
 

@@ -175,13 +175,9 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
     as Keras 3 refuses unknown variables, rather than shared or silently reset.
     """
     for i, p in enumerate(params):
-        if p.value.dtype.kind != "f":
-            raise TypeError(f"Expected floating-point parameters. Received params[{i}] "
-                            f"({p.name}) of dtype {p.value.dtype}")
-        if getattr(p.grad, "shape", None) != p.value.shape:
-            from ._grad_slots import received_grad  # as dense_grad: an error's path
-            raise ValueError(f"Expected params[{i}].grad ({p.name}) of shape {p.value.shape}, "
-                             f"like its value. Received {received_grad(p.grad)}")
+        if p.value.dtype.kind != "f" or getattr(p.grad, "shape", None) != p.value.shape:
+            from ._param_names import binding_error  # as dense_grad: an error's path, where
+            raise binding_error(params, i)  # the parameter is named by its layer
     slots = optimizer._param_slots
     if not any(slots.values()):
         return  # no state yet (or none loaded): any parameters may take it
@@ -191,10 +187,10 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
         raise ValueError(
             f"Expected the parameters this {_name(optimizer)} holds state for ({len(owners)}; "
             f"slots {names}, made by its earlier steps). Received others ({len(params)}) "
-            "(another model's, a rebuilt model's, or this model's after a layer.trainable "
-            "change), which would be stepped with state for other parameters. Use one optimizer "
-            "per model and a new one after build or a trainable change (Keras 3 refuses so too)"
-            ", or move the state with state_dict / load_state_dict")
+            "(another model's, a rebuilt model's, this model's after a layer.trainable change "
+            "or a model.pop/add), which would be stepped with state for other parameters. Use "
+            "one optimizer per model and a new one after build, a trainable change or an edit "
+            "of the layers (Keras 3 refuses so too), or move the state with state_dict")
     made = [a.shape for a in next(iter(slots.values()))]
     if made != shapes:
         raise ValueError(

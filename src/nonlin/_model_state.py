@@ -24,14 +24,14 @@ from ._backward_pass import KEYS, drop
 from ._deferred_rng import made_state
 from ._layers_built import LayerOwnership
 from ._layers_built import check_distinct_layers as check_distinct_layers  # Sequential's
-from ._protocol_checks import checked_width
+from ._protocol_checks import check_input, checked_width
 from ._quoting import quoted
 from ._random_hints import SeedLike
-from ._trainable import trainable_parameters
+from ._trainable import live_parameters, trainable_parameters
 from .core import Layer, Param
 
-# what a model holds keyed by object ids (nonlin._grad_written, the running fit's mark)
-_BY_ID = frozenset({"_grads_written", "_fit_running"})
+# what a model holds by object ids (nonlin._grad_written, the running fit's mark, its layer list)
+_BY_ID = frozenset({"_grads_written", "_fit_running", "_params_of"})
 _NOT_COPIED = _BY_ID.union(KEYS)  # and a training pass's marks: a copy holds no caches
 _Q = TypeVar("_Q", bound="ModelState")  # from_config: MyNet.from_config(...) is a MyNet
 
@@ -43,6 +43,8 @@ class ModelState(LayerOwnership):
     n_features_in: int | None
     dtype: np.dtype
     _params: list[Param]
+    _params_of: Any = None  # the LayerList of _params and its count of edits then (build's);
+    _params_edits = 0  # another list, or edited since: parameters() reads the layers anew
 
     @property
     def built(self) -> bool:
@@ -88,29 +90,24 @@ class ModelState(LayerOwnership):
         return checked_width(i, self.layers[i], width)
 
     def _check_width(self, x: np.ndarray) -> None:
+        """Why ``forward`` cannot take ``x`` (``_protocol_checks.check_input``)."""
         self._require_built()
-        if not isinstance(x, np.ndarray):
-            raise TypeError("Expected a NumPy array for forward (predict converts other inputs). "
-                            f"Received: {type(x).__name__}")
-        if x.ndim != 2:  # one sample as a row (PyTorch's x.unsqueeze(0)): x.reshape(1, -1)
-            hint = "; one sample is x.reshape(1, -1)" if x.shape == (self.n_features_in,) else ""
-            raise ValueError(f"Expected a 2-D input (n_samples, {self.n_features_in}). "
-                             f"Received an array of shape {x.shape}{hint}")
-        if x.shape[1] != self.n_features_in:
-            raise ValueError(
-                f"Expected input with {self.n_features_in} features. "
-                f"Received an array of shape {x.shape} ({x.shape[1]} features)"
-            )
+        check_input(x, self.n_features_in)
 
     # -- parameters and weights (see nonlin._weights) -------------------------
     def parameters(self) -> list[Param]:
-        """The trainable ``Param``s, layer by layer (``[W0, b0, W1, b1, ...]``): those of
-        the layers whose ``trainable`` is True, which ``fit`` updates. A new list each
-        call; with nothing frozen a copy of the list ``build`` made (a loop calling this
-        every step, ``optimizer.step(model.parameters())``, pays a few flag reads)."""
-        for layer in self.layers:
+        """The trainable ``Param``s of the layers as they are now, layer by layer (``[W0, b0,
+        W1, b1, ...]``): those of the layers whose ``trainable`` is True, which ``fit``
+        updates; after ``pop``, ``add`` or ``layers[i] = ...`` those of the layers now
+        (``nonlin._trainable.live_parameters``). A new list each call; with nothing frozen
+        nor edited a copy of the list ``build`` made (a loop calling this every step pays a
+        list comparison and a few flag reads)."""
+        layers = self.layers
+        if layers is not self._params_of or layers._edits != self._params_edits:  # edited: cold
+            return live_parameters(self)
+        for layer in layers:
             if getattr(layer, "trainable", True) is False:
-                return trainable_parameters(self.layers, self._params)
+                return trainable_parameters(layers, self._params)
         return list(self._params)
 
     @property
@@ -220,10 +217,13 @@ class ModelState(LayerOwnership):
               include_optimizer=include_optimizer)
 
     def count_params(self) -> int:
-        """The number of values in ``get_weights()``, trainable and not (Keras')."""
-        from ._summary import counts
+        """The number of values in ``get_weights()``, trainable and not (Keras'), of the
+        layers as they are now (after ``pop``: those left). Before ``build``, or with a layer
+        added since that is not built, ``NotBuiltError`` (a ``ValueError``, as Keras 3's, and
+        a ``RuntimeError``): 0 would be wrong, not empty."""
+        from ._summary import check_counted, counts
 
-        self._require_built()  # 0 before build would be wrong, not empty (Keras raises too)
+        check_counted(self)
         return counts(self)[0]
 
     # -- description --------------------------------------------------------

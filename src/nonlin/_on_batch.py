@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 from weakref import WeakKeyDictionary, ref
 
-from ._backward_pass import MARK, TAKEN, drop
+from ._backward_pass import MARK, TAKEN, WEIGHTS, drop
 from ._callback_list import CallbackList
 from ._epoch_loop import _Loop
 from ._feature_names import check_names, fit_names, record_names
@@ -216,7 +216,8 @@ def _one_step(loop: _OneStep) -> dict[str, float]:
         guard.uninstall(previous)
         optimizer.check_finite = checked
         model.__dict__.pop("_fit_running", None)
-        if MARK in model.__dict__ or TAKEN in model.__dict__:  # no backward after this step
+        state = model.__dict__
+        if MARK in state or TAKEN in state or WEIGHTS in state:  # no backward after this step
             drop(model)  # (nonlin._backward_pass)
         release(model.layers)  # no reference to the batch kept (nonlin._layer_caches)
 

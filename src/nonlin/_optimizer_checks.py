@@ -97,10 +97,12 @@ def check_slots(optimizer: Any, params: list[Param]) -> None:
                              f"Received {quoted(arrays)}")
         for i, (array, p) in enumerate(zip(arrays, params, strict=True)):
             if np.shape(array) != p.value.shape or getattr(array, "dtype", None) != p.value.dtype:
+                from ._param_names import param_label  # an error's path: named by its layer
+
                 raise ValueError(
                     f"Expected {_made(optimizer)} to make slot {name!r} "
                     f"like its parameter, an array of shape {p.value.shape} and dtype "
-                    f"{p.value.dtype} for params[{i}]. Received {_described(array)}")
+                    f"{p.value.dtype} for {param_label(params, i)}. Received {_described(array)}")
 
 
 def _unlisted(optimizer: Any, made: tuple[str, ...]) -> None:

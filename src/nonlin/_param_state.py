@@ -57,3 +57,12 @@ FREEZE_WAY = ("layer.trainable = False freezes a layer, all its parameters (mode
               "False every layer): model.parameters() then leaves them out and fit keeps them "
               "bit for bit")
 REQUIRES_GRAD = property(_requires_grad, _requires_grad)
+_REFUSED = frozenset({"requires_grad", "requires_grad_"})
+
+
+def listed_names(obj: Any) -> list[str]:
+    """``dir(obj)`` of a ``Param``, a layer or a model (their ``__dir__``): Python's names but
+    PyTorch's ``requires_grad`` and ``requires_grad_``, which are there only to refuse
+    (``REQUIRES_GRAD``): ``dir`` (and a shell's completion) lists what can be read, as
+    ``hasattr`` (False for these). ``help(Param)`` still shows them with the way to freeze."""
+    return [name for name in object.__dir__(obj) if name not in _REFUSED]

@@ -116,3 +116,21 @@ def _takes_name(cls: type) -> bool:
         return True  # no signature to read: pass the name as written
     return any(p.name == "name" and p.kind != p.VAR_POSITIONAL or p.kind == p.VAR_KEYWORD
                for p in parameters)
+
+
+def check_input(x: Any, width: Any) -> None:
+    """What is wrong with ``x`` for ``Sequential.forward`` of a model built for ``width``
+    features (the model's ``_check_width``, off the fast path): no array, not 2-D (one sample
+    as a row: its hint), another number of columns."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError("Expected a NumPy array for forward (predict converts other inputs). "
+                        f"Received: {type(x).__name__}")
+    if x.ndim != 2:  # one sample as a row (PyTorch's x.unsqueeze(0)): x.reshape(1, -1)
+        hint = "; one sample is x.reshape(1, -1)" if x.shape == (width,) else ""
+        raise ValueError(f"Expected a 2-D input (n_samples, {width}). "
+                         f"Received an array of shape {x.shape}{hint}")
+    if x.shape[1] != width:
+        raise ValueError(
+            f"Expected input with {width} features. "
+            f"Received an array of shape {x.shape} ({x.shape[1]} features)"
+        )

@@ -28,6 +28,28 @@ def counts(model: Any) -> tuple[int, int]:
             sum(w.size for layer in model.layers for w in trainable_weights_of(layer)))
 
 
+def check_counted(model: Any) -> None:
+    """Refuse ``count_params`` where the count would be wrong: before ``build`` (Keras 3's
+    ``ValueError``; ``NotBuiltError`` is a ``RuntimeError`` too) or with a layer whose
+    weights are not drawn yet (``model.add(Dense(3))`` after ``build``: Keras' model is
+    then not built either), named."""
+    from .core import Layer
+    from .exceptions import NotBuiltError
+
+    how = "call model.build(n_features, seed) or fit it (build draws every layer's weights)"
+    if model.n_features_in is None:
+        raise NotBuiltError(f"You tried to call count_params on model {model.name!r}, but "
+                            f"it is not built yet: {how}")
+    for i, layer in enumerate(model.layers):
+        if (isinstance(layer, Layer) and type(layer).parameters is not Layer.parameters
+                and not layer.parameters()
+                and getattr(layer, "__dict__", {}).get("in_features") is None):
+            raise NotBuiltError(
+                f"You tried to call count_params on model {model.name!r}, but its layers[{i}] "
+                f"({type(layer).__name__} {layer.name!r}) is not built yet (added after "
+                f"build), so its weights are not counted: {how}")
+
+
 def _layer_count(layer: Any) -> int:
     """The values of ``layer``'s weights (``Layer.count_params`` once built)."""
     return sum(w.size for w in weights_of(layer))

@@ -63,6 +63,22 @@ def trainable_parameters(layers: list[Any], params: list[Param]) -> list[Param]:
     return [p for p in params if id(p) not in frozen]
 
 
+def live_parameters(model: Any) -> list[Param]:
+    """``model.parameters()`` once ``model.layers`` is no longer the list ``build`` made
+    (``pop``, ``add``, ``layers[i] = ...``, ``insert``): each layer's ``parameters()`` now,
+    frozen layers left out, as PyTorch's ``model.parameters()`` and Keras'
+    ``trainable_weights`` follow the layers held; ``[]`` before ``build``. Where they are
+    ``build``'s list all the same (a layer without weights swapped), the fast path is back."""
+    if model.n_features_in is None:
+        return []
+    layers = model.layers
+    every = [p for layer in layers for p in layer.parameters()]
+    edits = getattr(layers, "_edits", None)  # a LayerList's (nonlin._layer_names)
+    if edits is not None and not _differ(every, model._params):
+        model._params_of, model._params_edits = layers, edits
+    return trainable_parameters(layers, every)
+
+
 def _differ(a: list[Param], b: list[Param]) -> bool:
     return len(a) != len(b) or any(map(is_not, a, b))
 

@@ -28,7 +28,7 @@ from ._keras_keywords import layer_from_config
 from ._layer_caches import state_without_caches
 from ._layer_names import Named, name_config
 from ._layer_weights import LayerWeights
-from ._param_state import REQUIRES_GRAD, param_state, set_param_state
+from ._param_state import REQUIRES_GRAD, listed_names, param_state, set_param_state
 from .validation import as_rng, check_2d
 
 if TYPE_CHECKING:  # at run time made on first use (__getattr__): numpy.random imported then
@@ -80,6 +80,7 @@ class Param:
 
     __slots__ = ("value", "grad", "name")
     requires_grad = requires_grad_ = REQUIRES_GRAD  # PyTorch's: an AttributeError with the way
+    __dir__ = listed_names  # ... and dir(param) does not list them (nonlin._param_state)
 
     def __init__(self, value: np.ndarray, name: str = "") -> None:
         self.value = value
@@ -149,7 +150,7 @@ class Layer(LayerWeights, Named):
 
     ``input_grad`` is cleared by ``Sequential`` on its first layer, which then
     skips computing ``dL/dx`` (nobody reads the gradient of the data).
-    ``trainable`` (Keras' flag, default True): False freezes the layer, see there.
+    ``trainable`` (Keras' flag, default True): False freezes the layer (not ``requires_grad``).
     """
 
     input_grad: bool = True
@@ -157,7 +158,6 @@ class Layer(LayerWeights, Named):
     _inputs: tuple[str, ...] = ()  # caches that may hold the input: nonlin._layer_caches
     _caches: tuple[str, ...] = ()  # the other per-step caches and scratch buffers
     _dtype: np.dtype | None = None  # the model's (cast_state); None: no model built it
-    requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
 
     @property
     def trainable(self) -> bool:

@@ -27,3 +27,10 @@ class DivergenceError(FloatingPointError):
 
 class NonFiniteUpdate(FloatingPointError):
     """Internal: an optimizer found a non-finite update before applying it."""
+
+
+class NotBuiltError(ValueError, RuntimeError):
+    """A model asked for what only a built model has: ``count_params()`` before ``build``
+    (Keras 3 raises ``ValueError`` there, "the layer isn't built"). A ``ValueError`` as in
+    Keras, and a ``RuntimeError`` as nonlin raised before session 34, so that code catching
+    either keeps working."""

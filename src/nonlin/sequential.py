@@ -23,7 +23,7 @@ import numpy as np
 
 import nonlin  # fit's return hint, read when the hints are (nonlin.History, lazy)
 
-from ._backward_pass import MARK, TAKEN, drop, stale_backward_error
+from ._backward_pass import MARK, TAKEN, check_unchanged, drop, remember, stale_backward_error
 from ._container import ContainerMethods
 from ._deferred_rng import LazyRng
 from ._feature_names import forget_names
@@ -34,7 +34,7 @@ from ._keras_compile import CompileMethods
 from ._keras_methods import KerasMethods, check_layers
 from ._layer_names import LayerList, NamedModel, assign_names, check_name
 from ._model_state import ModelState, check_distinct_layers
-from ._param_state import REQUIRES_GRAD
+from ._param_state import REQUIRES_GRAD, listed_names
 from ._quoting import quoted
 from ._random_hints import RandomLike, SeedLike
 from ._saved_shapes import built_record
@@ -68,6 +68,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
     if not TYPE_CHECKING:  # a loaded model's generator, made on first use (_deferred_rng)
         rng = LazyRng()
     requires_grad = REQUIRES_GRAD  # set (PyTorch's): an AttributeError naming trainable
+    __dir__ = listed_names  # which dir(model) does not list (nonlin._param_state)
     if TYPE_CHECKING:  # NamedModel.layers, as type checkers see it: a LayerList (read as
         @property  # nonlin's layers) that takes any protocol layer, as the constructor
         def layers(self) -> LayerList: ...
@@ -125,8 +126,10 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         if isinstance(self.layers[0], Layer):
             self.layers[0].input_grad = False
         self.n_features_in, self.n_outputs, self.dtype = int(n_features), widths[-1], dtype
-        self._params = [p for layer in self.layers for p in layer.parameters()]
-        self._built_params = [layer.parameters() for layer in self.layers]  # _layers_built
+        layers = self._params_of = self.layers  # parameters() reads _params while it is the
+        self._params_edits = layers._edits  # model's list, not edited since (LayerList._edits)
+        self._params = [p for layer in layers for p in layer.parameters()]
+        self._built_params = [layer.parameters() for layer in layers]  # _layers_built
         self._built_record = built_record(self, widths)  # what save's check compares with
         self._layers_edited = False  # add/pop set it: predict then checks _built_params
         pack_parameters(self._params)  # one flat buffer: optimizers step it in one go
@@ -149,6 +152,7 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
             if TAKEN in self.__dict__:  # input_grad=True no longer follows (_backward_pass)
                 self.__dict__.pop(TAKEN, None)  # (a pending mark stays: the caches do too)
             return infer(self.layers, x)
+        remember(self)  # the weights it runs with, which backward checks (_pass_weights)
         self.__dict__[MARK] = True  # this pass waits for its backward (nonlin._backward_pass)
         for layer in self.layers:
             x = layer.forward(x, training=True)
@@ -161,14 +165,16 @@ class Sequential(ModelState, CompileMethods, KerasMethods, ContainerMethods, Nam
         layer then skips computing it). One backward per training forward
         (``model(x, training=True)``): another is a ``RuntimeError``
         (``nonlin._backward_pass``); ``input_grad=True`` may follow it, until the next
-        inference pass. A backward a layer refuses (``grad_out`` of another shape) leaves
-        the pass waiting for the corrected one.
+        inference pass, at the weights of that forward (a step between them: a ``RuntimeError``,
+        ``nonlin._pass_weights``). A backward a layer refuses (``grad_out`` of another shape)
+        leaves the pass waiting for the corrected one.
         """
         self._require_built()  # else the loop below would run over no layer, silently
         state = self.__dict__
         if MARK not in state and (not input_grad or TAKEN not in state):
             own = type(self).__name__ if type(self).forward is not Sequential.forward else None
             raise stale_backward_error(grad_out, input_grad, own)  # a stale batch's, silently
+        check_unchanged(self)  # no step since the forward: a RuntimeError (_pass_weights)
         if input_grad:  # dL/dx of this pass, also after its backward
             grad_in = backward_to_input(self.layers, grad_out)
         else:  # self.layers as it is now: a layer replaced by hand (layers[i] = ...) is run

@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._backup_callback import backups_last, resumed_stopped
-from ._backward_pass import MARK, TAKEN, drop
+from ._backward_pass import MARK, TAKEN, WEIGHTS, drop
 from ._callback_list import CallbackList
 from ._callback_state import restore_callbacks
 from ._checkpoint_history import history_for
@@ -203,7 +203,8 @@ def _run(loop: _Loop, callbacks: list[Callback], initial_epoch: int, epochs: int
         optimizer.check_finite = checked
         for key in ("_fit_metrics", "_fit_metrics_given", "_fit_val_freq", "_fit_running"):
             model.__dict__.pop(key, None)
-        if MARK in model.__dict__ or TAKEN in model.__dict__:  # no backward after fit
+        state = model.__dict__
+        if MARK in state or TAKEN in state or WEIGHTS in state:  # no backward after fit
             drop(model)  # (nonlin._backward_pass: a pass from before, or a callback's)
         release(model.layers)  # no reference to the data kept (nonlin._layer_caches)
 
