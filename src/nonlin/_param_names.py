@@ -3,8 +3,8 @@
 An optimizer steps a plain list of ``Param`` (``opt.step(model.parameters())``) and knows
 no model; its errors about one parameter (a gradient of another shape, a value that is no
 float: ``_misuse.check_binding``; a slot of a subclass made unlike it:
-``_optimizer_checks.check_slots``; ``fit``'s refusal of a non-finite gradient,
-``nonfinite_grad``) said ``params[i]``, which leaves the user counting. The
+``_optimizer_checks.check_slots``) said ``params[i]``, which leaves the user counting
+(``fit``'s refusal of a non-finite gradient names it by ``_overflow_detail``). The
 name is worked out here, only when such an error is raised (nothing on the step): the layer
 holding the parameter is looked up among the layers a live model built or holds as a copy
 (``nonlin._layers_built``' weak tables), then its place in that model and the attribute
