@@ -48,9 +48,19 @@ _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='
 _FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
                         "|\\d{1,3}([ \u00a0\u202f\u2009'\u2019]\\d{3})+([.,]\\d*)?", re.ASCII)
 _SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
-# a currency code before or after the number, set off by a space (12 USD, EUR 3.50): three
-# capital letters (an id such as SKU123 or INV001, with no space, stays text)
-_CODED = re.compile("(?:[A-Z]{3}[ \u00a0])?(.*?)(?:[ \u00a0][A-Z]{3})?", re.ASCII | re.DOTALL)
+# a currency code before or after the number, set off by a space (12 USD, EUR 3.50): an ISO
+# 4217 code (CURRENCIES), not any three capitals: CAT 1, ISO 9001, JAN 2024 stay text, as do
+# ids with no space (SKU123, INV001)
+_CODED = re.compile("(?:([A-Z]{3})[ \u00a0])?(.*?)(?:[ \u00a0]([A-Z]{3}))?", re.ASCII | re.DOTALL)
+CURRENCIES = frozenset("""
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD
+    JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK
+    MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
+    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL
+    THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF
+    XPF YER ZAR ZMW ZWG ZWL""".split())
 _FORMATTED_HINT = (" (a formatted number: thousands separators, currency signs and codes, "
                    "percent signs, "
                    "a typeset minus sign and accounting parentheses are not read, and such a "
@@ -197,18 +207,26 @@ def _finite_limit(dtype: np.dtype) -> float:
 
 def formatted(cell: str) -> bool:
     """Whether ``cell`` is a number written with formatting (``1,304.50``, ``$12``, ``-5%``,
-    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (three capital letters
-    set off by a space: ``EUR 3.50``) or a percent sign around a plain number. Such
+    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (an ISO 4217 code set
+    off by a space: ``EUR 3.50``; ``CAT 1`` is text) or a percent sign around a plain number. Such
     a cell is no number here, nor is it missing: it stops the reading even with ``missing``
     "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
     core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
     core = core.lstrip(_SIGNS).strip("$€£¥% \t\u00a0").lstrip(_SIGNS)
-    coded = _CODED.fullmatch(core)  # always matches: each part is optional
-    core = core if coded is None else coded.group(1).lstrip(_SIGNS).strip("$€£¥%")
+    core = _uncoded(core).lstrip(_SIGNS).strip("$€£¥%")
     if core == text.lstrip("+-") and _number(core, None) is not None:  # nothing was formatting
         return False
     return _FORMATTED.fullmatch(core) is not None
+
+
+def _uncoded(core: str) -> str:
+    """``core`` without an ISO 4217 currency code before or after it (``EUR 3.50``,
+    ``12 USD``: ``CURRENCIES``); as it is when its capitals name no currency (``CAT 1``)."""
+    coded = _CODED.fullmatch(core)  # always matches: each part is optional
+    if coded is None or not {coded[1], coded[3]} - {None} <= CURRENCIES:
+        return core
+    return coded[2]
 
 
 def not_missing(cell: str) -> bool:
