@@ -47,6 +47,9 @@ _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='
 # space; 1'304.50); ASCII digits alone, as the fast pass (``_csv_missing``) looks for them
 _FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
                         "|\\d{1,3}([ \u00a0\u202f\u2009'\u2019]\\d{3})+([.,]\\d*)?", re.ASCII)
+# a whole number under formatting: digits, or groups of three after a separator (1,304;
+# 1.304; 1 304), and no fraction but zeros (12.00, 1.304,00); 1,5 may be a decimal comma
+_WHOLE = re.compile("(\\d+|\\d{1,3}([,. \u00a0\u202f\u2009'\u2019]\\d{3})+)([.,]0*)?", re.ASCII)
 _SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
 # a currency code before or after the number, set off by a space (12 USD, EUR 3.50): an ISO
 # 4217 code (CURRENCIES), not any three capitals: CAT 1, ISO 9001, JAN 2024 stay text, as do
@@ -212,12 +215,29 @@ def formatted(cell: str) -> bool:
     a cell is no number here, nor is it missing: it stops the reading even with ``missing``
     "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
-    core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
-    core = core.lstrip(_SIGNS).strip("$€£¥% \t\u00a0").lstrip(_SIGNS)
-    core = _uncoded(core).lstrip(_SIGNS).strip("$€£¥%")
+    core = _core(text)
     if core == text.lstrip("+-") and _number(core, None) is not None:  # nothing was formatting
         return False
     return _FORMATTED.fullmatch(core) is not None
+
+
+def whole(cell: str) -> bool:
+    """Whether ``cell``, a plain or a :func:`formatted` number, is a whole one (``12``,
+    ``1e3``, ``10%``, ``$1,304``, ``(5.00 EUR)``), as ``--task auto`` asks of a target's
+    numbers; a fraction (``2.5``, ``$12.50``) or a decimal comma (``1,5``) is not."""
+    text = cell.strip(" \t")
+    value = _number(text, None)
+    if value is not None:
+        return math.isfinite(value) and value.is_integer()
+    return _WHOLE.fullmatch(_core(text)) is not None
+
+
+def _core(text: str) -> str:
+    """The digits of ``text`` (no spaces around) without the signs, parentheses, currency
+    and percent signs and currency codes around them (``-$1,304.50`` -> ``1,304.50``)."""
+    core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
+    core = core.lstrip(_SIGNS).strip("$€£¥% \t\u00a0").lstrip(_SIGNS)
+    return _uncoded(core).lstrip(_SIGNS).strip("$€£¥%")
 
 
 def _uncoded(core: str) -> str:
