@@ -100,7 +100,7 @@ def _strict_block(
     line = first_line
     try:
         for row in reader:
-            if row and (len(row) > 1 or row[0].strip(" \t")):  # not blank (see ``blank``)
+            if row and (len(row) > 1 or not row[0] or row[0].strip(" \t")):  # see ``blank``
                 features.append(_strict_row(row, line, plan, targets))
             line = first_line + reader.line_num
     except csv.Error as error:
@@ -118,8 +118,10 @@ def _strict_block(
 
 def blank(row: list[str]) -> bool:
     """Whether a row the ``csv`` module read is a blank line, skipped as pandas'
-    ``skip_blank_lines`` skips it: empty, or one cell of ASCII spaces and tabs only."""
-    return not row or (len(row) == 1 and not row[0].strip(" \t"))
+    ``skip_blank_lines`` skips it: empty, or one cell of ASCII spaces and tabs only. A line
+    ``""`` (``['']``) is a cell, empty: how pandas' ``to_csv`` and ``csv.writer`` write a
+    missing value of one column, which ``pd.read_csv`` reads as NaN."""
+    return not row or (len(row) == 1 and row[0] != "" and not row[0].strip(" \t"))
 
 
 def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> list[float]:
