@@ -56,6 +56,13 @@ def test_iso_currency_codes_are_still_formatted_numbers(cell: str) -> None:
     assert formatted(cell)
 
 
+@pytest.mark.parametrize("cell", ["12\u202f%", "12,50\u202f€", "€\u200912", "12\u202fEUR"])
+def test_french_narrow_spaces_set_off_signs_and_codes(tmp_path: Path, cell: str) -> None:
+    assert formatted(cell)  # CLDR's French percent: a narrow no-break space before %
+    with pytest.raises(tabular.CSVError, match=r"\(a formatted number: "):
+        tabular.read_csv(one_cell_csv(tmp_path, f'"{cell}"', X, Y), target="y", missing="drop")
+
+
 @pytest.mark.parametrize("cells", [["10%", "20%", "50%"], ["(1)", "(2)", "(3)"],
                                    ["$5", "$10", "$20"]])
 def test_formatted_integers_of_few_values_are_classes_as_plain_ones(

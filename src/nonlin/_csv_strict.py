@@ -52,10 +52,12 @@ _FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
 _WHOLE = re.compile("(\\d+|\\d{1,3}([,. \u00a0\u202f\u2009'\u2019]\\d{3})+)([.,]0*)?", re.ASCII)
 _SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
 _MONEY = "$€£¥₹₩₽₺₪₱₫₴₦¢%"  # currency signs (dollar ... rupee, won, ruble, lira), percent
+# set off by a space, a no-break one, or (French: 12\u202f%) a narrow no-break or thin one
 # a currency code before or after the number, set off by a space (12 USD, EUR 3.50): an ISO
 # 4217 code (CURRENCIES), not any three capitals: CAT 1, ISO 9001, JAN 2024 stay text, as do
 # ids with no space (SKU123, INV001)
-_CODED = re.compile("(?:([A-Z]{3})[ \u00a0])?(.*?)(?:[ \u00a0]([A-Z]{3}))?", re.ASCII | re.DOTALL)
+_CODED = re.compile("(?:([A-Z]{3})[ \u00a0\u202f\u2009])?(.*?)(?:[ \u00a0\u202f\u2009]([A-Z]{3}))?",
+                    re.ASCII | re.DOTALL)
 CURRENCIES = frozenset("""
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
     BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
@@ -239,7 +241,7 @@ def _core(text: str) -> str:
     """The digits of ``text`` (no spaces around) without the signs, parentheses, currency
     and percent signs and currency codes around them (``-$1,304.50`` -> ``1,304.50``)."""
     core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
-    core = core.lstrip(_SIGNS).strip(_MONEY + " \t\u00a0").lstrip(_SIGNS)
+    core = core.lstrip(_SIGNS).strip(_MONEY + " \t\u00a0\u202f\u2009").lstrip(_SIGNS)
     return _uncoded(core).lstrip(_SIGNS).strip(_MONEY)
 
 
