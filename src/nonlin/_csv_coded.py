@@ -65,6 +65,8 @@ def coded_block(raw: bytes, first_line: int, plan: _Plan) -> np.ndarray | None:
     starts, ends = bounds
     words = _words(plain)
     found = [_distinct(plain, words, starts[j::n_cols], ends[j::n_cols]) for j in plan.coders]
+    if n_cols == 1 and "" in found[0][2]:
+        return None  # a line of spaces or tabs is a blank line there too (``_csv_strict.blank``)
     events = sorted((row, k, text) for k, (_, _, seen) in enumerate(found)
                     for text, (row, _) in seen.items())
     coders = list(plan.coders.values())

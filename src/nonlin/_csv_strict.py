@@ -47,10 +47,26 @@ _MISSING_HINT = " (a missing value: missing='drop' leaves its row out, missing='
 # space; 1'304.50); ASCII digits alone, as the fast pass (``_csv_missing``) looks for them
 _FORMATTED = re.compile(r"\d+(,\d+)*(\.\d*)?|\.\d+|\d{1,3}(\.\d{3})+(,\d*)?"
                         "|\\d{1,3}([ \u00a0\u202f\u2009'\u2019]\\d{3})+([.,]\\d*)?", re.ASCII)
+# a whole number under formatting: digits, or groups of three after a separator (1,304;
+# 1.304; 1 304), and no fraction but zeros (12.00, 1.304,00); 1,5 may be a decimal comma
+_WHOLE = re.compile("(\\d+|\\d{1,3}([,. \u00a0\u202f\u2009'\u2019]\\d{3})+)([.,]0*)?", re.ASCII)
 _SIGNS = "+-\u2212"  # U+2212: the minus sign of typeset numbers (−5)
-# a currency code before or after the number, set off by a space (12 USD, EUR 3.50): three
-# capital letters (an id such as SKU123 or INV001, with no space, stays text)
-_CODED = re.compile("(?:[A-Z]{3}[ \u00a0])?(.*?)(?:[ \u00a0][A-Z]{3})?", re.ASCII | re.DOTALL)
+_MONEY = "$€£¥₹₩₽₺₪₱₫₴₦¢%"  # currency signs (dollar ... rupee, won, ruble, lira), percent
+# set off by a space, a no-break one, or (French: 12\u202f%) a narrow no-break or thin one
+# a currency code before or after the number, set off by a space (12 USD, EUR 3.50): an ISO
+# 4217 code (CURRENCIES), not any three capitals: CAT 1, ISO 9001, JAN 2024 stay text, as do
+# ids with no space (SKU123, INV001)
+_CODED = re.compile("(?:([A-Z]{3})[ \u00a0\u202f\u2009])?(.*?)(?:[ \u00a0\u202f\u2009]([A-Z]{3}))?",
+                    re.ASCII | re.DOTALL)
+CURRENCIES = frozenset("""
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD
+    JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK
+    MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
+    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL
+    THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF
+    XPF YER ZAR ZMW ZWG ZWL""".split())
 _FORMATTED_HINT = (" (a formatted number: thousands separators, currency signs and codes, "
                    "percent signs, "
                    "a typeset minus sign and accounting parentheses are not read, and such a "
@@ -87,7 +103,7 @@ def _strict_block(
     line = first_line
     try:
         for row in reader:
-            if row and (len(row) > 1 or row[0].strip(" \t")):  # not blank (see ``blank``)
+            if row and (len(row) > 1 or not row[0] or row[0].strip(" \t")):  # see ``blank``
                 features.append(_strict_row(row, line, plan, targets))
             line = first_line + reader.line_num
     except csv.Error as error:
@@ -105,8 +121,10 @@ def _strict_block(
 
 def blank(row: list[str]) -> bool:
     """Whether a row the ``csv`` module read is a blank line, skipped as pandas'
-    ``skip_blank_lines`` skips it: empty, or one cell of ASCII spaces and tabs only."""
-    return not row or (len(row) == 1 and not row[0].strip(" \t"))
+    ``skip_blank_lines`` skips it: empty, or one cell of ASCII spaces and tabs only. A line
+    ``""`` (``['']``) is a cell, empty: how pandas' ``to_csv`` and ``csv.writer`` write a
+    missing value of one column, which ``pd.read_csv`` reads as NaN."""
+    return not row or (len(row) == 1 and row[0] != "" and not row[0].strip(" \t"))
 
 
 def _strict_row(row: list[str], line: int, plan: _Plan, targets: list[Any]) -> list[float]:
@@ -197,18 +215,43 @@ def _finite_limit(dtype: np.dtype) -> float:
 
 def formatted(cell: str) -> bool:
     """Whether ``cell`` is a number written with formatting (``1,304.50``, ``$12``, ``-5%``,
-    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (three capital letters
-    set off by a space: ``EUR 3.50``) or a percent sign around a plain number. Such
+    ``€ 3``, ``12 USD``): grouping commas, a currency sign or code (an ISO 4217 code set
+    off by a space: ``EUR 3.50``; ``CAT 1`` is text) or a percent sign around a plain number. Such
     a cell is no number here, nor is it missing: it stops the reading even with ``missing``
     "drop" or "mean", which would otherwise drop its row or overwrite its value."""
     text = cell.strip(" \t")
-    core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
-    core = core.lstrip(_SIGNS).strip("$€£¥% \t\u00a0").lstrip(_SIGNS)
-    coded = _CODED.fullmatch(core)  # always matches: each part is optional
-    core = core if coded is None else coded.group(1).lstrip(_SIGNS).strip("$€£¥%")
+    core = _core(text)
     if core == text.lstrip("+-") and _number(core, None) is not None:  # nothing was formatting
         return False
     return _FORMATTED.fullmatch(core) is not None
+
+
+def whole(cell: str) -> bool:
+    """Whether ``cell``, a plain or a :func:`formatted` number, is a whole one (``12``,
+    ``1e3``, ``10%``, ``$1,304``, ``(5.00 EUR)``), as ``--task auto`` asks of a target's
+    numbers; a fraction (``2.5``, ``$12.50``) or a decimal comma (``1,5``) is not."""
+    text = cell.strip(" \t")
+    value = _number(text, None)
+    if value is not None:
+        return math.isfinite(value) and value.is_integer()
+    return _WHOLE.fullmatch(_core(text)) is not None
+
+
+def _core(text: str) -> str:
+    """The digits of ``text`` (no spaces around) without the signs, parentheses, currency
+    and percent signs and currency codes around them (``-$1,304.50`` -> ``1,304.50``)."""
+    core = text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text  # (1,304): negative
+    core = core.lstrip(_SIGNS).strip(_MONEY + " \t\u00a0\u202f\u2009").lstrip(_SIGNS)
+    return _uncoded(core).lstrip(_SIGNS).strip(_MONEY)
+
+
+def _uncoded(core: str) -> str:
+    """``core`` without an ISO 4217 currency code before or after it (``EUR 3.50``,
+    ``12 USD``: ``CURRENCIES``); as it is when its capitals name no currency (``CAT 1``)."""
+    coded = _CODED.fullmatch(core)  # always matches: each part is optional
+    if coded is None or not {coded[1], coded[3]} - {None} <= CURRENCIES:
+        return core
+    return coded[2]
 
 
 def not_missing(cell: str) -> bool:

@@ -46,8 +46,12 @@ def frame_names(X: Any) -> np.ndarray | None:
     """
     if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "columns"):
         names = columnar_names(X)  # polars or pyarrow (None for anything else)
-        return names if names is None else check_unique_names(names)
-    names = check_unique_names(np.asarray(list(X.columns), dtype=object))
+        if names is not None:
+            check_unique_names(names.tolist())
+        return names
+    columns = list(X.columns)  # a MultiIndex's: tuples (no names recorded, as scikit-learn)
+    check_unique_names(columns)
+    names = np.asarray(columns, dtype=object)
     if names.size == 0:
         return None
     types = sorted({type(name).__qualname__ for name in names.tolist()})
@@ -63,15 +67,15 @@ def frame_names(X: Any) -> np.ndarray | None:
     return names if types == ["str"] else None
 
 
-def check_unique_names(names: np.ndarray) -> np.ndarray:
-    """``names`` (a frame's column names), refused (``ValueError``) when one is
-    there twice: scikit-learn >= 1.9 refuses such a frame in ``fit`` and ``predict`` (by
+def check_unique_names(names: list[Any]) -> None:
+    """Refuse (``ValueError``) the column names ``names`` of a frame when one is there
+    twice: scikit-learn >= 1.9 refuses such a frame in ``fit`` and ``predict`` (by
     narwhals' check, whose message this is), and the model file needs unique names."""
-    if len(set(names.tolist())) == names.size:
-        return names
-    counts: dict[str, int] = {}
-    for name in names.tolist():
-        counts[str(name)] = counts.get(str(name), 0) + 1
+    if len(set(names)) == len(names):
+        return
+    counts: dict[Any, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
     twice = "".join(f"\n- {name!r} {n} times" for name, n in counts.items() if n > 1)
     raise ValueError(f"Expected unique column names, got:{twice}\nrename the columns "
                      "(df.columns = [...]) or drop the repeated ones")

@@ -11,6 +11,7 @@ CSV reader's ``_csv_strict.formatted``), gets the same fix once that formatting 
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -18,6 +19,9 @@ import numpy as np
 
 _SAMPLE = 100_000  # cells tested at most
 _NUMBERS = (str, int, float, np.number)
+# a decimal comma: 1.304,50, 2,5, 1 304,5 (a comma before other than three digits, or after
+# groups of dots); 1,304 and 1,304.50 are thousands
+_DECIMAL_COMMA = re.compile(r"\.\d{3},|,(\d{1,2}|\d{4,})?$")
 
 
 def numbers_as_text(frame: Any, column: Any) -> str | None:
@@ -57,14 +61,19 @@ def _formatted(cells: list[Any], select: str) -> str | None:
     """The fix for ``cells`` (not missing) that are numbers, some of them text written with
     formatting (``"1,000"``, ``"$12"``, ``"12 USD"``), that ``pd.to_numeric`` refuses; None
     when a cell is other text."""
-    from ._csv_strict import _number, formatted
+    from ._csv_strict import _core, _number, formatted
 
     texts = [cell for cell in cells if isinstance(cell, str)]
     shown = next((cell for cell in texts if formatted(cell)), None)
     finite = np.dtype(np.float64)  # "nan" is text here, as pd.to_numeric's
     if shown is None or any(_number(c, finite) is None and not formatted(c) for c in texts):
         return None
+    if any(_DECIMAL_COMMA.search(_core(c.strip(" \t"))) for c in texts if formatted(c)):
+        # removing the commas of 1.304,50 would make it 1.30450, silently
+        fix, read = ".str.replace('.', '').str.replace(',', '.')", "thousands='.', decimal=','"
+    else:
+        fix, read = ".str.replace(',', '')", "thousands=','"
     return (f"it holds numbers written as text with formatting ({shown!r}: thousands "
             "separators, currency or percent signs, which are not read): remove the formatting, "
-            f"then convert: {select} = pd.to_numeric({select}.str.replace(',', '')) for "
-            "thousands separators (pd.read_csv(..., thousands=',') reads a file so)")
+            f"then convert: {select} = pd.to_numeric({select}{fix}) for "
+            f"thousands separators (pd.read_csv(..., {read}) reads a file so)")

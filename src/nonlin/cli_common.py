@@ -58,7 +58,7 @@ def registry_names(kind: str) -> str:
 # -- argument types ------------------------------------------------------------
 def registry_name(kind: str) -> Any:
     """An argparse ``type``: a name ``nonlin.registry`` knows among ``kind``, kept as given
-    (an unknown one: ``nonlin train: error: argument --activation: Unknown ...``)."""
+    (an unknown one: ``nonlin: error: argument --activation: Unknown ...``)."""
 
     def check(text: str) -> str:
         from . import registry

@@ -158,27 +158,43 @@ def _unseen_error(keys: list[str], known: list[str], path: str, target: str) -> 
     )
 
 
-def refuse_formatted_numbers(path: str, target: str, y: np.ndarray) -> None:
+def refuse_formatted_numbers(path: str, target: str, y: np.ndarray, task: str,
+                             max_classes: int) -> None:
     """A ``UsageError`` when the text labels ``y`` of column ``target`` (read as text) are
     all numbers, some written with formatting (``"$12"``, ``"1,000.5"``, ``"12 USD"``:
     ``_csv_strict.formatted``), or missing: a regression target the reader could not read,
-    not one class per price. ``--task classification`` takes them as labels all the same."""
+    not one class per price. Under ``--task auto`` (``task``), numbers that written plainly
+    would be classes, whole and at most ``max_classes`` distinct (``10%``, ``20%``), are
+    class labels as before. ``--task classification`` takes any as labels all the same."""
+    from ._csv_strict import whole
     from .cli_table import first_text_cell
 
-    found = False
-    for labels in (y[:1000], np.unique(y)):  # a column of words returns at its first
-        for label in dict.fromkeys(labels.tolist()):
-            text = str(label).strip(" \t")
-            if text in MISSING_TARGETS or _number(text, None) is not None:
-                continue
-            if not formatted(text):
-                return
-            found = True
-    if found:
-        raise UsageError(
-            f"{shown_path(path)}: column {quoted(target)} holds numbers written with formatting"
-            f"{first_text_cell(path, target)}: thousands separators, currency signs or codes "
-            "and percent signs are not read, and as text each value would be a class label of "
-            "its own; write plain numbers (1304.5 for '$1,304.50', as pandas' read_csv("
-            "thousands=',') then to_csv does), or give --task classification to take them "
-            "as class labels")
+    labels = _formatted_labels(y)
+    if labels is None or (task == "auto" and len(labels) <= max_classes
+                          and all(whole(label) for label in labels)):
+        return
+    raise UsageError(
+        f"{shown_path(path)}: column {quoted(target)} holds numbers written with formatting"
+        f"{first_text_cell(path, target)}: thousands separators, currency signs or codes "
+        "and percent signs are not read, and as text each value would be a class label of "
+        "its own; write plain numbers (1304.5 for '$1,304.50', as pandas' read_csv("
+        "thousands=',') then to_csv does), or give --task classification to take them "
+        "as class labels")
+
+
+def _formatted_labels(y: np.ndarray) -> list[str] | None:
+    """The distinct labels of ``y`` present (not missing), without the spaces around them,
+    when each is a number and one at least a formatted one; else None, at the first word of
+    the first 1000 rows when there is one (a column of words is not sorted)."""
+    def words(labels: list[Any]) -> bool:
+        return any(text not in MISSING_TARGETS and _number(text, None) is None
+                   and not formatted(text) for text in labels)
+
+    head = [str(label).strip(" \t") for label in dict.fromkeys(y[:1000].tolist())]
+    if words(head):
+        return None
+    texts = dict.fromkeys(str(label).strip(" \t") for label in np.unique(y).tolist())
+    labels = [text for text in texts if text not in MISSING_TARGETS]
+    if words(labels) or not any(formatted(text) for text in labels):
+        return None
+    return labels

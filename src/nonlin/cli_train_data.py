@@ -90,7 +90,7 @@ def choose_task(args: argparse.Namespace, y: np.ndarray) -> str:
     if is_text and args.task != "classification":  # "$1,304.50": a regression's, unread
         from .cli_labels import refuse_formatted_numbers
 
-        refuse_formatted_numbers(args.data, args.target, y)
+        refuse_formatted_numbers(args.data, args.target, y, args.task, MAX_AUTO_CLASSES)
     if args.task == "regression" and is_text:
         raise UsageError(
             f"{shown_path(args.data)}: --task regression needs a numeric target; "
