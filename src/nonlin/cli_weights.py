@@ -175,14 +175,15 @@ def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
     With ``--weight`` (``weights``, the training rows'), the rows are counted by weight, as
     the estimators' ``class_weight="balanced"`` with ``sample_weight`` and scikit-learn's
     ``compute_class_weight(..., sample_weight=)`` count them: ``W / (n_present * W_c)``, a
-    class whose rows weigh 0 in all not counted in ``n_present`` (nor weighed: 1)."""
+    class whose rows weigh 0 in all not counted in ``n_present`` (nor weighed: 1), ``W``
+    the sum of the ``W_c`` as it adds them (the same bits as its weights)."""
     if spec == "balanced":
         if weights is None:
             counts = np.bincount(codes, minlength=len(classes))
             n, present = float(codes.shape[0]), len(classes)
         else:
             counts = np.bincount(codes, weights=weights, minlength=len(classes))
-            n, present = float(weights.sum()), int(np.count_nonzero(counts))
+            n, present = float(counts[counts != 0].sum()), int(np.count_nonzero(counts))
         return [n / (present * float(c)) if c else 1.0 for c in counts]
     table = [1.0] * len(classes)
     for label, value in _pairs(spec):
