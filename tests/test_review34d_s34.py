@@ -82,3 +82,53 @@ def test_the_cli_balanced_table_is_compute_class_weights_to_the_bit(tmp_path: Pa
     expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=labels,
                                     sample_weight=weights[order])
     assert [table["no"], table["yes"]] == expected.tolist()
+
+
+# -- training.requests: a hostile key -------------------------------------------------
+def _saved() -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        MLPClassifier(**KW).fit(X, Y3).save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("requests", "field"), [
+    ({"x" * 100_000: {"sample_weight": True}}, "training.requests['xxx"),
+    ({"fit\n\x1b[2J": {"sample_weight": True}}, r"training.requests['fit\n\x1b[2J']"),
+    ({"fit": {"y" * 100_000: True}}, "training.requests.fit['yyy"),
+    ({"fit": {"sample_weight\x1b[31m": True}}, r"training.requests.fit['sample_weight\x1b[31m']"),
+])
+def test_a_hostile_request_key_is_named_escaped_and_cut(requests: dict, field: str) -> None:
+    """The key that is no method or parameter is named quoted, escaped and cut, in the
+    field as in the message (was: the field echoed it raw: a line break or an escape
+    code sent to the terminal, a 100 000-character message)."""
+    def change(meta: dict) -> dict:
+        meta["training"]["requests"] = requests
+        return meta
+
+    with pytest.raises(ModelFileError) as info:
+        load(io.BytesIO(edit_meta(_saved(), "metadata", change)))
+    message = str(info.value)
+    assert info.value.field is not None and info.value.field.startswith(field)
+    assert len(message) < 400 and "\n" not in message and "\x1b" not in message
+
+
+def test_a_loaded_estimators_requests_survive_a_clone_and_a_pickle() -> None:
+    """Guard: the requests ``load`` sets are kept by ``clone`` and a pickle, as set ones."""
+    import pickle
+
+    import sklearn
+    from sklearn.base import clone
+
+    def change(meta: dict) -> dict:
+        meta["training"]["requests"] = {"fit": {"sample_weight": True},
+                                        "score": {"sample_weight": "w"}}
+        return meta
+
+    loaded = load(io.BytesIO(edit_meta(_saved(), "metadata", change)))
+    with sklearn.config_context(enable_metadata_routing=True):
+        expected = str(MLPClassifier().set_fit_request(sample_weight=True)
+                       .set_score_request(sample_weight="w").get_metadata_routing())
+    for est in (loaded, clone(loaded), pickle.loads(pickle.dumps(loaded))):
+        assert str(est.get_metadata_routing()) == expected
