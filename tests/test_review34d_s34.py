@@ -132,3 +132,42 @@ def test_a_loaded_estimators_requests_survive_a_clone_and_a_pickle() -> None:
                        .set_score_request(sample_weight="w").get_metadata_routing())
     for est in (loaded, clone(loaded), pickle.loads(pickle.dumps(loaded))):
         assert str(est.get_metadata_routing()) == expected
+
+
+# -- a checkpoint written before the weighted count -----------------------------------
+def test_a_checkpoint_whose_balanced_table_counted_the_rows_resumes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint of ``--weight w --class-weight balanced`` whose table an earlier nonlin
+    counted unweighted (the rows' counts, ``n / (2 * n_c)``) resumes with that table, as
+    its run began (was: refused, "expected the weights class_weight 'balanced' gives")."""
+    from cli_helpers import interrupt_after
+
+    from nonlin import cli_train_model
+
+    _data(tmp_path, SW)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(1)])
+    assert _train(tmp_path, "-o", "r.safetensors", "--epochs", "3") == 130
+    order = np.random.default_rng(0).permutation(60)[:48]
+    n_yes = int(np.sum(order % 4 == 0))
+    old = {"no": 48 / (2 * (48 - n_yes)), "yes": 48 / (2 * n_yes)}
+
+    def change(meta: dict) -> dict:
+        meta["training"]["class_weights"] = old
+        return meta
+
+    checkpoint = tmp_path / "r.checkpoint.safetensors"
+    checkpoint.write_bytes(edit_meta(checkpoint.read_bytes(), "metadata", change))
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "3", "--quiet", "-o",
+                     "r.safetensors", "--resume", str(checkpoint)]) == 0
+    assert nonlin.load(tmp_path / "r.safetensors").metadata["training"]["class_weights"] == old
+    # another table is still refused
+    change_again = {"no": 1.0, "yes": 3.0}
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [interrupt_after(1)])
+    assert _train(tmp_path, "-o", "r.safetensors", "--epochs", "3") == 130
+    checkpoint.write_bytes(edit_meta(checkpoint.read_bytes(), "metadata", lambda m: {
+        **m, "training": {**m["training"], "class_weights": change_again}}))
+    monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
+    assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "3", "--quiet", "-o",
+                     "r.safetensors", "--resume", str(checkpoint)]) == 2
