@@ -171,3 +171,23 @@ def test_a_checkpoint_whose_balanced_table_counted_the_rows_resumes(
     monkeypatch.setattr(cli_train_model, "_callbacks", lambda args: [])
     assert cli.main(["train", "d.csv", "--target", "y", "--epochs", "3", "--quiet", "-o",
                      "r.safetensors", "--resume", str(checkpoint)]) == 2
+
+
+# -- Sequential.fit's advice for 'balanced' -------------------------------------------
+def test_sequential_fits_balanced_advice_counts_by_sample_weight_as_the_estimator() -> None:
+    """``Sequential.fit(class_weight="balanced")`` is refused, as Keras refuses it, and its
+    advice names the estimator's rule under ``sample_weight`` too (was: only the rows'
+    counts, which the estimator it points to no longer uses beside ``sample_weight``)."""
+    y = (Y3 == 0).astype(int)
+    model = nonlin.Sequential([nonlin.Dense(1), nonlin.Sigmoid()])
+    with pytest.raises(TypeError) as error:
+        model.fit(X, y, loss="binary_cross_entropy", optimizer="sgd", epochs=1, seed=0, verbose=0,
+                  class_weight="balanced", sample_weight=SW)
+    assert "np.bincount(y, weights=w)" in str(error.value)
+    n_classes, w = 2, SW  # the advice as written
+    c = np.bincount(y, weights=w)
+    advice = c.sum() / (n_classes * c)
+    np.testing.assert_array_equal(advice, compute_class_weight(
+        "balanced", classes=np.array([0, 1]), y=y, sample_weight=w))
+    model.fit(X, y, loss="binary_cross_entropy", optimizer="sgd", epochs=1, seed=0, verbose=0,
+              class_weight=dict(enumerate(advice)), sample_weight=w)
