@@ -191,3 +191,28 @@ def test_sequential_fits_balanced_advice_counts_by_sample_weight_as_the_estimato
         "balanced", classes=np.array([0, 1]), y=y, sample_weight=w))
     model.fit(X, y, loss="binary_cross_entropy", optimizer="sgd", epochs=1, seed=0, verbose=0,
               class_weight=dict(enumerate(advice)), sample_weight=w)
+
+
+# -- nonlin train: a class with no training row ---------------------------------------
+def test_a_class_with_no_training_row_is_not_counted_with_or_without_weight(
+        tmp_path: Path) -> None:
+    """``balanced`` over the training rows is ``compute_class_weight`` on their labels:
+    a class whose one row is held out is not among ``n_classes`` (weighing 1, no row), and a
+    ``--weight`` column of 1s gives the table no ``--weight`` gives (was: 3 classes
+    counted without ``--weight``, 2 with it)."""
+    order = np.random.default_rng(0).permutation(60)
+    rare = int(order[-1])  # a validation row
+    labels = ["z" if i == rare else ("yes" if i % 4 == 0 else "no") for i in range(60)]
+    rows = [f"{a:.3f},{b:.3f},1,{label}" for (a, b, _), label in zip(X, labels, strict=True)]
+    (tmp_path / "d.csv").write_text("a,b,w,y\n" + "\n".join(rows) + "\n")
+    tables = []
+    for options in (["--exclude", "w"], ["--weight", "w"]):
+        assert cli.main(["train", str(tmp_path / "d.csv"), "--target", "y", "--hidden", "3",
+                         "--epochs", "1", "--quiet", "--class-weight", "balanced", *options,
+                         "-o", str(tmp_path / "m.safetensors")]) == 0
+        tables.append(nonlin.load(tmp_path / "m.safetensors")
+                      .metadata["training"]["class_weights"])
+    assert tables[0] == tables[1]
+    train = np.array([labels[i] for i in order[:48]])
+    expected = compute_class_weight("balanced", classes=np.array(["no", "yes"]), y=train)
+    assert [tables[0]["no"], tables[0]["yes"], tables[0]["z"]] == [*expected.tolist(), 1.0]
