@@ -79,7 +79,7 @@ def check_resumed_weights(args: argparse.Namespace, previous: dict[str, Any],
 
 def _earlier_table(spec: str, classes: list[Any], codes: np.ndarray,
                    weights: list[float]) -> bool:
-    """Whether ``weights`` is the "balanced" table nonlin recorded before session 34: the
+    """Whether ``weights`` is the "balanced" table an earlier nonlin recorded: the
     rows counted unweighted (beside --weight too) over all of ``classes``, a class with no
     training row among them, ``n / (n_classes * n_c)``. Its run goes on with that table
     (the resumed fit trains with the checkpoint's), as it began."""
