@@ -9,7 +9,6 @@ hostile ``training.requests`` key is named escaped and cut, not echoed raw.
 
 from __future__ import annotations
 
-import argparse
 import io
 import warnings
 from pathlib import Path
@@ -141,7 +140,6 @@ def test_a_checkpoint_whose_balanced_table_counted_the_rows_resumes(
     counted unweighted (the rows' counts, ``n / (2 * n_c)``) resumes with that table, as
     its run began (was: refused, "expected the weights class_weight 'balanced' gives")."""
     from cli_helpers import interrupt_after
-
     from nonlin import cli_train_model
 
     _data(tmp_path, SW)
