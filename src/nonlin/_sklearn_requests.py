@@ -49,20 +49,27 @@ def restore_requests(est: Any, record: Any, path: str) -> None:
     if not isinstance(record, dict):
         raise _refuse(path, _FIELD, record, "a JSON object of methods")
     for method, params in record.items():
-        field = f"{_FIELD}.{method}"
+        field = f"{_FIELD}{_key(method)}"
         if method not in known:
             raise _refuse(path, field, method, f"a method among {sorted(known)}")
         if not isinstance(params, dict) or not params:
             raise _refuse(path, field, params, "a JSON object of parameters")
         for param, value in params.items():
             if param not in known[method]:
-                raise _refuse(path, f"{field}.{param}", param,
+                raise _refuse(path, f"{field}{_key(param)}", param,
                               f"a parameter of {method} among {sorted(known[method])}")
             if not (isinstance(value, bool) or isinstance(value, str) and value.isidentifier()):
                 raise _refuse(path, f"{field}.{param}", value,
                               "true, false or an alias (a name)")
             getattr(requests, method).add_request(param=param, alias=value)
     est._metadata_request = requests
+
+
+def _key(key: str) -> str:
+    """A key of the file as its field's name ends: ``.predict`` when it is a name of up
+    to 40 characters, else ``['...']``, quoted, escaped and cut (a key holding a line
+    break or an escape code, or a megabyte of text, is not echoed raw)."""
+    return f".{key}" if key.isidentifier() and len(key) <= 40 else f"[{quoted(key, 40)}]"
 
 
 def _refuse(path: str, field: str, value: Any, expected: str) -> ModelFileError:

@@ -87,10 +87,13 @@ def weighted_balanced(Y: np.ndarray, w: np.ndarray, multilabel: bool) -> np.ndar
 def _balanced(i: np.ndarray, w: np.ndarray, n_classes: int) -> np.ndarray:
     """Each row's ``W / (n_present * W_c)`` for class indices ``i`` (n_samples,); classes
     of no weight are not counted in ``n_present``, as ``compute_sample_weight`` counts only
-    the values a column holds: rows of weight 0 count as rows removed."""
-    counts = np.bincount(i, weights=w, minlength=n_classes)
+    the values a column holds: rows of weight 0 count as rows removed. ``W`` is the sum of
+    the float64 class sums ``W_c``, as ``compute_class_weight`` adds them (not ``w.sum()``,
+    which a float32 ``w`` adds in float32): the same bits as its weights."""
+    counts = np.bincount(i, weights=w, minlength=n_classes)  # float64, whatever w's dtype
     present = counts != 0
-    per_class = np.divide(w.sum(), present.sum() * counts, out=np.zeros(n_classes),
+    total = counts[present].sum()  # compute_class_weight's sum of the counts, to the bit
+    per_class = np.divide(total, present.sum() * counts, out=np.zeros(n_classes),
                           where=present)
     return per_class[i]
 

@@ -50,7 +50,8 @@ def check_resumed_weights(args: argparse.Namespace, previous: dict[str, Any],
     """The checkpoint's ``class_weights`` (``previous["training"]``) are one finite number
     >= 0 per class of ``previous["classes"]``, not all 0, recorded with ``class_weight``
     and equal to what it gives on the training rows (``codes``: their class indices;
-    ``row_weights``: their ``--weight`` weights, which "balanced" counts by)."""
+    ``row_weights``: their ``--weight`` weights, which "balanced" counts by; or, written
+    before it did so, to the table nonlin gave then: ``_earlier_table``)."""
     from ._header import ModelFileError
     from .cli_common import UsageError
     from .cli_weights import _class_table
@@ -69,11 +70,23 @@ def check_resumed_weights(args: argparse.Namespace, previous: dict[str, Any],
         expected = _class_table(args, spec, previous["classes"], codes, row_weights)
     except UsageError as exc:
         raise ModelFileError(args.resume, str(exc), f"{_RECORD}['class_weight']") from None
-    if weights != expected:
+    if weights != expected and not _earlier_table(spec, previous["classes"], codes, weights):
         given = dict(zip(classes, expected, strict=True))
         raise ModelFileError(args.resume, f"expected the weights class_weight {quoted(spec)} "
                              f"gives on this data, {quoted(given)}, received {quoted(table)}",
                              field)
+
+
+def _earlier_table(spec: str, classes: list[Any], codes: np.ndarray,
+                   weights: list[float]) -> bool:
+    """Whether ``weights`` is the "balanced" table an earlier nonlin recorded: the
+    rows counted unweighted (beside --weight too) over all of ``classes``, a class with no
+    training row among them, ``n / (n_classes * n_c)``. Its run goes on with that table
+    (the resumed fit trains with the checkpoint's), as it began."""
+    counts = np.bincount(codes, minlength=len(classes))
+    n = float(codes.shape[0])
+    return spec == "balanced" and weights == [n / (len(classes) * int(c)) if c else 1.0
+                                              for c in counts]
 
 
 def _table_values(path: str, table: Any, classes: list[str], field: str) -> list[float]:

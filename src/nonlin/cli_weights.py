@@ -170,20 +170,20 @@ def record_weights(args: argparse.Namespace, meta: dict[str, Any], codes: np.nda
 
 def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
                  codes: np.ndarray, weights: np.ndarray | None = None) -> list[float]:
-    """Each class's weight: scikit-learn's balanced formula over the training rows (a class
-    with no training row weighs 1: it weighs nothing), or the given ones (1 if left out).
+    """Each class's weight: scikit-learn's balanced formula over the training rows
+    (``codes``), ``n / (n_present * n_c)``, or the given ones (1 if left out). As
+    ``compute_class_weight`` on the training rows' labels, ``n_present`` counts the classes
+    with a training row, and a class with none (all held out) weighs 1: it weighs nothing.
     With ``--weight`` (``weights``, the training rows'), the rows are counted by weight, as
     the estimators' ``class_weight="balanced"`` with ``sample_weight`` and scikit-learn's
-    ``compute_class_weight(..., sample_weight=)`` count them: ``W / (n_present * W_c)``, a
-    class whose rows weigh 0 in all not counted in ``n_present`` (nor weighed: 1)."""
+    ``compute_class_weight(..., sample_weight=)`` count them (a row of weight 0 as a row
+    removed; weights of 1, as without ``--weight``), ``n`` the sum of the ``n_c`` as it adds
+    them (the same bits as its weights)."""
     if spec == "balanced":
-        if weights is None:
-            counts = np.bincount(codes, minlength=len(classes))
-            n, present = float(codes.shape[0]), len(classes)
-        else:
-            counts = np.bincount(codes, weights=weights, minlength=len(classes))
-            n, present = float(weights.sum()), int(np.count_nonzero(counts))
-        return [n / (present * float(c)) if c else 1.0 for c in counts]
+        counts = np.bincount(codes, weights=weights, minlength=len(classes))
+        present = counts != 0
+        n, n_present = float(counts[present].sum()), int(present.sum())
+        return [n / (n_present * float(c)) if c else 1.0 for c in counts]
     table = [1.0] * len(classes)
     for label, value in _pairs(spec):
         table[_class_index(args, label, classes)] = value

@@ -189,7 +189,9 @@ def class_weights_for(
         return None
     if not isinstance(class_weight, dict):
         hint = ("; as in Keras, 'balanced' is no option here: pass the weights it stands for, "
-                "dict(enumerate(len(y) / (n_classes * np.bincount(y)))), or use "
+                "dict(enumerate(len(y) / (n_classes * np.bincount(y)))) (with "
+                "sample_weight=w, the weighted counts c = np.bincount(y, weights=w): "
+                "c.sum() / (n_classes * c)), or use "
                 "nonlin.sklearn.MLPClassifier(class_weight='balanced')"
                 if isinstance(class_weight, str) and class_weight == "balanced" else "")
         raise TypeError(f"Expected a dict {{class: weight}}. Received: "
