@@ -51,12 +51,36 @@ def _standardize(
         np.multiply(xhat, xhat, out=square)  # overflow (rescaled below)
         np.add.reduce(square, axis=1, out=inv_std, keepdims=True)
     np.divide(inv_std, width, out=inv_std)  # var
+    _fix_rounded_means(x, xhat, mean, inv_std)
     np.add(inv_std, const(epsilon, dt), out=inv_std)
     np.sqrt(inv_std, out=inv_std)
     np.divide(const(1.0, dt), inv_std, out=inv_std)
     if not inv_std.all():  # 1 / sqrt(inf): a row's squares overflowed
         _rescaled(xhat, inv_std)
     np.multiply(xhat, inv_std, out=xhat)
+
+
+def _fix_rounded_means(x: np.ndarray, centered: np.ndarray, mean: np.ndarray,
+                       var: np.ndarray) -> None:
+    """The rows whose variance ``var`` (n_samples, 1) is within their rounded ``mean``'s
+    error, ``(0, (k eps mean)^2]`` for ``k`` features: a row constant at 1e30 (or at
+    1.2e8 in float32) had ``x - mean`` of an ulp, a "variance" of its square and outputs
+    of +-1, not 0. ``nonlin._moment_fix`` recomputes those rows' ``mean``, ``var`` and
+    ``centered = x - mean`` in place (the corrected two-pass formula, in float64), as
+    ``BatchNorm``'s columns, and those of an infinite ``var`` (a float32 row constant at
+    1e30: the ulp's square overflowed; a true variance past the float range stays inf,
+    for ``_rescaled``); other rows keep their bits."""
+    dt = x.dtype
+    info = np.finfo(dt)
+    bound = np.multiply(np.abs(mean), x.shape[1] * float(info.eps))
+    np.minimum(bound, 0.5 * math.sqrt(float(info.max)), out=bound)
+    np.multiply(bound, bound, out=bound)
+    suspect = (var > 0) & ((var <= bound) | np.isposinf(var)) & np.isfinite(mean)
+    if suspect.any():  # a constant row of huge values, say: rare, imported lazily
+        from ._moment_fix import corrected
+
+        with np.errstate(over="ignore"):  # a variance past the float range stays inf
+            corrected(x.T, centered.T, mean[:, 0], var[:, 0], suspect[:, 0])
 
 
 def _rescaled(centered: np.ndarray, inv_std: np.ndarray) -> None:

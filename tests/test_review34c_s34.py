@@ -1,0 +1,69 @@
+"""Session 34 review of the numerics34 merge: what it left out or got wrong.
+
+1. ``LayerNormalization`` had ``BatchNorm``'s fault that numerics34 repaired there: a row
+   whose variance is within its rounded mean's error (a constant row of large values; in
+   float32 a row constant at 1.2e8, or at 1e30 where the ulp's square overflows) gave
+   outputs of +-1 instead of 0, and a near-constant row lost its few significant bits.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from nonlin import Identity, LayerNormalization, Sequential, gradcheck
+
+
+def _exact_layer_norm(x: np.ndarray, epsilon: float) -> np.ndarray:
+    """``(x - mean) / sqrt(var + epsilon)`` per row, the moments in exact rationals."""
+    out = np.zeros(x.shape)
+    for i, row in enumerate(x):
+        values = [Fraction(float(v)) for v in row]
+        mean = sum(values) / len(values)
+        var = sum((v - mean) ** 2 for v in values) / len(values)
+        scale = math.sqrt(float(var) + epsilon)
+        out[i] = [float(v - mean) / scale for v in values]
+    return out
+
+
+@pytest.mark.parametrize(("dtype", "value", "width"), [
+    (np.float64, 1e30, 3), (np.float64, 1e30, 7), (np.float64, 3.3e20, 100),
+    (np.float32, 123456789.0, 7), (np.float32, 1.7e15, 10), (np.float32, 1e30, 3)])
+def test_layer_norm_constant_row_gives_zeros(dtype: type, value: float, width: int) -> None:
+    x = np.full((2, width), value, dtype)
+    model = Sequential([LayerNormalization()]).build(width, dtype=dtype)
+    out = model.forward(x, training=True)
+    assert np.array_equal(out, np.zeros_like(out))  # main: +-1 (or 0.99999)
+    assert np.array_equal(model.predict(x, verbose=0), out)
+
+
+@pytest.mark.parametrize(("value", "spread"), [(1e15, 1.0), (1e16, 3.0), (1e30, 1e15)])
+def test_layer_norm_near_constant_rows_match_exact_moments(value: float, spread: float) -> None:
+    x = value + spread * np.random.default_rng(0).standard_normal((4, 16))
+    layer = LayerNormalization()
+    out = Sequential([layer]).build(16).forward(x, training=True)
+    np.testing.assert_allclose(out, _exact_layer_norm(x, layer.epsilon), rtol=0, atol=1e-14)
+
+
+def test_layer_norm_ordinary_rows_keep_their_bits_and_gradients() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((8, 5)) * 3 + 2
+    layer = LayerNormalization()
+    out = Sequential([layer]).build(5).forward(x, training=True)
+    mean = x.mean(axis=1, keepdims=True)
+    centered = x - mean
+    expected = centered / np.sqrt((centered * centered).mean(axis=1, keepdims=True)
+                                  + layer.epsilon)
+    np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-15)
+    model = Sequential([LayerNormalization(), Identity()]).build(5, seed=0)
+    assert gradcheck(model, "mse", x, rng.standard_normal((8, 5))) < 1e-6
+
+
+def test_layer_norm_float32_large_constant_and_huge_rows_stay_finite() -> None:
+    x = np.array([[1e30, -1e30, 0.0], [1e30, 1e30, 1e30]], np.float32)
+    out = Sequential([LayerNormalization()]).build(3, dtype=np.float32).forward(x, training=True)
+    np.testing.assert_allclose(out[0], [math.sqrt(1.5), -math.sqrt(1.5), 0.0], rtol=1e-6)
+    assert np.array_equal(out[1], np.zeros(3, np.float32))
