@@ -67,3 +67,67 @@ def test_layer_norm_float32_large_constant_and_huge_rows_stay_finite() -> None:
     out = Sequential([LayerNormalization()]).build(3, dtype=np.float32).forward(x, training=True)
     np.testing.assert_allclose(out[0], [math.sqrt(1.5), -math.sqrt(1.5), 0.0], rtol=1e-6)
     assert np.array_equal(out[1], np.zeros(3, np.float32))
+
+
+# -- 2. F1Score(average=None) in fit: one count of the batch, not one per class ---------------
+def _calls_of_predicted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import nonlin._fscore_metrics as fscore
+
+    calls: list[int] = []
+    original = fscore.predicted
+
+    def counting(*args: object, **kwargs: object) -> np.ndarray:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fscore, "predicted", counting)
+    return calls
+
+
+def test_per_class_f1_counts_each_batch_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nonlin import Dense, Softmax
+    from nonlin.metrics import F1Score
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((64, 4)), rng.integers(0, 6, 64)
+    model = Sequential([Dense(6), Softmax()]).build(4, seed=0)
+    calls = _calls_of_predicted(monkeypatch)
+    history = model.fit(X, y, loss="sparse_categorical_crossentropy", optimizer="adam",
+                        metrics=[F1Score(average=None)], epochs=1, batch_size=16, verbose=0)
+    assert [k for k in history.history if k.startswith("f1")] == [
+        f"f1_score_class_{j}" for j in range(6)]
+    assert len(calls) == 4  # one per batch (main: 24, one per class and batch: O(n k^2))
+
+
+def test_per_class_f1_in_evaluate_matches_the_array_of_a_direct_call() -> None:
+    from nonlin import Dense, Softmax
+    from nonlin.metrics import F1Score
+
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((90, 4)), rng.integers(0, 3, 90)
+    model = Sequential([Dense(3), Softmax()]).build(4, seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=[F1Score(average=None), F1Score(name="macro")])
+    logs = model.evaluate(X, y, batch_size=16, verbose=0, return_dict=True)
+    expected = F1Score(average=None)(y, model.predict(X, verbose=0))
+    got = [logs[f"f1_score_class_{j}"] for j in range(3)]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert logs["macro"] == pytest.approx(float(np.mean(expected)), rel=1e-12)
+
+
+def test_per_class_copies_updated_out_of_step_count_their_own_rows() -> None:
+    from nonlin.metrics import F1Score, get_metrics
+
+    rng = np.random.default_rng(2)
+    copies = get_metrics([F1Score(average=None)], n_outputs=3)
+    a_true, a_pred = rng.integers(0, 3, 20), rng.random((20, 3))
+    b_true, b_pred = rng.integers(0, 3, 20), rng.random((20, 3))
+    w = rng.uniform(0, 2, 20)
+    for group in (copies, [F1Score(average=None, class_id=j) for j in range(3)]):
+        group[1].update_state(a_true, a_pred)  # copy 1 alone, then every copy, then 1 again
+        for one in group:
+            one.update_state(b_true, b_pred, sample_weight=w)
+        group[1].update_state(b_true, b_pred)
+        group[2].update_state(a_true, a_pred, sample_weight=w)
+    alone = group
+    assert [c.result() for c in copies] == [a.result() for a in alone]
