@@ -4,6 +4,9 @@
    whose variance is within its rounded mean's error (a constant row of large values; in
    float32 a row constant at 1.2e8, or at 1e30 where the ulp's square overflows) gave
    outputs of +-1 instead of 0, and a near-constant row lost its few significant bits.
+2. ``F1Score(average=None)`` logged per class in ``fit``: each of the ``k`` copies counted
+   every column of every batch (O(n k^2): 11.5 s, not 0.3 s, an epoch at 1000 classes); the
+   copies now share one count of each batch, and still count their own rows out of step.
 """
 
 from __future__ import annotations
