@@ -7,6 +7,8 @@
 2. ``F1Score(average=None)`` logged per class in ``fit``: each of the ``k`` copies counted
    every column of every batch (O(n k^2): 11.5 s, not 0.3 s, an epoch at 1000 classes); the
    copies now share one count of each batch, and still count their own rows out of step.
+3. ``Normalization.adapt`` (``np.mean``, ``np.var`` in float64) had the same fault as 1: a
+   constant feature at 1e30 got a variance of 2e28 and outputs of -1, not 0.
 """
 
 from __future__ import annotations
@@ -134,3 +136,30 @@ def test_per_class_copies_updated_out_of_step_count_their_own_rows() -> None:
         group[2].update_state(a_true, a_pred, sample_weight=w)
     alone = group
     assert [c.result() for c in copies] == [a.result() for a in alone]
+
+
+# -- 3. Normalization.adapt: BatchNorm's fault in np.mean / np.var --------------------------
+@pytest.mark.parametrize(("value", "rows"), [(1e30, 3), (3.3e20, 100), (123456789.123, 7),
+                                             (-7e25, 33), (1e300, 5)])
+def test_normalization_adapt_of_a_constant_feature_gives_zeros(value: float, rows: int) -> None:
+    from nonlin import Normalization
+
+    x = np.full((rows, 2), value)
+    layer = Normalization()
+    layer.adapt(x)
+    assert np.array_equal(layer.variance, np.zeros(2))  # main: 2e28 at 1e30, outputs -1
+    assert np.array_equal(layer.mean, x[0])
+    out = Sequential([layer]).build(2).predict(x, verbose=0)
+    assert np.array_equal(out, np.zeros_like(out))
+
+
+def test_normalization_adapt_of_ordinary_features_keeps_numpy_bits() -> None:
+    from nonlin import Normalization
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 5)) * [1, 1e3, 1e-3, 5, 1] + [0, 1e6, 3, -2, 1e9]
+    x[:, 4] = 2.5  # a constant, exactly held: variance 0 either way
+    layer = Normalization()
+    layer.adapt(x)
+    assert np.array_equal(layer.mean, x.mean(axis=0))
+    assert np.array_equal(layer.variance, x.var(axis=0))
