@@ -14,7 +14,8 @@ float64, on those columns only:
 so a constant feature gets its own value as mean and a variance of 0 (outputs 0, as a
 float64 reference gives), and a near-constant one keeps its few significant bits. Other
 features keep their bits; imported lazily, for such a batch only. ``LayerNormalization``'s
-rows take the same formula (``layer_norm._fix_rounded_means``, on the transposed rows).
+rows take the same formula (``layer_norm._fix_rounded_means``, on the transposed rows), and
+so do ``Normalization.adapt``'s float64 columns (``corrected_columns``).
 """
 
 from __future__ import annotations
