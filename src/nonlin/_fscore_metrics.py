@@ -122,6 +122,7 @@ class FBetaScore(ConfusionMetric):
 
     name = "fbeta_score"
     _KEYS = ("true_positives", "false_positives", "false_negatives")
+    _shared: Any = None  # a per_class copy's SharedCounts (nonlin._fscore_shared)
 
     def __init__(self, average: str | None = "macro", beta: float = 1.0,
                  threshold: float | None = None, name: str | None = None, *,
@@ -149,6 +150,13 @@ class FBetaScore(ConfusionMetric):
         if self.class_id is not None and self.class_id >= k:
             raise ValueError(f"Expected class_id in [0, {k}) for y_pred with {k} columns. "
                              f"Received: class_id={self.class_id}")
+        if self._shared is not None and self.class_id is not None:  # once per batch
+            return self._shared.counts(self.class_id, (y_true, y_pred, w), self._all_counts)
+        return self._all_counts(y_true, y_pred, w)
+
+    def _all_counts(self, y_true: np.ndarray, y_pred: np.ndarray,
+                    w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_counts`` of every column, after its checks."""
         guess, actual = predicted(y_pred, self.threshold), truth(y_true, y_pred)
         shape = guess.shape  # each count summed on its own, as Keras' (never below 0)
         masks = (np.logical_and(guess, actual, out=buffer("both", shape, bool)),
@@ -186,10 +194,12 @@ class FBetaScore(ConfusionMetric):
         """What ``fit`` and ``evaluate`` log for ``average=None`` without ``class_id``: one
         copy per class ``j`` with ``class_id=j``, named ``"{name}_class_{j}"`` (a log is
         one number: History, CSVLogger and the monitors read each class's own)."""
-        copies = []
+        from ._fscore_shared import SharedCounts  # one batch's counts, computed once
+
+        copies, shared = [], SharedCounts(n_outputs)
         for j in range(n_outputs):
             one = copy.deepcopy(self)
-            one.class_id, one.name = j, f"{self.name}_class_{j}"
+            one.class_id, one.name, one._shared = j, f"{self.name}_class_{j}", shared
             one.reset_state()
             copies.append(one)
         return copies

@@ -13,7 +13,9 @@ float64, on those columns only:
 
 so a constant feature gets its own value as mean and a variance of 0 (outputs 0, as a
 float64 reference gives), and a near-constant one keeps its few significant bits. Other
-features keep their bits; imported lazily, for such a batch only.
+features keep their bits; imported lazily, for such a batch only. ``LayerNormalization``'s
+rows take the same formula (``layer_norm._fix_rounded_means``, on the transposed rows), and
+so do ``Normalization.adapt``'s float64 columns (``corrected_columns``).
 """
 
 from __future__ import annotations
@@ -34,3 +36,20 @@ def corrected(x: np.ndarray, centered: np.ndarray, mean: np.ndarray, var: np.nda
     drift = rest.mean(axis=0)
     var[cols] = np.maximum(np.mean(rest * rest, axis=0) - drift * drift, 0.0)
     centered[:, cols] = rest - drift  # x - mean(x), to float64's rounding
+
+
+def corrected_columns(X: np.ndarray, mean: np.ndarray, var: np.ndarray) -> None:
+    """``Normalization.adapt``'s float64 column ``mean`` and biased ``var`` (n_features,) of
+    ``X`` (n_samples, n_features), ``np.mean``'s and ``np.var``'s, recomputed in place by
+    ``corrected`` where ``var`` is within the mean's rounding, ``(0, (n eps mean)^2]`` (a
+    constant feature at 1e30 got a variance of 2e28 and outputs of -1, not 0); only those
+    columns are copied."""
+    bound = np.minimum(np.abs(mean) * (X.shape[0] * float(np.finfo(np.float64).eps)), 6.7e153)
+    suspect = (var > 0) & (var <= bound * bound)
+    if not suspect.any():
+        return
+    cols = np.flatnonzero(suspect)
+    block = np.asarray(X[:, cols], dtype=np.float64)
+    part_mean, part_var = mean[cols], var[cols]
+    corrected(block, np.empty_like(block), part_mean, part_var, np.ones(len(cols), bool))
+    mean[cols], var[cols] = part_mean, part_var

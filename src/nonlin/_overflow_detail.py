@@ -3,8 +3,10 @@
 Adam's ``v <- beta_2 v + (1 - beta_2) g^2`` (RMSprop's, Adagrad's and Adadelta's averages or
 sums of squares alike: ``Optimizer._squares``) overflows to inf in float32 once a gradient
 entry passes ``sqrt(max)``, about 1.8e19, while the gradient itself is finite. Keras 3
-computes the same ``square(g)`` and keeps the inf: the update ``m / (sqrt(inf) + eps)`` is 0
-from then on and the weight never moves again, silently; PyTorch's ``addcmul_`` takes
+computes the same ``square(g)`` and keeps the inf: its RMSprop's and Adagrad's updates
+``g / sqrt(inf)`` are 0 from then on, the weight stopped for good, silently; its Adam's (and
+AdamW's) ``v += (g^2 - v)(1 - beta_2)`` gives an update of 0, then ``inf - inf``, NaN, at the
+next step, and the weight turns NaN; PyTorch's ``addcmul_`` takes
 ``((1 - beta_2) g) g``, which overflows past ``sqrt(max / (1 - beta_2))`` (5.8e20 with the
 default 0.999) and then keeps its inf as well. nonlin keeps its ``g * g`` (its bits: the
 update rules as the formulas, in every run that does not overflow), and ``fit`` refuses such a
@@ -38,9 +40,10 @@ def _why(optimizer: Any, params: list[Any]) -> tuple[str, int | None]:
         if squares and big > largest ** 0.5:
             return (f"{cls}'s {squares[0]!r} (its squared gradients) of {{param}} overflowed "
                     f"to inf in {g.dtype}: a gradient entry of {big:.3g}, whose square passes "
-                    f"{g.dtype}'s largest, {largest:.3g}, and an inf there would stop the "
-                    "weight for good (as in Keras). Clip the gradients (clipnorm=1.0), scale "
-                    "the data, or train in float64", i)
+                    f"{g.dtype}'s largest, {largest:.3g}; an inf there would stop the weight "
+                    "for good (PyTorch; Keras' RMSprop and Adagrad) or turn it NaN a step "
+                    "later (Keras' Adam). Clip the gradients (clipnorm=1.0), scale the data, "
+                    "or train in float64", i)
     return "", None
 
 

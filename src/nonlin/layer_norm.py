@@ -51,12 +51,38 @@ def _standardize(
         np.multiply(xhat, xhat, out=square)  # overflow (rescaled below)
         np.add.reduce(square, axis=1, out=inv_std, keepdims=True)
     np.divide(inv_std, width, out=inv_std)  # var
+    _fix_rounded_means(x, xhat, mean, inv_std, square[:, :1])  # square: free now
     np.add(inv_std, const(epsilon, dt), out=inv_std)
     np.sqrt(inv_std, out=inv_std)
     np.divide(const(1.0, dt), inv_std, out=inv_std)
     if not inv_std.all():  # 1 / sqrt(inf): a row's squares overflowed
         _rescaled(xhat, inv_std)
     np.multiply(xhat, inv_std, out=xhat)
+
+
+def _fix_rounded_means(x: np.ndarray, centered: np.ndarray, mean: np.ndarray,
+                       var: np.ndarray, spare: np.ndarray) -> None:
+    """The rows whose variance ``var`` (n_samples, 1) is within their rounded ``mean``'s
+    error, ``(0, (k eps mean)^2]`` for ``k`` features: a row constant at 1e30 (or at
+    1.2e8 in float32) had ``x - mean`` of an ulp, a "variance" of its square and outputs
+    of +-1, not 0. ``nonlin._moment_fix`` recomputes those rows' ``mean``, ``var`` and
+    ``centered = x - mean`` in place (the corrected two-pass formula, in float64), as
+    ``BatchNorm``'s columns, and those of an infinite ``var`` and a finite mean (a float32
+    row constant at 1e30: the ulp's square overflowed; a true variance past the float range
+    stays inf, for ``_rescaled``); other rows keep their bits. ``spare`` (n_samples, 1) is
+    scratch: no array is allocated but on that rare path."""
+    info = np.finfo(x.dtype)
+    np.multiply(np.abs(mean, out=spare), x.shape[1] * float(info.eps), out=spare)
+    np.minimum(spare, 0.5 * math.sqrt(float(info.max)), out=spare)
+    np.subtract(np.multiply(spare, spare, out=spare), var, out=spare)
+    np.multiply(np.sign(spare, out=spare), var, out=spare)  # > 0: 0 < var < bound; -inf: inf
+    if spare.max() > 0 or spare.min() == -math.inf:  # a constant row of huge values, say
+        from ._moment_fix import corrected
+
+        suspect = ((spare > 0) | (np.isposinf(var) & np.isfinite(mean)))[:, 0]
+        if suspect.any():  # (not a row whose sum overflowed: left as it was)
+            with np.errstate(over="ignore"):  # a variance past the float range stays inf
+                corrected(x.T, centered.T, mean[:, 0], var[:, 0], suspect)
 
 
 def _rescaled(centered: np.ndarray, inv_std: np.ndarray) -> None:

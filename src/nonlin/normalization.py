@@ -38,8 +38,9 @@ def _batch_moments(
     by several ulps, which ``x - mean`` amplifies. In float64 this is
     ``x.mean(axis=0)``, ``x.var(axis=0)`` bit for bit, without their temporaries, but for
     a feature whose variance is within the mean's rounding, ``(0, (n eps mean)^2]``,
-    which ``nonlin._moment_fix`` recomputes (a constant float64 feature past ~1e14: its
-    outputs were +-1, not 0).
+    which ``nonlin._moment_fix`` recomputes (a constant float64 feature past ~1e10 to 1e14,
+    by ``n``: its outputs were +-1, not 0; a float32 feature of spread below ``n eps`` of its
+    mean, 1000 +- 0.01 in 256 rows: its outputs were shifted by up to a few percent).
     """
     n = x.shape[0]
     np.add.reduce(x, axis=0, dtype=np.float64, out=sums)

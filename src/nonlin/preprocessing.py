@@ -158,6 +158,9 @@ class Normalization(Layer):
         if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
             raise ValueError("Expected data whose mean and variance float64 can hold. Received "
                              f"values up to {quoted(float(np.abs(X).max()), 30)}")
+        from ._moment_fix import corrected_columns  # (not imported by a run without adapt)
+
+        corrected_columns(X, mean, variance)  # a constant feature at 1e30: exact, as BatchNorm
         if self.mean is None:  # adapt builds the layer, as Keras'
             self.in_features, self.mean, self.variance = X.shape[1], mean, variance
         else:
