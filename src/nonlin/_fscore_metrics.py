@@ -192,8 +192,9 @@ class FBetaScore(ConfusionMetric):
 
     def per_class(self, n_outputs: int) -> list[FBetaScore]:
         """What ``fit`` and ``evaluate`` log for ``average=None`` without ``class_id``: one
-        copy per class ``j`` with ``class_id=j``, named ``"{name}_class_{j}"`` (a log is
-        one number: History, CSVLogger and the monitors read each class's own)."""
+        copy per class ``j`` (of the model's ``n_outputs`` output columns) with
+        ``class_id=j``, named ``"{name}_class_{j}"`` (a log is one number: History,
+        CSVLogger and the monitors read each class's own)."""
         from ._fscore_shared import SharedCounts  # one batch's counts, computed once
 
         copies, shared = [], SharedCounts(n_outputs)
