@@ -25,7 +25,7 @@ def param_state(param: Any, keep_grad: bool = False) -> dict[str, Any]:
     ``__weakref__`` or ``__dict__`` slot). ``Param`` defines ``__getstate__`` so that every
     protocol works: 0 and 1 refuse a class with ``__slots__`` and no ``__getstate__``."""
     state = {name: getattr(param, name) for name in copyreg._slotnames(type(param))  # type: ignore[attr-defined]
-             if hasattr(param, name)}
+             if hasattr(param, name) and name != "_version"}  # a copy holds no pass
     state.update(getattr(param, "__dict__", {}))
     if "grad" in state and not keep_grad:
         state["grad"] = None
@@ -42,6 +42,8 @@ def set_param_state(param: Any, state: Any) -> None:
             setattr(param, name, value)
     if getattr(param, "grad", 0) is None and hasattr(param, "value"):
         param.grad = np.zeros_like(param.value)
+    if not hasattr(param, "_version"):
+        param._version = 0  # the steps it took (nonlin._pass_weights): none for a copy
 
 
 def _requires_grad(obj: Any, value: Any = None) -> None:
