@@ -65,6 +65,7 @@ _REFUSED = frozenset({"requires_grad", "requires_grad_"})
 def listed_names(obj: Any) -> list[str]:
     """``dir(obj)`` of a ``Param``, a layer or a model (their ``__dir__``): Python's names but
     PyTorch's ``requires_grad`` and ``requires_grad_``, which are there only to refuse
-    (``REQUIRES_GRAD``): ``dir`` (and a shell's completion) lists what can be read, as
-    ``hasattr`` (False for these). ``help(Param)`` still shows them with the way to freeze."""
+    (``REQUIRES_GRAD``): ``dir`` lists what can be read, as ``hasattr`` (False for these).
+    ``help(Param)`` still shows them with the way to freeze, and so does Python's own
+    completion (``rlcompleter`` adds ``dir(type(obj))``, which lists the class's names)."""
     return [name for name in object.__dir__(obj) if name not in _REFUSED]

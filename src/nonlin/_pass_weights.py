@@ -17,7 +17,7 @@ too. That is a few integer and identity comparisons per pass, nothing per weight
 
 What it cannot see: an edit of a weight array in place by hand (``W.value *= 2``,
 ``p.value -= lr * p.grad``, ``np.copyto(p.value, w)``) or through a view of it
-(``state_dict()``'s arrays), and a ``step`` of one's own optimizer that does not call
+(``model.weights``' arrays), and a ``step`` of one's own optimizer that does not call
 ``Optimizer.step`` (PyTorch counts every in-place operation on a tensor; a NumPy array has
 no hook for it). Bump ``p._version`` there, or run the training forward again after such an
 edit. ``set_weights`` forgets the pass instead (its backward is then refused as stale).
