@@ -101,3 +101,26 @@ def test_a_stepped_param_pickles_and_copies_without_its_count() -> None:
     assert set(p.__getstate__()) == {"value", "grad", "name"}
     for other in (copy.deepcopy(p), pickle.loads(pickle.dumps(p)), copy.copy(p)):
         assert other._version == 0
+
+
+# -- 2. parameters() after every kind of edit ----------------------------------------------
+def _held(model: Sequential) -> list[int]:
+    return [id(p) for layer in model.layers for p in layer.parameters()]
+
+
+def test_an_extend_that_fails_part_way_still_makes_parameters_follow() -> None:
+    """``list.extend`` of a generator that raises keeps the layers it took: counted too."""
+    model = net()
+    model.parameters()  # the fast path: build's list
+    extra = Dense(2, name="extra")
+    extra.build(2, np.random.default_rng(0))
+
+    def layers():  # noqa: ANN202
+        yield extra
+        raise KeyError("config")
+
+    with pytest.raises(KeyError):
+        model.layers.extend(layers())
+    assert model.layers[-1] is extra
+    assert [id(p) for p in model.parameters()] == _held(model)
+
