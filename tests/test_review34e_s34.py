@@ -124,3 +124,22 @@ def test_an_extend_that_fails_part_way_still_makes_parameters_follow() -> None:
     assert model.layers[-1] is extra
     assert [id(p) for p in model.parameters()] == _held(model)
 
+
+
+@pytest.mark.parametrize("edit", ["build", "rebind"])
+def test_a_layer_built_again_by_hand_is_refused_by_the_training_forward_as_by_fit(
+        edit: str) -> None:
+    """``parameters()`` gives build's list while the layer list is unedited: a hand-written
+    loop would step the former weights while the forward runs the new ones, silently."""
+    model = net()
+    if edit == "build":
+        model.layers[2].build(4, np.random.default_rng(1))
+    else:
+        model.layers[2].W = Param(np.zeros((4, 3)), "W")
+    with pytest.raises(RuntimeError, match=r"layers\[2\] does not hold the weights built there"):
+        model.fit(X, Y, loss="mse", optimizer="sgd", epochs=1, verbose=0, seed=0)
+    with pytest.raises(RuntimeError, match=r"layers\[2\] does not hold the weights built there"):
+        model.forward(X, training=True)
+    model.build(3, seed=0)
+    out = model.forward(X, training=True)
+    model.backward(MSE.grad(Y, out))

@@ -70,13 +70,17 @@ def stale_backward_error(grad_out: Any, input_grad: bool = False,
 def remember(model: Any) -> None:
     """Note the weights a training forward of ``model`` runs with (``Sequential.forward``):
     every parameter of its layers now, frozen or not (a frozen ``Dense``'s backward reads its
-    ``W`` too), ``build``'s list while the layers are those it built; of each its value (the
-    array itself) and its ``_version``, the steps taken on it. Nothing is copied."""
+    ``W`` too); of each its value (the array itself) and its ``_version``, the steps taken on
+    it. Nothing is copied. The layers' parameters are no longer those ``build`` made while the
+    list is unedited (a layer built again, ``layer.W = Param(...)``): ``model.parameters()``
+    would give the former ones, so this is refused as ``fit`` refuses it."""
     layers = model.layers
-    if layers is model.__dict__.get("_params_of") and layers._edits == model._params_edits:
-        params = list(model._params)
-    else:
-        params = [p for layer in model.layers for p in layer.parameters()]
+    params = [p for layer in layers for p in layer.parameters()]
+    if layers is model.__dict__.get("_params_of") and layers._edits == model._params_edits and (
+            len(params) != len(model._params) or any(map(is_not, params, model._params))):
+        from ._layers_built import check_layers_as_built  # an error's path
+
+        check_layers_as_built(model)  # a layer built again or a Param rebound by hand: as fit
     model.__dict__[WEIGHTS] = (params, [p.value for p in params], versions(params))
 
 
