@@ -20,16 +20,15 @@ the model: ``fit``, ``train_on_batch`` and the estimators' fits (which also run 
 forwards of their own), ``gradcheck`` (whose forwards overwrite the caches), ``build``
 (new parameters), ``set_weights``, and a copy or pickle (which holds no caches). A backward
 whose weights changed in place since its forward (an optimizer step between them) is refused
-too: ``remember`` copies the weights a training forward runs with, ``check_unchanged``
-compares them at the backward (``nonlin._pass_weights`` says why, and what changed).
+too: ``remember`` notes the versions of the weights a training forward runs with,
+``check_unchanged`` compares them at the backward (``nonlin._pass_weights``: why, and what
+it cannot see).
 """
 
 from __future__ import annotations
 
 from operator import is_not
 from typing import Any
-
-import numpy as np
 
 MARK = "_backward_pending"  # in the model's __dict__ from a training forward to its backward
 TAKEN = "_backward_taken"  # from that backward to the next inference pass: input_grad=True
@@ -68,59 +67,37 @@ def stale_backward_error(grad_out: Any, input_grad: bool = False,
         f"once){taken}")
 
 
-def _arrays(params: list[Any]) -> list[np.ndarray]:
-    """The arrays to copy: the one flat buffer ``params`` tile when packed, else each value."""
-    base = params[0].value.base if params else None
-    if isinstance(base, np.ndarray) and base.ndim == 1:
-        size = 0
-        for p in params:
-            if p.value.base is not base:
-                return [p.value for p in params]
-            size += p.value.size
-        if size == base.size:
-            return [base]
-    return [p.value for p in params]
-
-
 def remember(model: Any) -> None:
-    """Copy the weights a training forward of ``model`` runs with (``Sequential.forward``):
+    """Note the weights a training forward of ``model`` runs with (``Sequential.forward``):
     every parameter of its layers now, frozen or not (a frozen ``Dense``'s backward reads its
-    ``W`` too), ``build``'s list while the layers are those it built."""
+    ``W`` too); of each its value (the array itself) and its ``_version``, the steps taken on
+    it. Nothing is copied. The layers' parameters are no longer those ``build`` made while the
+    list is unedited (a layer built again, ``layer.W = Param(...)``): ``model.parameters()``
+    would give the former ones, so this is refused as ``fit`` refuses it."""
     layers = model.layers
-    if layers is model.__dict__.get("_params_of") and layers._edits == model._params_edits:
-        params = list(model._params)
-    else:
-        params = [p for layer in model.layers for p in layer.parameters()]
-    arrays = _arrays(params)
-    kept = model.__dict__.get(WEIGHTS)
-    copies = kept[3] if kept is not None else []
-    if [(c.shape, c.dtype) for c in copies] != [(a.shape, a.dtype) for a in arrays]:
-        copies = [np.empty_like(a) for a in arrays]
-    for copy, array in zip(copies, arrays, strict=True):
-        np.copyto(copy, array)
-    model.__dict__[WEIGHTS] = (params, [p.value for p in params], arrays, copies)
+    params = [p for layer in layers for p in layer.parameters()]
+    if layers is model.__dict__.get("_params_of") and layers._edits == model._params_edits and (
+            len(params) != len(model._params) or any(map(is_not, params, model._params))):
+        from ._layers_built import check_layers_as_built  # an error's path
+
+        check_layers_as_built(model)  # a layer built again or a Param rebound by hand: as fit
+    model.__dict__[WEIGHTS] = (params, [p.value for p in params], versions(params))
 
 
-def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether ``a`` and ``b`` hold the same bits (NaN as NaN; -0.0 unlike 0.0)."""
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.dtype.kind == "f" and a.itemsize in (2, 4, 8):
-        kind = f"u{a.itemsize}"
-        return bool(np.array_equal(a.view(kind), b.view(kind)))
-    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+def versions(params: list[Any]) -> list[int]:
+    """Each parameter's ``_version`` (0 for a ``Param``-like object without one)."""
+    return [getattr(p, "_version", 0) for p in params]
 
 
 def check_unchanged(model: Any) -> None:
-    """Refuse ``model``'s backward when a weight of its training forward changed since."""
+    """Refuse ``model``'s backward when a weight of its training forward was stepped since
+    (its ``_version`` moved) or rebound (``p.value = ...``): a few identity and integer
+    comparisons, nothing per element."""
     kept = model.__dict__.get(WEIGHTS)
     if kept is None:
         return
-    params, values, arrays, copies = kept
-    changed = any(map(is_not, [p.value for p in params], values))  # a value rebound
-    for array, copy in zip(arrays, copies, strict=True):
-        changed = changed or not same_bits(array, copy)
-    if changed:
+    params, values, counts = kept
+    if any(map(is_not, [p.value for p in params], values)) or versions(params) != counts:
         from ._pass_weights import changed_message  # an error's path: imported there
 
         raise RuntimeError(changed_message(model, kept))

@@ -162,6 +162,7 @@ def overwrite_with_average(optimizer: Any, params: list[Param]) -> None:
     averages = held_average(optimizer, params, "finalize_variable_values")
     for p, average in zip(params[: len(averages)], averages, strict=True):
         np.copyto(p.value, average)
+        bump(p)
 
 
 def weights_back(optimizer: Any, params: list[Param]) -> None:
@@ -181,6 +182,14 @@ def swap_average(optimizer: Any, params: list[Param], *, into_model: bool) -> bo
         weights = p.value.copy()
         np.copyto(p.value, average)
         np.copyto(average, weights)
+        bump(p)
     if averages:
         optimizer._ema_in_model = into_model
     return bool(averages)
+
+
+def bump(p: Any) -> None:
+    """Count a change of ``p``'s weights in place, as ``Optimizer.step`` does: a training
+    forward's backward at the former weights is refused (``nonlin._pass_weights``)."""
+    if hasattr(p, "_version"):
+        p._version += 1

@@ -36,7 +36,7 @@ def flat_parameter(params: list[Param]) -> Param | None:
     if offset != value.nbytes:
         return None
     flat = Param.__new__(Param)
-    flat.value, flat.grad, flat.name = value, grad, "flat"
+    flat.value, flat.grad, flat.name, flat._version = value, grad, "flat", 0
     return flat
 
 

@@ -188,11 +188,12 @@ def _renaming(method_name: str) -> Any:
     method = getattr(list, method_name)
 
     def changed(self: LayerList, *args: Any, **kwargs: Any) -> Any:
-        result = method(self, *args, **kwargs)
-        self._edits += 1  # ModelState.parameters: the list build made is stale
-        with contextlib.suppress(ValueError, TypeError, AttributeError):
-            assign_names(self)
-        return result
+        try:
+            return method(self, *args, **kwargs)
+        finally:  # also after a failure: extend(a generator that raises) keeps what it took
+            self._edits += 1  # ModelState.parameters: the list build made is stale
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                assign_names(self)
 
     changed.__name__, changed.__doc__ = method_name, method.__doc__
     return changed

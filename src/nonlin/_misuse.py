@@ -175,6 +175,10 @@ def check_binding(optimizer: Any, params: list[Any], shapes: list[tuple[int, ...
     as Keras 3 refuses unknown variables, rather than shared or silently reset.
     """
     for i, p in enumerate(params):
+        try:  # step counts it (nonlin._pass_weights): a Param-like object's too
+            p._version += 0
+        except AttributeError:
+            p._version = 0
         if p.value.dtype.kind != "f" or getattr(p.grad, "shape", None) != p.value.shape:
             from ._param_names import binding_error  # as dense_grad: an error's path, where
             raise binding_error(params, i)  # the parameter is named by its layer

@@ -25,7 +25,7 @@ def param_state(param: Any, keep_grad: bool = False) -> dict[str, Any]:
     ``__weakref__`` or ``__dict__`` slot). ``Param`` defines ``__getstate__`` so that every
     protocol works: 0 and 1 refuse a class with ``__slots__`` and no ``__getstate__``."""
     state = {name: getattr(param, name) for name in copyreg._slotnames(type(param))  # type: ignore[attr-defined]
-             if hasattr(param, name)}
+             if hasattr(param, name) and name != "_version"}  # a copy holds no pass
     state.update(getattr(param, "__dict__", {}))
     if "grad" in state and not keep_grad:
         state["grad"] = None
@@ -42,6 +42,8 @@ def set_param_state(param: Any, state: Any) -> None:
             setattr(param, name, value)
     if getattr(param, "grad", 0) is None and hasattr(param, "value"):
         param.grad = np.zeros_like(param.value)
+    if not hasattr(param, "_version"):
+        param._version = 0  # the steps it took (nonlin._pass_weights): none for a copy
 
 
 def _requires_grad(obj: Any, value: Any = None) -> None:
@@ -63,6 +65,7 @@ _REFUSED = frozenset({"requires_grad", "requires_grad_"})
 def listed_names(obj: Any) -> list[str]:
     """``dir(obj)`` of a ``Param``, a layer or a model (their ``__dir__``): Python's names but
     PyTorch's ``requires_grad`` and ``requires_grad_``, which are there only to refuse
-    (``REQUIRES_GRAD``): ``dir`` (and a shell's completion) lists what can be read, as
-    ``hasattr`` (False for these). ``help(Param)`` still shows them with the way to freeze."""
+    (``REQUIRES_GRAD``): ``dir`` lists what can be read, as ``hasattr`` (False for these).
+    ``help(Param)`` still shows them with the way to freeze, and so does Python's own
+    completion (``rlcompleter`` adds ``dir(type(obj))``, which lists the class's names)."""
     return [name for name in object.__dir__(obj) if name not in _REFUSED]

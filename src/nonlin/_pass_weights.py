@@ -1,47 +1,42 @@
-"""The refusal of a backward whose weights changed since its training forward.
+"""The refusal of a backward whose weights were stepped since its training forward.
 
 A layer's ``backward`` differentiates the batch its training forward cached, and reads the
-weights as they are when it runs (``Dense``: ``dL/dx = dL/dy W^T``). An optimizer step (or an
-edit by hand, ``p.value -= lr * p.grad``) between ``model.forward(x, training=True)`` and
-``model.backward(g)`` would mix the new weights with the activations of the old ones: a
-gradient of neither, silently. PyTorch refuses the same order ("one of the variables needed
-for gradient computation has been modified by an inplace operation"), from a version counter
-each in-place operation on a tensor bumps; NumPy arrays have none, so ``Sequential.forward``
-with ``training=True`` copies the weights it ran with (``nonlin._backward_pass.remember``:
-into buffers kept from the pass before, one copy of the flat buffer when the parameters are
-packed) and ``Sequential.backward`` compares them bit for bit (``check_unchanged`` there, also
-for ``backward(input_grad=True)`` after the backward); this module, imported on that error's
-path only (``nonlin xor`` runs such a loop: no module more at its start), says what changed.
-A parameter rebound to another array (``p.value = ...``) counts as changed too.
+weights as they are when it runs (``Dense``: ``dL/dx = dL/dy W^T``). An optimizer step
+between ``model.forward(x, training=True)`` and ``model.backward(g)`` would mix the new
+weights with the activations of the old ones: a gradient of neither, silently. PyTorch
+refuses the same order ("one of the variables needed for gradient computation has been
+modified by an inplace operation") from a version counter that each in-place operation on a
+tensor bumps. NumPy arrays have none, so each ``Param`` keeps its own ``_version``, which
+every nonlin optimizer's ``step`` bumps (``Optimizer.step``, ``SGD``'s fast path, and so every
+subclass that ends in them) as do ``finalize_variable_values`` and ``SwapEMAWeights`` (which
+write the average into the weights). ``Sequential.forward`` with ``training=True`` notes the
+versions and the value arrays it ran with (``nonlin._backward_pass.remember``) and
+``Sequential.backward`` compares them (``check_unchanged`` there, also for ``backward(
+input_grad=True)`` after the backward); a value rebound (``p.value = ...``) counts as changed
+too. That is a few integer and identity comparisons per pass, nothing per weight, no copy.
 
-This costs the hand-written loop one copy of the weights per training forward and one
-comparison per backward, and ``fit`` nothing: its steps run the layers directly, not
-``Sequential.forward``. A layer driven by hand alone (``layer.forward``, ``layer.backward``)
-is not checked: that is ``fit``'s own path. The copies are dropped with the pass
-(``nonlin._backward_pass.drop``: ``build``, ``fit``, ``set_weights``, a copy or pickle).
+What it cannot see: an edit of a weight array in place by hand (``W.value *= 2``,
+``p.value -= lr * p.grad``, ``np.copyto(p.value, w)``) or through a view of it
+(``model.weights``' arrays), and a ``step`` of one's own optimizer that does not call
+``Optimizer.step`` (PyTorch counts every in-place operation on a tensor; a NumPy array has
+no hook for it). Bump ``p._version`` there, or run the training forward again after such an
+edit. ``set_weights`` forgets the pass instead (its backward is then refused as stale).
+
+This module, imported on the error's path only (``nonlin xor`` runs such a loop: no module
+more at its start), says what changed. ``fit`` pays one integer increment per parameter and
+step, no call: its steps run the layers directly, not ``Sequential.forward``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._backward_pass import same_bits
-
 
 def _changed_param(kept: tuple[Any, ...]) -> Any:
-    """The first parameter of ``kept`` whose value changed (rebound, or its bits)."""
-    params, values, arrays, copies = kept
-    flat = len(arrays) == 1 and len(params) > 1
-    for p, v, i in zip(params, values, range(len(params)), strict=True):
-        if p.value is not v:
-            return p
-        if flat:
-            start = (v.__array_interface__["data"][0]
-                     - arrays[0].__array_interface__["data"][0]) // v.itemsize
-            before = copies[0][start:start + v.size].reshape(v.shape)
-        else:
-            before = copies[i]
-        if not same_bits(v, before):
+    """The first parameter of ``kept`` that was stepped (its version moved) or rebound."""
+    params, values, counts = kept
+    for p, v, n in zip(params, values, counts, strict=True):
+        if p.value is not v or getattr(p, "_version", 0) != n:
             return p
     return params[0]
 
@@ -52,15 +47,19 @@ def changed_message(model: Any, kept: tuple[Any, ...]) -> str:
     param = _changed_param(kept)
     where = f"params ({getattr(param, 'name', '')})"
     for layer in model.layers:
-        if any(p is param for p in layer.parameters()):
+        try:
+            held = any(p is param for p in layer.parameters())
+        except Exception:  # a layer of one's own that cannot list them now: not this error's
+            held = False
+        if held:
             where = f"{layer_label(model, layer)}.{held_as(layer, param)}"
             break
     return (
         "Expected the weights of the training forward at its backward. Received "
         f"{where} changed in place since model.forward(x, training=True): an optimizer "
-        "step (opt.step(model.parameters())) or an edit by hand between the forward and "
-        "its backward. The backward would mix the new weights with the activations cached "
-        "at the old ones, the gradient of neither (PyTorch refuses this too: one of the "
-        "variables needed for gradient computation has been modified by an inplace "
-        "operation). Step after the backward (forward, loss, backward, then opt.step), or "
-        "run the training forward again to take the gradient at the new weights")
+        "step (opt.step(model.parameters())) between the forward and its backward, or its "
+        "value rebound (p.value = ...). The backward would mix the new weights with the "
+        "activations cached at the old ones, the gradient of neither (PyTorch refuses this "
+        "too: one of the variables needed for gradient computation has been modified by an "
+        "inplace operation). Step after the backward (forward, loss, backward, then "
+        "opt.step), or run the training forward again to take the gradient at the new weights")

@@ -78,14 +78,13 @@ class Param:
         layer, as ``save`` requires (the file stores each under ``"{layer}.{name}"``).
     """
 
-    __slots__ = ("value", "grad", "name")
+    __slots__ = ("value", "grad", "name", "_version")  # _version: steps (nonlin._pass_weights)
     requires_grad = requires_grad_ = REQUIRES_GRAD  # PyTorch's: an AttributeError with the way
     __dir__ = listed_names  # ... and dir(param) does not list them (nonlin._param_state)
 
     def __init__(self, value: np.ndarray, name: str = "") -> None:
-        self.value = value
-        self.grad = np.zeros_like(value)
-        self.name = name
+        self.value, self.grad, self.name = value, np.zeros_like(value), name
+        self._version = 0  # bumped by each optimizer step: a pending backward's check
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickles and deep copies: value, name, no gradient (``nonlin._param_state``)."""

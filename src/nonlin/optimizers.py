@@ -228,6 +228,8 @@ class Optimizer(Settings, StateDict, Pickling):
             raise refused_update(self, params)  # the slots start afresh (_optimizer_checks)
         for p, d in zip(work, deltas, strict=True):
             np.add(p.value, d, p.value)  # w <- w + d, in place
+        for p in params:  # counted: a backward pending at the former weights is refused
+            p._version += 1  # (nonlin._pass_weights; _misuse.check_binding made it)
         if self.use_ema:  # Keras 3's moving average of the weights, after the update
             update_average(self, work)
         self.iterations += 1

@@ -116,7 +116,9 @@ class SGD(Optimizer):
             and not self.use_ema  # the average: Optimizer.step (w + (-1 * g): the same bits)
         ):
             try:
-                for p in params:  # all checked before any is stepped
+                for p in params:  # all checked (and counted) before any is stepped
+                    p._version = getattr(p, "_version", 0) + 1  # refuses a backward
+                    # pending at w (nonlin._pass_weights; a Param-like object's too)
                     # NumPy would broadcast a smaller grad into w, or cast integer weights:
                     # check_binding says which is wrong
                     if getattr(p.grad, "shape", None) != p.value.shape or (
