@@ -13,7 +13,7 @@ from .activations import GELU, Exp, Identity, LeakyReLU, ReLU, Sigmoid, Softmax,
 from .activations_hard import HardSigmoid, HardSwish, ReLU6, Softsign
 from .activations_smooth import ELU, SELU, Mish, SiLU, Softplus
 from .core import Layer, Param, Sequential
-from .exceptions import DivergenceError
+from .exceptions import DivergenceError, NotBuiltError
 from .gradcheck import gradcheck, gradcheck_errors
 from .keras_layers import Activation, Input, InputLayer
 from .layer_norm import LayerNorm, LayerNormalization
@@ -179,6 +179,7 @@ __all__ = [
     "CosineSimilarity",
     "Callback",
     "DivergenceError",
+    "NotBuiltError",
     "ELU",
     "EarlyStopping",
     "History",
