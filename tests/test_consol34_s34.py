@@ -1,0 +1,66 @@
+"""Session 34's consolidation review: faults between the session's merges.
+
+* The README quotes the lines one tour step runs; ``docs/design.md`` (whose count
+  ``tests/test_reading_path_s27.py`` traces) said 165 after session 34's check of a step
+  between forward and backward, the README still 132.
+* ``count_params`` raised ``NotBuiltError`` (a ``ValueError`` and a ``RuntimeError``) for an
+  unbuilt model, while ``predict``, ``evaluate``, ``get_weights``, ``save`` and a model
+  whose layers changed since ``build`` raised a plain ``RuntimeError`` or ``ValueError``:
+  one ``except NotBuiltError`` now catches each.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nonlin
+from nonlin.exceptions import NotBuiltError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _flat(path: str) -> str:
+    return " ".join((ROOT / path).read_text(encoding="utf-8").split())
+
+
+def test_readme_quotes_the_step_count_design_md_traces() -> None:
+    readme = re.search(r"one step runs (\d+) lines of nonlin", _flat("README.md"))
+    design = re.search(r"one such step runs (\d+) lines of nonlin", _flat("docs/design.md"))
+    assert readme is not None and design is not None
+    assert readme.group(1) == design.group(1)
+
+
+def _unbuilt_calls(model: nonlin.Sequential, tmp_path: Path) -> dict[str, Any]:
+    X, y = np.ones((4, 3)), np.ones((4, 2))
+    return {
+        "predict": lambda: model.predict(X, verbose=0),
+        "evaluate": lambda: model.evaluate(X, y, verbose=0),
+        "get_weights": model.get_weights,
+        "count_params": model.count_params,
+        "save": lambda: nonlin.save(model, tmp_path / "m.safetensors"),
+    }
+
+
+@pytest.mark.parametrize("call", ["predict", "evaluate", "get_weights", "count_params", "save"])
+def test_every_call_on_an_unbuilt_model_raises_not_built_error(call: str, tmp_path: Path) -> None:
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(NotBuiltError, match="not built") as caught:
+        _unbuilt_calls(model, tmp_path)[call]()
+    assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, ValueError)
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+@pytest.mark.parametrize("call", ["predict", "evaluate", "count_params", "save"])
+def test_a_layer_added_since_build_raises_not_built_error(call: str, tmp_path: Path) -> None:
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.build(3, 0)
+    model.add(nonlin.Dense(2))
+    with pytest.raises(NotBuiltError, match="build"):
+        _unbuilt_calls(model, tmp_path)[call]()
