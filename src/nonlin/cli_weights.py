@@ -182,8 +182,8 @@ def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
     if spec == "balanced":  # the estimators' table (a class of no weight: 1, not 0)
         from ._sklearn_weights import balanced_table
 
-        table = balanced_table(codes, weights, len(classes))
-        return [float(v) if v else 1.0 for v in table.tolist()]
+        balanced = balanced_table(codes, weights, len(classes)).tolist()
+        return [float(v) if v else 1.0 for v in balanced]
     table = [1.0] * len(classes)
     for label, value in _pairs(spec):
         table[_class_index(args, label, classes)] = value
