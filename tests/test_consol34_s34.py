@@ -7,6 +7,8 @@
   unbuilt model, while ``predict``, ``evaluate``, ``get_weights``, ``save`` and a model
   whose layers changed since ``build`` raised a plain ``RuntimeError`` or ``ValueError``:
   one ``except NotBuiltError`` now catches each.
+* ``nonlin --bogus`` (an unknown option before any command) printed the whole help without
+  naming the option, where docs/cli.md promises one line ``nonlin: error: ...``.
 """
 
 from __future__ import annotations
@@ -64,3 +66,16 @@ def test_a_layer_added_since_build_raises_not_built_error(call: str, tmp_path: P
     model.add(nonlin.Dense(2))
     with pytest.raises(NotBuiltError, match="build"):
         _unbuilt_calls(model, tmp_path)[call]()
+
+
+def test_an_unknown_option_before_any_command_is_one_error_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from nonlin import cli
+
+    with pytest.raises(SystemExit) as stop:  # was the whole help, the option not named
+        cli.main(["--bogus"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        "nonlin: error: unrecognized arguments: --bogus (see 'nonlin --help')\n")
+    assert cli.main([]) == 2  # a bare 'nonlin' still prints its help
+    assert "usage: nonlin" in capsys.readouterr().err
