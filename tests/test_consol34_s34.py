@@ -7,6 +7,8 @@
   unbuilt model, while ``predict``, ``evaluate``, ``get_weights``, ``save`` and a model
   whose layers changed since ``build`` raised a plain ``RuntimeError`` or ``ValueError``:
   one ``except NotBuiltError`` now catches each.
+* After ``add`` on a built model ``summary()`` ended with ``Total params`` of the layers
+  built, the count ``count_params()`` refuses as wrong; it now says which layer is not built.
 * ``nonlin --bogus`` (an unknown option before any command) printed the whole help without
   naming the option, where docs/cli.md promises one line ``nonlin: error: ...``.
 """
@@ -79,3 +81,16 @@ def test_an_unknown_option_before_any_command_is_one_error_line(
         "nonlin: error: unrecognized arguments: --bogus (see 'nonlin --help')\n")
     assert cli.main([]) == 2  # a bare 'nonlin' still prints its help
     assert "usage: nonlin" in capsys.readouterr().err
+
+
+def test_summary_gives_no_total_while_count_params_refuses_one() -> None:
+    model = nonlin.Sequential([nonlin.Dense(2)])
+    model.build(3, 0)
+    model.add(nonlin.Dense(4))
+    text = model.summary()
+    assert "Total params" not in text  # was 'Total params: 8', the count refused below
+    assert text.splitlines()[-1].startswith("Not built: layers[1] was added after build")
+    with pytest.raises(NotBuiltError, match=r"layers\[1\]"):
+        model.count_params()
+    model.build(3, 0)
+    assert f"Total params: {model.count_params()}" in model.summary()
