@@ -94,3 +94,29 @@ def test_summary_gives_no_total_while_count_params_refuses_one() -> None:
         model.count_params()
     model.build(3, 0)
     assert f"Total params: {model.count_params()}" in model.summary()
+
+
+@pytest.mark.parametrize(("cells", "values"), [
+    (["$12", "$1,304.50"], [12.0, 1304.5]),
+    (["12 USD", "EUR 3.50"], [12.0, 3.5]),
+    (["€3,50", "€1.204,00"], [3.5, 1204.0]),
+    (["-$5", "7"], [-5.0, 7.0]),
+])
+def test_the_fix_for_a_frame_of_currency_converts_it(cells: list[str],
+                                                      values: list[float]) -> None:
+    pd = pytest.importorskip("pandas")
+    from nonlin.validation import check_X
+
+    frame = pd.DataFrame({"a": cells})
+    with pytest.raises(TypeError, match="with formatting") as caught:
+        check_X(frame)
+    message = str(caught.value)
+    for statement in message.split("df['a'] = ")[1:]:  # the message's own code, in order
+        depth = 0
+        for end, char in enumerate(statement):  # each right side, its parentheses balanced
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == ")" and depth == 0:
+                frame["a"] = eval(statement[:end + 1], {"pd": pd, "df": frame})
+                break
+    fixed = frame["a"]
+    assert fixed.astype(float).tolist() == values  # was: ValueError, '$12' unparsed
