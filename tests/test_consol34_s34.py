@@ -1,8 +1,8 @@
 """Session 34's consolidation review: faults between the session's merges.
 
-* The README quotes the lines one tour step runs; ``docs/design.md`` (whose count
-  ``tests/test_reading_path_s27.py`` traces) said 165 after session 34's check of a step
-  between forward and backward, the README still 132.
+* The README quoted the lines one tour step runs (132); ``docs/design.md``, whose count
+  ``tests/test_reading_path_s27.py`` traces, said 165 after session 34's check of a step
+  between forward and backward (150 after review34e's): the README points there instead.
 * ``count_params`` raised ``NotBuiltError`` (a ``ValueError`` and a ``RuntimeError``) for an
   unbuilt model, while ``predict``, ``evaluate``, ``get_weights``, ``save`` and a model
   whose layers changed since ``build`` raised a plain ``RuntimeError`` or ``ValueError``:
@@ -32,11 +32,14 @@ def _flat(path: str) -> str:
     return " ".join((ROOT / path).read_text(encoding="utf-8").split())
 
 
-def test_readme_quotes_the_step_count_design_md_traces() -> None:
-    readme = re.search(r"one step runs (\d+) lines of nonlin", _flat("README.md"))
+def test_readme_quotes_no_step_count_but_design_md_s() -> None:
+    # design.md's count is traced (tests/test_reading_path_s27.py) and changes with the code;
+    # a copy in the README went stale (132 there, 165 then 150 in design.md): none is kept
+    readme = re.search(r"one step runs (\d+) lines", _flat("README.md"))
     design = re.search(r"one such step runs (\d+) lines of nonlin", _flat("docs/design.md"))
-    assert readme is not None and design is not None
-    assert readme.group(1) == design.group(1)
+    assert design is not None
+    assert readme is None or readme.group(1) == design.group(1)
+    assert "some 20" in _flat("README.md")  # the math lines, which design.md names
 
 
 def _unbuilt_calls(model: nonlin.Sequential, tmp_path: Path) -> dict[str, Any]:
