@@ -103,7 +103,7 @@ def _strict_block(
     line = first_line
     try:
         for row in reader:
-            if row and (len(row) > 1 or not row[0] or row[0].strip(" \t")):  # see ``blank``
+            if not blank(row):  # a blank line, or one of spaces and tabs: skipped
                 features.append(_strict_row(row, line, plan, targets))
             line = first_line + reader.line_num
     except csv.Error as error:

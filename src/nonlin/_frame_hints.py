@@ -60,7 +60,9 @@ def numbers_as_text(frame: Any, column: Any) -> str | None:
 def _formatted(cells: list[Any], select: str) -> str | None:
     """The fix for ``cells`` (not missing) that are numbers, some of them text written with
     formatting (``"1,000"``, ``"$12"``, ``"12 USD"``), that ``pd.to_numeric`` refuses; None
-    when a cell is other text."""
+    when a cell is other text. A currency sign or code or a percent sign is removed by a
+    regular expression first (not where accounting parentheses or a typeset minus sign
+    would lose the sign that way: those are left for the user to see)."""
     from ._csv_strict import _core, _number, formatted
 
     texts = [cell for cell in cells if isinstance(cell, str)]
@@ -73,7 +75,13 @@ def _formatted(cells: list[Any], select: str) -> str | None:
         fix, read = ".str.replace('.', '').str.replace(',', '.')", "thousands='.', decimal=','"
     else:
         fix, read = ".str.replace(',', '')", "thousands=','"
+    signs = [c for c in texts if formatted(c) and _core(c.strip(" \t")) != c.strip(" \t")]
+    if any("(" in c or "\u2212" in c for c in signs):  # (12), -5: a sign the regex would drop
+        signs = []
+    strip = (f"{select} = {select}.str.replace(r'[^0-9.,-]', '', regex=True) (the currency and "
+             "percent signs), then " if signs else "")  # $12, 12 USD, 5%
+    percent = " ('5%' then reads 5: divide by 100)" if any("%" in c for c in signs) else ""
     return (f"it holds numbers written as text with formatting ({shown!r}: thousands "
-            "separators, currency or percent signs, which are not read): remove the formatting, "
-            f"then convert: {select} = pd.to_numeric({select}{fix}) for "
-            f"thousands separators (pd.read_csv(..., {read}) reads a file so)")
+            "separators, currency signs or codes, percent signs, which are not read): remove "
+            f"the formatting, then convert: {strip}{select} = pd.to_numeric({select}{fix})"
+            f"{percent} (pd.read_csv(..., {read}) reads a file of thousands separators so)")

@@ -49,7 +49,7 @@ def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float) -> np.nd
     return np.asarray(precision * recall / (b2 * precision + recall + EPSILON) * (1 + b2))
 
 
-def _check_average(average: Any, class_id: Any, cls: type) -> None:
+def _check_average(average: Any, class_id: Any) -> None:
     """``average`` one of Keras' or None; ``class_id`` None or >= 0, with None only."""
     if not (average is None or (isinstance(average, str) and average in _AVERAGES)):
         raise ValueError(f"Expected average one of 'macro', 'micro', 'weighted' or None. "
@@ -127,7 +127,7 @@ class FBetaScore(ConfusionMetric):
     def __init__(self, average: str | None = "macro", beta: float = 1.0,
                  threshold: float | None = None, name: str | None = None, *,
                  class_id: int | None = None) -> None:
-        _check_average(average, class_id, type(self))
+        _check_average(average, class_id)
         if not (is_real(beta) and beta > 0 and math.isfinite(beta * beta)):
             raise ValueError(f"Expected beta > 0 with a finite beta**2 (at most 1e154). "
                              f"Received: beta={quoted(beta)}")

@@ -75,7 +75,8 @@ def holder(layer: Any) -> Any:
 
 
 def check_layers_as_built(model: Any) -> None:
-    """Raise ``RuntimeError`` if ``model`` is built and its layers changed since."""
+    """Raise ``NotBuiltError`` (a ``RuntimeError``) if ``model`` is built and its layers
+    changed since: ``count_params``' error for a layer added since build, here too."""
     built = getattr(model, "_built_params", None)
     if built is None or not model.built:
         return
@@ -88,7 +89,9 @@ def check_layers_as_built(model: Any) -> None:
         if not changed:
             return
         what = f"layers[{changed[0]}] does not hold the weights built there"
-    raise RuntimeError(
+    from .exceptions import NotBuiltError
+
+    raise NotBuiltError(
         f"This model's layers changed since it was built ({what}): its output width and the "
         f"weights fit trains are those of the old layers. Build it again, "
         f"model.build({model.n_features_in}, seed), which draws new weights for every layer "

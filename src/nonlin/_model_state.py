@@ -29,6 +29,7 @@ from ._quoting import quoted
 from ._random_hints import SeedLike
 from ._trainable import live_parameters, trainable_parameters
 from .core import Layer, Param
+from .exceptions import NotBuiltError
 
 # what a model holds by object ids (nonlin._grad_written, the running fit's mark, its layer list)
 _BY_ID = frozenset({"_grads_written", "_fit_running", "_params_of"})
@@ -82,8 +83,7 @@ class ModelState(LayerOwnership):
         if self.n_features_in is None:
             state = "is not built yet;" if self.layers else (
                 "has no layers yet: add them (model.add(layer)), then")
-            raise RuntimeError(f"This model {state} call model.build(n_features, seed) or "
-                               "fit it.")
+            raise NotBuiltError(f"This model {state} call model.build(n_features, seed) or fit it.")
 
     def _checked_width(self, i: int, width: Any) -> int:
         """``layers[i].build``'s result, the output width (``_protocol_checks``)."""

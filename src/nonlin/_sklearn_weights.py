@@ -85,17 +85,23 @@ def weighted_balanced(Y: np.ndarray, w: np.ndarray, multilabel: bool) -> np.ndar
 
 
 def _balanced(i: np.ndarray, w: np.ndarray, n_classes: int) -> np.ndarray:
-    """Each row's ``W / (n_present * W_c)`` for class indices ``i`` (n_samples,); classes
-    of no weight are not counted in ``n_present``, as ``compute_sample_weight`` counts only
-    the values a column holds: rows of weight 0 count as rows removed. ``W`` is the sum of
-    the float64 class sums ``W_c``, as ``compute_class_weight`` adds them (not ``w.sum()``,
-    which a float32 ``w`` adds in float32): the same bits as its weights."""
-    counts = np.bincount(i, weights=w, minlength=n_classes)  # float64, whatever w's dtype
+    """Each row's ``W / (n_present * W_c)`` for class indices ``i`` (n_samples,)
+    (``balanced_table``'s weight of its class)."""
+    return balanced_table(i, w, n_classes)[i]
+
+
+def balanced_table(i: np.ndarray, w: np.ndarray | None, n_classes: int) -> np.ndarray:
+    """``"balanced"``'s weight of each class, (n_classes,): ``W / (n_present * W_c)`` for the
+    class indices ``i`` (n_samples,) of rows weighing ``w`` (None: 1 each), 0 for a class of
+    no weight. Such a class is not counted in ``n_present``, as ``compute_class_weight``
+    counts only the labels it is given: rows of weight 0 count as rows removed. ``W`` is the
+    sum of the float64 class sums ``W_c``, as ``compute_class_weight`` adds them (not
+    ``w.sum()``, which a float32 ``w`` adds in float32): the same bits as its weights. The
+    estimators' and ``nonlin train --class-weight balanced``'s (``cli_weights``) table."""
+    counts = np.bincount(i, weights=w, minlength=n_classes).astype(np.float64)
     present = counts != 0
     total = counts[present].sum()  # compute_class_weight's sum of the counts, to the bit
-    per_class = np.divide(total, present.sum() * counts, out=np.zeros(n_classes),
-                          where=present)
-    return per_class[i]
+    return np.divide(total, present.sum() * counts, out=np.zeros(n_classes), where=present)
 
 
 def check_keys(weights: dict, classes: np.ndarray) -> None:

@@ -33,21 +33,33 @@ def check_counted(model: Any) -> None:
     ``ValueError``; ``NotBuiltError`` is a ``RuntimeError`` too) or with a layer whose
     weights are not drawn yet (``model.add(Dense(3))`` after ``build``: Keras' model is
     then not built either), named."""
-    from .core import Layer
     from .exceptions import NotBuiltError
 
     how = "call model.build(n_features, seed) or fit it (build draws every layer's weights)"
     if model.n_features_in is None:
         raise NotBuiltError(f"You tried to call count_params on model {model.name!r}, but "
                             f"it is not built yet: {how}")
+    i = unbuilt_layer(model)
+    if i is not None:
+        layer = model.layers[i]
+        raise NotBuiltError(
+            f"You tried to call count_params on model {model.name!r}, but its layers[{i}] "
+            f"({type(layer).__name__} {layer.name!r}) is not built yet (added after "
+            f"build), so its weights are not counted: {how}")
+
+
+def unbuilt_layer(model: Any) -> int | None:
+    """The index of the first layer of the built ``model`` whose weights are not drawn yet
+    (added after ``build``: a layer with parameters to make, none made, no ``in_features``),
+    or None."""
+    from .core import Layer
+
     for i, layer in enumerate(model.layers):
         if (isinstance(layer, Layer) and type(layer).parameters is not Layer.parameters
                 and not layer.parameters()
                 and getattr(layer, "__dict__", {}).get("in_features") is None):
-            raise NotBuiltError(
-                f"You tried to call count_params on model {model.name!r}, but its layers[{i}] "
-                f"({type(layer).__name__} {layer.name!r}) is not built yet (added after "
-                f"build), so its weights are not counted: {how}")
+            return i
+    return None
 
 
 def _layer_count(layer: Any) -> int:
@@ -79,6 +91,9 @@ def table(model: Any, show: Callable[[str], str] = str, flags: bool = False) -> 
     rule = "-" * len(lines[0])
     if not model.built:
         return [lines[0], rule, *lines[1:], rule, "Not built"]
+    if (i := unbuilt_layer(model)) is not None:  # no total: count_params refuses it too
+        return [lines[0], rule, *lines[1:], rule, f"Not built: layers[{i}] was added after "
+                "build; build(n_features, seed) draws every layer's weights"]
     total, trainable = counts(model)
     return [lines[0], rule, *lines[1:], rule, f"Total params: {total:,}",
             f"Trainable params: {trainable:,}", f"Non-trainable params: {total - trainable:,}"]

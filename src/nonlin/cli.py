@@ -177,6 +177,8 @@ def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, args, extra = _parsed(argv)
     if not hasattr(args, "run"):  # bare 'nonlin': the help, on stderr as any usage error
+        if extra:  # 'nonlin --bogus': one line, as a command's unknown option
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         parser.print_help(sys.stderr)
         return 2
     if extra:  # said by the sub-command: 'nonlin: error: ... (see 'nonlin train --help')'

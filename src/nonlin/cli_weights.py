@@ -179,11 +179,11 @@ def _class_table(args: argparse.Namespace, spec: str, classes: list[Any],
     ``compute_class_weight(..., sample_weight=)`` count them (a row of weight 0 as a row
     removed; weights of 1, as without ``--weight``), ``n`` the sum of the ``n_c`` as it adds
     them (the same bits as its weights)."""
-    if spec == "balanced":
-        counts = np.bincount(codes, weights=weights, minlength=len(classes))
-        present = counts != 0
-        n, n_present = float(counts[present].sum()), int(present.sum())
-        return [n / (n_present * float(c)) if c else 1.0 for c in counts]
+    if spec == "balanced":  # the estimators' table (a class of no weight: 1, not 0)
+        from ._sklearn_weights import balanced_table
+
+        balanced = balanced_table(codes, weights, len(classes)).tolist()
+        return [float(v) if v else 1.0 for v in balanced]
     table = [1.0] * len(classes)
     for label, value in _pairs(spec):
         table[_class_index(args, label, classes)] = value

@@ -30,7 +30,8 @@ class NonFiniteUpdate(FloatingPointError):
 
 
 class NotBuiltError(ValueError, RuntimeError):
-    """A model asked for what only a built model has: ``count_params()`` before ``build``
+    """A model asked for what only a built model has: ``count_params()``, ``predict``,
+    ``evaluate``, ``get_weights`` or ``save`` before ``build``, or after a layer edit since
     (Keras 3 raises ``ValueError`` there, "the layer isn't built"). A ``ValueError`` as in
-    Keras, and a ``RuntimeError`` as nonlin raised before session 34, so that code catching
-    either keeps working."""
+    Keras, and a ``RuntimeError`` as nonlin raised before session 34 (``save``: a
+    ``ValueError``), so that code catching either keeps working."""

@@ -132,8 +132,7 @@ def file_buffer(
     """``to_bytes``'s file in a buffer written once: the weights are copied only into it."""
     if not isinstance(model, Sequential):
         raise TypeError(f"Expected a nonlin.Sequential. Received: {type(model).__name__}")
-    if not model.built:
-        raise ValueError("Expected a built model; call model.build(n_features, seed) or fit first")
+    model._require_built()  # NotBuiltError, a ValueError (as this one was) and a RuntimeError
     check_layers_as_built(model)  # a layer added since build has no weights to write
     if metadata is None:
         metadata = getattr(model, "metadata", None) or {}
