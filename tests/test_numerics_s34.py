@@ -72,30 +72,6 @@ def test_focal_logits_value_and_wrong_negative_keep_their_accuracy() -> None:
     assert float(grad[0, 0]) == pytest.approx(ref, rel=1e-6)
 
 
-def _categorical_reference(y: np.ndarray, z: np.ndarray, gamma: float,
-                           alpha: float) -> tuple[float, np.ndarray]:
-    """Mean loss and gradient of the categorical focal loss from logits, in mpmath (60
-    digits): ``L_i = -sum_j a y_j (1 - p_j)^gamma log p_j``, ``dp_j/dz_k = p_j (d_jk - p_k)``."""
-    mpmath = pytest.importorskip("mpmath")  # the dev extra's
-    mpmath.mp.dps = 60
-    n, k = z.shape
-    total, grad = mpmath.mpf(0), np.empty((n, k))
-    for i in range(n):
-        row = [mpmath.mpf(float(v)) for v in z[i]]
-        lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in row))
-        logp = [v - lse for v in row]
-        p = [mpmath.exp(v) for v in logp]
-        q = [mpmath.fsum(p[m] for m in range(k) if m != j) for j in range(k)]
-        t = [mpmath.mpf(float(y[i, j])) for j in range(k)]
-        total += -mpmath.fsum(alpha * t[j] * q[j] ** gamma * logp[j] for j in range(k))
-        dldp = [-alpha * t[j] * (-gamma * q[j] ** (gamma - 1) * logp[j] + q[j] ** gamma / p[j])
-                for j in range(k)]
-        for m in range(k):
-            grad[i, m] = float(mpmath.fsum(dldp[j] * p[j] * ((j == m) - p[m])
-                                           for j in range(k)) / n)
-    return float(total / n), grad
-
-
 @pytest.mark.parametrize(("dtype", "leads"), [(np.float32, [12.0, 13.0, 14.0, 14.5]),
                                               (np.float64, [30.0, 33.0, 34.0, 34.5])])
 @pytest.mark.parametrize("gamma", [0.5, 2.0])
@@ -104,12 +80,14 @@ def test_categorical_focal_logits_just_below_the_recomputed_tops(dtype: type,
                                                                  gamma: float) -> None:
     """The top class's 1 - p from the rounded 1 + rest: up to 30% off just below the lead
     where nonlin._loss_focal_top took over (14.6 in float32, 34.7 in float64)."""
+    from test_review32b_s32 import categorical_reference  # mpmath, 60 digits (skips without)
+
     eps = float(np.finfo(dtype).eps)
     for lead in leads:
         z = np.array([[0.0, lead, -1.0], [lead, 0.3, 0.0]], dtype)
         y = np.eye(3, dtype=dtype)[[1, 0]]
         loss = nonlin.CategoricalFocalCrossentropy(from_logits=True, gamma=gamma)
-        value, ref = _categorical_reference(y, z, gamma, 0.25)
+        value, ref = categorical_reference(y, z, gamma, 0.25)
         np.testing.assert_allclose(loss.grad(y, z), ref, rtol=64 * eps, atol=0)
         assert float(loss(y, z)) == pytest.approx(value, rel=64 * eps, abs=0)
 

@@ -6,12 +6,12 @@ the totals it states hold, and the list stays under the bound it promises."""
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import re
 import textwrap
 from pathlib import Path
-from typing import Any
+
+from test_reading_path_s27 import _resolve  # "file.py:Qual.name" -> the function
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"`([\w/]+\.py:[\w.]+)`")
@@ -35,15 +35,6 @@ def _rows() -> list[tuple[int, list[str], int]]:
         if len(cells) == 4 and cells[0].isdigit():
             rows.append((int(cells[0]), NAME.findall(cells[1]), int(cells[2])))
     return rows
-
-
-def _resolve(name: str) -> Any:
-    """``layers.py:Dense.forward`` -> the function ``nonlin.layers.Dense.forward``."""
-    file, qualname = name.split(":")
-    obj: Any = importlib.import_module("nonlin." + file.removesuffix(".py").replace("/", "."))
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def _function(name: str) -> ast.FunctionDef:
